@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Install what is missing, build, and run every test suite of qtables.
+# Ends with one line: "N passed, N failed" (the sum over all suites).
+set -u
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+[ "$(id -u)" = 0 ] || { echo "check.sh: run as root (tests use network namespaces)"; exit 1; }
+
+./scripts/deps.sh || { echo "check.sh: installing dependencies failed"; echo "0 passed, 1 failed"; exit 1; }
+
+pass=0 fail=0
+logdir=$top/_build/test-logs
+note() { printf '== %s\n' "$*"; }
+
+# count "N passed, N failed" from the last such line of a log
+add_summary() {
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+	if [ -z "$line" ]; then
+		echo "   (no summary line: counted as 1 failure)"
+		fail=$((fail + 1))
+		return
+	fi
+	local p f
+	p=$(echo "$line" | awk '{print $1}')
+	f=$(echo "$line" | awk '{print $3}')
+	pass=$((pass + p)); fail=$((fail + f))
+	echo "   $line"
+}
+
+# automake's harness: "# PASS:  N", "# FAIL:  N", "# ERROR: N", "# XPASS: N"
+add_automake() {
+	local p f
+	p=$(grep -E '^# PASS: ' "$1" | tail -1 | awk '{print $3}')
+	f=$(grep -E '^# (FAIL|ERROR|XPASS): ' "$1" | awk '{s += $3} END {print s + 0}')
+	[ -n "$p" ] || { echo "   (make check printed no summary)"; fail=$((fail + 1)); return; }
+	pass=$((pass + p)); fail=$((fail + f))
+	echo "   $p passed, $f failed"
+}
+
+# bats --tap: "ok N ..." / "not ok N ..."
+add_tap() {
+	local p f
+	p=$(grep -cE '^ok ' "$1")
+	f=$(grep -cE '^not ok ' "$1")
+	pass=$((pass + p)); fail=$((fail + f))
+	echo "   $p passed, $f failed"
+	grep -E '^not ok ' "$1" | head -20 | sed 's/^/   /'
+}
+
+note "build"
+if ! ./scripts/build.sh "$top/_build"; then
+	echo "check.sh: the build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+mkdir -p "$logdir"
+
+note "unit tests (make check)"
+(cd _build && make -j"$(nproc)" check >"$logdir/unit.log" 2>&1)
+grep -E '^(FAIL|ERROR):' "$logdir/unit.log" | head -20 | sed 's/^/   /'
+add_automake "$logdir/unit.log"
+
+if [ "${QT_SKIP_ASAN:-0}" != 1 ]; then
+	note "unit tests under ASan+UBSan"
+	if ./scripts/build.sh "$top/_build_asan" --enable-sanitizers CC=clang; then
+		(cd _build_asan && ASAN_OPTIONS=detect_leaks=1 make -j"$(nproc)" check >"$logdir/asan.log" 2>&1)
+		grep -E '^(FAIL|ERROR):' "$logdir/asan.log" | head -20 | sed 's/^/   /'
+		add_automake "$logdir/asan.log"
+	else
+		echo "   sanitizer build failed"; fail=$((fail + 1))
+	fi
+fi
+
+for suite in tests/compat/run-*.sh; do
+	[ -x "$suite" ] || continue
+	note "compat: $(basename "$suite")"
+	QT_BUILD=$top/_build "$suite" >"$logdir/$(basename "$suite").log" 2>&1
+	grep -E '^(FAIL|not ok)' "$logdir/$(basename "$suite").log" | head -20 | sed 's/^/   /'
+	add_summary "$logdir/$(basename "$suite").log"
+done
+
+if ls tests/bats/*.bats >/dev/null 2>&1; then
+	note "bats (network namespaces, real traffic)"
+	QT_BUILD=$top/_build bats --tap tests/bats >"$logdir/bats.log" 2>&1
+	add_tap "$logdir/bats.log"
+fi
+
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,242 @@
+/* qtables, qtables-save, qtables-restore (and their iptables names):
+ * one program chosen by argv[0]. It turns its arguments into a request,
+ * lets qtablesd do the work, and prints the reply. Only
+ * `qtables-restore --test` works without the daemon. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../engine/control.h"
+#include "../parser/ctx.h"
+#include "../parser/request.h"
+
+static int call_daemon(const char *prog, const struct qt_buf *req)
+{
+	struct qt_buf rep;
+	qt_buf_init(&rep);
+	if (qt_control_call(qt_buf_str(req), req->len, &rep) < 0) {
+		fprintf(stderr,
+			"%s v%s (%s): cannot reach qtablesd in this network "
+			"namespace (@%s): %s\n", prog, QT_IPTABLES_VERSION,
+			QT_BACKEND, qt_control_name(), strerror(errno));
+		qt_buf_free(&rep);
+		return 1;
+	}
+	int status;
+	const char *out, *err;
+	size_t olen, elen;
+	if (qt_reply_decode(qt_buf_str(&rep), rep.len, &status, &out, &olen,
+			    &err, &elen) < 0) {
+		fprintf(stderr, "%s: malformed reply from qtablesd\n", prog);
+		qt_buf_free(&rep);
+		return 1;
+	}
+	fwrite(out, 1, olen, stdout);
+	fflush(stdout);
+	fwrite(err, 1, elen, stderr);
+	qt_buf_free(&rep);
+	return status;
+}
+
+static int read_input(const char *path, struct qt_buf *b, const char *prog)
+{
+	FILE *f = path ? fopen(path, "r") : stdin;
+	if (!f) {
+		fprintf(stderr, "%s: Can't open %s: %s\n", prog, path,
+			strerror(errno));
+		return -1;
+	}
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b->len + n > QT_REQUEST_MAX) {
+			fprintf(stderr, "%s: input larger than 64 MiB\n", prog);
+			if (f != stdin)
+				fclose(f);
+			return -1;
+		}
+		qt_buf_put(b, chunk, n);
+	}
+	if (f != stdin)
+		fclose(f);
+	return 0;
+}
+
+static int restore_main(const char *prog, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "counters", no_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "test", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "noflush", no_argument, NULL, 'n' },
+		{ "modprobe", required_argument, NULL, 'M' },
+		{ "table", required_argument, NULL, 'T' },
+		{ "wait", optional_argument, NULL, 'w' },
+		{ "wait-interval", required_argument, NULL, 'W' },
+		{ "ipv4", no_argument, NULL, '4' },
+		{ "ipv6", no_argument, NULL, '6' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool counters = false, test = false, noflush = false;
+	const char *table = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "bcvVthnM:T:w::W:46", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': counters = true; break;
+		case 't': test = true; break;
+		case 'n': noflush = true; break;
+		case 'T': table = optarg; break;
+		case 'b': case 'v': case 'M': case 'w': case 'W': case '4':
+			break;
+		case '6':
+			fprintf(stderr, "%s: IPv6 is not supported yet\n", prog);
+			return 1;
+		case 'V':
+			printf("%s v%s (%s)\n", prog, QT_IPTABLES_VERSION, QT_BACKEND);
+			return 0;
+		case 'h':
+			printf("Usage: %s [-c] [-v] [-V] [-t] [-h] [-n] [-T table] "
+			       "[-M command] [-4] [-6] [file]\n"
+			       "\t   [ --counters ]\n\t   [ --verbose ]\n"
+			       "\t   [ --version]\n\t   [ --test ]\n"
+			       "\t   [ --help ]\n\t   [ --noflush ]\n"
+			       "\t   [ --table=<TABLE> ]\n"
+			       "\t   [ --modprobe=<command> ]\n"
+			       "\t   [ --ipv4 ]\n\t   [ --ipv6 ]\n", prog);
+			return 0;
+		default:
+			fprintf(stderr, "Try `%s -h' for more information.\n", prog);
+			return 2;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "Unknown arguments found on commandline\n");
+		return 2;
+	}
+	struct qt_buf input, req;
+	qt_buf_init(&input);
+	qt_buf_init(&req);
+	if (read_input(optind < argc ? argv[optind] : NULL, &input, prog) < 0)
+		return 1;
+	qt_request_restore(&req, prog, noflush, counters, test, table,
+			   qt_buf_str(&input), input.len);
+	int status;
+	if (test) {
+		/* --test needs no daemon: check against an empty ruleset, as
+		 * a boot script may run it before qtablesd starts */
+		struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+		struct qt_buf out, err;
+		bool changed;
+		qt_buf_init(&out);
+		qt_buf_init(&err);
+		status = qt_request_run(&rs, qt_buf_str(&req), req.len, &out,
+					&err, &changed);
+		fwrite(qt_buf_str(&out), 1, out.len, stdout);
+		fwrite(qt_buf_str(&err), 1, err.len, stderr);
+		qt_buf_free(&out);
+		qt_buf_free(&err);
+		qt_ruleset_free(rs);
+	} else {
+		status = call_daemon(prog, &req);
+	}
+	qt_buf_free(&input);
+	qt_buf_free(&req);
+	return status;
+}
+
+static int save_main(const char *prog, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "counters", no_argument, NULL, 'c' },
+		{ "dump", no_argument, NULL, 'd' },
+		{ "table", required_argument, NULL, 't' },
+		{ "modprobe", required_argument, NULL, 'M' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "ipv4", no_argument, NULL, '4' },
+		{ "ipv6", no_argument, NULL, '6' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool counters = false;
+	const char *table = NULL, *file = NULL;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "bcdt:M:f:V46", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': counters = true; break;
+		case 't': table = optarg; break;
+		case 'f': file = optarg; break;
+		case 'b': case 'd': case 'M': case '4': break;
+		case '6':
+			fprintf(stderr, "%s: IPv6 is not supported yet\n", prog);
+			return 1;
+		case 'V':
+			printf("%s v%s (%s)\n", prog, QT_IPTABLES_VERSION, QT_BACKEND);
+			return 0;
+		default:
+			fprintf(stderr, "%s: invalid option -- '%c'\n"
+				"Look at manual page `%s.8' for more information.\n",
+				prog, optopt ? optopt : '?', "iptables-save");
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "Unknown arguments found on commandline\n");
+		return 1;
+	}
+	if (file && !freopen(file, "w", stdout)) {
+		fprintf(stderr, "Failed to redirect output to file: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	struct qt_buf req;
+	qt_buf_init(&req);
+	qt_request_save(&req, prog, counters, table);
+	int status = call_daemon(prog, &req);
+	qt_buf_free(&req);
+	return status;
+}
+
+static int command_main(const char *prog, int argc, char **argv)
+{
+	struct qt_buf req;
+	qt_buf_init(&req);
+	if (qt_request_command(&req, prog, argc - 1, argv + 1) < 0) {
+		fprintf(stderr, "%s v%s (%s): an argument contains a newline, "
+			"which qtables cannot carry\n", prog, QT_IPTABLES_VERSION,
+			QT_BACKEND);
+		qt_buf_free(&req);
+		return 2;
+	}
+	int status = call_daemon(prog, &req);
+	qt_buf_free(&req);
+	return status;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	bool ipt = strncmp(base, "iptables", 8) == 0 || strncmp(base, "ip6tables", 9) == 0;
+	if (strstr(base, "6tables")) {
+		fprintf(stderr, "%s: IPv6 is not supported yet\n", base);
+		return 1;
+	}
+	if (ends_with(base, "-restore"))
+		return restore_main(ipt ? "iptables-restore" : "qtables-restore",
+				    argc, argv);
+	if (ends_with(base, "-save"))
+		return save_main(ipt ? "iptables-save" : "qtables-save", argc, argv);
+	return command_main(ipt ? "iptables" : "qtables", argc, argv);
+}

@@ -1,0 +1,132 @@
+/* Control socket I/O and the peer credential check. */
+#define _GNU_SOURCE
+#include "control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define CAP_NET_ADMIN_BIT 12
+
+const char *qt_control_name(void)
+{
+	const char *e = getenv("QTABLES_SOCKET");
+	return e && *e ? e : "qtables/control";
+}
+
+static socklen_t control_addr(struct sockaddr_un *sa)
+{
+	const char *name = qt_control_name();
+	size_t n = strlen(name);
+	if (n > sizeof(sa->sun_path) - 1)
+		n = sizeof(sa->sun_path) - 1;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path + 1, name, n);   /* sun_path[0] = 0: abstract */
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+int qt_control_listen(void)
+{
+	struct sockaddr_un sa;
+	socklen_t len = control_addr(&sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 64) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* CapEff of a process, from /proc/PID/status. */
+static bool has_net_admin(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool ok = false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long caps;
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			ok = caps & (1ull << CAP_NET_ADMIN_BIT);
+			break;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+bool qt_control_peer_allowed(int fd, uid_t *uid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return false;
+	*uid = cr.uid;
+	return cr.uid == 0 || has_net_admin(cr.pid);
+}
+
+int qt_control_read_all(int fd, struct qt_buf *b, size_t max)
+{
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (b->len + (size_t)n > max) {
+			errno = EFBIG;
+			return -1;
+		}
+		qt_buf_put(b, chunk, (size_t)n);
+	}
+}
+
+int qt_control_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int qt_control_call(const char *req, size_t len, struct qt_buf *reply)
+{
+	struct sockaddr_un sa;
+	socklen_t alen = control_addr(&sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, alen) < 0 ||
+	    qt_control_write_all(fd, req, len) < 0 ||
+	    shutdown(fd, SHUT_WR) < 0 ||
+	    qt_control_read_all(fd, reply, (size_t)1 << 31) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* qtablesd's control socket: an abstract Unix socket, which Linux scopes
+ * to the network namespace, so `ip netns exec NS qtables ...` reaches the
+ * daemon of NS with no configuration. */
+#ifndef QT_CONTROL_H
+#define QT_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "../parser/buf.h"
+
+/* The abstract name (without the leading NUL); QTABLES_SOCKET in the
+ * environment overrides it, for tests that run several daemons in one
+ * namespace. */
+const char *qt_control_name(void);
+
+/* Server side. Returns a listening fd or -1 (errno set). */
+int qt_control_listen(void);
+/* May this peer change the firewall? uid 0 or CAP_NET_ADMIN in its
+ * effective set. *uid receives the peer's uid. */
+bool qt_control_peer_allowed(int fd, uid_t *uid);
+/* Read a whole request (until the peer shuts down its write side).
+ * Returns 0, or -1 on error or when it exceeds max bytes. */
+int qt_control_read_all(int fd, struct qt_buf *b, size_t max);
+int qt_control_write_all(int fd, const char *p, size_t n);
+
+/* Client side: connect, send, read the whole reply. -1 with errno when
+ * no daemon answers. */
+int qt_control_call(const char *req, size_t len, struct qt_buf *reply);
+
+#endif

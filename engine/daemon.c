@@ -1,0 +1,198 @@
+/* The daemon's control loop: one transaction at a time, applied whole or
+ * not at all, persisted before the reply says it succeeded. */
+#define _GNU_SOURCE
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "../parser/ctx.h"
+#include "../parser/model.h"
+#include "../parser/request.h"
+#include "control.h"
+#include "state_file.h"
+
+struct daemon {
+	const struct qt_daemon_opts *o;
+	struct qt_ruleset *rs;
+	unsigned long requests, refused, state_errors;
+};
+
+static void refuse(int fd, uid_t uid)
+{
+	struct qt_buf out, err, rep;
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	qt_buf_init(&rep);
+	qt_buf_printf(&err,
+		"qtables: permission denied: changing or reading the firewall "
+		"needs uid 0 or CAP_NET_ADMIN (you are uid %u)\n", (unsigned)uid);
+	qt_reply_encode(&rep, QT_RESOURCE_PROBLEM, &out, &err);
+	qt_control_write_all(fd, qt_buf_str(&rep), rep.len);
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+	qt_buf_free(&rep);
+}
+
+static void serve_one(struct daemon *d, int fd)
+{
+	uid_t uid = (uid_t)-1;
+	struct timeval tv = { .tv_sec = 10 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (!qt_control_peer_allowed(fd, &uid)) {
+		d->refused++;
+		refuse(fd, uid);
+		return;
+	}
+	struct qt_buf req, out, err, rep;
+	qt_buf_init(&req);
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	qt_buf_init(&rep);
+	int status;
+	if (qt_control_read_all(fd, &req, QT_REQUEST_MAX) < 0) {
+		qt_buf_printf(&err, "qtables: request refused: %s\n",
+			      errno == EFBIG ? "larger than 64 MiB"
+					     : strerror(errno));
+		status = QT_OTHER_PROBLEM;
+	} else {
+		bool changed = false;
+		/* a copy is committed only if the whole transaction succeeds */
+		status = qt_request_run(&d->rs, qt_buf_str(&req), req.len, &out,
+					&err, &changed);
+		if (changed && d->o->state_path &&
+		    qt_state_write(d->o->state_path, d->rs, &err) < 0) {
+			d->state_errors++;
+			/* the ruleset is applied but not persisted: say so */
+			if (!status)
+				status = QT_RESOURCE_PROBLEM;
+		}
+	}
+	d->requests++;
+	qt_reply_encode(&rep, status, &out, &err);
+	qt_control_write_all(fd, qt_buf_str(&rep), rep.len);
+	qt_buf_free(&req);
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+	qt_buf_free(&rep);
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
+int qt_daemon_run(const struct qt_daemon_opts *o)
+{
+	struct daemon d = { .o = o };
+	struct qt_buf err;
+	qt_buf_init(&err);
+
+	if (o->state_path && qt_state_load(o->state_path, &d.rs, &err) < 0) {
+		fprintf(stderr, "qtablesd: %s", qt_buf_str(&err));
+		qt_buf_free(&err);
+		qt_ruleset_free(d.rs);
+		return 1;
+	}
+	if (!d.rs)
+		d.rs = qt_ruleset_new(AF_INET);
+
+	int lfd = qt_control_listen();
+	if (lfd < 0) {
+		fprintf(stderr, "qtablesd: cannot listen on @%s: %s%s\n",
+			qt_control_name(), strerror(errno),
+			errno == EADDRINUSE ? " (another qtablesd runs in this "
+					      "network namespace)" : "");
+		qt_ruleset_free(d.rs);
+		return 1;
+	}
+
+	int ready[2] = { -1, -1 };
+	if (o->background) {
+		if (pipe(ready) < 0)
+			return 1;
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid > 0) {
+			/* wait until the child is set up, then report */
+			char c;
+			close(ready[1]);
+			ssize_t n = read(ready[0], &c, 1);
+			return n == 1 ? 0 : 1;
+		}
+		close(ready[0]);
+		setsid();
+		int nul = open("/dev/null", O_RDWR);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			if (nul > 2)
+				close(nul);
+		}
+	}
+	if (o->pidfile && write_pidfile(o->pidfile) < 0)
+		fprintf(stderr, "qtablesd: cannot write %s: %s\n", o->pidfile,
+			strerror(errno));
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+	if (ready[1] >= 0) {
+		if (write(ready[1], "r", 1) != 1)
+			return 1;
+		close(ready[1]);
+	}
+
+	for (;;) {
+		struct pollfd pf[2] = {
+			{ .fd = lfd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
+			    si.ssi_signo != SIGHUP)
+				break;
+		}
+		if (pf[0].revents & POLLIN) {
+			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (cfd >= 0) {
+				serve_one(&d, cfd);
+				close(cfd);
+			}
+		}
+	}
+	close(lfd);
+	close(sfd);
+	if (o->pidfile)
+		unlink(o->pidfile);
+	qt_ruleset_free(d.rs);
+	qt_buf_free(&err);
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* qtablesd: holds the ruleset and serves the control socket. */
+#ifndef QT_DAEMON_H
+#define QT_DAEMON_H
+
+#include <stdbool.h>
+
+struct qt_daemon_opts {
+	const char *state_path;  /* NULL: no persistence */
+	bool background;         /* --daemon */
+	const char *pidfile;
+};
+
+/* Runs until SIGTERM/SIGINT. Returns the process exit status. */
+int qt_daemon_run(const struct qt_daemon_opts *o);
+
+#endif

@@ -1,0 +1,239 @@
+/* -m tcp (also loaded implicitly by -p tcp): ports, flags, options.
+ * Parsing and messages follow libxt_tcp of iptables 1.8.9, which checks
+ * repeats itself ("Only one `--source-port' allowed"). */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+#define INV_SRCPT  0x01
+#define INV_DSTPT  0x02
+#define INV_FLAGS  0x04
+#define INV_OPTION 0x08
+
+struct tcp_data {
+	uint16_t spts[2];
+	uint16_t dpts[2];
+	uint8_t option;
+	uint8_t flg_mask;
+	uint8_t flg_cmp;
+	uint8_t invflags;
+};
+
+enum { O_SPORT, O_DPORT, O_SYN, O_FLAGS, O_OPTION };
+
+static const struct qt_ext_opt tcp_opts[] = {
+	{ "source-port", O_SPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "sport", O_SPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "destination-port", O_DPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "dport", O_DPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "syn", O_SYN, QT_ARG_NONE, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "tcp-flags", O_FLAGS, QT_ARG_REQ2, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "tcp-option", O_OPTION, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+/* Flag names in the order iptables prints them. */
+static const struct {
+	const char *name;
+	uint8_t flag;
+} flag_names[] = {
+	{ "FIN", 0x01 }, { "SYN", 0x02 }, { "RST", 0x04 }, { "PSH", 0x08 },
+	{ "ACK", 0x10 }, { "URG", 0x20 }, { "ALL", 0x3F }, { "NONE", 0 },
+};
+
+static void tcp_init(struct qt_ext_inst *in)
+{
+	struct tcp_data *d = in->data;
+	d->spts[1] = d->dpts[1] = 0xFFFF;
+}
+
+static int parse_flag_list(const char *s, uint8_t *out, struct qt_ctx *ctx)
+{
+	char buf[256];
+	uint8_t f = 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+			if (!strcasecmp(flag_names[i].name, tok))
+				break;
+		if (i == sizeof(flag_names) / sizeof(flag_names[0]))
+			return qt_param_error(ctx, "Unknown TCP flag `%s'", tok);
+		f |= flag_names[i].flag;
+	}
+	*out = f;
+	return 0;
+}
+
+static int tcp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		     struct qt_ctx *ctx)
+{
+	struct tcp_data *d = in->data;
+	uint32_t before = in->seen;
+
+	switch (a->opt->id) {
+	case O_SPORT:
+		if (before & (1u << O_SPORT))
+			return qt_param_error(ctx, "Only one `--source-port' allowed");
+		if (qt_port_range_parse(a->arg, "tcp", d->spts, ctx))
+			return -1;
+		if (a->invert)
+			d->invflags |= INV_SRCPT;
+		return 0;
+	case O_DPORT:
+		if (before & (1u << O_DPORT))
+			return qt_param_error(ctx,
+				"Only one `--destination-port' allowed");
+		if (qt_port_range_parse(a->arg, "tcp", d->dpts, ctx))
+			return -1;
+		if (a->invert)
+			d->invflags |= INV_DSTPT;
+		return 0;
+	case O_SYN:
+	case O_FLAGS:
+		if (before & ((1u << O_SYN) | (1u << O_FLAGS)))
+			return qt_param_error(ctx,
+				"Only one of `--syn' or `--tcp-flags'  allowed");
+		if (a->opt->id == O_SYN) {
+			d->flg_mask = 0x17; /* SYN,RST,ACK,FIN */
+			d->flg_cmp = 0x02;
+		} else {
+			if (!a->arg2)
+				return qt_param_error(ctx, "--tcp-flags requires two args.");
+			if (parse_flag_list(a->arg, &d->flg_mask, ctx) ||
+			    parse_flag_list(a->arg2, &d->flg_cmp, ctx))
+				return -1;
+		}
+		if (a->invert)
+			d->invflags |= INV_FLAGS;
+		return 0;
+	case O_OPTION: {
+		uint64_t v;
+		if (before & (1u << O_OPTION))
+			return qt_param_error(ctx, "Only one `--tcp-option' allowed");
+		if (!qt_parse_uint_any(a->arg, 1, 255, &v))
+			return qt_param_error(ctx, "Bad TCP option \"%s\"", a->arg);
+		d->option = (uint8_t)v;
+		if (a->invert)
+			d->invflags |= INV_OPTION;
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static int tcp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+		     struct qt_ctx *ctx)
+{
+	(void)in;
+	if (!qt_rule_proto_is(env->rule, 6))
+		return qt_param_error(ctx, "TCP match requires '-p tcp'");
+	return 0;
+}
+
+static void put_flags(struct qt_buf *b, uint8_t flags)
+{
+	bool any = false;
+	while (flags) {
+		size_t i = 0;
+		while (!(flags & flag_names[i].flag))
+			i++;
+		if (any)
+			qt_buf_putc(b, ',');
+		qt_buf_puts(b, flag_names[i].name);
+		any = true;
+		flags &= (uint8_t)~flag_names[i].flag;
+	}
+	if (!any)
+		qt_buf_puts(b, "NONE");
+}
+
+static void save_ports(struct qt_buf *b, const char *opt, const uint16_t p[2],
+		       bool inv)
+{
+	if (p[0] == 0 && p[1] == 0xFFFF)
+		return;
+	if (inv)
+		qt_buf_puts(b, " !");
+	if (p[0] != p[1])
+		qt_buf_printf(b, " --%s %u:%u", opt, p[0], p[1]);
+	else
+		qt_buf_printf(b, " --%s %u", opt, p[0]);
+}
+
+static void tcp_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct tcp_data *d = in->data;
+	save_ports(b, "sport", d->spts, d->invflags & INV_SRCPT);
+	save_ports(b, "dport", d->dpts, d->invflags & INV_DSTPT);
+	if (d->option || (d->invflags & INV_OPTION)) {
+		if (d->invflags & INV_OPTION)
+			qt_buf_puts(b, " !");
+		qt_buf_printf(b, " --tcp-option %u", d->option);
+	}
+	if (d->flg_mask || (d->invflags & INV_FLAGS)) {
+		if (d->invflags & INV_FLAGS)
+			qt_buf_puts(b, " !");
+		qt_buf_puts(b, " --tcp-flags ");
+		put_flags(b, d->flg_mask);
+		qt_buf_putc(b, ' ');
+		put_flags(b, d->flg_cmp);
+	}
+}
+
+static void print_ports(struct qt_buf *b, const char *name, const uint16_t p[2],
+			bool inv, bool numeric)
+{
+	if (p[0] == 0 && p[1] == 0xFFFF && !inv)
+		return;
+	qt_buf_printf(b, " %s", name);
+	if (p[0] == p[1]) {
+		qt_buf_printf(b, ":%s", inv ? "!" : "");
+		qt_port_print(b, p[0], "tcp", numeric);
+	} else {
+		qt_buf_printf(b, "s:%s", inv ? "!" : "");
+		qt_port_print(b, p[0], "tcp", numeric);
+		qt_buf_putc(b, ':');
+		qt_port_print(b, p[1], "tcp", numeric);
+	}
+}
+
+static void tcp_print(const struct qt_ext_inst *in, struct qt_buf *b,
+		      bool numeric)
+{
+	const struct tcp_data *d = in->data;
+	qt_buf_puts(b, " tcp");
+	print_ports(b, "spt", d->spts, d->invflags & INV_SRCPT, numeric);
+	print_ports(b, "dpt", d->dpts, d->invflags & INV_DSTPT, numeric);
+	if (d->option || (d->invflags & INV_OPTION))
+		qt_buf_printf(b, " option=%s%u",
+			      (d->invflags & INV_OPTION) ? "!" : "", d->option);
+	if (d->flg_mask || (d->invflags & INV_FLAGS)) {
+		qt_buf_printf(b, " flags:%s", (d->invflags & INV_FLAGS) ? "!" : "");
+		if (numeric) {
+			qt_buf_printf(b, "0x%02X/0x%02X", d->flg_mask, d->flg_cmp);
+		} else {
+			put_flags(b, d->flg_mask);
+			qt_buf_putc(b, '/');
+			put_flags(b, d->flg_cmp);
+		}
+	}
+}
+
+static const struct qt_ext tcp_match = {
+	.name = "tcp",
+	.kind = QT_EXT_MATCH,
+	.proto = 6,
+	.data_size = sizeof(struct tcp_data),
+	.opts = tcp_opts,
+	.init = tcp_init,
+	.parse = tcp_parse,
+	.check = tcp_check,
+	.save = tcp_save,
+	.print = tcp_print,
+};
+QT_EXT_REGISTER(tcp_match)

@@ -1,0 +1,1251 @@
+/* iptables' command line: options read in order (as getopt_long with a
+ * leading '-' in optstring does: no permutation), extensions' options
+ * merged as -m/-j load them, then the checks iptables makes and the
+ * operation on the model. Messages and exit codes are iptables-nft
+ * 1.8.9's. */
+#include "command.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "print.h"
+
+/* Commands (iptables' CMD_*), as bits. */
+enum {
+	CMD_NONE = 0,
+	CMD_INSERT = 1 << 0,
+	CMD_DELETE = 1 << 1,
+	CMD_DELETE_NUM = 1 << 2,
+	CMD_REPLACE = 1 << 3,
+	CMD_APPEND = 1 << 4,
+	CMD_LIST = 1 << 5,
+	CMD_FLUSH = 1 << 6,
+	CMD_ZERO = 1 << 7,
+	CMD_NEW_CHAIN = 1 << 8,
+	CMD_DELETE_CHAIN = 1 << 9,
+	CMD_SET_POLICY = 1 << 10,
+	CMD_RENAME_CHAIN = 1 << 11,
+	CMD_LIST_RULES = 1 << 12,
+	CMD_ZERO_NUM = 1 << 13,
+	CMD_CHECK = 1 << 14,
+	CMD_VERSION = 1 << 15,
+	CMD_HELP = 1 << 16,
+};
+#define NUMBER_OF_CMD 15
+
+static const char cmd_chars[NUMBER_OF_CMD] = {
+	'I', 'D', 'D', 'R', 'A', 'L', 'F', 'Z', 'N', 'X', 'P', 'E', 'S', 'Z', 'C'
+};
+
+/* Options that go through set_option (iptables' OPT_*), in this order. */
+enum {
+	OPT_NUMERIC, OPT_SOURCE, OPT_DESTINATION, OPT_PROTOCOL, OPT_JUMP,
+	OPT_VERBOSE, OPT_EXPANDED, OPT_VIANAMEIN, OPT_VIANAMEOUT,
+	OPT_LINENUMBERS, OPT_COUNTERS, OPT_FRAGMENT, NUMBER_OF_OPT
+};
+static const char opt_chars[NUMBER_OF_OPT] = {
+	'n', 's', 'd', 'p', 'j', 'v', 'x', 'i', 'o', '0', 'c', 'f'
+};
+static const uint8_t opt_inverse[NUMBER_OF_OPT] = {
+	[OPT_SOURCE] = QT_INV_SRCIP,
+	[OPT_DESTINATION] = QT_INV_DSTIP,
+	[OPT_PROTOCOL] = QT_INV_PROTO,
+	[OPT_VIANAMEIN] = QT_INV_VIA_IN,
+	[OPT_VIANAMEOUT] = QT_INV_VIA_OUT,
+	[OPT_FRAGMENT] = QT_INV_FRAG,
+};
+
+/* Which options each command allows: 'x' illegal, ' ' optional
+ * (iptables' commands_v_options, columns in OPT_* order). */
+static const char cmd_opts[NUMBER_OF_CMD][NUMBER_OF_OPT] = {
+	/*              -n  -s  -d  -p  -j  -v  -x  -i  -o  --l -c  -f */
+	/*INSERT*/     {'x', ' ', ' ', ' ', ' ', ' ', 'x', ' ', ' ', 'x', ' ', ' '},
+	/*DELETE*/     {'x', ' ', ' ', ' ', ' ', ' ', 'x', ' ', ' ', 'x', 'x', ' '},
+	/*DELETE_NUM*/ {'x', 'x', 'x', 'x', 'x', ' ', 'x', 'x', 'x', 'x', 'x', 'x'},
+	/*REPLACE*/    {'x', ' ', ' ', ' ', ' ', ' ', 'x', ' ', ' ', 'x', ' ', ' '},
+	/*APPEND*/     {'x', ' ', ' ', ' ', ' ', ' ', 'x', ' ', ' ', 'x', ' ', ' '},
+	/*LIST*/       {' ', 'x', 'x', 'x', 'x', ' ', ' ', 'x', 'x', ' ', 'x', 'x'},
+	/*FLUSH*/      {'x', 'x', 'x', 'x', 'x', ' ', 'x', 'x', 'x', 'x', 'x', 'x'},
+	/*ZERO*/       {'x', 'x', 'x', 'x', 'x', ' ', 'x', 'x', 'x', 'x', 'x', 'x'},
+	/*NEW_CHAIN*/  {'x', 'x', 'x', 'x', 'x', ' ', 'x', 'x', 'x', 'x', 'x', 'x'},
+	/*DEL_CHAIN*/  {'x', 'x', 'x', 'x', 'x', ' ', 'x', 'x', 'x', 'x', 'x', 'x'},
+	/*SET_POLICY*/ {'x', 'x', 'x', 'x', 'x', ' ', 'x', 'x', 'x', 'x', ' ', 'x'},
+	/*RENAME*/     {'x', 'x', 'x', 'x', 'x', ' ', 'x', 'x', 'x', 'x', 'x', 'x'},
+	/*LIST_RULES*/ {'x', 'x', 'x', 'x', 'x', ' ', 'x', 'x', 'x', 'x', 'x', 'x'},
+	/*ZERO_NUM*/   {'x', 'x', 'x', 'x', 'x', ' ', 'x', 'x', 'x', 'x', 'x', 'x'},
+	/*CHECK*/      {'x', ' ', ' ', ' ', ' ', ' ', 'x', ' ', ' ', 'x', 'x', ' '},
+};
+
+/* The base options: long names, the short letter they stand for, and
+ * whether they take an argument (getopt's optstring for short ones). */
+struct base_opt {
+	const char *name;
+	int code;
+	enum qt_arg_kind arg;
+};
+
+static const struct base_opt base_opts[] = {
+	{ "append", 'A', QT_ARG_REQ },
+	{ "delete", 'D', QT_ARG_REQ },
+	{ "check", 'C', QT_ARG_REQ },
+	{ "insert", 'I', QT_ARG_REQ },
+	{ "replace", 'R', QT_ARG_REQ },
+	{ "list", 'L', QT_ARG_OPT },
+	{ "list-rules", 'S', QT_ARG_OPT },
+	{ "flush", 'F', QT_ARG_OPT },
+	{ "zero", 'Z', QT_ARG_OPT },
+	{ "new-chain", 'N', QT_ARG_REQ },
+	{ "delete-chain", 'X', QT_ARG_OPT },
+	{ "rename-chain", 'E', QT_ARG_REQ },
+	{ "policy", 'P', QT_ARG_REQ },
+	{ "source", 's', QT_ARG_REQ },
+	{ "destination", 'd', QT_ARG_REQ },
+	{ "src", 's', QT_ARG_REQ },
+	{ "dst", 'd', QT_ARG_REQ },
+	{ "protocol", 'p', QT_ARG_REQ },
+	{ "in-interface", 'i', QT_ARG_REQ },
+	{ "jump", 'j', QT_ARG_REQ },
+	{ "table", 't', QT_ARG_REQ },
+	{ "match", 'm', QT_ARG_REQ },
+	{ "numeric", 'n', QT_ARG_NONE },
+	{ "out-interface", 'o', QT_ARG_REQ },
+	{ "verbose", 'v', QT_ARG_NONE },
+	{ "wait", 'w', QT_ARG_OPT },
+	{ "wait-interval", 'W', QT_ARG_OPT },
+	{ "exact", 'x', QT_ARG_NONE },
+	{ "fragment", 'f', QT_ARG_NONE },
+	{ "version", 'V', QT_ARG_NONE },
+	{ "help", 'h', QT_ARG_OPT },
+	{ "line-numbers", '0', QT_ARG_NONE },
+	{ "modprobe", 'M', QT_ARG_REQ },
+	{ "set-counters", 'c', QT_ARG_REQ },
+	{ "goto", 'g', QT_ARG_REQ },
+	{ "ipv4", '4', QT_ARG_NONE },
+	{ "ipv6", '6', QT_ARG_NONE },
+	{ NULL, 0, QT_ARG_NONE },
+};
+
+/* getopt's optstring "-:A:C:D:R:I:L::S::M:F::Z::N:X::E:P:Vh::o:p:s:d:j:
+ * i:fbvw::W::nt:m:xc:g:46": the argument kind of each short option. */
+static int short_arg(int c, enum qt_arg_kind *arg)
+{
+	static const char req[] = "ACDRIMNEPopsdjitmcg";
+	static const char opt[] = "LSFZXhwW";
+	static const char none[] = "Vfbvnx46";
+	if (c && strchr(req, c))
+		*arg = QT_ARG_REQ;
+	else if (c && strchr(opt, c))
+		*arg = QT_ARG_OPT;
+	else if (c && strchr(none, c))
+		*arg = QT_ARG_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+/* Everything do_parse learns about the command. */
+struct parsed {
+	unsigned command;
+	unsigned options;          /* bit per OPT_* */
+	const char *chain;
+	const char *newname;       /* -E */
+	const char *policy;        /* -P */
+	unsigned rulenum;          /* 0: none */
+	const char *table;
+	const char *saddr_arg, *daddr_arg;
+	const char *jumpto;        /* -j / -g name */
+	bool is_goto;
+	const char *proto_arg;     /* -p as written, for implicit loading */
+	bool proto_used;           /* its match was loaded */
+	unsigned verbose;
+	struct qt_rule *rule;      /* the rule being built */
+	uint64_t set_pcnt, set_bcnt;
+};
+
+/* The getopt-like reader over the words. */
+struct reader {
+	const struct qt_words *w;
+	unsigned i;                /* next word */
+	const char *cluster;       /* rest of a short-option cluster */
+};
+
+static bool has_arg(const struct reader *rd)
+{
+	/* xs_has_arg: the next word is an argument, not an option or '!' */
+	return rd->i < rd->w->n && rd->w->v[rd->i].text[0] != '-' &&
+	       rd->w->v[rd->i].text[0] != '!';
+}
+
+static const char *next_word(struct reader *rd)
+{
+	return rd->i < rd->w->n ? rd->w->v[rd->i++].text : NULL;
+}
+
+/* ---- small parsers with iptables' messages ---- */
+
+static int parse_rulenum(const char *s, unsigned *out, struct qt_ctx *ctx)
+{
+	uint64_t v;
+	if (!qt_parse_uint_any(s, 1, INT_MAX, &v))
+		return qt_param_error(ctx, "Invalid rule number `%s'", s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_proto(const char *s, uint16_t *out, struct qt_ctx *ctx)
+{
+	uint64_t v;
+	if (qt_parse_uint_any(s, 0, 255, &v)) {
+		*out = (uint16_t)v;
+		return 0;
+	}
+	char lower[64];
+	size_t n = strlen(s);
+	if (n < sizeof(lower)) {
+		for (size_t i = 0; i <= n; i++)
+			lower[i] = (char)tolower((unsigned char)s[i]);
+		if (strcmp(lower, "all") == 0) {
+			*out = 0;
+			return 0;
+		}
+		struct protoent *pe = getprotobyname(lower);
+		if (pe) {
+			*out = (uint16_t)pe->p_proto;
+			return 0;
+		}
+		static const struct { const char *n; uint16_t p; } known[] = {
+			{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 },
+			{ "sctp", 132 }, { "udplite", 136 }, { "icmpv6", 58 },
+			{ "esp", 50 }, { "ah", 51 }, { "mh", 135 },
+		};
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(known[i].n, lower) == 0) {
+				*out = known[i].p;
+				return 0;
+			}
+	}
+	return qt_param_error(ctx, "unknown protocol \"%s\" specified", s);
+}
+
+static int parse_iface(const char *s, char *out, struct qt_ctx *ctx)
+{
+	size_t n = strlen(s);
+	if (n >= IFNAMSIZ)
+		return qt_param_error(ctx,
+			"interface name `%s' must be shorter than IFNAMSIZ (%i)",
+			s, IFNAMSIZ - 1);
+	memset(out, 0, IFNAMSIZ);
+	memcpy(out, s, n);
+	return 0;
+}
+
+static int valid_chain_name(const char *name, struct qt_ctx *ctx)
+{
+	if (strlen(name) >= QT_CHAIN_MAXNAMELEN)
+		return qt_param_error(ctx,
+			"chain name `%s' too long (must be under %u chars)",
+			name, QT_CHAIN_MAXNAMELEN);
+	if (name[0] == '-' || name[0] == '!')
+		return qt_param_error(ctx,
+			"chain name not allowed to start with `%c'\n", name[0]);
+	if (!strcmp(name, "ACCEPT") || !strcmp(name, "DROP") ||
+	    !strcmp(name, "RETURN") || !strcmp(name, "QUEUE") ||
+	    qt_ext_find(name, QT_EXT_TARGET))
+		return qt_param_error(ctx,
+			"chain name may not clash with target name");
+	for (const char *p = name; *p; p++)
+		if (isspace((unsigned char)*p))
+			return qt_param_error(ctx, "Invalid chain name `%s'", name);
+	return 0;
+}
+
+/* ---- option bookkeeping ---- */
+
+static int add_command(struct parsed *p, unsigned cmd, unsigned others,
+		       bool invert, struct qt_ctx *ctx)
+{
+	if (invert)
+		return qt_param_error(ctx, "unexpected '!' flag");
+	if (p->command & ~others) {
+		unsigned have = p->command & ~others;
+		char hc = '?', nc = '?';
+		for (int i = 0; i < NUMBER_OF_CMD; i++) {
+			if (have & (1u << i))
+				hc = cmd_chars[i];
+			if (cmd & (1u << i))
+				nc = cmd_chars[i];
+		}
+		return qt_param_error(ctx, "Cannot use -%c with -%c", nc, hc);
+	}
+	p->command |= cmd;
+	return 0;
+}
+
+static int set_option(struct parsed *p, int opt, bool invert,
+		      struct qt_ctx *ctx)
+{
+	if (p->options & (1u << opt))
+		return qt_param_error(ctx, "multiple -%c flags not allowed",
+				      opt_chars[opt]);
+	p->options |= 1u << opt;
+	if (invert) {
+		if (!opt_inverse[opt])
+			return qt_param_error(ctx, "cannot have ! before -%c",
+					      opt_chars[opt]);
+		p->rule->invflags |= opt_inverse[opt];
+	}
+	return 0;
+}
+
+/* ---- extension options ---- */
+
+struct ext_hit {
+	struct qt_ext_inst *inst;
+	const struct qt_ext_opt *opt;
+};
+
+/* Instances of the rule in the order their options take precedence:
+ * the target, then matches from the last loaded (iptables merges new
+ * options in front of old ones, and getopt takes the first it finds). */
+static unsigned ext_order(struct parsed *p, struct qt_ext_inst **out,
+			  unsigned max)
+{
+	unsigned n = 0;
+	struct qt_rule *r = p->rule;
+	if (r->verdict == QT_V_EXT && n < max)
+		out[n++] = &r->target;
+	for (unsigned i = r->nmatches; i-- > 0 && n < max;)
+		out[n++] = &r->matches[i];
+	return n;
+}
+
+/* Look a long option name up among base and extension options: exact
+ * first, then an unambiguous prefix, as getopt_long does. Returns 1 base,
+ * 2 extension, 0 unknown or ambiguous. */
+static int lookup_long(struct parsed *p, const char *name, size_t len,
+		       const struct base_opt **bo, struct ext_hit *eh)
+{
+	struct qt_ext_inst *order[64];
+	unsigned n = ext_order(p, order, 64);
+	for (const struct base_opt *o = base_opts; o->name; o++)
+		if (strlen(o->name) == len && !strncmp(o->name, name, len)) {
+			*bo = o;
+			return 1;
+		}
+	for (unsigned k = 0; k < n; k++)
+		for (const struct qt_ext_opt *o = order[k]->ext->opts; o && o->name; o++)
+			if (strlen(o->name) == len && !strncmp(o->name, name, len)) {
+				eh->inst = order[k];
+				eh->opt = o;
+				return 2;
+			}
+	/* prefixes: ambiguous unless every candidate means the same */
+	int found = 0;
+	const struct base_opt *fb = NULL;
+	struct ext_hit fe = { 0 };
+	for (const struct base_opt *o = base_opts; o->name; o++)
+		if (!strncmp(o->name, name, len)) {
+			if (found == 1 && fb->code == o->code && fb->arg == o->arg)
+				continue;
+			if (found)
+				return 0;
+			found = 1;
+			fb = o;
+		}
+	for (unsigned k = 0; k < n; k++)
+		for (const struct qt_ext_opt *o = order[k]->ext->opts; o && o->name; o++)
+			if (!strncmp(o->name, name, len)) {
+				if (found == 2 && fe.inst == order[k] &&
+				    fe.opt->id == o->id && fe.opt->arg == o->arg)
+					continue;
+				if (found)
+					return 0;
+				found = 2;
+				fe.inst = order[k];
+				fe.opt = o;
+			}
+	if (found == 1)
+		*bo = fb;
+	else if (found == 2)
+		*eh = fe;
+	return found;
+}
+
+/* The implicit protocol match: on an unknown option after -p tcp, load
+ * the tcp match once and look again (iptables' load_proto). */
+static bool load_proto(struct parsed *p)
+{
+	if (!p->proto_arg || p->proto_used)
+		return false;
+	if (p->rule->invflags & QT_INV_PROTO)
+		return false;
+	const char *name = qt_proto_name(p->rule->proto, false);
+	if (!name)
+		return false;
+	const struct qt_ext *e = qt_ext_find(name, QT_EXT_MATCH);
+	if (!e)
+		return false;
+	p->proto_used = true;
+	qt_rule_add_match(p->rule, e);
+	return true;
+}
+
+static int ext_option(struct parsed *p, struct ext_hit *h, const char *word,
+		      const char *inline_arg, struct reader *rd, bool invert,
+		      struct qt_ctx *ctx)
+{
+	const struct qt_ext_opt *o = h->opt;
+	struct qt_ext_inst *in = h->inst;
+	struct qt_opt_arg a = { .opt = o, .invert = invert };
+	const char *ename = in->ext->name;
+	(void)p;
+
+	switch (o->arg) {
+	case QT_ARG_NONE:
+		if (inline_arg)
+			return qt_param_error(ctx, "unknown option \"%s\"", word);
+		break;
+	case QT_ARG_REQ:
+	case QT_ARG_REQ2:
+		a.arg = inline_arg ? inline_arg : next_word(rd);
+		if (!a.arg)
+			return qt_param_error(ctx,
+				"option \"%s\" requires an argument", word);
+		/* the second word only if it is not an option: the
+		 * extension reports a missing one in its own words */
+		if (o->arg == QT_ARG_REQ2 && has_arg(rd))
+			a.arg2 = next_word(rd);
+		break;
+	case QT_ARG_OPT:
+		if (inline_arg)
+			a.arg = inline_arg;
+		else if (has_arg(rd))
+			a.arg = next_word(rd);
+		break;
+	}
+	uint32_t bit = 1u << o->id;
+	if ((in->seen & bit) && !(o->flags & QT_OPT_MULTI))
+		return qt_param_error(ctx,
+			"%s: option \"--%s\" can only be used once.", ename,
+			o->name);
+	if (invert && !(o->flags & QT_OPT_INVERT))
+		return qt_param_error(ctx,
+			"%s: option \"--%s\" cannot be inverted.", ename, o->name);
+	/* parse() sees in->seen as it was before this option, so it can
+	 * tell a repeat of a QT_OPT_MULTI option */
+	if (in->ext->parse && in->ext->parse(in, &a, ctx))
+		return -1;
+	in->seen |= bit;
+	if (invert)
+		in->inverted |= bit;
+	return ctx->status ? -1 : 0;
+}
+
+/* ---- the option loop ---- */
+
+static int load_match(struct parsed *p, const char *name, bool invert,
+		      struct qt_ctx *ctx)
+{
+	if (invert)
+		return qt_param_error(ctx, "unexpected ! flag before --match");
+	const struct qt_ext *e = qt_ext_find(name, QT_EXT_MATCH);
+	if (!e)
+		return qt_param_error(ctx,
+			"Couldn't load match `%s':No such file or directory\n",
+			name);
+	qt_rule_add_match(p->rule, e);
+	if (e->proto && p->proto_arg && e->proto == p->rule->proto)
+		p->proto_used = true;
+	return 0;
+}
+
+static int set_jump(struct parsed *p, const char *name, bool is_goto,
+		    bool invert, struct qt_ctx *ctx)
+{
+	if (set_option(p, OPT_JUMP, invert, ctx))
+		return -1;
+	if (strlen(name) >= QT_CHAIN_MAXNAMELEN)
+		return qt_param_error(ctx,
+			"Invalid target name `%s' (%u chars max)", name,
+			QT_CHAIN_MAXNAMELEN - 1);
+	if (!*name)
+		return qt_param_error(ctx, "Invalid target name (empty)");
+	p->jumpto = name;
+	p->is_goto = is_goto;
+	struct qt_rule *r = p->rule;
+	if (!strcmp(name, "ACCEPT"))
+		r->verdict = QT_V_ACCEPT;
+	else if (!strcmp(name, "DROP"))
+		r->verdict = QT_V_DROP;
+	else if (!strcmp(name, "RETURN"))
+		r->verdict = QT_V_RETURN;
+	else if (!is_goto && qt_ext_find(name, QT_EXT_TARGET))
+		qt_rule_set_target(r, qt_ext_find(name, QT_EXT_TARGET));
+	else {
+		r->verdict = is_goto ? QT_V_GOTO : QT_V_JUMP;
+		strncpy(r->jump, name, QT_CHAIN_MAXNAMELEN);
+	}
+	return 0;
+}
+
+static int base_option(struct parsed *p, int code, const char *word,
+		       const char *arg, struct reader *rd, bool invert,
+		       struct qt_cmd_env *env, struct qt_ctx *ctx)
+{
+	struct qt_rule *r = p->rule;
+	switch (code) {
+	case 'A':
+		if (add_command(p, CMD_APPEND, CMD_NONE, invert, ctx))
+			return -1;
+		p->chain = arg;
+		return 0;
+	case 'C':
+		if (add_command(p, CMD_CHECK, CMD_NONE, invert, ctx))
+			return -1;
+		p->chain = arg;
+		return 0;
+	case 'D':
+		if (add_command(p, CMD_DELETE, CMD_NONE, invert, ctx))
+			return -1;
+		p->chain = arg;
+		if (has_arg(rd)) {
+			if (parse_rulenum(next_word(rd), &p->rulenum, ctx))
+				return -1;
+			p->command = CMD_DELETE_NUM;
+		}
+		return 0;
+	case 'R':
+		if (add_command(p, CMD_REPLACE, CMD_NONE, invert, ctx))
+			return -1;
+		p->chain = arg;
+		if (!has_arg(rd))
+			return qt_param_error(ctx, "-%c requires a rule number",
+					      'R');
+		return parse_rulenum(next_word(rd), &p->rulenum, ctx);
+	case 'I':
+		if (add_command(p, CMD_INSERT, CMD_NONE, invert, ctx))
+			return -1;
+		p->chain = arg;
+		p->rulenum = 1;
+		if (has_arg(rd))
+			return parse_rulenum(next_word(rd), &p->rulenum, ctx);
+		return 0;
+	case 'L':
+	case 'S':
+	case 'Z':
+		if (code == 'L' &&
+		    add_command(p, CMD_LIST, CMD_ZERO | CMD_ZERO_NUM, invert, ctx))
+			return -1;
+		if (code == 'S' &&
+		    add_command(p, CMD_LIST_RULES, CMD_ZERO | CMD_ZERO_NUM,
+				invert, ctx))
+			return -1;
+		if (code == 'Z' &&
+		    add_command(p, CMD_ZERO, CMD_LIST | CMD_LIST_RULES, invert,
+				ctx))
+			return -1;
+		if (arg)
+			p->chain = arg;
+		else if (has_arg(rd))
+			p->chain = next_word(rd);
+		if (p->chain && has_arg(rd)) {
+			if (parse_rulenum(next_word(rd), &p->rulenum, ctx))
+				return -1;
+			if (code == 'Z')
+				p->command = (p->command & ~CMD_ZERO) | CMD_ZERO_NUM;
+		}
+		return 0;
+	case 'F':
+	case 'X':
+		if (add_command(p, code == 'F' ? CMD_FLUSH : CMD_DELETE_CHAIN,
+				CMD_NONE, invert, ctx))
+			return -1;
+		if (arg)
+			p->chain = arg;
+		else if (has_arg(rd))
+			p->chain = next_word(rd);
+		return 0;
+	case 'N':
+		if (add_command(p, CMD_NEW_CHAIN, CMD_NONE, invert, ctx))
+			return -1;
+		if (valid_chain_name(arg, ctx))
+			return -1;
+		p->chain = arg;
+		return 0;
+	case 'E':
+		if (add_command(p, CMD_RENAME_CHAIN, CMD_NONE, invert, ctx))
+			return -1;
+		p->chain = arg;
+		if (!has_arg(rd))
+			return qt_param_error(ctx,
+				"-%c requires old-chain-name and new-chain-name",
+				'E');
+		p->newname = next_word(rd);
+		return valid_chain_name(p->newname, ctx);
+	case 'P':
+		if (add_command(p, CMD_SET_POLICY, CMD_NONE, invert, ctx))
+			return -1;
+		p->chain = arg;
+		if (!has_arg(rd))
+			return qt_param_error(ctx, "-%c requires a chain and a policy",
+					      'P');
+		p->policy = next_word(rd);
+		return 0;
+	case 'V':
+		if (add_command(p, CMD_VERSION, CMD_NONE, invert, ctx))
+			return -1;
+		return 0;
+	case 'h':
+		if (arg == NULL && has_arg(rd))
+			next_word(rd);
+		p->command |= CMD_HELP;
+		return 0;
+	case 's':
+		if (set_option(p, OPT_SOURCE, invert, ctx))
+			return -1;
+		p->saddr_arg = arg;
+		return 0;
+	case 'd':
+		if (set_option(p, OPT_DESTINATION, invert, ctx))
+			return -1;
+		p->daddr_arg = arg;
+		return 0;
+	case 'p':
+		if (set_option(p, OPT_PROTOCOL, invert, ctx))
+			return -1;
+		if (parse_proto(arg, &r->proto, ctx))
+			return -1;
+		p->proto_arg = arg;
+		if (r->proto == 0 && (r->invflags & QT_INV_PROTO))
+			return qt_param_error(ctx, "rule would never match protocol");
+		return 0;
+	case 'j':
+		return set_jump(p, arg, false, invert, ctx);
+	case 'g':
+		return set_jump(p, arg, true, invert, ctx);
+	case 'i':
+		if (*arg == '\0')
+			return qt_param_error(ctx, "Empty interface is likely to be undesired");
+		if (set_option(p, OPT_VIANAMEIN, invert, ctx))
+			return -1;
+		return parse_iface(arg, r->iniface, ctx);
+	case 'o':
+		if (*arg == '\0')
+			return qt_param_error(ctx, "Empty interface is likely to be undesired");
+		if (set_option(p, OPT_VIANAMEOUT, invert, ctx))
+			return -1;
+		return parse_iface(arg, r->outiface, ctx);
+	case 'f':
+		if (set_option(p, OPT_FRAGMENT, invert, ctx))
+			return -1;
+		r->frag = true;
+		return 0;
+	case 'm':
+		return load_match(p, arg, invert, ctx);
+	case 'n':
+		return set_option(p, OPT_NUMERIC, invert, ctx);
+	case 'v':
+		if (!p->verbose && set_option(p, OPT_VERBOSE, invert, ctx))
+			return -1;
+		p->verbose++;
+		return 0;
+	case 'x':
+		return set_option(p, OPT_EXPANDED, invert, ctx);
+	case '0':
+		return set_option(p, OPT_LINENUMBERS, invert, ctx);
+	case 'c': {
+		if (set_option(p, OPT_COUNTERS, invert, ctx))
+			return -1;
+		uint64_t v;
+		if (!qt_parse_uint_any(arg, 0, UINT64_MAX, &v))
+			return qt_param_error(ctx, "-%c packet counter not numeric", 'c');
+		p->set_pcnt = v;
+		const char *b = has_arg(rd) ? next_word(rd) : NULL;
+		if (!b)
+			return qt_param_error(ctx, "-%c requires packet and byte counter", 'c');
+		if (!qt_parse_uint_any(b, 0, UINT64_MAX, &v))
+			return qt_param_error(ctx, "-%c byte counter not numeric", 'c');
+		p->set_bcnt = v;
+		return 0;
+	}
+	case 't':
+		if (invert)
+			return qt_param_error(ctx, "unexpected ! flag before --table");
+		if (env->restore_table)
+			return qt_param_error(ctx,
+				"The -t option cannot be used in %s.\n", ctx->prog);
+		if (qt_table_lookup(arg) < 0)
+			return qt_error(ctx, QT_VERSION_PROBLEM,
+				"table '%s' does not exist\n"
+				"Perhaps iptables or your kernel needs to be upgraded.",
+				arg);
+		p->table = arg;
+		return 0;
+	case 'w':
+	case 'W': {
+		/* The daemon serialises transactions itself: waiting for a
+		 * lock is never needed, the value is only checked. */
+		const char *v = arg;
+		if (!v && has_arg(rd))
+			v = next_word(rd);
+		uint64_t n;
+		if (v && !qt_parse_uint_any(v, 0, UINT32_MAX, &n))
+			return qt_param_error(ctx, code == 'w'
+				? "wait seconds not numeric"
+				: "wait interval not numeric");
+		return 0;
+	}
+	case 'M':
+	case '4':
+		return 0;
+	case '6':
+		/* iptables ignores a line meant for ip6tables */
+		return 1;
+	}
+	(void)word;
+	return qt_param_error(ctx, "unknown option \"%s\"", word);
+}
+
+/* Read all words. Returns 0, -1 on error, 1 to ignore the command (-6). */
+static int parse_words(struct parsed *p, const struct qt_words *w,
+		       struct qt_cmd_env *env, struct qt_ctx *ctx)
+{
+	struct reader rd = { .w = w, .i = 0, .cluster = NULL };
+	bool invert = false;
+	bool options_done = false;
+
+	while (rd.i < w->n || rd.cluster) {
+		const char *word;
+		int code = 0;
+		const char *arg = NULL;
+		enum qt_arg_kind kind;
+
+		if (rd.cluster) {
+			/* next letter of "-nvL" */
+			code = (unsigned char)*rd.cluster++;
+			word = NULL;
+			if (short_arg(code, &kind) < 0) {
+				rd.cluster = NULL;
+				return qt_param_error(ctx, "unknown option \"-%c\"", code);
+			}
+			char letter[3] = { '-', (char)code, 0 };
+			if (kind != QT_ARG_NONE && *rd.cluster) {
+				arg = rd.cluster;
+				rd.cluster = NULL;
+			} else if (kind == QT_ARG_REQ) {
+				rd.cluster = NULL;
+				arg = next_word(&rd);
+				if (!arg)
+					return qt_param_error(ctx,
+						"option \"%s\" requires an argument", letter);
+			}
+			if (rd.cluster && !*rd.cluster)
+				rd.cluster = NULL;
+			int rc = base_option(p, code, letter, arg, &rd, invert, env, ctx);
+			if (rc)
+				return rc;
+			invert = false;
+			continue;
+		}
+
+		word = w->v[rd.i++].text;
+		if (options_done || word[0] != '-' || word[1] == '\0') {
+			/* a non-option word: only '!' is meaningful */
+			if (!strcmp(word, "!")) {
+				if (invert)
+					return qt_param_error(ctx,
+						"multiple consecutive ! not allowed");
+				invert = true;
+				continue;
+			}
+			return qt_tryhelp_error(ctx, "Bad argument `%s'\n", word);
+		}
+		if (!strcmp(word, "--")) {
+			options_done = true;
+			continue;
+		}
+		if (word[1] != '-') {
+			rd.cluster = word + 1;
+			continue;
+		}
+
+		/* a long option, maybe "--name=value" */
+		const char *name = word + 2;
+		const char *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		const char *inline_arg = eq ? eq + 1 : NULL;
+		const struct base_opt *bo = NULL;
+		struct ext_hit eh = { 0 };
+		int kindhit = lookup_long(p, name, len, &bo, &eh);
+		if (!kindhit && load_proto(p))
+			kindhit = lookup_long(p, name, len, &bo, &eh);
+		if (kindhit == 2) {
+			if (ext_option(p, &eh, word, inline_arg, &rd, invert, ctx))
+				return -1;
+			invert = false;
+			continue;
+		}
+		if (kindhit != 1)
+			return qt_param_error(ctx, "unknown option \"%s\"", word);
+		arg = inline_arg;
+		if (bo->arg == QT_ARG_REQ && !arg) {
+			arg = next_word(&rd);
+			if (!arg)
+				return qt_param_error(ctx,
+					"option \"%s\" requires an argument", word);
+		} else if (bo->arg == QT_ARG_NONE && arg) {
+			return qt_param_error(ctx, "unknown option \"%s\"", word);
+		}
+		int rc = base_option(p, bo->code, word, arg, &rd, invert, env, ctx);
+		if (rc)
+			return rc;
+		invert = false;
+	}
+	if (invert)
+		return qt_param_error(ctx, "nothing appropriate following !");
+	return 0;
+}
+
+/* ---- checks after parsing ---- */
+
+static int generic_opt_check(const struct parsed *p, struct qt_ctx *ctx)
+{
+	/* with -L and -Z together the stricter (-L's) table is the one
+	 * iptables effectively applies, since -Z adds no legal options */
+	for (int o = 0; o < NUMBER_OF_OPT; o++) {
+		if (!(p->options & (1u << o)))
+			continue;
+		bool legal = false, seen = false;
+		for (int c = 0; c < NUMBER_OF_CMD; c++) {
+			if (!(p->command & (1u << c)))
+				continue;
+			seen = true;
+			if (cmd_opts[c][o] != 'x')
+				legal = true;
+		}
+		if (seen && !legal)
+			return qt_param_error(ctx,
+				"Illegal option `-%c' with this command\n",
+				opt_chars[o]);
+	}
+	return 0;
+}
+
+static unsigned hooks_of(const struct qt_table *t, const char *chain)
+{
+	const struct qt_chain *c = qt_table_chain(t, chain);
+	return c && c->builtin ? 1u << c->hook : 0;
+}
+
+static int ext_checks(struct parsed *p, const struct qt_table *t,
+		      struct qt_ctx *ctx)
+{
+	struct qt_rule_env env = {
+		.table = qt_table_def(t->id)->name,
+		.chain = p->chain,
+		.hooks = p->chain ? hooks_of(t, p->chain) : 0,
+		.rule = p->rule,
+	};
+	struct qt_rule *r = p->rule;
+	for (unsigned i = 0; i < r->nmatches; i++) {
+		struct qt_ext_inst *m = &r->matches[i];
+		if (m->ext->check && m->ext->check(m, &env, ctx))
+			return -1;
+	}
+	if (r->verdict == QT_V_EXT && r->target.ext->check &&
+	    r->target.ext->check(&r->target, &env, ctx))
+		return -1;
+	return ctx->status ? -1 : 0;
+}
+
+/* ---- operations ---- */
+
+static struct qt_chain *need_chain(struct qt_table *t, const char *name,
+				   struct qt_ctx *ctx)
+{
+	struct qt_chain *c = t ? qt_table_chain(t, name) : NULL;
+	if (!c)
+		qt_op_error(ctx, "No chain/target/match by that name");
+	return c;
+}
+
+static int find_rule(const struct qt_chain *c, const struct qt_rule *r)
+{
+	for (unsigned i = 0; i < c->nrules; i++)
+		if (qt_rule_equal(c->rules[i], r))
+			return (int)i;
+	return -1;
+}
+
+static unsigned list_format(const struct parsed *p)
+{
+	unsigned f = QT_FMT_OPTIONS;
+	if (!(p->options & (1u << OPT_VERBOSE)))
+		f |= QT_FMT_NOCOUNTS;
+	else
+		f |= QT_FMT_VIA;
+	if (p->options & (1u << OPT_NUMERIC))
+		f |= QT_FMT_NUMERIC;
+	if (!(p->options & (1u << OPT_EXPANDED)))
+		f |= QT_FMT_KILOMEGAGIGA;
+	if (p->options & (1u << OPT_LINENUMBERS))
+		f |= QT_FMT_LINENUMBERS;
+	return f;
+}
+
+static void zero_chain(struct qt_chain *c)
+{
+	memset(&c->pcnt, 0, sizeof(c->pcnt));
+	for (unsigned i = 0; i < c->nrules; i++)
+		memset(&c->rules[i]->cnt, 0, sizeof(c->rules[i]->cnt));
+}
+
+static int do_list(struct parsed *p, struct qt_ruleset *rs, enum qt_table_id tid,
+		   struct qt_ctx *ctx)
+{
+	const struct qt_table *t = qt_ruleset_table_view(rs, tid);
+	const struct qt_chain *c = NULL;
+	if (p->chain) {
+		c = qt_table_chain(t, p->chain);
+		if (!c) {
+			if (p->command & CMD_LIST)
+				return qt_error(ctx, QT_OTHER_PROBLEM,
+					"chain `%s' in table `%s' is incompatible, use 'nft' tool.",
+					p->chain, qt_table_def(tid)->name);
+			return qt_op_error(ctx, "No chain/target/match by that name");
+		}
+	}
+	if (p->command & CMD_LIST)
+		qt_list_table(ctx->out, t, c, p->rulenum, list_format(p));
+	else
+		qt_list_rules(ctx->out, t, c, p->rulenum,
+			      p->options & (1u << OPT_VERBOSE));
+	return 0;
+}
+
+static int do_zero(struct parsed *p, struct qt_ruleset *rs, enum qt_table_id tid,
+		   struct qt_ctx *ctx)
+{
+	struct qt_table *t = rs->tables[tid];
+	if (p->chain) {
+		struct qt_chain *c = need_chain(t, p->chain, ctx);
+		if (!c)
+			return -1;
+		if (p->command & CMD_ZERO_NUM) {
+			if (p->rulenum > c->nrules)
+				return qt_op_error(ctx, "Index of counter too big"); /* unreachable in nft; kept for clarity */
+			memset(&c->rules[p->rulenum - 1]->cnt, 0,
+			       sizeof(c->rules[0]->cnt));
+		} else {
+			zero_chain(c);
+		}
+		return 0;
+	}
+	if (t)
+		for (unsigned i = 0; i < t->nchains; i++)
+			zero_chain(t->chains[i]);
+	return 0;
+}
+
+static int delete_chain(struct qt_table *t, unsigned idx, struct qt_ctx *ctx)
+{
+	struct qt_chain *c = t->chains[idx];
+	if (c->nrules || qt_table_chain_refs(t, c->name))
+		return qt_error(ctx, QT_RESOURCE_PROBLEM,
+			" CHAIN_DEL failed (Device or resource busy): chain %s",
+			c->name);
+	qt_table_del_chain(t, idx);
+	return 0;
+}
+
+static int do_rule_cmd(struct parsed *p, struct qt_table *t,
+		       const struct qt_addr_list *sl, const struct qt_addr_list *dl,
+		       struct qt_ctx *ctx)
+{
+	struct qt_chain *c = need_chain(t, p->chain, ctx);
+	if (!c)
+		return -1;
+	unsigned cmd = p->command;
+	if (cmd == CMD_REPLACE && p->rulenum > c->nrules)
+		return qt_op_error(ctx, "Index of replacement too big");
+	if (cmd == CMD_INSERT && p->rulenum > c->nrules + 1)
+		return qt_op_error(ctx, "Index of insertion too big");
+	for (unsigned i = 0; i < sl->n; i++) {
+		for (unsigned j = 0; j < dl->n; j++) {
+			struct qt_rule *r = qt_rule_clone(p->rule);
+			r->src.v4 = sl->addr[i];
+			r->smsk.v4 = sl->mask[i];
+			r->dst.v4 = dl->addr[j];
+			r->dmsk.v4 = dl->mask[j];
+			if (p->options & (1u << OPT_COUNTERS)) {
+				r->cnt.pkts = p->set_pcnt;
+				r->cnt.bytes = p->set_bcnt;
+			}
+			int pos;
+			switch (cmd) {
+			case CMD_APPEND:
+				qt_chain_insert(c, c->nrules, r);
+				break;
+			case CMD_INSERT:
+				qt_chain_insert(c, p->rulenum - 1, r);
+				break;
+			case CMD_REPLACE:
+				qt_chain_replace(c, p->rulenum - 1, r);
+				break;
+			case CMD_DELETE:
+			case CMD_CHECK:
+				pos = find_rule(c, r);
+				qt_rule_unref(r);
+				if (pos < 0)
+					return qt_op_error(ctx,
+						"Bad rule (does a matching rule exist in that chain?)");
+				if (cmd == CMD_DELETE)
+					qt_chain_delete(c, (unsigned)pos);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int execute(struct parsed *p, struct qt_ruleset *rs,
+		   struct qt_cmd_env *env, struct qt_ctx *ctx)
+{
+	enum qt_table_id tid = (enum qt_table_id)qt_table_lookup(p->table);
+	unsigned cmd = p->command;
+
+	if (cmd & (CMD_LIST | CMD_LIST_RULES)) {
+		env->read_only = !(cmd & (CMD_ZERO | CMD_ZERO_NUM));
+		if (do_list(p, rs, tid, ctx))
+			return -1;
+		if (cmd & (CMD_ZERO | CMD_ZERO_NUM)) {
+			env->changed = true;
+			return do_zero(p, rs, tid, ctx);
+		}
+		return 0;
+	}
+
+	/* Flush, zero and chain deletion do not create a missing table. */
+	bool creates = cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE |
+			      CMD_NEW_CHAIN | CMD_SET_POLICY | CMD_RENAME_CHAIN);
+	struct qt_table *t = qt_ruleset_table(rs, tid, creates);
+	env->changed = true;
+
+	switch (cmd) {
+	case CMD_ZERO:
+	case CMD_ZERO_NUM:
+		return do_zero(p, rs, tid, ctx);
+	case CMD_FLUSH:
+		if (p->chain) {
+			struct qt_chain *c = need_chain(t, p->chain, ctx);
+			if (!c)
+				return -1;
+			qt_chain_flush(c);
+		} else if (t) {
+			for (unsigned i = 0; i < t->nchains; i++)
+				qt_chain_flush(t->chains[i]);
+		}
+		return 0;
+	case CMD_NEW_CHAIN:
+		if (qt_table_chain(t, p->chain))
+			return qt_op_error(ctx, "Chain already exists");
+		qt_table_add_chain(t, p->chain);
+		return 0;
+	case CMD_DELETE_CHAIN:
+		if (p->chain) {
+			int idx = t ? qt_table_chain_index(t, p->chain) : -1;
+			if (idx < 0 || t->chains[idx]->builtin)
+				return qt_op_error(ctx, "No chain/target/match by that name");
+			return delete_chain(t, (unsigned)idx, ctx);
+		}
+		while (t && t->nchains > t->nbuiltin) {
+			/* every user chain, in order; stop at the first busy one */
+			if (delete_chain(t, t->nbuiltin, ctx))
+				return -1;
+		}
+		return 0;
+	case CMD_RENAME_CHAIN: {
+		int idx = qt_table_chain_index(t, p->chain);
+		if (idx < 0 || t->chains[idx]->builtin)
+			return qt_op_error(ctx, "No chain/target/match by that name");
+		if (qt_table_chain(t, p->newname))
+			return qt_op_error(ctx, "File exists");
+		/* rules that jump to the chain follow the new name */
+		for (unsigned i = 0; i < t->nchains; i++) {
+			struct qt_chain *c = t->chains[i];
+			for (unsigned j = 0; j < c->nrules; j++) {
+				struct qt_rule *r = c->rules[j];
+				if ((r->verdict == QT_V_JUMP || r->verdict == QT_V_GOTO) &&
+				    !strcmp(r->jump, p->chain)) {
+					struct qt_rule *n = qt_rule_clone(r);
+					memset(n->jump, 0, sizeof(n->jump));
+					strncpy(n->jump, p->newname, QT_CHAIN_MAXNAMELEN);
+					qt_chain_replace(c, j, n);
+				}
+			}
+		}
+		qt_table_rename_chain(t, (unsigned)idx, p->newname);
+		return 0;
+	}
+	case CMD_SET_POLICY: {
+		struct qt_chain *c = qt_table_chain(t, p->chain);
+		if (!c || !c->builtin)
+			return qt_op_error(ctx, "Bad built-in chain name");
+		if (!strcmp(p->policy, "ACCEPT"))
+			c->policy = QT_V_ACCEPT;
+		else if (!strcmp(p->policy, "DROP"))
+			c->policy = QT_V_DROP;
+		else
+			return qt_op_error(ctx,
+				"Bad policy name. Run `dmesg' for more information");
+		if (p->options & (1u << OPT_COUNTERS)) {
+			c->pcnt.pkts = p->set_pcnt;
+			c->pcnt.bytes = p->set_bcnt;
+		}
+		return 0;
+	}
+	case CMD_DELETE_NUM: {
+		struct qt_chain *c = need_chain(t, p->chain, ctx);
+		if (!c)
+			return -1;
+		if (p->rulenum > c->nrules)
+			return qt_op_error(ctx, "Index of deletion too big");
+		qt_chain_delete(c, p->rulenum - 1);
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static int rule_command(struct parsed *p, struct qt_ruleset *rs,
+			struct qt_cmd_env *env, struct qt_ctx *ctx)
+{
+	enum qt_table_id tid = (enum qt_table_id)qt_table_lookup(p->table);
+	struct qt_addr_list sl, dl;
+	int rc = -1;
+
+	if (qt_addr_parse_list(p->saddr_arg ? p->saddr_arg : "0.0.0.0/0", &sl, ctx))
+		return -1;
+	if (qt_addr_parse_list(p->daddr_arg ? p->daddr_arg : "0.0.0.0/0", &dl, ctx)) {
+		qt_addr_list_free(&sl);
+		return -1;
+	}
+	if ((sl.n > 1 || dl.n > 1) &&
+	    (p->rule->invflags & (QT_INV_SRCIP | QT_INV_DSTIP))) {
+		qt_param_error(ctx,
+			"! not allowed with multiple source or destination IP addresses");
+		goto out;
+	}
+	if (p->command == CMD_REPLACE && (sl.n != 1 || dl.n != 1)) {
+		qt_param_error(ctx, "Replacement rule does not specify a unique address");
+		goto out;
+	}
+	if (p->command == CMD_CHECK && (sl.n != 1 || dl.n != 1)) {
+		qt_param_error(ctx, "Check rule does not specify a unique address");
+		goto out;
+	}
+	if (generic_opt_check(p, ctx))
+		goto out;
+
+	const char *chain = p->chain;
+	if (!strcmp(chain, "PREROUTING") || !strcmp(chain, "INPUT")) {
+		if (p->options & (1u << OPT_VIANAMEOUT)) {
+			qt_param_error(ctx, "Can't use -%c with %s\n", 'o', chain);
+			goto out;
+		}
+	}
+	if (!strcmp(chain, "POSTROUTING") || !strcmp(chain, "OUTPUT")) {
+		if (p->options & (1u << OPT_VIANAMEIN)) {
+			qt_param_error(ctx, "Can't use -%c with %s\n", 'i', chain);
+			goto out;
+		}
+	}
+
+	/* the table as it is or will be, for checks that need chains */
+	const struct qt_table *view = qt_ruleset_table_view(rs, tid);
+	if ((p->rule->verdict == QT_V_JUMP || p->rule->verdict == QT_V_GOTO) &&
+	    !qt_table_chain(view, p->rule->jump)) {
+		qt_param_error(ctx, "Chain '%s' does not exist", p->rule->jump);
+		goto out;
+	}
+	if (ext_checks(p, view, ctx))
+		goto out;
+
+	bool creates = p->command & (CMD_APPEND | CMD_INSERT | CMD_REPLACE);
+	struct qt_table *t = qt_ruleset_table(rs, tid, creates);
+	env->changed = true;
+	rc = do_rule_cmd(p, t, &sl, &dl, ctx);
+	if (p->command == CMD_CHECK)
+		env->read_only = true;
+out:
+	qt_addr_list_free(&sl);
+	qt_addr_list_free(&dl);
+	return rc;
+}
+
+int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
+		   struct qt_cmd_env *env, struct qt_ctx *ctx)
+{
+	struct parsed p;
+	memset(&p, 0, sizeof(p));
+	p.table = env->restore_table ? env->restore_table : "filter";
+	p.rule = qt_rule_new(rs->family);
+	env->changed = false;
+	env->read_only = false;
+
+	int rc = parse_words(&p, words, env, ctx);
+	if (rc == 1) { /* -6: nothing to do */
+		qt_rule_unref(p.rule);
+		env->read_only = true;
+		return 0;
+	}
+	if (rc)
+		goto out;
+
+	if (p.command & CMD_HELP) {
+		qt_command_help(ctx->out, ctx->prog);
+		env->read_only = true;
+		goto out;
+	}
+	if (p.command == CMD_VERSION) {
+		qt_buf_printf(ctx->out, "%s v%s (%s)\n", ctx->prog,
+			      QT_IPTABLES_VERSION, QT_BACKEND);
+		env->read_only = true;
+		goto out;
+	}
+
+	if (!strcmp(p.table, "nat") &&
+	    ((p.policy && !strcmp(p.policy, "DROP")) ||
+	     (p.jumpto && !strcmp(p.jumpto, "DROP")))) {
+		qt_param_error(ctx,
+			"\nThe \"nat\" table is not intended for filtering, "
+			"the use of DROP is therefore inhibited.\n\n");
+		goto out;
+	}
+	if (!p.command) {
+		qt_param_error(ctx, "no command specified");
+		goto out;
+	}
+	if (p.chain && strlen(p.chain) >= QT_CHAIN_MAXNAMELEN) {
+		qt_param_error(ctx, "chain name `%s' too long (must be under %u chars)",
+			       p.chain, QT_CHAIN_MAXNAMELEN);
+		goto out;
+	}
+
+	if (p.command & (CMD_APPEND | CMD_INSERT | CMD_REPLACE | CMD_DELETE |
+			 CMD_CHECK)) {
+		rule_command(&p, rs, env, ctx);
+		goto out;
+	}
+	if (generic_opt_check(&p, ctx))
+		goto out;
+	execute(&p, rs, env, ctx);
+out:
+	qt_rule_unref(p.rule);
+	return ctx->status;
+}

@@ -1,0 +1,51 @@
+/* The context one command or one restore transaction runs in: who is
+ * speaking (program name for messages), where output goes, and the exit
+ * status iptables would return. Library code reports errors here and
+ * returns; it never prints or exits by itself. */
+#ifndef QT_CTX_H
+#define QT_CTX_H
+
+#include <stdbool.h>
+#include "buf.h"
+
+/* iptables' exit codes (xtables.h enum xtables_exittype). */
+enum qt_status {
+	QT_OK = 0,
+	QT_OTHER_PROBLEM = 1,
+	QT_PARAMETER_PROBLEM = 2,
+	QT_VERSION_PROBLEM = 3,
+	QT_RESOURCE_PROBLEM = 4,
+};
+
+#define QT_IPTABLES_VERSION "1.8.9"
+#define QT_BACKEND "qtables"
+
+struct qt_ctx {
+	const char *prog;      /* "iptables", "qtables-restore", ... */
+	struct qt_buf *out;
+	struct qt_buf *err;
+	int status;            /* 0 until an error is reported */
+	int restore_line;      /* > 0 inside a restore file: adds the
+	                          "Error occurred at line: N" line */
+	bool restore_noflush_line; /* unused by printers; kept for clarity */
+};
+
+void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,
+		 struct qt_buf *err);
+
+/* "PROG v1.8.9 (qtables): MSG\n" then the "Try `PROG -h'..." line;
+ * status 2. Always returns -1 so callers can `return qt_param_error(..)`. */
+int qt_param_error(struct qt_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "PROG v1.8.9 (qtables): MSG\n" with the given status, no "Try" line. */
+int qt_error(struct qt_ctx *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The form iptables uses for failures of the ruleset operation itself:
+ * "PROG: MSG.\n" with status 1 (e.g. "Bad rule (does ...)"). */
+int qt_op_error(struct qt_ctx *c, const char *msg);
+/* Text written to stderr as is, without the version prefix (iptables'
+ * "Bad argument `x'" and similar); adds the "Try" line; status 2. */
+int qt_tryhelp_error(struct qt_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,145 @@
+/* The extension API: everything about one match or target lives in one
+ * file under extensions/, as in iptables' libxt_*.c. The file declares its
+ * options as data (struct qt_ext_opt), parses each option's argument into
+ * a flat, pointer-free data block, checks the whole rule, and prints the
+ * canonical save text and the -L text. The grammar and the command parser
+ * stay generic: `-m NAME` (or `-j NAME`) followed by NAME's options.
+ *
+ * Rules of the road for an extension's data block:
+ *  - it is zeroed before init(); it holds no pointers (rules are compared
+ *    with memcmp for -D/-C "by meaning", and copied with memcpy);
+ *  - parse() leaves it canonical: two spellings of one meaning give the
+ *    same bytes (e.g. "ssh" and "22").
+ *
+ * The engine side (packet matching) is added by the datapath issue; the
+ * struct has room for it so that an extension stays one file. */
+#ifndef QT_EXT_H
+#define QT_EXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "ctx.h"
+
+struct qt_rule;
+
+enum qt_ext_kind { QT_EXT_MATCH, QT_EXT_TARGET };
+
+enum qt_arg_kind {
+	QT_ARG_NONE,   /* --flag */
+	QT_ARG_REQ,    /* --opt VALUE (also --opt=VALUE) */
+	QT_ARG_REQ2,   /* --opt A B (e.g. --tcp-flags MASK COMP); B is taken
+	                  only if it does not start with '-' or '!', else
+	                  arg2 is NULL and the extension complains */
+	QT_ARG_OPT,    /* --opt [VALUE]: VALUE taken if the next word does
+	                  not start with '-' or '!' */
+};
+
+/* Option flags. */
+#define QT_OPT_INVERT 0x1   /* may be preceded by '!' */
+#define QT_OPT_MULTI  0x2   /* may be given more than once */
+
+struct qt_ext_opt {
+	const char *name;      /* long name without the leading "--" */
+	int id;                /* 0..31; aliases share an id */
+	enum qt_arg_kind arg;
+	unsigned flags;
+};
+
+/* One match or target in one rule. */
+struct qt_ext_inst {
+	const struct qt_ext *ext;
+	uint32_t seen;         /* bit per option id given */
+	uint32_t inverted;     /* bit per option id given with '!' */
+	void *data;            /* ext->data_size bytes */
+};
+
+/* What a check() may want to know about the rule and its place. */
+struct qt_rule_env {
+	const char *table;     /* "filter", "nat", ... */
+	const char *chain;     /* chain the rule goes into */
+	unsigned hooks;        /* bit per NF_INET_* hook of a built-in chain;
+	                          0 for a user chain */
+	const struct qt_rule *rule; /* protocol, addresses, other matches */
+};
+
+/* Argument handed to parse(): the option, its value(s), '!' given. */
+struct qt_opt_arg {
+	const struct qt_ext_opt *opt;
+	const char *arg;       /* NULL for QT_ARG_NONE or an absent OPT */
+	const char *arg2;      /* second word of QT_ARG_REQ2 */
+	bool invert;
+};
+
+struct qt_ext {
+	const char *name;           /* -m NAME / -j NAME */
+	enum qt_ext_kind kind;
+	uint8_t family;             /* 0: both; AF_INET; AF_INET6 */
+	uint8_t proto;              /* tcp/udp/icmp: the -p it is implicit for */
+	size_t data_size;
+	const struct qt_ext_opt *opts; /* terminated by { .name = NULL } */
+
+	/* Defaults before the first option. May be NULL. */
+	void (*init)(struct qt_ext_inst *in);
+	/* One option. Report problems through ctx (iptables' exact text)
+	 * and return -1; 0 on success. The generic layer has already
+	 * rejected repeats (without QT_OPT_MULTI) and '!' where not allowed.
+	 * in->seen holds the options given before this one. */
+	int (*parse)(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		     struct qt_ctx *ctx);
+	/* After all options of the rule: required options, combinations,
+	 * table/chain restrictions. May be NULL. */
+	int (*check)(struct qt_ext_inst *in, const struct qt_rule_env *env,
+		     struct qt_ctx *ctx);
+	/* Canonical options for save and -S, each with a leading space:
+	 * " --dport 22". The " -m NAME" / " -j NAME" prefix is printed by
+	 * the caller. */
+	void (*save)(const struct qt_ext_inst *in, struct qt_buf *b);
+	/* -L text, with a leading space: " tcp dpt:ssh". numeric is -n. */
+	void (*print)(const struct qt_ext_inst *in, struct qt_buf *b,
+		      bool numeric);
+	/* Name printed after -m/-j in save when not `name` (aliases). */
+	const char *save_name;
+	/* Targets only: true when the target ends rule traversal, so the
+	 * engine knows (filled in by the datapath issue). */
+	bool terminal;
+};
+
+void qt_ext_register(const struct qt_ext *ext);
+const struct qt_ext *qt_ext_find(const char *name, enum qt_ext_kind kind);
+/* For the registry's users (help, tests): iterate all extensions. */
+const struct qt_ext *qt_ext_at(size_t i);
+
+/* Register an extension from its own file at program start. */
+#define QT_EXT_REGISTER(var) \
+	static void __attribute__((constructor)) qt_ext_reg_##var(void) \
+	{ qt_ext_register(&var); }
+
+/* Helpers shared by extensions for iptables' standard messages. */
+/* "NAME: Bad value for \"--OPT\" option: \"ARG\"" (xtables_param_act). */
+int qt_ext_bad_value(struct qt_ctx *ctx, const char *ext, const char *opt,
+		     const char *arg);
+/* Parse an unsigned integer in [min, max], base 0 like strtoul (decimal,
+ * 0x hex); false on trailing junk or range. */
+bool qt_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* The same, accepting a leading '-'/'+' as strtoul does (xtables_strtoui
+ * semantics are used for base-0 bytes in addresses). */
+bool qt_parse_uint_any(const char *s, uint64_t min, uint64_t max,
+		       uint64_t *out);
+/* Print a quoted string as iptables' save does (xtables_save_string). */
+void qt_save_string(struct qt_buf *b, const char *s);
+
+/* Ports and services (parser/ports.c). */
+/* A port number or service name for proto ("tcp", "udp"); -1 if neither.
+ * Service names are tried first, as xtables_parse_port does. */
+int qt_port_parse(const char *s, const char *proto);
+/* "a", "a:b", ":b", "a:" into ports[0..1]; iptables' messages. */
+int qt_port_range_parse(const char *s, const char *proto, uint16_t ports[2],
+			struct qt_ctx *ctx);
+/* -L form of one port: the service name unless numeric. */
+void qt_port_print(struct qt_buf *b, uint16_t port, const char *proto,
+		   bool numeric);
+
+#endif

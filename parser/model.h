@@ -1,0 +1,172 @@
+/* The ruleset model: tables > chains > rules > match and target
+ * instances. Text becomes this model (command.c, restore.c); the model
+ * becomes text (save.c, list.c) and, in the datapath issue, an engine
+ * program.
+ *
+ * Rules are immutable once they are in a committed ruleset and shared by
+ * reference count between rulesets, so a transaction can copy a ruleset
+ * cheaply (chains copy their arrays of rule pointers) and throw the copy
+ * away on failure. Only the counters of a rule change in place. */
+#ifndef QT_MODEL_H
+#define QT_MODEL_H
+
+#include <netinet/in.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ext.h"
+
+#define QT_CHAIN_MAXNAMELEN 29  /* XT_EXTENSION_MAXNAMELEN: names < 29 */
+
+/* Netfilter hooks (NF_INET_*), as bits in hook masks. */
+enum qt_hook {
+	QT_HOOK_PRE_ROUTING,
+	QT_HOOK_LOCAL_IN,
+	QT_HOOK_FORWARD,
+	QT_HOOK_LOCAL_OUT,
+	QT_HOOK_POST_ROUTING,
+	QT_NHOOKS
+};
+
+/* The tables, in the order iptables-nft 1.8.9 saves them. */
+enum qt_table_id {
+	QT_TABLE_MANGLE,
+	QT_TABLE_SECURITY,
+	QT_TABLE_RAW,
+	QT_TABLE_FILTER,
+	QT_TABLE_NAT,
+	QT_NTABLES
+};
+
+struct qt_table_def {
+	const char *name;
+	unsigned nbuiltin;
+	struct {
+		const char *name;
+		enum qt_hook hook;
+	} builtin[QT_NHOOKS];
+};
+
+const struct qt_table_def *qt_table_def(enum qt_table_id id);
+int qt_table_lookup(const char *name); /* -1 when unknown */
+
+union qt_addr {
+	struct in_addr v4;
+	struct in6_addr v6;
+};
+
+/* Inversion bits of the base rule (IPT_INV_*). */
+#define QT_INV_VIA_IN  0x01
+#define QT_INV_VIA_OUT 0x02
+#define QT_INV_SRCIP   0x08
+#define QT_INV_DSTIP   0x10
+#define QT_INV_FRAG    0x20
+#define QT_INV_PROTO   0x40
+
+enum qt_verdict {
+	QT_V_NONE,     /* no -j: counts only */
+	QT_V_ACCEPT,
+	QT_V_DROP,
+	QT_V_RETURN,
+	QT_V_JUMP,     /* -j user chain */
+	QT_V_GOTO,     /* -g user chain */
+	QT_V_EXT,      /* extension target */
+};
+
+struct qt_counters {
+	uint64_t pkts;
+	uint64_t bytes;
+};
+
+struct qt_rule {
+	unsigned refcnt;
+	uint8_t family;             /* AF_INET (AF_INET6 later) */
+	union qt_addr src, smsk, dst, dmsk;
+	char iniface[IFNAMSIZ];     /* "" = any; trailing '+' = prefix */
+	char outiface[IFNAMSIZ];
+	uint16_t proto;             /* 0 = all */
+	bool frag;                  /* -f */
+	uint8_t invflags;           /* QT_INV_* */
+	unsigned nmatches;
+	struct qt_ext_inst *matches;
+	enum qt_verdict verdict;
+	char jump[QT_CHAIN_MAXNAMELEN + 1]; /* JUMP/GOTO chain */
+	struct qt_ext_inst target;  /* QT_V_EXT */
+	struct qt_counters cnt;
+};
+
+struct qt_chain {
+	char name[QT_CHAIN_MAXNAMELEN + 1];
+	bool builtin;
+	enum qt_hook hook;          /* built-in chains */
+	enum qt_verdict policy;     /* built-in: ACCEPT or DROP */
+	struct qt_counters pcnt;    /* policy counters */
+	struct qt_rule **rules;
+	unsigned nrules;
+	unsigned cap;
+};
+
+struct qt_table {
+	enum qt_table_id id;
+	struct qt_chain **chains;   /* built-ins in hook order, then user
+	                               chains sorted by name (strcmp) */
+	unsigned nchains;
+	unsigned nbuiltin;
+};
+
+struct qt_ruleset {
+	uint8_t family;
+	struct qt_table *tables[QT_NTABLES]; /* NULL: not created yet, as
+	                                        iptables-nft creates a table
+	                                        on its first change */
+};
+
+/* Rules. */
+struct qt_rule *qt_rule_new(uint8_t family);
+struct qt_rule *qt_rule_ref(struct qt_rule *r);
+void qt_rule_unref(struct qt_rule *r);
+/* A deep copy with refcnt 1 (counters copied). */
+struct qt_rule *qt_rule_clone(const struct qt_rule *r);
+/* Appends a zeroed instance of ext (init() run); returns it. */
+struct qt_ext_inst *qt_rule_add_match(struct qt_rule *r,
+				      const struct qt_ext *ext);
+void qt_rule_set_target(struct qt_rule *r, const struct qt_ext *ext);
+/* -p PROTO given and not inverted (what tcp/udp/icmp matches need). */
+bool qt_rule_proto_is(const struct qt_rule *r, uint16_t proto);
+/* Same meaning: what -D/-C compare (counters excluded). */
+bool qt_rule_equal(const struct qt_rule *a, const struct qt_rule *b);
+
+/* Rulesets and transactions. */
+struct qt_ruleset *qt_ruleset_new(uint8_t family);
+void qt_ruleset_free(struct qt_ruleset *rs);
+/* A copy sharing the rules (refcounts taken): cost O(chains + rules). */
+struct qt_ruleset *qt_ruleset_clone(const struct qt_ruleset *rs);
+/* The table, created with its built-in chains when create is true. */
+struct qt_table *qt_ruleset_table(struct qt_ruleset *rs, enum qt_table_id id,
+				  bool create);
+/* A table as it would be listed: the real one, or an empty stand-in
+ * with the built-in chains when it does not exist yet (owned by rs). */
+const struct qt_table *qt_ruleset_table_view(struct qt_ruleset *rs,
+					     enum qt_table_id id);
+
+/* Chains. */
+struct qt_chain *qt_table_chain(const struct qt_table *t, const char *name);
+int qt_table_chain_index(const struct qt_table *t, const char *name);
+struct qt_chain *qt_table_add_chain(struct qt_table *t, const char *name);
+void qt_table_del_chain(struct qt_table *t, unsigned idx);
+/* Renames keeping the sorted order; jumps are not updated here. */
+void qt_table_rename_chain(struct qt_table *t, unsigned idx,
+			   const char *newname);
+/* Number of rules in the table that jump or go to chain name. */
+unsigned qt_table_chain_refs(const struct qt_table *t, const char *name);
+
+/* Chain rule arrays: the chain takes the caller's reference. */
+void qt_chain_insert(struct qt_chain *c, unsigned pos, struct qt_rule *r);
+void qt_chain_delete(struct qt_chain *c, unsigned pos);
+void qt_chain_replace(struct qt_chain *c, unsigned pos, struct qt_rule *r);
+void qt_chain_flush(struct qt_chain *c);
+
+const char *qt_verdict_name(enum qt_verdict v);
+
+#endif

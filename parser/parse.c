@@ -1,0 +1,110 @@
+/* Entry points that run the scanner and grammar. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan_state.h"
+#include "grammar.h"
+
+typedef void *yyscan_t;
+int qt_yylex_init_extra(struct qt_scan_state *extra, yyscan_t *scanner);
+int qt_yylex_destroy(yyscan_t scanner);
+struct yy_buffer_state *qt_yy_scan_bytes(const char *bytes, int len,
+					 yyscan_t scanner);
+int qt_yyparse(void *scanner, struct qt_scan_state *ps);
+int qt_yylex_real(QT_YYSTYPE *lval, QT_YYLTYPE *lloc, yyscan_t scanner);
+struct qt_scan_state *qt_yyget_extra(yyscan_t scanner);
+
+/* The lexer the grammar sees: a start token selecting the input kind,
+ * then either argv words or the flex scanner's tokens. */
+int qt_yylex(QT_YYSTYPE *lval, QT_YYLTYPE *lloc, void *scanner)
+{
+	struct qt_scan_state *s = qt_yyget_extra(scanner);
+	if (!s->started) {
+		s->started = true;
+		lloc->first_line = lloc->last_line = 1;
+		lloc->first_column = lloc->last_column = 1;
+		return s->argv ? T_START_ARGV : T_START_RESTORE;
+	}
+	if (s->argv) {
+		if (s->argi >= s->argc)
+			return 0;
+		const char *w = s->argv[s->argi];
+		lval->str.s = strdup(w);
+		if (!lval->str.s)
+			abort();
+		lval->str.n = strlen(w);
+		lloc->first_line = lloc->last_line = 0;
+		lloc->first_column = lloc->last_column = s->argi + 1;
+		s->argi++;
+		return T_WORD;
+	}
+	return qt_yylex_real(lval, lloc, scanner);
+}
+
+static void state_init(struct qt_scan_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->line = 1;
+	s->col = 1;
+	qt_buf_init(&s->acc);
+	qt_words_init(&s->words);
+}
+
+static void state_free(struct qt_scan_state *s)
+{
+	qt_buf_free(&s->acc);
+	qt_words_free(&s->words);
+	free(s->counters);
+}
+
+int qt_parse_restore(const char *text, size_t len,
+		     const struct qt_restore_sink *sink)
+{
+	struct qt_scan_state s;
+	yyscan_t scanner;
+	state_init(&s);
+	s.sink = sink;
+	if (qt_yylex_init_extra(&s, &scanner))
+		return -1;
+	/* A last line without its newline still counts as a line. */
+	char *copy = NULL;
+	const char *in = text;
+	size_t n = len;
+	if (len == 0 || text[len - 1] != '\n') {
+		copy = malloc(len + 1);
+		if (!copy)
+			abort();
+		memcpy(copy, text, len);
+		copy[len] = '\n';
+		in = copy;
+		n = len + 1;
+	}
+	int rc = -1;
+	if (n <= (size_t)__INT_MAX__) {
+		qt_yy_scan_bytes(in, (int)n, scanner);
+		rc = qt_yyparse(scanner, &s) ? -1 : 0;
+	}
+	qt_yylex_destroy(scanner);
+	free(copy);
+	state_free(&s);
+	return rc;
+}
+
+int qt_parse_argv(int argc, char *const *argv, struct qt_words *out)
+{
+	struct qt_scan_state s;
+	yyscan_t scanner;
+	static const struct qt_restore_sink no_sink;
+	state_init(&s);
+	s.sink = &no_sink;
+	s.argc = argc;
+	s.argv = argv;
+	if (qt_yylex_init_extra(&s, &scanner))
+		return -1;
+	int rc = qt_yyparse(scanner, &s) ? -1 : 0;
+	qt_yylex_destroy(scanner);
+	*out = s.words;
+	qt_words_init(&s.words);
+	state_free(&s);
+	return rc;
+}

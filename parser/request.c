@@ -1,0 +1,223 @@
+/* Requests and replies between the programs and the daemon. */
+#include "request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+#include "ctx.h"
+#include "restore.h"
+#include "words.h"
+
+static void put_quoted(struct qt_buf *b, const char *w)
+{
+	qt_buf_putc(b, '"');
+	for (; *w; w++) {
+		if (*w == '"' || *w == '\\')
+			qt_buf_putc(b, '\\');
+		qt_buf_putc(b, *w);
+	}
+	qt_buf_putc(b, '"');
+}
+
+int qt_request_command(struct qt_buf *b, const char *prog, int argc,
+		       char *const *argv)
+{
+	qt_buf_printf(b, "#qtables 1 command %s\n", prog);
+	for (int i = 0; i < argc; i++) {
+		if (strchr(argv[i], '\n'))
+			return -1;
+		if (i)
+			qt_buf_putc(b, ' ');
+		put_quoted(b, argv[i]);
+	}
+	qt_buf_putc(b, '\n');
+	return 0;
+}
+
+void qt_request_restore(struct qt_buf *b, const char *prog, bool noflush,
+			bool counters, bool test, const char *table,
+			const char *text, size_t len)
+{
+	qt_buf_printf(b, "#qtables 1 restore %s%s%s%s", prog,
+		      noflush ? " noflush" : "", counters ? " counters" : "",
+		      test ? " test" : "");
+	if (table)
+		qt_buf_printf(b, " table=%s", table);
+	qt_buf_putc(b, '\n');
+	qt_buf_put(b, text, len);
+}
+
+void qt_request_save(struct qt_buf *b, const char *prog, bool counters,
+		     const char *table)
+{
+	qt_buf_printf(b, "#qtables 1 save %s%s", prog,
+		      counters ? " counters" : "");
+	if (table)
+		qt_buf_printf(b, " table=%s", table);
+	qt_buf_putc(b, '\n');
+}
+
+/* The single command line of a command request. */
+struct one_line {
+	struct qt_words words;
+	bool got;
+};
+
+static int take_line(void *u, struct qt_words *w, const char *counters,
+		     struct qt_loc loc)
+{
+	struct one_line *l = u;
+	(void)counters;
+	(void)loc;
+	if (l->got)
+		return -1;
+	l->got = true;
+	for (unsigned i = 0; i < w->n; i++)
+		qt_words_push(&l->words, w->v[i].text, strlen(w->v[i].text),
+			      w->v[i].loc);
+	return 0;
+}
+
+static int refuse_table(void *u, const char *n, struct qt_loc l)
+{
+	(void)u; (void)n; (void)l;
+	return -1;
+}
+
+static int refuse_chain(void *u, struct qt_words *w, struct qt_loc l)
+{
+	(void)u; (void)w; (void)l;
+	return -1;
+}
+
+static int refuse_commit(void *u, struct qt_loc l)
+{
+	(void)u; (void)l;
+	return -1;
+}
+
+static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
+		       struct qt_ctx *ctx, bool *changed)
+{
+	struct one_line l = { .got = false };
+	qt_words_init(&l.words);
+	struct qt_restore_sink sink = {
+		.user = &l, .table = refuse_table, .chain = refuse_chain,
+		.commit = refuse_commit, .rule = take_line,
+	};
+	if (qt_parse_restore(body, len, &sink) && !l.got) {
+		qt_words_free(&l.words);
+		return qt_error(ctx, QT_OTHER_PROBLEM, "malformed request");
+	}
+	/* A failing command must change nothing: run it on a copy. */
+	struct qt_ruleset *work = qt_ruleset_clone(*rs);
+	struct qt_cmd_env env = { .restore_table = NULL };
+	int st = qt_command_run(work, &l.words, &env, ctx);
+	qt_words_free(&l.words);
+	if (st == 0 && env.changed && !env.read_only) {
+		qt_ruleset_free(*rs);
+		*rs = work;
+		*changed = true;
+	} else {
+		qt_ruleset_free(work);
+	}
+	return st;
+}
+
+static bool has_flag(const char *hdr, const char *flag)
+{
+	size_t n = strlen(flag);
+	for (const char *p = hdr; (p = strstr(p, flag)); p += n)
+		if (p[-1] == ' ' && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static const char *table_opt(const char *hdr, char *buf, size_t n)
+{
+	const char *p = strstr(hdr, " table=");
+	if (!p)
+		return NULL;
+	p += 7;
+	size_t k = strcspn(p, " ");
+	if (k >= n)
+		k = n - 1;
+	memcpy(buf, p, k);
+	buf[k] = '\0';
+	return buf;
+}
+
+int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
+		   struct qt_buf *out, struct qt_buf *err, bool *changed)
+{
+	struct qt_ctx ctx;
+	char hdr[512], mode[16], prog[64], tbuf[64];
+	*changed = false;
+	const char *nl = memchr(req, '\n', len);
+	size_t hlen = nl ? (size_t)(nl - req) : len;
+	if (hlen >= sizeof(hdr)) {
+		qt_ctx_init(&ctx, "qtables", out, err);
+		return qt_error(&ctx, QT_OTHER_PROBLEM, "malformed request");
+	}
+	memcpy(hdr, req, hlen);
+	hdr[hlen] = '\0';
+	if (sscanf(hdr, "#qtables 1 %15s %63s", mode, prog) != 2) {
+		qt_ctx_init(&ctx, "qtables", out, err);
+		return qt_error(&ctx, QT_OTHER_PROBLEM, "malformed request");
+	}
+	static char progname[64];
+	snprintf(progname, sizeof(progname), "%s", prog);
+	qt_ctx_init(&ctx, progname, out, err);
+	const char *body = nl ? nl + 1 : req + len;
+	size_t blen = len - (size_t)(body - req);
+
+	if (!strcmp(mode, "command"))
+		return run_command(rs, body, blen, &ctx, changed);
+	if (!strcmp(mode, "restore")) {
+		struct qt_restore_opts o = {
+			.noflush = has_flag(hdr, "noflush"),
+			.counters = has_flag(hdr, "counters"),
+			.test = has_flag(hdr, "test"),
+			.only_table = table_opt(hdr, tbuf, sizeof(tbuf)),
+		};
+		return qt_restore_run(rs, body, blen, &o, &ctx, changed);
+	}
+	if (!strcmp(mode, "save"))
+		return qt_save_run(*rs, table_opt(hdr, tbuf, sizeof(tbuf)),
+				   has_flag(hdr, "counters"), true, &ctx);
+	return qt_error(&ctx, QT_OTHER_PROBLEM, "unknown request `%s'", mode);
+}
+
+void qt_reply_encode(struct qt_buf *b, int status, const struct qt_buf *out,
+		     const struct qt_buf *err)
+{
+	qt_buf_printf(b, "#qtables-reply %d %zu %zu\n", status, out->len,
+		      err->len);
+	qt_buf_put(b, qt_buf_str(out), out->len);
+	qt_buf_put(b, qt_buf_str(err), err->len);
+}
+
+int qt_reply_decode(const char *rep, size_t len, int *status,
+		    const char **out, size_t *outlen, const char **err,
+		    size_t *errlen)
+{
+	const char *nl = memchr(rep, '\n', len);
+	if (!nl)
+		return -1;
+	char hdr[128];
+	size_t hl = (size_t)(nl - rep);
+	if (hl >= sizeof(hdr))
+		return -1;
+	memcpy(hdr, rep, hl);
+	hdr[hl] = '\0';
+	if (sscanf(hdr, "#qtables-reply %d %zu %zu", status, outlen, errlen) != 3)
+		return -1;
+	size_t body = len - hl - 1;
+	if (*outlen > body || *errlen > body - *outlen)
+		return -1;
+	*out = nl + 1;
+	*err = nl + 1 + *outlen;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* The wire protocol between the qtables programs and qtablesd. A request
+ * is restore-format text behind one header line:
+ *
+ *   #qtables 1 command iptables          then one line: the quoted words
+ *   #qtables 1 restore iptables-restore noflush counters test table=T
+ *   #qtables 1 save iptables-save counters table=T
+ *
+ * and the reply is "#qtables-reply STATUS OUTLEN ERRLEN\n" followed by
+ * OUTLEN bytes of standard output and ERRLEN bytes of standard error.
+ * Everything that crosses the socket can be read by a person. */
+#ifndef QT_REQUEST_H
+#define QT_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "model.h"
+
+#define QT_REQUEST_MAX (64u << 20)   /* a 64 MiB restore file is plenty */
+
+/* Encoders used by the client. Return -1 if a word cannot be carried
+ * (it contains a newline). */
+int qt_request_command(struct qt_buf *b, const char *prog, int argc,
+		       char *const *argv);
+void qt_request_restore(struct qt_buf *b, const char *prog, bool noflush,
+			bool counters, bool test, const char *table,
+			const char *text, size_t len);
+void qt_request_save(struct qt_buf *b, const char *prog, bool counters,
+		     const char *table);
+
+/* Run a request against *rs (replaced when a transaction commits).
+ * Returns the exit status; *changed tells whether *rs changed. */
+int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
+		   struct qt_buf *out, struct qt_buf *err, bool *changed);
+
+/* Reply framing. */
+void qt_reply_encode(struct qt_buf *b, int status, const struct qt_buf *out,
+		     const struct qt_buf *err);
+/* Parses a whole reply; pointers point into the reply. */
+int qt_reply_decode(const char *rep, size_t len, int *status,
+		    const char **out, size_t *outlen, const char **err,
+		    size_t *errlen);
+
+#endif

@@ -1,0 +1,275 @@
+/* iptables-restore semantics on top of the grammar's line events. */
+#include "restore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "command.h"
+#include "print.h"
+#include "words.h"
+
+#define MAX_ARGS 255        /* iptables-restore's MAX_ARGC */
+#define MAX_PARAM_LEN 1023  /* its parameter buffer, 1024 with the NUL */
+
+struct restore_state {
+	struct qt_ruleset **committed;
+	struct qt_ruleset *work;     /* the open table block's result */
+	const struct qt_restore_opts *o;
+	struct qt_ctx *ctx;
+	enum qt_table_id table;
+	bool in_table;
+	bool skip;                   /* -T names another table */
+	bool *changed;
+	int last_line;
+};
+
+static void set_line(struct restore_state *st, struct qt_loc loc)
+{
+	st->ctx->restore_line = loc.line;
+	st->last_line = loc.line;
+}
+
+/* A line that makes no sense outside a table block. */
+static int line_failed(struct restore_state *st, struct qt_loc loc)
+{
+	if (!st->ctx->status) {
+		qt_buf_printf(st->ctx->err, "%s: line %d failed\n",
+			      st->ctx->prog, loc.line);
+		st->ctx->status = QT_OTHER_PROBLEM;
+	}
+	return -1;
+}
+
+static int on_table(void *u, const char *name, struct qt_loc loc)
+{
+	struct restore_state *st = u;
+	set_line(st, loc);
+	if (st->in_table)
+		return qt_tryhelp_error(st->ctx, "Bad argument `*%s'\n",
+					name ? name : "");
+	if (!name)
+		return qt_param_error(st->ctx, "%s: line %d table name invalid",
+				      st->ctx->prog, loc.line);
+	int id = qt_table_lookup(name);
+	if (id < 0)
+		return qt_param_error(st->ctx,
+			"%s: line %d table name '%s' invalid", st->ctx->prog,
+			loc.line, name);
+	st->in_table = true;
+	st->table = (enum qt_table_id)id;
+	st->skip = st->o->only_table && strcmp(st->o->only_table, name);
+	if (st->skip)
+		return 0;
+	st->work = qt_ruleset_clone(*st->committed);
+	if (!st->o->noflush) {
+		/* a restore replaces the whole table */
+		struct qt_ruleset *tmp = qt_ruleset_new(st->work->family);
+		tmp->tables[id] = st->work->tables[id];
+		st->work->tables[id] = NULL;
+		qt_ruleset_free(tmp);
+	}
+	qt_ruleset_table(st->work, st->table, true);
+	return 0;
+}
+
+static bool parse_counters(const char *s, struct qt_counters *c)
+{
+	unsigned long long p, b;
+	char tail;
+	if (sscanf(s, "[%llu:%llu]%c", &p, &b, &tail) != 2)
+		return false;
+	c->pkts = p;
+	c->bytes = b;
+	return true;
+}
+
+static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
+{
+	struct restore_state *st = u;
+	struct qt_ctx *ctx = st->ctx;
+	set_line(st, loc);
+	if (!st->in_table)
+		return line_failed(st, loc);
+	if (w->n < 1)
+		return qt_param_error(ctx, "%s: line %d chain name invalid\n",
+				      ctx->prog, loc.line);
+	const char *name = w->v[0].text;
+	if (strlen(name) >= QT_CHAIN_MAXNAMELEN)
+		return qt_param_error(ctx, "Invalid chain name `%s' (%u chars max)",
+				      name, QT_CHAIN_MAXNAMELEN - 1);
+	if (w->n < 2)
+		return qt_param_error(ctx, "%s: line %d policy invalid\n",
+				      ctx->prog, loc.line);
+	if (st->skip)
+		return 0;
+	const char *policy = w->v[1].text;
+	struct qt_table *t = qt_ruleset_table(st->work, st->table, true);
+	struct qt_chain *c = qt_table_chain(t, name);
+	if (c && c->builtin) {
+		struct qt_counters cnt = { 0, 0 };
+		if (st->o->counters &&
+		    (w->n < 3 || !parse_counters(w->v[2].text, &cnt)))
+			return qt_param_error(ctx,
+				"invalid policy counters for chain '%s'\n", name);
+		if (!strcmp(policy, "ACCEPT"))
+			c->policy = QT_V_ACCEPT;
+		else if (!strcmp(policy, "DROP"))
+			c->policy = QT_V_DROP;
+		else
+			return qt_op_error(ctx, "Bad policy name");
+		if (st->o->counters)
+			c->pcnt = cnt;
+		return 0;
+	}
+	if (c)
+		qt_chain_flush(c);   /* declaring a chain again empties it */
+	else
+		qt_table_add_chain(t, name);
+	return 0;
+}
+
+static int on_commit(void *u, struct qt_loc loc)
+{
+	struct restore_state *st = u;
+	set_line(st, loc);
+	if (!st->in_table)
+		return line_failed(st, loc);
+	st->in_table = false;
+	if (st->skip || !st->work)
+		return 0;
+	if (st->o->test) {
+		qt_ruleset_free(st->work);
+	} else {
+		qt_ruleset_free(*st->committed);
+		*st->committed = st->work;
+		*st->changed = true;
+	}
+	st->work = NULL;
+	return 0;
+}
+
+static int on_rule(void *u, struct qt_words *w, const char *counters,
+		   struct qt_loc loc)
+{
+	struct restore_state *st = u;
+	struct qt_ctx *ctx = st->ctx;
+	set_line(st, loc);
+	if (!st->in_table)
+		return line_failed(st, loc);
+	if (w->n > MAX_ARGS)
+		return qt_param_error(ctx, "Parser cannot handle more arguments\n");
+	for (unsigned i = 0; i < w->n; i++)
+		if (strlen(w->v[i].text) > MAX_PARAM_LEN)
+			return qt_param_error(ctx, "Parameter too long!");
+	if (st->skip)
+		return 0;
+
+	struct qt_words args;
+	qt_words_init(&args);
+	for (unsigned i = 0; i < w->n; i++)
+		qt_words_push(&args, w->v[i].text, strlen(w->v[i].text), w->v[i].loc);
+	if (counters && st->o->counters) {
+		struct qt_counters c;
+		if (!parse_counters(counters, &c)) {
+			qt_words_free(&args);
+			return qt_param_error(ctx, "Bad counter");
+		}
+		char num[32];
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)c.pkts);
+		qt_words_push(&args, "-c", 2, loc);
+		qt_words_push(&args, num, strlen(num), loc);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)c.bytes);
+		qt_words_push(&args, num, strlen(num), loc);
+	}
+	struct qt_cmd_env env = {
+		.restore_table = qt_table_def(st->table)->name,
+	};
+	int rc = qt_command_run(st->work, &args, &env, ctx);
+	qt_words_free(&args);
+	return rc ? -1 : 0;
+}
+
+static void on_syntax_error(void *u, struct qt_loc loc, const char *msg)
+{
+	struct restore_state *st = u;
+	struct qt_ctx *ctx = st->ctx;
+	ctx->restore_line = 0;
+	if (!ctx->status) {
+		qt_buf_printf(ctx->err, "%s: <stdin>:%d:%d: %s\n", ctx->prog,
+			      loc.line, loc.col, msg);
+		ctx->status = QT_PARAMETER_PROBLEM;
+	}
+	ctx->restore_line = loc.line;
+}
+
+int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
+		   const struct qt_restore_opts *o, struct qt_ctx *ctx,
+		   bool *changed)
+{
+	struct restore_state st = {
+		.committed = rs, .o = o, .ctx = ctx, .changed = changed,
+	};
+	struct qt_restore_sink sink = {
+		.user = &st,
+		.table = on_table,
+		.chain = on_chain,
+		.commit = on_commit,
+		.rule = on_rule,
+		.syntax_error = on_syntax_error,
+	};
+	*changed = false;
+	int rc = qt_parse_restore(text, len, &sink);
+	if (rc == 0 && st.in_table) {
+		/* the file ended inside a table block */
+		int lines = 1;
+		for (size_t i = 0; i < len; i++)
+			if (text[i] == '\n')
+				lines++;
+		if (len && text[len - 1] != '\n')
+			lines++;
+		qt_buf_printf(ctx->err, "%s: COMMIT expected at line %d\n",
+			      ctx->prog, lines);
+		ctx->status = QT_OTHER_PROBLEM;
+	}
+	if (rc && !ctx->status)
+		ctx->status = QT_PARAMETER_PROBLEM;
+	qt_ruleset_free(st.work);
+	ctx->restore_line = 0;
+	return ctx->status;
+}
+
+static void now_string(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, n, "%a %b %e %H:%M:%S %Y", &tm);
+}
+
+int qt_save_run(struct qt_ruleset *rs, const char *table, bool counters,
+		bool header, struct qt_ctx *ctx)
+{
+	int only = -1;
+	if (table) {
+		only = qt_table_lookup(table);
+		if (only < 0)
+			return qt_error(ctx, QT_OTHER_PROBLEM,
+					"Cannot initialize: %s", "Table does not exist");
+	}
+	char when[64];
+	now_string(when, sizeof(when));
+	for (int i = 0; i < QT_NTABLES; i++) {
+		if ((only >= 0 && i != only) || !rs->tables[i])
+			continue;
+		if (header)
+			qt_buf_printf(ctx->out,
+				"# Generated by %s v%s (%s) on %s\n", ctx->prog,
+				QT_IPTABLES_VERSION, QT_BACKEND, when);
+		qt_table_save(ctx->out, rs->tables[i], counters);
+		if (header)
+			qt_buf_printf(ctx->out, "# Completed on %s\n", when);
+	}
+	return 0;
+}

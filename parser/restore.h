@@ -1,0 +1,30 @@
+/* iptables-restore and iptables-save over the model. */
+#ifndef QT_RESTORE_H
+#define QT_RESTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ctx.h"
+#include "model.h"
+
+struct qt_restore_opts {
+	bool noflush;          /* -n: keep what the file does not mention */
+	bool counters;         /* -c: honour [p:b] */
+	bool test;             /* -t: parse and check only */
+	const char *only_table;/* -T: restore this table only */
+};
+
+/* Apply a restore text. Each COMMIT replaces *rs with the table block's
+ * result, so a failing block leaves everything before it committed and
+ * nothing of itself, as iptables-nft-restore does. Returns the status. */
+int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
+		   const struct qt_restore_opts *o, struct qt_ctx *ctx,
+		   bool *changed);
+
+/* iptables-save: all existing tables, or one (even if not created yet,
+ * which prints nothing, as iptables-nft does). */
+int qt_save_run(struct qt_ruleset *rs, const char *table, bool counters,
+		bool header, struct qt_ctx *ctx);
+
+#endif

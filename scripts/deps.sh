@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install what building and testing qtables needs, on Debian 12, as root.
+# Installs only what is missing, so it is quick when everything is there.
+set -eu
+pkgs=(build-essential autoconf automake libtool pkg-config flex bison
+      libmnl-dev libnetfilter-queue-dev liburcu-dev
+      iptables iproute2 bats socat netcat-openbsd python3 python3-scapy
+      tcpdump ufw clang procps kmod)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

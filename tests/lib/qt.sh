@@ -1,0 +1,58 @@
+# Test helpers: source this file from bash tests.
+#
+#   qt_ns NAME          create namespace "$QT_PREFIX-NAME" (lo up), print it
+#   qt_daemon NS [ARGS] start qtablesd in NS (no state file unless ARGS say)
+#   qt NS ARGS...       run qtables as `iptables` in NS
+#   qt_save NS / qt_restore NS ARGS
+#   ipt NS ARGS...      the real iptables (nft) in NS: the oracle
+#   qt_cleanup          stop our daemons by PID, delete our namespaces
+#
+# Every namespace and process is ours: the prefix carries our PID.
+QT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+QT_BUILD=${QT_BUILD:-$QT_TOP/_build}
+QT_PREFIX=${QT_PREFIX:-qt$$}
+QT_RUN=${QT_RUN:-$(mktemp -d /tmp/qtrun.XXXXXX)}
+QT_NSES=()
+
+qt_ns() {
+	local ns="$QT_PREFIX-$1"
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	QT_NSES+=("$ns")
+	echo "$ns"
+}
+
+qt_daemon() {
+	local ns=$1; shift
+	local args=("$@")
+	[ ${#args[@]} -gt 0 ] || args=(--no-state)
+	ip netns exec "$ns" "$QT_BUILD/qtablesd" --daemon \
+		--pidfile "$QT_RUN/$ns.pid" "${args[@]}"
+}
+
+qt() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/iptables" "$@"; }
+qt_save() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/iptables-save" "$@"; }
+qt_restore() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/iptables-restore" "$@"; }
+ipt() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/iptables-nft "$@"; }
+ipt_save() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/iptables-nft-save "$@"; }
+ipt_restore() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/iptables-nft-restore "$@"; }
+
+qt_stop_daemon() {
+	local ns=$1 pidf="$QT_RUN/$1.pid"
+	if [ -f "$pidf" ]; then
+		local pid; pid=$(cat "$pidf")
+		kill "$pid" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		rm -f "$pidf"
+	fi
+}
+
+qt_cleanup() {
+	local ns
+	for ns in "${QT_NSES[@]}"; do
+		qt_stop_daemon "$ns"
+		ip netns del "$ns" 2>/dev/null
+	done
+	QT_NSES=()
+	rm -rf "$QT_RUN"
+}
