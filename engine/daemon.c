@@ -139,8 +139,10 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		setsid();
 		int nul = open("/dev/null", O_RDWR);
 		if (nul >= 0) {
+			/* a daemon keeps no terminal or pipe of its parent open */
 			dup2(nul, 0);
 			dup2(nul, 1);
+			dup2(nul, 2);
 			if (nul > 2)
 				close(nul);
 		}

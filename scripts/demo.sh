@@ -7,7 +7,8 @@ QT_PREFIX=qtdemo$$
 . "$top/tests/lib/qt.sh"
 trap qt_cleanup EXIT
 
-fw=$(qt_ns fw)
+qt_ns fw
+fw=$QT_NS
 qt_daemon "$fw"
 say() { printf '\n$ %s\n' "$*"; }
 run() { say "iptables $*"; qt "$fw" "$@"; }

@@ -1,6 +1,8 @@
 # Test helpers: source this file from bash tests.
 #
-#   qt_ns NAME          create namespace "$QT_PREFIX-NAME" (lo up), print it
+#   qt_ns NAME          create namespace "$QT_PREFIX-NAME" (lo up); its name
+#                       is then in $QT_NS (not printed: call it directly,
+#                       not in $(...), so cleanup knows about it)
 #   qt_daemon NS [ARGS] start qtablesd in NS (no state file unless ARGS say)
 #   qt NS ARGS...       run qtables as `iptables` in NS
 #   qt_save NS / qt_restore NS ARGS
@@ -19,7 +21,7 @@ qt_ns() {
 	ip netns add "$ns" || return 1
 	ip -n "$ns" link set lo up
 	QT_NSES+=("$ns")
-	echo "$ns"
+	QT_NS=$ns
 }
 
 qt_daemon() {
