@@ -72,6 +72,16 @@ if [ "${QT_SKIP_ASAN:-0}" != 1 ]; then
 	fi
 fi
 
+if [ "${QT_SKIP_FUZZ:-0}" != 1 ]; then
+	note "fuzz target builds (clang, libFuzzer; run it with tests/fuzz/run.sh SECONDS)"
+	if tests/fuzz/run.sh --build-only "$top/_build_fuzz" >"$logdir/fuzz-build.log" 2>&1; then
+		pass=$((pass + 1)); echo "   1 passed, 0 failed"
+	else
+		fail=$((fail + 1)); echo "   0 passed, 1 failed"
+		tail -20 "$logdir/fuzz-build.log" | sed 's/^/   /'
+	fi
+fi
+
 for suite in tests/compat/run-*.sh; do
 	[ -x "$suite" ] || continue
 	note "compat: $(basename "$suite")"

@@ -204,6 +204,12 @@ static int save_main(const char *prog, int argc, char **argv)
 
 static int command_main(const char *prog, int argc, char **argv)
 {
+	if (argc == 2 && (!strcmp(argv[1], "-V") ||
+			  !strcmp(argv[1], "--version"))) {
+		/* answered here: a version check must work without a daemon */
+		printf("%s v%s (%s)\n", prog, QT_IPTABLES_VERSION, QT_BACKEND);
+		return 0;
+	}
 	struct qt_buf req;
 	qt_buf_init(&req);
 	if (qt_request_command(&req, prog, argc - 1, argv + 1) < 0) {

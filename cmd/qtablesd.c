@@ -11,11 +11,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: qtablesd [--daemon] [--state FILE | --no-state] [--pidfile FILE]\n"
+		"                [--timing]\n"
 		"  --daemon       fork into the background once listening\n"
 		"  --state FILE   where the committed ruleset is kept\n"
 		"                 (default /var/lib/qtables/rules.v4, per namespace)\n"
 		"  --no-state     keep nothing on disk\n"
-		"  --pidfile FILE write the daemon's PID here\n");
+		"  --pidfile FILE write the daemon's PID here\n"
+		"  --timing       print how long each request took to stderr\n");
 }
 
 int main(int argc, char **argv)
@@ -25,6 +27,7 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ "no-state", no_argument, NULL, 'S' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "timing", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -37,6 +40,7 @@ int main(int argc, char **argv)
 		case 's': o.state_path = optarg; break;
 		case 'S': o.state_path = NULL; break;
 		case 'p': o.pidfile = optarg; break;
+		case 't': o.timing = true; break;
 		case 'V':
 			printf("qtablesd v%s (%s)\n", QT_IPTABLES_VERSION, QT_BACKEND);
 			return 0;

@@ -3,11 +3,13 @@
 #include "control.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CAP_NET_ADMIN_BIT 12
@@ -76,10 +78,32 @@ bool qt_control_peer_allowed(int fd, uid_t *uid)
 	return cr.uid == 0 || has_net_admin(cr.pid);
 }
 
-int qt_control_read_all(int fd, struct qt_buf *b, size_t max)
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int qt_control_read_all(int fd, struct qt_buf *b, size_t max, int timeout_ms)
 {
 	char chunk[65536];
+	long long end = timeout_ms < 0 ? 0 : now_ms() + timeout_ms;
 	for (;;) {
+		if (timeout_ms >= 0) {
+			/* one deadline for the whole request, so a peer that
+			 * trickles bytes cannot hold the daemon forever */
+			long long left = end - now_ms();
+			struct pollfd pf = { .fd = fd, .events = POLLIN };
+			int r = left > 0 ? poll(&pf, 1, (int)left) : 0;
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				if (r == 0)
+					errno = ETIMEDOUT;
+				return -1;
+			}
+		}
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 		if (n < 0) {
 			if (errno == EINTR)
@@ -118,15 +142,27 @@ int qt_control_call(const char *req, size_t len, struct qt_buf *reply)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, alen) < 0 ||
-	    qt_control_write_all(fd, req, len) < 0 ||
-	    shutdown(fd, SHUT_WR) < 0 ||
-	    qt_control_read_all(fd, reply, (size_t)1 << 31) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, alen) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
 		return -1;
 	}
+	/* The daemon may answer before it has read everything (a refused
+	 * peer, a request over the limit) and close: the write then fails
+	 * with EPIPE, but its reply is already queued for us to read. */
+	int werr = 0;
+	if (qt_control_write_all(fd, req, len) < 0)
+		werr = errno;
+	else
+		shutdown(fd, SHUT_WR);
+	int r = qt_control_read_all(fd, reply, (size_t)1 << 31, -1);
+	int rerr = errno;
 	close(fd);
-	return 0;
+	if (reply->len > 0)
+		return 0;   /* the caller decodes it: a cut reply fails there */
+	if (r == 0 && !werr)
+		return 0;
+	errno = werr ? werr : rerr;
+	return -1;
 }

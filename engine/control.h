@@ -21,8 +21,9 @@ int qt_control_listen(void);
  * effective set. *uid receives the peer's uid. */
 bool qt_control_peer_allowed(int fd, uid_t *uid);
 /* Read a whole request (until the peer shuts down its write side).
- * Returns 0, or -1 on error or when it exceeds max bytes. */
-int qt_control_read_all(int fd, struct qt_buf *b, size_t max);
+ * Returns 0, or -1 on error, when it exceeds max bytes (EFBIG) or when
+ * it takes longer than timeout_ms in all (ETIMEDOUT; -1: no limit). */
+int qt_control_read_all(int fd, struct qt_buf *b, size_t max, int timeout_ms);
 int qt_control_write_all(int fd, const char *p, size_t n);
 
 /* Client side: connect, send, read the whole reply. -1 with errno when

@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../parser/ctx.h"
@@ -34,7 +35,7 @@ static void refuse(int fd, uid_t uid)
 	qt_buf_init(&err);
 	qt_buf_init(&rep);
 	qt_buf_printf(&err,
-		"qtables: permission denied: changing or reading the firewall "
+		"qtablesd: permission denied: changing or reading the firewall "
 		"needs uid 0 or CAP_NET_ADMIN (you are uid %u)\n", (unsigned)uid);
 	qt_reply_encode(&rep, QT_RESOURCE_PROBLEM, &out, &err);
 	qt_control_write_all(fd, qt_buf_str(&rep), rep.len);
@@ -43,11 +44,24 @@ static void refuse(int fd, uid_t uid)
 	qt_buf_free(&rep);
 }
 
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* One client at a time: none may hold the others up for longer. */
+#define REQUEST_TIMEOUT_MS 30000
+
 static void serve_one(struct daemon *d, int fd)
 {
 	uid_t uid = (uid_t)-1;
+	struct timespec t0;
+	double t_read = 0, t_run = 0, t_save = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct timeval tv = { .tv_sec = 10 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (!qt_control_peer_allowed(fd, &uid)) {
 		d->refused++;
@@ -60,27 +74,49 @@ static void serve_one(struct daemon *d, int fd)
 	qt_buf_init(&err);
 	qt_buf_init(&rep);
 	int status;
-	if (qt_control_read_all(fd, &req, QT_REQUEST_MAX) < 0) {
-		qt_buf_printf(&err, "qtables: request refused: %s\n",
-			      errno == EFBIG ? "larger than 64 MiB"
-					     : strerror(errno));
+	/* the client refuses input over QT_REQUEST_MAX itself; the slack is
+	 * for the header line in front of it */
+	if (qt_control_read_all(fd, &req, QT_REQUEST_MAX + 4096,
+				REQUEST_TIMEOUT_MS) < 0) {
+		qt_buf_printf(&err, "qtablesd: request refused: %s\n",
+			      errno == EFBIG ? "larger than 64 MiB" :
+			      errno == ETIMEDOUT ? "not received in time"
+						 : strerror(errno));
 		status = QT_OTHER_PROBLEM;
 	} else {
 		bool changed = false;
-		/* a copy is committed only if the whole transaction succeeds */
+		t_read = ms_since(&t0);
+		/* kept so that a ruleset that cannot be persisted is not
+		 * applied either: memory and disk never disagree */
+		struct qt_ruleset *before =
+			d->o->state_path ? qt_ruleset_clone(d->rs) : NULL;
 		status = qt_request_run(&d->rs, qt_buf_str(&req), req.len, &out,
 					&err, &changed);
+		t_run = ms_since(&t0);
 		if (changed && d->o->state_path &&
 		    qt_state_write(d->o->state_path, d->rs, &err) < 0) {
 			d->state_errors++;
-			/* the ruleset is applied but not persisted: say so */
-			if (!status)
-				status = QT_RESOURCE_PROBLEM;
+			qt_buf_printf(&err, "qtablesd: the change was not "
+				      "applied, as it could not be saved\n");
+			qt_ruleset_free(d->rs);
+			d->rs = before;
+			before = NULL;
+			status = QT_RESOURCE_PROBLEM;
 		}
+		t_save = ms_since(&t0);
+		qt_ruleset_free(before);
 	}
+	if (status < 0 || status > 255)
+		status = QT_OTHER_PROBLEM;   /* an exit code, whatever went wrong */
 	d->requests++;
 	qt_reply_encode(&rep, status, &out, &err);
 	qt_control_write_all(fd, qt_buf_str(&rep), rep.len);
+	if (d->o->timing)
+		/* cumulative: read, then run, then saved, then replied */
+		fprintf(stderr, "qtablesd: timing: request %lu: %zu bytes, "
+			"status %d, read %.3f run %.3f saved %.3f replied %.3f ms\n",
+			d->requests, req.len, status, t_read, t_run, t_save,
+			ms_since(&t0));
 	qt_buf_free(&req);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
@@ -103,7 +139,7 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	qt_buf_init(&err);
 
 	if (o->state_path && qt_state_load(o->state_path, &d.rs, &err) < 0) {
-		fprintf(stderr, "qtablesd: %s", qt_buf_str(&err));
+		fputs(qt_buf_str(&err), stderr);
 		qt_buf_free(&err);
 		qt_ruleset_free(d.rs);
 		return 1;

@@ -8,6 +8,7 @@ struct qt_daemon_opts {
 	const char *state_path;  /* NULL: no persistence */
 	bool background;         /* --daemon */
 	const char *pidfile;
+	bool timing;             /* --timing: one line per request on stderr */
 };
 
 /* Runs until SIGTERM/SIGINT. Returns the process exit status. */

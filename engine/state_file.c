@@ -83,13 +83,13 @@ int qt_state_write(const char *path, struct qt_ruleset *rs, struct qt_buf *err)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	int rc = -1;
 	if (mkdirs(dirname(dir)) < 0) {
-		qt_buf_printf(err, "cannot create the directory of %s: %s\n",
+		qt_buf_printf(err, "qtablesd: cannot create the directory of %s: %s\n",
 			      path, strerror(errno));
 		goto out;
 	}
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		qt_buf_printf(err, "cannot write %s: %s\n", tmp, strerror(errno));
+		qt_buf_printf(err, "qtablesd: cannot write %s: %s\n", tmp, strerror(errno));
 		goto out;
 	}
 	const char *p = qt_buf_str(&text);
@@ -99,7 +99,7 @@ int qt_state_write(const char *path, struct qt_ruleset *rs, struct qt_buf *err)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			qt_buf_printf(err, "cannot write %s: %s\n", tmp,
+			qt_buf_printf(err, "qtablesd: cannot write %s: %s\n", tmp,
 				      strerror(errno));
 			close(fd);
 			unlink(tmp);
@@ -111,7 +111,7 @@ int qt_state_write(const char *path, struct qt_ruleset *rs, struct qt_buf *err)
 	/* Durable before it replaces the old file: after a crash the state
 	 * is the old ruleset or the new one, never half of either. */
 	if (fdatasync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		qt_buf_printf(err, "cannot replace %s: %s\n", path,
+		qt_buf_printf(err, "qtablesd: cannot replace %s: %s\n", path,
 			      strerror(errno));
 		unlink(tmp);
 		goto out;
@@ -128,7 +128,7 @@ int qt_state_load(const char *path, struct qt_ruleset **rs, struct qt_buf *err)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return errno == ENOENT ? 0 : (qt_buf_printf(err,
-			"cannot read %s: %s\n", path, strerror(errno)), -1);
+			"qtablesd: cannot read %s: %s\n", path, strerror(errno)), -1);
 	struct qt_buf text, out;
 	qt_buf_init(&text);
 	qt_buf_init(&out);
@@ -146,7 +146,7 @@ int qt_state_load(const char *path, struct qt_ruleset **rs, struct qt_buf *err)
 	qt_buf_free(&text);
 	qt_buf_free(&out);
 	if (st) {
-		qt_buf_printf(err, "%s: the saved ruleset above could not be restored\n",
+		qt_buf_printf(err, "qtablesd: %s: the saved ruleset above could not be restored\n",
 			      path);
 		return -1;
 	}

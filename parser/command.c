@@ -401,9 +401,8 @@ static int ext_option(struct parsed *p, struct ext_hit *h, const char *word,
 {
 	const struct qt_ext_opt *o = h->opt;
 	struct qt_ext_inst *in = h->inst;
-	struct qt_opt_arg a = { .opt = o, .invert = invert };
+	struct qt_opt_arg a = { .opt = o, .invert = invert, .rule = p->rule };
 	const char *ename = in->ext->name;
-	(void)p;
 
 	switch (o->arg) {
 	case QT_ARG_NONE:
@@ -431,11 +430,11 @@ static int ext_option(struct parsed *p, struct ext_hit *h, const char *word,
 	uint32_t bit = 1u << o->id;
 	if ((in->seen & bit) && !(o->flags & QT_OPT_MULTI))
 		return qt_param_error(ctx,
-			"%s: option \"--%s\" can only be used once.", ename,
+			"%s: option \"--%s\" can only be used once.\n", ename,
 			o->name);
 	if (invert && !(o->flags & QT_OPT_INVERT))
 		return qt_param_error(ctx,
-			"%s: option \"--%s\" cannot be inverted.", ename, o->name);
+			"%s: option \"--%s\" cannot be inverted.\n", ename, o->name);
 	/* parse() sees in->seen as it was before this option, so it can
 	 * tell a repeat of a QT_OPT_MULTI option */
 	if (in->ext->parse && in->ext->parse(in, &a, ctx))
@@ -963,9 +962,42 @@ static int delete_chain(struct qt_table *t, unsigned idx, struct qt_ctx *ctx)
 	return 0;
 }
 
+/* What the kernel would refuse on -A/-I/-R (extensions' kcheck), reported
+ * as iptables-nft reports a failed netlink batch. */
+static int kernel_checks(struct parsed *p, const struct qt_table *t,
+			 struct qt_ctx *ctx)
+{
+	unsigned cmd = p->command;
+	const char *op = cmd == CMD_INSERT ? "RULE_INSERT"
+		       : cmd == CMD_REPLACE ? "RULE_REPLACE" : "RULE_APPEND";
+	struct qt_rule_env env = {
+		.table = qt_table_def(t->id)->name,
+		.chain = p->chain,
+		.hooks = hooks_of(t, p->chain),
+		.rule = p->rule,
+		.op = op,
+	};
+	struct qt_rule *r = p->rule;
+	int err = 0;
+	for (unsigned i = 0; i < r->nmatches && !err; i++)
+		if (r->matches[i].ext->kcheck)
+			err = r->matches[i].ext->kcheck(&r->matches[i], &env);
+	if (!err && r->verdict == QT_V_EXT && r->target.ext->kcheck)
+		err = r->target.ext->kcheck(&r->target, &env);
+	if (!err)
+		return 0;
+	if (ctx->restore_line > 0)
+		return qt_error(ctx, QT_RESOURCE_PROBLEM,
+			"\nline %d: %s failed (%s): rule in chain %s",
+			ctx->restore_line, op, strerror(err), p->chain);
+	return qt_error(ctx, QT_RESOURCE_PROBLEM,
+			" %s failed (%s): rule in chain %s", op, strerror(err),
+			p->chain);
+}
+
 static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 		       const struct qt_addr_list *sl, const struct qt_addr_list *dl,
-		       struct qt_ctx *ctx)
+		       bool kernel, struct qt_ctx *ctx)
 {
 	struct qt_chain *c = need_chain(t, p->chain, ctx);
 	if (!c)
@@ -975,6 +1007,9 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 		return qt_op_error(ctx, "Index of replacement too big");
 	if (cmd == CMD_INSERT && p->rulenum > c->nrules + 1)
 		return qt_op_error(ctx, "Index of insertion too big");
+	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) &&
+	    kernel_checks(p, t, ctx))
+		return -1;
 	for (unsigned i = 0; i < sl->n; i++) {
 		for (unsigned j = 0; j < dl->n; j++) {
 			struct qt_rule *r = qt_rule_clone(p->rule);
@@ -1179,7 +1214,7 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 	bool creates = p->command & (CMD_APPEND | CMD_INSERT | CMD_REPLACE);
 	struct qt_table *t = qt_ruleset_table(rs, tid, creates);
 	env->changed = true;
-	rc = do_rule_cmd(p, t, &sl, &dl, ctx);
+	rc = do_rule_cmd(p, t, &sl, &dl, !env->no_kernel, ctx);
 	if (p->command == CMD_CHECK)
 		env->read_only = true;
 out:

@@ -14,6 +14,9 @@ struct qt_cmd_env {
 	/* restore mode: the table of the current "*table" block; -t is then
 	 * refused as iptables-restore refuses it. NULL on the command line. */
 	const char *restore_table;
+	/* restore --test: no kernel would see the rules, so what only the
+	 * kernel refuses (extensions' kcheck) passes, as with iptables-nft */
+	bool no_kernel;
 	/* set by the call: the ruleset was changed */
 	bool changed;
 	/* set by the call: the command only read (lists) */

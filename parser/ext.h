@@ -63,6 +63,9 @@ struct qt_rule_env {
 	unsigned hooks;        /* bit per NF_INET_* hook of a built-in chain;
 	                          0 for a user chain */
 	const struct qt_rule *rule; /* protocol, addresses, other matches */
+	/* What the kernel would be asked to do: "RULE_APPEND",
+	 * "RULE_INSERT", "RULE_REPLACE" (for kcheck messages). */
+	const char *op;
 };
 
 /* Argument handed to parse(): the option, its value(s), '!' given. */
@@ -71,6 +74,9 @@ struct qt_opt_arg {
 	const char *arg;       /* NULL for QT_ARG_NONE or an absent OPT */
 	const char *arg2;      /* second word of QT_ARG_REQ2 */
 	bool invert;
+	/* The rule as parsed so far: options read before this one (iptables
+	 * hands extensions the entry being built, e.g. -p given earlier). */
+	const struct qt_rule *rule;
 };
 
 struct qt_ext {
@@ -93,6 +99,15 @@ struct qt_ext {
 	 * table/chain restrictions. May be NULL. */
 	int (*check)(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		     struct qt_ctx *ctx);
+	/* What the kernel's checkentry would refuse when the rule is added
+	 * (table, hooks, protocol): 0, or the errno iptables-nft reports as
+	 * "RULE_APPEND failed (Invalid argument): rule in chain X". Runs for
+	 * -A/-I/-R after the chain and rule number were found, never for
+	 * -D/-C (such a rule cannot exist) nor restore --test (no kernel).
+	 * env->hooks is 0 in a user chain: nf_tables checks hooks only once
+	 * the chain is reached from a built-in one. May be NULL. */
+	int (*kcheck)(const struct qt_ext_inst *in,
+		      const struct qt_rule_env *env);
 	/* Canonical options for save and -S, each with a leading space:
 	 * " --dport 22". The " -m NAME" / " -j NAME" prefix is printed by
 	 * the caller. */
@@ -102,6 +117,8 @@ struct qt_ext {
 		      bool numeric);
 	/* Name printed after -m/-j in save when not `name` (aliases). */
 	const char *save_name;
+	/* Name in -L's target column when not `name` (NOTRACK lists as CT). */
+	const char *list_name;
 	/* Targets only: true when the target ends rule traversal, so the
 	 * engine knows (filled in by the datapath issue). */
 	bool terminal;
@@ -141,5 +158,35 @@ int qt_port_range_parse(const char *s, const char *proto, uint16_t ports[2],
 /* -L form of one port: the service name unless numeric. */
 void qt_port_print(struct qt_buf *b, uint16_t port, const char *proto,
 		   bool numeric);
+
+/* NAT ranges (the kernel's nf_nat_range2) of SNAT, DNAT, MASQUERADE and
+ * REDIRECT, read as libxt_NAT of iptables 1.8.9 reads them (parser/ports.c). */
+#define QT_NAT_MAP_IPS            0x01
+#define QT_NAT_PROTO_SPECIFIED    0x02
+#define QT_NAT_PROTO_RANDOM       0x04
+#define QT_NAT_PERSISTENT         0x08
+#define QT_NAT_PROTO_RANDOM_FULLY 0x10
+#define QT_NAT_PROTO_OFFSET       0x20
+
+struct qt_nat_range {
+	uint32_t flags;            /* QT_NAT_* */
+	uint32_t min_addr, max_addr; /* IPv4, network order (MAP_IPS) */
+	uint16_t min_port, max_port; /* host order (PROTO_SPECIFIED) */
+	uint16_t base_port;        /* PROTO_OFFSET: shifted port map */
+	uint16_t pad;              /* zero */
+};
+
+/* "PORT[-PORT[/BASE]]" (--to-ports, or after the colon of --to-*):
+ * proto is the -p given before the option (ports need tcp, udp, sctp,
+ * dccp or icmp; '!' is not looked at, as in iptables). */
+int qt_nat_parse_ports(const char *arg, uint16_t proto, struct qt_nat_range *r,
+		       struct qt_ctx *ctx);
+/* "[ADDR[-ADDR]][:PORTS]" of --to-source / --to-destination. */
+int qt_nat_parse_to(const char *arg, uint16_t proto, struct qt_nat_range *r,
+		    struct qt_ctx *ctx);
+/* The text of a range, no leading space: "1.1.1.1-1.1.1.9:80-90/5";
+ * with ports_only just "80-90/5". */
+void qt_nat_range_put(struct qt_buf *b, const struct qt_nat_range *r,
+		      bool ports_only);
 
 #endif

@@ -246,7 +246,8 @@ static const char *target_label(const struct qt_rule *r)
 	case QT_V_GOTO:
 		return r->jump;
 	case QT_V_EXT:
-		return r->target.ext->name;
+		return r->target.ext->list_name ? r->target.ext->list_name
+						: r->target.ext->name;
 	default:
 		return qt_verdict_name(r->verdict);
 	}
@@ -288,9 +289,9 @@ static void list_rule(struct qt_buf *b, const struct qt_rule *r, unsigned num,
 	const char *pn = (format & QT_FMT_NUMERIC) ? NULL
 						   : qt_proto_name(r->proto, false);
 	if (pn)
-		qt_buf_printf(b, FMT("%-5s", "%s "), pn);
+		qt_buf_printf(b, FMT("%-4s ", "%s "), pn);
 	else
-		qt_buf_printf(b, FMT("%-5hu", "%hu "), r->proto);
+		qt_buf_printf(b, FMT("%-4hu ", "%hu "), r->proto);
 	if (format & QT_FMT_OPTIONS) {
 		if (format & QT_FMT_NOTABLE)
 			qt_buf_puts(b, "opts ");

@@ -185,6 +185,7 @@ static int on_rule(void *u, struct qt_words *w, const char *counters,
 	}
 	struct qt_cmd_env env = {
 		.restore_table = qt_table_def(st->table)->name,
+		.no_kernel = st->o->test,
 	};
 	int rc = qt_command_run(st->work, &args, &env, ctx);
 	qt_words_free(&args);

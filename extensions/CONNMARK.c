@@ -1,0 +1,273 @@
+/* -j CONNMARK: set the connection mark, or copy it to/from the packet
+ * mark. Facts of iptables-nft 1.8.9 (libxt_CONNMARK revision 2): the set
+ * operations become --set-xmark VALUE/MASK; save/restore always save both
+ * masks; --mask sets both masks, in the order options are given; a shift
+ * of 32 is refused by the kernel. Valid in every table. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+/* The kernel's modes and shift directions. */
+enum { CM_SET, CM_SAVE, CM_RESTORE };
+enum { SHIFT_LEFT, SHIFT_RIGHT };
+
+struct connmark_data {
+	uint32_t ctmark;
+	uint32_t ctmask;
+	uint32_t nfmask;
+	uint8_t mode;        /* CM_* */
+	uint8_t shift_dir;   /* SHIFT_*; 0 when shift_bits is 0 */
+	uint8_t shift_bits;
+	uint8_t pad;
+};
+
+/* Ids as iptables numbers them (its messages name the excluded option
+ * with the lowest id); the table below is in iptables' order. */
+enum {
+	O_SET_MARK, O_SAVE_MARK, O_RESTORE_MARK, O_AND_MARK, O_OR_MARK,
+	O_XOR_MARK, O_LEFT_SHIFT, O_RIGHT_SHIFT, O_SET_XMARK, O_CTMASK,
+	O_NFMASK, O_MASK,
+};
+#define F_OPS (1u << O_SET_MARK | 1u << O_SAVE_MARK | 1u << O_RESTORE_MARK | \
+	       1u << O_AND_MARK | 1u << O_OR_MARK | 1u << O_XOR_MARK | \
+	       1u << O_SET_XMARK)
+
+static const struct qt_ext_opt connmark_opts[] = {
+	{ "set-xmark", O_SET_XMARK, QT_ARG_REQ, 0 },
+	{ "set-mark", O_SET_MARK, QT_ARG_REQ, 0 },
+	{ "and-mark", O_AND_MARK, QT_ARG_REQ, 0 },
+	{ "or-mark", O_OR_MARK, QT_ARG_REQ, 0 },
+	{ "xor-mark", O_XOR_MARK, QT_ARG_REQ, 0 },
+	{ "save-mark", O_SAVE_MARK, QT_ARG_NONE, 0 },
+	{ "restore-mark", O_RESTORE_MARK, QT_ARG_NONE, 0 },
+	{ "ctmask", O_CTMASK, QT_ARG_REQ, 0 },
+	{ "nfmask", O_NFMASK, QT_ARG_REQ, 0 },
+	{ "mask", O_MASK, QT_ARG_REQ, 0 },
+	{ "left-shift-mark", O_LEFT_SHIFT, QT_ARG_REQ, 0 },
+	{ "right-shift-mark", O_RIGHT_SHIFT, QT_ARG_REQ, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+/* Which given options exclude which (xtables' excl). */
+static uint32_t excl_of(int id)
+{
+	switch (id) {
+	case O_CTMASK:
+	case O_NFMASK:
+		return 1u << O_MASK;
+	case O_MASK:
+		return 1u << O_CTMASK | 1u << O_NFMASK;
+	case O_LEFT_SHIFT:
+	case O_RIGHT_SHIFT:
+		return 0;
+	default:
+		return F_OPS;
+	}
+}
+
+static void connmark_init(struct qt_ext_inst *in)
+{
+	struct connmark_data *d = in->data;
+	d->ctmask = d->nfmask = UINT32_MAX;
+}
+
+/* "VALUE[/MASK]" (xtables' mark/mask type); mask defaults to all ones. */
+static int parse_markmask(const char *arg, const char *opt, uint32_t *val,
+			  uint32_t *mask, struct qt_ctx *ctx)
+{
+	const char *s = arg;
+	char *end;
+	uintmax_t v;
+	errno = 0;
+	v = strtoumax(s, &end, 0);
+	if (end == s || errno || v > UINT32_MAX)
+		goto bad;
+	*val = (uint32_t)v;
+	*mask = UINT32_MAX;
+	if (*end == '/') {
+		s = end + 1;
+		v = strtoumax(s, &end, 0);
+		if (end == s || errno || v > UINT32_MAX)
+			goto bad;
+		*mask = (uint32_t)v;
+	}
+	if (*end)
+		return qt_param_error(ctx,
+			"CONNMARK: trailing garbage after value for option \"--%s\".\n",
+			opt);
+	return 0;
+bad:
+	return qt_param_error(ctx,
+		"CONNMARK: bad integer value for option \"--%s\", or out of range.\n",
+		opt);
+}
+
+static int connmark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+			  struct qt_ctx *ctx)
+{
+	struct connmark_data *d = in->data;
+	uint32_t v = 0, m = 0;
+	uint64_t u;
+	int id = a->opt->id;
+
+	switch (id) {
+	case O_SET_XMARK:
+	case O_SET_MARK:
+		if (parse_markmask(a->arg, a->opt->name, &v, &m, ctx))
+			return -1;
+		d->mode = CM_SET;
+		d->ctmark = v;
+		d->ctmask = id == O_SET_MARK ? (v | m) : m;
+		return 0;
+	case O_SAVE_MARK:
+		d->mode = CM_SAVE;
+		return 0;
+	case O_RESTORE_MARK:
+		d->mode = CM_RESTORE;
+		return 0;
+	case O_LEFT_SHIFT:
+	case O_RIGHT_SHIFT:
+		if (!qt_parse_uint_any(a->arg, 0, 32, &u))
+			return qt_param_error(ctx,
+				"CONNMARK: bad value for option \"--%s\", or out of range (0-32).\n",
+				a->opt->name);
+		/* one shift field: the last option given wins */
+		d->shift_dir = id == O_RIGHT_SHIFT ? SHIFT_RIGHT : SHIFT_LEFT;
+		d->shift_bits = (uint8_t)u;
+		return 0;
+	}
+	if (!qt_parse_uint_any(a->arg, 0, UINT32_MAX, &u))
+		return qt_param_error(ctx,
+			"CONNMARK: bad value for option \"--%s\", or out of range (0-4294967295).\n",
+			a->opt->name);
+	v = (uint32_t)u;
+	switch (id) {
+	case O_AND_MARK: d->mode = CM_SET; d->ctmark = 0; d->ctmask = ~v; break;
+	case O_OR_MARK: d->mode = CM_SET; d->ctmark = v; d->ctmask = v; break;
+	case O_XOR_MARK: d->mode = CM_SET; d->ctmark = v; d->ctmask = 0; break;
+	case O_CTMASK: d->ctmask = v; break;
+	case O_NFMASK: d->nfmask = v; break;
+	case O_MASK: d->ctmask = d->nfmask = v; break;
+	}
+	return 0;
+}
+
+static int connmark_check(struct qt_ext_inst *in,
+			  const struct qt_rule_env *env, struct qt_ctx *ctx)
+{
+	struct connmark_data *d = in->data;
+	(void)env;
+	if (!(in->seen & F_OPS))
+		return qt_param_error(ctx, "CONNMARK target: No operation specified");
+	for (const struct qt_ext_opt *o = connmark_opts; o->name; o++) {
+		uint32_t hit = in->seen & excl_of(o->id) & ~(1u << o->id);
+		if (!(in->seen & (1u << o->id)) || !hit)
+			continue;
+		const struct qt_ext_opt *x = connmark_opts;
+		while (x->id != __builtin_ctz(hit))
+			x++;
+		return qt_param_error(ctx,
+			"CONNMARK: option \"--%s\" cannot be used together with \"--%s\".\n",
+			o->name, x->name);
+	}
+	/* canonical: what the operation does not use */
+	if (d->mode == CM_SET)
+		d->nfmask = UINT32_MAX;
+	if (!d->shift_bits)
+		d->shift_dir = SHIFT_LEFT;
+	return 0;
+}
+
+static int connmark_kcheck(const struct qt_ext_inst *in,
+			   const struct qt_rule_env *env)
+{
+	const struct connmark_data *d = in->data;
+	(void)env;
+	return d->shift_bits > 31 ? EINVAL : 0;
+}
+
+static void put_shift(struct qt_buf *b, const struct connmark_data *d,
+		      const char *pre)
+{
+	if (d->shift_bits)
+		qt_buf_printf(b, " %s%s-shift-mark %u", pre,
+			      d->shift_dir == SHIFT_RIGHT ? "right" : "left",
+			      d->shift_bits);
+}
+
+static void connmark_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct connmark_data *d = in->data;
+	switch (d->mode) {
+	case CM_SET:
+		qt_buf_printf(b, " --set-xmark 0x%x/0x%x", d->ctmark, d->ctmask);
+		break;
+	case CM_SAVE:
+	case CM_RESTORE:
+		qt_buf_printf(b, " --%s-mark --nfmask 0x%x --ctmask 0x%x",
+			      d->mode == CM_SAVE ? "save" : "restore",
+			      d->nfmask, d->ctmask);
+		break;
+	}
+	put_shift(b, d, "--");
+}
+
+static void connmark_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			   bool numeric)
+{
+	const struct connmark_data *d = in->data;
+	(void)numeric;
+	qt_buf_puts(b, " CONNMARK");
+	switch (d->mode) {
+	case CM_SET:
+		if (d->ctmark == 0)
+			qt_buf_printf(b, " and 0x%x", ~d->ctmask);
+		else if (d->ctmark == d->ctmask)
+			qt_buf_printf(b, " or 0x%x", d->ctmark);
+		else if (d->ctmask == 0)
+			qt_buf_printf(b, " xor 0x%x", d->ctmark);
+		else if (d->ctmask == UINT32_MAX)
+			qt_buf_printf(b, " set 0x%x", d->ctmark);
+		else
+			qt_buf_printf(b, " xset 0x%x/0x%x", d->ctmark, d->ctmask);
+		break;
+	case CM_SAVE:
+		qt_buf_puts(b, " save");
+		if (d->nfmask == UINT32_MAX && d->ctmask == UINT32_MAX)
+			break;
+		if (d->nfmask == d->ctmask)
+			qt_buf_printf(b, " mask 0x%x", d->nfmask);
+		else
+			qt_buf_printf(b, " nfmask 0x%x ctmask ~0x%x", d->nfmask,
+				      d->ctmask);
+		break;
+	case CM_RESTORE:
+		qt_buf_puts(b, " restore");
+		if (d->nfmask == UINT32_MAX && d->ctmask == UINT32_MAX)
+			break;
+		if (d->nfmask == d->ctmask)
+			qt_buf_printf(b, " mask 0x%x", d->ctmask);
+		else
+			qt_buf_printf(b, " ctmask 0x%x nfmask ~0x%x", d->ctmask,
+				      d->nfmask);
+		break;
+	}
+	put_shift(b, d, "");
+}
+
+static const struct qt_ext connmark_target = {
+	.name = "CONNMARK",
+	.kind = QT_EXT_TARGET,
+	.data_size = sizeof(struct connmark_data),
+	.opts = connmark_opts,
+	.init = connmark_init,
+	.parse = connmark_parse,
+	.check = connmark_check,
+	.kcheck = connmark_kcheck,
+	.save = connmark_save,
+	.print = connmark_print,
+};
+QT_EXT_REGISTER(connmark_target)

@@ -1,0 +1,92 @@
+/* -j DNAT: rewrite the destination address (and port) of a connection.
+ * Facts of iptables-nft 1.8.9 (libxt_NAT): --to-destination is required and
+ * given once; ports need -p tcp/udp/sctp/dccp/icmp before the option; a
+ * "/BASE" after a port range shifts the port map; --random-fully is
+ * SNAT's only; the kernel takes DNAT in nat PREROUTING and OUTPUT. */
+#include <errno.h>
+#include <string.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+enum { O_TO_DST, O_RANDOM, O_PERSISTENT };
+
+static const struct qt_ext_opt dnat_opts[] = {
+	{ "to-destination", O_TO_DST, QT_ARG_REQ, 0 },
+	{ "random", O_RANDOM, QT_ARG_NONE, 0 },
+	{ "persistent", O_PERSISTENT, QT_ARG_NONE, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+static int dnat_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		      struct qt_ctx *ctx)
+{
+	struct qt_nat_range *r = in->data;
+	switch (a->opt->id) {
+	case O_TO_DST:
+		if (qt_nat_parse_to(a->arg, a->rule ? a->rule->proto : 0, r, ctx))
+			return -1;
+		return 0;
+	case O_RANDOM: r->flags |= QT_NAT_PROTO_RANDOM; return 0;
+	case O_PERSISTENT: r->flags |= QT_NAT_PERSISTENT; return 0;
+	}
+	return 0;
+}
+
+static int dnat_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+		      struct qt_ctx *ctx)
+{
+	(void)env;
+	if (!(in->seen & (1u << O_TO_DST)))
+		return qt_param_error(ctx,
+			"DNAT: option \"--to-destination\" must be specified\n");
+	return 0;
+}
+
+static int dnat_kcheck(const struct qt_ext_inst *in,
+		       const struct qt_rule_env *env)
+{
+	unsigned ok = 1u << QT_HOOK_PRE_ROUTING | 1u << QT_HOOK_LOCAL_OUT;
+	(void)in;
+	return strcmp(env->table, "nat") || (env->hooks & ~ok) ? EINVAL : 0;
+}
+
+static void put_flags(struct qt_buf *b, uint32_t flags, const char *pre)
+{
+	if (flags & QT_NAT_PROTO_RANDOM)
+		qt_buf_printf(b, " %srandom", pre);
+	if (flags & QT_NAT_PERSISTENT)
+		qt_buf_printf(b, " %spersistent", pre);
+}
+
+static void dnat_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct qt_nat_range *r = in->data;
+	qt_buf_puts(b, " --to-destination ");
+	qt_nat_range_put(b, r, false);
+	put_flags(b, r->flags, "--");
+}
+
+static void dnat_print(const struct qt_ext_inst *in, struct qt_buf *b,
+		       bool numeric)
+{
+	const struct qt_nat_range *r = in->data;
+	(void)numeric;
+	qt_buf_puts(b, " to:");
+	qt_nat_range_put(b, r, false);
+	put_flags(b, r->flags, "");
+}
+
+static const struct qt_ext dnat_target = {
+	.name = "DNAT",
+	.kind = QT_EXT_TARGET,
+	.data_size = sizeof(struct qt_nat_range),
+	.opts = dnat_opts,
+	.parse = dnat_parse,
+	.check = dnat_check,
+	.kcheck = dnat_kcheck,
+	.save = dnat_save,
+	.print = dnat_print,
+	.terminal = true,
+};
+QT_EXT_REGISTER(dnat_target)

@@ -1,0 +1,147 @@
+/* -j MARK: set the packet mark. Every option becomes one operation
+ * mark = (mark & ~mask) ^ value, saved as --set-xmark VALUE/MASK (facts
+ * of iptables-nft 1.8.9, libxt_MARK revision 2); -L names the operation
+ * back (and/or/xor/set/xset). Valid in every table. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+struct mark_data {
+	uint32_t mark;
+	uint32_t mask;
+};
+
+/* Ids as iptables numbers them: its messages name the excluded option
+ * with the lowest id. */
+enum { O_SET_MARK, O_AND_MARK, O_OR_MARK, O_XOR_MARK, O_SET_XMARK };
+#define F_ANY 0x1F
+
+/* Table order matters too: the first given option in it is the one a
+ * "cannot be used together" message starts with. */
+static const struct qt_ext_opt mark_opts[] = {
+	{ "set-xmark", O_SET_XMARK, QT_ARG_REQ, 0 },
+	{ "set-mark", O_SET_MARK, QT_ARG_REQ, 0 },
+	{ "and-mark", O_AND_MARK, QT_ARG_REQ, 0 },
+	{ "or-mark", O_OR_MARK, QT_ARG_REQ, 0 },
+	{ "xor-mark", O_XOR_MARK, QT_ARG_REQ, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+/* "VALUE[/MASK]" (xtables' mark/mask type); mask defaults to all ones. */
+static int parse_markmask(const char *arg, const char *opt, uint32_t *val,
+			  uint32_t *mask, struct qt_ctx *ctx)
+{
+	const char *s = arg;
+	char *end;
+	uintmax_t v;
+	errno = 0;
+	v = strtoumax(s, &end, 0);
+	if (end == s || errno || v > UINT32_MAX)
+		goto bad;
+	*val = (uint32_t)v;
+	*mask = UINT32_MAX;
+	if (*end == '/') {
+		s = end + 1;
+		v = strtoumax(s, &end, 0);
+		if (end == s || errno || v > UINT32_MAX)
+			goto bad;
+		*mask = (uint32_t)v;
+	}
+	if (*end)
+		return qt_param_error(ctx,
+			"MARK: trailing garbage after value for option \"--%s\".\n",
+			opt);
+	return 0;
+bad:
+	return qt_param_error(ctx,
+		"MARK: bad integer value for option \"--%s\", or out of range.\n",
+		opt);
+}
+
+static int mark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		      struct qt_ctx *ctx)
+{
+	struct mark_data *d = in->data;
+	uint32_t v = 0, m = 0;
+	uint64_t u;
+
+	if (a->opt->id == O_SET_XMARK || a->opt->id == O_SET_MARK) {
+		if (parse_markmask(a->arg, a->opt->name, &v, &m, ctx))
+			return -1;
+		d->mark = v;
+		/* --set-mark V/M zeroes the bits of M, then sets V */
+		d->mask = a->opt->id == O_SET_MARK ? (v | m) : m;
+		return 0;
+	}
+	if (!qt_parse_uint_any(a->arg, 0, UINT32_MAX, &u))
+		return qt_param_error(ctx,
+			"MARK: bad value for option \"--%s\", or out of range (0-4294967295).\n",
+			a->opt->name);
+	v = (uint32_t)u;
+	switch (a->opt->id) {
+	case O_AND_MARK: d->mark = 0; d->mask = ~v; break;
+	case O_OR_MARK: d->mark = v; d->mask = v; break;
+	case O_XOR_MARK: d->mark = v; d->mask = 0; break;
+	}
+	return 0;
+}
+
+static int mark_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+		      struct qt_ctx *ctx)
+{
+	(void)env;
+	if (!in->seen)
+		return qt_param_error(ctx,
+			"MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required");
+	/* xtables' exclusion check: every operation excludes the others */
+	for (const struct qt_ext_opt *o = mark_opts; o->name; o++) {
+		uint32_t hit = in->seen & F_ANY & ~(1u << o->id);
+		if (!(in->seen & (1u << o->id)) || !hit)
+			continue;
+		const struct qt_ext_opt *x = mark_opts;
+		while (x->id != __builtin_ctz(hit))
+			x++;
+		return qt_param_error(ctx,
+			"MARK: option \"--%s\" cannot be used together with \"--%s\".\n",
+			o->name, x->name);
+	}
+	return 0;
+}
+
+static void mark_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct mark_data *d = in->data;
+	qt_buf_printf(b, " --set-xmark 0x%x/0x%x", d->mark, d->mask);
+}
+
+static void mark_print(const struct qt_ext_inst *in, struct qt_buf *b,
+		       bool numeric)
+{
+	const struct mark_data *d = in->data;
+	(void)numeric;
+	if (d->mark == 0)
+		qt_buf_printf(b, " MARK and 0x%x", ~d->mask);
+	else if (d->mark == d->mask)
+		qt_buf_printf(b, " MARK or 0x%x", d->mark);
+	else if (d->mask == 0)
+		qt_buf_printf(b, " MARK xor 0x%x", d->mark);
+	else if (d->mask == UINT32_MAX)
+		qt_buf_printf(b, " MARK set 0x%x", d->mark);
+	else
+		qt_buf_printf(b, " MARK xset 0x%x/0x%x", d->mark, d->mask);
+}
+
+static const struct qt_ext mark_target = {
+	.name = "MARK",
+	.kind = QT_EXT_TARGET,
+	.data_size = sizeof(struct mark_data),
+	.opts = mark_opts,
+	.parse = mark_parse,
+	.check = mark_check,
+	.save = mark_save,
+	.print = mark_print,
+};
+QT_EXT_REGISTER(mark_target)

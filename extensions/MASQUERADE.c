@@ -1,0 +1,86 @@
+/* -j MASQUERADE: SNAT to the address of the outgoing interface.
+ * Facts of iptables-nft 1.8.9 (libxt_NAT): --to-ports needs -p
+ * tcp/udp/sctp/dccp/icmp given before it; a "/BASE" after a range is
+ * checked but saved as "/0"; the kernel takes it in nat POSTROUTING. */
+#include <errno.h>
+#include <string.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+enum { O_TO_PORTS, O_RANDOM, O_RANDOM_FULLY };
+
+static const struct qt_ext_opt masq_opts[] = {
+	{ "to-ports", O_TO_PORTS, QT_ARG_REQ, 0 },
+	{ "random", O_RANDOM, QT_ARG_NONE, 0 },
+	{ "random-fully", O_RANDOM_FULLY, QT_ARG_NONE, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+static int masq_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		      struct qt_ctx *ctx)
+{
+	struct qt_nat_range *r = in->data;
+	switch (a->opt->id) {
+	case O_TO_PORTS:
+		if (qt_nat_parse_ports(a->arg, a->rule ? a->rule->proto : 0, r,
+				       ctx))
+			return -1;
+		r->base_port = 0;
+		return 0;
+	case O_RANDOM: r->flags |= QT_NAT_PROTO_RANDOM; return 0;
+	case O_RANDOM_FULLY: r->flags |= QT_NAT_PROTO_RANDOM_FULLY; return 0;
+	}
+	return 0;
+}
+
+static int masq_kcheck(const struct qt_ext_inst *in,
+		       const struct qt_rule_env *env)
+{
+	(void)in;
+	return strcmp(env->table, "nat") ||
+	       (env->hooks & ~(1u << QT_HOOK_POST_ROUTING)) ? EINVAL : 0;
+}
+
+static void put_flags(struct qt_buf *b, uint32_t flags, const char *pre)
+{
+	if (flags & QT_NAT_PROTO_RANDOM)
+		qt_buf_printf(b, " %srandom", pre);
+	if (flags & QT_NAT_PROTO_RANDOM_FULLY)
+		qt_buf_printf(b, " %srandom-fully", pre);
+}
+
+static void masq_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct qt_nat_range *r = in->data;
+	if (r->flags & QT_NAT_PROTO_SPECIFIED) {
+		qt_buf_puts(b, " --to-ports ");
+		qt_nat_range_put(b, r, true);
+	}
+	put_flags(b, r->flags, "--");
+}
+
+static void masq_print(const struct qt_ext_inst *in, struct qt_buf *b,
+		       bool numeric)
+{
+	const struct qt_nat_range *r = in->data;
+	(void)numeric;
+	if (r->flags & QT_NAT_PROTO_SPECIFIED) {
+		qt_buf_puts(b, " masq ports: ");
+		qt_nat_range_put(b, r, true);
+	}
+	put_flags(b, r->flags, "");
+}
+
+static const struct qt_ext masq_target = {
+	.name = "MASQUERADE",
+	.kind = QT_EXT_TARGET,
+	.data_size = sizeof(struct qt_nat_range),
+	.opts = masq_opts,
+	.parse = masq_parse,
+	.kcheck = masq_kcheck,
+	.save = masq_save,
+	.print = masq_print,
+	.terminal = true,
+};
+QT_EXT_REGISTER(masq_target)

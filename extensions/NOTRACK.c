@@ -1,0 +1,43 @@
+/* -j NOTRACK: the old spelling of "-j CT --notrack". iptables-nft 1.8.9
+ * keeps it a rule of its own: saved as "-j NOTRACK", listed by -L with
+ * CT in the target column and "NOTRACK" after the addresses, and not
+ * equal to "-j CT --notrack" for -D. The kernel takes it in raw only. */
+#include <errno.h>
+#include <string.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+struct notrack_data {
+	uint8_t unused;   /* no options; a zero byte keeps the block real */
+};
+
+static const struct qt_ext_opt notrack_opts[] = {
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+static int notrack_kcheck(const struct qt_ext_inst *in,
+			  const struct qt_rule_env *env)
+{
+	(void)in;
+	return strcmp(env->table, "raw") ? EINVAL : 0;
+}
+
+static void notrack_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			  bool numeric)
+{
+	(void)in;
+	(void)numeric;
+	qt_buf_puts(b, " NOTRACK");
+}
+
+static const struct qt_ext notrack_target = {
+	.name = "NOTRACK",
+	.kind = QT_EXT_TARGET,
+	.data_size = sizeof(struct notrack_data),
+	.opts = notrack_opts,
+	.kcheck = notrack_kcheck,
+	.print = notrack_print,
+	.list_name = "CT",
+};
+QT_EXT_REGISTER(notrack_target)

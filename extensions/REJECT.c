@@ -1,0 +1,114 @@
+/* -j REJECT: drop and answer with an ICMP error or a TCP reset.
+ * Facts from iptables-nft 1.8.9 (libipt_REJECT, the kernel's ipt_REJECT):
+ * the type is matched case-insensitively as a prefix of a name or alias,
+ * first hit in table order; the kernel takes it only in the filter table,
+ * INPUT/FORWARD/OUTPUT, and tcp-reset only with -p tcp. */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+enum { REJ_ICMP_UNREACH, REJ_TCP_RESET };
+
+/* What the engine sends: an ICMP destination-unreachable (type 3) with
+ * icmp_code, or a TCP RST. `with` indexes reject_types. */
+struct reject_data {
+	uint8_t with;
+	uint8_t kind;       /* REJ_* */
+	uint8_t icmp_code;  /* REJ_ICMP_UNREACH */
+};
+
+/* Table order decides which type a short prefix means ("p" is proto). */
+static const struct {
+	const char *name, *alias;
+	uint8_t kind, code;
+} reject_types[] = {
+	{ "icmp-net-unreachable", "net-unreach", REJ_ICMP_UNREACH, 0 },
+	{ "icmp-host-unreachable", "host-unreach", REJ_ICMP_UNREACH, 1 },
+	{ "icmp-proto-unreachable", "proto-unreach", REJ_ICMP_UNREACH, 2 },
+	{ "icmp-port-unreachable", "port-unreach", REJ_ICMP_UNREACH, 3 },
+	{ "icmp-net-prohibited", "net-prohib", REJ_ICMP_UNREACH, 9 },
+	{ "icmp-host-prohibited", "host-prohib", REJ_ICMP_UNREACH, 10 },
+	{ "tcp-reset", "tcp-rst", REJ_TCP_RESET, 0 },
+	{ "icmp-admin-prohibited", "admin-prohib", REJ_ICMP_UNREACH, 13 },
+};
+#define N_TYPES (sizeof(reject_types) / sizeof(reject_types[0]))
+#define DEFAULT_TYPE 3 /* icmp-port-unreachable */
+
+enum { O_WITH };
+
+static const struct qt_ext_opt reject_opts[] = {
+	{ "reject-with", O_WITH, QT_ARG_REQ, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+static void set_type(struct reject_data *d, unsigned i)
+{
+	d->with = (uint8_t)i;
+	d->kind = reject_types[i].kind;
+	d->icmp_code = reject_types[i].code;
+}
+
+static void reject_init(struct qt_ext_inst *in)
+{
+	set_type(in->data, DEFAULT_TYPE);
+}
+
+static int reject_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+			struct qt_ctx *ctx)
+{
+	size_t n = strlen(a->arg);
+	for (unsigned i = 0; i < N_TYPES; i++)
+		if (!strncasecmp(reject_types[i].name, a->arg, n) ||
+		    !strncasecmp(reject_types[i].alias, a->arg, n)) {
+			set_type(in->data, i);
+			return 0;
+		}
+	/* iptables says so before refusing it */
+	if (!strncasecmp("echo-reply", a->arg, n))
+		qt_buf_puts(ctx->err, "--reject-with echo-reply no longer supported\n");
+	return qt_param_error(ctx, "unknown reject type \"%s\"", a->arg);
+}
+
+static int reject_kcheck(const struct qt_ext_inst *in,
+			 const struct qt_rule_env *env)
+{
+	const struct reject_data *d = in->data;
+	unsigned ok = 1u << QT_HOOK_LOCAL_IN | 1u << QT_HOOK_FORWARD |
+		      1u << QT_HOOK_LOCAL_OUT;
+	if (strcmp(env->table, "filter") || (env->hooks & ~ok))
+		return EINVAL;
+	if (d->kind == REJ_TCP_RESET && !qt_rule_proto_is(env->rule, 6))
+		return EINVAL;
+	return 0;
+}
+
+static void reject_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct reject_data *d = in->data;
+	qt_buf_printf(b, " --reject-with %s", reject_types[d->with].name);
+}
+
+static void reject_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			 bool numeric)
+{
+	const struct reject_data *d = in->data;
+	(void)numeric;
+	qt_buf_printf(b, " reject-with %s", reject_types[d->with].name);
+}
+
+static const struct qt_ext reject_target = {
+	.name = "REJECT",
+	.kind = QT_EXT_TARGET,
+	.data_size = sizeof(struct reject_data),
+	.opts = reject_opts,
+	.init = reject_init,
+	.parse = reject_parse,
+	.kcheck = reject_kcheck,
+	.save = reject_save,
+	.print = reject_print,
+	.terminal = true,
+};
+QT_EXT_REGISTER(reject_target)

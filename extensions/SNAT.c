@@ -1,0 +1,97 @@
+/* -j SNAT: rewrite the source address (and port) of a connection.
+ * Facts of iptables-nft 1.8.9 (libxt_NAT): --to-source is required and
+ * given once; ports need -p tcp/udp/sctp/dccp/icmp before the option; a
+ * "/BASE" after a port range is checked but saved as "/0" (only DNAT
+ * keeps it); the kernel takes SNAT in nat POSTROUTING and INPUT. */
+#include <errno.h>
+#include <string.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+enum { O_TO_SRC, O_RANDOM, O_RANDOM_FULLY, O_PERSISTENT };
+
+static const struct qt_ext_opt snat_opts[] = {
+	{ "to-source", O_TO_SRC, QT_ARG_REQ, 0 },
+	{ "random", O_RANDOM, QT_ARG_NONE, 0 },
+	{ "random-fully", O_RANDOM_FULLY, QT_ARG_NONE, 0 },
+	{ "persistent", O_PERSISTENT, QT_ARG_NONE, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+static int snat_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		      struct qt_ctx *ctx)
+{
+	struct qt_nat_range *r = in->data;
+	switch (a->opt->id) {
+	case O_TO_SRC:
+		if (qt_nat_parse_to(a->arg, a->rule ? a->rule->proto : 0, r, ctx))
+			return -1;
+		r->base_port = 0;
+		return 0;
+	case O_RANDOM: r->flags |= QT_NAT_PROTO_RANDOM; return 0;
+	case O_RANDOM_FULLY: r->flags |= QT_NAT_PROTO_RANDOM_FULLY; return 0;
+	case O_PERSISTENT: r->flags |= QT_NAT_PERSISTENT; return 0;
+	}
+	return 0;
+}
+
+static int snat_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+		      struct qt_ctx *ctx)
+{
+	(void)env;
+	if (!(in->seen & (1u << O_TO_SRC)))
+		return qt_param_error(ctx,
+			"SNAT: option \"--to-source\" must be specified\n");
+	return 0;
+}
+
+static int snat_kcheck(const struct qt_ext_inst *in,
+		       const struct qt_rule_env *env)
+{
+	unsigned ok = 1u << QT_HOOK_POST_ROUTING | 1u << QT_HOOK_LOCAL_IN;
+	(void)in;
+	return strcmp(env->table, "nat") || (env->hooks & ~ok) ? EINVAL : 0;
+}
+
+static void put_flags(struct qt_buf *b, uint32_t flags, const char *pre)
+{
+	if (flags & QT_NAT_PROTO_RANDOM)
+		qt_buf_printf(b, " %srandom", pre);
+	if (flags & QT_NAT_PROTO_RANDOM_FULLY)
+		qt_buf_printf(b, " %srandom-fully", pre);
+	if (flags & QT_NAT_PERSISTENT)
+		qt_buf_printf(b, " %spersistent", pre);
+}
+
+static void snat_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct qt_nat_range *r = in->data;
+	qt_buf_puts(b, " --to-source ");
+	qt_nat_range_put(b, r, false);
+	put_flags(b, r->flags, "--");
+}
+
+static void snat_print(const struct qt_ext_inst *in, struct qt_buf *b,
+		       bool numeric)
+{
+	const struct qt_nat_range *r = in->data;
+	(void)numeric;
+	qt_buf_puts(b, " to:");
+	qt_nat_range_put(b, r, false);
+	put_flags(b, r->flags, "");
+}
+
+static const struct qt_ext snat_target = {
+	.name = "SNAT",
+	.kind = QT_EXT_TARGET,
+	.data_size = sizeof(struct qt_nat_range),
+	.opts = snat_opts,
+	.parse = snat_parse,
+	.check = snat_check,
+	.kcheck = snat_kcheck,
+	.save = snat_save,
+	.print = snat_print,
+	.terminal = true,
+};
+QT_EXT_REGISTER(snat_target)

@@ -1,0 +1,186 @@
+/* -m addrtype: the routing type (RTN_*) of the source and/or destination
+ * address, optionally looked up only on the incoming or outgoing device.
+ * iptables 1.8.9 writes revision 1. The kernel refuses --limit-iface-in
+ * where there is no incoming device yet known (OUTPUT, POSTROUTING) and
+ * --limit-iface-out before routing (PREROUTING, INPUT). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+#define ADDRTYPE_INVERT_SOURCE 0x01
+#define ADDRTYPE_INVERT_DEST   0x02
+#define ADDRTYPE_LIMIT_IN      0x04
+#define ADDRTYPE_LIMIT_OUT     0x08
+
+struct addrtype_data {
+	uint16_t source;       /* bit (1 << RTN_x) per type */
+	uint16_t dest;
+	uint32_t flags;        /* ADDRTYPE_* */
+};
+
+enum { O_SRC_TYPE, O_DST_TYPE, O_LIMIT_IN, O_LIMIT_OUT };
+
+static const struct qt_ext_opt addrtype_opts[] = {
+	{ "src-type", O_SRC_TYPE, QT_ARG_REQ, QT_OPT_INVERT },
+	{ "dst-type", O_DST_TYPE, QT_ARG_REQ, QT_OPT_INVERT },
+	{ "limit-iface-in", O_LIMIT_IN, QT_ARG_NONE, 0 },
+	{ "limit-iface-out", O_LIMIT_OUT, QT_ARG_NONE, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+/* RTN_UNSPEC (0) .. RTN_XRESOLVE (11). */
+static const char *const rtn_names[] = {
+	"UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST",
+	"BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE",
+};
+#define NRTN (sizeof(rtn_names) / sizeof(rtn_names[0]))
+
+/* The first type whose name starts with s[0..len), ignoring case. */
+static bool add_type(const char *s, size_t len, uint16_t *mask)
+{
+	for (size_t i = 0; i < NRTN; i++)
+		if (!strncasecmp(rtn_names[i], s, len)) {
+			*mask |= (uint16_t)(1u << i);
+			return true;
+		}
+	return false;
+}
+
+/* "T[,T]...". As in iptables, a bad entry before a comma is quoted with
+ * the rest of the list in `', the last one in "". */
+static int parse_types(const char *arg, uint16_t *mask, struct qt_ctx *ctx)
+{
+	const char *p = arg, *comma;
+	while ((comma = strchr(p, ',')) != NULL) {
+		if (comma == p || !add_type(p, (size_t)(comma - p), mask))
+			return qt_param_error(ctx, "addrtype: bad type `%s'", p);
+		p = comma + 1;
+	}
+	if (!*p || !add_type(p, strlen(p), mask))
+		return qt_param_error(ctx, "addrtype: bad type \"%s\"", p);
+	return 0;
+}
+
+static int addrtype_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+			  struct qt_ctx *ctx)
+{
+	struct addrtype_data *d = in->data;
+	switch (a->opt->id) {
+	case O_SRC_TYPE:
+		if (parse_types(a->arg, &d->source, ctx))
+			return -1;
+		if (a->invert)
+			d->flags |= ADDRTYPE_INVERT_SOURCE;
+		break;
+	case O_DST_TYPE:
+		if (parse_types(a->arg, &d->dest, ctx))
+			return -1;
+		if (a->invert)
+			d->flags |= ADDRTYPE_INVERT_DEST;
+		break;
+	case O_LIMIT_IN:
+		d->flags |= ADDRTYPE_LIMIT_IN;
+		break;
+	case O_LIMIT_OUT:
+		d->flags |= ADDRTYPE_LIMIT_OUT;
+		break;
+	}
+	return 0;
+}
+
+static int addrtype_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+			  struct qt_ctx *ctx)
+{
+	(void)env;
+	uint32_t s = in->seen;
+	if (!(s & ((1u << O_SRC_TYPE) | (1u << O_DST_TYPE))))
+		return qt_param_error(ctx,
+			"addrtype: you must specify --src-type or --dst-type");
+	if ((s & (1u << O_LIMIT_IN)) && (s & (1u << O_LIMIT_OUT)))
+		return qt_param_error(ctx,
+			"addrtype: option \"--limit-iface-in\" cannot be used together with \"--limit-iface-out\".\n");
+	return 0;
+}
+
+static int addrtype_kcheck(const struct qt_ext_inst *in,
+			   const struct qt_rule_env *env)
+{
+	const struct addrtype_data *d = in->data;
+	if ((d->flags & ADDRTYPE_LIMIT_IN) &&
+	    (env->hooks & ((1u << QT_HOOK_LOCAL_OUT) | (1u << QT_HOOK_POST_ROUTING))))
+		return EINVAL;
+	if ((d->flags & ADDRTYPE_LIMIT_OUT) &&
+	    (env->hooks & ((1u << QT_HOOK_PRE_ROUTING) | (1u << QT_HOOK_LOCAL_IN))))
+		return EINVAL;
+	return 0;
+}
+
+static void put_types(struct qt_buf *b, uint16_t mask)
+{
+	bool first = true;
+	for (size_t i = 0; i < NRTN; i++)
+		if (mask & (1u << i)) {
+			if (!first)
+				qt_buf_putc(b, ',');
+			qt_buf_puts(b, rtn_names[i]);
+			first = false;
+		}
+}
+
+static void addrtype_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct addrtype_data *d = in->data;
+	if (d->source) {
+		qt_buf_puts(b, d->flags & ADDRTYPE_INVERT_SOURCE ? " ! --src-type "
+								 : " --src-type ");
+		put_types(b, d->source);
+	}
+	if (d->dest) {
+		qt_buf_puts(b, d->flags & ADDRTYPE_INVERT_DEST ? " ! --dst-type "
+							       : " --dst-type ");
+		put_types(b, d->dest);
+	}
+	if (d->flags & ADDRTYPE_LIMIT_IN)
+		qt_buf_puts(b, " --limit-iface-in");
+	if (d->flags & ADDRTYPE_LIMIT_OUT)
+		qt_buf_puts(b, " --limit-iface-out");
+}
+
+static void addrtype_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			   bool numeric)
+{
+	const struct addrtype_data *d = in->data;
+	(void)numeric;
+	qt_buf_puts(b, " ADDRTYPE match");
+	if (d->source) {
+		qt_buf_puts(b, d->flags & ADDRTYPE_INVERT_SOURCE ? " src-type !"
+								 : " src-type ");
+		put_types(b, d->source);
+	}
+	if (d->dest) {
+		qt_buf_puts(b, d->flags & ADDRTYPE_INVERT_DEST ? " dst-type !"
+							       : " dst-type ");
+		put_types(b, d->dest);
+	}
+	if (d->flags & ADDRTYPE_LIMIT_IN)
+		qt_buf_puts(b, " limit-in");
+	if (d->flags & ADDRTYPE_LIMIT_OUT)
+		qt_buf_puts(b, " limit-out");
+}
+
+static const struct qt_ext addrtype_match = {
+	.name = "addrtype",
+	.kind = QT_EXT_MATCH,
+	.data_size = sizeof(struct addrtype_data),
+	.opts = addrtype_opts,
+	.parse = addrtype_parse,
+	.check = addrtype_check,
+	.kcheck = addrtype_kcheck,
+	.save = addrtype_save,
+	.print = addrtype_print,
+};
+QT_EXT_REGISTER(addrtype_match)

@@ -1,0 +1,460 @@
+/* -m conntrack: state, status, protocol, tuple addresses and ports,
+ * expiry and direction of the packet's connection (xt_conntrack
+ * revision 3). Values are kept as the kernel keeps them: an address and
+ * its 128-bit mask (a given /N fills the first word only, no mask at all
+ * is all ones, so the two never compare equal), port ranges in host
+ * order with high 0 meaning "just low", flag words XT_CONNTRACK_*.
+ * Messages and quirks are iptables-nft 1.8.9's. */
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../parser/addr.h"
+#include "xtypes.h"
+
+/* The kernel's XT_CONNTRACK_* match and invert flags. */
+#define CT_STATE        (1u << 0)
+#define CT_PROTO        (1u << 1)
+#define CT_ORIGSRC      (1u << 2)
+#define CT_ORIGDST      (1u << 3)
+#define CT_REPLSRC      (1u << 4)
+#define CT_REPLDST      (1u << 5)
+#define CT_STATUS       (1u << 6)
+#define CT_EXPIRES      (1u << 7)
+#define CT_ORIGSRC_PORT (1u << 8)
+#define CT_ORIGDST_PORT (1u << 9)
+#define CT_REPLSRC_PORT (1u << 10)
+#define CT_REPLDST_PORT (1u << 11)
+#define CT_DIRECTION    (1u << 12)  /* inverted: REPLY */
+
+/* XT_CONNTRACK_STATE_* bits */
+#define CS_INVALID     (1u << 0)
+#define CS_ESTABLISHED (1u << 1)
+#define CS_RELATED     (1u << 2)
+#define CS_NEW         (1u << 3)
+#define CS_SNAT        (1u << 6)
+#define CS_DNAT        (1u << 7)
+#define CS_UNTRACKED   (1u << 8)
+
+struct ct_addr {
+	uint32_t addr;         /* network order, not masked */
+	uint32_t mask[4];      /* union nf_inet_addr */
+};
+
+struct conntrack_data {
+	struct ct_addr tuple[4];   /* origsrc, origdst, replsrc, repldst */
+	uint16_t port[4][2];       /* same order: low, high */
+	uint32_t expires[2];       /* seconds, min and max */
+	uint16_t match_flags;
+	uint16_t invert_flags;
+	uint16_t state_mask;
+	uint16_t status_mask;      /* IPS_* */
+	uint8_t l4proto;
+	uint8_t pad[3];
+};
+
+enum {
+	O_STATE, O_PROTO, O_ORIGSRC, O_ORIGDST, O_REPLSRC, O_REPLDST,
+	O_ORIGSRCPORT, O_ORIGDSTPORT, O_REPLSRCPORT, O_REPLDSTPORT,
+	O_STATUS, O_EXPIRE, O_DIR,
+};
+
+#define INV QT_OPT_INVERT
+static const struct qt_ext_opt conntrack_opts[] = {
+	{ "ctstate", O_STATE, QT_ARG_REQ, INV },
+	{ "ctproto", O_PROTO, QT_ARG_REQ, INV },
+	{ "ctorigsrc", O_ORIGSRC, QT_ARG_REQ, INV },
+	{ "ctorigdst", O_ORIGDST, QT_ARG_REQ, INV },
+	{ "ctreplsrc", O_REPLSRC, QT_ARG_REQ, INV },
+	{ "ctrepldst", O_REPLDST, QT_ARG_REQ, INV },
+	{ "ctorigsrcport", O_ORIGSRCPORT, QT_ARG_REQ, INV },
+	{ "ctorigdstport", O_ORIGDSTPORT, QT_ARG_REQ, INV },
+	{ "ctreplsrcport", O_REPLSRCPORT, QT_ARG_REQ, INV },
+	{ "ctrepldstport", O_REPLDSTPORT, QT_ARG_REQ, INV },
+	{ "ctstatus", O_STATUS, QT_ARG_REQ, INV },
+	{ "ctexpire", O_EXPIRE, QT_ARG_REQ, INV },
+	{ "ctdir", O_DIR, QT_ARG_REQ, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+/* Names in print order. */
+static const struct { const char *name; uint16_t bit; } ctstate_names[] = {
+	{ "INVALID", CS_INVALID }, { "NEW", CS_NEW }, { "RELATED", CS_RELATED },
+	{ "ESTABLISHED", CS_ESTABLISHED }, { "UNTRACKED", CS_UNTRACKED },
+	{ "SNAT", CS_SNAT }, { "DNAT", CS_DNAT },
+};
+static const struct { const char *name; uint16_t bit; } ctstatus_names[] = {
+	{ "EXPECTED", 1 }, { "SEEN_REPLY", 2 }, { "ASSURED", 4 },
+	{ "CONFIRMED", 8 },
+};
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const tuple_opt[4] = {
+	"ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst",
+};
+static const char *const port_opt[4] = {
+	"ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport",
+};
+
+static bool one_ctstate(const char *s, size_t len, uint16_t *mask)
+{
+	for (size_t i = 0; i < NELEM(ctstate_names); i++)
+		if (xt_item_is(s, len, ctstate_names[i].name)) {
+			*mask |= ctstate_names[i].bit;
+			return true;
+		}
+	return false;
+}
+
+static bool one_ctstatus(const char *s, size_t len, uint16_t *mask)
+{
+	if (xt_item_is(s, len, "NONE"))
+		return true;
+	for (size_t i = 0; i < NELEM(ctstatus_names); i++)
+		if (xt_item_is(s, len, ctstatus_names[i].name)) {
+			*mask |= ctstatus_names[i].bit;
+			return true;
+		}
+	return false;
+}
+
+/* "A,B,C": a bad or empty item is quoted with everything after it. */
+static int parse_list(const char *arg, const char *what, uint16_t *mask,
+		      bool (*one)(const char *, size_t, uint16_t *),
+		      struct qt_ctx *ctx)
+{
+	const char *s = arg, *comma;
+	*mask = 0;
+	while ((comma = strchr(s, ',')) != NULL) {
+		if (comma == s || !one(s, (size_t)(comma - s), mask))
+			return qt_param_error(ctx, "Bad %s \"%s\"", what, s);
+		s = comma + 1;
+	}
+	if (*s == '\0' || !one(s, strlen(s), mask))
+		return qt_param_error(ctx, "Bad %s \"%s\"", what, s);
+	return 0;
+}
+
+/* A protocol as xtables_parse_protocol reads it: a number, "all", a
+ * name from the protocols database, or one iptables knows itself. */
+static int parse_proto(const char *s, uint8_t *out, struct qt_ctx *ctx)
+{
+	static const struct { const char *name; uint8_t num; } known[] = {
+		{ "tcp", 6 }, { "sctp", 132 }, { "udp", 17 }, { "udplite", 136 },
+		{ "icmp", 1 }, { "icmpv6", 58 }, { "esp", 50 }, { "ah", 51 },
+		{ "mh", 135 }, { "all", 0 },
+	};
+	uint64_t v;
+	if (xt_strtoul(s, NULL, 0, 255, &v)) {
+		*out = (uint8_t)v;
+		return 0;
+	}
+	if (strcmp(s, "all") == 0) {
+		*out = 0;
+		return 0;
+	}
+	struct protoent *pe = getprotobyname(s);
+	if (pe) {
+		*out = (uint8_t)pe->p_proto;
+		return 0;
+	}
+	for (size_t i = 0; i < NELEM(known); i++)
+		if (strcmp(s, known[i].name) == 0) {
+			*out = known[i].num;
+			return 0;
+		}
+	return qt_param_error(ctx, "unknown protocol \"%s\" specified", s);
+}
+
+/* "HOST[/MASK]" (xtables' hostmask type): the host resolved, the address
+ * kept unmasked. */
+static int parse_hostmask(const char *arg, const char *opt, struct ct_addr *t,
+			  struct qt_ctx *ctx)
+{
+	char buf[1024];
+	struct in_addr a;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (xt_parse_host(ctx, buf, &a))
+		return -1;
+	unsigned plen = XT_PLEN_FULL;
+	if (slash && xt_parse_plen(ctx, "conntrack", opt, slash + 1, &plen))
+		return -1;
+	t->addr = a.s_addr;
+	xt_plen_mask(plen, t->mask);
+	return 0;
+}
+
+/* A port (getaddrinfo's service lookup, so a number is taken modulo
+ * 65536 as iptables-nft 1.8.9 does) or range "A:B"; an empty side is
+ * 0 or 65535. */
+static int parse_port_one(const char *s, uint16_t *out, struct qt_ctx *ctx)
+{
+	struct addrinfo *res = NULL;
+	int port = -1;
+	if (getaddrinfo(NULL, s, NULL, &res) == 0) {
+		for (struct addrinfo *p = res; p; p = p->ai_next) {
+			if (p->ai_family == AF_INET6) {
+				port = ((const struct sockaddr_in6 *)(const void *)p->ai_addr)->sin6_port;
+				break;
+			}
+			if (p->ai_family == AF_INET) {
+				port = ((const struct sockaddr_in *)(const void *)p->ai_addr)->sin_port;
+				break;
+			}
+		}
+		freeaddrinfo(res);
+	}
+	if (port < 0)
+		return qt_param_error(ctx,
+			"Port \"%s\" does not resolve to anything.\n", s);
+	*out = ntohs((uint16_t)port);
+	return 0;
+}
+
+static int parse_port_range(const char *arg, const char *opt, uint16_t p[2],
+			    struct qt_ctx *ctx)
+{
+	const char *s = arg;
+	for (unsigned i = 0;; i++) {
+		if (i == 2)
+			return qt_param_error(ctx,
+				"conntrack: Too many components for option \"--%s\" (max: 2)\n",
+				opt);
+		const char *colon = strchr(s, ':');
+		size_t len = colon ? (size_t)(colon - s) : strlen(s);
+		char buf[256];
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (buf[0] == '\0')
+			p[i] = i == 0 ? 0 : 0xFFFF;
+		else if (parse_port_one(buf, &p[i], ctx))
+			return -1;
+		if (i == 0)
+			p[1] = p[0];
+		if (!colon)
+			return 0;
+		s = colon + 1;
+	}
+}
+
+/* "MIN[:MAX]" of 32-bit numbers (xtables' uint32 range type). */
+static int parse_expire(const char *arg, uint32_t e[2], struct qt_ctx *ctx)
+{
+	const char *s = arg, *end;
+	for (unsigned i = 0;; i++) {
+		uint64_t v;
+		if (i == 2)
+			return qt_param_error(ctx,
+				"conntrack: Too many components for option \"--ctexpire\" (max: 2)\n");
+		if (*s == '\0' || *s == ':') {
+			end = s;
+			v = i == 0 ? 0 : UINT32_MAX;
+		} else {
+			if (!xt_strtoul(s, &end, 0, UINT32_MAX, &v))
+				return qt_param_error(ctx,
+					"conntrack: bad value for option \"--ctexpire\" near \"%s\", or out of range (0-4294967295).\n",
+					s);
+			if (*end != '\0' && *end != ':')
+				return qt_param_error(ctx,
+					"conntrack: Argument to \"--ctexpire\" has unexpected characters near \"%s\".\n",
+					end);
+		}
+		e[i] = (uint32_t)v;
+		if (i == 0)
+			e[1] = e[0];
+		if (*end == '\0')
+			return 0;
+		s = end + 1;
+	}
+}
+
+static int conntrack_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+			   struct qt_ctx *ctx)
+{
+	struct conntrack_data *d = in->data;
+	int id = a->opt->id;
+	uint16_t flag = 0;
+
+	switch (id) {
+	case O_STATE:
+		if (parse_list(a->arg, "ctstate", &d->state_mask, one_ctstate, ctx))
+			return -1;
+		flag = CT_STATE;
+		break;
+	case O_PROTO:
+		if (parse_proto(a->arg, &d->l4proto, ctx))
+			return -1;
+		flag = CT_PROTO;
+		break;
+	case O_ORIGSRC:
+	case O_ORIGDST:
+	case O_REPLSRC:
+	case O_REPLDST:
+		if (parse_hostmask(a->arg, tuple_opt[id - O_ORIGSRC],
+				   &d->tuple[id - O_ORIGSRC], ctx))
+			return -1;
+		flag = (uint16_t)(CT_ORIGSRC << (id - O_ORIGSRC));
+		break;
+	case O_ORIGSRCPORT:
+	case O_ORIGDSTPORT:
+	case O_REPLSRCPORT:
+	case O_REPLDSTPORT:
+		if (parse_port_range(a->arg, port_opt[id - O_ORIGSRCPORT],
+				     d->port[id - O_ORIGSRCPORT], ctx))
+			return -1;
+		flag = (uint16_t)(CT_ORIGSRC_PORT << (id - O_ORIGSRCPORT));
+		break;
+	case O_STATUS:
+		if (parse_list(a->arg, "ctstatus", &d->status_mask, one_ctstatus, ctx))
+			return -1;
+		flag = CT_STATUS;
+		break;
+	case O_EXPIRE:
+		if (parse_expire(a->arg, d->expires, ctx))
+			return -1;
+		flag = CT_EXPIRES;
+		break;
+	case O_DIR:
+		if (!strcasecmp(a->arg, "ORIGINAL"))
+			d->invert_flags &= (uint16_t)~CT_DIRECTION;
+		else if (!strcasecmp(a->arg, "REPLY"))
+			d->invert_flags |= CT_DIRECTION;
+		else
+			return qt_ext_bad_value(ctx, "conntrack", "--ctdir", a->arg);
+		d->match_flags |= CT_DIRECTION;
+		return 0;
+	}
+	d->match_flags |= flag;
+	if (a->invert)
+		d->invert_flags |= flag;
+	return 0;
+}
+
+static int conntrack_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+			   struct qt_ctx *ctx)
+{
+	(void)env;
+	if (!in->seen)
+		return qt_param_error(ctx, "conntrack: At least one option is required");
+	return 0;
+}
+
+static void put_names(struct qt_buf *b, uint16_t mask, bool status)
+{
+	bool first = true;
+	size_t n = status ? NELEM(ctstatus_names) : NELEM(ctstate_names);
+	for (size_t i = 0; i < n; i++) {
+		uint16_t bit = status ? ctstatus_names[i].bit : ctstate_names[i].bit;
+		if (mask & bit) {
+			qt_buf_puts(b, first ? " " : ",");
+			qt_buf_puts(b, status ? ctstatus_names[i].name
+					      : ctstate_names[i].name);
+			first = false;
+		}
+	}
+	if (first)
+		qt_buf_puts(b, " NONE");
+}
+
+/* Address with its mask as iptables prints it: no "/32", "/N" for a
+ * prefix, the dotted mask otherwise; -L names the host unless -n, and
+ * says "anywhere" for 0.0.0.0 whatever the mask. */
+static void put_tuple(struct qt_buf *b, const struct ct_addr *t, bool numeric)
+{
+	qt_buf_putc(b, ' ');
+	if (!numeric && t->addr == 0) {
+		qt_buf_puts(b, "anywhere");
+		return;
+	}
+	if (numeric) {
+		xt_put_ip(b, t->addr);
+	} else {
+		struct in_addr a = { .s_addr = t->addr };
+		qt_addr_list_form(b, a, qt_cidr_to_mask(32), false);
+	}
+	int cidr = xt_mask_cidr(t->mask[0]);
+	if (cidr < 0) {
+		qt_buf_putc(b, '/');
+		xt_put_ip(b, t->mask[0]);
+	} else if (cidr != 32) {
+		qt_buf_printf(b, "/%d", cidr);
+	}
+}
+
+/* save (prefix "--") and -L (no prefix) share one layout */
+static void dump(const struct conntrack_data *d, struct qt_buf *b,
+		 const char *pfx, bool numeric)
+{
+	uint16_t f = d->match_flags, inv = d->invert_flags;
+#define NOT(bit) do { if (inv & (bit)) qt_buf_puts(b, " !"); } while (0)
+	if (f & CT_STATE) {
+		NOT(CT_STATE);
+		qt_buf_printf(b, " %sctstate", pfx);
+		put_names(b, d->state_mask, false);
+	}
+	if (f & CT_PROTO) {
+		NOT(CT_PROTO);
+		qt_buf_printf(b, " %sctproto %u", pfx, d->l4proto);
+	}
+	for (int i = 0; i < 4; i++)
+		if (f & (CT_ORIGSRC << i)) {
+			NOT(CT_ORIGSRC << i);
+			qt_buf_printf(b, " %s%s", pfx, tuple_opt[i] + 0);
+			put_tuple(b, &d->tuple[i], numeric);
+		}
+	for (int i = 0; i < 4; i++)
+		if (f & (CT_ORIGSRC_PORT << i)) {
+			const uint16_t *p = d->port[i];
+			NOT(CT_ORIGSRC_PORT << i);
+			if (p[1] == 0 || p[0] == p[1])
+				qt_buf_printf(b, " %s%s %u", pfx, port_opt[i], p[0]);
+			else
+				qt_buf_printf(b, " %s%s %u:%u", pfx, port_opt[i],
+					      p[0], p[1]);
+		}
+	if (f & CT_STATUS) {
+		NOT(CT_STATUS);
+		qt_buf_printf(b, " %sctstatus", pfx);
+		put_names(b, d->status_mask, true);
+	}
+	if (f & CT_EXPIRES) {
+		NOT(CT_EXPIRES);
+		if (d->expires[0] == d->expires[1])
+			qt_buf_printf(b, " %sctexpire %u", pfx, d->expires[0]);
+		else
+			qt_buf_printf(b, " %sctexpire %u:%u", pfx, d->expires[0],
+				      d->expires[1]);
+	}
+	if (f & CT_DIRECTION)
+		qt_buf_printf(b, " %sctdir %s", pfx,
+			      inv & CT_DIRECTION ? "REPLY" : "ORIGINAL");
+#undef NOT
+}
+
+static void conntrack_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	dump(in->data, b, "--", true);
+}
+
+static void conntrack_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			    bool numeric)
+{
+	dump(in->data, b, "", numeric);
+}
+
+static const struct qt_ext conntrack_match = {
+	.name = "conntrack",
+	.kind = QT_EXT_MATCH,
+	.data_size = sizeof(struct conntrack_data),
+	.opts = conntrack_opts,
+	.parse = conntrack_parse,
+	.check = conntrack_check,
+	.save = conntrack_save,
+	.print = conntrack_print,
+};
+QT_EXT_REGISTER(conntrack_match)

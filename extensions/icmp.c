@@ -1,0 +1,204 @@
+/* -m icmp (also loaded implicitly by -p icmp): --icmp-type by name,
+ * number or type/code. Facts from iptables-nft 1.8.9: names match by
+ * case-insensitive prefix (a prefix of two names is ambiguous), save is
+ * always numeric ("any" excepted), -L shows the name unless -n, and the
+ * match goes to the kernel, which wants a plain -p icmp. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+#define ICMP_ANY 0xFF  /* type 255 with all codes: "any" */
+
+struct icmp_data {
+	uint8_t type;
+	uint8_t code[2];       /* inclusive code range */
+	uint8_t invert;
+};
+
+enum { O_ICMP_TYPE };
+
+static const struct qt_ext_opt icmp_opts[] = {
+	{ "icmp-type", O_ICMP_TYPE, QT_ARG_REQ, QT_OPT_INVERT },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+/* iptables' table, in its order: the order decides which two names an
+ * ambiguity message shows and which name -L prints for a type/code. */
+static const struct icmp_name {
+	const char *name;
+	uint8_t type, min, max;
+} icmp_names[] = {
+	{ "any", 0xFF, 0, 0xFF },
+	{ "echo-reply", 0, 0, 0xFF },
+	{ "pong", 0, 0, 0xFF },
+	{ "destination-unreachable", 3, 0, 0xFF },
+	{ "network-unreachable", 3, 0, 0 },
+	{ "host-unreachable", 3, 1, 1 },
+	{ "protocol-unreachable", 3, 2, 2 },
+	{ "port-unreachable", 3, 3, 3 },
+	{ "fragmentation-needed", 3, 4, 4 },
+	{ "source-route-failed", 3, 5, 5 },
+	{ "network-unknown", 3, 6, 6 },
+	{ "host-unknown", 3, 7, 7 },
+	{ "network-prohibited", 3, 9, 9 },
+	{ "host-prohibited", 3, 10, 10 },
+	{ "TOS-network-unreachable", 3, 11, 11 },
+	{ "TOS-host-unreachable", 3, 12, 12 },
+	{ "communication-prohibited", 3, 13, 13 },
+	{ "host-precedence-violation", 3, 14, 14 },
+	{ "precedence-cutoff", 3, 15, 15 },
+	{ "source-quench", 4, 0, 0xFF },
+	{ "redirect", 5, 0, 0xFF },
+	{ "network-redirect", 5, 0, 0 },
+	{ "host-redirect", 5, 1, 1 },
+	{ "TOS-network-redirect", 5, 2, 2 },
+	{ "TOS-host-redirect", 5, 3, 3 },
+	{ "echo-request", 8, 0, 0xFF },
+	{ "ping", 8, 0, 0xFF },
+	{ "router-advertisement", 9, 0, 0xFF },
+	{ "router-solicitation", 10, 0, 0xFF },
+	{ "time-exceeded", 11, 0, 0xFF },
+	{ "ttl-exceeded", 11, 0, 0xFF },
+	{ "ttl-zero-during-transit", 11, 0, 0 },
+	{ "ttl-zero-during-reassembly", 11, 1, 1 },
+	{ "parameter-problem", 12, 0, 0xFF },
+	{ "ip-header-bad", 12, 0, 0 },
+	{ "required-option-missing", 12, 1, 1 },
+	{ "timestamp-request", 13, 0, 0xFF },
+	{ "timestamp-reply", 14, 0, 0xFF },
+	{ "address-mask-request", 17, 0, 0xFF },
+	{ "address-mask-reply", 18, 0, 0xFF },
+};
+#define NNAMES (sizeof(icmp_names) / sizeof(icmp_names[0]))
+
+/* "TYPE" or "TYPE/CODE", numbers in any C base. iptables' wording:
+ * no number or one above 255 is an unknown type/code (quoting the whole
+ * argument), anything else left over an "unknown character". */
+static int parse_numeric(const char *arg, struct icmp_data *d,
+			 struct qt_ctx *ctx)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 0);
+	if (end == arg || v > 0xFF)
+		return qt_param_error(ctx, "Unknown ICMP type `%s'", arg);
+	d->type = (uint8_t)v;
+	d->code[0] = 0;
+	d->code[1] = 0xFF;
+	if (*end == '/') {
+		const char *c = end + 1;
+		v = strtoul(c, &end, 0);
+		if (end == c || v > 0xFF)
+			return qt_param_error(ctx, "Unknown ICMP code `%s'", arg);
+		d->code[0] = d->code[1] = (uint8_t)v;
+	}
+	if (*end)
+		return qt_param_error(ctx, "unknown character %c", *end);
+	return 0;
+}
+
+static int icmp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		      struct qt_ctx *ctx)
+{
+	struct icmp_data *d = in->data;
+	size_t len = strlen(a->arg);
+	const struct icmp_name *found = NULL;
+
+	for (size_t i = 0; i < NNAMES; i++) {
+		if (strncasecmp(icmp_names[i].name, a->arg, len))
+			continue;
+		if (found)
+			return qt_param_error(ctx,
+				"Ambiguous ICMP type `%s': `%s' or `%s'?",
+				a->arg, found->name, icmp_names[i].name);
+		found = &icmp_names[i];
+	}
+	if (found) {
+		d->type = found->type;
+		d->code[0] = found->min;
+		d->code[1] = found->max;
+	} else if (parse_numeric(a->arg, d, ctx)) {
+		return -1;
+	}
+	d->invert = a->invert;
+	return 0;
+}
+
+static int icmp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+		      struct qt_ctx *ctx)
+{
+	(void)env;
+	if (!(in->seen & (1u << O_ICMP_TYPE)))
+		return qt_param_error(ctx,
+			"icmp: option \"--icmp-type\" must be specified\n");
+	return 0;
+}
+
+static int icmp_kcheck(const struct qt_ext_inst *in,
+		       const struct qt_rule_env *env)
+{
+	(void)in;
+	return qt_rule_proto_is(env->rule, IPPROTO_ICMP) ? 0 : EINVAL;
+}
+
+static bool all_codes(const struct icmp_data *d)
+{
+	return d->code[0] == 0 && d->code[1] == 0xFF;
+}
+
+static void icmp_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct icmp_data *d = in->data;
+	if (d->invert)
+		qt_buf_puts(b, " !");
+	if (d->type == ICMP_ANY && all_codes(d))
+		qt_buf_puts(b, " --icmp-type any");
+	else if (all_codes(d))
+		qt_buf_printf(b, " --icmp-type %u", d->type);
+	else
+		qt_buf_printf(b, " --icmp-type %u/%u", d->type, d->code[0]);
+}
+
+static void icmp_print(const struct qt_ext_inst *in, struct qt_buf *b,
+		       bool numeric)
+{
+	const struct icmp_data *d = in->data;
+	qt_buf_puts(b, " icmp");
+	if (!numeric) {
+		for (size_t i = 0; i < NNAMES; i++) {
+			const struct icmp_name *n = &icmp_names[i];
+			if (n->type == d->type && n->min == d->code[0] &&
+			    n->max == d->code[1]) {
+				qt_buf_printf(b, " %s%s", d->invert ? "!" : "",
+					      n->name);
+				return;
+			}
+		}
+	}
+	if (d->invert)
+		qt_buf_puts(b, " !");
+	qt_buf_printf(b, "type %u", d->type);
+	if (d->code[0] == d->code[1])
+		qt_buf_printf(b, " code %u", d->code[0]);
+	else if (!all_codes(d))
+		qt_buf_printf(b, " codes %u-%u", d->code[0], d->code[1]);
+}
+
+static const struct qt_ext icmp_match = {
+	.name = "icmp",
+	.kind = QT_EXT_MATCH,
+	.family = AF_INET,
+	.proto = IPPROTO_ICMP,
+	.data_size = sizeof(struct icmp_data),
+	.opts = icmp_opts,
+	.parse = icmp_parse,
+	.check = icmp_check,
+	.kcheck = icmp_kcheck,
+	.save = icmp_save,
+	.print = icmp_print,
+};
+QT_EXT_REGISTER(icmp_match)

@@ -1,0 +1,213 @@
+/* -m udp (also loaded implicitly by -p udp): source and destination port
+ * ranges. Facts from iptables-nft 1.8.9: ports are read as a service or
+ * number the way getaddrinfo() reads them (base 10, wrapping to 16 bits),
+ * "a:b" is not checked for a <= b, and a udp match with ports becomes a
+ * native nf_tables expression, whose builder only wants "-p udp" (even
+ * inverted) while a udp match without ports goes to the kernel, which
+ * wants a plain -p udp. */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <errno.h>
+
+#include "../parser/ext.h"
+#include "../parser/model.h"
+
+#define INV_SRCPT 0x01
+#define INV_DSTPT 0x02
+
+struct udp_data {
+	uint16_t spts[2];      /* inclusive range; 0:65535 when not given */
+	uint16_t dpts[2];
+	uint8_t invflags;      /* INV_* */
+	uint8_t pad[3];        /* explicit, so memcmp sees zeros */
+};
+
+enum { O_SPORT, O_DPORT };
+
+static const struct qt_ext_opt udp_opts[] = {
+	/* repeats are checked in parse(): the message names the long
+	 * option even when the alias was typed */
+	{ "source-port", O_SPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "sport", O_SPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "destination-port", O_DPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "dport", O_DPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+static void udp_init(struct qt_ext_inst *in)
+{
+	struct udp_data *d = in->data;
+	d->spts[1] = d->dpts[1] = 0xFFFF;
+}
+
+/* A port as xtables_getportbyname finds it: through getaddrinfo, which
+ * takes a number (strtoul, base 10, truncated to 16 bits) or a service
+ * of any socket type. -1 when it resolves to nothing. */
+static int resolve_port(const char *s)
+{
+	struct addrinfo *res = NULL;
+	int port = -1;
+	if (getaddrinfo(NULL, s, NULL, &res) != 0)
+		return -1;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET6) {
+			port = ntohs(((struct sockaddr_in6 *)ai->ai_addr)->sin6_port);
+			break;
+		}
+		if (ai->ai_family == AF_INET) {
+			port = ntohs(((struct sockaddr_in *)ai->ai_addr)->sin_port);
+			break;
+		}
+	}
+	freeaddrinfo(res);
+	return port;
+}
+
+/* "a", "a:b", ":b", "a:", ":" or "" (an empty part keeps its default:
+ * 0 before the colon, 65535 after it; a lone value is a:a). */
+static int parse_range(const char *arg, const char *optname, uint16_t p[2],
+		       struct qt_ctx *ctx)
+{
+	char *buf = strdup(arg);
+	if (!buf)
+		abort();
+	unsigned n = 0;
+	int rc = 0;
+	p[0] = 0;
+	p[1] = 0xFFFF;
+	char *rest = buf;
+	for (;;) {
+		char *colon = strchr(rest, ':');
+		if (colon)
+			*colon = '\0';
+		if (n == 2) {
+			rc = qt_param_error(ctx,
+				"udp: Too many components for option \"--%s\" (max: 2)\n",
+				optname);
+			break;
+		}
+		if (*rest) {
+			int v = resolve_port(rest);
+			if (v < 0) {
+				rc = qt_param_error(ctx,
+					"Port \"%s\" does not resolve to anything.\n",
+					rest);
+				break;
+			}
+			p[n] = (uint16_t)v;
+		}
+		n++;
+		if (!colon)
+			break;
+		rest = colon + 1;
+	}
+	if (rc == 0 && n == 1)
+		p[1] = p[0];
+	free(buf);
+	return rc;
+}
+
+static int udp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		     struct qt_ctx *ctx)
+{
+	struct udp_data *d = in->data;
+	bool src = a->opt->id == O_SPORT;
+	const char *optname = src ? "source-port" : "destination-port";
+
+	if (in->seen & (1u << a->opt->id))
+		return qt_param_error(ctx,
+			"udp: option \"--%s\" can only be used once.\n", optname);
+	if (parse_range(a->arg, optname, src ? d->spts : d->dpts, ctx))
+		return -1;
+	if (a->invert)
+		d->invflags |= src ? INV_SRCPT : INV_DSTPT;
+	return 0;
+}
+
+static bool all_ports(const struct udp_data *d)
+{
+	return d->spts[0] == 0 && d->spts[1] == 0xFFFF && d->dpts[0] == 0 &&
+	       d->dpts[1] == 0xFFFF && d->invflags == 0;
+}
+
+static int udp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+		     struct qt_ctx *ctx)
+{
+	/* the native expression: protocol number only, '!' not looked at */
+	if (!all_ports(in->data) && env->rule->proto != IPPROTO_UDP)
+		return qt_param_error(ctx, "UDP match requires '-p udp'");
+	return 0;
+}
+
+static int udp_kcheck(const struct qt_ext_inst *in,
+		      const struct qt_rule_env *env)
+{
+	/* without ports it is xt_udp in the kernel, bound to -p udp */
+	if (all_ports(in->data) && !qt_rule_proto_is(env->rule, IPPROTO_UDP))
+		return EINVAL;
+	return 0;
+}
+
+static void save_ports(struct qt_buf *b, const char *opt, const uint16_t p[2],
+		       bool inv)
+{
+	if (p[0] == 0 && p[1] == 0xFFFF)
+		return;
+	if (inv)
+		qt_buf_puts(b, " !");
+	if (p[0] != p[1])
+		qt_buf_printf(b, " --%s %u:%u", opt, p[0], p[1]);
+	else
+		qt_buf_printf(b, " --%s %u", opt, p[0]);
+}
+
+static void udp_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct udp_data *d = in->data;
+	save_ports(b, "sport", d->spts, d->invflags & INV_SRCPT);
+	save_ports(b, "dport", d->dpts, d->invflags & INV_DSTPT);
+}
+
+static void print_ports(struct qt_buf *b, const char *name, const uint16_t p[2],
+			bool inv, bool numeric)
+{
+	if (p[0] == 0 && p[1] == 0xFFFF && !inv)
+		return;
+	qt_buf_printf(b, " %s", name);
+	if (p[0] == p[1]) {
+		qt_buf_printf(b, ":%s", inv ? "!" : "");
+		qt_port_print(b, p[0], "udp", numeric);
+	} else {
+		qt_buf_printf(b, "s:%s", inv ? "!" : "");
+		qt_port_print(b, p[0], "udp", numeric);
+		qt_buf_putc(b, ':');
+		qt_port_print(b, p[1], "udp", numeric);
+	}
+}
+
+static void udp_print(const struct qt_ext_inst *in, struct qt_buf *b,
+		      bool numeric)
+{
+	const struct udp_data *d = in->data;
+	qt_buf_puts(b, " udp");
+	print_ports(b, "spt", d->spts, d->invflags & INV_SRCPT, numeric);
+	print_ports(b, "dpt", d->dpts, d->invflags & INV_DSTPT, numeric);
+}
+
+static const struct qt_ext udp_match = {
+	.name = "udp",
+	.kind = QT_EXT_MATCH,
+	.proto = IPPROTO_UDP,
+	.data_size = sizeof(struct udp_data),
+	.opts = udp_opts,
+	.init = udp_init,
+	.parse = udp_parse,
+	.check = udp_check,
+	.kcheck = udp_kcheck,
+	.save = udp_save,
+	.print = udp_print,
+};
+QT_EXT_REGISTER(udp_match)

@@ -1,0 +1,186 @@
+/* Option value readers with the semantics and messages of iptables 1.8.9's
+ * generic option types (xtoptions), shared by the state, conntrack,
+ * recent, limit, hashlimit, connlimit, string, time and connmark
+ * matches. Header-only: each helper is small, and a file that does not
+ * use one pays nothing. */
+#ifndef QT_XTYPES_H
+#define QT_XTYPES_H
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "../parser/ext.h"
+
+/* An unsigned number as iptables reads one (xtables_strtoul): any C base,
+ * leading blanks and '+' taken, a '-' refused; end gets what follows
+ * (when end is NULL nothing may follow). */
+static inline bool xt_strtoul(const char *s, const char **end, uint64_t min,
+			      uint64_t max, uint64_t *out)
+{
+	const char *p = s;
+	char *e;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '-')
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(s, &e, 0);
+	if (e == s || errno == ERANGE || v < min || v > max)
+		return false;
+	if (end)
+		*end = e;
+	else if (*e != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+/* An integer option out of range: "EXT: bad value for option "--OPT",
+ * or out of range (MIN-MAX)." with iptables' empty line after it. */
+static inline int xt_range_error(struct qt_ctx *ctx, const char *ext,
+				 const char *opt, uint64_t min, uint64_t max)
+{
+	return qt_param_error(ctx,
+		"%s: bad value for option \"--%s\", or out of range (%llu-%llu).\n",
+		ext, opt, (unsigned long long)min, (unsigned long long)max);
+}
+
+static inline int xt_uint(struct qt_ctx *ctx, const char *ext, const char *opt,
+			  const char *arg, uint64_t min, uint64_t max,
+			  uint64_t *out)
+{
+	if (!xt_strtoul(arg, NULL, min, max, out))
+		return xt_range_error(ctx, ext, opt, min, max);
+	return 0;
+}
+
+/* What the generic layer checks once the rule is read, in the order of
+ * the extension's option table (xtables_options_fcheck): a mandatory
+ * option missing, an excluded pair, a missing companion. */
+struct xt_dep {
+	const char *name;   /* NULL ends the table */
+	int id;
+	bool mand;
+	uint32_t excl;      /* option ids (bits) this one excludes */
+	uint32_t also;      /* option ids (bits) this one needs */
+};
+
+static inline const char *xt_dep_name(const struct xt_dep *deps, int id)
+{
+	for (; deps->name; deps++)
+		if (deps->id == id)
+			return deps->name;
+	return "?";
+}
+
+static inline int xt_fcheck(const struct qt_ext_inst *in, const char *ext,
+			    const struct xt_dep *deps, struct qt_ctx *ctx)
+{
+	for (const struct xt_dep *d = deps; d->name; d++) {
+		bool seen = in->seen & (1u << d->id);
+		if (d->mand && !seen)
+			return qt_param_error(ctx,
+				"%s: option \"--%s\" must be specified\n",
+				ext, d->name);
+		if (!seen)
+			continue;
+		for (int i = 0; i < 32; i++) {
+			if ((d->excl & (1u << i)) && (in->seen & (1u << i)))
+				return qt_param_error(ctx,
+					"%s: option \"--%s\" cannot be used together with \"--%s\".\n",
+					ext, d->name, xt_dep_name(deps, i));
+		}
+		for (int i = 0; i < 32; i++) {
+			if ((d->also & (1u << i)) && !(in->seen & (1u << i)))
+				return qt_param_error(ctx,
+					"%s: option \"--%s\" also requires \"--%s\".\n",
+					ext, d->name, xt_dep_name(deps, i));
+		}
+	}
+	return 0;
+}
+
+/* Prefix length of a contiguous IPv4 mask (network order), -1 if none. */
+static inline int xt_mask_cidr(uint32_t mask_be)
+{
+	uint32_t m = ntohl(mask_be);
+	int bits = 0;
+	while (bits < 32 && (m & (0x80000000u >> bits)))
+		bits++;
+	if (bits < 32 && (m << bits) != 0)
+		return -1;
+	return bits;
+}
+
+/* A prefix length or dotted mask (xtables' plen type). A number above 32
+ * or a mask that is not contiguous is taken without complaint and leaves
+ * the full width of an address, 128 bits, as iptables does. */
+#define XT_PLEN_FULL 128
+static inline int xt_parse_plen(struct qt_ctx *ctx, const char *ext,
+				const char *opt, const char *arg,
+				unsigned *plen)
+{
+	uint64_t v;
+	struct in_addr m;
+	if (xt_strtoul(arg, NULL, 0, 32, &v)) {
+		*plen = (unsigned)v;
+		return 0;
+	}
+	if (inet_aton(arg, &m)) {
+		int c = xt_mask_cidr(m.s_addr);
+		*plen = c < 0 ? XT_PLEN_FULL : (unsigned)c;
+		return 0;
+	}
+	return qt_param_error(ctx,
+		"%s: bad value for option \"--%s\", neither a valid network mask nor valid CIDR (%u-%u).\n",
+		ext, opt, 0, 32);
+}
+
+/* The kernel's 128-bit mask (union nf_inet_addr, network order) of a
+ * prefix length; an IPv4 rule uses the first word. */
+static inline void xt_plen_mask(unsigned plen, uint32_t mask[4])
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned bits = plen > 32u * i ? plen - 32u * i : 0;
+		mask[i] = bits >= 32 ? 0xffffffffu
+			: bits == 0 ? 0 : htonl(0xffffffffu << (32 - bits));
+	}
+}
+
+/* One host (xtables' host type): a name is resolved with getaddrinfo,
+ * whose first IPv4 answer is taken; its failure is iptables' message. */
+static inline int xt_parse_host(struct qt_ctx *ctx, const char *arg,
+				struct in_addr *out)
+{
+	struct addrinfo hints = { .ai_family = AF_INET };
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(arg, NULL, &hints, &res);
+	if (rc != 0)
+		return qt_param_error(ctx, "getaddrinfo: %s\n", gai_strerror(rc));
+	*out = ((const struct sockaddr_in *)(const void *)res->ai_addr)->sin_addr;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* A dotted quad for printing (network order). */
+static inline void xt_put_ip(struct qt_buf *b, uint32_t addr_be)
+{
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr a = { .s_addr = addr_be };
+	inet_ntop(AF_INET, &a, buf, sizeof(buf));
+	qt_buf_puts(b, buf);
+}
+
+/* Case-insensitive match of one list item (len bytes) against a name. */
+static inline bool xt_item_is(const char *item, size_t len, const char *name)
+{
+	return strlen(name) == len && strncasecmp(item, name, len) == 0;
+}
+
+#endif

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Differential test: every line of a corpus (default corpus.txt beside
+# this file) runs, in order, through the real iptables-nft in one fresh
+# namespace and through qtables (a qtablesd of its own) in another. Per
+# line we compare the exit code, the first stderr line (program prefix
+# removed), standard output, and after the line the whole visible state:
+# iptables-save (minus '#' lines) and, for every table that exists, -S,
+# -L -n -v --line-numbers and -L. Each corpus line is one pass or fail.
+#
+# Corpus format: one command's arguments per line, shell-quoted.
+#   # ...     a comment
+#   %reset    both sides start again from an empty ruleset
+# After a mismatch both sides are reset and the lines of the current
+# block that passed are replayed, so one failure does not spread.
+#
+# Usage: run-diff.sh [CORPUS]   (QT_DIFF_MAXDIFF=N lines of diff per failure)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/qt.sh"
+trap qt_cleanup EXIT
+
+corpus=${1:-$here/corpus.txt}
+maxdiff=${QT_DIFF_MAXDIFF:-60}
+[ -r "$corpus" ] || { echo "run-diff: cannot read $corpus"; echo "0 passed, 1 failed"; exit 1; }
+[ -x /usr/sbin/iptables-nft ] || { echo "run-diff: /usr/sbin/iptables-nft missing"; echo "0 passed, 1 failed"; exit 1; }
+
+qt_ns oracle || { echo "0 passed, 1 failed"; exit 1; }
+ons=$QT_NS
+qt_ns qtables || { echo "0 passed, 1 failed"; exit 1; }
+qns=$QT_NS
+qt_daemon "$qns" || { echo "run-diff: qtablesd did not start"; echo "0 passed, 1 failed"; exit 1; }
+
+work=$QT_RUN/diff
+mkdir -p "$work"
+
+# Both sides' programs, chosen by side name.
+side_ipt() { [ "$1" = o ] && echo /usr/sbin/iptables-nft || echo "$QT_BUILD/iptables"; }
+side_save() { [ "$1" = o ] && echo /usr/sbin/iptables-nft-save || echo "$QT_BUILD/iptables-save"; }
+side_ns() { [ "$1" = o ] && echo "$ons" || echo "$qns"; }
+
+# The version prefix and backend name are the only allowed difference.
+normalize() {
+	sed -e 's/^\(ip6\{0,1\}tables[a-z-]*\) v1\.8\.9 (\(nf_tables\|qtables\)): /\1: PREFIX: /' \
+	    -e 's/ v1\.8\.9 (\(nf_tables\|qtables\))/ v1.8.9 (BACKEND)/g'
+}
+
+# Everything a person can see of the ruleset, in one namespace entry.
+dump_script='
+ipt=$1 save=$2
+s=$("$save" 2>&1 | grep -v "^#")
+echo "== iptables-save"
+printf "%s\n" "$s"
+for t in $(printf "%s\n" "$s" | sed -n "s/^\*//p"); do
+	echo "== -t $t -S"
+	"$ipt" -t "$t" -S 2>&1; echo "(exit $?)"
+	echo "== -t $t -L -n -v --line-numbers"
+	"$ipt" -t "$t" -L -n -v --line-numbers 2>&1; echo "(exit $?)"
+	echo "== -t $t -L"
+	"$ipt" -t "$t" -L 2>&1; echo "(exit $?)"
+done
+'
+dump() { # side outfile
+	ip netns exec "$(side_ns "$1")" bash -c "$dump_script" dump \
+		"$(side_ipt "$1")" "$(side_save "$1")" 2>&1 | normalize >"$2"
+}
+
+run_line() { # side words... ; leaves $work/$side.{out,err,rc}
+	local s=$1; shift
+	ip netns exec "$(side_ns "$s")" "$(side_ipt "$s")" "$@" \
+		>"$work/$s.out" 2>"$work/$s.err" </dev/null
+	echo $? >"$work/$s.rc"
+}
+
+# The oracle empties its namespace with nft; qtables gets a new namespace
+# and daemon (a daemon may take a second to exit: we do not wait for it).
+gen=0
+reset_sides() {
+	ip netns exec "$ons" nft flush ruleset
+	local old=$qns pidf="$QT_RUN/$qns.pid"
+	[ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null
+	rm -f "$pidf"
+	gen=$((gen + 1))
+	qt_ns "qtables$gen" || exit 1
+	qns=$QT_NS
+	qt_daemon "$qns" || { echo "run-diff: qtablesd did not start"; exit 1; }
+	ip netns del "$old" 2>/dev/null
+}
+
+show_diff() { # label fileA fileB
+	echo "   -- $1 (oracle vs qtables):"
+	diff -u --label oracle --label qtables "$2" "$3" | sed -n "1,${maxdiff}p" | sed 's/^/   /'
+}
+
+pass=0 fail=0 lineno=0
+block=()   # lines of the current block that passed (for replay)
+while IFS= read -r line || [ -n "$line" ]; do
+	lineno=$((lineno + 1))
+	case $line in
+	''|'#'*) continue ;;
+	%reset) reset_sides; block=(); continue ;;
+	esac
+	if ! eval "args=($line)" 2>/dev/null; then
+		echo "FAIL line $lineno: cannot split: $line"
+		fail=$((fail + 1))
+		continue
+	fi
+	for s in o q; do run_line "$s" "${args[@]}"; done
+	ok=1 report=()
+	orc=$(cat "$work/o.rc") qrc=$(cat "$work/q.rc")
+	[ "$orc" = "$qrc" ] || { ok=0; report+=("exit code: oracle $orc, qtables $qrc"); }
+	for s in o q; do
+		head -n 1 "$work/$s.err" | normalize >"$work/$s.err1"
+		normalize <"$work/$s.out" >"$work/$s.outn"
+	done
+	cmp -s "$work/o.err1" "$work/q.err1" || { ok=0; report+=("@err1"); }
+	cmp -s "$work/o.outn" "$work/q.outn" || { ok=0; report+=("@out"); }
+	dump o "$work/o.state"
+	dump q "$work/q.state"
+	cmp -s "$work/o.state" "$work/q.state" || { ok=0; report+=("@state"); }
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+		block+=("$line")
+		continue
+	fi
+	fail=$((fail + 1))
+	echo "FAIL line $lineno: iptables $line"
+	for r in "${report[@]}"; do
+		case $r in
+		@err1) show_diff "first stderr line" "$work/o.err1" "$work/q.err1" ;;
+		@out) show_diff "stdout" "$work/o.outn" "$work/q.outn" ;;
+		@state) show_diff "state after the line" "$work/o.state" "$work/q.state" ;;
+		*) echo "   -- $r" ;;
+		esac
+	done
+	# resynchronise: start again and replay what passed in this block
+	reset_sides
+	for l in "${block[@]}"; do
+		eval "args=($l)"
+		for s in o q; do run_line "$s" "${args[@]}"; done
+	done
+done <"$corpus"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
