@@ -231,6 +231,7 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (o->pidfile)
 		unlink(o->pidfile);
 	qt_ruleset_free(d.rs);
+	qt_state_forget();
 	qt_buf_free(&err);
 	return 0;
 }

@@ -16,6 +16,8 @@ const char *qt_state_default_path(void);
  * the reason in err. */
 int qt_state_write(const char *path, struct qt_ruleset *rs,
 		   struct qt_buf *err);
+/* Frees what qt_state_write keeps between calls (the rendered rules). */
+void qt_state_forget(void);
 /* Load path into a new ruleset. A missing file gives an empty ruleset.
  * -1 with the reason in err when the file cannot be restored. */
 int qt_state_load(const char *path, struct qt_ruleset **rs,

@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "../parser/ext.h"
 #include "../parser/model.h"
 
@@ -14,12 +16,15 @@
 enum { CM_SET, CM_SAVE, CM_RESTORE };
 enum { SHIFT_LEFT, SHIFT_RIGHT };
 
+/* Kept as given, unused fields too (nfmask of a set, the direction of a
+ * 0 shift): iptables-nft's -D compares what the kernel holds, so
+ * "--set-mark 1 --nfmask 7" is not "--set-mark 1" there either. */
 struct connmark_data {
 	uint32_t ctmark;
 	uint32_t ctmask;
 	uint32_t nfmask;
 	uint8_t mode;        /* CM_* */
-	uint8_t shift_dir;   /* SHIFT_*; 0 when shift_bits is 0 */
+	uint8_t shift_dir;   /* SHIFT_* */
 	uint8_t shift_bits;
 	uint8_t pad;
 };
@@ -52,6 +57,15 @@ static const struct qt_ext_opt connmark_opts[] = {
 };
 
 /* Which given options exclude which (xtables' excl). */
+
+/* A number as xtables_strtoul reads it: any C base, blanks and '+'
+ * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
+static bool read_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
+	       qt_parse_uint_any(s, 0, max, out);
+}
+
 static uint32_t excl_of(int id)
 {
 	switch (id) {
@@ -83,14 +97,16 @@ static int parse_markmask(const char *arg, const char *opt, uint32_t *val,
 	uintmax_t v;
 	errno = 0;
 	v = strtoumax(s, &end, 0);
-	if (end == s || errno || v > UINT32_MAX)
+	if (end == s || errno || v > UINT32_MAX ||
+	    s[strspn(s, " \t\n\v\f\r")] == '-')
 		goto bad;
 	*val = (uint32_t)v;
 	*mask = UINT32_MAX;
 	if (*end == '/') {
 		s = end + 1;
 		v = strtoumax(s, &end, 0);
-		if (end == s || errno || v > UINT32_MAX)
+		if (end == s || errno || v > UINT32_MAX ||
+		    s[strspn(s, " \t\n\v\f\r")] == '-')
 			goto bad;
 		*mask = (uint32_t)v;
 	}
@@ -130,7 +146,7 @@ static int connmark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		return 0;
 	case O_LEFT_SHIFT:
 	case O_RIGHT_SHIFT:
-		if (!qt_parse_uint_any(a->arg, 0, 32, &u))
+		if (!read_uint(a->arg, 32, &u))
 			return qt_param_error(ctx,
 				"CONNMARK: bad value for option \"--%s\", or out of range (0-32).\n",
 				a->opt->name);
@@ -139,7 +155,7 @@ static int connmark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		d->shift_bits = (uint8_t)u;
 		return 0;
 	}
-	if (!qt_parse_uint_any(a->arg, 0, UINT32_MAX, &u))
+	if (!read_uint(a->arg, UINT32_MAX, &u))
 		return qt_param_error(ctx,
 			"CONNMARK: bad value for option \"--%s\", or out of range (0-4294967295).\n",
 			a->opt->name);
@@ -158,7 +174,6 @@ static int connmark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 static int connmark_check(struct qt_ext_inst *in,
 			  const struct qt_rule_env *env, struct qt_ctx *ctx)
 {
-	struct connmark_data *d = in->data;
 	(void)env;
 	if (!(in->seen & F_OPS))
 		return qt_param_error(ctx, "CONNMARK target: No operation specified");
@@ -173,11 +188,6 @@ static int connmark_check(struct qt_ext_inst *in,
 			"CONNMARK: option \"--%s\" cannot be used together with \"--%s\".\n",
 			o->name, x->name);
 	}
-	/* canonical: what the operation does not use */
-	if (d->mode == CM_SET)
-		d->nfmask = UINT32_MAX;
-	if (!d->shift_bits)
-		d->shift_dir = SHIFT_LEFT;
 	return 0;
 }
 

@@ -25,7 +25,8 @@
 
 struct ct_data {
 	uint16_t flags;        /* CT_* */
-	uint16_t zone;         /* 0 when CT_ZONE_MARK */
+	uint16_t zone;         /* as given, also under CT_ZONE_MARK: -D
+	                          compares it as iptables-nft does */
 	uint32_t ct_events;    /* bit per ct_event_names[] index */
 	uint32_t exp_events;   /* bit per exp_event_names[] index */
 	char helper[16];       /* zero-padded */
@@ -50,6 +51,15 @@ static const struct qt_ext_opt ct_opts[] = {
 };
 
 /* Bit order is the kernel's (IPCT_*, IPEXP_*) and the print order. */
+
+/* A number as xtables_strtoul reads it: any C base, blanks and '+'
+ * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
+static bool read_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
+	       qt_parse_uint_any(s, 0, max, out);
+}
+
 static const char *const ct_event_names[] = {
 	"new", "related", "destroy", "reply", "assured", "protoinfo",
 	"helper", "mark",
@@ -112,7 +122,7 @@ static int ct_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	case O_ZONE:
 		if (!strcasecmp(a->arg, "mark"))
 			d->flags |= CT_ZONE_MARK;
-		else if (qt_parse_uint_any(a->arg, 0, 65535, &v))
+		else if (read_uint(a->arg, 65535, &v))
 			d->zone = (uint16_t)v;
 		else
 			return qt_param_error(ctx, "Cannot parse %s as a zone ID",
@@ -123,20 +133,6 @@ static int ct_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			d->flags |= CT_ZONE_DIR_REPL;
 		return 0;
 	}
-	return 0;
-}
-
-static int ct_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
-		    struct qt_ctx *ctx)
-{
-	struct ct_data *d = in->data;
-	(void)env;
-	(void)ctx;
-	/* canonical: a marked zone has no id; zone 0 has no direction */
-	if (d->flags & CT_ZONE_MARK)
-		d->zone = 0;
-	else if (!d->zone)
-		d->flags &= (uint16_t)~(CT_ZONE_DIR_ORIG | CT_ZONE_DIR_REPL);
 	return 0;
 }
 
@@ -210,7 +206,6 @@ static const struct qt_ext ct_target = {
 	.data_size = sizeof(struct ct_data),
 	.opts = ct_opts,
 	.parse = ct_parse,
-	.check = ct_check,
 	.kcheck = ct_kcheck,
 	.save = ct_save,
 	.print = ct_print,

@@ -37,6 +37,15 @@ static const struct qt_ext_opt log_opts[] = {
 
 /* Names read (xtables' syslog levels) and names -L prints: not the same
  * words ("warning" is read, "warn" printed). */
+
+/* A number as xtables_strtoul reads it: any C base, blanks and '+'
+ * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
+static bool read_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
+	       qt_parse_uint_any(s, 0, max, out);
+}
+
 static const struct {
 	const char *name;
 	uint8_t level;
@@ -74,7 +83,7 @@ static int log_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 
 	switch (a->opt->id) {
 	case O_LEVEL:
-		if (qt_parse_uint_any(a->arg, 0, 7, &v)) {
+		if (read_uint(a->arg, 7, &v)) {
 			d->level = (uint8_t)v;
 			return 0;
 		}

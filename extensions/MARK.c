@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "../parser/ext.h"
 #include "../parser/model.h"
 
@@ -31,6 +33,15 @@ static const struct qt_ext_opt mark_opts[] = {
 };
 
 /* "VALUE[/MASK]" (xtables' mark/mask type); mask defaults to all ones. */
+
+/* A number as xtables_strtoul reads it: any C base, blanks and '+'
+ * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
+static bool read_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
+	       qt_parse_uint_any(s, 0, max, out);
+}
+
 static int parse_markmask(const char *arg, const char *opt, uint32_t *val,
 			  uint32_t *mask, struct qt_ctx *ctx)
 {
@@ -39,14 +50,16 @@ static int parse_markmask(const char *arg, const char *opt, uint32_t *val,
 	uintmax_t v;
 	errno = 0;
 	v = strtoumax(s, &end, 0);
-	if (end == s || errno || v > UINT32_MAX)
+	if (end == s || errno || v > UINT32_MAX ||
+	    s[strspn(s, " \t\n\v\f\r")] == '-')
 		goto bad;
 	*val = (uint32_t)v;
 	*mask = UINT32_MAX;
 	if (*end == '/') {
 		s = end + 1;
 		v = strtoumax(s, &end, 0);
-		if (end == s || errno || v > UINT32_MAX)
+		if (end == s || errno || v > UINT32_MAX ||
+		    s[strspn(s, " \t\n\v\f\r")] == '-')
 			goto bad;
 		*mask = (uint32_t)v;
 	}
@@ -76,7 +89,7 @@ static int mark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		d->mask = a->opt->id == O_SET_MARK ? (v | m) : m;
 		return 0;
 	}
-	if (!qt_parse_uint_any(a->arg, 0, UINT32_MAX, &u))
+	if (!read_uint(a->arg, UINT32_MAX, &u))
 		return qt_param_error(ctx,
 			"MARK: bad value for option \"--%s\", or out of range (0-4294967295).\n",
 			a->opt->name);

@@ -1,9 +1,12 @@
 /* -j TCPMSS: rewrite the MSS option of TCP SYN packets. Facts of
  * iptables-nft 1.8.9 (libxt_TCPMSS, the kernel's xt_TCPMSS): one of the
  * two options is required (the last one given wins); the kernel wants
- * -p tcp and, for --clamp-mss-to-pmtu, the FORWARD, OUTPUT or POSTROUTING
- * hook. It cannot see the SYN match under nf_tables, so none is needed. */
+ * -p tcp and, for --clamp-mss-to-pmtu added to a built-in chain, the
+ * FORWARD, OUTPUT or POSTROUTING hook. It cannot see the SYN match under
+ * nf_tables, so none is needed. */
 #include <errno.h>
+
+#include <string.h>
 
 #include "../parser/ext.h"
 #include "../parser/model.h"
@@ -22,6 +25,14 @@ static const struct qt_ext_opt tcpmss_opts[] = {
 	{ NULL, 0, QT_ARG_NONE, 0 },
 };
 
+/* A number as xtables_strtoul reads it: any C base, blanks and '+'
+ * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
+static bool read_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
+	       qt_parse_uint_any(s, 0, max, out);
+}
+
 static int tcpmss_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			struct qt_ctx *ctx)
 {
@@ -32,7 +43,7 @@ static int tcpmss_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		return 0;
 	}
 	/* 65535 minus the 20-byte TCP header */
-	if (!qt_parse_uint_any(a->arg, 0, 65515, &v))
+	if (!read_uint(a->arg, 65515, &v))
 		return qt_param_error(ctx,
 			"TCPMSS: bad value for option \"--set-mss\", or out of range (0-65515).\n");
 	d->mss = (uint16_t)v;
@@ -57,7 +68,9 @@ static int tcpmss_kcheck(const struct qt_ext_inst *in,
 		      1u << QT_HOOK_POST_ROUTING;
 	if (!qt_rule_proto_is(env->rule, 6))
 		return EINVAL;
-	if (d->mss == MSS_CLAMP_PMTU && (env->hooks & ~ok))
+	/* xt_TCPMSS checks this in its checkentry, which sees the hook of
+	 * a built-in chain only: in user chains clamping is never refused */
+	if (d->mss == MSS_CLAMP_PMTU && (env->base_hooks & ~ok))
 		return EINVAL;
 	return 0;
 }

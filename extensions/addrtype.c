@@ -110,11 +110,12 @@ static int addrtype_kcheck(const struct qt_ext_inst *in,
 			   const struct qt_rule_env *env)
 {
 	const struct addrtype_data *d = in->data;
+	/* checked by checkentry, so only where the rule is added */
 	if ((d->flags & ADDRTYPE_LIMIT_IN) &&
-	    (env->hooks & ((1u << QT_HOOK_LOCAL_OUT) | (1u << QT_HOOK_POST_ROUTING))))
+	    (env->base_hooks & ((1u << QT_HOOK_LOCAL_OUT) | (1u << QT_HOOK_POST_ROUTING))))
 		return EINVAL;
 	if ((d->flags & ADDRTYPE_LIMIT_OUT) &&
-	    (env->hooks & ((1u << QT_HOOK_PRE_ROUTING) | (1u << QT_HOOK_LOCAL_IN))))
+	    (env->base_hooks & ((1u << QT_HOOK_PRE_ROUTING) | (1u << QT_HOOK_LOCAL_IN))))
 		return EINVAL;
 	return 0;
 }

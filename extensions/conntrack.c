@@ -144,7 +144,7 @@ static int parse_proto(const char *s, uint8_t *out, struct qt_ctx *ctx)
 		{ "icmp", 1 }, { "icmpv6", 58 }, { "esp", 50 }, { "ah", 51 },
 		{ "mh", 135 }, { "all", 0 },
 	};
-	uint64_t v;
+	uint64_t v = 0;
 	if (xt_strtoul(s, NULL, 0, 255, &v)) {
 		*out = (uint8_t)v;
 		return 0;
@@ -172,7 +172,7 @@ static int parse_hostmask(const char *arg, const char *opt, struct ct_addr *t,
 			  struct qt_ctx *ctx)
 {
 	char buf[1024];
-	struct in_addr a;
+	struct in_addr a = { 0 };
 	snprintf(buf, sizeof(buf), "%s", arg);
 	char *slash = strchr(buf, '/');
 	if (slash)
@@ -247,7 +247,7 @@ static int parse_expire(const char *arg, uint32_t e[2], struct qt_ctx *ctx)
 {
 	const char *s = arg, *end;
 	for (unsigned i = 0;; i++) {
-		uint64_t v;
+		uint64_t v = 0;
 		if (i == 2)
 			return qt_param_error(ctx,
 				"conntrack: Too many components for option \"--ctexpire\" (max: 2)\n");
@@ -404,7 +404,7 @@ static void dump(const struct conntrack_data *d, struct qt_buf *b,
 	for (int i = 0; i < 4; i++)
 		if (f & (CT_ORIGSRC << i)) {
 			NOT(CT_ORIGSRC << i);
-			qt_buf_printf(b, " %s%s", pfx, tuple_opt[i] + 0);
+			qt_buf_printf(b, " %s%s", pfx, tuple_opt[i]);
 			put_tuple(b, &d->tuple[i], numeric);
 		}
 	for (int i = 0; i < 4; i++)

@@ -1,6 +1,8 @@
 /* -m tcp (also loaded implicitly by -p tcp): ports, flags, options.
  * Parsing and messages follow libxt_tcp of iptables 1.8.9, which checks
  * repeats itself ("Only one `--source-port' allowed"). */
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -126,12 +128,29 @@ static int tcp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	return 0;
 }
 
+static bool tcp_is_bare(const struct tcp_data *d)
+{
+	return d->spts[0] == 0 && d->spts[1] == 0xFFFF && d->dpts[0] == 0 &&
+	       d->dpts[1] == 0xFFFF && !d->option && !d->flg_mask &&
+	       !d->invflags;
+}
+
 static int tcp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		     struct qt_ctx *ctx)
 {
-	(void)in;
-	if (!qt_rule_proto_is(env->rule, 6))
+	/* With options iptables-nft builds native expressions and checks
+	 * only the protocol number ('!' before -p is not looked at). */
+	if (!tcp_is_bare(in->data) && env->rule->proto != IPPROTO_TCP)
 		return qt_param_error(ctx, "TCP match requires '-p tcp'");
+	return 0;
+}
+
+static int tcp_kcheck(const struct qt_ext_inst *in,
+		      const struct qt_rule_env *env)
+{
+	/* A bare -m tcp stays xt_tcp in the kernel, bound to -p tcp. */
+	if (tcp_is_bare(in->data) && !qt_rule_proto_is(env->rule, IPPROTO_TCP))
+		return EINVAL;
 	return 0;
 }
 
@@ -233,6 +252,7 @@ static const struct qt_ext tcp_match = {
 	.init = tcp_init,
 	.parse = tcp_parse,
 	.check = tcp_check,
+	.kcheck = tcp_kcheck,
 	.save = tcp_save,
 	.print = tcp_print,
 };

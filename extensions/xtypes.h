@@ -64,18 +64,19 @@ static inline int xt_uint(struct qt_ctx *ctx, const char *ext, const char *opt,
  * the extension's option table (xtables_options_fcheck): a mandatory
  * option missing, an excluded pair, a missing companion. */
 struct xt_dep {
-	const char *name;   /* NULL ends the table */
+	const char *name;   /* NULL ends the table; same as in the options */
 	int id;
 	bool mand;
 	uint32_t excl;      /* option ids (bits) this one excludes */
 	uint32_t also;      /* option ids (bits) this one needs */
 };
 
-static inline const char *xt_dep_name(const struct xt_dep *deps, int id)
+/* An option's name in messages: the first spelling with its id. */
+static inline const char *xt_opt_name(const struct qt_ext_inst *in, int id)
 {
-	for (; deps->name; deps++)
-		if (deps->id == id)
-			return deps->name;
+	for (const struct qt_ext_opt *o = in->ext->opts; o && o->name; o++)
+		if (o->id == id)
+			return o->name;
 	return "?";
 }
 
@@ -94,13 +95,13 @@ static inline int xt_fcheck(const struct qt_ext_inst *in, const char *ext,
 			if ((d->excl & (1u << i)) && (in->seen & (1u << i)))
 				return qt_param_error(ctx,
 					"%s: option \"--%s\" cannot be used together with \"--%s\".\n",
-					ext, d->name, xt_dep_name(deps, i));
+					ext, d->name, xt_opt_name(in, i));
 		}
 		for (int i = 0; i < 32; i++) {
 			if ((d->also & (1u << i)) && !(in->seen & (1u << i)))
 				return qt_param_error(ctx,
 					"%s: option \"--%s\" also requires \"--%s\".\n",
-					ext, d->name, xt_dep_name(deps, i));
+					ext, d->name, xt_opt_name(in, i));
 		}
 	}
 	return 0;

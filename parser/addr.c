@@ -80,10 +80,14 @@ static int parse_mask(const char *s, struct in_addr *mask, struct qt_ctx *ctx)
 	return 0;
 }
 
-static void list_add(struct qt_addr_list *l, struct in_addr a, struct in_addr m)
+/* Duplicates are dropped among the addresses of one item (a name may
+ * resolve to one address several times), not across items: iptables
+ * adds "-s 1.1.1.1,1.1.1.1" as two rules. */
+static void list_add(struct qt_addr_list *l, unsigned from, struct in_addr a,
+		     struct in_addr m)
 {
 	a.s_addr &= m.s_addr;
-	for (unsigned i = 0; i < l->n; i++)
+	for (unsigned i = from; i < l->n; i++)
 		if (l->addr[i].s_addr == a.s_addr &&
 		    l->mask[i].s_addr == m.s_addr)
 			return;
@@ -99,6 +103,7 @@ static void list_add(struct qt_addr_list *l, struct in_addr a, struct in_addr m)
 static int parse_one(char *item, struct qt_addr_list *l, struct qt_ctx *ctx)
 {
 	struct in_addr mask = qt_cidr_to_mask(32), a;
+	unsigned from = l->n;
 	char *slash = strrchr(item, '/');
 	if (slash) {
 		*slash = '\0';
@@ -109,11 +114,11 @@ static int parse_one(char *item, struct qt_addr_list *l, struct qt_ctx *ctx)
 	 * even resolve it. */
 	if (mask.s_addr == 0) {
 		a.s_addr = 0;
-		list_add(l, a, mask);
+		list_add(l, from, a, mask);
 		return 0;
 	}
 	if (qt_addr_numeric(item, &a, false)) {
-		list_add(l, a, mask);
+		list_add(l, from, a, mask);
 		return 0;
 	}
 	struct addrinfo hints = { .ai_family = AF_INET,
@@ -123,7 +128,7 @@ static int parse_one(char *item, struct qt_addr_list *l, struct qt_ctx *ctx)
 		return qt_param_error(ctx, "host/network `%s' not found", item);
 	for (struct addrinfo *p = res; p; p = p->ai_next) {
 		const struct sockaddr_in *sin = (const void *)p->ai_addr;
-		list_add(l, sin->sin_addr, mask);
+		list_add(l, from, sin->sin_addr, mask);
 	}
 	freeaddrinfo(res);
 	return 0;

@@ -6,7 +6,10 @@
 #include "command.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netdb.h>
@@ -165,6 +168,8 @@ struct parsed {
 	unsigned verbose;
 	struct qt_rule *rule;      /* the rule being built */
 	uint64_t set_pcnt, set_bcnt;
+	bool wait, wait_interval;  /* -w, -W given */
+	const struct qt_ruleset *rs; /* for kcheck: the ruleset changed */
 };
 
 /* The getopt-like reader over the words. */
@@ -246,6 +251,9 @@ static int parse_iface(const char *s, char *out, struct qt_ctx *ctx)
 
 static int valid_chain_name(const char *name, struct qt_ctx *ctx)
 {
+	if (!*name) /* iptables finds a target by the empty name */
+		return qt_param_error(ctx,
+			"chain name may not clash with target name");
 	if (strlen(name) >= QT_CHAIN_MAXNAMELEN)
 		return qt_param_error(ctx,
 			"chain name `%s' too long (must be under %u chars)",
@@ -380,9 +388,8 @@ static int lookup_long(struct parsed *p, const char *name, size_t len,
  * the tcp match once and look again (iptables' load_proto). */
 static bool load_proto(struct parsed *p)
 {
+	/* iptables-nft loads it after "! -p tcp" too */
 	if (!p->proto_arg || p->proto_used)
-		return false;
-	if (p->rule->invflags & QT_INV_PROTO)
 		return false;
 	const char *name = qt_proto_name(p->rule->proto, false);
 	if (!name)
@@ -477,7 +484,11 @@ static int set_jump(struct parsed *p, const char *name, bool is_goto,
 	p->jumpto = name;
 	p->is_goto = is_goto;
 	struct qt_rule *r = p->rule;
-	if (!strcmp(name, "ACCEPT"))
+	if (is_goto) {
+		/* -g names a chain, never a verdict or target */
+		r->verdict = QT_V_GOTO;
+		strncpy(r->jump, name, QT_CHAIN_MAXNAMELEN);
+	} else if (!strcmp(name, "ACCEPT"))
 		r->verdict = QT_V_ACCEPT;
 	else if (!strcmp(name, "DROP"))
 		r->verdict = QT_V_DROP;
@@ -497,6 +508,10 @@ static int base_option(struct parsed *p, int code, const char *word,
 		       struct qt_cmd_env *env, struct qt_ctx *ctx)
 {
 	struct qt_rule *r = p->rule;
+	/* iptables reads these from argv[optind - 1]: the whole word when
+	 * the value was attached ("-s10.0.0.1", "--source=x") */
+	if (arg && strchr("sdpjio", code) && rd->i > 0)
+		arg = rd->w->v[rd->i - 1].text;
 	switch (code) {
 	case 'A':
 		if (add_command(p, CMD_APPEND, CMD_NONE, invert, ctx))
@@ -556,7 +571,7 @@ static int base_option(struct parsed *p, int code, const char *word,
 			if (parse_rulenum(next_word(rd), &p->rulenum, ctx))
 				return -1;
 			if (code == 'Z')
-				p->command = (p->command & ~CMD_ZERO) | CMD_ZERO_NUM;
+				p->command = CMD_ZERO_NUM; /* replaces -L/-S */
 		}
 		return 0;
 	case 'F':
@@ -585,7 +600,13 @@ static int base_option(struct parsed *p, int code, const char *word,
 				"-%c requires old-chain-name and new-chain-name",
 				'E');
 		p->newname = next_word(rd);
-		return valid_chain_name(p->newname, ctx);
+		/* iptables-nft checks nothing else of the new name; only
+		 * what does not fit the model is refused */
+		if (!*p->newname || strlen(p->newname) >= QT_CHAIN_MAXNAMELEN)
+			return qt_param_error(ctx,
+				"chain name `%s' too long (must be under %u chars)",
+				p->newname, QT_CHAIN_MAXNAMELEN);
+		return 0;
 	case 'P':
 		if (add_command(p, CMD_SET_POLICY, CMD_NONE, invert, ctx))
 			return -1;
@@ -632,12 +653,18 @@ static int base_option(struct parsed *p, int code, const char *word,
 			return qt_param_error(ctx, "Empty interface is likely to be undesired");
 		if (set_option(p, OPT_VIANAMEIN, invert, ctx))
 			return -1;
+		/* a bare "+" matches every name: nothing to match, unless
+		 * negated (then iptables-nft keeps it) */
+		if (!invert && !strcmp(arg, "+"))
+			return 0;
 		return parse_iface(arg, r->iniface, ctx);
 	case 'o':
 		if (*arg == '\0')
 			return qt_param_error(ctx, "Empty interface is likely to be undesired");
 		if (set_option(p, OPT_VIANAMEOUT, invert, ctx))
 			return -1;
+		if (!invert && !strcmp(arg, "+"))
+			return 0;
 		return parse_iface(arg, r->outiface, ctx);
 	case 'f':
 		if (set_option(p, OPT_FRAGMENT, invert, ctx))
@@ -693,10 +720,19 @@ static int base_option(struct parsed *p, int code, const char *word,
 		if (!v && has_arg(rd))
 			v = next_word(rd);
 		uint64_t n;
+		if (code == 'W' && !v)
+			return qt_param_error(ctx, "wait interval value required");
 		if (v && !qt_parse_uint_any(v, 0, UINT32_MAX, &n))
 			return qt_param_error(ctx, code == 'w'
 				? "wait seconds not numeric"
 				: "wait interval not numeric");
+		if (code == 'W') {
+			qt_buf_puts(ctx->err,
+				    "Ignoring deprecated --wait-interval option.\n");
+			p->wait_interval = true;
+		} else {
+			p->wait = true;
+		}
 		return 0;
 	}
 	case 'M':
@@ -864,15 +900,6 @@ static int ext_checks(struct parsed *p, const struct qt_table *t,
 
 /* ---- operations ---- */
 
-static struct qt_chain *need_chain(struct qt_table *t, const char *name,
-				   struct qt_ctx *ctx)
-{
-	struct qt_chain *c = t ? qt_table_chain(t, name) : NULL;
-	if (!c)
-		qt_op_error(ctx, "No chain/target/match by that name");
-	return c;
-}
-
 static int find_rule(const struct qt_chain *c, const struct qt_rule *r)
 {
 	for (unsigned i = 0; i < c->nrules; i++)
@@ -904,6 +931,37 @@ static void zero_chain(struct qt_chain *c)
 		memset(&c->rules[i]->cnt, 0, sizeof(c->rules[i]->cnt));
 }
 
+/* A failed netlink batch as iptables-nft reports it: " MSG" after the
+ * prefix, or "\nline N: MSG" inside a restore file. Status 4. */
+static int batch_error(struct qt_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int batch_error(struct qt_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ctx->restore_line > 0)
+		return qt_error(ctx, QT_RESOURCE_PROBLEM, "\nline %d: %s",
+				ctx->restore_line, msg);
+	return qt_error(ctx, QT_RESOURCE_PROBLEM, " %s", msg);
+}
+
+/* A chain iptables-nft has in the kernel: user chains, and built-in
+ * chains once a command created them. */
+static struct qt_chain *kernel_chain(struct qt_table *t, const char *name)
+{
+	struct qt_chain *c = t ? qt_table_chain(t, name) : NULL;
+	return c && c->present ? c : NULL;
+}
+
+static void materialize_builtins(struct qt_table *t)
+{
+	for (unsigned i = 0; i < t->nbuiltin; i++)
+		t->chains[i]->present = true;
+}
+
 static int do_list(struct parsed *p, struct qt_ruleset *rs, enum qt_table_id tid,
 		   struct qt_ctx *ctx)
 {
@@ -911,13 +969,10 @@ static int do_list(struct parsed *p, struct qt_ruleset *rs, enum qt_table_id tid
 	const struct qt_chain *c = NULL;
 	if (p->chain) {
 		c = qt_table_chain(t, p->chain);
-		if (!c) {
-			if (p->command & CMD_LIST)
-				return qt_error(ctx, QT_OTHER_PROBLEM,
-					"chain `%s' in table `%s' is incompatible, use 'nft' tool.",
-					p->chain, qt_table_def(tid)->name);
-			return qt_op_error(ctx, "No chain/target/match by that name");
-		}
+		if (!c)
+			return qt_error(ctx, QT_OTHER_PROBLEM,
+				"chain `%s' in table `%s' is incompatible, use 'nft' tool.",
+				p->chain, qt_table_def(tid)->name);
 	}
 	if (p->command & CMD_LIST)
 		qt_list_table(ctx->out, t, c, p->rulenum, list_format(p));
@@ -927,39 +982,248 @@ static int do_list(struct parsed *p, struct qt_ruleset *rs, enum qt_table_id tid
 	return 0;
 }
 
+static void zero_msg(struct parsed *p, const struct qt_chain *c,
+		     struct qt_ctx *ctx)
+{
+	if (p->options & (1u << OPT_VERBOSE))
+		qt_buf_printf(ctx->out, "Zeroing chain `%s'\n", c->name);
+}
+
+/* -Z alone: only the chains that exist in the kernel. */
 static int do_zero(struct parsed *p, struct qt_ruleset *rs, enum qt_table_id tid,
 		   struct qt_ctx *ctx)
 {
 	struct qt_table *t = rs->tables[tid];
 	if (p->chain) {
-		struct qt_chain *c = need_chain(t, p->chain, ctx);
-		if (!c)
-			return -1;
+		struct qt_chain *c = kernel_chain(t, p->chain);
 		if (p->command & CMD_ZERO_NUM) {
-			if (p->rulenum > c->nrules)
-				return qt_op_error(ctx, "Index of counter too big"); /* unreachable in nft; kept for clarity */
-			memset(&c->rules[p->rulenum - 1]->cnt, 0,
-			       sizeof(c->rules[0]->cnt));
-		} else {
-			zero_chain(c);
+			if (!c)
+				return qt_op_error(ctx,
+					"Bad rule (does a matching rule exist in that chain?)");
+			/* a number past the end is no error in iptables-nft */
+			if (p->rulenum <= c->nrules)
+				memset(&c->rules[p->rulenum - 1]->cnt, 0,
+				       sizeof(c->rules[0]->cnt));
+			return 0;
 		}
+		if (!c)
+			return qt_op_error(ctx, "No chain/target/match by that name");
+		zero_msg(p, c, ctx);
+		zero_chain(c);
 		return 0;
 	}
-	if (t)
-		for (unsigned i = 0; i < t->nchains; i++)
-			zero_chain(t->chains[i]);
+	for (unsigned i = 0; t && i < t->nchains; i++) {
+		if (!t->chains[i]->present)
+			continue;
+		zero_msg(p, t->chains[i], ctx);
+		zero_chain(t->chains[i]);
+	}
 	return 0;
 }
 
-static int delete_chain(struct qt_table *t, unsigned idx, struct qt_ctx *ctx)
+/* -Z with -L/-S: the listing showed every built-in chain, and zeroing
+ * what it showed creates them; without the table it fails. */
+static int do_list_zero(struct parsed *p, struct qt_ruleset *rs,
+			enum qt_table_id tid, struct qt_ctx *ctx)
 {
-	struct qt_chain *c = t->chains[idx];
-	if (c->nrules || qt_table_chain_refs(t, c->name))
-		return qt_error(ctx, QT_RESOURCE_PROBLEM,
-			" CHAIN_DEL failed (Device or resource busy): chain %s",
-			c->name);
-	qt_table_del_chain(t, idx);
+	struct qt_table *t = rs->tables[tid];
+	const struct qt_table *view = qt_ruleset_table_view(rs, tid);
+	if (p->command & CMD_ZERO_NUM)
+		return do_zero(p, rs, tid, ctx);
+	for (unsigned i = 0; i < view->nchains; i++)
+		if (!p->chain || !strcmp(view->chains[i]->name, p->chain))
+			zero_msg(p, view->chains[i], ctx);
+	if (!t)
+		return batch_error(ctx,
+			"CHAIN_ZERO failed (No such file or directory): chain %s",
+			p->chain ? p->chain : view->chains[0]->name);
+	for (unsigned i = 0; i < t->nchains; i++) {
+		struct qt_chain *c = t->chains[i];
+		if (p->chain && strcmp(c->name, p->chain))
+			continue;
+		c->present = true;
+		zero_chain(c);
+	}
 	return 0;
+}
+
+static bool chain_busy(const struct qt_table *t, const struct qt_chain *c)
+{
+	return c->nrules || qt_table_chain_refs(t, c->name);
+}
+
+static int busy_error(const struct qt_chain *c, struct qt_ctx *ctx)
+{
+	return batch_error(ctx,
+			   "CHAIN_DEL failed (Device or resource busy): chain %s",
+			   c->name);
+}
+
+/* Built-in chains can be deleted too (they come back as stand-ins):
+ * when empty and with policy ACCEPT. */
+static void drop_builtin(struct qt_chain *c)
+{
+	c->present = false;
+	c->policy = QT_V_ACCEPT;
+	memset(&c->pcnt, 0, sizeof(c->pcnt));
+}
+
+static int do_delete_chain(struct parsed *p, struct qt_table *t,
+			   struct qt_ctx *ctx)
+{
+	bool verbose = p->options & (1u << OPT_VERBOSE);
+	if (p->chain) {
+		int idx = t ? qt_table_chain_index(t, p->chain) : -1;
+		struct qt_chain *c = idx < 0 ? NULL : t->chains[idx];
+		if (!c || !c->present)
+			return qt_op_error(ctx, "No chain/target/match by that name");
+		if (c->builtin) {
+			if (c->policy != QT_V_ACCEPT)
+				return qt_op_error(ctx, "Directory not empty");
+			if (chain_busy(t, c))
+				return busy_error(c, ctx);
+			drop_builtin(c);
+			return 0;
+		}
+		if (verbose)
+			qt_buf_printf(ctx->out, "Deleting chain `%s'\n", c->name);
+		if (chain_busy(t, c))
+			return busy_error(c, ctx);
+		qt_table_del_chain(t, (unsigned)idx);
+		return 0;
+	}
+	if (!t)
+		return 0;
+	/* one transaction: every user chain, or nothing */
+	const struct qt_chain *busy = NULL;
+	for (unsigned i = t->nbuiltin; i < t->nchains; i++) {
+		if (verbose)
+			qt_buf_printf(ctx->out, "Deleting chain `%s'\n",
+				      t->chains[i]->name);
+		if (!busy && chain_busy(t, t->chains[i]))
+			busy = t->chains[i];
+	}
+	if (busy)
+		return busy_error(busy, ctx);
+	while (t->nchains > t->nbuiltin)
+		qt_table_del_chain(t, t->nbuiltin);
+	for (unsigned i = 0; i < t->nbuiltin; i++) {
+		struct qt_chain *c = t->chains[i];
+		if (c->present && c->policy == QT_V_ACCEPT && !c->nrules)
+			drop_builtin(c);
+	}
+	return 0;
+}
+
+static int do_flush(struct parsed *p, struct qt_ruleset *rs,
+		    enum qt_table_id tid, struct qt_ctx *ctx)
+{
+	bool verbose = p->options & (1u << OPT_VERBOSE);
+	struct qt_table *t = rs->tables[tid];
+	if (p->chain) {
+		const struct qt_chain *vc =
+			qt_table_chain(qt_ruleset_table_view(rs, tid), p->chain);
+		if (!vc || (!vc->builtin && !t))
+			return qt_op_error(ctx, "No chain/target/match by that name");
+		/* flushing a built-in chain creates it */
+		t = qt_ruleset_table(rs, tid, true);
+		struct qt_chain *c = qt_table_chain(t, p->chain);
+		c->present = true;
+		if (verbose)
+			qt_buf_printf(ctx->out, "Flushing chain `%s'\n", c->name);
+		qt_chain_flush(c);
+		return 0;
+	}
+	if (verbose) {
+		/* -v walks the listed chains, stand-ins included */
+		t = qt_ruleset_table(rs, tid, true);
+		materialize_builtins(t);
+	}
+	for (unsigned i = 0; t && i < t->nchains; i++) {
+		if (verbose)
+			qt_buf_printf(ctx->out, "Flushing chain `%s'\n",
+				      t->chains[i]->name);
+		qt_chain_flush(t->chains[i]);
+	}
+	return 0;
+}
+
+/* Marks in seen[] chain i and every chain it reaches by jumps and gotos. */
+static void mark_reach(const struct qt_table *t, int i, bool *seen)
+{
+	if (i < 0 || seen[i])
+		return;
+	seen[i] = true;
+	const struct qt_chain *c = t->chains[i];
+	for (unsigned j = 0; j < c->nrules; j++) {
+		const struct qt_rule *r = c->rules[j];
+		if (r->verdict == QT_V_JUMP || r->verdict == QT_V_GOTO)
+			mark_reach(t, qt_table_chain_index(t, r->jump), seen);
+	}
+}
+
+/* The hooks a chain runs at: a built-in chain's own; for a user chain
+ * those of every built-in chain reaching it, since nf_tables checks a
+ * user chain's rules for each base chain that reaches it (and not at all
+ * while none does). */
+static unsigned reach_hooks(const struct qt_table *t, const char *name)
+{
+	int target = qt_table_chain_index(t, name);
+	if (target < 0)
+		return 0;
+	if (t->chains[target]->builtin)
+		return 1u << t->chains[target]->hook;
+	unsigned hooks = 0;
+	bool *seen = calloc(t->nchains, sizeof(bool));
+	if (!seen)
+		abort();
+	for (unsigned b = 0; b < t->nbuiltin; b++) {
+		memset(seen, 0, t->nchains * sizeof(bool));
+		mark_reach(t, (int)b, seen);
+		if (seen[target])
+			hooks |= 1u << t->chains[b]->hook;
+	}
+	free(seen);
+	return hooks;
+}
+
+static int rule_kcheck(const struct qt_rule *r, const struct qt_rule_env *env)
+{
+	int err = 0;
+	for (unsigned i = 0; i < r->nmatches && !err; i++)
+		if (r->matches[i].ext->kcheck)
+			err = r->matches[i].ext->kcheck(&r->matches[i], env);
+	if (!err && r->verdict == QT_V_EXT && r->target.ext->kcheck)
+		err = r->target.ext->kcheck(&r->target, env);
+	return err;
+}
+
+/* A new jump or goto makes the rules of the chains it reaches run at the
+ * hooks of the chain it is added to: check them all for those hooks. */
+static int jump_kcheck(const struct qt_table *t, const struct qt_rule *r,
+		       const struct qt_rule_env *env)
+{
+	if (!env->hooks || (r->verdict != QT_V_JUMP && r->verdict != QT_V_GOTO))
+		return 0;
+	bool *seen = calloc(t->nchains, sizeof(bool));
+	if (!seen)
+		abort();
+	mark_reach(t, qt_table_chain_index(t, r->jump), seen);
+	int err = 0;
+	for (unsigned i = 0; i < t->nchains && !err; i++) {
+		if (!seen[i])
+			continue;
+		const struct qt_chain *c = t->chains[i];
+		for (unsigned j = 0; j < c->nrules && !err; j++) {
+			struct qt_rule_env e = *env;
+			e.chain = c->name;
+			e.rule = c->rules[j];
+			e.base_hooks = 0;
+			err = rule_kcheck(c->rules[j], &e);
+		}
+	}
+	free(seen);
+	return err;
 }
 
 /* What the kernel would refuse on -A/-I/-R (extensions' kcheck), reported
@@ -973,17 +1237,15 @@ static int kernel_checks(struct parsed *p, const struct qt_table *t,
 	struct qt_rule_env env = {
 		.table = qt_table_def(t->id)->name,
 		.chain = p->chain,
-		.hooks = hooks_of(t, p->chain),
+		.hooks = reach_hooks(t, p->chain),
 		.rule = p->rule,
 		.op = op,
+		.base_hooks = hooks_of(t, p->chain),
+		.ruleset = p->rs,
 	};
-	struct qt_rule *r = p->rule;
-	int err = 0;
-	for (unsigned i = 0; i < r->nmatches && !err; i++)
-		if (r->matches[i].ext->kcheck)
-			err = r->matches[i].ext->kcheck(&r->matches[i], &env);
-	if (!err && r->verdict == QT_V_EXT && r->target.ext->kcheck)
-		err = r->target.ext->kcheck(&r->target, &env);
+	int err = rule_kcheck(p->rule, &env);
+	if (!err)
+		err = jump_kcheck(t, p->rule, &env);
 	if (!err)
 		return 0;
 	if (ctx->restore_line > 0)
@@ -995,18 +1257,109 @@ static int kernel_checks(struct parsed *p, const struct qt_table *t,
 			p->chain);
 }
 
+/* How many levels of user chains chain i reaches below itself, saturated
+ * at QT_JUMP_LIMIT (a loop reaches infinitely deep). h[] starts at -2;
+ * -1 marks a chain on the walk. */
+#define QT_JUMP_LIMIT 16
+static int chain_height(const struct qt_table *t, int i, int *h)
+{
+	if (h[i] == -1)
+		return QT_JUMP_LIMIT;
+	if (h[i] >= 0)
+		return h[i];
+	h[i] = -1;
+	int best = 0;
+	const struct qt_chain *c = t->chains[i];
+	for (unsigned k = 0; k < c->nrules && best < QT_JUMP_LIMIT; k++) {
+		const struct qt_rule *r = c->rules[k];
+		if (r->verdict != QT_V_JUMP && r->verdict != QT_V_GOTO)
+			continue;
+		int j = qt_table_chain_index(t, r->jump);
+		if (j < 0 || t->chains[j]->builtin)
+			continue;
+		int d = chain_height(t, j, h) + 1;
+		if (d > best)
+			best = d > QT_JUMP_LIMIT ? QT_JUMP_LIMIT : d;
+	}
+	h[i] = best;
+	return best;
+}
+
+/* What nf_tables checks when the batch commits: a jump or goto may not
+ * lead to a base chain (EOPNOTSUPP, or ENOENT for one iptables-nft has
+ * not created), and no base chain may reach a user chain 16 levels down
+ * or through a loop (EMLINK). Run after the rules went in. */
+static int jump_validate(struct parsed *p, const struct qt_table *t,
+			 struct qt_ctx *ctx)
+{
+	unsigned cmd = p->command;
+	const char *op = cmd == CMD_INSERT ? "RULE_INSERT"
+		       : cmd == CMD_REPLACE ? "RULE_REPLACE" : "RULE_APPEND";
+	int err = 0;
+	const struct qt_rule *r = p->rule;
+	if (r->verdict == QT_V_JUMP || r->verdict == QT_V_GOTO) {
+		const struct qt_chain *to = qt_table_chain(t, r->jump);
+		if (to && to->builtin)
+			err = to->present ? EOPNOTSUPP : ENOENT;
+	}
+	if (!err) {
+		int *h = malloc(t->nchains * sizeof(*h));
+		if (!h)
+			abort();
+		for (unsigned i = 0; i < t->nchains; i++)
+			h[i] = -2;
+		for (unsigned b = 0; b < t->nbuiltin && !err; b++)
+			if (chain_height(t, (int)b, h) >= QT_JUMP_LIMIT)
+				err = EMLINK;
+		free(h);
+	}
+	if (!err)
+		return 0;
+	return batch_error(ctx, "%s failed (%s): rule in chain %s", op,
+			   strerror(err), p->chain);
+}
+
+/* -v: the rule with the i-th source and j-th destination address. */
+static void print_cmd_rule(struct parsed *p, const struct qt_addr_list *sl,
+			   const struct qt_addr_list *dl, unsigned i,
+			   unsigned j, struct qt_ctx *ctx)
+{
+	struct qt_rule *r = qt_rule_clone(p->rule);
+	r->src.v4 = sl->addr[i];
+	r->smsk.v4 = sl->mask[i];
+	r->dst.v4 = dl->addr[j];
+	r->dmsk.v4 = dl->mask[j];
+	qt_rule_print_cmd(ctx->out, r);
+	qt_rule_unref(r);
+}
+
 static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 		       const struct qt_addr_list *sl, const struct qt_addr_list *dl,
 		       bool kernel, struct qt_ctx *ctx)
 {
-	struct qt_chain *c = need_chain(t, p->chain, ctx);
-	if (!c)
-		return -1;
 	unsigned cmd = p->command;
+	bool verbose = p->options & (1u << OPT_VERBOSE);
+	struct qt_chain *c = t ? qt_table_chain(t, p->chain) : NULL;
+	if (c && c->builtin && (cmd & (CMD_APPEND | CMD_INSERT)))
+		c->present = true;  /* a rule creates its built-in chain */
+	if (c && !c->present)
+		c = NULL;
+	if (!c) {
+		if (cmd & (CMD_DELETE | CMD_CHECK))
+			return qt_op_error(ctx,
+				"Bad rule (does a matching rule exist in that chain?)");
+		if (cmd == CMD_APPEND && verbose)
+			for (unsigned i = 0; i < sl->n * dl->n; i++)
+				print_cmd_rule(p, sl, dl, i / dl->n, i % dl->n, ctx);
+		return qt_op_error(ctx, "No chain/target/match by that name");
+	}
 	if (cmd == CMD_REPLACE && p->rulenum > c->nrules)
 		return qt_op_error(ctx, "Index of replacement too big");
 	if (cmd == CMD_INSERT && p->rulenum > c->nrules + 1)
 		return qt_op_error(ctx, "Index of insertion too big");
+	if (verbose && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)))
+		for (unsigned i = 0; i < sl->n * dl->n; i++)
+			print_cmd_rule(p, sl, dl, i / dl->n, i % dl->n, ctx);
 	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) &&
 	    kernel_checks(p, t, ctx))
 		return -1;
@@ -1035,6 +1388,8 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 			case CMD_DELETE:
 			case CMD_CHECK:
 				pos = find_rule(c, r);
+				if (pos >= 0 && verbose)
+					qt_rule_print_cmd(ctx->out, r);
 				qt_rule_unref(r);
 				if (pos < 0)
 					return qt_op_error(ctx,
@@ -1045,6 +1400,8 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 			}
 		}
 	}
+	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)))
+		return jump_validate(p, t, ctx);
 	return 0;
 }
 
@@ -1060,14 +1417,13 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 			return -1;
 		if (cmd & (CMD_ZERO | CMD_ZERO_NUM)) {
 			env->changed = true;
-			return do_zero(p, rs, tid, ctx);
+			return do_list_zero(p, rs, tid, ctx);
 		}
 		return 0;
 	}
 
 	/* Flush, zero and chain deletion do not create a missing table. */
-	bool creates = cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE |
-			      CMD_NEW_CHAIN | CMD_SET_POLICY | CMD_RENAME_CHAIN);
+	bool creates = cmd & (CMD_NEW_CHAIN | CMD_SET_POLICY | CMD_RENAME_CHAIN);
 	struct qt_table *t = qt_ruleset_table(rs, tid, creates);
 	env->changed = true;
 
@@ -1076,34 +1432,14 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 	case CMD_ZERO_NUM:
 		return do_zero(p, rs, tid, ctx);
 	case CMD_FLUSH:
-		if (p->chain) {
-			struct qt_chain *c = need_chain(t, p->chain, ctx);
-			if (!c)
-				return -1;
-			qt_chain_flush(c);
-		} else if (t) {
-			for (unsigned i = 0; i < t->nchains; i++)
-				qt_chain_flush(t->chains[i]);
-		}
-		return 0;
+		return do_flush(p, rs, tid, ctx);
 	case CMD_NEW_CHAIN:
 		if (qt_table_chain(t, p->chain))
 			return qt_op_error(ctx, "Chain already exists");
 		qt_table_add_chain(t, p->chain);
 		return 0;
 	case CMD_DELETE_CHAIN:
-		if (p->chain) {
-			int idx = t ? qt_table_chain_index(t, p->chain) : -1;
-			if (idx < 0 || t->chains[idx]->builtin)
-				return qt_op_error(ctx, "No chain/target/match by that name");
-			return delete_chain(t, (unsigned)idx, ctx);
-		}
-		while (t && t->nchains > t->nbuiltin) {
-			/* every user chain, in order; stop at the first busy one */
-			if (delete_chain(t, t->nbuiltin, ctx))
-				return -1;
-		}
-		return 0;
+		return do_delete_chain(p, t, ctx);
 	case CMD_RENAME_CHAIN: {
 		int idx = qt_table_chain_index(t, p->chain);
 		if (idx < 0 || t->chains[idx]->builtin)
@@ -1138,16 +1474,14 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 		else
 			return qt_op_error(ctx,
 				"Bad policy name. Run `dmesg' for more information");
-		if (p->options & (1u << OPT_COUNTERS)) {
-			c->pcnt.pkts = p->set_pcnt;
-			c->pcnt.bytes = p->set_bcnt;
-		}
+		/* iptables-nft accepts -c here and sets nothing */
+		c->present = true;
 		return 0;
 	}
 	case CMD_DELETE_NUM: {
-		struct qt_chain *c = need_chain(t, p->chain, ctx);
+		struct qt_chain *c = kernel_chain(t, p->chain);
 		if (!c)
-			return -1;
+			return qt_op_error(ctx, "No chain/target/match by that name");
 		if (p->rulenum > c->nrules)
 			return qt_op_error(ctx, "Index of deletion too big");
 		qt_chain_delete(c, p->rulenum - 1);
@@ -1180,10 +1514,6 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 		qt_param_error(ctx, "Replacement rule does not specify a unique address");
 		goto out;
 	}
-	if (p->command == CMD_CHECK && (sl.n != 1 || dl.n != 1)) {
-		qt_param_error(ctx, "Check rule does not specify a unique address");
-		goto out;
-	}
 	if (generic_opt_check(p, ctx))
 		goto out;
 
@@ -1211,9 +1541,11 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 	if (ext_checks(p, view, ctx))
 		goto out;
 
-	bool creates = p->command & (CMD_APPEND | CMD_INSERT | CMD_REPLACE);
+	/* -A/-I create the table and their built-in chain */
+	bool creates = p->command & (CMD_APPEND | CMD_INSERT);
 	struct qt_table *t = qt_ruleset_table(rs, tid, creates);
 	env->changed = true;
+	p->rs = rs;
 	rc = do_rule_cmd(p, t, &sl, &dl, !env->no_kernel, ctx);
 	if (p->command == CMD_CHECK)
 		env->read_only = true;
@@ -1241,6 +1573,10 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 	}
 	if (rc)
 		goto out;
+	if (p.wait_interval && !p.wait) {
+		qt_param_error(ctx, "--wait-interval only makes sense with --wait\n");
+		goto out;
+	}
 
 	if (p.command & CMD_HELP) {
 		qt_command_help(ctx->out, ctx->prog);

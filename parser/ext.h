@@ -24,6 +24,7 @@
 #include "ctx.h"
 
 struct qt_rule;
+struct qt_ruleset;
 
 enum qt_ext_kind { QT_EXT_MATCH, QT_EXT_TARGET };
 
@@ -61,11 +62,20 @@ struct qt_rule_env {
 	const char *table;     /* "filter", "nat", ... */
 	const char *chain;     /* chain the rule goes into */
 	unsigned hooks;        /* bit per NF_INET_* hook of a built-in chain;
-	                          0 for a user chain */
+	                          0 for a user chain (in kcheck: the hooks
+	                          of the built-in chains reaching it) */
 	const struct qt_rule *rule; /* protocol, addresses, other matches */
 	/* What the kernel would be asked to do: "RULE_APPEND",
 	 * "RULE_INSERT", "RULE_REPLACE" (for kcheck messages). */
 	const char *op;
+	/* kcheck only: what the kernel's checkentry sees as its hook mask,
+	 * the hook of the built-in chain the rule is added to; 0 in a user
+	 * chain and for rules reached by a new jump (only `hooks`, the
+	 * extension's registered hooks, are checked along jumps). */
+	unsigned base_hooks;
+	/* kcheck only: the ruleset the rule joins (every table), for what
+	 * the kernel shares between rules by name (hashlimit's tables). */
+	const struct qt_ruleset *ruleset;
 };
 
 /* Argument handed to parse(): the option, its value(s), '!' given. */
@@ -104,8 +114,10 @@ struct qt_ext {
 	 * "RULE_APPEND failed (Invalid argument): rule in chain X". Runs for
 	 * -A/-I/-R after the chain and rule number were found, never for
 	 * -D/-C (such a rule cannot exist) nor restore --test (no kernel).
-	 * env->hooks is 0 in a user chain: nf_tables checks hooks only once
-	 * the chain is reached from a built-in one. May be NULL. */
+	 * In a user chain env->hooks are those of the built-in chains that
+	 * reach it, 0 while none does (nf_tables checks hooks only once the
+	 * chain is reached); a new jump checks the rules it reaches the
+	 * same way. May be NULL. */
 	int (*kcheck)(const struct qt_ext_inst *in,
 		      const struct qt_rule_env *env);
 	/* Canonical options for save and -S, each with a leading space:

@@ -193,6 +193,7 @@ static struct qt_chain *chain_new(const char *name)
 {
 	struct qt_chain *c = xcalloc(1, sizeof(*c));
 	strncpy(c->name, name, QT_CHAIN_MAXNAMELEN);
+	c->present = true;
 	return c;
 }
 
@@ -262,6 +263,7 @@ static struct qt_table *table_new(enum qt_table_id id)
 	for (unsigned i = 0; i < d->nbuiltin; i++) {
 		struct qt_chain *c = chain_new(d->builtin[i].name);
 		c->builtin = true;
+		c->present = false;
 		c->hook = d->builtin[i].hook;
 		c->policy = QT_V_ACCEPT;
 		t->chains[i] = c;

@@ -101,6 +101,10 @@ struct qt_chain {
 	bool builtin;
 	enum qt_hook hook;          /* built-in chains */
 	enum qt_verdict policy;     /* built-in: ACCEPT or DROP */
+	/* Built-in chains: iptables-nft creates one in the kernel only when
+	 * a command needs it (-A, -P, -F -v ...) and lists the others as
+	 * stand-ins; some commands tell the two apart. User chains: true. */
+	bool present;
 	struct qt_counters pcnt;    /* policy counters */
 	struct qt_rule **rules;
 	unsigned nrules;

@@ -71,12 +71,14 @@ void qt_port_print(struct qt_buf *b, uint16_t port, const char *proto,
 
 /* ---- NAT ranges ---- */
 
-/* xtables_strtoui: a number at the start of s (base 0, strtoumax's
- * leading space and sign), its end in *end; false when there is no
+/* xtables_strtoui: a number at the start of s (base 0, leading blanks
+ * and '+' taken, '-' refused), its end in *end; false when there is no
  * number or it is out of [min, max]. */
 static bool uint_prefix(const char *s, char **end, uintmax_t min,
 			uintmax_t max, unsigned *out)
 {
+	if (s[strspn(s, " \t\n\v\f\r")] == '-')
+		return false;
 	errno = 0;
 	uintmax_t v = strtoumax(s, end, 0);
 	if (*end == s || errno || v < min || v > max)

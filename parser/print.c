@@ -347,3 +347,47 @@ void qt_list_table(struct qt_buf *b, const struct qt_table *t,
 			list_rule(b, c->rules[j], j + 1, format);
 	}
 }
+
+/* The line iptables -v prints for each rule a command adds, deletes,
+ * replaces or finds: numeric, one line, "->" before the destination. */
+void qt_rule_print_cmd(struct qt_buf *b, const struct qt_rule *r)
+{
+	struct qt_buf tmp;
+	qt_buf_printf(b, "%s ", target_label(r));
+	const char *pn = NULL;
+	for (size_t i = 0; i < sizeof(chain_protos) / sizeof(chain_protos[0]); i++)
+		if (chain_protos[i].num == r->proto)
+			pn = chain_protos[i].name;
+	qt_buf_putc(b, (r->invflags & QT_INV_PROTO) ? '!' : ' ');
+	if (pn)
+		qt_buf_printf(b, "%s ", pn);
+	else
+		qt_buf_printf(b, "%u ", r->proto);
+	qt_buf_printf(b, "opt %c%c ", (r->invflags & QT_INV_FRAG) ? '!' : '-',
+		      r->frag ? 'f' : '-');
+	qt_buf_printf(b, "in %s%s ", (r->invflags & QT_INV_VIA_IN) ? "!" : "",
+		      r->iniface[0] ? r->iniface : "*");
+	qt_buf_printf(b, "out %s%s ", (r->invflags & QT_INV_VIA_OUT) ? "!" : "",
+		      r->outiface[0] ? r->outiface : "*");
+	qt_buf_init(&tmp);
+	qt_addr_list_form(&tmp, r->src.v4, r->smsk.v4, true);
+	qt_buf_printf(b, "%c%s ", (r->invflags & QT_INV_SRCIP) ? '!' : ' ',
+		      qt_buf_str(&tmp));
+	qt_buf_reset(&tmp);
+	qt_addr_list_form(&tmp, r->dst.v4, r->dmsk.v4, true);
+	qt_buf_printf(b, "%c-> %s  ", (r->invflags & QT_INV_DSTIP) ? '!' : ' ',
+		      qt_buf_str(&tmp));
+	qt_buf_free(&tmp);
+	if (r->verdict == QT_V_GOTO)
+		qt_buf_puts(b, "[goto] ");
+	for (unsigned i = 0; i < r->nmatches; i++) {
+		const struct qt_ext_inst *m = &r->matches[i];
+		if (m->ext->print)
+			m->ext->print(m, b, true);
+		else
+			qt_buf_printf(b, "%s ", m->ext->name);
+	}
+	if (r->verdict == QT_V_EXT && r->target.ext->print)
+		r->target.ext->print(&r->target, b, true);
+	qt_buf_putc(b, '\n');
+}

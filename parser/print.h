@@ -30,6 +30,9 @@ void qt_list_rules(struct qt_buf *b, const struct qt_table *t,
 void qt_list_table(struct qt_buf *b, const struct qt_table *t,
 		   const struct qt_chain *chain, unsigned rulenum,
 		   unsigned format);
+/* The line `iptables -v -A ...` prints for each rule it adds (also -I,
+ * -R, -D and -C). */
+void qt_rule_print_cmd(struct qt_buf *b, const struct qt_rule *r);
 /* Protocol name as save prints it ("tcp", "gre"), or NULL for a number. */
 const char *qt_proto_name(uint16_t proto, bool numeric);
 /* xtables_print_num */

@@ -64,13 +64,13 @@ static int on_table(void *u, const char *name, struct qt_loc loc)
 		return 0;
 	st->work = qt_ruleset_clone(*st->committed);
 	if (!st->o->noflush) {
-		/* a restore replaces the whole table */
+		/* iptables-nft-restore deletes the table: what the block
+		 * declares or adds to makes it again */
 		struct qt_ruleset *tmp = qt_ruleset_new(st->work->family);
 		tmp->tables[id] = st->work->tables[id];
 		st->work->tables[id] = NULL;
 		qt_ruleset_free(tmp);
 	}
-	qt_ruleset_table(st->work, st->table, true);
 	return 0;
 }
 
@@ -97,8 +97,9 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 				      ctx->prog, loc.line);
 	const char *name = w->v[0].text;
 	if (strlen(name) >= QT_CHAIN_MAXNAMELEN)
-		return qt_param_error(ctx, "Invalid chain name `%s' (%u chars max)",
-				      name, QT_CHAIN_MAXNAMELEN - 1);
+		return qt_param_error(ctx,
+			"chain name `%s' too long (must be under %u chars)",
+			name, QT_CHAIN_MAXNAMELEN);
 	if (w->n < 2)
 		return qt_param_error(ctx, "%s: line %d policy invalid\n",
 				      ctx->prog, loc.line);
@@ -117,10 +118,10 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 			c->policy = QT_V_ACCEPT;
 		else if (!strcmp(policy, "DROP"))
 			c->policy = QT_V_DROP;
-		else
+		else if (strcmp(policy, "-"))
 			return qt_op_error(ctx, "Bad policy name");
-		if (st->o->counters)
-			c->pcnt = cnt;
+		c->present = true;
+		c->pcnt = cnt;  /* [0:0] without -c: the line sets them */
 		return 0;
 	}
 	if (c)
@@ -168,21 +169,27 @@ static int on_rule(void *u, struct qt_words *w, const char *counters,
 
 	struct qt_words args;
 	qt_words_init(&args);
+	if (counters) {
+		/* "[PKTS:BYTES]": always checked for its shape; with -c the
+		 * values go in front of the command as "-c PKTS BYTES", so
+		 * the command parser judges them */
+		size_t n = strlen(counters);
+		const char *colon = strchr(counters, ':');
+		if (n < 2 || counters[n - 1] != ']' || !colon ||
+		    colon == counters + 1 || colon == counters + n - 2) {
+			qt_words_free(&args);
+			return qt_param_error(ctx, "Bad line %d: need ]", loc.line);
+		}
+		if (st->o->counters) {
+			qt_words_push(&args, "-c", 2, loc);
+			qt_words_push(&args, counters + 1,
+				      (size_t)(colon - counters - 1), loc);
+			qt_words_push(&args, colon + 1,
+				      (size_t)(counters + n - 1 - colon - 1), loc);
+		}
+	}
 	for (unsigned i = 0; i < w->n; i++)
 		qt_words_push(&args, w->v[i].text, strlen(w->v[i].text), w->v[i].loc);
-	if (counters && st->o->counters) {
-		struct qt_counters c;
-		if (!parse_counters(counters, &c)) {
-			qt_words_free(&args);
-			return qt_param_error(ctx, "Bad counter");
-		}
-		char num[32];
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)c.pkts);
-		qt_words_push(&args, "-c", 2, loc);
-		qt_words_push(&args, num, strlen(num), loc);
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)c.bytes);
-		qt_words_push(&args, num, strlen(num), loc);
-	}
 	struct qt_cmd_env env = {
 		.restore_table = qt_table_def(st->table)->name,
 		.no_kernel = st->o->test,

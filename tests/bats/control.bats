@@ -185,6 +185,8 @@ EOF
 }
 
 @test "qtables-restore --test on bad files: iptables' message and exit code" {
+	# (only files iptables itself rejects in --test mode: it does not
+	# look up chains or policies there, so those are not compared)
 	qt_ns empty; local E=$QT_NS
 	qt_ns oracle; local O=$QT_NS
 	# the oracle under the same program name, so messages compare whole
@@ -197,15 +199,13 @@ EOF
 		'*filter\n-A INPUT -p tcp --dport 99999\nCOMMIT\n'
 		'*filter\n-A INPUT -s 1.2.3.4/33\nCOMMIT\n'
 		'*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p nosuchproto\nCOMMIT\n'
-		'*filter\n:INPUT BOGUS [0:0]\nCOMMIT\n'
 		'*filter\n-A INPUT -j ACCEPT\nCOMMIT\n*nat\n-A OUTPUT --bogus\nCOMMIT\n'
 	)
 	local f want_out want_st got_out got_st
 	for f in "${files[@]}"; do
-		want_out=$(printf "$f" | ip netns exec "$O" "$od/iptables-restore" --test 2>&1)
-		want_st=$?
-		got_out=$(printf "$f" | as "$E" iptables-restore --test 2>&1)
-		got_st=$?
+		want_st=0 got_st=0
+		want_out=$(printf "$f" | ip netns exec "$O" "$od/iptables-restore" --test 2>&1) || want_st=$?
+		got_out=$(printf "$f" | as "$E" iptables-restore --test 2>&1) || got_st=$?
 		echo "file: $f"
 		echo "iptables ($want_st): $want_out"
 		echo "qtables  ($got_st): $got_out"
@@ -530,11 +530,18 @@ restore_bad() {
 	restore_bad "$f"
 	{ printf -- '*'; head -c 1000000 /dev/zero | tr '\0' c; echo; echo COMMIT; } >"$f"
 	restore_bad "$f"
-	# a 100 kB argument on the command line
-	run timeout 60 ip netns exec "$N" "$B/qtables" -A INPUT -m comment --comment "$(head -c 100000 /dev/zero | tr '\0' d)"
-	[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -lt 128 ]
+	# 100 kB arguments on the command line: iptables takes such a
+	# comment (a restore line may not), refuses such a chain name
+	local long; long=$(head -c 100000 /dev/zero | tr '\0' d)
+	run timeout 60 ip netns exec "$N" "$B/qtables" -A INPUT -m comment --comment "$long"
+	[ "$status" -ne 124 ] && [ "$status" -lt 128 ]
+	if [ "$status" -eq 0 ]; then
+		# kept to 255 characters, as iptables does
+		[ "$(live "$N" | grep -c -- "--comment ${long:0:255}\$")" -eq 1 ]
+		as "$N" qtables -D INPUT -m comment --comment "$long"
+	fi
 	run timeout 60 ip netns exec "$N" "$B/qtables" -N "$(head -c 100000 /dev/zero | tr '\0' e)"
-	[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -lt 128 ]
+	[ "$status" -eq 2 ]
 	unchanged "$N" "$PID" "$BEFORE"
 }
 

@@ -65,7 +65,7 @@ awk -v n="$rules" 'BEGIN {
 		else if (k == 2)
 			printf "-A %s -s 172.16.%d.%d/32 -i eth%d -j RETURN\n", ch, b, d, i % 4
 		else
-			printf "-A %s ! -s 192.168.%d.0/24 -o veth%d -p tcp -m tcp --dport %d:%d -j ACCEPT\n", ch, b, i % 8, port, port + 1 > 65535 ? 65535 : port + 1
+			printf "-A %s ! -s 192.168.%d.0/24 -o veth%d -p tcp -m tcp --dport %d:%d -j ACCEPT\n", ch, b, i % 8, port, (port < 65535 ? port + 1 : 65535)
 	}
 	print "COMMIT"
 }' >"$tmp/rules.v4"
@@ -91,7 +91,7 @@ start_qtablesd "$NQ" "$tmp/n.log" --no-state
 field() { echo "$1" | awk -v f="$2" '{ print $f }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-echo "qtables bench: $rules rules ($(wc -c <"$tmp/rules.v4") bytes), $(nproc) cores, $(uname -r)"
+echo "qtables bench: $(grep -c '^-A' "$tmp/rules.v4") rules ($(wc -c <"$tmp/rules.v4") bytes), $(nproc) cores, $(uname -r)"
 echo
 echo "== restore of the $rules-rule file (median of $rruns runs, ms)"
 qr=$(ip netns exec "$Q" "$T" "$rruns" -i "$tmp/rules.v4" -q -- "$B/qtables-restore")

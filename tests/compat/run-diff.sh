@@ -10,6 +10,8 @@
 # Corpus format: one command's arguments per line, shell-quoted.
 #   # ...     a comment
 #   %reset    both sides start again from an empty ruleset
+#   %restore [ARGS]: TEXT   iptables-restore ARGS with TEXT (printf %b)
+#             on its standard input
 # After a mismatch both sides are reset and the lines of the current
 # block that passed are replayed, so one failure does not spread.
 #
@@ -64,11 +66,37 @@ dump() { # side outfile
 		"$(side_ipt "$1")" "$(side_save "$1")" 2>&1 | normalize >"$2"
 }
 
-run_line() { # side words... ; leaves $work/$side.{out,err,rc}
+# The oracle's restore under the name iptables-restore (its messages
+# carry the name it was called by).
+mkdir -p "$work/bin"
+ln -sf /usr/sbin/xtables-nft-multi "$work/bin/iptables-restore"
+side_restore() { [ "$1" = o ] && echo "$work/bin/iptables-restore" || echo "$QT_BUILD/iptables-restore"; }
+
+run_words() { # side words... ; leaves $work/$side.{out,err,rc}
 	local s=$1; shift
 	ip netns exec "$(side_ns "$s")" "$(side_ipt "$s")" "$@" \
 		>"$work/$s.out" 2>"$work/$s.err" </dev/null
 	echo $? >"$work/$s.rc"
+}
+
+# "%restore [ARGS]: TEXT" feeds TEXT (printf %b escapes) to iptables-restore.
+run_restore() { # side line
+	local s=$1 rest=${2#%restore} rargs text
+	rargs=${rest%%:*}
+	text=${rest#*:}
+	text=${text# }
+	# shellcheck disable=SC2086
+	printf '%b' "$text" | ip netns exec "$(side_ns "$s")" "$(side_restore "$s")" \
+		$rargs >"$work/$s.out" 2>"$work/$s.err"
+	echo $? >"$work/$s.rc"
+}
+
+run_line() { # side corpus-line
+	local s=$1 l=$2
+	case $l in
+	%restore*) run_restore "$s" "$l" ;;
+	*) eval "args=($l)"; run_words "$s" "${args[@]}" ;;
+	esac
 }
 
 # The oracle empties its namespace with nft; qtables gets a new namespace
@@ -99,12 +127,17 @@ while IFS= read -r line || [ -n "$line" ]; do
 	''|'#'*) continue ;;
 	%reset) reset_sides; block=(); continue ;;
 	esac
-	if ! eval "args=($line)" 2>/dev/null; then
-		echo "FAIL line $lineno: cannot split: $line"
-		fail=$((fail + 1))
-		continue
-	fi
-	for s in o q; do run_line "$s" "${args[@]}"; done
+	case $line in
+	%restore*) ;;
+	%*) echo "FAIL line $lineno: unknown directive: $line"; fail=$((fail + 1)); continue ;;
+	*)
+		if ! eval "args=($line)" 2>/dev/null; then
+			echo "FAIL line $lineno: cannot split: $line"
+			fail=$((fail + 1))
+			continue
+		fi ;;
+	esac
+	for s in o q; do run_line "$s" "$line"; done
 	ok=1 report=()
 	orc=$(cat "$work/o.rc") qrc=$(cat "$work/q.rc")
 	[ "$orc" = "$qrc" ] || { ok=0; report+=("exit code: oracle $orc, qtables $qrc"); }
@@ -123,7 +156,10 @@ while IFS= read -r line || [ -n "$line" ]; do
 		continue
 	fi
 	fail=$((fail + 1))
-	echo "FAIL line $lineno: iptables $line"
+	case $line in
+	%*) echo "FAIL line $lineno: $line" ;;
+	*) echo "FAIL line $lineno: iptables $line" ;;
+	esac
 	for r in "${report[@]}"; do
 		case $r in
 		@err1) show_diff "first stderr line" "$work/o.err1" "$work/q.err1" ;;
@@ -135,8 +171,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	# resynchronise: start again and replay what passed in this block
 	reset_sides
 	for l in "${block[@]}"; do
-		eval "args=($l)"
-		for s in o q; do run_line "$s" "${args[@]}"; done
+		for s in o q; do run_line "$s" "$l"; done
 	done
 done <"$corpus"
 

@@ -66,8 +66,16 @@ def main():
             if line.startswith("*"):
                 table = line[1:]
                 continue
+            if line.startswith("%iptables "):
+                # a setup command (e.g. -N a chain for -g), run by the
+                # tool under test as upstream's runner does
+                rc, _, err = run([ipt] + words(line[len("%iptables "):]))
+                if rc != 0:
+                    print("FAIL %s:%d: setup failed (%d): %s\n     %s" % (name, lineno, rc, line, err.strip()))
+                    failed += 1
+                continue
             if line[0] in "@%":
-                skipped += 1  # external commands (nfct, nfacct, RATEEST): not ours
+                skipped += 1  # external commands (nfct, nfacct): not ours
                 continue
             parts = line.split(";")
             rule, expected, result = parts[0], parts[1], parts[2]

@@ -1,0 +1,515 @@
+/* -m hashlimit: one token bucket per address/port group (xt_hashlimit
+ * revision 3, the one iptables 1.8.9 uses). Values are the kernel's:
+ * avg is the time between packets in 1/1000000 s, or in bytes mode
+ * (--hashlimit-upto 4kb/s) the kernel's byte "cost"; burst is packets,
+ * or in bytes mode a count of rate-sized chunks. Defaults that iptables
+ * derives at the end of the rule (the expiry follows the unit the rate
+ * was typed in) are resolved in check(), so the data block is final. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../parser/model.h"
+#include "xtypes.h"
+
+/* The kernel's XT_HASHLIMIT_* mode bits. */
+#define HL_DIP        0x01
+#define HL_DPT        0x02
+#define HL_SIP        0x04
+#define HL_SPT        0x08
+#define HL_INVERT     0x10
+#define HL_BYTES      0x20
+#define HL_RATE_MATCH 0x40
+#define HL_HASH (HL_DIP | HL_DPT | HL_SIP | HL_SPT)
+
+#define HL_SCALE 1000000ull          /* XT_HASHLIMIT_SCALE_v2 */
+#define HL_BURST 5u
+#define HL_BURST_MAX 1000000u
+#define HL_GCINTERVAL 1000u
+#define HL_BYTE_EXPIRE 15u           /* seconds */
+#define HL_BYTE_EXPIRE_BURST 60u
+#define HL_BYTE_SHIFT 4
+#define HL_NAME_LEN 255              /* with the NUL */
+
+struct hashlimit_data {
+	uint64_t avg;
+	uint64_t burst;
+	uint32_t mode;         /* HL_* */
+	uint32_t size;         /* htable buckets, 0: the kernel's choice */
+	uint32_t max;          /* htable entries, 0: the kernel's choice */
+	uint32_t gc_interval;  /* ms */
+	uint32_t expire;       /* ms */
+	uint32_t interval;     /* seconds, rate-match */
+	uint8_t srcmask;       /* prefix lengths; > 32 is refused by kcheck */
+	uint8_t dstmask;
+	char name[HL_NAME_LEN];
+	uint8_t pad[3];
+	/* Only between parse and check: the rate's unit in seconds, from
+	 * which the default expiry comes; zeroed by check(). */
+	uint32_t unit;
+};
+
+enum {
+	O_UPTO, O_ABOVE, O_SRCMASK, O_DSTMASK, O_BURST, O_SIZE, O_MAX,
+	O_GCINTERVAL, O_EXPIRE, O_MODE, O_NAME, O_RATEMATCH, O_RATEINTERVAL,
+};
+#define B(o) (1u << (o))
+
+static const struct qt_ext_opt hashlimit_opts[] = {
+	/* the old spelling shares --hashlimit-upto's id; both are MULTI so
+	 * that a repeat is reported under the upto name, as iptables does */
+	{ "hashlimit-upto", O_UPTO, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "hashlimit-above", O_ABOVE, QT_ARG_REQ, QT_OPT_INVERT },
+	{ "hashlimit", O_UPTO, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
+	{ "hashlimit-srcmask", O_SRCMASK, QT_ARG_REQ, 0 },
+	{ "hashlimit-dstmask", O_DSTMASK, QT_ARG_REQ, 0 },
+	{ "hashlimit-burst", O_BURST, QT_ARG_REQ, 0 },
+	{ "hashlimit-htable-size", O_SIZE, QT_ARG_REQ, 0 },
+	{ "hashlimit-htable-max", O_MAX, QT_ARG_REQ, 0 },
+	{ "hashlimit-htable-gcinterval", O_GCINTERVAL, QT_ARG_REQ, 0 },
+	{ "hashlimit-htable-expire", O_EXPIRE, QT_ARG_REQ, 0 },
+	{ "hashlimit-mode", O_MODE, QT_ARG_REQ, 0 },
+	{ "hashlimit-name", O_NAME, QT_ARG_REQ, 0 },
+	{ "hashlimit-rate-match", O_RATEMATCH, QT_ARG_NONE, 0 },
+	{ "hashlimit-rate-interval", O_RATEINTERVAL, QT_ARG_REQ, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+static const struct xt_dep hashlimit_deps[] = {
+	{ "hashlimit-upto", O_UPTO, false, B(O_ABOVE), 0 },
+	{ "hashlimit-above", O_ABOVE, false, B(O_UPTO), 0 },
+	{ "hashlimit-name", O_NAME, true, 0, 0 },
+	{ NULL, 0, false, 0, 0 },
+};
+
+/* Packet rates, longest unit first: one packet's period in HL_SCALE. */
+static const struct {
+	const char *name;
+	uint64_t mult;
+} rates[] = {
+	{ "day", HL_SCALE * 24 * 60 * 60 },
+	{ "hour", HL_SCALE * 60 * 60 },
+	{ "min", HL_SCALE * 60 },
+	{ "sec", HL_SCALE },
+};
+#define NRATES (sizeof(rates) / sizeof(rates[0]))
+
+static const struct {
+	const char *name;
+	uint64_t thresh;
+} byte_units[] = {
+	{ "m", 1024 * 1024 }, { "k", 1024 }, { "", 1 },
+};
+
+static void hashlimit_init(struct qt_ext_inst *in)
+{
+	struct hashlimit_data *d = in->data;
+	d->burst = HL_BURST;
+	d->gc_interval = HL_GCINTERVAL;
+	d->srcmask = d->dstmask = 32;
+	d->interval = 1;
+}
+
+/* The kernel's byte cost of a rate in bytes per second, and back. */
+static uint64_t bytes_to_cost(uint64_t bytes)
+{
+	return UINT32_MAX / ((bytes >> HL_BYTE_SHIFT) + 1);
+}
+
+static uint64_t cost_to_bytes(uint64_t cost)
+{
+	uint64_t r = cost ? UINT32_MAX / cost : UINT32_MAX;
+	return (r - 1) << HL_BYTE_SHIFT;
+}
+
+static uint64_t unit_factor(char c)
+{
+	return c == 'm' ? 1024 * 1024 : c == 'k' ? 1024 : 1;
+}
+
+/* "N[k|m]b/s": true when the text is a byte rate. */
+static bool parse_bytes(const char *arg, struct hashlimit_data *d)
+{
+	const char *mode = strstr(arg, "b/s");
+	if (!mode || mode == arg)
+		return false;
+	uint64_t r = (uint64_t)atoll(arg);
+	if (r == 0)
+		return false;
+	d->avg = bytes_to_cost(r * unit_factor(mode[-1]));
+	d->unit = HL_BYTE_EXPIRE;
+	return true;
+}
+
+/* "N[/second|minute|hour|day]" with any prefix of the unit. 0: not a
+ * rate; -1: error reported. */
+static int parse_rate(const char *arg, struct hashlimit_data *d,
+		      struct qt_ctx *ctx)
+{
+	uint64_t mult = 1;
+	const char *slash = strchr(arg, '/');
+	if (slash) {
+		const char *u = slash + 1;
+		size_t n = strlen(u);
+		if (n == 0)
+			return 0;
+		if (!strncasecmp(u, "second", n))
+			mult = 1;
+		else if (!strncasecmp(u, "minute", n))
+			mult = 60;
+		else if (!strncasecmp(u, "hour", n))
+			mult = 60 * 60;
+		else if (!strncasecmp(u, "day", n))
+			mult = 24 * 60 * 60;
+		else
+			return 0;
+	}
+	uint64_t r = (uint64_t)atoll(arg);
+	if (r == 0)
+		return 0;
+	uint64_t avg = HL_SCALE * mult / r;
+	if (avg == 0)
+		return qt_param_error(ctx, "Rate too fast \"%s\"", arg);
+	d->avg = avg;
+	d->unit = (uint32_t)mult;
+	return 1;
+}
+
+/* "srcip,dstport,..."; empty items are skipped. */
+static int parse_mode(const char *arg, uint32_t *mode, struct qt_ctx *ctx)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "dstip"))
+			*mode |= HL_DIP;
+		else if (!strcmp(tok, "srcip"))
+			*mode |= HL_SIP;
+		else if (!strcmp(tok, "srcport"))
+			*mode |= HL_SPT;
+		else if (!strcmp(tok, "dstport"))
+			*mode |= HL_DPT;
+		else
+			return qt_ext_bad_value(ctx, "hashlimit",
+						"--hashlimit-mode", arg);
+	}
+	return 0;
+}
+
+static int burst_error(struct qt_ctx *ctx)
+{
+	return qt_param_error(ctx,
+		"bad value for option \"--hashlimit-burst\", or out of range (1-%u).",
+		HL_BURST_MAX);
+}
+
+static int hashlimit_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+			   struct qt_ctx *ctx)
+{
+	struct hashlimit_data *d = in->data;
+	uint64_t v = 0;
+	unsigned plen = 0;
+	const char *end;
+
+	switch (a->opt->id) {
+	case O_UPTO:
+	case O_ABOVE: {
+		const char *oname = a->opt->id == O_UPTO ? "--hashlimit-upto"
+							  : "--hashlimit-above";
+		if (a->opt->id == O_UPTO && (in->seen & B(O_UPTO)))
+			return qt_param_error(ctx,
+				"hashlimit: option \"--hashlimit-upto\" can only be used once.\n");
+		/* "! --hashlimit-upto" is --hashlimit-above and back */
+		if ((a->opt->id == O_ABOVE) != a->invert)
+			d->mode |= HL_INVERT;
+		if (parse_bytes(a->arg, d)) {
+			d->mode |= HL_BYTES;
+			return 0;
+		}
+		int rc = parse_rate(a->arg, d, ctx);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return qt_ext_bad_value(ctx, "hashlimit", oname, a->arg);
+		return 0;
+	}
+	case O_SRCMASK:
+	case O_DSTMASK:
+		if (xt_parse_plen(ctx, "hashlimit", a->opt->name, a->arg, &plen))
+			return -1;
+		if (a->opt->id == O_SRCMASK)
+			d->srcmask = (uint8_t)plen;
+		else
+			d->dstmask = (uint8_t)plen;
+		return 0;
+	case O_BURST:
+		/* a count, optionally in kb or mb for byte rates */
+		if (!xt_strtoul(a->arg, &end, 1, UINT64_MAX, &v) ||
+		    (*end == '\0' && v > HL_BURST_MAX))
+			return burst_error(ctx);
+		d->burst = v * unit_factor(*end);
+		return 0;
+	case O_SIZE:
+	case O_MAX:
+	case O_GCINTERVAL:
+	case O_EXPIRE:
+		if (xt_uint(ctx, "hashlimit", a->opt->name, a->arg, 0,
+			    UINT32_MAX, &v))
+			return -1;
+		if (a->opt->id == O_SIZE)
+			d->size = (uint32_t)v;
+		else if (a->opt->id == O_MAX)
+			d->max = (uint32_t)v;
+		else if (a->opt->id == O_GCINTERVAL)
+			d->gc_interval = (uint32_t)v;
+		else
+			d->expire = (uint32_t)v;
+		return 0;
+	case O_MODE:
+		return parse_mode(a->arg, &d->mode, ctx);
+	case O_NAME:
+		if (a->arg[0] == '\0')
+			return qt_param_error(ctx,
+				"Argument must have a minimum length of 1 characters\n");
+		memset(d->name, 0, sizeof(d->name));
+		strncpy(d->name, a->arg, sizeof(d->name) - 1);
+		return 0;
+	case O_RATEMATCH:
+		d->mode |= HL_RATE_MATCH;
+		return 0;
+	case O_RATEINTERVAL:
+		if (!xt_strtoul(a->arg, NULL, 1, INT32_MAX, &v))
+			return qt_ext_bad_value(ctx, "hashlimit",
+						"--hashlimit-rate-interval", a->arg);
+		d->interval = (uint32_t)v;
+		return 0;
+	}
+	return 0;
+}
+
+static int hashlimit_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+			   struct qt_ctx *ctx)
+{
+	struct hashlimit_data *d = in->data;
+	(void)env;
+	if (!(in->seen & (B(O_UPTO) | B(O_ABOVE))))
+		return qt_param_error(ctx, "You have to specify --hashlimit");
+	if (!(in->seen & B(O_EXPIRE)))
+		d->expire = d->unit * 1000;
+	d->unit = 0;
+	if (d->mode & HL_BYTES) {
+		uint64_t burst = 0, chunk = cost_to_bytes(d->avg);
+		if (in->seen & B(O_BURST)) {
+			if (d->burst < chunk)
+				return qt_param_error(ctx,
+					"burst cannot be smaller than %llub",
+					(unsigned long long)chunk);
+			burst = d->burst / chunk + (d->burst % chunk ? 1 : 0);
+			if (!(in->seen & B(O_EXPIRE)))
+				d->expire = HL_BYTE_EXPIRE_BURST * 1000;
+		}
+		d->burst = burst;
+	} else if (d->burst > HL_BURST_MAX) {
+		return burst_error(ctx);
+	}
+	return xt_fcheck(in, "hashlimit", hashlimit_deps, ctx);
+}
+
+/* The kernel's credit arithmetic with HZ=250, the tick rate of the
+ * kernels qtables is measured against (hashlimit_mt_check_common). */
+#define HL_HZ_CPJ_PER_SCALE 137438953ull   /* HZ * CREDITS_PER_JIFFY / 1e6 */
+#define HL_HZ_CPJ_BYTES 4194304000ull      /* HZ * CREDITS_PER_JIFFY_BYTES */
+
+/* The kernel keeps one table per name, made by the first rule that
+ * uses the name; a rule that disagrees with it about rate matching is
+ * refused. */
+static bool rate_match_conflict(const struct hashlimit_data *d,
+				const struct qt_rule *r,
+				const struct qt_ext_inst *stop)
+{
+	for (unsigned i = 0; i < r->nmatches; i++) {
+		const struct qt_ext_inst *m = &r->matches[i];
+		if (m == stop)
+			return false;
+		if (m->ext != stop->ext)
+			continue;
+		const struct hashlimit_data *o = m->data;
+		if (!strcmp(o->name, d->name) &&
+		    (o->mode & HL_RATE_MATCH) != (d->mode & HL_RATE_MATCH))
+			return true;
+	}
+	return false;
+}
+
+static bool table_conflict(const struct qt_ext_inst *in,
+			   const struct qt_rule_env *env)
+{
+	const struct hashlimit_data *d = in->data;
+	const struct qt_ruleset *rs = env->ruleset;
+	for (int t = 0; rs && t < QT_NTABLES; t++) {
+		const struct qt_table *tab = rs->tables[t];
+		for (unsigned c = 0; tab && c < tab->nchains; c++)
+			for (unsigned k = 0; k < tab->chains[c]->nrules; k++)
+				if (rate_match_conflict(d, tab->chains[c]->rules[k], in))
+					return true;
+	}
+	return env->rule && rate_match_conflict(d, env->rule, in);
+}
+
+static int hashlimit_kcheck(const struct qt_ext_inst *in,
+			    const struct qt_rule_env *env)
+{
+	const struct hashlimit_data *d = in->data;
+	if (d->mode & HL_BYTES) {
+		if (((d->avg * HL_HZ_CPJ_BYTES) >> 32) == 0)
+			return EINVAL;
+	} else if (d->burst == 0 ||
+		   d->avg * d->burst * HL_HZ_CPJ_PER_SCALE <
+		   d->avg * HL_HZ_CPJ_PER_SCALE) {
+		/* the credit counter would wrap around */
+		return ERANGE;
+	}
+	if (d->gc_interval == 0 || d->expire == 0)
+		return EINVAL;
+	if (d->srcmask > 32 || d->dstmask > 32)
+		return EINVAL;
+	if (!strcmp(d->name, ".") || !strcmp(d->name, "..") ||
+	    strchr(d->name, '/'))
+		return EINVAL;
+	if (table_conflict(in, env))
+		return EINVAL;
+	return 0;
+}
+
+/* A packet rate; returns its unit in ms (the default expiry). */
+static uint32_t put_rate(struct qt_buf *b, uint64_t period)
+{
+	size_t i;
+	if (period == 0) {
+		qt_buf_puts(b, " inf");
+		return 0;
+	}
+	for (i = 1; i < NRATES; i++)
+		if (period > rates[i].mult ||
+		    rates[i].mult / period < rates[i].mult % period)
+			break;
+	qt_buf_printf(b, " %llu/%s",
+		      (unsigned long long)(rates[i - 1].mult / period),
+		      rates[i - 1].name);
+	return (uint32_t)(rates[i - 1].mult / HL_SCALE * 1000);
+}
+
+/* A byte rate and burst; returns the default expiry in ms. */
+static uint32_t put_bytes(struct qt_buf *b, uint64_t avg, uint64_t burst,
+			  const char *burst_word)
+{
+	uint64_t r = cost_to_bytes(avg);
+	size_t i;
+	for (i = 0; i < 2; i++)
+		/* iptables' mask is 32 bits wide: high bits drop out */
+		if (r >= byte_units[i].thresh &&
+		    bytes_to_cost(r & (uint32_t)~(byte_units[i].thresh - 1)) == avg)
+			break;
+	qt_buf_printf(b, " %llu%sb/s",
+		      (unsigned long long)(r / byte_units[i].thresh),
+		      byte_units[i].name);
+	if (burst == 0)
+		return HL_BYTE_EXPIRE * 1000;
+	r *= burst;
+	for (i = 0; i < 2; i++)
+		if (r >= byte_units[i].thresh)
+			break;
+	qt_buf_printf(b, " %s %llu%sb", burst_word,
+		      (unsigned long long)(r / byte_units[i].thresh),
+		      byte_units[i].name);
+	return HL_BYTE_EXPIRE_BURST * 1000;
+}
+
+static void put_mode(struct qt_buf *b, uint32_t mode, char sep)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ HL_SIP, "srcip" }, { HL_SPT, "srcport" },
+		{ HL_DIP, "dstip" }, { HL_DPT, "dstport" },
+	};
+	bool first = true;
+	for (size_t i = 0; i < 4; i++)
+		if (mode & names[i].bit) {
+			qt_buf_putc(b, first ? ' ' : sep);
+			qt_buf_puts(b, names[i].name);
+			first = false;
+		}
+}
+
+/* save and -L share the layout: pfx "--hashlimit-" or "" (and then
+ * "htable-" stays), the -L rate counts the rate-match interval in */
+static void dump(const struct hashlimit_data *d, struct qt_buf *b, bool save)
+{
+	const char *pfx = save ? "--hashlimit-" : "";
+	uint32_t quantum;
+	if (save)
+		qt_buf_puts(b, d->mode & HL_INVERT ? " --hashlimit-above"
+						   : " --hashlimit-upto");
+	else
+		qt_buf_puts(b, d->mode & HL_INVERT ? " limit: above"
+						   : " limit: up to");
+	if (d->mode & HL_BYTES) {
+		quantum = put_bytes(b, d->avg, d->burst,
+				    save ? "--hashlimit-burst" : "burst");
+	} else {
+		uint64_t period = save ? d->avg : d->avg * d->interval;
+		quantum = put_rate(b, period);
+		qt_buf_printf(b, " %sburst %llu", pfx,
+			      (unsigned long long)d->burst);
+	}
+	if (d->mode & HL_HASH) {
+		qt_buf_printf(b, " %smode", pfx);
+		put_mode(b, d->mode, save ? ',' : '-');
+	}
+	if (save)
+		qt_buf_printf(b, " --hashlimit-name %s", d->name);
+	if (d->size)
+		qt_buf_printf(b, " %shtable-size %u", pfx, d->size);
+	if (d->max)
+		qt_buf_printf(b, " %shtable-max %u", pfx, d->max);
+	if (d->gc_interval != HL_GCINTERVAL)
+		qt_buf_printf(b, " %shtable-gcinterval %u", pfx, d->gc_interval);
+	if (d->expire != quantum)
+		qt_buf_printf(b, " %shtable-expire %u", pfx, d->expire);
+	if (d->srcmask != 32)
+		qt_buf_printf(b, " %ssrcmask %u", pfx, d->srcmask);
+	if (d->dstmask != 32)
+		qt_buf_printf(b, " %sdstmask %u", pfx, d->dstmask);
+	if (d->mode & HL_RATE_MATCH) {
+		qt_buf_printf(b, " %srate-match", pfx);
+		if (d->interval != 1)
+			qt_buf_printf(b, " %srate-interval %u", pfx, d->interval);
+	}
+}
+
+static void hashlimit_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	dump(in->data, b, true);
+}
+
+static void hashlimit_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			    bool numeric)
+{
+	(void)numeric;
+	dump(in->data, b, false);
+}
+
+static const struct qt_ext hashlimit_match = {
+	.name = "hashlimit",
+	.kind = QT_EXT_MATCH,
+	.data_size = sizeof(struct hashlimit_data),
+	.opts = hashlimit_opts,
+	.init = hashlimit_init,
+	.parse = hashlimit_parse,
+	.check = hashlimit_check,
+	.kcheck = hashlimit_kcheck,
+	.save = hashlimit_save,
+	.print = hashlimit_print,
+};
+QT_EXT_REGISTER(hashlimit_match)

@@ -1,0 +1,156 @@
+/* -m limit: a token bucket, --limit RATE and --limit-burst N.
+ * avg is the kernel's: the time between packets in 1/10000 s
+ * (XT_LIMIT_SCALE). iptables-nft 1.8.9 hands the kernel an nft limit
+ * (packets per second, minute, hour or day) and reads it back, so avg is
+ * kept as that round trip leaves it: `--limit 999/min` is 1000/min and
+ * `--limit 10000/min` is 166/sec, exactly as iptables-nft lists them. A
+ * burst of 0 is the default 5, as the kernel's nft limit stores it. */
+#include "xtypes.h"
+
+#define LIMIT_SCALE 10000u
+#define LIMIT_DEFAULT_AVG (LIMIT_SCALE * 3600u / 3u)   /* 3/hour */
+#define LIMIT_DEFAULT_BURST 5u
+#define LIMIT_BURST_MAX 10000u
+
+struct limit_data {
+	uint32_t avg;          /* 1/10000 s between packets */
+	uint32_t burst;
+};
+
+enum { O_LIMIT, O_BURST };
+
+static const struct qt_ext_opt limit_opts[] = {
+	{ "limit", O_LIMIT, QT_ARG_REQ, 0 },
+	{ "limit-burst", O_BURST, QT_ARG_REQ, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+/* Units from the longest: the period of one packet in LIMIT_SCALE. */
+static const struct {
+	const char *name;
+	uint32_t mult;
+} units[] = {
+	{ "day", LIMIT_SCALE * 24 * 60 * 60 },
+	{ "hour", LIMIT_SCALE * 60 * 60 },
+	{ "min", LIMIT_SCALE * 60 },
+	{ "sec", LIMIT_SCALE },
+};
+#define NUNITS (sizeof(units) / sizeof(units[0]))
+
+/* The longest unit in which avg is still a whole-ish count (iptables'
+ * choice when it prints a rate or builds the nft limit). */
+static size_t unit_of(uint32_t avg)
+{
+	size_t i;
+	for (i = 1; i < NUNITS; i++)
+		if (avg > units[i].mult ||
+		    units[i].mult / avg < units[i].mult % avg)
+			break;
+	return i - 1;
+}
+
+static void limit_init(struct qt_ext_inst *in)
+{
+	struct limit_data *d = in->data;
+	d->avg = LIMIT_DEFAULT_AVG;
+	d->burst = LIMIT_DEFAULT_BURST;
+}
+
+/* "N[/second|minute|hour|day]" (any prefix of the unit); N as atoi. */
+static int parse_rate(const char *arg, uint32_t *avg, struct qt_ctx *ctx)
+{
+	uint32_t mult = 1;
+	const char *slash = strchr(arg, '/');
+	if (slash) {
+		const char *u = slash + 1;
+		size_t n = strlen(u);
+		if (n == 0)
+			goto bad;
+		if (!strncasecmp(u, "second", n))
+			mult = 1;
+		else if (!strncasecmp(u, "minute", n))
+			mult = 60;
+		else if (!strncasecmp(u, "hour", n))
+			mult = 60 * 60;
+		else if (!strncasecmp(u, "day", n))
+			mult = 24 * 60 * 60;
+		else
+			goto bad;
+	}
+	/* atoi: base 10, int-sized, then taken as unsigned */
+	uint32_t r = (uint32_t)(int)strtol(arg, NULL, 10);
+	if (r == 0)
+		goto bad;
+	*avg = LIMIT_SCALE * mult / r;
+	if (*avg == 0)
+		return qt_param_error(ctx, "Rate too fast \"%s\"", arg);
+	return 0;
+bad:
+	return qt_param_error(ctx, "bad rate \"%s\"'", arg);
+}
+
+/* What the nft limit expression keeps: a whole number per unit. */
+static uint32_t nft_round_trip(uint32_t avg)
+{
+	uint32_t mult = units[unit_of(avg)].mult;
+	uint32_t rate = mult / avg;
+	return mult / rate;
+}
+
+static int limit_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		       struct qt_ctx *ctx)
+{
+	struct limit_data *d = in->data;
+	uint64_t v = 0;
+	switch (a->opt->id) {
+	case O_LIMIT:
+		if (parse_rate(a->arg, &d->avg, ctx))
+			return -1;
+		d->avg = nft_round_trip(d->avg);
+		return 0;
+	case O_BURST:
+		if (xt_uint(ctx, "limit", "limit-burst", a->arg, 0,
+			    LIMIT_BURST_MAX, &v))
+			return -1;
+		d->burst = v ? (uint32_t)v : LIMIT_DEFAULT_BURST;
+		return 0;
+	}
+	return 0;
+}
+
+static void put_rate(struct qt_buf *b, uint32_t avg)
+{
+	size_t u = unit_of(avg);
+	qt_buf_printf(b, "%u/%s", units[u].mult / avg, units[u].name);
+}
+
+static void limit_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct limit_data *d = in->data;
+	qt_buf_puts(b, " --limit ");
+	put_rate(b, d->avg);
+	if (d->burst != LIMIT_DEFAULT_BURST)
+		qt_buf_printf(b, " --limit-burst %u", d->burst);
+}
+
+static void limit_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			bool numeric)
+{
+	const struct limit_data *d = in->data;
+	(void)numeric;
+	qt_buf_puts(b, " limit: avg ");
+	put_rate(b, d->avg);
+	qt_buf_printf(b, " burst %u", d->burst);
+}
+
+static const struct qt_ext limit_match = {
+	.name = "limit",
+	.kind = QT_EXT_MATCH,
+	.data_size = sizeof(struct limit_data),
+	.opts = limit_opts,
+	.init = limit_init,
+	.parse = limit_parse,
+	.save = limit_save,
+	.print = limit_print,
+};
+QT_EXT_REGISTER(limit_match)

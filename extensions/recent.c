@@ -1,0 +1,227 @@
+/* -m recent: a named list of recently seen addresses (xt_recent
+ * revision 1). The defaults are part of the data so that save always
+ * shows them (--name DEFAULT --mask 255.255.255.255 --rsource). The
+ * default mask is all ones over 128 bits while --mask fills only the
+ * first word, as in iptables, so the two spellings are different rules
+ * for -D. What only the kernel refuses is in kcheck. */
+#include <errno.h>
+#include <string.h>
+
+#include "xtypes.h"
+
+/* The kernel's XT_RECENT_* check_set bits. */
+#define R_SET    0x01
+#define R_CHECK  0x02
+#define R_UPDATE 0x04
+#define R_REMOVE 0x08
+#define R_TTL    0x10
+#define R_REAP   0x20
+
+#define R_NAME_LEN 200          /* XT_RECENT_NAME_LEN, with the NUL */
+#define R_MAX_NSTAMPS 65536     /* the kernel's limit on --hitcount */
+
+struct recent_data {
+	uint32_t seconds;
+	uint32_t hit_count;
+	uint8_t check_set;     /* R_* */
+	uint8_t invert;
+	uint8_t side;          /* 0 source, 1 destination (XT_RECENT_DEST) */
+	uint8_t pad;
+	char name[R_NAME_LEN];
+	uint32_t mask[4];      /* union nf_inet_addr, network order */
+};
+
+enum {
+	O_SET, O_RCHECK, O_UPDATE, O_REMOVE, O_SECONDS, O_REAP, O_HITCOUNT,
+	O_RTTL, O_NAME, O_RSOURCE, O_RDEST, O_MASK,
+};
+#define B(o) (1u << (o))
+#define ACTIONS (B(O_SET) | B(O_RCHECK) | B(O_UPDATE) | B(O_REMOVE))
+
+static const struct qt_ext_opt recent_opts[] = {
+	{ "set", O_SET, QT_ARG_NONE, QT_OPT_INVERT },
+	{ "rcheck", O_RCHECK, QT_ARG_NONE, QT_OPT_INVERT },
+	{ "update", O_UPDATE, QT_ARG_NONE, QT_OPT_INVERT },
+	{ "remove", O_REMOVE, QT_ARG_NONE, QT_OPT_INVERT },
+	{ "seconds", O_SECONDS, QT_ARG_REQ, 0 },
+	{ "reap", O_REAP, QT_ARG_NONE, 0 },
+	{ "hitcount", O_HITCOUNT, QT_ARG_REQ, 0 },
+	{ "rttl", O_RTTL, QT_ARG_NONE, 0 },
+	{ "name", O_NAME, QT_ARG_REQ, 0 },
+	{ "rsource", O_RSOURCE, QT_ARG_NONE, 0 },
+	{ "rdest", O_RDEST, QT_ARG_NONE, 0 },
+	{ "mask", O_MASK, QT_ARG_REQ, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+static const struct xt_dep recent_deps[] = {
+	{ "set", O_SET, false, ACTIONS & ~B(O_SET), 0 },
+	{ "rcheck", O_RCHECK, false, ACTIONS & ~B(O_RCHECK), 0 },
+	{ "update", O_UPDATE, false, ACTIONS & ~B(O_UPDATE), 0 },
+	{ "remove", O_REMOVE, false, ACTIONS & ~B(O_REMOVE), 0 },
+	{ "seconds", O_SECONDS, false, 0, 0 },
+	{ "reap", O_REAP, false, 0, B(O_SECONDS) },
+	{ "hitcount", O_HITCOUNT, false, 0, 0 },
+	{ "rttl", O_RTTL, false, B(O_SET) | B(O_REMOVE), 0 },
+	{ "name", O_NAME, false, 0, 0 },
+	{ "rsource", O_RSOURCE, false, 0, 0 },
+	{ "rdest", O_RDEST, false, 0, 0 },
+	{ "mask", O_MASK, false, 0, 0 },
+	{ NULL, 0, false, 0, 0 },
+};
+
+static void recent_init(struct qt_ext_inst *in)
+{
+	struct recent_data *d = in->data;
+	strcpy(d->name, "DEFAULT");
+	memset(d->mask, 0xff, sizeof(d->mask));
+}
+
+static int recent_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+			struct qt_ctx *ctx)
+{
+	struct recent_data *d = in->data;
+	uint64_t v = 0;
+	struct in_addr m = { 0 };
+
+	switch (a->opt->id) {
+	case O_SET:
+	case O_RCHECK:
+	case O_UPDATE:
+	case O_REMOVE:
+		d->check_set |= (uint8_t)(R_SET << (a->opt->id - O_SET));
+		if (a->invert)
+			d->invert = 1;
+		return 0;
+	case O_SECONDS:
+		if (xt_uint(ctx, "recent", "seconds", a->arg, 1, UINT32_MAX, &v))
+			return -1;
+		d->seconds = (uint32_t)v;
+		return 0;
+	case O_REAP:
+		d->check_set |= R_REAP;
+		return 0;
+	case O_HITCOUNT:
+		if (xt_uint(ctx, "recent", "hitcount", a->arg, 0, UINT32_MAX, &v))
+			return -1;
+		d->hit_count = (uint32_t)v;
+		return 0;
+	case O_RTTL:
+		d->check_set |= R_TTL;
+		return 0;
+	case O_NAME:
+		/* silently cut to the kernel's size, as iptables does */
+		memset(d->name, 0, sizeof(d->name));
+		strncpy(d->name, a->arg, sizeof(d->name) - 1);
+		return 0;
+	case O_RSOURCE:
+		d->side = 0;
+		return 0;
+	case O_RDEST:
+		d->side = 1;
+		return 0;
+	case O_MASK:
+		if (xt_parse_host(ctx, a->arg, &m))
+			return -1;
+		memset(d->mask, 0, sizeof(d->mask));
+		d->mask[0] = m.s_addr;
+		return 0;
+	}
+	return 0;
+}
+
+static int recent_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+			struct qt_ctx *ctx)
+{
+	(void)env;
+	if (!(in->seen & ACTIONS))
+		return qt_param_error(ctx,
+			"recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
+	return xt_fcheck(in, "recent", recent_deps, ctx);
+}
+
+/* recent_mt_check of the kernel. */
+static int recent_kcheck(const struct qt_ext_inst *in,
+			 const struct qt_rule_env *env)
+{
+	const struct recent_data *d = in->data;
+	(void)env;
+	if ((d->check_set & (R_SET | R_REMOVE)) &&
+	    (d->seconds || d->hit_count || (d->check_set & (R_TTL | R_REAP))))
+		return EINVAL;
+	if ((d->check_set & R_REAP) && !d->seconds)
+		return EINVAL;
+	if (d->hit_count >= R_MAX_NSTAMPS)
+		return EINVAL;
+	/* the name becomes a file under /proc/net/xt_recent */
+	if (d->name[0] == '\0' || !strcmp(d->name, ".") ||
+	    !strcmp(d->name, "..") || strchr(d->name, '/'))
+		return EINVAL;
+	return 0;
+}
+
+static const char *action_name(uint8_t cs, bool save)
+{
+	if (cs & R_SET)
+		return save ? "set" : "SET";
+	if (cs & R_CHECK)
+		return save ? "rcheck" : "CHECK";
+	if (cs & R_UPDATE)
+		return save ? "update" : "UPDATE";
+	return save ? "remove" : "REMOVE";
+}
+
+static void recent_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct recent_data *d = in->data;
+	if (d->invert)
+		qt_buf_puts(b, " !");
+	qt_buf_printf(b, " --%s", action_name(d->check_set, true));
+	/* iptables prints these two as signed numbers */
+	if (d->seconds)
+		qt_buf_printf(b, " --seconds %d", (int)d->seconds);
+	if (d->check_set & R_REAP)
+		qt_buf_puts(b, " --reap");
+	if (d->hit_count)
+		qt_buf_printf(b, " --hitcount %d", (int)d->hit_count);
+	if (d->check_set & R_TTL)
+		qt_buf_puts(b, " --rttl");
+	qt_buf_printf(b, " --name %s --mask ", d->name);
+	xt_put_ip(b, d->mask[0]);
+	qt_buf_puts(b, d->side ? " --rdest" : " --rsource");
+}
+
+static void recent_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			 bool numeric)
+{
+	const struct recent_data *d = in->data;
+	(void)numeric;
+	if (d->invert)
+		qt_buf_puts(b, " !");
+	qt_buf_printf(b, " recent: %s", action_name(d->check_set, false));
+	if (d->seconds)
+		qt_buf_printf(b, " seconds: %d", (int)d->seconds);
+	if (d->check_set & R_REAP)
+		qt_buf_puts(b, " reap");
+	if (d->hit_count)
+		qt_buf_printf(b, " hit_count: %d", (int)d->hit_count);
+	if (d->check_set & R_TTL)
+		qt_buf_puts(b, " TTL-Match");
+	qt_buf_printf(b, " name: %s side: %s mask: ", d->name,
+		      d->side ? "dest" : "source");
+	xt_put_ip(b, d->mask[0]);
+}
+
+static const struct qt_ext recent_match = {
+	.name = "recent",
+	.kind = QT_EXT_MATCH,
+	.data_size = sizeof(struct recent_data),
+	.opts = recent_opts,
+	.init = recent_init,
+	.parse = recent_parse,
+	.check = recent_check,
+	.kcheck = recent_kcheck,
+	.save = recent_save,
+	.print = recent_print,
+};
+QT_EXT_REGISTER(recent_match)

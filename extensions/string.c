@@ -1,0 +1,262 @@
+/* -m string: a byte pattern in the packet between two offsets, found
+ * with the kernel's text search algorithm named by --algo (xt_string
+ * revision 1). The pattern is kept as bytes: --string "AB" and
+ * --hex-string "|4142|" are one rule. Save shows it as --string when
+ * every byte is printable, else as --hex-string, like iptables. */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include "xtypes.h"
+
+#define STR_MAX_PATTERN 128    /* XT_STRING_MAX_PATTERN_SIZE */
+#define STR_MAX_ALGO 16        /* XT_STRING_MAX_ALGO_NAME_SIZE, with NUL */
+#define STR_INVERT 0x01        /* XT_STRING_FLAG_INVERT */
+#define STR_ICASE  0x02        /* XT_STRING_FLAG_IGNORECASE */
+
+struct string_data {
+	uint16_t from_offset;
+	uint16_t to_offset;
+	char algo[STR_MAX_ALGO];
+	char pattern[STR_MAX_PATTERN];
+	uint8_t patlen;
+	uint8_t flags;         /* STR_* */
+};
+
+enum { O_FROM, O_TO, O_ALGO, O_STRING, O_HEX, O_ICASE };
+#define B(o) (1u << (o))
+
+static const struct qt_ext_opt string_opts[] = {
+	{ "from", O_FROM, QT_ARG_REQ, 0 },
+	{ "to", O_TO, QT_ARG_REQ, 0 },
+	{ "algo", O_ALGO, QT_ARG_REQ, 0 },
+	{ "string", O_STRING, QT_ARG_REQ, QT_OPT_INVERT },
+	{ "hex-string", O_HEX, QT_ARG_REQ, QT_OPT_INVERT },
+	{ "icase", O_ICASE, QT_ARG_NONE, 0 },
+	{ NULL, 0, QT_ARG_NONE, 0 },
+};
+
+static const struct xt_dep string_deps[] = {
+	{ "from", O_FROM, false, 0, 0 },
+	{ "to", O_TO, false, 0, 0 },
+	{ "algo", O_ALGO, true, 0, 0 },
+	{ "string", O_STRING, false, B(O_HEX), 0 },
+	{ "hex-string", O_HEX, false, B(O_STRING), 0 },
+	{ "icase", O_ICASE, false, 0, 0 },
+	{ NULL, 0, false, 0, 0 },
+};
+
+static void string_init(struct qt_ext_inst *in)
+{
+	struct string_data *d = in->data;
+	d->to_offset = UINT16_MAX;
+}
+
+static int too_long(const char *s, struct qt_ctx *ctx)
+{
+	return qt_param_error(ctx, "STRING too long \"%s\"", s);
+}
+
+/* Text with "|hex hex|" blocks and '\' escapes, read as iptables 1.8.9
+ * reads it (its quirks included: a '|' that closes a block lets the
+ * next character through as it is, even another '|'). */
+static int parse_hex(const char *s, struct string_data *d, struct qt_ctx *ctx)
+{
+	size_t slen = strlen(s), i = 0, n = 0;
+	bool hex = false, literal = false;
+
+	if (slen == 0)
+		return qt_param_error(ctx, "STRING must contain at least one char");
+	while (i < slen) {
+		if (n >= STR_MAX_PATTERN)
+			return too_long(s, ctx);
+		if (s[i] == '\\' && !hex) {
+			literal = true;
+		} else if (s[i] == '\\') {
+			return qt_param_error(ctx, "Cannot include literals in hex data");
+		} else if (s[i] == '|') {
+			if (hex) {
+				hex = false;
+			} else {
+				hex = true;
+				while (s[i + 1] == ' ')
+					i++;    /* blanks right after the '|' */
+			}
+			if (i + 1 >= slen)
+				break;
+			i++;
+		}
+		if (literal) {
+			if (i + 1 >= slen)
+				return qt_param_error(ctx,
+					"Bad literal placement at end of string");
+			d->pattern[n] = s[i + 1];
+			i += 2;
+			literal = false;
+		} else if (hex) {
+			if (i + 1 >= slen)
+				return qt_param_error(ctx, "Odd number of hex digits");
+			if (i + 2 >= slen)
+				return qt_param_error(ctx, "Invalid hex block");
+			for (int k = 0; k < 2; k++)
+				if (!isxdigit((unsigned char)s[i + k]))
+					return qt_param_error(ctx,
+						"Invalid hex char '%c'", s[i + k]);
+			char hx[3] = { s[i], s[i + 1], 0 };
+			d->pattern[n] = (char)strtoul(hx, NULL, 16);
+			i += s[i + 2] == ' ' ? 3 : 2;
+		} else {
+			d->pattern[n] = s[i];
+			i++;
+		}
+		n++;
+	}
+	d->patlen = (uint8_t)n;
+	return 0;
+}
+
+static int string_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+			struct qt_ctx *ctx)
+{
+	struct string_data *d = in->data;
+	uint64_t v = 0;
+	switch (a->opt->id) {
+	case O_FROM:
+	case O_TO:
+		if (xt_uint(ctx, "string", a->opt->name, a->arg, 0, UINT16_MAX, &v))
+			return -1;
+		if (a->opt->id == O_FROM)
+			d->from_offset = (uint16_t)v;
+		else
+			d->to_offset = (uint16_t)v;
+		return 0;
+	case O_ALGO:
+		/* cut to the kernel's size, as iptables does */
+		memset(d->algo, 0, sizeof(d->algo));
+		strncpy(d->algo, a->arg, sizeof(d->algo) - 1);
+		return 0;
+	case O_STRING: {
+		size_t n = strlen(a->arg);
+		if (n > STR_MAX_PATTERN)
+			return too_long(a->arg, ctx);
+		memset(d->pattern, 0, sizeof(d->pattern));
+		memcpy(d->pattern, a->arg, n);
+		d->patlen = (uint8_t)n;
+		break;
+	}
+	case O_HEX:
+		memset(d->pattern, 0, sizeof(d->pattern));
+		if (parse_hex(a->arg, d, ctx))
+			return -1;
+		break;
+	case O_ICASE:
+		d->flags |= STR_ICASE;
+		return 0;
+	}
+	if (a->invert)
+		d->flags |= STR_INVERT;
+	return 0;
+}
+
+static int string_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
+			struct qt_ctx *ctx)
+{
+	(void)env;
+	if (!(in->seen & (B(O_STRING) | B(O_HEX))))
+		return qt_param_error(ctx,
+			"STRING match: You must specify `--string' or `--hex-string'");
+	return xt_fcheck(in, "string", string_deps, ctx);
+}
+
+/* string_mt_check and textsearch_prepare: bm and kmp are there; fsm
+ * wants a token program no text makes. */
+static int string_kcheck(const struct qt_ext_inst *in,
+			 const struct qt_rule_env *env)
+{
+	const struct string_data *d = in->data;
+	(void)env;
+	if (d->from_offset > d->to_offset)
+		return EINVAL;
+	if (d->patlen == 0)
+		return EINVAL;
+	if (!strcmp(d->algo, "fsm"))
+		return EINVAL;
+	if (strcmp(d->algo, "bm") && strcmp(d->algo, "kmp"))
+		return ENOENT;
+	return 0;
+}
+
+/* Hex when a byte is not printable, or when the last one is a '\'
+ * (which the quoted form could not end with). */
+static bool is_hex(const struct string_data *d)
+{
+	for (unsigned i = 0; i < d->patlen; i++)
+		if (!isprint((unsigned char)d->pattern[i]))
+			return true;
+	return d->patlen && d->pattern[d->patlen - 1] == '\\';
+}
+
+static void put_pattern(struct qt_buf *b, const struct string_data *d)
+{
+	qt_buf_putc(b, '"');
+	if (is_hex(d)) {
+		qt_buf_putc(b, '|');
+		for (unsigned i = 0; i < d->patlen; i++)
+			qt_buf_printf(b, "%02x", (unsigned char)d->pattern[i]);
+		qt_buf_putc(b, '|');
+	} else {
+		for (unsigned i = 0; i < d->patlen; i++) {
+			char c = d->pattern[i];
+			if (c == '"' || c == '\\')
+				qt_buf_putc(b, '\\');
+			qt_buf_putc(b, c);
+		}
+	}
+	qt_buf_putc(b, '"');
+}
+
+static void string_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct string_data *d = in->data;
+	if (d->flags & STR_INVERT)
+		qt_buf_puts(b, " !");
+	qt_buf_puts(b, is_hex(d) ? " --hex-string " : " --string ");
+	put_pattern(b, d);
+	qt_buf_printf(b, " --algo %s", d->algo);
+	if (d->from_offset != 0)
+		qt_buf_printf(b, " --from %u", d->from_offset);
+	if (d->to_offset != UINT16_MAX)
+		qt_buf_printf(b, " --to %u", d->to_offset);
+	if (d->flags & STR_ICASE)
+		qt_buf_puts(b, " --icase");
+}
+
+static void string_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			 bool numeric)
+{
+	const struct string_data *d = in->data;
+	(void)numeric;
+	qt_buf_puts(b, d->flags & STR_INVERT ? " STRING match ! " : " STRING match  ");
+	put_pattern(b, d);
+	qt_buf_printf(b, " ALGO name %s", d->algo);
+	if (d->from_offset != 0)
+		qt_buf_printf(b, " FROM %u", d->from_offset);
+	if (d->to_offset != UINT16_MAX)
+		qt_buf_printf(b, " TO %u", d->to_offset);
+	if (d->flags & STR_ICASE)
+		qt_buf_puts(b, " ICASE");
+}
+
+static const struct qt_ext string_match = {
+	.name = "string",
+	.kind = QT_EXT_MATCH,
+	.data_size = sizeof(struct string_data),
+	.opts = string_opts,
+	.init = string_init,
+	.parse = string_parse,
+	.check = string_check,
+	.kcheck = string_kcheck,
+	.save = string_save,
+	.print = string_print,
+};
+QT_EXT_REGISTER(string_match)

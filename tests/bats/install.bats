@@ -1,0 +1,70 @@
+#!/usr/bin/env bats
+# What `make install` puts on a system: the programs under their six
+# names and the manual pages, which must format cleanly and name every
+# extension the build registers.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	B=${QT_BUILD:-$TOP/_build}
+	[ -f "$B/Makefile" ] || { echo "no configured build in $B" >&2; return 1; }
+}
+
+@test "make install: programs, multi-call names and man pages" {
+	local d; d=$(mktemp -d /tmp/qtbats-inst.XXXXXX)
+	run make -C "$B" install DESTDIR="$d" prefix=/usr
+	echo "$output" | tail -20
+	[ "$status" -eq 0 ]
+	local n
+	for n in qtables qtablesd; do
+		[ -x "$d/usr/sbin/$n" ] && [ ! -L "$d/usr/sbin/$n" ]
+	done
+	for n in qtables-save qtables-restore iptables iptables-save iptables-restore; do
+		[ "$(readlink "$d/usr/sbin/$n")" = qtables ]
+	done
+	[ "$("$d/usr/sbin/iptables" -V)" = "iptables v1.8.9 (qtables)" ]
+	for n in qtables qtables-save qtables-restore qtablesd qtables-extensions; do
+		[ -s "$d/usr/share/man/man8/$n.8" ]
+	done
+	run make -C "$B" uninstall DESTDIR="$d" prefix=/usr
+	[ "$status" -eq 0 ]
+	[ -z "$(find "$d" -type f -o -type l)" ]
+	rm -rf "$d"
+}
+
+@test "man pages format without warnings" {
+	command -v groff >/dev/null || skip "groff is not installed"
+	local f out
+	for f in "$TOP"/man/*.8; do
+		out=$(groff -man -ww -z "$f" 2>&1)
+		echo "$f: $out"
+		[ -z "$out" ]
+		# and each says what it is
+		grep -q '^\.SH NAME' "$f"
+		grep -q '^\.SH SYNOPSIS' "$f"
+	done
+}
+
+@test "qtables-extensions(8) names every extension the build has" {
+	local f name missing=()
+	for f in $(sed -n 's|.*extensions/\([A-Za-z0-9_]*\)\.c.*|\1|p' "$TOP/extensions/sources.am"); do
+		# the names an extension file registers
+		for name in $(grep -ho '\.name *= *"[^"]*"' "$TOP/extensions/$f.c" | sed 's/.*"\(.*\)"/\1/'); do
+			grep -qx "\.B $name" "$TOP/man/qtables-extensions.8" || missing+=("$name")
+		done
+	done
+	echo "not in man/qtables-extensions.8: ${missing[*]}"
+	[ ${#missing[@]} -eq 0 ]
+}
+
+@test "the man pages and --help agree on qtablesd's options" {
+	local opt
+	for opt in $("$B/qtablesd" --help | grep -o -- '--[a-z-]*' | sort -u); do
+		[ "$opt" = --help ] && continue
+		grep -q -- "$(echo "$opt" | sed 's/-/\\\\-/g')" "$TOP/man/qtablesd.8" || {
+			echo "qtablesd.8 lacks $opt"
+			return 1
+		}
+	done
+}
