@@ -279,5 +279,19 @@ static const struct qt_ext connmark_target = {
 	.kcheck = connmark_kcheck,
 	.save = connmark_save,
 	.print = connmark_print,
+	.help =
+		"  --set-xmark value[/ctmask]    Zero mask bits and XOR ctmark with value\n"
+		"  --save-mark [--ctmask mask] [--nfmask mask]\n"
+		"                                Copy ctmark to nfmark using masks\n"
+		"  --restore-mark [--ctmask mask] [--nfmask mask]\n"
+		"                                Copy nfmark to ctmark using masks\n"
+		"  --set-mark value[/mask]       Set conntrack mark value\n"
+		"  --save-mark [--mask mask]     Save the packet nfmark in the connection\n"
+		"  --restore-mark [--mask mask]  Restore saved nfmark value\n"
+		"  --and-mark value              Binary AND the ctmark with bits\n"
+		"  --or-mark value               Binary OR  the ctmark with bits\n"
+		"  --xor-mark value              Binary XOR the ctmark with bits\n"
+		"  --left-shift-mark value       Left shift the ctmark with bits\n"
+		"  --right-shift-mark value      Right shift the ctmark with bits\n",
 };
 QT_EXT_REGISTER(connmark_target)

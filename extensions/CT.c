@@ -209,5 +209,14 @@ static const struct qt_ext ct_target = {
 	.kcheck = ct_kcheck,
 	.save = ct_save,
 	.print = ct_print,
+	.help =
+		" --notrack\t\t\tDon't track connection\n"
+		" --helper name\t\t\tUse conntrack helper 'name' for connection\n"
+		" --timeout name \t\tUse timeout policy 'name' for connection\n"
+		" --ctevents event[,event...]\tGenerate specified conntrack events for connection\n"
+		" --expevents event[,event...]\tGenerate specified expectation events for connection\n"
+		" --zone {ID|mark}\t\tAssign/Lookup connection in zone ID/packet nfmark\n"
+		" --zone-orig {ID|mark}\t\tSame as 'zone' option, but only applies to ORIGINAL direction\n"
+		" --zone-reply {ID|mark} \tSame as 'zone' option, but only applies to REPLY direction\n",
 };
 QT_EXT_REGISTER(ct_target)

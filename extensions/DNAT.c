@@ -88,5 +88,9 @@ static const struct qt_ext dnat_target = {
 	.save = dnat_save,
 	.print = dnat_print,
 	.terminal = true,
+	.help =
+		" --to-destination [<ipaddr>[-<ipaddr>]][:port[-port[/port]]]\n"
+		"\t\t\t\tAddress to map destination to.\n"
+		"[--random] [--persistent]\n",
 };
 QT_EXT_REGISTER(dnat_target)

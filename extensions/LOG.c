@@ -155,5 +155,13 @@ static const struct qt_ext log_target = {
 	.parse = log_parse,
 	.save = log_save,
 	.print = log_print,
+	.help =
+		" --log-level level\t\tLevel of logging (numeric or see syslog.conf)\n"
+		" --log-prefix prefix\t\tPrefix log messages with this prefix.\n"
+		" --log-tcp-sequence\t\tLog TCP sequence numbers.\n"
+		" --log-tcp-options\t\tLog TCP options.\n"
+		" --log-ip-options\t\tLog IP options.\n"
+		" --log-uid\t\t\tLog UID owning the local socket.\n"
+		" --log-macdecode\t\tDecode MAC addresses and protocol.\n",
 };
 QT_EXT_REGISTER(log_target)

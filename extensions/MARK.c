@@ -156,5 +156,11 @@ static const struct qt_ext mark_target = {
 	.check = mark_check,
 	.save = mark_save,
 	.print = mark_print,
+	.help =
+		"  --set-xmark value[/mask]  Clear bits in mask and XOR value into nfmark\n"
+		"  --set-mark value[/mask]   Clear bits in mask and OR value into nfmark\n"
+		"  --and-mark bits           Binary AND the nfmark with bits\n"
+		"  --or-mark bits            Binary OR the nfmark with bits\n"
+		"  --xor-mark bits           Binary XOR the nfmark with bits\n",
 };
 QT_EXT_REGISTER(mark_target)

@@ -82,5 +82,12 @@ static const struct qt_ext masq_target = {
 	.save = masq_save,
 	.print = masq_print,
 	.terminal = true,
+	.help =
+		" --to-ports <port>[-<port>]\n"
+		"\t\t\t\tPort (range) to map to.\n"
+		" --random\n"
+		"\t\t\t\tRandomize source port.\n"
+		" --random-fully\n"
+		"\t\t\t\tFully randomize source port.\n",
 };
 QT_EXT_REGISTER(masq_target)

@@ -78,5 +78,9 @@ static const struct qt_ext redir_target = {
 	.save = redir_save,
 	.print = redir_print,
 	.terminal = true,
+	.help =
+		" --to-ports <port>[-<port>]\n"
+		"\t\t\t\tPort (range) to map to.\n"
+		" [--random]\n",
 };
 QT_EXT_REGISTER(redir_target)

@@ -110,5 +110,27 @@ static const struct qt_ext reject_target = {
 	.save = reject_save,
 	.print = reject_print,
 	.terminal = true,
+	.help =
+		"--reject-with type              drop input packet and send back\n"
+		"                                a reply packet according to type:\n"
+		"Valid reject types:\n"
+		"    icmp-net-unreachable     \tICMP network unreachable\n"
+		"    net-unreach              \talias\n"
+		"    icmp-host-unreachable    \tICMP host unreachable\n"
+		"    host-unreach             \talias\n"
+		"    icmp-proto-unreachable   \tICMP protocol unreachable\n"
+		"    proto-unreach            \talias\n"
+		"    icmp-port-unreachable    \tICMP port unreachable (default)\n"
+		"    port-unreach             \talias\n"
+		"    icmp-net-prohibited      \tICMP network prohibited\n"
+		"    net-prohib               \talias\n"
+		"    icmp-host-prohibited     \tICMP host prohibited\n"
+		"    host-prohib              \talias\n"
+		"    tcp-reset                \tTCP RST packet\n"
+		"    tcp-rst                  \talias\n"
+		"    icmp-admin-prohibited    \tICMP administratively prohibited (*)\n"
+		"    admin-prohib             \talias\n"
+		"\n"
+		"(*) See man page or read the INCOMPATIBILITES file for compatibility issues.\n",
 };
 QT_EXT_REGISTER(reject_target)

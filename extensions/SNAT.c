@@ -93,5 +93,9 @@ static const struct qt_ext snat_target = {
 	.save = snat_save,
 	.print = snat_print,
 	.terminal = true,
+	.help =
+		" --to-source [<ipaddr>[-<ipaddr>]][:port[-port]]\n"
+		"\t\t\t\tAddress to map source to.\n"
+		"[--random] [--random-fully] [--persistent]\n",
 };
 QT_EXT_REGISTER(snat_target)

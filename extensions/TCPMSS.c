@@ -105,5 +105,9 @@ static const struct qt_ext tcpmss_target = {
 	.kcheck = tcpmss_kcheck,
 	.save = tcpmss_save,
 	.print = tcpmss_print,
+	.help =
+		"  --set-mss value               explicitly set MSS option to specified value\n"
+		"  --clamp-mss-to-pmtu           automatically clamp MSS value to (path_MTU - 20)\n",
+	.help_header = "TCPMSS target mutually-exclusive options:",
 };
 QT_EXT_REGISTER(tcpmss_target)

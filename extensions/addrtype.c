@@ -183,5 +183,25 @@ static const struct qt_ext addrtype_match = {
 	.kcheck = addrtype_kcheck,
 	.save = addrtype_save,
 	.print = addrtype_print,
+	.help =
+		" [!] --src-type type[,...]      Match source address type\n"
+		" [!] --dst-type type[,...]      Match destination address type\n"
+		"     --limit-iface-in           Match only on the packet's incoming device\n"
+		"     --limit-iface-out          Match only on the packet's outgoing device\n"
+		"\n"
+		"Valid types:           \n"
+		"                                UNSPEC\n"
+		"                                UNICAST\n"
+		"                                LOCAL\n"
+		"                                BROADCAST\n"
+		"                                ANYCAST\n"
+		"                                MULTICAST\n"
+		"                                BLACKHOLE\n"
+		"                                UNREACHABLE\n"
+		"                                PROHIBIT\n"
+		"                                THROW\n"
+		"                                NAT\n"
+		"                                XRESOLVE\n",
+	.help_header = "Address type match options:",
 };
 QT_EXT_REGISTER(addrtype_match)

@@ -64,5 +64,7 @@ static const struct qt_ext comment_match = {
 	.check = comment_check,
 	.save = comment_save,
 	.print = comment_print,
+	.help =
+		"--comment COMMENT             Attach a comment to a rule\n",
 };
 QT_EXT_REGISTER(comment_match)

@@ -119,5 +119,11 @@ static const struct qt_ext connlimit_match = {
 	.check = connlimit_check,
 	.save = connlimit_save,
 	.print = connlimit_print,
+	.help =
+		"  --connlimit-upto n     match if the number of existing connections is 0..n\n"
+		"  --connlimit-above n    match if the number of existing connections is >n\n"
+		"  --connlimit-mask n     group hosts using prefix length (default: max len)\n"
+		"  --connlimit-saddr      select source address for grouping\n"
+		"  --connlimit-daddr      select destination addresses for grouping\n",
 };
 QT_EXT_REGISTER(connlimit_match)

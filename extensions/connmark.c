@@ -84,5 +84,7 @@ static const struct qt_ext connmark_match = {
 	.check = connmark_check,
 	.save = connmark_save,
 	.print = connmark_print,
+	.help =
+		"[!] --mark value[/mask]    Match ctmark value with optional mask\n",
 };
 QT_EXT_REGISTER(connmark_match)

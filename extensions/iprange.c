@@ -140,5 +140,8 @@ static const struct qt_ext iprange_match = {
 	.check = iprange_check,
 	.save = iprange_save,
 	.print = iprange_print,
+	.help =
+		"[!] --src-range ip[-ip]    Match source IP in the specified range\n"
+		"[!] --dst-range ip[-ip]    Match destination IP in the specified range\n",
 };
 QT_EXT_REGISTER(iprange_match)

@@ -110,5 +110,8 @@ static const struct qt_ext length_match = {
 	.check = length_check,
 	.save = length_save,
 	.print = length_print,
+	.help =
+		"[!] --length length[:length]    Match packet length against value or range\n"
+		"                                of values (inclusive)\n",
 };
 QT_EXT_REGISTER(length_match)

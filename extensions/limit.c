@@ -152,5 +152,10 @@ static const struct qt_ext limit_match = {
 	.parse = limit_parse,
 	.save = limit_save,
 	.print = limit_print,
+	.help =
+		"--limit avg\t\t\tmax average match rate: default 3/hour\n"
+		"                                [Packets per second unless followed by \n"
+		"                                /sec /minute /hour /day postfixes]\n"
+		"--limit-burst number\t\tnumber to match in a burst, default 5\n",
 };
 QT_EXT_REGISTER(limit_match)

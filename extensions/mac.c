@@ -98,5 +98,8 @@ static const struct qt_ext mac_match = {
 	.kcheck = mac_kcheck,
 	.save = mac_save,
 	.print = mac_print,
+	.help =
+		"[!] --mac-source XX:XX:XX:XX:XX:XX\n"
+		"\t\t\t\tMatch source MAC address\n",
 };
 QT_EXT_REGISTER(mac_match)

@@ -99,5 +99,7 @@ static const struct qt_ext mark_match = {
 	.check = mark_check,
 	.save = mark_save,
 	.print = mark_print,
+	.help =
+		"[!] --mark value[/mask]    Match nfmark value with optional mask\n",
 };
 QT_EXT_REGISTER(mark_match)

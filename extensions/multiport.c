@@ -220,5 +220,14 @@ static const struct qt_ext multiport_match = {
 	.check = multiport_check,
 	.save = multiport_save,
 	.print = multiport_print,
+	.help =
+		"[!] --source-ports port[,port:port,port...]\n"
+		" --sports ...\n"
+		"\t\t\t\tmatch source port(s)\n"
+		"[!] --destination-ports port[,port:port,port...]\n"
+		" --dports ...\n"
+		"\t\t\t\tmatch destination port(s)\n"
+		"[!] --ports port[,port:port,port]\n"
+		"\t\t\t\tmatch both source and destination port(s)\n",
 };
 QT_EXT_REGISTER(multiport_match)

@@ -189,5 +189,10 @@ static const struct qt_ext owner_match = {
 	.kcheck = owner_kcheck,
 	.save = owner_save,
 	.print = owner_print,
+	.help =
+		"[!] --uid-owner userid[-userid]      Match local UID\n"
+		"[!] --gid-owner groupid[-groupid]    Match local GID\n"
+		"[!] --socket-exists                  Match if socket exists\n"
+		"    --suppl-groups                   Also match supplementary groups set with --gid-owner\n",
 };
 QT_EXT_REGISTER(owner_match)

@@ -91,5 +91,13 @@ static const struct qt_ext pkttype_match = {
 	.check = pkttype_check,
 	.save = pkttype_save,
 	.print = pkttype_print,
+	.help =
+		"[!] --pkt-type packettype    match packet type\n"
+		"Valid packet types:\n"
+		"\tunicast       \t\tto us\n"
+		"\tbroadcast     \t\tto all\n"
+		"\tmulticast     \t\tto group\n"
+		"\totherhost     \t\tto someone else\n"
+		"\n",
 };
 QT_EXT_REGISTER(pkttype_match)

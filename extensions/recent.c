@@ -223,5 +223,28 @@ static const struct qt_ext recent_match = {
 	.kcheck = recent_kcheck,
 	.save = recent_save,
 	.print = recent_print,
+	.help =
+		"[!] --set                       Add source address to list, always matches.\n"
+		"[!] --rcheck                    Match if source address in list.\n"
+		"[!] --update                    Match if source address in list, also update last-seen time.\n"
+		"[!] --remove                    Match if source address in list, also removes that address from list.\n"
+		"    --seconds seconds           For check and update commands above.\n"
+		"                                Specifies that the match will only occur if source address last seen within\n"
+		"                                the last 'seconds' seconds.\n"
+		"    --reap                      Purge entries older then 'seconds'.\n"
+		"                                Can only be used in conjunction with the seconds option.\n"
+		"    --hitcount hits             For check and update commands above.\n"
+		"                                Specifies that the match will only occur if source address seen hits times.\n"
+		"                                May be used in conjunction with the seconds option.\n"
+		"    --rttl                      For check and update commands above.\n"
+		"                                Specifies that the match will only occur if the source address and the TTL\n"
+		"                                match between this packet and the one which was set.\n"
+		"                                Useful if you have problems with people spoofing their source address in order\n"
+		"                                to DoS you via this module.\n"
+		"    --name name                 Name of the recent list to be used.  DEFAULT used if none given.\n"
+		"    --rsource                   Match/Save the source address of each packet in the recent list table (default).\n"
+		"    --rdest                     Match/Save the destination address of each packet in the recent list table.\n"
+		"    --mask netmask              Netmask that will be applied to this recent list.\n"
+		"xt_recent by: Stephen Frost <sfrost@snowman.net>.\n",
 };
 QT_EXT_REGISTER(recent_match)

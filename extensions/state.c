@@ -118,5 +118,8 @@ static const struct qt_ext state_match = {
 	.check = state_check,
 	.save = state_save,
 	.print = state_print,
+	.help =
+		" [!] --state [INVALID|ESTABLISHED|NEW|RELATED|UNTRACKED][,...]\n"
+		"\t\t\t\tState(s) to match\n",
 };
 QT_EXT_REGISTER(state_match)

@@ -258,5 +258,12 @@ static const struct qt_ext string_match = {
 	.kcheck = string_kcheck,
 	.save = string_save,
 	.print = string_print,
+	.help =
+		"--from                       Offset to start searching from\n"
+		"--to                         Offset to stop searching\n"
+		"--algo                       Algorithm\n"
+		"--icase                      Ignore case (default: 0)\n"
+		"[!] --string string          Match a string in a packet\n"
+		"[!] --hex-string string      Match a hex string in a packet\n",
 };
 QT_EXT_REGISTER(string_match)

@@ -109,5 +109,9 @@ static const struct qt_ext ttl_match = {
 	.check = ttl_check,
 	.save = ttl_save,
 	.print = ttl_print,
+	.help =
+		"[!] --ttl-eq value\tMatch time to live value\n"
+		"  --ttl-lt value\tMatch TTL < value\n"
+		"  --ttl-gt value\tMatch TTL > value\n",
 };
 QT_EXT_REGISTER(ttl_match)

@@ -209,5 +209,12 @@ static const struct qt_ext udp_match = {
 	.kcheck = udp_kcheck,
 	.save = udp_save,
 	.print = udp_print,
+	.help =
+		"[!] --source-port port[:port]\n"
+		" --sport ...\n"
+		"\t\t\t\tmatch source port(s)\n"
+		"[!] --destination-port port[:port]\n"
+		" --dport ...\n"
+		"\t\t\t\tmatch destination port(s)\n",
 };
 QT_EXT_REGISTER(udp_match)

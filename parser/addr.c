@@ -121,6 +121,13 @@ static int parse_one(char *item, struct qt_addr_list *l, struct qt_ctx *ctx)
 		list_add(l, from, a, mask);
 		return 0;
 	}
+	/* a network name (/etc/networks) is tried before host names */
+	struct netent *ne = *item ? getnetbyname(item) : NULL;
+	if (ne && ne->n_addrtype == AF_INET) {
+		a.s_addr = htonl((uint32_t)ne->n_net);
+		list_add(l, from, a, mask);
+		return 0;
+	}
 	struct addrinfo hints = { .ai_family = AF_INET,
 				  .ai_socktype = SOCK_RAW };
 	struct addrinfo *res = NULL;

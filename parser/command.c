@@ -169,6 +169,8 @@ struct parsed {
 	struct qt_rule *rule;      /* the rule being built */
 	uint64_t set_pcnt, set_bcnt;
 	bool wait, wait_interval;  /* -w, -W given */
+	bool leftover;             /* words after "--" */
+	unsigned implicit;         /* 1 + index of the match -p loaded */
 	const struct qt_ruleset *rs; /* for kcheck: the ruleset changed */
 };
 
@@ -244,6 +246,10 @@ static int parse_iface(const char *s, char *out, struct qt_ctx *ctx)
 		return qt_param_error(ctx,
 			"interface name `%s' must be shorter than IFNAMSIZ (%i)",
 			s, IFNAMSIZ - 1);
+	if (strpbrk(s, "/ "))
+		qt_buf_printf(ctx->err,
+			"Warning: weird character in interface `%s' ('/' and ' ' "
+			"are not allowed by the kernel).\n", s);
 	memset(out, 0, IFNAMSIZ);
 	memcpy(out, s, n);
 	return 0;
@@ -399,6 +405,7 @@ static bool load_proto(struct parsed *p)
 		return false;
 	p->proto_used = true;
 	qt_rule_add_match(p->rule, e);
+	p->implicit = p->rule->nmatches;
 	return true;
 }
 
@@ -464,6 +471,16 @@ static int load_match(struct parsed *p, const char *name, bool invert,
 		return qt_param_error(ctx,
 			"Couldn't load match `%s':No such file or directory\n",
 			name);
+	if (p->implicit && p->rule->matches[p->implicit - 1].ext == e &&
+	    (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP)) {
+		/* "-p tcp --dport 22 -m tcp --dport 23": iptables-nft makes
+		 * tcp and udp native expressions and lists them as one
+		 * match whose later options win (icmp stays two) */
+		struct qt_ext_inst *in = &p->rule->matches[p->implicit - 1];
+		in->seen = in->inverted = 0;
+		p->implicit = 0;
+		return 0;
+	}
 	qt_rule_add_match(p->rule, e);
 	if (e->proto && p->proto_arg && e->proto == p->rule->proto)
 		p->proto_used = true;
@@ -621,10 +638,9 @@ static int base_option(struct parsed *p, int code, const char *word,
 			return -1;
 		return 0;
 	case 'h':
-		if (arg == NULL && has_arg(rd))
-			next_word(rd);
+		/* iptables prints the help at once: later words are not read */
 		p->command |= CMD_HELP;
-		return 0;
+		return 2;
 	case 's':
 		if (set_option(p, OPT_SOURCE, invert, ctx))
 			return -1;
@@ -739,11 +755,45 @@ static int base_option(struct parsed *p, int code, const char *word,
 	case '4':
 		return 0;
 	case '6':
-		/* iptables ignores a line meant for ip6tables */
+		/* iptables-restore ignores a line meant for ip6tables; the
+		 * command line refuses it with just the hint */
+		if (!env->restore_table)
+			return qt_tryhelp_error(ctx, "%s", "");
 		return 1;
 	}
 	(void)word;
 	return qt_param_error(ctx, "unknown option \"%s\"", word);
+}
+
+static void help_of(const struct qt_ext *e, struct qt_ctx *ctx)
+{
+	if (!e->help) {
+		qt_buf_printf(ctx->out, "\n%s does not take any options\n", e->name);
+		return;
+	}
+	if (e->help_header)
+		qt_buf_printf(ctx->out, "\n%s\n", e->help_header);
+	else
+		qt_buf_printf(ctx->out, "\n%s %s options:\n", e->name,
+			      e->kind == QT_EXT_TARGET ? "target" : "match");
+	qt_buf_puts(ctx->out, e->help);
+}
+
+/* After -h's text: the target's help, then each match's in the order
+ * they were loaded; with no match, that of the -p protocol. */
+static void ext_help(struct parsed *p, struct qt_ctx *ctx)
+{
+	struct qt_rule *r = p->rule;
+	if (r->verdict == QT_V_EXT)
+		help_of(r->target.ext, ctx);
+	for (unsigned i = 0; i < r->nmatches; i++)
+		help_of(r->matches[i].ext, ctx);
+	if (!r->nmatches && p->proto_arg) {
+		const char *name = qt_proto_name(r->proto, false);
+		const struct qt_ext *e = name ? qt_ext_find(name, QT_EXT_MATCH) : NULL;
+		if (e)
+			help_of(e, ctx);
+	}
 }
 
 /* Read all words. Returns 0, -1 on error, 1 to ignore the command (-6). */
@@ -752,7 +802,6 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 {
 	struct reader rd = { .w = w, .i = 0, .cluster = NULL };
 	bool invert = false;
-	bool options_done = false;
 
 	while (rd.i < w->n || rd.cluster) {
 		const char *word;
@@ -783,13 +832,13 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 				rd.cluster = NULL;
 			int rc = base_option(p, code, letter, arg, &rd, invert, env, ctx);
 			if (rc)
-				return rc;
+				return rc == 2 ? 0 : rc;
 			invert = false;
 			continue;
 		}
 
 		word = w->v[rd.i++].text;
-		if (options_done || word[0] != '-' || word[1] == '\0') {
+		if (word[0] != '-' || word[1] == '\0') {
 			/* a non-option word: only '!' is meaningful */
 			if (!strcmp(word, "!")) {
 				if (invert)
@@ -801,8 +850,9 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 			return qt_tryhelp_error(ctx, "Bad argument `%s'\n", word);
 		}
 		if (!strcmp(word, "--")) {
-			options_done = true;
-			continue;
+			/* getopt stops here; what follows is refused later */
+			p->leftover = rd.i < w->n;
+			break;
 		}
 		if (word[1] != '-') {
 			rd.cluster = word + 1;
@@ -838,7 +888,7 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 		}
 		int rc = base_option(p, bo->code, word, arg, &rd, invert, env, ctx);
 		if (rc)
-			return rc;
+			return rc == 2 ? 0 : rc;
 		invert = false;
 	}
 	if (invert)
@@ -1580,6 +1630,7 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 
 	if (p.command & CMD_HELP) {
 		qt_command_help(ctx->out, ctx->prog);
+		ext_help(&p, ctx);
 		env->read_only = true;
 		goto out;
 	}
@@ -1596,6 +1647,10 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 		qt_param_error(ctx,
 			"\nThe \"nat\" table is not intended for filtering, "
 			"the use of DROP is therefore inhibited.\n\n");
+		goto out;
+	}
+	if (p.leftover) {
+		qt_param_error(ctx, "unknown arguments found on commandline");
 		goto out;
 	}
 	if (!p.command) {

@@ -134,6 +134,13 @@ struct qt_ext {
 	/* Targets only: true when the target ends rule traversal, so the
 	 * engine knows (filled in by the datapath issue). */
 	bool terminal;
+	/* The text iptables prints after "NAME match options:" /
+	 * "NAME target options:" for -h (NULL: "NAME does not take any
+	 * options"). */
+	const char *help;
+	/* That header line when it is not the usual one (addrtype,
+	 * TCPMSS); NULL otherwise. */
+	const char *help_header;
 };
 
 void qt_ext_register(const struct qt_ext *ext);

@@ -19,6 +19,7 @@ setup() {
 
 teardown() {
 	qt_cleanup
+	[ -z "${U:-}" ] || rm -rf "$U"
 }
 
 # ---- helpers ----
@@ -250,7 +251,6 @@ unpriv_bin() {
 		[[ "$stderr" == *"permission denied"* ]]
 	done
 	unchanged "$N" "$pid" "$before"
-	rm -rf "$U"
 	# root is accepted
 	run as "$N" qtables -A INPUT -j DROP
 	[ "$status" -eq 0 ]
@@ -268,7 +268,6 @@ unpriv_bin() {
 	run --separate-stderr ip netns exec "$N" $cap "$U/qtables-save"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"-A INPUT -s 10.1.2.3/32 -j ACCEPT"* ]]
-	rm -rf "$U"
 }
 
 # ---- the state file ----

@@ -1,29 +1,37 @@
 #!/usr/bin/env bash
-# Differential test: every line of a corpus (default corpus.txt beside
-# this file) runs, in order, through the real iptables-nft in one fresh
-# namespace and through qtables (a qtablesd of its own) in another. Per
-# line we compare the exit code, the first stderr line (program prefix
+# Differential test: every line of a corpus (default: corpus.txt and
+# corpus_*.txt beside this file, each from an empty ruleset) runs, in
+# order, through the real iptables-nft in a fresh namespace and through
+# qtables (a qtablesd of its own) in another. Per line we compare the exit code, the first stderr line (program prefix
 # removed), standard output, and after the line the whole visible state:
 # iptables-save (minus '#' lines) and, for every table that exists, -S,
 # -L -n -v --line-numbers and -L. Each corpus line is one pass or fail.
 #
 # Corpus format: one command's arguments per line, shell-quoted.
 #   # ...     a comment
-#   %reset    both sides start again from an empty ruleset
+#   %reset    both sides start again from an empty ruleset (in new
+#             namespaces)
 #   %restore [ARGS]: TEXT   iptables-restore ARGS with TEXT (printf %b)
 #             on its standard input
 # After a mismatch both sides are reset and the lines of the current
 # block that passed are replayed, so one failure does not spread.
 #
-# Usage: run-diff.sh [CORPUS]   (QT_DIFF_MAXDIFF=N lines of diff per failure)
+# Usage: run-diff.sh [CORPUS...]   (QT_DIFF_MAXDIFF=N lines of diff per failure)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/qt.sh"
 trap qt_cleanup EXIT
 
-corpus=${1:-$here/corpus.txt}
+if [ $# -gt 0 ]; then
+	corpora=("$@")
+else
+	corpora=("$here/corpus.txt")
+	for f in "$here"/corpus_*.txt; do [ -f "$f" ] && corpora+=("$f"); done
+fi
 maxdiff=${QT_DIFF_MAXDIFF:-60}
-[ -r "$corpus" ] || { echo "run-diff: cannot read $corpus"; echo "0 passed, 1 failed"; exit 1; }
+for corpus in "${corpora[@]}"; do
+	[ -r "$corpus" ] || { echo "run-diff: cannot read $corpus"; echo "0 passed, 1 failed"; exit 1; }
+done
 [ -x /usr/sbin/iptables-nft ] || { echo "run-diff: /usr/sbin/iptables-nft missing"; echo "0 passed, 1 failed"; exit 1; }
 
 qt_ns oracle || { echo "0 passed, 1 failed"; exit 1; }
@@ -99,15 +107,18 @@ run_line() { # side corpus-line
 	esac
 }
 
-# The oracle empties its namespace with nft; qtables gets a new namespace
-# and daemon (a daemon may take a second to exit: we do not wait for it).
+# Both sides start again in new namespaces (the old ones are deleted; a
+# daemon may take a second to exit: we do not wait for it).
 gen=0
 reset_sides() {
-	ip netns exec "$ons" nft flush ruleset
+	local oldo=$ons
+	gen=$((gen + 1))
+	qt_ns "oracle$gen" || exit 1
+	ons=$QT_NS
+	ip netns del "$oldo" 2>/dev/null
 	local old=$qns pidf="$QT_RUN/$qns.pid"
 	[ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null
 	rm -f "$pidf"
-	gen=$((gen + 1))
 	qt_ns "qtables$gen" || exit 1
 	qns=$QT_NS
 	qt_daemon "$qns" || { echo "run-diff: qtablesd did not start"; exit 1; }
@@ -119,7 +130,12 @@ show_diff() { # label fileA fileB
 	diff -u --label oracle --label qtables "$2" "$3" | sed -n "1,${maxdiff}p" | sed 's/^/   /'
 }
 
-pass=0 fail=0 lineno=0
+pass=0 fail=0 nfile=0
+for corpus in "${corpora[@]}"; do
+nfile=$((nfile + 1))
+[ $nfile = 1 ] || reset_sides
+where=$(basename "$corpus")
+lineno=0
 block=()   # lines of the current block that passed (for replay)
 while IFS= read -r line || [ -n "$line" ]; do
 	lineno=$((lineno + 1))
@@ -129,10 +145,10 @@ while IFS= read -r line || [ -n "$line" ]; do
 	esac
 	case $line in
 	%restore*) ;;
-	%*) echo "FAIL line $lineno: unknown directive: $line"; fail=$((fail + 1)); continue ;;
+	%*) echo "FAIL $where:$lineno: unknown directive: $line"; fail=$((fail + 1)); continue ;;
 	*)
 		if ! eval "args=($line)" 2>/dev/null; then
-			echo "FAIL line $lineno: cannot split: $line"
+			echo "FAIL $where:$lineno: cannot split: $line"
 			fail=$((fail + 1))
 			continue
 		fi ;;
@@ -157,8 +173,8 @@ while IFS= read -r line || [ -n "$line" ]; do
 	fi
 	fail=$((fail + 1))
 	case $line in
-	%*) echo "FAIL line $lineno: $line" ;;
-	*) echo "FAIL line $lineno: iptables $line" ;;
+	%*) echo "FAIL $where:$lineno: $line" ;;
+	*) echo "FAIL $where:$lineno: iptables $line" ;;
 	esac
 	for r in "${report[@]}"; do
 		case $r in
@@ -174,6 +190,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 		for s in o q; do run_line "$s" "$l"; done
 	done
 done <"$corpus"
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
