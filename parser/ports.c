@@ -11,12 +11,12 @@
 
 int qt_port_parse(const char *s, const char *proto)
 {
-	struct servent *se = getservbyname(s, proto);
-	if (se)
-		return ntohs((uint16_t)se->s_port);
 	uint64_t v;
 	if (qt_parse_uint_any(s, 0, 65535, &v))
 		return (int)v;
+	struct servent *se = getservbyname(s, proto);
+	if (se)
+		return ntohs((uint16_t)se->s_port);
 	return -1;
 }
 

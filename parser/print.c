@@ -21,10 +21,18 @@ static const struct {
 
 const char *qt_proto_name(uint16_t proto, bool numeric)
 {
-	if (proto && !numeric) {
-		struct protoent *pe = getprotobynumber(proto);
-		if (pe)
-			return pe->p_name;
+	if (proto && !numeric && proto < 256) {
+		/* /etc/protocols is read on every call: remember the answers */
+		static char names[256][32];
+		static unsigned char state[256];   /* 0 unknown, 1 name, 2 none */
+		if (!state[proto]) {
+			struct protoent *pe = getprotobynumber(proto);
+			state[proto] = pe && strlen(pe->p_name) < 32 ? 1 : 2;
+			if (state[proto] == 1)
+				strcpy(names[proto], pe->p_name);
+		}
+		if (state[proto] == 1)
+			return names[proto];
 	}
 	for (size_t i = 0; i < sizeof(chain_protos) / sizeof(chain_protos[0]); i++)
 		if (chain_protos[i].num == proto)

@@ -11,7 +11,7 @@ qt_ns fw
 fw=$QT_NS
 qt_daemon "$fw"
 say() { printf '\n$ %s\n' "$*"; }
-run() { say "iptables $*"; qt "$fw" "$@"; }
+run() { say "iptables $(printf "%q " "$@")"; qt "$fw" "$@"; }
 
 run -P INPUT DROP
 run -A INPUT -i lo -j ACCEPT
