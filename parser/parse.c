@@ -1,4 +1,5 @@
 /* Entry points that run the scanner and grammar. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,18 +67,30 @@ int qt_parse_restore(const char *text, size_t len,
 	s.sink = sink;
 	if (qt_yylex_init_extra(&s, &scanner))
 		return -1;
-	/* A last line without its newline still counts as a line. */
+	/* iptables-restore reads lines as C strings: a NUL byte ends what
+	 * it sees of its line. Cut the rest of such lines, and give a last
+	 * line without its newline one, so it still counts as a line. */
 	char *copy = NULL;
 	const char *in = text;
 	size_t n = len;
-	if (len == 0 || text[len - 1] != '\n') {
+	if (len == 0 || text[len - 1] != '\n' || memchr(text, '\0', len)) {
 		copy = malloc(len + 1);
 		if (!copy)
 			abort();
-		memcpy(copy, text, len);
-		copy[len] = '\n';
+		size_t o = 0;
+		bool cut = false;
+		for (size_t i = 0; i < len; i++) {
+			if (text[i] == '\n')
+				cut = false;
+			else if (text[i] == '\0')
+				cut = true;
+			if (!cut)
+				copy[o++] = text[i];
+		}
+		if (o == 0 || copy[o - 1] != '\n')
+			copy[o++] = '\n';
 		in = copy;
-		n = len + 1;
+		n = o;
 	}
 	int rc = -1;
 	if (n <= (size_t)__INT_MAX__) {

@@ -93,7 +93,7 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 	if (!st->in_table)
 		return line_failed(st, loc);
 	if (w->n < 1)
-		return qt_param_error(ctx, "%s: line %d chain name invalid\n",
+		return qt_param_error(ctx, "%s: line %d chain name invalid",
 				      ctx->prog, loc.line);
 	const char *name = w->v[0].text;
 	if (strlen(name) >= QT_CHAIN_MAXNAMELEN)
@@ -101,7 +101,7 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 			"chain name `%s' too long (must be under %u chars)",
 			name, QT_CHAIN_MAXNAMELEN);
 	if (w->n < 2)
-		return qt_param_error(ctx, "%s: line %d policy invalid\n",
+		return qt_param_error(ctx, "%s: line %d policy invalid",
 				      ctx->prog, loc.line);
 	if (st->skip)
 		return 0;

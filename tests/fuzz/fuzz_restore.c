@@ -83,8 +83,29 @@ static void check_round_trip(struct qt_ruleset *rs)
 	qt_buf_reset(&err);
 	qt_ctx_init(&ctx, "iptables-save", &s2, &err);
 	qt_save_run(copy, NULL, true, false, &ctx);
-	if (s1.len != s2.len || memcmp(qt_buf_str(&s1), qt_buf_str(&s2), s1.len))
-		fail("save is not stable across restore", &s1, &s2);
+	if (s1.len != s2.len || memcmp(qt_buf_str(&s1), qt_buf_str(&s2), s1.len)) {
+		/* One case is iptables' own: a quote left open runs to the end
+		 * of the line and the word keeps the newline (iptables-nft
+		 * saves `-o lo+` and a bare newline for it, as qtables does),
+		 * which the next restore reads as a shorter word. The text
+		 * must then be stable from the second save on. */
+		struct qt_ruleset *again = qt_ruleset_new(AF_INET);
+		struct qt_buf s3, req2;
+		qt_buf_init(&s3);
+		qt_buf_init(&req2);
+		qt_request_restore(&req2, "iptables-restore", false, true, false,
+				   NULL, qt_buf_str(&s2), s2.len);
+		if (run(&again, qt_buf_str(&req2), req2.len, &out, &err) != 0)
+			fail("save is not stable across restore", &s1, &s2);
+		qt_buf_reset(&err);
+		qt_ctx_init(&ctx, "iptables-save", &s3, &err);
+		qt_save_run(again, NULL, true, false, &ctx);
+		if (s2.len != s3.len || memcmp(qt_buf_str(&s2), qt_buf_str(&s3), s2.len))
+			fail("save is not stable across two restores", &s2, &s3);
+		qt_ruleset_free(again);
+		qt_buf_free(&s3);
+		qt_buf_free(&req2);
+	}
 	/* the other printers must cope with whatever was accepted (-n:
 	 * name lookups would wait on a network there is none of) */
 	(void)run(&copy, save_req, sizeof(save_req) - 1, &out, &err);

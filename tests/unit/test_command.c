@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "qt_test.h"
+#include "request.h"
 #include "tap.h"
 
 static struct qt_ruleset *rs;
@@ -85,6 +86,29 @@ int main(void)
 	expect("-A INPUT -s 1.1.1.1,nonexistent.invalid -j ACCEPT", 2, NULL);
 	is_str(qt_test_save(rs, &b), before, "failed command left the ruleset alone");
 	free((void *)before);
+
+	/* A NUL byte ends what iptables-restore sees of its line. */
+	{
+		static const char text[] = "*filter\n-N x\0 ignored\n:\0abc\nCOMMIT\n";
+		struct qt_buf req, out, err;
+		bool changed;
+		qt_buf_init(&req);
+		qt_buf_init(&out);
+		qt_buf_init(&err);
+		qt_buf_puts(&req, "#qtables 1 restore iptables-restore\n");
+		qt_buf_put(&req, text, sizeof(text) - 1);
+		int st = qt_request_run(&rs, qt_buf_str(&req), req.len, &out, &err,
+					&changed);
+		is_int(st, 2, "restore with NUL bytes: status");
+		is_str(qt_buf_str(&err),
+		       "iptables-restore v1.8.9 (qtables): iptables-restore: line 3 chain name invalid\n"
+		       "Error occurred at line: 3\n"
+		       "Try `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+		       "restore with NUL bytes: the chain line is empty, as iptables sees it");
+		qt_buf_free(&req);
+		qt_buf_free(&out);
+		qt_buf_free(&err);
+	}
 
 	qt_buf_free(&b);
 	qt_ruleset_free(rs);
