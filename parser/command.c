@@ -637,9 +637,10 @@ static int base_option(struct parsed *p, int code, const char *word,
 		p->policy = next_word(rd);
 		return 0;
 	case 'V':
-		if (add_command(p, CMD_VERSION, CMD_NONE, invert, ctx))
-			return -1;
-		return 0;
+		/* iptables prints its version at once and exits 0, whatever
+		 * command came before: later words are not read */
+		p->command |= CMD_VERSION;
+		return 2;
 	case 'h':
 		/* iptables prints the help at once: later words are not read */
 		p->command |= CMD_HELP;
@@ -1654,7 +1655,7 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 		env->read_only = true;
 		goto out;
 	}
-	if (p.command == CMD_VERSION) {
+	if (p.command & CMD_VERSION) {
 		qt_buf_printf(ctx->out, "%s v%s (%s)\n", ctx->prog,
 			      QT_IPTABLES_VERSION, QT_BACKEND);
 		env->read_only = true;
