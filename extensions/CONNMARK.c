@@ -89,38 +89,6 @@ static void connmark_init(struct qt_ext_inst *in)
 }
 
 /* "VALUE[/MASK]" (xtables' mark/mask type); mask defaults to all ones. */
-static int parse_markmask(const char *arg, const char *opt, uint32_t *val,
-			  uint32_t *mask, struct qt_ctx *ctx)
-{
-	const char *s = arg;
-	char *end;
-	uintmax_t v;
-	errno = 0;
-	v = strtoumax(s, &end, 0);
-	if (end == s || errno || v > UINT32_MAX ||
-	    s[strspn(s, " \t\n\v\f\r")] == '-')
-		goto bad;
-	*val = (uint32_t)v;
-	*mask = UINT32_MAX;
-	if (*end == '/') {
-		s = end + 1;
-		v = strtoumax(s, &end, 0);
-		if (end == s || errno || v > UINT32_MAX ||
-		    s[strspn(s, " \t\n\v\f\r")] == '-')
-			goto bad;
-		*mask = (uint32_t)v;
-	}
-	if (*end)
-		return qt_param_error(ctx,
-			"CONNMARK: trailing garbage after value for option \"--%s\".\n",
-			opt);
-	return 0;
-bad:
-	return qt_param_error(ctx,
-		"CONNMARK: bad integer value for option \"--%s\", or out of range.\n",
-		opt);
-}
-
 static int connmark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			  struct qt_ctx *ctx)
 {
@@ -132,7 +100,7 @@ static int connmark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	switch (id) {
 	case O_SET_XMARK:
 	case O_SET_MARK:
-		if (parse_markmask(a->arg, a->opt->name, &v, &m, ctx))
+		if (qt_parse_markmask("CONNMARK", a->arg, a->opt->name, &v, &m, ctx))
 			return -1;
 		d->mode = CM_SET;
 		d->ctmark = v;

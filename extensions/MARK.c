@@ -42,38 +42,6 @@ static bool read_uint(const char *s, uint64_t max, uint64_t *out)
 	       qt_parse_uint_any(s, 0, max, out);
 }
 
-static int parse_markmask(const char *arg, const char *opt, uint32_t *val,
-			  uint32_t *mask, struct qt_ctx *ctx)
-{
-	const char *s = arg;
-	char *end;
-	uintmax_t v;
-	errno = 0;
-	v = strtoumax(s, &end, 0);
-	if (end == s || errno || v > UINT32_MAX ||
-	    s[strspn(s, " \t\n\v\f\r")] == '-')
-		goto bad;
-	*val = (uint32_t)v;
-	*mask = UINT32_MAX;
-	if (*end == '/') {
-		s = end + 1;
-		v = strtoumax(s, &end, 0);
-		if (end == s || errno || v > UINT32_MAX ||
-		    s[strspn(s, " \t\n\v\f\r")] == '-')
-			goto bad;
-		*mask = (uint32_t)v;
-	}
-	if (*end)
-		return qt_param_error(ctx,
-			"MARK: trailing garbage after value for option \"--%s\".\n",
-			opt);
-	return 0;
-bad:
-	return qt_param_error(ctx,
-		"MARK: bad integer value for option \"--%s\", or out of range.\n",
-		opt);
-}
-
 static int mark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		      struct qt_ctx *ctx)
 {
@@ -82,7 +50,7 @@ static int mark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	uint64_t u;
 
 	if (a->opt->id == O_SET_XMARK || a->opt->id == O_SET_MARK) {
-		if (parse_markmask(a->arg, a->opt->name, &v, &m, ctx))
+		if (qt_parse_markmask("MARK", a->arg, a->opt->name, &v, &m, ctx))
 			return -1;
 		d->mark = v;
 		/* --set-mark V/M zeroes the bits of M, then sets V */

@@ -42,14 +42,6 @@ static int masq_kcheck(const struct qt_ext_inst *in,
 	       (env->hooks & ~(1u << QT_HOOK_POST_ROUTING)) ? EINVAL : 0;
 }
 
-static void put_flags(struct qt_buf *b, uint32_t flags, const char *pre)
-{
-	if (flags & QT_NAT_PROTO_RANDOM)
-		qt_buf_printf(b, " %srandom", pre);
-	if (flags & QT_NAT_PROTO_RANDOM_FULLY)
-		qt_buf_printf(b, " %srandom-fully", pre);
-}
-
 static void masq_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct qt_nat_range *r = in->data;
@@ -57,7 +49,7 @@ static void masq_save(const struct qt_ext_inst *in, struct qt_buf *b)
 		qt_buf_puts(b, " --to-ports ");
 		qt_nat_range_put(b, r, true);
 	}
-	put_flags(b, r->flags, "--");
+	qt_nat_flags_put(b, r->flags, "--");
 }
 
 static void masq_print(const struct qt_ext_inst *in, struct qt_buf *b,
@@ -69,7 +61,7 @@ static void masq_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_puts(b, " masq ports: ");
 		qt_nat_range_put(b, r, true);
 	}
-	put_flags(b, r->flags, "");
+	qt_nat_flags_put(b, r->flags, "");
 }
 
 static const struct qt_ext masq_target = {

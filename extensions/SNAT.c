@@ -54,22 +54,12 @@ static int snat_kcheck(const struct qt_ext_inst *in,
 	return strcmp(env->table, "nat") || (env->hooks & ~ok) ? EINVAL : 0;
 }
 
-static void put_flags(struct qt_buf *b, uint32_t flags, const char *pre)
-{
-	if (flags & QT_NAT_PROTO_RANDOM)
-		qt_buf_printf(b, " %srandom", pre);
-	if (flags & QT_NAT_PROTO_RANDOM_FULLY)
-		qt_buf_printf(b, " %srandom-fully", pre);
-	if (flags & QT_NAT_PERSISTENT)
-		qt_buf_printf(b, " %spersistent", pre);
-}
-
 static void snat_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct qt_nat_range *r = in->data;
 	qt_buf_puts(b, " --to-source ");
 	qt_nat_range_put(b, r, false);
-	put_flags(b, r->flags, "--");
+	qt_nat_flags_put(b, r->flags, "--");
 }
 
 static void snat_print(const struct qt_ext_inst *in, struct qt_buf *b,
@@ -79,7 +69,7 @@ static void snat_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	(void)numeric;
 	qt_buf_puts(b, " to:");
 	qt_nat_range_put(b, r, false);
-	put_flags(b, r->flags, "");
+	qt_nat_flags_put(b, r->flags, "");
 }
 
 static const struct qt_ext snat_target = {

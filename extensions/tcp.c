@@ -171,24 +171,11 @@ static void put_flags(struct qt_buf *b, uint8_t flags)
 		qt_buf_puts(b, "NONE");
 }
 
-static void save_ports(struct qt_buf *b, const char *opt, const uint16_t p[2],
-		       bool inv)
-{
-	if (p[0] == 0 && p[1] == 0xFFFF)
-		return;
-	if (inv)
-		qt_buf_puts(b, " !");
-	if (p[0] != p[1])
-		qt_buf_printf(b, " --%s %u:%u", opt, p[0], p[1]);
-	else
-		qt_buf_printf(b, " --%s %u", opt, p[0]);
-}
-
 static void tcp_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct tcp_data *d = in->data;
-	save_ports(b, "sport", d->spts, d->invflags & INV_SRCPT);
-	save_ports(b, "dport", d->dpts, d->invflags & INV_DSTPT);
+	qt_port_range_save(b, "sport", d->spts, d->invflags & INV_SRCPT);
+	qt_port_range_save(b, "dport", d->dpts, d->invflags & INV_DSTPT);
 	if (d->option || (d->invflags & INV_OPTION)) {
 		if (d->invflags & INV_OPTION)
 			qt_buf_puts(b, " !");
@@ -204,30 +191,15 @@ static void tcp_save(const struct qt_ext_inst *in, struct qt_buf *b)
 	}
 }
 
-static void print_ports(struct qt_buf *b, const char *name, const uint16_t p[2],
-			bool inv, bool numeric)
-{
-	if (p[0] == 0 && p[1] == 0xFFFF && !inv)
-		return;
-	qt_buf_printf(b, " %s", name);
-	if (p[0] == p[1]) {
-		qt_buf_printf(b, ":%s", inv ? "!" : "");
-		qt_port_print(b, p[0], "tcp", numeric);
-	} else {
-		qt_buf_printf(b, "s:%s", inv ? "!" : "");
-		qt_port_print(b, p[0], "tcp", numeric);
-		qt_buf_putc(b, ':');
-		qt_port_print(b, p[1], "tcp", numeric);
-	}
-}
-
 static void tcp_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		      bool numeric)
 {
 	const struct tcp_data *d = in->data;
 	qt_buf_puts(b, " tcp");
-	print_ports(b, "spt", d->spts, d->invflags & INV_SRCPT, numeric);
-	print_ports(b, "dpt", d->dpts, d->invflags & INV_DSTPT, numeric);
+	qt_port_range_print(b, "spt", d->spts, d->invflags & INV_SRCPT, "tcp",
+			    numeric);
+	qt_port_range_print(b, "dpt", d->dpts, d->invflags & INV_DSTPT, "tcp",
+			    numeric);
 	if (d->option || (d->invflags & INV_OPTION))
 		qt_buf_printf(b, " option=%s%u",
 			      (d->invflags & INV_OPTION) ? "!" : "", d->option);

@@ -151,41 +151,11 @@ static int udp_kcheck(const struct qt_ext_inst *in,
 	return 0;
 }
 
-static void save_ports(struct qt_buf *b, const char *opt, const uint16_t p[2],
-		       bool inv)
-{
-	if (p[0] == 0 && p[1] == 0xFFFF)
-		return;
-	if (inv)
-		qt_buf_puts(b, " !");
-	if (p[0] != p[1])
-		qt_buf_printf(b, " --%s %u:%u", opt, p[0], p[1]);
-	else
-		qt_buf_printf(b, " --%s %u", opt, p[0]);
-}
-
 static void udp_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct udp_data *d = in->data;
-	save_ports(b, "sport", d->spts, d->invflags & INV_SRCPT);
-	save_ports(b, "dport", d->dpts, d->invflags & INV_DSTPT);
-}
-
-static void print_ports(struct qt_buf *b, const char *name, const uint16_t p[2],
-			bool inv, bool numeric)
-{
-	if (p[0] == 0 && p[1] == 0xFFFF && !inv)
-		return;
-	qt_buf_printf(b, " %s", name);
-	if (p[0] == p[1]) {
-		qt_buf_printf(b, ":%s", inv ? "!" : "");
-		qt_port_print(b, p[0], "udp", numeric);
-	} else {
-		qt_buf_printf(b, "s:%s", inv ? "!" : "");
-		qt_port_print(b, p[0], "udp", numeric);
-		qt_buf_putc(b, ':');
-		qt_port_print(b, p[1], "udp", numeric);
-	}
+	qt_port_range_save(b, "sport", d->spts, d->invflags & INV_SRCPT);
+	qt_port_range_save(b, "dport", d->dpts, d->invflags & INV_DSTPT);
 }
 
 static void udp_print(const struct qt_ext_inst *in, struct qt_buf *b,
@@ -193,8 +163,10 @@ static void udp_print(const struct qt_ext_inst *in, struct qt_buf *b,
 {
 	const struct udp_data *d = in->data;
 	qt_buf_puts(b, " udp");
-	print_ports(b, "spt", d->spts, d->invflags & INV_SRCPT, numeric);
-	print_ports(b, "dpt", d->dpts, d->invflags & INV_DSTPT, numeric);
+	qt_port_range_print(b, "spt", d->spts, d->invflags & INV_SRCPT, "udp",
+			    numeric);
+	qt_port_range_print(b, "dpt", d->dpts, d->invflags & INV_DSTPT, "udp",
+			    numeric);
 }
 
 static const struct qt_ext udp_match = {

@@ -2,6 +2,7 @@
 #include "ext.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,15 +42,9 @@ int qt_ext_bad_value(struct qt_ctx *ctx, const char *ext, const char *opt,
 
 bool qt_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	char *end;
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s || *s == '-' || *s == '+')
 		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
+	return qt_parse_uint_any(s, min, max, out);
 }
 
 bool qt_parse_uint_any(const char *s, uint64_t min, uint64_t max,
@@ -84,4 +79,38 @@ void qt_save_string(struct qt_buf *b, const char *s)
 		qt_buf_putc(b, *s);
 	}
 	qt_buf_putc(b, '"');
+}
+
+/* VALUE[/MASK] of MARK and CONNMARK (the xtables markmask type) with
+ * their messages; the mask is all ones when absent. */
+int qt_parse_markmask(const char *ext, const char *arg, const char *opt,
+		      uint32_t *val, uint32_t *mask, struct qt_ctx *ctx)
+{
+	const char *s = arg;
+	char *end;
+	uintmax_t v;
+	errno = 0;
+	v = strtoumax(s, &end, 0);
+	if (end == s || errno || v > UINT32_MAX ||
+	    s[strspn(s, " \t\n\v\f\r")] == '-')
+		goto bad;
+	*val = (uint32_t)v;
+	*mask = UINT32_MAX;
+	if (*end == '/') {
+		s = end + 1;
+		v = strtoumax(s, &end, 0);
+		if (end == s || errno || v > UINT32_MAX ||
+		    s[strspn(s, " \t\n\v\f\r")] == '-')
+			goto bad;
+		*mask = (uint32_t)v;
+	}
+	if (*end)
+		return qt_param_error(ctx,
+			"%s: trailing garbage after value for option \"--%s\".\n",
+			ext, opt);
+	return 0;
+bad:
+	return qt_param_error(ctx,
+		"%s: bad integer value for option \"--%s\", or out of range.\n",
+		ext, opt);
 }

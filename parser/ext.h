@@ -164,6 +164,10 @@ bool qt_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  * semantics are used for base-0 bytes in addresses). */
 bool qt_parse_uint_any(const char *s, uint64_t min, uint64_t max,
 		       uint64_t *out);
+/* VALUE[/MASK] as MARK and CONNMARK read it: numbers in any C base,
+ * the mask all ones when absent; ext names the extension in messages. */
+int qt_parse_markmask(const char *ext, const char *arg, const char *opt,
+		      uint32_t *val, uint32_t *mask, struct qt_ctx *ctx);
 /* Print a quoted string as iptables' save does (xtables_save_string). */
 void qt_save_string(struct qt_buf *b, const char *s);
 
@@ -177,6 +181,14 @@ int qt_port_range_parse(const char *s, const char *proto, uint16_t ports[2],
 /* -L form of one port: the service name unless numeric. */
 void qt_port_print(struct qt_buf *b, uint16_t port, const char *proto,
 		   bool numeric);
+/* Save form of a port range option: " [!] --OPT A[:B]"; nothing for the
+ * full range 0:65535. */
+void qt_port_range_save(struct qt_buf *b, const char *opt,
+			const uint16_t p[2], bool inv);
+/* -L form: " spt:ssh", " dpts:!1000:2000" (label "spt"/"dpt"). */
+void qt_port_range_print(struct qt_buf *b, const char *label,
+			 const uint16_t p[2], bool inv, const char *proto,
+			 bool numeric);
 
 /* NAT ranges (the kernel's nf_nat_range2) of SNAT, DNAT, MASQUERADE and
  * REDIRECT, read as libxt_NAT of iptables 1.8.9 reads them (parser/ports.c). */
@@ -207,5 +219,8 @@ int qt_nat_parse_to(const char *arg, uint16_t proto, struct qt_nat_range *r,
  * with ports_only just "80-90/5". */
 void qt_nat_range_put(struct qt_buf *b, const struct qt_nat_range *r,
 		      bool ports_only);
+/* The flags in iptables' order, each as " PRErandom" etc.: pre is "--"
+ * for save, "" for -L. A target sets only the flags it accepts. */
+void qt_nat_flags_put(struct qt_buf *b, uint32_t flags, const char *pre);
 
 #endif

@@ -219,3 +219,44 @@ void qt_nat_range_put(struct qt_buf *b, const struct qt_nat_range *r,
 			qt_buf_printf(b, "/%u", r->base_port);
 	}
 }
+
+void qt_port_range_save(struct qt_buf *b, const char *opt,
+			const uint16_t p[2], bool inv)
+{
+	if (p[0] == 0 && p[1] == 0xFFFF)
+		return;
+	if (inv)
+		qt_buf_puts(b, " !");
+	if (p[0] != p[1])
+		qt_buf_printf(b, " --%s %u:%u", opt, p[0], p[1]);
+	else
+		qt_buf_printf(b, " --%s %u", opt, p[0]);
+}
+
+void qt_port_range_print(struct qt_buf *b, const char *label,
+			 const uint16_t p[2], bool inv, const char *proto,
+			 bool numeric)
+{
+	if (p[0] == 0 && p[1] == 0xFFFF && !inv)
+		return;
+	qt_buf_printf(b, " %s", label);
+	if (p[0] == p[1]) {
+		qt_buf_printf(b, ":%s", inv ? "!" : "");
+		qt_port_print(b, p[0], proto, numeric);
+	} else {
+		qt_buf_printf(b, "s:%s", inv ? "!" : "");
+		qt_port_print(b, p[0], proto, numeric);
+		qt_buf_putc(b, ':');
+		qt_port_print(b, p[1], proto, numeric);
+	}
+}
+
+void qt_nat_flags_put(struct qt_buf *b, uint32_t flags, const char *pre)
+{
+	if (flags & QT_NAT_PROTO_RANDOM)
+		qt_buf_printf(b, " %srandom", pre);
+	if (flags & QT_NAT_PROTO_RANDOM_FULLY)
+		qt_buf_printf(b, " %srandom-fully", pre);
+	if (flags & QT_NAT_PERSISTENT)
+		qt_buf_printf(b, " %spersistent", pre);
+}

@@ -1,0 +1,429 @@
+/* NFQUEUE I/O over libmnl and libnetfilter_queue's message helpers. */
+#define _GNU_SOURCE
+#include "nfq.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+/* Room for the attributes around the payload (headers, devices, hw
+ * address, timestamps, ct, secctx, l2 header...). */
+#define NFQ_OVERHEAD 4096
+/* One verdict message without payload: nlmsghdr, nfgenmsg, verdict
+ * header and mark attributes, aligned. */
+#define VERDICT_ROOM 64
+
+struct qt_nfq {
+	struct mnl_socket *nl;
+	struct qt_nfq_config cfg;
+	uint32_t slot_size;
+	uint8_t *slots;               /* burst x slot_size receive buffers */
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	struct qt_nfq_pkt *pkts;      /* burst entries */
+	uint8_t *sbuf;                /* verdicts waiting to be sent */
+	size_t sbuf_size, sbuf_len;
+	bool run;                     /* a run of accepts is pending */
+	uint32_t run_last, run_count;
+	struct qt_nfq_stats st;
+};
+
+void qt_nfq_config_default(struct qt_nfq_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->copy_range = 0xffff;
+	c->burst = 32;
+	c->rcvbuf = 16u << 20;
+	c->gso = true;
+	c->batch = true;
+}
+
+struct qt_nfq *qt_nfq_alloc(const struct qt_nfq_config *c)
+{
+	struct qt_nfq *q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->cfg = *c;
+	if (q->cfg.burst == 0)
+		q->cfg.burst = 1;
+	if (q->cfg.copy_range > 0xffff)
+		q->cfg.copy_range = 0xffff;
+	q->slot_size = (q->cfg.copy_range + NFQ_OVERHEAD + 7) & ~7u;
+	/* A rewritten payload can be as long as the copy range. */
+	q->sbuf_size = q->cfg.copy_range + VERDICT_ROOM + 64 * VERDICT_ROOM;
+	q->slots = malloc((size_t)q->cfg.burst * q->slot_size);
+	q->msgs = calloc(q->cfg.burst, sizeof(*q->msgs));
+	q->iov = calloc(q->cfg.burst, sizeof(*q->iov));
+	q->pkts = calloc(q->cfg.burst, sizeof(*q->pkts));
+	q->sbuf = malloc(q->sbuf_size);
+	if (!q->slots || !q->msgs || !q->iov || !q->pkts || !q->sbuf) {
+		qt_nfq_close(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* Bind and configure in one message, then wait for its acknowledgement.
+ * Packets that arrive before it (steering already in place) are handed
+ * back with NF_REPEAT so the hook queues them again once we are ready. */
+static int configure(struct qt_nfq *q)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->cfg.queue);
+	uint32_t flags = 0, mask = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO |
+				   NFQA_CFG_F_UID_GID;
+
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, (int)q->cfg.copy_range);
+	if (q->cfg.queue_maxlen)
+		nfq_nlmsg_cfg_put_qmaxlen(nlh, q->cfg.queue_maxlen);
+	if (q->cfg.fail_open)
+		flags |= NFQA_CFG_F_FAIL_OPEN;
+	if (q->cfg.gso)
+		flags |= NFQA_CFG_F_GSO;
+	if (q->cfg.uid_gid)
+		flags |= NFQA_CFG_F_UID_GID;
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(mask));
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+		return errno;
+
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(q->nl, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		int left = (int)n;
+		for (const struct nlmsghdr *m = (const void *)buf;
+		     mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+			if (m->nlmsg_type == NLMSG_ERROR && m->nlmsg_seq == 1) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+				return e->error < 0 ? -e->error : 0;
+			}
+			struct qt_nfq_pkt p;
+			if (qt_nfq_parse(m, &p) == 0) {
+				qt_nfq_verdict(q, p.id, NF_REPEAT, false, 0, NULL, 0);
+				qt_nfq_flush(q);
+			}
+		}
+	}
+}
+
+struct qt_nfq *qt_nfq_open(const struct qt_nfq_config *c, int *err)
+{
+	struct qt_nfq *q = qt_nfq_alloc(c);
+	int e, one = 1;
+	if (!q) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	q->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!q->nl || mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	int fd = mnl_socket_get_fd(q->nl);
+	/* FORCE passes rmem_max (we have CAP_NET_ADMIN); else take what
+	 * the sysctl allows. */
+	int rcv = (int)q->cfg.rcvbuf;
+	if (rcv > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/* An overrun is counted by the kernel (user_dropped); an ENOBUFS
+	 * error in the middle of a burst would only lose our place. */
+	mnl_socket_setsockopt(q->nl, NETLINK_NO_ENOBUFS, &one, sizeof(one));
+	e = configure(q);
+	if (e) {
+		errno = e;
+		goto fail;
+	}
+	return q;
+fail:
+	*err = errno ? errno : EIO;
+	qt_nfq_close(q);
+	return NULL;
+}
+
+void qt_nfq_close(struct qt_nfq *q)
+{
+	if (!q)
+		return;
+	if (q->nl) {
+		qt_nfq_flush(q);
+		mnl_socket_close(q->nl);
+	}
+	free(q->slots);
+	free(q->msgs);
+	free(q->iov);
+	free(q->pkts);
+	free(q->sbuf);
+	free(q);
+}
+
+int qt_nfq_fd(const struct qt_nfq *q)
+{
+	return q->nl ? mnl_socket_get_fd(q->nl) : -1;
+}
+
+const struct qt_nfq_stats *qt_nfq_stats(const struct qt_nfq *q)
+{
+	return &q->st;
+}
+
+const char *qt_nfq_hook_name(unsigned hook)
+{
+	static const char *const names[QT_HOOK_COUNT] = {
+		"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"
+	};
+	return hook < QT_HOOK_COUNT ? names[hook] : "?";
+}
+
+int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p)
+{
+	struct nlattr *a[NFQA_MAX + 1] = { 0 };
+
+	if (nlh->nlmsg_type != ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET))
+		return -EINVAL;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)) ||
+	    nfq_nlmsg_parse(nlh, a) < 0 || !a[NFQA_PACKET_HDR] ||
+	    mnl_attr_get_payload_len(a[NFQA_PACKET_HDR]) <
+		    sizeof(struct nfqnl_msg_packet_hdr))
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	const struct nfqnl_msg_packet_hdr *h = mnl_attr_get_payload(a[NFQA_PACKET_HDR]);
+	p->id = ntohl(h->packet_id);
+	p->hook = h->hook;
+	p->hw_proto = ntohs(h->hw_protocol);
+	if (a[NFQA_PAYLOAD]) {
+		p->payload = mnl_attr_get_payload(a[NFQA_PAYLOAD]);
+		p->len = mnl_attr_get_payload_len(a[NFQA_PAYLOAD]);
+	}
+	p->orig_len = p->len;
+	/* A u32 attribute shorter than 4 bytes is malformed: ignore it. */
+#define U32(t) (a[t] && mnl_attr_get_payload_len(a[t]) >= 4)
+	if (U32(NFQA_CAP_LEN))
+		p->orig_len = ntohl(mnl_attr_get_u32(a[NFQA_CAP_LEN]));
+	if (U32(NFQA_MARK))
+		p->mark = ntohl(mnl_attr_get_u32(a[NFQA_MARK]));
+	if (U32(NFQA_IFINDEX_INDEV))
+		p->indev = ntohl(mnl_attr_get_u32(a[NFQA_IFINDEX_INDEV]));
+	if (U32(NFQA_IFINDEX_OUTDEV))
+		p->outdev = ntohl(mnl_attr_get_u32(a[NFQA_IFINDEX_OUTDEV]));
+	if (U32(NFQA_UID)) {
+		p->has_uid = true;
+		p->uid = ntohl(mnl_attr_get_u32(a[NFQA_UID]));
+	}
+	if (U32(NFQA_GID)) {
+		p->has_gid = true;
+		p->gid = ntohl(mnl_attr_get_u32(a[NFQA_GID]));
+	}
+	if (U32(NFQA_SKB_INFO)) {
+		uint32_t info = ntohl(mnl_attr_get_u32(a[NFQA_SKB_INFO]));
+		p->csum_not_ready = info & NFQA_SKB_CSUMNOTREADY;
+		p->gso = info & NFQA_SKB_GSO;
+	}
+#undef U32
+	return 0;
+}
+
+/* The packet id of a datagram cut short: its header attribute comes
+ * first, so it is usually readable even when the payload is not. */
+static int truncated_id(const uint8_t *b, size_t len, uint32_t *id)
+{
+	size_t off = NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg));
+	const struct nlattr *at = (const void *)(b + off);
+	if (len < off + sizeof(*at) + sizeof(struct nfqnl_msg_packet_hdr) ||
+	    (at->nla_type & NLA_TYPE_MASK) != NFQA_PACKET_HDR)
+		return -1;
+	const struct nfqnl_msg_packet_hdr *h = (const void *)(at + 1);
+	*id = ntohl(h->packet_id);
+	return 0;
+}
+
+int qt_nfq_recv(struct qt_nfq *q, const struct qt_nfq_pkt **pkts, bool wait)
+{
+	unsigned burst = q->cfg.burst;
+	for (unsigned i = 0; i < burst; i++) {
+		q->iov[i].iov_base = q->slots + (size_t)i * q->slot_size;
+		q->iov[i].iov_len = q->slot_size;
+		memset(&q->msgs[i].msg_hdr, 0, sizeof(q->msgs[i].msg_hdr));
+		q->msgs[i].msg_hdr.msg_iov = &q->iov[i];
+		q->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	int n = recvmmsg(qt_nfq_fd(q), q->msgs, burst,
+			 wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
+	if (n < 0)
+		return (!wait && (errno == EAGAIN || errno == EWOULDBLOCK)) ? 0 : -errno;
+
+	int count = 0;
+	for (int i = 0; i < n; i++) {
+		const uint8_t *b = q->iov[i].iov_base;
+		int left = (int)q->msgs[i].msg_len;
+		if (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			uint32_t id;
+			q->st.truncated++;
+			if (truncated_id(b, (size_t)left, &id) == 0)
+				qt_nfq_drop(q, id);
+			continue;
+		}
+		for (const struct nlmsghdr *m = (const void *)b; mnl_nlmsg_ok(m, left);
+		     m = mnl_nlmsg_next(m, &left)) {
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+				if (e->error) {
+					q->st.nl_errors++;
+					q->st.last_error = -e->error;
+				}
+				continue;
+			}
+			if (m->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;
+			struct qt_nfq_pkt *p = &q->pkts[count];
+			struct qt_nfq_pkt spare;
+			if ((unsigned)count == burst)
+				p = &spare;
+			if (qt_nfq_parse(m, p) < 0) {
+				q->st.bad++;
+				continue;
+			}
+			if (p == &spare) {
+				/* The kernel sends one packet per datagram, so
+				 * this does not happen; fail closed if it does. */
+				q->st.overflow++;
+				qt_nfq_drop(q, p->id);
+				continue;
+			}
+			q->st.packets++;
+			if (p->hook < QT_HOOK_COUNT)
+				q->st.by_hook[p->hook]++;
+			count++;
+		}
+	}
+	if (count)
+		q->st.receives++;
+	*pkts = q->pkts;
+	return count;
+}
+
+static int send_pending(struct qt_nfq *q)
+{
+	if (!q->sbuf_len)
+		return 0;
+	size_t len = q->sbuf_len;
+	q->sbuf_len = 0;
+	if (!q->nl)
+		return 0;
+	q->st.sends++;
+	if (mnl_socket_sendto(q->nl, q->sbuf, len) < 0) {
+		q->st.send_errors++;
+		return -errno;
+	}
+	return 0;
+}
+
+/* Room for a message of need bytes, sending what waits if it must. */
+static int reserve(struct qt_nfq *q, size_t need)
+{
+	if (need > q->sbuf_size)
+		return -EMSGSIZE;
+	if (q->sbuf_len + need > q->sbuf_size)
+		return send_pending(q);
+	return 0;
+}
+
+/* Turn the pending run of accepts into a message in sbuf. */
+static int encode_run(struct qt_nfq *q)
+{
+	if (!q->run)
+		return 0;
+	int r = reserve(q, VERDICT_ROOM);
+	if (r < 0)
+		return r;
+	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->sbuf + q->sbuf_len,
+					     q->run_count > 1 ? NFQNL_MSG_VERDICT_BATCH
+							      : NFQNL_MSG_VERDICT,
+					     q->cfg.queue);
+	nfq_nlmsg_verdict_put(nlh, (int)q->run_last, NF_ACCEPT);
+	q->sbuf_len += nlh->nlmsg_len;
+	if (q->run_count > 1) {
+		q->st.batches++;
+		q->st.batched += q->run_count;
+	} else {
+		q->st.accepts++;
+	}
+	q->run = false;
+	q->run_count = 0;
+	return 0;
+}
+
+int qt_nfq_verdict(struct qt_nfq *q, uint32_t id, uint32_t verdict,
+		   bool set_mark, uint32_t mark, const void *payload, uint32_t len)
+{
+	if (verdict == NF_ACCEPT && !set_mark && !payload && q->cfg.batch) {
+		q->run = true;
+		q->run_last = id;
+		q->run_count++;
+		return 0;
+	}
+	/* The pending accepts have lower ids: they go first, or a batch
+	 * sent after this verdict would cover its packet too. */
+	int r = encode_run(q);
+	if (r < 0)
+		return r;
+	r = reserve(q, VERDICT_ROOM + (payload ? MNL_ALIGN(len) : 0));
+	if (r < 0)
+		return r;
+	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->sbuf + q->sbuf_len,
+					     NFQNL_MSG_VERDICT, q->cfg.queue);
+	nfq_nlmsg_verdict_put(nlh, (int)id, (int)verdict);
+	if (set_mark) {
+		nfq_nlmsg_verdict_put_mark(nlh, mark);
+		q->st.marks++;
+	}
+	if (payload) {
+		nfq_nlmsg_verdict_put_pkt(nlh, payload, len);
+		q->st.rewrites++;
+	}
+	q->sbuf_len += nlh->nlmsg_len;
+	if (verdict == NF_ACCEPT)
+		q->st.accepts++;
+	else if (verdict == NF_DROP)
+		q->st.drops++;
+	else
+		q->st.other++;
+	return 0;
+}
+
+int qt_nfq_accept(struct qt_nfq *q, uint32_t id)
+{
+	return qt_nfq_verdict(q, id, NF_ACCEPT, false, 0, NULL, 0);
+}
+
+int qt_nfq_drop(struct qt_nfq *q, uint32_t id)
+{
+	return qt_nfq_verdict(q, id, NF_DROP, false, 0, NULL, 0);
+}
+
+int qt_nfq_flush(struct qt_nfq *q)
+{
+	int r = encode_run(q);
+	int s = send_pending(q);
+	return r < 0 ? r : s;
+}
+
+const void *qt_nfq_pending(struct qt_nfq *q, size_t *len)
+{
+	encode_run(q);
+	*len = q->sbuf_len;
+	return q->sbuf;
+}

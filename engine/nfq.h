@@ -1,0 +1,108 @@
+/* NFQUEUE I/O: one netlink socket bound to one queue, packets received in
+ * bursts and verdicts sent in as few messages as possible. Everything is
+ * allocated at open; receiving and verdicts never allocate. Packets must
+ * be given their verdicts in the order received (ids increase): a batch
+ * verdict accepts every queued packet up to its id. */
+#ifndef QT_NFQ_H
+#define QT_NFQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nlmsghdr;
+
+enum qt_nfq_hook {              /* the kernel's NF_INET_* numbers */
+	QT_HOOK_PRE, QT_HOOK_IN, QT_HOOK_FWD, QT_HOOK_OUT, QT_HOOK_POST,
+	QT_HOOK_COUNT
+};
+
+struct qt_nfq_config {
+	uint16_t queue;
+	uint32_t copy_range;    /* bytes of each packet copied to us */
+	uint32_t burst;         /* max packets per receive (>= 1) */
+	uint32_t rcvbuf;        /* socket receive buffer, bytes */
+	uint32_t queue_maxlen;  /* kernel queue length; 0: kernel default */
+	bool fail_open;         /* kernel accepts when the queue is full */
+	bool gso;               /* take GSO packets whole (no segmenting) */
+	bool uid_gid;           /* ask for the socket owner of local packets */
+	bool batch;             /* runs of accepts as one batch verdict */
+};
+
+/* copy_range 0xffff, burst 32, rcvbuf 16 MiB, gso and batch on. */
+void qt_nfq_config_default(struct qt_nfq_config *c);
+
+struct qt_nfq_pkt {
+	uint32_t id;
+	uint8_t hook;           /* enum qt_nfq_hook */
+	bool csum_not_ready;    /* NFQA_SKB_CSUMNOTREADY: checksum left to hw */
+	bool gso;               /* NFQA_SKB_GSO */
+	bool has_uid, has_gid;
+	uint16_t hw_proto;      /* host order */
+	const uint8_t *payload; /* valid until the next receive */
+	uint32_t len;           /* bytes at payload */
+	uint32_t orig_len;      /* the packet's full length (NFQA_CAP_LEN) */
+	uint32_t mark;
+	uint32_t indev, outdev; /* ifindex, 0 if none */
+	uint32_t uid, gid;
+};
+
+struct qt_nfq_stats {
+	uint64_t packets;
+	uint64_t by_hook[QT_HOOK_COUNT];
+	uint64_t receives;      /* receive calls that returned packets */
+	uint64_t sends;         /* datagrams of verdicts sent */
+	uint64_t batches;       /* NFQNL_MSG_VERDICT_BATCH messages */
+	uint64_t batched;       /* accepts covered by them */
+	uint64_t accepts;       /* single accept verdicts */
+	uint64_t drops;
+	uint64_t rewrites;      /* verdicts carrying a new payload */
+	uint64_t marks;         /* verdicts carrying a mark */
+	uint64_t other;         /* other verdicts (e.g. NF_REPEAT) */
+	uint64_t truncated;     /* datagrams bigger than a buffer (dropped) */
+	uint64_t overflow;      /* packets beyond the burst (dropped) */
+	uint64_t bad;           /* messages that did not parse */
+	uint64_t nl_errors;     /* error replies from the kernel */
+	int last_error;         /* errno of the last one */
+	uint64_t send_errors;
+};
+
+struct qt_nfq;
+
+/* Open, bind and configure the queue. On failure returns NULL and sets
+ * *err to a positive errno (EPERM: the queue is bound by another
+ * socket, or no CAP_NET_ADMIN). */
+struct qt_nfq *qt_nfq_open(const struct qt_nfq_config *c, int *err);
+/* Buffers only, no socket: for tests of parsing and verdict encoding. */
+struct qt_nfq *qt_nfq_alloc(const struct qt_nfq_config *c);
+/* Flushes pending verdicts, then closes (the kernel unbinds the queue). */
+void qt_nfq_close(struct qt_nfq *q);
+int qt_nfq_fd(const struct qt_nfq *q);
+
+/* Receive up to the burst size of packets into *pkts (an array owned by q,
+ * valid until the next receive). With wait, blocks for the first. Returns
+ * the count (0 when nothing was waiting), or -errno (-EINTR, -EAGAIN on a
+ * receive timeout). */
+int qt_nfq_recv(struct qt_nfq *q, const struct qt_nfq_pkt **pkts, bool wait);
+
+/* Parse one NFQNL_MSG_PACKET message (exposed for tests). 0 or -EINVAL. */
+int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p);
+
+/* Verdicts are queued and go out on qt_nfq_flush (or when the send
+ * buffer fills). 0 or -errno. */
+int qt_nfq_accept(struct qt_nfq *q, uint32_t id);
+int qt_nfq_drop(struct qt_nfq *q, uint32_t id);
+/* Any verdict (NF_ACCEPT, NF_DROP, NF_REPEAT...), with a mark if
+ * set_mark, with a new payload if payload is not NULL. */
+int qt_nfq_verdict(struct qt_nfq *q, uint32_t id, uint32_t verdict,
+		   bool set_mark, uint32_t mark,
+		   const void *payload, uint32_t len);
+int qt_nfq_flush(struct qt_nfq *q);
+
+/* The encoded verdicts not yet sent (for tests). */
+const void *qt_nfq_pending(struct qt_nfq *q, size_t *len);
+
+const struct qt_nfq_stats *qt_nfq_stats(const struct qt_nfq *q);
+const char *qt_nfq_hook_name(unsigned hook);
+
+#endif

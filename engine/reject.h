@@ -1,0 +1,48 @@
+/* REJECT's reply: the TCP reset or ICMP destination-unreachable the
+ * kernel's REJECT target would send for an offending IPv4 packet, built
+ * into a caller's buffer. Facts observed on kernel 6.18 with iptables-nft
+ * 1.8.9 (tests/unit/reject_vectors.txt holds the recordings). */
+#ifndef QT_REJECT_H
+#define QT_REJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+/* Same values as extensions/REJECT.c's REJ_* kinds. */
+enum qt_reject_kind { QT_REJECT_ICMP = 0, QT_REJECT_TCP_RESET = 1 };
+
+/* ICMP errors never exceed this (header, ICMP header, quote). */
+#define QT_REJECT_MAX 576
+
+/* What the kernel takes from state the packet does not carry. */
+struct qt_reject_env {
+	uint8_t ttl;            /* the route's hop limit; 0 means 64 */
+	uint16_t ip_id;         /* ID of ICMP errors (the kernel's is hashed state;
+				 * its resets always carry 0) */
+	struct in_addr icmp_saddr; /* source of ICMP errors; 0.0.0.0 means the
+				 * packet's destination (right for local delivery;
+				 * forwarded: the address routing picks towards
+				 * the sender) */
+	bool csum_ok;           /* the kernel vouched for the transport checksum
+				 * (locally generated, checksum not ready or
+				 * already verified): skip verifying it */
+	bool dst_bcast;         /* destination is a broadcast address here */
+	bool l2_not_host;       /* the frame was link-layer broadcast/multicast */
+};
+
+/* Build the reply for p into out (cap bytes). kind and icmp_code as in the
+ * rule's REJECT data. Returns the reply's length, or 0 when the kernel
+ * would send nothing (or cap is too small). env may be NULL (defaults). */
+size_t qt_reject_build(const struct qt_pkt *p, enum qt_reject_kind kind,
+		       uint8_t icmp_code, const struct qt_reject_env *env,
+		       uint8_t *out, size_t cap);
+
+/* The Internet checksum of len bytes, folded, not complemented, added to
+ * sum (a running 32-bit one's complement sum). */
+uint32_t qt_csum_add(uint32_t sum, const uint8_t *b, size_t len);
+uint16_t qt_csum_fold(uint32_t sum);
+
+#endif

@@ -1,0 +1,38 @@
+/* The kernel side of steering: qtables' own chains in the mangle table,
+ * jumped to from the five built-in chains, each sending every IPv4
+ * packet to NFQUEUE; and in raw, CT --notrack so kernel conntrack stays
+ * out of the way. Installed and removed in one atomic
+ * iptables-nft-restore --noflush transaction each. */
+#ifndef QT_STEERING_H
+#define QT_STEERING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QT_STEER_RESTORE "/usr/sbin/iptables-nft-restore"
+#define QT_STEER_SAVE "/usr/sbin/iptables-nft-save"
+#define QT_STEER_PREFIX "QTABLES-"
+
+struct qt_steer_config {
+	uint16_t queue_first, queue_last; /* last > first: --queue-balance */
+	bool bypass;                      /* --queue-bypass (fail-open) */
+	bool notrack;                     /* raw CT --notrack */
+	const char *restore;              /* NULL: QT_STEER_RESTORE */
+	const char *save;                 /* NULL: QT_STEER_SAVE */
+};
+
+void qt_steer_config_default(struct qt_steer_config *c, uint16_t queue);
+
+/* The restore text that removes what `current` (an iptables-nft-save
+ * text) holds of ours, then installs c (c NULL: remove only). Returns
+ * the length, or -1 when it does not fit in len. */
+int qt_steer_script(const struct qt_steer_config *c, const char *current,
+		    char *buf, size_t len);
+
+/* Install (replacing any earlier install) / remove. 0, or -1 with a
+ * message in err. */
+int qt_steer_install(const struct qt_steer_config *c, char *err, size_t errlen);
+int qt_steer_remove(const struct qt_steer_config *c, char *err, size_t errlen);
+
+#endif

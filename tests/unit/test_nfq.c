@@ -1,0 +1,220 @@
+/* NFQUEUE message parsing and verdict encoding (no socket), and the
+ * steering restore scripts. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+#include "../../engine/nfq.h"
+#include "../../engine/steering.h"
+#include "tap.h"
+
+struct seen { int type; uint32_t id, verdict, mark; bool has_mark; uint32_t plen; uint8_t p0; };
+
+/* Decode the verdict messages in buf into s[]; returns how many. */
+static int decode(const void *buf, size_t len, struct seen *s, int max)
+{
+	int n = 0, left = (int)len;
+	for (const struct nlmsghdr *m = buf; mnl_nlmsg_ok(m, left) && n < max;
+	     m = mnl_nlmsg_next(m, &left)) {
+		struct nlattr *a[NFQA_MAX + 1] = { 0 };
+		memset(&s[n], 0, sizeof(s[n]));
+		s[n].type = m->nlmsg_type & 0xff;
+		if (nfq_nlmsg_parse(m, a) < 0 || !a[NFQA_VERDICT_HDR])
+			return -1;
+		const struct nfqnl_msg_verdict_hdr *v = mnl_attr_get_payload(a[NFQA_VERDICT_HDR]);
+		s[n].id = ntohl(v->id);
+		s[n].verdict = ntohl(v->verdict);
+		if (a[NFQA_MARK]) {
+			s[n].has_mark = true;
+			s[n].mark = ntohl(mnl_attr_get_u32(a[NFQA_MARK]));
+		}
+		if (a[NFQA_PAYLOAD]) {
+			s[n].plen = mnl_attr_get_payload_len(a[NFQA_PAYLOAD]);
+			s[n].p0 = *(const uint8_t *)mnl_attr_get_payload(a[NFQA_PAYLOAD]);
+		}
+		n++;
+	}
+	return n;
+}
+
+static void test_parse(void)
+{
+	char buf[4096];
+	uint8_t payload[40] = { 0x45 };
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_PACKET, 5);
+	struct nfqnl_msg_packet_hdr h = { htonl(42), htons(0x0800), 2 };
+	struct qt_nfq_pkt p;
+
+	mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(h), &h);
+	mnl_attr_put_u32(nlh, NFQA_MARK, htonl(0x70));
+	mnl_attr_put_u32(nlh, NFQA_IFINDEX_INDEV, htonl(3));
+	mnl_attr_put_u32(nlh, NFQA_IFINDEX_OUTDEV, htonl(4));
+	mnl_attr_put(nlh, NFQA_PAYLOAD, sizeof(payload), payload);
+	mnl_attr_put_u32(nlh, NFQA_CAP_LEN, htonl(1500));
+	mnl_attr_put_u32(nlh, NFQA_SKB_INFO, htonl(NFQA_SKB_CSUMNOTREADY));
+	mnl_attr_put_u32(nlh, NFQA_UID, htonl(1000));
+
+	is_int(qt_nfq_parse(nlh, &p), 0, "packet message parses");
+	is_int(p.id, 42, "packet id");
+	is_int(p.hook, QT_HOOK_FWD, "hook");
+	is_int(p.hw_proto, 0x0800, "hw protocol");
+	is_int(p.mark, 0x70, "mark");
+	is_int(p.indev, 3, "indev");
+	is_int(p.outdev, 4, "outdev");
+	is_int(p.len, 40, "payload length");
+	ok(p.payload && p.payload[0] == 0x45, "payload points at the packet");
+	is_int(p.orig_len, 1500, "original length from CAP_LEN");
+	ok(p.csum_not_ready, "checksum not ready");
+	ok(!p.gso, "not GSO");
+	ok(p.has_uid && p.uid == 1000, "uid");
+	ok(!p.has_gid, "no gid");
+
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_PACKET, 5);
+	mnl_attr_put(nlh, NFQA_PAYLOAD, sizeof(payload), payload);
+	is_int(qt_nfq_parse(nlh, &p), -EINVAL, "no packet header: rejected");
+
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, 5);
+	mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(h), &h);
+	is_int(qt_nfq_parse(nlh, &p), -EINVAL, "not a packet message: rejected");
+
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_PACKET, 5);
+	mnl_attr_put(nlh, NFQA_PACKET_HDR, 4, &h);
+	is_int(qt_nfq_parse(nlh, &p), -EINVAL, "short packet header: rejected");
+}
+
+static void test_verdicts(void)
+{
+	struct qt_nfq_config c;
+	struct seen s[16];
+	size_t len;
+	uint8_t newpkt[60] = { 0x46 };
+
+	qt_nfq_config_default(&c);
+	c.queue = 7;
+	struct qt_nfq *q = qt_nfq_alloc(&c);
+	ok(q != NULL, "alloc without a socket");
+	if (!q)
+		return;
+	qt_nfq_accept(q, 1);
+	qt_nfq_accept(q, 2);
+	qt_nfq_accept(q, 3);
+	qt_nfq_drop(q, 4);
+	qt_nfq_accept(q, 5);
+	qt_nfq_verdict(q, 6, NF_ACCEPT, true, 9, NULL, 0);
+	qt_nfq_verdict(q, 7, NF_ACCEPT, false, 0, newpkt, sizeof(newpkt));
+	qt_nfq_accept(q, 8);
+	qt_nfq_accept(q, 9);
+	const void *b = qt_nfq_pending(q, &len);
+	int n = decode(b, len, s, 16);
+	is_int(n, 6, "six verdict messages");
+	if (n == 6) {
+		ok(s[0].type == NFQNL_MSG_VERDICT_BATCH && s[0].id == 3 &&
+		   s[0].verdict == NF_ACCEPT, "accepts 1-3: one batch up to 3");
+		ok(s[1].type == NFQNL_MSG_VERDICT && s[1].id == 4 &&
+		   s[1].verdict == NF_DROP, "drop 4: a single verdict after the batch");
+		ok(s[2].type == NFQNL_MSG_VERDICT && s[2].id == 5 &&
+		   s[2].verdict == NF_ACCEPT, "a run of one accept: a single verdict");
+		ok(s[3].id == 6 && s[3].has_mark && s[3].mark == 9 && !s[3].plen,
+		   "accept with a mark: single, carries it");
+		ok(s[4].id == 7 && s[4].plen == sizeof(newpkt) && s[4].p0 == 0x46 &&
+		   !s[4].has_mark, "accept with a new payload: single, carries it");
+		ok(s[5].type == NFQNL_MSG_VERDICT_BATCH && s[5].id == 9,
+		   "trailing accepts: a batch");
+	}
+	const struct qt_nfq_stats *st = qt_nfq_stats(q);
+	is_int(st->batches, 2, "batches counted");
+	is_int(st->batched, 5, "batched accepts counted");
+	is_int(st->accepts, 3, "single accepts counted");
+	is_int(st->drops, 1, "drops counted");
+	is_int(st->marks, 1, "marks counted");
+	is_int(st->rewrites, 1, "rewrites counted");
+	qt_nfq_flush(q);
+	qt_nfq_pending(q, &len);
+	is_int(len, 0, "flush empties the buffer");
+	is_int(qt_nfq_verdict(q, 10, NF_ACCEPT, false, 0, newpkt, 1u << 20),
+	       -EMSGSIZE, "a payload beyond the buffer is refused");
+	qt_nfq_close(q);
+
+	c.batch = false;
+	q = qt_nfq_alloc(&c);
+	if (!q)
+		return;
+	qt_nfq_accept(q, 1);
+	qt_nfq_accept(q, 2);
+	b = qt_nfq_pending(q, &len);
+	n = decode(b, len, s, 16);
+	ok(n == 2 && s[0].type == NFQNL_MSG_VERDICT && s[0].id == 1 &&
+	   s[1].type == NFQNL_MSG_VERDICT && s[1].id == 2,
+	   "without batching: one verdict per packet");
+	qt_nfq_close(q);
+}
+
+static void test_steering(void)
+{
+	struct qt_steer_config c;
+	char buf[8192];
+
+	qt_steer_config_default(&c, 3);
+	ok(qt_steer_script(&c, "", buf, sizeof(buf)) > 0, "install script");
+	is_str(buf,
+	       "*mangle\n"
+	       ":QTABLES-PRE - [0:0]\n:QTABLES-IN - [0:0]\n:QTABLES-FWD - [0:0]\n"
+	       ":QTABLES-OUT - [0:0]\n:QTABLES-POST - [0:0]\n"
+	       "-A QTABLES-PRE -j NFQUEUE --queue-num 3\n-I PREROUTING 1 -j QTABLES-PRE\n"
+	       "-A QTABLES-IN -j NFQUEUE --queue-num 3\n-I INPUT 1 -j QTABLES-IN\n"
+	       "-A QTABLES-FWD -j NFQUEUE --queue-num 3\n-I FORWARD 1 -j QTABLES-FWD\n"
+	       "-A QTABLES-OUT -j NFQUEUE --queue-num 3\n-I OUTPUT 1 -j QTABLES-OUT\n"
+	       "-A QTABLES-POST -j NFQUEUE --queue-num 3\n-I POSTROUTING 1 -j QTABLES-POST\n"
+	       "COMMIT\n"
+	       "*raw\n:QTABLES-RAW-PRE - [0:0]\n:QTABLES-RAW-OUT - [0:0]\n"
+	       "-A QTABLES-RAW-PRE -j CT --notrack\n-I PREROUTING 1 -j QTABLES-RAW-PRE\n"
+	       "-A QTABLES-RAW-OUT -j CT --notrack\n-I OUTPUT 1 -j QTABLES-RAW-OUT\n"
+	       "COMMIT\n", "install: chains, queue rules, jumps first, notrack");
+
+	c.queue_last = 5;
+	c.bypass = true;
+	c.notrack = false;
+	qt_steer_script(&c, "", buf, sizeof(buf));
+	ok(strstr(buf, "-A QTABLES-FWD -j NFQUEUE --queue-balance 3:5 --queue-bypass\n") &&
+	   !strstr(buf, "*raw"), "balance, bypass, no notrack");
+
+	const char *cur =
+		"# Generated\n*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j QTABLES-X\nCOMMIT\n"
+		"*mangle\n:PREROUTING ACCEPT [0:0]\n:QTABLES-PRE - [0:0]\n:QTABLES-OLD - [0:0]\n"
+		"-A PREROUTING -i lo -j ACCEPT\n-A PREROUTING -j QTABLES-PRE\n"
+		"-A FORWARD -g QTABLES-OLD\n-A QTABLES-PRE -j NFQUEUE --queue-num 0\nCOMMIT\n"
+		"*raw\n:PREROUTING ACCEPT [0:0]\n:QTABLES-RAW-PRE - [0:0]\n"
+		"-A PREROUTING -j QTABLES-RAW-PRE\n-A QTABLES-RAW-PRE -j CT --notrack\nCOMMIT\n";
+	ok(qt_steer_script(NULL, cur, buf, sizeof(buf)) > 0, "remove script");
+	is_str(buf,
+	       "*mangle\n-D PREROUTING -j QTABLES-PRE\n-D FORWARD -g QTABLES-OLD\n"
+	       "-F QTABLES-PRE\n-F QTABLES-OLD\n-X QTABLES-PRE\n-X QTABLES-OLD\nCOMMIT\n"
+	       "*raw\n-D PREROUTING -j QTABLES-RAW-PRE\n-F QTABLES-RAW-PRE\n"
+	       "-X QTABLES-RAW-PRE\nCOMMIT\n",
+	       "remove: only our jumps and chains, in mangle and raw");
+
+	qt_steer_config_default(&c, 0);
+	qt_steer_script(&c, cur, buf, sizeof(buf));
+	ok(strstr(buf, "-D PREROUTING -j QTABLES-PRE\n") &&
+	   strstr(buf, "-X QTABLES-OLD\n") && !strstr(buf, "-X QTABLES-PRE\n") &&
+	   !strstr(buf, "-F QTABLES-PRE\n"),
+	   "reinstall: old jumps go, kept chains are redeclared, stale ones removed");
+
+	is_int(qt_steer_script(NULL, "*mangle\n:INPUT ACCEPT [0:0]\nCOMMIT\n", buf,
+			       sizeof(buf)), 0, "nothing installed: empty script");
+	is_int(qt_steer_script(&c, "", buf, 64), -1, "too small a buffer: -1");
+}
+
+int main(void)
+{
+	test_parse();
+	test_verdicts();
+	test_steering();
+	return done_testing();
+}
