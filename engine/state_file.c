@@ -182,14 +182,7 @@ static void render(struct qt_ruleset *rs, struct qt_buf *b)
 		const struct qt_table *t = rs->tables[i];
 		if (!t)
 			continue;
-		qt_buf_printf(b, "*%s\n", qt_table_def(t->id)->name);
-		for (unsigned k = 0; k < t->nchains; k++) {
-			const struct qt_chain *c = t->chains[k];
-			qt_buf_printf(b, ":%s %s [%llu:%llu]\n", c->name,
-				      c->builtin ? qt_verdict_name(c->policy) : "-",
-				      (unsigned long long)c->pcnt.pkts,
-				      (unsigned long long)c->pcnt.bytes);
-		}
+		qt_table_save_head(b, t);
 		for (unsigned k = 0; k < t->nchains; k++) {
 			const struct qt_chain *c = t->chains[k];
 			size_t nlen = strlen(c->name);

@@ -109,7 +109,7 @@ void qt_rule_save(struct qt_buf *b, const struct qt_rule *r, bool counters)
 	save_target(b, r);
 }
 
-void qt_table_save(struct qt_buf *b, const struct qt_table *t, bool counters)
+void qt_table_save_head(struct qt_buf *b, const struct qt_table *t)
 {
 	qt_buf_printf(b, "*%s\n", qt_table_def(t->id)->name);
 	for (unsigned i = 0; i < t->nchains; i++) {
@@ -119,6 +119,11 @@ void qt_table_save(struct qt_buf *b, const struct qt_table *t, bool counters)
 			      (unsigned long long)c->pcnt.pkts,
 			      (unsigned long long)c->pcnt.bytes);
 	}
+}
+
+void qt_table_save(struct qt_buf *b, const struct qt_table *t, bool counters)
+{
+	qt_table_save_head(b, t);
 	for (unsigned i = 0; i < t->nchains; i++) {
 		const struct qt_chain *c = t->chains[i];
 		for (unsigned j = 0; j < c->nrules; j++) {

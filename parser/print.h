@@ -20,6 +20,8 @@
 /* The rule after "-A CHAIN": " -s 10.0.0.0/8 -p tcp -m tcp --dport 22
  * -j ACCEPT"; with counters, " -c PKTS BYTES" before the target (-S -v). */
 void qt_rule_save(struct qt_buf *b, const struct qt_rule *r, bool counters);
+/* "*name" and the chain lines (":NAME POLICY [p:b]") of a table. */
+void qt_table_save_head(struct qt_buf *b, const struct qt_table *t);
 /* One table in restore format, "*name" to "COMMIT". */
 void qt_table_save(struct qt_buf *b, const struct qt_table *t, bool counters);
 /* -S: all chains (chain == NULL), one chain, or one rule (rulenum > 0). */
