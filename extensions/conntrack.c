@@ -377,7 +377,7 @@ static void put_tuple(struct qt_buf *b, const struct ct_addr *t, bool numeric)
 		struct in_addr a = { .s_addr = t->addr };
 		qt_addr_list_form(b, a, qt_cidr_to_mask(32), false);
 	}
-	int cidr = xt_mask_cidr(t->mask[0]);
+	int cidr = qt_mask_to_cidr((struct in_addr){ .s_addr = t->mask[0] });
 	if (cidr < 0) {
 		qt_buf_putc(b, '/');
 		xt_put_ip(b, t->mask[0]);

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "../parser/addr.h"
 #include "../parser/ext.h"
 
 /* An unsigned number as iptables reads one (xtables_strtoul): any C base,
@@ -107,18 +108,6 @@ static inline int xt_fcheck(const struct qt_ext_inst *in, const char *ext,
 	return 0;
 }
 
-/* Prefix length of a contiguous IPv4 mask (network order), -1 if none. */
-static inline int xt_mask_cidr(uint32_t mask_be)
-{
-	uint32_t m = ntohl(mask_be);
-	int bits = 0;
-	while (bits < 32 && (m & (0x80000000u >> bits)))
-		bits++;
-	if (bits < 32 && (m << bits) != 0)
-		return -1;
-	return bits;
-}
-
 /* A prefix length or dotted mask (xtables' plen type). A number above 32
  * or a mask that is not contiguous is taken without complaint and leaves
  * the full width of an address, 128 bits, as iptables does. */
@@ -134,7 +123,7 @@ static inline int xt_parse_plen(struct qt_ctx *ctx, const char *ext,
 		return 0;
 	}
 	if (inet_aton(arg, &m)) {
-		int c = xt_mask_cidr(m.s_addr);
+		int c = qt_mask_to_cidr(m);
 		*plen = c < 0 ? XT_PLEN_FULL : (unsigned)c;
 		return 0;
 	}
