@@ -212,6 +212,15 @@ static int command_main(const char *prog, int argc, char **argv)
 	}
 	struct qt_buf req;
 	qt_buf_init(&req);
+	if (!strcmp(prog, "qtables") && argc == 2 &&
+	    !strcmp(argv[1], "--stats")) {
+		/* qtables' own: the datapath's counters (not an iptables
+		 * option, so only under the qtables name) */
+		qt_buf_printf(&req, "#qtables 1 stats %s\n", prog);
+		int status = call_daemon(prog, &req);
+		qt_buf_free(&req);
+		return status;
+	}
 	if (qt_request_command(&req, prog, argc - 1, argv + 1) < 0) {
 		fprintf(stderr, "%s v%s (%s): an argument contains a newline, "
 			"which qtables cannot carry\n", prog, QT_IPTABLES_VERSION,

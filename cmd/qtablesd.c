@@ -1,5 +1,8 @@
 /* qtablesd: argument handling only; the daemon lives in engine/. */
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,13 +14,42 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: qtablesd [--daemon] [--state FILE | --no-state] [--pidfile FILE]\n"
-		"                [--timing]\n"
+		"                [--timing] [--queues N[-M]] [--fail-open]\n"
+		"                [--log-stderr] [--no-syslog] [--no-datapath]\n"
 		"  --daemon       fork into the background once listening\n"
 		"  --state FILE   where the committed ruleset is kept\n"
 		"                 (default /var/lib/qtables/rules.v4, per namespace)\n"
 		"  --no-state     keep nothing on disk\n"
 		"  --pidfile FILE write the daemon's PID here\n"
-		"  --timing       print how long each request took to stderr\n");
+		"  --timing       print how long each request took to stderr\n"
+		"  --queues N[-M] NFQUEUE numbers, one thread each; several are\n"
+		"                 steered with --queue-balance N:M (default 0)\n"
+		"  --queue-balance N:M  the same as --queues N-M\n"
+		"  --fail-open    let packets pass while no daemon listens or the\n"
+		"                 queue is full (default: they are dropped)\n"
+		"  --log-stderr   write -j LOG lines to stderr too\n"
+		"  --no-syslog    do not write -j LOG lines to syslog\n"
+		"  --no-datapath  judge no packets: the rules are only kept\n");
+}
+
+/* "N", "N-M" or "N:M" into a queue range; false when malformed. */
+static bool parse_queues(const char *s, struct qt_engine_opts *e)
+{
+	char *end;
+	unsigned long a = strtoul(s, &end, 10), b = a;
+	if (end == s || a > 65535)
+		return false;
+	if (*end == '-' || *end == ':') {
+		const char *t = end + 1;
+		b = strtoul(t, &end, 10);
+		if (end == t || b > 65535 || b < a)
+			return false;
+	}
+	if (*end)
+		return false;
+	e->queue_first = (uint16_t)a;
+	e->queue_last = (uint16_t)b;
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -28,11 +60,21 @@ int main(int argc, char **argv)
 		{ "no-state", no_argument, NULL, 'S' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "timing", no_argument, NULL, 't' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "queue-balance", required_argument, NULL, 'q' },
+		{ "fail-open", no_argument, NULL, 'o' },
+		{ "log-stderr", no_argument, NULL, 'l' },
+		{ "no-syslog", no_argument, NULL, 'L' },
+		{ "no-datapath", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct qt_daemon_opts o = { .state_path = qt_state_default_path() };
+	struct qt_daemon_opts o = {
+		.state_path = qt_state_default_path(),
+		.datapath = true,
+		.engine = { .steer = true, .log_syslog = true },
+	};
 	int c;
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
@@ -41,6 +83,17 @@ int main(int argc, char **argv)
 		case 'S': o.state_path = NULL; break;
 		case 'p': o.pidfile = optarg; break;
 		case 't': o.timing = true; break;
+		case 'q':
+			if (!parse_queues(optarg, &o.engine)) {
+				fprintf(stderr, "qtablesd: bad queue numbers "
+					"\"%s\" (N or N-M, 0..65535)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'o': o.engine.fail_open = true; break;
+		case 'l': o.engine.log_stderr = true; break;
+		case 'L': o.engine.log_syslog = false; break;
+		case 'D': o.datapath = false; break;
 		case 'V':
 			printf("qtablesd v%s (%s)\n", QT_IPTABLES_VERSION, QT_BACKEND);
 			return 0;

@@ -25,6 +25,7 @@
 struct daemon {
 	const struct qt_daemon_opts *o;
 	struct qt_ruleset *rs;
+	struct qt_engine *engine;   /* NULL: --no-datapath */
 	unsigned long requests, refused, state_errors;
 };
 
@@ -50,6 +51,13 @@ static double ms_since(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
 	       (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static bool is_stats(const struct qt_buf *req)
+{
+	static const char hdr[] = "#qtables 1 stats ";
+	return req->len >= sizeof(hdr) - 1 &&
+	       memcmp(qt_buf_str(req), hdr, sizeof(hdr) - 1) == 0;
 }
 
 /* One client at a time: none may hold the others up for longer. */
@@ -83,16 +91,38 @@ static void serve_one(struct daemon *d, int fd)
 			      errno == ETIMEDOUT ? "not received in time"
 						 : strerror(errno));
 		status = QT_OTHER_PROBLEM;
+	} else if (is_stats(&req)) {
+		t_read = ms_since(&t0);
+		status = 0;
+		if (d->engine)
+			qt_engine_stats(d->engine, &out);
+		else
+			qt_buf_printf(&out, "engine: off (--no-datapath)\n");
 	} else {
 		bool changed = false;
 		t_read = ms_since(&t0);
-		/* kept so that a ruleset that cannot be persisted is not
-		 * applied either: memory and disk never disagree */
+		/* the policy counters packets are counting, for -L, save, -Z */
+		if (d->engine)
+			qt_engine_policy_to_model(d->engine, d->rs);
+		/* kept so that a ruleset that cannot be run or persisted is
+		 * not applied either: memory, engine and disk never
+		 * disagree */
 		struct qt_ruleset *before =
-			d->o->state_path ? qt_ruleset_clone(d->rs) : NULL;
+			d->o->state_path || d->engine ? qt_ruleset_clone(d->rs)
+						      : NULL;
 		status = qt_request_run(&d->rs, qt_buf_str(&req), req.len, &out,
 					&err, &changed);
 		t_run = ms_since(&t0);
+		if (changed && d->engine &&
+		    qt_engine_commit(d->engine, d->rs, &err) < 0) {
+			qt_buf_printf(&err, "qtablesd: the change was not "
+				      "applied, as the engine cannot run it\n");
+			qt_ruleset_free(d->rs);
+			d->rs = before;
+			before = NULL;
+			changed = false;
+			status = QT_RESOURCE_PROBLEM;
+		}
 		if (changed && d->o->state_path &&
 		    qt_state_write(d->o->state_path, d->rs, &err) < 0) {
 			d->state_errors++;
@@ -101,8 +131,14 @@ static void serve_one(struct daemon *d, int fd)
 			qt_ruleset_free(d->rs);
 			d->rs = before;
 			before = NULL;
+			changed = false;
 			status = QT_RESOURCE_PROBLEM;
+			/* the old ruleset ran before: it compiles again */
+			if (d->engine)
+				qt_engine_commit(d->engine, d->rs, &err);
 		}
+		if (changed && d->engine)
+			qt_engine_policy_from_model(d->engine, d->rs);
 		t_save = ms_since(&t0);
 		qt_ruleset_free(before);
 	}
@@ -173,6 +209,33 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		}
 		close(ready[0]);
 		setsid();
+	}
+	/* blocked before any thread starts, so that every thread
+	 * inherits the mask and signals reach only the signalfd */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* the datapath after the fork (threads do not survive one), before
+	 * stderr is let go (its errors are worth reading) */
+	if (o->datapath) {
+		struct qt_buf eerr;
+		qt_buf_init(&eerr);
+		d.engine = qt_engine_start(&o->engine, d.rs, &eerr);
+		if (!d.engine) {
+			fputs(qt_buf_str(&eerr), stderr);
+			qt_buf_free(&eerr);
+			/* a parent waiting is told by the pipe closing */
+			close(lfd);
+			qt_ruleset_free(d.rs);
+			return 1;
+		}
+		qt_buf_free(&eerr);
+	}
+	if (o->background) {
 		int nul = open("/dev/null", O_RDWR);
 		if (nul >= 0) {
 			/* a daemon keeps no terminal or pipe of its parent open */
@@ -187,13 +250,6 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		fprintf(stderr, "qtablesd: cannot write %s: %s\n", o->pidfile,
 			strerror(errno));
 
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
 	if (ready[1] >= 0) {
@@ -228,6 +284,10 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	}
 	close(lfd);
 	close(sfd);
+	/* removes the steering rules: with fail-closed, traffic stops here
+	 * until a daemon binds the queue again only if rules remain; they
+	 * do not, so the namespace is back to the kernel's own tables */
+	qt_engine_stop(d.engine);
 	if (o->pidfile)
 		unlink(o->pidfile);
 	qt_ruleset_free(d.rs);

@@ -4,11 +4,16 @@
 
 #include <stdbool.h>
 
+#include "engine.h"
+
 struct qt_daemon_opts {
 	const char *state_path;  /* NULL: no persistence */
 	bool background;         /* --daemon */
 	const char *pidfile;
 	bool timing;             /* --timing: one line per request on stderr */
+	bool datapath;           /* judge packets (false: --no-datapath,
+	                            the control plane alone) */
+	struct qt_engine_opts engine;
 };
 
 /* Runs until SIGTERM/SIGINT. Returns the process exit status. */

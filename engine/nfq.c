@@ -57,9 +57,13 @@ struct qt_nfq *qt_nfq_alloc(const struct qt_nfq_config *c)
 		q->cfg.burst = 1;
 	if (q->cfg.copy_range > 0xffff)
 		q->cfg.copy_range = 0xffff;
-	q->slot_size = (q->cfg.copy_range + NFQ_OVERHEAD + 7) & ~7u;
+	if (q->cfg.max_copy_range < q->cfg.copy_range)
+		q->cfg.max_copy_range = q->cfg.copy_range;
+	if (q->cfg.max_copy_range > 0xffff)
+		q->cfg.max_copy_range = 0xffff;
+	q->slot_size = (q->cfg.max_copy_range + NFQ_OVERHEAD + 7) & ~7u;
 	/* A rewritten payload can be as long as the copy range. */
-	q->sbuf_size = q->cfg.copy_range + VERDICT_ROOM + 64 * VERDICT_ROOM;
+	q->sbuf_size = q->cfg.max_copy_range + VERDICT_ROOM + 64 * VERDICT_ROOM;
 	q->slots = malloc((size_t)q->cfg.burst * q->slot_size);
 	q->msgs = calloc(q->cfg.burst, sizeof(*q->msgs));
 	q->iov = calloc(q->cfg.burst, sizeof(*q->iov));
@@ -120,6 +124,21 @@ static int configure(struct qt_nfq *q)
 			}
 		}
 	}
+}
+
+int qt_nfq_set_copy_range(struct qt_nfq *q, uint32_t copy_range)
+{
+	char buf[256];
+	if (!q->nl)
+		return -ENOTCONN;
+	if (copy_range > q->cfg.max_copy_range)
+		copy_range = q->cfg.max_copy_range;
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->cfg.queue);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, (int)copy_range);
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	__atomic_store_n(&q->cfg.copy_range, copy_range, __ATOMIC_RELAXED);
+	return 0;
 }
 
 struct qt_nfq *qt_nfq_open(const struct qt_nfq_config *c, int *err)
@@ -226,6 +245,16 @@ int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p)
 	if (U32(NFQA_GID)) {
 		p->has_gid = true;
 		p->gid = ntohl(mnl_attr_get_u32(a[NFQA_GID]));
+	}
+	if (a[NFQA_HWADDR] && mnl_attr_get_payload_len(a[NFQA_HWADDR]) >=
+			      sizeof(struct nfqnl_msg_packet_hw)) {
+		const struct nfqnl_msg_packet_hw *hw =
+			mnl_attr_get_payload(a[NFQA_HWADDR]);
+		unsigned n = ntohs(hw->hw_addrlen);
+		if (n > sizeof(p->hwaddr))
+			n = sizeof(p->hwaddr);
+		memcpy(p->hwaddr, hw->hw_addr, n);
+		p->hwaddr_len = (uint8_t)n;
 	}
 	if (U32(NFQA_SKB_INFO)) {
 		uint32_t info = ntohl(mnl_attr_get_u32(a[NFQA_SKB_INFO]));

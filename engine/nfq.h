@@ -20,6 +20,9 @@ enum qt_nfq_hook {              /* the kernel's NF_INET_* numbers */
 struct qt_nfq_config {
 	uint16_t queue;
 	uint32_t copy_range;    /* bytes of each packet copied to us */
+	uint32_t max_copy_range;/* the most qt_nfq_set_copy_range may ask
+	                           for later (buffers are sized for it);
+	                           0: copy_range */
 	uint32_t burst;         /* max packets per receive (>= 1) */
 	uint32_t rcvbuf;        /* socket receive buffer, bytes */
 	uint32_t queue_maxlen;  /* kernel queue length; 0: kernel default */
@@ -45,6 +48,8 @@ struct qt_nfq_pkt {
 	uint32_t mark;
 	uint32_t indev, outdev; /* ifindex, 0 if none */
 	uint32_t uid, gid;
+	uint8_t hwaddr[8];      /* NFQA_HWADDR: the link-layer source */
+	uint8_t hwaddr_len;     /* 0 when absent */
 };
 
 struct qt_nfq_stats {
@@ -98,6 +103,12 @@ int qt_nfq_verdict(struct qt_nfq *q, uint32_t id, uint32_t verdict,
 		   bool set_mark, uint32_t mark,
 		   const void *payload, uint32_t len);
 int qt_nfq_flush(struct qt_nfq *q);
+
+/* Change the copy range of a bound queue (up to max_copy_range). Safe
+ * to call from another thread than the one receiving: the message asks
+ * for no acknowledgement, and an error would come back as a counted
+ * nl_error. 0 or -errno. */
+int qt_nfq_set_copy_range(struct qt_nfq *q, uint32_t copy_range);
 
 /* The encoded verdicts not yet sent (for tests). */
 const void *qt_nfq_pending(struct qt_nfq *q, size_t *len);

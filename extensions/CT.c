@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../engine/eval.h"
 #include "../parser/ext.h"
 #include "../parser/model.h"
 
@@ -200,6 +201,19 @@ static void ct_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_all(in->data, b, "");
 }
 
+/* --notrack leaves the packet out of connection tracking. Zones, events
+ * and the rest only mean something to a connection tracker: the
+ * connection-tracking issue gives them their effect; until then they
+ * change nothing, and the walk goes on as in the kernel (CT never ends
+ * traversal). */
+static int ct_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct ct_data *d = in->data;
+	if (d->flags & CT_NOTRACK)
+		ev->untracked = true;
+	return QT_XT_CONTINUE;
+}
+
 static const struct qt_ext ct_target = {
 	.name = "CT",
 	.kind = QT_EXT_TARGET,
@@ -209,6 +223,7 @@ static const struct qt_ext ct_target = {
 	.kcheck = ct_kcheck,
 	.save = ct_save,
 	.print = ct_print,
+	.target = ct_target_fn,
 	.help =
 		" --notrack\t\t\tDon't track connection\n"
 		" --helper name\t\t\tUse conntrack helper 'name' for connection\n"

@@ -2,8 +2,13 @@
  * (libxt_LOG): levels by syslog name or number 0-7 (default 4, not
  * saved), the prefix cut to 29 bytes, newlines refused; -L prints the
  * level by name, -L -n prints "flags N level N". Valid in every table. */
+#include <net/if_arp.h>
 #include <string.h>
 
+#include "../engine/addrs.h"
+#include "../engine/eval.h"
+#include "../engine/links.h"
+#include "../engine/log_format.h"
 #include "../parser/ext.h"
 #include "../parser/model.h"
 
@@ -146,6 +151,109 @@ static void log_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_printf(b, " prefix \"%s\"", d->prefix);
 }
 
+/* ---- engine side ----
+ *
+ * The line is engine/log_format.c's, byte for byte the kernel's; this
+ * part gathers what the kernel knows beside the packet.
+ *
+ * MAC=: the kernel prints the link header of the received frame, only
+ * when there is an input interface: destination MAC, source MAC,
+ * ethertype for Ethernet (and loopback, whose header is all zeros but
+ * 08:00). NFQUEUE hands over only the source (NFQA_HWADDR), so the rest
+ * is rebuilt: the ethertype is IPv4's 0800; the destination is what the
+ * sender must have used to reach us: ff:ff:ff:ff:ff:ff for a broadcast
+ * destination (255.255.255.255, or a broadcast address of this
+ * namespace when env->addrs is there), 01:00:5e + the low 23 bits for
+ * IPv4 multicast, else the input interface's own address (env->links);
+ * on loopback always its own all-zero address.
+ * A frame sent to another unicast MAC that still reached the IP layer
+ * (a bridge, macvlan tricks) would differ; such frames are rare.
+ * A device with no Ethernet-style address (tun, ipip) prints "MAC= " as
+ * the kernel does for a device without a link header. Without the
+ * interface table (env->links NULL) the destination is unknown: rather
+ * than print an address we made up, the field is printed empty ("MAC= "),
+ * so parsers still find it. */
+
+/* RTN_BROADCAST of <linux/rtnetlink.h>, whose PREFIX_MAX clashes with
+ * ours. */
+#define ADDR_BROADCAST 3
+
+/* The received frame's Ethernet header, rebuilt; false when none. */
+static bool rebuild_mac(const struct qt_eval *ev, uint8_t hdr[14],
+			bool *ether)
+{
+	const struct qt_engine_env *env = ev->env;
+	uint8_t own[8];
+	unsigned alen = 0, type = 0;
+
+	if (!env || !env->links || ev->hwaddr_len != 6 ||
+	    qt_links_hwaddr(env->links, ev->indev, own, &alen, &type) < 0 ||
+	    alen != 6)
+		return false;
+	const uint8_t *d = (const uint8_t *)&ev->pkt.daddr.v4;
+	bool mcast = (d[0] & 0xf0) == 0xe0;
+	bool bcast = d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255;
+	if (!bcast && !mcast && env->addrs)
+		bcast = qt_addrs_type(env->addrs, ev->pkt.daddr.v4, ev->indev) ==
+			ADDR_BROADCAST;
+	if (type == ARPHRD_LOOPBACK) {
+		/* lo's frames carry its all-zero address whatever the
+		 * destination: it has no multicast or broadcast MAC */
+		memcpy(hdr, own, 6);
+	} else if (bcast) {
+		memset(hdr, 0xff, 6);
+	} else if (mcast) {
+		hdr[0] = 0x01;
+		hdr[1] = 0x00;
+		hdr[2] = 0x5e;
+		hdr[3] = d[1] & 0x7f;
+		hdr[4] = d[2];
+		hdr[5] = d[3];
+	} else {
+		memcpy(hdr, own, 6);
+	}
+	memcpy(hdr + 6, ev->hwaddr, 6);
+	hdr[12] = 0x08;
+	hdr[13] = 0x00;
+	*ether = type == ARPHRD_ETHER;
+	return true;
+}
+
+/* The line is built in a buffer of the calling thread, allocated at its
+ * first LOG packet and reused after (a line is under the kernel's own
+ * 1024-byte limit, so it never grows again). */
+static _Thread_local struct qt_buf log_line;
+
+static int log_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct log_data *d = in->data;
+	const struct qt_engine_env *env = ev->env;
+	uint8_t mac[14];
+	struct qt_log_meta m = {
+		.in = ev->in, .out = ev->out,
+		.has_sock = ev->has_uid,
+		.uid = ev->uid, .gid = ev->gid,
+		.mark = ev->mark,
+	};
+	struct qt_log_opts o = { .level = d->level, .flags = d->flags };
+
+	if (!env || !env->log)
+		return QT_XT_CONTINUE;
+	memcpy(o.prefix, d->prefix, sizeof(o.prefix));
+	if (ev->in && *ev->in && rebuild_mac(ev, mac, &m.mac_ether)) {
+		m.mac = mac;
+		m.mac_len = sizeof(mac);
+	}
+	qt_buf_reset(&log_line);
+	qt_log_format(&log_line, &ev->pkt, &m, &o);
+	env->log(env->log_user, d->level, qt_buf_str(&log_line));
+	return QT_XT_CONTINUE;
+}
+
+_Static_assert(sizeof(((struct log_data *)0)->prefix) ==
+	       sizeof(((struct qt_log_opts *)0)->prefix),
+	       "LOG prefix as engine/log_format.h has it");
+
 static const struct qt_ext log_target = {
 	.name = "LOG",
 	.kind = QT_EXT_TARGET,
@@ -155,6 +263,7 @@ static const struct qt_ext log_target = {
 	.parse = log_parse,
 	.save = log_save,
 	.print = log_print,
+	.target = log_target_fn,
 	.help =
 		" --log-level level\t\tLevel of logging (numeric or see syslog.conf)\n"
 		" --log-prefix prefix\t\tPrefix log messages with this prefix.\n"

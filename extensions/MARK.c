@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "../engine/eval.h"
 #include "../parser/ext.h"
 #include "../parser/model.h"
 
@@ -115,6 +116,16 @@ static void mark_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_printf(b, " MARK xset 0x%x/0x%x", d->mark, d->mask);
 }
 
+/* Every spelling was stored as one value/mask pair (see mark_parse), so
+ * one operation serves them all, as xt_MARK revision 2 does. */
+static int mark_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct mark_data *d = in->data;
+	ev->mark = (ev->mark & ~d->mask) ^ d->mark;
+	ev->mark_changed = true;
+	return QT_XT_CONTINUE;
+}
+
 static const struct qt_ext mark_target = {
 	.name = "MARK",
 	.kind = QT_EXT_TARGET,
@@ -124,6 +135,7 @@ static const struct qt_ext mark_target = {
 	.check = mark_check,
 	.save = mark_save,
 	.print = mark_print,
+	.target = mark_target_fn,
 	.help =
 		"  --set-xmark value[/mask]  Clear bits in mask and XOR value into nfmark\n"
 		"  --set-mark value[/mask]   Clear bits in mask and OR value into nfmark\n"

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../engine/eval.h"
 #include "../parser/ext.h"
 #include "../parser/model.h"
 
@@ -31,6 +32,14 @@ static void notrack_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	qt_buf_puts(b, " NOTRACK");
 }
 
+/* The packet is left out of connection tracking (the engine's own). */
+static int notrack_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	(void)in;
+	ev->untracked = true;
+	return QT_XT_CONTINUE;
+}
+
 static const struct qt_ext notrack_target = {
 	.name = "NOTRACK",
 	.kind = QT_EXT_TARGET,
@@ -38,6 +47,7 @@ static const struct qt_ext notrack_target = {
 	.opts = notrack_opts,
 	.kcheck = notrack_kcheck,
 	.print = notrack_print,
+	.target = notrack_target_fn,
 	.list_name = "CT",
 };
 QT_EXT_REGISTER(notrack_target)

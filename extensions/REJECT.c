@@ -7,6 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <linux/rtnetlink.h>
+
+#include "../engine/addrs.h"
+#include "../engine/eval.h"
+#include "../engine/reject.h"
 #include "../parser/ext.h"
 #include "../parser/model.h"
 
@@ -99,6 +104,58 @@ static void reject_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	qt_buf_printf(b, " reject-with %s", reject_types[d->with].name);
 }
 
+/* Answer (when the kernel would) and drop. The reply is built on the
+ * stack: at most QT_REJECT_MAX bytes. What the packet does not say is
+ * taken as the kernel takes it: the TTL is the default route's 64, the
+ * ICMP source is the packet's destination for local delivery; for a
+ * forwarded packet the primary address of the interface it came in by
+ * (what routing back to the sender picks in the symmetric case), the
+ * ICMP ID 0. The transport checksum is not verified for a
+ * packet whose checksum the kernel vouches for (locally generated, or
+ * handed over "checksum not ready"). A destination that is a broadcast
+ * address of this namespace gets no ICMP error, as in the kernel; that
+ * needs the address table (env->addrs): without it only 255.255.255.255
+ * and multicast are recognised. Without env->send nothing is sent; the
+ * packet is dropped all the same. */
+static int reject_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct reject_data *d = in->data;
+	const struct qt_engine_env *env = ev->env;
+	const struct qt_pkt *p = &ev->pkt;
+	uint8_t buf[QT_REJECT_MAX];
+
+	/* only a packet whose IP header parsed can be answered */
+	if (!env || !env->send || p->ihl < 20 || p->ip_len < p->ihl)
+		return QT_XT_DROP;
+	struct qt_reject_env renv = {
+		.ttl = 64,
+		.csum_ok = ev->csum_not_ready || ev->hook == QT_HOOK_LOCAL_OUT,
+	};
+	if (env->addrs && d->kind == REJ_ICMP_UNREACH) {
+		unsigned t = qt_addrs_type(env->addrs, p->daddr.v4, ev->indev);
+		renv.dst_bcast = t == RTN_BROADCAST;
+		/* not for us: the kernel answers from the address it routes
+		 * back to the sender with, which for the usual symmetric
+		 * routing is the primary address of the arrival interface */
+		if (t != RTN_LOCAL && ev->indev)
+			qt_addrs_iface_addr(env->addrs, ev->indev,
+					    &renv.icmp_saddr);
+	}
+	size_t n = qt_reject_build(p, (enum qt_reject_kind)d->kind,
+				   d->icmp_code, &renv, buf, sizeof(buf));
+	if (n)
+		env->send(env->send_user, buf, (uint32_t)n);
+	return QT_XT_DROP;
+}
+
+/* The ICMP error quotes up to 548 bytes of the packet: the queue must
+ * copy that much for the quote to be the kernel's. */
+static uint32_t reject_copy_need(const struct qt_ext_inst *in)
+{
+	(void)in;
+	return QT_REJECT_MAX;
+}
+
 static const struct qt_ext reject_target = {
 	.name = "REJECT",
 	.kind = QT_EXT_TARGET,
@@ -110,6 +167,8 @@ static const struct qt_ext reject_target = {
 	.save = reject_save,
 	.print = reject_print,
 	.terminal = true,
+	.target = reject_target_fn,
+	.copy_need = reject_copy_need,
 	.help =
 		"--reject-with type              drop input packet and send back\n"
 		"                                a reply packet according to type:\n"

@@ -3,13 +3,17 @@
  * iptables 1.8.9 writes revision 1. The kernel refuses --limit-iface-in
  * where there is no incoming device yet known (OUTPUT, POSTROUTING) and
  * --limit-iface-out before routing (PREROUTING, INPUT). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "../parser/ext.h"
 #include "../parser/model.h"
+#include "../engine/addrs.h"
+#include "../engine/eval.h"
 
 #define ADDRTYPE_INVERT_SOURCE 0x01
 #define ADDRTYPE_INVERT_DEST   0x02
@@ -173,6 +177,50 @@ static void addrtype_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_puts(b, " limit-out");
 }
 
+/* inet_dev_addr_type() of the namespace (engine/addrs.h). Without an
+ * address cache (replay, tests) only the fixed answers are known and
+ * everything else is UNICAST. */
+static unsigned addr_type(const struct qt_eval *ev, struct in_addr a, int ifindex)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	if (ev->env && ev->env->addrs)
+		return qt_addrs_type(ev->env->addrs, a, ifindex);
+	if (h == 0 || h == 0xffffffffu)
+		return RTN_BROADCAST;
+	if ((h & 0xf0000000u) == 0xe0000000u)
+		return RTN_MULTICAST;
+	return RTN_UNICAST;
+}
+
+static bool type_in(unsigned type, uint16_t mask)
+{
+	return type < 16 && (mask & (1u << type));
+}
+
+/* As addrtype_mt_v1: each given side must match (after its inversion);
+ * --limit-iface-in/out look the address up on that device only (none
+ * known: any device). */
+static bool addrtype_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct addrtype_data *d = in->data;
+	int dev = 0;
+
+	if (d->flags & ADDRTYPE_LIMIT_IN)
+		dev = ev->indev;
+	else if (d->flags & ADDRTYPE_LIMIT_OUT)
+		dev = ev->outdev;
+	if (d->source &&
+	    type_in(addr_type(ev, ev->pkt.saddr.v4, dev), d->source) ==
+	    !!(d->flags & ADDRTYPE_INVERT_SOURCE))
+		return false;
+	if (d->dest &&
+	    type_in(addr_type(ev, ev->pkt.daddr.v4, dev), d->dest) ==
+	    !!(d->flags & ADDRTYPE_INVERT_DEST))
+		return false;
+	return true;
+}
+
 static const struct qt_ext addrtype_match = {
 	.name = "addrtype",
 	.kind = QT_EXT_MATCH,
@@ -183,6 +231,7 @@ static const struct qt_ext addrtype_match = {
 	.kcheck = addrtype_kcheck,
 	.save = addrtype_save,
 	.print = addrtype_print,
+	.match = addrtype_match_fn,
 	.help =
 		" [!] --src-type type[,...]      Match source address type\n"
 		" [!] --dst-type type[,...]      Match destination address type\n"

@@ -55,6 +55,16 @@ static void comment_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	qt_buf_printf(b, " /* %s */", d->text);
 }
 
+/* The engine takes a NULL match as "cannot judge yet" (the rule then
+ * matches nothing), so a comment needs one that always matches. */
+static bool comment_match_pkt(const struct qt_ext_inst *in,
+			      struct qt_eval *ev)
+{
+	(void)in;
+	(void)ev;
+	return true;
+}
+
 static const struct qt_ext comment_match = {
 	.name = "comment",
 	.kind = QT_EXT_MATCH,
@@ -64,6 +74,7 @@ static const struct qt_ext comment_match = {
 	.check = comment_check,
 	.save = comment_save,
 	.print = comment_print,
+	.match = comment_match_pkt,
 	.help =
 		"--comment COMMENT             Attach a comment to a rule\n",
 };

@@ -9,7 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "../engine/eval.h"
+#include "../engine/ratelimit.h"
+#include "../engine/spinlock.h"
 #include "../parser/model.h"
 #include "xtypes.h"
 
@@ -500,6 +505,429 @@ static void hashlimit_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	dump(in->data, b, false);
 }
 
+/* ---- engine ----
+ * One hash table per --hashlimit-name, shared by every rule that names
+ * it, as the kernel shares it (per namespace and family; the daemon
+ * serves one namespace and IPv4 only, so the name is the key). The
+ * first rule to use a name makes the table from its own options (rate,
+ * burst, mode, masks, sizes, expiry); later rules with that name use
+ * the table as it is and bring only their inversion, as in the kernel.
+ * Tables are made and released on the control thread (state_new,
+ * state_free) under the registry lock; packets take the table's lock.
+ *
+ * Time is the kernel's jiffies (ev->now_ns at env->hz, 250 without an
+ * env). The kernel's garbage collector runs every gc-interval ms from
+ * the table's creation and drops every entry whose expiry has passed;
+ * an entry that is not dropped yet keeps its bucket even when it is
+ * past its expiry. Instead of a timer, the same ticks are computed: an
+ * entry is dead once a tick at or after its expiry has come. Dead
+ * entries are unlinked when a lookup meets them, by a sweep of a few
+ * buckets per packet, and all at once when the table is full (so
+ * --hashlimit-htable-max counts what the kernel counts).
+ *
+ * No allocation on the packet path: the entry pool is allocated whole
+ * when the table is made, min(htable-max, HL_POOL_MAX) entries. Pages
+ * of the pool are only touched as entries are first used, so a large
+ * pool costs little until traffic fills it. When the pool is smaller
+ * than htable-max and full, a new flow is dropped as if the table were
+ * full (the kernel would still allocate): a documented limit. */
+#define HL_SIZE_MAX 1048576u      /* the kernel's HASHLIMIT_MAX_SIZE */
+#define HL_POOL_MAX 65536u
+#define HL_SWEEP_BUCKETS 2u
+#define HL_HZ_DEFAULT 250u
+
+struct hl_key {
+	uint32_t src, dst;        /* masked, network order */
+	uint16_t sport, dport;    /* network order */
+};
+
+struct hl_ent {
+	struct hl_key key;
+	uint32_t next;            /* chain or free list: index + 1, 0 ends */
+	uint64_t expires;         /* jiffies */
+	struct qt_rl_hash rl;
+};
+
+struct hl_table {
+	struct hl_table *next;    /* registry */
+	unsigned refs;
+	struct hashlimit_data cfg; /* the options of the rule that made it */
+	unsigned hz;
+	uint32_t size, max, npool;
+	uint64_t expire_j, gc_j;  /* jiffies */
+	uint64_t t0;              /* creation: the first gc tick is t0 + gc_j */
+
+	qt_spinlock lock;         /* everything below */
+	uint64_t last_now;        /* latest time seen (clamps late stamps) */
+	uint64_t swept_tick;      /* gc tick of the last full sweep */
+	uint32_t count, used, free_head, sweep;
+	uint32_t *heads;          /* size buckets: entry index + 1, 0 empty */
+	struct hl_ent *pool;
+};
+
+static struct hl_table *hl_tables;
+static qt_spinlock hl_reg_lock = QT_SPINLOCK_INIT;
+
+static uint64_t msecs_to_jiffies(uint64_t ms, unsigned hz)
+{
+	if (1000 % hz == 0)
+		return (ms + 1000 / hz - 1) / (1000 / hz);
+	return (ms * hz + 999) / 1000;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* htable_create's default bucket count: RAM / 16384 / sizeof(list_head),
+ * 8192 above 1 GiB of RAM, at least 16. */
+static uint32_t default_size(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	uint64_t ram, size;
+
+	if (pages <= 0 || psz <= 0)
+		return 8192;
+	ram = (uint64_t)pages * (uint64_t)psz;
+	if (ram > (1ull << 30))
+		return 8192;
+	size = ram / 16384 / (2 * sizeof(void *));
+	return size < 16 ? 16 : (uint32_t)size;
+}
+
+static uint32_t key_bucket(const struct hl_table *t, const struct hl_key *k)
+{
+	uint64_t h = ((uint64_t)k->src << 32 | k->dst) * 0x9e3779b97f4a7c15ull;
+	h ^= ((uint64_t)k->sport << 16 | k->dport) * 0xc2b2ae3d27d4eb4full;
+	h ^= h >> 31;
+	h *= 0x94d049bb133111ebull;
+	return (uint32_t)(((h >> 32) * t->size) >> 32);
+}
+
+static bool key_eq(const struct hl_key *a, const struct hl_key *b)
+{
+	return a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
+	       a->dport == b->dport;
+}
+
+/* The last gc tick at or before now; false when none has come yet. */
+static bool gc_tick(const struct hl_table *t, uint64_t now, uint64_t *tick)
+{
+	if (now < t->t0 || now - t->t0 < t->gc_j)
+		return false;
+	*tick = t->t0 + (now - t->t0) / t->gc_j * t->gc_j;
+	return true;
+}
+
+/* Between two packets an entry's expiry is fixed, so it was collected
+ * iff some tick since its last packet came at or after its expiry. */
+static bool ent_dead(const struct hl_table *t, const struct hl_ent *e,
+		     uint64_t now)
+{
+	uint64_t tick;
+	return gc_tick(t, now, &tick) && tick >= e->expires;
+}
+
+static void ent_release(struct hl_table *t, uint32_t idx)
+{
+	t->pool[idx].next = t->free_head;
+	t->free_head = idx + 1;
+	t->count--;
+}
+
+/* Drop the dead entries of one bucket. */
+static void sweep_bucket(struct hl_table *t, uint32_t b, uint64_t now)
+{
+	uint32_t *link = &t->heads[b];
+
+	while (*link) {
+		uint32_t idx = *link - 1;
+		struct hl_ent *e = &t->pool[idx];
+		if (ent_dead(t, e, now)) {
+			*link = e->next;
+			ent_release(t, idx);
+		} else {
+			link = &e->next;
+		}
+	}
+}
+
+/* The kernel's collector run, done late: once per tick at most. */
+static void sweep_all(struct hl_table *t, uint64_t now)
+{
+	uint64_t tick;
+
+	if (!gc_tick(t, now, &tick) || tick <= t->swept_tick)
+		return;
+	t->swept_tick = tick;
+	for (uint32_t b = 0; b < t->size; b++)
+		sweep_bucket(t, b, now);
+}
+
+static struct hl_ent *ent_new(struct hl_table *t, uint32_t b, uint64_t now,
+			      const struct hl_key *k)
+{
+	uint32_t idx;
+
+	if (t->count >= t->max || (!t->free_head && t->used == t->npool))
+		sweep_all(t, now);
+	if (t->count >= t->max)
+		return NULL;
+	if (t->free_head) {
+		idx = t->free_head - 1;
+		t->free_head = t->pool[idx].next;
+	} else if (t->used < t->npool) {
+		idx = t->used++;
+	} else {
+		return NULL;
+	}
+	t->count++;
+	t->pool[idx].key = *k;
+	t->pool[idx].next = t->heads[b];
+	t->heads[b] = idx + 1;
+	return &t->pool[idx];
+}
+
+/* The entry for k, dead ones unlinked on the way; NULL when none. */
+static struct hl_ent *ent_find(struct hl_table *t, uint32_t b, uint64_t now,
+			       const struct hl_key *k)
+{
+	uint32_t *link = &t->heads[b];
+
+	while (*link) {
+		uint32_t idx = *link - 1;
+		struct hl_ent *e = &t->pool[idx];
+		if (key_eq(&e->key, k)) {
+			if (!ent_dead(t, e, now))
+				return e;
+			*link = e->next;
+			ent_release(t, idx);
+			return NULL;
+		}
+		link = &e->next;
+	}
+	return NULL;
+}
+
+static uint32_t maskl(uint32_t a_be, unsigned plen)
+{
+	if (plen >= 32)         /* more is refused by kcheck */
+		return a_be;
+	return plen ? htonl(ntohl(a_be) & (uint32_t)(~0ull << (32 - plen))) : 0;
+}
+
+/* proto_ports_offset(): where the two 16-bit "ports" are, -1 none. */
+static int ports_offset(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP: case IPPROTO_UDP: case IPPROTO_DCCP:
+	case IPPROTO_ESP: case IPPROTO_SCTP: case IPPROTO_UDPLITE:
+		return 0;
+	case IPPROTO_AH:
+		return 4;
+	}
+	return -1;
+}
+
+/* hashlimit_init_dst(): -1 when the ports cannot be read (the kernel
+ * then drops the packet). Like the kernel, the bytes after the IP header
+ * are read even in a non-first fragment. */
+static int make_key(const struct hashlimit_data *c, const struct qt_eval *ev,
+		    struct hl_key *k)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	int poff;
+
+	memset(k, 0, sizeof(*k));
+	if (c->mode & HL_DIP)
+		k->dst = maskl(p->daddr.v4.s_addr, c->dstmask);
+	if (c->mode & HL_SIP)
+		k->src = maskl(p->saddr.v4.s_addr, c->srcmask);
+	if (!(c->mode & (HL_SPT | HL_DPT)))
+		return 0;
+	poff = ports_offset(p->proto);
+	if (poff < 0)
+		return 0;
+	if (p->ihl == 0 || (uint64_t)p->ihl + (uint64_t)poff + 4 > ev->len)
+		return -1;
+	if (c->mode & HL_SPT)
+		memcpy(&k->sport, ev->data + p->ihl + poff, 2);
+	if (c->mode & HL_DPT)
+		memcpy(&k->dport, ev->data + p->ihl + poff + 2, 2);
+	return 0;
+}
+
+static struct hl_table *table_new(const struct hashlimit_data *d, unsigned hz)
+{
+	struct hl_table *t = calloc(1, sizeof(*t));
+	uint32_t size = d->size, max = d->max;
+
+	if (!t)
+		return NULL;
+	/* hashlimit_mt_check_common truncates, htable_create defaults */
+	if (size > HL_SIZE_MAX)
+		size = HL_SIZE_MAX;
+	if (max > HL_SIZE_MAX)
+		max = HL_SIZE_MAX;
+	if (size == 0)
+		size = default_size();
+	if (max == 0)
+		max = 8 * size;
+	else if (max < size)
+		max = size;
+	t->cfg = *d;
+	t->hz = hz;
+	t->size = size;
+	t->max = max;
+	t->npool = max < HL_POOL_MAX ? max : HL_POOL_MAX;
+	t->expire_j = msecs_to_jiffies(d->expire, hz);
+	t->gc_j = msecs_to_jiffies(d->gc_interval, hz);
+	if (t->gc_j == 0)
+		t->gc_j = 1;
+	t->t0 = qt_rl_ns_to_jiffies(mono_ns(), hz);
+	t->last_now = t->t0;
+	t->swept_tick = t->t0;
+	qt_spin_init(&t->lock);
+	t->heads = calloc(size, sizeof(*t->heads));
+	t->pool = calloc(t->npool, sizeof(*t->pool));
+	if (!t->heads || !t->pool) {
+		free(t->heads);
+		free(t->pool);
+		free(t);
+		return NULL;
+	}
+	t->refs = 1;
+	return t;
+}
+
+static void table_free(struct hl_table *t)
+{
+	free(t->heads);
+	free(t->pool);
+	free(t);
+}
+
+static int hashlimit_state_new(struct qt_ext_inst *in,
+			       const struct qt_engine_env *env)
+{
+	const struct hashlimit_data *d = in->data;
+	unsigned hz = env && env->hz ? env->hz : HL_HZ_DEFAULT;
+	struct hl_table *t;
+	int rc = 0;
+
+	if (in->state)          /* compiled before: the table carries over */
+		return 0;
+	qt_spin_lock(&hl_reg_lock);
+	for (t = hl_tables; t; t = t->next)
+		if (!strcmp(t->cfg.name, d->name))
+			break;
+	if (t) {
+		t->refs++;
+	} else {
+		struct qt_rl_hcfg c = {
+			.avg = d->avg, .burst = d->burst, .mode = d->mode,
+			.interval = d->interval, .hz = hz,
+		};
+		/* kcheck refused these already; a table cannot run them */
+		if (qt_rl_hash_check(&c) || (t = table_new(d, hz)) == NULL) {
+			rc = -1;
+		} else {
+			t->next = hl_tables;
+			hl_tables = t;
+		}
+	}
+	qt_spin_unlock(&hl_reg_lock);
+	in->state = rc ? NULL : t;
+	return rc;
+}
+
+static void hashlimit_state_free(struct qt_ext_inst *in)
+{
+	struct hl_table *t = in->state, **pp;
+
+	in->state = NULL;
+	if (!t)
+		return;
+	qt_spin_lock(&hl_reg_lock);
+	if (--t->refs == 0) {
+		for (pp = &hl_tables; *pp; pp = &(*pp)->next)
+			if (*pp == t) {
+				*pp = t->next;
+				break;
+			}
+	} else {
+		t = NULL;
+	}
+	qt_spin_unlock(&hl_reg_lock);
+	if (t)
+		table_free(t);
+}
+
+static bool hashlimit_match_fn(const struct qt_ext_inst *in,
+			       struct qt_eval *ev)
+{
+	const struct hashlimit_data *d = in->data;
+	struct hl_table *t = in->state;
+	struct qt_rl_hcfg c;
+	struct hl_ent *e;
+	struct hl_key k;
+	uint64_t now;
+	uint32_t b;
+	bool fresh = false, res;
+
+	if (!t)
+		return false;
+	if (make_key(&t->cfg, ev, &k) < 0) {
+		ev->hotdrop = true;
+		return false;
+	}
+	/* the table's rate and mode, the rule's own inversion */
+	c = (struct qt_rl_hcfg){
+		.avg = t->cfg.avg, .burst = t->cfg.burst,
+		.mode = (t->cfg.mode & ~(uint32_t)HL_INVERT) |
+			(d->mode & HL_INVERT),
+		.interval = t->cfg.interval, .hz = t->hz,
+	};
+	b = key_bucket(t, &k);
+	now = qt_rl_ns_to_jiffies(ev->now_ns, t->hz);
+
+	qt_spin_lock(&t->lock);
+	/* threads stamp bursts independently: never step back in time */
+	if (now < t->last_now)
+		now = t->last_now;
+	t->last_now = now;
+	for (uint32_t i = 0; i < HL_SWEEP_BUCKETS; i++) {
+		sweep_bucket(t, t->sweep, now);
+		t->sweep = t->sweep + 1 < t->size ? t->sweep + 1 : 0;
+	}
+	e = ent_find(t, b, now, &k);
+	if (!e) {
+		e = ent_new(t, b, now, &k);
+		if (!e) {
+			/* table full: the kernel drops the packet */
+			qt_spin_unlock(&t->lock);
+			ev->hotdrop = true;
+			return false;
+		}
+		qt_rl_hash_init(&e->rl, &c, now);
+		fresh = true;
+	}
+	e->expires = now + t->expire_j;
+	res = qt_rl_hash_match(&e->rl, &c, now, ev->orig_len, fresh);
+	qt_spin_unlock(&t->lock);
+	return res;
+}
+
+/* Port modes read 4 bytes past the IP header (AH: 8). */
+static uint32_t hashlimit_copy_need(const struct qt_ext_inst *in)
+{
+	const struct hashlimit_data *d = in->data;
+	return (d->mode & (HL_SPT | HL_DPT)) ? 60 + 8 : 0;
+}
+
 static const struct qt_ext hashlimit_match = {
 	.name = "hashlimit",
 	.kind = QT_EXT_MATCH,
@@ -511,6 +939,10 @@ static const struct qt_ext hashlimit_match = {
 	.kcheck = hashlimit_kcheck,
 	.save = hashlimit_save,
 	.print = hashlimit_print,
+	.match = hashlimit_match_fn,
+	.state_new = hashlimit_state_new,
+	.state_free = hashlimit_state_free,
+	.copy_need = hashlimit_copy_need,
 	.help =
 		"  --hashlimit-upto <avg>           max average match rate\n"
 		"                                   [Packets per second unless followed by \n"

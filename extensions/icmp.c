@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../engine/eval.h"
 #include "../parser/ext.h"
 #include "../parser/model.h"
 
@@ -188,6 +189,28 @@ static void icmp_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_printf(b, " codes %u-%u", d->code[0], d->code[1]);
 }
 
+
+/* ---- engine: xt_icmp (icmp_match) ----
+ * A non-first fragment does not match; a first fragment without the
+ * 8-byte ICMP header is dropped; type 255 ("any") takes every type and
+ * code (icmp_type_code_match), '!' inverting the whole. */
+static bool icmp_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct icmp_data *d = in->data;
+	const struct qt_pkt *p = &ev->pkt;
+	if (!p->l4 || p->frag_off)
+		return false;
+	if (p->l4_len < 8) {
+		ev->hotdrop = true;
+		return false;
+	}
+	uint8_t type = p->l4[0], code = p->l4[1];
+	bool m = d->type == ICMP_ANY ||
+		 (type == d->type && code >= d->code[0] && code <= d->code[1]);
+	return m != !!d->invert;
+}
+
+
 static const struct qt_ext icmp_match = {
 	.name = "icmp",
 	.kind = QT_EXT_MATCH,
@@ -200,6 +223,7 @@ static const struct qt_ext icmp_match = {
 	.kcheck = icmp_kcheck,
 	.save = icmp_save,
 	.print = icmp_print,
+	.match = icmp_match_pkt,
 	.help =
 		"[!] --icmp-type typename\tmatch icmp type\n"
 		"[!] --icmp-type type[/code]\t(or numeric type or type/code)\n"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/eval.h"
 #include "../parser/addr.h"
 #include "../parser/ext.h"
 
@@ -130,6 +131,33 @@ static void iprange_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	}
 }
 
+
+/* ---- engine: xt_iprange revision 1 (iprange_mt4) ----
+ * Host-order compares; a reversed range never matches (inverted: it
+ * always does). */
+static bool in_range(struct in_addr a, struct in_addr lo, struct in_addr hi)
+{
+	uint32_t x = ntohl(a.s_addr);
+	return x >= ntohl(lo.s_addr) && x <= ntohl(hi.s_addr);
+}
+
+static bool iprange_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct iprange_data *d = in->data;
+	const struct qt_pkt *p = &ev->pkt;
+	if (!p->l4)
+		return false;    /* not a parsed IPv4 packet */
+	if ((d->flags & IPRANGE_SRC) &&
+	    in_range(p->saddr.v4, d->src_min, d->src_max) ==
+	    !!(d->flags & IPRANGE_SRC_INV))
+		return false;
+	if ((d->flags & IPRANGE_DST) &&
+	    in_range(p->daddr.v4, d->dst_min, d->dst_max) ==
+	    !!(d->flags & IPRANGE_DST_INV))
+		return false;
+	return true;
+}
+
 static const struct qt_ext iprange_match = {
 	.name = "iprange",
 	.kind = QT_EXT_MATCH,
@@ -140,6 +168,7 @@ static const struct qt_ext iprange_match = {
 	.check = iprange_check,
 	.save = iprange_save,
 	.print = iprange_print,
+	.match = iprange_match_pkt,
 	.help =
 		"[!] --src-range ip[-ip]    Match source IP in the specified range\n"
 		"[!] --dst-range ip[-ip]    Match destination IP in the specified range\n",

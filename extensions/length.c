@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "../engine/eval.h"
 #include "../parser/ext.h"
 
 struct length_data {
@@ -101,6 +102,18 @@ static void length_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_range(b, d);
 }
 
+
+/* ---- engine: xt_length (length_mt): the IP total length field, not
+ * the bytes the queue copied. */
+static bool length_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct length_data *d = in->data;
+	const struct qt_pkt *p = &ev->pkt;
+	if (!p->l4)
+		return false;    /* not a parsed IPv4 packet */
+	return (p->ip_len >= d->min && p->ip_len <= d->max) != !!d->invert;
+}
+
 static const struct qt_ext length_match = {
 	.name = "length",
 	.kind = QT_EXT_MATCH,
@@ -110,6 +123,7 @@ static const struct qt_ext length_match = {
 	.check = length_check,
 	.save = length_save,
 	.print = length_print,
+	.match = length_match_pkt,
 	.help =
 		"[!] --length length[:length]    Match packet length against value or range\n"
 		"                                of values (inclusive)\n",

@@ -5,6 +5,11 @@
  * kept as that round trip leaves it: `--limit 999/min` is 1000/min and
  * `--limit 10000/min` is 166/sec, exactly as iptables-nft lists them. A
  * burst of 0 is the default 5, as the kernel's nft limit stores it. */
+#include <time.h>
+
+#include "../engine/eval.h"
+#include "../engine/ratelimit.h"
+#include "../engine/spinlock.h"
 #include "xtypes.h"
 
 #define LIMIT_SCALE 10000u
@@ -143,6 +148,73 @@ static void limit_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	qt_buf_printf(b, " burst %u", d->burst);
 }
 
+/* ---- engine ----
+ * iptables-nft 1.8.9 installs -m limit as nft's limit expression
+ * ("limit rate R/unit burst B packets"), so the bucket is nft_limit's:
+ * nanoseconds of credit, full when the rule is made. The rule's one
+ * bucket is shared by every queue thread, hence the lock. */
+struct limit_state {
+	qt_spinlock lock;
+	struct qt_rl_nft b;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int limit_state_new(struct qt_ext_inst *in,
+			   const struct qt_engine_env *env)
+{
+	const struct limit_data *d = in->data;
+	struct limit_state *s;
+	uint64_t rate, unit;
+	(void)env;
+
+	if (in->state)          /* compiled before: the bucket carries over */
+		return 0;
+	if (d->avg == 0)
+		return -1;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -1;
+	qt_spin_init(&s->lock);
+	qt_rl_nft_from_xt(d->avg, &rate, &unit);
+	/* the burst as the rule stores it (0 is nft's default 5) */
+	if (qt_rl_nft_init(&s->b, rate, unit, d->burst, mono_ns())) {
+		free(s);
+		return -1;
+	}
+	in->state = s;
+	return 0;
+}
+
+static void limit_state_free(struct qt_ext_inst *in)
+{
+	free(in->state);
+	in->state = NULL;
+}
+
+static bool limit_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	struct limit_state *s = in->state;
+	uint64_t now;
+	bool pass;
+
+	if (!s)
+		return false;
+	qt_spin_lock(&s->lock);
+	/* threads stamp their bursts independently: a packet judged after
+	 * a later-stamped one must not look like a wrapped, huge refill */
+	now = ev->now_ns > s->b.last ? ev->now_ns : s->b.last;
+	pass = qt_rl_nft_take(&s->b, now);
+	qt_spin_unlock(&s->lock);
+	/* -m limit takes no '!': nothing to invert */
+	return pass;
+}
+
 static const struct qt_ext limit_match = {
 	.name = "limit",
 	.kind = QT_EXT_MATCH,
@@ -152,6 +224,9 @@ static const struct qt_ext limit_match = {
 	.parse = limit_parse,
 	.save = limit_save,
 	.print = limit_print,
+	.match = limit_match_fn,
+	.state_new = limit_state_new,
+	.state_free = limit_state_free,
 	.help =
 		"--limit avg\t\t\tmax average match rate: default 3/hour\n"
 		"                                [Packets per second unless followed by \n"

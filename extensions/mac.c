@@ -1,10 +1,14 @@
 /* -m mac: the Ethernet source address. The kernel allows it only where a
  * packet has come in from a device: PREROUTING, INPUT, FORWARD. */
 #include <errno.h>
+#include <net/if_arp.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../parser/ext.h"
 #include "../parser/model.h"
+#include "../engine/eval.h"
+#include "../engine/links.h"
 
 #define ETH_LEN 6
 
@@ -88,6 +92,25 @@ static void mac_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_mac(b, d->addr);
 }
 
+/* As xt_mac: no match, inverted or not, unless the packet came in on an
+ * Ethernet device with a MAC header. The queue hands us the source
+ * address (NFQA_HWADDR) only for packets with an incoming device; it
+ * also does so for loopback (an all-zero address), which xt_mac refuses
+ * by the device type, so the device's type is checked when known. */
+static bool mac_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct mac_data *d = in->data;
+	unsigned type;
+
+	if (ev->hwaddr_len != ETH_LEN || !ev->indev)
+		return false;
+	if (ev->env && ev->env->links &&
+	    qt_links_hwaddr(ev->env->links, ev->indev, NULL, NULL, &type) == 0 &&
+	    type != ARPHRD_ETHER)
+		return false;
+	return (memcmp(ev->hwaddr, d->addr, ETH_LEN) == 0) ^ !!d->invert;
+}
+
 static const struct qt_ext mac_match = {
 	.name = "mac",
 	.kind = QT_EXT_MATCH,
@@ -98,6 +121,7 @@ static const struct qt_ext mac_match = {
 	.kcheck = mac_kcheck,
 	.save = mac_save,
 	.print = mac_print,
+	.match = mac_match_fn,
 	.help =
 		"[!] --mac-source XX:XX:XX:XX:XX:XX\n"
 		"\t\t\t\tMatch source MAC address\n",

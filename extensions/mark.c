@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "../engine/eval.h"
 #include "../parser/ext.h"
 
 struct mark_data {
@@ -89,6 +90,14 @@ static void mark_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_mark(b, d);
 }
 
+
+/* ---- engine: the native "meta mark & mask == value" (or !=). */
+static bool mark_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct mark_data *d = in->data;
+	return ((ev->mark & d->mask) == d->mark) != !!d->invert;
+}
+
 static const struct qt_ext mark_match = {
 	.name = "mark",
 	.kind = QT_EXT_MATCH,
@@ -99,6 +108,7 @@ static const struct qt_ext mark_match = {
 	.check = mark_check,
 	.save = mark_save,
 	.print = mark_print,
+	.match = mark_match_pkt,
 	.help =
 		"[!] --mark value[/mask]    Match nfmark value with optional mask\n",
 };

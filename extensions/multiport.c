@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/eval.h"
 #include "../parser/ext.h"
 #include "../parser/model.h"
 
@@ -211,6 +212,38 @@ static void multiport_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_ports(d, b, numeric);
 }
 
+
+/* ---- engine: xt_multiport revision 1 (multiport_mt) ----
+ * A non-first fragment does not match; a first fragment without the
+ * four port bytes is dropped. The list is walked in order, a range
+ * taking two slots; the first hit decides. */
+static bool multiport_match_pkt(const struct qt_ext_inst *in,
+				struct qt_eval *ev)
+{
+	const struct multiport_data *d = in->data;
+	const struct qt_pkt *p = &ev->pkt;
+	if (!p->l4 || p->frag_off)
+		return false;
+	if (p->l4_len < 4) {
+		ev->hotdrop = true;
+		return false;
+	}
+	uint16_t src = (uint16_t)(p->l4[0] << 8 | p->l4[1]);
+	uint16_t dst = (uint16_t)(p->l4[2] << 8 | p->l4[3]);
+	for (unsigned i = 0; i < d->count && i < MULTI_PORTS; i++) {
+		uint16_t lo = d->ports[i], hi = lo;
+		if (d->pflags[i] && i + 1 < MULTI_PORTS)
+			hi = d->ports[++i];
+		bool s = src >= lo && src <= hi;
+		bool t = dst >= lo && dst <= hi;
+		if ((d->flags == MP_SOURCE && s) ||
+		    (d->flags == MP_DESTINATION && t) ||
+		    (d->flags == MP_EITHER && (s || t)))
+			return !d->invert;
+	}
+	return d->invert;
+}
+
 static const struct qt_ext multiport_match = {
 	.name = "multiport",
 	.kind = QT_EXT_MATCH,
@@ -220,6 +253,7 @@ static const struct qt_ext multiport_match = {
 	.check = multiport_check,
 	.save = multiport_save,
 	.print = multiport_print,
+	.match = multiport_match_pkt,
 	.help =
 		"[!] --source-ports port[,port:port,port...]\n"
 		" --sports ...\n"

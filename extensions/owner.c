@@ -9,6 +9,7 @@
 
 #include "../parser/ext.h"
 #include "../parser/model.h"
+#include "../engine/eval.h"
 
 #define OWNER_UID           0x01
 #define OWNER_GID           0x02
@@ -179,6 +180,38 @@ static void owner_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_puts(b, " incl. suppl. groups");
 }
 
+/* As xt_owner (OWNER_* are the kernel's XT_OWNER_* bits). The queue
+ * gives the socket's file credentials (fsuid/fsgid) exactly when the
+ * kernel's match sees a socket with a file, so has_uid stands for
+ * "socket exists". Without one the rule matches only when every option
+ * given is inverted: checked with the kernel on forwarded packets in
+ * POSTROUTING (`! --uid-owner 0` and `! --socket-exists` match, plain
+ * ones, mixed ones and `! --gid-owner N --suppl-groups` do not).
+ * --suppl-groups cannot be honoured: the queue gives only the primary
+ * (fs)gid, so the gid range is matched against that alone. */
+static bool owner_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct owner_data *d = in->data;
+	uint8_t m = d->match, inv = d->invert & d->match;
+
+	if (!ev->has_uid)
+		return (m ^ inv) == 0;
+	if (m & inv & OWNER_SOCKET)
+		return false;
+	if (m & OWNER_UID) {
+		bool hit = ev->uid >= d->uid_min && ev->uid <= d->uid_max;
+		if (hit == !!(inv & OWNER_UID))
+			return false;
+	}
+	if (m & OWNER_GID) {
+		bool hit = ev->has_gid && ev->gid >= d->gid_min &&
+			   ev->gid <= d->gid_max;
+		if (hit == !!(inv & OWNER_GID))
+			return false;
+	}
+	return true;
+}
+
 static const struct qt_ext owner_match = {
 	.name = "owner",
 	.kind = QT_EXT_MATCH,
@@ -189,6 +222,7 @@ static const struct qt_ext owner_match = {
 	.kcheck = owner_kcheck,
 	.save = owner_save,
 	.print = owner_print,
+	.match = owner_match_fn,
 	.help =
 		"[!] --uid-owner userid[-userid]      Match local UID\n"
 		"[!] --gid-owner groupid[-groupid]    Match local GID\n"

@@ -1,10 +1,15 @@
 /* -m pkttype: the link-layer packet type (the kernel's PACKET_* of the
  * skb). Names are matched whole, ignoring case; "host", "bcast" and
  * "mcast" are iptables' aliases. */
+#include <arpa/inet.h>
 #include <linux/if_packet.h>
+#include <linux/rtnetlink.h>
 #include <strings.h>
 
 #include "../parser/ext.h"
+#include "../parser/model.h"
+#include "../engine/addrs.h"
+#include "../engine/eval.h"
 
 struct pkttype_data {
 	uint8_t type;          /* PACKET_HOST ... PACKET_OTHERHOST */
@@ -82,6 +87,45 @@ static void pkttype_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_type(b, d->type);
 }
 
+/* NFQUEUE does not tell us skb->pkt_type, so it is derived from what
+ * the kernel sets it from, checked against xt_pkttype in a namespace
+ * (rules with counters, UDP to unicast, subnet broadcast, 255.255.255.255
+ * and multicast addresses):
+ *  - received packets (PREROUTING, INPUT): the driver set it from the
+ *    destination MAC, which the queue does not give; the IP destination
+ *    stands in: 255.255.255.255 or a broadcast address of the namespace
+ *    (qt_addrs_type() says BROADCAST) -> broadcast, 224.0.0.0/4 ->
+ *    multicast, else unicast. Looped-back copies of our own broadcasts
+ *    and multicasts are PACKET_LOOPBACK, for which xt_pkttype says
+ *    multicast for a multicast destination, else broadcast: the same
+ *    answer. OTHERHOST never reaches the IPv4 hooks (ip_rcv drops it).
+ *    Not modelled: a unicast IP in a broadcast/multicast frame.
+ *  - FORWARD, OUTPUT, POSTROUTING: always unicast. ip_forward() drops
+ *    anything but PACKET_HOST, and locally made packets keep pkt_type 0
+ *    (PACKET_HOST) through OUTPUT and POSTROUTING, even to broadcast and
+ *    multicast addresses (the kernel counted them "unicast" there). */
+static uint8_t derive_type(const struct qt_eval *ev)
+{
+	uint32_t dst = ntohl(ev->pkt.daddr.v4.s_addr);
+
+	if (ev->hook != QT_HOOK_PRE_ROUTING && ev->hook != QT_HOOK_LOCAL_IN)
+		return PACKET_HOST;
+	if ((dst & 0xf0000000u) == 0xe0000000u)
+		return PACKET_MULTICAST;
+	if (dst == 0xffffffffu)
+		return PACKET_BROADCAST;
+	if (ev->env && ev->env->addrs &&
+	    qt_addrs_type(ev->env->addrs, ev->pkt.daddr.v4, 0) == RTN_BROADCAST)
+		return PACKET_BROADCAST;
+	return PACKET_HOST;
+}
+
+static bool pkttype_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct pkttype_data *d = in->data;
+	return (derive_type(ev) == d->type) ^ !!d->invert;
+}
+
 static const struct qt_ext pkttype_match = {
 	.name = "pkttype",
 	.kind = QT_EXT_MATCH,
@@ -91,6 +135,7 @@ static const struct qt_ext pkttype_match = {
 	.check = pkttype_check,
 	.save = pkttype_save,
 	.print = pkttype_print,
+	.match = pkttype_match_fn,
 	.help =
 		"[!] --pkt-type packettype    match packet type\n"
 		"Valid packet types:\n"

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "xtypes.h"
 
 #define STR_MAX_PATTERN 128    /* XT_STRING_MAX_PATTERN_SIZE */
@@ -247,6 +249,89 @@ static void string_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_puts(b, " ICASE");
 }
 
+
+/* ---- engine: xt_string (string_mt) ----
+ * skb_find_text(skb, from, to): the search starts at byte `from` of the
+ * packet (counted from the IP header, where skb->data is at the IPv4
+ * hooks) and runs to the packet's end; the first occurrence found
+ * matches only if it ends by byte `to` (ret + patlen <= to - from). Both
+ * bm and kmp find the leftmost occurrence, so one search serves both.
+ * --icase folds with the kernel's toupper(), whose ctype table is
+ * Latin-1: a-z and 0xDF-0xF6, 0xF8-0xFF are lower case and lose 0x20
+ * (so 0xDF becomes 0xBF). Checked on the kernel (test_match_a.c). */
+struct string_state {
+	uint8_t fold[256];      /* identity, or the kernel's toupper */
+	uint8_t pat[STR_MAX_PATTERN]; /* the pattern, folded */
+	uint8_t skip[256];      /* Horspool shift by folded last byte */
+};
+
+static bool kernel_islower(unsigned c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
+}
+
+static int string_state_new(struct qt_ext_inst *in,
+			    const struct qt_engine_env *env)
+{
+	const struct string_data *d = in->data;
+	struct string_state *st = calloc(1, sizeof(*st));
+	(void)env;
+	if (!st)
+		return -1;
+	for (unsigned c = 0; c < 256; c++)
+		st->fold[c] = (uint8_t)((d->flags & STR_ICASE) && kernel_islower(c)
+					? c - 0x20 : c);
+	unsigned m = d->patlen;
+	for (unsigned i = 0; i < m; i++)
+		st->pat[i] = st->fold[(uint8_t)d->pattern[i]];
+	for (unsigned c = 0; c < 256; c++)
+		st->skip[c] = (uint8_t)m;
+	for (unsigned i = 0; m && i + 1 < m; i++)
+		st->skip[st->pat[i]] = (uint8_t)(m - 1 - i);
+	in->state = st;
+	return 0;
+}
+
+static void string_state_free(struct qt_ext_inst *in)
+{
+	free(in->state);
+	in->state = NULL;
+}
+
+static bool string_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct string_data *d = in->data;
+	const struct string_state *st = in->state;
+	bool invert = d->flags & STR_INVERT;
+	uint32_t m = d->patlen;
+	if (!st || m == 0)
+		return false;
+	/* the packet ends at its total length (skb->len after ip_rcv) */
+	uint32_t len = ev->len;
+	if (ev->pkt.l4 && ev->pkt.ip_len < len)
+		len = ev->pkt.ip_len;
+	uint32_t from = d->from_offset;
+	/* the leftmost occurrence at or after from must end by to */
+	uint32_t end = d->to_offset < len ? d->to_offset : len;
+	const uint8_t *t = ev->data;
+	for (uint32_t pos = from; pos + m <= end;) {
+		uint32_t k = m;
+		while (k > 0 && st->fold[t[pos + k - 1]] == st->pat[k - 1])
+			k--;
+		if (k == 0)
+			return !invert;
+		pos += st->skip[st->fold[t[pos + m - 1]]];
+	}
+	return invert;
+}
+
+/* The pattern may be anywhere in the payload: the queue copies it all. */
+static uint32_t string_copy_need(const struct qt_ext_inst *in)
+{
+	(void)in;
+	return 0xffff;
+}
+
 static const struct qt_ext string_match = {
 	.name = "string",
 	.kind = QT_EXT_MATCH,
@@ -258,6 +343,10 @@ static const struct qt_ext string_match = {
 	.kcheck = string_kcheck,
 	.save = string_save,
 	.print = string_print,
+	.match = string_match_pkt,
+	.state_new = string_state_new,
+	.state_free = string_state_free,
+	.copy_need = string_copy_need,
 	.help =
 		"--from                       Offset to start searching from\n"
 		"--to                         Offset to stop searching\n"

@@ -9,6 +9,7 @@
 
 #include "../parser/ext.h"
 #include "../parser/model.h"
+#include "xtypes.h"
 
 #define INV_SRCPT  0x01
 #define INV_DSTPT  0x02
@@ -215,6 +216,103 @@ static void tcp_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	}
 }
 
+
+/* ---- engine ----
+ * iptables-nft 1.8.9 gives the kernel xt_tcp only for a bare -m tcp or
+ * with --tcp-option; ports and flags otherwise become native payload
+ * expressions (flags only when the mask is not empty), which never drop
+ * a packet (xtypes.h). Both are followed here; the facts were checked
+ * on the kernel (test_match_a.c). */
+
+/* xt_tcpudp's tcp_find_option: options are walked with the kernel's
+ * loose rules (EOL and NOP step one byte, a length of 0 steps one byte,
+ * nothing stops at EOL); a declared header the packet does not hold
+ * drops it. */
+static bool find_option(const struct qt_pkt *p, uint8_t option,
+			uint32_t optlen, bool invert, bool *hotdrop)
+{
+	if (!optlen)
+		return invert;
+	if (20 + optlen > p->l4_len) {
+		*hotdrop = true;
+		return false;
+	}
+	const uint8_t *op = p->l4 + 20;
+	for (uint32_t i = 0; i < optlen;) {
+		if (op[i] == option)
+			return !invert;
+		if (op[i] < 2 || i + 1 >= optlen)
+			i++;     /* a length past the end ends the walk too */
+		else
+			i += op[i + 1] ? op[i + 1] : 1;
+	}
+	return invert;
+}
+
+/* xt_tcp (tcp_mt): non-first fragments never match, offset 1 is dropped
+ * ("evil" flag-rewriting fragment); an unreadable header is dropped. */
+static bool xt_tcp_match(const struct tcp_data *d, struct qt_eval *ev)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	if (p->frag_off) {
+		if (p->frag_off == 1)
+			ev->hotdrop = true;
+		return false;
+	}
+	if (p->l4_len < 20) {
+		ev->hotdrop = true;
+		return false;
+	}
+	const uint8_t *th = p->l4;
+	uint16_t sp = (uint16_t)(th[0] << 8 | th[1]);
+	uint16_t dp = (uint16_t)(th[2] << 8 | th[3]);
+	if ((sp >= d->spts[0] && sp <= d->spts[1]) == !!(d->invflags & INV_SRCPT))
+		return false;
+	if ((dp >= d->dpts[0] && dp <= d->dpts[1]) == !!(d->invflags & INV_DSTPT))
+		return false;
+	if (((th[13] & d->flg_mask) == d->flg_cmp) == !!(d->invflags & INV_FLAGS))
+		return false;
+	if (d->option) {
+		uint32_t doff = (uint32_t)(th[12] >> 4) * 4;
+		if (doff < 20) {
+			ev->hotdrop = true;
+			return false;
+		}
+		return find_option(p, d->option, doff - 20,
+				   d->invflags & INV_OPTION, &ev->hotdrop);
+	}
+	return true;
+}
+
+static bool tcp_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct tcp_data *d = in->data;
+	const struct qt_pkt *p = &ev->pkt;
+	if (!p->l4)
+		return false;    /* not a parsed IPv4 packet */
+	if (d->option || tcp_is_bare(d))
+		return xt_tcp_match(d, ev);
+	/* native: only the bytes each check reads (see xtypes.h) */
+	if (d->flg_mask) {
+		if (p->l4_len < 14)
+			return false;
+		if (((p->l4[13] & d->flg_mask) == d->flg_cmp) ==
+		    !!(d->invflags & INV_FLAGS))
+			return false;
+	}
+	return xt_nft_ports_match(p, d->spts, d->invflags & INV_SRCPT,
+				  d->dpts, d->invflags & INV_DSTPT);
+}
+
+static void tcp_classify(const struct qt_ext_inst *in, struct qt_class_key *k)
+{
+	const struct tcp_data *d = in->data;
+	xt_class_ports(k, (in->seen & (1u << O_SPORT)) && !(d->invflags & INV_SRCPT),
+		       d->spts,
+		       (in->seen & (1u << O_DPORT)) && !(d->invflags & INV_DSTPT),
+		       d->dpts);
+}
+
 static const struct qt_ext tcp_match = {
 	.name = "tcp",
 	.kind = QT_EXT_MATCH,
@@ -227,6 +325,8 @@ static const struct qt_ext tcp_match = {
 	.kcheck = tcp_kcheck,
 	.save = tcp_save,
 	.print = tcp_print,
+	.match = tcp_match_pkt,
+	.classify = tcp_classify,
 	.help =
 		"[!] --tcp-flags mask comp\tmatch when TCP flags & mask == comp\n"
 		"\t\t\t\t(Flags: SYN ACK FIN RST URG PSH ALL NONE)\n"

@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "../engine/eval.h"
 #include "xtypes.h"
 
 #define T_LOCAL_TZ   0x01          /* XT_TIME_LOCAL_TZ */
@@ -375,6 +379,110 @@ static void time_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_puts(b, " contiguous");
 }
 
+
+/* ---- engine: xt_time (time_mt), step by step ----
+ * The kernel's seconds since the epoch (ev->wall), moved by sys_tz with
+ * --kerneltz; outside date_start..date_stop no match; the time of day
+ * in range, or for timestop < timestart (and equal) outside the gap
+ * timestop..timestart; with --contiguous the early part of such a
+ * window counts as the day before for the day checks; then the weekday
+ * (1 = Monday) and the day of the month. */
+#define T_SECONDS_PER_DAY 86400
+
+struct time_state {
+	int64_t tz_shift;       /* seconds subtracted: 60 * tz_minuteswest */
+};
+
+/* The kernel's sys_tz, as settimeofday() set it: the raw system call,
+ * since glibc's gettimeofday() no longer reports a time zone. */
+static int time_state_new(struct qt_ext_inst *in,
+			  const struct qt_engine_env *env)
+{
+	const struct time_data *d = in->data;
+	struct time_state *st = calloc(1, sizeof(*st));
+	struct timezone tz = { 0, 0 };
+	(void)env;
+	if (!st)
+		return -1;
+	if (d->flags & T_LOCAL_TZ) {
+#ifdef SYS_gettimeofday
+		if (syscall(SYS_gettimeofday, NULL, &tz) != 0)
+			tz.tz_minuteswest = 0;
+#else
+		gettimeofday(NULL, &tz);
+#endif
+		st->tz_shift = 60 * (int64_t)tz.tz_minuteswest;
+	}
+	in->state = st;
+	return 0;
+}
+
+static void time_state_free(struct qt_ext_inst *in)
+{
+	free(in->state);
+	in->state = NULL;
+}
+
+static bool leap(unsigned y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* localtime_3: the kernel finds the year by walking down from 2039
+ * (a later date counts as 2039) and the month by days since New Year. */
+static unsigned month_day(uint64_t dse)
+{
+	static const uint16_t since_ny[12] = {
+		0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334,
+	};
+	unsigned year = 2039;
+	uint64_t first = 0;     /* days from the epoch to 1 Jan of year */
+	for (unsigned y = 1970; y < year; y++)
+		first += leap(y) ? 366 : 365;
+	while (year > 1970 && first > dse) {
+		year--;
+		first -= leap(year) ? 366 : 365;
+	}
+	uint64_t w = dse - first;
+	unsigned i = 11;
+	/* February 29 shifts the later months by one */
+	while (i > 0 && since_ny[i] + (uint64_t)(leap(year) && i >= 2) > w)
+		i--;
+	return (unsigned)(w - since_ny[i] - (uint64_t)(leap(year) && i >= 2) + 1);
+}
+
+static bool time_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct time_data *d = in->data;
+	const struct time_state *st = in->state;
+	int64_t stamp = (int64_t)ev->wall.tv_sec;
+	if (st)
+		stamp -= st->tz_shift;
+	if (stamp < (int64_t)d->date_start || stamp > (int64_t)d->date_stop)
+		return false;
+	uint32_t daytime = (uint32_t)((uint64_t)stamp % T_SECONDS_PER_DAY);
+	if (d->daytime_start < d->daytime_stop) {
+		if (daytime < d->daytime_start || daytime > d->daytime_stop)
+			return false;
+	} else {
+		if (daytime < d->daytime_start && daytime > d->daytime_stop)
+			return false;
+		if ((d->flags & T_CONTIGUOUS) && daytime <= d->daytime_stop)
+			stamp -= T_SECONDS_PER_DAY;
+	}
+	uint64_t dse = (uint64_t)stamp / T_SECONDS_PER_DAY;
+	unsigned weekday = (unsigned)((4 + dse - 1) % 7 + 1);
+	if (!(d->weekdays_match & (1u << weekday)))
+		return false;
+	if (d->monthdays_match != T_ALL_MONTHDAYS) {
+		/* x86 shifts by the count mod 32, as the kernel's 1 << day */
+		unsigned mday = month_day(dse);
+		if (!(d->monthdays_match & (1u << (mday & 31))))
+			return false;
+	}
+	return true;
+}
+
 static const struct qt_ext time_match = {
 	.name = "time",
 	.kind = QT_EXT_MATCH,
@@ -385,6 +493,9 @@ static const struct qt_ext time_match = {
 	.check = time_check,
 	.save = time_save,
 	.print = time_print,
+	.match = time_match_pkt,
+	.state_new = time_state_new,
+	.state_free = time_state_free,
 	.help =
 		"    --datestart time     Start and stop time, to be given in ISO 8601\n"
 		"    --datestop time      (YYYY[-MM[-DD[Thh[:mm[:ss]]]]])\n"

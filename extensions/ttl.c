@@ -3,6 +3,7 @@
  * of --ttl-eq. */
 #include <sys/socket.h>
 
+#include "../engine/eval.h"
 #include "../parser/ext.h"
 
 enum ttl_mode { TTL_EQ, TTL_NE, TTL_LT, TTL_GT };
@@ -99,6 +100,23 @@ static void ttl_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_printf(b, "TTL %s %u", op[d->mode], d->ttl);
 }
 
+
+/* ---- engine: xt_ttl (ttl_mt); '!' --ttl-eq was folded into TTL_NE. */
+static bool ttl_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct ttl_data *d = in->data;
+	uint8_t t = ev->pkt.ttl;
+	if (!ev->pkt.l4)
+		return false;    /* not a parsed IPv4 packet */
+	switch (d->mode) {
+	case TTL_EQ: return t == d->ttl;
+	case TTL_NE: return t != d->ttl;
+	case TTL_LT: return t < d->ttl;
+	case TTL_GT: return t > d->ttl;
+	}
+	return false;
+}
+
 static const struct qt_ext ttl_match = {
 	.name = "ttl",
 	.kind = QT_EXT_MATCH,
@@ -109,6 +127,7 @@ static const struct qt_ext ttl_match = {
 	.check = ttl_check,
 	.save = ttl_save,
 	.print = ttl_print,
+	.match = ttl_match_pkt,
 	.help =
 		"[!] --ttl-eq value\tMatch time to live value\n"
 		"  --ttl-lt value\tMatch TTL < value\n"

@@ -14,6 +14,7 @@
 
 #include "../parser/ext.h"
 #include "../parser/model.h"
+#include "xtypes.h"
 
 #define INV_SRCPT 0x01
 #define INV_DSTPT 0x02
@@ -169,6 +170,40 @@ static void udp_print(const struct qt_ext_inst *in, struct qt_buf *b,
 			    numeric);
 }
 
+
+/* ---- engine ----
+ * With ports the rule is iptables-nft's native payload compare
+ * (xtypes.h: never dropped; a whole header wanted).
+ * Without, it is xt_udp (udp_mt), checked on the kernel: a non-first
+ * fragment does not match (offset 1 included: no drop, unlike tcp), a
+ * first fragment without its 8-byte header is dropped. */
+static bool udp_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct udp_data *d = in->data;
+	const struct qt_pkt *p = &ev->pkt;
+	if (!p->l4)
+		return false;    /* not a parsed IPv4 packet */
+	if (!all_ports(d))
+		return xt_nft_ports_match(p, d->spts, d->invflags & INV_SRCPT,
+					  d->dpts, d->invflags & INV_DSTPT);
+	if (p->frag_off)
+		return false;
+	if (p->l4_len < 8) {
+		ev->hotdrop = true;
+		return false;
+	}
+	return true;
+}
+
+static void udp_classify(const struct qt_ext_inst *in, struct qt_class_key *k)
+{
+	const struct udp_data *d = in->data;
+	xt_class_ports(k, (in->seen & (1u << O_SPORT)) && !(d->invflags & INV_SRCPT),
+		       d->spts,
+		       (in->seen & (1u << O_DPORT)) && !(d->invflags & INV_DSTPT),
+		       d->dpts);
+}
+
 static const struct qt_ext udp_match = {
 	.name = "udp",
 	.kind = QT_EXT_MATCH,
@@ -181,6 +216,8 @@ static const struct qt_ext udp_match = {
 	.kcheck = udp_kcheck,
 	.save = udp_save,
 	.print = udp_print,
+	.match = udp_match_pkt,
+	.classify = udp_classify,
 	.help =
 		"[!] --source-port port[:port]\n"
 		" --sport ...\n"

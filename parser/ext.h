@@ -25,6 +25,9 @@
 
 struct qt_rule;
 struct qt_ruleset;
+struct qt_eval;          /* engine/eval.h */
+struct qt_engine_env;
+struct qt_class_key;
 
 enum qt_ext_kind { QT_EXT_MATCH, QT_EXT_TARGET };
 
@@ -55,6 +58,11 @@ struct qt_ext_inst {
 	uint32_t seen;         /* bit per option id given */
 	uint32_t inverted;     /* bit per option id given with '!' */
 	void *data;            /* ext->data_size bytes */
+	/* Engine state of this instance (limit buckets ...): made by
+	 * ext->state_new when the rule is first compiled, freed with the
+	 * rule. Rules are shared between rulesets, so the state of an
+	 * unchanged rule carries over across commits. Never copied. */
+	void *state;
 };
 
 /* What a check() may want to know about the rule and its place. */
@@ -141,6 +149,27 @@ struct qt_ext {
 	/* That header line when it is not the usual one (addrtype,
 	 * TCPMSS); NULL otherwise. */
 	const char *help_header;
+
+	/* ---- engine side (engine/eval.h) ---- */
+	/* Matches: does the packet match (inversions included)? Runs on
+	 * the packet path: no allocation, no blocking, thread-safe with
+	 * other packets (state shared between threads needs its own
+	 * atomics or a per-state lock). NULL: no engine side yet
+	 * (connection tracking): a rule using it matches nothing. */
+	bool (*match)(const struct qt_ext_inst *in, struct qt_eval *ev);
+	/* Targets: act on the packet, return enum qt_xt_verdict. */
+	int (*target)(const struct qt_ext_inst *in, struct qt_eval *ev);
+	/* Make in->state (control thread, at compile). 0, or -1 when the
+	 * rule cannot run (nothing is swapped in then). May be NULL. */
+	int (*state_new)(struct qt_ext_inst *in,
+			 const struct qt_engine_env *env);
+	void (*state_free)(struct qt_ext_inst *in);
+	/* Bytes of each packet (from the IP header) this instance must be
+	 * given by the queue; 0: headers are enough. May be NULL. */
+	uint32_t (*copy_need)(const struct qt_ext_inst *in);
+	/* Header ranges a packet must be in to match (classifier). May be
+	 * NULL. */
+	void (*classify)(const struct qt_ext_inst *in, struct qt_class_key *k);
 };
 
 void qt_ext_register(const struct qt_ext *ext);

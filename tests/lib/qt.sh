@@ -58,3 +58,25 @@ qt_cleanup() {
 	QT_NSES=()
 	rm -rf "$QT_RUN"
 }
+
+# The datapath tests' three namespaces:
+#   client $C (10.0.1.2, qtc0) -- fw $FW (qtf0 10.0.1.1 | qtf1 10.0.2.1)
+#   -- server $S (10.0.2.2, qts0); fw forwards. Sets C, FW, S.
+qt_topo() {
+	qt_ns c || return 1; C=$QT_NS
+	qt_ns fw || return 1; FW=$QT_NS
+	qt_ns s || return 1; S=$QT_NS
+	ip link add qtc0 netns "$C" type veth peer name qtf0 netns "$FW" || return 1
+	ip link add qts0 netns "$S" type veth peer name qtf1 netns "$FW" || return 1
+	ip -n "$C" addr add 10.0.1.2/24 dev qtc0
+	ip -n "$FW" addr add 10.0.1.1/24 dev qtf0
+	ip -n "$FW" addr add 10.0.2.1/24 dev qtf1
+	ip -n "$S" addr add 10.0.2.2/24 dev qts0
+	ip -n "$C" link set qtc0 up
+	ip -n "$FW" link set qtf0 up
+	ip -n "$FW" link set qtf1 up
+	ip -n "$S" link set qts0 up
+	ip -n "$C" route add default via 10.0.1.1
+	ip -n "$S" route add default via 10.0.2.1
+	ip netns exec "$FW" sysctl -qw net.ipv4.ip_forward=1
+}

@@ -1,0 +1,595 @@
+/* qtables-replay: judge packets from a capture file (or generated ones)
+ * with a ruleset, through the same engine qtablesd runs, without a
+ * kernel, a queue or root. Argument handling and output only: the
+ * packets go through engine/program.c exactly as the daemon's do. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../engine/addrs.h"
+#include "../engine/eval.h"
+#include "../engine/links.h"
+#include "../engine/program.h"
+#include "../parser/ctx.h"
+#include "../parser/model.h"
+#include "../parser/restore.h"
+#include "pcap_read.h"
+#include "replay_gen.h"
+
+#define PROG "qtables-replay"
+/* Room after a packet for targets that grow it (TCPMSS adds 4 bytes). */
+#define GROW_ROOM 64
+/* Any interface name given without --live-addrs gets this index, so
+ * matches that want "some input device" (mac) see one. */
+#define PSEUDO_IN 1
+#define PSEUDO_OUT 2
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: qtables-replay [options] RULES PCAP\n"
+		"       qtables-replay [options] --gen N RULES\n"
+		"Judge each packet of a pcap file (or N generated ones) with the\n"
+		"ruleset RULES (iptables-save format, \"-\" for stdin), as qtablesd\n"
+		"would, and print one line per packet: \"N ACCEPT|DROP [mark=0x..]\n"
+		"[rewritten]\".\n"
+		"  --hook HOOK      PREROUTING, INPUT (default), FORWARD, OUTPUT\n"
+		"                   or POSTROUTING\n"
+		"  --in IFNAME      the input interface (-i)\n"
+		"  --out IFNAME     the output interface (-o)\n"
+		"  --mark N         the packet mark before the walk\n"
+		"  --uid N          the socket owner's uid (OUTPUT)\n"
+		"  --gid N          the socket owner's gid (OUTPUT)\n"
+		"  --counters       honour [packets:bytes] in RULES (as restore -c)\n"
+		"  --save-counters  print the ruleset with its counters at the end\n"
+		"                   (iptables-save -c form)\n"
+		"  --live-addrs     read this namespace's interfaces and addresses\n"
+		"                   (addrtype, LOG's MAC, REJECT's source address)\n"
+		"  --hz N           the kernel's CONFIG_HZ for hashlimit (default 250)\n"
+		"  --gen N          judge N generated packets instead of a capture\n"
+		"  --gen-spec SPEC  what to generate: key=value,... with proto=tcp/udp/icmp,\n"
+		"                   src=, dst= (ADDR, ADDR/N, ADDR-ADDR), sport=, dport=,\n"
+		"                   len= (payload, N or N-M), ttl=, flags= (TCP: S/SA/A ...),\n"
+		"                   rate= (packets per second of the timestamps)\n"
+		"  --seed N         the generator's seed (default 1)\n"
+		"  --help           this text\n"
+		"  --version        the version\n");
+}
+
+/* ---- the environment: what LOG and REJECT do without a kernel ---- */
+
+static void on_log(void *user, int level, const char *line)
+{
+	(void)user;
+	printf("LOG %d %s\n", level, line);
+}
+
+static int on_send(void *user, const uint8_t *pkt, uint32_t len)
+{
+	(void)user;
+	printf("REPLY %u ", len);
+	for (uint32_t i = 0; i < len; i++)
+		printf("%02x", pkt[i]);
+	putchar('\n');
+	return 0;
+}
+
+/* ---- options ---- */
+
+struct opts {
+	const char *rules, *pcap;
+	unsigned hook;
+	const char *in, *out;
+	uint32_t mark, uid, gid;
+	bool has_uid, has_gid;
+	bool counters, save_counters, live;
+	unsigned hz;
+	bool gen;
+	uint64_t gen_n, seed;
+	const char *gen_spec;
+};
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (end == s || *end || errno || v > max || *s == '-')
+		return false;
+	*out = v;
+	return true;
+}
+
+static int hook_of(const char *s)
+{
+	static const char *const names[QT_NHOOKS] = {
+		[QT_HOOK_PRE_ROUTING] = "PREROUTING",
+		[QT_HOOK_LOCAL_IN] = "INPUT",
+		[QT_HOOK_FORWARD] = "FORWARD",
+		[QT_HOOK_LOCAL_OUT] = "OUTPUT",
+		[QT_HOOK_POST_ROUTING] = "POSTROUTING",
+	};
+	for (int h = 0; h < QT_NHOOKS; h++)
+		if (!strcasecmp(s, names[h]))
+			return h;
+	return -1;
+}
+
+static int bad(const char *opt, const char *v)
+{
+	fprintf(stderr, PROG ": bad value for %s: \"%s\"\n", opt, v);
+	return 2;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "hook", required_argument, NULL, 'H' },
+		{ "in", required_argument, NULL, 'i' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "mark", required_argument, NULL, 'm' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "gid", required_argument, NULL, 'g' },
+		{ "counters", no_argument, NULL, 'c' },
+		{ "save-counters", no_argument, NULL, 's' },
+		{ "live-addrs", no_argument, NULL, 'l' },
+		{ "hz", required_argument, NULL, 'z' },
+		{ "gen", required_argument, NULL, 'n' },
+		{ "gen-spec", required_argument, NULL, 'S' },
+		{ "seed", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c, h;
+	while ((c = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			if ((h = hook_of(optarg)) < 0)
+				return bad("--hook", optarg);
+			o->hook = (unsigned)h;
+			break;
+		case 'i':
+		case 'o':
+			if (!*optarg || strlen(optarg) >= IFNAMSIZ)
+				return bad(c == 'i' ? "--in" : "--out", optarg);
+			*(c == 'i' ? &o->in : &o->out) = optarg;
+			break;
+		case 'm':
+			if (!parse_u64(optarg, UINT32_MAX, &v))
+				return bad("--mark", optarg);
+			o->mark = (uint32_t)v;
+			break;
+		case 'u':
+		case 'g':
+			if (!parse_u64(optarg, UINT32_MAX, &v))
+				return bad(c == 'u' ? "--uid" : "--gid", optarg);
+			if (c == 'u') {
+				o->uid = (uint32_t)v;
+				o->has_uid = true;
+			} else {
+				o->gid = (uint32_t)v;
+				o->has_gid = true;
+			}
+			break;
+		case 'c': o->counters = true; break;
+		case 's': o->save_counters = true; break;
+		case 'l': o->live = true; break;
+		case 'z':
+			if (!parse_u64(optarg, 10000, &v) || !v)
+				return bad("--hz", optarg);
+			o->hz = (unsigned)v;
+			break;
+		case 'n':
+			if (!parse_u64(optarg, UINT64_MAX, &v))
+				return bad("--gen", optarg);
+			o->gen = true;
+			o->gen_n = v;
+			break;
+		case 'S': o->gen_spec = optarg; break;
+		case 'r':
+			if (!parse_u64(optarg, UINT64_MAX, &v))
+				return bad("--seed", optarg);
+			o->seed = v;
+			break;
+		case 'V':
+			printf(PROG " v%s (%s)\n", QT_IPTABLES_VERSION, QT_BACKEND);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	int want = o->gen ? 1 : 2;
+	if (argc - optind != want) {
+		fprintf(stderr, PROG ": %s\n", argc - optind < want ?
+			(o->gen ? "a ruleset file is needed" :
+			 "a ruleset file and a pcap file are needed") :
+			"too many arguments");
+		usage(stderr);
+		return 2;
+	}
+	o->rules = argv[optind];
+	o->pcap = o->gen ? NULL : argv[optind + 1];
+	return -1;
+}
+
+/* ---- the ruleset ---- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!f) {
+		fprintf(stderr, PROG ": %s: cannot open: %s\n", path,
+			strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *s = malloc(cap);
+	while (s) {
+		if (n == cap) {
+			char *t = cap < (1u << 30) ? realloc(s, cap *= 2) : NULL;
+			if (!t) {
+				free(s);
+				s = NULL;
+				fprintf(stderr, PROG ": %s: too large\n", path);
+				break;
+			}
+			s = t;
+		}
+		size_t r = fread(s + n, 1, cap - n, f);
+		n += r;
+		if (r == 0) {
+			if (ferror(f)) {
+				fprintf(stderr, PROG ": %s: read error: %s\n",
+					path, strerror(errno));
+				free(s);
+				s = NULL;
+			}
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return s;
+}
+
+static struct qt_ruleset *load_rules(const struct opts *o)
+{
+	size_t len;
+	char *text = slurp(o->rules, &len);
+	if (!text)
+		return NULL;
+	struct qt_buf out, err;
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	struct qt_ctx ctx;
+	qt_ctx_init(&ctx, "iptables-restore", &out, &err);
+	struct qt_restore_opts ro = { .counters = o->counters };
+	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	bool changed;
+	if (!rs || qt_restore_run(&rs, text, len, &ro, &ctx, &changed) != 0) {
+		fprintf(stderr, PROG ": %s: not a valid ruleset:\n%s", o->rules,
+			rs ? qt_buf_str(&err) : "out of memory\n");
+		qt_ruleset_free(rs);
+		rs = NULL;
+	}
+	free(text);
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+	return rs;
+}
+
+/* Counters the file brought (restore -c) start the policy counters. */
+static void policy_in(struct qt_ruleset *rs, struct qt_policy_counters *pol)
+{
+	for (int ti = 0; ti < QT_NTABLES; ti++) {
+		const struct qt_table *t = rs->tables[ti];
+		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++)
+			pol->c[ti][t->chains[ci]->hook] = t->chains[ci]->pcnt;
+	}
+}
+
+static void policy_out(struct qt_ruleset *rs,
+		       const struct qt_policy_counters *pol)
+{
+	for (int ti = 0; ti < QT_NTABLES; ti++) {
+		struct qt_table *t = rs->tables[ti];
+		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++)
+			t->chains[ci]->pcnt = pol->c[ti][t->chains[ci]->hook];
+	}
+}
+
+/* ---- judging ---- */
+
+struct run {
+	const struct opts *o;
+	const struct qt_prog *prog;
+	const struct qt_engine_env *env;
+	int indev, outdev;
+	uint64_t last_ns;
+	uint64_t accepted, dropped, skipped;
+};
+
+/* Judge the IPv4 packet at data (len bytes, room for cap); print. */
+static void judge(struct run *r, uint64_t no, uint8_t *data, uint32_t len,
+		  uint32_t cap, uint32_t wire_len, uint64_t ts_ns,
+		  const uint8_t *hw, uint8_t hwlen)
+{
+	const struct opts *o = r->o;
+	struct qt_eval ev;
+	int st = qt_eval_init(&ev, data, len, cap, wire_len, o->hook, r->env);
+	/* bytes counted are the IP packet's (link padding or headers are
+	 * not in skb->len at these hooks) */
+	if (st == QT_PKT_OK && ev.pkt.ip_len)
+		ev.orig_len = ev.pkt.ip_len < len ? len : ev.pkt.ip_len;
+	ev.indev = r->indev;
+	ev.outdev = r->outdev;
+	ev.in = o->in ? o->in : "";
+	ev.out = o->out ? o->out : "";
+	ev.mark = o->mark;
+	ev.has_uid = o->has_uid;
+	ev.uid = o->uid;
+	ev.has_gid = o->has_gid;
+	ev.gid = o->gid;
+	if (hwlen) {
+		memcpy(ev.hwaddr, hw, hwlen);
+		ev.hwaddr_len = hwlen;
+	}
+	/* the capture's clock; never backwards, as CLOCK_MONOTONIC */
+	if (ts_ns > r->last_ns)
+		r->last_ns = ts_ns;
+	ev.now_ns = r->last_ns;
+	ev.wall.tv_sec = (time_t)(ts_ns / 1000000000u);
+	ev.wall.tv_nsec = (long)(ts_ns % 1000000000u);
+
+	int v = qt_prog_eval(r->prog, &ev, NULL);
+	if (v == QT_XT_DROP)
+		r->dropped++;
+	else
+		r->accepted++;
+	printf("%llu %s", (unsigned long long)no,
+	       v == QT_XT_DROP ? "DROP" : "ACCEPT");
+	if (ev.mark_changed)
+		printf(" mark=0x%x", ev.mark);
+	if (ev.rewritten)
+		printf(" rewritten");
+	if (st != QT_PKT_OK)
+		printf(" malformed=%s",
+		       qt_pkt_status_name((enum qt_pkt_status)st));
+	putchar('\n');
+}
+
+static void skip(struct run *r, uint64_t no, const char *why, ...)
+	__attribute__((format(printf, 3, 4)));
+static void skip(struct run *r, uint64_t no, const char *why, ...)
+{
+	va_list ap;
+	r->skipped++;
+	printf("%llu SKIP ", (unsigned long long)no);
+	va_start(ap, why);
+	vprintf(why, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* One capture record: find the IPv4 packet behind the link header. */
+static void record(struct run *r, const struct qt_pcap *pc, uint8_t *buf,
+		   uint32_t bufcap, const struct qt_pcap_rec *rec)
+{
+	uint32_t off, type;
+	const uint8_t *hw = NULL;
+	uint8_t hwlen = 0;
+	uint64_t no = pc->recno;
+	switch (pc->linktype) {
+	case QT_PCAP_LINK_ETHERNET:
+		if (rec->caplen < 14) {
+			skip(r, no, "short Ethernet frame (%u bytes)",
+			     rec->caplen);
+			return;
+		}
+		hw = buf + 6;
+		hwlen = 6;
+		off = 12;
+		type = (uint32_t)(buf[off] << 8 | buf[off + 1]);
+		/* up to two VLAN tags (802.1Q, 802.1ad) */
+		for (int k = 0; k < 2 && (type == 0x8100 || type == 0x88a8); k++) {
+			off += 4;
+			if (rec->caplen < off + 2) {
+				skip(r, no, "short VLAN header (%u bytes)",
+				     rec->caplen);
+				return;
+			}
+			type = (uint32_t)(buf[off] << 8 | buf[off + 1]);
+		}
+		off += 2;
+		break;
+	case QT_PCAP_LINK_SLL:
+		if (rec->caplen < 16) {
+			skip(r, no, "short Linux cooked header (%u bytes)",
+			     rec->caplen);
+			return;
+		}
+		type = (uint32_t)(buf[4] << 8 | buf[5]);   /* address length */
+		hwlen = (uint8_t)(type > 8 ? 8 : type);
+		hw = buf + 6;
+		type = (uint32_t)(buf[14] << 8 | buf[15]);
+		off = 16;
+		break;
+	case QT_PCAP_LINK_RAW:
+	default:
+		/* a packet too short to say its version goes to the parser,
+		 * which reports it as malformed */
+		if (rec->caplen && (buf[0] >> 4) != 4) {
+			skip(r, no, "not IPv4 (IP version %u)", buf[0] >> 4);
+			return;
+		}
+		off = 0;
+		type = 0x0800;
+		break;
+	}
+	if (type != 0x0800) {
+		skip(r, no, "not IPv4 (ethertype 0x%04x)", type);
+		return;
+	}
+	uint32_t len = rec->caplen - off;
+	uint32_t wire = rec->origlen > off ? rec->origlen - off : len;
+	judge(r, no, buf + off, len, bufcap - off, wire, rec->ts_ns, hw, hwlen);
+}
+
+static int replay_pcap(struct run *r, const char *path)
+{
+	struct qt_buf err;
+	qt_buf_init(&err);
+	struct qt_pcap pc;
+	uint8_t *buf = NULL;
+	int rc = 1;
+	if (qt_pcap_open(&pc, path, &err) < 0)
+		goto out;
+	if (pc.linktype != QT_PCAP_LINK_ETHERNET &&
+	    pc.linktype != QT_PCAP_LINK_RAW && pc.linktype != QT_PCAP_LINK_SLL) {
+		qt_buf_printf(&err, "%s: link type %u is not read (1 Ethernet, "
+			      "101 raw IP, 113 Linux cooked)\n", path,
+			      pc.linktype);
+		goto out;
+	}
+	uint32_t cap = QT_PCAP_MAX_REC + GROW_ROOM;
+	buf = malloc(cap);
+	if (!buf) {
+		qt_buf_printf(&err, "%s: out of memory\n", path);
+		goto out;
+	}
+	struct qt_pcap_rec rec;
+	int n;
+	while ((n = qt_pcap_next(&pc, &rec, buf, QT_PCAP_MAX_REC, &err)) > 0)
+		record(r, &pc, buf, cap, &rec);
+	rc = n < 0;
+out:
+	fflush(stdout);
+	if (err.len)
+		fprintf(stderr, PROG ": %s", qt_buf_str(&err));
+	qt_pcap_close(&pc);
+	free(buf);
+	qt_buf_free(&err);
+	return rc;
+}
+
+static int replay_gen(struct run *r)
+{
+	struct qt_buf err;
+	qt_buf_init(&err);
+	struct qt_gen g;
+	if (qt_gen_setup(&g, r->o->gen_spec, r->o->seed, &err) < 0) {
+		fprintf(stderr, PROG ": %s", qt_buf_str(&err));
+		qt_buf_free(&err);
+		return 2;
+	}
+	qt_buf_free(&err);
+	uint8_t buf[1600 + GROW_ROOM];
+	for (uint64_t i = 0; i < r->o->gen_n; i++) {
+		uint64_t ts;
+		uint32_t len = qt_gen_packet(&g, i, buf, &ts);
+		judge(r, i + 1, buf, len, sizeof(buf), len, ts, NULL, 0);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .hook = QT_HOOK_LOCAL_IN, .hz = 250, .seed = 1 };
+	int rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (o.gen_spec && !o.gen) {
+		fprintf(stderr, PROG ": --gen-spec needs --gen N\n");
+		return 2;
+	}
+
+	struct qt_ruleset *rs = load_rules(&o);
+	if (!rs)
+		return 1;
+
+	struct qt_addrs *addrs = NULL;
+	struct qt_links *links = NULL;
+	struct run r = { .o = &o };
+	if (o.live) {
+		addrs = qt_addrs_open();
+		links = addrs ? qt_links_open() : NULL;
+		if (!links) {
+			fprintf(stderr, PROG ": --live-addrs: cannot read the "
+				"namespace's addresses: %s\n", strerror(errno));
+			qt_addrs_close(addrs);
+			qt_ruleset_free(rs);
+			return 1;
+		}
+		if (o.in && !(r.indev = qt_links_index(links, o.in)))
+			fprintf(stderr, PROG ": note: no interface %s here\n",
+				o.in);
+		if (o.out && !(r.outdev = qt_links_index(links, o.out)))
+			fprintf(stderr, PROG ": note: no interface %s here\n",
+				o.out);
+	}
+	if (o.in && !r.indev)
+		r.indev = PSEUDO_IN;
+	if (o.out && !r.outdev)
+		r.outdev = o.in && !strcmp(o.in, o.out) ? r.indev : PSEUDO_OUT;
+
+	struct qt_engine_env env = {
+		.addrs = addrs, .links = links,
+		.log = on_log, .send = on_send, .hz = o.hz,
+	};
+	struct qt_policy_counters pol;
+	memset(&pol, 0, sizeof(pol));
+	policy_in(rs, &pol);
+	struct qt_buf err;
+	qt_buf_init(&err);
+	struct qt_prog *prog = qt_prog_compile(rs, &env, &pol, &err);
+	if (!prog) {
+		fprintf(stderr, PROG ": %s: cannot be compiled: %s", o.rules,
+			qt_buf_str(&err));
+		rc = 1;
+		goto out;
+	}
+	if (qt_prog_unjudged(prog))
+		fprintf(stderr, PROG ": note: %u rule(s) use a match the engine "
+			"does not judge yet (state, conntrack, recent, "
+			"connlimit, connmark): they match nothing\n",
+			qt_prog_unjudged(prog));
+	r.prog = prog;
+	r.env = &env;
+	rc = o.gen ? replay_gen(&r) : replay_pcap(&r, o.pcap);
+
+	if (o.save_counters && rc != 2) {
+		struct qt_buf out, serr;
+		qt_buf_init(&out);
+		qt_buf_init(&serr);
+		struct qt_ctx ctx;
+		qt_ctx_init(&ctx, "iptables-save", &out, &serr);
+		policy_out(rs, &pol);
+		qt_save_run(rs, NULL, true, false, &ctx);
+		fputs(qt_buf_str(&out), stdout);
+		fputs(qt_buf_str(&serr), stderr);
+		qt_buf_free(&out);
+		qt_buf_free(&serr);
+	}
+out:
+	fflush(stdout);
+	qt_prog_free(prog);
+	qt_ruleset_free(rs);
+	qt_links_close(links);
+	qt_addrs_close(addrs);
+	qt_buf_free(&err);
+	return rc;
+}

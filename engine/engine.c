@@ -1,0 +1,508 @@
+/* The datapath threads and the program swap (see engine.h). */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <urcu.h>
+
+#include "addrs.h"
+#include "eval.h"
+#include "links.h"
+#include "nfq.h"
+#include "program.h"
+#include "steering.h"
+
+/* Headers and the largest rewrite: what the receive buffers hold. */
+#define MAX_COPY 0xffff
+/* Room a target may grow a packet by (TCPMSS adds 4 bytes). */
+#define GROW_ROOM 64
+/* How often a blocked receive looks at the stop flag. */
+#define POLL_MS 200
+
+struct qthread {
+	struct qt_engine *e;
+	struct qt_nfq *q;
+	pthread_t tid;
+	bool started;
+	int rawfd;                   /* REJECT replies */
+	struct qt_engine_env env;    /* per thread: send_user is this */
+	uint8_t *buf;                /* copy for packets targets may grow */
+	/* written by this thread only, read by the control thread */
+	struct qt_prog_stats ps;
+	uint64_t accepted, dropped, rewritten, marked, parse_errors,
+		 send_errors, rejects_sent;
+};
+
+struct qt_engine {
+	struct qt_engine_opts o;
+	struct qt_prog *prog;        /* RCU-protected */
+	uint32_t copy_range;
+	struct qt_policy_counters pol;
+	struct qt_counters snap[QT_NTABLES][QT_NHOOKS];
+	struct qt_addrs *addrs;
+	struct qt_links *links;
+	unsigned nthreads;
+	struct qthread *th;
+	pthread_t watcher;
+	bool watcher_started;
+	volatile int stop;
+	bool steered;
+	struct qt_steer_config sc;
+	uint64_t commits;
+};
+
+/* ---- services the extensions call ---- */
+
+static void log_line(void *user, int level, const char *line)
+{
+	struct qt_engine *e = user;
+	if (e->o.log_stderr)
+		fprintf(stderr, "%s\n", line);
+	if (e->o.log_syslog)
+		syslog(LOG_DAEMON | (level & 7), "%s", line);
+}
+
+static int send_raw(void *user, const uint8_t *pkt, uint32_t len)
+{
+	struct qthread *t = user;
+	if (t->rawfd < 0 || len < 20)
+		return -EBADF;
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	memcpy(&to.sin_addr, pkt + 16, 4);
+	if (sendto(t->rawfd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&to,
+		   sizeof(to)) < 0) {
+		t->send_errors++;
+		return -errno;
+	}
+	t->rejects_sent++;
+	return 0;
+}
+
+static unsigned kernel_hz(void)
+{
+	/* CONFIG_HZ is not exported at run time; the build config says
+	 * it when installed, else Debian's 250 */
+	char path[256], line[128];
+	FILE *f = NULL;
+	FILE *u = fopen("/proc/sys/kernel/osrelease", "r");
+	if (u) {
+		char rel[128];
+		if (fgets(rel, sizeof(rel), u)) {
+			rel[strcspn(rel, "\n")] = '\0';
+			snprintf(path, sizeof(path), "/boot/config-%s", rel);
+			f = fopen(path, "r");
+		}
+		fclose(u);
+	}
+	unsigned hz = 250;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CONFIG_HZ=%u", &hz) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return hz;
+}
+
+/* ---- the packet path ---- */
+
+static void judge(struct qthread *t, const struct qt_prog *prog,
+		  const struct qt_nfq_pkt *p, const struct timespec *mono,
+		  const struct timespec *wall)
+{
+	struct qt_eval ev;
+	uint8_t *data;
+	uint32_t cap;
+	if (qt_prog_copy_range(prog) >= MAX_COPY && p->len <= MAX_COPY) {
+		/* a rewriting ruleset: work on a copy with room to grow */
+		memcpy(t->buf, p->payload, p->len);
+		data = t->buf;
+		cap = MAX_COPY + GROW_ROOM;
+	} else {
+		/* the receive slot is ours until the next receive */
+		data = (uint8_t *)(uintptr_t)p->payload;
+		cap = p->len;
+	}
+	if (qt_eval_init(&ev, data, p->len, cap, p->orig_len, p->hook,
+			 &t->env) != QT_PKT_OK)
+		t->parse_errors++;
+	ev.indev = (int)p->indev;
+	ev.outdev = (int)p->outdev;
+	ev.in = p->indev ? qt_links_name(t->e->links, (int)p->indev) : "";
+	ev.out = p->outdev ? qt_links_name(t->e->links, (int)p->outdev) : "";
+	ev.mark = p->mark;
+	ev.has_uid = p->has_uid;
+	ev.uid = p->uid;
+	ev.has_gid = p->has_gid;
+	ev.gid = p->gid;
+	memcpy(ev.hwaddr, p->hwaddr, sizeof(ev.hwaddr));
+	ev.hwaddr_len = p->hwaddr_len;
+	ev.now_ns = (uint64_t)mono->tv_sec * 1000000000u + (uint64_t)mono->tv_nsec;
+	ev.wall = *wall;
+	ev.csum_not_ready = p->csum_not_ready;
+
+	int v = qt_prog_eval(prog, &ev, &t->ps);
+	if (v == QT_XT_DROP) {
+		t->dropped++;
+		qt_nfq_drop(t->q, p->id);
+		return;
+	}
+	t->accepted++;
+	if (ev.rewritten || ev.mark_changed) {
+		t->rewritten += ev.rewritten;
+		t->marked += ev.mark_changed;
+		qt_nfq_verdict(t->q, p->id, NF_ACCEPT, ev.mark_changed, ev.mark,
+			       ev.rewritten ? ev.data : NULL, ev.len);
+		return;
+	}
+	qt_nfq_accept(t->q, p->id);
+}
+
+static void *queue_thread(void *arg)
+{
+	struct qthread *t = arg;
+	rcu_register_thread();
+	while (!__atomic_load_n(&t->e->stop, __ATOMIC_RELAXED)) {
+		const struct qt_nfq_pkt *pk;
+		int n = qt_nfq_recv(t->q, &pk, true);
+		if (n <= 0)
+			continue;   /* timeout, EINTR, or an error counted */
+		struct timespec mono, wall;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		clock_gettime(CLOCK_REALTIME, &wall);
+		/* interface names stay valid for the burst */
+		unsigned tok = qt_links_read_begin(t->e->links);
+		rcu_read_lock();
+		const struct qt_prog *prog = rcu_dereference(t->e->prog);
+		for (int i = 0; i < n; i++)
+			judge(t, prog, &pk[i], &mono, &wall);
+		rcu_read_unlock();
+		qt_links_read_end(t->e->links, tok);
+		qt_nfq_flush(t->q);
+	}
+	qt_nfq_flush(t->q);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* Keeps the address and interface tables current. */
+static void *watch_thread(void *arg)
+{
+	struct qt_engine *e = arg;
+	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
+		struct pollfd pf[2];
+		nfds_t n = 0;
+		if (e->addrs)
+			pf[n++] = (struct pollfd){ .fd = qt_addrs_fd(e->addrs),
+						   .events = POLLIN };
+		if (e->links)
+			pf[n++] = (struct pollfd){ .fd = qt_links_fd(e->links),
+						   .events = POLLIN };
+		if (poll(pf, n, POLL_MS) <= 0)
+			continue;
+		if (e->addrs)
+			qt_addrs_process(e->addrs);
+		if (e->links)
+			qt_links_process(e->links);
+	}
+	return NULL;
+}
+
+/* ---- starting and stopping ---- */
+
+static void set_copy_range(struct qt_engine *e, uint32_t range)
+{
+	if (range == e->copy_range)
+		return;
+	for (unsigned i = 0; i < e->nthreads; i++)
+		if (e->th[i].q)
+			qt_nfq_set_copy_range(e->th[i].q, range);
+	e->copy_range = range;
+}
+
+void qt_engine_stop(struct qt_engine *e)
+{
+	if (!e)
+		return;
+	char msg[512];
+	/* steering first: from here on the kernel stops queueing */
+	if (e->steered && qt_steer_remove(&e->sc, msg, sizeof(msg)) < 0)
+		fprintf(stderr, "qtablesd: %s\n", msg);
+	__atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		struct qthread *t = &e->th[i];
+		if (t->started)
+			pthread_join(t->tid, NULL);
+		if (t->q)
+			qt_nfq_close(t->q);
+		if (t->rawfd >= 0)
+			close(t->rawfd);
+		free(t->buf);
+	}
+	if (e->watcher_started)
+		pthread_join(e->watcher, NULL);
+	free(e->th);
+	qt_prog_free(e->prog);
+	if (e->addrs)
+		qt_addrs_close(e->addrs);
+	if (e->links)
+		qt_links_close(e->links);
+	free(e);
+}
+
+struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
+				  struct qt_ruleset *rs, struct qt_buf *err)
+{
+	struct qt_engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		return NULL;
+	}
+	e->o = *o;
+	if (e->o.queue_last < e->o.queue_first)
+		e->o.queue_last = e->o.queue_first;
+	e->addrs = qt_addrs_open();
+	e->links = qt_links_open();
+	if (!e->addrs || !e->links) {
+		qt_buf_printf(err, "qtablesd: cannot read the namespace's "
+			      "addresses and interfaces: %s\n", strerror(errno));
+		qt_engine_stop(e);
+		return NULL;
+	}
+	struct qt_engine_env env = {
+		.addrs = e->addrs, .links = e->links,
+		.log = log_line, .log_user = e,
+		.send = send_raw, .hz = kernel_hz(),
+	};
+	/* counters loaded from the state file go on from where they were */
+	for (int ti = 0; ti < QT_NTABLES; ti++) {
+		const struct qt_table *t = rs->tables[ti];
+		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++)
+			e->pol.c[ti][t->chains[ci]->hook] = t->chains[ci]->pcnt;
+	}
+	e->prog = qt_prog_compile(rs, &env, &e->pol, err);
+	if (!e->prog) {
+		qt_engine_stop(e);
+		return NULL;
+	}
+	e->copy_range = qt_prog_copy_range(e->prog);
+	if (o->log_syslog)
+		openlog("qtablesd", LOG_NDELAY, LOG_DAEMON);
+
+	e->nthreads = (unsigned)(e->o.queue_last - e->o.queue_first) + 1;
+	e->th = calloc(e->nthreads, sizeof(*e->th));
+	if (!e->th) {
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		qt_engine_stop(e);
+		return NULL;
+	}
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		struct qthread *t = &e->th[i];
+		t->rawfd = -1;
+		t->e = e;
+		t->env = env;
+		t->env.send_user = t;
+		struct qt_nfq_config nc;
+		qt_nfq_config_default(&nc);
+		nc.queue = (uint16_t)(e->o.queue_first + i);
+		nc.copy_range = e->copy_range;
+		nc.max_copy_range = MAX_COPY;
+		nc.fail_open = e->o.fail_open;
+		nc.uid_gid = true;
+		int eno;
+		t->q = qt_nfq_open(&nc, &eno);
+		if (!t->q) {
+			qt_buf_printf(err, "qtablesd: cannot bind NFQUEUE %u: "
+				      "%s%s\n", nc.queue, strerror(eno),
+				      eno == EPERM ? " (is another program "
+				      "bound to it?)" : "");
+			qt_engine_stop(e);
+			return NULL;
+		}
+		struct timeval tv = { 0, POLL_MS * 1000 };
+		setsockopt(qt_nfq_fd(t->q), SOL_SOCKET, SO_RCVTIMEO, &tv,
+			   sizeof(tv));
+		t->rawfd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		t->buf = malloc(MAX_COPY + GROW_ROOM);
+		if (!t->buf) {
+			qt_buf_printf(err, "qtablesd: out of memory\n");
+			qt_engine_stop(e);
+			return NULL;
+		}
+	}
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		if (pthread_create(&e->th[i].tid, NULL, queue_thread,
+				   &e->th[i]) != 0) {
+			qt_buf_printf(err, "qtablesd: cannot start a thread\n");
+			qt_engine_stop(e);
+			return NULL;
+		}
+		e->th[i].started = true;
+	}
+	if (pthread_create(&e->watcher, NULL, watch_thread, e) == 0)
+		e->watcher_started = true;
+
+	if (o->steer) {
+		char msg[512];
+		qt_steer_config_default(&e->sc, e->o.queue_first);
+		e->sc.queue_last = e->o.queue_last;
+		e->sc.bypass = e->o.fail_open;
+		if (qt_steer_install(&e->sc, msg, sizeof(msg)) < 0) {
+			qt_buf_printf(err, "qtablesd: %s\n", msg);
+			qt_engine_stop(e);
+			return NULL;
+		}
+		e->steered = true;
+	}
+	return e;
+}
+
+/* ---- commits ---- */
+
+int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
+		     struct qt_buf *err)
+{
+	struct qt_engine_env env = e->th ? e->th[0].env : (struct qt_engine_env){ 0 };
+	struct qt_prog *np = qt_prog_compile(rs, &env, &e->pol, err);
+	if (!np)
+		return -1;
+	uint32_t range = qt_prog_copy_range(np);
+	/* a larger copy first, so no packet judged by the new program
+	 * lacks bytes it needs (packets already queued keep their copy) */
+	if (range > e->copy_range)
+		set_copy_range(e, range);
+	struct qt_prog *old = rcu_xchg_pointer(&e->prog, np);
+	synchronize_rcu();
+	qt_prog_free(old);
+	if (range < e->copy_range)
+		set_copy_range(e, range);
+	e->commits++;
+	return 0;
+}
+
+/* ---- policy counters ---- */
+
+void qt_engine_policy_to_model(struct qt_engine *e, struct qt_ruleset *rs)
+{
+	for (int ti = 0; ti < QT_NTABLES; ti++) {
+		for (int h = 0; h < QT_NHOOKS; h++) {
+			struct qt_counters *c = &e->pol.c[ti][h];
+			e->snap[ti][h].pkts = __atomic_load_n(&c->pkts, __ATOMIC_RELAXED);
+			e->snap[ti][h].bytes = __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
+		}
+		struct qt_table *t = rs->tables[ti];
+		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++) {
+			struct qt_chain *ch = t->chains[ci];
+			ch->pcnt = e->snap[ti][ch->hook];
+		}
+	}
+}
+
+void qt_engine_policy_from_model(struct qt_engine *e,
+				 const struct qt_ruleset *rs)
+{
+	for (int ti = 0; ti < QT_NTABLES; ti++) {
+		const struct qt_table *t = rs->tables[ti];
+		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++) {
+			const struct qt_chain *ch = t->chains[ci];
+			struct qt_counters *s = &e->snap[ti][ch->hook];
+			if (ch->pcnt.pkts == s->pkts && ch->pcnt.bytes == s->bytes)
+				continue;   /* untouched: keep counting */
+			struct qt_counters *c = &e->pol.c[ti][ch->hook];
+			__atomic_store_n(&c->pkts, ch->pcnt.pkts, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->bytes, ch->pcnt.bytes, __ATOMIC_RELAXED);
+			*s = ch->pcnt;
+		}
+	}
+}
+
+/* ---- statistics ---- */
+
+static void kernel_queue_stats(struct qt_buf *out)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
+	if (!f) {
+		qt_buf_printf(out, "kernel: /proc/net/netfilter/nfnetlink_queue "
+			      "unreadable: %s\n", strerror(errno));
+		return;
+	}
+	unsigned q, portid, total, mode, range, qdrop, udrop, seq, one;
+	char line[256];
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %u %u %u %u %u %u %u %u", &q, &portid,
+			   &total, &mode, &range, &qdrop, &udrop, &seq,
+			   &one) == 9)
+			qt_buf_printf(out, "kernel queue %u: waiting %u, copy "
+				      "range %u, queue_dropped %u, "
+				      "user_dropped %u, id_sequence %u\n",
+				      q, total, range, qdrop, udrop, seq);
+	fclose(f);
+}
+
+#define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
+{
+	qt_buf_printf(out, "engine: %u queue%s (%u-%u), %s, copy range %u, "
+		      "commits %llu\n", e->nthreads, e->nthreads == 1 ? "" : "s",
+		      e->o.queue_first, e->o.queue_last,
+		      e->o.fail_open ? "fail-open" : "fail-closed",
+		      e->copy_range, (unsigned long long)e->commits);
+	/* the control thread is the only one that swaps: no read lock */
+	uint32_t unj = qt_prog_unjudged(e->prog);
+	if (unj)
+		qt_buf_printf(out, "rules that match nothing yet (connection "
+			      "tracking matches): %u\n", unj);
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		struct qthread *t = &e->th[i];
+		const struct qt_nfq_stats *s = qt_nfq_stats(t->q);
+		qt_buf_printf(out, "queue %u: packets %llu (", e->o.queue_first + i,
+			      (unsigned long long)RD(s->packets));
+		for (unsigned h = 0; h < QT_HOOK_COUNT; h++)
+			qt_buf_printf(out, "%s%s %llu", h ? ", " : "",
+				      qt_nfq_hook_name(h),
+				      (unsigned long long)RD(s->by_hook[h]));
+		uint64_t batches = RD(s->batches), batched = RD(s->batched);
+		qt_buf_printf(out, ")\n"
+			"  verdicts: accept %llu, drop %llu, rewritten %llu, "
+			"marked %llu\n"
+			"  messages: batch verdicts %llu covering %llu packets "
+			"(%.1f per batch), single accepts %llu, receives %llu, "
+			"sends %llu\n"
+			"  errors: parse %llu, truncated %llu, overflow %llu, "
+			"bad messages %llu, netlink %llu, send %llu, "
+			"too deep %llu\n"
+			"  rules tried %llu; REJECT replies sent %llu, "
+			"not sent %llu\n",
+			(unsigned long long)RD(t->accepted),
+			(unsigned long long)RD(t->dropped),
+			(unsigned long long)RD(t->rewritten),
+			(unsigned long long)RD(t->marked),
+			(unsigned long long)batches, (unsigned long long)batched,
+			batches ? (double)batched / (double)batches : 0.0,
+			(unsigned long long)RD(s->accepts),
+			(unsigned long long)RD(s->receives),
+			(unsigned long long)RD(s->sends),
+			(unsigned long long)RD(t->parse_errors),
+			(unsigned long long)RD(s->truncated),
+			(unsigned long long)RD(s->overflow),
+			(unsigned long long)RD(s->bad),
+			(unsigned long long)RD(s->nl_errors),
+			(unsigned long long)RD(s->send_errors),
+			(unsigned long long)RD(t->ps.too_deep),
+			(unsigned long long)RD(t->ps.rules_tried),
+			(unsigned long long)RD(t->rejects_sent),
+			(unsigned long long)RD(t->send_errors));
+	}
+	kernel_queue_stats(out);
+}

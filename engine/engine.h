@@ -1,0 +1,55 @@
+/* The running datapath of qtablesd: one thread per NFQUEUE queue judging
+ * packets with the current program, the steering rules that feed the
+ * queues, and the swap of programs on every commit.
+ *
+ * Threads: the control thread (the daemon's) compiles and swaps; queue
+ * threads only read the current program inside an RCU read-side section
+ * (liburcu), so a packet is judged by one whole program, never half of
+ * two, and no lock is taken on the packet path. The old program is freed
+ * after a grace period. */
+#ifndef QT_ENGINE_H
+#define QT_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../parser/buf.h"
+#include "../parser/model.h"
+
+struct qt_engine_opts {
+	uint16_t queue_first, queue_last;  /* one thread per queue */
+	bool fail_open;         /* --queue-bypass + the fail-open flag */
+	bool steer;             /* install steering rules (off in tests
+	                           that steer themselves) */
+	bool log_stderr;        /* LOG lines to stderr as well */
+	bool log_syslog;        /* LOG lines to syslog */
+};
+
+struct qt_engine;
+
+/* Compile rs, open the queues, start the threads, install steering. NULL
+ * with a message in err on failure (nothing left installed). */
+struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
+				  struct qt_ruleset *rs, struct qt_buf *err);
+/* Stop the threads, remove steering, free everything. */
+void qt_engine_stop(struct qt_engine *e);
+
+/* Compile rs and make it the program packets see. On failure nothing
+ * changes and err says why. */
+int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
+		     struct qt_buf *err);
+
+/* Policy counters live in the engine (packets count them while the model
+ * is being changed). Before a request: copy them into rs so that -L,
+ * save and -Z see them (a snapshot is kept). After a request that
+ * changed rs: take back the values the request set (-Z, -c, restore
+ * counters), leaving alone the ones it did not touch. */
+void qt_engine_policy_to_model(struct qt_engine *e, struct qt_ruleset *rs);
+void qt_engine_policy_from_model(struct qt_engine *e,
+				 const struct qt_ruleset *rs);
+
+/* The statistics text (`qtables --stats`): the kernel's queue counters
+ * and the engine's own. */
+void qt_engine_stats(struct qt_engine *e, struct qt_buf *out);
+
+#endif

@@ -1,0 +1,20 @@
+/* Setting up a packet for the walk. */
+#include "eval.h"
+
+#include <string.h>
+
+int qt_eval_init(struct qt_eval *ev, uint8_t *data, uint32_t len,
+		 uint32_t cap, uint32_t orig_len, unsigned hook,
+		 const struct qt_engine_env *env)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->data = data;
+	ev->len = len;
+	ev->cap = cap < len ? len : cap;
+	ev->orig_len = orig_len < len ? len : orig_len;
+	ev->hook = (uint8_t)hook;
+	ev->in = "";
+	ev->out = "";
+	ev->env = env;
+	return qt_pkt_parse_ipv4(&ev->pkt, data, len);
+}

@@ -1,0 +1,103 @@
+/* What a match or a target sees of the packet being judged, and what it
+ * may do to it: the engine side of the extension API (parser/ext.h has
+ * the hooks: match, target, state_new/state_free, copy_need, classify).
+ *
+ * One struct qt_eval per packet per hook, filled by the engine (or the
+ * replay driver) before the tables are walked. Matches read it; targets
+ * may change mark, packet bytes and the flags below. Nothing here is
+ * shared between threads except env, which is read-only on the packet
+ * path. */
+#ifndef QT_EVAL_H
+#define QT_EVAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "packet.h"
+
+struct qt_addrs;
+struct qt_links;
+
+/* What a target tells the walk. */
+enum qt_xt_verdict {
+	QT_XT_CONTINUE,        /* go on with the next rule (MARK, LOG, ...) */
+	QT_XT_ACCEPT,          /* this table accepts: go to the next table */
+	QT_XT_DROP,            /* the packet is dropped (REJECT after its reply) */
+};
+
+/* Daemon-wide services, read-only on the packet path. Any may be NULL
+ * (the replay driver and unit tests run without a kernel): matches and
+ * targets then do the most harmless thing (no reply sent, no line
+ * written, addrtype UNICAST) and say so by counting in stats. */
+struct qt_engine_env {
+	const struct qt_addrs *addrs;  /* addrtype, pkttype, LOG's MAC */
+	const struct qt_links *links;  /* ifindex -> name, MAC, type */
+	/* LOG: one finished line (no newline) at a syslog level. */
+	void (*log)(void *user, int level, const char *line);
+	void *log_user;
+	/* REJECT: send a crafted IPv4 packet (IP header first). 0 or -errno. */
+	int (*send)(void *user, const uint8_t *pkt, uint32_t len);
+	void *send_user;
+	unsigned hz;                   /* the kernel's CONFIG_HZ (jiffies) */
+};
+
+struct qt_eval {
+	struct qt_pkt pkt;          /* the parsed headers (engine/packet.h) */
+	uint8_t *data;              /* the packet, IP header first; targets
+	                               may rewrite it in place */
+	uint32_t len;               /* bytes at data: the queue's copy */
+	uint32_t cap;               /* bytes data can hold (a target may
+	                               grow the packet up to this) */
+	uint32_t orig_len;          /* the packet's real length (skb->len):
+	                               what byte counters count */
+	uint8_t hook;               /* enum qt_hook (parser/model.h) */
+	int indev, outdev;          /* ifindex; 0 when none */
+	const char *in, *out;       /* their names; "" when none */
+	uint32_t mark;              /* the packet mark (skb->mark) */
+	bool has_uid, has_gid;      /* local sockets (OUTPUT) */
+	uint32_t uid, gid;
+	uint8_t hwaddr[8];          /* link-layer source (NFQA_HWADDR) */
+	uint8_t hwaddr_len;         /* 0: none */
+	uint64_t now_ns;            /* CLOCK_MONOTONIC of the burst */
+	struct timespec wall;       /* CLOCK_REALTIME of the burst (-m time) */
+
+	/* Set by targets. */
+	bool mark_changed;          /* the verdict carries ev->mark */
+	bool rewritten;             /* data/len changed, checksums already
+	                               fixed by the target: send it back */
+	bool csum_not_ready;        /* NFQA_SKB_CSUMNOTREADY: the transport
+	                               checksum is partial; a target that
+	                               rewrites must complete it */
+	bool untracked;             /* raw table: CT --notrack / NOTRACK */
+	bool hotdrop;               /* set by a match: drop the packet now
+	                               (the kernel's par->hotdrop, e.g. a
+	                               TCP header that cannot be read) */
+
+	const struct qt_engine_env *env;
+};
+
+/* Fill ev for a packet of len bytes at data (real length orig_len) at
+ * hook; everything else zero/empty. The header fields are parsed; a
+ * packet that does not parse still gets judged (only rules without
+ * header conditions can match it, as in the kernel where such a packet
+ * never reaches the tables: the caller decides, see qt_engine). Returns
+ * the parse status. */
+int qt_eval_init(struct qt_eval *ev, uint8_t *data, uint32_t len,
+		 uint32_t cap, uint32_t orig_len, unsigned hook,
+		 const struct qt_engine_env *env);
+
+/* Header-field constraints a match states for the classifier (see
+ * engine/classify.c): a packet can only match if its field is inside the
+ * range. A match sets only what holds whatever else it checks and only
+ * when not inverted. Ports are the two 16-bit words at the transport
+ * offset of a TCP/UDP packet (of a non-first fragment too, as
+ * iptables-nft's payload loads read them): a packet without them (other
+ * protocols, fewer than 4 bytes) matches no rule that sets a port range
+ * here. */
+struct qt_class_key {
+	bool sport_set, dport_set;
+	uint16_t sport[2], dport[2];  /* inclusive */
+};
+
+#endif

@@ -1,0 +1,520 @@
+/* Compiling a ruleset into an engine program, and walking it for a
+ * packet as netfilter walks its tables (see program.h). */
+#include "program.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+
+/* The tables each hook runs, in the kernel's priority order (raw -300,
+ * mangle -150, nat dst -100, filter 0, security 50, nat src 100). The
+ * nat table needs connection tracking and is walked by the NAT work;
+ * until then it is compiled (so its rules are checked) but not run. */
+static const int8_t hook_tables[QT_NHOOKS][QT_NTABLES + 1] = {
+	[QT_HOOK_PRE_ROUTING] = { QT_TABLE_RAW, QT_TABLE_MANGLE, -1 },
+	[QT_HOOK_LOCAL_IN] = { QT_TABLE_MANGLE, QT_TABLE_FILTER,
+			       QT_TABLE_SECURITY, -1 },
+	[QT_HOOK_FORWARD] = { QT_TABLE_MANGLE, QT_TABLE_FILTER,
+			      QT_TABLE_SECURITY, -1 },
+	[QT_HOOK_LOCAL_OUT] = { QT_TABLE_RAW, QT_TABLE_MANGLE, QT_TABLE_FILTER,
+				QT_TABLE_SECURITY, -1 },
+	[QT_HOOK_POST_ROUTING] = { QT_TABLE_MANGLE, -1 },
+};
+
+/* Headers only: the largest IPv4 header and the largest TCP header. */
+#define COPY_HEADERS 128
+/* Jumps deeper than this drop the packet (the kernel's nf_tables stack
+ * is 16 deep; the model refuses loops, so only very deep chains of
+ * jumps get here). */
+#define STACK_DEPTH 64
+
+enum kind { K_NONE, K_ACCEPT, K_DROP, K_RETURN, K_JUMP, K_GOTO, K_EXT };
+
+struct crule {
+	struct qt_rule *r;          /* reference held: counters, matches */
+	uint32_t src, smsk, dst, dmsk;  /* network order, pre-masked */
+	uint8_t inv;
+	uint8_t proto;
+	bool any_proto;
+	bool frag;
+	uint8_t inlen, outlen;      /* bytes of the name compared; 0: any */
+	char in[IFNAMSIZ], out[IFNAMSIZ];
+	uint8_t kind;
+	uint32_t jump;              /* chain index for K_JUMP / K_GOTO */
+	const struct qt_ext_inst *target;
+};
+
+struct cchain {
+	struct crule *rules;
+	uint32_t n;
+	uint32_t *all;              /* 0 .. n-1: packets the classifier
+	                               cannot place try every rule */
+	struct qt_cls *cls;
+	struct qt_counters *pol;    /* built-in chains: policy counters */
+	bool drop_policy;
+};
+
+struct ctable {
+	struct cchain *chains;
+	uint32_t n;
+	int32_t hook_chain[QT_NHOOKS];   /* -1: no built-in chain there */
+};
+
+struct qt_prog {
+	struct ctable tables[QT_NTABLES];
+	bool present[QT_NTABLES];
+	uint32_t copy_range;
+	bool hook_used[QT_NHOOKS];
+	uint32_t unjudged;          /* rules with a match of no engine side */
+};
+
+/* ---- compiling ---- */
+
+/* Tests compare the classified walk with the plain one. */
+static bool linear_only;
+
+void qt_prog_force_linear(bool on)
+{
+	linear_only = on;
+}
+
+/* iptables compares an interface name up to its '+' (a prefix), or the
+ * whole name and its terminating NUL. */
+static void iface_prep(const char *name, char *out, uint8_t *len)
+{
+	size_t n = strnlen(name, IFNAMSIZ - 1);
+	memset(out, 0, IFNAMSIZ);
+	memcpy(out, name, n);
+	if (n == 0) {
+		*len = 0;               /* any: "" never constrains */
+		return;
+	}
+	if (name[n - 1] == '+') {
+		*len = (uint8_t)(n - 1);
+		out[n - 1] = '\0';
+		/* "+" alone: a prefix of length 0 matches every name */
+		return;
+	}
+	*len = (uint8_t)(n + 1);
+}
+
+static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
+{
+	qt_cls_range_any(k);
+	if (!(c->inv & QT_INV_SRCIP)) {
+		uint32_t a = ntohl(c->src), m = ntohl(c->smsk);
+		k->lo[QT_CLS_SRC] = a & m;
+		k->hi[QT_CLS_SRC] = (a & m) | ~m;
+	}
+	if (!(c->inv & QT_INV_DSTIP)) {
+		uint32_t a = ntohl(c->dst), m = ntohl(c->dmsk);
+		k->lo[QT_CLS_DST] = a & m;
+		k->hi[QT_CLS_DST] = (a & m) | ~m;
+	}
+	if (!c->any_proto && !(c->inv & QT_INV_PROTO))
+		k->lo[QT_CLS_PROTO] = k->hi[QT_CLS_PROTO] = c->proto;
+	struct qt_class_key ck = { 0 };
+	bool sp = false, dp = false;
+	uint16_t s[2] = { 0, 65535 }, d[2] = { 0, 65535 };
+	for (unsigned i = 0; i < c->r->nmatches; i++) {
+		const struct qt_ext_inst *m = &c->r->matches[i];
+		if (!m->ext->classify)
+			continue;
+		memset(&ck, 0, sizeof(ck));
+		m->ext->classify(m, &ck);
+		/* several matches: the packet must be in all ranges */
+		if (ck.sport_set) {
+			sp = true;
+			if (ck.sport[0] > s[0]) s[0] = ck.sport[0];
+			if (ck.sport[1] < s[1]) s[1] = ck.sport[1];
+		}
+		if (ck.dport_set) {
+			dp = true;
+			if (ck.dport[0] > d[0]) d[0] = ck.dport[0];
+			if (ck.dport[1] < d[1]) d[1] = ck.dport[1];
+		}
+	}
+	/* an empty intersection can match nothing; a range of its own
+	 * would do, but it is rare enough to treat as "any" */
+	if (sp && s[0] <= s[1]) {
+		k->lo[QT_CLS_SPORT] = s[0];
+		k->hi[QT_CLS_SPORT] = s[1];
+	}
+	if (dp && d[0] <= d[1]) {
+		k->lo[QT_CLS_DPORT] = d[0];
+		k->hi[QT_CLS_DPORT] = d[1];
+	}
+}
+
+static int compile_rule(struct crule *c, struct qt_rule *r,
+			const struct qt_table *t, struct qt_prog *p,
+			const struct qt_engine_env *env, struct qt_buf *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->r = qt_rule_ref(r);
+	c->smsk = r->smsk.v4.s_addr;
+	c->src = r->src.v4.s_addr & c->smsk;
+	c->dmsk = r->dmsk.v4.s_addr;
+	c->dst = r->dst.v4.s_addr & c->dmsk;
+	c->inv = r->invflags;
+	c->proto = (uint8_t)r->proto;
+	c->any_proto = r->proto == 0;
+	c->frag = r->frag;
+	iface_prep(r->iniface, c->in, &c->inlen);
+	iface_prep(r->outiface, c->out, &c->outlen);
+	bool unjudged = false;
+	for (unsigned i = 0; i < r->nmatches; i++) {
+		struct qt_ext_inst *m = &r->matches[i];
+		unjudged |= !m->ext->match;
+		if (m->ext->state_new && !m->state &&
+		    m->ext->state_new(m, env) < 0) {
+			qt_buf_printf(err, "qtablesd: -m %s: cannot be set up "
+				      "for the engine\n", m->ext->name);
+			return -1;
+		}
+		if (m->ext->copy_need) {
+			uint32_t need = m->ext->copy_need(m);
+			if (need > p->copy_range)
+				p->copy_range = need;
+		}
+	}
+	p->unjudged += unjudged;
+	switch (r->verdict) {
+	case QT_V_NONE: c->kind = K_NONE; break;
+	case QT_V_ACCEPT: c->kind = K_ACCEPT; break;
+	case QT_V_DROP: c->kind = K_DROP; break;
+	case QT_V_RETURN: c->kind = K_RETURN; break;
+	case QT_V_JUMP:
+	case QT_V_GOTO: {
+		int idx = qt_table_chain_index(t, r->jump);
+		if (idx < 0) {
+			qt_buf_printf(err, "qtablesd: jump to a missing chain "
+				      "%s\n", r->jump);
+			return -1;
+		}
+		c->kind = r->verdict == QT_V_JUMP ? K_JUMP : K_GOTO;
+		c->jump = (uint32_t)idx;
+		break;
+	}
+	case QT_V_EXT: {
+		struct qt_ext_inst *tg = &r->target;
+		c->kind = K_EXT;
+		c->target = tg;
+		if (tg->ext->state_new && !tg->state &&
+		    tg->ext->state_new(tg, env) < 0) {
+			qt_buf_printf(err, "qtablesd: -j %s: cannot be set up "
+				      "for the engine\n", tg->ext->name);
+			return -1;
+		}
+		if (tg->ext->copy_need) {
+			uint32_t need = tg->ext->copy_need(tg);
+			if (need > p->copy_range)
+				p->copy_range = need;
+		}
+		break;
+	}
+	}
+	return 0;
+}
+
+static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
+			 const struct qt_table *t, struct qt_prog *p,
+			 const struct qt_engine_env *env,
+			 struct qt_policy_counters *pol, struct qt_buf *err)
+{
+	cc->n = ch->nrules;
+	cc->rules = calloc(ch->nrules ? ch->nrules : 1, sizeof(*cc->rules));
+	cc->all = malloc((ch->nrules ? ch->nrules : 1) * sizeof(*cc->all));
+	for (uint32_t i = 0; cc->all && i < ch->nrules; i++)
+		cc->all[i] = i;
+	struct qt_cls_range *kr = malloc((ch->nrules ? ch->nrules : 1) *
+					 sizeof(*kr));
+	if (!cc->rules || !kr || !cc->all) {
+		free(kr);
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		return -1;
+	}
+	for (uint32_t i = 0; i < ch->nrules; i++) {
+		if (compile_rule(&cc->rules[i], ch->rules[i], t, p, env,
+				 err) < 0) {
+			free(kr);
+			return -1;
+		}
+		cls_range_of(&cc->rules[i], &kr[i]);
+	}
+	cc->cls = linear_only ? qt_cls_build_linear(ch->nrules)
+			      : qt_cls_build(kr, ch->nrules);
+	free(kr);
+	if (!cc->cls) {
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		return -1;
+	}
+	if (ch->builtin) {
+		cc->pol = &pol->c[t->id][ch->hook];
+		cc->drop_policy = ch->policy == QT_V_DROP;
+	}
+	return 0;
+}
+
+struct qt_prog *qt_prog_compile(struct qt_ruleset *rs,
+				const struct qt_engine_env *env,
+				struct qt_policy_counters *pol,
+				struct qt_buf *err)
+{
+	struct qt_prog *p = calloc(1, sizeof(*p));
+	if (!p) {
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		return NULL;
+	}
+	p->copy_range = COPY_HEADERS;
+	for (int ti = 0; ti < QT_NTABLES; ti++) {
+		struct ctable *ct = &p->tables[ti];
+		for (int h = 0; h < QT_NHOOKS; h++)
+			ct->hook_chain[h] = -1;
+		const struct qt_table *t = rs->tables[ti];
+		if (!t)
+			continue;
+		p->present[ti] = true;
+		ct->n = t->nchains;
+		ct->chains = calloc(t->nchains ? t->nchains : 1,
+				    sizeof(*ct->chains));
+		if (!ct->chains) {
+			qt_buf_printf(err, "qtablesd: out of memory\n");
+			qt_prog_free(p);
+			return NULL;
+		}
+		for (uint32_t ci = 0; ci < t->nchains; ci++) {
+			const struct qt_chain *ch = t->chains[ci];
+			if (compile_chain(&ct->chains[ci], ch, t, p, env, pol,
+					  err) < 0) {
+				qt_prog_free(p);
+				return NULL;
+			}
+			if (ch->builtin) {
+				ct->hook_chain[ch->hook] = (int32_t)ci;
+				if (ch->nrules || ch->policy == QT_V_DROP)
+					for (int h = 0; h < QT_NHOOKS; h++)
+						for (const int8_t *x = hook_tables[h];
+						     *x >= 0; x++)
+							if (*x == ti && h == (int)ch->hook)
+								p->hook_used[h] = true;
+			}
+		}
+	}
+	return p;
+}
+
+void qt_prog_free(struct qt_prog *p)
+{
+	if (!p)
+		return;
+	for (int ti = 0; ti < QT_NTABLES; ti++) {
+		struct ctable *ct = &p->tables[ti];
+		for (uint32_t ci = 0; ci < ct->n; ci++) {
+			struct cchain *cc = &ct->chains[ci];
+			for (uint32_t i = 0; i < cc->n; i++)
+				if (cc->rules[i].r)
+					qt_rule_unref(cc->rules[i].r);
+			free(cc->rules);
+			free(cc->all);
+			qt_cls_free(cc->cls);
+		}
+		free(ct->chains);
+	}
+	free(p);
+}
+
+uint32_t qt_prog_copy_range(const struct qt_prog *p)
+{
+	return p->copy_range;
+}
+
+uint32_t qt_prog_unjudged(const struct qt_prog *p)
+{
+	return p->unjudged;
+}
+
+bool qt_prog_hook_used(const struct qt_prog *p, unsigned hook)
+{
+	return hook < QT_NHOOKS && p->hook_used[hook];
+}
+
+/* ---- walking ---- */
+
+static bool iface_match(const char *want, uint8_t len, const char *have)
+{
+	if (len == 0)
+		return true;
+	/* have is NUL-terminated and shorter than IFNAMSIZ; comparing len
+	 * bytes includes the NUL of an exact name */
+	return strncmp(want, have, len) == 0 &&
+	       (want[len - 1] != '\0' || strlen(have) == (size_t)len - 1);
+}
+
+#define INV(c, f, cond) (!!(cond) ^ !!((c)->inv & (f)))
+
+static bool base_match(const struct crule *c, const struct qt_eval *ev)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	if (INV(c, QT_INV_SRCIP,
+		(p->saddr.v4.s_addr & c->smsk) != c->src) ||
+	    INV(c, QT_INV_DSTIP,
+		(p->daddr.v4.s_addr & c->dmsk) != c->dst))
+		return false;
+	if (c->inlen && INV(c, QT_INV_VIA_IN, !iface_match(c->in, c->inlen,
+							   ev->in)))
+		return false;
+	if (c->outlen && INV(c, QT_INV_VIA_OUT, !iface_match(c->out, c->outlen,
+							     ev->out)))
+		return false;
+	if (!c->any_proto && INV(c, QT_INV_PROTO, p->proto != c->proto))
+		return false;
+	/* -f: non-first fragments */
+	if (c->frag && INV(c, QT_INV_FRAG, p->frag_off == 0))
+		return false;
+	return true;
+}
+
+static void count(struct qt_counters *k, uint32_t bytes)
+{
+	__atomic_fetch_add(&k->pkts, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&k->bytes, bytes, __ATOMIC_RELAXED);
+}
+
+struct frame {
+	const struct cchain *ch;
+	const uint32_t *list;
+	uint32_t n, pos;
+};
+
+enum { PORTS_NONE, PORTS_YES, PORTS_ALL_RULES };
+
+static void candidates(const struct cchain *ch, const uint32_t *key,
+		       int ports, struct frame *f)
+{
+	f->ch = ch;
+	f->pos = 0;
+	if (ports == PORTS_ALL_RULES) {
+		f->list = ch->all;
+		f->n = ch->n;
+		return;
+	}
+	f->list = qt_cls_lookup(ch->cls, key, ports == PORTS_YES, &f->n);
+}
+
+static int walk_table(const struct ctable *t, int32_t start,
+		      struct qt_eval *ev, const uint32_t *key, int ports,
+		      struct qt_prog_stats *st)
+{
+	struct frame stack[STACK_DEPTH];
+	unsigned depth = 0;
+	struct frame cur;
+	const struct cchain *base = &t->chains[start];
+	candidates(base, key, ports, &cur);
+	for (;;) {
+		while (cur.pos < cur.n) {
+			const struct crule *c = &cur.ch->rules[cur.list[cur.pos++]];
+			if (st)
+				st->rules_tried++;
+			if (!base_match(c, ev))
+				continue;
+			const struct qt_rule *r = c->r;
+			bool ok = true;
+			for (unsigned i = 0; i < r->nmatches; i++) {
+				const struct qt_ext_inst *m = &r->matches[i];
+				/* no engine side yet (connection tracking):
+				 * such a rule matches nothing */
+				if (!m->ext->match || !m->ext->match(m, ev)) {
+					ok = false;
+					break;
+				}
+			}
+			if (ev->hotdrop)
+				return QT_XT_DROP;
+			if (!ok)
+				continue;
+			count(&c->r->cnt, ev->orig_len);
+			switch (c->kind) {
+			case K_NONE:
+				continue;
+			case K_ACCEPT:
+				return QT_XT_ACCEPT;
+			case K_DROP:
+				return QT_XT_DROP;
+			case K_RETURN:
+				goto chain_end;
+			case K_JUMP:
+				if (depth == STACK_DEPTH) {
+					if (st)
+						st->too_deep++;
+					return QT_XT_DROP;
+				}
+				stack[depth++] = cur;
+				/* fall through */
+			case K_GOTO:
+				candidates(&t->chains[c->jump], key, ports,
+					   &cur);
+				continue;
+			case K_EXT: {
+				const struct qt_ext_inst *tg = c->target;
+				int v = tg->ext->target ? tg->ext->target(tg, ev)
+					: tg->ext->terminal ? QT_XT_ACCEPT
+							    : QT_XT_CONTINUE;
+				if (v != QT_XT_CONTINUE)
+					return v;
+				continue;
+			}
+			}
+		}
+chain_end:
+		if (depth == 0)
+			break;
+		cur = stack[--depth];
+	}
+	/* off the end of the built-in chain (or RETURN from it): policy */
+	count(base->pol, ev->orig_len);
+	return base->drop_policy ? QT_XT_DROP : QT_XT_ACCEPT;
+}
+
+int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
+		 struct qt_prog_stats *st)
+{
+	if (st)
+		st->evals++;
+	if (ev->hook >= QT_NHOOKS)
+		return QT_XT_ACCEPT;
+	const struct qt_pkt *pk = &ev->pkt;
+	uint32_t key[QT_CLS_NFIELDS] = {
+		[QT_CLS_SRC] = ntohl(pk->saddr.v4.s_addr),
+		[QT_CLS_DST] = ntohl(pk->daddr.v4.s_addr),
+		[QT_CLS_PROTO] = pk->proto,
+	};
+	/* Ports as iptables-nft's port checks read them: the bytes at the
+	 * transport offset, also of a non-first fragment (its payload
+	 * loads do not look at the fragment offset). A transport part of
+	 * 2 or 3 bytes can satisfy a --sport check alone: such a packet
+	 * tries every rule. */
+	int ports = PORTS_NONE;
+	if ((pk->proto == IPPROTO_TCP || pk->proto == IPPROTO_UDP) && pk->l4) {
+		if (pk->l4_len >= 4) {
+			ports = PORTS_YES;
+			key[QT_CLS_SPORT] = (uint32_t)(pk->l4[0] << 8 | pk->l4[1]);
+			key[QT_CLS_DPORT] = (uint32_t)(pk->l4[2] << 8 | pk->l4[3]);
+		} else if (pk->l4_len >= 2) {
+			ports = PORTS_ALL_RULES;
+		}
+	}
+	for (const int8_t *x = hook_tables[ev->hook]; *x >= 0; x++) {
+		if (!p->present[*x])
+			continue;
+		const struct ctable *t = &p->tables[*x];
+		int32_t start = t->hook_chain[ev->hook];
+		if (start < 0)
+			continue;
+		if (walk_table(t, start, ev, key, ports, st) == QT_XT_DROP)
+			return QT_XT_DROP;
+	}
+	return QT_XT_ACCEPT;
+}

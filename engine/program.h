@@ -1,0 +1,64 @@
+/* The engine program: a committed ruleset compiled for judging packets.
+ *
+ * Per hook, the tables in netfilter's order; per chain, the rules as an
+ * array plus a classifier (engine/classify.c) that hands each packet the
+ * ascending list of rules that can match it, so the cost of a packet does
+ * not grow with the number of rules it cannot match. Jumps, goto, RETURN
+ * and policies behave as in the kernel.
+ *
+ * A program is immutable once built and holds a reference on every rule
+ * it uses: rule counters and extension state live in the rules, which
+ * unchanged rules share with the next ruleset, so they carry over across
+ * commits. Policy counters live in a struct the caller keeps across
+ * programs. Evaluating is thread-safe (counters are atomic); free a
+ * program only when no thread can still be evaluating it (RCU). */
+#ifndef QT_PROGRAM_H
+#define QT_PROGRAM_H
+
+#include <stdint.h>
+
+#include "../parser/buf.h"
+#include "../parser/model.h"
+#include "eval.h"
+
+/* The policy counters of every built-in chain, owned by the caller. */
+struct qt_policy_counters {
+	struct qt_counters c[QT_NTABLES][QT_NHOOKS];
+};
+
+struct qt_prog_stats {
+	uint64_t evals;            /* qt_prog_eval calls */
+	uint64_t rules_tried;      /* candidate rules whose matches ran */
+	uint64_t too_deep;         /* packets dropped: jump stack overflow */
+};
+
+struct qt_prog;
+
+/* Compile rs (rules gain references and, where their extension has one,
+ * state). NULL with a message in err when a rule cannot run. */
+struct qt_prog *qt_prog_compile(struct qt_ruleset *rs,
+				const struct qt_engine_env *env,
+				struct qt_policy_counters *pol,
+				struct qt_buf *err);
+void qt_prog_free(struct qt_prog *p);
+
+/* Tests: compile every chain without a classifier (each packet tries
+ * every rule), to check that classifying changes nothing. */
+void qt_prog_force_linear(bool on);
+
+/* The bytes of each packet the queue must copy for this ruleset. */
+uint32_t qt_prog_copy_range(const struct qt_prog *p);
+/* Rules that match nothing because one of their matches has no engine
+ * side yet (state, conntrack, recent, connlimit, connmark: the
+ * connection-tracking work). */
+uint32_t qt_prog_unjudged(const struct qt_prog *p);
+/* True when some rule at this hook could look at the packet (any table
+ * with a rule or a DROP policy there). */
+bool qt_prog_hook_used(const struct qt_prog *p, unsigned hook);
+
+/* Judge ev at ev->hook: QT_XT_ACCEPT or QT_XT_DROP. Counts rule and
+ * policy counters with ev->orig_len bytes. stats may be NULL. */
+int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
+		 struct qt_prog_stats *stats);
+
+#endif
