@@ -18,6 +18,7 @@ static const uint32_t field_max[QT_CLS_NFIELDS] = {
 #define TOTAL_PER_RULE 16
 
 struct qt_cls {
+	unsigned refs;          /* programs sharing it (control thread) */
 	enum qt_cls_field field;
 	uint32_t nint;          /* elementary intervals */
 	uint32_t *start;        /* [nint]: first value of each, ascending */
@@ -36,33 +37,25 @@ void qt_cls_range_any(struct qt_cls_range *r)
 	}
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* LSD radix sort of n values, 11 bits a pass: a commit of 10,000 rules
+ * sorts each field's boundaries, and qsort's calls cost milliseconds. */
+static void radix_sort(uint32_t *v, uint32_t *tmp, uint32_t n)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* The interval starts of field f: 0 and every lo and hi + 1. */
-static uint32_t *bounds_of(const struct qt_cls_range *r, uint32_t n,
-			   enum qt_cls_field f, uint32_t *nb)
-{
-	uint32_t *b = malloc(((size_t)2 * n + 1) * sizeof(*b));
-	if (!b)
-		return NULL;
-	uint32_t k = 0;
-	b[k++] = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		b[k++] = r[i].lo[f];
-		if (r[i].hi[f] < field_max[f])
-			b[k++] = r[i].hi[f] + 1;
+	uint32_t *src = v, *dst = tmp;
+	for (unsigned shift = 0; shift < 33; shift += 11) {
+		uint32_t cnt[2049] = { 0 };
+		for (uint32_t i = 0; i < n; i++)
+			cnt[((src[i] >> shift) & 2047) + 1]++;
+		for (unsigned k = 1; k < 2049; k++)
+			cnt[k] += cnt[k - 1];
+		for (uint32_t i = 0; i < n; i++)
+			dst[cnt[(src[i] >> shift) & 2047]++] = src[i];
+		uint32_t *t = src;
+		src = dst;
+		dst = t;
 	}
-	qsort(b, k, sizeof(*b), cmp_u32);
-	uint32_t u = 0;
-	for (uint32_t i = 0; i < k; i++)
-		if (u == 0 || b[i] != b[u - 1])
-			b[u++] = b[i];
-	*nb = u;
-	return b;
+	/* three passes: the result is in tmp */
+	memcpy(v, src, (size_t)n * sizeof(*v));
 }
 
 /* The interval holding v: the last start <= v. */
@@ -93,30 +86,65 @@ static void cost_free(struct field_cost *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* How long field f's lists would be: a difference array over intervals. */
+/* How long field f's lists would be, by a sweep over the sorted range
+ * starts and ends: the elementary intervals start at 0 and at every lo
+ * and hi + 1; a rule covers the intervals from its lo up to its hi. */
 static int cost_of(const struct qt_cls_range *r, uint32_t n,
 		   enum qt_cls_field f, struct field_cost *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->start = bounds_of(r, n, f, &c->nint);
-	c->count = calloc((size_t)c->nint + 1, sizeof(*c->count));
-	if (!c->start || !c->count) {
+	uint32_t *lo = malloc(((size_t)n + 1) * sizeof(*lo));
+	uint32_t *end = malloc(((size_t)n + 1) * sizeof(*end));
+	uint32_t *tmp = malloc(((size_t)n + 1) * sizeof(*tmp));
+	c->start = malloc(((size_t)2 * n + 1) * sizeof(*c->start));
+	c->count = malloc(((size_t)2 * n + 2) * sizeof(*c->count));
+	if (!lo || !end || !tmp || !c->start || !c->count) {
+		free(lo);
+		free(end);
+		free(tmp);
 		cost_free(c);
 		return -1;
 	}
-	int64_t run = 0;
-	int32_t *d = (int32_t *)c->count;   /* reused in place below */
+	uint32_t ne = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		d[find(c->start, c->nint, r[i].lo[f])]++;
-		d[find(c->start, c->nint, r[i].hi[f]) + 1]--;
+		lo[i] = r[i].lo[f];
+		if (r[i].hi[f] < field_max[f])
+			end[ne++] = r[i].hi[f] + 1;
 	}
-	for (uint32_t k = 0; k < c->nint; k++) {
-		run += d[k];
-		c->count[k] = (uint32_t)run;
-		c->total += (uint64_t)run;
-		if ((uint32_t)run > c->longest)
-			c->longest = (uint32_t)run;
+	radix_sort(lo, tmp, n);
+	radix_sort(end, tmp, ne);
+	free(tmp);
+	uint32_t i = 0, j = 0, k = 1;
+	uint64_t active = 0;
+	/* the interval from 0 exists even when no rule starts there */
+	c->start[0] = 0;
+	c->count[0] = 0;
+	while (i < n || j < ne) {
+		uint32_t v = j >= ne || (i < n && lo[i] <= end[j]) ? lo[i] : end[j];
+		while (i < n && lo[i] == v) {
+			active++;
+			i++;
+		}
+		while (j < ne && end[j] == v) {
+			active--;
+			j++;
+		}
+		if (v == 0) {
+			c->count[0] = (uint32_t)active;
+			continue;
+		}
+		c->start[k] = v;
+		c->count[k] = (uint32_t)active;
+		k++;
 	}
+	c->nint = k;
+	for (uint32_t x = 0; x < k; x++) {
+		c->total += c->count[x];
+		if (c->count[x] > c->longest)
+			c->longest = c->count[x];
+	}
+	free(lo);
+	free(end);
 	return 0;
 }
 
@@ -130,6 +158,7 @@ struct qt_cls *qt_cls_build_linear(uint32_t n)
 	struct qt_cls *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	c->refs = 1;
 	c->field = QT_CLS_LINEAR;
 	c->nint = 1;
 	c->start = calloc(1, sizeof(*c->start));
@@ -179,6 +208,7 @@ struct qt_cls *qt_cls_build(const struct qt_cls_range *r, uint32_t n)
 		cost_free(&best);
 		return NULL;
 	}
+	c->refs = 1;
 	c->field = bf;
 	c->nint = best.nint;
 	c->start = best.start;
@@ -212,9 +242,15 @@ struct qt_cls *qt_cls_build(const struct qt_cls_range *r, uint32_t n)
 	return c;
 }
 
+struct qt_cls *qt_cls_ref(struct qt_cls *c)
+{
+	c->refs++;
+	return c;
+}
+
 void qt_cls_free(struct qt_cls *c)
 {
-	if (!c)
+	if (!c || --c->refs > 0)
 		return;
 	free(c->start);
 	free(c->off);

@@ -42,6 +42,9 @@ struct qt_cls;
 
 /* Build over n rules' ranges. NULL only when out of memory. */
 struct qt_cls *qt_cls_build(const struct qt_cls_range *rules, uint32_t n);
+/* Another user of c (programs sharing an unchanged chain); free()
+ * drops one. Control thread only. */
+struct qt_cls *qt_cls_ref(struct qt_cls *c);
 /* Every rule for every packet (what short chains get). */
 struct qt_cls *qt_cls_build_linear(uint32_t n);
 void qt_cls_free(struct qt_cls *c);

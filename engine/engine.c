@@ -373,7 +373,8 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		     struct qt_buf *err)
 {
 	struct qt_engine_env env = e->th ? e->th[0].env : (struct qt_engine_env){ 0 };
-	struct qt_prog *np = qt_prog_compile(rs, &env, &e->pol, err);
+	struct qt_prog *np = qt_prog_compile_from(rs, &env, &e->pol, e->prog,
+						  err);
 	if (!np)
 		return -1;
 	uint32_t range = qt_prog_copy_range(np);

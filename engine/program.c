@@ -3,6 +3,7 @@
 #include "program.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,7 @@ struct crule {
 };
 
 struct cchain {
+	char name[QT_CHAIN_MAXNAMELEN + 1];
 	struct crule *rules;
 	uint32_t n;
 	uint32_t *all;              /* 0 .. n-1: packets the classifier
@@ -59,6 +61,7 @@ struct cchain {
 struct ctable {
 	struct cchain *chains;
 	uint32_t n;
+	uint32_t nbuiltin;          /* then user chains sorted by name */
 	int32_t hook_chain[QT_NHOOKS];   /* -1: no built-in chain there */
 };
 
@@ -219,11 +222,47 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	return 0;
 }
 
+/* The previous program's chain of the same name, if it holds exactly
+ * the same rules: its classifier is shared rather than built again. */
+static const struct cchain *same_chain(const struct ctable *pt,
+				       const struct qt_chain *ch, uint32_t idx)
+{
+	const struct cchain *pc = NULL;
+	if (!pt || !pt->chains)
+		return NULL;
+	if (ch->builtin) {
+		if (idx < pt->nbuiltin && !strcmp(pt->chains[idx].name, ch->name))
+			pc = &pt->chains[idx];
+	} else {
+		uint32_t lo = pt->nbuiltin, hi = pt->n;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(pt->chains[mid].name, ch->name);
+			if (c == 0) {
+				pc = &pt->chains[mid];
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	if (!pc || pc->n != ch->nrules || linear_only)
+		return NULL;
+	for (uint32_t i = 0; i < pc->n; i++)
+		if (pc->rules[i].r != ch->rules[i])
+			return NULL;
+	return pc;
+}
+
 static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 			 const struct qt_table *t, struct qt_prog *p,
 			 const struct qt_engine_env *env,
-			 struct qt_policy_counters *pol, struct qt_buf *err)
+			 struct qt_policy_counters *pol, const struct cchain *prev,
+			 struct qt_buf *err)
 {
+	snprintf(cc->name, sizeof(cc->name), "%s", ch->name);
 	cc->n = ch->nrules;
 	cc->rules = calloc(ch->nrules ? ch->nrules : 1, sizeof(*cc->rules));
 	cc->all = malloc((ch->nrules ? ch->nrules : 1) * sizeof(*cc->all));
@@ -242,10 +281,14 @@ static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 			free(kr);
 			return -1;
 		}
-		cls_range_of(&cc->rules[i], &kr[i]);
+		if (!prev)
+			cls_range_of(&cc->rules[i], &kr[i]);
 	}
-	cc->cls = linear_only ? qt_cls_build_linear(ch->nrules)
-			      : qt_cls_build(kr, ch->nrules);
+	if (prev)
+		cc->cls = qt_cls_ref(prev->cls);
+	else
+		cc->cls = linear_only ? qt_cls_build_linear(ch->nrules)
+				      : qt_cls_build(kr, ch->nrules);
 	free(kr);
 	if (!cc->cls) {
 		qt_buf_printf(err, "qtablesd: out of memory\n");
@@ -263,6 +306,15 @@ struct qt_prog *qt_prog_compile(struct qt_ruleset *rs,
 				struct qt_policy_counters *pol,
 				struct qt_buf *err)
 {
+	return qt_prog_compile_from(rs, env, pol, NULL, err);
+}
+
+struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
+				     const struct qt_engine_env *env,
+				     struct qt_policy_counters *pol,
+				     const struct qt_prog *prev,
+				     struct qt_buf *err)
+{
 	struct qt_prog *p = calloc(1, sizeof(*p));
 	if (!p) {
 		qt_buf_printf(err, "qtablesd: out of memory\n");
@@ -278,6 +330,9 @@ struct qt_prog *qt_prog_compile(struct qt_ruleset *rs,
 			continue;
 		p->present[ti] = true;
 		ct->n = t->nchains;
+		ct->nbuiltin = t->nbuiltin;
+		const struct ctable *pt = prev && prev->present[ti]
+					  ? &prev->tables[ti] : NULL;
 		ct->chains = calloc(t->nchains ? t->nchains : 1,
 				    sizeof(*ct->chains));
 		if (!ct->chains) {
@@ -288,7 +343,7 @@ struct qt_prog *qt_prog_compile(struct qt_ruleset *rs,
 		for (uint32_t ci = 0; ci < t->nchains; ci++) {
 			const struct qt_chain *ch = t->chains[ci];
 			if (compile_chain(&ct->chains[ci], ch, t, p, env, pol,
-					  err) < 0) {
+					  same_chain(pt, ch, ci), err) < 0) {
 				qt_prog_free(p);
 				return NULL;
 			}

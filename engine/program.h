@@ -40,6 +40,13 @@ struct qt_prog *qt_prog_compile(struct qt_ruleset *rs,
 				const struct qt_engine_env *env,
 				struct qt_policy_counters *pol,
 				struct qt_buf *err);
+/* The same, sharing with prev (the program running now) the work of
+ * every chain whose rules did not change. */
+struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
+				     const struct qt_engine_env *env,
+				     struct qt_policy_counters *pol,
+				     const struct qt_prog *prev,
+				     struct qt_buf *err);
 void qt_prog_free(struct qt_prog *p);
 
 /* Tests: compile every chain without a classifier (each packet tries

@@ -243,7 +243,11 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 	qt_buf_init(&c1);
 	qt_buf_init(&c2);
 	qt_prog_force_linear(false);
-	struct qt_prog *fast = qt_prog_compile(rs, NULL, &pol1, &e);
+	/* built from a predecessor holding the same chains, which is then
+	 * freed: the shared classifiers must outlive it */
+	struct qt_prog *first = qt_prog_compile(rs, NULL, &pol1, &e);
+	struct qt_prog *fast = qt_prog_compile_from(rs, NULL, &pol1, first, &e);
+	qt_prog_free(first);
 	qt_prog_force_linear(true);
 	struct qt_prog *slow = qt_prog_compile(rs, NULL, &pol2, &e);
 	qt_prog_force_linear(false);
