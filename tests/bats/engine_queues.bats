@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# qtablesd with several queues (--queues 0-1: one thread per queue, the
+# steering rule spreads packets with --queue-balance) and the statistics
+# command that shows them.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	QT_PREFIX=${QT_BATS_PREFIX:-qteq}$$-$BATS_TEST_NUMBER
+	# shellcheck source=../lib/qt.sh
+	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
+	qt_topo
+}
+
+teardown() {
+	qt_cleanup
+}
+
+# ping the server once from each of 16 client addresses; prints how many
+# were answered
+ping_from_many() {
+	local n=0 i
+	for i in $(seq 10 25); do
+		ip -n "$C" addr add "10.0.1.$i/24" dev qtc0 2>/dev/null
+	done
+	for i in $(seq 10 25); do
+		if ip netns exec "$C" ping -c1 -W1 -I "10.0.1.$i" 10.0.2.2 >/dev/null 2>&1; then
+			n=$((n + 1))
+		fi
+	done
+	echo "$n"
+}
+
+@test "--queues 0-1: two threads share the traffic, rules apply on both" {
+	qt_daemon "$FW" --no-state --queues 0-1
+	run ip netns exec "$FW" iptables-nft-save -t mangle
+	[[ "$output" == *"--queue-balance 0:1"* ]]
+	[ "$(ping_from_many)" -eq 16 ]
+	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[[ "$output" == *"engine: 2 queues (0-1)"* ]]
+	q0=$(echo "$output" | awk '/^queue 0:/ { print $4 }')
+	q1=$(echo "$output" | awk '/^queue 1:/ { print $4 }')
+	# 16 flows of 4 queued packets each way (PRE, FWD, POST): both
+	# queues had some, and together all
+	[ "$q0" -gt 0 ]
+	[ "$q1" -gt 0 ]
+	[ $((q0 + q1)) -eq $((16 * 2 * 3)) ]
+	qt "$FW" -A FORWARD -p icmp --icmp-type echo-request -j DROP
+	[ "$(ping_from_many)" -eq 0 ]
+	run qt "$FW" -L FORWARD -v -n -x
+	[[ "$output" == *"      16     1344 DROP"* ]]
+}
+
+@test "--stats counts verdicts: accepts, drops" {
+	qt_daemon "$FW" --no-state
+	qt "$FW" -A FORWARD -p icmp --icmp-type echo-request -s 10.0.1.2 -j DROP
+	run ip netns exec "$C" ping -c3 -i0.2 -W1 10.0.2.2
+	[ "$status" -ne 0 ]
+	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
+	echo "$output"
+	[[ "$output" == *"verdicts: accept 3, drop 3,"* ]]
+	[[ "$output" == *"kernel queue 0:"* ]]
+}
+
+@test "bad queue numbers are refused with a clear message" {
+	run ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --queues 3-1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'bad queue numbers "3-1"'* ]]
+}
