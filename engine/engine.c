@@ -58,8 +58,9 @@ struct qt_engine {
 	bool watcher_started;
 	volatile int stop;
 	bool steered;
-	struct qt_steer_config sc;
+	struct qt_steer_config sc;   /* sc.hooks: the hooks queued now */
 	uint64_t commits;
+	uint64_t steer_changes;
 };
 
 /* ---- services the extensions call ---- */
@@ -123,7 +124,7 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 	struct qt_eval ev;
 	uint8_t *data;
 	uint32_t cap;
-	if (qt_prog_copy_range(prog) >= MAX_COPY && p->len <= MAX_COPY) {
+	if (qt_prog_rewrites(prog) && p->len <= MAX_COPY) {
 		/* a rewriting ruleset: work on a copy with room to grow */
 		memcpy(t->buf, p->payload, p->len);
 		data = t->buf;
@@ -219,6 +220,19 @@ static void *watch_thread(void *arg)
 }
 
 /* ---- starting and stopping ---- */
+
+/* Only hooks where some table has its chain are queued: a forwarded
+ * packet of a filter-only ruleset crosses user space once, not at
+ * PREROUTING, FORWARD and POSTROUTING. Exact: an unqueued hook is one
+ * where the kernel's iptables would not see the packet either. */
+static uint8_t hooks_of(const struct qt_prog *p)
+{
+	uint8_t m = 0;
+	for (unsigned h = 0; h < QT_NHOOKS; h++)
+		if (qt_prog_hook_used(p, h))
+			m |= (uint8_t)(1u << h);
+	return m;
+}
 
 static void set_copy_range(struct qt_engine *e, uint32_t range)
 {
@@ -357,6 +371,8 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		qt_steer_config_default(&e->sc, e->o.queue_first);
 		e->sc.queue_last = e->o.queue_last;
 		e->sc.bypass = e->o.fail_open;
+		e->sc.hooks_set = true;
+		e->sc.hooks = hooks_of(e->prog);
 		if (qt_steer_install(&e->sc, msg, sizeof(msg)) < 0) {
 			qt_buf_printf(err, "qtablesd: %s\n", msg);
 			qt_engine_stop(e);
@@ -377,6 +393,23 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 						  err);
 	if (!np)
 		return -1;
+	/* new hooks are queued before the swap (their packets meet the
+	 * old program for a moment, which does not count them: as if they
+	 * came just before the commit); a steering change that fails
+	 * fails the commit */
+	uint8_t hooks = hooks_of(np);
+	if (e->steered && hooks != e->sc.hooks) {
+		char msg[512];
+		struct qt_steer_config sc = e->sc;
+		sc.hooks = hooks;
+		if (qt_steer_install(&sc, msg, sizeof(msg)) < 0) {
+			qt_buf_printf(err, "qtablesd: %s\n", msg);
+			qt_prog_free(np);
+			return -1;
+		}
+		e->sc = sc;
+		e->steer_changes++;
+	}
 	uint32_t range = qt_prog_copy_range(np);
 	/* a larger copy first, so no packet judged by the new program
 	 * lacks bytes it needs (packets already queued keep their copy) */
@@ -459,6 +492,14 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		      e->o.queue_first, e->o.queue_last,
 		      e->o.fail_open ? "fail-open" : "fail-closed",
 		      e->copy_range, (unsigned long long)e->commits);
+	qt_buf_printf(out, "steering: hooks");
+	for (unsigned h = 0; h < QT_HOOK_COUNT; h++)
+		if (e->sc.hooks & (1u << h))
+			qt_buf_printf(out, " %s", qt_nfq_hook_name(h));
+	if (!e->steered || !e->sc.hooks)
+		qt_buf_printf(out, " none");
+	qt_buf_printf(out, " (changed %llu times)\n",
+		      (unsigned long long)e->steer_changes);
 	/* the control thread is the only one that swaps: no read lock */
 	uint32_t unj = qt_prog_unjudged(e->prog);
 	if (unj)

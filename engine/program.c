@@ -71,6 +71,7 @@ struct qt_prog {
 	uint32_t copy_range;
 	bool hook_used[QT_NHOOKS];
 	uint32_t unjudged;          /* rules with a match of no engine side */
+	bool rewrites;              /* a target may grow the packet */
 };
 
 /* ---- compiling ---- */
@@ -215,6 +216,9 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 			uint32_t need = tg->ext->copy_need(tg);
 			if (need > p->copy_range)
 				p->copy_range = need;
+			/* a target wanting whole packets rewrites them */
+			if (need >= 0xffff)
+				p->rewrites = true;
 		}
 		break;
 	}
@@ -347,14 +351,15 @@ struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
 				qt_prog_free(p);
 				return NULL;
 			}
-			if (ch->builtin) {
+			/* A built-in chain iptables-nft has not created
+			 * in the kernel yet sees no packets there: it
+			 * neither counts nor judges them. */
+			if (ch->builtin && ch->present) {
 				ct->hook_chain[ch->hook] = (int32_t)ci;
-				if (ch->nrules || ch->policy == QT_V_DROP)
-					for (int h = 0; h < QT_NHOOKS; h++)
-						for (const int8_t *x = hook_tables[h];
-						     *x >= 0; x++)
-							if (*x == ti && h == (int)ch->hook)
-								p->hook_used[h] = true;
+				for (const int8_t *x = hook_tables[ch->hook];
+				     *x >= 0; x++)
+					if (*x == ti)
+						p->hook_used[ch->hook] = true;
 			}
 		}
 	}
@@ -384,6 +389,11 @@ void qt_prog_free(struct qt_prog *p)
 uint32_t qt_prog_copy_range(const struct qt_prog *p)
 {
 	return p->copy_range;
+}
+
+bool qt_prog_rewrites(const struct qt_prog *p)
+{
+	return p->rewrites;
 }
 
 uint32_t qt_prog_unjudged(const struct qt_prog *p)

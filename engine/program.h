@@ -55,12 +55,16 @@ void qt_prog_force_linear(bool on);
 
 /* The bytes of each packet the queue must copy for this ruleset. */
 uint32_t qt_prog_copy_range(const struct qt_prog *p);
+/* True when a target of the ruleset may grow packets (TCPMSS): the
+ * engine then hands it a copy with room. */
+bool qt_prog_rewrites(const struct qt_prog *p);
 /* Rules that match nothing because one of their matches has no engine
  * side yet (state, conntrack, recent, connlimit, connmark: the
  * connection-tracking work). */
 uint32_t qt_prog_unjudged(const struct qt_prog *p);
-/* True when some rule at this hook could look at the packet (any table
- * with a rule or a DROP policy there). */
+/* True when a table walked at this hook has its built-in chain there
+ * (created, as iptables-nft creates chains: by a rule, a policy, a
+ * restore): only then must packets of this hook be queued at all. */
 bool qt_prog_hook_used(const struct qt_prog *p, unsigned hook);
 
 /* Judge ev at ev->hook: QT_XT_ACCEPT or QT_XT_DROP. Counts rule and

@@ -97,9 +97,15 @@ static void remove_table(struct out *o, const char *cur, const char *table,
 
 static void table(struct out *o, const struct qt_steer_config *c,
 		  const char *cur, const char *name,
-		  const struct hook_chain *hc, size_t n, const char *target)
+		  const struct hook_chain *all, size_t n, const char *target,
+		  unsigned mask)
 {
-	size_t keep = c ? n : 0, start = o->len;
+	/* the chains of the hooks asked for (mask: bit per entry) */
+	struct hook_chain hc[5];
+	size_t keep = 0, start = o->len;
+	for (size_t i = 0; c && i < n && i < 5; i++)
+		if (mask & (1u << i))
+			hc[keep++] = all[i];
 	put(o, "*%s\n", name);
 	size_t head = o->len;
 	for (size_t i = 0; i < keep; i++)
@@ -136,11 +142,15 @@ int qt_steer_script(const struct qt_steer_config *c, const char *current,
 			snprintf(target, sizeof(target), "-j NFQUEUE --queue-num %u%s",
 				 c->queue_first, c->bypass ? " --queue-bypass" : "");
 	}
+	unsigned hooks = c && c->hooks_set ? c->hooks : 0x1f;
 	table(&o, c, current, "mangle", mangle_chains,
-	      sizeof(mangle_chains) / sizeof(mangle_chains[0]), target);
-	/* raw: with notrack off, still remove an earlier install's chains. */
+	      sizeof(mangle_chains) / sizeof(mangle_chains[0]), target, hooks);
+	/* raw: with notrack off, still remove an earlier install's chains.
+	 * Kept for every queued packet: PREROUTING sees what arrives,
+	 * OUTPUT what is sent from here. */
 	table(&o, c && c->notrack ? c : NULL, current, "raw", raw_chains,
-	      sizeof(raw_chains) / sizeof(raw_chains[0]), "-j CT --notrack");
+	      sizeof(raw_chains) / sizeof(raw_chains[0]), "-j CT --notrack",
+	      0x3);
 	return o.full ? -1 : (int)o.len;
 }
 

@@ -18,6 +18,10 @@ struct qt_steer_config {
 	uint16_t queue_first, queue_last; /* last > first: --queue-balance */
 	bool bypass;                      /* --queue-bypass (fail-open) */
 	bool notrack;                     /* raw CT --notrack */
+	/* The hooks to queue at, bit per NF_INET_* hook (PREROUTING 0 ..
+	 * POSTROUTING 4), when hooks_set; else all five. */
+	bool hooks_set;
+	uint8_t hooks;
 	const char *restore;              /* NULL: QT_STEER_RESTORE */
 	const char *save;                 /* NULL: QT_STEER_SAVE */
 };

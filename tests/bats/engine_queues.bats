@@ -33,8 +33,14 @@ ping_from_many() {
 
 @test "--queues 0-1: two threads share the traffic, rules apply on both" {
 	qt_daemon "$FW" --no-state --queues 0-1
+	# no chain yet: nothing is queued at all
 	run ip netns exec "$FW" iptables-nft-save -t mangle
-	[[ "$output" == *"--queue-balance 0:1"* ]]
+	[[ "$output" != *"NFQUEUE"* ]]
+	# a FORWARD chain: forwarded packets are queued there only
+	qt "$FW" -P FORWARD ACCEPT
+	run ip netns exec "$FW" iptables-nft-save -t mangle
+	[[ "$output" == *"-A QTABLES-FWD -j NFQUEUE --queue-balance 0:1"* ]]
+	[[ "$output" != *"QTABLES-PRE"* ]]
 	[ "$(ping_from_many)" -eq 16 ]
 	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
 	[ "$status" -eq 0 ]
@@ -42,11 +48,11 @@ ping_from_many() {
 	[[ "$output" == *"engine: 2 queues (0-1)"* ]]
 	q0=$(echo "$output" | awk '/^queue 0:/ { print $4 }')
 	q1=$(echo "$output" | awk '/^queue 1:/ { print $4 }')
-	# 16 flows of 4 queued packets each way (PRE, FWD, POST): both
+	# 16 flows, a request and a reply each, queued at FORWARD: both
 	# queues had some, and together all
 	[ "$q0" -gt 0 ]
 	[ "$q1" -gt 0 ]
-	[ $((q0 + q1)) -eq $((16 * 2 * 3)) ]
+	[ $((q0 + q1)) -eq $((16 * 2)) ]
 	qt "$FW" -A FORWARD -p icmp --icmp-type echo-request -j DROP
 	[ "$(ping_from_many)" -eq 0 ]
 	run qt "$FW" -L FORWARD -v -n -x
@@ -60,8 +66,31 @@ ping_from_many() {
 	[ "$status" -ne 0 ]
 	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
 	echo "$output"
-	[[ "$output" == *"verdicts: accept 3, drop 3,"* ]]
+	# queued at FORWARD only (the one chain there is): three drops
+	[[ "$output" == *"verdicts: accept 0, drop 3,"* ]]
+	[[ "$output" == *"steering: hooks FORWARD (changed 1 times)"* ]]
 	[[ "$output" == *"kernel queue 0:"* ]]
+}
+
+@test "steering follows the chains: queued where a table has its chain" {
+	qt_daemon "$FW" --no-state
+	qt "$FW" -t mangle -A PREROUTING -j MARK --set-mark 1
+	qt "$FW" -A INPUT -p tcp --dport 1 -j DROP
+	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
+	[[ "$output" == *"steering: hooks PREROUTING INPUT (changed 2 times)"* ]]
+	qt "$FW" -t mangle -F PREROUTING
+	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
+	# a flushed chain still exists (iptables-nft keeps it) ...
+	[[ "$output" == *"steering: hooks PREROUTING INPUT (changed 2 times)"* ]]
+	# ... until -X, which in iptables-nft deletes empty built-in chains
+	# too (nft list ruleset shows an empty table then)
+	qt "$FW" -t mangle -X
+	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
+	[[ "$output" == *"steering: hooks INPUT (changed 3 times)"* ]]
+	kill "$(cat "$QT_RUN/$FW.pid")"
+	for _ in $(seq 50); do [ -f "$QT_RUN/$FW.pid" ] || break; kill -0 "$(cat "$QT_RUN/$FW.pid")" 2>/dev/null || break; sleep 0.1; done
+	run ip netns exec "$FW" iptables-nft-save
+	[[ "$output" != *"QTABLES"* ]]
 }
 
 @test "bad queue numbers are refused with a clear message" {
