@@ -132,7 +132,10 @@ static int reject_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 		.csum_ok = ev->csum_not_ready || ev->hook == QT_HOOK_LOCAL_OUT,
 	};
 	if (env->addrs && d->kind == REJ_ICMP_UNREACH) {
-		unsigned t = qt_addrs_type(env->addrs, p->daddr.v4, ev->indev);
+		/* of any device (0): an address of another interface than
+		 * the arrival one is local too, and the kernel answers
+		 * from it */
+		unsigned t = qt_addrs_type(env->addrs, p->daddr.v4, 0);
 		renv.dst_bcast = t == RTN_BROADCAST;
 		/* not for us: the kernel answers from the address it routes
 		 * back to the sender with, which for the usual symmetric

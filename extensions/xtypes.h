@@ -174,6 +174,24 @@ static inline bool xt_item_is(const char *item, size_t len, const char *name)
 }
 
 
+/* iptables-nft 1.8.9 turns an inverted port range from 0 into the
+ * range above it: "! --dport 0:100" is stored and listed as
+ * "--dport 101:65535", and "! --dport 0:65535" checks nothing at all
+ * (a single "! --sport 0" stays). Returns true when the option is left
+ * checking nothing that way. */
+static inline bool xt_nft_port_invert_fold(uint16_t p[2], uint8_t *inv,
+					   uint8_t bit)
+{
+	if (!(*inv & bit) || p[0] != 0 || p[1] == 0)
+		return false;
+	*inv &= (uint8_t)~bit;
+	if (p[1] == 0xFFFF)
+		return true;
+	p[0] = (uint16_t)(p[1] + 1);
+	p[1] = 0xFFFF;
+	return false;
+}
+
 /* ---- engine side, shared by tcp and udp ---- */
 #include "../engine/eval.h"
 

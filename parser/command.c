@@ -949,6 +949,14 @@ static int ext_checks(struct parsed *p, const struct qt_table *t,
 	if (r->verdict == QT_V_EXT && r->target.ext->check &&
 	    r->target.ext->check(&r->target, &env, ctx))
 		return -1;
+	for (unsigned i = r->nmatches; i-- > 0;)
+		if (r->matches[i].vanish) {
+			qt_rule_del_match(r, i);
+			if (p->implicit > i + 1)
+				p->implicit--;
+			else if (p->implicit == i + 1)
+				p->implicit = 0;
+		}
 	return ctx->status ? -1 : 0;
 }
 
@@ -1283,7 +1291,8 @@ static int jump_kcheck(const struct qt_table *t, const struct qt_rule *r,
 /* What the kernel would refuse on -A/-I/-R (extensions' kcheck), reported
  * as iptables-nft reports a failed netlink batch. */
 static int kernel_checks(struct parsed *p, const struct qt_table *t,
-			 struct qt_ctx *ctx)
+			 const struct qt_addr_list *sl,
+			 const struct qt_addr_list *dl, struct qt_ctx *ctx)
 {
 	unsigned cmd = p->command;
 	const char *op = cmd == CMD_INSERT ? "RULE_INSERT"
@@ -1298,6 +1307,13 @@ static int kernel_checks(struct parsed *p, const struct qt_table *t,
 		.ruleset = p->rs,
 	};
 	int err = rule_kcheck(p->rule, &env);
+	/* "! -s A/0" (or -d): nf_tables refuses an inverted compare over
+	 * zero bytes of address ('!' allows one address only) */
+	if (!err && (((p->rule->invflags & QT_INV_SRCIP) && sl->n == 1 &&
+		      sl->mask[0].s_addr == 0) ||
+		     ((p->rule->invflags & QT_INV_DSTIP) && dl->n == 1 &&
+		      dl->mask[0].s_addr == 0)))
+		err = EINVAL;
 	if (!err)
 		err = jump_kcheck(t, p->rule, &env);
 	if (!err)
@@ -1425,7 +1441,7 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 		for (unsigned i = 0; i < sl->n * dl->n; i++)
 			print_cmd_rule(p, sl, dl, i / dl->n, i % dl->n, ctx);
 	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) &&
-	    kernel_checks(p, t, ctx))
+	    kernel_checks(p, t, sl, dl, ctx))
 		return -1;
 	for (unsigned i = 0; i < sl->n; i++) {
 		for (unsigned j = 0; j < dl->n; j++) {

@@ -63,6 +63,9 @@ struct qt_ext_inst {
 	 * rule. Rules are shared between rulesets, so the state of an
 	 * unchanged rule carries over across commits. Never copied. */
 	void *state;
+	/* Set by check(): iptables-nft emits nothing for this match (e.g.
+	 * "! --dport 0:65535"), so it is taken out of the rule. */
+	bool vanish;
 };
 
 /* What a check() may want to know about the rule and its place. */

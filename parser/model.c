@@ -147,6 +147,16 @@ struct qt_ext_inst *qt_rule_add_match(struct qt_rule *r,
 	return in;
 }
 
+void qt_rule_del_match(struct qt_rule *r, unsigned i)
+{
+	if (i >= r->nmatches)
+		return;
+	inst_free(&r->matches[i]);
+	memmove(&r->matches[i], &r->matches[i + 1],
+		(r->nmatches - i - 1) * sizeof(*r->matches));
+	r->nmatches--;
+}
+
 void qt_rule_set_target(struct qt_rule *r, const struct qt_ext *ext)
 {
 	inst_free(&r->target);

@@ -136,6 +136,8 @@ struct qt_rule *qt_rule_clone(const struct qt_rule *r);
 struct qt_ext_inst *qt_rule_add_match(struct qt_rule *r,
 				      const struct qt_ext *ext);
 void qt_rule_set_target(struct qt_rule *r, const struct qt_ext *ext);
+/* Takes match i out of the rule (freed). */
+void qt_rule_del_match(struct qt_rule *r, unsigned i);
 /* -p PROTO given and not inverted (what tcp/udp/icmp matches need). */
 bool qt_rule_proto_is(const struct qt_rule *r, uint16_t proto);
 /* Same meaning: what -D/-C compare (counters excluded). */
