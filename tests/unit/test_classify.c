@@ -121,7 +121,8 @@ static const char *rand_addr(char *buf, size_t n)
 {
 	static const int lens[] = { 8, 16, 24, 32, 0 };
 	int l = lens[rnd() % 5];
-	snprintf(buf, n, "%s10.%u.%u.%u/%d", rnd() % 5 == 0 ? "! " : "",
+	/* never "! A/0": the kernel refuses it */
+	snprintf(buf, n, "%s10.%u.%u.%u/%d", l && rnd() % 5 == 0 ? "! " : "",
 		 rnd() % 4, rnd() % 4, rnd() % 4, l);
 	return buf;
 }
