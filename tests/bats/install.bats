@@ -17,14 +17,14 @@ setup() {
 	echo "$output" | tail -20
 	[ "$status" -eq 0 ]
 	local n
-	for n in qtables qtablesd; do
+	for n in qtables qtablesd qtables-replay; do
 		[ -x "$d/usr/sbin/$n" ] && [ ! -L "$d/usr/sbin/$n" ]
 	done
 	for n in qtables-save qtables-restore iptables iptables-save iptables-restore; do
 		[ "$(readlink "$d/usr/sbin/$n")" = qtables ]
 	done
 	[ "$("$d/usr/sbin/iptables" -V)" = "iptables v1.8.9 (qtables)" ]
-	for n in qtables qtables-save qtables-restore qtablesd qtables-extensions; do
+	for n in qtables qtables-save qtables-restore qtablesd qtables-extensions qtables-replay; do
 		[ -s "$d/usr/share/man/man8/$n.8" ]
 	done
 	run make -C "$B" uninstall DESTDIR="$d" prefix=/usr
@@ -66,5 +66,20 @@ setup() {
 			echo "qtablesd.8 lacks $opt"
 			return 1
 		}
+	done
+}
+
+# replay: the same agreement for qtables-replay, both ways (every option
+# of the page is one --help knows too).
+@test "the man page and --help agree on qtables-replay's options" {
+	local opt help page
+	help=$("$B/qtables-replay" --help | grep -o -- '--[a-z-]*' | sort -u)
+	page=$(grep -o -- '\\-\\-[a-z\\-]*' "$TOP/man/qtables-replay.8" | sed 's/\\//g' | sort -u)
+	for opt in $help; do
+		[ "$opt" = --help ] && continue
+		echo "$page" | grep -qx -- "$opt" || { echo "qtables-replay.8 lacks $opt"; return 1; }
+	done
+	for opt in $page; do
+		echo "$help" | grep -qx -- "$opt" || { echo "--help lacks $opt"; return 1; }
 	done
 }

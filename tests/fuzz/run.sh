@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Build the libFuzzer target for the restore parser and run it.
+# Build the libFuzzer targets and run one of them.
 #
-#   tests/fuzz/run.sh SECONDS [BUILD_DIR]     build, then fuzz for SECONDS
-#   tests/fuzz/run.sh --build-only [BUILD_DIR]
+#   tests/fuzz/run.sh SECONDS [restore|packet] [BUILD_DIR]
+#                                           build, then fuzz for SECONDS
+#   tests/fuzz/run.sh --build-only [BUILD_DIR]   build both targets
 #
+# Targets: restore (tests/fuzz/fuzz_restore.c: the restore parser and the
+# request path; the default) and packet (tests/fuzz/fuzz_packet.c: the
+# packet parser and the walk over a ruleset of every stateless match).
 # BUILD_DIR (default _build_fuzz) is configured with clang,
 # -fsanitize=fuzzer-no-link,address,undefined. New inputs go to
-# BUILD_DIR/fuzz-corpus (the seeds in tests/fuzz/corpus are only read),
+# BUILD_DIR/fuzz-corpus (restore) or BUILD_DIR/fuzz-corpus-packet (the
+# seeds in tests/fuzz/corpus and tests/fuzz/corpus_packet are only read),
 # crashes to BUILD_DIR/fuzz-artifacts/. Not part of CI: check.sh only
-# checks that the target builds.
+# checks that the targets build.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -ge 1 ] || { echo "usage: $0 SECONDS|--build-only [BUILD_DIR]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 SECONDS|--build-only [restore|packet] [BUILD_DIR]" >&2; exit 2; }
 secs=$1
+target=restore
+case ${2:-} in
+restore | packet) target=$2; shift ;;
+esac
 dir=${2:-$top/_build_fuzz}
 case $secs in
 --build-only) ;;
@@ -35,15 +44,20 @@ fi
 # the library first (its generated headers), then the target
 make parser/grammar.h >make.out 2>&1 &&
 	make -j"$(nproc)" libqtables.a >>make.out 2>&1 &&
-	make tests/fuzz/fuzz_restore >>make.out 2>&1 ||
+	make tests/fuzz/fuzz_restore tests/fuzz/fuzz_packet >>make.out 2>&1 ||
 	{ grep -E 'error|Error' -A5 make.out | head -60; exit 1; }
-echo "fuzz: built $dir/tests/fuzz/fuzz_restore"
+echo "fuzz: built $dir/tests/fuzz/fuzz_restore $dir/tests/fuzz/fuzz_packet"
 [ "$secs" != --build-only ] || exit 0
 
-mkdir -p fuzz-corpus fuzz-artifacts
-# leaks are bugs too; a 1 MiB input is the target's own cap
+if [ "$target" = packet ]; then
+	corpus=fuzz-corpus-packet seeds=$top/tests/fuzz/corpus_packet maxlen=2048
+else
+	corpus=fuzz-corpus seeds=$top/tests/fuzz/corpus maxlen=65536
+fi
+mkdir -p "$corpus" fuzz-artifacts
+# leaks are bugs too; a 1 MiB input is fuzz_restore's own cap
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
-	./tests/fuzz/fuzz_restore -max_total_time="$secs" -timeout=10 \
-	-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	./tests/fuzz/fuzz_$target -max_total_time="$secs" -timeout=10 \
+	-rss_limit_mb=2048 -max_len="$maxlen" -print_final_stats=1 \
 	-artifact_prefix="$dir/fuzz-artifacts/" \
-	fuzz-corpus "$top/tests/fuzz/corpus"
+	"$corpus" "$seeds"

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Benchmark, not a test: prints numbers, asserts nothing. Not in check.sh.
+#
+#   tests/bench/bench_e2e.sh [ROUNDS] [SECONDS]     (defaults 5 3; as root)
+#
+# Packets from a client through a forwarding firewall namespace to a
+# server (tests/lib/qt.sh qt_topo), two loads:
+#   udp  a flood of 64-byte frames (18-byte UDP payload) sent with
+#        sendmmsg, counted at the server (tests/bench/udp_flood): kpps
+#        the path delivered;
+#   tcp  one iperf3 TCP flow: Gbit/s received;
+# through five firewalls, each in a topology of its own set up once:
+#   none     plain forwarding, no rules, no queue;
+#   accept   tests/bench/nfq_accept_all: the trivial NFQUEUE loop that
+#            accepts everything, with qtablesd's copy range (128 bytes);
+#   q20      qtablesd with a realistic 20-rule ruleset;
+#   q10k     qtablesd with 10,000 non-matching blocklist rules + accept;
+#   k10k     the kernel (iptables-nft) with the same 10,000 rules.
+# Rounds interleave the firewalls (the order rotates every round) so that
+# a noisy moment hits all of them; medians over the rounds are printed,
+# with the ratios q20/accept and q10k/k10k.
+# QT_BUILD selects the build (default _build).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+rounds=${1:-5}
+secs=${2:-3}
+[ "$(id -u)" = 0 ] || { echo "bench: run as root (network namespaces)" >&2; exit 1; }
+QT_PREFIX=qtbe$$
+. "$top/tests/lib/qt.sh"
+B=$QT_BUILD
+for f in qtablesd qtables-restore tests/bench/nfq_accept_all tests/bench/udp_flood; do
+	[ -x "$B/$f" ] || { echo "bench: no $B/$f (set QT_BUILD; make it)" >&2; exit 1; }
+done
+command -v iperf3 >/dev/null || { echo "bench: no iperf3 (scripts/deps.sh)" >&2; exit 1; }
+
+legs=(none accept q20 q10k k10k)
+declare -A FWN CN SN
+pids=()
+accept_pid=
+cleanup() {
+	local p
+	[ -z "$accept_pid" ] || kill "$accept_pid" 2>/dev/null || true
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}" $accept_pid; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+	done
+	qt_cleanup
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# ---- rulesets ----
+r20=$QT_RUN/r20.v4
+cat >"$r20" <<'EOF'
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p icmp --icmp-type echo-request -m limit --limit 5/sec -j ACCEPT
+-A INPUT -p tcp --dport 22 --syn -m hashlimit --hashlimit-upto 3/min --hashlimit-burst 3 --hashlimit-mode srcip --hashlimit-name ssh -j ACCEPT
+-A INPUT -p tcp --dport 22 ! --syn -j ACCEPT
+-A INPUT -m limit --limit 5/min -j LOG --log-prefix "in drop: "
+-A FORWARD -p tcp --tcp-flags ALL NONE -j DROP
+-A FORWARD -p tcp --tcp-flags SYN,FIN SYN,FIN -j DROP
+-A FORWARD -i qtf0 -s 192.168.0.0/16 -j DROP
+-A FORWARD -i qtf0 -s 172.16.0.0/12 -j DROP
+-A FORWARD -d 10.0.2.2 -p udp --dport 53 -j ACCEPT
+-A FORWARD -d 10.0.2.2 -p tcp -m multiport --dports 22,25 --syn -m hashlimit --hashlimit-upto 10/min --hashlimit-mode srcip --hashlimit-name fwd -j ACCEPT
+-A FORWARD -d 10.0.2.2 -p tcp --dport 443 -j ACCEPT
+-A FORWARD -d 10.0.2.2 -p tcp --dport 80 -j ACCEPT
+-A FORWARD -p icmp --icmp-type echo-request -m limit --limit 10/sec -j ACCEPT
+-A FORWARD -i qtf1 -s 10.0.2.2 -p tcp -m multiport --sports 22,80,443,5201 ! --syn -j ACCEPT
+-A FORWARD -i qtf1 -s 10.0.2.2 -p icmp --icmp-type echo-reply -j ACCEPT
+-A FORWARD -d 10.0.2.2 -p tcp --dport 5201 -j ACCEPT
+-A FORWARD -d 10.0.2.2 -p udp --dport 9000 -m length --length 0:1500 -j ACCEPT
+-A FORWARD -m limit --limit 5/min -j LOG --log-prefix "fwd drop: "
+-A FORWARD -j DROP
+COMMIT
+EOF
+r10k=$QT_RUN/r10k.v4
+{
+	echo '*filter'
+	echo ':INPUT ACCEPT [0:0]'
+	echo ':FORWARD ACCEPT [0:0]'
+	echo ':OUTPUT ACCEPT [0:0]'
+	# 100.64.0.0/10 addresses: never our client or server
+	for ((i = 0; i < 10000; i++)); do
+		echo "-A FORWARD -s 100.64.$((i / 250)).$((i % 250 + 1))/32 -j DROP"
+	done
+	echo '-A FORWARD -j ACCEPT'
+	echo 'COMMIT'
+} >"$r10k"
+
+qt_ready() {
+	for _ in $(seq 200); do qt "$1" -L INPUT >/dev/null 2>&1 && return 0; sleep 0.05; done
+	echo "bench: qtablesd in $1 did not answer" >&2
+	return 1
+}
+
+# ---- one topology per firewall ----
+echo "setting up: ${legs[*]} (rulesets of $(grep -c '^-A' "$r20") and $(grep -c '^-A' "$r10k") rules)"
+base_prefix=$QT_PREFIX
+for leg in "${legs[@]}"; do
+	QT_PREFIX=$base_prefix$leg
+	qt_topo
+	FWN[$leg]=$FW CN[$leg]=$C SN[$leg]=$S
+	ip netns exec "$S" iperf3 -s -p 5201 >/dev/null 2>&1 &
+	pids+=($!)
+	case $leg in
+	accept)
+		ip netns exec "$FW" "$B/tests/bench/nfq_accept_all" -c 128 \
+			>"$QT_RUN/accept.out" 2>&1 &
+		accept_pid=$!
+		for _ in $(seq 100); do grep -q ready "$QT_RUN/accept.out" && break; sleep 0.05; done
+		grep -q ready "$QT_RUN/accept.out" || { cat "$QT_RUN/accept.out"; exit 1; }
+		;;
+	q20 | q10k)
+		qt_daemon "$FW" --no-state --no-syslog
+		qt_ready "$FW"
+		f=$r20; [ "$leg" = q20 ] || f=$r10k
+		ip netns exec "$FW" "$B/qtables-restore" <"$f"
+		;;
+	k10k)
+		ipt_restore "$FW" <"$r10k"
+		;;
+	esac
+done
+QT_PREFIX=$base_prefix
+
+udp_once() { # leg -> kpps
+	local leg=$1 out=$QT_RUN/recv.out
+	: >"$out"
+	ip netns exec "${SN[$leg]}" "$B/tests/bench/udp_flood" recv 9000 $((secs + 3)) >"$out" &
+	local rp=$!
+	for _ in $(seq 100); do grep -q ready "$out" && break; sleep 0.02; done
+	ip netns exec "${CN[$leg]}" "$B/tests/bench/udp_flood" send 10.0.2.2 9000 "$secs" >/dev/null
+	wait "$rp" || true
+	sed -n 's/.* kpps \([0-9.]*\).*/\1/p' "$out"
+}
+
+tcp_once() { # leg -> Gbit/s
+	local leg=$1
+	ip netns exec "${CN[$leg]}" iperf3 -c 10.0.2.2 -p 5201 -t "$secs" -J 2>/dev/null |
+		python3 -c 'import json, sys
+try:
+    print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
+except Exception:
+    print("0")'
+}
+
+median() {
+	printf '%s\n' "$@" | sort -g |
+		awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+declare -A UDP TCP
+for ((r = 0; r < rounds; r++)); do
+	order=()
+	for ((i = 0; i < ${#legs[@]}; i++)); do order+=("${legs[(i + r) % ${#legs[@]}]}"); done
+	line="round $((r + 1)):"
+	for leg in "${order[@]}"; do
+		u=$(udp_once "$leg"); u=${u:-0}
+		sleep 0.2
+		t=$(tcp_once "$leg"); t=${t:-0}
+		UDP[$leg]="${UDP[$leg]:-} $u"
+		TCP[$leg]="${TCP[$leg]:-} $t"
+		line+=" $leg ${u}kpps/${t}Gbps"
+	done
+	echo "$line"
+done
+
+echo
+printf '%-8s %14s %14s   (medians of %d rounds of %d s; %d CPUs)\n' \
+	firewall "udp kpps" "tcp Gbit/s" "$rounds" "$secs" "$(nproc)"
+declare -A MU MT
+for leg in "${legs[@]}"; do
+	# shellcheck disable=SC2086
+	MU[$leg]=$(median ${UDP[$leg]})
+	# shellcheck disable=SC2086
+	MT[$leg]=$(median ${TCP[$leg]})
+	printf '%-8s %14.1f %14.3f\n' "$leg" "${MU[$leg]}" "${MT[$leg]}"
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+echo
+printf 'q20/accept   udp %s  tcp %s   (target >= 0.9)\n' \
+	"$(ratio "${MU[q20]}" "${MU[accept]}")" "$(ratio "${MT[q20]}" "${MT[accept]}")"
+printf 'q10k/k10k    udp %s  tcp %s   (target >= 20)\n' \
+	"$(ratio "${MU[q10k]}" "${MU[k10k]}")" "$(ratio "${MT[q10k]}" "${MT[k10k]}")"
+
+# What the firewalls saw, to show the packets really went through them.
+echo
+for leg in q20 q10k; do
+	echo "$leg: $(ip netns exec "${FWN[$leg]}" "$B/qtables" --stats | grep -E '^queue|verdicts|^kernel' | tr -s ' ' | paste -sd';')"
+done
+kill "$accept_pid" 2>/dev/null || true
+wait "$accept_pid" 2>/dev/null || true
+accept_pid=
+echo "accept: $(grep -E '^(packets|accepts|drops) ' "$QT_RUN/accept.out" | paste -sd' ')"
+echo "k10k: $(ipt "${FWN[k10k]}" -S FORWARD | grep -c '^-A') rules in the kernel's FORWARD"

@@ -1,0 +1,410 @@
+/* In-process benchmark of the engine's walk (qt_prog_eval): rulesets of
+ * 10 and of 10,000 rules in one chain, compiled as qtablesd compiles
+ * them, judged on pre-built packets on one core. Prints packets/s per
+ * case and the cost ratio 10,000 rules / 10 rules; asserts nothing.
+ *
+ *   bench_engine [ROUNDS [MS_PER_SAMPLE]]      (defaults 9 and 30)
+ *
+ * Shapes (FORWARD chain, policy ACCEPT):
+ *   blocklist  -s 10.X.Y.Z/32 -p tcp --dport P -j DROP (distinct
+ *              sources, a mix of ten ports)
+ *   ports      -p tcp --dport N -j ACCEPT (distinct ports)
+ *   mixed      four kinds in turn: -p tcp --sport P -j DROP, -s
+ *              NET/24 -i eth0 -p tcp --dport P:P+9 -j ACCEPT, -d HOST
+ *              -p udp --dport P -j ACCEPT, and the blocklist line
+ *              (last)
+ * Packets: "miss" match no rule (the whole chain is consulted, the
+ * worst case), "last" match only the last rule. All cases are measured
+ * in every round, interleaved, and the median sample is reported. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../engine/classify.h"
+#include "../../engine/eval.h"
+#include "../../engine/program.h"
+#include "ctx.h"
+#include "model.h"
+#include "restore.h"
+
+#define NPKT 256           /* distinct packets per case, cycled */
+#define BIG 10000
+#define SMALL 10
+
+enum shape { SH_BLOCK, SH_PORTS, SH_MIXED, NSHAPES };
+static const char *const shape_name[NSHAPES] = { "blocklist", "ports", "mixed" };
+static const uint16_t common_ports[10] = { 22, 23, 25, 80, 443, 445, 1433,
+					   3306, 3389, 8080 };
+
+/* distinct, scattered 24-bit host numbers: an odd multiplier is a
+ * bijection modulo 2^24 */
+static uint32_t host_of(uint32_t i)
+{
+	return (i * 2654435761u) & 0xffffff;
+}
+
+/* Rule i of n of a shape. The mixed shape's kinds go round so that
+ * the last rule is always of kind 0 (a blocklist line). */
+static void rule_text(struct qt_buf *b, enum shape s, uint32_t i, uint32_t n)
+{
+	uint32_t h = host_of(i);
+	uint16_t p = common_ports[i % 10];
+	switch (s) {
+	case SH_BLOCK:
+		qt_buf_printf(b, "-A FORWARD -s 10.%u.%u.%u/32 -p tcp --dport %u "
+			      "-j DROP\n", h >> 16, (h >> 8) & 255, h & 255, p);
+		break;
+	case SH_PORTS:
+		qt_buf_printf(b, "-A FORWARD -p tcp --dport %u -j ACCEPT\n",
+			      1024 + i);
+		break;
+	case SH_MIXED:
+		switch ((n - 1 - i) % 4) {
+		case 0:
+			qt_buf_printf(b, "-A FORWARD -s 10.%u.%u.%u/32 -p tcp "
+				      "--dport %u -j DROP\n", h >> 16,
+				      (h >> 8) & 255, h & 255, p);
+			break;
+		case 1:
+			qt_buf_printf(b, "-A FORWARD -d 172.16.%u.%u/32 -p udp "
+				      "--dport %u -j ACCEPT\n", (h >> 8) & 255,
+				      h & 255, 1024 + i);
+			break;
+		case 2:
+			qt_buf_printf(b, "-A FORWARD -s 10.%u.%u.0/24 -i eth0 -p "
+				      "tcp --dport %u:%u -j ACCEPT\n", h >> 16,
+				      (h >> 8) & 255, 2000 + i % 5000,
+				      2009 + i % 5000);
+			break;
+		default:
+			qt_buf_printf(b, "-A FORWARD -p tcp --sport %u -j DROP\n",
+				      20000 + i);
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static struct qt_ruleset *build(enum shape s, uint32_t n)
+{
+	struct qt_buf t, out, err;
+	qt_buf_init(&t);
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	qt_buf_puts(&t, "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+		    ":OUTPUT ACCEPT [0:0]\n");
+	for (uint32_t i = 0; i < n; i++)
+		rule_text(&t, s, i, n);
+	qt_buf_puts(&t, "COMMIT\n");
+	struct qt_ctx ctx;
+	qt_ctx_init(&ctx, "iptables-restore", &out, &err);
+	struct qt_restore_opts o = { 0 };
+	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	bool changed;
+	if (qt_restore_run(&rs, qt_buf_str(&t), t.len, &o, &ctx, &changed)) {
+		fprintf(stderr, "bench_engine: restore failed: %s",
+			qt_buf_str(&err));
+		exit(1);
+	}
+	qt_buf_free(&t);
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+	return rs;
+}
+
+/* ---- the classifier the engine builds, rebuilt here for the report
+ * (the same ranges as engine/program.c's cls_range_of) ---- */
+
+static void range_of(const struct qt_rule *r, struct qt_cls_range *k)
+{
+	qt_cls_range_any(k);
+	if (!(r->invflags & QT_INV_SRCIP)) {
+		uint32_t a = ntohl(r->src.v4.s_addr), m = ntohl(r->smsk.v4.s_addr);
+		k->lo[QT_CLS_SRC] = a & m;
+		k->hi[QT_CLS_SRC] = (a & m) | ~m;
+	}
+	if (!(r->invflags & QT_INV_DSTIP)) {
+		uint32_t a = ntohl(r->dst.v4.s_addr), m = ntohl(r->dmsk.v4.s_addr);
+		k->lo[QT_CLS_DST] = a & m;
+		k->hi[QT_CLS_DST] = (a & m) | ~m;
+	}
+	if (r->proto && !(r->invflags & QT_INV_PROTO))
+		k->lo[QT_CLS_PROTO] = k->hi[QT_CLS_PROTO] = r->proto;
+	for (unsigned i = 0; i < r->nmatches; i++) {
+		const struct qt_ext_inst *m = &r->matches[i];
+		struct qt_class_key ck = { 0 };
+		if (!m->ext->classify)
+			continue;
+		m->ext->classify(m, &ck);
+		if (ck.sport_set) {
+			k->lo[QT_CLS_SPORT] = ck.sport[0];
+			k->hi[QT_CLS_SPORT] = ck.sport[1];
+		}
+		if (ck.dport_set) {
+			k->lo[QT_CLS_DPORT] = ck.dport[0];
+			k->hi[QT_CLS_DPORT] = ck.dport[1];
+		}
+	}
+}
+
+static void cls_report(struct qt_ruleset *rs, const char **field,
+		       uint32_t *longest)
+{
+	static const char *const names[] = {
+		[QT_CLS_SRC] = "src", [QT_CLS_DST] = "dst",
+		[QT_CLS_PROTO] = "proto", [QT_CLS_SPORT] = "sport",
+		[QT_CLS_DPORT] = "dport", [QT_CLS_LINEAR] = "linear",
+	};
+	const struct qt_table *t = rs->tables[QT_TABLE_FILTER];
+	const struct qt_chain *ch = qt_table_chain(t, "FORWARD");
+	struct qt_cls_range *k = calloc(ch->nrules ? ch->nrules : 1, sizeof(*k));
+	for (unsigned i = 0; i < ch->nrules; i++)
+		range_of(ch->rules[i], &k[i]);
+	struct qt_cls *c = qt_cls_build(k, ch->nrules);
+	enum qt_cls_field f = qt_cls_field(c);
+	*field = (unsigned)f <= QT_CLS_LINEAR ? names[f] : "?";
+	*longest = qt_cls_longest(c);
+	qt_cls_free(c);
+	free(k);
+}
+
+/* ---- packets ---- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* A TCP (or UDP) packet of 40 (28) bytes. */
+static void mkpkt(uint8_t *b, uint8_t proto, uint32_t src, uint32_t dst,
+		  uint16_t sport, uint16_t dport)
+{
+	uint16_t len = proto == IPPROTO_TCP ? 40 : 28;
+	memset(b, 0, 40);
+	b[0] = 0x45;
+	put16(b + 2, len);
+	b[8] = 64;
+	b[9] = proto;
+	uint32_t s = htonl(src), d = htonl(dst);
+	memcpy(b + 12, &s, 4);
+	memcpy(b + 16, &d, 4);
+	put16(b + 20, sport);
+	put16(b + 22, dport);
+	if (proto == IPPROTO_TCP) {
+		b[32] = 5 << 4;
+		b[33] = 0x10;      /* ACK */
+	} else {
+		put16(b + 24, 8);
+	}
+}
+
+/* Packet j of a case: "miss" matches no rule of the shape; "last" only
+ * rule n-1 (for the mixed shape: the last rule, -p tcp --sport). */
+static void case_packet(uint8_t *b, enum shape s, uint32_t n, bool last,
+			uint32_t j)
+{
+	uint32_t i = n - 1, h = host_of(i);
+	uint32_t outside = 0xc0a80000 | (j & 0xffff);   /* 192.168/16 */
+	switch (s) {
+	case SH_BLOCK:
+		if (last)
+			mkpkt(b, IPPROTO_TCP, 0x0a000000 | h, 0x0a020202,
+			      (uint16_t)(40000 + j), common_ports[i % 10]);
+		else
+			mkpkt(b, IPPROTO_TCP, outside, 0x0a020202,
+			      (uint16_t)(40000 + j), common_ports[j % 10]);
+		break;
+	case SH_PORTS:
+		mkpkt(b, IPPROTO_TCP, outside, 0x0a020202, (uint16_t)(40000 + j),
+		      (uint16_t)(last ? 1024 + i : 30000 + j));
+		break;
+	case SH_MIXED:
+		/* sources outside 10/8, ports no rule names (the sport rules
+		 * take 20000..29999, the udp ones 1024..11023); the last rule
+		 * is a blocklist line */
+		if (last)
+			mkpkt(b, IPPROTO_TCP, 0x0a000000 | h, 0xac100000 | j,
+			      (uint16_t)(40000 + j), common_ports[i % 10]);
+		else
+			mkpkt(b, j & 1 ? IPPROTO_UDP : IPPROTO_TCP, outside,
+			      0xac100000 | (j & 0xffff), (uint16_t)(40000 + j % 1000),
+			      (uint16_t)(60000 + j % 1000));
+		break;
+	default:
+		break;
+	}
+}
+
+struct bcase {
+	enum shape shape;
+	uint32_t rules;
+	bool last;
+	struct qt_prog *prog;
+	struct qt_eval ev[NPKT];
+	uint8_t pkt[NPKT][64];
+	double *mpps;        /* per round */
+	int want;            /* the verdict every packet must get */
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, unsigned n)
+{
+	double *c = malloc(n * sizeof(*c));
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), cmp_d);
+	double m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+	free(c);
+	return m;
+}
+
+/* Judge the case's packets for about ms milliseconds: Mpps. */
+static double sample(struct bcase *c, double ms)
+{
+	uint64_t done = 0;
+	double t0 = now_s(), t;
+	volatile int sink = 0;
+	do {
+		for (unsigned j = 0; j < NPKT; j++)
+			sink += qt_prog_eval(c->prog, &c->ev[j], NULL);
+		done += NPKT;
+		t = now_s();
+	} while (t - t0 < ms / 1000);
+	(void)sink;
+	return (double)done / (t - t0) / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned rounds = argc > 1 ? (unsigned)atoi(argv[1]) : 9;
+	double ms = argc > 2 ? atof(argv[2]) : 30;
+	if (!rounds || ms <= 0) {
+		fprintf(stderr, "usage: bench_engine [ROUNDS [MS_PER_SAMPLE]]\n");
+		return 2;
+	}
+	/* one core: stay on the one we started on */
+	cpu_set_t cpus;
+	CPU_ZERO(&cpus);
+	int cpu = sched_getcpu();
+	CPU_SET(cpu < 0 ? 0 : cpu, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+
+	struct qt_engine_env env = { .hz = 250 };
+	static struct qt_policy_counters pol;
+	struct bcase *cs = calloc(NSHAPES * 4, sizeof(*cs));
+	unsigned nc = 0;
+	const char *field[NSHAPES][2];
+	uint32_t longest[NSHAPES][2];
+	struct qt_ruleset *rsets[NSHAPES][2];
+	double compile_ms[NSHAPES][2];
+	for (int s = 0; s < NSHAPES; s++)
+		for (int big = 0; big < 2; big++) {
+			uint32_t n = big ? BIG : SMALL;
+			struct qt_ruleset *rs = rsets[s][big] = build((enum shape)s, n);
+			cls_report(rs, &field[s][big], &longest[s][big]);
+			struct qt_buf err;
+			qt_buf_init(&err);
+			double t0 = now_s();
+			struct qt_prog *p = qt_prog_compile(rs, &env, &pol, &err);
+			compile_ms[s][big] = (now_s() - t0) * 1e3;
+			if (!p) {
+				fprintf(stderr, "bench_engine: compile: %s",
+					qt_buf_str(&err));
+				return 1;
+			}
+			qt_buf_free(&err);
+			for (int last = 0; last < 2; last++) {
+				struct bcase *c = &cs[nc++];
+				c->shape = (enum shape)s;
+				c->rules = n;
+				c->last = last;
+				c->prog = p;
+				c->mpps = calloc(rounds, sizeof(double));
+				c->want = last && s != SH_PORTS ? QT_XT_DROP
+								: QT_XT_ACCEPT;
+				for (unsigned j = 0; j < NPKT; j++) {
+					case_packet(c->pkt[j], c->shape, n, last, j);
+					qt_eval_init(&c->ev[j], c->pkt[j], 40, 64, 40,
+						     QT_HOOK_FORWARD, &env);
+					c->ev[j].in = "eth1";
+					c->ev[j].out = "eth2";
+					/* the packets must really be what they
+					 * claim: a wrong verdict would time
+					 * something else */
+					int v = qt_prog_eval(p, &c->ev[j], NULL);
+					if (v != c->want) {
+						fprintf(stderr, "bench_engine: %s/%u/%s "
+							"packet %u judged %d\n",
+							shape_name[s], n,
+							last ? "last" : "miss", j, v);
+						return 1;
+					}
+				}
+			}
+		}
+
+	/* warm up, then rounds: every case once per round */
+	for (unsigned i = 0; i < nc; i++)
+		sample(&cs[i], ms / 3);
+	for (unsigned r = 0; r < rounds; r++)
+		for (unsigned i = 0; i < nc; i++)
+			cs[i].mpps[r] = sample(&cs[i], ms);
+
+	printf("engine walk, one core (cpu %d), %u rounds of %.0f ms, median\n",
+	       cpu, rounds, ms);
+	printf("%-10s %6s %5s %9s %8s %8s %8s %10s\n", "shape", "rules",
+	       "pkts", "Mpps", "ns/pkt", "field", "longest", "compile");
+	for (unsigned i = 0; i < nc; i++) {
+		struct bcase *c = &cs[i];
+		double m = median(c->mpps, rounds);
+		int big = c->rules == BIG;
+		printf("%-10s %6u %5s %9.2f %8.1f %8s %8u %8.1fms\n",
+		       shape_name[c->shape], c->rules, c->last ? "last" : "miss",
+		       m, 1e3 / m, field[c->shape][big], longest[c->shape][big],
+		       compile_ms[c->shape][big]);
+	}
+	printf("\ncost ratio 10000/10 rules (target <= 1.5x, and >= 2 Mpps):\n");
+	for (unsigned i = 0; i < nc; i++) {
+		struct bcase *c = &cs[i];
+		if (c->rules != SMALL)
+			continue;
+		for (unsigned k = 0; k < nc; k++) {
+			struct bcase *b = &cs[k];
+			if (b->rules != BIG || b->shape != c->shape ||
+			    b->last != c->last)
+				continue;
+			double ms_ = median(c->mpps, rounds), mb = median(b->mpps, rounds);
+			printf("ratio %-10s %-4s %5.2fx  (%.2f -> %.2f Mpps)%s\n",
+			       shape_name[c->shape], c->last ? "last" : "miss",
+			       ms_ / mb, ms_, mb,
+			       ms_ / mb <= 1.5 && mb >= 2 ? "" : "  MISSED");
+		}
+	}
+	for (unsigned i = 0; i < nc; i++)
+		free(cs[i].mpps);
+	for (int s = 0; s < NSHAPES; s++)
+		for (int big = 0; big < 2; big++) {
+			qt_prog_free(cs[(s * 2 + big) * 2].prog);
+			qt_ruleset_free(rsets[s][big]);
+		}
+	free(cs);
+	return 0;
+}
