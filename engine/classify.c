@@ -1,6 +1,7 @@
 /* Building and looking up a chain's classifier (see classify.h). */
 #include "classify.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,25 +9,43 @@ static const uint32_t field_max[QT_CLS_NFIELDS] = {
 	[QT_CLS_SRC] = UINT32_MAX, [QT_CLS_DST] = UINT32_MAX,
 	[QT_CLS_PROTO] = 255, [QT_CLS_SPORT] = 65535, [QT_CLS_DPORT] = 65535,
 };
+static const char *const field_name[QT_CLS_NFIELDS] = {
+	"src", "dst", "proto", "sport", "dport",
+};
 
-/* Chains this short are walked whole: a lookup would cost more than it
- * saves. */
-#define LINEAR_MAX 4
-/* A field whose lists would hold more than this many entries per rule
- * in total is not worth its memory (many rules that do not care about
- * it repeat in every interval). */
+/* Fewer rules than this are walked whole: a lookup would cost more than
+ * it saves. */
+#define LINEAR_MAX 8
+/* A group whose lists would hold more than this many entries per rule in
+ * total (heavily overlapping ranges) is not worth its memory. */
 #define TOTAL_PER_RULE 16
+/* Groups with at least this many intervals get a direct index on the
+ * top 16 bits of the field (the whole value for ports): the search then
+ * runs only among the intervals of that slice, usually one or a few,
+ * instead of through a large array with its cache misses. 256 KiB per
+ * such group. */
+#define TOP_MIN_INTERVALS 128
+#define TOP_SLOTS 65536
+
+struct group {
+	enum qt_cls_field field;
+	uint32_t nrules;
+	uint32_t nint;          /* elementary intervals */
+	uint32_t *start;        /* [nint]: first value of each, ascending */
+	unsigned shift;         /* value >> shift indexes top */
+	uint32_t *top;          /* [TOP_SLOTS + 1]: the interval holding
+	                           slot << shift; NULL for small groups */
+	uint32_t *off;          /* [nint + 1]: list k is ids[off[k]..off[k+1]) */
+	uint32_t *ids;          /* rule indices of the chain */
+	uint32_t longest;
+};
 
 struct qt_cls {
 	unsigned refs;          /* programs sharing it (control thread) */
-	enum qt_cls_field field;
-	uint32_t nint;          /* elementary intervals */
-	uint32_t *start;        /* [nint]: first value of each, ascending */
-	uint32_t *off;          /* [nint + 1]: list k is ids[off[k]..off[k+1]) */
-	uint32_t *ids;
-	uint32_t *noport;       /* port fields: rules asking no ports */
-	uint32_t nnoport;
-	uint32_t longest;
+	unsigned ngroups;
+	struct group g[QT_CLS_MAXGROUPS];
+	uint32_t nrest;
+	uint32_t *rest;         /* rules of no group, ascending */
 };
 
 void qt_cls_range_any(struct qt_cls_range *r)
@@ -37,8 +56,13 @@ void qt_cls_range_any(struct qt_cls_range *r)
 	}
 }
 
+static bool constrains(const struct qt_cls_range *r, enum qt_cls_field f)
+{
+	return r->lo[f] != 0 || r->hi[f] != field_max[f];
+}
+
 /* LSD radix sort of n values, 11 bits a pass: a commit of 10,000 rules
- * sorts each field's boundaries, and qsort's calls cost milliseconds. */
+ * sorts boundaries several times, and qsort's calls cost milliseconds. */
 static void radix_sort(uint32_t *v, uint32_t *tmp, uint32_t n)
 {
 	uint32_t *src = v, *dst = tmp;
@@ -58,70 +82,55 @@ static void radix_sort(uint32_t *v, uint32_t *tmp, uint32_t n)
 	memcpy(v, src, (size_t)n * sizeof(*v));
 }
 
-/* The interval holding v: the last start <= v. */
-static uint32_t find(const uint32_t *start, uint32_t nint, uint32_t v)
-{
-	uint32_t lo = 0, hi = nint;     /* start[lo] <= v < start[hi] */
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (start[mid] <= v)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-struct field_cost {
-	uint32_t *start, nint;
-	uint32_t *count;        /* per interval */
+/* The intervals of field f over the rules idx[0..m) and how many rules
+ * cover each: a sweep over the sorted range starts and ends (intervals
+ * start at 0 and at every lo and hi + 1). */
+struct sweep {
+	uint32_t *start, *count, nint;
 	uint64_t total;
 	uint32_t longest;
 };
 
-static void cost_free(struct field_cost *c)
+static void sweep_free(struct sweep *s)
 {
-	free(c->start);
-	free(c->count);
-	memset(c, 0, sizeof(*c));
+	free(s->start);
+	free(s->count);
+	memset(s, 0, sizeof(*s));
 }
 
-/* How long field f's lists would be, by a sweep over the sorted range
- * starts and ends: the elementary intervals start at 0 and at every lo
- * and hi + 1; a rule covers the intervals from its lo up to its hi. */
-static int cost_of(const struct qt_cls_range *r, uint32_t n,
-		   enum qt_cls_field f, struct field_cost *c)
+static int sweep(const struct qt_cls_range *r, const uint32_t *idx,
+		 uint32_t m, enum qt_cls_field f, struct sweep *s)
 {
-	memset(c, 0, sizeof(*c));
-	uint32_t *lo = malloc(((size_t)n + 1) * sizeof(*lo));
-	uint32_t *end = malloc(((size_t)n + 1) * sizeof(*end));
-	uint32_t *tmp = malloc(((size_t)n + 1) * sizeof(*tmp));
-	c->start = malloc(((size_t)2 * n + 1) * sizeof(*c->start));
-	c->count = malloc(((size_t)2 * n + 2) * sizeof(*c->count));
-	if (!lo || !end || !tmp || !c->start || !c->count) {
+	memset(s, 0, sizeof(*s));
+	uint32_t *lo = malloc(((size_t)m + 1) * sizeof(*lo));
+	uint32_t *end = malloc(((size_t)m + 1) * sizeof(*end));
+	uint32_t *tmp = malloc(((size_t)m + 1) * sizeof(*tmp));
+	s->start = malloc(((size_t)2 * m + 1) * sizeof(*s->start));
+	s->count = malloc(((size_t)2 * m + 1) * sizeof(*s->count));
+	if (!lo || !end || !tmp || !s->start || !s->count) {
 		free(lo);
 		free(end);
 		free(tmp);
-		cost_free(c);
+		sweep_free(s);
 		return -1;
 	}
 	uint32_t ne = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		lo[i] = r[i].lo[f];
-		if (r[i].hi[f] < field_max[f])
-			end[ne++] = r[i].hi[f] + 1;
+	for (uint32_t i = 0; i < m; i++) {
+		const struct qt_cls_range *x = &r[idx[i]];
+		lo[i] = x->lo[f];
+		if (x->hi[f] < field_max[f])
+			end[ne++] = x->hi[f] + 1;
 	}
-	radix_sort(lo, tmp, n);
+	radix_sort(lo, tmp, m);
 	radix_sort(end, tmp, ne);
 	free(tmp);
 	uint32_t i = 0, j = 0, k = 1;
 	uint64_t active = 0;
-	/* the interval from 0 exists even when no rule starts there */
-	c->start[0] = 0;
-	c->count[0] = 0;
-	while (i < n || j < ne) {
-		uint32_t v = j >= ne || (i < n && lo[i] <= end[j]) ? lo[i] : end[j];
-		while (i < n && lo[i] == v) {
+	s->start[0] = 0;        /* the interval from 0 always exists */
+	s->count[0] = 0;
+	while (i < m || j < ne) {
+		uint32_t v = j >= ne || (i < m && lo[i] <= end[j]) ? lo[i] : end[j];
+		while (i < m && lo[i] == v) {
 			active++;
 			i++;
 		}
@@ -130,27 +139,110 @@ static int cost_of(const struct qt_cls_range *r, uint32_t n,
 			j++;
 		}
 		if (v == 0) {
-			c->count[0] = (uint32_t)active;
+			s->count[0] = (uint32_t)active;
 			continue;
 		}
-		c->start[k] = v;
-		c->count[k] = (uint32_t)active;
+		s->start[k] = v;
+		s->count[k] = (uint32_t)active;
 		k++;
 	}
-	c->nint = k;
+	s->nint = k;
 	for (uint32_t x = 0; x < k; x++) {
-		c->total += c->count[x];
-		if (c->count[x] > c->longest)
-			c->longest = c->count[x];
+		s->total += s->count[x];
+		if (s->count[x] > s->longest)
+			s->longest = s->count[x];
 	}
 	free(lo);
 	free(end);
 	return 0;
 }
 
-static bool is_port(enum qt_cls_field f)
+/* The interval holding v: the last start <= v. */
+static uint32_t find(const struct group *g, uint32_t v)
 {
-	return f == QT_CLS_SPORT || f == QT_CLS_DPORT;
+	uint32_t a = 0, b = g->nint;        /* start[a] <= v < start[b] */
+	if (g->top) {
+		uint32_t t = v >> g->shift;
+		a = g->top[t];
+		b = g->top[t + 1] + 1;
+		if (b > g->nint)
+			b = g->nint;
+	}
+	while (b - a > 1) {
+		uint32_t mid = a + (b - a) / 2;
+		if (g->start[mid] <= v)
+			a = mid;
+		else
+			b = mid;
+	}
+	return a;
+}
+
+static void group_free(struct group *g)
+{
+	free(g->start);
+	free(g->top);
+	free(g->off);
+	free(g->ids);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Group g of field f over the rules idx[0..m) (ascending), from their
+ * sweep s (whose arrays it takes). */
+static int group_build(struct group *g, const struct qt_cls_range *r,
+		       const uint32_t *idx, uint32_t m, enum qt_cls_field f,
+		       struct sweep *s)
+{
+	memset(g, 0, sizeof(*g));
+	g->field = f;
+	g->nrules = m;
+	g->nint = s->nint;
+	g->start = s->start;
+	g->longest = s->longest;
+	uint32_t *fill = s->count;
+	s->start = s->count = NULL;
+	g->off = malloc(((size_t)g->nint + 1) * sizeof(*g->off));
+	g->ids = malloc((s->total + 1) * sizeof(*g->ids));
+	if (!g->off || !g->ids) {
+		free(fill);
+		group_free(g);
+		return -1;
+	}
+	if (g->nint >= TOP_MIN_INTERVALS && field_max[f] > 255) {
+		g->shift = field_max[f] > 65535 ? 16 : 0;
+		uint32_t *top = malloc((TOP_SLOTS + 1) * sizeof(*top));
+		if (!top) {
+			free(fill);
+			group_free(g);
+			return -1;
+		}
+		/* one pass: slots in order, intervals in order */
+		uint32_t k = 0;
+		for (uint32_t t = 0; t < TOP_SLOTS; t++) {
+			uint32_t v = t << g->shift;
+			while (k + 1 < g->nint && g->start[k + 1] <= v)
+				k++;
+			top[t] = k;
+		}
+		top[TOP_SLOTS] = g->nint - 1;
+		g->top = top;
+	}
+	uint32_t pos = 0;
+	for (uint32_t k = 0; k < g->nint; k++) {
+		g->off[k] = pos;
+		pos += fill[k];
+		fill[k] = g->off[k];    /* now: the next free slot */
+	}
+	g->off[g->nint] = pos;
+	/* rules in order, so every list comes out ascending */
+	for (uint32_t i = 0; i < m; i++) {
+		uint32_t a = find(g, r[idx[i]].lo[f]);
+		uint32_t b = find(g, r[idx[i]].hi[f]);
+		for (uint32_t k = a; k <= b; k++)
+			g->ids[fill[k]++] = idx[i];
+	}
+	free(fill);
+	return 0;
 }
 
 struct qt_cls *qt_cls_build_linear(uint32_t n)
@@ -159,87 +251,83 @@ struct qt_cls *qt_cls_build_linear(uint32_t n)
 	if (!c)
 		return NULL;
 	c->refs = 1;
-	c->field = QT_CLS_LINEAR;
-	c->nint = 1;
-	c->start = calloc(1, sizeof(*c->start));
-	c->off = calloc(2, sizeof(*c->off));
-	c->ids = malloc(((size_t)n + 1) * sizeof(*c->ids));
-	if (!c->start || !c->off || !c->ids) {
-		qt_cls_free(c);
+	c->rest = malloc(((size_t)n + 1) * sizeof(*c->rest));
+	if (!c->rest) {
+		free(c);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < n; i++)
-		c->ids[i] = i;
-	c->off[1] = n;
-	c->longest = n;
+		c->rest[i] = i;
+	c->nrest = n;
 	return c;
 }
 
+/* Greedy grouping: while enough rules are left, take the field whose
+ * group would leave the fewest candidates per packet, reckoning its
+ * longest list plus a 32nd of the rules it leaves to later groups (they
+ * usually split as well); stop when no field does better than walking
+ * the rest. */
 struct qt_cls *qt_cls_build(const struct qt_cls_range *r, uint32_t n)
 {
-	if (n <= LINEAR_MAX)
-		return qt_cls_build_linear(n);
-
-	struct field_cost best = { 0 };
-	enum qt_cls_field bf = QT_CLS_LINEAR;
-	for (int f = 0; f < QT_CLS_NFIELDS; f++) {
-		struct field_cost c;
-		if (cost_of(r, n, (enum qt_cls_field)f, &c) < 0) {
-			cost_free(&best);
-			return NULL;
-		}
-		bool fits = c.total <= (uint64_t)n * TOTAL_PER_RULE + 1024;
-		bool better = bf == QT_CLS_LINEAR ? c.longest < n :
-			      c.longest < best.longest ||
-			      (c.longest == best.longest && c.total < best.total);
-		if (fits && better) {
-			cost_free(&best);
-			best = c;
-			bf = (enum qt_cls_field)f;
-		} else {
-			cost_free(&c);
-		}
-	}
-	if (bf == QT_CLS_LINEAR)
-		return qt_cls_build_linear(n);
-
-	struct qt_cls *c = calloc(1, sizeof(*c));
-	if (!c) {
-		cost_free(&best);
-		return NULL;
-	}
-	c->refs = 1;
-	c->field = bf;
-	c->nint = best.nint;
-	c->start = best.start;
-	c->longest = best.longest;
-	c->off = malloc(((size_t)c->nint + 1) * sizeof(*c->off));
-	c->ids = malloc((best.total + 1) * sizeof(*c->ids));
-	c->noport = malloc(((size_t)n + 1) * sizeof(*c->noport));
-	if (!c->off || !c->ids || !c->noport) {
-		free(best.count);
+	struct qt_cls *c = qt_cls_build_linear(n);
+	if (!c || n <= LINEAR_MAX)
+		return c;
+	uint32_t *sub = malloc(((size_t)n + 1) * sizeof(*sub));
+	if (!sub) {
 		qt_cls_free(c);
 		return NULL;
 	}
-	uint32_t pos = 0;
-	for (uint32_t k = 0; k < c->nint; k++) {
-		c->off[k] = pos;
-		pos += best.count[k];
-		best.count[k] = c->off[k];   /* now: next free slot */
+	while (c->ngroups < QT_CLS_MAXGROUPS && c->nrest > LINEAR_MAX) {
+		uint32_t left = c->nrest;
+		uint64_t best_cost = left;
+		int bf = -1;
+		struct sweep best = { 0 };
+		for (int f = 0; f < QT_CLS_NFIELDS; f++) {
+			uint32_t m = 0;
+			for (uint32_t i = 0; i < left; i++)
+				if (constrains(&r[c->rest[i]], (enum qt_cls_field)f))
+					sub[m++] = c->rest[i];
+			if (m == 0)
+				continue;
+			struct sweep s;
+			if (sweep(r, sub, m, (enum qt_cls_field)f, &s) < 0)
+				goto oom;
+			uint64_t cost = s.longest + (uint64_t)(left - m) / 32;
+			bool fits = s.total <= (uint64_t)m * TOTAL_PER_RULE + 1024;
+			if (fits && cost < best_cost) {
+				sweep_free(&best);
+				best = s;
+				best_cost = cost;
+				bf = f;
+			} else {
+				sweep_free(&s);
+			}
+		}
+		if (bf < 0)
+			break;
+		/* split the rest: the group's rules, and what stays */
+		uint32_t m = 0, keep = 0;
+		for (uint32_t i = 0; i < left; i++) {
+			uint32_t x = c->rest[i];
+			if (constrains(&r[x], (enum qt_cls_field)bf))
+				sub[m++] = x;
+			else
+				c->rest[keep++] = x;
+		}
+		c->nrest = keep;
+		if (group_build(&c->g[c->ngroups], r, sub, m,
+				(enum qt_cls_field)bf, &best) < 0) {
+			sweep_free(&best);
+			goto oom;
+		}
+		c->ngroups++;
 	}
-	c->off[c->nint] = pos;
-	/* rules in order, so every list comes out ascending */
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t a = find(c->start, c->nint, r[i].lo[bf]);
-		uint32_t b = find(c->start, c->nint, r[i].hi[bf]);
-		for (uint32_t k = a; k <= b; k++)
-			c->ids[best.count[k]++] = i;
-		if (is_port(bf) && r[i].lo[bf] == 0 &&
-		    r[i].hi[bf] == field_max[bf])
-			c->noport[c->nnoport++] = i;
-	}
-	free(best.count);
+	free(sub);
 	return c;
+oom:
+	free(sub);
+	qt_cls_free(c);
+	return NULL;
 }
 
 struct qt_cls *qt_cls_ref(struct qt_cls *c)
@@ -252,36 +340,76 @@ void qt_cls_free(struct qt_cls *c)
 {
 	if (!c || --c->refs > 0)
 		return;
-	free(c->start);
-	free(c->off);
-	free(c->ids);
-	free(c->noport);
+	for (unsigned i = 0; i < c->ngroups; i++)
+		group_free(&c->g[i]);
+	free(c->rest);
 	free(c);
 }
 
-const uint32_t *qt_cls_lookup(const struct qt_cls *c,
-			      const uint32_t key[QT_CLS_NFIELDS],
-			      bool has_ports, uint32_t *n)
+static bool is_port(enum qt_cls_field f)
 {
-	if (c->field == QT_CLS_LINEAR) {
-		*n = c->off[1];
-		return c->ids;
+	return f == QT_CLS_SPORT || f == QT_CLS_DPORT;
+}
+
+void qt_cls_lookup(const struct qt_cls *c, const uint32_t key[QT_CLS_NFIELDS],
+		   bool has_ports, struct qt_cls_cand *out)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < c->ngroups; i++) {
+		const struct group *g = &c->g[i];
+		if (is_port(g->field) && !has_ports)
+			continue;       /* every rule here wants ports */
+		uint32_t x = find(g, key[g->field]);
+		uint32_t n = g->off[x + 1] - g->off[x];
+		if (n == 0)
+			continue;
+		out->l[k] = g->ids + g->off[x];
+		out->n[k] = n;
+		out->pos[k] = 0;
+		k++;
 	}
-	if (is_port(c->field) && !has_ports) {
-		*n = c->nnoport;
-		return c->noport;
+	if (c->nrest) {
+		out->l[k] = c->rest;
+		out->n[k] = c->nrest;
+		out->pos[k] = 0;
+		k++;
 	}
-	uint32_t k = find(c->start, c->nint, key[c->field]);
-	*n = c->off[k + 1] - c->off[k];
-	return c->ids + c->off[k];
+	out->k = k;
+}
+
+void qt_cls_describe(const struct qt_cls *c, char *buf, unsigned len)
+{
+	unsigned used = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < c->ngroups && used < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s:%u/%u",
+				 i ? " " : "", field_name[c->g[i].field],
+				 c->g[i].nrules, c->g[i].longest);
+		if (w < 0)
+			return;
+		used += (unsigned)w;
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, "%sany:%u",
+			 c->ngroups ? " " : "", c->nrest);
 }
 
 enum qt_cls_field qt_cls_field(const struct qt_cls *c)
 {
-	return c->field;
+	enum qt_cls_field f = QT_CLS_LINEAR;
+	uint32_t most = 0;
+	for (unsigned i = 0; i < c->ngroups; i++)
+		if (c->g[i].nrules > most) {
+			most = c->g[i].nrules;
+			f = c->g[i].field;
+		}
+	return f;
 }
 
 uint32_t qt_cls_longest(const struct qt_cls *c)
 {
-	return c->longest;
+	uint32_t t = c->nrest;
+	for (unsigned i = 0; i < c->ngroups; i++)
+		t += c->g[i].longest;
+	return t;
 }

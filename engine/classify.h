@@ -1,20 +1,24 @@
-/* The classifier of one chain: for a packet's header fields, the
- * ascending list of rules that can match it, so that walking a chain
- * costs what its candidate rules cost, not what all its rules cost.
+/* The classifier of one chain: for a packet's header fields, the rules
+ * that can match it, in ascending order, so that walking a chain costs
+ * what its candidate rules cost, not what all its rules cost.
  *
  * Each rule states, per field, the inclusive range a packet must be in
  * for the rule to possibly match (the full range when it does not care,
  * or when its condition is inverted: an inverted range is not a range).
- * The classifier picks the one field that splits the chain best (the
- * smallest longest candidate list), cuts that field's value space into
- * elementary intervals at the rules' boundaries, and stores for each
- * interval the rules covering it, in rule order. A lookup is one binary
- * search. The candidate list is a superset of the matching rules: the
- * engine still runs every condition of every candidate, in order, so
- * first-match semantics, jumps and RETURN are untouched.
+ *
+ * Rules are split into a few groups, each indexed by one field the
+ * group's rules all constrain (a blocklist by source address, port rules
+ * by port, ...), chosen greedily so that the lists a packet meets stay
+ * short; the rules no group takes are candidates for every packet. A
+ * group cuts its field's value space into elementary intervals at its
+ * rules' boundaries and stores for each interval the rules covering it,
+ * in rule order. A lookup is one search per group; the engine walks the
+ * union of the lists in rule order (a merge), so first-match semantics,
+ * jumps and RETURN are untouched: the candidates are a superset of the
+ * matching rules and every condition of every candidate still runs.
  *
  * Port fields: a packet without TCP/UDP ports (other protocols, a
- * transport part too short) gets the rules that do not ask for ports. */
+ * transport part too short) meets no rule of a port group. */
 #ifndef QT_CLASSIFY_H
 #define QT_CLASSIFY_H
 
@@ -38,25 +42,55 @@ struct qt_cls_range {
 /* The full range of each field (what "does not care" is). */
 void qt_cls_range_any(struct qt_cls_range *r);
 
+/* At most this many groups, plus the rules of no group. */
+#define QT_CLS_MAXGROUPS 5
+#define QT_CLS_MAXLISTS (QT_CLS_MAXGROUPS + 1)
+
+/* A packet's candidates: sorted lists walked as one (qt_cls_next). */
+struct qt_cls_cand {
+	unsigned k;
+	const uint32_t *l[QT_CLS_MAXLISTS];
+	uint32_t n[QT_CLS_MAXLISTS];
+	uint32_t pos[QT_CLS_MAXLISTS];
+};
+
 struct qt_cls;
 
 /* Build over n rules' ranges. NULL only when out of memory. */
 struct qt_cls *qt_cls_build(const struct qt_cls_range *rules, uint32_t n);
+/* Every rule for every packet (what short chains get). */
+struct qt_cls *qt_cls_build_linear(uint32_t n);
 /* Another user of c (programs sharing an unchanged chain); free()
  * drops one. Control thread only. */
 struct qt_cls *qt_cls_ref(struct qt_cls *c);
-/* Every rule for every packet (what short chains get). */
-struct qt_cls *qt_cls_build_linear(uint32_t n);
 void qt_cls_free(struct qt_cls *c);
 
-/* The candidates for a packet: key[] per field; has_ports false when the
- * packet has no TCP/UDP ports. Returns the list, *n its length. */
-const uint32_t *qt_cls_lookup(const struct qt_cls *c,
-			      const uint32_t key[QT_CLS_NFIELDS],
-			      bool has_ports, uint32_t *n);
+/* The candidates of a packet: key[] per field; has_ports false when the
+ * packet has no TCP/UDP ports. */
+void qt_cls_lookup(const struct qt_cls *c, const uint32_t key[QT_CLS_NFIELDS],
+		   bool has_ports, struct qt_cls_cand *out);
 
-/* The field chosen (QT_CLS_LINEAR when none helps) and the longest list:
- * for tests and the benchmark's report. */
+/* The next candidate in rule order, UINT32_MAX when none is left. */
+static inline uint32_t qt_cls_next(struct qt_cls_cand *c)
+{
+	uint32_t best = UINT32_MAX;
+	unsigned bi = 0;
+	for (unsigned i = 0; i < c->k; i++)
+		if (c->pos[i] < c->n[i] && c->l[i][c->pos[i]] < best) {
+			best = c->l[i][c->pos[i]];
+			bi = i;
+		}
+	if (best != UINT32_MAX)
+		c->pos[bi]++;
+	return best;
+}
+
+/* What was built, for tests and the benchmark: the groups' fields and
+ * sizes and the longest list of each ("src:10000/1 dport:20/3 any:1"). */
+void qt_cls_describe(const struct qt_cls *c, char *buf, unsigned len);
+/* The field of the largest group (QT_CLS_LINEAR when none), and the
+ * longest candidate list a packet can meet (the groups' longest lists
+ * and the rules of no group, added up). */
 enum qt_cls_field qt_cls_field(const struct qt_cls *c);
 uint32_t qt_cls_longest(const struct qt_cls *c);
 

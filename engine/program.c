@@ -299,7 +299,8 @@ static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 		return -1;
 	}
 	if (ch->builtin) {
-		cc->pol = &pol->c[t->id][ch->hook];
+		if (ch->counts_policy)
+			cc->pol = &pol->c[t->id][ch->hook];
 		cc->drop_policy = ch->policy == QT_V_DROP;
 	}
 	return 0;
@@ -391,6 +392,18 @@ uint32_t qt_prog_copy_range(const struct qt_prog *p)
 	return p->copy_range;
 }
 
+void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,
+			    const char *chain, char *buf, unsigned len)
+{
+	snprintf(buf, len, "?");
+	if (!p->present[t])
+		return;
+	const struct ctable *ct = &p->tables[t];
+	for (uint32_t i = 0; i < ct->n; i++)
+		if (!strcmp(ct->chains[i].name, chain))
+			qt_cls_describe(ct->chains[i].cls, buf, len);
+}
+
 bool qt_prog_rewrites(const struct qt_prog *p)
 {
 	return p->rewrites;
@@ -450,8 +463,7 @@ static void count(struct qt_counters *k, uint32_t bytes)
 
 struct frame {
 	const struct cchain *ch;
-	const uint32_t *list;
-	uint32_t n, pos;
+	struct qt_cls_cand cand;
 };
 
 enum { PORTS_NONE, PORTS_YES, PORTS_ALL_RULES };
@@ -460,13 +472,14 @@ static void candidates(const struct cchain *ch, const uint32_t *key,
 		       int ports, struct frame *f)
 {
 	f->ch = ch;
-	f->pos = 0;
 	if (ports == PORTS_ALL_RULES) {
-		f->list = ch->all;
-		f->n = ch->n;
+		f->cand.k = 1;
+		f->cand.l[0] = ch->all;
+		f->cand.n[0] = ch->n;
+		f->cand.pos[0] = 0;
 		return;
 	}
-	f->list = qt_cls_lookup(ch->cls, key, ports == PORTS_YES, &f->n);
+	qt_cls_lookup(ch->cls, key, ports == PORTS_YES, &f->cand);
 }
 
 static int walk_table(const struct ctable *t, int32_t start,
@@ -479,8 +492,8 @@ static int walk_table(const struct ctable *t, int32_t start,
 	const struct cchain *base = &t->chains[start];
 	candidates(base, key, ports, &cur);
 	for (;;) {
-		while (cur.pos < cur.n) {
-			const struct crule *c = &cur.ch->rules[cur.list[cur.pos++]];
+		for (uint32_t ri; (ri = qt_cls_next(&cur.cand)) != UINT32_MAX;) {
+			const struct crule *c = &cur.ch->rules[ri];
 			if (st)
 				st->rules_tried++;
 			if (!base_match(c, ev))
@@ -539,7 +552,8 @@ chain_end:
 		cur = stack[--depth];
 	}
 	/* off the end of the built-in chain (or RETURN from it): policy */
-	count(base->pol, ev->orig_len);
+	if (base->pol)
+		count(base->pol, ev->orig_len);
 	return base->drop_policy ? QT_XT_DROP : QT_XT_ACCEPT;
 }
 

@@ -55,6 +55,10 @@ void qt_prog_force_linear(bool on);
 
 /* The bytes of each packet the queue must copy for this ruleset. */
 uint32_t qt_prog_copy_range(const struct qt_prog *p);
+/* How a chain's classifier split its rules (engine/classify.h's
+ * qt_cls_describe), for the benchmark's report. */
+void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,
+			    const char *chain, char *buf, unsigned len);
 /* True when a target of the ruleset may grow packets (TCPMSS): the
  * engine then hands it a copy with room. */
 bool qt_prog_rewrites(const struct qt_prog *p);

@@ -989,6 +989,8 @@ static unsigned list_format(const struct parsed *p)
 static void zero_chain(struct qt_chain *c)
 {
 	memset(&c->pcnt, 0, sizeof(c->pcnt));
+	if (c->builtin && c->present)
+		c->counts_policy = true;
 	for (unsigned i = 0; i < c->nrules; i++)
 		memset(&c->rules[i]->cnt, 0, sizeof(c->rules[i]->cnt));
 }
@@ -1127,6 +1129,7 @@ static void drop_builtin(struct qt_chain *c)
 {
 	c->present = false;
 	c->policy = QT_V_ACCEPT;
+	c->counts_policy = false;
 	memset(&c->pcnt, 0, sizeof(c->pcnt));
 }
 
@@ -1554,8 +1557,12 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 		else
 			return qt_op_error(ctx,
 				"Bad policy name. Run `dmesg' for more information");
-		/* iptables-nft accepts -c here and sets nothing */
+		/* the kernel's chain update zeroes its counters (seen with
+		 * traffic: any -P, even the same policy, shows 0 packets
+		 * after); iptables-nft accepts -c here and sets nothing */
+		memset(&c->pcnt, 0, sizeof(c->pcnt));
 		c->present = true;
+		c->counts_policy = true;
 		return 0;
 	}
 	case CMD_DELETE_NUM: {

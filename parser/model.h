@@ -106,6 +106,11 @@ struct qt_chain {
 	 * stand-ins; some commands tell the two apart. User chains: true. */
 	bool present;
 	struct qt_counters pcnt;    /* policy counters */
+	/* Built-in chains: the kernel counts packets meeting the policy
+	 * only once the chain's counters were set: by -P, -Z or a restore
+	 * line; a chain created by -A alone counts nothing (seen with
+	 * iptables-nft 1.8.9 and nft list ruleset). */
+	bool counts_policy;
 	struct qt_rule **rules;
 	unsigned nrules;
 	unsigned cap;

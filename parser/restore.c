@@ -121,6 +121,7 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 		else if (strcmp(policy, "-") && !st->o->test)
 			return qt_op_error(ctx, "Bad policy name");
 		c->present = true;
+		c->counts_policy = true;
 		c->pcnt = cnt;  /* [0:0] without -c: the line sets them */
 		return 0;
 	}

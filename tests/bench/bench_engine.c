@@ -118,62 +118,6 @@ static struct qt_ruleset *build(enum shape s, uint32_t n)
 	return rs;
 }
 
-/* ---- the classifier the engine builds, rebuilt here for the report
- * (the same ranges as engine/program.c's cls_range_of) ---- */
-
-static void range_of(const struct qt_rule *r, struct qt_cls_range *k)
-{
-	qt_cls_range_any(k);
-	if (!(r->invflags & QT_INV_SRCIP)) {
-		uint32_t a = ntohl(r->src.v4.s_addr), m = ntohl(r->smsk.v4.s_addr);
-		k->lo[QT_CLS_SRC] = a & m;
-		k->hi[QT_CLS_SRC] = (a & m) | ~m;
-	}
-	if (!(r->invflags & QT_INV_DSTIP)) {
-		uint32_t a = ntohl(r->dst.v4.s_addr), m = ntohl(r->dmsk.v4.s_addr);
-		k->lo[QT_CLS_DST] = a & m;
-		k->hi[QT_CLS_DST] = (a & m) | ~m;
-	}
-	if (r->proto && !(r->invflags & QT_INV_PROTO))
-		k->lo[QT_CLS_PROTO] = k->hi[QT_CLS_PROTO] = r->proto;
-	for (unsigned i = 0; i < r->nmatches; i++) {
-		const struct qt_ext_inst *m = &r->matches[i];
-		struct qt_class_key ck = { 0 };
-		if (!m->ext->classify)
-			continue;
-		m->ext->classify(m, &ck);
-		if (ck.sport_set) {
-			k->lo[QT_CLS_SPORT] = ck.sport[0];
-			k->hi[QT_CLS_SPORT] = ck.sport[1];
-		}
-		if (ck.dport_set) {
-			k->lo[QT_CLS_DPORT] = ck.dport[0];
-			k->hi[QT_CLS_DPORT] = ck.dport[1];
-		}
-	}
-}
-
-static void cls_report(struct qt_ruleset *rs, const char **field,
-		       uint32_t *longest)
-{
-	static const char *const names[] = {
-		[QT_CLS_SRC] = "src", [QT_CLS_DST] = "dst",
-		[QT_CLS_PROTO] = "proto", [QT_CLS_SPORT] = "sport",
-		[QT_CLS_DPORT] = "dport", [QT_CLS_LINEAR] = "linear",
-	};
-	const struct qt_table *t = rs->tables[QT_TABLE_FILTER];
-	const struct qt_chain *ch = qt_table_chain(t, "FORWARD");
-	struct qt_cls_range *k = calloc(ch->nrules ? ch->nrules : 1, sizeof(*k));
-	for (unsigned i = 0; i < ch->nrules; i++)
-		range_of(ch->rules[i], &k[i]);
-	struct qt_cls *c = qt_cls_build(k, ch->nrules);
-	enum qt_cls_field f = qt_cls_field(c);
-	*field = (unsigned)f <= QT_CLS_LINEAR ? names[f] : "?";
-	*longest = qt_cls_longest(c);
-	qt_cls_free(c);
-	free(k);
-}
-
 /* ---- packets ---- */
 
 static void put16(uint8_t *p, uint16_t v)
@@ -311,20 +255,22 @@ int main(int argc, char **argv)
 	static struct qt_policy_counters pol;
 	struct bcase *cs = calloc(NSHAPES * 4, sizeof(*cs));
 	unsigned nc = 0;
-	const char *field[NSHAPES][2];
-	uint32_t longest[NSHAPES][2];
+	char split[NSHAPES][2][96];
 	struct qt_ruleset *rsets[NSHAPES][2];
 	double compile_ms[NSHAPES][2];
 	for (int s = 0; s < NSHAPES; s++)
 		for (int big = 0; big < 2; big++) {
 			uint32_t n = big ? BIG : SMALL;
 			struct qt_ruleset *rs = rsets[s][big] = build((enum shape)s, n);
-			cls_report(rs, &field[s][big], &longest[s][big]);
 			struct qt_buf err;
 			qt_buf_init(&err);
 			double t0 = now_s();
 			struct qt_prog *p = qt_prog_compile(rs, &env, &pol, &err);
 			compile_ms[s][big] = (now_s() - t0) * 1e3;
+			if (p)
+				qt_prog_describe_chain(p, QT_TABLE_FILTER, "FORWARD",
+						       split[s][big],
+						       sizeof(split[s][big]));
 			if (!p) {
 				fprintf(stderr, "bench_engine: compile: %s",
 					qt_buf_str(&err));
@@ -370,16 +316,17 @@ int main(int argc, char **argv)
 
 	printf("engine walk, one core (cpu %d), %u rounds of %.0f ms, median\n",
 	       cpu, rounds, ms);
-	printf("%-10s %6s %5s %9s %8s %8s %8s %10s\n", "shape", "rules",
-	       "pkts", "Mpps", "ns/pkt", "field", "longest", "compile");
+	printf("%-10s %6s %5s %9s %8s %10s  %s\n", "shape", "rules",
+	       "pkts", "Mpps", "ns/pkt", "compile",
+	       "classifier (field:rules/longest list ...)");
 	for (unsigned i = 0; i < nc; i++) {
 		struct bcase *c = &cs[i];
 		double m = median(c->mpps, rounds);
 		int big = c->rules == BIG;
-		printf("%-10s %6u %5s %9.2f %8.1f %8s %8u %8.1fms\n",
+		printf("%-10s %6u %5s %9.2f %8.1f %8.1fms  %s\n",
 		       shape_name[c->shape], c->rules, c->last ? "last" : "miss",
-		       m, 1e3 / m, field[c->shape][big], longest[c->shape][big],
-		       compile_ms[c->shape][big]);
+		       m, 1e3 / m, compile_ms[c->shape][big],
+		       split[c->shape][big]);
 	}
 	printf("\ncost ratio 10000/10 rules (target <= 1.5x, and >= 2 Mpps):\n");
 	for (unsigned i = 0; i < nc; i++) {

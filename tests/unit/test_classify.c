@@ -45,8 +45,11 @@ static void cls_random(uint32_t n, unsigned trials)
 		}
 	}
 	struct qt_cls *c = qt_cls_build(r, n);
-	ok(c != NULL, "%u rules: built (field %d, longest %u)", n,
-	   c ? (int)qt_cls_field(c) : -1, c ? qt_cls_longest(c) : 0);
+	char desc[200] = "";
+	if (c)
+		qt_cls_describe(c, desc, sizeof(desc));
+	ok(c != NULL, "%u rules: built (%s)", n, desc);
+	uint32_t *l = malloc(((size_t)n + 1) * sizeof(*l));
 	unsigned bad = 0;
 	for (unsigned t = 0; t < trials && c; t++) {
 		uint32_t key[QT_CLS_NFIELDS];
@@ -56,8 +59,11 @@ static void cls_random(uint32_t n, unsigned trials)
 				key[f] = key[f] << 20 | (rnd() & 0xfffff);
 		}
 		bool ports = rnd() % 4 != 0;
-		uint32_t m;
-		const uint32_t *l = qt_cls_lookup(c, key, ports, &m);
+		uint32_t m = 0, x;
+		struct qt_cls_cand cand;
+		qt_cls_lookup(c, key, ports, &cand);
+		while ((x = qt_cls_next(&cand)) != UINT32_MAX)
+			l[m++] = x;
 		for (uint32_t k = 1; k < m; k++)
 			if (l[k] <= l[k - 1])
 				bad++;
@@ -85,6 +91,7 @@ static void cls_random(uint32_t n, unsigned trials)
 	       n, trials);
 	qt_cls_free(c);
 	free(r);
+	free(l);
 }
 
 /* ---- programs: classified walk == plain walk ---- */

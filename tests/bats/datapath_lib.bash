@@ -1,0 +1,129 @@
+# Shared setup and helpers of tests/bats/datapath*.bats.
+# shellcheck shell=bash
+
+# scapy is only in the system python on some machines
+PY=${QT_PY:-/usr/bin/python3}
+[ -x "$PY" ] || PY=python3
+
+setup() {
+	QT_PREFIX=${QT_BATS_PREFIX:-qtdb}$$-$BATS_TEST_NUMBER
+	# shellcheck source=../lib/qt.sh
+	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
+	DP=$BATS_TEST_DIRNAME/dp.py
+	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
+	BGPIDS=()
+	DPID=
+	qt_topo
+	if [ -n "${QT_ORACLE:-}" ]; then
+		# QT_ORACLE=1: the same tests against the kernel's own
+		# iptables-nft (no daemon), to check what they expect
+		qt() { ipt "$@"; }
+		qt_save() { ipt_save "$@"; }
+	else
+		start_daemon || return 1
+	fi
+	# iptables-nft gives a built-in chain's policy a counter only once
+	# -P was used on it: do so, so that policy counters are defined
+	qt "$FW" -P FORWARD ACCEPT
+}
+
+# For tests of qtablesd itself (its log, stats, signals).
+daemon_only() { [ -z "${QT_ORACLE:-}" ] || skip "qtablesd only"; }
+
+teardown() {
+	local p
+	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	stop_daemon KILL
+	qt_cleanup
+}
+
+# qtablesd in the foreground of a background job, LOG lines in $QT_RUN/log.
+start_daemon() {
+	LOG=$QT_RUN/log
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
+		--no-syslog "$@" 2>"$LOG" &
+	DPID=$!
+	for _ in $(seq 100); do
+		qt "$FW" -S >/dev/null 2>&1 && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.03
+	done
+	echo "qtablesd did not start:" >&2
+	cat "$LOG" >&2
+	return 1
+}
+
+stop_daemon() {
+	[ -n "$DPID" ] || return 0
+	kill "-${1:-TERM}" "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null || true
+	DPID=
+}
+
+# Packets of rule N of CHAIN (table $3, default filter).
+cnt() {
+	qt "$FW" -t "${3:-filter}" -L "$1" -v -n -x --line-numbers |
+		awk -v n="$2" '$1 == n { print $2 }'
+}
+cnt_bytes() {
+	qt "$FW" -t "${3:-filter}" -L "$1" -v -n -x --line-numbers |
+		awk -v n="$2" '$1 == n { print $3 }'
+}
+# Packets of the policy of a built-in chain: "Chain X (policy P N packets, M bytes)"
+policy_pkts() {
+	qt "$FW" -t "${2:-filter}" -L "$1" -v -n -x |
+		sed -n '1s/^Chain [^ ]* (policy [A-Z]* \([0-9]*\) packets, [0-9]* bytes)$/\1/p'
+}
+
+# pings N DST [ping args]: echo requests from the client, 20 ms apart;
+# prints how many were answered.
+pings() {
+	local n=$1 dst=$2; shift 2
+	ip netns exec "$C" ping -n -q -c "$n" -i 0.02 -W 0.3 "$@" "$dst" 2>/dev/null |
+		awk '/received/ { print $4 }'
+}
+
+client_addr2() { ip -n "$C" addr add 10.0.1.3/24 dev qtc0; }
+
+# A UDP counter on the server (or in namespace $2): recv_start PORT [NS]
+# (it gives up after $RECV_SECS, default 3 s)
+recv_start() {
+	RECV_OUT=$QT_RUN/recv.$1
+	ip netns exec "${2:-$S}" "$PY" "$DP" recv "$1" "${RECV_SECS:-3}" --quiet 0.3 \
+		>"$RECV_OUT" 2>"$RECV_OUT.err" &
+	RECV_PID=$!
+	BGPIDS+=("$RECV_PID")
+	for _ in $(seq 100); do
+		grep -q ready "$RECV_OUT.err" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+# How many datagrams arrived: at most 0.3 s after the last one, or 0.5 s
+# after this call when none came.
+recv_count() {
+	local t=0
+	while [ ! -s "$RECV_OUT" ] && [ $t -lt 25 ]; do sleep 0.02; t=$((t + 1)); done
+	if [ ! -s "$RECV_OUT" ]; then
+		kill "$RECV_PID" 2>/dev/null
+		wait "$RECV_PID" 2>/dev/null
+		echo 0
+		return
+	fi
+	wait "$RECV_PID" 2>/dev/null
+	cat "$RECV_OUT"
+}
+# udp_send DST PORT N [dp.py send options]: from the client (or $FROM)
+udp_send() { ip netns exec "${FROM:-$C}" "$PY" "$DP" send "$@"; }
+
+# A TCP server on the server that accepts and closes: tcp_listen PORT
+tcp_listen() {
+	ip netns exec "$S" socat TCP-LISTEN:"$1",reuseaddr,fork SYSTEM:'echo ok' \
+		>/dev/null 2>&1 &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
+		sleep 0.02
+	done
+	return 1
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Traffic for tests/bats/datapath*.bats (run inside a namespace).
+
+  dp.py send DST PORT N [--src A] [--sport P] [--gap S] [--payload TEXT]
+        [--hexpayload HEX] [--bcast] [--until FILE]
+      N UDP datagrams (payload default "x\\n"), fewer if FILE appears;
+      prints how many were sent.
+  dp.py recv PORT SECONDS [--quiet Q]
+      count UDP datagrams reaching PORT; stops SECONDS after start, or
+      once nothing came for Q seconds after the first; prints the count.
+      Prints "ready" on stderr once bound.
+  dp.py frags DST PORT        (scapy) one UDP datagram in 3 fragments
+  dp.py reject DST PORT PROTO (scapy) send one probe (udp or tcp SYN) and
+      print "TYPE CODE SRC" of the ICMP error or "RST SRC" that answers it,
+      or "none".
+"""
+import os
+import socket
+import sys
+import time
+
+
+def opt(args, name, default=None):
+    if name in args:
+        i = args.index(name)
+        v = args[i + 1]
+        del args[i:i + 2]
+        return v
+    return default
+
+
+def flag(args, name):
+    if name in args:
+        args.remove(name)
+        return True
+    return False
+
+
+def send(args):
+    src = opt(args, "--src")
+    sport = int(opt(args, "--sport", "0"))
+    gap = float(opt(args, "--gap", "0"))
+    payload = opt(args, "--payload", "x\n").encode()
+    hexp = opt(args, "--hexpayload")
+    if hexp is not None:
+        payload = bytes.fromhex(hexp)
+    bcast = flag(args, "--bcast")
+    until = opt(args, "--until")
+    dst, port, n = args[0], int(args[1]), int(args[2])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if bcast:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    if src or sport:
+        s.bind((src or "0.0.0.0", sport))
+    sent = 0
+    t0 = time.monotonic()
+    for i in range(n):
+        if gap:
+            # paced on a clock, not by sleeping a gap after each send
+            while time.monotonic() < t0 + i * gap:
+                time.sleep(max(0.0, t0 + i * gap - time.monotonic()))
+        if until and os.path.exists(until):
+            break
+        try:
+            s.sendto(payload, (dst, port))
+        except PermissionError:
+            # the kernel's own DROP at OUTPUT says so at once (qtablesd's,
+            # judged later, cannot): not sent
+            continue
+        sent += 1
+    print(sent, flush=True)
+
+
+def recv(args):
+    quiet = float(opt(args, "--quiet", "0"))
+    port, secs = int(args[0]), float(args[1])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    print("ready", file=sys.stderr, flush=True)
+    end = time.monotonic() + secs
+    n = 0
+    last = None
+    while True:
+        now = time.monotonic()
+        left = end - now
+        if quiet and last is not None:
+            left = min(left, last + quiet - now)
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            s.recv(65535)
+        except socket.timeout:
+            break
+        n += 1
+        last = time.monotonic()
+    print(n, flush=True)
+
+
+def frags(args):
+    """Through a raw IP socket (so the OUTPUT hook sees them) with
+    IP_NODEFRAG, so conntrack's defragmentation leaves them alone."""
+    from scapy.all import IP, UDP, Raw, fragment
+    dst, port = args[0], int(args[1])
+    pkt = IP(dst=dst, id=4242) / UDP(sport=4000, dport=port) / Raw(b"f" * 100)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.setsockopt(socket.IPPROTO_IP, 22, 1)  # IP_NODEFRAG
+    n = 0
+    for f in fragment(pkt, fragsize=48):
+        try:
+            s.sendto(bytes(f), (dst, 0))
+        except PermissionError:  # dropped at OUTPUT by the kernel itself
+            pass
+        n += 1
+    print(n)
+
+
+def reject(args):
+    from scapy.all import IP, UDP, TCP, ICMP, sr1, conf
+    conf.verb = 0
+    dst, port, proto = args[0], int(args[1]), args[2]
+    if proto == "udp":
+        probe = IP(dst=dst) / UDP(sport=40000, dport=port) / b"probe"
+    else:
+        probe = IP(dst=dst) / TCP(sport=40001, dport=port, flags="S", seq=1000)
+    r = sr1(probe, timeout=1)
+    if r is None:
+        print("none")
+    elif r.haslayer(ICMP):
+        print(r[ICMP].type, r[ICMP].code, r[IP].src)
+    elif r.haslayer(TCP) and r[TCP].flags & 0x04:
+        print("RST", r[IP].src, r[TCP].ack)
+    else:
+        print("other", r.summary())
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"send": send, "recv": recv, "frags": frags, "reject": reject}[cmd](args)
+
+
+if __name__ == "__main__":
+    main()
