@@ -12,10 +12,15 @@
 # through five firewalls, each in a topology of its own set up once:
 #   none     plain forwarding, no rules, no queue;
 #   accept   tests/bench/nfq_accept_all: the trivial NFQUEUE loop that
-#            accepts everything, with qtablesd's copy range (128 bytes);
+#            accepts everything, with qtablesd's copy range (128 bytes)
+#            and queued at the hooks qtablesd queues at for the 20-rule
+#            ruleset (INPUT, FORWARD, OUTPUT: forwarded packets cross
+#            user space once in both);
 #   q20      qtablesd with a realistic 20-rule ruleset;
 #   q10k     qtablesd with 10,000 non-matching blocklist rules + accept;
-#   k10k     the kernel (iptables-nft) with the same 10,000 rules.
+#   k10k     the kernel (iptables-nft) with the same 10,000 rules;
+#   q10km, k10km  the same with 10,000 rules in ufw's shape (-s with
+#            -m multiport, an xtables match in nf_tables).
 # Rounds interleave the firewalls (the order rotates every round) so that
 # a noisy moment hits all of them; medians over the rounds are printed,
 # with the ratios q20/accept and q10k/k10k.
@@ -33,7 +38,7 @@ for f in qtablesd qtables-restore tests/bench/nfq_accept_all tests/bench/udp_flo
 done
 command -v iperf3 >/dev/null || { echo "bench: no iperf3 (scripts/deps.sh)" >&2; exit 1; }
 
-legs=(none accept q20 q10k k10k)
+legs=(none accept q20 q10k k10k q10km k10km)
 declare -A FWN CN SN
 pids=()
 accept_pid=
@@ -91,6 +96,20 @@ r10k=$QT_RUN/r10k.v4
 	echo '-A FORWARD -j ACCEPT'
 	echo 'COMMIT'
 } >"$r10k"
+# the same count in the shape ufw and fail2ban write: a source and
+# -m multiport, which nf_tables runs as an xtables match (nft_compat)
+r10km=$QT_RUN/r10km.v4
+{
+	echo '*filter'
+	echo ':INPUT ACCEPT [0:0]'
+	echo ':FORWARD ACCEPT [0:0]'
+	echo ':OUTPUT ACCEPT [0:0]'
+	for ((i = 0; i < 10000; i++)); do
+		echo "-A FORWARD -s 100.64.$((i / 250)).$((i % 250 + 1))/32 -p udp -m multiport --dports 53,123,9000 -j DROP"
+	done
+	echo '-A FORWARD -j ACCEPT'
+	echo 'COMMIT'
+} >"$r10km"
 
 qt_ready() {
 	for _ in $(seq 200); do qt "$1" -L INPUT >/dev/null 2>&1 && return 0; sleep 0.05; done
@@ -109,20 +128,25 @@ for leg in "${legs[@]}"; do
 	pids+=($!)
 	case $leg in
 	accept)
+		# the hooks qtablesd queues at for the 20-rule ruleset (its
+		# filter chains): the same kernel round trips per packet
 		ip netns exec "$FW" "$B/tests/bench/nfq_accept_all" -c 128 \
-			>"$QT_RUN/accept.out" 2>&1 &
+			--hooks INPUT,FORWARD,OUTPUT >"$QT_RUN/accept.out" 2>&1 &
 		accept_pid=$!
 		for _ in $(seq 100); do grep -q ready "$QT_RUN/accept.out" && break; sleep 0.05; done
 		grep -q ready "$QT_RUN/accept.out" || { cat "$QT_RUN/accept.out"; exit 1; }
 		;;
-	q20 | q10k)
+	q20 | q10k | q10km)
 		qt_daemon "$FW" --no-state --no-syslog
 		qt_ready "$FW"
-		f=$r20; [ "$leg" = q20 ] || f=$r10k
+		case $leg in q20) f=$r20 ;; q10k) f=$r10k ;; *) f=$r10km ;; esac
 		ip netns exec "$FW" "$B/qtables-restore" <"$f"
 		;;
 	k10k)
 		ipt_restore "$FW" <"$r10k"
+		;;
+	k10km)
+		ipt_restore "$FW" <"$r10km"
 		;;
 	esac
 done
@@ -185,12 +209,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 echo
 printf 'q20/accept   udp %s  tcp %s   (target >= 0.9)\n' \
 	"$(ratio "${MU[q20]}" "${MU[accept]}")" "$(ratio "${MT[q20]}" "${MT[accept]}")"
-printf 'q10k/k10k    udp %s  tcp %s   (target >= 20)\n' \
+printf 'q10k/k10k    udp %s  tcp %s   (target >= 20; -s blocklist)\n' \
 	"$(ratio "${MU[q10k]}" "${MU[k10k]}")" "$(ratio "${MT[q10k]}" "${MT[k10k]}")"
+printf 'q10km/k10km  udp %s  tcp %s   (target >= 20; -s with -m multiport)\n' \
+	"$(ratio "${MU[q10km]}" "${MU[k10km]}")" "$(ratio "${MT[q10km]}" "${MT[k10km]}")"
 
 # What the firewalls saw, to show the packets really went through them.
 echo
-for leg in q20 q10k; do
+for leg in q20 q10k q10km; do
 	echo "$leg: $(ip netns exec "${FWN[$leg]}" "$B/qtables" --stats | grep -E '^queue|verdicts|^kernel' | tr -s ' ' | paste -sd';')"
 done
 kill "$accept_pid" 2>/dev/null || true

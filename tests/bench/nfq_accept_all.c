@@ -33,6 +33,10 @@ static void usage(FILE *f)
 		"  -b, --burst N        packets per receive (default 32)\n"
 		"  -G, --no-gso         let the kernel segment GSO packets\n"
 		"  -n, --no-steering    do not install steering rules\n"
+		"  -H, --hooks LIST     queue only at these hooks (comma list of\n"
+		"                       PREROUTING,INPUT,FORWARD,OUTPUT,POSTROUTING;\n"
+		"                       default all: compare with qtablesd by giving\n"
+		"                       the hooks its `qtables --stats` shows)\n"
 		"  -r, --remove         only remove the steering rules, then exit\n");
 }
 
@@ -48,6 +52,27 @@ static unsigned long num(const char *s, unsigned long max)
 	return v;
 }
 
+/* "INPUT,FORWARD" into a mask of hook bits. */
+static int parse_hooks(const char *list)
+{
+	int m = 0;
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
+		unsigned h;
+		for (h = 0; h < QT_HOOK_COUNT; h++)
+			if (!strcmp(w, qt_nfq_hook_name(h)))
+				break;
+		if (h == QT_HOOK_COUNT) {
+			fprintf(stderr, "nfq_accept_all: unknown hook '%s'\n", w);
+			exit(2);
+		}
+		m |= 1 << h;
+	}
+	return m;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -58,6 +83,7 @@ int main(int argc, char **argv)
 		{ "burst", required_argument, NULL, 'b' },
 		{ "no-gso", no_argument, NULL, 'G' },
 		{ "no-steering", no_argument, NULL, 'n' },
+		{ "hooks", required_argument, NULL, 'H' },
 		{ "remove", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -69,7 +95,8 @@ int main(int argc, char **argv)
 	int o;
 
 	qt_nfq_config_default(&nc);
-	while ((o = getopt_long(argc, argv, "q:Boc:b:Gnrh", opts, NULL)) != -1) {
+	int hooks = -1;
+	while ((o = getopt_long(argc, argv, "q:Boc:b:GnrhH:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'q': nc.queue = (uint16_t)num(optarg, 65535); break;
 		case 'B': nc.batch = false; break;
@@ -78,6 +105,7 @@ int main(int argc, char **argv)
 		case 'b': nc.burst = (uint32_t)num(optarg, 1024); break;
 		case 'G': nc.gso = false; break;
 		case 'n': steer = false; break;
+		case 'H': hooks = parse_hooks(optarg); break;
 		case 'r': remove_only = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -89,6 +117,10 @@ int main(int argc, char **argv)
 	}
 	qt_steer_config_default(&sc, nc.queue);
 	sc.bypass = nc.fail_open;
+	if (hooks >= 0) {
+		sc.hooks_set = true;
+		sc.hooks = (uint8_t)hooks;
+	}
 	if (remove_only) {
 		if (qt_steer_remove(&sc, err, sizeof(err)) < 0) {
 			fprintf(stderr, "nfq_accept_all: %s\n", err);
