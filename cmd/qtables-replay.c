@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "../engine/addrs.h"
+#include "../engine/ct_glue.h"
 #include "../engine/eval.h"
 #include "../engine/links.h"
 #include "../engine/program.h"
@@ -317,6 +318,7 @@ static void policy_out(struct qt_ruleset *rs,
 struct run {
 	const struct opts *o;
 	const struct qt_prog *prog;
+	struct qt_ctg *ctg;        /* connection tracking, when rules use it */
 	const struct qt_engine_env *env;
 	int indev, outdev;
 	uint64_t last_ns;
@@ -355,7 +357,28 @@ static void judge(struct run *r, uint64_t no, uint8_t *data, uint32_t len,
 	ev.wall.tv_sec = (time_t)(ts_ns / 1000000000u);
 	ev.wall.tv_nsec = (long)(ts_ns % 1000000000u);
 
+	/* Connection tracking as if the packet took its whole path and only
+	 * the replayed hook had rules: tracked at its first hook
+	 * (PREROUTING, or OUTPUT for local packets), confirmed at its last
+	 * when accepted. */
+	if (r->ctg) {
+		qt_ctg_burst_begin(r->ctg, ev.now_ns);
+		if (ev.hook != QT_HOOK_PRE_ROUTING && ev.hook != QT_HOOK_LOCAL_OUT) {
+			struct qt_eval first = ev;
+			first.hook = ev.hook == QT_HOOK_POST_ROUTING && !ev.indev
+				     ? QT_HOOK_LOCAL_OUT : QT_HOOK_PRE_ROUTING;
+			qt_ctg_prepare(r->ctg, &first);
+			first.ct_in(&first, first.ct_user);
+		}
+		qt_ctg_prepare(r->ctg, &ev);
+	}
 	int v = qt_prog_eval(r->prog, &ev, NULL);
+	if (r->ctg) {
+		if (v == QT_XT_ACCEPT && ev.hook != QT_HOOK_LOCAL_IN)
+			ev.hook = QT_HOOK_POST_ROUTING;   /* its last hook */
+		qt_ctg_done(r->ctg, &ev, v);
+		qt_ctg_burst_end(r->ctg);
+	}
 	if (v == QT_XT_DROP)
 		r->dropped++;
 	else
@@ -564,10 +587,19 @@ int main(int argc, char **argv)
 	}
 	if (qt_prog_unjudged(prog))
 		fprintf(stderr, PROG ": note: %u rule(s) use a match the engine "
-			"does not judge yet (state, conntrack, recent, "
-			"connlimit, connmark): they match nothing\n",
+			"does not judge: they match nothing\n",
 			qt_prog_unjudged(prog));
 	r.prog = prog;
+	if (qt_prog_uses_ct(prog)) {
+		struct qt_ct_config cc;
+		qt_ct_config_default(&cc);
+		r.ctg = qt_ctg_new(&cc, 65536);
+		if (!r.ctg) {
+			fprintf(stderr, PROG ": out of memory\n");
+			rc = 1;
+			goto out;
+		}
+	}
 	r.env = &env;
 	rc = o.gen ? replay_gen(&r) : replay_pcap(&r, o.pcap);
 
@@ -586,6 +618,7 @@ int main(int argc, char **argv)
 	}
 out:
 	fflush(stdout);
+	qt_ctg_free(r.ctg);
 	qt_prog_free(prog);
 	qt_ruleset_free(rs);
 	qt_links_close(links);

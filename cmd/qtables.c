@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../engine/control.h"
+#include "../engine/ct_view.h"
 #include "../parser/ctx.h"
 #include "../parser/request.h"
 
@@ -221,10 +222,51 @@ static int command_main(const char *prog, int argc, char **argv)
 		qt_buf_free(&req);
 		return status;
 	}
+	if (!strcmp(prog, "qtables") && (argc == 2 || argc == 3) &&
+	    !strcmp(argv[1], "--recent")) {
+		/* qtables' own: /proc/net/xt_recent/NAME of the daemon's
+		 * -m recent lists. Edits ("+addr", "-addr", "/") come on
+		 * stdin when it is not a terminal; no input shows the list;
+		 * no NAME lists the names */
+		qt_buf_printf(&req, "#qtables 1 recent %s%s%s\n", prog,
+			      argc == 3 ? " " : "", argc == 3 ? argv[2] : "");
+		if (argc == 3 && (strchr(argv[2], '\n') ||
+		    (!isatty(STDIN_FILENO) &&
+		     read_input(NULL, &req, prog) < 0))) {
+			qt_buf_free(&req);
+			return 2;
+		}
+		int status = call_daemon(prog, &req);
+		qt_buf_free(&req);
+		return status;
+	}
 	if (qt_request_command(&req, prog, argc - 1, argv + 1) < 0) {
 		fprintf(stderr, "%s v%s (%s): an argument contains a newline, "
 			"which qtables cannot carry\n", prog, QT_IPTABLES_VERSION,
 			QT_BACKEND);
+		qt_buf_free(&req);
+		return 2;
+	}
+	int status = call_daemon(prog, &req);
+	qt_buf_free(&req);
+	return status;
+}
+
+/* qtables-conntrack: conntrack(8)'s command line, carried to the daemon,
+ * which runs it on the engine's connection tables (engine/ct_view.c). */
+static int conntrack_main(const char *prog, int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "-V") ||
+			  !strcmp(argv[1], "--version"))) {
+		printf("%s v%s (%s)\n", prog, QT_CONNTRACK_VERSION, QT_BACKEND);
+		return 0;
+	}
+	struct qt_buf req;
+	qt_buf_init(&req);
+	if (qt_ct_view_encode(&req, prog, argc - 1, argv + 1) < 0) {
+		fprintf(stderr, "%s v%s (%s): an argument contains a newline, "
+			"which qtables cannot carry\n", prog,
+			QT_CONNTRACK_VERSION, QT_BACKEND);
 		qt_buf_free(&req);
 		return 2;
 	}
@@ -248,6 +290,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: IPv6 is not supported yet\n", base);
 		return 1;
 	}
+	if (!strcmp(base, "qtables-conntrack"))
+		return conntrack_main(base, argc, argv);
 	if (ends_with(base, "-restore"))
 		return restore_main(ipt ? "iptables-restore" : "qtables-restore",
 				    argc, argv);

@@ -29,7 +29,12 @@ static void usage(FILE *f)
 		"                 queue is full (default: they are dropped)\n"
 		"  --log-stderr   write -j LOG lines to stderr too\n"
 		"  --no-syslog    do not write -j LOG lines to syslog\n"
-		"  --no-datapath  judge no packets: the rules are only kept\n");
+		"  --no-datapath  judge no packets: the rules are only kept\n"
+		"  --ct-max N     connections tracked at most (default: the\n"
+		"                 kernel's nf_conntrack_max)\n"
+		"  --ct NAME=VALUE  a connection tracking setting by its sysctl\n"
+		"                 name, e.g. tcp_timeout_established=3600,\n"
+		"                 udp_timeout=10, tcp_loose=0, tcp_be_liberal=1\n");
 }
 
 /* "N", "N-M" or "N:M" into a queue range; false when malformed. */
@@ -66,6 +71,8 @@ int main(int argc, char **argv)
 		{ "log-stderr", no_argument, NULL, 'l' },
 		{ "no-syslog", no_argument, NULL, 'L' },
 		{ "no-datapath", no_argument, NULL, 'D' },
+		{ "ct-max", required_argument, NULL, 'M' },
+		{ "ct", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -75,6 +82,7 @@ int main(int argc, char **argv)
 		.datapath = true,
 		.engine = { .steer = true, .log_syslog = true },
 	};
+	qt_ct_config_default(&o.engine.ct);
 	int c;
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
@@ -94,6 +102,24 @@ int main(int argc, char **argv)
 		case 'l': o.engine.log_stderr = true; break;
 		case 'L': o.engine.log_syslog = false; break;
 		case 'D': o.datapath = false; break;
+		case 'M': {
+			char kv[64];
+			snprintf(kv, sizeof(kv), "max=%s", optarg);
+			if (qt_ct_config_set(&o.engine.ct, kv) < 0) {
+				fprintf(stderr, "qtablesd: bad --ct-max \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'C':
+			if (qt_ct_config_set(&o.engine.ct, optarg) < 0) {
+				fprintf(stderr, "qtablesd: bad --ct setting \"%s\" "
+					"(NAME=VALUE with a conntrack sysctl "
+					"name)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'V':
 			printf("qtablesd v%s (%s)\n", QT_IPTABLES_VERSION, QT_BACKEND);
 			return 0;

@@ -20,6 +20,8 @@
 #include "../parser/model.h"
 #include "../parser/request.h"
 #include "control.h"
+#include "ct_view.h"
+#include "recent_lists.h"
 #include "state_file.h"
 
 struct daemon {
@@ -56,6 +58,15 @@ static double ms_since(const struct timespec *t0)
 static bool is_stats(const struct qt_buf *req)
 {
 	static const char hdr[] = "#qtables 1 stats ";
+	return req->len >= sizeof(hdr) - 1 &&
+	       memcmp(qt_buf_str(req), hdr, sizeof(hdr) - 1) == 0;
+}
+
+/* "#qtables 1 recent PROG [NAME]": the lists of -m recent, as
+ * /proc/net/xt_recent shows and edits them (engine/recent_lists.h). */
+static bool is_recent(const struct qt_buf *req)
+{
+	static const char hdr[] = "#qtables 1 recent ";
 	return req->len >= sizeof(hdr) - 1 &&
 	       memcmp(qt_buf_str(req), hdr, sizeof(hdr) - 1) == 0;
 }
@@ -98,6 +109,15 @@ static void serve_one(struct daemon *d, int fd)
 			qt_engine_stats(d->engine, &out);
 		else
 			qt_buf_printf(&out, "engine: off (--no-datapath)\n");
+	} else if (qt_ct_view_is_request(qt_buf_str(&req), req.len)) {
+		/* qtables-conntrack: the engine's connection tables */
+		t_read = ms_since(&t0);
+		status = qt_ct_view_request(d->engine, qt_buf_str(&req),
+					    req.len, &out, &err);
+	} else if (is_recent(&req)) {
+		t_read = ms_since(&t0);
+		status = qt_recent_request(qt_buf_str(&req), req.len, &out,
+					   &err);
 	} else {
 		bool changed = false;
 		t_read = ms_since(&t0);

@@ -17,6 +17,8 @@
 #include <urcu.h>
 
 #include "addrs.h"
+#include "conntrack.h"
+#include "ct_glue.h"
 #include "eval.h"
 #include "links.h"
 #include "nfq.h"
@@ -38,6 +40,7 @@ struct qthread {
 	int rawfd;                   /* REJECT replies */
 	struct qt_engine_env env;    /* per thread: send_user is this */
 	uint8_t *buf;                /* copy for packets targets may grow */
+	struct qt_ctg *ctg;          /* this thread's connection table */
 	/* written by this thread only, read by the control thread */
 	struct qt_prog_stats ps;
 	uint64_t accepted, dropped, rewritten, marked, parse_errors,
@@ -62,6 +65,8 @@ struct qt_engine {
 	uint64_t commits;
 	uint64_t steer_changes;
 };
+
+/* Connection tracking is set up by qt_engine_start from o->ct. */
 
 /* ---- services the extensions call ---- */
 
@@ -152,7 +157,12 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 	ev.wall = *wall;
 	ev.csum_not_ready = p->csum_not_ready;
 
+	bool ct = qt_prog_uses_ct(prog) && t->ctg;
+	if (ct)
+		qt_ctg_prepare(t->ctg, &ev);
 	int v = qt_prog_eval(prog, &ev, &t->ps);
+	if (ct)
+		qt_ctg_done(t->ctg, &ev, v);
 	if (v == QT_XT_DROP) {
 		t->dropped++;
 		qt_nfq_drop(t->q, p->id);
@@ -176,11 +186,20 @@ static void *queue_thread(void *arg)
 	while (!__atomic_load_n(&t->e->stop, __ATOMIC_RELAXED)) {
 		const struct qt_nfq_pkt *pk;
 		int n = qt_nfq_recv(t->q, &pk, true);
-		if (n <= 0)
-			continue;   /* timeout, EINTR, or an error counted */
 		struct timespec mono, wall;
 		clock_gettime(CLOCK_MONOTONIC, &mono);
+		uint64_t now = (uint64_t)mono.tv_sec * 1000000000u +
+			       (uint64_t)mono.tv_nsec;
+		if (n <= 0) {
+			/* timeout, EINTR, or an error counted: expire what
+			 * is due meanwhile */
+			if (t->ctg)
+				qt_ctg_idle(t->ctg, now);
+			continue;
+		}
 		clock_gettime(CLOCK_REALTIME, &wall);
+		if (t->ctg)
+			qt_ctg_burst_begin(t->ctg, now);
 		/* interface names stay valid for the burst */
 		unsigned tok = qt_links_read_begin(t->e->links);
 		rcu_read_lock();
@@ -189,6 +208,8 @@ static void *queue_thread(void *arg)
 			judge(t, prog, &pk[i], &mono, &wall);
 		rcu_read_unlock();
 		qt_links_read_end(t->e->links, tok);
+		if (t->ctg)
+			qt_ctg_burst_end(t->ctg);
 		qt_nfq_flush(t->q);
 	}
 	qt_nfq_flush(t->q);
@@ -221,6 +242,22 @@ static void *watch_thread(void *arg)
 
 /* ---- starting and stopping ---- */
 
+/* ct max 0 means the kernel's own default, which it computes from the
+ * memory size and shows in every namespace. */
+static uint32_t ct_max_of(const struct qt_ct_config *c)
+{
+	if (c->max)
+		return c->max;
+	unsigned long v = 0;
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_max", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v ? (uint32_t)v : 262144;
+}
+
 /* Only hooks where some table has its chain are queued: a forwarded
  * packet of a filter-only ruleset crosses user space once, not at
  * PREROUTING, FORWARD and POSTROUTING. Exact: an unqueued hook is one
@@ -231,6 +268,10 @@ static uint8_t hooks_of(const struct qt_prog *p)
 	for (unsigned h = 0; h < QT_NHOOKS; h++)
 		if (qt_prog_hook_used(p, h))
 			m |= (uint8_t)(1u << h);
+	/* connection tracking sees every packet at its first hook and
+	 * confirms at its last, as the kernel's does */
+	if (qt_prog_uses_ct(p))
+		m = 0x1f;
 	return m;
 }
 
@@ -262,6 +303,7 @@ void qt_engine_stop(struct qt_engine *e)
 		if (t->rawfd >= 0)
 			close(t->rawfd);
 		free(t->buf);
+		qt_ctg_free(t->ctg);
 	}
 	if (e->watcher_started)
 		pthread_join(e->watcher, NULL);
@@ -348,7 +390,10 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 			   sizeof(tv));
 		t->rawfd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 		t->buf = malloc(MAX_COPY + GROW_ROOM);
-		if (!t->buf) {
+		/* the table's bound is shared out between the queues: each
+		 * connection lives in the one its packets are balanced to */
+		t->ctg = qt_ctg_new(&e->o.ct, ct_max_of(&e->o.ct) / e->nthreads);
+		if (!t->buf || !t->ctg) {
 			qt_buf_printf(err, "qtablesd: out of memory\n");
 			qt_engine_stop(e);
 			return NULL;
@@ -503,8 +548,8 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 	/* the control thread is the only one that swaps: no read lock */
 	uint32_t unj = qt_prog_unjudged(e->prog);
 	if (unj)
-		qt_buf_printf(out, "rules that match nothing yet (connection "
-			      "tracking matches): %u\n", unj);
+		qt_buf_printf(out, "rules that match nothing (a match without "
+			      "an engine side): %u\n", unj);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		const struct qt_nfq_stats *s = qt_nfq_stats(t->q);
@@ -545,6 +590,36 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 			(unsigned long long)RD(t->ps.rules_tried),
 			(unsigned long long)RD(t->rejects_sent),
 			(unsigned long long)RD(t->send_errors));
+		if (t->ctg) {
+			struct qt_ct *ct = qt_ctg_shard(t->ctg);
+			const struct qt_ctg_stats *g = qt_ctg_stats(t->ctg);
+			qt_ct_lock(ct);
+			const struct qt_ct_stats *c = qt_ct_stats(ct);
+			qt_buf_printf(out, "  conntrack: %u entries (at most %u), "
+				"invalid %llu, drop %llu, early_drop %llu, "
+				"expired %llu; confirmed %llu, abandoned %llu\n",
+				qt_ct_count(ct), qt_ct_config(ct)->max,
+				(unsigned long long)c->invalid,
+				(unsigned long long)c->drop,
+				(unsigned long long)c->early_drop,
+				(unsigned long long)c->expired,
+				(unsigned long long)g->confirmed,
+				(unsigned long long)g->abandoned);
+			qt_ct_unlock(ct);
+		}
 	}
 	kernel_queue_stats(out);
+}
+
+/* ---- connection tracking views ---- */
+
+unsigned qt_engine_ct_shards(struct qt_engine *e)
+{
+	return e ? e->nthreads : 0;
+}
+
+struct qt_ct *qt_engine_ct_shard(struct qt_engine *e, unsigned i)
+{
+	return e && i < e->nthreads && e->th[i].ctg ? qt_ctg_shard(e->th[i].ctg)
+						    : NULL;
 }

@@ -15,6 +15,7 @@
 
 #include "../parser/buf.h"
 #include "../parser/model.h"
+#include "conntrack.h"
 
 struct qt_engine_opts {
 	uint16_t queue_first, queue_last;  /* one thread per queue */
@@ -23,6 +24,8 @@ struct qt_engine_opts {
 	                           that steer themselves) */
 	bool log_stderr;        /* LOG lines to stderr as well */
 	bool log_syslog;        /* LOG lines to syslog */
+	struct qt_ct_config ct; /* connection tracking (qt_ct_config_default
+	                           and --ct NAME=VALUE) */
 };
 
 struct qt_engine;
@@ -47,6 +50,13 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 void qt_engine_policy_to_model(struct qt_engine *e, struct qt_ruleset *rs);
 void qt_engine_policy_from_model(struct qt_engine *e,
 				 const struct qt_ruleset *rs);
+
+/* Connection tracking, for the control thread's views (qtables-conntrack):
+ * one table per queue thread; take a shard's lock (qt_ct_lock) around any
+ * use. NULL/0 when the engine does not run. */
+struct qt_ct;
+unsigned qt_engine_ct_shards(struct qt_engine *e);
+struct qt_ct *qt_engine_ct_shard(struct qt_engine *e, unsigned i);
 
 /* The statistics text (`qtables --stats`): the kernel's queue counters
  * and the engine's own. */

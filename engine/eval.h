@@ -18,6 +18,8 @@
 
 struct qt_addrs;
 struct qt_links;
+struct qt_ct;
+struct qt_ct_entry;
 
 /* What a target tells the walk. */
 enum qt_xt_verdict {
@@ -70,6 +72,22 @@ struct qt_eval {
 	                               checksum is partial; a target that
 	                               rewrites must complete it */
 	bool untracked;             /* raw table: CT --notrack / NOTRACK */
+	/* Connection tracking (engine/conntrack.h), filled by the engine
+	 * before the tables are walked when the ruleset uses it: */
+	bool ct_valid;              /* the fields below are set */
+	uint8_t ct_state;           /* enum qt_ct_state */
+	uint8_t ct_dir;             /* enum qt_ct_dir */
+	struct qt_ct_entry *ct;     /* the entry (NULL: INVALID without one,
+	                               UNTRACKED); its shard's lock is held
+	                               by this thread while the packet is
+	                               judged, so targets may change ct->mark */
+	struct qt_ct *ct_shard;     /* the table the entry lives in */
+	/* Called by the walk where the kernel runs conntrack: after the raw
+	 * table at PREROUTING and OUTPUT (priority -200), when the program
+	 * uses connection tracking. It fills the ct_* fields; setting
+	 * hotdrop there drops the packet (table full). */
+	void (*ct_in)(struct qt_eval *ev, void *user);
+	void *ct_user;
 	bool hotdrop;               /* set by a match: drop the packet now
 	                               (the kernel's par->hotdrop, e.g. a
 	                               TCP header that cannot be read) */

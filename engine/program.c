@@ -72,6 +72,7 @@ struct qt_prog {
 	bool hook_used[QT_NHOOKS];
 	uint32_t unjudged;          /* rules with a match of no engine side */
 	bool rewrites;              /* a target may grow the packet */
+	bool uses_ct;               /* a rule reads or changes conntrack */
 };
 
 /* ---- compiling ---- */
@@ -172,6 +173,7 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	for (unsigned i = 0; i < r->nmatches; i++) {
 		struct qt_ext_inst *m = &r->matches[i];
 		unjudged |= !m->ext->match;
+		p->uses_ct |= m->ext->conntrack;
 		if (m->ext->state_new && !m->state &&
 		    m->ext->state_new(m, env) < 0) {
 			qt_buf_printf(err, "qtablesd: -m %s: cannot be set up "
@@ -206,6 +208,7 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		struct qt_ext_inst *tg = &r->target;
 		c->kind = K_EXT;
 		c->target = tg;
+		p->uses_ct |= tg->ext->conntrack;
 		if (tg->ext->state_new && !tg->state &&
 		    tg->ext->state_new(tg, env) < 0) {
 			qt_buf_printf(err, "qtablesd: -j %s: cannot be set up "
@@ -404,6 +407,11 @@ void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,
 			qt_cls_describe(ct->chains[i].cls, buf, len);
 }
 
+bool qt_prog_uses_ct(const struct qt_prog *p)
+{
+	return p->uses_ct;
+}
+
 bool qt_prog_rewrites(const struct qt_prog *p)
 {
 	return p->rewrites;
@@ -585,7 +593,17 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 			ports = PORTS_ALL_RULES;
 		}
 	}
+	bool ct_done = !(p->uses_ct && ev->ct_in &&
+			 (ev->hook == QT_HOOK_PRE_ROUTING ||
+			  ev->hook == QT_HOOK_LOCAL_OUT));
 	for (const int8_t *x = hook_tables[ev->hook]; *x >= 0; x++) {
+		/* conntrack runs between raw and mangle, as in the kernel */
+		if (!ct_done && *x != QT_TABLE_RAW) {
+			ct_done = true;
+			ev->ct_in(ev, ev->ct_user);
+			if (ev->hotdrop)
+				return QT_XT_DROP;
+		}
 		if (!p->present[*x])
 			continue;
 		const struct ctable *t = &p->tables[*x];
@@ -593,6 +611,12 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 		if (start < 0)
 			continue;
 		if (walk_table(t, start, ev, key, ports, st) == QT_XT_DROP)
+			return QT_XT_DROP;
+	}
+	/* a hook with only raw (or nothing after it) */
+	if (!ct_done) {
+		ev->ct_in(ev, ev->ct_user);
+		if (ev->hotdrop)
 			return QT_XT_DROP;
 	}
 	return QT_XT_ACCEPT;

@@ -59,12 +59,15 @@ uint32_t qt_prog_copy_range(const struct qt_prog *p);
  * qt_cls_describe), for the benchmark's report. */
 void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,
 			    const char *chain, char *buf, unsigned len);
+/* True when a rule reads or changes connection tracking: the engine
+ * then tracks connections (ev->ct_in) and queues every hook. */
+bool qt_prog_uses_ct(const struct qt_prog *p);
 /* True when a target of the ruleset may grow packets (TCPMSS): the
  * engine then hands it a copy with room. */
 bool qt_prog_rewrites(const struct qt_prog *p);
 /* Rules that match nothing because one of their matches has no engine
- * side yet (state, conntrack, recent, connlimit, connmark: the
- * connection-tracking work). */
+ * side (none today: kept so that an extension added without one is
+ * visible in qtables --stats). */
 uint32_t qt_prog_unjudged(const struct qt_prog *p);
 /* True when a table walked at this hook has its built-in chain there
  * (created, as iptables-nft creates chains: by a rule, a policy, a

@@ -11,6 +11,7 @@
 
 #include "../parser/ext.h"
 #include "../parser/model.h"
+#include "ct_view.h"
 
 /* The kernel's modes and shift directions. */
 enum { CM_SET, CM_SAVE, CM_RESTORE };
@@ -236,6 +237,43 @@ static void connmark_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_shift(b, d, "");
 }
 
+/* ---- engine side: xt_CONNMARK's connmark_tg_shift() (revision 2;
+ * revisions 0/1 are the same with no shift) ---- */
+
+/* The kernel refuses shifts above 31 (kcheck); never shift by 32+. */
+static uint32_t shifted(const struct connmark_data *d, uint32_t v)
+{
+	if (d->shift_bits > 31)
+		return 0;
+	return d->shift_dir == SHIFT_RIGHT ? v >> d->shift_bits
+					   : v << d->shift_bits;
+}
+
+/* set:     ct = shift((ct & ~ctmask) ^ ctmark)
+ * save:    ct = (ct & ~ctmask) ^ shift(mark & nfmask)
+ * restore: mark = (mark & ~nfmask) ^ shift(ct & ctmask)
+ * Without an entry (INVALID, UNTRACKED) nothing happens. */
+static int connmark_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct connmark_data *d = in->data;
+	struct qt_ct_entry *e = qt_ctv_entry(ev);
+	if (!e)
+		return QT_XT_CONTINUE;
+	switch (d->mode) {
+	case CM_SET:
+		e->mark = shifted(d, (e->mark & ~d->ctmask) ^ d->ctmark);
+		break;
+	case CM_SAVE:
+		e->mark = (e->mark & ~d->ctmask) ^ shifted(d, ev->mark & d->nfmask);
+		break;
+	case CM_RESTORE:
+		ev->mark = (ev->mark & ~d->nfmask) ^ shifted(d, e->mark & d->ctmask);
+		ev->mark_changed = true;
+		break;
+	}
+	return QT_XT_CONTINUE;
+}
+
 static const struct qt_ext connmark_target = {
 	.name = "CONNMARK",
 	.kind = QT_EXT_TARGET,
@@ -247,6 +285,8 @@ static const struct qt_ext connmark_target = {
 	.kcheck = connmark_kcheck,
 	.save = connmark_save,
 	.print = connmark_print,
+	.target = connmark_target_fn,
+	.conntrack = true,
 	.help =
 		"  --set-xmark value[/ctmask]    Zero mask bits and XOR ctmark with value\n"
 		"  --save-mark [--ctmask mask] [--nfmask mask]\n"

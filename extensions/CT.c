@@ -224,6 +224,7 @@ static const struct qt_ext ct_target = {
 	.save = ct_save,
 	.print = ct_print,
 	.target = ct_target_fn,
+	.conntrack = true,
 	.help =
 		" --notrack\t\t\tDon't track connection\n"
 		" --helper name\t\t\tUse conntrack helper 'name' for connection\n"

@@ -48,6 +48,7 @@ static const struct qt_ext notrack_target = {
 	.kcheck = notrack_kcheck,
 	.print = notrack_print,
 	.target = notrack_target_fn,
+	.conntrack = true,
 	.list_name = "CT",
 };
 QT_EXT_REGISTER(notrack_target)

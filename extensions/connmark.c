@@ -1,6 +1,7 @@
 /* -m connmark --mark VALUE[/MASK]: (ctmark & mask) == value
  * (xt_connmark revision 1). Value and mask are kept as given; a mask of
  * all ones is the default and is not printed. */
+#include "ct_view.h"
 #include "xtypes.h"
 
 struct connmark_data {
@@ -75,6 +76,16 @@ static void connmark_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_mark(b, d);
 }
 
+/* xt_connmark: no entry never matches, '!' or not. */
+static bool connmark_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct connmark_data *d = in->data;
+	const struct qt_ct_entry *e = qt_ctv_entry(ev);
+	if (!e)
+		return false;
+	return ((e->mark & d->mask) == d->mark) != (d->invert != 0);
+}
+
 static const struct qt_ext connmark_match = {
 	.name = "connmark",
 	.kind = QT_EXT_MATCH,
@@ -84,6 +95,8 @@ static const struct qt_ext connmark_match = {
 	.check = connmark_check,
 	.save = connmark_save,
 	.print = connmark_print,
+	.match = connmark_match_fn,
+	.conntrack = true,
 	.help =
 		"[!] --mark value[/mask]    Match ctmark value with optional mask\n",
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../parser/addr.h"
+#include "ct_view.h"
 #include "xtypes.h"
 
 /* The kernel's XT_CONNTRACK_* match and invert flags. */
@@ -447,6 +448,81 @@ static void conntrack_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	dump(in->data, b, "", numeric);
 }
 
+/* ---- engine side: xt_conntrack's conntrack_mt() for revision 3 ---- */
+
+/* "failed" for a condition: its test XOR "not inverted" (the kernel's
+ * `cond ^ !(invert_flags & FLAG)`, true means the rule does not match). */
+static bool fails(const struct conntrack_data *d, uint16_t flag, bool cond)
+{
+	return cond != !(d->invert_flags & flag);
+}
+
+static bool port_in(const uint16_t p[2], uint16_t port)
+{
+	return port >= p[0] && port <= p[1];
+}
+
+static bool conntrack_match_fn(const struct qt_ext_inst *in,
+			       struct qt_eval *ev)
+{
+	const struct conntrack_data *d = in->data;
+	uint16_t f = d->match_flags;
+	enum qt_ct_state s = qt_ctv_state(ev);
+	const struct qt_ct_entry *e = qt_ctv_entry(ev);
+
+	if (f & CT_STATE) {
+		unsigned bit = s == QT_CT_UNTRACKED ? CS_UNTRACKED
+			     : s == QT_CT_INVALID ? CS_INVALID
+			     : qt_ctv_statebit(s);
+		if (e && (e->status & QT_IPS_SRC_NAT))
+			bit |= CS_SNAT;
+		if (e && (e->status & QT_IPS_DST_NAT))
+			bit |= CS_DNAT;
+		if (fails(d, CT_STATE, (d->state_mask & bit) != 0))
+			return false;
+	}
+	/* without an entry only --ctstate can say yes */
+	if (!e)
+		return f & CT_STATE;
+	if ((f & CT_DIRECTION) &&
+	    fails(d, CT_DIRECTION, ev->ct_dir == QT_CT_ORIG))
+		return false;
+	/* addresses: ((ct ^ given) & mask) == 0, IPv4 uses the first word */
+	for (int i = 0; i < 4; i++) {
+		uint16_t bit = (uint16_t)(CT_ORIGSRC << i);
+		if (!(f & bit))
+			continue;
+		const struct qt_ct_tuple *t = &e->t[i < 2 ? QT_CT_ORIG : QT_CT_REPLY];
+		uint32_t a = i % 2 == 0 ? t->src : t->dst;
+		if (fails(d, bit,
+			  ((a ^ d->tuple[i].addr) & d->tuple[i].mask[0]) == 0))
+			return false;
+	}
+	if ((f & CT_PROTO) &&
+	    fails(d, CT_PROTO, e->t[QT_CT_ORIG].proto == d->l4proto))
+		return false;
+	/* ports (rev 3: ranges, the inversion inside port_match) */
+	for (int i = 0; i < 4; i++) {
+		uint16_t bit = (uint16_t)(CT_ORIGSRC_PORT << i);
+		if (!(f & bit))
+			continue;
+		const struct qt_ct_tuple *t = &e->t[i < 2 ? QT_CT_ORIG : QT_CT_REPLY];
+		uint16_t port = i % 2 == 0 ? t->sport : t->dport;
+		if (port_in(d->port[i], port) == !!(d->invert_flags & bit))
+			return false;
+	}
+	if ((f & CT_STATUS) &&
+	    fails(d, CT_STATUS, (d->status_mask & e->status) != 0))
+		return false;
+	if (f & CT_EXPIRES) {
+		uint32_t left = qt_ct_seconds_left(e, ev->now_ns);
+		if (fails(d, CT_EXPIRES,
+			  left >= d->expires[0] && left <= d->expires[1]))
+			return false;
+	}
+	return true;
+}
+
 static const struct qt_ext conntrack_match = {
 	.name = "conntrack",
 	.kind = QT_EXT_MATCH,
@@ -456,6 +532,8 @@ static const struct qt_ext conntrack_match = {
 	.check = conntrack_check,
 	.save = conntrack_save,
 	.print = conntrack_print,
+	.match = conntrack_match_fn,
+	.conntrack = true,
 	.help =
 		"[!] --ctstate {INVALID|ESTABLISHED|NEW|RELATED|UNTRACKED|SNAT|DNAT}[,...]\n"
 		"                               State(s) to match\n"

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../engine/eval.h"
+#include "../engine/recent_lists.h"
 #include "xtypes.h"
 
 /* The kernel's XT_RECENT_* check_set bits. */
@@ -212,6 +214,53 @@ static void recent_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	xt_put_ip(b, d->mask[0]);
 }
 
+
+/* ---- engine ----
+ * The lists (engine/recent_lists.c) are per --name, shared by every
+ * rule naming them and kept while one rule does (across commits). The
+ * rule brings its own action, --seconds, --hitcount, --rttl, --reap,
+ * side, mask and inversion, as in the kernel. */
+static int recent_state_new(struct qt_ext_inst *in,
+			    const struct qt_engine_env *env)
+{
+	const struct recent_data *d = in->data;
+
+	if (in->state)          /* compiled before: the list carries over */
+		return 0;
+	in->state = qt_recent_get(d->name, d->hit_count, env ? env->hz : 0);
+	return in->state ? 0 : -1;
+}
+
+static void recent_state_free(struct qt_ext_inst *in)
+{
+	qt_recent_put(in->state);
+	in->state = NULL;
+}
+
+static bool recent_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct recent_data *d = in->data;
+	const struct qt_pkt *p = &ev->pkt;
+	struct qt_recent_args a = {
+		.seconds = d->seconds, .hit_count = d->hit_count,
+		.check_set = d->check_set, .invert = d->invert != 0,
+	};
+	uint32_t addr;
+	uint8_t ttl = p->ttl;
+
+	if (!in->state)
+		return false;
+	addr = (d->side ? p->daddr.v4.s_addr : p->saddr.v4.s_addr) &
+	       d->mask[0];
+	/* "use TTL as seen before forwarding": with an output device and
+	 * no local socket (forwarded, or sent by the kernel itself) the
+	 * kernel adds one back; a local socket shows as a uid here */
+	if ((ev->outdev || (ev->out && ev->out[0])) && !ev->has_uid)
+		ttl++;
+	return qt_recent_packet(in->state, &a, addr, ttl, ev->now_ns,
+				&ev->hotdrop);
+}
+
 static const struct qt_ext recent_match = {
 	.name = "recent",
 	.kind = QT_EXT_MATCH,
@@ -223,6 +272,9 @@ static const struct qt_ext recent_match = {
 	.kcheck = recent_kcheck,
 	.save = recent_save,
 	.print = recent_print,
+	.match = recent_match_fn,
+	.state_new = recent_state_new,
+	.state_free = recent_state_free,
 	.help =
 		"[!] --set                       Add source address to list, always matches.\n"
 		"[!] --rcheck                    Match if source address in list.\n"

@@ -4,6 +4,7 @@
  * is not the bit order. Messages are iptables-nft 1.8.9's. */
 #include <string.h>
 
+#include "ct_view.h"
 #include "xtypes.h"
 
 /* The kernel's XT_STATE_* bits (1 << (ctinfo + 1), INVALID bit 0). */
@@ -109,6 +110,17 @@ static void state_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_states(b, d->statemask);
 }
 
+/* xt_state: the packet's state bit against the mask; '!' was folded in
+ * by iptables (the kernel sees the complement), the same thing. */
+static bool state_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct state_data *d = in->data;
+	enum qt_ct_state s = qt_ctv_state(ev);
+	uint32_t bit = s == QT_CT_UNTRACKED ? ST_UNTRACKED
+		     : s == QT_CT_INVALID ? ST_INVALID : qt_ctv_statebit(s);
+	return ((d->statemask & bit) != 0) != (d->invert != 0);
+}
+
 static const struct qt_ext state_match = {
 	.name = "state",
 	.kind = QT_EXT_MATCH,
@@ -118,6 +130,8 @@ static const struct qt_ext state_match = {
 	.check = state_check,
 	.save = state_save,
 	.print = state_print,
+	.match = state_match_fn,
+	.conntrack = true,
 	.help =
 		" [!] --state [INVALID|ESTABLISHED|NEW|RELATED|UNTRACKED][,...]\n"
 		"\t\t\t\tState(s) to match\n",

@@ -173,6 +173,9 @@ struct qt_ext {
 	/* Header ranges a packet must be in to match (classifier). May be
 	 * NULL. */
 	void (*classify)(const struct qt_ext_inst *in, struct qt_class_key *k);
+	/* The instance reads or changes connection tracking (ev->ct...):
+	 * the engine then tracks connections and queues every hook. */
+	bool conntrack;
 };
 
 void qt_ext_register(const struct qt_ext *ext);

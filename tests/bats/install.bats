@@ -20,11 +20,13 @@ setup() {
 	for n in qtables qtablesd qtables-replay; do
 		[ -x "$d/usr/sbin/$n" ] && [ ! -L "$d/usr/sbin/$n" ]
 	done
-	for n in qtables-save qtables-restore iptables iptables-save iptables-restore; do
+	for n in qtables-save qtables-restore iptables iptables-save iptables-restore \
+		 qtables-conntrack; do
 		[ "$(readlink "$d/usr/sbin/$n")" = qtables ]
 	done
 	[ "$("$d/usr/sbin/iptables" -V)" = "iptables v1.8.9 (qtables)" ]
-	for n in qtables qtables-save qtables-restore qtablesd qtables-extensions qtables-replay; do
+	for n in qtables qtables-save qtables-restore qtablesd qtables-extensions qtables-replay \
+		 qtables-conntrack; do
 		[ -s "$d/usr/share/man/man8/$n.8" ]
 	done
 	run make -C "$B" uninstall DESTDIR="$d" prefix=/usr

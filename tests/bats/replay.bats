@@ -246,3 +246,28 @@ PY
 		[ "$status" -eq 0 ] || { [ "$status" -eq 1 ] && [[ "$output" == *"qtables-replay: "*"g.pcap: "* ]]; }
 	done
 }
+
+@test "replay: connection tracking: a handshake is NEW then ESTABLISHED, a stray ACK and a server SYN are refused" {
+	mkpcap stateful
+	cat >"$D/st.v4" <<'RULES'
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A FORWARD -m state --state ESTABLISHED,RELATED -j ACCEPT
+-A FORWARD -s 10.0.1.2 -p tcp --syn -m conntrack --ctstate NEW -j ACCEPT
+COMMIT
+RULES
+	run "$R" --hook FORWARD --save-counters "$D/st.v4" "$D/stateful.pcap"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "1 ACCEPT" ]
+	[ "${lines[1]}" = "2 ACCEPT" ]
+	[ "${lines[2]}" = "3 ACCEPT" ]
+	[ "${lines[3]}" = "4 ACCEPT" ]
+	[ "${lines[4]}" = "5 DROP" ]
+	[ "${lines[5]}" = "6 DROP" ]
+	[[ "$output" == *":FORWARD DROP [2:80]"* ]]
+	[[ "$output" == *"[3:124] -A FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT"* ]]
+	[[ "$output" == *"[1:40] -A FORWARD -s 10.0.1.2/32 -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j ACCEPT"* ]]
+}

@@ -50,6 +50,15 @@ def tcp(src, dst, sport, dport, flags=0x02, payload=b"", **kw):
     return ipv4(src, dst, 6, seg, **kw)
 
 
+def tcps(src, dst, sport, dport, flags, seq, ack, payload=b"", **kw):
+    """A TCP segment with chosen sequence and acknowledgement numbers."""
+    seg = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
+                      65535, 0, 0) + payload
+    c = l4sum(src, dst, 6, seg)
+    seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+    return ipv4(src, dst, 6, seg, **kw)
+
+
 def udp(src, dst, sport, dport, payload=b"x" * 4, **kw):
     seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     c = l4sum(src, dst, 17, seg) or 0xFFFF
@@ -129,6 +138,18 @@ def main():
         data = pcap(1, [(0, eth(tcp(C, S, 1, 22)))])
         data += struct.pack("<IIII", 1700000001, 0, 0xFFFFFFF0, 0xFFFFFFF0)
         data += b"\0" * 64
+    elif case == "stateful":
+        # a handshake and data, a stray ACK from elsewhere, a SYN from
+        # the server side (raw IP)
+        other = "10.0.1.9"
+        data = pcap(101, [
+            (0.0, tcps(C, S, 40000, 80, 0x02, 1000, 0, ident=1)),
+            (0.1, tcps(S, C, 80, 40000, 0x12, 5000, 1001, ident=2)),
+            (0.2, tcps(C, S, 40000, 80, 0x10, 1001, 5001, ident=3)),
+            (0.3, tcps(S, C, 80, 40000, 0x18, 5001, 1001, b"data", ident=4)),
+            (0.4, tcps(other, S, 40001, 80, 0x10, 777, 1, ident=5)),
+            (0.5, tcps(S, C, 81, 40002, 0x02, 9000, 0, ident=6)),
+        ])
     elif case == "pcapng":
         data = struct.pack("<IIIHH", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0) + \
             bytes(16)

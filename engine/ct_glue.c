@@ -1,0 +1,211 @@
+/* Connection tracking around the walk (see ct_glue.h). */
+#include "ct_glue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Packets between their first and last hook at once: a few thousand is
+ * far more than a queue holds in flight between two hooks. */
+#define MEM_SLOTS 4096
+/* Entries expired per burst, and per idle wake-up: bounded so that
+ * expiring a million connections never holds packets up for long. */
+#define EXPIRE_BURST 256
+#define EXPIRE_IDLE 2048
+
+struct pkt_key {
+	uint32_t saddr, daddr;
+	uint16_t ip_id, ip_len, frag_off;
+	uint8_t proto, nl4;
+	uint8_t l4[8];
+};
+
+struct mem {
+	struct pkt_key k;
+	bool used;
+	uint8_t state, dir;
+	bool created;
+	struct qt_ct_entry *e;
+	uint32_t id;               /* e->id when remembered */
+};
+
+struct qt_ctg {
+	struct qt_ct *ct;
+	struct mem mem[MEM_SLOTS];
+	struct qt_ctg_stats st;
+	uint64_t now;
+	/* the packet being judged at PREROUTING/OUTPUT */
+	struct mem *cur;
+};
+
+struct qt_ctg *qt_ctg_new(const struct qt_ct_config *c, uint32_t max)
+{
+	struct qt_ctg *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->ct = qt_ct_new(c, max);
+	if (!g->ct) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void qt_ctg_free(struct qt_ctg *g)
+{
+	if (!g)
+		return;
+	qt_ct_free(g->ct);
+	free(g);
+}
+
+struct qt_ct *qt_ctg_shard(struct qt_ctg *g)
+{
+	return g->ct;
+}
+
+void qt_ctg_burst_begin(struct qt_ctg *g, uint64_t now)
+{
+	g->now = now;
+	qt_ct_lock(g->ct);
+	qt_ct_expire(g->ct, now, EXPIRE_BURST);
+}
+
+void qt_ctg_burst_end(struct qt_ctg *g)
+{
+	qt_ct_unlock(g->ct);
+}
+
+void qt_ctg_idle(struct qt_ctg *g, uint64_t now)
+{
+	qt_ct_lock(g->ct);
+	qt_ct_expire(g->ct, now, EXPIRE_IDLE);
+	qt_ct_unlock(g->ct);
+}
+
+static void key_of(const struct qt_eval *ev, struct pkt_key *k)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	memset(k, 0, sizeof(*k));
+	k->saddr = p->saddr.v4.s_addr;
+	k->daddr = p->daddr.v4.s_addr;
+	k->ip_id = p->ip_id;
+	k->ip_len = (uint16_t)p->ip_len;
+	k->frag_off = p->frag_off;
+	k->proto = p->proto;
+	if (p->l4) {
+		uint32_t n = p->l4_len < 8 ? p->l4_len : 8;
+		memcpy(k->l4, p->l4, n);
+		k->nl4 = (uint8_t)n;
+	}
+}
+
+static uint32_t key_hash(const struct pkt_key *k)
+{
+	const uint8_t *b = (const uint8_t *)k;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static void set_ev(struct qt_ctg *g, struct qt_eval *ev, const struct mem *m)
+{
+	ev->ct_valid = true;
+	ev->ct_state = m->state;
+	ev->ct_dir = m->dir;
+	/* the entry is the one remembered only while it was not reused */
+	ev->ct = m->e && m->e->id == m->id ? m->e : NULL;
+	ev->ct_shard = g->ct;
+}
+
+static void ct_in(struct qt_eval *ev, void *user)
+{
+	struct qt_ctg *g = user;
+	struct pkt_key k;
+	key_of(ev, &k);
+	struct mem *m = &g->mem[key_hash(&k) & (MEM_SLOTS - 1)];
+	if (m->used)
+		g->st.forgotten++;
+	memset(m, 0, sizeof(*m));
+	m->k = k;
+	m->used = true;
+	g->cur = m;
+	g->st.remembered++;
+	if (ev->untracked) {
+		m->state = QT_CT_UNTRACKED;
+		set_ev(g, ev, m);
+		return;
+	}
+	struct qt_ct_verdict v;
+	qt_ct_in(g->ct, &ev->pkt, g->now, &v);
+	if (v.table_full) {
+		g->st.table_full++;
+		m->used = false;
+		ev->hotdrop = true;
+		return;
+	}
+	m->state = (uint8_t)v.state;
+	m->dir = (uint8_t)v.dir;
+	m->e = v.e;
+	m->id = v.e ? v.e->id : 0;
+	m->created = v.created;
+	set_ev(g, ev, m);
+}
+
+void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev)
+{
+	g->cur = NULL;
+	if (ev->hook == QT_HOOK_PRE_ROUTING || ev->hook == QT_HOOK_LOCAL_OUT) {
+		ev->ct_in = ct_in;
+		ev->ct_user = g;
+		return;
+	}
+	struct pkt_key k;
+	key_of(ev, &k);
+	struct mem *m = &g->mem[key_hash(&k) & (MEM_SLOTS - 1)];
+	if (m->used && !memcmp(&m->k, &k, sizeof(k))) {
+		g->st.recalled++;
+		g->cur = m;
+		set_ev(g, ev, m);
+		return;
+	}
+	/* not remembered (memory overwritten, or the packet was queued
+	 * before its first hook was): ask the table, as a packet of a
+	 * known connection would be answered */
+	struct qt_ct_tuple t;
+	enum qt_ct_dir dir = QT_CT_ORIG;
+	struct qt_ct_entry *e = qt_ct_tuple_of(&ev->pkt, &t)
+				? qt_ct_find(g->ct, &t, &dir) : NULL;
+	ev->ct_valid = true;
+	ev->ct_shard = g->ct;
+	ev->ct = e;
+	ev->ct_dir = (uint8_t)dir;
+	ev->ct_state = !e ? QT_CT_INVALID
+		     : dir == QT_CT_REPLY || (e->status & QT_IPS_SEEN_REPLY)
+		       ? QT_CT_ESTABLISHED : QT_CT_NEW;
+}
+
+void qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
+{
+	struct mem *m = g->cur;
+	g->cur = NULL;
+	if (!m || !m->created || !m->e || m->e->id != m->id)
+		return;
+	if (verdict == QT_XT_DROP) {
+		qt_ct_abandon(g->ct, m->e);
+		g->st.abandoned++;
+		m->created = false;
+		m->e = NULL;
+		return;
+	}
+	if (ev->hook == QT_HOOK_LOCAL_IN || ev->hook == QT_HOOK_POST_ROUTING) {
+		qt_ct_confirm(g->ct, m->e, g->now);
+		g->st.confirmed++;
+		m->created = false;
+	}
+}
+
+const struct qt_ctg_stats *qt_ctg_stats(const struct qt_ctg *g)
+{
+	return &g->st;
+}

@@ -1,0 +1,50 @@
+/* Connection tracking on the packet path: what a queue thread does
+ * around the walk so that every hook of a packet sees the same answer.
+ *
+ * The kernel decides a packet's conntrack state once, at PREROUTING or
+ * OUTPUT, and the packet carries it (skb->_nfct) through later hooks.
+ * Each hook's packet reaches us as a separate queued message, so the
+ * thread remembers, per packet, what it decided: a small direct-mapped
+ * memory keyed by the packet's unchanging header fields (addresses,
+ * protocol, IP id and length, fragment offset, the first 8 transport
+ * bytes; not the TTL or checksums, which forwarding changes). Later
+ * hooks look the packet up there; the last hook (INPUT, POSTROUTING)
+ * confirms a new entry when the packet is accepted, and a drop at any
+ * hook abandons it. */
+#ifndef QT_CT_GLUE_H
+#define QT_CT_GLUE_H
+
+#include <stdint.h>
+
+#include "conntrack.h"
+#include "eval.h"
+
+struct qt_ctg;
+
+/* A thread's table (max entries) and packet memory. NULL on failure. */
+struct qt_ctg *qt_ctg_new(const struct qt_ct_config *c, uint32_t max);
+void qt_ctg_free(struct qt_ctg *g);
+struct qt_ct *qt_ctg_shard(struct qt_ctg *g);
+
+/* Around a burst: takes the table's lock and expires a bounded number
+ * of entries; end releases it. */
+void qt_ctg_burst_begin(struct qt_ctg *g, uint64_t now);
+void qt_ctg_burst_end(struct qt_ctg *g);
+/* While idle: expire what is due (bounded). */
+void qt_ctg_idle(struct qt_ctg *g, uint64_t now);
+
+/* Before the walk of ev (inside a burst): PREROUTING/OUTPUT get the
+ * ct_in callback the walk runs after raw; other hooks get their ct_*
+ * fields from the packet memory. */
+void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev);
+/* After the walk: confirm (accepted at the packet's last hook) or
+ * abandon (dropped) an entry this packet made. */
+void qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict);
+
+struct qt_ctg_stats {
+	uint64_t remembered, recalled, forgotten; /* packet memory */
+	uint64_t confirmed, abandoned, table_full;
+};
+const struct qt_ctg_stats *qt_ctg_stats(const struct qt_ctg *g);
+
+#endif

@@ -1,0 +1,431 @@
+/* qtables-conntrack (engine/ct_view.c): lines in conntrack(8)'s format
+ * for entries built by hand, the filters, the command line's messages
+ * and exit codes, and -L/-D/-F/-C/-S on a real table filled by packets.
+ * The expected lines are the ones conntrack-tools 1.4.7 printed for the
+ * kernel's table for the same connections. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../engine/conntrack.h"
+#include "../../engine/ct_view.h"
+#include "../../engine/packet.h"
+#include "tap.h"
+
+#define SEC UINT64_C(1000000000)
+static const uint64_t NOW = 1000 * SEC;
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+static struct qt_ct_entry entry(uint8_t proto, const char *src,
+				const char *dst, uint16_t sport,
+				uint16_t dport, uint32_t secs)
+{
+	struct qt_ct_entry e;
+	memset(&e, 0, sizeof(e));
+	e.t[0].src = ip(src);
+	e.t[0].dst = ip(dst);
+	e.t[0].sport = sport;
+	e.t[0].dport = dport;
+	e.t[0].proto = proto;
+	e.t[1].src = e.t[0].dst;
+	e.t[1].dst = e.t[0].src;
+	e.t[1].sport = dport;
+	e.t[1].dport = sport;
+	e.t[1].proto = proto;
+	e.status = QT_IPS_CONFIRMED;
+	e.expires = NOW + (uint64_t)secs * SEC;
+	return e;
+}
+
+static const char *fmt(const struct qt_ct_entry *e)
+{
+	static struct qt_buf b;
+	qt_buf_free(&b);
+	qt_buf_init(&b);
+	qt_ct_view_format(e, NOW, &b);
+	return qt_buf_str(&b);
+}
+
+static void test_format(void)
+{
+	struct qt_ct_entry t = entry(6, "10.0.1.2", "10.0.2.2", 40000, 80,
+				     431999);
+	t.status |= QT_IPS_SEEN_REPLY | QT_IPS_ASSURED;
+	t.p.tcp.state = QT_TCP_ESTABLISHED;
+	is_str(fmt(&t), "tcp      6 431999 ESTABLISHED src=10.0.1.2 dst=10.0.2.2 "
+	       "sport=40000 dport=80 src=10.0.2.2 dst=10.0.1.2 sport=80 "
+	       "dport=40000 [ASSURED] mark=0 use=1\n", "tcp established");
+
+	t.status = QT_IPS_CONFIRMED;
+	t.p.tcp.state = QT_TCP_SYN_SENT;
+	t.mark = 7;
+	t.expires = NOW + 119 * SEC;
+	is_str(fmt(&t), "tcp      6 119 SYN_SENT src=10.0.1.2 dst=10.0.2.2 "
+	       "sport=40000 dport=80 [UNREPLIED] src=10.0.2.2 dst=10.0.1.2 "
+	       "sport=80 dport=40000 mark=7 use=1\n", "tcp syn_sent, mark");
+
+	struct qt_ct_entry u = entry(17, "10.9.0.1", "10.9.0.2", 44398, 5353, 29);
+	is_str(fmt(&u), "udp      17 29 src=10.9.0.1 dst=10.9.0.2 sport=44398 "
+	       "dport=5353 [UNREPLIED] src=10.9.0.2 dst=10.9.0.1 sport=5353 "
+	       "dport=44398 mark=0 use=1\n", "udp unreplied");
+	u.status |= QT_IPS_SEEN_REPLY;
+	is_str(fmt(&u), "udp      17 29 src=10.9.0.1 dst=10.9.0.2 sport=44398 "
+	       "dport=5353 src=10.9.0.2 dst=10.9.0.1 sport=5353 "
+	       "dport=44398 mark=0 use=1\n", "udp seen reply");
+
+	/* ICMP: sport holds the id, dport type << 8 | code */
+	struct qt_ct_entry i = entry(1, "10.9.0.1", "10.9.0.2", 732, 8 << 8, 29);
+	i.t[1].sport = 732;
+	i.t[1].dport = 0;
+	i.status |= QT_IPS_SEEN_REPLY;
+	is_str(fmt(&i), "icmp     1 29 src=10.9.0.1 dst=10.9.0.2 type=8 code=0 "
+	       "id=732 src=10.9.0.2 dst=10.9.0.1 type=0 code=0 id=732 mark=0 "
+	       "use=1\n", "icmp echo");
+
+	struct qt_ct_entry g = entry(47, "10.0.1.2", "10.0.2.2", 0, 0, 599);
+	is_str(fmt(&g), "gre      47 599 src=10.0.1.2 dst=10.0.2.2 [UNREPLIED] "
+	       "src=10.0.2.2 dst=10.0.1.2 mark=0 use=1\n", "gre (generic)");
+	g.t[0].proto = g.t[1].proto = 4;
+	is_str(fmt(&g), "unknown  4 599 src=10.0.1.2 dst=10.0.2.2 [UNREPLIED] "
+	       "src=10.0.2.2 dst=10.0.1.2 mark=0 use=1\n", "unknown protocol");
+}
+
+static void test_filter(void)
+{
+	struct qt_ct_entry t = entry(6, "10.0.1.2", "10.0.2.2", 40000, 80, 10);
+	t.status |= QT_IPS_SEEN_REPLY | QT_IPS_ASSURED;
+	t.p.tcp.state = QT_TCP_ESTABLISHED;
+	t.mark = 0x15;
+	struct qt_ct_entry u = entry(17, "10.0.1.2", "10.0.2.2", 5000, 53, 10);
+	struct qt_ct_filter f = { .has = 0 };
+	ok(qt_ct_filter_match(&f, &t) && qt_ct_filter_match(&f, &u), "no filter");
+	f.has = QT_CTF_PROTO;
+	f.proto = 17;
+	ok(!qt_ct_filter_match(&f, &t) && qt_ct_filter_match(&f, &u), "-p udp");
+	f = (struct qt_ct_filter){ .has = QT_CTF_ADDR(0),
+				   .addr = { ip("10.0.1.0") },
+				   .mask = { ip("255.255.255.0") } };
+	ok(qt_ct_filter_match(&f, &t), "-s 10.0.1.0/24");
+	f.addr[0] = ip("10.0.2.0");
+	ok(!qt_ct_filter_match(&f, &t), "-s 10.0.2.0/24");
+	f = (struct qt_ct_filter){ .has = QT_CTF_ADDR(3),
+				   .addr = { 0, 0, 0, ip("10.0.1.2") },
+				   .mask = { 0, 0, 0, 0xffffffffu } };
+	ok(qt_ct_filter_match(&f, &t), "-q (reply dst)");
+	f = (struct qt_ct_filter){ .has = QT_CTF_PORT(1), .port = { 0, 80 } };
+	ok(qt_ct_filter_match(&f, &t) && !qt_ct_filter_match(&f, &u), "--dport 80");
+	f = (struct qt_ct_filter){ .has = QT_CTF_PORT(2), .port = { 0, 0, 80 } };
+	ok(qt_ct_filter_match(&f, &t), "--reply-port-src 80");
+	f = (struct qt_ct_filter){ .has = QT_CTF_MARK, .mark = 5,
+				   .mark_mask = 0xf };
+	ok(qt_ct_filter_match(&f, &t) && !qt_ct_filter_match(&f, &u),
+	   "-m 5/0xf");
+	f = (struct qt_ct_filter){ .has = QT_CTF_STATUS,
+				   .status_set = QT_IPS_ASSURED };
+	ok(qt_ct_filter_match(&f, &t) && !qt_ct_filter_match(&f, &u),
+	   "-u ASSURED");
+	f = (struct qt_ct_filter){ .has = QT_CTF_STATUS,
+				   .status_clear = QT_IPS_SEEN_REPLY };
+	ok(!qt_ct_filter_match(&f, &t) && qt_ct_filter_match(&f, &u),
+	   "-u UNREPLIED");
+	f = (struct qt_ct_filter){ .has = QT_CTF_STATE,
+				   .tcp_state = QT_TCP_ESTABLISHED };
+	ok(qt_ct_filter_match(&f, &t) && !qt_ct_filter_match(&f, &u),
+	   "--state ESTABLISHED");
+	f.tcp_state = QT_TCP_TIME_WAIT;
+	ok(!qt_ct_filter_match(&f, &t), "--state TIME_WAIT");
+	f = (struct qt_ct_filter){ .family_none = true };
+	ok(!qt_ct_filter_match(&f, &t), "-f ipv6");
+}
+
+/* The program on no table (nshards 0): messages and exit codes. */
+static int run(struct qt_ct *const *shards, unsigned n, const char *line,
+	       struct qt_buf *out, struct qt_buf *err)
+{
+	char *copy = strdup(line), *argv[32], *save = NULL;
+	int argc = 0;
+	for (char *w = strtok_r(copy, " ", &save); w && argc < 32;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	qt_buf_reset(out);
+	qt_buf_reset(err);
+	int rc = qt_ct_view_run(shards, n, "qtables-conntrack", argc, argv,
+				NOW, out, err);
+	free(copy);
+	return rc;
+}
+
+#define HINT "\nTry `qtables-conntrack -h' or 'qtables-conntrack --help' " \
+	     "for more information.\n"
+#define PFX "qtables-conntrack v1.4.7 (qtables): "
+
+static void test_cmdline(void)
+{
+	struct qt_buf out, err;
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	static const struct { const char *line; int rc; const char *err; } v[] = {
+		{ "-L", 0, PFX "0 flow entries have been shown.\n" },
+		{ "-L conntrack -p tcp --state ESTABLISHED", 0,
+		  PFX "0 flow entries have been shown.\n" },
+		{ "-L expect", 0, PFX "0 expectations have been shown.\n" },
+		{ "-D -p udp --dport 1", 1,
+		  PFX "0 flow entries have been deleted.\n" },
+		{ "-F", 0, PFX "connection tracking table has been emptied.\n" },
+		{ "-L -X", 2, PFX "unknown option `-X'" HINT },
+		{ "-L -D", 2, PFX "Invalid commands combination" HINT },
+		{ "-S -S", 2, PFX "Invalid commands combination" HINT },
+		{ "-L extra", 2, PFX "unknown type `extra'" HINT },
+		{ "-L -p foo", 2, PFX "`foo' unsupported protocol" HINT },
+		{ "-L -s bad", 2, PFX "Invalid IP address `bad'" HINT },
+		{ "-L -s 10.9.0.1/33", 2, PFX "Invalid netmask" HINT },
+		{ "-L -u FOO", 2, PFX "Bad parameter `FOO'" HINT },
+		{ "-L -u CONFIRMED", 2, PFX "Bad parameter `CONFIRMED'" HINT },
+		{ "-L -p tcp --state FOO", 2, PFX "unknown TCP state `FOO'" HINT },
+		{ "-L -p tcp --state established", 2,
+		  PFX "unknown TCP state `established'" HINT },
+		{ "-L --state ESTABLISHED", 2, PFX "unknown option `--state'" HINT },
+		{ "-L --sport 5353", 2, PFX "unknown option `--sport'" HINT },
+		{ "-L -p icmp --sport 1", 2, PFX "unknown option `--sport'" HINT },
+		{ "-L --orig-port-src 5 -p tcp", 2,
+		  PFX "unknown option `--orig-port-src'" HINT },
+		{ "-L --src", 2, PFX "option `--src' requires an argument" HINT },
+		{ "-C -p tcp", 2,
+		  PFX "Illegal option `--protonum' with this command" HINT },
+		{ "-C -s 1.2.3.4", 2,
+		  PFX "Illegal option `--src' with this command" HINT },
+		{ "-S -d 1.1.1.1", 2,
+		  PFX "Illegal option `--dst' with this command" HINT },
+		{ "-F -r 1.1.1.1", 2,
+		  PFX "Illegal option `--reply-src' with this command" HINT },
+		{ "-C -m 1", 2, PFX "Illegal option `--mark' with this command" HINT },
+		{ "-C -u ASSURED", 2,
+		  PFX "Illegal option `--status' with this command" HINT },
+		{ "-C -f ipv4", 2,
+		  PFX "Illegal option `--family' with this command" HINT },
+		{ "-p tcp", 2,
+		  PFX "Illegal option `--protonum' with this command" HINT },
+		{ "-L -f foo", 2, PFX "`foo' unsupported protocol" HINT },
+		{ "-L --proto tcp -u ASSURED,SEEN_REPLY -m 0/0xff", 0,
+		  PFX "0 flow entries have been shown.\n" },
+		{ "-L -p TCP --sport=80 --reply-port-dst 80", 0,
+		  PFX "0 flow entries have been shown.\n" },
+		{ "-L -p icmp --icmp-type 8 --icmp-code 0 --icmp-id 5", 0,
+		  PFX "0 flow entries have been shown.\n" },
+		{ "-L -p tcp --sport 65536", 2, PFX "Bad parameter `65536'" HINT },
+		{ "-L --s 1.2.3.4", 2, PFX "option `--s' is ambiguous" HINT },
+		{ "-C", 0, "" },
+		{ "-S", 0, "" },
+		{ "-V", 0, "" },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int rc = run(NULL, 0, v[i].line, &out, &err);
+		is_int(rc, v[i].rc, "'%s' exit code", v[i].line);
+		is_str(qt_buf_str(&err), v[i].err, "'%s' stderr", v[i].line);
+	}
+	run(NULL, 0, "-C", &out, &err);
+	is_str(qt_buf_str(&out), "0\n", "-C on no table");
+	run(NULL, 0, "-V", &out, &err);
+	is_str(qt_buf_str(&out), "qtables-conntrack v1.4.7 (qtables)\n", "-V");
+	is_int(run(NULL, 0, "-h", &out, &err), 0, "-h");
+	ok(strstr(qt_buf_str(&out), "Usage: qtables-conntrack [commands]") != NULL,
+	   "-h prints the usage");
+	is_int(run(NULL, 0, "", &out, &err), 0, "no arguments: help");
+	ok(out.len > 0, "no arguments: help text");
+
+	/* the request as the client builds it and the daemon reads it */
+	struct qt_buf req;
+	qt_buf_init(&req);
+	char *args[] = { "-L", "-p", "udp" }, *bad[] = { "a\nb" };
+	ok(qt_ct_view_encode(&req, "qtables-conntrack", 3, args) == 0,
+	   "encode");
+	is_str(qt_buf_str(&req), "#qtables 1 conntrack qtables-conntrack\n"
+	       "-L\n-p\nudp\n", "request text");
+	ok(qt_ct_view_is_request(req.data, req.len), "recognised");
+	ok(!qt_ct_view_is_request("#qtables 1 stats qtables\n", 25),
+	   "stats is not one");
+	qt_buf_reset(&out);
+	qt_buf_reset(&err);
+	is_int(qt_ct_view_request(NULL, req.data, req.len, &out, &err), 0,
+	       "request without an engine");
+	is_str(qt_buf_str(&err), PFX "0 flow entries have been shown.\n",
+	       "request's summary");
+	qt_buf_reset(&req);
+	ok(qt_ct_view_encode(&req, "qtables-conntrack", 1, bad) < 0,
+	   "newline refused");
+	qt_buf_free(&req);
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+}
+
+
+/* ---- on a real table, filled by packets ---- */
+
+static uint8_t pkt_buf[128];
+
+/* An IPv4 packet: proto 6 (flags given), 17, or 1 (echo type, id). */
+static void feed(struct qt_ct *ct, uint64_t now, uint8_t proto,
+		 const char *src, const char *dst, uint16_t sport,
+		 uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	uint8_t *b = pkt_buf;
+	memset(b, 0, sizeof(pkt_buf));
+	unsigned l4 = proto == 6 ? 20 : 8;
+	b[0] = 0x45;
+	b[2] = 0;
+	b[3] = (uint8_t)(20 + l4);
+	b[8] = 64;
+	b[9] = proto;
+	uint32_t s = ip(src), d = ip(dst);
+	memcpy(b + 12, &s, 4);
+	memcpy(b + 16, &d, 4);
+	uint8_t *t = b + 20;
+	if (proto == 1) {
+		t[0] = (uint8_t)sport;       /* type */
+		t[4] = (uint8_t)(dport >> 8); /* id */
+		t[5] = (uint8_t)dport;
+	} else {
+		t[0] = (uint8_t)(sport >> 8);
+		t[1] = (uint8_t)sport;
+		t[2] = (uint8_t)(dport >> 8);
+		t[3] = (uint8_t)dport;
+		if (proto == 17) {
+			t[5] = 8;
+		} else {
+			uint32_t ns = htonl(seq), na = htonl(ack);
+			memcpy(t + 4, &ns, 4);
+			memcpy(t + 8, &na, 4);
+			t[12] = 5 << 4;
+			t[13] = flags;
+			t[14] = 0xff;       /* window 65535 */
+			t[15] = 0xff;
+		}
+	}
+	struct qt_pkt p;
+	qt_pkt_parse_ipv4(&p, b, 20 + l4);
+	struct qt_ct_verdict v;
+	qt_ct_in(ct, &p, now, &v);
+	if (v.created)
+		qt_ct_confirm(ct, v.e, now);
+}
+
+#define SYN 0x02
+#define ACK 0x10
+
+static void test_table(void)
+{
+	struct qt_ct_config cfg;
+	qt_ct_config_default(&cfg);
+	struct qt_ct *ct[2] = { qt_ct_new(&cfg, 64), qt_ct_new(&cfg, 64) };
+	ok(ct[0] && ct[1], "two tables");
+	if (!ct[0] || !ct[1])
+		return;
+	/* a TCP handshake, then data acknowledged: ESTABLISHED, ASSURED */
+	feed(ct[0], NOW, 6, "10.0.1.2", "10.0.2.2", 40000, 80, SYN, 100, 0);
+	feed(ct[0], NOW, 6, "10.0.2.2", "10.0.1.2", 80, 40000, SYN | ACK, 500, 101);
+	feed(ct[0], NOW, 6, "10.0.1.2", "10.0.2.2", 40000, 80, ACK, 101, 501);
+	/* UDP one way; ICMP echo there and back */
+	feed(ct[1], NOW, 17, "10.0.1.2", "10.0.2.2", 5000, 53, 0, 0, 0);
+	feed(ct[1], NOW, 1, "10.0.1.2", "10.0.2.2", 8, 77, 0, 0, 0);
+	feed(ct[1], NOW, 1, "10.0.2.2", "10.0.1.2", 0, 77, 0, 0, 0);
+
+	struct qt_buf out, err;
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	uint64_t later = NOW + SEC;
+	int rc = qt_ct_view_run(ct, 2, "qtables-conntrack", 1,
+				(char *[]){ "-L" }, later, &out, &err);
+	is_int(rc, 0, "-L");
+	is_str(qt_buf_str(&out),
+	       "tcp      6 431999 ESTABLISHED src=10.0.1.2 dst=10.0.2.2 "
+	       "sport=40000 dport=80 src=10.0.2.2 dst=10.0.1.2 sport=80 "
+	       "dport=40000 [ASSURED] mark=0 use=1\n"
+	       "udp      17 29 src=10.0.1.2 dst=10.0.2.2 sport=5000 dport=53 "
+	       "[UNREPLIED] src=10.0.2.2 dst=10.0.1.2 sport=53 dport=5000 "
+	       "mark=0 use=1\n"
+	       "icmp     1 29 src=10.0.1.2 dst=10.0.2.2 type=8 code=0 id=77 "
+	       "src=10.0.2.2 dst=10.0.1.2 type=0 code=0 id=77 mark=0 use=1\n",
+	       "-L lines");
+	is_str(qt_buf_str(&err), PFX "3 flow entries have been shown.\n",
+	       "-L summary");
+
+	is_int(run(ct, 2, "-L -p udp --dport 53", &out, &err), 0, "-L -p udp");
+	ok(!strncmp(qt_buf_str(&out), "udp ", 4) &&
+	   !strchr(qt_buf_str(&out), '\n')[1], "only the udp line");
+	run(ct, 2, "-L -u SEEN_REPLY", &out, &err);
+	is_str(qt_buf_str(&err), PFX "2 flow entries have been shown.\n",
+	       "-u SEEN_REPLY: tcp and icmp");
+	run(ct, 2, "-L -p tcp --state SYN_SENT", &out, &err);
+	is_str(qt_buf_str(&out), "", "--state SYN_SENT: none");
+	run(ct, 2, "-C", &out, &err);
+	is_str(qt_buf_str(&out), "3\n", "-C");
+
+	is_int(run(ct, 2, "-D -p icmp", &out, &err), 0, "-D -p icmp");
+	ok(!strncmp(qt_buf_str(&out), "icmp     1 ", 11), "-D prints it");
+	is_str(qt_buf_str(&err), PFX "1 flow entries have been deleted.\n",
+	       "-D summary");
+	run(ct, 2, "-C", &out, &err);
+	is_str(qt_buf_str(&out), "2\n", "-C after -D");
+	is_int(run(ct, 2, "-D -p icmp", &out, &err), 1, "-D of nothing: 1");
+
+	/* -S: the table's own counters, a line per table; an ICMP type
+	 * the kernel does not know is counted as error */
+	feed(ct[1], NOW, 1, "10.0.1.2", "10.0.2.2", 40, 1, 0, 0, 0);
+	run(ct, 2, "-S", &out, &err);
+	struct qt_buf want;
+	qt_buf_init(&want);
+	for (unsigned s = 0; s < 2; s++) {
+		const struct qt_ct_stats *st = qt_ct_stats(ct[s]);
+		qt_buf_printf(&want, "cpu=%u   \tfound=%llu invalid=%llu "
+			      "insert=%llu insert_failed=%llu drop=%llu "
+			      "early_drop=%llu error=%llu search_restart=%llu "
+			      "clash_resolve=0 chaintoolong=0 \n", s,
+			      (unsigned long long)st->found,
+			      (unsigned long long)st->invalid,
+			      (unsigned long long)st->insert,
+			      (unsigned long long)st->insert_failed,
+			      (unsigned long long)st->drop,
+			      (unsigned long long)st->early_drop,
+			      (unsigned long long)st->error,
+			      (unsigned long long)st->search_restart);
+	}
+	is_str(qt_buf_str(&out), qt_buf_str(&want), "-S: a line per table");
+	ok(strstr(qt_buf_str(&out), "\ncpu=1   \tfound=") &&
+	   strstr(strstr(qt_buf_str(&out), "\ncpu=1"), " error=1 "),
+	   "-S: the second table's error");
+	qt_buf_free(&want);
+
+	/* an entry due but not yet reaped is not shown */
+	run(ct, 2, "-L", &out, &err);
+	ok(strstr(qt_buf_str(&out), "udp") != NULL, "udp before its timeout");
+	qt_buf_reset(&out);
+	qt_buf_reset(&err);
+	qt_ct_view_run(ct, 2, "qtables-conntrack", 1, (char *[]){ "-L" },
+		       NOW + 31 * SEC, &out, &err);
+	ok(strstr(qt_buf_str(&out), "udp") == NULL, "udp after its timeout");
+
+	is_int(run(ct, 2, "-F", &out, &err), 0, "-F");
+	is_str(qt_buf_str(&err),
+	       PFX "connection tracking table has been emptied.\n", "-F message");
+	run(ct, 2, "-C", &out, &err);
+	is_str(qt_buf_str(&out), "0\n", "-C after -F");
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+	qt_ct_free(ct[0]);
+	qt_ct_free(ct[1]);
+}
+
+int main(void)
+{
+	test_format();
+	test_filter();
+	test_cmdline();
+	test_table();
+	return done_testing();
+}
