@@ -418,6 +418,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		e->sc.bypass = e->o.fail_open;
 		e->sc.hooks_set = true;
 		e->sc.hooks = hooks_of(e->prog);
+		e->sc.defrag = qt_prog_uses_ct(e->prog);
 		if (qt_steer_install(&e->sc, msg, sizeof(msg)) < 0) {
 			qt_buf_printf(err, "qtablesd: %s\n", msg);
 			qt_engine_stop(e);
@@ -443,10 +444,12 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 	 * came just before the commit); a steering change that fails
 	 * fails the commit */
 	uint8_t hooks = hooks_of(np);
-	if (e->steered && hooks != e->sc.hooks) {
+	bool defrag = qt_prog_uses_ct(np);
+	if (e->steered && (hooks != e->sc.hooks || defrag != e->sc.defrag)) {
 		char msg[512];
 		struct qt_steer_config sc = e->sc;
 		sc.hooks = hooks;
+		sc.defrag = defrag;
 		if (qt_steer_install(&sc, msg, sizeof(msg)) < 0) {
 			qt_buf_printf(err, "qtablesd: %s\n", msg);
 			qt_prog_free(np);

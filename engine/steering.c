@@ -98,7 +98,7 @@ static void remove_table(struct out *o, const char *cur, const char *table,
 static void table(struct out *o, const struct qt_steer_config *c,
 		  const char *cur, const char *name,
 		  const struct hook_chain *all, size_t n, const char *target,
-		  unsigned mask)
+		  const char *before, unsigned mask)
 {
 	/* the chains of the hooks asked for (mask: bit per entry) */
 	struct hook_chain hc[5];
@@ -112,6 +112,8 @@ static void table(struct out *o, const struct qt_steer_config *c,
 		put(o, ":%s - [0:0]\n", hc[i].ours);
 	remove_table(o, cur ? cur : "", name, hc, keep);
 	for (size_t i = 0; i < keep; i++) {
+		if (before)
+			put(o, "-A %s %s\n", hc[i].ours, before);
 		put(o, "-A %s %s\n", hc[i].ours, target);
 		put(o, "-I %s 1 -j %s\n", hc[i].builtin, hc[i].ours);
 	}
@@ -144,13 +146,18 @@ int qt_steer_script(const struct qt_steer_config *c, const char *current,
 	}
 	unsigned hooks = c && c->hooks_set ? c->hooks : 0x1f;
 	table(&o, c, current, "mangle", mangle_chains,
-	      sizeof(mangle_chains) / sizeof(mangle_chains[0]), target, hooks);
+	      sizeof(mangle_chains) / sizeof(mangle_chains[0]), target, NULL,
+	      hooks);
 	/* raw: with notrack off, still remove an earlier install's chains.
 	 * Kept for every queued packet: PREROUTING sees what arrives,
 	 * OUTPUT what is sent from here. */
+	/* A rule that uses conntrack (and only counts) makes the kernel
+	 * reassemble fragments before the hooks, as it does for a ruleset
+	 * of its own that tracks connections; the packets stay untracked
+	 * in the kernel all the same. */
 	table(&o, c && c->notrack ? c : NULL, current, "raw", raw_chains,
 	      sizeof(raw_chains) / sizeof(raw_chains[0]), "-j CT --notrack",
-	      0x3);
+	      c && c->defrag ? "-m conntrack --ctstate UNTRACKED" : NULL, 0x3);
 	return o.full ? -1 : (int)o.len;
 }
 

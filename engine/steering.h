@@ -22,6 +22,9 @@ struct qt_steer_config {
 	 * POSTROUTING 4), when hooks_set; else all five. */
 	bool hooks_set;
 	uint8_t hooks;
+	/* The kernel reassembles fragments before the hooks (it does when
+	 * a ruleset tracks connections): a counting conntrack rule in raw. */
+	bool defrag;
 	const char *restore;              /* NULL: QT_STEER_RESTORE */
 	const char *save;                 /* NULL: QT_STEER_SAVE */
 };

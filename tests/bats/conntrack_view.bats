@@ -109,6 +109,7 @@ B='10\.0\.2\.2'
 @test "-L filters: -p, -s/-d, --sport/--dport, --state, -u" {
 	state_rules
 	traffic
+	ctv -L 2>&1   # shown when an assertion below fails
 	n() { ctv -L "$@" 2>/dev/null | wc -l; }
 	[ "$(n -p tcp)" -eq 1 ]
 	[ "$(n -p udp)" -eq 2 ]
