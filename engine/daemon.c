@@ -55,6 +55,21 @@ static double ms_since(const struct timespec *t0)
 	       (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* A change that cannot be applied whole: the ruleset from before the
+ * request comes back (and, when the engine already runs the new one, goes
+ * back into the engine). */
+static void roll_back(struct daemon *d, struct qt_ruleset **before,
+		      struct qt_buf *err, const char *why, bool recommit)
+{
+	qt_buf_printf(err, "qtablesd: the change was not applied, as %s\n",
+		      why);
+	qt_ruleset_free(d->rs);
+	d->rs = *before;
+	*before = NULL;
+	if (recommit && d->engine)
+		qt_engine_commit(d->engine, d->rs, err);
+}
+
 static bool is_stats(const struct qt_buf *req)
 {
 	static const char hdr[] = "#qtables 1 stats ";
@@ -135,27 +150,18 @@ static void serve_one(struct daemon *d, int fd)
 		t_run = ms_since(&t0);
 		if (changed && d->engine &&
 		    qt_engine_commit(d->engine, d->rs, &err) < 0) {
-			qt_buf_printf(&err, "qtablesd: the change was not "
-				      "applied, as the engine cannot run it\n");
-			qt_ruleset_free(d->rs);
-			d->rs = before;
-			before = NULL;
+			roll_back(d, &before, &err, "the engine cannot run it",
+				  false);
 			changed = false;
 			status = QT_RESOURCE_PROBLEM;
 		}
 		if (changed && d->o->state_path &&
 		    qt_state_write(d->o->state_path, d->rs, &err) < 0) {
 			d->state_errors++;
-			qt_buf_printf(&err, "qtablesd: the change was not "
-				      "applied, as it could not be saved\n");
-			qt_ruleset_free(d->rs);
-			d->rs = before;
-			before = NULL;
+			/* the old ruleset ran before: it compiles again */
+			roll_back(d, &before, &err, "it could not be saved", true);
 			changed = false;
 			status = QT_RESOURCE_PROBLEM;
-			/* the old ruleset ran before: it compiles again */
-			if (d->engine)
-				qt_engine_commit(d->engine, d->rs, &err);
 		}
 		if (changed && d->engine)
 			qt_engine_policy_from_model(d->engine, d->rs);
