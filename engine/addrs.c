@@ -2,17 +2,16 @@
 #include "addrs.h"
 
 #include <errno.h>
-#include <sched.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <arpa/inet.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+
+#include "rtnl_watch.h"
+#include "snap_swap.h"
 
 struct route {
 	uint32_t dst, mask;    /* host order */
@@ -34,25 +33,19 @@ struct snap {
 	struct addr *addrs;
 };
 
-/* Behind a pointer so const lookups can still count themselves. */
-struct sync {
-	_Atomic(struct snap *) cur;
-	atomic_uint readers;
-};
+/* The kernel fills dump replies up to 32 KiB. */
+#define DUMP_BUF 32768
 
 struct qt_addrs {
-	struct mnl_socket *mon;    /* notifications */
-	struct mnl_socket *dump;   /* request/response */
-	uint32_t dump_port, seq;
+	struct qt_rtnl_watch *w;
 	uint64_t version;
-	struct sync *sync;
+	struct qt_snap_swap *sync;
 };
 
 /* Growing arrays while a dump is parsed (never on the lookup path). */
 struct build {
 	struct route *r; size_t nr, cr;
 	struct addr *a; size_t na, ca;
-	bool oom;
 };
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
@@ -101,7 +94,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	if (b->nr == b->cr) {
 		size_t c = b->cr ? b->cr * 2 : 32;
 		struct route *n = realloc(b->r, c * sizeof(*n));
-		if (!n) { b->oom = true; return MNL_CB_ERROR; }
+		if (!n) { errno = ENOMEM; return MNL_CB_ERROR; }
 		b->r = n; b->cr = c;
 	}
 	b->r[b->nr++] = r;
@@ -131,7 +124,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	if (b->na == b->ca) {
 		size_t c = b->ca ? b->ca * 2 : 16;
 		struct addr *n = realloc(b->a, c * sizeof(*n));
-		if (!n) { b->oom = true; return MNL_CB_ERROR; }
+		if (!n) { errno = ENOMEM; return MNL_CB_ERROR; }
 		b->a = n; b->ca = c;
 	}
 	b->a[b->na].ifindex = (int)ifa->ifa_index;
@@ -156,43 +149,20 @@ static int route_cmp(const void *x, const void *y)
 	return 0;
 }
 
-static int dump(struct qt_addrs *o, int type, size_t hdrlen, mnl_cb_t cb, struct build *b)
-{
-	char buf[32768];   /* the kernel fills dump replies up to 32 KiB */
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	uint32_t seq = ++o->seq;
-	int ret;
-
-	nlh->nlmsg_type = (uint16_t)type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	/* rtmsg and ifaddrmsg both start with the family byte. */
-	unsigned char *fam = mnl_nlmsg_put_extra_header(nlh, hdrlen);
-	fam[0] = AF_INET;
-	if (mnl_socket_sendto(o->dump, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	while ((ret = (int)mnl_socket_recvfrom(o->dump, buf, sizeof(buf))) > 0) {
-		ret = mnl_cb_run(buf, (size_t)ret, seq, o->dump_port, cb, b);
-		if (ret <= MNL_CB_STOP)
-			break;
-	}
-	if (b->oom)
-		errno = ENOMEM;
-	return ret < 0 || b->oom ? -1 : 0;
-}
-
 static struct snap *snap_of(const struct qt_addrs *o)
 {
-	return atomic_load(&o->sync->cur);
+	return qt_snap_current(o->sync);
 }
 
 static int refresh(struct qt_addrs *o)
 {
 	struct build b = { 0 };
-	struct snap *s, *old;
+	struct snap *s;
 
-	if (dump(o, RTM_GETROUTE, sizeof(struct rtmsg), route_cb, &b) < 0 ||
-	    dump(o, RTM_GETADDR, sizeof(struct ifaddrmsg), addr_cb, &b) < 0)
+	if (qt_rtnl_watch_dump(o->w, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET,
+			       route_cb, &b) < 0 ||
+	    qt_rtnl_watch_dump(o->w, RTM_GETADDR, sizeof(struct ifaddrmsg), AF_INET,
+			       addr_cb, &b) < 0)
 		goto fail;
 	qsort(b.r, b.nr, sizeof(*b.r), route_cmp);
 	/* One block, so a snapshot is freed with one free(). */
@@ -210,11 +180,7 @@ static int refresh(struct qt_addrs *o)
 		memcpy(s->addrs, b.a, b.na * sizeof(*b.a));
 	free(b.r);
 	free(b.a);
-	old = atomic_exchange(&o->sync->cur, s);
-	/* Readers that may still hold old entered before the exchange. */
-	while (atomic_load(&o->sync->readers))
-		sched_yield();
-	free(old);
+	qt_snap_publish(o->sync, s);
 	return 0;
 fail:
 	free(b.r);
@@ -227,20 +193,12 @@ struct qt_addrs *qt_addrs_open(void)
 	struct qt_addrs *o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
-	o->sync = calloc(1, sizeof(*o->sync));
+	o->sync = qt_snap_swap_new();
 	if (!o->sync)
 		goto fail;
-	o->seq = (uint32_t)time(NULL);
-	/* Subscribe before dumping so no change falls between the two. */
-	o->mon = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!o->mon || mnl_socket_bind(o->mon, RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
-				       RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	o->dump = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!o->dump || mnl_socket_bind(o->dump, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	o->dump_port = mnl_socket_get_portid(o->dump);
-	if (refresh(o) < 0)
+	o->w = qt_rtnl_watch_open(RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
+				  RTMGRP_LINK, DUMP_BUF);
+	if (!o->w || refresh(o) < 0)
 		goto fail;
 	return o;
 fail: {
@@ -255,49 +213,24 @@ void qt_addrs_close(struct qt_addrs *o)
 {
 	if (!o)
 		return;
-	if (o->mon)
-		mnl_socket_close(o->mon);
-	if (o->dump)
-		mnl_socket_close(o->dump);
-	if (o->sync)
-		free(atomic_load(&o->sync->cur));
-	free(o->sync);
+	qt_rtnl_watch_close(o->w);
+	qt_snap_swap_free(o->sync);
 	free(o);
 }
 
 int qt_addrs_fd(const struct qt_addrs *o)
 {
-	return mnl_socket_get_fd(o->mon);
+	return qt_rtnl_watch_fd(o->w);
 }
 
 int qt_addrs_process(struct qt_addrs *o)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	bool dirty = false;
+	/* Link changes matter too: a device going down drops its local
+	 * routes without a route notification. */
+	int changed = qt_rtnl_watch_drain(o->w, RTM_NEWLINK, RTM_DELROUTE);
 
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(o->mon, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == ENOBUFS) {   /* lost some: the dump covers them */
-				dirty = true;
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		/* Link changes matter too: a device going down drops its
-		 * local routes without a route notification. */
-		int left = (int)n;
-		for (const struct nlmsghdr *m = (const void *)buf; mnl_nlmsg_ok(m, left);
-		     m = mnl_nlmsg_next(m, &left))
-			if (m->nlmsg_type >= RTM_NEWLINK && m->nlmsg_type <= RTM_DELROUTE)
-				dirty = true;
-	}
-	if (!dirty)
-		return 0;
+	if (changed <= 0)
+		return changed;
 	return refresh(o) < 0 ? -1 : 1;
 }
 
@@ -321,22 +254,22 @@ static unsigned lookup(const struct snap *s, uint32_t a, int ifindex)
 unsigned qt_addrs_type(const struct qt_addrs *o, struct in_addr addr, int ifindex)
 {
 	uint32_t a = ntohl(addr.s_addr);
-	unsigned t;
+	unsigned t, tok;
 
 	if (a == 0 || a == 0xffffffffu)
 		return RTN_BROADCAST;
 	if ((a & 0xf0000000u) == 0xe0000000u)
 		return RTN_MULTICAST;
-	atomic_fetch_add(&o->sync->readers, 1);
+	tok = qt_snap_read_begin(o->sync);
 	t = lookup(snap_of(o), a, ifindex);
-	atomic_fetch_sub(&o->sync->readers, 1);
+	qt_snap_read_end(o->sync, tok);
 	return t;
 }
 
 int qt_addrs_iface_addr(const struct qt_addrs *o, int ifindex, struct in_addr *out)
 {
 	int ret = -1;
-	atomic_fetch_add(&o->sync->readers, 1);
+	unsigned tok = qt_snap_read_begin(o->sync);
 	const struct snap *s = snap_of(o);
 	for (size_t i = 0; i < s->naddrs; i++)
 		if (s->addrs[i].ifindex == ifindex) {
@@ -344,15 +277,14 @@ int qt_addrs_iface_addr(const struct qt_addrs *o, int ifindex, struct in_addr *o
 			ret = 0;
 			break;
 		}
-	atomic_fetch_sub(&o->sync->readers, 1);
+	qt_snap_read_end(o->sync, tok);
 	return ret;
 }
 
 uint64_t qt_addrs_version(const struct qt_addrs *o)
 {
-	uint64_t v;
-	atomic_fetch_add(&o->sync->readers, 1);
-	v = snap_of(o)->version;
-	atomic_fetch_sub(&o->sync->readers, 1);
+	unsigned tok = qt_snap_read_begin(o->sync);
+	uint64_t v = snap_of(o)->version;
+	qt_snap_read_end(o->sync, tok);
 	return v;
 }

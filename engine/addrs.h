@@ -27,7 +27,8 @@
  * any number of threads may call qt_addrs_type()/qt_addrs_iface_addr()
  * at the same time. Lookups read an immutable snapshot; an update builds
  * a new one, swaps the pointer and frees the old one after in-flight
- * lookups ended (a reader counter; lookups never allocate or block).
+ * lookups ended (reader counters, engine/snap_swap.h; lookups never
+ * allocate or block).
  * qt_addrs_close() only when no lookup can run any more.
  *
  * Cost: a lookup scans the cached routes (local + main table) most

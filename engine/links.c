@@ -3,15 +3,14 @@
 
 #include <errno.h>
 #include <net/if.h>
-#include <sched.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
+
+#include "rtnl_watch.h"
+#include "snap_swap.h"
 
 /* The kernel's MAX_ADDR_LEN (linux/netdevice.h clashes with net/if.h). */
 #define MAX_ADDR_LEN 32
@@ -31,36 +30,20 @@ struct snap {
 	struct link links[];   /* sorted by ifindex */
 };
 
-/* Behind a pointer so const lookups can still count themselves. Readers
- * count themselves in readers[gen & 1]; an update swaps cur, then flips
- * gen twice, each time waiting for the counter just left to drain. A
- * reader that loaded cur before the swap had already counted itself in
- * one of the two counters, so both waits together cover it; readers
- * arriving later see the new snapshot (all operations seq_cst). */
-struct sync {
-	_Atomic(struct snap *) cur;
-	atomic_uint gen;
-	atomic_uint readers[2];
-};
-
 /* The kernel sizes link dump messages past 32 KiB for devices with many
- * VFs; one buffer of this size, used only by the owner. */
+ * VFs. */
 #define DUMP_BUF (64 * 1024)
 
 struct qt_links {
-	struct mnl_socket *mon;    /* notifications */
-	struct mnl_socket *dump;   /* request/response */
-	uint32_t dump_port, seq;
+	struct qt_rtnl_watch *w;
 	uint64_t version;
-	char *buf;
-	struct sync *sync;
+	struct qt_snap_swap *sync;
 };
 
 /* Growing array while a dump is parsed (never on the lookup path). */
 struct build {
 	struct link *l;
 	size_t n, cap;
-	bool oom;
 };
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
@@ -98,7 +81,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		size_t c = b->cap ? b->cap * 2 : 16;
 		struct link *nl = realloc(b->l, c * sizeof(*nl));
 		if (!nl) {
-			b->oom = true;
+			errno = ENOMEM;
 			return MNL_CB_ERROR;
 		}
 		b->l = nl;
@@ -114,46 +97,13 @@ static int link_cmp(const void *x, const void *y)
 	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
 }
 
-static int dump(struct qt_links *o, struct build *b)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(o->buf);
-	struct ifinfomsg *ifi;
-	uint32_t seq = ++o->seq;
-	int ret;
-
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	if (mnl_socket_sendto(o->dump, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	while ((ret = (int)mnl_socket_recvfrom(o->dump, o->buf, DUMP_BUF)) > 0) {
-		ret = mnl_cb_run(o->buf, (size_t)ret, seq, o->dump_port, link_cb, b);
-		if (ret <= MNL_CB_STOP)
-			break;
-	}
-	if (b->oom)
-		errno = ENOMEM;
-	return ret < 0 || b->oom ? -1 : 0;
-}
-
-/* Wait until no reader can hold a snapshot published before now. */
-static void synchronize(struct sync *s)
-{
-	for (int i = 0; i < 2; i++) {
-		unsigned g = atomic_fetch_add(&s->gen, 1);
-		while (atomic_load(&s->readers[g & 1]))
-			sched_yield();
-	}
-}
-
 static int refresh(struct qt_links *o)
 {
 	struct build b = { 0 };
-	struct snap *s, *old;
+	struct snap *s;
 
-	if (dump(o, &b) < 0)
+	if (qt_rtnl_watch_dump(o->w, RTM_GETLINK, sizeof(struct ifinfomsg),
+			       AF_UNSPEC, link_cb, &b) < 0)
 		goto fail;
 	qsort(b.l, b.n, sizeof(*b.l), link_cmp);
 	s = malloc(sizeof(*s) + b.n * sizeof(*b.l));
@@ -164,9 +114,7 @@ static int refresh(struct qt_links *o)
 	if (b.n)
 		memcpy(s->links, b.l, b.n * sizeof(*b.l));
 	free(b.l);
-	old = atomic_exchange(&o->sync->cur, s);
-	synchronize(o->sync);
-	free(old);
+	qt_snap_publish(o->sync, s);
 	return 0;
 fail:
 	free(b.l);
@@ -178,20 +126,11 @@ struct qt_links *qt_links_open(void)
 	struct qt_links *o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
-	o->sync = calloc(1, sizeof(*o->sync));
-	o->buf = malloc(DUMP_BUF);
-	if (!o->sync || !o->buf)
+	o->sync = qt_snap_swap_new();
+	if (!o->sync)
 		goto fail;
-	o->seq = (uint32_t)time(NULL);
-	/* Subscribe before dumping so no change falls between the two. */
-	o->mon = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!o->mon || mnl_socket_bind(o->mon, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	o->dump = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!o->dump || mnl_socket_bind(o->dump, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	o->dump_port = mnl_socket_get_portid(o->dump);
-	if (refresh(o) < 0)
+	o->w = qt_rtnl_watch_open(RTMGRP_LINK, DUMP_BUF);
+	if (!o->w || refresh(o) < 0)
 		goto fail;
 	return o;
 fail: {
@@ -206,60 +145,33 @@ void qt_links_close(struct qt_links *o)
 {
 	if (!o)
 		return;
-	if (o->mon)
-		mnl_socket_close(o->mon);
-	if (o->dump)
-		mnl_socket_close(o->dump);
-	if (o->sync)
-		free(atomic_load(&o->sync->cur));
-	free(o->sync);
-	free(o->buf);
+	qt_rtnl_watch_close(o->w);
+	qt_snap_swap_free(o->sync);
 	free(o);
 }
 
 int qt_links_fd(const struct qt_links *o)
 {
-	return mnl_socket_get_fd(o->mon);
+	return qt_rtnl_watch_fd(o->w);
 }
 
 int qt_links_process(struct qt_links *o)
 {
-	bool dirty = false;
+	int changed = qt_rtnl_watch_drain(o->w, RTM_NEWLINK, RTM_DELLINK);
 
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(o->mon, o->buf, DUMP_BUF);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == ENOBUFS) {   /* lost some: the dump covers them */
-				dirty = true;
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		int left = (int)n;
-		for (const struct nlmsghdr *m = (const void *)o->buf; mnl_nlmsg_ok(m, left);
-		     m = mnl_nlmsg_next(m, &left))
-			if (m->nlmsg_type == RTM_NEWLINK || m->nlmsg_type == RTM_DELLINK)
-				dirty = true;
-	}
-	if (!dirty)
-		return 0;
+	if (changed <= 0)
+		return changed;
 	return refresh(o) < 0 ? -1 : 1;
 }
 
 unsigned qt_links_read_begin(const struct qt_links *o)
 {
-	unsigned i = atomic_load(&o->sync->gen) & 1;
-	atomic_fetch_add(&o->sync->readers[i], 1);
-	return i;
+	return qt_snap_read_begin(o->sync);
 }
 
 void qt_links_read_end(const struct qt_links *o, unsigned token)
 {
-	atomic_fetch_sub(&o->sync->readers[token & 1], 1);
+	qt_snap_read_end(o->sync, token);
 }
 
 static const struct link *find(const struct snap *s, int ifindex)
@@ -281,7 +193,7 @@ static const struct link *find(const struct snap *s, int ifindex)
 const char *qt_links_name(const struct qt_links *o, int ifindex)
 {
 	unsigned t = qt_links_read_begin(o);
-	const struct link *k = find(atomic_load(&o->sync->cur), ifindex);
+	const struct link *k = find(qt_snap_current(o->sync), ifindex);
 	qt_links_read_end(o, t);
 	return k ? k->name : "";
 }
@@ -289,7 +201,7 @@ const char *qt_links_name(const struct qt_links *o, int ifindex)
 int qt_links_index(const struct qt_links *o, const char *name)
 {
 	unsigned t = qt_links_read_begin(o);
-	const struct snap *s = atomic_load(&o->sync->cur);
+	const struct snap *s = qt_snap_current(o->sync);
 	int ret = 0;
 	for (size_t i = 0; i < s->n; i++)
 		if (!strncmp(s->links[i].name, name, IFNAMSIZ)) {
@@ -304,7 +216,7 @@ int qt_links_hwaddr(const struct qt_links *o, int ifindex, uint8_t out[8],
 		    unsigned *len, unsigned *type)
 {
 	unsigned t = qt_links_read_begin(o);
-	const struct link *k = find(atomic_load(&o->sync->cur), ifindex);
+	const struct link *k = find(qt_snap_current(o->sync), ifindex);
 	unsigned n = 0;
 	if (k) {
 		n = k->addrlen < 8 ? k->addrlen : 8;
@@ -322,7 +234,7 @@ int qt_links_hwaddr(const struct qt_links *o, int ifindex, uint8_t out[8],
 unsigned qt_links_flags(const struct qt_links *o, int ifindex)
 {
 	unsigned t = qt_links_read_begin(o);
-	const struct link *k = find(atomic_load(&o->sync->cur), ifindex);
+	const struct link *k = find(qt_snap_current(o->sync), ifindex);
 	unsigned f = k ? k->flags : 0;
 	qt_links_read_end(o, t);
 	return f;
@@ -331,7 +243,8 @@ unsigned qt_links_flags(const struct qt_links *o, int ifindex)
 uint64_t qt_links_version(const struct qt_links *o)
 {
 	unsigned t = qt_links_read_begin(o);
-	uint64_t v = atomic_load(&o->sync->cur)->version;
+	const struct snap *s = qt_snap_current(o->sync);
+	uint64_t v = s->version;
 	qt_links_read_end(o, t);
 	return v;
 }

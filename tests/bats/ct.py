@@ -24,7 +24,6 @@ Packets are sent with SO_MARK $CT_MARK (default 7), so that the ends'
 own RSTs (the ends have no sockets) can be dropped by a rule that lets
 ours through. Ports: client 40100, server $CT_PORT (default 7000).
 """
-import ctypes
 import os
 import select
 import socket
@@ -34,27 +33,13 @@ import sys
 import time
 
 from scapy.all import IP, TCP, Raw  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from netns import in_ns  # noqa: E402
 
 CLI, SRV = "10.0.1.2", "10.0.2.2"
 CPORT = 40100
 SPORT = int(os.environ.get("CT_PORT", "7000"))
 MARK = int(os.environ.get("CT_MARK", "7"))
-libc = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNET = 0x40000000
-
-
-def in_ns(ns, fn):
-    """fn() with the calling thread in namespace ns, then back."""
-    own = os.open("/proc/self/ns/net", os.O_RDONLY)
-    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns " + ns)
-        return fn()
-    finally:
-        libc.setns(own, CLONE_NEWNET)
-        os.close(fd)
-        os.close(own)
 
 
 def tx_sock():

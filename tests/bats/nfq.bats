@@ -12,22 +12,7 @@ setup() {
 	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
 	A=$QT_BUILD/tests/bench/nfq_accept_all
 	[ -x "$A" ] || { echo "no $A (set QT_BUILD)" >&2; return 1; }
-	qt_ns c; C=$QT_NS
-	qt_ns fw; FW=$QT_NS
-	qt_ns s; S=$QT_NS
-	ip link add qtc0 netns "$C" type veth peer name qtf0 netns "$FW"
-	ip link add qts0 netns "$S" type veth peer name qtf1 netns "$FW"
-	ip -n "$C" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$FW" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$FW" addr add 10.0.2.1/24 dev qtf1
-	ip -n "$S" addr add 10.0.2.2/24 dev qts0
-	ip -n "$C" link set qtc0 up
-	ip -n "$FW" link set qtf0 up
-	ip -n "$FW" link set qtf1 up
-	ip -n "$S" link set qts0 up
-	ip -n "$C" route add default via 10.0.1.1
-	ip -n "$S" route add default via 10.0.2.1
-	ip netns exec "$FW" sysctl -qw net.ipv4.ip_forward=1
+	qt_topo
 	APID=
 }
 

@@ -23,7 +23,6 @@ PHASE names the run (loose1, loose0): it goes into the seed and the port
 range, so phases never share a connection.
 Environment: QT_CTDIFF_VERBOSE=1 prints every packet.
 """
-import ctypes
 import os
 import random
 import re
@@ -33,6 +32,8 @@ import sys
 import time
 
 from scapy.all import Ether, IP, TCP, UDP, ICMP, Raw, fragment, conf
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from netns import in_ns  # noqa: E402
 
 conf.verb = 0
 
@@ -51,8 +52,6 @@ ROUTER = "10.0.2.77"    # a hop on the server side (ICMP errors)
 KIPT = "/usr/sbin/iptables-nft"
 QIPT = QT_BUILD + "/iptables"
 STATES = ("NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED")
-CLONE_NEWNET = 0x40000000
-libc = ctypes.CDLL(None, use_errno=True)
 
 RULES = """*raw
 :PREROUTING ACCEPT [0:0]
@@ -68,20 +67,6 @@ COMMIT
 
 
 # ---- namespaces ----------------------------------------------------------
-
-def in_ns(ns, fn):
-    """Call fn() with this (single-threaded) process inside netns ns."""
-    me = os.open("/proc/self/ns/net", os.O_RDONLY)
-    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns " + ns)
-        return fn()
-    finally:
-        libc.setns(me, CLONE_NEWNET)
-        os.close(fd)
-        os.close(me)
-
 
 def l2sock(ns, dev):
     def mk():

@@ -22,7 +22,6 @@ Usage: packets.py SEED NCASES FW1 FW2 C1 C2 S1 S2 QT_BUILD
 Environment: QT_PDIFF_VERBOSE=1 prints passing cases too; QT_PDIFF_DUMP=DIR
 writes each batch's ruleset and both listings there.
 """
-import ctypes
 import os
 import random
 import re
@@ -32,6 +31,8 @@ import sys
 import time
 
 from scapy.all import Ether, IP, TCP, UDP, ICMP, Raw, fragment, conf
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from netns import in_ns  # noqa: E402
 
 conf.verb = 0
 
@@ -46,25 +47,9 @@ F0MAC = "02:00:00:00:01:01"     # fw qtf0
 KIPT = "/usr/sbin/iptables-nft"
 QIPT = QT_BUILD + "/iptables"
 TABLES = ("raw", "mangle", "filter")
-CLONE_NEWNET = 0x40000000
-libc = ctypes.CDLL(None, use_errno=True)
 
 
 # ---- namespaces ----------------------------------------------------------
-
-def in_ns(ns, fn):
-    """Call fn() with this (single-threaded) process inside netns ns."""
-    me = os.open("/proc/self/ns/net", os.O_RDONLY)
-    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns " + ns)
-        return fn()
-    finally:
-        libc.setns(me, CLONE_NEWNET)
-        os.close(fd)
-        os.close(me)
-
 
 def l2sock(ns):
     def mk():

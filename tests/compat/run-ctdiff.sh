@@ -17,52 +17,17 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 QT_PREFIX=${QT_PREFIX:-qtcd$$}
-. "$here/../lib/qt.sh"
-trap qt_cleanup EXIT
+. "$here/twins.sh" run-ctdiff
 seed=${SEED:-20261122}
 
-skip() { echo "run-ctdiff: skipped: $*"; echo "0 passed, 0 failed"; exit 0; }
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-py=
-for p in python3 /usr/bin/python3; do
-	if command -v "$p" >/dev/null && "$p" -c 'import scapy.all' 2>/dev/null; then
-		py=$p; break
-	fi
-done
-[ -n "$py" ] || skip "python3 scapy missing (scripts/deps.sh installs python3-scapy)"
-for t in /usr/sbin/iptables-nft /usr/sbin/iptables-nft-restore nft; do
-	command -v "$t" >/dev/null || skip "$t missing"
-done
-[ -x "$QT_BUILD/qtablesd" ] || { echo "run-ctdiff: no $QT_BUILD/qtablesd (set QT_BUILD)"; echo "0 passed, 1 failed"; exit 1; }
-
-die() { echo "run-ctdiff: $*"; echo "0 passed, 1 failed"; exit 1; }
-
-# twin N: namespaces c$N fw$N s$N; sets C$N FW$N S$N
+# twin N: twin_base, static neighbours in fw, end namespaces silent
 twin() {
-	local n=$1 c f s
-	qt_ns "c$n" || return 1; c=$QT_NS
-	qt_ns "fw$n" || return 1; f=$QT_NS
-	qt_ns "s$n" || return 1; s=$QT_NS
-	ip link add qtc0 netns "$c" address 02:00:00:00:01:02 type veth \
-		peer name qtf0 netns "$f" address 02:00:00:00:01:01 || return 1
-	ip link add qts0 netns "$s" address 02:00:00:00:02:02 type veth \
-		peer name qtf1 netns "$f" address 02:00:00:00:02:01 || return 1
-	ip -n "$c" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$f" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$f" addr add 10.0.2.1/24 dev qtf1
-	ip -n "$s" addr add 10.0.2.2/24 dev qts0
-	ip -n "$c" link set qtc0 up
-	ip -n "$f" link set qtf0 up
-	ip -n "$f" link set qtf1 up
-	ip -n "$s" link set qts0 up
-	# everything not on the client's side lies behind the server
-	ip -n "$f" route add default via 10.0.2.2
+	twin_base "$1" || return 1
+	local c=$TWIN_C f=$TWIN_F s=$TWIN_S
 	ip -n "$f" neigh replace 10.0.2.2 lladdr 02:00:00:00:02:02 dev qtf1 nud permanent
 	ip -n "$f" neigh replace 10.0.2.77 lladdr 02:00:00:00:02:02 dev qtf1 nud permanent
 	ip -n "$f" neigh replace 10.0.1.2 lladdr 02:00:00:00:01:02 dev qtf0 nud permanent
-	ip netns exec "$f" sh -c 'sysctl -qw net.ipv4.ip_forward=1
-		for i in all default qtf0 qtf1; do
-			sysctl -qw net.ipv4.conf.$i.rp_filter=0
+	ip netns exec "$f" sh -c 'for i in all default qtf0 qtf1; do
 			sysctl -qw net.ipv4.conf.$i.send_redirects=0
 		done' || return 1
 	for x in "$c" "$s"; do
@@ -78,19 +43,13 @@ table ip ctobs {
 	chain out { type filter hook output priority -500; policy drop; }
 }
 NFT
-	eval "C$n=$c FW$n=$f S$n=$s"
 }
 
 # qtablesd in fw2 with ARGS, the ruleset loaded and the steering in place
 start_qt() {
 	qt_stop_daemon "$FW2"
 	qt_daemon "$FW2" --no-state --no-syslog "$@" || return 1
-	for _ in $(seq 100); do qt "$FW2" -L >/dev/null 2>&1 && break; sleep 0.05; done
-	for _ in $(seq 100); do
-		ip netns exec "$FW2" /usr/sbin/iptables-nft-save -t mangle 2>/dev/null |
-			grep -q 'QTABLES-FWD -j NFQUEUE' && break
-		sleep 0.05
-	done
+	twin_qt_wait "$FW2"
 	"$py" "$here/ctpackets.py" --rules | qt_restore "$FW2" || return 1
 }
 
