@@ -51,6 +51,7 @@ struct qt_engine {
 	struct qt_engine_opts o;
 	struct qt_prog *prog;        /* RCU-protected */
 	uint32_t copy_range;
+	bool owner;                  /* the queues hand over socket owners */
 	struct qt_policy_counters pol;
 	struct qt_counters snap[QT_NTABLES][QT_NHOOKS];
 	struct qt_addrs *addrs;
@@ -285,6 +286,14 @@ static void set_copy_range(struct qt_engine *e, uint32_t range)
 	e->copy_range = range;
 }
 
+static void set_owner(struct qt_engine *e, bool on)
+{
+	for (unsigned i = 0; i < e->nthreads; i++)
+		if (e->th[i].q)
+			qt_nfq_set_uid_gid(e->th[i].q, on);
+	e->owner = on;
+}
+
 void qt_engine_stop(struct qt_engine *e)
 {
 	if (!e)
@@ -352,6 +361,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		return NULL;
 	}
 	e->copy_range = qt_prog_copy_range(e->prog);
+	e->owner = qt_prog_wants_owner(e->prog);
 	if (o->log_syslog)
 		openlog("qtablesd", LOG_NDELAY, LOG_DAEMON);
 
@@ -374,7 +384,9 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		nc.copy_range = e->copy_range;
 		nc.max_copy_range = MAX_COPY;
 		nc.fail_open = e->o.fail_open;
-		nc.uid_gid = true;
+		/* the socket owner costs the kernel a lookup per packet:
+		 * asked for only while a rule reads it */
+		nc.uid_gid = qt_prog_wants_owner(e->prog);
 		int eno;
 		t->q = qt_nfq_open(&nc, &eno);
 		if (!t->q) {
@@ -463,11 +475,18 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 	 * lacks bytes it needs (packets already queued keep their copy) */
 	if (range > e->copy_range)
 		set_copy_range(e, range);
+	/* the owner asked for before a rule reads it, and not asked for
+	 * any more only after no program reads it */
+	bool owner = qt_prog_wants_owner(np);
+	if (owner && !e->owner)
+		set_owner(e, true);
 	struct qt_prog *old = rcu_xchg_pointer(&e->prog, np);
 	synchronize_rcu();
 	qt_prog_free(old);
 	if (range < e->copy_range)
 		set_copy_range(e, range);
+	if (!owner && e->owner)
+		set_owner(e, false);
 	e->commits++;
 	return 0;
 }

@@ -141,6 +141,20 @@ int qt_nfq_set_copy_range(struct qt_nfq *q, uint32_t copy_range)
 	return 0;
 }
 
+int qt_nfq_set_uid_gid(struct qt_nfq *q, bool on)
+{
+	char buf[256];
+	if (!q->nl)
+		return -ENOTCONN;
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->cfg.queue);
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(on ? NFQA_CFG_F_UID_GID : 0));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_UID_GID));
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	q->cfg.uid_gid = on;
+	return 0;
+}
+
 struct qt_nfq *qt_nfq_open(const struct qt_nfq_config *c, int *err)
 {
 	struct qt_nfq *q = qt_nfq_alloc(c);

@@ -109,6 +109,9 @@ int qt_nfq_flush(struct qt_nfq *q);
  * for no acknowledgement, and an error would come back as a counted
  * nl_error. 0 or -errno. */
 int qt_nfq_set_copy_range(struct qt_nfq *q, uint32_t copy_range);
+/* Ask for the socket owner of local packets (NFQA_CFG_F_UID_GID) or
+ * stop asking; the same rules as qt_nfq_set_copy_range. */
+int qt_nfq_set_uid_gid(struct qt_nfq *q, bool on);
 
 /* The encoded verdicts not yet sent (for tests). */
 const void *qt_nfq_pending(struct qt_nfq *q, size_t *len);

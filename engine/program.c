@@ -73,6 +73,7 @@ struct qt_prog {
 	uint32_t unjudged;          /* rules with a match of no engine side */
 	bool rewrites;              /* a target may grow the packet */
 	bool uses_ct;               /* a rule reads or changes conntrack */
+	bool wants_owner;           /* a rule reads local packets' owner */
 };
 
 /* ---- compiling ---- */
@@ -174,6 +175,8 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		struct qt_ext_inst *m = &r->matches[i];
 		unjudged |= !m->ext->match;
 		p->uses_ct |= m->ext->conntrack;
+		if (m->ext->wants_owner && m->ext->wants_owner(m))
+			p->wants_owner = true;
 		if (m->ext->state_new && !m->state &&
 		    m->ext->state_new(m, env) < 0) {
 			qt_buf_printf(err, "qtablesd: -m %s: cannot be set up "
@@ -209,6 +212,8 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		c->kind = K_EXT;
 		c->target = tg;
 		p->uses_ct |= tg->ext->conntrack;
+		if (tg->ext->wants_owner && tg->ext->wants_owner(tg))
+			p->wants_owner = true;
 		if (tg->ext->state_new && !tg->state &&
 		    tg->ext->state_new(tg, env) < 0) {
 			qt_buf_printf(err, "qtablesd: -j %s: cannot be set up "
@@ -405,6 +410,11 @@ void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,
 	for (uint32_t i = 0; i < ct->n; i++)
 		if (!strcmp(ct->chains[i].name, chain))
 			qt_cls_describe(ct->chains[i].cls, buf, len);
+}
+
+bool qt_prog_wants_owner(const struct qt_prog *p)
+{
+	return p->wants_owner;
 }
 
 bool qt_prog_uses_ct(const struct qt_prog *p)

@@ -59,6 +59,9 @@ uint32_t qt_prog_copy_range(const struct qt_prog *p);
  * qt_cls_describe), for the benchmark's report. */
 void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,
 			    const char *chain, char *buf, unsigned len);
+/* True when a rule reads the socket owner of local packets (owner,
+ * LOG --log-uid): only then is the queue asked for it. */
+bool qt_prog_wants_owner(const struct qt_prog *p);
 /* True when a rule reads or changes connection tracking: the engine
  * then tracks connections (ev->ct_in) and queues every hook. */
 bool qt_prog_uses_ct(const struct qt_prog *p);

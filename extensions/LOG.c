@@ -254,6 +254,13 @@ _Static_assert(sizeof(((struct log_data *)0)->prefix) ==
 	       sizeof(((struct qt_log_opts *)0)->prefix),
 	       "LOG prefix as engine/log_format.h has it");
 
+/* --log-uid prints the socket's owner: the queue must hand it over. */
+static bool log_wants_owner(const struct qt_ext_inst *in)
+{
+	const struct log_data *d = in->data;
+	return d->flags & LOG_UID;
+}
+
 static const struct qt_ext log_target = {
 	.name = "LOG",
 	.kind = QT_EXT_TARGET,
@@ -264,6 +271,7 @@ static const struct qt_ext log_target = {
 	.save = log_save,
 	.print = log_print,
 	.target = log_target_fn,
+	.wants_owner = log_wants_owner,
 	.help =
 		" --log-level level\t\tLevel of logging (numeric or see syslog.conf)\n"
 		" --log-prefix prefix\t\tPrefix log messages with this prefix.\n"

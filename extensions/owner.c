@@ -212,12 +212,19 @@ static bool owner_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	return true;
 }
 
+static bool owner_wants_owner(const struct qt_ext_inst *in)
+{
+	(void)in;
+	return true;
+}
+
 static const struct qt_ext owner_match = {
 	.name = "owner",
 	.kind = QT_EXT_MATCH,
 	.data_size = sizeof(struct owner_data),
 	.opts = owner_opts,
 	.parse = owner_parse,
+	.wants_owner = owner_wants_owner,
 	.check = owner_check,
 	.kcheck = owner_kcheck,
 	.save = owner_save,

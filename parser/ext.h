@@ -176,6 +176,10 @@ struct qt_ext {
 	/* The instance reads or changes connection tracking (ev->ct...):
 	 * the engine then tracks connections and queues every hook. */
 	bool conntrack;
+	/* The instance reads the owner of local packets (ev->uid/gid): the
+	 * queue is then asked for it (a cost per packet otherwise saved).
+	 * May be NULL (never). */
+	bool (*wants_owner)(const struct qt_ext_inst *in);
 };
 
 void qt_ext_register(const struct qt_ext *ext);
