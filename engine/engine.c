@@ -199,18 +199,21 @@ static void *queue_thread(void *arg)
 			continue;
 		}
 		clock_gettime(CLOCK_REALTIME, &wall);
-		if (t->ctg)
-			qt_ctg_burst_begin(t->ctg, now);
 		/* interface names stay valid for the burst */
 		unsigned tok = qt_links_read_begin(t->e->links);
 		rcu_read_lock();
 		const struct qt_prog *prog = rcu_dereference(t->e->prog);
+		/* the table's lock only when this program tracks (entries
+		 * of an earlier one still expire while idle) */
+		bool ct = t->ctg && qt_prog_uses_ct(prog);
+		if (ct)
+			qt_ctg_burst_begin(t->ctg, now);
 		for (int i = 0; i < n; i++)
 			judge(t, prog, &pk[i], &mono, &wall);
+		if (ct)
+			qt_ctg_burst_end(t->ctg);
 		rcu_read_unlock();
 		qt_links_read_end(t->e->links, tok);
-		if (t->ctg)
-			qt_ctg_burst_end(t->ctg);
 		qt_nfq_flush(t->q);
 	}
 	qt_nfq_flush(t->q);
