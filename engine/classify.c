@@ -346,19 +346,22 @@ void qt_cls_free(struct qt_cls *c)
 	free(c);
 }
 
-static bool is_port(enum qt_cls_field f)
+/* The port a group indexes, as a QT_CLS_HAS_* bit; 0 for other fields. */
+static unsigned port_bit(enum qt_cls_field f)
 {
-	return f == QT_CLS_SPORT || f == QT_CLS_DPORT;
+	return f == QT_CLS_SPORT ? QT_CLS_HAS_SPORT
+	     : f == QT_CLS_DPORT ? QT_CLS_HAS_DPORT : 0;
 }
 
 void qt_cls_lookup(const struct qt_cls *c, const uint32_t key[QT_CLS_NFIELDS],
-		   bool has_ports, struct qt_cls_cand *out)
+		   unsigned ports, struct qt_cls_cand *out)
 {
 	unsigned k = 0;
 	for (unsigned i = 0; i < c->ngroups; i++) {
 		const struct group *g = &c->g[i];
-		if (is_port(g->field) && !has_ports)
-			continue;       /* every rule here wants ports */
+		unsigned need = port_bit(g->field);
+		if (need && !(ports & need))
+			continue;       /* every rule here wants that port */
 		uint32_t x = find(g, key[g->field]);
 		uint32_t n = g->off[x + 1] - g->off[x];
 		if (n == 0)

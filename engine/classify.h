@@ -17,8 +17,9 @@
  * jumps and RETURN are untouched: the candidates are a superset of the
  * matching rules and every condition of every candidate still runs.
  *
- * Port fields: a packet without TCP/UDP ports (other protocols, a
- * transport part too short) meets no rule of a port group. */
+ * Port fields: a packet without a TCP/UDP source (destination) port
+ * (other protocols, a transport part too short to hold it) meets no
+ * rule of a source (destination) port group. */
 #ifndef QT_CLASSIFY_H
 #define QT_CLASSIFY_H
 
@@ -65,10 +66,14 @@ struct qt_cls *qt_cls_build_linear(uint32_t n);
 struct qt_cls *qt_cls_ref(struct qt_cls *c);
 void qt_cls_free(struct qt_cls *c);
 
-/* The candidates of a packet: key[] per field; has_ports false when the
- * packet has no TCP/UDP ports. */
+/* Which port fields a packet has (bits of qt_cls_lookup's ports). */
+#define QT_CLS_HAS_SPORT 0x1
+#define QT_CLS_HAS_DPORT 0x2
+
+/* The candidates of a packet: key[] per field; ports says which of the
+ * port fields the packet has (QT_CLS_HAS_*). */
 void qt_cls_lookup(const struct qt_cls *c, const uint32_t key[QT_CLS_NFIELDS],
-		   bool has_ports, struct qt_cls_cand *out);
+		   unsigned ports, struct qt_cls_cand *out);
 
 /* The next candidate in rule order, UINT32_MAX when none is left. */
 static inline uint32_t qt_cls_next(struct qt_cls_cand *c)

@@ -51,8 +51,6 @@ struct cchain {
 	char name[QT_CHAIN_MAXNAMELEN + 1];
 	struct crule *rules;
 	uint32_t n;
-	uint32_t *all;              /* 0 .. n-1: packets the classifier
-	                               cannot place try every rule */
 	struct qt_cls *cls;
 	struct qt_counters *pol;    /* built-in chains: policy counters */
 	bool drop_policy;
@@ -277,12 +275,9 @@ static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 	snprintf(cc->name, sizeof(cc->name), "%s", ch->name);
 	cc->n = ch->nrules;
 	cc->rules = calloc(ch->nrules ? ch->nrules : 1, sizeof(*cc->rules));
-	cc->all = malloc((ch->nrules ? ch->nrules : 1) * sizeof(*cc->all));
-	for (uint32_t i = 0; cc->all && i < ch->nrules; i++)
-		cc->all[i] = i;
 	struct qt_cls_range *kr = malloc((ch->nrules ? ch->nrules : 1) *
 					 sizeof(*kr));
-	if (!cc->rules || !kr || !cc->all) {
+	if (!cc->rules || !kr) {
 		free(kr);
 		qt_buf_printf(err, "qtablesd: out of memory\n");
 		return -1;
@@ -387,7 +382,6 @@ void qt_prog_free(struct qt_prog *p)
 				if (cc->rules[i].r)
 					qt_rule_unref(cc->rules[i].r);
 			free(cc->rules);
-			free(cc->all);
 			qt_cls_free(cc->cls);
 		}
 		free(ct->chains);
@@ -484,24 +478,15 @@ struct frame {
 	struct qt_cls_cand cand;
 };
 
-enum { PORTS_NONE, PORTS_YES, PORTS_ALL_RULES };
-
 static void candidates(const struct cchain *ch, const uint32_t *key,
-		       int ports, struct frame *f)
+		       unsigned ports, struct frame *f)
 {
 	f->ch = ch;
-	if (ports == PORTS_ALL_RULES) {
-		f->cand.k = 1;
-		f->cand.l[0] = ch->all;
-		f->cand.n[0] = ch->n;
-		f->cand.pos[0] = 0;
-		return;
-	}
-	qt_cls_lookup(ch->cls, key, ports == PORTS_YES, &f->cand);
+	qt_cls_lookup(ch->cls, key, ports, &f->cand);
 }
 
 static int walk_table(const struct ctable *t, int32_t start,
-		      struct qt_eval *ev, const uint32_t *key, int ports,
+		      struct qt_eval *ev, const uint32_t *key, unsigned ports,
 		      struct qt_prog_stats *st)
 {
 	struct frame stack[STACK_DEPTH];
@@ -590,17 +575,17 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 	};
 	/* Ports as iptables-nft's port checks read them: the bytes at the
 	 * transport offset, also of a non-first fragment (its payload
-	 * loads do not look at the fragment offset). A transport part of
-	 * 2 or 3 bytes can satisfy a --sport check alone: such a packet
-	 * tries every rule. */
-	int ports = PORTS_NONE;
+	 * loads do not look at the fragment offset); each needs only its
+	 * own two bytes. */
+	unsigned ports = 0;
 	if ((pk->proto == IPPROTO_TCP || pk->proto == IPPROTO_UDP) && pk->l4) {
-		if (pk->l4_len >= 4) {
-			ports = PORTS_YES;
+		if (pk->l4_len >= 2) {
+			ports |= QT_CLS_HAS_SPORT;
 			key[QT_CLS_SPORT] = (uint32_t)(pk->l4[0] << 8 | pk->l4[1]);
+		}
+		if (pk->l4_len >= 4) {
+			ports |= QT_CLS_HAS_DPORT;
 			key[QT_CLS_DPORT] = (uint32_t)(pk->l4[2] << 8 | pk->l4[3]);
-		} else if (pk->l4_len >= 2) {
-			ports = PORTS_ALL_RULES;
 		}
 	}
 	bool ct_done = !(p->uses_ct && ev->ct_in &&

@@ -145,10 +145,9 @@ static int tcp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 	if (!tcp_is_bare(d) && env->rule->proto != IPPROTO_TCP)
 		return qt_param_error(ctx, "TCP match requires '-p tcp'");
 	bool had = !tcp_is_bare(d);
-	bool es = xt_nft_port_invert_fold(d->spts, &d->invflags, INV_SRCPT);
-	bool ed = xt_nft_port_invert_fold(d->dpts, &d->invflags, INV_DSTPT);
 	/* nothing left to check: iptables-nft emits no match at all */
-	if (had && (es || ed) && tcp_is_bare(d))
+	if (xt_nft_ports_fold(d->spts, d->dpts, &d->invflags, INV_SRCPT,
+			      INV_DSTPT) && had && tcp_is_bare(d))
 		in->vanish = true;
 	return 0;
 }

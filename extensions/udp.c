@@ -142,10 +142,9 @@ static int udp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 	if (!all_ports(d) && env->rule->proto != IPPROTO_UDP)
 		return qt_param_error(ctx, "UDP match requires '-p udp'");
 	bool had = !all_ports(d);
-	bool es = xt_nft_port_invert_fold(d->spts, &d->invflags, INV_SRCPT);
-	bool ed = xt_nft_port_invert_fold(d->dpts, &d->invflags, INV_DSTPT);
 	/* nothing left to check: iptables-nft emits no match at all */
-	if (had && (es || ed) && all_ports(d))
+	if (xt_nft_ports_fold(d->spts, d->dpts, &d->invflags, INV_SRCPT,
+			      INV_DSTPT) && had && all_ports(d))
 		in->vanish = true;
 	return 0;
 }

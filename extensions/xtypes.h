@@ -192,6 +192,17 @@ static inline bool xt_nft_port_invert_fold(uint16_t p[2], uint8_t *inv,
 	return false;
 }
 
+/* Both port options of a tcp/udp match folded that way; true when one
+ * of them was left checking nothing (the caller then drops the match
+ * if nothing else is left in it). */
+static inline bool xt_nft_ports_fold(uint16_t s[2], uint16_t d[2],
+				     uint8_t *inv, uint8_t sbit, uint8_t dbit)
+{
+	bool es = xt_nft_port_invert_fold(s, inv, sbit);
+	bool ed = xt_nft_port_invert_fold(d, inv, dbit);
+	return es || ed;
+}
+
 /* ---- engine side, shared by tcp and udp ---- */
 #include "../engine/eval.h"
 

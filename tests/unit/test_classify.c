@@ -58,7 +58,11 @@ static void cls_random(uint32_t n, unsigned trials)
 			if (f == QT_CLS_SRC || f == QT_CLS_DST)
 				key[f] = key[f] << 20 | (rnd() & 0xfffff);
 		}
-		bool ports = rnd() % 4 != 0;
+		/* both ports, the source port alone (2-3 transport bytes),
+		 * or none */
+		unsigned r4 = rnd() % 4;
+		unsigned ports = r4 == 0 ? 0 : r4 == 1 ? QT_CLS_HAS_SPORT
+			       : QT_CLS_HAS_SPORT | QT_CLS_HAS_DPORT;
 		uint32_t m = 0, x;
 		struct qt_cls_cand cand;
 		qt_cls_lookup(c, key, ports, &cand);
@@ -72,7 +76,9 @@ static void cls_random(uint32_t n, unsigned trials)
 			for (int f = 0; f < QT_CLS_NFIELDS; f++) {
 				bool port = f == QT_CLS_SPORT || f == QT_CLS_DPORT;
 				bool any = r[i].lo[f] == 0 && r[i].hi[f] == maxv[f];
-				if (port && !ports) {
+				unsigned bit = f == QT_CLS_SPORT ? QT_CLS_HAS_SPORT
+					     : QT_CLS_HAS_DPORT;
+				if (port && !(ports & bit)) {
 					if (!any)
 						could = false;
 				} else if (key[f] < r[i].lo[f] || key[f] > r[i].hi[f])
@@ -275,6 +281,12 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 		build_packet(pk[i], &len[i], src, dst, protos[rnd() % 4],
 			     (uint16_t)(rnd() % 42), (uint16_t)(rnd() % 42),
 			     rnd() % 10 == 0);
+		/* a transport part of 2 or 3 bytes: the source port only */
+		if (rnd() % 10 == 0 && !(pk[i][6] & 0x1f) && !pk[i][7]) {
+			len[i] = 20 + 2 + rnd() % 2;
+			pk[i][2] = 0;
+			pk[i][3] = (uint8_t)len[i];
+		}
 	}
 	for (unsigned i = 0; i < npkts; i++) {
 		struct qt_eval ev;
