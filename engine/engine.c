@@ -41,6 +41,11 @@ struct qthread {
 	struct qt_engine_env env;    /* per thread: send_user is this */
 	uint8_t *buf;                /* copy for packets targets may grow */
 	struct qt_ctg *ctg;          /* this thread's connection table */
+	/* the last interface names looked up, valid for one burst (the
+	 * burst's read section keeps them): a burst mostly has one in/out
+	 * pair */
+	int name_if[2];
+	const char *name[2];
 	/* written by this thread only, read by the control thread */
 	struct qt_prog_stats ps;
 	uint64_t accepted, dropped, rewritten, marked, parse_errors,
@@ -123,6 +128,18 @@ static unsigned kernel_hz(void)
 
 /* ---- the packet path ---- */
 
+/* Inside the burst's links read section. */
+static const char *link_name(struct qthread *t, int slot, int ifindex)
+{
+	if (!ifindex)
+		return "";
+	if (t->name_if[slot] != ifindex) {
+		t->name_if[slot] = ifindex;
+		t->name[slot] = qt_links_name_in_section(t->e->links, ifindex);
+	}
+	return t->name[slot];
+}
+
 static void judge(struct qthread *t, const struct qt_prog *prog,
 		  const struct qt_nfq_pkt *p, const struct timespec *mono,
 		  const struct timespec *wall)
@@ -145,8 +162,8 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 		t->parse_errors++;
 	ev.indev = (int)p->indev;
 	ev.outdev = (int)p->outdev;
-	ev.in = p->indev ? qt_links_name(t->e->links, (int)p->indev) : "";
-	ev.out = p->outdev ? qt_links_name(t->e->links, (int)p->outdev) : "";
+	ev.in = link_name(t, 0, (int)p->indev);
+	ev.out = link_name(t, 1, (int)p->outdev);
 	ev.mark = p->mark;
 	ev.has_uid = p->has_uid;
 	ev.uid = p->uid;
@@ -201,6 +218,7 @@ static void *queue_thread(void *arg)
 		clock_gettime(CLOCK_REALTIME, &wall);
 		/* interface names stay valid for the burst */
 		unsigned tok = qt_links_read_begin(t->e->links);
+		t->name_if[0] = t->name_if[1] = 0;
 		rcu_read_lock();
 		const struct qt_prog *prog = rcu_dereference(t->e->prog);
 		/* the table's lock only when this program tracks (entries

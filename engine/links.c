@@ -198,6 +198,12 @@ const char *qt_links_name(const struct qt_links *o, int ifindex)
 	return k ? k->name : "";
 }
 
+const char *qt_links_name_in_section(const struct qt_links *o, int ifindex)
+{
+	const struct link *k = find(qt_snap_current(o->sync), ifindex);
+	return k ? k->name : "";
+}
+
 int qt_links_index(const struct qt_links *o, const char *name)
 {
 	unsigned t = qt_links_read_begin(o);

@@ -55,6 +55,10 @@ void qt_links_read_end(const struct qt_links *l, unsigned token);
  * pointer lives). */
 const char *qt_links_name(const struct qt_links *l, int ifindex);
 
+/* The same, for a caller already inside a read section (the packet
+ * path, once per packet): no atomic operations of its own. */
+const char *qt_links_name_in_section(const struct qt_links *l, int ifindex);
+
 /* The index of the interface called name, 0 if none. */
 int qt_links_index(const struct qt_links *l, const char *name);
 

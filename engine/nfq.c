@@ -221,14 +221,36 @@ const char *qt_nfq_hook_name(unsigned hook)
 	return hook < QT_HOOK_COUNT ? names[hook] : "?";
 }
 
+/* The message's attributes by type, a later one of a type replacing an
+ * earlier one. Done inline rather than with a parse callback per
+ * attribute: this runs once per packet. Lengths are checked where each
+ * attribute is read. -1 when an attribute runs past the message. */
+static int attrs_by_type(const struct nlmsghdr *nlh,
+			 const struct nlattr *a[NFQA_MAX + 1])
+{
+	size_t off = NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg));
+	size_t end = nlh->nlmsg_len;
+	const uint8_t *b = (const uint8_t *)nlh;
+	while (off + sizeof(struct nlattr) <= end) {
+		const struct nlattr *at = (const void *)(b + off);
+		if (at->nla_len < sizeof(struct nlattr) || at->nla_len > end - off)
+			return -1;
+		unsigned type = at->nla_type & NLA_TYPE_MASK;
+		if (type <= NFQA_MAX)
+			a[type] = at;
+		off += MNL_ALIGN(at->nla_len);
+	}
+	return 0;
+}
+
 int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p)
 {
-	struct nlattr *a[NFQA_MAX + 1] = { 0 };
+	const struct nlattr *a[NFQA_MAX + 1] = { 0 };
 
 	if (nlh->nlmsg_type != ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET))
 		return -EINVAL;
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)) ||
-	    nfq_nlmsg_parse(nlh, a) < 0 || !a[NFQA_PACKET_HDR] ||
+	    attrs_by_type(nlh, a) < 0 || !a[NFQA_PACKET_HDR] ||
 	    mnl_attr_get_payload_len(a[NFQA_PACKET_HDR]) <
 		    sizeof(struct nfqnl_msg_packet_hdr))
 		return -EINVAL;

@@ -86,6 +86,27 @@ static void test_parse(void)
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_PACKET, 5);
 	mnl_attr_put(nlh, NFQA_PACKET_HDR, 4, &h);
 	is_int(qt_nfq_parse(nlh, &p), -EINVAL, "short packet header: rejected");
+
+	/* an attribute claiming more bytes than the message holds */
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_PACKET, 5);
+	mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(h), &h);
+	struct nlattr *mark = mnl_nlmsg_get_payload_tail(nlh);
+	mnl_attr_put_u32(nlh, NFQA_MARK, htonl(1));
+	mark->nla_len = 64;
+	is_int(qt_nfq_parse(nlh, &p), -EINVAL, "attribute past the message: rejected");
+	mark->nla_len = 2;
+	is_int(qt_nfq_parse(nlh, &p), -EINVAL, "attribute shorter than its header: rejected");
+
+	/* a u32 attribute cut to 2 bytes is ignored; a repeated one: the last */
+	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_PACKET, 5);
+	mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(h), &h);
+	uint16_t two = 7;
+	mnl_attr_put(nlh, NFQA_MARK, sizeof(two), &two);
+	mnl_attr_put_u32(nlh, NFQA_IFINDEX_INDEV, htonl(3));
+	mnl_attr_put_u32(nlh, NFQA_IFINDEX_INDEV, htonl(9));
+	is_int(qt_nfq_parse(nlh, &p), 0, "short mark: message still parses");
+	is_int(p.mark, 0, "short mark: ignored");
+	is_int(p.indev, 9, "repeated attribute: the last one counts");
 }
 
 static void test_verdicts(void)
