@@ -345,6 +345,14 @@ void qt_ct_unlock(struct qt_ct *ct)
 	pthread_mutex_unlock(&ct->lock);
 }
 
+void qt_ct_count_bad_checksum(struct qt_ct *ct, uint8_t proto)
+{
+	if (proto == IPPROTO_ICMP)
+		ct->st.error++;
+	else
+		ct->st.invalid++;
+}
+
 const struct qt_ct_stats *qt_ct_stats(const struct qt_ct *ct)
 {
 	/* count is kept apart; the copy here is for readers of stats */

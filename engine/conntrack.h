@@ -143,6 +143,9 @@ struct qt_ct_config {
 	bool tcp_be_liberal;      /* kernel default 0 */
 	bool tcp_loose;           /* kernel default 1: pick up mid-stream */
 	uint32_t tcp_max_retrans; /* kernel default 3 */
+	bool checksum;            /* kernel default 1: a packet whose TCP,
+	                             UDP or ICMP checksum fails at PREROUTING
+	                             is INVALID (nf_conntrack_checksum) */
 	struct qt_ct_timeouts to;
 };
 
@@ -232,6 +235,16 @@ void qt_ct_each(struct qt_ct *ct,
 		bool (*fn)(struct qt_ct_entry *e, void *user), void *user);
 
 const struct qt_ct_stats *qt_ct_stats(const struct qt_ct *ct);
+/* A packet found INVALID before the table was asked, for a checksum
+ * that fails: counted as the kernel counts it (TCP, UDP: invalid; ICMP,
+ * checked by the ICMP error handler: error). */
+void qt_ct_count_bad_checksum(struct qt_ct *ct, uint8_t proto);
+/* Would the kernel's tracker check this packet's checksum, and does it
+ * fail? Only at PREROUTING, with c->checksum, for a packet the kernel
+ * has not verified, of TCP, UDP (with a checksum) or ICMP, whole in the
+ * copy (a partial copy cannot be checked: taken as good). */
+bool qt_ct_checksum_fails(const struct qt_ct_config *c, const struct qt_pkt *p,
+			  bool at_prerouting, bool unverified);
 uint32_t qt_ct_count(const struct qt_ct *ct);
 const struct qt_ct_config *qt_ct_config(const struct qt_ct *ct);
 

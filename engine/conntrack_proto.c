@@ -4,6 +4,7 @@
  * nf_conntrack_proto_icmp.c, nf_conntrack_proto_generic.c), plus the
  * configuration: the kernel's defaults and sysctl-named settings. */
 #include "conntrack.h"
+#include "csum.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -265,6 +266,32 @@ const char *qt_ct_proto_name(uint8_t proto)
 	}
 }
 
+/* ---- checksums (tcp_error, udp_error, icmp_error) ---- */
+
+bool qt_ct_checksum_fails(const struct qt_ct_config *c, const struct qt_pkt *p,
+			  bool at_prerouting, bool unverified)
+{
+	if (!c->checksum || !at_prerouting || !unverified)
+		return false;
+	/* a fragment is tracked only once reassembled; no transport bytes:
+	 * the trackers' own length checks find it INVALID */
+	if (p->frag_off || p->more_frags || p->ip_len <= p->ihl || !p->l4)
+		return false;
+	switch (p->proto) {
+	case IPPROTO_UDP:
+		/* 0: sent without a checksum, nothing to check */
+		if (p->l4_len >= 8 && p->l4[6] == 0 && p->l4[7] == 0)
+			return false;
+		break;
+	case IPPROTO_TCP:
+	case IPPROTO_ICMP:
+		break;
+	default:
+		return false;
+	}
+	return !qt_pkt_csum_holds(p);
+}
+
 /* ---- configuration ---- */
 
 void qt_ct_config_default(struct qt_ct_config *c)
@@ -274,6 +301,7 @@ void qt_ct_config_default(struct qt_ct_config *c)
 	c->tcp_be_liberal = false;
 	c->tcp_loose = true;
 	c->tcp_max_retrans = 3;
+	c->checksum = true;
 	uint32_t *t = c->to.tcp;
 	t[QT_TCP_SYN_SENT] = 120;
 	t[QT_TCP_SYN_RECV] = 60;
@@ -293,7 +321,8 @@ void qt_ct_config_default(struct qt_ct_config *c)
 }
 
 /* The settable names, as the sysctls without "nf_conntrack_". */
-enum kind { K_MAX, K_BOOL_LIBERAL, K_BOOL_LOOSE, K_RETRANS, K_TCP, K_UDP,
+enum kind { K_MAX, K_BOOL_LIBERAL, K_BOOL_LOOSE, K_BOOL_CHECKSUM, K_RETRANS,
+	    K_TCP, K_UDP,
 	    K_UDP_STREAM, K_ICMP, K_GENERIC };
 static const struct {
 	const char *name;
@@ -303,6 +332,7 @@ static const struct {
 	{ "max", K_MAX, 0 },
 	{ "tcp_be_liberal", K_BOOL_LIBERAL, 0 },
 	{ "tcp_loose", K_BOOL_LOOSE, 0 },
+	{ "checksum", K_BOOL_CHECKSUM, 0 },
 	{ "tcp_max_retrans", K_RETRANS, 0 },
 	{ "tcp_timeout_syn_sent", K_TCP, QT_TCP_SYN_SENT },
 	{ "tcp_timeout_syn_recv", K_TCP, QT_TCP_SYN_RECV },
@@ -355,12 +385,15 @@ int qt_ct_config_set(struct qt_ct_config *c, const char *name_value)
 		case K_MAX: c->max = (uint32_t)val; break;
 		case K_BOOL_LIBERAL:
 		case K_BOOL_LOOSE:
+		case K_BOOL_CHECKSUM:
 			if (val > 1)
 				return -1;
 			if (settings[i].kind == K_BOOL_LIBERAL)
 				c->tcp_be_liberal = val;
-			else
+			else if (settings[i].kind == K_BOOL_LOOSE)
 				c->tcp_loose = val;
+			else
+				c->checksum = val;
 			break;
 		case K_RETRANS: c->tcp_max_retrans = (uint32_t)val; break;
 		case K_TCP:

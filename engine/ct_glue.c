@@ -136,6 +136,16 @@ static void ct_in(struct qt_eval *ev, void *user)
 		set_ev(g, ev, m);
 		return;
 	}
+	if (qt_ct_checksum_fails(qt_ct_config(g->ct), &ev->pkt,
+				 ev->hook == QT_HOOK_PRE_ROUTING,
+				 ev->csum_unverified)) {
+		/* INVALID before the table is asked: nothing is created or
+		 * advanced by it */
+		qt_ct_count_bad_checksum(g->ct, ev->pkt.proto);
+		m->state = QT_CT_INVALID;
+		set_ev(g, ev, m);
+		return;
+	}
 	struct qt_ct_verdict v;
 	qt_ct_in(g->ct, &ev->pkt, g->now, &v);
 	if (v.table_full) {

@@ -71,6 +71,9 @@ struct qt_eval {
 	bool csum_not_ready;        /* NFQA_SKB_CSUMNOTREADY: the transport
 	                               checksum is partial; a target that
 	                               rewrites must complete it */
+	bool csum_unverified;       /* NFQA_SKB_CSUM_NOTVERIFIED: the kernel has
+	                               not verified the transport checksum
+	                               (conntrack does at PREROUTING) */
 	bool untracked;             /* raw table: CT --notrack / NOTRACK */
 	/* Connection tracking (engine/conntrack.h), filled by the engine
 	 * before the tables are walked when the ruleset uses it: */

@@ -295,6 +295,7 @@ int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p)
 	if (U32(NFQA_SKB_INFO)) {
 		uint32_t info = ntohl(mnl_attr_get_u32(a[NFQA_SKB_INFO]));
 		p->csum_not_ready = info & NFQA_SKB_CSUMNOTREADY;
+		p->csum_unverified = info & NFQA_SKB_CSUM_NOTVERIFIED;
 		p->gso = info & NFQA_SKB_GSO;
 	}
 #undef U32

@@ -39,6 +39,9 @@ struct qt_nfq_pkt {
 	uint32_t id;
 	uint8_t hook;           /* enum qt_nfq_hook */
 	bool csum_not_ready;    /* NFQA_SKB_CSUMNOTREADY: checksum left to hw */
+	bool csum_unverified;   /* NFQA_SKB_CSUM_NOTVERIFIED: nobody checked the
+	                           transport checksum yet (CHECKSUM_NONE or
+	                           COMPLETE): conntrack checks it */
 	bool gso;               /* NFQA_SKB_GSO */
 	bool has_uid, has_gid;
 	uint16_t hw_proto;      /* host order */

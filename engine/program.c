@@ -26,6 +26,13 @@ static const int8_t hook_tables[QT_NHOOKS][QT_NTABLES + 1] = {
 
 /* Headers only: the largest IPv4 header and the largest TCP header. */
 #define COPY_HEADERS 128
+/* A ruleset that tracks connections: whole packets up to an Ethernet
+ * MTU, so that conntrack can verify checksums the kernel has not (it
+ * does at PREROUTING). Larger unverified packets are rare (jumbo frames
+ * from a NIC that does not check): taken as good. GSO packets come
+ * verified or with partial checksums; only their first bytes are
+ * copied. */
+#define COPY_TRACKED 1500
 /* Jumps deeper than this drop the packet (the kernel's nf_tables stack
  * is 16 deep; the model refuses loops, so only very deep chains of
  * jumps get here). */
@@ -391,6 +398,8 @@ void qt_prog_free(struct qt_prog *p)
 
 uint32_t qt_prog_copy_range(const struct qt_prog *p)
 {
+	if (p->uses_ct && p->copy_range < COPY_TRACKED)
+		return COPY_TRACKED;
 	return p->copy_range;
 }
 

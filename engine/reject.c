@@ -1,27 +1,8 @@
 /* REJECT's replies, as the kernel builds them (see reject.h). */
 #include "reject.h"
+#include "csum.h"
 
 #include <string.h>
-
-uint32_t qt_csum_add(uint32_t sum, const uint8_t *b, size_t len)
-{
-	uint64_t s = sum;
-	size_t i = 0;
-	for (; i + 1 < len; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (i < len)
-		s += (uint32_t)b[i] << 8;
-	while (s >> 32)
-		s = (s & 0xffffffffu) + (s >> 32);
-	return (uint32_t)s;
-}
-
-uint16_t qt_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -38,34 +19,6 @@ static void put32(uint8_t *p, uint32_t v)
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* The transport bytes the IP header claims, or 0 when the copy lacks some
- * (a partial copy from the queue cannot be verified). */
-static uint32_t l4_whole(const struct qt_pkt *p)
-{
-	uint32_t want = p->ip_len - p->ihl;
-	return p->l4_len == want ? want : 0;
-}
-
-/* Does the checksum hold, as the kernel checks it before answering? It
- * sums the IP header too, as the hook sees it (a header it changed
- * without fixing its checksum, as when it fills a record-route or
- * timestamp option on the way in, fails: such packets are never
- * answered), plus the pseudo-header for TCP and UDP. So for other
- * protocols the payload must sum to zero. */
-static bool csum_holds(const struct qt_pkt *p)
-{
-	uint32_t n = l4_whole(p);
-	if (!n && p->ip_len > p->ihl)
-		return true; /* not ours to check: see reject.h's csum_ok */
-	uint32_t s = qt_csum_add(0, p->data, p->ihl);
-	s = qt_csum_add(s, p->l4, n);
-	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
-		s = qt_csum_add(s, p->data + 12, 8);
-		s += p->proto + n;
-	}
-	return qt_csum_fold(s) == 0xffff;
 }
 
 /* Protocols the kernel answers without checking a checksum: UDP without
@@ -120,7 +73,7 @@ static size_t tcp_reset(const struct qt_pkt *p, const struct qt_reject_env *env,
 		return 0;
 	if (p->tcp_flags & 0x04) /* never answer a reset */
 		return 0;
-	if (!env->csum_ok && !csum_holds(p))
+	if (!env->csum_ok && !qt_pkt_csum_holds(p))
 		return 0;
 	if (dst_is_group(p, env) || cap < 40)
 		return 0;
@@ -164,7 +117,7 @@ static size_t icmp_unreach(const struct qt_pkt *p, uint8_t code,
 {
 	if (p->frag_off)
 		return 0;
-	if (!env->csum_ok && !csum_skipped(p) && !csum_holds(p))
+	if (!env->csum_ok && !csum_skipped(p) && !qt_pkt_csum_holds(p))
 		return 0;
 	if (env->l2_not_host || dst_is_group(p, env))
 		return 0;

@@ -40,9 +40,4 @@ size_t qt_reject_build(const struct qt_pkt *p, enum qt_reject_kind kind,
 		       uint8_t icmp_code, const struct qt_reject_env *env,
 		       uint8_t *out, size_t cap);
 
-/* The Internet checksum of len bytes, folded, not complemented, added to
- * sum (a running 32-bit one's complement sum). */
-uint32_t qt_csum_add(uint32_t sum, const uint8_t *b, size_t len);
-uint16_t qt_csum_fold(uint32_t sum);
-
 #endif

@@ -452,6 +452,56 @@ def f_icmp_echo(g, q):
         q.add("c", IP(src=CADDR, dst=SADDR) / ICMP(type=13, id=i), "c timestamp request")
 
 
+def bad_csum(pkt):
+    """pkt with its transport checksum made wrong (the kernel's conntrack
+    checks it at PREROUTING: INVALID, nothing tracked or advanced)."""
+    p = IP(bytes(pkt))
+    l4 = p.payload      # the outer transport header, not a quoted one
+    l4.chksum ^= 0x5555
+    return IP(bytes(p))
+
+
+def f_bad_checksum(g, q):
+    r = g.r
+    k = r.randrange(4)
+    if k == 0:          # TCP: each bad copy first, then the real one
+        t = Tcp(r, q, *g.ports())
+        for side, flags, data in (("c", "S", b""), ("s", "SA", b""), ("c", "A", b""),
+                                  ("c", "PA", b"x" * r.choice([1, 100])), ("s", "A", b""),
+                                  ("s", "R", b"")):
+            p = t.pkt(side, flags, data, advance=False, what="%s %s bad checksum" % (side, flags))
+            q.steps[-1] = (side, bad_csum(p), q.steps[-1][2], None)
+            if flags != "R":
+                t.pkt(side, flags, data)
+        t.pkt("c", "PA", b"after")
+    elif k == 1:        # UDP, and UDP without a checksum (0: not checked)
+        cp, sp = g.ports()
+        c = IP(src=CADDR, dst=SADDR) / UDP(sport=cp, dport=sp) / Raw(b"req")
+        s = IP(src=SADDR, dst=CADDR) / UDP(sport=sp, dport=cp) / Raw(b"resp")
+        q.add("c", bad_csum(c), "c udp bad checksum")
+        q.add("c", c, "c udp")
+        q.add("s", bad_csum(s), "s udp bad checksum")
+        q.add("s", IP(src=SADDR, dst=CADDR) / UDP(sport=sp, dport=cp, chksum=0) / Raw(b"r0"),
+              "s udp without checksum")
+        q.add("c", c, "c udp again")
+    elif k == 2:        # ICMP echo
+        g.icmp_id = (g.icmp_id + 1) & 0xffff
+        i = g.icmp_id
+        req = IP(src=CADDR, dst=SADDR) / ICMP(type=8, id=i, seq=1) / Raw(b"ping")
+        rep = IP(src=SADDR, dst=CADDR) / ICMP(type=0, id=i, seq=1) / Raw(b"ping")
+        q.add("c", bad_csum(req), "c echo request bad checksum")
+        q.add("c", req, "c echo request")
+        q.add("s", bad_csum(rep), "s echo reply bad checksum")
+        q.add("s", rep, "s echo reply")
+    else:               # an ICMP error about a tracked flow
+        cp, sp = g.ports()
+        c = IP(src=CADDR, dst=SADDR) / UDP(sport=cp, dport=sp) / Raw(b"req")
+        q.add("c", c, "c udp")
+        e = icmp_err(SADDR, CADDR, c)
+        q.add("s", bad_csum(e), "s port unreachable bad checksum")
+        q.add("s", e, "s port unreachable")
+
+
 def quote(p):
     """The part of p an ICMP error quotes: its IP header and 8 bytes."""
     b = bytes(p)
@@ -541,6 +591,7 @@ FAMILIES = [
     (f_bad_flags, 2), (f_time_wait_reopen, 3), (f_simultaneous, 2), (f_wscale, 3),
     (f_synack_first, 1), (f_udp, 4), (f_udp_untracked, 1), (f_udp_frag, 2),
     (f_icmp_echo, 3), (f_icmp_related, 5), (f_icmp_unrelated, 3), (f_generic, 3),
+    (f_bad_checksum, 6),
 ]
 
 

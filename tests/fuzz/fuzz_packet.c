@@ -28,6 +28,7 @@
 #include "../../engine/eval.h"
 #include "../../engine/program.h"
 #include "../../engine/reject.h"
+#include "../../engine/csum.h"
 #include "ctx.h"
 #include "model.h"
 #include "restore.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../engine/conntrack.h"
+#include "../../engine/csum.h"
 #include "../../engine/packet.h"
 #include "tap.h"
 
@@ -508,8 +509,90 @@ static void test_config(void)
 	is_str(qt_ct_proto_name(200), "unknown", "unknown");
 }
 
+/* Set the transport checksum of the packet in k right (TCP, UDP with
+ * the pseudo-header; ICMP without), then add delta to it (0: right);
+ * and the IP header's checksum right. */
+static const struct qt_pkt *with_csum(struct pk *k, uint16_t delta)
+{
+	struct qt_pkt *p = &k->p;
+	uint32_t n = p->ip_len - p->ihl;
+	uint8_t *l4 = k->b + p->ihl;
+	unsigned off = p->proto == IPPROTO_TCP ? 16 : p->proto == IPPROTO_UDP ? 6 : 2;
+	put16(l4 + off, 0);
+	uint32_t s = qt_csum_add(0, l4, n);
+	if (p->proto != IPPROTO_ICMP) {
+		s = qt_csum_add(s, k->b + 12, 8);
+		s += p->proto + n;
+	}
+	uint16_t c = (uint16_t)~qt_csum_fold(s);
+	if (p->proto == IPPROTO_UDP && c == 0)
+		c = 0xffff;
+	put16(l4 + off, (uint16_t)(c + delta));
+	/* the IP header's own, as ip_rcv has verified it */
+	put16(k->b + 10, 0);
+	put16(k->b + 10, (uint16_t)~qt_csum_fold(qt_csum_add(0, k->b, 20)));
+	qt_pkt_parse_ipv4(p, k->b, p->len);
+	return p;
+}
+
+static void test_checksum(void)
+{
+	struct qt_ct_config c;
+	qt_ct_config_default(&c);
+	ok(c.checksum, "nf_conntrack_checksum defaults to 1");
+	struct pk k;
+	uint32_t a = ip("10.0.1.2"), b = ip("10.0.2.2");
+	const struct qt_pkt *p;
+
+	tcp(&k, a, 1000, b, 80, 0x02, 7, 0);
+	ok(!qt_ct_checksum_fails(&c, with_csum(&k, 0), true, true), "tcp: right checksum holds");
+	p = with_csum(&k, 1);
+	ok(qt_ct_checksum_fails(&c, p, true, true), "tcp: wrong checksum fails");
+	ok(!qt_ct_checksum_fails(&c, p, false, true), "tcp: checked at PREROUTING only");
+	ok(!qt_ct_checksum_fails(&c, p, true, false), "tcp: not when the kernel verified it");
+	struct qt_pkt cut = *p;
+	cut.len = 30;
+	cut.l4_len = 10;
+	ok(!qt_ct_checksum_fails(&c, &cut, true, true), "tcp: a partial copy cannot be checked");
+
+	udp(&k, a, 1000, b, 53);
+	ok(!qt_ct_checksum_fails(&c, &k.p, true, true), "udp: checksum 0 (none) is not checked");
+	ok(!qt_ct_checksum_fails(&c, with_csum(&k, 0), true, true), "udp: right checksum holds");
+	ok(qt_ct_checksum_fails(&c, with_csum(&k, 0x100), true, true), "udp: wrong checksum fails");
+
+	icmp(&k, a, b, 8, 0, 99);
+	ok(!qt_ct_checksum_fails(&c, with_csum(&k, 0), true, true),
+	   "icmp: right checksum holds (no pseudo-header)");
+	ok(qt_ct_checksum_fails(&c, with_csum(&k, 3), true, true), "icmp: wrong checksum fails");
+
+	uint8_t g[8] = { 0 };
+	mk(&k, 47, a, b, g, 8);
+	ok(!qt_ct_checksum_fails(&c, &k.p, true, true), "gre: no checksum checked");
+
+	tcp(&k, a, 1000, b, 80, 0x02, 7, 0);
+	p = with_csum(&k, 1);
+	k.b[6] = 0x20;          /* more fragments */
+	qt_pkt_parse_ipv4(&k.p, k.b, k.p.len);
+	ok(!qt_ct_checksum_fails(&c, &k.p, true, true), "a fragment is not checked");
+
+	tcp(&k, a, 1000, b, 80, 0x02, 7, 0);
+	p = with_csum(&k, 1);
+	is_int(qt_ct_config_set(&c, "checksum=0"), 0, "nf_conntrack_checksum=0");
+	ok(!qt_ct_checksum_fails(&c, p, true, true), "checksum off: not checked");
+	is_int(qt_ct_config_set(&c, "nf_conntrack_checksum=2"), -1, "checksum=2 refused");
+
+	struct qt_ct *ct = mkct(16);
+	qt_ct_count_bad_checksum(ct, IPPROTO_TCP);
+	qt_ct_count_bad_checksum(ct, IPPROTO_UDP);
+	qt_ct_count_bad_checksum(ct, IPPROTO_ICMP);
+	is_int(qt_ct_stats(ct)->invalid, 2, "bad tcp/udp checksums count as invalid");
+	is_int(qt_ct_stats(ct)->error, 1, "a bad icmp checksum counts as error");
+	qt_ct_free(ct);
+}
+
 int main(void)
 {
+	test_checksum();
 	test_tuples();
 	test_udp();
 	test_icmp();

@@ -1,0 +1,39 @@
+#include "csum.h"
+
+#include <netinet/in.h>
+
+uint32_t qt_csum_add(uint32_t sum, const uint8_t *b, size_t len)
+{
+	uint64_t s = sum;
+	size_t i = 0;
+	for (; i + 1 < len; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (i < len)
+		s += (uint32_t)b[i] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffffu) + (s >> 32);
+	return (uint32_t)s;
+}
+
+uint16_t qt_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+bool qt_pkt_csum_holds(const struct qt_pkt *p)
+{
+	/* no transport bytes at all: the header and pseudo-header alone */
+	uint32_t n = p->ip_len > p->ihl ? p->ip_len - p->ihl : 0;
+	if (n && (!p->l4 || p->l4_len != n))
+		return true;    /* part of it was not copied: cannot tell */
+	uint32_t s = qt_csum_add(0, p->data, p->ihl);
+	if (n)
+		s = qt_csum_add(s, p->l4, n);
+	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
+		s = qt_csum_add(s, p->data + 12, 8);
+		s += p->proto + n;
+	}
+	return qt_csum_fold(s) == 0xffff;
+}

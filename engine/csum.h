@@ -1,0 +1,28 @@
+/* Internet checksums as netfilter verifies them (nf_ip_checksum): used by
+ * REJECT (the kernel answers no packet whose checksum fails) and by
+ * connection tracking (a packet whose checksum fails at PREROUTING is
+ * INVALID, while nf_conntrack_checksum is on). */
+#ifndef QT_CSUM_H
+#define QT_CSUM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+/* The Internet checksum of len bytes, folded, not complemented, added to
+ * sum (a running 32-bit one's complement sum). */
+uint32_t qt_csum_add(uint32_t sum, const uint8_t *b, size_t len);
+uint16_t qt_csum_fold(uint32_t sum);
+
+/* Does p's transport checksum hold, as the kernel checks a packet it has
+ * not verified (CHECKSUM_NONE)? It sums from the IP header on, as the
+ * kernel does (a header changed on the way without its checksum fixed
+ * fails), plus the pseudo-header for TCP and UDP; other protocols (ICMP)
+ * must sum to zero by themselves. true when it cannot tell: the queue's
+ * copy lacks part of the packet. (A UDP checksum of 0, "none", is the
+ * caller's to skip: the kernel's users differ.) */
+bool qt_pkt_csum_holds(const struct qt_pkt *p);
+
+#endif
