@@ -15,7 +15,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: qtablesd [--daemon] [--state FILE | --no-state] [--pidfile FILE]\n"
 		"                [--timing] [--queues N[-M]] [--fail-open]\n"
-		"                [--log-stderr] [--no-syslog] [--no-datapath]\n"
+		"                [--l2-queues N|off] [--log-stderr] [--no-syslog]\n"
+		"                [--no-datapath]\n"
 		"  --daemon       fork into the background once listening\n"
 		"  --state FILE   where the committed ruleset is kept\n"
 		"                 (default /var/lib/qtables/rules.v4, per namespace)\n"
@@ -27,6 +28,11 @@ static void usage(FILE *f)
 		"  --queue-balance N:M  the same as --queues N-M\n"
 		"  --fail-open    let packets pass while no daemon listens or the\n"
 		"                 queue is full (default: they are dropped)\n"
+		"  --l2-queues N|off  queues that tell broadcast and multicast\n"
+		"                 frames apart, for -m pkttype, LOG and REJECT:\n"
+		"                 twice as many as --queues, from N (default:\n"
+		"                 the last ones, 65534-65535 for one queue); off:\n"
+		"                 derive the frame's type from the IP destination\n"
 		"  --log-stderr   write -j LOG lines to stderr too\n"
 		"  --no-syslog    do not write -j LOG lines to syslog\n"
 		"  --no-datapath  judge no packets: the rules are only kept\n"
@@ -68,6 +74,7 @@ int main(int argc, char **argv)
 		{ "queues", required_argument, NULL, 'q' },
 		{ "queue-balance", required_argument, NULL, 'q' },
 		{ "fail-open", no_argument, NULL, 'o' },
+		{ "l2-queues", required_argument, NULL, '2' },
 		{ "log-stderr", no_argument, NULL, 'l' },
 		{ "no-syslog", no_argument, NULL, 'L' },
 		{ "no-datapath", no_argument, NULL, 'D' },
@@ -99,6 +106,21 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'o': o.engine.fail_open = true; break;
+		case '2': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (!strcmp(optarg, "off")) {
+				o.engine.l2_off = true;
+			} else if (end != optarg && !*end && n <= 65535) {
+				o.engine.l2_set = true;
+				o.engine.l2_first = (uint16_t)n;
+			} else {
+				fprintf(stderr, "qtablesd: bad --l2-queues \"%s\" "
+					"(a queue number or off)\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'l': o.engine.log_stderr = true; break;
 		case 'L': o.engine.log_syslog = false; break;
 		case 'D': o.datapath = false; break;

@@ -68,6 +68,11 @@ struct qt_engine {
 	volatile int stop;
 	bool steered;
 	struct qt_steer_config sc;   /* sc.hooks: the hooks queued now */
+	/* link-layer queues: bound by every thread (l2_ok); steered to
+	 * while l2_steered (read per burst by the queue threads) */
+	bool l2_ok;
+	uint16_t l2_bcast, l2_mcast;
+	int l2_steered;
 	uint64_t commits;
 	uint64_t steer_changes;
 };
@@ -140,9 +145,33 @@ static const char *link_name(struct qthread *t, int slot, int ifindex)
 	return t->name[slot];
 }
 
+/* The frame's link-layer type, told by the queue the packet came from
+ * (steering.h): a link-layer queue's packets are broadcast or multicast
+ * frames; while those queues are steered to, the main queues' packets
+ * are the rest (PACKET_HOST: the IPv4 hooks never see OTHERHOST).
+ * Otherwise unknown: matches derive it from the IP destination. */
+static void l2_type_of(const struct qthread *t, const struct qt_nfq_pkt *p,
+		       bool steered, struct qt_eval *ev)
+{
+	const struct qt_engine *e = t->e;
+	unsigned n = e->nthreads;
+	if (!e->l2_ok)
+		return;
+	if (p->queue >= e->l2_bcast && p->queue < e->l2_bcast + n) {
+		ev->l2_known = true;
+		ev->l2_type = QT_L2_BROADCAST;
+	} else if (p->queue >= e->l2_mcast && p->queue < e->l2_mcast + n) {
+		ev->l2_known = true;
+		ev->l2_type = QT_L2_MULTICAST;
+	} else if (steered) {
+		ev->l2_known = true;
+		ev->l2_type = QT_L2_HOST;
+	}
+}
+
 static void judge(struct qthread *t, const struct qt_prog *prog,
 		  const struct qt_nfq_pkt *p, const struct timespec *mono,
-		  const struct timespec *wall)
+		  const struct timespec *wall, bool l2_steered)
 {
 	struct qt_eval ev;
 	uint8_t *data;
@@ -174,6 +203,7 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 	ev.now_ns = (uint64_t)mono->tv_sec * 1000000000u + (uint64_t)mono->tv_nsec;
 	ev.wall = *wall;
 	ev.csum_not_ready = p->csum_not_ready;
+	l2_type_of(t, p, l2_steered, &ev);
 	ev.csum_unverified = p->csum_unverified;
 
 	bool ct = qt_prog_uses_ct(prog) && t->ctg;
@@ -184,18 +214,18 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 		qt_ctg_done(t->ctg, &ev, v);
 	if (v == QT_XT_DROP) {
 		t->dropped++;
-		qt_nfq_drop(t->q, p->id);
+		qt_nfq_drop(t->q, p->queue, p->id);
 		return;
 	}
 	t->accepted++;
 	if (ev.rewritten || ev.mark_changed) {
 		t->rewritten += ev.rewritten;
 		t->marked += ev.mark_changed;
-		qt_nfq_verdict(t->q, p->id, NF_ACCEPT, ev.mark_changed, ev.mark,
+		qt_nfq_verdict(t->q, p->queue, p->id, NF_ACCEPT, ev.mark_changed, ev.mark,
 			       ev.rewritten ? ev.data : NULL, ev.len);
 		return;
 	}
-	qt_nfq_accept(t->q, p->id);
+	qt_nfq_accept(t->q, p->queue, p->id);
 }
 
 static void *queue_thread(void *arg)
@@ -227,8 +257,9 @@ static void *queue_thread(void *arg)
 		bool ct = t->ctg && qt_prog_uses_ct(prog);
 		if (ct)
 			qt_ctg_burst_begin(t->ctg, now);
+		bool l2 = __atomic_load_n(&t->e->l2_steered, __ATOMIC_ACQUIRE);
 		for (int i = 0; i < n; i++)
-			judge(t, prog, &pk[i], &mono, &wall);
+			judge(t, prog, &pk[i], &mono, &wall, l2);
 		if (ct)
 			qt_ctg_burst_end(t->ctg);
 		rcu_read_unlock();
@@ -296,6 +327,29 @@ static uint8_t hooks_of(const struct qt_prog *p)
 	if (qt_prog_uses_ct(p))
 		m = 0x1f;
 	return m;
+}
+
+/* Bind thread i's broadcast and multicast queues to its socket. A queue
+ * another program holds is no reason to stop: the frame's type is then
+ * derived from the IP destination, as without these queues. */
+static void bind_l2(struct qt_engine *e, struct qthread *t, unsigned i)
+{
+	uint16_t qs[2] = { (uint16_t)(e->l2_bcast + i), (uint16_t)(e->l2_mcast + i) };
+	for (int k = 0; k < 2; k++) {
+		int eno = qt_nfq_bind_more(t->q, qs[k]);
+		if (eno) {
+			char line[200];
+			snprintf(line, sizeof(line), "qtablesd: NFQUEUE %u: %s: "
+				 "link-layer packet types (-m pkttype) are "
+				 "derived from the IP destination", qs[k],
+				 strerror(eno));
+			fprintf(stderr, "%s\n", line);
+			if (e->o.log_syslog)
+				syslog(LOG_DAEMON | LOG_WARNING, "%s", line);
+			e->l2_ok = false;
+			return;
+		}
+	}
 }
 
 static void set_copy_range(struct qt_engine *e, uint32_t range)
@@ -388,6 +442,24 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		openlog("qtablesd", LOG_NDELAY, LOG_DAEMON);
 
 	e->nthreads = (unsigned)(e->o.queue_last - e->o.queue_first) + 1;
+	if (!o->l2_off && o->steer) {
+		/* by default at the top of the numbers, where other NFQUEUE
+		 * programs (which start from 0) are least likely to be */
+		unsigned first = o->l2_set ? o->l2_first : 65536 - 2 * e->nthreads;
+		unsigned last = first + 2 * e->nthreads - 1;
+		bool bad = last > 65535 ||
+			   (first <= o->queue_last && last >= o->queue_first);
+		if (bad && o->l2_set) {
+			qt_buf_printf(err, "qtablesd: link-layer queues %u-%u: %s\n",
+				      first, last, last > 65535
+				      ? "beyond 65535" : "overlap the main queues");
+			qt_engine_stop(e);
+			return NULL;
+		}
+		e->l2_ok = !bad;
+		e->l2_bcast = (uint16_t)first;
+		e->l2_mcast = (uint16_t)(first + e->nthreads);
+	}
 	e->th = calloc(e->nthreads, sizeof(*e->th));
 	if (!e->th) {
 		qt_buf_printf(err, "qtablesd: out of memory\n");
@@ -419,6 +491,8 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 			qt_engine_stop(e);
 			return NULL;
 		}
+		if (e->l2_ok)
+			bind_l2(e, t, i);
 		struct timeval tv = { 0, POLL_MS * 1000 };
 		setsockopt(qt_nfq_fd(t->q), SOL_SOCKET, SO_RCVTIMEO, &tv,
 			   sizeof(tv));
@@ -453,12 +527,15 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		e->sc.hooks_set = true;
 		e->sc.hooks = hooks_of(e->prog);
 		e->sc.defrag = qt_prog_uses_ct(e->prog);
+		e->sc.l2_first = e->l2_bcast;
+		e->sc.l2 = e->l2_ok && qt_prog_wants_l2type(e->prog);
 		if (qt_steer_install(&e->sc, msg, sizeof(msg)) < 0) {
 			qt_buf_printf(err, "qtablesd: %s\n", msg);
 			qt_engine_stop(e);
 			return NULL;
 		}
 		e->steered = true;
+		__atomic_store_n(&e->l2_steered, e->sc.l2, __ATOMIC_RELEASE);
 	}
 	return e;
 }
@@ -479,17 +556,26 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 	 * fails the commit */
 	uint8_t hooks = hooks_of(np);
 	bool defrag = qt_prog_uses_ct(np);
-	if (e->steered && (hooks != e->sc.hooks || defrag != e->sc.defrag)) {
+	bool l2 = e->l2_ok && qt_prog_wants_l2type(np);
+	if (e->steered && (hooks != e->sc.hooks || defrag != e->sc.defrag ||
+			   l2 != e->sc.l2)) {
 		char msg[512];
 		struct qt_steer_config sc = e->sc;
 		sc.hooks = hooks;
 		sc.defrag = defrag;
+		sc.l2 = l2;
+		/* stop telling HOST for the main queues before their
+		 * broadcast frames stop going elsewhere; start after */
+		if (!l2)
+			__atomic_store_n(&e->l2_steered, 0, __ATOMIC_RELEASE);
 		if (qt_steer_install(&sc, msg, sizeof(msg)) < 0) {
+			__atomic_store_n(&e->l2_steered, e->sc.l2, __ATOMIC_RELEASE);
 			qt_buf_printf(err, "qtablesd: %s\n", msg);
 			qt_prog_free(np);
 			return -1;
 		}
 		e->sc = sc;
+		__atomic_store_n(&e->l2_steered, l2, __ATOMIC_RELEASE);
 		e->steer_changes++;
 	}
 	uint32_t range = qt_prog_copy_range(np);
@@ -589,6 +675,16 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		qt_buf_printf(out, " none");
 	qt_buf_printf(out, " (changed %llu times)\n",
 		      (unsigned long long)e->steer_changes);
+	if (e->l2_ok)
+		qt_buf_printf(out, "link-layer queues: broadcast %u-%u, multicast "
+			      "%u-%u, %s\n", e->l2_bcast,
+			      e->l2_bcast + e->nthreads - 1, e->l2_mcast,
+			      e->l2_mcast + e->nthreads - 1,
+			      e->sc.l2 ? "steered to" : "idle (no rule reads the "
+			      "frame's type)");
+	else
+		qt_buf_printf(out, "link-layer queues: none (frame types derived "
+			      "from the IP destination)\n");
 	/* the control thread is the only one that swaps: no read lock */
 	uint32_t unj = qt_prog_unjudged(e->prog);
 	if (unj)

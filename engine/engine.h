@@ -26,6 +26,12 @@ struct qt_engine_opts {
 	bool log_syslog;        /* LOG lines to syslog */
 	struct qt_ct_config ct; /* connection tracking (qt_ct_config_default
 	                           and --ct NAME=VALUE) */
+	/* Queues that tell the frame's link-layer type (see steering.h):
+	 * 2 x as many as the main queues from l2_first (l2_set), else the
+	 * last ones (65536 - 2 x queues ..); l2_off: none (the type is then
+	 * derived from the IP destination). */
+	bool l2_off, l2_set;
+	uint16_t l2_first;
 };
 
 struct qt_engine;

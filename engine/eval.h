@@ -21,6 +21,10 @@ struct qt_links;
 struct qt_ct;
 struct qt_ct_entry;
 
+/* Link-layer packet types: the kernel's PACKET_HOST, PACKET_BROADCAST,
+ * PACKET_MULTICAST values. */
+enum qt_l2_type { QT_L2_HOST = 0, QT_L2_BROADCAST = 1, QT_L2_MULTICAST = 2 };
+
 /* What a target tells the walk. */
 enum qt_xt_verdict {
 	QT_XT_CONTINUE,        /* go on with the next rule (MARK, LOG, ...) */
@@ -75,6 +79,11 @@ struct qt_eval {
 	                               not verified the transport checksum
 	                               (conntrack does at PREROUTING) */
 	bool untracked;             /* raw table: CT --notrack / NOTRACK */
+	/* The frame's link-layer type (skb->pkt_type) when the engine
+	 * knows it (the queue told: see engine/steering.h); else matches
+	 * derive it from the IP destination. */
+	bool l2_known;
+	uint8_t l2_type;            /* enum qt_l2_type */
 	/* Connection tracking (engine/conntrack.h), filled by the engine
 	 * before the tables are walked when the ruleset uses it: */
 	bool ct_valid;              /* the fields below are set */

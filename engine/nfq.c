@@ -32,7 +32,10 @@ struct qt_nfq {
 	struct qt_nfq_pkt *pkts;      /* burst entries */
 	uint8_t *sbuf;                /* verdicts waiting to be sent */
 	size_t sbuf_size, sbuf_len;
+	uint16_t bound[QT_NFQ_MAX_BOUND]; /* queues bound to the socket */
+	unsigned nbound;
 	bool run;                     /* a run of accepts is pending */
+	uint16_t run_queue;           /* ... of this queue's packets */
 	uint32_t run_last, run_count;
 	struct qt_nfq_stats st;
 };
@@ -79,10 +82,10 @@ struct qt_nfq *qt_nfq_alloc(const struct qt_nfq_config *c)
 /* Bind and configure in one message, then wait for its acknowledgement.
  * Packets that arrive before it (steering already in place) are handed
  * back with NF_REPEAT so the hook queues them again once we are ready. */
-static int configure(struct qt_nfq *q)
+static int configure(struct qt_nfq *q, uint16_t queue)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->cfg.queue);
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
 	uint32_t flags = 0, mask = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO |
 				   NFQA_CFG_F_UID_GID;
 
@@ -119,7 +122,8 @@ static int configure(struct qt_nfq *q)
 			}
 			struct qt_nfq_pkt p;
 			if (qt_nfq_parse(m, &p) == 0) {
-				qt_nfq_verdict(q, p.id, NF_REPEAT, false, 0, NULL, 0);
+				qt_nfq_verdict(q, p.queue, p.id, NF_REPEAT, false, 0,
+					       NULL, 0);
 				qt_nfq_flush(q);
 			}
 		}
@@ -133,10 +137,12 @@ int qt_nfq_set_copy_range(struct qt_nfq *q, uint32_t copy_range)
 		return -ENOTCONN;
 	if (copy_range > q->cfg.max_copy_range)
 		copy_range = q->cfg.max_copy_range;
-	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->cfg.queue);
-	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, (int)copy_range);
-	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
+	for (unsigned i = 0; i < q->nbound; i++) {
+		struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->bound[i]);
+		nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, (int)copy_range);
+		if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+			return -errno;
+	}
 	__atomic_store_n(&q->cfg.copy_range, copy_range, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -146,13 +152,28 @@ int qt_nfq_set_uid_gid(struct qt_nfq *q, bool on)
 	char buf[256];
 	if (!q->nl)
 		return -ENOTCONN;
-	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->cfg.queue);
-	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(on ? NFQA_CFG_F_UID_GID : 0));
-	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_UID_GID));
-	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
+	for (unsigned i = 0; i < q->nbound; i++) {
+		struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->bound[i]);
+		mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS,
+				 htonl(on ? NFQA_CFG_F_UID_GID : 0));
+		mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_UID_GID));
+		if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+			return -errno;
+	}
 	q->cfg.uid_gid = on;
 	return 0;
+}
+
+int qt_nfq_bind_more(struct qt_nfq *q, uint16_t queue)
+{
+	if (!q->nl)
+		return ENOTCONN;
+	if (q->nbound == QT_NFQ_MAX_BOUND)
+		return ENOSPC;
+	int e = configure(q, queue);
+	if (!e)
+		q->bound[q->nbound++] = queue;
+	return e;
 }
 
 struct qt_nfq *qt_nfq_open(const struct qt_nfq_config *c, int *err)
@@ -175,7 +196,9 @@ struct qt_nfq *qt_nfq_open(const struct qt_nfq_config *c, int *err)
 	/* An overrun is counted by the kernel (user_dropped); an ENOBUFS
 	 * error in the middle of a burst would only lose our place. */
 	mnl_socket_setsockopt(q->nl, NETLINK_NO_ENOBUFS, &one, sizeof(one));
-	e = configure(q);
+	e = configure(q, q->cfg.queue);
+	if (!e)
+		q->bound[q->nbound++] = q->cfg.queue;
 	if (e) {
 		errno = e;
 		goto fail;
@@ -255,6 +278,8 @@ int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p)
 		    sizeof(struct nfqnl_msg_packet_hdr))
 		return -EINVAL;
 	memset(p, 0, sizeof(*p));
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	p->queue = ntohs(g->res_id);
 	const struct nfqnl_msg_packet_hdr *h = mnl_attr_get_payload(a[NFQA_PACKET_HDR]);
 	p->id = ntohl(h->packet_id);
 	p->hook = h->hook;
@@ -304,13 +329,16 @@ int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p)
 
 /* The packet id of a datagram cut short: its header attribute comes
  * first, so it is usually readable even when the payload is not. */
-static int truncated_id(const uint8_t *b, size_t len, uint32_t *id)
+static int truncated_id(const uint8_t *b, size_t len, uint16_t *queue,
+			uint32_t *id)
 {
 	size_t off = NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg));
 	const struct nlattr *at = (const void *)(b + off);
 	if (len < off + sizeof(*at) + sizeof(struct nfqnl_msg_packet_hdr) ||
 	    (at->nla_type & NLA_TYPE_MASK) != NFQA_PACKET_HDR)
 		return -1;
+	const struct nfgenmsg *g = (const void *)(b + NLMSG_HDRLEN);
+	*queue = ntohs(g->res_id);
 	const struct nfqnl_msg_packet_hdr *h = (const void *)(at + 1);
 	*id = ntohl(h->packet_id);
 	return 0;
@@ -337,9 +365,10 @@ int qt_nfq_recv(struct qt_nfq *q, const struct qt_nfq_pkt **pkts, bool wait)
 		int left = (int)q->msgs[i].msg_len;
 		if (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			uint32_t id;
+			uint16_t qn;
 			q->st.truncated++;
-			if (truncated_id(b, (size_t)left, &id) == 0)
-				qt_nfq_drop(q, id);
+			if (truncated_id(b, (size_t)left, &qn, &id) == 0)
+				qt_nfq_drop(q, qn, id);
 			continue;
 		}
 		for (const struct nlmsghdr *m = (const void *)b; mnl_nlmsg_ok(m, left);
@@ -366,7 +395,7 @@ int qt_nfq_recv(struct qt_nfq *q, const struct qt_nfq_pkt **pkts, bool wait)
 				/* The kernel sends one packet per datagram, so
 				 * this does not happen; fail closed if it does. */
 				q->st.overflow++;
-				qt_nfq_drop(q, p->id);
+				qt_nfq_drop(q, p->queue, p->id);
 				continue;
 			}
 			q->st.packets++;
@@ -418,7 +447,7 @@ static int encode_run(struct qt_nfq *q)
 	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->sbuf + q->sbuf_len,
 					     q->run_count > 1 ? NFQNL_MSG_VERDICT_BATCH
 							      : NFQNL_MSG_VERDICT,
-					     q->cfg.queue);
+					     q->run_queue);
 	nfq_nlmsg_verdict_put(nlh, (int)q->run_last, NF_ACCEPT);
 	q->sbuf_len += nlh->nlmsg_len;
 	if (q->run_count > 1) {
@@ -432,11 +461,19 @@ static int encode_run(struct qt_nfq *q)
 	return 0;
 }
 
-int qt_nfq_verdict(struct qt_nfq *q, uint32_t id, uint32_t verdict,
-		   bool set_mark, uint32_t mark, const void *payload, uint32_t len)
+int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
+		   uint32_t verdict, bool set_mark, uint32_t mark,
+		   const void *payload, uint32_t len)
 {
 	if (verdict == NF_ACCEPT && !set_mark && !payload && q->cfg.batch) {
+		/* ids count per queue: a run covers one queue's packets */
+		if (q->run && q->run_queue != queue) {
+			int r = encode_run(q);
+			if (r < 0)
+				return r;
+		}
 		q->run = true;
+		q->run_queue = queue;
 		q->run_last = id;
 		q->run_count++;
 		return 0;
@@ -450,7 +487,7 @@ int qt_nfq_verdict(struct qt_nfq *q, uint32_t id, uint32_t verdict,
 	if (r < 0)
 		return r;
 	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->sbuf + q->sbuf_len,
-					     NFQNL_MSG_VERDICT, q->cfg.queue);
+					     NFQNL_MSG_VERDICT, queue);
 	nfq_nlmsg_verdict_put(nlh, (int)id, (int)verdict);
 	if (set_mark) {
 		nfq_nlmsg_verdict_put_mark(nlh, mark);
@@ -470,14 +507,14 @@ int qt_nfq_verdict(struct qt_nfq *q, uint32_t id, uint32_t verdict,
 	return 0;
 }
 
-int qt_nfq_accept(struct qt_nfq *q, uint32_t id)
+int qt_nfq_accept(struct qt_nfq *q, uint16_t queue, uint32_t id)
 {
-	return qt_nfq_verdict(q, id, NF_ACCEPT, false, 0, NULL, 0);
+	return qt_nfq_verdict(q, queue, id, NF_ACCEPT, false, 0, NULL, 0);
 }
 
-int qt_nfq_drop(struct qt_nfq *q, uint32_t id)
+int qt_nfq_drop(struct qt_nfq *q, uint16_t queue, uint32_t id)
 {
-	return qt_nfq_verdict(q, id, NF_DROP, false, 0, NULL, 0);
+	return qt_nfq_verdict(q, queue, id, NF_DROP, false, 0, NULL, 0);
 }
 
 int qt_nfq_flush(struct qt_nfq *q)

@@ -1,8 +1,9 @@
-/* NFQUEUE I/O: one netlink socket bound to one queue, packets received in
- * bursts and verdicts sent in as few messages as possible. Everything is
- * allocated at open; receiving and verdicts never allocate. Packets must
- * be given their verdicts in the order received (ids increase): a batch
- * verdict accepts every queued packet up to its id. */
+/* NFQUEUE I/O: one netlink socket bound to one queue (or a few, see
+ * qt_nfq_bind_more), packets received in bursts and verdicts sent in as
+ * few messages as possible. Everything is allocated at open; receiving
+ * and verdicts never allocate. Packets must be given their verdicts in
+ * the order received (ids increase, per queue): a batch verdict accepts
+ * every packet of its queue up to its id. */
 #ifndef QT_NFQ_H
 #define QT_NFQ_H
 
@@ -35,8 +36,12 @@ struct qt_nfq_config {
 /* copy_range 0xffff, burst 32, rcvbuf 16 MiB, gso and batch on. */
 void qt_nfq_config_default(struct qt_nfq_config *c);
 
+/* Queues one socket may be bound to. */
+#define QT_NFQ_MAX_BOUND 4
+
 struct qt_nfq_pkt {
-	uint32_t id;
+	uint16_t queue;         /* the queue it came from (nfgenmsg res_id) */
+	uint32_t id;            /* its id in that queue */
 	uint8_t hook;           /* enum qt_nfq_hook */
 	bool csum_not_ready;    /* NFQA_SKB_CSUMNOTREADY: checksum left to hw */
 	bool csum_unverified;   /* NFQA_SKB_CSUM_NOTVERIFIED: nobody checked the
@@ -98,16 +103,24 @@ int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p);
 
 /* Verdicts are queued and go out on qt_nfq_flush (or when the send
  * buffer fills). 0 or -errno. */
-int qt_nfq_accept(struct qt_nfq *q, uint32_t id);
-int qt_nfq_drop(struct qt_nfq *q, uint32_t id);
+int qt_nfq_accept(struct qt_nfq *q, uint16_t queue, uint32_t id);
+int qt_nfq_drop(struct qt_nfq *q, uint16_t queue, uint32_t id);
 /* Any verdict (NF_ACCEPT, NF_DROP, NF_REPEAT...), with a mark if
- * set_mark, with a new payload if payload is not NULL. */
-int qt_nfq_verdict(struct qt_nfq *q, uint32_t id, uint32_t verdict,
-		   bool set_mark, uint32_t mark,
+ * set_mark, with a new payload if payload is not NULL. queue and id: the
+ * packet's (struct qt_nfq_pkt). */
+int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
+		   uint32_t verdict, bool set_mark, uint32_t mark,
 		   const void *payload, uint32_t len);
 int qt_nfq_flush(struct qt_nfq *q);
 
-/* Change the copy range of a bound queue (up to max_copy_range). Safe
+/* Bind one more queue to the socket, configured as the first (copy
+ * range, flags, length); its packets come through qt_nfq_recv with their
+ * queue number. For the thread that will receive, before it does. 0, or
+ * a positive errno (EPERM: bound by another socket; ENOSPC: already
+ * QT_NFQ_MAX_BOUND). */
+int qt_nfq_bind_more(struct qt_nfq *q, uint16_t queue);
+
+/* Change the copy range of the bound queues (up to max_copy_range). Safe
  * to call from another thread than the one receiving: the message asks
  * for no acknowledgement, and an error would come back as a counted
  * nl_error. 0 or -errno. */

@@ -79,6 +79,7 @@ struct qt_prog {
 	bool rewrites;              /* a target may grow the packet */
 	bool uses_ct;               /* a rule reads or changes conntrack */
 	bool wants_owner;           /* a rule reads local packets' owner */
+	bool wants_l2type;          /* a rule reads the frame's type */
 };
 
 /* ---- compiling ---- */
@@ -180,6 +181,7 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		struct qt_ext_inst *m = &r->matches[i];
 		unjudged |= !m->ext->match;
 		p->uses_ct |= m->ext->conntrack;
+		p->wants_l2type |= m->ext->l2type;
 		if (m->ext->wants_owner && m->ext->wants_owner(m))
 			p->wants_owner = true;
 		if (m->ext->state_new && !m->state &&
@@ -217,6 +219,7 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		c->kind = K_EXT;
 		c->target = tg;
 		p->uses_ct |= tg->ext->conntrack;
+		p->wants_l2type |= tg->ext->l2type;
 		if (tg->ext->wants_owner && tg->ext->wants_owner(tg))
 			p->wants_owner = true;
 		if (tg->ext->state_new && !tg->state &&
@@ -413,6 +416,11 @@ void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,
 	for (uint32_t i = 0; i < ct->n; i++)
 		if (!strcmp(ct->chains[i].name, chain))
 			qt_cls_describe(ct->chains[i].cls, buf, len);
+}
+
+bool qt_prog_wants_l2type(const struct qt_prog *p)
+{
+	return p->wants_l2type;
 }
 
 bool qt_prog_wants_owner(const struct qt_prog *p)

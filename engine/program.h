@@ -62,6 +62,9 @@ void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,
 /* True when a rule reads the socket owner of local packets (owner,
  * LOG --log-uid): only then is the queue asked for it. */
 bool qt_prog_wants_owner(const struct qt_prog *p);
+/* A rule reads the frame's link-layer type (pkttype, LOG's MAC=, REJECT):
+ * worth having the queues tell it. */
+bool qt_prog_wants_l2type(const struct qt_prog *p);
 /* True when a rule reads or changes connection tracking: the engine
  * then tracks connections (ev->ct_in) and queues every hook. */
 bool qt_prog_uses_ct(const struct qt_prog *p);

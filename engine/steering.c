@@ -37,6 +37,16 @@ void qt_steer_config_default(struct qt_steer_config *c, uint16_t queue)
 	c->notrack = true;
 }
 
+uint16_t qt_steer_l2_bcast(const struct qt_steer_config *c)
+{
+	return c->l2_first;
+}
+
+uint16_t qt_steer_l2_mcast(const struct qt_steer_config *c)
+{
+	return (uint16_t)(c->l2_first + (c->queue_last - c->queue_first) + 1);
+}
+
 struct out { char *buf; size_t len, cap; bool full; };
 
 static void put(struct out *o, const char *fmt, ...)
@@ -98,7 +108,7 @@ static void remove_table(struct out *o, const char *cur, const char *table,
 static void table(struct out *o, const struct qt_steer_config *c,
 		  const char *cur, const char *name,
 		  const struct hook_chain *all, size_t n, const char *target,
-		  const char *before, unsigned mask)
+		  const char *const *before, unsigned mask)
 {
 	/* the chains of the hooks asked for (mask: bit per entry) */
 	struct hook_chain hc[5];
@@ -112,8 +122,8 @@ static void table(struct out *o, const struct qt_steer_config *c,
 		put(o, ":%s - [0:0]\n", hc[i].ours);
 	remove_table(o, cur ? cur : "", name, hc, keep);
 	for (size_t i = 0; i < keep; i++) {
-		if (before)
-			put(o, "-A %s %s\n", hc[i].ours, before);
+		for (const char *const *b = before; b && *b; b++)
+			put(o, "-A %s %s\n", hc[i].ours, *b);
 		put(o, "-A %s %s\n", hc[i].ours, target);
 		put(o, "-I %s 1 -j %s\n", hc[i].builtin, hc[i].ours);
 	}
@@ -126,27 +136,45 @@ static void table(struct out *o, const struct qt_steer_config *c,
 	put(o, "COMMIT\n");
 }
 
+/* "[match]-j NFQUEUE ..." for queues first.. (as many as c's main
+ * queues; balanced as they are). */
+static void queue_target(char *buf, size_t len, const char *match,
+			 uint16_t first, const struct qt_steer_config *c)
+{
+	unsigned n = (unsigned)(c->queue_last - c->queue_first);
+	if (n)
+		snprintf(buf, len, "%s-j NFQUEUE --queue-balance %u:%u%s", match,
+			 first, first + n, c->bypass ? " --queue-bypass" : "");
+	else
+		snprintf(buf, len, "%s-j NFQUEUE --queue-num %u%s", match, first,
+			 c->bypass ? " --queue-bypass" : "");
+}
+
 int qt_steer_script(const struct qt_steer_config *c, const char *current,
 		    char *buf, size_t len)
 {
 	struct out o = { buf, 0, len, false };
-	char target[96] = "";
+	char target[96] = "", bcast[128], mcast[128];
+	const char *l2[3] = { NULL };
 	if (len == 0)
 		return -1;
 	buf[0] = 0;
 	if (c) {
-		if (c->queue_last > c->queue_first)
-			snprintf(target, sizeof(target),
-				 "-j NFQUEUE --queue-balance %u:%u%s",
-				 c->queue_first, c->queue_last,
-				 c->bypass ? " --queue-bypass" : "");
-		else
-			snprintf(target, sizeof(target), "-j NFQUEUE --queue-num %u%s",
-				 c->queue_first, c->bypass ? " --queue-bypass" : "");
+		queue_target(target, sizeof(target), "", c->queue_first, c);
+		if (c->l2) {
+			queue_target(bcast, sizeof(bcast),
+				     "-m pkttype --pkt-type broadcast ",
+				     qt_steer_l2_bcast(c), c);
+			queue_target(mcast, sizeof(mcast),
+				     "-m pkttype --pkt-type multicast ",
+				     qt_steer_l2_mcast(c), c);
+			l2[0] = bcast;
+			l2[1] = mcast;
+		}
 	}
 	unsigned hooks = c && c->hooks_set ? c->hooks : 0x1f;
 	table(&o, c, current, "mangle", mangle_chains,
-	      sizeof(mangle_chains) / sizeof(mangle_chains[0]), target, NULL,
+	      sizeof(mangle_chains) / sizeof(mangle_chains[0]), target, l2,
 	      hooks);
 	/* raw: with notrack off, still remove an earlier install's chains.
 	 * Kept for every queued packet: PREROUTING sees what arrives,
@@ -155,9 +183,10 @@ int qt_steer_script(const struct qt_steer_config *c, const char *current,
 	 * reassemble fragments before the hooks, as it does for a ruleset
 	 * of its own that tracks connections; the packets stay untracked
 	 * in the kernel all the same. */
+	const char *const defrag[] = { "-m conntrack --ctstate UNTRACKED", NULL };
 	table(&o, c && c->notrack ? c : NULL, current, "raw", raw_chains,
 	      sizeof(raw_chains) / sizeof(raw_chains[0]), "-j CT --notrack",
-	      c && c->defrag ? "-m conntrack --ctstate UNTRACKED" : NULL, 0x3);
+	      c && c->defrag ? defrag : NULL, 0x3);
 	return o.full ? -1 : (int)o.len;
 }
 

@@ -25,11 +25,24 @@ struct qt_steer_config {
 	/* The kernel reassembles fragments before the hooks (it does when
 	 * a ruleset tracks connections): a counting conntrack rule in raw. */
 	bool defrag;
+	/* The link-layer packet type (skb->pkt_type), which NFQUEUE does
+	 * not hand over, told by the queue instead: broadcast frames go to
+	 * queues l2_first.., multicast frames to the next as many, one per
+	 * main queue and chosen by the same balancing hash (so a flow's
+	 * packets meet one thread whatever their frame); the rest to the
+	 * main queues, as before. */
+	bool l2;
+	uint16_t l2_first;
 	const char *restore;              /* NULL: QT_STEER_RESTORE */
 	const char *save;                 /* NULL: QT_STEER_SAVE */
 };
 
 void qt_steer_config_default(struct qt_steer_config *c, uint16_t queue);
+
+/* The link-layer queues of c: broadcast frames' first queue, multicast
+ * frames' first queue (each c->queue_last - c->queue_first + 1 long). */
+uint16_t qt_steer_l2_bcast(const struct qt_steer_config *c);
+uint16_t qt_steer_l2_mcast(const struct qt_steer_config *c);
 
 /* The restore text that removes what `current` (an iptables-nft-save
  * text) holds of ours, then installs c (c NULL: remove only). Returns

@@ -196,6 +196,14 @@ static bool rebuild_mac(const struct qt_eval *ev, uint8_t hdr[14],
 	if (!bcast && !mcast && env->addrs)
 		bcast = qt_addrs_type(env->addrs, ev->pkt.daddr.v4, ev->indev) ==
 			ADDR_BROADCAST;
+	if (ev->l2_known) {
+		/* the queue told the frame's type: a unicast frame went to
+		 * our address whatever the IP destination; a multicast frame
+		 * to a unicast IP keeps the guess from the address */
+		bcast = ev->l2_type == QT_L2_BROADCAST;
+		if (ev->l2_type == QT_L2_HOST)
+			mcast = false;
+	}
 	if (type == ARPHRD_LOOPBACK) {
 		/* lo's frames carry its all-zero address whatever the
 		 * destination: it has no multicast or broadcast MAC */
@@ -272,6 +280,7 @@ static const struct qt_ext log_target = {
 	.print = log_print,
 	.target = log_target_fn,
 	.wants_owner = log_wants_owner,
+	.l2type = true,
 	.help =
 		" --log-level level\t\tLevel of logging (numeric or see syslog.conf)\n"
 		" --log-prefix prefix\t\tPrefix log messages with this prefix.\n"

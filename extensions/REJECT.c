@@ -130,6 +130,8 @@ static int reject_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	struct qt_reject_env renv = {
 		.ttl = 64,
 		.csum_ok = ev->csum_not_ready || ev->hook == QT_HOOK_LOCAL_OUT,
+		/* icmp_send answers no link-layer broadcast or multicast */
+		.l2_not_host = ev->l2_known && ev->l2_type != QT_L2_HOST,
 	};
 	if (env->addrs && d->kind == REJ_ICMP_UNREACH) {
 		/* of any device (0): an address of another interface than
@@ -171,6 +173,7 @@ static const struct qt_ext reject_target = {
 	.print = reject_print,
 	.terminal = true,
 	.target = reject_target_fn,
+	.l2type = true,
 	.copy_need = reject_copy_need,
 	.help =
 		"--reject-with type              drop input packet and send back\n"

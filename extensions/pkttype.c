@@ -99,7 +99,10 @@ static void pkttype_print(const struct qt_ext_inst *in, struct qt_buf *b,
  *    and multicasts are PACKET_LOOPBACK, for which xt_pkttype says
  *    multicast for a multicast destination, else broadcast: the same
  *    answer. OTHERHOST never reaches the IPv4 hooks (ip_rcv drops it).
- *    Not modelled: a unicast IP in a broadcast/multicast frame.
+ *    Not modelled: a unicast IP in a broadcast/multicast frame, or a
+ *    broadcast IP in a unicast frame: qtablesd has the queues tell the
+ *    frame's type instead (ev->l2_known), which is exact; this is for
+ *    the replay driver and a daemon without those queues.
  *  - FORWARD, OUTPUT, POSTROUTING: always unicast. ip_forward() drops
  *    anything but PACKET_HOST, and locally made packets keep pkt_type 0
  *    (PACKET_HOST) through OUTPUT and POSTROUTING, even to broadcast and
@@ -123,7 +126,10 @@ static uint8_t derive_type(const struct qt_eval *ev)
 static bool pkttype_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct pkttype_data *d = in->data;
-	return (derive_type(ev) == d->type) ^ !!d->invert;
+	/* told by the queue when the engine can (exact: the steering rule
+	 * asks the kernel's own pkttype, loopback mapping included) */
+	uint8_t type = ev->l2_known ? ev->l2_type : derive_type(ev);
+	return (type == d->type) ^ !!d->invert;
 }
 
 static const struct qt_ext pkttype_match = {
@@ -136,6 +142,7 @@ static const struct qt_ext pkttype_match = {
 	.save = pkttype_save,
 	.print = pkttype_print,
 	.match = pkttype_match_fn,
+	.l2type = true,
 	.help =
 		"[!] --pkt-type packettype    match packet type\n"
 		"Valid packet types:\n"

@@ -180,6 +180,10 @@ struct qt_ext {
 	 * queue is then asked for it (a cost per packet otherwise saved).
 	 * May be NULL (never). */
 	bool (*wants_owner)(const struct qt_ext_inst *in);
+	/* The instance reads the frame's link-layer type (ev->l2_type):
+	 * the engine then has the queues tell it (two more steering rules
+	 * per queued packet). */
+	bool l2type;
 };
 
 void qt_ext_register(const struct qt_ext *ext);

@@ -10,6 +10,10 @@
       once nothing came for Q seconds after the first; prints the count.
       Prints "ready" on stderr once bound.
   dp.py frags DST PORT        (scapy) one UDP datagram in 3 fragments
+  dp.py frame MAC DST PORT N [--iface IF] [--src A] [--icmp]  (scapy) N
+      UDP datagrams (echo requests with --icmp) from A (default IF's
+      address), in Ethernet frames to MAC whatever DST is (a unicast IP
+      in a broadcast frame...), sent on IF (default qtc0)
   dp.py reject DST PORT PROTO (scapy) send one probe (udp or tcp SYN) and
       print "TYPE CODE SRC" of the ICMP error or "RST SRC" that answers it,
       or "none".
@@ -135,9 +139,24 @@ def reject(args):
         print("other", r.summary())
 
 
+def frame(args):
+    from scapy.all import Ether, IP, UDP, conf, get_if_addr, sendp
+    conf.verb = 0
+    from scapy.all import ICMP
+    iface = opt(args, "--iface", "qtc0")
+    src = opt(args, "--src")
+    icmp = flag(args, "--icmp")
+    mac, dst, port, n = args[0], args[1], int(args[2]), int(args[3])
+    l4 = ICMP(id=port) if icmp else UDP(sport=4321, dport=port)
+    p = Ether(dst=mac) / IP(src=src or get_if_addr(iface), dst=dst) / l4 / b"x\n"
+    sendp([p] * n, iface=iface)
+    print(n, flush=True)
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"send": send, "recv": recv, "frags": frags, "reject": reject}[cmd](args)
+    {"send": send, "recv": recv, "frags": frags, "reject": reject,
+     "frame": frame}[cmd](args)
 
 
 if __name__ == "__main__":

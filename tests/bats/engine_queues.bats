@@ -59,6 +59,51 @@ ping_from_many() {
 	[[ "$output" == *"      16     1344 DROP"* ]]
 }
 
+@test "--queues 0-1: broadcast frames meet the thread of their flow" {
+	# the link-layer queues are balanced as the main ones: a broadcast
+	# frame and the unicast reply to it share a thread, hence a
+	# connection table
+	qt_daemon "$FW" --no-state --queues 0-1
+	qt "$FW" -A INPUT -p icmp -m pkttype --pkt-type broadcast
+	qt "$FW" -A OUTPUT -p icmp -m state --state ESTABLISHED
+	qt "$FW" -A OUTPUT -p icmp -m state --state NEW
+	run ip netns exec "$FW" iptables-nft-save -t mangle
+	[[ "$output" == *"-A QTABLES-IN -m pkttype --pkt-type broadcast -j NFQUEUE --queue-balance 65532:65533"* ]]
+	[[ "$output" == *"-A QTABLES-IN -m pkttype --pkt-type multicast -j NFQUEUE --queue-balance 65534:65535"* ]]
+	for i in $(seq 10 25); do
+		ip -n "$C" addr add "10.0.1.$i/24" dev qtc0
+	done
+	for i in $(seq 10 25); do
+		ip netns exec "$C" "${QT_PY:-/usr/bin/python3}" "$BATS_TEST_DIRNAME/dp.py" \
+			frame ff:ff:ff:ff:ff:ff 10.0.1.1 $((100 + i)) 1 --icmp --src "10.0.1.$i" >/dev/null
+	done
+	sleep 0.3
+	run qt "$FW" -L -v -n -x
+	echo "$output"
+	[ "$(qt "$FW" -L INPUT -v -n -x | awk 'NR == 3 { print $1 }')" -eq 16 ]
+	[ "$(qt "$FW" -L OUTPUT -v -n -x | awk 'NR == 3 { print $1 }')" -eq 16 ]
+	[ "$(qt "$FW" -L OUTPUT -v -n -x | awk 'NR == 4 { print $1 }')" -eq 0 ]
+	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
+	[[ "$output" == *"link-layer queues: broadcast 65532-65533, multicast 65534-65535, steered to"* ]]
+}
+
+@test "a link-layer queue held by another program: a warning, types derived" {
+	ip netns exec "$FW" "$QT_BUILD/tests/bench/nfq_accept_all" -q 65534 --hooks PREROUTING \
+		>"$QT_RUN/other.out" 2>&1 &
+	other=$!
+	for _ in $(seq 100); do grep -q ready "$QT_RUN/other.out" && break; sleep 0.05; done
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state >"$QT_RUN/d.out" 2>&1 &
+	d=$!
+	for _ in $(seq 100); do qt "$FW" -S >/dev/null 2>&1 && break; sleep 0.05; done
+	qt "$FW" -A INPUT -p udp -m pkttype --pkt-type broadcast
+	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
+	kill "$d" "$other"
+	wait "$d" "$other" || true
+	echo "$output"; cat "$QT_RUN/d.out"
+	[[ "$output" == *"link-layer queues: none (frame types derived from the IP destination)"* ]]
+	grep -q "NFQUEUE 65534: .*derived from the IP destination" "$QT_RUN/d.out"
+}
+
 @test "--stats counts verdicts: accepts, drops" {
 	qt_daemon "$FW" --no-state
 	qt "$FW" -A FORWARD -p icmp --icmp-type echo-request -s 10.0.1.2 -j DROP

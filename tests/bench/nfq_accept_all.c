@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		for (int i = 0; i < n; i++)
-			qt_nfq_accept(q, p[i].id);
+			qt_nfq_accept(q, p[i].queue, p[i].id);
 		qt_nfq_flush(q);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -361,16 +361,23 @@ def feat_addrtype(r, R, ctx):
 
 
 def feat_pkttype(r, R, ctx):
-    # The frame's type goes with the IP destination's here: NFQUEUE does
-    # not hand an IPv4 packet's link-layer destination (nor skb->pkt_type)
-    # to user space, so the engine derives the type from the IP
-    # destination; a unicast IP address in a broadcast frame is the one
-    # case it cannot see (documented in extensions/pkttype.c).
+    # The frame's type is what counts, not the IP destination's: qtablesd
+    # has the kernel's queues tell broadcast and multicast frames apart.
+    # Half the time the frame goes with the address, half the time not
+    # (a unicast IP in a broadcast frame, a broadcast IP in a unicast
+    # one).
     t = r.choice(["unicast", "broadcast", "multicast"])
     dst = {"unicast": None, "broadcast": r.choice(["10.0.1.255", "255.255.255.255"]),
            "multicast": "224.0.0.1"}[t]
-    R.add("-m pkttype %s--pkt-type %s" % (neg(r, 0.2), t),
-          set_("dst", dst) if dst else None)
+    edst = {"unicast": F0MAC, "broadcast": "ff:ff:ff:ff:ff:ff",
+            "multicast": "01:00:5e:00:00:01"}[t]
+
+    def hint(s, r):
+        if dst and r.random() < 0.5:
+            s["dst"] = dst
+        else:
+            s["edst_fixed"] = edst
+    R.add("-m pkttype %s--pkt-type %s" % (neg(r, 0.2), t), hint)
 
 
 def feat_mac(r, R, ctx):
@@ -574,10 +581,12 @@ def gen_spec(r, rs):
         elif k == "frag":
             s["frag"] = r.choice([None, 8, 16, 24])
         else:
-            # unicast frames only: see feat_pkttype
-            s["edst"] = F0MAC
-    # broadcast / multicast addresses travel in broadcast / multicast frames
-    if s["dst"] in ("10.0.1.255", "255.255.255.255"):
+            s["edst_fixed"] = r.choice([F0MAC, "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:01"])
+    # broadcast / multicast addresses travel in broadcast / multicast
+    # frames, unless a frame type was chosen
+    if "edst_fixed" in s:
+        s["edst"] = s.pop("edst_fixed")
+    elif s["dst"] in ("10.0.1.255", "255.255.255.255"):
         s["edst"] = "ff:ff:ff:ff:ff:ff"
     elif s["dst"] == "224.0.0.1":
         s["edst"] = "01:00:5e:00:00:01"

@@ -14,7 +14,7 @@
 #include "../../engine/steering.h"
 #include "tap.h"
 
-struct seen { int type; uint32_t id, verdict, mark; bool has_mark; uint32_t plen; uint8_t p0; };
+struct seen { int type; uint16_t queue; uint32_t id, verdict, mark; bool has_mark; uint32_t plen; uint8_t p0; };
 
 /* Decode the verdict messages in buf into s[]; returns how many. */
 static int decode(const void *buf, size_t len, struct seen *s, int max)
@@ -25,6 +25,7 @@ static int decode(const void *buf, size_t len, struct seen *s, int max)
 		struct nlattr *a[NFQA_MAX + 1] = { 0 };
 		memset(&s[n], 0, sizeof(s[n]));
 		s[n].type = m->nlmsg_type & 0xff;
+		s[n].queue = ntohs(((const struct nfgenmsg *)mnl_nlmsg_get_payload(m))->res_id);
 		if (nfq_nlmsg_parse(m, a) < 0 || !a[NFQA_VERDICT_HDR])
 			return -1;
 		const struct nfqnl_msg_verdict_hdr *v = mnl_attr_get_payload(a[NFQA_VERDICT_HDR]);
@@ -61,6 +62,7 @@ static void test_parse(void)
 	mnl_attr_put_u32(nlh, NFQA_UID, htonl(1000));
 
 	is_int(qt_nfq_parse(nlh, &p), 0, "packet message parses");
+	is_int(p.queue, 5, "queue number from the message");
 	is_int(p.id, 42, "packet id");
 	is_int(p.hook, QT_HOOK_FWD, "hook");
 	is_int(p.hw_proto, 0x0800, "hw protocol");
@@ -122,15 +124,15 @@ static void test_verdicts(void)
 	ok(q != NULL, "alloc without a socket");
 	if (!q)
 		return;
-	qt_nfq_accept(q, 1);
-	qt_nfq_accept(q, 2);
-	qt_nfq_accept(q, 3);
-	qt_nfq_drop(q, 4);
-	qt_nfq_accept(q, 5);
-	qt_nfq_verdict(q, 6, NF_ACCEPT, true, 9, NULL, 0);
-	qt_nfq_verdict(q, 7, NF_ACCEPT, false, 0, newpkt, sizeof(newpkt));
-	qt_nfq_accept(q, 8);
-	qt_nfq_accept(q, 9);
+	qt_nfq_accept(q, 5, 1);
+	qt_nfq_accept(q, 5, 2);
+	qt_nfq_accept(q, 5, 3);
+	qt_nfq_drop(q, 5, 4);
+	qt_nfq_accept(q, 5, 5);
+	qt_nfq_verdict(q, 5, 6, NF_ACCEPT, true, 9, NULL, 0);
+	qt_nfq_verdict(q, 5, 7, NF_ACCEPT, false, 0, newpkt, sizeof(newpkt));
+	qt_nfq_accept(q, 5, 8);
+	qt_nfq_accept(q, 5, 9);
 	const void *b = qt_nfq_pending(q, &len);
 	int n = decode(b, len, s, 16);
 	is_int(n, 6, "six verdict messages");
@@ -158,7 +160,7 @@ static void test_verdicts(void)
 	qt_nfq_flush(q);
 	qt_nfq_pending(q, &len);
 	is_int(len, 0, "flush empties the buffer");
-	is_int(qt_nfq_verdict(q, 10, NF_ACCEPT, false, 0, newpkt, 1u << 20),
+	is_int(qt_nfq_verdict(q, 5, 10, NF_ACCEPT, false, 0, newpkt, 1u << 20),
 	       -EMSGSIZE, "a payload beyond the buffer is refused");
 	qt_nfq_close(q);
 
@@ -166,13 +168,40 @@ static void test_verdicts(void)
 	q = qt_nfq_alloc(&c);
 	if (!q)
 		return;
-	qt_nfq_accept(q, 1);
-	qt_nfq_accept(q, 2);
+	qt_nfq_accept(q, 5, 1);
+	qt_nfq_accept(q, 5, 2);
 	b = qt_nfq_pending(q, &len);
 	n = decode(b, len, s, 16);
 	ok(n == 2 && s[0].type == NFQNL_MSG_VERDICT && s[0].id == 1 &&
 	   s[1].type == NFQNL_MSG_VERDICT && s[1].id == 2,
 	   "without batching: one verdict per packet");
+	qt_nfq_close(q);
+
+	/* packets of several queues on one socket: ids count per queue, so
+	 * a run of accepts never spans two queues */
+	c.batch = true;
+	q = qt_nfq_alloc(&c);
+	if (!q)
+		return;
+	qt_nfq_accept(q, 7, 1);
+	qt_nfq_accept(q, 7, 2);
+	qt_nfq_accept(q, 8, 1);
+	qt_nfq_drop(q, 9, 1);
+	qt_nfq_accept(q, 7, 3);
+	qt_nfq_accept(q, 7, 4);
+	b = qt_nfq_pending(q, &len);
+	n = decode(b, len, s, 16);
+	is_int(n, 4, "two queues: four messages");
+	if (n == 4) {
+		ok(s[0].type == NFQNL_MSG_VERDICT_BATCH && s[0].queue == 7 && s[0].id == 2,
+		   "queue 7's first run: a batch up to 2, sent to queue 7");
+		ok(s[1].type == NFQNL_MSG_VERDICT && s[1].queue == 8 && s[1].id == 1 &&
+		   s[1].verdict == NF_ACCEPT, "queue 8's packet: its own verdict");
+		ok(s[2].queue == 9 && s[2].id == 1 && s[2].verdict == NF_DROP,
+		   "a drop goes to its queue");
+		ok(s[3].type == NFQNL_MSG_VERDICT_BATCH && s[3].queue == 7 && s[3].id == 4,
+		   "queue 7 again: a new run");
+	}
 	qt_nfq_close(q);
 }
 
@@ -204,6 +233,28 @@ static void test_steering(void)
 	qt_steer_script(&c, "", buf, sizeof(buf));
 	ok(strstr(buf, "-A QTABLES-FWD -j NFQUEUE --queue-balance 3:5 --queue-bypass\n") &&
 	   !strstr(buf, "*raw"), "balance, bypass, no notrack");
+
+	/* the frame's type told by the queue: broadcast frames first, then
+	 * multicast, then the rest; as many queues each, balanced alike */
+	c.l2 = true;
+	c.l2_first = 6;
+	is_int(qt_steer_l2_bcast(&c), 6, "broadcast queues from 6");
+	is_int(qt_steer_l2_mcast(&c), 9, "multicast queues after them (3 each)");
+	qt_steer_script(&c, "", buf, sizeof(buf));
+	ok(strstr(buf, "-A QTABLES-PRE -m pkttype --pkt-type broadcast -j NFQUEUE "
+		       "--queue-balance 6:8 --queue-bypass\n"
+		       "-A QTABLES-PRE -m pkttype --pkt-type multicast -j NFQUEUE "
+		       "--queue-balance 9:11 --queue-bypass\n"
+		       "-A QTABLES-PRE -j NFQUEUE --queue-balance 3:5 --queue-bypass\n") != NULL,
+	   "link-layer queues: broadcast, multicast, then the main queues");
+	qt_steer_config_default(&c, 3);
+	c.l2 = true;
+	c.l2_first = 4;
+	qt_steer_script(&c, "", buf, sizeof(buf));
+	ok(strstr(buf, "-A QTABLES-IN -m pkttype --pkt-type broadcast -j NFQUEUE --queue-num 4\n"
+		       "-A QTABLES-IN -m pkttype --pkt-type multicast -j NFQUEUE --queue-num 5\n"
+		       "-A QTABLES-IN -j NFQUEUE --queue-num 3\n") != NULL,
+	   "one queue: one of each");
 
 	const char *cur =
 		"# Generated\n*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j QTABLES-X\nCOMMIT\n"
