@@ -154,22 +154,29 @@ int qt_steer_script(const struct qt_steer_config *c, const char *current,
 		    char *buf, size_t len)
 {
 	struct out o = { buf, 0, len, false };
-	char target[96] = "", bcast[128], mcast[128];
-	const char *l2[3] = { NULL };
+	char target[96] = "", host[128], bcast[128], mcast[128];
+	const char *l2[4] = { NULL };
 	if (len == 0)
 		return -1;
 	buf[0] = 0;
 	if (c) {
 		queue_target(target, sizeof(target), "", c->queue_first, c);
 		if (c->l2) {
+			/* unicast first: most packets meet one rule, as
+			 * without these; anything else (none at the IPv4
+			 * hooks) falls through to the main queues */
+			queue_target(host, sizeof(host),
+				     "-m pkttype --pkt-type unicast ",
+				     c->queue_first, c);
 			queue_target(bcast, sizeof(bcast),
 				     "-m pkttype --pkt-type broadcast ",
 				     qt_steer_l2_bcast(c), c);
 			queue_target(mcast, sizeof(mcast),
 				     "-m pkttype --pkt-type multicast ",
 				     qt_steer_l2_mcast(c), c);
-			l2[0] = bcast;
-			l2[1] = mcast;
+			l2[0] = host;
+			l2[1] = bcast;
+			l2[2] = mcast;
 		}
 	}
 	unsigned hooks = c && c->hooks_set ? c->hooks : 0x1f;

@@ -29,8 +29,8 @@ struct qt_steer_config {
 	 * not hand over, told by the queue instead: broadcast frames go to
 	 * queues l2_first.., multicast frames to the next as many, one per
 	 * main queue and chosen by the same balancing hash (so a flow's
-	 * packets meet one thread whatever their frame); the rest to the
-	 * main queues, as before. */
+	 * packets meet one thread whatever their frame); unicast frames
+	 * (tried first) and the rest to the main queues, as before. */
 	bool l2;
 	uint16_t l2_first;
 	const char *restore;              /* NULL: QT_STEER_RESTORE */

@@ -241,17 +241,21 @@ static void test_steering(void)
 	is_int(qt_steer_l2_bcast(&c), 6, "broadcast queues from 6");
 	is_int(qt_steer_l2_mcast(&c), 9, "multicast queues after them (3 each)");
 	qt_steer_script(&c, "", buf, sizeof(buf));
-	ok(strstr(buf, "-A QTABLES-PRE -m pkttype --pkt-type broadcast -j NFQUEUE "
+	ok(strstr(buf, "-A QTABLES-PRE -m pkttype --pkt-type unicast -j NFQUEUE "
+		       "--queue-balance 3:5 --queue-bypass\n"
+		       "-A QTABLES-PRE -m pkttype --pkt-type broadcast -j NFQUEUE "
 		       "--queue-balance 6:8 --queue-bypass\n"
 		       "-A QTABLES-PRE -m pkttype --pkt-type multicast -j NFQUEUE "
 		       "--queue-balance 9:11 --queue-bypass\n"
 		       "-A QTABLES-PRE -j NFQUEUE --queue-balance 3:5 --queue-bypass\n") != NULL,
-	   "link-layer queues: broadcast, multicast, then the main queues");
+	   "link-layer queues: unicast to the main queues first (most packets meet "
+	   "one rule), broadcast, multicast, then the rest to the main queues");
 	qt_steer_config_default(&c, 3);
 	c.l2 = true;
 	c.l2_first = 4;
 	qt_steer_script(&c, "", buf, sizeof(buf));
-	ok(strstr(buf, "-A QTABLES-IN -m pkttype --pkt-type broadcast -j NFQUEUE --queue-num 4\n"
+	ok(strstr(buf, "-A QTABLES-IN -m pkttype --pkt-type unicast -j NFQUEUE --queue-num 3\n"
+		       "-A QTABLES-IN -m pkttype --pkt-type broadcast -j NFQUEUE --queue-num 4\n"
 		       "-A QTABLES-IN -m pkttype --pkt-type multicast -j NFQUEUE --queue-num 5\n"
 		       "-A QTABLES-IN -j NFQUEUE --queue-num 3\n") != NULL,
 	   "one queue: one of each");
