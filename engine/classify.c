@@ -8,10 +8,24 @@
 static const uint32_t field_max[QT_CLS_NFIELDS] = {
 	[QT_CLS_SRC] = UINT32_MAX, [QT_CLS_DST] = UINT32_MAX,
 	[QT_CLS_PROTO] = 255, [QT_CLS_SPORT] = 65535, [QT_CLS_DPORT] = 65535,
+	[QT_CLS_IN] = UINT32_MAX, [QT_CLS_OUT] = UINT32_MAX,
 };
 static const char *const field_name[QT_CLS_NFIELDS] = {
-	"src", "dst", "proto", "sport", "dport",
+	"src", "dst", "proto", "sport", "dport", "in", "out",
 };
+
+uint32_t qt_cls_iface_key(const char *name)
+{
+	/* the name as two zero-padded words, multiplied and folded: a
+	 * handful of instructions, once per packet and interface */
+	uint8_t b[16] = { 0 };
+	memcpy(b, name, strnlen(name, 15));
+	uint64_t x, y;
+	memcpy(&x, b, 8);
+	memcpy(&y, b + 8, 8);
+	uint64_t h = (x ^ (y * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 32) ^ (uint32_t)h;
+}
 
 /* Fewer rules than this are walked whole: a lookup would cost more than
  * it saves. */
@@ -395,6 +409,14 @@ void qt_cls_describe(const struct qt_cls *c, char *buf, unsigned len)
 	if (used < len)
 		snprintf(buf + used, len - used, "%sany:%u",
 			 c->ngroups ? " " : "", c->nrest);
+}
+
+bool qt_cls_has_group(const struct qt_cls *c, enum qt_cls_field f)
+{
+	for (unsigned i = 0; i < c->ngroups; i++)
+		if (c->g[i].field == f)
+			return true;
+	return false;
 }
 
 enum qt_cls_field qt_cls_field(const struct qt_cls *c)

@@ -19,7 +19,13 @@
  *
  * Port fields: a packet without a TCP/UDP source (destination) port
  * (other protocols, a transport part too short to hold it) meets no
- * rule of a source (destination) port group. */
+ * rule of a source (destination) port group.
+ *
+ * Interface fields: a rule naming an exact interface (not "eth+", not
+ * inverted) holds the name's key (qt_cls_iface_key) as a range of one
+ * value; a packet's key is its interface name's. Two names may share a
+ * key: the rule's own comparison still decides, so that only makes a
+ * candidate more. */
 #ifndef QT_CLASSIFY_H
 #define QT_CLASSIFY_H
 
@@ -32,6 +38,8 @@ enum qt_cls_field {
 	QT_CLS_PROTO,
 	QT_CLS_SPORT,
 	QT_CLS_DPORT,
+	QT_CLS_IN,         /* input interface name's key */
+	QT_CLS_OUT,        /* output interface name's key */
 	QT_CLS_NFIELDS,
 	QT_CLS_LINEAR = QT_CLS_NFIELDS,  /* no field: every rule */
 };
@@ -43,8 +51,8 @@ struct qt_cls_range {
 /* The full range of each field (what "does not care" is). */
 void qt_cls_range_any(struct qt_cls_range *r);
 
-/* At most this many groups, plus the rules of no group. */
-#define QT_CLS_MAXGROUPS 5
+/* At most this many groups (one per field), plus the rules of no group. */
+#define QT_CLS_MAXGROUPS QT_CLS_NFIELDS
 #define QT_CLS_MAXLISTS (QT_CLS_MAXGROUPS + 1)
 
 /* A packet's candidates: sorted lists walked as one (qt_cls_next). */
@@ -65,6 +73,12 @@ struct qt_cls *qt_cls_build_linear(uint32_t n);
  * drops one. Control thread only. */
 struct qt_cls *qt_cls_ref(struct qt_cls *c);
 void qt_cls_free(struct qt_cls *c);
+
+/* Has c a group indexed by field f? */
+bool qt_cls_has_group(const struct qt_cls *c, enum qt_cls_field f);
+
+/* The key of an interface name (up to IFNAMSIZ - 1 bytes; "" for none). */
+uint32_t qt_cls_iface_key(const char *name);
 
 /* Which port fields a packet has (bits of qt_cls_lookup's ports). */
 #define QT_CLS_HAS_SPORT 0x1

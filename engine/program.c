@@ -80,6 +80,7 @@ struct qt_prog {
 	bool uses_ct;               /* a rule reads or changes conntrack */
 	bool wants_owner;           /* a rule reads local packets' owner */
 	bool wants_l2type;          /* a rule reads the frame's type */
+	bool iface_keys;            /* a classifier may index interfaces */
 };
 
 /* ---- compiling ---- */
@@ -127,6 +128,12 @@ static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
 	}
 	if (!c->any_proto && !(c->inv & QT_INV_PROTO))
 		k->lo[QT_CLS_PROTO] = k->hi[QT_CLS_PROTO] = c->proto;
+	/* exact names only: "eth+" is a prefix, not one key */
+	if (c->inlen && c->in[c->inlen - 1] == '\0' && !(c->inv & QT_INV_VIA_IN))
+		k->lo[QT_CLS_IN] = k->hi[QT_CLS_IN] = qt_cls_iface_key(c->in);
+	if (c->outlen && c->out[c->outlen - 1] == '\0' &&
+	    !(c->inv & QT_INV_VIA_OUT))
+		k->lo[QT_CLS_OUT] = k->hi[QT_CLS_OUT] = qt_cls_iface_key(c->out);
 	struct qt_class_key ck = { 0 };
 	bool sp = false, dp = false;
 	uint16_t s[2] = { 0, 65535 }, d[2] = { 0, 65535 };
@@ -311,6 +318,10 @@ static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 		qt_buf_printf(err, "qtablesd: out of memory\n");
 		return -1;
 	}
+	/* packets need interface keys only where a group indexes them */
+	if (qt_cls_has_group(cc->cls, QT_CLS_IN) ||
+	    qt_cls_has_group(cc->cls, QT_CLS_OUT))
+		p->iface_keys = true;
 	if (ch->builtin) {
 		if (ch->counts_policy)
 			cc->pol = &pol->c[t->id][ch->hook];
@@ -590,6 +601,10 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 		[QT_CLS_DST] = ntohl(pk->daddr.v4.s_addr),
 		[QT_CLS_PROTO] = pk->proto,
 	};
+	if (p->iface_keys) {
+		key[QT_CLS_IN] = qt_cls_iface_key(ev->in ? ev->in : "");
+		key[QT_CLS_OUT] = qt_cls_iface_key(ev->out ? ev->out : "");
+	}
 	/* Ports as iptables-nft's port checks read them: the bytes at the
 	 * transport offset, also of a non-first fragment (its payload
 	 * loads do not look at the fragment offset); each needs only its

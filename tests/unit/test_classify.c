@@ -29,7 +29,7 @@ static void cls_random(uint32_t n, unsigned trials)
 {
 	struct qt_cls_range *r = calloc(n, sizeof(*r));
 	static const uint32_t maxv[QT_CLS_NFIELDS] = {
-		UINT32_MAX, UINT32_MAX, 255, 65535, 65535 };
+		UINT32_MAX, UINT32_MAX, 255, 65535, 65535, UINT32_MAX, UINT32_MAX };
 	for (uint32_t i = 0; i < n; i++) {
 		qt_cls_range_any(&r[i]);
 		for (int f = 0; f < QT_CLS_NFIELDS; f++) {
@@ -179,6 +179,15 @@ static void rand_rule(char *buf, size_t n, int nuser, bool in_user)
 	default:
 		break;
 	}
+	/* interfaces: exact names (indexed), prefixes and inversions (not) */
+	static const char *const ifs[] = { "eth0", "eth1", "ppp7", "ppp70", "eth+",
+					   "ppp+", "lo", "+" };
+	if (rnd() % 3 == 0)
+		k += (size_t)snprintf(buf + k, n - k, " %s-i %s",
+				      rnd() % 6 == 0 ? "! " : "", ifs[rnd() % 8]);
+	if (rnd() % 4 == 0)
+		k += (size_t)snprintf(buf + k, n - k, " %s-o %s",
+				      rnd() % 6 == 0 ? "! " : "", ifs[rnd() % 8]);
 	unsigned t = rnd() % 10;
 	if (t < 3)
 		snprintf(buf + k, n - k, " -j ACCEPT");
@@ -274,6 +283,10 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 	uint8_t (*pk)[64] = malloc((size_t)npkts * 64);
 	uint32_t *len = malloc(npkts * sizeof(*len));
 	int *v1 = malloc(npkts * sizeof(int));
+	/* the interfaces each packet came in and goes out by */
+	static const char *const names[] = { "eth0", "eth1", "ppp7", "ppp70",
+					     "ppp700", "lo", "wlan0", "" };
+	unsigned *via = malloc(npkts * sizeof(*via));
 	static const uint8_t protos[] = { 6, 17, 1, 47 };
 	for (unsigned i = 0; i < npkts; i++) {
 		uint32_t src = 0x0a000000 | (rnd() % 4) << 16 | (rnd() % 4) << 8 | rnd() % 4;
@@ -281,6 +294,7 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 		build_packet(pk[i], &len[i], src, dst, protos[rnd() % 4],
 			     (uint16_t)(rnd() % 42), (uint16_t)(rnd() % 42),
 			     rnd() % 10 == 0);
+		via[i] = rnd() % 64;
 		/* a transport part of 2 or 3 bytes: the source port only */
 		if (rnd() % 10 == 0 && !(pk[i][6] & 0x1f) && !pk[i][7]) {
 			len[i] = 20 + 2 + rnd() % 2;
@@ -292,6 +306,8 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 		struct qt_eval ev;
 		qt_eval_init(&ev, pk[i], len[i], len[i], len[i],
 			     QT_HOOK_FORWARD, NULL);
+		ev.in = names[via[i] % 8];
+		ev.out = names[via[i] / 8];
 		v1[i] = qt_prog_eval(fast, &ev, NULL);
 	}
 	counters_text(rs, &pol1, &c1);
@@ -301,6 +317,8 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 		struct qt_eval ev;
 		qt_eval_init(&ev, pk[i], len[i], len[i], len[i],
 			     QT_HOOK_FORWARD, NULL);
+		ev.in = names[via[i] % 8];
+		ev.out = names[via[i] / 8];
 		diff += qt_prog_eval(slow, &ev, NULL) != v1[i];
 	}
 	counters_text(rs, &pol2, &c2);
@@ -326,6 +344,7 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 	free(pk);
 	free(len);
 	free(v1);
+	free(via);
 	free(text);
 }
 
@@ -395,8 +414,52 @@ static void semantics(void)
 	qt_buf_free(&e);
 }
 
+/* A chain of per-interface rules (a concentrator's ppp0..ppp4999) is
+ * indexed by interface, not walked: the name decides in one lookup. */
+static void iface_chain(void)
+{
+	size_t cap = 64 + 5000 * 40, k = 0;
+	char *t = malloc(cap);
+	k += (size_t)snprintf(t + k, cap - k, "*filter\n:FORWARD ACCEPT [0:0]\n");
+	for (unsigned i = 0; i < 5000; i++)
+		k += (size_t)snprintf(t + k, cap - k, "-A FORWARD -i ppp%u -o eth0 -j %s\n",
+				      i, i % 2 ? "ACCEPT" : "DROP");
+	snprintf(t + k, cap - k, "COMMIT\n");
+	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	struct qt_test_result res;
+	qt_test_restore(&rs, t, "", &res);
+	qt_test_result_free(&res);
+	struct qt_policy_counters pol = { 0 };
+	struct qt_buf e;
+	qt_buf_init(&e);
+	struct qt_prog *p = qt_prog_compile(rs, NULL, &pol, &e);
+	char desc[200] = "";
+	if (p)
+		qt_prog_describe_chain(p, QT_TABLE_FILTER, "FORWARD", desc, sizeof(desc));
+	ok(strstr(desc, "in:5000/1") != NULL, "5000 -i rules: indexed by interface (%s)", desc);
+	uint8_t pk[64];
+	uint32_t len;
+	build_packet(pk, &len, 0x0a000001, 0x0a000002, 17, 1, 2, false);
+	int v[3];
+	const char *in[3] = { "ppp4242", "ppp4243", "ppp5000" };
+	for (int i = 0; i < 3 && p; i++) {
+		struct qt_eval ev;
+		qt_eval_init(&ev, pk, len, len, len, QT_HOOK_FORWARD, NULL);
+		ev.in = in[i];
+		ev.out = "eth0";
+		v[i] = qt_prog_eval(p, &ev, NULL);
+	}
+	ok(p && v[0] == QT_XT_DROP && v[1] == QT_XT_ACCEPT && v[2] == QT_XT_ACCEPT,
+	   "ppp4242 dropped, ppp4243 accepted, ppp5000 (no rule) by the policy");
+	qt_prog_free(p);
+	qt_ruleset_free(rs);
+	qt_buf_free(&e);
+	free(t);
+}
+
 int main(void)
 {
+	iface_chain();
 	cls_random(3, 200);
 	cls_random(50, 2000);
 	cls_random(2000, 300);
