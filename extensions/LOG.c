@@ -192,10 +192,7 @@ static bool rebuild_mac(const struct qt_eval *ev, uint8_t hdr[14],
 		return false;
 	const uint8_t *d = (const uint8_t *)&ev->pkt.daddr.v4;
 	bool mcast = (d[0] & 0xf0) == 0xe0;
-	bool bcast = d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255;
-	if (!bcast && !mcast && env->addrs)
-		bcast = qt_addrs_type(env->addrs, ev->pkt.daddr.v4, ev->indev) ==
-			ADDR_BROADCAST;
+	bool bcast;
 	if (ev->l2_known) {
 		/* the queue told the frame's type: a unicast frame went to
 		 * our address whatever the IP destination; a multicast frame
@@ -203,6 +200,11 @@ static bool rebuild_mac(const struct qt_eval *ev, uint8_t hdr[14],
 		bcast = ev->l2_type == QT_L2_BROADCAST;
 		if (ev->l2_type == QT_L2_HOST)
 			mcast = false;
+	} else {
+		bcast = d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255;
+		if (!bcast && !mcast && env->addrs)
+			bcast = qt_addrs_type(env->addrs, ev->pkt.daddr.v4,
+					      ev->indev) == ADDR_BROADCAST;
 	}
 	if (type == ARPHRD_LOOPBACK) {
 		/* lo's frames carry its all-zero address whatever the

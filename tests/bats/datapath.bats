@@ -311,8 +311,7 @@ load datapath_lib
 	qt $FW -A INPUT -p udp -m pkttype --pkt-type broadcast
 	qt $FW -A INPUT -p udp -m pkttype --pkt-type multicast
 	qt $FW -A INPUT -p udp -m pkttype --pkt-type unicast
-	fwmac=$(ip -n "$FW" -j link show qtf0 | "$PY" -c 'import json, sys; print(json.load(sys.stdin)[0]["address"])')
-	frame() { ip netns exec "$C" "$PY" "$DP" frame "$@" >/dev/null; }
+	fwmac=$(mac_of "$FW" qtf0)
 	frame ff:ff:ff:ff:ff:ff 10.0.1.1 5001 3    # unicast IP, broadcast frame
 	frame 01:00:5e:00:00:fb 10.0.1.1 5001 2    # unicast IP, multicast frame
 	frame "$fwmac" 10.0.1.255 5001 4           # broadcast IP, unicast frame
@@ -328,8 +327,7 @@ load datapath_lib
 @test "LOG: MAC= of a unicast IP in a broadcast frame" {
 	daemon_only
 	qt $FW -A INPUT -p udp --dport 5001 -j LOG --log-prefix "l2: "
-	frame() { ip netns exec "$C" "$PY" "$DP" frame "$@" >/dev/null; }
-	cmac=$(ip -n "$C" -j link show qtc0 | "$PY" -c 'import json, sys; print(json.load(sys.stdin)[0]["address"])')
+	cmac=$(mac_of "$C" qtc0)
 	frame ff:ff:ff:ff:ff:ff 10.0.1.1 5001 1
 	for _ in $(seq 50); do grep -q 'l2: ' "$QT_RUN/log" && break; sleep 0.05; done
 	grep 'l2: ' "$QT_RUN/log" | grep -q "MAC=ff:ff:ff:ff:ff:ff:$cmac:08:00 SRC=10.0.1.2 DST=10.0.1.1 "

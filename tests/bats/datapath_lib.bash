@@ -127,3 +127,11 @@ tcp_listen() {
 	done
 	return 1
 }
+
+# Link-layer frames from the client (dp.py frame MAC DST PORT N ...).
+frame() { ip netns exec "$C" "$PY" "$DP" frame "$@" >/dev/null; }
+# The MAC address of interface $2 in namespace $1.
+mac_of() {
+	ip -n "$1" -j link show "$2" |
+		"$PY" -c 'import json, sys; print(json.load(sys.stdin)[0]["address"])'
+}

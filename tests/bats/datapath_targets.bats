@@ -95,6 +95,18 @@ PY
 	[ "$(cnt INPUT 2)" -eq 1 ]
 }
 
+@test "REJECT: no ICMP error for a unicast IP in a broadcast frame" {
+	"$PY" -c 'import scapy' 2>/dev/null || skip "no scapy"
+	qt $FW -A INPUT -p udp --dport 5001 -j REJECT
+	fmac=$(mac_of "$FW" qtf0)
+	run ip netns exec "$C" "$PY" "$DP" reject 10.0.1.1 5001 udp --frame "$fmac"
+	[ "$output" = "3 3 10.0.1.1" ]
+	# icmp_send answers no link-layer broadcast, whatever the address
+	run ip netns exec "$C" "$PY" "$DP" reject 10.0.1.1 5001 udp --frame ff:ff:ff:ff:ff:ff
+	[ "$output" = "none" ]
+	[ "$(cnt INPUT 1)" -eq 2 ]
+}
+
 @test "LOG: the kernel's line format with prefix, and LOG does not stop" {
 	daemon_only  # the kernel logs nothing here
 	local fmac cmac

@@ -14,7 +14,8 @@
       UDP datagrams (echo requests with --icmp) from A (default IF's
       address), in Ethernet frames to MAC whatever DST is (a unicast IP
       in a broadcast frame...), sent on IF (default qtc0)
-  dp.py reject DST PORT PROTO (scapy) send one probe (udp or tcp SYN) and
+  dp.py reject DST PORT PROTO [--frame MAC] (scapy) send one probe (udp or
+      tcp SYN; with --frame in an Ethernet frame to MAC from qtc0) and
       print "TYPE CODE SRC" of the ICMP error or "RST SRC" that answers it,
       or "none".
 """
@@ -121,14 +122,20 @@ def frags(args):
 
 
 def reject(args):
-    from scapy.all import IP, UDP, TCP, ICMP, sr1, conf
+    from scapy.all import Ether, IP, UDP, TCP, ICMP, sr1, srp1, conf, get_if_addr
     conf.verb = 0
+    mac = opt(args, "--frame")
     dst, port, proto = args[0], int(args[1]), args[2]
     if proto == "udp":
         probe = IP(dst=dst) / UDP(sport=40000, dport=port) / b"probe"
     else:
         probe = IP(dst=dst) / TCP(sport=40001, dport=port, flags="S", seq=1000)
-    r = sr1(probe, timeout=1)
+    if mac:
+        # in an Ethernet frame to mac, whatever dst is
+        probe[IP].src = get_if_addr("qtc0")
+        r = srp1(Ether(dst=mac) / probe, iface="qtc0", timeout=1)
+    else:
+        r = sr1(probe, timeout=1)
     if r is None:
         print("none")
     elif r.haslayer(ICMP):
@@ -140,9 +147,8 @@ def reject(args):
 
 
 def frame(args):
-    from scapy.all import Ether, IP, UDP, conf, get_if_addr, sendp
+    from scapy.all import Ether, IP, UDP, ICMP, conf, get_if_addr, sendp
     conf.verb = 0
-    from scapy.all import ICMP
     iface = opt(args, "--iface", "qtc0")
     src = opt(args, "--src")
     icmp = flag(args, "--icmp")
