@@ -11,6 +11,7 @@
 
 #include "../engine/control.h"
 #include "../engine/ct_view.h"
+#include "../engine/peer_auth.h"
 #include "../parser/ctx.h"
 #include "../parser/request.h"
 
@@ -40,6 +41,69 @@ static int call_daemon(const char *prog, const struct qt_buf *req)
 	fwrite(err, 1, elen, stderr);
 	qt_buf_free(&rep);
 	return status;
+}
+
+/* iptables asks the kernel for the ruleset's generation before it reads
+ * or changes anything; without CAP_NET_ADMIN over this network namespace
+ * the kernel refuses that. The daemon makes the same check on its side
+ * (engine/peer_auth.h): this one only gives iptables' own message. */
+static bool refused_by_kernel(void)
+{
+	int nl = qt_peer_proof_open();
+	if (nl < 0)
+		return false;   /* the daemon decides */
+	int r = qt_peer_proof_capable(nl);
+	close(nl);
+	return r == 0;
+}
+
+static int permission_denied(const char *prog)
+{
+	fprintf(stderr, "%s v%s (%s): Could not fetch rule set generation id: "
+		"Permission denied (you must be root)\n", prog,
+		QT_IPTABLES_VERSION, QT_BACKEND);
+	return QT_RESOURCE_PROBLEM;
+}
+
+/* Runs req as far as it goes without the daemon (parsing, help,
+ * version). True when that was the whole answer: printed, *status set. */
+static bool answer_offline(const struct qt_buf *req, int *status)
+{
+	struct qt_buf out, err;
+	bool answered;
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	*status = qt_request_offline(qt_buf_str(req), req->len, &out, &err,
+				     &answered);
+	if (answered) {
+		fwrite(qt_buf_str(&out), 1, out.len, stdout);
+		fflush(stdout);
+		fwrite(qt_buf_str(&err), 1, err.len, stderr);
+	}
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+	return answered;
+}
+
+/* The line of the first COMMIT, 0 when there is none. */
+static unsigned first_commit_line(const char *s, size_t len)
+{
+	unsigned line = 1;
+	for (size_t i = 0; i < len; line++) {
+		size_t e = i;
+		while (e < len && s[e] != '\n')
+			e++;
+		size_t a = i, b = e;
+		while (a < b && (s[a] == ' ' || s[a] == '\t'))
+			a++;
+		while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' ||
+				 s[b - 1] == '\r'))
+			b--;
+		if (b - a == 6 && !memcmp(s + a, "COMMIT", 6))
+			return line;
+		i = e + 1;
+	}
+	return 0;
 }
 
 static int read_input(const char *path, struct qt_buf *b, const char *prog)
@@ -127,24 +191,35 @@ static int restore_main(const char *prog, int argc, char **argv)
 	qt_request_restore(&req, prog, noflush, counters, test, table,
 			   qt_buf_str(&input), input.len);
 	int status;
-	if (test) {
+	bool refused = refused_by_kernel();
+	if (test || refused) {
 		/* --test needs no daemon: check against an empty ruleset, as
-		 * a boot script may run it before qtablesd starts */
-		struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
-		struct qt_buf out, err;
-		bool changed;
-		qt_buf_init(&out);
-		qt_buf_init(&err);
-		status = qt_request_run(&rs, qt_buf_str(&req), req.len, &out,
-					&err, &changed);
-		fwrite(qt_buf_str(&out), 1, out.len, stdout);
-		fwrite(qt_buf_str(&err), 1, err.len, stderr);
-		qt_buf_free(&out);
-		qt_buf_free(&err);
-		qt_ruleset_free(rs);
+		 * a boot script may run it before qtablesd starts; a file
+		 * that does not parse is refused so whatever the user */
+		if (answer_offline(&req, &status))
+			goto out;
+	}
+	if (refused) {
+		/* as iptables-nft-restore: a file that parses fails where
+		 * the kernel is first asked, at the first COMMIT with
+		 * --test, at the start without */
+		unsigned commit = first_commit_line(qt_buf_str(&input),
+						    input.len);
+		if (!commit) {
+			status = 0;
+		} else if (test) {
+			fprintf(stderr, "%s: line %u failed: Permission denied "
+				"(you must be root).\n", prog, commit);
+			status = QT_OTHER_PROBLEM;
+		} else {
+			status = permission_denied(prog);
+		}
+	} else if (test) {
+		status = 0;
 	} else {
 		status = call_daemon(prog, &req);
 	}
+out:
 	qt_buf_free(&input);
 	qt_buf_free(&req);
 	return status;
@@ -198,7 +273,8 @@ static int save_main(const char *prog, int argc, char **argv)
 	struct qt_buf req;
 	qt_buf_init(&req);
 	qt_request_save(&req, prog, counters, table);
-	int status = call_daemon(prog, &req);
+	int status = refused_by_kernel() ? permission_denied(prog)
+					 : call_daemon(prog, &req);
 	qt_buf_free(&req);
 	return status;
 }
@@ -218,7 +294,8 @@ static int command_main(const char *prog, int argc, char **argv)
 		/* qtables' own: the datapath's counters (not an iptables
 		 * option, so only under the qtables name) */
 		qt_buf_printf(&req, "#qtables 1 stats %s\n", prog);
-		int status = call_daemon(prog, &req);
+		int status = refused_by_kernel() ? permission_denied(prog)
+						 : call_daemon(prog, &req);
 		qt_buf_free(&req);
 		return status;
 	}
@@ -236,7 +313,8 @@ static int command_main(const char *prog, int argc, char **argv)
 			qt_buf_free(&req);
 			return 2;
 		}
-		int status = call_daemon(prog, &req);
+		int status = refused_by_kernel() ? permission_denied(prog)
+						 : call_daemon(prog, &req);
 		qt_buf_free(&req);
 		return status;
 	}
@@ -247,7 +325,10 @@ static int command_main(const char *prog, int argc, char **argv)
 		qt_buf_free(&req);
 		return 2;
 	}
-	int status = call_daemon(prog, &req);
+	int status;
+	if (!answer_offline(&req, &status))
+		status = refused_by_kernel() ? permission_denied(prog)
+					     : call_daemon(prog, &req);
 	qt_buf_free(&req);
 	return status;
 }
@@ -270,7 +351,16 @@ static int conntrack_main(const char *prog, int argc, char **argv)
 		qt_buf_free(&req);
 		return 2;
 	}
-	int status = call_daemon(prog, &req);
+	int status;
+	if (refused_by_kernel()) {
+		/* conntrack(8)'s words for the same refusal */
+		fprintf(stderr, "%s v%s (%s): Operation failed: sorry, you must "
+			"be root or get CAP_NET_ADMIN capability to do this\n",
+			prog, QT_CONNTRACK_VERSION, QT_BACKEND);
+		status = QT_OTHER_PROBLEM;
+	} else {
+		status = call_daemon(prog, &req);
+	}
 	qt_buf_free(&req);
 	return status;
 }

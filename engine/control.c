@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "control.h"
 
+#include "peer_auth.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -11,8 +13,6 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-
-#define CAP_NET_ADMIN_BIT 12
 
 const char *qt_control_name(void)
 {
@@ -36,46 +36,16 @@ int qt_control_listen(void)
 {
 	struct sockaddr_un sa;
 	socklen_t len = control_addr(&sa);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 64) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 128) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
 		return -1;
 	}
 	return fd;
-}
-
-/* CapEff of a process, from /proc/PID/status. */
-static bool has_net_admin(pid_t pid)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	bool ok = false;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long caps;
-		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
-			ok = caps & (1ull << CAP_NET_ADMIN_BIT);
-			break;
-		}
-	}
-	fclose(f);
-	return ok;
-}
-
-bool qt_control_peer_allowed(int fd, uid_t *uid)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
-		return false;
-	*uid = cr.uid;
-	return cr.uid == 0 || has_net_admin(cr.pid);
 }
 
 static long long now_ms(void)
@@ -135,6 +105,42 @@ int qt_control_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* The first byte of the request carries the proof of privilege
+ * (engine/peer_auth.h): a netfilter netlink socket made here, now, by
+ * this process, so the daemon asks the kernel about this process as it
+ * is at this moment. */
+static int send_with_proof(int fd, const char *req, size_t len)
+{
+	if (len == 0) {
+		/* descriptors ride on data: a stream carries none alone */
+		errno = EINVAL;
+		return -1;
+	}
+	int nl = qt_peer_proof_open();
+	char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
+	memset(ctl, 0, sizeof(ctl));
+	struct iovec iov = { .iov_base = (void *)req, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (nl >= 0) {
+		m.msg_control = ctl;
+		m.msg_controllen = sizeof(ctl);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &nl, sizeof(int));
+	}
+	ssize_t w;
+	do
+		w = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	int e = errno;
+	if (nl >= 0)
+		close(nl);
+	errno = e;
+	return w < 0 ? -1 : 0;
+}
+
 int qt_control_call(const char *req, size_t len, struct qt_buf *reply)
 {
 	struct sockaddr_un sa;
@@ -152,7 +158,8 @@ int qt_control_call(const char *req, size_t len, struct qt_buf *reply)
 	 * peer, a request over the limit) and close: the write then fails
 	 * with EPIPE, but its reply is already queued for us to read. */
 	int werr = 0;
-	if (qt_control_write_all(fd, req, len) < 0)
+	if (send_with_proof(fd, req, len) < 0 ||
+	    qt_control_write_all(fd, req + 1, len - 1) < 0)
 		werr = errno;
 	else
 		shutdown(fd, SHUT_WR);

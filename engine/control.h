@@ -15,19 +15,18 @@
  * namespace. */
 const char *qt_control_name(void);
 
-/* Server side. Returns a listening fd or -1 (errno set). */
+/* Server side (engine/control_server.h serves it). Returns a listening,
+ * non-blocking fd or -1 (errno set). */
 int qt_control_listen(void);
-/* May this peer change the firewall? uid 0 or CAP_NET_ADMIN in its
- * effective set. *uid receives the peer's uid. */
-bool qt_control_peer_allowed(int fd, uid_t *uid);
 /* Read a whole request (until the peer shuts down its write side).
  * Returns 0, or -1 on error, when it exceeds max bytes (EFBIG) or when
  * it takes longer than timeout_ms in all (ETIMEDOUT; -1: no limit). */
 int qt_control_read_all(int fd, struct qt_buf *b, size_t max, int timeout_ms);
 int qt_control_write_all(int fd, const char *p, size_t n);
 
-/* Client side: connect, send, read the whole reply. -1 with errno when
- * no daemon answers. */
+/* Client side: connect, send with the proof of privilege
+ * (engine/peer_auth.h), read the whole reply. -1 with errno when no
+ * daemon answers. */
 int qt_control_call(const char *req, size_t len, struct qt_buf *reply);
 
 #endif

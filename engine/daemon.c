@@ -20,6 +20,7 @@
 #include "../parser/model.h"
 #include "../parser/request.h"
 #include "control.h"
+#include "control_server.h"
 #include "ct_view.h"
 #include "recent_lists.h"
 #include "state_file.h"
@@ -28,24 +29,9 @@ struct daemon {
 	const struct qt_daemon_opts *o;
 	struct qt_ruleset *rs;
 	struct qt_engine *engine;   /* NULL: --no-datapath */
-	unsigned long requests, refused, state_errors;
+	struct qt_control_server *ctl;
+	unsigned long requests, state_errors;
 };
-
-static void refuse(int fd, uid_t uid)
-{
-	struct qt_buf out, err, rep;
-	qt_buf_init(&out);
-	qt_buf_init(&err);
-	qt_buf_init(&rep);
-	qt_buf_printf(&err,
-		"qtablesd: permission denied: changing or reading the firewall "
-		"needs uid 0 or CAP_NET_ADMIN (you are uid %u)\n", (unsigned)uid);
-	qt_reply_encode(&rep, QT_RESOURCE_PROBLEM, &out, &err);
-	qt_control_write_all(fd, qt_buf_str(&rep), rep.len);
-	qt_buf_free(&out);
-	qt_buf_free(&err);
-	qt_buf_free(&rep);
-}
 
 static double ms_since(const struct timespec *t0)
 {
@@ -86,52 +72,46 @@ static bool is_recent(const struct qt_buf *req)
 	       memcmp(qt_buf_str(req), hdr, sizeof(hdr) - 1) == 0;
 }
 
-/* One client at a time: none may hold the others up for longer. */
-#define REQUEST_TIMEOUT_MS 30000
-
-static void serve_one(struct daemon *d, int fd)
+static void control_stats(struct daemon *d, struct qt_buf *out)
 {
-	uid_t uid = (uid_t)-1;
+	const struct qt_control_counters *c = qt_control_server_counters(d->ctl);
+	qt_buf_printf(out, "control: %lu requests, %lu connections, %lu refused "
+		      "(no CAP_NET_ADMIN), %lu timed out, %lu evicted (idle, "
+		      "over %d open), %lu too large\n", d->requests, c->accepted,
+		      c->refused, c->timed_out, c->evicted,
+		      QT_CONTROL_MAX_CONNS, c->too_large);
+}
+
+/* One complete request from a peer the kernel vouched for. Requests come
+ * one at a time: a transaction never meets another half-way. */
+static void serve_request(void *ctx, const struct qt_peer *peer,
+			  struct qt_buf *req, struct qt_buf *rep)
+{
+	struct daemon *d = ctx;
 	struct timespec t0;
 	double t_read = 0, t_run = 0, t_save = 0;
+	(void)peer;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct timeval tv = { .tv_sec = 10 };
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (!qt_control_peer_allowed(fd, &uid)) {
-		d->refused++;
-		refuse(fd, uid);
-		return;
-	}
-	struct qt_buf req, out, err, rep;
-	qt_buf_init(&req);
+	struct qt_buf out, err;
 	qt_buf_init(&out);
 	qt_buf_init(&err);
-	qt_buf_init(&rep);
 	int status;
-	/* the client refuses input over QT_REQUEST_MAX itself; the slack is
-	 * for the header line in front of it */
-	if (qt_control_read_all(fd, &req, QT_REQUEST_MAX + 4096,
-				REQUEST_TIMEOUT_MS) < 0) {
-		qt_buf_printf(&err, "qtablesd: request refused: %s\n",
-			      errno == EFBIG ? "larger than 64 MiB" :
-			      errno == ETIMEDOUT ? "not received in time"
-						 : strerror(errno));
-		status = QT_OTHER_PROBLEM;
-	} else if (is_stats(&req)) {
+	if (is_stats(req)) {
 		t_read = ms_since(&t0);
 		status = 0;
 		if (d->engine)
 			qt_engine_stats(d->engine, &out);
 		else
 			qt_buf_printf(&out, "engine: off (--no-datapath)\n");
-	} else if (qt_ct_view_is_request(qt_buf_str(&req), req.len)) {
+		control_stats(d, &out);
+	} else if (qt_ct_view_is_request(qt_buf_str(req), req->len)) {
 		/* qtables-conntrack: the engine's connection tables */
 		t_read = ms_since(&t0);
-		status = qt_ct_view_request(d->engine, qt_buf_str(&req),
-					    req.len, &out, &err);
-	} else if (is_recent(&req)) {
+		status = qt_ct_view_request(d->engine, qt_buf_str(req),
+					    req->len, &out, &err);
+	} else if (is_recent(req)) {
 		t_read = ms_since(&t0);
-		status = qt_recent_request(qt_buf_str(&req), req.len, &out,
+		status = qt_recent_request(qt_buf_str(req), req->len, &out,
 					   &err);
 	} else {
 		bool changed = false;
@@ -145,7 +125,7 @@ static void serve_one(struct daemon *d, int fd)
 		struct qt_ruleset *before =
 			d->o->state_path || d->engine ? qt_ruleset_clone(d->rs)
 						      : NULL;
-		status = qt_request_run(&d->rs, qt_buf_str(&req), req.len, &out,
+		status = qt_request_run(&d->rs, qt_buf_str(req), req->len, &out,
 					&err, &changed);
 		t_run = ms_since(&t0);
 		if (changed && d->engine &&
@@ -171,18 +151,16 @@ static void serve_one(struct daemon *d, int fd)
 	if (status < 0 || status > 255)
 		status = QT_OTHER_PROBLEM;   /* an exit code, whatever went wrong */
 	d->requests++;
-	qt_reply_encode(&rep, status, &out, &err);
-	qt_control_write_all(fd, qt_buf_str(&rep), rep.len);
+	qt_reply_encode(rep, status, &out, &err);
 	if (d->o->timing)
-		/* cumulative: read, then run, then saved, then replied */
+		/* cumulative: dispatched, then run, then saved, then
+		 * encoded (the reply is sent by the event loop) */
 		fprintf(stderr, "qtablesd: timing: request %lu: %zu bytes, "
 			"status %d, read %.3f run %.3f saved %.3f replied %.3f ms\n",
-			d->requests, req.len, status, t_read, t_run, t_save,
+			d->requests, req->len, status, t_read, t_run, t_save,
 			ms_since(&t0));
-	qt_buf_free(&req);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
-	qt_buf_free(&rep);
 }
 
 static int write_pidfile(const char *path)
@@ -277,6 +255,17 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 			strerror(errno));
 
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	/* the client refuses input over QT_REQUEST_MAX itself; the slack is
+	 * for the header line in front of it */
+	d.ctl = qt_control_server_new(lfd, QT_REQUEST_MAX + 4096,
+				      serve_request, &d);
+	if (sfd < 0 || !d.ctl) {
+		fprintf(stderr, "qtablesd: cannot serve @%s: %s\n",
+			qt_control_name(), strerror(errno));
+		qt_engine_stop(d.engine);
+		qt_ruleset_free(d.rs);
+		return 1;
+	}
 
 	if (ready[1] >= 0) {
 		if (write(ready[1], "r", 1) != 1)
@@ -285,30 +274,11 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	}
 
 	for (;;) {
-		struct pollfd pf[2] = {
-			{ .fd = lfd, .events = POLLIN },
-			{ .fd = sfd, .events = POLLIN },
-		};
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		int sig = qt_control_server_run(d.ctl, sfd, -1);
+		if (sig == SIGTERM || sig == SIGINT || sig < 0)
 			break;
-		}
-		if (pf[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP)
-				break;
-		}
-		if (pf[0].revents & POLLIN) {
-			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			if (cfd >= 0) {
-				serve_one(&d, cfd);
-				close(cfd);
-			}
-		}
 	}
-	close(lfd);
+	qt_control_server_free(d.ctl);
 	close(sfd);
 	/* removes the steering rules: with fail-closed, traffic stops here
 	 * until a daemon binds the queue again only if rules remain; they

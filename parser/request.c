@@ -99,7 +99,8 @@ static int refuse_commit(void *u, struct qt_loc l)
 }
 
 static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
-		       struct qt_ctx *ctx, bool *changed)
+		       struct qt_ctx *ctx, bool *changed, bool offline,
+		       bool *read_only)
 {
 	struct one_line l = { .got = false };
 	qt_words_init(&l.words);
@@ -113,8 +114,10 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 	}
 	/* A failing command must change nothing: run it on a copy. */
 	struct qt_ruleset *work = qt_ruleset_clone(*rs);
-	struct qt_cmd_env env = { .restore_table = NULL };
+	struct qt_cmd_env env = { .restore_table = NULL, .no_kernel = offline };
 	int st = qt_command_run(work, &l.words, &env, ctx);
+	if (read_only)
+		*read_only = env.read_only;
 	qt_words_free(&l.words);
 	if (st == 0 && env.changed && !env.read_only) {
 		qt_ruleset_free(*rs);
@@ -149,8 +152,9 @@ static const char *table_opt(const char *hdr, char *buf, size_t n)
 	return buf;
 }
 
-int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
-		   struct qt_buf *out, struct qt_buf *err, bool *changed)
+static int run(struct qt_ruleset **rs, const char *req, size_t len,
+	       struct qt_buf *out, struct qt_buf *err, bool *changed,
+	       bool offline, bool *read_only)
 {
 	struct qt_ctx ctx;
 	char hdr[512], mode[16], prog[64], tbuf[64];
@@ -174,12 +178,13 @@ int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
 	size_t blen = len - (size_t)(body - req);
 
 	if (!strcmp(mode, "command"))
-		return run_command(rs, body, blen, &ctx, changed);
+		return run_command(rs, body, blen, &ctx, changed, offline,
+				   read_only);
 	if (!strcmp(mode, "restore")) {
 		struct qt_restore_opts o = {
 			.noflush = has_flag(hdr, "noflush"),
 			.counters = has_flag(hdr, "counters"),
-			.test = has_flag(hdr, "test"),
+			.test = offline || has_flag(hdr, "test"),
 			.only_table = table_opt(hdr, tbuf, sizeof(tbuf)),
 		};
 		return qt_restore_run(rs, body, blen, &o, &ctx, changed);
@@ -188,6 +193,23 @@ int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
 		return qt_save_run(*rs, table_opt(hdr, tbuf, sizeof(tbuf)),
 				   has_flag(hdr, "counters"), true, &ctx);
 	return qt_error(&ctx, QT_OTHER_PROBLEM, "unknown request `%s'", mode);
+}
+
+int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
+		   struct qt_buf *out, struct qt_buf *err, bool *changed)
+{
+	return run(rs, req, len, out, err, changed, false, NULL);
+}
+
+int qt_request_offline(const char *req, size_t len, struct qt_buf *out,
+		       struct qt_buf *err, bool *answered)
+{
+	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	bool changed, read_only = false;
+	int st = run(&rs, req, len, out, err, &changed, true, &read_only);
+	qt_ruleset_free(rs);
+	*answered = st != 0 || read_only;
+	return st;
 }
 
 void qt_reply_encode(struct qt_buf *b, int status, const struct qt_buf *out,

@@ -34,6 +34,14 @@ void qt_request_save(struct qt_buf *b, const char *prog, bool counters,
 int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
 		   struct qt_buf *out, struct qt_buf *err, bool *changed);
 
+/* A request taken as far as it goes without the firewall's state, as
+ * iptables parses its command line before it asks the kernel anything:
+ * the words parsed (a restore as --test), help and version answered.
+ * *answered: the status and output are the final answer (an error, help,
+ * version); else the request needs the daemon. */
+int qt_request_offline(const char *req, size_t len, struct qt_buf *out,
+		       struct qt_buf *err, bool *answered);
+
 /* Reply framing. */
 void qt_reply_encode(struct qt_buf *b, int status, const struct qt_buf *out,
 		     const struct qt_buf *err);

@@ -47,30 +47,19 @@ unchanged() {
 	}
 }
 
-# Send raw bytes (stdin) to the control socket of namespace $1, print the
-# reply. The request is written whole even if the daemon stops reading.
+# Send raw bytes (stdin) to the control socket of namespace $1, with the
+# proof of privilege the client sends, and print the reply. The request is
+# written whole even if the daemon stops reading.
 raw_request() {
-	ip netns exec "$1" python3 -c '
-import socket, sys
+	ip netns exec "$1" env PYTHONPATH="$QT_TOP/tests/lib" python3 -c '
+import socket, sys, qtctl
 data = sys.stdin.buffer.read()
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(60)
-s.connect("\0qtables/control")
+s = qtctl.connect()
 try:
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
+    qtctl.send_request(s, data)
 except (BrokenPipeError, ConnectionResetError):
     pass
-rep = b""
-try:
-    while True:
-        c = s.recv(65536)
-        if not c:
-            break
-        rep += c
-except ConnectionResetError:
-    pass
-sys.stdout.buffer.write(rep)
+sys.stdout.buffer.write(qtctl.read_reply(s))
 '
 }
 
@@ -241,14 +230,15 @@ unpriv_bin() {
 		run --separate-stderr ip netns exec "$N" $who "$U/qtables" -A INPUT -j DROP
 		echo "$who: $status $stderr"
 		[ "$status" -ne 0 ]
-		[[ "$stderr" == *"permission denied"*"needs uid 0 or CAP_NET_ADMIN"*"uid 65534"* ]]
+		[ "$stderr" = "qtables v1.8.9 (qtables): Could not fetch rule set generation id: Permission denied (you must be root)" ]
+		[ "$status" -eq 4 ]
 		run --separate-stderr ip netns exec "$N" $who "$U/qtables-save"
-		[ "$status" -ne 0 ]
+		[ "$status" -eq 4 ]
 		[ -z "$output" ]
-		[[ "$stderr" == *"permission denied"* ]]
+		[[ "$stderr" == *"Permission denied (you must be root)"* ]]
 		run --separate-stderr ip netns exec "$N" $who "$U/qtables-restore" < <(sample_rules)
-		[ "$status" -ne 0 ]
-		[[ "$stderr" == *"permission denied"* ]]
+		[ "$status" -eq 4 ]
+		[[ "$stderr" == *"Permission denied (you must be root)"* ]]
 	done
 	unchanged "$N" "$pid" "$before"
 	# root is accepted
