@@ -142,7 +142,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 		{ "modprobe", required_argument, NULL, 'M' },
 		{ "table", required_argument, NULL, 'T' },
 		{ "wait", optional_argument, NULL, 'w' },
-		{ "wait-interval", required_argument, NULL, 'W' },
+		{ "wait-interval", optional_argument, NULL, 'W' },
 		{ "ipv4", no_argument, NULL, '4' },
 		{ "ipv6", no_argument, NULL, '6' },
 		{ NULL, 0, NULL, 0 },
@@ -150,13 +150,20 @@ static int restore_main(const char *prog, int argc, char **argv)
 	bool counters = false, test = false, noflush = false;
 	const char *table = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "bcvVthnM:T:w::W:46", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "bcvVthnM:T:wW46", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': counters = true; break;
 		case 't': test = true; break;
 		case 'n': noflush = true; break;
 		case 'T': table = optarg; break;
-		case 'b': case 'v': case 'M': case 'w': case 'W': case '4':
+		case 'w': case 'W':
+			/* as iptables-nft-restore: the lock wait takes its
+			 * value as the next word (kube-proxy's "-w 5 -W
+			 * 100000"), never glued to the letter, and ignores it */
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optind++;
+			break;
+		case 'b': case 'v': case 'M': case '4':
 			break;
 		case '6':
 			fprintf(stderr, "%s: IPv6 is not supported yet\n", prog);
@@ -176,12 +183,12 @@ static int restore_main(const char *prog, int argc, char **argv)
 			return 0;
 		default:
 			fprintf(stderr, "Try `%s -h' for more information.\n", prog);
-			return 2;
+			return 1;
 		}
 	}
 	if (argc - optind > 1) {
 		fprintf(stderr, "Unknown arguments found on commandline\n");
-		return 2;
+		return 1;
 	}
 	struct qt_buf input, req;
 	qt_buf_init(&input);

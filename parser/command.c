@@ -1524,11 +1524,13 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 	case CMD_DELETE_CHAIN:
 		return do_delete_chain(p, t, ctx);
 	case CMD_RENAME_CHAIN: {
+		/* iptables-nft looks for the new name first: renaming a
+		 * missing chain onto an existing one says "File exists" */
+		if (qt_table_chain(t, p->newname))
+			return qt_op_error(ctx, "File exists");
 		int idx = qt_table_chain_index(t, p->chain);
 		if (idx < 0 || t->chains[idx]->builtin)
 			return qt_op_error(ctx, "No chain/target/match by that name");
-		if (qt_table_chain(t, p->newname))
-			return qt_op_error(ctx, "File exists");
 		/* rules that jump to the chain follow the new name */
 		for (unsigned i = 0; i < t->nchains; i++) {
 			struct qt_chain *c = t->chains[i];

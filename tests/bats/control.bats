@@ -628,3 +628,41 @@ s.sendall(b"#qtables 1 save iptables-save\n")
 s.close()'
 	unchanged "$N" "$PID" "$BEFORE"
 }
+
+@test "restore's command line as iptables-nft-restore parses it (kube-proxy's -w 5 -W 100000)" {
+	qt_ns rq; local Q=$QT_NS
+	qt_ns ri; local I=$QT_NS
+	qt_daemon "$Q"
+	local f=$QT_RUN/r.txt args n=0 bad=0
+	printf '*filter\n:KUBE-X - [0:0]\n-A KUBE-X -j ACCEPT\nCOMMIT\n' >"$f"
+	while IFS= read -r args; do
+		local qs=0 is=0 qe ie
+		ip netns exec "$Q" "$B/iptables-restore" $args <"$f" >/dev/null 2>"$QT_RUN/qe" || qs=$?
+		ip netns exec "$I" /usr/sbin/iptables-nft-restore $args <"$f" >/dev/null 2>"$QT_RUN/ie" || is=$?
+		qe=$(sed "s|$B/||" "$QT_RUN/qe")
+		ie=$(sed 's/iptables-nft-restore/iptables-restore/g; s|/usr/sbin/||' "$QT_RUN/ie")
+		n=$((n + 1))
+		if [ "$qs" != "$is" ] || [ "$qe" != "$ie" ]; then
+			echo "DIFF [$args]: qtables $qs [$qe], iptables-nft $is [$ie]"
+			bad=$((bad + 1))
+		fi
+	done <<ARGS
+-w 5 -W 100000 --noflush --counters
+-w5
+-w 5 $f
+-w
+-W 100000
+-w 5 -W100000
+--wait 5
+--wait=5 --wait-interval=100
+-w -5
+-Q
+--bogus
+-w 5 $f extra
+ARGS
+	echo "$n compared, $bad differ"
+	[ "$bad" -eq 0 ]
+	# and the payload went in, as kube-proxy sends it
+	ip netns exec "$Q" "$B/iptables-restore" -w 5 -W 100000 --noflush --counters <"$f"
+	ip netns exec "$Q" "$B/iptables" -S KUBE-X | grep -qx -- '-A KUBE-X -j ACCEPT'
+}
