@@ -303,6 +303,15 @@ static void expire(struct qt_control_server *s, long long now)
 	struct conn *c = s->oldest;
 	while (c) {
 		struct conn *next = c->next;
+		if (now >= c->deadline && c->phase == READING) {
+			/* what arrived while a long transaction ran is
+			 * read before the peer is judged late */
+			read_conn(s, c);
+			if (c->fd < 0 || c->phase != READING) {
+				c = next;
+				continue;
+			}
+		}
 		if (now >= c->deadline) {
 			s->cnt.timed_out++;
 			if (c->phase == READING && c->authorized)
