@@ -1,29 +1,16 @@
 #!/usr/bin/env bash
-# The upstream iptables extension vectors (../shared/iptables-tests) for
-# every extension qtables implements, plus the project's own vector files
-# (tests/compat/vectors/*.t), in a fresh namespace with a qtablesd of its
-# own. Every line must pass.
+# The extension vectors (tests/ext/*.t: upstream iptables' for every
+# extension qtables implements) plus the project's own vector files
+# (tests/compat/vectors/*.t), through a qtablesd in a fresh namespace.
+# Every line must pass.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/qt.sh"
 trap qt_cleanup EXIT
-upstream=$QT_TOP/../shared/iptables-tests
+# One vector file per extension in tests/ext (upstream's lines, with the
+# messages iptables-nft prints for refused ones), found by name.
 files=()
-if [ -d "$upstream" ]; then
-	for f in iptables.t libxt_standard.t libxt_tcp.t libxt_udp.t libipt_icmp.t \
-		libxt_multiport.t libxt_iprange.t libxt_state.t libxt_conntrack.t \
-		libxt_recent.t libxt_limit.t libxt_connlimit.t libxt_string.t \
-		libxt_time.t libxt_length.t libxt_comment.t libxt_mark.t libxt_MARK.t \
-		libxt_connmark.t libxt_CONNMARK.t libxt_addrtype.t libxt_mac.t \
-		libxt_pkttype.t libxt_hashlimit.t libxt_owner.t libipt_ttl.t \
-		libipt_LOG.t libipt_REJECT.t libipt_SNAT.t libipt_DNAT.t \
-		libipt_MASQUERADE.t libxt_REDIRECT.t libxt_CT.t libxt_NOTRACK.t \
-		libxt_TCPMSS.t; do
-		files+=("$upstream/$f")
-	done
-else
-	echo "note: $upstream not found; running the project's own vectors only"
-fi
+for f in "$QT_TOP"/tests/ext/*.t; do files+=("$f"); done
 for f in "$here"/vectors/*.t; do [ -f "$f" ] && files+=("$f"); done
 qt_ns vec || exit 1
 ns=$QT_NS

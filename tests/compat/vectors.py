@@ -58,8 +58,8 @@ def main():
         name = os.path.basename(f)
         for lineno, line in enumerate(open(f), 1):
             line = line.rstrip("\n")
-            if not line or line.startswith("#"):
-                continue
+            if not line or line.startswith("#") or line.startswith("> "):
+                continue  # "> ": the message of a refused line (tests/ext)
             if line.startswith(":"):
                 chains = line[1:].split(",")
                 continue

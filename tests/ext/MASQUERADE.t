@@ -1,0 +1,17 @@
+# Vectors of MASQUERADE: iptables 1.8.9's libipt_MASQUERADE.t (GPL-2.0, the Netfilter
+# project; test data, unchanged) with the messages iptables-nft
+# prints for the refused lines ("> " lines, tests/ext/gen_vectors.py).
+# Format: ../../../shared/iptables-tests/README.md.
+:POSTROUTING
+*nat
+-j MASQUERADE;=;OK
+-j MASQUERADE --random;=;OK
+-j MASQUERADE --random-fully;=;OK
+-p tcp -j MASQUERADE --to-ports 1024;=;OK
+-p udp -j MASQUERADE --to-ports 1024-65535;=;OK
+-p udp -j MASQUERADE --to-ports 1024-65536;;FAIL
+> iptables v1.8.9 (nf_tables): Port `65536' not valid
+> Try `iptables -h' or 'iptables --help' for more information.
+-p udp -j MASQUERADE --to-ports -1;;FAIL
+> iptables v1.8.9 (nf_tables): Port `-1' not valid
+> Try `iptables -h' or 'iptables --help' for more information.
