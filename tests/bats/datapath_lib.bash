@@ -86,11 +86,12 @@ pings() {
 client_addr2() { ip -n "$C" addr add 10.0.1.3/24 dev qtc0; }
 
 # A UDP counter on the server (or in namespace $2): recv_start PORT [NS]
-# (it gives up after $RECV_SECS, default 3 s)
+# (it counts until recv_count says the senders are done)
 recv_start() {
 	RECV_OUT=$QT_RUN/recv.$1
+	rm -f "$RECV_OUT.stop"
 	ip netns exec "${2:-$S}" "$PY" "$DP" recv "$1" "${RECV_SECS:-3}" --quiet 0.3 \
-		>"$RECV_OUT" 2>"$RECV_OUT.err" &
+		--stop-file "$RECV_OUT.stop" >"$RECV_OUT" 2>"$RECV_OUT.err" &
 	RECV_PID=$!
 	BGPIDS+=("$RECV_PID")
 	for _ in $(seq 100); do
@@ -99,18 +100,14 @@ recv_start() {
 	done
 	return 1
 }
-# How many datagrams arrived: at most 0.3 s after the last one, or 0.5 s
-# after this call when none came.
+# How many datagrams arrived: at most 0.3 s after the last one or after
+# this call, whichever is later (the senders are done when it is called).
 recv_count() {
+	touch "$RECV_OUT.stop"
+	# called in $(...): a subshell cannot wait for the receiver, so its
+	# one line of output is what says it is done
 	local t=0
-	while [ ! -s "$RECV_OUT" ] && [ $t -lt 25 ]; do sleep 0.02; t=$((t + 1)); done
-	if [ ! -s "$RECV_OUT" ]; then
-		kill "$RECV_PID" 2>/dev/null
-		wait "$RECV_PID" 2>/dev/null
-		echo 0
-		return
-	fi
-	wait "$RECV_PID" 2>/dev/null
+	while [ ! -s "$RECV_OUT" ] && [ $t -lt 500 ]; do sleep 0.02; t=$((t + 1)); done
 	cat "$RECV_OUT"
 }
 # udp_send DST PORT N [dp.py send options]: from the client (or $FROM)

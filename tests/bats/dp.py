@@ -5,10 +5,12 @@
         [--hexpayload HEX] [--bcast] [--until FILE]
       N UDP datagrams (payload default "x\\n"), fewer if FILE appears;
       prints how many were sent.
-  dp.py recv PORT SECONDS [--quiet Q]
+  dp.py recv PORT SECONDS [--quiet Q] [--stop-file FILE]
       count UDP datagrams reaching PORT; stops SECONDS after start, or
       once nothing came for Q seconds after the first; prints the count.
-      Prints "ready" on stderr once bound.
+      With FILE: the quiet time counts only once FILE exists (the
+      senders are done: slow ones on a loaded machine are not cut off),
+      and SECONDS from then. Prints "ready" on stderr once bound.
   dp.py frags DST PORT        (scapy) one UDP datagram in 3 fragments
   dp.py frame MAC DST PORT N [--iface IF] [--src A] [--icmp]  (scapy) N
       UDP datagrams (echo requests with --icmp) from A (default IF's
@@ -78,26 +80,35 @@ def send(args):
 
 def recv(args):
     quiet = float(opt(args, "--quiet", "0"))
+    stop_file = opt(args, "--stop-file")
     port, secs = int(args[0]), float(args[1])
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("0.0.0.0", port))
     print("ready", file=sys.stderr, flush=True)
-    end = time.monotonic() + secs
+    start = time.monotonic()
+    end = start + (60 if stop_file else secs)
+    stopped = None
     n = 0
     last = None
     while True:
         now = time.monotonic()
+        if stop_file and stopped is None and os.path.exists(stop_file):
+            stopped = now
+            end = min(end, now + secs)
         left = end - now
-        if quiet and last is not None:
-            left = min(left, last + quiet - now)
-        if left <= 0:
+        if stop_file and stopped is None:
+            left = min(left, 0.05)  # look for the file again soon
+        elif quiet and (last is not None or stopped is not None):
+            ref = max(last or 0, stopped or 0)
+            left = min(left, ref + quiet - now)
+        if left <= 0 and (stopped is not None or not stop_file or now >= end):
             break
-        s.settimeout(left)
+        s.settimeout(max(left, 0.001))
         try:
             s.recv(65535)
         except socket.timeout:
-            break
+            continue
         n += 1
         last = time.monotonic()
     print(n, flush=True)
