@@ -422,6 +422,49 @@ void qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
 	wheel_link(ct, e);
 }
 
+void qt_ct_prefetch_tuple(const struct qt_ct *ct, const struct qt_ct_tuple *t,
+			  unsigned stage)
+{
+	const uint32_t *b = &ct->bucket[thash(ct, t) & ct->hmask];
+	if (stage == 0) {
+		__builtin_prefetch(b, 1);
+		return;
+	}
+	if (*b)
+		__builtin_prefetch(&ct->pool[(*b - 1) >> 1]);
+}
+
+struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
+				  const struct qt_ct_entry *src, uint64_t now)
+{
+	unsigned d;
+	if (!(src->status & QT_IPS_CONFIRMED) ||
+	    lookup(ct, &src->t[QT_CT_ORIG], &d) ||
+	    lookup(ct, &src->t[QT_CT_REPLY], &d))
+		return NULL;
+	struct qt_ct_entry *e = entry_alloc(ct);
+	if (!e)
+		return NULL;
+	e->t[QT_CT_ORIG] = src->t[QT_CT_ORIG];
+	e->t[QT_CT_REPLY] = src->t[QT_CT_REPLY];
+	e->status = src->status;
+	e->mark = src->mark;
+	e->expires = src->expires;
+	e->id = src->id;
+	e->p = src->p;
+	/* ids stay unique in the new table */
+	if (ct->next_id < e->id)
+		ct->next_id = e->id;
+	if (!ct->wsec_set) {
+		ct->wsec = now / NS_PER_SEC;
+		ct->wsec_set = true;
+	}
+	hash_add(ct, e, QT_CT_ORIG);
+	hash_add(ct, e, QT_CT_REPLY);
+	wheel_link(ct, e);
+	return e;
+}
+
 void qt_ct_abandon(struct qt_ct *ct, struct qt_ct_entry *e)
 {
 	if (!(e->status & QT_IPS_CONFIRMED))

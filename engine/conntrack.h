@@ -230,6 +230,16 @@ void qt_ct_set_timeout(struct qt_ct_entry *e, uint64_t now, uint32_t secs);
 /* Find the entry of a tuple (either direction). */
 struct qt_ct_entry *qt_ct_find(struct qt_ct *ct, const struct qt_ct_tuple *t,
 			       enum qt_ct_dir *dir);
+/* Put back a confirmed entry handed over by an earlier daemon
+ * (engine/snapshot.c): src's tuples, status, mark, id, expiry and
+ * protocol state, linked for expiry. NULL when src is not confirmed, the
+ * table is full or either tuple is taken. */
+struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
+				  const struct qt_ct_entry *src, uint64_t now);
+/* qt_ct_prefetch for a tuple about to be restored (stage 0: its
+ * bucket, stage 1: the first entry of its chain). */
+void qt_ct_prefetch_tuple(const struct qt_ct *ct, const struct qt_ct_tuple *t,
+			  unsigned stage);
 /* Call fn for every confirmed entry; fn returns false to stop. */
 void qt_ct_each(struct qt_ct *ct,
 		bool (*fn)(struct qt_ct_entry *e, void *user), void *user);

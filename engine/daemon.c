@@ -21,6 +21,7 @@
 #include "../parser/request.h"
 #include "control.h"
 #include "ct_view.h"
+#include "handover.h"
 #include "recent_lists.h"
 #include "state_file.h"
 
@@ -29,6 +30,8 @@ struct daemon {
 	struct qt_ruleset *rs;
 	struct qt_engine *engine;   /* NULL: --no-datapath */
 	unsigned long requests, refused, state_errors;
+	int lfd;
+	bool handed_over;           /* the next daemon has everything */
 };
 
 static void refuse(int fd, uid_t uid)
@@ -129,6 +132,21 @@ static void serve_one(struct daemon *d, int fd)
 		t_read = ms_since(&t0);
 		status = qt_ct_view_request(d->engine, qt_buf_str(&req),
 					    req.len, &out, &err);
+	} else if (qt_handover_is_request(qt_buf_str(&req), req.len)) {
+		/* the answer is the handover itself; after it, or after a
+		 * failure that stopped the engine, this daemon stops */
+		d->handed_over = qt_handover_give(d->engine, d->rs, d->lfd,
+						  fd) == 0;
+		if (!d->handed_over && d->engine) {
+			qt_engine_stop(d->engine);
+			d->engine = NULL;
+		}
+		d->requests++;
+		qt_buf_free(&req);
+		qt_buf_free(&out);
+		qt_buf_free(&err);
+		qt_buf_free(&rep);
+		return;
 	} else if (is_recent(&req)) {
 		t_read = ms_since(&t0);
 		status = qt_recent_request(qt_buf_str(&req), req.len, &out,
@@ -194,12 +212,32 @@ static int write_pidfile(const char *path)
 	return fclose(f);
 }
 
+/* A daemon that handed over leaves the next one's pidfile alone. */
+static bool pidfile_is_mine(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int pid = 0;
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid == (int)getpid();
+}
+
 int qt_daemon_run(const struct qt_daemon_opts *o)
 {
 	struct daemon d = { .o = o };
 	struct qt_buf err;
 	qt_buf_init(&err);
 
+	/* what the daemon before hands over, before the state file is
+	 * read: its last commit is on disk by then */
+	struct qt_handover ho;
+	if (qt_handover_take(o->handover, &ho, &err) < 0) {
+		fputs(qt_buf_str(&err), stderr);
+		qt_buf_reset(&err);
+	}
 	if (o->state_path && qt_state_load(o->state_path, &d.rs, &err) < 0) {
 		fputs(qt_buf_str(&err), stderr);
 		qt_buf_free(&err);
@@ -209,7 +247,9 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (!d.rs)
 		d.rs = qt_ruleset_new(AF_INET);
 
-	int lfd = qt_control_listen();
+	int lfd = ho.lfd >= 0 ? ho.lfd : qt_control_listen();
+	ho.lfd = -1;
+	d.lfd = lfd;
 	if (lfd < 0) {
 		fprintf(stderr, "qtablesd: cannot listen on @%s: %s%s\n",
 			qt_control_name(), strerror(errno),
@@ -250,7 +290,10 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (o->datapath) {
 		struct qt_buf eerr;
 		qt_buf_init(&eerr);
-		d.engine = qt_engine_start(&o->engine, d.rs, &eerr);
+		struct qt_engine_opts eo = o->engine;
+		qt_handover_engine_opts(&ho, &eo, d.rs);
+		d.engine = qt_engine_start(&eo, d.rs, &eerr);
+		ho.nq = 0;      /* the engine owns the queue sockets now */
 		if (!d.engine) {
 			fputs(qt_buf_str(&eerr), stderr);
 			qt_buf_free(&eerr);
@@ -306,15 +349,21 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 				serve_one(&d, cfd);
 				close(cfd);
 			}
+			/* handed over, or stopped by a handover that failed */
+			if (d.handed_over || (o->datapath && !d.engine))
+				break;
 		}
 	}
+	if (!d.handed_over && o->handover_wait && d.engine)
+		qt_handover_leave_holder(d.engine, d.rs, lfd, o->handover_wait);
+	qt_handover_close(&ho);
 	close(lfd);
 	close(sfd);
 	/* removes the steering rules: with fail-closed, traffic stops here
 	 * until a daemon binds the queue again only if rules remain; they
 	 * do not, so the namespace is back to the kernel's own tables */
 	qt_engine_stop(d.engine);
-	if (o->pidfile)
+	if (o->pidfile && pidfile_is_mine(o->pidfile))
 		unlink(o->pidfile);
 	qt_ruleset_free(d.rs);
 	qt_state_forget();

@@ -352,6 +352,19 @@ static void bind_l2(struct qt_engine *e, struct qthread *t, unsigned i)
 	}
 }
 
+/* Thread i's socket from a handover, when the handover fits: one
+ * socket per queue thread, each bound to its thread's queue first. */
+static const struct qt_nfq_handed *adopted(const struct qt_engine *e,
+					   unsigned i)
+{
+	if (e->o.nhanded != e->nthreads)
+		return NULL;
+	const struct qt_nfq_handed *h = &e->o.handed[i];
+	if (h->fd < 0 || h->nq == 0 || h->queues[0] != e->o.queue_first + i)
+		return NULL;
+	return h;
+}
+
 static void set_copy_range(struct qt_engine *e, uint32_t range)
 {
 	if (range == e->copy_range)
@@ -368,6 +381,37 @@ static void set_owner(struct qt_engine *e, bool on)
 		if (e->th[i].q)
 			qt_nfq_set_uid_gid(e->th[i].q, on);
 	e->owner = on;
+}
+
+unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
+			   unsigned max, struct qt_steer_config *sc,
+			   bool *steered)
+{
+	*steered = e->steered;
+	*sc = e->sc;
+	e->steered = false;     /* stays installed: the next daemon's */
+	__atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
+	unsigned n = 0;
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		struct qthread *t = &e->th[i];
+		if (t->started)
+			pthread_join(t->tid, NULL);
+		t->started = false;
+		if (!t->q)
+			continue;
+		if (n < max) {
+			out[n].nq = qt_nfq_bound(t->q, out[n].queues);
+			out[n].fd = qt_nfq_release(t->q);
+			n++;
+		} else {
+			qt_nfq_close(t->q);
+		}
+		t->q = NULL;
+	}
+	if (e->watcher_started)
+		pthread_join(e->watcher, NULL);
+	e->watcher_started = false;
+	return n;
 }
 
 void qt_engine_stop(struct qt_engine *e)
@@ -460,6 +504,12 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		e->l2_bcast = (uint16_t)first;
 		e->l2_mcast = (uint16_t)(first + e->nthreads);
 	}
+	/* handed sockets that do not fit are closed before anything is
+	 * bound: their queues are free again for this daemon */
+	for (unsigned i = 0; i < e->o.nhanded; i++)
+		if (e->o.handed[i].fd >= 0 &&
+		    (i >= e->nthreads || !adopted(e, i)))
+			close(e->o.handed[i].fd);
 	e->th = calloc(e->nthreads, sizeof(*e->th));
 	if (!e->th) {
 		qt_buf_printf(err, "qtablesd: out of memory\n");
@@ -482,7 +532,15 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		 * asked for only while a rule reads it */
 		nc.uid_gid = qt_prog_wants_owner(e->prog);
 		int eno;
-		t->q = qt_nfq_open(&nc, &eno);
+		const struct qt_nfq_handed *h = adopted(e, i);
+		t->q = h ? qt_nfq_adopt(&nc, h->fd, h->queues, h->nq, &eno)
+			 : qt_nfq_open(&nc, &eno);
+		if (t->q && h) {
+			/* the kernel kept the last daemon's settings: this
+			 * program's may differ */
+			qt_nfq_set_copy_range(t->q, e->copy_range);
+			qt_nfq_set_uid_gid(t->q, nc.uid_gid);
+		}
 		if (!t->q) {
 			qt_buf_printf(err, "qtablesd: cannot bind NFQUEUE %u: "
 				      "%s%s\n", nc.queue, strerror(eno),
@@ -491,7 +549,9 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 			qt_engine_stop(e);
 			return NULL;
 		}
-		if (e->l2_ok)
+		if (e->l2_ok && !(h && h->nq == 3 &&
+				  h->queues[1] == e->l2_bcast + i &&
+				  h->queues[2] == e->l2_mcast + i))
 			bind_l2(e, t, i);
 		struct timeval tv = { 0, POLL_MS * 1000 };
 		setsockopt(qt_nfq_fd(t->q), SOL_SOCKET, SO_RCVTIMEO, &tv,
@@ -507,6 +567,8 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 			return NULL;
 		}
 	}
+	if (o->prime)
+		o->prime(e, o->prime_user);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		if (pthread_create(&e->th[i].tid, NULL, queue_thread,
 				   &e->th[i]) != 0) {
