@@ -6,6 +6,8 @@
 #include <linux/netfilter.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +67,7 @@ struct qt_engine {
 	struct qthread *th;
 	pthread_t watcher;
 	bool watcher_started;
+	int wakefd;                  /* eventfd: stop now, for the watcher */
 	volatile int stop;
 	bool steered;
 	struct qt_steer_config sc;   /* sc.hooks: the hooks queued now */
@@ -228,9 +231,34 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 	qt_nfq_accept(t->q, p->queue, p->id);
 }
 
+/* A stop wakes the queue threads out of their receive with this
+ * signal (its handler does nothing: the receive returns EINTR and the
+ * loop sees the stop flag), so a handover does not wait for an idle
+ * queue's receive timeout while the busy ones' packets wait. */
+#define WAKE_SIGNAL SIGUSR2
+
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
+static void wake_threads(struct qt_engine *e)
+{
+	uint64_t one = 1;
+	if (e->wakefd >= 0 && write(e->wakefd, &one, sizeof(one)) < 0)
+		return;
+	for (unsigned i = 0; e->th && i < e->nthreads; i++)
+		if (e->th[i].started)
+			pthread_kill(e->th[i].tid, WAKE_SIGNAL);
+}
+
 static void *queue_thread(void *arg)
 {
 	struct qthread *t = arg;
+	sigset_t wake;
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 	rcu_register_thread();
 	while (!__atomic_load_n(&t->e->stop, __ATOMIC_RELAXED)) {
 		const struct qt_nfq_pkt *pk;
@@ -276,15 +304,18 @@ static void *watch_thread(void *arg)
 {
 	struct qt_engine *e = arg;
 	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
-		struct pollfd pf[2];
+		struct pollfd pf[3];
 		nfds_t n = 0;
+		if (e->wakefd >= 0)
+			pf[n++] = (struct pollfd){ .fd = e->wakefd, .events = POLLIN };
 		if (e->addrs)
 			pf[n++] = (struct pollfd){ .fd = qt_addrs_fd(e->addrs),
 						   .events = POLLIN };
 		if (e->links)
 			pf[n++] = (struct pollfd){ .fd = qt_links_fd(e->links),
 						   .events = POLLIN };
-		if (poll(pf, n, POLL_MS) <= 0)
+		if (poll(pf, n, POLL_MS) <= 0 ||
+		    __atomic_load_n(&e->stop, __ATOMIC_RELAXED))
 			continue;
 		if (e->addrs)
 			qt_addrs_process(e->addrs);
@@ -391,6 +422,7 @@ unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 	*sc = e->sc;
 	e->steered = false;     /* stays installed: the next daemon's */
 	__atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
+	wake_threads(e);
 	unsigned n = 0;
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
@@ -408,9 +440,7 @@ unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 		}
 		t->q = NULL;
 	}
-	if (e->watcher_started)
-		pthread_join(e->watcher, NULL);
-	e->watcher_started = false;
+	/* the watcher is joined by qt_engine_stop, after the handover */
 	return n;
 }
 
@@ -423,6 +453,7 @@ void qt_engine_stop(struct qt_engine *e)
 	if (e->steered && qt_steer_remove(&e->sc, msg, sizeof(msg)) < 0)
 		fprintf(stderr, "qtablesd: %s\n", msg);
 	__atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
+	wake_threads(e);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		if (t->started)
@@ -442,6 +473,8 @@ void qt_engine_stop(struct qt_engine *e)
 		qt_addrs_close(e->addrs);
 	if (e->links)
 		qt_links_close(e->links);
+	if (e->wakefd >= 0)
+		close(e->wakefd);
 	free(e);
 }
 
@@ -454,6 +487,10 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		return NULL;
 	}
 	e->o = *o;
+	e->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct sigaction sa = { .sa_handler = wake_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(WAKE_SIGNAL, &sa, NULL);   /* no SA_RESTART: EINTR */
 	if (e->o.queue_last < e->o.queue_first)
 		e->o.queue_last = e->o.queue_first;
 	e->addrs = qt_addrs_open();

@@ -240,16 +240,32 @@ static void say(int level, const char *fmt, ...)
 	syslog(LOG_DAEMON | level, "%s", line);
 }
 
-static bool kept(int fd, const struct qt_handover *h, int lsock, int sfd,
-		 int ready)
+static int cmp_int(const void *a, const void *b)
 {
-	if (fd <= 2 || fd == lsock || fd == sfd || fd == ready ||
-	    fd == h->lfd || fd == h->snapfd)
-		return true;
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The holder keeps nothing of the daemon's but what it holds. */
+static void close_others(const struct qt_handover *h, int lsock, int sfd)
+{
+	int keep[FDS_MAX + 3];
+	unsigned n = 0;
+	keep[n++] = lsock;
+	keep[n++] = sfd;
+	keep[n++] = h->lfd;
+	keep[n++] = h->snapfd;
 	for (unsigned i = 0; i < h->nq; i++)
-		if (fd == h->q[i].fd)
-			return true;
-	return false;
+		keep[n++] = h->q[i].fd;
+	qsort(keep, n, sizeof(keep[0]), cmp_int);
+	unsigned from = 3;
+	for (unsigned i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0u, 0);
 }
 
 /* The holder: waits for the next daemon until the deadline. */
@@ -332,16 +348,13 @@ bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
 			sigaddset(&mask, SIGINT);
 			sigprocmask(SIG_BLOCK, &mask, NULL);
 			int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-			long maxfd = sysconf(_SC_OPEN_MAX);
-			if (maxfd < 0 || maxfd > 65536)
-				maxfd = 65536;
-			for (int fd = 3; fd < maxfd; fd++)
-				if (!kept(fd, &h, lsock, sfd, ready[1]))
-					close(fd);
+			/* ready at once (the socket already listens: the
+			 * next daemon may connect any time), tidy after */
 			pid_t me = getpid();
 			if (write(ready[1], &me, sizeof(me)) != sizeof(me))
 				_exit(1);
 			close(ready[1]);
+			close_others(&h, lsock, sfd);
 			hold(&h, &sc, steered, wait_s, lsock, sfd);
 			_exit(0);
 		}
