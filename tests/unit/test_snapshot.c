@@ -174,10 +174,12 @@ static struct qt_rule *rule(struct qt_ruleset *rs, const char *chain, unsigned k
 	return qt_table_chain(rs->tables[QT_TABLE_FILTER], chain)->rules[k];
 }
 
-/* packets matching the limit rule's bucket at now */
-static int limit_hits(struct qt_rule *r, uint64_t now, int n)
+/* Of n packets from 10.0.0.SRC at now, how many the rule's first
+ * match (a bucket) lets through. */
+static int hits_from(struct qt_rule *r, uint8_t src, uint64_t now, int n)
 {
-	static uint8_t pkt[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17 };
+	uint8_t pkt[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0,
+			    10, 0, 0, src, 10, 9, 9, 9 };
 	struct qt_eval ev;
 	int hits = 0;
 	for (int i = 0; i < n; i++) {
@@ -189,6 +191,11 @@ static int limit_hits(struct qt_rule *r, uint64_t now, int n)
 	return hits;
 }
 
+static int limit_hits(struct qt_rule *r, uint64_t now, int n)
+{
+	return hits_from(r, 1, now, n);
+}
+
 static void test_rules(void)
 {
 	static const char *const before[] = {
@@ -197,6 +204,8 @@ static void test_rules(void)
 		"-N LOGS",
 		"-A LOGS -p tcp --dport 22 -j DROP",
 		"-P INPUT DROP",
+		"-A LOGS -m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 "
+		"--hashlimit-mode srcip --hashlimit-name hot",
 	};
 	/* the next daemon's: rule 2 of INPUT changed */
 	static const char *const after[] = {
@@ -205,11 +214,15 @@ static void test_rules(void)
 		"-N LOGS",
 		"-A LOGS -p tcp --dport 22 -j DROP",
 		"-P INPUT DROP",
+		"-A LOGS -m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 "
+		"--hashlimit-mode srcip --hashlimit-name hot",
 	};
-	struct qt_ruleset *rs = rules(before, 5), *rs2 = rules(after, 5);
+	struct qt_ruleset *rs = rules(before, 6), *rs2 = rules(after, 6);
 	uint64_t now = mono() + S;
 	is_int(limit_hits(rule(rs, "INPUT", 0), now, 5), 3,
 	       "the burst of 3 is spent before the handover");
+	is_int(hits_from(rule(rs, "LOGS", 1), 5, now, 3), 2,
+	       "hashlimit: 2 of 3 from 10.0.0.5 before the handover");
 	rule(rs, "INPUT", 0)->cnt = (struct qt_counters){ 3, 84 };
 	rule(rs, "INPUT", 1)->cnt = (struct qt_counters){ 7, 700 };
 	rule(rs, "LOGS", 0)->cnt = (struct qt_counters){ 11, 1100 };
@@ -238,12 +251,17 @@ static void test_rules(void)
 	struct qt_snap_counts c;
 	is_int(qt_snap_decode(img.data, img.len, &dst, now, &c, &err), 0,
 	       "rules and lists load");
-	is_int(c.rules, 2, "two rules found again");
+	is_int(c.rules, 3, "three rules found again");
+	is_int(c.states_skipped, 0, "every state fitted its rule");
 	is_int(c.rules_skipped, 1, "the changed one is not");
 	is_int(c.lists, 1, "the recent list is back");
 	is_int(c.policies, 3, "the policy counters of filter's chains are back");
 	is_int(limit_hits(rule(rs2, "INPUT", 0), now, 5), 0,
 	       "the limit bucket is still spent after the handover");
+	is_int(hits_from(rule(rs2, "LOGS", 1), 5, now, 1), 0,
+	       "hashlimit: 10.0.0.5's bucket is still spent after it");
+	is_int(hits_from(rule(rs2, "LOGS", 1), 6, now, 3), 2,
+	       "hashlimit: another source has its own, full bucket");
 	is_int(rule(rs2, "INPUT", 0)->cnt.pkts, 3, "counters of INPUT 1");
 	is_int(rule(rs2, "INPUT", 0)->cnt.bytes, 84, "bytes of INPUT 1");
 	is_int(rule(rs2, "INPUT", 1)->cnt.pkts, 0,
