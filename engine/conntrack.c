@@ -251,7 +251,7 @@ static void entry_remove(struct qt_ct *ct, struct qt_ct_entry *e)
  * anywhere in a table of a million entries, and with 4 KiB pages nearly
  * every lookup would also miss the TLB. */
 #define HUGE_MIN (4u << 20)
-static void *area_alloc(size_t size)
+static void *area_alloc(size_t size, bool huge)
 {
 	if (size < HUGE_MIN)
 		return calloc(1, size);
@@ -260,7 +260,8 @@ static void *area_alloc(size_t size)
 	if (p == MAP_FAILED)
 		return NULL;
 #ifdef MADV_HUGEPAGE
-	madvise(p, size, MADV_HUGEPAGE);
+	if (huge)
+		madvise(p, size, MADV_HUGEPAGE);
 #endif
 	return p;
 }
@@ -307,8 +308,8 @@ struct qt_ct *qt_ct_new(const struct qt_ct_config *c, uint32_t max_entries)
 	ct->hmask = nb - 1;
 	ct->pool_size = (size_t)max * sizeof(*ct->pool);
 	ct->bucket_size = (size_t)nb * sizeof(*ct->bucket);
-	ct->pool = area_alloc(ct->pool_size);
-	ct->bucket = area_alloc(ct->bucket_size);
+	ct->pool = area_alloc(ct->pool_size, !c->defer_hugepages);
+	ct->bucket = area_alloc(ct->bucket_size, !c->defer_hugepages);
 	if (!ct->pool || !ct->bucket || pthread_mutex_init(&ct->lock, NULL)) {
 		area_free(ct->pool, ct->pool_size);
 		area_free(ct->bucket, ct->bucket_size);
@@ -333,6 +334,16 @@ void qt_ct_free(struct qt_ct *ct)
 	area_free(ct->pool, ct->pool_size);
 	area_free(ct->bucket, ct->bucket_size);
 	free(ct);
+}
+
+void qt_ct_hugepages(struct qt_ct *ct)
+{
+#ifdef MADV_HUGEPAGE
+	if (ct->pool_size >= HUGE_MIN)
+		madvise(ct->pool, ct->pool_size, MADV_HUGEPAGE);
+	if (ct->bucket_size >= HUGE_MIN)
+		madvise(ct->bucket, ct->bucket_size, MADV_HUGEPAGE);
+#endif
 }
 
 void qt_ct_lock(struct qt_ct *ct)

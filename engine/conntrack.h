@@ -147,6 +147,11 @@ struct qt_ct_config {
 	                             UDP or ICMP checksum fails at PREROUTING
 	                             is INVALID (nf_conntrack_checksum) */
 	struct qt_ct_timeouts to;
+	/* Large tables are backed by huge pages (fewer TLB misses), but a
+	 * first touch may then wait for the kernel to compact memory (ms):
+	 * a table filled by a handover, on the path of a restart, asks for
+	 * them with qt_ct_hugepages() once its entries are in. */
+	bool defer_hugepages;
 };
 
 /* The kernel's defaults (tcp established 432000 s, syn_sent 120,
@@ -176,6 +181,8 @@ struct qt_ct;
  * memory, or max_entries >= 2^30. */
 struct qt_ct *qt_ct_new(const struct qt_ct_config *c, uint32_t max_entries);
 void qt_ct_free(struct qt_ct *ct);
+/* Huge pages for the table from now on (c->defer_hugepages). */
+void qt_ct_hugepages(struct qt_ct *ct);
 
 /* The shard's lock: the packet path holds it around a burst; anyone
  * else (listing, deleting) around their work. */

@@ -487,6 +487,9 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		return NULL;
 	}
 	e->o = *o;
+	/* a handover fills the tables on the path of a restart: no wait
+	 * for huge pages there (asked for once the threads run) */
+	e->o.ct.defer_hugepages = o->prime != NULL;
 	e->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct sigaction sa = { .sa_handler = wake_handler };
 	sigemptyset(&sa.sa_mask);
@@ -615,6 +618,8 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		}
 		e->th[i].started = true;
 	}
+	for (unsigned i = 0; e->o.ct.defer_hugepages && i < e->nthreads; i++)
+		qt_ct_hugepages(qt_ctg_shard(e->th[i].ctg));
 	if (pthread_create(&e->watcher, NULL, watch_thread, e) == 0)
 		e->watcher_started = true;
 

@@ -321,11 +321,11 @@ bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
 	int rc = qt_handover_pack(e, rs, lfd, &h, &sc, &steered, &err);
 	struct sockaddr_un sa;
 	socklen_t alen = holder_addr(&sa);
-	int lsock = -1, ready[2] = { -1, -1 };
+	int lsock = -1;
 	if (rc == 0) {
 		lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (lsock < 0 || bind(lsock, (struct sockaddr *)&sa, alen) < 0 ||
-		    listen(lsock, 4) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+		    listen(lsock, 4) < 0) {
 			qt_buf_printf(&err, "qtablesd: handover: cannot wait on "
 				      "@%s: %s\n", sa.sun_path + 1,
 				      strerror(errno));
@@ -334,37 +334,23 @@ bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
 	}
 	pid_t holder = -1;
 	if (rc == 0) {
-		pid_t p = fork();
-		if (p == 0) {
+		/* one fork, not waited for: the holder runs in a session of
+		 * its own and outlives this process (its orphan); the
+		 * socket already listens, so the next daemon may come at
+		 * any time */
+		holder = fork();
+		if (holder == 0) {
 			setsid();
-			pid_t g = fork();
-			if (g != 0)
-				_exit(g < 0);
-			/* the holder: its own session, nothing of the
-			 * daemon's but what it holds */
 			sigset_t mask;
 			sigemptyset(&mask);
 			sigaddset(&mask, SIGTERM);
 			sigaddset(&mask, SIGINT);
 			sigprocmask(SIG_BLOCK, &mask, NULL);
 			int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-			/* ready at once (the socket already listens: the
-			 * next daemon may connect any time), tidy after */
-			pid_t me = getpid();
-			if (write(ready[1], &me, sizeof(me)) != sizeof(me))
-				_exit(1);
-			close(ready[1]);
 			close_others(&h, lsock, sfd);
 			hold(&h, &sc, steered, wait_s, lsock, sfd);
 			_exit(0);
 		}
-		close(ready[1]);
-		if (p > 0) {
-			waitpid(p, NULL, 0);
-			if (read(ready[0], &holder, sizeof(holder)) != sizeof(holder))
-				holder = -1;
-		}
-		close(ready[0]);
 		if (holder < 0) {
 			qt_buf_printf(&err, "qtablesd: handover: cannot start "
 				      "the holder process\n");

@@ -12,7 +12,13 @@ namespace).
   flow.py send HOST PORT SECONDS [--gap S]
       connect, send "SEQ\\n" every S seconds (default 0.01) for SECONDS,
       close; print "sent N end ok|reset|error".
+  flow.py exec-after PID PROGRAM ARGS...
+      wait until process PID ends (a pidfd: as a service manager waits),
+      then become PROGRAM: the next daemon starts the moment the old one
+      is gone, with nothing else to start in between.
 """
+import os
+import select
 import socket
 import sys
 import time
@@ -82,14 +88,23 @@ def send(host, port, secs, gap):
     print("sent %d end %s" % (n, end), flush=True)
 
 
+def exec_after(pid, argv):
+    fd = os.pidfd_open(pid)
+    select.select([fd], [], [])
+    os.close(fd)
+    os.execv(argv[0], argv)
+
+
 def main():
     a = sys.argv[1:]
+    if a and a[0] == "exec-after":
+        exec_after(int(a[1]), a[2:])
     gap = 0.01
     if "--gap" in a:
         i = a.index("--gap")
         gap = float(a[i + 1])
         del a[i:i + 2]
-    if a and a[0] == "serve":
+    elif a and a[0] == "serve":
         serve(int(a[1]))
     elif a and a[0] == "send":
         send(a[1], int(a[2]), float(a[3]), gap)

@@ -82,6 +82,8 @@ flow_check() {
 	read -r _ sent _ end <"$QT_RUN/cli"
 	echo "client: $(cat "$QT_RUN/cli")"
 	echo "server: $(cat "$QT_RUN/srv")"
+	# the figures, shown with the results (bats prints fd 3)
+	echo "# receiver: $(cat "$QT_RUN/srv")" >&3
 	[ "$end" = ok ]
 	read -r _ lines _ inorder _ gap _ end <"$QT_RUN/srv"
 	[ "$end" = eof ]
@@ -97,19 +99,18 @@ queue_drops() {
 		awk '{ d += $6 + $7 } END { print d + 0 }'
 }
 
-# A shell already inside the fw namespace, waiting to start the next
-# qtablesd (ARGS) when told by next_go: as a supervisor living there
-# would, so the gap measured is the daemon's, not the seconds ip netns
-# exec takes to enter the namespace.
-next_ready() {
-	mkfifo "$QT_RUN/go"
-	ip netns exec "$FW" bash -c 'read -r _ <"$0"; exec "$@"' "$QT_RUN/go" \
+# The next qtablesd (ARGS), already inside the fw namespace, started
+# the moment the running one ($DPID) has ended - as a service manager
+# restarts a service - so the gap measured is the daemons', not the time
+# ip netns exec takes to enter a namespace or a shell to notice.
+next_after_exit() {
+	ip netns exec "$FW" "$PY" "$FLOW" exec-after "$DPID" \
 		"$QT_BUILD/qtablesd" --no-state --log-stderr --no-syslog "$@" \
 		2>"$QT_RUN/log2" &
 	NEXT=$!
+	sleep 0.3       # python is up and waiting
 }
-next_go() {
-	echo go >"$QT_RUN/go"
+next_serving() {
 	DPID=$NEXT
 	for _ in $(seq 100); do
 		qt "$FW" -S >/dev/null 2>&1 && return 0
@@ -136,11 +137,11 @@ exits_within() {
 	flow_start 3
 	sleep 1
 	before=$(queue_drops)
-	next_ready --state "$STATE" --handover-wait 5
+	next_after_exit --state "$STATE" --handover-wait 5
 	kill -TERM "$DPID"
 	wait "$DPID"
-	next_go
-	flow_check
+	next_serving
+	flow_check || { cat "$QT_RUN/log" "$QT_RUN/log2" "$QT_RUN/srv"; false; }
 	cat "$QT_RUN/log" "$QT_RUN/log2"
 	grep -q 'handover: 1 connections' "$QT_RUN/log2"
 	[ "$(queue_drops)" -eq "$before" ]
@@ -165,7 +166,7 @@ exits_within() {
 	wait "$old"
 	# requests are answered all along, by the new daemon now
 	qt "$FW" -S FORWARD >/dev/null
-	flow_check
+	flow_check || { cat "$QT_RUN/log" "$QT_RUN/log2" "$QT_RUN/srv"; false; }
 	cat "$QT_RUN/log2"
 	grep -q 'handover: 1 connections' "$QT_RUN/log2"
 	[ "$(queue_drops)" -eq "$before" ]
@@ -187,10 +188,10 @@ exits_within() {
 	[ -n "$list" ]
 	[ "$(cnt INPUT 1)" -eq 8 ]
 	[ "$(cnt INPUT 2)" -eq 2 ]
-	next_ready --state "$STATE"
+	next_after_exit --state "$STATE"
 	kill -TERM "$DPID"
 	wait "$DPID"
-	next_go
+	next_serving
 	[ "$(qt "$FW" -L -v -n -x)" = "$counters" ]
 	[ "$(ip netns exec "$FW" "$QT_BUILD/qtables" --recent seen </dev/null)" = "$list" ]
 	# the limit's bucket came over spent: the next datagram is over it
