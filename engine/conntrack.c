@@ -433,6 +433,25 @@ void qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
 	wheel_link(ct, e);
 }
 
+void qt_ct_restore_prepare(struct qt_ct *ct, uint32_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	if (ct->pool_size < HUGE_MIN || n > ct->max - ct->used)
+		return;
+	/* page-aligned: the area is mapped, so its start is */
+	size_t page = 4096;
+	size_t from = (size_t)ct->used * sizeof(*ct->pool) / page * page;
+	size_t to = ((size_t)ct->used + n) * sizeof(*ct->pool);
+	if (to > ct->pool_size)
+		to = ct->pool_size;
+	if (to > from)
+		madvise((char *)ct->pool + from, to - from, MADV_POPULATE_WRITE);
+#else
+	(void)ct;
+	(void)n;
+#endif
+}
+
 void qt_ct_prefetch_tuple(const struct qt_ct *ct, const struct qt_ct_tuple *t,
 			  unsigned stage)
 {

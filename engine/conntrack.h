@@ -243,6 +243,9 @@ struct qt_ct_entry *qt_ct_find(struct qt_ct *ct, const struct qt_ct_tuple *t,
  * table is full or either tuple is taken. */
 struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
 				  const struct qt_ct_entry *src, uint64_t now);
+/* Before restoring n entries: the pool's memory for them is made
+ * present in one call, not page by page as each is written. */
+void qt_ct_restore_prepare(struct qt_ct *ct, uint32_t n);
 /* qt_ct_prefetch for a tuple about to be restored (stage 0: its
  * bucket, stage 1: the first entry of its chain). */
 void qt_ct_prefetch_tuple(const struct qt_ct *ct, const struct qt_ct_tuple *t,

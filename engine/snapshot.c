@@ -262,7 +262,9 @@ int qt_snap_encode_fd(const struct qt_snap_src *s, uint64_t now)
 	int fd = memfd_create("qtables-handover", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	void *map = MAP_FAILED;
 	if (fd >= 0 && ftruncate(fd, (off_t)cap) == 0)
-		map = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		/* populated at once: one call instead of a fault per page */
+		map = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_POPULATE, fd, 0);
 	if (map == MAP_FAILED) {
 		int e = errno;
 		if (fd >= 0)
@@ -314,6 +316,7 @@ static bool ct_rec_sane(const struct ct_rec *r)
 }
 
 #define PREFETCH_AHEAD 16
+#define HUGE_AFTER 65536
 
 static int dec_ct(struct dec *d, struct qt_snap_rd *r)
 {
@@ -324,8 +327,15 @@ static int dec_ct(struct dec *d, struct qt_snap_rd *r)
 		return -1;
 	struct qt_ct *ct = d->apply && d->shards_match && shard < d->dst->nshards
 			   ? d->dst->shards[shard] : NULL;
-	if (ct)
+	if (ct) {
 		qt_ct_lock(ct);
+		/* many entries: worth the huge pages' first-touch cost now
+		 * (a TLB miss per entry otherwise); few: not on the path of
+		 * a restart */
+		if (count >= HUGE_AFTER)
+			qt_ct_hugepages(ct);
+		qt_ct_restore_prepare(ct, count);
+	}
 	/* with a million connections nearly every bucket is a cache miss:
 	 * the buckets of the records ahead are loaded meanwhile */
 	const struct ct_rec *recs = (const void *)r->p;
