@@ -32,6 +32,7 @@ struct daemon {
 	unsigned long requests, refused, state_errors;
 	int lfd;
 	bool handed_over;           /* the next daemon has everything */
+	bool restart;               /* stopped by SIGTERM: a holder waits */
 };
 
 static void refuse(int fd, uid_t uid)
@@ -340,8 +341,12 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		if (pf[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP)
+			    si.ssi_signo != SIGHUP) {
+				/* SIGTERM is how service managers stop for a
+				 * restart; SIGINT (^C) is a stop */
+				d.restart = si.ssi_signo == SIGTERM;
 				break;
+			}
 		}
 		if (pf[0].revents & POLLIN) {
 			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -354,8 +359,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 				break;
 		}
 	}
-	if (!d.handed_over && o->handover_wait && d.engine)
-		qt_handover_leave_holder(d.engine, d.rs, lfd, o->handover_wait);
+	if (d.restart && o->handover_wait && d.engine)
+		qt_handover_leave_holder(d.engine, d.rs, o->handover_wait);
 	qt_handover_close(&ho);
 	close(lfd);
 	close(sfd);

@@ -383,6 +383,18 @@ static void bind_l2(struct qt_engine *e, struct qthread *t, unsigned i)
 	}
 }
 
+/* The steering installed already is the one wanted. */
+static bool steer_same(const struct qt_steer_config *a,
+		       const struct qt_steer_config *b)
+{
+	return a && a->queue_first == b->queue_first &&
+	       a->queue_last == b->queue_last && a->bypass == b->bypass &&
+	       a->notrack == b->notrack && a->hooks_set == b->hooks_set &&
+	       a->hooks == b->hooks && a->defrag == b->defrag &&
+	       a->l2 == b->l2 && a->l2_first == b->l2_first &&
+	       !a->restore && !a->save && !b->restore && !b->save;
+}
+
 /* Thread i's socket from a handover, when the handover fits: one
  * socket per queue thread, each bound to its thread's queue first. */
 static const struct qt_nfq_handed *adopted(const struct qt_engine *e,
@@ -633,7 +645,8 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		e->sc.defrag = qt_prog_uses_ct(e->prog);
 		e->sc.l2_first = e->l2_bcast;
 		e->sc.l2 = e->l2_ok && qt_prog_wants_l2type(e->prog);
-		if (qt_steer_install(&e->sc, msg, sizeof(msg)) < 0) {
+		if (!steer_same(o->steered_now, &e->sc) &&
+		    qt_steer_install(&e->sc, msg, sizeof(msg)) < 0) {
 			qt_buf_printf(err, "qtablesd: %s\n", msg);
 			qt_engine_stop(e);
 			return NULL;

@@ -45,6 +45,11 @@ struct qt_engine_opts {
 	unsigned nhanded;
 	void (*prime)(struct qt_engine *e, void *user);
 	void *prime_user;
+	/* The steering the daemon before left installed (NULL: unknown):
+	 * when it is what this program needs, it is kept as it is rather
+	 * than installed again (one iptables-nft-restore less competing
+	 * with the queue threads just after a restart). */
+	const struct qt_steer_config *steered_now;
 };
 
 struct qt_engine;

@@ -83,6 +83,14 @@ int qt_handover_send(int sock, const struct qt_handover *h)
 		fds[nfds++] = h->lfd;
 	if (h->snapfd >= 0)
 		fds[nfds++] = h->snapfd;
+	if (h->steered) {
+		const struct qt_steer_config *c = &h->sc;
+		len += snprintf(hdr + len, sizeof(hdr) - (size_t)len,
+				" steer=%u,%u,%d,%d,%d,%u,%d,%d,%u",
+				c->queue_first, c->queue_last, c->bypass,
+				c->notrack, c->hooks_set, c->hooks, c->defrag,
+				c->l2, c->l2_first);
+	}
 	for (unsigned i = 0; i < h->nq && i < QT_HANDOVER_MAX_QUEUES; i++) {
 		fds[nfds++] = h->q[i].fd;
 		for (unsigned k = 0; k < h->q[i].nq; k++)
@@ -154,6 +162,25 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err)
 		h->lfd = lfd ? fds[f++] : -1;
 		h->snapfd = snap ? fds[f++] : -1;
 		const char *p = hdr + used;
+		unsigned v[9];
+		int n2 = 0;
+		if (sscanf(p, " steer=%u,%u,%u,%u,%u,%u,%u,%u,%u%n", &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
+			   &n2) == 9 && n2 > 0 && v[0] <= 65535 && v[1] <= 65535 &&
+		    v[8] <= 65535 && v[5] <= 0x1f) {
+			struct qt_steer_config *c = &h->sc;
+			qt_steer_config_default(c, (uint16_t)v[0]);
+			c->queue_last = (uint16_t)v[1];
+			c->bypass = v[2];
+			c->notrack = v[3];
+			c->hooks_set = v[4];
+			c->hooks = (uint8_t)v[5];
+			c->defrag = v[6];
+			c->l2 = v[7];
+			c->l2_first = (uint16_t)v[8];
+			h->steered = true;
+			p += n2;
+		}
 		for (unsigned i = 0; i < nq && ok; i++) {
 			struct qt_nfq_handed *q = &h->q[h->nq++];
 			q->fd = fds[f++];
@@ -207,6 +234,8 @@ int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
 	qt_handover_init(h);
 	qt_engine_policy_to_model(e, rs);
 	h->nq = qt_engine_release(e, h->q, QT_HANDOVER_MAX_QUEUES, sc, steered);
+	h->steered = *steered;
+	h->sc = *sc;
 	h->lfd = lfd >= 0 ? fcntl(lfd, F_DUPFD_CLOEXEC, 0) : -1;
 	unsigned ns = qt_engine_ct_shards(e);
 	struct qt_ct **shards = calloc(ns ? ns : 1, sizeof(*shards));
@@ -310,7 +339,7 @@ static void hold(struct qt_handover *h, const struct qt_steer_config *sc,
 }
 
 bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
-			      int lfd, unsigned wait_s)
+			      unsigned wait_s)
 {
 	struct qt_handover h;
 	struct qt_steer_config sc;
@@ -318,7 +347,7 @@ bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
 	struct qt_buf err;
 	qt_buf_init(&err);
 	char msg[512];
-	int rc = qt_handover_pack(e, rs, lfd, &h, &sc, &steered, &err);
+	int rc = qt_handover_pack(e, rs, -1, &h, &sc, &steered, &err);
 	struct sockaddr_un sa;
 	socklen_t alen = holder_addr(&sa);
 	int lsock = -1;
@@ -527,6 +556,7 @@ void qt_handover_engine_opts(struct qt_handover *h, struct qt_engine_opts *o,
 			     struct qt_ruleset *rs)
 {
 	h->rs = rs;
+	o->steered_now = h->steered ? &h->sc : NULL;
 	o->handed = h->q;
 	o->nhanded = h->nq;
 	o->prime = prime;

@@ -1,7 +1,8 @@
 /* Restarts and upgrades that lose no connection: one qtablesd hands the
  * next its queue sockets (bound all along, so packets wait in the
- * kernel's queue instead of being dropped), its listening control
- * socket (so no request is refused in between) and a snapshot of its
+ * kernel's queue instead of being dropped), with --handover its
+ * listening control socket (so no request is refused in between), and
+ * a snapshot of its
  * state (engine/snapshot.h, in a sealed memory file), all in one
  * message with SCM_RIGHTS.
  *
@@ -13,7 +14,8 @@
  *    leaves a holder process (double-forked, a session of its own) that
  *    keeps the sockets and the steering and waits on the abstract socket
  *    "@<control name>/handover" for the next qtablesd, for a bounded
- *    time (--handover-wait). Nobody in time: it removes the steering (the
+ *    time (--handover-wait); clients meanwhile find no daemon, as
+ *    between any stop and start. Nobody in time: it removes the steering (the
  *    namespace is back to the kernel's own tables, as an explicit stop
  *    always did) and exits.
  * Only a peer that may change the firewall (uid 0 or CAP_NET_ADMIN) is
@@ -27,6 +29,7 @@
 #include "../parser/buf.h"
 #include "../parser/model.h"
 #include "engine.h"
+#include "steering.h"
 
 #define QT_HANDOVER_MAX_QUEUES 64
 /* --handover-wait's default, in seconds: longer than a restart or a
@@ -40,6 +43,8 @@ struct qt_handover {
 	unsigned nq;              /* queue sockets, one per queue thread */
 	struct qt_nfq_handed q[QT_HANDOVER_MAX_QUEUES];
 	struct qt_ruleset *rs;    /* the next daemon's, for the snapshot */
+	bool steered;             /* the steering left installed: */
+	struct qt_steer_config sc;
 };
 
 void qt_handover_init(struct qt_handover *h);
@@ -62,13 +67,14 @@ struct qt_steer_config;
 int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
 		     struct qt_handover *h, struct qt_steer_config *sc,
 		     bool *steered, struct qt_buf *err);
-/* At SIGTERM: pack, and leave a holder waiting wait_s seconds. Returns
- * true when the holder took over (the caller then closes lfd and stops
- * e, which removes nothing); false when there was nothing to hand over
- * or it failed (reported on stderr; the steering is then removed, as
- * without a handover). */
+/* At SIGTERM: pack (without the listening socket: while no daemon
+ * runs, clients are told so at once, as between any stop and start),
+ * and leave a holder waiting wait_s seconds. Returns true when the
+ * holder took over (the caller then stops e, which removes nothing);
+ * false when it failed (reported on stderr; the steering is then
+ * removed, as without a handover). */
 bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
-			      int lfd, unsigned wait_s);
+			      unsigned wait_s);
 /* The "#qtables 1 handover" request on fd: pack and send. 0 when the
  * next daemon has everything (this one then exits, leaving the
  * steering); -1 when not (reported to the peer if possible; this one
