@@ -135,13 +135,9 @@ static void serve_one(struct daemon *d, int fd)
 					    req.len, &out, &err);
 	} else if (qt_handover_is_request(qt_buf_str(&req), req.len)) {
 		/* the answer is the handover itself; after it, or after a
-		 * failure that stopped the engine, this daemon stops */
-		d->handed_over = qt_handover_give(d->engine, d->rs, d->lfd,
-						  fd) == 0;
-		if (!d->handed_over && d->engine) {
-			qt_engine_stop(d->engine);
-			d->engine = NULL;
-		}
+		 * failure that left no engine, this daemon stops */
+		d->engine = qt_handover_give(d->engine, &d->o->engine, d->rs,
+					     d->lfd, fd, &d->handed_over);
 		d->requests++;
 		qt_buf_free(&req);
 		qt_buf_free(&out);
@@ -239,6 +235,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		fputs(qt_buf_str(&err), stderr);
 		qt_buf_reset(&err);
 	}
+	if (!o->datapath)
+		qt_handover_drop_queues(&ho);
 	if (o->state_path && qt_state_load(o->state_path, &d.rs, &err) < 0) {
 		fputs(qt_buf_str(&err), stderr);
 		qt_buf_free(&err);

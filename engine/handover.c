@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -402,8 +403,10 @@ bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
 	return rc == 0;
 }
 
-int qt_handover_give(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
-		     int fd)
+struct qt_engine *qt_handover_give(struct qt_engine *e,
+				   const struct qt_engine_opts *eo,
+				   struct qt_ruleset *rs, int lfd, int fd,
+				   bool *given)
 {
 	struct qt_handover h;
 	struct qt_steer_config sc;
@@ -411,29 +414,38 @@ int qt_handover_give(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
 	struct qt_buf err;
 	qt_buf_init(&err);
 	uid_t uid;
-	int rc = -1;
+	*given = false;
 	if (!e) {
 		qt_buf_printf(&err, "qtablesd: handover refused: this daemon "
 			      "judges no packets (--no-datapath)\n");
 	} else if (!qt_control_peer_allowed(fd, &uid)) {
 		qt_buf_printf(&err, "qtablesd: handover refused: permission "
 			      "denied (you are uid %u)\n", (unsigned)uid);
-	} else {
-		rc = qt_handover_pack(e, rs, lfd, &h, &sc, &steered, &err);
-		if (rc == 0)
-			rc = qt_handover_send(fd, &h);
+	} else if (qt_handover_pack(e, rs, lfd, &h, &sc, &steered, &err) == 0 &&
+		   qt_handover_send(fd, &h) == 0) {
 		qt_handover_close(&h);
-		if (rc < 0 && steered) {
-			/* the engine is stopped: nothing judges any more */
-			char msg[512];
-			if (qt_steer_remove(&sc, msg, sizeof(msg)) < 0)
-				qt_buf_printf(&err, "qtablesd: %s\n", msg);
-		}
+		qt_engine_stop(e);      /* released: removes nothing */
+		qt_buf_free(&err);
+		*given = true;
+		return NULL;
+	} else {
+		/* the engine stopped judging for nothing: it goes on from
+		 * what was packed, its own sockets and state */
+		qt_buf_printf(&err, "qtablesd: handover failed: %s; this "
+			      "qtablesd goes on\n", err.len ? "see above"
+			      : strerror(errno));
+		qt_engine_stop(e);
+		struct qt_engine_opts o = *eo;
+		qt_handover_engine_opts(&h, &o, rs);
+		e = qt_engine_start(&o, rs, &err);
+		h.nq = 0;               /* the engine owns them (or closed them) */
+		qt_handover_close(&h);
+		fputs(qt_buf_str(&err), stderr);
 	}
-	if (rc < 0 && err.len)
+	if (err.len)
 		qt_control_write_all(fd, err.data, err.len);
 	qt_buf_free(&err);
-	return rc;
+	return e;
 }
 
 /* ---- the next daemon ---- */
@@ -449,6 +461,10 @@ static int connect_abstract(struct sockaddr_un *sa, socklen_t len)
 		errno = e;
 		return -1;
 	}
+	/* whatever answers there must answer soon: a start never hangs
+	 * (packing a million connections takes well under a second) */
+	struct timeval tv = { .tv_sec = 10 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return fd;
 }
 
@@ -506,6 +522,21 @@ int qt_handover_take(bool running, struct qt_handover *h, struct qt_buf *err)
 		rc = qt_handover_recv(fd, h, err);
 	close(fd);
 	return rc < 0 ? -1 : 1;
+}
+
+void qt_handover_drop_queues(struct qt_handover *h)
+{
+	char msg[512];
+	if (h->steered && qt_steer_remove(&h->sc, msg, sizeof(msg)) < 0)
+		fprintf(stderr, "qtablesd: %s\n", msg);
+	h->steered = false;
+	for (unsigned i = 0; i < h->nq; i++)
+		if (h->q[i].fd >= 0)
+			close(h->q[i].fd);
+	h->nq = 0;
+	if (h->snapfd >= 0)
+		close(h->snapfd);
+	h->snapfd = -1;
 }
 
 /* Put the snapshot in once the program and the tables exist. */

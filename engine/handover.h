@@ -75,18 +75,28 @@ int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
  * removed, as without a handover). */
 bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
 			      unsigned wait_s);
-/* The "#qtables 1 handover" request on fd: pack and send. 0 when the
- * next daemon has everything (this one then exits, leaving the
- * steering); -1 when not (reported to the peer if possible; this one
- * then judges no packets any more, so it stops as after SIGTERM). */
-int qt_handover_give(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
-		     int fd);
+/* The "#qtables 1 handover" request on fd: pack and send. When the next
+ * daemon has everything: *given, e is freed (the steering stays, now
+ * the next daemon's) and NULL is returned; this daemon then exits.
+ * Otherwise the peer is told why and the engine to go on with is
+ * returned: e when nothing was stopped, or one started again (eo) from
+ * what was packed - its own queue sockets and state; NULL only if even
+ * that failed (this daemon then stops, leaving the steering: fail
+ * closed). */
+struct qt_engine *qt_handover_give(struct qt_engine *e,
+				   const struct qt_engine_opts *eo,
+				   struct qt_ruleset *rs, int lfd, int fd,
+				   bool *given);
 
 /* The next daemon's side, before it loads the state file: from the
  * running daemon (running: qtablesd --handover) or from a holder.
  * 1 when handed everything, 0 when nobody was there to hand over, -1
  * with err on failure. */
 int qt_handover_take(bool running, struct qt_handover *h, struct qt_buf *err);
+/* A daemon that judges no packets (--no-datapath) was handed queues:
+ * it lets them go and removes the steering left for them, as a stop
+ * does (nothing would judge those packets). */
+void qt_handover_drop_queues(struct qt_handover *h);
 /* Fill o's adopt and prime fields from h (kept alive by the caller
  * until qt_engine_start returns). */
 void qt_handover_engine_opts(struct qt_handover *h, struct qt_engine_opts *o,

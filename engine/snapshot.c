@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +317,13 @@ static bool ct_rec_sane(const struct ct_rec *r)
 }
 
 #define PREFETCH_AHEAD 16
+
+/* Where record i's tuple of direction d is, from the first record. */
+static size_t tuple_at(uint32_t i, unsigned d)
+{
+	return (size_t)i * sizeof(struct ct_rec) + offsetof(struct ct_rec, t) +
+	       d * sizeof(struct qt_ct_tuple);
+}
 #define HUGE_AFTER 65536
 
 static int dec_ct(struct dec *d, struct qt_snap_rd *r)
@@ -338,18 +346,21 @@ static int dec_ct(struct dec *d, struct qt_snap_rd *r)
 	}
 	/* with a million connections nearly every bucket is a cache miss:
 	 * the buckets of the records ahead are loaded meanwhile */
-	const struct ct_rec *recs = (const void *)r->p;
+	/* records are packed at any alignment: read with memcpy only */
+	const uint8_t *recs = r->p;
 	for (uint32_t i = 0; i < count; i++) {
 		struct ct_rec rec;
 		if (ct) {
 			for (unsigned d = 0; d < 2; d++) {
 				struct qt_ct_tuple t;
 				if (i + PREFETCH_AHEAD < count) {
-					memcpy(&t, &recs[i + PREFETCH_AHEAD].t[d], sizeof(t));
+					memcpy(&t, recs + tuple_at(i + PREFETCH_AHEAD, d),
+					       sizeof(t));
 					qt_ct_prefetch_tuple(ct, &t, 0);
 				}
 				if (i + PREFETCH_AHEAD / 2 < count) {
-					memcpy(&t, &recs[i + PREFETCH_AHEAD / 2].t[d], sizeof(t));
+					memcpy(&t, recs + tuple_at(i + PREFETCH_AHEAD / 2, d),
+					       sizeof(t));
 					qt_ct_prefetch_tuple(ct, &t, 1);
 				}
 			}

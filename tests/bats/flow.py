@@ -12,6 +12,10 @@ namespace).
   flow.py send HOST PORT SECONDS [--gap S]
       connect, send "SEQ\\n" every S seconds (default 0.01) for SECONDS,
       close; print "sent N end ok|reset|error".
+  flow.py ask-and-leave
+      ask the qtablesd of this namespace for a handover
+      (@qtables/control, or $QTABLES_SOCKET) and hang up before the
+      answer can come: a handover nobody takes.
   flow.py exec-after PID PROGRAM ARGS...
       wait until process PID ends (a pidfd: as a service manager waits),
       then become PROGRAM: the next daemon starts the moment the old one
@@ -88,6 +92,16 @@ def send(host, port, secs, gap):
     print("sent %d end %s" % (n, end), flush=True)
 
 
+def ask_and_leave():
+    name = os.environ.get("QTABLES_SOCKET") or "qtables/control"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect("\0" + name)
+    s.sendall(b"#qtables 1 handover\n")
+    # closed, not only shut for writing: the daemon sees the end of the
+    # request only once nobody is left to answer
+    s.close()
+
+
 def exec_after(pid, argv):
     fd = os.pidfd_open(pid)
     select.select([fd], [], [])
@@ -97,16 +111,18 @@ def exec_after(pid, argv):
 
 def main():
     a = sys.argv[1:]
-    if a and a[0] == "exec-after":
-        exec_after(int(a[1]), a[2:])
     gap = 0.01
     if "--gap" in a:
         i = a.index("--gap")
         gap = float(a[i + 1])
         del a[i:i + 2]
-    elif a and a[0] == "serve":
+    if a[:1] == ["ask-and-leave"]:
+        ask_and_leave()
+    elif a[:1] == ["exec-after"]:
+        exec_after(int(a[1]), a[2:])
+    elif a[:1] == ["serve"]:
         serve(int(a[1]))
-    elif a and a[0] == "send":
+    elif a[:1] == ["send"]:
         send(a[1], int(a[2]), float(a[3]), gap)
     else:
         sys.exit(__doc__)

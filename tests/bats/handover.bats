@@ -155,7 +155,8 @@ exits_within() {
 		next_serving
 		flow_whole || { cat "$QT_RUN"/log*; false; }
 		cat "$QT_RUN"/log*
-		grep -q 'handover: 1 connections' "$LOG2"
+		# this flow's connection, and on a second try the first's too
+		grep -Eq 'handover: [1-9][0-9]* connections' "$LOG2"
 		[ "$(queue_drops)" -eq "$before" ]
 		gap_under 50 && break
 		[ "$attempt" -eq 1 ]
@@ -185,13 +186,29 @@ exits_within() {
 		qt "$FW" -S FORWARD >/dev/null
 		flow_whole || { cat "$QT_RUN"/log*; false; }
 		cat "$LOG2"
-		grep -q 'handover: 1 connections' "$LOG2"
+		# this flow's connection, and on a second try the first's too
+		grep -Eq 'handover: [1-9][0-9]* connections' "$LOG2"
 		[ "$(queue_drops)" -eq "$before" ]
 		steered
 		[ -z "$(holders)" ]
 		gap_under 50 && break
 		[ "$attempt" -eq 1 ]
 	done
+}
+
+@test "handover: a handover nobody takes (the asker hangs up): the daemon goes on, connections and all" {
+	strict
+	flow_start 3
+	sleep 1
+	ip netns exec "$FW" "$PY" "$FLOW" ask-and-leave
+	sleep 0.5
+	kill -0 "$DPID"
+	qt "$FW" -S FORWARD >/dev/null
+	flow_whole
+	cat "$LOG"
+	grep -q 'handover failed' "$LOG"
+	grep -q 'handover: 1 connections' "$LOG"
+	steered
 }
 
 @test "handover: rule and policy counters and recent lists are the same after a restart" {

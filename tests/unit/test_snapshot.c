@@ -204,8 +204,8 @@ static void test_rules(void)
 		"-N LOGS",
 		"-A LOGS -p tcp --dport 22 -j DROP",
 		"-P INPUT DROP",
-		"-A LOGS -m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 "
-		"--hashlimit-mode srcip --hashlimit-name hot",
+		("-A LOGS -m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 "
+		 "--hashlimit-mode srcip --hashlimit-name hot"),
 	};
 	/* the next daemon's: rule 2 of INPUT changed */
 	static const char *const after[] = {
@@ -214,8 +214,8 @@ static void test_rules(void)
 		"-N LOGS",
 		"-A LOGS -p tcp --dport 22 -j DROP",
 		"-P INPUT DROP",
-		"-A LOGS -m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 "
-		"--hashlimit-mode srcip --hashlimit-name hot",
+		("-A LOGS -m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 "
+		 "--hashlimit-mode srcip --hashlimit-name hot"),
 	};
 	struct qt_ruleset *rs = rules(before, 6), *rs2 = rules(after, 6);
 	uint64_t now = mono() + S;
