@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../engine/daemon.h"
+#include "../engine/handover.h"
 #include "../engine/state_file.h"
 #include "../parser/ctx.h"
 
@@ -16,7 +17,7 @@ static void usage(FILE *f)
 		"Usage: qtablesd [--daemon] [--state FILE | --no-state] [--pidfile FILE]\n"
 		"                [--timing] [--queues N[-M]] [--fail-open]\n"
 		"                [--l2-queues N|off] [--log-stderr] [--no-syslog]\n"
-		"                [--no-datapath]\n"
+		"                [--no-datapath] [--handover] [--handover-wait SECONDS]\n"
 		"  --daemon       fork into the background once listening\n"
 		"  --state FILE   where the committed ruleset is kept\n"
 		"                 (default /var/lib/qtables/rules.v4, per namespace)\n"
@@ -40,7 +41,15 @@ static void usage(FILE *f)
 		"                 kernel's nf_conntrack_max)\n"
 		"  --ct NAME=VALUE  a connection tracking setting by its sysctl\n"
 		"                 name, e.g. tcp_timeout_established=3600,\n"
-		"                 udp_timeout=10, tcp_loose=0, tcp_be_liberal=1\n");
+		"                 udp_timeout=10, tcp_loose=0, tcp_be_liberal=1\n"
+		"  --handover     take the queues, connections and counters over\n"
+		"                 from the qtablesd running in this namespace,\n"
+		"                 which then exits leaving the steering in place\n"
+		"  --handover-wait SECONDS  after SIGTERM, keep the queues bound\n"
+		"                 and the steering in place this long for the next\n"
+		"                 qtablesd (a restart), then remove the steering\n"
+		"                 (default %u; 0: remove it at once)\n",
+		QT_HANDOVER_WAIT_DEFAULT);
 }
 
 /* "N", "N-M" or "N:M" into a queue range; false when malformed. */
@@ -80,6 +89,8 @@ int main(int argc, char **argv)
 		{ "no-datapath", no_argument, NULL, 'D' },
 		{ "ct-max", required_argument, NULL, 'M' },
 		{ "ct", required_argument, NULL, 'C' },
+		{ "handover", no_argument, NULL, 'H' },
+		{ "handover-wait", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -88,6 +99,7 @@ int main(int argc, char **argv)
 		.state_path = qt_state_default_path(),
 		.datapath = true,
 		.engine = { .steer = true, .log_syslog = true },
+		.handover_wait = QT_HANDOVER_WAIT_DEFAULT,
 	};
 	qt_ct_config_default(&o.engine.ct);
 	int c;
@@ -142,6 +154,18 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'H': o.handover = true; break;
+		case 'W': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || n > 86400) {
+				fprintf(stderr, "qtablesd: bad --handover-wait "
+					"\"%s\" (seconds, 0..86400)\n", optarg);
+				return 2;
+			}
+			o.handover_wait = (unsigned)n;
+			break;
+		}
 		case 'V':
 			printf("qtablesd v%s (%s)\n", QT_IPTABLES_VERSION, QT_BACKEND);
 			return 0;

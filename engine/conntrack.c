@@ -251,7 +251,7 @@ static void entry_remove(struct qt_ct *ct, struct qt_ct_entry *e)
  * anywhere in a table of a million entries, and with 4 KiB pages nearly
  * every lookup would also miss the TLB. */
 #define HUGE_MIN (4u << 20)
-static void *area_alloc(size_t size)
+static void *area_alloc(size_t size, bool huge)
 {
 	if (size < HUGE_MIN)
 		return calloc(1, size);
@@ -260,7 +260,8 @@ static void *area_alloc(size_t size)
 	if (p == MAP_FAILED)
 		return NULL;
 #ifdef MADV_HUGEPAGE
-	madvise(p, size, MADV_HUGEPAGE);
+	if (huge)
+		madvise(p, size, MADV_HUGEPAGE);
 #endif
 	return p;
 }
@@ -307,8 +308,8 @@ struct qt_ct *qt_ct_new(const struct qt_ct_config *c, uint32_t max_entries)
 	ct->hmask = nb - 1;
 	ct->pool_size = (size_t)max * sizeof(*ct->pool);
 	ct->bucket_size = (size_t)nb * sizeof(*ct->bucket);
-	ct->pool = area_alloc(ct->pool_size);
-	ct->bucket = area_alloc(ct->bucket_size);
+	ct->pool = area_alloc(ct->pool_size, !c->defer_hugepages);
+	ct->bucket = area_alloc(ct->bucket_size, !c->defer_hugepages);
 	if (!ct->pool || !ct->bucket || pthread_mutex_init(&ct->lock, NULL)) {
 		area_free(ct->pool, ct->pool_size);
 		area_free(ct->bucket, ct->bucket_size);
@@ -333,6 +334,16 @@ void qt_ct_free(struct qt_ct *ct)
 	area_free(ct->pool, ct->pool_size);
 	area_free(ct->bucket, ct->bucket_size);
 	free(ct);
+}
+
+void qt_ct_hugepages(struct qt_ct *ct)
+{
+#ifdef MADV_HUGEPAGE
+	if (ct->pool_size >= HUGE_MIN)
+		madvise(ct->pool, ct->pool_size, MADV_HUGEPAGE);
+	if (ct->bucket_size >= HUGE_MIN)
+		madvise(ct->bucket, ct->bucket_size, MADV_HUGEPAGE);
+#endif
 }
 
 void qt_ct_lock(struct qt_ct *ct)
@@ -420,6 +431,68 @@ void qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
 	list_del(ct, &ct->uhead, &ct->utail, e);
 	e->status |= QT_IPS_CONFIRMED;
 	wheel_link(ct, e);
+}
+
+void qt_ct_restore_prepare(struct qt_ct *ct, uint32_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	if (ct->pool_size < HUGE_MIN || n > ct->max - ct->used)
+		return;
+	/* page-aligned: the area is mapped, so its start is */
+	size_t page = 4096;
+	size_t from = (size_t)ct->used * sizeof(*ct->pool) / page * page;
+	size_t to = ((size_t)ct->used + n) * sizeof(*ct->pool);
+	if (to > ct->pool_size)
+		to = ct->pool_size;
+	if (to > from)
+		madvise((char *)ct->pool + from, to - from, MADV_POPULATE_WRITE);
+#else
+	(void)ct;
+	(void)n;
+#endif
+}
+
+void qt_ct_prefetch_tuple(const struct qt_ct *ct, const struct qt_ct_tuple *t,
+			  unsigned stage)
+{
+	const uint32_t *b = &ct->bucket[thash(ct, t) & ct->hmask];
+	if (stage == 0) {
+		__builtin_prefetch(b, 1);
+		return;
+	}
+	if (*b)
+		__builtin_prefetch(&ct->pool[(*b - 1) >> 1]);
+}
+
+struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
+				  const struct qt_ct_entry *src, uint64_t now)
+{
+	unsigned d;
+	if (!(src->status & QT_IPS_CONFIRMED) ||
+	    lookup(ct, &src->t[QT_CT_ORIG], &d) ||
+	    lookup(ct, &src->t[QT_CT_REPLY], &d))
+		return NULL;
+	struct qt_ct_entry *e = entry_alloc(ct);
+	if (!e)
+		return NULL;
+	e->t[QT_CT_ORIG] = src->t[QT_CT_ORIG];
+	e->t[QT_CT_REPLY] = src->t[QT_CT_REPLY];
+	e->status = src->status;
+	e->mark = src->mark;
+	e->expires = src->expires;
+	e->id = src->id;
+	e->p = src->p;
+	/* ids stay unique in the new table */
+	if (ct->next_id < e->id)
+		ct->next_id = e->id;
+	if (!ct->wsec_set) {
+		ct->wsec = now / NS_PER_SEC;
+		ct->wsec_set = true;
+	}
+	hash_add(ct, e, QT_CT_ORIG);
+	hash_add(ct, e, QT_CT_REPLY);
+	wheel_link(ct, e);
+	return e;
 }
 
 void qt_ct_abandon(struct qt_ct *ct, struct qt_ct_entry *e)

@@ -147,6 +147,11 @@ struct qt_ct_config {
 	                             UDP or ICMP checksum fails at PREROUTING
 	                             is INVALID (nf_conntrack_checksum) */
 	struct qt_ct_timeouts to;
+	/* Large tables are backed by huge pages (fewer TLB misses), but a
+	 * first touch may then wait for the kernel to compact memory (ms):
+	 * a table filled by a handover, on the path of a restart, asks for
+	 * them with qt_ct_hugepages() once its entries are in. */
+	bool defer_hugepages;
 };
 
 /* The kernel's defaults (tcp established 432000 s, syn_sent 120,
@@ -176,6 +181,8 @@ struct qt_ct;
  * memory, or max_entries >= 2^30. */
 struct qt_ct *qt_ct_new(const struct qt_ct_config *c, uint32_t max_entries);
 void qt_ct_free(struct qt_ct *ct);
+/* Huge pages for the table from now on (c->defer_hugepages). */
+void qt_ct_hugepages(struct qt_ct *ct);
 
 /* The shard's lock: the packet path holds it around a burst; anyone
  * else (listing, deleting) around their work. */
@@ -230,6 +237,19 @@ void qt_ct_set_timeout(struct qt_ct_entry *e, uint64_t now, uint32_t secs);
 /* Find the entry of a tuple (either direction). */
 struct qt_ct_entry *qt_ct_find(struct qt_ct *ct, const struct qt_ct_tuple *t,
 			       enum qt_ct_dir *dir);
+/* Put back a confirmed entry handed over by an earlier daemon
+ * (engine/snapshot.c): src's tuples, status, mark, id, expiry and
+ * protocol state, linked for expiry. NULL when src is not confirmed, the
+ * table is full or either tuple is taken. */
+struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
+				  const struct qt_ct_entry *src, uint64_t now);
+/* Before restoring n entries: the pool's memory for them is made
+ * present in one call, not page by page as each is written. */
+void qt_ct_restore_prepare(struct qt_ct *ct, uint32_t n);
+/* qt_ct_prefetch for a tuple about to be restored (stage 0: its
+ * bucket, stage 1: the first entry of its chain). */
+void qt_ct_prefetch_tuple(const struct qt_ct *ct, const struct qt_ct_tuple *t,
+			  unsigned stage);
 /* Call fn for every confirmed entry; fn returns false to stop. */
 void qt_ct_each(struct qt_ct *ct,
 		bool (*fn)(struct qt_ct_entry *e, void *user), void *user);

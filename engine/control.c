@@ -105,11 +105,7 @@ int qt_control_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* The first byte of the request carries the proof of privilege
- * (engine/peer_auth.h): a netfilter netlink socket made here, now, by
- * this process, so the daemon asks the kernel about this process as it
- * is at this moment. */
-static int send_with_proof(int fd, const char *req, size_t len)
+int qt_control_send_with_proof(int fd, const char *req, size_t len)
 {
 	if (len == 0) {
 		/* descriptors ride on data: a stream carries none alone */
@@ -158,7 +154,7 @@ int qt_control_call(const char *req, size_t len, struct qt_buf *reply)
 	 * peer, a request over the limit) and close: the write then fails
 	 * with EPIPE, but its reply is already queued for us to read. */
 	int werr = 0;
-	if (send_with_proof(fd, req, len) < 0 ||
+	if (qt_control_send_with_proof(fd, req, len) < 0 ||
 	    qt_control_write_all(fd, req + 1, len - 1) < 0)
 		werr = errno;
 	else

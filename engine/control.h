@@ -28,5 +28,9 @@ int qt_control_write_all(int fd, const char *p, size_t n);
  * (engine/peer_auth.h), read the whole reply. -1 with errno when no
  * daemon answers. */
 int qt_control_call(const char *req, size_t len, struct qt_buf *reply);
+/* Sends the first byte of req with the proof of privilege: a netfilter
+ * netlink socket made here, now, by this process, so the daemon asks
+ * the kernel about this process as it is at this moment. len > 0. */
+int qt_control_send_with_proof(int fd, const char *req, size_t len);
 
 #endif

@@ -48,6 +48,7 @@ struct qt_control_server {
 	struct conn *closed;      /* freed once the event batch is done, as
 	                             later events of it may point at them */
 	unsigned nconns;
+	bool stop;                /* asked by the serve function */
 	struct qt_control_counters cnt;
 };
 
@@ -201,6 +202,7 @@ static void accept_all(struct qt_control_server *s)
 			c->peer.uid = (uid_t)-1;
 		}
 		c->fd = fd;
+		c->peer.fd = fd;
 		qt_buf_init(&c->in);
 		qt_buf_init(&c->out);
 		c->phase = READING;
@@ -398,6 +400,10 @@ int qt_control_server_run(struct qt_control_server *s, int sfd,
 	for (;;) {
 		long long now = now_ms();
 		expire(s, now);
+		if (s->stop) {
+			free_closed(s);
+			return QT_CONTROL_STOPPED;
+		}
 		if (until >= 0 && now >= until)
 			return 0;
 		struct epoll_event evs[64];
@@ -429,9 +435,18 @@ int qt_control_server_run(struct qt_control_server *s, int sfd,
 				read_conn(s, c);
 			else
 				flush_out(s, c);
+			if (s->stop) {
+				free_closed(s);
+				return QT_CONTROL_STOPPED;
+			}
 		}
 		free_closed(s);
 	}
+}
+
+void qt_control_server_stop(struct qt_control_server *s)
+{
+	s->stop = true;
 }
 
 const struct qt_control_counters *

@@ -24,6 +24,8 @@
 struct qt_peer {
 	uid_t uid;   /* as the kernel saw the peer when it connected */
 	pid_t pid;
+	int fd;      /* the connection (non-blocking), for a request whose
+	                answer is more than a reply (the handover) */
 };
 
 /* Runs one complete, authorized request; fills reply (framed with
@@ -45,10 +47,14 @@ struct qt_control_server *qt_control_server_new(int lfd, size_t max_req,
 void qt_control_server_free(struct qt_control_server *s);
 
 /* Serves until a signal arrives on the signalfd sfd (its number is
- * returned, the siginfo read) or max_wait_ms pass (0 is returned; -1:
- * no limit). */
+ * returned, the siginfo read), max_wait_ms pass (0 is returned; -1: no
+ * limit) or the serve function asks it to stop (QT_CONTROL_STOPPED). */
+#define QT_CONTROL_STOPPED (-2)
 int qt_control_server_run(struct qt_control_server *s, int sfd,
 			  int max_wait_ms);
+
+/* From the serve function: run returns once the request is answered. */
+void qt_control_server_stop(struct qt_control_server *s);
 
 const struct qt_control_counters *
 qt_control_server_counters(const struct qt_control_server *s);

@@ -22,6 +22,7 @@
 #include "control.h"
 #include "control_server.h"
 #include "ct_view.h"
+#include "handover.h"
 #include "recent_lists.h"
 #include "state_file.h"
 
@@ -31,6 +32,9 @@ struct daemon {
 	struct qt_engine *engine;   /* NULL: --no-datapath */
 	struct qt_control_server *ctl;
 	unsigned long requests, state_errors;
+	int lfd;                    /* the listening socket (also ctl's) */
+	bool handed_over;           /* the next daemon has everything */
+	bool restart;               /* stopped by SIGTERM: a holder waits */
 };
 
 static double ms_since(const struct timespec *t0)
@@ -90,7 +94,6 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 	struct daemon *d = ctx;
 	struct timespec t0;
 	double t_read = 0, t_run = 0, t_save = 0;
-	(void)peer;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct qt_buf out, err;
 	qt_buf_init(&out);
@@ -109,6 +112,18 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		t_read = ms_since(&t0);
 		status = qt_ct_view_request(d->engine, qt_buf_str(req),
 					    req->len, &out, &err);
+	} else if (qt_handover_is_request(qt_buf_str(req), req->len)) {
+		/* the answer is the handover itself, on the peer's socket;
+		 * after it, or after a failure that left no engine, this
+		 * daemon stops */
+		d->engine = qt_handover_give(d->engine, &d->o->engine, d->rs,
+					     d->lfd, peer->fd, &d->handed_over);
+		d->requests++;
+		if (d->handed_over || (d->o->datapath && !d->engine))
+			qt_control_server_stop(d->ctl);
+		qt_buf_free(&out);
+		qt_buf_free(&err);
+		return;
 	} else if (is_recent(req)) {
 		t_read = ms_since(&t0);
 		status = qt_recent_request(qt_buf_str(req), req->len, &out,
@@ -172,12 +187,34 @@ static int write_pidfile(const char *path)
 	return fclose(f);
 }
 
+/* A daemon that handed over leaves the next one's pidfile alone. */
+static bool pidfile_is_mine(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int pid = 0;
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid == (int)getpid();
+}
+
 int qt_daemon_run(const struct qt_daemon_opts *o)
 {
 	struct daemon d = { .o = o };
 	struct qt_buf err;
 	qt_buf_init(&err);
 
+	/* what the daemon before hands over, before the state file is
+	 * read: its last commit is on disk by then */
+	struct qt_handover ho;
+	if (qt_handover_take(o->handover, &ho, &err) < 0) {
+		fputs(qt_buf_str(&err), stderr);
+		qt_buf_reset(&err);
+	}
+	if (!o->datapath)
+		qt_handover_drop_queues(&ho);
 	if (o->state_path && qt_state_load(o->state_path, &d.rs, &err) < 0) {
 		fputs(qt_buf_str(&err), stderr);
 		qt_buf_free(&err);
@@ -187,7 +224,11 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (!d.rs)
 		d.rs = qt_ruleset_new(AF_INET);
 
-	int lfd = qt_control_listen();
+	int lfd = ho.lfd >= 0 ? ho.lfd : qt_control_listen();
+	if (ho.lfd >= 0)   /* the event loop never waits in accept */
+		fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+	ho.lfd = -1;
+	d.lfd = lfd;
 	if (lfd < 0) {
 		fprintf(stderr, "qtablesd: cannot listen on @%s: %s%s\n",
 			qt_control_name(), strerror(errno),
@@ -228,7 +269,10 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (o->datapath) {
 		struct qt_buf eerr;
 		qt_buf_init(&eerr);
-		d.engine = qt_engine_start(&o->engine, d.rs, &eerr);
+		struct qt_engine_opts eo = o->engine;
+		qt_handover_engine_opts(&ho, &eo, d.rs);
+		d.engine = qt_engine_start(&eo, d.rs, &eerr);
+		ho.nq = 0;      /* the engine owns the queue sockets now */
 		if (!d.engine) {
 			fputs(qt_buf_str(&eerr), stderr);
 			qt_buf_free(&eerr);
@@ -275,16 +319,26 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 
 	for (;;) {
 		int sig = qt_control_server_run(d.ctl, sfd, -1);
-		if (sig == SIGTERM || sig == SIGINT || sig < 0)
+		if (sig == SIGTERM || sig == SIGINT) {
+			/* SIGTERM is how service managers stop for a
+			 * restart; SIGINT (^C) is a stop */
+			d.restart = sig == SIGTERM;
+			break;
+		}
+		if (sig < 0)   /* handed over, or a failed handover left no
+				  engine, or the loop broke */
 			break;
 	}
-	qt_control_server_free(d.ctl);
+	if (d.restart && o->handover_wait && d.engine)
+		qt_handover_leave_holder(d.engine, d.rs, o->handover_wait);
+	qt_handover_close(&ho);
+	qt_control_server_free(d.ctl);   /* closes the listening socket */
 	close(sfd);
 	/* removes the steering rules: with fail-closed, traffic stops here
 	 * until a daemon binds the queue again only if rules remain; they
 	 * do not, so the namespace is back to the kernel's own tables */
 	qt_engine_stop(d.engine);
-	if (o->pidfile)
+	if (o->pidfile && pidfile_is_mine(o->pidfile))
 		unlink(o->pidfile);
 	qt_ruleset_free(d.rs);
 	qt_state_forget();

@@ -14,6 +14,10 @@ struct qt_daemon_opts {
 	bool datapath;           /* judge packets (false: --no-datapath,
 	                            the control plane alone) */
 	struct qt_engine_opts engine;
+	bool handover;           /* --handover: take over from the daemon
+	                            running (engine/handover.h) */
+	unsigned handover_wait;  /* --handover-wait: seconds a holder
+	                            keeps the queues after SIGTERM; 0: none */
 };
 
 /* Runs until SIGTERM/SIGINT. Returns the process exit status. */

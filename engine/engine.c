@@ -6,6 +6,8 @@
 #include <linux/netfilter.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +67,7 @@ struct qt_engine {
 	struct qthread *th;
 	pthread_t watcher;
 	bool watcher_started;
+	int wakefd;                  /* eventfd: stop now, for the watcher */
 	volatile int stop;
 	bool steered;
 	struct qt_steer_config sc;   /* sc.hooks: the hooks queued now */
@@ -228,9 +231,34 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 	qt_nfq_accept(t->q, p->queue, p->id);
 }
 
+/* A stop wakes the queue threads out of their receive with this
+ * signal (its handler does nothing: the receive returns EINTR and the
+ * loop sees the stop flag), so a handover does not wait for an idle
+ * queue's receive timeout while the busy ones' packets wait. */
+#define WAKE_SIGNAL SIGUSR2
+
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
+static void wake_threads(struct qt_engine *e)
+{
+	uint64_t one = 1;
+	if (e->wakefd >= 0 && write(e->wakefd, &one, sizeof(one)) < 0)
+		return;
+	for (unsigned i = 0; e->th && i < e->nthreads; i++)
+		if (e->th[i].started)
+			pthread_kill(e->th[i].tid, WAKE_SIGNAL);
+}
+
 static void *queue_thread(void *arg)
 {
 	struct qthread *t = arg;
+	sigset_t wake;
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 	rcu_register_thread();
 	while (!__atomic_load_n(&t->e->stop, __ATOMIC_RELAXED)) {
 		const struct qt_nfq_pkt *pk;
@@ -276,15 +304,18 @@ static void *watch_thread(void *arg)
 {
 	struct qt_engine *e = arg;
 	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
-		struct pollfd pf[2];
+		struct pollfd pf[3];
 		nfds_t n = 0;
+		if (e->wakefd >= 0)
+			pf[n++] = (struct pollfd){ .fd = e->wakefd, .events = POLLIN };
 		if (e->addrs)
 			pf[n++] = (struct pollfd){ .fd = qt_addrs_fd(e->addrs),
 						   .events = POLLIN };
 		if (e->links)
 			pf[n++] = (struct pollfd){ .fd = qt_links_fd(e->links),
 						   .events = POLLIN };
-		if (poll(pf, n, POLL_MS) <= 0)
+		if (poll(pf, n, POLL_MS) <= 0 ||
+		    __atomic_load_n(&e->stop, __ATOMIC_RELAXED))
 			continue;
 		if (e->addrs)
 			qt_addrs_process(e->addrs);
@@ -352,6 +383,31 @@ static void bind_l2(struct qt_engine *e, struct qthread *t, unsigned i)
 	}
 }
 
+/* The steering installed already is the one wanted. */
+static bool steer_same(const struct qt_steer_config *a,
+		       const struct qt_steer_config *b)
+{
+	return a && a->queue_first == b->queue_first &&
+	       a->queue_last == b->queue_last && a->bypass == b->bypass &&
+	       a->notrack == b->notrack && a->hooks_set == b->hooks_set &&
+	       a->hooks == b->hooks && a->defrag == b->defrag &&
+	       a->l2 == b->l2 && a->l2_first == b->l2_first &&
+	       !a->restore && !a->save && !b->restore && !b->save;
+}
+
+/* Thread i's socket from a handover, when the handover fits: one
+ * socket per queue thread, each bound to its thread's queue first. */
+static const struct qt_nfq_handed *adopted(const struct qt_engine *e,
+					   unsigned i)
+{
+	if (e->o.nhanded != e->nthreads)
+		return NULL;
+	const struct qt_nfq_handed *h = &e->o.handed[i];
+	if (h->fd < 0 || h->nq == 0 || h->queues[0] != e->o.queue_first + i)
+		return NULL;
+	return h;
+}
+
 static void set_copy_range(struct qt_engine *e, uint32_t range)
 {
 	if (range == e->copy_range)
@@ -370,6 +426,36 @@ static void set_owner(struct qt_engine *e, bool on)
 	e->owner = on;
 }
 
+unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
+			   unsigned max, struct qt_steer_config *sc,
+			   bool *steered)
+{
+	*steered = e->steered;
+	*sc = e->sc;
+	e->steered = false;     /* stays installed: the next daemon's */
+	__atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
+	wake_threads(e);
+	unsigned n = 0;
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		struct qthread *t = &e->th[i];
+		if (t->started)
+			pthread_join(t->tid, NULL);
+		t->started = false;
+		if (!t->q)
+			continue;
+		if (n < max) {
+			out[n].nq = qt_nfq_bound(t->q, out[n].queues);
+			out[n].fd = qt_nfq_release(t->q);
+			n++;
+		} else {
+			qt_nfq_close(t->q);
+		}
+		t->q = NULL;
+	}
+	/* the watcher is joined by qt_engine_stop, after the handover */
+	return n;
+}
+
 void qt_engine_stop(struct qt_engine *e)
 {
 	if (!e)
@@ -379,6 +465,7 @@ void qt_engine_stop(struct qt_engine *e)
 	if (e->steered && qt_steer_remove(&e->sc, msg, sizeof(msg)) < 0)
 		fprintf(stderr, "qtablesd: %s\n", msg);
 	__atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
+	wake_threads(e);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		if (t->started)
@@ -398,6 +485,8 @@ void qt_engine_stop(struct qt_engine *e)
 		qt_addrs_close(e->addrs);
 	if (e->links)
 		qt_links_close(e->links);
+	if (e->wakefd >= 0)
+		close(e->wakefd);
 	free(e);
 }
 
@@ -410,6 +499,13 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		return NULL;
 	}
 	e->o = *o;
+	/* a handover fills the tables on the path of a restart: no wait
+	 * for huge pages there (asked for once the threads run) */
+	e->o.ct.defer_hugepages = o->prime != NULL;
+	e->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct sigaction sa = { .sa_handler = wake_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(WAKE_SIGNAL, &sa, NULL);   /* no SA_RESTART: EINTR */
 	if (e->o.queue_last < e->o.queue_first)
 		e->o.queue_last = e->o.queue_first;
 	e->addrs = qt_addrs_open();
@@ -460,6 +556,12 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		e->l2_bcast = (uint16_t)first;
 		e->l2_mcast = (uint16_t)(first + e->nthreads);
 	}
+	/* handed sockets that do not fit are closed before anything is
+	 * bound: their queues are free again for this daemon */
+	for (unsigned i = 0; i < e->o.nhanded; i++)
+		if (e->o.handed[i].fd >= 0 &&
+		    (i >= e->nthreads || !adopted(e, i)))
+			close(e->o.handed[i].fd);
 	e->th = calloc(e->nthreads, sizeof(*e->th));
 	if (!e->th) {
 		qt_buf_printf(err, "qtablesd: out of memory\n");
@@ -482,7 +584,15 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		 * asked for only while a rule reads it */
 		nc.uid_gid = qt_prog_wants_owner(e->prog);
 		int eno;
-		t->q = qt_nfq_open(&nc, &eno);
+		const struct qt_nfq_handed *h = adopted(e, i);
+		t->q = h ? qt_nfq_adopt(&nc, h->fd, h->queues, h->nq, &eno)
+			 : qt_nfq_open(&nc, &eno);
+		if (t->q && h) {
+			/* the kernel kept the last daemon's settings: this
+			 * program's may differ */
+			qt_nfq_set_copy_range(t->q, e->copy_range);
+			qt_nfq_set_uid_gid(t->q, nc.uid_gid);
+		}
 		if (!t->q) {
 			qt_buf_printf(err, "qtablesd: cannot bind NFQUEUE %u: "
 				      "%s%s\n", nc.queue, strerror(eno),
@@ -491,7 +601,9 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 			qt_engine_stop(e);
 			return NULL;
 		}
-		if (e->l2_ok)
+		if (e->l2_ok && !(h && h->nq == 3 &&
+				  h->queues[1] == e->l2_bcast + i &&
+				  h->queues[2] == e->l2_mcast + i))
 			bind_l2(e, t, i);
 		struct timeval tv = { 0, POLL_MS * 1000 };
 		setsockopt(qt_nfq_fd(t->q), SOL_SOCKET, SO_RCVTIMEO, &tv,
@@ -507,6 +619,8 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 			return NULL;
 		}
 	}
+	if (o->prime)
+		o->prime(e, o->prime_user);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		if (pthread_create(&e->th[i].tid, NULL, queue_thread,
 				   &e->th[i]) != 0) {
@@ -516,6 +630,8 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		}
 		e->th[i].started = true;
 	}
+	for (unsigned i = 0; e->o.ct.defer_hugepages && i < e->nthreads; i++)
+		qt_ct_hugepages(qt_ctg_shard(e->th[i].ctg));
 	if (pthread_create(&e->watcher, NULL, watch_thread, e) == 0)
 		e->watcher_started = true;
 
@@ -529,7 +645,8 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		e->sc.defrag = qt_prog_uses_ct(e->prog);
 		e->sc.l2_first = e->l2_bcast;
 		e->sc.l2 = e->l2_ok && qt_prog_wants_l2type(e->prog);
-		if (qt_steer_install(&e->sc, msg, sizeof(msg)) < 0) {
+		if (!steer_same(o->steered_now, &e->sc) &&
+		    qt_steer_install(&e->sc, msg, sizeof(msg)) < 0) {
 			qt_buf_printf(err, "qtablesd: %s\n", msg);
 			qt_engine_stop(e);
 			return NULL;

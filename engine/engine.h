@@ -17,6 +17,9 @@
 #include "../parser/model.h"
 #include "conntrack.h"
 
+struct qt_engine;
+struct qt_nfq_handed;
+
 struct qt_engine_opts {
 	uint16_t queue_first, queue_last;  /* one thread per queue */
 	bool fail_open;         /* --queue-bypass + the fail-open flag */
@@ -32,9 +35,31 @@ struct qt_engine_opts {
 	 * derived from the IP destination). */
 	bool l2_off, l2_set;
 	uint16_t l2_first;
+	/* A handover (engine/handover.h): the queue sockets of the daemon
+	 * before, adopted instead of bound (one per thread, in queue order;
+	 * handed[i].fd < 0 or a count that does not match: bound afresh;
+	 * the engine owns every handed fd from qt_engine_start on),
+	 * and a hook run once the program and connection tables exist and
+	 * before any packet is judged, to put the handed-over state in. */
+	const struct qt_nfq_handed *handed;
+	unsigned nhanded;
+	void (*prime)(struct qt_engine *e, void *user);
+	void *prime_user;
+	/* The steering the daemon before left installed (NULL: unknown):
+	 * when it is what this program needs, it is kept as it is rather
+	 * than installed again (one iptables-nft-restore less competing
+	 * with the queue threads just after a restart). */
+	const struct qt_steer_config *steered_now;
 };
 
 struct qt_engine;
+
+/* One queue thread's socket and the queues bound to it. */
+struct qt_nfq_handed {
+	int fd;
+	unsigned nq;
+	uint16_t queues[4];     /* QT_NFQ_MAX_BOUND */
+};
 
 /* Compile rs, open the queues, start the threads, install steering. NULL
  * with a message in err on failure (nothing left installed). */
@@ -42,6 +67,18 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 				  struct qt_ruleset *rs, struct qt_buf *err);
 /* Stop the threads, remove steering, free everything. */
 void qt_engine_stop(struct qt_engine *e);
+
+/* For a handover: stop judging (packets in flight get their verdicts),
+ * leave the steering in place, and give up the queue sockets into out
+ * (at most max; returns the count) without unbinding them: packets wait
+ * in the kernel's queue for the next daemon. *sc receives the steering
+ * installed (false returned through *steered when none). The tables
+ * stay readable (qt_engine_ct_shard) until qt_engine_stop, which then
+ * frees without touching the kernel. */
+struct qt_steer_config;
+unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
+			   unsigned max, struct qt_steer_config *sc,
+			   bool *steered);
 
 /* Compile rs and make it the program packets see. On failure nothing
  * changes and err says why. */

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -224,6 +225,52 @@ void qt_nfq_close(struct qt_nfq *q)
 	free(q->pkts);
 	free(q->sbuf);
 	free(q);
+}
+
+int qt_nfq_release(struct qt_nfq *q)
+{
+	int fd = -1;
+	if (!q)
+		return -1;
+	if (q->nl) {
+		qt_nfq_flush(q);
+		/* mnl_socket_close would close the fd: a dup outlives it */
+		fd = fcntl(mnl_socket_get_fd(q->nl), F_DUPFD_CLOEXEC, 0);
+		mnl_socket_close(q->nl);
+		q->nl = NULL;
+	}
+	qt_nfq_close(q);
+	return fd;
+}
+
+struct qt_nfq *qt_nfq_adopt(const struct qt_nfq_config *c, int fd,
+			    const uint16_t *queues, unsigned n, int *err)
+{
+	if (n == 0 || n > QT_NFQ_MAX_BOUND) {
+		*err = EINVAL;
+		return NULL;
+	}
+	struct qt_nfq *q = qt_nfq_alloc(c);
+	if (!q) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	q->nl = mnl_socket_fdopen(fd);
+	if (!q->nl) {
+		*err = errno ? errno : EINVAL;
+		qt_nfq_close(q);
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++)
+		q->bound[q->nbound++] = queues[i];
+	return q;
+}
+
+unsigned qt_nfq_bound(const struct qt_nfq *q, uint16_t *queues)
+{
+	for (unsigned i = 0; i < q->nbound; i++)
+		queues[i] = q->bound[i];
+	return q->nbound;
 }
 
 int qt_nfq_fd(const struct qt_nfq *q)

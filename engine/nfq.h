@@ -90,6 +90,18 @@ struct qt_nfq *qt_nfq_open(const struct qt_nfq_config *c, int *err);
 struct qt_nfq *qt_nfq_alloc(const struct qt_nfq_config *c);
 /* Flushes pending verdicts, then closes (the kernel unbinds the queue). */
 void qt_nfq_close(struct qt_nfq *q);
+/* A restart without unbinding: qt_nfq_release flushes pending verdicts
+ * and frees q but keeps its socket open, returning the fd (the queues
+ * stay bound to it, and packets keep waiting in the kernel's queue);
+ * qt_nfq_adopt wraps such a socket again, in this process or another
+ * (SCM_RIGHTS), bound to queues[0..n) - the first is c->queue. Nothing
+ * is bound or configured by adopt: the kernel kept the socket's
+ * settings. NULL with *err set on failure (the fd is then not closed). */
+int qt_nfq_release(struct qt_nfq *q);
+struct qt_nfq *qt_nfq_adopt(const struct qt_nfq_config *c, int fd,
+			    const uint16_t *queues, unsigned n, int *err);
+/* The queues bound to q's socket, at most QT_NFQ_MAX_BOUND. */
+unsigned qt_nfq_bound(const struct qt_nfq *q, uint16_t *queues);
 int qt_nfq_fd(const struct qt_nfq *q);
 
 /* Receive up to the burst size of packets into *pkts (an array owned by q,

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "ratelimit.h"
+#include "snap_codec.h"
 #include "spinlock.h"
 
 #define RL_NAME_LEN 200          /* XT_RECENT_NAME_LEN */
@@ -414,6 +415,77 @@ done:
 	free(s);
 	qt_recent_put(l);
 	return rc;
+}
+
+void qt_recent_save_all(struct qt_buf *out)
+{
+	/* the queue threads are stopped: no list changes under us, and
+	 * the registry lock keeps the lists */
+	qt_spin_lock(&reg_lock);
+	for (struct qt_recent_list *l = lists; l; l = l->next) {
+		qt_spin_lock(&l->lock);
+		qt_snap_str(out, l->name, strlen(l->name));
+		qt_snap_u32(out, l->mask);
+		qt_snap_u32(out, l->count);
+		for (uint32_t i = l->lru_head; i; i = l->ent[i - 1].next) {
+			const struct rl_ent *e = &l->ent[i - 1];
+			qt_snap_u32(out, e->addr);
+			qt_snap_u8(out, e->ttl);
+			qt_snap_u32(out, e->index);
+			qt_snap_u32(out, e->nstamps);
+			qt_snap_put(out, ring(l, i - 1),
+				    ((size_t)l->mask + 1) * sizeof(uint64_t));
+		}
+		qt_spin_unlock(&l->lock);
+	}
+	qt_spin_unlock(&reg_lock);
+}
+
+int qt_recent_load_one(struct qt_snap_rd *r, bool apply)
+{
+	const char *name;
+	size_t nlen;
+	char nm[RL_NAME_LEN];
+	qt_snap_get_str(r, &name, &nlen);
+	uint32_t mask = qt_snap_get_u32(r);
+	uint32_t count = qt_snap_get_u32(r);
+	if (r->bad || nlen == 0 || nlen >= sizeof(nm) || count > QT_RECENT_LIST_TOT ||
+	    mask > (1u << 16) || ((mask + 1) & mask)) {
+		r->bad = true;
+		return -1;
+	}
+	memcpy(nm, name, nlen);
+	nm[nlen] = '\0';
+	size_t ring_bytes = ((size_t)mask + 1) * sizeof(uint64_t);
+	const uint8_t *ents = r->p;
+	for (uint32_t k = 0; k < count; k++) {
+		qt_snap_get(r, 4 + 1);
+		uint32_t index = qt_snap_get_u32(r);
+		uint32_t nst = qt_snap_get_u32(r);
+		qt_snap_get(r, ring_bytes);
+		if (r->bad || index == 0 || index > mask + 1 || nst > mask + 1) {
+			r->bad = true;
+			return -1;
+		}
+	}
+	if (!apply)
+		return 0;
+	struct qt_recent_list *l = find(nm);
+	if (!l || l->mask != mask)
+		return 0;
+	struct qt_snap_rd rr = { .p = ents, .end = r->p };
+	qt_spin_lock(&l->lock);
+	flush(l);
+	for (uint32_t k = 0; k < count; k++) {
+		uint32_t addr = qt_snap_get_u32(&rr);
+		uint8_t ttl = qt_snap_get_u8(&rr);
+		uint32_t idx = ent_init(l, addr, ttl, 0);
+		l->ent[idx].index = qt_snap_get_u32(&rr);
+		l->ent[idx].nstamps = qt_snap_get_u32(&rr);
+		memcpy(ring(l, idx), qt_snap_get(&rr, ring_bytes), ring_bytes);
+	}
+	qt_spin_unlock(&l->lock);
+	return 1;
 }
 
 /* in4_pton up to the end or a newline: four decimal numbers <= 255. */

@@ -65,6 +65,19 @@ bool qt_recent_packet(struct qt_recent_list *l, const struct qt_recent_args *a,
 		      uint32_t addr, uint8_t ttl, uint64_t now_ns,
 		      bool *hotdrop);
 
+/* Handover to the next daemon (engine/snapshot.c). Every list's
+ * addresses, in least recently updated order, with their TTL and
+ * timestamp rings (jiffies of the monotonic clock, which a handover
+ * never leaves), appended to out. */
+struct qt_snap_rd;
+void qt_recent_save_all(struct qt_buf *out);
+/* One list as saved, read from r: with apply, it replaces the contents
+ * of the list of that name when one exists (a compiled rule made it)
+ * with a ring of the same size; otherwise it is skipped. Returns 1
+ * loaded, 0 skipped, -1 malformed (r->bad). Control thread, before the
+ * queue threads run. */
+int qt_recent_load_one(struct qt_snap_rd *r, bool apply);
+
 /* The /proc view. */
 /* The names of all lists, one a line, in the order they were made. */
 void qt_recent_names(struct qt_buf *out);

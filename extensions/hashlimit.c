@@ -844,6 +844,76 @@ static int hashlimit_state_new(struct qt_ext_inst *in,
 	return rc;
 }
 
+/* Handover: the table's clock and its live entries. Shared tables are
+ * saved by each rule naming them; loading one twice gives the same. */
+struct hl_saved {
+	struct hashlimit_data cfg;
+	uint32_t hz, size, max, count;
+	uint64_t t0, last_now, swept_tick;
+};
+
+static void hashlimit_state_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	struct hl_table *t = in->state;
+	struct hl_saved h;
+	if (!t)
+		return;
+	qt_spin_lock(&t->lock);
+	memset(&h, 0, sizeof(h));
+	h.cfg = t->cfg;
+	h.hz = t->hz;
+	h.size = t->size;
+	h.max = t->max;
+	h.count = t->count;
+	h.t0 = t->t0;
+	h.last_now = t->last_now;
+	h.swept_tick = t->swept_tick;
+	qt_buf_put(b, (const char *)&h, sizeof(h));
+	for (uint32_t k = 0; k < t->size; k++)
+		for (uint32_t i = t->heads[k]; i; i = t->pool[i - 1].next)
+			qt_buf_put(b, (const char *)&t->pool[i - 1],
+				   sizeof(struct hl_ent));
+	qt_spin_unlock(&t->lock);
+}
+
+static int hashlimit_state_load(struct qt_ext_inst *in, const void *p,
+				size_t len)
+{
+	struct hl_table *t = in->state;
+	struct hl_saved h;
+	if (!t || len < sizeof(h))
+		return -1;
+	memcpy(&h, p, sizeof(h));
+	const struct hashlimit_data *a = &h.cfg, *c = &t->cfg;
+	if (len != sizeof(h) + (size_t)h.count * sizeof(struct hl_ent) ||
+	    h.count > t->npool || h.hz != t->hz || h.size != t->size ||
+	    h.max != t->max || a->avg != c->avg || a->burst != c->burst ||
+	    a->mode != c->mode || a->gc_interval != c->gc_interval ||
+	    a->expire != c->expire || a->interval != c->interval ||
+	    a->srcmask != c->srcmask || a->dstmask != c->dstmask ||
+	    strncmp(a->name, c->name, sizeof(a->name)))
+		return -1;
+	const uint8_t *ents = (const uint8_t *)p + sizeof(h);
+	qt_spin_lock(&t->lock);
+	memset(t->heads, 0, (size_t)t->size * sizeof(*t->heads));
+	t->count = t->used = t->free_head = t->sweep = 0;
+	t->t0 = h.t0;
+	t->last_now = h.last_now;
+	t->swept_tick = h.swept_tick;
+	for (uint32_t i = 0; i < h.count; i++) {
+		struct hl_ent e;
+		memcpy(&e, ents + (size_t)i * sizeof(e), sizeof(e));
+		struct hl_ent *n = ent_new(t, key_bucket(t, &e.key), h.last_now,
+					   &e.key);
+		if (!n)
+			break;
+		n->expires = e.expires;
+		n->rl = e.rl;
+	}
+	qt_spin_unlock(&t->lock);
+	return 0;
+}
+
 static void hashlimit_state_free(struct qt_ext_inst *in)
 {
 	struct hl_table *t = in->state, **pp;
@@ -942,6 +1012,8 @@ static const struct qt_ext hashlimit_match = {
 	.match = hashlimit_match_fn,
 	.state_new = hashlimit_state_new,
 	.state_free = hashlimit_state_free,
+	.state_save = hashlimit_state_save,
+	.state_load = hashlimit_state_load,
 	.copy_need = hashlimit_copy_need,
 	.help =
 		"  --hashlimit-upto <avg>           max average match rate\n"

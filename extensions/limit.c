@@ -197,6 +197,28 @@ static void limit_state_free(struct qt_ext_inst *in)
 	in->state = NULL;
 }
 
+static void limit_state_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	struct limit_state *s = in->state;
+	if (s)
+		qt_buf_put(b, (const char *)&s->b, sizeof(s->b));
+}
+
+/* The bucket goes on where it was, if the rule's rate is the same. */
+static int limit_state_load(struct qt_ext_inst *in, const void *p, size_t len)
+{
+	struct limit_state *s = in->state;
+	struct qt_rl_nft b;
+	if (!s || len != sizeof(b))
+		return -1;
+	memcpy(&b, p, sizeof(b));
+	if (b.cost != s->b.cost || b.tokens_max != s->b.tokens_max ||
+	    b.tokens > b.tokens_max)
+		return -1;
+	s->b = b;
+	return 0;
+}
+
 static bool limit_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	struct limit_state *s = in->state;
@@ -227,6 +249,8 @@ static const struct qt_ext limit_match = {
 	.match = limit_match_fn,
 	.state_new = limit_state_new,
 	.state_free = limit_state_free,
+	.state_save = limit_state_save,
+	.state_load = limit_state_load,
 	.help =
 		"--limit avg\t\t\tmax average match rate: default 3/hour\n"
 		"                                [Packets per second unless followed by \n"

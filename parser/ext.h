@@ -167,6 +167,14 @@ struct qt_ext {
 	int (*state_new)(struct qt_ext_inst *in,
 			 const struct qt_engine_env *env);
 	void (*state_free)(struct qt_ext_inst *in);
+	/* Handover to the next daemon (engine/snapshot.c): the state's bytes
+	 * appended to b (queue threads stopped); and put back into the state
+	 * state_new made for the same rule in the next daemon: 0, or -1 when
+	 * the bytes do not fit it (left as made). Times are the monotonic
+	 * clock's, which a handover never leaves. May be NULL: the state
+	 * starts afresh. */
+	void (*state_save)(const struct qt_ext_inst *in, struct qt_buf *b);
+	int (*state_load)(struct qt_ext_inst *in, const void *p, size_t len);
 	/* Bytes of each packet (from the IP header) this instance must be
 	 * given by the queue; 0: headers are enough. May be NULL. */
 	uint32_t (*copy_need)(const struct qt_ext_inst *in);

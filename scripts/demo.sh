@@ -34,7 +34,8 @@ ns_c() { ip netns exec "$C" "$@"; }
 say "Three namespaces: client 10.0.1.2 -- firewall -- server 10.0.2.2"
 qt_topo
 log=$QT_RUN/qtablesd.log
-ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --no-syslog --log-stderr 2>"$log" &
+ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --no-syslog --log-stderr \
+	--handover-wait 0 2>"$log" &
 PID=$!
 for _ in $(seq 100); do qt "$FW" -L >/dev/null 2>&1 && break; sleep 0.05; done
 qt "$FW" -L >/dev/null || { echo "qtablesd did not start:"; cat "$log"; exit 1; }

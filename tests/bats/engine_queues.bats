@@ -92,7 +92,8 @@ ping_from_many() {
 		>"$QT_RUN/other.out" 2>&1 &
 	other=$!
 	for _ in $(seq 100); do grep -q ready "$QT_RUN/other.out" && break; sleep 0.05; done
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state >"$QT_RUN/d.out" 2>&1 &
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --handover-wait 0 \
+		>"$QT_RUN/d.out" 2>&1 &
 	d=$!
 	for _ in $(seq 100); do qt "$FW" -S >/dev/null 2>&1 && break; sleep 0.05; done
 	qt "$FW" -A INPUT -p udp -m pkttype --pkt-type broadcast

@@ -28,8 +28,10 @@ qt_daemon() {
 	local ns=$1; shift
 	local args=("$@")
 	[ ${#args[@]} -gt 0 ] || args=(--no-state)
+	# a stop is a stop here (no holder waits for a next daemon):
+	# tests/bats/handover.bats asks for one
 	ip netns exec "$ns" "$QT_BUILD/qtablesd" --daemon \
-		--pidfile "$QT_RUN/$ns.pid" "${args[@]}"
+		--pidfile "$QT_RUN/$ns.pid" --handover-wait 0 "${args[@]}"
 }
 
 qt() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/iptables" "$@"; }
