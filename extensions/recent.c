@@ -188,7 +188,9 @@ static void recent_save(const struct qt_ext_inst *in, struct qt_buf *b)
 		qt_buf_printf(b, " --hitcount %d", (int)d->hit_count);
 	if (d->check_set & R_TTL)
 		qt_buf_puts(b, " --rttl");
-	qt_buf_printf(b, " --name %s --mask ", d->name);
+	qt_buf_puts(b, " --name ");
+	qt_put_name(b, d->name);
+	qt_buf_puts(b, " --mask ");
 	xt_put_ip(b, d->mask[0]);
 	qt_buf_puts(b, d->side ? " --rdest" : " --rsource");
 }

@@ -65,6 +65,7 @@ int qt_parse_restore(const char *text, size_t len,
 	yyscan_t scanner;
 	state_init(&s);
 	s.sink = sink;
+	s.escapes = sink->state_escapes;
 	if (qt_yylex_init_extra(&s, &scanner))
 		return -1;
 	/* iptables-restore reads lines as C strings: a NUL byte ends what
