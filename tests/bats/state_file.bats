@@ -71,7 +71,7 @@ crashed_firewall() {
 refused_and_closed() {
 	local why=$1; shift
 	local before; before=$(ipt_save "$FW" | grep -v '^#')
-	run -1 timeout 20 ip netns exec "$FW" "$B/qtablesd" --state "$STATE" "$@"
+	run -1 timeout 10 ip netns exec "$FW" "$B/qtablesd" --state "$STATE" "$@"
 	echo "$output"
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == "qtablesd: not starting: "*"$STATE"*"$why"* ]]
@@ -99,9 +99,9 @@ refused_and_closed() {
 	qt "$N" -A INPUT -j 'q"chain'
 	qt "$N" -A OUTPUT -c 7 8 -o lo
 	local before; before=$(snapshot "$N")
-	grep -q -- '-A INPUT -i "+ -j ACCEPT"$' "$STATE"
 	restart "$N"
 	[ "$(snapshot "$N")" = "$before" ]
+	grep -q -- '-A INPUT -i "+ -j ACCEPT"$' "$STATE"
 	# the very rules: -C and -D find them by what they mean
 	qt "$N" -C INPUT -i "+ -j ACCEPT"
 	qt "$N" -D INPUT -m recent --set --name 'my "list" \1'
@@ -152,7 +152,7 @@ refused_and_closed() {
 @test "state file: a read error refuses the start" {
 	qt_ns n; local N=$QT_NS
 	# the start of a process's own address space reads as EIO
-	run -1 timeout 20 ip netns exec "$N" "$B/qtablesd" --no-datapath \
+	run -1 timeout 10 ip netns exec "$N" "$B/qtablesd" --no-datapath \
 		--state /proc/self/mem
 	[ "$output" = "qtablesd: not starting: state file /proc/self/mem cannot be read: Input/output error (--state-recover FILE starts from another file)" ]
 }
@@ -188,7 +188,7 @@ refused_and_closed() {
 	printf '*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -i "qtf0" -p icmp -j ACCEPT\nCOMMIT\n' >"$GOOD"
 	# a fallback that does not load either: no start
 	printf '*filter\n-A FORWARD -j NOSUCH\nCOMMIT\n' >"$QT_RUN/bad.v4"
-	run -1 timeout 20 ip netns exec "$FW" "$B/qtablesd" --state "$STATE" \
+	run -1 timeout 10 ip netns exec "$FW" "$B/qtablesd" --state "$STATE" \
 		--state-recover "$QT_RUN/bad.v4"
 	[ "${#lines[@]}" -eq 2 ]
 	[[ "${lines[1]}" == "qtablesd: not starting: recovery file $QT_RUN/bad.v4 does not restore: "*"Chain 'NOSUCH' does not exist"* ]]
@@ -209,7 +209,7 @@ refused_and_closed() {
 	qt_ns n; local N=$QT_NS
 	mkdir -p "$(dirname "$STATE")"
 	printf '*filter\n:INPUT DROP [1:2]\n[3:4] -A INPUT -i lo -j ACCEPT\nCOMMIT\n' >"$STATE"
-	run -1 ip netns exec "$N" "$B/qtablesd" --no-datapath --state "$STATE"
+	run -1 timeout 10 ip netns exec "$N" "$B/qtablesd" --no-datapath --state "$STATE"
 	[[ "$output" == *"state file $STATE has no trailer line"*"--state-recover"* ]]
 	qt_daemon "$N" --no-datapath --state "$STATE" --state-recover "$STATE"
 	[ "$(qt "$N" -S INPUT -v)" = "$(printf -- '-P INPUT DROP -c 1 2\n-A INPUT -i lo -c 3 4 -j ACCEPT')" ]
