@@ -12,7 +12,7 @@
  * string that restore would not read back as one word is put in double
  * quotes, with '"' and '\\' escaped as iptables-restore reads them, a
  * newline as \n and any other control byte as \xHH. Only qtables'
- * reader of the state file (QT_SCAN_STATE_ESCAPES) understands those
+ * reader of the state file (qt_restore_opts.state_escapes) takes those
  * two; iptables-restore reads them as the letters n and xHH. */
 #ifndef QT_QUOTE_H
 #define QT_QUOTE_H
