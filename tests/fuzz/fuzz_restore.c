@@ -14,6 +14,7 @@
  * policy, counter and rule, compared as -D compares rules; written
  * again byte for byte the same). Build and run it with
  * tests/fuzz/run.sh. */
+#define _GNU_SOURCE
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -119,26 +120,42 @@ static void check_state_round_trip(struct qt_ruleset *rs)
 	qt_buf_free(&why);
 }
 
-/* Whether a string of rs holds a newline: its state text has a \n
- * escape inside quotes. */
-static bool holds_newline(struct qt_ruleset *rs)
+/* Whether rs holds a string that iptables-nft-save's text cannot carry
+ * (a name with a blank or a quote, which it prints bare; a newline,
+ * which it prints as it is): the state file then quotes a word that
+ * the save text does not hold as such. Only the state file round trip
+ * applies to such a ruleset. */
+static bool save_cannot_spell(struct qt_ruleset *rs, const struct qt_buf *save)
 {
-	struct qt_buf t;
+	struct qt_buf t, word;
 	qt_buf_init(&t);
+	qt_buf_init(&word);
 	qt_state_render(rs, &t);
-	bool quoted = false, found = false;
+	bool quoted = false, differs = false;
 	const char *p = qt_buf_str(&t);
-	for (size_t i = 0; i < t.len && !found; i++) {
-		if (p[i] == '\n')
+	for (size_t i = 0; i < t.len && !differs; i++) {
+		if (p[i] == '\n') {
 			quoted = false;   /* no word goes on past its line */
-		else if (p[i] == '"')
-			quoted = !quoted;
-		else if (quoted && p[i] == '\\' && i + 1 < t.len)
-			found = p[++i] == 'n';
+			continue;
+		}
+		if (quoted)
+			qt_buf_putc(&word, p[i]);
+		if (quoted && p[i] == '\\' && i + 1 < t.len) {
+			qt_buf_putc(&word, p[++i]);
+		} else if (p[i] == '"' && !quoted) {
+			quoted = true;
+			qt_buf_reset(&word);
+			qt_buf_putc(&word, '"');
+		} else if (p[i] == '"') {
+			quoted = false;
+			differs = !memmem(qt_buf_str(save), save->len,
+					  qt_buf_str(&word), word.len);
+		}
 	}
 	qt_state_forget();
 	qt_buf_free(&t);
-	return found;
+	qt_buf_free(&word);
+	return differs;
 }
 
 /* save -c, restore -c into an empty ruleset, save -c again. */
@@ -159,17 +176,15 @@ static void check_round_trip(struct qt_ruleset *rs)
 	qt_request_restore(&req, "iptables-restore", false, true, false, NULL,
 			   qt_buf_str(&s1), s1.len);
 	if (run(&copy, qt_buf_str(&req), req.len, &out, &err) != 0) {
-		/* iptables-nft-save writes a newline in a string as it is
-		 * (a quote left open at a line's end lets one in), and such
-		 * a line does not restore; the state file carries it */
-		if (holds_newline(rs))
+		if (save_cannot_spell(rs, &s1))
 			goto out;
 		fail("saved ruleset does not restore", &s1, &err);
 	}
 	qt_buf_reset(&err);
 	qt_ctx_init(&ctx, "iptables-save", &s2, &err);
 	qt_save_run(copy, NULL, true, false, &ctx);
-	if (s1.len != s2.len || memcmp(qt_buf_str(&s1), qt_buf_str(&s2), s1.len)) {
+	if ((s1.len != s2.len || memcmp(qt_buf_str(&s1), qt_buf_str(&s2), s1.len)) &&
+	    !save_cannot_spell(rs, &s1)) {
 		/* One case is iptables' own: a quote left open runs to the end
 		 * of the line and the word keeps the newline (iptables-nft
 		 * saves `-o lo+` and a bare newline for it, as qtables does),
