@@ -503,7 +503,7 @@ restore_bad() {
 	[ "$status" -ne 0 ]
 	[ -n "$output" ]
 	unchanged "$N" "$PID" "$BEFORE"
-	[ "$(cat "$QT_RUN/rules.v4")" = "$BEFORE" ]
+	[ "$(state_rules "$QT_RUN/rules.v4")" = "$BEFORE" ]
 }
 
 @test "bad input: random bytes to qtables-restore" {
