@@ -14,7 +14,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: qtablesd [--daemon] [--state FILE | --no-state] [--pidfile FILE]\n"
+		"Usage: qtablesd [--daemon] [--state FILE | --no-state]\n"
+		"                [--state-recover FILE] [--pidfile FILE]\n"
 		"                [--timing] [--queues N[-M]] [--fail-open]\n"
 		"                [--l2-queues N|off] [--log-stderr] [--no-syslog]\n"
 		"                [--no-datapath] [--handover] [--handover-wait SECONDS]\n"
@@ -22,6 +23,11 @@ static void usage(FILE *f)
 		"  --state FILE   where the committed ruleset is kept\n"
 		"                 (default /var/lib/qtables/rules.v4, per namespace)\n"
 		"  --no-state     keep nothing on disk\n"
+		"  --state-recover FILE  when the state file is missing, unreadable,\n"
+		"                 cut short or damaged, start from FILE instead (a\n"
+		"                 state file, or iptables-save output) and write it\n"
+		"                 to the state file; without it qtablesd refuses to\n"
+		"                 start from such a file\n"
 		"  --pidfile FILE write the daemon's PID here\n"
 		"  --timing       print how long each request took to stderr\n"
 		"  --queues N[-M] NFQUEUE numbers, one thread each; several are\n"
@@ -78,6 +84,7 @@ int main(int argc, char **argv)
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "state", required_argument, NULL, 's' },
 		{ "no-state", no_argument, NULL, 'S' },
+		{ "state-recover", required_argument, NULL, 'R' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "timing", no_argument, NULL, 't' },
 		{ "queues", required_argument, NULL, 'q' },
@@ -108,6 +115,7 @@ int main(int argc, char **argv)
 		case 'd': o.background = true; break;
 		case 's': o.state_path = optarg; break;
 		case 'S': o.state_path = NULL; break;
+		case 'R': o.state_recover = optarg; break;
 		case 'p': o.pidfile = optarg; break;
 		case 't': o.timing = true; break;
 		case 'q':

@@ -107,6 +107,8 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		else
 			qt_buf_printf(&out, "engine: off (--no-datapath)\n");
 		control_stats(d, &out);
+		qt_buf_printf(&out, "state file: writes failed %lu\n",
+			      d->state_errors);
 	} else if (qt_ct_view_is_request(qt_buf_str(req), req->len)) {
 		/* qtables-conntrack: the engine's connection tables */
 		t_read = ms_since(&t0);
@@ -215,14 +217,17 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	}
 	if (!o->datapath)
 		qt_handover_drop_queues(&ho);
-	if (o->state_path && qt_state_load(o->state_path, &d.rs, &err) < 0) {
-		fputs(qt_buf_str(&err), stderr);
+	/* a state that cannot be trusted leaves the kernel's rules (and
+	 * the steering of a daemon that died or handed over) as they are,
+	 * so the namespace stays as closed as it was */
+	int loaded = qt_state_start(o->state_path, o->state_recover, &d.rs,
+				    &err);
+	fputs(qt_buf_str(&err), stderr);
+	qt_buf_reset(&err);
+	if (loaded < 0) {
 		qt_buf_free(&err);
-		qt_ruleset_free(d.rs);
 		return 1;
 	}
-	if (!d.rs)
-		d.rs = qt_ruleset_new(AF_INET);
 
 	int lfd = ho.lfd >= 0 ? ho.lfd : qt_control_listen();
 	if (ho.lfd >= 0)   /* the event loop never waits in accept */

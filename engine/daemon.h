@@ -8,6 +8,8 @@
 
 struct qt_daemon_opts {
 	const char *state_path;  /* NULL: no persistence */
+	const char *state_recover; /* --state-recover: start from this file
+	                            when the state file cannot be loaded */
 	bool background;         /* --daemon */
 	const char *pidfile;
 	bool timing;             /* --timing: one line per request on stderr */

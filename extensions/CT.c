@@ -170,10 +170,14 @@ static void put_all(const struct ct_data *d, struct qt_buf *b, const char *pre)
 {
 	if (d->flags & CT_NOTRACK)
 		qt_buf_printf(b, " %snotrack", pre);
-	if (d->helper[0])
-		qt_buf_printf(b, " %shelper %s", pre, d->helper);
-	if (d->timeout[0])
-		qt_buf_printf(b, " %stimeout %s", pre, d->timeout);
+	if (d->helper[0]) {
+		qt_buf_printf(b, " %shelper ", pre);
+		qt_put_name(b, d->helper);
+	}
+	if (d->timeout[0]) {
+		qt_buf_printf(b, " %stimeout ", pre);
+		qt_put_name(b, d->timeout);
+	}
 	char word[16];
 	snprintf(word, sizeof(word), "%sctevents", pre);
 	put_events(b, word, d->ct_events, ct_event_names, 8);

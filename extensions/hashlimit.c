@@ -472,8 +472,10 @@ static void dump(const struct hashlimit_data *d, struct qt_buf *b, bool save)
 		qt_buf_printf(b, " %smode", pfx);
 		put_mode(b, d->mode, save ? ',' : '-');
 	}
-	if (save)
-		qt_buf_printf(b, " --hashlimit-name %s", d->name);
+	if (save) {
+		qt_buf_puts(b, " --hashlimit-name ");
+		qt_put_name(b, d->name);
+	}
 	if (d->size)
 		qt_buf_printf(b, " %shtable-size %u", pfx, d->size);
 	if (d->max)

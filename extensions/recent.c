@@ -188,7 +188,17 @@ static void recent_save(const struct qt_ext_inst *in, struct qt_buf *b)
 		qt_buf_printf(b, " --hitcount %d", (int)d->hit_count);
 	if (d->check_set & R_TTL)
 		qt_buf_puts(b, " --rttl");
-	qt_buf_printf(b, " --name %s --mask ", d->name);
+	qt_buf_puts(b, " --name ");
+	qt_put_name(b, d->name);
+	/* A rule given no --mask holds all 16 bytes set, one given
+	 * --mask 255.255.255.255 only the first 4, and -D tells them apart
+	 * (as iptables does). The state file must keep which it was. */
+	static const uint32_t unset[4] = { ~0u, ~0u, ~0u, ~0u };
+	if (qt_quote_state_spelling() && !memcmp(d->mask, unset, sizeof(unset))) {
+		qt_buf_puts(b, d->side ? " --rdest" : " --rsource");
+		return;
+	}
+	qt_buf_puts(b, " --mask ");
 	xt_put_ip(b, d->mask[0]);
 	qt_buf_puts(b, d->side ? " --rdest" : " --rsource");
 }

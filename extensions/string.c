@@ -224,7 +224,8 @@ static void string_save(const struct qt_ext_inst *in, struct qt_buf *b)
 		qt_buf_puts(b, " !");
 	qt_buf_puts(b, is_hex(d) ? " --hex-string " : " --string ");
 	put_pattern(b, d);
-	qt_buf_printf(b, " --algo %s", d->algo);
+	qt_buf_puts(b, " --algo ");
+	qt_put_name(b, d->algo);
 	if (d->from_offset != 0)
 		qt_buf_printf(b, " --from %u", d->from_offset);
 	if (d->to_offset != UINT16_MAX)

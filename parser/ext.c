@@ -61,26 +61,6 @@ bool qt_parse_uint_any(const char *s, uint64_t min, uint64_t max,
 	return true;
 }
 
-void qt_save_string(struct qt_buf *b, const char *s)
-{
-	static const char plain[] = "_-0123456789"
-		"abcdefghijklmnopqrstuvwxyz"
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	size_t n = strspn(s, plain);
-	if (n > 0 && s[n] == '\0') {
-		qt_buf_putc(b, ' ');
-		qt_buf_puts(b, s);
-		return;
-	}
-	qt_buf_puts(b, " \"");
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\' || *s == '\'')
-			qt_buf_putc(b, '\\');
-		qt_buf_putc(b, *s);
-	}
-	qt_buf_putc(b, '"');
-}
-
 /* VALUE[/MASK] of MARK and CONNMARK (the xtables markmask type) with
  * their messages; the mask is all ones when absent. */
 int qt_parse_markmask(const char *ext, const char *arg, const char *opt,

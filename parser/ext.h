@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "ctx.h"
+#include "quote.h"
 
 struct qt_rule;
 struct qt_ruleset;
@@ -219,8 +220,6 @@ bool qt_parse_uint_any(const char *s, uint64_t min, uint64_t max,
  * the mask all ones when absent; ext names the extension in messages. */
 int qt_parse_markmask(const char *ext, const char *arg, const char *opt,
 		      uint32_t *val, uint32_t *mask, struct qt_ctx *ctx);
-/* Print a quoted string as iptables' save does (xtables_save_string). */
-void qt_save_string(struct qt_buf *b, const char *s);
 
 /* Ports and services (parser/ports.c). */
 /* A port number or service name for proto ("tcp", "udp"); -1 if neither.

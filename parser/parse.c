@@ -58,6 +58,58 @@ static void state_free(struct qt_scan_state *s)
 	free(s->counters);
 }
 
+/* A line that a NUL byte cut short: iptables-restore reads it as a C
+ * string, so the line ends there without its newline. A quote still open
+ * then does not take the newline in, as it does at a line's real end:
+ * its word is what it held so far, or no word at all if that is nothing.
+ * Rewrites line[0..n) (room for one byte more) so that the scanner reads
+ * the same words before the newline, and returns its new length. */
+static size_t end_cut_line(char *line, size_t n)
+{
+	size_t i = 0;
+	if (n == 0 || line[0] == '#' || line[0] == '*' || line[0] == ':')
+		return n;   /* no quotes in these */
+	if (line[0] == '[') {
+		const char *rb = memchr(line, ']', n);
+		if (!rb)
+			return n;
+		i = (size_t)(rb - line) + 1;
+	}
+	bool open = false, escaped = false;
+	size_t held = 0, open_at = 0;
+	for (; i < n; i++) {
+		char c = line[i];
+		if (open) {
+			if (escaped) {
+				escaped = false;
+				held++;
+			} else if (c == '\\') {
+				escaped = true;
+			} else if (c == '"') {
+				open = false;   /* a closing quote ends the word */
+				held = 0;
+			} else {
+				held++;
+			}
+		} else if (c == '"') {
+			open = true;
+			open_at = i;
+		} else if (c == ' ' || c == '\t') {
+			held = 0;
+		} else {
+			held++;
+		}
+	}
+	if (!open)
+		return n;
+	if (held == 0)
+		return open_at;
+	if (escaped)
+		n--;            /* a backslash that escaped nothing */
+	line[n] = '"';
+	return n + 1;
+}
+
 int qt_parse_restore(const char *text, size_t len,
 		     const struct qt_restore_sink *sink)
 {
@@ -65,30 +117,40 @@ int qt_parse_restore(const char *text, size_t len,
 	yyscan_t scanner;
 	state_init(&s);
 	s.sink = sink;
+	s.escapes = sink->state_escapes;
 	if (qt_yylex_init_extra(&s, &scanner))
 		return -1;
 	/* iptables-restore reads lines as C strings: a NUL byte ends what
 	 * it sees of its line. Cut the rest of such lines, and give a last
-	 * line without its newline one, so it still counts as a line. */
+	 * line without its newline one, so it still counts as a line; both
+	 * end as end_cut_line says. */
 	char *copy = NULL;
 	const char *in = text;
 	size_t n = len;
 	if (len == 0 || text[len - 1] != '\n' || memchr(text, '\0', len)) {
-		copy = malloc(len + 1);
+		copy = malloc(len + 2);
 		if (!copy)
 			abort();
-		size_t o = 0;
+		size_t o = 0, line = 0;
 		bool cut = false;
 		for (size_t i = 0; i < len; i++) {
-			if (text[i] == '\n')
+			if (text[i] == '\n') {
 				cut = false;
-			else if (text[i] == '\0')
+			} else if (text[i] == '\0' && !cut) {
 				cut = true;
+				o = line + end_cut_line(copy + line, o - line);
+			}
 			if (!cut)
 				copy[o++] = text[i];
+			if (text[i] == '\n')
+				line = o;
 		}
-		if (o == 0 || copy[o - 1] != '\n')
+		if (o == 0 || copy[o - 1] != '\n') {
+			/* a last line without newline ends as a cut one */
+			if (!cut)
+				o = line + end_cut_line(copy + line, o - line);
 			copy[o++] = '\n';
+		}
 		in = copy;
 		n = o;
 	}

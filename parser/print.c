@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "quote.h"
 
 /* Names iptables knows without /etc/protocols (xtables_chain_protos). */
 static const struct {
@@ -60,10 +61,9 @@ static void save_target(struct qt_buf *b, const struct qt_rule *r)
 		qt_buf_printf(b, " -j %s", qt_verdict_name(r->verdict));
 		break;
 	case QT_V_JUMP:
-		qt_buf_printf(b, " -j %s", r->jump);
-		break;
 	case QT_V_GOTO:
-		qt_buf_printf(b, " -g %s", r->jump);
+		qt_buf_puts(b, r->verdict == QT_V_JUMP ? " -j " : " -g ");
+		qt_put_name(b, r->jump);
 		break;
 	case QT_V_EXT: {
 		const struct qt_ext *e = r->target.ext;
@@ -79,12 +79,14 @@ void qt_rule_save(struct qt_buf *b, const struct qt_rule *r, bool counters)
 {
 	save_addr(b, 's', r->src.v4, r->smsk.v4, r->invflags & QT_INV_SRCIP);
 	save_addr(b, 'd', r->dst.v4, r->dmsk.v4, r->invflags & QT_INV_DSTIP);
-	if (r->iniface[0])
-		qt_buf_printf(b, "%s -i %s",
-			      r->invflags & QT_INV_VIA_IN ? " !" : "", r->iniface);
-	if (r->outiface[0])
-		qt_buf_printf(b, "%s -o %s",
-			      r->invflags & QT_INV_VIA_OUT ? " !" : "", r->outiface);
+	if (r->iniface[0]) {
+		qt_buf_puts(b, r->invflags & QT_INV_VIA_IN ? " ! -i " : " -i ");
+		qt_put_name(b, r->iniface);
+	}
+	if (r->outiface[0]) {
+		qt_buf_puts(b, r->invflags & QT_INV_VIA_OUT ? " ! -o " : " -o ");
+		qt_put_name(b, r->outiface);
+	}
 	if (r->proto) {
 		const char *pn = qt_proto_name(r->proto, false);
 		if (r->invflags & QT_INV_PROTO)
@@ -107,6 +109,13 @@ void qt_rule_save(struct qt_buf *b, const struct qt_rule *r, bool counters)
 			      (unsigned long long)r->cnt.pkts,
 			      (unsigned long long)r->cnt.bytes);
 	save_target(b, r);
+}
+
+void qt_rule_save_state(struct qt_buf *b, const struct qt_rule *r)
+{
+	qt_quote_set_state_spelling(true);
+	qt_rule_save(b, r, false);
+	qt_quote_set_state_spelling(false);
 }
 
 void qt_table_save_head(struct qt_buf *b, const struct qt_table *t)

@@ -20,6 +20,9 @@
 /* The rule after "-A CHAIN": " -s 10.0.0.0/8 -p tcp -m tcp --dport 22
  * -j ACCEPT"; with counters, " -c PKTS BYTES" before the target (-S -v). */
 void qt_rule_save(struct qt_buf *b, const struct qt_rule *r, bool counters);
+/* The same in the state file's spelling (quote.h): every string reads
+ * back as itself, whatever it holds. */
+void qt_rule_save_state(struct qt_buf *b, const struct qt_rule *r);
 /* "*name" and the chain lines (":NAME POLICY [p:b]") of a table. */
 void qt_table_save_head(struct qt_buf *b, const struct qt_table *t);
 /* One table in restore format, "*name" to "COMMIT". */

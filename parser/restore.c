@@ -227,6 +227,7 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 		.commit = on_commit,
 		.rule = on_rule,
 		.syntax_error = on_syntax_error,
+		.state_escapes = o->state_escapes,
 	};
 	*changed = false;
 	int rc = qt_parse_restore(text, len, &sink);

@@ -13,6 +13,8 @@ struct qt_restore_opts {
 	bool counters;         /* -c: honour [p:b] */
 	bool test;             /* -t: parse and check only */
 	const char *only_table;/* -T: restore this table only */
+	bool state_escapes;    /* \n and \xHH in quotes (qtablesd's state
+	                          file, parser/quote.h) */
 };
 
 /* Apply a restore text. Each COMMIT replaces *rs with the table block's

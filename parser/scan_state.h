@@ -14,6 +14,7 @@ struct qt_scan_state {
 	struct qt_loc word_loc;   /* where the pending word began */
 	bool started;             /* start token already returned */
 	bool error_reported;
+	bool escapes;             /* the state file's \n and \xHH */
 	/* grammar side */
 	const struct qt_restore_sink *sink;
 	struct qt_words words;    /* words of the current line */

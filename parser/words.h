@@ -6,6 +6,7 @@
 #ifndef QT_WORDS_H
 #define QT_WORDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct qt_loc {
@@ -42,6 +43,10 @@ struct qt_restore_sink {
 		    struct qt_loc loc);
 	/* A problem the scanner found (unterminated quote, NUL byte ...). */
 	void (*syntax_error)(void *user, struct qt_loc loc, const char *msg);
+	/* Inside double quotes \n is a newline and \xHH (01 to ff) a byte,
+	 * as qtablesd's state file writes them (parser/quote.h); without,
+	 * they are the letters, as iptables-restore reads them. */
+	bool state_escapes;
 };
 
 /* Parse a whole restore text. Returns 0, or -1 after a callback or the

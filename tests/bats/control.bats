@@ -30,6 +30,9 @@ dpid() { cat "$QT_RUN/$1.pid"; }
 # save without the two date lines, which change every second
 live() { local ns=$1; shift; qt_save "$ns" "$@" | grep -v '^#'; }
 
+# The rules of state file $1: the file without its header and trailer.
+state_rules() { sed '1d;$d' "$1"; }
+
 # Run a command in namespace $1 as the program name $2 (qtables,
 # iptables-restore, ...) from the build dir.
 as() { local ns=$1 name=$2; shift 2; ip netns exec "$ns" "$B/$name" "$@"; }
@@ -272,8 +275,11 @@ unpriv_bin() {
 	as "$N" qtables -t nat -A OUTPUT -d 192.0.2.1 -j ACCEPT
 	local before; before=$(live "$N" -c)
 	[[ "$before" == *"[7:420] -A INPUT -s 10.0.0.0/8 -j ACCEPT"* ]]
-	# the file is the ruleset as save -c prints it
-	[ "$(cat "$state")" = "$before" ]
+	# the file is the ruleset as save -c prints it, between a header
+	# and a trailer that proves it whole
+	[ "$(state_rules "$state")" = "$before" ]
+	head -n 1 "$state" | grep -q '^# qtablesd state file'
+	tail -n 1 "$state" | grep -q '^# qtablesd end: 2 tables, '
 
 	local pid; pid=$(dpid "$N")
 	kill -TERM "$pid"
@@ -319,7 +325,7 @@ unpriv_bin() {
 		while [ ! -e "$QT_RUN/stop" ] && [ "$n" -lt 5000 ]; do
 			cp "$state" "$QT_RUN/snap" 2>/dev/null || continue
 			n=$((n + 1))
-			[ "$(tail -n 1 "$QT_RUN/snap")" = COMMIT ] &&
+			tail -n 1 "$QT_RUN/snap" | grep -q '^# qtablesd end: ' &&
 				[ "$(grep -c -- '-A FORWARD' "$QT_RUN/snap")" = 3000 ] || bad=$((bad + 1))
 		done
 		echo "$n $bad" >"$QT_RUN/reader"
@@ -346,7 +352,7 @@ unpriv_bin() {
 	[ "$(cat "$state")" != "$old" ]
 	[ "$(ls -A "$dir")" = "rules.v4" ]
 	[ "$(grep -c -- '-A INPUT' "$state")" -eq 41 ]
-	[ "$(cat "$state")" = "$(live "$N" -c)" ]
+	[ "$(state_rules "$state")" = "$(live "$N" -c)" ]
 }
 
 @test "a failed transaction changes neither the ruleset nor the state file" {
@@ -424,7 +430,7 @@ EOF
 	# once the directory is back, commits are saved again
 	rm -f "$dir"
 	as "$N" qtables -A INPUT -s 10.0.0.3 -j ACCEPT
-	[ "$(cat "$dir/rules.v4")" = "$(live "$N" -c)" ]
+	[ "$(state_rules "$dir/rules.v4")" = "$(live "$N" -c)" ]
 }
 
 # ---- the multi-call names ----
@@ -487,7 +493,7 @@ restore_bad() {
 	[ "$status" -ne 0 ]
 	[ -n "$output" ]
 	unchanged "$N" "$PID" "$BEFORE"
-	[ "$(cat "$QT_RUN/rules.v4")" = "$BEFORE" ]
+	[ "$(state_rules "$QT_RUN/rules.v4")" = "$BEFORE" ]
 }
 
 @test "bad input: random bytes to qtables-restore" {

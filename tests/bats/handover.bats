@@ -240,7 +240,8 @@ exits_within() {
 
 @test "handover: SIGTERM with no qtablesd after it keeps the queues and steering for --handover-wait, then gives the namespace back to the kernel's tables" {
 	stop_daemon
-	start_daemon --state "$STATE" --handover-wait 2
+	# long enough for the checks below on a loaded machine
+	start_daemon --state "$STATE" --handover-wait 5
 	strict
 	[ "$(pings 3 10.0.2.2)" -eq 0 ]   # no SYN: the strict ruleset drops pings
 	qt "$FW" -A FORWARD -p icmp -j ACCEPT
@@ -256,7 +257,7 @@ exits_within() {
 	steered
 	[ "$(pings 2 10.0.2.2)" -eq 0 ]
 	# nobody came: the holder removes the steering and leaves
-	for _ in $(seq 60); do kill -0 "$holder" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 100); do kill -0 "$holder" 2>/dev/null || break; sleep 0.1; done
 	! kill -0 "$holder" 2>/dev/null
 	! steered
 	[ "$(pings 3 10.0.2.2)" -eq 3 ]
