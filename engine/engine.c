@@ -21,6 +21,7 @@
 #include "ct_glue.h"
 #include "eval.h"
 #include "links.h"
+#include "log_sink.h"
 #include "nfq.h"
 #include "program.h"
 #include "steering.h"
@@ -83,11 +84,8 @@ struct qt_engine {
 
 static void log_line(void *user, int level, const char *line)
 {
-	struct qt_engine *e = user;
-	if (e->o.log_stderr)
-		fprintf(stderr, "%s\n", line);
-	if (e->o.log_syslog)
-		syslog(LOG_DAEMON | (level & 7), "%s", line);
+	(void)user;
+	qt_log_sink_line(level, line);
 }
 
 static int send_raw(void *user, const uint8_t *pkt, uint32_t len)
@@ -338,14 +336,10 @@ static void bind_l2(struct qt_engine *e, struct qthread *t, unsigned i)
 	for (int k = 0; k < 2; k++) {
 		int eno = qt_nfq_bind_more(t->q, qs[k]);
 		if (eno) {
-			char line[200];
-			snprintf(line, sizeof(line), "qtablesd: NFQUEUE %u: %s: "
-				 "link-layer packet types (-m pkttype) are "
-				 "derived from the IP destination", qs[k],
-				 strerror(eno));
-			fprintf(stderr, "%s\n", line);
-			if (e->o.log_syslog)
-				syslog(LOG_DAEMON | LOG_WARNING, "%s", line);
+			qt_log_daemon(LOG_WARNING, "qtablesd: NFQUEUE %u: %s: "
+				      "link-layer packet types (-m pkttype) are "
+				      "derived from the IP destination", qs[k],
+				      strerror(eno));
 			e->l2_ok = false;
 			return;
 		}
@@ -438,8 +432,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	}
 	e->copy_range = qt_prog_copy_range(e->prog);
 	e->owner = qt_prog_wants_owner(e->prog);
-	if (o->log_syslog)
-		openlog("qtablesd", LOG_NDELAY, LOG_DAEMON);
+	qt_log_sink_open(o->log_syslog, o->log_stderr);
 
 	e->nthreads = (unsigned)(e->o.queue_last - e->o.queue_first) + 1;
 	if (!o->l2_off && o->steer) {
@@ -690,6 +683,7 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 	if (unj)
 		qt_buf_printf(out, "rules that match nothing (a match without "
 			      "an engine side): %u\n", unj);
+	qt_log_sink_describe(out);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		const struct qt_nfq_stats *s = qt_nfq_stats(t->q);
