@@ -22,6 +22,8 @@
 #include "control.h"
 #include "ct_view.h"
 #include "recent_lists.h"
+#include "reload.h"
+#include "sd_notify.h"
 #include "state_file.h"
 
 struct daemon {
@@ -283,23 +285,32 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 			return 1;
 		close(ready[1]);
 	}
+	/* the saved ruleset runs and the steering is in place */
+	qt_sd_notifyf("READY=1\nMAINPID=%d\nSTATUS=ruleset loaded, steering "
+		      "in place", (int)getpid());
+	int wfd = qt_watchdog_open();
 
 	for (;;) {
-		struct pollfd pf[2] = {
+		struct pollfd pf[3] = {
 			{ .fd = lfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
+			{ .fd = wfd, .events = POLLIN },
 		};
-		if (poll(pf, 2, -1) < 0) {
+		if (poll(pf, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (pf[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP)
-				break;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo != SIGHUP)
+					break;
+				qt_reload_state(o->state_path, &d.rs, d.engine);
+			}
 		}
+		if (pf[2].revents & POLLIN)
+			qt_watchdog_tick(wfd, d.engine);
 		if (pf[0].revents & POLLIN) {
 			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (cfd >= 0) {
@@ -308,8 +319,11 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 			}
 		}
 	}
+	qt_sd_notify("STOPPING=1");
 	close(lfd);
 	close(sfd);
+	if (wfd >= 0)
+		close(wfd);
 	/* removes the steering rules: with fail-closed, traffic stops here
 	 * until a daemon binds the queue again only if rules remain; they
 	 * do not, so the namespace is back to the kernel's own tables */

@@ -48,6 +48,7 @@ struct qthread {
 	int name_if[2];
 	const char *name[2];
 	/* written by this thread only, read by the control thread */
+	uint64_t beat_ns;            /* CLOCK_MONOTONIC of its last loop */
 	struct qt_prog_stats ps;
 	uint64_t accepted, dropped, rewritten, marked, parse_errors,
 		 send_errors, rejects_sent;
@@ -237,6 +238,7 @@ static void *queue_thread(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &mono);
 		uint64_t now = (uint64_t)mono.tv_sec * 1000000000u +
 			       (uint64_t)mono.tv_nsec;
+		__atomic_store_n(&t->beat_ns, now, __ATOMIC_RELAXED);
 		if (n <= 0) {
 			/* timeout, EINTR, or an error counted: expire what
 			 * is due meanwhile */
@@ -743,6 +745,19 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		}
 	}
 	kernel_queue_stats(out);
+}
+
+bool qt_engine_alive(struct qt_engine *e, uint64_t max_age_ns)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		uint64_t b = __atomic_load_n(&e->th[i].beat_ns, __ATOMIC_RELAXED);
+		if (!b || now - b > max_age_ns)
+			return false;
+	}
+	return true;
 }
 
 /* ---- connection tracking views ---- */

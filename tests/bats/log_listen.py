@@ -11,10 +11,14 @@ for `notify` the sd_notify assignments, for `syslog` {"raw": text}.
 Each object carries "t", the monotonic time it arrived. With notify, the
 command in $LISTEN_ON_READY runs the moment READY=1 arrives and its output
 is kept as "on_ready" (what the system looked like when the daemon said it
-was ready). Runs until killed.
+was ready): the sender (known from its credentials, "pid") is stopped with
+SIGSTOP while the command runs, so it cannot finish its set-up meanwhile.
+Runs until killed.
 """
+import array
 import json
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -59,21 +63,33 @@ def main():
     if not path.startswith("@") and os.path.exists(path):
         os.unlink(path)
     s.bind(addr)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
     with open(out + ".ready", "w"):
         pass
     while True:
-        data = s.recv(65536)
+        data, anc, _, _ = s.recvmsg(65536, socket.CMSG_SPACE(12))
+        pid = None
+        for level, typ, cdata in anc:
+            if level == socket.SOL_SOCKET and typ == socket.SCM_CREDENTIALS:
+                pid = array.array("i", cdata[:12])[0]
         if kind == "journal":
             rec = parse_journal(data)
         elif kind == "notify":
             rec = parse_notify(data)
             cmd = os.environ.get("LISTEN_ON_READY")
             if rec.get("READY") == "1" and cmd:
-                rec["on_ready"] = subprocess.run(
-                    cmd, shell=True, capture_output=True, text=True).stdout
+                if pid:
+                    os.kill(pid, signal.SIGSTOP)
+                try:
+                    rec["on_ready"] = subprocess.run(
+                        cmd, shell=True, capture_output=True, text=True).stdout
+                finally:
+                    if pid:
+                        os.kill(pid, signal.SIGCONT)
         else:
             rec = {"raw": data.decode(errors="replace")}
         rec["t"] = time.monotonic()
+        rec["pid"] = pid
         with open(out, "a") as f:
             f.write(json.dumps(rec) + "\n")
 

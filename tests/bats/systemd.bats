@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# qtablesd as a systemd service: the units pass systemd-analyze verify;
+# under a notification socket of the test's own (log_listen.py notify,
+# standing in for the service manager) READY=1 comes only once the saved
+# ruleset runs and the steering rules are in place, the watchdog is
+# pinged, and SIGHUP reads an edited state file again.
+
+bats_require_minimum_version 1.5.0
+
+PY=${QT_PY:-/usr/bin/python3}
+[ -x "$PY" ] || PY=python3
+
+setup() {
+	QT_PREFIX=qtsd$$-$BATS_TEST_NUMBER
+	# shellcheck source=../lib/qt.sh
+	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
+	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
+	UNITS=$BATS_TEST_DIRNAME/../../systemd
+	BGPIDS=()
+	DPID=
+}
+
+teardown() {
+	local p
+	[ -z "$DPID" ] || { kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null || true; }
+	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	qt_cleanup
+}
+
+# the notification socket at $QT_RUN/notify, datagrams in $QT_RUN/notify.out
+listen_notify() {
+	"$PY" "$BATS_TEST_DIRNAME/log_listen.py" notify "$QT_RUN/notify" "$QT_RUN/notify.out" &
+	BGPIDS+=($!)
+	for _ in $(seq 100); do
+		[ -e "$QT_RUN/notify.out.ready" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# the number of datagrams that set NAME=VALUE
+count() {
+	"$PY" -c 'import json,sys
+n = sum(1 for l in open(sys.argv[1]) if json.loads(l).get(sys.argv[2]) == sys.argv[3])
+print(n)' "$QT_RUN/notify.out" "$1" "$2" 2>/dev/null || echo 0
+}
+
+wait_count() {   # NAME VALUE N
+	for _ in $(seq 200); do
+		[ "$(count "$1" "$2")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "systemd-analyze verify: qtablesd.service and qtablesd@.service" {
+	command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
+	local d; d=$(mktemp -d /tmp/qtsd-units.XXXXXX)
+	# the units name the installed program; verify checks it exists
+	sed "s|/usr/sbin/qtablesd|$QT_BUILD/qtablesd|" "$UNITS/qtablesd.service" \
+		> "$d/qtablesd.service"
+	sed "s|/usr/sbin/qtablesd|$QT_BUILD/qtablesd|" "$UNITS/qtablesd@.service" \
+		> "$d/qtablesd@fw.service"
+	run systemd-analyze verify --man=no "$d/qtablesd.service" "$d/qtablesd@fw.service"
+	rm -rf "$d"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# what the service promises
+	local u
+	for u in qtablesd.service qtablesd@.service; do
+		grep -qx 'Type=notify' "$UNITS/$u"
+		grep -qx 'DefaultDependencies=no' "$UNITS/$u"
+		grep -qx 'Before=network-pre.target shutdown.target' "$UNITS/$u"
+		grep -qx 'Wants=network-pre.target' "$UNITS/$u"
+		grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$UNITS/$u"
+		grep -q '^WatchdogSec=' "$UNITS/$u"
+		grep -qx 'ProtectSystem=strict' "$UNITS/$u"
+		grep -q '^StateDirectory=qtables' "$UNITS/$u"
+	done
+	grep -qx 'NetworkNamespacePath=/run/netns/%i' "$UNITS/qtablesd@.service"
+}
+
+@test "READY=1 only once the saved ruleset runs and steering is in place; watchdog pings; SIGHUP reloads" {
+	qt_ns fw; FW=$QT_NS
+	local state=$QT_RUN/rules.v4
+	printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n' > "$state"
+	# what the namespace looks like the moment READY=1 arrives
+	# (the listener holds qtablesd stopped meanwhile)
+	export LISTEN_ON_READY="ip netns exec $FW /usr/sbin/iptables-nft -t mangle -S"
+	listen_notify
+	NOTIFY_SOCKET=$QT_RUN/notify WATCHDOG_USEC=1000000 \
+		ip netns exec "$FW" "$QT_BUILD/qtablesd" --state "$state" 2>"$QT_RUN/err" &
+	DPID=$!
+	wait_count READY 1 1 || { cat "$QT_RUN/err" "$QT_RUN/notify.out"; false; }
+	local at_ready
+	at_ready=$("$PY" -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("READY") == "1":
+        print(r["on_ready"]); break' "$QT_RUN/notify.out")
+	echo "$at_ready"
+	# the steering chains (mangle) and their jumps were there (they are
+	# installed once the saved ruleset compiled)
+	echo "$at_ready" | grep -qx -- '-N QTABLES-IN'
+	echo "$at_ready" | grep -qx -- '-A INPUT -j QTABLES-IN'
+	run qt "$FW" -S INPUT
+	[ "${lines[1]}" = "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT" ]
+	grep -q '"MAINPID": "'"$DPID"'"' "$QT_RUN/notify.out"
+
+	# the watchdog: a ping each half second while the threads go round
+	wait_count WATCHDOG 1 4
+
+	# an admin edits the state file and reloads
+	sed -i 's/^COMMIT$/-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\nCOMMIT/' "$state"
+	kill -HUP "$DPID"
+	wait_count READY 1 2
+	[ "$(count RELOADING 1)" -eq 1 ]
+	run qt "$FW" -S INPUT
+	echo "$output"
+	[ "${lines[2]}" = "-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT" ]
+
+	# a file that does not load changes nothing: the running rules stay
+	echo '-A INPUT -p nosuchproto -j ACCEPT' > "$state"
+	kill -HUP "$DPID"
+	wait_count READY 1 3
+	run qt "$FW" -S INPUT
+	[ "${lines[2]}" = "-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT" ]
+	grep -q 'SIGHUP: .* not loaded; the running ruleset stays' "$QT_RUN/err"
+	kill -0 "$DPID"
+
+	kill "$DPID"; wait "$DPID" || true; DPID=
+	[ "$(count STOPPING 1)" -eq 1 ]
+}
+
+@test "a watchdog meant for another process (WATCHDOG_PID) gets no pings" {
+	qt_ns fw; FW=$QT_NS
+	listen_notify
+	# a watchdog meant for another process is not ours to ping
+	NOTIFY_SOCKET=$QT_RUN/notify WATCHDOG_USEC=400000 WATCHDOG_PID=1 \
+		ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state 2>"$QT_RUN/err" &
+	DPID=$!
+	wait_count READY 1 1
+	sleep 1
+	[ "$(count WATCHDOG 1)" -eq 0 ]
+}
