@@ -25,6 +25,7 @@
 #include "reload.h"
 #include "sd_notify.h"
 #include "state_file.h"
+#include "stats_view.h"
 
 struct daemon {
 	const struct qt_daemon_opts *o;
@@ -121,11 +122,8 @@ static void serve_one(struct daemon *d, int fd)
 		status = QT_OTHER_PROBLEM;
 	} else if (is_stats(&req)) {
 		t_read = ms_since(&t0);
-		status = 0;
-		if (d->engine)
-			qt_engine_stats(d->engine, &out);
-		else
-			qt_buf_printf(&out, "engine: off (--no-datapath)\n");
+		status = qt_stats_request(d->engine, qt_buf_str(&req), req.len,
+					  &out, &err);
 	} else if (qt_ct_view_is_request(qt_buf_str(&req), req.len)) {
 		/* qtables-conntrack: the engine's connection tables */
 		t_read = ms_since(&t0);

@@ -1,6 +1,7 @@
 /* Where LOG lines and the daemon's messages go (see log_sink.h). */
 #define _GNU_SOURCE
 #include "log_sink.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -399,4 +400,20 @@ void qt_log_sink_describe(struct qt_buf *out)
 		      (unsigned long long)s.written,
 		      (unsigned long long)s.failed,
 		      (unsigned long long)s.daemon_suppressed);
+}
+
+void qt_log_sink_metrics(struct qt_metrics *m)
+{
+	struct qt_log_sink_stats s;
+	qt_log_sink_stats(&s);
+	const char *place = qt_log_place_name(S.place);
+	qt_metrics_family(m, "qtables_log_lines_total", QT_COUNTER,
+			  "-j LOG lines, written to the system log or not");
+	qt_metrics_sample(m, s.written, "place", place, "result", "written", NULL);
+	qt_metrics_sample(m, s.failed, "place", place, "result", "not_written",
+			  NULL);
+	qt_metrics_family(m, "qtables_daemon_messages_held_back_total",
+			  QT_COUNTER, "the daemon's own messages held back by "
+			  "its rate limit");
+	qt_metrics_sample(m, s.daemon_suppressed, NULL);
 }

@@ -61,6 +61,10 @@ void qt_log_sink_stats(struct qt_log_sink_stats *s);
 /* The `--stats` line: where LOG lines go and what could not be written. */
 void qt_log_sink_describe(struct qt_buf *out);
 
+/* The counters above as metric families (engine/metrics.h). */
+struct qt_metrics;
+void qt_log_sink_metrics(struct qt_metrics *m);
+
 /* The journal's native datagram for one entry, into buf (at most cap
  * bytes): MESSAGE (length-prefixed when it holds a newline), PRIORITY,
  * SYSLOG_FACILITY, SYSLOG_IDENTIFIER. Returns its length, or 0 when it
