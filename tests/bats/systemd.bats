@@ -22,8 +22,10 @@ setup() {
 
 teardown() {
 	local p
-	[ -z "$DPID" ] || { kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null || true; }
+	# helpers first: a daemon blocked writing to one of them stops only
+	# once it is gone
 	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	[ -z "$DPID" ] || { kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null || true; }
 	qt_cleanup
 }
 
@@ -143,4 +145,38 @@ for l in open(sys.argv[1]):
 	wait_count READY 1 1
 	sleep 1
 	[ "$(count WATCHDOG 1)" -eq 0 ]
+}
+
+@test "the watchdog pings stop while a queue thread is stuck (LOG to a stderr nobody reads)" {
+	qt_ns fw; FW=$QT_NS
+	listen_notify
+	# stderr is a pipe whose reader never reads: once its buffer is full,
+	# the queue thread writing LOG lines there blocks
+	mkfifo "$QT_RUN/stuck"
+	sleep 600 <"$QT_RUN/stuck" >/dev/null 2>&1 &
+	local reader=$!
+	BGPIDS+=($reader)
+	NOTIFY_SOCKET=$QT_RUN/notify WATCHDOG_USEC=1000000 \
+		ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --no-syslog \
+		--log-stderr 2>"$QT_RUN/stuck" &
+	DPID=$!
+	wait_count READY 1 1
+	wait_count WATCHDOG 1 3
+	qt "$FW" -A OUTPUT -o lo -p udp --dport 5001 -j LOG --log-prefix "a-long-prefix-for-lines: "
+	# about 200 bytes a line: 2000 lines are several pipe buffers
+	ip netns exec "$FW" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(2000):
+    s.sendto(b"x", ("127.0.0.1", 5001))' &
+	BGPIDS+=($!)
+	sleep 2.5
+	local n1; n1=$(count WATCHDOG 1)
+	sleep 2
+	local n2; n2=$(count WATCHDOG 1)
+	echo "pings: $n1 then $n2"
+	[ "$n2" -eq "$n1" ]
+	# the reader goes: writes fail (EPIPE), the thread goes on, pings too
+	kill "$reader"
+	wait_count WATCHDOG 1 $((n2 + 2))
 }
