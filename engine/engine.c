@@ -374,7 +374,7 @@ void qt_engine_stop(struct qt_engine *e)
 	char msg[512];
 	/* steering first: from here on the kernel stops queueing */
 	if (e->steered && qt_steer_remove(&e->sc, msg, sizeof(msg)) < 0)
-		fprintf(stderr, "qtablesd: %s\n", msg);
+		qt_log_daemon(LOG_ERR, "qtablesd: %s", msg);
 	__atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
