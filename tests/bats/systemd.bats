@@ -180,3 +180,41 @@ for _ in range(2000):
 	kill "$reader"
 	wait_count WATCHDOG 1 $((n2 + 2))
 }
+
+@test "the daemon works inside the unit's limits: its capability bounding set, no new privileges, a read-only root but its state" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	# the capabilities the unit keeps, as setpriv spells them
+	local caps
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNITS/qtablesd.service" |
+		tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+	[ -n "$caps" ]
+	mkdir -p "$QT_RUN/state"
+	printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n' \
+		> "$QT_RUN/state/rules.v4"
+	# a mount namespace of its own (ProtectSystem=strict: all read-only
+	# but the state directory) and a network namespace of its own
+	run unshare --mount --net --propagation private bash -c '
+		set -e
+		ip link set lo up
+		mount --bind "$1/state" "$1/state"
+		mount -o remount,bind,ro /
+		! touch /etc/qtables-sandbox-probe 2>/dev/null
+		setpriv --bounding-set "-all,$2" --inh-caps=-all --no-new-privs \
+			"$3/qtablesd" --state "$1/state/rules.v4" --daemon \
+			--pidfile "$1/state/pid"
+		"$3/iptables" -A INPUT -p udp --dport 53 -j ACCEPT
+		"$3/iptables" -S INPUT
+		/usr/sbin/iptables-nft -t mangle -S INPUT
+		grep -c -- "-j ACCEPT" "$1/state/rules.v4"
+		grep CapBnd "/proc/$(cat "$1/state/pid")/status"
+		kill "$(cat "$1/state/pid")"' sh "$QT_RUN" "$caps" "$QT_BUILD"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# rules loaded and changed, steering installed, the state written
+	grep -qx -- '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT' <<<"$output"
+	grep -qx -- '-A INPUT -p udp -m udp --dport 53 -j ACCEPT' <<<"$output"
+	grep -qx -- '-A INPUT -j QTABLES-IN' <<<"$output"
+	grep -qx '2' <<<"$output"
+	# CAP_NET_ADMIN (12) and CAP_NET_RAW (13) only
+	grep -qx $'CapBnd:\t0000000000003000' <<<"$output"
+}
