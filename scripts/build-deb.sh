@@ -23,6 +23,8 @@ mkdir -p "$src" "$out"
 (cd "$top" && git ls-files -z --cached --others --exclude-standard |
 	xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 	tar --null -T - -cf -) | tar -xf - -C "$src"
+# autoreconf's macro directory (ignored by git, so not copied)
+mkdir -p "$src/m4"
 cd "$src"
 export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-} parallel=$(nproc)"
 if ! dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1; then
