@@ -657,15 +657,17 @@ static void kernel_queue_stats(struct qt_buf *out)
 /* The kernel's view of the queues as metrics. */
 static void kernel_queue_metrics(struct qt_metrics *m)
 {
-	static const char *const what[] = {
-		"qtables_kernel_queue_waiting", "packets waiting in the kernel's queue",
-		"qtables_kernel_queue_dropped_total", "packets the kernel dropped: queue full",
-		"qtables_kernel_user_dropped_total", "packets the kernel dropped: "
-		"the socket's buffer full",
+	static const struct { const char *name, *help; } what[] = {
+		{ "qtables_kernel_queue_waiting",
+		  "packets waiting in the kernel's queue" },
+		{ "qtables_kernel_queue_dropped_total",
+		  "packets the kernel dropped: queue full" },
+		{ "qtables_kernel_user_dropped_total",
+		  "packets the kernel dropped: the socket's buffer full" },
 	};
 	for (unsigned k = 0; k < 3; k++) {
-		qt_metrics_family(m, what[2 * k], k ? QT_COUNTER : QT_GAUGE,
-				  what[2 * k + 1]);
+		qt_metrics_family(m, what[k].name, k ? QT_COUNTER : QT_GAUGE,
+				  what[k].help);
 		FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
 		unsigned q, portid, total, mode, range, qdrop, udrop, seq, one;
 		char line[256];
