@@ -12,6 +12,7 @@
 #include "../engine/control.h"
 #include "../engine/ct_view.h"
 #include "../engine/peer_auth.h"
+#include "../engine/stats_view.h"
 #include "../parser/ctx.h"
 #include "../parser/request.h"
 
@@ -296,11 +297,24 @@ static int command_main(const char *prog, int argc, char **argv)
 	}
 	struct qt_buf req;
 	qt_buf_init(&req);
-	if (!strcmp(prog, "qtables") && argc == 2 &&
+	if (!strcmp(prog, "qtables") && argc >= 2 &&
 	    !strcmp(argv[1], "--stats")) {
 		/* qtables' own: the datapath's counters (not an iptables
-		 * option, so only under the qtables name) */
-		qt_buf_printf(&req, "#qtables 1 stats %s\n", prog);
+		 * option, so only under the qtables name); -o json or
+		 * prometheus for machines */
+		const char *fmt = "text";
+		if (argc == 4 && (!strcmp(argv[2], "-o") ||
+				  !strcmp(argv[2], "--output")))
+			fmt = argv[3];
+		else if (argc != 2)
+			fmt = "";
+		if (!qt_stats_format_known(fmt)) {
+			fprintf(stderr, "%s: --stats [-o text|json|prometheus]\n",
+				prog);
+			qt_buf_free(&req);
+			return 2;
+		}
+		qt_buf_printf(&req, "#qtables 1 stats %s %s\n", prog, fmt);
 		int status = refused_by_kernel() ? permission_denied(prog)
 						 : call_daemon(prog, &req);
 		qt_buf_free(&req);

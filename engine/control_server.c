@@ -35,7 +35,7 @@ struct conn {
 };
 
 /* What an epoll event points at: a connection, or one of these tags. */
-static char listen_tag, signal_tag;
+static char listen_tag, signal_tag, watch_tag;
 
 struct qt_control_server {
 	int lfd, epfd, sfd;
@@ -428,6 +428,10 @@ int qt_control_server_run(struct qt_control_server *s, int sfd,
 				accept_all(s);
 				continue;
 			}
+			if (p == &watch_tag) {
+				free_closed(s);
+				return QT_CONTROL_WATCHED;
+			}
 			struct conn *c = p;
 			if (c->fd < 0)
 				continue;   /* closed earlier in this batch */
@@ -442,6 +446,12 @@ int qt_control_server_run(struct qt_control_server *s, int sfd,
 		}
 		free_closed(s);
 	}
+}
+
+int qt_control_server_watch(struct qt_control_server *s, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &watch_tag };
+	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 void qt_control_server_stop(struct qt_control_server *s)

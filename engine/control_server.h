@@ -50,8 +50,14 @@ void qt_control_server_free(struct qt_control_server *s);
  * returned, the siginfo read), max_wait_ms pass (0 is returned; -1: no
  * limit) or the serve function asks it to stop (QT_CONTROL_STOPPED). */
 #define QT_CONTROL_STOPPED (-2)
+/* ... or the fd given to qt_control_server_watch is readable. */
+#define QT_CONTROL_WATCHED (-3)
 int qt_control_server_run(struct qt_control_server *s, int sfd,
 			  int max_wait_ms);
+
+/* One more fd (a timer) whose readiness makes run return
+ * QT_CONTROL_WATCHED; the caller reads it. */
+int qt_control_server_watch(struct qt_control_server *s, int fd);
 
 /* From the serve function: run returns once the request is answered. */
 void qt_control_server_stop(struct qt_control_server *s);

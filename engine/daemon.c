@@ -24,7 +24,10 @@
 #include "ct_view.h"
 #include "handover.h"
 #include "recent_lists.h"
+#include "reload.h"
+#include "sd_notify.h"
 #include "state_file.h"
+#include "stats_view.h"
 
 struct daemon {
 	const struct qt_daemon_opts *o;
@@ -76,6 +79,15 @@ static bool is_recent(const struct qt_buf *req)
 	       memcmp(qt_buf_str(req), hdr, sizeof(hdr) - 1) == 0;
 }
 
+/* "#qtables 1 stats PROG [FORMAT]": the daemon's own lines are added
+ * to the text form only (json and prometheus are the engine's families) */
+static bool stats_is_text(const struct qt_buf *req)
+{
+	char fmt[16] = "";
+	return sscanf(qt_buf_str(req), "#qtables 1 stats %*s %15s", fmt) < 1 ||
+	       !strcmp(fmt, "text");
+}
+
 static void control_stats(struct daemon *d, struct qt_buf *out)
 {
 	const struct qt_control_counters *c = qt_control_server_counters(d->ctl);
@@ -101,14 +113,13 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 	int status;
 	if (is_stats(req)) {
 		t_read = ms_since(&t0);
-		status = 0;
-		if (d->engine)
-			qt_engine_stats(d->engine, &out);
-		else
-			qt_buf_printf(&out, "engine: off (--no-datapath)\n");
-		control_stats(d, &out);
-		qt_buf_printf(&out, "state file: writes failed %lu\n",
-			      d->state_errors);
+		status = qt_stats_request(d->engine, qt_buf_str(req), req->len,
+					  &out, &err);
+		if (status == 0 && stats_is_text(req)) {
+			control_stats(d, &out);
+			qt_buf_printf(&out, "state file: writes failed %lu\n",
+				      d->state_errors);
+		}
 	} else if (qt_ct_view_is_request(qt_buf_str(req), req->len)) {
 		/* qtables-conntrack: the engine's connection tables */
 		t_read = ms_since(&t0);
@@ -321,6 +332,12 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 			return 1;
 		close(ready[1]);
 	}
+	/* the saved ruleset runs and the steering is in place */
+	qt_sd_notifyf("READY=1\nMAINPID=%d\nSTATUS=ruleset loaded, steering "
+		      "in place", (int)getpid());
+	int wfd = qt_watchdog_open();
+	if (wfd >= 0)
+		qt_control_server_watch(d.ctl, wfd);
 
 	for (;;) {
 		int sig = qt_control_server_run(d.ctl, sfd, -1);
@@ -330,15 +347,26 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 			d.restart = sig == SIGTERM;
 			break;
 		}
+		if (sig == SIGHUP) {
+			qt_reload_state(o->state_path, &d.rs, d.engine);
+			continue;
+		}
+		if (sig == QT_CONTROL_WATCHED) {
+			qt_watchdog_tick(wfd, d.engine);
+			continue;
+		}
 		if (sig < 0)   /* handed over, or a failed handover left no
 				  engine, or the loop broke */
 			break;
 	}
+	qt_sd_notify("STOPPING=1");
 	if (d.restart && o->handover_wait && d.engine)
 		qt_handover_leave_holder(d.engine, d.rs, o->handover_wait);
 	qt_handover_close(&ho);
 	qt_control_server_free(d.ctl);   /* closes the listening socket */
 	close(sfd);
+	if (wfd >= 0)
+		close(wfd);
 	/* removes the steering rules: with fail-closed, traffic stops here
 	 * until a daemon binds the queue again only if rules remain; they
 	 * do not, so the namespace is back to the kernel's own tables */

@@ -23,6 +23,8 @@
 #include "ct_glue.h"
 #include "eval.h"
 #include "links.h"
+#include "log_sink.h"
+#include "metrics.h"
 #include "nfq.h"
 #include "program.h"
 #include "steering.h"
@@ -49,6 +51,7 @@ struct qthread {
 	int name_if[2];
 	const char *name[2];
 	/* written by this thread only, read by the control thread */
+	uint64_t beat_ns;            /* CLOCK_MONOTONIC of its last loop */
 	struct qt_prog_stats ps;
 	uint64_t accepted, dropped, rewritten, marked, parse_errors,
 		 send_errors, rejects_sent;
@@ -86,11 +89,8 @@ struct qt_engine {
 
 static void log_line(void *user, int level, const char *line)
 {
-	struct qt_engine *e = user;
-	if (e->o.log_stderr)
-		fprintf(stderr, "%s\n", line);
-	if (e->o.log_syslog)
-		syslog(LOG_DAEMON | (level & 7), "%s", line);
+	(void)user;
+	qt_log_sink_line(level, line);
 }
 
 static int send_raw(void *user, const uint8_t *pkt, uint32_t len)
@@ -267,6 +267,7 @@ static void *queue_thread(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &mono);
 		uint64_t now = (uint64_t)mono.tv_sec * 1000000000u +
 			       (uint64_t)mono.tv_nsec;
+		__atomic_store_n(&t->beat_ns, now, __ATOMIC_RELAXED);
 		if (n <= 0) {
 			/* timeout, EINTR, or an error counted: expire what
 			 * is due meanwhile */
@@ -369,14 +370,10 @@ static void bind_l2(struct qt_engine *e, struct qthread *t, unsigned i)
 	for (int k = 0; k < 2; k++) {
 		int eno = qt_nfq_bind_more(t->q, qs[k]);
 		if (eno) {
-			char line[200];
-			snprintf(line, sizeof(line), "qtablesd: NFQUEUE %u: %s: "
-				 "link-layer packet types (-m pkttype) are "
-				 "derived from the IP destination", qs[k],
-				 strerror(eno));
-			fprintf(stderr, "%s\n", line);
-			if (e->o.log_syslog)
-				syslog(LOG_DAEMON | LOG_WARNING, "%s", line);
+			qt_log_daemon(LOG_WARNING, "qtablesd: NFQUEUE %u: %s: "
+				      "link-layer packet types (-m pkttype) are "
+				      "derived from the IP destination", qs[k],
+				      strerror(eno));
 			e->l2_ok = false;
 			return;
 		}
@@ -463,7 +460,7 @@ void qt_engine_stop(struct qt_engine *e)
 	char msg[512];
 	/* steering first: from here on the kernel stops queueing */
 	if (e->steered && qt_steer_remove(&e->sc, msg, sizeof(msg)) < 0)
-		fprintf(stderr, "qtablesd: %s\n", msg);
+		qt_log_daemon(LOG_ERR, "qtablesd: %s", msg);
 	__atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
 	wake_threads(e);
 	for (unsigned i = 0; i < e->nthreads; i++) {
@@ -534,8 +531,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	}
 	e->copy_range = qt_prog_copy_range(e->prog);
 	e->owner = qt_prog_wants_owner(e->prog);
-	if (o->log_syslog)
-		openlog("qtablesd", LOG_NDELAY, LOG_DAEMON);
+	qt_log_sink_open(o->log_syslog, o->log_stderr);
 
 	e->nthreads = (unsigned)(e->o.queue_last - e->o.queue_first) + 1;
 	if (!o->l2_off && o->steer) {
@@ -775,6 +771,37 @@ static void kernel_queue_stats(struct qt_buf *out)
 	fclose(f);
 }
 
+/* The kernel's view of the queues as metrics. */
+static void kernel_queue_metrics(struct qt_metrics *m)
+{
+	static const struct { const char *name, *help; } what[] = {
+		{ "qtables_kernel_queue_waiting",
+		  "packets waiting in the kernel's queue" },
+		{ "qtables_kernel_queue_dropped_total",
+		  "packets the kernel dropped: queue full" },
+		{ "qtables_kernel_user_dropped_total",
+		  "packets the kernel dropped: the socket's buffer full" },
+	};
+	for (unsigned k = 0; k < 3; k++) {
+		qt_metrics_family(m, what[k].name, k ? QT_COUNTER : QT_GAUGE,
+				  what[k].help);
+		FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
+		unsigned q, portid, total, mode, range, qdrop, udrop, seq, one;
+		char line[256];
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "%u %u %u %u %u %u %u %u %u", &q, &portid,
+				   &total, &mode, &range, &qdrop, &udrop, &seq,
+				   &one) == 9) {
+				char qn[8];
+				snprintf(qn, sizeof(qn), "%u", q);
+				qt_metrics_sample(m, k == 0 ? total : k == 1 ? qdrop
+						  : udrop, "queue", qn, NULL);
+			}
+		if (f)
+			fclose(f);
+	}
+}
+
 #define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
@@ -807,6 +834,7 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 	if (unj)
 		qt_buf_printf(out, "rules that match nothing (a match without "
 			      "an engine side): %u\n", unj);
+	qt_log_sink_describe(out);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		const struct qt_nfq_stats *s = qt_nfq_stats(t->q);
@@ -866,6 +894,130 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		}
 	}
 	kernel_queue_stats(out);
+}
+
+/* One sample per queue of a field of its thread, queue NFQUEUE stats or
+ * both: the families below are "for each queue, this number". */
+#define PER_QUEUE(m, expr, ...)                                             \
+	for (unsigned i_ = 0; i_ < e->nthreads; i_++) {                     \
+		struct qthread *t = &e->th[i_];                             \
+		const struct qt_nfq_stats *s = qt_nfq_stats(t->q);          \
+		char qn[8];                                                 \
+		(void)s;                                                    \
+		snprintf(qn, sizeof(qn), "%u", e->o.queue_first + i_);      \
+		qt_metrics_sample(m, (expr), "queue", qn, ##__VA_ARGS__, NULL); \
+	}
+
+void qt_engine_metrics(struct qt_engine *e, struct qt_metrics *m)
+{
+	qt_metrics_family(m, "qtables_queues", QT_GAUGE,
+			  "NFQUEUE queues the engine serves (one thread each)");
+	char first[8], last[8];
+	snprintf(first, sizeof(first), "%u", e->o.queue_first);
+	snprintf(last, sizeof(last), "%u", e->o.queue_last);
+	qt_metrics_sample(m, e->nthreads, "first", first, "last", last, NULL);
+	qt_metrics_family(m, "qtables_fail_open", QT_GAUGE,
+			  "1 when packets pass unjudged while no daemon runs");
+	qt_metrics_sample(m, e->o.fail_open, NULL);
+	qt_metrics_family(m, "qtables_copy_range_bytes", QT_GAUGE,
+			  "bytes of each packet the kernel copies to the engine");
+	qt_metrics_sample(m, e->copy_range, NULL);
+	qt_metrics_family(m, "qtables_commits_total", QT_COUNTER,
+			  "rulesets compiled and swapped in");
+	qt_metrics_sample(m, e->commits, NULL);
+	qt_metrics_family(m, "qtables_steering_changes_total", QT_COUNTER,
+			  "times the steering rules were changed");
+	qt_metrics_sample(m, e->steer_changes, NULL);
+	qt_metrics_family(m, "qtables_steered_hook", QT_GAUGE,
+			  "1 for each hook whose packets are queued to the engine");
+	for (unsigned h = 0; h < QT_HOOK_COUNT; h++)
+		qt_metrics_sample(m, e->steered && (e->sc.hooks & (1u << h)),
+				  "hook", qt_nfq_hook_name(h), NULL);
+	qt_metrics_family(m, "qtables_unjudged_rules", QT_GAUGE,
+			  "rules that match nothing (a match without an engine side)");
+	qt_metrics_sample(m, qt_prog_unjudged(e->prog), NULL);
+
+	qt_metrics_family(m, "qtables_packets_total", QT_COUNTER,
+			  "packets received from the queue, by hook");
+	for (unsigned h = 0; h < QT_HOOK_COUNT; h++)
+		PER_QUEUE(m, RD(s->by_hook[h]), "hook", qt_nfq_hook_name(h));
+	static const char *const verdicts[] = { "accept", "drop", "rewritten",
+						"marked" };
+	qt_metrics_family(m, "qtables_verdicts_total", QT_COUNTER,
+			  "verdicts given, by kind");
+	for (unsigned v = 0; v < 4; v++)
+		PER_QUEUE(m, v == 0 ? RD(t->accepted) : v == 1 ? RD(t->dropped) :
+			     v == 2 ? RD(t->rewritten) : RD(t->marked),
+			  "verdict", verdicts[v]);
+	qt_metrics_family(m, "qtables_verdict_batches_total", QT_COUNTER,
+			  "batch verdict messages sent");
+	PER_QUEUE(m, RD(s->batches));
+	qt_metrics_family(m, "qtables_verdict_batched_packets_total", QT_COUNTER,
+			  "packets accepted by batch verdicts");
+	PER_QUEUE(m, RD(s->batched));
+	qt_metrics_family(m, "qtables_rules_tried_total", QT_COUNTER,
+			  "candidate rules whose matches ran");
+	PER_QUEUE(m, RD(t->ps.rules_tried));
+	static const char *const errs[] = { "parse", "truncated", "overflow",
+		"bad_message", "netlink", "send", "too_deep" };
+	qt_metrics_family(m, "qtables_errors_total", QT_COUNTER,
+			  "packets or messages lost to an error, by kind");
+	for (unsigned k = 0; k < 7; k++)
+		PER_QUEUE(m, k == 0 ? RD(t->parse_errors) :
+			     k == 1 ? RD(s->truncated) :
+			     k == 2 ? RD(s->overflow) :
+			     k == 3 ? RD(s->bad) :
+			     k == 4 ? RD(s->nl_errors) :
+			     k == 5 ? RD(s->send_errors) : RD(t->ps.too_deep),
+			  "kind", errs[k]);
+	qt_metrics_family(m, "qtables_reject_replies_total", QT_COUNTER,
+			  "REJECT replies, sent or not");
+	PER_QUEUE(m, RD(t->rejects_sent), "result", "sent");
+	PER_QUEUE(m, RD(t->send_errors), "result", "not_sent");
+
+	/* connection tracking, where the queue thread keeps a table */
+	qt_metrics_family(m, "qtables_conntrack_entries", QT_GAUGE,
+			  "connections tracked now");
+	PER_QUEUE(m, t->ctg ? qt_ct_count(qt_ctg_shard(t->ctg)) : 0);
+	qt_metrics_family(m, "qtables_conntrack_max", QT_GAUGE,
+			  "connections tracked at most");
+	PER_QUEUE(m, t->ctg ? qt_ct_config(qt_ctg_shard(t->ctg))->max : 0);
+	static const char *const ev[] = { "invalid", "drop", "early_drop",
+		"expired", "confirmed", "abandoned" };
+	qt_metrics_family(m, "qtables_conntrack_events_total", QT_COUNTER,
+			  "connection tracking events, by kind");
+	for (unsigned k = 0; k < 6; k++)
+		for (unsigned i = 0; i < e->nthreads; i++) {
+			struct qthread *t = &e->th[i];
+			uint64_t v = 0;
+			if (t->ctg) {
+				struct qt_ct *ct = qt_ctg_shard(t->ctg);
+				const struct qt_ctg_stats *g = qt_ctg_stats(t->ctg);
+				qt_ct_lock(ct);
+				const struct qt_ct_stats *c = qt_ct_stats(ct);
+				v = k == 0 ? c->invalid : k == 1 ? c->drop :
+				    k == 2 ? c->early_drop : k == 3 ? c->expired :
+				    k == 4 ? g->confirmed : g->abandoned;
+				qt_ct_unlock(ct);
+			}
+			char qn[8];
+			snprintf(qn, sizeof(qn), "%u", e->o.queue_first + i);
+			qt_metrics_sample(m, v, "queue", qn, "event", ev[k], NULL);
+		}
+	kernel_queue_metrics(m);
+}
+
+bool qt_engine_alive(struct qt_engine *e, uint64_t max_age_ns)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		uint64_t b = __atomic_load_n(&e->th[i].beat_ns, __ATOMIC_RELAXED);
+		if (!b || now - b > max_age_ns)
+			return false;
+	}
+	return true;
 }
 
 /* ---- connection tracking views ---- */

@@ -101,6 +101,15 @@ struct qt_ct;
 unsigned qt_engine_ct_shards(struct qt_engine *e);
 struct qt_ct *qt_engine_ct_shard(struct qt_engine *e, unsigned i);
 
+/* The same counters as qt_engine_stats, as metric families (json and
+ * prometheus output of `qtables --stats -o`). */
+struct qt_metrics;
+void qt_engine_metrics(struct qt_engine *e, struct qt_metrics *m);
+
+/* Has every queue thread gone round its loop within max_age_ns? (They
+ * wake at least every 200 ms, packets or not; the watchdog asks.) */
+bool qt_engine_alive(struct qt_engine *e, uint64_t max_age_ns);
+
 /* The statistics text (`qtables --stats`): the kernel's queue counters
  * and the engine's own. */
 void qt_engine_stats(struct qt_engine *e, struct qt_buf *out);

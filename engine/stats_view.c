@@ -1,0 +1,69 @@
+/* The --stats request (see stats_view.h). */
+#define _GNU_SOURCE
+#include "stats_view.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log_sink.h"
+#include "metrics.h"
+
+static const char *const formats[] = { "text", "json", "prometheus" };
+
+bool qt_stats_format_known(const char *word)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(word, formats[i]))
+			return true;
+	return false;
+}
+
+int qt_stats_request(struct qt_engine *e, const char *req, size_t len,
+		     struct qt_buf *out, struct qt_buf *err)
+{
+	/* the header's words: #qtables 1 stats PROG [FORMAT] */
+	char line[256], fmt[32] = "text";
+	size_t n = strcspn(req, "\n");
+	if (n > len)
+		n = len;
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, req, n);
+	line[n] = '\0';
+	char prog[64];
+	int words = sscanf(line, "#qtables 1 stats %63s %31s", prog, fmt);
+	if (words < 1)
+		fmt[0] = '\0';
+	if (!qt_stats_format_known(fmt)) {
+		qt_buf_printf(err, "qtables: --stats -o %s: not an output format "
+			      "(text, json or prometheus)\n", fmt);
+		return 2;
+	}
+	if (!strcmp(fmt, "text")) {
+		if (e)
+			qt_engine_stats(e, out);
+		else
+			qt_buf_printf(out, "engine: off (--no-datapath)\n");
+		return 0;
+	}
+	struct qt_metrics *m = qt_metrics_new();
+	if (!m) {
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		return 4;
+	}
+	qt_metrics_family(m, "qtables_datapath", QT_GAUGE,
+			  "1 while the engine judges packets (0: --no-datapath)");
+	qt_metrics_sample(m, e != NULL, NULL);
+	if (e)
+		qt_engine_metrics(e, m);
+	qt_log_sink_metrics(m);
+	int st = qt_metrics_render(m, strcmp(fmt, "json") ? QT_METRICS_PROMETHEUS
+							 : QT_METRICS_JSON, out);
+	qt_metrics_free(m);
+	if (st < 0) {
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		return 4;
+	}
+	return 0;
+}
