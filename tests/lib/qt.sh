@@ -41,12 +41,22 @@ ipt() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/iptables-nft "$@"; }
 ipt_save() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/iptables-nft-save "$@"; }
 ipt_restore() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/iptables-nft-restore "$@"; }
 
+# Is process $1 still running? A daemon's exited process waits as a
+# zombie until PID 1 reaps it (the orphan of --daemon's fork), which some
+# init processes do only after a second or more: kill -0 still succeeds
+# on a zombie, so its state is read instead.
+qt_alive() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 qt_stop_daemon() {
 	local ns=$1 pidf="$QT_RUN/$1.pid"
 	if [ -f "$pidf" ]; then
 		local pid; pid=$(cat "$pidf")
 		kill "$pid" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		for _ in $(seq 50); do qt_alive "$pid" || break; sleep 0.05; done
 		rm -f "$pidf"
 	fi
 }
