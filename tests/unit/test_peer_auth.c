@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../engine/control.h"
 #include "../../engine/peer_auth.h"
 #include "tap.h"
 
@@ -34,22 +35,10 @@ static int proof_from_child(enum become how)
 			     setresuid(65534, 65534, 65534);
 		else
 			rc = unshare(CLONE_NEWUSER | CLONE_NEWNET);
-		int nl = rc ? -1 : qt_peer_proof_open();
-		char byte = 'p';
-		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-		char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8)));
-		memset(ctl, 0, sizeof(ctl));
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-		if (nl >= 0) {
-			m.msg_control = ctl;
-			m.msg_controllen = sizeof(ctl);
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &nl, sizeof(int));
-		}
-		_exit(sendmsg(sv[1], &m, 0) == 1 ? 0 : 1);
+		/* the proof the client sends, made here after the change
+		 * (a failed change would leave root's: the checks fail) */
+		_exit(rc == 0 && qt_control_send_with_proof(sv[1], "p", 1) == 0
+		      ? 0 : 1);
 	}
 	close(sv[1]);
 	char byte;
