@@ -307,6 +307,13 @@ static bool taker_proven(int c, int lsock)
 	ino_t ino;
 	if (qt_socket_netns(lsock, &dev, &ino) < 0)
 		return false;
+	/* qtablesd runs as uid 0: anyone else is turned away before the
+	 * holder waits for a byte, so that unprivileged connections cannot
+	 * run out its wait one second at a time */
+	struct ucred cr;
+	socklen_t cl = sizeof(cr);
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 || cr.uid != 0)
+		return false;
 	struct pollfd pf = { .fd = c, .events = POLLIN };
 	if (poll(&pf, 1, 1000) != 1)
 		return false;
