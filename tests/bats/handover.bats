@@ -48,7 +48,7 @@ teardown() {
 # The holder processes the daemons' logs told of.
 holders() {
 	cat "$QT_RUN"/log* 2>/dev/null |
-		sed -n 's/^qtablesd: handover: holder \([0-9]*\) keeps.*/\1/p'
+		sed -n 's/.*qtablesd: handover: holder \([0-9]*\) keeps.*/\1/p'
 }
 
 strict() {
