@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../parser/buf.h"
+#include "buf.h"
 
 /* The largest record accepted (libpcap's own MAXIMUM_SNAPLEN). */
 #define QT_PCAP_MAX_REC 262144u

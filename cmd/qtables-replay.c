@@ -13,14 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../engine/addrs.h"
-#include "../engine/ct_glue.h"
-#include "../engine/eval.h"
-#include "../engine/links.h"
-#include "../engine/program.h"
-#include "../parser/ctx.h"
-#include "../parser/model.h"
-#include "../parser/restore.h"
+#include "addrs.h"
+#include "ct_glue.h"
+#include "eval.h"
+#include "links.h"
+#include "program.h"
+#include "ctx.h"
+#include "model.h"
+#include "restore.h"
 #include "pcap_read.h"
 #include "replay_gen.h"
 

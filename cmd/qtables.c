@@ -9,12 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../engine/control.h"
-#include "../engine/ct_view.h"
-#include "../engine/peer_auth.h"
-#include "../engine/stats_view.h"
-#include "../parser/ctx.h"
-#include "../parser/request.h"
+#include "control.h"
+#include "ct_view.h"
+#include "peer_auth.h"
+#include "stats_view.h"
+#include "ctx.h"
+#include "request.h"
 
 static int call_daemon(const char *prog, const struct qt_buf *req)
 {
@@ -47,7 +47,7 @@ static int call_daemon(const char *prog, const struct qt_buf *req)
 /* iptables asks the kernel for the ruleset's generation before it reads
  * or changes anything; without CAP_NET_ADMIN over this network namespace
  * the kernel refuses that. The daemon makes the same check on its side
- * (engine/peer_auth.h): this one only gives iptables' own message. */
+ * (ipc/peer_auth.h): this one only gives iptables' own message. */
 static bool refused_by_kernel(void)
 {
 	int nl = qt_peer_proof_open();
@@ -355,7 +355,7 @@ static int command_main(const char *prog, int argc, char **argv)
 }
 
 /* qtables-conntrack: conntrack(8)'s command line, carried to the daemon,
- * which runs it on the engine's connection tables (engine/ct_view.c). */
+ * which runs it on the engine's connection tables (daemon/ct_view.c). */
 static int conntrack_main(const char *prog, int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "-V") ||

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../engine/daemon.h"
-#include "../engine/handover.h"
-#include "../engine/state_file.h"
-#include "../parser/ctx.h"
+#include "daemon.h"
+#include "handover.h"
+#include "state_file.h"
+#include "ctx.h"
 
 static void usage(FILE *f)
 {

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "../parser/buf.h"
+#include "buf.h"
 
 #define QT_GEN_MAX_PROTOS 8
 

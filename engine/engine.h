@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../parser/buf.h"
-#include "../parser/model.h"
+#include "buf.h"
+#include "model.h"
 #include "conntrack.h"
 
 struct qt_engine;
@@ -35,7 +35,7 @@ struct qt_engine_opts {
 	 * derived from the IP destination). */
 	bool l2_off, l2_set;
 	uint16_t l2_first;
-	/* A handover (engine/handover.h): the queue sockets of the daemon
+	/* A handover (daemon/handover.h): the queue sockets of the daemon
 	 * before, adopted instead of bound (one per thread, in queue order;
 	 * handed[i].fd < 0 or a count that does not match: bound afresh;
 	 * the engine owns every handed fd from qt_engine_start on),

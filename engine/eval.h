@@ -49,7 +49,7 @@ struct qt_engine_env {
 };
 
 struct qt_eval {
-	struct qt_pkt pkt;          /* the parsed headers (engine/packet.h) */
+	struct qt_pkt pkt;          /* the parsed headers (util/packet.h) */
 	uint8_t *data;              /* the packet, IP header first; targets
 	                               may rewrite it in place */
 	uint32_t len;               /* bytes at data: the queue's copy */
@@ -80,11 +80,11 @@ struct qt_eval {
 	                               (conntrack does at PREROUTING) */
 	bool untracked;             /* raw table: CT --notrack / NOTRACK */
 	/* The frame's link-layer type (skb->pkt_type) when the engine
-	 * knows it (the queue told: see engine/steering.h); else matches
+	 * knows it (the queue told: see io/steering.h); else matches
 	 * derive it from the IP destination. */
 	bool l2_known;
 	uint8_t l2_type;            /* enum qt_l2_type */
-	/* Connection tracking (engine/conntrack.h), filled by the engine
+	/* Connection tracking (engine/ct/conntrack.h), filled by the engine
 	 * before the tables are walked when the ruleset uses it: */
 	bool ct_valid;              /* the fields below are set */
 	uint8_t ct_state;           /* enum qt_ct_state */

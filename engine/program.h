@@ -17,8 +17,8 @@
 
 #include <stdint.h>
 
-#include "../parser/buf.h"
-#include "../parser/model.h"
+#include "buf.h"
+#include "model.h"
 #include "eval.h"
 
 /* The policy counters of every built-in chain, owned by the caller. */

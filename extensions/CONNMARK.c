@@ -9,9 +9,9 @@
 
 #include <string.h>
 
-#include "../parser/ext.h"
-#include "../parser/model.h"
-#include "ct_view.h"
+#include "ext.h"
+#include "model.h"
+#include "ct_entry.h"
 
 /* The kernel's modes and shift directions. */
 enum { CM_SET, CM_SAVE, CM_RESTORE };

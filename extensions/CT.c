@@ -10,9 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../engine/eval.h"
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "eval.h"
+#include "ext.h"
+#include "model.h"
 
 /* The kernel's XT_CT_* flags. */
 #define CT_NOTRACK       0x01

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "ext.h"
+#include "model.h"
 
 enum { O_TO_DST, O_RANDOM, O_PERSISTENT };
 

@@ -5,12 +5,12 @@
 #include <net/if_arp.h>
 #include <string.h>
 
-#include "../engine/addrs.h"
-#include "../engine/eval.h"
-#include "../engine/links.h"
-#include "../engine/log_format.h"
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "addrs.h"
+#include "eval.h"
+#include "links.h"
+#include "log_format.h"
+#include "ext.h"
+#include "model.h"
 
 /* The kernel's NF_LOG_* bits: the engine reads them as they are. */
 #define LOG_TCPSEQ    0x01
@@ -153,7 +153,7 @@ static void log_print(const struct qt_ext_inst *in, struct qt_buf *b,
 
 /* ---- engine side ----
  *
- * The line is engine/log_format.c's, byte for byte the kernel's; this
+ * The line is extensions/lib/log_format.c's, byte for byte the kernel's; this
  * part gathers what the kernel knows beside the packet.
  *
  * MAC=: the kernel prints the link header of the received frame, only
@@ -262,7 +262,7 @@ static int log_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 
 _Static_assert(sizeof(((struct log_data *)0)->prefix) ==
 	       sizeof(((struct qt_log_opts *)0)->prefix),
-	       "LOG prefix as engine/log_format.h has it");
+	       "LOG prefix as extensions/lib/log_format.h has it");
 
 /* --log-uid prints the socket's owner: the queue must hand it over. */
 static bool log_wants_owner(const struct qt_ext_inst *in)

@@ -8,9 +8,9 @@
 
 #include <string.h>
 
-#include "../engine/eval.h"
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "eval.h"
+#include "ext.h"
+#include "model.h"
 
 struct mark_data {
 	uint32_t mark;

@@ -5,9 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../engine/eval.h"
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "eval.h"
+#include "ext.h"
+#include "model.h"
 
 struct notrack_data {
 	uint8_t unused;   /* no options; a zero byte keeps the block real */

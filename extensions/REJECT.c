@@ -9,11 +9,11 @@
 
 #include <linux/rtnetlink.h>
 
-#include "../engine/addrs.h"
-#include "../engine/eval.h"
-#include "../engine/reject.h"
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "addrs.h"
+#include "eval.h"
+#include "reject.h"
+#include "ext.h"
+#include "model.h"
 
 enum { REJ_ICMP_UNREACH, REJ_TCP_RESET };
 

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "ext.h"
+#include "model.h"
 
 enum { O_TO_SRC, O_RANDOM, O_RANDOM_FULLY, O_PERSISTENT };
 

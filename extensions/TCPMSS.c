@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../engine/eval.h"
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "eval.h"
+#include "ext.h"
+#include "model.h"
 
 #define MSS_CLAMP_PMTU 0xFFFF
 

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../parser/ext.h"
-#include "../parser/model.h"
-#include "../engine/addrs.h"
-#include "../engine/eval.h"
+#include "ext.h"
+#include "model.h"
+#include "addrs.h"
+#include "eval.h"
 
 #define ADDRTYPE_INVERT_SOURCE 0x01
 #define ADDRTYPE_INVERT_DEST   0x02
@@ -177,7 +177,7 @@ static void addrtype_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_puts(b, " limit-out");
 }
 
-/* inet_dev_addr_type() of the namespace (engine/addrs.h). Without an
+/* inet_dev_addr_type() of the namespace (io/addrs.h). Without an
  * address cache (replay, tests) only the fixed answers are known and
  * everything else is UNICAST. */
 static unsigned addr_type(const struct qt_eval *ev, struct in_addr a, int ifindex)

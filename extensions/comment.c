@@ -2,7 +2,7 @@
  * 1.8.9, a comment longer than 255 bytes is cut to 255. */
 #include <string.h>
 
-#include "../parser/ext.h"
+#include "ext.h"
 
 #define COMMENT_MAX 256        /* including the NUL */
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../engine/spinlock.h"
-#include "ct_view.h"
+#include "spinlock.h"
+#include "ct_entry.h"
 #include "xtypes.h"
 
 #define CL_INVERT 0x01         /* XT_CONNLIMIT_INVERT: "above" */

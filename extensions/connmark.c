@@ -1,7 +1,7 @@
 /* -m connmark --mark VALUE[/MASK]: (ctmark & mask) == value
  * (xt_connmark revision 1). Value and mask are kept as given; a mask of
  * all ones is the default and is not printed. */
-#include "ct_view.h"
+#include "ct_entry.h"
 #include "xtypes.h"
 
 struct connmark_data {

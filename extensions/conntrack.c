@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../parser/addr.h"
-#include "ct_view.h"
+#include "addr.h"
+#include "ct_entry.h"
 #include "xtypes.h"
 
 /* The kernel's XT_CONNTRACK_* match and invert flags. */

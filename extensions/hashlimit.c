@@ -12,10 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../engine/eval.h"
-#include "../engine/ratelimit.h"
-#include "../engine/spinlock.h"
-#include "../parser/model.h"
+#include "eval.h"
+#include "ratelimit.h"
+#include "spinlock.h"
+#include "model.h"
 #include "xtypes.h"
 
 /* The kernel's XT_HASHLIMIT_* mode bits. */

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../engine/eval.h"
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "eval.h"
+#include "ext.h"
+#include "model.h"
 
 #define ICMP_ANY 0xFF  /* type 255 with all codes: "any" */
 

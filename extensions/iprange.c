@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engine/eval.h"
-#include "../parser/addr.h"
-#include "../parser/ext.h"
+#include "eval.h"
+#include "addr.h"
+#include "ext.h"
 
 #define IPRANGE_SRC     0x01
 #define IPRANGE_DST     0x02

@@ -7,9 +7,9 @@
  * burst of 0 is the default 5, as the kernel's nft limit stores it. */
 #include <time.h>
 
-#include "../engine/eval.h"
-#include "../engine/ratelimit.h"
-#include "../engine/spinlock.h"
+#include "eval.h"
+#include "ratelimit.h"
+#include "spinlock.h"
 #include "xtypes.h"
 
 #define LIMIT_SCALE 10000u

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../parser/ext.h"
-#include "../parser/model.h"
-#include "../engine/eval.h"
-#include "../engine/links.h"
+#include "ext.h"
+#include "model.h"
+#include "eval.h"
+#include "links.h"
 
 #define ETH_LEN 6
 

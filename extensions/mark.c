@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../engine/eval.h"
-#include "../parser/ext.h"
+#include "eval.h"
+#include "ext.h"
 
 struct mark_data {
 	uint32_t mark;

@@ -7,9 +7,9 @@
 #include <pwd.h>
 #include <stdlib.h>
 
-#include "../parser/ext.h"
-#include "../parser/model.h"
-#include "../engine/eval.h"
+#include "ext.h"
+#include "model.h"
+#include "eval.h"
 
 #define OWNER_UID           0x01
 #define OWNER_GID           0x02

@@ -6,10 +6,10 @@
 #include <linux/rtnetlink.h>
 #include <strings.h>
 
-#include "../parser/ext.h"
-#include "../parser/model.h"
-#include "../engine/addrs.h"
-#include "../engine/eval.h"
+#include "ext.h"
+#include "model.h"
+#include "addrs.h"
+#include "eval.h"
 
 struct pkttype_data {
 	uint8_t type;          /* PACKET_HOST ... PACKET_OTHERHOST */

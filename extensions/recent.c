@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../engine/eval.h"
-#include "../engine/recent_lists.h"
+#include "eval.h"
+#include "recent_lists.h"
 #include "xtypes.h"
 
 /* The kernel's XT_RECENT_* check_set bits. */
@@ -226,7 +226,7 @@ static void recent_print(const struct qt_ext_inst *in, struct qt_buf *b,
 
 
 /* ---- engine ----
- * The lists (engine/recent_lists.c) are per --name, shared by every
+ * The lists (extensions/lib/recent_lists.c) are per --name, shared by every
  * rule naming them and kept while one rule does (across commits). The
  * rule brings its own action, --seconds, --hitcount, --rttl, --reap,
  * side, mask and inversion, as in the kernel. */

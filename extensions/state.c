@@ -4,7 +4,7 @@
  * is not the bit order. Messages are iptables-nft 1.8.9's. */
 #include <string.h>
 
-#include "ct_view.h"
+#include "ct_entry.h"
 #include "xtypes.h"
 
 /* The kernel's XT_STATE_* bits (1 << (ctinfo + 1), INVALID bit 0). */

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "ext.h"
+#include "model.h"
 #include "xtypes.h"
 
 #define INV_SRCPT  0x01

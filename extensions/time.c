@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../engine/eval.h"
+#include "eval.h"
 #include "xtypes.h"
 
 #define T_LOCAL_TZ   0x01          /* XT_TIME_LOCAL_TZ */

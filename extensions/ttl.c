@@ -3,8 +3,8 @@
  * of --ttl-eq. */
 #include <sys/socket.h>
 
-#include "../engine/eval.h"
-#include "../parser/ext.h"
+#include "eval.h"
+#include "ext.h"
 
 enum ttl_mode { TTL_EQ, TTL_NE, TTL_LT, TTL_GT };
 

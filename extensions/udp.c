@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 #include <errno.h>
 
-#include "../parser/ext.h"
-#include "../parser/model.h"
+#include "ext.h"
+#include "model.h"
 #include "xtypes.h"
 
 #define INV_SRCPT 0x01

@@ -168,7 +168,7 @@ struct qt_ext {
 	int (*state_new)(struct qt_ext_inst *in,
 			 const struct qt_engine_env *env);
 	void (*state_free)(struct qt_ext_inst *in);
-	/* Handover to the next daemon (engine/snapshot.c): the state's bytes
+	/* Handover to the next daemon (daemon/snapshot.c): the state's bytes
 	 * appended to b (queue threads stopped); and put back into the state
 	 * state_new made for the same rule in the next daemon: 0, or -1 when
 	 * the bytes do not fit it (left as made). Times are the monotonic

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Restarts and upgrades that lose no connection (engine/handover.h):
+# Restarts and upgrades that lose no connection (daemon/handover.h):
 # real traffic through qtablesd in the fw namespace of qt_topo (client
 # 10.0.1.2 -- fw -- server 10.0.2.2) under a strict ruleset, where a
 # connection the daemon forgot is cut for good (NEW only with --syn):

@@ -1,4 +1,4 @@
-/* In-process benchmark of the connection table (engine/conntrack.c):
+/* In-process benchmark of the connection table (engine/ct/conntrack.c):
  * prints numbers, asserts nothing.
  *
  *   bench_conntrack [CONNS [BUDGET [SECONDS]]]   (1000000, 256, 2)
@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../engine/conntrack.h"
-#include "../../engine/packet.h"
+#include "conntrack.h"
+#include "packet.h"
 
 #define S 1000000000ull
 

@@ -24,9 +24,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../engine/classify.h"
-#include "../../engine/eval.h"
-#include "../../engine/program.h"
+#include "classify.h"
+#include "eval.h"
+#include "program.h"
 #include "ctx.h"
 #include "model.h"
 #include "restore.h"

@@ -1,5 +1,5 @@
 /* In-process benchmark of the handover of the connection tables
- * (engine/snapshot.c): prints numbers, asserts nothing.
+ * (daemon/snapshot.c): prints numbers, asserts nothing.
  *
  *   bench_handover [CONNS [TABLES]]   (1000000, 1)
  *
@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../engine/conntrack.h"
-#include "../../engine/snapshot.h"
+#include "conntrack.h"
+#include "snapshot.h"
 
 #define S 1000000000ull
 

@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "../../engine/nfq.h"
-#include "../../engine/steering.h"
+#include "nfq.h"
+#include "steering.h"
 
 static volatile sig_atomic_t stop;
 

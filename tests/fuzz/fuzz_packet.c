@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../engine/eval.h"
-#include "../../engine/program.h"
-#include "../../engine/reject.h"
-#include "../../engine/csum.h"
+#include "eval.h"
+#include "program.h"
+#include "reject.h"
+#include "csum.h"
 #include "ctx.h"
 #include "model.h"
 #include "restore.h"

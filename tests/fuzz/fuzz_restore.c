@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../../engine/state_file.h"
+#include "state_file.h"
 #include "ctx.h"
 #include "model.h"
 #include "request.h"

@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../engine/eval.h"
-#include "../unit/qt_test.h"
+#include "eval.h"
+#include "qt_test.h"
 
 static uint64_t mono(void)
 {

@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; for n in $(ip netns list | awk "{print \$1}" | grep "^$prefix-$$-"); do ip netns del "$n"; done' EXIT
 hz=$(grep -s '^CONFIG_HZ=' "/boot/config-$(uname -r)" | cut -d= -f2)
 export RL_HZ=${hz:-250}
-gcc -std=gnu11 -O2 -I"$top/parser" -I"$build/parser" -I"$top/tests/unit" -o "$tmp/drv" \
+gcc -std=gnu11 -O2 $(for d in util parser ipc engine/ct engine extensions/lib extensions io daemon tests/unit; do printf -- "-I%s/%s " "$top" "$d"; done) -I"$build/parser" -o "$tmp/drv" \
 	"$here/hashlimit_xcheck.c" "$top/tests/unit/qt_test.c" \
 	-Wl,--whole-archive "$build/libqtables.a" -Wl,--no-whole-archive \
 	$(pkg-config --libs libnetfilter_queue libmnl liburcu) -lpthread || exit 2

@@ -1,4 +1,4 @@
-/* Replays packet times through engine/ratelimit.c and prints how many
+/* Replays packet times through extensions/lib/ratelimit.c and prints how many
  * passed. stdin: "ns len" a line. args: xt|nft AVG BURST, or
  * hl AVG BURST MODE; a phase in ns shifts the jiffies grid. "check-xt
  * AVG BURST" / "check-hl AVG BURST MODE" print what checkentry says
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../engine/ratelimit.h"
+#include "ratelimit.h"
 
 int main(int argc, char **argv)
 {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Cross-checks engine/ratelimit.c against the running kernel (root; not
+# Cross-checks extensions/lib/ratelimit.c against the running kernel (root; not
 # part of `make check`): UDP packets on a schedule through real
 # -m limit / -m hashlimit rules in throw-away namespaces; the rule's
 # packet counter must equal what ratelimit_sim predicts from the same
@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; for n in $(ip netns list | awk "{print \$1}" | grep "^$prefix-$$-"); do ip netns del "$n"; done' EXIT
 hz=$(grep -s '^CONFIG_HZ=' "/boot/config-$(uname -r)" | cut -d= -f2)
 export RL_HZ=${hz:-250}
-gcc -std=gnu11 -O2 -o "$tmp/sim" "$here/ratelimit_sim.c" "$here/../../engine/ratelimit.c" || exit 2
+gcc -std=gnu11 -O2 -o "$tmp/sim" -I"$here/../../extensions/lib" "$here/ratelimit_sim.c" "$here/../../extensions/lib/ratelimit.c" || exit 2
 fail=0 pass=0 seq=0
 legacy=0
 ip netns add "$prefix-$$-probe" && ip netns exec "$prefix-$$-probe" iptables-legacy -S >/dev/null 2>&1 && legacy=1

@@ -1,7 +1,7 @@
 """Talk to qtablesd's control socket as the qtables client does.
 
 The first bytes of a request carry the proof of privilege: a
-NETLINK_NETFILTER socket made by the sending process (engine/peer_auth.h).
+NETLINK_NETFILTER socket made by the sending process (ipc/peer_auth.h).
 `connect()` returns a connected socket; `send_request()` sends the request
 with or without that proof.
 """

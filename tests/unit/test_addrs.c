@@ -17,7 +17,7 @@
 
 #include <linux/rtnetlink.h>
 
-#include "../../engine/addrs.h"
+#include "addrs.h"
 #include "tap.h"
 
 static char ns[64];

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../engine/classify.h"
-#include "../../engine/program.h"
+#include "classify.h"
+#include "program.h"
 #include "qt_test.h"
 #include "tap.h"
 

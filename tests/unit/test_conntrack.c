@@ -1,13 +1,13 @@
-/* The connection table (engine/conntrack.c) and the UDP, ICMP and
- * generic trackers (engine/conntrack_proto.c), on packets built here and
+/* The connection table (engine/ct/conntrack.c) and the UDP, ICMP and
+ * generic trackers (engine/ct/conntrack_proto.c), on packets built here and
  * a fake clock. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../engine/conntrack.h"
-#include "../../engine/csum.h"
-#include "../../engine/packet.h"
+#include "conntrack.h"
+#include "csum.h"
+#include "packet.h"
 #include "tap.h"
 
 #define S 1000000000ull
@@ -292,7 +292,7 @@ static void test_icmp(void)
 	qt_ct_free(ct);
 }
 
-/* TCP through the table (the tracker is engine/conntrack_tcp.c's). */
+/* TCP through the table (the tracker is engine/ct/conntrack_tcp.c's). */
 static void test_tcp(void)
 {
 	struct qt_ct *ct = mkct(16);

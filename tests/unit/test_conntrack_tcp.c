@@ -1,4 +1,4 @@
-/* The TCP connection tracker (engine/conntrack_tcp.c) driven directly,
+/* The TCP connection tracker (engine/ct/conntrack_tcp.c) driven directly,
  * without the table: first the packet sequences the running kernel
  * answered (tests/unit/tcp_ct_vectors.txt, made by
  * gen_tcp_ct_vectors.py), replayed through a minimal stand-in for the
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../engine/conntrack.h"
-#include "../../engine/packet.h"
+#include "conntrack.h"
+#include "packet.h"
 #include "tap.h"
 
 #ifndef TCP_CT_VECTORS

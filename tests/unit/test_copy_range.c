@@ -5,7 +5,7 @@
  * checksums the kernel has not). */
 #include <stdio.h>
 
-#include "../../engine/program.h"
+#include "program.h"
 #include "qt_test.h"
 #include "tap.h"
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../engine/conntrack.h"
-#include "../../engine/eval.h"
+#include "conntrack.h"
+#include "eval.h"
 #include "ext.h"
 #include "qt_test.h"
 #include "tap.h"

@@ -1,4 +1,4 @@
-/* qtables-conntrack (engine/ct_view.c): lines in conntrack(8)'s format
+/* qtables-conntrack (daemon/ct_view.c): lines in conntrack(8)'s format
  * for entries built by hand, the filters, the command line's messages
  * and exit codes, and -L/-D/-F/-C/-S on a real table filled by packets.
  * The expected lines are the ones conntrack-tools 1.4.7 printed for the
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../engine/conntrack.h"
-#include "../../engine/ct_view.h"
-#include "../../engine/packet.h"
+#include "conntrack.h"
+#include "ct_view.h"
+#include "packet.h"
 #include "tap.h"
 
 #define SEC UINT64_C(1000000000)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../engine/eval.h"
+#include "eval.h"
 #include "qt_test.h"
 #include "tap.h"
 

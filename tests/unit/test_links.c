@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../engine/links.h"
+#include "links.h"
 #include "tap.h"
 
 static char ns[64];

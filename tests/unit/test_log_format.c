@@ -3,8 +3,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "../../engine/log_format.h"
-#include "../../engine/packet.h"
+#include "log_format.h"
+#include "packet.h"
 #include "tap.h"
 
 #ifndef LOG_VECTORS

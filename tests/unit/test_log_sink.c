@@ -8,7 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../engine/log_sink.h"
+#include "log_sink.h"
 #include "tap.h"
 
 static void journal_entries(void)

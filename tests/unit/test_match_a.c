@@ -13,7 +13,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "../../engine/eval.h"
+#include "eval.h"
 #include "ext.h"
 #include "qt_test.h"
 #include "tap.h"
@@ -212,7 +212,7 @@ static void test_tcp(void)
 	 * only their own bytes and ignore the fragment offset: a fragment
 	 * at offset 1 holding "dport 80" at the transport offset matched
 	 * --dport 80 and --tcp-flags SYN SYN, a 10-byte TCP header matched
-	 * --dport 80; qtables does the same (extensions/xtypes.h), and the
+	 * --dport 80; qtables does the same (extensions/lib/xtypes.h), and the
 	 * classifier reads ports the same way (engine/program.c). */
 	uint8_t h[60];
 	uint32_t n = tcp_hdr(h, 1234, 80, 0x02, 5, NULL, 0);

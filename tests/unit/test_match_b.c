@@ -14,10 +14,10 @@
 
 #include "qt_test.h"
 #include "tap.h"
-#include "../../engine/addrs.h"
-#include "../../engine/eval.h"
-#include "../../engine/links.h"
-#include "../../parser/ext.h"
+#include "addrs.h"
+#include "eval.h"
+#include "links.h"
+#include "ext.h"
 
 static uint8_t pkt[64];
 

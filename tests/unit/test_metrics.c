@@ -2,7 +2,7 @@
  * families, with label values that need escaping. */
 #include <stdlib.h>
 
-#include "../../engine/metrics.h"
+#include "metrics.h"
 #include "tap.h"
 
 int main(void)

@@ -10,8 +10,8 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
-#include "../../engine/nfq.h"
-#include "../../engine/steering.h"
+#include "nfq.h"
+#include "steering.h"
 #include "tap.h"
 
 struct seen { int type; uint16_t queue; uint32_t id, verdict, mark; bool has_mark; uint32_t plen; uint8_t p0; };

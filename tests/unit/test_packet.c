@@ -2,7 +2,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 
-#include "../../engine/packet.h"
+#include "packet.h"
 #include "tap.h"
 
 static size_t ipv4(uint8_t *b, uint8_t proto, uint16_t frag, const uint8_t *l4,

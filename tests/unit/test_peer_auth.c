@@ -1,4 +1,4 @@
-/* engine/peer_auth.c: the kernel's CAP_NET_ADMIN verdict on a socket,
+/* ipc/peer_auth.c: the kernel's CAP_NET_ADMIN verdict on a socket,
  * taken from its creator's credentials at creation, whatever the process
  * holding it later is. Needs root (as `make check` runs in CI); without
  * it the checks are skipped. */
@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../engine/control.h"
-#include "../../engine/peer_auth.h"
+#include "control.h"
+#include "peer_auth.h"
 #include "tap.h"
 
 /* A proof socket made by a child that first did `become` (drop to uid

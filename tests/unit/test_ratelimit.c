@@ -1,6 +1,6 @@
 /* Token buckets: simulated time sequences whose outcomes were worked
  * out by hand from the kernel's arithmetic (HZ=250 unless said). */
-#include "../../engine/ratelimit.h"
+#include "ratelimit.h"
 #include "tap.h"
 
 #define HZ 250u

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../engine/eval.h"
-#include "../../engine/program.h"
-#include "../../engine/recent_lists.h"
+#include "eval.h"
+#include "program.h"
+#include "recent_lists.h"
 #include "qt_test.h"
 #include "tap.h"
 

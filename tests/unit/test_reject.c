@@ -14,8 +14,8 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 
-#include "../../engine/packet.h"
-#include "../../engine/reject.h"
+#include "packet.h"
+#include "reject.h"
 #include "tap.h"
 
 static const struct { const char *name; uint8_t code; } codes[] = {

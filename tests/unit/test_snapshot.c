@@ -1,4 +1,4 @@
-/* The handover snapshot (engine/snapshot.c): connections of every TCP
+/* The handover snapshot (daemon/snapshot.c): connections of every TCP
  * state, UDP and ICMP come back with their state and the time they have
  * left; rule counters, a -m limit bucket, policy counters and a recent
  * list come back to the same rules; rules that changed get nothing; an
@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../engine/conntrack.h"
-#include "../../engine/eval.h"
-#include "../../engine/recent_lists.h"
-#include "../../engine/snapshot.h"
+#include "conntrack.h"
+#include "eval.h"
+#include "recent_lists.h"
+#include "snapshot.h"
 #include "qt_test.h"
 #include "tap.h"
 

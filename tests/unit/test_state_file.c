@@ -1,4 +1,4 @@
-/* The state file (engine/state_file.c): whatever a commit accepts is
+/* The state file (daemon/state_file.c): whatever a commit accepts is
  * written so that it loads back as the identical ruleset, and a file
  * that is not whole (cut, emptied, damaged, unreadable, without
  * trailer) is refused with its reason. */
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../engine/crc32.h"
-#include "../../engine/state_file.h"
+#include "crc32.h"
+#include "state_file.h"
 #include "ctx.h"
 #include "restore.h"
 #include "qt_test.h"

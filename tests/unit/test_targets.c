@@ -4,7 +4,7 @@
  * environment that records what it was asked to log or send.
  *
  * LOG lines are compared with lines the kernel printed
- * (tests/unit/log_vectors.txt); REJECT replies with engine/reject.c's
+ * (tests/unit/log_vectors.txt); REJECT replies with extensions/lib/reject.c's
  * (itself checked against the kernel) and their checksums verified
  * here; TCPMSS results with what the kernel made of the same packets
  * (tests/unit/gen_tcpmss_vectors.py: Linux 6.18, iptables-nft 1.8.9,
@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../engine/eval.h"
-#include "../../engine/links.h"
-#include "../../engine/reject.h"
+#include "eval.h"
+#include "links.h"
+#include "reject.h"
 #include "ext.h"
 #include "qt_test.h"
 #include "tap.h"
@@ -273,7 +273,7 @@ static void reject_case(const char *rule, uint8_t proto, const uint8_t *l4,
 	if (!want_reply || r.sends != 1)
 		return;
 
-	/* what engine/reject.c builds for the same packet */
+	/* what extensions/lib/reject.c builds for the same packet */
 	/* extensions/REJECT.c's data: with, kind (REJ_*), icmp_code */
 	const uint8_t *d = t->data;
 	struct qt_reject_env renv = { .ttl = 64, .csum_ok = true };

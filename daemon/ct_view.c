@@ -1,0 +1,761 @@
+/* qtables-conntrack: conntrack(8)'s commands on the engine's tables.
+ * See ct_view.h. Formats and messages are the ones conntrack-tools 1.4.7
+ * prints for the kernel's table (checked against it in a namespace). */
+#define _GNU_SOURCE
+#include "ct_view.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ctx.h"
+#include "engine.h"
+
+/* ---- requests ---- */
+
+static const char req_hdr[] = "#qtables 1 conntrack ";
+
+int qt_ct_view_encode(struct qt_buf *req, const char *prog, int argc,
+		      char *const *argv)
+{
+	qt_buf_printf(req, "%s%s\n", req_hdr, prog);
+	for (int i = 0; i < argc; i++) {
+		if (strchr(argv[i], '\n'))
+			return -1;
+		qt_buf_puts(req, argv[i]);
+		qt_buf_putc(req, '\n');
+	}
+	return 0;
+}
+
+bool qt_ct_view_is_request(const char *req, size_t len)
+{
+	return len >= sizeof(req_hdr) - 1 &&
+	       memcmp(req, req_hdr, sizeof(req_hdr) - 1) == 0;
+}
+
+/* ---- names ---- */
+
+/* libnetfilter_conntrack's protocol names; others print "unknown". */
+static const struct { uint8_t num; const char *name; } protos[] = {
+	{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 33, "dccp" },
+	{ 47, "gre" }, { 58, "icmpv6" }, { 132, "sctp" }, { 136, "udplite" },
+};
+
+static const char *proto_name(uint8_t p)
+{
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].num == p)
+			return protos[i].name;
+	return "unknown";
+}
+
+/* Protocols whose tuples carry ports. */
+static bool has_ports(uint8_t p)
+{
+	return p == 6 || p == 17 || p == 33 || p == 132 || p == 136;
+}
+
+/* conntrack -u names: bits that must be set, or (UNREPLIED) clear. */
+static const struct { const char *name; uint32_t set, clear; } statuses[] = {
+	{ "EXPECTED", QT_IPS_EXPECTED, 0 },
+	{ "ASSURED", QT_IPS_ASSURED, 0 },
+	{ "SEEN_REPLY", QT_IPS_SEEN_REPLY, 0 },
+	{ "FIXED_TIMEOUT", 1u << 10, 0 },
+	{ "UNREPLIED", 0, QT_IPS_SEEN_REPLY },
+};
+
+/* ---- one line ---- */
+
+static void put_tuple(struct qt_buf *out, const struct qt_ct_tuple *t)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &t->src, s, sizeof(s));
+	inet_ntop(AF_INET, &t->dst, d, sizeof(d));
+	qt_buf_printf(out, "src=%s dst=%s ", s, d);
+	if (has_ports(t->proto))
+		qt_buf_printf(out, "sport=%u dport=%u ", t->sport, t->dport);
+	else if (t->proto == 1)
+		qt_buf_printf(out, "type=%u code=%u id=%u ", t->dport >> 8,
+			      t->dport & 0xffu, t->sport);
+}
+
+void qt_ct_view_format(const struct qt_ct_entry *e, uint64_t now,
+		       struct qt_buf *out)
+{
+	uint8_t p = e->t[QT_CT_ORIG].proto;
+	qt_buf_printf(out, "%-8s %u %u ", proto_name(p), p,
+		      qt_ct_seconds_left(e, now));
+	if (p == 6)
+		qt_buf_printf(out, "%s ", qt_ct_tcp_state_name(e->p.tcp.state));
+	put_tuple(out, &e->t[QT_CT_ORIG]);
+	if (!(e->status & QT_IPS_SEEN_REPLY))
+		qt_buf_puts(out, "[UNREPLIED] ");
+	put_tuple(out, &e->t[QT_CT_REPLY]);
+	if (e->status & QT_IPS_ASSURED)
+		qt_buf_puts(out, "[ASSURED] ");
+	qt_buf_printf(out, "mark=%u use=1\n", e->mark);
+}
+
+/* ---- filters ---- */
+
+bool qt_ct_filter_match(const struct qt_ct_filter *f,
+			const struct qt_ct_entry *e)
+{
+	const struct qt_ct_tuple *o = &e->t[QT_CT_ORIG], *r = &e->t[QT_CT_REPLY];
+	if (f->family_none)
+		return false;
+	if ((f->has & QT_CTF_PROTO) && o->proto != f->proto)
+		return false;
+	const uint32_t addrs[4] = { o->src, o->dst, r->src, r->dst };
+	const uint16_t ports[4] = { o->sport, o->dport, r->sport, r->dport };
+	for (int i = 0; i < 4; i++) {
+		if ((f->has & QT_CTF_ADDR(i)) &&
+		    (addrs[i] & f->mask[i]) != (f->addr[i] & f->mask[i]))
+			return false;
+		if ((f->has & QT_CTF_PORT(i)) &&
+		    (!has_ports(o->proto) || ports[i] != f->port[i]))
+			return false;
+	}
+	if (f->has & (QT_CTF_ICMP_TYPE | QT_CTF_ICMP_CODE | QT_CTF_ICMP_ID)) {
+		if (o->proto != 1)
+			return false;
+		if ((f->has & QT_CTF_ICMP_TYPE) && (o->dport >> 8) != f->icmp_type)
+			return false;
+		if ((f->has & QT_CTF_ICMP_CODE) &&
+		    (o->dport & 0xffu) != f->icmp_code)
+			return false;
+		if ((f->has & QT_CTF_ICMP_ID) && o->sport != f->icmp_id)
+			return false;
+	}
+	if ((f->has & QT_CTF_MARK) &&
+	    (e->mark & f->mark_mask) != (f->mark & f->mark_mask))
+		return false;
+	if ((f->has & QT_CTF_STATUS) &&
+	    ((e->status & f->status_set) != f->status_set ||
+	     (e->status & f->status_clear)))
+		return false;
+	if ((f->has & QT_CTF_STATE) &&
+	    (o->proto != 6 || e->p.tcp.state != f->tcp_state))
+		return false;
+	return true;
+}
+
+/* ---- the command line ---- */
+
+enum cmd {
+	CMD_NONE, CMD_LIST, CMD_DELETE, CMD_FLUSH, CMD_COUNT, CMD_STATS,
+	CMD_HELP, CMD_VERSION, CMD_UNSUPPORTED,
+};
+
+enum opt_id {
+	O_CMD, O_ADDR, O_PROTO, O_FAMILY, O_MARK, O_STATUS,
+	O_PORT, O_STATE, O_ICMP_TYPE, O_ICMP_CODE, O_ICMP_ID,
+};
+
+/* Which protocol an option needs given first with -p (as conntrack's
+ * protocol modules add their options once -p names them). */
+enum need { N_ANY, N_PORTS, N_TCP, N_ICMP };
+
+struct opt {
+	const char *lng;      /* long name, without "--" */
+	char sht;             /* short letter or 0 */
+	bool arg;
+	enum opt_id id;
+	int idx;              /* command, address or port slot */
+	enum need need;
+	const char *canon;    /* the name conntrack's messages use */
+};
+
+static const struct opt opts[] = {
+	{ "dump", 'L', false, O_CMD, CMD_LIST, N_ANY, "dump" },
+	{ "delete", 'D', false, O_CMD, CMD_DELETE, N_ANY, "delete" },
+	{ "flush", 'F', false, O_CMD, CMD_FLUSH, N_ANY, "flush" },
+	{ "count", 'C', false, O_CMD, CMD_COUNT, N_ANY, "count" },
+	{ "stats", 'S', false, O_CMD, CMD_STATS, N_ANY, "stats" },
+	{ "help", 'h', false, O_CMD, CMD_HELP, N_ANY, "help" },
+	{ "version", 'V', false, O_CMD, CMD_VERSION, N_ANY, "version" },
+	{ "get", 'G', false, O_CMD, CMD_UNSUPPORTED, N_ANY, "get" },
+	{ "create", 'I', false, O_CMD, CMD_UNSUPPORTED, N_ANY, "create" },
+	{ "update", 'U', false, O_CMD, CMD_UNSUPPORTED, N_ANY, "update" },
+	{ "event", 'E', false, O_CMD, CMD_UNSUPPORTED, N_ANY, "event" },
+	{ "src", 's', true, O_ADDR, 0, N_ANY, "src" },
+	{ "orig-src", 0, true, O_ADDR, 0, N_ANY, "src" },
+	{ "dst", 'd', true, O_ADDR, 1, N_ANY, "dst" },
+	{ "orig-dst", 0, true, O_ADDR, 1, N_ANY, "dst" },
+	{ "reply-src", 'r', true, O_ADDR, 2, N_ANY, "reply-src" },
+	{ "reply-dst", 'q', true, O_ADDR, 3, N_ANY, "reply-dst" },
+	{ "protonum", 'p', true, O_PROTO, 0, N_ANY, "protonum" },
+	{ "family", 'f', true, O_FAMILY, 0, N_ANY, "family" },
+	{ "mark", 'm', true, O_MARK, 0, N_ANY, "mark" },
+	{ "status", 'u', true, O_STATUS, 0, N_ANY, "status" },
+	{ "sport", 0, true, O_PORT, 0, N_PORTS, "sport" },
+	{ "orig-port-src", 0, true, O_PORT, 0, N_PORTS, "sport" },
+	{ "dport", 0, true, O_PORT, 1, N_PORTS, "dport" },
+	{ "orig-port-dst", 0, true, O_PORT, 1, N_PORTS, "dport" },
+	{ "reply-port-src", 0, true, O_PORT, 2, N_PORTS, "reply-port-src" },
+	{ "reply-port-dst", 0, true, O_PORT, 3, N_PORTS, "reply-port-dst" },
+	{ "state", 0, true, O_STATE, 0, N_TCP, "state" },
+	{ "icmp-type", 0, true, O_ICMP_TYPE, 0, N_ICMP, "icmp-type" },
+	{ "icmp-code", 0, true, O_ICMP_CODE, 0, N_ICMP, "icmp-code" },
+	{ "icmp-id", 0, true, O_ICMP_ID, 0, N_ICMP, "icmp-id" },
+};
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+struct cmdline {
+	const char *prog;
+	struct qt_buf *out, *err;
+	enum cmd cmd;
+	const char *table;         /* "conntrack", "expect", ... */
+	const char *first_filter;  /* canon name of the first filter given */
+	struct qt_ct_filter f;
+};
+
+/* conntrack's exit_error(PARAMETER_PROBLEM, ...): the message and the
+ * hint, exit status 2. */
+__attribute__((format(printf, 2, 3)))
+static int param_problem(struct cmdline *c, const char *fmt, ...)
+{
+	va_list ap;
+	qt_buf_printf(c->err, "%s v%s (%s): ", c->prog, QT_CONNTRACK_VERSION,
+		      QT_BACKEND);
+	va_start(ap, fmt);
+	qt_buf_vprintf(c->err, fmt, ap);
+	va_end(ap);
+	qt_buf_printf(c->err, "\nTry `%s -h' or '%s --help' for more "
+		      "information.\n", c->prog, c->prog);
+	return QT_PARAMETER_PROBLEM;
+}
+
+/* A whole unsigned number in [0, max] (base 0: 0x.. and 0.. too). */
+static bool parse_num(const char *s, unsigned long max, unsigned long *v)
+{
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(s, &end, 0);
+	if (errno || *end || n > max)
+		return false;
+	*v = n;
+	return true;
+}
+
+static int parse_addr(struct cmdline *c, int i, const char *s)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	struct in_addr a;
+	if (n >= sizeof(buf))
+		return param_problem(c, "Invalid IP address `%s'", s);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return param_problem(c, "Invalid IP address `%s'", s);
+	unsigned long len = 32;
+	if (slash && !parse_num(slash + 1, 32, &len))
+		return param_problem(c, "Invalid netmask");
+	c->f.addr[i] = a.s_addr;
+	c->f.mask[i] = len ? htonl(0xffffffffu << (32 - len)) : 0;
+	c->f.has |= QT_CTF_ADDR(i);
+	return 0;
+}
+
+static int parse_proto(struct cmdline *c, const char *s)
+{
+	unsigned long n;
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcasecmp(s, protos[i].name)) {
+			c->f.proto = protos[i].num;
+			c->f.has |= QT_CTF_PROTO;
+			return 0;
+		}
+	if (!parse_num(s, 255, &n))
+		return param_problem(c, "`%s' unsupported protocol", s);
+	c->f.proto = (uint8_t)n;
+	c->f.has |= QT_CTF_PROTO;
+	return 0;
+}
+
+static int parse_status(struct cmdline *c, const char *s)
+{
+	char *copy = strdup(s), *save = NULL;
+	if (!copy)
+		return param_problem(c, "out of memory");
+	int rc = 0;
+	for (char *w = strtok_r(copy, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+			if (!strcasecmp(w, statuses[i].name))
+				break;
+		if (i == sizeof(statuses) / sizeof(statuses[0])) {
+			rc = param_problem(c, "Bad parameter `%s'", w);
+			break;
+		}
+		c->f.status_set |= statuses[i].set;
+		c->f.status_clear |= statuses[i].clear;
+	}
+	free(copy);
+	if (!rc)
+		c->f.has |= QT_CTF_STATUS;
+	return rc;
+}
+
+static int parse_state(struct cmdline *c, const char *s)
+{
+	/* conntrack's names are case-sensitive; LISTEN is its old name of
+	 * SYN_SENT2 (the same number) */
+	for (unsigned i = 0; i < QT_TCP_MAX; i++)
+		if (!strcmp(s, qt_ct_tcp_state_name(i))) {
+			c->f.tcp_state = (uint8_t)i;
+			c->f.has |= QT_CTF_STATE;
+			return 0;
+		}
+	if (!strcmp(s, "LISTEN")) {
+		c->f.tcp_state = QT_TCP_SYN_SENT2;
+		c->f.has |= QT_CTF_STATE;
+		return 0;
+	}
+	return param_problem(c, "unknown TCP state `%s'", s);
+}
+
+static int take_value(struct cmdline *c, const struct opt *o, const char *v)
+{
+	unsigned long n;
+	switch (o->id) {
+	case O_CMD:
+		return 0;
+	case O_ADDR:
+		return parse_addr(c, o->idx, v);
+	case O_PROTO:
+		return parse_proto(c, v);
+	case O_FAMILY:
+		if (!strcmp(v, "ipv4"))
+			c->f.family_none = false;
+		else if (!strcmp(v, "ipv6"))
+			c->f.family_none = true;   /* the engine tracks IPv4 */
+		else
+			return param_problem(c, "`%s' unsupported protocol", v);
+		return 0;
+	case O_MARK: {
+		char buf[64];
+		const char *slash = strchr(v, '/');
+		size_t len = slash ? (size_t)(slash - v) : strlen(v);
+		unsigned long m = 0xffffffffu;
+		if (len >= sizeof(buf))
+			return param_problem(c, "Bad parameter `%s'", v);
+		memcpy(buf, v, len);
+		buf[len] = '\0';
+		if (!parse_num(buf, 0xffffffffu, &n) ||
+		    (slash && !parse_num(slash + 1, 0xffffffffu, &m)))
+			return param_problem(c, "Bad parameter `%s'", v);
+		c->f.mark = (uint32_t)n;
+		c->f.mark_mask = (uint32_t)m;
+		c->f.has |= QT_CTF_MARK;
+		return 0;
+	}
+	case O_STATUS:
+		return parse_status(c, v);
+	case O_PORT:
+		if (!parse_num(v, 65535, &n))
+			return param_problem(c, "Bad parameter `%s'", v);
+		c->f.port[o->idx] = (uint16_t)n;
+		c->f.has |= QT_CTF_PORT(o->idx);
+		return 0;
+	case O_STATE:
+		return parse_state(c, v);
+	case O_ICMP_TYPE:
+	case O_ICMP_CODE:
+		if (!parse_num(v, 255, &n))
+			return param_problem(c, "Bad parameter `%s'", v);
+		if (o->id == O_ICMP_TYPE) {
+			c->f.icmp_type = (uint8_t)n;
+			c->f.has |= QT_CTF_ICMP_TYPE;
+		} else {
+			c->f.icmp_code = (uint8_t)n;
+			c->f.has |= QT_CTF_ICMP_CODE;
+		}
+		return 0;
+	case O_ICMP_ID:
+		if (!parse_num(v, 65535, &n))
+			return param_problem(c, "Bad parameter `%s'", v);
+		c->f.icmp_id = (uint16_t)n;
+		c->f.has |= QT_CTF_ICMP_ID;
+		return 0;
+	}
+	return 0;
+}
+
+/* Options of a protocol exist once -p named it. */
+static bool available(const struct cmdline *c, const struct opt *o)
+{
+	bool p = c->f.has & QT_CTF_PROTO;
+	switch (o->need) {
+	case N_ANY: return true;
+	case N_PORTS: return p && has_ports(c->f.proto);
+	case N_TCP: return p && c->f.proto == 6;
+	case N_ICMP: return p && c->f.proto == 1;
+	}
+	return false;
+}
+
+/* A long option by its name or an unambiguous prefix (getopt_long). */
+static const struct opt *find_long(const struct cmdline *c, const char *name,
+				   size_t len, bool *ambiguous)
+{
+	const struct opt *hit = NULL;
+	*ambiguous = false;
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (!available(c, &opts[i]) || strncmp(opts[i].lng, name, len))
+			continue;
+		if (strlen(opts[i].lng) == len)
+			return &opts[i];
+		if (hit && hit->id == opts[i].id && hit->idx == opts[i].idx)
+			continue;   /* two names of one option */
+		if (hit)
+			*ambiguous = true;
+		hit = &opts[i];
+	}
+	return *ambiguous ? NULL : hit;
+}
+
+static const struct opt *find_short(const struct cmdline *c, char ch)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].sht == ch && available(c, &opts[i]))
+			return &opts[i];
+	return NULL;
+}
+
+static int parse_cmdline(struct cmdline *c, int argc, char *const *argv)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		const struct opt *o;
+		if (a[0] == '-' && a[1] == '-' && a[2]) {
+			const char *eq = strchr(a + 2, '=');
+			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			bool amb;
+			o = find_long(c, a + 2, len, &amb);
+			if (amb)
+				return param_problem(c, "option `%s' is "
+						     "ambiguous", a);
+			if (!o)
+				return param_problem(c, "unknown option `%s'", a);
+			if (eq && !o->arg)
+				return param_problem(c, "option `--%s' doesn't "
+						     "allow an argument", o->lng);
+			if (eq)
+				val = eq + 1;
+		} else if (a[0] == '-' && a[1]) {
+			o = find_short(c, a[1]);
+			if (!o)
+				return param_problem(c, "unknown option `-%c'",
+						     a[1]);
+			if (a[2]) {
+				if (!o->arg)
+					return param_problem(c, "unknown option "
+							     "`%s'", a);
+				val = a + 2;
+			}
+		} else {
+			return param_problem(c, "unknown type `%s'", a);
+		}
+		if (o->arg && !val) {
+			if (i + 1 >= argc)
+				return param_problem(c, "option `%s' requires an "
+						     "argument", a);
+			val = argv[++i];
+		}
+		if (o->id == O_CMD) {
+			if (c->cmd != CMD_NONE)
+				return param_problem(c, "Invalid commands "
+						     "combination");
+			c->cmd = (enum cmd)o->idx;
+			if (c->cmd == CMD_UNSUPPORTED)
+				return param_problem(c, "`-%c' is not supported "
+						     "on the engine's table",
+						     o->sht);
+			/* -L [table]: an optional word that is no option */
+			if (i + 1 < argc && argv[i + 1][0] != '-' &&
+			    (c->cmd == CMD_LIST || c->cmd == CMD_DELETE ||
+			     c->cmd == CMD_FLUSH || c->cmd == CMD_COUNT)) {
+				const char *t = argv[++i];
+				if (strcmp(t, "conntrack") && strcmp(t, "expect") &&
+				    strcmp(t, "dying") && strcmp(t, "unconfirmed"))
+					return param_problem(c, "unknown type `%s'",
+							     t);
+				c->table = t;
+			}
+			continue;
+		}
+		if (!c->first_filter)
+			c->first_filter = o->canon;
+		int rc = take_value(c, o, val);
+		if (rc)
+			return rc;
+	}
+	if (c->first_filter && c->cmd != CMD_LIST && c->cmd != CMD_DELETE)
+		return param_problem(c, "Illegal option `--%s' with this command",
+				     c->first_filter);
+	return 0;
+}
+
+/* ---- running ---- */
+
+struct collect {
+	const struct qt_ct_filter *f;
+	uint64_t now;
+	struct qt_ct_entry *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static bool collect_one(struct qt_ct_entry *e, void *user)
+{
+	struct collect *k = user;
+	/* due but not yet reaped: gone already, as for the kernel */
+	if (e->expires <= k->now || !qt_ct_filter_match(k->f, e))
+		return true;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 256;
+		struct qt_ct_entry *v = realloc(k->v, cap * sizeof(*v));
+		if (!v) {
+			k->nomem = true;
+			return false;
+		}
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = *e;
+	return true;
+}
+
+/* The matching entries of every shard, copied under each shard's lock
+ * (formatting happens after it is released, so a long listing holds no
+ * queue thread up); with del they are removed in the same hold. */
+static int gather(struct qt_ct *const *shards, unsigned nshards,
+		  struct collect *k, bool del)
+{
+	for (unsigned s = 0; s < nshards; s++) {
+		size_t first = k->n;
+		qt_ct_lock(shards[s]);
+		qt_ct_each(shards[s], collect_one, k);
+		for (size_t i = first; del && i < k->n; i++) {
+			enum qt_ct_dir dir;
+			struct qt_ct_entry *e =
+				qt_ct_find(shards[s], &k->v[i].t[QT_CT_ORIG], &dir);
+			if (e)
+				qt_ct_delete(shards[s], e);
+		}
+		qt_ct_unlock(shards[s]);
+		if (k->nomem)
+			return -1;
+	}
+	return 0;
+}
+
+static void help(struct cmdline *c)
+{
+	qt_buf_printf(c->out,
+		"Command line interface for the connection tracking system "
+		"(qtables' engine). Version %s\n"
+		"Usage: %s [commands] [options]\n"
+		"\n"
+		"Commands:\n"
+		"  -L [table] [options]\t\tList conntrack table\n"
+		"  -D [table] parameters\t\tDelete conntrack entries\n"
+		"  -F [table]\t\t\tFlush table\n"
+		"  -C [table]\t\t\tShow counter\n"
+		"  -S\t\t\t\tShow statistics (one line per queue thread)\n"
+		"\n"
+		"Tables: conntrack, expect, dying, unconfirmed\n"
+		"\n"
+		"Conntrack parameters and options:\n"
+		"  -m, --mark mark\t\t\tMark (mark/mask)\n"
+		"\n"
+		"Common parameters and options:\n"
+		"  -s, --src, --orig-src ip\t\tSource address from original "
+		"direction\n"
+		"  -d, --dst, --orig-dst ip\t\tDestination address from original "
+		"direction\n"
+		"  -r, --reply-src ip\t\tSource addres from reply direction\n"
+		"  -q, --reply-dst ip\t\tDestination address from reply "
+		"direction\n"
+		"  -p, --protonum proto\t\tLayer 4 Protocol, eg. 'tcp'\n"
+		"  -f, --family proto\t\tLayer 3 Protocol, eg. 'ipv4'\n"
+		"  -u, --status status\t\tStatus, eg. ASSURED\n"
+		"\n"
+		"Protocol options (after -p):\n"
+		"  --sport, --orig-port-src port\tSource port (tcp, udp, sctp, "
+		"dccp, udplite)\n"
+		"  --dport, --orig-port-dst port\tDestination port\n"
+		"  --reply-port-src port\t\tSource port from reply direction\n"
+		"  --reply-port-dst port\t\tDestination port from reply "
+		"direction\n"
+		"  --state state\t\t\tTCP state, eg. ESTABLISHED (-p tcp)\n"
+		"  --icmp-type, --icmp-code, --icmp-id n\tICMP fields (-p icmp)\n"
+		"\n", QT_CONNTRACK_VERSION, c->prog);
+}
+
+static void summary(struct cmdline *c, const char *what)
+{
+	qt_buf_printf(c->err, "%s v%s (%s): %s\n", c->prog,
+		      QT_CONNTRACK_VERSION, QT_BACKEND, what);
+}
+
+int qt_ct_view_run(struct qt_ct *const *shards, unsigned nshards,
+		   const char *prog, int argc, char *const *argv,
+		   uint64_t now, struct qt_buf *out, struct qt_buf *err)
+{
+	struct cmdline c = { .prog = prog, .out = out, .err = err,
+			     .cmd = CMD_NONE, .table = "conntrack" };
+	int rc = parse_cmdline(&c, argc, argv);
+	if (rc)
+		return rc;
+	/* only the connection table is kept: the others are empty */
+	bool empty = strcmp(c.table, "conntrack") != 0;
+	if (empty)
+		nshards = 0;
+	char msg[128];
+	switch (c.cmd) {
+	case CMD_NONE:
+	case CMD_HELP:
+		help(&c);
+		return 0;
+	case CMD_VERSION:
+		qt_buf_printf(out, "%s v%s (%s)\n", prog, QT_CONNTRACK_VERSION,
+			      QT_BACKEND);
+		return 0;
+	case CMD_UNSUPPORTED:
+		return QT_PARAMETER_PROBLEM;   /* refused while parsing */
+	case CMD_LIST:
+	case CMD_DELETE: {
+		bool del = c.cmd == CMD_DELETE;
+		struct collect k = { .f = &c.f, .now = now };
+		if (gather(shards, nshards, &k, del) < 0) {
+			free(k.v);
+			summary(&c, "Operation failed: not enough memory");
+			return QT_OTHER_PROBLEM;
+		}
+		for (size_t i = 0; i < k.n; i++)
+			qt_ct_view_format(&k.v[i], now, out);
+		free(k.v);
+		snprintf(msg, sizeof(msg), "%zu %s been %s.", k.n,
+			 !strcmp(c.table, "expect") ? "expectations have"
+						    : "flow entries have",
+			 del ? "deleted" : "shown");
+		summary(&c, msg);
+		/* conntrack -D fails when nothing matched */
+		return del && k.n == 0 ? QT_OTHER_PROBLEM : 0;
+	}
+	case CMD_FLUSH: {
+		struct qt_ct_filter all = { .has = 0 };
+		struct collect k = { .f = &all, .now = UINT64_C(0) };
+		if (gather(shards, nshards, &k, true) < 0) {
+			free(k.v);
+			summary(&c, "Operation failed: not enough memory");
+			return QT_OTHER_PROBLEM;
+		}
+		free(k.v);
+		summary(&c, !strcmp(c.table, "expect")
+			    ? "expectation table has been emptied."
+			    : "connection tracking table has been emptied.");
+		return 0;
+	}
+	case CMD_COUNT: {
+		unsigned long long n = 0;
+		for (unsigned s = 0; s < nshards; s++) {
+			qt_ct_lock(shards[s]);
+			n += qt_ct_count(shards[s]);
+			qt_ct_unlock(shards[s]);
+		}
+		qt_buf_printf(out, "%llu\n", n);
+		return 0;
+	}
+	case CMD_STATS:
+		for (unsigned s = 0; s < nshards; s++) {
+			qt_ct_lock(shards[s]);
+			struct qt_ct_stats st = *qt_ct_stats(shards[s]);
+			qt_ct_unlock(shards[s]);
+			/* the kernel's per-cpu line; the engine neither
+			 * resolves clashes nor has chains to grow long */
+			qt_buf_printf(out, "cpu=%-4u\tfound=%llu invalid=%llu "
+				"insert=%llu insert_failed=%llu drop=%llu "
+				"early_drop=%llu error=%llu search_restart=%llu "
+				"clash_resolve=0 chaintoolong=0 \n", s,
+				(unsigned long long)st.found,
+				(unsigned long long)st.invalid,
+				(unsigned long long)st.insert,
+				(unsigned long long)st.insert_failed,
+				(unsigned long long)st.drop,
+				(unsigned long long)st.early_drop,
+				(unsigned long long)st.error,
+				(unsigned long long)st.search_restart);
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int qt_ct_view_request(struct qt_engine *e, const char *req, size_t len,
+		       struct qt_buf *out, struct qt_buf *err)
+{
+	/* the program's name, then one argument per line */
+	char *copy = malloc(len + 1);
+	if (!copy) {
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		return QT_RESOURCE_PROBLEM;
+	}
+	memcpy(copy, req, len);
+	copy[len] = '\0';
+	char *p = copy + sizeof(req_hdr) - 1, *nl = strchr(p, '\n');
+	int argc = 0, rc;
+	char **argv = NULL;
+	if (!nl || nl - p > 64 || memchr(copy, '\0', len)) {
+		qt_buf_printf(err, "qtablesd: malformed request\n");
+		rc = QT_OTHER_PROBLEM;
+		goto done;
+	}
+	*nl = '\0';
+	const char *prog = p;
+	for (char *q = nl + 1; *q; q++)
+		argc += *q == '\n';
+	argv = calloc((size_t)argc + 1, sizeof(*argv));
+	if (!argv) {
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		rc = QT_RESOURCE_PROBLEM;
+		goto done;
+	}
+	int n = 0;
+	for (char *q = nl + 1; n < argc; n++) {
+		char *end = strchr(q, '\n');
+		*end = '\0';
+		argv[n] = q;
+		q = end + 1;
+	}
+	unsigned nshards = e ? qt_engine_ct_shards(e) : 0;
+	struct qt_ct **shards = calloc(nshards ? nshards : 1, sizeof(*shards));
+	if (!shards) {
+		qt_buf_printf(err, "qtablesd: out of memory\n");
+		rc = QT_RESOURCE_PROBLEM;
+		goto done;
+	}
+	for (unsigned i = 0; i < nshards; i++)
+		shards[i] = qt_engine_ct_shard(e, i);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	rc = qt_ct_view_run(shards, nshards, prog, argc, argv, now, out, err);
+	free(shards);
+done:
+	free(argv);
+	free(copy);
+	return rc;
+}

@@ -1,0 +1,73 @@
+/* qtables-conntrack: the engine's connection tables shown and edited as
+ * conntrack(8) (conntrack-tools 1.4.7) does for the kernel's table: -L,
+ * -D and their filters, -F, -C, -S, -h, -V, with its line format, its
+ * summary lines on stderr and its exit codes.
+ *
+ * The client (cmd/qtables.c) only carries its arguments to the daemon:
+ * the request is "#qtables 1 conntrack PROG\n" followed by one argument
+ * per line. The daemon (daemon/daemon.c) hands it to
+ * qt_ct_view_request() with its engine. */
+#ifndef QT_ENGINE_CT_VIEW_H
+#define QT_ENGINE_CT_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "conntrack.h"
+
+/* The version conntrack(8) prints; ours says "(qtables)" after it. */
+#define QT_CONNTRACK_VERSION "1.4.7"
+
+struct qt_engine;
+
+/* Build a request (client side): -1 when an argument holds a newline. */
+int qt_ct_view_encode(struct qt_buf *req, const char *prog, int argc,
+		      char *const *argv);
+/* Whether a request is one for qtables-conntrack. */
+bool qt_ct_view_is_request(const char *req, size_t len);
+/* Run one (daemon side) on the engine's tables (e NULL: no datapath).
+ * Returns the exit status; out and err receive what the client prints. */
+int qt_ct_view_request(struct qt_engine *e, const char *req, size_t len,
+		       struct qt_buf *out, struct qt_buf *err);
+
+/* The same on explicit tables (tests): argv as the program's, without
+ * argv[0]; now is CLOCK_MONOTONIC ns as the tables use it. */
+int qt_ct_view_run(struct qt_ct *const *shards, unsigned nshards,
+		   const char *prog, int argc, char *const *argv,
+		   uint64_t now, struct qt_buf *out, struct qt_buf *err);
+
+/* One entry as conntrack -L prints it, with its newline. */
+void qt_ct_view_format(const struct qt_ct_entry *e, uint64_t now,
+		       struct qt_buf *out);
+
+/* The filters of -L and -D (all given ones must hold). */
+struct qt_ct_filter {
+	unsigned has;              /* QT_CTF_* */
+	uint8_t proto;
+	uint32_t addr[4], mask[4]; /* orig src, orig dst, reply src,
+	                              reply dst (network order) */
+	uint16_t port[4];          /* orig sport, dport, reply sport, dport */
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_id;
+	uint32_t mark, mark_mask;
+	uint32_t status_set, status_clear;
+	uint8_t tcp_state;
+	bool family_none;          /* -f ipv6: there are no IPv6 entries */
+};
+
+#define QT_CTF_PROTO     (1u << 0)
+#define QT_CTF_ADDR(i)   (1u << (1 + (i)))   /* 0..3 */
+#define QT_CTF_PORT(i)   (1u << (5 + (i)))   /* 0..3 */
+#define QT_CTF_ICMP_TYPE (1u << 9)
+#define QT_CTF_ICMP_CODE (1u << 10)
+#define QT_CTF_ICMP_ID   (1u << 11)
+#define QT_CTF_MARK      (1u << 12)
+#define QT_CTF_STATUS    (1u << 13)
+#define QT_CTF_STATE     (1u << 14)
+
+bool qt_ct_filter_match(const struct qt_ct_filter *f,
+			const struct qt_ct_entry *e);
+
+#endif

@@ -1,0 +1,380 @@
+/* The daemon's control loop: one transaction at a time, applied whole or
+ * not at all, persisted before the reply says it succeeded. */
+#define _GNU_SOURCE
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "model.h"
+#include "request.h"
+#include "control.h"
+#include "control_server.h"
+#include "ct_view.h"
+#include "handover.h"
+#include "recent_lists.h"
+#include "reload.h"
+#include "sd_notify.h"
+#include "state_file.h"
+#include "stats_view.h"
+
+struct daemon {
+	const struct qt_daemon_opts *o;
+	struct qt_ruleset *rs;
+	struct qt_engine *engine;   /* NULL: --no-datapath */
+	struct qt_control_server *ctl;
+	unsigned long requests, state_errors;
+	int lfd;                    /* the listening socket (also ctl's) */
+	bool handed_over;           /* the next daemon has everything */
+	bool restart;               /* stopped by SIGTERM: a holder waits */
+};
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* A change that cannot be applied whole: the ruleset from before the
+ * request comes back (and, when the engine already runs the new one, goes
+ * back into the engine). */
+static void roll_back(struct daemon *d, struct qt_ruleset **before,
+		      struct qt_buf *err, const char *why, bool recommit)
+{
+	qt_buf_printf(err, "qtablesd: the change was not applied, as %s\n",
+		      why);
+	qt_ruleset_free(d->rs);
+	d->rs = *before;
+	*before = NULL;
+	if (recommit && d->engine)
+		qt_engine_commit(d->engine, d->rs, err);
+}
+
+static bool is_stats(const struct qt_buf *req)
+{
+	static const char hdr[] = "#qtables 1 stats ";
+	return req->len >= sizeof(hdr) - 1 &&
+	       memcmp(qt_buf_str(req), hdr, sizeof(hdr) - 1) == 0;
+}
+
+/* "#qtables 1 recent PROG [NAME]": the lists of -m recent, as
+ * /proc/net/xt_recent shows and edits them (extensions/lib/recent_lists.h). */
+static bool is_recent(const struct qt_buf *req)
+{
+	static const char hdr[] = "#qtables 1 recent ";
+	return req->len >= sizeof(hdr) - 1 &&
+	       memcmp(qt_buf_str(req), hdr, sizeof(hdr) - 1) == 0;
+}
+
+/* "#qtables 1 stats PROG [FORMAT]": the daemon's own lines are added
+ * to the text form only (json and prometheus are the engine's families) */
+static bool stats_is_text(const struct qt_buf *req)
+{
+	char fmt[16] = "";
+	return sscanf(qt_buf_str(req), "#qtables 1 stats %*s %15s", fmt) < 1 ||
+	       !strcmp(fmt, "text");
+}
+
+static void control_stats(struct daemon *d, struct qt_buf *out)
+{
+	const struct qt_control_counters *c = qt_control_server_counters(d->ctl);
+	qt_buf_printf(out, "control: %lu requests, %lu connections, %lu refused "
+		      "(no CAP_NET_ADMIN), %lu timed out, %lu evicted (idle, "
+		      "over %d open), %lu too large\n", d->requests, c->accepted,
+		      c->refused, c->timed_out, c->evicted,
+		      QT_CONTROL_MAX_CONNS, c->too_large);
+}
+
+/* One complete request from a peer the kernel vouched for. Requests come
+ * one at a time: a transaction never meets another half-way. */
+static void serve_request(void *ctx, const struct qt_peer *peer,
+			  struct qt_buf *req, struct qt_buf *rep)
+{
+	struct daemon *d = ctx;
+	struct timespec t0;
+	double t_read = 0, t_run = 0, t_save = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct qt_buf out, err;
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	int status;
+	if (is_stats(req)) {
+		t_read = ms_since(&t0);
+		status = qt_stats_request(d->engine, qt_buf_str(req), req->len,
+					  &out, &err);
+		if (status == 0 && stats_is_text(req)) {
+			control_stats(d, &out);
+			qt_buf_printf(&out, "state file: writes failed %lu\n",
+				      d->state_errors);
+		}
+	} else if (qt_ct_view_is_request(qt_buf_str(req), req->len)) {
+		/* qtables-conntrack: the engine's connection tables */
+		t_read = ms_since(&t0);
+		status = qt_ct_view_request(d->engine, qt_buf_str(req),
+					    req->len, &out, &err);
+	} else if (qt_handover_is_request(qt_buf_str(req), req->len)) {
+		/* the answer is the handover itself, on the peer's socket;
+		 * after it, or after a failure that left no engine, this
+		 * daemon stops */
+		d->engine = qt_handover_give(d->engine, &d->o->engine, d->rs,
+					     d->lfd, peer->fd, &d->handed_over);
+		d->requests++;
+		if (d->handed_over || (d->o->datapath && !d->engine))
+			qt_control_server_stop(d->ctl);
+		qt_buf_free(&out);
+		qt_buf_free(&err);
+		return;
+	} else if (is_recent(req)) {
+		t_read = ms_since(&t0);
+		status = qt_recent_request(qt_buf_str(req), req->len, &out,
+					   &err);
+	} else {
+		bool changed = false;
+		t_read = ms_since(&t0);
+		/* the policy counters packets are counting, for -L, save, -Z */
+		if (d->engine)
+			qt_engine_policy_to_model(d->engine, d->rs);
+		/* kept so that a ruleset that cannot be run or persisted is
+		 * not applied either: memory, engine and disk never
+		 * disagree */
+		struct qt_ruleset *before =
+			d->o->state_path || d->engine ? qt_ruleset_clone(d->rs)
+						      : NULL;
+		status = qt_request_run(&d->rs, qt_buf_str(req), req->len, &out,
+					&err, &changed);
+		t_run = ms_since(&t0);
+		if (changed && d->engine &&
+		    qt_engine_commit(d->engine, d->rs, &err) < 0) {
+			roll_back(d, &before, &err, "the engine cannot run it",
+				  false);
+			changed = false;
+			status = QT_RESOURCE_PROBLEM;
+		}
+		if (changed && d->o->state_path &&
+		    qt_state_write(d->o->state_path, d->rs, &err) < 0) {
+			d->state_errors++;
+			/* the old ruleset ran before: it compiles again */
+			roll_back(d, &before, &err, "it could not be saved", true);
+			changed = false;
+			status = QT_RESOURCE_PROBLEM;
+		}
+		if (changed && d->engine)
+			qt_engine_policy_from_model(d->engine, d->rs);
+		t_save = ms_since(&t0);
+		qt_ruleset_free(before);
+	}
+	if (status < 0 || status > 255)
+		status = QT_OTHER_PROBLEM;   /* an exit code, whatever went wrong */
+	d->requests++;
+	qt_reply_encode(rep, status, &out, &err);
+	if (d->o->timing)
+		/* cumulative: dispatched, then run, then saved, then
+		 * encoded (the reply is sent by the event loop) */
+		fprintf(stderr, "qtablesd: timing: request %lu: %zu bytes, "
+			"status %d, read %.3f run %.3f saved %.3f replied %.3f ms\n",
+			d->requests, req->len, status, t_read, t_run, t_save,
+			ms_since(&t0));
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
+/* A daemon that handed over leaves the next one's pidfile alone. */
+static bool pidfile_is_mine(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int pid = 0;
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid == (int)getpid();
+}
+
+int qt_daemon_run(const struct qt_daemon_opts *o)
+{
+	struct daemon d = { .o = o };
+	struct qt_buf err;
+	qt_buf_init(&err);
+
+	/* what the daemon before hands over, before the state file is
+	 * read: its last commit is on disk by then */
+	struct qt_handover ho;
+	if (qt_handover_take(o->handover, &ho, &err) < 0) {
+		fputs(qt_buf_str(&err), stderr);
+		qt_buf_reset(&err);
+	}
+	if (!o->datapath)
+		qt_handover_drop_queues(&ho);
+	/* a state that cannot be trusted leaves the kernel's rules (and
+	 * the steering of a daemon that died or handed over) as they are,
+	 * so the namespace stays as closed as it was */
+	int loaded = qt_state_start(o->state_path, o->state_recover, &d.rs,
+				    &err);
+	fputs(qt_buf_str(&err), stderr);
+	qt_buf_reset(&err);
+	if (loaded < 0) {
+		qt_buf_free(&err);
+		return 1;
+	}
+
+	int lfd = ho.lfd >= 0 ? ho.lfd : qt_control_listen();
+	if (ho.lfd >= 0)   /* the event loop never waits in accept */
+		fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+	ho.lfd = -1;
+	d.lfd = lfd;
+	if (lfd < 0) {
+		fprintf(stderr, "qtablesd: cannot listen on @%s: %s%s\n",
+			qt_control_name(), strerror(errno),
+			errno == EADDRINUSE ? " (another qtablesd runs in this "
+					      "network namespace)" : "");
+		qt_ruleset_free(d.rs);
+		return 1;
+	}
+
+	int ready[2] = { -1, -1 };
+	if (o->background) {
+		if (pipe(ready) < 0)
+			return 1;
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid > 0) {
+			/* wait until the child is set up, then report */
+			char c;
+			close(ready[1]);
+			ssize_t n = read(ready[0], &c, 1);
+			return n == 1 ? 0 : 1;
+		}
+		close(ready[0]);
+		setsid();
+	}
+	/* blocked before any thread starts, so that every thread
+	 * inherits the mask and signals reach only the signalfd */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* the datapath after the fork (threads do not survive one), before
+	 * stderr is let go (its errors are worth reading) */
+	if (o->datapath) {
+		struct qt_buf eerr;
+		qt_buf_init(&eerr);
+		struct qt_engine_opts eo = o->engine;
+		qt_handover_engine_opts(&ho, &eo, d.rs);
+		d.engine = qt_engine_start(&eo, d.rs, &eerr);
+		ho.nq = 0;      /* the engine owns the queue sockets now */
+		if (!d.engine) {
+			fputs(qt_buf_str(&eerr), stderr);
+			qt_buf_free(&eerr);
+			/* a parent waiting is told by the pipe closing */
+			close(lfd);
+			qt_ruleset_free(d.rs);
+			return 1;
+		}
+		qt_buf_free(&eerr);
+	}
+	if (o->background) {
+		int nul = open("/dev/null", O_RDWR);
+		if (nul >= 0) {
+			/* a daemon keeps no terminal or pipe of its parent open */
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			if (nul > 2)
+				close(nul);
+		}
+	}
+	if (o->pidfile && write_pidfile(o->pidfile) < 0)
+		fprintf(stderr, "qtablesd: cannot write %s: %s\n", o->pidfile,
+			strerror(errno));
+
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	/* the client refuses input over QT_REQUEST_MAX itself; the slack is
+	 * for the header line in front of it */
+	d.ctl = qt_control_server_new(lfd, QT_REQUEST_MAX + 4096,
+				      serve_request, &d);
+	if (sfd < 0 || !d.ctl) {
+		fprintf(stderr, "qtablesd: cannot serve @%s: %s\n",
+			qt_control_name(), strerror(errno));
+		qt_engine_stop(d.engine);
+		qt_ruleset_free(d.rs);
+		return 1;
+	}
+
+	if (ready[1] >= 0) {
+		if (write(ready[1], "r", 1) != 1)
+			return 1;
+		close(ready[1]);
+	}
+	/* the saved ruleset runs and the steering is in place */
+	qt_sd_notifyf("READY=1\nMAINPID=%d\nSTATUS=ruleset loaded, steering "
+		      "in place", (int)getpid());
+	int wfd = qt_watchdog_open();
+	if (wfd >= 0)
+		qt_control_server_watch(d.ctl, wfd);
+
+	for (;;) {
+		int sig = qt_control_server_run(d.ctl, sfd, -1);
+		if (sig == SIGTERM || sig == SIGINT) {
+			/* SIGTERM is how service managers stop for a
+			 * restart; SIGINT (^C) is a stop */
+			d.restart = sig == SIGTERM;
+			break;
+		}
+		if (sig == SIGHUP) {
+			qt_reload_state(o->state_path, &d.rs, d.engine);
+			continue;
+		}
+		if (sig == QT_CONTROL_WATCHED) {
+			qt_watchdog_tick(wfd, d.engine);
+			continue;
+		}
+		if (sig < 0)   /* handed over, or a failed handover left no
+				  engine, or the loop broke */
+			break;
+	}
+	qt_sd_notify("STOPPING=1");
+	if (d.restart && o->handover_wait && d.engine)
+		qt_handover_leave_holder(d.engine, d.rs, o->handover_wait);
+	qt_handover_close(&ho);
+	qt_control_server_free(d.ctl);   /* closes the listening socket */
+	close(sfd);
+	if (wfd >= 0)
+		close(wfd);
+	/* removes the steering rules: with fail-closed, traffic stops here
+	 * until a daemon binds the queue again only if rules remain; they
+	 * do not, so the namespace is back to the kernel's own tables */
+	qt_engine_stop(d.engine);
+	if (o->pidfile && pidfile_is_mine(o->pidfile))
+		unlink(o->pidfile);
+	qt_ruleset_free(d.rs);
+	qt_state_forget();
+	qt_buf_free(&err);
+	return 0;
+}

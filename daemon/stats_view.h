@@ -1,0 +1,24 @@
+/* `qtables --stats [-o text|json|prometheus]`: the daemon's answer. The
+ * request is "#qtables 1 stats PROG [FORMAT]"; text is the default (what
+ * qt_engine_stats writes), json and prometheus render the same counters
+ * as metric families (daemon/metrics.h). */
+#ifndef QT_STATS_VIEW_H
+#define QT_STATS_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct qt_engine;
+
+/* Is a --stats output format known? */
+bool qt_stats_format_known(const char *word);
+
+/* Answer the request into out; e NULL: no datapath (--no-datapath).
+ * Returns the exit status (2 with a message in err for an unknown
+ * format). */
+int qt_stats_request(struct qt_engine *e, const char *req, size_t len,
+		     struct qt_buf *out, struct qt_buf *err);
+
+#endif
