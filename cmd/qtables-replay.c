@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "addrs.h"
-#include "ct_glue.h"
+#include "judge.h"
 #include "eval.h"
 #include "links.h"
 #include "program.h"
@@ -357,28 +357,13 @@ static void judge(struct run *r, uint64_t no, uint8_t *data, uint32_t len,
 	ev.wall.tv_sec = (time_t)(ts_ns / 1000000000u);
 	ev.wall.tv_nsec = (long)(ts_ns % 1000000000u);
 
-	/* Connection tracking as if the packet took its whole path and only
-	 * the replayed hook had rules: tracked at its first hook
-	 * (PREROUTING, or OUTPUT for local packets), confirmed at its last
-	 * when accepted. */
-	if (r->ctg) {
+	/* connection tracking as if the packet took its whole path and
+	 * only the replayed hook had rules */
+	if (r->ctg)
 		qt_ctg_burst_begin(r->ctg, ev.now_ns);
-		if (ev.hook != QT_HOOK_PRE_ROUTING && ev.hook != QT_HOOK_LOCAL_OUT) {
-			struct qt_eval first = ev;
-			first.hook = ev.hook == QT_HOOK_POST_ROUTING && !ev.indev
-				     ? QT_HOOK_LOCAL_OUT : QT_HOOK_PRE_ROUTING;
-			qt_ctg_prepare(r->ctg, &first);
-			first.ct_in(&first, first.ct_user);
-		}
-		qt_ctg_prepare(r->ctg, &ev);
-	}
-	int v = qt_prog_eval(r->prog, &ev, NULL);
-	if (r->ctg) {
-		if (v == QT_XT_ACCEPT && ev.hook != QT_HOOK_LOCAL_IN)
-			ev.hook = QT_HOOK_POST_ROUTING;   /* its last hook */
-		qt_ctg_done(r->ctg, &ev, v);
+	int v = qt_judge_alone(r->prog, r->ctg, &ev, NULL);
+	if (r->ctg)
 		qt_ctg_burst_end(r->ctg);
-	}
 	if (v == QT_XT_DROP)
 		r->dropped++;
 	else

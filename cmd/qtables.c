@@ -10,9 +10,7 @@
 #include <unistd.h>
 
 #include "control.h"
-#include "ct_view.h"
 #include "peer_auth.h"
-#include "stats_view.h"
 #include "ctx.h"
 #include "request.h"
 
@@ -118,7 +116,7 @@ static int read_input(const char *path, struct qt_buf *b, const char *prog)
 	char chunk[65536];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b->len + n > QT_REQUEST_MAX) {
+		if (b->len + n > QT_IPC_MAX) {
 			fprintf(stderr, "%s: input larger than 64 MiB\n", prog);
 			if (f != stdin)
 				fclose(f);
@@ -196,7 +194,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 	qt_buf_init(&req);
 	if (read_input(optind < argc ? argv[optind] : NULL, &input, prog) < 0)
 		return 1;
-	qt_request_restore(&req, prog, noflush, counters, test, table,
+	qt_ipc_restore(&req, prog, noflush, counters, test, table,
 			   qt_buf_str(&input), input.len);
 	int status;
 	bool refused = refused_by_kernel();
@@ -280,7 +278,7 @@ static int save_main(const char *prog, int argc, char **argv)
 	}
 	struct qt_buf req;
 	qt_buf_init(&req);
-	qt_request_save(&req, prog, counters, table);
+	qt_ipc_save(&req, prog, counters, table);
 	int status = refused_by_kernel() ? permission_denied(prog)
 					 : call_daemon(prog, &req);
 	qt_buf_free(&req);
@@ -308,13 +306,13 @@ static int command_main(const char *prog, int argc, char **argv)
 			fmt = argv[3];
 		else if (argc != 2)
 			fmt = "";
-		if (!qt_stats_format_known(fmt)) {
+		if (!qt_ipc_stats_format_known(fmt)) {
 			fprintf(stderr, "%s: --stats [-o text|json|prometheus]\n",
 				prog);
 			qt_buf_free(&req);
 			return 2;
 		}
-		qt_buf_printf(&req, "#qtables 1 stats %s %s\n", prog, fmt);
+		qt_ipc_stats(&req, prog, fmt);
 		int status = refused_by_kernel() ? permission_denied(prog)
 						 : call_daemon(prog, &req);
 		qt_buf_free(&req);
@@ -326,11 +324,9 @@ static int command_main(const char *prog, int argc, char **argv)
 		 * -m recent lists. Edits ("+addr", "-addr", "/") come on
 		 * stdin when it is not a terminal; no input shows the list;
 		 * no NAME lists the names */
-		qt_buf_printf(&req, "#qtables 1 recent %s%s%s\n", prog,
-			      argc == 3 ? " " : "", argc == 3 ? argv[2] : "");
-		if (argc == 3 && (strchr(argv[2], '\n') ||
-		    (!isatty(STDIN_FILENO) &&
-		     read_input(NULL, &req, prog) < 0))) {
+		if (qt_ipc_recent(&req, prog, argc == 3 ? argv[2] : NULL) < 0 ||
+		    (argc == 3 && !isatty(STDIN_FILENO) &&
+		     read_input(NULL, &req, prog) < 0)) {
 			qt_buf_free(&req);
 			return 2;
 		}
@@ -339,7 +335,7 @@ static int command_main(const char *prog, int argc, char **argv)
 		qt_buf_free(&req);
 		return status;
 	}
-	if (qt_request_command(&req, prog, argc - 1, argv + 1) < 0) {
+	if (qt_ipc_command(&req, prog, argc - 1, argv + 1) < 0) {
 		fprintf(stderr, "%s v%s (%s): an argument contains a newline, "
 			"which qtables cannot carry\n", prog, QT_IPTABLES_VERSION,
 			QT_BACKEND);
@@ -365,7 +361,7 @@ static int conntrack_main(const char *prog, int argc, char **argv)
 	}
 	struct qt_buf req;
 	qt_buf_init(&req);
-	if (qt_ct_view_encode(&req, prog, argc - 1, argv + 1) < 0) {
+	if (qt_ipc_conntrack(&req, prog, argc - 1, argv + 1) < 0) {
 		fprintf(stderr, "%s v%s (%s): an argument contains a newline, "
 			"which qtables cannot carry\n", prog,
 			QT_CONNTRACK_VERSION, QT_BACKEND);

@@ -13,30 +13,8 @@
 #include <time.h>
 
 #include "ctx.h"
-#include "engine.h"
-
-/* ---- requests ---- */
-
-static const char req_hdr[] = "#qtables 1 conntrack ";
-
-int qt_ct_view_encode(struct qt_buf *req, const char *prog, int argc,
-		      char *const *argv)
-{
-	qt_buf_printf(req, "%s%s\n", req_hdr, prog);
-	for (int i = 0; i < argc; i++) {
-		if (strchr(argv[i], '\n'))
-			return -1;
-		qt_buf_puts(req, argv[i]);
-		qt_buf_putc(req, '\n');
-	}
-	return 0;
-}
-
-bool qt_ct_view_is_request(const char *req, size_t len)
-{
-	return len >= sizeof(req_hdr) - 1 &&
-	       memcmp(req, req_hdr, sizeof(req_hdr) - 1) == 0;
-}
+#include "datapath.h"
+#include "protocol.h"
 
 /* ---- names ---- */
 
@@ -707,24 +685,26 @@ int qt_ct_view_run(struct qt_ct *const *shards, unsigned nshards,
 int qt_ct_view_request(struct qt_engine *e, const char *req, size_t len,
 		       struct qt_buf *out, struct qt_buf *err)
 {
-	/* the program's name, then one argument per line */
-	char *copy = malloc(len + 1);
+	/* the program's name in the header, then one argument per line */
+	struct qt_ipc_header h;
+	int argc = 0, rc;
+	char **argv = NULL;
+	if (qt_ipc_parse(req, len, &h) < 0 || h.kind != QT_IPC_CONNTRACK ||
+	    memchr(req, '\0', len)) {
+		qt_buf_printf(err, "qtablesd: malformed request\n");
+		return QT_OTHER_PROBLEM;
+	}
+	const char *prog = h.prog;
+	/* the body, NUL-terminated, cut into arguments in place */
+	char *copy = malloc(h.body_len + 2);
 	if (!copy) {
 		qt_buf_printf(err, "qtablesd: out of memory\n");
 		return QT_RESOURCE_PROBLEM;
 	}
-	memcpy(copy, req, len);
-	copy[len] = '\0';
-	char *p = copy + sizeof(req_hdr) - 1, *nl = strchr(p, '\n');
-	int argc = 0, rc;
-	char **argv = NULL;
-	if (!nl || nl - p > 64 || memchr(copy, '\0', len)) {
-		qt_buf_printf(err, "qtablesd: malformed request\n");
-		rc = QT_OTHER_PROBLEM;
-		goto done;
-	}
-	*nl = '\0';
-	const char *prog = p;
+	copy[0] = '\n';
+	memcpy(copy + 1, h.body, h.body_len);
+	copy[h.body_len + 1] = '\0';
+	char *nl = copy;
 	for (char *q = nl + 1; *q; q++)
 		argc += *q == '\n';
 	argv = calloc((size_t)argc + 1, sizeof(*argv));

@@ -3,10 +3,9 @@
  * -D and their filters, -F, -C, -S, -h, -V, with its line format, its
  * summary lines on stderr and its exit codes.
  *
- * The client (cmd/qtables.c) only carries its arguments to the daemon:
- * the request is "#qtables 1 conntrack PROG\n" followed by one argument
- * per line. The daemon (daemon/daemon.c) hands it to
- * qt_ct_view_request() with its engine. */
+ * The client (cmd/qtables.c) only carries its arguments to the daemon
+ * (ipc/protocol.h: qt_ipc_conntrack). The daemon (daemon/daemon.c) hands
+ * the request to qt_ct_view_request() with its engine. */
 #ifndef QT_ENGINE_CT_VIEW_H
 #define QT_ENGINE_CT_VIEW_H
 
@@ -17,16 +16,8 @@
 #include "buf.h"
 #include "conntrack.h"
 
-/* The version conntrack(8) prints; ours says "(qtables)" after it. */
-#define QT_CONNTRACK_VERSION "1.4.7"
-
 struct qt_engine;
 
-/* Build a request (client side): -1 when an argument holds a newline. */
-int qt_ct_view_encode(struct qt_buf *req, const char *prog, int argc,
-		      char *const *argv);
-/* Whether a request is one for qtables-conntrack. */
-bool qt_ct_view_is_request(const char *req, size_t len);
 /* Run one (daemon side) on the engine's tables (e NULL: no datapath).
  * Returns the exit status; out and err receive what the client prints. */
 int qt_ct_view_request(struct qt_engine *e, const char *req, size_t len,

@@ -63,29 +63,13 @@ static void roll_back(struct daemon *d, struct qt_ruleset **before,
 		qt_engine_commit(d->engine, d->rs, err);
 }
 
-static bool is_stats(const struct qt_buf *req)
+/* The daemon's own lines are added to the text form of the stats only
+ * (json and prometheus are the engine's families). */
+static bool stats_is_text(const struct qt_ipc_header *h)
 {
-	static const char hdr[] = "#qtables 1 stats ";
-	return req->len >= sizeof(hdr) - 1 &&
-	       memcmp(qt_buf_str(req), hdr, sizeof(hdr) - 1) == 0;
-}
-
-/* "#qtables 1 recent PROG [NAME]": the lists of -m recent, as
- * /proc/net/xt_recent shows and edits them (extensions/lib/recent_lists.h). */
-static bool is_recent(const struct qt_buf *req)
-{
-	static const char hdr[] = "#qtables 1 recent ";
-	return req->len >= sizeof(hdr) - 1 &&
-	       memcmp(qt_buf_str(req), hdr, sizeof(hdr) - 1) == 0;
-}
-
-/* "#qtables 1 stats PROG [FORMAT]": the daemon's own lines are added
- * to the text form only (json and prometheus are the engine's families) */
-static bool stats_is_text(const struct qt_buf *req)
-{
-	char fmt[16] = "";
-	return sscanf(qt_buf_str(req), "#qtables 1 stats %*s %15s", fmt) < 1 ||
-	       !strcmp(fmt, "text");
+	char fmt[16];
+	qt_ipc_first_word(h, fmt, sizeof(fmt));
+	return !fmt[0] || !strcmp(fmt, "text");
 }
 
 static void control_stats(struct daemon *d, struct qt_buf *out)
@@ -111,21 +95,24 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 	qt_buf_init(&out);
 	qt_buf_init(&err);
 	int status;
-	if (is_stats(req)) {
+	struct qt_ipc_header h;
+	enum qt_ipc_kind kind = qt_ipc_parse(qt_buf_str(req), req->len, &h) < 0
+				? QT_IPC_COMMAND : h.kind;
+	if (kind == QT_IPC_STATS) {
 		t_read = ms_since(&t0);
 		status = qt_stats_request(d->engine, qt_buf_str(req), req->len,
 					  &out, &err);
-		if (status == 0 && stats_is_text(req)) {
+		if (status == 0 && stats_is_text(&h)) {
 			control_stats(d, &out);
 			qt_buf_printf(&out, "state file: writes failed %lu\n",
 				      d->state_errors);
 		}
-	} else if (qt_ct_view_is_request(qt_buf_str(req), req->len)) {
+	} else if (kind == QT_IPC_CONNTRACK) {
 		/* qtables-conntrack: the engine's connection tables */
 		t_read = ms_since(&t0);
 		status = qt_ct_view_request(d->engine, qt_buf_str(req),
 					    req->len, &out, &err);
-	} else if (qt_handover_is_request(qt_buf_str(req), req->len)) {
+	} else if (kind == QT_IPC_HANDOVER) {
 		/* the answer is the handover itself, on the peer's socket;
 		 * after it, or after a failure that left no engine, this
 		 * daemon stops */
@@ -137,7 +124,9 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		qt_buf_free(&out);
 		qt_buf_free(&err);
 		return;
-	} else if (is_recent(req)) {
+	} else if (kind == QT_IPC_RECENT) {
+		/* the lists of -m recent, as /proc/net/xt_recent shows and
+		 * edits them (extensions/lib/recent_lists.h) */
 		t_read = ms_since(&t0);
 		status = qt_recent_request(qt_buf_str(req), req->len, &out,
 					   &err);
@@ -315,9 +304,9 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 			strerror(errno));
 
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	/* the client refuses input over QT_REQUEST_MAX itself; the slack is
+	/* the client refuses input over QT_IPC_MAX itself; the slack is
 	 * for the header line in front of it */
-	d.ctl = qt_control_server_new(lfd, QT_REQUEST_MAX + 4096,
+	d.ctl = qt_control_server_new(lfd, QT_IPC_MAX + 4096,
 				      serve_request, &d);
 	if (sfd < 0 || !d.ctl) {
 		fprintf(stderr, "qtablesd: cannot serve @%s: %s\n",

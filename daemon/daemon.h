@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "engine.h"
+#include "datapath.h"
 
 struct qt_daemon_opts {
 	const char *state_path;  /* NULL: no persistence */

@@ -22,13 +22,13 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "protocol.h"
 #include "peer_auth.h"
 #include "snapshot.h"
 #include "steering.h"
 
 #define HDR_MAX 2048
 #define FDS_MAX (2 + QT_HANDOVER_MAX_QUEUES)
-static const char REQUEST[] = "#qtables 1 handover\n";
 static const char HDR[] = "qtables-handover 1";
 
 static uint64_t mono_ns(void)
@@ -222,12 +222,6 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err)
 }
 
 /* ---- the daemon handing over ---- */
-
-bool qt_handover_is_request(const char *req, size_t len)
-{
-	return len >= sizeof(REQUEST) - 1 &&
-	       memcmp(req, REQUEST, sizeof(REQUEST) - 1) == 0;
-}
 
 int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
 		     struct qt_handover *h, struct qt_steer_config *sc,
@@ -542,11 +536,18 @@ int qt_handover_take(bool running, struct qt_handover *h, struct qt_buf *err)
 				qt_buf_printf(err, "qtablesd: handover refused: "
 					      "the daemon on @%s is not uid 0\n",
 					      qt_control_name());
-			else if (qt_control_send_with_proof(fd, REQUEST, 1) == 0 &&
-				 qt_control_write_all(fd, REQUEST + 1,
-						      sizeof(REQUEST) - 2) == 0) {
-				shutdown(fd, SHUT_WR);
-				rc = qt_handover_recv(fd, h, err);
+			else {
+				struct qt_buf req;
+				qt_buf_init(&req);
+				qt_ipc_begin(&req, QT_IPC_HANDOVER, NULL);
+				qt_buf_putc(&req, '\n');
+				if (qt_control_send_with_proof(fd, req.data, 1) == 0 &&
+				    qt_control_write_all(fd, req.data + 1,
+							 req.len - 1) == 0) {
+					shutdown(fd, SHUT_WR);
+					rc = qt_handover_recv(fd, h, err);
+				}
+				qt_buf_free(&req);
 			}
 			close(fd);
 			return rc < 0 ? -1 : 1;

@@ -28,7 +28,7 @@
 
 #include "buf.h"
 #include "model.h"
-#include "engine.h"
+#include "datapath.h"
 #include "steering.h"
 
 #define QT_HANDOVER_MAX_QUEUES 64
@@ -57,7 +57,6 @@ int qt_handover_send(int sock, const struct qt_handover *h);
 int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err);
 
 /* The running daemon's side. */
-bool qt_handover_is_request(const char *req, size_t len);
 /* Stop e and pack what the next daemon needs into h: e's queue sockets,
  * lfd, and a snapshot of e's connection tables and rs's rule state and
  * counters (policy counters fetched from e first). sc and steered:

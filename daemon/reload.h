@@ -7,7 +7,7 @@
 #define QT_RELOAD_H
 
 #include "model.h"
-#include "engine.h"
+#include "datapath.h"
 
 /* Load path into a new ruleset, make it the engine's (e may be NULL:
  * --no-datapath) and replace *rs. 0 on success; -1 with the reason in

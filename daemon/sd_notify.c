@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "datapath.h"
 
 int qt_sd_notify(const char *state)
 {

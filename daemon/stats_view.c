@@ -5,37 +5,20 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine.h"
+#include "datapath.h"
 #include "log_sink.h"
 #include "metrics.h"
-
-static const char *const formats[] = { "text", "json", "prometheus" };
-
-bool qt_stats_format_known(const char *word)
-{
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (!strcmp(word, formats[i]))
-			return true;
-	return false;
-}
+#include "protocol.h"
 
 int qt_stats_request(struct qt_engine *e, const char *req, size_t len,
 		     struct qt_buf *out, struct qt_buf *err)
 {
-	/* the header's words: #qtables 1 stats PROG [FORMAT] */
-	char line[256], fmt[32] = "text";
-	size_t n = strcspn(req, "\n");
-	if (n > len)
-		n = len;
-	if (n >= sizeof(line))
-		n = sizeof(line) - 1;
-	memcpy(line, req, n);
-	line[n] = '\0';
-	char prog[64];
-	int words = sscanf(line, "#qtables 1 stats %63s %31s", prog, fmt);
-	if (words < 1)
-		fmt[0] = '\0';
-	if (!qt_stats_format_known(fmt)) {
+	struct qt_ipc_header h;
+	char fmt[32] = "";
+	if (qt_ipc_parse(req, len, &h) == 0 &&
+	    !*qt_ipc_first_word(&h, fmt, sizeof(fmt)))
+		strcpy(fmt, "text");
+	if (!qt_ipc_stats_format_known(fmt)) {
 		qt_buf_printf(err, "qtables: --stats -o %s: not an output format "
 			      "(text, json or prometheus)\n", fmt);
 		return 2;

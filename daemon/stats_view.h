@@ -1,19 +1,15 @@
 /* `qtables --stats [-o text|json|prometheus]`: the daemon's answer. The
- * request is "#qtables 1 stats PROG [FORMAT]"; text is the default (what
+ * request (ipc/protocol.h) names the format; text is the default (what
  * qt_engine_stats writes), json and prometheus render the same counters
  * as metric families (daemon/metrics.h). */
 #ifndef QT_STATS_VIEW_H
 #define QT_STATS_VIEW_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
 
 struct qt_engine;
-
-/* Is a --stats output format known? */
-bool qt_stats_format_known(const char *word);
 
 /* Answer the request into out; e NULL: no datapath (--no-datapath).
  * Returns the exit status (2 with a message in err for an unknown

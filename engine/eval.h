@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "model.h"
 #include "packet.h"
 
 struct qt_addrs;

@@ -5,9 +5,9 @@
 #include <net/if_arp.h>
 #include <string.h>
 
-#include "addrs.h"
+#include "host_addrs.h"
 #include "eval.h"
-#include "links.h"
+#include "host_links.h"
 #include "log_format.h"
 #include "ext.h"
 #include "model.h"

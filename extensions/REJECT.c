@@ -9,7 +9,7 @@
 
 #include <linux/rtnetlink.h>
 
-#include "addrs.h"
+#include "host_addrs.h"
 #include "eval.h"
 #include "reject.h"
 #include "ext.h"

@@ -12,7 +12,7 @@
 
 #include "ext.h"
 #include "model.h"
-#include "addrs.h"
+#include "host_addrs.h"
 #include "eval.h"
 
 #define ADDRTYPE_INVERT_SOURCE 0x01

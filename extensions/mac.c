@@ -8,7 +8,7 @@
 #include "ext.h"
 #include "model.h"
 #include "eval.h"
-#include "links.h"
+#include "host_links.h"
 
 #define ETH_LEN 6
 

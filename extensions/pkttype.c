@@ -8,7 +8,7 @@
 
 #include "ext.h"
 #include "model.h"
-#include "addrs.h"
+#include "host_addrs.h"
 #include "eval.h"
 
 struct pkttype_data {

@@ -1,4 +1,5 @@
-/* IPv4 address types from rtnetlink; see addrs.h for the semantics. */
+/* The address-type table (engine/host_addrs.h) kept current from
+ * rtnetlink. */
 #include "addrs.h"
 
 #include <errno.h>
@@ -11,41 +12,14 @@
 #include <linux/rtnetlink.h>
 
 #include "rtnl_watch.h"
-#include "snap_swap.h"
-
-struct route {
-	uint32_t dst, mask;    /* host order */
-	uint32_t prio;
-	int oif;               /* first nexthop's device, 0 if none */
-	uint8_t len, type, tos;
-	uint8_t local;         /* 1: local table (wins at equal length) */
-};
-
-struct addr {
-	int ifindex;
-	struct in_addr a;
-};
-
-struct snap {
-	uint64_t version;
-	size_t nroutes, naddrs;
-	struct route *routes;  /* sorted: most specific first */
-	struct addr *addrs;
-};
 
 /* The kernel fills dump replies up to 32 KiB. */
 #define DUMP_BUF 32768
 
-struct qt_addrs {
-	struct qt_rtnl_watch *w;
-	uint64_t version;
-	struct qt_snap_swap *sync;
-};
-
 /* Growing arrays while a dump is parsed (never on the lookup path). */
 struct build {
-	struct route *r; size_t nr, cr;
-	struct addr *a; size_t na, ca;
+	struct qt_addrs_route *r; size_t nr, cr;
+	struct qt_addrs_addr *a; size_t na, ca;
 };
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
@@ -55,7 +29,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	struct nlattr *tb[RTA_MAX + 1] = { 0 };
 	const struct nlattr *at;
 	uint32_t table = rtm->rtm_table;
-	struct route r = { 0 };
+	struct qt_addrs_route r = { 0 };
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != AF_INET)
 		return MNL_CB_OK;
@@ -93,7 +67,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (b->nr == b->cr) {
 		size_t c = b->cr ? b->cr * 2 : 32;
-		struct route *n = realloc(b->r, c * sizeof(*n));
+		struct qt_addrs_route *n = realloc(b->r, c * sizeof(*n));
 		if (!n) { errno = ENOMEM; return MNL_CB_ERROR; }
 		b->r = n; b->cr = c;
 	}
@@ -123,7 +97,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (b->na == b->ca) {
 		size_t c = b->ca ? b->ca * 2 : 16;
-		struct addr *n = realloc(b->a, c * sizeof(*n));
+		struct qt_addrs_addr *n = realloc(b->a, c * sizeof(*n));
 		if (!n) { errno = ENOMEM; return MNL_CB_ERROR; }
 		b->a = n; b->ca = c;
 	}
@@ -133,69 +107,26 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* The kernel's trie order: longer prefix first; at equal length the local
- * table (id 255) before main (254); then TOS descending, priority. */
-static int route_cmp(const void *x, const void *y)
-{
-	const struct route *a = x, *b = y;
-	if (a->len != b->len)
-		return a->len > b->len ? -1 : 1;
-	if (a->local != b->local)
-		return a->local ? -1 : 1;
-	if (a->tos != b->tos)
-		return a->tos > b->tos ? -1 : 1;
-	if (a->prio != b->prio)
-		return a->prio < b->prio ? -1 : 1;
-	return 0;
-}
-
-static struct snap *snap_of(const struct qt_addrs *o)
-{
-	return qt_snap_current(o->sync);
-}
-
 static int refresh(struct qt_addrs *o)
 {
 	struct build b = { 0 };
-	struct snap *s;
+	int ret = -1;
 
 	if (qt_rtnl_watch_dump(o->w, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET,
-			       route_cb, &b) < 0 ||
+			       route_cb, &b) >= 0 &&
 	    qt_rtnl_watch_dump(o->w, RTM_GETADDR, sizeof(struct ifaddrmsg), AF_INET,
-			       addr_cb, &b) < 0)
-		goto fail;
-	qsort(b.r, b.nr, sizeof(*b.r), route_cmp);
-	/* One block, so a snapshot is freed with one free(). */
-	s = malloc(sizeof(*s) + b.nr * sizeof(*b.r) + b.na * sizeof(*b.a));
-	if (!s)
-		goto fail;
-	s->version = ++o->version;
-	s->nroutes = b.nr;
-	s->naddrs = b.na;
-	s->routes = (struct route *)(s + 1);
-	s->addrs = (struct addr *)(s->routes + b.nr);
-	if (b.nr)
-		memcpy(s->routes, b.r, b.nr * sizeof(*b.r));
-	if (b.na)
-		memcpy(s->addrs, b.a, b.na * sizeof(*b.a));
+			       addr_cb, &b) >= 0)
+		ret = qt_addrs_publish(o, b.r, b.nr, b.a, b.na);
 	free(b.r);
 	free(b.a);
-	qt_snap_publish(o->sync, s);
-	return 0;
-fail:
-	free(b.r);
-	free(b.a);
-	return -1;
+	return ret;
 }
 
 struct qt_addrs *qt_addrs_open(void)
 {
-	struct qt_addrs *o = calloc(1, sizeof(*o));
+	struct qt_addrs *o = qt_addrs_new();
 	if (!o)
 		return NULL;
-	o->sync = qt_snap_swap_new();
-	if (!o->sync)
-		goto fail;
 	o->w = qt_rtnl_watch_open(RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
 				  RTMGRP_LINK, DUMP_BUF);
 	if (!o->w || refresh(o) < 0)
@@ -214,8 +145,7 @@ void qt_addrs_close(struct qt_addrs *o)
 	if (!o)
 		return;
 	qt_rtnl_watch_close(o->w);
-	qt_snap_swap_free(o->sync);
-	free(o);
+	qt_addrs_free(o);
 }
 
 int qt_addrs_fd(const struct qt_addrs *o)
@@ -234,57 +164,3 @@ int qt_addrs_process(struct qt_addrs *o)
 	return refresh(o) < 0 ? -1 : 1;
 }
 
-static unsigned lookup(const struct snap *s, uint32_t a, int ifindex)
-{
-	for (size_t i = 0; i < s->nroutes; i++) {
-		const struct route *r = &s->routes[i];
-		if ((a & r->mask) != r->dst || r->tos)
-			continue;
-		switch (r->type) {
-		case RTN_UNICAST: case RTN_LOCAL: case RTN_BROADCAST:
-		case RTN_ANYCAST: case RTN_MULTICAST:
-			return !ifindex || ifindex == r->oif ? r->type : RTN_UNICAST;
-		default:   /* the kernel's lookup fails: addrtype says UNICAST */
-			return RTN_UNICAST;
-		}
-	}
-	return RTN_UNICAST;
-}
-
-unsigned qt_addrs_type(const struct qt_addrs *o, struct in_addr addr, int ifindex)
-{
-	uint32_t a = ntohl(addr.s_addr);
-	unsigned t, tok;
-
-	if (a == 0 || a == 0xffffffffu)
-		return RTN_BROADCAST;
-	if ((a & 0xf0000000u) == 0xe0000000u)
-		return RTN_MULTICAST;
-	tok = qt_snap_read_begin(o->sync);
-	t = lookup(snap_of(o), a, ifindex);
-	qt_snap_read_end(o->sync, tok);
-	return t;
-}
-
-int qt_addrs_iface_addr(const struct qt_addrs *o, int ifindex, struct in_addr *out)
-{
-	int ret = -1;
-	unsigned tok = qt_snap_read_begin(o->sync);
-	const struct snap *s = snap_of(o);
-	for (size_t i = 0; i < s->naddrs; i++)
-		if (s->addrs[i].ifindex == ifindex) {
-			*out = s->addrs[i].a;
-			ret = 0;
-			break;
-		}
-	qt_snap_read_end(o->sync, tok);
-	return ret;
-}
-
-uint64_t qt_addrs_version(const struct qt_addrs *o)
-{
-	unsigned tok = qt_snap_read_begin(o->sync);
-	uint64_t v = snap_of(o)->version;
-	qt_snap_read_end(o->sync, tok);
-	return v;
-}

@@ -19,6 +19,8 @@ enum qt_status {
 
 #define QT_IPTABLES_VERSION "1.8.9"
 #define QT_BACKEND "qtables"
+/* The version conntrack(8) prints; ours says "(qtables)" after it. */
+#define QT_CONNTRACK_VERSION "1.4.7"
 
 struct qt_ctx {
 	const char *prog;      /* "iptables", "qtables-restore", ... */

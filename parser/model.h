@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "addr_types.h"
 #include "ext.h"
 
 #define QT_CHAIN_MAXNAMELEN 29  /* XT_EXTENSION_MAXNAMELEN: names < 29 */
@@ -50,11 +51,6 @@ struct qt_table_def {
 
 const struct qt_table_def *qt_table_def(enum qt_table_id id);
 int qt_table_lookup(const char *name); /* -1 when unknown */
-
-union qt_addr {
-	struct in_addr v4;
-	struct in6_addr v6;
-};
 
 /* Inversion bits of the base rule (IPT_INV_*). */
 #define QT_INV_VIA_IN  0x01

@@ -1,4 +1,4 @@
-/* Requests and replies between the programs and the daemon. */
+/* The ruleset requests (command, restore, save) applied to a model. */
 #include "request.h"
 
 #include <stdio.h>
@@ -9,55 +9,6 @@
 #include "ctx.h"
 #include "restore.h"
 #include "words.h"
-
-static void put_quoted(struct qt_buf *b, const char *w)
-{
-	qt_buf_putc(b, '"');
-	for (; *w; w++) {
-		if (*w == '"' || *w == '\\')
-			qt_buf_putc(b, '\\');
-		qt_buf_putc(b, *w);
-	}
-	qt_buf_putc(b, '"');
-}
-
-int qt_request_command(struct qt_buf *b, const char *prog, int argc,
-		       char *const *argv)
-{
-	qt_buf_printf(b, "#qtables 1 command %s\n", prog);
-	for (int i = 0; i < argc; i++) {
-		if (strchr(argv[i], '\n'))
-			return -1;
-		if (i)
-			qt_buf_putc(b, ' ');
-		put_quoted(b, argv[i]);
-	}
-	qt_buf_putc(b, '\n');
-	return 0;
-}
-
-void qt_request_restore(struct qt_buf *b, const char *prog, bool noflush,
-			bool counters, bool test, const char *table,
-			const char *text, size_t len)
-{
-	qt_buf_printf(b, "#qtables 1 restore %s%s%s%s", prog,
-		      noflush ? " noflush" : "", counters ? " counters" : "",
-		      test ? " test" : "");
-	if (table)
-		qt_buf_printf(b, " table=%s", table);
-	qt_buf_putc(b, '\n');
-	qt_buf_put(b, text, len);
-}
-
-void qt_request_save(struct qt_buf *b, const char *prog, bool counters,
-		     const char *table)
-{
-	qt_buf_printf(b, "#qtables 1 save %s%s", prog,
-		      counters ? " counters" : "");
-	if (table)
-		qt_buf_printf(b, " table=%s", table);
-	qt_buf_putc(b, '\n');
-}
 
 /* The single command line of a command request. */
 struct one_line {
@@ -129,70 +80,44 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 	return st;
 }
 
-static bool has_flag(const char *hdr, const char *flag)
-{
-	size_t n = strlen(flag);
-	for (const char *p = hdr; (p = strstr(p, flag)); p += n)
-		if (p[-1] == ' ' && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
-static const char *table_opt(const char *hdr, char *buf, size_t n)
-{
-	const char *p = strstr(hdr, " table=");
-	if (!p)
-		return NULL;
-	p += 7;
-	size_t k = strcspn(p, " ");
-	if (k >= n)
-		k = n - 1;
-	memcpy(buf, p, k);
-	buf[k] = '\0';
-	return buf;
-}
-
 static int run(struct qt_ruleset **rs, const char *req, size_t len,
 	       struct qt_buf *out, struct qt_buf *err, bool *changed,
 	       bool offline, bool *read_only)
 {
 	struct qt_ctx ctx;
-	char hdr[512], mode[16], prog[64], tbuf[64];
+	struct qt_ipc_header h;
+	char tbuf[64];
 	*changed = false;
-	const char *nl = memchr(req, '\n', len);
-	size_t hlen = nl ? (size_t)(nl - req) : len;
-	if (hlen >= sizeof(hdr)) {
-		qt_ctx_init(&ctx, "qtables", out, err);
-		return qt_error(&ctx, QT_OTHER_PROBLEM, "malformed request");
-	}
-	memcpy(hdr, req, hlen);
-	hdr[hlen] = '\0';
-	if (sscanf(hdr, "#qtables 1 %15s %63s", mode, prog) != 2) {
+	if (qt_ipc_parse(req, len, &h) < 0) {
 		qt_ctx_init(&ctx, "qtables", out, err);
 		return qt_error(&ctx, QT_OTHER_PROBLEM, "malformed request");
 	}
 	static char progname[64];
-	snprintf(progname, sizeof(progname), "%s", prog);
+	snprintf(progname, sizeof(progname), "%s", h.prog);
 	qt_ctx_init(&ctx, progname, out, err);
-	const char *body = nl ? nl + 1 : req + len;
-	size_t blen = len - (size_t)(body - req);
 
-	if (!strcmp(mode, "command"))
-		return run_command(rs, body, blen, &ctx, changed, offline,
-				   read_only);
-	if (!strcmp(mode, "restore")) {
+	switch (h.kind) {
+	case QT_IPC_COMMAND:
+		return run_command(rs, h.body, h.body_len, &ctx, changed,
+				   offline, read_only);
+	case QT_IPC_RESTORE: {
 		struct qt_restore_opts o = {
-			.noflush = has_flag(hdr, "noflush"),
-			.counters = has_flag(hdr, "counters"),
-			.test = offline || has_flag(hdr, "test"),
-			.only_table = table_opt(hdr, tbuf, sizeof(tbuf)),
+			.noflush = qt_ipc_has_word(&h, "noflush"),
+			.counters = qt_ipc_has_word(&h, "counters"),
+			.test = offline || qt_ipc_has_word(&h, "test"),
+			.only_table = qt_ipc_word_value(&h, "table", tbuf,
+							sizeof(tbuf)),
 		};
-		return qt_restore_run(rs, body, blen, &o, &ctx, changed);
+		return qt_restore_run(rs, h.body, h.body_len, &o, &ctx, changed);
 	}
-	if (!strcmp(mode, "save"))
-		return qt_save_run(*rs, table_opt(hdr, tbuf, sizeof(tbuf)),
-				   has_flag(hdr, "counters"), true, &ctx);
-	return qt_error(&ctx, QT_OTHER_PROBLEM, "unknown request `%s'", mode);
+	case QT_IPC_SAVE:
+		return qt_save_run(*rs, qt_ipc_word_value(&h, "table", tbuf,
+							  sizeof(tbuf)),
+				   qt_ipc_has_word(&h, "counters"), true, &ctx);
+	default:
+		return qt_error(&ctx, QT_OTHER_PROBLEM,
+				"not a request for the ruleset");
+	}
 }
 
 int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
@@ -210,36 +135,4 @@ int qt_request_offline(const char *req, size_t len, struct qt_buf *out,
 	qt_ruleset_free(rs);
 	*answered = st != 0 || read_only;
 	return st;
-}
-
-void qt_reply_encode(struct qt_buf *b, int status, const struct qt_buf *out,
-		     const struct qt_buf *err)
-{
-	qt_buf_printf(b, "#qtables-reply %d %zu %zu\n", status, out->len,
-		      err->len);
-	qt_buf_put(b, qt_buf_str(out), out->len);
-	qt_buf_put(b, qt_buf_str(err), err->len);
-}
-
-int qt_reply_decode(const char *rep, size_t len, int *status,
-		    const char **out, size_t *outlen, const char **err,
-		    size_t *errlen)
-{
-	const char *nl = memchr(rep, '\n', len);
-	if (!nl)
-		return -1;
-	char hdr[128];
-	size_t hl = (size_t)(nl - rep);
-	if (hl >= sizeof(hdr))
-		return -1;
-	memcpy(hdr, rep, hl);
-	hdr[hl] = '\0';
-	if (sscanf(hdr, "#qtables-reply %d %zu %zu", status, outlen, errlen) != 3)
-		return -1;
-	size_t body = len - hl - 1;
-	if (*outlen > body || *errlen > body - *outlen)
-		return -1;
-	*out = nl + 1;
-	*err = nl + 1 + *outlen;
-	return 0;
 }

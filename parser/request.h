@@ -1,13 +1,6 @@
-/* The wire protocol between the qtables programs and qtablesd. A request
- * is restore-format text behind one header line:
- *
- *   #qtables 1 command iptables          then one line: the quoted words
- *   #qtables 1 restore iptables-restore noflush counters test table=T
- *   #qtables 1 save iptables-save counters table=T
- *
- * and the reply is "#qtables-reply STATUS OUTLEN ERRLEN\n" followed by
- * OUTLEN bytes of standard output and ERRLEN bytes of standard error.
- * Everything that crosses the socket can be read by a person. */
+/* The ruleset's requests of the wire protocol (ipc/protocol.h: command,
+ * restore, save) applied to a model, as the daemon runs them and as the
+ * client parses them before it asks the daemon. */
 #ifndef QT_REQUEST_H
 #define QT_REQUEST_H
 
@@ -16,18 +9,7 @@
 
 #include "buf.h"
 #include "model.h"
-
-#define QT_REQUEST_MAX (64u << 20)   /* a 64 MiB restore file is plenty */
-
-/* Encoders used by the client. Return -1 if a word cannot be carried
- * (it contains a newline). */
-int qt_request_command(struct qt_buf *b, const char *prog, int argc,
-		       char *const *argv);
-void qt_request_restore(struct qt_buf *b, const char *prog, bool noflush,
-			bool counters, bool test, const char *table,
-			const char *text, size_t len);
-void qt_request_save(struct qt_buf *b, const char *prog, bool counters,
-		     const char *table);
+#include "protocol.h"
 
 /* Run a request against *rs (replaced when a transaction commits).
  * Returns the exit status; *changed tells whether *rs changed. */
@@ -41,13 +23,5 @@ int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
  * version); else the request needs the daemon. */
 int qt_request_offline(const char *req, size_t len, struct qt_buf *out,
 		       struct qt_buf *err, bool *answered);
-
-/* Reply framing. */
-void qt_reply_encode(struct qt_buf *b, int status, const struct qt_buf *out,
-		     const struct qt_buf *err);
-/* Parses a whole reply; pointers point into the reply. */
-int qt_reply_decode(const char *rep, size_t len, int *status,
-		    const char **out, size_t *outlen, const char **err,
-		    size_t *errlen);
 
 #endif

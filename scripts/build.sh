@@ -5,7 +5,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$top/_build}
 shift || true
 cd "$top"
-if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ] || [ extensions/sources.am -nt Makefile.in ]; then
+./scripts/gen-am.sh
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ] || [ extensions/sources.am -nt Makefile.in ] ||
+	[ tests/unit/tests.am -nt Makefile.in ]; then
 	autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi
 mkdir -p "$dir"

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "addr_types.h"
 
 enum qt_pkt_status {
 	QT_PKT_OK,

@@ -5,7 +5,7 @@
  * kernel's default timeouts, a bounded table with early drop of entries
  * not yet assured, and expiry that never scans the table per packet.
  *
- * Where it runs (engine/engine.c): the first hook a packet meets in the
+ * Where it runs (daemon/datapath.c): the first hook a packet meets in the
  * kernel's order (PREROUTING for arriving packets, OUTPUT for local ones)
  * calls qt_ct_in(): it finds or creates the entry, runs the protocol
  * tracker and says NEW / ESTABLISHED / RELATED / INVALID. A new entry is

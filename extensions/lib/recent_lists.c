@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "protocol.h"
 #include "ratelimit.h"
 #include "snap_codec.h"
 #include "spinlock.h"
@@ -577,32 +578,29 @@ static bool exists(const char *name)
 int qt_recent_request(const char *req, size_t len, struct qt_buf *out,
 		      struct qt_buf *err)
 {
-	static const char hdr[] = "#qtables 1 recent ";
-	const char *p = req + sizeof(hdr) - 1, *end = req + len, *nl, *sp;
-	char prog[64], name[RL_NAME_LEN];
+	struct qt_ipc_header h;
+	const char *p, *end = req + len, *nl;
+	char name[RL_NAME_LEN];
 	struct timespec ts;
 	uint64_t now_ns;
 	unsigned lineno = 0;
 	int status = 0;
 
-	if (len < sizeof(hdr) - 1 || memcmp(req, hdr, sizeof(hdr) - 1))
+	if (qt_ipc_parse(req, len, &h) < 0 || h.kind != QT_IPC_RECENT)
 		return 1;
-	nl = memchr(p, '\n', (size_t)(end - p));
-	if (!nl)
-		nl = end;
-	sp = memchr(p, ' ', (size_t)(nl - p));
-	snprintf(prog, sizeof(prog), "%.*s", (int)((sp ? sp : nl) - p), p);
-	if (!sp) {
+	const char *prog = h.prog;
+	if (!h.words_len) {
 		qt_recent_names(out);
 		return 0;
 	}
-	snprintf(name, sizeof(name), "%.*s", (int)(nl - sp - 1), sp + 1);
+	snprintf(name, sizeof(name), "%.*s", (int)h.words_len, h.words);
+
 	if (!exists(name)) {
 		qt_buf_printf(err, "%s: /proc/net/xt_recent/%s: %s\n", prog,
 			      name, strerror(ENOENT));
 		return 1;
 	}
-	p = nl < end ? nl + 1 : end;
+	p = h.body;
 	if (p == end)
 		return qt_recent_dump(name, out) < 0 ? 1 : 0;
 	clock_gettime(CLOCK_MONOTONIC, &ts);

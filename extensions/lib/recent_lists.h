@@ -90,7 +90,7 @@ int qt_recent_dump(const char *name, struct qt_buf *out);
 int qt_recent_write(const char *name, const char *line, size_t len,
 		    uint64_t now_ns);
 
-/* The daemon's "#qtables 1 recent PROG [NAME]\n" request: no NAME lists
+/* The daemon's recent request (ipc/protocol.h, QT_IPC_RECENT): no NAME lists
  * the names; NAME with an empty body dumps the list; otherwise each
  * body line is one write. Returns the exit status (0, 1). */
 int qt_recent_request(const char *req, size_t len, struct qt_buf *out,

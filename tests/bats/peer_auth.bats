@@ -86,8 +86,7 @@ os.waitpid(pid, 0)
 _, fds, _, _ = socket.recv_fds(a, 1, 1)
 s = qtctl.connect()
 socket.send_fds(s, [b"#"], [fds[0]])
-s.sendall(b"qtables 1 command iptables\n\"-P\" \"INPUT\" \"DROP\"\n")
-s.shutdown(socket.SHUT_WR)
+qtctl.send_rest(s, b"qtables 1 command iptables\n\"-P\" \"INPUT\" \"DROP\"\n")
 sys.stdout.buffer.write(qtctl.read_reply(s))'
 	echo "$output"
 	[[ "$output" == "#qtables-reply 4 "*"Permission denied"* ]]

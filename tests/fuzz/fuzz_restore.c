@@ -173,7 +173,7 @@ static void check_round_trip(struct qt_ruleset *rs)
 	qt_save_run(rs, NULL, true, false, &ctx);
 
 	struct qt_ruleset *copy = qt_ruleset_new(AF_INET);
-	qt_request_restore(&req, "iptables-restore", false, true, false, NULL,
+	qt_ipc_restore(&req, "iptables-restore", false, true, false, NULL,
 			   qt_buf_str(&s1), s1.len);
 	if (run(&copy, qt_buf_str(&req), req.len, &out, &err) != 0) {
 		if (save_cannot_spell(rs, &s1))
@@ -194,7 +194,7 @@ static void check_round_trip(struct qt_ruleset *rs)
 		struct qt_buf s3, req2;
 		qt_buf_init(&s3);
 		qt_buf_init(&req2);
-		qt_request_restore(&req2, "iptables-restore", false, true, false,
+		qt_ipc_restore(&req2, "iptables-restore", false, true, false,
 				   NULL, qt_buf_str(&s2), s2.len);
 		if (run(&again, qt_buf_str(&req2), req2.len, &out, &err) != 0)
 			fail("save is not stable across restore", &s1, &s2);
@@ -235,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		qt_buf_init(&out);
 		qt_buf_init(&err);
 		base = qt_ruleset_new(AF_INET);
-		qt_request_restore(&req, "iptables-restore", false, true, false,
+		qt_ipc_restore(&req, "iptables-restore", false, true, false,
 				   NULL, base_rules, sizeof(base_rules) - 1);
 		if (run(&base, qt_buf_str(&req), req.len, &out, &err) != 0) {
 			fprintf(stderr, "fuzz_restore: base ruleset: %s",
@@ -263,7 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			text++;
 			size--;
 		}
-		qt_request_restore(&req, "iptables-restore", flags & 1, flags & 2,
+		qt_ipc_restore(&req, "iptables-restore", flags & 1, flags & 2,
 				   flags & 4, flags & 8 ? "filter" : NULL, text,
 				   size);
 	}

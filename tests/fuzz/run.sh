@@ -30,8 +30,10 @@ esac
 command -v clang >/dev/null || { echo "$0: clang is needed" >&2; exit 1; }
 
 cd "$top"
+./scripts/gen-am.sh
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ] ||
-	[ extensions/sources.am -nt Makefile.in ]; then
+	[ extensions/sources.am -nt Makefile.in ] ||
+	[ tests/unit/tests.am -nt Makefile.in ]; then
 	autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi
 mkdir -p "$dir"
@@ -43,7 +45,7 @@ if [ ! -f Makefile ]; then
 fi
 # the library first (its generated headers), then the target
 make parser/grammar.h >make.out 2>&1 &&
-	make -j"$(nproc)" libqtables.a >>make.out 2>&1 &&
+	make -j"$(nproc)" libqttest.a libqtdaemon.a libqtio.a libqtext.a libqtextlib.a libqtengine.a libqtct.a libqtparser.a libqtipc.a libqtutil.a >>make.out 2>&1 &&
 	make tests/fuzz/fuzz_restore tests/fuzz/fuzz_packet >>make.out 2>&1 ||
 	{ grep -E 'error|Error' -A5 make.out | head -60; exit 1; }
 echo "fuzz: built $dir/tests/fuzz/fuzz_restore $dir/tests/fuzz/fuzz_packet"

@@ -19,7 +19,8 @@ hz=$(grep -s '^CONFIG_HZ=' "/boot/config-$(uname -r)" | cut -d= -f2)
 export RL_HZ=${hz:-250}
 gcc -std=gnu11 -O2 $(for d in util parser ipc engine/ct engine extensions/lib extensions io daemon tests/unit; do printf -- "-I%s/%s " "$top" "$d"; done) -I"$build/parser" -o "$tmp/drv" \
 	"$here/hashlimit_xcheck.c" "$top/tests/unit/qt_test.c" \
-	-Wl,--whole-archive "$build/libqtables.a" -Wl,--no-whole-archive \
+	-Wl,--whole-archive "$build/libqtext.a" -Wl,--no-whole-archive \
+	$(for l in daemon io extlib engine ct parser ipc util; do printf "%s " "$build/libqt$l.a"; done) \
 	$(pkg-config --libs libnetfilter_queue libmnl liburcu) -lpthread || exit 2
 fail=0 pass=0 seq=0
 

@@ -36,10 +36,20 @@ def send_request(s, data, proof=True, shutdown=True):
         rest = data[1:]
     else:
         rest = data
-    if rest:
-        s.sendall(rest)
-    if shutdown:
-        s.shutdown(socket.SHUT_WR)
+    send_rest(s, rest, shutdown)
+
+
+def send_rest(s, rest, shutdown=True):
+    """The bytes after the first: a daemon that refuses the proof answers
+    on the first bytes and closes, so the rest may meet a closed socket
+    (the answer still waits to be read)."""
+    try:
+        if rest:
+            s.sendall(rest)
+        if shutdown:
+            s.shutdown(socket.SHUT_WR)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
 
 
 def read_reply(s):

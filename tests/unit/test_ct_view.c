@@ -9,6 +9,7 @@
 
 #include "conntrack.h"
 #include "ct_view.h"
+#include "protocol.h"
 #include "packet.h"
 #include "tap.h"
 
@@ -243,13 +244,15 @@ static void test_cmdline(void)
 	struct qt_buf req;
 	qt_buf_init(&req);
 	char *args[] = { "-L", "-p", "udp" }, *bad[] = { "a\nb" };
-	ok(qt_ct_view_encode(&req, "qtables-conntrack", 3, args) == 0,
+	ok(qt_ipc_conntrack(&req, "qtables-conntrack", 3, args) == 0,
 	   "encode");
 	is_str(qt_buf_str(&req), "#qtables 1 conntrack qtables-conntrack\n"
 	       "-L\n-p\nudp\n", "request text");
-	ok(qt_ct_view_is_request(req.data, req.len), "recognised");
-	ok(!qt_ct_view_is_request("#qtables 1 stats qtables\n", 25),
-	   "stats is not one");
+	struct qt_ipc_header h;
+	ok(qt_ipc_parse(req.data, req.len, &h) == 0 &&
+	   h.kind == QT_IPC_CONNTRACK, "recognised");
+	ok(qt_ipc_parse("#qtables 1 stats qtables\n", 25, &h) == 0 &&
+	   h.kind != QT_IPC_CONNTRACK, "stats is not one");
 	qt_buf_reset(&out);
 	qt_buf_reset(&err);
 	is_int(qt_ct_view_request(NULL, req.data, req.len, &out, &err), 0,
@@ -257,7 +260,7 @@ static void test_cmdline(void)
 	is_str(qt_buf_str(&err), PFX "0 flow entries have been shown.\n",
 	       "request's summary");
 	qt_buf_reset(&req);
-	ok(qt_ct_view_encode(&req, "qtables-conntrack", 1, bad) < 0,
+	ok(qt_ipc_conntrack(&req, "qtables-conntrack", 1, bad) < 0,
 	   "newline refused");
 	qt_buf_free(&req);
 	qt_buf_free(&out);

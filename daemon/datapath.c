@@ -1,6 +1,6 @@
-/* The datapath threads and the program swap (see engine.h). */
+/* The datapath threads and the program swap (see datapath.h). */
 #define _GNU_SOURCE
-#include "engine.h"
+#include "datapath.h"
 
 #include <errno.h>
 #include <linux/netfilter.h>
@@ -22,6 +22,7 @@
 #include "conntrack.h"
 #include "ct_glue.h"
 #include "eval.h"
+#include "judge.h"
 #include "links.h"
 #include "log_sink.h"
 #include "metrics.h"
@@ -209,12 +210,7 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 	l2_type_of(t, p, l2_steered, &ev);
 	ev.csum_unverified = p->csum_unverified;
 
-	bool ct = qt_prog_uses_ct(prog) && t->ctg;
-	if (ct)
-		qt_ctg_prepare(t->ctg, &ev);
-	int v = qt_prog_eval(prog, &ev, &t->ps);
-	if (ct)
-		qt_ctg_done(t->ctg, &ev, v);
+	int v = qt_judge(prog, t->ctg, &ev, &t->ps);
 	if (v == QT_XT_DROP) {
 		t->dropped++;
 		qt_nfq_drop(t->q, p->queue, p->id);

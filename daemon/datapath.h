@@ -7,8 +7,8 @@
  * (liburcu), so a packet is judged by one whole program, never half of
  * two, and no lock is taken on the packet path. The old program is freed
  * after a grace period. */
-#ifndef QT_ENGINE_H
-#define QT_ENGINE_H
+#ifndef QT_DATAPATH_H
+#define QT_DATAPATH_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,0 +1,92 @@
+/* The namespace's IPv4 address knowledge that -m addrtype, LOG and REJECT
+ * need per packet: the kernel's answer to inet_dev_addr_type(), from a
+ * snapshot of the routes and addresses that io/addrs.c keeps current from
+ * rtnetlink.
+ *
+ * Source of truth is the FIB, not the address list: the local table holds
+ * the kernel's own LOCAL/BROADCAST/ANYCAST/MULTICAST routes, and (while no
+ * policy rule was ever added, the normal case) the kernel keeps the local
+ * and main tables in one merged trie, so a main-table route more specific
+ * than a local one shadows it. Both tables are cached.
+ *
+ * What the kernel's addrtype match returns, and so qt_addrs_type():
+ *   0.0.0.0, 255.255.255.255          BROADCAST
+ *   224.0.0.0/4                       MULTICAST
+ *   else the longest-prefix route (local table first at equal length,
+ *   then lower priority; routes with a TOS never match):
+ *     LOCAL/BROADCAST/ANYCAST/MULTICAST/UNICAST route: its type, but
+ *       UNICAST when ifindex != 0 differs from its first nexthop's device;
+ *     BLACKHOLE/UNREACHABLE/PROHIBIT/THROW route or no route: UNICAST
+ *       (the kernel's lookup fails for those, and addrtype then says
+ *       UNICAST: checked against the kernel in tests/unit/test_addrs.c).
+ * So BLACKHOLE, UNREACHABLE, PROHIBIT, THROW, NAT, XRESOLVE and UNSPEC are
+ * never returned, exactly as the kernel never returns them.
+ * Not modelled: VRF (l3mdev) tables; after any `ip rule add` the kernel
+ * unmerges the tables for good (main then no longer shadows local), which
+ * userspace cannot observe: we assume merged.
+ *
+ * Threading: one thread owns the handle and publishes (io/addrs.c:
+ * qt_addrs_process()); any number of threads may call qt_addrs_type()/qt_addrs_iface_addr()
+ * at the same time. Lookups read an immutable snapshot; an update builds
+ * a new one, swaps the pointer and frees the old one after in-flight
+ * lookups ended (reader counters, util/snap_swap.h; lookups never
+ * allocate or block).
+ * qt_addrs_close() only when no lookup can run any more.
+ *
+ * Cost: a lookup scans the cached routes (local + main table) most
+ * specific first; fine for the few routes of a host or namespace, a trie
+ * would be needed for full routing tables. An update re-dumps both
+ * tables and the addresses (simple and exact; notifications only say
+ * "something changed"). */
+#ifndef QT_HOST_ADDRS_H
+#define QT_HOST_ADDRS_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct qt_addrs;
+
+/* The kernel's RTN_* type of addr (see above); ifindex 0 = any device. */
+unsigned qt_addrs_type(const struct qt_addrs *a, struct in_addr addr, int ifindex);
+
+/* The first primary IPv4 address of ifindex; 0 found, -1 none. */
+int qt_addrs_iface_addr(const struct qt_addrs *a, int ifindex, struct in_addr *out);
+
+/* Bumped by every published snapshot. */
+uint64_t qt_addrs_version(const struct qt_addrs *a);
+
+/* ---- for the owner that keeps the table current ---- */
+
+struct qt_addrs_route {
+	uint32_t dst, mask;    /* host order */
+	uint32_t prio;
+	int oif;               /* first nexthop's device, 0 if none */
+	uint8_t len, type, tos;
+	uint8_t local;         /* 1: local table (wins at equal length) */
+};
+
+struct qt_addrs_addr {
+	int ifindex;
+	struct in_addr a;
+};
+
+struct qt_rtnl_watch;
+struct qt_snap_swap;
+
+struct qt_addrs {
+	struct qt_rtnl_watch *w;   /* the owner's subscription (io/addrs.c) */
+	uint64_t version;
+	struct qt_snap_swap *sync;
+};
+
+/* An empty table (no routes, no addresses); NULL when out of memory. */
+struct qt_addrs *qt_addrs_new(void);
+/* Only when no lookup can run any more; w is the owner's to close. */
+void qt_addrs_free(struct qt_addrs *a);
+/* Make these routes (sorted here, in place) and addresses the snapshot
+ * lookups read. 0, or -1 when out of memory (the old one stays). */
+int qt_addrs_publish(struct qt_addrs *a, struct qt_addrs_route *r, size_t nr,
+		     const struct qt_addrs_addr *ad, size_t na);
+
+#endif

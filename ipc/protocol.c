@@ -1,0 +1,245 @@
+/* See protocol.h. */
+#include "protocol.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kinds[QT_IPC_NKINDS] = {
+	[QT_IPC_COMMAND] = "command",
+	[QT_IPC_RESTORE] = "restore",
+	[QT_IPC_SAVE] = "save",
+	[QT_IPC_STATS] = "stats",
+	[QT_IPC_RECENT] = "recent",
+	[QT_IPC_CONNTRACK] = "conntrack",
+	[QT_IPC_HANDOVER] = "handover",
+};
+
+static const char *const stats_formats[] = { "text", "json", "prometheus" };
+
+#define MAGIC "#qtables 1 "
+#define HEADER_MAX 512
+
+void qt_ipc_begin(struct qt_buf *b, enum qt_ipc_kind k, const char *prog)
+{
+	qt_buf_printf(b, MAGIC "%s", kinds[k]);
+	if (prog)
+		qt_buf_printf(b, " %s", prog);
+}
+
+/* The word at p (up to a space or end), its length. */
+static size_t word_len(const char *p, const char *end)
+{
+	const char *q = p;
+	while (q < end && *q != ' ')
+		q++;
+	return (size_t)(q - p);
+}
+
+int qt_ipc_parse(const char *req, size_t len, struct qt_ipc_header *h)
+{
+	const char *nl = memchr(req, '\n', len);
+	const char *end = nl ? nl : req + len;
+	size_t m = sizeof(MAGIC) - 1;
+	memset(h, 0, sizeof(*h));
+	if ((size_t)(end - req) > HEADER_MAX || (size_t)(end - req) < m ||
+	    memcmp(req, MAGIC, m))
+		return -1;
+	const char *p = req + m;
+	size_t n = word_len(p, end);
+	int k;
+	for (k = 0; k < QT_IPC_NKINDS; k++)
+		if (strlen(kinds[k]) == n && !memcmp(p, kinds[k], n))
+			break;
+	if (k == QT_IPC_NKINDS)
+		return -1;
+	h->kind = (enum qt_ipc_kind)k;
+	p += n;
+	if (k != QT_IPC_HANDOVER) {
+		if (p >= end)
+			return -1;
+		p++;
+		n = word_len(p, end);
+		if (!n || n >= sizeof(h->prog))
+			return -1;
+		memcpy(h->prog, p, n);
+		p += n;
+	}
+	if (p < end)
+		p++;
+	h->words = p;
+	h->words_len = (size_t)(end - p);
+	h->body = nl ? nl + 1 : req + len;
+	h->body_len = len - (size_t)(h->body - req);
+	return 0;
+}
+
+/* The first word equal to w (or, with prefix, starting with it). */
+static const char *find_word(const struct qt_ipc_header *h, const char *w,
+			     size_t wl, bool prefix)
+{
+	const char *p = h->words, *end = h->words + h->words_len;
+	while (p < end) {
+		size_t n = word_len(p, end);
+		if (prefix ? n > wl && !memcmp(p, w, wl)
+			   : n == wl && !memcmp(p, w, wl))
+			return p;
+		p += n + 1;
+	}
+	return NULL;
+}
+
+bool qt_ipc_has_word(const struct qt_ipc_header *h, const char *word)
+{
+	return find_word(h, word, strlen(word), false) != NULL;
+}
+
+const char *qt_ipc_word_value(const struct qt_ipc_header *h, const char *name,
+			      char *buf, size_t n)
+{
+	char key[64];
+	int kl = snprintf(key, sizeof(key), "%s=", name);
+	if (kl < 0 || (size_t)kl >= sizeof(key))
+		return NULL;
+	const char *p = find_word(h, key, (size_t)kl, true);
+	if (!p)
+		return NULL;
+	size_t vl = word_len(p, h->words + h->words_len) - (size_t)kl;
+	if (vl >= n)
+		vl = n - 1;
+	memcpy(buf, p + kl, vl);
+	buf[vl] = '\0';
+	return buf;
+}
+
+const char *qt_ipc_first_word(const struct qt_ipc_header *h, char *buf,
+			      size_t n)
+{
+	size_t l = word_len(h->words, h->words + h->words_len);
+	if (l >= n)
+		l = n - 1;
+	memcpy(buf, h->words, l);
+	buf[l] = '\0';
+	return buf;
+}
+
+static void put_quoted(struct qt_buf *b, const char *w)
+{
+	qt_buf_putc(b, '"');
+	for (; *w; w++) {
+		if (*w == '"' || *w == '\\')
+			qt_buf_putc(b, '\\');
+		qt_buf_putc(b, *w);
+	}
+	qt_buf_putc(b, '"');
+}
+
+int qt_ipc_command(struct qt_buf *b, const char *prog, int argc,
+		   char *const *argv)
+{
+	qt_ipc_begin(b, QT_IPC_COMMAND, prog);
+	qt_buf_putc(b, '\n');
+	for (int i = 0; i < argc; i++) {
+		if (strchr(argv[i], '\n'))
+			return -1;
+		if (i)
+			qt_buf_putc(b, ' ');
+		put_quoted(b, argv[i]);
+	}
+	qt_buf_putc(b, '\n');
+	return 0;
+}
+
+void qt_ipc_restore(struct qt_buf *b, const char *prog, bool noflush,
+		    bool counters, bool test, const char *table,
+		    const char *text, size_t len)
+{
+	qt_ipc_begin(b, QT_IPC_RESTORE, prog);
+	qt_buf_printf(b, "%s%s%s", noflush ? " noflush" : "",
+		      counters ? " counters" : "", test ? " test" : "");
+	if (table)
+		qt_buf_printf(b, " table=%s", table);
+	qt_buf_putc(b, '\n');
+	qt_buf_put(b, text, len);
+}
+
+void qt_ipc_save(struct qt_buf *b, const char *prog, bool counters,
+		 const char *table)
+{
+	qt_ipc_begin(b, QT_IPC_SAVE, prog);
+	if (counters)
+		qt_buf_puts(b, " counters");
+	if (table)
+		qt_buf_printf(b, " table=%s", table);
+	qt_buf_putc(b, '\n');
+}
+
+int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
+		     char *const *argv)
+{
+	qt_ipc_begin(b, QT_IPC_CONNTRACK, prog);
+	qt_buf_putc(b, '\n');
+	for (int i = 0; i < argc; i++) {
+		if (strchr(argv[i], '\n'))
+			return -1;
+		qt_buf_puts(b, argv[i]);
+		qt_buf_putc(b, '\n');
+	}
+	return 0;
+}
+
+bool qt_ipc_stats_format_known(const char *word)
+{
+	for (size_t i = 0; i < sizeof(stats_formats) / sizeof(*stats_formats); i++)
+		if (!strcmp(word, stats_formats[i]))
+			return true;
+	return false;
+}
+
+void qt_ipc_stats(struct qt_buf *b, const char *prog, const char *format)
+{
+	qt_ipc_begin(b, QT_IPC_STATS, prog);
+	qt_buf_printf(b, " %s\n", format);
+}
+
+int qt_ipc_recent(struct qt_buf *b, const char *prog, const char *list)
+{
+	if (list && strchr(list, '\n'))
+		return -1;
+	qt_ipc_begin(b, QT_IPC_RECENT, prog);
+	if (list)
+		qt_buf_printf(b, " %s", list);
+	qt_buf_putc(b, '\n');
+	return 0;
+}
+
+void qt_reply_encode(struct qt_buf *b, int status, const struct qt_buf *out,
+		     const struct qt_buf *err)
+{
+	qt_buf_printf(b, "#qtables-reply %d %zu %zu\n", status, out->len,
+		      err->len);
+	qt_buf_put(b, qt_buf_str(out), out->len);
+	qt_buf_put(b, qt_buf_str(err), err->len);
+}
+
+int qt_reply_decode(const char *rep, size_t len, int *status,
+		    const char **out, size_t *outlen, const char **err,
+		    size_t *errlen)
+{
+	const char *nl = memchr(rep, '\n', len);
+	if (!nl)
+		return -1;
+	char hdr[128];
+	size_t hl = (size_t)(nl - rep);
+	if (hl >= sizeof(hdr))
+		return -1;
+	memcpy(hdr, rep, hl);
+	hdr[hl] = '\0';
+	if (sscanf(hdr, "#qtables-reply %d %zu %zu", status, outlen, errlen) != 3)
+		return -1;
+	size_t body = len - hl - 1;
+	if (*outlen > body || *errlen > body - *outlen)
+		return -1;
+	*out = nl + 1;
+	*err = nl + 1 + *outlen;
+	return 0;
+}

@@ -1,0 +1,85 @@
+/* The wire protocol between the qtables programs and qtablesd. A request
+ * is a header line and a body:
+ *
+ *   #qtables 1 KIND PROG [WORD ...]\n BODY
+ *
+ * KIND is one of the table below; PROG is the name the client was run
+ * as (messages carry it); the words and the body belong to the kind. The
+ * reply is "#qtables-reply STATUS OUTLEN ERRLEN\n" followed by OUTLEN
+ * bytes of standard output and ERRLEN bytes of standard error.
+ * Everything that crosses the socket can be read by a person. */
+#ifndef QT_PROTOCOL_H
+#define QT_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+#define QT_IPC_MAX (64u << 20)   /* a 64 MiB restore file is plenty */
+
+enum qt_ipc_kind {
+	QT_IPC_COMMAND,   /* body: one line, the command's quoted words */
+	QT_IPC_RESTORE,   /* words: noflush counters test table=T; body:
+	                     restore text */
+	QT_IPC_SAVE,      /* words: counters table=T */
+	QT_IPC_STATS,     /* word: the output format (qt_ipc_stats_formats) */
+	QT_IPC_RECENT,    /* word: a -m recent list; body: its edits */
+	QT_IPC_CONNTRACK, /* body: qtables-conntrack's arguments, one a line */
+	QT_IPC_HANDOVER,  /* no PROG: the answer is the handover itself */
+	QT_IPC_NKINDS
+};
+
+/* A request's header, parsed. words and body point into the request. */
+struct qt_ipc_header {
+	enum qt_ipc_kind kind;
+	char prog[64];
+	const char *words;     /* after PROG, up to the newline */
+	size_t words_len;
+	const char *body;
+	size_t body_len;
+};
+
+/* Start a request of kind k: the header line without its newline, so
+ * that words can follow (prog NULL for the handover). */
+void qt_ipc_begin(struct qt_buf *b, enum qt_ipc_kind k, const char *prog);
+
+/* Parse a request's header: 0, or -1 when it is not a request of this
+ * protocol (unknown kind, no program name, a header past 512 bytes). */
+int qt_ipc_parse(const char *req, size_t len, struct qt_ipc_header *h);
+
+/* Is word among the header's words? */
+bool qt_ipc_has_word(const struct qt_ipc_header *h, const char *word);
+/* The value of the header's word NAME=VALUE into buf, cut to n - 1
+ * bytes (NULL if absent). */
+const char *qt_ipc_word_value(const struct qt_ipc_header *h, const char *name,
+			      char *buf, size_t n);
+/* The header's first word into buf ("" if none). */
+const char *qt_ipc_first_word(const struct qt_ipc_header *h, char *buf,
+			      size_t n);
+
+/* The encoders of the clients: -1 when a word cannot be carried (it
+ * holds a newline). */
+int qt_ipc_command(struct qt_buf *b, const char *prog, int argc,
+		   char *const *argv);
+void qt_ipc_restore(struct qt_buf *b, const char *prog, bool noflush,
+		    bool counters, bool test, const char *table,
+		    const char *text, size_t len);
+void qt_ipc_save(struct qt_buf *b, const char *prog, bool counters,
+		 const char *table);
+int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
+		     char *const *argv);
+/* The stats request's output formats; text is the default. */
+bool qt_ipc_stats_format_known(const char *word);
+void qt_ipc_stats(struct qt_buf *b, const char *prog, const char *format);
+int qt_ipc_recent(struct qt_buf *b, const char *prog, const char *list);
+
+/* Reply framing. */
+void qt_reply_encode(struct qt_buf *b, int status, const struct qt_buf *out,
+		     const struct qt_buf *err);
+/* Parses a whole reply; pointers point into the reply. */
+int qt_reply_decode(const char *rep, size_t len, int *status,
+		    const char **out, size_t *outlen, const char **err,
+		    size_t *errlen);
+
+#endif
