@@ -38,7 +38,7 @@ setup() {
 @test "man pages format without warnings" {
 	command -v groff >/dev/null || skip "groff is not installed"
 	local f out
-	for f in "$TOP"/man/*.8; do
+	for f in "$TOP"/man/*.8 "$B"/man/*.8; do
 		out=$(groff -man -ww -z "$f" 2>&1)
 		echo "$f: $out"
 		[ -z "$out" ]
@@ -50,14 +50,17 @@ setup() {
 
 @test "qtables-extensions(8) names every extension the build has" {
 	local f name missing=()
-	for f in $(sed -n 's|.*extensions/\([A-Za-z0-9_]*\)\.c.*|\1|p' "$TOP/extensions/sources.am"); do
+	for f in "$TOP"/extensions/*.c; do
 		# the names an extension file registers
-		for name in $(grep -ho '\.name *= *"[^"]*"' "$TOP/extensions/$f.c" | sed 's/.*"\(.*\)"/\1/'); do
-			grep -qx "\.B $name" "$TOP/man/qtables-extensions.8" || missing+=("$name")
+		for name in $(grep -ho '\.name *= *"[^"]*"' "$f" | sed 's/.*"\(.*\)"/\1/'); do
+			grep -qx "\.B $name" "$B/man/qtables-extensions.8" || missing+=("$name")
 		done
 	done
-	echo "not in man/qtables-extensions.8: ${missing[*]}"
+	echo "not in qtables-extensions(8): ${missing[*]}"
 	[ ${#missing[@]} -eq 0 ]
+	# an entry is the help text the extension prints
+	"$B/qtables" -m hashlimit -h | grep -q -- '--hashlimit-upto'
+	grep -q -- '\\-\\-hashlimit\\-upto' "$B/man/qtables-extensions.8"
 }
 
 @test "the man pages and --help agree on qtablesd's options" {
