@@ -107,14 +107,15 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int refresh(struct qt_addrs *o)
+static int refresh(void *table, struct qt_rtnl_watch *w)
 {
+	struct qt_addrs *o = table;
 	struct build b = { 0 };
 	int ret = -1;
 
-	if (qt_rtnl_watch_dump(o->w, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET,
+	if (qt_rtnl_watch_dump(w, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET,
 			       route_cb, &b) >= 0 &&
-	    qt_rtnl_watch_dump(o->w, RTM_GETADDR, sizeof(struct ifaddrmsg), AF_INET,
+	    qt_rtnl_watch_dump(w, RTM_GETADDR, sizeof(struct ifaddrmsg), AF_INET,
 			       addr_cb, &b) >= 0)
 		ret = qt_addrs_publish(o, b.r, b.nr, b.a, b.na);
 	free(b.r);
@@ -125,19 +126,15 @@ static int refresh(struct qt_addrs *o)
 struct qt_addrs *qt_addrs_open(void)
 {
 	struct qt_addrs *o = qt_addrs_new();
-	if (!o)
+	if (o && !(o->w = qt_rtnl_watch_start(RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
+					      RTMGRP_LINK, DUMP_BUF,
+					      refresh, o))) {
+		int e = errno;
+		qt_addrs_free(o);
+		errno = e;
 		return NULL;
-	o->w = qt_rtnl_watch_open(RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
-				  RTMGRP_LINK, DUMP_BUF);
-	if (!o->w || refresh(o) < 0)
-		goto fail;
-	return o;
-fail: {
-	int e = errno;
-	qt_addrs_close(o);
-	errno = e;
-	return NULL;
 	}
+	return o;
 }
 
 void qt_addrs_close(struct qt_addrs *o)
@@ -157,10 +154,5 @@ int qt_addrs_process(struct qt_addrs *o)
 {
 	/* Link changes matter too: a device going down drops its local
 	 * routes without a route notification. */
-	int changed = qt_rtnl_watch_drain(o->w, RTM_NEWLINK, RTM_DELROUTE);
-
-	if (changed <= 0)
-		return changed;
-	return refresh(o) < 0 ? -1 : 1;
+	return qt_rtnl_watch_update(o->w, RTM_NEWLINK, RTM_DELROUTE, refresh, o);
 }
-

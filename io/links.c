@@ -67,12 +67,13 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int refresh(struct qt_links *o)
+static int refresh(void *table, struct qt_rtnl_watch *w)
 {
+	struct qt_links *o = table;
 	struct build b = { 0 };
 	int ret = -1;
 
-	if (qt_rtnl_watch_dump(o->w, RTM_GETLINK, sizeof(struct ifinfomsg),
+	if (qt_rtnl_watch_dump(w, RTM_GETLINK, sizeof(struct ifinfomsg),
 			       AF_UNSPEC, link_cb, &b) >= 0)
 		ret = qt_links_publish(o, b.l, b.n);
 	free(b.l);
@@ -82,18 +83,14 @@ static int refresh(struct qt_links *o)
 struct qt_links *qt_links_open(void)
 {
 	struct qt_links *o = qt_links_new();
-	if (!o)
+	if (o && !(o->w = qt_rtnl_watch_start(RTMGRP_LINK, DUMP_BUF,
+					      refresh, o))) {
+		int e = errno;
+		qt_links_free(o);
+		errno = e;
 		return NULL;
-	o->w = qt_rtnl_watch_open(RTMGRP_LINK, DUMP_BUF);
-	if (!o->w || refresh(o) < 0)
-		goto fail;
-	return o;
-fail: {
-	int e = errno;
-	qt_links_close(o);
-	errno = e;
-	return NULL;
 	}
+	return o;
 }
 
 void qt_links_close(struct qt_links *o)
@@ -111,10 +108,5 @@ int qt_links_fd(const struct qt_links *o)
 
 int qt_links_process(struct qt_links *o)
 {
-	int changed = qt_rtnl_watch_drain(o->w, RTM_NEWLINK, RTM_DELLINK);
-
-	if (changed <= 0)
-		return changed;
-	return refresh(o) < 0 ? -1 : 1;
+	return qt_rtnl_watch_update(o->w, RTM_NEWLINK, RTM_DELLINK, refresh, o);
 }
-

@@ -104,3 +104,26 @@ int qt_rtnl_watch_dump(struct qt_rtnl_watch *w, uint16_t type, size_t hdrlen,
 	}
 	return ret < 0 ? -1 : 0;
 }
+
+struct qt_rtnl_watch *qt_rtnl_watch_start(unsigned groups, size_t bufsize,
+					  qt_rtnl_refresh_fn refresh,
+					  void *table)
+{
+	struct qt_rtnl_watch *w = qt_rtnl_watch_open(groups, bufsize);
+	if (w && refresh(table, w) < 0) {
+		int e = errno;
+		qt_rtnl_watch_close(w);
+		errno = e;
+		return NULL;
+	}
+	return w;
+}
+
+int qt_rtnl_watch_update(struct qt_rtnl_watch *w, uint16_t first, uint16_t last,
+			 qt_rtnl_refresh_fn refresh, void *table)
+{
+	int changed = qt_rtnl_watch_drain(w, first, last);
+	if (changed <= 0)
+		return changed;
+	return refresh(table, w) < 0 ? -1 : 1;
+}

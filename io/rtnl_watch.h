@@ -36,4 +36,18 @@ int qt_rtnl_watch_drain(struct qt_rtnl_watch *w, uint16_t first, uint16_t last);
 int qt_rtnl_watch_dump(struct qt_rtnl_watch *w, uint16_t type, size_t hdrlen,
 		       uint8_t family, mnl_cb_t cb, void *data);
 
+/* A table kept current by a watch: its refresh dumps through w and
+ * publishes; 0, or -1 (errno set; the old table stays). */
+typedef int (*qt_rtnl_refresh_fn)(void *table, struct qt_rtnl_watch *w);
+
+/* Open a watch (as qt_rtnl_watch_open) and refresh table once through
+ * it: the watch, or NULL (errno set; nothing left open). */
+struct qt_rtnl_watch *qt_rtnl_watch_start(unsigned groups, size_t bufsize,
+					  qt_rtnl_refresh_fn refresh,
+					  void *table);
+/* Drain (as qt_rtnl_watch_drain) and refresh table when notifications
+ * of type first..last came: 1 updated, 0 nothing pending, -1 error. */
+int qt_rtnl_watch_update(struct qt_rtnl_watch *w, uint16_t first, uint16_t last,
+			 qt_rtnl_refresh_fn refresh, void *table);
+
 #endif
