@@ -1,6 +1,6 @@
 /* The ruleset model: tables > chains > rules > match and target
  * instances. Text becomes this model (command.c, restore.c); the model
- * becomes text (save.c, list.c) and, in the datapath issue, an engine
+ * becomes text (print.c) and, compiled by engine/program.c, an engine
  * program.
  *
  * Rules are immutable once they are in a committed ruleset and shared by
