@@ -31,7 +31,10 @@
 # Rounds interleave the firewalls (the order rotates every round) so that
 # a noisy moment hits all of them; medians over the rounds are printed,
 # with the ratios q20/accept and q10k/k10k.
-# QT_BUILD selects the build (default _build).
+# QT_BUILD selects the build (default _build). QT_BUILD_BEFORE, another
+# build (e.g. of an earlier commit: tests/bench/bench_builds.sh makes
+# one), adds b20 and b10k, its qtablesd with the same rulesets, to the
+# same interleaved rounds, and the ratios q20/b20 and q10k/b10k.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${1:-5}
@@ -46,6 +49,10 @@ done
 command -v iperf3 >/dev/null || { echo "bench: no iperf3 (scripts/deps.sh)" >&2; exit 1; }
 
 legs=(none accept q20 q10k k10k q10km k10km)
+if [ -n "${QT_BUILD_BEFORE:-}" ]; then
+	[ -x "$QT_BUILD_BEFORE/qtablesd" ] || { echo "bench: no $QT_BUILD_BEFORE/qtablesd" >&2; exit 1; }
+	legs+=(b20 b10k)
+fi
 declare -A FWN CN SN
 pids=()
 accept_pid=
@@ -159,6 +166,12 @@ for leg in "${legs[@]}"; do
 		case $leg in q20) f=$r20 ;; q10k) f=$r10k ;; *) f=$r10km ;; esac
 		ip netns exec "$FW" "$B/qtables-restore" <"$f"
 		;;
+	b20 | b10k)
+		QT_BUILD=$QT_BUILD_BEFORE qt_daemon "$FW" --no-state --no-syslog
+		qt_ready "$FW"
+		case $leg in b20) f=$r20 ;; *) f=$r10k ;; esac
+		ip netns exec "$FW" "$QT_BUILD_BEFORE/qtables-restore" <"$f"
+		;;
 	k10k)
 		ipt_restore "$FW" <"$r10k"
 		;;
@@ -253,6 +266,10 @@ ratios q20/accept q20 accept 0.9 "packets/s and Gbit/s"
 ratios q10k/k10k q10k k10k 20 "packets/s; -s blocklist"
 ratios q10km/k10km q10km k10km 20 "packets/s; -s with -m multiport"
 ratios none/k10k none k10k - "no firewall at all: the most any queue can reach"
+if [ -n "${QT_BUILD_BEFORE:-}" ]; then
+	ratios q20/b20 q20 b20 1 "this build / $QT_BUILD_BEFORE, 20 rules"
+	ratios q10k/b10k q10k b10k 1 "this build / $QT_BUILD_BEFORE, 10,000 rules"
+fi
 
 # What the firewalls saw, to show the packets really went through them.
 echo
