@@ -13,8 +13,8 @@ struct comment_data {
 enum { O_COMMENT };
 
 static const struct qt_ext_opt comment_opts[] = {
-	{ "comment", O_COMMENT, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "comment", .id = O_COMMENT, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 static int comment_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,

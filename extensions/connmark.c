@@ -14,8 +14,8 @@ struct connmark_data {
 enum { O_MARK };
 
 static const struct qt_ext_opt connmark_opts[] = {
-	{ "mark", O_MARK, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "mark", .id = O_MARK, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = NULL },
 };
 
 static const struct xt_dep connmark_deps[] = {

@@ -16,8 +16,8 @@ struct length_data {
 enum { O_LENGTH };
 
 static const struct qt_ext_opt length_opts[] = {
-	{ "length", O_LENGTH, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "length", .id = O_LENGTH, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = NULL },
 };
 
 /* "a", "a:b", ":b", "a:", ":" or "" into v[0..1]; *n = parts read. */

@@ -25,9 +25,9 @@ struct limit_data {
 enum { O_LIMIT, O_BURST };
 
 static const struct qt_ext_opt limit_opts[] = {
-	{ "limit", O_LIMIT, QT_ARG_REQ, 0 },
-	{ "limit-burst", O_BURST, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "limit", .id = O_LIMIT, .arg = QT_ARG_REQ },
+	{ .name = "limit-burst", .id = O_BURST, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 /* Units from the longest: the period of one packet in LIMIT_SCALE. */

@@ -17,8 +17,8 @@ struct mark_data {
 enum { O_MARK };
 
 static const struct qt_ext_opt mark_opts[] = {
-	{ "mark", O_MARK, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "mark", .id = O_MARK, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = NULL },
 };
 
 /* One 32-bit number, any C base, leading blanks and sign as strtoul

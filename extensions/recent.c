@@ -41,19 +41,19 @@ enum {
 #define ACTIONS (B(O_SET) | B(O_RCHECK) | B(O_UPDATE) | B(O_REMOVE))
 
 static const struct qt_ext_opt recent_opts[] = {
-	{ "set", O_SET, QT_ARG_NONE, QT_OPT_INVERT },
-	{ "rcheck", O_RCHECK, QT_ARG_NONE, QT_OPT_INVERT },
-	{ "update", O_UPDATE, QT_ARG_NONE, QT_OPT_INVERT },
-	{ "remove", O_REMOVE, QT_ARG_NONE, QT_OPT_INVERT },
-	{ "seconds", O_SECONDS, QT_ARG_REQ, 0 },
-	{ "reap", O_REAP, QT_ARG_NONE, 0 },
-	{ "hitcount", O_HITCOUNT, QT_ARG_REQ, 0 },
-	{ "rttl", O_RTTL, QT_ARG_NONE, 0 },
-	{ "name", O_NAME, QT_ARG_REQ, 0 },
-	{ "rsource", O_RSOURCE, QT_ARG_NONE, 0 },
-	{ "rdest", O_RDEST, QT_ARG_NONE, 0 },
-	{ "mask", O_MASK, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "set", .id = O_SET, .flags = QT_OPT_INVERT },
+	{ .name = "rcheck", .id = O_RCHECK, .flags = QT_OPT_INVERT },
+	{ .name = "update", .id = O_UPDATE, .flags = QT_OPT_INVERT },
+	{ .name = "remove", .id = O_REMOVE, .flags = QT_OPT_INVERT },
+	{ .name = "seconds", .id = O_SECONDS, .arg = QT_ARG_REQ },
+	{ .name = "reap", .id = O_REAP },
+	{ .name = "hitcount", .id = O_HITCOUNT, .arg = QT_ARG_REQ },
+	{ .name = "rttl", .id = O_RTTL },
+	{ .name = "name", .id = O_NAME, .arg = QT_ARG_REQ },
+	{ .name = "rsource", .id = O_RSOURCE },
+	{ .name = "rdest", .id = O_RDEST },
+	{ .name = "mask", .id = O_MASK, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 static const struct xt_dep recent_deps[] = {

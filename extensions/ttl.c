@@ -16,11 +16,11 @@ struct ttl_data {
 enum { O_TTL_EQ, O_TTL_LT, O_TTL_GT };
 
 static const struct qt_ext_opt ttl_opts[] = {
-	{ "ttl-eq", O_TTL_EQ, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "ttl", O_TTL_EQ, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "ttl-lt", O_TTL_LT, QT_ARG_REQ, 0 },
-	{ "ttl-gt", O_TTL_GT, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "ttl-eq", .id = O_TTL_EQ, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "ttl", .id = O_TTL_EQ, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "ttl-lt", .id = O_TTL_LT, .arg = QT_ARG_REQ },
+	{ .name = "ttl-gt", .id = O_TTL_GT, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 static const char *const opt_names[] = {
