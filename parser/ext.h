@@ -61,7 +61,6 @@ enum qt_opt_type {
 	QT_OT_HOST,      /* IPv4 address or host name, network order */
 	QT_OT_PLEN,      /* prefix length or dotted mask (unsigned) */
 	QT_OT_MARKMASK,  /* "value[/mask]": two uint32_t, mask ~0 if absent */
-	QT_OT_PORT,      /* port number or service name (uint16_t) */
 };
 
 /* Option flags. */
@@ -105,6 +104,9 @@ struct qt_ext_opt {
 /* The place of an option's value / of its '!' in the data block. */
 #define QT_PUT(type, field) \
 	.off = offsetof(type, field), .size = sizeof(((type *)0)->field)
+/* A QT_OT_URANGE pair: lo and the field of the same type right after it. */
+#define QT_PUT_RANGE(type, lo) \
+	.off = offsetof(type, lo), .size = 2 * sizeof(((type *)0)->lo)
 #define QT_INV(type, field, bit) \
 	.inv_off = offsetof(type, field), \
 	.inv_size = sizeof(((type *)0)->field), .inv_bit = (bit)
@@ -160,7 +162,6 @@ struct qt_opt_arg {
 		uint32_t mark[2];      /* MARKMASK: value, mask */
 		uint32_t addr;         /* HOST, network order */
 		unsigned plen;         /* PLEN */
-		uint16_t port;         /* PORT */
 	} val;
 	unsigned nvals;        /* URANGE: 1 or 2 numbers given */
 	/* The rule as parsed so far: options read before this one (iptables
