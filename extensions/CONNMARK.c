@@ -42,19 +42,19 @@ enum {
 	       1u << O_SET_XMARK)
 
 static const struct qt_ext_opt connmark_opts[] = {
-	{ "set-xmark", O_SET_XMARK, QT_ARG_REQ, 0 },
-	{ "set-mark", O_SET_MARK, QT_ARG_REQ, 0 },
-	{ "and-mark", O_AND_MARK, QT_ARG_REQ, 0 },
-	{ "or-mark", O_OR_MARK, QT_ARG_REQ, 0 },
-	{ "xor-mark", O_XOR_MARK, QT_ARG_REQ, 0 },
-	{ "save-mark", O_SAVE_MARK, QT_ARG_NONE, 0 },
-	{ "restore-mark", O_RESTORE_MARK, QT_ARG_NONE, 0 },
-	{ "ctmask", O_CTMASK, QT_ARG_REQ, 0 },
-	{ "nfmask", O_NFMASK, QT_ARG_REQ, 0 },
-	{ "mask", O_MASK, QT_ARG_REQ, 0 },
-	{ "left-shift-mark", O_LEFT_SHIFT, QT_ARG_REQ, 0 },
-	{ "right-shift-mark", O_RIGHT_SHIFT, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "set-xmark", .id = O_SET_XMARK, .arg = QT_ARG_REQ },
+	{ .name = "set-mark", .id = O_SET_MARK, .arg = QT_ARG_REQ },
+	{ .name = "and-mark", .id = O_AND_MARK, .arg = QT_ARG_REQ },
+	{ .name = "or-mark", .id = O_OR_MARK, .arg = QT_ARG_REQ },
+	{ .name = "xor-mark", .id = O_XOR_MARK, .arg = QT_ARG_REQ },
+	{ .name = "save-mark", .id = O_SAVE_MARK },
+	{ .name = "restore-mark", .id = O_RESTORE_MARK },
+	{ .name = "ctmask", .id = O_CTMASK, .arg = QT_ARG_REQ },
+	{ .name = "nfmask", .id = O_NFMASK, .arg = QT_ARG_REQ },
+	{ .name = "mask", .id = O_MASK, .arg = QT_ARG_REQ },
+	{ .name = "left-shift-mark", .id = O_LEFT_SHIFT, .arg = QT_ARG_REQ },
+	{ .name = "right-shift-mark", .id = O_RIGHT_SHIFT, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 /* Which given options exclude which (xtables' excl). */

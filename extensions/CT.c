@@ -40,15 +40,15 @@ enum {
 };
 
 static const struct qt_ext_opt ct_opts[] = {
-	{ "notrack", O_NOTRACK, QT_ARG_NONE, 0 },
-	{ "helper", O_HELPER, QT_ARG_REQ, 0 },
-	{ "timeout", O_TIMEOUT, QT_ARG_REQ, 0 },
-	{ "ctevents", O_CTEVENTS, QT_ARG_REQ, 0 },
-	{ "expevents", O_EXPEVENTS, QT_ARG_REQ, 0 },
-	{ "zone-orig", O_ZONE_ORIG, QT_ARG_REQ, 0 },
-	{ "zone-reply", O_ZONE_REPLY, QT_ARG_REQ, 0 },
-	{ "zone", O_ZONE, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "notrack", .id = O_NOTRACK },
+	{ .name = "helper", .id = O_HELPER, .arg = QT_ARG_REQ },
+	{ .name = "timeout", .id = O_TIMEOUT, .arg = QT_ARG_REQ },
+	{ .name = "ctevents", .id = O_CTEVENTS, .arg = QT_ARG_REQ },
+	{ .name = "expevents", .id = O_EXPEVENTS, .arg = QT_ARG_REQ },
+	{ .name = "zone-orig", .id = O_ZONE_ORIG, .arg = QT_ARG_REQ },
+	{ .name = "zone-reply", .id = O_ZONE_REPLY, .arg = QT_ARG_REQ },
+	{ .name = "zone", .id = O_ZONE, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 /* Bit order is the kernel's (IPCT_*, IPEXP_*) and the print order. */

@@ -12,10 +12,10 @@
 enum { O_TO_DST, O_RANDOM, O_PERSISTENT };
 
 static const struct qt_ext_opt dnat_opts[] = {
-	{ "to-destination", O_TO_DST, QT_ARG_REQ, 0 },
-	{ "random", O_RANDOM, QT_ARG_NONE, 0 },
-	{ "persistent", O_PERSISTENT, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "to-destination", .id = O_TO_DST, .arg = QT_ARG_REQ },
+	{ .name = "random", .id = O_RANDOM },
+	{ .name = "persistent", .id = O_PERSISTENT },
+	{ .name = NULL },
 };
 
 static int dnat_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,

@@ -30,14 +30,14 @@ struct log_data {
 enum { O_LEVEL, O_PREFIX, O_TCPSEQ, O_TCPOPT, O_IPOPT, O_UID, O_MACDECODE };
 
 static const struct qt_ext_opt log_opts[] = {
-	{ "log-level", O_LEVEL, QT_ARG_REQ, 0 },
-	{ "log-prefix", O_PREFIX, QT_ARG_REQ, 0 },
-	{ "log-tcp-sequence", O_TCPSEQ, QT_ARG_NONE, 0 },
-	{ "log-tcp-options", O_TCPOPT, QT_ARG_NONE, 0 },
-	{ "log-ip-options", O_IPOPT, QT_ARG_NONE, 0 },
-	{ "log-uid", O_UID, QT_ARG_NONE, 0 },
-	{ "log-macdecode", O_MACDECODE, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "log-level", .id = O_LEVEL, .arg = QT_ARG_REQ },
+	{ .name = "log-prefix", .id = O_PREFIX, .arg = QT_ARG_REQ },
+	{ .name = "log-tcp-sequence", .id = O_TCPSEQ },
+	{ .name = "log-tcp-options", .id = O_TCPOPT },
+	{ .name = "log-ip-options", .id = O_IPOPT },
+	{ .name = "log-uid", .id = O_UID },
+	{ .name = "log-macdecode", .id = O_MACDECODE },
+	{ .name = NULL },
 };
 
 /* Names read (xtables' syslog levels) and names -L prints: not the same

@@ -25,12 +25,12 @@ enum { O_SET_MARK, O_AND_MARK, O_OR_MARK, O_XOR_MARK, O_SET_XMARK };
 /* Table order matters too: the first given option in it is the one a
  * "cannot be used together" message starts with. */
 static const struct qt_ext_opt mark_opts[] = {
-	{ "set-xmark", O_SET_XMARK, QT_ARG_REQ, 0 },
-	{ "set-mark", O_SET_MARK, QT_ARG_REQ, 0 },
-	{ "and-mark", O_AND_MARK, QT_ARG_REQ, 0 },
-	{ "or-mark", O_OR_MARK, QT_ARG_REQ, 0 },
-	{ "xor-mark", O_XOR_MARK, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "set-xmark", .id = O_SET_XMARK, .arg = QT_ARG_REQ },
+	{ .name = "set-mark", .id = O_SET_MARK, .arg = QT_ARG_REQ },
+	{ .name = "and-mark", .id = O_AND_MARK, .arg = QT_ARG_REQ },
+	{ .name = "or-mark", .id = O_OR_MARK, .arg = QT_ARG_REQ },
+	{ .name = "xor-mark", .id = O_XOR_MARK, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 /* "VALUE[/MASK]" (xtables' mark/mask type); mask defaults to all ones. */

@@ -11,10 +11,10 @@
 enum { O_TO_PORTS, O_RANDOM, O_RANDOM_FULLY };
 
 static const struct qt_ext_opt masq_opts[] = {
-	{ "to-ports", O_TO_PORTS, QT_ARG_REQ, 0 },
-	{ "random", O_RANDOM, QT_ARG_NONE, 0 },
-	{ "random-fully", O_RANDOM_FULLY, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "to-ports", .id = O_TO_PORTS, .arg = QT_ARG_REQ },
+	{ .name = "random", .id = O_RANDOM },
+	{ .name = "random-fully", .id = O_RANDOM_FULLY },
+	{ .name = NULL },
 };
 
 static int masq_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,

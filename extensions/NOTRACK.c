@@ -14,7 +14,7 @@ struct notrack_data {
 };
 
 static const struct qt_ext_opt notrack_opts[] = {
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = NULL },
 };
 
 static int notrack_kcheck(const struct qt_ext_inst *in,

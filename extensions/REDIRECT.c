@@ -11,9 +11,9 @@
 enum { O_TO_PORTS, O_RANDOM };
 
 static const struct qt_ext_opt redir_opts[] = {
-	{ "to-ports", O_TO_PORTS, QT_ARG_REQ, 0 },
-	{ "random", O_RANDOM, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "to-ports", .id = O_TO_PORTS, .arg = QT_ARG_REQ },
+	{ .name = "random", .id = O_RANDOM },
+	{ .name = NULL },
 };
 
 static int redir_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,

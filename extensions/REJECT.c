@@ -45,8 +45,8 @@ static const struct {
 enum { O_WITH };
 
 static const struct qt_ext_opt reject_opts[] = {
-	{ "reject-with", O_WITH, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "reject-with", .id = O_WITH, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 static void set_type(struct reject_data *d, unsigned i)

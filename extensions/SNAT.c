@@ -12,11 +12,11 @@
 enum { O_TO_SRC, O_RANDOM, O_RANDOM_FULLY, O_PERSISTENT };
 
 static const struct qt_ext_opt snat_opts[] = {
-	{ "to-source", O_TO_SRC, QT_ARG_REQ, 0 },
-	{ "random", O_RANDOM, QT_ARG_NONE, 0 },
-	{ "random-fully", O_RANDOM_FULLY, QT_ARG_NONE, 0 },
-	{ "persistent", O_PERSISTENT, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "to-source", .id = O_TO_SRC, .arg = QT_ARG_REQ },
+	{ .name = "random", .id = O_RANDOM },
+	{ .name = "random-fully", .id = O_RANDOM_FULLY },
+	{ .name = "persistent", .id = O_PERSISTENT },
+	{ .name = NULL },
 };
 
 static int snat_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,

@@ -25,9 +25,9 @@ struct tcpmss_data {
 enum { O_SET_MSS, O_CLAMP };
 
 static const struct qt_ext_opt tcpmss_opts[] = {
-	{ "set-mss", O_SET_MSS, QT_ARG_REQ, 0 },
-	{ "clamp-mss-to-pmtu", O_CLAMP, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "set-mss", .id = O_SET_MSS, .arg = QT_ARG_REQ },
+	{ .name = "clamp-mss-to-pmtu", .id = O_CLAMP },
+	{ .name = NULL },
 };
 
 /* A number as xtables_strtoul reads it: any C base, blanks and '+'

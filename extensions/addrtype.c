@@ -29,11 +29,11 @@ struct addrtype_data {
 enum { O_SRC_TYPE, O_DST_TYPE, O_LIMIT_IN, O_LIMIT_OUT };
 
 static const struct qt_ext_opt addrtype_opts[] = {
-	{ "src-type", O_SRC_TYPE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "dst-type", O_DST_TYPE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "limit-iface-in", O_LIMIT_IN, QT_ARG_NONE, 0 },
-	{ "limit-iface-out", O_LIMIT_OUT, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "src-type", .id = O_SRC_TYPE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "dst-type", .id = O_DST_TYPE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "limit-iface-in", .id = O_LIMIT_IN },
+	{ .name = "limit-iface-out", .id = O_LIMIT_OUT },
+	{ .name = NULL },
 };
 
 /* RTN_UNSPEC (0) .. RTN_XRESOLVE (11). */

@@ -1,7 +1,5 @@
 /* -m comment: text kept with the rule, never matched on. Like iptables
  * 1.8.9, a comment longer than 255 bytes is cut to 255. */
-#include <string.h>
-
 #include "ext.h"
 
 #define COMMENT_MAX 256        /* including the NUL */
@@ -13,32 +11,10 @@ struct comment_data {
 enum { O_COMMENT };
 
 static const struct qt_ext_opt comment_opts[] = {
-	{ "comment", O_COMMENT, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "comment", .id = O_COMMENT, .type = QT_OT_STRING,
+	  .flags = QT_OPT_MAND, QT_PUT(struct comment_data, text) },
+	{ .name = NULL },
 };
-
-static int comment_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-			 struct qt_ctx *ctx)
-{
-	struct comment_data *d = in->data;
-	size_t n = strlen(a->arg);
-	(void)ctx;
-	if (n > COMMENT_MAX - 1)
-		n = COMMENT_MAX - 1;
-	memset(d->text, 0, sizeof(d->text));
-	memcpy(d->text, a->arg, n);
-	return 0;
-}
-
-static int comment_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
-			 struct qt_ctx *ctx)
-{
-	(void)env;
-	if (!(in->seen & (1u << O_COMMENT)))
-		return qt_param_error(ctx,
-			"comment: option \"--comment\" must be specified\n");
-	return 0;
-}
 
 static void comment_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
@@ -70,8 +46,6 @@ static const struct qt_ext comment_match = {
 	.kind = QT_EXT_MATCH,
 	.data_size = sizeof(struct comment_data),
 	.opts = comment_opts,
-	.parse = comment_parse,
-	.check = comment_check,
 	.save = comment_save,
 	.print = comment_print,
 	.match = comment_match_pkt,

@@ -23,12 +23,12 @@ enum { O_UPTO, O_ABOVE, O_MASK, O_SADDR, O_DADDR };
 #define B(o) (1u << (o))
 
 static const struct qt_ext_opt connlimit_opts[] = {
-	{ "connlimit-upto", O_UPTO, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "connlimit-above", O_ABOVE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "connlimit-mask", O_MASK, QT_ARG_REQ, 0 },
-	{ "connlimit-saddr", O_SADDR, QT_ARG_NONE, 0 },
-	{ "connlimit-daddr", O_DADDR, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "connlimit-upto", .id = O_UPTO, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "connlimit-above", .id = O_ABOVE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "connlimit-mask", .id = O_MASK, .arg = QT_ARG_REQ },
+	{ .name = "connlimit-saddr", .id = O_SADDR },
+	{ .name = "connlimit-daddr", .id = O_DADDR },
+	{ .name = NULL },
 };
 
 static const struct xt_dep connlimit_deps[] = {

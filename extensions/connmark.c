@@ -2,7 +2,7 @@
  * (xt_connmark revision 1). Value and mask are kept as given; a mask of
  * all ones is the default and is not printed. */
 #include "ct_entry.h"
-#include "xtypes.h"
+#include "ext.h"
 
 struct connmark_data {
 	uint32_t mark;
@@ -13,45 +13,13 @@ struct connmark_data {
 
 enum { O_MARK };
 
+/* "VALUE[/MASK]" (xtables' markmask type) */
 static const struct qt_ext_opt connmark_opts[] = {
-	{ "mark", O_MARK, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "mark", .id = O_MARK, .type = QT_OT_MARKMASK,
+	  .flags = QT_OPT_INVERT | QT_OPT_MAND, QT_PUT_RANGE(struct connmark_data, mark),
+	  QT_INV(struct connmark_data, invert, 1) },
+	{ .name = NULL },
 };
-
-static const struct xt_dep connmark_deps[] = {
-	{ "mark", O_MARK, true, 0, 0 },
-	{ NULL, 0, false, 0, 0 },
-};
-
-/* "VALUE[/MASK]" (xtables' markmask type). */
-static int connmark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-			  struct qt_ctx *ctx)
-{
-	struct connmark_data *d = in->data;
-	const char *end;
-	uint64_t v = 0, m = UINT32_MAX;
-	if (!xt_strtoul(a->arg, &end, 0, UINT32_MAX, &v))
-		goto bad;
-	if (*end == '/' && !xt_strtoul(end + 1, &end, 0, UINT32_MAX, &m))
-		goto bad;
-	if (*end != '\0')
-		return qt_param_error(ctx,
-			"connmark: trailing garbage after value for option \"--mark\".\n");
-	d->mark = (uint32_t)v;
-	d->mask = (uint32_t)m;
-	d->invert = a->invert;
-	return 0;
-bad:
-	return qt_param_error(ctx,
-		"connmark: bad integer value for option \"--mark\", or out of range.\n");
-}
-
-static int connmark_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
-			  struct qt_ctx *ctx)
-{
-	(void)env;
-	return xt_fcheck(in, "connmark", connmark_deps, ctx);
-}
 
 static void put_mark(struct qt_buf *b, const struct connmark_data *d)
 {
@@ -91,8 +59,6 @@ static const struct qt_ext connmark_match = {
 	.kind = QT_EXT_MATCH,
 	.data_size = sizeof(struct connmark_data),
 	.opts = connmark_opts,
-	.parse = connmark_parse,
-	.check = connmark_check,
 	.save = connmark_save,
 	.print = connmark_print,
 	.match = connmark_match_fn,

@@ -62,20 +62,20 @@ enum {
 
 #define INV QT_OPT_INVERT
 static const struct qt_ext_opt conntrack_opts[] = {
-	{ "ctstate", O_STATE, QT_ARG_REQ, INV },
-	{ "ctproto", O_PROTO, QT_ARG_REQ, INV },
-	{ "ctorigsrc", O_ORIGSRC, QT_ARG_REQ, INV },
-	{ "ctorigdst", O_ORIGDST, QT_ARG_REQ, INV },
-	{ "ctreplsrc", O_REPLSRC, QT_ARG_REQ, INV },
-	{ "ctrepldst", O_REPLDST, QT_ARG_REQ, INV },
-	{ "ctorigsrcport", O_ORIGSRCPORT, QT_ARG_REQ, INV },
-	{ "ctorigdstport", O_ORIGDSTPORT, QT_ARG_REQ, INV },
-	{ "ctreplsrcport", O_REPLSRCPORT, QT_ARG_REQ, INV },
-	{ "ctrepldstport", O_REPLDSTPORT, QT_ARG_REQ, INV },
-	{ "ctstatus", O_STATUS, QT_ARG_REQ, INV },
-	{ "ctexpire", O_EXPIRE, QT_ARG_REQ, INV },
-	{ "ctdir", O_DIR, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "ctstate", .id = O_STATE, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctproto", .id = O_PROTO, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctorigsrc", .id = O_ORIGSRC, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctorigdst", .id = O_ORIGDST, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctreplsrc", .id = O_REPLSRC, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctrepldst", .id = O_REPLDST, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctorigsrcport", .id = O_ORIGSRCPORT, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctorigdstport", .id = O_ORIGDSTPORT, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctreplsrcport", .id = O_REPLSRCPORT, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctrepldstport", .id = O_REPLDSTPORT, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctstatus", .id = O_STATUS, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctexpire", .id = O_EXPIRE, .arg = QT_ARG_REQ, .flags = INV },
+	{ .name = "ctdir", .id = O_DIR, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 /* Names in print order. */

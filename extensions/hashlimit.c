@@ -64,21 +64,21 @@ enum {
 static const struct qt_ext_opt hashlimit_opts[] = {
 	/* the old spelling shares --hashlimit-upto's id; both are MULTI so
 	 * that a repeat is reported under the upto name, as iptables does */
-	{ "hashlimit-upto", O_UPTO, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "hashlimit-above", O_ABOVE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "hashlimit", O_UPTO, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "hashlimit-srcmask", O_SRCMASK, QT_ARG_REQ, 0 },
-	{ "hashlimit-dstmask", O_DSTMASK, QT_ARG_REQ, 0 },
-	{ "hashlimit-burst", O_BURST, QT_ARG_REQ, 0 },
-	{ "hashlimit-htable-size", O_SIZE, QT_ARG_REQ, 0 },
-	{ "hashlimit-htable-max", O_MAX, QT_ARG_REQ, 0 },
-	{ "hashlimit-htable-gcinterval", O_GCINTERVAL, QT_ARG_REQ, 0 },
-	{ "hashlimit-htable-expire", O_EXPIRE, QT_ARG_REQ, 0 },
-	{ "hashlimit-mode", O_MODE, QT_ARG_REQ, 0 },
-	{ "hashlimit-name", O_NAME, QT_ARG_REQ, 0 },
-	{ "hashlimit-rate-match", O_RATEMATCH, QT_ARG_NONE, 0 },
-	{ "hashlimit-rate-interval", O_RATEINTERVAL, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "hashlimit-upto", .id = O_UPTO, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "hashlimit-above", .id = O_ABOVE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "hashlimit", .id = O_UPTO, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "hashlimit-srcmask", .id = O_SRCMASK, .arg = QT_ARG_REQ },
+	{ .name = "hashlimit-dstmask", .id = O_DSTMASK, .arg = QT_ARG_REQ },
+	{ .name = "hashlimit-burst", .id = O_BURST, .arg = QT_ARG_REQ },
+	{ .name = "hashlimit-htable-size", .id = O_SIZE, .arg = QT_ARG_REQ },
+	{ .name = "hashlimit-htable-max", .id = O_MAX, .arg = QT_ARG_REQ },
+	{ .name = "hashlimit-htable-gcinterval", .id = O_GCINTERVAL, .arg = QT_ARG_REQ },
+	{ .name = "hashlimit-htable-expire", .id = O_EXPIRE, .arg = QT_ARG_REQ },
+	{ .name = "hashlimit-mode", .id = O_MODE, .arg = QT_ARG_REQ },
+	{ .name = "hashlimit-name", .id = O_NAME, .arg = QT_ARG_REQ },
+	{ .name = "hashlimit-rate-match", .id = O_RATEMATCH },
+	{ .name = "hashlimit-rate-interval", .id = O_RATEINTERVAL, .arg = QT_ARG_REQ },
+	{ .name = NULL },
 };
 
 static const struct xt_dep hashlimit_deps[] = {

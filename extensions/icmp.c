@@ -24,8 +24,8 @@ struct icmp_data {
 enum { O_ICMP_TYPE };
 
 static const struct qt_ext_opt icmp_opts[] = {
-	{ "icmp-type", O_ICMP_TYPE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "icmp-type", .id = O_ICMP_TYPE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = NULL },
 };
 
 /* iptables' table, in its order: the order decides which two names an

@@ -25,9 +25,9 @@ struct iprange_data {
 enum { O_SRC_RANGE, O_DST_RANGE };
 
 static const struct qt_ext_opt iprange_opts[] = {
-	{ "src-range", O_SRC_RANGE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "dst-range", O_DST_RANGE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "src-range", .id = O_SRC_RANGE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "dst-range", .id = O_DST_RANGE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = NULL },
 };
 
 /* "a" or "a-b", split at the first '-'; the message quotes the part that

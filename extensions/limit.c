@@ -5,12 +5,15 @@
  * kept as that round trip leaves it: `--limit 999/min` is 1000/min and
  * `--limit 10000/min` is 166/sec, exactly as iptables-nft lists them. A
  * burst of 0 is the default 5, as the kernel's nft limit stores it. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "eval.h"
 #include "ratelimit.h"
 #include "spinlock.h"
-#include "xtypes.h"
+#include "ext.h"
 
 #define LIMIT_SCALE 10000u
 #define LIMIT_DEFAULT_AVG (LIMIT_SCALE * 3600u / 3u)   /* 3/hour */
@@ -25,9 +28,11 @@ struct limit_data {
 enum { O_LIMIT, O_BURST };
 
 static const struct qt_ext_opt limit_opts[] = {
-	{ "limit", O_LIMIT, QT_ARG_REQ, 0 },
-	{ "limit-burst", O_BURST, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "limit", .id = O_LIMIT, .type = QT_OT_RAW },
+	/* 0 is the default (limit_parse) */
+	{ .name = "limit-burst", .id = O_BURST, .type = QT_OT_UINT,
+	  .max = LIMIT_BURST_MAX, QT_PUT(struct limit_data, burst) },
+	{ .name = NULL },
 };
 
 /* Units from the longest: the period of one packet in LIMIT_SCALE. */
@@ -106,20 +111,14 @@ static int limit_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		       struct qt_ctx *ctx)
 {
 	struct limit_data *d = in->data;
-	uint64_t v = 0;
-	switch (a->opt->id) {
-	case O_LIMIT:
-		if (parse_rate(a->arg, &d->avg, ctx))
-			return -1;
-		d->avg = nft_round_trip(d->avg);
-		return 0;
-	case O_BURST:
-		if (xt_uint(ctx, "limit", "limit-burst", a->arg, 0,
-			    LIMIT_BURST_MAX, &v))
-			return -1;
-		d->burst = v ? (uint32_t)v : LIMIT_DEFAULT_BURST;
+	if (a->opt->id == O_BURST) {
+		if (d->burst == 0)
+			d->burst = LIMIT_DEFAULT_BURST;
 		return 0;
 	}
+	if (parse_rate(a->arg, &d->avg, ctx))
+		return -1;
+	d->avg = nft_round_trip(d->avg);
 	return 0;
 }
 

@@ -21,8 +21,8 @@ struct mac_data {
 enum { O_MAC_SOURCE };
 
 static const struct qt_ext_opt mac_opts[] = {
-	{ "mac-source", O_MAC_SOURCE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "mac-source", .id = O_MAC_SOURCE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = NULL },
 };
 
 /* Six ':'-separated parts, each read as strtoul reads base 16 and at

@@ -1,9 +1,6 @@
 /* -m mark: (nfmark & mask) == value. iptables-nft 1.8.9 builds a native
  * meta mark expression; value and mask are kept as given (0x7/0x3 stays
  * so), and a mask of all ones is not printed. */
-#include <errno.h>
-#include <stdlib.h>
-
 #include "eval.h"
 #include "ext.h"
 
@@ -16,56 +13,13 @@ struct mark_data {
 
 enum { O_MARK };
 
+/* "VALUE[/MASK]" (xtables' markmask type) */
 static const struct qt_ext_opt mark_opts[] = {
-	{ "mark", O_MARK, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "mark", .id = O_MARK, .type = QT_OT_MARKMASK,
+	  .flags = QT_OPT_INVERT | QT_OPT_MAND, QT_PUT_RANGE(struct mark_data, mark),
+	  QT_INV(struct mark_data, invert, 1) },
+	{ .name = NULL },
 };
-
-/* One 32-bit number, any C base, leading blanks and sign as strtoul
- * takes them; *end is what follows it. */
-static bool read_u32(const char *s, uint32_t *v, char **end)
-{
-	errno = 0;
-	unsigned long long x = strtoull(s, end, 0);
-	if (*end == s || errno == ERANGE || x > UINT32_MAX)
-		return false;
-	*v = (uint32_t)x;
-	return true;
-}
-
-static int mark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-		      struct qt_ctx *ctx)
-{
-	struct mark_data *d = in->data;
-	char *end;
-	uint32_t v, m = UINT32_MAX;
-	if (!read_u32(a->arg, &v, &end))
-		goto bad;
-	if (*end == '/') {
-		if (!read_u32(end + 1, &m, &end))
-			goto bad;
-	}
-	if (*end != '\0')
-		return qt_param_error(ctx,
-			"mark: trailing garbage after value for option \"--mark\".\n");
-	d->mark = v;
-	d->mask = m;
-	d->invert = a->invert;
-	return 0;
-bad:
-	return qt_param_error(ctx,
-		"mark: bad integer value for option \"--mark\", or out of range.\n");
-}
-
-static int mark_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
-		      struct qt_ctx *ctx)
-{
-	(void)env;
-	if (!(in->seen & (1u << O_MARK)))
-		return qt_param_error(ctx,
-			"mark: option \"--mark\" must be specified\n");
-	return 0;
-}
 
 static void put_mark(struct qt_buf *b, const struct mark_data *d)
 {
@@ -104,8 +58,6 @@ static const struct qt_ext mark_match = {
 	.data_size = sizeof(struct mark_data),
 	.opts = mark_opts,
 	.init = NULL,
-	.parse = mark_parse,
-	.check = mark_check,
 	.save = mark_save,
 	.print = mark_print,
 	.match = mark_match_pkt,

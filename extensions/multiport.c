@@ -29,12 +29,12 @@ enum { O_SOURCE, O_DEST, O_BOTH };
 static const struct qt_ext_opt multiport_opts[] = {
 	/* repeats and combinations are checked here: iptables' messages
 	 * name the long option whichever alias was typed */
-	{ "source-ports", O_SOURCE, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "sports", O_SOURCE, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "destination-ports", O_DEST, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "dports", O_DEST, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "ports", O_BOTH, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "source-ports", .id = O_SOURCE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "sports", .id = O_SOURCE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "destination-ports", .id = O_DEST, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "dports", .id = O_DEST, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "ports", .id = O_BOTH, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = NULL },
 };
 
 static const char *const long_names[] = {

@@ -27,11 +27,11 @@ struct owner_data {
 enum { O_UID, O_GID, O_SOCKET, O_SUPPL };
 
 static const struct qt_ext_opt owner_opts[] = {
-	{ "uid-owner", O_UID, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "gid-owner", O_GID, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "socket-exists", O_SOCKET, QT_ARG_NONE, QT_OPT_INVERT },
-	{ "suppl-groups", O_SUPPL, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "uid-owner", .id = O_UID, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "gid-owner", .id = O_GID, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "socket-exists", .id = O_SOCKET, .flags = QT_OPT_INVERT },
+	{ .name = "suppl-groups", .id = O_SUPPL },
+	{ .name = NULL },
 };
 
 /* "N", "N-M" or "N:M"; numbers in any C base up to 2^32-2 (-1 is the

@@ -19,8 +19,8 @@ struct pkttype_data {
 enum { O_PKTTYPE };
 
 static const struct qt_ext_opt pkttype_opts[] = {
-	{ "pkt-type", O_PKTTYPE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "pkt-type", .id = O_PKTTYPE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = NULL },
 };
 
 /* The printed name of a type is its first entry. */

@@ -37,40 +37,36 @@ enum {
 	O_SET, O_RCHECK, O_UPDATE, O_REMOVE, O_SECONDS, O_REAP, O_HITCOUNT,
 	O_RTTL, O_NAME, O_RSOURCE, O_RDEST, O_MASK,
 };
-#define B(o) (1u << (o))
-#define ACTIONS (B(O_SET) | B(O_RCHECK) | B(O_UPDATE) | B(O_REMOVE))
+#define ACTIONS (QT_BIT(O_SET) | QT_BIT(O_RCHECK) | QT_BIT(O_UPDATE) | \
+		 QT_BIT(O_REMOVE))
+#define D struct recent_data
+#define ACTION(n, o, bit) \
+	{ .name = n, .id = o, .flags = QT_OPT_INVERT, .type = QT_OT_BITS, \
+	  .value = bit, QT_PUT(D, check_set), QT_INV(D, invert, 1), \
+	  .excl = ACTIONS }
 
 static const struct qt_ext_opt recent_opts[] = {
-	{ "set", O_SET, QT_ARG_NONE, QT_OPT_INVERT },
-	{ "rcheck", O_RCHECK, QT_ARG_NONE, QT_OPT_INVERT },
-	{ "update", O_UPDATE, QT_ARG_NONE, QT_OPT_INVERT },
-	{ "remove", O_REMOVE, QT_ARG_NONE, QT_OPT_INVERT },
-	{ "seconds", O_SECONDS, QT_ARG_REQ, 0 },
-	{ "reap", O_REAP, QT_ARG_NONE, 0 },
-	{ "hitcount", O_HITCOUNT, QT_ARG_REQ, 0 },
-	{ "rttl", O_RTTL, QT_ARG_NONE, 0 },
-	{ "name", O_NAME, QT_ARG_REQ, 0 },
-	{ "rsource", O_RSOURCE, QT_ARG_NONE, 0 },
-	{ "rdest", O_RDEST, QT_ARG_NONE, 0 },
-	{ "mask", O_MASK, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	ACTION("set", O_SET, R_SET),
+	ACTION("rcheck", O_RCHECK, R_CHECK),
+	ACTION("update", O_UPDATE, R_UPDATE),
+	ACTION("remove", O_REMOVE, R_REMOVE),
+	{ .name = "seconds", .id = O_SECONDS, .type = QT_OT_UINT, .min = 1,
+	  QT_PUT(D, seconds) },
+	{ .name = "reap", .id = O_REAP, .type = QT_OT_BITS, .value = R_REAP,
+	  QT_PUT(D, check_set), .also = QT_BIT(O_SECONDS) },
+	{ .name = "hitcount", .id = O_HITCOUNT, .type = QT_OT_UINT,
+	  QT_PUT(D, hit_count) },
+	{ .name = "rttl", .id = O_RTTL, .type = QT_OT_BITS, .value = R_TTL,
+	  QT_PUT(D, check_set), .excl = QT_BIT(O_SET) | QT_BIT(O_REMOVE) },
+	/* silently cut to the kernel's size, as iptables does */
+	{ .name = "name", .id = O_NAME, .type = QT_OT_STRING, QT_PUT(D, name) },
+	{ .name = "rsource", .id = O_RSOURCE, .value = 0, QT_PUT(D, side) },
+	{ .name = "rdest", .id = O_RDEST, .value = 1, QT_PUT(D, side) },
+	/* fills the first word of the 128-bit mask (recent_parse) */
+	{ .name = "mask", .id = O_MASK, .type = QT_OT_HOST },
+	{ .name = NULL },
 };
-
-static const struct xt_dep recent_deps[] = {
-	{ "set", O_SET, false, ACTIONS & ~B(O_SET), 0 },
-	{ "rcheck", O_RCHECK, false, ACTIONS & ~B(O_RCHECK), 0 },
-	{ "update", O_UPDATE, false, ACTIONS & ~B(O_UPDATE), 0 },
-	{ "remove", O_REMOVE, false, ACTIONS & ~B(O_REMOVE), 0 },
-	{ "seconds", O_SECONDS, false, 0, 0 },
-	{ "reap", O_REAP, false, 0, B(O_SECONDS) },
-	{ "hitcount", O_HITCOUNT, false, 0, 0 },
-	{ "rttl", O_RTTL, false, B(O_SET) | B(O_REMOVE), 0 },
-	{ "name", O_NAME, false, 0, 0 },
-	{ "rsource", O_RSOURCE, false, 0, 0 },
-	{ "rdest", O_RDEST, false, 0, 0 },
-	{ "mask", O_MASK, false, 0, 0 },
-	{ NULL, 0, false, 0, 0 },
-};
+#undef D
 
 static void recent_init(struct qt_ext_inst *in)
 {
@@ -83,51 +79,10 @@ static int recent_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			struct qt_ctx *ctx)
 {
 	struct recent_data *d = in->data;
-	uint64_t v = 0;
-	struct in_addr m = { 0 };
-
-	switch (a->opt->id) {
-	case O_SET:
-	case O_RCHECK:
-	case O_UPDATE:
-	case O_REMOVE:
-		d->check_set |= (uint8_t)(R_SET << (a->opt->id - O_SET));
-		if (a->invert)
-			d->invert = 1;
-		return 0;
-	case O_SECONDS:
-		if (xt_uint(ctx, "recent", "seconds", a->arg, 1, UINT32_MAX, &v))
-			return -1;
-		d->seconds = (uint32_t)v;
-		return 0;
-	case O_REAP:
-		d->check_set |= R_REAP;
-		return 0;
-	case O_HITCOUNT:
-		if (xt_uint(ctx, "recent", "hitcount", a->arg, 0, UINT32_MAX, &v))
-			return -1;
-		d->hit_count = (uint32_t)v;
-		return 0;
-	case O_RTTL:
-		d->check_set |= R_TTL;
-		return 0;
-	case O_NAME:
-		/* silently cut to the kernel's size, as iptables does */
-		memset(d->name, 0, sizeof(d->name));
-		strncpy(d->name, a->arg, sizeof(d->name) - 1);
-		return 0;
-	case O_RSOURCE:
-		d->side = 0;
-		return 0;
-	case O_RDEST:
-		d->side = 1;
-		return 0;
-	case O_MASK:
-		if (xt_parse_host(ctx, a->arg, &m))
-			return -1;
+	(void)ctx;
+	if (a->opt->id == O_MASK) {
 		memset(d->mask, 0, sizeof(d->mask));
-		d->mask[0] = m.s_addr;
-		return 0;
+		d->mask[0] = a->val.addr;
 	}
 	return 0;
 }
@@ -139,7 +94,7 @@ static int recent_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 	if (!(in->seen & ACTIONS))
 		return qt_param_error(ctx,
 			"recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
-	return xt_fcheck(in, "recent", recent_deps, ctx);
+	return 0;
 }
 
 /* recent_mt_check of the kernel. */

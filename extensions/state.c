@@ -23,8 +23,8 @@ struct state_data {
 enum { O_STATE };
 
 static const struct qt_ext_opt state_opts[] = {
-	{ "state", O_STATE, QT_ARG_REQ, QT_OPT_INVERT },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "state", .id = O_STATE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = NULL },
 };
 
 static const struct xt_dep state_deps[] = {

@@ -29,13 +29,13 @@ enum { O_FROM, O_TO, O_ALGO, O_STRING, O_HEX, O_ICASE };
 #define B(o) (1u << (o))
 
 static const struct qt_ext_opt string_opts[] = {
-	{ "from", O_FROM, QT_ARG_REQ, 0 },
-	{ "to", O_TO, QT_ARG_REQ, 0 },
-	{ "algo", O_ALGO, QT_ARG_REQ, 0 },
-	{ "string", O_STRING, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "hex-string", O_HEX, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "icase", O_ICASE, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "from", .id = O_FROM, .arg = QT_ARG_REQ },
+	{ .name = "to", .id = O_TO, .arg = QT_ARG_REQ },
+	{ .name = "algo", .id = O_ALGO, .arg = QT_ARG_REQ },
+	{ .name = "string", .id = O_STRING, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "hex-string", .id = O_HEX, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "icase", .id = O_ICASE },
+	{ .name = NULL },
 };
 
 static const struct xt_dep string_deps[] = {

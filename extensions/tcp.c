@@ -28,14 +28,14 @@ struct tcp_data {
 enum { O_SPORT, O_DPORT, O_SYN, O_FLAGS, O_OPTION };
 
 static const struct qt_ext_opt tcp_opts[] = {
-	{ "source-port", O_SPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "sport", O_SPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "destination-port", O_DPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "dport", O_DPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "syn", O_SYN, QT_ARG_NONE, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "tcp-flags", O_FLAGS, QT_ARG_REQ2, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "tcp-option", O_OPTION, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "source-port", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "sport", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "destination-port", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "dport", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "syn", .id = O_SYN, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "tcp-flags", .id = O_FLAGS, .arg = QT_ARG_REQ2, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "tcp-option", .id = O_OPTION, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = NULL },
 };
 
 /* Flag names in the order iptables prints them. */

@@ -40,17 +40,17 @@ enum {
 #define B(o) (1u << (o))
 
 static const struct qt_ext_opt time_opts[] = {
-	{ "datestart", O_DATESTART, QT_ARG_REQ, 0 },
-	{ "datestop", O_DATESTOP, QT_ARG_REQ, 0 },
-	{ "timestart", O_TIMESTART, QT_ARG_REQ, 0 },
-	{ "timestop", O_TIMESTOP, QT_ARG_REQ, 0 },
-	{ "weekdays", O_WEEKDAYS, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "monthdays", O_MONTHDAYS, QT_ARG_REQ, QT_OPT_INVERT },
-	{ "localtz", O_LOCALTZ, QT_ARG_NONE, 0 },
-	{ "utc", O_UTC, QT_ARG_NONE, 0 },
-	{ "kerneltz", O_KERNELTZ, QT_ARG_NONE, 0 },
-	{ "contiguous", O_CONTIGUOUS, QT_ARG_NONE, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "datestart", .id = O_DATESTART, .arg = QT_ARG_REQ },
+	{ .name = "datestop", .id = O_DATESTOP, .arg = QT_ARG_REQ },
+	{ .name = "timestart", .id = O_TIMESTART, .arg = QT_ARG_REQ },
+	{ .name = "timestop", .id = O_TIMESTOP, .arg = QT_ARG_REQ },
+	{ .name = "weekdays", .id = O_WEEKDAYS, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "monthdays", .id = O_MONTHDAYS, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "localtz", .id = O_LOCALTZ },
+	{ .name = "utc", .id = O_UTC },
+	{ .name = "kerneltz", .id = O_KERNELTZ },
+	{ .name = "contiguous", .id = O_CONTIGUOUS },
+	{ .name = NULL },
 };
 
 static const struct xt_dep time_deps[] = {

@@ -15,38 +15,28 @@ struct ttl_data {
 
 enum { O_TTL_EQ, O_TTL_LT, O_TTL_GT };
 
+#define ANY (QT_BIT(O_TTL_EQ) | QT_BIT(O_TTL_LT) | QT_BIT(O_TTL_GT))
+/* iptables' order, which is that of its "cannot be used together" checks */
 static const struct qt_ext_opt ttl_opts[] = {
-	{ "ttl-eq", O_TTL_EQ, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "ttl", O_TTL_EQ, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "ttl-lt", O_TTL_LT, QT_ARG_REQ, 0 },
-	{ "ttl-gt", O_TTL_GT, QT_ARG_REQ, 0 },
-	{ NULL, 0, QT_ARG_NONE, 0 },
-};
-
-static const char *const opt_names[] = {
-	[O_TTL_EQ] = "ttl-eq", [O_TTL_LT] = "ttl-lt", [O_TTL_GT] = "ttl-gt",
+	{ .name = "ttl-lt", .id = O_TTL_LT, .type = QT_OT_UINT, .excl = ANY,
+	  QT_PUT(struct ttl_data, ttl) },
+	{ .name = "ttl-gt", .id = O_TTL_GT, .type = QT_OT_UINT, .excl = ANY,
+	  QT_PUT(struct ttl_data, ttl) },
+	{ .name = "ttl-eq", .id = O_TTL_EQ, .type = QT_OT_UINT, .excl = ANY,
+	  .flags = QT_OPT_INVERT, QT_PUT(struct ttl_data, ttl) },
+	{ .name = "ttl", .id = O_TTL_EQ },
+	{ .name = NULL },
 };
 
 static int ttl_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		     struct qt_ctx *ctx)
 {
 	struct ttl_data *d = in->data;
-	int id = a->opt->id;
-	uint64_t v;
-	/* --ttl and --ttl-eq are one option: the message names --ttl-eq */
-	if (in->seen & (1u << id))
-		return qt_param_error(ctx,
-			"ttl: option \"--%s\" can only be used once.\n",
-			opt_names[id]);
-	if (!qt_parse_uint_any(a->arg, 0, 255, &v))
-		return qt_param_error(ctx,
-			"ttl: bad value for option \"--%s\", or out of range (0-255).\n",
-			opt_names[id]);
-	d->ttl = (uint8_t)v;
-	if (id == O_TTL_EQ)
+	(void)ctx;
+	if (a->opt->id == O_TTL_EQ)
 		d->mode = a->invert ? TTL_NE : TTL_EQ;
 	else
-		d->mode = id == O_TTL_LT ? TTL_LT : TTL_GT;
+		d->mode = a->opt->id == O_TTL_LT ? TTL_LT : TTL_GT;
 	return 0;
 }
 
@@ -54,26 +44,10 @@ static int ttl_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		     struct qt_ctx *ctx)
 {
 	(void)env;
-	uint32_t s = in->seen;
-	if (!s)
+	if (!in->seen)
 		return qt_param_error(ctx,
 			"TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt");
-	/* iptables' order: --ttl-lt excludes -eq and -gt, then --ttl-gt
-	 * excludes -eq and -lt */
-	if (s & (1u << O_TTL_LT)) {
-		if (s & (1u << O_TTL_EQ))
-			goto excl_lt_eq;
-		if (s & (1u << O_TTL_GT))
-			return qt_param_error(ctx,
-				"ttl: option \"--ttl-lt\" cannot be used together with \"--ttl-gt\".\n");
-	}
-	if ((s & (1u << O_TTL_GT)) && (s & (1u << O_TTL_EQ)))
-		return qt_param_error(ctx,
-			"ttl: option \"--ttl-gt\" cannot be used together with \"--ttl-eq\".\n");
 	return 0;
-excl_lt_eq:
-	return qt_param_error(ctx,
-		"ttl: option \"--ttl-lt\" cannot be used together with \"--ttl-eq\".\n");
 }
 
 static void ttl_save(const struct qt_ext_inst *in, struct qt_buf *b)

@@ -31,11 +31,11 @@ enum { O_SPORT, O_DPORT };
 static const struct qt_ext_opt udp_opts[] = {
 	/* repeats are checked in parse(): the message names the long
 	 * option even when the alias was typed */
-	{ "source-port", O_SPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "sport", O_SPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "destination-port", O_DPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ "dport", O_DPORT, QT_ARG_REQ, QT_OPT_INVERT | QT_OPT_MULTI },
-	{ NULL, 0, QT_ARG_NONE, 0 },
+	{ .name = "source-port", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "sport", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "destination-port", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "dport", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = NULL },
 };
 
 static void udp_init(struct qt_ext_inst *in)

@@ -377,8 +377,9 @@ static int lookup_long(struct parsed *p, const char *name, size_t len,
 	for (unsigned k = 0; k < n; k++)
 		for (const struct qt_ext_opt *o = order[k]->ext->opts; o && o->name; o++)
 			if (!strncmp(o->name, name, len)) {
+				/* an alias is its first spelling's option */
 				if (found == 2 && fe.inst == order[k] &&
-				    fe.opt->id == o->id && fe.opt->arg == o->arg)
+				    fe.opt->id == o->id)
 					continue;
 				if (found)
 					return 0;
@@ -419,9 +420,9 @@ static int ext_option(struct parsed *p, struct ext_hit *h, const char *word,
 	const struct qt_ext_opt *o = h->opt;
 	struct qt_ext_inst *in = h->inst;
 	struct qt_opt_arg a = { .opt = o, .invert = invert, .rule = p->rule };
-	const char *ename = in->ext->name;
+	enum qt_arg_kind kind = qt_opt_arg_kind(qt_opt_canon(in->ext, o));
 
-	switch (o->arg) {
+	switch (kind) {
 	case QT_ARG_NONE:
 		if (inline_arg)
 			return qt_param_error(ctx, "unknown option \"%s\"", word);
@@ -434,7 +435,7 @@ static int ext_option(struct parsed *p, struct ext_hit *h, const char *word,
 				"option \"%s\" requires an argument", word);
 		/* the second word only if it is not an option: the
 		 * extension reports a missing one in its own words */
-		if (o->arg == QT_ARG_REQ2 && has_arg(rd))
+		if (kind == QT_ARG_REQ2 && has_arg(rd))
 			a.arg2 = next_word(rd);
 		break;
 	case QT_ARG_OPT:
@@ -444,22 +445,7 @@ static int ext_option(struct parsed *p, struct ext_hit *h, const char *word,
 			a.arg = next_word(rd);
 		break;
 	}
-	uint32_t bit = 1u << o->id;
-	if ((in->seen & bit) && !(o->flags & QT_OPT_MULTI))
-		return qt_param_error(ctx,
-			"%s: option \"--%s\" can only be used once.\n", ename,
-			o->name);
-	if (invert && !(o->flags & QT_OPT_INVERT))
-		return qt_param_error(ctx,
-			"%s: option \"--%s\" cannot be inverted.\n", ename, o->name);
-	/* parse() sees in->seen as it was before this option, so it can
-	 * tell a repeat of a QT_OPT_MULTI option */
-	if (in->ext->parse && in->ext->parse(in, &a, ctx))
-		return -1;
-	in->seen |= bit;
-	if (invert)
-		in->inverted |= bit;
-	return ctx->status ? -1 : 0;
+	return qt_opt_parse(in, &a, ctx);
 }
 
 /* ---- the option loop ---- */
@@ -943,11 +929,10 @@ static int ext_checks(struct parsed *p, const struct qt_table *t,
 	struct qt_rule *r = p->rule;
 	for (unsigned i = 0; i < r->nmatches; i++) {
 		struct qt_ext_inst *m = &r->matches[i];
-		if (m->ext->check && m->ext->check(m, &env, ctx))
+		if (qt_opt_final(m, &env, ctx))
 			return -1;
 	}
-	if (r->verdict == QT_V_EXT && r->target.ext->check &&
-	    r->target.ext->check(&r->target, &env, ctx))
+	if (r->verdict == QT_V_EXT && qt_opt_final(&r->target, &env, ctx))
 		return -1;
 	for (unsigned i = r->nmatches; i-- > 0;)
 		if (r->matches[i].vanish) {

@@ -42,16 +42,75 @@ enum qt_arg_kind {
 	                  not start with '-' or '!' */
 };
 
+/* What an option's argument is, as iptables' generic option types
+ * (xtoptions) read it; the generic parser (parser/ext_opt.c) reads it,
+ * reports iptables' messages and stores the value at the option's place
+ * in the data block. Widths come from the place's size. */
+enum qt_opt_type {
+	QT_OT_NONE,      /* no argument; stores .value at the place (if any) */
+	QT_OT_BITS,      /* no argument; ORs .value into the place */
+	QT_OT_RAW,       /* argument for the parse hook, read as it is */
+	QT_OT_UINT,      /* unsigned number, any C base, in [min, max]
+	                    (max 0: the place's largest) */
+	QT_OT_URANGE,    /* "a[:b]": two numbers of half the place's size
+	                    each, b = a when absent; an empty side is 0 or
+	                    the largest; a > b taken */
+	QT_OT_STRING,    /* copied, cut to the place's size less its NUL;
+	                    max: longest allowed (0: any) */
+	QT_OT_CHOICE,    /* one of .choices' names -> its value */
+	QT_OT_HOST,      /* IPv4 address or host name, network order */
+	QT_OT_PLEN,      /* prefix length or dotted mask (unsigned) */
+	QT_OT_MARKMASK,  /* "value[/mask]": two uint32_t, mask ~0 if absent */
+};
+
 /* Option flags. */
 #define QT_OPT_INVERT 0x1   /* may be preceded by '!' */
 #define QT_OPT_MULTI  0x2   /* may be given more than once */
+#define QT_OPT_MAND   0x4   /* must be given */
+#define QT_OPT_NOCASE 0x8   /* QT_OT_CHOICE: names in any case */
 
+/* One name of a QT_OT_CHOICE option. */
+struct qt_opt_choice {
+	const char *name;      /* NULL ends the list */
+	uint64_t value;
+};
+
+/* One option, as data. Aliases repeat the id of the entry they stand
+ * for and need only a name and the id: everything else, messages
+ * included, is the first entry's with that id (as in iptables). */
 struct qt_ext_opt {
 	const char *name;      /* long name without the leading "--" */
-	int id;                /* 0..31; aliases share an id */
+	int id;                /* 0..31 */
+	/* Words taken; QT_ARG_NONE is read as QT_ARG_REQ for a type that
+	 * has an argument (qt_opt_arg_kind). */
 	enum qt_arg_kind arg;
-	unsigned flags;
+	unsigned flags;        /* QT_OPT_* */
+	enum qt_opt_type type;
+	uint64_t min, max;     /* QT_OT_UINT bounds; QT_OT_STRING: max length */
+	uint32_t excl;         /* ids that may not be given with this one
+	                          (its own bit: "can only be used once" even
+	                          with QT_OPT_MULTI) */
+	uint32_t also;         /* ids this one needs */
+	uint16_t off, size;    /* the place in the data block; size 0: none */
+	uint16_t inv_off, inv_size; /* '!' ORs inv_bit into this place */
+	uint32_t inv_bit;      /* 0: '!' is not stored */
+	uint64_t value;        /* QT_OT_NONE / QT_OT_BITS */
+	const struct qt_opt_choice *choices; /* QT_OT_CHOICE */
+	/* QT_OT_CHOICE: the message for a name not in the list, one %s for
+	 * the argument; NULL: "EXT: Bad value for "--OPT" option: "ARG"". */
+	const char *bad;
 };
+
+/* The place of an option's value / of its '!' in the data block. */
+#define QT_PUT(type, field) \
+	.off = offsetof(type, field), .size = sizeof(((type *)0)->field)
+/* A QT_OT_URANGE pair: lo and the field of the same type right after it. */
+#define QT_PUT_RANGE(type, lo) \
+	.off = offsetof(type, lo), .size = 2 * sizeof(((type *)0)->lo)
+#define QT_INV(type, field, bit) \
+	.inv_off = offsetof(type, field), \
+	.inv_size = sizeof(((type *)0)->field), .inv_bit = (bit)
+#define QT_BIT(id) (1u << (id))
 
 /* One match or target in one rule. */
 struct qt_ext_inst {
@@ -96,6 +155,15 @@ struct qt_opt_arg {
 	const char *arg;       /* NULL for QT_ARG_NONE or an absent OPT */
 	const char *arg2;      /* second word of QT_ARG_REQ2 */
 	bool invert;
+	/* What the generic parser read, whether stored or not. */
+	union {
+		uint64_t u;            /* UINT, CHOICE, NONE/BITS (.value) */
+		uint64_t range[2];     /* URANGE */
+		uint32_t mark[2];      /* MARKMASK: value, mask */
+		uint32_t addr;         /* HOST, network order */
+		unsigned plen;         /* PLEN */
+	} val;
+	unsigned nvals;        /* URANGE: 1 or 2 numbers given */
 	/* The rule as parsed so far: options read before this one (iptables
 	 * hands extensions the entry being built, e.g. -p given earlier). */
 	const struct qt_rule *rule;
@@ -111,14 +179,18 @@ struct qt_ext {
 
 	/* Defaults before the first option. May be NULL. */
 	void (*init)(struct qt_ext_inst *in);
-	/* One option. Report problems through ctx (iptables' exact text)
-	 * and return -1; 0 on success. The generic layer has already
-	 * rejected repeats (without QT_OPT_MULTI) and '!' where not allowed.
-	 * in->seen holds the options given before this one. */
+	/* What is special about one option, after the generic parser read
+	 * and stored it (qt_opt_parse: repeats, '!', the value and its
+	 * messages). Report problems through ctx (iptables' exact text)
+	 * and return -1; 0 on success. in->seen holds the options given
+	 * before this one. May be NULL. */
 	int (*parse)(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		     struct qt_ctx *ctx);
-	/* After all options of the rule: required options, combinations,
-	 * table/chain restrictions. May be NULL. */
+	/* After all options of the rule, before the generic check of the
+	 * option table (qt_opt_fcheck: mandatory, excl, also), as iptables
+	 * orders them: what is special (table/chain restrictions, "one of"
+	 * messages). A check whose own messages come after the generic
+	 * ones calls qt_opt_fcheck first. May be NULL. */
 	int (*check)(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		     struct qt_ctx *ctx);
 	/* What the kernel's checkentry would refuse when the rule is added
@@ -204,6 +276,48 @@ const struct qt_ext *qt_ext_at(size_t i);
 #define QT_EXT_REGISTER(var) \
 	static void __attribute__((constructor)) qt_ext_reg_##var(void) \
 	{ qt_ext_register(&var); }
+
+/* ---- the generic option layer (parser/ext_opt.c) ---- */
+
+/* The words an option takes (see struct qt_ext_opt's arg). */
+enum qt_arg_kind qt_opt_arg_kind(const struct qt_ext_opt *o);
+/* The entry whose attributes an option (or alias) has. */
+const struct qt_ext_opt *qt_opt_canon(const struct qt_ext *ext,
+				      const struct qt_ext_opt *o);
+/* An option's name in messages: the first spelling of the id. */
+const char *qt_opt_name(const struct qt_ext *ext, int id);
+/* One option given: repeats and '!' checked, the argument read and
+ * stored, then the extension's parse hook; in->seen/inverted updated.
+ * a->opt is the entry as spelled. 0, or -1 with ctx set. */
+int qt_opt_parse(struct qt_ext_inst *in, struct qt_opt_arg *a,
+		 struct qt_ctx *ctx);
+/* After the rule: the extension's check hook, then the table's
+ * mandatory options, exclusions and companions in table order
+ * (xtables_options_fcheck). 0, or -1 with ctx set. */
+int qt_opt_final(struct qt_ext_inst *in, const struct qt_rule_env *env,
+		 struct qt_ctx *ctx);
+int qt_opt_fcheck(const struct qt_ext_inst *in, struct qt_ctx *ctx);
+
+/* An unsigned number as iptables reads one (xtables_strtoul): any C
+ * base, leading blanks and '+' taken, '-' refused, in [min, max]; *end
+ * gets what follows, and with end NULL nothing may follow. */
+bool qt_strtoul(const char *s, const char **end, uint64_t min, uint64_t max,
+		uint64_t *out);
+/* "EXT: bad value for option "--OPT", or out of range (MIN-MAX)." */
+int qt_opt_range_error(struct qt_ctx *ctx, const char *ext, const char *opt,
+		       uint64_t min, uint64_t max);
+/* A prefix length or dotted mask (xtables' plen type); a number above
+ * 32 or a mask that is not contiguous leaves QT_PLEN_FULL, the full
+ * width of an address, as iptables does. */
+#define QT_PLEN_FULL 128
+int qt_opt_parse_plen(struct qt_ctx *ctx, const char *ext, const char *opt,
+		      const char *arg, unsigned *plen);
+/* The kernel's 128-bit mask (union nf_inet_addr, network order) of a
+ * prefix length; an IPv4 rule uses the first word. */
+void qt_plen_mask(unsigned plen, uint32_t mask[4]);
+/* One host (xtables' host type): a name is resolved with getaddrinfo,
+ * whose first IPv4 answer is taken; its failure is iptables' message. */
+int qt_opt_parse_host(struct qt_ctx *ctx, const char *arg, uint32_t *addr);
 
 /* Helpers shared by extensions for iptables' standard messages. */
 /* "NAME: Bad value for \"--OPT\" option: \"ARG\"" (xtables_param_act). */
