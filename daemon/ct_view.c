@@ -14,29 +14,10 @@
 
 #include "ctx.h"
 #include "datapath.h"
+#include "proto_names.h"
 #include "protocol.h"
 
 /* ---- names ---- */
-
-/* libnetfilter_conntrack's protocol names; others print "unknown". */
-static const struct { uint8_t num; const char *name; } protos[] = {
-	{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 33, "dccp" },
-	{ 47, "gre" }, { 58, "icmpv6" }, { 132, "sctp" }, { 136, "udplite" },
-};
-
-static const char *proto_name(uint8_t p)
-{
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i].num == p)
-			return protos[i].name;
-	return "unknown";
-}
-
-/* Protocols whose tuples carry ports. */
-static bool has_ports(uint8_t p)
-{
-	return p == 6 || p == 17 || p == 33 || p == 132 || p == 136;
-}
 
 /* conntrack -u names: bits that must be set, or (UNREPLIED) clear. */
 static const struct { const char *name; uint32_t set, clear; } statuses[] = {
@@ -55,7 +36,7 @@ static void put_tuple(struct qt_buf *out, const struct qt_ct_tuple *t)
 	inet_ntop(AF_INET, &t->src, s, sizeof(s));
 	inet_ntop(AF_INET, &t->dst, d, sizeof(d));
 	qt_buf_printf(out, "src=%s dst=%s ", s, d);
-	if (has_ports(t->proto))
+	if (qt_proto_has_ports(t->proto))
 		qt_buf_printf(out, "sport=%u dport=%u ", t->sport, t->dport);
 	else if (t->proto == 1)
 		qt_buf_printf(out, "type=%u code=%u id=%u ", t->dport >> 8,
@@ -66,7 +47,7 @@ void qt_ct_view_format(const struct qt_ct_entry *e, uint64_t now,
 		       struct qt_buf *out)
 {
 	uint8_t p = e->t[QT_CT_ORIG].proto;
-	qt_buf_printf(out, "%-8s %u %u ", proto_name(p), p,
+	qt_buf_printf(out, "%-8s %u %u ", qt_proto_ct_name(p), p,
 		      qt_ct_seconds_left(e, now));
 	if (p == 6)
 		qt_buf_printf(out, "%s ", qt_ct_tcp_state_name(e->p.tcp.state));
@@ -96,7 +77,7 @@ bool qt_ct_filter_match(const struct qt_ct_filter *f,
 		    (addrs[i] & f->mask[i]) != (f->addr[i] & f->mask[i]))
 			return false;
 		if ((f->has & QT_CTF_PORT(i)) &&
-		    (!has_ports(o->proto) || ports[i] != f->port[i]))
+		    (!qt_proto_has_ports(o->proto) || ports[i] != f->port[i]))
 			return false;
 	}
 	if (f->has & (QT_CTF_ICMP_TYPE | QT_CTF_ICMP_CODE | QT_CTF_ICMP_ID)) {
@@ -247,12 +228,12 @@ static int parse_addr(struct cmdline *c, int i, const char *s)
 static int parse_proto(struct cmdline *c, const char *s)
 {
 	unsigned long n;
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (!strcasecmp(s, protos[i].name)) {
-			c->f.proto = protos[i].num;
-			c->f.has |= QT_CTF_PROTO;
-			return 0;
-		}
+	int known = qt_proto_ct_number(s);
+	if (known >= 0) {
+		c->f.proto = (uint8_t)known;
+		c->f.has |= QT_CTF_PROTO;
+		return 0;
+	}
 	if (!parse_num(s, 255, &n))
 		return param_problem(c, "`%s' unsupported protocol", s);
 	c->f.proto = (uint8_t)n;
@@ -376,7 +357,7 @@ static bool available(const struct cmdline *c, const struct opt *o)
 	bool p = c->f.has & QT_CTF_PROTO;
 	switch (o->need) {
 	case N_ANY: return true;
-	case N_PORTS: return p && has_ports(c->f.proto);
+	case N_PORTS: return p && qt_proto_has_ports(c->f.proto);
 	case N_TCP: return p && c->f.proto == 6;
 	case N_ICMP: return p && c->f.proto == 1;
 	}

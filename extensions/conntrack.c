@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "ct_entry.h"
+#include "proto_names.h"
 #include "xtypes.h"
 
 /* The kernel's XT_CONNTRACK_* match and invert flags. */
@@ -140,11 +141,6 @@ static int parse_list(const char *arg, const char *what, uint16_t *mask,
  * name from the protocols database, or one iptables knows itself. */
 static int parse_proto(const char *s, uint8_t *out, struct qt_ctx *ctx)
 {
-	static const struct { const char *name; uint8_t num; } known[] = {
-		{ "tcp", 6 }, { "sctp", 132 }, { "udp", 17 }, { "udplite", 136 },
-		{ "icmp", 1 }, { "icmpv6", 58 }, { "esp", 50 }, { "ah", 51 },
-		{ "mh", 135 }, { "all", 0 },
-	};
 	uint64_t v = 0;
 	if (xt_strtoul(s, NULL, 0, 255, &v)) {
 		*out = (uint8_t)v;
@@ -159,11 +155,11 @@ static int parse_proto(const char *s, uint8_t *out, struct qt_ctx *ctx)
 		*out = (uint8_t)pe->p_proto;
 		return 0;
 	}
-	for (size_t i = 0; i < NELEM(known); i++)
-		if (strcmp(s, known[i].name) == 0) {
-			*out = known[i].num;
-			return 0;
-		}
+	int known = qt_proto_known_number(s);
+	if (known >= 0) {
+		*out = (uint8_t)known;
+		return 0;
+	}
 	return qt_param_error(ctx, "unknown protocol \"%s\" specified", s);
 }
 

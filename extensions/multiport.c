@@ -9,6 +9,7 @@
 #include "eval.h"
 #include "ext.h"
 #include "model.h"
+#include "proto_names.h"
 
 #define MULTI_PORTS 15
 
@@ -46,14 +47,7 @@ static const char *const long_names[] = {
 /* The protocols multiport works with, by the name services use. */
 static const char *proto_name(uint16_t proto)
 {
-	switch (proto) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_UDPLITE: return "udplite";
-	case IPPROTO_SCTP: return "sctp";
-	case IPPROTO_DCCP: return "dccp";
-	}
-	return NULL;
+	return proto < 256 ? qt_proto_port_name((uint8_t)proto) : NULL;
 }
 
 static int parse_port(const char *s, const char *proto, uint16_t *out,

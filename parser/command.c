@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "print.h"
+#include "proto_names.h"
 
 /* Commands (iptables' CMD_*), as bits. */
 enum {
@@ -223,16 +224,11 @@ static int parse_proto(const char *s, uint16_t *out, struct qt_ctx *ctx)
 		/* The names iptables knows itself, first: they agree with
 		 * /etc/protocols, which is otherwise read for every rule
 		 * (a 10,000-rule restore would read it 10,000 times). */
-		static const struct { const char *n; uint16_t p; } known[] = {
-			{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 },
-			{ "sctp", 132 }, { "udplite", 136 }, { "icmpv6", 58 },
-			{ "esp", 50 }, { "ah", 51 }, { "mh", 135 },
-		};
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strcmp(known[i].n, lower) == 0) {
-				*out = known[i].p;
-				return 0;
-			}
+		int known = qt_proto_known_number(lower);
+		if (known >= 0) {
+			*out = (uint16_t)known;
+			return 0;
+		}
 		struct protoent *pe = getprotobyname(lower);
 		if (pe) {
 			*out = (uint16_t)pe->p_proto;

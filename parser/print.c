@@ -8,17 +8,8 @@
 #include <string.h>
 
 #include "addr.h"
+#include "proto_names.h"
 #include "quote.h"
-
-/* Names iptables knows without /etc/protocols (xtables_chain_protos). */
-static const struct {
-	const char *name;
-	uint16_t num;
-} chain_protos[] = {
-	{ "tcp", 6 }, { "sctp", 132 }, { "udp", 17 }, { "udplite", 136 },
-	{ "icmp", 1 }, { "icmpv6", 58 }, { "esp", 50 }, { "ah", 51 },
-	{ "mh", 135 }, { "all", 0 },
-};
 
 const char *qt_proto_name(uint16_t proto, bool numeric)
 {
@@ -35,10 +26,8 @@ const char *qt_proto_name(uint16_t proto, bool numeric)
 		if (state[proto] == 1)
 			return names[proto];
 	}
-	for (size_t i = 0; i < sizeof(chain_protos) / sizeof(chain_protos[0]); i++)
-		if (chain_protos[i].num == proto)
-			return chain_protos[i].name;
-	return NULL;
+	/* the names iptables knows without /etc/protocols */
+	return qt_proto_known_name(proto);
 }
 
 static void save_addr(struct qt_buf *b, char letter, struct in_addr a,
@@ -376,10 +365,7 @@ void qt_rule_print_cmd(struct qt_buf *b, const struct qt_rule *r)
 {
 	struct qt_buf tmp;
 	qt_buf_printf(b, "%s ", target_label(r));
-	const char *pn = NULL;
-	for (size_t i = 0; i < sizeof(chain_protos) / sizeof(chain_protos[0]); i++)
-		if (chain_protos[i].num == r->proto)
-			pn = chain_protos[i].name;
+	const char *pn = qt_proto_known_name(r->proto);
 	qt_buf_putc(b, (r->invflags & QT_INV_PROTO) ? '!' : ' ');
 	if (pn)
 		qt_buf_printf(b, "%s ", pn);
