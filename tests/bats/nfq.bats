@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The kernel side of the datapath: engine/nfq and engine/steering through
+# The kernel side of the datapath: io/nfq and io/steering through
 # tests/bench/nfq_accept_all, in three namespaces
 #   client (10.0.1.2) -- fw (10.0.1.1 | 10.0.2.1) -- server (10.0.2.2)
 # made in setup and removed in teardown, even when a test fails.

@@ -1,4 +1,4 @@
-/* engine/addrs: address types from rtnetlink, checked in a namespace of
+/* io/addrs and engine/host_addrs: address types from rtnetlink, checked in a namespace of
  * our own against the kernel's own addrtype match (iptables-nft rules
  * with counters on OUTPUT, fed raw packets whose source is the address
  * under test). Needs root; skipped otherwise. */

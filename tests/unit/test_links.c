@@ -1,4 +1,4 @@
-/* engine/links: interfaces from rtnetlink, compared with `ip -o link` and
+/* io/links and engine/host_links: interfaces from rtnetlink, compared with `ip -o link` and
  * if_indextoname() in the current namespace (read-only), then, as root,
  * followed through a rename, an address change and a delete in a
  * namespace of our own (qtmb-l-PID, removed at exit). */

@@ -1,4 +1,4 @@
-/* engine/log_sink: the journal's native entry, the syslog datagram, the
+/* daemon/log_sink: the journal's native entry, the syslog datagram, the
  * counters of lines written and not, the daemon messages' rate limit.
  * A socket of the test's own stands in for syslog; no root needed. */
 #define _GNU_SOURCE

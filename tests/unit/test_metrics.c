@@ -1,4 +1,4 @@
-/* engine/metrics: the Prometheus text and JSON renderings of the same
+/* daemon/metrics: the Prometheus text and JSON renderings of the same
  * families, with label values that need escaping. */
 #include <stdlib.h>
 
