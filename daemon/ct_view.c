@@ -40,24 +40,11 @@ bool qt_ct_view_is_request(const char *req, size_t len)
 
 /* ---- names ---- */
 
-/* libnetfilter_conntrack's protocol names; others print "unknown". */
-static const struct { uint8_t num; const char *name; } protos[] = {
-	{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 33, "dccp" },
-	{ 47, "gre" }, { 58, "icmpv6" }, { 132, "sctp" }, { 136, "udplite" },
-};
-
-static const char *proto_name(uint8_t p)
-{
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i].num == p)
-			return protos[i].name;
-	return "unknown";
-}
-
-/* Protocols whose tuples carry ports. */
+/* Protocols whose tuples carry ports (conntrack(8) shows and filters
+ * them). */
 static bool has_ports(uint8_t p)
 {
-	return p == 6 || p == 17 || p == 33 || p == 132 || p == 136;
+	return qt_ct_proto_of(p)->ports;
 }
 
 /* conntrack -u names: bits that must be set, or (UNREPLIED) clear. */
@@ -88,10 +75,11 @@ void qt_ct_view_format(const struct qt_ct_entry *e, uint64_t now,
 		       struct qt_buf *out)
 {
 	uint8_t p = e->t[QT_CT_ORIG].proto;
-	qt_buf_printf(out, "%-8s %u %u ", proto_name(p), p,
+	const char *state = qt_ct_entry_state_name(e);
+	qt_buf_printf(out, "%-8s %u %u ", qt_ct_proto_name(p), p,
 		      qt_ct_seconds_left(e, now));
-	if (p == 6)
-		qt_buf_printf(out, "%s ", qt_ct_tcp_state_name(e->p.tcp.state));
+	if (state)
+		qt_buf_printf(out, "%s ", state);
 	put_tuple(out, &e->t[QT_CT_ORIG]);
 	if (!(e->status & QT_IPS_SEEN_REPLY))
 		qt_buf_puts(out, "[UNREPLIED] ");
@@ -269,12 +257,12 @@ static int parse_addr(struct cmdline *c, int i, const char *s)
 static int parse_proto(struct cmdline *c, const char *s)
 {
 	unsigned long n;
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (!strcasecmp(s, protos[i].name)) {
-			c->f.proto = protos[i].num;
-			c->f.has |= QT_CTF_PROTO;
-			return 0;
-		}
+	const struct qt_ct_proto *pr = qt_ct_proto_by_name(s);
+	if (pr) {
+		c->f.proto = pr->num;
+		c->f.has |= QT_CTF_PROTO;
+		return 0;
+	}
 	if (!parse_num(s, 255, &n))
 		return param_problem(c, "`%s' unsupported protocol", s);
 	c->f.proto = (uint8_t)n;
