@@ -1,7 +1,7 @@
 /* The settings table and what is made of it (conntrack_config.h). The
  * defaults are the kernel's (nf_conntrack_proto_*.c and
  * nf_conntrack_standalone.c), checked against a fresh network
- * namespace's /proc/sys/net/netfilter by tests/unit/test_ct_config.c. */
+ * namespace's /proc/sys/net/netfilter by tests/unit/test_conntrack_config.c. */
 #include "conntrack_config.h"
 
 #include <errno.h>

@@ -6,7 +6,7 @@
  * fresh network namespace when the test may make one, so a tuned host
  * does not count); every timeout sysctl of a tracked protocol is in the
  * table; and qtablesd(8)'s list of --ct settings is the table's
- * (`test_ct_config --man` prints the list as the page must have it). */
+ * (`test_conntrack_config --man` prints the list as the page must have it). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <sched.h>
@@ -270,7 +270,7 @@ static void man_page(void)
 		ok(same, "qtablesd(8) lists the settings table's names, words "
 		   "and defaults");
 		if (!same)
-			printf("# the page should have (test_ct_config --man):\n%s",
+			printf("# the page should have (test_conntrack_config --man):\n%s",
 			       qt_buf_str(&want));
 	}
 	qt_buf_free(&text);
