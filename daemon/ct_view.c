@@ -13,11 +13,18 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "conntrack_proto.h"
 #include "datapath.h"
-#include "proto_names.h"
 #include "protocol.h"
 
 /* ---- names ---- */
+
+/* Protocols whose tuples carry ports (conntrack(8) shows and filters
+ * them). */
+static bool has_ports(uint8_t p)
+{
+	return qt_ct_proto_of(p)->ports;
+}
 
 /* conntrack -u names: bits that must be set, or (UNREPLIED) clear. */
 static const struct { const char *name; uint32_t set, clear; } statuses[] = {
@@ -36,7 +43,7 @@ static void put_tuple(struct qt_buf *out, const struct qt_ct_tuple *t)
 	inet_ntop(AF_INET, &t->src, s, sizeof(s));
 	inet_ntop(AF_INET, &t->dst, d, sizeof(d));
 	qt_buf_printf(out, "src=%s dst=%s ", s, d);
-	if (qt_proto_has_ports(t->proto))
+	if (has_ports(t->proto))
 		qt_buf_printf(out, "sport=%u dport=%u ", t->sport, t->dport);
 	else if (t->proto == 1)
 		qt_buf_printf(out, "type=%u code=%u id=%u ", t->dport >> 8,
@@ -47,10 +54,11 @@ void qt_ct_view_format(const struct qt_ct_entry *e, uint64_t now,
 		       struct qt_buf *out)
 {
 	uint8_t p = e->t[QT_CT_ORIG].proto;
-	qt_buf_printf(out, "%-8s %u %u ", qt_proto_ct_name(p), p,
+	const char *state = qt_ct_entry_state_name(e);
+	qt_buf_printf(out, "%-8s %u %u ", qt_ct_proto_name(p), p,
 		      qt_ct_seconds_left(e, now));
-	if (p == 6)
-		qt_buf_printf(out, "%s ", qt_ct_tcp_state_name(e->p.tcp.state));
+	if (state)
+		qt_buf_printf(out, "%s ", state);
 	put_tuple(out, &e->t[QT_CT_ORIG]);
 	if (!(e->status & QT_IPS_SEEN_REPLY))
 		qt_buf_puts(out, "[UNREPLIED] ");
@@ -77,7 +85,7 @@ bool qt_ct_filter_match(const struct qt_ct_filter *f,
 		    (addrs[i] & f->mask[i]) != (f->addr[i] & f->mask[i]))
 			return false;
 		if ((f->has & QT_CTF_PORT(i)) &&
-		    (!qt_proto_has_ports(o->proto) || ports[i] != f->port[i]))
+		    (!has_ports(o->proto) || ports[i] != f->port[i]))
 			return false;
 	}
 	if (f->has & (QT_CTF_ICMP_TYPE | QT_CTF_ICMP_CODE | QT_CTF_ICMP_ID)) {
@@ -228,9 +236,9 @@ static int parse_addr(struct cmdline *c, int i, const char *s)
 static int parse_proto(struct cmdline *c, const char *s)
 {
 	unsigned long n;
-	int known = qt_proto_ct_number(s);
-	if (known >= 0) {
-		c->f.proto = (uint8_t)known;
+	const struct qt_ct_proto *pr = qt_ct_proto_by_name(s);
+	if (pr) {
+		c->f.proto = pr->num;
 		c->f.has |= QT_CTF_PROTO;
 		return 0;
 	}
@@ -357,7 +365,7 @@ static bool available(const struct cmdline *c, const struct opt *o)
 	bool p = c->f.has & QT_CTF_PROTO;
 	switch (o->need) {
 	case N_ANY: return true;
-	case N_PORTS: return p && qt_proto_has_ports(c->f.proto);
+	case N_PORTS: return p && has_ports(c->f.proto);
 	case N_TCP: return p && c->f.proto == 6;
 	case N_ICMP: return p && c->f.proto == 1;
 	}

@@ -307,13 +307,9 @@ static bool ct_rec_sane(const struct ct_rec *r)
 			return false;
 	if (!(r->status & QT_IPS_CONFIRMED) || r->t[0].proto != r->t[1].proto)
 		return false;
-	if (r->t[0].proto == IPPROTO_TCP) {
-		struct qt_ct_tcp tcp;
-		memcpy(&tcp, r->p, sizeof(tcp));
-		if (tcp.state >= QT_TCP_MAX || tcp.last_dir > 1)
-			return false;
-	}
-	return true;
+	union qt_ct_proto_state ps;
+	memcpy(&ps, r->p, sizeof(ps));
+	return qt_ct_proto_state_sane(r->t[0].proto, &ps);
 }
 
 #define PREFETCH_AHEAD 16

@@ -2,12 +2,10 @@
 #include "proto_names.h"
 
 #include <string.h>
-#include <strings.h>
 
 enum {
 	XT = 1 << 0,      /* xtables_chain_protos: iptables knows it */
-	CT = 1 << 1,      /* libnetfilter_conntrack prints the name */
-	PORTS = 1 << 2,   /* its tuples carry ports */
+	PORTS = 1 << 1,   /* its tuples carry ports */
 };
 
 static const struct {
@@ -16,18 +14,17 @@ static const struct {
 	unsigned what;
 } protos[] = {
 	/* in xtables_chain_protos' order: its lookups stop at the first */
-	{ 6, "tcp", XT | CT | PORTS },
-	{ 132, "sctp", XT | CT | PORTS },
-	{ 17, "udp", XT | CT | PORTS },
-	{ 136, "udplite", XT | CT | PORTS },
-	{ 1, "icmp", XT | CT },
-	{ 58, "icmpv6", XT | CT },
+	{ 6, "tcp", XT | PORTS },
+	{ 132, "sctp", XT | PORTS },
+	{ 17, "udp", XT | PORTS },
+	{ 136, "udplite", XT | PORTS },
+	{ 1, "icmp", XT },
+	{ 58, "icmpv6", XT },
 	{ 50, "esp", XT },
 	{ 51, "ah", XT },
 	{ 135, "mh", XT },
 	{ 0, "all", XT },
-	{ 33, "dccp", CT | PORTS },
-	{ 47, "gre", CT },
+	{ 33, "dccp", PORTS },
 };
 
 #define NPROTOS (sizeof(protos) / sizeof(protos[0]))
@@ -49,20 +46,6 @@ int qt_proto_known_number(const char *name)
 {
 	for (size_t i = 0; i < NPROTOS; i++)
 		if ((protos[i].what & XT) && !strcmp(protos[i].name, name))
-			return protos[i].num;
-	return -1;
-}
-
-const char *qt_proto_ct_name(uint8_t num)
-{
-	const char *n = find(num, CT);
-	return n ? n : "unknown";
-}
-
-int qt_proto_ct_number(const char *name)
-{
-	for (size_t i = 0; i < NPROTOS; i++)
-		if ((protos[i].what & CT) && !strcasecmp(protos[i].name, name))
 			return protos[i].num;
 	return -1;
 }

@@ -1,5 +1,6 @@
-/* Layer-4 protocol names: the one table of the names each program of
- * the netfilter family prints or knows without /etc/protocols. */
+/* Layer-4 protocol names iptables knows without /etc/protocols, and the
+ * protocols whose tuples carry ports. (conntrack(8)'s names are those of
+ * the connection tracker's protocols: engine/ct/conntrack_proto.h.) */
 #ifndef QT_PROTO_NAMES_H
 #define QT_PROTO_NAMES_H
 
@@ -11,13 +12,6 @@
 const char *qt_proto_known_name(uint16_t num);
 /* The number of such a name (case as given), or -1. */
 int qt_proto_known_number(const char *name);
-
-/* The name conntrack(8) prints (libnetfilter_conntrack's list), or
- * "unknown". */
-const char *qt_proto_ct_name(uint8_t num);
-
-/* The number of such a name, any case, or -1. */
-int qt_proto_ct_number(const char *name);
 
 /* Tuples of this protocol carry ports (tcp, udp, udplite, sctp, dccp). */
 bool qt_proto_has_ports(uint8_t num);

@@ -356,12 +356,19 @@ void qt_ct_unlock(struct qt_ct *ct)
 	pthread_mutex_unlock(&ct->lock);
 }
 
-void qt_ct_count_bad_checksum(struct qt_ct *ct, uint8_t proto)
+/* A packet refused before its tracker ran: counted as the kernel's
+ * handler that refuses it would count it. */
+static void count_refused(struct qt_ct *ct, uint8_t proto)
 {
-	if (proto == IPPROTO_ICMP)
+	if (qt_ct_proto_of(proto)->errors_first)
 		ct->st.error++;
 	else
 		ct->st.invalid++;
+}
+
+void qt_ct_count_bad_checksum(struct qt_ct *ct, uint8_t proto)
+{
+	count_refused(ct, proto);
 }
 
 const struct qt_ct_stats *qt_ct_stats(const struct qt_ct *ct)
@@ -381,17 +388,16 @@ const struct qt_ct_config *qt_ct_config(const struct qt_ct *ct)
 	return &ct->cfg;
 }
 
-uint32_t qt_ct_seconds_left(const struct qt_ct_entry *e, uint64_t now)
+const char *qt_ct_state_name(enum qt_ct_state s)
 {
-	if (e->expires <= now)
-		return 0;
-	uint64_t s = (e->expires - now) / NS_PER_SEC;
-	return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
-}
-
-void qt_ct_set_timeout(struct qt_ct_entry *e, uint64_t now, uint32_t secs)
-{
-	e->expires = now + (uint64_t)secs * NS_PER_SEC;
+	static const char *const names[] = {
+		[QT_CT_INVALID] = "INVALID",
+		[QT_CT_NEW] = "NEW",
+		[QT_CT_ESTABLISHED] = "ESTABLISHED",
+		[QT_CT_RELATED] = "RELATED",
+		[QT_CT_UNTRACKED] = "UNTRACKED",
+	};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
 struct qt_ct_entry *qt_ct_find(struct qt_ct *ct, const struct qt_ct_tuple *t,
@@ -600,23 +606,12 @@ static void set_invalid(struct qt_ct_verdict *v)
 	v->dir = QT_CT_ORIG;
 }
 
-/* Run the tracker of e's protocol on a packet of an existing entry. */
-static bool track(struct qt_ct *ct, struct qt_ct_entry *e,
-		  const struct qt_pkt *p, enum qt_ct_dir dir, uint64_t now,
-		  bool *destroy)
+/* A tracker's timeout for e, from now. */
+static void apply_timeout(struct qt_ct_entry *e, uint64_t now,
+			  uint32_t secs)
 {
-	*destroy = false;
-	switch (e->t[0].proto) {
-	case IPPROTO_TCP:
-		return qt_ct_tcp_packet(e, p, dir, &ct->cfg, now, destroy);
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-		return qt_ct_udp_packet(e, p, dir, &ct->cfg, now);
-	case IPPROTO_ICMP:
-		return qt_ct_icmp_packet(e, p, dir, &ct->cfg, now);
-	default:
-		return qt_ct_generic_packet(e, p, dir, &ct->cfg, now);
-	}
+	if (secs != QT_CT_TIMEOUT_KEEP)
+		e->expires = now + (uint64_t)secs * NS_PER_SEC;
 }
 
 /* Make room for one entry when the table is full, as the kernel's
@@ -668,14 +663,10 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 	}
 	e->t[QT_CT_ORIG] = *t;
 	qt_ct_invert(t, &e->t[QT_CT_REPLY]);
-	bool ok;
-	if (t->proto == IPPROTO_TCP) {
-		ok = qt_ct_tcp_new(e, p, &ct->cfg, now);
-	} else {
-		bool destroy;
-		ok = track(ct, e, p, QT_CT_ORIG, now, &destroy);
-	}
-	if (!ok) {
+	struct qt_ct_step s = qt_ct_proto_of(t->proto)->new_conn(e, p, &ct->cfg,
+								 now);
+	apply_timeout(e, now, s.timeout);
+	if (s.verdict != QT_CT_TRACK_OK) {
 		entry_free(ct, e);
 		ct->st.invalid++;
 		set_invalid(v);
@@ -704,19 +695,26 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 	v->created = true;
 }
 
-/* An ICMP error: RELATED to the connection it quotes, if tracked and if
- * the error goes where that direction's packets go (the kernel's
- * nf_conntrack_inet_error()); INVALID otherwise. */
-static void icmp_error(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
-		       struct qt_ct_verdict *v)
+/* An error quoting the packet q: RELATED to that packet's connection,
+ * if tracked and if the error goes where that direction's packets go
+ * (the kernel's nf_conntrack_inet_error()); INVALID otherwise. The
+ * quoted tuple is seen from the quoting side: looked up inverted, and a
+ * tuple with no inverse (an ICMP error quoting an error) quotes
+ * nothing. */
+static void related(struct qt_ct *ct, const struct qt_pkt *p,
+		    const struct qt_ct_quote *q, uint64_t now,
+		    struct qt_ct_verdict *v)
 {
 	struct qt_ct_tuple in, inv;
 	unsigned d = 0;
 	struct qt_ct_entry *e = NULL;
-	if (qt_ct_icmp_error_inner(p, &in)) {
-		qt_ct_invert(&in, &inv);
+	memset(&in, 0, sizeof(in));
+	in.src = q->src;
+	in.dst = q->dst;
+	in.proto = q->proto;
+	if (qt_ct_proto_of(q->proto)->tuple(q->l4, q->l4_len, &in) &&
+	    qt_ct_invert(&in, &inv))
 		e = lookup(ct, &inv, &d);
-	}
 	if (e && (e->status & QT_IPS_CONFIRMED) && e->expires <= now)
 		e = NULL;               /* expired: the wheel removes it */
 	if (!e || e->t[d].dst != p->daddr.v4.s_addr) {
@@ -738,22 +736,22 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 		/* an ICMP packet too short for its header is the ICMP
 		 * error check's ("short packet"), the rest "can't get
 		 * tuple" */
-		if (p->proto == IPPROTO_ICMP)
-			ct->st.error++;
-		else
-			ct->st.invalid++;
+		count_refused(ct, p->proto);
 		set_invalid(v);
 		return;
 	}
-	if (t.proto == IPPROTO_ICMP) {
-		unsigned type = t.dport >> 8;
-		if (type > 18) {        /* NR_ICMP_TYPES */
+	const struct qt_ct_proto *pr = qt_ct_proto_of(t.proto);
+	if (pr->error) {
+		struct qt_ct_quote q;
+		switch (pr->error(p, &t, &q)) {
+		case QT_CT_ERR_NONE:
+			break;
+		case QT_CT_ERR_BAD:
 			ct->st.error++;
 			set_invalid(v);
 			return;
-		}
-		if (qt_ct_icmp_is_error((uint8_t)type)) {
-			icmp_error(ct, p, now, v);
+		case QT_CT_ERR_QUOTES:
+			related(ct, p, &q, now, v);
 			return;
 		}
 	}
@@ -773,17 +771,17 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 	enum qt_ct_dir dir = (enum qt_ct_dir)d;
 	enum qt_ct_state state = dir == QT_CT_REPLY ||
 		(e->status & QT_IPS_SEEN_REPLY) ? QT_CT_ESTABLISHED : QT_CT_NEW;
-	bool destroy;
 	uint64_t before = e->expires;
-	bool ok = track(ct, e, p, dir, now, &destroy);
-	if (destroy) {
+	struct qt_ct_step s = pr->packet(e, p, dir, &ct->cfg, now);
+	if (s.verdict == QT_CT_TRACK_REOPEN) {
 		/* a SYN reopening a closed connection: start again (the
 		 * kernel's -NF_REPEAT) */
 		entry_remove(ct, e);
 		ct_new(ct, p, &t, now, v);
 		return;
 	}
-	if (!ok) {
+	apply_timeout(e, now, s.timeout);
+	if (s.verdict != QT_CT_TRACK_OK) {
 		ct->st.invalid++;
 		set_invalid(v);
 		return;

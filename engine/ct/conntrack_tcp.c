@@ -6,10 +6,12 @@
  * the running kernel (tests/unit/tcp_ct_vectors.txt).
  *
  * Nothing here allocates or keeps global state: everything lives in the
- * entry (struct qt_ct_tcp), so the table code owns locking. */
+ * entry (struct qt_ct_tcp), so the table code owns locking; timeouts are
+ * returned to it, read from the configuration (conntrack_config.h). */
+#include <netinet/in.h>
 #include <string.h>
 
-#include "conntrack.h"
+#include "conntrack_tracker.h"
 
 /* ip_ct_tcp_state.flags and ip_ct_tcp.last_flags: the kernel's values. */
 #define F_WINDOW_SCALE  0x01  /* the SYN offered window scaling */
@@ -418,37 +420,46 @@ static bool established(const struct qt_ct_entry *e)
 
 /* nf_tcp_handle_invalid(): an out-of-window FIN or RST answering the
  * other side's FIN or RST shortens an assured connection's life to the
- * unacknowledged timeout, so a dead one does not linger for days. */
-static void handle_invalid(struct qt_ct_entry *e, enum qt_ct_dir dir,
-			   unsigned index, const struct qt_ct_config *c,
-			   uint64_t now)
+ * unacknowledged timeout, so a dead one does not linger for days.
+ * Returns the packet's INVALID verdict with that timeout, if any. */
+static struct qt_ct_step handle_invalid(struct qt_ct_entry *e,
+					enum qt_ct_dir dir, unsigned index,
+					const struct qt_ct_config *c,
+					uint64_t now)
 {
 	struct qt_ct_tcp *st = &e->p.tcp;
+	uint32_t timeout = QT_CT_TIMEOUT_KEEP;
 
-	if (!(e->status & QT_IPS_ASSURED))
-		return;
-	if (index != I_RST && index != I_FIN)
-		return;
+	if (!(e->status & QT_IPS_ASSURED) || (index != I_RST && index != I_FIN))
+		return qt_ct_step(QT_CT_TRACK_INVALID, timeout);
 	if (st->last_dir != dir &&
 	    (st->last_index == I_FIN || st->last_index == I_RST)) {
 		uint32_t left = qt_ct_seconds_left(e, now);
 		uint32_t unack = c->to.tcp[QT_TCP_UNACK];
-		if (left < 120)
-			return;
-		if (left > unack)
-			qt_ct_set_timeout(e, now, unack);
+		if (left >= 120 && left > unack)
+			timeout = unack;
 	} else {
 		st->last_index = (uint8_t)index;
 		st->last_dir = (uint8_t)dir;
 	}
+	return qt_ct_step(QT_CT_TRACK_INVALID, timeout);
 }
 
-/* The body of nf_conntrack_tcp_packet() once the header is known good.
- * confirmed: false for the entry's first packet (the kernel's
- * nf_ct_is_confirmed()). Returns false for INVALID. */
-static bool tcp_track(struct qt_ct_entry *e, const struct qt_pkt *p,
-		      enum qt_ct_dir dir, const struct qt_ct_config *c,
-		      uint64_t now, bool *destroy)
+static struct qt_ct_step keep(void)
+{
+	return qt_ct_step(QT_CT_TRACK_OK, QT_CT_TIMEOUT_KEEP);
+}
+
+static struct qt_ct_step invalid(void)
+{
+	return qt_ct_step(QT_CT_TRACK_INVALID, QT_CT_TIMEOUT_KEEP);
+}
+
+/* The body of nf_conntrack_tcp_packet() once the header is known
+ * good. */
+static struct qt_ct_step tcp_track(struct qt_ct_entry *e,
+				   const struct qt_pkt *p, enum qt_ct_dir dir,
+				   const struct qt_ct_config *c, uint64_t now)
 {
 	struct qt_ct_tcp *st = &e->p.tcp;
 	const uint32_t *to = c->to.tcp;
@@ -465,10 +476,9 @@ static bool tcp_track(struct qt_ct_entry *e, const struct qt_pkt *p,
 		 * one: the entry goes and the packet is looked up again. */
 		if (((st->seen[dir].flags | st->seen[!dir].flags) &
 		     F_CLOSE_INIT) ||
-		    (st->last_dir == dir && st->last_index == I_RST)) {
-			*destroy = true;
-			return false;
-		}
+		    (st->last_dir == dir && st->last_index == I_RST))
+			return qt_ct_step(QT_CT_TRACK_REOPEN,
+					  QT_CT_TIMEOUT_KEEP);
 		/* fall through */
 	case QT_TCP_IGNORE:
 		/* The entry may be out of sync with the endpoints: let
@@ -515,9 +525,9 @@ static bool tcp_track(struct qt_ct_entry *e, const struct qt_pkt *p,
 		if (old_state == QT_TCP_SYN_SENT && index == I_ACK &&
 		    dir == QT_CT_REPLY)
 			st->last_ack = p->tcp_ack;
-		return true;
+		return keep();
 	case QT_TCP_MAX:
-		return false;
+		return invalid();
 	case QT_TCP_TIME_WAIT:
 		/* RFC 5961 challenge ACK to a SYN in LAST_ACK: not the
 		 * ACK of the last FIN */
@@ -525,7 +535,7 @@ static bool tcp_track(struct qt_ct_entry *e, const struct qt_pkt *p,
 		    st->last_dir != dir && st->last_index == I_SYN &&
 		    (st->last_flags & F_CHALLENGE_ACK)) {
 			st->last_flags &= ~F_CHALLENGE_ACK;
-			return true;
+			return keep();
 		}
 		break;
 	case QT_TCP_SYN_SENT2:
@@ -551,7 +561,7 @@ static bool tcp_track(struct qt_ct_entry *e, const struct qt_pkt *p,
 			if (seq == 0 && !established(e))
 				break;
 			if (before(seq, st->seen[!dir].td_maxack))
-				return false;           /* RST below the ACKs */
+				return invalid();       /* RST below the ACKs */
 			if (!established(e) || seq == st->seen[!dir].td_maxack)
 				break;
 			/* the RST closing a train of our own segments */
@@ -581,10 +591,9 @@ static bool tcp_track(struct qt_ct_entry *e, const struct qt_pkt *p,
 
 	switch (tcp_in_window(st, dir, index, p, c)) {
 	case W_IGNORE:
-		return true;
+		return keep();
 	case W_INVALID:
-		handle_invalid(e, dir, index, c, now);
-		return false;
+		return handle_invalid(e, dir, index, c, now);
 	case W_ACCEPT:
 		break;
 	}
@@ -613,14 +622,12 @@ in_window:
 		 * kernel kills the entry but the packet stays valid; a
 		 * timeout of 0 does both (the table drops an entry it
 		 * finds expired). */
-		if (p->tcp_flags & TH_RST) {
-			qt_ct_set_timeout(e, now, 0);
-			return true;
-		}
+		if (p->tcp_flags & TH_RST)
+			return qt_ct_step(QT_CT_TRACK_OK, 0);
 		/* a retransmitted SYN does not renew the timeout (port
 		 * reuse would keep the entry alive forever) */
 		if (index == I_SYN && old_state == QT_TCP_SYN_SENT)
-			return true;
+			return keep();
 		/* picked up mid-stream, nothing back yet: short timeout */
 		if (new_state == QT_TCP_ESTABLISHED &&
 		    timeout > to[QT_TCP_UNACK])
@@ -631,22 +638,21 @@ in_window:
 		   new_state == QT_TCP_ESTABLISHED) {
 		e->status |= QT_IPS_ASSURED;
 	}
-	qt_ct_set_timeout(e, now, timeout);
-	return true;
+	return qt_ct_step(QT_CT_TRACK_OK, timeout);
 }
 
-bool qt_ct_tcp_new(struct qt_ct_entry *e, const struct qt_pkt *p,
-		   const struct qt_ct_config *c, uint64_t now)
+static struct qt_ct_step tcp_new(struct qt_ct_entry *e,
+				 const struct qt_pkt *p,
+				 const struct qt_ct_config *c, uint64_t now)
 {
 	struct qt_ct_tcp *st = &e->p.tcp;
-	bool destroy = false;
 
 	if (!tcp_header_ok(p))
-		return false;
+		return invalid();
 	unsigned index = flag_index(p->tcp_flags);
 	unsigned ns = tcp_conntracks[QT_CT_ORIG][index][QT_TCP_NONE];
 	if (ns >= QT_TCP_MAX)
-		return false;
+		return invalid();
 
 	memset(st, 0, sizeof(*st));
 	struct qt_ct_tcp_dir *d = &st->seen[QT_CT_ORIG];
@@ -656,7 +662,7 @@ bool qt_ct_tcp_new(struct qt_ct_entry *e, const struct qt_pkt *p,
 		d->td_maxend = d->td_end;
 		tcp_options(p, d);
 	} else if (!c->tcp_loose) {
-		return false;           /* no pickup of connections */
+		return invalid();       /* no pickup of connections */
 	} else {
 		/* mid-stream: its history is lost, assume SACK and do not
 		 * check windows (scaling is unknown) */
@@ -665,15 +671,45 @@ bool qt_ct_tcp_new(struct qt_ct_entry *e, const struct qt_pkt *p,
 			F_SACK_PERM | F_BE_LIBERAL;
 	}
 	st->last_index = I_NONE;
-	return tcp_track(e, p, QT_CT_ORIG, c, now, &destroy) && !destroy;
+	/* (from NONE no transition reopens: a first packet cannot be
+	 * told to start over) */
+	struct qt_ct_step s = tcp_track(e, p, QT_CT_ORIG, c, now);
+	if (s.verdict == QT_CT_TRACK_REOPEN)
+		s.verdict = QT_CT_TRACK_INVALID;
+	return s;
 }
 
-bool qt_ct_tcp_packet(struct qt_ct_entry *e, const struct qt_pkt *p,
-		      enum qt_ct_dir dir, const struct qt_ct_config *c,
-		      uint64_t now, bool *destroy)
+static struct qt_ct_step tcp_packet(struct qt_ct_entry *e,
+				    const struct qt_pkt *p, enum qt_ct_dir dir,
+				    const struct qt_ct_config *c, uint64_t now)
 {
-	*destroy = false;
 	if (!tcp_header_ok(p))
-		return false;
-	return tcp_track(e, p, dir, c, now, destroy);
+		return invalid();
+	return tcp_track(e, p, dir, c, now);
 }
+
+static bool tcp_checksummed(const struct qt_pkt *p)
+{
+	(void)p;
+	return true;
+}
+
+static unsigned tcp_state_of(const union qt_ct_proto_state *ps)
+{
+	return ps->tcp.state;
+}
+
+/* A state handed over must index the transition table. */
+static bool tcp_state_sane(const union qt_ct_proto_state *ps)
+{
+	return ps->tcp.state < QT_TCP_MAX && ps->tcp.last_dir <= 1;
+}
+
+const struct qt_ct_proto qt_ct_proto_tcp = {
+	.num = IPPROTO_TCP, .name = "tcp", .ports = true,
+	.tuple = qt_ct_ports_tuple, .invert = qt_ct_ports_invert,
+	.checksummed = tcp_checksummed,
+	.new_conn = tcp_new, .packet = tcp_packet,
+	.state_names = state_names, .nstates = QT_TCP_MAX,
+	.state_of = tcp_state_of, .state_sane = tcp_state_sane,
+};

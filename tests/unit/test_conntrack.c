@@ -1,6 +1,7 @@
 /* The connection table (engine/ct/conntrack.c) and the UDP, ICMP and
- * generic trackers (engine/ct/conntrack_proto.c), on packets built here and
- * a fake clock. */
+ * generic trackers (engine/ct/conntrack_udp.c, conntrack_icmp.c,
+ * conntrack_generic.c) through it, on packets built here and a fake
+ * clock. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
-/* The TCP connection tracker (engine/ct/conntrack_tcp.c) driven directly,
- * without the table: first the packet sequences the running kernel
+/* The TCP connection tracker (engine/ct/conntrack_tcp.c) driven directly
+ * through its function table, without the table code (the tracker
+ * calls nothing of it): first the packet sequences the running kernel
  * answered (tests/unit/tcp_ct_vectors.txt, made by
  * gen_tcp_ct_vectors.py), replayed through a minimal stand-in for the
  * table's part (NEW/ESTABLISHED, SEEN_REPLY, destroy); then cases that
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conntrack.h"
+#include "conntrack_tracker.h"
 #include "packet.h"
 #include "tap.h"
 
@@ -17,20 +18,6 @@
 #endif
 
 #define NS 1000000000ull
-
-/* The table's timeout helpers, for a test linked without the table
- * (weak: the table's own win when it is linked in). */
-__attribute__((weak)) void qt_ct_set_timeout(struct qt_ct_entry *e,
-					     uint64_t now, uint32_t secs)
-{
-	e->expires = now + (uint64_t)secs * NS;
-}
-
-__attribute__((weak)) uint32_t qt_ct_seconds_left(const struct qt_ct_entry *e,
-						  uint64_t now)
-{
-	return e->expires > now ? (uint32_t)((e->expires - now) / NS) : 0;
-}
 
 /* ctstate names as xt_conntrack spells them (the table's own
  * qt_ct_state_name() is not linked here) */
@@ -41,21 +28,13 @@ static const char *ctname(enum qt_ct_state s)
 	return (unsigned)s < 5 ? n[s] : "?";
 }
 
+/* The kernel's defaults (the vectors were made with them), but for the
+ * two switches the vectors vary. */
 static void config(struct qt_ct_config *c, bool loose, bool liberal)
 {
-	static const uint32_t tcp[QT_TCP_TIMEOUT_MAX] = {
-		[QT_TCP_SYN_SENT] = 120, [QT_TCP_SYN_RECV] = 60,
-		[QT_TCP_ESTABLISHED] = 432000, [QT_TCP_FIN_WAIT] = 120,
-		[QT_TCP_CLOSE_WAIT] = 60, [QT_TCP_LAST_ACK] = 30,
-		[QT_TCP_TIME_WAIT] = 120, [QT_TCP_CLOSE] = 10,
-		[QT_TCP_SYN_SENT2] = 120, [QT_TCP_RETRANS] = 300,
-		[QT_TCP_UNACK] = 300,
-	};
-	memset(c, 0, sizeof(*c));
-	memcpy(c->to.tcp, tcp, sizeof(tcp));
+	qt_ct_config_default(c);
 	c->tcp_loose = loose;
 	c->tcp_be_liberal = liberal;
-	c->tcp_max_retrans = 3;
 }
 
 /* ---- packets from the vectors' description ---- */
@@ -182,21 +161,28 @@ struct conn {
 	uint64_t now;
 };
 
+/* The table applies the timeout a tracker returns. */
+static void apply(struct conn *k, struct qt_ct_step s)
+{
+	if (s.timeout != QT_CT_TIMEOUT_KEEP)
+		k->e.expires = k->now + (uint64_t)s.timeout * NS;
+}
+
 static enum qt_ct_state feed(struct conn *k, const struct qt_pkt *p,
 			     enum qt_ct_dir dir)
 {
-	bool destroy = false;
-
 	if (k->have && k->e.expires <= k->now)
 		k->have = false;        /* expired: the table drops it */
 	if (k->have) {
-		bool ok = qt_ct_tcp_packet(&k->e, p, dir, &k->c, k->now,
-					   &destroy);
-		if (!ok && destroy) {
+		struct qt_ct_step s = qt_ct_proto_tcp.packet(&k->e, p, dir,
+							     &k->c, k->now);
+		if (s.verdict == QT_CT_TRACK_REOPEN) {
 			k->have = false;        /* reopened: look up again */
-		} else if (!ok) {
+		} else if (s.verdict != QT_CT_TRACK_OK) {
+			apply(k, s);
 			return QT_CT_INVALID;
 		} else {
+			apply(k, s);
 			enum qt_ct_state s = QT_CT_ESTABLISHED;
 			if (dir == QT_CT_ORIG &&
 			    !(k->e.status & QT_IPS_SEEN_REPLY))
@@ -209,8 +195,10 @@ static enum qt_ct_state feed(struct conn *k, const struct qt_pkt *p,
 	if (dir != QT_CT_ORIG)
 		return QT_CT_INVALID;   /* the stand-in keeps one tuple */
 	memset(&k->e, 0, sizeof(k->e));
-	if (!qt_ct_tcp_new(&k->e, p, &k->c, k->now))
+	struct qt_ct_step s = qt_ct_proto_tcp.new_conn(&k->e, p, &k->c, k->now);
+	if (s.verdict != QT_CT_TRACK_OK)
 		return QT_CT_INVALID;
+	apply(k, s);
 	k->e.status |= QT_IPS_CONFIRMED;
 	k->have = true;
 	return QT_CT_NEW;
@@ -378,10 +366,12 @@ static void timed_cases(void)
 	struct built b;
 	ok(build("O A seq=1001 ack=50001 win=502", &b), "build");
 	b.p.l4_ok = false;
-	bool destroy = true;
-	ok(!qt_ct_tcp_packet(&k.e, &b.p, QT_CT_ORIG, &k.c, k.now, &destroy) &&
-	   !destroy, "no TCP header: invalid");
-	ok(!qt_ct_tcp_new(&k.e, &b.p, &k.c, k.now), "no TCP header: no entry");
+	struct qt_ct_step s = qt_ct_proto_tcp.packet(&k.e, &b.p, QT_CT_ORIG,
+						     &k.c, k.now);
+	ok(s.verdict == QT_CT_TRACK_INVALID &&
+	   s.timeout == QT_CT_TIMEOUT_KEEP, "no TCP header: invalid");
+	s = qt_ct_proto_tcp.new_conn(&k.e, &b.p, &k.c, k.now);
+	ok(s.verdict == QT_CT_TRACK_INVALID, "no TCP header: no entry");
 
 	/* the names conntrack -L prints */
 	is_str(qt_ct_tcp_state_name(QT_TCP_SYN_SENT2), "SYN_SENT2", "name");

@@ -1,0 +1,123 @@
+/* What the connection table holds, as data: tuples, the states a packet
+ * is given, the kernel's status bits, the per-protocol state an entry
+ * carries, and the entry itself. The lowest layer of engine/ct: the
+ * configuration (conntrack_config.h), the trackers
+ * (conntrack_tracker.h) and the table (conntrack.h) all build on it,
+ * and it calls nothing. */
+#ifndef QT_CONNTRACK_ENTRY_H
+#define QT_CONNTRACK_ENTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- tuples ---- */
+
+/* One direction of a connection, as the kernel's nf_conntrack_tuple:
+ * addresses in network order, ports in host order. ICMP: sport holds the
+ * echo id, dport the type << 8 | code of the packet in this direction
+ * (echo request one way, echo reply the other). Protocols without
+ * ports: 0. */
+struct qt_ct_tuple {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint8_t proto;
+	uint8_t pad[3];           /* zero: tuples are compared bytewise */
+};
+
+enum qt_ct_dir { QT_CT_ORIG, QT_CT_REPLY };
+
+/* The state a packet is given (xt_state / xt_conntrack --ctstate). */
+enum qt_ct_state {
+	QT_CT_INVALID,
+	QT_CT_NEW,
+	QT_CT_ESTABLISHED,
+	QT_CT_RELATED,
+	QT_CT_UNTRACKED,
+};
+
+/* Status bits, the kernel's IPS_* values (conntrack -L and --ctstatus
+ * show them). */
+#define QT_IPS_EXPECTED   (1u << 0)
+#define QT_IPS_SEEN_REPLY (1u << 1)
+#define QT_IPS_ASSURED    (1u << 2)
+#define QT_IPS_CONFIRMED  (1u << 3)
+#define QT_IPS_SRC_NAT    (1u << 4)
+#define QT_IPS_DST_NAT    (1u << 5)
+#define QT_IPS_DYING      (1u << 9)
+
+/* ---- TCP's state (engine/ct/conntrack_tcp.c) ---- */
+
+/* The kernel's TCP conntrack states, in its order (TCP_CONNTRACK_*);
+ * past QT_TCP_MAX the tracker's own markers and the two timeouts that
+ * are not states (their slots in struct qt_ct_timeouts.tcp). */
+enum qt_ct_tcp_state {
+	QT_TCP_NONE, QT_TCP_SYN_SENT, QT_TCP_SYN_RECV, QT_TCP_ESTABLISHED,
+	QT_TCP_FIN_WAIT, QT_TCP_CLOSE_WAIT, QT_TCP_LAST_ACK,
+	QT_TCP_TIME_WAIT, QT_TCP_CLOSE, QT_TCP_SYN_SENT2,
+	QT_TCP_MAX, QT_TCP_IGNORE, QT_TCP_RETRANS, QT_TCP_UNACK,
+	QT_TCP_TIMEOUT_MAX
+};
+
+/* Per direction: ip_ct_tcp_state. */
+struct qt_ct_tcp_dir {
+	uint32_t td_end;          /* max of seq + len */
+	uint32_t td_maxend;       /* max of ack + max(win, 1) */
+	uint32_t td_maxwin;       /* max(win) */
+	uint32_t td_maxack;       /* max of ack */
+	uint8_t td_scale;         /* window scale factor */
+	uint8_t flags;            /* IP_CT_TCP_FLAG_* */
+};
+
+/* Per connection: ip_ct_tcp. */
+struct qt_ct_tcp {
+	struct qt_ct_tcp_dir seen[2];
+	uint8_t state;            /* enum qt_ct_tcp_state */
+	uint8_t last_dir;
+	uint8_t retrans;
+	uint8_t last_index;
+	uint32_t last_seq, last_ack, last_end;
+	uint16_t last_win;
+	uint8_t last_wscale, last_flags;
+};
+
+/* The protocol's own state in an entry, written only by its tracker. */
+union qt_ct_proto_state {
+	struct qt_ct_tcp tcp;
+	uint64_t udp_stream_ts;   /* ns: a packet after a reply, later than
+	                             this (first packet + 2 s), makes a
+	                             stream (the kernel's
+	                             proto.udp.stream_ts) */
+};
+
+/* ---- entries ---- */
+
+struct qt_ct_entry {
+	struct qt_ct_tuple t[2];  /* [QT_CT_ORIG], [QT_CT_REPLY] */
+	uint32_t status;          /* QT_IPS_* */
+	uint32_t mark;            /* ct mark (CONNMARK, connmark) */
+	uint64_t expires;         /* CLOCK_MONOTONIC ns */
+	uint32_t id;              /* for conntrack -L, never reused */
+	uint32_t hnext[2];        /* hash chains, per direction: the next
+	                             node as (pool index << 1 | dir) + 1;
+	                             0 ends */
+	uint32_t wnext, wprev;    /* expiry wheel list (pool index + 1) */
+	uint32_t wslot;           /* the second (CLOCK_MONOTONIC) of the
+	                             wheel slot it is linked in; unconfirmed:
+	                             when it is dropped if never confirmed */
+	uint32_t pad0;
+	union qt_ct_proto_state p;
+};
+
+#define QT_CT_NS_PER_SEC 1000000000ull
+
+/* Seconds left before e expires at now (conntrack -L's third column). */
+static inline uint32_t qt_ct_seconds_left(const struct qt_ct_entry *e,
+					  uint64_t now)
+{
+	if (e->expires <= now)
+		return 0;
+	uint64_t s = (e->expires - now) / QT_CT_NS_PER_SEC;
+	return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+#endif
