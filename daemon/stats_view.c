@@ -20,6 +20,7 @@ bool qt_stats_format_known(const char *word)
 }
 
 int qt_stats_request(struct qt_engine *e, const char *req, size_t len,
+		     qt_stats_more_fn *more, void *ctx,
 		     struct qt_buf *out, struct qt_buf *err)
 {
 	/* the header's words: #qtables 1 stats PROG [FORMAT] */
@@ -58,6 +59,8 @@ int qt_stats_request(struct qt_engine *e, const char *req, size_t len,
 	if (e)
 		qt_engine_metrics(e, m);
 	qt_log_sink_metrics(m);
+	if (more)
+		more(ctx, m);
 	int st = qt_metrics_render(m, strcmp(fmt, "json") ? QT_METRICS_PROMETHEUS
 							 : QT_METRICS_JSON, out);
 	qt_metrics_free(m);
