@@ -3,6 +3,7 @@
  * lets qtablesd do the work, and prints the reply. Only
  * `qtables-restore --test` works without the daemon. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +15,14 @@
 #include "peer_auth.h"
 #include "stats_view.h"
 #include "ctx.h"
+#include "graph.h"
 #include "request.h"
+#include "restore.h"
 
-static int call_daemon(const char *prog, const struct qt_buf *req)
+/* Sends req; the reply's standard output goes to captured when it is
+ * not NULL, else to stdout; its standard error to stderr. */
+static int ask_daemon(const char *prog, const struct qt_buf *req,
+		      struct qt_buf *captured)
 {
 	struct qt_buf rep;
 	qt_buf_init(&rep);
@@ -37,11 +43,20 @@ static int call_daemon(const char *prog, const struct qt_buf *req)
 		qt_buf_free(&rep);
 		return 1;
 	}
-	fwrite(out, 1, olen, stdout);
-	fflush(stdout);
+	if (captured) {
+		qt_buf_put(captured, out, olen);
+	} else {
+		fwrite(out, 1, olen, stdout);
+		fflush(stdout);
+	}
 	fwrite(err, 1, elen, stderr);
 	qt_buf_free(&rep);
 	return status;
+}
+
+static int call_daemon(const char *prog, const struct qt_buf *req)
+{
+	return ask_daemon(prog, req, NULL);
 }
 
 /* iptables asks the kernel for the ruleset's generation before it reads
@@ -287,6 +302,96 @@ static int save_main(const char *prog, int argc, char **argv)
 	return status;
 }
 
+static int graph_usage(const char *prog, const char *why)
+{
+	fprintf(stderr, "%s: --graph: %s (usage: %s -L --graph [-t TABLE])\n",
+		prog, why, prog);
+	return QT_PARAMETER_PROBLEM;
+}
+
+/* `qtables -L --graph [-t TABLE]`: the table as the daemon saves it,
+ * read back into the model here and printed as dot (cmd/graph.h). Only
+ * -L, the table and -n (dot has no names to resolve) go with it. */
+static int graph_main(const char *prog, int argc, char **argv)
+{
+	const char *table = "filter";
+	bool list = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--graph") || !strcmp(a, "-n") ||
+		    !strcmp(a, "--numeric"))
+			continue;
+		if (!strcmp(a, "-L") || !strcmp(a, "--list")) {
+			list = true;
+		} else if (!strcmp(a, "-t") || !strcmp(a, "--table")) {
+			if (++i == argc)
+				return graph_usage(prog, "-t needs a table name");
+			table = argv[i];
+		} else if (!strncmp(a, "--table=", 8)) {
+			table = a + 8;
+		} else if (!strncmp(a, "-t", 2)) {
+			table = a + 2;
+		} else {
+			char why[192];
+			snprintf(why, sizeof(why), "`%.64s' does not go with it%s",
+				 a, a[0] != '-' ?
+				 " (the whole table is drawn, not one chain)" : "");
+			return graph_usage(prog, why);
+		}
+	}
+	if (!list)
+		return graph_usage(prog, "it is an option of -L");
+	int id = qt_table_lookup(table);
+	if (id < 0) {
+		char why[128];
+		snprintf(why, sizeof(why), "no table named `%.64s'", table);
+		return graph_usage(prog, why);
+	}
+	if (refused_by_kernel())
+		return permission_denied(prog);
+	struct qt_buf req, saved, out, err;
+	qt_buf_init(&req);
+	qt_buf_init(&saved);
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	qt_request_save(&req, prog, false, table);
+	int status = ask_daemon(prog, &req, &saved);
+	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	if (status == 0 && rs) {
+		/* what the daemon saved reads back as itself */
+		struct qt_ctx ctx;
+		struct qt_restore_opts o = { .only_table = table };
+		bool changed;
+		qt_ctx_init(&ctx, prog, &out, &err);
+		status = qt_restore_run(&rs, qt_buf_str(&saved), saved.len, &o,
+					&ctx, &changed);
+		fwrite(qt_buf_str(&err), 1, err.len, stderr);
+	} else if (!rs) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		status = QT_RESOURCE_PROBLEM;
+	}
+	if (status == 0) {
+		qt_buf_free(&out);
+		qt_buf_init(&out);
+		qt_graph_dot(&out, qt_ruleset_table_view(rs, (enum qt_table_id)id));
+		fwrite(qt_buf_str(&out), 1, out.len, stdout);
+	}
+	qt_ruleset_free(rs);
+	qt_buf_free(&req);
+	qt_buf_free(&saved);
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+	return status;
+}
+
+static bool has_word(int argc, char **argv, const char *word)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], word))
+			return true;
+	return false;
+}
+
 static int command_main(const char *prog, int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "-V") ||
@@ -319,6 +424,11 @@ static int command_main(const char *prog, int argc, char **argv)
 						 : call_daemon(prog, &req);
 		qt_buf_free(&req);
 		return status;
+	}
+	if (!strcmp(prog, "qtables") && has_word(argc, argv, "--graph")) {
+		/* qtables' own, as --stats */
+		qt_buf_free(&req);
+		return graph_main(prog, argc, argv);
 	}
 	if (!strcmp(prog, "qtables") && (argc == 2 || argc == 3) &&
 	    !strcmp(argv[1], "--recent")) {

@@ -7,7 +7,8 @@ pkgs=(build-essential autoconf automake libtool pkg-config flex bison
       iptables iproute2 bats socat netcat-openbsd python3 python3-scapy
       tcpdump ufw clang libclang-rt-14-dev procps kmod iputils-ping
       iperf3 conntrack hping3 nftables
-      debhelper lintian systemd python3-prometheus-client python3-jsonschema)
+      debhelper lintian systemd python3-prometheus-client python3-jsonschema
+      graphviz gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
