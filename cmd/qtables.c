@@ -15,6 +15,7 @@
 #include "peer_auth.h"
 #include "stats_view.h"
 #include "ctx.h"
+#include "completion_words.h"
 #include "graph.h"
 #include "request.h"
 #include "restore.h"
@@ -146,27 +147,45 @@ static int read_input(const char *path, struct qt_buf *b, const char *prog)
 	return 0;
 }
 
+/* The options of qtables-restore and qtables-save (getopt_long's tables;
+ * --completion-words lists them too). */
+static const char restore_letters[] = "bcvVthnM:T:wW46";
+static const struct option restore_opts[] = {
+	{ "counters", no_argument, NULL, 'c' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "test", no_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "noflush", no_argument, NULL, 'n' },
+	{ "modprobe", required_argument, NULL, 'M' },
+	{ "table", required_argument, NULL, 'T' },
+	{ "wait", optional_argument, NULL, 'w' },
+	{ "wait-interval", optional_argument, NULL, 'W' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char save_letters[] = "bcdt:M:f:V46";
+static const struct option save_opts[] = {
+	{ "counters", no_argument, NULL, 'c' },
+	{ "dump", no_argument, NULL, 'd' },
+	{ "table", required_argument, NULL, 't' },
+	{ "modprobe", required_argument, NULL, 'M' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int restore_main(const char *prog, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "counters", no_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "test", no_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "noflush", no_argument, NULL, 'n' },
-		{ "modprobe", required_argument, NULL, 'M' },
-		{ "table", required_argument, NULL, 'T' },
-		{ "wait", optional_argument, NULL, 'w' },
-		{ "wait-interval", optional_argument, NULL, 'W' },
-		{ "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool counters = false, test = false, noflush = false;
 	const char *table = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "bcvVthnM:T:wW46", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, restore_letters, restore_opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c': counters = true; break;
 		case 't': test = true; break;
@@ -250,22 +269,12 @@ out:
 
 static int save_main(const char *prog, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "counters", no_argument, NULL, 'c' },
-		{ "dump", no_argument, NULL, 'd' },
-		{ "table", required_argument, NULL, 't' },
-		{ "modprobe", required_argument, NULL, 'M' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool counters = false;
 	const char *table = NULL, *file = NULL;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "bcdt:M:f:V46", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, save_letters, save_opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c': counters = true; break;
 		case 't': table = optarg; break;
@@ -502,6 +511,43 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* qtables' own options, beyond iptables' (command_main) */
+static const char *const own_options[] = { "--stats", "--recent", "--graph" };
+
+static void getopt_words(const struct option *o, const char *letters,
+			 struct qt_buf *out)
+{
+	for (; o->name; o++)
+		qt_buf_printf(out, "--%s\n", o->name);
+	for (; *letters; letters++)
+		if (*letters != ':')
+			qt_buf_printf(out, "-%c\n", *letters);
+}
+
+/* `PROG --completion-words WHAT`, hidden: the words the bash completion
+ * offers (completion_words.h), under every name of the program */
+static int completion_words(const char *what)
+{
+	struct qt_buf out;
+	qt_buf_init(&out);
+	int st = 0;
+	if (!strcmp(what, "options:qtables-save")) {
+		getopt_words(save_opts, save_letters, &out);
+	} else if (!strcmp(what, "options:qtables-restore")) {
+		getopt_words(restore_opts, restore_letters, &out);
+	} else if (!strcmp(what, "own:qtables")) {
+		for (size_t i = 0; i < sizeof(own_options) / sizeof(own_options[0]); i++)
+			qt_buf_printf(&out, "%s\n", own_options[i]);
+	} else if (qt_completion_words(what, &out) < 0) {
+		fprintf(stderr, "qtables: --completion-words: nothing known "
+			"as `%s'\n", what);
+		st = QT_PARAMETER_PROBLEM;
+	}
+	fwrite(qt_buf_str(&out), 1, out.len, stdout);
+	qt_buf_free(&out);
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -511,6 +557,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: IPv6 is not supported yet\n", base);
 		return 1;
 	}
+	if (argc == 3 && !strcmp(argv[1], "--completion-words"))
+		return completion_words(argv[2]);
 	if (!strcmp(base, "qtables-conntrack"))
 		return conntrack_main(base, argc, argv);
 	if (ends_with(base, "-restore"))

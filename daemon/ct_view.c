@@ -206,6 +206,14 @@ static const struct opt opts[] = {
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
+const char *qt_ct_view_option(unsigned i, char *letter)
+{
+	if (i >= NOPTS)
+		return NULL;
+	*letter = opts[i].sht;
+	return opts[i].lng;
+}
+
 struct cmdline {
 	const char *prog;
 	struct qt_buf *out, *err;

@@ -27,6 +27,10 @@ int qt_ct_view_encode(struct qt_buf *req, const char *prog, int argc,
 		      char *const *argv);
 /* Whether a request is one for qtables-conntrack. */
 bool qt_ct_view_is_request(const char *req, size_t len);
+
+/* conntrack(8)'s long options by index, without "--", and the short
+ * letter of each (0: none); NULL past the last. For shell completion. */
+const char *qt_ct_view_option(unsigned i, char *letter);
 /* Run one (daemon side) on the engine's tables (e NULL: no datapath).
  * Returns the exit status; out and err receive what the client prints. */
 int qt_ct_view_request(struct qt_engine *e, const char *req, size_t len,

@@ -133,6 +133,17 @@ static const struct base_opt base_opts[] = {
 	{ NULL, 0, QT_ARG_NONE },
 };
 
+const char *qt_command_option(unsigned i, char *letter)
+{
+	if (i >= sizeof(base_opts) / sizeof(base_opts[0]) || !base_opts[i].name)
+		return NULL;
+	/* codes past the letters stand for long-only options */
+	int c = base_opts[i].code;
+	*letter = (c < 128 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			       c == '4' || c == '6')) ? (char)c : 0;
+	return base_opts[i].name;
+}
+
 /* getopt's optstring "-:A:C:D:R:I:L::S::M:F::Z::N:X::E:P:Vh::o:p:s:d:j:
  * i:fbvw::W::nt:m:xc:g:46": the argument kind of each short option. */
 static int short_arg(int c, enum qt_arg_kind *arg)
