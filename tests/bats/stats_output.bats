@@ -72,12 +72,17 @@ stats() { ip netns exec "$FW" "$QT_BUILD/qtables" --stats "$@"; }
 @test "--stats -o json/prometheus: the daemon's control and state file counters, as the text has them" {
 	qt_daemon "$FW" --no-state --no-datapath
 	# one refusal: a user namespace's root proves nothing to the daemon
+	# (which may close before the request is all sent: the count is
+	# what is checked, not how the client fared)
 	ip netns exec "$FW" setpriv --reuid=65534 --regid=65534 --clear-groups \
 		unshare -U -r env PYTHONPATH="$QT_TOP/tests/lib" "$PY" -c '
 import qtctl
 s = qtctl.connect()
-qtctl.send_request(s, b"#qtables 1 command iptables\n\"-S\"\n")
-qtctl.read_reply(s)'
+try:
+    qtctl.send_request(s, b"#qtables 1 command iptables\n\"-S\"\n")
+    qtctl.read_reply(s)
+except OSError:
+    pass'
 	stats > "$QT_RUN/s.txt"
 	stats -o json > "$QT_RUN/s.json"
 	stats -o prometheus > "$QT_RUN/s.prom"
