@@ -3,6 +3,7 @@
  * lets qtablesd do the work, and prints the reply. Only
  * `qtables-restore --test` works without the daemon. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +13,15 @@
 #include "control.h"
 #include "peer_auth.h"
 #include "ctx.h"
+#include "completion_words.h"
+#include "graph.h"
 #include "request.h"
+#include "restore.h"
 
-static int call_daemon(const char *prog, const struct qt_buf *req)
+/* Sends req; the reply's standard output goes to captured when it is
+ * not NULL, else to stdout; its standard error to stderr. */
+static int ask_daemon(const char *prog, const struct qt_buf *req,
+		      struct qt_buf *captured)
 {
 	struct qt_buf rep;
 	qt_buf_init(&rep);
@@ -35,11 +42,20 @@ static int call_daemon(const char *prog, const struct qt_buf *req)
 		qt_buf_free(&rep);
 		return 1;
 	}
-	fwrite(out, 1, olen, stdout);
-	fflush(stdout);
+	if (captured) {
+		qt_buf_put(captured, out, olen);
+	} else {
+		fwrite(out, 1, olen, stdout);
+		fflush(stdout);
+	}
 	fwrite(err, 1, elen, stderr);
 	qt_buf_free(&rep);
 	return status;
+}
+
+static int call_daemon(const char *prog, const struct qt_buf *req)
+{
+	return ask_daemon(prog, req, NULL);
 }
 
 /* iptables asks the kernel for the ruleset's generation before it reads
@@ -129,27 +145,45 @@ static int read_input(const char *path, struct qt_buf *b, const char *prog)
 	return 0;
 }
 
+/* The options of qtables-restore and qtables-save (getopt_long's tables;
+ * --completion-words lists them too). */
+static const char restore_letters[] = "bcvVthnM:T:wW46";
+static const struct option restore_opts[] = {
+	{ "counters", no_argument, NULL, 'c' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "test", no_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "noflush", no_argument, NULL, 'n' },
+	{ "modprobe", required_argument, NULL, 'M' },
+	{ "table", required_argument, NULL, 'T' },
+	{ "wait", optional_argument, NULL, 'w' },
+	{ "wait-interval", optional_argument, NULL, 'W' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char save_letters[] = "bcdt:M:f:V46";
+static const struct option save_opts[] = {
+	{ "counters", no_argument, NULL, 'c' },
+	{ "dump", no_argument, NULL, 'd' },
+	{ "table", required_argument, NULL, 't' },
+	{ "modprobe", required_argument, NULL, 'M' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int restore_main(const char *prog, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "counters", no_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "test", no_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "noflush", no_argument, NULL, 'n' },
-		{ "modprobe", required_argument, NULL, 'M' },
-		{ "table", required_argument, NULL, 'T' },
-		{ "wait", optional_argument, NULL, 'w' },
-		{ "wait-interval", optional_argument, NULL, 'W' },
-		{ "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool counters = false, test = false, noflush = false;
 	const char *table = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "bcvVthnM:T:wW46", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, restore_letters, restore_opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c': counters = true; break;
 		case 't': test = true; break;
@@ -233,22 +267,12 @@ out:
 
 static int save_main(const char *prog, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "counters", no_argument, NULL, 'c' },
-		{ "dump", no_argument, NULL, 'd' },
-		{ "table", required_argument, NULL, 't' },
-		{ "modprobe", required_argument, NULL, 'M' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "ipv4", no_argument, NULL, '4' },
-		{ "ipv6", no_argument, NULL, '6' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool counters = false;
 	const char *table = NULL, *file = NULL;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "bcdt:M:f:V46", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, save_letters, save_opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c': counters = true; break;
 		case 't': table = optarg; break;
@@ -285,6 +309,96 @@ static int save_main(const char *prog, int argc, char **argv)
 	return status;
 }
 
+static int graph_usage(const char *prog, const char *why)
+{
+	fprintf(stderr, "%s: --graph: %s (usage: %s -L --graph [-t TABLE])\n",
+		prog, why, prog);
+	return QT_PARAMETER_PROBLEM;
+}
+
+/* `qtables -L --graph [-t TABLE]`: the table as the daemon saves it,
+ * read back into the model here and printed as dot (cmd/graph.h). Only
+ * -L, the table and -n (dot has no names to resolve) go with it. */
+static int graph_main(const char *prog, int argc, char **argv)
+{
+	const char *table = "filter";
+	bool list = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--graph") || !strcmp(a, "-n") ||
+		    !strcmp(a, "--numeric"))
+			continue;
+		if (!strcmp(a, "-L") || !strcmp(a, "--list")) {
+			list = true;
+		} else if (!strcmp(a, "-t") || !strcmp(a, "--table")) {
+			if (++i == argc)
+				return graph_usage(prog, "-t needs a table name");
+			table = argv[i];
+		} else if (!strncmp(a, "--table=", 8)) {
+			table = a + 8;
+		} else if (!strncmp(a, "-t", 2)) {
+			table = a + 2;
+		} else {
+			char why[192];
+			snprintf(why, sizeof(why), "`%.64s' does not go with it%s",
+				 a, a[0] != '-' ?
+				 " (the whole table is drawn, not one chain)" : "");
+			return graph_usage(prog, why);
+		}
+	}
+	if (!list)
+		return graph_usage(prog, "it is an option of -L");
+	int id = qt_table_lookup(table);
+	if (id < 0) {
+		char why[128];
+		snprintf(why, sizeof(why), "no table named `%.64s'", table);
+		return graph_usage(prog, why);
+	}
+	if (refused_by_kernel())
+		return permission_denied(prog);
+	struct qt_buf req, saved, out, err;
+	qt_buf_init(&req);
+	qt_buf_init(&saved);
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	qt_ipc_save(&req, prog, false, table);
+	int status = ask_daemon(prog, &req, &saved);
+	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	if (status == 0 && rs) {
+		/* what the daemon saved reads back as itself */
+		struct qt_ctx ctx;
+		struct qt_restore_opts o = { .only_table = table };
+		bool changed;
+		qt_ctx_init(&ctx, prog, &out, &err);
+		status = qt_restore_run(&rs, qt_buf_str(&saved), saved.len, &o,
+					&ctx, &changed);
+		fwrite(qt_buf_str(&err), 1, err.len, stderr);
+	} else if (!rs) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		status = QT_RESOURCE_PROBLEM;
+	}
+	if (status == 0) {
+		qt_buf_free(&out);
+		qt_buf_init(&out);
+		qt_graph_dot(&out, qt_ruleset_table_view(rs, (enum qt_table_id)id));
+		fwrite(qt_buf_str(&out), 1, out.len, stdout);
+	}
+	qt_ruleset_free(rs);
+	qt_buf_free(&req);
+	qt_buf_free(&saved);
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+	return status;
+}
+
+static bool has_word(int argc, char **argv, const char *word)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], word))
+			return true;
+	return false;
+}
+
 static int command_main(const char *prog, int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "-V") ||
@@ -317,6 +431,11 @@ static int command_main(const char *prog, int argc, char **argv)
 						 : call_daemon(prog, &req);
 		qt_buf_free(&req);
 		return status;
+	}
+	if (!strcmp(prog, "qtables") && has_word(argc, argv, "--graph")) {
+		/* qtables' own, as --stats */
+		qt_buf_free(&req);
+		return graph_main(prog, argc, argv);
 	}
 	if (!strcmp(prog, "qtables") && (argc == 2 || argc == 3) &&
 	    !strcmp(argv[1], "--recent")) {
@@ -388,6 +507,43 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* qtables' own options, beyond iptables' (command_main) */
+static const char *const own_options[] = { "--stats", "--recent", "--graph" };
+
+static void getopt_words(const struct option *o, const char *letters,
+			 struct qt_buf *out)
+{
+	for (; o->name; o++)
+		qt_buf_printf(out, "--%s\n", o->name);
+	for (; *letters; letters++)
+		if (*letters != ':')
+			qt_buf_printf(out, "-%c\n", *letters);
+}
+
+/* `PROG --completion-words WHAT`, hidden: the words the bash completion
+ * offers (completion_words.h), under every name of the program */
+static int completion_words(const char *what)
+{
+	struct qt_buf out;
+	qt_buf_init(&out);
+	int st = 0;
+	if (!strcmp(what, "options:qtables-save")) {
+		getopt_words(save_opts, save_letters, &out);
+	} else if (!strcmp(what, "options:qtables-restore")) {
+		getopt_words(restore_opts, restore_letters, &out);
+	} else if (!strcmp(what, "own:qtables")) {
+		for (size_t i = 0; i < sizeof(own_options) / sizeof(own_options[0]); i++)
+			qt_buf_printf(&out, "%s\n", own_options[i]);
+	} else if (qt_completion_words(what, &out) < 0) {
+		fprintf(stderr, "qtables: --completion-words: nothing known "
+			"as `%s'\n", what);
+		st = QT_PARAMETER_PROBLEM;
+	}
+	fwrite(qt_buf_str(&out), 1, out.len, stdout);
+	qt_buf_free(&out);
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -397,6 +553,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: IPv6 is not supported yet\n", base);
 		return 1;
 	}
+	if (argc == 3 && !strcmp(argv[1], "--completion-words"))
+		return completion_words(argv[2]);
 	if (!strcmp(base, "qtables-conntrack"))
 		return conntrack_main(base, argc, argv);
 	if (ends_with(base, "-restore"))

@@ -14,6 +14,7 @@
 
 #include "ctx.h"
 #include "conntrack_proto.h"
+#include "ct_options.h"
 #include "datapath.h"
 #include "protocol.h"
 
@@ -114,69 +115,12 @@ bool qt_ct_filter_match(const struct qt_ct_filter *f,
 
 /* ---- the command line ---- */
 
-enum cmd {
-	CMD_NONE, CMD_LIST, CMD_DELETE, CMD_FLUSH, CMD_COUNT, CMD_STATS,
-	CMD_HELP, CMD_VERSION, CMD_UNSUPPORTED,
-};
 
-enum opt_id {
-	O_CMD, O_ADDR, O_PROTO, O_FAMILY, O_MARK, O_STATUS,
-	O_PORT, O_STATE, O_ICMP_TYPE, O_ICMP_CODE, O_ICMP_ID,
-};
-
-/* Which protocol an option needs given first with -p (as conntrack's
- * protocol modules add their options once -p names them). */
-enum need { N_ANY, N_PORTS, N_TCP, N_ICMP };
-
-struct opt {
-	const char *lng;      /* long name, without "--" */
-	char sht;             /* short letter or 0 */
-	bool arg;
-	enum opt_id id;
-	int idx;              /* command, address or port slot */
-	enum need need;
-	const char *canon;    /* the name conntrack's messages use */
-};
-
-static const struct opt opts[] = {
-	{ "dump", 'L', false, O_CMD, CMD_LIST, N_ANY, "dump" },
-	{ "delete", 'D', false, O_CMD, CMD_DELETE, N_ANY, "delete" },
-	{ "flush", 'F', false, O_CMD, CMD_FLUSH, N_ANY, "flush" },
-	{ "count", 'C', false, O_CMD, CMD_COUNT, N_ANY, "count" },
-	{ "stats", 'S', false, O_CMD, CMD_STATS, N_ANY, "stats" },
-	{ "help", 'h', false, O_CMD, CMD_HELP, N_ANY, "help" },
-	{ "version", 'V', false, O_CMD, CMD_VERSION, N_ANY, "version" },
-	{ "get", 'G', false, O_CMD, CMD_UNSUPPORTED, N_ANY, "get" },
-	{ "create", 'I', false, O_CMD, CMD_UNSUPPORTED, N_ANY, "create" },
-	{ "update", 'U', false, O_CMD, CMD_UNSUPPORTED, N_ANY, "update" },
-	{ "event", 'E', false, O_CMD, CMD_UNSUPPORTED, N_ANY, "event" },
-	{ "src", 's', true, O_ADDR, 0, N_ANY, "src" },
-	{ "orig-src", 0, true, O_ADDR, 0, N_ANY, "src" },
-	{ "dst", 'd', true, O_ADDR, 1, N_ANY, "dst" },
-	{ "orig-dst", 0, true, O_ADDR, 1, N_ANY, "dst" },
-	{ "reply-src", 'r', true, O_ADDR, 2, N_ANY, "reply-src" },
-	{ "reply-dst", 'q', true, O_ADDR, 3, N_ANY, "reply-dst" },
-	{ "protonum", 'p', true, O_PROTO, 0, N_ANY, "protonum" },
-	{ "family", 'f', true, O_FAMILY, 0, N_ANY, "family" },
-	{ "mark", 'm', true, O_MARK, 0, N_ANY, "mark" },
-	{ "status", 'u', true, O_STATUS, 0, N_ANY, "status" },
-	{ "sport", 0, true, O_PORT, 0, N_PORTS, "sport" },
-	{ "orig-port-src", 0, true, O_PORT, 0, N_PORTS, "sport" },
-	{ "dport", 0, true, O_PORT, 1, N_PORTS, "dport" },
-	{ "orig-port-dst", 0, true, O_PORT, 1, N_PORTS, "dport" },
-	{ "reply-port-src", 0, true, O_PORT, 2, N_PORTS, "reply-port-src" },
-	{ "reply-port-dst", 0, true, O_PORT, 3, N_PORTS, "reply-port-dst" },
-	{ "state", 0, true, O_STATE, 0, N_TCP, "state" },
-	{ "icmp-type", 0, true, O_ICMP_TYPE, 0, N_ICMP, "icmp-type" },
-	{ "icmp-code", 0, true, O_ICMP_CODE, 0, N_ICMP, "icmp-code" },
-	{ "icmp-id", 0, true, O_ICMP_ID, 0, N_ICMP, "icmp-id" },
-};
-#define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
 struct cmdline {
 	const char *prog;
 	struct qt_buf *out, *err;
-	enum cmd cmd;
+	enum qt_ct_cmd cmd;
 	const char *table;         /* "conntrack", "expect", ... */
 	const char *first_filter;  /* canon name of the first filter given */
 	struct qt_ct_filter f;
@@ -292,17 +236,17 @@ static int parse_state(struct cmdline *c, const char *s)
 	return param_problem(c, "unknown TCP state `%s'", s);
 }
 
-static int take_value(struct cmdline *c, const struct opt *o, const char *v)
+static int take_value(struct cmdline *c, const struct qt_ct_opt *o, const char *v)
 {
 	unsigned long n;
 	switch (o->id) {
-	case O_CMD:
+	case QT_CTO_CMD:
 		return 0;
-	case O_ADDR:
+	case QT_CTO_ADDR:
 		return parse_addr(c, o->idx, v);
-	case O_PROTO:
+	case QT_CTO_PROTO:
 		return parse_proto(c, v);
-	case O_FAMILY:
+	case QT_CTO_FAMILY:
 		if (!strcmp(v, "ipv4"))
 			c->f.family_none = false;
 		else if (!strcmp(v, "ipv6"))
@@ -310,7 +254,7 @@ static int take_value(struct cmdline *c, const struct opt *o, const char *v)
 		else
 			return param_problem(c, "`%s' unsupported protocol", v);
 		return 0;
-	case O_MARK: {
+	case QT_CTO_MARK: {
 		char buf[64];
 		const char *slash = strchr(v, '/');
 		size_t len = slash ? (size_t)(slash - v) : strlen(v);
@@ -327,21 +271,21 @@ static int take_value(struct cmdline *c, const struct opt *o, const char *v)
 		c->f.has |= QT_CTF_MARK;
 		return 0;
 	}
-	case O_STATUS:
+	case QT_CTO_STATUS:
 		return parse_status(c, v);
-	case O_PORT:
+	case QT_CTO_PORT:
 		if (!parse_num(v, 65535, &n))
 			return param_problem(c, "Bad parameter `%s'", v);
 		c->f.port[o->idx] = (uint16_t)n;
 		c->f.has |= QT_CTF_PORT(o->idx);
 		return 0;
-	case O_STATE:
+	case QT_CTO_STATE:
 		return parse_state(c, v);
-	case O_ICMP_TYPE:
-	case O_ICMP_CODE:
+	case QT_CTO_ICMP_TYPE:
+	case QT_CTO_ICMP_CODE:
 		if (!parse_num(v, 255, &n))
 			return param_problem(c, "Bad parameter `%s'", v);
-		if (o->id == O_ICMP_TYPE) {
+		if (o->id == QT_CTO_ICMP_TYPE) {
 			c->f.icmp_type = (uint8_t)n;
 			c->f.has |= QT_CTF_ICMP_TYPE;
 		} else {
@@ -349,7 +293,7 @@ static int take_value(struct cmdline *c, const struct opt *o, const char *v)
 			c->f.has |= QT_CTF_ICMP_CODE;
 		}
 		return 0;
-	case O_ICMP_ID:
+	case QT_CTO_ICMP_ID:
 		if (!parse_num(v, 65535, &n))
 			return param_problem(c, "Bad parameter `%s'", v);
 		c->f.icmp_id = (uint16_t)n;
@@ -360,43 +304,43 @@ static int take_value(struct cmdline *c, const struct opt *o, const char *v)
 }
 
 /* Options of a protocol exist once -p named it. */
-static bool available(const struct cmdline *c, const struct opt *o)
+static bool available(const struct cmdline *c, const struct qt_ct_opt *o)
 {
 	bool p = c->f.has & QT_CTF_PROTO;
 	switch (o->need) {
-	case N_ANY: return true;
-	case N_PORTS: return p && has_ports(c->f.proto);
-	case N_TCP: return p && c->f.proto == 6;
-	case N_ICMP: return p && c->f.proto == 1;
+	case QT_CTN_ANY: return true;
+	case QT_CTN_PORTS: return p && has_ports(c->f.proto);
+	case QT_CTN_TCP: return p && c->f.proto == 6;
+	case QT_CTN_ICMP: return p && c->f.proto == 1;
 	}
 	return false;
 }
 
 /* A long option by its name or an unambiguous prefix (getopt_long). */
-static const struct opt *find_long(const struct cmdline *c, const char *name,
+static const struct qt_ct_opt *find_long(const struct cmdline *c, const char *name,
 				   size_t len, bool *ambiguous)
 {
-	const struct opt *hit = NULL;
+	const struct qt_ct_opt *hit = NULL;
 	*ambiguous = false;
-	for (size_t i = 0; i < NOPTS; i++) {
-		if (!available(c, &opts[i]) || strncmp(opts[i].lng, name, len))
+	for (size_t i = 0; i < qt_ct_nopts; i++) {
+		if (!available(c, &qt_ct_opts[i]) || strncmp(qt_ct_opts[i].lng, name, len))
 			continue;
-		if (strlen(opts[i].lng) == len)
-			return &opts[i];
-		if (hit && hit->id == opts[i].id && hit->idx == opts[i].idx)
+		if (strlen(qt_ct_opts[i].lng) == len)
+			return &qt_ct_opts[i];
+		if (hit && hit->id == qt_ct_opts[i].id && hit->idx == qt_ct_opts[i].idx)
 			continue;   /* two names of one option */
 		if (hit)
 			*ambiguous = true;
-		hit = &opts[i];
+		hit = &qt_ct_opts[i];
 	}
 	return *ambiguous ? NULL : hit;
 }
 
-static const struct opt *find_short(const struct cmdline *c, char ch)
+static const struct qt_ct_opt *find_short(const struct cmdline *c, char ch)
 {
-	for (size_t i = 0; i < NOPTS; i++)
-		if (opts[i].sht == ch && available(c, &opts[i]))
-			return &opts[i];
+	for (size_t i = 0; i < qt_ct_nopts; i++)
+		if (qt_ct_opts[i].sht == ch && available(c, &qt_ct_opts[i]))
+			return &qt_ct_opts[i];
 	return NULL;
 }
 
@@ -404,7 +348,7 @@ static int parse_cmdline(struct cmdline *c, int argc, char *const *argv)
 {
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
-		const struct opt *o;
+		const struct qt_ct_opt *o;
 		if (a[0] == '-' && a[1] == '-' && a[2]) {
 			const char *eq = strchr(a + 2, '=');
 			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
@@ -440,19 +384,19 @@ static int parse_cmdline(struct cmdline *c, int argc, char *const *argv)
 						     "argument", a);
 			val = argv[++i];
 		}
-		if (o->id == O_CMD) {
-			if (c->cmd != CMD_NONE)
+		if (o->id == QT_CTO_CMD) {
+			if (c->cmd != QT_CTC_NONE)
 				return param_problem(c, "Invalid commands "
 						     "combination");
-			c->cmd = (enum cmd)o->idx;
-			if (c->cmd == CMD_UNSUPPORTED)
+			c->cmd = (enum qt_ct_cmd)o->idx;
+			if (c->cmd == QT_CTC_UNSUPPORTED)
 				return param_problem(c, "`-%c' is not supported "
 						     "on the engine's table",
 						     o->sht);
 			/* -L [table]: an optional word that is no option */
 			if (i + 1 < argc && argv[i + 1][0] != '-' &&
-			    (c->cmd == CMD_LIST || c->cmd == CMD_DELETE ||
-			     c->cmd == CMD_FLUSH || c->cmd == CMD_COUNT)) {
+			    (c->cmd == QT_CTC_LIST || c->cmd == QT_CTC_DELETE ||
+			     c->cmd == QT_CTC_FLUSH || c->cmd == QT_CTC_COUNT)) {
 				const char *t = argv[++i];
 				if (strcmp(t, "conntrack") && strcmp(t, "expect") &&
 				    strcmp(t, "dying") && strcmp(t, "unconfirmed"))
@@ -468,7 +412,7 @@ static int parse_cmdline(struct cmdline *c, int argc, char *const *argv)
 		if (rc)
 			return rc;
 	}
-	if (c->first_filter && c->cmd != CMD_LIST && c->cmd != CMD_DELETE)
+	if (c->first_filter && c->cmd != QT_CTC_LIST && c->cmd != QT_CTC_DELETE)
 		return param_problem(c, "Illegal option `--%s' with this command",
 				     c->first_filter);
 	return 0;
@@ -582,7 +526,7 @@ int qt_ct_view_run(struct qt_ct *const *shards, unsigned nshards,
 		   uint64_t now, struct qt_buf *out, struct qt_buf *err)
 {
 	struct cmdline c = { .prog = prog, .out = out, .err = err,
-			     .cmd = CMD_NONE, .table = "conntrack" };
+			     .cmd = QT_CTC_NONE, .table = "conntrack" };
 	int rc = parse_cmdline(&c, argc, argv);
 	if (rc)
 		return rc;
@@ -592,19 +536,19 @@ int qt_ct_view_run(struct qt_ct *const *shards, unsigned nshards,
 		nshards = 0;
 	char msg[128];
 	switch (c.cmd) {
-	case CMD_NONE:
-	case CMD_HELP:
+	case QT_CTC_NONE:
+	case QT_CTC_HELP:
 		help(&c);
 		return 0;
-	case CMD_VERSION:
+	case QT_CTC_VERSION:
 		qt_buf_printf(out, "%s v%s (%s)\n", prog, QT_CONNTRACK_VERSION,
 			      QT_BACKEND);
 		return 0;
-	case CMD_UNSUPPORTED:
+	case QT_CTC_UNSUPPORTED:
 		return QT_PARAMETER_PROBLEM;   /* refused while parsing */
-	case CMD_LIST:
-	case CMD_DELETE: {
-		bool del = c.cmd == CMD_DELETE;
+	case QT_CTC_LIST:
+	case QT_CTC_DELETE: {
+		bool del = c.cmd == QT_CTC_DELETE;
 		struct collect k = { .f = &c.f, .now = now };
 		if (gather(shards, nshards, &k, del) < 0) {
 			free(k.v);
@@ -622,7 +566,7 @@ int qt_ct_view_run(struct qt_ct *const *shards, unsigned nshards,
 		/* conntrack -D fails when nothing matched */
 		return del && k.n == 0 ? QT_OTHER_PROBLEM : 0;
 	}
-	case CMD_FLUSH: {
+	case QT_CTC_FLUSH: {
 		struct qt_ct_filter all = { .has = 0 };
 		struct collect k = { .f = &all, .now = UINT64_C(0) };
 		if (gather(shards, nshards, &k, true) < 0) {
@@ -636,7 +580,7 @@ int qt_ct_view_run(struct qt_ct *const *shards, unsigned nshards,
 			    : "connection tracking table has been emptied.");
 		return 0;
 	}
-	case CMD_COUNT: {
+	case QT_CTC_COUNT: {
 		unsigned long long n = 0;
 		for (unsigned s = 0; s < nshards; s++) {
 			qt_ct_lock(shards[s]);
@@ -646,7 +590,7 @@ int qt_ct_view_run(struct qt_ct *const *shards, unsigned nshards,
 		qt_buf_printf(out, "%llu\n", n);
 		return 0;
 	}
-	case CMD_STATS:
+	case QT_CTC_STATS:
 		for (unsigned s = 0; s < nshards; s++) {
 			qt_ct_lock(shards[s]);
 			struct qt_ct_stats st = *qt_ct_stats(shards[s]);

@@ -23,6 +23,7 @@
 #include "control_server.h"
 #include "ct_view.h"
 #include "handover.h"
+#include "metrics.h"
 #include "recent_lists.h"
 #include "reload.h"
 #include "sd_notify.h"
@@ -63,8 +64,8 @@ static void roll_back(struct daemon *d, struct qt_ruleset **before,
 		qt_engine_commit(d->engine, d->rs, err);
 }
 
-/* The daemon's own lines are added to the text form of the stats only
- * (json and prometheus are the engine's families). */
+/* The daemon's own lines follow the engine's in the text form of the
+ * stats; json and prometheus get them as families (control_metrics). */
 static bool stats_is_text(const struct qt_ipc_header *h)
 {
 	char fmt[16];
@@ -80,6 +81,34 @@ static void control_stats(struct daemon *d, struct qt_buf *out)
 		      "over %d open), %lu too large\n", d->requests, c->accepted,
 		      c->refused, c->timed_out, c->evicted,
 		      QT_CONTROL_MAX_CONNS, c->too_large);
+}
+
+/* The counters of control_stats and the state file's, as metric
+ * families: the same numbers as the text. */
+static void control_metrics(void *ctx, struct qt_metrics *m)
+{
+	const struct daemon *d = ctx;
+	const struct qt_control_counters *c = qt_control_server_counters(d->ctl);
+	qt_metrics_family(m, "qtables_control_requests_total", QT_COUNTER,
+			  "control requests answered");
+	qt_metrics_sample(m, d->requests, NULL);
+	qt_metrics_family(m, "qtables_control_connections_total", QT_COUNTER,
+			  "control connections accepted");
+	qt_metrics_sample(m, c->accepted, NULL);
+	qt_metrics_family(m, "qtables_control_turned_away_total", QT_COUNTER,
+			  "control connections closed unanswered, by reason");
+	qt_metrics_sample(m, c->refused, "reason", "refused", NULL);
+	qt_metrics_sample(m, c->timed_out, "reason", "timed_out", NULL);
+	qt_metrics_sample(m, c->evicted, "reason", "evicted", NULL);
+	qt_metrics_sample(m, c->too_large, "reason", "too_large", NULL);
+	qt_metrics_family(m, "qtables_control_connections_max", QT_GAUGE,
+			  "control connections open at most (idle ones are "
+			  "evicted beyond)");
+	qt_metrics_sample(m, QT_CONTROL_MAX_CONNS, NULL);
+	qt_metrics_family(m, "qtables_state_file_write_failures_total",
+			  QT_COUNTER, "rulesets not applied as the state file "
+			  "could not be written");
+	qt_metrics_sample(m, d->state_errors, NULL);
 }
 
 /* One complete request from a peer the kernel vouched for. Requests come
@@ -101,7 +130,7 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 	if (kind == QT_IPC_STATS) {
 		t_read = ms_since(&t0);
 		status = qt_stats_request(d->engine, qt_buf_str(req), req->len,
-					  &out, &err);
+					  control_metrics, d, &out, &err);
 		if (status == 0 && stats_is_text(&h)) {
 			control_stats(d, &out);
 			qt_buf_printf(&out, "state file: writes failed %lu\n",

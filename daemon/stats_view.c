@@ -11,6 +11,7 @@
 #include "protocol.h"
 
 int qt_stats_request(struct qt_engine *e, const char *req, size_t len,
+		     qt_stats_more_fn *more, void *ctx,
 		     struct qt_buf *out, struct qt_buf *err)
 {
 	struct qt_ipc_header h;
@@ -41,6 +42,8 @@ int qt_stats_request(struct qt_engine *e, const char *req, size_t len,
 	if (e)
 		qt_engine_metrics(e, m);
 	qt_log_sink_metrics(m);
+	if (more)
+		more(ctx, m);
 	int st = qt_metrics_render(m, strcmp(fmt, "json") ? QT_METRICS_PROMETHEUS
 							 : QT_METRICS_JSON, out);
 	qt_metrics_free(m);

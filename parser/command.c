@@ -134,6 +134,17 @@ static const struct base_opt base_opts[] = {
 	{ NULL, 0, QT_ARG_NONE },
 };
 
+const char *qt_command_option(unsigned i, char *letter)
+{
+	if (i >= sizeof(base_opts) / sizeof(base_opts[0]) || !base_opts[i].name)
+		return NULL;
+	/* codes past the letters stand for long-only options */
+	int c = base_opts[i].code;
+	*letter = (c < 128 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			       c == '4' || c == '6')) ? (char)c : 0;
+	return base_opts[i].name;
+}
+
 /* getopt's optstring "-:A:C:D:R:I:L::S::M:F::Z::N:X::E:P:Vh::o:p:s:d:j:
  * i:fbvw::W::nt:m:xc:g:46": the argument kind of each short option. */
 static int short_arg(int c, enum qt_arg_kind *arg)
@@ -1272,6 +1283,22 @@ static int jump_kcheck(const struct qt_table *t, const struct qt_rule *r,
 	return err;
 }
 
+/* Does checking the rule need the hooks its chain runs at? Only an
+ * extension with a kernel check asks, and a jump or goto (for the rules
+ * it reaches). reach_hooks walks every chain the built-in ones reach, so
+ * a restore of N rules into user chains would otherwise walk O(N) rules
+ * N times. */
+static bool wants_hooks(const struct qt_rule *r)
+{
+	if (r->verdict == QT_V_JUMP || r->verdict == QT_V_GOTO ||
+	    (r->verdict == QT_V_EXT && r->target.ext->kcheck))
+		return true;
+	for (unsigned i = 0; i < r->nmatches; i++)
+		if (r->matches[i].ext->kcheck)
+			return true;
+	return false;
+}
+
 /* What the kernel would refuse on -A/-I/-R (extensions' kcheck), reported
  * as iptables-nft reports a failed netlink batch. */
 static int kernel_checks(struct parsed *p, const struct qt_table *t,
@@ -1284,7 +1311,7 @@ static int kernel_checks(struct parsed *p, const struct qt_table *t,
 	struct qt_rule_env env = {
 		.table = qt_table_def(t->id)->name,
 		.chain = p->chain,
-		.hooks = reach_hooks(t, p->chain),
+		.hooks = wants_hooks(p->rule) ? reach_hooks(t, p->chain) : 0,
 		.rule = p->rule,
 		.op = op,
 		.base_hooks = hooks_of(t, p->chain),

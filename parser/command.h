@@ -29,6 +29,11 @@ struct qt_cmd_env {
 int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 		   struct qt_cmd_env *env, struct qt_ctx *ctx);
 
+/* The long options of the command line by index, without "--", and
+ * the short letter each stands for (0 for none); NULL past the last.
+ * For shell completion. */
+const char *qt_command_option(unsigned i, char *letter);
+
 /* iptables -h text. */
 void qt_command_help(struct qt_buf *b, const char *prog);
 

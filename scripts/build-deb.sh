@@ -6,7 +6,8 @@
 #   scripts/build-deb.sh [OUTDIR]    default OUTDIR: /tmp/qtables-deb
 #
 # The .deb, .buildinfo and .changes land in OUTDIR, with build.log and
-# lintian.txt (lintian's report, when lintian is installed). Exits non-zero
+# lintian.txt (lintian's report, when lintian is installed, also appended
+# to build.log so that one log holds the whole build). Exits non-zero
 # when the build fails or lintian reports an error.
 # DEB_BUILD_OPTIONS=nocheck skips the unit tests.
 set -eu
@@ -41,6 +42,7 @@ if command -v lintian >/dev/null; then
 	lintian --fail-on error --tag-display-limit 0 "$out"/qtables_"$ver"_*.changes \
 		>"$out/lintian.txt" 2>&1 && st=0 || st=$?
 	cat "$out/lintian.txt"
+	{ echo "== lintian (status $st)"; cat "$out/lintian.txt"; } >>"$out/build.log"
 	[ "$st" -eq 0 ] || { echo "build-deb: lintian reports errors" >&2; exit 1; }
 else
 	echo "build-deb: lintian is not installed: not checked" >&2

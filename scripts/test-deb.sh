@@ -40,9 +40,17 @@ if [ "${1:-}" = --inside ]; then
 	now() { readlink /etc/alternatives/iptables; }
 
 	check "dpkg -i installs the package" dpkg -i "$deb"
-	check "qtables is an alternative for iptables at priority 5, slaves save and restore" \
-		sh -c 'update-alternatives --query iptables | tr "\n" "|" |
-		       grep -q "Alternative: /usr/sbin/qtables|Priority: 5|Slaves:| iptables-restore /usr/sbin/qtables-restore| iptables-save /usr/sbin/qtables-save"'
+	# qtables' stanza of the query: the lines from its "Alternative:" on
+	update-alternatives --query iptables |
+		awk '/^Alternative: /{ a = $2 } a == "/usr/sbin/qtables"' >"$tmp/alt"
+	check "qtables is an alternative for iptables at priority 5, slaves save, restore and their completions" \
+		sh -c 'c=/usr/share/bash-completion/completions; f=$1
+		       grep -qx "Priority: 5" "$f" &&
+		       grep -qx " iptables-restore /usr/sbin/qtables-restore" "$f" &&
+		       grep -qx " iptables-save /usr/sbin/qtables-save" "$f" &&
+		       grep -qx " iptables.bash-completion $c/qtables" "$f" &&
+		       grep -qx " iptables-save.bash-completion $c/qtables" "$f" &&
+		       grep -qx " iptables-restore.bash-completion $c/qtables" "$f"' _ "$tmp/alt"
 	check "installing does not take iptables over (still iptables-nft)" \
 		test "$(now)" = /usr/sbin/iptables-nft
 	check "the default accept-all state is in /var/lib/qtables" \
@@ -71,6 +79,86 @@ if [ "${1:-}" = --inside ]; then
 		       iptables -S INPUT | grep -qx -- "-A INPUT -p udp -m udp --dport 53 -j ACCEPT"'
 	check "the daemon kept them in its state file" \
 		grep -q -- '--dport 53 -j ACCEPT' /var/lib/qtables/rules.v4
+	check "the bash completion is installed for qtables' names" \
+		sh -c 'cd /usr/share/bash-completion/completions &&
+		       [ -f qtables ] && for n in qtables-save qtables-restore qtables-conntrack qtablesd qtables-replay; do
+		       [ "$(readlink -f $n)" = "$PWD/qtables" ] || exit 1; done'
+	check "the iptables names complete through qtables (the alternative's slaves)" \
+		sh -c 'for n in iptables iptables-save iptables-restore; do
+		       [ "$(readlink -f /usr/share/bash-completion/completions/$n)" = /usr/share/bash-completion/completions/qtables ] || exit 1; done'
+	check "completing 'iptables -A ' offers the daemon's chains" \
+		bash -c 'iptables -N from-completion &&
+		         source /usr/share/bash-completion/completions/iptables &&
+		         complete -p iptables | grep -q _qtables &&
+		         COMP_WORDS=(iptables -A "") COMP_CWORD=2 && _qtables &&
+		         printf "%s\n" "${COMPREPLY[@]}" | grep -qx from-completion &&
+		         iptables -X from-completion'
+
+	# ufw: enable, allow, status, disable through the iptables names
+	# (IPv4 only: qtables has no IPv6 yet)
+	sed -i 's/^IPV6=.*/IPV6=no/' /etc/default/ufw
+	check "ufw --force enable" ufw --force enable
+	check "ufw's chains are in the daemon" \
+		sh -c 'iptables -S | grep -qx -- "-A INPUT -j ufw-before-logging-input" &&
+		       iptables -S ufw-user-input >/dev/null'
+	check "ufw allow 22/tcp" ufw allow 22/tcp
+	check "the rule is in ufw-user-input" \
+		sh -c 'iptables -S ufw-user-input | grep -qx -- "-A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT"'
+	check "ufw status shows it" \
+		sh -c 'ufw status | grep -q "^Status: active" && ufw status | grep -qE "^22/tcp +ALLOW +Anywhere"'
+	check "ufw disable" ufw disable
+	check "after ufw disable its chains are empty and the policy is ACCEPT" \
+		sh -c '! iptables -S | grep -q -- "^-A ufw-" && iptables -S INPUT | grep -qx -- "-P INPUT ACCEPT"'
+
+	# fail2ban: a jail of our own with the iptables-multiport action, its
+	# server's socket, pid and log in the throw-away root
+	if command -v fail2ban-client >/dev/null; then
+		f2b=$tmp/f2b
+		cp -a /etc/fail2ban "$f2b"
+		rm -f "$f2b"/jail.d/* "$f2b"/jail.local "$f2b"/fail2ban.local
+		: >"$tmp/auth.log"
+		cat >"$f2b/fail2ban.local" <<-EOF
+		[Definition]
+		logtarget = $tmp/f2b.log
+		socket = $tmp/f2b.sock
+		pidfile = $tmp/f2b.pid
+		dbfile = :memory:
+		allowipv6 = no
+		EOF
+		cat >"$f2b/jail.local" <<-EOF
+		[DEFAULT]
+		banaction = iptables-multiport
+		[qttest]
+		enabled = true
+		filter = sshd
+		port = 22,2222
+		logpath = $tmp/auth.log
+		backend = polling
+		EOF
+		f2bc() { fail2ban-client -c "$f2b" "$@"; }
+		check "fail2ban-client start (jail with iptables-multiport)" \
+			sh -c 'fail2ban-client -c "$1" start && for i in $(seq 100); do
+			       fail2ban-client -c "$1" status qttest >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1' _ "$f2b"
+		check "fail2ban-client set qttest banip 192.0.2.7" f2bc set qttest banip 192.0.2.7
+		check "the ban is in iptables -S" \
+			sh -c 'iptables -S f2b-qttest | grep -qx -- "-A f2b-qttest -s 192.0.2.7/32 -j REJECT --reject-with icmp-port-unreachable"'
+		# the action starts on the first ban: its chain and the jump
+		check "fail2ban's jump to its chain is in INPUT" \
+			sh -c 'iptables -S INPUT | grep -qx -- "-A INPUT -p tcp -m multiport --dports 22,2222 -j f2b-qttest"'
+		check "fail2ban-client set qttest unbanip 192.0.2.7" f2bc set qttest unbanip 192.0.2.7
+		check "the unban removed it" \
+			sh -c '! iptables -S f2b-qttest | grep -q 192.0.2.7'
+		check "fail2ban-client stop removes its chain" \
+			sh -c 'fail2ban-client -c "$1" stop && for i in $(seq 50); do
+			       ! iptables -S | grep -q f2b-qttest && exit 0; sleep 0.1; done; iptables -S; exit 1' _ "$f2b"
+		# a server that did not stop would outlive the throw-away root
+		p=$(cat "$tmp/f2b.pid" 2>/dev/null) &&
+			grep -q fail2ban-server "/proc/$p/cmdline" 2>/dev/null &&
+			kill "$p"
+	else
+		check "fail2ban is installed (scripts/deps.sh)" false
+	fi
+
 	[ -s "$tmp/qtablesd.pid" ] && kill "$(cat "$tmp/qtablesd.pid")" 2>/dev/null
 	sleep 0.3
 	check "dpkg -r removes the package" dpkg -r qtables

@@ -68,3 +68,39 @@ stats() { ip netns exec "$FW" "$QT_BUILD/qtables" --stats "$@"; }
 	[ "$status" -eq 0 ]
 	grep -qx 'qtables_datapath{} 0' <<<"$output"
 }
+
+@test "--stats -o json/prometheus: the daemon's control and state file counters, as the text has them" {
+	qt_daemon "$FW" --no-state --no-datapath
+	# one refusal: a user namespace's root proves nothing to the daemon
+	# (which may close before the request is all sent: the count is
+	# what is checked, not how the client fared)
+	ip netns exec "$FW" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare -U -r env PYTHONPATH="$QT_TOP/tests/lib" "$PY" -c '
+import qtctl
+s = qtctl.connect()
+try:
+    qtctl.send_request(s, b"#qtables 1 command iptables\n\"-S\"\n")
+    qtctl.read_reply(s)
+except OSError:
+    pass'
+	stats > "$QT_RUN/s.txt"
+	stats -o json > "$QT_RUN/s.json"
+	stats -o prometheus > "$QT_RUN/s.prom"
+	cat "$QT_RUN/s.txt"
+	run "$PY" "$BATS_TEST_DIRNAME/check_stats.py" "$SCHEMA" "$QT_RUN/s.json" "$QT_RUN/s.prom"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the text's numbers: requests and refusals as the text counted them
+	# (the json request is one request more than the text saw)
+	local req ref
+	req=$(sed -n 's/^control: \([0-9]*\) requests.*/\1/p' "$QT_RUN/s.txt")
+	ref=$(sed -n 's/^control: .* \([0-9]*\) refused.*/\1/p' "$QT_RUN/s.txt")
+	[ "$ref" -eq 1 ]
+	grep -qx "qtables_control_requests_total{} $((req + 1))" <<<"$output"
+	grep -qx 'qtables_control_turned_away_total{reason="refused"} 1' <<<"$output"
+	grep -qx 'qtables_control_turned_away_total{reason="timed_out"} 0' <<<"$output"
+	grep -qx 'qtables_control_turned_away_total{reason="evicted"} 0' <<<"$output"
+	grep -qx 'qtables_control_turned_away_total{reason="too_large"} 0' <<<"$output"
+	grep -qx 'qtables_state_file_write_failures_total{} 0' <<<"$output"
+	grep -qE '^qtables_control_connections_total\{\} [1-9]' <<<"$output"
+}

@@ -1,0 +1,37 @@
+/* See ct_options.h. */
+#include "ct_options.h"
+
+const struct qt_ct_opt qt_ct_opts[] = {
+	{ "dump", 'L', false, QT_CTO_CMD, QT_CTC_LIST, QT_CTN_ANY, "dump" },
+	{ "delete", 'D', false, QT_CTO_CMD, QT_CTC_DELETE, QT_CTN_ANY, "delete" },
+	{ "flush", 'F', false, QT_CTO_CMD, QT_CTC_FLUSH, QT_CTN_ANY, "flush" },
+	{ "count", 'C', false, QT_CTO_CMD, QT_CTC_COUNT, QT_CTN_ANY, "count" },
+	{ "stats", 'S', false, QT_CTO_CMD, QT_CTC_STATS, QT_CTN_ANY, "stats" },
+	{ "help", 'h', false, QT_CTO_CMD, QT_CTC_HELP, QT_CTN_ANY, "help" },
+	{ "version", 'V', false, QT_CTO_CMD, QT_CTC_VERSION, QT_CTN_ANY, "version" },
+	{ "get", 'G', false, QT_CTO_CMD, QT_CTC_UNSUPPORTED, QT_CTN_ANY, "get" },
+	{ "create", 'I', false, QT_CTO_CMD, QT_CTC_UNSUPPORTED, QT_CTN_ANY, "create" },
+	{ "update", 'U', false, QT_CTO_CMD, QT_CTC_UNSUPPORTED, QT_CTN_ANY, "update" },
+	{ "event", 'E', false, QT_CTO_CMD, QT_CTC_UNSUPPORTED, QT_CTN_ANY, "event" },
+	{ "src", 's', true, QT_CTO_ADDR, 0, QT_CTN_ANY, "src" },
+	{ "orig-src", 0, true, QT_CTO_ADDR, 0, QT_CTN_ANY, "src" },
+	{ "dst", 'd', true, QT_CTO_ADDR, 1, QT_CTN_ANY, "dst" },
+	{ "orig-dst", 0, true, QT_CTO_ADDR, 1, QT_CTN_ANY, "dst" },
+	{ "reply-src", 'r', true, QT_CTO_ADDR, 2, QT_CTN_ANY, "reply-src" },
+	{ "reply-dst", 'q', true, QT_CTO_ADDR, 3, QT_CTN_ANY, "reply-dst" },
+	{ "protonum", 'p', true, QT_CTO_PROTO, 0, QT_CTN_ANY, "protonum" },
+	{ "family", 'f', true, QT_CTO_FAMILY, 0, QT_CTN_ANY, "family" },
+	{ "mark", 'm', true, QT_CTO_MARK, 0, QT_CTN_ANY, "mark" },
+	{ "status", 'u', true, QT_CTO_STATUS, 0, QT_CTN_ANY, "status" },
+	{ "sport", 0, true, QT_CTO_PORT, 0, QT_CTN_PORTS, "sport" },
+	{ "orig-port-src", 0, true, QT_CTO_PORT, 0, QT_CTN_PORTS, "sport" },
+	{ "dport", 0, true, QT_CTO_PORT, 1, QT_CTN_PORTS, "dport" },
+	{ "orig-port-dst", 0, true, QT_CTO_PORT, 1, QT_CTN_PORTS, "dport" },
+	{ "reply-port-src", 0, true, QT_CTO_PORT, 2, QT_CTN_PORTS, "reply-port-src" },
+	{ "reply-port-dst", 0, true, QT_CTO_PORT, 3, QT_CTN_PORTS, "reply-port-dst" },
+	{ "state", 0, true, QT_CTO_STATE, 0, QT_CTN_TCP, "state" },
+	{ "icmp-type", 0, true, QT_CTO_ICMP_TYPE, 0, QT_CTN_ICMP, "icmp-type" },
+	{ "icmp-code", 0, true, QT_CTO_ICMP_CODE, 0, QT_CTN_ICMP, "icmp-code" },
+	{ "icmp-id", 0, true, QT_CTO_ICMP_ID, 0, QT_CTN_ICMP, "icmp-id" },
+};
+const size_t qt_ct_nopts = sizeof(qt_ct_opts) / sizeof(qt_ct_opts[0]);
