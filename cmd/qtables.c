@@ -133,6 +133,8 @@ static int read_input(const char *path, struct qt_buf *b, const char *prog)
 
 static int restore_main(const char *prog, int argc, char **argv)
 {
+	/* iptables-restore's options; under the qtables name also
+	 * --explain (qtables' own: errors that point) */
 	static const struct option opts[] = {
 		{ "counters", no_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -146,13 +148,21 @@ static int restore_main(const char *prog, int argc, char **argv)
 		{ "wait-interval", optional_argument, NULL, 'W' },
 		{ "ipv4", no_argument, NULL, '4' },
 		{ "ipv6", no_argument, NULL, '6' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool counters = false, test = false, noflush = false;
+	size_t nopts = sizeof(opts) / sizeof(opts[0]);
+	struct option ipt_opts[sizeof(opts) / sizeof(opts[0])];
+	memcpy(ipt_opts, opts, sizeof(opts));
+	ipt_opts[nopts - 2] = opts[nopts - 1];   /* no --explain */
+	bool own = !strcmp(prog, "qtables-restore");
+	bool counters = false, test = false, noflush = false, explain = false;
 	const char *table = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "bcvVthnM:T:wW46", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "bcvVthnM:T:wW46",
+				own ? opts : ipt_opts, NULL)) != -1) {
 		switch (c) {
+		case 'e': explain = true; break;
 		case 'c': counters = true; break;
 		case 't': test = true; break;
 		case 'n': noflush = true; break;
@@ -194,9 +204,13 @@ static int restore_main(const char *prog, int argc, char **argv)
 	struct qt_buf input, req;
 	qt_buf_init(&input);
 	qt_buf_init(&req);
-	if (read_input(optind < argc ? argv[optind] : NULL, &input, prog) < 0)
+	const char *file = optind < argc ? argv[optind] : NULL;
+	if (explain && file && !strcmp(file, "-"))
+		file = NULL;   /* the usual name of standard input */
+	if (read_input(file, &input, prog) < 0)
 		return 1;
 	qt_request_restore(&req, prog, noflush, counters, test, table,
+			   explain ? (file ? file : "<stdin>") : NULL,
 			   qt_buf_str(&input), input.len);
 	int status;
 	bool refused = refused_by_kernel();
@@ -297,6 +311,14 @@ static int command_main(const char *prog, int argc, char **argv)
 	}
 	struct qt_buf req;
 	qt_buf_init(&req);
+	/* qtables' own: errors that point, at the words of the command */
+	bool explain = !strcmp(prog, "qtables") && argc >= 2 &&
+		       !strcmp(argv[1], "--explain");
+	if (explain) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	if (!strcmp(prog, "qtables") && argc >= 2 &&
 	    !strcmp(argv[1], "--stats")) {
 		/* qtables' own: the datapath's counters (not an iptables
@@ -339,7 +361,7 @@ static int command_main(const char *prog, int argc, char **argv)
 		qt_buf_free(&req);
 		return status;
 	}
-	if (qt_request_command(&req, prog, argc - 1, argv + 1) < 0) {
+	if (qt_request_command(&req, prog, explain, argc - 1, argv + 1) < 0) {
 		fprintf(stderr, "%s v%s (%s): an argument contains a newline, "
 			"which qtables cannot carry\n", prog, QT_IPTABLES_VERSION,
 			QT_BACKEND);

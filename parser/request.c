@@ -7,8 +7,12 @@
 
 #include "command.h"
 #include "ctx.h"
+#include "explain.h"
 #include "restore.h"
 #include "words.h"
+
+/* The longest header line: room for an input's name (PATH_MAX) escaped. */
+#define HEADER_MAX 16384
 
 static void put_quoted(struct qt_buf *b, const char *w)
 {
@@ -21,10 +25,11 @@ static void put_quoted(struct qt_buf *b, const char *w)
 	qt_buf_putc(b, '"');
 }
 
-int qt_request_command(struct qt_buf *b, const char *prog, int argc,
-		       char *const *argv)
+int qt_request_command(struct qt_buf *b, const char *prog, bool explain,
+		       int argc, char *const *argv)
 {
-	qt_buf_printf(b, "#qtables 1 command %s\n", prog);
+	qt_buf_printf(b, "#qtables 1 command %s%s\n", prog,
+		      explain ? " explain" : "");
 	for (int i = 0; i < argc; i++) {
 		if (strchr(argv[i], '\n'))
 			return -1;
@@ -36,15 +41,36 @@ int qt_request_command(struct qt_buf *b, const char *prog, int argc,
 	return 0;
 }
 
+/* The name of the input in a header word: what could end the word or
+ * the line, and '%' itself, as %HH. A name too long for the header is
+ * shown by its end. */
+static void put_name(struct qt_buf *b, const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 4096)
+		name += n - 4096;
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c == 0x7f || c == '%')
+			qt_buf_printf(b, "%%%02X", c);
+		else
+			qt_buf_putc(b, (char)c);
+	}
+}
+
 void qt_request_restore(struct qt_buf *b, const char *prog, bool noflush,
 			bool counters, bool test, const char *table,
-			const char *text, size_t len)
+			const char *explain, const char *text, size_t len)
 {
 	qt_buf_printf(b, "#qtables 1 restore %s%s%s%s", prog,
 		      noflush ? " noflush" : "", counters ? " counters" : "",
 		      test ? " test" : "");
 	if (table)
 		qt_buf_printf(b, " table=%s", table);
+	if (explain) {
+		qt_buf_puts(b, " explain=");
+		put_name(b, explain);
+	}
 	qt_buf_putc(b, '\n');
 	qt_buf_put(b, text, len);
 }
@@ -100,7 +126,7 @@ static int refuse_commit(void *u, struct qt_loc l)
 
 static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 		       struct qt_ctx *ctx, bool *changed, bool offline,
-		       bool *read_only)
+		       bool *read_only, bool explain)
 {
 	struct one_line l = { .got = false };
 	qt_words_init(&l.words);
@@ -115,7 +141,14 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 	/* A failing command must change nothing: run it on a copy. */
 	struct qt_ruleset *work = qt_ruleset_clone(*rs);
 	struct qt_cmd_env env = { .restore_table = NULL, .no_kernel = offline };
+	struct qt_explain x;
+	qt_explain_init(&x, true);
+	if (explain)
+		ctx->explain = &x;
 	int st = qt_command_run(work, &l.words, &env, ctx);
+	ctx->explain = NULL;
+	qt_explain_render_words(ctx->err, &x, &l.words);
+	qt_explain_free(&x);
 	if (read_only)
 		*read_only = env.read_only;
 	qt_words_free(&l.words);
@@ -138,6 +171,26 @@ static bool has_flag(const char *hdr, const char *flag)
 	return false;
 }
 
+/* The name after " explain=" (decoded into buf), or NULL. */
+static const char *explain_opt(const char *hdr, char *buf, size_t n)
+{
+	const char *p = strstr(hdr, " explain=");
+	if (!p)
+		return NULL;
+	size_t k = 0;
+	for (p += 9; *p && *p != ' ' && k + 1 < n; p++) {
+		unsigned v;
+		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && v) {
+			buf[k++] = (char)v;
+			p += 2;
+		} else {
+			buf[k++] = *p;
+		}
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 static const char *table_opt(const char *hdr, char *buf, size_t n)
 {
 	const char *p = strstr(hdr, " table=");
@@ -157,7 +210,8 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 	       bool offline, bool *read_only)
 {
 	struct qt_ctx ctx;
-	char hdr[512], mode[16], prog[64], tbuf[64];
+	char hdr[HEADER_MAX], name[HEADER_MAX];
+	char mode[16], prog[64], tbuf[64];
 	*changed = false;
 	const char *nl = memchr(req, '\n', len);
 	size_t hlen = nl ? (size_t)(nl - req) : len;
@@ -179,7 +233,7 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 
 	if (!strcmp(mode, "command"))
 		return run_command(rs, body, blen, &ctx, changed, offline,
-				   read_only);
+				   read_only, has_flag(hdr, "explain"));
 	if (!strcmp(mode, "restore")) {
 		struct qt_restore_opts o = {
 			.noflush = has_flag(hdr, "noflush"),
@@ -187,7 +241,17 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 			.test = offline || has_flag(hdr, "test"),
 			.only_table = table_opt(hdr, tbuf, sizeof(tbuf)),
 		};
-		return qt_restore_run(rs, body, blen, &o, &ctx, changed);
+		const char *shown = explain_opt(hdr, name, sizeof(name));
+		struct qt_explain x;
+		qt_explain_init(&x, true);
+		if (shown)
+			ctx.explain = &x;
+		int st = qt_restore_run(rs, body, blen, &o, &ctx, changed);
+		ctx.explain = NULL;
+		if (shown)
+			qt_explain_render_text(err, &x, shown, body, blen, "");
+		qt_explain_free(&x);
+		return st;
 	}
 	if (!strcmp(mode, "save"))
 		return qt_save_run(*rs, table_opt(hdr, tbuf, sizeof(tbuf)),

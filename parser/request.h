@@ -5,6 +5,11 @@
  *   #qtables 1 restore iptables-restore noflush counters test table=T
  *   #qtables 1 save iptables-save counters table=T
  *
+ * "explain" on a command, "explain=NAME" on a restore (NAME the file as
+ * the user named it, with '%', blanks and control bytes as %HH) ask for
+ * the first error in its explained form (explain.h) instead of
+ * iptables' text.
+ *
  * and the reply is "#qtables-reply STATUS OUTLEN ERRLEN\n" followed by
  * OUTLEN bytes of standard output and ERRLEN bytes of standard error.
  * Everything that crosses the socket can be read by a person. */
@@ -21,11 +26,12 @@
 
 /* Encoders used by the client. Return -1 if a word cannot be carried
  * (it contains a newline). */
-int qt_request_command(struct qt_buf *b, const char *prog, int argc,
-		       char *const *argv);
+int qt_request_command(struct qt_buf *b, const char *prog, bool explain,
+		       int argc, char *const *argv);
+/* explain: the name of the input for the explained form, or NULL. */
 void qt_request_restore(struct qt_buf *b, const char *prog, bool noflush,
 			bool counters, bool test, const char *table,
-			const char *text, size_t len);
+			const char *explain, const char *text, size_t len);
 void qt_request_save(struct qt_buf *b, const char *prog, bool counters,
 		     const char *table);
 
