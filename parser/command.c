@@ -990,7 +990,9 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 			/* next letter of "-nvL" */
 			const char *cw = w->v[rd.cluster_word].text;
 			size_t off = (size_t)(rd.cluster - cw);
-			ctx->at = rd.opt = at_word(rd.cluster_word, off, 1);
+			/* the first letter with its '-' ("-m"), others alone */
+			ctx->at = rd.opt = at_word(rd.cluster_word, off == 1 ? 0 : off,
+						   off == 1 ? 2 : 1);
 			code = (unsigned char)*rd.cluster++;
 			word = NULL;
 			if (short_arg(code, &kind) < 0) {
