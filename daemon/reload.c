@@ -57,7 +57,8 @@ int qt_reload_state(const char *path, struct qt_ruleset **rs,
 			      "not be written back", qt_buf_str(&err), path);
 	if (st < 0) {
 		qt_ruleset_free(fresh);
-		qt_log_daemon(LOG_ERR, "%sqtablesd: SIGHUP: %s not loaded; the "
+		/* the reason is one line without its newline */
+		qt_log_daemon(LOG_ERR, "qtablesd: SIGHUP: %s; %s not loaded; the "
 			      "running ruleset stays", qt_buf_str(&err), path);
 		log_lines(LOG_ERR, qt_buf_str(&explained));
 	} else {
