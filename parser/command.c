@@ -193,11 +193,13 @@ struct reader {
 	struct qt_at opt, arg;
 };
 
-/* Word i, or bytes [off, off + len) of it. */
+/* Word i, or bytes [off, off + len) of it (all of it past 64 KiB). */
 static struct qt_at at_word(unsigned i, size_t off, size_t len)
 {
-	return (struct qt_at){ .word = i + 1, .off = (unsigned)off,
-			       .len = (unsigned)len };
+	if (off > USHRT_MAX || len > USHRT_MAX)
+		off = len = 0;
+	return (struct qt_at){ .word = i + 1, .off = (unsigned short)off,
+			       .len = (unsigned short)len };
 }
 
 static bool has_arg(const struct reader *rd)
@@ -1918,6 +1920,7 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 	env->read_only = false;
 	ctx->words = words;
 	ctx->at = (struct qt_at){ 0 };
+	ctx->at_loc = (struct qt_loc){ 0, 0 };   /* the whole line */
 
 	int rc = parse_words(&p, words, env, ctx);
 	if (rc == 1) { /* -6: nothing to do */

@@ -16,6 +16,7 @@ void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,
 	c->restore_noflush_line = false;
 	c->words = NULL;
 	c->at = (struct qt_at){ 0 };
+	c->at_loc = (struct qt_loc){ 0, 0 };
 	c->explain = NULL;
 }
 

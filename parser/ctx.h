@@ -22,13 +22,11 @@ enum qt_status {
 
 /* Where the word being read was written, for errors that point
  * (explain.h). The readers of a command line or a restore file keep
- * ctx->at current as they go, a few stores per word; it is looked at only
- * when an error is reported. All zero: nowhere in particular (the line
- * being read). */
+ * ctx->at current as they go, one store of eight bytes per word; it is
+ * looked at only when an error is reported. All zero: ctx->at_loc. */
 struct qt_at {
-	unsigned word;      /* 1 + index in ctx->words; 0: loc instead */
-	unsigned off, len;  /* bytes of the word at fault; len 0: all */
-	struct qt_loc loc;  /* when word is 0: a token of a restore line */
+	unsigned word;             /* 1 + index in ctx->words; 0: none */
+	unsigned short off, len;   /* bytes of the word at fault; len 0: all */
 };
 
 #define QT_IPTABLES_VERSION "1.8.9"
@@ -46,6 +44,8 @@ struct qt_ctx {
 	 * restore line), for explain; NULL and zero when not known. */
 	const struct qt_words *words;
 	struct qt_at at;
+	struct qt_loc at_loc;  /* a token of a restore line when at.word is 0;
+	                          line 0: the line being read, all of it */
 	/* Set by a caller that wants the first error located (explain.h);
 	 * NULL otherwise, and then nothing is recorded. */
 	struct qt_explain *explain;

@@ -57,7 +57,7 @@ void qt_explain_record(struct qt_explain *x, const struct qt_ctx *c,
 	x->word = -1;
 	x->off = c->at.off;
 	x->len = c->at.len;
-	x->loc = c->at.loc;
+	x->loc = c->at_loc;
 	if (c->at.word && c->words && c->at.word <= c->words->n) {
 		const struct qt_word *w = &c->words->v[c->at.word - 1];
 		x->word = (int)c->at.word - 1;

@@ -32,13 +32,15 @@ static void set_line(struct restore_state *st, struct qt_loc loc)
 {
 	st->ctx->restore_line = loc.line;
 	st->last_line = loc.line;
-	st->ctx->at = (struct qt_at){ .loc = loc };
+	st->ctx->at = (struct qt_at){ 0 };
+	st->ctx->at_loc = loc;
 }
 
 /* Errors from here on are about the token at loc. */
 static void blame(struct restore_state *st, struct qt_loc loc)
 {
-	st->ctx->at = (struct qt_at){ .loc = loc };
+	st->ctx->at = (struct qt_at){ 0 };
+	st->ctx->at_loc = loc;
 }
 
 /* A line that makes no sense outside a table block. */
