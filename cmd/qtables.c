@@ -179,12 +179,20 @@ static const struct option save_opts[] = {
 
 static int restore_main(const char *prog, int argc, char **argv)
 {
-	bool counters = false, test = false, noflush = false;
+	/* under the qtables name also --explain (qtables' own: errors
+	 * that point) */
+	size_t n = sizeof(restore_opts) / sizeof(restore_opts[0]) - 1;
+	struct option opts[sizeof(restore_opts) / sizeof(restore_opts[0]) + 1];
+	memcpy(opts, restore_opts, sizeof(restore_opts));
+	if (!strcmp(prog, "qtables-restore"))
+		opts[n++] = (struct option){ "explain", no_argument, NULL, 'e' };
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	bool counters = false, test = false, noflush = false, explain = false;
 	const char *table = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, restore_letters, restore_opts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, restore_letters, opts, NULL)) != -1) {
 		switch (c) {
+		case 'e': explain = true; break;
 		case 'c': counters = true; break;
 		case 't': test = true; break;
 		case 'n': noflush = true; break;
@@ -226,10 +234,14 @@ static int restore_main(const char *prog, int argc, char **argv)
 	struct qt_buf input, req;
 	qt_buf_init(&input);
 	qt_buf_init(&req);
-	if (read_input(optind < argc ? argv[optind] : NULL, &input, prog) < 0)
+	const char *file = optind < argc ? argv[optind] : NULL;
+	if (explain && file && !strcmp(file, "-"))
+		file = NULL;   /* the usual name of standard input */
+	if (read_input(file, &input, prog) < 0)
 		return 1;
 	qt_ipc_restore(&req, prog, noflush, counters, test, table,
-			   qt_buf_str(&input), input.len);
+		       explain ? (file ? file : "<stdin>") : NULL,
+		       qt_buf_str(&input), input.len);
 	int status;
 	bool refused = refused_by_kernel();
 	if (test || refused) {
@@ -409,6 +421,14 @@ static int command_main(const char *prog, int argc, char **argv)
 	}
 	struct qt_buf req;
 	qt_buf_init(&req);
+	/* qtables' own: errors that point, at the words of the command */
+	bool explain = !strcmp(prog, "qtables") && argc >= 2 &&
+		       !strcmp(argv[1], "--explain");
+	if (explain) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	if (!strcmp(prog, "qtables") && argc >= 2 &&
 	    !strcmp(argv[1], "--stats")) {
 		/* qtables' own: the datapath's counters (not an iptables
@@ -454,7 +474,7 @@ static int command_main(const char *prog, int argc, char **argv)
 		qt_buf_free(&req);
 		return status;
 	}
-	if (qt_ipc_command(&req, prog, argc - 1, argv + 1) < 0) {
+	if (qt_ipc_command(&req, prog, explain, argc - 1, argv + 1) < 0) {
 		fprintf(stderr, "%s v%s (%s): an argument contains a newline, "
 			"which qtables cannot carry\n", prog, QT_IPTABLES_VERSION,
 			QT_BACKEND);

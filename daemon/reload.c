@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "reload.h"
 
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -19,6 +20,17 @@ static void notify_reloading(void)
 		      (unsigned long long)ts.tv_nsec / 1000);
 }
 
+/* Each line on its own: a log line is one message. */
+static void log_lines(int level, const char *s)
+{
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		int n = nl ? (int)(nl - s) : (int)strlen(s);
+		qt_log_daemon(level, "%.*s", n, s);
+		s += n + (nl != NULL);
+	}
+}
+
 int qt_reload_state(const char *path, struct qt_ruleset **rs,
 		    struct qt_engine *e)
 {
@@ -28,13 +40,14 @@ int qt_reload_state(const char *path, struct qt_ruleset **rs,
 		return -1;
 	}
 	notify_reloading();
-	struct qt_buf err;
+	struct qt_buf err, explained;
 	qt_buf_init(&err);
+	qt_buf_init(&explained);
 	struct qt_ruleset *fresh = NULL;
 	/* a state file as qtablesd writes it (its trailer checked), or
 	 * restore text an administrator put there (iptables-save output):
 	 * a reload is asked for, and a file that fails changes nothing */
-	int st = qt_state_load_fallback(path, &fresh, &err);
+	int st = qt_state_load_fallback(path, &fresh, &err, &explained);
 	if (st == 0 && e)
 		st = qt_engine_commit(e, fresh, &err);
 	/* written back in the state file's own spelling, so that the next
@@ -44,14 +57,17 @@ int qt_reload_state(const char *path, struct qt_ruleset **rs,
 			      "not be written back", qt_buf_str(&err), path);
 	if (st < 0) {
 		qt_ruleset_free(fresh);
-		qt_log_daemon(LOG_ERR, "%sqtablesd: SIGHUP: %s not loaded; the "
+		/* the reason is one line without its newline */
+		qt_log_daemon(LOG_ERR, "qtablesd: SIGHUP: %s; %s not loaded; the "
 			      "running ruleset stays", qt_buf_str(&err), path);
+		log_lines(LOG_ERR, qt_buf_str(&explained));
 	} else {
 		qt_ruleset_free(*rs);
 		*rs = fresh;
 		qt_log_daemon(LOG_INFO, "qtablesd: SIGHUP: %s loaded", path);
 	}
 	qt_buf_free(&err);
+	qt_buf_free(&explained);
 	qt_sd_notifyf("READY=1\nSTATUS=%s", st < 0
 		      ? "reload failed; the previous ruleset runs"
 		      : "ruleset loaded, steering in place");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "explain.h"
 #include "print.h"
 #include "quote.h"
 #include "restore.h"
@@ -342,14 +343,23 @@ static void one_line(struct qt_buf *why, const struct qt_buf *msg)
 	}
 }
 
+/* The daemon's lines of the explained form (explain.h): each names
+ * the program, as its other lines do. */
+#define EXPLAIN_PREFIX "qtablesd: "
+
 static int restore_text(const char *text, size_t len, bool escapes,
-			struct qt_ruleset **rs, struct qt_buf *why)
+			const char *name, struct qt_ruleset **rs,
+			struct qt_buf *why, struct qt_buf *explained)
 {
 	struct qt_buf out, err;
 	qt_buf_init(&out);
 	qt_buf_init(&err);
 	struct qt_ctx ctx;
 	qt_ctx_init(&ctx, "qtablesd", &out, &err);
+	struct qt_explain x;
+	qt_explain_init(&x, false);
+	if (explained && name)
+		ctx.explain = &x;
 	struct qt_restore_opts o = { .counters = true, .state_escapes = escapes };
 	bool changed;
 	*rs = qt_ruleset_new(AF_INET);
@@ -359,7 +369,11 @@ static int restore_text(const char *text, size_t len, bool escapes,
 		one_line(why, &err);
 		qt_ruleset_free(*rs);
 		*rs = NULL;
+		if (ctx.explain)
+			qt_explain_render_text(explained, &x, name, text, len,
+					       EXPLAIN_PREFIX);
 	}
+	qt_explain_free(&x);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
 	return st ? -1 : 0;
@@ -368,11 +382,19 @@ static int restore_text(const char *text, size_t len, bool escapes,
 int qt_state_parse(const char *text, size_t len, bool plain_ok,
 		   struct qt_ruleset **rs, struct qt_buf *why)
 {
+	return qt_state_parse_explained(text, len, plain_ok, NULL, rs, why,
+					NULL);
+}
+
+int qt_state_parse_explained(const char *text, size_t len, bool plain_ok,
+			     const char *name, struct qt_ruleset **rs,
+			     struct qt_buf *why, struct qt_buf *explained)
+{
 	size_t hlen = sizeof(header) - 1;
 	bool has_header = len >= hlen && !memcmp(text, header, hlen);
 	*rs = NULL;
 	if (!has_header && plain_ok)
-		return restore_text(text, len, false, rs, why);
+		return restore_text(text, len, false, name, rs, why, explained);
 	if (len == 0) {
 		qt_buf_puts(why, "is empty (a whole state file ends with its "
 			    "trailer line)");
@@ -431,7 +453,7 @@ int qt_state_parse(const char *text, size_t len, bool plain_ok,
 			      "it holds %u", ntables, found);
 		return -1;
 	}
-	return restore_text(text, start, true, rs, why);
+	return restore_text(text, start, true, name, rs, why, explained);
 }
 
 /* The whole file into text. A file that is not a regular one (a
@@ -483,7 +505,8 @@ static int read_whole(const char *path, struct qt_buf *text, bool *missing,
 }
 
 static int load(const char *path, bool fallback, bool missing_ok,
-		struct qt_ruleset **rs, struct qt_buf *err)
+		struct qt_ruleset **rs, struct qt_buf *err,
+		struct qt_buf *explained)
 {
 	struct qt_buf text, why;
 	qt_buf_init(&text);
@@ -496,8 +519,9 @@ static int load(const char *path, bool fallback, bool missing_ok,
 		*rs = qt_ruleset_new(AF_INET);
 		rc = 0;
 	} else if (rc == 0) {
-		rc = qt_state_parse(qt_buf_str(&text), text.len, fallback, rs,
-				    &why);
+		rc = qt_state_parse_explained(qt_buf_str(&text), text.len,
+					      fallback, path, rs, &why,
+					      explained);
 	}
 	if (rc < 0)
 		qt_buf_printf(err, "%s %s %s", fallback ? "recovery file"
@@ -509,20 +533,21 @@ static int load(const char *path, bool fallback, bool missing_ok,
 
 int qt_state_load(const char *path, struct qt_ruleset **rs, struct qt_buf *err)
 {
-	return load(path, false, true, rs, err);
+	return load(path, false, true, rs, err, NULL);
 }
 
 int qt_state_load_fallback(const char *path, struct qt_ruleset **rs,
-			   struct qt_buf *err)
+			   struct qt_buf *err, struct qt_buf *explained)
 {
-	return load(path, true, false, rs, err);
+	return load(path, true, false, rs, err, explained);
 }
 
 int qt_state_start(const char *path, const char *recover,
 		   struct qt_ruleset **rs, struct qt_buf *err)
 {
-	struct qt_buf why;
+	struct qt_buf why, explained;
 	qt_buf_init(&why);
+	qt_buf_init(&explained);
 	int rc = -1;
 	*rs = NULL;
 	if (!path && !recover) {
@@ -530,24 +555,27 @@ int qt_state_start(const char *path, const char *recover,
 		return 0;
 	}
 	/* with a recovery file, a missing state file is not "nothing
-	 * committed yet" but one more reason to use it */
-	if (path && load(path, false, !recover, rs, &why) == 0) {
+	 * committed yet" but one more reason to use it; a file that does
+	 * not restore is shown at its line after the message */
+	if (path && load(path, false, !recover, rs, &why, &explained) == 0) {
 		rc = 0;
 		goto out;
 	}
 	if (!recover) {
 		qt_buf_printf(err, "qtablesd: not starting: %s (--state-recover "
-			      "FILE starts from another file)\n",
-			      qt_buf_str(&why));
+			      "FILE starts from another file)\n%s",
+			      qt_buf_str(&why), qt_buf_str(&explained));
 		goto out;
 	}
 	if (path)
 		qt_buf_printf(err, "qtablesd: %s; starting from %s "
-			      "(--state-recover)\n", qt_buf_str(&why), recover);
+			      "(--state-recover)\n%s", qt_buf_str(&why), recover,
+			      qt_buf_str(&explained));
 	qt_buf_reset(&why);
-	if (qt_state_load_fallback(recover, rs, &why) < 0) {
-		qt_buf_printf(err, "qtablesd: not starting: %s\n",
-			      qt_buf_str(&why));
+	qt_buf_reset(&explained);
+	if (qt_state_load_fallback(recover, rs, &why, &explained) < 0) {
+		qt_buf_printf(err, "qtablesd: not starting: %s\n%s",
+			      qt_buf_str(&why), qt_buf_str(&explained));
 		goto out;
 	}
 	/* written at once, so that the next start needs no recovery */
@@ -562,5 +590,6 @@ int qt_state_start(const char *path, const char *recover,
 	rc = 0;
 out:
 	qt_buf_free(&why);
+	qt_buf_free(&explained);
 	return rc;
 }

@@ -46,20 +46,28 @@ int qt_state_load(const char *path, struct qt_ruleset **rs,
 		  struct qt_buf *err);
 /* The file named by --state-recover: a state file (checked as above),
  * or restore input without header and trailer (iptables-save output),
- * which is taken as it is. A missing file is an error. */
+ * which is taken as it is. A missing file is an error. When its rules
+ * do not restore, explained (may be NULL) gets the error at its line
+ * (explain.h), each line starting "qtablesd: ". */
 int qt_state_load_fallback(const char *path, struct qt_ruleset **rs,
-			   struct qt_buf *err);
+			   struct qt_buf *err, struct qt_buf *explained);
 /* The ruleset qtablesd starts with: the state file at path (NULL:
  * --no-state), or when that cannot be loaded the file recover names
  * (--state-recover; NULL: none), which is then written to path at once.
  * -1 when there is none to start from, with err saying why (and that a
- * warning when the state file was passed over). Lines for stderr, each
- * naming the program. */
+ * warning when the state file was passed over), a file whose rules do
+ * not restore followed by its error at its line (explain.h). Lines for
+ * stderr, each naming the program. */
 int qt_state_start(const char *path, const char *recover,
 		   struct qt_ruleset **rs, struct qt_buf *err);
 /* The checks and the restore of qt_state_load on text in memory: with
  * plain_ok, text without header and trailer is restored as it is. */
 int qt_state_parse(const char *text, size_t len, bool plain_ok,
 		   struct qt_ruleset **rs, struct qt_buf *why);
+/* The same, with the error of rules that do not restore shown at its
+ * line in explained, the file called name there. */
+int qt_state_parse_explained(const char *text, size_t len, bool plain_ok,
+			     const char *name, struct qt_ruleset **rs,
+			     struct qt_buf *why, struct qt_buf *explained);
 
 #endif

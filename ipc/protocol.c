@@ -17,7 +17,6 @@ static const char *const kinds[QT_IPC_NKINDS] = {
 static const char *const stats_formats[] = { "text", "json", "prometheus" };
 
 #define MAGIC "#qtables 1 "
-#define HEADER_MAX 512
 
 void qt_ipc_begin(struct qt_buf *b, enum qt_ipc_kind k, const char *prog)
 {
@@ -41,7 +40,7 @@ int qt_ipc_parse(const char *req, size_t len, struct qt_ipc_header *h)
 	const char *end = nl ? nl : req + len;
 	size_t m = sizeof(MAGIC) - 1;
 	memset(h, 0, sizeof(*h));
-	if ((size_t)(end - req) > HEADER_MAX || (size_t)(end - req) < m ||
+	if ((size_t)(end - req) > QT_IPC_HEADER_MAX || (size_t)(end - req) < m ||
 	    memcmp(req, MAGIC, m))
 		return -1;
 	const char *p = req + m;
@@ -111,6 +110,25 @@ const char *qt_ipc_word_value(const struct qt_ipc_header *h, const char *name,
 	return buf;
 }
 
+const char *qt_ipc_word_decoded(const struct qt_ipc_header *h, const char *name,
+				char *buf, size_t n)
+{
+	if (!qt_ipc_word_value(h, name, buf, n))
+		return NULL;
+	size_t k = 0;
+	for (const char *p = buf; *p; p++) {
+		unsigned v;
+		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && v) {
+			buf[k++] = (char)v;
+			p += 2;
+		} else {
+			buf[k++] = *p;
+		}
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 const char *qt_ipc_first_word(const struct qt_ipc_header *h, char *buf,
 			      size_t n)
 {
@@ -133,11 +151,11 @@ static void put_quoted(struct qt_buf *b, const char *w)
 	qt_buf_putc(b, '"');
 }
 
-int qt_ipc_command(struct qt_buf *b, const char *prog, int argc,
-		   char *const *argv)
+int qt_ipc_command(struct qt_buf *b, const char *prog, bool explain,
+		   int argc, char *const *argv)
 {
 	qt_ipc_begin(b, QT_IPC_COMMAND, prog);
-	qt_buf_putc(b, '\n');
+	qt_buf_puts(b, explain ? " explain\n" : "\n");
 	for (int i = 0; i < argc; i++) {
 		if (strchr(argv[i], '\n'))
 			return -1;
@@ -149,15 +167,36 @@ int qt_ipc_command(struct qt_buf *b, const char *prog, int argc,
 	return 0;
 }
 
+/* The name of the input in a header word: what could end the word or
+ * the line, and '%' itself, as %HH. A name too long for the header is
+ * shown by its end. */
+static void put_name(struct qt_buf *b, const char *name)
+{
+	size_t n = strlen(name);
+	if (n > 4096)
+		name += n - 4096;
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c == 0x7f || c == '%')
+			qt_buf_printf(b, "%%%02X", c);
+		else
+			qt_buf_putc(b, (char)c);
+	}
+}
+
 void qt_ipc_restore(struct qt_buf *b, const char *prog, bool noflush,
 		    bool counters, bool test, const char *table,
-		    const char *text, size_t len)
+		    const char *explain, const char *text, size_t len)
 {
 	qt_ipc_begin(b, QT_IPC_RESTORE, prog);
 	qt_buf_printf(b, "%s%s%s", noflush ? " noflush" : "",
 		      counters ? " counters" : "", test ? " test" : "");
 	if (table)
 		qt_buf_printf(b, " table=%s", table);
+	if (explain) {
+		qt_buf_puts(b, " explain=");
+		put_name(b, explain);
+	}
 	qt_buf_putc(b, '\n');
 	qt_buf_put(b, text, len);
 }

@@ -4,7 +4,11 @@
  *   #qtables 1 KIND PROG [WORD ...]\n BODY
  *
  * KIND is one of the table below; PROG is the name the client was run
- * as (messages carry it); the words and the body belong to the kind. The
+ * as (messages carry it); the words and the body belong to the kind.
+ * "explain" on a command, "explain=NAME" on a restore (NAME the input as
+ * the user named it, with '%', blanks and control bytes as %HH) ask for
+ * the first error in its explained form (parser/explain.h) instead of
+ * iptables' text. The
  * reply is "#qtables-reply STATUS OUTLEN ERRLEN\n" followed by OUTLEN
  * bytes of standard output and ERRLEN bytes of standard error.
  * Everything that crosses the socket can be read by a person. */
@@ -30,6 +34,9 @@ enum qt_ipc_kind {
 	QT_IPC_NKINDS
 };
 
+/* The longest header line: room for an input's name (PATH_MAX) escaped. */
+#define QT_IPC_HEADER_MAX 16384
+
 /* A request's header, parsed. words and body point into the request. */
 struct qt_ipc_header {
 	enum qt_ipc_kind kind;
@@ -54,17 +61,21 @@ bool qt_ipc_has_word(const struct qt_ipc_header *h, const char *word);
  * bytes (NULL if absent). */
 const char *qt_ipc_word_value(const struct qt_ipc_header *h, const char *name,
 			      char *buf, size_t n);
+/* The same with %HH decoded (the explain=NAME word). */
+const char *qt_ipc_word_decoded(const struct qt_ipc_header *h, const char *name,
+				char *buf, size_t n);
 /* The header's first word into buf ("" if none). */
 const char *qt_ipc_first_word(const struct qt_ipc_header *h, char *buf,
 			      size_t n);
 
 /* The encoders of the clients: -1 when a word cannot be carried (it
  * holds a newline). */
-int qt_ipc_command(struct qt_buf *b, const char *prog, int argc,
-		   char *const *argv);
+int qt_ipc_command(struct qt_buf *b, const char *prog, bool explain,
+		   int argc, char *const *argv);
+/* explain: the name of the input for the explained form, or NULL. */
 void qt_ipc_restore(struct qt_buf *b, const char *prog, bool noflush,
 		    bool counters, bool test, const char *table,
-		    const char *text, size_t len);
+		    const char *explain, const char *text, size_t len);
 void qt_ipc_save(struct qt_buf *b, const char *prog, bool counters,
 		 const char *table);
 int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,

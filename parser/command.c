@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "explain.h"
 #include "print.h"
 #include "proto_names.h"
 
@@ -184,6 +185,13 @@ struct parsed {
 	bool leftover;             /* words after "--" */
 	unsigned implicit;         /* 1 + index of the match -p loaded */
 	const struct qt_ruleset *rs; /* for kcheck: the ruleset changed */
+	/* Where each part was written, for errors found after the words
+	 * were read (explain.h); all zero: not given. */
+	struct qt_at at_cmd, at_chain, at_rulenum, at_policy, at_newname,
+		at_jump, at_saddr, at_daddr, at_proto, at_leftover,
+		at_wait_interval;
+	struct qt_at at_opt[NUMBER_OF_OPT];
+	struct qt_at at_match[16]; /* the -m NAME (or -p) of each match */
 };
 
 /* The getopt-like reader over the words. */
@@ -191,7 +199,20 @@ struct reader {
 	const struct qt_words *w;
 	unsigned i;                /* next word */
 	const char *cluster;       /* rest of a short-option cluster */
+	unsigned cluster_word;     /* the cluster's word */
+	struct qt_ctx *ctx;
+	/* where the option being read and its argument were written */
+	struct qt_at opt, arg;
 };
+
+/* Word i, or bytes [off, off + len) of it (all of it past 64 KiB). */
+static struct qt_at at_word(unsigned i, size_t off, size_t len)
+{
+	if (off > USHRT_MAX || len > USHRT_MAX)
+		off = len = 0;
+	return (struct qt_at){ .word = i + 1, .off = (unsigned short)off,
+			       .len = (unsigned short)len };
+}
 
 static bool has_arg(const struct reader *rd)
 {
@@ -200,9 +221,15 @@ static bool has_arg(const struct reader *rd)
 	       rd->w->v[rd->i].text[0] != '!';
 }
 
+/* The next word; errors from here on are about it, until the reader
+ * says otherwise. */
 static const char *next_word(struct reader *rd)
 {
-	return rd->i < rd->w->n ? rd->w->v[rd->i++].text : NULL;
+	if (rd->i >= rd->w->n)
+		return NULL;
+	rd->arg = at_word(rd->i, 0, 0);
+	rd->ctx->at = rd->arg;
+	return rd->w->v[rd->i++].text;
 }
 
 /* ---- small parsers with iptables' messages ---- */
@@ -246,7 +273,18 @@ static int parse_proto(const char *s, uint16_t *out, struct qt_ctx *ctx)
 			return 0;
 		}
 	}
-	return qt_param_error(ctx, "unknown protocol \"%s\" specified", s);
+	bool first = !ctx->status;
+	qt_param_error(ctx, "unknown protocol \"%s\" specified", s);
+	if (first && ctx->explain) {
+		struct qt_suggest sg;
+		qt_suggest_init(&sg, s, n);
+		const char *name;
+		for (unsigned i = 0; (name = qt_proto_known_at(i)); i++)
+			qt_suggest_offer(&sg, name);
+		if (qt_suggest_best(&sg))
+			qt_explain_hint(ctx, qt_suggest_best(&sg));
+	}
+	return -1;
 }
 
 static int parse_iface(const char *s, char *out, struct qt_ctx *ctx)
@@ -307,6 +345,7 @@ static int add_command(struct parsed *p, unsigned cmd, unsigned others,
 		return qt_param_error(ctx, "Cannot use -%c with -%c", nc, hc);
 	}
 	p->command |= cmd;
+	p->at_cmd = ctx->at;
 	return 0;
 }
 
@@ -317,6 +356,7 @@ static int set_option(struct parsed *p, int opt, bool invert,
 		return qt_param_error(ctx, "multiple -%c flags not allowed",
 				      opt_chars[opt]);
 	p->options |= 1u << opt;
+	p->at_opt[opt] = ctx->at;
 	if (invert) {
 		if (!opt_inverse[opt])
 			return qt_param_error(ctx, "cannot have ! before -%c",
@@ -401,6 +441,21 @@ static int lookup_long(struct parsed *p, const char *name, size_t len,
 	return found;
 }
 
+/* A match was added to the rule: where it was asked for. */
+static void match_at(struct parsed *p, struct qt_at at)
+{
+	unsigned i = p->rule->nmatches - 1;
+	if (i < sizeof(p->at_match) / sizeof(p->at_match[0]))
+		p->at_match[i] = at;
+}
+
+static struct qt_at at_of_match(const struct parsed *p, unsigned i)
+{
+	if (i < sizeof(p->at_match) / sizeof(p->at_match[0]))
+		return p->at_match[i];
+	return (struct qt_at){ 0 };
+}
+
 /* The implicit protocol match: on an unknown option after -p tcp, load
  * the tcp match once and look again (iptables' load_proto). */
 static bool load_proto(struct parsed *p)
@@ -416,8 +471,63 @@ static bool load_proto(struct parsed *p)
 		return false;
 	p->proto_used = true;
 	qt_rule_add_match(p->rule, e);
+	match_at(p, p->at_proto);
 	p->implicit = p->rule->nmatches;
 	return true;
+}
+
+/* "did you mean": among the options of the rule's matches and target and
+ * the generic ones; else, for an option of a match not loaded, how to
+ * load it ("-p tcp --dport"). Only under explain, after the error. */
+static void suggest_option(struct parsed *p, const char *name, size_t len,
+			   struct qt_ctx *ctx)
+{
+	struct qt_ext_inst *order[64];
+	unsigned n = ext_order(p, order, 64);
+	struct qt_suggest sg;
+	qt_suggest_init(&sg, name, len);
+	for (unsigned k = 0; k < n; k++)
+		for (const struct qt_ext_opt *o = order[k]->ext->opts; o && o->name; o++)
+			qt_suggest_offer(&sg, o->name);
+	for (const struct base_opt *o = base_opts; o->name; o++)
+		qt_suggest_offer(&sg, o->name);
+	char hint[160];
+	if (qt_suggest_best(&sg)) {
+		snprintf(hint, sizeof(hint), "--%s", qt_suggest_best(&sg));
+		qt_explain_hint(ctx, hint);
+		return;
+	}
+	/* the first by name of the matches that have it (tcp before udp) */
+	const struct qt_ext *e, *pick = NULL;
+	const char *oname = NULL;
+	for (size_t i = 0; (e = qt_ext_at(i)); i++) {
+		if (e->kind != QT_EXT_MATCH ||
+		    (pick && strcmp(e->name, pick->name) > 0))
+			continue;
+		for (const struct qt_ext_opt *o = e->opts; o && o->name; o++)
+			if (strlen(o->name) == len && !strncmp(o->name, name, len)) {
+				pick = e;
+				oname = o->name;
+				break;
+			}
+	}
+	if (!pick)
+		return;
+	/* tcp, udp, icmp come with their protocol */
+	snprintf(hint, sizeof(hint), "%s %s --%s", pick->proto ? "-p" : "-m",
+		 pick->name, oname);
+	qt_explain_hint(ctx, hint);
+}
+
+/* iptables' "unknown option", with a near name under explain. */
+static int unknown_option(struct parsed *p, const char *word,
+			  const char *name, size_t len, struct qt_ctx *ctx)
+{
+	bool first = !ctx->status;
+	qt_param_error(ctx, "unknown option \"%s\"", word);
+	if (first && ctx->explain)
+		suggest_option(p, name, len, ctx);
+	return -1;
 }
 
 static int ext_option(struct parsed *p, struct ext_hit *h, const char *word,
@@ -437,13 +547,18 @@ static int ext_option(struct parsed *p, struct ext_hit *h, const char *word,
 	case QT_ARG_REQ:
 	case QT_ARG_REQ2:
 		a.arg = inline_arg ? inline_arg : next_word(rd);
-		if (!a.arg)
+		if (!a.arg) {
+			ctx->at = rd->opt;
 			return qt_param_error(ctx,
 				"option \"%s\" requires an argument", word);
+		}
 		/* the second word only if it is not an option: the
 		 * extension reports a missing one in its own words */
-		if (kind == QT_ARG_REQ2 && has_arg(rd))
+		if (kind == QT_ARG_REQ2 && has_arg(rd)) {
+			struct qt_at first = rd->arg;
 			a.arg2 = next_word(rd);
+			rd->arg = first;
+		}
 		break;
 	case QT_ARG_OPT:
 		if (inline_arg)
@@ -452,21 +567,45 @@ static int ext_option(struct parsed *p, struct ext_hit *h, const char *word,
 			a.arg = next_word(rd);
 		break;
 	}
+	ctx->at = rd->opt;
+	a.value_at = rd->arg;
+	a.has_value_at = true;
 	return qt_opt_parse(in, &a, ctx);
 }
 
 /* ---- the option loop ---- */
 
+/* Names of the registry's extensions of one kind, for "did you mean". */
+static void suggest_ext(const char *name, enum qt_ext_kind kind,
+			struct qt_suggest *sg)
+{
+	qt_suggest_init(sg, name, strlen(name));
+	const struct qt_ext *e;
+	for (size_t i = 0; (e = qt_ext_at(i)); i++)
+		if (e->kind == kind)
+			qt_suggest_offer(sg, e->name);
+}
+
 static int load_match(struct parsed *p, const char *name, bool invert,
-		      struct qt_ctx *ctx)
+		      struct reader *rd, struct qt_ctx *ctx)
 {
 	if (invert)
 		return qt_param_error(ctx, "unexpected ! flag before --match");
+	ctx->at = rd->arg;
 	const struct qt_ext *e = qt_ext_find(name, QT_EXT_MATCH);
-	if (!e)
-		return qt_param_error(ctx,
+	if (!e) {
+		bool first = !ctx->status;
+		qt_param_error(ctx,
 			"Couldn't load match `%s':No such file or directory\n",
 			name);
+		struct qt_suggest sg;
+		if (first && ctx->explain) {
+			suggest_ext(name, QT_EXT_MATCH, &sg);
+			if (qt_suggest_best(&sg))
+				qt_explain_hint(ctx, qt_suggest_best(&sg));
+		}
+		return -1;
+	}
 	if (p->implicit && p->rule->matches[p->implicit - 1].ext == e &&
 	    (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP)) {
 		/* "-p tcp --dport 22 -m tcp --dport 23": iptables-nft makes
@@ -478,16 +617,18 @@ static int load_match(struct parsed *p, const char *name, bool invert,
 		return 0;
 	}
 	qt_rule_add_match(p->rule, e);
+	match_at(p, rd->arg);
 	if (e->proto && p->proto_arg && e->proto == p->rule->proto)
 		p->proto_used = true;
 	return 0;
 }
 
 static int set_jump(struct parsed *p, const char *name, bool is_goto,
-		    bool invert, struct qt_ctx *ctx)
+		    bool invert, struct reader *rd, struct qt_ctx *ctx)
 {
 	if (set_option(p, OPT_JUMP, invert, ctx))
 		return -1;
+	ctx->at = p->at_jump = rd->arg;
 	if (strlen(name) >= QT_CHAIN_MAXNAMELEN)
 		return qt_param_error(ctx,
 			"Invalid target name `%s' (%u chars max)", name,
@@ -516,6 +657,21 @@ static int set_jump(struct parsed *p, const char *name, bool is_goto,
 	return 0;
 }
 
+static void set_chain(struct parsed *p, const char *name,
+		      const struct reader *rd)
+{
+	p->chain = name;
+	p->at_chain = rd->arg;
+}
+
+static int read_rulenum(struct parsed *p, struct reader *rd,
+			struct qt_ctx *ctx)
+{
+	const char *s = next_word(rd);
+	p->at_rulenum = rd->arg;
+	return parse_rulenum(s, &p->rulenum, ctx);
+}
+
 static int base_option(struct parsed *p, int code, const char *word,
 		       const char *arg, struct reader *rd, bool invert,
 		       struct qt_cmd_env *env, struct qt_ctx *ctx)
@@ -529,19 +685,19 @@ static int base_option(struct parsed *p, int code, const char *word,
 	case 'A':
 		if (add_command(p, CMD_APPEND, CMD_NONE, invert, ctx))
 			return -1;
-		p->chain = arg;
+		set_chain(p, arg, rd);
 		return 0;
 	case 'C':
 		if (add_command(p, CMD_CHECK, CMD_NONE, invert, ctx))
 			return -1;
-		p->chain = arg;
+		set_chain(p, arg, rd);
 		return 0;
 	case 'D':
 		if (add_command(p, CMD_DELETE, CMD_NONE, invert, ctx))
 			return -1;
-		p->chain = arg;
+		set_chain(p, arg, rd);
 		if (has_arg(rd)) {
-			if (parse_rulenum(next_word(rd), &p->rulenum, ctx))
+			if (read_rulenum(p, rd, ctx))
 				return -1;
 			p->command = CMD_DELETE_NUM;
 		}
@@ -549,18 +705,18 @@ static int base_option(struct parsed *p, int code, const char *word,
 	case 'R':
 		if (add_command(p, CMD_REPLACE, CMD_NONE, invert, ctx))
 			return -1;
-		p->chain = arg;
+		set_chain(p, arg, rd);
 		if (!has_arg(rd))
 			return qt_param_error(ctx, "-%c requires a rule number",
 					      'R');
-		return parse_rulenum(next_word(rd), &p->rulenum, ctx);
+		return read_rulenum(p, rd, ctx);
 	case 'I':
 		if (add_command(p, CMD_INSERT, CMD_NONE, invert, ctx))
 			return -1;
-		p->chain = arg;
+		set_chain(p, arg, rd);
 		p->rulenum = 1;
 		if (has_arg(rd))
-			return parse_rulenum(next_word(rd), &p->rulenum, ctx);
+			return read_rulenum(p, rd, ctx);
 		return 0;
 	case 'L':
 	case 'S':
@@ -577,11 +733,11 @@ static int base_option(struct parsed *p, int code, const char *word,
 				ctx))
 			return -1;
 		if (arg)
-			p->chain = arg;
+			set_chain(p, arg, rd);
 		else if (has_arg(rd))
-			p->chain = next_word(rd);
+			set_chain(p, next_word(rd), rd);
 		if (p->chain && has_arg(rd)) {
-			if (parse_rulenum(next_word(rd), &p->rulenum, ctx))
+			if (read_rulenum(p, rd, ctx))
 				return -1;
 			if (code == 'Z')
 				p->command = CMD_ZERO_NUM; /* replaces -L/-S */
@@ -593,26 +749,28 @@ static int base_option(struct parsed *p, int code, const char *word,
 				CMD_NONE, invert, ctx))
 			return -1;
 		if (arg)
-			p->chain = arg;
+			set_chain(p, arg, rd);
 		else if (has_arg(rd))
-			p->chain = next_word(rd);
+			set_chain(p, next_word(rd), rd);
 		return 0;
 	case 'N':
 		if (add_command(p, CMD_NEW_CHAIN, CMD_NONE, invert, ctx))
 			return -1;
+		ctx->at = rd->arg;
 		if (valid_chain_name(arg, ctx))
 			return -1;
-		p->chain = arg;
+		set_chain(p, arg, rd);
 		return 0;
 	case 'E':
 		if (add_command(p, CMD_RENAME_CHAIN, CMD_NONE, invert, ctx))
 			return -1;
-		p->chain = arg;
+		set_chain(p, arg, rd);
 		if (!has_arg(rd))
 			return qt_param_error(ctx,
 				"-%c requires old-chain-name and new-chain-name",
 				'E');
 		p->newname = next_word(rd);
+		p->at_newname = rd->arg;
 		/* iptables-nft checks nothing else of the new name; only
 		 * what does not fit the model is refused */
 		if (!*p->newname || strlen(p->newname) >= QT_CHAIN_MAXNAMELEN)
@@ -623,11 +781,12 @@ static int base_option(struct parsed *p, int code, const char *word,
 	case 'P':
 		if (add_command(p, CMD_SET_POLICY, CMD_NONE, invert, ctx))
 			return -1;
-		p->chain = arg;
+		set_chain(p, arg, rd);
 		if (!has_arg(rd))
 			return qt_param_error(ctx, "-%c requires a chain and a policy",
 					      'P');
 		p->policy = next_word(rd);
+		p->at_policy = rd->arg;
 		return 0;
 	case 'V':
 		/* iptables prints its version at once and exits 0, whatever
@@ -642,15 +801,18 @@ static int base_option(struct parsed *p, int code, const char *word,
 		if (set_option(p, OPT_SOURCE, invert, ctx))
 			return -1;
 		p->saddr_arg = arg;
+		p->at_saddr = rd->arg;
 		return 0;
 	case 'd':
 		if (set_option(p, OPT_DESTINATION, invert, ctx))
 			return -1;
 		p->daddr_arg = arg;
+		p->at_daddr = rd->arg;
 		return 0;
 	case 'p':
 		if (set_option(p, OPT_PROTOCOL, invert, ctx))
 			return -1;
+		ctx->at = p->at_proto = rd->arg;
 		if (parse_proto(arg, &r->proto, ctx))
 			return -1;
 		p->proto_arg = arg;
@@ -658,26 +820,32 @@ static int base_option(struct parsed *p, int code, const char *word,
 			return qt_param_error(ctx, "rule would never match protocol");
 		return 0;
 	case 'j':
-		return set_jump(p, arg, false, invert, ctx);
+		return set_jump(p, arg, false, invert, rd, ctx);
 	case 'g':
-		return set_jump(p, arg, true, invert, ctx);
+		return set_jump(p, arg, true, invert, rd, ctx);
 	case 'i':
-		if (*arg == '\0')
+		if (*arg == '\0') {
+			ctx->at = rd->arg;
 			return qt_param_error(ctx, "Empty interface is likely to be undesired");
+		}
 		if (set_option(p, OPT_VIANAMEIN, invert, ctx))
 			return -1;
 		/* a bare "+" matches every name: nothing to match, unless
 		 * negated (then iptables-nft keeps it) */
 		if (!invert && !strcmp(arg, "+"))
 			return 0;
+		ctx->at = rd->arg;
 		return parse_iface(arg, r->iniface, ctx);
 	case 'o':
-		if (*arg == '\0')
+		if (*arg == '\0') {
+			ctx->at = rd->arg;
 			return qt_param_error(ctx, "Empty interface is likely to be undesired");
+		}
 		if (set_option(p, OPT_VIANAMEOUT, invert, ctx))
 			return -1;
 		if (!invert && !strcmp(arg, "+"))
 			return 0;
+		ctx->at = rd->arg;
 		return parse_iface(arg, r->outiface, ctx);
 	case 'f':
 		if (set_option(p, OPT_FRAGMENT, invert, ctx))
@@ -685,7 +853,7 @@ static int base_option(struct parsed *p, int code, const char *word,
 		r->frag = true;
 		return 0;
 	case 'm':
-		return load_match(p, arg, invert, ctx);
+		return load_match(p, arg, invert, rd, ctx);
 	case 'n':
 		return set_option(p, OPT_NUMERIC, invert, ctx);
 	case 'v':
@@ -700,13 +868,16 @@ static int base_option(struct parsed *p, int code, const char *word,
 	case 'c': {
 		if (set_option(p, OPT_COUNTERS, invert, ctx))
 			return -1;
+		ctx->at = rd->arg;
 		uint64_t v;
 		if (!qt_parse_uint_any(arg, 0, UINT64_MAX, &v))
 			return qt_param_error(ctx, "-%c packet counter not numeric", 'c');
 		p->set_pcnt = v;
 		const char *b = has_arg(rd) ? next_word(rd) : NULL;
-		if (!b)
+		if (!b) {
+			ctx->at = p->at_opt[OPT_COUNTERS];
 			return qt_param_error(ctx, "-%c requires packet and byte counter", 'c');
+		}
 		if (!qt_parse_uint_any(b, 0, UINT64_MAX, &v))
 			return qt_param_error(ctx, "-%c byte counter not numeric", 'c');
 		p->set_bcnt = v;
@@ -718,6 +889,7 @@ static int base_option(struct parsed *p, int code, const char *word,
 		if (env->restore_table)
 			return qt_param_error(ctx,
 				"The -t option cannot be used in %s.\n", ctx->prog);
+		ctx->at = rd->arg;
 		if (qt_table_lookup(arg) < 0)
 			return qt_error(ctx, QT_VERSION_PROBLEM,
 				"table '%s' does not exist\n"
@@ -730,7 +902,11 @@ static int base_option(struct parsed *p, int code, const char *word,
 		/* The daemon serialises transactions itself: waiting for a
 		 * lock is never needed, the value is only checked. */
 		const char *v = arg;
-		if (!v && has_arg(rd))
+		if (code == 'W')
+			p->at_wait_interval = ctx->at;
+		if (v)
+			ctx->at = rd->arg;
+		else if (has_arg(rd))
 			v = next_word(rd);
 		uint64_t n;
 		if (code == 'W' && !v)
@@ -797,8 +973,9 @@ static void ext_help(struct parsed *p, struct qt_ctx *ctx)
 static int parse_words(struct parsed *p, const struct qt_words *w,
 		       struct qt_cmd_env *env, struct qt_ctx *ctx)
 {
-	struct reader rd = { .w = w, .i = 0, .cluster = NULL };
+	struct reader rd = { .w = w, .i = 0, .cluster = NULL, .ctx = ctx };
 	bool invert = false;
+	struct qt_at at_bang = { 0 };
 
 	while (rd.i < w->n || rd.cluster) {
 		const char *word;
@@ -808,6 +985,11 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 
 		if (rd.cluster) {
 			/* next letter of "-nvL" */
+			const char *cw = w->v[rd.cluster_word].text;
+			size_t off = (size_t)(rd.cluster - cw);
+			/* the first letter with its '-' ("-m"), others alone */
+			ctx->at = rd.opt = at_word(rd.cluster_word, off == 1 ? 0 : off,
+						   off == 1 ? 2 : 1);
 			code = (unsigned char)*rd.cluster++;
 			word = NULL;
 			if (short_arg(code, &kind) < 0) {
@@ -817,16 +999,21 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 			char letter[3] = { '-', (char)code, 0 };
 			if (kind != QT_ARG_NONE && *rd.cluster) {
 				arg = rd.cluster;
+				rd.arg = at_word(rd.cluster_word, off + 1,
+						 strlen(arg));
 				rd.cluster = NULL;
 			} else if (kind == QT_ARG_REQ) {
 				rd.cluster = NULL;
 				arg = next_word(&rd);
-				if (!arg)
+				if (!arg) {
+					ctx->at = rd.opt;
 					return qt_param_error(ctx,
 						"option \"%s\" requires an argument", letter);
+				}
 			}
 			if (rd.cluster && !*rd.cluster)
 				rd.cluster = NULL;
+			ctx->at = rd.opt;
 			int rc = base_option(p, code, letter, arg, &rd, invert, env, ctx);
 			if (rc)
 				return rc == 2 ? 0 : rc;
@@ -834,6 +1021,7 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 			continue;
 		}
 
+		ctx->at = rd.opt = at_word(rd.i, 0, 0);
 		word = w->v[rd.i++].text;
 		if (word[0] != '-' || word[1] == '\0') {
 			/* a non-option word: only '!' is meaningful */
@@ -842,6 +1030,7 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 					return qt_param_error(ctx,
 						"multiple consecutive ! not allowed");
 				invert = true;
+				at_bang = rd.opt;
 				continue;
 			}
 			return qt_tryhelp_error(ctx, "Bad argument `%s'\n", word);
@@ -849,10 +1038,12 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 		if (!strcmp(word, "--")) {
 			/* getopt stops here; what follows is refused later */
 			p->leftover = rd.i < w->n;
+			p->at_leftover = at_word(rd.i, 0, 0);
 			break;
 		}
 		if (word[1] != '-') {
 			rd.cluster = word + 1;
+			rd.cluster_word = rd.i - 1;
 			continue;
 		}
 
@@ -861,6 +1052,10 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 		const char *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		const char *inline_arg = eq ? eq + 1 : NULL;
+		if (eq) {
+			ctx->at = rd.opt = at_word(rd.i - 1, 0, len + 2);
+			rd.arg = at_word(rd.i - 1, len + 3, strlen(inline_arg));
+		}
 		const struct base_opt *bo = NULL;
 		struct ext_hit eh = { 0 };
 		int kindhit = lookup_long(p, name, len, &bo, &eh);
@@ -873,23 +1068,28 @@ static int parse_words(struct parsed *p, const struct qt_words *w,
 			continue;
 		}
 		if (kindhit != 1)
-			return qt_param_error(ctx, "unknown option \"%s\"", word);
+			return unknown_option(p, word, name, len, ctx);
 		arg = inline_arg;
 		if (bo->arg == QT_ARG_REQ && !arg) {
 			arg = next_word(&rd);
-			if (!arg)
+			if (!arg) {
+				ctx->at = rd.opt;
 				return qt_param_error(ctx,
 					"option \"%s\" requires an argument", word);
+			}
 		} else if (bo->arg == QT_ARG_NONE && arg) {
 			return qt_param_error(ctx, "unknown option \"%s\"", word);
 		}
+		ctx->at = rd.opt;
 		int rc = base_option(p, bo->code, word, arg, &rd, invert, env, ctx);
 		if (rc)
 			return rc == 2 ? 0 : rc;
 		invert = false;
 	}
-	if (invert)
+	if (invert) {
+		ctx->at = at_bang;
 		return qt_param_error(ctx, "nothing appropriate following !");
+	}
 	return 0;
 }
 
@@ -910,6 +1110,7 @@ static int generic_opt_check(const struct parsed *p, struct qt_ctx *ctx)
 			if (cmd_opts[c][o] != 'x')
 				legal = true;
 		}
+		ctx->at = p->at_opt[o];
 		if (seen && !legal)
 			return qt_param_error(ctx,
 				"Illegal option `-%c' with this command\n",
@@ -936,13 +1137,18 @@ static int ext_checks(struct parsed *p, const struct qt_table *t,
 	struct qt_rule *r = p->rule;
 	for (unsigned i = 0; i < r->nmatches; i++) {
 		struct qt_ext_inst *m = &r->matches[i];
+		ctx->at = at_of_match(p, i);
 		if (qt_opt_final(m, &env, ctx))
 			return -1;
 	}
+	ctx->at = p->at_jump;
 	if (r->verdict == QT_V_EXT && qt_opt_final(&r->target, &env, ctx))
 		return -1;
+	const unsigned nat = sizeof(p->at_match) / sizeof(p->at_match[0]);
 	for (unsigned i = r->nmatches; i-- > 0;)
 		if (r->matches[i].vanish) {
+			for (unsigned k = i; k + 1 < nat; k++)
+				p->at_match[k] = p->at_match[k + 1];
 			qt_rule_del_match(r, i);
 			if (p->implicit > i + 1)
 				p->implicit--;
@@ -998,10 +1204,15 @@ static int batch_error(struct qt_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	bool first = !ctx->status;
 	if (ctx->restore_line > 0)
-		return qt_error(ctx, QT_RESOURCE_PROBLEM, "\nline %d: %s",
-				ctx->restore_line, msg);
-	return qt_error(ctx, QT_RESOURCE_PROBLEM, " %s", msg);
+		qt_error(ctx, QT_RESOURCE_PROBLEM, "\nline %d: %s",
+			 ctx->restore_line, msg);
+	else
+		qt_error(ctx, QT_RESOURCE_PROBLEM, " %s", msg);
+	if (first)
+		qt_explain_message(ctx, msg);
+	return -1;
 }
 
 /* A chain iptables-nft has in the kernel: user chains, and built-in
@@ -1244,14 +1455,21 @@ static unsigned reach_hooks(const struct qt_table *t, const char *name)
 	return hooks;
 }
 
-static int rule_kcheck(const struct qt_rule *r, const struct qt_rule_env *env)
+/* The kernel's refusal of rule r, 0 if none; *culprit: the match that
+ * refused it, or -1 for the target. */
+static int rule_kcheck(const struct qt_rule *r, const struct qt_rule_env *env,
+		       int *culprit)
 {
 	int err = 0;
 	for (unsigned i = 0; i < r->nmatches && !err; i++)
-		if (r->matches[i].ext->kcheck)
+		if (r->matches[i].ext->kcheck) {
 			err = r->matches[i].ext->kcheck(&r->matches[i], env);
-	if (!err && r->verdict == QT_V_EXT && r->target.ext->kcheck)
+			*culprit = (int)i;
+		}
+	if (!err && r->verdict == QT_V_EXT && r->target.ext->kcheck) {
 		err = r->target.ext->kcheck(&r->target, env);
+		*culprit = -1;
+	}
 	return err;
 }
 
@@ -1276,7 +1494,8 @@ static int jump_kcheck(const struct qt_table *t, const struct qt_rule *r,
 			e.chain = c->name;
 			e.rule = c->rules[j];
 			e.base_hooks = 0;
-			err = rule_kcheck(c->rules[j], &e);
+			int culprit;
+			err = rule_kcheck(c->rules[j], &e, &culprit);
 		}
 	}
 	free(seen);
@@ -1317,25 +1536,29 @@ static int kernel_checks(struct parsed *p, const struct qt_table *t,
 		.base_hooks = hooks_of(t, p->chain),
 		.ruleset = p->rs,
 	};
-	int err = rule_kcheck(p->rule, &env);
+	int culprit = 0;
+	int err = rule_kcheck(p->rule, &env, &culprit);
+	ctx->at = culprit < 0 ? p->at_jump : at_of_match(p, (unsigned)culprit);
 	/* "! -s A/0" (or -d): nf_tables refuses an inverted compare over
 	 * zero bytes of address ('!' allows one address only) */
-	if (!err && (((p->rule->invflags & QT_INV_SRCIP) && sl->n == 1 &&
-		      sl->mask[0].s_addr == 0) ||
-		     ((p->rule->invflags & QT_INV_DSTIP) && dl->n == 1 &&
-		      dl->mask[0].s_addr == 0)))
+	if (!err && (p->rule->invflags & QT_INV_SRCIP) && sl->n == 1 &&
+	    sl->mask[0].s_addr == 0) {
 		err = EINVAL;
-	if (!err)
+		ctx->at = p->at_saddr;
+	}
+	if (!err && (p->rule->invflags & QT_INV_DSTIP) && dl->n == 1 &&
+	    dl->mask[0].s_addr == 0) {
+		err = EINVAL;
+		ctx->at = p->at_daddr;
+	}
+	if (!err) {
+		ctx->at = p->at_jump;
 		err = jump_kcheck(t, p->rule, &env);
+	}
 	if (!err)
 		return 0;
-	if (ctx->restore_line > 0)
-		return qt_error(ctx, QT_RESOURCE_PROBLEM,
-			"\nline %d: %s failed (%s): rule in chain %s",
-			ctx->restore_line, op, strerror(err), p->chain);
-	return qt_error(ctx, QT_RESOURCE_PROBLEM,
-			" %s failed (%s): rule in chain %s", op, strerror(err),
-			p->chain);
+	return batch_error(ctx, "%s failed (%s): rule in chain %s", op,
+			   strerror(err), p->chain);
 }
 
 /* How many levels of user chains chain i reaches below itself, saturated
@@ -1406,6 +1629,7 @@ static int jump_validate(struct parsed *p, const struct qt_table *t,
 	}
 	if (!err)
 		return 0;
+	ctx->at = p->at_jump;
 	return batch_error(ctx, "%s failed (%s): rule in chain %s", op,
 			   strerror(err), p->chain);
 }
@@ -1435,6 +1659,7 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 		c->present = true;  /* a rule creates its built-in chain */
 	if (c && !c->present)
 		c = NULL;
+	ctx->at = p->at_chain;
 	if (!c) {
 		if (cmd & (CMD_DELETE | CMD_CHECK))
 			return qt_op_error(ctx,
@@ -1444,10 +1669,13 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 				print_cmd_rule(p, sl, dl, i / dl->n, i % dl->n, ctx);
 		return qt_op_error(ctx, "No chain/target/match by that name");
 	}
+	ctx->at = p->at_rulenum;
 	if (cmd == CMD_REPLACE && p->rulenum > c->nrules)
 		return qt_op_error(ctx, "Index of replacement too big");
 	if (cmd == CMD_INSERT && p->rulenum > c->nrules + 1)
 		return qt_op_error(ctx, "Index of insertion too big");
+	/* a rule that is not there: the command that looked for it */
+	ctx->at = p->at_cmd;
 	if (verbose && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)))
 		for (unsigned i = 0; i < sl->n * dl->n; i++)
 			print_cmd_rule(p, sl, dl, i / dl->n, i % dl->n, ctx);
@@ -1502,6 +1730,7 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 	enum qt_table_id tid = (enum qt_table_id)qt_table_lookup(p->table);
 	unsigned cmd = p->command;
 
+	ctx->at = p->at_chain;
 	if (cmd & (CMD_LIST | CMD_LIST_RULES)) {
 		env->read_only = !(cmd & (CMD_ZERO | CMD_ZERO_NUM));
 		if (do_list(p, rs, tid, ctx))
@@ -1515,6 +1744,7 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 
 	/* Flush, zero and chain deletion do not create a missing table. */
 	bool creates = cmd & (CMD_NEW_CHAIN | CMD_SET_POLICY | CMD_RENAME_CHAIN);
+	ctx->at = p->at_chain;
 	struct qt_table *t = qt_ruleset_table(rs, tid, creates);
 	env->changed = true;
 
@@ -1534,8 +1764,10 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 	case CMD_RENAME_CHAIN: {
 		/* iptables-nft looks for the new name first: renaming a
 		 * missing chain onto an existing one says "File exists" */
-		if (qt_table_chain(t, p->newname))
+		if (qt_table_chain(t, p->newname)) {
+			ctx->at = p->at_newname;
 			return qt_op_error(ctx, "File exists");
+		}
 		int idx = qt_table_chain_index(t, p->chain);
 		if (idx < 0 || t->chains[idx]->builtin)
 			return qt_op_error(ctx, "No chain/target/match by that name");
@@ -1564,9 +1796,11 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 			c->policy = QT_V_ACCEPT;
 		else if (!strcmp(p->policy, "DROP"))
 			c->policy = QT_V_DROP;
-		else
+		else {
+			ctx->at = p->at_policy;
 			return qt_op_error(ctx,
 				"Bad policy name. Run `dmesg' for more information");
+		}
 		/* the kernel's chain update zeroes its counters (seen with
 		 * traffic: any -P, even the same policy, shows 0 packets
 		 * after); iptables-nft accepts -c here and sets nothing */
@@ -1579,6 +1813,7 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 		struct qt_chain *c = kernel_chain(t, p->chain);
 		if (!c)
 			return qt_op_error(ctx, "No chain/target/match by that name");
+		ctx->at = p->at_rulenum;
 		if (p->rulenum > c->nrules)
 			return qt_op_error(ctx, "Index of deletion too big");
 		qt_chain_delete(c, p->rulenum - 1);
@@ -1588,6 +1823,22 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 	return 0;
 }
 
+/* "did you mean" for a jump to nowhere: the targets, the verdicts and
+ * the table's chains. */
+static void suggest_target(const char *name, const struct qt_table *t,
+			   struct qt_ctx *ctx)
+{
+	struct qt_suggest sg;
+	suggest_ext(name, QT_EXT_TARGET, &sg);
+	qt_suggest_offer(&sg, "ACCEPT");
+	qt_suggest_offer(&sg, "DROP");
+	qt_suggest_offer(&sg, "RETURN");
+	for (unsigned i = 0; t && i < t->nchains; i++)
+		qt_suggest_offer(&sg, t->chains[i]->name);
+	if (qt_suggest_best(&sg))
+		qt_explain_hint(ctx, qt_suggest_best(&sg));
+}
+
 static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 			struct qt_cmd_env *env, struct qt_ctx *ctx)
 {
@@ -1595,12 +1846,15 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 	struct qt_addr_list sl, dl;
 	int rc = -1;
 
+	ctx->at = p->at_saddr;
 	if (qt_addr_parse_list(p->saddr_arg ? p->saddr_arg : "0.0.0.0/0", &sl, ctx))
 		return -1;
+	ctx->at = p->at_daddr;
 	if (qt_addr_parse_list(p->daddr_arg ? p->daddr_arg : "0.0.0.0/0", &dl, ctx)) {
 		qt_addr_list_free(&sl);
 		return -1;
 	}
+	ctx->at = sl.n != 1 ? p->at_saddr : p->at_daddr;
 	if ((sl.n > 1 || dl.n > 1) &&
 	    (p->rule->invflags & (QT_INV_SRCIP | QT_INV_DSTIP))) {
 		qt_param_error(ctx,
@@ -1616,12 +1870,14 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 
 	const char *chain = p->chain;
 	if (!strcmp(chain, "PREROUTING") || !strcmp(chain, "INPUT")) {
+		ctx->at = p->at_opt[OPT_VIANAMEOUT];
 		if (p->options & (1u << OPT_VIANAMEOUT)) {
 			qt_param_error(ctx, "Can't use -%c with %s\n", 'o', chain);
 			goto out;
 		}
 	}
 	if (!strcmp(chain, "POSTROUTING") || !strcmp(chain, "OUTPUT")) {
+		ctx->at = p->at_opt[OPT_VIANAMEIN];
 		if (p->options & (1u << OPT_VIANAMEIN)) {
 			qt_param_error(ctx, "Can't use -%c with %s\n", 'i', chain);
 			goto out;
@@ -1633,7 +1889,11 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 	if (!env->no_kernel &&
 	    (p->rule->verdict == QT_V_JUMP || p->rule->verdict == QT_V_GOTO) &&
 	    !qt_table_chain(view, p->rule->jump)) {
+		ctx->at = p->at_jump;
+		bool first = !ctx->status;
 		qt_param_error(ctx, "Chain '%s' does not exist", p->rule->jump);
+		if (first && ctx->explain)
+			suggest_target(p->rule->jump, view, ctx);
 		goto out;
 	}
 	if (ext_checks(p, view, ctx))
@@ -1668,16 +1928,21 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 	p.rule = qt_rule_new(rs->family);
 	env->changed = false;
 	env->read_only = false;
+	ctx->words = words;
+	ctx->at = (struct qt_at){ 0 };
+	ctx->at_loc = (struct qt_loc){ 0, 0 };   /* the whole line */
 
 	int rc = parse_words(&p, words, env, ctx);
 	if (rc == 1) { /* -6: nothing to do */
 		qt_rule_unref(p.rule);
 		env->read_only = true;
+		ctx->words = NULL;
 		return 0;
 	}
 	if (rc)
 		goto out;
 	if (p.wait_interval && !p.wait) {
+		ctx->at = p.at_wait_interval;
 		qt_param_error(ctx, "--wait-interval only makes sense with --wait\n");
 		goto out;
 	}
@@ -1695,6 +1960,7 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 		goto out;
 	}
 
+	ctx->at = p.policy ? p.at_policy : p.at_jump;
 	if (!strcmp(p.table, "nat") &&
 	    ((p.policy && !strcmp(p.policy, "DROP")) ||
 	     (p.jumpto && !strcmp(p.jumpto, "DROP")))) {
@@ -1704,14 +1970,17 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 		goto out;
 	}
 	if (p.leftover) {
+		ctx->at = p.at_leftover;
 		qt_param_error(ctx, "unknown arguments found on commandline");
 		goto out;
 	}
 	if (!p.command) {
+		ctx->at = (struct qt_at){ 0 };
 		qt_param_error(ctx, "no command specified");
 		goto out;
 	}
 	if (p.chain && strlen(p.chain) >= QT_CHAIN_MAXNAMELEN) {
+		ctx->at = p.at_chain;
 		qt_param_error(ctx, "chain name `%s' too long (must be under %u chars)",
 			       p.chain, QT_CHAIN_MAXNAMELEN);
 		goto out;
@@ -1728,5 +1997,7 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 		execute(&p, rs, env, ctx);
 out:
 	qt_rule_unref(p.rule);
+	ctx->words = NULL;
+	ctx->at = (struct qt_at){ 0 };
 	return ctx->status;
 }

@@ -7,6 +7,9 @@
 
 #include <stdbool.h>
 #include "buf.h"
+#include "words.h"
+
+struct qt_explain;   /* explain.h */
 
 /* iptables' exit codes (xtables.h enum xtables_exittype). */
 enum qt_status {
@@ -15,6 +18,15 @@ enum qt_status {
 	QT_PARAMETER_PROBLEM = 2,
 	QT_VERSION_PROBLEM = 3,
 	QT_RESOURCE_PROBLEM = 4,
+};
+
+/* Where the word being read was written, for errors that point
+ * (explain.h). The readers of a command line or a restore file keep
+ * ctx->at current as they go, one store of eight bytes per word; it is
+ * looked at only when an error is reported. All zero: ctx->at_loc. */
+struct qt_at {
+	unsigned word;             /* 1 + index in ctx->words; 0: none */
+	unsigned short off, len;   /* bytes of the word at fault; len 0: all */
 };
 
 #define QT_IPTABLES_VERSION "1.8.9"
@@ -30,6 +42,15 @@ struct qt_ctx {
 	int restore_line;      /* > 0 inside a restore file: adds the
 	                          "Error occurred at line: N" line */
 	bool restore_noflush_line; /* unused by printers; kept for clarity */
+	/* The command's words and the place being read in them (or in the
+	 * restore line), for explain; NULL and zero when not known. */
+	const struct qt_words *words;
+	struct qt_at at;
+	struct qt_loc at_loc;  /* a token of a restore line when at.word is 0;
+	                          line 0: the line being read, all of it */
+	/* Set by a caller that wants the first error located (explain.h);
+	 * NULL otherwise, and then nothing is recorded. */
+	struct qt_explain *explain;
 };
 
 void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,
@@ -49,5 +70,11 @@ int qt_op_error(struct qt_ctx *c, const char *msg);
  * "Bad argument `x'" and similar); adds the "Try" line; status 2. */
 int qt_tryhelp_error(struct qt_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* An error in a form of its own (iptables-restore's "PROG: line N
+ * failed"): text written as it is, with status; msg is what the
+ * explained form shows as its message. */
+int qt_raw_error(struct qt_ctx *c, int status, const char *msg,
+		 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

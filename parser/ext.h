@@ -164,6 +164,10 @@ struct qt_opt_arg {
 		unsigned plen;         /* PLEN */
 	} val;
 	unsigned nvals;        /* URANGE: 1 or 2 numbers given */
+	/* Where the value was written (--explain): an error about the value
+	 * points there, one about the option at ctx->at. */
+	struct qt_at value_at;
+	bool has_value_at;
 	/* The rule as parsed so far: options read before this one (iptables
 	 * hands extensions the entry being built, e.g. -p given earlier). */
 	const struct qt_rule *rule;

@@ -292,6 +292,8 @@ int qt_opt_parse(struct qt_ext_inst *in, struct qt_opt_arg *a,
 			"%s: option \"--%s\" cannot be inverted.\n", ename,
 			o->name);
 	a->nvals = 1;
+	if (a->arg && a->has_value_at)
+		ctx->at = a->value_at;
 	if (read_value(in, o, a, ctx))
 		return -1;
 	if (a->invert && o->inv_bit) {

@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "ctx.h"
+#include "explain.h"
 #include "restore.h"
 #include "words.h"
 
@@ -51,7 +52,7 @@ static int refuse_commit(void *u, struct qt_loc l)
 
 static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 		       struct qt_ctx *ctx, bool *changed, bool offline,
-		       bool *read_only)
+		       bool *read_only, bool explain)
 {
 	struct one_line l = { .got = false };
 	qt_words_init(&l.words);
@@ -66,7 +67,14 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 	/* A failing command must change nothing: run it on a copy. */
 	struct qt_ruleset *work = qt_ruleset_clone(*rs);
 	struct qt_cmd_env env = { .restore_table = NULL, .no_kernel = offline };
+	struct qt_explain x;
+	qt_explain_init(&x, true);
+	if (explain)
+		ctx->explain = &x;
 	int st = qt_command_run(work, &l.words, &env, ctx);
+	ctx->explain = NULL;
+	qt_explain_render_words(ctx->err, &x, &l.words);
+	qt_explain_free(&x);
 	if (read_only)
 		*read_only = env.read_only;
 	qt_words_free(&l.words);
@@ -87,6 +95,7 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 	struct qt_ctx ctx;
 	struct qt_ipc_header h;
 	char tbuf[64];
+	char name[QT_IPC_HEADER_MAX];
 	*changed = false;
 	if (qt_ipc_parse(req, len, &h) < 0) {
 		qt_ctx_init(&ctx, "qtables", out, err);
@@ -99,7 +108,7 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 	switch (h.kind) {
 	case QT_IPC_COMMAND:
 		return run_command(rs, h.body, h.body_len, &ctx, changed,
-				   offline, read_only);
+				   offline, read_only, qt_ipc_has_word(&h, "explain"));
 	case QT_IPC_RESTORE: {
 		struct qt_restore_opts o = {
 			.noflush = qt_ipc_has_word(&h, "noflush"),
@@ -108,7 +117,18 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 			.only_table = qt_ipc_word_value(&h, "table", tbuf,
 							sizeof(tbuf)),
 		};
-		return qt_restore_run(rs, h.body, h.body_len, &o, &ctx, changed);
+		const char *shown = qt_ipc_word_decoded(&h, "explain", name,
+							sizeof(name));
+		struct qt_explain x;
+		qt_explain_init(&x, true);
+		if (shown)
+			ctx.explain = &x;
+		int st = qt_restore_run(rs, h.body, h.body_len, &o, &ctx, changed);
+		ctx.explain = NULL;
+		if (shown)
+			qt_explain_render_text(err, &x, shown, h.body, h.body_len, "");
+		qt_explain_free(&x);
+		return st;
 	}
 	case QT_IPC_SAVE:
 		return qt_save_run(*rs, qt_ipc_word_value(&h, "table", tbuf,

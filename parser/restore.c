@@ -23,23 +23,34 @@ struct restore_state {
 	bool skip;                   /* -T names another table */
 	bool *changed;
 	int last_line;
+	struct qt_loc table_loc;     /* the open block's "*table" */
 };
 
+/* The line being read; errors not placed more precisely point at the
+ * token at loc (col 0: the whole line). */
 static void set_line(struct restore_state *st, struct qt_loc loc)
 {
 	st->ctx->restore_line = loc.line;
 	st->last_line = loc.line;
+	st->ctx->at = (struct qt_at){ 0 };
+	st->ctx->at_loc = loc;
+}
+
+/* Errors from here on are about the token at loc. */
+static void blame(struct restore_state *st, struct qt_loc loc)
+{
+	st->ctx->at = (struct qt_at){ 0 };
+	st->ctx->at_loc = loc;
 }
 
 /* A line that makes no sense outside a table block. */
 static int line_failed(struct restore_state *st, struct qt_loc loc)
 {
-	if (!st->ctx->status) {
-		qt_buf_printf(st->ctx->err, "%s: line %d failed\n",
-			      st->ctx->prog, loc.line);
-		st->ctx->status = QT_OTHER_PROBLEM;
-	}
-	return -1;
+	char msg[48];
+	blame(st, loc);
+	snprintf(msg, sizeof(msg), "line %d failed", loc.line);
+	return qt_raw_error(st->ctx, QT_OTHER_PROBLEM, msg, "%s: %s\n",
+			    st->ctx->prog, msg);
 }
 
 static int on_table(void *u, const char *name, struct qt_loc loc)
@@ -58,6 +69,7 @@ static int on_table(void *u, const char *name, struct qt_loc loc)
 			"%s: line %d table name '%s' invalid", st->ctx->prog,
 			loc.line, name);
 	st->in_table = true;
+	st->table_loc = loc;
 	st->table = (enum qt_table_id)id;
 	st->skip = st->o->only_table && strcmp(st->o->only_table, name);
 	if (st->skip)
@@ -96,6 +108,7 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 		return qt_param_error(ctx, "%s: line %d chain name invalid",
 				      ctx->prog, loc.line);
 	const char *name = w->v[0].text;
+	blame(st, w->v[0].loc);
 	if (strlen(name) >= QT_CHAIN_MAXNAMELEN)
 		return qt_param_error(ctx,
 			"chain name `%s' too long (must be under %u chars)",
@@ -103,6 +116,7 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 	if (w->n < 2)
 		return qt_param_error(ctx, "%s: line %d policy invalid",
 				      ctx->prog, loc.line);
+	blame(st, w->v[1].loc);
 	if (st->skip)
 		return 0;
 	const char *policy = w->v[1].text;
@@ -110,6 +124,8 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 	struct qt_chain *c = qt_table_chain(t, name);
 	if (c && c->builtin) {
 		struct qt_counters cnt = { 0, 0 };
+		if (w->n >= 3)
+			blame(st, w->v[2].loc);
 		if (st->o->counters &&
 		    (w->n < 3 || !parse_counters(w->v[2].text, &cnt)))
 			return qt_param_error(ctx,
@@ -118,8 +134,10 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 			c->policy = QT_V_ACCEPT;
 		else if (!strcmp(policy, "DROP"))
 			c->policy = QT_V_DROP;
-		else if (strcmp(policy, "-") && !st->o->test)
+		else if (strcmp(policy, "-") && !st->o->test) {
+			blame(st, w->v[1].loc);
 			return qt_op_error(ctx, "Bad policy name");
+		}
 		c->present = true;
 		c->counts_policy = true;
 		c->pcnt = cnt;  /* [0:0] without -c: the line sets them */
@@ -159,12 +177,16 @@ static int on_rule(void *u, struct qt_words *w, const char *counters,
 	struct qt_ctx *ctx = st->ctx;
 	set_line(st, loc);
 	if (!st->in_table)
-		return line_failed(st, loc);
-	if (w->n > MAX_ARGS)
+		return line_failed(st, (struct qt_loc){ loc.line, 0 });
+	if (w->n > MAX_ARGS) {
+		blame(st, w->v[MAX_ARGS].loc);
 		return qt_param_error(ctx, "Parser cannot handle more arguments\n");
+	}
 	for (unsigned i = 0; i < w->n; i++)
-		if (strlen(w->v[i].text) > MAX_PARAM_LEN)
+		if (strlen(w->v[i].text) > MAX_PARAM_LEN) {
+			blame(st, w->v[i].loc);
 			return qt_param_error(ctx, "Parameter too long!");
+		}
 	if (st->skip)
 		return 0;
 
@@ -205,11 +227,9 @@ static void on_syntax_error(void *u, struct qt_loc loc, const char *msg)
 	struct restore_state *st = u;
 	struct qt_ctx *ctx = st->ctx;
 	ctx->restore_line = 0;
-	if (!ctx->status) {
-		qt_buf_printf(ctx->err, "%s: <stdin>:%d:%d: %s\n", ctx->prog,
-			      loc.line, loc.col, msg);
-		ctx->status = QT_PARAMETER_PROBLEM;
-	}
+	blame(st, loc);
+	qt_raw_error(ctx, QT_PARAMETER_PROBLEM, msg, "%s: <stdin>:%d:%d: %s\n",
+		     ctx->prog, loc.line, loc.col, msg);
 	ctx->restore_line = loc.line;
 }
 
@@ -239,9 +259,13 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 				lines++;
 		if (len && text[len - 1] != '\n')
 			lines++;
-		qt_buf_printf(ctx->err, "%s: COMMIT expected at line %d\n",
-			      ctx->prog, lines);
-		ctx->status = QT_OTHER_PROBLEM;
+		/* explained at the block that is not closed */
+		ctx->restore_line = 0;
+		blame(&st, (struct qt_loc){ st.table_loc.line, 0 });
+		char msg[64];
+		snprintf(msg, sizeof(msg), "COMMIT expected at line %d", lines);
+		qt_raw_error(ctx, QT_OTHER_PROBLEM, msg, "%s: %s\n", ctx->prog,
+			     msg);
 	}
 	if (rc && !ctx->status)
 		ctx->status = QT_PARAMETER_PROBLEM;

@@ -37,6 +37,14 @@ static const char *find(uint16_t num, unsigned what)
 	return NULL;
 }
 
+const char *qt_proto_known_at(unsigned i)
+{
+	for (size_t k = 0; k < NPROTOS; k++)
+		if ((protos[k].what & XT) && !i--)
+			return protos[k].name;
+	return NULL;
+}
+
 const char *qt_proto_known_name(uint16_t num)
 {
 	return find(num, XT);

@@ -12,6 +12,8 @@
 const char *qt_proto_known_name(uint16_t num);
 /* The number of such a name (case as given), or -1. */
 int qt_proto_known_number(const char *name);
+/* The i-th of those names, NULL past the last (for suggestions). */
+const char *qt_proto_known_at(unsigned i);
 
 /* Tuples of this protocol carry ports (tcp, udp, udplite, sctp, dccp). */
 bool qt_proto_has_ports(uint8_t num);

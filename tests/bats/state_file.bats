@@ -190,8 +190,13 @@ refused_and_closed() {
 	printf '*filter\n-A FORWARD -j NOSUCH\nCOMMIT\n' >"$QT_RUN/bad.v4"
 	run -1 timeout 10 ip netns exec "$FW" "$B/qtablesd" --state "$STATE" \
 		--state-recover "$QT_RUN/bad.v4"
-	[ "${#lines[@]}" -eq 2 ]
+	echo "$output"
+	[ "${#lines[@]}" -eq 5 ]
 	[[ "${lines[1]}" == "qtablesd: not starting: recovery file $QT_RUN/bad.v4 does not restore: "*"Chain 'NOSUCH' does not exist"* ]]
+	# then the error at its line
+	[ "${lines[2]}" = "qtablesd: $QT_RUN/bad.v4:2:15: Chain 'NOSUCH' does not exist" ]
+	[ "${lines[3]}" = "qtablesd: -A FORWARD -j NOSUCH" ]
+	[ "${lines[4]}" = "qtablesd:               ^~~~~~" ]
 	[ "$(pings 2 10.0.2.2)" -eq 0 ]
 	qt_daemon "$FW" --state "$STATE" --state-recover "$GOOD" 2>"$QT_RUN/err"
 	cat "$QT_RUN/err"
