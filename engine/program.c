@@ -12,7 +12,9 @@
 /* The tables each hook runs, in the kernel's priority order (raw -300,
  * mangle -150, nat dst -100, filter 0, security 50, nat src 100). The
  * nat table needs connection tracking and is walked by the NAT work;
- * until then it is compiled (so its rules are checked) but not run. */
+ * until then it is compiled (so its rules are checked) but not run, and
+ * it is the only table where a target without an engine side may be
+ * (compile_rule). */
 static const int8_t hook_tables[QT_NHOOKS][QT_NTABLES + 1] = {
 	[QT_HOOK_PRE_ROUTING] = { QT_TABLE_RAW, QT_TABLE_MANGLE, -1 },
 	[QT_HOOK_LOCAL_IN] = { QT_TABLE_MANGLE, QT_TABLE_FILTER,
@@ -167,6 +169,16 @@ static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
 	}
 }
 
+/* Whether any hook walks the table (hook_tables). */
+static bool table_walked(int id)
+{
+	for (int h = 0; h < QT_NHOOKS; h++)
+		for (const int8_t *x = hook_tables[h]; *x >= 0; x++)
+			if (*x == id)
+				return true;
+	return false;
+}
+
 static int compile_rule(struct crule *c, struct qt_rule *r,
 			const struct qt_table *t, struct qt_prog *p,
 			const struct qt_engine_env *env, struct qt_buf *err)
@@ -223,6 +235,16 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	}
 	case QT_V_EXT: {
 		struct qt_ext_inst *tg = &r->target;
+		/* A target with no engine side (SNAT, DNAT, MASQUERADE,
+		 * REDIRECT until NAT is done) is only kept where no packet
+		 * meets it: in a walked table its packets would pass as if
+		 * it had acted, so such a ruleset is not run at all. */
+		if (!tg->ext->target && table_walked(t->id)) {
+			qt_buf_printf(err, "qtablesd: -j %s in table %s: the "
+				      "engine cannot run this target\n",
+				      tg->ext->name, qt_table_def(t->id)->name);
+			return -1;
+		}
 		c->kind = K_EXT;
 		c->target = tg;
 		p->uses_ct |= tg->ext->conntrack;
@@ -568,9 +590,8 @@ static int walk_table(const struct ctable *t, int32_t start,
 				continue;
 			case K_EXT: {
 				const struct qt_ext_inst *tg = c->target;
-				int v = tg->ext->target ? tg->ext->target(tg, ev)
-					: tg->ext->terminal ? QT_XT_ACCEPT
-							    : QT_XT_CONTINUE;
+				/* compile_rule refused targets without one */
+				int v = tg->ext->target(tg, ev);
 				if (v != QT_XT_CONTINUE)
 					return v;
 				continue;

@@ -4,14 +4,10 @@
  * masks; --mask sets both masks, in the order options are given; a shift
  * of 32 is refused by the kernel. Valid in every table. */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdlib.h>
 
-#include <string.h>
-
-#include "ext.h"
-#include "model.h"
 #include "ct_entry.h"
+#include "ext.h"
+#include "mark_ops.h"
 
 /* The kernel's modes and shift directions. */
 enum { CM_SET, CM_SAVE, CM_RESTORE };
@@ -21,8 +17,7 @@ enum { SHIFT_LEFT, SHIFT_RIGHT };
  * 0 shift): iptables-nft's -D compares what the kernel holds, so
  * "--set-mark 1 --nfmask 7" is not "--set-mark 1" there either. */
 struct connmark_data {
-	uint32_t ctmark;
-	uint32_t ctmask;
+	struct qt_mark_op ct;  /* ctmark, ctmask */
 	uint32_t nfmask;
 	uint8_t mode;        /* CM_* */
 	uint8_t shift_dir;   /* SHIFT_* */
@@ -37,105 +32,59 @@ enum {
 	O_XOR_MARK, O_LEFT_SHIFT, O_RIGHT_SHIFT, O_SET_XMARK, O_CTMASK,
 	O_NFMASK, O_MASK,
 };
-#define F_OPS (1u << O_SET_MARK | 1u << O_SAVE_MARK | 1u << O_RESTORE_MARK | \
-	       1u << O_AND_MARK | 1u << O_OR_MARK | 1u << O_XOR_MARK | \
-	       1u << O_SET_XMARK)
+/* the operations exclude each other */
+#define F_OPS (QT_BIT(O_SET_MARK) | QT_BIT(O_SAVE_MARK) | \
+	       QT_BIT(O_RESTORE_MARK) | QT_BIT(O_AND_MARK) | QT_BIT(O_OR_MARK) | \
+	       QT_BIT(O_XOR_MARK) | QT_BIT(O_SET_XMARK))
+#define D struct connmark_data
 
 static const struct qt_ext_opt connmark_opts[] = {
-	{ .name = "set-xmark", .id = O_SET_XMARK, .arg = QT_ARG_REQ },
-	{ .name = "set-mark", .id = O_SET_MARK, .arg = QT_ARG_REQ },
-	{ .name = "and-mark", .id = O_AND_MARK, .arg = QT_ARG_REQ },
-	{ .name = "or-mark", .id = O_OR_MARK, .arg = QT_ARG_REQ },
-	{ .name = "xor-mark", .id = O_XOR_MARK, .arg = QT_ARG_REQ },
-	{ .name = "save-mark", .id = O_SAVE_MARK },
-	{ .name = "restore-mark", .id = O_RESTORE_MARK },
-	{ .name = "ctmask", .id = O_CTMASK, .arg = QT_ARG_REQ },
-	{ .name = "nfmask", .id = O_NFMASK, .arg = QT_ARG_REQ },
-	{ .name = "mask", .id = O_MASK, .arg = QT_ARG_REQ },
-	{ .name = "left-shift-mark", .id = O_LEFT_SHIFT, .arg = QT_ARG_REQ },
-	{ .name = "right-shift-mark", .id = O_RIGHT_SHIFT, .arg = QT_ARG_REQ },
+	QT_MARK_OP_OPTS(D, ct, O_SET_XMARK, O_SET_MARK, O_AND_MARK, O_OR_MARK,
+			O_XOR_MARK, F_OPS),
+	{ .name = "save-mark", .id = O_SAVE_MARK, .type = QT_OT_NONE,
+	  .value = CM_SAVE, .excl = F_OPS, QT_PUT(D, mode) },
+	{ .name = "restore-mark", .id = O_RESTORE_MARK, .type = QT_OT_NONE,
+	  .value = CM_RESTORE, .excl = F_OPS, QT_PUT(D, mode) },
+	{ .name = "ctmask", .id = O_CTMASK, .type = QT_OT_UINT,
+	  .excl = QT_BIT(O_MASK), QT_PUT(D, ct.mask) },
+	{ .name = "nfmask", .id = O_NFMASK, .type = QT_OT_UINT,
+	  .excl = QT_BIT(O_MASK), QT_PUT(D, nfmask) },
+	/* both masks; see connmark_parse */
+	{ .name = "mask", .id = O_MASK, .type = QT_OT_UINT,
+	  .excl = QT_BIT(O_CTMASK) | QT_BIT(O_NFMASK), QT_PUT(D, nfmask) },
+	/* one shift field: the last of the two given wins */
+	{ .name = "left-shift-mark", .id = O_LEFT_SHIFT, .type = QT_OT_UINT,
+	  .max = 32, QT_PUT(D, shift_bits) },
+	{ .name = "right-shift-mark", .id = O_RIGHT_SHIFT, .type = QT_OT_UINT,
+	  .max = 32, QT_PUT(D, shift_bits) },
 	{ .name = NULL },
 };
-
-/* Which given options exclude which (xtables' excl). */
-
-/* A number as xtables_strtoul reads it: any C base, blanks and '+'
- * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
-static bool read_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
-	       qt_parse_uint_any(s, 0, max, out);
-}
-
-static uint32_t excl_of(int id)
-{
-	switch (id) {
-	case O_CTMASK:
-	case O_NFMASK:
-		return 1u << O_MASK;
-	case O_MASK:
-		return 1u << O_CTMASK | 1u << O_NFMASK;
-	case O_LEFT_SHIFT:
-	case O_RIGHT_SHIFT:
-		return 0;
-	default:
-		return F_OPS;
-	}
-}
+#undef D
 
 static void connmark_init(struct qt_ext_inst *in)
 {
 	struct connmark_data *d = in->data;
-	d->ctmask = d->nfmask = UINT32_MAX;
+	d->ct.mask = d->nfmask = UINT32_MAX;
 }
 
-/* "VALUE[/MASK]" (xtables' mark/mask type); mask defaults to all ones. */
+/* What the option table cannot say: the set operations' pair, --mask
+ * setting both masks, and which way a shift goes. */
 static int connmark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			  struct qt_ctx *ctx)
 {
 	struct connmark_data *d = in->data;
-	uint32_t v = 0, m = 0;
-	uint64_t u;
-	int id = a->opt->id;
-
-	switch (id) {
-	case O_SET_XMARK:
-	case O_SET_MARK:
-		if (qt_parse_markmask("CONNMARK", a->arg, a->opt->name, &v, &m, ctx))
-			return -1;
-		d->mode = CM_SET;
-		d->ctmark = v;
-		d->ctmask = id == O_SET_MARK ? (v | m) : m;
+	(void)ctx;
+	if (qt_mark_op_parse(&d->ct, a))
 		return 0;
-	case O_SAVE_MARK:
-		d->mode = CM_SAVE;
-		return 0;
-	case O_RESTORE_MARK:
-		d->mode = CM_RESTORE;
-		return 0;
+	switch (a->opt->id) {
+	case O_MASK:
+		d->ct.mask = d->nfmask;
+		break;
 	case O_LEFT_SHIFT:
 	case O_RIGHT_SHIFT:
-		if (!read_uint(a->arg, 32, &u))
-			return qt_param_error(ctx,
-				"CONNMARK: bad value for option \"--%s\", or out of range (0-32).\n",
-				a->opt->name);
-		/* one shift field: the last option given wins */
-		d->shift_dir = id == O_RIGHT_SHIFT ? SHIFT_RIGHT : SHIFT_LEFT;
-		d->shift_bits = (uint8_t)u;
-		return 0;
-	}
-	if (!read_uint(a->arg, UINT32_MAX, &u))
-		return qt_param_error(ctx,
-			"CONNMARK: bad value for option \"--%s\", or out of range (0-4294967295).\n",
-			a->opt->name);
-	v = (uint32_t)u;
-	switch (id) {
-	case O_AND_MARK: d->mode = CM_SET; d->ctmark = 0; d->ctmask = ~v; break;
-	case O_OR_MARK: d->mode = CM_SET; d->ctmark = v; d->ctmask = v; break;
-	case O_XOR_MARK: d->mode = CM_SET; d->ctmark = v; d->ctmask = 0; break;
-	case O_CTMASK: d->ctmask = v; break;
-	case O_NFMASK: d->nfmask = v; break;
-	case O_MASK: d->ctmask = d->nfmask = v; break;
+		d->shift_dir = a->opt->id == O_RIGHT_SHIFT ? SHIFT_RIGHT
+							   : SHIFT_LEFT;
+		break;
 	}
 	return 0;
 }
@@ -146,17 +95,6 @@ static int connmark_check(struct qt_ext_inst *in,
 	(void)env;
 	if (!(in->seen & F_OPS))
 		return qt_param_error(ctx, "CONNMARK target: No operation specified");
-	for (const struct qt_ext_opt *o = connmark_opts; o->name; o++) {
-		uint32_t hit = in->seen & excl_of(o->id) & ~(1u << o->id);
-		if (!(in->seen & (1u << o->id)) || !hit)
-			continue;
-		const struct qt_ext_opt *x = connmark_opts;
-		while (x->id != __builtin_ctz(hit))
-			x++;
-		return qt_param_error(ctx,
-			"CONNMARK: option \"--%s\" cannot be used together with \"--%s\".\n",
-			o->name, x->name);
-	}
 	return 0;
 }
 
@@ -182,16 +120,32 @@ static void connmark_save(const struct qt_ext_inst *in, struct qt_buf *b)
 	const struct connmark_data *d = in->data;
 	switch (d->mode) {
 	case CM_SET:
-		qt_buf_printf(b, " --set-xmark 0x%x/0x%x", d->ctmark, d->ctmask);
+		qt_mark_op_save(b, &d->ct);
 		break;
 	case CM_SAVE:
 	case CM_RESTORE:
 		qt_buf_printf(b, " --%s-mark --nfmask 0x%x --ctmask 0x%x",
 			      d->mode == CM_SAVE ? "save" : "restore",
-			      d->nfmask, d->ctmask);
+			      d->nfmask, d->ct.mask);
 		break;
 	}
 	put_shift(b, d, "--");
+}
+
+/* -L of save and restore, as iptables prints them: the mask of the
+ * mark copied from, then that of the mark copied to with a '~'; one
+ * "mask" when they are the same, nothing when both are all ones. */
+static void put_copy(struct qt_buf *b, const char *op, const char *from,
+		     uint32_t from_mask, const char *to, uint32_t to_mask)
+{
+	qt_buf_printf(b, " %s", op);
+	if (from_mask == UINT32_MAX && to_mask == UINT32_MAX)
+		return;
+	if (from_mask == to_mask)
+		qt_buf_printf(b, " mask 0x%x", from_mask);
+	else
+		qt_buf_printf(b, " %s 0x%x %s ~0x%x", from, from_mask, to,
+			      to_mask);
 }
 
 static void connmark_print(const struct qt_ext_inst *in, struct qt_buf *b,
@@ -202,36 +156,13 @@ static void connmark_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	qt_buf_puts(b, " CONNMARK");
 	switch (d->mode) {
 	case CM_SET:
-		if (d->ctmark == 0)
-			qt_buf_printf(b, " and 0x%x", ~d->ctmask);
-		else if (d->ctmark == d->ctmask)
-			qt_buf_printf(b, " or 0x%x", d->ctmark);
-		else if (d->ctmask == 0)
-			qt_buf_printf(b, " xor 0x%x", d->ctmark);
-		else if (d->ctmask == UINT32_MAX)
-			qt_buf_printf(b, " set 0x%x", d->ctmark);
-		else
-			qt_buf_printf(b, " xset 0x%x/0x%x", d->ctmark, d->ctmask);
+		qt_mark_op_print(b, &d->ct);
 		break;
 	case CM_SAVE:
-		qt_buf_puts(b, " save");
-		if (d->nfmask == UINT32_MAX && d->ctmask == UINT32_MAX)
-			break;
-		if (d->nfmask == d->ctmask)
-			qt_buf_printf(b, " mask 0x%x", d->nfmask);
-		else
-			qt_buf_printf(b, " nfmask 0x%x ctmask ~0x%x", d->nfmask,
-				      d->ctmask);
+		put_copy(b, "save", "nfmask", d->nfmask, "ctmask", d->ct.mask);
 		break;
 	case CM_RESTORE:
-		qt_buf_puts(b, " restore");
-		if (d->nfmask == UINT32_MAX && d->ctmask == UINT32_MAX)
-			break;
-		if (d->nfmask == d->ctmask)
-			qt_buf_printf(b, " mask 0x%x", d->ctmask);
-		else
-			qt_buf_printf(b, " ctmask 0x%x nfmask ~0x%x", d->ctmask,
-				      d->nfmask);
+		put_copy(b, "restore", "ctmask", d->ct.mask, "nfmask", d->nfmask);
 		break;
 	}
 	put_shift(b, d, "");
@@ -261,13 +192,13 @@ static int connmark_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 		return QT_XT_CONTINUE;
 	switch (d->mode) {
 	case CM_SET:
-		e->mark = shifted(d, (e->mark & ~d->ctmask) ^ d->ctmark);
+		e->mark = shifted(d, qt_mark_op_apply(&d->ct, e->mark));
 		break;
 	case CM_SAVE:
-		e->mark = (e->mark & ~d->ctmask) ^ shifted(d, ev->mark & d->nfmask);
+		e->mark = (e->mark & ~d->ct.mask) ^ shifted(d, ev->mark & d->nfmask);
 		break;
 	case CM_RESTORE:
-		ev->mark = (ev->mark & ~d->nfmask) ^ shifted(d, e->mark & d->ctmask);
+		ev->mark = (ev->mark & ~d->nfmask) ^ shifted(d, e->mark & d->ct.mask);
 		ev->mark_changed = true;
 		break;
 	}

@@ -1,73 +1,33 @@
 /* -j MARK: set the packet mark. Every option becomes one operation
  * mark = (mark & ~mask) ^ value, saved as --set-xmark VALUE/MASK (facts
  * of iptables-nft 1.8.9, libxt_MARK revision 2); -L names the operation
- * back (and/or/xor/set/xset). Valid in every table. */
-#include <errno.h>
-#include <inttypes.h>
-#include <stdlib.h>
-
-#include <string.h>
-
+ * back (and/or/xor/set/xset). The operations are CONNMARK's too
+ * (extensions/lib/mark_ops.h). Valid in every table. */
 #include "eval.h"
 #include "ext.h"
-#include "model.h"
-
-struct mark_data {
-	uint32_t mark;
-	uint32_t mask;
-};
+#include "mark_ops.h"
 
 /* Ids as iptables numbers them: its messages name the excluded option
  * with the lowest id. */
 enum { O_SET_MARK, O_AND_MARK, O_OR_MARK, O_XOR_MARK, O_SET_XMARK };
 #define F_ANY 0x1F
 
-/* Table order matters too: the first given option in it is the one a
- * "cannot be used together" message starts with. */
-static const struct qt_ext_opt mark_opts[] = {
-	{ .name = "set-xmark", .id = O_SET_XMARK, .arg = QT_ARG_REQ },
-	{ .name = "set-mark", .id = O_SET_MARK, .arg = QT_ARG_REQ },
-	{ .name = "and-mark", .id = O_AND_MARK, .arg = QT_ARG_REQ },
-	{ .name = "or-mark", .id = O_OR_MARK, .arg = QT_ARG_REQ },
-	{ .name = "xor-mark", .id = O_XOR_MARK, .arg = QT_ARG_REQ },
-	{ .name = NULL },
+struct mark_data {
+	struct qt_mark_op op;
 };
 
-/* "VALUE[/MASK]" (xtables' mark/mask type); mask defaults to all ones. */
-
-/* A number as xtables_strtoul reads it: any C base, blanks and '+'
- * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
-static bool read_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
-	       qt_parse_uint_any(s, 0, max, out);
-}
+static const struct qt_ext_opt mark_opts[] = {
+	QT_MARK_OP_OPTS(struct mark_data, op, O_SET_XMARK, O_SET_MARK,
+			O_AND_MARK, O_OR_MARK, O_XOR_MARK, F_ANY),
+	{ .name = NULL },
+};
 
 static int mark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		      struct qt_ctx *ctx)
 {
 	struct mark_data *d = in->data;
-	uint32_t v = 0, m = 0;
-	uint64_t u;
-
-	if (a->opt->id == O_SET_XMARK || a->opt->id == O_SET_MARK) {
-		if (qt_parse_markmask("MARK", a->arg, a->opt->name, &v, &m, ctx))
-			return -1;
-		d->mark = v;
-		/* --set-mark V/M zeroes the bits of M, then sets V */
-		d->mask = a->opt->id == O_SET_MARK ? (v | m) : m;
-		return 0;
-	}
-	if (!read_uint(a->arg, UINT32_MAX, &u))
-		return qt_param_error(ctx,
-			"MARK: bad value for option \"--%s\", or out of range (0-4294967295).\n",
-			a->opt->name);
-	v = (uint32_t)u;
-	switch (a->opt->id) {
-	case O_AND_MARK: d->mark = 0; d->mask = ~v; break;
-	case O_OR_MARK: d->mark = v; d->mask = v; break;
-	case O_XOR_MARK: d->mark = v; d->mask = 0; break;
-	}
+	(void)ctx;
+	qt_mark_op_parse(&d->op, a);
 	return 0;
 }
 
@@ -78,25 +38,13 @@ static int mark_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 	if (!in->seen)
 		return qt_param_error(ctx,
 			"MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required");
-	/* xtables' exclusion check: every operation excludes the others */
-	for (const struct qt_ext_opt *o = mark_opts; o->name; o++) {
-		uint32_t hit = in->seen & F_ANY & ~(1u << o->id);
-		if (!(in->seen & (1u << o->id)) || !hit)
-			continue;
-		const struct qt_ext_opt *x = mark_opts;
-		while (x->id != __builtin_ctz(hit))
-			x++;
-		return qt_param_error(ctx,
-			"MARK: option \"--%s\" cannot be used together with \"--%s\".\n",
-			o->name, x->name);
-	}
 	return 0;
 }
 
 static void mark_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct mark_data *d = in->data;
-	qt_buf_printf(b, " --set-xmark 0x%x/0x%x", d->mark, d->mask);
+	qt_mark_op_save(b, &d->op);
 }
 
 static void mark_print(const struct qt_ext_inst *in, struct qt_buf *b,
@@ -104,24 +52,14 @@ static void mark_print(const struct qt_ext_inst *in, struct qt_buf *b,
 {
 	const struct mark_data *d = in->data;
 	(void)numeric;
-	if (d->mark == 0)
-		qt_buf_printf(b, " MARK and 0x%x", ~d->mask);
-	else if (d->mark == d->mask)
-		qt_buf_printf(b, " MARK or 0x%x", d->mark);
-	else if (d->mask == 0)
-		qt_buf_printf(b, " MARK xor 0x%x", d->mark);
-	else if (d->mask == UINT32_MAX)
-		qt_buf_printf(b, " MARK set 0x%x", d->mark);
-	else
-		qt_buf_printf(b, " MARK xset 0x%x/0x%x", d->mark, d->mask);
+	qt_buf_puts(b, " MARK");
+	qt_mark_op_print(b, &d->op);
 }
 
-/* Every spelling was stored as one value/mask pair (see mark_parse), so
- * one operation serves them all, as xt_MARK revision 2 does. */
 static int mark_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct mark_data *d = in->data;
-	ev->mark = (ev->mark & ~d->mask) ^ d->mark;
+	ev->mark = qt_mark_op_apply(&d->op, ev->mark);
 	ev->mark_changed = true;
 	return QT_XT_CONTINUE;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Help text: `iptables -h` and, for every extension under extensions/,
+# Help text: `iptables -h` and, for every extension (tests/ext/NAME.t),
 # `-m NAME -h` or `-j NAME -h`, through the real iptables-nft (in a fresh
 # namespace) and through qtables (a qtablesd in another namespace).
 # Standard output must be identical except the first line
@@ -56,16 +56,21 @@ check() {
 
 check plain -h
 
-# Every extension file, as a match or a target by what it declares.
+# Every extension, by the names of its vectors (one tests/ext/NAME.t per
+# extension name; a file may register several, as extensions/NAT.c
+# does), as a target or a match by how its vectors load it; those of
+# the generic options and the standard verdicts load neither.
 n=0
-for f in "$QT_TOP"/extensions/*.c; do
-	name=$(basename "$f" .c)
-	n=$((n + 1))
-	if grep -q 'QT_EXT_TARGET' "$f"; then
+for f in "$QT_TOP"/tests/ext/*.t; do
+	name=$(basename "$f" .t)
+	if grep -qE -- "-j $name( |;|\$)" "$f"; then
 		check "$name" -j "$name" -h
-	else
+	elif grep -qE -- "-[mp] $name( |;|\$)" "$f"; then
 		check "$name" -m "$name" -h
+	else
+		continue
 	fi
+	n=$((n + 1))
 done
 if [ "$n" = 0 ]; then
 	echo "run-help: no extensions found"

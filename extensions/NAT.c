@@ -1,0 +1,182 @@
+/* -j SNAT, DNAT, MASQUERADE and REDIRECT: rewrite a connection's source
+ * (SNAT; MASQUERADE, to the outgoing interface's address) or destination
+ * (DNAT; REDIRECT, to the local machine). All four hold one range, the
+ * kernel's nf_nat_range2 (struct qt_nat_range, read and written by
+ * parser/ports.c), and iptables 1.8.9 keeps them in one extension
+ * (libxt_NAT) too: what differs between them is a row of facts (struct
+ * nat_target), not code.
+ *
+ * Facts of iptables-nft 1.8.9: --to-source and --to-destination are
+ * required and given once; ports need -p tcp/udp/sctp/dccp/icmp given
+ * before the option; a "/BASE" after a port range shifts DNAT's port map,
+ * is checked but saved as "/0" by SNAT and MASQUERADE, and refused by
+ * REDIRECT; --random-fully is SNAT's and MASQUERADE's, --persistent SNAT's
+ * and DNAT's; the kernel takes each in the nat table only, in the chains
+ * of its hooks. */
+#include <errno.h>
+#include <string.h>
+
+#include "ext.h"
+#include "model.h"
+
+enum { O_TO, O_RANDOM, O_RANDOM_FULLY, O_PERSISTENT };
+
+/* What "/BASE" after a port range does. */
+enum nat_base { BASE_KEEP, BASE_ZERO, BASE_REFUSE };
+
+struct nat_target {
+	struct qt_ext ext;     /* first: an instance's ext points here */
+	bool ports_only;       /* the range is --to-ports (no addresses) */
+	enum nat_base base;
+	unsigned hooks;        /* QT_HOOK_* bits the kernel takes it in */
+	const char *label;     /* -L text before the range */
+};
+
+static const struct nat_target *nat_of(const struct qt_ext_inst *in)
+{
+	return (const struct nat_target *)(const void *)in->ext;
+}
+
+#define TO_RANGE(opt) { .name = opt, .id = O_TO, .type = QT_OT_RAW, \
+			.flags = QT_OPT_MAND }
+#define TO_PORTS { .name = "to-ports", .id = O_TO, .type = QT_OT_RAW }
+#define FLAG(opt, id_, bit) { .name = opt, .id = id_, .type = QT_OT_BITS, \
+			      .value = bit, QT_PUT(struct qt_nat_range, flags) }
+#define RANDOM FLAG("random", O_RANDOM, QT_NAT_PROTO_RANDOM)
+#define RANDOM_FULLY FLAG("random-fully", O_RANDOM_FULLY, \
+			  QT_NAT_PROTO_RANDOM_FULLY)
+#define PERSISTENT FLAG("persistent", O_PERSISTENT, QT_NAT_PERSISTENT)
+
+static const struct qt_ext_opt snat_opts[] = {
+	TO_RANGE("to-source"), RANDOM, RANDOM_FULLY, PERSISTENT, { .name = NULL },
+};
+static const struct qt_ext_opt dnat_opts[] = {
+	TO_RANGE("to-destination"), RANDOM, PERSISTENT, { .name = NULL },
+};
+static const struct qt_ext_opt masq_opts[] = {
+	TO_PORTS, RANDOM, RANDOM_FULLY, { .name = NULL },
+};
+static const struct qt_ext_opt redir_opts[] = {
+	TO_PORTS, RANDOM, { .name = NULL },
+};
+
+/* The range of --to-source, --to-destination or --to-ports; the flags
+ * are options as data. */
+static int nat_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
+		     struct qt_ctx *ctx)
+{
+	const struct nat_target *t = nat_of(in);
+	struct qt_nat_range *r = in->data;
+	/* iptables reads the -p given before the option, '!' or not */
+	uint16_t proto = a->rule ? a->rule->proto : 0;
+	if (a->opt->id != O_TO)
+		return 0;
+	if (t->ports_only ? qt_nat_parse_ports(a->arg, proto, r, ctx)
+			  : qt_nat_parse_to(a->arg, proto, r, ctx))
+		return -1;
+	switch (t->base) {
+	case BASE_KEEP:
+		break;
+	case BASE_ZERO:
+		r->base_port = 0;
+		break;
+	case BASE_REFUSE:
+		if (r->flags & QT_NAT_PROTO_OFFSET)
+			return qt_param_error(ctx,
+				"Shifted portmap ranges not supported with this kernel");
+		break;
+	}
+	return 0;
+}
+
+static int nat_kcheck(const struct qt_ext_inst *in,
+		      const struct qt_rule_env *env)
+{
+	return strcmp(env->table, "nat") || (env->hooks & ~nat_of(in)->hooks)
+		? EINVAL : 0;
+}
+
+/* Save and -L: the range (MASQUERADE and REDIRECT have none when no
+ * --to-ports was given), then the flags. */
+static void put_nat(const struct qt_ext_inst *in, struct qt_buf *b,
+		    bool save)
+{
+	const struct nat_target *t = nat_of(in);
+	const struct qt_nat_range *r = in->data;
+	if (!t->ports_only || (r->flags & QT_NAT_PROTO_SPECIFIED)) {
+		if (save)
+			qt_buf_printf(b, " --%s ", qt_opt_name(in->ext, O_TO));
+		else
+			qt_buf_puts(b, t->label);
+		qt_nat_range_put(b, r, t->ports_only);
+	}
+	qt_nat_flags_put(b, r->flags, save ? "--" : "");
+}
+
+static void nat_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	put_nat(in, b, true);
+}
+
+static void nat_print(const struct qt_ext_inst *in, struct qt_buf *b,
+		      bool numeric)
+{
+	(void)numeric;
+	put_nat(in, b, false);
+}
+
+#define NAT_EXT(name_, opts_, help_) { \
+	.name = name_, .kind = QT_EXT_TARGET, \
+	.data_size = sizeof(struct qt_nat_range), .opts = opts_, \
+	.parse = nat_parse, .kcheck = nat_kcheck, .save = nat_save, \
+	.print = nat_print, .terminal = true, .help = help_ }
+
+static const struct nat_target nat_targets[] = {
+	{
+		.ext = NAT_EXT("SNAT", snat_opts,
+			" --to-source [<ipaddr>[-<ipaddr>]][:port[-port]]\n"
+			"\t\t\t\tAddress to map source to.\n"
+			"[--random] [--random-fully] [--persistent]\n"),
+		.base = BASE_ZERO,
+		.hooks = QT_BIT(QT_HOOK_POST_ROUTING) | QT_BIT(QT_HOOK_LOCAL_IN),
+		.label = " to:",
+	},
+	{
+		.ext = NAT_EXT("DNAT", dnat_opts,
+			" --to-destination [<ipaddr>[-<ipaddr>]][:port[-port[/port]]]\n"
+			"\t\t\t\tAddress to map destination to.\n"
+			"[--random] [--persistent]\n"),
+		.base = BASE_KEEP,
+		.hooks = QT_BIT(QT_HOOK_PRE_ROUTING) | QT_BIT(QT_HOOK_LOCAL_OUT),
+		.label = " to:",
+	},
+	{
+		.ext = NAT_EXT("MASQUERADE", masq_opts,
+			" --to-ports <port>[-<port>]\n"
+			"\t\t\t\tPort (range) to map to.\n"
+			" --random\n"
+			"\t\t\t\tRandomize source port.\n"
+			" --random-fully\n"
+			"\t\t\t\tFully randomize source port.\n"),
+		.ports_only = true,
+		.base = BASE_ZERO,
+		.hooks = QT_BIT(QT_HOOK_POST_ROUTING),
+		.label = " masq ports: ",
+	},
+	{
+		.ext = NAT_EXT("REDIRECT", redir_opts,
+			" --to-ports <port>[-<port>]\n"
+			"\t\t\t\tPort (range) to map to.\n"
+			" [--random]\n"),
+		.ports_only = true,
+		.base = BASE_REFUSE,
+		.hooks = QT_BIT(QT_HOOK_PRE_ROUTING) | QT_BIT(QT_HOOK_LOCAL_OUT),
+		.label = " redir ports ",
+	},
+};
+
+static void __attribute__((constructor)) nat_register(void)
+{
+	for (size_t i = 0; i < sizeof(nat_targets) / sizeof(nat_targets[0]); i++)
+		qt_ext_register(&nat_targets[i].ext);
+}
