@@ -56,7 +56,7 @@ enum qt_opt_type {
 	                    each, b = a when absent; an empty side is 0 or
 	                    the largest; a > b taken */
 	QT_OT_STRING,    /* copied, cut to the place's size less its NUL;
-	                    max: longest allowed (0: any) */
+	                    min, max: shortest, longest allowed (0: any) */
 	QT_OT_CHOICE,    /* one of .choices' names -> its value */
 	QT_OT_HOST,      /* IPv4 address or host name, network order */
 	QT_OT_PLEN,      /* prefix length or dotted mask (unsigned) */
@@ -86,7 +86,7 @@ struct qt_ext_opt {
 	enum qt_arg_kind arg;
 	unsigned flags;        /* QT_OPT_* */
 	enum qt_opt_type type;
-	uint64_t min, max;     /* QT_OT_UINT bounds; QT_OT_STRING: max length */
+	uint64_t min, max;     /* QT_OT_UINT bounds; QT_OT_STRING: lengths */
 	uint32_t excl;         /* ids that may not be given with this one
 	                          (its own bit: "can only be used once" even
 	                          with QT_OPT_MULTI) */

@@ -221,6 +221,10 @@ static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 		return 0;
 	case QT_OT_STRING: {
 		size_t z = strlen(a->arg);
+		if (o->min && z < o->min)
+			return qt_param_error(ctx,
+				"Argument must have a minimum length of %ju characters\n",
+				(uintmax_t)o->min);
 		if (o->max && z > o->max)
 			return qt_param_error(ctx,
 				"Argument must have a maximum length of %ju characters\n",
