@@ -252,7 +252,9 @@ static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 			return 0;
 		}
 		if (!o->bad)
-			return qt_ext_bad_value(ctx, ename, o->name, a->arg);
+			return qt_param_error(ctx,
+				"%s: Bad value for \"--%s\" option: \"%s\"",
+				ename, o->name, a->arg);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		return qt_param_error(ctx, o->bad, a->arg);
