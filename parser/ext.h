@@ -61,6 +61,7 @@ enum qt_opt_type {
 	QT_OT_HOST,      /* IPv4 address or host name, network order */
 	QT_OT_PLEN,      /* prefix length or dotted mask (unsigned) */
 	QT_OT_MARKMASK,  /* "value[/mask]": two uint32_t, mask ~0 if absent */
+	QT_OT_ETHERMAC,  /* "aa:bb:cc:dd:ee:ff": six bytes */
 };
 
 /* Option flags. */
@@ -160,6 +161,7 @@ struct qt_opt_arg {
 		uint64_t u;            /* UINT, CHOICE, NONE/BITS (.value) */
 		uint64_t range[2];     /* URANGE */
 		uint32_t mark[2];      /* MARKMASK: value, mask */
+		uint8_t mac[6];        /* ETHERMAC */
 		uint32_t addr;         /* HOST, network order */
 		unsigned plen;         /* PLEN */
 	} val;

@@ -181,6 +181,22 @@ static int parse_range(const char *ename, const struct qt_ext_opt *o,
 	return 0;
 }
 
+/* Six ':'-separated parts, each read as strtoul reads base 16 and at
+ * most two characters long (so "1", "-6" and even "" pass, as in
+ * xtables, and the byte is what the value truncates to). */
+static bool parse_mac(const char *s, uint8_t out[6])
+{
+	for (int i = 0; i < 6; i++) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 16);
+		if (end - s > 2 || *end != (i < 5 ? ':' : '\0'))
+			return false;
+		out[i] = (uint8_t)v;
+		s = end + 1;
+	}
+	return true;
+}
+
 /* Read the argument by type, into a->val and the option's place. */
 static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 		      struct qt_opt_arg *a, struct qt_ctx *ctx)
@@ -277,6 +293,12 @@ static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 			return -1;
 		if (o->size)
 			memcpy(place, a->val.mark, 8);
+		return 0;
+	case QT_OT_ETHERMAC:
+		if (!parse_mac(a->arg, a->val.mac))
+			return qt_param_error(ctx, "Invalid MAC address specified.");
+		if (o->size)
+			memcpy(place, a->val.mac, 6);
 		return 0;
 	}
 	return 0;
