@@ -75,7 +75,6 @@ struct qt_prog {
 	bool present[QT_NTABLES];
 	uint32_t copy_range;
 	bool hook_used[QT_NHOOKS];
-	uint32_t unjudged;          /* rules with a match of no engine side */
 	bool rewrites;              /* a target may grow the packet */
 	bool uses_ct;               /* a rule reads or changes conntrack */
 	bool wants_owner;           /* a rule reads local packets' owner */
@@ -167,6 +166,17 @@ static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
 	}
 }
 
+/* Whether the engine walks a table at some hook (the nat table is
+ * stored and listed, but its rules are not run on packets). */
+static bool table_walked(int table)
+{
+	for (int h = 0; h < QT_NHOOKS; h++)
+		for (const int8_t *x = hook_tables[h]; *x >= 0; x++)
+			if (*x == table)
+				return true;
+	return false;
+}
+
 static int compile_rule(struct crule *c, struct qt_rule *r,
 			const struct qt_table *t, struct qt_prog *p,
 			const struct qt_engine_env *env, struct qt_buf *err)
@@ -183,10 +193,15 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	c->frag = r->frag;
 	iface_prep(r->iniface, c->in, &c->inlen);
 	iface_prep(r->outiface, c->out, &c->outlen);
-	bool unjudged = false;
+	bool walked = table_walked(t->id);
 	for (unsigned i = 0; i < r->nmatches; i++) {
 		struct qt_ext_inst *m = &r->matches[i];
-		unjudged |= !m->ext->match;
+		if (walked && !m->ext->match) {
+			qt_buf_printf(err, "qtablesd: -m %s: the engine cannot "
+				      "judge packets with this match (it has "
+				      "no engine side)\n", m->ext->name);
+			return -1;
+		}
 		p->uses_ct |= m->ext->conntrack;
 		p->wants_l2type |= m->ext->l2type;
 		if (m->ext->wants_owner && m->ext->wants_owner(m))
@@ -203,7 +218,6 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 				p->copy_range = need;
 		}
 	}
-	p->unjudged += unjudged;
 	switch (r->verdict) {
 	case QT_V_NONE: c->kind = K_NONE; break;
 	case QT_V_ACCEPT: c->kind = K_ACCEPT; break;
@@ -223,6 +237,12 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	}
 	case QT_V_EXT: {
 		struct qt_ext_inst *tg = &r->target;
+		if (walked && !tg->ext->target) {
+			qt_buf_printf(err, "qtablesd: -j %s: the engine cannot "
+				      "apply this target (it has no engine "
+				      "side)\n", tg->ext->name);
+			return -1;
+		}
 		c->kind = K_EXT;
 		c->target = tg;
 		p->uses_ct |= tg->ext->conntrack;
@@ -449,11 +469,6 @@ bool qt_prog_rewrites(const struct qt_prog *p)
 	return p->rewrites;
 }
 
-uint32_t qt_prog_unjudged(const struct qt_prog *p)
-{
-	return p->unjudged;
-}
-
 bool qt_prog_hook_used(const struct qt_prog *p, unsigned hook)
 {
 	return hook < QT_NHOOKS && p->hook_used[hook];
@@ -533,9 +548,8 @@ static int walk_table(const struct ctable *t, int32_t start,
 			bool ok = true;
 			for (unsigned i = 0; i < r->nmatches; i++) {
 				const struct qt_ext_inst *m = &r->matches[i];
-				/* no engine side yet (connection tracking):
-				 * such a rule matches nothing */
-				if (!m->ext->match || !m->ext->match(m, ev)) {
+				/* compile refused a match without one */
+				if (!m->ext->match(m, ev)) {
 					ok = false;
 					break;
 				}
@@ -568,9 +582,8 @@ static int walk_table(const struct ctable *t, int32_t start,
 				continue;
 			case K_EXT: {
 				const struct qt_ext_inst *tg = c->target;
-				int v = tg->ext->target ? tg->ext->target(tg, ev)
-					: tg->ext->terminal ? QT_XT_ACCEPT
-							    : QT_XT_CONTINUE;
+				/* compile refused a target without one */
+				int v = tg->ext->target(tg, ev);
 				if (v != QT_XT_CONTINUE)
 					return v;
 				continue;

@@ -232,10 +232,11 @@ struct qt_ext {
 	/* Matches: does the packet match (inversions included)? Runs on
 	 * the packet path: no allocation, no blocking, thread-safe with
 	 * other packets (state shared between threads needs its own
-	 * atomics or a per-state lock). NULL: no engine side yet
-	 * (connection tracking): a rule using it matches nothing. */
+	 * atomics or a per-state lock). NULL: no engine side; compiling
+	 * a ruleset that uses it in a table the engine walks fails. */
 	bool (*match)(const struct qt_ext_inst *in, struct qt_eval *ev);
-	/* Targets: act on the packet, return enum qt_xt_verdict. */
+	/* Targets: act on the packet, return enum qt_xt_verdict. NULL as
+	 * for match (the NAT targets live only in nat, not walked yet). */
 	int (*target)(const struct qt_ext_inst *in, struct qt_eval *ev);
 	/* Make in->state (control thread, at compile). 0, or -1 when the
 	 * rule cannot run (nothing is swapped in then). May be NULL. */
