@@ -25,48 +25,34 @@ enum { O_SET_MARK, O_AND_MARK, O_OR_MARK, O_XOR_MARK, O_SET_XMARK };
 /* Table order matters too: the first given option in it is the one a
  * "cannot be used together" message starts with. */
 static const struct qt_ext_opt mark_opts[] = {
-	{ .name = "set-xmark", .id = O_SET_XMARK, .arg = QT_ARG_REQ },
-	{ .name = "set-mark", .id = O_SET_MARK, .arg = QT_ARG_REQ },
-	{ .name = "and-mark", .id = O_AND_MARK, .arg = QT_ARG_REQ },
-	{ .name = "or-mark", .id = O_OR_MARK, .arg = QT_ARG_REQ },
-	{ .name = "xor-mark", .id = O_XOR_MARK, .arg = QT_ARG_REQ },
+	{ .name = "set-xmark", .id = O_SET_XMARK, .type = QT_OT_MARKMASK,
+	  .excl = F_ANY },
+	{ .name = "set-mark", .id = O_SET_MARK, .type = QT_OT_MARKMASK,
+	  .excl = F_ANY },
+	{ .name = "and-mark", .id = O_AND_MARK, .type = QT_OT_UINT,
+	  .max = UINT32_MAX, .excl = F_ANY },
+	{ .name = "or-mark", .id = O_OR_MARK, .type = QT_OT_UINT,
+	  .max = UINT32_MAX, .excl = F_ANY },
+	{ .name = "xor-mark", .id = O_XOR_MARK, .type = QT_OT_UINT,
+	  .max = UINT32_MAX, .excl = F_ANY },
 	{ .name = NULL },
 };
 
-/* "VALUE[/MASK]" (xtables' mark/mask type); mask defaults to all ones. */
-
-/* A number as xtables_strtoul reads it: any C base, blanks and '+'
- * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
-static bool read_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
-	       qt_parse_uint_any(s, 0, max, out);
-}
-
+/* Every spelling becomes one value/mask pair. */
 static int mark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		      struct qt_ctx *ctx)
 {
 	struct mark_data *d = in->data;
-	uint32_t v = 0, m = 0;
-	uint64_t u;
-
-	if (a->opt->id == O_SET_XMARK || a->opt->id == O_SET_MARK) {
-		if (qt_parse_markmask("MARK", a->arg, a->opt->name, &v, &m, ctx))
-			return -1;
-		d->mark = v;
-		/* --set-mark V/M zeroes the bits of M, then sets V */
-		d->mask = a->opt->id == O_SET_MARK ? (v | m) : m;
-		return 0;
-	}
-	if (!read_uint(a->arg, UINT32_MAX, &u))
-		return qt_param_error(ctx,
-			"MARK: bad value for option \"--%s\", or out of range (0-4294967295).\n",
-			a->opt->name);
-	v = (uint32_t)u;
+	uint32_t v = a->val.mark[0], m = a->val.mark[1];
+	uint32_t u = (uint32_t)a->val.u;
+	(void)ctx;
 	switch (a->opt->id) {
-	case O_AND_MARK: d->mark = 0; d->mask = ~v; break;
-	case O_OR_MARK: d->mark = v; d->mask = v; break;
-	case O_XOR_MARK: d->mark = v; d->mask = 0; break;
+	case O_SET_XMARK: d->mark = v; d->mask = m; break;
+	/* --set-mark V/M zeroes the bits of M, then sets V */
+	case O_SET_MARK: d->mark = v; d->mask = v | m; break;
+	case O_AND_MARK: d->mark = 0; d->mask = ~u; break;
+	case O_OR_MARK: d->mark = u; d->mask = u; break;
+	case O_XOR_MARK: d->mark = u; d->mask = 0; break;
 	}
 	return 0;
 }
@@ -78,18 +64,6 @@ static int mark_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 	if (!in->seen)
 		return qt_param_error(ctx,
 			"MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required");
-	/* xtables' exclusion check: every operation excludes the others */
-	for (const struct qt_ext_opt *o = mark_opts; o->name; o++) {
-		uint32_t hit = in->seen & F_ANY & ~(1u << o->id);
-		if (!(in->seen & (1u << o->id)) || !hit)
-			continue;
-		const struct qt_ext_opt *x = mark_opts;
-		while (x->id != __builtin_ctz(hit))
-			x++;
-		return qt_param_error(ctx,
-			"MARK: option \"--%s\" cannot be used together with \"--%s\".\n",
-			o->name, x->name);
-	}
 	return 0;
 }
 
