@@ -41,47 +41,36 @@ enum {
 	       1u << O_AND_MARK | 1u << O_OR_MARK | 1u << O_XOR_MARK | \
 	       1u << O_SET_XMARK)
 
+#define D struct connmark_data
+#define MASKS (QT_BIT(O_CTMASK) | QT_BIT(O_NFMASK))
+#define U32(n, o, ex, ...) \
+	{ .name = n, .id = o, .type = QT_OT_UINT, .max = UINT32_MAX, \
+	  .excl = ex, __VA_ARGS__ }
 static const struct qt_ext_opt connmark_opts[] = {
-	{ .name = "set-xmark", .id = O_SET_XMARK, .arg = QT_ARG_REQ },
-	{ .name = "set-mark", .id = O_SET_MARK, .arg = QT_ARG_REQ },
-	{ .name = "and-mark", .id = O_AND_MARK, .arg = QT_ARG_REQ },
-	{ .name = "or-mark", .id = O_OR_MARK, .arg = QT_ARG_REQ },
-	{ .name = "xor-mark", .id = O_XOR_MARK, .arg = QT_ARG_REQ },
-	{ .name = "save-mark", .id = O_SAVE_MARK },
-	{ .name = "restore-mark", .id = O_RESTORE_MARK },
-	{ .name = "ctmask", .id = O_CTMASK, .arg = QT_ARG_REQ },
-	{ .name = "nfmask", .id = O_NFMASK, .arg = QT_ARG_REQ },
-	{ .name = "mask", .id = O_MASK, .arg = QT_ARG_REQ },
-	{ .name = "left-shift-mark", .id = O_LEFT_SHIFT, .arg = QT_ARG_REQ },
-	{ .name = "right-shift-mark", .id = O_RIGHT_SHIFT, .arg = QT_ARG_REQ },
+	{ .name = "set-xmark", .id = O_SET_XMARK, .type = QT_OT_MARKMASK,
+	  .excl = F_OPS },
+	{ .name = "set-mark", .id = O_SET_MARK, .type = QT_OT_MARKMASK,
+	  .excl = F_OPS },
+	U32("and-mark", O_AND_MARK, F_OPS),
+	U32("or-mark", O_OR_MARK, F_OPS),
+	U32("xor-mark", O_XOR_MARK, F_OPS),
+	{ .name = "save-mark", .id = O_SAVE_MARK, .value = CM_SAVE,
+	  QT_PUT(D, mode), .excl = F_OPS },
+	{ .name = "restore-mark", .id = O_RESTORE_MARK, .value = CM_RESTORE,
+	  QT_PUT(D, mode), .excl = F_OPS },
+	U32("ctmask", O_CTMASK, QT_BIT(O_MASK), QT_PUT(D, ctmask)),
+	U32("nfmask", O_NFMASK, QT_BIT(O_MASK), QT_PUT(D, nfmask)),
+	U32("mask", O_MASK, MASKS),
+	/* one shift field: the last option given wins */
+	{ .name = "left-shift-mark", .id = O_LEFT_SHIFT, .type = QT_OT_UINT,
+	  .max = 32, QT_PUT(D, shift_bits) },
+	{ .name = "right-shift-mark", .id = O_RIGHT_SHIFT, .type = QT_OT_UINT,
+	  .max = 32, QT_PUT(D, shift_bits) },
 	{ .name = NULL },
 };
-
-/* Which given options exclude which (xtables' excl). */
-
-/* A number as xtables_strtoul reads it: any C base, blanks and '+'
- * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
-static bool read_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
-	       qt_parse_uint_any(s, 0, max, out);
-}
-
-static uint32_t excl_of(int id)
-{
-	switch (id) {
-	case O_CTMASK:
-	case O_NFMASK:
-		return 1u << O_MASK;
-	case O_MASK:
-		return 1u << O_CTMASK | 1u << O_NFMASK;
-	case O_LEFT_SHIFT:
-	case O_RIGHT_SHIFT:
-		return 0;
-	default:
-		return F_OPS;
-	}
-}
+#undef U32
+#undef MASKS
+#undef D
 
 static void connmark_init(struct qt_ext_inst *in)
 {
@@ -89,53 +78,23 @@ static void connmark_init(struct qt_ext_inst *in)
 	d->ctmask = d->nfmask = UINT32_MAX;
 }
 
-/* "VALUE[/MASK]" (xtables' mark/mask type); mask defaults to all ones. */
+/* The set operations become one value/mask pair. */
 static int connmark_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			  struct qt_ctx *ctx)
 {
 	struct connmark_data *d = in->data;
-	uint32_t v = 0, m = 0;
-	uint64_t u;
-	int id = a->opt->id;
-
-	switch (id) {
-	case O_SET_XMARK:
-	case O_SET_MARK:
-		if (qt_parse_markmask("CONNMARK", a->arg, a->opt->name, &v, &m, ctx))
-			return -1;
-		d->mode = CM_SET;
-		d->ctmark = v;
-		d->ctmask = id == O_SET_MARK ? (v | m) : m;
-		return 0;
-	case O_SAVE_MARK:
-		d->mode = CM_SAVE;
-		return 0;
-	case O_RESTORE_MARK:
-		d->mode = CM_RESTORE;
-		return 0;
-	case O_LEFT_SHIFT:
-	case O_RIGHT_SHIFT:
-		if (!read_uint(a->arg, 32, &u))
-			return qt_param_error(ctx,
-				"CONNMARK: bad value for option \"--%s\", or out of range (0-32).\n",
-				a->opt->name);
-		/* one shift field: the last option given wins */
-		d->shift_dir = id == O_RIGHT_SHIFT ? SHIFT_RIGHT : SHIFT_LEFT;
-		d->shift_bits = (uint8_t)u;
-		return 0;
-	}
-	if (!read_uint(a->arg, UINT32_MAX, &u))
-		return qt_param_error(ctx,
-			"CONNMARK: bad value for option \"--%s\", or out of range (0-4294967295).\n",
-			a->opt->name);
-	v = (uint32_t)u;
-	switch (id) {
-	case O_AND_MARK: d->mode = CM_SET; d->ctmark = 0; d->ctmask = ~v; break;
-	case O_OR_MARK: d->mode = CM_SET; d->ctmark = v; d->ctmask = v; break;
-	case O_XOR_MARK: d->mode = CM_SET; d->ctmark = v; d->ctmask = 0; break;
-	case O_CTMASK: d->ctmask = v; break;
-	case O_NFMASK: d->nfmask = v; break;
-	case O_MASK: d->ctmask = d->nfmask = v; break;
+	uint32_t v = a->val.mark[0], m = a->val.mark[1];
+	uint32_t u = (uint32_t)a->val.u;
+	(void)ctx;
+	switch (a->opt->id) {
+	case O_SET_XMARK: d->mode = CM_SET; d->ctmark = v; d->ctmask = m; break;
+	case O_SET_MARK: d->mode = CM_SET; d->ctmark = v; d->ctmask = v | m; break;
+	case O_AND_MARK: d->mode = CM_SET; d->ctmark = 0; d->ctmask = ~u; break;
+	case O_OR_MARK: d->mode = CM_SET; d->ctmark = u; d->ctmask = u; break;
+	case O_XOR_MARK: d->mode = CM_SET; d->ctmark = u; d->ctmask = 0; break;
+	case O_MASK: d->ctmask = d->nfmask = u; break;
+	case O_LEFT_SHIFT: d->shift_dir = SHIFT_LEFT; break;
+	case O_RIGHT_SHIFT: d->shift_dir = SHIFT_RIGHT; break;
 	}
 	return 0;
 }
@@ -146,17 +105,6 @@ static int connmark_check(struct qt_ext_inst *in,
 	(void)env;
 	if (!(in->seen & F_OPS))
 		return qt_param_error(ctx, "CONNMARK target: No operation specified");
-	for (const struct qt_ext_opt *o = connmark_opts; o->name; o++) {
-		uint32_t hit = in->seen & excl_of(o->id) & ~(1u << o->id);
-		if (!(in->seen & (1u << o->id)) || !hit)
-			continue;
-		const struct qt_ext_opt *x = connmark_opts;
-		while (x->id != __builtin_ctz(hit))
-			x++;
-		return qt_param_error(ctx,
-			"CONNMARK: option \"--%s\" cannot be used together with \"--%s\".\n",
-			o->name, x->name);
-	}
 	return 0;
 }
 
