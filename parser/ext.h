@@ -62,6 +62,7 @@ enum qt_opt_type {
 	QT_OT_PLEN,      /* prefix length or dotted mask (unsigned) */
 	QT_OT_MARKMASK,  /* "value[/mask]": two uint32_t, mask ~0 if absent */
 	QT_OT_ETHERMAC,  /* "aa:bb:cc:dd:ee:ff": six bytes */
+	QT_OT_SYSLOGLEVEL, /* 0..7 or a syslog level's name (one byte) */
 };
 
 /* Option flags. */

@@ -197,6 +197,27 @@ static bool parse_mac(const char *s, uint8_t out[6])
 	return true;
 }
 
+/* xtables' syslog level names (not those LOG prints: "warning" is read,
+ * "warn" printed). */
+static const struct qt_opt_choice syslog_levels[] = {
+	{ "emerg", 0 }, { "panic", 0 }, { "alert", 1 }, { "crit", 2 },
+	{ "error", 3 }, { "warning", 4 }, { "notice", 5 }, { "info", 6 },
+	{ "debug", 7 }, { NULL, 0 },
+};
+
+static int parse_sysloglevel(const char *arg, uint64_t *out,
+			     struct qt_ctx *ctx)
+{
+	if (qt_strtoul(arg, NULL, 0, 7, out))
+		return 0;
+	for (const struct qt_opt_choice *c = syslog_levels; c->name; c++)
+		if (!strcmp(c->name, arg)) {
+			*out = c->value;
+			return 0;
+		}
+	return qt_param_error(ctx, "log level \"%s\" unknown\n", arg);
+}
+
 /* Read the argument by type, into a->val and the option's place. */
 static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 		      struct qt_opt_arg *a, struct qt_ctx *ctx)
@@ -293,6 +314,12 @@ static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 			return -1;
 		if (o->size)
 			memcpy(place, a->val.mark, 8);
+		return 0;
+	case QT_OT_SYSLOGLEVEL:
+		if (parse_sysloglevel(a->arg, &a->val.u, ctx))
+			return -1;
+		if (o->size)
+			put_uint(place, o->size, a->val.u);
 		return 0;
 	case QT_OT_ETHERMAC:
 		if (!parse_mac(a->arg, a->val.mac))
