@@ -41,13 +41,13 @@ enum {
 
 static const struct qt_ext_opt ct_opts[] = {
 	{ .name = "notrack", .id = O_NOTRACK },
-	{ .name = "helper", .id = O_HELPER, .arg = QT_ARG_REQ },
-	{ .name = "timeout", .id = O_TIMEOUT, .arg = QT_ARG_REQ },
-	{ .name = "ctevents", .id = O_CTEVENTS, .arg = QT_ARG_REQ },
-	{ .name = "expevents", .id = O_EXPEVENTS, .arg = QT_ARG_REQ },
-	{ .name = "zone-orig", .id = O_ZONE_ORIG, .arg = QT_ARG_REQ },
-	{ .name = "zone-reply", .id = O_ZONE_REPLY, .arg = QT_ARG_REQ },
-	{ .name = "zone", .id = O_ZONE, .arg = QT_ARG_REQ },
+	{ .name = "helper", .id = O_HELPER, .type = QT_OT_RAW },
+	{ .name = "timeout", .id = O_TIMEOUT, .type = QT_OT_RAW },
+	{ .name = "ctevents", .id = O_CTEVENTS, .type = QT_OT_RAW },
+	{ .name = "expevents", .id = O_EXPEVENTS, .type = QT_OT_RAW },
+	{ .name = "zone-orig", .id = O_ZONE_ORIG, .type = QT_OT_RAW },
+	{ .name = "zone-reply", .id = O_ZONE_REPLY, .type = QT_OT_RAW },
+	{ .name = "zone", .id = O_ZONE, .type = QT_OT_RAW },
 	{ .name = NULL },
 };
 

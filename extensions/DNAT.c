@@ -12,7 +12,7 @@
 enum { O_TO_DST, O_RANDOM, O_PERSISTENT };
 
 static const struct qt_ext_opt dnat_opts[] = {
-	{ .name = "to-destination", .id = O_TO_DST, .arg = QT_ARG_REQ },
+	{ .name = "to-destination", .id = O_TO_DST, .type = QT_OT_RAW },
 	{ .name = "random", .id = O_RANDOM },
 	{ .name = "persistent", .id = O_PERSISTENT },
 	{ .name = NULL },

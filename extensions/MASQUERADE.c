@@ -11,7 +11,7 @@
 enum { O_TO_PORTS, O_RANDOM, O_RANDOM_FULLY };
 
 static const struct qt_ext_opt masq_opts[] = {
-	{ .name = "to-ports", .id = O_TO_PORTS, .arg = QT_ARG_REQ },
+	{ .name = "to-ports", .id = O_TO_PORTS, .type = QT_OT_RAW },
 	{ .name = "random", .id = O_RANDOM },
 	{ .name = "random-fully", .id = O_RANDOM_FULLY },
 	{ .name = NULL },

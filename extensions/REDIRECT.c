@@ -11,7 +11,7 @@
 enum { O_TO_PORTS, O_RANDOM };
 
 static const struct qt_ext_opt redir_opts[] = {
-	{ .name = "to-ports", .id = O_TO_PORTS, .arg = QT_ARG_REQ },
+	{ .name = "to-ports", .id = O_TO_PORTS, .type = QT_OT_RAW },
 	{ .name = "random", .id = O_RANDOM },
 	{ .name = NULL },
 };

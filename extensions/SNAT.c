@@ -12,7 +12,7 @@
 enum { O_TO_SRC, O_RANDOM, O_RANDOM_FULLY, O_PERSISTENT };
 
 static const struct qt_ext_opt snat_opts[] = {
-	{ .name = "to-source", .id = O_TO_SRC, .arg = QT_ARG_REQ },
+	{ .name = "to-source", .id = O_TO_SRC, .type = QT_OT_RAW },
 	{ .name = "random", .id = O_RANDOM },
 	{ .name = "random-fully", .id = O_RANDOM_FULLY },
 	{ .name = "persistent", .id = O_PERSISTENT },

@@ -28,13 +28,13 @@ struct tcp_data {
 enum { O_SPORT, O_DPORT, O_SYN, O_FLAGS, O_OPTION };
 
 static const struct qt_ext_opt tcp_opts[] = {
-	{ .name = "source-port", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "sport", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "destination-port", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "dport", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "source-port", .id = O_SPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "sport", .id = O_SPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "destination-port", .id = O_DPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "dport", .id = O_DPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
 	{ .name = "syn", .id = O_SYN, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
 	{ .name = "tcp-flags", .id = O_FLAGS, .arg = QT_ARG_REQ2, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "tcp-option", .id = O_OPTION, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "tcp-option", .id = O_OPTION, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
 	{ .name = NULL },
 };
 

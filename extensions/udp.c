@@ -31,10 +31,10 @@ enum { O_SPORT, O_DPORT };
 static const struct qt_ext_opt udp_opts[] = {
 	/* repeats are checked in parse(): the message names the long
 	 * option even when the alias was typed */
-	{ .name = "source-port", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "sport", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "destination-port", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "dport", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "source-port", .id = O_SPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "sport", .id = O_SPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "destination-port", .id = O_DPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "dport", .id = O_DPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
 	{ .name = NULL },
 };
 
