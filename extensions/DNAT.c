@@ -12,9 +12,12 @@
 enum { O_TO_DST, O_RANDOM, O_PERSISTENT };
 
 static const struct qt_ext_opt dnat_opts[] = {
-	{ .name = "to-destination", .id = O_TO_DST, .type = QT_OT_RAW },
-	{ .name = "random", .id = O_RANDOM },
-	{ .name = "persistent", .id = O_PERSISTENT },
+	{ .name = "to-destination", .id = O_TO_DST, .type = QT_OT_RAW,
+	  .flags = QT_OPT_MAND },
+	{ .name = "random", .id = O_RANDOM, .type = QT_OT_BITS,
+	  .value = QT_NAT_PROTO_RANDOM, QT_PUT(struct qt_nat_range, flags) },
+	{ .name = "persistent", .id = O_PERSISTENT, .type = QT_OT_BITS,
+	  .value = QT_NAT_PERSISTENT, QT_PUT(struct qt_nat_range, flags) },
 	{ .name = NULL },
 };
 
@@ -27,19 +30,7 @@ static int dnat_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		if (qt_nat_parse_to(a->arg, a->rule ? a->rule->proto : 0, r, ctx))
 			return -1;
 		return 0;
-	case O_RANDOM: r->flags |= QT_NAT_PROTO_RANDOM; return 0;
-	case O_PERSISTENT: r->flags |= QT_NAT_PERSISTENT; return 0;
 	}
-	return 0;
-}
-
-static int dnat_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
-		      struct qt_ctx *ctx)
-{
-	(void)env;
-	if (!(in->seen & (1u << O_TO_DST)))
-		return qt_param_error(ctx,
-			"DNAT: option \"--to-destination\" must be specified\n");
 	return 0;
 }
 
@@ -75,7 +66,6 @@ static const struct qt_ext dnat_target = {
 	.data_size = sizeof(struct qt_nat_range),
 	.opts = dnat_opts,
 	.parse = dnat_parse,
-	.check = dnat_check,
 	.kcheck = dnat_kcheck,
 	.save = dnat_save,
 	.print = dnat_print,

@@ -12,8 +12,10 @@ enum { O_TO_PORTS, O_RANDOM, O_RANDOM_FULLY };
 
 static const struct qt_ext_opt masq_opts[] = {
 	{ .name = "to-ports", .id = O_TO_PORTS, .type = QT_OT_RAW },
-	{ .name = "random", .id = O_RANDOM },
-	{ .name = "random-fully", .id = O_RANDOM_FULLY },
+	{ .name = "random", .id = O_RANDOM, .type = QT_OT_BITS,
+	  .value = QT_NAT_PROTO_RANDOM, QT_PUT(struct qt_nat_range, flags) },
+	{ .name = "random-fully", .id = O_RANDOM_FULLY, .type = QT_OT_BITS,
+	  .value = QT_NAT_PROTO_RANDOM_FULLY, QT_PUT(struct qt_nat_range, flags) },
 	{ .name = NULL },
 };
 
@@ -28,8 +30,6 @@ static int masq_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			return -1;
 		r->base_port = 0;
 		return 0;
-	case O_RANDOM: r->flags |= QT_NAT_PROTO_RANDOM; return 0;
-	case O_RANDOM_FULLY: r->flags |= QT_NAT_PROTO_RANDOM_FULLY; return 0;
 	}
 	return 0;
 }

@@ -12,7 +12,8 @@ enum { O_TO_PORTS, O_RANDOM };
 
 static const struct qt_ext_opt redir_opts[] = {
 	{ .name = "to-ports", .id = O_TO_PORTS, .type = QT_OT_RAW },
-	{ .name = "random", .id = O_RANDOM },
+	{ .name = "random", .id = O_RANDOM, .type = QT_OT_BITS,
+	  .value = QT_NAT_PROTO_RANDOM, QT_PUT(struct qt_nat_range, flags) },
 	{ .name = NULL },
 };
 
@@ -28,9 +29,6 @@ static int redir_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		if (r->flags & QT_NAT_PROTO_OFFSET)
 			return qt_param_error(ctx,
 				"Shifted portmap ranges not supported with this kernel");
-		return 0;
-	case O_RANDOM:
-		r->flags |= QT_NAT_PROTO_RANDOM;
 		return 0;
 	}
 	return 0;

@@ -12,10 +12,14 @@
 enum { O_TO_SRC, O_RANDOM, O_RANDOM_FULLY, O_PERSISTENT };
 
 static const struct qt_ext_opt snat_opts[] = {
-	{ .name = "to-source", .id = O_TO_SRC, .type = QT_OT_RAW },
-	{ .name = "random", .id = O_RANDOM },
-	{ .name = "random-fully", .id = O_RANDOM_FULLY },
-	{ .name = "persistent", .id = O_PERSISTENT },
+	{ .name = "to-source", .id = O_TO_SRC, .type = QT_OT_RAW,
+	  .flags = QT_OPT_MAND },
+	{ .name = "random", .id = O_RANDOM, .type = QT_OT_BITS,
+	  .value = QT_NAT_PROTO_RANDOM, QT_PUT(struct qt_nat_range, flags) },
+	{ .name = "random-fully", .id = O_RANDOM_FULLY, .type = QT_OT_BITS,
+	  .value = QT_NAT_PROTO_RANDOM_FULLY, QT_PUT(struct qt_nat_range, flags) },
+	{ .name = "persistent", .id = O_PERSISTENT, .type = QT_OT_BITS,
+	  .value = QT_NAT_PERSISTENT, QT_PUT(struct qt_nat_range, flags) },
 	{ .name = NULL },
 };
 
@@ -29,20 +33,7 @@ static int snat_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			return -1;
 		r->base_port = 0;
 		return 0;
-	case O_RANDOM: r->flags |= QT_NAT_PROTO_RANDOM; return 0;
-	case O_RANDOM_FULLY: r->flags |= QT_NAT_PROTO_RANDOM_FULLY; return 0;
-	case O_PERSISTENT: r->flags |= QT_NAT_PERSISTENT; return 0;
 	}
-	return 0;
-}
-
-static int snat_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
-		      struct qt_ctx *ctx)
-{
-	(void)env;
-	if (!(in->seen & (1u << O_TO_SRC)))
-		return qt_param_error(ctx,
-			"SNAT: option \"--to-source\" must be specified\n");
 	return 0;
 }
 
@@ -78,7 +69,6 @@ static const struct qt_ext snat_target = {
 	.data_size = sizeof(struct qt_nat_range),
 	.opts = snat_opts,
 	.parse = snat_parse,
-	.check = snat_check,
 	.kcheck = snat_kcheck,
 	.save = snat_save,
 	.print = snat_print,
