@@ -63,6 +63,8 @@ enum qt_opt_type {
 	QT_OT_MARKMASK,  /* "value[/mask]": two uint32_t, mask ~0 if absent */
 	QT_OT_ETHERMAC,  /* "aa:bb:cc:dd:ee:ff": six bytes */
 	QT_OT_SYSLOGLEVEL, /* 0..7 or a syslog level's name (one byte) */
+	QT_OT_PORTRANGE, /* "a[:b]" of ports or services (uint16_t[2]): an
+	                    empty side 0 or 65535, a lone value a:a */
 };
 
 /* Option flags. */
@@ -163,6 +165,7 @@ struct qt_opt_arg {
 		uint64_t range[2];     /* URANGE */
 		uint32_t mark[2];      /* MARKMASK: value, mask */
 		uint8_t mac[6];        /* ETHERMAC */
+		uint16_t ports[2];     /* PORTRANGE */
 		uint32_t addr;         /* HOST, network order */
 		unsigned plen;         /* PLEN */
 	} val;

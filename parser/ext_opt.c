@@ -218,6 +218,73 @@ static int parse_sysloglevel(const char *arg, uint64_t *out,
 	return qt_param_error(ctx, "log level \"%s\" unknown\n", arg);
 }
 
+/* A port as xtables_getportbyname finds it: through getaddrinfo, which
+ * takes a number (strtoul, base 10, truncated to 16 bits) or a service
+ * of any socket type. -1 when it resolves to nothing. */
+static int resolve_port(const char *s)
+{
+	struct addrinfo *res = NULL;
+	int port = -1;
+	if (getaddrinfo(NULL, s, NULL, &res) != 0)
+		return -1;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET6) {
+			port = ntohs(((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_port);
+			break;
+		}
+		if (ai->ai_family == AF_INET) {
+			port = ntohs(((struct sockaddr_in *)(void *)ai->ai_addr)->sin_port);
+			break;
+		}
+	}
+	freeaddrinfo(res);
+	return port;
+}
+
+/* xtables' PORTRC: "a", "a:b", ":b", "a:", ":" or "" (an empty part
+ * keeps its default: 0 before the colon, 65535 after it). */
+static int parse_portrange(const char *ename, const char *oname,
+			   const char *arg, uint16_t p[2], struct qt_ctx *ctx)
+{
+	char *buf = strdup(arg);
+	if (!buf)
+		abort();
+	unsigned n = 0;
+	int rc = 0;
+	p[0] = 0;
+	p[1] = 0xFFFF;
+	char *rest = buf;
+	for (;;) {
+		char *colon = strchr(rest, ':');
+		if (colon)
+			*colon = '\0';
+		if (n == 2) {
+			rc = qt_param_error(ctx,
+				"%s: Too many components for option \"--%s\" (max: 2)\n",
+				ename, oname);
+			break;
+		}
+		if (*rest) {
+			int v = resolve_port(rest);
+			if (v < 0) {
+				rc = qt_param_error(ctx,
+					"Port \"%s\" does not resolve to anything.\n",
+					rest);
+				break;
+			}
+			p[n] = (uint16_t)v;
+		}
+		n++;
+		if (!colon)
+			break;
+		rest = colon + 1;
+	}
+	if (rc == 0 && n == 1)
+		p[1] = p[0];
+	free(buf);
+	return rc;
+}
+
 /* Read the argument by type, into a->val and the option's place. */
 static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 		      struct qt_opt_arg *a, struct qt_ctx *ctx)
@@ -320,6 +387,12 @@ static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 			return -1;
 		if (o->size)
 			put_uint(place, o->size, a->val.u);
+		return 0;
+	case QT_OT_PORTRANGE:
+		if (parse_portrange(ename, o->name, a->arg, a->val.ports, ctx))
+			return -1;
+		if (o->size)
+			memcpy(place, a->val.ports, 4);
 		return 0;
 	case QT_OT_ETHERMAC:
 		if (!parse_mac(a->arg, a->val.mac))
