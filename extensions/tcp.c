@@ -118,7 +118,7 @@ static int tcp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		uint64_t v;
 		if (before & (1u << O_OPTION))
 			return qt_param_error(ctx, "Only one `--tcp-option' allowed");
-		if (!qt_parse_uint_any(a->arg, 1, 255, &v))
+		if (!qt_strtoul(a->arg, NULL, 1, 255, &v))
 			return qt_param_error(ctx, "Bad TCP option \"%s\"", a->arg);
 		d->option = (uint8_t)v;
 		if (a->invert)
