@@ -570,10 +570,6 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (qt_prog_unjudged(prog))
-		fprintf(stderr, PROG ": note: %u rule(s) use a match the engine "
-			"does not judge: they match nothing\n",
-			qt_prog_unjudged(prog));
 	r.prog = prog;
 	if (qt_prog_uses_ct(prog)) {
 		struct qt_ct_config cc;

@@ -825,11 +825,6 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 	else
 		qt_buf_printf(out, "link-layer queues: none (frame types derived "
 			      "from the IP destination)\n");
-	/* the control thread is the only one that swaps: no read lock */
-	uint32_t unj = qt_prog_unjudged(e->prog);
-	if (unj)
-		qt_buf_printf(out, "rules that match nothing (a match without "
-			      "an engine side): %u\n", unj);
 	qt_log_sink_describe(out);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
@@ -929,9 +924,6 @@ void qt_engine_metrics(struct qt_engine *e, struct qt_metrics *m)
 	for (unsigned h = 0; h < QT_HOOK_COUNT; h++)
 		qt_metrics_sample(m, e->steered && (e->sc.hooks & (1u << h)),
 				  "hook", qt_nfq_hook_name(h), NULL);
-	qt_metrics_family(m, "qtables_unjudged_rules", QT_GAUGE,
-			  "rules that match nothing (a match without an engine side)");
-	qt_metrics_sample(m, qt_prog_unjudged(e->prog), NULL);
 
 	qt_metrics_family(m, "qtables_packets_total", QT_COUNTER,
 			  "packets received from the queue, by hook");

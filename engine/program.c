@@ -77,7 +77,6 @@ struct qt_prog {
 	bool present[QT_NTABLES];
 	uint32_t copy_range;
 	bool hook_used[QT_NHOOKS];
-	uint32_t unjudged;          /* rules with a match of no engine side */
 	bool rewrites;              /* a target may grow the packet */
 	bool uses_ct;               /* a rule reads or changes conntrack */
 	bool wants_owner;           /* a rule reads local packets' owner */
@@ -169,12 +168,13 @@ static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
 	}
 }
 
-/* Whether any hook walks the table (hook_tables). */
-static bool table_walked(int id)
+/* Whether the engine walks a table at some hook (the nat table is
+ * stored and listed, but its rules are not run on packets). */
+static bool table_walked(int table)
 {
 	for (int h = 0; h < QT_NHOOKS; h++)
 		for (const int8_t *x = hook_tables[h]; *x >= 0; x++)
-			if (*x == id)
+			if (*x == table)
 				return true;
 	return false;
 }
@@ -195,10 +195,16 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	c->frag = r->frag;
 	iface_prep(r->iniface, c->in, &c->inlen);
 	iface_prep(r->outiface, c->out, &c->outlen);
-	bool unjudged = false;
+	bool walked = table_walked(t->id);
 	for (unsigned i = 0; i < r->nmatches; i++) {
 		struct qt_ext_inst *m = &r->matches[i];
-		unjudged |= !m->ext->match;
+		if (walked && !m->ext->match) {
+			qt_buf_printf(err, "qtablesd: -m %s in table %s: the "
+				      "engine cannot judge packets with this "
+				      "match\n", m->ext->name,
+				      qt_table_def(t->id)->name);
+			return -1;
+		}
 		p->uses_ct |= m->ext->conntrack;
 		p->wants_l2type |= m->ext->l2type;
 		if (m->ext->wants_owner && m->ext->wants_owner(m))
@@ -215,7 +221,6 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 				p->copy_range = need;
 		}
 	}
-	p->unjudged += unjudged;
 	switch (r->verdict) {
 	case QT_V_NONE: c->kind = K_NONE; break;
 	case QT_V_ACCEPT: c->kind = K_ACCEPT; break;
@@ -235,11 +240,11 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	}
 	case QT_V_EXT: {
 		struct qt_ext_inst *tg = &r->target;
-		/* A target with no engine side (SNAT, DNAT, MASQUERADE,
+		/* a target with no engine side (SNAT, DNAT, MASQUERADE,
 		 * REDIRECT until NAT is done) is only kept where no packet
 		 * meets it: in a walked table its packets would pass as if
-		 * it had acted, so such a ruleset is not run at all. */
-		if (!tg->ext->target && table_walked(t->id)) {
+		 * it had acted, so such a ruleset is not run at all */
+		if (walked && !tg->ext->target) {
 			qt_buf_printf(err, "qtablesd: -j %s in table %s: the "
 				      "engine cannot run this target\n",
 				      tg->ext->name, qt_table_def(t->id)->name);
@@ -471,11 +476,6 @@ bool qt_prog_rewrites(const struct qt_prog *p)
 	return p->rewrites;
 }
 
-uint32_t qt_prog_unjudged(const struct qt_prog *p)
-{
-	return p->unjudged;
-}
-
 bool qt_prog_hook_used(const struct qt_prog *p, unsigned hook)
 {
 	return hook < QT_NHOOKS && p->hook_used[hook];
@@ -555,9 +555,8 @@ static int walk_table(const struct ctable *t, int32_t start,
 			bool ok = true;
 			for (unsigned i = 0; i < r->nmatches; i++) {
 				const struct qt_ext_inst *m = &r->matches[i];
-				/* no engine side yet (connection tracking):
-				 * such a rule matches nothing */
-				if (!m->ext->match || !m->ext->match(m, ev)) {
+				/* compile refused a match without one */
+				if (!m->ext->match(m, ev)) {
 					ok = false;
 					break;
 				}
@@ -590,7 +589,7 @@ static int walk_table(const struct ctable *t, int32_t start,
 				continue;
 			case K_EXT: {
 				const struct qt_ext_inst *tg = c->target;
-				/* compile_rule refused targets without one */
+				/* compile refused a target without one */
 				int v = tg->ext->target(tg, ev);
 				if (v != QT_XT_CONTINUE)
 					return v;

@@ -71,10 +71,6 @@ bool qt_prog_uses_ct(const struct qt_prog *p);
 /* True when a target of the ruleset may grow packets (TCPMSS): the
  * engine then hands it a copy with room. */
 bool qt_prog_rewrites(const struct qt_prog *p);
-/* Rules that match nothing because one of their matches has no engine
- * side (none today: kept so that an extension added without one is
- * visible in qtables --stats). */
-uint32_t qt_prog_unjudged(const struct qt_prog *p);
 /* True when a table walked at this hook has its built-in chain there
  * (created, as iptables-nft creates chains: by a rule, a policy, a
  * restore): only then must packets of this hook be queued at all. */

@@ -39,28 +39,24 @@ enum {
 	O_ZONE_ORIG, O_ZONE_REPLY, O_ZONE,
 };
 
+#define D struct ct_data
 static const struct qt_ext_opt ct_opts[] = {
-	{ .name = "notrack", .id = O_NOTRACK },
-	{ .name = "helper", .id = O_HELPER, .arg = QT_ARG_REQ },
-	{ .name = "timeout", .id = O_TIMEOUT, .arg = QT_ARG_REQ },
-	{ .name = "ctevents", .id = O_CTEVENTS, .arg = QT_ARG_REQ },
-	{ .name = "expevents", .id = O_EXPEVENTS, .arg = QT_ARG_REQ },
-	{ .name = "zone-orig", .id = O_ZONE_ORIG, .arg = QT_ARG_REQ },
-	{ .name = "zone-reply", .id = O_ZONE_REPLY, .arg = QT_ARG_REQ },
-	{ .name = "zone", .id = O_ZONE, .arg = QT_ARG_REQ },
+	{ .name = "notrack", .id = O_NOTRACK, .type = QT_OT_BITS,
+	  .value = CT_NOTRACK, QT_PUT(D, flags) },
+	{ .name = "helper", .id = O_HELPER, .type = QT_OT_STRING,
+	  QT_PUT(D, helper) },
+	{ .name = "timeout", .id = O_TIMEOUT, .type = QT_OT_STRING,
+	  .off = offsetof(D, timeout), .size = TIMEOUT_KEPT + 1 },
+	{ .name = "ctevents", .id = O_CTEVENTS, .type = QT_OT_RAW },
+	{ .name = "expevents", .id = O_EXPEVENTS, .type = QT_OT_RAW },
+	{ .name = "zone-orig", .id = O_ZONE_ORIG, .type = QT_OT_RAW },
+	{ .name = "zone-reply", .id = O_ZONE_REPLY, .type = QT_OT_RAW },
+	{ .name = "zone", .id = O_ZONE, .type = QT_OT_RAW },
 	{ .name = NULL },
 };
+#undef D
 
 /* Bit order is the kernel's (IPCT_*, IPEXP_*) and the print order. */
-
-/* A number as xtables_strtoul reads it: any C base, blanks and '+'
- * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
-static bool read_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
-	       qt_parse_uint_any(s, 0, max, out);
-}
-
 static const char *const ct_event_names[] = {
 	"new", "related", "destroy", "reply", "assured", "protoinfo",
 	"helper", "mark",
@@ -90,13 +86,6 @@ static int parse_events(const char *arg, const char *const *names,
 	return 0;
 }
 
-static void copy_name(char *dst, size_t size, const char *src)
-{
-	size_t n = strlen(src);
-	memset(dst, 0, size);
-	memcpy(dst, src, n < size - 1 ? n : size - 1);
-}
-
 static int ct_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		    struct qt_ctx *ctx)
 {
@@ -104,15 +93,6 @@ static int ct_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	uint64_t v;
 
 	switch (a->opt->id) {
-	case O_NOTRACK:
-		d->flags |= CT_NOTRACK;
-		return 0;
-	case O_HELPER:
-		copy_name(d->helper, sizeof(d->helper), a->arg);
-		return 0;
-	case O_TIMEOUT:
-		copy_name(d->timeout, TIMEOUT_KEPT + 1, a->arg);
-		return 0;
 	case O_CTEVENTS:
 		return parse_events(a->arg, ct_event_names, 8, &d->ct_events, ctx);
 	case O_EXPEVENTS:
@@ -123,7 +103,7 @@ static int ct_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	case O_ZONE:
 		if (!strcasecmp(a->arg, "mark"))
 			d->flags |= CT_ZONE_MARK;
-		else if (read_uint(a->arg, 65535, &v))
+		else if (qt_strtoul(a->arg, NULL, 0, 65535, &v))
 			d->zone = (uint16_t)v;
 		else
 			return qt_param_error(ctx, "Cannot parse %s as a zone ID",

@@ -29,36 +29,27 @@ struct log_data {
 
 enum { O_LEVEL, O_PREFIX, O_TCPSEQ, O_TCPOPT, O_IPOPT, O_UID, O_MACDECODE };
 
+#define D struct log_data
+#define FLAG(n, o, bit) \
+	{ .name = n, .id = o, .type = QT_OT_BITS, .value = bit, \
+	  QT_PUT(D, flags) }
 static const struct qt_ext_opt log_opts[] = {
-	{ .name = "log-level", .id = O_LEVEL, .arg = QT_ARG_REQ },
-	{ .name = "log-prefix", .id = O_PREFIX, .arg = QT_ARG_REQ },
-	{ .name = "log-tcp-sequence", .id = O_TCPSEQ },
-	{ .name = "log-tcp-options", .id = O_TCPOPT },
-	{ .name = "log-ip-options", .id = O_IPOPT },
-	{ .name = "log-uid", .id = O_UID },
-	{ .name = "log-macdecode", .id = O_MACDECODE },
+	{ .name = "log-level", .id = O_LEVEL, .type = QT_OT_SYSLOGLEVEL,
+	  QT_PUT(D, level) },
+	/* cut to 29 bytes; newlines refused in the whole argument (parse) */
+	{ .name = "log-prefix", .id = O_PREFIX, .type = QT_OT_STRING,
+	  .min = 1, QT_PUT(D, prefix) },
+	FLAG("log-tcp-sequence", O_TCPSEQ, LOG_TCPSEQ),
+	FLAG("log-tcp-options", O_TCPOPT, LOG_TCPOPT),
+	FLAG("log-ip-options", O_IPOPT, LOG_IPOPT),
+	FLAG("log-uid", O_UID, LOG_UID),
+	FLAG("log-macdecode", O_MACDECODE, LOG_MACDECODE),
 	{ .name = NULL },
 };
+#undef FLAG
+#undef D
 
-/* Names read (xtables' syslog levels) and names -L prints: not the same
- * words ("warning" is read, "warn" printed). */
-
-/* A number as xtables_strtoul reads it: any C base, blanks and '+'
- * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
-static bool read_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
-	       qt_parse_uint_any(s, 0, max, out);
-}
-
-static const struct {
-	const char *name;
-	uint8_t level;
-} level_in[] = {
-	{ "emerg", 0 }, { "panic", 0 }, { "alert", 1 }, { "crit", 2 },
-	{ "error", 3 }, { "warning", 4 }, { "notice", 5 }, { "info", 6 },
-	{ "debug", 7 },
-};
+/* The level names -L prints. */
 static const char *const level_out[8] = {
 	"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
 };
@@ -83,40 +74,10 @@ static void log_init(struct qt_ext_inst *in)
 static int log_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		     struct qt_ctx *ctx)
 {
-	struct log_data *d = in->data;
-	uint64_t v;
-
-	switch (a->opt->id) {
-	case O_LEVEL:
-		if (read_uint(a->arg, 7, &v)) {
-			d->level = (uint8_t)v;
-			return 0;
-		}
-		for (size_t i = 0; i < sizeof(level_in) / sizeof(level_in[0]); i++)
-			if (!strcmp(level_in[i].name, a->arg)) {
-				d->level = level_in[i].level;
-				return 0;
-			}
-		return qt_param_error(ctx, "log level \"%s\" unknown\n", a->arg);
-	case O_PREFIX: {
-		if (!*a->arg)
-			return qt_param_error(ctx,
-				"Argument must have a minimum length of 1 characters\n");
-		/* the whole argument is checked, though only 29 bytes stay */
-		if (strchr(a->arg, '\n'))
-			return qt_param_error(ctx,
-				"Newlines not allowed in --log-prefix");
-		memset(d->prefix, 0, sizeof(d->prefix));
-		size_t n = strlen(a->arg);
-		memcpy(d->prefix, a->arg, n < PREFIX_MAX ? n : PREFIX_MAX);
-		return 0;
-	}
-	case O_TCPSEQ: d->flags |= LOG_TCPSEQ; return 0;
-	case O_TCPOPT: d->flags |= LOG_TCPOPT; return 0;
-	case O_IPOPT: d->flags |= LOG_IPOPT; return 0;
-	case O_UID: d->flags |= LOG_UID; return 0;
-	case O_MACDECODE: d->flags |= LOG_MACDECODE; return 0;
-	}
+	(void)in;
+	if (a->opt->id == O_PREFIX && strchr(a->arg, '\n'))
+		return qt_param_error(ctx,
+			"Newlines not allowed in --log-prefix");
 	return 0;
 }
 

@@ -45,7 +45,7 @@ static const struct {
 enum { O_WITH };
 
 static const struct qt_ext_opt reject_opts[] = {
-	{ .name = "reject-with", .id = O_WITH, .arg = QT_ARG_REQ },
+	{ .name = "reject-with", .id = O_WITH, .type = QT_OT_RAW },
 	{ .name = NULL },
 };
 

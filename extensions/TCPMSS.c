@@ -25,35 +25,13 @@ struct tcpmss_data {
 enum { O_SET_MSS, O_CLAMP };
 
 static const struct qt_ext_opt tcpmss_opts[] = {
-	{ .name = "set-mss", .id = O_SET_MSS, .arg = QT_ARG_REQ },
-	{ .name = "clamp-mss-to-pmtu", .id = O_CLAMP },
+	/* 65535 minus the 20-byte TCP header */
+	{ .name = "set-mss", .id = O_SET_MSS, .type = QT_OT_UINT,
+	  .max = 65515, QT_PUT(struct tcpmss_data, mss) },
+	{ .name = "clamp-mss-to-pmtu", .id = O_CLAMP, .value = MSS_CLAMP_PMTU,
+	  QT_PUT(struct tcpmss_data, mss) },
 	{ .name = NULL },
 };
-
-/* A number as xtables_strtoul reads it: any C base, blanks and '+'
- * taken, '-' refused (strtoul alone would take "-0"), nothing after. */
-static bool read_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	return s[strspn(s, " \t\n\v\f\r")] != '-' &&
-	       qt_parse_uint_any(s, 0, max, out);
-}
-
-static int tcpmss_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-			struct qt_ctx *ctx)
-{
-	struct tcpmss_data *d = in->data;
-	uint64_t v;
-	if (a->opt->id == O_CLAMP) {
-		d->mss = MSS_CLAMP_PMTU;
-		return 0;
-	}
-	/* 65535 minus the 20-byte TCP header */
-	if (!read_uint(a->arg, 65515, &v))
-		return qt_param_error(ctx,
-			"TCPMSS: bad value for option \"--set-mss\", or out of range (0-65515).\n");
-	d->mss = (uint16_t)v;
-	return 0;
-}
 
 static int tcpmss_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 			struct qt_ctx *ctx)
@@ -402,7 +380,6 @@ static const struct qt_ext tcpmss_target = {
 	.kind = QT_EXT_TARGET,
 	.data_size = sizeof(struct tcpmss_data),
 	.opts = tcpmss_opts,
-	.parse = tcpmss_parse,
 	.check = tcpmss_check,
 	.kcheck = tcpmss_kcheck,
 	.save = tcpmss_save,

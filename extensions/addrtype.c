@@ -28,13 +28,21 @@ struct addrtype_data {
 
 enum { O_SRC_TYPE, O_DST_TYPE, O_LIMIT_IN, O_LIMIT_OUT };
 
+#define D struct addrtype_data
 static const struct qt_ext_opt addrtype_opts[] = {
-	{ .name = "src-type", .id = O_SRC_TYPE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "dst-type", .id = O_DST_TYPE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "limit-iface-in", .id = O_LIMIT_IN },
-	{ .name = "limit-iface-out", .id = O_LIMIT_OUT },
+	{ .name = "src-type", .id = O_SRC_TYPE, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT, QT_INV(D, flags, ADDRTYPE_INVERT_SOURCE) },
+	{ .name = "dst-type", .id = O_DST_TYPE, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT, QT_INV(D, flags, ADDRTYPE_INVERT_DEST) },
+	{ .name = "limit-iface-in", .id = O_LIMIT_IN, .type = QT_OT_BITS,
+	  .value = ADDRTYPE_LIMIT_IN, QT_PUT(D, flags),
+	  .excl = QT_BIT(O_LIMIT_OUT) },
+	{ .name = "limit-iface-out", .id = O_LIMIT_OUT, .type = QT_OT_BITS,
+	  .value = ADDRTYPE_LIMIT_OUT, QT_PUT(D, flags),
+	  .excl = QT_BIT(O_LIMIT_IN) },
 	{ .name = NULL },
 };
+#undef D
 
 /* RTN_UNSPEC (0) .. RTN_XRESOLVE (11). */
 static const char *const rtn_names[] = {
@@ -73,26 +81,10 @@ static int addrtype_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			  struct qt_ctx *ctx)
 {
 	struct addrtype_data *d = in->data;
-	switch (a->opt->id) {
-	case O_SRC_TYPE:
-		if (parse_types(a->arg, &d->source, ctx))
-			return -1;
-		if (a->invert)
-			d->flags |= ADDRTYPE_INVERT_SOURCE;
-		break;
-	case O_DST_TYPE:
-		if (parse_types(a->arg, &d->dest, ctx))
-			return -1;
-		if (a->invert)
-			d->flags |= ADDRTYPE_INVERT_DEST;
-		break;
-	case O_LIMIT_IN:
-		d->flags |= ADDRTYPE_LIMIT_IN;
-		break;
-	case O_LIMIT_OUT:
-		d->flags |= ADDRTYPE_LIMIT_OUT;
-		break;
-	}
+	if (a->opt->id == O_SRC_TYPE)
+		return parse_types(a->arg, &d->source, ctx);
+	if (a->opt->id == O_DST_TYPE)
+		return parse_types(a->arg, &d->dest, ctx);
 	return 0;
 }
 
@@ -100,13 +92,9 @@ static int addrtype_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 			  struct qt_ctx *ctx)
 {
 	(void)env;
-	uint32_t s = in->seen;
-	if (!(s & ((1u << O_SRC_TYPE) | (1u << O_DST_TYPE))))
+	if (!(in->seen & (QT_BIT(O_SRC_TYPE) | QT_BIT(O_DST_TYPE))))
 		return qt_param_error(ctx,
 			"addrtype: you must specify --src-type or --dst-type");
-	if ((s & (1u << O_LIMIT_IN)) && (s & (1u << O_LIMIT_OUT)))
-		return qt_param_error(ctx,
-			"addrtype: option \"--limit-iface-in\" cannot be used together with \"--limit-iface-out\".\n");
 	return 0;
 }
 

@@ -31,8 +31,8 @@ static void comment_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	qt_buf_printf(b, " /* %s */", d->text);
 }
 
-/* The engine takes a NULL match as "cannot judge yet" (the rule then
- * matches nothing), so a comment needs one that always matches. */
+/* The engine refuses a match with no engine side, so a comment needs
+ * one that always matches. */
 static bool comment_match_pkt(const struct qt_ext_inst *in,
 			      struct qt_eval *ev)
 {

@@ -7,7 +7,7 @@
 
 #include "spinlock.h"
 #include "ct_entry.h"
-#include "xtypes.h"
+#include "ext.h"
 
 #define CL_INVERT 0x01         /* XT_CONNLIMIT_INVERT: "above" */
 #define CL_DADDR  0x02         /* XT_CONNLIMIT_DADDR */
@@ -15,68 +15,46 @@
 struct connlimit_data {
 	uint32_t limit;
 	uint32_t flags;        /* CL_* */
-	uint8_t plen;          /* 0..32, or XT_PLEN_FULL */
+	uint8_t plen;          /* 0..32, or QT_PLEN_FULL */
 	uint8_t pad[3];
 };
 
 enum { O_UPTO, O_ABOVE, O_MASK, O_SADDR, O_DADDR };
-#define B(o) (1u << (o))
+#define D struct connlimit_data
 
 static const struct qt_ext_opt connlimit_opts[] = {
-	{ .name = "connlimit-upto", .id = O_UPTO, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "connlimit-above", .id = O_ABOVE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "connlimit-mask", .id = O_MASK, .arg = QT_ARG_REQ },
-	{ .name = "connlimit-saddr", .id = O_SADDR },
-	{ .name = "connlimit-daddr", .id = O_DADDR },
+	/* "! --connlimit-upto" is --connlimit-above and back (parse) */
+	{ .name = "connlimit-upto", .id = O_UPTO, .type = QT_OT_UINT,
+	  .flags = QT_OPT_INVERT, QT_PUT(D, limit), .excl = QT_BIT(O_ABOVE) },
+	{ .name = "connlimit-above", .id = O_ABOVE, .type = QT_OT_UINT,
+	  .flags = QT_OPT_INVERT, QT_PUT(D, limit), .excl = QT_BIT(O_UPTO) },
+	{ .name = "connlimit-mask", .id = O_MASK, .type = QT_OT_PLEN,
+	  QT_PUT(D, plen) },
+	/* the two exclude each other, so saddr has nothing to clear */
+	{ .name = "connlimit-saddr", .id = O_SADDR, .excl = QT_BIT(O_DADDR) },
+	{ .name = "connlimit-daddr", .id = O_DADDR, .type = QT_OT_BITS,
+	  .value = CL_DADDR, QT_PUT(D, flags), .excl = QT_BIT(O_SADDR) },
 	{ .name = NULL },
 };
-
-static const struct xt_dep connlimit_deps[] = {
-	{ "connlimit-upto", O_UPTO, false, B(O_ABOVE), 0 },
-	{ "connlimit-above", O_ABOVE, false, B(O_UPTO), 0 },
-	{ "connlimit-mask", O_MASK, false, 0, 0 },
-	{ "connlimit-saddr", O_SADDR, false, B(O_DADDR), 0 },
-	{ "connlimit-daddr", O_DADDR, false, B(O_SADDR), 0 },
-	{ NULL, 0, false, 0, 0 },
-};
+#undef D
 
 static void connlimit_init(struct qt_ext_inst *in)
 {
 	struct connlimit_data *d = in->data;
-	d->plen = XT_PLEN_FULL;
+	d->plen = QT_PLEN_FULL;
 }
 
 static int connlimit_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			   struct qt_ctx *ctx)
 {
 	struct connlimit_data *d = in->data;
-	uint64_t v = 0;
-	unsigned plen = 0;
-	switch (a->opt->id) {
-	case O_UPTO:
-	case O_ABOVE:
-		if (xt_uint(ctx, "connlimit", a->opt->name, a->arg, 0,
-			    UINT32_MAX, &v))
-			return -1;
-		d->limit = (uint32_t)v;
-		/* "! --connlimit-upto" is --connlimit-above and back */
-		if ((a->opt->id == O_ABOVE) != a->invert)
-			d->flags |= CL_INVERT;
-		else
-			d->flags &= ~(uint32_t)CL_INVERT;
+	(void)ctx;
+	if (a->opt->id != O_UPTO && a->opt->id != O_ABOVE)
 		return 0;
-	case O_MASK:
-		if (xt_parse_plen(ctx, "connlimit", "connlimit-mask", a->arg, &plen))
-			return -1;
-		d->plen = (uint8_t)plen;
-		return 0;
-	case O_SADDR:
-		d->flags &= ~(uint32_t)CL_DADDR;
-		return 0;
-	case O_DADDR:
-		d->flags |= CL_DADDR;
-		return 0;
-	}
+	if ((a->opt->id == O_ABOVE) != a->invert)
+		d->flags |= CL_INVERT;
+	else
+		d->flags &= ~(uint32_t)CL_INVERT;
 	return 0;
 }
 
@@ -84,10 +62,10 @@ static int connlimit_check(struct qt_ext_inst *in, const struct qt_rule_env *env
 			   struct qt_ctx *ctx)
 {
 	(void)env;
-	if (!(in->seen & (B(O_UPTO) | B(O_ABOVE))))
+	if (!(in->seen & (QT_BIT(O_UPTO) | QT_BIT(O_ABOVE))))
 		return qt_param_error(ctx,
 			"You must specify \"--connlimit-above\" or \"--connlimit-upto\".");
-	return xt_fcheck(in, "connlimit", connlimit_deps, ctx);
+	return 0;
 }
 
 /* The prefix as iptables prints it for IPv4: the bits of the first word. */
@@ -382,7 +360,7 @@ static bool connlimit_match_fn(const struct qt_ext_inst *in,
 		return false;
 	}
 	uint32_t mask[4];
-	xt_plen_mask(d->plen, mask);
+	qt_plen_mask(d->plen, mask);
 	uint32_t addr = (d->flags & CL_DADDR ? ev->pkt.daddr.v4.s_addr
 					     : ev->pkt.saddr.v4.s_addr) & mask[0];
 	qt_spin_lock(&st->lock);

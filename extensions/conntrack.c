@@ -61,23 +61,44 @@ enum {
 	O_STATUS, O_EXPIRE, O_DIR,
 };
 
-#define INV QT_OPT_INVERT
+/* The kernel's flag of each option, in match_flags and invert_flags. */
+static const uint16_t opt_flag[] = {
+	[O_STATE] = CT_STATE, [O_PROTO] = CT_PROTO,
+	[O_ORIGSRC] = CT_ORIGSRC, [O_ORIGDST] = CT_ORIGDST,
+	[O_REPLSRC] = CT_REPLSRC, [O_REPLDST] = CT_REPLDST,
+	[O_ORIGSRCPORT] = CT_ORIGSRC_PORT, [O_ORIGDSTPORT] = CT_ORIGDST_PORT,
+	[O_REPLSRCPORT] = CT_REPLSRC_PORT, [O_REPLDSTPORT] = CT_REPLDST_PORT,
+	[O_STATUS] = CT_STATUS, [O_EXPIRE] = CT_EXPIRES,
+	[O_DIR] = CT_DIRECTION,
+};
+
+#define D struct conntrack_data
+#define OPT(n, o, flag) \
+	{ .name = n, .id = o, .type = QT_OT_RAW, .flags = QT_OPT_INVERT, \
+	  QT_INV(D, invert_flags, flag) }
 static const struct qt_ext_opt conntrack_opts[] = {
-	{ .name = "ctstate", .id = O_STATE, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctproto", .id = O_PROTO, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctorigsrc", .id = O_ORIGSRC, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctorigdst", .id = O_ORIGDST, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctreplsrc", .id = O_REPLSRC, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctrepldst", .id = O_REPLDST, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctorigsrcport", .id = O_ORIGSRCPORT, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctorigdstport", .id = O_ORIGDSTPORT, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctreplsrcport", .id = O_REPLSRCPORT, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctrepldstport", .id = O_REPLDSTPORT, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctstatus", .id = O_STATUS, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctexpire", .id = O_EXPIRE, .arg = QT_ARG_REQ, .flags = INV },
-	{ .name = "ctdir", .id = O_DIR, .arg = QT_ARG_REQ },
+	OPT("ctstate", O_STATE, CT_STATE),
+	OPT("ctproto", O_PROTO, CT_PROTO),
+	OPT("ctorigsrc", O_ORIGSRC, CT_ORIGSRC),
+	OPT("ctorigdst", O_ORIGDST, CT_ORIGDST),
+	OPT("ctreplsrc", O_REPLSRC, CT_REPLSRC),
+	OPT("ctrepldst", O_REPLDST, CT_REPLDST),
+	OPT("ctorigsrcport", O_ORIGSRCPORT, CT_ORIGSRC_PORT),
+	OPT("ctorigdstport", O_ORIGDSTPORT, CT_ORIGDST_PORT),
+	OPT("ctreplsrcport", O_REPLSRCPORT, CT_REPLSRC_PORT),
+	OPT("ctrepldstport", O_REPLDSTPORT, CT_REPLDST_PORT),
+	OPT("ctstatus", O_STATUS, CT_STATUS),
+	{ .name = "ctexpire", .id = O_EXPIRE, .type = QT_OT_URANGE,
+	  .flags = QT_OPT_INVERT, QT_PUT(D, expires),
+	  QT_INV(D, invert_flags, CT_EXPIRES) },
+	/* REPLY is the inverted direction */
+	{ .name = "ctdir", .id = O_DIR, .type = QT_OT_CHOICE,
+	  .flags = QT_OPT_NOCASE, .choices = (const struct qt_opt_choice[]) {
+		{ "ORIGINAL", 0 }, { "REPLY", CT_DIRECTION }, { NULL, 0 } } },
 	{ .name = NULL },
 };
+#undef OPT
+#undef D
 
 /* Names in print order. */
 static const struct { const char *name; uint16_t bit; } ctstate_names[] = {
@@ -142,7 +163,7 @@ static int parse_list(const char *arg, const char *what, uint16_t *mask,
 static int parse_proto(const char *s, uint8_t *out, struct qt_ctx *ctx)
 {
 	uint64_t v = 0;
-	if (xt_strtoul(s, NULL, 0, 255, &v)) {
+	if (qt_strtoul(s, NULL, 0, 255, &v)) {
 		*out = (uint8_t)v;
 		return 0;
 	}
@@ -169,18 +190,18 @@ static int parse_hostmask(const char *arg, const char *opt, struct ct_addr *t,
 			  struct qt_ctx *ctx)
 {
 	char buf[1024];
-	struct in_addr a = { 0 };
+	uint32_t addr = 0;
 	snprintf(buf, sizeof(buf), "%s", arg);
 	char *slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
-	if (xt_parse_host(ctx, buf, &a))
+	if (qt_opt_parse_host(ctx, buf, &addr))
 		return -1;
-	unsigned plen = XT_PLEN_FULL;
-	if (slash && xt_parse_plen(ctx, "conntrack", opt, slash + 1, &plen))
+	unsigned plen = QT_PLEN_FULL;
+	if (slash && qt_opt_parse_plen(ctx, "conntrack", opt, slash + 1, &plen))
 		return -1;
-	t->addr = a.s_addr;
-	xt_plen_mask(plen, t->mask);
+	t->addr = addr;
+	qt_plen_mask(plen, t->mask);
 	return 0;
 }
 
@@ -239,96 +260,38 @@ static int parse_port_range(const char *arg, const char *opt, uint16_t p[2],
 	}
 }
 
-/* "MIN[:MAX]" of 32-bit numbers (xtables' uint32 range type). */
-static int parse_expire(const char *arg, uint32_t e[2], struct qt_ctx *ctx)
-{
-	const char *s = arg, *end;
-	for (unsigned i = 0;; i++) {
-		uint64_t v = 0;
-		if (i == 2)
-			return qt_param_error(ctx,
-				"conntrack: Too many components for option \"--ctexpire\" (max: 2)\n");
-		if (*s == '\0' || *s == ':') {
-			end = s;
-			v = i == 0 ? 0 : UINT32_MAX;
-		} else {
-			if (!xt_strtoul(s, &end, 0, UINT32_MAX, &v))
-				return qt_param_error(ctx,
-					"conntrack: bad value for option \"--ctexpire\" near \"%s\", or out of range (0-4294967295).\n",
-					s);
-			if (*end != '\0' && *end != ':')
-				return qt_param_error(ctx,
-					"conntrack: Argument to \"--ctexpire\" has unexpected characters near \"%s\".\n",
-					end);
-		}
-		e[i] = (uint32_t)v;
-		if (i == 0)
-			e[1] = e[0];
-		if (*end == '\0')
-			return 0;
-		s = end + 1;
-	}
-}
-
 static int conntrack_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			   struct qt_ctx *ctx)
 {
 	struct conntrack_data *d = in->data;
 	int id = a->opt->id;
-	uint16_t flag = 0;
 
+	d->match_flags |= opt_flag[id];
 	switch (id) {
 	case O_STATE:
-		if (parse_list(a->arg, "ctstate", &d->state_mask, one_ctstate, ctx))
-			return -1;
-		flag = CT_STATE;
-		break;
+		return parse_list(a->arg, "ctstate", &d->state_mask,
+				  one_ctstate, ctx);
 	case O_PROTO:
-		if (parse_proto(a->arg, &d->l4proto, ctx))
-			return -1;
-		flag = CT_PROTO;
-		break;
+		return parse_proto(a->arg, &d->l4proto, ctx);
 	case O_ORIGSRC:
 	case O_ORIGDST:
 	case O_REPLSRC:
 	case O_REPLDST:
-		if (parse_hostmask(a->arg, tuple_opt[id - O_ORIGSRC],
-				   &d->tuple[id - O_ORIGSRC], ctx))
-			return -1;
-		flag = (uint16_t)(CT_ORIGSRC << (id - O_ORIGSRC));
-		break;
+		return parse_hostmask(a->arg, tuple_opt[id - O_ORIGSRC],
+				      &d->tuple[id - O_ORIGSRC], ctx);
 	case O_ORIGSRCPORT:
 	case O_ORIGDSTPORT:
 	case O_REPLSRCPORT:
 	case O_REPLDSTPORT:
-		if (parse_port_range(a->arg, port_opt[id - O_ORIGSRCPORT],
-				     d->port[id - O_ORIGSRCPORT], ctx))
-			return -1;
-		flag = (uint16_t)(CT_ORIGSRC_PORT << (id - O_ORIGSRCPORT));
-		break;
+		return parse_port_range(a->arg, port_opt[id - O_ORIGSRCPORT],
+					d->port[id - O_ORIGSRCPORT], ctx);
 	case O_STATUS:
-		if (parse_list(a->arg, "ctstatus", &d->status_mask, one_ctstatus, ctx))
-			return -1;
-		flag = CT_STATUS;
-		break;
-	case O_EXPIRE:
-		if (parse_expire(a->arg, d->expires, ctx))
-			return -1;
-		flag = CT_EXPIRES;
-		break;
+		return parse_list(a->arg, "ctstatus", &d->status_mask,
+				  one_ctstatus, ctx);
 	case O_DIR:
-		if (!strcasecmp(a->arg, "ORIGINAL"))
-			d->invert_flags &= (uint16_t)~CT_DIRECTION;
-		else if (!strcasecmp(a->arg, "REPLY"))
-			d->invert_flags |= CT_DIRECTION;
-		else
-			return qt_ext_bad_value(ctx, "conntrack", "--ctdir", a->arg);
-		d->match_flags |= CT_DIRECTION;
+		d->invert_flags |= (uint16_t)a->val.u;
 		return 0;
 	}
-	d->match_flags |= flag;
-	if (a->invert)
-		d->invert_flags |= flag;
 	return 0;
 }
 

@@ -59,34 +59,38 @@ enum {
 	O_UPTO, O_ABOVE, O_SRCMASK, O_DSTMASK, O_BURST, O_SIZE, O_MAX,
 	O_GCINTERVAL, O_EXPIRE, O_MODE, O_NAME, O_RATEMATCH, O_RATEINTERVAL,
 };
-#define B(o) (1u << (o))
+#define D struct hashlimit_data
+#define UINT32_OPT(n, o, field) \
+	{ .name = n, .id = o, .type = QT_OT_UINT, QT_PUT(D, field) }
 
 static const struct qt_ext_opt hashlimit_opts[] = {
-	/* the old spelling shares --hashlimit-upto's id; both are MULTI so
-	 * that a repeat is reported under the upto name, as iptables does */
-	{ .name = "hashlimit-upto", .id = O_UPTO, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "hashlimit-above", .id = O_ABOVE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "hashlimit", .id = O_UPTO, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "hashlimit-srcmask", .id = O_SRCMASK, .arg = QT_ARG_REQ },
-	{ .name = "hashlimit-dstmask", .id = O_DSTMASK, .arg = QT_ARG_REQ },
-	{ .name = "hashlimit-burst", .id = O_BURST, .arg = QT_ARG_REQ },
-	{ .name = "hashlimit-htable-size", .id = O_SIZE, .arg = QT_ARG_REQ },
-	{ .name = "hashlimit-htable-max", .id = O_MAX, .arg = QT_ARG_REQ },
-	{ .name = "hashlimit-htable-gcinterval", .id = O_GCINTERVAL, .arg = QT_ARG_REQ },
-	{ .name = "hashlimit-htable-expire", .id = O_EXPIRE, .arg = QT_ARG_REQ },
-	{ .name = "hashlimit-mode", .id = O_MODE, .arg = QT_ARG_REQ },
-	{ .name = "hashlimit-name", .id = O_NAME, .arg = QT_ARG_REQ },
-	{ .name = "hashlimit-rate-match", .id = O_RATEMATCH },
-	{ .name = "hashlimit-rate-interval", .id = O_RATEINTERVAL, .arg = QT_ARG_REQ },
+	/* "! --hashlimit-upto" is --hashlimit-above and back (parse) */
+	{ .name = "hashlimit-upto", .id = O_UPTO, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT, .excl = QT_BIT(O_ABOVE) },
+	{ .name = "hashlimit-above", .id = O_ABOVE, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT, .excl = QT_BIT(O_UPTO) },
+	{ .name = "hashlimit", .id = O_UPTO },
+	{ .name = "hashlimit-srcmask", .id = O_SRCMASK, .type = QT_OT_PLEN,
+	  QT_PUT(D, srcmask) },
+	{ .name = "hashlimit-dstmask", .id = O_DSTMASK, .type = QT_OT_PLEN,
+	  QT_PUT(D, dstmask) },
+	/* a count, or bytes with k/m for byte rates (parse) */
+	{ .name = "hashlimit-burst", .id = O_BURST, .type = QT_OT_RAW },
+	UINT32_OPT("hashlimit-htable-size", O_SIZE, size),
+	UINT32_OPT("hashlimit-htable-max", O_MAX, max),
+	UINT32_OPT("hashlimit-htable-gcinterval", O_GCINTERVAL, gc_interval),
+	UINT32_OPT("hashlimit-htable-expire", O_EXPIRE, expire),
+	{ .name = "hashlimit-mode", .id = O_MODE, .type = QT_OT_RAW },
+	{ .name = "hashlimit-name", .id = O_NAME, .type = QT_OT_STRING,
+	  .flags = QT_OPT_MAND, .min = 1, QT_PUT(D, name) },
+	{ .name = "hashlimit-rate-match", .id = O_RATEMATCH,
+	  .type = QT_OT_BITS, .value = HL_RATE_MATCH, QT_PUT(D, mode) },
+	{ .name = "hashlimit-rate-interval", .id = O_RATEINTERVAL,
+	  .type = QT_OT_RAW },
 	{ .name = NULL },
 };
-
-static const struct xt_dep hashlimit_deps[] = {
-	{ "hashlimit-upto", O_UPTO, false, B(O_ABOVE), 0 },
-	{ "hashlimit-above", O_ABOVE, false, B(O_UPTO), 0 },
-	{ "hashlimit-name", O_NAME, true, 0, 0 },
-	{ NULL, 0, false, 0, 0 },
-};
+#undef UINT32_OPT
+#undef D
 
 /* Packet rates, longest unit first: one packet's period in HL_SCALE. */
 static const struct {
@@ -215,18 +219,11 @@ static int hashlimit_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 {
 	struct hashlimit_data *d = in->data;
 	uint64_t v = 0;
-	unsigned plen = 0;
 	const char *end;
 
 	switch (a->opt->id) {
 	case O_UPTO:
 	case O_ABOVE: {
-		const char *oname = a->opt->id == O_UPTO ? "--hashlimit-upto"
-							  : "--hashlimit-above";
-		if (a->opt->id == O_UPTO && (in->seen & B(O_UPTO)))
-			return qt_param_error(ctx,
-				"hashlimit: option \"--hashlimit-upto\" can only be used once.\n");
-		/* "! --hashlimit-upto" is --hashlimit-above and back */
 		if ((a->opt->id == O_ABOVE) != a->invert)
 			d->mode |= HL_INVERT;
 		if (parse_bytes(a->arg, d)) {
@@ -237,55 +234,22 @@ static int hashlimit_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
-			return qt_ext_bad_value(ctx, "hashlimit", oname, a->arg);
+			return qt_ext_bad_value(ctx, "hashlimit",
+				a->opt->id == O_UPTO ? "--hashlimit-upto"
+						     : "--hashlimit-above",
+				a->arg);
 		return 0;
 	}
-	case O_SRCMASK:
-	case O_DSTMASK:
-		if (xt_parse_plen(ctx, "hashlimit", a->opt->name, a->arg, &plen))
-			return -1;
-		if (a->opt->id == O_SRCMASK)
-			d->srcmask = (uint8_t)plen;
-		else
-			d->dstmask = (uint8_t)plen;
-		return 0;
 	case O_BURST:
-		/* a count, optionally in kb or mb for byte rates */
-		if (!xt_strtoul(a->arg, &end, 1, UINT64_MAX, &v) ||
+		if (!qt_strtoul(a->arg, &end, 1, UINT64_MAX, &v) ||
 		    (*end == '\0' && v > HL_BURST_MAX))
 			return burst_error(ctx);
 		d->burst = v * unit_factor(*end);
 		return 0;
-	case O_SIZE:
-	case O_MAX:
-	case O_GCINTERVAL:
-	case O_EXPIRE:
-		if (xt_uint(ctx, "hashlimit", a->opt->name, a->arg, 0,
-			    UINT32_MAX, &v))
-			return -1;
-		if (a->opt->id == O_SIZE)
-			d->size = (uint32_t)v;
-		else if (a->opt->id == O_MAX)
-			d->max = (uint32_t)v;
-		else if (a->opt->id == O_GCINTERVAL)
-			d->gc_interval = (uint32_t)v;
-		else
-			d->expire = (uint32_t)v;
-		return 0;
 	case O_MODE:
 		return parse_mode(a->arg, &d->mode, ctx);
-	case O_NAME:
-		if (a->arg[0] == '\0')
-			return qt_param_error(ctx,
-				"Argument must have a minimum length of 1 characters\n");
-		memset(d->name, 0, sizeof(d->name));
-		strncpy(d->name, a->arg, sizeof(d->name) - 1);
-		return 0;
-	case O_RATEMATCH:
-		d->mode |= HL_RATE_MATCH;
-		return 0;
 	case O_RATEINTERVAL:
-		if (!xt_strtoul(a->arg, NULL, 1, INT32_MAX, &v))
+		if (!qt_strtoul(a->arg, NULL, 1, INT32_MAX, &v))
 			return qt_ext_bad_value(ctx, "hashlimit",
 						"--hashlimit-rate-interval", a->arg);
 		d->interval = (uint32_t)v;
@@ -299,27 +263,27 @@ static int hashlimit_check(struct qt_ext_inst *in, const struct qt_rule_env *env
 {
 	struct hashlimit_data *d = in->data;
 	(void)env;
-	if (!(in->seen & (B(O_UPTO) | B(O_ABOVE))))
+	if (!(in->seen & (QT_BIT(O_UPTO) | QT_BIT(O_ABOVE))))
 		return qt_param_error(ctx, "You have to specify --hashlimit");
-	if (!(in->seen & B(O_EXPIRE)))
+	if (!(in->seen & QT_BIT(O_EXPIRE)))
 		d->expire = d->unit * 1000;
 	d->unit = 0;
 	if (d->mode & HL_BYTES) {
 		uint64_t burst = 0, chunk = cost_to_bytes(d->avg);
-		if (in->seen & B(O_BURST)) {
+		if (in->seen & QT_BIT(O_BURST)) {
 			if (d->burst < chunk)
 				return qt_param_error(ctx,
 					"burst cannot be smaller than %llub",
 					(unsigned long long)chunk);
 			burst = d->burst / chunk + (d->burst % chunk ? 1 : 0);
-			if (!(in->seen & B(O_EXPIRE)))
+			if (!(in->seen & QT_BIT(O_EXPIRE)))
 				d->expire = HL_BYTE_EXPIRE_BURST * 1000;
 		}
 		d->burst = burst;
 	} else if (d->burst > HL_BURST_MAX) {
 		return burst_error(ctx);
 	}
-	return xt_fcheck(in, "hashlimit", hashlimit_deps, ctx);
+	return 0;
 }
 
 /* The kernel's credit arithmetic with HZ=250, the tick rate of the

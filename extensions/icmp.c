@@ -24,7 +24,7 @@ struct icmp_data {
 enum { O_ICMP_TYPE };
 
 static const struct qt_ext_opt icmp_opts[] = {
-	{ .name = "icmp-type", .id = O_ICMP_TYPE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "icmp-type", .id = O_ICMP_TYPE, .type = QT_OT_RAW, .flags = QT_OPT_INVERT },
 	{ .name = NULL },
 };
 

@@ -25,8 +25,12 @@ struct iprange_data {
 enum { O_SRC_RANGE, O_DST_RANGE };
 
 static const struct qt_ext_opt iprange_opts[] = {
-	{ .name = "src-range", .id = O_SRC_RANGE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "dst-range", .id = O_DST_RANGE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "src-range", .id = O_SRC_RANGE, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT,
+	  QT_INV(struct iprange_data, flags, IPRANGE_SRC_INV) },
+	{ .name = "dst-range", .id = O_DST_RANGE, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT,
+	  QT_INV(struct iprange_data, flags, IPRANGE_DST_INV) },
 	{ .name = NULL },
 };
 
@@ -66,17 +70,13 @@ static int iprange_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 {
 	struct iprange_data *d = in->data;
 	if (a->opt->id == O_SRC_RANGE) {
-		if (parse_range(a->arg, "--src-range", &d->src_min, &d->src_max,
-				ctx))
-			return -1;
-		d->flags |= IPRANGE_SRC | (a->invert ? IPRANGE_SRC_INV : 0);
-	} else {
-		if (parse_range(a->arg, "--dst-range", &d->dst_min, &d->dst_max,
-				ctx))
-			return -1;
-		d->flags |= IPRANGE_DST | (a->invert ? IPRANGE_DST_INV : 0);
+		d->flags |= IPRANGE_SRC;
+		return parse_range(a->arg, "--src-range", &d->src_min,
+				   &d->src_max, ctx);
 	}
-	return 0;
+	d->flags |= IPRANGE_DST;
+	return parse_range(a->arg, "--dst-range", &d->dst_min, &d->dst_max,
+			   ctx);
 }
 
 static int iprange_check(struct qt_ext_inst *in, const struct qt_rule_env *env,

@@ -2,7 +2,6 @@
  * packet has come in from a device: PREROUTING, INPUT, FORWARD. */
 #include <errno.h>
 #include <net/if_arp.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ext.h"
@@ -21,45 +20,11 @@ struct mac_data {
 enum { O_MAC_SOURCE };
 
 static const struct qt_ext_opt mac_opts[] = {
-	{ .name = "mac-source", .id = O_MAC_SOURCE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "mac-source", .id = O_MAC_SOURCE, .type = QT_OT_ETHERMAC,
+	  .flags = QT_OPT_INVERT | QT_OPT_MAND, QT_PUT(struct mac_data, addr),
+	  QT_INV(struct mac_data, invert, 1) },
 	{ .name = NULL },
 };
-
-/* Six ':'-separated parts, each read as strtoul reads base 16 and at
- * most two characters long (so "1", "-6" and even "" pass, as in
- * xtables, and the byte is what the value truncates to). */
-static bool parse_mac(const char *s, uint8_t out[ETH_LEN])
-{
-	for (int i = 0; i < ETH_LEN; i++) {
-		char *end;
-		unsigned long v = strtoul(s, &end, 16);
-		if (end - s > 2 || *end != (i < ETH_LEN - 1 ? ':' : '\0'))
-			return false;
-		out[i] = (uint8_t)v;
-		s = end + 1;
-	}
-	return true;
-}
-
-static int mac_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-		     struct qt_ctx *ctx)
-{
-	struct mac_data *d = in->data;
-	if (!parse_mac(a->arg, d->addr))
-		return qt_param_error(ctx, "Invalid MAC address specified.");
-	d->invert = a->invert;
-	return 0;
-}
-
-static int mac_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
-		     struct qt_ctx *ctx)
-{
-	(void)env;
-	if (!(in->seen & (1u << O_MAC_SOURCE)))
-		return qt_param_error(ctx,
-			"mac: option \"--mac-source\" must be specified\n");
-	return 0;
-}
 
 static int mac_kcheck(const struct qt_ext_inst *in,
 		      const struct qt_rule_env *env)
@@ -116,8 +81,6 @@ static const struct qt_ext mac_match = {
 	.kind = QT_EXT_MATCH,
 	.data_size = sizeof(struct mac_data),
 	.opts = mac_opts,
-	.parse = mac_parse,
-	.check = mac_check,
 	.kcheck = mac_kcheck,
 	.save = mac_save,
 	.print = mac_print,

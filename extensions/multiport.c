@@ -30,11 +30,11 @@ enum { O_SOURCE, O_DEST, O_BOTH };
 static const struct qt_ext_opt multiport_opts[] = {
 	/* repeats and combinations are checked here: iptables' messages
 	 * name the long option whichever alias was typed */
-	{ .name = "source-ports", .id = O_SOURCE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "sports", .id = O_SOURCE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "destination-ports", .id = O_DEST, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "dports", .id = O_DEST, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "ports", .id = O_BOTH, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "source-ports", .id = O_SOURCE, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "sports", .id = O_SOURCE, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "destination-ports", .id = O_DEST, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "dports", .id = O_DEST, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "ports", .id = O_BOTH, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
 	{ .name = NULL },
 };
 

@@ -26,30 +26,33 @@ struct owner_data {
 
 enum { O_UID, O_GID, O_SOCKET, O_SUPPL };
 
+#define D struct owner_data
 static const struct qt_ext_opt owner_opts[] = {
-	{ .name = "uid-owner", .id = O_UID, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "gid-owner", .id = O_GID, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "socket-exists", .id = O_SOCKET, .flags = QT_OPT_INVERT },
-	{ .name = "suppl-groups", .id = O_SUPPL },
+	{ .name = "uid-owner", .id = O_UID, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT, QT_INV(D, invert, OWNER_UID) },
+	{ .name = "gid-owner", .id = O_GID, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT, QT_INV(D, invert, OWNER_GID) },
+	{ .name = "socket-exists", .id = O_SOCKET, .type = QT_OT_BITS,
+	  .value = OWNER_SOCKET, QT_PUT(D, match), .flags = QT_OPT_INVERT,
+	  QT_INV(D, invert, OWNER_SOCKET) },
+	/* only after --gid-owner (parse) */
+	{ .name = "suppl-groups", .id = O_SUPPL, .type = QT_OT_BITS,
+	  .value = OWNER_SUPPL_GROUPS, QT_PUT(D, match) },
 	{ .name = NULL },
 };
+#undef D
 
-/* "N", "N-M" or "N:M"; numbers in any C base up to 2^32-2 (-1 is the
- * kernel's invalid id). */
+/* "N", "N-M" or "N:M"; numbers as xtables reads them, up to 2^32-2 (-1
+ * is the kernel's invalid id). */
 static bool parse_id_range(const char *s, uint32_t *lo, uint32_t *hi)
 {
-	char *end;
-	unsigned long long v;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (end == s || errno == ERANGE || v > UINT32_MAX - 1)
+	const char *end;
+	uint64_t v;
+	if (!qt_strtoul(s, &end, 0, UINT32_MAX - 1, &v))
 		return false;
 	*lo = *hi = (uint32_t)v;
 	if (*end == '-' || *end == ':') {
-		const char *s2 = end + 1;
-		errno = 0;
-		v = strtoull(s2, &end, 0);
-		if (end == s2 || errno == ERANGE || v > UINT32_MAX - 1)
+		if (!qt_strtoul(end + 1, &end, 0, UINT32_MAX - 1, &v))
 			return false;
 		*hi = (uint32_t)v;
 	}
@@ -60,39 +63,31 @@ static int owner_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		       struct qt_ctx *ctx)
 {
 	struct owner_data *d = in->data;
-	uint8_t bit = 0;
 	switch (a->opt->id) {
 	case O_UID: {
 		struct passwd *pw = getpwnam(a->arg);
+		d->match |= OWNER_UID;
 		if (pw)
 			d->uid_min = d->uid_max = pw->pw_uid;
 		else if (!parse_id_range(a->arg, &d->uid_min, &d->uid_max))
 			return qt_ext_bad_value(ctx, "owner", "--uid-owner", a->arg);
-		bit = OWNER_UID;
-		break;
+		return 0;
 	}
 	case O_GID: {
 		struct group *gr = getgrnam(a->arg);
+		d->match |= OWNER_GID;
 		if (gr)
 			d->gid_min = d->gid_max = gr->gr_gid;
 		else if (!parse_id_range(a->arg, &d->gid_min, &d->gid_max))
 			return qt_ext_bad_value(ctx, "owner", "--gid-owner", a->arg);
-		bit = OWNER_GID;
-		break;
+		return 0;
 	}
-	case O_SOCKET:
-		bit = OWNER_SOCKET;
-		break;
 	case O_SUPPL:
-		if (!(d->match & OWNER_GID))
+		if (!(in->seen & QT_BIT(O_GID)))
 			return qt_ext_bad_value(ctx, "owner", "--suppl-groups",
 						"you need to use --gid-owner first");
-		bit = OWNER_SUPPL_GROUPS;
-		break;
+		return 0;
 	}
-	d->match |= bit;
-	if (a->invert)
-		d->invert |= bit;
 	return 0;
 }
 

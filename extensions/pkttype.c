@@ -18,16 +18,8 @@ struct pkttype_data {
 
 enum { O_PKTTYPE };
 
-static const struct qt_ext_opt pkttype_opts[] = {
-	{ .name = "pkt-type", .id = O_PKTTYPE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = NULL },
-};
-
 /* The printed name of a type is its first entry. */
-static const struct {
-	const char *name;
-	uint8_t type;
-} pkttypes[] = {
+static const struct qt_opt_choice pkttypes[] = {
 	{ "unicast", PACKET_HOST },
 	{ "broadcast", PACKET_BROADCAST },
 	{ "multicast", PACKET_MULTICAST },
@@ -35,36 +27,22 @@ static const struct {
 	{ "host", PACKET_HOST },
 	{ "bcast", PACKET_BROADCAST },
 	{ "mcast", PACKET_MULTICAST },
+	{ NULL, 0 },
 };
-#define NTYPES (sizeof(pkttypes) / sizeof(pkttypes[0]))
 
-static int pkttype_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-			 struct qt_ctx *ctx)
-{
-	struct pkttype_data *d = in->data;
-	for (size_t i = 0; i < NTYPES; i++)
-		if (!strcasecmp(pkttypes[i].name, a->arg)) {
-			d->type = pkttypes[i].type;
-			d->invert = a->invert;
-			return 0;
-		}
-	return qt_param_error(ctx, "Bad packet type '%s'", a->arg);
-}
-
-static int pkttype_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
-			 struct qt_ctx *ctx)
-{
-	(void)env;
-	if (!(in->seen & (1u << O_PKTTYPE)))
-		return qt_param_error(ctx,
-			"pkttype: option \"--pkt-type\" must be specified\n");
-	return 0;
-}
+static const struct qt_ext_opt pkttype_opts[] = {
+	{ .name = "pkt-type", .id = O_PKTTYPE, .type = QT_OT_CHOICE,
+	  .flags = QT_OPT_INVERT | QT_OPT_MAND | QT_OPT_NOCASE,
+	  .choices = pkttypes, .bad = "Bad packet type '%s'",
+	  QT_PUT(struct pkttype_data, type),
+	  QT_INV(struct pkttype_data, invert, 1) },
+	{ .name = NULL },
+};
 
 static void put_type(struct qt_buf *b, uint8_t type)
 {
-	for (size_t i = 0; i < NTYPES; i++)
-		if (pkttypes[i].type == type) {
+	for (size_t i = 0; pkttypes[i].name; i++)
+		if (pkttypes[i].value == type) {
 			qt_buf_puts(b, pkttypes[i].name);
 			return;
 		}
@@ -137,8 +115,6 @@ static const struct qt_ext pkttype_match = {
 	.kind = QT_EXT_MATCH,
 	.data_size = sizeof(struct pkttype_data),
 	.opts = pkttype_opts,
-	.parse = pkttype_parse,
-	.check = pkttype_check,
 	.save = pkttype_save,
 	.print = pkttype_print,
 	.match = pkttype_match_fn,

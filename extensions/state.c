@@ -23,13 +23,10 @@ struct state_data {
 enum { O_STATE };
 
 static const struct qt_ext_opt state_opts[] = {
-	{ .name = "state", .id = O_STATE, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
+	{ .name = "state", .id = O_STATE, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT | QT_OPT_MAND,
+	  QT_INV(struct state_data, invert, 1) },
 	{ .name = NULL },
-};
-
-static const struct xt_dep state_deps[] = {
-	{ "state", O_STATE, true, 0, 0 },
-	{ NULL, 0, false, 0, 0 },
 };
 
 /* Names in the order iptables prints them. */
@@ -72,15 +69,7 @@ static int state_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	if (!one_state(s, strlen(s), &mask))
 		return qt_param_error(ctx, "Bad state \"%s\"", s);
 	d->statemask = mask;
-	d->invert = a->invert;
 	return 0;
-}
-
-static int state_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
-		       struct qt_ctx *ctx)
-{
-	(void)env;
-	return xt_fcheck(in, "state", state_deps, ctx);
 }
 
 static void put_states(struct qt_buf *b, uint32_t mask)
@@ -127,7 +116,6 @@ static const struct qt_ext state_match = {
 	.data_size = sizeof(struct state_data),
 	.opts = state_opts,
 	.parse = state_parse,
-	.check = state_check,
 	.save = state_save,
 	.print = state_print,
 	.match = state_match_fn,

@@ -26,27 +26,26 @@ struct string_data {
 };
 
 enum { O_FROM, O_TO, O_ALGO, O_STRING, O_HEX, O_ICASE };
-#define B(o) (1u << (o))
 
+#define D struct string_data
 static const struct qt_ext_opt string_opts[] = {
-	{ .name = "from", .id = O_FROM, .arg = QT_ARG_REQ },
-	{ .name = "to", .id = O_TO, .arg = QT_ARG_REQ },
-	{ .name = "algo", .id = O_ALGO, .arg = QT_ARG_REQ },
-	{ .name = "string", .id = O_STRING, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "hex-string", .id = O_HEX, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "icase", .id = O_ICASE },
+	{ .name = "from", .id = O_FROM, .type = QT_OT_UINT,
+	  QT_PUT(D, from_offset) },
+	{ .name = "to", .id = O_TO, .type = QT_OT_UINT, QT_PUT(D, to_offset) },
+	/* cut to the kernel's size, as iptables does */
+	{ .name = "algo", .id = O_ALGO, .type = QT_OT_STRING,
+	  .flags = QT_OPT_MAND, QT_PUT(D, algo) },
+	{ .name = "string", .id = O_STRING, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT, QT_INV(D, flags, STR_INVERT),
+	  .excl = QT_BIT(O_HEX) },
+	{ .name = "hex-string", .id = O_HEX, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT, QT_INV(D, flags, STR_INVERT),
+	  .excl = QT_BIT(O_STRING) },
+	{ .name = "icase", .id = O_ICASE, .type = QT_OT_BITS,
+	  .value = STR_ICASE, QT_PUT(D, flags) },
 	{ .name = NULL },
 };
-
-static const struct xt_dep string_deps[] = {
-	{ "from", O_FROM, false, 0, 0 },
-	{ "to", O_TO, false, 0, 0 },
-	{ "algo", O_ALGO, true, 0, 0 },
-	{ "string", O_STRING, false, B(O_HEX), 0 },
-	{ "hex-string", O_HEX, false, B(O_STRING), 0 },
-	{ "icase", O_ICASE, false, 0, 0 },
-	{ NULL, 0, false, 0, 0 },
-};
+#undef D
 
 static void string_init(struct qt_ext_inst *in)
 {
@@ -121,42 +120,18 @@ static int string_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			struct qt_ctx *ctx)
 {
 	struct string_data *d = in->data;
-	uint64_t v = 0;
-	switch (a->opt->id) {
-	case O_FROM:
-	case O_TO:
-		if (xt_uint(ctx, "string", a->opt->name, a->arg, 0, UINT16_MAX, &v))
-			return -1;
-		if (a->opt->id == O_FROM)
-			d->from_offset = (uint16_t)v;
-		else
-			d->to_offset = (uint16_t)v;
-		return 0;
-	case O_ALGO:
-		/* cut to the kernel's size, as iptables does */
-		memset(d->algo, 0, sizeof(d->algo));
-		strncpy(d->algo, a->arg, sizeof(d->algo) - 1);
-		return 0;
-	case O_STRING: {
-		size_t n = strlen(a->arg);
-		if (n > STR_MAX_PATTERN)
-			return too_long(a->arg, ctx);
+	if (a->opt->id == O_HEX) {
 		memset(d->pattern, 0, sizeof(d->pattern));
-		memcpy(d->pattern, a->arg, n);
-		d->patlen = (uint8_t)n;
-		break;
+		return parse_hex(a->arg, d, ctx);
 	}
-	case O_HEX:
-		memset(d->pattern, 0, sizeof(d->pattern));
-		if (parse_hex(a->arg, d, ctx))
-			return -1;
-		break;
-	case O_ICASE:
-		d->flags |= STR_ICASE;
+	if (a->opt->id != O_STRING)
 		return 0;
-	}
-	if (a->invert)
-		d->flags |= STR_INVERT;
+	size_t n = strlen(a->arg);
+	if (n > STR_MAX_PATTERN)
+		return too_long(a->arg, ctx);
+	memset(d->pattern, 0, sizeof(d->pattern));
+	memcpy(d->pattern, a->arg, n);
+	d->patlen = (uint8_t)n;
 	return 0;
 }
 
@@ -164,10 +139,10 @@ static int string_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 			struct qt_ctx *ctx)
 {
 	(void)env;
-	if (!(in->seen & (B(O_STRING) | B(O_HEX))))
+	if (!(in->seen & (QT_BIT(O_STRING) | QT_BIT(O_HEX))))
 		return qt_param_error(ctx,
 			"STRING match: You must specify `--string' or `--hex-string'");
-	return xt_fcheck(in, "string", string_deps, ctx);
+	return 0;
 }
 
 /* string_mt_check and textsearch_prepare: bm and kmp are there; fsm

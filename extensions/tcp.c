@@ -28,13 +28,13 @@ struct tcp_data {
 enum { O_SPORT, O_DPORT, O_SYN, O_FLAGS, O_OPTION };
 
 static const struct qt_ext_opt tcp_opts[] = {
-	{ .name = "source-port", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "sport", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "destination-port", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "dport", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "source-port", .id = O_SPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "sport", .id = O_SPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "destination-port", .id = O_DPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "dport", .id = O_DPORT, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
 	{ .name = "syn", .id = O_SYN, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
 	{ .name = "tcp-flags", .id = O_FLAGS, .arg = QT_ARG_REQ2, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "tcp-option", .id = O_OPTION, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "tcp-option", .id = O_OPTION, .type = QT_OT_RAW, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
 	{ .name = NULL },
 };
 
@@ -118,7 +118,7 @@ static int tcp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		uint64_t v;
 		if (before & (1u << O_OPTION))
 			return qt_param_error(ctx, "Only one `--tcp-option' allowed");
-		if (!qt_parse_uint_any(a->arg, 1, 255, &v))
+		if (!qt_strtoul(a->arg, NULL, 1, 255, &v))
 			return qt_param_error(ctx, "Bad TCP option \"%s\"", a->arg);
 		d->option = (uint8_t)v;
 		if (a->invert)

@@ -37,27 +37,28 @@ enum {
 	O_DATESTART, O_DATESTOP, O_TIMESTART, O_TIMESTOP, O_WEEKDAYS,
 	O_MONTHDAYS, O_LOCALTZ, O_UTC, O_KERNELTZ, O_CONTIGUOUS,
 };
-#define B(o) (1u << (o))
-
+#define D struct time_data
 static const struct qt_ext_opt time_opts[] = {
-	{ .name = "datestart", .id = O_DATESTART, .arg = QT_ARG_REQ },
-	{ .name = "datestop", .id = O_DATESTOP, .arg = QT_ARG_REQ },
-	{ .name = "timestart", .id = O_TIMESTART, .arg = QT_ARG_REQ },
-	{ .name = "timestop", .id = O_TIMESTOP, .arg = QT_ARG_REQ },
-	{ .name = "weekdays", .id = O_WEEKDAYS, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "monthdays", .id = O_MONTHDAYS, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT },
-	{ .name = "localtz", .id = O_LOCALTZ },
-	{ .name = "utc", .id = O_UTC },
-	{ .name = "kerneltz", .id = O_KERNELTZ },
-	{ .name = "contiguous", .id = O_CONTIGUOUS },
+	{ .name = "datestart", .id = O_DATESTART, .type = QT_OT_RAW },
+	{ .name = "datestop", .id = O_DATESTOP, .type = QT_OT_RAW },
+	{ .name = "timestart", .id = O_TIMESTART, .type = QT_OT_RAW },
+	{ .name = "timestop", .id = O_TIMESTOP, .type = QT_OT_RAW },
+	{ .name = "weekdays", .id = O_WEEKDAYS, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT },
+	{ .name = "monthdays", .id = O_MONTHDAYS, .type = QT_OT_RAW,
+	  .flags = QT_OPT_INVERT },
+	/* --kerneltz, with a warning (parse) */
+	{ .name = "localtz", .id = O_LOCALTZ, .type = QT_OT_BITS,
+	  .value = T_LOCAL_TZ, QT_PUT(D, flags), .excl = QT_BIT(O_UTC) },
+	/* UTC is the default, and the others exclude it */
+	{ .name = "utc", .id = O_UTC, .excl = QT_BIT(O_KERNELTZ) },
+	{ .name = "kerneltz", .id = O_KERNELTZ, .type = QT_OT_BITS,
+	  .value = T_LOCAL_TZ, QT_PUT(D, flags) },
+	{ .name = "contiguous", .id = O_CONTIGUOUS, .type = QT_OT_BITS,
+	  .value = T_CONTIGUOUS, QT_PUT(D, flags) },
 	{ .name = NULL },
 };
-
-static const struct xt_dep time_deps[] = {
-	{ "localtz", O_LOCALTZ, false, B(O_UTC), 0 },
-	{ "utc", O_UTC, false, B(O_KERNELTZ), 0 },
-	{ NULL, 0, false, 0, 0 },
-};
+#undef D
 
 static const char *const week_days[] = {
 	"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
@@ -243,15 +244,6 @@ static int time_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	case O_LOCALTZ:
 		qt_buf_puts(ctx->err,
 			"WARNING: --localtz is being replaced by --kerneltz, since \"local\" is ambiguous. Note the kernel timezone has caveats - see manpage for details.\n");
-		/* fall through */
-	case O_KERNELTZ:
-		d->flags |= T_LOCAL_TZ;
-		return 0;
-	case O_UTC:
-		d->flags &= (uint8_t)~T_LOCAL_TZ;
-		return 0;
-	case O_CONTIGUOUS:
-		d->flags |= T_CONTIGUOUS;
 		return 0;
 	}
 	return 0;
@@ -265,7 +257,7 @@ static int time_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 	if ((d->flags & T_CONTIGUOUS) && d->daytime_start < d->daytime_stop)
 		return qt_param_error(ctx,
 			"time: --contiguous only makes sense when stoptime is smaller than starttime");
-	return xt_fcheck(in, "time", time_deps, ctx);
+	return 0;
 }
 
 static void put_daytime(struct qt_buf *b, uint32_t t)

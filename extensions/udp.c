@@ -28,104 +28,24 @@ struct udp_data {
 
 enum { O_SPORT, O_DPORT };
 
+#define D struct udp_data
 static const struct qt_ext_opt udp_opts[] = {
-	/* repeats are checked in parse(): the message names the long
-	 * option even when the alias was typed */
-	{ .name = "source-port", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "sport", .id = O_SPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "destination-port", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
-	{ .name = "dport", .id = O_DPORT, .arg = QT_ARG_REQ, .flags = QT_OPT_INVERT | QT_OPT_MULTI },
+	{ .name = "source-port", .id = O_SPORT, .type = QT_OT_PORTRANGE,
+	  .flags = QT_OPT_INVERT, QT_PUT(D, spts),
+	  QT_INV(D, invflags, INV_SRCPT) },
+	{ .name = "sport", .id = O_SPORT },
+	{ .name = "destination-port", .id = O_DPORT, .type = QT_OT_PORTRANGE,
+	  .flags = QT_OPT_INVERT, QT_PUT(D, dpts),
+	  QT_INV(D, invflags, INV_DSTPT) },
+	{ .name = "dport", .id = O_DPORT },
 	{ .name = NULL },
 };
+#undef D
 
 static void udp_init(struct qt_ext_inst *in)
 {
 	struct udp_data *d = in->data;
 	d->spts[1] = d->dpts[1] = 0xFFFF;
-}
-
-/* A port as xtables_getportbyname finds it: through getaddrinfo, which
- * takes a number (strtoul, base 10, truncated to 16 bits) or a service
- * of any socket type. -1 when it resolves to nothing. */
-static int resolve_port(const char *s)
-{
-	struct addrinfo *res = NULL;
-	int port = -1;
-	if (getaddrinfo(NULL, s, NULL, &res) != 0)
-		return -1;
-	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		if (ai->ai_family == AF_INET6) {
-			port = ntohs(((struct sockaddr_in6 *)ai->ai_addr)->sin6_port);
-			break;
-		}
-		if (ai->ai_family == AF_INET) {
-			port = ntohs(((struct sockaddr_in *)ai->ai_addr)->sin_port);
-			break;
-		}
-	}
-	freeaddrinfo(res);
-	return port;
-}
-
-/* "a", "a:b", ":b", "a:", ":" or "" (an empty part keeps its default:
- * 0 before the colon, 65535 after it; a lone value is a:a). */
-static int parse_range(const char *arg, const char *optname, uint16_t p[2],
-		       struct qt_ctx *ctx)
-{
-	char *buf = strdup(arg);
-	if (!buf)
-		abort();
-	unsigned n = 0;
-	int rc = 0;
-	p[0] = 0;
-	p[1] = 0xFFFF;
-	char *rest = buf;
-	for (;;) {
-		char *colon = strchr(rest, ':');
-		if (colon)
-			*colon = '\0';
-		if (n == 2) {
-			rc = qt_param_error(ctx,
-				"udp: Too many components for option \"--%s\" (max: 2)\n",
-				optname);
-			break;
-		}
-		if (*rest) {
-			int v = resolve_port(rest);
-			if (v < 0) {
-				rc = qt_param_error(ctx,
-					"Port \"%s\" does not resolve to anything.\n",
-					rest);
-				break;
-			}
-			p[n] = (uint16_t)v;
-		}
-		n++;
-		if (!colon)
-			break;
-		rest = colon + 1;
-	}
-	if (rc == 0 && n == 1)
-		p[1] = p[0];
-	free(buf);
-	return rc;
-}
-
-static int udp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-		     struct qt_ctx *ctx)
-{
-	struct udp_data *d = in->data;
-	bool src = a->opt->id == O_SPORT;
-	const char *optname = src ? "source-port" : "destination-port";
-
-	if (in->seen & (1u << a->opt->id))
-		return qt_param_error(ctx,
-			"udp: option \"--%s\" can only be used once.\n", optname);
-	if (parse_range(a->arg, optname, src ? d->spts : d->dpts, ctx))
-		return -1;
-	if (a->invert)
-		d->invflags |= src ? INV_SRCPT : INV_DSTPT;
-	return 0;
 }
 
 static bool all_ports(const struct udp_data *d)
@@ -217,7 +137,6 @@ static const struct qt_ext udp_match = {
 	.data_size = sizeof(struct udp_data),
 	.opts = udp_opts,
 	.init = udp_init,
-	.parse = udp_parse,
 	.check = udp_check,
 	.kcheck = udp_kcheck,
 	.save = udp_save,

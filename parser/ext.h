@@ -56,11 +56,15 @@ enum qt_opt_type {
 	                    each, b = a when absent; an empty side is 0 or
 	                    the largest; a > b taken */
 	QT_OT_STRING,    /* copied, cut to the place's size less its NUL;
-	                    max: longest allowed (0: any) */
+	                    min, max: shortest, longest allowed (0: any) */
 	QT_OT_CHOICE,    /* one of .choices' names -> its value */
 	QT_OT_HOST,      /* IPv4 address or host name, network order */
 	QT_OT_PLEN,      /* prefix length or dotted mask (unsigned) */
 	QT_OT_MARKMASK,  /* "value[/mask]": two uint32_t, mask ~0 if absent */
+	QT_OT_ETHERMAC,  /* "aa:bb:cc:dd:ee:ff": six bytes */
+	QT_OT_SYSLOGLEVEL, /* 0..7 or a syslog level's name (one byte) */
+	QT_OT_PORTRANGE, /* "a[:b]" of ports or services (uint16_t[2]): an
+	                    empty side 0 or 65535, a lone value a:a */
 };
 
 /* Option flags. */
@@ -86,7 +90,7 @@ struct qt_ext_opt {
 	enum qt_arg_kind arg;
 	unsigned flags;        /* QT_OPT_* */
 	enum qt_opt_type type;
-	uint64_t min, max;     /* QT_OT_UINT bounds; QT_OT_STRING: max length */
+	uint64_t min, max;     /* QT_OT_UINT bounds; QT_OT_STRING: lengths */
 	uint32_t excl;         /* ids that may not be given with this one
 	                          (its own bit: "can only be used once" even
 	                          with QT_OPT_MULTI) */
@@ -160,6 +164,8 @@ struct qt_opt_arg {
 		uint64_t u;            /* UINT, CHOICE, NONE/BITS (.value) */
 		uint64_t range[2];     /* URANGE */
 		uint32_t mark[2];      /* MARKMASK: value, mask */
+		uint8_t mac[6];        /* ETHERMAC */
+		uint16_t ports[2];     /* PORTRANGE */
 		uint32_t addr;         /* HOST, network order */
 		unsigned plen;         /* PLEN */
 	} val;
@@ -234,10 +240,11 @@ struct qt_ext {
 	/* Matches: does the packet match (inversions included)? Runs on
 	 * the packet path: no allocation, no blocking, thread-safe with
 	 * other packets (state shared between threads needs its own
-	 * atomics or a per-state lock). NULL: no engine side yet
-	 * (connection tracking): a rule using it matches nothing. */
+	 * atomics or a per-state lock). NULL: no engine side; compiling
+	 * a ruleset that uses it in a table the engine walks fails. */
 	bool (*match)(const struct qt_ext_inst *in, struct qt_eval *ev);
-	/* Targets: act on the packet, return enum qt_xt_verdict. */
+	/* Targets: act on the packet, return enum qt_xt_verdict. NULL as
+	 * for match (the NAT targets live only in nat, not walked yet). */
 	int (*target)(const struct qt_ext_inst *in, struct qt_eval *ev);
 	/* Make in->state (control thread, at compile). 0, or -1 when the
 	 * rule cannot run (nothing is swapped in then). May be NULL. */

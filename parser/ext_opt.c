@@ -181,6 +181,110 @@ static int parse_range(const char *ename, const struct qt_ext_opt *o,
 	return 0;
 }
 
+/* Six ':'-separated parts, each read as strtoul reads base 16 and at
+ * most two characters long (so "1", "-6" and even "" pass, as in
+ * xtables, and the byte is what the value truncates to). */
+static bool parse_mac(const char *s, uint8_t out[6])
+{
+	for (int i = 0; i < 6; i++) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 16);
+		if (end - s > 2 || *end != (i < 5 ? ':' : '\0'))
+			return false;
+		out[i] = (uint8_t)v;
+		s = end + 1;
+	}
+	return true;
+}
+
+/* xtables' syslog level names (not those LOG prints: "warning" is read,
+ * "warn" printed). */
+static const struct qt_opt_choice syslog_levels[] = {
+	{ "emerg", 0 }, { "panic", 0 }, { "alert", 1 }, { "crit", 2 },
+	{ "error", 3 }, { "warning", 4 }, { "notice", 5 }, { "info", 6 },
+	{ "debug", 7 }, { NULL, 0 },
+};
+
+static int parse_sysloglevel(const char *arg, uint64_t *out,
+			     struct qt_ctx *ctx)
+{
+	if (qt_strtoul(arg, NULL, 0, 7, out))
+		return 0;
+	for (const struct qt_opt_choice *c = syslog_levels; c->name; c++)
+		if (!strcmp(c->name, arg)) {
+			*out = c->value;
+			return 0;
+		}
+	return qt_param_error(ctx, "log level \"%s\" unknown\n", arg);
+}
+
+/* A port as xtables_getportbyname finds it: through getaddrinfo, which
+ * takes a number (strtoul, base 10, truncated to 16 bits) or a service
+ * of any socket type. -1 when it resolves to nothing. */
+static int resolve_port(const char *s)
+{
+	struct addrinfo *res = NULL;
+	int port = -1;
+	if (getaddrinfo(NULL, s, NULL, &res) != 0)
+		return -1;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET6) {
+			port = ntohs(((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_port);
+			break;
+		}
+		if (ai->ai_family == AF_INET) {
+			port = ntohs(((struct sockaddr_in *)(void *)ai->ai_addr)->sin_port);
+			break;
+		}
+	}
+	freeaddrinfo(res);
+	return port;
+}
+
+/* xtables' PORTRC: "a", "a:b", ":b", "a:", ":" or "" (an empty part
+ * keeps its default: 0 before the colon, 65535 after it). */
+static int parse_portrange(const char *ename, const char *oname,
+			   const char *arg, uint16_t p[2], struct qt_ctx *ctx)
+{
+	char *buf = strdup(arg);
+	if (!buf)
+		abort();
+	unsigned n = 0;
+	int rc = 0;
+	p[0] = 0;
+	p[1] = 0xFFFF;
+	char *rest = buf;
+	for (;;) {
+		char *colon = strchr(rest, ':');
+		if (colon)
+			*colon = '\0';
+		if (n == 2) {
+			rc = qt_param_error(ctx,
+				"%s: Too many components for option \"--%s\" (max: 2)\n",
+				ename, oname);
+			break;
+		}
+		if (*rest) {
+			int v = resolve_port(rest);
+			if (v < 0) {
+				rc = qt_param_error(ctx,
+					"Port \"%s\" does not resolve to anything.\n",
+					rest);
+				break;
+			}
+			p[n] = (uint16_t)v;
+		}
+		n++;
+		if (!colon)
+			break;
+		rest = colon + 1;
+	}
+	if (rc == 0 && n == 1)
+		p[1] = p[0];
+	free(buf);
+	return rc;
+}
+
 /* Read the argument by type, into a->val and the option's place. */
 static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 		      struct qt_opt_arg *a, struct qt_ctx *ctx)
@@ -221,6 +325,10 @@ static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 		return 0;
 	case QT_OT_STRING: {
 		size_t z = strlen(a->arg);
+		if (o->min && z < o->min)
+			return qt_param_error(ctx,
+				"Argument must have a minimum length of %ju characters\n",
+				(uintmax_t)o->min);
 		if (o->max && z > o->max)
 			return qt_param_error(ctx,
 				"Argument must have a maximum length of %ju characters\n",
@@ -248,7 +356,9 @@ static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 			return 0;
 		}
 		if (!o->bad)
-			return qt_ext_bad_value(ctx, ename, o->name, a->arg);
+			return qt_param_error(ctx,
+				"%s: Bad value for \"--%s\" option: \"%s\"",
+				ename, o->name, a->arg);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 		return qt_param_error(ctx, o->bad, a->arg);
@@ -271,6 +381,24 @@ static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 			return -1;
 		if (o->size)
 			memcpy(place, a->val.mark, 8);
+		return 0;
+	case QT_OT_SYSLOGLEVEL:
+		if (parse_sysloglevel(a->arg, &a->val.u, ctx))
+			return -1;
+		if (o->size)
+			put_uint(place, o->size, a->val.u);
+		return 0;
+	case QT_OT_PORTRANGE:
+		if (parse_portrange(ename, o->name, a->arg, a->val.ports, ctx))
+			return -1;
+		if (o->size)
+			memcpy(place, a->val.ports, 4);
+		return 0;
+	case QT_OT_ETHERMAC:
+		if (!parse_mac(a->arg, a->val.mac))
+			return qt_param_error(ctx, "Invalid MAC address specified.");
+		if (o->size)
+			memcpy(place, a->val.mac, 6);
 		return 0;
 	}
 	return 0;

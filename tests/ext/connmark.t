@@ -20,3 +20,8 @@
 > iptables v1.8.9 (nf_tables): connmark: option "--mark" must be specified
 > 
 > Try `iptables -h' or 'iptables --help' for more information.
+# numbers as xtables reads them: a '-' is refused even before 0
+-m connmark --mark 1/-1;;FAIL
+> iptables v1.8.9 (nf_tables): connmark: bad integer value for option "--mark", or out of range.
+> 
+> Try `iptables -h' or 'iptables --help' for more information.

@@ -21,3 +21,13 @@
 > iptables v1.8.9 (nf_tables): length: option "--length" must be specified
 > 
 > Try `iptables -h' or 'iptables --help' for more information.
+# numbers as xtables reads them: a '-' is refused even before 0
+-m length --length 1:-0;;FAIL
+> iptables v1.8.9 (nf_tables): length: bad value for option "--length" near "-0", or out of range (0-65535).
+> 
+> Try `iptables -h' or 'iptables --help' for more information.
+# numbers as xtables reads them: a '-' is refused even before 0
+-m length --length -0;;FAIL
+> iptables v1.8.9 (nf_tables): length: bad value for option "--length" near "-0", or out of range (0-65535).
+> 
+> Try `iptables -h' or 'iptables --help' for more information.

@@ -19,3 +19,8 @@
 > 
 > Try `iptables -h' or 'iptables --help' for more information.
 -s 1.2.0.0/15 -m mark --mark 0x0/0xff0;=;OK
+# numbers as xtables reads them: a '-' is refused even before 0
+-m mark --mark -0;;FAIL
+> iptables v1.8.9 (nf_tables): mark: bad integer value for option "--mark", or out of range.
+> 
+> Try `iptables -h' or 'iptables --help' for more information.

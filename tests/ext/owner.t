@@ -26,3 +26,11 @@
 :INPUT
 -m owner --uid-owner root;;FAIL
 > iptables v1.8.9 (nf_tables):  RULE_APPEND failed (Invalid argument): rule in chain INPUT
+# numbers as xtables reads them: a '-' is refused even before 0
+-m owner --gid-owner -0;;FAIL
+> iptables v1.8.9 (nf_tables): owner: Bad value for "--gid-owner" option: "-0"
+> Try `iptables -h' or 'iptables --help' for more information.
+# numbers as xtables reads them: a '-' is refused even before 0
+-m owner --uid-owner 1:-0;;FAIL
+> iptables v1.8.9 (nf_tables): owner: Bad value for "--uid-owner" option: "1:-0"
+> Try `iptables -h' or 'iptables --help' for more information.

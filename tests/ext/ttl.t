@@ -25,3 +25,13 @@
 -m ttl;;FAIL
 > iptables v1.8.9 (nf_tables): TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt
 > Try `iptables -h' or 'iptables --help' for more information.
+# numbers as xtables reads them: a '-' is refused even before 0
+-m ttl --ttl-eq -0;;FAIL
+> iptables v1.8.9 (nf_tables): ttl: bad value for option "--ttl-eq", or out of range (0-255).
+> 
+> Try `iptables -h' or 'iptables --help' for more information.
+# numbers as xtables reads them: a '-' is refused even before 0
+-m ttl --ttl-lt -0;;FAIL
+> iptables v1.8.9 (nf_tables): ttl: bad value for option "--ttl-lt", or out of range (0-255).
+> 
+> Try `iptables -h' or 'iptables --help' for more information.
