@@ -23,11 +23,16 @@ enum { MODE_RANDOM, MODE_NTH };
 #define STAT_INVERT 0x1
 #define PROB_ONE 0x80000000u   /* probability 1 as the kernel stores it */
 
+/* The probability and `every` share their place, as in the kernel's
+ * union: iptables checks a rule that gives both (refused anyway) with
+ * whichever was written last, and its message depends on it. */
 struct statistic_data {
 	uint16_t mode;
 	uint16_t flags;            /* STAT_INVERT */
-	uint32_t probability;      /* random: P * 2^31 */
-	uint32_t every;            /* nth: N - 1 */
+	union {
+		uint32_t probability;  /* random: P * 2^31 */
+		uint32_t every;        /* nth: N - 1 */
+	} u;
 	uint32_t packet;           /* nth: P, 0 <= P <= every */
 };
 
@@ -51,7 +56,7 @@ static const struct qt_ext_opt statistic_opts[] = {
 	{ .name = "every", .id = O_EVERY, .type = QT_OT_UINT, .min = 1,
 	  .flags = QT_OPT_INVERT, .excl = QT_BIT(O_PROBABILITY),
 	  .also = QT_BIT(O_PACKET),
-	  QT_PUT(struct statistic_data, every),
+	  QT_PUT(struct statistic_data, u.every),
 	  QT_INV(struct statistic_data, flags, STAT_INVERT) },
 	{ .name = "packet", .id = O_PACKET, .type = QT_OT_UINT,
 	  .excl = QT_BIT(O_PROBABILITY), .also = QT_BIT(O_EVERY),
@@ -90,9 +95,9 @@ static int statistic_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	struct statistic_data *d = in->data;
 	switch (a->opt->id) {
 	case O_PROBABILITY:
-		return parse_probability(a->arg, &d->probability, ctx);
+		return parse_probability(a->arg, &d->u.probability, ctx);
 	case O_EVERY:
-		d->every--;     /* the kernel counts 0..every */
+		d->u.every--;     /* the kernel counts 0..every */
 		return 0;
 	}
 	return 0;
@@ -110,7 +115,7 @@ static int statistic_check(struct qt_ext_inst *in,
 	    !(in->seen & (QT_BIT(O_EVERY) | QT_BIT(O_PACKET))))
 		return qt_param_error(ctx,
 			"--every and --packet must be specified when using nth mode");
-	if (d->packet > d->every)
+	if (d->packet > d->u.every)
 		return qt_param_error(ctx,
 			"the --packet p must be 0 <= p <= n-1");
 	return 0;
@@ -123,11 +128,11 @@ static void put_statistic(const struct statistic_data *d, struct qt_buf *b,
 	const char *inv = d->flags & STAT_INVERT ? " !" : "";
 	if (d->mode == MODE_RANDOM) {
 		qt_buf_printf(b, " %smode random%s %sprobability %.11f", prefix,
-			      inv, prefix, (double)d->probability / PROB_ONE);
+			      inv, prefix, (double)d->u.probability / PROB_ONE);
 		return;
 	}
 	qt_buf_printf(b, " %smode nth%s %severy %u", prefix, inv, prefix,
-		      d->every + 1u);
+		      d->u.every + 1u);
 	if (d->packet || *prefix)
 		qt_buf_printf(b, " %spacket %u", prefix, d->packet);
 }
@@ -203,7 +208,7 @@ static int statistic_state_new(struct qt_ext_inst *in,
 	s = aligned_alloc(_Alignof(struct nth_state), sizeof(*s));
 	if (!s)
 		return -1;
-	atomic_init(&s->count, d->every - d->packet);
+	atomic_init(&s->count, d->u.every - d->packet);
 	in->state = s;
 	return 0;
 }
@@ -233,7 +238,7 @@ static int statistic_state_load(struct qt_ext_inst *in, const void *p,
 	if (!s || len != sizeof(c))
 		return -1;
 	memcpy(&c, p, sizeof(c));
-	if (c > d->every)
+	if (c > d->u.every)
 		return -1;
 	atomic_store_explicit(&s->count, c, memory_order_relaxed);
 	return 0;
@@ -257,11 +262,11 @@ static bool statistic_match_fn(const struct qt_ext_inst *in,
 	bool hit;
 	(void)ev;
 	if (d->mode == MODE_RANDOM) {
-		hit = rng_next31() < d->probability;
+		hit = rng_next31() < d->u.probability;
 	} else {
 		if (!in->state)
 			return false;
-		hit = nth_step(in->state, d->every);
+		hit = nth_step(in->state, d->u.every);
 	}
 	return hit != !!(d->flags & STAT_INVERT);
 }
