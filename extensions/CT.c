@@ -186,10 +186,9 @@ static void ct_print(const struct qt_ext_inst *in, struct qt_buf *b,
 }
 
 /* --notrack leaves the packet out of connection tracking. Zones, events
- * and the rest only mean something to a connection tracker: the
- * connection-tracking issue gives them their effect; until then they
- * change nothing, and the walk goes on as in the kernel (CT never ends
- * traversal). */
+ * and the rest only mean something to a tracker that has helpers, zones
+ * and event listeners, which ours has not: they change nothing, and the
+ * walk goes on as in the kernel (CT never ends traversal). */
 static int ct_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct ct_data *d = in->data;

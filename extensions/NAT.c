@@ -129,7 +129,7 @@ static void nat_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	.name = name_, .kind = QT_EXT_TARGET, \
 	.data_size = sizeof(struct qt_nat_range), .opts = opts_, \
 	.parse = nat_parse, .kcheck = nat_kcheck, .save = nat_save, \
-	.print = nat_print, .terminal = true, .help = help_ }
+	.print = nat_print, .help = help_ }
 
 static const struct nat_target nat_targets[] = {
 	{

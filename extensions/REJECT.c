@@ -171,7 +171,6 @@ static const struct qt_ext reject_target = {
 	.kcheck = reject_kcheck,
 	.save = reject_save,
 	.print = reject_print,
-	.terminal = true,
 	.target = reject_target_fn,
 	.l2type = true,
 	.copy_need = reject_copy_need,

@@ -234,7 +234,7 @@ static void string_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * bm and kmp find the leftmost occurrence, so one search serves both.
  * --icase folds with the kernel's toupper(), whose ctype table is
  * Latin-1: a-z and 0xDF-0xF6, 0xF8-0xFF are lower case and lose 0x20
- * (so 0xDF becomes 0xBF). Checked on the kernel (test_match_a.c). */
+ * (so 0xDF becomes 0xBF). Checked on the kernel (tests/unit/test_match_headers.c). */
 struct string_state {
 	uint8_t fold[256];      /* identity, or the kernel's toupper */
 	uint8_t pat[STR_MAX_PATTERN]; /* the pattern, folded */

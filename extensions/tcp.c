@@ -228,7 +228,7 @@ static void tcp_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * with --tcp-option; ports and flags otherwise become native payload
  * expressions (flags only when the mask is not empty), which never drop
  * a packet (xtypes.h). Both are followed here; the facts were checked
- * on the kernel (test_match_a.c). */
+ * on the kernel (tests/unit/test_match_headers.c). */
 
 /* xt_tcpudp's tcp_find_option: options are walked with the kernel's
  * loose rules (EOL and NOP step one byte, a length of 0 steps one byte,

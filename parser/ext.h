@@ -11,8 +11,8 @@
  *  - parse() leaves it canonical: two spellings of one meaning give the
  *    same bytes (e.g. "ssh" and "22").
  *
- * The engine side (packet matching) is added by the datapath issue; the
- * struct has room for it so that an extension stays one file. */
+ * The engine side (the packet path: match, target and their state) is
+ * in the same struct, so that an extension stays one file. */
 #ifndef QT_EXT_H
 #define QT_EXT_H
 
@@ -225,9 +225,6 @@ struct qt_ext {
 	const char *save_name;
 	/* Name in -L's target column when not `name` (NOTRACK lists as CT). */
 	const char *list_name;
-	/* Targets only: true when the target ends rule traversal, so the
-	 * engine knows (filled in by the datapath issue). */
-	bool terminal;
 	/* The text iptables prints after "NAME match options:" /
 	 * "NAME target options:" for -h (NULL: "NAME does not take any
 	 * options"). */

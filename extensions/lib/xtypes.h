@@ -79,7 +79,7 @@ static inline bool xt_l4_get16(const struct qt_pkt *p, uint32_t off,
 
 /* The port checks iptables-nft 1.8.9 builds as native nf_tables
  * expressions for -m tcp / -m udp (add_nft_tcpudp). Facts checked on
- * the kernel (6.18, see test_match_a.c):
+ * the kernel (6.18, see tests/unit/test_match_headers.c):
  *  - a full range 0:65535 emits nothing, even inverted;
  *  - one port on each side with the same inversion is one 32-bit
  *    compare, so "! --sport A ! --dport B" means "not (A and B)";

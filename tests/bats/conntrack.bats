@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Stateful firewalls end to end: the issue's examples with real traffic
+# Stateful firewalls end to end: the usual examples with real traffic
 # through qtablesd in the fw namespace of qt_topo (client 10.0.1.2 -- fw
 # -- server 10.0.2.2), each checked by what arrives, the rule counters
 # and the connection table (qtables-conntrack -L).
@@ -94,7 +94,7 @@ listening() {
 }
 
 # The stateful default deny: what was opened from the client comes back,
-# nothing is opened from the server; INVALID first, as the issue has it.
+# nothing is opened from the server; INVALID first.
 default_deny() {
 	qt "$FW" -P FORWARD DROP
 	qt "$FW" -A FORWARD -m conntrack --ctstate INVALID -j DROP

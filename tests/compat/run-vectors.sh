@@ -16,6 +16,6 @@ qt_ns vec || exit 1
 ns=$QT_NS
 qt_daemon "$ns" || exit 1
 # The kernel's answer to --hitcount 999 depends on its ip_pkt_list_tot;
-# the issue accepts either answer there.
+# either answer is the kernel's there.
 ip netns exec "$ns" env QT_BUILD="$QT_BUILD" python3 "$here/vectors.py" \
 	--accept-either "--hitcount 999" "${files[@]}"

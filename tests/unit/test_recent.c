@@ -148,7 +148,7 @@ static void test_set_rcheck_remove(void)
 	is_str(dump("A"), "(none)", "last rule gone: list freed");
 }
 
-/* The example: at most 8 new connections per minute. */
+/* The classic example: at most 8 new connections per minute. */
 static void test_update_hitcount(void)
 {
 	struct qt_ext_inst *set = rule("-A INPUT -m recent --set --name H");
