@@ -941,6 +941,14 @@ static int ext_checks(struct parsed *p, const struct qt_table *t,
 		.rule = p->rule,
 	};
 	struct qt_rule *r = p->rule;
+	/* asked before check() may fold the instance into its canonical
+	 * form, after which a no-op looks like a bare match */
+	uint64_t noop = 0;
+	for (unsigned i = 0; i < r->nmatches && i < 64; i++) {
+		const struct qt_ext_inst *m = &r->matches[i];
+		if (m->ext->is_noop && m->ext->is_noop(m))
+			noop |= 1ull << i;
+	}
 	for (unsigned i = 0; i < r->nmatches; i++) {
 		struct qt_ext_inst *m = &r->matches[i];
 		if (m->ext->check && m->ext->check(m, &env, ctx))
@@ -950,7 +958,7 @@ static int ext_checks(struct parsed *p, const struct qt_table *t,
 	    r->target.ext->check(&r->target, &env, ctx))
 		return -1;
 	for (unsigned i = r->nmatches; i-- > 0;)
-		if (r->matches[i].vanish) {
+		if (i < 64 && (noop >> i & 1)) {
 			qt_rule_del_match(r, i);
 			if (p->implicit > i + 1)
 				p->implicit--;

@@ -64,9 +64,6 @@ struct qt_ext_inst {
 	 * rule. Rules are shared between rulesets, so the state of an
 	 * unchanged rule carries over across commits. Never copied. */
 	void *state;
-	/* Set by check(): iptables-nft emits nothing for this match (e.g.
-	 * "! --dport 0:65535"), so it is taken out of the rule. */
-	bool vanish;
 };
 
 /* What a check() may want to know about the rule and its place. */
@@ -121,6 +118,11 @@ struct qt_ext {
 	 * table/chain restrictions. May be NULL. */
 	int (*check)(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		     struct qt_ctx *ctx);
+	/* Asked before check(), of the instance as parsed: true when
+	 * iptables-nft emits nothing for it (e.g. "! --dport 0:65535"
+	 * folds to no check at all), so the rule is built without it.
+	 * May be NULL (never). */
+	bool (*is_noop)(const struct qt_ext_inst *in);
 	/* What the kernel's checkentry would refuse when the rule is added
 	 * (table, hooks, protocol): 0, or the errno iptables-nft reports as
 	 * "RULE_APPEND failed (Invalid argument): rule in chain X". Runs for
