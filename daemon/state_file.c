@@ -172,7 +172,8 @@ static const char trailer_fmt[] =
  * them, but with the rules' text from the cache, in the state spelling.
  * The cache is rebuilt to hold exactly the rules of rs. Returns the
  * number of tables. */
-static unsigned render_tables(struct qt_ruleset *rs, struct qt_buf *b)
+static unsigned render_tables(struct qt_ruleset *rs,
+			      const struct qt_counter_view *v, struct qt_buf *b)
 {
 	size_t nrules = 0;
 	unsigned ntables = 0;
@@ -194,7 +195,7 @@ static unsigned render_tables(struct qt_ruleset *rs, struct qt_buf *b)
 		if (!t)
 			continue;
 		ntables++;
-		qt_table_save_head(b, t);
+		qt_table_save_head(b, t, v);
 		for (unsigned k = 0; k < t->nchains; k++) {
 			const struct qt_chain *c = t->chains[k];
 			/* ":NAME" lines split at blanks only, which no chain
@@ -207,10 +208,11 @@ static unsigned render_tables(struct qt_ruleset *rs, struct qt_buf *b)
 				struct qt_rule *r = c->rules[j];
 				struct text_entry *e =
 					cache_take(&next, &cache, r, &scratch);
+				struct qt_counters rc = qt_cnt_rule(v, r);
 				qt_buf_putc(b, '[');
-				put_u64(b, r->cnt.pkts);
+				put_u64(b, rc.pkts);
 				qt_buf_putc(b, ':');
-				put_u64(b, r->cnt.bytes);
+				put_u64(b, rc.bytes);
 				qt_buf_put(b, "] -A ", 5);
 				qt_buf_put(b, qt_buf_str(&name), name.len);
 				qt_buf_put(b, e->text, e->len);
@@ -226,11 +228,12 @@ static unsigned render_tables(struct qt_ruleset *rs, struct qt_buf *b)
 	return ntables;
 }
 
-void qt_state_render(struct qt_ruleset *rs, struct qt_buf *b)
+void qt_state_render(struct qt_ruleset *rs, const struct qt_counter_view *v,
+		     struct qt_buf *b)
 {
 	size_t start = b->len;
 	qt_buf_put(b, header, sizeof(header) - 1);
-	unsigned ntables = render_tables(rs, b);
+	unsigned ntables = render_tables(rs, v, b);
 	size_t n = b->len - start;
 	qt_buf_printf(b, trailer_fmt, ntables, n,
 		      qt_crc32(0, b->data + start, n));
@@ -247,7 +250,8 @@ static int sync_dir(const char *dir)
 	return rc;
 }
 
-int qt_state_write(const char *path, struct qt_ruleset *rs, struct qt_buf *err)
+int qt_state_write(const char *path, struct qt_ruleset *rs,
+		   const struct qt_counter_view *v, struct qt_buf *err)
 {
 	char dir[512], tmp[600];
 	if (strlen(path) >= sizeof(dir) - 8) {
@@ -257,7 +261,7 @@ int qt_state_write(const char *path, struct qt_ruleset *rs, struct qt_buf *err)
 	}
 	struct qt_buf text;
 	qt_buf_init(&text);
-	qt_state_render(rs, &text);
+	qt_state_render(rs, v, &text);
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -343,7 +347,8 @@ static void one_line(struct qt_buf *why, const struct qt_buf *msg)
 }
 
 static int restore_text(const char *text, size_t len, bool escapes,
-			struct qt_ruleset **rs, struct qt_buf *why)
+			struct qt_ruleset **rs, const struct qt_counter_view *v,
+			struct qt_buf *why)
 {
 	struct qt_buf out, err;
 	qt_buf_init(&out);
@@ -353,7 +358,7 @@ static int restore_text(const char *text, size_t len, bool escapes,
 	struct qt_restore_opts o = { .counters = true, .state_escapes = escapes };
 	bool changed;
 	*rs = qt_ruleset_new(AF_INET);
-	int st = qt_restore_run(rs, text, len, &o, &ctx, &changed);
+	int st = qt_restore_run(rs, text, len, &o, v, &ctx, &changed);
 	if (st) {
 		qt_buf_puts(why, "does not restore: ");
 		one_line(why, &err);
@@ -366,13 +371,14 @@ static int restore_text(const char *text, size_t len, bool escapes,
 }
 
 int qt_state_parse(const char *text, size_t len, bool plain_ok,
-		   struct qt_ruleset **rs, struct qt_buf *why)
+		   struct qt_ruleset **rs, const struct qt_counter_view *v,
+		   struct qt_buf *why)
 {
 	size_t hlen = sizeof(header) - 1;
 	bool has_header = len >= hlen && !memcmp(text, header, hlen);
 	*rs = NULL;
 	if (!has_header && plain_ok)
-		return restore_text(text, len, false, rs, why);
+		return restore_text(text, len, false, rs, v, why);
 	if (len == 0) {
 		qt_buf_puts(why, "is empty (a whole state file ends with its "
 			    "trailer line)");
@@ -431,7 +437,7 @@ int qt_state_parse(const char *text, size_t len, bool plain_ok,
 			      "it holds %u", ntables, found);
 		return -1;
 	}
-	return restore_text(text, start, true, rs, why);
+	return restore_text(text, start, true, rs, v, why);
 }
 
 /* The whole file into text. A file that is not a regular one (a
@@ -483,7 +489,8 @@ static int read_whole(const char *path, struct qt_buf *text, bool *missing,
 }
 
 static int load(const char *path, bool fallback, bool missing_ok,
-		struct qt_ruleset **rs, struct qt_buf *err)
+		struct qt_ruleset **rs, const struct qt_counter_view *v,
+		struct qt_buf *err)
 {
 	struct qt_buf text, why;
 	qt_buf_init(&text);
@@ -497,7 +504,7 @@ static int load(const char *path, bool fallback, bool missing_ok,
 		rc = 0;
 	} else if (rc == 0) {
 		rc = qt_state_parse(qt_buf_str(&text), text.len, fallback, rs,
-				    &why);
+				    v, &why);
 	}
 	if (rc < 0)
 		qt_buf_printf(err, "%s %s %s", fallback ? "recovery file"
@@ -507,19 +514,21 @@ static int load(const char *path, bool fallback, bool missing_ok,
 	return rc;
 }
 
-int qt_state_load(const char *path, struct qt_ruleset **rs, struct qt_buf *err)
+int qt_state_load(const char *path, struct qt_ruleset **rs,
+		  const struct qt_counter_view *v, struct qt_buf *err)
 {
-	return load(path, false, true, rs, err);
+	return load(path, false, true, rs, v, err);
 }
 
 int qt_state_load_fallback(const char *path, struct qt_ruleset **rs,
-			   struct qt_buf *err)
+			   const struct qt_counter_view *v, struct qt_buf *err)
 {
-	return load(path, true, false, rs, err);
+	return load(path, true, false, rs, v, err);
 }
 
 int qt_state_start(const char *path, const char *recover,
-		   struct qt_ruleset **rs, struct qt_buf *err)
+		   struct qt_ruleset **rs, const struct qt_counter_view *v,
+		   struct qt_buf *err)
 {
 	struct qt_buf why;
 	qt_buf_init(&why);
@@ -531,7 +540,7 @@ int qt_state_start(const char *path, const char *recover,
 	}
 	/* with a recovery file, a missing state file is not "nothing
 	 * committed yet" but one more reason to use it */
-	if (path && load(path, false, !recover, rs, &why) == 0) {
+	if (path && load(path, false, !recover, rs, v, &why) == 0) {
 		rc = 0;
 		goto out;
 	}
@@ -545,13 +554,16 @@ int qt_state_start(const char *path, const char *recover,
 		qt_buf_printf(err, "qtablesd: %s; starting from %s "
 			      "(--state-recover)\n", qt_buf_str(&why), recover);
 	qt_buf_reset(&why);
-	if (qt_state_load_fallback(recover, rs, &why) < 0) {
+	/* nothing of the file that failed counts */
+	if (v && v->pending)
+		memset(v->pending, 0, sizeof(*v->pending));
+	if (qt_state_load_fallback(recover, rs, v, &why) < 0) {
 		qt_buf_printf(err, "qtablesd: not starting: %s\n",
 			      qt_buf_str(&why));
 		goto out;
 	}
 	/* written at once, so that the next start needs no recovery */
-	if (path && qt_state_write(path, *rs, &why) < 0) {
+	if (path && qt_state_write(path, *rs, v, &why) < 0) {
 		qt_buf_printf(err, "%sqtablesd: not starting: the recovered "
 			      "ruleset cannot be written to %s\n",
 			      qt_buf_str(&why), path);

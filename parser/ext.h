@@ -59,11 +59,6 @@ struct qt_ext_inst {
 	uint32_t seen;         /* bit per option id given */
 	uint32_t inverted;     /* bit per option id given with '!' */
 	void *data;            /* ext->data_size bytes */
-	/* Engine state of this instance (limit buckets ...): made by
-	 * ext->state_new when the rule is first compiled, freed with the
-	 * rule. Rules are shared between rulesets, so the state of an
-	 * unchanged rule carries over across commits. Never copied. */
-	void *state;
 };
 
 /* What a check() may want to know about the rule and its place. */
@@ -157,6 +152,12 @@ struct qt_ext {
 	const char *help_header;
 
 	/* ---- engine side (engine/eval.h) ---- */
+	/* The engine's state of an instance (limit buckets ...) is not in
+	 * the model: the engine keeps it per rule (engine/rt_store.h),
+	 * made by state_new when a rule is first compiled and kept while
+	 * the rule carries over across commits. match() and target() are
+	 * handed the engine's view of the instance, whose state
+	 * qt_ext_state(in) gives (engine/eval.h). */
 	/* Matches: does the packet match (inversions included)? Runs on
 	 * the packet path: no allocation, no blocking, thread-safe with
 	 * other packets (state shared between threads needs its own
@@ -165,19 +166,21 @@ struct qt_ext {
 	bool (*match)(const struct qt_ext_inst *in, struct qt_eval *ev);
 	/* Targets: act on the packet, return enum qt_xt_verdict. */
 	int (*target)(const struct qt_ext_inst *in, struct qt_eval *ev);
-	/* Make in->state (control thread, at compile). 0, or -1 when the
-	 * rule cannot run (nothing is swapped in then). May be NULL. */
-	int (*state_new)(struct qt_ext_inst *in,
-			 const struct qt_engine_env *env);
-	void (*state_free)(struct qt_ext_inst *in);
+	/* Make the state of in (control thread, at compile) into *state.
+	 * 0, or -1 when the rule cannot run (nothing is swapped in then).
+	 * May be NULL. */
+	int (*state_new)(const struct qt_ext_inst *in,
+			 const struct qt_engine_env *env, void **state);
+	/* Once no queue thread can use it any more. */
+	void (*state_free)(void *state);
 	/* Handover to the next daemon (daemon/snapshot.c): the state's bytes
 	 * appended to b (queue threads stopped); and put back into the state
 	 * state_new made for the same rule in the next daemon: 0, or -1 when
 	 * the bytes do not fit it (left as made). Times are the monotonic
 	 * clock's, which a handover never leaves. May be NULL: the state
 	 * starts afresh. */
-	void (*state_save)(const struct qt_ext_inst *in, struct qt_buf *b);
-	int (*state_load)(struct qt_ext_inst *in, const void *p, size_t len);
+	void (*state_save)(const void *state, struct qt_buf *b);
+	int (*state_load)(void *state, const void *p, size_t len);
 	/* Bytes of each packet (from the IP header) this instance must be
 	 * given by the queue; 0: headers are enough. May be NULL. */
 	uint32_t (*copy_need)(const struct qt_ext_inst *in);

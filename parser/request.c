@@ -50,8 +50,8 @@ static int refuse_commit(void *u, struct qt_loc l)
 }
 
 static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
-		       struct qt_ctx *ctx, bool *changed, bool offline,
-		       bool *read_only)
+		       const struct qt_counter_view *cnt, struct qt_ctx *ctx,
+		       bool *changed, bool offline, bool *read_only)
 {
 	struct one_line l = { .got = false };
 	qt_words_init(&l.words);
@@ -65,7 +65,16 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 	}
 	/* A failing command must change nothing: run it on a copy. */
 	struct qt_ruleset *work = qt_ruleset_clone(*rs);
-	struct qt_cmd_env env = { .restore_table = NULL, .no_kernel = offline };
+	/* ... and its policy counters too, taken only with the copy */
+	struct qt_policy_pending pending = { 0 };
+	if (cnt && cnt->pending)
+		pending = *cnt->pending;
+	struct qt_counter_view view = {
+		.io = cnt ? cnt->io : NULL, .pending = &pending,
+	};
+	struct qt_cmd_env env = {
+		.restore_table = NULL, .no_kernel = offline, .cnt = &view,
+	};
 	int st = qt_command_run(work, &l.words, &env, ctx);
 	if (read_only)
 		*read_only = env.read_only;
@@ -74,6 +83,8 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 		qt_ruleset_free(*rs);
 		*rs = work;
 		*changed = true;
+		if (cnt && cnt->pending)
+			*cnt->pending = pending;
 	} else {
 		qt_ruleset_free(work);
 	}
@@ -81,8 +92,9 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 }
 
 static int run(struct qt_ruleset **rs, const char *req, size_t len,
-	       struct qt_buf *out, struct qt_buf *err, bool *changed,
-	       bool offline, bool *read_only)
+	       const struct qt_counter_view *cnt, struct qt_buf *out,
+	       struct qt_buf *err, bool *changed, bool offline,
+	       bool *read_only)
 {
 	struct qt_ctx ctx;
 	struct qt_ipc_header h;
@@ -98,7 +110,7 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 
 	switch (h.kind) {
 	case QT_IPC_COMMAND:
-		return run_command(rs, h.body, h.body_len, &ctx, changed,
+		return run_command(rs, h.body, h.body_len, cnt, &ctx, changed,
 				   offline, read_only);
 	case QT_IPC_RESTORE: {
 		struct qt_restore_opts o = {
@@ -108,12 +120,14 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 			.only_table = qt_ipc_word_value(&h, "table", tbuf,
 							sizeof(tbuf)),
 		};
-		return qt_restore_run(rs, h.body, h.body_len, &o, &ctx, changed);
+		return qt_restore_run(rs, h.body, h.body_len, &o, cnt, &ctx,
+				      changed);
 	}
 	case QT_IPC_SAVE:
 		return qt_save_run(*rs, qt_ipc_word_value(&h, "table", tbuf,
 							  sizeof(tbuf)),
-				   qt_ipc_has_word(&h, "counters"), true, &ctx);
+				   cnt, qt_ipc_has_word(&h, "counters"), true,
+				   &ctx);
 	default:
 		return qt_error(&ctx, QT_OTHER_PROBLEM,
 				"not a request for the ruleset");
@@ -121,18 +135,25 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 }
 
 int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
-		   struct qt_buf *out, struct qt_buf *err, bool *changed)
+		   const struct qt_counter_view *cnt, struct qt_buf *out,
+		   struct qt_buf *err, bool *changed)
 {
-	return run(rs, req, len, out, err, changed, false, NULL);
+	return run(rs, req, len, cnt, out, err, changed, false, NULL);
 }
 
 int qt_request_offline(const char *req, size_t len, struct qt_buf *out,
 		       struct qt_buf *err, bool *answered)
 {
 	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	struct qt_counter_mem *mem = qt_counter_mem_new();
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = {
+		.io = qt_counter_mem_io(mem), .pending = &pending,
+	};
 	bool changed, read_only = false;
-	int st = run(&rs, req, len, out, err, &changed, true, &read_only);
+	int st = run(&rs, req, len, &cnt, out, err, &changed, true, &read_only);
 	qt_ruleset_free(rs);
+	qt_counter_mem_free(mem);
 	*answered = st != 0 || read_only;
 	return st;
 }
