@@ -163,6 +163,7 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		struct qt_ruleset *before =
 			d->o->state_path || d->engine ? qt_ruleset_clone(d->rs)
 						      : NULL;
+		size_t held = qt_rt_store_count(d->store);
 		status = qt_request_run(&d->rs, qt_buf_str(req), req->len, &cnt,
 					&out, &err, &changed);
 		t_run = ms_since(&t0);
@@ -185,7 +186,9 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 			qt_policy_pending_apply(&pending, cnt.io);
 		t_save = ms_since(&t0);
 		qt_ruleset_free(before);
-		sweep(d);
+		/* a request that only read leaves nothing to free */
+		if (changed || qt_rt_store_count(d->store) != held)
+			sweep(d);
 	}
 	if (status < 0 || status > 255)
 		status = QT_OTHER_PROBLEM;   /* an exit code, whatever went wrong */
