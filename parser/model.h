@@ -6,8 +6,9 @@
  * Rules are immutable once they are in a committed ruleset and shared by
  * reference count between rulesets, so a transaction can copy a ruleset
  * cheaply (chains copy their arrays of rule pointers) and throw the copy
- * away on failure. Nothing else writes into the model: counters and
- * engine state live in the engine, keyed by the rule (counters.h). */
+ * away on failure. Only the parser writes into the model (the engine
+ * only takes references): counters and engine state live in the
+ * engine, keyed by the rule (counters.h, engine/rt_store.h). */
 #ifndef QT_MODEL_H
 #define QT_MODEL_H
 
