@@ -267,7 +267,10 @@ static char *slurp(const char *path, size_t *len)
 	return s;
 }
 
-static struct qt_ruleset *load_rules(const struct opts *o)
+/* The counters the file brings (restore -c) go into store, where the
+ * program counts on from them. */
+static struct qt_ruleset *load_rules(const struct opts *o,
+				     struct qt_rt_store *store)
 {
 	size_t len;
 	char *text = slurp(o->rules, &len);
@@ -280,37 +283,24 @@ static struct qt_ruleset *load_rules(const struct opts *o)
 	qt_ctx_init(&ctx, "iptables-restore", &out, &err);
 	struct qt_restore_opts ro = { .counters = o->counters };
 	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = {
+		.io = qt_rt_store_io(store), .pending = &pending,
+	};
 	bool changed;
-	if (!rs || qt_restore_run(&rs, text, len, &ro, &ctx, &changed) != 0) {
+	if (!rs || qt_restore_run(&rs, text, len, &ro, &cnt, &ctx,
+				  &changed) != 0) {
 		fprintf(stderr, PROG ": %s: not a valid ruleset:\n%s", o->rules,
 			rs ? qt_buf_str(&err) : "out of memory\n");
 		qt_ruleset_free(rs);
 		rs = NULL;
+	} else {
+		qt_policy_pending_apply(&pending, cnt.io);
 	}
 	free(text);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
 	return rs;
-}
-
-/* Counters the file brought (restore -c) start the policy counters. */
-static void policy_in(struct qt_ruleset *rs, struct qt_policy_counters *pol)
-{
-	for (int ti = 0; ti < QT_NTABLES; ti++) {
-		const struct qt_table *t = rs->tables[ti];
-		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++)
-			pol->c[ti][t->chains[ci]->hook] = t->chains[ci]->pcnt;
-	}
-}
-
-static void policy_out(struct qt_ruleset *rs,
-		       const struct qt_policy_counters *pol)
-{
-	for (int ti = 0; ti < QT_NTABLES; ti++) {
-		struct qt_table *t = rs->tables[ti];
-		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++)
-			t->chains[ci]->pcnt = pol->c[ti][t->chains[ci]->hook];
-	}
 }
 
 /* ---- judging ---- */
@@ -525,9 +515,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	struct qt_ruleset *rs = load_rules(&o);
-	if (!rs)
+	struct qt_rt_store *store = qt_rt_store_new();
+	struct qt_ruleset *rs = store ? load_rules(&o, store) : NULL;
+	if (!rs) {
+		qt_rt_store_free(store);
 		return 1;
+	}
 
 	struct qt_addrs *addrs = NULL;
 	struct qt_links *links = NULL;
@@ -558,12 +551,9 @@ int main(int argc, char **argv)
 		.addrs = addrs, .links = links,
 		.log = on_log, .send = on_send, .hz = o.hz,
 	};
-	struct qt_policy_counters pol;
-	memset(&pol, 0, sizeof(pol));
-	policy_in(rs, &pol);
 	struct qt_buf err;
 	qt_buf_init(&err);
-	struct qt_prog *prog = qt_prog_compile(rs, &env, &pol, &err);
+	struct qt_prog *prog = qt_prog_compile(rs, &env, store, &err);
 	if (!prog) {
 		fprintf(stderr, PROG ": %s: cannot be compiled: %s", o.rules,
 			qt_buf_str(&err));
@@ -590,8 +580,9 @@ int main(int argc, char **argv)
 		qt_buf_init(&serr);
 		struct qt_ctx ctx;
 		qt_ctx_init(&ctx, "iptables-save", &out, &serr);
-		policy_out(rs, &pol);
-		qt_save_run(rs, NULL, true, false, &ctx);
+		/* the counters as the program counted them */
+		struct qt_counter_view cnt = { .io = qt_rt_store_io(store) };
+		qt_save_run(rs, NULL, &cnt, true, false, &ctx);
 		fputs(qt_buf_str(&out), stdout);
 		fputs(qt_buf_str(&serr), stderr);
 		qt_buf_free(&out);
@@ -602,6 +593,7 @@ out:
 	qt_ctg_free(r.ctg);
 	qt_prog_free(prog);
 	qt_ruleset_free(rs);
+	qt_rt_store_free(store);
 	qt_links_close(links);
 	qt_addrs_close(addrs);
 	qt_buf_free(&err);

@@ -383,7 +383,7 @@ static int graph_main(const char *prog, int argc, char **argv)
 		bool changed;
 		qt_ctx_init(&ctx, prog, &out, &err);
 		status = qt_restore_run(&rs, qt_buf_str(&saved), saved.len, &o,
-					&ctx, &changed);
+					NULL, &ctx, &changed);
 		fwrite(qt_buf_str(&err), 1, err.len, stderr);
 	} else if (!rs) {
 		fprintf(stderr, "%s: out of memory\n", prog);

@@ -33,6 +33,10 @@
 struct daemon {
 	const struct qt_daemon_opts *o;
 	struct qt_ruleset *rs;
+	/* counters and extension state by rule, and policy counters: the
+	 * engine counts into it; without one (--no-datapath) it holds
+	 * what was set (-c, restore --counters, the state file) */
+	struct qt_rt_store *store;
 	struct qt_engine *engine;   /* NULL: --no-datapath */
 	struct qt_control_server *ctl;
 	unsigned long requests, state_errors;
@@ -40,6 +44,17 @@ struct daemon {
 	bool handed_over;           /* the next daemon has everything */
 	bool restart;               /* stopped by SIGTERM: a holder waits */
 };
+
+/* Runtimes of rules in neither the ruleset nor the running program are
+ * freed (a commit has waited for the queue threads to leave the
+ * programs before). */
+static void sweep(struct daemon *d)
+{
+	qt_rt_store_mark_ruleset(d->store, d->rs);
+	if (d->engine)
+		qt_engine_mark(d->engine);
+	qt_rt_store_sweep(d->store);
+}
 
 static double ms_since(const struct timespec *t0)
 {
@@ -145,7 +160,9 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		/* the answer is the handover itself, on the peer's socket;
 		 * after it, or after a failure that left no engine, this
 		 * daemon stops */
-		d->engine = qt_handover_give(d->engine, &d->o->engine, d->rs,
+		struct qt_engine_opts eo = d->o->engine;
+		eo.store = d->store;
+		d->engine = qt_handover_give(d->engine, &eo, d->rs,
 					     d->lfd, peer->fd, &d->handed_over);
 		d->requests++;
 		if (d->handed_over || (d->o->datapath && !d->engine))
@@ -162,17 +179,22 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 	} else {
 		bool changed = false;
 		t_read = ms_since(&t0);
-		/* the policy counters packets are counting, for -L, save, -Z */
-		if (d->engine)
-			qt_engine_policy_to_model(d->engine, d->rs);
+		/* counters are read from where packets count them; the
+		 * policy counters the request sets wait in pending until
+		 * its ruleset is kept */
+		struct qt_policy_pending pending = { 0 };
+		struct qt_counter_view cnt = {
+			.io = qt_rt_store_io(d->store), .pending = &pending,
+		};
 		/* kept so that a ruleset that cannot be run or persisted is
 		 * not applied either: memory, engine and disk never
 		 * disagree */
 		struct qt_ruleset *before =
 			d->o->state_path || d->engine ? qt_ruleset_clone(d->rs)
 						      : NULL;
-		status = qt_request_run(&d->rs, qt_buf_str(req), req->len, &out,
-					&err, &changed);
+		size_t held = qt_rt_store_count(d->store);
+		status = qt_request_run(&d->rs, qt_buf_str(req), req->len, &cnt,
+					&out, &err, &changed);
 		t_run = ms_since(&t0);
 		if (changed && d->engine &&
 		    qt_engine_commit(d->engine, d->rs, &err) < 0) {
@@ -182,17 +204,20 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 			status = QT_RESOURCE_PROBLEM;
 		}
 		if (changed && d->o->state_path &&
-		    qt_state_write(d->o->state_path, d->rs, &err) < 0) {
+		    qt_state_write(d->o->state_path, d->rs, &cnt, &err) < 0) {
 			d->state_errors++;
 			/* the old ruleset ran before: it compiles again */
 			roll_back(d, &before, &err, "it could not be saved", true);
 			changed = false;
 			status = QT_RESOURCE_PROBLEM;
 		}
-		if (changed && d->engine)
-			qt_engine_policy_from_model(d->engine, d->rs);
+		if (changed)
+			qt_policy_pending_apply(&pending, cnt.io);
 		t_save = ms_since(&t0);
 		qt_ruleset_free(before);
+		/* a request that only read leaves nothing to free */
+		if (changed || qt_rt_store_count(d->store) != held)
+			sweep(d);
 	}
 	if (status < 0 || status > 255)
 		status = QT_OTHER_PROBLEM;   /* an exit code, whatever went wrong */
@@ -236,6 +261,11 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	struct daemon d = { .o = o };
 	struct qt_buf err;
 	qt_buf_init(&err);
+	d.store = qt_rt_store_new();
+	if (!d.store) {
+		fprintf(stderr, "qtablesd: out of memory\n");
+		return 1;
+	}
 
 	/* what the daemon before hands over, before the state file is
 	 * read: its last commit is on disk by then */
@@ -249,14 +279,21 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	/* a state that cannot be trusted leaves the kernel's rules (and
 	 * the steering of a daemon that died or handed over) as they are,
 	 * so the namespace stays as closed as it was */
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = {
+		.io = qt_rt_store_io(d.store), .pending = &pending,
+	};
 	int loaded = qt_state_start(o->state_path, o->state_recover, &d.rs,
-				    &err);
+				    &cnt, &err);
 	fputs(qt_buf_str(&err), stderr);
 	qt_buf_reset(&err);
 	if (loaded < 0) {
 		qt_buf_free(&err);
+		qt_rt_store_free(d.store);
 		return 1;
 	}
+	qt_policy_pending_apply(&pending, cnt.io);
+	sweep(&d);
 
 	int lfd = ho.lfd >= 0 ? ho.lfd : qt_control_listen();
 	if (ho.lfd >= 0)   /* the event loop never waits in accept */
@@ -304,6 +341,7 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		struct qt_buf eerr;
 		qt_buf_init(&eerr);
 		struct qt_engine_opts eo = o->engine;
+		eo.store = d.store;
 		qt_handover_engine_opts(&ho, &eo, d.rs);
 		d.engine = qt_engine_start(&eo, d.rs, &eerr);
 		ho.nq = 0;      /* the engine owns the queue sockets now */
@@ -366,7 +404,9 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 			break;
 		}
 		if (sig == SIGHUP) {
-			qt_reload_state(o->state_path, &d.rs, d.engine);
+			qt_reload_state(o->state_path, &d.rs, d.store,
+					d.engine);
+			sweep(&d);
 			continue;
 		}
 		if (sig == QT_CONTROL_WATCHED) {
@@ -392,6 +432,7 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (o->pidfile && pidfile_is_mine(o->pidfile))
 		unlink(o->pidfile);
 	qt_ruleset_free(d.rs);
+	qt_rt_store_free(d.store);
 	qt_state_forget();
 	qt_buf_free(&err);
 	return 0;

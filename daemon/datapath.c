@@ -63,8 +63,6 @@ struct qt_engine {
 	struct qt_prog *prog;        /* RCU-protected */
 	uint32_t copy_range;
 	bool owner;                  /* the queues hand over socket owners */
-	struct qt_policy_counters pol;
-	struct qt_counters snap[QT_NTABLES][QT_NHOOKS];
 	struct qt_addrs *addrs;
 	struct qt_links *links;
 	unsigned nthreads;
@@ -514,13 +512,9 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		.log = log_line, .log_user = e,
 		.send = send_raw, .hz = kernel_hz(),
 	};
-	/* counters loaded from the state file go on from where they were */
-	for (int ti = 0; ti < QT_NTABLES; ti++) {
-		const struct qt_table *t = rs->tables[ti];
-		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++)
-			e->pol.c[ti][t->chains[ci]->hook] = t->chains[ci]->pcnt;
-	}
-	e->prog = qt_prog_compile(rs, &env, &e->pol, err);
+	/* counters (loaded from the state file, or of a daemon before)
+	 * go on from where they are in the store */
+	e->prog = qt_prog_compile(rs, &env, e->o.store, err);
 	if (!e->prog) {
 		qt_engine_stop(e);
 		return NULL;
@@ -655,7 +649,7 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		     struct qt_buf *err)
 {
 	struct qt_engine_env env = e->th ? e->th[0].env : (struct qt_engine_env){ 0 };
-	struct qt_prog *np = qt_prog_compile_from(rs, &env, &e->pol, e->prog,
+	struct qt_prog *np = qt_prog_compile_from(rs, &env, e->o.store, e->prog,
 						  err);
 	if (!np)
 		return -1;
@@ -708,40 +702,16 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 	return 0;
 }
 
-/* ---- policy counters ---- */
+/* ---- the store ---- */
 
-void qt_engine_policy_to_model(struct qt_engine *e, struct qt_ruleset *rs)
+struct qt_rt_store *qt_engine_store(struct qt_engine *e)
 {
-	for (int ti = 0; ti < QT_NTABLES; ti++) {
-		for (int h = 0; h < QT_NHOOKS; h++) {
-			struct qt_counters *c = &e->pol.c[ti][h];
-			e->snap[ti][h].pkts = __atomic_load_n(&c->pkts, __ATOMIC_RELAXED);
-			e->snap[ti][h].bytes = __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
-		}
-		struct qt_table *t = rs->tables[ti];
-		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++) {
-			struct qt_chain *ch = t->chains[ci];
-			ch->pcnt = e->snap[ti][ch->hook];
-		}
-	}
+	return e->o.store;
 }
 
-void qt_engine_policy_from_model(struct qt_engine *e,
-				 const struct qt_ruleset *rs)
+void qt_engine_mark(struct qt_engine *e)
 {
-	for (int ti = 0; ti < QT_NTABLES; ti++) {
-		const struct qt_table *t = rs->tables[ti];
-		for (unsigned ci = 0; t && ci < t->nbuiltin; ci++) {
-			const struct qt_chain *ch = t->chains[ci];
-			struct qt_counters *s = &e->snap[ti][ch->hook];
-			if (ch->pcnt.pkts == s->pkts && ch->pcnt.bytes == s->bytes)
-				continue;   /* untouched: keep counting */
-			struct qt_counters *c = &e->pol.c[ti][ch->hook];
-			__atomic_store_n(&c->pkts, ch->pcnt.pkts, __ATOMIC_RELAXED);
-			__atomic_store_n(&c->bytes, ch->pcnt.bytes, __ATOMIC_RELAXED);
-			*s = ch->pcnt;
-		}
-	}
+	qt_prog_mark(e->prog, e->o.store);
 }
 
 /* ---- statistics ---- */

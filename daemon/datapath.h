@@ -16,11 +16,16 @@
 #include "buf.h"
 #include "model.h"
 #include "conntrack.h"
+#include "rt_store.h"
 
 struct qt_engine;
 struct qt_nfq_handed;
 
 struct qt_engine_opts {
+	/* Rule counters, extension state and policy counters
+	 * (engine/rt_store.h): the caller's, kept across commits and
+	 * engines; it must outlive the engine. */
+	struct qt_rt_store *store;
 	uint16_t queue_first, queue_last;  /* one thread per queue */
 	bool fail_open;         /* --queue-bypass + the fail-open flag */
 	bool steer;             /* install steering rules (off in tests
@@ -85,14 +90,12 @@ unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		     struct qt_buf *err);
 
-/* Policy counters live in the engine (packets count them while the model
- * is being changed). Before a request: copy them into rs so that -L,
- * save and -Z see them (a snapshot is kept). After a request that
- * changed rs: take back the values the request set (-Z, -c, restore
- * counters), leaving alone the ones it did not touch. */
-void qt_engine_policy_to_model(struct qt_engine *e, struct qt_ruleset *rs);
-void qt_engine_policy_from_model(struct qt_engine *e,
-				 const struct qt_ruleset *rs);
+/* The store the engine counts into (its opts' store). */
+struct qt_rt_store *qt_engine_store(struct qt_engine *e);
+/* Marks in the store the runtimes the running program uses, before the
+ * caller sweeps it (control thread, after a commit has returned: the
+ * programs before are freed then, past their grace period). */
+void qt_engine_mark(struct qt_engine *e);
 
 /* Connection tracking, for the control thread's views (qtables-conntrack):
  * one table per queue thread; take a shard's lock (qt_ct_lock) around any

@@ -228,7 +228,6 @@ int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
 		     bool *steered, struct qt_buf *err)
 {
 	qt_handover_init(h);
-	qt_engine_policy_to_model(e, rs);
 	h->nq = qt_engine_release(e, h->q, QT_HANDOVER_MAX_QUEUES, sc, steered);
 	h->steered = *steered;
 	h->sc = *sc;
@@ -241,7 +240,8 @@ int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
 	}
 	for (unsigned i = 0; i < ns; i++)
 		shards[i] = qt_engine_ct_shard(e, i);
-	struct qt_snap_src src = { .shards = shards, .nshards = ns, .rs = rs };
+	struct qt_snap_src src = { .shards = shards, .nshards = ns, .rs = rs,
+				   .store = qt_engine_store(e) };
 	h->snapfd = qt_snap_encode_fd(&src, mono_ns());
 	free(shards);
 	if (h->snapfd < 0) {
@@ -469,8 +469,9 @@ struct qt_engine *qt_handover_give(struct qt_engine *e,
 		qt_buf_printf(&err, "qtablesd: handover failed: %s; this "
 			      "qtablesd goes on\n", err.len ? "see above"
 			      : strerror(errno));
-		qt_engine_stop(e);
 		struct qt_engine_opts o = *eo;
+		o.store = qt_engine_store(e);
+		qt_engine_stop(e);
 		qt_handover_engine_opts(&h, &o, rs);
 		e = qt_engine_start(&o, rs, &err);
 		h.nq = 0;               /* the engine owns them (or closed them) */
@@ -608,11 +609,11 @@ static void prime(struct qt_engine *e, void *user)
 		for (unsigned i = 0; i < ns && i < QT_HANDOVER_MAX_QUEUES; i++)
 			shards[i] = qt_engine_ct_shard(e, i);
 		struct qt_snap_src dst = { .shards = shards, .rs = h->rs,
+			.store = qt_engine_store(e),
 			.nshards = ns < QT_HANDOVER_MAX_QUEUES ? ns : 0 };
 		struct qt_snap_counts n;
 		if (qt_snap_decode(img, (size_t)st.st_size, &dst, mono_ns(), &n,
 				   &err) == 0) {
-			qt_engine_policy_from_model(e, h->rs);
 			fprintf(stderr, "qtablesd: handover: %llu connections "
 				"(%llu expired or not placed), %llu rules (%llu "
 				"changed), %llu recent lists taken over\n",

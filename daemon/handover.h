@@ -58,8 +58,8 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err);
 
 /* The running daemon's side. */
 /* Stop e and pack what the next daemon needs into h: e's queue sockets,
- * lfd, and a snapshot of e's connection tables and rs's rule state and
- * counters (policy counters fetched from e first). sc and steered:
+ * lfd, and a snapshot of e's connection tables and the state and
+ * counters of rs's rules and chains (from e's store). sc and steered:
  * the steering left installed. 0, or -1 with err (e then still judges
  * nothing: the caller stops it). */
 struct qt_steer_config;

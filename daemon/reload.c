@@ -32,7 +32,7 @@ static void log_lines(int level, const char *s)
 }
 
 int qt_reload_state(const char *path, struct qt_ruleset **rs,
-		    struct qt_engine *e)
+		    struct qt_rt_store *store, struct qt_engine *e)
 {
 	if (!path) {
 		qt_log_daemon(LOG_WARNING, "qtablesd: SIGHUP: no state file to "
@@ -44,15 +44,19 @@ int qt_reload_state(const char *path, struct qt_ruleset **rs,
 	qt_buf_init(&err);
 	qt_buf_init(&explained);
 	struct qt_ruleset *fresh = NULL;
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = {
+		.io = qt_rt_store_io(store), .pending = &pending,
+	};
 	/* a state file as qtablesd writes it (its trailer checked), or
 	 * restore text an administrator put there (iptables-save output):
 	 * a reload is asked for, and a file that fails changes nothing */
-	int st = qt_state_load_fallback(path, &fresh, &err, &explained);
+	int st = qt_state_load_fallback(path, &fresh, &cnt, &err, &explained);
 	if (st == 0 && e)
 		st = qt_engine_commit(e, fresh, &err);
 	/* written back in the state file's own spelling, so that the next
 	 * start finds it whole */
-	if (st == 0 && qt_state_write(path, fresh, &err) < 0)
+	if (st == 0 && qt_state_write(path, fresh, &cnt, &err) < 0)
 		qt_log_daemon(LOG_ERR, "%sqtablesd: SIGHUP: %s runs but could "
 			      "not be written back", qt_buf_str(&err), path);
 	if (st < 0) {
@@ -64,6 +68,8 @@ int qt_reload_state(const char *path, struct qt_ruleset **rs,
 	} else {
 		qt_ruleset_free(*rs);
 		*rs = fresh;
+		if (!e)
+			qt_policy_pending_apply(&pending, cnt.io);
 		qt_log_daemon(LOG_INFO, "qtablesd: SIGHUP: %s loaded", path);
 	}
 	qt_buf_free(&err);

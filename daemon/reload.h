@@ -10,10 +10,12 @@
 #include "datapath.h"
 
 /* Load path into a new ruleset, make it the engine's (e may be NULL:
- * --no-datapath) and replace *rs. 0 on success; -1 with the reason in
- * the daemon's log (qt_log_daemon), *rs and the engine untouched. Tells
- * the service manager RELOADING=1, then READY=1. */
+ * --no-datapath) and replace *rs. The file's rule counters go into
+ * store; its policy counters only without an engine (one counts them
+ * on). 0 on success; -1 with the reason in the daemon's log
+ * (qt_log_daemon), *rs and the engine untouched. Tells the service
+ * manager RELOADING=1, then READY=1. */
 int qt_reload_state(const char *path, struct qt_ruleset **rs,
-		    struct qt_engine *e);
+		    struct qt_rt_store *store, struct qt_engine *e);
 
 #endif

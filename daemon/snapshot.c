@@ -97,13 +97,13 @@ static void section_end(struct qt_buf *b, size_t start)
 	memcpy(b->data + start - 8, &len, 8);
 }
 
-static void encode_inst(struct qt_buf *b, const struct qt_ext_inst *in,
+static void encode_inst(struct qt_buf *b, const struct qt_ext_run *x,
 			uint16_t which, struct qt_buf *tmp, uint16_t *count)
 {
-	if (!in->state || !in->ext->state_save)
+	if (!x->state || !x->in.ext->state_save)
 		return;
 	qt_buf_reset(tmp);
-	in->ext->state_save(in, tmp);
+	x->in.ext->state_save(x->state, tmp);
 	qt_snap_u16(b, which);
 	qt_snap_u32(b, (uint32_t)tmp->len);
 	qt_snap_put(b, tmp->data, tmp->len);
@@ -111,24 +111,26 @@ static void encode_inst(struct qt_buf *b, const struct qt_ext_inst *in,
 }
 
 static void encode_rule(struct qt_buf *b, unsigned ti, const struct qt_chain *ch,
-			uint32_t pos, const struct qt_rule *r, struct qt_buf *tmp)
+			uint32_t pos, const struct qt_rule *r,
+			const struct qt_rt_store *store, struct qt_buf *tmp)
 {
+	const struct qt_rule_rt *rt = store ? qt_rt_find(store, r) : NULL;
 	size_t s = section_begin(b, TAG_RULE);
 	qt_snap_u8(b, (uint8_t)ti);
 	qt_snap_str(b, ch->name, strlen(ch->name));
 	qt_snap_u32(b, pos);
 	qt_buf_reset(tmp);
-	qt_rule_save(tmp, r, false);
+	qt_rule_save(tmp, r, NULL);
 	qt_snap_str(b, tmp->data, tmp->len);
-	qt_snap_u64(b, __atomic_load_n(&r->cnt.pkts, __ATOMIC_RELAXED));
-	qt_snap_u64(b, __atomic_load_n(&r->cnt.bytes, __ATOMIC_RELAXED));
+	qt_snap_u64(b, rt ? __atomic_load_n(&rt->cnt.pkts, __ATOMIC_RELAXED) : 0);
+	qt_snap_u64(b, rt ? __atomic_load_n(&rt->cnt.bytes, __ATOMIC_RELAXED) : 0);
 	size_t count_at = b->len;
 	uint16_t count = 0;
 	qt_snap_u16(b, 0);
-	for (unsigned i = 0; i < r->nmatches; i++)
-		encode_inst(b, &r->matches[i], (uint16_t)i, tmp, &count);
-	if (r->verdict == QT_V_EXT)
-		encode_inst(b, &r->target, INST_TARGET, tmp, &count);
+	for (unsigned i = 0; rt && i < rt->nmatches; i++)
+		encode_inst(b, &rt->matches[i], (uint16_t)i, tmp, &count);
+	if (rt && r->verdict == QT_V_EXT)
+		encode_inst(b, &rt->target, INST_TARGET, tmp, &count);
 	memcpy(b->data + count_at, &count, 2);
 	section_end(b, s);
 }
@@ -142,14 +144,20 @@ static void encode_rest(struct qt_buf *out, const struct qt_snap_src *s)
 		for (unsigned ci = 0; t && ci < t->nchains; ci++) {
 			const struct qt_chain *ch = t->chains[ci];
 			for (uint32_t k = 0; k < ch->nrules; k++)
-				encode_rule(out, ti, ch, k, ch->rules[k], &tmp);
+				encode_rule(out, ti, ch, k, ch->rules[k], s->store,
+					    &tmp);
 			if (!ch->builtin)
 				continue;
+			const struct qt_counters *pc = s->store
+				? &qt_rt_store_policy(s->store)->c[ti][ch->hook]
+				: NULL;
 			size_t sp = section_begin(out, TAG_POLICY);
 			qt_snap_u8(out, (uint8_t)ti);
 			qt_snap_u8(out, (uint8_t)ch->hook);
-			qt_snap_u64(out, ch->pcnt.pkts);
-			qt_snap_u64(out, ch->pcnt.bytes);
+			qt_snap_u64(out, pc ? __atomic_load_n(&pc->pkts,
+							      __ATOMIC_RELAXED) : 0);
+			qt_snap_u64(out, pc ? __atomic_load_n(&pc->bytes,
+							      __ATOMIC_RELAXED) : 0);
 			section_end(out, sp);
 		}
 	}
@@ -402,18 +410,21 @@ static int dec_rule(struct dec *d, struct qt_snap_rd *r)
 	if (r->bad || ti >= QT_NTABLES || clen == 0 || clen > QT_CHAIN_MAXNAMELEN)
 		return -1;
 	struct qt_rule *rule = NULL;
-	if (d->apply && d->dst->rs && d->dst->rs->tables[ti]) {
+	if (d->apply && d->dst->rs && d->dst->store && d->dst->rs->tables[ti]) {
 		char name[QT_CHAIN_MAXNAMELEN + 1];
 		memcpy(name, chain, clen);
 		name[clen] = '\0';
 		struct qt_chain *ch = qt_table_chain(d->dst->rs->tables[ti], name);
 		if (ch && pos < ch->nrules) {
 			qt_buf_reset(&d->tmp);
-			qt_rule_save(&d->tmp, ch->rules[pos], false);
+			qt_rule_save(&d->tmp, ch->rules[pos], NULL);
 			if (d->tmp.len == tlen && !memcmp(d->tmp.data, text, tlen))
 				rule = ch->rules[pos];
 		}
 	}
+	/* made by the program's compile (states included); a rule no
+	 * program ran yet gets its counters only */
+	struct qt_rule_rt *rt = rule ? qt_rt_get(d->dst->store, rule) : NULL;
 	for (uint16_t k = 0; k < ninst; k++) {
 		uint16_t which = qt_snap_get_u16(r);
 		uint32_t len = qt_snap_get_u32(r);
@@ -422,18 +433,18 @@ static int dec_rule(struct dec *d, struct qt_snap_rd *r)
 			return -1;
 		if (!rule)
 			continue;
-		struct qt_ext_inst *in = which == INST_TARGET
-			? (rule->verdict == QT_V_EXT ? &rule->target : NULL)
-			: which < rule->nmatches ? &rule->matches[which] : NULL;
-		if (!in || !in->state || !in->ext->state_load ||
-		    in->ext->state_load(in, p, len) < 0)
+		struct qt_ext_run *x = which == INST_TARGET
+			? (rule->verdict == QT_V_EXT ? &rt->target : NULL)
+			: which < rt->nmatches ? &rt->matches[which] : NULL;
+		if (!x || !x->state || !x->in.ext->state_load ||
+		    x->in.ext->state_load(x->state, p, len) < 0)
 			d->n->states_skipped++;
 	}
 	if (r->p != r->end)
 		return -1;
 	if (rule) {
-		__atomic_store_n(&rule->cnt.pkts, pkts, __ATOMIC_RELAXED);
-		__atomic_store_n(&rule->cnt.bytes, bytes, __ATOMIC_RELAXED);
+		__atomic_store_n(&rt->cnt.pkts, pkts, __ATOMIC_RELAXED);
+		__atomic_store_n(&rt->cnt.bytes, bytes, __ATOMIC_RELAXED);
 		d->n->rules++;
 	} else if (d->apply) {
 		d->n->rules_skipped++;
@@ -449,10 +460,14 @@ static int dec_policy(struct dec *d, struct qt_snap_rd *r)
 	c.bytes = qt_snap_get_u64(r);
 	if (r->bad || r->p != r->end || ti >= QT_NTABLES || hook >= QT_NHOOKS)
 		return -1;
-	const struct qt_table *t = d->dst->rs ? d->dst->rs->tables[ti] : NULL;
+	const struct qt_table *t = d->dst->rs && d->dst->store
+				   ? d->dst->rs->tables[ti] : NULL;
 	for (unsigned ci = 0; d->apply && t && ci < t->nbuiltin; ci++)
 		if (t->chains[ci]->hook == hook) {
-			t->chains[ci]->pcnt = c;
+			struct qt_counters *pc =
+				&qt_rt_store_policy(d->dst->store)->c[ti][hook];
+			__atomic_store_n(&pc->pkts, c.pkts, __ATOMIC_RELAXED);
+			__atomic_store_n(&pc->bytes, c.bytes, __ATOMIC_RELAXED);
 			d->n->policies++;
 		}
 	return 0;

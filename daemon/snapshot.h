@@ -26,14 +26,16 @@
 #include "buf.h"
 #include "model.h"
 #include "conntrack.h"
+#include "rt_store.h"
 
 #define QT_SNAP_VERSION 1
 
 struct qt_snap_src {
 	struct qt_ct *const *shards;   /* connection tables, by queue thread */
 	unsigned nshards;
-	struct qt_ruleset *rs;         /* rules, and the policy counters as
-	                                  the model holds them (pcnt) */
+	struct qt_ruleset *rs;         /* the rules, for their places */
+	struct qt_rt_store *store;     /* their counters and states, and the
+	                                  policy counters (NULL: none) */
 };
 
 /* The image of s into out (appended), stamped with now (monotonic ns).
@@ -55,10 +57,12 @@ struct qt_snap_counts {
 
 /* Check the image whole, then put it into dst: connections into the
  * tables (refused when the number of tables differs), rule counters and
- * extension states into the rules found again, policy counters into
- * the chains' pcnt, recent lists into the lists of the same name. -1
- * with the reason in err when the image is refused (nothing applied);
- * otherwise 0, with what was skipped counted in *n. */
+ * extension states into the runtimes of the rules found again in
+ * dst->store (made when absent: counters only), policy counters into
+ * the store's for the built-in chains dst->rs has, recent lists into
+ * the lists of the same name. -1 with the reason in err when the image
+ * is refused (nothing applied); otherwise 0, with what was skipped
+ * counted in *n. */
 int qt_snap_decode(const void *img, size_t len, const struct qt_snap_src *dst,
 		   uint64_t now, struct qt_snap_counts *n, struct qt_buf *err);
 

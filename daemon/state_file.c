@@ -173,7 +173,8 @@ static const char trailer_fmt[] =
  * them, but with the rules' text from the cache, in the state spelling.
  * The cache is rebuilt to hold exactly the rules of rs. Returns the
  * number of tables. */
-static unsigned render_tables(struct qt_ruleset *rs, struct qt_buf *b)
+static unsigned render_tables(struct qt_ruleset *rs,
+			      const struct qt_counter_view *v, struct qt_buf *b)
 {
 	size_t nrules = 0;
 	unsigned ntables = 0;
@@ -195,7 +196,7 @@ static unsigned render_tables(struct qt_ruleset *rs, struct qt_buf *b)
 		if (!t)
 			continue;
 		ntables++;
-		qt_table_save_head(b, t);
+		qt_table_save_head(b, t, v);
 		for (unsigned k = 0; k < t->nchains; k++) {
 			const struct qt_chain *c = t->chains[k];
 			/* ":NAME" lines split at blanks only, which no chain
@@ -208,10 +209,11 @@ static unsigned render_tables(struct qt_ruleset *rs, struct qt_buf *b)
 				struct qt_rule *r = c->rules[j];
 				struct text_entry *e =
 					cache_take(&next, &cache, r, &scratch);
+				struct qt_counters rc = qt_cnt_rule(v, r);
 				qt_buf_putc(b, '[');
-				put_u64(b, r->cnt.pkts);
+				put_u64(b, rc.pkts);
 				qt_buf_putc(b, ':');
-				put_u64(b, r->cnt.bytes);
+				put_u64(b, rc.bytes);
 				qt_buf_put(b, "] -A ", 5);
 				qt_buf_put(b, qt_buf_str(&name), name.len);
 				qt_buf_put(b, e->text, e->len);
@@ -227,11 +229,12 @@ static unsigned render_tables(struct qt_ruleset *rs, struct qt_buf *b)
 	return ntables;
 }
 
-void qt_state_render(struct qt_ruleset *rs, struct qt_buf *b)
+void qt_state_render(struct qt_ruleset *rs, const struct qt_counter_view *v,
+		     struct qt_buf *b)
 {
 	size_t start = b->len;
 	qt_buf_put(b, header, sizeof(header) - 1);
-	unsigned ntables = render_tables(rs, b);
+	unsigned ntables = render_tables(rs, v, b);
 	size_t n = b->len - start;
 	qt_buf_printf(b, trailer_fmt, ntables, n,
 		      qt_crc32(0, b->data + start, n));
@@ -248,7 +251,8 @@ static int sync_dir(const char *dir)
 	return rc;
 }
 
-int qt_state_write(const char *path, struct qt_ruleset *rs, struct qt_buf *err)
+int qt_state_write(const char *path, struct qt_ruleset *rs,
+		   const struct qt_counter_view *v, struct qt_buf *err)
 {
 	char dir[512], tmp[600];
 	if (strlen(path) >= sizeof(dir) - 8) {
@@ -258,7 +262,7 @@ int qt_state_write(const char *path, struct qt_ruleset *rs, struct qt_buf *err)
 	}
 	struct qt_buf text;
 	qt_buf_init(&text);
-	qt_state_render(rs, &text);
+	qt_state_render(rs, v, &text);
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -349,7 +353,8 @@ static void one_line(struct qt_buf *why, const struct qt_buf *msg)
 
 static int restore_text(const char *text, size_t len, bool escapes,
 			const char *name, struct qt_ruleset **rs,
-			struct qt_buf *why, struct qt_buf *explained)
+			const struct qt_counter_view *v, struct qt_buf *why,
+			struct qt_buf *explained)
 {
 	struct qt_buf out, err;
 	qt_buf_init(&out);
@@ -363,7 +368,7 @@ static int restore_text(const char *text, size_t len, bool escapes,
 	struct qt_restore_opts o = { .counters = true, .state_escapes = escapes };
 	bool changed;
 	*rs = qt_ruleset_new(AF_INET);
-	int st = qt_restore_run(rs, text, len, &o, &ctx, &changed);
+	int st = qt_restore_run(rs, text, len, &o, v, &ctx, &changed);
 	if (st) {
 		qt_buf_puts(why, "does not restore: ");
 		one_line(why, &err);
@@ -380,21 +385,24 @@ static int restore_text(const char *text, size_t len, bool escapes,
 }
 
 int qt_state_parse(const char *text, size_t len, bool plain_ok,
-		   struct qt_ruleset **rs, struct qt_buf *why)
+		   struct qt_ruleset **rs, const struct qt_counter_view *v,
+		   struct qt_buf *why)
 {
-	return qt_state_parse_explained(text, len, plain_ok, NULL, rs, why,
+	return qt_state_parse_explained(text, len, plain_ok, NULL, rs, v, why,
 					NULL);
 }
 
 int qt_state_parse_explained(const char *text, size_t len, bool plain_ok,
 			     const char *name, struct qt_ruleset **rs,
-			     struct qt_buf *why, struct qt_buf *explained)
+			     const struct qt_counter_view *v, struct qt_buf *why,
+			     struct qt_buf *explained)
 {
 	size_t hlen = sizeof(header) - 1;
 	bool has_header = len >= hlen && !memcmp(text, header, hlen);
 	*rs = NULL;
 	if (!has_header && plain_ok)
-		return restore_text(text, len, false, name, rs, why, explained);
+		return restore_text(text, len, false, name, rs, v, why,
+				    explained);
 	if (len == 0) {
 		qt_buf_puts(why, "is empty (a whole state file ends with its "
 			    "trailer line)");
@@ -453,7 +461,7 @@ int qt_state_parse_explained(const char *text, size_t len, bool plain_ok,
 			      "it holds %u", ntables, found);
 		return -1;
 	}
-	return restore_text(text, start, true, name, rs, why, explained);
+	return restore_text(text, start, true, name, rs, v, why, explained);
 }
 
 /* The whole file into text. A file that is not a regular one (a
@@ -505,8 +513,8 @@ static int read_whole(const char *path, struct qt_buf *text, bool *missing,
 }
 
 static int load(const char *path, bool fallback, bool missing_ok,
-		struct qt_ruleset **rs, struct qt_buf *err,
-		struct qt_buf *explained)
+		struct qt_ruleset **rs, const struct qt_counter_view *v,
+		struct qt_buf *err, struct qt_buf *explained)
 {
 	struct qt_buf text, why;
 	qt_buf_init(&text);
@@ -520,7 +528,7 @@ static int load(const char *path, bool fallback, bool missing_ok,
 		rc = 0;
 	} else if (rc == 0) {
 		rc = qt_state_parse_explained(qt_buf_str(&text), text.len,
-					      fallback, path, rs, &why,
+					      fallback, path, rs, v, &why,
 					      explained);
 	}
 	if (rc < 0)
@@ -531,19 +539,22 @@ static int load(const char *path, bool fallback, bool missing_ok,
 	return rc;
 }
 
-int qt_state_load(const char *path, struct qt_ruleset **rs, struct qt_buf *err)
+int qt_state_load(const char *path, struct qt_ruleset **rs,
+		  const struct qt_counter_view *v, struct qt_buf *err)
 {
-	return load(path, false, true, rs, err, NULL);
+	return load(path, false, true, rs, v, err, NULL);
 }
 
 int qt_state_load_fallback(const char *path, struct qt_ruleset **rs,
-			   struct qt_buf *err, struct qt_buf *explained)
+			   const struct qt_counter_view *v, struct qt_buf *err,
+			   struct qt_buf *explained)
 {
-	return load(path, true, false, rs, err, explained);
+	return load(path, true, false, rs, v, err, explained);
 }
 
 int qt_state_start(const char *path, const char *recover,
-		   struct qt_ruleset **rs, struct qt_buf *err)
+		   struct qt_ruleset **rs, const struct qt_counter_view *v,
+		   struct qt_buf *err)
 {
 	struct qt_buf why, explained;
 	qt_buf_init(&why);
@@ -557,7 +568,7 @@ int qt_state_start(const char *path, const char *recover,
 	/* with a recovery file, a missing state file is not "nothing
 	 * committed yet" but one more reason to use it; a file that does
 	 * not restore is shown at its line after the message */
-	if (path && load(path, false, !recover, rs, &why, &explained) == 0) {
+	if (path && load(path, false, !recover, rs, v, &why, &explained) == 0) {
 		rc = 0;
 		goto out;
 	}
@@ -573,13 +584,16 @@ int qt_state_start(const char *path, const char *recover,
 			      qt_buf_str(&explained));
 	qt_buf_reset(&why);
 	qt_buf_reset(&explained);
-	if (qt_state_load_fallback(recover, rs, &why, &explained) < 0) {
+	/* nothing of the file that failed counts */
+	if (v && v->pending)
+		memset(v->pending, 0, sizeof(*v->pending));
+	if (qt_state_load_fallback(recover, rs, v, &why, &explained) < 0) {
 		qt_buf_printf(err, "qtablesd: not starting: %s\n%s",
 			      qt_buf_str(&why), qt_buf_str(&explained));
 		goto out;
 	}
 	/* written at once, so that the next start needs no recovery */
-	if (path && qt_state_write(path, *rs, &why) < 0) {
+	if (path && qt_state_write(path, *rs, v, &why) < 0) {
 		qt_buf_printf(err, "%sqtablesd: not starting: the recovered "
 			      "ruleset cannot be written to %s\n",
 			      qt_buf_str(&why), path);

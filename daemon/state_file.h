@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include "buf.h"
+#include "counters.h"
 #include "model.h"
 
 /* Where the state lives when --state is not given: /var/lib/qtables/
@@ -28,29 +29,36 @@
  * unnamed one. The result is static storage. */
 const char *qt_state_default_path(void);
 
+/* Counters: written as v gives them (the store, and the policy
+ * counters a request set that are not applied yet); loaded into v (rule
+ * counters into v->io, policy counters into v->pending for the caller
+ * to apply once it keeps the ruleset). v may be NULL: zeros, dropped. */
+
 /* Write rs atomically (temporary file, fsync, rename). -1 on error with
  * the reason in err. */
 int qt_state_write(const char *path, struct qt_ruleset *rs,
-		   struct qt_buf *err);
+		   const struct qt_counter_view *v, struct qt_buf *err);
 /* Frees what qt_state_write keeps between calls (the rendered rules). */
 void qt_state_forget(void);
 /* The file's text for rs, header and trailer included (what
  * qt_state_write writes). */
-void qt_state_render(struct qt_ruleset *rs, struct qt_buf *out);
+void qt_state_render(struct qt_ruleset *rs, const struct qt_counter_view *v,
+		     struct qt_buf *out);
 
 /* Load path into a new ruleset *rs. A missing file gives an empty
  * ruleset. -1 when the file cannot be trusted to be the ruleset last
  * committed: err gets one line "state file PATH REASON" (no program
  * name, no newline) and *rs is NULL. */
 int qt_state_load(const char *path, struct qt_ruleset **rs,
-		  struct qt_buf *err);
+		  const struct qt_counter_view *v, struct qt_buf *err);
 /* The file named by --state-recover: a state file (checked as above),
  * or restore input without header and trailer (iptables-save output),
  * which is taken as it is. A missing file is an error. When its rules
  * do not restore, explained (may be NULL) gets the error at its line
  * (explain.h), each line starting "qtablesd: ". */
 int qt_state_load_fallback(const char *path, struct qt_ruleset **rs,
-			   struct qt_buf *err, struct qt_buf *explained);
+			   const struct qt_counter_view *v, struct qt_buf *err,
+			   struct qt_buf *explained);
 /* The ruleset qtablesd starts with: the state file at path (NULL:
  * --no-state), or when that cannot be loaded the file recover names
  * (--state-recover; NULL: none), which is then written to path at once.
@@ -59,15 +67,18 @@ int qt_state_load_fallback(const char *path, struct qt_ruleset **rs,
  * not restore followed by its error at its line (explain.h). Lines for
  * stderr, each naming the program. */
 int qt_state_start(const char *path, const char *recover,
-		   struct qt_ruleset **rs, struct qt_buf *err);
+		   struct qt_ruleset **rs, const struct qt_counter_view *v,
+		   struct qt_buf *err);
 /* The checks and the restore of qt_state_load on text in memory: with
  * plain_ok, text without header and trailer is restored as it is. */
 int qt_state_parse(const char *text, size_t len, bool plain_ok,
-		   struct qt_ruleset **rs, struct qt_buf *why);
+		   struct qt_ruleset **rs, const struct qt_counter_view *v,
+		   struct qt_buf *why);
 /* The same, with the error of rules that do not restore shown at its
  * line in explained, the file called name there. */
 int qt_state_parse_explained(const char *text, size_t len, bool plain_ok,
 			     const char *name, struct qt_ruleset **rs,
-			     struct qt_buf *why, struct qt_buf *explained);
+			     const struct qt_counter_view *v, struct qt_buf *why,
+			     struct qt_buf *explained);
 
 #endif

@@ -118,6 +118,20 @@ int qt_eval_init(struct qt_eval *ev, uint8_t *data, uint32_t len,
 		 uint32_t cap, uint32_t orig_len, unsigned hook,
 		 const struct qt_engine_env *env);
 
+/* The instance a match or target function is handed on the packet
+ * path: the engine's view of the model's instance (the same ext and
+ * data) with the state the engine keeps for it (engine/rt_store.h). */
+struct qt_ext_run {
+	struct qt_ext_inst in;      /* first: &run->in is what is handed */
+	void *state;                /* made by ext->state_new; NULL: none */
+};
+
+/* The state of the instance a match or target function was handed. */
+static inline void *qt_ext_state(const struct qt_ext_inst *in)
+{
+	return ((const struct qt_ext_run *)(const void *)in)->state;
+}
+
 /* Header-field constraints a match states for the classifier (see
  * engine/classify.c): a packet can only match if its field is inside the
  * range. A match sets only what holds whatever else it checks and only

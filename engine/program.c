@@ -43,7 +43,8 @@ static const int8_t hook_tables[QT_NHOOKS][QT_NTABLES + 1] = {
 enum kind { K_NONE, K_ACCEPT, K_DROP, K_RETURN, K_JUMP, K_GOTO, K_EXT };
 
 struct crule {
-	struct qt_rule *r;          /* reference held: counters, matches */
+	struct qt_rule *r;          /* reference held */
+	struct qt_rule_rt *rt;      /* counters, matches and their state */
 	uint32_t src, smsk, dst, dmsk;  /* network order, pre-masked */
 	uint8_t inv;
 	uint8_t proto;
@@ -139,7 +140,7 @@ static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
 	bool sp = false, dp = false;
 	uint16_t s[2] = { 0, 65535 }, d[2] = { 0, 65535 };
 	for (unsigned i = 0; i < c->r->nmatches; i++) {
-		const struct qt_ext_inst *m = &c->r->matches[i];
+		const struct qt_ext_inst *m = &c->rt->matches[i].in;
 		if (!m->ext->classify)
 			continue;
 		memset(&ck, 0, sizeof(ck));
@@ -181,10 +182,14 @@ static bool table_walked(int table)
 
 static int compile_rule(struct crule *c, struct qt_rule *r,
 			const struct qt_table *t, struct qt_prog *p,
-			const struct qt_engine_env *env, struct qt_buf *err)
+			const struct qt_engine_env *env,
+			struct qt_rt_store *store, struct qt_buf *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->r = qt_rule_ref(r);
+	c->rt = qt_rt_get(store, r);
+	if (qt_rt_make(c->rt, env, err) < 0)
+		return -1;
 	c->smsk = r->smsk.v4.s_addr;
 	c->src = r->src.v4.s_addr & c->smsk;
 	c->dmsk = r->dmsk.v4.s_addr;
@@ -209,12 +214,6 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		p->wants_l2type |= m->ext->l2type;
 		if (m->ext->wants_owner && m->ext->wants_owner(m))
 			p->wants_owner = true;
-		if (m->ext->state_new && !m->state &&
-		    m->ext->state_new(m, env) < 0) {
-			qt_buf_printf(err, "qtablesd: -m %s: cannot be set up "
-				      "for the engine\n", m->ext->name);
-			return -1;
-		}
 		if (m->ext->copy_need) {
 			uint32_t need = m->ext->copy_need(m);
 			if (need > p->copy_range)
@@ -239,7 +238,7 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		break;
 	}
 	case QT_V_EXT: {
-		struct qt_ext_inst *tg = &r->target;
+		const struct qt_ext_inst *tg = &c->rt->target.in;
 		/* a target with no engine side (SNAT, DNAT, MASQUERADE,
 		 * REDIRECT until NAT is done) is only kept where no packet
 		 * meets it: in a walked table its packets would pass as if
@@ -256,12 +255,6 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		p->wants_l2type |= tg->ext->l2type;
 		if (tg->ext->wants_owner && tg->ext->wants_owner(tg))
 			p->wants_owner = true;
-		if (tg->ext->state_new && !tg->state &&
-		    tg->ext->state_new(tg, env) < 0) {
-			qt_buf_printf(err, "qtablesd: -j %s: cannot be set up "
-				      "for the engine\n", tg->ext->name);
-			return -1;
-		}
 		if (tg->ext->copy_need) {
 			uint32_t need = tg->ext->copy_need(tg);
 			if (need > p->copy_range)
@@ -313,7 +306,7 @@ static const struct cchain *same_chain(const struct ctable *pt,
 static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 			 const struct qt_table *t, struct qt_prog *p,
 			 const struct qt_engine_env *env,
-			 struct qt_policy_counters *pol, const struct cchain *prev,
+			 struct qt_rt_store *store, const struct cchain *prev,
 			 struct qt_buf *err)
 {
 	snprintf(cc->name, sizeof(cc->name), "%s", ch->name);
@@ -328,7 +321,7 @@ static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 	}
 	for (uint32_t i = 0; i < ch->nrules; i++) {
 		if (compile_rule(&cc->rules[i], ch->rules[i], t, p, env,
-				 err) < 0) {
+				 store, err) < 0) {
 			free(kr);
 			return -1;
 		}
@@ -351,7 +344,7 @@ static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 		p->iface_keys = true;
 	if (ch->builtin) {
 		if (ch->counts_policy)
-			cc->pol = &pol->c[t->id][ch->hook];
+			cc->pol = &qt_rt_store_policy(store)->c[t->id][ch->hook];
 		cc->drop_policy = ch->policy == QT_V_DROP;
 	}
 	return 0;
@@ -359,15 +352,14 @@ static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 
 struct qt_prog *qt_prog_compile(struct qt_ruleset *rs,
 				const struct qt_engine_env *env,
-				struct qt_policy_counters *pol,
-				struct qt_buf *err)
+				struct qt_rt_store *store, struct qt_buf *err)
 {
-	return qt_prog_compile_from(rs, env, pol, NULL, err);
+	return qt_prog_compile_from(rs, env, store, NULL, err);
 }
 
 struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
 				     const struct qt_engine_env *env,
-				     struct qt_policy_counters *pol,
+				     struct qt_rt_store *store,
 				     const struct qt_prog *prev,
 				     struct qt_buf *err)
 {
@@ -398,7 +390,7 @@ struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
 		}
 		for (uint32_t ci = 0; ci < t->nchains; ci++) {
 			const struct qt_chain *ch = t->chains[ci];
-			if (compile_chain(&ct->chains[ci], ch, t, p, env, pol,
+			if (compile_chain(&ct->chains[ci], ch, t, p, env, store,
 					  same_chain(pt, ch, ci), err) < 0) {
 				qt_prog_free(p);
 				return NULL;
@@ -435,6 +427,18 @@ void qt_prog_free(struct qt_prog *p)
 		free(ct->chains);
 	}
 	free(p);
+}
+
+void qt_prog_mark(const struct qt_prog *p, struct qt_rt_store *store)
+{
+	for (int ti = 0; p && ti < QT_NTABLES; ti++) {
+		const struct ctable *ct = &p->tables[ti];
+		for (uint32_t ci = 0; ci < ct->n; ci++)
+			for (uint32_t i = 0; i < ct->chains[ci].n; i++)
+				if (ct->chains[ci].rules[i].r)
+					qt_rt_store_mark(store,
+						ct->chains[ci].rules[i].r);
+	}
 }
 
 uint32_t qt_prog_copy_range(const struct qt_prog *p)
@@ -551,10 +555,10 @@ static int walk_table(const struct ctable *t, int32_t start,
 				st->rules_tried++;
 			if (!base_match(c, ev))
 				continue;
-			const struct qt_rule *r = c->r;
+			const struct qt_rule_rt *rt = c->rt;
 			bool ok = true;
-			for (unsigned i = 0; i < r->nmatches; i++) {
-				const struct qt_ext_inst *m = &r->matches[i];
+			for (unsigned i = 0; i < rt->nmatches; i++) {
+				const struct qt_ext_inst *m = &rt->matches[i].in;
 				/* compile refused a match without one */
 				if (!m->ext->match(m, ev)) {
 					ok = false;
@@ -565,7 +569,7 @@ static int walk_table(const struct ctable *t, int32_t start,
 				return QT_XT_DROP;
 			if (!ok)
 				continue;
-			count(&c->r->cnt, ev->orig_len);
+			count(&c->rt->cnt, ev->orig_len);
 			switch (c->kind) {
 			case K_NONE:
 				continue;

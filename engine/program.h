@@ -7,10 +7,11 @@
  * and policies behave as in the kernel.
  *
  * A program is immutable once built and holds a reference on every rule
- * it uses: rule counters and extension state live in the rules, which
- * unchanged rules share with the next ruleset, so they carry over across
- * commits. Policy counters live in a struct the caller keeps across
- * programs. Evaluating is thread-safe (counters are atomic); free a
+ * it uses. Rule counters, extension state and policy counters live in
+ * the store the caller keeps across programs (engine/rt_store.h): the
+ * program points at each rule's runtime, so the packet path looks
+ * nothing up, and a rule that carries over keeps its counters and
+ * state. Evaluating is thread-safe (counters are atomic); free a
  * program only when no thread can still be evaluating it (RCU). */
 #ifndef QT_PROGRAM_H
 #define QT_PROGRAM_H
@@ -20,11 +21,7 @@
 #include "buf.h"
 #include "model.h"
 #include "eval.h"
-
-/* The policy counters of every built-in chain, owned by the caller. */
-struct qt_policy_counters {
-	struct qt_counters c[QT_NTABLES][QT_NHOOKS];
-};
+#include "rt_store.h"
 
 struct qt_prog_stats {
 	uint64_t evals;            /* qt_prog_eval calls */
@@ -34,20 +31,22 @@ struct qt_prog_stats {
 
 struct qt_prog;
 
-/* Compile rs (rules gain references and, where their extension has one,
- * state). NULL with a message in err when a rule cannot run. */
+/* Compile rs (rules gain references; their runtimes in store are found
+ * or made, with their extensions' state). NULL with a message in err
+ * when a rule cannot run. */
 struct qt_prog *qt_prog_compile(struct qt_ruleset *rs,
 				const struct qt_engine_env *env,
-				struct qt_policy_counters *pol,
-				struct qt_buf *err);
+				struct qt_rt_store *store, struct qt_buf *err);
 /* The same, sharing with prev (the program running now) the work of
  * every chain whose rules did not change. */
 struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
 				     const struct qt_engine_env *env,
-				     struct qt_policy_counters *pol,
+				     struct qt_rt_store *store,
 				     const struct qt_prog *prev,
 				     struct qt_buf *err);
 void qt_prog_free(struct qt_prog *p);
+/* Marks in store the runtimes p uses (before a sweep). */
+void qt_prog_mark(const struct qt_prog *p, struct qt_rt_store *store);
 
 /* Tests: compile every chain without a classifier (each packet tries
  * every rule), to check that classifying changes nothing. */

@@ -238,8 +238,8 @@ static uint32_t mtu_of(struct tcpmss_state *st, int ifindex,
 	return mtu;
 }
 
-static int tcpmss_state_new(struct qt_ext_inst *in,
-			    const struct qt_engine_env *env)
+static int tcpmss_state_new(const struct qt_ext_inst *in,
+			    const struct qt_engine_env *env, void **state)
 {
 	const struct tcpmss_data *d = in->data;
 	(void)env;
@@ -250,18 +250,17 @@ static int tcpmss_state_new(struct qt_ext_inst *in,
 		free(st);
 		return -1;
 	}
-	in->state = st;
+	*state = st;
 	return 0;
 }
 
-static void tcpmss_state_free(struct qt_ext_inst *in)
+static void tcpmss_state_free(void *state)
 {
-	struct tcpmss_state *st = in->state;
+	struct tcpmss_state *st = state;
 	if (!st)
 		return;
 	pthread_mutex_destroy(&st->lock);
 	free(st);
-	in->state = NULL;
 }
 
 /* The kernel's optlen(): a bad length steps one byte. */
@@ -297,9 +296,10 @@ static int tcpmss_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	uint16_t newmss;
 	if (d->mss == MSS_CLAMP_PMTU) {
 		uint32_t mtu = ev->outdev ?
-			mtu_of(in->state, ev->outdev, ev->out, ev->now_ns) : 0;
+			mtu_of(qt_ext_state(in), ev->outdev, ev->out,
+			       ev->now_ns) : 0;
 		if (ev->indev && mtu) {
-			uint32_t back = mtu_of(in->state, ev->indev, ev->in,
+			uint32_t back = mtu_of(qt_ext_state(in), ev->indev, ev->in,
 					       ev->now_ns);
 			if (back < mtu)
 				mtu = back;

@@ -351,7 +351,7 @@ static bool connlimit_match_fn(const struct qt_ext_inst *in,
 			       struct qt_eval *ev)
 {
 	const struct connlimit_data *d = in->data;
-	struct cl_state *st = in->state;
+	struct cl_state *st = qt_ext_state(in);
 	struct qt_ct_entry *e = qt_ctv_entry(ev);
 	struct qt_ct_tuple t;
 
@@ -374,9 +374,10 @@ static bool connlimit_match_fn(const struct qt_ext_inst *in,
 	return (n > d->limit) == !!(d->flags & CL_INVERT);
 }
 
-static int connlimit_state_new(struct qt_ext_inst *in,
-			       const struct qt_engine_env *env)
+static int connlimit_state_new(const struct qt_ext_inst *in,
+			       const struct qt_engine_env *env, void **state)
 {
+	(void)in;
 	struct cl_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -1;
@@ -386,14 +387,13 @@ static int connlimit_state_new(struct qt_ext_inst *in,
 	st->seed = (uint32_t)ts.tv_nsec ^ (uint32_t)(uintptr_t)st;
 	unsigned hz = env && env->hz ? env->hz : 250;
 	st->grace_ns = 2000000000ull / hz;
-	in->state = st;
+	*state = st;
 	return 0;
 }
 
-static void connlimit_state_free(struct qt_ext_inst *in)
+static void connlimit_state_free(void *state)
 {
-	free(in->state);
-	in->state = NULL;
+	free(state);
 }
 
 static const struct qt_ext connlimit_match = {

@@ -776,16 +776,14 @@ static void table_free(struct hl_table *t)
 	free(t);
 }
 
-static int hashlimit_state_new(struct qt_ext_inst *in,
-			       const struct qt_engine_env *env)
+static int hashlimit_state_new(const struct qt_ext_inst *in,
+			       const struct qt_engine_env *env, void **state)
 {
 	const struct hashlimit_data *d = in->data;
 	unsigned hz = env && env->hz ? env->hz : HL_HZ_DEFAULT;
 	struct hl_table *t;
 	int rc = 0;
 
-	if (in->state)          /* compiled before: the table carries over */
-		return 0;
 	qt_spin_lock(&hl_reg_lock);
 	for (t = hl_tables; t; t = t->next)
 		if (!strcmp(t->cfg.name, d->name))
@@ -806,7 +804,7 @@ static int hashlimit_state_new(struct qt_ext_inst *in,
 		}
 	}
 	qt_spin_unlock(&hl_reg_lock);
-	in->state = rc ? NULL : t;
+	*state = rc ? NULL : t;
 	return rc;
 }
 
@@ -818,9 +816,9 @@ struct hl_saved {
 	uint64_t t0, last_now, swept_tick;
 };
 
-static void hashlimit_state_save(const struct qt_ext_inst *in, struct qt_buf *b)
+static void hashlimit_state_save(const void *state, struct qt_buf *b)
 {
-	struct hl_table *t = in->state;
+	struct hl_table *t = (struct hl_table *)state;
 	struct hl_saved h;
 	if (!t)
 		return;
@@ -842,10 +840,9 @@ static void hashlimit_state_save(const struct qt_ext_inst *in, struct qt_buf *b)
 	qt_spin_unlock(&t->lock);
 }
 
-static int hashlimit_state_load(struct qt_ext_inst *in, const void *p,
-				size_t len)
+static int hashlimit_state_load(void *state, const void *p, size_t len)
 {
-	struct hl_table *t = in->state;
+	struct hl_table *t = state;
 	struct hl_saved h;
 	if (!t || len < sizeof(h))
 		return -1;
@@ -880,11 +877,10 @@ static int hashlimit_state_load(struct qt_ext_inst *in, const void *p,
 	return 0;
 }
 
-static void hashlimit_state_free(struct qt_ext_inst *in)
+static void hashlimit_state_free(void *state)
 {
-	struct hl_table *t = in->state, **pp;
+	struct hl_table *t = state, **pp;
 
-	in->state = NULL;
 	if (!t)
 		return;
 	qt_spin_lock(&hl_reg_lock);
@@ -906,7 +902,7 @@ static bool hashlimit_match_fn(const struct qt_ext_inst *in,
 			       struct qt_eval *ev)
 {
 	const struct hashlimit_data *d = in->data;
-	struct hl_table *t = in->state;
+	struct hl_table *t = qt_ext_state(in);
 	struct qt_rl_hcfg c;
 	struct hl_ent *e;
 	struct hl_key k;

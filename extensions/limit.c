@@ -164,16 +164,14 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int limit_state_new(struct qt_ext_inst *in,
-			   const struct qt_engine_env *env)
+static int limit_state_new(const struct qt_ext_inst *in,
+			   const struct qt_engine_env *env, void **state)
 {
 	const struct limit_data *d = in->data;
 	struct limit_state *s;
 	uint64_t rate, unit;
 	(void)env;
 
-	if (in->state)          /* compiled before: the bucket carries over */
-		return 0;
 	if (d->avg == 0)
 		return -1;
 	s = calloc(1, sizeof(*s));
@@ -186,27 +184,26 @@ static int limit_state_new(struct qt_ext_inst *in,
 		free(s);
 		return -1;
 	}
-	in->state = s;
+	*state = s;
 	return 0;
 }
 
-static void limit_state_free(struct qt_ext_inst *in)
+static void limit_state_free(void *state)
 {
-	free(in->state);
-	in->state = NULL;
+	free(state);
 }
 
-static void limit_state_save(const struct qt_ext_inst *in, struct qt_buf *b)
+static void limit_state_save(const void *state, struct qt_buf *b)
 {
-	struct limit_state *s = in->state;
+	const struct limit_state *s = state;
 	if (s)
 		qt_buf_put(b, (const char *)&s->b, sizeof(s->b));
 }
 
 /* The bucket goes on where it was, if the rule's rate is the same. */
-static int limit_state_load(struct qt_ext_inst *in, const void *p, size_t len)
+static int limit_state_load(void *state, const void *p, size_t len)
 {
-	struct limit_state *s = in->state;
+	struct limit_state *s = state;
 	struct qt_rl_nft b;
 	if (!s || len != sizeof(b))
 		return -1;
@@ -220,7 +217,7 @@ static int limit_state_load(struct qt_ext_inst *in, const void *p, size_t len)
 
 static bool limit_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
-	struct limit_state *s = in->state;
+	struct limit_state *s = qt_ext_state(in);
 	uint64_t now;
 	bool pass;
 

@@ -54,53 +54,50 @@ static void quota_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * daemon with the handover. */
 struct quota_state {
 	_Alignas(64) _Atomic uint64_t left;
+	uint64_t quota;         /* the rule's, so that a handed-over state
+	                           cannot land on a rule with another */
 };
 
-static int quota_state_new(struct qt_ext_inst *in,
-			   const struct qt_engine_env *env)
+static int quota_state_new(const struct qt_ext_inst *in,
+			   const struct qt_engine_env *env, void **state)
 {
 	const struct quota_data *d = in->data;
 	struct quota_state *s;
 	(void)env;
-	if (in->state)          /* compiled before: what is left carries over */
-		return 0;
 	s = aligned_alloc(_Alignof(struct quota_state), sizeof(*s));
 	if (!s)
 		return -1;
 	atomic_init(&s->left, d->quota);
-	in->state = s;
+	s->quota = d->quota;
+	*state = s;
 	return 0;
 }
 
-static void quota_state_free(struct qt_ext_inst *in)
+static void quota_state_free(void *state)
 {
-	free(in->state);
-	in->state = NULL;
+	free(state);
 }
 
-/* What is left, and the quota it was left of (so that a state cannot
- * land on a rule with another quota). */
-static void quota_state_save(const struct qt_ext_inst *in, struct qt_buf *b)
+/* What is left, and the quota it was left of. */
+static void quota_state_save(const void *state, struct qt_buf *b)
 {
-	const struct quota_data *d = in->data;
-	const struct quota_state *s = in->state;
+	const struct quota_state *s = state;
 	uint64_t v[2];
 	if (!s)
 		return;
 	v[0] = atomic_load_explicit(&s->left, memory_order_relaxed);
-	v[1] = d->quota;
+	v[1] = s->quota;
 	qt_buf_put(b, (const char *)v, sizeof(v));
 }
 
-static int quota_state_load(struct qt_ext_inst *in, const void *p, size_t len)
+static int quota_state_load(void *state, const void *p, size_t len)
 {
-	const struct quota_data *d = in->data;
-	struct quota_state *s = in->state;
+	struct quota_state *s = state;
 	uint64_t v[2];
 	if (!s || len != sizeof(v))
 		return -1;
 	memcpy(v, p, sizeof(v));
-	if (v[1] != d->quota || v[0] > d->quota)
+	if (v[1] != s->quota || v[0] > s->quota)
 		return -1;
 	atomic_store_explicit(&s->left, v[0], memory_order_relaxed);
 	return 0;
@@ -124,9 +121,10 @@ static bool quota_take(struct quota_state *s, uint64_t len)
 static bool quota_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct quota_data *d = in->data;
-	if (!in->state)
+	struct quota_state *s = qt_ext_state(in);
+	if (!s)
 		return false;
-	return quota_take(in->state, ev->orig_len) != !!(d->flags & QUOTA_INVERT);
+	return quota_take(s, ev->orig_len) != !!(d->flags & QUOTA_INVERT);
 }
 
 static const struct qt_ext quota_match = {

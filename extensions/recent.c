@@ -185,21 +185,18 @@ static void recent_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * rule naming them and kept while one rule does (across commits). The
  * rule brings its own action, --seconds, --hitcount, --rttl, --reap,
  * side, mask and inversion, as in the kernel. */
-static int recent_state_new(struct qt_ext_inst *in,
-			    const struct qt_engine_env *env)
+static int recent_state_new(const struct qt_ext_inst *in,
+			    const struct qt_engine_env *env, void **state)
 {
 	const struct recent_data *d = in->data;
 
-	if (in->state)          /* compiled before: the list carries over */
-		return 0;
-	in->state = qt_recent_get(d->name, d->hit_count, env ? env->hz : 0);
-	return in->state ? 0 : -1;
+	*state = qt_recent_get(d->name, d->hit_count, env ? env->hz : 0);
+	return *state ? 0 : -1;
 }
 
-static void recent_state_free(struct qt_ext_inst *in)
+static void recent_state_free(void *state)
 {
-	qt_recent_put(in->state);
-	in->state = NULL;
+	qt_recent_put(state);
 }
 
 static bool recent_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
@@ -213,7 +210,8 @@ static bool recent_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	uint32_t addr;
 	uint8_t ttl = p->ttl;
 
-	if (!in->state)
+	struct qt_recent_list *list = qt_ext_state(in);
+	if (!list)
 		return false;
 	addr = (d->side ? p->daddr.v4.s_addr : p->saddr.v4.s_addr) &
 	       d->mask[0];
@@ -222,7 +220,7 @@ static bool recent_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	 * kernel adds one back; a local socket shows as a uid here */
 	if ((ev->outdev || (ev->out && ev->out[0])) && !ev->has_uid)
 		ttl++;
-	return qt_recent_packet(in->state, &a, addr, ttl, ev->now_ns,
+	return qt_recent_packet(list, &a, addr, ttl, ev->now_ns,
 				&ev->hotdrop);
 }
 

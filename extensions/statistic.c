@@ -195,50 +195,48 @@ static uint32_t rng_next31(void)
 
 struct nth_state {
 	_Alignas(64) _Atomic uint32_t count;
+	uint32_t every;         /* the rule's N - 1, for a handed-over count */
 };
 
-static int statistic_state_new(struct qt_ext_inst *in,
-			       const struct qt_engine_env *env)
+static int statistic_state_new(const struct qt_ext_inst *in,
+			       const struct qt_engine_env *env, void **state)
 {
 	const struct statistic_data *d = in->data;
 	struct nth_state *s;
 	(void)env;
-	if (in->state || d->mode != MODE_NTH)
-		return 0;       /* carried over, or random: nothing kept */
+	if (d->mode != MODE_NTH)
+		return 0;       /* random: nothing kept */
 	s = aligned_alloc(_Alignof(struct nth_state), sizeof(*s));
 	if (!s)
 		return -1;
 	atomic_init(&s->count, d->u.every - d->packet);
-	in->state = s;
+	s->every = d->u.every;
+	*state = s;
 	return 0;
 }
 
-static void statistic_state_free(struct qt_ext_inst *in)
+static void statistic_state_free(void *state)
 {
-	free(in->state);
-	in->state = NULL;
+	free(state);
 }
 
-static void statistic_state_save(const struct qt_ext_inst *in,
-				 struct qt_buf *b)
+static void statistic_state_save(const void *state, struct qt_buf *b)
 {
-	const struct nth_state *s = in->state;
+	const struct nth_state *s = state;
 	if (!s)
 		return;
 	uint32_t c = atomic_load_explicit(&s->count, memory_order_relaxed);
 	qt_buf_put(b, (const char *)&c, sizeof(c));
 }
 
-static int statistic_state_load(struct qt_ext_inst *in, const void *p,
-				size_t len)
+static int statistic_state_load(void *state, const void *p, size_t len)
 {
-	const struct statistic_data *d = in->data;
-	struct nth_state *s = in->state;
+	struct nth_state *s = state;
 	uint32_t c;
 	if (!s || len != sizeof(c))
 		return -1;
 	memcpy(&c, p, sizeof(c));
-	if (c > d->u.every)
+	if (c > s->every)
 		return -1;
 	atomic_store_explicit(&s->count, c, memory_order_relaxed);
 	return 0;
@@ -264,9 +262,10 @@ static bool statistic_match_fn(const struct qt_ext_inst *in,
 	if (d->mode == MODE_RANDOM) {
 		hit = rng_next31() < d->u.probability;
 	} else {
-		if (!in->state)
+		struct nth_state *s = qt_ext_state(in);
+		if (!s)
 			return false;
-		hit = nth_step(in->state, d->u.every);
+		hit = nth_step(s, d->u.every);
 	}
 	return hit != !!(d->flags & STAT_INVERT);
 }

@@ -246,8 +246,8 @@ static bool kernel_islower(unsigned c)
 	return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
 }
 
-static int string_state_new(struct qt_ext_inst *in,
-			    const struct qt_engine_env *env)
+static int string_state_new(const struct qt_ext_inst *in,
+			    const struct qt_engine_env *env, void **state)
 {
 	const struct string_data *d = in->data;
 	struct string_state *st = calloc(1, sizeof(*st));
@@ -264,20 +264,19 @@ static int string_state_new(struct qt_ext_inst *in,
 		st->skip[c] = (uint8_t)m;
 	for (unsigned i = 0; m && i + 1 < m; i++)
 		st->skip[st->pat[i]] = (uint8_t)(m - 1 - i);
-	in->state = st;
+	*state = st;
 	return 0;
 }
 
-static void string_state_free(struct qt_ext_inst *in)
+static void string_state_free(void *state)
 {
-	free(in->state);
-	in->state = NULL;
+	free(state);
 }
 
 static bool string_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct string_data *d = in->data;
-	const struct string_state *st = in->state;
+	const struct string_state *st = qt_ext_state(in);
 	bool invert = d->flags & STR_INVERT;
 	uint32_t m = d->patlen;
 	if (!st || m == 0)

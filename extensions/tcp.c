@@ -144,12 +144,20 @@ static int tcp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 	struct tcp_data *d = in->data;
 	if (!tcp_is_bare(d) && env->rule->proto != IPPROTO_TCP)
 		return qt_param_error(ctx, "TCP match requires '-p tcp'");
-	bool had = !tcp_is_bare(d);
-	/* nothing left to check: iptables-nft emits no match at all */
-	if (xt_nft_ports_fold(d->spts, d->dpts, &d->invflags, INV_SRCPT,
-			      INV_DSTPT) && had && tcp_is_bare(d))
-		in->vanish = true;
+	xt_nft_ports_fold(d->spts, d->dpts, &d->invflags, INV_SRCPT,
+			  INV_DSTPT);
 	return 0;
+}
+
+/* Options that fold to nothing left to check: iptables-nft emits no
+ * match at all. */
+static bool tcp_is_noop(const struct qt_ext_inst *in)
+{
+	struct tcp_data d = *(const struct tcp_data *)in->data;
+	if (tcp_is_bare(&d))
+		return false;
+	return xt_nft_ports_fold(d.spts, d.dpts, &d.invflags, INV_SRCPT,
+				 INV_DSTPT) && tcp_is_bare(&d);
 }
 
 static int tcp_kcheck(const struct qt_ext_inst *in,
@@ -328,6 +336,7 @@ static const struct qt_ext tcp_match = {
 	.init = tcp_init,
 	.parse = tcp_parse,
 	.check = tcp_check,
+	.is_noop = tcp_is_noop,
 	.kcheck = tcp_kcheck,
 	.save = tcp_save,
 	.print = tcp_print,

@@ -387,8 +387,8 @@ struct time_state {
 
 /* The kernel's sys_tz, as settimeofday() set it: the raw system call,
  * since glibc's gettimeofday() no longer reports a time zone. */
-static int time_state_new(struct qt_ext_inst *in,
-			  const struct qt_engine_env *env)
+static int time_state_new(const struct qt_ext_inst *in,
+			  const struct qt_engine_env *env, void **state)
 {
 	const struct time_data *d = in->data;
 	struct time_state *st = calloc(1, sizeof(*st));
@@ -405,14 +405,13 @@ static int time_state_new(struct qt_ext_inst *in,
 #endif
 		st->tz_shift = 60 * (int64_t)tz.tz_minuteswest;
 	}
-	in->state = st;
+	*state = st;
 	return 0;
 }
 
-static void time_state_free(struct qt_ext_inst *in)
+static void time_state_free(void *state)
 {
-	free(in->state);
-	in->state = NULL;
+	free(state);
 }
 
 static bool leap(unsigned y)
@@ -446,7 +445,7 @@ static unsigned month_day(uint64_t dse)
 static bool time_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct time_data *d = in->data;
-	const struct time_state *st = in->state;
+	const struct time_state *st = qt_ext_state(in);
 	int64_t stamp = (int64_t)ev->wall.tv_sec;
 	if (st)
 		stamp -= st->tz_shift;

@@ -61,12 +61,20 @@ static int udp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 	struct udp_data *d = in->data;
 	if (!all_ports(d) && env->rule->proto != IPPROTO_UDP)
 		return qt_param_error(ctx, "UDP match requires '-p udp'");
-	bool had = !all_ports(d);
-	/* nothing left to check: iptables-nft emits no match at all */
-	if (xt_nft_ports_fold(d->spts, d->dpts, &d->invflags, INV_SRCPT,
-			      INV_DSTPT) && had && all_ports(d))
-		in->vanish = true;
+	xt_nft_ports_fold(d->spts, d->dpts, &d->invflags, INV_SRCPT,
+			  INV_DSTPT);
 	return 0;
+}
+
+/* Options that fold to nothing left to check: iptables-nft emits no
+ * match at all. */
+static bool udp_is_noop(const struct qt_ext_inst *in)
+{
+	struct udp_data d = *(const struct udp_data *)in->data;
+	if (all_ports(&d))
+		return false;
+	return xt_nft_ports_fold(d.spts, d.dpts, &d.invflags, INV_SRCPT,
+				 INV_DSTPT) && all_ports(&d);
 }
 
 static int udp_kcheck(const struct qt_ext_inst *in,
@@ -138,6 +146,7 @@ static const struct qt_ext udp_match = {
 	.opts = udp_opts,
 	.init = udp_init,
 	.check = udp_check,
+	.is_noop = udp_is_noop,
 	.kcheck = udp_kcheck,
 	.save = udp_save,
 	.print = udp_print,

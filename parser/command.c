@@ -192,6 +192,7 @@ struct parsed {
 		at_wait_interval;
 	struct qt_at at_opt[NUMBER_OF_OPT];
 	struct qt_at at_match[16]; /* the -m NAME (or -p) of each match */
+	const struct qt_counter_view *cnt; /* counters read and set */
 };
 
 /* The getopt-like reader over the words. */
@@ -1135,6 +1136,14 @@ static int ext_checks(struct parsed *p, const struct qt_table *t,
 		.rule = p->rule,
 	};
 	struct qt_rule *r = p->rule;
+	/* asked before check() may fold the instance into its canonical
+	 * form, after which a no-op looks like a bare match */
+	uint64_t noop = 0;
+	for (unsigned i = 0; i < r->nmatches && i < 64; i++) {
+		const struct qt_ext_inst *m = &r->matches[i];
+		if (m->ext->is_noop && m->ext->is_noop(m))
+			noop |= 1ull << i;
+	}
 	for (unsigned i = 0; i < r->nmatches; i++) {
 		struct qt_ext_inst *m = &r->matches[i];
 		ctx->at = at_of_match(p, i);
@@ -1146,7 +1155,7 @@ static int ext_checks(struct parsed *p, const struct qt_table *t,
 		return -1;
 	const unsigned nat = sizeof(p->at_match) / sizeof(p->at_match[0]);
 	for (unsigned i = r->nmatches; i-- > 0;)
-		if (r->matches[i].vanish) {
+		if (i < 64 && (noop >> i & 1)) {
 			for (unsigned k = i; k + 1 < nat; k++)
 				p->at_match[k] = p->at_match[k + 1];
 			qt_rule_del_match(r, i);
@@ -1184,13 +1193,17 @@ static unsigned list_format(const struct parsed *p)
 	return f;
 }
 
-static void zero_chain(struct qt_chain *c)
+static const struct qt_counters zero_cnt;
+
+static void zero_chain(const struct parsed *p, const struct qt_table *t,
+		       struct qt_chain *c)
 {
-	memset(&c->pcnt, 0, sizeof(c->pcnt));
+	if (c->builtin)
+		qt_cnt_policy_set(p->cnt, t->id, c->hook, zero_cnt);
 	if (c->builtin && c->present)
 		c->counts_policy = true;
 	for (unsigned i = 0; i < c->nrules; i++)
-		memset(&c->rules[i]->cnt, 0, sizeof(c->rules[i]->cnt));
+		qt_cnt_rule_set(p->cnt, c->rules[i], zero_cnt);
 }
 
 /* A failed netlink batch as iptables-nft reports it: " MSG" after the
@@ -1242,9 +1255,10 @@ static int do_list(struct parsed *p, struct qt_ruleset *rs, enum qt_table_id tid
 				p->chain, qt_table_def(tid)->name);
 	}
 	if (p->command & CMD_LIST)
-		qt_list_table(ctx->out, t, c, p->rulenum, list_format(p));
+		qt_list_table(ctx->out, t, c, p->rulenum, p->cnt,
+			      list_format(p));
 	else
-		qt_list_rules(ctx->out, t, c, p->rulenum,
+		qt_list_rules(ctx->out, t, c, p->rulenum, p->cnt,
 			      p->options & (1u << OPT_VERBOSE));
 	return 0;
 }
@@ -1269,21 +1283,21 @@ static int do_zero(struct parsed *p, struct qt_ruleset *rs, enum qt_table_id tid
 					"Bad rule (does a matching rule exist in that chain?)");
 			/* a number past the end is no error in iptables-nft */
 			if (p->rulenum <= c->nrules)
-				memset(&c->rules[p->rulenum - 1]->cnt, 0,
-				       sizeof(c->rules[0]->cnt));
+				qt_cnt_rule_set(p->cnt, c->rules[p->rulenum - 1],
+						zero_cnt);
 			return 0;
 		}
 		if (!c)
 			return qt_op_error(ctx, "No chain/target/match by that name");
 		zero_msg(p, c, ctx);
-		zero_chain(c);
+		zero_chain(p, t, c);
 		return 0;
 	}
 	for (unsigned i = 0; t && i < t->nchains; i++) {
 		if (!t->chains[i]->present)
 			continue;
 		zero_msg(p, t->chains[i], ctx);
-		zero_chain(t->chains[i]);
+		zero_chain(p, t, t->chains[i]);
 	}
 	return 0;
 }
@@ -1309,7 +1323,7 @@ static int do_list_zero(struct parsed *p, struct qt_ruleset *rs,
 		if (p->chain && strcmp(c->name, p->chain))
 			continue;
 		c->present = true;
-		zero_chain(c);
+		zero_chain(p, t, c);
 	}
 	return 0;
 }
@@ -1328,12 +1342,13 @@ static int busy_error(const struct qt_chain *c, struct qt_ctx *ctx)
 
 /* Built-in chains can be deleted too (they come back as stand-ins):
  * when empty and with policy ACCEPT. */
-static void drop_builtin(struct qt_chain *c)
+static void drop_builtin(const struct parsed *p, const struct qt_table *t,
+			 struct qt_chain *c)
 {
 	c->present = false;
 	c->policy = QT_V_ACCEPT;
 	c->counts_policy = false;
-	memset(&c->pcnt, 0, sizeof(c->pcnt));
+	qt_cnt_policy_set(p->cnt, t->id, c->hook, zero_cnt);
 }
 
 static int do_delete_chain(struct parsed *p, struct qt_table *t,
@@ -1350,7 +1365,7 @@ static int do_delete_chain(struct parsed *p, struct qt_table *t,
 				return qt_op_error(ctx, "Directory not empty");
 			if (chain_busy(t, c))
 				return busy_error(c, ctx);
-			drop_builtin(c);
+			drop_builtin(p, t, c);
 			return 0;
 		}
 		if (verbose)
@@ -1378,7 +1393,7 @@ static int do_delete_chain(struct parsed *p, struct qt_table *t,
 	for (unsigned i = 0; i < t->nbuiltin; i++) {
 		struct qt_chain *c = t->chains[i];
 		if (c->present && c->policy == QT_V_ACCEPT && !c->nrules)
-			drop_builtin(c);
+			drop_builtin(p, t, c);
 	}
 	return 0;
 }
@@ -1689,10 +1704,10 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 			r->smsk.v4 = sl->mask[i];
 			r->dst.v4 = dl->addr[j];
 			r->dmsk.v4 = dl->mask[j];
-			if (p->options & (1u << OPT_COUNTERS)) {
-				r->cnt.pkts = p->set_pcnt;
-				r->cnt.bytes = p->set_bcnt;
-			}
+			if (p->options & (1u << OPT_COUNTERS))
+				qt_cnt_rule_set(p->cnt, r, (struct qt_counters){
+					.pkts = p->set_pcnt,
+					.bytes = p->set_bcnt });
 			int pos;
 			switch (cmd) {
 			case CMD_APPEND:
@@ -1781,6 +1796,10 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 					struct qt_rule *n = qt_rule_clone(r);
 					memset(n->jump, 0, sizeof(n->jump));
 					strncpy(n->jump, p->newname, QT_CHAIN_MAXNAMELEN);
+					/* the same rule to the user: its
+					 * counters go on */
+					qt_cnt_rule_set(p->cnt, n,
+							qt_cnt_rule(p->cnt, r));
 					qt_chain_replace(c, j, n);
 				}
 			}
@@ -1804,7 +1823,7 @@ static int execute(struct parsed *p, struct qt_ruleset *rs,
 		/* the kernel's chain update zeroes its counters (seen with
 		 * traffic: any -P, even the same policy, shows 0 packets
 		 * after); iptables-nft accepts -c here and sets nothing */
-		memset(&c->pcnt, 0, sizeof(c->pcnt));
+		qt_cnt_policy_set(p->cnt, t->id, c->hook, zero_cnt);
 		c->present = true;
 		c->counts_policy = true;
 		return 0;
@@ -1926,6 +1945,10 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 	memset(&p, 0, sizeof(p));
 	p.table = env->restore_table ? env->restore_table : "filter";
 	p.rule = qt_rule_new(rs->family);
+	p.cnt = env->cnt;
+	bool had[QT_NTABLES];
+	for (int i = 0; i < QT_NTABLES; i++)
+		had[i] = rs->tables[i] != NULL;
 	env->changed = false;
 	env->read_only = false;
 	ctx->words = words;
@@ -1996,6 +2019,11 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 	if (!env->no_kernel)
 		execute(&p, rs, env, ctx);
 out:
+	/* a table made anew has new chains: their policy counters start
+	 * at zero (whatever counted before under the same name) */
+	for (int i = 0; i < QT_NTABLES; i++)
+		if (!had[i] && rs->tables[i])
+			qt_cnt_policy_zero_table(p.cnt, (enum qt_table_id)i);
 	qt_rule_unref(p.rule);
 	ctx->words = NULL;
 	ctx->at = (struct qt_at){ 0 };

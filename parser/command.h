@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "counters.h"
 #include "ctx.h"
 #include "model.h"
 #include "words.h"
@@ -17,6 +18,9 @@ struct qt_cmd_env {
 	/* restore --test: no kernel would see the rules, so what only the
 	 * kernel refuses (extensions' kcheck) passes, as with iptables-nft */
 	bool no_kernel;
+	/* counters: listed, zeroed, set (-c) through this (may be NULL:
+	 * all zero) */
+	const struct qt_counter_view *cnt;
 	/* set by the call: the ruleset was changed */
 	bool changed;
 	/* set by the call: the command only read (lists) */

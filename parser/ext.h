@@ -122,14 +122,6 @@ struct qt_ext_inst {
 	uint32_t seen;         /* bit per option id given */
 	uint32_t inverted;     /* bit per option id given with '!' */
 	void *data;            /* ext->data_size bytes */
-	/* Engine state of this instance (limit buckets ...): made by
-	 * ext->state_new when the rule is first compiled, freed with the
-	 * rule. Rules are shared between rulesets, so the state of an
-	 * unchanged rule carries over across commits. Never copied. */
-	void *state;
-	/* Set by check(): iptables-nft emits nothing for this match (e.g.
-	 * "! --dport 0:65535"), so it is taken out of the rule. */
-	bool vanish;
 };
 
 /* What a check() may want to know about the rule and its place. */
@@ -203,6 +195,11 @@ struct qt_ext {
 	 * ones calls qt_opt_fcheck first. May be NULL. */
 	int (*check)(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		     struct qt_ctx *ctx);
+	/* Asked before check(), of the instance as parsed: true when
+	 * iptables-nft emits nothing for it (e.g. "! --dport 0:65535"
+	 * folds to no check at all), so the rule is built without it.
+	 * May be NULL (never). */
+	bool (*is_noop)(const struct qt_ext_inst *in);
 	/* What the kernel's checkentry would refuse when the rule is added
 	 * (table, hooks, protocol): 0, or the errno iptables-nft reports as
 	 * "RULE_APPEND failed (Invalid argument): rule in chain X". Runs for
@@ -234,6 +231,12 @@ struct qt_ext {
 	const char *help_header;
 
 	/* ---- engine side (engine/eval.h) ---- */
+	/* The engine's state of an instance (limit buckets ...) is not in
+	 * the model: the engine keeps it per rule (engine/rt_store.h),
+	 * made by state_new when a rule is first compiled and kept while
+	 * the rule carries over across commits. match() and target() are
+	 * handed the engine's view of the instance, whose state
+	 * qt_ext_state(in) gives (engine/eval.h). */
 	/* Matches: does the packet match (inversions included)? Runs on
 	 * the packet path: no allocation, no blocking, thread-safe with
 	 * other packets (state shared between threads needs its own
@@ -243,19 +246,21 @@ struct qt_ext {
 	/* Targets: act on the packet, return enum qt_xt_verdict. NULL as
 	 * for match (the NAT targets live only in nat, not walked yet). */
 	int (*target)(const struct qt_ext_inst *in, struct qt_eval *ev);
-	/* Make in->state (control thread, at compile). 0, or -1 when the
-	 * rule cannot run (nothing is swapped in then). May be NULL. */
-	int (*state_new)(struct qt_ext_inst *in,
-			 const struct qt_engine_env *env);
-	void (*state_free)(struct qt_ext_inst *in);
+	/* Make the state of in (control thread, at compile) into *state.
+	 * 0, or -1 when the rule cannot run (nothing is swapped in then).
+	 * May be NULL. */
+	int (*state_new)(const struct qt_ext_inst *in,
+			 const struct qt_engine_env *env, void **state);
+	/* Once no queue thread can use it any more. */
+	void (*state_free)(void *state);
 	/* Handover to the next daemon (daemon/snapshot.c): the state's bytes
 	 * appended to b (queue threads stopped); and put back into the state
 	 * state_new made for the same rule in the next daemon: 0, or -1 when
 	 * the bytes do not fit it (left as made). Times are the monotonic
 	 * clock's, which a handover never leaves. May be NULL: the state
 	 * starts afresh. */
-	void (*state_save)(const struct qt_ext_inst *in, struct qt_buf *b);
-	int (*state_load)(struct qt_ext_inst *in, const void *p, size_t len);
+	void (*state_save)(const void *state, struct qt_buf *b);
+	int (*state_load)(void *state, const void *p, size_t len);
 	/* Bytes of each packet (from the IP header) this instance must be
 	 * given by the queue; 0: headers are enough. May be NULL. */
 	uint32_t (*copy_need)(const struct qt_ext_inst *in);

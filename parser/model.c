@@ -88,9 +88,6 @@ struct qt_rule *qt_rule_ref(struct qt_rule *r)
 
 static void inst_free(struct qt_ext_inst *in)
 {
-	if (in->state && in->ext && in->ext->state_free)
-		in->ext->state_free(in);
-	in->state = NULL;
 	free(in->data);
 	in->data = NULL;
 }
@@ -109,7 +106,6 @@ void qt_rule_unref(struct qt_rule *r)
 static void inst_copy(struct qt_ext_inst *dst, const struct qt_ext_inst *src)
 {
 	*dst = *src;
-	dst->state = NULL;   /* a new rule starts with fresh state */
 	if (src->ext && src->data) {
 		dst->data = xcalloc(1, src->ext->data_size);
 		memcpy(dst->data, src->data, src->ext->data_size);

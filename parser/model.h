@@ -6,7 +6,9 @@
  * Rules are immutable once they are in a committed ruleset and shared by
  * reference count between rulesets, so a transaction can copy a ruleset
  * cheaply (chains copy their arrays of rule pointers) and throw the copy
- * away on failure. Only the counters of a rule change in place. */
+ * away on failure. Only the parser writes into the model (the engine
+ * only takes references): counters and engine state live in the
+ * engine, keyed by the rule (counters.h, engine/rt_store.h). */
 #ifndef QT_MODEL_H
 #define QT_MODEL_H
 
@@ -89,7 +91,6 @@ struct qt_rule {
 	enum qt_verdict verdict;
 	char jump[QT_CHAIN_MAXNAMELEN + 1]; /* JUMP/GOTO chain */
 	struct qt_ext_inst target;  /* QT_V_EXT */
-	struct qt_counters cnt;
 };
 
 struct qt_chain {
@@ -101,7 +102,6 @@ struct qt_chain {
 	 * a command needs it (-A, -P, -F -v ...) and lists the others as
 	 * stand-ins; some commands tell the two apart. User chains: true. */
 	bool present;
-	struct qt_counters pcnt;    /* policy counters */
 	/* Built-in chains: the kernel counts packets meeting the policy
 	 * only once the chain's counters were set: by -P, -Z or a restore
 	 * line; a chain created by -A alone counts nothing (seen with
@@ -131,7 +131,8 @@ struct qt_ruleset {
 struct qt_rule *qt_rule_new(uint8_t family);
 struct qt_rule *qt_rule_ref(struct qt_rule *r);
 void qt_rule_unref(struct qt_rule *r);
-/* A deep copy with refcnt 1 (counters copied). */
+/* A deep copy with refcnt 1: a new rule (its counters are not the
+ * original's). */
 struct qt_rule *qt_rule_clone(const struct qt_rule *r);
 /* Appends a zeroed instance of ext (init() run); returns it. */
 struct qt_ext_inst *qt_rule_add_match(struct qt_rule *r,

@@ -64,7 +64,8 @@ static void save_target(struct qt_buf *b, const struct qt_rule *r)
 	}
 }
 
-void qt_rule_save(struct qt_buf *b, const struct qt_rule *r, bool counters)
+void qt_rule_save(struct qt_buf *b, const struct qt_rule *r,
+		  const struct qt_counters *counters)
 {
 	save_addr(b, 's', r->src.v4, r->smsk.v4, r->invflags & QT_INV_SRCIP);
 	save_addr(b, 'd', r->dst.v4, r->dmsk.v4, r->invflags & QT_INV_DSTIP);
@@ -95,58 +96,76 @@ void qt_rule_save(struct qt_buf *b, const struct qt_rule *r, bool counters)
 	}
 	if (counters)
 		qt_buf_printf(b, " -c %llu %llu",
-			      (unsigned long long)r->cnt.pkts,
-			      (unsigned long long)r->cnt.bytes);
+			      (unsigned long long)counters->pkts,
+			      (unsigned long long)counters->bytes);
 	save_target(b, r);
 }
 
 void qt_rule_save_state(struct qt_buf *b, const struct qt_rule *r)
 {
 	qt_quote_set_state_spelling(true);
-	qt_rule_save(b, r, false);
+	qt_rule_save(b, r, NULL);
 	qt_quote_set_state_spelling(false);
 }
 
-void qt_table_save_head(struct qt_buf *b, const struct qt_table *t)
+/* A user chain has no policy: its counters are zero. */
+static struct qt_counters policy_of(const struct qt_counter_view *v,
+				    const struct qt_table *t,
+				    const struct qt_chain *c)
+{
+	if (!c->builtin)
+		return (struct qt_counters){ 0, 0 };
+	return qt_cnt_policy(v, t->id, c->hook);
+}
+
+void qt_table_save_head(struct qt_buf *b, const struct qt_table *t,
+			const struct qt_counter_view *v)
 {
 	qt_buf_printf(b, "*%s\n", qt_table_def(t->id)->name);
 	for (unsigned i = 0; i < t->nchains; i++) {
 		const struct qt_chain *c = t->chains[i];
+		struct qt_counters pc = policy_of(v, t, c);
 		qt_buf_printf(b, ":%s %s [%llu:%llu]\n", c->name,
 			      c->builtin ? qt_verdict_name(c->policy) : "-",
-			      (unsigned long long)c->pcnt.pkts,
-			      (unsigned long long)c->pcnt.bytes);
+			      (unsigned long long)pc.pkts,
+			      (unsigned long long)pc.bytes);
 	}
 }
 
-void qt_table_save(struct qt_buf *b, const struct qt_table *t, bool counters)
+void qt_table_save(struct qt_buf *b, const struct qt_table *t,
+		   const struct qt_counter_view *v, bool counters)
 {
-	qt_table_save_head(b, t);
+	qt_table_save_head(b, t, v);
 	for (unsigned i = 0; i < t->nchains; i++) {
 		const struct qt_chain *c = t->chains[i];
 		for (unsigned j = 0; j < c->nrules; j++) {
 			const struct qt_rule *r = c->rules[j];
-			if (counters)
+			if (counters) {
+				struct qt_counters rc = qt_cnt_rule(v, r);
 				qt_buf_printf(b, "[%llu:%llu] ",
-					      (unsigned long long)r->cnt.pkts,
-					      (unsigned long long)r->cnt.bytes);
+					      (unsigned long long)rc.pkts,
+					      (unsigned long long)rc.bytes);
+			}
 			qt_buf_printf(b, "-A %s", c->name);
-			qt_rule_save(b, r, false);
+			qt_rule_save(b, r, NULL);
 			qt_buf_putc(b, '\n');
 		}
 	}
 	qt_buf_puts(b, "COMMIT\n");
 }
 
-static void chain_decl(struct qt_buf *b, const struct qt_chain *c,
+static void chain_decl(struct qt_buf *b, const struct qt_table *t,
+		       const struct qt_chain *c, const struct qt_counter_view *v,
 		       bool counters)
 {
 	if (c->builtin) {
 		qt_buf_printf(b, "-P %s %s", c->name, qt_verdict_name(c->policy));
-		if (counters)
+		if (counters) {
+			struct qt_counters pc = policy_of(v, t, c);
 			qt_buf_printf(b, " -c %llu %llu",
-				      (unsigned long long)c->pcnt.pkts,
-				      (unsigned long long)c->pcnt.bytes);
+				      (unsigned long long)pc.pkts,
+				      (unsigned long long)pc.bytes);
+		}
 		qt_buf_putc(b, '\n');
 	} else {
 		qt_buf_printf(b, "-N %s\n", c->name);
@@ -154,31 +173,34 @@ static void chain_decl(struct qt_buf *b, const struct qt_chain *c,
 }
 
 static void rule_line(struct qt_buf *b, const struct qt_chain *c,
-		      const struct qt_rule *r, bool counters)
+		      const struct qt_rule *r, const struct qt_counter_view *v,
+		      bool counters)
 {
+	struct qt_counters rc = counters ? qt_cnt_rule(v, r)
+					 : (struct qt_counters){ 0, 0 };
 	qt_buf_printf(b, "-A %s", c->name);
-	qt_rule_save(b, r, counters);
+	qt_rule_save(b, r, counters ? &rc : NULL);
 	qt_buf_putc(b, '\n');
 }
 
 void qt_list_rules(struct qt_buf *b, const struct qt_table *t,
 		   const struct qt_chain *chain, unsigned rulenum,
-		   bool counters)
+		   const struct qt_counter_view *v, bool counters)
 {
 	if (chain && rulenum) {
 		if (rulenum <= chain->nrules)
-			rule_line(b, chain, chain->rules[rulenum - 1], counters);
+			rule_line(b, chain, chain->rules[rulenum - 1], v, counters);
 		return;
 	}
 	for (unsigned i = 0; i < t->nchains; i++)
 		if (!chain || t->chains[i] == chain)
-			chain_decl(b, t->chains[i], counters);
+			chain_decl(b, t, t->chains[i], v, counters);
 	for (unsigned i = 0; i < t->nchains; i++) {
 		const struct qt_chain *c = t->chains[i];
 		if (chain && c != chain)
 			continue;
 		for (unsigned j = 0; j < c->nrules; j++)
-			rule_line(b, c, c->rules[j], counters);
+			rule_line(b, c, c->rules[j], v, counters);
 	}
 }
 
@@ -208,16 +230,18 @@ void qt_print_num(struct qt_buf *b, uint64_t n, unsigned format)
 }
 
 static void list_header(struct qt_buf *b, const struct qt_table *t,
-			const struct qt_chain *c, unsigned format)
+			const struct qt_chain *c, const struct qt_counter_view *v,
+			unsigned format)
 {
 	qt_buf_printf(b, "Chain %s", c->name);
 	if (c->builtin) {
 		qt_buf_printf(b, " (policy %s", qt_verdict_name(c->policy));
 		if (!(format & QT_FMT_NOCOUNTS)) {
+			struct qt_counters pc = policy_of(v, t, c);
 			qt_buf_putc(b, ' ');
-			qt_print_num(b, c->pcnt.pkts, format | QT_FMT_NOTABLE);
+			qt_print_num(b, pc.pkts, format | QT_FMT_NOTABLE);
 			qt_buf_puts(b, "packets, ");
-			qt_print_num(b, c->pcnt.bytes, format | QT_FMT_NOTABLE);
+			qt_print_num(b, pc.bytes, format | QT_FMT_NOTABLE);
 			qt_buf_puts(b, "bytes");
 		}
 		qt_buf_puts(b, ")\n");
@@ -286,13 +310,14 @@ static void list_addr(struct qt_buf *b, struct in_addr a, struct in_addr m,
 }
 
 static void list_rule(struct qt_buf *b, const struct qt_rule *r, unsigned num,
-		      unsigned format)
+		      const struct qt_counter_view *v, unsigned format)
 {
 	if (format & QT_FMT_LINENUMBERS)
 		qt_buf_printf(b, FMT("%-4u ", "%u "), num);
 	if (!(format & QT_FMT_NOCOUNTS)) {
-		qt_print_num(b, r->cnt.pkts, format);
-		qt_print_num(b, r->cnt.bytes, format);
+		struct qt_counters rc = qt_cnt_rule(v, r);
+		qt_print_num(b, rc.pkts, format);
+		qt_print_num(b, rc.bytes, format);
 	}
 	if (!(format & QT_FMT_NOTARGET))
 		qt_buf_printf(b, FMT("%-9s ", "%s "), target_label(r));
@@ -338,11 +363,11 @@ static void list_rule(struct qt_buf *b, const struct qt_rule *r, unsigned num,
 
 void qt_list_table(struct qt_buf *b, const struct qt_table *t,
 		   const struct qt_chain *chain, unsigned rulenum,
-		   unsigned format)
+		   const struct qt_counter_view *v, unsigned format)
 {
 	if (chain && rulenum) {
 		if (rulenum <= chain->nrules)
-			list_rule(b, chain->rules[rulenum - 1], rulenum, format);
+			list_rule(b, chain->rules[rulenum - 1], rulenum, v, format);
 		return;
 	}
 	bool first = true;
@@ -353,9 +378,9 @@ void qt_list_table(struct qt_buf *b, const struct qt_table *t,
 		if (!first)
 			qt_buf_putc(b, '\n');
 		first = false;
-		list_header(b, t, c, format);
+		list_header(b, t, c, v, format);
 		for (unsigned j = 0; j < c->nrules; j++)
-			list_rule(b, c->rules[j], j + 1, format);
+			list_rule(b, c->rules[j], j + 1, v, format);
 	}
 }
 

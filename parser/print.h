@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include "buf.h"
+#include "counters.h"
 #include "model.h"
 
 /* -L format bits (iptables' FMT_*). */
@@ -19,22 +20,26 @@
 
 /* The rule after "-A CHAIN": " -s 10.0.0.0/8 -p tcp -m tcp --dport 22
  * -j ACCEPT"; with counters, " -c PKTS BYTES" before the target (-S -v). */
-void qt_rule_save(struct qt_buf *b, const struct qt_rule *r, bool counters);
+void qt_rule_save(struct qt_buf *b, const struct qt_rule *r,
+		  const struct qt_counters *counters);
 /* The same in the state file's spelling (quote.h): every string reads
  * back as itself, whatever it holds. */
 void qt_rule_save_state(struct qt_buf *b, const struct qt_rule *r);
+/* Counters come from v (counters.h; NULL: all zero). */
 /* "*name" and the chain lines (":NAME POLICY [p:b]") of a table. */
-void qt_table_save_head(struct qt_buf *b, const struct qt_table *t);
+void qt_table_save_head(struct qt_buf *b, const struct qt_table *t,
+			const struct qt_counter_view *v);
 /* One table in restore format, "*name" to "COMMIT". */
-void qt_table_save(struct qt_buf *b, const struct qt_table *t, bool counters);
+void qt_table_save(struct qt_buf *b, const struct qt_table *t,
+		   const struct qt_counter_view *v, bool counters);
 /* -S: all chains (chain == NULL), one chain, or one rule (rulenum > 0). */
 void qt_list_rules(struct qt_buf *b, const struct qt_table *t,
 		   const struct qt_chain *chain, unsigned rulenum,
-		   bool counters);
+		   const struct qt_counter_view *v, bool counters);
 /* -L: as -S, in the table form. */
 void qt_list_table(struct qt_buf *b, const struct qt_table *t,
 		   const struct qt_chain *chain, unsigned rulenum,
-		   unsigned format);
+		   const struct qt_counter_view *v, unsigned format);
 /* The line `iptables -v -A ...` prints for each rule it adds (also -I,
  * -R, -D and -C). */
 void qt_rule_print_cmd(struct qt_buf *b, const struct qt_rule *r);

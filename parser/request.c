@@ -51,8 +51,9 @@ static int refuse_commit(void *u, struct qt_loc l)
 }
 
 static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
-		       struct qt_ctx *ctx, bool *changed, bool offline,
-		       bool *read_only, bool explain)
+		       const struct qt_counter_view *cnt, struct qt_ctx *ctx,
+		       bool *changed, bool offline, bool *read_only,
+		       bool explain)
 {
 	struct one_line l = { .got = false };
 	qt_words_init(&l.words);
@@ -66,11 +67,20 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 	}
 	/* A failing command must change nothing: run it on a copy. */
 	struct qt_ruleset *work = qt_ruleset_clone(*rs);
-	struct qt_cmd_env env = { .restore_table = NULL, .no_kernel = offline };
 	struct qt_explain x;
 	qt_explain_init(&x, true);
 	if (explain)
 		ctx->explain = &x;
+	/* ... and its policy counters too, taken only with the copy */
+	struct qt_policy_pending pending = { 0 };
+	if (cnt && cnt->pending)
+		pending = *cnt->pending;
+	struct qt_counter_view view = {
+		.io = cnt ? cnt->io : NULL, .pending = &pending,
+	};
+	struct qt_cmd_env env = {
+		.restore_table = NULL, .no_kernel = offline, .cnt = &view,
+	};
 	int st = qt_command_run(work, &l.words, &env, ctx);
 	ctx->explain = NULL;
 	qt_explain_render_words(ctx->err, &x, &l.words);
@@ -82,6 +92,8 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 		qt_ruleset_free(*rs);
 		*rs = work;
 		*changed = true;
+		if (cnt && cnt->pending)
+			*cnt->pending = pending;
 	} else {
 		qt_ruleset_free(work);
 	}
@@ -89,8 +101,9 @@ static int run_command(struct qt_ruleset **rs, const char *body, size_t len,
 }
 
 static int run(struct qt_ruleset **rs, const char *req, size_t len,
-	       struct qt_buf *out, struct qt_buf *err, bool *changed,
-	       bool offline, bool *read_only)
+	       const struct qt_counter_view *cnt, struct qt_buf *out,
+	       struct qt_buf *err, bool *changed, bool offline,
+	       bool *read_only)
 {
 	struct qt_ctx ctx;
 	struct qt_ipc_header h;
@@ -107,8 +120,9 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 
 	switch (h.kind) {
 	case QT_IPC_COMMAND:
-		return run_command(rs, h.body, h.body_len, &ctx, changed,
-				   offline, read_only, qt_ipc_has_word(&h, "explain"));
+		return run_command(rs, h.body, h.body_len, cnt, &ctx, changed,
+				   offline, read_only,
+				   qt_ipc_has_word(&h, "explain"));
 	case QT_IPC_RESTORE: {
 		struct qt_restore_opts o = {
 			.noflush = qt_ipc_has_word(&h, "noflush"),
@@ -123,7 +137,8 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 		qt_explain_init(&x, true);
 		if (shown)
 			ctx.explain = &x;
-		int st = qt_restore_run(rs, h.body, h.body_len, &o, &ctx, changed);
+		int st = qt_restore_run(rs, h.body, h.body_len, &o, cnt, &ctx,
+					changed);
 		ctx.explain = NULL;
 		if (shown)
 			qt_explain_render_text(err, &x, shown, h.body, h.body_len, "");
@@ -133,7 +148,8 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 	case QT_IPC_SAVE:
 		return qt_save_run(*rs, qt_ipc_word_value(&h, "table", tbuf,
 							  sizeof(tbuf)),
-				   qt_ipc_has_word(&h, "counters"), true, &ctx);
+				   cnt, qt_ipc_has_word(&h, "counters"), true,
+				   &ctx);
 	default:
 		return qt_error(&ctx, QT_OTHER_PROBLEM,
 				"not a request for the ruleset");
@@ -141,18 +157,25 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 }
 
 int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
-		   struct qt_buf *out, struct qt_buf *err, bool *changed)
+		   const struct qt_counter_view *cnt, struct qt_buf *out,
+		   struct qt_buf *err, bool *changed)
 {
-	return run(rs, req, len, out, err, changed, false, NULL);
+	return run(rs, req, len, cnt, out, err, changed, false, NULL);
 }
 
 int qt_request_offline(const char *req, size_t len, struct qt_buf *out,
 		       struct qt_buf *err, bool *answered)
 {
 	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	struct qt_counter_mem *mem = qt_counter_mem_new();
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = {
+		.io = qt_counter_mem_io(mem), .pending = &pending,
+	};
 	bool changed, read_only = false;
-	int st = run(&rs, req, len, out, err, &changed, true, &read_only);
+	int st = run(&rs, req, len, &cnt, out, err, &changed, true, &read_only);
 	qt_ruleset_free(rs);
+	qt_counter_mem_free(mem);
 	*answered = st != 0 || read_only;
 	return st;
 }

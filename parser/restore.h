@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "counters.h"
 #include "ctx.h"
 #include "model.h"
 
@@ -19,14 +20,17 @@ struct qt_restore_opts {
 
 /* Apply a restore text. Each COMMIT replaces *rs with the table block's
  * result, so a failing block leaves everything before it committed and
- * nothing of itself, as iptables-nft-restore does. Returns the status. */
+ * nothing of itself, as iptables-nft-restore does; the policy counters
+ * a committed block sets join cnt->pending. Returns the status. */
 int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
-		   const struct qt_restore_opts *o, struct qt_ctx *ctx,
+		   const struct qt_restore_opts *o,
+		   const struct qt_counter_view *cnt, struct qt_ctx *ctx,
 		   bool *changed);
 
 /* iptables-save: all existing tables, or one (even if not created yet,
  * which prints nothing, as iptables-nft does). */
-int qt_save_run(struct qt_ruleset *rs, const char *table, bool counters,
+int qt_save_run(struct qt_ruleset *rs, const char *table,
+		const struct qt_counter_view *cnt, bool counters,
 		bool header, struct qt_ctx *ctx);
 
 #endif

@@ -107,7 +107,8 @@ static struct qt_ruleset *build(enum shape s, uint32_t n)
 	struct qt_restore_opts o = { 0 };
 	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
 	bool changed;
-	if (qt_restore_run(&rs, qt_buf_str(&t), t.len, &o, &ctx, &changed)) {
+	if (qt_restore_run(&rs, qt_buf_str(&t), t.len, &o, NULL, &ctx,
+			   &changed)) {
 		fprintf(stderr, "bench_engine: restore failed: %s",
 			qt_buf_str(&err));
 		exit(1);
@@ -252,7 +253,7 @@ int main(int argc, char **argv)
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 
 	struct qt_engine_env env = { .hz = 250 };
-	static struct qt_policy_counters pol;
+	struct qt_rt_store *store = qt_rt_store_new();
 	struct bcase *cs = calloc(NSHAPES * 4, sizeof(*cs));
 	unsigned nc = 0;
 	char split[NSHAPES][2][96];
@@ -265,7 +266,7 @@ int main(int argc, char **argv)
 			struct qt_buf err;
 			qt_buf_init(&err);
 			double t0 = now_s();
-			struct qt_prog *p = qt_prog_compile(rs, &env, &pol, &err);
+			struct qt_prog *p = qt_prog_compile(rs, &env, store, &err);
 			compile_ms[s][big] = (now_s() - t0) * 1e3;
 			if (p)
 				qt_prog_describe_chain(p, QT_TABLE_FILTER, "FORWARD",

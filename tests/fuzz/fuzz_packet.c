@@ -125,7 +125,7 @@ static const char rules[] =
 
 static struct qt_ruleset *rs;
 static struct qt_prog *prog;
-static struct qt_policy_counters pol;
+static struct qt_rt_store *store;
 static uint64_t clock_ns = 1700000000000000000ull;
 
 static void fail(const char *what, const uint8_t *b, uint32_t len)
@@ -211,11 +211,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct qt_restore_opts o = { 0 };
 	bool changed;
 	rs = qt_ruleset_new(AF_INET);
-	if (qt_restore_run(&rs, rules, sizeof(rules) - 1, &o, &ctx, &changed)) {
+	if (qt_restore_run(&rs, rules, sizeof(rules) - 1, &o, NULL, &ctx,
+			   &changed)) {
 		fprintf(stderr, "fuzz_packet: ruleset: %s", qt_buf_str(&err));
 		abort();
 	}
-	prog = qt_prog_compile(rs, &env, &pol, &err);
+	store = qt_rt_store_new();
+	prog = qt_prog_compile(rs, &env, store, &err);
 	if (!prog) {
 		fprintf(stderr, "fuzz_packet: compile: %s", qt_buf_str(&err));
 		abort();

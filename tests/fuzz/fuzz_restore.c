@@ -50,13 +50,29 @@ static const char base_rules[] =
 
 static struct qt_ruleset *base;
 
+/* Counters as a daemon without a datapath keeps them, for every
+ * ruleset of the run (keyed by rule). */
+static struct qt_counter_view counters(struct qt_policy_pending *pending)
+{
+	static struct qt_counter_mem *mem;
+	if (!mem)
+		mem = qt_counter_mem_new();
+	return (struct qt_counter_view){ .io = qt_counter_mem_io(mem),
+					 .pending = pending };
+}
+
 static int run(struct qt_ruleset **rs, const char *req, size_t len,
 	       struct qt_buf *out, struct qt_buf *err)
 {
 	bool changed;
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = counters(&pending);
 	qt_buf_reset(out);
 	qt_buf_reset(err);
-	return qt_request_run(rs, req, len, out, err, &changed);
+	int st = qt_request_run(rs, req, len, &cnt, out, err, &changed);
+	if (changed)
+		qt_policy_pending_apply(&pending, cnt.io);
+	return st;
 }
 
 static void fail(const char *what, const struct qt_buf *a,
@@ -69,6 +85,7 @@ static void fail(const char *what, const struct qt_buf *a,
 
 static bool same_rulesets(const struct qt_ruleset *a, const struct qt_ruleset *b)
 {
+	struct qt_counter_view cnt = counters(NULL);
 	for (int i = 0; i < QT_NTABLES; i++) {
 		const struct qt_table *x = a->tables[i], *y = b->tables[i];
 		if (!x != !y)
@@ -80,14 +97,14 @@ static bool same_rulesets(const struct qt_ruleset *a, const struct qt_ruleset *b
 		for (unsigned k = 0; k < x->nchains; k++) {
 			const struct qt_chain *c = x->chains[k], *d = y->chains[k];
 			if (strcmp(c->name, d->name) || c->builtin != d->builtin ||
-			    c->policy != d->policy || c->nrules != d->nrules ||
-			    c->pcnt.pkts != d->pcnt.pkts ||
-			    c->pcnt.bytes != d->pcnt.bytes)
+			    c->policy != d->policy || c->nrules != d->nrules)
 				return false;
 			for (unsigned j = 0; j < c->nrules; j++) {
 				const struct qt_rule *r = c->rules[j], *q = d->rules[j];
-				if (!qt_rule_equal(r, q) || r->cnt.pkts != q->cnt.pkts ||
-				    r->cnt.bytes != q->cnt.bytes)
+				struct qt_counters x = qt_cnt_rule(&cnt, r),
+						   y = qt_cnt_rule(&cnt, q);
+				if (!qt_rule_equal(r, q) || x.pkts != y.pkts ||
+				    x.bytes != y.bytes)
 					return false;
 			}
 		}
@@ -103,11 +120,14 @@ static void check_state_round_trip(struct qt_ruleset *rs)
 	qt_buf_init(&t1);
 	qt_buf_init(&t2);
 	qt_buf_init(&why);
-	qt_state_render(rs, &t1);
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = counters(&pending);
+	qt_state_render(rs, &cnt, &t1);
 	struct qt_ruleset *back = NULL;
-	if (qt_state_parse(qt_buf_str(&t1), t1.len, false, &back, &why) != 0)
+	if (qt_state_parse(qt_buf_str(&t1), t1.len, false, &back, &cnt,
+			   &why) != 0)
 		fail("the state file does not load", &t1, &why);
-	qt_state_render(back, &t2);
+	qt_state_render(back, &cnt, &t2);
 	if (!same_rulesets(rs, back))
 		fail("the state file loads as another ruleset", &t1, &t2);
 	if (t1.len != t2.len || memcmp(qt_buf_str(&t1), qt_buf_str(&t2), t1.len))
@@ -130,7 +150,8 @@ static bool save_cannot_spell(struct qt_ruleset *rs, const struct qt_buf *save)
 	struct qt_buf t, word;
 	qt_buf_init(&t);
 	qt_buf_init(&word);
-	qt_state_render(rs, &t);
+	struct qt_counter_view cnt = counters(NULL);
+	qt_state_render(rs, &cnt, &t);
 	bool quoted = false, differs = false;
 	const char *p = qt_buf_str(&t);
 	for (size_t i = 0; i < t.len && !differs; i++) {
@@ -162,6 +183,7 @@ static bool save_cannot_spell(struct qt_ruleset *rs, const struct qt_buf *save)
 static void check_round_trip(struct qt_ruleset *rs)
 {
 	static const char save_req[] = "#qtables 1 save iptables-save counters\n";
+	struct qt_counter_view sv = counters(NULL);
 	struct qt_buf s1, s2, out, err, req;
 	qt_buf_init(&s1);
 	qt_buf_init(&s2);
@@ -170,7 +192,7 @@ static void check_round_trip(struct qt_ruleset *rs)
 	qt_buf_init(&req);
 	struct qt_ctx ctx;
 	qt_ctx_init(&ctx, "iptables-save", &s1, &err);
-	qt_save_run(rs, NULL, true, false, &ctx);
+	qt_save_run(rs, NULL, &sv, true, false, &ctx);
 
 	struct qt_ruleset *copy = qt_ruleset_new(AF_INET);
 	qt_ipc_restore(&req, "iptables-restore", false, true, false, NULL,
@@ -182,7 +204,7 @@ static void check_round_trip(struct qt_ruleset *rs)
 	}
 	qt_buf_reset(&err);
 	qt_ctx_init(&ctx, "iptables-save", &s2, &err);
-	qt_save_run(copy, NULL, true, false, &ctx);
+	qt_save_run(copy, NULL, &sv, true, false, &ctx);
 	if ((s1.len != s2.len || memcmp(qt_buf_str(&s1), qt_buf_str(&s2), s1.len)) &&
 	    !save_cannot_spell(rs, &s1)) {
 		/* One case is iptables' own: a quote left open runs to the end
@@ -200,7 +222,7 @@ static void check_round_trip(struct qt_ruleset *rs)
 			fail("save is not stable across restore", &s1, &s2);
 		qt_buf_reset(&err);
 		qt_ctx_init(&ctx, "iptables-save", &s3, &err);
-		qt_save_run(again, NULL, true, false, &ctx);
+		qt_save_run(again, NULL, &sv, true, false, &ctx);
 		if (s2.len != s3.len || memcmp(qt_buf_str(&s2), qt_buf_str(&s3), s2.len))
 			fail("save is not stable across two restores", &s2, &s3);
 		qt_ruleset_free(again);

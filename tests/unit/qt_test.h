@@ -23,4 +23,15 @@ int qt_test_restore(struct qt_ruleset **rs, const char *text,
 const char *qt_test_save(struct qt_ruleset *rs, struct qt_buf *b);
 void qt_test_result_free(struct qt_test_result *res);
 
+/* What a program hands match and target functions for the instance in:
+ * the engine's view of it (engine/eval.h) with its state made as a
+ * compile makes it (no engine env). NULL when state_new fails. The view
+ * uses in's data: keep the rule while using it. Freed (state included)
+ * by qt_test_run_free, or at exit. */
+struct qt_ext_inst *qt_test_run(const struct qt_ext_inst *in);
+void qt_test_run_free(struct qt_ext_inst *run);
+/* Every view made, as freeing their rules' ruleset frees them in the
+ * daemon (shared states such as named lists and tables then go). */
+void qt_test_runs_free(void);
+
 #endif

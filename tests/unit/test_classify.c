@@ -224,29 +224,23 @@ static char *rand_ruleset(unsigned nrules)
 }
 
 /* Every rule's and policy's counters, as text. */
-static void counters_text(struct qt_ruleset *rs,
-			  const struct qt_policy_counters *pol, struct qt_buf *b)
+static void counters_text(struct qt_ruleset *rs, struct qt_rt_store *st,
+			  struct qt_buf *b)
 {
+	const struct qt_policy_counters *pol = qt_rt_store_policy(st);
 	const struct qt_table *t = rs->tables[QT_TABLE_FILTER];
 	for (unsigned ci = 0; ci < t->nchains; ci++) {
 		const struct qt_chain *c = t->chains[ci];
 		if (c->builtin)
 			qt_buf_printf(b, "%s policy %llu\n", c->name,
 				      (unsigned long long)pol->c[QT_TABLE_FILTER][c->hook].pkts);
-		for (unsigned i = 0; i < c->nrules; i++)
+		for (unsigned i = 0; i < c->nrules; i++) {
+			const struct qt_rule_rt *rt = qt_rt_find(st, c->rules[i]);
 			qt_buf_printf(b, "%s %u %llu/%llu\n", c->name, i,
-				      (unsigned long long)c->rules[i]->cnt.pkts,
-				      (unsigned long long)c->rules[i]->cnt.bytes);
+				      (unsigned long long)(rt ? rt->cnt.pkts : 0),
+				      (unsigned long long)(rt ? rt->cnt.bytes : 0));
+		}
 	}
-}
-
-static void zero_counters(struct qt_ruleset *rs)
-{
-	const struct qt_table *t = rs->tables[QT_TABLE_FILTER];
-	for (unsigned ci = 0; ci < t->nchains; ci++)
-		for (unsigned i = 0; i < t->chains[ci]->nrules; i++)
-			memset(&t->chains[ci]->rules[i]->cnt, 0,
-			       sizeof(t->chains[ci]->rules[i]->cnt));
 }
 
 static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
@@ -260,7 +254,8 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 		printf("# restore: %s", qt_buf_str(&res.err));
 	qt_test_result_free(&res);
 
-	struct qt_policy_counters pol1 = { 0 }, pol2 = { 0 };
+	/* each program counts into a store of its own */
+	struct qt_rt_store *pol1 = qt_rt_store_new(), *pol2 = qt_rt_store_new();
 	struct qt_buf e, c1, c2;
 	qt_buf_init(&e);
 	qt_buf_init(&c1);
@@ -268,11 +263,11 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 	qt_prog_force_linear(false);
 	/* built from a predecessor holding the same chains, which is then
 	 * freed: the shared classifiers must outlive it */
-	struct qt_prog *first = qt_prog_compile(rs, NULL, &pol1, &e);
-	struct qt_prog *fast = qt_prog_compile_from(rs, NULL, &pol1, first, &e);
+	struct qt_prog *first = qt_prog_compile(rs, NULL, pol1, &e);
+	struct qt_prog *fast = qt_prog_compile_from(rs, NULL, pol1, first, &e);
 	qt_prog_free(first);
 	qt_prog_force_linear(true);
-	struct qt_prog *slow = qt_prog_compile(rs, NULL, &pol2, &e);
+	struct qt_prog *slow = qt_prog_compile(rs, NULL, pol2, &e);
 	qt_prog_force_linear(false);
 	if (res.status != 0 || !fast || !slow) {
 		ok(0, "round %u: compiled: %s", round, qt_buf_str(&e));
@@ -310,8 +305,7 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 		ev.out = names[via[i] / 8];
 		v1[i] = qt_prog_eval(fast, &ev, NULL);
 	}
-	counters_text(rs, &pol1, &c1);
-	zero_counters(rs);
+	counters_text(rs, pol1, &c1);
 	unsigned diff = 0;
 	for (unsigned i = 0; i < npkts; i++) {
 		struct qt_eval ev;
@@ -321,7 +315,7 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 		ev.out = names[via[i] / 8];
 		diff += qt_prog_eval(slow, &ev, NULL) != v1[i];
 	}
-	counters_text(rs, &pol2, &c2);
+	counters_text(rs, pol2, &c2);
 	is_int(diff, 0, "round %u: %u rules, %u packets: same verdicts",
 	       round, nrules, npkts);
 	is_str(qt_buf_str(&c1), qt_buf_str(&c2), "round %u: same counters",
@@ -337,6 +331,8 @@ static void walk_equal(unsigned round, unsigned nrules, unsigned npkts)
 	}
 	qt_prog_free(fast);
 	qt_prog_free(slow);
+	qt_rt_store_free(pol1);
+	qt_rt_store_free(pol2);
 	qt_ruleset_free(rs);
 	qt_buf_free(&e);
 	qt_buf_free(&c1);
@@ -387,10 +383,10 @@ static void semantics(void)
 		"-A PREROUTING -s 10.9.9.9 -j DROP\nCOMMIT\n", "", &res);
 	is_int(res.status, 0, "semantics ruleset restored");
 	qt_test_result_free(&res);
-	struct qt_policy_counters pol = { 0 };
+	struct qt_rt_store *store = qt_rt_store_new();
 	struct qt_buf e;
 	qt_buf_init(&e);
-	struct qt_prog *p = qt_prog_compile(rs, NULL, &pol, &e);
+	struct qt_prog *p = qt_prog_compile(rs, NULL, store, &e);
 	const int A = QT_XT_ACCEPT, D = QT_XT_DROP, IN = QT_HOOK_LOCAL_IN;
 	is_int(judge(p, IN, "10.0.0.1", "1.1.1.1", 6, 80), A, "jump, accept inside");
 	is_int(judge(p, IN, "10.0.0.1", "1.1.1.1", 6, 22), A, "jump, fall back, accept after");
@@ -403,7 +399,7 @@ static void semantics(void)
 	is_int(judge(p, IN, "10.0.0.3", "1.1.1.1", 6, 22), D,
 	       "RETURN in a built-in chain: policy");
 	is_int(judge(p, IN, "10.0.0.4", "1.1.1.1", 17, 22), D, "udp 22: policy");
-	is_int((int)pol.c[QT_TABLE_FILTER][QT_HOOK_LOCAL_IN].pkts, 4,
+	is_int((int)qt_rt_store_policy(store)->c[QT_TABLE_FILTER][QT_HOOK_LOCAL_IN].pkts, 4,
 	       "policy counted the 4 packets it judged");
 	is_int(judge(p, QT_HOOK_PRE_ROUTING, "10.9.9.9", "1.1.1.1", 6, 1), D,
 	       "raw PREROUTING drops");
@@ -429,10 +425,10 @@ static void iface_chain(void)
 	struct qt_test_result res;
 	qt_test_restore(&rs, t, "", &res);
 	qt_test_result_free(&res);
-	struct qt_policy_counters pol = { 0 };
+	struct qt_rt_store *store = qt_rt_store_new();
 	struct qt_buf e;
 	qt_buf_init(&e);
-	struct qt_prog *p = qt_prog_compile(rs, NULL, &pol, &e);
+	struct qt_prog *p = qt_prog_compile(rs, NULL, store, &e);
 	char desc[200] = "";
 	if (p)
 		qt_prog_describe_chain(p, QT_TABLE_FILTER, "FORWARD", desc, sizeof(desc));

@@ -97,8 +97,8 @@ int main(void)
 		qt_buf_init(&err);
 		qt_buf_puts(&req, "#qtables 1 restore iptables-restore\n");
 		qt_buf_put(&req, text, sizeof(text) - 1);
-		int st = qt_request_run(&rs, qt_buf_str(&req), req.len, &out, &err,
-					&changed);
+		int st = qt_request_run(&rs, qt_buf_str(&req), req.len, NULL,
+					&out, &err, &changed);
 		is_int(st, 2, "restore with NUL bytes: status");
 		is_str(qt_buf_str(&err),
 		       "iptables-restore v1.8.9 (qtables): iptables-restore: line 3 chain name invalid\n"

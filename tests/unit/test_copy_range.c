@@ -20,12 +20,13 @@ static unsigned range_of(const char *const *cmds)
 			printf("# %s: %s", *cmds, qt_buf_str(&r.err));
 		qt_test_result_free(&r);
 	}
-	struct qt_policy_counters pol = { 0 };
+	struct qt_rt_store *store = qt_rt_store_new();
 	struct qt_buf err;
 	qt_buf_init(&err);
-	struct qt_prog *p = qt_prog_compile(rs, NULL, &pol, &err);
+	struct qt_prog *p = qt_prog_compile(rs, NULL, store, &err);
 	unsigned range = p ? qt_prog_copy_range(p) : 0;
 	qt_prog_free(p);
+	qt_rt_store_free(store);
 	qt_buf_free(&err);
 	qt_ruleset_free(rs);
 	return range;

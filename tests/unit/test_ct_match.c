@@ -63,6 +63,7 @@ static struct qt_ext_inst *rule(const char *cmd, const char *ext)
 {
 	struct qt_test_result r;
 	struct qt_ext_inst *in = NULL;
+	qt_test_runs_free();
 	if (rs)
 		qt_ruleset_free(rs);
 	rs = qt_ruleset_new(0);
@@ -79,9 +80,7 @@ static struct qt_ext_inst *rule(const char *cmd, const char *ext)
 	for (unsigned i = 0; ext && i < ru->nmatches; i++)
 		if (!strcmp(ru->matches[i].ext->name, ext))
 			in = &ru->matches[i];
-	if (in && in->ext->state_new && in->ext->state_new(in, NULL))
-		in = NULL;
-	return in;
+	return in ? qt_test_run(in) : NULL;
 }
 
 /* ---- the connection and the packet's view of it ---- */
@@ -538,7 +537,7 @@ static void test_connlimit(void)
 	struct qt_ext_inst *in, *in2;
 
 	in = rule("-A INPUT -p tcp --syn -m connlimit --connlimit-above 2", "connlimit");
-	ok(in && in->ext->conntrack && in->state, "connlimit: .conntrack, state made");
+	ok(in && in->ext->conntrack && qt_ext_state(in), "connlimit: .conntrack, state made");
 	conn(0, A, D);
 	CL(in, 0, 0, "above 2: 1st connection (1)");
 	confirm(0);
@@ -693,6 +692,7 @@ int main(void)
 	test_connlimit_full();
 	ok(qt_ext_find("CT", QT_EXT_TARGET)->conntrack, "CT: .conntrack set");
 	ok(qt_ext_find("NOTRACK", QT_EXT_TARGET)->conntrack, "NOTRACK: .conntrack set");
+	qt_test_runs_free();
 	if (rs)
 		qt_ruleset_free(rs);
 	return done_testing();

@@ -27,8 +27,8 @@ static const char *restore_in(struct qt_ruleset **rs, const char *text,
 		       explain ? "rules.v4" : NULL, text, strlen(text));
 	struct qt_ruleset *own = qt_ruleset_new(AF_INET);
 	bool changed;
-	qt_request_run(rs ? rs : &own, qt_buf_str(&req), req.len, &out, err,
-		       &changed);
+	qt_request_run(rs ? rs : &own, qt_buf_str(&req), req.len, NULL, &out,
+		       err, &changed);
 	qt_ruleset_free(own);
 	qt_buf_free(&req);
 	qt_buf_free(&out);
@@ -57,7 +57,8 @@ static const char *command_in(struct qt_ruleset **rs, bool explain,
 	qt_buf_reset(err);
 	qt_ipc_command(&req, "qtables", explain, argc, argv);
 	bool changed;
-	qt_request_run(rs, qt_buf_str(&req), req.len, &out, err, &changed);
+	qt_request_run(rs, qt_buf_str(&req), req.len, NULL, &out, err,
+		       &changed);
 	qt_buf_free(&req);
 	qt_buf_free(&out);
 	return qt_buf_str(err);
@@ -329,7 +330,7 @@ static void daemon_form(struct qt_buf *e)
 	qt_buf_init(&why);
 	qt_buf_reset(e);
 	ok(qt_state_parse_explained(text, strlen(text), true, "/etc/r.v4", &rs,
-				    &why, e) < 0 && !rs,
+				    NULL, &why, e) < 0 && !rs,
 	   "a plain restore file that does not restore is refused");
 	is_str(qt_buf_str(&why),
 	       "does not restore: qtablesd v1.8.9 (qtables): unknown option "

@@ -56,7 +56,7 @@ int main(void)
 	struct qt_restore_opts o = { 0 };
 	bool changed;
 	qt_ctx_init(&ctx, "qtables-restore", &out, &err);
-	is_int(qt_restore_run(&rs, rules, strlen(rules), &o, &ctx, &changed), 0,
+	is_int(qt_restore_run(&rs, rules, strlen(rules), &o, NULL, &ctx, &changed), 0,
 	       "the ruleset loads");
 	qt_buf_reset(&out);
 	qt_graph_dot(&out, qt_ruleset_table_view(rs, QT_TABLE_FILTER));

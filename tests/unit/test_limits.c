@@ -100,9 +100,8 @@ static struct qt_ruleset *rules(const char **cmds, int n,
 	}
 	struct qt_chain *c = qt_table_chain(rs->tables[QT_TABLE_FILTER], "INPUT");
 	for (int i = 0; i < n; i++) {
-		out[i] = &c->rules[i]->matches[c->rules[i]->nmatches - 1];
-		is_int(out[i]->ext->state_new(out[i], NULL), 0,
-		       "state made for rule %d", i + 1);
+		out[i] = qt_test_run(&c->rules[i]->matches[c->rules[i]->nmatches - 1]);
+		is_int(out[i] ? 0 : -1, 0, "state made for rule %d", i + 1);
 	}
 	set_base();
 	drops = 0;
@@ -137,6 +136,7 @@ static void test_limit(void)
 	 * thread's burst) must not be taken for a huge refill */
 	is_int(run(m[2], 120 * MS, 3, &p), 0, "an earlier stamp refills nothing");
 	is_int(run(m[2], 200 * MS, 1, &p), 1, "200 ms: one");
+	qt_test_runs_free();
 	qt_ruleset_free(rs);
 }
 
@@ -168,6 +168,7 @@ static void test_hashlimit_srcip(void)
 	is_int(run(m[1], 0, 2, &d2), 1, "from elsewhere to 10.1.1.1: the one left");
 	is_int(run(m[1], 0, 4, &d3), 3, "10.1.1.2: its own burst");
 	is_int(drops, 0, "no packet dropped");
+	qt_test_runs_free();
 	qt_ruleset_free(rs);
 }
 
@@ -207,6 +208,7 @@ static void test_hashlimit_ports(void)
 	struct pk cut = { .len = 22 };
 	is_int(run(m[1], 0, 1, &cut), 0, "truncated ports do not match");
 	is_int(drops, 1, "and the packet is dropped");
+	qt_test_runs_free();
 	qt_ruleset_free(rs);
 }
 
@@ -239,6 +241,7 @@ static void test_hashlimit_modes(void)
 	is_int(run(m[2], 1 * S, 2, &p), 0, "the window was over the rate: none");
 	is_int(run(m[2], 2 * S, 3, &p), 3, "2 in the last window is the rate: all pass");
 	is_int(run(m[2], 3 * S, 1, &p), 0, "3 in a window is over it again");
+	qt_test_runs_free();
 	qt_ruleset_free(rs);
 }
 
@@ -262,6 +265,7 @@ static void test_hashlimit_expire(void)
 	is_int(run(m[0], 3400 * MS, 2, &a), 1,
 	       "idle past expiry and a collector run: a fresh bucket");
 	is_int(run(m[0], 3500 * MS, 1, &a), 0, "which the packet used up");
+	qt_test_runs_free();
 	qt_ruleset_free(rs);
 }
 
@@ -302,6 +306,7 @@ static void test_hashlimit_max(void)
 	/* all entries expire by 2 s (the one refreshed: 2 s), collected by 3 s */
 	is_int(run(m[0], 3100 * MS, 1, &more), 1, "after collection there is room");
 	is_int(drops, 2, "not dropped");
+	qt_test_runs_free();
 	qt_ruleset_free(rs);
 }
 
@@ -319,17 +324,18 @@ static void test_hashlimit_shared(void)
 	struct qt_ruleset *rs = rules(cmds, 3, m);
 	struct pk p = { 0 };
 
-	ok(m[0]->state == m[1]->state, "same name: one table");
-	ok(m[0]->state != m[2]->state, "another name: another table");
+	ok(qt_ext_state(m[0]) == qt_ext_state(m[1]), "same name: one table");
+	ok(qt_ext_state(m[0]) != qt_ext_state(m[2]), "another name: another table");
 	is_int(run(m[0], 0, 1, &p), 1, "rule 1 takes one of the shared burst");
 	is_int(run(m[1], 0, 1, &p), 0, "rule 2 (above) takes the other: under, no match");
 	is_int(run(m[0], 0, 1, &p), 0, "rule 1 finds the bucket empty");
 	is_int(run(m[1], 0, 1, &p), 1, "rule 2 is over the limit");
 	is_int(run(m[2], 0, 3, &p), 2, "the other name has its own burst");
 	/* one rule goes; the table stays for the other */
-	m[1]->ext->state_free(m[1]);
+	qt_test_run_free(m[1]);
 	is_int(run(m[0], 0, 1, &p), 0, "the table (and its empty bucket) lives on");
 	is_int(run(m[0], 6 * S, 1, &p), 1, "refilled at the rate");
+	qt_test_runs_free();
 	qt_ruleset_free(rs);
 }
 

@@ -108,6 +108,7 @@ static struct qt_ext_inst *inst;
 static struct qt_ext_inst *rule(const char *cmd, const char *ext)
 {
 	struct qt_test_result r;
+	qt_test_runs_free();
 	if (rs)
 		qt_ruleset_free(rs);
 	rs = qt_ruleset_new(0);
@@ -123,8 +124,8 @@ static struct qt_ext_inst *rule(const char *cmd, const char *ext)
 	for (unsigned i = 0; i < ru->nmatches; i++)
 		if (!strcmp(ru->matches[i].ext->name, ext))
 			inst = &ru->matches[i];
-	if (inst && inst->ext->state_new && inst->ext->state_new(inst, NULL))
-		inst = NULL;
+	if (inst)
+		inst = qt_test_run(inst);
 	return inst;
 }
 
@@ -653,6 +654,7 @@ int main(void)
 	test_comment_mark();
 	test_string();
 	test_time();
+	qt_test_runs_free();
 	if (rs)
 		qt_ruleset_free(rs);
 	return done_testing();

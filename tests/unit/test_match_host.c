@@ -59,13 +59,18 @@ static int run(const char *table, const char *chain, const char *rule,
 			struct qt_rule *r = t->chains[ci]->rules[0];
 			for (unsigned i = 0; i < r->nmatches; i++)
 				if (!strcmp(r->matches[i].ext->name, ext) &&
-				    r->matches[i].ext->match)
-					ret = r->matches[i].ext->match(&r->matches[i], ev);
+				    r->matches[i].ext->match) {
+					/* as a program hands it */
+					struct qt_ext_inst *m =
+						qt_test_run(&r->matches[i]);
+					ret = m ? m->ext->match(m, ev) : -1;
+				}
 		}
 	} else {
 		printf("# %s: %s", cmd, res.err.data ? res.err.data : "?");
 	}
 	qt_test_result_free(&res);
+	qt_test_runs_free();
 	qt_ruleset_free(rs);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "program.h"
+#include "rt_store.h"
 #include "qt_test.h"
 #include "tap.h"
 
@@ -31,9 +32,10 @@ static struct qt_ruleset *nat_rule(const char *rule)
 /* Compile rs: the program's existence, and its message in *msg. */
 static bool compiles(struct qt_ruleset *rs, struct qt_buf *msg)
 {
-	struct qt_policy_counters pol = { 0 };
-	struct qt_prog *p = qt_prog_compile(rs, NULL, &pol, msg);
+	struct qt_rt_store *store = qt_rt_store_new();
+	struct qt_prog *p = qt_prog_compile(rs, NULL, store, msg);
 	qt_prog_free(p);
+	qt_rt_store_free(store);
 	return p != NULL;
 }
 

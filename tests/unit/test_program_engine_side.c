@@ -8,6 +8,7 @@
 
 #include "ext.h"
 #include "program.h"
+#include "rt_store.h"
 #include "qt_test.h"
 #include "tap.h"
 
@@ -51,13 +52,14 @@ static bool compiles(const char *const *cmds, char *why, size_t n)
 			printf("# %s: %s", *cmds, qt_buf_str(&r.err));
 		qt_test_result_free(&r);
 	}
-	struct qt_policy_counters pol = { 0 };
+	struct qt_rt_store *store = qt_rt_store_new();
 	struct qt_buf err;
 	qt_buf_init(&err);
-	struct qt_prog *p = qt_prog_compile(rs, NULL, &pol, &err);
+	struct qt_prog *p = qt_prog_compile(rs, NULL, store, &err);
 	snprintf(why, n, "%s", qt_buf_str(&err));
 	bool ok = p != NULL;
 	qt_prog_free(p);
+	qt_rt_store_free(store);
 	qt_buf_free(&err);
 	qt_ruleset_free(rs);
 	return ok;

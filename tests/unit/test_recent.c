@@ -69,14 +69,15 @@ static struct qt_ext_inst *rule(const char *cmd)
 		printf("# %s: %s", cmd, qt_buf_str(&r.err));
 	qt_test_result_free(&r);
 	c = qt_table_chain(rs->tables[QT_TABLE_FILTER], "INPUT");
-	m = &c->rules[c->nrules - 1]->matches[c->rules[c->nrules - 1]->nmatches - 1];
-	if (m->ext->state_new(m, NULL) < 0)
+	m = qt_test_run(&c->rules[c->nrules - 1]->matches[c->rules[c->nrules - 1]->nmatches - 1]);
+	if (!m)
 		printf("# no state for %s\n", cmd);
 	return m;
 }
 
 static void reset(void)
 {
+	qt_test_runs_free();
 	qt_ruleset_free(rs);
 	rs = NULL;
 }
@@ -355,7 +356,15 @@ static void test_inverted_update(void)
 	reset();
 }
 
-static struct qt_policy_counters pol;
+static struct qt_rt_store *store;
+
+/* As the daemon after a commit: runtimes of rules gone are freed. */
+static void sweep(const struct qt_ruleset *rs, const struct qt_prog *p)
+{
+	qt_rt_store_mark_ruleset(store, rs);
+	qt_prog_mark(p, store);
+	qt_rt_store_sweep(store);
+}
 
 static void test_sharing_and_commit(void)
 {
@@ -378,22 +387,27 @@ static void test_sharing_and_commit(void)
 
 	/* the engine's way: compile, change, compile, free the old one */
 	qt_buf_init(&err);
-	struct qt_prog *p1 = qt_prog_compile(rs, NULL, &pol, &err);
+	store = qt_rt_store_new();
+	struct qt_prog *p1 = qt_prog_compile(rs, NULL, store, &err);
 	ok(p1 != NULL, "compiled");
+	/* from here on only the programs' runtimes name the lists */
+	qt_test_runs_free();
 	qt_test_cmd(&rs, "-D INPUT 1", &r);
 	qt_test_result_free(&r);
 	qt_test_cmd(&rs, "-D INPUT 1", &r);
 	qt_test_result_free(&r);
 	qt_test_cmd(&rs, "-A INPUT -p udp -m recent --rcheck --name S1", &r);
 	qt_test_result_free(&r);
-	struct qt_prog *p2 = qt_prog_compile(rs, NULL, &pol, &err);
+	struct qt_prog *p2 = qt_prog_compile(rs, NULL, store, &err);
 	ok(p2 != NULL, "re-compiled with other rules naming S1");
 	qt_prog_free(p1);
+	sweep(rs, p2);
 	ok(has("S1", "10.0.0.1"), "S1 kept its address across the commit");
 	qt_test_cmd(&rs, "-F INPUT", &r);
 	qt_test_result_free(&r);
-	struct qt_prog *p3 = qt_prog_compile(rs, NULL, &pol, &err);
+	struct qt_prog *p3 = qt_prog_compile(rs, NULL, store, &err);
 	qt_prog_free(p2);
+	sweep(rs, p3);
 	is_str(dump("S1"), "(none)", "no rule names S1: freed");
 	qt_prog_free(p3);
 	qt_buf_free(&err);

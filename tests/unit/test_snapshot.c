@@ -148,7 +148,10 @@ static void test_conntrack(void)
 	qt_ct_free(z);
 }
 
-static struct qt_ruleset *rules(const char *const *cmds, unsigned n)
+/* The rules, their runtimes made in store (states included), as a
+ * compile makes them. */
+static struct qt_ruleset *rules(const char *const *cmds, unsigned n,
+				struct qt_rt_store *store)
 {
 	struct qt_ruleset *rs = qt_ruleset_new(0);
 	struct qt_test_result r;
@@ -161,22 +164,27 @@ static struct qt_ruleset *rules(const char *const *cmds, unsigned n)
 	struct qt_table *t = rs->tables[QT_TABLE_FILTER];
 	for (unsigned ci = 0; t && ci < t->nchains; ci++)
 		for (unsigned k = 0; k < t->chains[ci]->nrules; k++) {
-			struct qt_rule *ru = t->chains[ci]->rules[k];
-			for (unsigned m = 0; m < ru->nmatches; m++)
-				if (ru->matches[m].ext->state_new)
-					ru->matches[m].ext->state_new(&ru->matches[m], NULL);
+			struct qt_buf err;
+			qt_buf_init(&err);
+			if (qt_rt_make(qt_rt_get(store, t->chains[ci]->rules[k]),
+				       NULL, &err) < 0)
+				printf("# %s", qt_buf_str(&err));
+			qt_buf_free(&err);
 		}
 	return rs;
 }
 
-static struct qt_rule *rule(struct qt_ruleset *rs, const char *chain, unsigned k)
+static struct qt_rule_rt *rule(struct qt_rt_store *store,
+			       struct qt_ruleset *rs, const char *chain,
+			       unsigned k)
 {
-	return qt_table_chain(rs->tables[QT_TABLE_FILTER], chain)->rules[k];
+	return qt_rt_find(store,
+		qt_table_chain(rs->tables[QT_TABLE_FILTER], chain)->rules[k]);
 }
 
 /* Of n packets from 10.0.0.SRC at now, how many the rule's first
  * match (a bucket) lets through. */
-static int hits_from(struct qt_rule *r, uint8_t src, uint64_t now, int n)
+static int hits_from(struct qt_rule_rt *r, uint8_t src, uint64_t now, int n)
 {
 	uint8_t pkt[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0,
 			    10, 0, 0, src, 10, 9, 9, 9 };
@@ -186,12 +194,12 @@ static int hits_from(struct qt_rule *r, uint8_t src, uint64_t now, int n)
 		qt_eval_init(&ev, pkt, sizeof(pkt), sizeof(pkt), sizeof(pkt),
 			     QT_HOOK_LOCAL_IN, NULL);
 		ev.now_ns = now;
-		hits += r->matches[0].ext->match(&r->matches[0], &ev);
+		hits += r->matches[0].in.ext->match(&r->matches[0].in, &ev);
 	}
 	return hits;
 }
 
-static int limit_hits(struct qt_rule *r, uint64_t now, int n)
+static int limit_hits(struct qt_rule_rt *r, uint64_t now, int n)
 {
 	return hits_from(r, 1, now, n);
 }
@@ -217,16 +225,17 @@ static void test_rules(void)
 		("-A LOGS -m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 "
 		 "--hashlimit-mode srcip --hashlimit-name hot"),
 	};
-	struct qt_ruleset *rs = rules(before, 6), *rs2 = rules(after, 6);
+	struct qt_rt_store *s1 = qt_rt_store_new(), *s2 = qt_rt_store_new();
+	struct qt_ruleset *rs = rules(before, 6, s1), *rs2 = rules(after, 6, s2);
 	uint64_t now = mono() + S;
-	is_int(limit_hits(rule(rs, "INPUT", 0), now, 5), 3,
+	is_int(limit_hits(rule(s1, rs, "INPUT", 0), now, 5), 3,
 	       "the burst of 3 is spent before the handover");
-	is_int(hits_from(rule(rs, "LOGS", 1), 5, now, 3), 2,
+	is_int(hits_from(rule(s1, rs, "LOGS", 1), 5, now, 3), 2,
 	       "hashlimit: 2 of 3 from 10.0.0.5 before the handover");
-	rule(rs, "INPUT", 0)->cnt = (struct qt_counters){ 3, 84 };
-	rule(rs, "INPUT", 1)->cnt = (struct qt_counters){ 7, 700 };
-	rule(rs, "LOGS", 0)->cnt = (struct qt_counters){ 11, 1100 };
-	qt_table_chain(rs->tables[QT_TABLE_FILTER], "INPUT")->pcnt =
+	rule(s1, rs, "INPUT", 0)->cnt = (struct qt_counters){ 3, 84 };
+	rule(s1, rs, "INPUT", 1)->cnt = (struct qt_counters){ 7, 700 };
+	rule(s1, rs, "LOGS", 0)->cnt = (struct qt_counters){ 11, 1100 };
+	qt_rt_store_policy(s1)->c[QT_TABLE_FILTER][QT_HOOK_LOCAL_IN] =
 		(struct qt_counters){ 42, 4242 };
 
 	/* a recent list with two addresses */
@@ -241,13 +250,13 @@ static void test_rules(void)
 	qt_buf_init(&err);
 	qt_recent_dump("handover_t", &d1);
 
-	struct qt_snap_src src = { .rs = rs };
+	struct qt_snap_src src = { .rs = rs, .store = s1 };
 	qt_snap_encode(&img, &src, now);
 	qt_recent_write("handover_t", "/", 1, now);
 	qt_recent_dump("handover_t", &d2);
 	is_str(qt_buf_str(&d2), "", "the list is flushed");
 
-	struct qt_snap_src dst = { .rs = rs2 };
+	struct qt_snap_src dst = { .rs = rs2, .store = s2 };
 	struct qt_snap_counts c;
 	is_int(qt_snap_decode(img.data, img.len, &dst, now, &c, &err), 0,
 	       "rules and lists load");
@@ -256,18 +265,18 @@ static void test_rules(void)
 	is_int(c.rules_skipped, 1, "the changed one is not");
 	is_int(c.lists, 1, "the recent list is back");
 	is_int(c.policies, 3, "the policy counters of filter's chains are back");
-	is_int(limit_hits(rule(rs2, "INPUT", 0), now, 5), 0,
+	is_int(limit_hits(rule(s2, rs2, "INPUT", 0), now, 5), 0,
 	       "the limit bucket is still spent after the handover");
-	is_int(hits_from(rule(rs2, "LOGS", 1), 5, now, 1), 0,
+	is_int(hits_from(rule(s2, rs2, "LOGS", 1), 5, now, 1), 0,
 	       "hashlimit: 10.0.0.5's bucket is still spent after it");
-	is_int(hits_from(rule(rs2, "LOGS", 1), 6, now, 3), 2,
+	is_int(hits_from(rule(s2, rs2, "LOGS", 1), 6, now, 3), 2,
 	       "hashlimit: another source has its own, full bucket");
-	is_int(rule(rs2, "INPUT", 0)->cnt.pkts, 3, "counters of INPUT 1");
-	is_int(rule(rs2, "INPUT", 0)->cnt.bytes, 84, "bytes of INPUT 1");
-	is_int(rule(rs2, "INPUT", 1)->cnt.pkts, 0,
+	is_int(rule(s2, rs2, "INPUT", 0)->cnt.pkts, 3, "counters of INPUT 1");
+	is_int(rule(s2, rs2, "INPUT", 0)->cnt.bytes, 84, "bytes of INPUT 1");
+	is_int(rule(s2, rs2, "INPUT", 1)->cnt.pkts, 0,
 	       "a changed rule starts from its own counters");
-	is_int(rule(rs2, "LOGS", 0)->cnt.pkts, 11, "counters of a user chain's rule");
-	is_int(qt_table_chain(rs2->tables[QT_TABLE_FILTER], "INPUT")->pcnt.pkts, 42,
+	is_int(rule(s2, rs2, "LOGS", 0)->cnt.pkts, 11, "counters of a user chain's rule");
+	is_int(qt_rt_store_policy(s2)->c[QT_TABLE_FILTER][QT_HOOK_LOCAL_IN].pkts, 42,
 	       "policy packets");
 	qt_buf_reset(&d2);
 	qt_recent_dump("handover_t", &d2);
@@ -278,6 +287,8 @@ static void test_rules(void)
 	qt_buf_free(&d2);
 	qt_buf_free(&img);
 	qt_buf_free(&err);
+	qt_rt_store_free(s1);
+	qt_rt_store_free(s2);
 	qt_ruleset_free(rs);
 	qt_ruleset_free(rs2);
 }

@@ -20,8 +20,23 @@
 
 /* restore of len bytes (NUL bytes included) into a new ruleset, as
  * qtables-restore -c would; NULL when it is refused */
+/* The counters of the last ruleset restore() made (each test restores,
+ * then looks at that ruleset). */
+static struct qt_counter_mem *cur;
+
+static struct qt_counter_view view_of(struct qt_counter_mem *m,
+				      struct qt_policy_pending *p)
+{
+	return (struct qt_counter_view){ .io = qt_counter_mem_io(m),
+					 .pending = p };
+}
+
 static struct qt_ruleset *restore(const char *text, size_t len)
 {
+	qt_counter_mem_free(cur);
+	cur = qt_counter_mem_new();
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = view_of(cur, &pending);
 	struct qt_buf out, err;
 	struct qt_ctx ctx;
 	struct qt_restore_opts o = { .counters = true };
@@ -30,11 +45,13 @@ static struct qt_ruleset *restore(const char *text, size_t len)
 	qt_buf_init(&out);
 	qt_buf_init(&err);
 	qt_ctx_init(&ctx, "iptables-restore", &out, &err);
-	if (qt_restore_run(&rs, text, len, &o, &ctx, &changed)) {
+	if (qt_restore_run(&rs, text, len, &o, &cnt, &ctx, &changed)) {
 		if (getenv("QT_TEST_VERBOSE"))
 			printf("# refused: %s", qt_buf_str(&err));
 		qt_ruleset_free(rs);
 		rs = NULL;
+	} else {
+		qt_policy_pending_apply(&pending, cnt.io);
 	}
 	qt_buf_free(&out);
 	qt_buf_free(&err);
@@ -43,7 +60,10 @@ static struct qt_ruleset *restore(const char *text, size_t len)
 
 /* The same tables, chains (names, policies, counters) and rules
  * (meaning and counters), in the same order. */
-static bool identical(const struct qt_ruleset *a, const struct qt_ruleset *b)
+static bool identical(const struct qt_ruleset *a,
+		      const struct qt_counter_view *ca,
+		      const struct qt_ruleset *b,
+		      const struct qt_counter_view *cb)
 {
 	for (int i = 0; i < QT_NTABLES; i++) {
 		const struct qt_table *x = a->tables[i], *y = b->tables[i];
@@ -56,15 +76,21 @@ static bool identical(const struct qt_ruleset *a, const struct qt_ruleset *b)
 		for (unsigned k = 0; k < x->nchains; k++) {
 			const struct qt_chain *c = x->chains[k], *d = y->chains[k];
 			if (strcmp(c->name, d->name) || c->builtin != d->builtin ||
-			    c->policy != d->policy || c->nrules != d->nrules ||
-			    c->pcnt.pkts != d->pcnt.pkts ||
-			    c->pcnt.bytes != d->pcnt.bytes)
+			    c->policy != d->policy || c->nrules != d->nrules)
 				return false;
-			for (unsigned j = 0; j < c->nrules; j++)
-				if (!qt_rule_equal(c->rules[j], d->rules[j]) ||
-				    c->rules[j]->cnt.pkts != d->rules[j]->cnt.pkts ||
-				    c->rules[j]->cnt.bytes != d->rules[j]->cnt.bytes)
+			if (c->builtin) {
+				struct qt_counters p = qt_cnt_policy(ca, i, c->hook),
+						   q = qt_cnt_policy(cb, i, d->hook);
+				if (p.pkts != q.pkts || p.bytes != q.bytes)
 					return false;
+			}
+			for (unsigned j = 0; j < c->nrules; j++) {
+				struct qt_counters p = qt_cnt_rule(ca, c->rules[j]),
+						   q = qt_cnt_rule(cb, d->rules[j]);
+				if (!qt_rule_equal(c->rules[j], d->rules[j]) ||
+				    p.pkts != q.pkts || p.bytes != q.bytes)
+					return false;
+			}
 		}
 	}
 	return true;
@@ -78,10 +104,16 @@ static bool round_trip(struct qt_ruleset *rs, struct qt_buf *why)
 	bool same = false;
 	qt_buf_init(&t1);
 	qt_buf_init(&t2);
-	qt_state_render(rs, &t1);
-	if (qt_state_parse(qt_buf_str(&t1), t1.len, false, &back, why) == 0) {
-		qt_state_render(back, &t2);
-		same = identical(rs, back) && t1.len == t2.len &&
+	struct qt_counter_view ca = view_of(cur, NULL);
+	struct qt_counter_mem *mb = qt_counter_mem_new();
+	struct qt_policy_pending pb = { 0 };
+	struct qt_counter_view cb = view_of(mb, &pb);
+	qt_state_render(rs, &ca, &t1);
+	if (qt_state_parse(qt_buf_str(&t1), t1.len, false, &back, &cb,
+			   why) == 0) {
+		qt_policy_pending_apply(&pb, cb.io);
+		qt_state_render(back, &cb, &t2);
+		same = identical(rs, &ca, back, &cb) && t1.len == t2.len &&
 		       !memcmp(qt_buf_str(&t1), qt_buf_str(&t2), t1.len);
 		if (!same)
 			qt_buf_printf(why, "read back as another ruleset:\n%s",
@@ -90,6 +122,7 @@ static bool round_trip(struct qt_ruleset *rs, struct qt_buf *why)
 	if (!same)
 		qt_buf_printf(why, "\nwritten:\n%s", qt_buf_str(&t1));
 	qt_ruleset_free(back);
+	qt_counter_mem_free(mb);
 	qt_buf_free(&t1);
 	qt_buf_free(&t2);
 	return same;
@@ -215,7 +248,8 @@ static void sample(struct qt_buf *t)
 		"*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\nCOMMIT\n";
 	struct qt_ruleset *rs = restore(text, sizeof(text) - 1);
 	qt_buf_reset(t);
-	qt_state_render(rs, t);
+	struct qt_counter_view cnt = view_of(cur, NULL);
+	qt_state_render(rs, &cnt, t);
 	qt_ruleset_free(rs);
 }
 
@@ -224,7 +258,7 @@ static bool refused(const char *text, size_t len, const char *reason)
 	struct qt_buf why;
 	struct qt_ruleset *rs = NULL;
 	qt_buf_init(&why);
-	int rc = qt_state_parse(text, len, false, &rs, &why);
+	int rc = qt_state_parse(text, len, false, &rs, NULL, &why);
 	bool r = rc < 0 && !rs && strstr(qt_buf_str(&why), reason);
 	if (!r)
 		printf("# rc %d, reason '%s', wanted '%s'\n", rc,
@@ -259,7 +293,7 @@ static void test_trailer(void)
 		struct qt_buf why;
 		struct qt_ruleset *rs = NULL;
 		qt_buf_init(&why);
-		if (qt_state_parse(s, n, false, &rs, &why) == 0)
+		if (qt_state_parse(s, n, false, &rs, NULL, &why) == 0)
 			loaded++;
 		else if (!strstr(qt_buf_str(&why), n == 0 ? "is empty" :
 				 n < header_len ? "no trailer line" :
@@ -303,12 +337,12 @@ static void test_trailer(void)
 	struct qt_buf why;
 	struct qt_ruleset *rs = NULL;
 	qt_buf_init(&why);
-	ok(qt_state_parse(old, sizeof(old) - 1, true, &rs, &why) == 0 && rs &&
+	ok(qt_state_parse(old, sizeof(old) - 1, true, &rs, NULL, &why) == 0 && rs &&
 	   rs->tables[QT_TABLE_FILTER],
 	   "... and taken as it is as a recovery file");
 	qt_ruleset_free(rs);
 	rs = NULL;
-	ok(qt_state_parse(s, t.len - 3, true, &rs, &why) < 0,
+	ok(qt_state_parse(s, t.len - 3, true, &rs, NULL, &why) < 0,
 	   "a recovery file with a header must be whole too");
 	qt_buf_free(&why);
 	qt_buf_free(&d);
@@ -346,28 +380,28 @@ static void test_files(void)
 	qt_buf_init(&err);
 	qt_buf_init(&t);
 	snprintf(path, sizeof(path), "%s/none.v4", dir);
-	ok(qt_state_load(path, &rs, &err) == 0 && rs && !rs->tables[0],
+	ok(qt_state_load(path, &rs, NULL, &err) == 0 && rs && !rs->tables[0],
 	   "a missing file is an empty ruleset");
 	qt_ruleset_free(rs);
 
-	ok(qt_state_load(dir, &rs, &err) < 0 && !rs &&
+	ok(qt_state_load(dir, &rs, NULL, &err) < 0 && !rs &&
 	   strstr(qt_buf_str(&err), "is a directory") &&
 	   strstr(qt_buf_str(&err), dir), "a directory is refused, by name");
 	qt_buf_reset(&err);
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
 	mkfifo(fifo, 0600);
-	ok(qt_state_load(fifo, &rs, &err) < 0 &&
+	ok(qt_state_load(fifo, &rs, NULL, &err) < 0 &&
 	   strstr(qt_buf_str(&err), "not a regular file"),
 	   "a FIFO is refused (without waiting for a writer)");
 	qt_buf_reset(&err);
 	/* reading the start of one's own address space gives EIO */
-	ok(qt_state_load("/proc/self/mem", &rs, &err) < 0 &&
+	ok(qt_state_load("/proc/self/mem", &rs, NULL, &err) < 0 &&
 	   strstr(qt_buf_str(&err), "cannot be read: Input/output error"),
 	   "a read error is refused, not taken as the end");
 	qt_buf_reset(&err);
 	snprintf(path, sizeof(path), "%s/empty.v4", dir);
 	close(open(path, O_CREAT | O_WRONLY, 0600));
-	ok(qt_state_load(path, &rs, &err) < 0 &&
+	ok(qt_state_load(path, &rs, NULL, &err) < 0 &&
 	   strstr(qt_buf_str(&err), "is empty"), "an empty file is refused");
 	qt_buf_reset(&err);
 
@@ -377,23 +411,23 @@ static void test_files(void)
 	FILE *f = fopen(rec, "w");
 	fputs("*filter\n:INPUT DROP [0:0]\n-A INPUT -i \"a b\" -j ACCEPT\nCOMMIT\n", f);
 	fclose(f);
-	ok(qt_state_start(path, NULL, &rs, &err) < 0 &&
+	ok(qt_state_start(path, NULL, &rs, NULL, &err) < 0 &&
 	   strstr(qt_buf_str(&err), "qtablesd: not starting: state file ") &&
 	   strstr(qt_buf_str(&err), "--state-recover"),
 	   "no start without a recovery file");
 	qt_buf_reset(&err);
-	ok(qt_state_start(path, rec, &rs, &err) == 0 && rs &&
+	ok(qt_state_start(path, rec, &rs, NULL, &err) == 0 && rs &&
 	   rs->tables[QT_TABLE_FILTER], "a start from the recovery file");
 	printf("# %s", qt_buf_str(&err));
 	qt_ruleset_free(rs);
 	qt_buf_reset(&err);
-	ok(qt_state_load(path, &rs, &err) == 0 && rs &&
+	ok(qt_state_load(path, &rs, NULL, &err) == 0 && rs &&
 	   rs->tables[QT_TABLE_FILTER] &&
 	   !strcmp(rs->tables[QT_TABLE_FILTER]->chains[0]->rules[0]->iniface,
 		   "a b"), "which was written to the state file");
 	qt_ruleset_free(rs);
 	snprintf(good, sizeof(good), "%s/missing-rec.v4", dir);
-	ok(qt_state_start(dir, good, &rs, &err) < 0 &&
+	ok(qt_state_start(dir, good, &rs, NULL, &err) < 0 &&
 	   strstr(qt_buf_str(&err), "recovery file"),
 	   "a missing recovery file is no start either");
 
