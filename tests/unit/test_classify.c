@@ -406,6 +406,7 @@ static void semantics(void)
 	is_int(judge(p, QT_HOOK_FORWARD, "10.9.9.9", "1.1.1.1", 6, 1), A,
 	       "FORWARD: no interface, -i eth+ does not match");
 	qt_prog_free(p);
+	qt_rt_store_free(store);
 	qt_ruleset_free(rs);
 	qt_buf_free(&e);
 }
@@ -448,6 +449,7 @@ static void iface_chain(void)
 	ok(p && v[0] == QT_XT_DROP && v[1] == QT_XT_ACCEPT && v[2] == QT_XT_ACCEPT,
 	   "ppp4242 dropped, ppp4243 accepted, ppp5000 (no rule) by the policy");
 	qt_prog_free(p);
+	qt_rt_store_free(store);
 	qt_ruleset_free(rs);
 	qt_buf_free(&e);
 	free(t);
