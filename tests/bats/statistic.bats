@@ -10,47 +10,6 @@ bats_require_minimum_version 1.5.0
 
 load datapath_lib
 
-# seq_recv PORT: a receiver on the server noting the numbers of the
-# datagrams that reach PORT; seq_got prints them, sorted, once the
-# senders are done (0.3 s after the last datagram).
-seq_recv() {
-	SEQ_OUT=$QT_RUN/seq.$1
-	rm -f "$SEQ_OUT.stop"
-	ip netns exec "$S" "$PY" -c '
-import os, socket, sys, time
-port, stop = int(sys.argv[1]), sys.argv[2]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", port))
-print("ready", file=sys.stderr, flush=True)
-got, last, stopped = [], time.monotonic(), None
-s.settimeout(0.05)
-while True:
-    try:
-        got.append(int(s.recv(2048).split(b" ")[0]))
-        last = time.monotonic()
-    except socket.timeout:
-        now = time.monotonic()
-        if stopped is None and os.path.exists(stop):
-            stopped = now
-        if stopped is not None and now - max(last, stopped) > 0.3:
-            break
-        if now - last > 60:
-            break
-print(" ".join(str(n) for n in sorted(got)), flush=True)
-' "$1" "$SEQ_OUT.stop" >"$SEQ_OUT" 2>"$SEQ_OUT.err" &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		grep -q ready "$SEQ_OUT.err" && return 0
-		sleep 0.02
-	done
-	return 1
-}
-seq_got() {
-	touch "$SEQ_OUT.stop"
-	local t=0
-	while [ ! -s "$SEQ_OUT" ] && [ $t -lt 500 ]; do sleep 0.02; t=$((t + 1)); done
-	cat "$SEQ_OUT"
-}
 # seq_send PORT FIRST LAST: datagrams numbered FIRST..LAST to the server,
 # 2 ms apart (so the order through the queue is the order sent).
 seq_send() {
