@@ -9,15 +9,16 @@
 
 #include "ext.h"
 #include "model.h"
+#include "port_match.h"
 #include "xtypes.h"
 
-#define INV_SRCPT  0x01
-#define INV_DSTPT  0x02
+#define INV_SRCPT  QT_PORTS_INV_SRC
+#define INV_DSTPT  QT_PORTS_INV_DST
 #define INV_FLAGS  0x04
 #define INV_OPTION 0x08
 
 struct tcp_data {
-	uint16_t spts[2];
+	uint16_t spts[2];      /* first: struct qt_ports_head */
 	uint16_t dpts[2];
 	uint8_t option;
 	uint8_t flg_mask;
@@ -129,44 +130,36 @@ static int tcp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	return 0;
 }
 
-static bool tcp_is_bare(const struct tcp_data *d)
+static bool tcp_has_more(const void *data)
 {
-	return d->spts[0] == 0 && d->spts[1] == 0xFFFF && d->dpts[0] == 0 &&
-	       d->dpts[1] == 0xFFFF && !d->option && !d->flg_mask &&
-	       !d->invflags;
+	const struct tcp_data *d = data;
+	return d->option || d->flg_mask;
 }
+
+/* With options iptables-nft builds native expressions and checks only
+ * the protocol number; a bare -m tcp stays xt_tcp, bound to -p tcp. */
+static const struct qt_port_match tcp_ports = {
+	.proto = IPPROTO_TCP,
+	.needs_proto = "TCP match requires '-p tcp'",
+	.inv_off = offsetof(struct tcp_data, invflags),
+	.has_more = tcp_has_more,
+};
 
 static int tcp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		     struct qt_ctx *ctx)
 {
-	/* With options iptables-nft builds native expressions and checks
-	 * only the protocol number ('!' before -p is not looked at). */
-	struct tcp_data *d = in->data;
-	if (!tcp_is_bare(d) && env->rule->proto != IPPROTO_TCP)
-		return qt_param_error(ctx, "TCP match requires '-p tcp'");
-	xt_nft_ports_fold(d->spts, d->dpts, &d->invflags, INV_SRCPT,
-			  INV_DSTPT);
-	return 0;
+	return qt_port_match_check(&tcp_ports, in, env, ctx);
 }
 
-/* Options that fold to nothing left to check: iptables-nft emits no
- * match at all. */
 static bool tcp_is_noop(const struct qt_ext_inst *in)
 {
-	struct tcp_data d = *(const struct tcp_data *)in->data;
-	if (tcp_is_bare(&d))
-		return false;
-	return xt_nft_ports_fold(d.spts, d.dpts, &d.invflags, INV_SRCPT,
-				 INV_DSTPT) && tcp_is_bare(&d);
+	return qt_port_match_is_noop(&tcp_ports, in);
 }
 
 static int tcp_kcheck(const struct qt_ext_inst *in,
 		      const struct qt_rule_env *env)
 {
-	/* A bare -m tcp stays xt_tcp in the kernel, bound to -p tcp. */
-	if (tcp_is_bare(in->data) && !qt_rule_proto_is(env->rule, IPPROTO_TCP))
-		return EINVAL;
-	return 0;
+	return qt_port_match_kcheck(&tcp_ports, in, env);
 }
 
 static void put_flags(struct qt_buf *b, uint8_t flags)
@@ -304,7 +297,7 @@ static bool tcp_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 	const struct qt_pkt *p = &ev->pkt;
 	if (!p->l4)
 		return false;    /* not a parsed IPv4 packet */
-	if (d->option || tcp_is_bare(d))
+	if (d->option || qt_port_match_bare(&tcp_ports, d))
 		return xt_tcp_match(d, ev);
 	/* native: only the bytes each check reads (see xtypes.h) */
 	if (d->flg_mask) {

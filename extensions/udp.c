@@ -14,13 +14,14 @@
 
 #include "ext.h"
 #include "model.h"
+#include "port_match.h"
 #include "xtypes.h"
 
-#define INV_SRCPT 0x01
-#define INV_DSTPT 0x02
+#define INV_SRCPT QT_PORTS_INV_SRC
+#define INV_DSTPT QT_PORTS_INV_DST
 
 struct udp_data {
-	uint16_t spts[2];      /* inclusive range; 0:65535 when not given */
+	uint16_t spts[2];      /* first: struct qt_ports_head */
 	uint16_t dpts[2];
 	uint8_t invflags;      /* INV_* */
 	uint8_t pad[3];        /* explicit, so memcmp sees zeros */
@@ -48,42 +49,29 @@ static void udp_init(struct qt_ext_inst *in)
 	d->spts[1] = d->dpts[1] = 0xFFFF;
 }
 
-static bool all_ports(const struct udp_data *d)
-{
-	return d->spts[0] == 0 && d->spts[1] == 0xFFFF && d->dpts[0] == 0 &&
-	       d->dpts[1] == 0xFFFF && d->invflags == 0;
-}
+/* the native expression wants the protocol number only, '!' not looked
+ * at; without ports it is xt_udp in the kernel, bound to -p udp */
+static const struct qt_port_match udp_ports = {
+	.proto = IPPROTO_UDP,
+	.needs_proto = "UDP match requires '-p udp'",
+	.inv_off = offsetof(struct udp_data, invflags),
+};
 
 static int udp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		     struct qt_ctx *ctx)
 {
-	/* the native expression: protocol number only, '!' not looked at */
-	struct udp_data *d = in->data;
-	if (!all_ports(d) && env->rule->proto != IPPROTO_UDP)
-		return qt_param_error(ctx, "UDP match requires '-p udp'");
-	xt_nft_ports_fold(d->spts, d->dpts, &d->invflags, INV_SRCPT,
-			  INV_DSTPT);
-	return 0;
+	return qt_port_match_check(&udp_ports, in, env, ctx);
 }
 
-/* Options that fold to nothing left to check: iptables-nft emits no
- * match at all. */
 static bool udp_is_noop(const struct qt_ext_inst *in)
 {
-	struct udp_data d = *(const struct udp_data *)in->data;
-	if (all_ports(&d))
-		return false;
-	return xt_nft_ports_fold(d.spts, d.dpts, &d.invflags, INV_SRCPT,
-				 INV_DSTPT) && all_ports(&d);
+	return qt_port_match_is_noop(&udp_ports, in);
 }
 
 static int udp_kcheck(const struct qt_ext_inst *in,
 		      const struct qt_rule_env *env)
 {
-	/* without ports it is xt_udp in the kernel, bound to -p udp */
-	if (all_ports(in->data) && !qt_rule_proto_is(env->rule, IPPROTO_UDP))
-		return EINVAL;
-	return 0;
+	return qt_port_match_kcheck(&udp_ports, in, env);
 }
 
 static void udp_save(const struct qt_ext_inst *in, struct qt_buf *b)
@@ -117,7 +105,7 @@ static bool udp_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 	const struct qt_pkt *p = &ev->pkt;
 	if (!p->l4)
 		return false;    /* not a parsed IPv4 packet */
-	if (!all_ports(d))
+	if (!qt_port_match_bare(&udp_ports, d))
 		return xt_nft_ports_match(p, d->spts, d->invflags & INV_SRCPT,
 					  d->dpts, d->invflags & INV_DSTPT);
 	if (p->frag_off)

@@ -1,6 +1,6 @@
 /* Small helpers shared by several extensions: printing an address,
- * list items, iptables-nft's folding of inverted port ranges, and the
- * port checks of tcp and udp. Option arguments are read by the generic
+ * list items, iptables-nft's folding of inverted port ranges (used by
+ * port_match.c), and reading ports on the packet path. Option arguments are read by the generic
  * option layer (parser/ext_opt.c), not here. Header-only: each helper
  * is small, and a file that does not use one pays nothing. */
 #ifndef QT_XTYPES_H
