@@ -522,19 +522,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	struct qt_rtnl_watch *addrs_feed = NULL, *links_feed = NULL;
 	struct qt_addrs *addrs = NULL;
 	struct qt_links *links = NULL;
 	struct run r = { .o = &o };
 	if (o.live) {
-		addrs = qt_addrs_open();
-		links = addrs ? qt_links_open() : NULL;
-		if (!links) {
+		addrs_feed = qt_rtnl_feed_open(&qt_addrs_feed);
+		links_feed = addrs_feed ? qt_rtnl_feed_open(&qt_links_feed)
+					: NULL;
+		if (!links_feed) {
 			fprintf(stderr, PROG ": --live-addrs: cannot read the "
 				"namespace's addresses: %s\n", strerror(errno));
-			qt_addrs_close(addrs);
+			qt_rtnl_watch_close(addrs_feed);
 			qt_ruleset_free(rs);
 			return 1;
 		}
+		addrs = qt_rtnl_feed_table(addrs_feed);
+		links = qt_rtnl_feed_table(links_feed);
 		if (o.in && !(r.indev = qt_links_index(links, o.in)))
 			fprintf(stderr, PROG ": note: no interface %s here\n",
 				o.in);
@@ -594,8 +598,8 @@ out:
 	qt_prog_free(prog);
 	qt_ruleset_free(rs);
 	qt_rt_store_free(store);
-	qt_links_close(links);
-	qt_addrs_close(addrs);
+	qt_rtnl_watch_close(links_feed);
+	qt_rtnl_watch_close(addrs_feed);
 	qt_buf_free(&err);
 	return rc;
 }

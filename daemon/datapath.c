@@ -58,11 +58,16 @@ struct qthread {
 		 send_errors, rejects_sent;
 };
 
+enum { FEED_ADDRS, FEED_LINKS, N_FEEDS };
+
 struct qt_engine {
 	struct qt_engine_opts o;
 	struct qt_prog *prog;        /* RCU-protected */
 	uint32_t copy_range;
 	bool owner;                  /* the queues hand over socket owners */
+	/* the host's addresses and interfaces, kept current by the
+	 * watcher thread: feeds[FEED_ADDRS], feeds[FEED_LINKS] */
+	struct qt_rtnl_watch *feeds[2];
 	struct qt_addrs *addrs;
 	struct qt_links *links;
 	unsigned nthreads;
@@ -299,23 +304,19 @@ static void *watch_thread(void *arg)
 {
 	struct qt_engine *e = arg;
 	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
-		struct pollfd pf[3];
+		struct pollfd pf[1 + N_FEEDS];
 		nfds_t n = 0;
 		if (e->wakefd >= 0)
 			pf[n++] = (struct pollfd){ .fd = e->wakefd, .events = POLLIN };
-		if (e->addrs)
-			pf[n++] = (struct pollfd){ .fd = qt_addrs_fd(e->addrs),
-						   .events = POLLIN };
-		if (e->links)
-			pf[n++] = (struct pollfd){ .fd = qt_links_fd(e->links),
-						   .events = POLLIN };
+		for (unsigned i = 0; i < N_FEEDS; i++)
+			pf[n++] = (struct pollfd){
+				.fd = qt_rtnl_watch_fd(e->feeds[i]),
+				.events = POLLIN };
 		if (poll(pf, n, POLL_MS) <= 0 ||
 		    __atomic_load_n(&e->stop, __ATOMIC_RELAXED))
 			continue;
-		if (e->addrs)
-			qt_addrs_process(e->addrs);
-		if (e->links)
-			qt_links_process(e->links);
+		for (unsigned i = 0; i < N_FEEDS; i++)
+			qt_rtnl_feed_process(e->feeds[i]);
 	}
 	return NULL;
 }
@@ -472,10 +473,8 @@ void qt_engine_stop(struct qt_engine *e)
 		pthread_join(e->watcher, NULL);
 	free(e->th);
 	qt_prog_free(e->prog);
-	if (e->addrs)
-		qt_addrs_close(e->addrs);
-	if (e->links)
-		qt_links_close(e->links);
+	for (unsigned i = 0; i < N_FEEDS; i++)
+		qt_rtnl_watch_close(e->feeds[i]);
 	if (e->wakefd >= 0)
 		close(e->wakefd);
 	free(e);
@@ -499,14 +498,17 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	sigaction(WAKE_SIGNAL, &sa, NULL);   /* no SA_RESTART: EINTR */
 	if (e->o.queue_last < e->o.queue_first)
 		e->o.queue_last = e->o.queue_first;
-	e->addrs = qt_addrs_open();
-	e->links = qt_links_open();
-	if (!e->addrs || !e->links) {
+	e->feeds[FEED_ADDRS] = qt_rtnl_feed_open(&qt_addrs_feed);
+	e->feeds[FEED_LINKS] = e->feeds[FEED_ADDRS] ?
+			       qt_rtnl_feed_open(&qt_links_feed) : NULL;
+	if (!e->feeds[FEED_LINKS]) {
 		qt_buf_printf(err, "qtablesd: cannot read the namespace's "
 			      "addresses and interfaces: %s\n", strerror(errno));
 		qt_engine_stop(e);
 		return NULL;
 	}
+	e->addrs = qt_rtnl_feed_table(e->feeds[FEED_ADDRS]);
+	e->links = qt_rtnl_feed_table(e->feeds[FEED_LINKS]);
 	struct qt_engine_env env = {
 		.addrs = e->addrs, .links = e->links,
 		.log = log_line, .log_user = e,

@@ -71,18 +71,16 @@ struct qt_addrs_addr {
 	struct in_addr a;
 };
 
-struct qt_rtnl_watch;
 struct qt_snap_swap;
 
 struct qt_addrs {
-	struct qt_rtnl_watch *w;   /* the owner's subscription (io/addrs.c) */
 	uint64_t version;
 	struct qt_snap_swap *sync;
 };
 
 /* An empty table (no routes, no addresses); NULL when out of memory. */
 struct qt_addrs *qt_addrs_new(void);
-/* Only when no lookup can run any more; w is the owner's to close. */
+/* Only when no lookup can run any more. */
 void qt_addrs_free(struct qt_addrs *a);
 /* Make these routes (sorted here, in place) and addresses the snapshot
  * lookups read. 0, or -1 when out of memory (the old one stays). */

@@ -79,18 +79,16 @@ struct qt_link {
 	char name[IFNAMSIZ];
 };
 
-struct qt_rtnl_watch;
 struct qt_snap_swap;
 
 struct qt_links {
-	struct qt_rtnl_watch *w;   /* the owner's subscription (io/links.c) */
 	uint64_t version;
 	struct qt_snap_swap *sync;
 };
 
 /* No interfaces; NULL when out of memory. */
 struct qt_links *qt_links_new(void);
-/* Only when no lookup can run any more; w is the owner's to close. */
+/* Only when no lookup can run any more. */
 void qt_links_free(struct qt_links *l);
 /* Make these interfaces (sorted here, in place) the snapshot lookups
  * read. 0, or -1 when out of memory (the old one stays). */

@@ -123,36 +123,24 @@ static int refresh(void *table, struct qt_rtnl_watch *w)
 	return ret;
 }
 
-struct qt_addrs *qt_addrs_open(void)
+static void *new_table(void)
 {
-	struct qt_addrs *o = qt_addrs_new();
-	if (o && !(o->w = qt_rtnl_watch_start(RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE |
-					      RTMGRP_LINK, DUMP_BUF,
-					      refresh, o))) {
-		int e = errno;
-		qt_addrs_free(o);
-		errno = e;
-		return NULL;
-	}
-	return o;
+	return qt_addrs_new();
 }
 
-void qt_addrs_close(struct qt_addrs *o)
+static void free_table(void *table)
 {
-	if (!o)
-		return;
-	qt_rtnl_watch_close(o->w);
-	qt_addrs_free(o);
+	qt_addrs_free(table);
 }
 
-int qt_addrs_fd(const struct qt_addrs *o)
-{
-	return qt_rtnl_watch_fd(o->w);
-}
-
-int qt_addrs_process(struct qt_addrs *o)
-{
-	/* Link changes matter too: a device going down drops its local
-	 * routes without a route notification. */
-	return qt_rtnl_watch_update(o->w, RTM_NEWLINK, RTM_DELROUTE, refresh, o);
-}
+/* Link changes matter too: a device going down drops its local routes
+ * without a route notification. */
+const struct qt_rtnl_feed qt_addrs_feed = {
+	.groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_LINK,
+	.bufsize = DUMP_BUF,
+	.first = RTM_NEWLINK,
+	.last = RTM_DELROUTE,
+	.new_table = new_table,
+	.free_table = free_table,
+	.refresh = refresh,
+};

@@ -5,20 +5,13 @@
 #ifndef QT_ADDRS_H
 #define QT_ADDRS_H
 
+#include "rtnl_watch.h"
 #include "host_addrs.h"
 
-/* Subscribe to changes, then dump addresses and routes. NULL on error
- * (errno set). */
-struct qt_addrs *qt_addrs_open(void);
-void qt_addrs_close(struct qt_addrs *a);
-
-/* The notification socket, for poll(POLLIN). */
-int qt_addrs_fd(const struct qt_addrs *a);
-
-/* Read pending notifications without blocking; if any arrived (or some
- * were lost), dump again and publish a new snapshot. Returns 1 when
- * updated, 0 when nothing was pending, -1 on error (errno set; the old
- * snapshot stays in use). */
-int qt_addrs_process(struct qt_addrs *a);
+/* qt_rtnl_feed_open(&qt_addrs_feed) subscribes to changes, then dumps
+ * addresses and routes into a new struct qt_addrs (qt_rtnl_feed_table);
+ * qt_rtnl_feed_process() re-dumps and publishes a new snapshot when a
+ * notification arrived (or some were lost). */
+extern const struct qt_rtnl_feed qt_addrs_feed;
 
 #endif

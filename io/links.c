@@ -80,33 +80,22 @@ static int refresh(void *table, struct qt_rtnl_watch *w)
 	return ret;
 }
 
-struct qt_links *qt_links_open(void)
+static void *new_table(void)
 {
-	struct qt_links *o = qt_links_new();
-	if (o && !(o->w = qt_rtnl_watch_start(RTMGRP_LINK, DUMP_BUF,
-					      refresh, o))) {
-		int e = errno;
-		qt_links_free(o);
-		errno = e;
-		return NULL;
-	}
-	return o;
+	return qt_links_new();
 }
 
-void qt_links_close(struct qt_links *o)
+static void free_table(void *table)
 {
-	if (!o)
-		return;
-	qt_rtnl_watch_close(o->w);
-	qt_links_free(o);
+	qt_links_free(table);
 }
 
-int qt_links_fd(const struct qt_links *o)
-{
-	return qt_rtnl_watch_fd(o->w);
-}
-
-int qt_links_process(struct qt_links *o)
-{
-	return qt_rtnl_watch_update(o->w, RTM_NEWLINK, RTM_DELLINK, refresh, o);
-}
+const struct qt_rtnl_feed qt_links_feed = {
+	.groups = RTMGRP_LINK,
+	.bufsize = DUMP_BUF,
+	.first = RTM_NEWLINK,
+	.last = RTM_DELLINK,
+	.new_table = new_table,
+	.free_table = free_table,
+	.refresh = refresh,
+};

@@ -4,20 +4,13 @@
 #ifndef QT_LINKS_H
 #define QT_LINKS_H
 
+#include "rtnl_watch.h"
 #include "host_links.h"
 
-/* Subscribe to link changes, then dump. NULL on error (errno set). */
-struct qt_links *qt_links_open(void);
-/* Only when no lookup can run any more. */
-void qt_links_close(struct qt_links *l);
-
-/* The notification socket, for poll(POLLIN). */
-int qt_links_fd(const struct qt_links *l);
-
-/* Read pending notifications without blocking; if any arrived (or some
- * were lost), dump again and publish a new snapshot. Returns 1 when
- * updated, 0 when nothing was pending, -1 on error (errno set; the old
- * snapshot stays in use). */
-int qt_links_process(struct qt_links *l);
+/* qt_rtnl_feed_open(&qt_links_feed) subscribes to link changes, then
+ * dumps them into a new struct qt_links (qt_rtnl_feed_table);
+ * qt_rtnl_feed_process() re-dumps and publishes a new snapshot when a
+ * notification arrived (or some were lost). */
+extern const struct qt_rtnl_feed qt_links_feed;
 
 #endif

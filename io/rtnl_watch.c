@@ -11,6 +11,8 @@ struct qt_rtnl_watch {
 	uint32_t dump_port, seq;
 	size_t bufsize;
 	char *buf;                 /* used by drain and dump, owner only */
+	const struct qt_rtnl_feed *feed;   /* NULL: a bare watch */
+	void *table;               /* the feed's */
 };
 
 struct qt_rtnl_watch *qt_rtnl_watch_open(unsigned groups, size_t bufsize)
@@ -47,6 +49,8 @@ void qt_rtnl_watch_close(struct qt_rtnl_watch *w)
 		mnl_socket_close(w->mon);
 	if (w->dump)
 		mnl_socket_close(w->dump);
+	if (w->feed && w->table)
+		w->feed->free_table(w->table);
 	free(w->buf);
 	free(w);
 }
@@ -105,13 +109,15 @@ int qt_rtnl_watch_dump(struct qt_rtnl_watch *w, uint16_t type, size_t hdrlen,
 	return ret < 0 ? -1 : 0;
 }
 
-struct qt_rtnl_watch *qt_rtnl_watch_start(unsigned groups, size_t bufsize,
-					  qt_rtnl_refresh_fn refresh,
-					  void *table)
+struct qt_rtnl_watch *qt_rtnl_feed_open(const struct qt_rtnl_feed *f)
 {
-	struct qt_rtnl_watch *w = qt_rtnl_watch_open(groups, bufsize);
-	if (w && refresh(table, w) < 0) {
-		int e = errno;
+	struct qt_rtnl_watch *w = qt_rtnl_watch_open(f->groups, f->bufsize);
+	if (!w)
+		return NULL;
+	w->feed = f;
+	w->table = f->new_table();
+	if (!w->table || f->refresh(w->table, w) < 0) {
+		int e = w->table ? errno : ENOMEM;
 		qt_rtnl_watch_close(w);
 		errno = e;
 		return NULL;
@@ -119,11 +125,15 @@ struct qt_rtnl_watch *qt_rtnl_watch_start(unsigned groups, size_t bufsize,
 	return w;
 }
 
-int qt_rtnl_watch_update(struct qt_rtnl_watch *w, uint16_t first, uint16_t last,
-			 qt_rtnl_refresh_fn refresh, void *table)
+void *qt_rtnl_feed_table(const struct qt_rtnl_watch *w)
 {
-	int changed = qt_rtnl_watch_drain(w, first, last);
+	return w->table;
+}
+
+int qt_rtnl_feed_process(struct qt_rtnl_watch *w)
+{
+	int changed = qt_rtnl_watch_drain(w, w->feed->first, w->feed->last);
 	if (changed <= 0)
 		return changed;
-	return refresh(table, w) < 0 ? -1 : 1;
+	return w->feed->refresh(w->table, w) < 0 ? -1 : 1;
 }

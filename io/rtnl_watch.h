@@ -1,7 +1,7 @@
 /* Following a part of the namespace's rtnetlink state: a monitor socket
  * subscribed to some multicast groups says "something changed", a second
- * socket dumps the current state on request. Used by io/addrs.c and
- * io/links.c, which re-dump on every change (simple and exact).
+ * socket dumps the current state on request. A feed (io/addrs.c,
+ * io/links.c) re-dumps on every change (simple and exact).
  *
  * One thread owns a watch; nothing here is thread-safe. */
 #ifndef QT_RTNL_WATCH_H
@@ -36,18 +36,28 @@ int qt_rtnl_watch_drain(struct qt_rtnl_watch *w, uint16_t first, uint16_t last);
 int qt_rtnl_watch_dump(struct qt_rtnl_watch *w, uint16_t type, size_t hdrlen,
 		       uint8_t family, mnl_cb_t cb, void *data);
 
-/* A table kept current by a watch: its refresh dumps through w and
- * publishes; 0, or -1 (errno set; the old table stays). */
-typedef int (*qt_rtnl_refresh_fn)(void *table, struct qt_rtnl_watch *w);
+/* A table kept current by a watch: how to make and free it, which
+ * groups to follow, which notifications call for a refresh, and the
+ * refresh itself (dump through w and publish: 0, or -1 with errno set,
+ * the old table staying in use). */
+struct qt_rtnl_feed {
+	unsigned groups;             /* RTMGRP_* bits */
+	size_t bufsize;              /* see qt_rtnl_watch_open */
+	uint16_t first, last;        /* notification types that change it */
+	void *(*new_table)(void);
+	void (*free_table)(void *table);
+	int (*refresh)(void *table, struct qt_rtnl_watch *w);
+};
 
-/* Open a watch (as qt_rtnl_watch_open) and refresh table once through
- * it: the watch, or NULL (errno set; nothing left open). */
-struct qt_rtnl_watch *qt_rtnl_watch_start(unsigned groups, size_t bufsize,
-					  qt_rtnl_refresh_fn refresh,
-					  void *table);
-/* Drain (as qt_rtnl_watch_drain) and refresh table when notifications
- * of type first..last came: 1 updated, 0 nothing pending, -1 error. */
-int qt_rtnl_watch_update(struct qt_rtnl_watch *w, uint16_t first, uint16_t last,
-			 qt_rtnl_refresh_fn refresh, void *table);
+/* Open a watch (as qt_rtnl_watch_open) feeding a new table, refreshed
+ * once: the watch, or NULL (errno set; nothing left open). Closing the
+ * watch frees its table: only when no lookup can run any more. */
+struct qt_rtnl_watch *qt_rtnl_feed_open(const struct qt_rtnl_feed *f);
+/* The table a feed's watch keeps current. */
+void *qt_rtnl_feed_table(const struct qt_rtnl_watch *w);
+/* Drain (as qt_rtnl_watch_drain) and refresh the table when
+ * notifications of the feed's types came (or some were lost):
+ * 1 updated, 0 nothing pending, -1 error (errno set). */
+int qt_rtnl_feed_process(struct qt_rtnl_watch *w);
 
 #endif

@@ -133,12 +133,12 @@ static void cross_check(struct qt_addrs *a, const char *addr, const char *dst, i
 }
 
 /* Wait for the notification socket, then one processing round. */
-static int round_(struct qt_addrs *a)
+static int round_(struct qt_rtnl_watch *w)
 {
-	struct pollfd p = { .fd = qt_addrs_fd(a), .events = POLLIN };
+	struct pollfd p = { .fd = qt_rtnl_watch_fd(w), .events = POLLIN };
 	if (poll(&p, 1, 2000) <= 0)
 		return -2;
-	return qt_addrs_process(a);
+	return qt_rtnl_feed_process(w);
 }
 
 #define TYPE(a, s, ifx, want) \
@@ -155,6 +155,7 @@ int main(void)
 		"127.9.1.1", "0.1.2.3", "255.255.255.255", "8.8.8.8" };
 	char cmd[512];
 	int fd, d0, lo;
+	struct qt_rtnl_watch *w;
 	struct qt_addrs *a;
 
 	if (geteuid() != 0 || system("command -v ip >/dev/null && command -v iptables-nft >/dev/null") != 0) {
@@ -189,10 +190,11 @@ int main(void)
 	lo = (int)if_nametoindex("lo");
 	ok(d0 > 0 && lo > 0, "interfaces d0=%d lo=%d", d0, lo);
 
-	a = qt_addrs_open();
-	ok(a != NULL, "qt_addrs_open: %s", a ? "ok" : strerror(errno));
-	if (!a)
+	w = qt_rtnl_feed_open(&qt_addrs_feed);
+	ok(w != NULL, "the addresses feed: %s", w ? "ok" : strerror(errno));
+	if (!w)
 		return done_testing();
+	a = qt_rtnl_feed_table(w);
 
 	TYPE(a, "127.0.0.1", 0, "LOCAL");
 	TYPE(a, "127.3.3.3", 0, "LOCAL");
@@ -240,28 +242,28 @@ int main(void)
 	/* Changes follow within one notification round. */
 	uint64_t v = qt_addrs_version(a);
 	sh("ip addr add 10.2.0.1/24 dev d0");
-	is_int(round_(a), 1, "address added: one round updates");
+	is_int(round_(w), 1, "address added: one round updates");
 	ok(qt_addrs_version(a) > v, "new snapshot version");
 	TYPE(a, "10.2.0.1", 0, "LOCAL");
 	TYPE(a, "10.2.0.255", 0, "BROADCAST");
 	cross_check(a, "10.2.0.1", "10.1.0.7", d0);
 	cross_check(a, "10.2.0.255", "10.1.0.7", d0);
 	sh("ip addr del 10.2.0.1/24 dev d0");
-	is_int(round_(a), 1, "address removed: one round updates");
+	is_int(round_(w), 1, "address removed: one round updates");
 	TYPE(a, "10.2.0.1", 0, "UNICAST");
 	TYPE(a, "10.2.0.255", 0, "UNICAST");
 	cross_check(a, "10.2.0.1", "10.1.0.7", d0);
-	is_int(qt_addrs_process(a), 0, "nothing pending: no update");
+	is_int(qt_rtnl_feed_process(w), 0, "nothing pending: no update");
 
 	sh("ip route add local 10.3.0.0/16 dev lo table local");
-	is_int(round_(a), 1, "local route added: one round updates");
+	is_int(round_(w), 1, "local route added: one round updates");
 	TYPE(a, "10.3.7.7", 0, "LOCAL");
 	cross_check(a, "10.3.7.7", "10.1.0.7", d0);
 
 	/* A device going down drops its broadcast and anycast routes with no
 	 * route notification; the link notification covers it. */
 	sh("ip link set d0 down");
-	is_int(round_(a), 1, "link down: one round updates");
+	is_int(round_(w), 1, "link down: one round updates");
 	TYPE(a, "10.1.0.255", 0, "UNICAST");
 	TYPE(a, "10.4.0.1", 0, "UNICAST");
 	TYPE(a, "10.1.0.1", 0, "LOCAL");
@@ -272,10 +274,10 @@ int main(void)
 	sh("ip link set d0 up");
 	/* Link up and the kernel's route re-adds can come in two bursts. */
 	for (int i = 0; i < 3 && qt_addrs_type(a, ip("10.1.0.255"), 0) != RTN_BROADCAST; i++)
-		round_(a);
+		round_(w);
 	TYPE(a, "10.1.0.255", 0, "BROADCAST");
 
-	qt_addrs_close(a);
+	qt_rtnl_watch_close(w);
 	cleanup();
 	return done_testing();
 }

@@ -56,8 +56,9 @@ static void put_mac(char *out, size_t sz, const uint8_t *a, unsigned n)
 }
 
 /* Every line of `ip -o link`: same name, UP flag, type and address. */
-static void compare_with_ip(struct qt_links *l)
+static void compare_with_ip(struct qt_rtnl_watch *w)
 {
+	struct qt_links *l = qt_rtnl_feed_table(w);
 	char line[2048];
 	int n = 0;
 	FILE *f = popen("ip -o link", "r");
@@ -78,7 +79,7 @@ static void compare_with_ip(struct qt_links *l)
 		/* Someone may change links in the current namespace meanwhile:
 		 * what ip saw was notified before it listed it. */
 		if (strcmp(qt_links_name(l, idx), name))
-			qt_links_process(l);
+			qt_rtnl_feed_process(w);
 		is_str(qt_links_name(l, idx), name, "ifindex %d is %s", idx, name);
 		ok(if_indextoname((unsigned)idx, sys) && !strcmp(sys, qt_links_name(l, idx)),
 		   "if_indextoname(%d) agrees", idx);
@@ -114,17 +115,17 @@ static void compare_with_ip(struct qt_links *l)
 	ok(n > 0, "ip listed %d interfaces", n);
 }
 
-static int round_(struct qt_links *l)
+static int round_(struct qt_rtnl_watch *w)
 {
-	struct pollfd p = { .fd = qt_links_fd(l), .events = POLLIN };
+	struct pollfd p = { .fd = qt_rtnl_watch_fd(w), .events = POLLIN };
 	if (poll(&p, 1, 2000) <= 0)
 		return -2;
-	return qt_links_process(l);
+	return qt_rtnl_feed_process(w);
 }
 
 /* An owner thread publishing while the main thread is inside a read
  * section: it must wait for the section to end. */
-static struct qt_links *shared;
+static struct qt_rtnl_watch *shared;
 static atomic_int processed;
 
 static void *owner(void *arg)
@@ -138,19 +139,21 @@ static void *owner(void *arg)
 int main(void)
 {
 	char cmd[256];
+	struct qt_rtnl_watch *w;
 	struct qt_links *l;
 	int fd, qa, qb;
 
-	l = qt_links_open();
-	ok(l != NULL, "qt_links_open: %s", l ? "ok" : strerror(errno));
-	if (!l)
+	w = qt_rtnl_feed_open(&qt_links_feed);
+	ok(w != NULL, "the links feed: %s", w ? "ok" : strerror(errno));
+	if (!w)
 		return done_testing();
-	compare_with_ip(l);
+	l = qt_rtnl_feed_table(w);
+	compare_with_ip(w);
 	is_str(qt_links_name(l, 0), "", "ifindex 0 is unknown");
 	is_str(qt_links_name(l, 0x7fffff00), "", "a huge ifindex is unknown");
 	ok(qt_links_hwaddr(l, 0x7fffff00, NULL, NULL, NULL) == -1, "no hwaddr for it");
 	is_int(qt_links_index(l, "no-such-if"), 0, "no index for an unknown name");
-	qt_links_close(l);
+	qt_rtnl_watch_close(w);
 
 	if (geteuid() != 0 || system("command -v ip >/dev/null") != 0) {
 		printf("ok %d # SKIP namespace tests need root and ip\n", ++tap_n);
@@ -176,11 +179,12 @@ int main(void)
 	   "veth pair made");
 	qa = (int)if_nametoindex("qa");
 	qb = (int)if_nametoindex("qb");
-	l = qt_links_open();
-	ok(l != NULL && qa > 0 && qb > 0, "opened in the namespace (qa=%d qb=%d)", qa, qb);
-	if (!l)
+	w = qt_rtnl_feed_open(&qt_links_feed);
+	ok(w != NULL && qa > 0 && qb > 0, "opened in the namespace (qa=%d qb=%d)", qa, qb);
+	if (!w)
 		return done_testing();
-	compare_with_ip(l);
+	l = qt_rtnl_feed_table(w);
+	compare_with_ip(w);
 	{
 		uint8_t hw[8];
 		unsigned len = 0, type = 0;
@@ -191,22 +195,22 @@ int main(void)
 		is_int(type, ARPHRD_ETHER, "qb is Ethernet");
 	}
 	ok(!(qt_links_flags(l, qa) & IFF_UP), "qa is down");
-	is_int(qt_links_process(l), 0, "nothing pending: no update");
+	is_int(qt_rtnl_feed_process(w), 0, "nothing pending: no update");
 
 	uint64_t v = qt_links_version(l);
 	sh("ip link set dev qa name qc");
-	is_int(round_(l), 1, "rename: one round updates");
+	is_int(round_(w), 1, "rename: one round updates");
 	ok(qt_links_version(l) > v, "new snapshot version");
 	is_str(qt_links_name(l, qa), "qc", "qa is now called qc");
 	is_int(qt_links_index(l, "qa"), 0, "no interface called qa");
 	is_int(qt_links_index(l, "qc"), qa, "qc has qa's index");
 
 	sh("ip link set dev qc up");
-	is_int(round_(l), 1, "up: one round updates");
+	is_int(round_(w), 1, "up: one round updates");
 	ok(qt_links_flags(l, qa) & IFF_UP, "qc is up");
 
 	sh("ip link set dev qb address 02:00:00:00:0b:02");
-	is_int(round_(l), 1, "address change: one round updates");
+	is_int(round_(w), 1, "address change: one round updates");
 	{
 		uint8_t hw[8];
 		unsigned len = 0;
@@ -224,7 +228,7 @@ int main(void)
 		char before[IF_NAMESIZE];
 		snprintf(before, sizeof(before), "%s", name);
 		sh("ip link set dev qc down && ip link set dev qc name qd");
-		shared = l;
+		shared = w;
 		ok(pthread_create(&t, NULL, owner, NULL) == 0, "owner thread started");
 		usleep(300 * 1000);
 		is_int(atomic_load(&processed), 0, "the update waits for the read section");
@@ -234,18 +238,18 @@ int main(void)
 		is_int(atomic_load(&processed), 1, "the update finished after the section");
 		/* The rename may come in a second burst. */
 		for (int i = 0; i < 3 && strcmp(qt_links_name(l, qa), "qd"); i++)
-			round_(l);
+			round_(w);
 		is_str(qt_links_name(l, qa), "qd", "then the new name is seen");
 	}
 
 	sh("ip link del qd");
 	for (int i = 0; i < 3 && (*qt_links_name(l, qa) || *qt_links_name(l, qb)); i++)
-		round_(l);
+		round_(w);
 	is_str(qt_links_name(l, qa), "", "deleted: qd gone");
 	is_str(qt_links_name(l, qb), "", "deleted: its peer gone");
-	compare_with_ip(l);
+	compare_with_ip(w);
 
-	qt_links_close(l);
+	qt_rtnl_watch_close(w);
 	cleanup();
 	return done_testing();
 }

@@ -282,19 +282,21 @@ static void test_owner(void)
 
 int main(void)
 {
-	struct qt_addrs *addrs = qt_addrs_open();
-	struct qt_links *links = qt_links_open();
+	struct qt_rtnl_watch *addrs_feed = qt_rtnl_feed_open(&qt_addrs_feed);
+	struct qt_rtnl_watch *links_feed = qt_rtnl_feed_open(&qt_links_feed);
+	struct qt_addrs *addrs = addrs_feed ? qt_rtnl_feed_table(addrs_feed) : NULL;
+	struct qt_links *links = links_feed ? qt_rtnl_feed_table(links_feed) : NULL;
 	int lo = (int)if_nametoindex("lo");
 
 	if (!addrs)
-		printf("# qt_addrs_open: %s\n", strerror(errno));
+		printf("# the addresses feed: %s\n", strerror(errno));
 	if (!links)
-		printf("# qt_links_open: %s\n", strerror(errno));
+		printf("# the links feed: %s\n", strerror(errno));
 	test_mac(links);
 	test_pkttype(addrs);
 	test_addrtype(addrs, lo);
 	test_owner();
-	qt_links_close(links);
-	qt_addrs_close(addrs);
+	qt_rtnl_watch_close(links_feed);
+	qt_rtnl_watch_close(addrs_feed);
 	return done_testing();
 }

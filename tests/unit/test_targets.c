@@ -459,10 +459,11 @@ static void test_log(void)
 	};
 	log_run(&seq, NULL, "tcp sequence and options, level info");
 
-	struct qt_links *links = qt_links_open();
-	ok(links != NULL, "the namespace's links");
-	if (!links)
+	struct qt_rtnl_watch *links_feed = qt_rtnl_feed_open(&qt_links_feed);
+	ok(links_feed != NULL, "the namespace's links");
+	if (!links_feed)
 		return;
+	struct qt_links *links = qt_rtnl_feed_table(links_feed);
 	struct log_case lo = {
 		"-i lo -j LOG --log-prefix \"qthg-58 \"", "lo", "",
 		QT_HOOK_PRE_ROUTING, -1, "000000000000", 0, -1, -1, lo_pkt,
@@ -489,7 +490,7 @@ static void test_log(void)
 	const char *name = eth ? qt_links_name(links, eth) : "";
 	if (!eth || !sys_mac(name, addr, sizeof(addr))) {
 		printf("ok %d # skip no Ethernet interface here\n", ++tap_n);
-		qt_links_close(links);
+		qt_rtnl_watch_close(links_feed);
 		return;
 	}
 	static const struct {
@@ -526,7 +527,7 @@ static void test_log(void)
 			 "LEN=13 ", name, dmac, dstip);
 		log_run(&e, links, "macdecode");
 	}
-	qt_links_close(links);
+	qt_rtnl_watch_close(links_feed);
 }
 
 /* ---- TCPMSS ---- */
