@@ -41,3 +41,34 @@ void qt_mark_op_print(struct qt_buf *b, const struct qt_mark_op *op)
 	else
 		qt_buf_printf(b, " xset 0x%x/0x%x", op->value, op->mask);
 }
+
+/* "VALUE[/MASK]" (xtables' markmask type) */
+const struct qt_ext_opt qt_mark_match_opts[] = {
+	{ .name = "mark", .id = 0, .type = QT_OT_MARKMASK,
+	  .flags = QT_OPT_INVERT | QT_OPT_MAND,
+	  QT_PUT_RANGE(struct qt_mark_match, mark),
+	  QT_INV(struct qt_mark_match, invert, 1) },
+	{ .name = NULL },
+};
+
+static void put_markmask(struct qt_buf *b, const struct qt_mark_match *d)
+{
+	qt_buf_printf(b, "0x%x", d->mark);
+	if (d->mask != UINT32_MAX)
+		qt_buf_printf(b, "/0x%x", d->mask);
+}
+
+void qt_mark_match_save(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct qt_mark_match *d = in->data;
+	qt_buf_puts(b, d->invert ? " ! --mark " : " --mark ");
+	put_markmask(b, d);
+}
+
+void qt_mark_match_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			 const char *label, const char *plain)
+{
+	const struct qt_mark_match *d = in->data;
+	qt_buf_printf(b, " %s match %s", label, d->invert ? "! " : plain);
+	put_markmask(b, d);
+}

@@ -47,6 +47,28 @@ void qt_mark_op_save(struct qt_buf *b, const struct qt_mark_op *op);
  * " xset 0xVALUE/0xMASK", the first that describes the pair. */
 void qt_mark_op_print(struct qt_buf *b, const struct qt_mark_op *op);
 
+/* What the mark and connmark matches share: "[!] --mark VALUE[/MASK]",
+ * (x & mask) == value, value and mask kept as given and a mask of all
+ * ones (the default) not printed. */
+struct qt_mark_match {
+	uint32_t mark;
+	uint32_t mask;
+	uint8_t invert;
+	uint8_t pad[3];        /* explicit, so memcmp sees zeros */
+};
+extern const struct qt_ext_opt qt_mark_match_opts[];
+void qt_mark_match_save(const struct qt_ext_inst *in, struct qt_buf *b);
+/* -L: " LABEL match ! VALUE[/MASK]", or " LABEL match " plain VALUE…
+ * (iptables-nft puts one more space there for connmark). */
+void qt_mark_match_print(const struct qt_ext_inst *in, struct qt_buf *b,
+			 const char *label, const char *plain);
+
+static inline bool qt_mark_match_test(const struct qt_mark_match *d,
+				      uint32_t x)
+{
+	return ((x & d->mask) == d->mark) != (d->invert != 0);
+}
+
 /* The operation on a mark (packet path). */
 static inline uint32_t qt_mark_op_apply(const struct qt_mark_op *op,
 					uint32_t x)
