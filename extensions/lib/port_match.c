@@ -6,21 +6,9 @@
 #include "model.h"
 #include "xtypes.h"
 
-static bool ports_all(const struct qt_ports_head *h)
-{
-	return h->spts[0] == 0 && h->spts[1] == 0xFFFF && h->dpts[0] == 0 &&
-	       h->dpts[1] == 0xFFFF;
-}
-
 static uint8_t inv_of(const struct qt_port_match *pm, const void *data)
 {
 	return ((const uint8_t *)data)[pm->inv_off];
-}
-
-bool qt_port_match_bare(const struct qt_port_match *pm, const void *data)
-{
-	return ports_all(data) && !inv_of(pm, data) &&
-	       !(pm->has_more && pm->has_more(data));
 }
 
 int qt_port_match_check(const struct qt_port_match *pm,
@@ -48,7 +36,7 @@ bool qt_port_match_is_noop(const struct qt_port_match *pm,
 	if (!xt_nft_ports_fold(h.spts, h.dpts, &inv, QT_PORTS_INV_SRC,
 			       QT_PORTS_INV_DST))
 		return false;
-	return ports_all(&h) && !inv;
+	return qt_ports_all(&h) && !inv;
 }
 
 int qt_port_match_kcheck(const struct qt_port_match *pm,

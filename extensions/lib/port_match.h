@@ -31,8 +31,20 @@ struct qt_port_match {
 	bool (*has_more)(const void *data);
 };
 
-/* No port given, no inversion, nothing else set. */
-bool qt_port_match_bare(const struct qt_port_match *pm, const void *data);
+static inline bool qt_ports_all(const struct qt_ports_head *h)
+{
+	return h->spts[0] == 0 && h->spts[1] == 0xFFFF && h->dpts[0] == 0 &&
+	       h->dpts[1] == 0xFFFF;
+}
+
+/* No port given, no inversion, nothing else set (inline: the packet
+ * path asks it). */
+static inline bool qt_port_match_bare(const struct qt_port_match *pm,
+				      const void *data)
+{
+	return qt_ports_all(data) && !((const uint8_t *)data)[pm->inv_off] &&
+	       !(pm->has_more && pm->has_more(data));
+}
 /* The parse-time check: the protocol, then iptables-nft's folding of
  * inverted ranges from 0 (stored folded, as iptables-nft lists them). */
 int qt_port_match_check(const struct qt_port_match *pm,
