@@ -8,7 +8,7 @@ pkgs=(build-essential autoconf automake libtool pkg-config flex bison
       tcpdump ufw clang libclang-rt-14-dev procps kmod iputils-ping
       iperf3 conntrack hping3 nftables
       debhelper lintian systemd python3-prometheus-client python3-jsonschema
-      graphviz gnuplot-nox fail2ban)
+      graphviz gnuplot-nox fail2ban docker.io busybox-static)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -18,7 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	# services the packages bring (fail2ban) are for the tests, which
+	# services the packages bring (fail2ban, docker) are for the tests, which
 	# start them in throw-away roots: none starts on the host now
 	own_policy=
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
