@@ -8,7 +8,7 @@ pkgs=(build-essential autoconf automake libtool pkg-config flex bison
       tcpdump ufw clang libclang-rt-14-dev procps kmod iputils-ping
       iperf3 conntrack hping3 nftables
       debhelper lintian systemd python3-prometheus-client python3-jsonschema
-      graphviz gnuplot-nox fail2ban docker.io busybox-static)
+      graphviz gnuplot-nox fail2ban docker.io busybox-static curl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
