@@ -24,6 +24,7 @@
 #include "eval.h"
 #include "judge.h"
 #include "links.h"
+#include "nat.h"
 #include "log_sink.h"
 #include "metrics.h"
 #include "nfq.h"
@@ -294,6 +295,22 @@ static void *queue_thread(void *arg)
 	return NULL;
 }
 
+/* An address went (or came): MASQUERADE's connections bound to an
+ * address gone go with it, as the kernel's masquerade notifier removes
+ * them, so that new ones are made with the interface's address now. */
+static void masq_forget(struct qt_engine *e)
+{
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		struct qthread *t = &e->th[i];
+		if (!t->ctg)
+			continue;
+		struct qt_ct *ct = qt_ctg_shard(t->ctg);
+		qt_ct_lock(ct);
+		qt_nat_masq_forget(ct, e->addrs);
+		qt_ct_unlock(ct);
+	}
+}
+
 /* Keeps the address and interface tables current. */
 static void *watch_thread(void *arg)
 {
@@ -312,8 +329,12 @@ static void *watch_thread(void *arg)
 		if (poll(pf, n, POLL_MS) <= 0 ||
 		    __atomic_load_n(&e->stop, __ATOMIC_RELAXED))
 			continue;
-		if (e->addrs)
+		if (e->addrs) {
+			uint64_t v = qt_addrs_version(e->addrs);
 			qt_addrs_process(e->addrs);
+			if (qt_addrs_version(e->addrs) != v)
+				masq_forget(e);
+		}
 		if (e->links)
 			qt_links_process(e->links);
 	}

@@ -42,6 +42,7 @@
 #define QT_HOST_ADDRS_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,9 @@ unsigned qt_addrs_type(const struct qt_addrs *a, struct in_addr addr, int ifinde
 
 /* The first primary IPv4 address of ifindex; 0 found, -1 none. */
 int qt_addrs_iface_addr(const struct qt_addrs *a, int ifindex, struct in_addr *out);
+
+/* Is a one of the primary IPv4 addresses of ifindex? */
+bool qt_addrs_iface_has(const struct qt_addrs *a, int ifindex, struct in_addr addr);
 
 /* Bumped by every published snapshot. */
 uint64_t qt_addrs_version(const struct qt_addrs *a);

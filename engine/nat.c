@@ -3,6 +3,8 @@
 #include "nat.h"
 
 #include <arpa/inet.h>
+
+#include "host_addrs.h"
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -305,4 +307,31 @@ int qt_nat_null_binding(struct qt_eval *ev, enum qt_nat_manip m)
 		.flags = QT_NAT_MAP_IPS, .min_addr = ip, .max_addr = ip,
 	};
 	return qt_nat_setup(ev, &r, m);
+}
+
+struct masq_walk {
+	struct qt_ct *ct;
+	const struct qt_addrs *a;
+	unsigned n;
+};
+
+static bool masq_visit(struct qt_ct_entry *e, void *user)
+{
+	struct masq_walk *w = user;
+	if (!e->masq_ifindex || !(e->status & QT_IPS_SRC_NAT))
+		return true;
+	/* the address it was mapped to: where replies go */
+	struct in_addr to = { .s_addr = e->t[QT_CT_REPLY].dst };
+	if (!qt_addrs_iface_has(w->a, e->masq_ifindex, to)) {
+		qt_ct_delete(w->ct, e);
+		w->n++;
+	}
+	return true;
+}
+
+unsigned qt_nat_masq_forget(struct qt_ct *ct, const struct qt_addrs *a)
+{
+	struct masq_walk w = { ct, a, 0 };
+	qt_ct_each(ct, masq_visit, &w);
+	return w.n;
 }

@@ -97,6 +97,13 @@ void qt_nat_unique_tuple(const struct qt_ct *ct, const struct qt_ct_entry *e,
 			 const struct qt_nat_range *r, enum qt_nat_manip m,
 			 struct qt_ct_tuple *out);
 
+struct qt_addrs;
+/* The kernel's masquerade notifier: remove from ct (its lock held) the
+ * connections MASQUERADE bound to an address their interface no longer
+ * has (deleted, or the interface gone). Returns how many. It walks the
+ * table: for the control thread, on an address change. */
+unsigned qt_nat_masq_forget(struct qt_ct *ct, const struct qt_addrs *a);
+
 /* The kernel's jhash2 (Bob Jenkins' lookup3 over 32-bit words). */
 uint32_t qt_nat_jhash2(const uint32_t *k, uint32_t n, uint32_t initval);
 
