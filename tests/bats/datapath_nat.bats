@@ -11,6 +11,11 @@ bats_require_minimum_version 1.5.0
 
 load datapath_lib
 
+# The addresses the kernel gives clients 10.0.1.2-12 going to 10.0.2.2
+# from SNAT --to-source 10.0.2.3-10.0.2.9 (its jhash2 of the addresses,
+# asked of it with QT_ORACLE=1).
+SNAT_RANGE_WANT="10.0.2.3 10.0.2.6 10.0.2.5 10.0.2.9 10.0.2.7 10.0.2.5 10.0.2.8 10.0.2.8 10.0.2.8 10.0.2.8 10.0.2.6"
+
 # A TCP server answering each connection with its peer "ADDR:PORT":
 # peer_server PORT [NS]
 peer_server() {
@@ -280,4 +285,21 @@ PY
 	[ "$output" = "10.0.1.2:48000" ]
 	run ask "$C" udp 10.0.2.2 5353 10.0.1.2 48001
 	[ "$output" = "10.0.2.1:48001" ]
+}
+
+@test "SNAT to an address range: each client the address the kernel gives it" {
+	peer_server 8080
+	local i
+	for i in $(seq 3 9); do ip -n "$FW" addr add "10.0.2.$i/24" dev qtf1; done
+	for i in $(seq 3 12); do ip -n "$C" addr add "10.0.1.$i/24" dev qtc0; done
+	qt $FW -t nat -A POSTROUTING -o qtf1 -j SNAT --to-source 10.0.2.3-10.0.2.9
+	: >"$QT_RUN/seen"
+	for i in $(seq 2 12); do
+		ask "$C" tcp 10.0.2.2 8080 "10.0.1.$i" 49000 >>"$QT_RUN/seen"
+	done
+	cat "$QT_RUN/seen"
+	[ "$(cut -d: -f1 "$QT_RUN/seen" | tr '\n' ' ')" = "$SNAT_RANGE_WANT " ]
+	# the port is kept where that address has it free
+	[ "$(head -1 "$QT_RUN/seen")" = "10.0.2.3:49000" ]
+	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 11 ]
 }
