@@ -630,9 +630,10 @@ chain_end:
 	return base->drop_policy ? QT_XT_DROP : QT_XT_ACCEPT;
 }
 
-/* The classifier's key of the packet as it is now. */
-static void make_key(const struct qt_prog *p, const struct qt_eval *ev,
-		     uint32_t *key, unsigned *ports)
+/* The classifier's key of the packet as it is now; returns which ports
+ * it holds. */
+static inline __attribute__((always_inline)) unsigned
+make_key(const struct qt_prog *p, const struct qt_eval *ev, uint32_t *key)
 {
 	const struct qt_pkt *pk = &ev->pkt;
 	key[QT_CLS_SRC] = ntohl(pk->saddr.v4.s_addr);
@@ -646,17 +647,18 @@ static void make_key(const struct qt_prog *p, const struct qt_eval *ev,
 	 * transport offset, also of a non-first fragment (its payload
 	 * loads do not look at the fragment offset); each needs only its
 	 * own two bytes. */
-	*ports = 0;
+	unsigned ports = 0;
 	if ((pk->proto == IPPROTO_TCP || pk->proto == IPPROTO_UDP) && pk->l4) {
 		if (pk->l4_len >= 2) {
-			*ports |= QT_CLS_HAS_SPORT;
+			ports |= QT_CLS_HAS_SPORT;
 			key[QT_CLS_SPORT] = (uint32_t)(pk->l4[0] << 8 | pk->l4[1]);
 		}
 		if (pk->l4_len >= 4) {
-			*ports |= QT_CLS_HAS_DPORT;
+			ports |= QT_CLS_HAS_DPORT;
 			key[QT_CLS_DPORT] = (uint32_t)(pk->l4[2] << 8 | pk->l4[3]);
 		}
 	}
+	return ports;
 }
 
 /* The nat table's hook (the kernel's nf_nat_ipv4_fn): an ICMP error
@@ -664,8 +666,9 @@ static void make_key(const struct qt_prog *p, const struct qt_eval *ev,
  * a connection walks the chain, and gets the null binding when no
  * target bound it; then the packet is rewritten from the bindings.
  * Packets without an entry (INVALID, UNTRACKED) pass untouched. */
-static int nat_step(const struct qt_prog *p, struct qt_eval *ev,
-		    uint32_t *key, unsigned *ports, struct qt_prog_stats *st)
+static __attribute__((noinline)) int
+nat_step(const struct qt_prog *p, struct qt_eval *ev, const uint32_t *key,
+	 unsigned ports, struct qt_prog_stats *st)
 {
 	struct qt_ct_entry *e = ev->ct;
 	if (!ev->ct_valid || !e)
@@ -674,29 +677,19 @@ static int nat_step(const struct qt_prog *p, struct qt_eval *ev,
 	if (s != QT_CT_NEW && s != QT_CT_ESTABLISHED && s != QT_CT_RELATED)
 		return QT_XT_ACCEPT;
 	enum qt_nat_manip m = qt_nat_hook_manip(ev->hook);
-	bool before = ev->rewritten;
-	ev->rewritten = false;
-	int v;
-	if (s == QT_CT_RELATED && ev->pkt.proto == IPPROTO_ICMP) {
-		v = qt_nat_icmp_reply(ev, m);
-	} else {
-		v = QT_XT_ACCEPT;
-		if (s != QT_CT_ESTABLISHED && !qt_nat_done(e, m)) {
-			const struct ctable *t = &p->tables[QT_TABLE_NAT];
-			int32_t start = t->hook_chain[ev->hook];
-			if (start >= 0)
-				v = walk_table(t, start, ev, key, *ports, st);
-			if (v != QT_XT_DROP && !qt_nat_done(e, m))
-				v = qt_nat_null_binding(ev, m);
-		}
-		if (v != QT_XT_DROP)
-			v = qt_nat_packet(ev, m);
+	if (s == QT_CT_RELATED && ev->pkt.proto == IPPROTO_ICMP)
+		return qt_nat_icmp_reply(ev, m);
+	if (s != QT_CT_ESTABLISHED && !qt_nat_done(e, m)) {
+		const struct ctable *t = &p->tables[QT_TABLE_NAT];
+		int32_t start = t->hook_chain[ev->hook];
+		if (start >= 0 &&
+		    walk_table(t, start, ev, key, ports, st) == QT_XT_DROP)
+			return QT_XT_DROP;
+		if (!qt_nat_done(e, m) &&
+		    qt_nat_null_binding(ev, m) == QT_XT_DROP)
+			return QT_XT_DROP;
 	}
-	/* the tables after this one see the packet as it is now */
-	if (ev->rewritten)
-		make_key(p, ev, key, ports);
-	ev->rewritten |= before;
-	return v;
+	return qt_nat_packet(ev, m);
 }
 
 int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
@@ -707,8 +700,7 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 	if (ev->hook >= QT_NHOOKS)
 		return QT_XT_ACCEPT;
 	uint32_t key[QT_CLS_NFIELDS] = { 0 };
-	unsigned ports;
-	make_key(p, ev, key, &ports);
+	unsigned ports = make_key(p, ev, key);
 	bool ct_done = !(p->uses_ct && ev->ct_in &&
 			 (ev->hook == QT_HOOK_PRE_ROUTING ||
 			  ev->hook == QT_HOOK_LOCAL_OUT));
@@ -721,8 +713,17 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 				return QT_XT_DROP;
 		}
 		if (*x == QT_TABLE_NAT) {
-			if (p->nat && nat_step(p, ev, key, &ports, st) ==
-				      QT_XT_DROP)
+			if (!p->nat)
+				continue;
+			bool before = ev->rewritten;
+			ev->rewritten = false;
+			int v = nat_step(p, ev, key, ports, st);
+			/* the tables after this one see the packet as it
+			 * is now */
+			if (ev->rewritten)
+				ports = make_key(p, ev, key);
+			ev->rewritten |= before;
+			if (v == QT_XT_DROP)
 				return QT_XT_DROP;
 			continue;
 		}
