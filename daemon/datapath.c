@@ -341,6 +341,20 @@ static void *watch_thread(void *arg)
 	return NULL;
 }
 
+/* NAT needs both directions of a connection in one thread's table, and
+ * --queue-balance hashes the addresses a packet has: a translated
+ * reply's are not its connection's. Refused rather than half done. */
+static bool nat_queues_ok(const struct qt_engine *e, const struct qt_prog *p,
+			  struct qt_buf *err)
+{
+	if (!qt_prog_nat(p) || e->o.queue_last == e->o.queue_first)
+		return true;
+	qt_buf_printf(err, "qtablesd: the nat table needs one queue (--queues "
+		      "N): a translated reply may be queued to another thread "
+		      "than its connection's\n");
+	return false;
+}
+
 /* ---- starting and stopping ---- */
 
 /* ct max 0 means the kernel's own default, which it computes from the
@@ -536,7 +550,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	/* counters (loaded from the state file, or of a daemon before)
 	 * go on from where they are in the store */
 	e->prog = qt_prog_compile(rs, &env, e->o.store, err);
-	if (!e->prog) {
+	if (!e->prog || !nat_queues_ok(e, e->prog, err)) {
 		qt_engine_stop(e);
 		return NULL;
 	}
@@ -666,6 +680,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 
 /* ---- commits ---- */
 
+
 int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		     struct qt_buf *err)
 {
@@ -674,6 +689,10 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 						  err);
 	if (!np)
 		return -1;
+	if (!nat_queues_ok(e, np, err)) {
+		qt_prog_free(np);
+		return -1;
+	}
 	/* new hooks are queued before the swap (their packets meet the
 	 * old program for a moment, which does not count them: as if they
 	 * came just before the commit); a steering change that fails

@@ -303,3 +303,17 @@ PY
 	[ "$(head -1 "$QT_RUN/seen")" = "10.0.2.3:49000" ]
 	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 11 ]
 }
+
+@test "several queues: a nat table is refused, not half done" {
+	daemon_only
+	stop_daemon
+	start_daemon --queues 0-1
+	run qt $FW -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"the nat table needs one queue (--queues N)"* ]]
+	run qt $FW -t nat -S
+	[[ "$output" != *MASQUERADE* ]]
+	# the rest of the firewall goes on
+	qt $FW -A FORWARD -p udp --dport 5001 -j DROP
+	recv_start 5001; udp_send 10.0.2.2 5001 2; [ "$(recv_count)" -eq 0 ]
+}

@@ -4,6 +4,7 @@
  * stays wrong by the same amount; a partial checksum (the queue's
  * "checksum not ready") is made whole; ICMP errors quoting a translated
  * connection get the quoted headers and the outer one rewritten. */
+#include "csum.h"
 #include "nat_harness.h"
 
 static struct qt_ct_tuple tuple(uint8_t proto, const char *src, uint16_t sp,
@@ -213,8 +214,72 @@ static void quoted_eight_bytes(void)
 	   "fewer: refused");
 }
 
+static void sctp(void)
+{
+	/* the CRC32c check value of RFC 3720's "123456789" */
+	is_int((int)qt_crc32c((const uint8_t *)"123456789", 9),
+	       (int)0xe3069283u, "CRC32c of 123456789");
+	struct hpkt k;
+	uint8_t u[28] = { 0 };
+	h_put16(u, 5000);
+	h_put16(u + 2, 80);
+	u[12] = 1;          /* an INIT chunk, its header and some bytes */
+	h_put16(u + 14, 16);
+	h_mk(&k, IPPROTO_SCTP, "10.0.1.2", "10.0.2.2", u, sizeof(u));
+	struct qt_ct_tuple t = tuple(IPPROTO_SCTP, "10.0.2.1", 6000,
+				     "0.0.0.0", 0);
+	bool ch;
+	ok(qt_nat_manip_pkt(k.b, k.len, 0, &t, QT_NAT_MANIP_SRC, false, &ch) &&
+	   ch, "SCTP rewritten");
+	uint8_t got[4];
+	memcpy(got, k.b + 28, 4);
+	memset(k.b + 28, 0, 4);
+	/* the CRC computed bit by bit here, stored little-endian */
+	uint32_t c = 0xffffffffu;
+	for (uint32_t i = 20; i < k.len; i++) {
+		c ^= k.b[i];
+		for (int b = 0; b < 8; b++)
+			c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+	}
+	c = ~c;
+	ok(h_sport(&k) == 6000 && got[0] == (uint8_t)c &&
+	   got[1] == (uint8_t)(c >> 8) && got[2] == (uint8_t)(c >> 16) &&
+	   got[3] == (uint8_t)(c >> 24), "port and CRC32c");
+	ok(h_ip_ok(k.b), "IP checksum");
+}
+
+static void redirect_errors(void)
+{
+	/* an ICMP redirect about a translated connection is dropped (it
+	 * would send the host elsewhere), one about another passes */
+	struct harness h;
+	h_start(&h, (const char *const[]){
+		"-t nat -A POSTROUTING -o eth1 -s 10.0.1.2 -j SNAT --to-source 10.0.2.1",
+		NULL });
+	struct hpkt k, q, e;
+	h_udp(&k, "10.0.1.2", 5000, "10.0.2.2", 53);
+	h_forward(&h, &k);
+	q = k;
+	h_icmp_err(&e, "10.0.2.2", "10.0.2.1", &q);
+	e.b[20] = 5;        /* redirect */
+	h_l4_fill(e.b, 2);
+	is_int(h_hook(&h, &e, QT_HOOK_PRE_ROUTING, 2, 0, false), QT_XT_DROP,
+	       "a redirect about a translated connection: dropped");
+	h_udp(&k, "10.0.1.3", 5000, "10.0.2.2", 53);
+	h_forward(&h, &k);
+	q = k;
+	h_icmp_err(&e, "10.0.2.2", "10.0.1.3", &q);
+	e.b[20] = 5;
+	h_l4_fill(e.b, 2);
+	is_int(h_hook(&h, &e, QT_HOOK_PRE_ROUTING, 2, 0, false), QT_XT_ACCEPT,
+	       "one about an untranslated connection: passes");
+	h_stop(&h);
+}
+
 int main(void)
 {
+	sctp();
+	redirect_errors();
 	tcp_udp();
 	partial();
 	icmp_echo();
