@@ -259,12 +259,15 @@ int qt_nat_icmp_reply(struct qt_eval *ev, enum qt_nat_manip m)
 		return QT_XT_ACCEPT;
 	uint32_t n = pkt_bytes(ev), hdrlen = ev->pkt.ihl;
 	/* the ICMP header and the quoted IP header must be here */
-	if (n < hdrlen + 8 + 20 || ev->len < ev->orig_len)
+	if (n < hdrlen + 8 + 20)
 		return QT_XT_DROP;
 	uint8_t *icmp = ev->data + hdrlen;
+	/* a copy shorter than the packet can neither be verified nor be
+	 * handed back whole (the copy range asks for whole packets) */
+	bool whole = ev->len >= ev->orig_len;
 	/* nf_ip_checksum: the kernel verifies the message before it
 	 * touches it */
-	if (qt_csum_fold(qt_csum_add(0, icmp, n - hdrlen)) != 0xffff)
+	if (whole && qt_csum_fold(qt_csum_add(0, icmp, n - hdrlen)) != 0xffff)
 		return QT_XT_DROP;
 	if (icmp[0] == ICMP_REDIRECT) {
 		/* a redirect for a translated (or not yet bound)
@@ -275,6 +278,8 @@ int qt_nat_icmp_reply(struct qt_eval *ev, enum qt_nat_manip m)
 	}
 	if (!binding_applies(e, dir, m))
 		return QT_XT_ACCEPT;
+	if (!whole)
+		return QT_XT_DROP;
 	/* the quoted packet went the other way: it gets the other
 	 * direction's tuple by the other manip */
 	bool ch;
