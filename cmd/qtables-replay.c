@@ -15,6 +15,7 @@
 
 #include "addrs.h"
 #include "judge.h"
+#include "nat.h"
 #include "eval.h"
 #include "links.h"
 #include "program.h"
@@ -59,7 +60,8 @@ static void usage(FILE *f)
 		"                   src=, dst= (ADDR, ADDR/N, ADDR-ADDR), sport=, dport=,\n"
 		"                   len= (payload, N or N-M), ttl=, flags= (TCP: S/SA/A ...),\n"
 		"                   rate= (packets per second of the timestamps)\n"
-		"  --seed N         the generator's seed (default 1)\n"
+		"  --seed N         the seed of the generator and of NAT's random\n"
+		"                   port choices (default 1)\n"
 		"  --help           this text\n"
 		"  --version        the version\n");
 }
@@ -576,6 +578,8 @@ int main(int argc, char **argv)
 		}
 	}
 	r.env = &env;
+	/* NAT's random ports repeat from run to run */
+	qt_nat_seed(o.seed);
 	rc = o.gen ? replay_gen(&r) : replay_pcap(&r, o.pcap);
 
 	if (o.save_counters && rc != 2) {

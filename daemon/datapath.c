@@ -24,6 +24,7 @@
 #include "eval.h"
 #include "judge.h"
 #include "links.h"
+#include "nat.h"
 #include "log_sink.h"
 #include "metrics.h"
 #include "nfq.h"
@@ -299,6 +300,22 @@ static void *queue_thread(void *arg)
 	return NULL;
 }
 
+/* An address went (or came): MASQUERADE's connections bound to an
+ * address gone go with it, as the kernel's masquerade notifier removes
+ * them, so that new ones are made with the interface's address now. */
+static void masq_forget(struct qt_engine *e)
+{
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		struct qthread *t = &e->th[i];
+		if (!t->ctg)
+			continue;
+		struct qt_ct *ct = qt_ctg_shard(t->ctg);
+		qt_ct_lock(ct);
+		qt_nat_masq_forget(ct, e->addrs);
+		qt_ct_unlock(ct);
+	}
+}
+
 /* Keeps the address and interface tables current. */
 static void *watch_thread(void *arg)
 {
@@ -315,10 +332,28 @@ static void *watch_thread(void *arg)
 		if (poll(pf, n, POLL_MS) <= 0 ||
 		    __atomic_load_n(&e->stop, __ATOMIC_RELAXED))
 			continue;
+		uint64_t v = qt_addrs_version(e->addrs);
 		for (unsigned i = 0; i < N_FEEDS; i++)
 			qt_rtnl_feed_process(e->feeds[i]);
+		/* an address gone takes its masqueraded connections along */
+		if (qt_addrs_version(e->addrs) != v)
+			masq_forget(e);
 	}
 	return NULL;
+}
+
+/* NAT needs both directions of a connection in one thread's table, and
+ * --queue-balance hashes the addresses a packet has: a translated
+ * reply's are not its connection's. Refused rather than half done. */
+static bool nat_queues_ok(const struct qt_engine *e, const struct qt_prog *p,
+			  struct qt_buf *err)
+{
+	if (!qt_prog_nat(p) || e->o.queue_last == e->o.queue_first)
+		return true;
+	qt_buf_printf(err, "qtablesd: the nat table needs one queue (--queues "
+		      "N): a translated reply may be queued to another thread "
+		      "than its connection's\n");
+	return false;
 }
 
 /* ---- starting and stopping ---- */
@@ -517,7 +552,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	/* counters (loaded from the state file, or of a daemon before)
 	 * go on from where they are in the store */
 	e->prog = qt_prog_compile(rs, &env, e->o.store, err);
-	if (!e->prog) {
+	if (!e->prog || !nat_queues_ok(e, e->prog, err)) {
 		qt_engine_stop(e);
 		return NULL;
 	}
@@ -647,6 +682,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 
 /* ---- commits ---- */
 
+
 int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		     struct qt_buf *err)
 {
@@ -655,6 +691,10 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 						  err);
 	if (!np)
 		return -1;
+	if (!nat_queues_ok(e, np, err)) {
+		qt_prog_free(np);
+		return -1;
+	}
 	/* new hooks are queued before the swap (their packets meet the
 	 * old program for a moment, which does not count them: as if they
 	 * came just before the commit); a steering change that fails

@@ -37,7 +37,8 @@ struct header {
  * links. */
 struct ct_rec {
 	struct qt_ct_tuple t[2];
-	uint32_t status, mark, id, pad;
+	uint32_t status, mark, id;
+	uint32_t masq_ifindex;     /* MASQUERADE's interface; 0: none */
 	uint64_t expires;
 	uint8_t p[sizeof(((struct qt_ct_entry *)0)->p)];
 };
@@ -190,6 +191,7 @@ static bool put_entry(struct qt_ct_entry *e, void *user)
 	r.status = e->status;
 	r.mark = e->mark;
 	r.id = e->id;
+	r.masq_ifindex = (uint32_t)e->masq_ifindex;
 	r.expires = e->expires;
 	memcpy(r.p, &e->p, sizeof(r.p));
 	memcpy(c->at + (size_t)c->n * sizeof(r), &r, sizeof(r));
@@ -382,6 +384,7 @@ static int dec_ct(struct dec *d, struct qt_snap_rd *r)
 		e.status = rec.status;
 		e.mark = rec.mark;
 		e.id = rec.id;
+		e.masq_ifindex = (int32_t)rec.masq_ifindex;
 		e.expires = rec.expires;
 		memcpy(&e.p, rec.p, sizeof(rec.p));
 		/* expired meanwhile: gone, as the wheel would have made it */

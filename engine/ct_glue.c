@@ -24,6 +24,7 @@ struct mem {
 	bool used;
 	uint8_t state, dir;
 	bool created;
+	bool local;                /* its first hook was OUTPUT */
 	struct qt_ct_entry *e;
 	uint32_t id;               /* e->id when remembered */
 };
@@ -35,6 +36,7 @@ struct qt_ctg {
 	uint64_t now;
 	/* the packet being judged at PREROUTING/OUTPUT */
 	struct mem *cur;
+	bool nat;                  /* the program translates addresses */
 };
 
 struct qt_ctg *qt_ctg_new(const struct qt_ct_config *c, uint32_t max)
@@ -118,17 +120,37 @@ static void set_ev(struct qt_ctg *g, struct qt_eval *ev, const struct mem *m)
 	ev->ct_shard = g->ct;
 }
 
+/* A packet of ours coming back in through the loopback device (sent
+ * from here to a local address): the kernel keeps the connection the
+ * packet got at OUTPUT (nf_conntrack_in: "previously seen"), tracks it
+ * no second time, and its NAT stays done. So is it here: its last hook
+ * (POSTROUTING) remembered it as it left, rewritten or not. */
+static bool looped_back(struct qt_ctg *g, struct qt_eval *ev,
+			const struct pkt_key *k, struct mem *m)
+{
+	if (ev->hook != QT_HOOK_PRE_ROUTING || strcmp(ev->in, "lo") ||
+	    !m->used || !m->local || memcmp(&m->k, k, sizeof(*k)))
+		return false;
+	g->st.recalled++;
+	g->cur = m;
+	set_ev(g, ev, m);
+	return true;
+}
+
 static void ct_in(struct qt_eval *ev, void *user)
 {
 	struct qt_ctg *g = user;
 	struct pkt_key k;
 	key_of(ev, &k);
 	struct mem *m = &g->mem[key_hash(&k) & (MEM_SLOTS - 1)];
+	if (looped_back(g, ev, &k, m))
+		return;
 	if (m->used)
 		g->st.forgotten++;
 	memset(m, 0, sizeof(*m));
 	m->k = k;
 	m->used = true;
+	m->local = ev->hook == QT_HOOK_LOCAL_OUT;
 	g->cur = m;
 	g->st.remembered++;
 	if (ev->untracked) {
@@ -147,6 +169,7 @@ static void ct_in(struct qt_eval *ev, void *user)
 		return;
 	}
 	struct qt_ct_verdict v;
+	qt_ct_allow_reply_clash(g->ct, g->nat);
 	qt_ct_in(g->ct, &ev->pkt, g->now, &v);
 	if (v.table_full) {
 		g->st.table_full++;
@@ -162,9 +185,10 @@ static void ct_in(struct qt_eval *ev, void *user)
 	set_ev(g, ev, m);
 }
 
-void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev)
+void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat)
 {
 	g->cur = NULL;
+	g->nat = nat;
 	if (ev->hook == QT_HOOK_PRE_ROUTING || ev->hook == QT_HOOK_LOCAL_OUT) {
 		ev->ct_in = ct_in;
 		ev->ct_user = g;
@@ -195,24 +219,55 @@ void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev)
 		       ? QT_CT_ESTABLISHED : QT_CT_NEW;
 }
 
-void qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
+/* A packet rewritten at this hook (NAT, TCPMSS) reaches its later hooks
+ * with other header fields: it is remembered under what it looks like
+ * now. */
+static struct mem *rekey(struct qt_ctg *g, struct mem *m,
+			 const struct qt_eval *ev)
+{
+	struct pkt_key k;
+	key_of(ev, &k);
+	if (!memcmp(&m->k, &k, sizeof(k)))
+		return m;
+	struct mem *n = &g->mem[key_hash(&k) & (MEM_SLOTS - 1)];
+	if (n != m) {
+		if (n->used)
+			g->st.forgotten++;
+		*n = *m;
+		m->used = false;
+	}
+	n->k = k;
+	return n;
+}
+
+int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
 {
 	struct mem *m = g->cur;
 	g->cur = NULL;
+	if (m && ev->rewritten && verdict != QT_XT_DROP)
+		m = rekey(g, m, ev);
 	if (!m || !m->created || !m->e || m->e->id != m->id)
-		return;
+		return verdict;
 	if (verdict == QT_XT_DROP) {
 		qt_ct_abandon(g->ct, m->e);
 		g->st.abandoned++;
 		m->created = false;
 		m->e = NULL;
-		return;
+		return verdict;
 	}
 	if (ev->hook == QT_HOOK_LOCAL_IN || ev->hook == QT_HOOK_POST_ROUTING) {
-		qt_ct_confirm(g->ct, m->e, g->now);
-		g->st.confirmed++;
 		m->created = false;
+		if (!qt_ct_confirm(g->ct, m->e, g->now)) {
+			/* its reply tuple clashes with another
+			 * connection's: the kernel drops it here */
+			qt_ct_abandon(g->ct, m->e);
+			g->st.abandoned++;
+			m->e = NULL;
+			return QT_XT_DROP;
+		}
+		g->st.confirmed++;
 	}
+	return verdict;
 }
 
 const struct qt_ctg_stats *qt_ctg_stats(const struct qt_ctg *g)

@@ -35,11 +35,16 @@ void qt_ctg_idle(struct qt_ctg *g, uint64_t now);
 
 /* Before the walk of ev (inside a burst): PREROUTING/OUTPUT get the
  * ct_in callback the walk runs after raw; other hooks get their ct_*
- * fields from the packet memory. */
-void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev);
+ * fields from the packet memory. nat: the program translates addresses
+ * (a new entry whose reply tuple is taken is then made, for NAT to
+ * resolve: qt_ct_allow_reply_clash). */
+void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat);
 /* After the walk: confirm (accepted at the packet's last hook) or
- * abandon (dropped) an entry this packet made. */
-void qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict);
+ * abandon (dropped) an entry this packet made; a packet rewritten at
+ * this hook is remembered as it looks now. Returns the verdict: DROP
+ * when the entry cannot be confirmed (its reply tuple is another
+ * connection's, as the kernel's confirmation refuses it). */
+int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict);
 
 struct qt_ctg_stats {
 	uint64_t remembered, recalled, forgotten; /* packet memory */

@@ -129,6 +129,18 @@ int qt_addrs_iface_addr(const struct qt_addrs *o, int ifindex, struct in_addr *o
 	return ret;
 }
 
+bool qt_addrs_iface_has(const struct qt_addrs *o, int ifindex, struct in_addr addr)
+{
+	bool has = false;
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	for (size_t i = 0; i < s->naddrs && !has; i++)
+		has = s->addrs[i].ifindex == ifindex &&
+		      s->addrs[i].a.s_addr == addr.s_addr;
+	qt_snap_read_end(o->sync, tok);
+	return has;
+}
+
 uint64_t qt_addrs_version(const struct qt_addrs *o)
 {
 	unsigned tok = qt_snap_read_begin(o->sync);

@@ -26,12 +26,12 @@
  * userspace cannot observe: we assume merged.
  *
  * Threading: one thread owns the handle and publishes (io/addrs.c:
- * qt_addrs_process()); any number of threads may call qt_addrs_type()/qt_addrs_iface_addr()
+ * qt_rtnl_feed_process()); any number of threads may call qt_addrs_type()/qt_addrs_iface_addr()
  * at the same time. Lookups read an immutable snapshot; an update builds
  * a new one, swaps the pointer and frees the old one after in-flight
  * lookups ended (reader counters, util/snap_swap.h; lookups never
  * allocate or block).
- * qt_addrs_close() only when no lookup can run any more.
+ * close its watch (qt_rtnl_watch_close) only when no lookup can run any more.
  *
  * Cost: a lookup scans the cached routes (local + main table) most
  * specific first; fine for the few routes of a host or namespace, a trie
@@ -42,6 +42,7 @@
 #define QT_HOST_ADDRS_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,9 @@ unsigned qt_addrs_type(const struct qt_addrs *a, struct in_addr addr, int ifinde
 
 /* The first primary IPv4 address of ifindex; 0 found, -1 none. */
 int qt_addrs_iface_addr(const struct qt_addrs *a, int ifindex, struct in_addr *out);
+
+/* Is a one of the primary IPv4 addresses of ifindex? */
+bool qt_addrs_iface_has(const struct qt_addrs *a, int ifindex, struct in_addr addr);
 
 /* Bumped by every published snapshot. */
 uint64_t qt_addrs_version(const struct qt_addrs *a);

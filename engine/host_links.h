@@ -4,7 +4,7 @@
  * (RTM_NEWLINK/RTM_DELLINK).
  *
  * Threading (as engine/host_addrs.h): one thread owns the handle and
- * publishes (io/links.c: qt_links_process() when qt_links_fd() is
+ * publishes (io/links.c: qt_rtnl_feed_process() when the watch's fd is
  * readable); any number of
  * threads may look up at the same time. Lookups read an immutable
  * snapshot and never allocate or block; an update builds a new snapshot,
@@ -17,11 +17,11 @@
  * Inside a read section (qt_links_read_begin() ... qt_links_read_end(),
  * e.g. around one packet burst) it stays valid until the section ends,
  * whatever the owner publishes meanwhile. Without an enclosing section
- * it stays valid only until the owner's next qt_links_process(): fine
+ * it stays valid only until the owner's next qt_rtnl_feed_process(): fine
  * on the owner's own thread, otherwise copy it. Sections may nest and
  * are cheap (two atomic operations), but a long one delays the owner's
  * next update (it waits for the section to end), so keep them to a
- * burst. Never call qt_links_process() inside a section of the same
+ * burst. Never call qt_rtnl_feed_process() inside a section of the same
  * thread: it would wait for itself.
  *
  * Cost: a lookup is a binary search over the interfaces sorted by

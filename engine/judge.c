@@ -6,10 +6,10 @@ int qt_judge(const struct qt_prog *prog, struct qt_ctg *ctg,
 {
 	bool ct = ctg && qt_prog_uses_ct(prog);
 	if (ct)
-		qt_ctg_prepare(ctg, ev);
+		qt_ctg_prepare(ctg, ev, qt_prog_nat(prog));
 	int v = qt_prog_eval(prog, ev, ps);
 	if (ct)
-		qt_ctg_done(ctg, ev, v);
+		v = qt_ctg_done(ctg, ev, v);
 	return v;
 }
 
@@ -22,13 +22,12 @@ int qt_judge_alone(const struct qt_prog *prog, struct qt_ctg *ctg,
 		struct qt_eval first = *ev;
 		first.hook = ev->hook == QT_HOOK_POST_ROUTING && !ev->indev
 			     ? QT_HOOK_LOCAL_OUT : QT_HOOK_PRE_ROUTING;
-		qt_ctg_prepare(ctg, &first);
+		qt_ctg_prepare(ctg, &first, qt_prog_nat(prog));
 		first.ct_in(&first, first.ct_user);
 	}
-	qt_ctg_prepare(ctg, ev);
+	qt_ctg_prepare(ctg, ev, qt_prog_nat(prog));
 	int v = qt_prog_eval(prog, ev, ps);
 	if (v == QT_XT_ACCEPT && ev->hook != QT_HOOK_LOCAL_IN)
 		ev->hook = QT_HOOK_POST_ROUTING;   /* its last hook */
-	qt_ctg_done(ctg, ev, v);
-	return v;
+	return qt_ctg_done(ctg, ev, v);
 }

@@ -8,26 +8,30 @@
 #include <string.h>
 
 #include "classify.h"
+#include "nat.h"
 
 /* The tables each hook runs, in the kernel's priority order (raw -300,
  * mangle -150, nat dst -100, filter 0, security 50, nat src 100). The
- * nat table needs connection tracking and is walked by the NAT work;
- * until then it is compiled (so its rules are checked) but not run, and
- * it is the only table where a target without an engine side may be
- * (compile_rule). */
+ * nat table is walked only by a connection's first packet; its hooks
+ * bind and rewrite (nat_step). */
 static const int8_t hook_tables[QT_NHOOKS][QT_NTABLES + 1] = {
-	[QT_HOOK_PRE_ROUTING] = { QT_TABLE_RAW, QT_TABLE_MANGLE, -1 },
+	[QT_HOOK_PRE_ROUTING] = { QT_TABLE_RAW, QT_TABLE_MANGLE, QT_TABLE_NAT,
+				  -1 },
 	[QT_HOOK_LOCAL_IN] = { QT_TABLE_MANGLE, QT_TABLE_FILTER,
-			       QT_TABLE_SECURITY, -1 },
+			       QT_TABLE_SECURITY, QT_TABLE_NAT, -1 },
 	[QT_HOOK_FORWARD] = { QT_TABLE_MANGLE, QT_TABLE_FILTER,
 			      QT_TABLE_SECURITY, -1 },
-	[QT_HOOK_LOCAL_OUT] = { QT_TABLE_RAW, QT_TABLE_MANGLE, QT_TABLE_FILTER,
-				QT_TABLE_SECURITY, -1 },
-	[QT_HOOK_POST_ROUTING] = { QT_TABLE_MANGLE, -1 },
+	[QT_HOOK_LOCAL_OUT] = { QT_TABLE_RAW, QT_TABLE_MANGLE, QT_TABLE_NAT,
+				QT_TABLE_FILTER, QT_TABLE_SECURITY, -1 },
+	[QT_HOOK_POST_ROUTING] = { QT_TABLE_MANGLE, QT_TABLE_NAT, -1 },
 };
 
 /* Headers only: the largest IPv4 header and the largest TCP header. */
 #define COPY_HEADERS 128
+/* A ruleset that translates addresses: whole packets, which a rewrite
+ * hands back (a shorter copy would cut them) and whose checksum it may
+ * have to make whole. */
+#define COPY_NAT 0xffff
 /* A ruleset that tracks connections: whole packets up to an Ethernet
  * MTU, so that conntrack can verify checksums the kernel has not (it
  * does at PREROUTING). Larger unverified packets are rare (jumbo frames
@@ -83,6 +87,8 @@ struct qt_prog {
 	bool wants_owner;           /* a rule reads local packets' owner */
 	bool wants_l2type;          /* a rule reads the frame's type */
 	bool iface_keys;            /* a classifier may index interfaces */
+	bool nat;                   /* the nat table has a built-in chain:
+	                               its hooks bind and rewrite */
 };
 
 /* ---- compiling ---- */
@@ -169,8 +175,7 @@ static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
 	}
 }
 
-/* Whether the engine walks a table at some hook (the nat table is
- * stored and listed, but its rules are not run on packets). */
+/* Whether the engine walks a table at some hook. */
 static bool table_walked(int table)
 {
 	for (int h = 0; h < QT_NHOOKS; h++)
@@ -239,10 +244,10 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	}
 	case QT_V_EXT: {
 		const struct qt_ext_inst *tg = &c->rt->target.in;
-		/* a target with no engine side (SNAT, DNAT, MASQUERADE,
-		 * REDIRECT until NAT is done) is only kept where no packet
-		 * meets it: in a walked table its packets would pass as if
-		 * it had acted, so such a ruleset is not run at all */
+		/* a target with no engine side is only kept where no
+		 * packet meets it: in a walked table its packets would
+		 * pass as if it had acted, so such a ruleset is not run
+		 * at all */
 		if (walked && !tg->ext->target) {
 			qt_buf_printf(err, "qtablesd: -j %s in table %s: the "
 				      "engine cannot run this target\n",
@@ -400,12 +405,20 @@ struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
 			 * neither counts nor judges them. */
 			if (ch->builtin && ch->present) {
 				ct->hook_chain[ch->hook] = (int32_t)ci;
+				/* as iptables-nft: any built-in chain of
+				 * nat registers the NAT hooks, all four */
+				if (ti == QT_TABLE_NAT)
+					p->nat = true;
 				for (const int8_t *x = hook_tables[ch->hook];
 				     *x >= 0; x++)
 					if (*x == ti)
 						p->hook_used[ch->hook] = true;
 			}
 		}
+	}
+	if (p->nat) {
+		p->uses_ct = true;
+		p->copy_range = COPY_NAT;
 	}
 	return p;
 }
@@ -478,6 +491,11 @@ bool qt_prog_uses_ct(const struct qt_prog *p)
 bool qt_prog_rewrites(const struct qt_prog *p)
 {
 	return p->rewrites;
+}
+
+bool qt_prog_nat(const struct qt_prog *p)
+{
+	return p->nat;
 }
 
 bool qt_prog_hook_used(const struct qt_prog *p, unsigned hook)
@@ -612,19 +630,15 @@ chain_end:
 	return base->drop_policy ? QT_XT_DROP : QT_XT_ACCEPT;
 }
 
-int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
-		 struct qt_prog_stats *st)
+/* The classifier's key of the packet as it is now; returns which ports
+ * it holds. */
+static inline __attribute__((always_inline)) unsigned
+make_key(const struct qt_prog *p, const struct qt_eval *ev, uint32_t *key)
 {
-	if (st)
-		st->evals++;
-	if (ev->hook >= QT_NHOOKS)
-		return QT_XT_ACCEPT;
 	const struct qt_pkt *pk = &ev->pkt;
-	uint32_t key[QT_CLS_NFIELDS] = {
-		[QT_CLS_SRC] = ntohl(pk->saddr.v4.s_addr),
-		[QT_CLS_DST] = ntohl(pk->daddr.v4.s_addr),
-		[QT_CLS_PROTO] = pk->proto,
-	};
+	key[QT_CLS_SRC] = ntohl(pk->saddr.v4.s_addr);
+	key[QT_CLS_DST] = ntohl(pk->daddr.v4.s_addr);
+	key[QT_CLS_PROTO] = pk->proto;
 	if (p->iface_keys) {
 		key[QT_CLS_IN] = qt_cls_iface_key(ev->in ? ev->in : "");
 		key[QT_CLS_OUT] = qt_cls_iface_key(ev->out ? ev->out : "");
@@ -644,6 +658,49 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 			key[QT_CLS_DPORT] = (uint32_t)(pk->l4[2] << 8 | pk->l4[3]);
 		}
 	}
+	return ports;
+}
+
+/* The nat table's hook (the kernel's nf_nat_ipv4_fn): an ICMP error
+ * related to a connection is translated with it; the first packet of
+ * a connection walks the chain, and gets the null binding when no
+ * target bound it; then the packet is rewritten from the bindings.
+ * Packets without an entry (INVALID, UNTRACKED) pass untouched. */
+static __attribute__((noinline)) int
+nat_step(const struct qt_prog *p, struct qt_eval *ev, const uint32_t *key,
+	 unsigned ports, struct qt_prog_stats *st)
+{
+	struct qt_ct_entry *e = ev->ct;
+	if (!ev->ct_valid || !e)
+		return QT_XT_ACCEPT;
+	enum qt_ct_state s = (enum qt_ct_state)ev->ct_state;
+	if (s != QT_CT_NEW && s != QT_CT_ESTABLISHED && s != QT_CT_RELATED)
+		return QT_XT_ACCEPT;
+	enum qt_nat_manip m = qt_nat_hook_manip(ev->hook);
+	if (s == QT_CT_RELATED && ev->pkt.proto == IPPROTO_ICMP)
+		return qt_nat_icmp_reply(ev, m);
+	if (s != QT_CT_ESTABLISHED && !qt_nat_done(e, m)) {
+		const struct ctable *t = &p->tables[QT_TABLE_NAT];
+		int32_t start = t->hook_chain[ev->hook];
+		if (start >= 0 &&
+		    walk_table(t, start, ev, key, ports, st) == QT_XT_DROP)
+			return QT_XT_DROP;
+		if (!qt_nat_done(e, m) &&
+		    qt_nat_null_binding(ev, m) == QT_XT_DROP)
+			return QT_XT_DROP;
+	}
+	return qt_nat_packet(ev, m);
+}
+
+int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
+		 struct qt_prog_stats *st)
+{
+	if (st)
+		st->evals++;
+	if (ev->hook >= QT_NHOOKS)
+		return QT_XT_ACCEPT;
+	uint32_t key[QT_CLS_NFIELDS] = { 0 };
+	unsigned ports = make_key(p, ev, key);
 	bool ct_done = !(p->uses_ct && ev->ct_in &&
 			 (ev->hook == QT_HOOK_PRE_ROUTING ||
 			  ev->hook == QT_HOOK_LOCAL_OUT));
@@ -654,6 +711,21 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 			ev->ct_in(ev, ev->ct_user);
 			if (ev->hotdrop)
 				return QT_XT_DROP;
+		}
+		if (*x == QT_TABLE_NAT) {
+			if (!p->nat)
+				continue;
+			bool before = ev->rewritten;
+			ev->rewritten = false;
+			int v = nat_step(p, ev, key, ports, st);
+			/* the tables after this one see the packet as it
+			 * is now */
+			if (ev->rewritten)
+				ports = make_key(p, ev, key);
+			ev->rewritten |= before;
+			if (v == QT_XT_DROP)
+				return QT_XT_DROP;
+			continue;
 		}
 		if (!p->present[*x])
 			continue;

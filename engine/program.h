@@ -70,6 +70,10 @@ bool qt_prog_uses_ct(const struct qt_prog *p);
 /* True when a target of the ruleset may grow packets (TCPMSS): the
  * engine then hands it a copy with room. */
 bool qt_prog_rewrites(const struct qt_prog *p);
+/* True when the nat table has a built-in chain: connections are then
+ * bound and their packets rewritten (engine/nat.h), in place (no copy
+ * with room is needed: addresses and ports keep their size). */
+bool qt_prog_nat(const struct qt_prog *p);
 /* True when a table walked at this hook has its built-in chain there
  * (created, as iptables-nft creates chains: by a rule, a policy, a
  * restore): only then must packets of this hook be queued at all. */

@@ -12,20 +12,33 @@
  * is checked but saved as "/0" by SNAT and MASQUERADE, and refused by
  * REDIRECT; --random-fully is SNAT's and MASQUERADE's, --persistent SNAT's
  * and DNAT's; the kernel takes each in the nat table only, in the chains
- * of its hooks. */
+ * of its hooks.
+ *
+ * Engine side: each target hands its range to the binding of the
+ * connection (engine/nat.h, the kernel's nf_nat_setup_info) and ends the
+ * walk of the nat chain (ACCEPT), as the kernel's xt_nat targets do;
+ * MASQUERADE and REDIRECT first put the address they map to into it. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
+#include "ct_entry.h"
+#include "eval.h"
 #include "ext.h"
+#include "host_addrs.h"
 #include "model.h"
+#include "nat.h"
 
 enum { O_TO, O_RANDOM, O_RANDOM_FULLY, O_PERSISTENT };
 
 /* What "/BASE" after a port range does. */
 enum nat_base { BASE_KEEP, BASE_ZERO, BASE_REFUSE };
 
+enum nat_kind { K_SNAT, K_DNAT, K_MASQUERADE, K_REDIRECT };
+
 struct nat_target {
 	struct qt_ext ext;     /* first: an instance's ext points here */
+	enum nat_kind kind;
 	bool ports_only;       /* the range is --to-ports (no addresses) */
 	enum nat_base base;
 	unsigned hooks;        /* QT_HOOK_* bits the kernel takes it in */
@@ -125,14 +138,75 @@ static void nat_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_nat(in, b, false);
 }
 
+/* ---- engine side ---- */
+
+/* nf_nat_masquerade_ipv4: the source becomes the out-interface's
+ * address (its first primary one: the kernel's inet_select_addr when no
+ * address shares the next hop's subnet); the entry remembers the
+ * interface, so it goes when that address does. */
+static int masquerade(const struct qt_nat_range *r, struct qt_eval *ev)
+{
+	struct qt_ct_entry *e = ev->ct;
+	/* a local packet from 0.0.0.0 is not meant to be masqueraded */
+	if (!e->t[QT_CT_ORIG].src)
+		return QT_XT_ACCEPT;
+	struct in_addr a;
+	if (!ev->env || !ev->env->addrs || !ev->outdev ||
+	    qt_addrs_iface_addr(ev->env->addrs, ev->outdev, &a) < 0)
+		return QT_XT_DROP;     /* "ate my IP address" */
+	struct qt_nat_range nr = *r;
+	nr.flags |= QT_NAT_MAP_IPS;
+	nr.min_addr = nr.max_addr = a.s_addr;
+	if (!(e->status & QT_IPS_CONFIRMED))
+		e->masq_ifindex = ev->outdev;
+	return qt_nat_setup(ev, &nr, QT_NAT_MANIP_SRC);
+}
+
+/* nf_nat_redirect_ipv4: to this host: 127.0.0.1 for a local packet,
+ * else the first address of the interface it came in by. */
+static int redirect(const struct qt_nat_range *r, struct qt_eval *ev)
+{
+	struct in_addr a;
+	if (ev->hook == QT_HOOK_LOCAL_OUT)
+		a.s_addr = htonl(INADDR_LOOPBACK);
+	else if (!ev->env || !ev->env->addrs || !ev->indev ||
+		 qt_addrs_iface_addr(ev->env->addrs, ev->indev, &a) < 0)
+		return QT_XT_DROP;
+	struct qt_nat_range nr = *r;
+	nr.flags |= QT_NAT_MAP_IPS;
+	nr.min_addr = nr.max_addr = a.s_addr;
+	return qt_nat_setup(ev, &nr, QT_NAT_MANIP_DST);
+}
+
+static int nat_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
+{
+	const struct qt_nat_range *r = in->data;
+	/* the nat table is walked only for packets with a connection */
+	if (!qt_ctv_entry(ev))
+		return QT_XT_ACCEPT;
+	switch (nat_of(in)->kind) {
+	case K_SNAT:
+		return qt_nat_setup(ev, r, QT_NAT_MANIP_SRC);
+	case K_DNAT:
+		return qt_nat_setup(ev, r, QT_NAT_MANIP_DST);
+	case K_MASQUERADE:
+		return masquerade(r, ev);
+	case K_REDIRECT:
+		return redirect(r, ev);
+	}
+	return QT_XT_ACCEPT;
+}
+
 #define NAT_EXT(name_, opts_, help_) { \
 	.name = name_, .kind = QT_EXT_TARGET, \
 	.data_size = sizeof(struct qt_nat_range), .opts = opts_, \
 	.parse = nat_parse, .kcheck = nat_kcheck, .save = nat_save, \
-	.print = nat_print, .help = help_ }
+	.print = nat_print, .help = help_, .target = nat_target_fn, \
+	.conntrack = true }
 
 static const struct nat_target nat_targets[] = {
 	{
+		.kind = K_SNAT,
 		.ext = NAT_EXT("SNAT", snat_opts,
 			" --to-source [<ipaddr>[-<ipaddr>]][:port[-port]]\n"
 			"\t\t\t\tAddress to map source to.\n"
@@ -142,6 +216,7 @@ static const struct nat_target nat_targets[] = {
 		.label = " to:",
 	},
 	{
+		.kind = K_DNAT,
 		.ext = NAT_EXT("DNAT", dnat_opts,
 			" --to-destination [<ipaddr>[-<ipaddr>]][:port[-port[/port]]]\n"
 			"\t\t\t\tAddress to map destination to.\n"
@@ -151,6 +226,7 @@ static const struct nat_target nat_targets[] = {
 		.label = " to:",
 	},
 	{
+		.kind = K_MASQUERADE,
 		.ext = NAT_EXT("MASQUERADE", masq_opts,
 			" --to-ports <port>[-<port>]\n"
 			"\t\t\t\tPort (range) to map to.\n"
@@ -164,6 +240,7 @@ static const struct nat_target nat_targets[] = {
 		.label = " masq ports: ",
 	},
 	{
+		.kind = K_REDIRECT,
 		.ext = NAT_EXT("REDIRECT", redir_opts,
 			" --to-ports <port>[-<port>]\n"
 			"\t\t\t\tPort (range) to map to.\n"

@@ -16,6 +16,17 @@
 uint32_t qt_csum_add(uint32_t sum, const uint8_t *b, size_t len);
 uint16_t qt_csum_fold(uint32_t sum);
 
+/* Incremental updates of a checksum field (network order, at check)
+ * when data it covers changes (RFC 1624, eqn. 3; the kernel's
+ * csum_replace2 and csum_replace4): a 16-bit word from -> to, or four
+ * bytes (an IPv4 address, network order) from -> to. */
+void qt_csum_replace2(uint8_t *check, uint16_t from, uint16_t to);
+void qt_csum_replace4(uint8_t *check, const uint8_t *from, const uint8_t *to);
+
+/* The CRC32c (Castagnoli) of len bytes, as SCTP's checksum: initial
+ * value all ones, final complement; the caller stores it little-endian. */
+uint32_t qt_crc32c(const uint8_t *b, size_t len);
+
 /* Does p's transport checksum hold, as the kernel checks a packet it has
  * not verified (CHECKSUM_NONE)? It sums from the IP header on, as the
  * kernel does (a header changed on the way without its checksum fixed

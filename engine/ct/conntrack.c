@@ -85,6 +85,7 @@ struct qt_ct {
 	                              0: the slot's visit has not begun */
 	/* unconfirmed entries, oldest first (by wnext/wprev too) */
 	uint32_t uhead, utail;
+	bool reply_clash_ok;       /* qt_ct_allow_reply_clash */
 	struct qt_ct_stats st;
 };
 
@@ -236,7 +237,8 @@ static void entry_free(struct qt_ct *ct, struct qt_ct_entry *e)
 static void entry_remove(struct qt_ct *ct, struct qt_ct_entry *e)
 {
 	hash_del(ct, e, QT_CT_ORIG);
-	hash_del(ct, e, QT_CT_REPLY);
+	if (!(e->status & QT_CTS_REPLY_CLASH))
+		hash_del(ct, e, QT_CT_REPLY);
 	if (e->status & QT_IPS_CONFIRMED)
 		wheel_unlink(ct, e);
 	else
@@ -426,10 +428,15 @@ void qt_ct_delete(struct qt_ct *ct, struct qt_ct_entry *e)
 	entry_remove(ct, e);
 }
 
-void qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
+bool qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
 {
 	if (e->status & QT_IPS_CONFIRMED)
-		return;
+		return true;
+	if (e->status & QT_CTS_REPLY_CLASH) {
+		ct->st.insert_failed++;
+		ct->st.drop++;
+		return false;
+	}
 	if (!ct->wsec_set) {
 		ct->wsec = now / NS_PER_SEC;
 		ct->wsec_set = true;
@@ -437,6 +444,40 @@ void qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
 	list_del(ct, &ct->uhead, &ct->utail, e);
 	e->status |= QT_IPS_CONFIRMED;
 	wheel_link(ct, e);
+	return true;
+}
+
+void qt_ct_allow_reply_clash(struct qt_ct *ct, bool on)
+{
+	ct->reply_clash_ok = on;
+}
+
+bool qt_ct_tuple_taken(const struct qt_ct *ct, const struct qt_ct_tuple *t,
+		       const struct qt_ct_entry *ignore)
+{
+	uint32_t l = ct->bucket[thash(ct, t) & ct->hmask];
+	while (l) {
+		uint32_t n = l - 1;
+		const struct qt_ct_entry *e = &ct->pool[n >> 1];
+		if (e != ignore && tuple_eq(&e->t[n & 1], t))
+			return true;
+		l = e->hnext[n & 1];
+	}
+	return false;
+}
+
+void qt_ct_set_reply(struct qt_ct *ct, struct qt_ct_entry *e,
+		     const struct qt_ct_tuple *r)
+{
+	if (!(e->status & QT_CTS_REPLY_CLASH))
+		hash_del(ct, e, QT_CT_REPLY);
+	e->t[QT_CT_REPLY] = *r;
+	if (qt_ct_tuple_taken(ct, r, e)) {
+		e->status |= QT_CTS_REPLY_CLASH;
+		return;
+	}
+	e->status &= ~QT_CTS_REPLY_CLASH;
+	hash_add(ct, e, QT_CT_REPLY);
 }
 
 void qt_ct_restore_prepare(struct qt_ct *ct, uint32_t n)
@@ -485,6 +526,7 @@ struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
 	e->t[QT_CT_REPLY] = src->t[QT_CT_REPLY];
 	e->status = src->status;
 	e->mark = src->mark;
+	e->masq_ifindex = src->masq_ifindex;
 	e->expires = src->expires;
 	e->id = src->id;
 	e->p = src->p;
@@ -672,11 +714,15 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 		set_invalid(v);
 		return;
 	}
-	/* The reply tuple taken by another connection (cannot happen with
-	 * the trackers here: tuples invert one to one; kept as the
-	 * kernel's clash check). */
+	/* The reply tuple taken by another connection: one whose reply NAT
+	 * made this packet's inverse (a local socket on the address and
+	 * port a client behind it was mapped to). With NAT the binding
+	 * chooses another (the kernel's get_unique_tuple for the null
+	 * binding too); without, the packet is refused, as the kernel's
+	 * confirmation refuses the clash. */
 	unsigned d;
-	if (lookup(ct, &e->t[QT_CT_REPLY], &d)) {
+	bool clash = lookup(ct, &e->t[QT_CT_REPLY], &d) != NULL;
+	if (clash && !ct->reply_clash_ok) {
 		entry_free(ct, e);
 		ct->st.insert_failed++;
 		ct->st.drop++;
@@ -687,7 +733,10 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 	e->id = ++ct->next_id;
 	e->wslot = (uint32_t)(now / NS_PER_SEC + UNCONFIRMED_SECS);
 	hash_add(ct, e, QT_CT_ORIG);
-	hash_add(ct, e, QT_CT_REPLY);
+	if (clash)
+		e->status |= QT_CTS_REPLY_CLASH;
+	else
+		hash_add(ct, e, QT_CT_REPLY);
 	list_add_tail(ct, &ct->uhead, &ct->utail, e);
 	v->e = e;
 	v->dir = QT_CT_ORIG;

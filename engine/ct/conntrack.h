@@ -86,8 +86,11 @@ void qt_ct_prefetch(const struct qt_ct *ct, const struct qt_pkt *p,
 void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 	      struct qt_ct_verdict *v);
 /* The packet that made v->e left its last hook accepted: the entry goes
- * live (CONFIRMED, linked for expiry). */
-void qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now);
+ * live (CONFIRMED, linked for expiry). false: its reply tuple is still
+ * one another connection holds (QT_CTS_REPLY_CLASH: NAT found no free
+ * one), so it cannot go live; the kernel drops such a packet at
+ * confirmation (insert_failed), and the caller abandons the entry. */
+bool qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now);
 /* It was dropped before: the unconfirmed entry is removed. */
 void qt_ct_abandon(struct qt_ct *ct, struct qt_ct_entry *e);
 /* Remove an entry now (conntrack -D, -F). */
@@ -95,6 +98,24 @@ void qt_ct_delete(struct qt_ct *ct, struct qt_ct_entry *e);
 /* Expire what is due at now, at most budget entries (so no call holds
  * packets up for long); returns how many were removed. */
 unsigned qt_ct_expire(struct qt_ct *ct, uint64_t now, unsigned budget);
+
+/* ---- NAT's view of the table (engine/nat.c) ---- */
+
+/* While on, a new entry whose reply tuple another connection holds is
+ * made all the same, marked QT_CTS_REPLY_CLASH with that tuple left
+ * out of the hash, for NAT's binding to resolve as the kernel's
+ * get_unique_tuple() does; while off (no NAT in the ruleset) such a
+ * packet is refused as before. */
+void qt_ct_allow_reply_clash(struct qt_ct *ct, bool on);
+/* Is the reply tuple held by a connection other than ignore (either of
+ * its directions)? The kernel's nf_conntrack_tuple_taken(). */
+bool qt_ct_tuple_taken(const struct qt_ct *ct, const struct qt_ct_tuple *t,
+		       const struct qt_ct_entry *ignore);
+/* Give an unconfirmed e the reply tuple r (the kernel's
+ * nf_conntrack_alter_reply): rehashed; a taken r leaves the entry
+ * marked QT_CTS_REPLY_CLASH (it then cannot be confirmed). */
+void qt_ct_set_reply(struct qt_ct *ct, struct qt_ct_entry *e,
+		     const struct qt_ct_tuple *r);
 
 /* Find the entry of a tuple (either direction). */
 struct qt_ct_entry *qt_ct_find(struct qt_ct *ct, const struct qt_ct_tuple *t,

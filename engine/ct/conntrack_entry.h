@@ -43,7 +43,15 @@ enum qt_ct_state {
 #define QT_IPS_CONFIRMED  (1u << 3)
 #define QT_IPS_SRC_NAT    (1u << 4)
 #define QT_IPS_DST_NAT    (1u << 5)
+#define QT_IPS_NAT_MASK   (QT_IPS_SRC_NAT | QT_IPS_DST_NAT)
+#define QT_IPS_SRC_NAT_DONE (1u << 7)
+#define QT_IPS_DST_NAT_DONE (1u << 8)
 #define QT_IPS_DYING      (1u << 9)
+/* The engine's own, above the kernel's bits (never shown): the reply
+ * tuple was taken by another connection when this entry was made, so
+ * it is not in the hash; NAT's binding must choose another one before
+ * the entry can be confirmed. */
+#define QT_CTS_REPLY_CLASH (1u << 31)
 
 /* ---- TCP's state (engine/ct/conntrack_tcp.c) ---- */
 
@@ -104,7 +112,9 @@ struct qt_ct_entry {
 	uint32_t wslot;           /* the second (CLOCK_MONOTONIC) of the
 	                             wheel slot it is linked in; unconfirmed:
 	                             when it is dropped if never confirmed */
-	uint32_t pad0;
+	int32_t masq_ifindex;     /* MASQUERADE's out-interface (the
+	                             kernel's nat->masq_index): the entry
+	                             goes when its address does; 0: none */
 	union qt_ct_proto_state p;
 };
 

@@ -271,3 +271,26 @@ RULES
 	[[ "$output" == *"[3:124] -A FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT"* ]]
 	[[ "$output" == *"[1:40] -A FORWARD -s 10.0.1.2/32 -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m conntrack --ctstate NEW -j ACCEPT"* ]]
 }
+
+@test "replay: NAT rewrites the first packet's connection and the ones after it" {
+	cat >"$D/nat.v4" <<'RULES'
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -p udp --dport 53 -j DNAT --to-destination 10.9.9.9:5353
+COMMIT
+RULES
+	run -0 "$R" --hook PREROUTING --gen 4 \
+		--gen-spec proto=udp,src=10.0.1.2,dst=10.0.2.2,sport=4000,dport=53 \
+		--save-counters "$D/nat.v4"
+	[ "${lines[0]}" = "1 ACCEPT rewritten" ]
+	[ "${lines[3]}" = "4 ACCEPT rewritten" ]
+	# one connection: the nat chain walked once
+	echo "$output" | grep -q "^\[1:[0-9]*\] -A PREROUTING -p udp -m udp --dport 53 -j DNAT --to-destination 10.9.9.9:5353$"
+	run -0 "$R" --hook PREROUTING --gen 2 \
+		--gen-spec proto=udp,src=10.0.1.2,dst=10.0.2.2,sport=4000,dport=54 \
+		"$D/nat.v4"
+	[ "${lines[0]}" = "1 ACCEPT" ]
+}

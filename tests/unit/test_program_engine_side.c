@@ -1,8 +1,7 @@
 /* A match or target without an engine side cannot be compiled into a
- * table the engine walks: the commit fails with a message naming it,
- * instead of the rule silently matching nothing or accepting. Rules in
- * the nat table (stored, listed, not walked) still compile, so SNAT,
- * DNAT, MASQUERADE and REDIRECT keep working. */
+ * table the engine walks (the nat table too, since NAT is done): the
+ * commit fails with a message naming it, instead of the rule silently
+ * matching nothing or accepting. */
 #include <stdio.h>
 #include <string.h>
 
@@ -83,8 +82,13 @@ int main(void)
 		"-t nat -A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 10.0.0.2",
 		"-t nat -A POSTROUTING -j SNAT --to-source 10.0.0.1",
 		"-t nat -A OUTPUT -p tcp -j REDIRECT --to-ports 8080",
-		"-t nat -A OUTPUT -m qtbare -j QTBARE", NULL },
-		why, sizeof(why)), "the nat table is not walked: it compiles");
+		"-t nat -A OUTPUT -j NETMAP --to 10.1.0.0/16", NULL },
+		why, sizeof(why)), "the NAT targets have an engine side");
+	ok(!compiles((const char *const[]){ "-t nat -A OUTPUT -j QTBARE",
+					    NULL }, why, sizeof(why)),
+	   "a target without an engine side in nat: refused");
+	is_str(why, "qtablesd: -j QTBARE in table nat: the engine cannot "
+	       "run this target\n", "named");
 	ok(compiles((const char *const[]){ "-A INPUT -m comment --comment x -j ACCEPT",
 					   NULL }, why, sizeof(why)),
 	   "every match of the tree has an engine side (comment)");

@@ -1,0 +1,337 @@
+/* NAT bindings: choosing the new tuple and storing it in the connection
+ * (see nat.h). The packet rewriting is in nat_pkt.c. */
+#include "nat.h"
+
+#include <arpa/inet.h>
+
+#include "host_addrs.h"
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* The kernel's NF_NAT_MAX_ATTEMPTS: candidates tried per round. */
+#define MAX_ATTEMPTS 128
+#define RANDOM_ALL (QT_NAT_PROTO_RANDOM | QT_NAT_PROTO_RANDOM_FULLY)
+
+/* ---- randomness ---- */
+
+static _Thread_local uint64_t rng;
+
+void qt_nat_seed(uint64_t seed)
+{
+	rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+}
+
+uint16_t qt_nat_random16(void)
+{
+	if (!rng) {
+		uint64_t s = 0;
+		if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s)) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			s = (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)&rng;
+		}
+		qt_nat_seed(s);
+	}
+	/* xorshift64* */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (uint16_t)((rng * 0x2545f4914f6cdd1dull) >> 48);
+}
+
+/* ---- the kernel's jhash2 ---- */
+
+static inline uint32_t rol32(uint32_t w, unsigned s)
+{
+	return w << s | w >> (32 - s);
+}
+
+#define JHASH_MIX(a, b, c) do { \
+	a -= c; a ^= rol32(c, 4);  c += b; \
+	b -= a; b ^= rol32(a, 6);  a += c; \
+	c -= b; c ^= rol32(b, 8);  b += a; \
+	a -= c; a ^= rol32(c, 16); c += b; \
+	b -= a; b ^= rol32(a, 19); a += c; \
+	c -= b; c ^= rol32(b, 4);  b += a; \
+} while (0)
+
+#define JHASH_FINAL(a, b, c) do { \
+	c ^= b; c -= rol32(b, 14); \
+	a ^= c; a -= rol32(c, 11); \
+	b ^= a; b -= rol32(a, 25); \
+	c ^= b; c -= rol32(b, 16); \
+	a ^= c; a -= rol32(c, 4);  \
+	b ^= a; b -= rol32(a, 14); \
+	c ^= b; c -= rol32(b, 24); \
+} while (0)
+
+uint32_t qt_nat_jhash2(const uint32_t *k, uint32_t n, uint32_t initval)
+{
+	uint32_t a, b, c;
+	a = b = c = 0xdeadbeefu + (n << 2) + initval;
+	while (n > 3) {
+		a += k[0];
+		b += k[1];
+		c += k[2];
+		JHASH_MIX(a, b, c);
+		n -= 3;
+		k += 3;
+	}
+	switch (n) {
+	case 3: c += k[2]; /* fall through */
+	case 2: b += k[1]; /* fall through */
+	case 1: a += k[0];
+		JHASH_FINAL(a, b, c);
+		break;
+	default:
+		break;
+	}
+	return c;
+}
+
+/* ---- choosing the tuple (nf_nat_core.c) ---- */
+
+static bool proto_has_ports(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP: case IPPROTO_UDP: case IPPROTO_UDPLITE:
+	case IPPROTO_DCCP: case IPPROTO_SCTP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Would a connection whose packets look like t (original direction)
+ * clash: is its reply held by another connection than e? */
+static bool used_tuple(const struct qt_ct *ct, const struct qt_ct_tuple *t,
+		       const struct qt_ct_entry *e)
+{
+	struct qt_ct_tuple r;
+	qt_ct_invert(t, &r);
+	return qt_ct_tuple_taken(ct, &r, e);
+}
+
+static bool addr_in_range(uint32_t a, const struct qt_nat_range *r)
+{
+	return ntohl(a) >= ntohl(r->min_addr) && ntohl(a) <= ntohl(r->max_addr);
+}
+
+static bool l4_in_range(const struct qt_ct_tuple *t, enum qt_nat_manip m,
+			const struct qt_nat_range *r)
+{
+	uint16_t v;
+	if (t->proto == IPPROTO_ICMP)
+		v = t->sport;           /* the echo id, both directions */
+	else if (proto_has_ports(t->proto))
+		v = m == QT_NAT_MANIP_SRC ? t->sport : t->dport;
+	else
+		return true;
+	return v >= r->min_port && v <= r->max_port;
+}
+
+/* nf_in_range: a source tuple the range already holds. */
+static bool src_in_range(const struct qt_ct_tuple *t,
+			 const struct qt_nat_range *r)
+{
+	if ((r->flags & QT_NAT_MAP_IPS) && !addr_in_range(t->src, r))
+		return false;
+	if (!(r->flags & QT_NAT_PROTO_SPECIFIED))
+		return true;
+	return l4_in_range(t, QT_NAT_MANIP_SRC, r);
+}
+
+/* find_best_ips_proto: the address of the range a hash of the tuple's
+ * addresses picks. */
+static void best_ip(struct qt_ct_tuple *t, const struct qt_nat_range *r,
+		    enum qt_nat_manip m)
+{
+	if (!(r->flags & QT_NAT_MAP_IPS))
+		return;
+	uint32_t *var = m == QT_NAT_MANIP_SRC ? &t->src : &t->dst;
+	if (r->min_addr == r->max_addr) {
+		*var = r->min_addr;
+		return;
+	}
+	/* the kernel hashes the 16-byte address union, the IPv4 address
+	 * in its first word, as the words lie in memory */
+	uint32_t words[4] = { t->src, 0, 0, 0 };
+	uint32_t j = qt_nat_jhash2(words, 4, (r->flags & QT_NAT_PERSISTENT)
+					     ? 0 : t->dst);
+	uint32_t minip = ntohl(r->min_addr), maxip = ntohl(r->max_addr);
+	uint32_t dist = maxip - minip + 1;
+	*var = htonl(minip + (uint32_t)(((uint64_t)j * dist) >> 32));
+}
+
+/* nf_nat_l4proto_unique_tuple: a port (ICMP id) that makes t free. */
+static void unique_port(const struct qt_ct *ct, const struct qt_ct_entry *e,
+			struct qt_ct_tuple *t, const struct qt_nat_range *r,
+			enum qt_nat_manip m)
+{
+	uint16_t *key;
+	uint32_t min, size;
+	if (t->proto == IPPROTO_ICMP) {
+		key = &t->sport;
+		if (!(r->flags & QT_NAT_PROTO_SPECIFIED)) {
+			min = 0;
+			size = 65536;
+		} else {
+			min = r->min_port;
+			size = (uint32_t)(uint16_t)(r->max_port - r->min_port) + 1;
+		}
+	} else if (proto_has_ports(t->proto)) {
+		key = m == QT_NAT_MANIP_SRC ? &t->sport : &t->dport;
+		if (!(r->flags & QT_NAT_PROTO_SPECIFIED)) {
+			/* a destination's port is never changed unasked */
+			if (m == QT_NAT_MANIP_DST)
+				return;
+			if (*key < 1024) {
+				/* ports below 512 stay below (credential
+				 * passing), 512-1023 go to 600-1023 */
+				min = *key < 512 ? 1 : 600;
+				size = (*key < 512 ? 511 : 1023) - min + 1;
+			} else {
+				min = 1024;
+				size = 65535 - 1024 + 1;
+			}
+		} else {
+			uint32_t lo = r->min_port, hi = r->max_port;
+			if (hi < lo) {
+				uint32_t x = lo;
+				lo = hi;
+				hi = x;
+			}
+			min = lo;
+			size = hi - lo + 1;
+		}
+	} else {
+		return;
+	}
+
+	uint16_t off;
+	if (r->flags & QT_NAT_PROTO_OFFSET)
+		off = (uint16_t)(*key - r->base_port);
+	else if ((r->flags & RANDOM_ALL) || m != QT_NAT_MANIP_DST)
+		off = qt_nat_random16();
+	else
+		off = 0;
+
+	uint32_t attempts = size < MAX_ATTEMPTS ? size : MAX_ATTEMPTS;
+	for (;;) {
+		for (uint32_t i = 0; i < attempts; i++, off++) {
+			*key = (uint16_t)(min + off % size);
+			if (!used_tuple(ct, t, e))
+				return;
+		}
+		/* nothing free from this offset: a new one, and a smaller
+		 * window, so a full range costs a bounded search */
+		if (attempts >= size || attempts < 16)
+			return;
+		attempts /= 2;
+		off = qt_nat_random16();
+	}
+}
+
+void qt_nat_unique_tuple(const struct qt_ct *ct, const struct qt_ct_entry *e,
+			 const struct qt_ct_tuple *cur,
+			 const struct qt_nat_range *r, enum qt_nat_manip m,
+			 struct qt_ct_tuple *out)
+{
+	/* 1: a source mapping keeps the tuple when the range holds it
+	 * and nobody else uses it */
+	if (m == QT_NAT_MANIP_SRC && !(r->flags & RANDOM_ALL) &&
+	    src_in_range(cur, r) && !used_tuple(ct, cur, e)) {
+		*out = *cur;
+		return;
+	}
+	/* 2: the address */
+	*out = *cur;
+	best_ip(out, r, m);
+	/* 3: the port, only changed when it must be */
+	if (!(r->flags & RANDOM_ALL)) {
+		if (r->flags & QT_NAT_PROTO_SPECIFIED) {
+			if (!(r->flags & QT_NAT_PROTO_OFFSET) &&
+			    l4_in_range(out, m, r) &&
+			    (r->min_port == r->max_port ||
+			     !used_tuple(ct, out, e)))
+				return;
+		} else if (!used_tuple(ct, out, e)) {
+			return;
+		}
+	}
+	unique_port(ct, e, out, r, m);
+}
+
+static bool tuple_eq(const struct qt_ct_tuple *a, const struct qt_ct_tuple *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+int qt_nat_setup(struct qt_eval *ev, const struct qt_nat_range *r,
+		 enum qt_nat_manip m)
+{
+	struct qt_ct_entry *e = ev->ct;
+	struct qt_ct *ct = ev->ct_shard;
+	/* the kernel binds only before the entry is confirmed: a
+	 * connection older than the nat rules stays as it is */
+	if (!e || !ct || (e->status & QT_IPS_CONFIRMED) || qt_nat_done(e, m))
+		return QT_XT_ACCEPT;
+	/* what the packets look like now: the inverse of the reply, which
+	 * holds an earlier binding of the other kind */
+	struct qt_ct_tuple cur, nt;
+	qt_ct_invert(&e->t[QT_CT_REPLY], &cur);
+	qt_nat_unique_tuple(ct, e, &cur, r, m, &nt);
+	if (!tuple_eq(&nt, &cur)) {
+		struct qt_ct_tuple reply;
+		qt_ct_invert(&nt, &reply);
+		qt_ct_set_reply(ct, e, &reply);
+		e->status |= m == QT_NAT_MANIP_SRC ? QT_IPS_SRC_NAT
+						   : QT_IPS_DST_NAT;
+	}
+	e->status |= m == QT_NAT_MANIP_SRC ? QT_IPS_SRC_NAT_DONE
+					   : QT_IPS_DST_NAT_DONE;
+	return QT_XT_ACCEPT;
+}
+
+int qt_nat_null_binding(struct qt_eval *ev, enum qt_nat_manip m)
+{
+	const struct qt_ct_entry *e = ev->ct;
+	if (!e)
+		return QT_XT_ACCEPT;
+	/* this address; the port as the protocol decides (the reply's, in
+	 * case an earlier binding changed it) */
+	uint32_t ip = m == QT_NAT_MANIP_SRC ? e->t[QT_CT_REPLY].dst
+					    : e->t[QT_CT_REPLY].src;
+	struct qt_nat_range r = {
+		.flags = QT_NAT_MAP_IPS, .min_addr = ip, .max_addr = ip,
+	};
+	return qt_nat_setup(ev, &r, m);
+}
+
+struct masq_walk {
+	struct qt_ct *ct;
+	const struct qt_addrs *a;
+	unsigned n;
+};
+
+static bool masq_visit(struct qt_ct_entry *e, void *user)
+{
+	struct masq_walk *w = user;
+	if (!e->masq_ifindex || !(e->status & QT_IPS_SRC_NAT))
+		return true;
+	/* the address it was mapped to: where replies go */
+	struct in_addr to = { .s_addr = e->t[QT_CT_REPLY].dst };
+	if (!qt_addrs_iface_has(w->a, e->masq_ifindex, to)) {
+		qt_ct_delete(w->ct, e);
+		w->n++;
+	}
+	return true;
+}
+
+unsigned qt_nat_masq_forget(struct qt_ct *ct, const struct qt_addrs *a)
+{
+	struct masq_walk w = { ct, a, 0 };
+	qt_ct_each(ct, masq_visit, &w);
+	return w.n;
+}

@@ -1,0 +1,301 @@
+/* Rewriting packets from their connection's NAT bindings, as the
+ * kernel's nf_nat_proto.c does (see nat.h).
+ *
+ * Checksums are updated incrementally (a checksum that was wrong stays
+ * wrong by the same amount, as in the kernel); a UDP checksum of 0 (none)
+ * stays 0 and an update giving 0 is written 0xffff. A packet the queue
+ * marked "checksum not ready" (NFQA_SKB_CSUMNOTREADY: the kernel's
+ * CHECKSUM_PARTIAL, the transport checksum field holding only the
+ * pseudo-header's sum) is where the kernel would only adjust that
+ * partial sum for the new addresses; but a packet handed back with a
+ * verdict is marked as having no checksum at all (nfqnl_mangle sets
+ * CHECKSUM_NONE, as extensions/TCPMSS.c found), so the whole transport
+ * checksum is computed here instead, over the segment, which the copy
+ * then must hold. */
+#include "nat.h"
+
+#include <string.h>
+
+#include "csum.h"
+
+#define ICMP_ECHOREPLY 0
+#define ICMP_REDIRECT 5
+#define ICMP_ECHO 8
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* icmp_manip_pkt: only the query types carry an id. */
+static bool icmp_has_id(uint8_t type)
+{
+	switch (type) {
+	case 0: case 8: case 13: case 14: case 15: case 16: case 17: case 18:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A transport checksum made whole: pseudo-header (addresses at ip + 12,
+ * protocol, length) and the n bytes at th, check field at th + at. */
+static void l4_csum_full(const uint8_t *ip, uint8_t *th, uint32_t n,
+			 uint8_t proto, unsigned at, bool zero_is_none)
+{
+	put16(th + at, 0);
+	uint32_t s = qt_csum_add(0, ip + 12, 8);
+	s += proto + n;
+	s = qt_csum_add(s, th, n);
+	uint16_t c = (uint16_t)~qt_csum_fold(s);
+	if (zero_is_none && c == 0)
+		c = 0xffff;
+	put16(th + at, c);
+}
+
+bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
+		      const struct qt_ct_tuple *target, enum qt_nat_manip m,
+		      bool partial, bool *changed)
+{
+	*changed = false;
+	if (len < iphoff + 20)
+		return false;
+	uint8_t *ip = data + iphoff;
+	uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || len < iphoff + ihl)
+		return false;
+	uint32_t hdroff = iphoff + ihl;
+	uint8_t *th = data + hdroff;
+	uint8_t *addr = ip + (m == QT_NAT_MANIP_SRC ? 12 : 16);
+	uint8_t naddr[4];
+	memcpy(naddr, m == QT_NAT_MANIP_SRC ? &target->src : &target->dst, 4);
+	uint16_t nport = m == QT_NAT_MANIP_SRC ? target->sport : target->dport;
+	unsigned poff = m == QT_NAT_MANIP_SRC ? 0 : 2;
+	bool addr_changes = memcmp(addr, naddr, 4) != 0;
+	/* the segment, for checksums computed whole (an outer packet) */
+	uint32_t tot = get16(ip + 2);
+	uint32_t seg = tot > ihl ? tot - ihl : 0;
+	bool seg_whole = iphoff == 0 && tot >= ihl && len >= tot;
+	/* the kernel sees fragments reassembled; a later fragment has no
+	 * transport header to rewrite */
+	bool first = (get16(ip + 6) & 0x1fff) == 0;
+
+	switch (first ? target->proto : 0) {
+	case IPPROTO_TCP: {
+		/* a quoted header may have only its first 8 bytes: ports,
+		 * but no checksum to update */
+		bool full = len >= hdroff + 20;
+		if (len < hdroff + 8)
+			return false;
+		if (partial && (!full || !seg_whole))
+			return false;
+		uint16_t op = get16(th + poff);
+		if (op == nport && !addr_changes)
+			break;
+		put16(th + poff, nport);
+		*changed = true;
+		if (!full)
+			break;
+		if (partial) {
+			/* made whole below, once the address is in */
+			break;
+		}
+		qt_csum_replace4(th + 16, addr, naddr);
+		qt_csum_replace2(th + 16, op, nport);
+		break;
+	}
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE: {
+		if (len < hdroff + 8)
+			return false;
+		/* UDP-Lite always has a checksum, UDP's 0 means none */
+		bool csum = target->proto == IPPROTO_UDPLITE || get16(th + 6);
+		if (partial && csum && !seg_whole)
+			return false;
+		uint16_t op = get16(th + poff);
+		if (op == nport && !addr_changes)
+			break;
+		put16(th + poff, nport);
+		*changed = true;
+		if (!csum || partial)
+			break;
+		qt_csum_replace4(th + 6, addr, naddr);
+		qt_csum_replace2(th + 6, op, nport);
+		if (!get16(th + 6))
+			put16(th + 6, 0xffff);
+		break;
+	}
+	case IPPROTO_DCCP: {
+		/* the checksum at 6 covers a pseudo-header as TCP's; only
+		 * with the 12-byte generic header here */
+		bool full = len >= hdroff + 12;
+		if (len < hdroff + 8)
+			return false;
+		uint16_t op = get16(th + poff);
+		if (op == nport && !addr_changes)
+			break;
+		put16(th + poff, nport);
+		*changed = true;
+		if (!full)
+			break;
+		qt_csum_replace4(th + 6, addr, naddr);
+		qt_csum_replace2(th + 6, op, nport);
+		break;
+	}
+	case IPPROTO_SCTP: {
+		/* a CRC32c over the whole packet, not an Internet checksum:
+		 * computed again when the header (and so the packet) is
+		 * here whole */
+		if (len < hdroff + 8)
+			return false;
+		uint16_t op = get16(th + poff);
+		if (op == nport)
+			break;
+		put16(th + poff, nport);
+		*changed = true;
+		if (len >= hdroff + 12 && seg_whole && !partial) {
+			memset(th + 8, 0, 4);
+			uint32_t c = qt_crc32c(th, seg);
+			th[8] = (uint8_t)c;
+			th[9] = (uint8_t)(c >> 8);
+			th[10] = (uint8_t)(c >> 16);
+			th[11] = (uint8_t)(c >> 24);
+		}
+		break;
+	}
+	case IPPROTO_ICMP: {
+		if (len < hdroff + 8)
+			return false;
+		if (!icmp_has_id(th[0]))
+			break;
+		uint16_t oid = get16(th + 4), nid = target->sport;
+		if (oid == nid)
+			break;
+		qt_csum_replace2(th + 2, oid, nid);
+		put16(th + 4, nid);
+		*changed = true;
+		break;
+	}
+	default:
+		break;
+	}
+
+	if (addr_changes) {
+		qt_csum_replace4(ip + 10, addr, naddr);
+		memcpy(addr, naddr, 4);
+		*changed = true;
+	}
+	if (partial && *changed && first && seg_whole) {
+		if (target->proto == IPPROTO_TCP && seg >= 20)
+			l4_csum_full(ip, th, seg, IPPROTO_TCP, 16, false);
+		else if ((target->proto == IPPROTO_UDP ||
+			  target->proto == IPPROTO_UDPLITE) && seg >= 8 &&
+			 (target->proto == IPPROTO_UDPLITE || get16(th + 6)))
+			l4_csum_full(ip, th, seg, target->proto, 6, true);
+	}
+	return true;
+}
+
+/* The packet's length as far as the copy holds it. */
+static uint32_t pkt_bytes(const struct qt_eval *ev)
+{
+	return ev->pkt.ip_len && ev->pkt.ip_len < ev->len ? ev->pkt.ip_len
+							  : ev->len;
+}
+
+static void rewritten(struct qt_eval *ev)
+{
+	ev->rewritten = true;
+	ev->csum_not_ready = false;
+	qt_pkt_parse_ipv4(&ev->pkt, ev->data, ev->len);
+}
+
+/* Whether the binding of this manip applies to a packet of direction
+ * dir: a source binding rewrites the original direction's source at
+ * the source hooks, and the reply's destination at the destination
+ * hooks (the kernel's statusbit ^ IPS_NAT_MASK). */
+static bool binding_applies(const struct qt_ct_entry *e, enum qt_ct_dir dir,
+			    enum qt_nat_manip m)
+{
+	uint32_t bit = m == QT_NAT_MANIP_SRC ? QT_IPS_SRC_NAT : QT_IPS_DST_NAT;
+	if (dir == QT_CT_REPLY)
+		bit ^= QT_IPS_NAT_MASK;
+	return e->status & bit;
+}
+
+int qt_nat_packet(struct qt_eval *ev, enum qt_nat_manip m)
+{
+	const struct qt_ct_entry *e = ev->ct;
+	enum qt_ct_dir dir = (enum qt_ct_dir)ev->ct_dir;
+	if (!e || !binding_applies(e, dir, m))
+		return QT_XT_ACCEPT;
+	/* what the packet must look like: the inverse of the other
+	 * direction's tuple */
+	struct qt_ct_tuple target;
+	qt_ct_invert(&e->t[!dir], &target);
+	/* a copy shorter than the packet cannot be handed back whole */
+	if (ev->len < ev->orig_len)
+		return QT_XT_DROP;
+	bool changed;
+	if (!qt_nat_manip_pkt(ev->data, pkt_bytes(ev), 0, &target, m,
+			      ev->csum_not_ready, &changed))
+		return QT_XT_DROP;
+	if (changed)
+		rewritten(ev);
+	return QT_XT_ACCEPT;
+}
+
+int qt_nat_icmp_reply(struct qt_eval *ev, enum qt_nat_manip m)
+{
+	const struct qt_ct_entry *e = ev->ct;
+	enum qt_ct_dir dir = (enum qt_ct_dir)ev->ct_dir;
+	if (!e)
+		return QT_XT_ACCEPT;
+	uint32_t n = pkt_bytes(ev), hdrlen = ev->pkt.ihl;
+	/* the ICMP header and the quoted IP header must be here */
+	if (n < hdrlen + 8 + 20)
+		return QT_XT_DROP;
+	uint8_t *icmp = ev->data + hdrlen;
+	/* a copy shorter than the packet can neither be verified nor be
+	 * handed back whole (the copy range asks for whole packets) */
+	bool whole = ev->len >= ev->orig_len;
+	/* nf_ip_checksum: the kernel verifies the message before it
+	 * touches it */
+	if (whole && qt_csum_fold(qt_csum_add(0, icmp, n - hdrlen)) != 0xffff)
+		return QT_XT_DROP;
+	if (icmp[0] == ICMP_REDIRECT) {
+		/* a redirect for a translated (or not yet bound)
+		 * connection would send the host elsewhere: dropped */
+		uint32_t done = QT_IPS_SRC_NAT_DONE | QT_IPS_DST_NAT_DONE;
+		if ((e->status & done) != done || (e->status & QT_IPS_NAT_MASK))
+			return QT_XT_DROP;
+	}
+	if (!binding_applies(e, dir, m))
+		return QT_XT_ACCEPT;
+	if (!whole)
+		return QT_XT_DROP;
+	/* the quoted packet went the other way: it gets the other
+	 * direction's tuple by the other manip */
+	bool ch;
+	enum qt_nat_manip other = m == QT_NAT_MANIP_SRC ? QT_NAT_MANIP_DST
+							: QT_NAT_MANIP_SRC;
+	if (!qt_nat_manip_pkt(ev->data, n, hdrlen + 8, &e->t[!dir], other,
+			      false, &ch))
+		return QT_XT_DROP;
+	put16(icmp + 2, 0);
+	put16(icmp + 2, (uint16_t)~qt_csum_fold(qt_csum_add(0, icmp, n - hdrlen)));
+	/* the outer header as a reply to what was sent */
+	struct qt_ct_tuple target;
+	qt_ct_invert(&e->t[!dir], &target);
+	target.proto = IPPROTO_ICMP;
+	if (!qt_nat_manip_pkt(ev->data, n, 0, &target, m, false, &ch))
+		return QT_XT_DROP;
+	rewritten(ev);
+	return QT_XT_ACCEPT;
+}
