@@ -1,5 +1,7 @@
 #include "csum.h"
 
+#include "crc32.h"
+
 #include <netinet/in.h>
 
 uint32_t qt_csum_add(uint32_t sum, const uint8_t *b, size_t len)
@@ -28,6 +30,19 @@ bool qt_pkt_csum_holds(const struct qt_pkt *p)
 	uint32_t n = p->ip_len > p->ihl ? p->ip_len - p->ihl : 0;
 	if (n && (!p->l4 || p->l4_len != n))
 		return true;    /* part of it was not copied: cannot tell */
+	if (p->proto == IPPROTO_SCTP) {
+		/* CRC-32C of the SCTP packet with its checksum field as 0,
+		 * stored least significant byte first */
+		static const uint8_t zero[4];
+		if (n < 12)
+			return true;    /* the tracker's length check decides */
+		uint32_t c = qt_crc32c(0, p->l4, 8);
+		c = qt_crc32c(c, zero, 4);
+		c = qt_crc32c(c, p->l4 + 12, n - 12);
+		const uint8_t *f = p->l4 + 8;
+		return c == ((uint32_t)f[0] | (uint32_t)f[1] << 8 |
+			     (uint32_t)f[2] << 16 | (uint32_t)f[3] << 24);
+	}
 	uint32_t s = qt_csum_add(0, p->data, p->ihl);
 	if (n)
 		s = qt_csum_add(s, p->l4, n);

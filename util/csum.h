@@ -20,7 +20,8 @@ uint16_t qt_csum_fold(uint32_t sum);
  * not verified (CHECKSUM_NONE)? It sums from the IP header on, as the
  * kernel does (a header changed on the way without its checksum fixed
  * fails), plus the pseudo-header for TCP and UDP; other protocols (ICMP)
- * must sum to zero by themselves. true when it cannot tell: the queue's
+ * must sum to zero by themselves; SCTP has a CRC-32C instead. true
+ * when it cannot tell: the queue's
  * copy lacks part of the packet. (A UDP checksum of 0, "none", is the
  * caller's to skip: the kernel's users differ.) */
 bool qt_pkt_csum_holds(const struct qt_pkt *p);
