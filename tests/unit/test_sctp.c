@@ -2,7 +2,11 @@
  * xt_sctp decides: ports, the chunk walk of --chunk-types any, all and
  * only, chunk flags, and the packets it drops (a common header cut
  * short, a chunk header cut short, a chunk of length 0); rules typed as
- * iptables commands, packets built as bytes here. */
+ * iptables commands, packets built as bytes here. The drops, the walk
+ * past a chunk longer than the packet and the 4-byte step of a length
+ * of 1 were checked on the kernel (6.18, iptables-nft 1.8.9: rules in
+ * FORWARD of a namespace, packets sent with scapy; a drop moves no
+ * counter); the rest through tests/bats/sctp.bats with QT_ORACLE=1. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 
