@@ -108,7 +108,8 @@ bool qt_ct_filter_match(const struct qt_ct_filter *f,
 	     (e->status & f->status_clear)))
 		return false;
 	if ((f->has & QT_CTF_STATE) &&
-	    (o->proto != 6 || e->p.tcp.state != f->tcp_state))
+	    (o->proto != f->proto ||
+	     qt_ct_proto_of(o->proto)->state_of(&e->p) != f->state))
 		return false;
 	return true;
 }
@@ -221,19 +222,23 @@ static int parse_status(struct cmdline *c, const char *s)
 static int parse_state(struct cmdline *c, const char *s)
 {
 	/* conntrack's names are case-sensitive; LISTEN is its old name of
-	 * SYN_SENT2 (the same number) */
-	for (unsigned i = 0; i < QT_TCP_MAX; i++)
-		if (!strcmp(s, qt_ct_tcp_state_name(i))) {
-			c->f.tcp_state = (uint8_t)i;
+	 * TCP's SYN_SENT2 (the same number) */
+	const struct qt_ct_proto *pr = qt_ct_proto_of(c->f.proto);
+	for (unsigned i = 0; i < pr->nstates; i++)
+		if (!strcmp(s, pr->state_names[i])) {
+			c->f.state = (uint8_t)i;
 			c->f.has |= QT_CTF_STATE;
 			return 0;
 		}
-	if (!strcmp(s, "LISTEN")) {
-		c->f.tcp_state = QT_TCP_SYN_SENT2;
+	if (c->f.proto == IPPROTO_TCP && !strcmp(s, "LISTEN")) {
+		c->f.state = QT_TCP_SYN_SENT2;
 		c->f.has |= QT_CTF_STATE;
 		return 0;
 	}
-	return param_problem(c, "unknown TCP state `%s'", s);
+	/* (conntrack 1.4.7 crashes on an unknown SCTP state; the message
+	 * is the one its SCTP module means to print) */
+	return param_problem(c, "unknown %s state `%s'",
+			     c->f.proto == IPPROTO_TCP ? "TCP" : "SCTP", s);
 }
 
 static int take_value(struct cmdline *c, const struct qt_ct_opt *o, const char *v)
@@ -310,7 +315,8 @@ static bool available(const struct cmdline *c, const struct qt_ct_opt *o)
 	switch (o->need) {
 	case QT_CTN_ANY: return true;
 	case QT_CTN_PORTS: return p && has_ports(c->f.proto);
-	case QT_CTN_TCP: return p && c->f.proto == 6;
+	case QT_CTN_STATE: return p && (c->f.proto == IPPROTO_TCP ||
+					c->f.proto == IPPROTO_SCTP);
 	case QT_CTN_ICMP: return p && c->f.proto == 1;
 	}
 	return false;

@@ -44,7 +44,7 @@ struct qt_ct_filter {
 	uint16_t icmp_id;
 	uint32_t mark, mark_mask;
 	uint32_t status_set, status_clear;
-	uint8_t tcp_state;
+	uint8_t state;             /* the protocol's (-p, tcp or sctp) */
 	bool family_none;          /* -f ipv6: there are no IPv6 entries */
 };
 

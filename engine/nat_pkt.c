@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "crc32.h"
 #include "csum.h"
 
 #define ICMP_ECHOREPLY 0
@@ -161,7 +162,7 @@ bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
 		*changed = true;
 		if (len >= hdroff + 12 && seg_whole && !partial) {
 			memset(th + 8, 0, 4);
-			uint32_t c = qt_crc32c(th, seg);
+			uint32_t c = qt_crc32c(0, th, seg);
 			th[8] = (uint8_t)c;
 			th[9] = (uint8_t)(c >> 8);
 			th[10] = (uint8_t)(c >> 16);

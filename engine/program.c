@@ -646,9 +646,13 @@ make_key(const struct qt_prog *p, const struct qt_eval *ev, uint32_t *key)
 	/* Ports as iptables-nft's port checks read them: the bytes at the
 	 * transport offset, also of a non-first fragment (its payload
 	 * loads do not look at the fragment offset); each needs only its
-	 * own two bytes. */
+	 * own two bytes. SCTP's ports sit where TCP's do (sctp's rules are
+	 * xt_sctp, which refuses a non-first fragment itself; an SCTP
+	 * packet too short to hold a port meets no sctp port rule, where
+	 * the kernel's xt_sctp would drop it). */
 	unsigned ports = 0;
-	if ((pk->proto == IPPROTO_TCP || pk->proto == IPPROTO_UDP) && pk->l4) {
+	if ((pk->proto == IPPROTO_TCP || pk->proto == IPPROTO_UDP ||
+	     pk->proto == IPPROTO_SCTP) && pk->l4) {
 		if (pk->l4_len >= 2) {
 			ports |= QT_CLS_HAS_SPORT;
 			key[QT_CLS_SPORT] = (uint32_t)(pk->l4[0] << 8 | pk->l4[1]);

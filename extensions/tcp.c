@@ -273,9 +273,7 @@ static bool xt_tcp_match(const struct tcp_data *d, struct qt_eval *ev)
 	const uint8_t *th = p->l4;
 	uint16_t sp = (uint16_t)(th[0] << 8 | th[1]);
 	uint16_t dp = (uint16_t)(th[2] << 8 | th[3]);
-	if ((sp >= d->spts[0] && sp <= d->spts[1]) == !!(d->invflags & INV_SRCPT))
-		return false;
-	if ((dp >= d->dpts[0] && dp <= d->dpts[1]) == !!(d->invflags & INV_DSTPT))
+	if (!qt_port_match_ports(&tcp_ports, d, sp, dp))
 		return false;
 	if (((th[13] & d->flg_mask) == d->flg_cmp) == !!(d->invflags & INV_FLAGS))
 		return false;

@@ -498,13 +498,20 @@ static void suggest_option(struct parsed *p, const char *name, size_t len,
 		qt_explain_hint(ctx, hint);
 		return;
 	}
-	/* the first by name of the matches that have it (tcp before udp) */
+	/* of the matches that have it, the one of the lowest protocol
+	 * number (tcp before udp before sctp), then the first by name */
 	const struct qt_ext *e, *pick = NULL;
 	const char *oname = NULL;
 	for (size_t i = 0; (e = qt_ext_at(i)); i++) {
-		if (e->kind != QT_EXT_MATCH ||
-		    (pick && strcmp(e->name, pick->name) > 0))
+		if (e->kind != QT_EXT_MATCH)
 			continue;
+		if (pick) {
+			unsigned re = e->proto ? e->proto : 256u;
+			unsigned rp = pick->proto ? pick->proto : 256u;
+			if (re > rp ||
+			    (re == rp && strcmp(e->name, pick->name) > 0))
+				continue;
+		}
 		for (const struct qt_ext_opt *o = e->opts; o && o->name; o++)
 			if (strlen(o->name) == len && !strncmp(o->name, name, len)) {
 				pick = e;

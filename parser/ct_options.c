@@ -29,7 +29,7 @@ const struct qt_ct_opt qt_ct_opts[] = {
 	{ "orig-port-dst", 0, true, QT_CTO_PORT, 1, QT_CTN_PORTS, "dport" },
 	{ "reply-port-src", 0, true, QT_CTO_PORT, 2, QT_CTN_PORTS, "reply-port-src" },
 	{ "reply-port-dst", 0, true, QT_CTO_PORT, 3, QT_CTN_PORTS, "reply-port-dst" },
-	{ "state", 0, true, QT_CTO_STATE, 0, QT_CTN_TCP, "state" },
+	{ "state", 0, true, QT_CTO_STATE, 0, QT_CTN_STATE, "state" },
 	{ "icmp-type", 0, true, QT_CTO_ICMP_TYPE, 0, QT_CTN_ICMP, "icmp-type" },
 	{ "icmp-code", 0, true, QT_CTO_ICMP_CODE, 0, QT_CTN_ICMP, "icmp-code" },
 	{ "icmp-id", 0, true, QT_CTO_ICMP_ID, 0, QT_CTN_ICMP, "icmp-id" },

@@ -20,7 +20,8 @@ enum qt_ct_opt_id {
 
 /* Which protocol an option needs given first with -p (as conntrack's
  * protocol modules add their options once -p names them). */
-enum qt_ct_need { QT_CTN_ANY, QT_CTN_PORTS, QT_CTN_TCP, QT_CTN_ICMP };
+/* QT_CTN_STATE: a protocol whose entries have states (tcp, sctp). */
+enum qt_ct_need { QT_CTN_ANY, QT_CTN_PORTS, QT_CTN_STATE, QT_CTN_ICMP };
 
 struct qt_ct_opt {
 	const char *lng;      /* long name, without "--" */

@@ -51,3 +51,29 @@ uint32_t qt_crc32(uint32_t crc, const void *data, size_t n)
 		crc = table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
+
+/* CRC-32C (Castagnoli, polynomial 0x82F63B78 reflected), SCTP's
+ * checksum: one table, a byte a step (only packets the kernel has not
+ * verified are checked). */
+static uint32_t table_c[256];
+static pthread_once_t table_c_once = PTHREAD_ONCE_INIT;
+
+static void make_table_c(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
+		table_c[i] = c;
+	}
+}
+
+uint32_t qt_crc32c(uint32_t crc, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	pthread_once(&table_c_once, make_table_c);
+	crc = ~crc;
+	while (n--)
+		crc = table_c[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}

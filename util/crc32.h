@@ -9,5 +9,7 @@
 
 /* crc of what came before (0 to start) continued over n bytes of p. */
 uint32_t qt_crc32(uint32_t crc, const void *p, size_t n);
+/* CRC-32C (Castagnoli), SCTP's checksum, continued the same way. */
+uint32_t qt_crc32c(uint32_t crc, const void *p, size_t n);
 
 #endif

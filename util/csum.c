@@ -1,5 +1,7 @@
 #include "csum.h"
 
+#include "crc32.h"
+
 #include <netinet/in.h>
 
 uint32_t qt_csum_add(uint32_t sum, const uint8_t *b, size_t len)
@@ -51,32 +53,25 @@ void qt_csum_replace4(uint8_t *check, const uint8_t *from, const uint8_t *to)
 
 /* The table of the reflected polynomial 0x82f63b78, made once (it is
  * the same for every thread: a race only writes the same values). */
-static uint32_t crc32c_table[256];
-static bool crc32c_ready;
-
-uint32_t qt_crc32c(const uint8_t *b, size_t len)
-{
-	if (!__atomic_load_n(&crc32c_ready, __ATOMIC_ACQUIRE)) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-			crc32c_table[i] = c;
-		}
-		__atomic_store_n(&crc32c_ready, true, __ATOMIC_RELEASE);
-	}
-	uint32_t c = 0xffffffffu;
-	for (size_t i = 0; i < len; i++)
-		c = crc32c_table[(c ^ b[i]) & 0xff] ^ (c >> 8);
-	return ~c;
-}
-
 bool qt_pkt_csum_holds(const struct qt_pkt *p)
 {
 	/* no transport bytes at all: the header and pseudo-header alone */
 	uint32_t n = p->ip_len > p->ihl ? p->ip_len - p->ihl : 0;
 	if (n && (!p->l4 || p->l4_len != n))
 		return true;    /* part of it was not copied: cannot tell */
+	if (p->proto == IPPROTO_SCTP) {
+		/* CRC-32C of the SCTP packet with its checksum field as 0,
+		 * stored least significant byte first */
+		static const uint8_t zero[4];
+		if (n < 12)
+			return true;    /* the tracker's length check decides */
+		uint32_t c = qt_crc32c(0, p->l4, 8);
+		c = qt_crc32c(c, zero, 4);
+		c = qt_crc32c(c, p->l4 + 12, n - 12);
+		const uint8_t *f = p->l4 + 8;
+		return c == ((uint32_t)f[0] | (uint32_t)f[1] << 8 |
+			     (uint32_t)f[2] << 16 | (uint32_t)f[3] << 24);
+	}
 	uint32_t s = qt_csum_add(0, p->data, p->ihl);
 	if (n)
 		s = qt_csum_add(s, p->l4, n);

@@ -23,15 +23,12 @@ uint16_t qt_csum_fold(uint32_t sum);
 void qt_csum_replace2(uint8_t *check, uint16_t from, uint16_t to);
 void qt_csum_replace4(uint8_t *check, const uint8_t *from, const uint8_t *to);
 
-/* The CRC32c (Castagnoli) of len bytes, as SCTP's checksum: initial
- * value all ones, final complement; the caller stores it little-endian. */
-uint32_t qt_crc32c(const uint8_t *b, size_t len);
-
 /* Does p's transport checksum hold, as the kernel checks a packet it has
  * not verified (CHECKSUM_NONE)? It sums from the IP header on, as the
  * kernel does (a header changed on the way without its checksum fixed
  * fails), plus the pseudo-header for TCP and UDP; other protocols (ICMP)
- * must sum to zero by themselves. true when it cannot tell: the queue's
+ * must sum to zero by themselves; SCTP has a CRC-32C instead. true
+ * when it cannot tell: the queue's
  * copy lacks part of the packet. (A UDP checksum of 0, "none", is the
  * caller's to skip: the kernel's users differ.) */
 bool qt_pkt_csum_holds(const struct qt_pkt *p);

@@ -60,6 +60,17 @@ static void parse_l4(struct qt_pkt *p)
 		p->payload_len = n - 8;
 		p->l4_ok = true;
 		return;
+	case IPPROTO_SCTP:
+		/* the common header; the chunks follow (sctp_chunks.h) */
+		if (n < 12)
+			return;
+		p->sport = get16(l4);
+		p->dport = get16(l4 + 2);
+		p->sctp_vtag = get32(l4 + 4);
+		p->payload = l4 + 12;
+		p->payload_len = n - 12;
+		p->l4_ok = true;
+		return;
 	case IPPROTO_ICMP:
 		if (n < 8)
 			return;

@@ -39,13 +39,14 @@ struct qt_pkt {
 	bool l4_ok;
 	const uint8_t *l4;
 	uint32_t l4_len;           /* bytes of transport data available */
-	uint16_t sport, dport;     /* tcp, udp (host order) */
+	uint16_t sport, dport;     /* tcp, udp, sctp (host order) */
 	uint8_t tcp_flags;         /* FIN 0x01 .. URG 0x20 (and ECE/CWR) */
 	uint8_t tcp_doff;          /* header length in bytes */
 	uint32_t tcp_seq, tcp_ack;
 	uint16_t tcp_window;
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id;          /* echo request/reply */
+	uint32_t sctp_vtag;        /* the verification tag */
 	const uint8_t *payload;    /* after the transport header */
 	uint32_t payload_len;
 };

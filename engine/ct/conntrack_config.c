@@ -13,6 +13,7 @@
 
 #define TO(field) offsetof(struct qt_ct_config, to.field)
 #define TCP_TO(state) offsetof(struct qt_ct_config, to.tcp[QT_TCP_##state])
+#define SCTP_TO(state) offsetof(struct qt_ct_config, to.sctp[QT_SCTP_##state])
 
 /* A setting the kernel has as net.netfilter.nf_conntrack_NAME. */
 #define SYSCTL(name, kind, proto, what, offset, def) \
@@ -55,6 +56,28 @@ const struct qt_ct_setting qt_ct_settings[] = {
 	SYSCTL(icmp_timeout, QT_CTS_TIMEOUT, IPPROTO_ICMP,
 	       "ICMP queries (echo, timestamp, information, address mask)",
 	       TO(icmp), 30),
+	SYSCTL(sctp_timeout_closed, QT_CTS_TIMEOUT, IPPROTO_SCTP,
+	       "SCTP, after an INIT, an ABORT or the SHUTDOWN COMPLETE (CLOSED)",
+	       SCTP_TO(CLOSED), 10),
+	SYSCTL(sctp_timeout_cookie_wait, QT_CTS_TIMEOUT, IPPROTO_SCTP,
+	       "SCTP, after the INIT ACK (COOKIE_WAIT)", SCTP_TO(COOKIE_WAIT), 3),
+	SYSCTL(sctp_timeout_cookie_echoed, QT_CTS_TIMEOUT, IPPROTO_SCTP,
+	       "SCTP, after the COOKIE ECHO (COOKIE_ECHOED)",
+	       SCTP_TO(COOKIE_ECHOED), 3),
+	SYSCTL(sctp_timeout_established, QT_CTS_TIMEOUT, IPPROTO_SCTP,
+	       "SCTP, established (ESTABLISHED)", SCTP_TO(ESTABLISHED), 210),
+	SYSCTL(sctp_timeout_shutdown_sent, QT_CTS_TIMEOUT, IPPROTO_SCTP,
+	       "SCTP, after a SHUTDOWN from the originator (SHUTDOWN_SENT)",
+	       SCTP_TO(SHUTDOWN_SENT), 3),
+	SYSCTL(sctp_timeout_shutdown_recd, QT_CTS_TIMEOUT, IPPROTO_SCTP,
+	       "SCTP, after a SHUTDOWN from the responder (SHUTDOWN_RECD)",
+	       SCTP_TO(SHUTDOWN_RECD), 3),
+	SYSCTL(sctp_timeout_shutdown_ack_sent, QT_CTS_TIMEOUT, IPPROTO_SCTP,
+	       "SCTP, after the SHUTDOWN ACK (SHUTDOWN_ACK_SENT)",
+	       SCTP_TO(SHUTDOWN_ACK_SENT), 3),
+	SYSCTL(sctp_timeout_heartbeat_sent, QT_CTS_TIMEOUT, IPPROTO_SCTP,
+	       "SCTP, a HEARTBEAT with no association seen (HEARTBEAT_SENT)",
+	       SCTP_TO(HEARTBEAT_SENT), 30),
 	SYSCTL(generic_timeout, QT_CTS_TIMEOUT, 0,
 	       "Every other protocol", TO(generic), 600),
 	SYSCTL(tcp_loose, QT_CTS_BOOL, IPPROTO_TCP,
@@ -69,7 +92,7 @@ const struct qt_ct_setting qt_ct_settings[] = {
 	       "tcp_timeout_max_retrans applies",
 	       offsetof(struct qt_ct_config, tcp_max_retrans), 3),
 	SYSCTL(checksum, QT_CTS_BOOL, 0,
-	       "1: a TCP, UDP or ICMP packet whose checksum fails at "
+	       "1: a TCP, UDP, ICMP or SCTP packet whose checksum fails at "
 	       "PREROUTING is INVALID, for packets the kernel has not "
 	       "verified and that were copied whole; a tracking ruleset has "
 	       "packets copied up to 1500 bytes",

@@ -20,6 +20,9 @@ struct qt_ct_timeouts {
 	                                     QT_TCP_UNACK = unacknowledged */
 	uint32_t udp, udp_stream;
 	uint32_t icmp;
+	uint32_t sctp[QT_SCTP_MAX];       /* by enum qt_ct_sctp_state (NONE:
+	                                     never an entry's state once its
+	                                     first packet is tracked) */
 	uint32_t generic;
 };
 
@@ -31,7 +34,7 @@ struct qt_ct_config {
 	bool tcp_loose;           /* pick up connections mid-stream */
 	uint32_t tcp_max_retrans; /* retransmissions before the
 	                             max_retrans timeout applies */
-	bool checksum;            /* a packet whose TCP, UDP or ICMP
+	bool checksum;            /* a packet whose TCP, UDP, ICMP or SCTP
 	                             checksum fails at PREROUTING is INVALID
 	                             (nf_conntrack_checksum) */
 	struct qt_ct_timeouts to;

@@ -88,9 +88,34 @@ struct qt_ct_tcp {
 	uint8_t last_wscale, last_flags;
 };
 
+/* ---- SCTP's state (engine/ct/conntrack_sctp.c) ---- */
+
+/* The kernel's SCTP conntrack states, in its order (SCTP_CONNTRACK_*). */
+enum qt_ct_sctp_state {
+	QT_SCTP_NONE, QT_SCTP_CLOSED, QT_SCTP_COOKIE_WAIT,
+	QT_SCTP_COOKIE_ECHOED, QT_SCTP_ESTABLISHED, QT_SCTP_SHUTDOWN_SENT,
+	QT_SCTP_SHUTDOWN_RECD, QT_SCTP_SHUTDOWN_ACK_SENT,
+	QT_SCTP_HEARTBEAT_SENT,
+	QT_SCTP_MAX
+};
+
+/* Per association: ip_ct_sctp. */
+struct qt_ct_sctp {
+	uint32_t vtag[2];         /* the tag each direction's packets carry
+	                             (host order; 0: not known yet) */
+	uint8_t state;            /* enum qt_ct_sctp_state */
+	uint8_t hb_vtag_failed;   /* a HEARTBEAT came with another tag (a
+	                             peer restarted): its ACK may take it */
+	uint8_t last_dir;         /* of that HEARTBEAT */
+	uint8_t init[2];          /* an INIT was seen in that direction and
+	                             no COOKIE ACK since */
+	uint8_t pad[3];
+};
+
 /* The protocol's own state in an entry, written only by its tracker. */
 union qt_ct_proto_state {
 	struct qt_ct_tcp tcp;
+	struct qt_ct_sctp sctp;
 	uint64_t udp_stream_ts;   /* ns: a packet after a reply, later than
 	                             this (first packet + 2 s), makes a
 	                             stream (the kernel's

@@ -1,8 +1,8 @@
 /* The generic tracker (the kernel's nf_conntrack_proto_generic.c): one
  * entry per address pair and protocol, alive generic_timeout after its
  * last packet in either direction. It also serves the protocols
- * conntrack(8) names but qtables has no tracker of its own for (SCTP and
- * DCCP, whose tuples carry ports; GRE; ICMPv6 inside IPv4), and holds
+ * conntrack(8) names but qtables has no tracker of its own for (DCCP,
+ * whose tuples carry ports; GRE; ICMPv6 inside IPv4), and holds
  * the tuple of every protocol with ports. */
 #include "conntrack_tracker.h"
 
@@ -60,8 +60,6 @@ static struct qt_ct_step generic_new(struct qt_ct_entry *e,
 
 const struct qt_ct_proto qt_ct_proto_generic =
 	GENERIC(0, "unknown", false, no_ports);
-const struct qt_ct_proto qt_ct_proto_sctp =
-	GENERIC(IPPROTO_SCTP, "sctp", true, qt_ct_ports_tuple);
 const struct qt_ct_proto qt_ct_proto_dccp =
 	GENERIC(IPPROTO_DCCP, "dccp", true, qt_ct_ports_tuple);
 const struct qt_ct_proto qt_ct_proto_gre =

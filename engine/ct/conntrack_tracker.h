@@ -1,5 +1,5 @@
 /* The function table every protocol tracker fills in (one file each:
- * conntrack_tcp.c, conntrack_udp.c, conntrack_icmp.c,
+ * conntrack_tcp.c, conntrack_udp.c, conntrack_icmp.c, conntrack_sctp.c,
  * conntrack_generic.c), and what the table code may ask of a protocol.
  * Trackers read the entry they are given and the configuration, and
  * return what they decided: they never call into the table
@@ -135,8 +135,8 @@ extern const struct qt_ct_proto qt_ct_proto_tcp;      /* conntrack_tcp.c */
 extern const struct qt_ct_proto qt_ct_proto_udp;      /* conntrack_udp.c */
 extern const struct qt_ct_proto qt_ct_proto_udplite;
 extern const struct qt_ct_proto qt_ct_proto_icmp;     /* conntrack_icmp.c */
+extern const struct qt_ct_proto qt_ct_proto_sctp;     /* conntrack_sctp.c */
 extern const struct qt_ct_proto qt_ct_proto_generic;  /* conntrack_generic.c */
-extern const struct qt_ct_proto qt_ct_proto_sctp;
 extern const struct qt_ct_proto qt_ct_proto_dccp;
 extern const struct qt_ct_proto qt_ct_proto_gre;
 extern const struct qt_ct_proto qt_ct_proto_icmpv6;

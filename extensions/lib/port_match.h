@@ -1,10 +1,13 @@
-/* What the tcp and udp matches (and any other port match built the same
- * way) share: their data starts with a source and a destination port
- * range, inversion bits QT_PORTS_INV_SRC/DST sit in one byte of it, and
- * iptables-nft 1.8.9 treats them alike: a match with ports becomes a
+/* What the tcp, udp and sctp matches (and any other port match built
+ * the same way) share: their data starts with a source and a destination
+ * port range, inversion bits QT_PORTS_INV_SRC/DST sit in one byte of it,
+ * and iptables-nft 1.8.9 treats them alike: a match with ports becomes a
  * native expression that only wants the protocol number given (even
  * inverted), ports that fold to nothing drop the match, and a match with
- * nothing at all stays the kernel's xt match bound to a plain -p. */
+ * nothing at all stays the kernel's xt match bound to a plain -p. A
+ * match iptables-nft never makes native (sctp) is the kernel's xt match
+ * whatever it holds: its ranges stay as given and it is always bound to
+ * a plain -p. */
 #ifndef QT_PORT_MATCH_H
 #define QT_PORT_MATCH_H
 
@@ -29,6 +32,10 @@ struct qt_port_match {
 	size_t inv_off;              /* offset of the inversion byte */
 	/* Options other than ports are set (NULL: the match has none). */
 	bool (*has_more)(const void *data);
+	/* iptables-nft 1.8.9 has no native expression for the match: it is
+	 * always the kernel's xt match (no folding, no needs_proto
+	 * message, the kernel's protocol binding even with ports). */
+	bool xt_only;
 };
 
 static inline bool qt_ports_all(const struct qt_ports_head *h)
@@ -57,5 +64,10 @@ bool qt_port_match_is_noop(const struct qt_port_match *pm,
 int qt_port_match_kcheck(const struct qt_port_match *pm,
 			 const struct qt_ext_inst *in,
 			 const struct qt_rule_env *env);
+
+/* The kernel's xt port check of a packet's ports (host order): each
+ * range holds the port, or does not when inverted. */
+bool qt_port_match_ports(const struct qt_port_match *pm, const void *data,
+			 uint16_t sport, uint16_t dport);
 
 #endif

@@ -21,7 +21,8 @@ Usage: ctpackets.py SEED PHASE FW1 FW2 C1 C2 S1 S2 QT_BUILD
        ctpackets.py --rules     (prints the ruleset, for iptables-restore)
 PHASE names the run (loose1, loose0): it goes into the seed and the port
 range, so phases never share a connection.
-Environment: QT_CTDIFF_VERBOSE=1 prints every packet.
+Environment: QT_CTDIFF_VERBOSE=1 prints every packet; QT_CTDIFF_ONLY=PREFIX
+runs only the families whose name starts with PREFIX (e.g. "sctp").
 """
 import os
 import random
@@ -32,6 +33,11 @@ import sys
 import time
 
 from scapy.all import Ether, IP, TCP, UDP, ICMP, Raw, fragment, conf
+from scapy.all import (SCTP, SCTPChunkInit, SCTPChunkInitAck, SCTPChunkCookieEcho,
+                       SCTPChunkCookieAck, SCTPChunkData, SCTPChunkSACK,
+                       SCTPChunkHeartbeatReq, SCTPChunkHeartbeatAck, SCTPChunkShutdown,
+                       SCTPChunkShutdownAck, SCTPChunkShutdownComplete, SCTPChunkAbort,
+                       SCTPChunkError)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from netns import in_ns  # noqa: E402
 
@@ -44,6 +50,7 @@ else:
 (SEED, PHASE, FW1, FW2, C1, C2, S1, S2, QT_BUILD) = ARGS
 SEED = int(SEED)
 VERBOSE = os.environ.get("QT_CTDIFF_VERBOSE") == "1"
+ONLY = os.environ.get("QT_CTDIFF_ONLY", "")
 
 CMAC, F0MAC = "02:00:00:00:01:02", "02:00:00:00:01:01"   # client, fw qtf0
 SMAC, F1MAC = "02:00:00:00:02:02", "02:00:00:00:02:01"   # server, fw qtf1
@@ -585,13 +592,176 @@ def f_generic(g, q):
         q.add("c", c, "c " + name)
 
 
+
+class Sctp:
+    """An SCTP association between CADDR:cp and SADDR:sp: each side's own
+    verification tag, which the other side puts in what it sends."""
+
+    def __init__(self, r, seq, cp, sp):
+        self.r, self.q = r, seq
+        self.addr = {"c": (CADDR, SADDR, cp, sp), "s": (SADDR, CADDR, sp, cp)}
+        self.tag = {"c": r.randrange(1, M32), "s": r.randrange(1, M32)}
+        self.tsn = {"c": r.randrange(M32), "s": r.randrange(M32)}
+
+    def pkt(self, side, chunks, what, tag=None, bad_crc=False):
+        other = "s" if side == "c" else "c"
+        src, dst, sp, dp = self.addr[side]
+        vt = self.tag[other] if tag is None else tag
+        p = IP(src=src, dst=dst) / SCTP(sport=sp, dport=dp, tag=vt)
+        if chunks is not None:
+            p = p / chunks
+        if bad_crc:
+            p = IP(bytes(p))
+            p[SCTP].chksum ^= 0x5555
+            p = IP(bytes(p))
+        self.q.add(side, p, "%s %s" % (side, what))
+        return p
+
+    def init(self, side, tag=0, what="INIT"):
+        return self.pkt(side, SCTPChunkInit(init_tag=self.tag[side], a_rwnd=65535,
+                                            n_out_streams=2, n_in_streams=2,
+                                            init_tsn=self.tsn[side]), what, tag=tag)
+
+    def init_ack(self, side, what="INIT_ACK"):
+        return self.pkt(side, SCTPChunkInitAck(init_tag=self.tag[side], a_rwnd=65535,
+                                               n_out_streams=2, n_in_streams=2,
+                                               init_tsn=self.tsn[side]), what)
+
+    def data(self, side, n=20, what=None):
+        self.tsn[side] = (self.tsn[side] + 1) % M32
+        return self.pkt(side, SCTPChunkData(tsn=self.tsn[side], beginning=1, ending=1,
+                                            data=b"d" * n), what or "DATA")
+
+    def sack(self, side):
+        other = "s" if side == "c" else "c"
+        return self.pkt(side, SCTPChunkSACK(cumul_tsn_ack=self.tsn[other], a_rwnd=65535),
+                        "SACK")
+
+    def handshake(self, first="c", bundle=False):
+        second = "s" if first == "c" else "c"
+        self.init(first)
+        self.init_ack(second)
+        ce = SCTPChunkCookieEcho(cookie=b"cookie-" + bytes([self.r.randrange(256)]) * 8)
+        if bundle:
+            self.tsn[first] = (self.tsn[first] + 1) % M32
+            ce = ce / SCTPChunkData(tsn=self.tsn[first], beginning=1, ending=1, data=b"early")
+        self.pkt(first, ce, "COOKIE_ECHO" + (" + DATA" if bundle else ""))
+        self.pkt(second, SCTPChunkCookieAck(), "COOKIE_ACK")
+
+    def shutdown(self, first):
+        second = "s" if first == "c" else "c"
+        self.pkt(first, SCTPChunkShutdown(cumul_tsn_ack=self.tsn[second]), "SHUTDOWN")
+        self.pkt(second, SCTPChunkShutdownAck(), "SHUTDOWN_ACK")
+        self.pkt(first, SCTPChunkShutdownComplete(), "SHUTDOWN_COMPLETE")
+
+
+def f_sctp_assoc(g, q):
+    """An association from setup to shutdown."""
+    r = g.r
+    a = Sctp(r, q, *g.ports())
+    first = "c" if r.random() < 0.8 else "s"
+    a.handshake(first, bundle=r.random() < 0.3)
+    for _ in range(r.randint(1, 3)):
+        x = r.choice("cs")
+        a.data(x)
+        a.sack("s" if x == "c" else "c")
+    if r.random() < 0.3:
+        x = r.choice("cs")
+        a.pkt(x, SCTPChunkHeartbeatReq(), "HEARTBEAT")
+        a.pkt("s" if x == "c" else "c", SCTPChunkHeartbeatAck(), "HEARTBEAT_ACK")
+    a.shutdown(r.choice("cs"))
+    if r.random() < 0.5:
+        a.data(r.choice("cs"), what="DATA after the shutdown")
+
+
+def f_sctp_abort(g, q):
+    """An association aborted, with the T flag and the tags right or wrong."""
+    r = g.r
+    a = Sctp(r, q, *g.ports())
+    k = r.randrange(4)
+    if k == 0:
+        a.init("c")
+        a.pkt("s", SCTPChunkAbort(TCB=1), "ABORT (T) answering the INIT", tag=a.tag["c"])
+    else:
+        a.handshake()
+        a.data("c")
+        side = r.choice("cs")
+        other = "s" if side == "c" else "c"
+        if k == 1:
+            a.pkt(side, SCTPChunkAbort(), "ABORT")
+        elif k == 2:
+            a.pkt(side, SCTPChunkAbort(TCB=1), "ABORT (T) with its own tag",
+                  tag=a.tag[side])
+        else:
+            a.pkt(side, SCTPChunkAbort(), "ABORT with a wrong tag", tag=a.tag[other] ^ 1)
+    a.data(r.choice("cs"), what="DATA after the ABORT")
+    a.init("c", what="INIT again")
+
+
+def f_sctp_bad(g, q):
+    """Packets the kernel finds INVALID, each before or inside an association."""
+    r = g.r
+    a = Sctp(r, q, *g.ports())
+    k = r.randrange(10)
+    if k == 0:
+        a.init("c", tag=r.randrange(1, M32), what="INIT with a tag")
+    elif k == 1:
+        a.data("c", what="DATA with no association")
+    elif k == 2:
+        a.pkt("c", SCTPChunkInit(init_tag=a.tag["c"], init_tsn=1) / SCTPChunkData(data=b"x"),
+              "INIT bundled with DATA", tag=0)
+    elif k == 3:
+        a.pkt("s", SCTPChunkCookieAck(), "COOKIE_ACK with no association")
+    elif k == 4:
+        a.pkt("c", SCTPChunkInit(init_tag=a.tag["c"], init_tsn=1), "INIT, bad CRC", tag=0,
+              bad_crc=True)
+    elif k == 5:
+        a.pkt("c", Raw(b"\x01\x00\x00\x00"), "a chunk of length 0", tag=0)
+    elif k == 6:
+        a.pkt("c", None, "no chunk at all", tag=0)
+    elif k == 7:
+        a.init("c")
+        a.init("c", what="INIT again (retransmit)")
+    elif k == 8:
+        a.init("c")
+        a.init_ack("s")
+        a.pkt("c", SCTPChunkData(data=b"x") / SCTPChunkCookieEcho(cookie=b"c"),
+              "COOKIE_ECHO after DATA")
+    else:
+        a.pkt("c", SCTPChunkShutdownAck(), "SHUTDOWN_ACK out of the blue")
+        a.pkt("s", SCTPChunkShutdownComplete(TCB=1), "SHUTDOWN_COMPLETE (T)",
+              tag=a.tag["s"])
+    if k not in (7, 8):
+        a.handshake()
+    if r.random() < 0.5:
+        a.pkt("c", SCTPChunkData(tsn=9, data=b"w"), "DATA with a wrong tag",
+              tag=a.tag["s"] ^ 7)
+    a.data("s")
+
+
+def f_sctp_heartbeat(g, q):
+    """A HEARTBEAT with no association (a path of a multi-homed one)."""
+    r = g.r
+    a = Sctp(r, q, *g.ports())
+    x = r.choice("cs")
+    y = "s" if x == "c" else "c"
+    a.pkt(x, SCTPChunkHeartbeatReq(), "HEARTBEAT, no association")
+    if r.random() < 0.7:
+        a.pkt(y, SCTPChunkHeartbeatAck(), "HEARTBEAT_ACK")
+    a.data(r.choice("cs"))
+    a.pkt(x, SCTPChunkHeartbeatReq(), "HEARTBEAT, another tag", tag=a.tag[y] ^ 3)
+    a.pkt(y, SCTPChunkHeartbeatAck(), "HEARTBEAT_ACK, another tag", tag=a.tag[x] ^ 5)
+    a.data(x)
+
+
 FAMILIES = [
     (f_close_client, 4), (f_close_server, 4), (f_fin_both, 2), (f_rst, 5),
     (f_rst_synsent, 2), (f_retrans, 3), (f_out_of_window, 5), (f_stray, 5),
     (f_bad_flags, 2), (f_time_wait_reopen, 3), (f_simultaneous, 2), (f_wscale, 3),
     (f_synack_first, 1), (f_udp, 4), (f_udp_untracked, 1), (f_udp_frag, 2),
     (f_icmp_echo, 3), (f_icmp_related, 5), (f_icmp_unrelated, 3), (f_generic, 3),
-    (f_bad_checksum, 6),
+    (f_bad_checksum, 6), (f_sctp_assoc, 5), (f_sctp_abort, 4), (f_sctp_bad, 8),
+    (f_sctp_heartbeat, 3),
 ]
 
 
@@ -599,6 +769,8 @@ def gen_sequences(r, port_base):
     g = Gen(r, port_base)
     seqs = []
     for fam, n in FAMILIES:
+        if not fam.__name__[2:].startswith(ONLY):
+            continue
         for _ in range(n):
             q = Seq(fam.__name__[2:])
             fam(g, q)

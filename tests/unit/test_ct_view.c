@@ -135,11 +135,11 @@ static void test_filter(void)
 				   .status_clear = QT_IPS_SEEN_REPLY };
 	ok(!qt_ct_filter_match(&f, &t) && qt_ct_filter_match(&f, &u),
 	   "-u UNREPLIED");
-	f = (struct qt_ct_filter){ .has = QT_CTF_STATE,
-				   .tcp_state = QT_TCP_ESTABLISHED };
+	f = (struct qt_ct_filter){ .has = QT_CTF_STATE, .proto = 6,
+				   .state = QT_TCP_ESTABLISHED };
 	ok(qt_ct_filter_match(&f, &t) && !qt_ct_filter_match(&f, &u),
 	   "--state ESTABLISHED");
-	f.tcp_state = QT_TCP_TIME_WAIT;
+	f.state = QT_TCP_TIME_WAIT;
 	ok(!qt_ct_filter_match(&f, &t), "--state TIME_WAIT");
 	f = (struct qt_ct_filter){ .family_none = true };
 	ok(!qt_ct_filter_match(&f, &t), "-f ipv6");

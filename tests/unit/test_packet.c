@@ -64,6 +64,20 @@ int main(void)
 	ok(p.sport == 53 && p.dport == 12345 && p.payload_len == 4 &&
 	   memcmp(p.payload, "abcd", 4) == 0, "udp ports and payload");
 
+	/* SCTP: the common header's ports and verification tag; the
+	 * chunks are the payload */
+	const uint8_t sctp[16] = { 0x13, 0x88, 0x9c, 0x40, 0xde, 0xad, 0xbe, 0xef,
+				   0, 0, 0, 0, 1, 0, 0, 4 };
+	n = ipv4(buf, IPPROTO_SCTP, 0, sctp, sizeof(sctp));
+	is_int(qt_pkt_parse_ipv4(&p, buf, (uint32_t)n), QT_PKT_OK, "sctp parses");
+	ok(p.l4_ok && p.sport == 5000 && p.dport == 40000 &&
+	   p.sctp_vtag == 0xdeadbeef && p.payload_len == 4 && p.payload[0] == 1,
+	   "sctp ports, tag and chunks");
+	n = ipv4(buf, IPPROTO_SCTP, 0, sctp, 11);
+	is_int(qt_pkt_parse_ipv4(&p, buf, (uint32_t)n), QT_PKT_OK,
+	       "sctp cut short parses");
+	ok(!p.l4_ok, "an SCTP common header of 11 bytes is not trusted");
+
 	/* malformed headers are refused with a reason */
 	is_int(qt_pkt_parse_ipv4(&p, buf, 10), QT_PKT_TOO_SHORT, "10 bytes: too short");
 	buf[0] = 0x65;
