@@ -20,8 +20,14 @@ setup() {
 	command -v dockerd >/dev/null || { echo "dockerd missing: scripts/deps.sh installs docker.io" >&2; return 1; }
 	[ -x /bin/busybox ] || { echo "busybox-static missing" >&2; return 1; }
 	DOCKERS=()
+	BGPIDS=()
 	qt_ns h; H=$QT_NS          # qtables' host
 	qt_ns o; O=$QT_NS          # the oracle's host
+	# a client beside each host: 10.0.7.2 -- 10.0.7.1 (the host)
+	qt_ns hc; HC=$QT_NS
+	qt_ns oc; OC=$QT_NS
+	link_client "$HC" "$H" || return 1
+	link_client "$OC" "$O" || return 1
 	qt_daemon "$H" || return 1
 	# the programs each dockerd finds first in its PATH
 	mkdir -p "$QT_RUN/qtbin" "$QT_RUN/ntbin"
@@ -34,9 +40,19 @@ setup() {
 }
 
 teardown() {
-	local d
+	local d p
+	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for d in "${DOCKERS[@]}"; do docker_stop "$d"; done
 	qt_cleanup
+}
+
+link_client() {
+	local c=$1 h=$2
+	ip link add qtdc0 netns "$c" type veth peer name qtdh0 netns "$h" || return 1
+	ip -n "$c" addr add 10.0.7.2/24 dev qtdc0
+	ip -n "$h" addr add 10.0.7.1/24 dev qtdh0
+	ip -n "$c" link set qtdc0 up
+	ip -n "$h" link set qtdh0 up
 }
 
 # A busybox root with the few applets the containers run.
@@ -45,7 +61,7 @@ make_image() {
 	mkdir -p "$IMG/root/bin" "$IMG/www"
 	cp /bin/busybox "$IMG/root/bin/"
 	local a
-	for a in sh httpd wget sleep cat; do ln -s busybox "$IMG/root/bin/$a"; done
+	for a in sh httpd sleep cat nc; do ln -s busybox "$IMG/root/bin/$a"; done
 	echo "hello from the container" >"$IMG/www/index.html"
 }
 
@@ -142,4 +158,41 @@ both() { dk dq "$@" && dk dn "$@"; }
 	docker_start dq "$H" "$QT_RUN/qtbin"
 	docker_start dn "$O" "$QT_RUN/ntbin"
 	same_rules "daemons restarted"
+}
+
+# traffic NAME HOST CLIENT: what a user of a Docker host sees.
+traffic() {
+	local name=$1 h=$2 c=$3 out
+	dk "$name" run -d --name web -p 8080:80 -v "$IMG/www:/www" qtbusy:1 \
+		httpd -f -vv -p 80 -h /www >/dev/null
+	# a published port, from another machine: DNAT in PREROUTING, and
+	# the container sees the client's own address (not docker-proxy's)
+	out=$(ip netns exec "$c" curl -s -m 5 http://10.0.7.1:8080/)
+	[ "$out" = "hello from the container" ] || { echo "# $name: published port gave '$out'" >&3; return 1; }
+	sleep 0.3
+	dk "$name" logs web 2>&1 | grep -q '10\.0\.7\.2\]*:[0-9]' ||
+		{ echo "# $name: the container did not see the client:" >&3; dk "$name" logs web 2>&1 | sed 's/^/#   /' >&3; return 1; }
+	# the same port from the host itself: DNAT in OUTPUT
+	out=$(ip netns exec "$h" curl -s -m 5 http://10.0.7.1:8080/)
+	[ "$out" = "hello from the container" ] || { echo "# $name: local access gave '$out'" >&3; return 1; }
+	# the container reaching out: MASQUERADE to the host's address
+	ip netns exec "$c" busybox httpd -f -vv -p 10.0.7.2:8000 -h "$IMG/www" \
+		2>"$QT_RUN/$name.srv" &
+	local srv=$!
+	sleep 0.3
+	BGPIDS+=("$srv")
+	out=$(dk "$name" run --rm qtbusy:1 sh -c \
+		'printf "GET / HTTP/1.0\r\n\r\n" | nc 10.0.7.2 8000' 2>&1 | tail -1)
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null || true
+	[ "$out" = "hello from the container" ] || { echo "# $name: outbound gave '$out'" >&3; return 1; }
+	grep -q '10\.0\.7\.1\]*:[0-9]' "$QT_RUN/$name.srv" ||
+		{ echo "# $name: the server saw:" >&3; sed 's/^/#   /' "$QT_RUN/$name.srv" >&3; return 1; }
+}
+
+@test "docker: a published port reaches the container from outside and from the host, and the container reaches out masqueraded" {
+	docker_start dn "$O" "$QT_RUN/ntbin"
+	traffic dn "$O" "$OC"
+	docker_start dq "$H" "$QT_RUN/qtbin"
+	traffic dq "$H" "$HC"
 }
