@@ -1,4 +1,4 @@
-/* IPv4 header parsing into struct qt_pkt. */
+/* IPv4 and IPv6 header parsing into struct qt_pkt. */
 #include "packet.h"
 
 #include <string.h>
@@ -22,6 +22,7 @@ const char *qt_pkt_status_name(enum qt_pkt_status s)
 		[QT_PKT_BAD_VERSION] = "bad_version",
 		[QT_PKT_BAD_IHL] = "bad_ihl",
 		[QT_PKT_BAD_TOTLEN] = "bad_totlen",
+		[QT_PKT_BAD_EXTHDR] = "bad_exthdr",
 	};
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
@@ -82,7 +83,23 @@ static void parse_l4(struct qt_pkt *p)
 		p->payload_len = n - 8;
 		p->l4_ok = true;
 		return;
+	case IPPROTO_ICMPV6:
+		/* ICMPv6's header only in IPv6: in IPv4 it stays opaque, as
+		 * the kernel's IPv4 matches see it */
+		if (p->family != AF_INET6)
+			goto opaque;
+		if (n < 8)
+			return;
+		p->icmp_type = l4[0];
+		p->icmp_code = l4[1];
+		if (p->icmp_type == 128 || p->icmp_type == 129)
+			p->icmp_id = get16(l4 + 4);
+		p->payload = l4 + 8;
+		p->payload_len = n - 8;
+		p->l4_ok = true;
+		return;
 	default:
+	opaque:
 		p->payload = l4;
 		p->payload_len = n;
 		p->l4_ok = true;
@@ -125,4 +142,101 @@ enum qt_pkt_status qt_pkt_parse_ipv4(struct qt_pkt *p, const uint8_t *data,
 	if (p->frag_off == 0)
 		parse_l4(p);
 	return QT_PKT_OK;
+}
+
+/* The kernel's ipv6_ext_hdr(): the headers ipv6_skip_exthdr() walks
+ * over (NO_NEXT_HEADER among them, ending the walk). */
+static bool ipv6_ext_hdr(uint8_t nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH ||
+	       nh == IPPROTO_NONE || nh == IPPROTO_DSTOPTS;
+}
+
+enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
+				     uint32_t len)
+{
+	memset(p, 0, sizeof(*p));
+	p->data = data;
+	p->len = len;
+	p->family = AF_INET6;
+	if (len < 40)
+		return QT_PKT_TOO_SHORT;
+	if ((data[0] >> 4) != 6)
+		return QT_PKT_BAD_VERSION;
+	p->ihl = 40;
+	p->tos = (uint8_t)((data[0] & 0x0f) << 4 | data[1] >> 4);
+	p->flowlabel = get32(data) & 0xfffff;
+	uint32_t plen = get16(data + 4);
+	uint8_t nh = data[6];
+	p->ttl = data[7];
+	memcpy(&p->saddr.v6, data + 8, 16);
+	memcpy(&p->daddr.v6, data + 24, 16);
+	/* a payload length of 0 before a hop-by-hop header is a jumbogram
+	 * (RFC 2675): its length is the packet's, as far as we have it */
+	p->ip_len = plen || nh != IPPROTO_HOPOPTS ? 40 + plen
+						  : (len > 40 ? len : 40);
+	uint32_t end = p->ip_len < len ? p->ip_len : len;
+	uint32_t off = 40;
+	bool first = true;      /* not a non-first fragment */
+	while (ipv6_ext_hdr(nh) && nh != IPPROTO_NONE) {
+		if (p->nexthdrs == QT_PKT_MAX_EXTHDRS)
+			return QT_PKT_BAD_EXTHDR;
+		if (off + 8 > p->ip_len)
+			return QT_PKT_BAD_EXTHDR;
+		if (off + 8 > end) {
+			/* the copy ends here: what follows is unknown */
+			p->exthdr_cut = true;
+			break;
+		}
+		const uint8_t *h = data + off;
+		uint32_t hlen;
+		p->exthdr[p->nexthdrs].type = nh;
+		p->exthdr[p->nexthdrs].off = (uint16_t)off;
+		p->nexthdrs++;
+		if (nh == IPPROTO_FRAGMENT) {
+			uint16_t fo = get16(h + 2);
+			hlen = 8;
+			p->frag_hdr = true;
+			p->frag_off = fo >> 3;
+			p->more_frags = fo & 1;
+			p->frag_id = get32(h + 4);
+			if (p->frag_off)
+				first = false;
+		} else if (nh == IPPROTO_AH) {
+			hlen = ((uint32_t)h[1] + 2) << 2;
+		} else {
+			hlen = ((uint32_t)h[1] + 1) << 3;
+		}
+		if (off + hlen > p->ip_len)
+			return QT_PKT_BAD_EXTHDR;
+		nh = h[0];
+		if (!first) {
+			/* as ipv6_skip_exthdr: the walk stops at a non-first
+			 * fragment, its next header being the protocol */
+			off += hlen;
+			break;
+		}
+		off += hlen;
+		if (off > end) {
+			p->exthdr_cut = true;
+			break;
+		}
+	}
+	p->proto = nh;
+	if (off > end)
+		return QT_PKT_OK;
+	p->l4 = data + off;
+	p->l4_len = end - off;
+	if (first && !p->exthdr_cut && nh != IPPROTO_NONE)
+		parse_l4(p);
+	return QT_PKT_OK;
+}
+
+int qt_pkt_exthdr_off(const struct qt_pkt *p, uint8_t type)
+{
+	for (unsigned i = 0; i < p->nexthdrs && i < QT_PKT_MAX_EXTHDRS; i++)
+		if (p->exthdr[i].type == type)
+			return p->exthdr[i].off;
+	return -1;
 }

@@ -18,22 +18,52 @@ enum qt_pkt_status {
 	QT_PKT_BAD_VERSION,    /* not IPv4 */
 	QT_PKT_BAD_IHL,        /* header length < 20 or beyond the data */
 	QT_PKT_BAD_TOTLEN,     /* total length < header or > data */
+	QT_PKT_BAD_EXTHDR,     /* IPv6: an extension header beyond the
+	                          payload length, or more of them than
+	                          QT_PKT_MAX_EXTHDRS */
+};
+
+/* IPv6 extension headers a packet may carry before its transport
+ * header (the kernel's ipv6_ext_hdr(), ESP aside: it ends the chain
+ * as a transport protocol would). A chain longer than this is refused
+ * (QT_PKT_BAD_EXTHDR): no sane packet has more than one of each, and
+ * the bound keeps the walk and the record below small. */
+#define QT_PKT_MAX_EXTHDRS 8
+
+struct qt_pkt_exthdr {
+	uint8_t type;              /* IPPROTO_HOPOPTS, _ROUTING, _FRAGMENT,
+	                              _DSTOPTS, _AH */
+	uint8_t pad;
+	uint16_t off;              /* from the IPv6 header's first byte */
 };
 
 struct qt_pkt {
 	const uint8_t *data;       /* the IP header */
 	uint32_t len;              /* bytes available (the queue's copy) */
 	uint32_t ip_len;           /* the IP total length field */
-	uint8_t family;
-	uint8_t ihl;               /* header length in bytes */
-	uint8_t proto;
-	uint8_t ttl;
-	uint8_t tos;
+	uint8_t family;            /* AF_INET or AF_INET6 */
+	uint8_t ihl;               /* header length in bytes (IPv6: 40, the
+	                              fixed header; l4 - data covers the
+	                              extension headers) */
+	uint8_t proto;             /* IPv6: the last next-header value met */
+	uint8_t ttl;               /* IPv6: the hop limit */
+	uint8_t tos;               /* IPv6: the traffic class */
 	uint16_t ip_id;
-	uint16_t frag_off;         /* offset in 8-byte units */
+	uint16_t frag_off;         /* offset in 8-byte units (IPv6: of the
+	                              fragment header, if any) */
 	bool more_frags;
 	bool dont_frag;
 	union qt_addr saddr, daddr;
+
+	/* IPv6 only: the extension headers met in order, the fragment
+	 * header's identification, and the flow label. */
+	uint8_t nexthdrs;          /* entries of exthdr[] */
+	bool frag_hdr;             /* a fragment header was met */
+	bool exthdr_cut;           /* the copy ends inside an extension
+	                              header: the chain is not all known */
+	uint32_t frag_id;
+	uint32_t flowlabel;
+	struct qt_pkt_exthdr exthdr[QT_PKT_MAX_EXTHDRS];
 
 	/* Layer 4: valid only when l4_ok (first fragment, header whole). */
 	bool l4_ok;
@@ -45,7 +75,7 @@ struct qt_pkt {
 	uint32_t tcp_seq, tcp_ack;
 	uint16_t tcp_window;
 	uint8_t icmp_type, icmp_code;
-	uint16_t icmp_id;          /* echo request/reply */
+	uint16_t icmp_id;          /* echo request/reply (ICMPv6's too) */
 	uint32_t sctp_vtag;        /* the verification tag */
 	const uint8_t *payload;    /* after the transport header */
 	uint32_t payload_len;
@@ -54,6 +84,16 @@ struct qt_pkt {
 /* Parse an IPv4 packet of len bytes. */
 enum qt_pkt_status qt_pkt_parse_ipv4(struct qt_pkt *p, const uint8_t *data,
 				     uint32_t len);
+/* Parse an IPv6 packet of len bytes: the fixed header, then the
+ * extension headers as the kernel's ipv6_skip_exthdr() walks them
+ * (hop-by-hop, routing, fragment, destination options, AH; a
+ * non-first fragment or NO_NEXT_HEADER ends the walk with no transport
+ * header), then TCP, UDP, SCTP or ICMPv6 as for IPv4. ip_len is the
+ * fixed header plus the payload length. */
+enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
+				     uint32_t len);
+/* The offset of p's first extension header of that type; -1: none. */
+int qt_pkt_exthdr_off(const struct qt_pkt *p, uint8_t type);
 const char *qt_pkt_status_name(enum qt_pkt_status s);
 
 #endif

@@ -1,5 +1,6 @@
-/* libFuzzer target for the packet path: the IPv4 parser
- * (qt_pkt_parse_ipv4) and the walk (qt_prog_eval) over a fixed ruleset
+/* libFuzzer target for the packet path: the IPv4 and IPv6 parsers
+ * (qt_pkt_parse_ipv4, qt_pkt_parse_ipv6: by the version nibble) and the
+ * walk of IPv4 packets (qt_prog_eval) over a fixed ruleset
  * that uses every stateless match and the targets LOG, REJECT, TCPMSS,
  * MARK, CT and NOTRACK, in all five hooks.
  *
@@ -231,12 +232,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check_parse(const uint8_t *d, uint32_t len)
 {
 	struct qt_pkt p;
-	if (qt_pkt_parse_ipv4(&p, d, len) != QT_PKT_OK)
+	/* an IPv6 packet (version 6) goes through the IPv6 parser; the
+	 * walk below is IPv4's, which refuses it */
+	bool v6 = len && (d[0] >> 4) == 6;
+	if ((v6 ? qt_pkt_parse_ipv6(&p, d, len) : qt_pkt_parse_ipv4(&p, d, len))
+	    != QT_PKT_OK)
 		return;
 	const uint8_t *end = d + len;
 	if (p.ihl < 20 || p.ihl > len)
 		fail("parser: ihl outside the packet", d, len);
-	if (p.l4 && (p.l4 < d || p.l4 > end || p.l4_len > (uint32_t)(end - p.l4)))
+	if (p.l4 && (p.l4 < d + p.ihl || p.l4 > end ||
+		     p.l4_len > (uint32_t)(end - p.l4)))
 		fail("parser: transport header outside the packet", d, len);
 	if (p.payload && (p.payload < d || p.payload > end ||
 			  p.payload_len > (uint32_t)(end - p.payload)))
@@ -246,6 +252,14 @@ static void check_parse(const uint8_t *d, uint32_t len)
 	if (p.proto == IPPROTO_TCP && p.l4_ok &&
 	    (p.tcp_doff < 20 || p.tcp_doff > p.l4_len))
 		fail("parser: TCP header length", d, len);
+	if (p.nexthdrs > QT_PKT_MAX_EXTHDRS)
+		fail("parser: more extension headers than its bound", d, len);
+	for (unsigned i = 0; i < p.nexthdrs; i++)
+		if (p.exthdr[i].off < 40 || p.exthdr[i].off + 8u > len ||
+		    (p.l4 && d + p.exthdr[i].off >= p.l4))
+			fail("parser: an extension header outside the chain", d, len);
+	if (!v6 && (p.nexthdrs || p.frag_hdr))
+		fail("parser: IPv6 headers in an IPv4 packet", d, len);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
