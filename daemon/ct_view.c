@@ -40,13 +40,14 @@ static const struct { const char *name; uint32_t set, clear; } statuses[] = {
 
 static void put_tuple(struct qt_buf *out, const struct qt_ct_tuple *t)
 {
-	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &t->src, s, sizeof(s));
-	inet_ntop(AF_INET, &t->dst, d, sizeof(d));
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	int af = t->ip6 ? AF_INET6 : AF_INET;
+	inet_ntop(af, t->src.b, s, sizeof(s));
+	inet_ntop(af, t->dst.b, d, sizeof(d));
 	qt_buf_printf(out, "src=%s dst=%s ", s, d);
 	if (has_ports(t->proto))
 		qt_buf_printf(out, "sport=%u dport=%u ", t->sport, t->dport);
-	else if (t->proto == 1)
+	else if (t->proto == (t->ip6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP))
 		qt_buf_printf(out, "type=%u code=%u id=%u ", t->dport >> 8,
 			      t->dport & 0xffu, t->sport);
 }
@@ -75,15 +76,16 @@ bool qt_ct_filter_match(const struct qt_ct_filter *f,
 			const struct qt_ct_entry *e)
 {
 	const struct qt_ct_tuple *o = &e->t[QT_CT_ORIG], *r = &e->t[QT_CT_REPLY];
-	if (f->family_none)
+	if (f->family && f->family != (o->ip6 ? AF_INET6 : AF_INET))
 		return false;
 	if ((f->has & QT_CTF_PROTO) && o->proto != f->proto)
 		return false;
-	const uint32_t addrs[4] = { o->src, o->dst, r->src, r->dst };
+	const uint32_t addrs[4] = { o->src.ip, o->dst.ip, r->src.ip, r->dst.ip };
 	const uint16_t ports[4] = { o->sport, o->dport, r->sport, r->dport };
 	for (int i = 0; i < 4; i++) {
+		/* the address filters are IPv4's */
 		if ((f->has & QT_CTF_ADDR(i)) &&
-		    (addrs[i] & f->mask[i]) != (f->addr[i] & f->mask[i]))
+		    (o->ip6 || (addrs[i] & f->mask[i]) != (f->addr[i] & f->mask[i])))
 			return false;
 		if ((f->has & QT_CTF_PORT(i)) &&
 		    (!has_ports(o->proto) || ports[i] != f->port[i]))
@@ -253,9 +255,9 @@ static int take_value(struct cmdline *c, const struct qt_ct_opt *o, const char *
 		return parse_proto(c, v);
 	case QT_CTO_FAMILY:
 		if (!strcmp(v, "ipv4"))
-			c->f.family_none = false;
+			c->f.family = AF_INET;
 		else if (!strcmp(v, "ipv6"))
-			c->f.family_none = true;   /* the engine tracks IPv4 */
+			c->f.family = AF_INET6;
 		else
 			return param_problem(c, "`%s' unsupported protocol", v);
 		return 0;

@@ -45,7 +45,8 @@ struct qt_ct_filter {
 	uint32_t mark, mark_mask;
 	uint32_t status_set, status_clear;
 	uint8_t state;             /* the protocol's (-p, tcp or sctp) */
-	bool family_none;          /* -f ipv6: there are no IPv6 entries */
+	uint8_t family;            /* -f: AF_INET or AF_INET6 entries only;
+	                              0: both, as conntrack -L */
 };
 
 #define QT_CTF_PROTO     (1u << 0)

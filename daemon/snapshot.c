@@ -313,7 +313,11 @@ struct dec {
 static bool ct_rec_sane(const struct ct_rec *r)
 {
 	for (int d = 0; d < 2; d++)
-		if (r->t[d].pad[0] | r->t[d].pad[1] | r->t[d].pad[2])
+		if (r->t[d].pad[0] | r->t[d].pad[1] | (r->t[d].ip6 > 1) |
+		    (r->t[d].ip6 != r->t[0].ip6) ||
+		    (!r->t[d].ip6 && (r->t[d].src.all[1] | r->t[d].src.all[2] |
+				      r->t[d].src.all[3] | r->t[d].dst.all[1] |
+				      r->t[d].dst.all[2] | r->t[d].dst.all[3])))
 			return false;
 	if (!(r->status & QT_IPS_CONFIRMED) || r->t[0].proto != r->t[1].proto)
 		return false;

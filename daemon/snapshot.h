@@ -28,7 +28,7 @@
 #include "conntrack.h"
 #include "rt_store.h"
 
-#define QT_SNAP_VERSION 1
+#define QT_SNAP_VERSION 2
 
 struct qt_snap_src {
 	struct qt_ct *const *shards;   /* connection tables, by queue thread */

@@ -163,7 +163,7 @@ static void ct_in(struct qt_eval *ev, void *user)
 				 ev->csum_unverified)) {
 		/* INVALID before the table is asked: nothing is created or
 		 * advanced by it */
-		qt_ct_count_bad_checksum(g->ct, ev->pkt.proto);
+		qt_ct_count_bad_checksum(g->ct, &ev->pkt);
 		m->state = QT_CT_INVALID;
 		set_ev(g, ev, m);
 		return;

@@ -135,7 +135,7 @@ static bool l4_in_range(const struct qt_ct_tuple *t, enum qt_nat_manip m,
 static bool src_in_range(const struct qt_ct_tuple *t,
 			 const struct qt_nat_range *r)
 {
-	if ((r->flags & QT_NAT_MAP_IPS) && !addr_in_range(t->src, r))
+	if ((r->flags & QT_NAT_MAP_IPS) && !addr_in_range(t->src.ip, r))
 		return false;
 	if (!(r->flags & QT_NAT_PROTO_SPECIFIED))
 		return true;
@@ -149,16 +149,16 @@ static void best_ip(struct qt_ct_tuple *t, const struct qt_nat_range *r,
 {
 	if (!(r->flags & QT_NAT_MAP_IPS))
 		return;
-	uint32_t *var = m == QT_NAT_MANIP_SRC ? &t->src : &t->dst;
+	uint32_t *var = m == QT_NAT_MANIP_SRC ? &t->src.ip : &t->dst.ip;
 	if (r->min_addr == r->max_addr) {
 		*var = r->min_addr;
 		return;
 	}
 	/* the kernel hashes the 16-byte address union, the IPv4 address
 	 * in its first word, as the words lie in memory */
-	uint32_t words[4] = { t->src, 0, 0, 0 };
+	uint32_t words[4] = { t->src.ip, 0, 0, 0 };
 	uint32_t j = qt_nat_jhash2(words, 4, (r->flags & QT_NAT_PERSISTENT)
-					     ? 0 : t->dst);
+					     ? 0 : t->dst.ip);
 	uint32_t minip = ntohl(r->min_addr), maxip = ntohl(r->max_addr);
 	uint32_t dist = maxip - minip + 1;
 	*var = htonl(minip + (uint32_t)(((uint64_t)j * dist) >> 32));
@@ -301,8 +301,8 @@ int qt_nat_null_binding(struct qt_eval *ev, enum qt_nat_manip m)
 		return QT_XT_ACCEPT;
 	/* this address; the port as the protocol decides (the reply's, in
 	 * case an earlier binding changed it) */
-	uint32_t ip = m == QT_NAT_MANIP_SRC ? e->t[QT_CT_REPLY].dst
-					    : e->t[QT_CT_REPLY].src;
+	uint32_t ip = m == QT_NAT_MANIP_SRC ? e->t[QT_CT_REPLY].dst.ip
+					    : e->t[QT_CT_REPLY].src.ip;
 	struct qt_nat_range r = {
 		.flags = QT_NAT_MAP_IPS, .min_addr = ip, .max_addr = ip,
 	};
@@ -321,7 +321,7 @@ static bool masq_visit(struct qt_ct_entry *e, void *user)
 	if (!e->masq_ifindex || !(e->status & QT_IPS_SRC_NAT))
 		return true;
 	/* the address it was mapped to: where replies go */
-	struct in_addr to = { .s_addr = e->t[QT_CT_REPLY].dst };
+	struct in_addr to = { .s_addr = e->t[QT_CT_REPLY].dst.ip };
 	if (!qt_addrs_iface_has(w->a, e->masq_ifindex, to)) {
 		qt_ct_delete(w->ct, e);
 		w->n++;

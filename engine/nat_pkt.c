@@ -75,7 +75,7 @@ bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
 	uint8_t *th = data + hdroff;
 	uint8_t *addr = ip + (m == QT_NAT_MANIP_SRC ? 12 : 16);
 	uint8_t naddr[4];
-	memcpy(naddr, m == QT_NAT_MANIP_SRC ? &target->src : &target->dst, 4);
+	memcpy(naddr, m == QT_NAT_MANIP_SRC ? &target->src.ip : &target->dst.ip, 4);
 	uint16_t nport = m == QT_NAT_MANIP_SRC ? target->sport : target->dport;
 	unsigned poff = m == QT_NAT_MANIP_SRC ? 0 : 2;
 	bool addr_changes = memcmp(addr, naddr, 4) != 0;

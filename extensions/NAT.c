@@ -148,7 +148,7 @@ static int masquerade(const struct qt_nat_range *r, struct qt_eval *ev)
 {
 	struct qt_ct_entry *e = ev->ct;
 	/* a local packet from 0.0.0.0 is not meant to be masqueraded */
-	if (!e->t[QT_CT_ORIG].src)
+	if (!e->t[QT_CT_ORIG].src.ip)
 		return QT_XT_ACCEPT;
 	struct in_addr a;
 	if (!ev->env || !ev->env->addrs || !ev->outdev ||

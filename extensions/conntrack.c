@@ -452,7 +452,7 @@ static bool conntrack_match_fn(const struct qt_ext_inst *in,
 		if (!(f & bit))
 			continue;
 		const struct qt_ct_tuple *t = &e->t[i < 2 ? QT_CT_ORIG : QT_CT_REPLY];
-		uint32_t a = i % 2 == 0 ? t->src : t->dst;
+		uint32_t a = i % 2 == 0 ? t->src.ip : t->dst.ip;
 		if (fails(d, bit,
 			  ((a ^ d->tuple[i].addr) & d->tuple[i].mask[0]) == 0))
 			return false;

@@ -53,10 +53,30 @@ void qt_csum_replace4(uint8_t *check, const uint8_t *from, const uint8_t *to)
 
 /* The table of the reflected polynomial 0x82f63b78, made once (it is
  * the same for every thread: a race only writes the same values). */
+/* IPv6 (nf_ip6_checksum): the transport bytes and the pseudo-header
+ * of RFC 8200 8.1 (addresses, upper-layer length, next header); the
+ * IPv6 header and its extension headers are not covered. */
+static bool csum6_holds(const struct qt_pkt *p)
+{
+	uint32_t hdr = (uint32_t)(p->l4 - p->data);
+	uint32_t n = p->ip_len > hdr ? p->ip_len - hdr : 0;
+	if (p->l4_len != n)
+		return true;    /* part of it was not copied: cannot tell */
+	uint32_t s = qt_csum_add(0, p->l4, n);
+	s = qt_csum_add(s, p->data + 8, 32);
+	s += (n >> 16) + (n & 0xffff);
+	s += p->proto;
+	return qt_csum_fold(s) == 0xffff;
+}
+
 bool qt_pkt_csum_holds(const struct qt_pkt *p)
 {
+	if (p->family == AF_INET6 && p->proto != IPPROTO_SCTP)
+		return !p->l4 || csum6_holds(p);
 	/* no transport bytes at all: the header and pseudo-header alone */
-	uint32_t n = p->ip_len > p->ihl ? p->ip_len - p->ihl : 0;
+	uint32_t hdr = p->family == AF_INET6 && p->l4 ? (uint32_t)(p->l4 - p->data)
+						      : p->ihl;
+	uint32_t n = p->ip_len > hdr ? p->ip_len - hdr : 0;
 	if (n && (!p->l4 || p->l4_len != n))
 		return true;    /* part of it was not copied: cannot tell */
 	if (p->proto == IPPROTO_SCTP) {

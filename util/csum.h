@@ -24,10 +24,12 @@ void qt_csum_replace2(uint8_t *check, uint16_t from, uint16_t to);
 void qt_csum_replace4(uint8_t *check, const uint8_t *from, const uint8_t *to);
 
 /* Does p's transport checksum hold, as the kernel checks a packet it has
- * not verified (CHECKSUM_NONE)? It sums from the IP header on, as the
- * kernel does (a header changed on the way without its checksum fixed
- * fails), plus the pseudo-header for TCP and UDP; other protocols (ICMP)
- * must sum to zero by themselves; SCTP has a CRC-32C instead. true
+ * not verified (CHECKSUM_NONE)? IPv4: it sums from the IP header on, as
+ * the kernel does (a header changed on the way without its checksum
+ * fixed fails), plus the pseudo-header for TCP and UDP; other protocols
+ * (ICMP) must sum to zero by themselves. IPv6: the transport bytes and
+ * the pseudo-header, for every protocol (ICMPv6's covers it too). SCTP
+ * has a CRC-32C instead. true
  * when it cannot tell: the queue's
  * copy lacks part of the packet. (A UDP checksum of 0, "none", is the
  * caller's to skip: the kernel's users differ.) */

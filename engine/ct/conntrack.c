@@ -6,8 +6,9 @@
  * of two >= max) holds every entry twice, by its original and by its
  * reply tuple; a chain link names the next node as (pool index << 1 |
  * direction) + 1, so a walk knows which of the entry's two links to
- * follow. The hash is a multiply-xorshift over the 16-byte tuple with a
- * random seed per shard; lookups compare tuples bytewise.
+ * follow. The hash is a multiply-xorshift over the tuple (IPv4: its 16
+ * bytes that are not the zero upper address words) with a random seed
+ * per shard; lookups compare tuples bytewise.
  *
  * Life of an entry: qt_ct_in() makes it for a first packet and puts it
  * in the hash at once (later hooks of the same packet, and packets in
@@ -103,10 +104,24 @@ static inline uint32_t idx_of(const struct qt_ct *ct,
 static inline uint32_t thash(const struct qt_ct *ct,
 			     const struct qt_ct_tuple *t)
 {
-	uint64_t a, b;
-	memcpy(&a, t, 8);
-	memcpy(&b, (const uint8_t *)t + 8, 8);
+	/* IPv4: the two addresses and the 8 bytes from the ports on, as
+	 * before IPv6 widened the tuple; IPv6 mixes in the other 24
+	 * bytes of its addresses */
+	uint64_t a = (uint64_t)t->src.ip | (uint64_t)t->dst.ip << 32, b;
+	memcpy(&b, &t->sport, 8);
 	uint64_t h = (a ^ ct->seed) * 0x9e3779b97f4a7c15ull;
+	if (t->ip6) {
+		const uint32_t *s = t->src.all, *d = t->dst.all;
+		const uint64_t w[3] = {
+			(uint64_t)s[1] | (uint64_t)s[2] << 32,
+			(uint64_t)s[3] | (uint64_t)d[1] << 32,
+			(uint64_t)d[2] | (uint64_t)d[3] << 32,
+		};
+		for (int i = 0; i < 3; i++) {
+			h ^= w[i] + (h >> 29);
+			h *= 0x9e3779b97f4a7c15ull;
+		}
+	}
 	h ^= b + (h >> 29);
 	h *= 0xbf58476d1ce4e5b9ull;
 	return (uint32_t)(h >> 32);
@@ -360,17 +375,17 @@ void qt_ct_unlock(struct qt_ct *ct)
 
 /* A packet refused before its tracker ran: counted as the kernel's
  * handler that refuses it would count it. */
-static void count_refused(struct qt_ct *ct, uint8_t proto)
+static void count_refused(struct qt_ct *ct, const struct qt_pkt *p)
 {
-	if (qt_ct_proto_of(proto)->errors_first)
+	if (qt_ct_proto_at(p->family == AF_INET6, p->proto)->errors_first)
 		ct->st.error++;
 	else
 		ct->st.invalid++;
 }
 
-void qt_ct_count_bad_checksum(struct qt_ct *ct, uint8_t proto)
+void qt_ct_count_bad_checksum(struct qt_ct *ct, const struct qt_pkt *p)
 {
-	count_refused(ct, proto);
+	count_refused(ct, p);
 }
 
 const struct qt_ct_stats *qt_ct_stats(const struct qt_ct *ct)
@@ -705,8 +720,9 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 	}
 	e->t[QT_CT_ORIG] = *t;
 	qt_ct_invert(t, &e->t[QT_CT_REPLY]);
-	struct qt_ct_step s = qt_ct_proto_of(t->proto)->new_conn(e, p, &ct->cfg,
-								 now);
+	struct qt_ct_step s = qt_ct_proto_at(t->ip6, t->proto)->new_conn(e, p,
+									 &ct->cfg,
+									 now);
 	apply_timeout(e, now, s.timeout);
 	if (s.verdict != QT_CT_TRACK_OK) {
 		entry_free(ct, e);
@@ -760,13 +776,16 @@ static void related(struct qt_ct *ct, const struct qt_pkt *p,
 	memset(&in, 0, sizeof(in));
 	in.src = q->src;
 	in.dst = q->dst;
+	in.ip6 = q->ip6;
 	in.proto = q->proto;
-	if (qt_ct_proto_of(q->proto)->tuple(q->l4, q->l4_len, &in) &&
+	if (qt_ct_proto_at(q->ip6, q->proto)->tuple(q->l4, q->l4_len, &in) &&
 	    qt_ct_invert(&in, &inv))
 		e = lookup(ct, &inv, &d);
 	if (e && (e->status & QT_IPS_CONFIRMED) && e->expires <= now)
 		e = NULL;               /* expired: the wheel removes it */
-	if (!e || e->t[d].dst != p->daddr.v4.s_addr) {
+	union qt_ct_addr to;
+	qt_ct_addr_from(&to, &p->daddr, q->ip6);
+	if (!e || memcmp(&e->t[d].dst, &to, sizeof(to))) {
 		ct->st.error++;
 		set_invalid(v);
 		return;
@@ -785,11 +804,11 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 		/* an ICMP packet too short for its header is the ICMP
 		 * error check's ("short packet"), the rest "can't get
 		 * tuple" */
-		count_refused(ct, p->proto);
+		count_refused(ct, p);
 		set_invalid(v);
 		return;
 	}
-	const struct qt_ct_proto *pr = qt_ct_proto_of(t.proto);
+	const struct qt_ct_proto *pr = qt_ct_proto_at(t.ip6, t.proto);
 	if (pr->error) {
 		struct qt_ct_quote q;
 		switch (pr->error(p, &t, &q)) {
@@ -801,6 +820,9 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 			return;
 		case QT_CT_ERR_QUOTES:
 			related(ct, p, &q, now, v);
+			return;
+		case QT_CT_ERR_UNTRACKED:
+			v->state = QT_CT_UNTRACKED;
 			return;
 		}
 	}

@@ -140,8 +140,8 @@ void qt_ct_each(struct qt_ct *ct,
 const struct qt_ct_stats *qt_ct_stats(const struct qt_ct *ct);
 /* A packet found INVALID before the table was asked, for a checksum
  * that fails: counted as the kernel counts it (TCP, UDP: invalid; ICMP,
- * checked by the ICMP error handler: error). */
-void qt_ct_count_bad_checksum(struct qt_ct *ct, uint8_t proto);
+ * checked by the ICMP error handler: error; ICMPv6 in IPv6 alike). */
+void qt_ct_count_bad_checksum(struct qt_ct *ct, const struct qt_pkt *p);
 uint32_t qt_ct_count(const struct qt_ct *ct);
 const struct qt_ct_config *qt_ct_config(const struct qt_ct *ct);
 

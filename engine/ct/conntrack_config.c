@@ -56,6 +56,8 @@ const struct qt_ct_setting qt_ct_settings[] = {
 	SYSCTL(icmp_timeout, QT_CTS_TIMEOUT, IPPROTO_ICMP,
 	       "ICMP queries (echo, timestamp, information, address mask)",
 	       TO(icmp), 30),
+	SYSCTL(icmpv6_timeout, QT_CTS_TIMEOUT, IPPROTO_ICMPV6,
+	       "ICMPv6 queries (echo, node information)", TO(icmpv6), 30),
 	SYSCTL(sctp_timeout_closed, QT_CTS_TIMEOUT, IPPROTO_SCTP,
 	       "SCTP, after an INIT, an ABORT or the SHUTDOWN COMPLETE (CLOSED)",
 	       SCTP_TO(CLOSED), 10),

@@ -20,6 +20,7 @@ struct qt_ct_timeouts {
 	                                     QT_TCP_UNACK = unacknowledged */
 	uint32_t udp, udp_stream;
 	uint32_t icmp;
+	uint32_t icmpv6;
 	uint32_t sctp[QT_SCTP_MAX];       /* by enum qt_ct_sctp_state (NONE:
 	                                     never an entry's state once its
 	                                     first packet is tracked) */

@@ -12,16 +12,27 @@
 
 /* ---- tuples ---- */
 
+/* An address in a tuple, as the kernel's nf_inet_addr: IPv4 in ip (the
+ * other twelve bytes zero), IPv6 in all 16 bytes; network order. */
+union qt_ct_addr {
+	uint32_t ip;
+	uint32_t all[4];
+	uint8_t b[16];
+};
+
 /* One direction of a connection, as the kernel's nf_conntrack_tuple:
- * addresses in network order, ports in host order. ICMP: sport holds the
- * echo id, dport the type << 8 | code of the packet in this direction
- * (echo request one way, echo reply the other). Protocols without
- * ports: 0. */
+ * addresses in network order, ports in host order, the family in ip6
+ * (0 for IPv4, so a zeroed tuple is an IPv4 one; an IPv6 address whose
+ * last twelve bytes are zero is not an IPv4 one). ICMP and ICMPv6:
+ * sport holds the echo id, dport the type << 8 | code of the packet in
+ * this direction (echo request one way, echo reply the other).
+ * Protocols without ports: 0. */
 struct qt_ct_tuple {
-	uint32_t src, dst;
+	union qt_ct_addr src, dst;
 	uint16_t sport, dport;
 	uint8_t proto;
-	uint8_t pad[3];           /* zero: tuples are compared bytewise */
+	uint8_t ip6;              /* 1: IPv6 addresses */
+	uint8_t pad[2];           /* zero: tuples are compared bytewise */
 };
 
 enum qt_ct_dir { QT_CT_ORIG, QT_CT_REPLY };

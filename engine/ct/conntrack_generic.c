@@ -64,5 +64,5 @@ const struct qt_ct_proto qt_ct_proto_dccp =
 	GENERIC(IPPROTO_DCCP, "dccp", true, qt_ct_ports_tuple);
 const struct qt_ct_proto qt_ct_proto_gre =
 	GENERIC(IPPROTO_GRE, "gre", false, no_ports);
-const struct qt_ct_proto qt_ct_proto_icmpv6 =
+const struct qt_ct_proto qt_ct_proto_icmpv6_in_ipv4 =
 	GENERIC(IPPROTO_ICMPV6, "icmpv6", false, no_ports);

@@ -97,8 +97,11 @@ static enum qt_ct_error icmp_error(const struct qt_pkt *p,
 		return QT_CT_ERR_BAD;
 	if (ihl < 20 || ihl > n)
 		return QT_CT_ERR_BAD;
-	memcpy(&q->src, ip + 12, 4);
-	memcpy(&q->dst, ip + 16, 4);
+	memset(&q->src, 0, sizeof(q->src));
+	memset(&q->dst, 0, sizeof(q->dst));
+	memcpy(&q->src.ip, ip + 12, 4);
+	memcpy(&q->dst.ip, ip + 16, 4);
+	q->ip6 = 0;
 	q->proto = ip[9];
 	q->l4 = ip + ihl;
 	q->l4_len = n - ihl;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "conntrack_config.h"
 #include "conntrack_entry.h"
@@ -23,11 +24,36 @@ static inline const struct qt_ct_proto *qt_ct_proto_of(uint8_t num)
 	return p ? p : &qt_ct_proto_generic;
 }
 
+/* The tracker of a tuple's protocol in its family: ICMPv6 has its
+ * tracker in IPv6 only (in IPv4 it is the generic one's, as qtables
+ * has always tracked it there), and ICMP in IPv6 is the generic
+ * tracker's. */
+static inline const struct qt_ct_proto *qt_ct_proto_at(bool ip6, uint8_t num)
+{
+	if (ip6 && num == IPPROTO_ICMPV6)
+		return &qt_ct_proto_icmpv6;
+	if (ip6 && num == IPPROTO_ICMP)
+		return &qt_ct_proto_generic;
+	return qt_ct_proto_of(num);
+}
+
+/* A packet's address into a tuple's. */
+static inline void qt_ct_addr_from(union qt_ct_addr *a, const union qt_addr *pa,
+				   bool ip6)
+{
+	if (ip6) {
+		memcpy(a->b, &pa->v6, 16);
+	} else {
+		memset(a, 0, sizeof(*a));
+		a->ip = pa->v4.s_addr;
+	}
+}
+
 /* The protocol conntrack(8) calls name (any case); NULL: none. */
 const struct qt_ct_proto *qt_ct_proto_by_name(const char *name);
 
 /* The packet's tuple in its own direction; false when the packet has
- * none (not IPv4, truncated transport header, non-first fragment). */
+ * none (neither IPv4 nor IPv6, truncated transport header, non-first fragment). */
 bool qt_ct_tuple_of(const struct qt_pkt *p, struct qt_ct_tuple *t);
 /* The tuple of the other direction (addresses and ports swapped; ICMP
  * echo request <-> reply); false when the protocol has no other

@@ -51,12 +51,15 @@ enum qt_ct_error {
 	QT_CT_ERR_QUOTES,         /* an error quoting the packet in *q: it
 	                             is RELATED to that packet's connection,
 	                             if tracked */
+	QT_CT_ERR_UNTRACKED,      /* never tracked: UNTRACKED, no entry
+	                             (ICMPv6 neighbour discovery and MLD) */
 };
 
 /* The packet an ICMP error quotes: its addresses and protocol, and its
  * transport bytes as far as the error carries them. */
 struct qt_ct_quote {
-	uint32_t src, dst;
+	union qt_ct_addr src, dst;
+	uint8_t ip6;              /* IPv6 addresses */
 	uint8_t proto;
 	const uint8_t *l4;
 	uint32_t l4_len;
@@ -139,7 +142,8 @@ extern const struct qt_ct_proto qt_ct_proto_sctp;     /* conntrack_sctp.c */
 extern const struct qt_ct_proto qt_ct_proto_generic;  /* conntrack_generic.c */
 extern const struct qt_ct_proto qt_ct_proto_dccp;
 extern const struct qt_ct_proto qt_ct_proto_gre;
-extern const struct qt_ct_proto qt_ct_proto_icmpv6;
+extern const struct qt_ct_proto qt_ct_proto_icmpv6;   /* conntrack_icmpv6.c */
+extern const struct qt_ct_proto qt_ct_proto_icmpv6_in_ipv4;  /* generic */
 
 /* TCP's state names (conntrack_tcp.c), also for conntrack --state. */
 const char *qt_ct_tcp_state_name(unsigned s);

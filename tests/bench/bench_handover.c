@@ -72,8 +72,8 @@ int main(int argc, char **argv)
 	for (uint32_t i = 0; i < n; i++) {
 		struct qt_ct_entry e;
 		memset(&e, 0, sizeof(e));
-		e.t[0].src = htonl(0x0a000000 | (i >> 16));
-		e.t[0].dst = htonl(0x0b000000 | (i & 0xffff));
+		e.t[0].src.ip = htonl(0x0a000000 | (i >> 16));
+		e.t[0].dst.ip = htonl(0x0b000000 | (i & 0xffff));
 		e.t[0].sport = (uint16_t)(1024 + (i % 60000));
 		e.t[0].dport = 443;
 		e.t[0].proto = IPPROTO_TCP;

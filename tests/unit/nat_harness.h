@@ -292,8 +292,8 @@ static inline struct qt_ct_entry *h_entry(struct harness *h, uint8_t proto,
 {
 	struct qt_ct_tuple t;
 	memset(&t, 0, sizeof(t));
-	t.src = h_ip(src);
-	t.dst = h_ip(dst);
+	t.src.ip = h_ip(src);
+	t.dst.ip = h_ip(dst);
 	t.sport = sport;
 	t.dport = dport;
 	t.proto = proto;

@@ -113,11 +113,11 @@ static void test_tuples(void)
 	struct qt_ct_tuple t, r, rr;
 	uint32_t a = ip("10.0.1.2"), b = ip("10.0.2.2");
 	ok(qt_ct_tuple_of(udp(&k, a, 1000, b, 53), &t), "udp tuple");
-	ok(t.src == a && t.dst == b && t.sport == 1000 && t.dport == 53 &&
+	ok(t.src.ip == a && t.dst.ip == b && t.sport == 1000 && t.dport == 53 &&
 	   t.proto == IPPROTO_UDP && !t.pad[0] && !t.pad[1] && !t.pad[2],
 	   "udp tuple fields, pad zero");
 	qt_ct_invert(&t, &r);
-	ok(r.src == b && r.dst == a && r.sport == 53 && r.dport == 1000 &&
+	ok(r.src.ip == b && r.dst.ip == a && r.sport == 53 && r.dport == 1000 &&
 	   r.proto == IPPROTO_UDP, "udp inverted");
 	qt_ct_invert(&r, &rr);
 	ok(memcmp(&rr, &t, sizeof(t)) == 0, "invert twice is the tuple");
@@ -125,7 +125,7 @@ static void test_tuples(void)
 	ok(qt_ct_tuple_of(icmp(&k, a, b, 8, 0, 77), &t), "icmp tuple");
 	ok(t.sport == 77 && t.dport == (8 << 8), "echo: id and type<<8|code");
 	qt_ct_invert(&t, &r);
-	ok(r.src == b && r.dst == a && r.sport == 77 && r.dport == 0,
+	ok(r.src.ip == b && r.dst.ip == a && r.sport == 77 && r.dport == 0,
 	   "echo request inverts to echo reply");
 	static const uint8_t pairs[][2] = { { 13, 14 }, { 15, 16 }, { 17, 18 },
 					    { 0, 8 } };
@@ -583,9 +583,12 @@ static void test_checksum(void)
 	is_int(qt_ct_config_set(&c, "nf_conntrack_checksum=2"), -1, "checksum=2 refused");
 
 	struct qt_ct *ct = mkct(16);
-	qt_ct_count_bad_checksum(ct, IPPROTO_TCP);
-	qt_ct_count_bad_checksum(ct, IPPROTO_UDP);
-	qt_ct_count_bad_checksum(ct, IPPROTO_ICMP);
+	struct qt_pkt bp = { .family = AF_INET, .proto = IPPROTO_TCP };
+	qt_ct_count_bad_checksum(ct, &bp);
+	bp.proto = IPPROTO_UDP;
+	qt_ct_count_bad_checksum(ct, &bp);
+	bp.proto = IPPROTO_ICMP;
+	qt_ct_count_bad_checksum(ct, &bp);
 	is_int(qt_ct_stats(ct)->invalid, 2, "bad tcp/udp checksums count as invalid");
 	is_int(qt_ct_stats(ct)->error, 1, "a bad icmp checksum counts as error");
 	qt_ct_free(ct);

@@ -155,8 +155,9 @@ static bool tracked_timeout(const char *name)
 	static const char *const prefixes[] = {
 		"nf_conntrack_tcp_timeout_", "nf_conntrack_udp_timeout",
 		"nf_conntrack_icmp_timeout", "nf_conntrack_generic_timeout",
+		"nf_conntrack_icmpv6_timeout",
 	};
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 5; i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
 			return true;
 	return false;

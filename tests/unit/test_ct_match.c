@@ -95,9 +95,9 @@ static struct qt_ct_entry E;
 static void entry(void)
 {
 	memset(&E, 0, sizeof(E));
-	E.t[0] = (struct qt_ct_tuple){ .src = ip("10.0.0.1"), .dst = ip("10.0.0.2"),
+	E.t[0] = (struct qt_ct_tuple){ .src.ip = ip("10.0.0.1"), .dst.ip = ip("10.0.0.2"),
 				       .sport = 1234, .dport = 80, .proto = 6 };
-	E.t[1] = (struct qt_ct_tuple){ .src = ip("10.0.0.2"), .dst = ip("10.0.0.1"),
+	E.t[1] = (struct qt_ct_tuple){ .src.ip = ip("10.0.0.2"), .dst.ip = ip("10.0.0.1"),
 				       .sport = 80, .dport = 1234, .proto = 6 };
 	E.status = QT_IPS_CONFIRMED | QT_IPS_SEEN_REPLY | QT_IPS_ASSURED;
 	E.expires = NOW + 150 * NS + NS / 2;     /* 150 s left */
@@ -253,12 +253,12 @@ static void test_conntrack(void)
 	M(in, &V_UNTR, 1, "ctstate UNTRACKED --ctproto: only the state counts");
 
 	/* addresses with masks; the reply tuple as NAT made it */
-	E.t[1].src = ip("192.168.1.5");
+	E.t[1].src.ip = ip("192.168.1.5");
 	in = rule("-A INPUT -m conntrack --ctorigsrc 10.0.0.0/24", "conntrack");
 	M(in, &V_EST, 1, "ctorigsrc /24: inside");
-	E.t[0].src = ip("10.0.1.1");
+	E.t[0].src.ip = ip("10.0.1.1");
 	M(in, &V_EST, 0, "ctorigsrc /24: outside");
-	E.t[0].src = ip("10.0.0.1");
+	E.t[0].src.ip = ip("10.0.0.1");
 	in = rule("-A INPUT -m conntrack ! --ctorigsrc 10.0.0.0/24", "conntrack");
 	M(in, &V_EST, 0, "! ctorigsrc /24: inside");
 	in = rule("-A INPUT -m conntrack --ctorigdst 10.0.0.2", "conntrack");
@@ -273,9 +273,9 @@ static void test_conntrack(void)
 	M(in, &V_EST, 1, "! ctreplsrc: the original destination");
 	in = rule("-A INPUT -m conntrack --ctrepldst 10.0.0.0/255.255.255.0", "conntrack");
 	M(in, &V_EST, 1, "ctrepldst dotted mask: inside");
-	E.t[1].dst = ip("10.0.7.2");
+	E.t[1].dst.ip = ip("10.0.7.2");
 	M(in, &V_EST, 0, "ctrepldst dotted mask: outside");
-	E.t[1].dst = ip("10.0.0.99");
+	E.t[1].dst.ip = ip("10.0.0.99");
 	M(in, &V_EST, 1, "ctrepldst dotted mask: only the host byte differs");
 	/* a mask that is not a prefix is the whole address (iptables) */
 	in = rule("-A INPUT -m conntrack --ctrepldst 10.0.0.0/255.255.0.255", "conntrack");
@@ -499,7 +499,7 @@ static struct qt_ct_entry *conn(int i, const char *src, const char *dst)
 {
 	struct qt_ct_entry *e = &C[i];
 	memset(e, 0, sizeof(*e));
-	e->t[0] = (struct qt_ct_tuple){ .src = ip(src), .dst = ip(dst),
+	e->t[0] = (struct qt_ct_tuple){ .src.ip = ip(src), .dst.ip = ip(dst),
 		.sport = (uint16_t)(1000 + i), .dport = 80, .proto = 6 };
 	e->id = next_id++;
 	e->p.tcp.state = QT_TCP_SYN_SENT;
@@ -658,7 +658,7 @@ static void test_connlimit_full(void)
 	int bad = 0;
 	for (int i = 0; i <= NFILL; i++) {
 		snprintf(src, sizeof(src), "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
-		F[i].t[0] = (struct qt_ct_tuple){ .src = ip(src), .dst = ip(D),
+		F[i].t[0] = (struct qt_ct_tuple){ .src.ip = ip(src), .dst.ip = ip(D),
 			.sport = 1, .dport = 80, .proto = 6 };
 		F[i].id = next_id++;
 		F[i].p.tcp.state = QT_TCP_ESTABLISHED;

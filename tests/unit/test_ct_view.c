@@ -29,8 +29,8 @@ static struct qt_ct_entry entry(uint8_t proto, const char *src,
 {
 	struct qt_ct_entry e;
 	memset(&e, 0, sizeof(e));
-	e.t[0].src = ip(src);
-	e.t[0].dst = ip(dst);
+	e.t[0].src.ip = ip(src);
+	e.t[0].dst.ip = ip(dst);
 	e.t[0].sport = sport;
 	e.t[0].dport = dport;
 	e.t[0].proto = proto;
@@ -51,6 +51,59 @@ static const char *fmt(const struct qt_ct_entry *e)
 	qt_buf_init(&b);
 	qt_ct_view_format(e, NOW, &b);
 	return qt_buf_str(&b);
+}
+
+/* An IPv6 entry: the tuples of entry() with IPv6 addresses. */
+static struct qt_ct_entry entry6(uint8_t proto, const char *src,
+				 const char *dst, uint16_t sport,
+				 uint16_t dport, uint32_t secs)
+{
+	struct qt_ct_entry e = entry(proto, "0.0.0.0", "0.0.0.0", sport,
+				     dport, secs);
+	for (int d = 0; d < 2; d++) {
+		inet_pton(AF_INET6, d ? dst : src, e.t[d].src.b);
+		inet_pton(AF_INET6, d ? src : dst, e.t[d].dst.b);
+		e.t[d].ip6 = 1;
+	}
+	return e;
+}
+
+/* As conntrack -L shows the kernel's IPv6 entries (conntrack-tools
+ * 1.4.7, flows made in a network namespace). */
+static void test_format6(void)
+{
+	struct qt_ct_entry t = entry6(6, "2001:db8::1", "2001:db8::1", 45742,
+				      8080, 119);
+	t.status |= QT_IPS_SEEN_REPLY | QT_IPS_ASSURED;
+	t.p.tcp.state = QT_TCP_TIME_WAIT;
+	is_str(fmt(&t), "tcp      6 119 TIME_WAIT src=2001:db8::1 dst=2001:db8::1 "
+	       "sport=45742 dport=8080 src=2001:db8::1 dst=2001:db8::1 "
+	       "sport=8080 dport=45742 [ASSURED] mark=0 use=1\n", "IPv6 tcp");
+	struct qt_ct_entry u = entry6(17, "2001:db8::1", "2001:db8:0:1::2",
+				      40965, 9999, 29);
+	is_str(fmt(&u), "udp      17 29 src=2001:db8::1 dst=2001:db8:0:1::2 "
+	       "sport=40965 dport=9999 [UNREPLIED] src=2001:db8:0:1::2 "
+	       "dst=2001:db8::1 sport=9999 dport=40965 mark=0 use=1\n",
+	       "IPv6 udp unreplied");
+	struct qt_ct_entry i = entry6(58, "2001:db8::1", "2001:db8::1", 5620,
+				      128 << 8, 28);
+	i.t[1].sport = 5620;
+	i.t[1].dport = 129 << 8;
+	i.status |= QT_IPS_SEEN_REPLY;
+	is_str(fmt(&i), "icmpv6   58 28 src=2001:db8::1 dst=2001:db8::1 type=128 "
+	       "code=0 id=5620 src=2001:db8::1 dst=2001:db8::1 type=129 code=0 "
+	       "id=5620 mark=0 use=1\n", "IPv6 icmpv6 echo");
+
+	struct qt_ct_entry v4 = entry(17, "10.9.0.1", "10.9.0.2", 1, 2, 29);
+	struct qt_ct_filter f = { .family = AF_INET6 };
+	ok(qt_ct_filter_match(&f, &u) && !qt_ct_filter_match(&f, &v4),
+	   "-f ipv6: IPv6 entries only");
+	f.family = AF_INET;
+	ok(!qt_ct_filter_match(&f, &u) && qt_ct_filter_match(&f, &v4),
+	   "-f ipv4: IPv4 entries only");
+	f = (struct qt_ct_filter){ 0 };
+	ok(qt_ct_filter_match(&f, &u) && qt_ct_filter_match(&f, &v4),
+	   "no -f: both families, as conntrack -L");
 }
 
 static void test_format(void)
@@ -141,7 +194,7 @@ static void test_filter(void)
 	   "--state ESTABLISHED");
 	f.state = QT_TCP_TIME_WAIT;
 	ok(!qt_ct_filter_match(&f, &t), "--state TIME_WAIT");
-	f = (struct qt_ct_filter){ .family_none = true };
+	f = (struct qt_ct_filter){ .family = AF_INET6 };
 	ok(!qt_ct_filter_match(&f, &t), "-f ipv6");
 }
 
@@ -427,6 +480,7 @@ static void test_table(void)
 int main(void)
 {
 	test_format();
+	test_format6();
 	test_filter();
 	test_cmdline();
 	test_table();

@@ -31,8 +31,8 @@ static void dnat_tcp(void)
 	ok(e != NULL, "the entry");
 	if (e) {
 		const struct qt_ct_tuple *r = &e->t[QT_CT_REPLY];
-		ok(r->src == h_ip("10.0.2.2") && r->sport == 8080 &&
-		   r->dst == h_ip("10.0.1.2") && r->dport == 40000,
+		ok(r->src.ip == h_ip("10.0.2.2") && r->sport == 8080 &&
+		   r->dst.ip == h_ip("10.0.1.2") && r->dport == 40000,
 		   "the binding is the reply tuple");
 		ok((e->status & QT_IPS_DST_NAT) && !(e->status & QT_IPS_SRC_NAT),
 		   "DST_NAT only");

@@ -13,8 +13,8 @@ static struct qt_ct_tuple tuple(uint8_t proto, const char *src, uint16_t sp,
 {
 	struct qt_ct_tuple t;
 	memset(&t, 0, sizeof(t));
-	t.src = h_ip(src);
-	t.dst = h_ip(dst);
+	t.src.ip = h_ip(src);
+	t.dst.ip = h_ip(dst);
 	t.sport = sp;
 	t.dport = dp;
 	t.proto = proto;
@@ -66,7 +66,7 @@ static void tcp_udp(void)
 		h_udp(&k, "10.0.1.2", 5000, "10.0.2.2", 53);
 		struct hpkt c = k;
 		h_put16(c.b + 20, (uint16_t)p);
-		memcpy(c.b + 12, &t.src, 4);
+		memcpy(c.b + 12, &t.src.ip, 4);
 		h_put16(c.b + 26, 0);
 		uint32_t s = h_sum(0, c.b + 12, 8) + IPPROTO_UDP + 13u;
 		if ((uint16_t)~h_sum(s, c.b + 20, 13) != 0)

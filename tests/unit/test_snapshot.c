@@ -29,8 +29,8 @@ static struct qt_ct_entry entry(uint8_t proto, uint32_t n, uint64_t expires)
 {
 	struct qt_ct_entry e;
 	memset(&e, 0, sizeof(e));
-	e.t[0].src = htonl(0x0a000001);
-	e.t[0].dst = htonl(0x0a000100 + n);
+	e.t[0].src.ip = htonl(0x0a000001);
+	e.t[0].dst.ip = htonl(0x0a000100 + n);
 	e.t[0].sport = (uint16_t)(40000 + n);
 	e.t[0].dport = proto == IPPROTO_ICMP ? 8 << 8 : 80;
 	e.t[0].proto = proto;
