@@ -3,7 +3,8 @@
  * protocol tracker per protocol number behind one function table
  * (conntrack_proto.h: TCP with the kernel's states and window tracking
  * in conntrack_tcp.c, UDP and UDP-Lite in conntrack_udp.c, ICMP in
- * conntrack_icmp.c, the rest in conntrack_generic.c), the kernel's
+ * conntrack_icmp.c, ICMPv6 in conntrack_icmpv6.c, the rest in
+ * conntrack_generic.c; IPv4 and IPv6 alike, tuples holding either), the kernel's
  * settings and timeouts as one table (conntrack_config.h), a bounded
  * table with early drop of entries not yet assured, and expiry that
  * never scans the table per packet. Dependencies run one way: this
@@ -50,8 +51,8 @@ struct qt_ct;
 /* A shard of max_entries entries (0: c->max, and when that is 0 too the
  * kernel's nf_conntrack_max). The pool and a hash table of the next
  * power of two >= 2 * max buckets are allocated here, untouched: memory
- * is used as entries are (about 150 bytes per connection). NULL: no
- * memory, or max_entries >= 2^30. */
+ * is used as entries are (about 200 bytes per connection, tuples wide
+ * enough for IPv6). NULL: no memory, or max_entries >= 2^30. */
 struct qt_ct *qt_ct_new(const struct qt_ct_config *c, uint32_t max_entries);
 void qt_ct_free(struct qt_ct *ct);
 /* Huge pages for the table from now on (c->defer_hugepages). */
