@@ -1,5 +1,5 @@
 /* The handover snapshot (daemon/snapshot.c): connections of every TCP
- * state, UDP and ICMP come back with their state and the time they have
+ * state, UDP, ICMP and IPv6 ones come back with their state and the time they have
  * left; rule counters, a -m limit bucket, policy counters and a recent
  * list come back to the same rules; rules that changed get nothing; an
  * image damaged, truncated or of another version is refused whole. */
@@ -50,7 +50,7 @@ static bool same_entry(const struct qt_ct_entry *a, const struct qt_ct_entry *b)
 	       !memcmp(&a->p, &b->p, sizeof(a->p));
 }
 
-#define NCT (QT_TCP_MAX - 1 + 3)
+#define NCT (QT_TCP_MAX - 1 + 5)
 
 static void test_conntrack(void)
 {
@@ -74,6 +74,20 @@ static void test_conntrack(void)
 	n++;
 	want[n] = entry(IPPROTO_ICMP, n, now + (100 + n) * S);
 	n++;
+	/* IPv6: an established TCP connection and an ICMPv6 echo */
+	for (int k = 0; k < 2; k++, n++) {
+		want[n] = entry(k ? IPPROTO_ICMPV6 : IPPROTO_TCP, n,
+				now + (100 + n) * S);
+		inet_pton(AF_INET6, "2001:db8::1", want[n].t[0].src.b);
+		inet_pton(AF_INET6, "2001:db8:0:1::2", want[n].t[0].dst.b);
+		want[n].t[0].dst.b[15] = (uint8_t)n;
+		want[n].t[0].ip6 = 1;
+		if (k)
+			want[n].t[0].dport = 128 << 8;
+		else
+			want[n].p.tcp.state = QT_TCP_ESTABLISHED;
+		qt_ct_invert(&want[n].t[0], &want[n].t[1]);
+	}
 	/* one about to expire: gone by the time it is loaded */
 	want[n] = entry(IPPROTO_UDP, n, now + 2 * S);
 	n++;
