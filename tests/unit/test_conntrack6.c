@@ -4,7 +4,15 @@
  * the kernel's valid_new types, errors RELATED by the packet they
  * quote, neighbour discovery and MLD untracked), the IPv6 pseudo-header
  * checksum, and IPv4 and IPv6 entries of equal low address bytes kept
- * apart. On packets built here and a fake clock. */
+ * apart. On packets built here and a fake clock. The ICMPv6 states
+ * asserted here were seen on Linux 6.18's conntrack (raw frames into a
+ * namespace counted by ip6tables -m conntrack --ctstate at mangle
+ * PREROUTING): echo request and node information query NEW, a lone
+ * reply, a redirect, type 200, a bad checksum and a 4-byte ICMPv6
+ * INVALID, NS and MLD UNTRACKED, packet too big, time exceeded (the
+ * quoted packet with destination options) and type 100 quoting a flow
+ * RELATED, an error to the wrong end, quoting nothing tracked or
+ * nothing at all INVALID. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +303,9 @@ static void test_icmpv6(void)
 	mk(&q, IPPROTO_FRAGMENT, A, B, fr, sizeof(fr), -1);
 	qt_ct_in(ct, icmp6_err(&k, B, A, 1, 4, &q), 2 * S, &v);
 	ok(v.state == QT_CT_INVALID, "quoted non-first fragment: INVALID");
+	/* an unassigned type below 128 is an error too */
+	qt_ct_in(ct, icmp6_err(&k, "2001:db8:ffff::1", A, 100, 0, &syn), 2 * S, &v);
+	ok(v.state == QT_CT_RELATED && v.e == u, "type 100 quoting the flow: RELATED");
 	/* an error quoting the echo request: RELATED to the echo */
 	icmp6(&q, A, B, 128, 0, 9);
 	qt_ct_in(ct, icmp6_err(&k, B, A, 3, 0, &q), 2 * S, &v);
