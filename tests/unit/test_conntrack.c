@@ -114,8 +114,10 @@ static void test_tuples(void)
 	uint32_t a = ip("10.0.1.2"), b = ip("10.0.2.2");
 	ok(qt_ct_tuple_of(udp(&k, a, 1000, b, 53), &t), "udp tuple");
 	ok(t.src.ip == a && t.dst.ip == b && t.sport == 1000 && t.dport == 53 &&
-	   t.proto == IPPROTO_UDP && !t.pad[0] && !t.pad[1] && !t.pad[2],
-	   "udp tuple fields, pad zero");
+	   t.proto == IPPROTO_UDP && !t.ip6 && !t.pad[0] && !t.pad[1] &&
+	   !(t.src.all[1] | t.src.all[2] | t.src.all[3] | t.dst.all[1] |
+	     t.dst.all[2] | t.dst.all[3]),
+	   "udp tuple fields: IPv4, upper address words and pad zero");
 	qt_ct_invert(&t, &r);
 	ok(r.src.ip == b && r.dst.ip == a && r.sport == 53 && r.dport == 1000 &&
 	   r.proto == IPPROTO_UDP, "udp inverted");
