@@ -81,8 +81,11 @@ static int permission_denied(const char *prog)
 }
 
 /* Runs req as far as it goes without the daemon (parsing, help,
- * version). True when that was the whole answer: printed, *status set. */
-static bool answer_offline(const struct qt_buf *req, int *status)
+ * version). True when that was the whole answer: printed, *status set.
+ * With show_out its standard output is printed in any case (what
+ * restore --test -v prints of the comments it reads). */
+static bool answer_offline(const struct qt_buf *req, int *status,
+			   bool show_out)
 {
 	struct qt_buf out, err;
 	bool answered;
@@ -90,11 +93,12 @@ static bool answer_offline(const struct qt_buf *req, int *status)
 	qt_buf_init(&err);
 	*status = qt_request_offline(qt_buf_str(req), req->len, &out, &err,
 				     &answered);
-	if (answered) {
+	if (answered || show_out) {
 		fwrite(qt_buf_str(&out), 1, out.len, stdout);
 		fflush(stdout);
-		fwrite(qt_buf_str(&err), 1, err.len, stderr);
 	}
+	if (answered)
+		fwrite(qt_buf_str(&err), 1, err.len, stderr);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
 	return answered;
@@ -188,6 +192,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 		opts[n++] = (struct option){ "explain", no_argument, NULL, 'e' };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	bool counters = false, test = false, noflush = false, explain = false;
+	unsigned verbose = 0;
 	const char *table = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, restore_letters, opts, NULL)) != -1) {
@@ -196,6 +201,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 		case 'c': counters = true; break;
 		case 't': test = true; break;
 		case 'n': noflush = true; break;
+		case 'v': verbose++; break;
 		case 'T': table = optarg; break;
 		case 'w': case 'W':
 			/* as iptables-nft-restore: the lock wait takes its
@@ -204,7 +210,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 			if (!optarg && optind < argc && argv[optind][0] != '-')
 				optind++;
 			break;
-		case 'b': case 'v': case 'M': case '4':
+		case 'b': case 'M': case '4':
 			break;
 		case '6':
 			fprintf(stderr, "%s: IPv6 is not supported yet\n", prog);
@@ -239,7 +245,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 		file = NULL;   /* the usual name of standard input */
 	if (read_input(file, &input, prog) < 0)
 		return 1;
-	qt_ipc_restore(&req, prog, noflush, counters, test, table,
+	qt_ipc_restore(&req, prog, noflush, counters, test, verbose, table,
 		       explain ? (file ? file : "<stdin>") : NULL,
 		       qt_buf_str(&input), input.len);
 	int status;
@@ -248,7 +254,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 		/* --test needs no daemon: check against an empty ruleset, as
 		 * a boot script may run it before qtablesd starts; a file
 		 * that does not parse is refused so whatever the user */
-		if (answer_offline(&req, &status))
+		if (answer_offline(&req, &status, test))
 			goto out;
 	}
 	if (refused) {
@@ -482,7 +488,7 @@ static int command_main(const char *prog, int argc, char **argv)
 		return 2;
 	}
 	int status;
-	if (!answer_offline(&req, &status))
+	if (!answer_offline(&req, &status, false))
 		status = refused_by_kernel() ? permission_denied(prog)
 					     : call_daemon(prog, &req);
 	qt_buf_free(&req);

@@ -185,12 +185,14 @@ static void put_name(struct qt_buf *b, const char *name)
 }
 
 void qt_ipc_restore(struct qt_buf *b, const char *prog, bool noflush,
-		    bool counters, bool test, const char *table,
+		    bool counters, bool test, unsigned verbose, const char *table,
 		    const char *explain, const char *text, size_t len)
 {
 	qt_ipc_begin(b, QT_IPC_RESTORE, prog);
 	qt_buf_printf(b, "%s%s%s", noflush ? " noflush" : "",
 		      counters ? " counters" : "", test ? " test" : "");
+	if (verbose)
+		qt_buf_printf(b, " verbose=%u", verbose);
 	if (table)
 		qt_buf_printf(b, " table=%s", table);
 	if (explain) {

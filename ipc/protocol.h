@@ -24,8 +24,8 @@
 
 enum qt_ipc_kind {
 	QT_IPC_COMMAND,   /* body: one line, the command's quoted words */
-	QT_IPC_RESTORE,   /* words: noflush counters test table=T; body:
-	                     restore text */
+	QT_IPC_RESTORE,   /* words: noflush counters test verbose=N table=T;
+	                     body: restore text */
 	QT_IPC_SAVE,      /* words: counters table=T */
 	QT_IPC_STATS,     /* word: the output format (qt_ipc_stats_formats) */
 	QT_IPC_RECENT,    /* word: a -m recent list; body: its edits */
@@ -74,7 +74,7 @@ int qt_ipc_command(struct qt_buf *b, const char *prog, bool explain,
 		   int argc, char *const *argv);
 /* explain: the name of the input for the explained form, or NULL. */
 void qt_ipc_restore(struct qt_buf *b, const char *prog, bool noflush,
-		    bool counters, bool test, const char *table,
+		    bool counters, bool test, unsigned verbose, const char *table,
 		    const char *explain, const char *text, size_t len);
 void qt_ipc_save(struct qt_buf *b, const char *prog, bool counters,
 		 const char *table);

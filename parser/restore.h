@@ -11,6 +11,7 @@
 
 struct qt_restore_opts {
 	bool noflush;          /* -n: keep what the file does not mention */
+	unsigned verbose;      /* -v, as often as given */
 	bool counters;         /* -c: honour [p:b] */
 	bool test;             /* -t: parse and check only */
 	const char *only_table;/* -T: restore this table only */
