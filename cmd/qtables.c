@@ -527,6 +527,141 @@ static int conntrack_main(const char *prog, int argc, char **argv)
 	return status;
 }
 
+/* nfacct: nfacct(8)'s commands on qtablesd's accounting objects. The
+ * words are checked here as nfacct 1.0.2 checks them, before it asks
+ * the kernel; the daemon does the rest (daemon/acct_view.c). */
+#define NFACCT "nfacct v1.0.2"
+
+static void nfacct_usage(FILE *f)
+{
+	fputs("Usage: nfacct command [parameters]...\n", f);
+}
+
+static int nfacct_error(const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", NFACCT, msg);
+	return 1;
+}
+
+/* The words after "list" or "get NAME": each a prefix of "reset" or
+ * "xml" (nfacct compares only the letters given), sent spelled out. */
+static int nfacct_flags(int argc, char **argv, int from)
+{
+	for (int i = from; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (!strncmp(argv[i], "reset", n))
+			argv[i] = "reset";
+		else if (!strncmp(argv[i], "xml", n))
+			argv[i] = "xml";
+		else
+			return nfacct_error("unknown argument");
+	}
+	return 0;
+}
+
+static int nfacct_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		nfacct_usage(stderr);
+		return 1;
+	}
+	const char *cmd = argv[1];
+	int words = argc - 1;
+	char *restore_words[4096];
+	struct qt_buf lines;
+	qt_buf_init(&lines);
+	if (!strcmp(cmd, "list")) {
+		if (nfacct_flags(argc, argv, 2))
+			return 1;
+	} else if (!strcmp(cmd, "get")) {
+		if (argc < 3)
+			return nfacct_error("missing object name");
+		if (nfacct_flags(argc, argv, 3))
+			return 1;
+	} else if (!strcmp(cmd, "add")) {
+		if (argc < 3)
+			return nfacct_error("missing object name");
+		if (argc == 4)
+			return nfacct_error("missing quota value");
+		if (argc > 5)
+			return nfacct_error("too many arguments");
+		if (argc == 5) {
+			if (strcmp(argv[3], "byte") && strcmp(argv[3], "packet"))
+				return nfacct_error("argument must \"byte\" or "
+						    "\"packet\"");
+			char *end;
+			errno = 0;
+			unsigned long long q = strtoull(argv[4], &end, 10);
+			if (end == argv[4])
+				return nfacct_error("error reading quota");
+			(void)q;
+		}
+	} else if (!strcmp(cmd, "delete")) {
+		if (argc < 3)
+			return nfacct_error("missing object name");
+		if (argc > 3)
+			return nfacct_error("too many arguments");
+	} else if (!strcmp(cmd, "flush")) {
+		if (argc > 2)
+			return nfacct_error("too many arguments");
+	} else if (!strcmp(cmd, "restore")) {
+		/* the lines of standard input go as the words after it */
+		if (read_input(NULL, &lines, "nfacct") < 0)
+			return 1;
+		restore_words[0] = "restore";
+		words = 1;
+		char *s = (char *)qt_buf_str(&lines);
+		for (char *save = NULL, *l = strtok_r(s, "\n", &save);
+		     l && words < (int)(sizeof(restore_words) /
+					sizeof(restore_words[0]));
+		     l = strtok_r(NULL, "\n", &save))
+			restore_words[words++] = l;
+	} else if (!strcmp(cmd, "version")) {
+		printf("%s: utility for the Netfilter extended accounting "
+		       "infrastructure\n(qtables: the accounting objects of "
+		       "qtablesd)\n", NFACCT);
+		return 0;
+	} else if (!strcmp(cmd, "help")) {
+		printf("%s: utility for the Netfilter extended accounting "
+		       "infrastructure\n", NFACCT);
+		nfacct_usage(stdout);
+		fputs("\nCommands:\n"
+		      "  list [reset]\t\tList the accounting object table (and reset)\n"
+		      "  add object-name\tAdd new accounting object to table\n"
+		      "  delete object-name\tDelete existing accounting object\n"
+		      "  get object-name\tGet existing accounting object\n"
+		      "  flush\t\t\tFlush accounting object table\n"
+		      "  restore\t\tRestore accounting object table reading 'list' output from stdin\n"
+		      "  monitor\t\tListens for quota attainment notifications\n"
+		      "  version\t\tDisplay version and disclaimer\n"
+		      "  help\t\t\tDisplay this help message\n", stdout);
+		return 0;
+	} else if (!strcmp(cmd, "monitor")) {
+		/* qtablesd sends no quota notifications */
+		return nfacct_error("monitor: qtablesd does not notify quota "
+				    "attainment");
+	} else {
+		fprintf(stderr, "%s: Unknown command: %s\n", NFACCT, cmd);
+		nfacct_usage(stderr);
+		return 1;
+	}
+	struct qt_buf req;
+	qt_buf_init(&req);
+	int status;
+	if (qt_ipc_nfacct(&req, "nfacct", words,
+			  !strcmp(cmd, "restore") ? restore_words : argv + 1) < 0) {
+		status = nfacct_error("an argument contains a newline, which "
+				      "qtables cannot carry");
+	} else if (refused_by_kernel()) {
+		status = nfacct_error("error: Operation not permitted");
+	} else {
+		status = call_daemon("nfacct", &req);
+	}
+	qt_buf_free(&req);
+	qt_buf_free(&lines);
+	return status;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
@@ -583,6 +718,8 @@ int main(int argc, char **argv)
 		return completion_words(argv[2]);
 	if (!strcmp(base, "qtables-conntrack"))
 		return conntrack_main(base, argc, argv);
+	if (!strcmp(base, "nfacct") || !strcmp(base, "qtables-nfacct"))
+		return nfacct_main(argc, argv);
 	if (ends_with(base, "-restore"))
 		return restore_main(ipt ? "iptables-restore" : "qtables-restore",
 				    argc, argv);

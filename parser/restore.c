@@ -89,9 +89,64 @@ static void block_output(struct restore_state *st)
 	qt_buf_reset(&st->block_out);
 }
 
+static const char *const acct_modes[] = {
+	[QT_ACCT_NO_QUOTA] = "-", [QT_ACCT_QUOTA_BYTES] = "byte",
+	[QT_ACCT_QUOTA_PKTS] = "packet",
+};
+
+void qt_restore_put_acct(struct qt_buf *b, const struct qt_acct_obj *o)
+{
+	qt_buf_puts(b, "#nfacct ");
+	for (const char *p = o->name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c >= 0x7f || c == '%')
+			qt_buf_printf(b, "%%%02X", c);
+		else
+			qt_buf_putc(b, (char)c);
+	}
+	qt_buf_printf(b, " %s %llu\n", acct_modes[o->mode < 3 ? o->mode : 0],
+		      (unsigned long long)o->quota);
+}
+
+/* A state file's object line (qt_restore_put_acct); others are left. */
+static void read_acct(struct restore_state *st, const char *text, size_t len)
+{
+	char line[256], name[QT_ACCT_NAME_MAX], mode[8];
+	unsigned long long quota;
+	if (len < 8 || len >= sizeof(line) || memcmp(text, "#nfacct ", 8))
+		return;
+	memcpy(line, text, len);
+	line[len] = '\0';
+	char enc[3 * QT_ACCT_NAME_MAX + 1];
+	if (sscanf(line + 8, "%96s %7s %llu", enc, mode, &quota) != 3)
+		return;
+	size_t n = 0;
+	for (const char *p = enc; *p && n + 1 < sizeof(name); p++) {
+		unsigned v;
+		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && v) {
+			name[n++] = (char)v;
+			p += 2;
+		} else {
+			name[n++] = *p;
+		}
+	}
+	name[n] = '\0';
+	struct qt_acct_obj o = { .quota = quota };
+	memcpy(o.name, name, n + 1);
+	for (unsigned m = 0; m < 3; m++)
+		if (!strcmp(mode, acct_modes[m]))
+			o.mode = (uint8_t)m;
+	if (!qt_ruleset_acct_find(*st->committed, o.name))
+		qt_ruleset_acct_add(*st->committed, &o);
+	if (st->work && !qt_ruleset_acct_find(st->work, o.name))
+		qt_ruleset_acct_add(st->work, &o);
+}
+
 static void on_comment(void *u, const char *text, size_t len)
 {
 	struct restore_state *st = u;
+	if (st->o->state_escapes)
+		read_acct(st, text, len);
 	if (st->o->verbose)
 		qt_buf_put(st->out, text, len);
 }
