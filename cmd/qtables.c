@@ -532,9 +532,10 @@ static int conntrack_main(const char *prog, int argc, char **argv)
  * the kernel; the daemon does the rest (daemon/acct_view.c). */
 #define NFACCT "nfacct v1.0.2"
 
-static void nfacct_usage(FILE *f)
+/* argv[0] as the program was called */
+static void nfacct_usage(FILE *f, const char *argv0)
 {
-	fputs("Usage: nfacct command [parameters]...\n", f);
+	fprintf(f, "Usage: %s command [parameters]...\n", argv0);
 }
 
 static int nfacct_error(const char *msg)
@@ -562,7 +563,7 @@ static int nfacct_flags(int argc, char **argv, int from)
 static int nfacct_main(int argc, char **argv)
 {
 	if (argc < 2) {
-		nfacct_usage(stderr);
+		nfacct_usage(stderr, argv[0]);
 		return 1;
 	}
 	const char *cmd = argv[1];
@@ -624,7 +625,7 @@ static int nfacct_main(int argc, char **argv)
 	} else if (!strcmp(cmd, "help")) {
 		printf("%s: utility for the Netfilter extended accounting "
 		       "infrastructure\n", NFACCT);
-		nfacct_usage(stdout);
+		nfacct_usage(stdout, argv[0]);
 		fputs("\nCommands:\n"
 		      "  list [reset]\t\tList the accounting object table (and reset)\n"
 		      "  add object-name\tAdd new accounting object to table\n"
@@ -642,7 +643,7 @@ static int nfacct_main(int argc, char **argv)
 				    "attainment");
 	} else {
 		fprintf(stderr, "%s: Unknown command: %s\n", NFACCT, cmd);
-		nfacct_usage(stderr);
+		nfacct_usage(stderr, argv[0]);
 		return 1;
 	}
 	struct qt_buf req;
