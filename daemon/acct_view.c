@@ -1,3 +1,4 @@
+#define _GNU_SOURCE     /* memmem */
 #include "acct_view.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "acct_cells.h"
+#include "kernel_acct.h"
 #include "protocol.h"
 
 /* The words of a request, one a line. */
@@ -264,4 +266,23 @@ int qt_acct_view_request(struct qt_ruleset **rs, const char *req, size_t len,
 		qt_ruleset_free(work);
 	}
 	return st;
+}
+
+bool qt_acct_view_adopt_kernel(struct qt_ruleset *rs, const char *req,
+			       size_t len)
+{
+	static const char opt[] = "nfacct-name";
+	struct qt_acct_obj *k;
+	unsigned n;
+	bool added = false;
+	if (!memmem(req, len, opt, sizeof(opt) - 1) ||
+	    qt_kernel_acct_list(&k, &n) < 0)
+		return false;   /* without them the rule fails as before */
+	for (unsigned i = 0; i < n; i++)
+		if (!qt_ruleset_acct_find(rs, k[i].name)) {
+			qt_ruleset_acct_add(rs, &k[i]);
+			added = true;
+		}
+	free(k);
+	return added;
 }

@@ -23,6 +23,13 @@
 int qt_acct_view_request(struct qt_ruleset **rs, const char *req, size_t len,
 			 struct qt_buf *out, struct qt_buf *err, bool *changed);
 
+/* A request (iptables command or restore) that names an accounting
+ * object: the kernel's objects rs lacks are added to it (programs such
+ * as kube-proxy make theirs over netlink, in the kernel, then name them
+ * in rules; iptables finds them there). true when some were added. */
+bool qt_acct_view_adopt_kernel(struct qt_ruleset *rs, const char *req,
+			       size_t len);
+
 /* Counters to set once the objects a restore made are defined. */
 void qt_acct_view_apply_restored(void);
 

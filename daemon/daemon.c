@@ -195,6 +195,10 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 			d->o->state_path || d->engine ? qt_ruleset_clone(d->rs)
 						      : NULL;
 		size_t held = qt_rt_store_count(d->store);
+		bool adopted = kind != QT_IPC_NFACCT &&
+			       qt_acct_view_adopt_kernel(d->rs,
+							 qt_buf_str(req),
+							 req->len);
 		if (kind == QT_IPC_NFACCT)
 			/* nfacct(8): the accounting objects are the
 			 * ruleset's, committed and saved with it */
@@ -205,6 +209,8 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 			status = qt_request_run(&d->rs, qt_buf_str(req),
 						req->len, &cnt, &out, &err,
 						&changed);
+		/* the objects adopted stay, whatever the request did */
+		changed = changed || adopted;
 		t_run = ms_since(&t0);
 		if (changed && d->engine &&
 		    qt_engine_commit(d->engine, d->rs, &err) < 0) {

@@ -85,6 +85,29 @@ send100() {
 	[ -z "$(nf list)" ]
 }
 
+@test "nfacct: an object made in the kernel over netlink (as kube-proxy makes its own) can be named by a rule, with its quota" {
+	daemon_only
+	# the real nfacct(8) talks nfnetlink_acct to the kernel, as
+	# kube-proxy does; the kernel's objects are not qtables' yet
+	ip netns exec "$FW" /usr/sbin/nfacct add kobj
+	ip netns exec "$FW" /usr/sbin/nfacct add kquota packet 3
+	[ -z "$(nf list)" ]
+	qt "$FW" -A FORWARD -p udp --dport 7004 -m nfacct --nfacct-name kobj
+	printf '*filter\n-A FORWARD -m nfacct --nfacct-name kquota -j DROP\nCOMMIT\n' |
+		ip netns exec "$FW" "$QT_BUILD/iptables-restore" --noflush
+	run nf list
+	[[ "$output" == *"bytes = 00000000000000000000 } = kobj;"* ]]
+	[[ "$output" == *"quota = 00000000000000000003, mode = packet, overquota = no } = kquota;"* ]]
+	# and it counts as an object made with nfacct does
+	recv_start 7004
+	send100 7004 5
+	[ "$(acct_of kobj)" = "5 500" ]
+	# an object in neither place still fails the rule
+	run qt "$FW" -A FORWARD -m nfacct --nfacct-name nowhere
+	[ "$status" = 4 ]
+	ip netns exec "$FW" /usr/sbin/nfacct flush
+}
+
 @test "nfacct: objects come back after a restart from the state file, and with their counters after a handover" {
 	daemon_only
 	STATE=$QT_RUN/rules.v4
