@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the end-to-end benchmarks (bench_e2e.sh, bench_nat.sh,
 # bench_kube_restore.sh): source after tests/lib/qt.sh, with $B the
 # build. Loads measured in the qt_topo shape (client -- fw -- server),
