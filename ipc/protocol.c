@@ -215,10 +215,12 @@ void qt_ipc_save(struct qt_buf *b, const char *prog, bool counters,
 	qt_buf_putc(b, '\n');
 }
 
-int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
-		     char *const *argv)
+/* A request whose body is the program's arguments, one a line (an
+ * argument holding a newline cannot be carried: -1). */
+static int args_request(struct qt_buf *b, enum qt_ipc_kind kind,
+			const char *prog, int argc, char *const *argv)
 {
-	qt_ipc_begin(b, QT_IPC_CONNTRACK, prog);
+	qt_ipc_begin(b, kind, prog);
 	qt_buf_putc(b, '\n');
 	for (int i = 0; i < argc; i++) {
 		if (strchr(argv[i], '\n'))
@@ -229,18 +231,16 @@ int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
 	return 0;
 }
 
+int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
+		     char *const *argv)
+{
+	return args_request(b, QT_IPC_CONNTRACK, prog, argc, argv);
+}
+
 int qt_ipc_nfacct(struct qt_buf *b, const char *prog, int argc,
 		  char *const *argv)
 {
-	qt_ipc_begin(b, QT_IPC_NFACCT, prog);
-	qt_buf_putc(b, '\n');
-	for (int i = 0; i < argc; i++) {
-		if (strchr(argv[i], '\n'))
-			return -1;
-		qt_buf_puts(b, argv[i]);
-		qt_buf_putc(b, '\n');
-	}
-	return 0;
+	return args_request(b, QT_IPC_NFACCT, prog, argc, argv);
 }
 
 bool qt_ipc_stats_format_known(const char *word)

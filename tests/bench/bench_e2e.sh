@@ -58,13 +58,8 @@ declare -A FWN CN SN
 pids=()
 accept_pid=
 cleanup() {
-	local p
-	[ -z "$accept_pid" ] || kill "$accept_pid" 2>/dev/null || true
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}" $accept_pid; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
-	done
-	qt_cleanup
+	[ -z "$accept_pid" ] || pids+=("$accept_pid")
+	e2e_cleanup
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -40,15 +40,7 @@ done
 gen=$top/tests/bench/gen_kube_proxy.py
 conn=$top/tests/bench/tcp_connects.py
 pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
-	done
-	qt_cleanup
-}
-trap cleanup EXIT
+trap e2e_cleanup EXIT
 trap 'exit 1' INT TERM
 
 cc -O2 -o "$QT_RUN/timeit" "$top/tests/bench/timeit.c"

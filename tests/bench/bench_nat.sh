@@ -40,15 +40,7 @@ command -v iperf3 >/dev/null || { echo "bench: no iperf3 (scripts/deps.sh)" >&2;
 legs=(plain dnat masq)
 declare -A FWN CN SN DST
 pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
-	done
-	qt_cleanup
-}
-trap cleanup EXIT
+trap e2e_cleanup EXIT
 trap 'exit 1' INT TERM
 
 filter_table() {

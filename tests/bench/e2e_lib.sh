@@ -14,6 +14,9 @@
 #   e2e_tcp_gbps C ADDR SECS      one iperf3 flow to ADDR:5201: Gbit/s
 #   e2e_median X...               the median
 #   e2e_ratio A B                 A/B with two decimals, n/a when B is 0
+#   e2e_cleanup                   end the processes in the array pids
+#                                 (by PID, waiting for them), then
+#                                 qt_cleanup; installed as the EXIT trap
 
 e2e_ready() {
 	for _ in $(seq 200); do qt "$1" -L INPUT >/dev/null 2>&1 && return 0; sleep 0.05; done
@@ -51,3 +54,12 @@ e2e_median() {
 }
 
 e2e_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+e2e_cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+	done
+	qt_cleanup
+}
