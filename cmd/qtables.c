@@ -81,8 +81,11 @@ static int permission_denied(const char *prog)
 }
 
 /* Runs req as far as it goes without the daemon (parsing, help,
- * version). True when that was the whole answer: printed, *status set. */
-static bool answer_offline(const struct qt_buf *req, int *status)
+ * version). True when that was the whole answer: printed, *status set.
+ * With show_out its standard output is printed in any case (what
+ * restore --test -v prints of the comments it reads). */
+static bool answer_offline(const struct qt_buf *req, int *status,
+			   bool show_out)
 {
 	struct qt_buf out, err;
 	bool answered;
@@ -90,11 +93,12 @@ static bool answer_offline(const struct qt_buf *req, int *status)
 	qt_buf_init(&err);
 	*status = qt_request_offline(qt_buf_str(req), req->len, &out, &err,
 				     &answered);
-	if (answered) {
+	if (answered || show_out) {
 		fwrite(qt_buf_str(&out), 1, out.len, stdout);
 		fflush(stdout);
-		fwrite(qt_buf_str(&err), 1, err.len, stderr);
 	}
+	if (answered)
+		fwrite(qt_buf_str(&err), 1, err.len, stderr);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
 	return answered;
@@ -188,6 +192,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 		opts[n++] = (struct option){ "explain", no_argument, NULL, 'e' };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	bool counters = false, test = false, noflush = false, explain = false;
+	unsigned verbose = 0;
 	const char *table = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, restore_letters, opts, NULL)) != -1) {
@@ -196,6 +201,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 		case 'c': counters = true; break;
 		case 't': test = true; break;
 		case 'n': noflush = true; break;
+		case 'v': verbose++; break;
 		case 'T': table = optarg; break;
 		case 'w': case 'W':
 			/* as iptables-nft-restore: the lock wait takes its
@@ -204,7 +210,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 			if (!optarg && optind < argc && argv[optind][0] != '-')
 				optind++;
 			break;
-		case 'b': case 'v': case 'M': case '4':
+		case 'b': case 'M': case '4':
 			break;
 		case '6':
 			fprintf(stderr, "%s: IPv6 is not supported yet\n", prog);
@@ -239,7 +245,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 		file = NULL;   /* the usual name of standard input */
 	if (read_input(file, &input, prog) < 0)
 		return 1;
-	qt_ipc_restore(&req, prog, noflush, counters, test, table,
+	qt_ipc_restore(&req, prog, noflush, counters, test, verbose, table,
 		       explain ? (file ? file : "<stdin>") : NULL,
 		       qt_buf_str(&input), input.len);
 	int status;
@@ -248,7 +254,7 @@ static int restore_main(const char *prog, int argc, char **argv)
 		/* --test needs no daemon: check against an empty ruleset, as
 		 * a boot script may run it before qtablesd starts; a file
 		 * that does not parse is refused so whatever the user */
-		if (answer_offline(&req, &status))
+		if (answer_offline(&req, &status, test))
 			goto out;
 	}
 	if (refused) {
@@ -482,7 +488,7 @@ static int command_main(const char *prog, int argc, char **argv)
 		return 2;
 	}
 	int status;
-	if (!answer_offline(&req, &status))
+	if (!answer_offline(&req, &status, false))
 		status = refused_by_kernel() ? permission_denied(prog)
 					     : call_daemon(prog, &req);
 	qt_buf_free(&req);
@@ -518,6 +524,142 @@ static int conntrack_main(const char *prog, int argc, char **argv)
 		status = call_daemon(prog, &req);
 	}
 	qt_buf_free(&req);
+	return status;
+}
+
+/* nfacct: nfacct(8)'s commands on qtablesd's accounting objects. The
+ * words are checked here as nfacct 1.0.2 checks them, before it asks
+ * the kernel; the daemon does the rest (daemon/acct_view.c). */
+#define NFACCT "nfacct v1.0.2"
+
+/* argv[0] as the program was called */
+static void nfacct_usage(FILE *f, const char *argv0)
+{
+	fprintf(f, "Usage: %s command [parameters]...\n", argv0);
+}
+
+static int nfacct_error(const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", NFACCT, msg);
+	return 1;
+}
+
+/* The words after "list" or "get NAME": each a prefix of "reset" or
+ * "xml" (nfacct compares only the letters given), sent spelled out. */
+static int nfacct_flags(int argc, char **argv, int from)
+{
+	for (int i = from; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (!strncmp(argv[i], "reset", n))
+			argv[i] = "reset";
+		else if (!strncmp(argv[i], "xml", n))
+			argv[i] = "xml";
+		else
+			return nfacct_error("unknown argument");
+	}
+	return 0;
+}
+
+static int nfacct_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		nfacct_usage(stderr, argv[0]);
+		return 1;
+	}
+	const char *cmd = argv[1];
+	int words = argc - 1;
+	char *restore_words[4096];
+	struct qt_buf lines;
+	qt_buf_init(&lines);
+	if (!strcmp(cmd, "list")) {
+		if (nfacct_flags(argc, argv, 2))
+			return 1;
+	} else if (!strcmp(cmd, "get")) {
+		if (argc < 3)
+			return nfacct_error("missing object name");
+		if (nfacct_flags(argc, argv, 3))
+			return 1;
+	} else if (!strcmp(cmd, "add")) {
+		if (argc < 3)
+			return nfacct_error("missing object name");
+		if (argc == 4)
+			return nfacct_error("missing quota value");
+		if (argc > 5)
+			return nfacct_error("too many arguments");
+		if (argc == 5) {
+			if (strcmp(argv[3], "byte") && strcmp(argv[3], "packet"))
+				return nfacct_error("argument must \"byte\" or "
+						    "\"packet\"");
+			char *end;
+			errno = 0;
+			unsigned long long q = strtoull(argv[4], &end, 10);
+			if (end == argv[4])
+				return nfacct_error("error reading quota");
+			(void)q;
+		}
+	} else if (!strcmp(cmd, "delete")) {
+		if (argc < 3)
+			return nfacct_error("missing object name");
+		if (argc > 3)
+			return nfacct_error("too many arguments");
+	} else if (!strcmp(cmd, "flush")) {
+		if (argc > 2)
+			return nfacct_error("too many arguments");
+	} else if (!strcmp(cmd, "restore")) {
+		/* the lines of standard input go as the words after it */
+		if (read_input(NULL, &lines, "nfacct") < 0)
+			return 1;
+		restore_words[0] = "restore";
+		words = 1;
+		char *s = (char *)qt_buf_str(&lines);
+		for (char *save = NULL, *l = strtok_r(s, "\n", &save);
+		     l && words < (int)(sizeof(restore_words) /
+					sizeof(restore_words[0]));
+		     l = strtok_r(NULL, "\n", &save))
+			restore_words[words++] = l;
+	} else if (!strcmp(cmd, "version")) {
+		printf("%s: utility for the Netfilter extended accounting "
+		       "infrastructure\n(qtables: the accounting objects of "
+		       "qtablesd)\n", NFACCT);
+		return 0;
+	} else if (!strcmp(cmd, "help")) {
+		printf("%s: utility for the Netfilter extended accounting "
+		       "infrastructure\n", NFACCT);
+		nfacct_usage(stdout, argv[0]);
+		fputs("\nCommands:\n"
+		      "  list [reset]\t\tList the accounting object table (and reset)\n"
+		      "  add object-name\tAdd new accounting object to table\n"
+		      "  delete object-name\tDelete existing accounting object\n"
+		      "  get object-name\tGet existing accounting object\n"
+		      "  flush\t\t\tFlush accounting object table\n"
+		      "  restore\t\tRestore accounting object table reading 'list' output from stdin\n"
+		      "  monitor\t\tListens for quota attainment notifications\n"
+		      "  version\t\tDisplay version and disclaimer\n"
+		      "  help\t\t\tDisplay this help message\n", stdout);
+		return 0;
+	} else if (!strcmp(cmd, "monitor")) {
+		/* qtablesd sends no quota notifications */
+		return nfacct_error("monitor: qtablesd does not notify quota "
+				    "attainment");
+	} else {
+		fprintf(stderr, "%s: Unknown command: %s\n", NFACCT, cmd);
+		nfacct_usage(stderr, argv[0]);
+		return 1;
+	}
+	struct qt_buf req;
+	qt_buf_init(&req);
+	int status;
+	if (qt_ipc_nfacct(&req, "nfacct", words,
+			  !strcmp(cmd, "restore") ? restore_words : argv + 1) < 0) {
+		status = nfacct_error("an argument contains a newline, which "
+				      "qtables cannot carry");
+	} else if (refused_by_kernel()) {
+		status = nfacct_error("error: Operation not permitted");
+	} else {
+		status = call_daemon("nfacct", &req);
+	}
+	qt_buf_free(&req);
+	qt_buf_free(&lines);
 	return status;
 }
 
@@ -577,6 +719,8 @@ int main(int argc, char **argv)
 		return completion_words(argv[2]);
 	if (!strcmp(base, "qtables-conntrack"))
 		return conntrack_main(base, argc, argv);
+	if (!strcmp(base, "nfacct") || !strcmp(base, "qtables-nfacct"))
+		return nfacct_main(argc, argv);
 	if (ends_with(base, "-restore"))
 		return restore_main(ipt ? "iptables-restore" : "qtables-restore",
 				    argc, argv);

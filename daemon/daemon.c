@@ -26,6 +26,8 @@
 #include "metrics.h"
 #include "recent_lists.h"
 #include "reload.h"
+#include "acct_cells.h"
+#include "acct_view.h"
 #include "sd_notify.h"
 #include "state_file.h"
 #include "stats_view.h"
@@ -193,8 +195,22 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 			d->o->state_path || d->engine ? qt_ruleset_clone(d->rs)
 						      : NULL;
 		size_t held = qt_rt_store_count(d->store);
-		status = qt_request_run(&d->rs, qt_buf_str(req), req->len, &cnt,
-					&out, &err, &changed);
+		bool adopted = kind != QT_IPC_NFACCT &&
+			       qt_acct_view_adopt_kernel(d->rs,
+							 qt_buf_str(req),
+							 req->len);
+		if (kind == QT_IPC_NFACCT)
+			/* nfacct(8): the accounting objects are the
+			 * ruleset's, committed and saved with it */
+			status = qt_acct_view_request(&d->rs, qt_buf_str(req),
+						      req->len, &out, &err,
+						      &changed);
+		else
+			status = qt_request_run(&d->rs, qt_buf_str(req),
+						req->len, &cnt, &out, &err,
+						&changed);
+		/* the objects adopted stay, whatever the request did */
+		changed = changed || adopted;
 		t_run = ms_since(&t0);
 		if (changed && d->engine &&
 		    qt_engine_commit(d->engine, d->rs, &err) < 0) {
@@ -213,6 +229,10 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		}
 		if (changed)
 			qt_policy_pending_apply(&pending, cnt.io);
+		/* the objects as the ruleset kept has them, and the counters
+		 * a restore of nfacct gave the ones it made */
+		qt_acct_define(d->rs);
+		qt_acct_view_apply_restored();
 		t_save = ms_since(&t0);
 		qt_ruleset_free(before);
 		/* a request that only read leaves nothing to free */
@@ -293,6 +313,9 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		return 1;
 	}
 	qt_policy_pending_apply(&pending, cnt.io);
+	/* the accounting objects of the state file exist before its rules
+	 * are compiled into a program */
+	qt_acct_define(d.rs);
 	sweep(&d);
 
 	int lfd = ho.lfd >= 0 ? ho.lfd : qt_control_listen();
@@ -406,6 +429,7 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		if (sig == SIGHUP) {
 			qt_reload_state(o->state_path, &d.rs, d.store,
 					d.engine);
+			qt_acct_define(d.rs);
 			sweep(&d);
 			continue;
 		}

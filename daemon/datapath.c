@@ -211,6 +211,7 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 	ev.now_ns = (uint64_t)mono->tv_sec * 1000000000u + (uint64_t)mono->tv_nsec;
 	ev.wall = *wall;
 	ev.csum_not_ready = p->csum_not_ready;
+	ev.gso = p->gso;
 	l2_type_of(t, p, l2_steered, &ev);
 	ev.csum_unverified = p->csum_unverified;
 

@@ -234,6 +234,10 @@ void qt_state_render(struct qt_ruleset *rs, const struct qt_counter_view *v,
 {
 	size_t start = b->len;
 	qt_buf_put(b, header, sizeof(header) - 1);
+	/* the accounting objects, before the rules that count into them,
+	 * as comments iptables-restore passes over (parser/restore.h) */
+	for (unsigned i = 0; i < rs->nacct; i++)
+		qt_restore_put_acct(b, &rs->acct[i]);
 	unsigned ntables = render_tables(rs, v, b);
 	size_t n = b->len - start;
 	qt_buf_printf(b, trailer_fmt, ntables, n,

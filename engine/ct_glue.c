@@ -5,8 +5,13 @@
 #include <string.h>
 
 /* Packets between their first and last hook at once: a few thousand is
- * far more than a queue holds in flight between two hooks. */
+ * far more than a queue holds in flight between two hooks. A packet is
+ * remembered in the first free slot of MEM_PROBES from its hash and
+ * forgotten at its last hook, so that a packet in flight is not pushed
+ * out by another whose hash meets it: such a packet, rewritten by NAT,
+ * could no longer be told by its header at its later hooks. */
 #define MEM_SLOTS 4096
+#define MEM_PROBES 8
 /* Entries expired per burst, and per idle wake-up: bounded so that
  * expiring a million connections never holds packets up for long. */
 #define EXPIRE_BURST 256
@@ -110,6 +115,41 @@ static uint32_t key_hash(const struct pkt_key *k)
 	return h;
 }
 
+/* The slot remembering the packet with key k, or NULL. */
+static struct mem *mem_find(struct qt_ctg *g, const struct pkt_key *k)
+{
+	uint32_t h = key_hash(k);
+	for (uint32_t i = 0; i < MEM_PROBES; i++) {
+		struct mem *m = &g->mem[(h + i) & (MEM_SLOTS - 1)];
+		if (m->used && !memcmp(&m->k, k, sizeof(*k)))
+			return m;
+	}
+	return NULL;
+}
+
+/* A slot for a packet with key k: its own if remembered, else the first
+ * free one, else (only packets the kernel dropped between hooks leave
+ * slots taken for good) the first of its probes, forgotten. Zeroed
+ * but for the key. */
+static struct mem *mem_take(struct qt_ctg *g, const struct pkt_key *k)
+{
+	uint32_t h = key_hash(k);
+	struct mem *m = mem_find(g, k);
+	for (uint32_t i = 0; !m && i < MEM_PROBES; i++) {
+		struct mem *c = &g->mem[(h + i) & (MEM_SLOTS - 1)];
+		if (!c->used)
+			m = c;
+	}
+	if (!m) {
+		m = &g->mem[h & (MEM_SLOTS - 1)];
+		g->st.forgotten++;
+	}
+	memset(m, 0, sizeof(*m));
+	m->k = *k;
+	m->used = true;
+	return m;
+}
+
 static void set_ev(struct qt_ctg *g, struct qt_eval *ev, const struct mem *m)
 {
 	ev->ct_valid = true;
@@ -126,10 +166,11 @@ static void set_ev(struct qt_ctg *g, struct qt_eval *ev, const struct mem *m)
  * no second time, and its NAT stays done. So is it here: its last hook
  * (POSTROUTING) remembered it as it left, rewritten or not. */
 static bool looped_back(struct qt_ctg *g, struct qt_eval *ev,
-			const struct pkt_key *k, struct mem *m)
+			const struct pkt_key *k)
 {
+	struct mem *m;
 	if (ev->hook != QT_HOOK_PRE_ROUTING || strcmp(ev->in, "lo") ||
-	    !m->used || !m->local || memcmp(&m->k, k, sizeof(*k)))
+	    !(m = mem_find(g, k)) || !m->local)
 		return false;
 	g->st.recalled++;
 	g->cur = m;
@@ -142,14 +183,9 @@ static void ct_in(struct qt_eval *ev, void *user)
 	struct qt_ctg *g = user;
 	struct pkt_key k;
 	key_of(ev, &k);
-	struct mem *m = &g->mem[key_hash(&k) & (MEM_SLOTS - 1)];
-	if (looped_back(g, ev, &k, m))
+	if (looped_back(g, ev, &k))
 		return;
-	if (m->used)
-		g->st.forgotten++;
-	memset(m, 0, sizeof(*m));
-	m->k = k;
-	m->used = true;
+	struct mem *m = mem_take(g, &k);
 	m->local = ev->hook == QT_HOOK_LOCAL_OUT;
 	g->cur = m;
 	g->st.remembered++;
@@ -196,8 +232,8 @@ void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat)
 	}
 	struct pkt_key k;
 	key_of(ev, &k);
-	struct mem *m = &g->mem[key_hash(&k) & (MEM_SLOTS - 1)];
-	if (m->used && !memcmp(&m->k, &k, sizeof(k))) {
+	struct mem *m = mem_find(g, &k);
+	if (m) {
 		g->st.recalled++;
 		g->cur = m;
 		set_ev(g, ev, m);
@@ -229,23 +265,17 @@ static struct mem *rekey(struct qt_ctg *g, struct mem *m,
 	key_of(ev, &k);
 	if (!memcmp(&m->k, &k, sizeof(k)))
 		return m;
-	struct mem *n = &g->mem[key_hash(&k) & (MEM_SLOTS - 1)];
-	if (n != m) {
-		if (n->used)
-			g->st.forgotten++;
-		*n = *m;
-		m->used = false;
-	}
-	n->k = k;
+	struct mem old = *m;
+	m->used = false;
+	struct mem *n = mem_take(g, &k);
+	old.k = k;
+	*n = old;
 	return n;
 }
 
-int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
+static int settle(struct qt_ctg *g, struct mem *m, const struct qt_eval *ev,
+		  int verdict)
 {
-	struct mem *m = g->cur;
-	g->cur = NULL;
-	if (m && ev->rewritten && verdict != QT_XT_DROP)
-		m = rekey(g, m, ev);
 	if (!m || !m->created || !m->e || m->e->id != m->id)
 		return verdict;
 	if (verdict == QT_XT_DROP) {
@@ -268,6 +298,22 @@ int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
 		g->st.confirmed++;
 	}
 	return verdict;
+}
+
+int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
+{
+	struct mem *m = g->cur;
+	g->cur = NULL;
+	if (m && ev->rewritten && verdict != QT_XT_DROP)
+		m = rekey(g, m, ev);
+	int v = settle(g, m, ev, verdict);
+	/* the packet's last hook (or its end): its slot is free again; one
+	 * of ours leaving through lo keeps it until it comes back in */
+	if (m && (v == QT_XT_DROP || ev->hook == QT_HOOK_LOCAL_IN ||
+		  (ev->hook == QT_HOOK_POST_ROUTING &&
+		   !(m->local && ev->out && !strcmp(ev->out, "lo")))))
+		m->used = false;
+	return v;
 }
 
 const struct qt_ctg_stats *qt_ctg_stats(const struct qt_ctg *g)

@@ -76,6 +76,9 @@ struct qt_eval {
 	bool csum_not_ready;        /* NFQA_SKB_CSUMNOTREADY: the transport
 	                               checksum is partial; a target that
 	                               rewrites must complete it */
+	bool gso;                   /* NFQA_SKB_GSO: one packet of several
+	                               segments still to be made; each gets
+	                               its checksum when it is */
 	bool csum_unverified;       /* NFQA_SKB_CSUM_NOTVERIFIED: the kernel has
 	                               not verified the transport checksum
 	                               (conntrack does at PREROUTING) */

@@ -118,6 +118,6 @@ static const struct qt_ext netmap_target = {
 	.conntrack = true,
 	.help =
 		"  --to address[/mask]\n"
-		"\t\t\t\tNetwork address to map to.\n",
+		"\t\t\t\tNetwork address to map to.\n\n",
 };
 QT_EXT_REGISTER(netmap_target)

@@ -12,6 +12,7 @@ static const char *const kinds[QT_IPC_NKINDS] = {
 	[QT_IPC_RECENT] = "recent",
 	[QT_IPC_CONNTRACK] = "conntrack",
 	[QT_IPC_HANDOVER] = "handover",
+	[QT_IPC_NFACCT] = "nfacct",
 };
 
 static const char *const stats_formats[] = { "text", "json", "prometheus" };
@@ -185,12 +186,14 @@ static void put_name(struct qt_buf *b, const char *name)
 }
 
 void qt_ipc_restore(struct qt_buf *b, const char *prog, bool noflush,
-		    bool counters, bool test, const char *table,
+		    bool counters, bool test, unsigned verbose, const char *table,
 		    const char *explain, const char *text, size_t len)
 {
 	qt_ipc_begin(b, QT_IPC_RESTORE, prog);
 	qt_buf_printf(b, "%s%s%s", noflush ? " noflush" : "",
 		      counters ? " counters" : "", test ? " test" : "");
+	if (verbose)
+		qt_buf_printf(b, " verbose=%u", verbose);
 	if (table)
 		qt_buf_printf(b, " table=%s", table);
 	if (explain) {
@@ -212,10 +215,12 @@ void qt_ipc_save(struct qt_buf *b, const char *prog, bool counters,
 	qt_buf_putc(b, '\n');
 }
 
-int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
-		     char *const *argv)
+/* A request whose body is the program's arguments, one a line (an
+ * argument holding a newline cannot be carried: -1). */
+static int args_request(struct qt_buf *b, enum qt_ipc_kind kind,
+			const char *prog, int argc, char *const *argv)
 {
-	qt_ipc_begin(b, QT_IPC_CONNTRACK, prog);
+	qt_ipc_begin(b, kind, prog);
 	qt_buf_putc(b, '\n');
 	for (int i = 0; i < argc; i++) {
 		if (strchr(argv[i], '\n'))
@@ -224,6 +229,18 @@ int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
 		qt_buf_putc(b, '\n');
 	}
 	return 0;
+}
+
+int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
+		     char *const *argv)
+{
+	return args_request(b, QT_IPC_CONNTRACK, prog, argc, argv);
+}
+
+int qt_ipc_nfacct(struct qt_buf *b, const char *prog, int argc,
+		  char *const *argv)
+{
+	return args_request(b, QT_IPC_NFACCT, prog, argc, argv);
 }
 
 bool qt_ipc_stats_format_known(const char *word)

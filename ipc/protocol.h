@@ -24,13 +24,16 @@
 
 enum qt_ipc_kind {
 	QT_IPC_COMMAND,   /* body: one line, the command's quoted words */
-	QT_IPC_RESTORE,   /* words: noflush counters test table=T; body:
-	                     restore text */
+	QT_IPC_RESTORE,   /* words: noflush counters test verbose=N table=T;
+	                     body: restore text */
 	QT_IPC_SAVE,      /* words: counters table=T */
 	QT_IPC_STATS,     /* word: the output format (qt_ipc_stats_formats) */
 	QT_IPC_RECENT,    /* word: a -m recent list; body: its edits */
 	QT_IPC_CONNTRACK, /* body: qtables-conntrack's arguments, one a line */
 	QT_IPC_HANDOVER,  /* no PROG: the answer is the handover itself */
+	QT_IPC_NFACCT,    /* body: nfacct(8)'s command and its words, one a
+	                     line, checked by the client (restore: the
+	                     lines it read) */
 	QT_IPC_NKINDS
 };
 
@@ -74,12 +77,15 @@ int qt_ipc_command(struct qt_buf *b, const char *prog, bool explain,
 		   int argc, char *const *argv);
 /* explain: the name of the input for the explained form, or NULL. */
 void qt_ipc_restore(struct qt_buf *b, const char *prog, bool noflush,
-		    bool counters, bool test, const char *table,
+		    bool counters, bool test, unsigned verbose, const char *table,
 		    const char *explain, const char *text, size_t len);
 void qt_ipc_save(struct qt_buf *b, const char *prog, bool counters,
 		 const char *table);
 int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
 		     char *const *argv);
+/* The same for nfacct: -1 when a word holds a newline. */
+int qt_ipc_nfacct(struct qt_buf *b, const char *prog, int argc,
+		  char *const *argv);
 /* The stats request's output formats; text is the default. */
 bool qt_ipc_stats_format_known(const char *word);
 void qt_ipc_stats(struct qt_buf *b, const char *prog, const char *format);

@@ -1917,6 +1917,8 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 	    !qt_table_chain(view, p->rule->jump)) {
 		ctx->at = p->at_jump;
 		bool first = !ctx->status;
+		if (first)
+			ctx->late_error = true;
 		qt_param_error(ctx, "Chain '%s' does not exist", p->rule->jump);
 		if (first && ctx->explain)
 			suggest_target(p->rule->jump, view, ctx);

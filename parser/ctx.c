@@ -14,6 +14,7 @@ void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,
 	c->status = 0;
 	c->restore_line = 0;
 	c->restore_noflush_line = false;
+	c->late_error = false;
 	c->words = NULL;
 	c->at = (struct qt_at){ 0 };
 	c->at_loc = (struct qt_loc){ 0, 0 };

@@ -42,6 +42,11 @@ struct qt_ctx {
 	int restore_line;      /* > 0 inside a restore file: adds the
 	                          "Error occurred at line: N" line */
 	bool restore_noflush_line; /* unused by printers; kept for clarity */
+	/* The error is one iptables-nft finds only when the transaction is
+	 * prepared for the kernel (a jump to a chain that does not exist),
+	 * not while the line is read: iptables-restore -v has printed the
+	 * block's earlier output by then. */
+	bool late_error;
 	/* The command's words and the place being read in them (or in the
 	 * restore line), for explain; NULL and zero when not known. */
 	const struct qt_words *words;

@@ -414,6 +414,7 @@ void qt_ruleset_free(struct qt_ruleset *rs)
 		return;
 	for (int i = 0; i < QT_NTABLES; i++)
 		table_free(rs->tables[i]);
+	free(rs->acct);
 	free(rs);
 }
 
@@ -424,7 +425,60 @@ struct qt_ruleset *qt_ruleset_clone(const struct qt_ruleset *rs)
 	for (int i = 0; i < QT_NTABLES; i++)
 		if (rs->tables[i])
 			c->tables[i] = table_clone(rs->tables[i]);
+	if (rs->nacct) {
+		c->acct = xcalloc(rs->nacct, sizeof(*c->acct));
+		memcpy(c->acct, rs->acct, rs->nacct * sizeof(*c->acct));
+		c->nacct = rs->nacct;
+	}
 	return c;
+}
+
+const struct qt_acct_obj *qt_ruleset_acct_find(const struct qt_ruleset *rs,
+					       const char *name)
+{
+	for (unsigned i = 0; i < rs->nacct; i++)
+		if (!strncmp(rs->acct[i].name, name, QT_ACCT_NAME_MAX - 1))
+			return &rs->acct[i];
+	return NULL;
+}
+
+void qt_ruleset_acct_add(struct qt_ruleset *rs, const struct qt_acct_obj *o)
+{
+	struct qt_acct_obj *v = realloc(rs->acct, (rs->nacct + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	rs->acct = v;
+	rs->acct[rs->nacct++] = *o;
+}
+
+void qt_ruleset_acct_del(struct qt_ruleset *rs, const char *name)
+{
+	for (unsigned i = 0; i < rs->nacct; i++)
+		if (!strncmp(rs->acct[i].name, name, QT_ACCT_NAME_MAX - 1)) {
+			memmove(&rs->acct[i], &rs->acct[i + 1],
+				(rs->nacct - i - 1) * sizeof(*rs->acct));
+			rs->nacct--;
+			return;
+		}
+}
+
+/* -m nfacct's data block begins with the object's name (extensions/
+ * nfacct.c, the kernel's xt_nfacct_match_info). */
+bool qt_ruleset_acct_in_use(const struct qt_ruleset *rs, const char *name)
+{
+	for (int t = 0; t < QT_NTABLES; t++) {
+		const struct qt_table *tb = rs->tables[t];
+		for (unsigned c = 0; tb && c < tb->nchains; c++)
+			for (unsigned r = 0; r < tb->chains[c]->nrules; r++) {
+				const struct qt_rule *ru = tb->chains[c]->rules[r];
+				for (unsigned m = 0; m < ru->nmatches; m++)
+					if (!strcmp(ru->matches[m].ext->name, "nfacct") &&
+					    !strncmp(ru->matches[m].data, name,
+						     QT_ACCT_NAME_MAX - 1))
+						return true;
+			}
+	}
+	return false;
 }
 
 struct qt_table *qt_ruleset_table(struct qt_ruleset *rs, enum qt_table_id id,

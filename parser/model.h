@@ -120,11 +120,27 @@ struct qt_table {
 	unsigned nbuiltin;
 };
 
+/* An extended accounting object (the kernel's nfnetlink_acct, made
+ * and listed by nfacct(8)): a name -m nfacct rules count into. Its
+ * counters are the engine's (extensions/lib/acct_cells.h); the ruleset
+ * holds what makes it exist, so that it is committed, saved in the
+ * state file and checked with the rules. */
+#define QT_ACCT_NAME_MAX 32        /* NFACCT_NAME_MAX, with the NUL */
+enum qt_acct_mode { QT_ACCT_NO_QUOTA, QT_ACCT_QUOTA_BYTES,
+		    QT_ACCT_QUOTA_PKTS };
+struct qt_acct_obj {
+	char name[QT_ACCT_NAME_MAX];
+	uint8_t mode;               /* enum qt_acct_mode */
+	uint64_t quota;
+};
+
 struct qt_ruleset {
 	uint8_t family;
 	struct qt_table *tables[QT_NTABLES]; /* NULL: not created yet, as
 	                                        iptables-nft creates a table
 	                                        on its first change */
+	struct qt_acct_obj *acct;   /* in the order they were made */
+	unsigned nacct;
 };
 
 /* Rules. */
@@ -157,6 +173,15 @@ struct qt_table *qt_ruleset_table(struct qt_ruleset *rs, enum qt_table_id id,
  * with the built-in chains when it does not exist yet (owned by rs). */
 const struct qt_table *qt_ruleset_table_view(struct qt_ruleset *rs,
 					     enum qt_table_id id);
+
+/* Accounting objects. */
+const struct qt_acct_obj *qt_ruleset_acct_find(const struct qt_ruleset *rs,
+					       const char *name);
+/* Appended (the caller checked the name is new). */
+void qt_ruleset_acct_add(struct qt_ruleset *rs, const struct qt_acct_obj *o);
+void qt_ruleset_acct_del(struct qt_ruleset *rs, const char *name);
+/* Does a rule of any table count into the object (-m nfacct)? */
+bool qt_ruleset_acct_in_use(const struct qt_ruleset *rs, const char *name);
 
 /* Chains. */
 struct qt_chain *qt_table_chain(const struct qt_table *t, const char *name);

@@ -124,7 +124,11 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 				   offline, read_only,
 				   qt_ipc_has_word(&h, "explain"));
 	case QT_IPC_RESTORE: {
+		char vbuf[16];
+		const char *v = qt_ipc_word_value(&h, "verbose", vbuf,
+						  sizeof(vbuf));
 		struct qt_restore_opts o = {
+			.verbose = v ? (unsigned)strtoul(v, NULL, 10) : 0,
 			.noflush = qt_ipc_has_word(&h, "noflush"),
 			.counters = qt_ipc_has_word(&h, "counters"),
 			.test = offline || qt_ipc_has_word(&h, "test"),

@@ -29,6 +29,12 @@ struct restore_state {
 	const struct qt_counter_view *cnt;
 	struct qt_policy_pending block_pending;
 	struct qt_counter_view block;
+	/* What the open block prints: iptables-nft prints it when the
+	 * block's commands are prepared for the kernel, at COMMIT (or up
+	 * to a command the kernel's side refuses), never for a block that
+	 * fails while it is read or is only tested. */
+	struct qt_buf block_out;
+	struct qt_buf *out;          /* the request's standard output */
 };
 
 /* The line being read; errors not placed more precisely point at the
@@ -58,6 +64,93 @@ static int line_failed(struct restore_state *st, struct qt_loc loc)
 			    st->ctx->prog, msg);
 }
 
+/* restore -v without --noflush: iptables-nft-restore empties the table
+ * chain by chain and deletes its user chains, saying so for each chain
+ * as it was before the block (the built-in ones whether the table
+ * exists or not), in listing order. */
+static void say_table_flush(struct restore_state *st, enum qt_table_id id)
+{
+	const struct qt_table *t = qt_ruleset_table_view(*st->committed, id);
+	for (unsigned i = 0; i < t->nchains; i++)
+		qt_buf_printf(&st->block_out, "Flushing chain `%s'\n",
+			      t->chains[i]->name);
+	for (unsigned i = 0; i < t->nchains; i++)
+		if (!t->chains[i]->builtin)
+			qt_buf_printf(&st->block_out, "Deleting chain `%s'\n",
+				      t->chains[i]->name);
+}
+
+/* The open block's output goes to the request's output. */
+static void block_output(struct restore_state *st)
+{
+	if (!st->o->test)
+		qt_buf_put(st->out, qt_buf_str(&st->block_out),
+			   st->block_out.len);
+	qt_buf_reset(&st->block_out);
+}
+
+static const char *const acct_modes[] = {
+	[QT_ACCT_NO_QUOTA] = "-", [QT_ACCT_QUOTA_BYTES] = "byte",
+	[QT_ACCT_QUOTA_PKTS] = "packet",
+};
+
+void qt_restore_put_acct(struct qt_buf *b, const struct qt_acct_obj *o)
+{
+	qt_buf_puts(b, "#nfacct ");
+	for (const char *p = o->name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c >= 0x7f || c == '%')
+			qt_buf_printf(b, "%%%02X", c);
+		else
+			qt_buf_putc(b, (char)c);
+	}
+	qt_buf_printf(b, " %s %llu\n", acct_modes[o->mode < 3 ? o->mode : 0],
+		      (unsigned long long)o->quota);
+}
+
+/* A state file's object line (qt_restore_put_acct); others are left. */
+static void read_acct(struct restore_state *st, const char *text, size_t len)
+{
+	char line[256], name[QT_ACCT_NAME_MAX], mode[8];
+	unsigned long long quota;
+	if (len < 8 || len >= sizeof(line) || memcmp(text, "#nfacct ", 8))
+		return;
+	memcpy(line, text, len);
+	line[len] = '\0';
+	char enc[3 * QT_ACCT_NAME_MAX + 1];
+	if (sscanf(line + 8, "%96s %7s %llu", enc, mode, &quota) != 3)
+		return;
+	size_t n = 0;
+	for (const char *p = enc; *p && n + 1 < sizeof(name); p++) {
+		unsigned v;
+		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && v) {
+			name[n++] = (char)v;
+			p += 2;
+		} else {
+			name[n++] = *p;
+		}
+	}
+	name[n] = '\0';
+	struct qt_acct_obj o = { .quota = quota };
+	memcpy(o.name, name, n + 1);
+	for (unsigned m = 0; m < 3; m++)
+		if (!strcmp(mode, acct_modes[m]))
+			o.mode = (uint8_t)m;
+	if (!qt_ruleset_acct_find(*st->committed, o.name))
+		qt_ruleset_acct_add(*st->committed, &o);
+	if (st->work && !qt_ruleset_acct_find(st->work, o.name))
+		qt_ruleset_acct_add(st->work, &o);
+}
+
+static void on_comment(void *u, const char *text, size_t len)
+{
+	struct restore_state *st = u;
+	if (st->o->state_escapes)
+		read_acct(st, text, len);
+	if (st->o->verbose)
+		qt_buf_put(st->out, text, len);
+}
+
 static int on_table(void *u, const char *name, struct qt_loc loc)
 {
 	struct restore_state *st = u;
@@ -79,12 +172,31 @@ static int on_table(void *u, const char *name, struct qt_loc loc)
 	st->skip = st->o->only_table && strcmp(st->o->only_table, name);
 	if (st->skip)
 		return 0;
+	qt_buf_reset(&st->block_out);
+	if (st->o->verbose && !st->o->noflush)
+		say_table_flush(st, (enum qt_table_id)id);
 	st->work = qt_ruleset_clone(*st->committed);
 	if (st->cnt && st->cnt->pending)
 		st->block_pending = *st->cnt->pending;
 	else
 		memset(&st->block_pending, 0, sizeof(st->block_pending));
-	if (!st->o->noflush) {
+	if (!st->o->noflush && st->o->verbose) {
+		/* iptables-nft-restore -v empties the table chain by chain
+		 * instead of deleting it: the built-in chains are made
+		 * (all of them) and keep their policies, their counters
+		 * start from zero, the user chains go */
+		qt_cnt_policy_zero_table(&st->block, (enum qt_table_id)id);
+		struct qt_table *t = qt_ruleset_table(st->work,
+						      (enum qt_table_id)id, true);
+		for (unsigned i = t->nchains; i-- > 0;) {
+			if (t->chains[i]->builtin) {
+				qt_chain_flush(t->chains[i]);
+				t->chains[i]->present = true;
+			} else {
+				qt_table_del_chain(t, i);
+			}
+		}
+	} else if (!st->o->noflush) {
 		/* the table's chains go: new ones count from zero */
 		qt_cnt_policy_zero_table(&st->block, (enum qt_table_id)id);
 		/* iptables-nft-restore deletes the table: what the block
@@ -174,6 +286,7 @@ static int on_commit(void *u, struct qt_loc loc)
 	st->in_table = false;
 	if (st->skip || !st->work)
 		return 0;
+	block_output(st);
 	if (st->o->test) {
 		qt_ruleset_free(st->work);
 	} else {
@@ -209,6 +322,10 @@ static int on_rule(void *u, struct qt_words *w, const char *counters,
 
 	struct qt_words args;
 	qt_words_init(&args);
+	/* iptables-nft-restore hands its -v to each command unless it
+	 * keeps the table (--noflush) */
+	for (unsigned i = 0; !st->o->noflush && i < st->o->verbose; i++)
+		qt_words_push(&args, "-v", 2, loc);
 	if (counters) {
 		/* "[PKTS:BYTES]": always checked for its shape; with -c the
 		 * values go in front of the command as "-c PKTS BYTES", so
@@ -235,8 +352,15 @@ static int on_rule(void *u, struct qt_words *w, const char *counters,
 		.no_kernel = st->o->test,
 		.cnt = &st->block,
 	};
+	ctx->out = &st->block_out;
 	int rc = qt_command_run(st->work, &args, &env, ctx);
+	ctx->out = st->out;
 	qt_words_free(&args);
+	/* A command the kernel's side refuses fails when the block is
+	 * prepared: what came before it (and its own words, for -A) was
+	 * printed. One refused while it is read fails before anything. */
+	if (rc && (ctx->status != QT_PARAMETER_PROBLEM || ctx->late_error))
+		block_output(st);
 	return rc ? -1 : 0;
 }
 
@@ -258,8 +382,9 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 {
 	struct restore_state st = {
 		.committed = rs, .o = o, .ctx = ctx, .changed = changed,
-		.cnt = cnt,
+		.cnt = cnt, .out = ctx->out,
 	};
+	qt_buf_init(&st.block_out);
 	st.block.io = cnt ? cnt->io : NULL;
 	st.block.pending = &st.block_pending;
 	struct qt_restore_sink sink = {
@@ -268,6 +393,7 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 		.chain = on_chain,
 		.commit = on_commit,
 		.rule = on_rule,
+		.comment = on_comment,
 		.syntax_error = on_syntax_error,
 		.state_escapes = o->state_escapes,
 	};
@@ -292,6 +418,7 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 	if (rc && !ctx->status)
 		ctx->status = QT_PARAMETER_PROBLEM;
 	qt_ruleset_free(st.work);
+	qt_buf_free(&st.block_out);
 	ctx->restore_line = 0;
 	return ctx->status;
 }

@@ -11,6 +11,7 @@
 
 struct qt_restore_opts {
 	bool noflush;          /* -n: keep what the file does not mention */
+	unsigned verbose;      /* -v, as often as given */
 	bool counters;         /* -c: honour [p:b] */
 	bool test;             /* -t: parse and check only */
 	const char *only_table;/* -T: restore this table only */
@@ -26,6 +27,13 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 		   const struct qt_restore_opts *o,
 		   const struct qt_counter_view *cnt, struct qt_ctx *ctx,
 		   bool *changed);
+
+/* An accounting object (nfacct) as the state file keeps it: a comment
+ * line "#nfacct NAME MODE QUOTA" (the name's blanks, '%' and bytes
+ * outside printable ASCII as %HH; MODE "-", "byte" or "packet"), which
+ * a restore with state_escapes reads back into the ruleset and
+ * iptables-restore passes over. */
+void qt_restore_put_acct(struct qt_buf *b, const struct qt_acct_obj *o);
 
 /* iptables-save: all existing tables, or one (even if not created yet,
  * which prints nothing, as iptables-nft does). */

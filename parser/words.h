@@ -41,6 +41,9 @@ struct qt_restore_sink {
 	/* A command line; counters is "[p:b]" when the line starts with one */
 	int (*rule)(void *user, struct qt_words *words, const char *counters,
 		    struct qt_loc loc);
+	/* A comment line, its newline included when it has one. May be
+	 * NULL. */
+	void (*comment)(void *user, const char *text, size_t len);
 	/* A problem the scanner found (unterminated quote, NUL byte ...). */
 	void (*syntax_error)(void *user, struct qt_loc loc, const char *msg);
 	/* Inside double quotes \n is a newline and \xHH (01 to ff) a byte,

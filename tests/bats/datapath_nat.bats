@@ -317,3 +317,64 @@ PY
 	qt $FW -A FORWARD -p udp --dport 5001 -j DROP
 	recv_start 5001; udp_send 10.0.2.2 5001 2; [ "$(recv_count)" -eq 0 ]
 }
+
+@test "DNAT port forward: a 10 MB transfer through firewall:8080 reaches server:80 intact" {
+	head -c 10485760 /dev/urandom >"$QT_RUN/10m"
+	ip netns exec "$S" socat -u TCP-LISTEN:80,reuseaddr "OPEN:$QT_RUN/got,creat,trunc" &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hltn "sport = :80" | grep -q LISTEN && break
+		sleep 0.02
+	done
+	qt $FW -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	ip netns exec "$C" timeout 30 socat -u "FILE:$QT_RUN/10m" TCP:10.0.1.1:8080
+	for _ in $(seq 100); do
+		[ "$(stat -c %s "$QT_RUN/got" 2>/dev/null)" = 10485760 ] && break
+		sleep 0.05
+	done
+	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/10m")" ]
+}
+
+@test "MASQUERADE: 200 concurrent connections from 5 client addresses on the same ports all succeed, each with a port of its own" {
+	local i
+	for i in $(seq 3 6); do ip -n "$C" addr add "10.0.1.$i/24" dev qtc0; done
+	qt $FW -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	# a server that answers with the peer it sees and keeps every
+	# connection open, so that all 200 are alive together
+	ip netns exec "$S" "$PY" -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8081)); s.listen(256)
+kept = []
+while True:
+    c, a = s.accept()
+    c.send(("%s:%d\n" % a).encode())
+    kept.append(c)
+' >/dev/null 2>&1 &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hltn "sport = :8081" | grep -q LISTEN && break
+		sleep 0.02
+	done
+	ip netns exec "$C" "$PY" -c '
+import socket
+conns = []
+for a in range(2, 7):
+    for port in range(50000, 50040):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("10.0.1.%d" % a, port))
+        s.settimeout(5)
+        s.connect(("10.0.2.2", 8081))
+        conns.append(s)
+for s in conns:
+    print(s.recv(100).decode().strip())
+' >"$QT_RUN/seen"
+	[ "$(wc -l <"$QT_RUN/seen")" -eq 200 ]
+	[ "$(cut -d: -f1 "$QT_RUN/seen" | sort -u)" = "10.0.2.1" ]
+	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 200 ]
+	# the first client of each port keeps it
+	[ "$(grep -c ':500[0-3][0-9]$' "$QT_RUN/seen")" -ge 40 ]
+}

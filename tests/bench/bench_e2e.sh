@@ -43,6 +43,7 @@ secs=${2:-3}
 QT_PREFIX=qtbe$$
 . "$top/tests/lib/qt.sh"
 B=$QT_BUILD
+. "$top/tests/bench/e2e_lib.sh"
 for f in qtablesd qtables-restore tests/bench/nfq_accept_all tests/bench/udp_flood; do
 	[ -x "$B/$f" ] || { echo "bench: no $B/$f (set QT_BUILD; make it)" >&2; exit 1; }
 done
@@ -57,13 +58,8 @@ declare -A FWN CN SN
 pids=()
 accept_pid=
 cleanup() {
-	local p
-	[ -z "$accept_pid" ] || kill "$accept_pid" 2>/dev/null || true
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}" $accept_pid; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
-	done
-	qt_cleanup
+	[ -z "$accept_pid" ] || pids+=("$accept_pid")
+	e2e_cleanup
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -125,12 +121,6 @@ r10km=$QT_RUN/r10km.v4
 	echo 'COMMIT'
 } >"$r10km"
 
-qt_ready() {
-	for _ in $(seq 200); do qt "$1" -L INPUT >/dev/null 2>&1 && return 0; sleep 0.05; done
-	echo "bench: qtablesd in $1 did not answer" >&2
-	return 1
-}
-
 # ---- one topology per firewall ----
 echo "setting up: ${legs[*]} (rulesets of $(grep -c '^-A' "$r20") and $(grep -c '^-A' "$r10k") rules)"
 base_prefix=$QT_PREFIX
@@ -162,13 +152,13 @@ for leg in "${legs[@]}"; do
 		;;
 	q20 | q10k | q10km)
 		qt_daemon "$FW" --no-state --no-syslog
-		qt_ready "$FW"
+		e2e_ready "$FW"
 		case $leg in q20) f=$r20 ;; q10k) f=$r10k ;; *) f=$r10km ;; esac
 		ip netns exec "$FW" "$B/qtables-restore" <"$f"
 		;;
 	b20 | b10k)
 		QT_BUILD=$QT_BUILD_BEFORE qt_daemon "$FW" --no-state --no-syslog
-		qt_ready "$FW"
+		e2e_ready "$FW"
 		case $leg in b20) f=$r20 ;; *) f=$r10k ;; esac
 		ip netns exec "$FW" "$QT_BUILD_BEFORE/qtables-restore" <"$f"
 		;;
@@ -182,19 +172,8 @@ for leg in "${legs[@]}"; do
 done
 QT_PREFIX=$base_prefix
 
-rx_packets() { # leg -> packets the server's interface received
-	ip -n "${SN[$1]}" -s -j link show qts0 | python3 -c 'import json, sys
-print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
-}
-
 udp_count_once() { # leg -> kpps counted by the server's kernel
-	local leg=$1 a b
-	ipt "${SN[$leg]}" -t raw -I PREROUTING -p udp --dport 9000 -j DROP
-	a=$(rx_packets "$leg")
-	ip netns exec "${CN[$leg]}" "$B/tests/bench/udp_flood" send 10.0.2.2 9000 "$secs" >/dev/null
-	b=$(rx_packets "$leg")
-	ipt "${SN[$leg]}" -t raw -D PREROUTING -p udp --dport 9000 -j DROP
-	awk -v a="$a" -v b="$b" -v s="$secs" 'BEGIN { printf "%.1f", (b - a) / s / 1000 }'
+	e2e_udp_kpps "${CN[$1]}" "${SN[$1]}" 10.0.2.2 "$secs"
 }
 
 udp_once() { # leg -> kpps received by a process
@@ -209,19 +188,10 @@ udp_once() { # leg -> kpps received by a process
 }
 
 tcp_once() { # leg -> Gbit/s
-	local leg=$1
-	ip netns exec "${CN[$leg]}" iperf3 -c 10.0.2.2 -p 5201 -t "$secs" -J 2>/dev/null |
-		python3 -c 'import json, sys
-try:
-    print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
-except Exception:
-    print("0")'
+	e2e_tcp_gbps "${CN[$1]}" 10.0.2.2 "$secs"
 }
 
-median() {
-	printf '%s\n' "$@" | sort -g |
-		awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
+median() { e2e_median "$@"; }
 
 declare -A UDP APP TCP
 for ((r = 0; r < rounds; r++)); do
@@ -255,7 +225,7 @@ for leg in "${legs[@]}"; do
 	MT[$leg]=$(median ${TCP[$leg]})
 	printf '%-8s %10.1f %10.1f %12.3f\n' "$leg" "${MU[$leg]}" "${MA[$leg]}" "${MT[$leg]}"
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { e2e_ratio "$@"; }
 ratios() { # name a b target what
 	printf '%-12s udp %s  udp app %s  tcp %s   (target >= %s; %s)\n' "$1" \
 		"$(ratio "${MU[$2]}" "${MU[$3]}")" "$(ratio "${MA[$2]}" "${MA[$3]}")" \

@@ -13,6 +13,9 @@
 #             namespaces)
 #   %restore [ARGS]: TEXT   iptables-restore ARGS with TEXT (printf %b)
 #             on its standard input
+#   %nfacct ARGS   nfacct(8) (the real one on the kernel's accounting
+#             objects, qtables' nfacct on qtablesd's), its output and
+#             exit code compared as a command's
 # After a mismatch both sides are reset and the lines of the current
 # block that passed are replayed, so one failure does not spread.
 #
@@ -99,10 +102,23 @@ run_restore() { # side line
 	echo $? >"$work/$s.rc"
 }
 
+# "%nfacct ARGS": nfacct(8) of each side
+side_nfacct() { [ "$1" = o ] && echo /usr/sbin/nfacct || echo "$QT_BUILD/nfacct"; }
+run_nfacct() { # side line
+	local s=$1
+	eval "args=(${2#%nfacct})"
+	# called "nfacct" on both sides: its usage line names argv[0]
+	ip netns exec "$(side_ns "$s")" bash -c 'exec -a nfacct "$@"' nfacct \
+		"$(side_nfacct "$s")" "${args[@]}" \
+		>"$work/$s.out" 2>"$work/$s.err" </dev/null
+	echo $? >"$work/$s.rc"
+}
+
 run_line() { # side corpus-line
 	local s=$1 l=$2
 	case $l in
 	%restore*) run_restore "$s" "$l" ;;
+	%nfacct*) run_nfacct "$s" "$l" ;;
 	*) eval "args=($l)"; run_words "$s" "${args[@]}" ;;
 	esac
 }
@@ -144,7 +160,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	%reset) reset_sides; block=(); continue ;;
 	esac
 	case $line in
-	%restore*) ;;
+	%restore*|%nfacct*) ;;
 	%*) echo "FAIL $where:$lineno: unknown directive: $line"; fail=$((fail + 1)); continue ;;
 	*)
 		if ! eval "args=($line)" 2>/dev/null; then

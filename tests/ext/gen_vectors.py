@@ -73,6 +73,13 @@ def generate(name, ns):
         if line.startswith("%iptables "):
             oracle(ns, shlex.split(line[len("%iptables "):]))
             continue
+        if line.startswith("@nfacct "):
+            # the accounting objects the lines need, made in the kernel
+            subprocess.run(["ip", "netns", "exec", ns, "nfacct"] +
+                           shlex.split(line[1:])[1:],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            continue
         if line[0] in "@%":
             continue
         parts = line.split(";")

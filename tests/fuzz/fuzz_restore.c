@@ -195,7 +195,7 @@ static void check_round_trip(struct qt_ruleset *rs)
 	qt_save_run(rs, NULL, &sv, true, false, &ctx);
 
 	struct qt_ruleset *copy = qt_ruleset_new(AF_INET);
-	qt_ipc_restore(&req, "iptables-restore", false, true, false, NULL,
+	qt_ipc_restore(&req, "iptables-restore", false, true, false, 0, NULL,
 			   NULL, qt_buf_str(&s1), s1.len);
 	if (run(&copy, qt_buf_str(&req), req.len, &out, &err) != 0) {
 		if (save_cannot_spell(rs, &s1))
@@ -217,7 +217,7 @@ static void check_round_trip(struct qt_ruleset *rs)
 		qt_buf_init(&s3);
 		qt_buf_init(&req2);
 		qt_ipc_restore(&req2, "iptables-restore", false, true, false,
-				   NULL, NULL, qt_buf_str(&s2), s2.len);
+				   0, NULL, NULL, qt_buf_str(&s2), s2.len);
 		if (run(&again, qt_buf_str(&req2), req2.len, &out, &err) != 0)
 			fail("save is not stable across restore", &s1, &s2);
 		qt_buf_reset(&err);
@@ -258,7 +258,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		qt_buf_init(&err);
 		base = qt_ruleset_new(AF_INET);
 		qt_ipc_restore(&req, "iptables-restore", false, true, false,
-				   NULL, NULL, base_rules, sizeof(base_rules) - 1);
+				   0, NULL, NULL, base_rules, sizeof(base_rules) - 1);
 		if (run(&base, qt_buf_str(&req), req.len, &out, &err) != 0) {
 			fprintf(stderr, "fuzz_restore: base ruleset: %s",
 				qt_buf_str(&err));
@@ -286,7 +286,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size--;
 		}
 		qt_ipc_restore(&req, "iptables-restore", flags & 1, flags & 2,
-				   flags & 4, flags & 8 ? "filter" : NULL,
+				   flags & 4, 0,
+				   flags & 8 ? "filter" : NULL,
 				   /* --test inputs are explained too */
 				   flags & 4 ? "fuzz.v4" : NULL, text, size);
 	}

@@ -23,7 +23,7 @@ static const char *restore_in(struct qt_ruleset **rs, const char *text,
 	qt_buf_init(&req);
 	qt_buf_init(&out);
 	qt_buf_reset(err);
-	qt_ipc_restore(&req, "qtables-restore", false, false, test, NULL,
+	qt_ipc_restore(&req, "qtables-restore", false, false, test, 0, NULL,
 		       explain ? "rules.v4" : NULL, text, strlen(text));
 	struct qt_ruleset *own = qt_ruleset_new(AF_INET);
 	bool changed;

@@ -106,6 +106,24 @@ static void trim_right(char *s)
 		s[--n] = '\0';
 }
 
+/* The kernel's refusal names the chain the rule was added to: the
+ * vectors hold the message of the first chain of the line, so for the
+ * others the name is the chain's own. A copy, to be freed. */
+static char *for_chain(const char *want_err, const char *chain)
+{
+	const char *tag = ": rule in chain ";
+	const char *p = want_err ? strstr(want_err, tag) : NULL;
+	if (!p)
+		return want_err ? strdup(want_err) : NULL;
+	p += strlen(tag);
+	const char *eol = strchr(p, '\n');
+	char *r;
+	if (asprintf(&r, "%.*s%s%s", (int)(p - want_err), want_err, chain,
+		     eol ? eol : "") < 0)
+		abort();
+	return r;
+}
+
 /* One test line in one chain. */
 static void run_case(struct qt_ruleset **rs, const char *file, size_t lineno,
 		     const char *table, const char *chain, const char *rule,
@@ -232,9 +250,12 @@ static void run_file(const char *dir, const char *name)
 			char *want_err = expected_err(&l, i);
 			char *list = strdup(chains), *save = NULL;
 			for (char *c = strtok_r(list, ",", &save); c;
-			     c = strtok_r(NULL, ",", &save))
+			     c = strtok_r(NULL, ",", &save)) {
+				char *want = for_chain(want_err, c);
 				run_case(&rs, name, i + 1, table, c, f[0], f[1],
-					 result, want_err);
+					 result, want);
+				free(want);
+			}
 			free(list);
 			free(want_err);
 		}

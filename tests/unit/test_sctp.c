@@ -43,7 +43,8 @@ static void sctp_pkt_raw(uint16_t sp, uint16_t dp, const uint8_t *chunks,
 	h[2] = (uint8_t)(dp >> 8);
 	h[3] = (uint8_t)dp;
 	h[4] = 0x11;                 /* some verification tag */
-	memcpy(h + 12, chunks, clen);
+	if (clen)
+		memcpy(h + 12, chunks, clen);
 	blen = 20 + l4len;
 }
 

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Benchmark, not a test: prints numbers and ratios, asserts nothing.
+#
+#   tests/bench/bench_nat.sh        (as root; about 2 minutes with defaults)
+#   environment: ROUNDS (5), SECONDS_PER_RUN (3)
+#
+# What a translated flow costs against an untranslated one, end to end
+# through qtablesd (one queue: the nat table needs one), in the
+# client -- fw -- server shape of bench_e2e.sh (tests/lib/qt.sh
+# qt_topo), three firewalls each in a topology of its own, set up once:
+#   plain  a stateful forwarding ruleset (FORWARD policy DROP,
+#          ESTABLISHED,RELATED accepted, NEW accepted to the server's
+#          ports), the client sending to the server's address 10.0.2.2;
+#   dnat   the same filter table plus nat PREROUTING DNAT of the
+#          firewall's address 10.0.1.1 (udp 9000, tcp 5201) to the
+#          server, the client sending to 10.0.1.1;
+#   masq   dnat plus MASQUERADE out of the server side (both addresses
+#          of every packet rewritten).
+# Loads: a 64-byte UDP flood (one flow, tests/bench/udp_flood) counted by
+# the server's kernel (kpps), and one iperf3 TCP flow (Gbit/s). Rounds
+# interleave the three (the order rotates every round) so that a noisy
+# moment hits all of them; medians over the rounds. The cost of a packet
+# is 1/throughput, so "cost ratio" is plain/translated throughput; the
+# target is a translated flow costing at most 10% more per packet
+# (cost ratio <= 1.10).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+rounds=${ROUNDS:-5}
+secs=${SECONDS_PER_RUN:-3}
+[ "$(id -u)" = 0 ] || { echo "bench: run as root (network namespaces)" >&2; exit 1; }
+QT_PREFIX=qtbn$$
+. "$top/tests/lib/qt.sh"
+B=$QT_BUILD
+. "$top/tests/bench/e2e_lib.sh"
+for f in qtablesd qtables-restore qtables tests/bench/udp_flood; do
+	[ -x "$B/$f" ] || { echo "bench: no $B/$f (set QT_BUILD; make it)" >&2; exit 1; }
+done
+command -v iperf3 >/dev/null || { echo "bench: no iperf3 (scripts/deps.sh)" >&2; exit 1; }
+
+legs=(plain dnat masq)
+declare -A FWN CN SN DST
+pids=()
+trap e2e_cleanup EXIT
+trap 'exit 1' INT TERM
+
+filter_table() {
+	cat <<'R'
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -d 10.0.2.2/32 -p udp -m udp --dport 9000 -m conntrack --ctstate NEW -j ACCEPT
+-A FORWARD -d 10.0.2.2/32 -p tcp -m tcp --dport 5201 -m conntrack --ctstate NEW -j ACCEPT
+COMMIT
+R
+}
+nat_table() { # masq? -> the nat table
+	echo '*nat'
+	echo ':PREROUTING ACCEPT [0:0]'
+	echo ':INPUT ACCEPT [0:0]'
+	echo ':OUTPUT ACCEPT [0:0]'
+	echo ':POSTROUTING ACCEPT [0:0]'
+	echo '-A PREROUTING -d 10.0.1.1/32 -p udp -m udp --dport 9000 -j DNAT --to-destination 10.0.2.2'
+	echo '-A PREROUTING -d 10.0.1.1/32 -p tcp -m tcp --dport 5201 -j DNAT --to-destination 10.0.2.2'
+	[ "$1" = 0 ] || echo '-A POSTROUTING -o qtf1 -j MASQUERADE'
+	echo 'COMMIT'
+}
+filter_table >"$QT_RUN/plain.v4"
+{ filter_table; nat_table 0; } >"$QT_RUN/dnat.v4"
+{ filter_table; nat_table 1; } >"$QT_RUN/masq.v4"
+
+echo "qtables bench: a translated flow against an untranslated one, end to end through qtablesd"
+echo "($rounds rounds of $secs s per load and firewall, interleaved; $(nproc) CPUs, $(uname -r))"
+base_prefix=$QT_PREFIX
+for leg in "${legs[@]}"; do
+	QT_PREFIX=$base_prefix$leg
+	qt_topo
+	FWN[$leg]=$FW CN[$leg]=$C SN[$leg]=$S
+	ip netns exec "$S" iperf3 -s -p 5201 >/dev/null 2>&1 &
+	pids+=($!)
+	qt_daemon "$FW" --no-state --no-syslog
+	e2e_ready "$FW"
+	ip netns exec "$FW" "$B/qtables-restore" <"$QT_RUN/$leg.v4"
+	case $leg in plain) DST[$leg]=10.0.2.2 ;; *) DST[$leg]=10.0.1.1 ;; esac
+done
+QT_PREFIX=$base_prefix
+sleep 0.5
+
+declare -A UDP TCP
+for ((r = 0; r < rounds; r++)); do
+	line="round $((r + 1)):"
+	for ((i = 0; i < ${#legs[@]}; i++)); do
+		leg=${legs[(i + r) % ${#legs[@]}]}
+		u=$(e2e_udp_kpps "${CN[$leg]}" "${SN[$leg]}" "${DST[$leg]}" "$secs"); u=${u:-0}
+		sleep 0.2
+		t=$(e2e_tcp_gbps "${CN[$leg]}" "${DST[$leg]}" "$secs"); t=${t:-0}
+		sleep 0.2
+		UDP[$leg]="${UDP[$leg]:-} $u"
+		TCP[$leg]="${TCP[$leg]:-} $t"
+		line+=" $leg ${u}kpps/${t}Gbps"
+	done
+	echo "$line"
+done
+
+echo
+printf '%-6s %10s %12s   (medians of %d rounds)\n' firewall "udp kpps" "tcp Gbit/s" "$rounds"
+declare -A MU MT
+for leg in "${legs[@]}"; do
+	# shellcheck disable=SC2086
+	MU[$leg]=$(e2e_median ${UDP[$leg]})
+	# shellcheck disable=SC2086
+	MT[$leg]=$(e2e_median ${TCP[$leg]})
+	printf '%-6s %10.1f %12.3f\n' "$leg" "${MU[$leg]}" "${MT[$leg]}"
+done
+echo
+for leg in dnat masq; do
+	printf '%s/plain: throughput udp %s tcp %s; cost per packet udp %s tcp %s   (target: cost <= 1.10)\n' \
+		"$leg" "$(e2e_ratio "${MU[$leg]}" "${MU[plain]}")" "$(e2e_ratio "${MT[$leg]}" "${MT[plain]}")" \
+		"$(e2e_ratio "${MU[plain]}" "${MU[$leg]}")" "$(e2e_ratio "${MT[plain]}" "${MT[$leg]}")"
+done
+
+# The packets went through the firewalls and were translated: the nat
+# rules' counters (a connection's first packet only) and the queue's.
+echo
+for leg in "${legs[@]}"; do
+	fw=${FWN[$leg]}
+	if [ "$leg" != plain ]; then
+		echo "$leg nat: $(qt "$fw" -t nat -L -v -n -x | awk '/DNAT|MASQUERADE/ { printf "%s %s pkts; ", $3, $1 }')"
+	fi
+	echo "$leg stats: $(ip netns exec "$fw" "$B/qtables" --stats | grep -E '^queue|verdicts|^kernel' | tr -s ' ' | paste -sd';')"
+done
