@@ -263,11 +263,6 @@ void qt_nat_unique_tuple(const struct qt_ct *ct, const struct qt_ct_entry *e,
 	unique_port(ct, e, out, r, m);
 }
 
-static bool tuple_eq(const struct qt_ct_tuple *a, const struct qt_ct_tuple *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 int qt_nat_setup(struct qt_eval *ev, const struct qt_nat_range *r,
 		 enum qt_nat_manip m)
 {
@@ -282,7 +277,7 @@ int qt_nat_setup(struct qt_eval *ev, const struct qt_nat_range *r,
 	struct qt_ct_tuple cur, nt;
 	qt_ct_invert(&e->t[QT_CT_REPLY], &cur);
 	qt_nat_unique_tuple(ct, e, &cur, r, m, &nt);
-	if (!tuple_eq(&nt, &cur)) {
+	if (!qt_ct_tuple_eq(&nt, &cur)) {
 		struct qt_ct_tuple reply;
 		qt_ct_invert(&nt, &reply);
 		qt_ct_set_reply(ct, e, &reply);

@@ -51,8 +51,8 @@ struct qt_ct;
 /* A shard of max_entries entries (0: c->max, and when that is 0 too the
  * kernel's nf_conntrack_max). The pool and a hash table of the next
  * power of two >= 2 * max buckets are allocated here, untouched: memory
- * is used as entries are (about 200 bytes per connection, tuples wide
- * enough for IPv6). NULL: no memory, or max_entries >= 2^30. */
+ * is used as entries are (192 bytes, three cache lines, per connection
+ * plus 8 bytes of buckets; tuples wide enough for IPv6). NULL: no memory, or max_entries >= 2^30. */
 struct qt_ct *qt_ct_new(const struct qt_ct_config *c, uint32_t max_entries);
 void qt_ct_free(struct qt_ct *ct);
 /* Huge pages for the table from now on (c->defer_hugepages). */

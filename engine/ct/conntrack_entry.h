@@ -8,7 +8,9 @@
 #define QT_CONNTRACK_ENTRY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- tuples ---- */
 
@@ -35,7 +37,29 @@ struct qt_ct_tuple {
 	uint8_t pad[2];           /* zero: tuples are compared bytewise */
 };
 
+_Static_assert(sizeof(struct qt_ct_tuple) == 40,
+	       "tuples are compared as five 64-bit words");
+
 enum qt_ct_dir { QT_CT_ORIG, QT_CT_REPLY };
+
+/* Whether two tuples are the same, as five 64-bit words without a
+ * branch: a lookup compares every node it visits. */
+static inline uint64_t qt_ct_word(const struct qt_ct_tuple *t, unsigned i)
+{
+	uint64_t w;
+	memcpy(&w, (const uint8_t *)t + 8 * i, 8);
+	return w;
+}
+
+static inline bool qt_ct_tuple_eq(const struct qt_ct_tuple *x,
+				  const struct qt_ct_tuple *y)
+{
+	return !((qt_ct_word(x, 0) ^ qt_ct_word(y, 0)) |
+		 (qt_ct_word(x, 1) ^ qt_ct_word(y, 1)) |
+		 (qt_ct_word(x, 2) ^ qt_ct_word(y, 2)) |
+		 (qt_ct_word(x, 3) ^ qt_ct_word(y, 3)) |
+		 (qt_ct_word(x, 4) ^ qt_ct_word(y, 4)));
+}
 
 /* The state a packet is given (xt_state / xt_conntrack --ctstate). */
 enum qt_ct_state {
@@ -123,36 +147,68 @@ struct qt_ct_sctp {
 	uint8_t pad[3];
 };
 
-/* The protocol's own state in an entry, written only by its tracker. */
+/* The protocol's own state in an entry, written only by its tracker.
+ * Four-byte aligned (UDP's time is two words) so that it packs against
+ * the entry's fields without a hole: TCP's 60 bytes are its size. */
 union qt_ct_proto_state {
 	struct qt_ct_tcp tcp;
 	struct qt_ct_sctp sctp;
-	uint64_t udp_stream_ts;   /* ns: a packet after a reply, later than
-	                             this (first packet + 2 s), makes a
-	                             stream (the kernel's
-	                             proto.udp.stream_ts) */
+	uint32_t udp_stream_ts[2];  /* ns, low word first (read and written
+	                               through qt_ct_udp_stream_ts): a
+	                               packet after a reply, later than
+	                               this (first packet + 2 s), makes a
+	                               stream (the kernel's
+	                               proto.udp.stream_ts) */
 };
 
 /* ---- entries ---- */
 
+/* Laid out for the packet path, in a pool aligned to cache lines
+ * (engine/ct/conntrack.c) with entries of three lines: a lookup reads
+ * a tuple (compared as five 64-bit words) and on a miss the chain link
+ * beside it; a packet of an established connection then reads and
+ * writes status, timeout, id, mark and the protocol's state. A packet
+ * of any protocol but TCP (whose state is 60 bytes) so touches only
+ * the first two lines; the wheel's links and MASQUERADE's interface,
+ * which no packet of an established connection reads, come last. */
 struct qt_ct_entry {
-	struct qt_ct_tuple t[2];  /* [QT_CT_ORIG], [QT_CT_REPLY] */
-	uint32_t status;          /* QT_IPS_* */
-	uint32_t mark;            /* ct mark (CONNMARK, connmark) */
-	uint64_t expires;         /* CLOCK_MONOTONIC ns */
-	uint32_t id;              /* for conntrack -L, never reused */
 	uint32_t hnext[2];        /* hash chains, per direction: the next
 	                             node as (pool index << 1 | dir) + 1;
 	                             0 ends */
-	uint32_t wnext, wprev;    /* expiry wheel list (pool index + 1) */
+	struct qt_ct_tuple t[2];  /* [QT_CT_ORIG], [QT_CT_REPLY] */
+	uint32_t status;          /* QT_IPS_* */
 	uint32_t wslot;           /* the second (CLOCK_MONOTONIC) of the
 	                             wheel slot it is linked in; unconfirmed:
 	                             when it is dropped if never confirmed */
+	uint64_t expires;         /* CLOCK_MONOTONIC ns */
+	uint32_t id;              /* for conntrack -L, never reused (the
+	                             engine's glue checks it at every hook) */
+	uint32_t mark;            /* ct mark (CONNMARK, connmark) */
+	union qt_ct_proto_state p;
+	uint32_t wnext, wprev;    /* expiry wheel list (pool index + 1) */
 	int32_t masq_ifindex;     /* MASQUERADE's out-interface (the
 	                             kernel's nat->masq_index): the entry
 	                             goes when its address does; 0: none */
-	union qt_ct_proto_state p;
+	uint32_t spare[2];        /* to three lines: an entry of 184 bytes
+	                             would straddle four in most places */
 };
+
+_Static_assert(sizeof(struct qt_ct_entry) == 192,
+	       "an entry is three cache lines");
+_Static_assert(offsetof(struct qt_ct_entry, p) + sizeof(struct qt_ct_sctp)
+	       <= 128, "every state but TCP's in the first two lines");
+
+static inline uint64_t qt_ct_udp_stream_ts(const union qt_ct_proto_state *p)
+{
+	return (uint64_t)p->udp_stream_ts[1] << 32 | p->udp_stream_ts[0];
+}
+
+static inline void qt_ct_set_udp_stream_ts(union qt_ct_proto_state *p,
+					   uint64_t ns)
+{
+	p->udp_stream_ts[0] = (uint32_t)ns;
+	p->udp_stream_ts[1] = (uint32_t)(ns >> 32);
+}
 
 #define QT_CT_NS_PER_SEC 1000000000ull
 

@@ -25,12 +25,12 @@ static struct qt_ct_step udp_track(struct qt_ct_entry *e,
 
 	/* the first packet: a reply more than 2 s later makes a stream */
 	if (!(e->status & QT_IPS_CONFIRMED))
-		e->p.udp_stream_ts = now + 2 * QT_CT_NS_PER_SEC;
+		qt_ct_set_udp_stream_ts(&e->p, now + 2 * QT_CT_NS_PER_SEC);
 
 	if (!(e->status & QT_IPS_SEEN_REPLY))
 		return qt_ct_step(QT_CT_TRACK_OK, c->to.udp);
 	/* "still active after two seconds? extend timeout" */
-	if (now > e->p.udp_stream_ts) {
+	if (now > qt_ct_udp_stream_ts(&e->p)) {
 		e->status |= QT_IPS_ASSURED;
 		return qt_ct_step(QT_CT_TRACK_OK, c->to.udp_stream);
 	}

@@ -70,7 +70,7 @@ static void test_conntrack(void)
 		want[n].p.tcp.last_dir = 1;
 	}
 	want[n] = entry(IPPROTO_UDP, n, now + (100 + n) * S);
-	want[n].p.udp_stream_ts = now + 2 * S;
+	qt_ct_set_udp_stream_ts(&want[n].p, now + 2 * S);
 	n++;
 	want[n] = entry(IPPROTO_ICMP, n, now + (100 + n) * S);
 	n++;
