@@ -16,5 +16,9 @@ int qt_eval_init(struct qt_eval *ev, uint8_t *data, uint32_t len,
 	ev->in = "";
 	ev->out = "";
 	ev->env = env;
+	/* the version nibble: a queue's packets are of one family, the
+	 * replay's capture may hold both */
+	if (len >= 1 && data[0] >> 4 == 6)
+		return qt_pkt_parse_ipv6(&ev->pkt, data, len);
 	return qt_pkt_parse_ipv4(&ev->pkt, data, len);
 }

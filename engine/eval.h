@@ -112,7 +112,8 @@ struct qt_eval {
 };
 
 /* Fill ev for a packet of len bytes at data (real length orig_len) at
- * hook; everything else zero/empty. The header fields are parsed; a
+ * hook; everything else zero/empty. The header fields are parsed (as
+ * IPv6 when the version nibble says 6, else as IPv4); a
  * packet that does not parse still gets judged (only rules without
  * header conditions can match it, as in the kernel where such a packet
  * never reaches the tables: the caller decides, see qt_engine). Returns

@@ -675,7 +675,9 @@ nat_step(const struct qt_prog *p, struct qt_eval *ev, const uint32_t *key,
 	 unsigned ports, struct qt_prog_stats *st)
 {
 	struct qt_ct_entry *e = ev->ct;
-	if (!ev->ct_valid || !e)
+	/* iptables' nat table translates IPv4 only (IPv6 has a table of
+	 * its own): an IPv6 connection passes it untranslated */
+	if (!ev->ct_valid || !e || ev->pkt.family != AF_INET)
 		return QT_XT_ACCEPT;
 	enum qt_ct_state s = (enum qt_ct_state)ev->ct_state;
 	if (s != QT_CT_NEW && s != QT_CT_ESTABLISHED && s != QT_CT_RELATED)
