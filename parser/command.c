@@ -1218,6 +1218,8 @@ static int batch_error(struct qt_ctx *ctx, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	bool first = !ctx->status;
+	if (first)
+		ctx->stage = QT_STAGE_KERNEL;
 	if (ctx->restore_line > 0)
 		qt_error(ctx, QT_RESOURCE_PROBLEM, "\nline %d: %s",
 			 ctx->restore_line, msg);
@@ -1905,16 +1907,6 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 
 	/* the table as it is or will be, for checks that need chains */
 	const struct qt_table *view = qt_ruleset_table_view(rs, tid);
-	if (!env->no_kernel &&
-	    (p->rule->verdict == QT_V_JUMP || p->rule->verdict == QT_V_GOTO) &&
-	    !qt_table_chain(view, p->rule->jump)) {
-		ctx->at = p->at_jump;
-		bool first = !ctx->status;
-		qt_param_error(ctx, "Chain '%s' does not exist", p->rule->jump);
-		if (first && ctx->explain)
-			suggest_target(p->rule->jump, view, ctx);
-		goto out;
-	}
 	if (ext_checks(p, view, ctx))
 		goto out;
 	if (env->no_kernel) {
@@ -1923,6 +1915,19 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 		rc = 0;
 		goto out;
 	}
+	/* iptables-nft looks for the jump's chain when it prepares the
+	 * batch, after the whole command (or restore block) was read */
+	ctx->stage = QT_STAGE_JUMP;
+	if ((p->rule->verdict == QT_V_JUMP || p->rule->verdict == QT_V_GOTO) &&
+	    !qt_table_chain(view, p->rule->jump)) {
+		ctx->at = p->at_jump;
+		bool first = !ctx->status;
+		qt_param_error(ctx, "Chain '%s' does not exist", p->rule->jump);
+		if (first && ctx->explain)
+			suggest_target(p->rule->jump, view, ctx);
+		goto out;
+	}
+	ctx->stage = QT_STAGE_PREPARE;
 
 	/* -A/-I create the table and their built-in chain */
 	bool creates = p->command & (CMD_APPEND | CMD_INSERT);
@@ -1951,6 +1956,7 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 		had[i] = rs->tables[i] != NULL;
 	env->changed = false;
 	env->read_only = false;
+	ctx->stage = QT_STAGE_PARSE;
 	ctx->words = words;
 	ctx->at = (struct qt_at){ 0 };
 	ctx->at_loc = (struct qt_loc){ 0, 0 };   /* the whole line */
@@ -2016,8 +2022,10 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 	}
 	if (generic_opt_check(&p, ctx))
 		goto out;
-	if (!env->no_kernel)
+	if (!env->no_kernel) {
+		ctx->stage = QT_STAGE_PREPARE;
 		execute(&p, rs, env, ctx);
+	}
 out:
 	/* a table made anew has new chains: their policy counters start
 	 * at zero (whatever counted before under the same name) */

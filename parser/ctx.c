@@ -18,6 +18,7 @@ void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,
 	c->at = (struct qt_at){ 0 };
 	c->at_loc = (struct qt_loc){ 0, 0 };
 	c->explain = NULL;
+	c->stage = QT_STAGE_PARSE;
 }
 
 /* Where the text of an error goes: standard error, or, when the caller

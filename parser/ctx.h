@@ -34,6 +34,20 @@ struct qt_at {
 /* The version conntrack(8) prints; ours says "(qtables)" after it. */
 #define QT_CONNTRACK_VERSION "1.4.7"
 
+/* The stage of iptables-nft's work an error raised now belongs to.
+ * iptables-nft-restore reads a table block line by line but looks at
+ * the ruleset only at the block's COMMIT, so there the errors of the
+ * later stages come after every error of reading the block (restore.c
+ * holds them until its COMMIT). */
+enum qt_stage {
+	QT_STAGE_PARSE = 0,   /* reading the command: reported at once */
+	QT_STAGE_JUMP,        /* a jump to a chain that is not there: a
+	                         parameter problem reported at the line
+	                         being read, the COMMIT */
+	QT_STAGE_PREPARE,     /* what the ruleset refuses: "line N failed" */
+	QT_STAGE_KERNEL,      /* what the kernel refuses in the batch */
+};
+
 struct qt_ctx {
 	const char *prog;      /* "iptables", "qtables-restore", ... */
 	struct qt_buf *out;
@@ -51,6 +65,9 @@ struct qt_ctx {
 	/* Set by a caller that wants the first error located (explain.h);
 	 * NULL otherwise, and then nothing is recorded. */
 	struct qt_explain *explain;
+	/* Set by the command as it goes from reading to applying; read
+	 * after an error (restore.c). */
+	enum qt_stage stage;
 };
 
 void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,

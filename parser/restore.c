@@ -7,11 +7,28 @@
 #include <time.h>
 
 #include "command.h"
+#include "explain.h"
 #include "print.h"
 #include "words.h"
 
 #define MAX_ARGS 255        /* iptables-restore's MAX_ARGC */
 #define MAX_PARAM_LEN 1023  /* its parameter buffer, 1024 with the NUL */
+
+/* An error of a table block that iptables-nft-restore would find only
+ * at the block's COMMIT (ctx.h, enum qt_stage): its text and record are
+ * held until then, and any error of reading the rest of the block is
+ * shown instead. It prepares the whole block before the kernel sees
+ * any of it, so an error the ruleset gives later in the block replaces
+ * one the kernel gave. */
+struct held_error {
+	bool set;
+	enum qt_stage stage;
+	int status;
+	int line;                /* of the command */
+	bool at_commit;          /* names the line being read: the COMMIT */
+	struct qt_buf text;      /* iptables' text of it */
+	struct qt_explain rec;   /* its explained record, when one was made */
+};
 
 struct restore_state {
 	struct qt_ruleset **committed;
@@ -29,7 +46,80 @@ struct restore_state {
 	const struct qt_counter_view *cnt;
 	struct qt_policy_pending block_pending;
 	struct qt_counter_view block;
+	struct held_error held;
 };
+
+/* Where the text of ctx's errors goes (as ctx.c chooses). */
+static struct qt_buf *error_text(struct qt_ctx *ctx)
+{
+	return ctx->explain && ctx->explain->quiet ? &ctx->explain->plain
+						   : ctx->err;
+}
+
+/* The command of line `line` failed after the text of error_text() had
+ * `mark` bytes: an error of a later stage than reading is held for the
+ * block's COMMIT (or dropped, when the one held already comes first).
+ * True when the error was taken out of ctx. */
+static bool hold_error(struct restore_state *st, size_t mark, int line)
+{
+	struct qt_ctx *ctx = st->ctx;
+	struct held_error *h = &st->held;
+	if (ctx->stage == QT_STAGE_PARSE)
+		return false;
+	bool keep = !h->set ||
+		    (h->stage == QT_STAGE_KERNEL && ctx->stage != QT_STAGE_KERNEL);
+	struct qt_buf *t = error_text(ctx);
+	if (keep) {
+		qt_buf_reset(&h->text);
+		if (t->len > mark)
+			qt_buf_put(&h->text, t->data + mark, t->len - mark);
+	}
+	qt_buf_truncate(t, mark);
+	if (ctx->explain && ctx->explain->set) {
+		struct qt_explain dropped;
+		qt_explain_init(&dropped, true);
+		if (keep) {
+			qt_explain_take(&dropped, &h->rec);
+			qt_explain_take(&h->rec, ctx->explain);
+		} else {
+			qt_explain_take(&dropped, ctx->explain);
+		}
+		qt_explain_free(&dropped);
+	}
+	if (keep) {
+		h->set = true;
+		h->stage = ctx->stage;
+		h->status = ctx->status;
+		h->line = line;
+		h->at_commit = ctx->stage == QT_STAGE_JUMP;
+	}
+	ctx->status = 0;
+	return true;
+}
+
+/* The held error, shown at the COMMIT of line `commit`. */
+static int show_held(struct restore_state *st, int commit)
+{
+	struct qt_ctx *ctx = st->ctx;
+	struct held_error *h = &st->held;
+	struct qt_buf *t = error_text(ctx);
+	const char *text = qt_buf_str(&h->text);
+	char was[48];
+	snprintf(was, sizeof(was), "Error occurred at line: %d\n", h->line);
+	const char *at = h->at_commit ? strstr(text, was) : NULL;
+	if (at) {
+		qt_buf_put(t, text, (size_t)(at - text));
+		qt_buf_printf(t, "Error occurred at line: %d\n", commit);
+		qt_buf_puts(t, at + strlen(was));
+	} else {
+		qt_buf_puts(t, text);
+	}
+	if (ctx->explain && h->rec.set)
+		qt_explain_take(ctx->explain, &h->rec);
+	ctx->status = h->status;
+	h->set = false;
+	return -1;
+}
 
 /* The line being read; errors not placed more precisely point at the
  * token at loc (col 0: the whole line). */
@@ -171,6 +261,8 @@ static int on_commit(void *u, struct qt_loc loc)
 	set_line(st, loc);
 	if (!st->in_table)
 		return line_failed(st, loc);
+	if (st->held.set)
+		return show_held(st, loc.line);
 	st->in_table = false;
 	if (st->skip || !st->work)
 		return 0;
@@ -232,11 +324,17 @@ static int on_rule(void *u, struct qt_words *w, const char *counters,
 		qt_words_push(&args, w->v[i].text, strlen(w->v[i].text), w->v[i].loc);
 	struct qt_cmd_env env = {
 		.restore_table = qt_table_def(st->table)->name,
-		.no_kernel = st->o->test,
+		/* after a held error the rest of the block is only read;
+		 * after the kernel's, the ruleset may still refuse it */
+		.no_kernel = st->o->test ||
+			     (st->held.set && st->held.stage != QT_STAGE_KERNEL),
 		.cnt = &st->block,
 	};
+	size_t mark = error_text(ctx)->len;
 	int rc = qt_command_run(st->work, &args, &env, ctx);
 	qt_words_free(&args);
+	if (rc && hold_error(st, mark, loc.line))
+		rc = 0;
 	return rc ? -1 : 0;
 }
 
@@ -262,6 +360,8 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 	};
 	st.block.io = cnt ? cnt->io : NULL;
 	st.block.pending = &st.block_pending;
+	qt_buf_init(&st.held.text);
+	qt_explain_init(&st.held.rec, true);
 	struct qt_restore_sink sink = {
 		.user = &st,
 		.table = on_table,
@@ -291,6 +391,8 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 	}
 	if (rc && !ctx->status)
 		ctx->status = QT_PARAMETER_PROBLEM;
+	qt_buf_free(&st.held.text);
+	qt_explain_free(&st.held.rec);
 	qt_ruleset_free(st.work);
 	ctx->restore_line = 0;
 	return ctx->status;
