@@ -1335,11 +1335,13 @@ static bool chain_busy(const struct qt_table *t, const struct qt_chain *c)
 	return c->nrules || qt_table_chain_refs(t, c->name);
 }
 
+/* A busy chain's deletion: refused, or with ctx->kernel_later only
+ * reported (0: go on and delete it). */
 static int busy_error(const struct qt_chain *c, struct qt_ctx *ctx)
 {
-	return batch_error(ctx,
-			   "CHAIN_DEL failed (Device or resource busy): chain %s",
-			   c->name);
+	batch_error(ctx, "CHAIN_DEL failed (Device or resource busy): chain %s",
+		    c->name);
+	return ctx->kernel_later ? 0 : -1;
 }
 
 /* Built-in chains can be deleted too (they come back as stand-ins):
@@ -1365,17 +1367,17 @@ static int do_delete_chain(struct parsed *p, struct qt_table *t,
 		if (c->builtin) {
 			if (c->policy != QT_V_ACCEPT)
 				return qt_op_error(ctx, "Directory not empty");
-			if (chain_busy(t, c))
-				return busy_error(c, ctx);
+			if (chain_busy(t, c) && busy_error(c, ctx))
+				return -1;
 			drop_builtin(p, t, c);
-			return 0;
+			return ctx->status ? -1 : 0;
 		}
 		if (verbose)
 			qt_buf_printf(ctx->out, "Deleting chain `%s'\n", c->name);
-		if (chain_busy(t, c))
-			return busy_error(c, ctx);
+		if (chain_busy(t, c) && busy_error(c, ctx))
+			return -1;
 		qt_table_del_chain(t, (unsigned)idx);
-		return 0;
+		return ctx->status ? -1 : 0;
 	}
 	if (!t)
 		return 0;
@@ -1388,8 +1390,8 @@ static int do_delete_chain(struct parsed *p, struct qt_table *t,
 		if (!busy && chain_busy(t, t->chains[i]))
 			busy = t->chains[i];
 	}
-	if (busy)
-		return busy_error(busy, ctx);
+	if (busy && busy_error(busy, ctx))
+		return -1;
 	while (t->nchains > t->nbuiltin)
 		qt_table_del_chain(t, t->nbuiltin);
 	for (unsigned i = 0; i < t->nbuiltin; i++) {
@@ -1397,7 +1399,7 @@ static int do_delete_chain(struct parsed *p, struct qt_table *t,
 		if (c->present && c->policy == QT_V_ACCEPT && !c->nrules)
 			drop_builtin(p, t, c);
 	}
-	return 0;
+	return ctx->status ? -1 : 0;
 }
 
 static int do_flush(struct parsed *p, struct qt_ruleset *rs,
@@ -1647,8 +1649,12 @@ static int jump_validate(struct parsed *p, const struct qt_table *t,
 	if (!err)
 		return 0;
 	ctx->at = p->at_jump;
-	return batch_error(ctx, "%s failed (%s): rule in chain %s", op,
-			   strerror(err), p->chain);
+	bool first = !ctx->status;
+	batch_error(ctx, "%s failed (%s): rule in chain %s", op,
+		    strerror(err), p->chain);
+	if (first && err == EMLINK)
+		ctx->stage = QT_STAGE_VALIDATE;
+	return -1;
 }
 
 /* -v: the rule with the i-th source and j-th destination address. */
@@ -1696,9 +1702,15 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 	if (verbose && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)))
 		for (unsigned i = 0; i < sl->n * dl->n; i++)
 			print_cmd_rule(p, sl, dl, i / dl->n, i % dl->n, ctx);
+	/* refused by the kernel: in a restore block the rule goes in all the
+	 * same (ctx->kernel_later), the status stays */
+	int refused = 0;
 	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) &&
-	    kernel_checks(p, t, sl, dl, ctx))
-		return -1;
+	    kernel_checks(p, t, sl, dl, ctx)) {
+		if (!ctx->kernel_later)
+			return -1;
+		refused = -1;
+	}
 	for (unsigned i = 0; i < sl->n; i++) {
 		for (unsigned j = 0; j < dl->n; j++) {
 			struct qt_rule *r = qt_rule_clone(p->rule);
@@ -1736,9 +1748,10 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 			}
 		}
 	}
-	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)))
+	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) &&
+	    !refused)
 		return jump_validate(p, t, ctx);
-	return 0;
+	return refused;
 }
 
 static int execute(struct parsed *p, struct qt_ruleset *rs,

@@ -19,6 +19,7 @@ void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,
 	c->at_loc = (struct qt_loc){ 0, 0 };
 	c->explain = NULL;
 	c->stage = QT_STAGE_PARSE;
+	c->kernel_later = false;
 }
 
 /* Where the text of an error goes: standard error, or, when the caller

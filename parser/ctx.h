@@ -46,6 +46,10 @@ enum qt_stage {
 	                         being read, the COMMIT */
 	QT_STAGE_PREPARE,     /* what the ruleset refuses: "line N failed" */
 	QT_STAGE_KERNEL,      /* what the kernel refuses in the batch */
+	QT_STAGE_VALIDATE,    /* what the kernel finds when it checks the
+	                         whole table at the end of a batch that
+	                         passed (loops, depth): only if nothing
+	                         else failed */
 };
 
 struct qt_ctx {
@@ -68,6 +72,12 @@ struct qt_ctx {
 	/* Set by the command as it goes from reading to applying; read
 	 * after an error (restore.c). */
 	enum qt_stage stage;
+	/* Set by iptables-restore: what only the kernel refuses is reported
+	 * but the command is applied to the model all the same, as
+	 * iptables-nft prepares a whole block before the kernel sees any
+	 * of it (later commands are judged on that), and the block then
+	 * fails at its COMMIT. */
+	bool kernel_later;
 };
 
 void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,

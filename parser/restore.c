@@ -19,7 +19,8 @@
  * held until then, and any error of reading the rest of the block is
  * shown instead. It prepares the whole block before the kernel sees
  * any of it, so an error the ruleset gives later in the block replaces
- * one the kernel gave. */
+ * one the kernel gave; the kernel's errors are all listed, a "line N:"
+ * line each. */
 struct held_error {
 	bool set;
 	enum qt_stage stage;
@@ -66,13 +67,26 @@ static bool hold_error(struct restore_state *st, size_t mark, int line)
 	struct held_error *h = &st->held;
 	if (ctx->stage == QT_STAGE_PARSE)
 		return false;
+	/* the order of iptables-nft's stages: the ruleset's errors, the
+	 * kernel's for each command, the kernel's check of the whole */
+	bool held_kernel = h->stage == QT_STAGE_KERNEL ||
+			   h->stage == QT_STAGE_VALIDATE;
 	bool keep = !h->set ||
-		    (h->stage == QT_STAGE_KERNEL && ctx->stage != QT_STAGE_KERNEL);
+		    (held_kernel && ctx->stage != QT_STAGE_KERNEL &&
+		     ctx->stage != QT_STAGE_VALIDATE) ||
+		    (h->stage == QT_STAGE_VALIDATE && ctx->stage == QT_STAGE_KERNEL);
 	struct qt_buf *t = error_text(ctx);
 	if (keep) {
 		qt_buf_reset(&h->text);
 		if (t->len > mark)
 			qt_buf_put(&h->text, t->data + mark, t->len - mark);
+	} else if (h->stage == QT_STAGE_KERNEL && ctx->stage == QT_STAGE_KERNEL &&
+		   t->len > mark) {
+		/* "PROG ...: \nline N: MSG\n": one more "line N:" line */
+		const char *nl = memchr(t->data + mark, '\n', t->len - mark);
+		if (nl && (size_t)(nl + 1 - t->data) < t->len)
+			qt_buf_put(&h->text, nl + 1,
+				   t->len - (size_t)(nl + 1 - t->data));
 	}
 	qt_buf_truncate(t, mark);
 	if (ctx->explain && ctx->explain->set) {
@@ -239,8 +253,13 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 		else if (!strcmp(policy, "DROP"))
 			c->policy = QT_V_DROP;
 		else if (strcmp(policy, "-") && !st->o->test) {
+			/* found when the block is prepared, as the
+			 * commands' errors */
+			size_t mark = error_text(ctx)->len;
 			blame(st, w->v[1].loc);
-			return qt_op_error(ctx, "Bad policy name");
+			ctx->stage = QT_STAGE_PREPARE;
+			qt_op_error(ctx, "Bad policy name");
+			return hold_error(st, mark, loc.line) ? 0 : -1;
 		}
 		c->present = true;
 		c->counts_policy = true;
@@ -327,7 +346,8 @@ static int on_rule(void *u, struct qt_words *w, const char *counters,
 		/* after a held error the rest of the block is only read;
 		 * after the kernel's, the ruleset may still refuse it */
 		.no_kernel = st->o->test ||
-			     (st->held.set && st->held.stage != QT_STAGE_KERNEL),
+			     (st->held.set && st->held.stage != QT_STAGE_KERNEL &&
+			      st->held.stage != QT_STAGE_VALIDATE),
 		.cnt = &st->block,
 	};
 	size_t mark = error_text(ctx)->len;
@@ -358,6 +378,8 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 		.committed = rs, .o = o, .ctx = ctx, .changed = changed,
 		.cnt = cnt,
 	};
+	bool kernel_later = ctx->kernel_later;
+	ctx->kernel_later = true;
 	st.block.io = cnt ? cnt->io : NULL;
 	st.block.pending = &st.block_pending;
 	qt_buf_init(&st.held.text);
@@ -395,6 +417,7 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 	qt_explain_free(&st.held.rec);
 	qt_ruleset_free(st.work);
 	ctx->restore_line = 0;
+	ctx->kernel_later = kernel_later;
 	return ctx->status;
 }
 

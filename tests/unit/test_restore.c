@@ -75,6 +75,30 @@ int main(void)
 	       "", 2,
 	       PFX "Chain 'NOPE' does not exist\nError occurred at line: 4\n" TRY,
 	       "the ruleset's error comes before the kernel's");
+	expect("*filter\n-X foo\n-X foo\nCOMMIT\n", "noflush", 1,
+	       "iptables-restore: line 3 failed: No chain/target/match by that name.\n",
+	       "what the kernel refuses is gone for the commands after it");
+	expect("*filter\n-X foo\n-A INPUT -j foo\nCOMMIT\n", "noflush", 2,
+	       PFX "Chain 'foo' does not exist\nError occurred at line: 4\n" TRY,
+	       "a jump to the chain deleted before");
+	expect("*filter\n-X foo\n-A INPUT -j DNAT --to-destination 1.2.3.4\nCOMMIT\n",
+	       "noflush", 4,
+	       PFX "\nline 2: CHAIN_DEL failed (Device or resource busy): chain foo\n"
+	       "line 3: RULE_APPEND failed (Invalid argument): rule in chain INPUT\n",
+	       "every refusal of the kernel, a line each");
+	expect("*filter\n-A INPUT -j NOPE\n:INPUT BOGUS [0:0]\nCOMMIT\n", "noflush", 2,
+	       PFX "Chain 'NOPE' does not exist\nError occurred at line: 4\n" TRY,
+	       "a bad policy is found when the block is prepared");
+	expect("*filter\n:INPUT BOGUS [0:0]\n-A INPUT --bogus\nCOMMIT\n", "noflush", 2,
+	       PFX "unknown option \"--bogus\"\nError occurred at line: 3\n" TRY,
+	       "a bad policy waits for the reading");
+	expect("*filter\n:INPUT BOGUS [0:0]\nCOMMIT\n", "noflush", 1,
+	       "iptables-restore: line 2 failed: Bad policy name.\n",
+	       "a bad policy at its line");
+	expect("*filter\n:a - [0:0]\n:b - [0:0]\n-A a -j b\n-A b -j a\n-A INPUT -j a\n"
+	       "-A INPUT -j DNAT --to-destination 1.2.3.4\nCOMMIT\n", "noflush", 4,
+	       PFX "\nline 7: RULE_APPEND failed (Invalid argument): rule in chain INPUT\n",
+	       "a loop is found only when nothing else failed");
 	expect("*filter\n-A INPUT -j NOPE\nCOMMIT\n", "test", 0, "",
 	       "--test asks no ruleset");
 	expect("*filter\n-A INPUT -j ACCEPT\nCOMMIT\n*nat\n-A NOPE -j ACCEPT\n-A OUTPUT --bogus\nCOMMIT\n",
