@@ -1330,6 +1330,13 @@ static int do_list_zero(struct parsed *p, struct qt_ruleset *rs,
 	return 0;
 }
 
+static int by_seq(const void *a, const void *b)
+{
+	const struct qt_chain *x = *(const struct qt_chain *const *)a;
+	const struct qt_chain *y = *(const struct qt_chain *const *)b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static bool chain_busy(const struct qt_table *t, const struct qt_chain *c)
 {
 	return c->nrules || qt_table_chain_refs(t, c->name);
@@ -1381,17 +1388,34 @@ static int do_delete_chain(struct parsed *p, struct qt_table *t,
 	}
 	if (!t)
 		return 0;
-	/* one transaction: every user chain, or nothing */
-	const struct qt_chain *busy = NULL;
+	/* one transaction: every user chain, or nothing. The kernel meets
+	 * them in the order they were made and refuses each busy one:
+	 * iptables reports the first, iptables-restore every one */
+	unsigned nbusy = 0;
+	const struct qt_chain **busy = NULL;
 	for (unsigned i = t->nbuiltin; i < t->nchains; i++) {
 		if (verbose)
 			qt_buf_printf(ctx->out, "Deleting chain `%s'\n",
 				      t->chains[i]->name);
-		if (!busy && chain_busy(t, t->chains[i]))
-			busy = t->chains[i];
+		if (chain_busy(t, t->chains[i])) {
+			if (!busy)
+				busy = calloc(t->nchains, sizeof(*busy));
+			if (!busy)
+				abort();
+			busy[nbusy++] = t->chains[i];
+		}
 	}
-	if (busy && busy_error(busy, ctx))
-		return -1;
+	if (nbusy) {
+		qsort(busy, nbusy, sizeof(*busy), by_seq);
+		int rc = busy_error(busy[0], ctx);
+		for (unsigned i = 1; !rc && i < nbusy && ctx->restore_line > 0; i++)
+			qt_error_more(ctx, "line %d: CHAIN_DEL failed (Device or "
+				      "resource busy): chain %s\n",
+				      ctx->restore_line, busy[i]->name);
+		free(busy);
+		if (rc)
+			return -1;
+	}
 	while (t->nchains > t->nbuiltin)
 		qt_table_del_chain(t, t->nbuiltin);
 	for (unsigned i = 0; i < t->nbuiltin; i++) {

@@ -122,6 +122,16 @@ int qt_tryhelp_error(struct qt_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
+void qt_error_more(struct qt_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	if (!c->status)
+		return;
+	va_start(ap, fmt);
+	qt_buf_vprintf(err_text(c), fmt, ap);
+	va_end(ap);
+}
+
 int qt_raw_error(struct qt_ctx *c, int status, const char *msg,
 		 const char *fmt, ...)
 {

@@ -97,6 +97,11 @@ int qt_op_error(struct qt_ctx *c, const char *msg);
  * "Bad argument `x'" and similar); adds the "Try" line; status 2. */
 int qt_tryhelp_error(struct qt_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* One more line of the error already reported (a kernel that refuses
+ * several messages of one batch): text written as it is, the status and
+ * the explained record unchanged. Nothing when no error was reported. */
+void qt_error_more(struct qt_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* An error in a form of its own (iptables-restore's "PROG: line N
  * failed"): text written as it is, with status; msg is what the
  * explained form shows as its message. */

@@ -124,6 +124,32 @@ int main(void)
 		qt_ruleset_free(rs);
 	}
 
+	/* -X of every chain: the busy ones in the order they were made */
+	{
+		struct qt_ruleset *rs = qt_ruleset_new(0);
+		struct qt_test_result r;
+		const char *setup[] = { "-N mmm", "-A INPUT -j mmm", "-N zzz",
+					"-A INPUT -j zzz", "-N aaa", "-A INPUT -j aaa",
+					"-E zzz yyy" };
+		for (unsigned i = 0; i < sizeof(setup) / sizeof(setup[0]); i++) {
+			qt_test_cmd(&rs, setup[i], &r);
+			qt_test_result_free(&r);
+		}
+		qt_test_cmd(&rs, "-X", &r);
+		is_str(qt_buf_str(&r.err),
+		       "iptables v1.8.9 (qtables):  CHAIN_DEL failed (Device or resource busy): chain mmm\n",
+		       "-X: the first busy chain made, not the first by name");
+		qt_test_result_free(&r);
+		qt_test_restore(&rs, "*filter\n-X\nCOMMIT\n", "noflush", &r);
+		is_str(qt_buf_str(&r.err),
+		       PFX "\nline 2: CHAIN_DEL failed (Device or resource busy): chain mmm\n"
+		       "line 2: CHAIN_DEL failed (Device or resource busy): chain yyy\n"
+		       "line 2: CHAIN_DEL failed (Device or resource busy): chain aaa\n",
+		       "restore -X: every busy chain, in that order (a rename keeps it)");
+		qt_test_result_free(&r);
+		qt_ruleset_free(rs);
+	}
+
 	/* iptables-save -t TABLE: a table no command made yet is shown as
 	 * -S shows it; an unknown name is refused in iptables-nft's words */
 	{
