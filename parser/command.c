@@ -1225,6 +1225,8 @@ static int batch_error(struct qt_ctx *ctx, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	bool first = !ctx->status;
+	if (first)
+		ctx->stage = QT_STAGE_KERNEL;
 	if (ctx->restore_line > 0)
 		qt_error(ctx, QT_RESOURCE_PROBLEM, "\nline %d: %s",
 			 ctx->restore_line, msg);
@@ -1335,16 +1337,25 @@ static int do_list_zero(struct parsed *p, struct qt_ruleset *rs,
 	return 0;
 }
 
+static int by_seq(const void *a, const void *b)
+{
+	const struct qt_chain *x = *(const struct qt_chain *const *)a;
+	const struct qt_chain *y = *(const struct qt_chain *const *)b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static bool chain_busy(const struct qt_table *t, const struct qt_chain *c)
 {
 	return c->nrules || qt_table_chain_refs(t, c->name);
 }
 
+/* A busy chain's deletion: refused, or with ctx->kernel_later only
+ * reported (0: go on and delete it). */
 static int busy_error(const struct qt_chain *c, struct qt_ctx *ctx)
 {
-	return batch_error(ctx,
-			   "CHAIN_DEL failed (Device or resource busy): chain %s",
-			   c->name);
+	batch_error(ctx, "CHAIN_DEL failed (Device or resource busy): chain %s",
+		    c->name);
+	return ctx->kernel_later ? 0 : -1;
 }
 
 /* Built-in chains can be deleted too (they come back as stand-ins):
@@ -1370,31 +1381,48 @@ static int do_delete_chain(struct parsed *p, struct qt_table *t,
 		if (c->builtin) {
 			if (c->policy != QT_V_ACCEPT)
 				return qt_op_error(ctx, "Directory not empty");
-			if (chain_busy(t, c))
-				return busy_error(c, ctx);
+			if (chain_busy(t, c) && busy_error(c, ctx))
+				return -1;
 			drop_builtin(p, t, c);
-			return 0;
+			return ctx->status ? -1 : 0;
 		}
 		if (verbose)
 			qt_buf_printf(ctx->out, "Deleting chain `%s'\n", c->name);
-		if (chain_busy(t, c))
-			return busy_error(c, ctx);
+		if (chain_busy(t, c) && busy_error(c, ctx))
+			return -1;
 		qt_table_del_chain(t, (unsigned)idx);
-		return 0;
+		return ctx->status ? -1 : 0;
 	}
 	if (!t)
 		return 0;
-	/* one transaction: every user chain, or nothing */
-	const struct qt_chain *busy = NULL;
+	/* one transaction: every user chain, or nothing. The kernel meets
+	 * them in the order they were made and refuses each busy one:
+	 * iptables reports the first, iptables-restore every one */
+	unsigned nbusy = 0;
+	const struct qt_chain **busy = NULL;
 	for (unsigned i = t->nbuiltin; i < t->nchains; i++) {
 		if (verbose)
 			qt_buf_printf(ctx->out, "Deleting chain `%s'\n",
 				      t->chains[i]->name);
-		if (!busy && chain_busy(t, t->chains[i]))
-			busy = t->chains[i];
+		if (chain_busy(t, t->chains[i])) {
+			if (!busy)
+				busy = calloc(t->nchains, sizeof(*busy));
+			if (!busy)
+				abort();
+			busy[nbusy++] = t->chains[i];
+		}
 	}
-	if (busy)
-		return busy_error(busy, ctx);
+	if (nbusy) {
+		qsort(busy, nbusy, sizeof(*busy), by_seq);
+		int rc = busy_error(busy[0], ctx);
+		for (unsigned i = 1; !rc && i < nbusy && ctx->restore_line > 0; i++)
+			qt_error_more(ctx, "line %d: CHAIN_DEL failed (Device or "
+				      "resource busy): chain %s\n",
+				      ctx->restore_line, busy[i]->name);
+		free(busy);
+		if (rc)
+			return -1;
+	}
 	while (t->nchains > t->nbuiltin)
 		qt_table_del_chain(t, t->nbuiltin);
 	for (unsigned i = 0; i < t->nbuiltin; i++) {
@@ -1402,7 +1430,7 @@ static int do_delete_chain(struct parsed *p, struct qt_table *t,
 		if (c->present && c->policy == QT_V_ACCEPT && !c->nrules)
 			drop_builtin(p, t, c);
 	}
-	return 0;
+	return ctx->status ? -1 : 0;
 }
 
 static int do_flush(struct parsed *p, struct qt_ruleset *rs,
@@ -1652,8 +1680,12 @@ static int jump_validate(struct parsed *p, const struct qt_table *t,
 	if (!err)
 		return 0;
 	ctx->at = p->at_jump;
-	return batch_error(ctx, "%s failed (%s): rule in chain %s", op,
-			   strerror(err), p->chain);
+	bool first = !ctx->status;
+	batch_error(ctx, "%s failed (%s): rule in chain %s", op,
+		    strerror(err), p->chain);
+	if (first && err == EMLINK)
+		ctx->stage = QT_STAGE_VALIDATE;
+	return -1;
 }
 
 /* -v: the rule with the i-th source and j-th destination address. */
@@ -1701,9 +1733,15 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 	if (verbose && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)))
 		for (unsigned i = 0; i < sl->n * dl->n; i++)
 			print_cmd_rule(p, sl, dl, i / dl->n, i % dl->n, ctx);
+	/* refused by the kernel: in a restore block the rule goes in all the
+	 * same (ctx->kernel_later), the status stays */
+	int refused = 0;
 	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) &&
-	    kernel_checks(p, t, sl, dl, ctx))
-		return -1;
+	    kernel_checks(p, t, sl, dl, ctx)) {
+		if (!ctx->kernel_later)
+			return -1;
+		refused = -1;
+	}
 	for (unsigned i = 0; i < sl->n; i++) {
 		for (unsigned j = 0; j < dl->n; j++) {
 			struct qt_rule *r = qt_rule_clone(p->rule);
@@ -1741,9 +1779,10 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 			}
 		}
 	}
-	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)))
+	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) &&
+	    !refused)
 		return jump_validate(p, t, ctx);
-	return 0;
+	return refused;
 }
 
 static int execute(struct parsed *p, struct qt_ruleset *rs,
@@ -1912,18 +1951,6 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 
 	/* the table as it is or will be, for checks that need chains */
 	const struct qt_table *view = qt_ruleset_table_view(rs, tid);
-	if (!env->no_kernel &&
-	    (p->rule->verdict == QT_V_JUMP || p->rule->verdict == QT_V_GOTO) &&
-	    !qt_table_chain(view, p->rule->jump)) {
-		ctx->at = p->at_jump;
-		bool first = !ctx->status;
-		if (first)
-			ctx->late_error = true;
-		qt_param_error(ctx, "Chain '%s' does not exist", p->rule->jump);
-		if (first && ctx->explain)
-			suggest_target(p->rule->jump, view, ctx);
-		goto out;
-	}
 	if (ext_checks(p, view, ctx))
 		goto out;
 	if (env->no_kernel) {
@@ -1932,6 +1959,19 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 		rc = 0;
 		goto out;
 	}
+	/* iptables-nft looks for the jump's chain when it prepares the
+	 * batch, after the whole command (or restore block) was read */
+	ctx->stage = QT_STAGE_JUMP;
+	if ((p->rule->verdict == QT_V_JUMP || p->rule->verdict == QT_V_GOTO) &&
+	    !qt_table_chain(view, p->rule->jump)) {
+		ctx->at = p->at_jump;
+		bool first = !ctx->status;
+		qt_param_error(ctx, "Chain '%s' does not exist", p->rule->jump);
+		if (first && ctx->explain)
+			suggest_target(p->rule->jump, view, ctx);
+		goto out;
+	}
+	ctx->stage = QT_STAGE_PREPARE;
 
 	/* -A/-I create the table and their built-in chain */
 	bool creates = p->command & (CMD_APPEND | CMD_INSERT);
@@ -1960,6 +2000,7 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 		had[i] = rs->tables[i] != NULL;
 	env->changed = false;
 	env->read_only = false;
+	ctx->stage = QT_STAGE_PARSE;
 	ctx->words = words;
 	ctx->at = (struct qt_at){ 0 };
 	ctx->at_loc = (struct qt_loc){ 0, 0 };   /* the whole line */
@@ -2025,8 +2066,10 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 	}
 	if (generic_opt_check(&p, ctx))
 		goto out;
-	if (!env->no_kernel)
+	if (!env->no_kernel) {
+		ctx->stage = QT_STAGE_PREPARE;
 		execute(&p, rs, env, ctx);
+	}
 out:
 	/* a table made anew has new chains: their policy counters start
 	 * at zero (whatever counted before under the same name) */

@@ -13,12 +13,12 @@ void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,
 	c->err = err;
 	c->status = 0;
 	c->restore_line = 0;
-	c->restore_noflush_line = false;
-	c->late_error = false;
 	c->words = NULL;
 	c->at = (struct qt_at){ 0 };
 	c->at_loc = (struct qt_loc){ 0, 0 };
 	c->explain = NULL;
+	c->stage = QT_STAGE_PARSE;
+	c->kernel_later = false;
 }
 
 /* Where the text of an error goes: standard error, or, when the caller
@@ -119,6 +119,16 @@ int qt_tryhelp_error(struct qt_ctx *c, const char *fmt, ...)
 	tryhelp(c);
 	c->status = QT_PARAMETER_PROBLEM;
 	return -1;
+}
+
+void qt_error_more(struct qt_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	if (!c->status)
+		return;
+	va_start(ap, fmt);
+	qt_buf_vprintf(err_text(c), fmt, ap);
+	va_end(ap);
 }
 
 int qt_raw_error(struct qt_ctx *c, int status, const char *msg,

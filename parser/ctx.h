@@ -34,6 +34,24 @@ struct qt_at {
 /* The version conntrack(8) prints; ours says "(qtables)" after it. */
 #define QT_CONNTRACK_VERSION "1.4.7"
 
+/* The stage of iptables-nft's work an error raised now belongs to.
+ * iptables-nft-restore reads a table block line by line but looks at
+ * the ruleset only at the block's COMMIT, so there the errors of the
+ * later stages come after every error of reading the block (restore.c
+ * holds them until its COMMIT). */
+enum qt_stage {
+	QT_STAGE_PARSE = 0,   /* reading the command: reported at once */
+	QT_STAGE_JUMP,        /* a jump to a chain that is not there: a
+	                         parameter problem reported at the line
+	                         being read, the COMMIT */
+	QT_STAGE_PREPARE,     /* what the ruleset refuses: "line N failed" */
+	QT_STAGE_KERNEL,      /* what the kernel refuses in the batch */
+	QT_STAGE_VALIDATE,    /* what the kernel finds when it checks the
+	                         whole table at the end of a batch that
+	                         passed (loops, depth): only if nothing
+	                         else failed */
+};
+
 struct qt_ctx {
 	const char *prog;      /* "iptables", "qtables-restore", ... */
 	struct qt_buf *out;
@@ -41,12 +59,6 @@ struct qt_ctx {
 	int status;            /* 0 until an error is reported */
 	int restore_line;      /* > 0 inside a restore file: adds the
 	                          "Error occurred at line: N" line */
-	bool restore_noflush_line; /* unused by printers; kept for clarity */
-	/* The error is one iptables-nft finds only when the transaction is
-	 * prepared for the kernel (a jump to a chain that does not exist),
-	 * not while the line is read: iptables-restore -v has printed the
-	 * block's earlier output by then. */
-	bool late_error;
 	/* The command's words and the place being read in them (or in the
 	 * restore line), for explain; NULL and zero when not known. */
 	const struct qt_words *words;
@@ -56,6 +68,15 @@ struct qt_ctx {
 	/* Set by a caller that wants the first error located (explain.h);
 	 * NULL otherwise, and then nothing is recorded. */
 	struct qt_explain *explain;
+	/* Set by the command as it goes from reading to applying; read
+	 * after an error (restore.c). */
+	enum qt_stage stage;
+	/* Set by iptables-restore: what only the kernel refuses is reported
+	 * but the command is applied to the model all the same, as
+	 * iptables-nft prepares a whole block before the kernel sees any
+	 * of it (later commands are judged on that), and the block then
+	 * fails at its COMMIT. */
+	bool kernel_later;
 };
 
 void qt_ctx_init(struct qt_ctx *c, const char *prog, struct qt_buf *out,
@@ -74,6 +95,11 @@ int qt_op_error(struct qt_ctx *c, const char *msg);
 /* Text written to stderr as is, without the version prefix (iptables'
  * "Bad argument `x'" and similar); adds the "Try" line; status 2. */
 int qt_tryhelp_error(struct qt_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* One more line of the error already reported (a kernel that refuses
+ * several messages of one batch): text written as it is, the status and
+ * the explained record unchanged. Nothing when no error was reported. */
+void qt_error_more(struct qt_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* An error in a form of its own (iptables-restore's "PROG: line N
  * failed"): text written as it is, with status; msg is what the

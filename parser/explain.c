@@ -73,6 +73,30 @@ void qt_explain_record(struct qt_explain *x, const struct qt_ctx *c,
 	}
 }
 
+void qt_explain_take(struct qt_explain *to, struct qt_explain *from)
+{
+	struct qt_buf m = to->msg, h = to->hint;
+	free(to->text);
+	to->set = from->set;
+	to->msg = from->msg;
+	to->hint = from->hint;
+	to->loc = from->loc;
+	to->word = from->word;
+	to->off = from->off;
+	to->len = from->len;
+	to->text = from->text;
+	/* from keeps to's (empty) buffers: each still owns one pair */
+	qt_buf_reset(&m);
+	qt_buf_reset(&h);
+	from->msg = m;
+	from->hint = h;
+	from->text = NULL;
+	from->set = false;
+	from->word = -1;
+	from->off = from->len = 0;
+	from->loc = (struct qt_loc){ 0, 0 };
+}
+
 void qt_explain_message(struct qt_ctx *c, const char *msg)
 {
 	if (!c->explain || !c->explain->set)

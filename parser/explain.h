@@ -45,6 +45,10 @@ void qt_explain_free(struct qt_explain *x);
  * says the reader was. */
 void qt_explain_record(struct qt_explain *x, const struct qt_ctx *c,
 		       const char *fmt, va_list ap);
+/* Moves the record (not the plain text) of from into to, which had
+ * none; from is left without one. For an error held back and shown
+ * later (restore.c). */
+void qt_explain_take(struct qt_explain *to, struct qt_explain *from);
 /* The message shown when it is not the text iptables formats (a netlink
  * batch's failure, written after "line N:"). Only when recorded. */
 void qt_explain_message(struct qt_ctx *c, const char *msg);

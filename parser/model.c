@@ -353,6 +353,7 @@ static void table_put_chain(struct qt_table *t, struct qt_chain *c)
 struct qt_chain *qt_table_add_chain(struct qt_table *t, const char *name)
 {
 	struct qt_chain *c = chain_new(name);
+	c->seq = ++t->last_seq;
 	table_put_chain(t, c);
 	return c;
 }

@@ -107,6 +107,10 @@ struct qt_chain {
 	 * line; a chain created by -A alone counts nothing (seen with
 	 * iptables-nft 1.8.9 and nft list ruleset). */
 	bool counts_policy;
+	/* User chains: the order they were made in (1, 2, ...), which a
+	 * rename keeps. iptables-nft meets them in that order where it
+	 * walks them all (the first busy chain of -X). */
+	unsigned long seq;
 	struct qt_rule **rules;
 	unsigned nrules;
 	unsigned cap;
@@ -118,6 +122,7 @@ struct qt_table {
 	                               chains sorted by name (strcmp) */
 	unsigned nchains;
 	unsigned nbuiltin;
+	unsigned long last_seq;     /* of the user chain made last */
 };
 
 /* An extended accounting object (the kernel's nfnetlink_acct, made

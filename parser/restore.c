@@ -7,11 +7,29 @@
 #include <time.h>
 
 #include "command.h"
+#include "explain.h"
 #include "print.h"
 #include "words.h"
 
 #define MAX_ARGS 255        /* iptables-restore's MAX_ARGC */
 #define MAX_PARAM_LEN 1023  /* its parameter buffer, 1024 with the NUL */
+
+/* An error of a table block that iptables-nft-restore would find only
+ * at the block's COMMIT (ctx.h, enum qt_stage): its text and record are
+ * held until then, and any error of reading the rest of the block is
+ * shown instead. It prepares the whole block before the kernel sees
+ * any of it, so an error the ruleset gives later in the block replaces
+ * one the kernel gave; the kernel's errors are all listed, a "line N:"
+ * line each. */
+struct held_error {
+	bool set;
+	enum qt_stage stage;
+	int status;
+	int line;                /* of the command */
+	bool at_commit;          /* names the line being read: the COMMIT */
+	struct qt_buf text;      /* iptables' text of it */
+	struct qt_explain rec;   /* its explained record, when one was made */
+};
 
 struct restore_state {
 	struct qt_ruleset **committed;
@@ -30,12 +48,100 @@ struct restore_state {
 	struct qt_policy_pending block_pending;
 	struct qt_counter_view block;
 	/* What the open block prints: iptables-nft prints it when the
-	 * block's commands are prepared for the kernel, at COMMIT (or up
-	 * to a command the kernel's side refuses), never for a block that
-	 * fails while it is read or is only tested. */
+	 * block's commands are prepared for the kernel, at COMMIT, never
+	 * for a block that fails while it is read or is only tested. A
+	 * command refused while the block is prepared ends it: what came
+	 * before (and its own words, for -A) is printed, and no more. */
 	struct qt_buf block_out;
+	size_t block_out_upto;       /* SIZE_MAX: all of it */
 	struct qt_buf *out;          /* the request's standard output */
+	struct held_error held;
 };
+
+/* Where the text of ctx's errors goes (as ctx.c chooses). */
+static struct qt_buf *error_text(struct qt_ctx *ctx)
+{
+	return ctx->explain && ctx->explain->quiet ? &ctx->explain->plain
+						   : ctx->err;
+}
+
+/* The command of line `line` failed after the text of error_text() had
+ * `mark` bytes: an error of a later stage than reading is held for the
+ * block's COMMIT (or dropped, when the one held already comes first).
+ * True when the error was taken out of ctx. */
+static bool hold_error(struct restore_state *st, size_t mark, int line)
+{
+	struct qt_ctx *ctx = st->ctx;
+	struct held_error *h = &st->held;
+	if (ctx->stage == QT_STAGE_PARSE)
+		return false;
+	/* the order of iptables-nft's stages: the ruleset's errors, the
+	 * kernel's for each command, the kernel's check of the whole */
+	bool held_kernel = h->stage == QT_STAGE_KERNEL ||
+			   h->stage == QT_STAGE_VALIDATE;
+	bool keep = !h->set ||
+		    (held_kernel && ctx->stage != QT_STAGE_KERNEL &&
+		     ctx->stage != QT_STAGE_VALIDATE) ||
+		    (h->stage == QT_STAGE_VALIDATE && ctx->stage == QT_STAGE_KERNEL);
+	struct qt_buf *t = error_text(ctx);
+	if (keep) {
+		qt_buf_reset(&h->text);
+		if (t->len > mark)
+			qt_buf_put(&h->text, t->data + mark, t->len - mark);
+	} else if (h->stage == QT_STAGE_KERNEL && ctx->stage == QT_STAGE_KERNEL &&
+		   t->len > mark) {
+		/* "PROG ...: \nline N: MSG\n": one more "line N:" line */
+		const char *nl = memchr(t->data + mark, '\n', t->len - mark);
+		if (nl && (size_t)(nl + 1 - t->data) < t->len)
+			qt_buf_put(&h->text, nl + 1,
+				   t->len - (size_t)(nl + 1 - t->data));
+	}
+	qt_buf_truncate(t, mark);
+	if (ctx->explain && ctx->explain->set) {
+		struct qt_explain dropped;
+		qt_explain_init(&dropped, true);
+		if (keep) {
+			qt_explain_take(&dropped, &h->rec);
+			qt_explain_take(&h->rec, ctx->explain);
+		} else {
+			qt_explain_take(&dropped, ctx->explain);
+		}
+		qt_explain_free(&dropped);
+	}
+	if (keep) {
+		h->set = true;
+		h->stage = ctx->stage;
+		h->status = ctx->status;
+		h->line = line;
+		h->at_commit = ctx->stage == QT_STAGE_JUMP;
+	}
+	ctx->status = 0;
+	return true;
+}
+
+/* The held error, shown at the COMMIT of line `commit`. */
+static int show_held(struct restore_state *st, int commit)
+{
+	struct qt_ctx *ctx = st->ctx;
+	struct held_error *h = &st->held;
+	struct qt_buf *t = error_text(ctx);
+	const char *text = qt_buf_str(&h->text);
+	char was[48];
+	snprintf(was, sizeof(was), "Error occurred at line: %d\n", h->line);
+	const char *at = h->at_commit ? strstr(text, was) : NULL;
+	if (at) {
+		qt_buf_put(t, text, (size_t)(at - text));
+		qt_buf_printf(t, "Error occurred at line: %d\n", commit);
+		qt_buf_puts(t, at + strlen(was));
+	} else {
+		qt_buf_puts(t, text);
+	}
+	if (ctx->explain && h->rec.set)
+		qt_explain_take(ctx->explain, &h->rec);
+	ctx->status = h->status;
+	h->set = false;
+	return -1;
+}
 
 /* The line being read; errors not placed more precisely point at the
  * token at loc (col 0: the whole line). */
@@ -83,10 +189,13 @@ static void say_table_flush(struct restore_state *st, enum qt_table_id id)
 /* The open block's output goes to the request's output. */
 static void block_output(struct restore_state *st)
 {
+	size_t n = st->block_out.len;
+	if (st->block_out_upto < n)
+		n = st->block_out_upto;
 	if (!st->o->test)
-		qt_buf_put(st->out, qt_buf_str(&st->block_out),
-			   st->block_out.len);
+		qt_buf_put(st->out, qt_buf_str(&st->block_out), n);
 	qt_buf_reset(&st->block_out);
+	st->block_out_upto = SIZE_MAX;
 }
 
 static const char *const acct_modes[] = {
@@ -173,6 +282,7 @@ static int on_table(void *u, const char *name, struct qt_loc loc)
 	if (st->skip)
 		return 0;
 	qt_buf_reset(&st->block_out);
+	st->block_out_upto = SIZE_MAX;
 	if (st->o->verbose && !st->o->noflush)
 		say_table_flush(st, (enum qt_table_id)id);
 	st->work = qt_ruleset_clone(*st->committed);
@@ -261,8 +371,13 @@ static int on_chain(void *u, struct qt_words *w, struct qt_loc loc)
 		else if (!strcmp(policy, "DROP"))
 			c->policy = QT_V_DROP;
 		else if (strcmp(policy, "-") && !st->o->test) {
+			/* found when the block is prepared, as the
+			 * commands' errors */
+			size_t mark = error_text(ctx)->len;
 			blame(st, w->v[1].loc);
-			return qt_op_error(ctx, "Bad policy name");
+			ctx->stage = QT_STAGE_PREPARE;
+			qt_op_error(ctx, "Bad policy name");
+			return hold_error(st, mark, loc.line) ? 0 : -1;
 		}
 		c->present = true;
 		c->counts_policy = true;
@@ -283,6 +398,10 @@ static int on_commit(void *u, struct qt_loc loc)
 	set_line(st, loc);
 	if (!st->in_table)
 		return line_failed(st, loc);
+	if (st->held.set) {
+		block_output(st);
+		return show_held(st, loc.line);
+	}
 	st->in_table = false;
 	if (st->skip || !st->work)
 		return 0;
@@ -349,18 +468,27 @@ static int on_rule(void *u, struct qt_words *w, const char *counters,
 		qt_words_push(&args, w->v[i].text, strlen(w->v[i].text), w->v[i].loc);
 	struct qt_cmd_env env = {
 		.restore_table = qt_table_def(st->table)->name,
-		.no_kernel = st->o->test,
+		/* after a held error the rest of the block is only read;
+		 * after the kernel's, the ruleset may still refuse it */
+		.no_kernel = st->o->test ||
+			     (st->held.set && st->held.stage != QT_STAGE_KERNEL &&
+			      st->held.stage != QT_STAGE_VALIDATE),
 		.cnt = &st->block,
 	};
 	ctx->out = &st->block_out;
+	size_t mark = error_text(ctx)->len;
 	int rc = qt_command_run(st->work, &args, &env, ctx);
 	ctx->out = st->out;
 	qt_words_free(&args);
-	/* A command the kernel's side refuses fails when the block is
-	 * prepared: what came before it (and its own words, for -A) was
-	 * printed. One refused while it is read fails before anything. */
-	if (rc && (ctx->status != QT_PARAMETER_PROBLEM || ctx->late_error))
-		block_output(st);
+	/* a command refused while it is read fails before anything is
+	 * printed; one refused later is held for the COMMIT */
+	enum qt_stage stage = ctx->stage;
+	if (rc && hold_error(st, mark, loc.line)) {
+		rc = 0;
+		if (stage != QT_STAGE_KERNEL && stage != QT_STAGE_VALIDATE &&
+		    st->block_out_upto == SIZE_MAX)
+			st->block_out_upto = st->block_out.len;
+	}
 	return rc ? -1 : 0;
 }
 
@@ -385,8 +513,13 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 		.cnt = cnt, .out = ctx->out,
 	};
 	qt_buf_init(&st.block_out);
+	st.block_out_upto = SIZE_MAX;
+	bool kernel_later = ctx->kernel_later;
+	ctx->kernel_later = true;
 	st.block.io = cnt ? cnt->io : NULL;
 	st.block.pending = &st.block_pending;
+	qt_buf_init(&st.held.text);
+	qt_explain_init(&st.held.rec, true);
 	struct qt_restore_sink sink = {
 		.user = &st,
 		.table = on_table,
@@ -417,9 +550,12 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
 	}
 	if (rc && !ctx->status)
 		ctx->status = QT_PARAMETER_PROBLEM;
+	qt_buf_free(&st.held.text);
+	qt_explain_free(&st.held.rec);
 	qt_ruleset_free(st.work);
 	qt_buf_free(&st.block_out);
 	ctx->restore_line = 0;
+	ctx->kernel_later = kernel_later;
 	return ctx->status;
 }
 
@@ -438,20 +574,33 @@ int qt_save_run(struct qt_ruleset *rs, const char *table,
 	int only = -1;
 	if (table) {
 		only = qt_table_lookup(table);
-		if (only < 0)
-			return qt_error(ctx, QT_OTHER_PROBLEM,
-					"Cannot initialize: %s", "Table does not exist");
+		if (only < 0) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "Table `%s' does not exist",
+				 table);
+			qt_raw_error(ctx, QT_OTHER_PROBLEM, msg, "%s\n", msg);
+			return ctx->status;
+		}
 	}
 	char when[64];
 	now_string(when, sizeof(when));
 	for (int i = 0; i < QT_NTABLES; i++) {
-		if ((only >= 0 && i != only) || !rs->tables[i])
+		/* a table asked for by name is shown even when no command
+		 * made it yet, as -S and -L show it: its built-in chains,
+		 * ACCEPT, counting nothing */
+		if ((only >= 0 && i != only) || (!rs->tables[i] && only < 0))
 			continue;
+		const struct qt_table *t = rs->tables[i];
+		const struct qt_counter_view *v = cnt;
+		if (!t) {
+			t = qt_ruleset_table_view(rs, (enum qt_table_id)i);
+			v = NULL;
+		}
 		if (header)
 			qt_buf_printf(ctx->out,
 				"# Generated by %s v%s (%s) on %s\n", ctx->prog,
 				QT_IPTABLES_VERSION, QT_BACKEND, when);
-		qt_table_save(ctx->out, rs->tables[i], cnt, counters);
+		qt_table_save(ctx->out, t, v, counters);
 		if (header)
 			qt_buf_printf(ctx->out, "# Completed on %s\n", when);
 	}

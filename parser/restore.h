@@ -35,8 +35,9 @@ int qt_restore_run(struct qt_ruleset **rs, const char *text, size_t len,
  * iptables-restore passes over. */
 void qt_restore_put_acct(struct qt_buf *b, const struct qt_acct_obj *o);
 
-/* iptables-save: all existing tables, or one (even if not created yet,
- * which prints nothing, as iptables-nft does). */
+/* iptables-save: all existing tables, or one (one that no command made
+ * yet shows its built-in chains, as iptables-nft shows it). Returns the
+ * exit status. */
 int qt_save_run(struct qt_ruleset *rs, const char *table,
 		const struct qt_counter_view *cnt, bool counters,
 		bool header, struct qt_ctx *ctx);

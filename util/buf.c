@@ -26,6 +26,14 @@ void qt_buf_reset(struct qt_buf *b)
 		b->data[0] = '\0';
 }
 
+void qt_buf_truncate(struct qt_buf *b, size_t n)
+{
+	if (n >= b->len)
+		return;
+	b->len = n;
+	b->data[n] = '\0';
+}
+
 static void reserve(struct qt_buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;

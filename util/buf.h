@@ -16,6 +16,8 @@ struct qt_buf {
 void qt_buf_init(struct qt_buf *b);
 void qt_buf_free(struct qt_buf *b);
 void qt_buf_reset(struct qt_buf *b);
+/* Keeps the first n bytes (n <= len). */
+void qt_buf_truncate(struct qt_buf *b, size_t n);
 void qt_buf_put(struct qt_buf *b, const char *s, size_t n);
 void qt_buf_puts(struct qt_buf *b, const char *s);
 void qt_buf_putc(struct qt_buf *b, char c);

@@ -100,13 +100,9 @@ steps() {
 
 # sync BINDIR: kube-proxy's full sync, as in the steps file up to its
 # cleanup, run on the node by the programs in BINDIR. kube-proxy first
-# makes its accounting objects in the kernel over netlink (what the
-# real nfacct(8) does too), then names them in -m nfacct rules.
+# makes its accounting objects in the kernel over netlink (the steps do
+# it with the real nfacct(8)), then names them in -m nfacct rules.
 sync_node() {
-	local name
-	for name in $(grep -o -- '--nfacct-name [^ ]*' "$STEPS" "$LOOP" | awk '{ print $2 }' | sort -u); do
-		ip netns exec "$N" /usr/sbin/nfacct add "$name"
-	done
 	steps "$STEPS" "# ---- kube-proxy --cleanup" >"$QT_RUN/sync.sh"
 	ip netns exec "$N" env PATH="$1:/usr/sbin:/usr/bin:/sbin:/bin" \
 		bash "$QT_RUN/sync.sh" >"$QT_RUN/sync.out" 2>&1
@@ -219,10 +215,6 @@ while True:
 # loop_sync BINDIR: kube-proxy's sync loop up to its third endpoint of
 # svc3, then the partial sync that adds svc7 with session affinity.
 loop_sync() {
-	local name
-	for name in $(grep -o -- '--nfacct-name [^ ]*' "$LOOP" | awk '{ print $2 }' | sort -u); do
-		ip netns exec "$N" /usr/sbin/nfacct add "$name"
-	done
 	{
 		steps "$LOOP" "# ---- a firewall reload"
 		echo 'iptables-save -t nat >/dev/null'
