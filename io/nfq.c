@@ -22,9 +22,9 @@
 /* One verdict message without payload: nlmsghdr, nfgenmsg, verdict
  * header and mark attributes, aligned. */
 #define VERDICT_ROOM 64
-/* Verdict messages a datagram may carry before it is sent: each
- * payload taken from a receive slot is an iovec of its own between two
- * of headers. */
+/* Pieces (iovecs) a datagram of verdicts may have before it is sent:
+ * a payload sent from its receive slot is a piece of its own, between
+ * pieces of message headers. */
 #define SEND_IOV 256
 /* Bytes a datagram of verdicts may reach (the kernel copies it into one
  * buffer: a few whole GSO packets at most); smaller if the socket's
