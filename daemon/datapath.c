@@ -45,7 +45,8 @@ struct qthread {
 	bool started;
 	int rawfd;                   /* REJECT replies */
 	struct qt_engine_env env;    /* per thread: send_user is this */
-	uint8_t *buf;                /* copy for packets targets may grow */
+	uint8_t *buf;                /* copy for packets targets may grow
+	                                when their slot has no room */
 	struct qt_ctg *ctg;          /* this thread's connection table */
 	/* the last interface names looked up, valid for one burst (the
 	 * burst's read section keeps them): a burst mostly has one in/out
@@ -184,15 +185,21 @@ static void judge(struct qthread *t, const struct qt_prog *prog,
 	struct qt_eval ev;
 	uint8_t *data;
 	uint32_t cap;
+	/* the receive slot is ours until the next receive: a packet is
+	 * judged and rewritten where it is, and its verdict carries it
+	 * from there (no copy of a whole GSO packet in user space) */
+	data = (uint8_t *)(uintptr_t)p->payload;
+	cap = p->len;
 	if (qt_prog_rewrites(prog) && p->len <= MAX_COPY) {
-		/* a rewriting ruleset: work on a copy with room to grow */
-		memcpy(t->buf, p->payload, p->len);
-		data = t->buf;
-		cap = MAX_COPY + GROW_ROOM;
-	} else {
-		/* the receive slot is ours until the next receive */
-		data = (uint8_t *)(uintptr_t)p->payload;
-		cap = p->len;
+		if (p->room >= p->len + GROW_ROOM) {
+			cap = p->room < MAX_COPY + GROW_ROOM ? p->room
+							     : MAX_COPY + GROW_ROOM;
+		} else {
+			/* no room to grow after it: a copy that has */
+			memcpy(t->buf, p->payload, p->len);
+			data = t->buf;
+			cap = MAX_COPY + GROW_ROOM;
+		}
 	}
 	if (qt_eval_init(&ev, data, p->len, cap, p->orig_len, p->hook,
 			 &t->env) != QT_PKT_OK)

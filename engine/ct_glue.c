@@ -4,14 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Packets between their first and last hook at once: a few thousand is
- * far more than a queue holds in flight between two hooks. A packet is
- * remembered in the first free slot of MEM_PROBES from its hash and
- * forgotten at its last hook, so that a packet in flight is not pushed
- * out by another whose hash meets it: such a packet, rewritten by NAT,
- * could no longer be told by its header at its later hooks. */
-#define MEM_SLOTS 4096
+/* Packets between their first and last hook at once: at most what the
+ * kernel's queue holds (1024 by default) and a burst, at each of a
+ * packet's two or three hooks. A packet is remembered in the first free
+ * slot of MEM_PROBES from its hash and forgotten at its last hook, so
+ * that a packet in flight is not pushed out by another whose hash meets
+ * it: such a packet, rewritten by NAT, could no longer be told by its
+ * header at its later hooks (a DNATed packet matches neither of its
+ * connection's tuples there).
+ * A packet the kernel drops between two hooks (its queue full under a
+ * flood) never reaches its last hook: its slot would stay taken for
+ * good, and enough of them would leave no free slot for packets in
+ * flight. So a slot is free again once MEM_LIVE packets have been
+ * remembered after it, far more than can be in flight at once. */
+#define MEM_SLOTS 32768
 #define MEM_PROBES 8
+#define MEM_LIVE 8192
 /* Entries expired per burst, and per idle wake-up: bounded so that
  * expiring a million connections never holds packets up for long. */
 #define EXPIRE_BURST 256
@@ -39,11 +47,13 @@ struct mem {
 	bool local;                /* its first hook was OUTPUT */
 	struct qt_ct_entry *e;
 	uint32_t id;               /* e->id when remembered */
+	uint32_t seq;              /* the memory's count when remembered */
 };
 
 struct qt_ctg {
 	struct qt_ct *ct;
 	struct mem mem[MEM_SLOTS];
+	uint32_t seq;              /* packets remembered (wraps) */
 	struct qt_ctg_stats st;
 	uint64_t now;
 	/* the packet being judged at PREROUTING/OUTPUT */
@@ -140,26 +150,35 @@ static struct mem *mem_find(struct qt_ctg *g, const struct pkt_key *k)
 	return NULL;
 }
 
+/* Is slot m taken by a packet that may still be in flight? */
+static bool mem_live(const struct qt_ctg *g, const struct mem *m)
+{
+	return m->used && (uint32_t)(g->seq - m->seq) < MEM_LIVE;
+}
+
 /* A slot for a packet with key k: its own if remembered, else the first
- * free one, else (only packets the kernel dropped between hooks leave
- * slots taken for good) the first of its probes, forgotten. Zeroed
- * but for the key. */
+ * free one (or one whose packet cannot be in flight any more), else the
+ * oldest of its probes, forgotten. Zeroed but for the key. */
 static struct mem *mem_take(struct qt_ctg *g, const struct pkt_key *k)
 {
 	uint32_t h = key_hash(k);
-	struct mem *m = mem_find(g, k);
+	struct mem *m = mem_find(g, k), *oldest = NULL;
 	for (uint32_t i = 0; !m && i < MEM_PROBES; i++) {
 		struct mem *c = &g->mem[(h + i) & (MEM_SLOTS - 1)];
-		if (!c->used)
+		if (!mem_live(g, c))
 			m = c;
+		else if (!oldest || (uint32_t)(g->seq - c->seq) >
+				    (uint32_t)(g->seq - oldest->seq))
+			oldest = c;
 	}
 	if (!m) {
-		m = &g->mem[h & (MEM_SLOTS - 1)];
+		m = oldest;
 		g->st.forgotten++;
 	}
 	memset(m, 0, sizeof(*m));
 	m->k = *k;
 	m->used = true;
+	m->seq = g->seq;
 	return m;
 }
 
@@ -199,6 +218,7 @@ static void ct_in(struct qt_eval *ev, void *user)
 	if (looped_back(g, ev, &k))
 		return;
 	struct mem *m = mem_take(g, &k);
+	g->seq++;
 	m->local = ev->hook == QT_HOOK_LOCAL_OUT;
 	g->cur = m;
 	g->st.remembered++;
@@ -282,7 +302,7 @@ static struct mem *rekey(struct qt_ctg *g, struct mem *m,
 	m->used = false;
 	struct mem *n = mem_take(g, &k);
 	old.k = k;
-	*n = old;
+	*n = old;               /* its age too: it is the same packet */
 	return n;
 }
 

@@ -22,6 +22,14 @@
 /* One verdict message without payload: nlmsghdr, nfgenmsg, verdict
  * header and mark attributes, aligned. */
 #define VERDICT_ROOM 64
+/* Pieces (iovecs) a datagram of verdicts may have before it is sent:
+ * a payload sent from its receive slot is a piece of its own, between
+ * pieces of message headers. */
+#define SEND_IOV 256
+/* Bytes a datagram of verdicts may reach (the kernel copies it into one
+ * buffer: a few whole GSO packets at most); smaller if the socket's
+ * send buffer is (the kernel refuses a datagram beyond it). */
+#define SEND_MAX (256u << 10)
 
 struct qt_nfq {
 	struct mnl_socket *nl;
@@ -31,8 +39,19 @@ struct qt_nfq {
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 	struct qt_nfq_pkt *pkts;      /* burst entries */
-	uint8_t *sbuf;                /* verdicts waiting to be sent */
-	size_t sbuf_size, sbuf_len;
+	/* Verdicts waiting to be sent, as one datagram: their headers
+	 * (and payloads that are not in a receive slot) in sbuf, payloads
+	 * in a receive slot referenced where they are (rewritten in place:
+	 * never copied in user space). siov[0..niov) are the datagram's
+	 * pieces so far; sbuf from seg on is the piece being written. */
+	uint8_t *sbuf;
+	size_t sbuf_size, sbuf_len, seg;
+	struct iovec *siov;
+	unsigned niov;
+	size_t dgram_len;             /* bytes of the datagram so far */
+	size_t send_max;              /* bytes a datagram may have */
+	bool refs;                    /* it references receive slots */
+	uint8_t *gather;              /* qt_nfq_pending's copy (tests) */
 	uint16_t bound[QT_NFQ_MAX_BOUND]; /* queues bound to the socket */
 	unsigned nbound;
 	bool run;                     /* a run of accepts is pending */
@@ -66,14 +85,17 @@ struct qt_nfq *qt_nfq_alloc(const struct qt_nfq_config *c)
 	if (q->cfg.max_copy_range > 0xffff)
 		q->cfg.max_copy_range = 0xffff;
 	q->slot_size = (q->cfg.max_copy_range + NFQ_OVERHEAD + 7) & ~7u;
-	/* A rewritten payload can be as long as the copy range. */
-	q->sbuf_size = q->cfg.max_copy_range + VERDICT_ROOM + 64 * VERDICT_ROOM;
+	/* A rewritten payload can be as long as the copy range (copied
+	 * here only when it is not in a receive slot). */
+	q->sbuf_size = q->cfg.max_copy_range + VERDICT_ROOM + SEND_IOV * VERDICT_ROOM;
+	q->send_max = SEND_MAX;
 	q->slots = malloc((size_t)q->cfg.burst * q->slot_size);
 	q->msgs = calloc(q->cfg.burst, sizeof(*q->msgs));
 	q->iov = calloc(q->cfg.burst, sizeof(*q->iov));
 	q->pkts = calloc(q->cfg.burst, sizeof(*q->pkts));
 	q->sbuf = malloc(q->sbuf_size);
-	if (!q->slots || !q->msgs || !q->iov || !q->pkts || !q->sbuf) {
+	q->siov = calloc(SEND_IOV, sizeof(*q->siov));
+	if (!q->slots || !q->msgs || !q->iov || !q->pkts || !q->sbuf || !q->siov) {
 		qt_nfq_close(q);
 		return NULL;
 	}
@@ -177,6 +199,27 @@ int qt_nfq_bind_more(struct qt_nfq *q, uint16_t queue)
 	return e;
 }
 
+/* A datagram of verdicts carries whole GSO packets: the kernel refuses
+ * one beyond the socket's send buffer (less 32 bytes). Asked for once
+ * (FORCE passes wmem_max with CAP_NET_ADMIN), then taken as it is. */
+static void size_send_buffer(struct qt_nfq *q)
+{
+	int fd = mnl_socket_get_fd(q->nl);
+	int snd = (int)SEND_MAX * 2;
+	socklen_t sl = sizeof(snd);
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &sl) == 0 &&
+	    (size_t)snd < SEND_MAX + 64) {
+		snd = (int)SEND_MAX * 2;
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+		sl = sizeof(snd);
+		if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &sl) < 0)
+			snd = 0;
+	}
+	if (snd > 4096 && (size_t)snd - 64 < q->send_max)
+		q->send_max = (size_t)snd - 64;
+}
+
 struct qt_nfq *qt_nfq_open(const struct qt_nfq_config *c, int *err)
 {
 	struct qt_nfq *q = qt_nfq_alloc(c);
@@ -194,6 +237,7 @@ struct qt_nfq *qt_nfq_open(const struct qt_nfq_config *c, int *err)
 	int rcv = (int)q->cfg.rcvbuf;
 	if (rcv > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	size_send_buffer(q);
 	/* An overrun is counted by the kernel (user_dropped); an ENOBUFS
 	 * error in the middle of a burst would only lose our place. */
 	mnl_socket_setsockopt(q->nl, NETLINK_NO_ENOBUFS, &one, sizeof(one));
@@ -224,6 +268,8 @@ void qt_nfq_close(struct qt_nfq *q)
 	free(q->iov);
 	free(q->pkts);
 	free(q->sbuf);
+	free(q->siov);
+	free(q->gather);
 	free(q);
 }
 
@@ -263,6 +309,7 @@ struct qt_nfq *qt_nfq_adopt(const struct qt_nfq_config *c, int fd,
 	}
 	for (unsigned i = 0; i < n; i++)
 		q->bound[q->nbound++] = queues[i];
+	size_send_buffer(q);
 	return q;
 }
 
@@ -336,6 +383,7 @@ int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p)
 		p->len = mnl_attr_get_payload_len(a[NFQA_PAYLOAD]);
 	}
 	p->orig_len = p->len;
+	p->room = p->len;
 	/* A u32 attribute shorter than 4 bytes is malformed: ignore it. */
 #define U32(t) (a[t] && mnl_attr_get_payload_len(a[t]) >= 4)
 	if (U32(NFQA_CAP_LEN))
@@ -391,21 +439,22 @@ static int truncated_id(const uint8_t *b, size_t len, uint16_t *queue,
 	return 0;
 }
 
-int qt_nfq_recv(struct qt_nfq *q, const struct qt_nfq_pkt **pkts, bool wait)
+/* Point the receive iovecs at the slots, for n datagrams. */
+static void slots_ready(struct qt_nfq *q, unsigned n)
 {
-	unsigned burst = q->cfg.burst;
-	for (unsigned i = 0; i < burst; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		q->iov[i].iov_base = q->slots + (size_t)i * q->slot_size;
 		q->iov[i].iov_len = q->slot_size;
 		memset(&q->msgs[i].msg_hdr, 0, sizeof(q->msgs[i].msg_hdr));
 		q->msgs[i].msg_hdr.msg_iov = &q->iov[i];
 		q->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	int n = recvmmsg(qt_nfq_fd(q), q->msgs, burst,
-			 wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
-	if (n < 0)
-		return (!wait && (errno == EAGAIN || errno == EWOULDBLOCK)) ? 0 : -errno;
+}
 
+/* The packets of the n datagrams received into the slots. */
+static int parse_burst(struct qt_nfq *q, int n, const struct qt_nfq_pkt **pkts)
+{
+	unsigned burst = q->cfg.burst;
 	int count = 0;
 	for (int i = 0; i < n; i++) {
 		const uint8_t *b = q->iov[i].iov_base;
@@ -445,6 +494,10 @@ int qt_nfq_recv(struct qt_nfq *q, const struct qt_nfq_pkt **pkts, bool wait)
 				qt_nfq_drop(q, p->queue, p->id);
 				continue;
 			}
+			/* the rest of the slot is free: room to rewrite the
+			 * packet where it is, and to grow it a little */
+			if (p->payload)
+				p->room = (uint32_t)(b + q->slot_size - p->payload);
 			q->st.packets++;
 			if (p->hook < QT_HOOK_COUNT)
 				q->st.by_hook[p->hook]++;
@@ -457,28 +510,79 @@ int qt_nfq_recv(struct qt_nfq *q, const struct qt_nfq_pkt **pkts, bool wait)
 	return count;
 }
 
+int qt_nfq_recv(struct qt_nfq *q, const struct qt_nfq_pkt **pkts, bool wait)
+{
+	/* verdicts still pointing into the slots leave before the slots
+	 * are written again */
+	if (q->refs)
+		qt_nfq_flush(q);
+	slots_ready(q, q->cfg.burst);
+	int n = recvmmsg(qt_nfq_fd(q), q->msgs, q->cfg.burst,
+			 wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
+	if (n < 0)
+		return (!wait && (errno == EAGAIN || errno == EWOULDBLOCK)) ? 0 : -errno;
+	return parse_burst(q, n, pkts);
+}
+
+int qt_nfq_feed(struct qt_nfq *q, const void *const *dgrams, const size_t *lens,
+		unsigned n, const struct qt_nfq_pkt **pkts)
+{
+	if (q->refs)
+		qt_nfq_flush(q);
+	if (n > q->cfg.burst)
+		n = q->cfg.burst;
+	slots_ready(q, n);
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = lens[i] < q->slot_size ? lens[i] : q->slot_size;
+		memcpy(q->iov[i].iov_base, dgrams[i], len);
+		q->msgs[i].msg_len = (unsigned)len;
+		if (len < lens[i])
+			q->msgs[i].msg_hdr.msg_flags = MSG_TRUNC;
+	}
+	return parse_burst(q, (int)n, pkts);
+}
+
+/* The header piece being written (sbuf from seg on) closes into an
+ * iovec of the datagram. */
+static void close_piece(struct qt_nfq *q)
+{
+	if (q->sbuf_len > q->seg) {
+		q->siov[q->niov++] = (struct iovec){ q->sbuf + q->seg,
+						     q->sbuf_len - q->seg };
+		q->seg = q->sbuf_len;
+	}
+}
+
 static int send_pending(struct qt_nfq *q)
 {
-	if (!q->sbuf_len)
+	close_piece(q);
+	unsigned niov = q->niov;
+	q->niov = 0;
+	q->refs = false;
+	q->sbuf_len = q->seg = 0;
+	q->dgram_len = 0;
+	if (!niov || !q->nl)
 		return 0;
-	size_t len = q->sbuf_len;
-	q->sbuf_len = 0;
-	if (!q->nl)
-		return 0;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct msghdr m = { .msg_name = &kernel, .msg_namelen = sizeof(kernel),
+			    .msg_iov = q->siov, .msg_iovlen = niov };
 	q->st.sends++;
-	if (mnl_socket_sendto(q->nl, q->sbuf, len) < 0) {
+	if (sendmsg(mnl_socket_get_fd(q->nl), &m, 0) < 0) {
 		q->st.send_errors++;
 		return -errno;
 	}
 	return 0;
 }
 
-/* Room for a message of need bytes, sending what waits if it must. */
-static int reserve(struct qt_nfq *q, size_t need)
+/* Room for a message of hdr bytes in sbuf (plus copied bytes there) and
+ * total bytes in the datagram, using iovecs more pieces; sends what
+ * waits if it must. */
+static int reserve(struct qt_nfq *q, size_t hdr, size_t total, unsigned pieces)
 {
-	if (need > q->sbuf_size)
+	if (hdr > q->sbuf_size || total > q->send_max)
 		return -EMSGSIZE;
-	if (q->sbuf_len + need > q->sbuf_size)
+	if (q->sbuf_len + hdr > q->sbuf_size ||
+	    q->dgram_len + total > q->send_max || q->niov + pieces + 1 > SEND_IOV)
 		return send_pending(q);
 	return 0;
 }
@@ -488,7 +592,7 @@ static int encode_run(struct qt_nfq *q)
 {
 	if (!q->run)
 		return 0;
-	int r = reserve(q, VERDICT_ROOM);
+	int r = reserve(q, VERDICT_ROOM, VERDICT_ROOM, 0);
 	if (r < 0)
 		return r;
 	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->sbuf + q->sbuf_len,
@@ -497,6 +601,7 @@ static int encode_run(struct qt_nfq *q)
 					     q->run_queue);
 	nfq_nlmsg_verdict_put(nlh, (int)q->run_last, NF_ACCEPT);
 	q->sbuf_len += nlh->nlmsg_len;
+	q->dgram_len += nlh->nlmsg_len;
 	if (q->run_count > 1) {
 		q->st.batches++;
 		q->st.batched += q->run_count;
@@ -506,6 +611,15 @@ static int encode_run(struct qt_nfq *q)
 	q->run = false;
 	q->run_count = 0;
 	return 0;
+}
+
+/* Does p..p+len lie in a receive slot (where it stays until the next
+ * receive, which sends what waits first)? */
+static bool in_slots(const struct qt_nfq *q, const void *p, uint32_t len)
+{
+	const uint8_t *b = p, *lo = q->slots;
+	const uint8_t *hi = lo + (size_t)q->cfg.burst * q->slot_size;
+	return b >= lo && b < hi && len <= (size_t)(hi - b);
 }
 
 int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
@@ -530,7 +644,12 @@ int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
 	int r = encode_run(q);
 	if (r < 0)
 		return r;
-	r = reserve(q, VERDICT_ROOM + (payload ? MNL_ALIGN(len) : 0));
+	if (payload && len > 0xffff - NLA_HDRLEN)
+		return -EMSGSIZE;       /* beyond what an attribute can say */
+	bool ref = payload && in_slots(q, payload, len);
+	size_t plen = payload ? MNL_ALIGN(len) : 0;
+	r = reserve(q, VERDICT_ROOM + (payload && !ref ? plen : 0),
+		    VERDICT_ROOM + plen, ref ? 2 : 0);
 	if (r < 0)
 		return r;
 	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->sbuf + q->sbuf_len,
@@ -540,11 +659,30 @@ int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
 		nfq_nlmsg_verdict_put_mark(nlh, mark);
 		q->st.marks++;
 	}
-	if (payload) {
+	if (payload && !ref) {
 		nfq_nlmsg_verdict_put_pkt(nlh, payload, len);
 		q->st.rewrites++;
+	} else if (payload) {
+		/* the attribute's header here, its bytes where they are,
+		 * then the padding to the next message */
+		struct nlattr *a = mnl_nlmsg_get_payload_tail(nlh);
+		a->nla_type = NFQA_PAYLOAD;
+		a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+		nlh->nlmsg_len += NLA_HDRLEN;
+		q->sbuf_len += nlh->nlmsg_len;
+		q->dgram_len += nlh->nlmsg_len + plen;
+		nlh->nlmsg_len += (uint32_t)plen;
+		close_piece(q);
+		q->siov[q->niov++] = (struct iovec){ (void *)(uintptr_t)payload, len };
+		q->refs = true;
+		memset(q->sbuf + q->sbuf_len, 0, plen - len);
+		q->sbuf_len += plen - len;
+		q->st.rewrites++;
+		goto counted;
 	}
 	q->sbuf_len += nlh->nlmsg_len;
+	q->dgram_len += nlh->nlmsg_len;
+counted:
 	if (verdict == NF_ACCEPT)
 		q->st.accepts++;
 	else if (verdict == NF_DROP)
@@ -574,6 +712,18 @@ int qt_nfq_flush(struct qt_nfq *q)
 const void *qt_nfq_pending(struct qt_nfq *q, size_t *len)
 {
 	encode_run(q);
-	*len = q->sbuf_len;
-	return q->sbuf;
+	close_piece(q);
+	size_t n = 0;
+	for (unsigned i = 0; i < q->niov; i++)
+		n += q->siov[i].iov_len;
+	free(q->gather);
+	q->gather = malloc(n ? n : 1);
+	*len = 0;
+	if (!q->gather)
+		return NULL;
+	for (unsigned i = 0; i < q->niov; i++) {
+		memcpy(q->gather + *len, q->siov[i].iov_base, q->siov[i].iov_len);
+		*len += q->siov[i].iov_len;
+	}
+	return q->gather;
 }

@@ -52,6 +52,9 @@ struct qt_nfq_pkt {
 	uint16_t hw_proto;      /* host order */
 	const uint8_t *payload; /* valid until the next receive */
 	uint32_t len;           /* bytes at payload */
+	uint32_t room;          /* bytes at payload that may be written (>=
+	                           len): a packet received is rewritten, and
+	                           may grow, where it is */
 	uint32_t orig_len;      /* the packet's full length (NFQA_CAP_LEN) */
 	uint32_t mark;
 	uint32_t indev, outdev; /* ifindex, 0 if none */
@@ -110,16 +113,25 @@ int qt_nfq_fd(const struct qt_nfq *q);
  * receive timeout). */
 int qt_nfq_recv(struct qt_nfq *q, const struct qt_nfq_pkt **pkts, bool wait);
 
+/* As qt_nfq_recv, with n datagrams given instead of read from the
+ * socket (for tests: q may have none). */
+int qt_nfq_feed(struct qt_nfq *q, const void *const *dgrams, const size_t *lens,
+		unsigned n, const struct qt_nfq_pkt **pkts);
+
 /* Parse one NFQNL_MSG_PACKET message (exposed for tests). 0 or -EINVAL. */
 int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p);
 
 /* Verdicts are queued and go out on qt_nfq_flush (or when the send
- * buffer fills). 0 or -errno. */
+ * buffer fills), as few datagrams as they fit in, in the order given.
+ * 0 or -errno. */
 int qt_nfq_accept(struct qt_nfq *q, uint16_t queue, uint32_t id);
 int qt_nfq_drop(struct qt_nfq *q, uint16_t queue, uint32_t id);
 /* Any verdict (NF_ACCEPT, NF_DROP, NF_REPEAT...), with a mark if
  * set_mark, with a new payload if payload is not NULL. queue and id: the
- * packet's (struct qt_nfq_pkt). */
+ * packet's (struct qt_nfq_pkt). A payload within a packet received
+ * (payload..payload+room of a struct qt_nfq_pkt) is sent from where it
+ * is, not copied: it must not change until the verdicts are flushed
+ * (the next receive flushes them first); any other is copied. */
 int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
 		   uint32_t verdict, bool set_mark, uint32_t mark,
 		   const void *payload, uint32_t len);

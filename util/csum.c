@@ -3,18 +3,52 @@
 #include "crc32.h"
 
 #include <netinet/in.h>
+#include <string.h>
 
+/* Summed as host-order 32-bit words, sixteen bytes at a time: the one's
+ * complement sum of byte-swapped words is the byte-swapped sum (RFC
+ * 1071, 2.B), so the folded 16 bits are swapped once at the end. A
+ * rewritten GSO packet is summed whole (64 KiB); word by word this is
+ * several times faster than byte pairs. */
 uint32_t qt_csum_add(uint32_t sum, const uint8_t *b, size_t len)
 {
-	uint64_t s = sum;
+	uint64_t s0 = 0, s1 = 0;
 	size_t i = 0;
-	for (; i + 1 < len; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (i < len)
-		s += (uint32_t)b[i] << 8;
-	while (s >> 32)
-		s = (s & 0xffffffffu) + (s >> 32);
-	return (uint32_t)s;
+	/* 32-bit words into 64-bit sums: no carry is lost below 2^60
+	 * bytes */
+	for (; i + 16 <= len; i += 16) {
+		uint32_t w[4];
+		memcpy(w, b + i, sizeof(w));
+		s0 += (uint64_t)w[0] + w[1];
+		s1 += (uint64_t)w[2] + w[3];
+	}
+	for (; i + 4 <= len; i += 4) {
+		uint32_t w;
+		memcpy(&w, b + i, sizeof(w));
+		s0 += w;
+	}
+	for (; i + 2 <= len; i += 2) {
+		uint16_t h;
+		memcpy(&h, b + i, sizeof(h));
+		s1 += h;
+	}
+	if (i < len) {
+		/* the odd last byte is the high half of a word padded with
+		 * zero, in network order */
+		uint8_t pad[2] = { b[i], 0 };
+		uint16_t h;
+		memcpy(&h, pad, sizeof(h));
+		s1 += h;
+	}
+	uint64_t s = s0 + s1;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	uint16_t v = (uint16_t)s;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = (uint16_t)(v << 8 | v >> 8);
+#endif
+	uint64_t t = (uint64_t)sum + v;
+	return (uint32_t)((t & 0xffffffffu) + (t >> 32));
 }
 
 uint16_t qt_csum_fold(uint32_t sum)

@@ -7,7 +7,7 @@
 # What a translated flow costs against an untranslated one, end to end
 # through qtablesd (one queue: the nat table needs one), in the
 # client -- fw -- server shape of bench_e2e.sh (tests/lib/qt.sh
-# qt_topo), three firewalls each in a topology of its own, set up once:
+# qt_topo), four firewalls each in a topology of its own, set up once:
 #   plain  a stateful forwarding ruleset (FORWARD policy DROP,
 #          ESTABLISHED,RELATED accepted, NEW accepted to the server's
 #          ports), the client sending to the server's address 10.0.2.2;
@@ -15,10 +15,16 @@
 #          firewall's address 10.0.1.1 (udp 9000, tcp 5201) to the
 #          server, the client sending to 10.0.1.1;
 #   masq   dnat plus MASQUERADE out of the server side (both addresses
-#          of every packet rewritten).
+#          of every packet rewritten);
+#   nat-untranslated
+#          dnat's firewall (its nat table loaded), the client sending to
+#          the server's address 10.0.2.2 as in plain: no nat rule
+#          matches, so no packet is rewritten. Against plain it shows
+#          what a nat table costs by itself (the queue copies whole
+#          packets); dnat and masq against it, what translating costs.
 # Loads: a 64-byte UDP flood (one flow, tests/bench/udp_flood) counted by
 # the server's kernel (kpps), and one iperf3 TCP flow (Gbit/s). Rounds
-# interleave the three (the order rotates every round) so that a noisy
+# interleave the four (the order rotates every round) so that a noisy
 # moment hits all of them; medians over the rounds. The cost of a packet
 # is 1/throughput, so "cost ratio" is plain/translated throughput; the
 # target is a translated flow costing at most 10% more per packet
@@ -37,8 +43,10 @@ for f in qtablesd qtables-restore qtables tests/bench/udp_flood; do
 done
 command -v iperf3 >/dev/null || { echo "bench: no iperf3 (scripts/deps.sh)" >&2; exit 1; }
 
-legs=(plain dnat masq)
-declare -A FWN CN SN DST
+legs=(plain dnat masq nat-untranslated)
+declare -A FWN CN SN DST RULES
+RULES=([plain]=plain [dnat]=dnat [masq]=masq [nat-untranslated]=dnat)
+declare -A TAG=([plain]=p [dnat]=d [masq]=m [nat-untranslated]=u)
 pids=()
 trap e2e_cleanup EXIT
 trap 'exit 1' INT TERM
@@ -74,15 +82,15 @@ echo "qtables bench: a translated flow against an untranslated one, end to end t
 echo "($rounds rounds of $secs s per load and firewall, interleaved; $(nproc) CPUs, $(uname -r))"
 base_prefix=$QT_PREFIX
 for leg in "${legs[@]}"; do
-	QT_PREFIX=$base_prefix$leg
+	QT_PREFIX=$base_prefix${TAG[$leg]}
 	qt_topo
 	FWN[$leg]=$FW CN[$leg]=$C SN[$leg]=$S
 	ip netns exec "$S" iperf3 -s -p 5201 >/dev/null 2>&1 &
 	pids+=($!)
 	qt_daemon "$FW" --no-state --no-syslog
 	e2e_ready "$FW"
-	ip netns exec "$FW" "$B/qtables-restore" <"$QT_RUN/$leg.v4"
-	case $leg in plain) DST[$leg]=10.0.2.2 ;; *) DST[$leg]=10.0.1.1 ;; esac
+	ip netns exec "$FW" "$B/qtables-restore" <"$QT_RUN/${RULES[$leg]}.v4"
+	case $leg in dnat | masq) DST[$leg]=10.0.1.1 ;; *) DST[$leg]=10.0.2.2 ;; esac
 done
 QT_PREFIX=$base_prefix
 sleep 0.5
@@ -104,29 +112,38 @@ for ((r = 0; r < rounds; r++)); do
 done
 
 echo
-printf '%-6s %10s %12s   (medians of %d rounds)\n' firewall "udp kpps" "tcp Gbit/s" "$rounds"
+printf '%-16s %10s %12s   (medians of %d rounds)\n' firewall "udp kpps" "tcp Gbit/s" "$rounds"
 declare -A MU MT
 for leg in "${legs[@]}"; do
 	# shellcheck disable=SC2086
 	MU[$leg]=$(e2e_median ${UDP[$leg]})
 	# shellcheck disable=SC2086
 	MT[$leg]=$(e2e_median ${TCP[$leg]})
-	printf '%-6s %10.1f %12.3f\n' "$leg" "${MU[$leg]}" "${MT[$leg]}"
+	printf '%-16s %10.1f %12.3f\n' "$leg" "${MU[$leg]}" "${MT[$leg]}"
 done
 echo
-for leg in dnat masq; do
-	printf '%s/plain: throughput udp %s tcp %s; cost per packet udp %s tcp %s   (target: cost <= 1.10)\n' \
-		"$leg" "$(e2e_ratio "${MU[$leg]}" "${MU[plain]}")" "$(e2e_ratio "${MT[$leg]}" "${MT[plain]}")" \
-		"$(e2e_ratio "${MU[plain]}" "${MU[$leg]}")" "$(e2e_ratio "${MT[plain]}" "${MT[$leg]}")"
-done
+# cost ratio = base/leg throughput; each pair says what one step costs
+ratio() { # leg base what
+	printf '%-27s cost per packet udp %s tcp %s   (throughput udp %s tcp %s)  %s\n' \
+		"$1/$2:" "$(e2e_ratio "${MU[$2]}" "${MU[$1]}")" "$(e2e_ratio "${MT[$2]}" "${MT[$1]}")" \
+		"$(e2e_ratio "${MU[$1]}" "${MU[$2]}")" "$(e2e_ratio "${MT[$1]}" "${MT[$2]}")" "$3"
+}
+echo "target: a translated flow costs at most 10% more per packet than an untranslated one (cost <= 1.10)"
+ratio dnat plain "translated against untranslated"
+ratio masq plain "both addresses translated against untranslated"
+ratio nat-untranslated plain "a nat table's copy of whole packets, nothing translated"
+ratio dnat nat-untranslated "translating itself (both with the nat table)"
+ratio masq nat-untranslated "translating both addresses itself"
+ratio masq dnat "the source address besides the destination"
 
 # The packets went through the firewalls and were translated: the nat
 # rules' counters (a connection's first packet only) and the queue's.
 echo
 for leg in "${legs[@]}"; do
 	fw=${FWN[$leg]}
-	if [ "$leg" != plain ]; then
+	if [ "${RULES[$leg]}" != plain ]; then
 		echo "$leg nat: $(qt "$fw" -t nat -L -v -n -x | awk '/DNAT|MASQUERADE/ { printf "%s %s pkts; ", $3, $1 }')"
 	fi
-	echo "$leg stats: $(ip netns exec "$fw" "$B/qtables" --stats | grep -E '^queue|verdicts|^kernel' | tr -s ' ' | paste -sd';')"
+	echo "$leg stats: $(ip netns exec "$fw" "$B/qtables" --stats | grep -E '^queue|verdicts|messages|conntrack|^kernel' | tr -s ' ' | paste -sd';')"
+	echo "$leg FORWARD: $(qt "$fw" -L FORWARD -v -n -x | head -1)"
 done

@@ -14,7 +14,7 @@
 #include "steering.h"
 #include "tap.h"
 
-struct seen { int type; uint16_t queue; uint32_t id, verdict, mark; bool has_mark; uint32_t plen; uint8_t p0; };
+struct seen { int type; uint16_t queue; uint32_t id, verdict, mark; bool has_mark; uint32_t plen; uint8_t p0; const uint8_t *pdata; };
 
 /* Decode the verdict messages in buf into s[]; returns how many. */
 static int decode(const void *buf, size_t len, struct seen *s, int max)
@@ -38,6 +38,7 @@ static int decode(const void *buf, size_t len, struct seen *s, int max)
 		if (a[NFQA_PAYLOAD]) {
 			s[n].plen = mnl_attr_get_payload_len(a[NFQA_PAYLOAD]);
 			s[n].p0 = *(const uint8_t *)mnl_attr_get_payload(a[NFQA_PAYLOAD]);
+			s[n].pdata = mnl_attr_get_payload(a[NFQA_PAYLOAD]);
 		}
 		n++;
 	}
@@ -205,6 +206,117 @@ static void test_verdicts(void)
 	qt_nfq_close(q);
 }
 
+/* A datagram as the kernel queues a packet: id, hook, payload. */
+static size_t packet_msg(char *buf, uint16_t queue, uint32_t id,
+			 const uint8_t *payload, uint32_t len)
+{
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_PACKET, queue);
+	struct nfqnl_msg_packet_hdr h = { .packet_id = htonl(id),
+					  .hw_protocol = htons(0x0800), .hook = 0 };
+	mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(h), &h);
+	mnl_attr_put(nlh, NFQA_PAYLOAD, len, payload);
+	return nlh->nlmsg_len;
+}
+
+/* Verdicts for a burst whose packets are rewritten where they were
+ * received (the payload sent from the receive slot, not copied), mixed
+ * with accepts, a drop and a payload copied from elsewhere: every
+ * message in the order given, each carrying its own packet's bytes. */
+static void test_verdicts_in_place(void)
+{
+	struct qt_nfq_config c;
+	qt_nfq_config_default(&c);
+	c.burst = 8;
+	c.copy_range = 2048;
+	struct qt_nfq *q = qt_nfq_alloc(&c);
+	ok(q != NULL, "alloc without a socket");
+	if (!q)
+		return;
+	enum { N = 7 };
+	static char dg[N][4096];
+	const void *dgs[N];
+	size_t lens[N];
+	uint8_t want[N + 1][2048];
+	uint32_t wlen[N + 1];
+	for (uint32_t id = 1; id <= N; id++) {
+		uint8_t pl[2048];
+		wlen[id] = 40 + id * 7;      /* odd lengths: padding between */
+		for (uint32_t i = 0; i < wlen[id]; i++)
+			pl[i] = (uint8_t)(id * 16 + i);
+		lens[id - 1] = packet_msg(dg[id - 1], 5, id, pl, wlen[id]);
+		dgs[id - 1] = dg[id - 1];
+		memcpy(want[id], pl, wlen[id]);
+	}
+	const struct qt_nfq_pkt *pk;
+	int n = qt_nfq_feed(q, dgs, lens, N, &pk);
+	is_int(n, N, "seven packets taken");
+	if (n != N) {
+		qt_nfq_close(q);
+		return;
+	}
+	ok(pk[0].room >= pk[0].len + 64, "room to grow after a packet received");
+	/* 2, 4 and 6 rewritten where they are (4 grows by 3 bytes), 7 with
+	 * a payload from elsewhere */
+	static const uint8_t other[33] = { 0x45, 7, 7, 7 };
+	for (int i = 0; i < N; i++) {
+		uint32_t id = pk[i].id;
+		uint8_t *d = (uint8_t *)(uintptr_t)pk[i].payload;
+		uint32_t len = pk[i].len;
+		switch (id) {
+		case 2: case 4: case 6:
+			if (id == 4) {
+				memset(d + len, 0xee, 3);
+				memset(want[id] + len, 0xee, 3);
+				len += 3;
+				wlen[id] = len;
+			}
+			d[1] = want[id][1] = (uint8_t)(0xa0 + id);
+			qt_nfq_verdict(q, pk[i].queue, id, NF_ACCEPT, false, 0, d, len);
+			break;
+		case 5:
+			qt_nfq_drop(q, pk[i].queue, id);
+			break;
+		case 7:
+			qt_nfq_verdict(q, pk[i].queue, id, NF_ACCEPT, true, 3, other,
+				       sizeof(other));
+			memcpy(want[id], other, sizeof(other));
+			wlen[id] = sizeof(other);
+			break;
+		default:
+			qt_nfq_accept(q, pk[i].queue, id);
+		}
+	}
+	/* sent from where it is: a change before the flush is what goes */
+	((uint8_t *)(uintptr_t)pk[5].payload)[2] = want[6][2] = 0x5a;
+	size_t len;
+	const uint8_t *b = qt_nfq_pending(q, &len);
+	struct seen s[16];
+	n = b ? decode(b, len, s, 16) : -1;
+	is_int(n, N, "one message per packet (no two accepts in a row)");
+	int wrong = 0;
+	for (int i = 0; i < n && n == N; i++) {
+		uint32_t id = (uint32_t)i + 1;
+		bool rewritten = id == 2 || id == 4 || id == 6 || id == 7;
+		if (s[i].id != id || s[i].type != NFQNL_MSG_VERDICT ||
+		    s[i].verdict != (id == 5 ? NF_DROP : NF_ACCEPT) ||
+		    (rewritten ? s[i].plen != wlen[id] ||
+				 memcmp(s[i].pdata, want[id], wlen[id])
+			       : s[i].plen != 0) ||
+		    s[i].has_mark != (id == 7)) {
+			wrong++;
+			printf("#   message %d: id %u, payload %u bytes\n", i,
+			       s[i].id, s[i].plen);
+		}
+	}
+	is_int(wrong, 0, "in order, each with its packet's rewritten bytes");
+	is_int(qt_nfq_stats(q)->rewrites, 4, "four rewrites counted");
+	/* the next burst reuses the slots: what points there leaves first */
+	qt_nfq_feed(q, dgs, lens, 1, &pk);
+	qt_nfq_pending(q, &len);
+	is_int(len, 0, "a new burst sends what pointed into the slots first");
+	qt_nfq_close(q);
+}
+
 static void test_steering(void)
 {
 	struct qt_steer_config c;
@@ -291,6 +403,7 @@ int main(void)
 {
 	test_parse();
 	test_verdicts();
+	test_verdicts_in_place();
 	test_steering();
 	return done_testing();
 }

@@ -1,0 +1,61 @@
+/* The packet memory between hooks (engine/ct_glue.c) under a flood the
+ * kernel's queue cannot hold: packets remembered at PREROUTING whose
+ * later hooks never come (the kernel dropped them between hooks) must
+ * not cost a packet in flight its memory. A DNATed packet forgotten
+ * there reaches FORWARD looking like neither of its connection's tuples:
+ * INVALID, and a stateful FORWARD chain drops it. */
+#include "nat_harness.h"
+
+/* The flow's packet number i: a UDP datagram to the firewall's DNATed
+ * port, its IP id i (the only field that tells two apart). */
+static void flood_pkt(struct hpkt *k, uint32_t i)
+{
+	h_udp(k, "10.0.1.2", 40000, "10.0.1.1", 9000);
+	h_put16(k->b + 4, (uint16_t)i);
+	h_ip_fill(k->b);
+}
+
+int main(void)
+{
+	static const char *const rules[] = {
+		"-t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 9000 -j DNAT --to-destination 10.0.2.2",
+		"-P FORWARD DROP",
+		"-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+		"-A FORWARD -d 10.0.2.2 -p udp --dport 9000 -m conntrack --ctstate NEW -j ACCEPT",
+		NULL,
+	};
+	struct harness h;
+	h_start(&h, rules);
+	struct hpkt k;
+	uint32_t id = 1;
+	flood_pkt(&k, id++);
+	is_int(h_forward(&h, &k), QT_XT_ACCEPT, "the flow's first packet passes");
+	ok(h_daddr(&k) == h_ip("10.0.2.2"), "translated");
+
+	/* a long flood seen at PREROUTING only */
+	for (int i = 0; i < 60000; i++) {
+		flood_pkt(&k, id++);
+		h_hook(&h, &k, QT_HOOK_PRE_ROUTING, 1, 0, false);
+	}
+	/* then packets in flight while more are dropped between hooks */
+	int lost = 0, invalid = 0;
+	for (int n = 0; n < 200; n++) {
+		struct hpkt x;
+		flood_pkt(&x, id++);
+		int v = h_hook(&h, &x, QT_HOOK_PRE_ROUTING, 1, 0, false);
+		for (int i = 0; i < 1000; i++) {
+			flood_pkt(&k, id++);
+			h_hook(&h, &k, QT_HOOK_PRE_ROUTING, 1, 0, false);
+		}
+		if (v == QT_XT_ACCEPT)
+			v = h_hook(&h, &x, QT_HOOK_FORWARD, 1, 2, false);
+		if (v == QT_XT_ACCEPT)
+			v = h_hook(&h, &x, QT_HOOK_POST_ROUTING, 0, 2, false);
+		lost += v != QT_XT_ACCEPT;
+		invalid += h_daddr(&x) != h_ip("10.0.2.2");
+	}
+	is_int(lost, 0, "no packet in flight dropped after 260,000 lost between hooks");
+	is_int(invalid, 0, "every one translated");
+	h_stop(&h);
+	return done_testing();
+}
