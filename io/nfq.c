@@ -675,8 +675,14 @@ int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
 		close_piece(q);
 		q->siov[q->niov++] = (struct iovec){ (void *)(uintptr_t)payload, len };
 		q->refs = true;
-		memset(q->sbuf + q->sbuf_len, 0, plen - len);
-		q->sbuf_len += plen - len;
+		/* the padding is the tail of the next 4 bytes of sbuf, so
+		 * that the next message's header there stays aligned */
+		size_t pad = plen - len;
+		if (pad) {
+			q->seg = q->sbuf_len + NLMSG_ALIGNTO - pad;
+			memset(q->sbuf + q->seg, 0, pad);
+			q->sbuf_len = q->seg + pad;
+		}
 		q->st.rewrites++;
 		goto counted;
 	}
