@@ -433,6 +433,30 @@ EOF
 	[ "$(state_rules "$dir/rules.v4")" = "$(live "$N" -c)" ]
 }
 
+@test "save -t TABLE: a table not yet made is its built-in chains, an unknown one is refused, as iptables-nft-save" {
+	qt_ns sv; local N=$QT_NS
+	qt_ns svo; local O=$QT_NS
+	qt_daemon "$N"
+	qt "$N" -A INPUT -j ACCEPT
+	ipt "$O" -A INPUT -j ACCEPT
+	local args want got
+	for args in "-t mangle" "-t raw" "-t security" "-t nat" "-c -t mangle" "" "-t foo"; do
+		# shellcheck disable=SC2086 # the words of args
+		want=$(ip netns exec "$O" iptables-nft-save $args 2>&1; echo "rc=$?")
+		# shellcheck disable=SC2086
+		got=$(qt_save "$N" $args 2>&1; echo "rc=$?")
+		[ "$(grep -v '^#' <<<"$got")" = "$(grep -v '^#' <<<"$want")" ] ||
+			{ echo "save $args: iptables-nft-save: $want"; echo "qtables: $got"; return 1; }
+	done
+	[ "$(qt_save "$N" -t raw | grep -v '^#')" = "$(printf '%s\n' '*raw' \
+		':PREROUTING ACCEPT [0:0]' ':OUTPUT ACCEPT [0:0]' COMMIT)" ]
+	run --separate-stderr qt_save "$N" -t foo
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Table \`foo' does not exist" ]
+	# a save of every table still shows only those that exist
+	[ "$(qt_save "$N" | grep -c '^\*')" -eq 1 ]
+}
+
 # ---- the multi-call names ----
 
 @test "multi-call names: one program, six names, iptables -V" {

@@ -10,9 +10,11 @@ the namespace's routes and the firewall's path as a real end's would.
       order, each one of: init:ITAG, init_ack:ITAG (ITAG: the initiate
       tag), cookie_echo, cookie_ack, data, sack, heartbeat,
       heartbeat_ack, shutdown, shutdown_ack, shutdown_complete, abort
-  sctp_peer.py recv SECONDS [--ready FILE]
+  sctp_peer.py recv SECONDS [--ready FILE] [--addrs]
       for SECONDS, one line per SCTP packet received: "DPORT TYPE,TYPE"
-      (the chunk types by number); creates FILE once listening.
+      (the chunk types by number); creates FILE once listening. With
+      --addrs: "SRC:SPORT > DST:DPORT TYPE,TYPE crc=ok" (or crc=bad),
+      what a translated packet must show of its addresses and checksum.
 """
 import os
 import socket
@@ -68,7 +70,14 @@ def send(dst, sport, dport, tag, words):
     s.close()
 
 
-def recv(seconds, ready):
+def crc_ok(l4):
+    """The CRC-32C in the common header is that of the packet with the
+    field zeroed, stored little-endian as send() stores it."""
+    want = struct.unpack("<I", l4[8:12])[0]
+    return crc32c(l4[:8] + b"\0\0\0\0" + l4[12:]) == want
+
+
+def recv(seconds, ready, addrs):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_SCTP)
     s.settimeout(0.1)
     if ready:
@@ -80,7 +89,8 @@ def recv(seconds, ready):
         except socket.timeout:
             continue
         ihl = (pkt[0] & 0x0F) * 4
-        l4 = pkt[ihl:]
+        total = struct.unpack("!H", pkt[2:4])[0]
+        l4 = pkt[ihl:total]
         if len(l4) < 12:
             continue
         dport = struct.unpack("!H", l4[2:4])[0]
@@ -91,7 +101,14 @@ def recv(seconds, ready):
             if ln < 4:
                 break
             off += (ln + 3) & ~3
-        print("%d %s" % (dport, ",".join(types)), flush=True)
+        if addrs:
+            sport = struct.unpack("!H", l4[0:2])[0]
+            print("%s:%d > %s:%d %s crc=%s" % (
+                socket.inet_ntoa(pkt[12:16]), sport,
+                socket.inet_ntoa(pkt[16:20]), dport, ",".join(types),
+                "ok" if crc_ok(l4) else "bad"), flush=True)
+        else:
+            print("%d %s" % (dport, ",".join(types)), flush=True)
 
 
 def main(argv):
@@ -102,7 +119,7 @@ def main(argv):
         ready = None
         if "--ready" in argv:
             ready = argv[argv.index("--ready") + 1]
-        recv(float(argv[2]), ready)
+        recv(float(argv[2]), ready, "--addrs" in argv)
         return 0
     sys.stderr.write(__doc__)
     return 2
