@@ -28,6 +28,7 @@
 #include "reload.h"
 #include "acct_cells.h"
 #include "acct_view.h"
+#include "set_view.h"
 #include "sd_notify.h"
 #include "state_file.h"
 #include "stats_view.h"
@@ -172,6 +173,21 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		qt_buf_free(&out);
 		qt_buf_free(&err);
 		return;
+	} else if (kind == QT_IPC_IPSET) {
+		/* ipset(8): the sets change without a commit (the rules
+		 * hold them by reference); what changed is persisted */
+		bool changed = false;
+		t_read = ms_since(&t0);
+		status = qt_set_view_request(d->rs, qt_buf_str(req), req->len,
+					     &out, &err, &changed);
+		t_run = ms_since(&t0);
+		struct qt_counter_view cnt = { .io = qt_rt_store_io(d->store) };
+		if (changed && d->o->state_path &&
+		    qt_state_write(d->o->state_path, d->rs, &cnt, &err) < 0) {
+			d->state_errors++;
+			status = QT_RESOURCE_PROBLEM;
+		}
+		t_save = ms_since(&t0);
 	} else if (kind == QT_IPC_RECENT) {
 		/* the lists of -m recent, as /proc/net/xt_recent shows and
 		 * edits them (extensions/lib/recent_lists.h) */
