@@ -17,6 +17,7 @@
 #include "graph.h"
 #include "request.h"
 #include "restore.h"
+#include "set_store.h"
 
 /* Sends req; the reply's standard output goes to captured when it is
  * not NULL, else to stdout; its standard error to stderr. */
@@ -762,6 +763,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: IPv6 is not supported yet\n", base);
 		return 1;
 	}
+	/* the sets are the daemon's: rules naming one are checked there */
+	qt_sets_set_known(false);
 	if (argc == 3 && !strcmp(argv[1], "--completion-words"))
 		return completion_words(argv[2]);
 	if (!strcmp(base, "qtables-conntrack"))

@@ -395,7 +395,7 @@ void qt_ipset_save_all(struct qt_buf *out, uint64_t now_ms)
 		if (!s)
 			continue;
 		qt_buf_printf(out, "create %s %s ", s->name, s->type->name);
-		put_header(out, s, false);
+		put_header(out, s, true);
 		qt_buf_putc(out, '\n');
 		struct list_ctx c = { .b = out, .s = s, .save = true,
 				      .state = true };
@@ -448,7 +448,8 @@ static int cmd_create(struct run *r, int argc, char **argv,
 		uint64_t n;
 		bool takes = !strcmp(w, "family") || !strcmp(w, "hashsize") ||
 			     !strcmp(w, "maxelem") || !strcmp(w, "timeout") ||
-			     !strcmp(w, "bucketsize") || !strcmp(w, "range");
+			     !strcmp(w, "bucketsize") || !strcmp(w, "range") ||
+			     !strcmp(w, "initval");
 		if (takes && t->bitmap != !strcmp(w, "range") &&
 		    strcmp(w, "timeout"))
 			return ufail(r, "Unknown argument: `%s'", w);
@@ -482,6 +483,11 @@ static int cmd_create(struct run *r, int argc, char **argv,
 		} else if (!strcmp(w, "bucketsize")) {
 			if (number(r, v, 0, 255, &n))
 				return ST_KERNEL;
+		} else if (!strcmp(w, "initval")) {
+			if (number(r, v, 0, UINT32_MAX, &n))
+				return ST_KERNEL;
+			o.initval = (uint32_t)n;
+			o.has_initval = true;
 		} else if (!strcmp(w, "range")) {
 			struct qt_set_key k;
 			char lo[64];

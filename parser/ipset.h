@@ -35,7 +35,7 @@ int qt_ipset_restore(const char *text, size_t len, bool exist,
 		     const struct qt_ipset_env *env, struct qt_buf *out,
 		     struct qt_buf *err, bool *changed);
 /* Every set and element in ipset save's format, remaining timeouts and
- * counters included, with no initval (a restore draws a new one). */
+ * counters and each set's initval included. */
 void qt_ipset_save_all(struct qt_buf *out, uint64_t now_ms);
 /* An element in ipset's text ("1.2.3.4,tcp:80", "10.0.0.0/8"). */
 void qt_ipset_put_key(struct qt_buf *b, const struct qt_set *s,

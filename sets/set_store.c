@@ -83,7 +83,9 @@ struct qt_set *qt_set_new(const char *name, const struct qt_set_type *type,
 	s->type = type;
 	s->o = *o;
 	qt_spin_init(&s->lock);
-	if (getrandom(&s->initval, sizeof(s->initval), 0) != sizeof(s->initval))
+	if (o->has_initval)
+		s->initval = o->initval;
+	else if (getrandom(&s->initval, sizeof(s->initval), 0) != sizeof(s->initval))
 		s->initval = (uint32_t)qt_set_now_ms() * 2654435761u;
 	/* about two slots per bucket when full */
 	uint32_t nb = 64;
@@ -453,6 +455,17 @@ void qt_set_swap(struct qt_set *a, struct qt_set *b)
 /* ---- the registry ---- */
 
 static struct qt_set *registry[QT_SET_MAX_SETS];
+static bool known = true;
+
+bool qt_sets_known(void)
+{
+	return known;
+}
+
+void qt_sets_set_known(bool k)
+{
+	known = k;
+}
 
 struct qt_set *qt_sets_find(const char *name)
 {

@@ -76,6 +76,8 @@ struct qt_set_opts {
 	uint32_t timeout;           /* default element timeout (0: none) */
 	bool counters, comment;
 	uint16_t port_from, port_to; /* bitmap:port */
+	bool has_initval;           /* the hash seed given (restore) */
+	uint32_t initval;
 };
 
 struct qt_set_elem;
@@ -175,6 +177,11 @@ int qt_sets_insert(struct qt_set *s);
 void qt_sets_remove(struct qt_set *s);
 /* The set at index i, or NULL. */
 struct qt_set *qt_sets_at(unsigned i);
+/* Are this process's sets the ones rules will run against (qtablesd,
+ * tests)? A client parsing a rule offline holds none: names are then
+ * not checked (true unless set otherwise). */
+bool qt_sets_known(void);
+void qt_sets_set_known(bool known);
 /* Destroys every set (tests, shutdown). */
 void qt_sets_clear(void);
 
