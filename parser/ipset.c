@@ -320,10 +320,6 @@ struct list_ctx {
 static int list_elem(void *ctx, const struct qt_set_elem_view *e)
 {
 	struct list_ctx *c = ctx;
-	/* less than a second to go: "timeout 0" would read back as
-	 * never expiring */
-	if (c->state && e->expiring && e->remaining == 0)
-		return 0;
 	if (c->save)
 		qt_buf_printf(c->b, "add %s ", c->s->name);
 	qt_ipset_put_key(c->b, c->s, &e->key);
@@ -641,9 +637,8 @@ static int cmd_elem(struct run *r, enum elem_cmd c, int argc, char **argv,
 		qt_buf_free(&e);
 		return in ? ST_OK : ST_KERNEL;
 	}
-	if (range && (uint64_t)last - first + 1 > s->o.maxelem - s->nelems &&
-	    c == E_ADD)
-		return kfail(r, "Hash is full, cannot add more elements");
+	/* a range or CIDR goes element by element, as the kernel's: up
+	 * to the first that fails */
 	for (uint64_t h = first;; h++) {
 		if (range || first)
 			k.ip.v4.s_addr = htonl((uint32_t)h);
@@ -656,7 +651,7 @@ static int cmd_elem(struct run *r, enum elem_cmd c, int argc, char **argv,
 				     "elements");
 		else if (rc == -ENOMEM)
 			return kfail(r, "Cannot allocate memory");
-		else if (!range && !co->exist)
+		else if (!co->exist)
 			return kfail(r, c == E_ADD
 				     ? "Element cannot be added to the set: "
 				       "it's already added"

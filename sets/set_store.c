@@ -339,8 +339,12 @@ void qt_set_foreach(struct qt_set *s, uint64_t now_ms,
 			o->key = e->key;
 			o->has_timeout = s->o.has_timeout;
 			o->expiring = e->expires_ms != 0;
+			/* whole seconds, at least 1 while it lives (the
+			 * kernel's ip_set_timeout_get) */
 			o->remaining = e->expires_ms
 				? (uint32_t)((e->expires_ms - now_ms) / 1000u) : 0;
+			if (o->expiring && !o->remaining)
+				o->remaining = 1;
 			o->packets = atomic_load(&e->packets);
 			o->bytes = atomic_load(&e->bytes);
 			o->comment[0] = '\0';

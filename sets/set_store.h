@@ -117,7 +117,8 @@ struct qt_set_elem_view {
 	struct qt_set_key key;
 	bool has_timeout;
 	bool expiring;              /* it has a time to go */
-	uint32_t remaining;         /* seconds, rounded down; 0: permanent */
+	uint32_t remaining;         /* seconds, rounded down, at least 1;
+	                               0: permanent */
 	uint64_t packets, bytes;
 	char comment[QT_SET_COMMENT_MAX + 1];
 };
