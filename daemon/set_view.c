@@ -95,6 +95,14 @@ int qt_set_view_request(const struct qt_ruleset *rs, const char *req,
 	return st;
 }
 
+unsigned qt_set_view_count(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < QT_SET_MAX_SETS; i++)
+		n += qt_sets_at(i) != NULL;
+	return n;
+}
+
 void qt_set_view_render(struct qt_buf *b)
 {
 	struct qt_buf s;
@@ -138,7 +146,16 @@ int qt_set_view_load(const char *text, size_t len, struct qt_buf *why)
 	uint64_t back = passed > 0 ? (uint64_t)passed * 1000u : 0;
 	struct qt_ipset_env env = { .now_ms = back < now ? now - back : 1 };
 	bool changed;
-	qt_sets_clear();
+	/* the sets there are step aside while the file's are made: rules
+	 * compiled against a set hold that very object, so a set of the
+	 * same name takes the file's contents in place (swap); the others
+	 * go. A file that does not restore changes nothing. */
+	struct qt_set *before[QT_SET_MAX_SETS];
+	for (unsigned i = 0; i < QT_SET_MAX_SETS; i++) {
+		before[i] = qt_sets_at(i);
+		if (before[i])
+			qt_sets_remove(before[i]);
+	}
 	int st = qt_ipset_restore(qt_buf_str(&lines), lines.len, false, &env,
 				  &out, &err, &changed);
 	if (st) {
@@ -146,6 +163,27 @@ int qt_set_view_load(const char *text, size_t len, struct qt_buf *why)
 		qt_buf_put(why, qt_buf_str(&err),
 			   err.len && qt_buf_str(&err)[err.len - 1] == '\n'
 			   ? err.len - 1 : err.len);
+		qt_sets_clear();
+		for (unsigned i = 0; i < QT_SET_MAX_SETS; i++)
+			if (before[i])
+				qt_sets_insert(before[i]);
+	} else {
+		for (unsigned i = 0; i < QT_SET_MAX_SETS; i++) {
+			struct qt_set *old = before[i];
+			if (!old)
+				continue;
+			struct qt_set *cur = qt_sets_find(old->name);
+			if (cur) {
+				qt_set_swap(cur, old);
+				qt_sets_replace(cur, old);
+				old = cur;   /* now holding what was */
+			}
+			old->index = QT_SET_MAX_SETS;
+			if (old->refs)
+				old->destroyed = true;
+			else
+				qt_set_free(old);
+		}
 	}
 	qt_buf_free(&lines);
 	qt_buf_free(&out);

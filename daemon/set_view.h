@@ -18,6 +18,8 @@ int qt_set_view_request(const struct qt_ruleset *rs, const char *req,
 /* The rules of rs that name the set (-m set, -j SET). */
 unsigned qt_set_view_refs(const struct qt_ruleset *rs, const char *name);
 
+/* How many sets there are. */
+unsigned qt_set_view_count(void);
 /* The state file's lines for the sets: "#ipset-saved SECONDS" (the
  * wall clock, so that timeouts go on running while no daemon does),
  * then "#ipset " and each line of ipset save. */

@@ -499,6 +499,13 @@ void qt_sets_remove(struct qt_set *s)
 		registry[s->index] = NULL;
 }
 
+void qt_sets_replace(struct qt_set *cur, struct qt_set *old)
+{
+	registry[cur->index] = old;
+	old->index = cur->index;
+	cur->index = QT_SET_MAX_SETS;
+}
+
 struct qt_set *qt_sets_at(unsigned i)
 {
 	return i < QT_SET_MAX_SETS ? registry[i] : NULL;

@@ -176,6 +176,9 @@ struct qt_set *qt_sets_find(const char *name);
 int qt_sets_insert(struct qt_set *s);
 /* Out of the registry (not freed). */
 void qt_sets_remove(struct qt_set *s);
+/* old takes the place (and index) of cur in the registry, cur leaves
+ * it (not freed). */
+void qt_sets_replace(struct qt_set *cur, struct qt_set *old);
 /* The set at index i, or NULL. */
 struct qt_set *qt_sets_at(unsigned i);
 /* Are this process's sets the ones rules will run against (qtablesd,
