@@ -11,7 +11,9 @@
 #include "set_store.h"
 
 /* -m set and -j SET keep the set's name first in their data block
- * (extensions/set.c, extensions/SET.c). */
+ * (extensions/set.c, extensions/SET.c); SET's del set follows its add
+ * set's name and flags. */
+#define SET_REF_SIZE (QT_SET_NAME_MAX + 2)
 unsigned qt_set_view_refs(const struct qt_ruleset *rs, const char *name)
 {
 	unsigned n = 0;
@@ -26,10 +28,13 @@ unsigned qt_set_view_refs(const struct qt_ruleset *rs, const char *name)
 						    "set") &&
 					    !strcmp(r->matches[m].data, name))
 						n++;
+				/* -j SET: the add set, then the del set */
 				if (r->verdict == QT_V_EXT &&
-				    !strcmp(r->target.ext->name, "SET") &&
-				    !strcmp(r->target.data, name))
-					n++;
+				    !strcmp(r->target.ext->name, "SET")) {
+					const char *t = r->target.data;
+					n += !strcmp(t, name);
+					n += !strcmp(t + SET_REF_SIZE, name);
+				}
 			}
 		}
 	}

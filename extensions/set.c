@@ -18,6 +18,7 @@
 
 #include "eval.h"
 #include "ext.h"
+#include "set_packet.h"
 #include "set_store.h"
 
 #define MAX_DIMS 6   /* IPSET_DIM_MAX */
@@ -117,41 +118,6 @@ static void set_state_free(void *state)
 	qt_set_put(state);
 }
 
-/* The packet's key for set s by the rule's flags; false when the
- * packet lacks a part (ports). */
-static bool packet_key(const struct qt_set *s, const struct set_data *d,
-		       const struct qt_pkt *p, struct qt_set_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	bool first_ip = true;
-	for (unsigned i = 0; i < s->type->ndims; i++) {
-		bool src = i < d->dims && (d->src & (1u << i));
-		if (s->type->dims[i] == QT_SD_PORT) {
-			if (!p->l4_ok || (p->proto != IPPROTO_TCP &&
-					  p->proto != IPPROTO_UDP &&
-					  p->proto != IPPROTO_SCTP &&
-					  p->proto != IPPROTO_UDPLITE))
-				return false;
-			k->port = src ? p->sport : p->dport;
-			k->proto = s->type->bitmap ? 0 : p->proto;
-			if (s->type->bitmap && (p->proto != IPPROTO_TCP &&
-						p->proto != IPPROTO_UDP))
-				return false;
-			continue;
-		}
-		const union qt_addr *a = src ? &p->saddr : &p->daddr;
-		if (first_ip) {
-			k->ip = *a;
-			k->cidr = 32;
-		} else {
-			k->ip2 = *a;
-			k->cidr2 = 32;
-		}
-		first_ip = false;
-	}
-	return true;
-}
-
 static bool set_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct set_data *d = in->data;
@@ -159,8 +125,7 @@ static bool set_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	struct qt_set_key k;
 	bool hit = false;
 	/* a rule asking fewer dimensions than the set has cannot match */
-	if (s && d->dims >= s->type->ndims &&
-	    packet_key(s, d, &ev->pkt, &k))
+	if (s && qt_set_packet_key(s, d->dims, d->src, &ev->pkt, &k))
 		hit = qt_set_lookup(s, &k, ev->now_ns / 1000000u,
 				    s->o.counters, ev->orig_len, NULL, NULL);
 	return hit != (d->invert != 0);

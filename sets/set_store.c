@@ -21,10 +21,10 @@ struct qt_set_elem {
 static const struct qt_set_type types[] = {
 	{ "hash:ip", 6, 1, { QT_SD_IP }, false },
 	{ "hash:net", 7, 1, { QT_SD_NET }, false },
-	{ "hash:ip,port", 6, 2, { QT_SD_IP, QT_SD_PORT }, false },
+	{ "hash:ip,port", 7, 2, { QT_SD_IP, QT_SD_PORT }, false },
 	{ "hash:net,port", 8, 2, { QT_SD_NET, QT_SD_PORT }, false },
-	{ "hash:ip,port,ip", 5, 3, { QT_SD_IP, QT_SD_PORT, QT_SD_IP }, false },
-	{ "bitmap:port", 4, 1, { QT_SD_PORT }, true },
+	{ "hash:ip,port,ip", 6, 3, { QT_SD_IP, QT_SD_PORT, QT_SD_IP }, false },
+	{ "bitmap:port", 3, 1, { QT_SD_PORT }, true },
 };
 
 const struct qt_set_type *qt_set_type_find(const char *name)
