@@ -103,3 +103,28 @@ restart_with_state() {
 	[ "$status" = 1 ]
 	[ "$output" = "ipset v7.17: Set cannot be destroyed: it is in use by a kernel component" ]
 }
+
+@test "ipset: -j SET adds the sender to a set on the packet path, and a later rule rejects what the set holds; --del-set takes it out; port types match" {
+	client_addr2
+	is create seen hash:ip timeout 600
+	is create svc hash:ip,port
+	is add svc 10.0.2.2,udp:7005
+	# a datagram to 7004 puts its sender into seen; seen may not reach 7006
+	qt "$FW" -A FORWARD -p udp --dport 7004 -j SET --add-set seen src --timeout 300
+	qt "$FW" -A FORWARD -p udp --dport 7006 -m set --match-set seen src -j DROP
+	qt "$FW" -A FORWARD -p udp --dport 7007 -j SET --del-set seen src
+	qt "$FW" -A FORWARD -m set --match-set svc dst,dst -j DROP
+	[ "$(through 10.0.1.3 7006 2)" = 2 ]
+	[ "$(through 10.0.1.3 7004 1)" = 1 ]
+	run is list seen
+	[[ "$output" == *$'\n10.0.1.3 timeout 29'[0-9]* ]]
+	[ "$(through 10.0.1.3 7006 2)" = 0 ]
+	[ "$(through 10.0.1.2 7006 2)" = 2 ]
+	[ "$(through 10.0.1.3 7007 1)" = 1 ]
+	[ "$(through 10.0.1.3 7006 2)" = 2 ]
+	# address and port of the destination: only udp 7005 is in svc
+	[ "$(through 10.0.1.2 7005 2)" = 0 ]
+	[ "$(through 10.0.1.2 7008 2)" = 2 ]
+	run is list -t seen
+	[[ "$output" == *"References: 3"* ]]
+}
