@@ -28,20 +28,87 @@ struct set_data {
 	uint8_t dims;                /* words of FLAGS */
 	uint8_t src;                 /* bit per dimension: src */
 	uint8_t invert;
+	uint8_t return_nomatch;      /* kept: the sets hold no nomatch */
+	uint8_t no_update;           /* ! --update-counters */
+	uint8_t no_subupdate;        /* ! --update-subcounters (kept) */
+	struct qt_set_cond cond;     /* --packets-*, --bytes-* */
 };
 
-enum { O_MATCH_SET };
+enum { O_MATCH_SET, O_NOMATCH, O_UPDATE, O_SUBUPDATE, O_PKT_EQ, O_PKT_LT,
+       O_PKT_GT, O_BYTES_EQ, O_BYTES_LT, O_BYTES_GT };
+
+#define PKT_OPS (QT_BIT(O_PKT_EQ) | QT_BIT(O_PKT_LT) | QT_BIT(O_PKT_GT))
+#define BYTES_OPS (QT_BIT(O_BYTES_EQ) | QT_BIT(O_BYTES_LT) | QT_BIT(O_BYTES_GT))
 
 static const struct qt_ext_opt set_opts[] = {
 	{ .name = "match-set", .id = O_MATCH_SET, .type = QT_OT_RAW,
 	  .arg = QT_ARG_REQ2, .flags = QT_OPT_MAND | QT_OPT_INVERT },
+	{ .name = "return-nomatch", .id = O_NOMATCH, .type = QT_OT_NONE,
+	  .flags = QT_OPT_INVERT,
+	  .value = 1, QT_PUT(struct set_data, return_nomatch) },
+	{ .name = "update-counters", .id = O_UPDATE, .type = QT_OT_NONE,
+	  .flags = QT_OPT_INVERT },
+	{ .name = "update-subcounters", .id = O_SUBUPDATE, .type = QT_OT_NONE,
+	  .flags = QT_OPT_INVERT },
+	{ .name = "packets-eq", .id = O_PKT_EQ, .type = QT_OT_UINT,
+	  .flags = QT_OPT_INVERT, QT_PUT(struct set_data, cond.packets) },
+	{ .name = "packets-lt", .flags = QT_OPT_INVERT, .id = O_PKT_LT, .type = QT_OT_UINT,
+	  QT_PUT(struct set_data, cond.packets) },
+	{ .name = "packets-gt", .flags = QT_OPT_INVERT, .id = O_PKT_GT, .type = QT_OT_UINT,
+	  QT_PUT(struct set_data, cond.packets) },
+	{ .name = "bytes-eq", .id = O_BYTES_EQ, .type = QT_OT_UINT,
+	  .flags = QT_OPT_INVERT, QT_PUT(struct set_data, cond.bytes) },
+	{ .name = "bytes-lt", .flags = QT_OPT_INVERT, .id = O_BYTES_LT, .type = QT_OT_UINT,
+	  QT_PUT(struct set_data, cond.bytes) },
+	{ .name = "bytes-gt", .flags = QT_OPT_INVERT, .id = O_BYTES_GT, .type = QT_OT_UINT,
+	  QT_PUT(struct set_data, cond.bytes) },
 	{ .name = NULL },
 };
+
+/* The counter options: one of each kind; only -eq may be inverted. */
+static int counter_opt(struct set_data *d, struct qt_ext_inst *in,
+		       const struct qt_opt_arg *a, struct qt_ctx *ctx)
+{
+	int id = a->opt->id;
+	bool pkts = id >= O_PKT_EQ && id <= O_PKT_GT;
+	uint32_t before = in->seen & ~QT_BIT(id);
+	if (before & (pkts ? PKT_OPS : BYTES_OPS))
+		return qt_param_error(ctx, "only one of the --%s-[eq|lt|gt] is "
+				      "allowed", pkts ? "packets" : "bytes");
+	int k = pkts ? id - O_PKT_EQ : id - O_BYTES_EQ;
+	if (a->invert && k != 0)
+		return qt_param_error(ctx, "--%s option cannot be inverted",
+				      a->opt->name);
+	uint8_t op = k == 0 ? (a->invert ? QT_SET_CNT_NE : QT_SET_CNT_EQ)
+			    : k == 1 ? QT_SET_CNT_LT : QT_SET_CNT_GT;
+	if (pkts)
+		d->cond.packets_op = op;
+	else
+		d->cond.bytes_op = op;
+	return 0;
+}
 
 static int set_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		     struct qt_ctx *ctx)
 {
 	struct set_data *d = in->data;
+	switch (a->opt->id) {
+	case O_MATCH_SET:
+		break;
+	case O_UPDATE:
+		d->no_update = a->invert;
+		return 0;
+	case O_SUBUPDATE:
+		d->no_subupdate = a->invert;
+		return 0;
+	case O_NOMATCH:
+		if (a->invert)
+			return qt_param_error(ctx, "--return-nomatch flag cannot "
+					      "be inverted");
+		return 0;
+	default:
+		return counter_opt(d, in, a, ctx);
+	}
 	if (!a->arg2)
 		return qt_param_error(ctx, "--match-set requires two args.");
 	if (strlen(a->arg) > QT_SET_NAME_MAX - 1)
@@ -81,12 +148,38 @@ static void put_flags(const struct set_data *d, struct qt_buf *b)
 			      d->src & (1u << i) ? "src" : "dst");
 }
 
+static void put_cond(struct qt_buf *b, const char *pre, const char *what,
+		     uint8_t op, uint64_t v)
+{
+	static const char *const ops[] = { "", "eq", "eq", "lt", "gt" };
+	if (op == QT_SET_CNT_NONE)
+		return;
+	qt_buf_printf(b, " %s%s%s-%s %llu", op == QT_SET_CNT_NE ? "! " : "",
+		      pre, what, ops[op], (unsigned long long)v);
+}
+
+/* The options after --match-set, in libxt_set's order; pre is "--" for
+ * save, "" for -L. */
+static void put_rest(const struct set_data *d, struct qt_buf *b,
+		     const char *pre)
+{
+	if (d->return_nomatch)
+		qt_buf_printf(b, " %sreturn-nomatch", pre);
+	if (d->no_update)
+		qt_buf_printf(b, " ! %supdate-counters", pre);
+	if (d->no_subupdate)
+		qt_buf_printf(b, " ! %supdate-subcounters", pre);
+	put_cond(b, pre, "packets", d->cond.packets_op, d->cond.packets);
+	put_cond(b, pre, "bytes", d->cond.bytes_op, d->cond.bytes);
+}
+
 static void set_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct set_data *d = in->data;
 	qt_buf_printf(b, "%s --match-set %s ", d->invert ? " !" : "",
 		      d->name);
 	put_flags(d, b);
+	put_rest(d, b, "--");
 }
 
 static void set_print(const struct qt_ext_inst *in, struct qt_buf *b,
@@ -96,6 +189,7 @@ static void set_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	(void)numeric;
 	qt_buf_printf(b, " %smatch-set %s ", d->invert ? "! " : "", d->name);
 	put_flags(d, b);
+	put_rest(d, b, "");
 }
 
 /* ---- engine: the rule holds a reference to its set ---- */
@@ -127,7 +221,10 @@ static bool set_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	/* a rule asking fewer dimensions than the set has cannot match */
 	if (s && qt_set_packet_key(s, d->dims, d->src, &ev->pkt, &k))
 		hit = qt_set_lookup(s, &k, ev->now_ns / 1000000u,
-				    s->o.counters, ev->orig_len, NULL, NULL);
+				    d->cond.packets_op || d->cond.bytes_op
+				    ? &d->cond : NULL,
+				    s->o.counters && !d->no_update,
+				    ev->orig_len, NULL, NULL);
 	return hit != (d->invert != 0);
 }
 

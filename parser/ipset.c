@@ -629,7 +629,7 @@ static int cmd_elem(struct run *r, enum elem_cmd c, int argc, char **argv,
 		bool in = qt_set_has(s, &k, now);
 		if (!in && s->type->dims[0] == QT_SD_NET && k.cidr == 32)
 			/* a host in a network set: as a packet would be */
-			in = qt_set_lookup(s, &k, now, false, 0, NULL, NULL);
+			in = qt_set_lookup(s, &k, now, NULL, false, 0, NULL, NULL);
 		if (!co->quiet)
 			qt_buf_printf(r->err, in ? "Warning: %s is in set %s.\n"
 						 : "%s is NOT in set %s.\n",

@@ -278,9 +278,20 @@ static void mask_addr(union qt_addr *a, unsigned cidr)
 	a->v4.s_addr &= m;
 }
 
+static bool cnt_meets(uint8_t op, uint64_t have, uint64_t want)
+{
+	switch (op) {
+	case QT_SET_CNT_EQ: return have == want;
+	case QT_SET_CNT_NE: return have != want;
+	case QT_SET_CNT_LT: return have < want;
+	case QT_SET_CNT_GT: return have > want;
+	default: return true;
+	}
+}
+
 bool qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
-		   uint64_t now_ms, bool count, uint64_t len,
-		   uint64_t *pkts, uint64_t *bytes)
+		   uint64_t now_ms, const struct qt_set_cond *cond, bool count,
+		   uint64_t len, uint64_t *pkts, uint64_t *bytes)
 {
 	struct qt_set_key probe = *k;
 	bool net = has_net(s);
@@ -301,6 +312,13 @@ bool qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
 		struct qt_set_elem *e = &s->slots[i - 1];
 		if (expired(e, now_ms))
 			continue;
+		/* the element found decides, as the kernel's: its counters
+		 * as they were before this packet */
+		if (cond && (!cnt_meets(cond->packets_op,
+					atomic_load(&e->packets), cond->packets) ||
+			     !cnt_meets(cond->bytes_op, atomic_load(&e->bytes),
+					cond->bytes)))
+			break;
 		hit = true;
 		if (count) {
 			atomic_fetch_add_explicit(&e->packets, 1,

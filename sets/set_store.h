@@ -138,13 +138,23 @@ int qt_set_add(struct qt_set *s, const struct qt_set_key *k,
 int qt_set_del(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms);
 /* Is the key (exactly) in the set? */
 bool qt_set_has(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms);
+/* Conditions on the counters of the element found (-m set's
+ * --packets-gt ...), checked before the packet is counted. */
+enum qt_set_cnt_op { QT_SET_CNT_NONE, QT_SET_CNT_EQ, QT_SET_CNT_NE,
+		     QT_SET_CNT_LT, QT_SET_CNT_GT };
+struct qt_set_cond {
+	uint8_t packets_op, bytes_op;   /* enum qt_set_cnt_op */
+	uint64_t packets, bytes;
+};
+
 /* The packet path: is k in the set, networks matched by prefix (k's
- * cidr ignored)? When it is and count is true, the element counts one
+ * cidr ignored), and do the element's counters meet cond (NULL: no
+ * condition)? When it is and count is true, the element counts one
  * packet of len bytes. Copies the element's counters out when wanted
  * (NULL: not). */
 bool qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
-		   uint64_t now_ms, bool count, uint64_t len,
-		   uint64_t *pkts, uint64_t *bytes);
+		   uint64_t now_ms, const struct qt_set_cond *cond, bool count,
+		   uint64_t len, uint64_t *pkts, uint64_t *bytes);
 /* Every element, expired ones dropped, in slot order; fn returns
  * nonzero to stop. The lock is held over chunks of slots, never over
  * fn. */

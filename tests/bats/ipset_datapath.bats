@@ -128,3 +128,14 @@ restart_with_state() {
 	run is list -t seen
 	[[ "$output" == *"References: 3"* ]]
 }
+
+@test "ipset: -m set --packets-lt matches while the element counted fewer packets; ! --update-counters leaves them" {
+	is create quota hash:ip counters
+	is add quota 10.0.1.2
+	# the first 3 packets of an element pass, the rest are dropped
+	qt "$FW" -A FORWARD -p udp --dport 7009 -m set --match-set quota src --packets-lt 3 -j ACCEPT
+	qt "$FW" -A FORWARD -p udp --dport 7009 -m set --match-set quota src ! --update-counters -j DROP
+	[ "$(through 10.0.1.2 7009 5)" = 3 ]
+	# counted by the first rule while it matched, not by the second
+	[ "$(elem_counters quota 10.0.1.2)" = "3 90" ]
+}

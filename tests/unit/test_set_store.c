@@ -77,8 +77,8 @@ static void test_hash_ip(void)
 	is_int(qt_set_add(s, &a, NULL, false, 1000), -EEXIST, "add again");
 	is_int(qt_set_add(s, &a, NULL, true, 1000), 0, "add again with exist");
 	is_int(qt_set_add(s, &b, &t10, false, 1000), 0, "add with a timeout");
-	ok(qt_set_lookup(s, &b, 10999, false, 0, NULL, NULL), "alive before its time");
-	ok(!qt_set_lookup(s, &b, 11000, false, 0, NULL, NULL), "gone at its time");
+	ok(qt_set_lookup(s, &b, 10999, NULL, false, 0, NULL, NULL), "alive before its time");
+	ok(!qt_set_lookup(s, &b, 11000, NULL, false, 0, NULL, NULL), "gone at its time");
 	is_int(qt_set_add(s, &b, NULL, false, 11000), 0, "an expired element is replaced");
 	struct qt_set_key c = host("1.2.3.6"), d = host("1.2.3.7");
 	is_int(qt_set_add(s, &c, NULL, false, 1000), 0, "third");
@@ -103,17 +103,17 @@ static void test_hash_net(void)
 	qt_set_add(s, &narrow, NULL, false, 0);
 	struct qt_set_key p = host("10.1.2.3");
 	uint64_t pk = 0, by = 0;
-	ok(qt_set_lookup(s, &p, 0, true, 100, &pk, &by), "in the /24");
+	ok(qt_set_lookup(s, &p, 0, NULL, true, 100, &pk, &by), "in the /24");
 	is_int(pk, 1, "the most specific element counts");
 	is_int(by, 100, "its bytes");
 	p = host("10.9.9.9");
-	ok(qt_set_lookup(s, &p, 0, true, 50, &pk, &by), "in the /8");
+	ok(qt_set_lookup(s, &p, 0, NULL, true, 50, &pk, &by), "in the /8");
 	is_int(by, 50, "the /8's bytes");
 	p = host("11.0.0.1");
-	ok(!qt_set_lookup(s, &p, 0, true, 50, NULL, NULL), "outside");
+	ok(!qt_set_lookup(s, &p, 0, NULL, true, 50, NULL, NULL), "outside");
 	qt_set_del(s, &narrow, 0);
 	p = host("10.1.2.3");
-	ok(qt_set_lookup(s, &p, 0, false, 0, NULL, NULL), "the /8 after the /24 went");
+	ok(qt_set_lookup(s, &p, 0, NULL, false, 0, NULL, NULL), "the /8 after the /24 went");
 	qt_set_free(s);
 }
 
