@@ -127,6 +127,45 @@ void qt_set_view_render(struct qt_buf *b)
 	qt_buf_free(&s);
 }
 
+/* The sets a load put aside, until it is settled. */
+static struct qt_set *aside[QT_SET_MAX_SETS];
+static bool pending;
+
+void qt_set_view_settle(bool keep)
+{
+	if (!pending)
+		return;
+	pending = false;
+	if (!keep) {
+		qt_sets_clear();
+		for (unsigned i = 0; i < QT_SET_MAX_SETS; i++)
+			if (aside[i])
+				qt_sets_insert(aside[i]);
+		memset(aside, 0, sizeof(aside));
+		return;
+	}
+	/* rules compiled against a set hold that very object: a set of
+	 * the same name takes the file's contents in place (swap); the
+	 * others go once no rule holds them */
+	for (unsigned i = 0; i < QT_SET_MAX_SETS; i++) {
+		struct qt_set *old = aside[i];
+		aside[i] = NULL;
+		if (!old)
+			continue;
+		struct qt_set *cur = qt_sets_find(old->name);
+		if (cur) {
+			qt_set_swap(cur, old);
+			qt_sets_replace(cur, old);
+			old = cur;   /* now holding what was */
+		}
+		old->index = QT_SET_MAX_SETS;
+		if (old->refs)
+			old->destroyed = true;
+		else
+			qt_set_free(old);
+	}
+}
+
 int qt_set_view_load(const char *text, size_t len, struct qt_buf *why)
 {
 	struct qt_buf lines, out, err;
@@ -151,16 +190,17 @@ int qt_set_view_load(const char *text, size_t len, struct qt_buf *why)
 	uint64_t back = passed > 0 ? (uint64_t)passed * 1000u : 0;
 	struct qt_ipset_env env = { .now_ms = back < now ? now - back : 1 };
 	bool changed;
-	/* the sets there are step aside while the file's are made: rules
-	 * compiled against a set hold that very object, so a set of the
-	 * same name takes the file's contents in place (swap); the others
-	 * go. A file that does not restore changes nothing. */
-	struct qt_set *before[QT_SET_MAX_SETS];
+	/* the sets there step aside while the file's are made (the rules
+	 * of the file are checked against these); qt_set_view_settle
+	 * then keeps one or the other */
+	if (pending)
+		qt_set_view_settle(false);
 	for (unsigned i = 0; i < QT_SET_MAX_SETS; i++) {
-		before[i] = qt_sets_at(i);
-		if (before[i])
-			qt_sets_remove(before[i]);
+		aside[i] = qt_sets_at(i);
+		if (aside[i])
+			qt_sets_remove(aside[i]);
 	}
+	pending = true;
 	int st = qt_ipset_restore(qt_buf_str(&lines), lines.len, false, &env,
 				  &out, &err, &changed);
 	if (st) {
@@ -168,27 +208,7 @@ int qt_set_view_load(const char *text, size_t len, struct qt_buf *why)
 		qt_buf_put(why, qt_buf_str(&err),
 			   err.len && qt_buf_str(&err)[err.len - 1] == '\n'
 			   ? err.len - 1 : err.len);
-		qt_sets_clear();
-		for (unsigned i = 0; i < QT_SET_MAX_SETS; i++)
-			if (before[i])
-				qt_sets_insert(before[i]);
-	} else {
-		for (unsigned i = 0; i < QT_SET_MAX_SETS; i++) {
-			struct qt_set *old = before[i];
-			if (!old)
-				continue;
-			struct qt_set *cur = qt_sets_find(old->name);
-			if (cur) {
-				qt_set_swap(cur, old);
-				qt_sets_replace(cur, old);
-				old = cur;   /* now holding what was */
-			}
-			old->index = QT_SET_MAX_SETS;
-			if (old->refs)
-				old->destroyed = true;
-			else
-				qt_set_free(old);
-		}
+		qt_set_view_settle(false);
 	}
 	qt_buf_free(&lines);
 	qt_buf_free(&out);

@@ -24,8 +24,12 @@ unsigned qt_set_view_count(void);
  * wall clock, so that timeouts go on running while no daemon does),
  * then "#ipset " and each line of ipset save. */
 void qt_set_view_render(struct qt_buf *b);
-/* The sets of a state file's text replace the daemon's: -1 with the
- * reason in why when a line does not restore. */
+/* The sets of a state file's text are made, the daemon's put aside
+ * until qt_set_view_settle: -1 with the reason in why when a line does
+ * not restore (nothing is changed then). */
 int qt_set_view_load(const char *text, size_t len, struct qt_buf *why);
+/* keep: the loaded sets replace the daemon's (into the same set
+ * objects where the names meet); else the daemon's come back. */
+void qt_set_view_settle(bool keep);
 
 #endif

@@ -382,6 +382,8 @@ static int restore_text(const char *text, size_t len, bool escapes,
 	}
 	*rs = qt_ruleset_new(AF_INET);
 	int st = qt_restore_run(rs, text, len, &o, v, &ctx, &changed);
+	/* the file's sets with its rules, or neither */
+	qt_set_view_settle(st == 0);
 	if (st) {
 		qt_buf_puts(why, "does not restore: ");
 		one_line(why, &err);

@@ -169,6 +169,7 @@ static void test_state_lines(void)
 	qt_ipset_save_all(&out, now);
 	is_int(qt_set_view_load(qt_buf_str(&text), text.len, &why), 0,
 	       "the lines load");
+	qt_set_view_settle(true);
 	ok(qt_sets_find("keep") == held, "the held set object stays the set");
 	qt_ipset_save_all(&again, qt_set_now_ms());
 	qt_buf_reset(&out);
@@ -179,6 +180,13 @@ static void test_state_lines(void)
 	       "a bad line fails");
 	ok(qt_sets_find("keep") == held && qt_sets_find("t"),
 	   "and changes no set");
+	/* rules that do not restore: the sets loaded with them go back */
+	is_int(qt_set_view_load("#ipset create other hash:ip\n", 27, &why), 0,
+	       "another file's sets load");
+	ok(!qt_sets_find("keep"), "set aside meanwhile");
+	qt_set_view_settle(false);
+	ok(qt_sets_find("keep") == held && !qt_sets_find("other"),
+	   "and come back when its rules fail");
 	qt_set_put(held);
 	qt_buf_free(&out);
 	qt_buf_free(&text);
