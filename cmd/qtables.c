@@ -17,6 +17,7 @@
 #include "graph.h"
 #include "request.h"
 #include "restore.h"
+#include "set_store.h"
 
 /* Sends req; the reply's standard output goes to captured when it is
  * not NULL, else to stdout; its standard error to stderr. */
@@ -706,6 +707,53 @@ static int completion_words(const char *what)
 	return st;
 }
 
+/* ipset: ipset(8)'s command lines on qtablesd's sets (parser/ipset.h
+ * runs them there); restore's input is read here and sent along. */
+static int ipset_main(int argc, char **argv)
+{
+	const char *file = NULL;
+	bool restore = false;
+	char **words = calloc((size_t)argc, sizeof(*words));
+	int nwords = 0;
+	if (!words)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		const char *w = argv[i];
+		const char *n = w[0] == '-' ? w + 1 + (w[1] == '-') : "";
+		if ((!strcmp(n, "file") || !strcmp(n, "f")) && i + 1 < argc) {
+			file = argv[++i];
+			continue;
+		}
+		if (!strcmp(w, "restore") || !strcmp(w, "-R") ||
+		    !strcmp(w, "--restore"))
+			restore = true;
+		words[nwords++] = argv[i];
+	}
+	struct qt_buf input, req;
+	qt_buf_init(&input);
+	qt_buf_init(&req);
+	int status;
+	if (restore && read_input(file, &input, "ipset") < 0) {
+		status = 1;
+	} else if (qt_ipc_ipset(&req, "ipset", nwords, words,
+				restore ? qt_buf_str(&input) : NULL,
+				input.len) < 0) {
+		fprintf(stderr, "ipset v7.17: an argument is empty or holds a "
+			"newline, which qtablesd cannot be sent\n");
+		status = 2;
+	} else if (refused_by_kernel()) {
+		fprintf(stderr, "ipset v7.17: Kernel error received: Operation "
+			"not permitted\n");
+		status = 1;
+	} else {
+		status = call_daemon("ipset", &req);
+	}
+	qt_buf_free(&input);
+	qt_buf_free(&req);
+	free(words);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -715,12 +763,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: IPv6 is not supported yet\n", base);
 		return 1;
 	}
+	/* the sets are the daemon's: rules naming one are checked there */
+	qt_sets_set_known(false);
 	if (argc == 3 && !strcmp(argv[1], "--completion-words"))
 		return completion_words(argv[2]);
 	if (!strcmp(base, "qtables-conntrack"))
 		return conntrack_main(base, argc, argv);
 	if (!strcmp(base, "nfacct") || !strcmp(base, "qtables-nfacct"))
 		return nfacct_main(argc, argv);
+	if (!strcmp(base, "ipset") || !strcmp(base, "qtables-ipset"))
+		return ipset_main(argc, argv);
 	if (ends_with(base, "-restore"))
 		return restore_main(ipt ? "iptables-restore" : "qtables-restore",
 				    argc, argv);

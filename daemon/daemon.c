@@ -28,6 +28,7 @@
 #include "reload.h"
 #include "acct_cells.h"
 #include "acct_view.h"
+#include "set_view.h"
 #include "sd_notify.h"
 #include "state_file.h"
 #include "stats_view.h"
@@ -128,6 +129,21 @@ static void control_metrics(void *ctx, struct qt_metrics *m)
 	qt_metrics_sample(m, d->state_errors, NULL);
 }
 
+/* The state file written again for what packets and time changed in the
+ * sets since the last commit (element counters, timeouts left). */
+static void persist_sets(struct daemon *d)
+{
+	struct qt_buf err;
+	qt_buf_init(&err);
+	struct qt_counter_view cnt = { .io = qt_rt_store_io(d->store) };
+	if (d->o->state_path && qt_set_view_count() &&
+	    qt_state_write(d->o->state_path, d->rs, &cnt, &err) < 0) {
+		d->state_errors++;
+		fputs(qt_buf_str(&err), stderr);
+	}
+	qt_buf_free(&err);
+}
+
 /* One complete request from a peer the kernel vouched for. Requests come
  * one at a time: a transaction never meets another half-way. */
 static void serve_request(void *ctx, const struct qt_peer *peer,
@@ -164,6 +180,9 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		 * daemon stops */
 		struct qt_engine_opts eo = d->o->engine;
 		eo.store = d->store;
+		/* the sets' counters and timeouts as they are now: the next
+		 * daemon reads them from the state file */
+		persist_sets(d);
 		d->engine = qt_handover_give(d->engine, &eo, d->rs,
 					     d->lfd, peer->fd, &d->handed_over);
 		d->requests++;
@@ -172,6 +191,21 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		qt_buf_free(&out);
 		qt_buf_free(&err);
 		return;
+	} else if (kind == QT_IPC_IPSET) {
+		/* ipset(8): the sets change without a commit (the rules
+		 * hold them by reference); what changed is persisted */
+		bool changed = false;
+		t_read = ms_since(&t0);
+		status = qt_set_view_request(d->rs, qt_buf_str(req), req->len,
+					     &out, &err, &changed);
+		t_run = ms_since(&t0);
+		struct qt_counter_view cnt = { .io = qt_rt_store_io(d->store) };
+		if (changed && d->o->state_path &&
+		    qt_state_write(d->o->state_path, d->rs, &cnt, &err) < 0) {
+			d->state_errors++;
+			status = QT_RESOURCE_PROBLEM;
+		}
+		t_save = ms_since(&t0);
 	} else if (kind == QT_IPC_RECENT) {
 		/* the lists of -m recent, as /proc/net/xt_recent shows and
 		 * edits them (extensions/lib/recent_lists.h) */
@@ -442,6 +476,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 			break;
 	}
 	qt_sd_notify("STOPPING=1");
+	if (!d.handed_over)
+		persist_sets(&d);
 	if (d.restart && o->handover_wait && d.engine)
 		qt_handover_leave_holder(d.engine, d.rs, o->handover_wait);
 	qt_handover_close(&ho);

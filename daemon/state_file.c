@@ -1,6 +1,7 @@
 /* Saving and loading the committed ruleset. */
 #define _GNU_SOURCE
 #include "state_file.h"
+#include "set_view.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -238,6 +239,8 @@ void qt_state_render(struct qt_ruleset *rs, const struct qt_counter_view *v,
 	 * as comments iptables-restore passes over (parser/restore.h) */
 	for (unsigned i = 0; i < rs->nacct; i++)
 		qt_restore_put_acct(b, &rs->acct[i]);
+	/* the sets, before the rules that name them */
+	qt_set_view_render(b);
 	unsigned ntables = render_tables(rs, v, b);
 	size_t n = b->len - start;
 	qt_buf_printf(b, trailer_fmt, ntables, n,
@@ -371,8 +374,16 @@ static int restore_text(const char *text, size_t len, bool escapes,
 		ctx.explain = &x;
 	struct qt_restore_opts o = { .counters = true, .state_escapes = escapes };
 	bool changed;
+	/* the sets first: rules name them */
+	if (qt_set_view_load(text, len, why) < 0) {
+		qt_buf_free(&out);
+		qt_buf_free(&err);
+		return -1;
+	}
 	*rs = qt_ruleset_new(AF_INET);
 	int st = qt_restore_run(rs, text, len, &o, v, &ctx, &changed);
+	/* the file's sets with its rules, or neither */
+	qt_set_view_settle(st == 0);
 	if (st) {
 		qt_buf_puts(why, "does not restore: ");
 		one_line(why, &err);

@@ -13,6 +13,7 @@ static const char *const kinds[QT_IPC_NKINDS] = {
 	[QT_IPC_CONNTRACK] = "conntrack",
 	[QT_IPC_HANDOVER] = "handover",
 	[QT_IPC_NFACCT] = "nfacct",
+	[QT_IPC_IPSET] = "ipset",
 };
 
 static const char *const stats_formats[] = { "text", "json", "prometheus" };
@@ -241,6 +242,20 @@ int qt_ipc_nfacct(struct qt_buf *b, const char *prog, int argc,
 		  char *const *argv)
 {
 	return args_request(b, QT_IPC_NFACCT, prog, argc, argv);
+}
+
+int qt_ipc_ipset(struct qt_buf *b, const char *prog, int argc,
+		 char *const *argv, const char *input, size_t len)
+{
+	for (int i = 0; i < argc; i++)
+		if (!argv[i][0])
+			return -1;   /* the empty line ends the arguments */
+	if (args_request(b, QT_IPC_IPSET, prog, argc, argv) < 0)
+		return -1;
+	qt_buf_putc(b, '\n');
+	if (input)
+		qt_buf_put(b, input, len);
+	return 0;
 }
 
 bool qt_ipc_stats_format_known(const char *word)

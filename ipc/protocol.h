@@ -34,6 +34,8 @@ enum qt_ipc_kind {
 	QT_IPC_NFACCT,    /* body: nfacct(8)'s command and its words, one a
 	                     line, checked by the client (restore: the
 	                     lines it read) */
+	QT_IPC_IPSET,     /* body: ipset(8)'s arguments, one a line, then
+	                     an empty line and, for restore, its input */
 	QT_IPC_NKINDS
 };
 
@@ -86,6 +88,10 @@ int qt_ipc_conntrack(struct qt_buf *b, const char *prog, int argc,
 /* The same for nfacct: -1 when a word holds a newline. */
 int qt_ipc_nfacct(struct qt_buf *b, const char *prog, int argc,
 		  char *const *argv);
+/* ipset: the arguments, then the restore input (NULL: none). -1 when
+ * an argument holds a newline. */
+int qt_ipc_ipset(struct qt_buf *b, const char *prog, int argc,
+		 char *const *argv, const char *input, size_t len);
 /* The stats request's output formats; text is the default. */
 bool qt_ipc_stats_format_known(const char *word);
 void qt_ipc_stats(struct qt_buf *b, const char *prog, const char *format);

@@ -5,7 +5,7 @@ set -eu
 pkgs=(build-essential autoconf automake libtool pkg-config flex bison
       libmnl-dev libnetfilter-queue-dev liburcu-dev
       iptables iproute2 bats socat netcat-openbsd python3 python3-scapy
-      tcpdump nfacct ufw clang libclang-rt-14-dev procps kmod iputils-ping
+      tcpdump nfacct ipset ufw clang libclang-rt-14-dev procps kmod iputils-ping
       iperf3 conntrack hping3 nftables
       debhelper lintian systemd python3-prometheus-client python3-jsonschema
       graphviz gnuplot-nox fail2ban docker.io busybox-static curl)

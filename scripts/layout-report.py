@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The layout in numbers: files and lines per folder, and the include
 graph between folders with the edges that run against the layers'
-direction (see Makefile.am: util <- ipc <- parser; util <- engine/ct <-
+direction (see Makefile.am: util <- sets <- ipc <- parser; util <- engine/ct <-
 engine <- extensions/lib <- extensions <- io <- daemon <- cmd).
 
     scripts/layout-report.py [TREE]      (default: this checkout)
@@ -15,20 +15,22 @@ import sys
 
 ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
                        os.path.join(os.path.dirname(__file__), '..'))
-FOLDERS = ['util', 'ipc', 'parser', 'engine/ct', 'engine', 'extensions/lib',
+FOLDERS = ['util', 'sets', 'ipc', 'parser', 'engine/ct', 'engine', 'extensions/lib',
            'extensions', 'io', 'daemon', 'cmd']
 # what each layer may include besides itself
 ALLOWED = {
     'util': set(),
-    'ipc': {'util'},
-    'parser': {'util', 'ipc'},
+    'sets': {'util'},
+    'ipc': {'util', 'sets'},
+    'parser': {'util', 'sets', 'ipc'},
     'engine/ct': {'util'},
-    'engine': {'util', 'ipc', 'parser', 'engine/ct'},
-    'extensions/lib': {'util', 'ipc', 'parser', 'engine/ct', 'engine'},
-    'extensions': {'util', 'ipc', 'parser', 'engine/ct', 'engine',
+    'engine': {'util', 'sets', 'ipc', 'parser', 'engine/ct'},
+    'extensions/lib': {'util', 'sets', 'ipc', 'parser', 'engine/ct',
+                       'engine'},
+    'extensions': {'util', 'sets', 'ipc', 'parser', 'engine/ct', 'engine',
                    'extensions/lib'},
-    'io': {'util', 'ipc', 'parser', 'engine/ct', 'engine'},
-    'daemon': {'util', 'ipc', 'parser', 'engine/ct', 'engine',
+    'io': {'util', 'sets', 'ipc', 'parser', 'engine/ct', 'engine'},
+    'daemon': {'util', 'sets', 'ipc', 'parser', 'engine/ct', 'engine',
                'extensions/lib', 'extensions', 'io'},
     'cmd': set(FOLDERS) - {'cmd'},
 }

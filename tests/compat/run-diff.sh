@@ -16,6 +16,14 @@
 #   %nfacct ARGS   nfacct(8) (the real one on the kernel's accounting
 #             objects, qtables' nfacct on qtablesd's), its output and
 #             exit code compared as a command's
+#   %ipset ARGS    ipset(8) (the real one on the kernel's sets, qtables'
+#             on qtablesd's), compared as a command's; the sets (ipset
+#             save) are part of the state compared after each line
+#   %ipset-restore [ARGS]: TEXT   ipset ARGS restore with TEXT (printf
+#             %b) on its standard input
+#   ipset output is compared with the hash seed (initval) and "Size in
+#   memory" masked, elements sorted (the kernel lists them in hash
+#   order) and the seconds left of element timeouts masked when not 0
 # After a mismatch both sides are reset and the lines of the current
 # block that passed are replayed, so one failure does not spread.
 #
@@ -57,9 +65,30 @@ normalize() {
 	    -e 's/ v1\.8\.9 (\(nf_tables\|qtables\))/ v1.8.9 (BACKEND)/g'
 }
 
+# ipset output as far as it is the same by nature on both sides.
+ipset_norm() {
+	sed -e 's/ initval 0x[0-9a-f]*//' -e 's/^Size in memory: .*/Size in memory: N/' \
+	    -e '/^\(add \|[0-9]\)/s/ timeout [1-9][0-9]*/ timeout N/' |
+	while IFS= read -r l; do
+		# elements (Members: lines, add lines) in one order
+		case $l in
+		'add '*) printf '1\t%s\n' "$l" ;;
+		'Members:') printf '0\t%s\n' "$l"; inm=1; continue ;;
+		'') inm=0; printf '0\t\n' ;;
+		*) [ "${inm:-0}" = 1 ] && printf '1\t%s\n' "$l" || printf '0\t%s\n' "$l" ;;
+		esac
+	done | awk -F '\t' '
+	# runs of element lines sorted, the rest as it is
+	$1 == 1 { print | "sort"; open = 1; next }
+	{ if (open) { close("sort"); open = 0 } print substr($0, 3) }
+	END { if (open) close("sort") }' | sed 's/^1\t//'
+}
+
 # Everything a person can see of the ruleset, in one namespace entry.
 dump_script='
-ipt=$1 save=$2
+ipt=$1 save=$2 ipset=$3
+echo "== ipset save"
+"$ipset" save 2>&1
 s=$("$save" 2>&1 | grep -v "^#")
 echo "== iptables-save"
 printf "%s\n" "$s"
@@ -74,7 +103,8 @@ done
 '
 dump() { # side outfile
 	ip netns exec "$(side_ns "$1")" bash -c "$dump_script" dump \
-		"$(side_ipt "$1")" "$(side_save "$1")" 2>&1 | normalize >"$2"
+		"$(side_ipt "$1")" "$(side_save "$1")" "$(side_ipset "$1")" 2>&1 |
+		normalize | ipset_norm >"$2"
 }
 
 # The oracle's restore under the name iptables-restore (its messages
@@ -114,11 +144,34 @@ run_nfacct() { # side line
 	echo $? >"$work/$s.rc"
 }
 
+# "%ipset ARGS" and "%ipset-restore [ARGS]: TEXT": ipset(8) of each side
+side_ipset() { [ "$1" = o ] && echo /usr/sbin/ipset || echo "$QT_BUILD/ipset"; }
+run_ipset() { # side line
+	local s=$1
+	eval "args=(${2#%ipset})"
+	ip netns exec "$(side_ns "$s")" "$(side_ipset "$s")" "${args[@]}" \
+		>"$work/$s.out.raw" 2>"$work/$s.err" </dev/null
+	echo $? >"$work/$s.rc"
+	ipset_norm <"$work/$s.out.raw" >"$work/$s.out"
+}
+run_ipset_restore() { # side line
+	local s=$1 rest=${2#%ipset-restore} rargs text
+	rargs=${rest%%:*}
+	text=${rest#*:}
+	text=${text# }
+	# shellcheck disable=SC2086
+	printf '%b' "$text" | ip netns exec "$(side_ns "$s")" "$(side_ipset "$s")" \
+		$rargs restore >"$work/$s.out" 2>"$work/$s.err"
+	echo $? >"$work/$s.rc"
+}
+
 run_line() { # side corpus-line
 	local s=$1 l=$2
 	case $l in
 	%restore*) run_restore "$s" "$l" ;;
 	%nfacct*) run_nfacct "$s" "$l" ;;
+	%ipset-restore*) run_ipset_restore "$s" "$l" ;;
+	%ipset*) run_ipset "$s" "$l" ;;
 	*) eval "args=($l)"; run_words "$s" "${args[@]}" ;;
 	esac
 }
@@ -160,7 +213,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	%reset) reset_sides; block=(); continue ;;
 	esac
 	case $line in
-	%restore*|%nfacct*) ;;
+	%restore*|%nfacct*|%ipset*) ;;
 	%*) echo "FAIL $where:$lineno: unknown directive: $line"; fail=$((fail + 1)); continue ;;
 	*)
 		if ! eval "args=($line)" 2>/dev/null; then

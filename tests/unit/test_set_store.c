@@ -1,0 +1,205 @@
+/* The engine's sets (sets/set_store.c) and ipset's language on them
+ * (parser/ipset.c): keys, prefix lookup, timeouts, maxelem, counters,
+ * flush, swap, the registry; the state file's set lines read back. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipset.h"
+#include "set_store.h"
+#include "set_view.h"
+#include "tap.h"
+
+static struct qt_set_key host(const char *a)
+{
+	struct qt_set_key k;
+	memset(&k, 0, sizeof(k));
+	inet_pton(AF_INET, a, &k.ip.v4);
+	k.cidr = 32;
+	return k;
+}
+
+static struct qt_set_key net(const char *a, unsigned cidr)
+{
+	struct qt_set_key k = host(a);
+	k.ip.v4.s_addr &= htonl(~0u << (32 - cidr));
+	k.cidr = (uint8_t)cidr;
+	return k;
+}
+
+/* The text of b without the hash seed. */
+static const char *no_initval(struct qt_buf *b)
+{
+	static char t[4096];
+	const char *s = qt_buf_str(b);
+	size_t n = 0;
+	while (*s && n < sizeof(t) - 1) {
+		if (!strncmp(s, " initval 0x", 11)) {
+			s += 11;
+			while ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f'))
+				s++;
+			continue;
+		}
+		t[n++] = *s++;
+	}
+	t[n] = '\0';
+	return t;
+}
+
+/* One ipset command line, its exit code; output into out. */
+static int ipset(struct qt_buf *out, uint64_t now, const char *line)
+{
+	char buf[512], *argv[32];
+	int argc = 0;
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *w = strtok(buf, " "); w && argc < 32; w = strtok(NULL, " "))
+		argv[argc++] = w;
+	struct qt_buf err;
+	qt_buf_init(&err);
+	struct qt_ipset_env env = { .now_ms = now };
+	bool changed;
+	qt_buf_reset(out);
+	int st = qt_ipset_run(argc, argv, &env, out, &err, &changed);
+	qt_buf_put(out, qt_buf_str(&err), err.len);
+	qt_buf_free(&err);
+	return st;
+}
+
+static void test_hash_ip(void)
+{
+	struct qt_set_opts o = { .family = AF_INET, .hashsize = 1024,
+				 .maxelem = 3, .has_timeout = true };
+	struct qt_set *s = qt_set_new("h", qt_set_type_find("hash:ip"), &o);
+	struct qt_set_key a = host("1.2.3.4"), b = host("1.2.3.5");
+	struct qt_set_elem_opts t10 = { .has_timeout = true, .timeout = 10 };
+	is_int(qt_set_add(s, &a, NULL, false, 1000), 0, "add");
+	is_int(qt_set_add(s, &a, NULL, false, 1000), -EEXIST, "add again");
+	is_int(qt_set_add(s, &a, NULL, true, 1000), 0, "add again with exist");
+	is_int(qt_set_add(s, &b, &t10, false, 1000), 0, "add with a timeout");
+	ok(qt_set_lookup(s, &b, 10999, NULL, false, 0, NULL, NULL), "alive before its time");
+	ok(!qt_set_lookup(s, &b, 11000, NULL, false, 0, NULL, NULL), "gone at its time");
+	is_int(qt_set_add(s, &b, NULL, false, 11000), 0, "an expired element is replaced");
+	struct qt_set_key c = host("1.2.3.6"), d = host("1.2.3.7");
+	is_int(qt_set_add(s, &c, NULL, false, 1000), 0, "third");
+	is_int(qt_set_add(s, &d, NULL, false, 1000), -ENOSPC, "maxelem reached");
+	is_int(qt_set_del(s, &c, 1000), 0, "del");
+	is_int(qt_set_del(s, &c, 1000), -ENOENT, "del again");
+	is_int(qt_set_add(s, &d, NULL, false, 1000), 0, "a freed slot is used again");
+	qt_set_flush(s);
+	is_int(s->nelems, 0, "flush empties");
+	ok(!qt_set_has(s, &a, 1000), "flushed element absent");
+	is_int(qt_set_add(s, &a, NULL, false, 1000), 0, "add after flush");
+	qt_set_free(s);
+}
+
+static void test_hash_net(void)
+{
+	struct qt_set_opts o = { .family = AF_INET, .hashsize = 1024,
+				 .maxelem = 100, .counters = true };
+	struct qt_set *s = qt_set_new("n", qt_set_type_find("hash:net"), &o);
+	struct qt_set_key wide = net("10.0.0.0", 8), narrow = net("10.1.2.0", 24);
+	qt_set_add(s, &wide, NULL, false, 0);
+	qt_set_add(s, &narrow, NULL, false, 0);
+	struct qt_set_key p = host("10.1.2.3");
+	uint64_t pk = 0, by = 0;
+	ok(qt_set_lookup(s, &p, 0, NULL, true, 100, &pk, &by), "in the /24");
+	is_int(pk, 1, "the most specific element counts");
+	is_int(by, 100, "its bytes");
+	p = host("10.9.9.9");
+	ok(qt_set_lookup(s, &p, 0, NULL, true, 50, &pk, &by), "in the /8");
+	is_int(by, 50, "the /8's bytes");
+	p = host("11.0.0.1");
+	ok(!qt_set_lookup(s, &p, 0, NULL, true, 50, NULL, NULL), "outside");
+	qt_set_del(s, &narrow, 0);
+	p = host("10.1.2.3");
+	ok(qt_set_lookup(s, &p, 0, NULL, false, 0, NULL, NULL), "the /8 after the /24 went");
+	qt_set_free(s);
+}
+
+static void test_ipset_language(void)
+{
+	struct qt_buf out;
+	qt_buf_init(&out);
+	is_int(ipset(&out, 0, "create a hash:ip timeout 100"), 0, "create");
+	is_int(ipset(&out, 0, "create a hash:ip"), 1, "create again");
+	is_str(qt_buf_str(&out), "ipset v7.17: Set cannot be created: set with "
+	       "the same name already exists\n", "its message");
+	is_int(ipset(&out, 0, "-exist create a hash:ip timeout 100"), 0,
+	       "-exist create of the same set");
+	is_int(ipset(&out, 0, "add a 1.2.3.0/30"), 0, "a CIDR of hosts");
+	is_int(ipset(&out, 0, "add a 1.2.3.1"), 1, "one of them again");
+	is_int(ipset(&out, 1500, "test a 1.2.3.2"), 0, "test in");
+	is_str(qt_buf_str(&out), "Warning: 1.2.3.2 is in set a.\n", "says so");
+	is_int(ipset(&out, 0, "add a 1.2.3.9 bogus"), 2, "unknown word");
+	is_str(qt_buf_str(&out), "ipset v7.17: Unknown argument: `bogus'\n"
+	       "Try `ipset help' for more information.\n", "usage message");
+	is_int(ipset(&out, 0, "add a 1.2.3.9 timeout 5"), 0, "own timeout");
+	is_int(ipset(&out, 2500, "save a"), 0, "save");
+	is_str(no_initval(&out), "create a hash:ip family inet hashsize 1024 "
+	       "maxelem 65536 timeout 100 bucketsize 12\n"
+	       "add a 1.2.3.0 timeout 97\nadd a 1.2.3.1 timeout 97\n"
+	       "add a 1.2.3.2 timeout 97\nadd a 1.2.3.3 timeout 97\n"
+	       "add a 1.2.3.9 timeout 2\n", "save's lines, timeouts left");
+	is_int(ipset(&out, 0, "destroy nosuch"), 1, "destroy of no set");
+	is_str(qt_buf_str(&out), "ipset v7.17: The set with the given name "
+	       "does not exist\n", "its message");
+	qt_buf_free(&out);
+}
+
+/* The state file's set lines read back as the same sets, into the very
+ * object a rule holds. */
+static void test_state_lines(void)
+{
+	struct qt_buf out, text, again, why;
+	qt_buf_init(&out);
+	qt_buf_init(&text);
+	qt_buf_init(&again);
+	qt_buf_init(&why);
+	qt_sets_clear();
+	uint64_t now = qt_set_now_ms();
+	ipset(&out, now, "create keep hash:net counters comment");
+	ipset(&out, now, "add keep 10.0.0.0/8 packets 5 bytes 7");
+	ipset(&out, now, "create t hash:ip timeout 600");
+	ipset(&out, now, "add t 1.1.1.1 timeout 0");
+	struct qt_set *held = qt_sets_find("keep");
+	qt_set_get(held);
+	qt_set_view_render(&text);
+	ipset(&out, now, "add keep 11.0.0.0/8");
+	qt_ipset_save_all(&out, now);
+	is_int(qt_set_view_load(qt_buf_str(&text), text.len, &why), 0,
+	       "the lines load");
+	qt_set_view_settle(true);
+	ok(qt_sets_find("keep") == held, "the held set object stays the set");
+	qt_ipset_save_all(&again, qt_set_now_ms());
+	qt_buf_reset(&out);
+	ipset(&out, now, "list keep");
+	ok(strstr(qt_buf_str(&out), "10.0.0.0/8 packets 5 bytes 7") &&
+	   !strstr(qt_buf_str(&out), "11.0.0.0"), "with the file's elements");
+	is_int(qt_set_view_load("#ipset create x hash:nope\n", 25, &why), -1,
+	       "a bad line fails");
+	ok(qt_sets_find("keep") == held && qt_sets_find("t"),
+	   "and changes no set");
+	/* rules that do not restore: the sets loaded with them go back */
+	is_int(qt_set_view_load("#ipset create other hash:ip\n", 27, &why), 0,
+	       "another file's sets load");
+	ok(!qt_sets_find("keep"), "set aside meanwhile");
+	qt_set_view_settle(false);
+	ok(qt_sets_find("keep") == held && !qt_sets_find("other"),
+	   "and come back when its rules fail");
+	qt_set_put(held);
+	qt_buf_free(&out);
+	qt_buf_free(&text);
+	qt_buf_free(&again);
+	qt_buf_free(&why);
+}
+
+int main(void)
+{
+	test_hash_ip();
+	test_hash_net();
+	test_ipset_language();
+	test_state_lines();
+	qt_sets_clear();
+	return done_testing();
+}
