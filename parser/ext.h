@@ -282,6 +282,10 @@ struct qt_ext {
 
 void qt_ext_register(const struct qt_ext *ext);
 const struct qt_ext *qt_ext_find(const char *name, enum qt_ext_kind kind);
+/* The same among the extensions a rule of family can use (ip6tables
+ * knows no -m icmp, as iptables knows no -m icmp6). */
+const struct qt_ext *qt_ext_find_fam(const char *name, enum qt_ext_kind kind,
+				     uint8_t family);
 /* For the registry's users (help, tests): iterate all extensions. */
 const struct qt_ext *qt_ext_at(size_t i);
 
