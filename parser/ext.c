@@ -34,7 +34,8 @@ const struct qt_ext *qt_ext_find_fam(const char *name, enum qt_ext_kind kind,
 	for (size_t i = 0; i < nregistered; i++)
 		if (registry[i]->kind == kind &&
 		    (!registry[i]->family || registry[i]->family == family) &&
-		    strcmp(registry[i]->name, name) == 0)
+		    (!strcmp(registry[i]->name, name) ||
+		     (registry[i]->alias && !strcmp(registry[i]->alias, name))))
 			return registry[i];
 	return NULL;
 }

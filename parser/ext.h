@@ -218,6 +218,9 @@ struct qt_ext {
 	/* -L text, with a leading space: " tcp dpt:ssh". numeric is -n. */
 	void (*print)(const struct qt_ext_inst *in, struct qt_buf *b,
 		      bool numeric);
+	/* A second name -m/-j loads it by (ip6tables' -m icmpv6 is
+	 * icmp6); rules list it under `name`. NULL: none. */
+	const char *alias;
 	/* Name printed after -m/-j in save when not `name` (aliases). */
 	const char *save_name;
 	/* Name in -L's target column when not `name` (NOTRACK lists as CT). */
