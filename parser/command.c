@@ -458,6 +458,23 @@ static struct qt_at at_of_match(const struct parsed *p, unsigned i)
 	return (struct qt_at){ 0 };
 }
 
+/* IPv6 extension headers: the protocol field of a rule is the last
+ * header's, so ip6tables warns that -p of one of them never matches. */
+static bool is_exthdr(uint16_t proto)
+{
+	return proto == IPPROTO_ROUTING || proto == IPPROTO_FRAGMENT ||
+	       proto == IPPROTO_AH || proto == IPPROTO_DSTOPTS;
+}
+
+/* ip6tables names the protocol as written, lower-cased. */
+static void warn_exthdr(const char *arg, struct qt_ctx *ctx)
+{
+	qt_buf_puts(ctx->err, "Warning: never matched protocol: ");
+	for (const char *c = arg; *c; c++)
+		qt_buf_putc(ctx->err, (char)tolower((unsigned char)*c));
+	qt_buf_puts(ctx->err, ". use extension match instead.\n");
+}
+
 /* The match -p PROTO loads implicitly: the protocol's name, but icmp6
  * for ICMPv6 in ip6tables (whose /etc/protocols name is ipv6-icmp). */
 static const char *proto_match_name(const struct qt_rule *r)
@@ -839,6 +856,8 @@ static int base_option(struct parsed *p, int code, const char *word,
 		p->proto_arg = arg;
 		if (r->proto == 0 && (r->invflags & QT_INV_PROTO))
 			return qt_param_error(ctx, "rule would never match protocol");
+		if (r->family == AF_INET6 && !invert && is_exthdr(r->proto))
+			warn_exthdr(arg, ctx);
 		return 0;
 	case 'j':
 		return set_jump(p, arg, false, invert, rd, ctx);
@@ -1769,7 +1788,10 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 			r->smsk = sl->mask[i];
 			r->dst = dl->addr[j];
 			r->dmsk = dl->mask[j];
-			if (p->options & (1u << OPT_COUNTERS))
+			/* ip6tables-nft 1.8.9 sets no rule counters (-c,
+			 * restore's [PKTS:BYTES]): its rules start at 0 */
+			if ((p->options & (1u << OPT_COUNTERS)) &&
+			    r->family != AF_INET6)
 				qt_cnt_rule_set(p->cnt, r, (struct qt_counters){
 					.pkts = p->set_pcnt,
 					.bytes = p->set_bcnt });
