@@ -339,13 +339,20 @@ static int load_v6(struct daemon *d)
 	qt_buf_init(&err);
 	if (!d->state6) {
 		rs = qt_ruleset_new(AF_INET6);
-	} else if (qt_state_load6(d->state6, &rs, &cnt, &err) < 0) {
+	} else if (qt_state_load6(d->state6, d->rs6 != NULL, &rs, &cnt,
+				  &err) < 0) {
+		/* on SIGHUP the running ruleset stays, as for IPv4 */
 		fprintf(stderr, "qtablesd: %s%s\n", d->rs6 ? "SIGHUP: "
 			: "not starting: ", qt_buf_str(&err));
 		qt_buf_free(&err);
 		qt_counter_mem_free(mem);
 		return -1;
 	}
+	/* a reload writes the file back in its own spelling, so that the
+	 * next start finds it whole */
+	if (d->rs6 && qt_state_write(d->state6, rs, &cnt, &err) < 0)
+		fprintf(stderr, "%sqtablesd: SIGHUP: %s loaded but could not "
+			"be written back\n", qt_buf_str(&err), d->state6);
 	qt_buf_free(&err);
 	qt_policy_pending_apply(&pending, cnt.io);
 	qt_ruleset_free(d->rs6);

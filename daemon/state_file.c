@@ -593,10 +593,10 @@ const char *qt_state_path6(const char *path, char *buf, size_t n)
 	return w >= 0 && (size_t)w < n ? buf : NULL;
 }
 
-int qt_state_load6(const char *path, struct qt_ruleset **rs,
+int qt_state_load6(const char *path, bool plain_ok, struct qt_ruleset **rs,
 		   const struct qt_counter_view *v, struct qt_buf *err)
 {
-	return load_family(path, AF_INET6, false, true, rs, v, err, NULL);
+	return load_family(path, AF_INET6, plain_ok, true, rs, v, err, NULL);
 }
 
 int qt_state_load(const char *path, struct qt_ruleset **rs,

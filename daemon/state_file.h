@@ -38,8 +38,9 @@ const char *qt_state_default_path(void);
  * any other name gets ".v6" appended. Into buf; NULL if too long. */
 const char *qt_state_path6(const char *path, char *buf, size_t n);
 /* Load the IPv6 file as qt_state_load loads the IPv4 one (missing:
- * an empty IPv6 ruleset). */
-int qt_state_load6(const char *path, struct qt_ruleset **rs,
+ * an empty IPv6 ruleset); with plain_ok also restore text without
+ * header and trailer, as SIGHUP takes the IPv4 file. */
+int qt_state_load6(const char *path, bool plain_ok, struct qt_ruleset **rs,
 		   const struct qt_counter_view *v, struct qt_buf *err);
 
 /* Counters: written as v gives them (the store, and the policy

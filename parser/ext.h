@@ -119,6 +119,10 @@ struct qt_ext_opt {
 /* One match or target in one rule. */
 struct qt_ext_inst {
 	const struct qt_ext *ext;
+	/* The rule's family, set before init(): AF_INET6 in ip6tables'
+	 * rules (0 or AF_INET otherwise), for what differs by family
+	 * (reject types, address options, default masks). */
+	uint8_t family;
 	uint32_t seen;         /* bit per option id given */
 	uint32_t inverted;     /* bit per option id given with '!' */
 	void *data;            /* ext->data_size bytes */
@@ -338,6 +342,10 @@ void qt_plen_mask(unsigned plen, uint32_t mask[4]);
 /* One host (xtables' host type): a name is resolved with getaddrinfo,
  * whose first IPv4 answer is taken; its failure is iptables' message. */
 int qt_opt_parse_host(struct qt_ctx *ctx, const char *arg, uint32_t *addr);
+/* qt_opt_parse_plen for a rule of family: 0..128 or an IPv6 mask in
+ * ip6tables' rules (QT_OT_PLEN options take it so). */
+int qt_opt_parse_plen_fam(struct qt_ctx *ctx, const char *ext, const char *opt,
+			  const char *arg, uint8_t family, unsigned *plen);
 
 /* Helpers shared by extensions for iptables' standard messages. */
 /* "NAME: Bad value for \"--OPT\" option: \"ARG\"" (xtables_param_act). */
