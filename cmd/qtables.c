@@ -3,6 +3,7 @@
  * lets qtablesd do the work, and prints the reply. Only
  * `qtables-restore --test` works without the daemon. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -211,11 +212,19 @@ static int restore_main(const char *prog, int argc, char **argv)
 			if (!optarg && optind < argc && argv[optind][0] != '-')
 				optind++;
 			break;
-		case 'b': case 'M': case '4':
+		case 'b': case 'M':
 			break;
-		case '6':
-			fprintf(stderr, "%s: IPv6 is not supported yet\n", prog);
-			return 1;
+		case '4': case '6':
+			/* ip6tables-nft-restore 1.8.9 knows neither (its
+			 * getopt string lacks them); iptables-restore keeps
+			 * taking -4 as it always did here */
+			if (c == '6' || qt_ipc_prog_family(prog) == AF_INET6) {
+				fprintf(stderr, "%s: invalid option -- '%c'\n"
+					"Try `%s -h' for more information.\n",
+					prog, c, prog);
+				return 1;
+			}
+			break;
 		case 'V':
 			printf("%s v%s (%s)\n", prog, QT_IPTABLES_VERSION, QT_BACKEND);
 			return 0;
@@ -296,17 +305,23 @@ static int save_main(const char *prog, int argc, char **argv)
 		case 'c': counters = true; break;
 		case 't': table = optarg; break;
 		case 'f': file = optarg; break;
-		case 'b': case 'd': case 'M': case '4': break;
-		case '6':
-			fprintf(stderr, "%s: IPv6 is not supported yet\n", prog);
-			return 1;
+		case 'b': case 'd': case 'M': break;
+		case '4': case '6':
+			if (c == '6' || qt_ipc_prog_family(prog) == AF_INET6) {
+				optopt = c;
+				goto invalid;
+			}
+			break;
 		case 'V':
 			printf("%s v%s (%s)\n", prog, QT_IPTABLES_VERSION, QT_BACKEND);
 			return 0;
 		default:
+		invalid:
 			fprintf(stderr, "%s: invalid option -- '%c'\n"
 				"Look at manual page `%s.8' for more information.\n",
-				prog, optopt ? optopt : '?', "iptables-save");
+				prog, optopt ? optopt : '?',
+				qt_ipc_prog_family(prog) == AF_INET6
+				? "ip6tables-save" : "iptables-save");
 			return 1;
 		}
 	}
@@ -759,12 +774,15 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
 	bool ipt = strncmp(base, "iptables", 8) == 0 || strncmp(base, "ip6tables", 9) == 0;
-	if (strstr(base, "6tables")) {
-		fprintf(stderr, "%s: IPv6 is not supported yet\n", base);
-		return 1;
-	}
 	/* the sets are the daemon's: rules naming one are checked there */
 	qt_sets_set_known(false);
+	/* ip6tables*, qtables6*: the same programs for the IPv6 ruleset */
+	bool v6 = qt_ipc_prog_family(base) == AF_INET6;
+	const char *cmd_name = ipt ? (v6 ? "ip6tables" : "iptables")
+				   : (v6 ? "qtables6" : "qtables");
+	char restore_name[32], save_name[32];
+	snprintf(restore_name, sizeof(restore_name), "%s-restore", cmd_name);
+	snprintf(save_name, sizeof(save_name), "%s-save", cmd_name);
 	if (argc == 3 && !strcmp(argv[1], "--completion-words"))
 		return completion_words(argv[2]);
 	if (!strcmp(base, "qtables-conntrack"))
@@ -774,9 +792,8 @@ int main(int argc, char **argv)
 	if (!strcmp(base, "ipset") || !strcmp(base, "qtables-ipset"))
 		return ipset_main(argc, argv);
 	if (ends_with(base, "-restore"))
-		return restore_main(ipt ? "iptables-restore" : "qtables-restore",
-				    argc, argv);
+		return restore_main(restore_name, argc, argv);
 	if (ends_with(base, "-save"))
-		return save_main(ipt ? "iptables-save" : "qtables-save", argc, argv);
-	return command_main(ipt ? "iptables" : "qtables", argc, argv);
+		return save_main(save_name, argc, argv);
+	return command_main(cmd_name, argc, argv);
 }

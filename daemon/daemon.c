@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "ctx.h"
 #include "model.h"
 #include "request.h"
@@ -36,6 +38,13 @@
 struct daemon {
 	const struct qt_daemon_opts *o;
 	struct qt_ruleset *rs;
+	/* The IPv6 ruleset (ip6tables): committed and persisted on its
+	 * own (its file beside the state file, qt_state_path6), not run
+	 * by the engine yet, so its counters are a plain store. */
+	struct qt_ruleset *rs6;
+	struct qt_counter_mem *cnt6;
+	const char *state6;         /* NULL: no persistence */
+	char state6_buf[PATH_MAX];
 	/* counters and extension state by rule, and policy counters: the
 	 * engine counts into it; without one (--no-datapath) it holds
 	 * what was set (-c, restore --counters, the state file) */
@@ -144,6 +153,39 @@ static void persist_sets(struct daemon *d)
 	qt_buf_free(&err);
 }
 
+/* A ruleset request for IPv6 (ip6tables*): run, kept only when its
+ * file could be written, as the IPv4 ruleset is. */
+static int serve_v6(struct daemon *d, const struct qt_buf *req,
+		    struct qt_buf *out, struct qt_buf *err)
+{
+	bool changed = false;
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = {
+		.io = qt_counter_mem_io(d->cnt6), .pending = &pending,
+	};
+	struct qt_ruleset *before = d->state6 ? qt_ruleset_clone(d->rs6)
+					      : NULL;
+	int status = qt_request_run(&d->rs6, qt_buf_str(req), req->len, &cnt,
+				    out, err, &changed);
+	if (changed && d->state6 &&
+	    qt_state_write(d->state6, d->rs6, &cnt, err) < 0) {
+		d->state_errors++;
+		qt_buf_printf(err, "qtablesd: the change was not applied, as "
+			      "it could not be saved\n");
+		qt_ruleset_free(d->rs6);
+		d->rs6 = before;
+		before = NULL;
+		changed = false;
+		status = QT_RESOURCE_PROBLEM;
+	}
+	if (changed) {
+		qt_policy_pending_apply(&pending, cnt.io);
+		qt_counter_mem_sweep(d->cnt6, &d->rs6, 1);
+	}
+	qt_ruleset_free(before);
+	return status;
+}
+
 /* One complete request from a peer the kernel vouched for. Requests come
  * one at a time: a transaction never meets another half-way. */
 static void serve_request(void *ctx, const struct qt_peer *peer,
@@ -158,8 +200,8 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 	qt_buf_init(&err);
 	int status;
 	struct qt_ipc_header h;
-	enum qt_ipc_kind kind = qt_ipc_parse(qt_buf_str(req), req->len, &h) < 0
-				? QT_IPC_COMMAND : h.kind;
+	bool parsed = qt_ipc_parse(qt_buf_str(req), req->len, &h) == 0;
+	enum qt_ipc_kind kind = parsed ? h.kind : QT_IPC_COMMAND;
 	if (kind == QT_IPC_STATS) {
 		t_read = ms_since(&t0);
 		status = qt_stats_request(d->engine, qt_buf_str(req), req->len,
@@ -212,6 +254,11 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		t_read = ms_since(&t0);
 		status = qt_recent_request(qt_buf_str(req), req->len, &out,
 					   &err);
+	} else if (parsed && kind != QT_IPC_NFACCT &&
+		   qt_ipc_family(&h) == AF_INET6) {
+		t_read = ms_since(&t0);
+		status = serve_v6(d, req, &out, &err);
+		t_run = t_save = ms_since(&t0);
 	} else {
 		bool changed = false;
 		t_read = ms_since(&t0);
@@ -310,11 +357,60 @@ static bool pidfile_is_mine(const char *path)
 	return pid == (int)getpid();
 }
 
+/* The IPv6 ruleset at start (and SIGHUP): its file, as the IPv4 one
+ * is loaded, or empty without persistence. A file that cannot be
+ * trusted refuses the start as the IPv4 file does; on SIGHUP it only
+ * leaves the running ruleset in place. */
+static int load_v6(struct daemon *d)
+{
+	struct qt_ruleset *rs = NULL;
+	struct qt_counter_mem *mem = qt_counter_mem_new();
+	struct qt_policy_pending pending = { 0 };
+	struct qt_counter_view cnt = {
+		.io = qt_counter_mem_io(mem), .pending = &pending,
+	};
+	struct qt_buf err;
+	qt_buf_init(&err);
+	if (!d->state6) {
+		rs = qt_ruleset_new(AF_INET6);
+	} else if (qt_state_load6(d->state6, d->rs6 != NULL, &rs, &cnt,
+				  &err) < 0) {
+		/* on SIGHUP the running ruleset stays, as for IPv4 */
+		fprintf(stderr, "qtablesd: %s%s\n", d->rs6 ? "SIGHUP: "
+			: "not starting: ", qt_buf_str(&err));
+		qt_buf_free(&err);
+		qt_counter_mem_free(mem);
+		return -1;
+	}
+	/* a reload writes the file back in its own spelling, so that the
+	 * next start finds it whole */
+	if (d->rs6 && qt_state_write(d->state6, rs, &cnt, &err) < 0)
+		fprintf(stderr, "%sqtablesd: SIGHUP: %s loaded but could not "
+			"be written back\n", qt_buf_str(&err), d->state6);
+	qt_buf_free(&err);
+	qt_policy_pending_apply(&pending, cnt.io);
+	qt_ruleset_free(d->rs6);
+	if (d->cnt6)
+		qt_counter_mem_free(d->cnt6);
+	d->rs6 = rs;
+	d->cnt6 = mem;
+	return 0;
+}
+
 int qt_daemon_run(const struct qt_daemon_opts *o)
 {
 	struct daemon d = { .o = o };
 	struct qt_buf err;
 	qt_buf_init(&err);
+	if (o->state_path) {
+		d.state6 = qt_state_path6(o->state_path, d.state6_buf,
+					  sizeof(d.state6_buf));
+		if (!d.state6) {
+			fprintf(stderr, "qtablesd: state file name too long: "
+				"%s\n", o->state_path);
+			return 1;
+		}
+	}
 	d.store = qt_rt_store_new();
 	if (!d.store) {
 		fprintf(stderr, "qtablesd: out of memory\n");
@@ -347,6 +443,11 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		return 1;
 	}
 	qt_policy_pending_apply(&pending, cnt.io);
+	if (load_v6(&d) < 0) {
+		qt_ruleset_free(d.rs);
+		qt_rt_store_free(d.store);
+		return 1;
+	}
 	/* the accounting objects of the state file exist before its rules
 	 * are compiled into a program */
 	qt_acct_define(d.rs);
@@ -463,6 +564,7 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		if (sig == SIGHUP) {
 			qt_reload_state(o->state_path, &d.rs, d.store,
 					d.engine);
+			(void)load_v6(&d);
 			qt_acct_define(d.rs);
 			sweep(&d);
 			continue;
@@ -492,6 +594,9 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (o->pidfile && pidfile_is_mine(o->pidfile))
 		unlink(o->pidfile);
 	qt_ruleset_free(d.rs);
+	qt_ruleset_free(d.rs6);
+	if (d.cnt6)
+		qt_counter_mem_free(d.cnt6);
 	qt_rt_store_free(d.store);
 	qt_state_forget();
 	qt_buf_free(&err);

@@ -93,7 +93,8 @@ struct text_cache {
 	size_t n;
 };
 
-static struct text_cache cache;
+/* One per family: each file is rendered from its own ruleset. */
+static struct text_cache caches[2];
 
 static size_t slot_of(const struct text_cache *c, const struct qt_rule *r)
 {
@@ -150,7 +151,8 @@ static void cache_free(struct text_cache *c)
 
 void qt_state_forget(void)
 {
-	cache_free(&cache);
+	cache_free(&caches[0]);
+	cache_free(&caches[1]);
 }
 
 static void put_u64(struct qt_buf *b, uint64_t v)
@@ -167,6 +169,17 @@ static void put_u64(struct qt_buf *b, uint64_t v)
 static const char header[] =
 	"# qtablesd state file: restore with iptables-restore -c; "
 	"the last line checks the rest\n";
+/* The IPv6 ruleset's file (qt_state_path6) says which program reads it. */
+static const char header6[] =
+	"# qtablesd state file: restore with ip6tables-restore -c; "
+	"the last line checks the rest\n";
+
+static const char *header_of(uint8_t family, size_t *len)
+{
+	const char *h = family == AF_INET6 ? header6 : header;
+	*len = strlen(h);
+	return h;
+}
 static const char trailer_fmt[] =
 	"# qtablesd end: %u tables, %zu bytes, crc32 %08x\n";
 
@@ -182,6 +195,7 @@ static unsigned render_tables(struct qt_ruleset *rs,
 	for (int i = 0; i < QT_NTABLES; i++)
 		for (unsigned k = 0; rs->tables[i] && k < rs->tables[i]->nchains; k++)
 			nrules += rs->tables[i]->chains[k]->nrules;
+	struct text_cache *cache = &caches[rs->family == AF_INET6];
 	struct text_cache next = { .cap = 64 };
 	while (next.cap < 2 * nrules)
 		next.cap *= 2;
@@ -209,7 +223,7 @@ static unsigned render_tables(struct qt_ruleset *rs,
 			for (unsigned j = 0; j < c->nrules; j++) {
 				struct qt_rule *r = c->rules[j];
 				struct text_entry *e =
-					cache_take(&next, &cache, r, &scratch);
+					cache_take(&next, cache, r, &scratch);
 				struct qt_counters rc = qt_cnt_rule(v, r);
 				qt_buf_putc(b, '[');
 				put_u64(b, rc.pkts);
@@ -225,22 +239,25 @@ static unsigned render_tables(struct qt_ruleset *rs,
 	}
 	qt_buf_free(&scratch);
 	qt_buf_free(&name);
-	cache_free(&cache);      /* what is left: rules no longer in rs */
-	cache = next;
+	cache_free(cache);       /* what is left: rules no longer in rs */
+	*cache = next;
 	return ntables;
 }
 
 void qt_state_render(struct qt_ruleset *rs, const struct qt_counter_view *v,
 		     struct qt_buf *b)
 {
-	size_t start = b->len;
-	qt_buf_put(b, header, sizeof(header) - 1);
+	size_t start = b->len, hlen;
+	const char *h = header_of(rs->family, &hlen);
+	qt_buf_put(b, h, hlen);
 	/* the accounting objects, before the rules that count into them,
 	 * as comments iptables-restore passes over (parser/restore.h) */
 	for (unsigned i = 0; i < rs->nacct; i++)
 		qt_restore_put_acct(b, &rs->acct[i]);
-	/* the sets, before the rules that name them */
-	qt_set_view_render(b);
+	/* the sets, before the rules that name them (with the IPv4
+	 * rules: ipset's family inet6 is not there yet) */
+	if (rs->family == AF_INET)
+		qt_set_view_render(b);
 	unsigned ntables = render_tables(rs, v, b);
 	size_t n = b->len - start;
 	qt_buf_printf(b, trailer_fmt, ntables, n,
@@ -359,7 +376,7 @@ static void one_line(struct qt_buf *why, const struct qt_buf *msg)
 #define EXPLAIN_PREFIX "qtablesd: "
 
 static int restore_text(const char *text, size_t len, bool escapes,
-			const char *name, struct qt_ruleset **rs,
+			uint8_t family, const char *name, struct qt_ruleset **rs,
 			const struct qt_counter_view *v, struct qt_buf *why,
 			struct qt_buf *explained)
 {
@@ -374,16 +391,18 @@ static int restore_text(const char *text, size_t len, bool escapes,
 		ctx.explain = &x;
 	struct qt_restore_opts o = { .counters = true, .state_escapes = escapes };
 	bool changed;
-	/* the sets first: rules name them */
-	if (qt_set_view_load(text, len, why) < 0) {
+	/* the sets first: rules name them (the sets are kept with the
+	 * IPv4 rules; ipset's family inet6 is not there yet) */
+	if (family == AF_INET && qt_set_view_load(text, len, why) < 0) {
 		qt_buf_free(&out);
 		qt_buf_free(&err);
 		return -1;
 	}
-	*rs = qt_ruleset_new(AF_INET);
+	*rs = qt_ruleset_new(family);
 	int st = qt_restore_run(rs, text, len, &o, v, &ctx, &changed);
 	/* the file's sets with its rules, or neither */
-	qt_set_view_settle(st == 0);
+	if (family == AF_INET)
+		qt_set_view_settle(st == 0);
 	if (st) {
 		qt_buf_puts(why, "does not restore: ");
 		one_line(why, &err);
@@ -407,16 +426,31 @@ int qt_state_parse(const char *text, size_t len, bool plain_ok,
 					NULL);
 }
 
+static int parse_family(const char *text, size_t len, bool plain_ok,
+			uint8_t family, const char *name,
+			struct qt_ruleset **rs, const struct qt_counter_view *v,
+			struct qt_buf *why, struct qt_buf *explained);
+
 int qt_state_parse_explained(const char *text, size_t len, bool plain_ok,
 			     const char *name, struct qt_ruleset **rs,
 			     const struct qt_counter_view *v, struct qt_buf *why,
 			     struct qt_buf *explained)
 {
-	size_t hlen = sizeof(header) - 1;
-	bool has_header = len >= hlen && !memcmp(text, header, hlen);
+	return parse_family(text, len, plain_ok, AF_INET, name, rs, v, why,
+			    explained);
+}
+
+static int parse_family(const char *text, size_t len, bool plain_ok,
+			uint8_t family, const char *name,
+			struct qt_ruleset **rs, const struct qt_counter_view *v,
+			struct qt_buf *why, struct qt_buf *explained)
+{
+	size_t hlen;
+	const char *h = header_of(family, &hlen);
+	bool has_header = len >= hlen && !memcmp(text, h, hlen);
 	*rs = NULL;
 	if (!has_header && plain_ok)
-		return restore_text(text, len, false, name, rs, v, why,
+		return restore_text(text, len, false, family, name, rs, v, why,
 				    explained);
 	if (len == 0) {
 		qt_buf_puts(why, "is empty (a whole state file ends with its "
@@ -476,7 +510,8 @@ int qt_state_parse_explained(const char *text, size_t len, bool plain_ok,
 			      "it holds %u", ntables, found);
 		return -1;
 	}
-	return restore_text(text, start, true, name, rs, v, why, explained);
+	return restore_text(text, start, true, family, name, rs, v, why,
+			    explained);
 }
 
 /* The whole file into text. A file that is not a regular one (a
@@ -527,9 +562,10 @@ static int read_whole(const char *path, struct qt_buf *text, bool *missing,
 	return 0;
 }
 
-static int load(const char *path, bool fallback, bool missing_ok,
-		struct qt_ruleset **rs, const struct qt_counter_view *v,
-		struct qt_buf *err, struct qt_buf *explained)
+static int load_family(const char *path, uint8_t family, bool fallback,
+		       bool missing_ok, struct qt_ruleset **rs,
+		       const struct qt_counter_view *v, struct qt_buf *err,
+		       struct qt_buf *explained)
 {
 	struct qt_buf text, why;
 	qt_buf_init(&text);
@@ -539,12 +575,11 @@ static int load(const char *path, bool fallback, bool missing_ok,
 	int rc = read_whole(path, &text, &missing, &why);
 	if (rc < 0 && missing && missing_ok) {
 		/* the first start: nothing was committed yet */
-		*rs = qt_ruleset_new(AF_INET);
+		*rs = qt_ruleset_new(family);
 		rc = 0;
 	} else if (rc == 0) {
-		rc = qt_state_parse_explained(qt_buf_str(&text), text.len,
-					      fallback, path, rs, v, &why,
-					      explained);
+		rc = parse_family(qt_buf_str(&text), text.len, fallback,
+				  family, path, rs, v, &why, explained);
 	}
 	if (rc < 0)
 		qt_buf_printf(err, "%s %s %s", fallback ? "recovery file"
@@ -552,6 +587,31 @@ static int load(const char *path, bool fallback, bool missing_ok,
 	qt_buf_free(&text);
 	qt_buf_free(&why);
 	return rc;
+}
+
+static int load(const char *path, bool fallback, bool missing_ok,
+		struct qt_ruleset **rs, const struct qt_counter_view *v,
+		struct qt_buf *err, struct qt_buf *explained)
+{
+	return load_family(path, AF_INET, fallback, missing_ok, rs, v, err,
+			   explained);
+}
+
+const char *qt_state_path6(const char *path, char *buf, size_t n)
+{
+	size_t l = strlen(path);
+	int w;
+	if (l >= 3 && !strcmp(path + l - 3, ".v4"))
+		w = snprintf(buf, n, "%.*s.v6", (int)(l - 3), path);
+	else
+		w = snprintf(buf, n, "%s.v6", path);
+	return w >= 0 && (size_t)w < n ? buf : NULL;
+}
+
+int qt_state_load6(const char *path, bool plain_ok, struct qt_ruleset **rs,
+		   const struct qt_counter_view *v, struct qt_buf *err)
+{
+	return load_family(path, AF_INET6, plain_ok, true, rs, v, err, NULL);
 }
 
 int qt_state_load(const char *path, struct qt_ruleset **rs,

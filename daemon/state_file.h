@@ -14,7 +14,12 @@
  * Strings are written in the state spelling (parser/quote.h), so the
  * file reads back as the very ruleset it was written from. A file that
  * is unreadable, empty, cut short, damaged or without trailer is refused
- * whole: the daemon does not start from it. */
+ * whole: the daemon does not start from it.
+ *
+ * The IPv6 ruleset has a file of its own beside it (qt_state_path6),
+ * ip6tables-restore input in the same form, written when that ruleset
+ * commits; the IPv4 file stays exactly what it was before there were
+ * two families. */
 #ifndef QT_STATE_FILE_H
 #define QT_STATE_FILE_H
 
@@ -29,12 +34,22 @@
  * unnamed one. The result is static storage. */
 const char *qt_state_default_path(void);
 
+/* The IPv6 file of the state file path: "rules.v4" -> "rules.v6",
+ * any other name gets ".v6" appended. Into buf; NULL if too long. */
+const char *qt_state_path6(const char *path, char *buf, size_t n);
+/* Load the IPv6 file as qt_state_load loads the IPv4 one (missing:
+ * an empty IPv6 ruleset); with plain_ok also restore text without
+ * header and trailer, as SIGHUP takes the IPv4 file. */
+int qt_state_load6(const char *path, bool plain_ok, struct qt_ruleset **rs,
+		   const struct qt_counter_view *v, struct qt_buf *err);
+
 /* Counters: written as v gives them (the store, and the policy
  * counters a request set that are not applied yet); loaded into v (rule
  * counters into v->io, policy counters into v->pending for the caller
  * to apply once it keeps the ruleset). v may be NULL: zeros, dropped. */
 
-/* Write rs atomically (temporary file, fsync, rename). -1 on error with
+/* Write rs atomically (temporary file, fsync, rename); its family
+ * picks the header. -1 on error with
  * the reason in err. */
 int qt_state_write(const char *path, struct qt_ruleset *rs,
 		   const struct qt_counter_view *v, struct qt_buf *err);

@@ -4,6 +4,7 @@
  * first hit in table order; the kernel takes it only in the filter table,
  * INPUT/FORWARD/OUTPUT, and tcp-reset only with -p tcp. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
 
@@ -18,7 +19,8 @@
 enum { REJ_ICMP_UNREACH, REJ_TCP_RESET };
 
 /* What the engine sends: an ICMP destination-unreachable (type 3) with
- * icmp_code, or a TCP RST. `with` indexes reject_types. */
+ * icmp_code, or a TCP RST. `with` indexes reject_types (reject6_types
+ * in ip6tables' rules). */
 struct reject_data {
 	uint8_t with;
 	uint8_t kind;       /* REJ_* */
@@ -42,6 +44,30 @@ static const struct {
 #define N_TYPES (sizeof(reject_types) / sizeof(reject_types[0]))
 #define DEFAULT_TYPE 3 /* icmp-port-unreachable */
 
+/* ip6tables' (libip6t_REJECT), codes of ICMPv6 destination unreachable
+ * (type 1); tcp-reset is its own alias there. */
+static const struct {
+	const char *name, *alias;
+	uint8_t kind, code;
+} reject6_types[] = {
+	{ "icmp6-no-route", "no-route", REJ_ICMP_UNREACH, 0 },
+	{ "icmp6-adm-prohibited", "adm-prohibited", REJ_ICMP_UNREACH, 1 },
+	{ "icmp6-addr-unreachable", "addr-unreach", REJ_ICMP_UNREACH, 3 },
+	{ "icmp6-port-unreachable", "port-unreach", REJ_ICMP_UNREACH, 4 },
+	{ "tcp-reset", "tcp-reset", REJ_TCP_RESET, 0 },
+	{ "icmp6-policy-fail", "policy-fail", REJ_ICMP_UNREACH, 5 },
+	{ "icmp6-reject-route", "reject-route", REJ_ICMP_UNREACH, 6 },
+};
+#define N_TYPES6 (sizeof(reject6_types) / sizeof(reject6_types[0]))
+#define DEFAULT_TYPE6 3 /* icmp6-port-unreachable */
+
+static const char *type_name(const struct qt_ext_inst *in)
+{
+	const struct reject_data *d = in->data;
+	return in->family == AF_INET6 ? reject6_types[d->with].name
+				      : reject_types[d->with].name;
+}
+
 enum { O_WITH };
 
 static const struct qt_ext_opt reject_opts[] = {
@@ -56,15 +82,35 @@ static void set_type(struct reject_data *d, unsigned i)
 	d->icmp_code = reject_types[i].code;
 }
 
+static void set_type6(struct reject_data *d, unsigned i)
+{
+	d->with = (uint8_t)i;
+	d->kind = reject6_types[i].kind;
+	d->icmp_code = reject6_types[i].code;
+}
+
 static void reject_init(struct qt_ext_inst *in)
 {
-	set_type(in->data, DEFAULT_TYPE);
+	if (in->family == AF_INET6)
+		set_type6(in->data, DEFAULT_TYPE6);
+	else
+		set_type(in->data, DEFAULT_TYPE);
 }
 
 static int reject_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 			struct qt_ctx *ctx)
 {
 	size_t n = strlen(a->arg);
+	if (in->family == AF_INET6) {
+		for (unsigned i = 0; i < N_TYPES6; i++)
+			if (!strncasecmp(reject6_types[i].name, a->arg, n) ||
+			    !strncasecmp(reject6_types[i].alias, a->arg, n)) {
+				set_type6(in->data, i);
+				return 0;
+			}
+		return qt_param_error(ctx, "unknown reject type \"%s\"",
+				      a->arg);
+	}
 	for (unsigned i = 0; i < N_TYPES; i++)
 		if (!strncasecmp(reject_types[i].name, a->arg, n) ||
 		    !strncasecmp(reject_types[i].alias, a->arg, n)) {
@@ -92,16 +138,14 @@ static int reject_kcheck(const struct qt_ext_inst *in,
 
 static void reject_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
-	const struct reject_data *d = in->data;
-	qt_buf_printf(b, " --reject-with %s", reject_types[d->with].name);
+	qt_buf_printf(b, " --reject-with %s", type_name(in));
 }
 
 static void reject_print(const struct qt_ext_inst *in, struct qt_buf *b,
 			 bool numeric)
 {
-	const struct reject_data *d = in->data;
 	(void)numeric;
-	qt_buf_printf(b, " reject-with %s", reject_types[d->with].name);
+	qt_buf_printf(b, " reject-with %s", type_name(in));
 }
 
 /* Answer (when the kernel would) and drop. The reply is built on the

@@ -68,9 +68,13 @@ static int connlimit_check(struct qt_ext_inst *in, const struct qt_rule_env *env
 	return 0;
 }
 
-/* The prefix as iptables prints it for IPv4: the bits of the first word. */
-static unsigned shown_plen(const struct connlimit_data *d)
+/* The prefix as iptables prints it for IPv4: the bits of the first
+ * word; ip6tables all of them. */
+static unsigned shown_plen(const struct qt_ext_inst *in)
 {
+	const struct connlimit_data *d = in->data;
+	if (in->family == AF_INET6)
+		return d->plen > 128 ? 128 : d->plen;
 	return d->plen > 32 ? 32 : d->plen;
 }
 
@@ -79,7 +83,7 @@ static void connlimit_save(const struct qt_ext_inst *in, struct qt_buf *b)
 	const struct connlimit_data *d = in->data;
 	qt_buf_printf(b, " --connlimit-%s %u --connlimit-mask %u --connlimit-%s",
 		      d->flags & CL_INVERT ? "above" : "upto", d->limit,
-		      shown_plen(d), d->flags & CL_DADDR ? "daddr" : "saddr");
+		      shown_plen(in), d->flags & CL_DADDR ? "daddr" : "saddr");
 }
 
 static void connlimit_print(const struct qt_ext_inst *in, struct qt_buf *b,
@@ -88,7 +92,7 @@ static void connlimit_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	const struct connlimit_data *d = in->data;
 	(void)numeric;
 	qt_buf_printf(b, " #conn %s/%u %s %u",
-		      d->flags & CL_DADDR ? "dst" : "src", shown_plen(d),
+		      d->flags & CL_DADDR ? "dst" : "src", shown_plen(in),
 		      d->flags & CL_INVERT ? ">" : "<=", d->limit);
 }
 

@@ -277,6 +277,12 @@ static int conntrack_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	case O_ORIGDST:
 	case O_REPLSRC:
 	case O_REPLDST:
+		/* the tuple holds an IPv4 address: an IPv6 rule's is
+		 * refused rather than kept wrong */
+		if (in->family == AF_INET6)
+			return qt_param_error(ctx, "conntrack: --%s: IPv6 "
+				"addresses are not supported by qtables yet",
+				tuple_opt[id - O_ORIGSRC]);
 		return parse_hostmask(a->arg, tuple_opt[id - O_ORIGSRC],
 				      &d->tuple[id - O_ORIGSRC], ctx);
 	case O_ORIGSRCPORT:

@@ -116,7 +116,8 @@ static void hashlimit_init(struct qt_ext_inst *in)
 	struct hashlimit_data *d = in->data;
 	d->burst = HL_BURST;
 	d->gc_interval = HL_GCINTERVAL;
-	d->srcmask = d->dstmask = 32;
+	/* the full address of the rule's family */
+	d->srcmask = d->dstmask = in->family == AF_INET6 ? 128 : 32;
 	d->interval = 1;
 }
 
@@ -342,7 +343,8 @@ static int hashlimit_kcheck(const struct qt_ext_inst *in,
 	}
 	if (d->gc_interval == 0 || d->expire == 0)
 		return EINVAL;
-	if (d->srcmask > 32 || d->dstmask > 32)
+	unsigned full = in->family == AF_INET6 ? 128 : 32;
+	if (d->srcmask > full || d->dstmask > full)
 		return EINVAL;
 	if (!strcmp(d->name, ".") || !strcmp(d->name, "..") ||
 	    strchr(d->name, '/'))
@@ -413,8 +415,9 @@ static void put_mode(struct qt_buf *b, uint32_t mode, char sep)
 
 /* save and -L share the layout: pfx "--hashlimit-" or "" (and then
  * "htable-" stays), the -L rate counts the rate-match interval in */
-static void dump(const struct hashlimit_data *d, struct qt_buf *b, bool save)
+static void dump(const struct qt_ext_inst *in, struct qt_buf *b, bool save)
 {
+	const struct hashlimit_data *d = in->data;
 	const char *pfx = save ? "--hashlimit-" : "";
 	uint32_t quantum;
 	if (save)
@@ -448,9 +451,10 @@ static void dump(const struct hashlimit_data *d, struct qt_buf *b, bool save)
 		qt_buf_printf(b, " %shtable-gcinterval %u", pfx, d->gc_interval);
 	if (d->expire != quantum)
 		qt_buf_printf(b, " %shtable-expire %u", pfx, d->expire);
-	if (d->srcmask != 32)
+	unsigned full = in->family == AF_INET6 ? 128 : 32;
+	if (d->srcmask != full)
 		qt_buf_printf(b, " %ssrcmask %u", pfx, d->srcmask);
-	if (d->dstmask != 32)
+	if (d->dstmask != full)
 		qt_buf_printf(b, " %sdstmask %u", pfx, d->dstmask);
 	if (d->mode & HL_RATE_MATCH) {
 		qt_buf_printf(b, " %srate-match", pfx);
@@ -461,14 +465,14 @@ static void dump(const struct hashlimit_data *d, struct qt_buf *b, bool save)
 
 static void hashlimit_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
-	dump(in->data, b, true);
+	dump(in, b, true);
 }
 
 static void hashlimit_print(const struct qt_ext_inst *in, struct qt_buf *b,
 			    bool numeric)
 {
 	(void)numeric;
-	dump(in->data, b, false);
+	dump(in, b, false);
 }
 
 /* ---- engine ----

@@ -4,7 +4,10 @@
  * default mask is all ones over 128 bits while --mask fills only the
  * first word, as in iptables, so the two spellings are different rules
  * for -D. What only the kernel refuses is in kcheck. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "eval.h"
@@ -62,8 +65,9 @@ static const struct qt_ext_opt recent_opts[] = {
 	{ .name = "name", .id = O_NAME, .type = QT_OT_STRING, QT_PUT(D, name) },
 	{ .name = "rsource", .id = O_RSOURCE, .value = 0, QT_PUT(D, side) },
 	{ .name = "rdest", .id = O_RDEST, .value = 1, QT_PUT(D, side) },
-	/* fills the first word of the 128-bit mask (recent_parse) */
-	{ .name = "mask", .id = O_MASK, .type = QT_OT_HOST },
+	/* fills the first word of the 128-bit mask, in ip6tables all of
+	 * it (recent_parse) */
+	{ .name = "mask", .id = O_MASK, .type = QT_OT_RAW },
 	{ .name = NULL },
 };
 #undef D
@@ -82,7 +86,17 @@ static int recent_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	(void)ctx;
 	if (a->opt->id == O_MASK) {
 		memset(d->mask, 0, sizeof(d->mask));
-		d->mask[0] = a->val.addr;
+		if (in->family != AF_INET6)
+			return qt_opt_parse_host(ctx, a->arg, &d->mask[0]);
+		struct addrinfo hints = { .ai_family = AF_INET6 };
+		struct addrinfo *res = NULL;
+		int rc = getaddrinfo(a->arg, NULL, &hints, &res);
+		if (rc != 0)
+			return qt_param_error(ctx, "getaddrinfo: %s\n",
+					      gai_strerror(rc));
+		const struct sockaddr_in6 *sin6 = (const void *)res->ai_addr;
+		memcpy(d->mask, &sin6->sin6_addr, sizeof(d->mask));
+		freeaddrinfo(res);
 	}
 	return 0;
 }
@@ -128,6 +142,17 @@ static const char *action_name(uint8_t cs, bool save)
 	return save ? "remove" : "REMOVE";
 }
 
+/* IPv4: the first word, dotted; ip6tables: the whole mask. */
+static void put_mask(const struct qt_ext_inst *in, struct qt_buf *b)
+{
+	const struct recent_data *d = in->data;
+	char buf[INET6_ADDRSTRLEN];
+	if (in->family == AF_INET6)
+		qt_buf_puts(b, inet_ntop(AF_INET6, d->mask, buf, sizeof(buf)));
+	else
+		xt_put_ip(b, d->mask[0]);
+}
+
 static void recent_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct recent_data *d = in->data;
@@ -154,7 +179,7 @@ static void recent_save(const struct qt_ext_inst *in, struct qt_buf *b)
 		return;
 	}
 	qt_buf_puts(b, " --mask ");
-	xt_put_ip(b, d->mask[0]);
+	put_mask(in, b);
 	qt_buf_puts(b, d->side ? " --rdest" : " --rsource");
 }
 
@@ -176,7 +201,7 @@ static void recent_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		qt_buf_puts(b, " TTL-Match");
 	qt_buf_printf(b, " name: %s side: %s mask: ", d->name,
 		      d->side ? "dest" : "source");
-	xt_put_ip(b, d->mask[0]);
+	put_mask(in, b);
 }
 
 

@@ -1,6 +1,7 @@
 /* See protocol.h. */
 #include "protocol.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,11 +21,20 @@ static const char *const stats_formats[] = { "text", "json", "prometheus" };
 
 #define MAGIC "#qtables 1 "
 
+unsigned char qt_ipc_prog_family(const char *prog)
+{
+	return prog && (!strncmp(prog, "ip6tables", 9) ||
+			!strncmp(prog, "qtables6", 8)) ? AF_INET6 : AF_INET;
+}
+
 void qt_ipc_begin(struct qt_buf *b, enum qt_ipc_kind k, const char *prog)
 {
 	qt_buf_printf(b, MAGIC "%s", kinds[k]);
 	if (prog)
 		qt_buf_printf(b, " %s", prog);
+	if ((k == QT_IPC_COMMAND || k == QT_IPC_RESTORE || k == QT_IPC_SAVE) &&
+	    qt_ipc_prog_family(prog) == AF_INET6)
+		qt_buf_puts(b, " ipv6");
 }
 
 /* The word at p (up to a space or end), its length. */
@@ -92,6 +102,11 @@ static const char *find_word(const struct qt_ipc_header *h, const char *w,
 bool qt_ipc_has_word(const struct qt_ipc_header *h, const char *word)
 {
 	return find_word(h, word, strlen(word), false) != NULL;
+}
+
+unsigned char qt_ipc_family(const struct qt_ipc_header *h)
+{
+	return qt_ipc_has_word(h, "ipv6") ? AF_INET6 : AF_INET;
 }
 
 const char *qt_ipc_word_value(const struct qt_ipc_header *h, const char *name,

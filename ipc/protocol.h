@@ -8,7 +8,9 @@
  * "explain" on a command, "explain=NAME" on a restore (NAME the input as
  * the user named it, with '%', blanks and control bytes as %HH) ask for
  * the first error in its explained form (parser/explain.h) instead of
- * iptables' text. The
+ * iptables' text. "ipv6" on a command, restore or save addresses the
+ * IPv6 ruleset (ip6tables); without it the request is for IPv4, as
+ * every request was before there were two. The
  * reply is "#qtables-reply STATUS OUTLEN ERRLEN\n" followed by OUTLEN
  * bytes of standard output and ERRLEN bytes of standard error.
  * Everything that crosses the socket can be read by a person. */
@@ -55,6 +57,13 @@ struct qt_ipc_header {
 /* Start a request of kind k: the header line without its newline, so
  * that words can follow (prog NULL for the handover). */
 void qt_ipc_begin(struct qt_buf *b, enum qt_ipc_kind k, const char *prog);
+
+/* The family a client's name speaks for: AF_INET6 for ip6tables* and
+ * qtables6*, else AF_INET. The encoders below add the word "ipv6" to
+ * the requests of such a client. */
+unsigned char qt_ipc_prog_family(const char *prog);
+/* The family a request is for (its "ipv6" word). */
+unsigned char qt_ipc_family(const struct qt_ipc_header *h);
 
 /* Parse a request's header: 0, or -1 when it is not a request of this
  * protocol (unknown kind, no program name, a header past 512 bytes). */

@@ -66,86 +66,172 @@ struct in_addr qt_cidr_to_mask(unsigned bits)
 	return m;
 }
 
-static int parse_mask(const char *s, struct in_addr *mask, struct qt_ctx *ctx)
+int qt_mask6_to_cidr(const struct in6_addr *mask)
 {
+	int bits = 0;
+	while (bits < 128 &&
+	       (mask->s6_addr[bits / 8] & (0x80u >> (bits % 8))))
+		bits++;
+	for (int i = bits; i < 128; i++)
+		if (mask->s6_addr[i / 8] & (0x80u >> (i % 8)))
+			return -1;
+	return bits;
+}
+
+struct in6_addr qt_cidr6_to_mask(unsigned bits)
+{
+	struct in6_addr m;
+	memset(&m, 0, sizeof(m));
+	for (unsigned i = 0; i < bits && i < 128; i++)
+		m.s6_addr[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+	return m;
+}
+
+bool qt_mask_is_zero(uint8_t family, const union qt_addr *m)
+{
+	if (family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&m->v6);
+	return m->v4.s_addr == 0;
+}
+
+static size_t addr_len(uint8_t family)
+{
+	return family == AF_INET6 ? sizeof(struct in6_addr)
+				  : sizeof(struct in_addr);
+}
+
+static union qt_addr full_mask(uint8_t family)
+{
+	union qt_addr m;
+	memset(&m, 0, sizeof(m));
+	if (family == AF_INET6)
+		m.v6 = qt_cidr6_to_mask(128);
+	else
+		m.v4 = qt_cidr_to_mask(32);
+	return m;
+}
+
+/* A mask as ip6tables reads it: an address when it holds a ':', else
+ * a prefix length 0..128 (any C base, as strtoul reads it). */
+static int parse_mask6(const char *s, struct in6_addr *mask,
+		       struct qt_ctx *ctx)
+{
+	if (strchr(s, ':')) {
+		if (inet_pton(AF_INET6, s, mask) != 1)
+			return qt_param_error(ctx, "invalid mask `%s' specified", s);
+		return 0;
+	}
+	uint64_t bits;
+	if (!qt_parse_uint_any(s, 0, 128, &bits))
+		return qt_param_error(ctx, "invalid mask `%s' specified", s);
+	*mask = qt_cidr6_to_mask((unsigned)bits);
+	return 0;
+}
+
+static int parse_mask(const char *s, uint8_t family, union qt_addr *mask,
+		      struct qt_ctx *ctx)
+{
+	memset(mask, 0, sizeof(*mask));
+	if (family == AF_INET6)
+		return parse_mask6(s, &mask->v6, ctx);
 	if (strchr(s, '.')) {
-		if (!qt_addr_numeric(s, mask, true))
+		if (!qt_addr_numeric(s, &mask->v4, true))
 			return qt_param_error(ctx, "invalid mask `%s' specified", s);
 		return 0;
 	}
 	uint64_t bits;
 	if (!qt_parse_uint_any(s, 0, 32, &bits))
 		return qt_param_error(ctx, "invalid mask `%s' specified", s);
-	*mask = qt_cidr_to_mask((unsigned)bits);
+	mask->v4 = qt_cidr_to_mask((unsigned)bits);
 	return 0;
 }
 
 /* Duplicates are dropped among the addresses of one item (a name may
  * resolve to one address several times), not across items: iptables
  * adds "-s 1.1.1.1,1.1.1.1" as two rules. */
-static void list_add(struct qt_addr_list *l, unsigned from, struct in_addr a,
-		     struct in_addr m)
+static void list_add(struct qt_addr_list *l, unsigned from, union qt_addr a,
+		     const union qt_addr *m)
 {
-	a.s_addr &= m.s_addr;
+	size_t len = addr_len(l->family);
+	for (size_t k = 0; k < len; k++)
+		((uint8_t *)&a)[k] &= ((const uint8_t *)m)[k];
 	for (unsigned i = from; i < l->n; i++)
-		if (l->addr[i].s_addr == a.s_addr &&
-		    l->mask[i].s_addr == m.s_addr)
+		if (!memcmp(&l->addr[i], &a, len) &&
+		    !memcmp(&l->mask[i], m, len))
 			return;
 	l->addr = realloc(l->addr, (l->n + 1) * sizeof(*l->addr));
 	l->mask = realloc(l->mask, (l->n + 1) * sizeof(*l->mask));
 	if (!l->addr || !l->mask)
 		abort();
 	l->addr[l->n] = a;
-	l->mask[l->n] = m;
+	l->mask[l->n] = *m;
 	l->n++;
 }
 
-static int parse_one(char *item, struct qt_addr_list *l, struct qt_ctx *ctx)
+/* A name that is no number: a network name (/etc/networks, IPv4 only)
+ * is tried before host names. */
+static int resolve(const char *item, struct qt_addr_list *l, unsigned from,
+		   const union qt_addr *mask, struct qt_ctx *ctx)
 {
-	struct in_addr mask = qt_cidr_to_mask(32), a;
-	unsigned from = l->n;
-	char *slash = strrchr(item, '/');
-	if (slash) {
-		*slash = '\0';
-		if (parse_mask(slash + 1, &mask, ctx))
-			return -1;
-	}
-	/* With a zero mask the address does not matter: iptables does not
-	 * even resolve it. */
-	if (mask.s_addr == 0) {
-		a.s_addr = 0;
-		list_add(l, from, a, mask);
-		return 0;
-	}
-	if (qt_addr_numeric(item, &a, false)) {
-		list_add(l, from, a, mask);
-		return 0;
-	}
-	/* a network name (/etc/networks) is tried before host names */
-	struct netent *ne = *item ? getnetbyname(item) : NULL;
+	union qt_addr a;
+	memset(&a, 0, sizeof(a));
+	struct netent *ne = *item && l->family == AF_INET
+			    ? getnetbyname(item) : NULL;
 	if (ne && ne->n_addrtype == AF_INET) {
-		a.s_addr = htonl((uint32_t)ne->n_net);
+		a.v4.s_addr = htonl((uint32_t)ne->n_net);
 		list_add(l, from, a, mask);
 		return 0;
 	}
-	struct addrinfo hints = { .ai_family = AF_INET,
+	struct addrinfo hints = { .ai_family = l->family,
 				  .ai_socktype = SOCK_RAW };
 	struct addrinfo *res = NULL;
 	if (*item == '\0' || getaddrinfo(item, NULL, &hints, &res) != 0 || !res)
 		return qt_param_error(ctx, "host/network `%s' not found", item);
 	for (struct addrinfo *p = res; p; p = p->ai_next) {
-		const struct sockaddr_in *sin = (const void *)p->ai_addr;
-		list_add(l, from, sin->sin_addr, mask);
+		memset(&a, 0, sizeof(a));
+		if (l->family == AF_INET6)
+			a.v6 = ((const struct sockaddr_in6 *)(const void *)
+				p->ai_addr)->sin6_addr;
+		else
+			a.v4 = ((const struct sockaddr_in *)(const void *)
+				p->ai_addr)->sin_addr;
+		list_add(l, from, a, mask);
 	}
 	freeaddrinfo(res);
 	return 0;
 }
 
-int qt_addr_parse_list(const char *arg, struct qt_addr_list *out,
-		       struct qt_ctx *ctx)
+static int parse_one(char *item, struct qt_addr_list *l, struct qt_ctx *ctx)
+{
+	union qt_addr mask = full_mask(l->family), a;
+	unsigned from = l->n;
+	memset(&a, 0, sizeof(a));
+	char *slash = strrchr(item, '/');
+	if (slash) {
+		*slash = '\0';
+		if (parse_mask(slash + 1, l->family, &mask, ctx))
+			return -1;
+	}
+	/* With a zero mask the address does not matter: iptables does not
+	 * even resolve it. */
+	if (qt_mask_is_zero(l->family, &mask)) {
+		list_add(l, from, a, &mask);
+		return 0;
+	}
+	if (l->family == AF_INET6 ? inet_pton(AF_INET6, item, &a.v6) == 1
+				  : qt_addr_numeric(item, &a.v4, false)) {
+		list_add(l, from, a, &mask);
+		return 0;
+	}
+	return resolve(item, l, from, &mask, ctx);
+}
+
+int qt_addr_parse_list(const char *arg, uint8_t family,
+		       struct qt_addr_list *out, struct qt_ctx *ctx)
 {
 	memset(out, 0, sizeof(*out));
-	char *copy = strdup(arg), *save = NULL;
+	out->family = family == AF_INET6 ? AF_INET6 : AF_INET;
+	char *copy = strdup(arg);
 	if (!copy)
 		abort();
 	/* iptables splits on ',' and treats an empty item as an error */
@@ -163,7 +249,6 @@ int qt_addr_parse_list(const char *arg, struct qt_addr_list *out,
 			break;
 		p = comma + 1;
 	}
-	(void)save;
 	free(copy);
 	if (rc)
 		qt_addr_list_free(out);
@@ -175,6 +260,59 @@ void qt_addr_list_free(struct qt_addr_list *l)
 	free(l->addr);
 	free(l->mask);
 	memset(l, 0, sizeof(*l));
+}
+
+static void put_mask6(struct qt_buf *b, const struct in6_addr *m, bool omit128)
+{
+	char buf[INET6_ADDRSTRLEN];
+	int cidr = qt_mask6_to_cidr(m);
+	if (cidr < 0) {
+		inet_ntop(AF_INET6, m, buf, sizeof(buf));
+		qt_buf_printf(b, "/%s", buf);
+	} else if (!(omit128 && cidr == 128)) {
+		qt_buf_printf(b, "/%d", cidr);
+	}
+}
+
+void qt_addr_save_fam(struct qt_buf *b, uint8_t family, const union qt_addr *a,
+		      const union qt_addr *m)
+{
+	if (family != AF_INET6) {
+		qt_addr_save(b, a->v4, m->v4);
+		return;
+	}
+	char buf[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET6, &a->v6, buf, sizeof(buf));
+	qt_buf_puts(b, buf);
+	put_mask6(b, &m->v6, false);
+}
+
+void qt_addr_list_form_fam(struct qt_buf *b, uint8_t family,
+			   const union qt_addr *a, const union qt_addr *m,
+			   bool numeric)
+{
+	if (family != AF_INET6) {
+		qt_addr_list_form(b, a->v4, m->v4, numeric);
+		return;
+	}
+	char buf[NI_MAXHOST];
+	if (!numeric) {
+		if (IN6_IS_ADDR_UNSPECIFIED(&a->v6)) {
+			qt_buf_puts(b, "anywhere");
+			return;
+		}
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+					     .sin6_addr = a->v6 };
+		if (getnameinfo((const struct sockaddr *)&sin6, sizeof(sin6),
+				buf, sizeof(buf), NULL, 0, NI_NAMEREQD) == 0) {
+			qt_buf_puts(b, buf);
+			put_mask6(b, &m->v6, true);
+			return;
+		}
+	}
+	inet_ntop(AF_INET6, &a->v6, buf, sizeof(buf));
+	qt_buf_puts(b, buf);
+	put_mask6(b, &m->v6, true);
 }
 
 static void put_mask(struct qt_buf *b, struct in_addr m, bool omit32)

@@ -304,7 +304,8 @@ static int parse_iface(const char *s, char *out, struct qt_ctx *ctx)
 	return 0;
 }
 
-static int valid_chain_name(const char *name, struct qt_ctx *ctx)
+static int valid_chain_name(const char *name, uint8_t family,
+			    struct qt_ctx *ctx)
 {
 	if (!*name) /* iptables finds a target by the empty name */
 		return qt_param_error(ctx,
@@ -318,7 +319,7 @@ static int valid_chain_name(const char *name, struct qt_ctx *ctx)
 			"chain name not allowed to start with `%c'\n", name[0]);
 	if (!strcmp(name, "ACCEPT") || !strcmp(name, "DROP") ||
 	    !strcmp(name, "RETURN") || !strcmp(name, "QUEUE") ||
-	    qt_ext_find(name, QT_EXT_TARGET))
+	    qt_ext_find_fam(name, QT_EXT_TARGET, family))
 		return qt_param_error(ctx,
 			"chain name may not clash with target name");
 	for (const char *p = name; *p; p++)
@@ -457,6 +458,32 @@ static struct qt_at at_of_match(const struct parsed *p, unsigned i)
 	return (struct qt_at){ 0 };
 }
 
+/* IPv6 extension headers: the protocol field of a rule is the last
+ * header's, so ip6tables warns that -p of one of them never matches. */
+static bool is_exthdr(uint16_t proto)
+{
+	return proto == IPPROTO_ROUTING || proto == IPPROTO_FRAGMENT ||
+	       proto == IPPROTO_AH || proto == IPPROTO_DSTOPTS;
+}
+
+/* ip6tables names the protocol as written, lower-cased. */
+static void warn_exthdr(const char *arg, struct qt_ctx *ctx)
+{
+	qt_buf_puts(ctx->err, "Warning: never matched protocol: ");
+	for (const char *c = arg; *c; c++)
+		qt_buf_putc(ctx->err, (char)tolower((unsigned char)*c));
+	qt_buf_puts(ctx->err, ". use extension match instead.\n");
+}
+
+/* The match -p PROTO loads implicitly: the protocol's name, but icmp6
+ * for ICMPv6 in ip6tables (whose /etc/protocols name is ipv6-icmp). */
+static const char *proto_match_name(const struct qt_rule *r)
+{
+	if (r->family == AF_INET6 && r->proto == IPPROTO_ICMPV6)
+		return "icmp6";
+	return qt_proto_name(r->proto, false);
+}
+
 /* The implicit protocol match: on an unknown option after -p tcp, load
  * the tcp match once and look again (iptables' load_proto). */
 static bool load_proto(struct parsed *p)
@@ -464,10 +491,11 @@ static bool load_proto(struct parsed *p)
 	/* iptables-nft loads it after "! -p tcp" too */
 	if (!p->proto_arg || p->proto_used)
 		return false;
-	const char *name = qt_proto_name(p->rule->proto, false);
+	const char *name = proto_match_name(p->rule);
 	if (!name)
 		return false;
-	const struct qt_ext *e = qt_ext_find(name, QT_EXT_MATCH);
+	const struct qt_ext *e = qt_ext_find_fam(name, QT_EXT_MATCH,
+						 p->rule->family);
 	if (!e)
 		return false;
 	p->proto_used = true;
@@ -600,7 +628,8 @@ static int load_match(struct parsed *p, const char *name, bool invert,
 	if (invert)
 		return qt_param_error(ctx, "unexpected ! flag before --match");
 	ctx->at = rd->arg;
-	const struct qt_ext *e = qt_ext_find(name, QT_EXT_MATCH);
+	const struct qt_ext *e = qt_ext_find_fam(name, QT_EXT_MATCH,
+						 p->rule->family);
 	if (!e) {
 		bool first = !ctx->status;
 		qt_param_error(ctx,
@@ -656,8 +685,9 @@ static int set_jump(struct parsed *p, const char *name, bool is_goto,
 		r->verdict = QT_V_DROP;
 	else if (!strcmp(name, "RETURN"))
 		r->verdict = QT_V_RETURN;
-	else if (!is_goto && qt_ext_find(name, QT_EXT_TARGET))
-		qt_rule_set_target(r, qt_ext_find(name, QT_EXT_TARGET));
+	else if (!is_goto && qt_ext_find_fam(name, QT_EXT_TARGET, r->family))
+		qt_rule_set_target(r, qt_ext_find_fam(name, QT_EXT_TARGET,
+						      r->family));
 	else {
 		r->verdict = is_goto ? QT_V_GOTO : QT_V_JUMP;
 		strncpy(r->jump, name, QT_CHAIN_MAXNAMELEN);
@@ -765,7 +795,7 @@ static int base_option(struct parsed *p, int code, const char *word,
 		if (add_command(p, CMD_NEW_CHAIN, CMD_NONE, invert, ctx))
 			return -1;
 		ctx->at = rd->arg;
-		if (valid_chain_name(arg, ctx))
+		if (valid_chain_name(arg, p->rule->family, ctx))
 			return -1;
 		set_chain(p, arg, rd);
 		return 0;
@@ -826,6 +856,8 @@ static int base_option(struct parsed *p, int code, const char *word,
 		p->proto_arg = arg;
 		if (r->proto == 0 && (r->invflags & QT_INV_PROTO))
 			return qt_param_error(ctx, "rule would never match protocol");
+		if (r->family == AF_INET6 && !invert && is_exthdr(r->proto))
+			warn_exthdr(arg, ctx);
 		return 0;
 	case 'j':
 		return set_jump(p, arg, false, invert, rd, ctx);
@@ -856,6 +888,9 @@ static int base_option(struct parsed *p, int code, const char *word,
 		ctx->at = rd->arg;
 		return parse_iface(arg, r->outiface, ctx);
 	case 'f':
+		if (r->family == AF_INET6)
+			return qt_param_error(ctx, "`-f' is not supported in "
+					      "IPv6, use -m frag instead");
 		if (set_option(p, OPT_FRAGMENT, invert, ctx))
 			return -1;
 		r->frag = true;
@@ -933,11 +968,14 @@ static int base_option(struct parsed *p, int code, const char *word,
 		return 0;
 	}
 	case 'M':
-	case '4':
 		return 0;
+	case '4':
 	case '6':
-		/* iptables-restore ignores a line meant for ip6tables; the
-		 * command line refuses it with just the hint */
+		/* a line meant for the other family: iptables-restore (or
+		 * ip6tables-restore) ignores it; the command line refuses
+		 * it with just the hint */
+		if ((code == '6') == (r->family == AF_INET6))
+			return 0;
 		if (!env->restore_table)
 			return qt_tryhelp_error(ctx, "%s", "");
 		return 1;
@@ -970,8 +1008,9 @@ static void ext_help(struct parsed *p, struct qt_ctx *ctx)
 	for (unsigned i = 0; i < r->nmatches; i++)
 		help_of(r->matches[i].ext, ctx);
 	if (!r->nmatches && p->proto_arg) {
-		const char *name = qt_proto_name(r->proto, false);
-		const struct qt_ext *e = name ? qt_ext_find(name, QT_EXT_MATCH) : NULL;
+		const char *name = proto_match_name(r);
+		const struct qt_ext *e = name ? qt_ext_find_fam(name,
+					QT_EXT_MATCH, r->family) : NULL;
 		if (e)
 			help_of(e, ctx);
 	}
@@ -1592,12 +1631,12 @@ static int kernel_checks(struct parsed *p, const struct qt_table *t,
 	/* "! -s A/0" (or -d): nf_tables refuses an inverted compare over
 	 * zero bytes of address ('!' allows one address only) */
 	if (!err && (p->rule->invflags & QT_INV_SRCIP) && sl->n == 1 &&
-	    sl->mask[0].s_addr == 0) {
+	    qt_mask_is_zero(sl->family, &sl->mask[0])) {
 		err = EINVAL;
 		ctx->at = p->at_saddr;
 	}
 	if (!err && (p->rule->invflags & QT_INV_DSTIP) && dl->n == 1 &&
-	    dl->mask[0].s_addr == 0) {
+	    qt_mask_is_zero(dl->family, &dl->mask[0])) {
 		err = EINVAL;
 		ctx->at = p->at_daddr;
 	}
@@ -1694,10 +1733,10 @@ static void print_cmd_rule(struct parsed *p, const struct qt_addr_list *sl,
 			   unsigned j, struct qt_ctx *ctx)
 {
 	struct qt_rule *r = qt_rule_clone(p->rule);
-	r->src.v4 = sl->addr[i];
-	r->smsk.v4 = sl->mask[i];
-	r->dst.v4 = dl->addr[j];
-	r->dmsk.v4 = dl->mask[j];
+	r->src = sl->addr[i];
+	r->smsk = sl->mask[i];
+	r->dst = dl->addr[j];
+	r->dmsk = dl->mask[j];
 	qt_rule_print_cmd(ctx->out, r);
 	qt_rule_unref(r);
 }
@@ -1745,11 +1784,14 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 	for (unsigned i = 0; i < sl->n; i++) {
 		for (unsigned j = 0; j < dl->n; j++) {
 			struct qt_rule *r = qt_rule_clone(p->rule);
-			r->src.v4 = sl->addr[i];
-			r->smsk.v4 = sl->mask[i];
-			r->dst.v4 = dl->addr[j];
-			r->dmsk.v4 = dl->mask[j];
-			if (p->options & (1u << OPT_COUNTERS))
+			r->src = sl->addr[i];
+			r->smsk = sl->mask[i];
+			r->dst = dl->addr[j];
+			r->dmsk = dl->mask[j];
+			/* ip6tables-nft 1.8.9 sets no rule counters (-c,
+			 * restore's [PKTS:BYTES]): its rules start at 0 */
+			if ((p->options & (1u << OPT_COUNTERS)) &&
+			    r->family != AF_INET6)
 				qt_cnt_rule_set(p->cnt, r, (struct qt_counters){
 					.pkts = p->set_pcnt,
 					.bytes = p->set_bcnt });
@@ -1912,10 +1954,13 @@ static int rule_command(struct parsed *p, struct qt_ruleset *rs,
 	int rc = -1;
 
 	ctx->at = p->at_saddr;
-	if (qt_addr_parse_list(p->saddr_arg ? p->saddr_arg : "0.0.0.0/0", &sl, ctx))
+	const char *any = rs->family == AF_INET6 ? "::/0" : "0.0.0.0/0";
+	if (qt_addr_parse_list(p->saddr_arg ? p->saddr_arg : any, rs->family,
+			       &sl, ctx))
 		return -1;
 	ctx->at = p->at_daddr;
-	if (qt_addr_parse_list(p->daddr_arg ? p->daddr_arg : "0.0.0.0/0", &dl, ctx)) {
+	if (qt_addr_parse_list(p->daddr_arg ? p->daddr_arg : any, rs->family,
+			       &dl, ctx)) {
 		qt_addr_list_free(&sl);
 		return -1;
 	}
@@ -2021,7 +2066,7 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 	}
 
 	if (p.command & CMD_HELP) {
-		qt_command_help(ctx->out, ctx->prog);
+		qt_command_help(ctx->out, ctx->prog, p.rule->family);
 		ext_help(&p, ctx);
 		env->read_only = true;
 		goto out;

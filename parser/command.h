@@ -39,6 +39,6 @@ int qt_command_run(struct qt_ruleset *rs, const struct qt_words *words,
 const char *qt_command_option(unsigned i, char *letter);
 
 /* iptables -h text. */
-void qt_command_help(struct qt_buf *b, const char *prog);
+void qt_command_help(struct qt_buf *b, const char *prog, uint8_t family);
 
 #endif

@@ -28,6 +28,18 @@ const struct qt_ext *qt_ext_find(const char *name, enum qt_ext_kind kind)
 	return NULL;
 }
 
+const struct qt_ext *qt_ext_find_fam(const char *name, enum qt_ext_kind kind,
+				     uint8_t family)
+{
+	for (size_t i = 0; i < nregistered; i++)
+		if (registry[i]->kind == kind &&
+		    (!registry[i]->family || registry[i]->family == family) &&
+		    (!strcmp(registry[i]->name, name) ||
+		     (registry[i]->alias && !strcmp(registry[i]->alias, name))))
+			return registry[i];
+	return NULL;
+}
+
 const struct qt_ext *qt_ext_at(size_t i)
 {
 	return i < nregistered ? registry[i] : NULL;

@@ -119,6 +119,10 @@ struct qt_ext_opt {
 /* One match or target in one rule. */
 struct qt_ext_inst {
 	const struct qt_ext *ext;
+	/* The rule's family, set before init(): AF_INET6 in ip6tables'
+	 * rules (0 or AF_INET otherwise), for what differs by family
+	 * (reject types, address options, default masks). */
+	uint8_t family;
 	uint32_t seen;         /* bit per option id given */
 	uint32_t inverted;     /* bit per option id given with '!' */
 	void *data;            /* ext->data_size bytes */
@@ -218,6 +222,9 @@ struct qt_ext {
 	/* -L text, with a leading space: " tcp dpt:ssh". numeric is -n. */
 	void (*print)(const struct qt_ext_inst *in, struct qt_buf *b,
 		      bool numeric);
+	/* A second name -m/-j loads it by (ip6tables' -m icmpv6 is
+	 * icmp6); rules list it under `name`. NULL: none. */
+	const char *alias;
 	/* Name printed after -m/-j in save when not `name` (aliases). */
 	const char *save_name;
 	/* Name in -L's target column when not `name` (NOTRACK lists as CT). */
@@ -282,6 +289,10 @@ struct qt_ext {
 
 void qt_ext_register(const struct qt_ext *ext);
 const struct qt_ext *qt_ext_find(const char *name, enum qt_ext_kind kind);
+/* The same among the extensions a rule of family can use (ip6tables
+ * knows no -m icmp, as iptables knows no -m icmp6). */
+const struct qt_ext *qt_ext_find_fam(const char *name, enum qt_ext_kind kind,
+				     uint8_t family);
 /* For the registry's users (help, tests): iterate all extensions. */
 const struct qt_ext *qt_ext_at(size_t i);
 
@@ -331,6 +342,10 @@ void qt_plen_mask(unsigned plen, uint32_t mask[4]);
 /* One host (xtables' host type): a name is resolved with getaddrinfo,
  * whose first IPv4 answer is taken; its failure is iptables' message. */
 int qt_opt_parse_host(struct qt_ctx *ctx, const char *arg, uint32_t *addr);
+/* qt_opt_parse_plen for a rule of family: 0..128 or an IPv6 mask in
+ * ip6tables' rules (QT_OT_PLEN options take it so). */
+int qt_opt_parse_plen_fam(struct qt_ctx *ctx, const char *ext, const char *opt,
+			  const char *arg, uint8_t family, unsigned *plen);
 
 /* Helpers shared by extensions for iptables' standard messages. */
 /* "NAME: Bad value for \"--OPT\" option: \"ARG\"" (xtables_param_act). */

@@ -4,7 +4,9 @@
  * table's mandatory options, exclusions and companions, with the
  * messages and order of iptables 1.8.9's xtoptions. An extension keeps
  * code only for what is special about it (its parse and check hooks). */
+#include "addr.h"
 #include "ext.h"
+#include "model.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -71,6 +73,34 @@ int qt_opt_range_error(struct qt_ctx *ctx, const char *ext, const char *opt,
 	return qt_param_error(ctx,
 		"%s: bad value for option \"--%s\", or out of range (%ju-%ju).\n",
 		ext, opt, (uintmax_t)min, (uintmax_t)max);
+}
+
+/* IPv6 (ip6tables' rules): 0..128 or an IPv6 mask. */
+static int parse_plen6(struct qt_ctx *ctx, const char *ext, const char *opt,
+		       const char *arg, unsigned *plen)
+{
+	uint64_t v;
+	struct in6_addr m;
+	if (qt_strtoul(arg, NULL, 0, 128, &v)) {
+		*plen = (unsigned)v;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, arg, &m) == 1) {
+		int c = qt_mask6_to_cidr(&m);
+		*plen = c < 0 ? QT_PLEN_FULL : (unsigned)c;
+		return 0;
+	}
+	return qt_param_error(ctx,
+		"%s: bad value for option \"--%s\", neither a valid network mask nor valid CIDR (%u-%u).\n",
+		ext, opt, 0, 128);
+}
+
+int qt_opt_parse_plen_fam(struct qt_ctx *ctx, const char *ext, const char *opt,
+			  const char *arg, uint8_t family, unsigned *plen)
+{
+	if (family == AF_INET6)
+		return parse_plen6(ctx, ext, opt, arg, plen);
+	return qt_opt_parse_plen(ctx, ext, opt, arg, plen);
 }
 
 int qt_opt_parse_plen(struct qt_ctx *ctx, const char *ext, const char *opt,
@@ -370,7 +400,9 @@ static int read_value(struct qt_ext_inst *in, const struct qt_ext_opt *o,
 			memcpy(place, &a->val.addr, 4);
 		return 0;
 	case QT_OT_PLEN:
-		if (qt_opt_parse_plen(ctx, ename, o->name, a->arg, &a->val.plen))
+		if (qt_opt_parse_plen_fam(ctx, ename, o->name, a->arg,
+					  a->rule ? a->rule->family : AF_INET,
+					  &a->val.plen))
 			return -1;
 		if (o->size)
 			put_uint(place, o->size, a->val.plen);

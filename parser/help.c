@@ -2,6 +2,8 @@
  * program name. */
 #include "command.h"
 
+#include <netinet/in.h>
+
 static const char help_text[] =
 	"\n"
 	"Usage: %1$s -[ACD] chain rule-specification [options]\n"
@@ -43,8 +45,7 @@ static const char help_text[] =
 	"				Change chain name, (moving any references)\n"
 	"\n"
 	"Options:\n"
-	"    --ipv4	-4		Nothing (line is ignored by ip6tables-restore)\n"
-	"    --ipv6	-6		Error (line is ignored by %1$s-restore)\n"
+	"%2$s"
 	"[!] --protocol	-p proto	protocol: by number or name, eg. `tcp'\n"
 	"[!] --source	-s address[/mask][...]\n"
 	"				source specification\n"
@@ -66,16 +67,35 @@ static const char help_text[] =
 	"  --wait	-w [seconds]	maximum wait to acquire xtables lock before give up\n"
 	"  --line-numbers		print line numbers when listing\n"
 	"  --exact	-x		expand numbers (display exact values)\n"
-	"[!] --fragment	-f		match second or further fragments only\n"
+	"%3$s"
 	"  --modprobe=<command>		try to insert modules using this command\n"
 	"  --set-counters -c PKTS BYTES	set the counter during insert/append\n"
 	"[!] --version	-V		print package version.\n";
 
-void qt_command_help(struct qt_buf *b, const char *prog)
+/* What differs between iptables' and ip6tables' texts. */
+static const char family4_v4[] =
+	"    --ipv4	-4		Nothing (line is ignored by ip6tables-restore)\n"
+	"    --ipv6	-6		Error (line is ignored by %s-restore)\n";
+static const char family4_v6[] =
+	"    --ipv4	-4		Error (line is ignored by ip6tables-restore)\n"
+	"    --ipv6	-6		Nothing (line is ignored by iptables-restore)\n";
+static const char fragment_v4[] =
+	"[!] --fragment	-f		match second or further fragments only\n";
+
+void qt_command_help(struct qt_buf *b, const char *prog, uint8_t family)
 {
+	bool v6 = family == AF_INET6;
 	qt_buf_printf(b, "%s v%s (%s)\n", prog, QT_IPTABLES_VERSION, QT_BACKEND);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	qt_buf_printf(b, help_text, prog);
+	struct qt_buf fam;
+	qt_buf_init(&fam);
+	if (v6)
+		qt_buf_puts(&fam, family4_v6);
+	else
+		qt_buf_printf(&fam, family4_v4, prog);
+	qt_buf_printf(b, help_text, prog, qt_buf_str(&fam),
+		      v6 ? "" : fragment_v4);
+	qt_buf_free(&fam);
 #pragma GCC diagnostic pop
 }

@@ -124,10 +124,12 @@ struct qt_rule *qt_rule_clone(const struct qt_rule *r)
 	return c;
 }
 
-static void inst_init(struct qt_ext_inst *in, const struct qt_ext *ext)
+static void inst_init(struct qt_ext_inst *in, const struct qt_ext *ext,
+		      uint8_t family)
 {
 	memset(in, 0, sizeof(*in));
 	in->ext = ext;
+	in->family = family;
 	in->data = xcalloc(1, ext->data_size);
 	if (ext->init)
 		ext->init(in);
@@ -139,7 +141,7 @@ struct qt_ext_inst *qt_rule_add_match(struct qt_rule *r,
 	r->matches = xrealloc(r->matches,
 			      (r->nmatches + 1) * sizeof(*r->matches));
 	struct qt_ext_inst *in = &r->matches[r->nmatches++];
-	inst_init(in, ext);
+	inst_init(in, ext, r->family);
 	return in;
 }
 
@@ -156,7 +158,7 @@ void qt_rule_del_match(struct qt_rule *r, unsigned i)
 void qt_rule_set_target(struct qt_rule *r, const struct qt_ext *ext)
 {
 	inst_free(&r->target);
-	inst_init(&r->target, ext);
+	inst_init(&r->target, ext, r->family);
 	r->verdict = QT_V_EXT;
 }
 

@@ -30,13 +30,13 @@ const char *qt_proto_name(uint16_t proto, bool numeric)
 	return qt_proto_known_name(proto);
 }
 
-static void save_addr(struct qt_buf *b, char letter, struct in_addr a,
-		      struct in_addr m, bool inv)
+static void save_addr(struct qt_buf *b, char letter, uint8_t family,
+		      const union qt_addr *a, const union qt_addr *m, bool inv)
 {
-	if (m.s_addr == 0 && !inv)
+	if (qt_mask_is_zero(family, m) && !inv)
 		return;
 	qt_buf_printf(b, "%s -%c ", inv ? " !" : "", letter);
-	qt_addr_save(b, a, m);
+	qt_addr_save_fam(b, family, a, m);
 }
 
 static void save_target(struct qt_buf *b, const struct qt_rule *r)
@@ -67,8 +67,10 @@ static void save_target(struct qt_buf *b, const struct qt_rule *r)
 void qt_rule_save(struct qt_buf *b, const struct qt_rule *r,
 		  const struct qt_counters *counters)
 {
-	save_addr(b, 's', r->src.v4, r->smsk.v4, r->invflags & QT_INV_SRCIP);
-	save_addr(b, 'd', r->dst.v4, r->dmsk.v4, r->invflags & QT_INV_DSTIP);
+	save_addr(b, 's', r->family, &r->src, &r->smsk,
+		  r->invflags & QT_INV_SRCIP);
+	save_addr(b, 'd', r->family, &r->dst, &r->dmsk,
+		  r->invflags & QT_INV_DSTIP);
 	if (r->iniface[0]) {
 		qt_buf_puts(b, r->invflags & QT_INV_VIA_IN ? " ! -i " : " -i ");
 		qt_put_name(b, r->iniface);
@@ -298,13 +300,13 @@ static void list_iface(struct qt_buf *b, const char *fmt, const char *name,
 	qt_buf_printf(b, fmt, iface);
 }
 
-static void list_addr(struct qt_buf *b, struct in_addr a, struct in_addr m,
-		      bool inv, unsigned format)
+static void list_addr(struct qt_buf *b, uint8_t family, const union qt_addr *a,
+		      const union qt_addr *m, bool inv, unsigned format)
 {
 	struct qt_buf tmp;
 	qt_buf_init(&tmp);
 	qt_buf_putc(b, inv ? '!' : ' ');
-	qt_addr_list_form(&tmp, a, m, format & QT_FMT_NUMERIC);
+	qt_addr_list_form_fam(&tmp, family, a, m, format & QT_FMT_NUMERIC);
 	qt_buf_printf(b, FMT("%-19s ", "%s "), qt_buf_str(&tmp));
 	qt_buf_free(&tmp);
 }
@@ -341,8 +343,10 @@ static void list_rule(struct qt_buf *b, const struct qt_rule *r, unsigned num,
 		list_iface(b, FMT("%-6s ", "out %s "), r->outiface,
 			   r->invflags & QT_INV_VIA_OUT, format);
 	}
-	list_addr(b, r->src.v4, r->smsk.v4, r->invflags & QT_INV_SRCIP, format);
-	list_addr(b, r->dst.v4, r->dmsk.v4, r->invflags & QT_INV_DSTIP, format);
+	list_addr(b, r->family, &r->src, &r->smsk, r->invflags & QT_INV_SRCIP,
+		  format);
+	list_addr(b, r->family, &r->dst, &r->dmsk, r->invflags & QT_INV_DSTIP,
+		  format);
 	if (format & QT_FMT_NOTABLE)
 		qt_buf_puts(b, "  ");
 	if (r->verdict == QT_V_GOTO)
@@ -403,11 +407,11 @@ void qt_rule_print_cmd(struct qt_buf *b, const struct qt_rule *r)
 	qt_buf_printf(b, "out %s%s ", (r->invflags & QT_INV_VIA_OUT) ? "!" : "",
 		      r->outiface[0] ? r->outiface : "*");
 	qt_buf_init(&tmp);
-	qt_addr_list_form(&tmp, r->src.v4, r->smsk.v4, true);
+	qt_addr_list_form_fam(&tmp, r->family, &r->src, &r->smsk, true);
 	qt_buf_printf(b, "%c%s ", (r->invflags & QT_INV_SRCIP) ? '!' : ' ',
 		      qt_buf_str(&tmp));
 	qt_buf_reset(&tmp);
-	qt_addr_list_form(&tmp, r->dst.v4, r->dmsk.v4, true);
+	qt_addr_list_form_fam(&tmp, r->family, &r->dst, &r->dmsk, true);
 	qt_buf_printf(b, "%c-> %s  ", (r->invflags & QT_INV_DSTIP) ? '!' : ' ',
 		      qt_buf_str(&tmp));
 	qt_buf_free(&tmp);

@@ -118,6 +118,11 @@ static int run(struct qt_ruleset **rs, const char *req, size_t len,
 	snprintf(progname, sizeof(progname), "%s", h.prog);
 	qt_ctx_init(&ctx, progname, out, err);
 
+	/* the caller hands the ruleset of the request's family */
+	if ((h.kind == QT_IPC_COMMAND || h.kind == QT_IPC_RESTORE ||
+	     h.kind == QT_IPC_SAVE) && qt_ipc_family(&h) != (*rs)->family)
+		return qt_error(&ctx, QT_OTHER_PROBLEM,
+				"request for another family's ruleset");
 	switch (h.kind) {
 	case QT_IPC_COMMAND:
 		return run_command(rs, h.body, h.body_len, cnt, &ctx, changed,
@@ -170,7 +175,9 @@ int qt_request_run(struct qt_ruleset **rs, const char *req, size_t len,
 int qt_request_offline(const char *req, size_t len, struct qt_buf *out,
 		       struct qt_buf *err, bool *answered)
 {
-	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	struct qt_ipc_header h;
+	struct qt_ruleset *rs = qt_ruleset_new(
+		qt_ipc_parse(req, len, &h) == 0 ? qt_ipc_family(&h) : AF_INET);
 	struct qt_counter_mem *mem = qt_counter_mem_new();
 	struct qt_policy_pending pending = { 0 };
 	struct qt_counter_view cnt = {

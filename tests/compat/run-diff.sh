@@ -24,6 +24,10 @@
 #   ipset output is compared with the hash seed (initval) and "Size in
 #   memory" masked, elements sorted (the kernel lists them in hash
 #   order) and the seconds left of element timeouts masked when not 0
+#   %family 6 the lines after it (to the end of the corpus file, or the
+#             next %family) run ip6tables, ip6tables-save and
+#             ip6tables-restore on both sides and compare the IPv6
+#             ruleset; %family 4 goes back (each corpus starts at 4)
 # After a mismatch both sides are reset and the lines of the current
 # block that passed are replayed, so one failure does not spread.
 #
@@ -54,9 +58,11 @@ qt_daemon "$qns" || { echo "run-diff: qtablesd did not start"; echo "0 passed, 1
 work=$QT_RUN/diff
 mkdir -p "$work"
 
-# Both sides' programs, chosen by side name.
-side_ipt() { [ "$1" = o ] && echo /usr/sbin/iptables-nft || echo "$QT_BUILD/iptables"; }
-side_save() { [ "$1" = o ] && echo /usr/sbin/iptables-nft-save || echo "$QT_BUILD/iptables-save"; }
+# Both sides' programs, chosen by side name and the family (%family).
+fam=4
+ipt_name() { [ "$fam" = 6 ] && echo ip6tables || echo iptables; }
+side_ipt() { [ "$1" = o ] && echo "/usr/sbin/$(ipt_name)-nft" || echo "$QT_BUILD/$(ipt_name)"; }
+side_save() { [ "$1" = o ] && echo "/usr/sbin/$(ipt_name)-nft-save" || echo "$QT_BUILD/$(ipt_name)-save"; }
 side_ns() { [ "$1" = o ] && echo "$ons" || echo "$qns"; }
 
 # The version prefix and backend name are the only allowed difference.
@@ -111,7 +117,8 @@ dump() { # side outfile
 # carry the name it was called by).
 mkdir -p "$work/bin"
 ln -sf /usr/sbin/xtables-nft-multi "$work/bin/iptables-restore"
-side_restore() { [ "$1" = o ] && echo "$work/bin/iptables-restore" || echo "$QT_BUILD/iptables-restore"; }
+ln -sf /usr/sbin/xtables-nft-multi "$work/bin/ip6tables-restore"
+side_restore() { [ "$1" = o ] && echo "$work/bin/$(ipt_name)-restore" || echo "$QT_BUILD/$(ipt_name)-restore"; }
 
 run_words() { # side words... ; leaves $work/$side.{out,err,rc}
 	local s=$1; shift
@@ -203,6 +210,7 @@ pass=0 fail=0 nfile=0
 for corpus in "${corpora[@]}"; do
 nfile=$((nfile + 1))
 [ $nfile = 1 ] || reset_sides
+fam=4
 where=$(basename "$corpus")
 lineno=0
 block=()   # lines of the current block that passed (for replay)
@@ -211,6 +219,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	case $line in
 	''|'#'*) continue ;;
 	%reset) reset_sides; block=(); continue ;;
+	'%family 4'|'%family 6') fam=${line#%family }; continue ;;
 	esac
 	case $line in
 	%restore*|%nfacct*|%ipset*) ;;
@@ -243,7 +252,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	fail=$((fail + 1))
 	case $line in
 	%*) echo "FAIL $where:$lineno: $line" ;;
-	*) echo "FAIL $where:$lineno: iptables $line" ;;
+	*) echo "FAIL $where:$lineno: $(ipt_name) $line" ;;
 	esac
 	for r in "${report[@]}"; do
 		case $r in

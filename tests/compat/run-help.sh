@@ -29,24 +29,29 @@ work=$QT_RUN/help
 mkdir -p "$work"
 pass=0 fail=0
 
+# ip6tables for the extensions whose vectors are IPv6's ("%family 6").
+prog=iptables
+o_ipt() { local ns=$1; shift; ip netns exec "$ns" "/usr/sbin/$prog-nft" "$@"; }
+q_ipt() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/$prog" "$@"; }
+
 # The first line names the backend; it is the one allowed difference.
 first_line_ok() {
-	[ "$(head -n 1 "$1")" = "iptables v1.8.9 (nf_tables)" ] &&
-	[ "$(head -n 1 "$2")" = "iptables v1.8.9 (qtables)" ]
+	[ "$(head -n 1 "$1")" = "$prog v1.8.9 (nf_tables)" ] &&
+	[ "$(head -n 1 "$2")" = "$prog v1.8.9 (qtables)" ]
 }
 
 check() {
 	local label=$1; shift
 	local o=$work/o.out q=$work/q.out orc qrc
-	ipt "$ons" "$@" >"$o" 2>"$work/o.err"; orc=$?
-	qt "$qns" "$@" >"$q" 2>"$work/q.err"; qrc=$?
+	o_ipt "$ons" "$@" >"$o" 2>"$work/o.err"; orc=$?
+	q_ipt "$qns" "$@" >"$q" 2>"$work/q.err"; qrc=$?
 	if [ "$orc" = "$qrc" ] && first_line_ok "$o" "$q" &&
 	   cmp -s <(tail -n +2 "$o") <(tail -n +2 "$q"); then
 		pass=$((pass + 1))
 		return
 	fi
 	fail=$((fail + 1))
-	echo "FAIL $label: iptables $* (exit $orc, qtables $qrc)"
+	echo "FAIL $label: $prog $* (exit $orc, qtables $qrc)"
 	diff <(tail -n +2 "$o") <(tail -n +2 "$q") | head -n 40 | sed 's/^/  /'
 	[ "$orc" = 0 ] || sed 's/^/  oracle stderr: /' "$work/o.err" | head -n 3
 	[ "$qrc" = 0 ] || sed 's/^/  qtables stderr: /' "$work/q.err" | head -n 3
@@ -55,6 +60,9 @@ check() {
 }
 
 check plain -h
+prog=ip6tables
+check plain6 -h
+prog=iptables
 
 # Every extension, by the names of its vectors (one tests/ext/NAME.t per
 # extension name; a file may register several, as extensions/NAT.c
@@ -63,6 +71,8 @@ check plain -h
 n=0
 for f in "$QT_TOP"/tests/ext/*.t; do
 	name=$(basename "$f" .t)
+	prog=iptables
+	grep -qx '%family 6' "$f" && prog=ip6tables
 	if grep -qE -- "-j $name( |;|\$)" "$f"; then
 		check "$name" -j "$name" -h
 	elif grep -qE -- "-[mp] $name( |;|\$)" "$f"; then
@@ -72,6 +82,7 @@ for f in "$QT_TOP"/tests/ext/*.t; do
 	fi
 	n=$((n + 1))
 done
+prog=iptables
 if [ "$n" = 0 ]; then
 	echo "run-help: no extensions found"
 	fail=$((fail + 1))

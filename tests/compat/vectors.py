@@ -22,7 +22,9 @@ build = os.environ.get("QT_BUILD", os.path.join(os.path.dirname(__file__), "../.
 def tool(name, oracle):
     if oracle:
         return {"iptables": "/usr/sbin/iptables-nft",
-                "iptables-save": "/usr/sbin/iptables-nft-save"}[name]
+                "iptables-save": "/usr/sbin/iptables-nft-save",
+                "ip6tables": "/usr/sbin/ip6tables-nft",
+                "ip6tables-save": "/usr/sbin/ip6tables-nft-save"}[name]
     return os.path.join(build, name)
 
 
@@ -49,10 +51,12 @@ def main():
             either.append(args.pop(0))
         else:
             files.append(a)
-    ipt = tool("iptables", oracle)
-    save = tool("iptables-save", oracle)
     passed = failed = skipped = 0
     for f in files:
+        # each file starts as iptables'; "%family 6" makes the rest
+        # ip6tables' (the vectors of libip6t_*.t)
+        ipt = tool("iptables", oracle)
+        save = tool("iptables-save", oracle)
         chains = []
         table = "filter"
         name = os.path.basename(f)
@@ -73,6 +77,10 @@ def main():
                 if rc != 0:
                     print("FAIL %s:%d: setup failed (%d): %s\n     %s" % (name, lineno, rc, line, err.strip()))
                     failed += 1
+                continue
+            if line == "%family 6":
+                ipt = tool("ip6tables", oracle)
+                save = tool("ip6tables-save", oracle)
                 continue
             if line[0] in "@%":
                 skipped += 1  # external commands (nfct, nfacct): not ours

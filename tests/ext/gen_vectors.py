@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.normpath(os.path.join(HERE, "../.."))
 UPSTREAM = os.path.normpath(os.path.join(TOP, "../shared/iptables-tests"))
 IPT = "/usr/sbin/iptables-nft"
+IP6T = "/usr/sbin/ip6tables-nft"
 
 
 def upstream_file(name):
@@ -27,7 +28,7 @@ def upstream_file(name):
         return "iptables.t"
     if name == "standard":
         return "libxt_standard.t"
-    for prefix in ("libxt_", "libipt_"):
+    for prefix in ("libxt_", "libipt_", "libip6t_"):
         f = prefix + name + ".t"
         if os.path.exists(os.path.join(UPSTREAM, f)):
             return f
@@ -42,8 +43,8 @@ def extensions():
     return names
 
 
-def oracle(ns, argv):
-    p = subprocess.run(["ip", "netns", "exec", ns, IPT] + argv,
+def oracle(ns, argv, ipt=IPT):
+    p = subprocess.run(["ip", "netns", "exec", ns, ipt] + argv,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True)
     return p.returncode, p.stderr
@@ -58,6 +59,11 @@ def generate(name, ns):
            "# project; test data, unchanged) with the messages iptables-nft",
            "# prints for the refused lines (\"> \" lines, tests/ext/gen_vectors.py).",
            "# Format: ../../../shared/iptables-tests/README.md."]
+    # IPv6's vectors (libip6t_*) go through ip6tables, on both sides
+    ipt = IPT
+    if src.startswith("libip6t_"):
+        out.append("%family 6")
+        ipt = IP6T
     table, chains = "filter", []
     for line in open(os.path.join(UPSTREAM, src)):
         line = line.rstrip("\n")
@@ -71,7 +77,7 @@ def generate(name, ns):
             table = line[1:]
             continue
         if line.startswith("%iptables "):
-            oracle(ns, shlex.split(line[len("%iptables "):]))
+            oracle(ns, shlex.split(line[len("%iptables "):]), ipt)
             continue
         if line.startswith("@nfacct "):
             # the accounting objects the lines need, made in the kernel
@@ -90,10 +96,10 @@ def generate(name, ns):
             result = parts[4] if len(parts) > 4 and parts[4] else ""
         if result != "FAIL":
             continue
-        rc, err = oracle(ns, ["-t", table, "-A", chains[0]] + shlex.split(parts[0]))
+        rc, err = oracle(ns, ["-t", table, "-A", chains[0]] + shlex.split(parts[0]), ipt)
         if rc == 0:
             # accepted after all: take it back, say nothing
-            oracle(ns, ["-t", table, "-D", chains[0]] + shlex.split(parts[0]))
+            oracle(ns, ["-t", table, "-D", chains[0]] + shlex.split(parts[0]), ipt)
             continue
         for e in err.rstrip("\n").split("\n"):
             out.append("> " + e)

@@ -109,7 +109,9 @@ int qt_test_cmd(struct qt_ruleset **rs, const char *words,
 {
 	struct qt_buf req;
 	qt_buf_init(&req);
-	qt_buf_printf(&req, "#qtables 1 command iptables\n%s\n", words);
+	qt_buf_printf(&req, "#qtables 1 command %s\n%s\n",
+		      (*rs)->family == AF_INET6 ? "ip6tables ipv6" : "iptables",
+		      words);
 	return run(rs, &req, res);
 }
 
@@ -118,8 +120,9 @@ int qt_test_restore(struct qt_ruleset **rs, const char *text,
 {
 	struct qt_buf req;
 	qt_buf_init(&req);
-	qt_buf_printf(&req, "#qtables 1 restore iptables-restore %s\n%s", flags,
-		      text);
+	qt_buf_printf(&req, "#qtables 1 restore %s %s\n%s",
+		      (*rs)->family == AF_INET6 ? "ip6tables-restore ipv6"
+						: "iptables-restore", flags, text);
 	return run(rs, &req, res);
 }
 
@@ -130,7 +133,9 @@ const char *qt_test_save(struct qt_ruleset *rs, struct qt_buf *b)
 	qt_buf_init(&out);
 	qt_buf_init(&err);
 	qt_buf_reset(b);
-	qt_buf_puts(&req, "#qtables 1 save iptables-save\n");
+	qt_buf_puts(&req, rs->family == AF_INET6
+		    ? "#qtables 1 save ip6tables-save ipv6\n"
+		    : "#qtables 1 save iptables-save\n");
 	run_req(&rs, qt_buf_str(&req), req.len, &out, &err);
 	/* drop the "# Generated/Completed" lines: they carry the time */
 	const char *p = qt_buf_str(&out);

@@ -8,7 +8,8 @@
  * must be refused, with exactly the message of the "> " lines under it
  * (iptables-nft's, the backend's name aside). A FAIL line with no message
  * under it is one the real iptables-nft accepted here (the kernel's
- * limits decide): either answer passes. */
+ * limits decide): either answer passes. A line "%family 6" makes the
+ * rest of the file ip6tables' (the vectors of libip6t_*.t). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdio.h>
@@ -231,6 +232,11 @@ static void run_file(const char *dir, const char *name)
 			ok(qt_test_cmd(&rs, s + 10, &r) == 0, "%s:%zu setup %s",
 			   name, i + 1, s + 10);
 			qt_test_result_free(&r);
+			continue;
+		}
+		if (!strcmp(s, "%family 6")) {
+			qt_ruleset_free(rs);
+			rs = qt_ruleset_new(AF_INET6);
 			continue;
 		}
 		if (*s == '@' || *s == '%')
