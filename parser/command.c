@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "explain.h"
+#include "jump_graph.h"
 #include "print.h"
 #include "proto_names.h"
 
@@ -1505,45 +1506,6 @@ static int do_flush(struct parsed *p, struct qt_ruleset *rs,
 	return 0;
 }
 
-/* Marks in seen[] chain i and every chain it reaches by jumps and gotos. */
-static void mark_reach(const struct qt_table *t, int i, bool *seen)
-{
-	if (i < 0 || seen[i])
-		return;
-	seen[i] = true;
-	const struct qt_chain *c = t->chains[i];
-	for (unsigned j = 0; j < c->nrules; j++) {
-		const struct qt_rule *r = c->rules[j];
-		if (r->verdict == QT_V_JUMP || r->verdict == QT_V_GOTO)
-			mark_reach(t, qt_table_chain_index(t, r->jump), seen);
-	}
-}
-
-/* The hooks a chain runs at: a built-in chain's own; for a user chain
- * those of every built-in chain reaching it, since nf_tables checks a
- * user chain's rules for each base chain that reaches it (and not at all
- * while none does). */
-static unsigned reach_hooks(const struct qt_table *t, const char *name)
-{
-	int target = qt_table_chain_index(t, name);
-	if (target < 0)
-		return 0;
-	if (t->chains[target]->builtin)
-		return 1u << t->chains[target]->hook;
-	unsigned hooks = 0;
-	bool *seen = calloc(t->nchains, sizeof(bool));
-	if (!seen)
-		abort();
-	for (unsigned b = 0; b < t->nbuiltin; b++) {
-		memset(seen, 0, t->nchains * sizeof(bool));
-		mark_reach(t, (int)b, seen);
-		if (seen[target])
-			hooks |= 1u << t->chains[b]->hook;
-	}
-	free(seen);
-	return hooks;
-}
-
 /* The kernel's refusal of rule r, 0 if none; *culprit: the match that
  * refused it, or -1 for the target. */
 static int rule_kcheck(const struct qt_rule *r, const struct qt_rule_env *env,
@@ -1564,20 +1526,19 @@ static int rule_kcheck(const struct qt_rule *r, const struct qt_rule_env *env,
 
 /* A new jump or goto makes the rules of the chains it reaches run at the
  * hooks of the chain it is added to: check them all for those hooks. */
-static int jump_kcheck(const struct qt_table *t, const struct qt_rule *r,
+static int jump_kcheck(struct qt_table *t, const struct qt_rule *r,
 		       const struct qt_rule_env *env)
 {
 	if (!env->hooks || (r->verdict != QT_V_JUMP && r->verdict != QT_V_GOTO))
 		return 0;
-	bool *seen = calloc(t->nchains, sizeof(bool));
-	if (!seen)
-		abort();
-	mark_reach(t, qt_table_chain_index(t, r->jump), seen);
+	int to = qt_table_chain_index(t, r->jump);
+	if (to < 0)
+		return 0;
+	unsigned *reached;
+	unsigned n = qt_jump_graph_reach(t, (unsigned)to, &reached);
 	int err = 0;
-	for (unsigned i = 0; i < t->nchains && !err; i++) {
-		if (!seen[i])
-			continue;
-		const struct qt_chain *c = t->chains[i];
+	for (unsigned i = 0; i < n && !err; i++) {
+		const struct qt_chain *c = t->chains[reached[i]];
 		for (unsigned j = 0; j < c->nrules && !err; j++) {
 			struct qt_rule_env e = *env;
 			e.chain = c->name;
@@ -1587,15 +1548,13 @@ static int jump_kcheck(const struct qt_table *t, const struct qt_rule *r,
 			err = rule_kcheck(c->rules[j], &e, &culprit);
 		}
 	}
-	free(seen);
+	free(reached);
 	return err;
 }
 
 /* Does checking the rule need the hooks its chain runs at? Only an
  * extension with a kernel check asks, and a jump or goto (for the rules
- * it reaches). reach_hooks walks every chain the built-in ones reach, so
- * a restore of N rules into user chains would otherwise walk O(N) rules
- * N times. */
+ * it reaches); the others need not bring the summaries up to date. */
 static bool wants_hooks(const struct qt_rule *r)
 {
 	if (r->verdict == QT_V_JUMP || r->verdict == QT_V_GOTO ||
@@ -1609,8 +1568,8 @@ static bool wants_hooks(const struct qt_rule *r)
 
 /* What the kernel would refuse on -A/-I/-R (extensions' kcheck), reported
  * as iptables-nft reports a failed netlink batch. */
-static int kernel_checks(struct parsed *p, const struct qt_table *t,
-			 const struct qt_addr_list *sl,
+static int kernel_checks(struct parsed *p, struct qt_table *t,
+			 const struct qt_chain *c, const struct qt_addr_list *sl,
 			 const struct qt_addr_list *dl, struct qt_ctx *ctx)
 {
 	unsigned cmd = p->command;
@@ -1619,7 +1578,7 @@ static int kernel_checks(struct parsed *p, const struct qt_table *t,
 	struct qt_rule_env env = {
 		.table = qt_table_def(t->id)->name,
 		.chain = p->chain,
-		.hooks = wants_hooks(p->rule) ? reach_hooks(t, p->chain) : 0,
+		.hooks = wants_hooks(p->rule) ? qt_jump_graph_hooks(t, c) : 0,
 		.rule = p->rule,
 		.op = op,
 		.base_hooks = hooks_of(t, p->chain),
@@ -1653,7 +1612,6 @@ static int kernel_checks(struct parsed *p, const struct qt_table *t,
 /* How many levels of user chains chain i reaches below itself, saturated
  * at QT_JUMP_LIMIT (a loop reaches infinitely deep). h[] starts at -2;
  * -1 marks a chain on the walk. */
-#define QT_JUMP_LIMIT 16
 static int chain_height(const struct qt_table *t, int i, int *h)
 {
 	if (h[i] == -1)
@@ -1682,7 +1640,7 @@ static int chain_height(const struct qt_table *t, int i, int *h)
  * lead to a base chain (EOPNOTSUPP, or ENOENT for one iptables-nft has
  * not created), and no base chain may reach a user chain 16 levels down
  * or through a loop (EMLINK). Run after the rules went in. */
-static int jump_validate(struct parsed *p, const struct qt_table *t,
+static int jump_validate(struct parsed *p, struct qt_table *t,
 			 struct qt_ctx *ctx)
 {
 	unsigned cmd = p->command;
@@ -1699,22 +1657,20 @@ static int jump_validate(struct parsed *p, const struct qt_table *t,
 	int from = qt_table_chain_index(t, p->chain);
 	int target = qt_table_chain_index(t, r->jump);
 	if (!err && from >= 0 && target >= 0) {
-		int *h = malloc(t->nchains * sizeof(*h));
-		if (!h)
-			abort();
-		for (unsigned i = 0; i < t->nchains; i++)
-			h[i] = -2;
 		if (t->chains[from]->builtin) {
 			/* from a base chain only the target's depth is new
 			 * (walking it alone keeps big restores linear) */
+			int *h = malloc(t->nchains * sizeof(*h));
+			if (!h)
+				abort();
+			for (unsigned i = 0; i < t->nchains; i++)
+				h[i] = -2;
 			if (chain_height(t, target, h) + 1 >= QT_JUMP_LIMIT)
 				err = EMLINK;
-		} else {
-			for (unsigned b = 0; b < t->nbuiltin && !err; b++)
-				if (chain_height(t, (int)b, h) >= QT_JUMP_LIMIT)
-					err = EMLINK;
+			free(h);
+		} else if (qt_jump_graph_too_deep(t)) {
+			err = EMLINK;
 		}
-		free(h);
 	}
 	if (!err)
 		return 0;
@@ -1776,11 +1732,20 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 	 * same (ctx->kernel_later), the status stays */
 	int refused = 0;
 	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) &&
-	    kernel_checks(p, t, sl, dl, ctx)) {
+	    kernel_checks(p, t, c, sl, dl, ctx)) {
 		if (!ctx->kernel_later)
 			return -1;
 		refused = -1;
 	}
+	/* the summaries of the jump graph follow rules added (the rule a
+	 * -R replaces must not be a jump: one taken out may shorten paths
+	 * or leave chains unreached, for the next walk to find) */
+	const struct qt_rule *old = cmd == CMD_REPLACE ? c->rules[p->rulenum - 1]
+						      : NULL;
+	bool follow = qt_jump_graph_fresh(t) &&
+		      ((cmd & (CMD_APPEND | CMD_INSERT)) ||
+		       (old && old->verdict != QT_V_JUMP &&
+			old->verdict != QT_V_GOTO));
 	for (unsigned i = 0; i < sl->n; i++) {
 		for (unsigned j = 0; j < dl->n; j++) {
 			struct qt_rule *r = qt_rule_clone(p->rule);
@@ -1821,6 +1786,8 @@ static int do_rule_cmd(struct parsed *p, struct qt_table *t,
 			}
 		}
 	}
+	if (follow)
+		qt_jump_graph_added(t, c, p->rule);
 	if (kernel && (cmd & (CMD_APPEND | CMD_INSERT | CMD_REPLACE)) &&
 	    !refused)
 		return jump_validate(p, t, ctx);

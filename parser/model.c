@@ -220,8 +220,17 @@ static struct qt_chain *chain_clone(const struct qt_chain *src)
 	return c;
 }
 
+/* The table changed: summaries made of it before are out of date. */
+static void changed(struct qt_table *t)
+{
+	if (t)
+		t->gen++;
+}
+
 void qt_chain_flush(struct qt_chain *c)
 {
+	if (c->nrules)
+		changed(c->table);
 	for (unsigned i = 0; i < c->nrules; i++)
 		qt_rule_unref(c->rules[i]);
 	c->nrules = 0;
@@ -236,6 +245,7 @@ static void chain_free(struct qt_chain *c)
 
 void qt_chain_insert(struct qt_chain *c, unsigned pos, struct qt_rule *r)
 {
+	changed(c->table);
 	if (c->nrules == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 8;
 		c->rules = xrealloc(c->rules, c->cap * sizeof(*c->rules));
@@ -250,6 +260,7 @@ void qt_chain_insert(struct qt_chain *c, unsigned pos, struct qt_rule *r)
 
 void qt_chain_delete(struct qt_chain *c, unsigned pos)
 {
+	changed(c->table);
 	qt_rule_unref(c->rules[pos]);
 	memmove(&c->rules[pos], &c->rules[pos + 1],
 		(c->nrules - pos - 1) * sizeof(*c->rules));
@@ -258,6 +269,7 @@ void qt_chain_delete(struct qt_chain *c, unsigned pos)
 
 void qt_chain_replace(struct qt_chain *c, unsigned pos, struct qt_rule *r)
 {
+	changed(c->table);
 	qt_rule_unref(c->rules[pos]);
 	c->rules[pos] = r;
 }
@@ -269,6 +281,7 @@ static struct qt_table *table_new(enum qt_table_id id)
 	const struct qt_table_def *d = &table_defs[id];
 	struct qt_table *t = xcalloc(1, sizeof(*t));
 	t->id = id;
+	t->gen = 1;
 	t->nbuiltin = d->nbuiltin;
 	t->nchains = d->nbuiltin;
 	t->chains = xcalloc(t->nchains, sizeof(*t->chains));
@@ -278,6 +291,7 @@ static struct qt_table *table_new(enum qt_table_id id)
 		c->present = false;
 		c->hook = d->builtin[i].hook;
 		c->policy = QT_V_ACCEPT;
+		c->table = t;
 		t->chains[i] = c;
 	}
 	return t;
@@ -298,8 +312,10 @@ static struct qt_table *table_clone(const struct qt_table *src)
 	struct qt_table *t = xcalloc(1, sizeof(*t));
 	*t = *src;
 	t->chains = xcalloc(t->nchains, sizeof(*t->chains));
-	for (unsigned i = 0; i < src->nchains; i++)
+	for (unsigned i = 0; i < src->nchains; i++) {
 		t->chains[i] = chain_clone(src->chains[i]);
+		t->chains[i]->table = t;
+	}
 	return t;
 }
 
@@ -356,7 +372,9 @@ struct qt_chain *qt_table_add_chain(struct qt_table *t, const char *name)
 {
 	struct qt_chain *c = chain_new(name);
 	c->seq = ++t->last_seq;
+	c->table = t;
 	table_put_chain(t, c);
+	changed(t);
 	return c;
 }
 
@@ -371,12 +389,14 @@ static struct qt_chain *table_take_chain(struct qt_table *t, unsigned idx)
 
 void qt_table_del_chain(struct qt_table *t, unsigned idx)
 {
+	changed(t);
 	chain_free(table_take_chain(t, idx));
 }
 
 void qt_table_rename_chain(struct qt_table *t, unsigned idx,
 			   const char *newname)
 {
+	changed(t);
 	struct qt_chain *c = table_take_chain(t, idx);
 	memset(c->name, 0, sizeof(c->name));
 	strncpy(c->name, newname, QT_CHAIN_MAXNAMELEN);

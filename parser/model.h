@@ -114,6 +114,16 @@ struct qt_chain {
 	struct qt_rule **rules;
 	unsigned nrules;
 	unsigned cap;
+	/* The table holding the chain: a change of its rules is a change
+	 * of the table (gen). */
+	struct qt_table *table;
+	/* What jump_graph.c knows of the chain, valid while the table's
+	 * summaries are (jump_graph.h): the hooks of the built-in chains
+	 * that reach it (bits), the longest path of user chains leading
+	 * to it from a built-in chain (saturated), and a walk's mark. */
+	uint8_t reach_hooks;
+	uint8_t depth;
+	unsigned long visit;
 };
 
 struct qt_table {
@@ -123,6 +133,13 @@ struct qt_table {
 	unsigned nchains;
 	unsigned nbuiltin;
 	unsigned long last_seq;     /* of the user chain made last */
+	/* Changes: gen counts every change of chains and their rules; the
+	 * jump graph summaries (jump_graph.h) are those of the table as it
+	 * was at graph_gen (0: never made). */
+	unsigned long gen;
+	unsigned long graph_gen;
+	bool graph_deep;            /* a path too long, or a loop */
+	unsigned long visit_epoch;  /* the last walk's mark */
 };
 
 /* An extended accounting object (the kernel's nfnetlink_acct, made
