@@ -548,7 +548,8 @@ static int elem_opts(struct run *r, const struct qt_set *s, int argc,
 		     char **argv, struct qt_set_elem_opts *eo)
 {
 	memset(eo, 0, sizeof(*eo));
-	for (int i = 0; i < argc; i++) {
+	/* every option takes a value: the words go in pairs */
+	for (int i = 0; i < argc; i += 2) {
 		const char *w = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t n;
@@ -589,7 +590,6 @@ static int elem_opts(struct run *r, const struct qt_set *s, int argc,
 					     "long!");
 			eo->comment = v;
 		}
-		i++;
 	}
 	return 0;
 }
