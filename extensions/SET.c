@@ -242,6 +242,8 @@ static const struct qt_ext SET_target = {
 	.help = " --add-set name flags [--exist] [--timeout n]\n"
 		" --del-set name flags\n"
 		" --map-set name flags [--map-mark] [--map-prio] [--map-queue]\n"
-		"\t\tadd/del src/dst IP/port from/to named sets\n",
+		"\t\tadd/del src/dst IP/port from/to named sets,\n"
+		"\t\twhere flags are the comma separated list of\n"
+		"\t\t'src' and 'dst' specifications.\n",
 };
 QT_EXT_REGISTER(SET_target)

@@ -240,10 +240,10 @@ static const struct qt_ext set_match = {
 	.match = set_match_fn,
 	.state_new = set_state_new,
 	.state_free = set_state_free,
-	.help = " [!] --match-set name flags [--exist] [--timeout n]\n"
-		"\t\t [--packets-eq value | --packets-lt value | --packets-gt value\n"
-		"\t\t [--bytes-eq value | --bytes-lt value | --bytes-gt value\n"
-		"\t\t [--return-nomatch] [--update-counters] [--update-subcounters]\n"
+	.help = " [!] --match-set name flags [--return-nomatch]\n"
+		"   [! --update-counters] [! --update-subcounters]\n"
+		"   [[!] --packets-eq value | --packets-lt value | --packets-gt value\n"
+		"   [[!] --bytes-eq value | --bytes-lt value | --bytes-gt value\n"
 		"\t\t 'name' is the set name from to match,\n"
 		"\t\t 'flags' are the comma separated list of\n"
 		"\t\t 'src' and 'dst' specifications.\n",
