@@ -42,7 +42,8 @@ struct SET_data {
 _Static_assert(offsetof(struct SET_data, del) == QT_SET_NAME_MAX + 2,
 	       "the del set's name follows the add set's name and flags");
 
-enum { O_ADD, O_DEL, O_MAP, O_EXIST, O_TIMEOUT };
+enum { O_ADD, O_DEL, O_MAP, O_EXIST, O_TIMEOUT, O_MAP_MARK, O_MAP_PRIO,
+       O_MAP_QUEUE };
 
 static const struct qt_ext_opt SET_opts[] = {
 	{ .name = "add-set", .id = O_ADD, .type = QT_OT_RAW,
@@ -55,6 +56,11 @@ static const struct qt_ext_opt SET_opts[] = {
 	  QT_PUT(struct SET_data, exist) },
 	{ .name = "timeout", .id = O_TIMEOUT, .type = QT_OT_UINT,
 	  .max = QT_SET_TIMEOUT_MAX, QT_PUT(struct SET_data, timeout) },
+	/* --map-set's flags: known, so that they are refused with a
+	 * reason and not as unknown options */
+	{ .name = "map-mark", .id = O_MAP_MARK, .type = QT_OT_NONE },
+	{ .name = "map-prio", .id = O_MAP_PRIO, .type = QT_OT_NONE },
+	{ .name = "map-queue", .id = O_MAP_QUEUE, .type = QT_OT_NONE },
 	{ .name = NULL },
 };
 
@@ -108,6 +114,12 @@ static int SET_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	case O_TIMEOUT:
 		d->has_timeout = 1;
 		return 0;
+	case O_MAP_MARK:
+	case O_MAP_PRIO:
+	case O_MAP_QUEUE:
+		return qt_param_error(ctx, "--%s: qtables' sets keep no mark, "
+				      "priority or queue to map (--map-set "
+				      "is not supported)", a->opt->name);
 	}
 	return 0;
 }
