@@ -87,11 +87,21 @@ for suite in tests/compat/run-*.sh; do
 	note "compat: $(basename "$suite")"
 	if [ "$(basename "$suite")" = run-diff.sh ]; then
 		# the longest suite, two programs started per corpus line:
-		# its corpora in two lanes at once, each in namespaces of its own
-		QT_BUILD=$top/_build "$suite" tests/compat/corpus.txt \
+		# its corpora in two lanes at once, each in namespaces of its
+		# own, the biggest corpus first into the lane with fewer lines
+		lanes=("" "")
+		lines=(0 0)
+		while read -r n f; do
+			[ "${lines[0]}" -le "${lines[1]}" ] && l=0 || l=1
+			lanes[l]+=" $f"
+			lines[l]=$((lines[l] + n))
+		done < <(wc -l tests/compat/corpus*.txt | grep -v ' total$' | sort -rn)
+		# shellcheck disable=SC2086
+		QT_BUILD=$top/_build "$suite" ${lanes[0]} \
 			>"$logdir/run-diff.1.log" 2>&1 &
 		lane=$!
-		QT_BUILD=$top/_build "$suite" tests/compat/corpus_*.txt \
+		# shellcheck disable=SC2086
+		QT_BUILD=$top/_build "$suite" ${lanes[1]} \
 			>"$logdir/run-diff.2.log" 2>&1
 		wait "$lane"
 		for l in 1 2; do
