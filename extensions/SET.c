@@ -23,7 +23,6 @@
 #include "set_packet.h"
 #include "set_store.h"
 
-#define MAX_DIMS 6
 
 struct set_ref {
 	char name[QT_SET_NAME_MAX];
@@ -67,36 +66,7 @@ static const struct qt_ext_opt SET_opts[] = {
 static int parse_ref(struct set_ref *r, const struct qt_opt_arg *a,
 		     struct qt_ctx *ctx)
 {
-	if (!a->arg2)
-		return qt_param_error(ctx, "--%s requires two args.",
-				      a->opt->name);
-	if (strlen(a->arg) > QT_SET_NAME_MAX - 1)
-		return qt_param_error(ctx, "setname `%s' too long, max %d "
-				      "characters.", a->arg,
-				      QT_SET_NAME_MAX - 1);
-	if (qt_sets_known() && !qt_sets_find(a->arg))
-		return qt_param_error(ctx, "Set %s doesn't exist.\n", a->arg);
-	strcpy(r->name, a->arg);
-	r->dims = 0;
-	r->src = 0;
-	const char *p = a->arg2;
-	for (;;) {
-		size_t n = strcspn(p, ",");
-		if (r->dims == MAX_DIMS)
-			return qt_param_error(ctx, "Can't be more src/dst "
-					      "options than %i.", MAX_DIMS);
-		if (n == 3 && !strncmp(p, "src", 3))
-			r->src |= (uint8_t)(1u << r->dims);
-		else if (!(n == 3 && !strncmp(p, "dst", 3)))
-			return qt_param_error(ctx, "You must spefify "
-					      "(the comma separated list of) "
-					      "'src' or 'dst'.");
-		r->dims++;
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
-	return 0;
+	return qt_set_ref_parse(a, r->name, &r->dims, &r->src, ctx);
 }
 
 static int SET_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,

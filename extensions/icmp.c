@@ -5,12 +5,10 @@
  * match goes to the kernel, which wants a plain -p icmp. */
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
 
 #include "eval.h"
 #include "ext.h"
+#include "icmp_types.h"
 #include "model.h"
 
 #define ICMP_ANY 0xFF  /* type 255 with all codes: "any" */
@@ -30,10 +28,7 @@ static const struct qt_ext_opt icmp_opts[] = {
 
 /* iptables' table, in its order: the order decides which two names an
  * ambiguity message shows and which name -L prints for a type/code. */
-static const struct icmp_name {
-	const char *name;
-	uint8_t type, min, max;
-} icmp_names[] = {
+static const struct qt_icmp_name icmp_names[] = {
 	{ "any", 0xFF, 0, 0xFF },
 	{ "echo-reply", 0, 0, 0xFF },
 	{ "pong", 0, 0, 0xFF },
@@ -75,56 +70,17 @@ static const struct icmp_name {
 	{ "address-mask-request", 17, 0, 0xFF },
 	{ "address-mask-reply", 18, 0, 0xFF },
 };
-#define NNAMES (sizeof(icmp_names) / sizeof(icmp_names[0]))
-
-/* "TYPE" or "TYPE/CODE", numbers in any C base. iptables' wording:
- * no number or one above 255 is an unknown type/code (quoting the whole
- * argument), anything else left over an "unknown character". */
-static int parse_numeric(const char *arg, struct icmp_data *d,
-			 struct qt_ctx *ctx)
-{
-	char *end;
-	unsigned long v = strtoul(arg, &end, 0);
-	if (end == arg || v > 0xFF)
-		return qt_param_error(ctx, "Unknown ICMP type `%s'", arg);
-	d->type = (uint8_t)v;
-	d->code[0] = 0;
-	d->code[1] = 0xFF;
-	if (*end == '/') {
-		const char *c = end + 1;
-		v = strtoul(c, &end, 0);
-		if (end == c || v > 0xFF)
-			return qt_param_error(ctx, "Unknown ICMP code `%s'", arg);
-		d->code[0] = d->code[1] = (uint8_t)v;
-	}
-	if (*end)
-		return qt_param_error(ctx, "unknown character %c", *end);
-	return 0;
-}
+static const struct qt_icmp_family icmp_family = {
+	"ICMP", icmp_names, sizeof(icmp_names) / sizeof(icmp_names[0]),
+};
 
 static int icmp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-		      struct qt_ctx *ctx)
+		struct qt_ctx *ctx)
 {
 	struct icmp_data *d = in->data;
-	size_t len = strlen(a->arg);
-	const struct icmp_name *found = NULL;
-
-	for (size_t i = 0; i < NNAMES; i++) {
-		if (strncasecmp(icmp_names[i].name, a->arg, len))
-			continue;
-		if (found)
-			return qt_param_error(ctx,
-				"Ambiguous ICMP type `%s': `%s' or `%s'?",
-				a->arg, found->name, icmp_names[i].name);
-		found = &icmp_names[i];
-	}
-	if (found) {
-		d->type = found->type;
-		d->code[0] = found->min;
-		d->code[1] = found->max;
-	} else if (parse_numeric(a->arg, d, ctx)) {
+	if (qt_icmp_parse(&icmp_family, a->arg,
+			  (struct qt_icmp_sel){ &d->type, d->code }, ctx))
 		return -1;
-	}
 	d->invert = a->invert;
 	return 0;
 }
@@ -146,19 +102,14 @@ static int icmp_kcheck(const struct qt_ext_inst *in,
 	return qt_rule_proto_is(env->rule, IPPROTO_ICMP) ? 0 : EINVAL;
 }
 
-static bool all_codes(const struct icmp_data *d)
-{
-	return d->code[0] == 0 && d->code[1] == 0xFF;
-}
-
 static void icmp_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct icmp_data *d = in->data;
 	if (d->invert)
 		qt_buf_puts(b, " !");
-	if (d->type == ICMP_ANY && all_codes(d))
+	if (d->type == ICMP_ANY && qt_icmp_all_codes(d->code))
 		qt_buf_puts(b, " --icmp-type any");
-	else if (all_codes(d))
+	else if (qt_icmp_all_codes(d->code))
 		qt_buf_printf(b, " --icmp-type %u", d->type);
 	else
 		qt_buf_printf(b, " --icmp-type %u/%u", d->type, d->code[0]);
@@ -169,24 +120,7 @@ static void icmp_print(const struct qt_ext_inst *in, struct qt_buf *b,
 {
 	const struct icmp_data *d = in->data;
 	qt_buf_puts(b, " icmp");
-	if (!numeric) {
-		for (size_t i = 0; i < NNAMES; i++) {
-			const struct icmp_name *n = &icmp_names[i];
-			if (n->type == d->type && n->min == d->code[0] &&
-			    n->max == d->code[1]) {
-				qt_buf_printf(b, " %s%s", d->invert ? "!" : "",
-					      n->name);
-				return;
-			}
-		}
-	}
-	if (d->invert)
-		qt_buf_puts(b, " !");
-	qt_buf_printf(b, "type %u", d->type);
-	if (d->code[0] == d->code[1])
-		qt_buf_printf(b, " code %u", d->code[0]);
-	else if (!all_codes(d))
-		qt_buf_printf(b, " codes %u-%u", d->code[0], d->code[1]);
+	qt_icmp_print(&icmp_family, d->type, d->code, d->invert, numeric, b);
 }
 
 

@@ -7,12 +7,10 @@
  * -p ipv6-icmp. */
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
 
 #include "eval.h"
 #include "ext.h"
+#include "icmp_types.h"
 #include "model.h"
 
 struct icmp6_data {
@@ -31,10 +29,7 @@ static const struct qt_ext_opt icmp6_opts[] = {
 
 /* ip6tables' table, in its order: the order decides which two names an
  * ambiguity message shows and which name -L prints for a type/code. */
-static const struct icmp6_name {
-	const char *name;
-	uint8_t type, min, max;
-} icmp6_names[] = {
+static const struct qt_icmp_name icmp6_names[] = {
 	{ "destination-unreachable", 1, 0, 0xFF },
 	{ "no-route", 1, 0, 0 },
 	{ "communication-prohibited", 1, 1, 1 },
@@ -64,56 +59,17 @@ static const struct icmp6_name {
 	{ "neighbor-advertisement", 136, 0, 0xFF },
 	{ "redirect", 137, 0, 0xFF },
 };
-#define NNAMES (sizeof(icmp6_names) / sizeof(icmp6_names[0]))
-
-/* "TYPE" or "TYPE/CODE", numbers in any C base, in ip6tables' words:
- * no number or one above 255 is an unknown type/code (quoting the
- * whole argument), anything else left over an "unknown character". */
-static int parse_numeric(const char *arg, struct icmp6_data *d,
-			 struct qt_ctx *ctx)
-{
-	char *end;
-	unsigned long v = strtoul(arg, &end, 0);
-	if (end == arg || v > 0xFF)
-		return qt_param_error(ctx, "Unknown ICMPv6 type `%s'", arg);
-	d->type = (uint8_t)v;
-	d->code[0] = 0;
-	d->code[1] = 0xFF;
-	if (*end == '/') {
-		const char *c = end + 1;
-		v = strtoul(c, &end, 0);
-		if (end == c || v > 0xFF)
-			return qt_param_error(ctx, "Unknown ICMPv6 code `%s'", arg);
-		d->code[0] = d->code[1] = (uint8_t)v;
-	}
-	if (*end)
-		return qt_param_error(ctx, "unknown character %c", *end);
-	return 0;
-}
+static const struct qt_icmp_family icmp6_family = {
+	"ICMPv6", icmp6_names, sizeof(icmp6_names) / sizeof(icmp6_names[0]),
+};
 
 static int icmp6_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-		       struct qt_ctx *ctx)
+		struct qt_ctx *ctx)
 {
 	struct icmp6_data *d = in->data;
-	size_t len = strlen(a->arg);
-	const struct icmp6_name *found = NULL;
-
-	for (size_t i = 0; i < NNAMES; i++) {
-		if (strncasecmp(icmp6_names[i].name, a->arg, len))
-			continue;
-		if (found)
-			return qt_param_error(ctx,
-				"Ambiguous ICMPv6 type `%s': `%s' or `%s'?",
-				a->arg, found->name, icmp6_names[i].name);
-		found = &icmp6_names[i];
-	}
-	if (found) {
-		d->type = found->type;
-		d->code[0] = found->min;
-		d->code[1] = found->max;
-	} else if (parse_numeric(a->arg, d, ctx)) {
+	if (qt_icmp_parse(&icmp6_family, a->arg,
+			  (struct qt_icmp_sel){ &d->type, d->code }, ctx))
 		return -1;
-	}
 	d->invert = a->invert;
 	return 0;
 }
@@ -135,17 +91,12 @@ static int icmp6_kcheck(const struct qt_ext_inst *in,
 	return qt_rule_proto_is(env->rule, IPPROTO_ICMPV6) ? 0 : EINVAL;
 }
 
-static bool all_codes(const struct icmp6_data *d)
-{
-	return d->code[0] == 0 && d->code[1] == 0xFF;
-}
-
 static void icmp6_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct icmp6_data *d = in->data;
 	if (d->invert)
 		qt_buf_puts(b, " !");
-	if (all_codes(d))
+	if (qt_icmp_all_codes(d->code))
 		qt_buf_printf(b, " --icmpv6-type %u", d->type);
 	else
 		qt_buf_printf(b, " --icmpv6-type %u/%u", d->type, d->code[0]);
@@ -156,24 +107,7 @@ static void icmp6_print(const struct qt_ext_inst *in, struct qt_buf *b,
 {
 	const struct icmp6_data *d = in->data;
 	qt_buf_puts(b, " ipv6-icmp");
-	if (!numeric) {
-		for (size_t i = 0; i < NNAMES; i++) {
-			const struct icmp6_name *n = &icmp6_names[i];
-			if (n->type == d->type && n->min == d->code[0] &&
-			    n->max == d->code[1]) {
-				qt_buf_printf(b, " %s%s", d->invert ? "!" : "",
-					      n->name);
-				return;
-			}
-		}
-	}
-	if (d->invert)
-		qt_buf_puts(b, " !");
-	qt_buf_printf(b, "type %u", d->type);
-	if (d->code[0] == d->code[1])
-		qt_buf_printf(b, " code %u", d->code[0]);
-	else if (!all_codes(d))
-		qt_buf_printf(b, " codes %u-%u", d->code[0], d->code[1]);
+	qt_icmp_print(&icmp6_family, d->type, d->code, d->invert, numeric, b);
 }
 
 /* ---- engine: ip6t_icmp6 (icmp6_match) ----

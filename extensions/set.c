@@ -21,7 +21,6 @@
 #include "set_packet.h"
 #include "set_store.h"
 
-#define MAX_DIMS 6   /* IPSET_DIM_MAX */
 
 struct set_data {
 	char name[QT_SET_NAME_MAX];  /* first: the daemon finds users by it */
@@ -109,34 +108,8 @@ static int set_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	default:
 		return counter_opt(d, in, a, ctx);
 	}
-	if (!a->arg2)
-		return qt_param_error(ctx, "--match-set requires two args.");
-	if (strlen(a->arg) > QT_SET_NAME_MAX - 1)
-		return qt_param_error(ctx, "setname `%s' too long, max %d "
-				      "characters.", a->arg,
-				      QT_SET_NAME_MAX - 1);
-	if (qt_sets_known() && !qt_sets_find(a->arg))
-		return qt_param_error(ctx, "Set %s doesn't exist.\n", a->arg);
-	strcpy(d->name, a->arg);
-	d->dims = 0;
-	d->src = 0;
-	const char *p = a->arg2;
-	for (;;) {
-		size_t n = strcspn(p, ",");
-		if (d->dims == MAX_DIMS)
-			return qt_param_error(ctx, "Can't be more src/dst "
-					      "options than %i.", MAX_DIMS);
-		if (n == 3 && !strncmp(p, "src", 3))
-			d->src |= (uint8_t)(1u << d->dims);
-		else if (!(n == 3 && !strncmp(p, "dst", 3)))
-			return qt_param_error(ctx, "You must spefify "
-					      "(the comma separated list of) "
-					      "'src' or 'dst'.");
-		d->dims++;
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
+	if (qt_set_ref_parse(a, d->name, &d->dims, &d->src, ctx))
+		return -1;
 	d->invert = a->invert;
 	return 0;
 }

@@ -3,6 +3,42 @@
 #include <netinet/in.h>
 #include <string.h>
 
+int qt_set_ref_parse(const struct qt_opt_arg *a, char name[QT_SET_NAME_MAX],
+		     uint8_t *dims, uint8_t *src, struct qt_ctx *ctx)
+{
+	if (!a->arg2)
+		return qt_param_error(ctx, "--%s requires two args.",
+				      a->opt->name);
+	if (strlen(a->arg) > QT_SET_NAME_MAX - 1)
+		return qt_param_error(ctx, "setname `%s' too long, max %d "
+				      "characters.", a->arg,
+				      QT_SET_NAME_MAX - 1);
+	if (qt_sets_known() && !qt_sets_find(a->arg))
+		return qt_param_error(ctx, "Set %s doesn't exist.\n", a->arg);
+	strcpy(name, a->arg);
+	*dims = 0;
+	*src = 0;
+	const char *p = a->arg2;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		if (*dims == QT_SET_RULE_DIMS)
+			return qt_param_error(ctx, "Can't be more src/dst "
+					      "options than %i.",
+					      QT_SET_RULE_DIMS);
+		if (n == 3 && !strncmp(p, "src", 3))
+			*src |= (uint8_t)(1u << *dims);
+		else if (!(n == 3 && !strncmp(p, "dst", 3)))
+			return qt_param_error(ctx, "You must spefify "
+					      "(the comma separated list of) "
+					      "'src' or 'dst'.");
+		(*dims)++;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	return 0;
+}
+
 static bool has_ports(const struct qt_pkt *p)
 {
 	return p->l4_ok && (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP ||
