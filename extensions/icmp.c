@@ -75,7 +75,7 @@ static const struct qt_icmp_family icmp_family = {
 };
 
 static int icmp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-		struct qt_ctx *ctx)
+		      struct qt_ctx *ctx)
 {
 	struct icmp_data *d = in->data;
 	if (qt_icmp_parse(&icmp_family, a->arg,

@@ -64,7 +64,7 @@ static const struct qt_icmp_family icmp6_family = {
 };
 
 static int icmp6_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
-		struct qt_ctx *ctx)
+		       struct qt_ctx *ctx)
 {
 	struct icmp6_data *d = in->data;
 	if (qt_icmp_parse(&icmp6_family, a->arg,
