@@ -17,6 +17,7 @@
 #include "completion_words.h"
 #include "graph.h"
 #include "request.h"
+#include "ipset.h"
 #include "restore.h"
 #include "set_store.h"
 
@@ -748,7 +749,18 @@ static int ipset_main(int argc, char **argv)
 	qt_buf_init(&input);
 	qt_buf_init(&req);
 	int status;
-	if (restore && read_input(file, &input, "ipset") < 0) {
+	if (qt_ipset_is_help(nwords, words)) {
+		/* as ipset's own: printed by the program, daemon or not */
+		struct qt_buf err;
+		struct qt_ipset_env env = { .now_ms = 0 };
+		bool changed;
+		qt_buf_init(&err);
+		status = qt_ipset_run(nwords, words, &env, &input, &err,
+				      &changed);
+		fwrite(qt_buf_str(&input), 1, input.len, stdout);
+		fwrite(qt_buf_str(&err), 1, err.len, stderr);
+		qt_buf_free(&err);
+	} else if (restore && read_input(file, &input, "ipset") < 0) {
 		status = 1;
 	} else if (qt_ipc_ipset(&req, "ipset", nwords, words,
 				restore ? qt_buf_str(&input) : NULL,

@@ -64,9 +64,9 @@ static const struct qt_ext_opt SET_opts[] = {
 };
 
 static int parse_ref(struct set_ref *r, const struct qt_opt_arg *a,
-		     struct qt_ctx *ctx)
+		     uint8_t family, struct qt_ctx *ctx)
 {
-	return qt_set_ref_parse(a, r->name, &r->dims, &r->src, ctx);
+	return qt_set_ref_parse(a, r->name, &r->dims, &r->src, family, ctx);
 }
 
 static int SET_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
@@ -75,9 +75,9 @@ static int SET_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	struct SET_data *d = in->data;
 	switch (a->opt->id) {
 	case O_ADD:
-		return parse_ref(&d->add, a, ctx);
+		return parse_ref(&d->add, a, in->family, ctx);
 	case O_DEL:
-		return parse_ref(&d->del, a, ctx);
+		return parse_ref(&d->del, a, in->family, ctx);
 	case O_MAP:
 		return qt_param_error(ctx, "You must specify flags `--map-mark' "
 				      "or '--map-prio` or `--map-queue'");
@@ -211,7 +211,7 @@ static int SET_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 static const struct qt_ext SET_target = {
 	.name = "SET",
 	.kind = QT_EXT_TARGET,
-	.family = AF_INET,
+	.family = 0,
 	.data_size = sizeof(struct SET_data),
 	.opts = SET_opts,
 	.parse = SET_parse,

@@ -27,7 +27,8 @@ struct set_data {
 	uint8_t dims;                /* words of FLAGS */
 	uint8_t src;                 /* bit per dimension: src */
 	uint8_t invert;
-	uint8_t return_nomatch;      /* kept: the sets hold no nomatch */
+	uint8_t return_nomatch;      /* a nomatch element matches, a plain
+	                                one does not (types with networks) */
 	uint8_t no_update;           /* ! --update-counters */
 	uint8_t no_subupdate;        /* ! --update-subcounters (kept) */
 	struct qt_set_cond cond;     /* --packets-*, --bytes-* */
@@ -108,7 +109,7 @@ static int set_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	default:
 		return counter_opt(d, in, a, ctx);
 	}
-	if (qt_set_ref_parse(a, d->name, &d->dims, &d->src, ctx))
+	if (qt_set_ref_parse(a, d->name, &d->dims, &d->src, in->family, ctx))
 		return -1;
 	d->invert = a->invert;
 	return 0;
@@ -190,21 +191,26 @@ static bool set_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	const struct set_data *d = in->data;
 	struct qt_set *s = qt_ext_state(in);
 	struct qt_set_key k;
-	bool hit = false;
+	enum qt_set_result res = QT_SET_MISS;
 	/* a rule asking fewer dimensions than the set has cannot match */
 	if (s && qt_set_packet_key(s, d->dims, d->src, &ev->pkt, &k))
-		hit = qt_set_lookup(s, &k, ev->now_ns / 1000000u,
+		res = qt_set_lookup(s, &k, ev->now_ns / 1000000u,
 				    d->cond.packets_op || d->cond.bytes_op
 				    ? &d->cond : NULL,
 				    s->o.counters && !d->no_update,
 				    ev->orig_len, NULL, NULL);
+	/* the kernel's ip_set_test: --return-nomatch swaps what a found
+	 * element means, in types that can hold nomatch */
+	bool hit = res == QT_SET_HIT;
+	if (d->return_nomatch && s && qt_set_type_has_net(s->type))
+		hit = res == QT_SET_NOMATCH;
 	return hit != (d->invert != 0);
 }
 
 static const struct qt_ext set_match = {
 	.name = "set",
 	.kind = QT_EXT_MATCH,
-	.family = AF_INET,
+	.family = 0,
 	.data_size = sizeof(struct set_data),
 	.opts = set_opts,
 	.parse = set_parse,

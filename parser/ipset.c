@@ -12,6 +12,7 @@
  *  - `test` answers on stderr: "Warning: E is in set S." (0) or "E is
  *    NOT in set S." (1). */
 #include "ipset.h"
+#include "ipset_help.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,7 +32,8 @@ enum { ST_OK = 0, ST_KERNEL = 1, ST_USAGE = 2 };
 /* What one command line asked, besides its words. */
 struct cmd_opts {
 	bool exist, quiet, names_only, terse;
-	enum { OUT_PLAIN, OUT_SAVE, OUT_XML } output;
+	/* OUT_DEFAULT: plain for list, save lines for save */
+	enum { OUT_DEFAULT, OUT_PLAIN, OUT_SAVE, OUT_XML } output;
 };
 
 /* Where messages go and how they are framed (restore: the line). */
@@ -109,6 +111,25 @@ static int parse_ip(struct run *r, const char *s, struct in_addr *a)
 		return kfail(r, "Syntax error: cannot parse %s: resolving to "
 			     "IPv4 address failed", s);
 	return 0;
+}
+
+static int parse_ip6(struct run *r, const char *s, struct in6_addr *a)
+{
+	if (inet_pton(AF_INET6, s, a) != 1)
+		return kfail(r, "Syntax error: cannot parse %s: resolving to "
+			     "IPv6 address failed", s);
+	return 0;
+}
+
+static bool addr_is_zero(const union qt_addr *a)
+{
+	static const union qt_addr zero;
+	return !memcmp(a, &zero, sizeof(*a));
+}
+
+static unsigned host_plen(const struct qt_set *s)
+{
+	return s->o.family == AF_INET6 ? 128 : 32;
 }
 
 static const struct { const char *name; uint8_t proto; } protos[] = {
@@ -194,15 +215,39 @@ static int parse_elem(struct run *r, const struct qt_set *s, const char *text,
 		}
 		union qt_addr *a = first_ip ? &k->ip : &k->ip2;
 		uint8_t *cidr = first_ip ? &k->cidr : &k->cidr2;
+		char whole[sizeof(buf)];
+		strcpy(whole, w);
 		char *slash = strchr(w, '/');
 		char *dash = strchr(w, '-');
-		unsigned plen = 32;
+		unsigned plen = host_plen(s);
 		if (slash) {
 			*slash = '\0';
 			uint64_t v;
-			if (number(r, slash + 1, 0, 32, &v))
+			if (number(r, slash + 1, 0, plen, &v))
 				return ST_KERNEL;
 			plen = (unsigned)v;
+		}
+		if (s->o.family == AF_INET6) {
+			/* no ranges and no CIDR blocks of hosts in IPv6 */
+			if (dash || (t->dims[d] != QT_SD_NET && plen != 128))
+				return kfail(r, "Syntax error: plain IP address "
+					     "must be supplied: %s", whole);
+			if (parse_ip6(r, w, &a->v6))
+				return ST_KERNEL;
+			if (t->dims[d] == QT_SD_NET) {
+				if (plen == 0)
+					return kfail(r, "The value of the CIDR "
+						     "parameter of the IP "
+						     "address is invalid");
+				for (unsigned i = 0; i < 16; i++) {
+					unsigned b = plen > 8 * i ? plen - 8 * i : 0;
+					a->v6.s6_addr[i] &= (uint8_t)(b >= 8 ? 0xff
+						: (0xff00 >> b) & 0xff);
+				}
+			}
+			*cidr = (uint8_t)plen;
+			first_ip = false;
+			continue;
 		}
 		if (dash && first_ip && t->dims[d] == QT_SD_IP) {
 			*dash = '\0';
@@ -236,7 +281,8 @@ static int parse_elem(struct run *r, const struct qt_set *s, const char *text,
 				a->v4.s_addr = htonl(*first);
 			} else if (plen != 32) {
 				return kfail(r, "Syntax error: plain IP "
-					     "address must be supplied: %s", w);
+					     "address must be supplied: %s",
+					     whole);
 			}
 			*cidr = 32;
 		}
@@ -250,7 +296,7 @@ static int parse_elem(struct run *r, const struct qt_set *s, const char *text,
 void qt_ipset_put_key(struct qt_buf *b, const struct qt_set *s,
 		      const struct qt_set_key *k)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	bool first_ip = true;
 	for (unsigned d = 0; d < s->type->ndims; d++) {
 		if (d)
@@ -265,9 +311,10 @@ void qt_ipset_put_key(struct qt_buf *b, const struct qt_set *s,
 		}
 		const union qt_addr *ip = first_ip ? &k->ip : &k->ip2;
 		uint8_t cidr = first_ip ? k->cidr : k->cidr2;
-		inet_ntop(AF_INET, &ip->v4, a, sizeof(a));
+		inet_ntop(s->o.family == AF_INET6 ? AF_INET6 : AF_INET, ip,
+			  a, sizeof(a));
 		qt_buf_puts(b, a);
-		if (s->type->dims[d] == QT_SD_NET && cidr != 32)
+		if (s->type->dims[d] == QT_SD_NET && cidr != host_plen(s))
 			qt_buf_printf(b, "/%u", cidr);
 		first_ip = false;
 	}
@@ -281,7 +328,8 @@ static void put_header(struct qt_buf *b, const struct qt_set *s,
 	if (s->type->bitmap) {
 		qt_buf_printf(b, "range %u-%u", s->o.port_from, s->o.port_to);
 	} else {
-		qt_buf_printf(b, "family inet hashsize %u maxelem %u",
+		qt_buf_printf(b, "family %s hashsize %u maxelem %u",
+			      s->o.family == AF_INET6 ? "inet6" : "inet",
 			      s->o.hashsize, s->o.maxelem);
 	}
 	if (s->o.has_timeout)
@@ -297,12 +345,56 @@ static void put_header(struct qt_buf *b, const struct qt_set *s,
 	}
 }
 
+/* The header as -output xml writes it: one tag per word of the plain
+ * header, flags as empty tags. */
+static void put_header_xml(struct qt_buf *b, const struct qt_set *s)
+{
+	if (s->type->bitmap)
+		qt_buf_printf(b, "<range>%u-%u</range>", s->o.port_from,
+			      s->o.port_to);
+	else
+		qt_buf_printf(b, "<family>%s</family><hashsize>%u</hashsize>"
+			      "<maxelem>%u</maxelem>",
+			      s->o.family == AF_INET6 ? "inet6" : "inet",
+			      s->o.hashsize, s->o.maxelem);
+	if (s->o.has_timeout)
+		qt_buf_printf(b, "<timeout>%u</timeout>", s->o.timeout);
+	if (s->o.counters)
+		qt_buf_puts(b, "<counters/>");
+	if (s->o.comment)
+		qt_buf_puts(b, "<comment/>");
+	if (!s->type->bitmap)
+		qt_buf_printf(b, "<bucketsize>12</bucketsize>"
+			      "<initval>0x%08x</initval>", s->initval);
+}
+
+/* ipset writes the element's text and comment as they are, unescaped */
+static void put_elem_xml(struct qt_buf *b, const struct qt_set *s,
+			 const struct qt_set_elem_view *e)
+{
+	qt_buf_puts(b, "<member><elem>");
+	qt_ipset_put_key(b, s, &e->key);
+	qt_buf_puts(b, "</elem>");
+	if (s->o.has_timeout)
+		qt_buf_printf(b, "<timeout>%u</timeout>", e->remaining);
+	if (e->nomatch)
+		qt_buf_puts(b, "<nomatch/>");
+	if (s->o.counters)
+		qt_buf_printf(b, "<packets>%" PRIu64 "</packets><bytes>%" PRIu64
+			      "</bytes>", e->packets, e->bytes);
+	if (s->o.comment && e->comment[0])
+		qt_buf_printf(b, "<comment>\"%s\"</comment>", e->comment);
+	qt_buf_puts(b, "</member>\n");
+}
+
 /* ipset quotes a comment in double quotes, as it is. */
 static void put_elem_opts(struct qt_buf *b, const struct qt_set *s,
 			  const struct qt_set_elem_view *e)
 {
 	if (s->o.has_timeout)
 		qt_buf_printf(b, " timeout %u", e->remaining);
+	if (e->nomatch)
+		qt_buf_puts(b, " nomatch");
 	if (s->o.counters)
 		qt_buf_printf(b, " packets %" PRIu64 " bytes %" PRIu64,
 			      e->packets, e->bytes);
@@ -314,12 +406,17 @@ struct list_ctx {
 	struct qt_buf *b;
 	const struct qt_set *s;
 	bool save;
+	bool xml;
 	bool state;                 /* qt_ipset_save_all */
 };
 
 static int list_elem(void *ctx, const struct qt_set_elem_view *e)
 {
 	struct list_ctx *c = ctx;
+	if (c->xml) {
+		put_elem_xml(c->b, c->s, e);
+		return 0;
+	}
 	if (c->save)
 		qt_buf_printf(c->b, "add %s ", c->s->name);
 	qt_ipset_put_key(c->b, c->s, &e->key);
@@ -333,13 +430,33 @@ static void list_set(struct run *r, struct qt_set *s,
 {
 	struct qt_buf *b = r->out;
 	uint64_t now = r->env->now_ms;
+	bool xml = o->output == OUT_XML;
 	if (o->names_only) {
-		qt_buf_printf(b, "%s\n", s->name);
+		qt_buf_printf(b, xml ? "<ipset name=\"%s\"/>\n" : "%s\n",
+			      s->name);
 		return;
 	}
 	/* expired elements are not counted */
 	qt_set_gc(s, now);
-	struct list_ctx c = { .b = b, .s = s, .save = o->output == OUT_SAVE };
+	struct list_ctx c = { .b = b, .s = s, .save = o->output == OUT_SAVE,
+			      .xml = xml };
+	unsigned refs = r->env->refs ? r->env->refs(r->env->ctx, s->name) : 0;
+	if (xml) {
+		qt_buf_printf(b, "<ipset name=\"%s\">\n<type>%s</type>\n"
+			      "<revision>%u</revision>\n<header>", s->name,
+			      s->type->name, s->type->revision);
+		put_header_xml(b, s);
+		qt_buf_printf(b, "\n<memsize>%zu</memsize>\n<references>%u"
+			      "</references>\n<numentries>%u</numentries>\n"
+			      "</header>\n", qt_set_memsize(s), refs, s->nelems);
+		if (!o->terse) {
+			qt_buf_puts(b, "<members>\n");
+			qt_set_foreach(s, now, list_elem, &c);
+			qt_buf_puts(b, "</members>\n");
+		}
+		qt_buf_puts(b, "</ipset>\n");
+		return;
+	}
 	if (o->output == OUT_SAVE) {
 		qt_buf_printf(b, "create %s %s ", s->name, s->type->name);
 		put_header(b, s, true);
@@ -348,7 +465,6 @@ static void list_set(struct run *r, struct qt_set *s,
 			qt_set_foreach(s, now, list_elem, &c);
 		return;
 	}
-	unsigned refs = r->env->refs ? r->env->refs(r->env->ctx, s->name) : 0;
 	if (!first)
 		qt_buf_putc(b, '\n');
 	qt_buf_printf(b, "Name: %s\nType: %s\nRevision: %u\nHeader: ", s->name,
@@ -365,14 +481,21 @@ static void list_set(struct run *r, struct qt_set *s,
 
 static int cmd_list(struct run *r, const char *name, const struct cmd_opts *o)
 {
+	bool xml = o->output == OUT_XML;
 	if (name) {
 		struct qt_set *s = qt_sets_find(name);
 		if (!s)
 			return kfail(r, "The set with the given name does not "
 				     "exist");
+		if (xml)
+			qt_buf_puts(r->out, "<ipsets>\n");
 		list_set(r, s, o, true);
+		if (xml)
+			qt_buf_puts(r->out, "</ipsets>\n");
 		return ST_OK;
 	}
+	if (xml)
+		qt_buf_puts(r->out, "<ipsets>\n");
 	bool first = true;
 	for (unsigned i = 0; i < QT_SET_MAX_SETS; i++) {
 		struct qt_set *s = qt_sets_at(i);
@@ -381,6 +504,8 @@ static int cmd_list(struct run *r, const char *name, const struct cmd_opts *o)
 			first = false;
 		}
 	}
+	if (xml)
+		qt_buf_puts(r->out, "</ipsets>\n");
 	return ST_OK;
 }
 
@@ -452,13 +577,17 @@ static int cmd_create(struct run *r, int argc, char **argv,
 		if (takes && !v)
 			return ufail(r, "Missing mandatory argument of option "
 				     "`%s'", w);
+		if (!t->bitmap && (!strcmp(w, "-4") || !strcmp(w, "-6"))) {
+			o.family = w[1] == '6' ? AF_INET6 : AF_INET;
+			continue;
+		}
 		if (!strcmp(w, "family")) {
 			if (!strcmp(v, "inet6"))
-				return kfail(r, "Syntax error: qtables keeps "
-					     "IPv4 sets only: family inet6 "
-					     "is not supported");
-			if (strcmp(v, "inet"))
-				return kfail(r, "Syntax error: unknown "
+				o.family = AF_INET6;
+			else if (!strcmp(v, "inet"))
+				o.family = AF_INET;
+			else
+				return kfail(r, "Syntax error: unknown inet "
 					     "family %s", v);
 		} else if (!strcmp(w, "hashsize")) {
 			if (number(r, v, 0, UINT32_MAX, &n))
@@ -548,11 +677,16 @@ static int elem_opts(struct run *r, const struct qt_set *s, int argc,
 		     char **argv, struct qt_set_elem_opts *eo)
 {
 	memset(eo, 0, sizeof(*eo));
-	/* every option takes a value: the words go in pairs */
+	/* every option but the nomatch flag takes a value */
 	for (int i = 0; i < argc; i += 2) {
 		const char *w = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t n;
+		if (!strcmp(w, "nomatch") && qt_set_type_has_net(s->type)) {
+			eo->nomatch = true;
+			i--;
+			continue;
+		}
 		if (strcmp(w, "timeout") && strcmp(w, "packets") &&
 		    strcmp(w, "bytes") && strcmp(w, "comment"))
 			return ufail(r, "Unknown argument: `%s'", w);
@@ -626,10 +760,13 @@ static int cmd_elem(struct run *r, enum elem_cmd c, int argc, char **argv,
 		struct qt_buf e;
 		qt_buf_init(&e);
 		qt_ipset_put_key(&e, s, &k);
-		bool in = qt_set_has(s, &k, now);
-		if (!in && s->type->dims[0] == QT_SD_NET && k.cidr == 32)
+		bool nomatch = false;
+		bool in = qt_set_has(s, &k, now, &nomatch);
+		if (!in && !nomatch && s->type->dims[0] == QT_SD_NET &&
+		    k.cidr == host_plen(s))
 			/* a host in a network set: as a packet would be */
-			in = qt_set_lookup(s, &k, now, NULL, false, 0, NULL, NULL);
+			in = qt_set_lookup(s, &k, now, NULL, false, 0, NULL,
+					   NULL) == QT_SET_HIT;
 		if (!co->quiet)
 			qt_buf_printf(r->err, in ? "Warning: %s is in set %s.\n"
 						 : "%s is NOT in set %s.\n",
@@ -637,6 +774,15 @@ static int cmd_elem(struct run *r, enum elem_cmd c, int argc, char **argv,
 		qt_buf_free(&e);
 		return in ? ST_OK : ST_KERNEL;
 	}
+	/* hash:ip and hash:ip,port keep no all-zero address (a range
+	 * starting there fails before its first element); hash:ip,port,ip
+	 * does */
+	if (!s->type->bitmap && s->type->dims[0] == QT_SD_IP &&
+	    s->type->ndims < 3 && addr_is_zero(&k.ip))
+		return kfail(r, s->type->ndims == 1
+			     ? "Null-valued element, cannot be stored in a "
+			       "hash type of set"
+			     : "Kernel error received: Invalid argument");
 	/* a range or CIDR goes element by element, as the kernel's: up
 	 * to the first that fails */
 	for (uint64_t h = first;; h++) {
@@ -766,7 +912,7 @@ static int cmd_swap(struct run *r, int argc, char **argv)
 /* ---- the command line ---- */
 
 enum cmd { C_NONE, C_CREATE, C_ADD, C_DEL, C_TEST, C_DESTROY, C_LIST,
-	   C_SAVE, C_RESTORE, C_FLUSH, C_RENAME, C_SWAP, C_VERSION };
+	   C_SAVE, C_RESTORE, C_FLUSH, C_RENAME, C_SWAP, C_VERSION, C_HELP };
 
 static const struct { const char *name, *alias, *letter; enum cmd c; } cmds[] = {
 	{ "create", "n", "-N", C_CREATE }, { "add", NULL, "-A", C_ADD },
@@ -775,6 +921,7 @@ static const struct { const char *name, *alias, *letter; enum cmd c; } cmds[] = 
 	{ "save", NULL, "-S", C_SAVE }, { "restore", NULL, "-R", C_RESTORE },
 	{ "flush", NULL, "-F", C_FLUSH }, { "rename", "e", "-E", C_RENAME },
 	{ "swap", "w", "-W", C_SWAP }, { "version", NULL, "-V", C_VERSION },
+	{ "help", NULL, "-h", C_HELP },
 };
 
 static enum cmd find_cmd(const char *w)
@@ -787,6 +934,8 @@ static enum cmd find_cmd(const char *w)
 			return cmds[i].c;
 	if (!strcmp(w, "-v"))
 		return C_VERSION;
+	if (!strcmp(w, "-help"))
+		return C_HELP;
 	return C_NONE;
 }
 
@@ -863,11 +1012,6 @@ static int run_words(struct run *r, int argc, char **argv, bool in_restore,
 		st = ufail(r, "No command specified.");
 		goto out;
 	}
-	if (o.output == OUT_XML && (c == C_LIST || c == C_SAVE)) {
-		st = kfail(r, "Syntax error: qtables lists sets as plain text "
-			   "or save lines only (-output xml is not supported)");
-		goto out;
-	}
 	const char *name = nrest ? rest[0] : NULL;
 	switch (c) {
 	case C_CREATE:
@@ -883,7 +1027,8 @@ static int run_words(struct run *r, int argc, char **argv, bool in_restore,
 		st = cmd_elem(r, E_TEST, nrest, rest, &o);
 		break;
 	case C_SAVE:
-		o.output = OUT_SAVE;
+		if (o.output == OUT_DEFAULT)
+			o.output = OUT_SAVE;
 		/* fall through */
 	case C_LIST:
 		st = nrest > 1 ? ufail(r, "Unknown argument: `%s'", rest[1])
@@ -908,6 +1053,17 @@ static int run_words(struct run *r, int argc, char **argv, bool in_restore,
 			    ", protocol version: 7\n");
 		st = ST_OK;
 		break;
+	case C_HELP:
+		if (!name) {
+			qt_ipset_help_types(r->out);
+			st = ST_OK;
+		} else if (qt_ipset_help_type(r->out, name)) {
+			st = ST_OK;
+		} else {
+			qt_ipset_help_usage(r->out);
+			st = ufail(r, "Unknown settype: `%s'", name);
+		}
+		break;
 	case C_RESTORE:
 		st = in_restore ? ufail(r, "Restore command is not supported "
 					"in restore mode")
@@ -921,6 +1077,16 @@ static int run_words(struct run *r, int argc, char **argv, bool in_restore,
 out:
 	free(rest);
 	return st;
+}
+
+bool qt_ipset_is_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		enum cmd c = find_cmd(argv[i]);
+		if (c != C_NONE)
+			return c == C_HELP;
+	}
+	return false;
 }
 
 int qt_ipset_run(int argc, char **argv, const struct qt_ipset_env *env,

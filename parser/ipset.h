@@ -26,6 +26,9 @@ struct qt_ipset_env {
 
 /* One command line (argv without the program name). *changed when a
  * set or element changed. Returns the exit code. */
+/* Is the command of these words help (-h, --help): answered by the
+ * program itself, with no sets (qt_ipset_run with any env)? */
+bool qt_ipset_is_help(int argc, char **argv);
 int qt_ipset_run(int argc, char **argv, const struct qt_ipset_env *env,
 		 struct qt_buf *out, struct qt_buf *err, bool *changed);
 /* ipset restore: text holds the commands, one a line; exist is the

@@ -13,6 +13,7 @@ struct qt_set_elem {
 	struct qt_set_key key;
 	uint32_t next;              /* slot index + 1 in its bucket / free list */
 	bool used;
+	bool nomatch;
 	uint64_t expires_ms;        /* 0: never */
 	_Atomic uint64_t packets, bytes;
 	char *comment;
@@ -42,12 +43,27 @@ uint64_t qt_set_now_ms(void)
 	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
-static bool has_net(const struct qt_set *s)
+bool qt_set_type_has_net(const struct qt_set_type *t)
 {
-	for (unsigned i = 0; i < s->type->ndims; i++)
-		if (s->type->dims[i] == QT_SD_NET)
+	for (unsigned i = 0; i < t->ndims; i++)
+		if (t->dims[i] == QT_SD_NET)
 			return true;
 	return false;
+}
+
+static bool has_net(const struct qt_set *s)
+{
+	return qt_set_type_has_net(s->type);
+}
+
+static unsigned host_cidr(const struct qt_set *s)
+{
+	return s->o.family == AF_INET6 ? 128 : 32;
+}
+
+static unsigned cidr_slot(unsigned cidr)
+{
+	return cidr < QT_SET_CIDRS ? cidr : QT_SET_CIDRS - 1;
 }
 
 static uint32_t mix(uint32_t h, uint32_t w)
@@ -176,7 +192,7 @@ static char *unlink_slot(struct qt_set *s, uint32_t *link, uint32_t i)
 	e->next = s->freelist;
 	s->freelist = i;
 	s->nelems--;
-	s->cidr_count[e->key.cidr <= 32 ? e->key.cidr : 32]--;
+	s->cidr_count[cidr_slot(e->key.cidr)]--;
 	return c;
 }
 
@@ -191,6 +207,7 @@ static void set_opts(struct qt_set *s, struct qt_set_elem *e,
 	atomic_store(&e->packets, eo && eo->has_packets ? eo->packets : 0);
 	atomic_store(&e->bytes, eo && eo->has_bytes ? eo->bytes : 0);
 	e->comment = comment;
+	e->nomatch = eo && eo->nomatch && has_net(s);
 }
 
 int qt_set_add(struct qt_set *s, const struct qt_set_key *k,
@@ -237,7 +254,7 @@ int qt_set_add(struct qt_set *s, const struct qt_set_key *k,
 	e->next = *b;
 	*b = i;
 	s->nelems++;
-	s->cidr_count[k->cidr <= 32 ? k->cidr : 32]++;
+	s->cidr_count[cidr_slot(k->cidr)]++;
 out:
 	qt_spin_unlock(&s->lock);
 	free(old);
@@ -263,19 +280,31 @@ int qt_set_del(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms)
 	return rc;
 }
 
-bool qt_set_has(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms)
+bool qt_set_has(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms,
+		bool *nomatch)
 {
 	qt_spin_lock(&s->lock);
 	uint32_t i = find(s, k, NULL);
 	bool r = i && !expired(&s->slots[i - 1], now_ms);
+	bool nm = r && s->slots[i - 1].nomatch;
 	qt_spin_unlock(&s->lock);
-	return r;
+	if (nomatch)
+		*nomatch = nm;
+	return r && !nm;
 }
 
-static void mask_addr(union qt_addr *a, unsigned cidr)
+/* a to its first cidr bits, in a set of family */
+static void mask_addr(union qt_addr *a, unsigned cidr, uint8_t family)
 {
-	uint32_t m = cidr ? htonl(~0u << (32 - cidr)) : 0;
-	a->v4.s_addr &= m;
+	if (family != AF_INET6) {
+		a->v4.s_addr &= cidr ? htonl(~0u << (32 - cidr)) : 0;
+		return;
+	}
+	for (unsigned w = 0; w < 4; w++) {
+		unsigned bits = cidr > 32 * w ? cidr - 32 * w : 0;
+		uint32_t m = bits >= 32 ? ~0u : bits ? ~0u << (32 - bits) : 0;
+		a->v6.s6_addr32[w] &= htonl(m);
+	}
 }
 
 static bool cnt_meets(uint8_t op, uint64_t have, uint64_t want)
@@ -289,21 +318,21 @@ static bool cnt_meets(uint8_t op, uint64_t have, uint64_t want)
 	}
 }
 
-bool qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
+enum qt_set_result qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
 		   uint64_t now_ms, const struct qt_set_cond *cond, bool count,
 		   uint64_t len, uint64_t *pkts, uint64_t *bytes)
 {
 	struct qt_set_key probe = *k;
 	bool net = has_net(s);
-	bool hit = false;
+	enum qt_set_result hit = QT_SET_MISS;
 	qt_spin_lock(&s->lock);
 	/* most specific prefix first, as the kernel's hash:net */
-	for (int c = net ? 32 : 0; c >= 0; c--) {
+	for (int c = net ? (int)host_cidr(s) : 0; c >= 0; c--) {
 		if (net) {
 			if (!s->cidr_count[c])
 				continue;
 			probe.ip = k->ip;
-			mask_addr(&probe.ip, (unsigned)c);
+			mask_addr(&probe.ip, (unsigned)c, s->o.family);
 			probe.cidr = (uint8_t)c;
 		}
 		uint32_t i = find(s, &probe, NULL);
@@ -319,7 +348,7 @@ bool qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
 			     !cnt_meets(cond->bytes_op, atomic_load(&e->bytes),
 					cond->bytes)))
 			break;
-		hit = true;
+		hit = e->nomatch ? QT_SET_NOMATCH : QT_SET_HIT;
 		if (count) {
 			atomic_fetch_add_explicit(&e->packets, 1,
 						  memory_order_relaxed);
@@ -365,6 +394,7 @@ void qt_set_foreach(struct qt_set *s, uint64_t now_ms,
 				o->remaining = 1;
 			o->packets = atomic_load(&e->packets);
 			o->bytes = atomic_load(&e->bytes);
+			o->nomatch = e->nomatch;
 			o->comment[0] = '\0';
 			if (e->comment)
 				strcpy(o->comment, e->comment);
@@ -466,7 +496,7 @@ void qt_set_swap(struct qt_set *a, struct qt_set *b)
 	SWAP(freelist);
 	SWAP(nelems);
 #undef SWAP
-	uint32_t cc[33];
+	uint32_t cc[QT_SET_CIDRS];
 	memcpy(cc, a->cidr_count, sizeof(cc));
 	memcpy(a->cidr_count, b->cidr_count, sizeof(cc));
 	memcpy(b->cidr_count, cc, sizeof(cc));

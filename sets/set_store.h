@@ -11,8 +11,12 @@
  * are allocated when it is made, never on the packet path; the slots
  * are one calloc, so pages are touched only as elements fill them.
  * Lookup: one hash probe per dimension layout; a set with a network
- * dimension probes once per prefix length present in it (at most 33),
- * most specific first, never scanning elements.
+ * dimension probes once per prefix length present in it (at most 33,
+ * or 129 in a set of family inet6), most specific first, never scanning
+ * elements.
+ *
+ * Families: a set holds IPv4 or IPv6 addresses (ipset's family inet /
+ * inet6), never both; a key's addresses are of its set's family.
  *
  * Threads: the control thread makes, changes, renames and destroys sets
  * (the registry is its own); queue threads look packets up and (SET
@@ -36,6 +40,7 @@
 #define QT_SET_MAX_DIMS 3
 #define QT_SET_COMMENT_MAX 255      /* IPSET_MAX_COMMENT_SIZE */
 #define QT_SET_TIMEOUT_MAX 2147483u /* UINT_MAX / 1000 / 2 (seconds) */
+#define QT_SET_CIDRS 129            /* prefix lengths 0..128 */
 
 /* What one dimension of a type holds. */
 enum qt_set_dim {
@@ -62,14 +67,15 @@ struct qt_set_key {
 	union qt_addr ip2;          /* the second (hash:ip,port,ip) */
 	uint16_t port;              /* host order */
 	uint8_t proto;              /* IPPROTO_*; 0 with no port dimension */
-	uint8_t cidr;               /* of ip: 32 for a host, for nets 1..32 */
+	uint8_t cidr;               /* of ip: 32 (128) for a host, for nets
+	                               1..32 (1..128) */
 	uint8_t cidr2;
 	uint8_t pad[3];
 };
 
 /* What a set is made with. */
 struct qt_set_opts {
-	uint8_t family;             /* AF_INET */
+	uint8_t family;             /* AF_INET or AF_INET6 */
 	uint32_t hashsize;          /* what was asked for (listed) */
 	uint32_t maxelem;
 	bool has_timeout;
@@ -100,7 +106,7 @@ struct qt_set {
 	uint32_t fresh;             /* slots below were handed out once */
 	uint32_t freelist;          /* slot index + 1 */
 	uint32_t nelems;
-	uint32_t cidr_count[33];    /* elements per prefix length of ip */
+	uint32_t cidr_count[QT_SET_CIDRS]; /* elements per prefix length of ip */
 };
 
 /* Per-element options of an add. */
@@ -110,6 +116,7 @@ struct qt_set_elem_opts {
 	bool has_packets, has_bytes;
 	uint64_t packets, bytes;
 	const char *comment;        /* NULL: none */
+	bool nomatch;               /* hash:net's nomatch flag */
 };
 
 /* What one element holds, as listed. */
@@ -120,6 +127,7 @@ struct qt_set_elem_view {
 	uint32_t remaining;         /* seconds, rounded down, at least 1;
 	                               0: permanent */
 	uint64_t packets, bytes;
+	bool nomatch;
 	char comment[QT_SET_COMMENT_MAX + 1];
 };
 
@@ -136,8 +144,12 @@ void qt_set_free(struct qt_set *s);
 int qt_set_add(struct qt_set *s, const struct qt_set_key *k,
 	       const struct qt_set_elem_opts *eo, bool exist, uint64_t now_ms);
 int qt_set_del(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms);
-/* Is the key (exactly) in the set? */
-bool qt_set_has(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms);
+/* Does the type have a network dimension (its elements take nomatch)? */
+bool qt_set_type_has_net(const struct qt_set_type *t);
+/* Is the key (exactly) in the set? A nomatch element is there but
+ * tests as absent (*nomatch tells it; NULL: not wanted). */
+bool qt_set_has(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms,
+		bool *nomatch);
 /* Conditions on the counters of the element found (-m set's
  * --packets-gt ...), checked before the packet is counted. */
 enum qt_set_cnt_op { QT_SET_CNT_NONE, QT_SET_CNT_EQ, QT_SET_CNT_NE,
@@ -151,8 +163,10 @@ struct qt_set_cond {
  * cidr ignored), and do the element's counters meet cond (NULL: no
  * condition)? When it is and count is true, the element counts one
  * packet of len bytes. Copies the element's counters out when wanted
- * (NULL: not). */
-bool qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
+ * (NULL: not). The most specific element found decides: one flagged
+ * nomatch gives QT_SET_NOMATCH (counted as a hit would be). */
+enum qt_set_result { QT_SET_MISS, QT_SET_HIT, QT_SET_NOMATCH };
+enum qt_set_result qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
 		   uint64_t now_ms, const struct qt_set_cond *cond, bool count,
 		   uint64_t len, uint64_t *pkts, uint64_t *bytes);
 /* Every element, expired ones dropped, in slot order; fn returns

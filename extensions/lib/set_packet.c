@@ -4,7 +4,8 @@
 #include <string.h>
 
 int qt_set_ref_parse(const struct qt_opt_arg *a, char name[QT_SET_NAME_MAX],
-		     uint8_t *dims, uint8_t *src, struct qt_ctx *ctx)
+		     uint8_t *dims, uint8_t *src, uint8_t family,
+		     struct qt_ctx *ctx)
 {
 	if (!a->arg2)
 		return qt_param_error(ctx, "--%s requires two args.",
@@ -13,8 +14,16 @@ int qt_set_ref_parse(const struct qt_opt_arg *a, char name[QT_SET_NAME_MAX],
 		return qt_param_error(ctx, "setname `%s' too long, max %d "
 				      "characters.", a->arg,
 				      QT_SET_NAME_MAX - 1);
-	if (qt_sets_known() && !qt_sets_find(a->arg))
+	const struct qt_set *set = qt_sets_known() ? qt_sets_find(a->arg)
+						   : NULL;
+	if (qt_sets_known() && !set)
 		return qt_param_error(ctx, "Set %s doesn't exist.\n", a->arg);
+	uint8_t want = family == AF_INET6 ? AF_INET6 : AF_INET;
+	if (set && set->o.family != want)
+		return qt_param_error(ctx, "The protocol family of set %s is "
+				      "%s, which is not applicable.", a->arg,
+				      set->o.family == AF_INET6 ? "IPv6"
+								: "IPv4");
 	strcpy(name, a->arg);
 	*dims = 0;
 	*src = 0;
@@ -49,8 +58,9 @@ static bool has_ports(const struct qt_pkt *p)
 bool qt_set_packet_key(const struct qt_set *s, unsigned ndims, unsigned src,
 		       const struct qt_pkt *p, struct qt_set_key *k)
 {
-	if (ndims < s->type->ndims)
+	if (ndims < s->type->ndims || p->family != s->o.family)
 		return false;
+	uint8_t host = p->family == AF_INET6 ? 128 : 32;
 	memset(k, 0, sizeof(*k));
 	bool first_ip = true;
 	for (unsigned i = 0; i < s->type->ndims; i++) {
@@ -69,10 +79,10 @@ bool qt_set_packet_key(const struct qt_set *s, unsigned ndims, unsigned src,
 		const union qt_addr *a = from_src ? &p->saddr : &p->daddr;
 		if (first_ip) {
 			k->ip = *a;
-			k->cidr = 32;
+			k->cidr = host;
 		} else {
 			k->ip2 = *a;
-			k->cidr2 = 32;
+			k->cidr2 = host;
 		}
 		first_ip = false;
 	}

@@ -19,7 +19,8 @@
  * the sets are known), and per word of FLAGS a dimension, bit i of
  * *src set for "src". Returns -1 with iptables' message in ctx. */
 int qt_set_ref_parse(const struct qt_opt_arg *a, char name[QT_SET_NAME_MAX],
-		     uint8_t *dims, uint8_t *src, struct qt_ctx *ctx);
+		     uint8_t *dims, uint8_t *src, uint8_t family,
+		     struct qt_ctx *ctx);
 
 /* The rule's flags: ndims words, bit i of src set for "src". False when
  * the rule names fewer dimensions than the set has, or the packet lacks

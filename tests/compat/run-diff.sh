@@ -22,7 +22,7 @@
 #   %ipset-restore [ARGS]: TEXT   ipset ARGS restore with TEXT (printf
 #             %b) on its standard input
 #   ipset output is compared with the hash seed (initval) and "Size in
-#   memory" masked, elements sorted (the kernel lists them in hash
+#   memory" (xml's too) masked, elements sorted (the kernel lists them in hash
 #   order) and the seconds left of element timeouts masked when not 0
 #   %family 6 the lines after it (to the end of the corpus file, or the
 #             next %family) run ip6tables, ip6tables-save and
@@ -74,11 +74,15 @@ normalize() {
 # ipset output as far as it is the same by nature on both sides.
 ipset_norm() {
 	sed -e 's/ initval 0x[0-9a-f]*//' -e 's/^Size in memory: .*/Size in memory: N/' \
-	    -e '/^\(add \|[0-9]\)/s/ timeout [1-9][0-9]*/ timeout N/' |
+	    -e '/^\(add \|[0-9]\|[0-9a-f]*:\)/s/ timeout [1-9][0-9]*/ timeout N/' \
+	    -e 's/<initval>0x[0-9a-f]*<\/initval>/<initval\/>/' \
+	    -e 's/^<memsize>[0-9]*</<memsize>N</' \
+	    -e '/^<member>/s/<timeout>[1-9][0-9]*</<timeout>N</' |
 	while IFS= read -r l; do
-		# elements (Members: lines, add lines) in one order
+		# elements (Members: lines, add lines, xml's members) in one
+		# order
 		case $l in
-		'add '*) printf '1\t%s\n' "$l" ;;
+		'add '*|'<member>'*) printf '1\t%s\n' "$l" ;;
 		'Members:') printf '0\t%s\n' "$l"; inm=1; continue ;;
 		'') inm=0; printf '0\t\n' ;;
 		*) [ "${inm:-0}" = 1 ] && printf '1\t%s\n' "$l" || printf '0\t%s\n' "$l" ;;

@@ -88,7 +88,7 @@ static void test_hash_ip(void)
 	is_int(qt_set_add(s, &d, NULL, false, 1000), 0, "a freed slot is used again");
 	qt_set_flush(s);
 	is_int(s->nelems, 0, "flush empties");
-	ok(!qt_set_has(s, &a, 1000), "flushed element absent");
+	ok(!qt_set_has(s, &a, 1000, NULL), "flushed element absent");
 	is_int(qt_set_add(s, &a, NULL, false, 1000), 0, "add after flush");
 	qt_set_free(s);
 }
@@ -115,6 +115,98 @@ static void test_hash_net(void)
 	p = host("10.1.2.3");
 	ok(qt_set_lookup(s, &p, 0, NULL, false, 0, NULL, NULL), "the /8 after the /24 went");
 	qt_set_free(s);
+}
+
+static struct qt_set_key host6(const char *a)
+{
+	struct qt_set_key k;
+	memset(&k, 0, sizeof(k));
+	inet_pton(AF_INET6, a, &k.ip.v6);
+	k.cidr = 128;
+	return k;
+}
+
+/* family inet6: 128-bit prefixes, most specific first; nomatch
+ * elements decide as the kernel's hash:net (found first, no match) */
+static void test_inet6_nomatch(void)
+{
+	struct qt_buf out;
+	qt_buf_init(&out);
+	qt_sets_clear();
+	is_int(ipset(&out, 0, "create n6 hash:net family inet6 counters"), 0,
+	       "an inet6 hash:net");
+	is_int(ipset(&out, 0, "add n6 2001:db8::/32"), 0, "a /32");
+	is_int(ipset(&out, 0, "add n6 2001:db8:1::/48 nomatch"), 0,
+	       "a nomatch /48 inside it");
+	is_int(ipset(&out, 0, "add n6 2001:db8:1:2::/64"), 0,
+	       "a /64 inside the nomatch one");
+	is_int(ipset(&out, 0, "add n6 2001:db8::/129"), 1, "/129");
+	is_str(qt_buf_str(&out), "ipset v7.17: Syntax error: '129' is out of "
+	       "range 0-128\n", "its message");
+	is_int(ipset(&out, 0, "add n6 10.0.0.0/8"), 1, "an IPv4 net");
+	is_str(qt_buf_str(&out), "ipset v7.17: Syntax error: cannot parse "
+	       "10.0.0.0: resolving to IPv6 address failed\n", "its message");
+	struct qt_set *s = qt_sets_find("n6");
+	struct qt_set_key p = host6("2001:db8:5::1");
+	uint64_t pk = 0;
+	is_int(qt_set_lookup(s, &p, 0, NULL, true, 10, &pk, NULL), QT_SET_HIT,
+	       "in the /32");
+	p = host6("2001:db8:1:9::1");
+	is_int(qt_set_lookup(s, &p, 0, NULL, true, 10, &pk, NULL),
+	       QT_SET_NOMATCH, "in the nomatch /48: no match");
+	is_int(pk, 1, "the nomatch element counts the packet");
+	p = host6("2001:db8:1:2::7");
+	is_int(qt_set_lookup(s, &p, 0, NULL, true, 10, NULL, NULL), QT_SET_HIT,
+	       "the /64 inside the nomatch /48 is more specific");
+	p = host6("2001:db9::1");
+	is_int(qt_set_lookup(s, &p, 0, NULL, true, 10, NULL, NULL), QT_SET_MISS,
+	       "outside");
+	is_int(ipset(&out, 0, "test n6 2001:db8:1:9::1"), 1, "test in nomatch");
+	is_str(qt_buf_str(&out), "2001:db8:1:9::1 is NOT in set n6.\n",
+	       "says NOT");
+	is_int(ipset(&out, 0, "test n6 2001:db8:1::/48"), 1,
+	       "test of the nomatch element itself");
+	is_int(ipset(&out, 0, "add n6 2001:db8:1::/48"), 1,
+	       "a plain add of the nomatch element");
+	is_int(ipset(&out, 0, "save n6"), 0, "save");
+	is_str(no_initval(&out), "create n6 hash:net family inet6 hashsize 1024 "
+	       "maxelem 65536 counters bucketsize 12\n"
+	       "add n6 2001:db8::/32 packets 1 bytes 10\n"
+	       "add n6 2001:db8:1::/48 nomatch packets 1 bytes 10\n"
+	       "add n6 2001:db8:1:2::/64 packets 1 bytes 10\n",
+	       "save's lines: family inet6, nomatch after the timeout");
+	is_int(ipset(&out, 0, "-exist add n6 2001:db8:1::/48"), 0,
+	       "-exist add of it again");
+	p = host6("2001:db8:1:9::1");
+	is_int(qt_set_lookup(s, &p, 0, NULL, false, 0, NULL, NULL), QT_SET_HIT,
+	       "which clears its nomatch");
+	is_int(ipset(&out, 0, "create h6 hash:ip -6"), 0, "hash:ip -6");
+	is_int(ipset(&out, 0, "add h6 2001:db8::1/64"), 1, "a CIDR of hosts");
+	is_str(qt_buf_str(&out), "ipset v7.17: Syntax error: plain IP address "
+	       "must be supplied: 2001:db8::1/64\n", "is refused in IPv6");
+	is_int(ipset(&out, 0, "add h6 ::"), 1, "::");
+	is_str(qt_buf_str(&out), "ipset v7.17: Null-valued element, cannot be "
+	       "stored in a hash type of set\n", "is null");
+	is_int(ipset(&out, 0, "add h6 2001:DB8::A"), 0, "upper case");
+	is_int(ipset(&out, 0, "add h6 2001:db8::1 nomatch"), 2,
+	       "nomatch in a type without networks");
+	is_int(ipset(&out, 0, "list -o save h6"), 0, "list");
+	is_str(no_initval(&out), "create h6 hash:ip family inet6 hashsize 1024 "
+	       "maxelem 65536 bucketsize 12\nadd h6 2001:db8::a\n",
+	       "the address as inet_ntop writes it");
+	is_int(ipset(&out, 0, "help"), 0, "help");
+	ok(strstr(qt_buf_str(&out), "\nSupported set types:\n"
+		  "    hash:net,port\t8\tbucketsize, initval support\n") &&
+	   strstr(qt_buf_str(&out), "    bitmap:port\t\t0\tInitial revision\n")
+	   && !strstr(qt_buf_str(&out), "list:set"),
+	   "lists the types kept, with their revisions, and no other");
+	ok(qt_ipset_is_help(1, (char *[]){ "-h" }) &&
+	   !qt_ipset_is_help(2, (char *[]){ "list", "help" }),
+	   "help is the command word, not a set name");
+	is_int(ipset(&out, 0, "create h4 hash:ip"), 0, "an inet set");
+	is_int(ipset(&out, 0, "swap h4 h6"), 1, "swap across families");
+	qt_sets_clear();
+	qt_buf_free(&out);
 }
 
 static void test_ipset_language(void)
@@ -199,6 +291,7 @@ int main(void)
 	test_hash_ip();
 	test_hash_net();
 	test_ipset_language();
+	test_inet6_nomatch();
 	test_state_lines();
 	qt_sets_clear();
 	return done_testing();
