@@ -153,6 +153,21 @@ static void persist_sets(struct daemon *d)
 	qt_buf_free(&err);
 }
 
+/* A failed state-file write after an ipset change: the sets go back to
+ * what they were (rendered before the change), into the very set
+ * objects rules hold, as a commit that cannot be kept changes nothing. */
+static void undo_sets(const struct qt_buf *before)
+{
+	struct qt_buf why;
+	qt_buf_init(&why);
+	if (qt_set_view_load(qt_buf_str(before), before->len, &why) == 0)
+		qt_set_view_settle(true);
+	else
+		fprintf(stderr, "qtablesd: the sets could not be put back after "
+			"a failed write: %s\n", qt_buf_str(&why));
+	qt_buf_free(&why);
+}
+
 /* A ruleset request for IPv6 (ip6tables*): run, kept only when its
  * file could be written, as the IPv4 ruleset is. */
 static int serve_v6(struct daemon *d, const struct qt_buf *req,
@@ -238,7 +253,14 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		 * hold them by reference); what changed is persisted */
 		bool changed = false;
 		t_read = ms_since(&t0);
-		status = qt_set_view_request(d->rs, qt_buf_str(req), req->len,
+		/* the sets as they are, to go back to when what the request
+		 * changes cannot be kept */
+		struct qt_buf before;
+		qt_buf_init(&before);
+		if (d->o->state_path)
+			qt_set_view_render(&before);
+		status = qt_set_view_request(d->rs, d->rs6, qt_buf_str(req),
+					     req->len,
 					     &out, &err, &changed);
 		t_run = ms_since(&t0);
 		struct qt_counter_view cnt = { .io = qt_rt_store_io(d->store) };
@@ -246,7 +268,9 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		    qt_state_write(d->o->state_path, d->rs, &cnt, &err) < 0) {
 			d->state_errors++;
 			status = QT_RESOURCE_PROBLEM;
+			undo_sets(&before);
 		}
+		qt_buf_free(&before);
 		t_save = ms_since(&t0);
 	} else if (kind == QT_IPC_RECENT) {
 		/* the lists of -m recent, as /proc/net/xt_recent shows and

@@ -41,15 +41,25 @@ unsigned qt_set_view_refs(const struct qt_ruleset *rs, const char *name)
 	return n;
 }
 
+/* ctx: the rulesets of both families, NULL-terminated */
 static unsigned refs_cb(void *ctx, const char *name)
 {
-	return qt_set_view_refs(ctx, name);
+	unsigned n = 0;
+	for (const struct qt_ruleset *const *rs = ctx; *rs; rs++)
+		n += qt_set_view_refs(*rs, name);
+	return n;
 }
 
-int qt_set_view_request(const struct qt_ruleset *rs, const char *req,
+int qt_set_view_request(const struct qt_ruleset *rs,
+			const struct qt_ruleset *rs6, const char *req,
 			size_t len, struct qt_buf *out, struct qt_buf *err,
 			bool *changed)
 {
+	const struct qt_ruleset *users[3] = { rs, rs6, NULL };
+	if (!rs) {
+		users[0] = rs6;
+		users[1] = NULL;
+	}
 	struct qt_ipc_header h;
 	*changed = false;
 	if (qt_ipc_parse(req, len, &h) < 0) {
@@ -81,7 +91,7 @@ int qt_set_view_request(const struct qt_ruleset *rs, const char *req,
 		argv[argc++] = p;
 		p = nl + 1;
 	}
-	struct qt_ipset_env env = { .refs = refs_cb, .ctx = (void *)rs,
+	struct qt_ipset_env env = { .refs = refs_cb, .ctx = (void *)users,
 				    .now_ms = qt_set_now_ms() };
 	bool restore = false, exist = false;
 	for (int i = 0; i < argc; i++) {

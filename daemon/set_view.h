@@ -10,9 +10,12 @@
 #include "buf.h"
 #include "model.h"
 
-/* One QT_IPC_IPSET request. *changed when a set or element changed
- * (the caller writes the state file). Returns the exit code. */
-int qt_set_view_request(const struct qt_ruleset *rs, const char *req,
+/* One QT_IPC_IPSET request, with the IPv4 and IPv6 rulesets (either
+ * may be NULL) telling which sets rules use. *changed when a set or
+ * element changed (the caller writes the state file). Returns the exit
+ * code. */
+int qt_set_view_request(const struct qt_ruleset *rs,
+			const struct qt_ruleset *rs6, const char *req,
 			size_t len, struct qt_buf *out, struct qt_buf *err,
 			bool *changed);
 /* The rules of rs that name the set (-m set, -j SET). */

@@ -242,3 +242,26 @@ refused_and_closed() {
 	stats "$N" | grep -qx 'state file: writes failed 2'
 	[ "$(qt "$N" -S INPUT)" = "$(printf -- '-P INPUT ACCEPT\n-A INPUT -j ACCEPT')" ]
 }
+
+@test "state file: an ipset change that cannot be written is undone (sets as before, the rule's set object kept)" {
+	qt_ns n; local N=$QT_NS
+	qt_daemon "$N" --no-datapath --state "$STATE"
+	is() { ip netns exec "$N" "$QT_BUILD/ipset" "$@"; }
+	is create keep hash:net family inet6 counters
+	is add keep 2001:db8::/32 packets 5 bytes 7
+	is add keep 2001:db8:1::/48 nomatch
+	ip netns exec "$N" "$QT_BUILD/ip6tables" -A INPUT -m set --match-set keep src -j DROP
+	local before; before=$(is save | grep -v '^create')
+	rm -rf "$(dirname "$STATE")"
+	touch "$(dirname "$STATE")"
+	run -4 is add keep 2001:db9::/32
+	run -4 is create other hash:ip
+	run -4 is flush keep
+	run -4 is -exist add keep 2001:db8:1::/48
+	[ "$(is save | grep -v '^create')" = "$before" ]
+	run -1 is list other
+	# the rule still holds the set it was made with: ipset's destroy
+	# says it is in use
+	run -1 is destroy keep
+	[ "$output" = "ipset v7.17: Set cannot be destroyed: it is in use by a kernel component" ]
+}
