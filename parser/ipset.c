@@ -940,7 +940,8 @@ static enum cmd find_cmd(const char *w)
 }
 
 /* A global option (one or two dashes); its argument, if any, taken.
- * 1: it was one; 0: not an option; -1: an error was reported. */
+ * 1: it was one; 0: not an option; an error reported: -1 (a usage
+ * error, exit 2), -2 (exit 1). */
 static int global_opt(struct run *r, int argc, char **argv, int *i,
 		      struct cmd_opts *o)
 {
@@ -972,8 +973,8 @@ static int global_opt(struct run *r, int argc, char **argv, int *i,
 		else if (!strcmp(v, "xml"))
 			o->output = OUT_XML;
 		else {
-			ufail(r, "Syntax error: Unknown output mode '%s'", v);
-			return -1;
+			kfail(r, "Syntax error: unknown output mode '%s'", v);
+			return -2;
 		}
 	} else
 		return 0;
@@ -992,7 +993,7 @@ static int run_words(struct run *r, int argc, char **argv, bool in_restore,
 	for (int i = 0; i < argc; i++) {
 		int g = global_opt(r, argc, argv, &i, &o);
 		if (g < 0) {
-			st = ST_USAGE;
+			st = g == -1 ? ST_USAGE : ST_KERNEL;
 			goto out;
 		}
 		if (g)
