@@ -39,10 +39,12 @@ struct daemon {
 	const struct qt_daemon_opts *o;
 	struct qt_ruleset *rs;
 	/* The IPv6 ruleset (ip6tables): committed and persisted on its
-	 * own (its file beside the state file, qt_state_path6), not run
-	 * by the engine yet, so its counters are a plain store. */
+	 * own (its file beside the state file, qt_state_path6), run by
+	 * the same engine as a program of its own; its counters and
+	 * extension state in a store of their own (store6), as the IPv4
+	 * rules' are in store. */
 	struct qt_ruleset *rs6;
-	struct qt_counter_mem *cnt6;
+	struct qt_rt_store *store6;
 	const char *state6;         /* NULL: no persistence */
 	char state6_buf[PATH_MAX];
 	/* counters and extension state by rule, and policy counters: the
@@ -63,9 +65,12 @@ struct daemon {
 static void sweep(struct daemon *d)
 {
 	qt_rt_store_mark_ruleset(d->store, d->rs);
+	if (d->rs6)
+		qt_rt_store_mark_ruleset(d->store6, d->rs6);
 	if (d->engine)
 		qt_engine_mark(d->engine);
 	qt_rt_store_sweep(d->store);
+	qt_rt_store_sweep(d->store6);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -153,36 +158,49 @@ static void persist_sets(struct daemon *d)
 	qt_buf_free(&err);
 }
 
-/* A ruleset request for IPv6 (ip6tables*): run, kept only when its
- * file could be written, as the IPv4 ruleset is. */
+/* A ruleset request for IPv6 (ip6tables*): run, kept only when the
+ * engine runs it and its file could be written, as the IPv4 ruleset
+ * is; a commit changes the IPv6 program only. */
 static int serve_v6(struct daemon *d, const struct qt_buf *req,
 		    struct qt_buf *out, struct qt_buf *err)
 {
 	bool changed = false;
 	struct qt_policy_pending pending = { 0 };
 	struct qt_counter_view cnt = {
-		.io = qt_counter_mem_io(d->cnt6), .pending = &pending,
+		.io = qt_rt_store_io(d->store6), .pending = &pending,
 	};
-	struct qt_ruleset *before = d->state6 ? qt_ruleset_clone(d->rs6)
-					      : NULL;
+	struct qt_ruleset *before = d->state6 || d->engine
+				    ? qt_ruleset_clone(d->rs6) : NULL;
+	size_t held = qt_rt_store_count(d->store6);
 	int status = qt_request_run(&d->rs6, qt_buf_str(req), req->len, &cnt,
 				    out, err, &changed);
-	if (changed && d->state6 &&
-	    qt_state_write(d->state6, d->rs6, &cnt, err) < 0) {
+	const char *why = NULL;
+	bool recommit = false;
+	if (changed && d->engine &&
+	    qt_engine_commit(d->engine, d->rs6, err) < 0) {
+		why = "the engine cannot run it";
+	} else if (changed && d->state6 &&
+		   qt_state_write(d->state6, d->rs6, &cnt, err) < 0) {
 		d->state_errors++;
+		why = "it could not be saved";
+		recommit = true;        /* the old ruleset ran before */
+	}
+	if (why) {
 		qt_buf_printf(err, "qtablesd: the change was not applied, as "
-			      "it could not be saved\n");
+			      "%s\n", why);
 		qt_ruleset_free(d->rs6);
 		d->rs6 = before;
 		before = NULL;
+		if (recommit && d->engine)
+			qt_engine_commit(d->engine, d->rs6, err);
 		changed = false;
 		status = QT_RESOURCE_PROBLEM;
 	}
-	if (changed) {
+	if (changed)
 		qt_policy_pending_apply(&pending, cnt.io);
-		qt_counter_mem_sweep(d->cnt6, &d->rs6, 1);
-	}
 	qt_ruleset_free(before);
+	if (changed || qt_rt_store_count(d->store6) != held)
+		sweep(d);
 	return status;
 }
 
@@ -222,6 +240,8 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		 * daemon stops */
 		struct qt_engine_opts eo = d->o->engine;
 		eo.store = d->store;
+		eo.store6 = d->store6;
+		eo.rs6 = d->rs6;
 		/* the sets' counters and timeouts as they are now: the next
 		 * daemon reads them from the state file */
 		persist_sets(d);
@@ -364,10 +384,9 @@ static bool pidfile_is_mine(const char *path)
 static int load_v6(struct daemon *d)
 {
 	struct qt_ruleset *rs = NULL;
-	struct qt_counter_mem *mem = qt_counter_mem_new();
 	struct qt_policy_pending pending = { 0 };
 	struct qt_counter_view cnt = {
-		.io = qt_counter_mem_io(mem), .pending = &pending,
+		.io = qt_rt_store_io(d->store6), .pending = &pending,
 	};
 	struct qt_buf err;
 	qt_buf_init(&err);
@@ -379,7 +398,15 @@ static int load_v6(struct daemon *d)
 		fprintf(stderr, "qtablesd: %s%s\n", d->rs6 ? "SIGHUP: "
 			: "not starting: ", qt_buf_str(&err));
 		qt_buf_free(&err);
-		qt_counter_mem_free(mem);
+		return -1;
+	}
+	/* a running engine takes it, or it is not loaded */
+	if (d->engine && qt_engine_commit(d->engine, rs, &err) < 0) {
+		fprintf(stderr, "qtablesd: SIGHUP: %s%s not loaded; the "
+			"running IPv6 ruleset stays\n", qt_buf_str(&err),
+			d->state6);
+		qt_buf_free(&err);
+		qt_ruleset_free(rs);
 		return -1;
 	}
 	/* a reload writes the file back in its own spelling, so that the
@@ -388,12 +415,11 @@ static int load_v6(struct daemon *d)
 		fprintf(stderr, "%sqtablesd: SIGHUP: %s loaded but could not "
 			"be written back\n", qt_buf_str(&err), d->state6);
 	qt_buf_free(&err);
-	qt_policy_pending_apply(&pending, cnt.io);
+	/* as for IPv4 (reload.c): a running engine's counters go on */
+	if (!d->engine)
+		qt_policy_pending_apply(&pending, cnt.io);
 	qt_ruleset_free(d->rs6);
-	if (d->cnt6)
-		qt_counter_mem_free(d->cnt6);
 	d->rs6 = rs;
-	d->cnt6 = mem;
 	return 0;
 }
 
@@ -412,7 +438,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		}
 	}
 	d.store = qt_rt_store_new();
-	if (!d.store) {
+	d.store6 = qt_rt_store_new();
+	if (!d.store || !d.store6) {
 		fprintf(stderr, "qtablesd: out of memory\n");
 		return 1;
 	}
@@ -440,12 +467,14 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (loaded < 0) {
 		qt_buf_free(&err);
 		qt_rt_store_free(d.store);
+		qt_rt_store_free(d.store6);
 		return 1;
 	}
 	qt_policy_pending_apply(&pending, cnt.io);
 	if (load_v6(&d) < 0) {
 		qt_ruleset_free(d.rs);
 		qt_rt_store_free(d.store);
+		qt_rt_store_free(d.store6);
 		return 1;
 	}
 	/* the accounting objects of the state file exist before its rules
@@ -500,6 +529,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		qt_buf_init(&eerr);
 		struct qt_engine_opts eo = o->engine;
 		eo.store = d.store;
+		eo.store6 = d.store6;
+		eo.rs6 = d.rs6;
 		qt_handover_engine_opts(&ho, &eo, d.rs);
 		d.engine = qt_engine_start(&eo, d.rs, &eerr);
 		ho.nq = 0;      /* the engine owns the queue sockets now */
@@ -595,9 +626,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		unlink(o->pidfile);
 	qt_ruleset_free(d.rs);
 	qt_ruleset_free(d.rs6);
-	if (d.cnt6)
-		qt_counter_mem_free(d.cnt6);
 	qt_rt_store_free(d.store);
+	qt_rt_store_free(d.store6);
 	qt_state_forget();
 	qt_buf_free(&err);
 	return 0;

@@ -88,10 +88,10 @@ int qt_handover_send(int sock, const struct qt_handover *h)
 	if (h->steered) {
 		const struct qt_steer_config *c = &h->sc;
 		len += snprintf(hdr + len, sizeof(hdr) - (size_t)len,
-				" steer=%u,%u,%d,%d,%d,%u,%d,%d,%u",
+				" steer=%u,%u,%d,%d,%d,%u,%d,%d,%u,%u,%d",
 				c->queue_first, c->queue_last, c->bypass,
 				c->notrack, c->hooks_set, c->hooks, c->defrag,
-				c->l2, c->l2_first);
+				c->l2, c->l2_first, c->hooks6, c->defrag6);
 	}
 	for (unsigned i = 0; i < h->nq && i < QT_HANDOVER_MAX_QUEUES; i++) {
 		fds[nfds++] = h->q[i].fd;
@@ -164,12 +164,16 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err)
 		h->lfd = lfd ? fds[f++] : -1;
 		h->snapfd = snap ? fds[f++] : -1;
 		const char *p = hdr + used;
-		unsigned v[9];
+		unsigned v[11] = { 0 };
 		int n2 = 0;
-		if (sscanf(p, " steer=%u,%u,%u,%u,%u,%u,%u,%u,%u%n", &v[0], &v[1],
-			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
-			   &n2) == 9 && n2 > 0 && v[0] <= 65535 && v[1] <= 65535 &&
-		    v[8] <= 65535 && v[5] <= 0x1f) {
+		/* IPv6's hooks and defrag last (a daemon before IPv6 was
+		 * steered sends none: its IPv6 steering is then none) */
+		int got = sscanf(p, " steer=%u,%u,%u,%u,%u,%u,%u,%u,%u%n,%u,%u%n",
+				 &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+				 &v[6], &v[7], &v[8], &n2, &v[9], &v[10], &n2);
+		if ((got == 9 || got == 11) && n2 > 0 && v[0] <= 65535 &&
+		    v[1] <= 65535 && v[8] <= 65535 && v[5] <= 0x1f &&
+		    v[9] <= 0x1f) {
 			struct qt_steer_config *c = &h->sc;
 			qt_steer_config_default(c, (uint16_t)v[0]);
 			c->queue_last = (uint16_t)v[1];
@@ -180,6 +184,8 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err)
 			c->defrag = v[6];
 			c->l2 = v[7];
 			c->l2_first = (uint16_t)v[8];
+			c->hooks6 = (uint8_t)v[9];
+			c->defrag6 = v[10];
 			h->steered = true;
 			p += n2;
 		}
