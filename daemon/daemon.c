@@ -378,10 +378,11 @@ static bool pidfile_is_mine(const char *path)
 }
 
 /* The IPv6 ruleset at start (and SIGHUP): its file, as the IPv4 one
- * is loaded, or empty without persistence. A file that cannot be
- * trusted refuses the start as the IPv4 file does; on SIGHUP it only
- * leaves the running ruleset in place. */
-static int load_v6(struct daemon *d)
+ * is loaded; without persistence, what the daemon before handed over
+ * (ho; NULL on SIGHUP), or empty. A file that cannot be trusted refuses
+ * the start as the IPv4 file does; on SIGHUP it only leaves the running
+ * ruleset in place. */
+static int load_v6(struct daemon *d, const struct qt_handover *ho)
 {
 	struct qt_ruleset *rs = NULL;
 	struct qt_policy_pending pending = { 0 };
@@ -390,7 +391,22 @@ static int load_v6(struct daemon *d)
 	};
 	struct qt_buf err;
 	qt_buf_init(&err);
-	if (!d->state6) {
+	struct qt_buf handed;
+	qt_buf_init(&handed);
+	int got = !d->state6 && ho ? qt_handover_text6(ho, &handed, &err) : 0;
+	if (got > 0 && qt_state_parse6(qt_buf_str(&handed), handed.len, &rs,
+				       &cnt, &err) < 0)
+		got = -1;
+	qt_buf_free(&handed);
+	if (got < 0) {
+		fprintf(stderr, "qtablesd: not starting: the IPv6 ruleset "
+			"handed over: %s\n", qt_buf_str(&err));
+		qt_buf_free(&err);
+		return -1;
+	}
+	if (got > 0) {
+		/* taken as it ran: its counters from the snapshot */
+	} else if (!d->state6) {
 		rs = qt_ruleset_new(AF_INET6);
 	} else if (qt_state_load6(d->state6, d->rs6 != NULL, &rs, &cnt,
 				  &err) < 0) {
@@ -471,7 +487,7 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		return 1;
 	}
 	qt_policy_pending_apply(&pending, cnt.io);
-	if (load_v6(&d) < 0) {
+	if (load_v6(&d, &ho) < 0) {
 		qt_ruleset_free(d.rs);
 		qt_rt_store_free(d.store);
 		qt_rt_store_free(d.store6);
@@ -595,7 +611,7 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		if (sig == SIGHUP) {
 			qt_reload_state(o->state_path, &d.rs, d.store,
 					d.engine);
-			(void)load_v6(&d);
+			(void)load_v6(&d, NULL);
 			qt_acct_define(d.rs);
 			sweep(&d);
 			continue;
@@ -612,7 +628,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (!d.handed_over)
 		persist_sets(&d);
 	if (d.restart && o->handover_wait && d.engine)
-		qt_handover_leave_holder(d.engine, d.rs, o->handover_wait);
+		qt_handover_leave_holder(d.engine, d.rs, d.rs6,
+					 o->handover_wait);
 	qt_handover_close(&ho);
 	qt_control_server_free(d.ctl);   /* closes the listening socket */
 	close(sfd);

@@ -229,9 +229,10 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err)
 
 /* ---- the daemon handing over ---- */
 
-int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
-		     struct qt_handover *h, struct qt_steer_config *sc,
-		     bool *steered, struct qt_buf *err)
+int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs,
+		     struct qt_ruleset *rs6, int lfd, struct qt_handover *h,
+		     struct qt_steer_config *sc, bool *steered,
+		     struct qt_buf *err)
 {
 	qt_handover_init(h);
 	h->nq = qt_engine_release(e, h->q, QT_HANDOVER_MAX_QUEUES, sc, steered);
@@ -247,7 +248,8 @@ int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
 	for (unsigned i = 0; i < ns; i++)
 		shards[i] = qt_engine_ct_shard(e, i);
 	struct qt_snap_src src = { .shards = shards, .nshards = ns, .rs = rs,
-				   .store = qt_engine_store(e) };
+				   .store = qt_engine_store(e), .rs6 = rs6,
+				   .store6 = qt_engine_store6(e) };
 	h->snapfd = qt_snap_encode_fd(&src, mono_ns());
 	free(shards);
 	if (h->snapfd < 0) {
@@ -383,7 +385,7 @@ static void hold(struct qt_handover *h, const struct qt_steer_config *sc,
 }
 
 bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
-			      unsigned wait_s)
+			      struct qt_ruleset *rs6, unsigned wait_s)
 {
 	struct qt_handover h;
 	struct qt_steer_config sc;
@@ -391,7 +393,7 @@ bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
 	struct qt_buf err;
 	qt_buf_init(&err);
 	char msg[512];
-	int rc = qt_handover_pack(e, rs, -1, &h, &sc, &steered, &err);
+	int rc = qt_handover_pack(e, rs, rs6, -1, &h, &sc, &steered, &err);
 	struct sockaddr_un sa;
 	socklen_t alen = holder_addr(&sa);
 	int lsock = -1;
@@ -462,7 +464,8 @@ struct qt_engine *qt_handover_give(struct qt_engine *e,
 	if (!e) {
 		qt_buf_printf(&err, "qtablesd: handover refused: this daemon "
 			      "judges no packets (--no-datapath)\n");
-	} else if (qt_handover_pack(e, rs, lfd, &h, &sc, &steered, &err) == 0 &&
+	} else if (qt_handover_pack(e, rs, eo->rs6, lfd, &h, &sc, &steered,
+				    &err) == 0 &&
 		   qt_handover_send(fd, &h) == 0) {
 		qt_handover_close(&h);
 		qt_engine_stop(e);      /* released: removes nothing */
@@ -593,6 +596,24 @@ void qt_handover_drop_queues(struct qt_handover *h)
 	h->snapfd = -1;
 }
 
+int qt_handover_text6(const struct qt_handover *h, struct qt_buf *out,
+		      struct qt_buf *err)
+{
+	struct stat st;
+	if (h->snapfd < 0 || fstat(h->snapfd, &st) < 0 || st.st_size <= 0)
+		return 0;
+	void *img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			 h->snapfd, 0);
+	if (img == MAP_FAILED) {
+		qt_buf_printf(err, "qtablesd: handover state unreadable: %s\n",
+			      strerror(errno));
+		return -1;
+	}
+	int rc = qt_snap_text6(img, (size_t)st.st_size, mono_ns(), out, err);
+	munmap(img, (size_t)st.st_size);
+	return rc;
+}
+
 /* Put the snapshot in once the program and the tables exist. */
 static void prime(struct qt_engine *e, void *user)
 {
@@ -615,7 +636,8 @@ static void prime(struct qt_engine *e, void *user)
 		for (unsigned i = 0; i < ns && i < QT_HANDOVER_MAX_QUEUES; i++)
 			shards[i] = qt_engine_ct_shard(e, i);
 		struct qt_snap_src dst = { .shards = shards, .rs = h->rs,
-			.store = qt_engine_store(e),
+			.store = qt_engine_store(e), .rs6 = h->rs6,
+			.store6 = qt_engine_store6(e),
 			.nshards = ns < QT_HANDOVER_MAX_QUEUES ? ns : 0 };
 		struct qt_snap_counts n;
 		if (qt_snap_decode(img, (size_t)st.st_size, &dst, mono_ns(), &n,
@@ -641,6 +663,7 @@ void qt_handover_engine_opts(struct qt_handover *h, struct qt_engine_opts *o,
 			     struct qt_ruleset *rs)
 {
 	h->rs = rs;
+	h->rs6 = o->rs6;
 	o->steered_now = h->steered ? &h->sc : NULL;
 	o->handed = h->q;
 	o->nhanded = h->nq;

@@ -311,3 +311,34 @@ traffic() {
 	[ "$(fetch '[fd00:1::1]' 2223)" = ok ]
 	[ -z "$(fetch '[fd00:1::1]' 2222)" ]
 }
+
+@test "IPv6 ruleset, counters and connections taken over by qtablesd --handover without a state file" {
+	start_daemon
+	echo "$RULES6" | qt6_restore "$FW"
+	listen "$FW" 2222
+	listen "$FW" 2223
+	[ "$(fetch '[fd00:1::1]' 2222)" = ok ]
+	[ -z "$(fetch '[fd00:1::1]' 2223)" ]
+	local old=$DPID
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --handover --log-stderr \
+		--no-syslog --handover-wait 0 2>>"$QT_RUN/log.next" &
+	DPID=$!
+	for _ in $(seq 100); do
+		kill -0 "$old" 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$old" || true
+	cat "$QT_RUN/log.next"
+	run qt6 "$FW" -S INPUT
+	echo "$output"
+	[ "${lines[0]}" = "-P INPUT DROP" ]
+	echo "$output" | grep -q -- '--dport 2222 -j ACCEPT'
+	# the counters went on from where they were
+	[ "$(qt6 "$FW" -L INPUT -v -n -x | awk '/dpt:2222/ { print $1 }')" = 1 ]
+	[ "$(qt6 "$FW" -L INPUT -v -n -x | sed -n 's/^Chain INPUT (policy DROP \([0-9]*\) packets.*/\1/p')" -ge 1 ]
+	# and it is enforced
+	[ -z "$(fetch '[fd00:1::1]' 2223)" ]
+	[ "$(fetch '[fd00:1::1]' 2222)" = ok ]
+	[ "$(qt6 "$FW" -L INPUT -v -n -x | awk '/dpt:2222/ { print $1 }')" = 2 ]
+	ipt6_save "$FW" | grep -q -- '-A QTABLES-IN -j NFQUEUE'
+}
