@@ -342,3 +342,54 @@ traffic() {
 	[ "$(qt6 "$FW" -L INPUT -v -n -x | awk '/dpt:2222/ { print $1 }')" = 2 ]
 	ipt6_save "$FW" | grep -q -- '-A QTABLES-IN -j NFQUEUE'
 }
+
+# qtablesd ARGS in a mount namespace of its own whose /usr/sbin holds
+# the same programs (symbolic links to them), so that the test can
+# break ip6tables-nft-restore for this daemon alone: break_ip6_restore.
+start_daemon_own_sbin() {
+	local orig=$QT_RUN/sbin
+	mkdir -p "$orig"
+	LOG=$QT_RUN/log
+	unshare -m sh -c '
+		mount --make-rprivate / && mount --bind /usr/sbin "$1" &&
+		mount -t tmpfs none /usr/sbin || exit 1
+		for f in "$1"/*; do ln -s "$f" "/usr/sbin/${f##*/}"; done
+		[ -n "$3" ] && ln -sf /bin/false /usr/sbin/ip6tables-nft-restore
+		shift 3
+		exec ip netns exec "$0" "$@"' "$FW" "$orig" x "${BROKEN:-}" \
+		"$QT_BUILD/qtablesd" --no-state --log-stderr --no-syslog \
+		--handover-wait 0 2>>"$LOG" &
+	DPID=$!
+	for _ in $(seq 100); do
+		qt6 "$FW" -S >/dev/null 2>&1 && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.03
+	done
+	return 1
+}
+break_ip6_restore() {
+	nsenter --mount="/proc/$DPID/ns/mnt" ln -sf /bin/false /usr/sbin/ip6tables-nft-restore
+}
+
+@test "IPv6 steering that cannot be installed fails closed: the start is refused; a commit that needs it is refused and the running ruleset stays" {
+	BROKEN=1 run start_daemon_own_sbin
+	[ "$status" -ne 0 ]
+	grep -q 'ip6tables-nft-restore' "$QT_RUN/log"
+	stop_daemon KILL
+	start_daemon_own_sbin
+	listen "$FW" 2222
+	qt6 "$FW" -A INPUT -p tcp --dport 2222 -j DROP
+	[ -z "$(fetch '[fd00:1::1]' 2222)" ]
+	break_ip6_restore
+	# FORWARD's first rule needs the FORWARD hook steered: refused
+	run qt6 "$FW" -A FORWARD -j DROP
+	echo "$output"
+	[ "$status" -ne 0 ]
+	echo "$output" | grep -q 'not applied'
+	[ "$(qt6 "$FW" -S FORWARD)" = "-P FORWARD ACCEPT" ]
+	# what ran before still runs, IPv4 commits still work
+	[ -z "$(fetch '[fd00:1::1]' 2222)" ]
+	qt "$FW" -A INPUT -p tcp --dport 2223 -j DROP
+	listen "$FW" 2223
+	[ -z "$(fetch 10.0.1.1 2223)" ]
+}
