@@ -384,6 +384,10 @@ static bool pidfile_is_mine(const char *path)
  * ruleset in place. */
 static int load_v6(struct daemon *d, const struct qt_handover *ho)
 {
+	/* SIGHUP without persistence: nothing to read again, the running
+	 * ruleset stays (qt_reload_state says so for both) */
+	if (!d->state6 && d->rs6)
+		return -1;
 	struct qt_ruleset *rs = NULL;
 	struct qt_policy_pending pending = { 0 };
 	struct qt_counter_view cnt = {
@@ -404,12 +408,12 @@ static int load_v6(struct daemon *d, const struct qt_handover *ho)
 		qt_buf_free(&err);
 		return -1;
 	}
-	if (got > 0) {
-		/* taken as it ran: its counters from the snapshot */
-	} else if (!d->state6) {
+	/* handed over (got 1): taken as it ran, its counters from the
+	 * snapshot */
+	if (got == 0 && !d->state6) {
 		rs = qt_ruleset_new(AF_INET6);
-	} else if (qt_state_load6(d->state6, d->rs6 != NULL, &rs, &cnt,
-				  &err) < 0) {
+	} else if (got == 0 && qt_state_load6(d->state6, d->rs6 != NULL, &rs,
+					      &cnt, &err) < 0) {
 		/* on SIGHUP the running ruleset stays, as for IPv4 */
 		fprintf(stderr, "qtablesd: %s%s\n", d->rs6 ? "SIGHUP: "
 			: "not starting: ", qt_buf_str(&err));

@@ -393,3 +393,14 @@ break_ip6_restore() {
 	listen "$FW" 2223
 	[ -z "$(fetch 10.0.1.1 2223)" ]
 }
+
+@test "IPv6 ruleset kept and enforced across SIGHUP without a state file" {
+	start_daemon
+	listen "$FW" 2223
+	qt6 "$FW" -A INPUT -p tcp --dport 2223 -j DROP
+	[ -z "$(fetch '[fd00:1::1]' 2223)" ]
+	kill -HUP "$DPID"
+	sleep 0.5
+	qt6 "$FW" -S INPUT | grep -q -- '--dport 2223 -j DROP'
+	[ -z "$(fetch '[fd00:1::1]' 2223)" ]
+}
