@@ -39,10 +39,12 @@ struct daemon {
 	const struct qt_daemon_opts *o;
 	struct qt_ruleset *rs;
 	/* The IPv6 ruleset (ip6tables): committed and persisted on its
-	 * own (its file beside the state file, qt_state_path6), not run
-	 * by the engine yet, so its counters are a plain store. */
+	 * own (its file beside the state file, qt_state_path6), run by
+	 * the same engine as a program of its own; its counters and
+	 * extension state in a store of their own (store6), as the IPv4
+	 * rules' are in store. */
 	struct qt_ruleset *rs6;
-	struct qt_counter_mem *cnt6;
+	struct qt_rt_store *store6;
 	const char *state6;         /* NULL: no persistence */
 	char state6_buf[PATH_MAX];
 	/* counters and extension state by rule, and policy counters: the
@@ -63,9 +65,12 @@ struct daemon {
 static void sweep(struct daemon *d)
 {
 	qt_rt_store_mark_ruleset(d->store, d->rs);
+	if (d->rs6)
+		qt_rt_store_mark_ruleset(d->store6, d->rs6);
 	if (d->engine)
 		qt_engine_mark(d->engine);
 	qt_rt_store_sweep(d->store);
+	qt_rt_store_sweep(d->store6);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -168,36 +173,49 @@ static void undo_sets(const struct qt_buf *before)
 	qt_buf_free(&why);
 }
 
-/* A ruleset request for IPv6 (ip6tables*): run, kept only when its
- * file could be written, as the IPv4 ruleset is. */
+/* A ruleset request for IPv6 (ip6tables*): run, kept only when the
+ * engine runs it and its file could be written, as the IPv4 ruleset
+ * is; a commit changes the IPv6 program only. */
 static int serve_v6(struct daemon *d, const struct qt_buf *req,
 		    struct qt_buf *out, struct qt_buf *err)
 {
 	bool changed = false;
 	struct qt_policy_pending pending = { 0 };
 	struct qt_counter_view cnt = {
-		.io = qt_counter_mem_io(d->cnt6), .pending = &pending,
+		.io = qt_rt_store_io(d->store6), .pending = &pending,
 	};
-	struct qt_ruleset *before = d->state6 ? qt_ruleset_clone(d->rs6)
-					      : NULL;
+	struct qt_ruleset *before = d->state6 || d->engine
+				    ? qt_ruleset_clone(d->rs6) : NULL;
+	size_t held = qt_rt_store_count(d->store6);
 	int status = qt_request_run(&d->rs6, qt_buf_str(req), req->len, &cnt,
 				    out, err, &changed);
-	if (changed && d->state6 &&
-	    qt_state_write(d->state6, d->rs6, &cnt, err) < 0) {
+	const char *why = NULL;
+	bool recommit = false;
+	if (changed && d->engine &&
+	    qt_engine_commit(d->engine, d->rs6, err) < 0) {
+		why = "the engine cannot run it";
+	} else if (changed && d->state6 &&
+		   qt_state_write(d->state6, d->rs6, &cnt, err) < 0) {
 		d->state_errors++;
+		why = "it could not be saved";
+		recommit = true;        /* the old ruleset ran before */
+	}
+	if (why) {
 		qt_buf_printf(err, "qtablesd: the change was not applied, as "
-			      "it could not be saved\n");
+			      "%s\n", why);
 		qt_ruleset_free(d->rs6);
 		d->rs6 = before;
 		before = NULL;
+		if (recommit && d->engine)
+			qt_engine_commit(d->engine, d->rs6, err);
 		changed = false;
 		status = QT_RESOURCE_PROBLEM;
 	}
-	if (changed) {
+	if (changed)
 		qt_policy_pending_apply(&pending, cnt.io);
-		qt_counter_mem_sweep(d->cnt6, &d->rs6, 1);
-	}
 	qt_ruleset_free(before);
+	if (changed || qt_rt_store_count(d->store6) != held)
+		sweep(d);
 	return status;
 }
 
@@ -237,6 +255,8 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		 * daemon stops */
 		struct qt_engine_opts eo = d->o->engine;
 		eo.store = d->store;
+		eo.store6 = d->store6;
+		eo.rs6 = d->rs6;
 		/* the sets' counters and timeouts as they are now: the next
 		 * daemon reads them from the state file */
 		persist_sets(d);
@@ -382,28 +402,55 @@ static bool pidfile_is_mine(const char *path)
 }
 
 /* The IPv6 ruleset at start (and SIGHUP): its file, as the IPv4 one
- * is loaded, or empty without persistence. A file that cannot be
- * trusted refuses the start as the IPv4 file does; on SIGHUP it only
- * leaves the running ruleset in place. */
-static int load_v6(struct daemon *d)
+ * is loaded; without persistence, what the daemon before handed over
+ * (ho; NULL on SIGHUP), or empty. A file that cannot be trusted refuses
+ * the start as the IPv4 file does; on SIGHUP it only leaves the running
+ * ruleset in place. */
+static int load_v6(struct daemon *d, const struct qt_handover *ho)
 {
+	/* SIGHUP without persistence: nothing to read again, the running
+	 * ruleset stays (qt_reload_state says so for both) */
+	if (!d->state6 && d->rs6)
+		return -1;
 	struct qt_ruleset *rs = NULL;
-	struct qt_counter_mem *mem = qt_counter_mem_new();
 	struct qt_policy_pending pending = { 0 };
 	struct qt_counter_view cnt = {
-		.io = qt_counter_mem_io(mem), .pending = &pending,
+		.io = qt_rt_store_io(d->store6), .pending = &pending,
 	};
 	struct qt_buf err;
 	qt_buf_init(&err);
-	if (!d->state6) {
+	struct qt_buf handed;
+	qt_buf_init(&handed);
+	int got = !d->state6 && ho ? qt_handover_text6(ho, &handed, &err) : 0;
+	if (got > 0 && qt_state_parse6(qt_buf_str(&handed), handed.len, &rs,
+				       &cnt, &err) < 0)
+		got = -1;
+	qt_buf_free(&handed);
+	if (got < 0) {
+		fprintf(stderr, "qtablesd: not starting: the IPv6 ruleset "
+			"handed over: %s\n", qt_buf_str(&err));
+		qt_buf_free(&err);
+		return -1;
+	}
+	/* handed over (got 1): taken as it ran, its counters from the
+	 * snapshot */
+	if (got == 0 && !d->state6) {
 		rs = qt_ruleset_new(AF_INET6);
-	} else if (qt_state_load6(d->state6, d->rs6 != NULL, &rs, &cnt,
-				  &err) < 0) {
+	} else if (got == 0 && qt_state_load6(d->state6, d->rs6 != NULL, &rs,
+					      &cnt, &err) < 0) {
 		/* on SIGHUP the running ruleset stays, as for IPv4 */
 		fprintf(stderr, "qtablesd: %s%s\n", d->rs6 ? "SIGHUP: "
 			: "not starting: ", qt_buf_str(&err));
 		qt_buf_free(&err);
-		qt_counter_mem_free(mem);
+		return -1;
+	}
+	/* a running engine takes it, or it is not loaded */
+	if (d->engine && qt_engine_commit(d->engine, rs, &err) < 0) {
+		fprintf(stderr, "qtablesd: SIGHUP: %s%s not loaded; the "
+			"running IPv6 ruleset stays\n", qt_buf_str(&err),
+			d->state6);
+		qt_buf_free(&err);
+		qt_ruleset_free(rs);
 		return -1;
 	}
 	/* a reload writes the file back in its own spelling, so that the
@@ -412,12 +459,11 @@ static int load_v6(struct daemon *d)
 		fprintf(stderr, "%sqtablesd: SIGHUP: %s loaded but could not "
 			"be written back\n", qt_buf_str(&err), d->state6);
 	qt_buf_free(&err);
-	qt_policy_pending_apply(&pending, cnt.io);
+	/* as for IPv4 (reload.c): a running engine's counters go on */
+	if (!d->engine)
+		qt_policy_pending_apply(&pending, cnt.io);
 	qt_ruleset_free(d->rs6);
-	if (d->cnt6)
-		qt_counter_mem_free(d->cnt6);
 	d->rs6 = rs;
-	d->cnt6 = mem;
 	return 0;
 }
 
@@ -436,7 +482,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		}
 	}
 	d.store = qt_rt_store_new();
-	if (!d.store) {
+	d.store6 = qt_rt_store_new();
+	if (!d.store || !d.store6) {
 		fprintf(stderr, "qtablesd: out of memory\n");
 		return 1;
 	}
@@ -464,12 +511,14 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (loaded < 0) {
 		qt_buf_free(&err);
 		qt_rt_store_free(d.store);
+		qt_rt_store_free(d.store6);
 		return 1;
 	}
 	qt_policy_pending_apply(&pending, cnt.io);
-	if (load_v6(&d) < 0) {
+	if (load_v6(&d, &ho) < 0) {
 		qt_ruleset_free(d.rs);
 		qt_rt_store_free(d.store);
+		qt_rt_store_free(d.store6);
 		return 1;
 	}
 	/* the accounting objects of the state file exist before its rules
@@ -524,6 +573,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		qt_buf_init(&eerr);
 		struct qt_engine_opts eo = o->engine;
 		eo.store = d.store;
+		eo.store6 = d.store6;
+		eo.rs6 = d.rs6;
 		qt_handover_engine_opts(&ho, &eo, d.rs);
 		d.engine = qt_engine_start(&eo, d.rs, &eerr);
 		ho.nq = 0;      /* the engine owns the queue sockets now */
@@ -588,7 +639,7 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		if (sig == SIGHUP) {
 			qt_reload_state(o->state_path, &d.rs, d.store,
 					d.engine);
-			(void)load_v6(&d);
+			(void)load_v6(&d, NULL);
 			qt_acct_define(d.rs);
 			sweep(&d);
 			continue;
@@ -605,7 +656,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 	if (!d.handed_over)
 		persist_sets(&d);
 	if (d.restart && o->handover_wait && d.engine)
-		qt_handover_leave_holder(d.engine, d.rs, o->handover_wait);
+		qt_handover_leave_holder(d.engine, d.rs, d.rs6,
+					 o->handover_wait);
 	qt_handover_close(&ho);
 	qt_control_server_free(d.ctl);   /* closes the listening socket */
 	close(sfd);
@@ -619,9 +671,8 @@ int qt_daemon_run(const struct qt_daemon_opts *o)
 		unlink(o->pidfile);
 	qt_ruleset_free(d.rs);
 	qt_ruleset_free(d.rs6);
-	if (d.cnt6)
-		qt_counter_mem_free(d.cnt6);
 	qt_rt_store_free(d.store);
+	qt_rt_store_free(d.store6);
 	qt_state_forget();
 	qt_buf_free(&err);
 	return 0;

@@ -64,7 +64,9 @@ enum { FEED_ADDRS, FEED_LINKS, N_FEEDS };
 
 struct qt_engine {
 	struct qt_engine_opts o;
-	struct qt_prog *prog;        /* RCU-protected */
+	struct qt_prog *prog;        /* RCU-protected: IPv4's */
+	struct qt_prog *prog6;       /* RCU-protected: IPv6's */
+	struct qt_rt_store *own_store6;  /* o.store6 when none was given */
 	uint32_t copy_range;
 	bool owner;                  /* the queues hand over socket owners */
 	/* the host's addresses and interfaces, kept current by the
@@ -178,13 +180,18 @@ static void l2_type_of(const struct qthread *t, const struct qt_nfq_pkt *p,
 	}
 }
 
-static void judge(struct qthread *t, const struct qt_prog *prog,
-		  const struct qt_nfq_pkt *p, const struct timespec *mono,
-		  const struct timespec *wall, bool l2_steered)
+static void judge(struct qthread *t, const struct qt_prog *prog4,
+		  const struct qt_prog *prog6, const struct qt_nfq_pkt *p,
+		  const struct timespec *mono, const struct timespec *wall,
+		  bool l2_steered)
 {
 	struct qt_eval ev;
 	uint8_t *data;
 	uint32_t cap;
+	/* each family's rules judge its packets (the version nibble, as
+	 * qt_eval_init reads it); anything else fails to parse either way */
+	const struct qt_prog *prog = p->len && p->payload[0] >> 4 == 6
+				     ? prog6 : prog4;
 	/* the receive slot is ours until the next receive: a packet is
 	 * judged and rewritten where it is, and its verdict carries it
 	 * from there (no copy of a whole GSO packet in user space) */
@@ -289,14 +296,16 @@ static void *queue_thread(void *arg)
 		t->name_if[0] = t->name_if[1] = 0;
 		rcu_read_lock();
 		const struct qt_prog *prog = rcu_dereference(t->e->prog);
-		/* the table's lock only when this program tracks (entries
-		 * of an earlier one still expire while idle) */
-		bool ct = t->ctg && qt_prog_uses_ct(prog);
+		const struct qt_prog *prog6 = rcu_dereference(t->e->prog6);
+		/* the table's lock only when a program tracks (entries of
+		 * an earlier one still expire while idle) */
+		bool ct = t->ctg && (qt_prog_uses_ct(prog) ||
+				     qt_prog_uses_ct(prog6));
 		if (ct)
 			qt_ctg_burst_begin(t->ctg, now);
 		bool l2 = __atomic_load_n(&t->e->l2_steered, __ATOMIC_ACQUIRE);
 		for (int i = 0; i < n; i++)
-			judge(t, prog, &pk[i], &mono, &wall, l2);
+			judge(t, prog, prog6, &pk[i], &mono, &wall, l2);
 		if (ct)
 			qt_ctg_burst_end(t->ctg);
 		rcu_read_unlock();
@@ -399,6 +408,23 @@ static uint8_t hooks_of(const struct qt_prog *p)
 	return m;
 }
 
+/* The copy both programs need: the larger. */
+static uint32_t copy_range_of(const struct qt_prog *p4,
+			      const struct qt_prog *p6)
+{
+	uint32_t a = qt_prog_copy_range(p4), b = qt_prog_copy_range(p6);
+	return a > b ? a : b;
+}
+
+/* The link-layer queues are steered to while a rule of either family
+ * reads the frame's type. */
+static bool wants_l2(const struct qt_engine *e, const struct qt_prog *p4,
+		     const struct qt_prog *p6)
+{
+	return e->l2_ok && (qt_prog_wants_l2type(p4) ||
+			    qt_prog_wants_l2type(p6));
+}
+
 /* Bind thread i's broadcast and multicast queues to its socket. A queue
  * another program holds is no reason to stop: the frame's type is then
  * derived from the IP destination, as without these queues. */
@@ -426,8 +452,10 @@ static bool steer_same(const struct qt_steer_config *a,
 	       a->queue_last == b->queue_last && a->bypass == b->bypass &&
 	       a->notrack == b->notrack && a->hooks_set == b->hooks_set &&
 	       a->hooks == b->hooks && a->defrag == b->defrag &&
+	       a->hooks6 == b->hooks6 && a->defrag6 == b->defrag6 &&
 	       a->l2 == b->l2 && a->l2_first == b->l2_first &&
-	       !a->restore && !a->save && !b->restore && !b->save;
+	       !a->restore && !a->save && !b->restore && !b->save &&
+	       !a->restore6 && !a->save6 && !b->restore6 && !b->save6;
 }
 
 /* Thread i's socket from a handover, when the handover fits: one
@@ -516,6 +544,8 @@ void qt_engine_stop(struct qt_engine *e)
 		pthread_join(e->watcher, NULL);
 	free(e->th);
 	qt_prog_free(e->prog);
+	qt_prog_free(e->prog6);
+	qt_rt_store_free(e->own_store6);
 	for (unsigned i = 0; i < N_FEEDS; i++)
 		qt_rtnl_watch_close(e->feeds[i]);
 	if (e->wakefd >= 0)
@@ -564,8 +594,23 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		qt_engine_stop(e);
 		return NULL;
 	}
-	e->copy_range = qt_prog_copy_range(e->prog);
-	e->owner = qt_prog_wants_owner(e->prog);
+	if (!e->o.store6)
+		e->o.store6 = e->own_store6 = qt_rt_store_new();
+	struct qt_ruleset *none6 = o->rs6 ? NULL : qt_ruleset_new(AF_INET6);
+	if (e->o.store6 && (o->rs6 || none6))
+		e->prog6 = qt_prog_compile(o->rs6 ? o->rs6 : none6, &env,
+					   e->o.store6, err);
+	qt_ruleset_free(none6);
+	e->o.rs6 = NULL;        /* the caller's: not kept */
+	if (!e->prog6 || !nat_queues_ok(e, e->prog6, err)) {
+		if (!e->prog6 && !err->len)
+			qt_buf_printf(err, "qtablesd: out of memory\n");
+		qt_engine_stop(e);
+		return NULL;
+	}
+	e->copy_range = copy_range_of(e->prog, e->prog6);
+	e->owner = qt_prog_wants_owner(e->prog) ||
+		   qt_prog_wants_owner(e->prog6);
 	qt_log_sink_open(o->log_syslog, o->log_stderr);
 
 	e->nthreads = (unsigned)(e->o.queue_last - e->o.queue_first) + 1;
@@ -613,7 +658,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		nc.fail_open = e->o.fail_open;
 		/* the socket owner costs the kernel a lookup per packet:
 		 * asked for only while a rule reads it */
-		nc.uid_gid = qt_prog_wants_owner(e->prog);
+		nc.uid_gid = e->owner;
 		int eno;
 		const struct qt_nfq_handed *h = adopted(e, i);
 		t->q = h ? qt_nfq_adopt(&nc, h->fd, h->queues, h->nq, &eno)
@@ -674,8 +719,10 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		e->sc.hooks_set = true;
 		e->sc.hooks = hooks_of(e->prog);
 		e->sc.defrag = qt_prog_uses_ct(e->prog);
+		e->sc.hooks6 = hooks_of(e->prog6);
+		e->sc.defrag6 = qt_prog_uses_ct(e->prog6);
 		e->sc.l2_first = e->l2_bcast;
-		e->sc.l2 = e->l2_ok && qt_prog_wants_l2type(e->prog);
+		e->sc.l2 = wants_l2(e, e->prog, e->prog6);
 		if (!steer_same(o->steered_now, &e->sc) &&
 		    qt_steer_install(&e->sc, msg, sizeof(msg)) < 0) {
 			qt_buf_printf(err, "qtablesd: %s\n", msg);
@@ -695,33 +742,52 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		     struct qt_buf *err)
 {
 	struct qt_engine_env env = e->th ? e->th[0].env : (struct qt_engine_env){ 0 };
-	struct qt_prog *np = qt_prog_compile_from(rs, &env, e->o.store, e->prog,
-						  err);
+	bool v6 = rs->family == AF_INET6;
+	struct qt_prog **slot = v6 ? &e->prog6 : &e->prog;
+	struct qt_prog *np = qt_prog_compile_from(rs, &env,
+						  v6 ? e->o.store6 : e->o.store,
+						  *slot, err);
 	if (!np)
 		return -1;
 	if (!nat_queues_ok(e, np, err)) {
 		qt_prog_free(np);
 		return -1;
 	}
+	/* the programs packets will see: the new one and the other
+	 * family's */
+	const struct qt_prog *p4 = v6 ? e->prog : np;
+	const struct qt_prog *p6 = v6 ? np : e->prog6;
 	/* new hooks are queued before the swap (their packets meet the
 	 * old program for a moment, which does not count them: as if they
 	 * came just before the commit); a steering change that fails
 	 * fails the commit */
 	uint8_t hooks = hooks_of(np);
 	bool defrag = qt_prog_uses_ct(np);
-	bool l2 = e->l2_ok && qt_prog_wants_l2type(np);
-	if (e->steered && (hooks != e->sc.hooks || defrag != e->sc.defrag ||
+	bool l2 = wants_l2(e, p4, p6);
+	uint8_t *was_hooks = v6 ? &e->sc.hooks6 : &e->sc.hooks;
+	bool *was_defrag = v6 ? &e->sc.defrag6 : &e->sc.defrag;
+	if (e->steered && (hooks != *was_hooks || defrag != *was_defrag ||
 			   l2 != e->sc.l2)) {
 		char msg[512];
 		struct qt_steer_config sc = e->sc;
-		sc.hooks = hooks;
-		sc.defrag = defrag;
+		if (v6) {
+			sc.hooks6 = hooks;
+			sc.defrag6 = defrag;
+		} else {
+			sc.hooks = hooks;
+			sc.defrag = defrag;
+		}
 		sc.l2 = l2;
+		/* the link-layer rules are in both families' chains: a
+		 * change of them changes both */
+		unsigned which = l2 != e->sc.l2 ? QT_STEER_V4 | QT_STEER_V6
+			       : v6 ? QT_STEER_V6 : QT_STEER_V4;
 		/* stop telling HOST for the main queues before their
 		 * broadcast frames stop going elsewhere; start after */
 		if (!l2)
 			__atomic_store_n(&e->l2_steered, 0, __ATOMIC_RELEASE);
-		if (qt_steer_install(&sc, msg, sizeof(msg)) < 0) {
+		if (qt_steer_install_families(&sc, which, msg,
+					      sizeof(msg)) < 0) {
 			__atomic_store_n(&e->l2_steered, e->sc.l2, __ATOMIC_RELEASE);
 			qt_buf_printf(err, "qtablesd: %s\n", msg);
 			qt_prog_free(np);
@@ -731,17 +797,17 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		__atomic_store_n(&e->l2_steered, l2, __ATOMIC_RELEASE);
 		e->steer_changes++;
 	}
-	uint32_t range = qt_prog_copy_range(np);
+	uint32_t range = copy_range_of(p4, p6);
 	/* a larger copy first, so no packet judged by the new program
 	 * lacks bytes it needs (packets already queued keep their copy) */
 	if (range > e->copy_range)
 		set_copy_range(e, range);
 	/* the owner asked for before a rule reads it, and not asked for
 	 * any more only after no program reads it */
-	bool owner = qt_prog_wants_owner(np);
+	bool owner = qt_prog_wants_owner(p4) || qt_prog_wants_owner(p6);
 	if (owner && !e->owner)
 		set_owner(e, true);
-	struct qt_prog *old = rcu_xchg_pointer(&e->prog, np);
+	struct qt_prog *old = rcu_xchg_pointer(slot, np);
 	synchronize_rcu();
 	qt_prog_free(old);
 	if (range < e->copy_range)
@@ -759,9 +825,15 @@ struct qt_rt_store *qt_engine_store(struct qt_engine *e)
 	return e->o.store;
 }
 
+struct qt_rt_store *qt_engine_store6(struct qt_engine *e)
+{
+	return e->o.store6;
+}
+
 void qt_engine_mark(struct qt_engine *e)
 {
 	qt_prog_mark(e->prog, e->o.store);
+	qt_prog_mark(e->prog6, e->o.store6);
 }
 
 /* ---- statistics ---- */
@@ -835,6 +907,13 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		qt_buf_printf(out, " none");
 	qt_buf_printf(out, " (changed %llu times)\n",
 		      (unsigned long long)e->steer_changes);
+	qt_buf_printf(out, "steering IPv6: hooks");
+	for (unsigned h = 0; h < QT_HOOK_COUNT; h++)
+		if (e->sc.hooks6 & (1u << h))
+			qt_buf_printf(out, " %s", qt_nfq_hook_name(h));
+	if (!e->steered || !e->sc.hooks6)
+		qt_buf_printf(out, " none");
+	qt_buf_printf(out, "\n");
 	if (e->l2_ok)
 		qt_buf_printf(out, "link-layer queues: broadcast %u-%u, multicast "
 			      "%u-%u, %s\n", e->l2_bcast,

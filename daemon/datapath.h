@@ -26,6 +26,12 @@ struct qt_engine_opts {
 	 * (engine/rt_store.h): the caller's, kept across commits and
 	 * engines; it must outlive the engine. */
 	struct qt_rt_store *store;
+	/* The IPv6 ruleset (ip6tables) the engine starts with, and the
+	 * store it counts into, as store is the IPv4 ruleset's (NULL: an
+	 * empty IPv6 ruleset / a store of the engine's own). One engine
+	 * judges both families: each packet by its family's program. */
+	struct qt_ruleset *rs6;
+	struct qt_rt_store *store6;
 	uint16_t queue_first, queue_last;  /* one thread per queue */
 	bool fail_open;         /* --queue-bypass + the fail-open flag */
 	bool steer;             /* install steering rules (off in tests
@@ -66,8 +72,9 @@ struct qt_nfq_handed {
 	uint16_t queues[4];     /* QT_NFQ_MAX_BOUND */
 };
 
-/* Compile rs, open the queues, start the threads, install steering. NULL
- * with a message in err on failure (nothing left installed). */
+/* Compile rs (and o->rs6), open the queues, start the threads, install
+ * steering. NULL with a message in err on failure (nothing left
+ * installed). */
 struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 				  struct qt_ruleset *rs, struct qt_buf *err);
 /* Stop the threads, remove steering, free everything. */
@@ -85,13 +92,16 @@ unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 			   unsigned max, struct qt_steer_config *sc,
 			   bool *steered);
 
-/* Compile rs and make it the program packets see. On failure nothing
- * changes and err says why. */
+/* Compile rs and make it the program packets of its family (rs->family)
+ * see; the other family's program and steering stay as they are. On
+ * failure nothing changes and err says why. */
 int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		     struct qt_buf *err);
 
-/* The store the engine counts into (its opts' store). */
+/* The store the engine counts into (its opts' store), and the IPv6
+ * ruleset's. */
 struct qt_rt_store *qt_engine_store(struct qt_engine *e);
+struct qt_rt_store *qt_engine_store6(struct qt_engine *e);
 /* Marks in the store the runtimes the running program uses, before the
  * caller sweeps it (control thread, after a commit has returned: the
  * programs before are freed then, past their grace period). */

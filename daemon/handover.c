@@ -88,10 +88,10 @@ int qt_handover_send(int sock, const struct qt_handover *h)
 	if (h->steered) {
 		const struct qt_steer_config *c = &h->sc;
 		len += snprintf(hdr + len, sizeof(hdr) - (size_t)len,
-				" steer=%u,%u,%d,%d,%d,%u,%d,%d,%u",
+				" steer=%u,%u,%d,%d,%d,%u,%d,%d,%u,%u,%d",
 				c->queue_first, c->queue_last, c->bypass,
 				c->notrack, c->hooks_set, c->hooks, c->defrag,
-				c->l2, c->l2_first);
+				c->l2, c->l2_first, c->hooks6, c->defrag6);
 	}
 	for (unsigned i = 0; i < h->nq && i < QT_HANDOVER_MAX_QUEUES; i++) {
 		fds[nfds++] = h->q[i].fd;
@@ -164,12 +164,16 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err)
 		h->lfd = lfd ? fds[f++] : -1;
 		h->snapfd = snap ? fds[f++] : -1;
 		const char *p = hdr + used;
-		unsigned v[9];
+		unsigned v[11] = { 0 };
 		int n2 = 0;
-		if (sscanf(p, " steer=%u,%u,%u,%u,%u,%u,%u,%u,%u%n", &v[0], &v[1],
-			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
-			   &n2) == 9 && n2 > 0 && v[0] <= 65535 && v[1] <= 65535 &&
-		    v[8] <= 65535 && v[5] <= 0x1f) {
+		/* IPv6's hooks and defrag last (a daemon before IPv6 was
+		 * steered sends none: its IPv6 steering is then none) */
+		int got = sscanf(p, " steer=%u,%u,%u,%u,%u,%u,%u,%u,%u%n,%u,%u%n",
+				 &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+				 &v[6], &v[7], &v[8], &n2, &v[9], &v[10], &n2);
+		if ((got == 9 || got == 11) && n2 > 0 && v[0] <= 65535 &&
+		    v[1] <= 65535 && v[8] <= 65535 && v[5] <= 0x1f &&
+		    v[9] <= 0x1f) {
 			struct qt_steer_config *c = &h->sc;
 			qt_steer_config_default(c, (uint16_t)v[0]);
 			c->queue_last = (uint16_t)v[1];
@@ -180,6 +184,8 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err)
 			c->defrag = v[6];
 			c->l2 = v[7];
 			c->l2_first = (uint16_t)v[8];
+			c->hooks6 = (uint8_t)v[9];
+			c->defrag6 = v[10];
 			h->steered = true;
 			p += n2;
 		}
@@ -223,9 +229,10 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err)
 
 /* ---- the daemon handing over ---- */
 
-int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
-		     struct qt_handover *h, struct qt_steer_config *sc,
-		     bool *steered, struct qt_buf *err)
+int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs,
+		     struct qt_ruleset *rs6, int lfd, struct qt_handover *h,
+		     struct qt_steer_config *sc, bool *steered,
+		     struct qt_buf *err)
 {
 	qt_handover_init(h);
 	h->nq = qt_engine_release(e, h->q, QT_HANDOVER_MAX_QUEUES, sc, steered);
@@ -241,7 +248,8 @@ int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
 	for (unsigned i = 0; i < ns; i++)
 		shards[i] = qt_engine_ct_shard(e, i);
 	struct qt_snap_src src = { .shards = shards, .nshards = ns, .rs = rs,
-				   .store = qt_engine_store(e) };
+				   .store = qt_engine_store(e), .rs6 = rs6,
+				   .store6 = qt_engine_store6(e) };
 	h->snapfd = qt_snap_encode_fd(&src, mono_ns());
 	free(shards);
 	if (h->snapfd < 0) {
@@ -377,7 +385,7 @@ static void hold(struct qt_handover *h, const struct qt_steer_config *sc,
 }
 
 bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
-			      unsigned wait_s)
+			      struct qt_ruleset *rs6, unsigned wait_s)
 {
 	struct qt_handover h;
 	struct qt_steer_config sc;
@@ -385,7 +393,7 @@ bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
 	struct qt_buf err;
 	qt_buf_init(&err);
 	char msg[512];
-	int rc = qt_handover_pack(e, rs, -1, &h, &sc, &steered, &err);
+	int rc = qt_handover_pack(e, rs, rs6, -1, &h, &sc, &steered, &err);
 	struct sockaddr_un sa;
 	socklen_t alen = holder_addr(&sa);
 	int lsock = -1;
@@ -456,7 +464,8 @@ struct qt_engine *qt_handover_give(struct qt_engine *e,
 	if (!e) {
 		qt_buf_printf(&err, "qtablesd: handover refused: this daemon "
 			      "judges no packets (--no-datapath)\n");
-	} else if (qt_handover_pack(e, rs, lfd, &h, &sc, &steered, &err) == 0 &&
+	} else if (qt_handover_pack(e, rs, eo->rs6, lfd, &h, &sc, &steered,
+				    &err) == 0 &&
 		   qt_handover_send(fd, &h) == 0) {
 		qt_handover_close(&h);
 		qt_engine_stop(e);      /* released: removes nothing */
@@ -587,6 +596,24 @@ void qt_handover_drop_queues(struct qt_handover *h)
 	h->snapfd = -1;
 }
 
+int qt_handover_text6(const struct qt_handover *h, struct qt_buf *out,
+		      struct qt_buf *err)
+{
+	struct stat st;
+	if (h->snapfd < 0 || fstat(h->snapfd, &st) < 0 || st.st_size <= 0)
+		return 0;
+	void *img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			 h->snapfd, 0);
+	if (img == MAP_FAILED) {
+		qt_buf_printf(err, "qtablesd: handover state unreadable: %s\n",
+			      strerror(errno));
+		return -1;
+	}
+	int rc = qt_snap_text6(img, (size_t)st.st_size, mono_ns(), out, err);
+	munmap(img, (size_t)st.st_size);
+	return rc;
+}
+
 /* Put the snapshot in once the program and the tables exist. */
 static void prime(struct qt_engine *e, void *user)
 {
@@ -609,7 +636,8 @@ static void prime(struct qt_engine *e, void *user)
 		for (unsigned i = 0; i < ns && i < QT_HANDOVER_MAX_QUEUES; i++)
 			shards[i] = qt_engine_ct_shard(e, i);
 		struct qt_snap_src dst = { .shards = shards, .rs = h->rs,
-			.store = qt_engine_store(e),
+			.store = qt_engine_store(e), .rs6 = h->rs6,
+			.store6 = qt_engine_store6(e),
 			.nshards = ns < QT_HANDOVER_MAX_QUEUES ? ns : 0 };
 		struct qt_snap_counts n;
 		if (qt_snap_decode(img, (size_t)st.st_size, &dst, mono_ns(), &n,
@@ -635,6 +663,7 @@ void qt_handover_engine_opts(struct qt_handover *h, struct qt_engine_opts *o,
 			     struct qt_ruleset *rs)
 {
 	h->rs = rs;
+	h->rs6 = o->rs6;
 	o->steered_now = h->steered ? &h->sc : NULL;
 	o->handed = h->q;
 	o->nhanded = h->nq;

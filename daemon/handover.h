@@ -43,6 +43,7 @@ struct qt_handover {
 	unsigned nq;              /* queue sockets, one per queue thread */
 	struct qt_nfq_handed q[QT_HANDOVER_MAX_QUEUES];
 	struct qt_ruleset *rs;    /* the next daemon's, for the snapshot */
+	struct qt_ruleset *rs6;   /* its IPv6 ruleset, likewise */
 	bool steered;             /* the steering left installed: */
 	struct qt_steer_config sc;
 };
@@ -59,13 +60,15 @@ int qt_handover_recv(int sock, struct qt_handover *h, struct qt_buf *err);
 /* The running daemon's side. */
 /* Stop e and pack what the next daemon needs into h: e's queue sockets,
  * lfd, and a snapshot of e's connection tables and the state and
- * counters of rs's rules and chains (from e's store). sc and steered:
+ * counters of rs's rules and chains (from e's store), and of rs6's
+ * (e's IPv6 store) with its text. sc and steered:
  * the steering left installed. 0, or -1 with err (e then still judges
  * nothing: the caller stops it). */
 struct qt_steer_config;
-int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
-		     struct qt_handover *h, struct qt_steer_config *sc,
-		     bool *steered, struct qt_buf *err);
+int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs,
+		     struct qt_ruleset *rs6, int lfd, struct qt_handover *h,
+		     struct qt_steer_config *sc, bool *steered,
+		     struct qt_buf *err);
 /* At SIGTERM: pack (without the listening socket: while no daemon
  * runs, clients are told so at once, as between any stop and start),
  * and leave a holder waiting wait_s seconds. Returns true when the
@@ -73,7 +76,7 @@ int qt_handover_pack(struct qt_engine *e, struct qt_ruleset *rs, int lfd,
  * false when it failed (reported on stderr; the steering is then
  * removed, as without a handover). */
 bool qt_handover_leave_holder(struct qt_engine *e, struct qt_ruleset *rs,
-			      unsigned wait_s);
+			      struct qt_ruleset *rs6, unsigned wait_s);
 /* The "#qtables 1 handover" request on fd: pack and send. When the next
  * daemon has everything: *given, e is freed (the steering stays, now
  * the next daemon's) and NULL is returned; this daemon then exits.
@@ -96,8 +99,13 @@ int qt_handover_take(bool running, struct qt_handover *h, struct qt_buf *err);
  * it lets them go and removes the steering left for them, as a stop
  * does (nothing would judge those packets). */
 void qt_handover_drop_queues(struct qt_handover *h);
+/* The IPv6 ruleset's text the daemon before handed over (for a daemon
+ * without a state file), appended to out: 1, 0 when none was handed,
+ * -1 with err when the state cannot be read or is refused. */
+int qt_handover_text6(const struct qt_handover *h, struct qt_buf *out,
+		      struct qt_buf *err);
 /* Fill o's adopt and prime fields from h (kept alive by the caller
- * until qt_engine_start returns). */
+ * until qt_engine_start returns); o->rs6 is set already. */
 void qt_handover_engine_opts(struct qt_handover *h, struct qt_engine_opts *o,
 			     struct qt_ruleset *rs);
 

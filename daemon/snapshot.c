@@ -14,10 +14,15 @@
 #include "print.h"
 #include "recent_lists.h"
 #include "snap_codec.h"
+#include "state_file.h"
 
 static const char MAGIC[8] = { 'Q', 'T', 'H', 'A', 'N', 'D', 'O', 'V' };
 
-enum { TAG_CT = 'C', TAG_RULE = 'R', TAG_POLICY = 'P', TAG_RECENT = 'L' };
+/* The IPv6 ruleset's rules and policies have tags of their own (the
+ * same records); its text (the state file's, counters included) goes
+ * too, for a next daemon without a state file to read it from. */
+enum { TAG_CT = 'C', TAG_RULE = 'R', TAG_POLICY = 'P', TAG_RECENT = 'L',
+       TAG_RULE6 = 'r', TAG_POLICY6 = 'p', TAG_TEXT6 = 'T' };
 
 /* Which instance of a rule a state belongs to: match i, or the target. */
 #define INST_TARGET 0xffffu
@@ -111,12 +116,13 @@ static void encode_inst(struct qt_buf *b, const struct qt_ext_run *x,
 	(*count)++;
 }
 
-static void encode_rule(struct qt_buf *b, unsigned ti, const struct qt_chain *ch,
-			uint32_t pos, const struct qt_rule *r,
-			const struct qt_rt_store *store, struct qt_buf *tmp)
+static void encode_rule(struct qt_buf *b, uint32_t tag, unsigned ti,
+			const struct qt_chain *ch, uint32_t pos,
+			const struct qt_rule *r, const struct qt_rt_store *store,
+			struct qt_buf *tmp)
 {
 	const struct qt_rule_rt *rt = store ? qt_rt_find(store, r) : NULL;
-	size_t s = section_begin(b, TAG_RULE);
+	size_t s = section_begin(b, tag);
 	qt_snap_u8(b, (uint8_t)ti);
 	qt_snap_str(b, ch->name, strlen(ch->name));
 	qt_snap_u32(b, pos);
@@ -136,23 +142,25 @@ static void encode_rule(struct qt_buf *b, unsigned ti, const struct qt_chain *ch
 	section_end(b, s);
 }
 
-static void encode_rest(struct qt_buf *out, const struct qt_snap_src *s)
+/* The rules of rs (their counters and states in store) and its
+ * policy counters, as sections tagged rule_tag and pol_tag. */
+static void encode_rules(struct qt_buf *out, const struct qt_ruleset *rs,
+			 struct qt_rt_store *store, uint32_t rule_tag,
+			 uint32_t pol_tag, struct qt_buf *tmp)
 {
-	struct qt_buf tmp;
-	qt_buf_init(&tmp);
-	for (unsigned ti = 0; s->rs && ti < QT_NTABLES; ti++) {
-		const struct qt_table *t = s->rs->tables[ti];
+	for (unsigned ti = 0; rs && ti < QT_NTABLES; ti++) {
+		const struct qt_table *t = rs->tables[ti];
 		for (unsigned ci = 0; t && ci < t->nchains; ci++) {
 			const struct qt_chain *ch = t->chains[ci];
 			for (uint32_t k = 0; k < ch->nrules; k++)
-				encode_rule(out, ti, ch, k, ch->rules[k], s->store,
-					    &tmp);
+				encode_rule(out, rule_tag, ti, ch, k,
+					    ch->rules[k], store, tmp);
 			if (!ch->builtin)
 				continue;
-			const struct qt_counters *pc = s->store
-				? &qt_rt_store_policy(s->store)->c[ti][ch->hook]
+			const struct qt_counters *pc = store
+				? &qt_rt_store_policy(store)->c[ti][ch->hook]
 				: NULL;
-			size_t sp = section_begin(out, TAG_POLICY);
+			size_t sp = section_begin(out, pol_tag);
 			qt_snap_u8(out, (uint8_t)ti);
 			qt_snap_u8(out, (uint8_t)ch->hook);
 			qt_snap_u64(out, pc ? __atomic_load_n(&pc->pkts,
@@ -161,6 +169,25 @@ static void encode_rest(struct qt_buf *out, const struct qt_snap_src *s)
 							      __ATOMIC_RELAXED) : 0);
 			section_end(out, sp);
 		}
+	}
+}
+
+static void encode_rest(struct qt_buf *out, const struct qt_snap_src *s)
+{
+	struct qt_buf tmp;
+	qt_buf_init(&tmp);
+	encode_rules(out, s->rs, s->store, TAG_RULE, TAG_POLICY, &tmp);
+	if (s->rs6) {
+		encode_rules(out, s->rs6, s->store6, TAG_RULE6, TAG_POLICY6,
+			     &tmp);
+		struct qt_counter_view v = {
+			.io = s->store6 ? qt_rt_store_io(s->store6) : NULL,
+		};
+		qt_buf_reset(&tmp);
+		qt_state_render(s->rs6, s->store6 ? &v : NULL, &tmp);
+		size_t st = section_begin(out, TAG_TEXT6);
+		qt_snap_put(out, tmp.data, tmp.len);
+		section_end(out, st);
 	}
 	qt_buf_free(&tmp);
 	/* every list in one section: a list record parses itself */
@@ -404,8 +431,10 @@ static int dec_ct(struct dec *d, struct qt_snap_rd *r)
 	return 0;
 }
 
-static int dec_rule(struct dec *d, struct qt_snap_rd *r)
+static int dec_rule(struct dec *d, struct qt_snap_rd *r, bool v6)
 {
+	struct qt_ruleset *rs = v6 ? d->dst->rs6 : d->dst->rs;
+	struct qt_rt_store *store = v6 ? d->dst->store6 : d->dst->store;
 	const char *chain, *text;
 	size_t clen, tlen;
 	uint8_t ti = qt_snap_get_u8(r);
@@ -417,11 +446,11 @@ static int dec_rule(struct dec *d, struct qt_snap_rd *r)
 	if (r->bad || ti >= QT_NTABLES || clen == 0 || clen > QT_CHAIN_MAXNAMELEN)
 		return -1;
 	struct qt_rule *rule = NULL;
-	if (d->apply && d->dst->rs && d->dst->store && d->dst->rs->tables[ti]) {
+	if (d->apply && rs && store && rs->tables[ti]) {
 		char name[QT_CHAIN_MAXNAMELEN + 1];
 		memcpy(name, chain, clen);
 		name[clen] = '\0';
-		struct qt_chain *ch = qt_table_chain(d->dst->rs->tables[ti], name);
+		struct qt_chain *ch = qt_table_chain(rs->tables[ti], name);
 		if (ch && pos < ch->nrules) {
 			qt_buf_reset(&d->tmp);
 			qt_rule_save(&d->tmp, ch->rules[pos], NULL);
@@ -431,7 +460,7 @@ static int dec_rule(struct dec *d, struct qt_snap_rd *r)
 	}
 	/* made by the program's compile (states included); a rule no
 	 * program ran yet gets its counters only */
-	struct qt_rule_rt *rt = rule ? qt_rt_get(d->dst->store, rule) : NULL;
+	struct qt_rule_rt *rt = rule ? qt_rt_get(store, rule) : NULL;
 	for (uint16_t k = 0; k < ninst; k++) {
 		uint16_t which = qt_snap_get_u16(r);
 		uint32_t len = qt_snap_get_u32(r);
@@ -459,20 +488,21 @@ static int dec_rule(struct dec *d, struct qt_snap_rd *r)
 	return 0;
 }
 
-static int dec_policy(struct dec *d, struct qt_snap_rd *r)
+static int dec_policy(struct dec *d, struct qt_snap_rd *r, bool v6)
 {
+	struct qt_ruleset *rs = v6 ? d->dst->rs6 : d->dst->rs;
+	struct qt_rt_store *store = v6 ? d->dst->store6 : d->dst->store;
 	uint8_t ti = qt_snap_get_u8(r), hook = qt_snap_get_u8(r);
 	struct qt_counters c;
 	c.pkts = qt_snap_get_u64(r);
 	c.bytes = qt_snap_get_u64(r);
 	if (r->bad || r->p != r->end || ti >= QT_NTABLES || hook >= QT_NHOOKS)
 		return -1;
-	const struct qt_table *t = d->dst->rs && d->dst->store
-				   ? d->dst->rs->tables[ti] : NULL;
+	const struct qt_table *t = rs && store ? rs->tables[ti] : NULL;
 	for (unsigned ci = 0; d->apply && t && ci < t->nbuiltin; ci++)
 		if (t->chains[ci]->hook == hook) {
 			struct qt_counters *pc =
-				&qt_rt_store_policy(d->dst->store)->c[ti][hook];
+				&qt_rt_store_policy(store)->c[ti][hook];
 			__atomic_store_n(&pc->pkts, c.pkts, __ATOMIC_RELAXED);
 			__atomic_store_n(&pc->bytes, c.bytes, __ATOMIC_RELAXED);
 			d->n->policies++;
@@ -509,8 +539,11 @@ static int walk(struct dec *d, const uint8_t *body, size_t len)
 		int rc;
 		switch (tag) {
 		case TAG_CT: rc = dec_ct(d, &s); break;
-		case TAG_RULE: rc = dec_rule(d, &s); break;
-		case TAG_POLICY: rc = dec_policy(d, &s); break;
+		case TAG_RULE: rc = dec_rule(d, &s, false); break;
+		case TAG_POLICY: rc = dec_policy(d, &s, false); break;
+		case TAG_RULE6: rc = dec_rule(d, &s, true); break;
+		case TAG_POLICY6: rc = dec_policy(d, &s, true); break;
+		case TAG_TEXT6: rc = 0; break;  /* read by qt_snap_text6 */
 		case TAG_RECENT: rc = dec_recent(d, &s); break;
 		default: rc = -1; break;
 		}
@@ -520,12 +553,12 @@ static int walk(struct dec *d, const uint8_t *body, size_t len)
 	return 0;
 }
 
-int qt_snap_decode(const void *img, size_t len, const struct qt_snap_src *dst,
-		   uint64_t now, struct qt_snap_counts *n, struct qt_buf *err)
+/* The checks of a whole image (length, magic, version, checksum,
+ * boot); its header into h. */
+static int check_image(const uint8_t *p, size_t len, uint64_t now,
+		       struct header *hp, struct qt_buf *err)
 {
-	const uint8_t *p = img;
 	struct header h;
-	memset(n, 0, sizeof(*n));
 	if (len < sizeof(h) + 8) {
 		qt_buf_printf(err, "qtablesd: handover state refused: truncated "
 			      "(%zu bytes)\n", len);
@@ -565,6 +598,44 @@ int qt_snap_decode(const void *img, size_t len, const struct qt_snap_src *dst,
 			      "before the last boot\n");
 		return -1;
 	}
+	*hp = h;
+	return 0;
+}
+
+int qt_snap_text6(const void *img, size_t len, uint64_t now,
+		  struct qt_buf *out, struct qt_buf *err)
+{
+	const uint8_t *p = img;
+	struct header h;
+	if (check_image(p, len, now, &h, err) < 0)
+		return -1;
+	struct qt_snap_rd r = { .p = p + sizeof(h),
+				.end = p + sizeof(h) + h.body_len };
+	while (r.p < r.end) {
+		uint32_t tag = qt_snap_get_u32(&r);
+		uint64_t slen = qt_snap_get_u64(&r);
+		if (r.bad || slen > (uint64_t)(r.end - r.p)) {
+			qt_buf_printf(err, "qtablesd: handover state refused: "
+				      "a record is malformed\n");
+			return -1;
+		}
+		if (tag == TAG_TEXT6) {
+			qt_buf_put(out, (const char *)r.p, (size_t)slen);
+			return 1;
+		}
+		r.p += slen;
+	}
+	return 0;
+}
+
+int qt_snap_decode(const void *img, size_t len, const struct qt_snap_src *dst,
+		   uint64_t now, struct qt_snap_counts *n, struct qt_buf *err)
+{
+	const uint8_t *p = img;
+	struct header h;
+	memset(n, 0, sizeof(*n));
+	if (check_image(p, len, now, &h, err) < 0)
+		return -1;
 	struct dec d = { .dst = dst, .now = now, .n = n, .err = err,
 			 .shards_match = h.nshards == dst->nshards };
 	qt_buf_init(&d.tmp);

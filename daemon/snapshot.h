@@ -2,7 +2,8 @@
  * restart or an upgrade loses no connection and no match state - the
  * connection tables (one per queue thread), every rule's counters and
  * extension state (limit buckets), the policy counters and the lists
- * of -m recent.
+ * of -m recent, for the IPv4 and the IPv6 ruleset, and the IPv6
+ * ruleset's text.
  *
  * Image: a header (magic, version, body length, the boot's id, the
  * monotonic time it was written), sections (a tag, a length, a
@@ -36,6 +37,8 @@ struct qt_snap_src {
 	struct qt_ruleset *rs;         /* the rules, for their places */
 	struct qt_rt_store *store;     /* their counters and states, and the
 	                                  policy counters (NULL: none) */
+	struct qt_ruleset *rs6;        /* the IPv6 rules (NULL: none), */
+	struct qt_rt_store *store6;    /* and theirs */
 };
 
 /* The image of s into out (appended), stamped with now (monotonic ns).
@@ -65,6 +68,14 @@ struct qt_snap_counts {
  * counted in *n. */
 int qt_snap_decode(const void *img, size_t len, const struct qt_snap_src *dst,
 		   uint64_t now, struct qt_snap_counts *n, struct qt_buf *err);
+
+/* The IPv6 ruleset's text in the image (the state file's, counters
+ * included), appended to out, for a next daemon without a state file:
+ * 1 when there is one, 0 when not, -1 with err when the image is
+ * refused (its header, length, checksum and boot are checked, not its
+ * records: qt_snap_decode does that when it applies them). */
+int qt_snap_text6(const void *img, size_t len, uint64_t now,
+		  struct qt_buf *out, struct qt_buf *err);
 
 /* The boot's id (/proc/sys/kernel/random/boot_id), 16 bytes; zeros
  * when unreadable. */

@@ -608,6 +608,13 @@ const char *qt_state_path6(const char *path, char *buf, size_t n)
 	return w >= 0 && (size_t)w < n ? buf : NULL;
 }
 
+int qt_state_parse6(const char *text, size_t len, struct qt_ruleset **rs,
+		    const struct qt_counter_view *v, struct qt_buf *why)
+{
+	return parse_family(text, len, false, AF_INET6, NULL, rs, v, why,
+			    NULL);
+}
+
 int qt_state_load6(const char *path, bool plain_ok, struct qt_ruleset **rs,
 		   const struct qt_counter_view *v, struct qt_buf *err)
 {

@@ -43,6 +43,11 @@ const char *qt_state_path6(const char *path, char *buf, size_t n);
 int qt_state_load6(const char *path, bool plain_ok, struct qt_ruleset **rs,
 		   const struct qt_counter_view *v, struct qt_buf *err);
 
+/* The checks and the restore of qt_state_load6 on text in memory (a
+ * state file's text, header and trailer included). */
+int qt_state_parse6(const char *text, size_t len, struct qt_ruleset **rs,
+		    const struct qt_counter_view *v, struct qt_buf *why);
+
 /* Counters: written as v gives them (the store, and the policy
  * counters a request set that are not applied yet); loaded into v (rule
  * counters into v->io, policy counters into v->pending for the caller

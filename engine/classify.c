@@ -9,9 +9,13 @@ static const uint32_t field_max[QT_CLS_NFIELDS] = {
 	[QT_CLS_SRC] = UINT32_MAX, [QT_CLS_DST] = UINT32_MAX,
 	[QT_CLS_PROTO] = 255, [QT_CLS_SPORT] = 65535, [QT_CLS_DPORT] = 65535,
 	[QT_CLS_IN] = UINT32_MAX, [QT_CLS_OUT] = UINT32_MAX,
+	[QT_CLS_SRC1] = UINT32_MAX, [QT_CLS_SRC2] = UINT32_MAX,
+	[QT_CLS_SRC3] = UINT32_MAX, [QT_CLS_DST1] = UINT32_MAX,
+	[QT_CLS_DST2] = UINT32_MAX, [QT_CLS_DST3] = UINT32_MAX,
 };
 static const char *const field_name[QT_CLS_NFIELDS] = {
 	"src", "dst", "proto", "sport", "dport", "in", "out",
+	"src1", "src2", "src3", "dst1", "dst2", "dst3",
 };
 
 uint32_t qt_cls_iface_key(const char *name)

@@ -33,13 +33,22 @@
 #include <stdint.h>
 
 enum qt_cls_field {
-	QT_CLS_SRC,        /* IPv4 source, host order */
+	QT_CLS_SRC,        /* IPv4 source, host order (IPv6: word 0) */
 	QT_CLS_DST,
 	QT_CLS_PROTO,
 	QT_CLS_SPORT,
 	QT_CLS_DPORT,
 	QT_CLS_IN,         /* input interface name's key */
 	QT_CLS_OUT,        /* output interface name's key */
+	/* An IPv6 address is four fields, one per 32-bit word in host
+	 * order (word 0 is QT_CLS_SRC/QT_CLS_DST): a prefix is exactly
+	 * one value in each word it covers whole, a range in the word
+	 * its length ends in and any value after, so a rule's range per
+	 * word is the prefix's, and a group takes the word in which a
+	 * set of prefixes differs (the /64s of one /32 split on word 1,
+	 * host addresses of one /96 on word 3). */
+	QT_CLS_SRC1, QT_CLS_SRC2, QT_CLS_SRC3,
+	QT_CLS_DST1, QT_CLS_DST2, QT_CLS_DST3,
 	QT_CLS_NFIELDS,
 	QT_CLS_LINEAR = QT_CLS_NFIELDS,  /* no field: every rule */
 };

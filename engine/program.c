@@ -49,7 +49,9 @@ enum kind { K_NONE, K_ACCEPT, K_DROP, K_RETURN, K_JUMP, K_GOTO, K_EXT };
 struct crule {
 	struct qt_rule *r;          /* reference held */
 	struct qt_rule_rt *rt;      /* counters, matches and their state */
-	uint32_t src, smsk, dst, dmsk;  /* network order, pre-masked */
+	/* network order, pre-masked; an IPv4 rule uses word 0 only (its
+	 * other words are zero, masks included, so they match anything) */
+	uint32_t src[4], smsk[4], dst[4], dmsk[4];
 	uint8_t inv;
 	uint8_t proto;
 	bool any_proto;
@@ -78,6 +80,7 @@ struct ctable {
 };
 
 struct qt_prog {
+	uint8_t family;             /* the ruleset's: AF_INET or AF_INET6 */
 	struct ctable tables[QT_NTABLES];
 	bool present[QT_NTABLES];
 	uint32_t copy_range;
@@ -124,15 +127,23 @@ static void iface_prep(const char *name, char *out, uint8_t *len)
 static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
 {
 	qt_cls_range_any(k);
-	if (!(c->inv & QT_INV_SRCIP)) {
-		uint32_t a = ntohl(c->src), m = ntohl(c->smsk);
-		k->lo[QT_CLS_SRC] = a & m;
-		k->hi[QT_CLS_SRC] = (a & m) | ~m;
-	}
-	if (!(c->inv & QT_INV_DSTIP)) {
-		uint32_t a = ntohl(c->dst), m = ntohl(c->dmsk);
-		k->lo[QT_CLS_DST] = a & m;
-		k->hi[QT_CLS_DST] = (a & m) | ~m;
+	/* per 32-bit word: every value the masked word can take lies in
+	 * [a & m, (a & m) | ~m], contiguous mask or not */
+	static const enum qt_cls_field sf[4] = { QT_CLS_SRC, QT_CLS_SRC1,
+						 QT_CLS_SRC2, QT_CLS_SRC3 };
+	static const enum qt_cls_field df[4] = { QT_CLS_DST, QT_CLS_DST1,
+						 QT_CLS_DST2, QT_CLS_DST3 };
+	for (unsigned w = 0; w < 4; w++) {
+		if (!(c->inv & QT_INV_SRCIP)) {
+			uint32_t a = ntohl(c->src[w]), m = ntohl(c->smsk[w]);
+			k->lo[sf[w]] = a & m;
+			k->hi[sf[w]] = (a & m) | ~m;
+		}
+		if (!(c->inv & QT_INV_DSTIP)) {
+			uint32_t a = ntohl(c->dst[w]), m = ntohl(c->dmsk[w]);
+			k->lo[df[w]] = a & m;
+			k->hi[df[w]] = (a & m) | ~m;
+		}
 	}
 	if (!c->any_proto && !(c->inv & QT_INV_PROTO))
 		k->lo[QT_CLS_PROTO] = k->hi[QT_CLS_PROTO] = c->proto;
@@ -195,10 +206,13 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	c->rt = qt_rt_get(store, r);
 	if (qt_rt_make(c->rt, env, err) < 0)
 		return -1;
-	c->smsk = r->smsk.v4.s_addr;
-	c->src = r->src.v4.s_addr & c->smsk;
-	c->dmsk = r->dmsk.v4.s_addr;
-	c->dst = r->dst.v4.s_addr & c->dmsk;
+	unsigned words = r->family == AF_INET6 ? 4 : 1;
+	for (unsigned w = 0; w < words; w++) {
+		c->smsk[w] = r->smsk.v6.s6_addr32[w];
+		c->src[w] = r->src.v6.s6_addr32[w] & c->smsk[w];
+		c->dmsk[w] = r->dmsk.v6.s6_addr32[w];
+		c->dst[w] = r->dst.v6.s6_addr32[w] & c->dmsk[w];
+	}
 	c->inv = r->invflags;
 	c->proto = (uint8_t)r->proto;
 	c->any_proto = r->proto == 0;
@@ -373,6 +387,7 @@ struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
 		qt_buf_printf(err, "qtablesd: out of memory\n");
 		return NULL;
 	}
+	p->family = rs->family;
 	p->copy_range = COPY_HEADERS;
 	for (int ti = 0; ti < QT_NTABLES; ti++) {
 		struct ctable *ct = &p->tables[ti];
@@ -517,13 +532,24 @@ static bool iface_match(const char *want, uint8_t len, const char *have)
 
 #define INV(c, f, cond) (!!(cond) ^ !!((c)->inv & (f)))
 
+/* Whether address a, masked, is net: one word for IPv4, four for
+ * IPv6 (an IPv4 rule's words 1-3 match anything). */
+static inline bool addr_in(const union qt_addr *a, const uint32_t *net,
+			   const uint32_t *msk, bool v6)
+{
+	const uint32_t *w = a->v6.s6_addr32;
+	if (!v6)
+		return (a->v4.s_addr & msk[0]) == net[0];
+	return (((w[0] & msk[0]) ^ net[0]) | ((w[1] & msk[1]) ^ net[1]) |
+		((w[2] & msk[2]) ^ net[2]) | ((w[3] & msk[3]) ^ net[3])) == 0;
+}
+
 static bool base_match(const struct crule *c, const struct qt_eval *ev)
 {
 	const struct qt_pkt *p = &ev->pkt;
-	if (INV(c, QT_INV_SRCIP,
-		(p->saddr.v4.s_addr & c->smsk) != c->src) ||
-	    INV(c, QT_INV_DSTIP,
-		(p->daddr.v4.s_addr & c->dmsk) != c->dst))
+	bool v6 = p->family == AF_INET6;
+	if (INV(c, QT_INV_SRCIP, !addr_in(&p->saddr, c->src, c->smsk, v6)) ||
+	    INV(c, QT_INV_DSTIP, !addr_in(&p->daddr, c->dst, c->dmsk, v6)))
 		return false;
 	if (c->inlen && INV(c, QT_INV_VIA_IN, !iface_match(c->in, c->inlen,
 							   ev->in)))
@@ -638,6 +664,16 @@ make_key(const struct qt_prog *p, const struct qt_eval *ev, uint32_t *key)
 	const struct qt_pkt *pk = &ev->pkt;
 	key[QT_CLS_SRC] = ntohl(pk->saddr.v4.s_addr);
 	key[QT_CLS_DST] = ntohl(pk->daddr.v4.s_addr);
+	if (pk->family == AF_INET6) {
+		const uint32_t *s = pk->saddr.v6.s6_addr32;
+		const uint32_t *d = pk->daddr.v6.s6_addr32;
+		key[QT_CLS_SRC1] = ntohl(s[1]);
+		key[QT_CLS_SRC2] = ntohl(s[2]);
+		key[QT_CLS_SRC3] = ntohl(s[3]);
+		key[QT_CLS_DST1] = ntohl(d[1]);
+		key[QT_CLS_DST2] = ntohl(d[2]);
+		key[QT_CLS_DST3] = ntohl(d[3]);
+	}
 	key[QT_CLS_PROTO] = pk->proto;
 	if (p->iface_keys) {
 		key[QT_CLS_IN] = qt_cls_iface_key(ev->in ? ev->in : "");

@@ -150,8 +150,9 @@ static void queue_target(char *buf, size_t len, const char *match,
 			 c->bypass ? " --queue-bypass" : "");
 }
 
-int qt_steer_script(const struct qt_steer_config *c, const char *current,
-		    char *buf, size_t len)
+/* One family's script: hooks and defrag are that family's. */
+static int script(const struct qt_steer_config *c, unsigned hooks_of_family,
+		  bool defrag, const char *current, char *buf, size_t len)
 {
 	struct out o = { buf, 0, len, false };
 	char target[96] = "", host[128], bcast[128], mcast[128];
@@ -179,7 +180,7 @@ int qt_steer_script(const struct qt_steer_config *c, const char *current,
 			l2[2] = mcast;
 		}
 	}
-	unsigned hooks = c && c->hooks_set ? c->hooks : 0x1f;
+	unsigned hooks = c && c->hooks_set ? hooks_of_family : 0x1f;
 	table(&o, c, current, "mangle", mangle_chains,
 	      sizeof(mangle_chains) / sizeof(mangle_chains[0]), target, l2,
 	      hooks);
@@ -190,11 +191,25 @@ int qt_steer_script(const struct qt_steer_config *c, const char *current,
 	 * reassemble fragments before the hooks, as it does for a ruleset
 	 * of its own that tracks connections; the packets stay untracked
 	 * in the kernel all the same. */
-	const char *const defrag[] = { "-m conntrack --ctstate UNTRACKED", NULL };
+	const char *const defrag_rule[] = { "-m conntrack --ctstate UNTRACKED",
+					    NULL };
 	table(&o, c && c->notrack ? c : NULL, current, "raw", raw_chains,
 	      sizeof(raw_chains) / sizeof(raw_chains[0]), "-j CT --notrack",
-	      c && c->defrag ? defrag : NULL, 0x3);
+	      c && defrag ? defrag_rule : NULL, 0x3);
 	return o.full ? -1 : (int)o.len;
+}
+
+int qt_steer_script(const struct qt_steer_config *c, const char *current,
+		    char *buf, size_t len)
+{
+	return script(c, c ? c->hooks : 0, c && c->defrag, current, buf, len);
+}
+
+int qt_steer_script6(const struct qt_steer_config *c, const char *current,
+		     char *buf, size_t len)
+{
+	return script(c, c ? c->hooks6 : 0, c && c->defrag6, current, buf,
+		      len);
 }
 
 /* Run path argv with input on its stdin; its stdout and stderr go to
@@ -282,8 +297,9 @@ static void first_line(char *err, size_t errlen, const char *what, const char *m
 	snprintf(err, errlen, "%s: %.*s", what, (int)n, msg ? msg : "");
 }
 
-static int apply(const struct qt_steer_config *c, const char *restore,
-		 const char *save, char *err, size_t errlen)
+static int apply(const struct qt_steer_config *c, bool v6,
+		 const char *restore, const char *save, char *err,
+		 size_t errlen)
 {
 	char *cur = NULL, *msg = NULL, *script = NULL;
 	char *save_argv[] = { (char *)save, NULL };
@@ -297,7 +313,8 @@ static int apply(const struct qt_steer_config *c, const char *restore,
 	}
 	size_t len = strlen(cur) + 8192;
 	script = malloc(len);
-	if (!script || qt_steer_script(c, cur, script, len) < 0) {
+	if (!script || (v6 ? qt_steer_script6(c, cur, script, len)
+			   : qt_steer_script(c, cur, script, len)) < 0) {
 		snprintf(err, errlen, "steering script too long");
 		goto out;
 	}
@@ -314,14 +331,51 @@ out:
 	return rc;
 }
 
+static int apply4(const struct qt_steer_config *c,
+		  const struct qt_steer_config *paths, char *err, size_t errlen)
+{
+	return apply(c, false,
+		     paths && paths->restore ? paths->restore : QT_STEER_RESTORE,
+		     paths && paths->save ? paths->save : QT_STEER_SAVE,
+		     err, errlen);
+}
+
+static int apply6(const struct qt_steer_config *c,
+		  const struct qt_steer_config *paths, char *err, size_t errlen)
+{
+	return apply(c, true,
+		     paths && paths->restore6 ? paths->restore6
+					      : QT_STEER_RESTORE6,
+		     paths && paths->save6 ? paths->save6 : QT_STEER_SAVE6,
+		     err, errlen);
+}
+
+int qt_steer_install_families(const struct qt_steer_config *c,
+			      unsigned which, char *err, size_t errlen)
+{
+	if ((which & QT_STEER_V4) && apply4(c, c, err, errlen) < 0)
+		return -1;
+	if ((which & QT_STEER_V6) && apply6(c, c, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 int qt_steer_install(const struct qt_steer_config *c, char *err, size_t errlen)
 {
-	return apply(c, c->restore ? c->restore : QT_STEER_RESTORE,
-		     c->save ? c->save : QT_STEER_SAVE, err, errlen);
+	if (apply4(c, c, err, errlen) < 0)
+		return -1;
+	/* a failure here leaves IPv4's steering in place: its queues
+	 * then judge nothing, which is closed, as a failed start is */
+	return apply6(c, c, err, errlen);
 }
 
 int qt_steer_remove(const struct qt_steer_config *c, char *err, size_t errlen)
 {
-	return apply(NULL, c && c->restore ? c->restore : QT_STEER_RESTORE,
-		     c && c->save ? c->save : QT_STEER_SAVE, err, errlen);
+	/* both, even when one fails: the other's chains go all the same */
+	int r4 = apply4(NULL, c, err, errlen);
+	char msg6[256];
+	int r6 = apply6(NULL, c, msg6, sizeof(msg6));
+	if (r6 < 0 && r4 == 0)
+		snprintf(err, errlen, "%s", msg6);
+	return r4 < 0 || r6 < 0 ? -1 : 0;
 }

@@ -1,7 +1,9 @@
 /* In-process benchmark of the engine's walk (qt_prog_eval): rulesets of
- * 10 and of 10,000 rules in one chain, compiled as qtablesd compiles
+ * 10, 20 and 10,000 rules in one chain, compiled as qtablesd compiles
  * them, judged on pre-built packets on one core. Prints packets/s per
- * case and the cost ratio 10,000 rules / 10 rules; asserts nothing.
+ * case, the cost ratio 10,000 rules / 10 rules, and the cost of IPv6
+ * over IPv4 for the same shape at 20 and 10,000 rules; asserts
+ * nothing.
  *
  *   bench_engine [ROUNDS [MS_PER_SAMPLE]]      (defaults 9 and 30)
  *
@@ -13,6 +15,10 @@
  *              NET/24 -i eth0 -p tcp --dport P:P+9 -j ACCEPT, -d HOST
  *              -p udp --dport P -j ACCEPT, and the blocklist line
  *              (last)
+ *   blocklist6 the blocklist in ip6tables: -s 2001:db8:X:Y::/64 -p tcp
+ *              --dport P -j DROP
+ *   prefix4    -s 10.X.Y.0/24 -j DROP (distinct networks)
+ *   prefix6    -s 2001:db8:X::/48 -j DROP (distinct /48s of one /32)
  * Packets: "miss" match no rule (the whole chain is consulted, the
  * worst case), "last" match only the last rule. All cases are measured
  * in every round, interleaved, and the median sample is reported. */
@@ -34,9 +40,26 @@
 #define NPKT 256           /* distinct packets per case, cycled */
 #define BIG 10000
 #define SMALL 10
+#define NSIZES 3
+static const uint32_t sizes[NSIZES] = { SMALL, 20, BIG };
 
-enum shape { SH_BLOCK, SH_PORTS, SH_MIXED, NSHAPES };
-static const char *const shape_name[NSHAPES] = { "blocklist", "ports", "mixed" };
+enum shape { SH_BLOCK, SH_PORTS, SH_MIXED, SH_BLOCK6, SH_PREFIX4,
+	     SH_PREFIX6, NSHAPES };
+static const char *const shape_name[NSHAPES] = { "blocklist", "ports", "mixed",
+	"blocklist6", "prefix4", "prefix6" };
+/* The IPv4 shape each IPv6 one is compared with (-1: none). */
+static const int v4_twin[NSHAPES] = { -1, -1, -1, SH_BLOCK, -1, SH_PREFIX4 };
+
+static bool is_v6(enum shape s)
+{
+	return s == SH_BLOCK6 || s == SH_PREFIX6;
+}
+
+/* distinct 16-bit network numbers for i < 65536 (an odd multiplier) */
+static uint32_t net_of(uint32_t i)
+{
+	return (i * 40503u) & 0xffff;
+}
 static const uint16_t common_ports[10] = { 22, 23, 25, 80, 443, 445, 1433,
 					   3306, 3389, 8080 };
 
@@ -86,6 +109,18 @@ static void rule_text(struct qt_buf *b, enum shape s, uint32_t i, uint32_t n)
 			break;
 		}
 		break;
+	case SH_BLOCK6:
+		qt_buf_printf(b, "-A FORWARD -s 2001:db8:%x:%x::/64 -p tcp "
+			      "--dport %u -j DROP\n", h >> 12, h & 0xfff, p);
+		break;
+	case SH_PREFIX4:
+		qt_buf_printf(b, "-A FORWARD -s 10.%u.%u.0/24 -j DROP\n",
+			      net_of(i) >> 8, net_of(i) & 255);
+		break;
+	case SH_PREFIX6:
+		qt_buf_printf(b, "-A FORWARD -s 2001:db8:%x::/48 -j DROP\n",
+			      net_of(i));
+		break;
 	default:
 		break;
 	}
@@ -103,9 +138,10 @@ static struct qt_ruleset *build(enum shape s, uint32_t n)
 		rule_text(&t, s, i, n);
 	qt_buf_puts(&t, "COMMIT\n");
 	struct qt_ctx ctx;
-	qt_ctx_init(&ctx, "iptables-restore", &out, &err);
+	qt_ctx_init(&ctx, is_v6(s) ? "ip6tables-restore" : "iptables-restore",
+		    &out, &err);
 	struct qt_restore_opts o = { 0 };
-	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	struct qt_ruleset *rs = qt_ruleset_new(is_v6(s) ? AF_INET6 : AF_INET);
 	bool changed;
 	if (qt_restore_run(&rs, qt_buf_str(&t), t.len, &o, NULL, &ctx,
 			   &changed)) {
@@ -150,10 +186,36 @@ static void mkpkt(uint8_t *b, uint8_t proto, uint32_t src, uint32_t dst,
 	}
 }
 
+/* An IPv6 TCP packet of 60 bytes from 2001:db8:W2:W3::j (W2 and W3
+ * the second and third 16-bit groups given), to 2001:db8:ffff::2. */
+static void mkpkt6(uint8_t *b, uint16_t w2, uint16_t w3, uint32_t j,
+		   uint16_t sport, uint16_t dport)
+{
+	memset(b, 0, 64);
+	b[0] = 0x60;
+	put16(b + 4, 20);
+	b[6] = IPPROTO_TCP;
+	b[7] = 64;
+	put16(b + 8, 0x2001);
+	put16(b + 10, 0x0db8);
+	put16(b + 12, w2);
+	put16(b + 14, w3);
+	put16(b + 22, (uint16_t)j);
+	put16(b + 24, 0x2001);
+	put16(b + 26, 0x0db8);
+	put16(b + 28, 0xffff);
+	b[39] = 2;
+	put16(b + 40, sport);
+	put16(b + 42, dport);
+	b[52] = 5 << 4;
+	b[53] = 0x10;
+}
+
 /* Packet j of a case: "miss" matches no rule of the shape; "last" only
- * rule n-1 (for the mixed shape: the last rule, -p tcp --sport). */
-static void case_packet(uint8_t *b, enum shape s, uint32_t n, bool last,
-			uint32_t j)
+ * rule n-1 (for the mixed shape: the last rule, -p tcp --sport). Its
+ * length. */
+static uint32_t case_packet(uint8_t *b, enum shape s, uint32_t n, bool last,
+			    uint32_t j)
 {
 	uint32_t i = n - 1, h = host_of(i);
 	uint32_t outside = 0xc0a80000 | (j & 0xffff);   /* 192.168/16 */
@@ -182,9 +244,32 @@ static void case_packet(uint8_t *b, enum shape s, uint32_t n, bool last,
 			      0xac100000 | (j & 0xffff), (uint16_t)(40000 + j % 1000),
 			      (uint16_t)(60000 + j % 1000));
 		break;
+	case SH_BLOCK6:
+		/* a miss: a /64 of 2001:db8:ffff::/48, which no rule's
+		 * (h >> 12 < 0x1000) is */
+		if (last)
+			mkpkt6(b, (uint16_t)(h >> 12), (uint16_t)(h & 0xfff), j,
+			       (uint16_t)(40000 + j), common_ports[i % 10]);
+		else
+			mkpkt6(b, 0xffff, (uint16_t)j, j, (uint16_t)(40000 + j),
+			       common_ports[j % 10]);
+		return 60;
+	case SH_PREFIX4:
+		mkpkt(b, IPPROTO_TCP, last ? 0x0a000000 | net_of(i) << 8 | (j & 255)
+				      : outside, 0x0a020202,
+		      (uint16_t)(40000 + j), 80);
+		break;
+	case SH_PREFIX6:
+		/* a miss: outside 2001:db8::/32 */
+		mkpkt6(b, (uint16_t)(last ? net_of(i) : j), 0, j,
+		       (uint16_t)(40000 + j), 80);
+		if (!last)
+			put16(b + 10, 0x0db9);
+		return 60;
 	default:
 		break;
 	}
+	return 40;
 }
 
 struct bcase {
@@ -254,14 +339,14 @@ int main(int argc, char **argv)
 
 	struct qt_engine_env env = { .hz = 250 };
 	struct qt_rt_store *store = qt_rt_store_new();
-	struct bcase *cs = calloc(NSHAPES * 4, sizeof(*cs));
+	struct bcase *cs = calloc(NSHAPES * NSIZES * 2, sizeof(*cs));
 	unsigned nc = 0;
-	char split[NSHAPES][2][96];
-	struct qt_ruleset *rsets[NSHAPES][2];
-	double compile_ms[NSHAPES][2];
+	char split[NSHAPES][NSIZES][96];
+	struct qt_ruleset *rsets[NSHAPES][NSIZES];
+	double compile_ms[NSHAPES][NSIZES];
 	for (int s = 0; s < NSHAPES; s++)
-		for (int big = 0; big < 2; big++) {
-			uint32_t n = big ? BIG : SMALL;
+		for (int big = 0; big < NSIZES; big++) {
+			uint32_t n = sizes[big];
 			struct qt_ruleset *rs = rsets[s][big] = build((enum shape)s, n);
 			struct qt_buf err;
 			qt_buf_init(&err);
@@ -288,9 +373,10 @@ int main(int argc, char **argv)
 				c->want = last && s != SH_PORTS ? QT_XT_DROP
 								: QT_XT_ACCEPT;
 				for (unsigned j = 0; j < NPKT; j++) {
-					case_packet(c->pkt[j], c->shape, n, last, j);
-					qt_eval_init(&c->ev[j], c->pkt[j], 40, 64, 40,
-						     QT_HOOK_FORWARD, &env);
+					uint32_t len = case_packet(c->pkt[j], c->shape,
+								   n, last, j);
+					qt_eval_init(&c->ev[j], c->pkt[j], len, 64,
+						     len, QT_HOOK_FORWARD, &env);
 					c->ev[j].in = "eth1";
 					c->ev[j].out = "eth2";
 					/* the packets must really be what they
@@ -323,7 +409,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < nc; i++) {
 		struct bcase *c = &cs[i];
 		double m = median(c->mpps, rounds);
-		int big = c->rules == BIG;
+		int big = c->rules == BIG ? 2 : c->rules == SMALL ? 0 : 1;
 		printf("%-10s %6u %5s %9.2f %8.1f %8.1fms  %s\n",
 		       shape_name[c->shape], c->rules, c->last ? "last" : "miss",
 		       m, 1e3 / m, compile_ms[c->shape][big],
@@ -346,11 +432,27 @@ int main(int argc, char **argv)
 			       ms_ / mb <= 1.5 && mb >= 2 ? "" : "  MISSED");
 		}
 	}
+	printf("\ncost ratio IPv6/IPv4, same shape and size (ns per packet):\n");
+	for (unsigned i = 0; i < nc; i++) {
+		struct bcase *c = &cs[i];
+		if (c->rules == SMALL || v4_twin[c->shape] < 0)
+			continue;
+		for (unsigned k = 0; k < nc; k++) {
+			struct bcase *b = &cs[k];
+			if ((int)b->shape != v4_twin[c->shape] ||
+			    b->rules != c->rules || b->last != c->last)
+				continue;
+			double m6 = median(c->mpps, rounds), m4 = median(b->mpps, rounds);
+			printf("v6/v4 %-10s %5u %-4s %5.2fx  (%.2f vs %.2f Mpps)\n",
+			       shape_name[c->shape], c->rules,
+			       c->last ? "last" : "miss", m4 / m6, m6, m4);
+		}
+	}
 	for (unsigned i = 0; i < nc; i++)
 		free(cs[i].mpps);
 	for (int s = 0; s < NSHAPES; s++)
-		for (int big = 0; big < 2; big++) {
-			qt_prog_free(cs[(s * 2 + big) * 2].prog);
+		for (int big = 0; big < NSIZES; big++) {
+			qt_prog_free(cs[(s * NSIZES + big) * 2].prog);
 			qt_ruleset_free(rsets[s][big]);
 		}
 	free(cs);

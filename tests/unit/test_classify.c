@@ -29,7 +29,9 @@ static void cls_random(uint32_t n, unsigned trials)
 {
 	struct qt_cls_range *r = calloc(n, sizeof(*r));
 	static const uint32_t maxv[QT_CLS_NFIELDS] = {
-		UINT32_MAX, UINT32_MAX, 255, 65535, 65535, UINT32_MAX, UINT32_MAX };
+		UINT32_MAX, UINT32_MAX, 255, 65535, 65535, UINT32_MAX, UINT32_MAX,
+		UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX,
+		UINT32_MAX };
 	for (uint32_t i = 0; i < n; i++) {
 		qt_cls_range_any(&r[i]);
 		for (int f = 0; f < QT_CLS_NFIELDS; f++) {

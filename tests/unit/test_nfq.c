@@ -397,6 +397,28 @@ static void test_steering(void)
 	is_int(qt_steer_script(NULL, "*mangle\n:INPUT ACCEPT [0:0]\nCOMMIT\n", buf,
 			       sizeof(buf)), 0, "nothing installed: empty script");
 	is_int(qt_steer_script(&c, "", buf, 64), -1, "too small a buffer: -1");
+
+	/* IPv6: the same chains, with its own hooks and defrag */
+	qt_steer_config_default(&c, 2);
+	c.hooks_set = true;
+	c.hooks = 0x02;                 /* IPv4: INPUT only */
+	c.hooks6 = 0x1f;                /* IPv6: every hook (it tracks) */
+	c.defrag6 = true;
+	qt_steer_script6(&c, "", buf, sizeof(buf));
+	ok(strstr(buf, "-A QTABLES-PRE -j NFQUEUE --queue-num 2\n") &&
+	   strstr(buf, "-A QTABLES-POST -j NFQUEUE --queue-num 2\n") &&
+	   strstr(buf, "-A QTABLES-RAW-PRE -m conntrack --ctstate UNTRACKED\n"
+		       "-A QTABLES-RAW-PRE -j CT --notrack\n") != NULL,
+	   "IPv6 script: its hooks, and the defrag rule before notrack");
+	qt_steer_script(&c, "", buf, sizeof(buf));
+	ok(strstr(buf, "-A QTABLES-IN -j NFQUEUE --queue-num 2\n") &&
+	   !strstr(buf, "QTABLES-PRE -j NFQUEUE") && !strstr(buf, "UNTRACKED"),
+	   "IPv4 script of the same config: its own hooks, no defrag");
+	c.hooks6 = 0;
+	c.defrag6 = false;
+	qt_steer_script6(&c, "", buf, sizeof(buf));
+	ok(!strstr(buf, "*mangle") && strstr(buf, "*raw\n") != NULL,
+	   "IPv6 with no hook used: notrack only, mangle untouched");
 }
 
 int main(void)

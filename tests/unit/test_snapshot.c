@@ -13,6 +13,7 @@
 #include "eval.h"
 #include "recent_lists.h"
 #include "snapshot.h"
+#include "state_file.h"
 #include "qt_test.h"
 #include "tap.h"
 
@@ -307,9 +308,85 @@ static void test_rules(void)
 	qt_ruleset_free(rs2);
 }
 
+/* The IPv6 ruleset goes in the image too: its rules' counters and its
+ * policy counters under tags of their own (an IPv4 rule of the same
+ * text takes none of them), and its text, which a next daemon without
+ * a state file restores. */
+static void test_rules6(void)
+{
+	struct qt_rt_store *s4 = qt_rt_store_new(), *s6 = qt_rt_store_new(),
+			   *t6 = qt_rt_store_new(), *t4 = qt_rt_store_new();
+	struct qt_ruleset *rs6 = qt_ruleset_new(AF_INET6);
+	struct qt_test_result r;
+	qt_test_restore(&rs6, "*filter\n:INPUT DROP [0:0]\n"
+			"-A INPUT -s 2001:db8::/32 -j ACCEPT\n"
+			"-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+			"", &r);
+	is_int(r.status, 0, "IPv6 ruleset restored");
+	qt_test_result_free(&r);
+	struct qt_table *t = rs6->tables[QT_TABLE_FILTER];
+	for (unsigned k = 0; k < 2; k++)
+		qt_rt_get(s6, t->chains[0]->rules[k])->cnt =
+			(struct qt_counters){ 5 + k, 500 + k };
+	qt_rt_store_policy(s6)->c[QT_TABLE_FILTER][QT_HOOK_LOCAL_IN] =
+		(struct qt_counters){ 9, 900 };
+	/* an IPv4 rule with the same text as IPv6's second */
+	static const char *const v4[] = { "-A INPUT -p tcp --dport 22 -j ACCEPT" };
+	struct qt_ruleset *rs4 = rules(v4, 1, s4);
+	uint64_t now = mono() + S;
+	struct qt_buf img, err, text;
+	qt_buf_init(&img);
+	qt_buf_init(&err);
+	qt_buf_init(&text);
+	struct qt_snap_src src = { .rs = rs4, .store = s4, .rs6 = rs6,
+				   .store6 = s6 };
+	qt_snap_encode(&img, &src, now);
+	is_int(qt_snap_text6(img.data, img.len, now, &text, &err), 1,
+	       "the IPv6 ruleset's text is in the image");
+	struct qt_ruleset *back = NULL;
+	is_int(qt_state_parse6(qt_buf_str(&text), text.len, &back, NULL, &err),
+	       0, "and restores: %s", qt_buf_str(&err));
+	struct qt_ruleset *rs4b = rules(v4, 1, t4);
+	struct qt_snap_src dst = { .rs = rs4b, .store = t4, .rs6 = back,
+				   .store6 = t6 };
+	struct qt_snap_counts c;
+	is_int(qt_snap_decode(img.data, img.len, &dst, now, &c, &err), 0,
+	       "the image loads");
+	is_int(c.rules, 3, "two IPv6 rules and the IPv4 one found again");
+	const struct qt_table *bt = back ? back->tables[QT_TABLE_FILTER] : NULL;
+	const struct qt_rule_rt *x = bt ? qt_rt_find(t6, bt->chains[0]->rules[1])
+				       : NULL;
+	ok(x && x->cnt.pkts == 6 && x->cnt.bytes == 501,
+	   "an IPv6 rule's counters are back");
+	is_int(qt_rt_store_policy(t6)->c[QT_TABLE_FILTER][QT_HOOK_LOCAL_IN].pkts,
+	       9, "the IPv6 policy counters are back");
+	is_int(rule(t4, rs4b, "INPUT", 0)->cnt.pkts, 0,
+	       "the IPv4 rule of the same text keeps its own (none)");
+	is_int(qt_rt_store_policy(t4)->c[QT_TABLE_FILTER][QT_HOOK_LOCAL_IN].pkts,
+	       0, "and IPv4's policy counters are not IPv6's");
+	qt_buf_reset(&text);
+	src.rs6 = NULL;
+	qt_buf_reset(&img);
+	qt_snap_encode(&img, &src, now);
+	is_int(qt_snap_text6(img.data, img.len, now, &text, &err), 0,
+	       "no IPv6 ruleset: no text");
+	qt_buf_free(&img);
+	qt_buf_free(&err);
+	qt_buf_free(&text);
+	qt_ruleset_free(rs6);
+	qt_ruleset_free(back);
+	qt_ruleset_free(rs4);
+	qt_ruleset_free(rs4b);
+	qt_rt_store_free(s4);
+	qt_rt_store_free(s6);
+	qt_rt_store_free(t4);
+	qt_rt_store_free(t6);
+}
+
 int main(void)
 {
 	test_conntrack();
 	test_rules();
+	test_rules6();
 	return done_testing();
 }

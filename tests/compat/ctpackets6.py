@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""Differential test of IPv6 connection tracking: per-packet state,
+kernel vs qtables.
+
+Run by run-ctdiff6.sh, which builds two twin topologies
+    c1 -- fw1 -- s1   (fw1: the kernel's conntrack through ip6tables-nft)
+    c2 -- fw2 -- s2   (fw2: qtablesd)
+with the same IPv6 addresses and MAC addresses; the end namespaces drop
+everything they receive and send nothing. Both firewalls count in
+FORWARD:
+    -m conntrack --ctstate NEW | ESTABLISHED | RELATED | INVALID | UNTRACKED
+(one rule each, no target) and then ACCEPT; raw PREROUTING makes udp
+port 7 untracked.
+
+Scripted sequences (from a fixed seed): TCP conversations (handshake,
+data, close, reset, a SYN-ACK first, a stray ACK), UDP (replies, an
+untracked port, a fragmented datagram), ICMPv6 (echo request and reply,
+a reply alone, errors quoting a tracked connection and quoting nothing,
+neighbour solicitations and MLD reports, which are never tracked, an
+unknown informational type). Each packet leaves the client or the
+server as a raw frame through both firewalls at once; after it we
+compare which state counter moved. Ends with "N passed, N failed".
+
+Usage: ctpackets6.py SEED FW1 FW2 C1 C2 S1 S2 QT_BUILD
+       ctpackets6.py --rules     (prints the ruleset, for ip6tables-restore)
+Environment: QT_CTDIFF_VERBOSE=1 prints every packet.
+"""
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+
+from scapy.all import (Ether, IPv6, TCP, UDP, Raw, IPv6ExtHdrFragment, fragment6,
+                       ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6DestUnreach,
+                       ICMPv6ND_NS, ICMPv6MLReport, ICMPv6Unknown, conf)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from netns import in_ns  # noqa: E402
+
+conf.verb = 0
+
+STATES = ("NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED")
+RULES = """*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -p udp --dport 7 -j CT --notrack
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+""" + "".join("-A FORWARD -m conntrack --ctstate %s\n" % s for s in STATES) + \
+    "-A FORWARD -j ACCEPT\nCOMMIT\n"
+
+if sys.argv[1:] == ["--rules"]:
+    sys.stdout.write(RULES)
+    sys.exit(0)
+
+(SEED, FW1, FW2, C1, C2, S1, S2, QT_BUILD) = sys.argv[1:9]
+SEED = int(SEED)
+VERBOSE = os.environ.get("QT_CTDIFF_VERBOSE") == "1"
+
+CMAC, F0MAC = "02:00:00:00:01:02", "02:00:00:00:01:01"
+SMAC, F1MAC = "02:00:00:00:02:02", "02:00:00:00:02:01"
+CADDR, SADDR = "fd00:1::2", "fd00:2::2"
+ROUTER = "fd00:2::77"
+KIPT = "/usr/sbin/ip6tables-nft"
+QIPT = QT_BUILD + "/ip6tables"
+M32 = 1 << 32
+
+
+def l2sock(ns, dev):
+    def mk():
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((dev, 0))
+        return s
+    return in_ns(ns, mk)
+
+
+LIST_ARGS = ["-t", "filter", "-L", "FORWARD", "-v", "-n", "-x"]
+NUM_RULE = re.compile(r"^\s*(\d+)\s+(\d+)\s")
+
+
+def counters():
+    ps = [in_ns(ns, lambda c=cmd: subprocess.Popen(c + LIST_ARGS, stdout=subprocess.PIPE,
+                                                  stderr=subprocess.STDOUT, text=True))
+          for ns, cmd in ((FW1, [KIPT]), (FW2, [QIPT]))]
+    res = []
+    for p in ps:
+        out = p.communicate()[0]
+        c = [int(m.group(1)) for m in map(NUM_RULE.match, out.splitlines()) if m]
+        if len(c) != 6:
+            raise RuntimeError("unexpected listing: %r" % out[:300])
+        res.append(c)
+    return res
+
+
+def moved(before, after):
+    d = [a - b for a, b in zip(after, before)]
+    names = [STATES[i] for i in range(5) for _ in range(d[i])]
+    return ",".join(names) or "-", d[5]
+
+
+class Seq:
+    def __init__(self, name):
+        self.name = name
+        self.steps = []
+
+    def add(self, side, pkt, what, frag=None):
+        self.steps.append((side, pkt, what, frag))
+
+
+class Tcp:
+    def __init__(self, r, q, cp, sp):
+        self.q = q
+        self.addr = {"c": (CADDR, SADDR, cp, sp), "s": (SADDR, CADDR, sp, cp)}
+        self.nxt = {"c": r.randrange(M32), "s": r.randrange(M32)}
+
+    def pkt(self, side, flags, data=b"", ack=None):
+        other = "s" if side == "c" else "c"
+        src, dst, sp, dp = self.addr[side]
+        s = self.nxt[side]
+        a = (self.nxt[other] if ack is None else ack % M32) if "A" in flags else 0
+        p = IPv6(src=src, dst=dst, hlim=64) / TCP(sport=sp, dport=dp, flags=flags,
+                                                  seq=s, ack=a, window=29200)
+        if data:
+            p = p / Raw(data)
+        self.nxt[side] = (s + len(data) + ("S" in flags) + ("F" in flags)) % M32
+        self.q.add(side, p, "%s tcp %s%s" % (side, flags, " +%d" % len(data) if data else ""))
+        return p
+
+    def handshake(self):
+        self.pkt("c", "S")
+        self.pkt("s", "SA")
+        self.pkt("c", "A")
+
+
+class Gen:
+    def __init__(self, r):
+        self.r = r
+        self.port = 30000
+        self.ident = 100
+
+    def ports(self):
+        self.port += 1
+        return self.port, self.r.choice([22, 80, 443, 8080])
+
+
+def f_tcp_close(g, q):
+    t = Tcp(g.r, q, *g.ports())
+    t.handshake()
+    for _ in range(g.r.randint(1, 3)):
+        x = g.r.choice("cs")
+        t.pkt(x, "PA", b"x" * g.r.choice([1, 100, 500]))
+        t.pkt("s" if x == "c" else "c", "A")
+    first = g.r.choice("cs")
+    second = "s" if first == "c" else "c"
+    t.pkt(first, "FA")
+    t.pkt(second, "FA")
+    t.pkt(first, "A")
+
+
+def f_tcp_rst(g, q):
+    t = Tcp(g.r, q, *g.ports())
+    t.handshake()
+    t.pkt("c", "PA", b"hello")
+    t.pkt(g.r.choice("cs"), "RA")
+    t.pkt("c", "PA", b"after")
+
+
+def f_tcp_synack_first(g, q):
+    t = Tcp(g.r, q, *g.ports())
+    t.pkt("s", "SA")
+
+
+def f_tcp_stray_ack(g, q):
+    t = Tcp(g.r, q, *g.ports())
+    t.pkt("c", "A")
+    t.pkt("s", "A")
+
+
+def udp(src, dst, sp, dp, data=b"u"):
+    return IPv6(src=src, dst=dst, hlim=64) / UDP(sport=sp, dport=dp) / Raw(data)
+
+
+def f_udp(g, q):
+    cp, sp = g.ports()
+    q.add("c", udp(CADDR, SADDR, cp, 53), "c udp")
+    q.add("s", udp(SADDR, CADDR, 53, cp), "s udp reply")
+    q.add("c", udp(CADDR, SADDR, cp, 53), "c udp again")
+
+
+def f_udp_untracked(g, q):
+    cp, _ = g.ports()
+    q.add("c", udp(CADDR, SADDR, cp, 7), "c udp to port 7 (notrack)")
+
+
+def f_udp_frag(g, q):
+    cp, _ = g.ports()
+    p = IPv6(src=CADDR, dst=SADDR, hlim=64) / IPv6ExtHdrFragment(id=g.port) / \
+        UDP(sport=cp, dport=5353) / Raw(b"f" * 1200)
+    q.add("c", p, "c udp in fragments", frag=600)
+    q.add("s", udp(SADDR, CADDR, 5353, cp), "s udp reply to the fragmented one")
+
+
+def f_echo(g, q):
+    g.ident += 1
+    q.add("c", IPv6(src=CADDR, dst=SADDR) / ICMPv6EchoRequest(id=g.ident, seq=1),
+          "c echo request")
+    q.add("s", IPv6(src=SADDR, dst=CADDR) / ICMPv6EchoReply(id=g.ident, seq=1),
+          "s echo reply")
+    q.add("c", IPv6(src=CADDR, dst=SADDR) / ICMPv6EchoRequest(id=g.ident, seq=2),
+          "c echo request again")
+
+
+def f_echo_reply_alone(g, q):
+    g.ident += 1
+    q.add("s", IPv6(src=SADDR, dst=CADDR) / ICMPv6EchoReply(id=g.ident, seq=1),
+          "s echo reply with no request")
+
+
+def f_related(g, q):
+    cp, _ = g.ports()
+    orig = udp(CADDR, SADDR, cp, 9999, b"q")
+    q.add("c", orig, "c udp")
+    err = IPv6(src=ROUTER, dst=CADDR) / ICMPv6DestUnreach(code=4) / orig
+    q.add("s", err, "s port unreachable quoting it")
+
+
+def f_unrelated(g, q):
+    cp, _ = g.ports()
+    orig = udp(CADDR, SADDR, cp + 5000, 9998, b"q")
+    err = IPv6(src=ROUTER, dst=CADDR) / ICMPv6DestUnreach(code=4) / orig
+    q.add("s", err, "s port unreachable quoting nothing tracked")
+
+
+def f_ndp_mld(g, q):
+    q.add("c", IPv6(src=CADDR, dst=SADDR, hlim=255) / ICMPv6ND_NS(tgt=SADDR),
+          "c neighbour solicitation")
+    q.add("s", IPv6(src=SADDR, dst=CADDR, hlim=64) / ICMPv6MLReport(mladdr="ff02::1:ff00:2"),
+          "s MLD report")
+
+
+def f_unknown_type(g, q):
+    q.add("c", IPv6(src=CADDR, dst=SADDR) / ICMPv6Unknown(type=200, code=0, msgbody=b"abcd"),
+          "c ICMPv6 type 200")
+
+
+FAMILIES = [(f_tcp_close, 8), (f_tcp_rst, 4), (f_tcp_synack_first, 2),
+            (f_tcp_stray_ack, 2), (f_udp, 4), (f_udp_untracked, 2), (f_udp_frag, 2),
+            (f_echo, 4), (f_echo_reply_alone, 2), (f_related, 3), (f_unrelated, 2),
+            (f_ndp_mld, 2), (f_unknown_type, 1)]
+
+
+def frames(side, pkt, frag):
+    src, dst = (CMAC, F0MAC) if side == "c" else (SMAC, F1MAC)
+    p = IPv6(bytes(pkt))
+    parts = fragment6(p, frag) if frag else [p]
+    return [bytes(Ether(src=src, dst=dst) / f) for f in parts]
+
+
+def main():
+    r = random.Random(SEED)
+    g = Gen(r)
+    seqs = []
+    for fam, n in FAMILIES:
+        for _ in range(n):
+            q = Seq(fam.__name__[2:])
+            fam(g, q)
+            seqs.append(q)
+    r.shuffle(seqs)
+    socks = {"c": (l2sock(C1, "qtc0"), l2sock(C2, "qtc0")),
+             "s": (l2sock(S1, "qts0"), l2sock(S2, "qts0"))}
+    passed = failed = 0
+    t0 = time.time()
+    prev = counters()
+    for qi, q in enumerate(seqs):
+        for pi, (side, pkt, what, frag) in enumerate(q.steps):
+            for f in frames(side, pkt, frag):
+                socks[side][0].send(f)
+                socks[side][1].send(f)
+            deadline = time.time() + 1.0
+            while True:
+                cur = counters()
+                a = [moved(p, c) for p, c in zip(prev, cur)]
+                if (a[0][1] >= 1 and a[1][1] >= 1) or time.time() > deadline:
+                    break
+                time.sleep(0.005)
+            if a[0] != a[1]:
+                time.sleep(0.05)
+                cur = counters()
+                a = [moved(p, c) for p, c in zip(prev, cur)]
+            prev = cur
+            if a[0] == a[1]:
+                passed += 1
+                if VERBOSE:
+                    print("ok   seq %d (%s) pkt %d: %s -> %s" % (qi, q.name, pi, what, a[0][0]))
+            else:
+                failed += 1
+                print("FAIL seq %d (%s) pkt %d: %s: kernel %s%s, qtables %s%s"
+                      % (qi, q.name, pi, what,
+                         a[0][0], "" if a[0][1] == 1 else " (accepted %d)" % a[0][1],
+                         a[1][0], "" if a[1][1] == 1 else " (accepted %d)" % a[1][1]))
+    npk = sum(len(q.steps) for q in seqs)
+    sys.stderr.write("ctpackets6: seed %d, %d sequences, %d packets, %.1fs\n"
+                     % (SEED, len(seqs), npk, time.time() - t0))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,422 @@
+#!/usr/bin/env python3
+"""Differential packet test for IPv6: verdicts and counters, kernel
+ip6tables-nft vs qtablesd.
+
+Run by run-packets6.sh, which builds two twin topologies
+    c1 -- fw1 -- s1   (fw1: the kernel's ip6tables-nft, the oracle)
+    c2 -- fw2 -- s2   (fw2: qtablesd)
+with the same addresses, interface names and MAC addresses, and an nft
+table "pdobs6" in s* (prerouting) and fw* (input, after every hook of
+ip6tables and of the steering) that records the flow label of every
+IPv6 packet that got there: the flow label of a case's frames is its
+marker (all fragments of one datagram carry the same).
+
+From a fixed seed: batches of one ruleset (raw, mangle and filter, in
+ip6tables' language: prefixes, tcp/udp ports, ICMPv6 types, interfaces,
+connection states, user chains) and several cases each: TCP, UDP or
+ICMPv6 packets, forwarded or to the firewall, some behind extension
+headers (hop-by-hop, destination options, routing with no segment left,
+an atomic fragment header) and some cut into fragments. Per case we
+compare which frames got to the server or to the firewall itself, and
+what the case added to every counter of `ip6tables -t T -L -v -n -x`
+(T = raw, mangle, filter), whose text must otherwise be identical.
+
+Usage: packets6.py SEED NCASES FW1 FW2 C1 C2 S1 S2 QT_BUILD
+Environment: QT_PDIFF_VERBOSE=1 prints passing cases too.
+"""
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+
+from scapy.all import (Ether, IPv6, TCP, UDP, ICMPv6EchoRequest, ICMPv6EchoReply,
+                       ICMPv6DestUnreach, ICMPv6TimeExceeded, ICMPv6PacketTooBig,
+                       IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting,
+                       IPv6ExtHdrFragment, Raw, fragment6, conf)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from netns import in_ns  # noqa: E402
+
+conf.verb = 0
+
+(SEED, NCASES, FW1, FW2, C1, C2, S1, S2, QT_BUILD) = sys.argv[1:10]
+SEED = int(SEED)
+NCASES = int(NCASES)
+VERBOSE = os.environ.get("QT_PDIFF_VERBOSE") == "1"
+
+CMAC = "02:00:00:00:01:02"      # client qtc0
+F0MAC = "02:00:00:00:01:01"     # fw qtf0
+KIPT = "/usr/sbin/ip6tables-nft"
+QIPT = QT_BUILD + "/ip6tables"
+TABLES = ("raw", "mangle", "filter")
+
+
+def l2sock(ns):
+    def mk():
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind(("qtc0", 0))
+        return s
+    return in_ns(ns, mk)
+
+
+def nsrun(ns, script, inp=None):
+    return subprocess.Popen(["ip", "netns", "exec", ns, "sh", "-c", script],
+                            stdin=subprocess.PIPE if inp is not None else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def both(scripts, inputs=(None, None)):
+    ps = [nsrun(ns, s, i) for ns, s, i in zip((FW1, FW2), scripts, inputs)]
+    outs = [p.communicate(i)[0] for p, i in zip(ps, inputs)]
+    return outs, [p.returncode for p in ps]
+
+
+class QueueWatch:
+    """fw2's queue: nothing waiting and nothing new queued means
+    qtablesd has judged everything sent."""
+
+    def __init__(self):
+        self.f = in_ns(FW2, lambda: open("/proc/net/netfilter/nfnetlink_queue", "rb", buffering=0))
+
+    def state(self):
+        self.f.seek(0)
+        total = seq = 0
+        for line in self.f.read().decode().splitlines():
+            w = line.split()
+            if len(w) >= 8:
+                total += int(w[2])
+                seq += int(w[7])
+        return total, seq
+
+    def settle(self):
+        last = None
+        for _ in range(400):
+            st = self.state()
+            if st[0] == 0 and st == last:
+                return
+            last = st
+            time.sleep(0.002)
+
+
+LIST = "; ".join("%s -t %s -L -v -n -x" % ("{ipt}", t) for t in TABLES)
+NUM_RULE = re.compile(r"^(\s*)(\d+)(\s+)(\d+)(\s)")
+NUM_POL = re.compile(r"^(Chain \S+ \(policy \S+ )(\d+)( packets, )(\d+)( bytes\))$")
+
+
+def parse(text):
+    shape, ctr = [], []
+    for i, line in enumerate(text.splitlines()):
+        m = NUM_POL.match(line)
+        if m:
+            ctr.append((i, int(m.group(2)), int(m.group(4))))
+            line = m.group(1) + "P" + m.group(3) + "B" + m.group(5)
+        else:
+            m = NUM_RULE.match(line)
+            if m:
+                ctr.append((i, int(m.group(2)), int(m.group(4))))
+                line = "P B" + line[m.end() - 1:]
+        shape.append(line)
+    return shape, ctr
+
+
+def listings():
+    (o1, o2), _ = both([LIST.format(ipt=KIPT), LIST.format(ipt=QIPT)])
+    return parse(o1), parse(o2)
+
+
+def counter_diff(a, b):
+    return {i: (p - bp, by - bb) for (i, p, by), (_, bp, bb) in zip(b[1], a[1])}
+
+
+SET_ELEM = re.compile(r"(0x[0-9a-f]+|\d+)")
+
+
+def arrivals():
+    """{flow label: set of where} per twin."""
+    res = []
+    for s, f in ((S1, FW1), (S2, FW2)):
+        seen = {}
+        for where, ns in (("server", s), ("fw", f)):
+            out = subprocess.run(["ip", "netns", "exec", ns, "nft", "list", "set",
+                                  "ip6", "pdobs6", "seen"], capture_output=True,
+                                 text=True).stdout
+            body = out.split("elements", 1)[1] if "elements" in out else ""
+            for a in SET_ELEM.findall(body):
+                seen.setdefault(int(a, 0), set()).add(where)
+        res.append(seen)
+    return res
+
+
+def flush_arrivals():
+    ps = [subprocess.Popen(["ip", "netns", "exec", ns, "nft", "flush", "set",
+                            "ip6", "pdobs6", "seen"])
+          for ns in (S1, S2, FW1, FW2)]
+    for p in ps:
+        p.wait()
+
+
+# ---- rules -------------------------------------------------------------
+
+SRC_POOL = [("fd00:1::2", 128), ("fd00:1::", 64), ("fd00:1::7", 128),
+            ("fd00::", 16), ("2001:db8::", 32), ("fd00:1::100", 120),
+            ("fd00:1:0:0:8000::", 65)]
+SRC_ADDRS = ["fd00:1::2", "fd00:1::7", "fd00:1::150", "fd00:1::8000:0:0:1",
+             "2001:db8::5", "fd00:9::1"]
+FWD_DST = [("fd00:2::2", 128), ("fd00:2::", 64), ("fd00:2::77", 128),
+           ("fd00::", 8), ("fd00:2::40", 122)]
+FWD_ADDRS = ["fd00:2::2", "fd00:2::77", "fd00:2::50"]
+LOCAL_DST = [("fd00:1::1", 128), ("fd00:2::1", 128), ("fd00:1::", 64)]
+PORTS = [22, 53, 80, 443, 1000, 1024, 5000, 8080, 65535]
+ICMP6 = [("echo-request", (128, 0)), ("echo-reply", (129, 0)),
+         ("128", (128, 0)), ("1/4", (1, 4)), ("port-unreachable", (1, 4)),
+         ("destination-unreachable", (1, 0)), ("time-exceeded", (3, 0)),
+         ("packet-too-big", (2, 0)), ("3/1", (3, 1))]
+STATES = ["NEW", "ESTABLISHED", "RELATED,ESTABLISHED", "INVALID", "UNTRACKED",
+          "NEW,INVALID"]
+
+
+def neg(r, p=0.25):
+    return "! " if r.random() < p else ""
+
+
+def gen_rule(r, ctx, spec_hint):
+    a = []
+    if r.random() < 0.4:
+        ad, ln = r.choice(SRC_POOL)
+        a.append("%s-s %s/%d" % (neg(r), ad, ln))
+    if r.random() < 0.3:
+        ad, ln = r.choice(LOCAL_DST if ctx == "INPUT" else FWD_DST)
+        a.append("%s-d %s/%d" % (neg(r), ad, ln))
+    k = r.random()
+    if k < 0.35:
+        a.append("-p tcp")
+        if r.random() < 0.7:
+            a.append("%s--%s %s" % (neg(r), r.choice(["dport", "sport"]),
+                                     r.choice(PORTS)))
+        if r.random() < 0.2:
+            a.append(r.choice(["--syn", "! --syn"]))
+    elif k < 0.6:
+        a.append("-p udp")
+        if r.random() < 0.7:
+            a.append("%s--%s %d:%d" % (neg(r), r.choice(["dport", "sport"]),
+                                        r.choice(PORTS), 65535))
+    elif k < 0.8:
+        a.append("%s-p ipv6-icmp" % neg(r, 0.15))
+        if "! -p" not in a[-1] and r.random() < 0.6:
+            a.append("-m icmp6 %s--icmpv6-type %s" % (neg(r, 0.2), r.choice(ICMP6)[0]))
+    if r.random() < 0.25:
+        ins = ["-i qtf0", "-i qtf+", "! -i qtf0", "-i qtf1"]
+        outs = ["-o qtf1", "! -o qtf1", "-o qtf+"]
+        a.append(r.choice(ins + outs if ctx == "FORWARD" else ins))
+    if r.random() < 0.25:
+        a.append("-m conntrack %s--ctstate %s" % (neg(r, 0.2), r.choice(STATES)))
+    return " ".join(a)
+
+
+def target(r, users, in_user):
+    k = r.random()
+    if k < 0.3:
+        return "-j ACCEPT"
+    if k < 0.55:
+        return "-j DROP"
+    if k < 0.65 and in_user:
+        return "-j RETURN"
+    if k < 0.8 and users and not in_user:
+        return "-%s %s" % (r.choice("jjg"), r.choice(users))
+    return ""
+
+
+def gen_ruleset(r):
+    out = []
+    users = ["U1", "U2"] if r.random() < 0.5 else []
+    # raw and mangle count (the policy stays ACCEPT there)
+    out.append("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]")
+    for _ in range(r.randint(0, 2)):
+        out.append("-A PREROUTING %s" % gen_rule(r, "PREROUTING", None))
+    out.append("COMMIT\n*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n"
+               ":FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]")
+    for _ in range(r.randint(0, 2)):
+        ch = r.choice(["PREROUTING", "FORWARD", "INPUT"])
+        out.append("-A %s %s" % (ch, gen_rule(r, ch if ch != "PREROUTING" else "INPUT", None)))
+    out.append("COMMIT\n*filter\n:INPUT %s [0:0]\n:FORWARD %s [0:0]\n:OUTPUT ACCEPT [0:0]"
+               % (r.choice(["ACCEPT", "DROP"]), r.choice(["ACCEPT", "DROP"])))
+    for u in users:
+        out.append(":%s - [0:0]" % u)
+    for ch in ("INPUT", "FORWARD"):
+        for _ in range(r.randint(1, 6)):
+            out.append(("-A %s %s %s" % (ch, gen_rule(r, ch, None),
+                                         target(r, users, False))).rstrip())
+    for u in users:
+        for _ in range(r.randint(0, 3)):
+            out.append(("-A %s %s %s" % (u, gen_rule(r, "FORWARD", None),
+                                         target(r, users, True))).rstrip())
+    out.append("COMMIT\n")
+    return "\n".join(out)
+
+
+# ---- packets -------------------------------------------------------------
+
+def gen_spec(r):
+    s = {"local": r.random() < 0.35}
+    s["src"] = r.choice(SRC_ADDRS)
+    s["dst"] = r.choice(["fd00:1::1", "fd00:2::1"]) if s["local"] else r.choice(FWD_ADDRS)
+    s["proto"] = r.choice(["tcp", "tcp", "udp", "icmp6"])
+    s["sport"] = r.choice(PORTS + [40000])
+    s["dport"] = r.choice(PORTS)
+    s["flags"] = r.choice(["S", "S", "SA", "A", "R", "F"])
+    s["icmp"] = r.choice(ICMP6)[1]
+    s["ext"] = r.choice([[], [], [], ["hbh"], ["dst"], ["rt"], ["hbh", "dst"],
+                         ["atomic"], ["frag"], ["hbh", "frag"]])
+    s["len"] = r.choice([0, 8, 100, 1200])
+    s["hlim"] = r.choice([64, 64, 1, 2])
+    return s
+
+
+def l4(s):
+    pay = Raw(b"x" * s["len"]) if s["len"] else None
+    if s["proto"] == "tcp":
+        p = TCP(sport=s["sport"], dport=s["dport"], flags=s["flags"], seq=1000, ack=0)
+    elif s["proto"] == "udp":
+        p = UDP(sport=s["sport"], dport=s["dport"])
+    else:
+        t, c = s["icmp"]
+        if t == 128:
+            p = ICMPv6EchoRequest(id=7, seq=1)
+        elif t == 129:
+            p = ICMPv6EchoReply(id=7, seq=1)
+        elif t == 1:
+            p = ICMPv6DestUnreach(code=c) / IPv6(src=s["dst"], dst=s["src"]) / UDP(
+                sport=s["dport"], dport=s["sport"])
+        elif t == 2:
+            p = ICMPv6PacketTooBig(mtu=1280) / IPv6(src=s["dst"], dst=s["src"]) / UDP()
+        else:
+            p = ICMPv6TimeExceeded(code=c) / IPv6(src=s["dst"], dst=s["src"]) / UDP()
+    return p / pay if pay else p
+
+
+def build(s, mark):
+    ip = IPv6(src=s["src"], dst=s["dst"], fl=mark, hlim=s["hlim"])
+    hdrs = ip
+    ext = s["ext"]
+    if "hbh" in ext:
+        hdrs = hdrs / IPv6ExtHdrHopByHop()
+    if "dst" in ext:
+        hdrs = hdrs / IPv6ExtHdrDestOpt()
+    if "rt" in ext:
+        hdrs = hdrs / IPv6ExtHdrRouting(type=0, segleft=0, addresses=[])
+    if "atomic" in ext:
+        hdrs = hdrs / IPv6ExtHdrFragment(offset=0, m=0, id=mark)
+    pkt = hdrs / l4(s)
+    if "frag" in ext:
+        pkt = hdrs / IPv6ExtHdrFragment(id=mark) / l4(s)
+        frags = fragment6(pkt, 104 if s["len"] < 200 else 600)
+    else:
+        frags = [pkt]
+    return [bytes(Ether(src=CMAC, dst=F0MAC) / f) for f in frags]
+
+
+def describe(s):
+    d = "%s %s -> %s" % (s["proto"], s["src"], s["dst"])
+    if s["proto"] in ("tcp", "udp"):
+        d += " %d->%d" % (s["sport"], s["dport"])
+    if s["proto"] == "tcp":
+        d += " [%s]" % s["flags"]
+    if s["proto"] == "icmp6":
+        d += " type %d/%d" % s["icmp"]
+    if s["ext"]:
+        d += " ext " + "+".join(s["ext"])
+    d += " len %d hlim %d" % (s["len"], s["hlim"])
+    return d
+
+
+def main():
+    r = random.Random(SEED)
+    s1, s2 = l2sock(C1), l2sock(C2)
+    qw = QueueWatch()
+    passed = failed = 0
+    mark = 1
+    bno = 0
+    t0 = time.time()
+    while passed + failed < NCASES:
+        bno += 1
+        text = gen_ruleset(r)
+        ncase = min(r.randint(6, 10), NCASES - passed - failed)
+        specs = [gen_spec(r) for _ in range(ncase)]
+        zero = "; ".join("{ipt} -t %s -Z" % t for t in TABLES)
+        (o1, o2), (rc1, rc2) = both(
+            ["/usr/sbin/ip6tables-nft-restore || exit $?; " + zero.format(ipt=KIPT),
+             QT_BUILD + "/ip6tables-restore || exit $?; " + zero.format(ipt=QIPT)],
+            (text, text))
+        if rc1 != 0 or rc2 != 0:
+            if rc1 != 0 and rc2 != 0:
+                continue
+            for _ in specs:
+                failed += 1
+            print("FAIL batch %d: restore: kernel rc %d, qtables rc %d: %s"
+                  % (bno, rc1, rc2, (o1 + o2).strip().replace("\n", " / ")[:300]))
+            continue
+        flush_arrivals()
+        qw.settle()
+        prev = listings()
+        cases = []
+        for s in specs:
+            m = mark
+            mark += 1
+            for f in build(s, m):
+                s1.send(f)
+                s2.send(f)
+            cur = None
+            for attempt in range(6):
+                time.sleep(0.002 if attempt == 0 else 0.04)
+                qw.settle()
+                cur = listings()
+                d1 = counter_diff(prev[0], cur[0])
+                d2 = counter_diff(prev[1], cur[1])
+                if d1 == d2:
+                    break
+            cases.append((s, m, cur[0][0] == cur[1][0], d1, d2, cur))
+            prev = cur
+        time.sleep(0.02)
+        qw.settle()
+        a1, a2 = arrivals()
+        for n, (s, m, shape_ok, d1, d2, cur) in enumerate(cases):
+            msgs = []
+            g1, g2 = sorted(a1.get(m, ())), sorted(a2.get(m, ()))
+            if g1 != g2:
+                msgs.append("arrived: kernel %s qtables %s" % (g1 or "-", g2 or "-"))
+            if not shape_ok and n == 0:
+                k = [x for x in cur[0][0] if x not in cur[1][0]][:3]
+                q = [x for x in cur[1][0] if x not in cur[0][0]][:3]
+                msgs.append("listing differs: kernel %r qtables %r" % (k, q))
+            if len(cur[0][0]) != len(cur[1][0]):
+                if n > 0:
+                    msgs.append("listing differs (counters not comparable)")
+            elif d1 != d2:
+                lines = cur[0][0]
+                for i in sorted(d1):
+                    if d1[i] != d2.get(i):
+                        msgs.append("counter %r: kernel +%d/%d qtables +%d/%d"
+                                    % (lines[i].strip()[:90], d1[i][0], d1[i][1],
+                                       d2[i][0], d2[i][1]))
+            if msgs:
+                failed += 1
+                print("FAIL batch %d case %d: %s" % (bno, n, describe(s)))
+                for x in msgs[:6]:
+                    print("   " + x)
+                if os.environ.get("QT_PDIFF_RULES"):
+                    print("   ruleset:\n" + text)
+            else:
+                passed += 1
+                if VERBOSE:
+                    print("ok batch %d: %s -> %s" % (bno, describe(s), ",".join(g1) or "dropped"))
+    sys.stderr.write("packets6: seed %d, %d batches, %d cases, %.1fs\n"
+                     % (SEED, bno, mark - 1, time.time() - t0))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
