@@ -215,19 +215,27 @@ static uint32_t reject_copy_need(const struct qt_ext_inst *in)
 	return in->family == AF_INET6 ? QT_REJECT6_MAX : QT_REJECT_MAX;
 }
 
+/* One target, two registrations: ip6tables' REJECT (libip6t_REJECT) has
+ * the same options but its own help, listing ICMPv6's types. The IPv4
+ * one is registered first, so a look-up without a family (completion's)
+ * finds it. */
+#define REJECT_EXT_COMMON \
+	.name = "REJECT", \
+	.kind = QT_EXT_TARGET, \
+	.data_size = sizeof(struct reject_data), \
+	.opts = reject_opts, \
+	.init = reject_init, \
+	.parse = reject_parse, \
+	.kcheck = reject_kcheck, \
+	.save = reject_save, \
+	.print = reject_print, \
+	.target = reject_target_fn, \
+	.l2type = true, \
+	.copy_need = reject_copy_need
+
 static const struct qt_ext reject_target = {
-	.name = "REJECT",
-	.kind = QT_EXT_TARGET,
-	.data_size = sizeof(struct reject_data),
-	.opts = reject_opts,
-	.init = reject_init,
-	.parse = reject_parse,
-	.kcheck = reject_kcheck,
-	.save = reject_save,
-	.print = reject_print,
-	.target = reject_target_fn,
-	.l2type = true,
-	.copy_need = reject_copy_need,
+	REJECT_EXT_COMMON,
+	.family = AF_INET,
 	.help =
 		"--reject-with type              drop input packet and send back\n"
 		"                                a reply packet according to type:\n"
@@ -252,3 +260,28 @@ static const struct qt_ext reject_target = {
 		"(*) See man page or read the INCOMPATIBILITES file for compatibility issues.\n",
 };
 QT_EXT_REGISTER(reject_target)
+
+static const struct qt_ext reject6_target = {
+	REJECT_EXT_COMMON,
+	.family = AF_INET6,
+	.help =
+		"--reject-with type              drop input packet and send back\n"
+		"                                a reply packet according to type:\n"
+		"Valid reject types:\n"
+		"    icmp6-no-route           \tICMPv6 no route\n"
+		"    no-route                 \talias\n"
+		"    icmp6-adm-prohibited     \tICMPv6 administratively prohibited\n"
+		"    adm-prohibited           \talias\n"
+		"    icmp6-addr-unreachable   \tICMPv6 address unreachable\n"
+		"    addr-unreach             \talias\n"
+		"    icmp6-port-unreachable   \tICMPv6 port unreachable\n"
+		"    port-unreach             \talias\n"
+		"    tcp-reset                \tTCP RST packet\n"
+		"    tcp-reset                \talias\n"
+		"    icmp6-policy-fail        \tICMPv6 policy fail\n"
+		"    policy-fail              \talias\n"
+		"    icmp6-reject-route       \tICMPv6 reject route\n"
+		"    reject-route             \talias\n"
+		"\n",
+};
+QT_EXT_REGISTER(reject6_target)
