@@ -11,7 +11,8 @@
 # touched. The package's pristine rule files are the start.
 #
 # A full cycle: enable, allow 22/tcp, limit ssh, deny from an IPv4 and an
-# IPv6 address, insert, delete, status verbose, reload, disable, reset.
+# IPv6 address, reject (REJECT of both families), insert, delete, status
+# verbose, reload, disable, reset.
 # After every step ufw's exit code and output (reset's backup stamps
 # aside) and iptables-save and ip6tables-save (minus '#' lines and
 # counters) must be the same in both twins.
@@ -110,6 +111,8 @@ cycle() {
 	step limit ssh
 	step deny from 192.0.2.7
 	step deny from 2001:db8::7
+	step reject 113/tcp
+	step reject out to 2001:db8:5::/64
 	[[ "$STEP_OUT" == "Rule added (v6)" ]]
 	step insert 1 allow from 198.51.100.0/24 to any port 80 proto tcp
 	step insert 1 deny from 2001:db8:1::/48 to any port 25 proto tcp
