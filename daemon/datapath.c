@@ -44,6 +44,7 @@ struct qthread {
 	pthread_t tid;
 	bool started;
 	int rawfd;                   /* REJECT replies */
+	int rawfd6;                  /* REJECT replies to IPv6 packets */
 	struct qt_engine_env env;    /* per thread: send_user is this */
 	uint8_t *buf;                /* copy for packets targets may grow
 	                                when their slot has no room */
@@ -101,15 +102,29 @@ static void log_line(void *user, int level, const char *line)
 	qt_log_sink_line(level, line);
 }
 
+/* A reply is a whole IP packet, header included: IPPROTO_RAW sockets
+ * take it as it is (an IPv6 one implies IPV6_HDRINCL), the version
+ * nibble picks the family. */
 static int send_raw(void *user, const uint8_t *pkt, uint32_t len)
 {
 	struct qthread *t = user;
-	if (t->rawfd < 0 || len < 20)
-		return -EBADF;
-	struct sockaddr_in to = { .sin_family = AF_INET };
-	memcpy(&to.sin_addr, pkt + 16, 4);
-	if (sendto(t->rawfd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&to,
-		   sizeof(to)) < 0) {
+	int r;
+	if (len >= 40 && pkt[0] >> 4 == 6) {
+		if (t->rawfd6 < 0)
+			return -EBADF;
+		struct sockaddr_in6 to6 = { .sin6_family = AF_INET6 };
+		memcpy(&to6.sin6_addr, pkt + 24, 16);
+		r = (int)sendto(t->rawfd6, pkt, len, MSG_DONTWAIT,
+				(struct sockaddr *)&to6, sizeof(to6));
+	} else {
+		if (t->rawfd < 0 || len < 20)
+			return -EBADF;
+		struct sockaddr_in to = { .sin_family = AF_INET };
+		memcpy(&to.sin_addr, pkt + 16, 4);
+		r = (int)sendto(t->rawfd, pkt, len, MSG_DONTWAIT,
+				(struct sockaddr *)&to, sizeof(to));
+	}
+	if (r < 0) {
 		t->send_errors++;
 		return -errno;
 	}
@@ -537,6 +552,8 @@ void qt_engine_stop(struct qt_engine *e)
 			qt_nfq_close(t->q);
 		if (t->rawfd >= 0)
 			close(t->rawfd);
+		if (t->rawfd6 >= 0)
+			close(t->rawfd6);
 		free(t->buf);
 		qt_ctg_free(t->ctg);
 	}
@@ -647,6 +664,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		t->rawfd = -1;
+		t->rawfd6 = -1;
 		t->e = e;
 		t->env = env;
 		t->env.send_user = t;
@@ -685,6 +703,9 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		setsockopt(qt_nfq_fd(t->q), SOL_SOCKET, SO_RCVTIMEO, &tv,
 			   sizeof(tv));
 		t->rawfd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		/* none where IPv6 is off: its replies then count as errors */
+		t->rawfd6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC,
+				   IPPROTO_RAW);
 		t->buf = malloc(MAX_COPY + GROW_ROOM);
 		/* the table's bound is shared out between the queues: each
 		 * connection lives in the one its packets are balanced to */

@@ -120,12 +120,13 @@ static void log_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * MAC=: the kernel prints the link header of the received frame, only
  * when there is an input interface: destination MAC, source MAC,
  * ethertype for Ethernet (and loopback, whose header is all zeros but
- * 08:00). NFQUEUE hands over only the source (NFQA_HWADDR), so the rest
- * is rebuilt: the ethertype is IPv4's 0800; the destination is what the
- * sender must have used to reach us: ff:ff:ff:ff:ff:ff for a broadcast
- * destination (255.255.255.255, or a broadcast address of this
- * namespace when env->addrs is there), 01:00:5e + the low 23 bits for
- * IPv4 multicast, else the input interface's own address (env->links);
+ * the ethertype). NFQUEUE hands over only the source (NFQA_HWADDR), so
+ * the rest is rebuilt: the ethertype is IPv4's 0800 or IPv6's 86dd; the
+ * destination is what the sender must have used to reach us:
+ * ff:ff:ff:ff:ff:ff for a broadcast destination (255.255.255.255, or a
+ * broadcast address of this namespace when env->addrs is there),
+ * 01:00:5e + the low 23 bits for IPv4 multicast, 33:33 + the low 32 bits
+ * for IPv6's, else the input interface's own address (env->links);
  * on loopback always its own all-zero address.
  * A frame sent to another unicast MAC that still reached the IP layer
  * (a bridge, macvlan tricks) would differ; such frames are rare.
@@ -151,10 +152,18 @@ static bool rebuild_mac(const struct qt_eval *ev, uint8_t hdr[14],
 	    qt_links_hwaddr(env->links, ev->indev, own, &alen, &type) < 0 ||
 	    alen != 6)
 		return false;
-	const uint8_t *d = (const uint8_t *)&ev->pkt.daddr.v4;
-	bool mcast = (d[0] & 0xf0) == 0xe0;
+	bool v6 = ev->pkt.family == AF_INET6;
+	const uint8_t *d = v6 ? (const uint8_t *)&ev->pkt.daddr.v6
+			      : (const uint8_t *)&ev->pkt.daddr.v4;
+	bool mcast = v6 ? d[0] == 0xff : (d[0] & 0xf0) == 0xe0;
 	bool bcast;
-	if (ev->l2_known) {
+	if (v6) {
+		/* IPv6 has no broadcast; the queue's frame type still says
+		 * whether a multicast address came in a unicast frame */
+		bcast = false;
+		if (ev->l2_known && ev->l2_type == QT_L2_HOST)
+			mcast = false;
+	} else if (ev->l2_known) {
 		/* the queue told the frame's type: a unicast frame went to
 		 * our address whatever the IP destination; a multicast frame
 		 * to a unicast IP keeps the guess from the address */
@@ -173,6 +182,11 @@ static bool rebuild_mac(const struct qt_eval *ev, uint8_t hdr[14],
 		memcpy(hdr, own, 6);
 	} else if (bcast) {
 		memset(hdr, 0xff, 6);
+	} else if (mcast && v6) {
+		/* 33:33 and the group's last 32 bits (RFC 2464) */
+		hdr[0] = 0x33;
+		hdr[1] = 0x33;
+		memcpy(hdr + 2, d + 12, 4);
 	} else if (mcast) {
 		hdr[0] = 0x01;
 		hdr[1] = 0x00;
@@ -184,8 +198,8 @@ static bool rebuild_mac(const struct qt_eval *ev, uint8_t hdr[14],
 		memcpy(hdr, own, 6);
 	}
 	memcpy(hdr + 6, ev->hwaddr, 6);
-	hdr[12] = 0x08;
-	hdr[13] = 0x00;
+	hdr[12] = v6 ? 0x86 : 0x08;
+	hdr[13] = v6 ? 0xdd : 0x00;
 	*ether = type == ARPHRD_ETHER;
 	return true;
 }

@@ -160,16 +160,26 @@ static void reject_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * address of this namespace gets no ICMP error, as in the kernel; that
  * needs the address table (env->addrs): without it only 255.255.255.255
  * and multicast are recognised. Without env->send nothing is sent; the
- * packet is dropped all the same. */
+ * packet is dropped all the same.
+ * IPv6 (ip6tables' rules): nf_reject_ipv6's replies, hop limit 64 (the
+ * default route's), flow label 0 for resets as the kernel's; for ICMPv6
+ * errors the kernel's label is a hash keyed by a secret of its boot, so
+ * ours is 0, "no label". The ICMPv6 source is the packet's destination:
+ * right for local delivery; a forwarded packet's error would come from
+ * an address of the arrival interface, which needs an IPv6 address
+ * table qtablesd does not keep yet. A packet of the other family than
+ * the rule's (which the steering never hands over) is dropped unanswered. */
 static int reject_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct reject_data *d = in->data;
 	const struct qt_engine_env *env = ev->env;
 	const struct qt_pkt *p = &ev->pkt;
-	uint8_t buf[QT_REJECT_MAX];
+	uint8_t buf[QT_REJECT6_MAX];
 
 	/* only a packet whose IP header parsed can be answered */
 	if (!env || !env->send || p->ihl < 20 || p->ip_len < p->ihl)
+		return QT_XT_DROP;
+	if ((in->family == AF_INET6) != (p->family == AF_INET6))
 		return QT_XT_DROP;
 	struct qt_reject_env renv = {
 		.ttl = 64,
@@ -177,7 +187,7 @@ static int reject_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 		/* icmp_send answers no link-layer broadcast or multicast */
 		.l2_not_host = ev->l2_known && ev->l2_type != QT_L2_HOST,
 	};
-	if (env->addrs && d->kind == REJ_ICMP_UNREACH) {
+	if (env->addrs && d->kind == REJ_ICMP_UNREACH && p->family == AF_INET) {
 		/* of any device (0): an address of another interface than
 		 * the arrival one is local too, and the kernel answers
 		 * from it */
@@ -197,27 +207,35 @@ static int reject_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	return QT_XT_DROP;
 }
 
-/* The ICMP error quotes up to 548 bytes of the packet: the queue must
- * copy that much for the quote to be the kernel's. */
+/* The ICMP error quotes up to 548 bytes of the packet, the ICMPv6 error
+ * up to 1232: the queue must copy that much for the quote to be the
+ * kernel's. */
 static uint32_t reject_copy_need(const struct qt_ext_inst *in)
 {
-	(void)in;
-	return QT_REJECT_MAX;
+	return in->family == AF_INET6 ? QT_REJECT6_MAX : QT_REJECT_MAX;
 }
 
+/* One target, two registrations: ip6tables' REJECT (libip6t_REJECT) has
+ * the same options but its own help, listing ICMPv6's types. The IPv4
+ * one is registered first, so a look-up without a family (completion's)
+ * finds it. */
+#define REJECT_EXT_COMMON \
+	.name = "REJECT", \
+	.kind = QT_EXT_TARGET, \
+	.data_size = sizeof(struct reject_data), \
+	.opts = reject_opts, \
+	.init = reject_init, \
+	.parse = reject_parse, \
+	.kcheck = reject_kcheck, \
+	.save = reject_save, \
+	.print = reject_print, \
+	.target = reject_target_fn, \
+	.l2type = true, \
+	.copy_need = reject_copy_need
+
 static const struct qt_ext reject_target = {
-	.name = "REJECT",
-	.kind = QT_EXT_TARGET,
-	.data_size = sizeof(struct reject_data),
-	.opts = reject_opts,
-	.init = reject_init,
-	.parse = reject_parse,
-	.kcheck = reject_kcheck,
-	.save = reject_save,
-	.print = reject_print,
-	.target = reject_target_fn,
-	.l2type = true,
-	.copy_need = reject_copy_need,
+	REJECT_EXT_COMMON,
+	.family = AF_INET,
 	.help =
 		"--reject-with type              drop input packet and send back\n"
 		"                                a reply packet according to type:\n"
@@ -242,3 +260,28 @@ static const struct qt_ext reject_target = {
 		"(*) See man page or read the INCOMPATIBILITES file for compatibility issues.\n",
 };
 QT_EXT_REGISTER(reject_target)
+
+static const struct qt_ext reject6_target = {
+	REJECT_EXT_COMMON,
+	.family = AF_INET6,
+	.help =
+		"--reject-with type              drop input packet and send back\n"
+		"                                a reply packet according to type:\n"
+		"Valid reject types:\n"
+		"    icmp6-no-route           \tICMPv6 no route\n"
+		"    no-route                 \talias\n"
+		"    icmp6-adm-prohibited     \tICMPv6 administratively prohibited\n"
+		"    adm-prohibited           \talias\n"
+		"    icmp6-addr-unreachable   \tICMPv6 address unreachable\n"
+		"    addr-unreach             \talias\n"
+		"    icmp6-port-unreachable   \tICMPv6 port unreachable\n"
+		"    port-unreach             \talias\n"
+		"    tcp-reset                \tTCP RST packet\n"
+		"    tcp-reset                \talias\n"
+		"    icmp6-policy-fail        \tICMPv6 policy fail\n"
+		"    policy-fail              \talias\n"
+		"    icmp6-reject-route       \tICMPv6 reject route\n"
+		"    reject-route             \talias\n"
+		"\n",
+};
+QT_EXT_REGISTER(reject6_target)

@@ -29,3 +29,22 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 	[ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
+
+# netfilter-persistent and iptables-persistent (Debian's boot-time save and
+# restore of the rulesets, tests/bats/netfilter_persistent.bats): ufw
+# Breaks both, so they are not installed but unpacked into a root of
+# their own, from which the test overlays them in private mount
+# namespaces.
+nfp_root=${QT_NFP_ROOT:-/usr/local/lib/qtables-test/netfilter-persistent}
+if [ ! -x "$nfp_root/usr/sbin/netfilter-persistent" ] ||
+   [ ! -x "$nfp_root/usr/share/netfilter-persistent/plugins.d/25-ip6tables" ]; then
+	echo "deps: unpacking netfilter-persistent and iptables-persistent into $nfp_root"
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"   # apt-get download fetches as the _apt user
+	( cd "$tmp" && apt-get download -qq netfilter-persistent iptables-persistent )
+	mkdir -p "$nfp_root"
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$nfp_root"
+	done
+	rm -rf "$tmp"
+fi

@@ -7,6 +7,7 @@
 #include "log_format.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 /* The packet as the kernel's skb: bytes and length. Offsets and the
  * lengths printed are unsigned 32-bit as in the kernel (which prints a
@@ -254,6 +255,199 @@ static void dump_ip(struct qt_buf *b, const struct view *v, uint32_t iphoff,
 		qt_buf_printf(b, "MARK=0x%x ", m->mark);
 }
 
+/* ---- IPv6 (nf_log_syslog.c's dump_ipv6_packet) ---- */
+
+static void put_ip6(struct qt_buf *b, const char *key, const uint8_t *a)
+{
+	/* %pI6: eight groups of four hex digits, never shortened */
+	qt_buf_printf(b, "%s=", key);
+	for (int i = 0; i < 16; i += 2)
+		qt_buf_printf(b, i ? ":%02x%02x" : "%02x%02x", a[i], a[i + 1]);
+	qt_buf_puts(b, " ");
+}
+
+/* The extension headers the kernel's walk steps over (nf_ip6_ext_hdr(),
+ * NO_NEXT_HEADER aside: it ends the walk and prints as a protocol). */
+static bool ip6_ext_hdr(uint8_t nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_ESP ||
+	       nh == IPPROTO_AH || nh == IPPROTO_DSTOPTS;
+}
+
+static void dump_ip6(struct qt_buf *b, const struct view *v, uint32_t ip6off,
+		     const struct qt_log_meta *m, uint8_t flags, bool recurse);
+
+/* false: the line ends here (the kernel returns before UID and MARK). */
+static bool dump_icmp6(struct qt_buf *b, const struct view *v, uint32_t off,
+		       bool fragment, const struct qt_log_meta *m,
+		       uint8_t flags, bool recurse)
+{
+	qt_buf_puts(b, "PROTO=ICMPv6 ");
+	if (fragment)
+		return true;
+	if (!have(v, off, 8)) {
+		incomplete(b, v, off);
+		return false;
+	}
+	const uint8_t *ic = v->d + off;
+	uint8_t type = ic[0];
+	qt_buf_printf(b, "TYPE=%u CODE=%u ", type, ic[1]);
+	switch (type) {
+	case 128: /* echo request */
+	case 129: /* echo reply */
+		qt_buf_printf(b, "ID=%u SEQ=%u ", rd16(ic + 4), rd16(ic + 6));
+		break;
+	case 4:   /* parameter problem: the pointer, then the quoted packet */
+		qt_buf_printf(b, "POINTER=%08x ", rd32(ic + 4));
+		/* fall through */
+	case 1:   /* destination unreachable */
+	case 2:   /* packet too big */
+	case 3:   /* time exceeded */
+		/* the quoted packet, one level deep only */
+		if (recurse) {
+			qt_buf_puts(b, "[");
+			dump_ip6(b, v, off + 8, m, flags, false);
+			qt_buf_puts(b, "] ");
+		}
+		if (type == 2)
+			qt_buf_printf(b, "MTU=%u ", rd32(ic + 4));
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* One extension header; false: the line ends here. *fragment is set by a
+ * non-first fragment header, *hdrlen to the header's length. */
+static bool dump_ip6_ext(struct qt_buf *b, const struct view *v, uint8_t nh,
+			 uint32_t ptr, uint8_t flags, bool *fragment,
+			 uint32_t *hdrlen)
+{
+	bool opt = flags & QT_LOG_IPOPT;
+	const uint8_t *h = v->d + ptr;
+
+	switch (nh) {
+	case IPPROTO_FRAGMENT:
+		qt_buf_puts(b, "FRAG:");
+		if (!have(v, ptr, 8)) {
+			qt_buf_puts(b, "TRUNCATED ");
+			return false;
+		}
+		qt_buf_printf(b, "%u ", rd16(h + 2) & 0xfff8);
+		if (h[3] & 0x01)
+			qt_buf_puts(b, "INCOMPLETE ");
+		qt_buf_printf(b, "ID:%08x ", rd32(h + 4));
+		if (rd16(h + 2) & 0xfff8)
+			*fragment = true;
+		*hdrlen = 8;
+		return true;
+	case IPPROTO_AH:
+		if (opt) {
+			qt_buf_puts(b, "AH ");
+			if (*fragment) {
+				qt_buf_puts(b, ")");
+				return false;
+			}
+			if (!have(v, ptr, 12)) {
+				qt_buf_printf(b, "INCOMPLETE [%u bytes] )",
+					      v->len - ptr);
+				return false;
+			}
+			qt_buf_printf(b, "SPI=0x%x ", rd32(h + 4));
+		}
+		*hdrlen = ((uint32_t)h[1] + 2) << 2;
+		return true;
+	case IPPROTO_ESP:
+		/* the rest is encrypted: the line ends after its SPI */
+		if (opt) {
+			qt_buf_puts(b, "ESP ");
+			if (*fragment) {
+				qt_buf_puts(b, ")");
+				return false;
+			}
+			if (!have(v, ptr, 8)) {
+				qt_buf_printf(b, "INCOMPLETE [%u bytes] )",
+					      v->len - ptr);
+				return false;
+			}
+			qt_buf_printf(b, "SPI=0x%x )", rd32(h));
+		}
+		return false;
+	default:  /* hop-by-hop, routing, destination options */
+		if (*fragment) {
+			if (opt)
+				qt_buf_puts(b, ")");
+			return false;
+		}
+		*hdrlen = ((uint32_t)h[1] + 1) << 3;
+		return true;
+	}
+}
+
+static void dump_ip6(struct qt_buf *b, const struct view *v, uint32_t ip6off,
+		     const struct qt_log_meta *m, uint8_t flags, bool recurse)
+{
+	if (!have(v, ip6off, 40)) {
+		qt_buf_puts(b, "TRUNCATED");
+		return;
+	}
+	const uint8_t *ih = v->d + ip6off;
+	uint32_t first = rd32(ih);
+	put_ip6(b, "SRC", ih + 8);
+	put_ip6(b, "DST", ih + 24);
+	qt_buf_printf(b, "LEN=%u TC=%u HOPLIMIT=%u FLOWLBL=%u ",
+		      rd16(ih + 4) + 40u, (first >> 20) & 0xff, ih[7],
+		      first & 0xfffff);
+
+	bool fragment = false;
+	uint32_t ptr = ip6off + 40;
+	uint8_t nh = ih[6];
+	while (ip6_ext_hdr(nh)) {
+		/* every extension header starts with next header, length */
+		if (!have(v, ptr, 2)) {
+			qt_buf_puts(b, "TRUNCATED");
+			return;
+		}
+		if (flags & QT_LOG_IPOPT)
+			qt_buf_puts(b, "OPT ( ");
+		uint32_t hdrlen = 0;
+		if (!dump_ip6_ext(b, v, nh, ptr, flags, &fragment, &hdrlen))
+			return;
+		if (flags & QT_LOG_IPOPT)
+			qt_buf_puts(b, ") ");
+		nh = v->d[ptr];
+		ptr += hdrlen;
+	}
+
+	switch (nh) {
+	case IPPROTO_TCP:
+		if (!dump_tcp(b, v, fragment, ptr, flags))
+			return;
+		break;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		if (!dump_udp(b, v, nh, fragment, ptr))
+			return;
+		break;
+	case IPPROTO_ICMPV6:
+		if (!dump_icmp6(b, v, ptr, fragment, m, flags, recurse))
+			return;
+		break;
+	default:
+		qt_buf_printf(b, "PROTO=%u ", nh);
+		break;
+	}
+
+	if (!recurse)
+		return;
+	if ((flags & QT_LOG_UID) && m->has_sock)
+		qt_buf_printf(b, "UID=%u GID=%u ", m->uid, m->gid);
+	if (m->mark)
+		qt_buf_printf(b, "MARK=0x%x ", m->mark);
+}
+
 static void dump_mac(struct qt_buf *b, const struct qt_log_meta *m,
 		     uint8_t flags)
 {
@@ -284,6 +478,12 @@ void qt_log_format(struct qt_buf *b, const struct qt_pkt *p,
 		dump_mac(b, m, o->flags);
 
 	struct view v = { p->data, p->len };
+	if (p->family == AF_INET6) {
+		if (p->ip_len >= 40 && p->ip_len < v.len)
+			v.len = p->ip_len;   /* trimmed to the payload length */
+		dump_ip6(b, &v, 0, m, o->flags, true);
+		return;
+	}
 	if (p->ip_len >= 20 && p->ip_len < v.len)
 		v.len = p->ip_len;   /* the kernel trims to the total length */
 	dump_ip(b, &v, 0, m, o->flags);

@@ -1,7 +1,8 @@
-/* The text of a -j LOG line for an IPv4 packet, byte for byte as Linux's
- * nf_log (nf_log_syslog.c) prints it, so tools that parse kernel firewall
- * logs read ours unchanged. Checked against lines the kernel itself
- * printed (tests/unit/log_vectors.txt, Linux 6.18). */
+/* The text of a -j LOG line for an IPv4 or IPv6 packet, byte for byte as
+ * Linux's nf_log (nf_log_syslog.c) prints it, so tools that parse kernel
+ * firewall logs read ours unchanged. Checked against lines the kernel
+ * itself printed (tests/unit/log_vectors.txt and log6_vectors.txt,
+ * Linux 6.18). */
 #ifndef QT_LOG_FORMAT_H
 #define QT_LOG_FORMAT_H
 
@@ -42,7 +43,8 @@ struct qt_log_meta {
 
 /* Append the line (no newline, the kernel's trailing blank kept) to b.
  * The packet's bytes are p->data, up to the smaller of p->len and its
- * total length; a copy shorter than the packet logs as truncated. */
+ * total length (IPv6: 40 + payload length); p->family picks the layout.
+ * A copy shorter than the packet logs as truncated. */
 void qt_log_format(struct qt_buf *b, const struct qt_pkt *p,
 		   const struct qt_log_meta *m, const struct qt_log_opts *o);
 

@@ -62,6 +62,8 @@ check() {
 check plain -h
 prog=ip6tables
 check plain6 -h
+# an extension with a help of each family
+check REJECT6 -j REJECT -h
 prog=iptables
 
 # Every extension, by the names of its vectors (one tests/ext/NAME.t per

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# ufw's IPv4 rule files (before.rules, after.rules, user.rules of the
-# Debian ufw package) restored with `iptables-restore -n`, as ufw does,
-# into the real iptables-nft and into qtables. Each file starts from an
+# ufw's rule files (before.rules, after.rules, user.rules of the Debian
+# ufw package, and its IPv6 ones before6.rules, after6.rules, user6.rules)
+# restored with `iptables-restore -n` (`ip6tables-restore -n`), as ufw
+# does, into the real iptables-nft (ip6tables-nft) and into qtables. Each file starts from an
 # empty ruleset on both sides; the ufw-* chains it jumps to without
 # declaring them (ufw creates those itself) are made with -N first. The
 # restore's exit code and messages and the iptables-save output (minus
@@ -27,7 +28,7 @@ pass=0 fail=0 n=0
 
 normalize() {
 	sed -e 's/^\(ip6\{0,1\}tables[a-z-]*\) v1\.8\.9 (\(nf_tables\|qtables\)): /\1: PREFIX: /' \
-	    -e 's/^iptables-nft-restore/iptables-restore/'
+	    -e 's/^\(ip6\{0,1\}tables\)-nft-restore/\1-restore/'
 }
 
 # Chains a file jumps to but does not declare.
@@ -39,8 +40,20 @@ undeclared() {
 		done
 }
 
-for name in before.rules after.rules user.rules; do
+# The family's programs: the oracle's and qtables' (run in namespace $1).
+fam_ipt() { local ns=$1; shift; ip netns exec "$ns" "/usr/sbin/${v}tables-nft" "$@"; }
+fam_ipt_restore() { local ns=$1; shift; ip netns exec "$ns" "/usr/sbin/${v}tables-nft-restore" "$@"; }
+fam_ipt_save() { local ns=$1; shift; ip netns exec "$ns" "/usr/sbin/${v}tables-nft-save" "$@"; }
+fam_qt() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/${v}tables" "$@"; }
+fam_qt_restore() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/${v}tables-restore" "$@"; }
+fam_qt_save() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/${v}tables-save" "$@"; }
+
+for name in before.rules after.rules user.rules before6.rules after6.rules user6.rules; do
 	f=$dir/$name
+	case $name in
+	*6.rules) v=ip6 ;;
+	*) v=ip ;;
+	esac
 	n=$((n + 1))
 	if [ ! -r "$f" ]; then
 		echo "FAIL $name: missing ($f)"
@@ -54,15 +67,15 @@ for name in before.rules after.rules user.rules; do
 	qt_daemon "$qns" || { echo "FAIL $name: qtablesd did not start"; fail=$((fail + 1)); continue; }
 	ok=1
 	for c in $(undeclared "$f"); do
-		ipt "$ons" -N "$c" || ok=0
-		qt "$qns" -N "$c" || ok=0
+		fam_ipt "$ons" -N "$c" || ok=0
+		fam_qt "$qns" -N "$c" || ok=0
 	done
-	ipt_restore "$ons" -n <"$f" >"$work/o.out" 2>&1
+	fam_ipt_restore "$ons" -n <"$f" >"$work/o.out" 2>&1
 	orc=$?
-	qt_restore "$qns" -n <"$f" >"$work/q.out" 2>&1
+	fam_qt_restore "$qns" -n <"$f" >"$work/q.out" 2>&1
 	qrc=$?
-	ipt_save "$ons" 2>&1 | grep -v '^#' >"$work/o.save"
-	qt_save "$qns" 2>&1 | grep -v '^#' >"$work/q.save"
+	fam_ipt_save "$ons" 2>&1 | grep -v '^#' >"$work/o.save"
+	fam_qt_save "$qns" 2>&1 | grep -v '^#' >"$work/q.save"
 	normalize <"$work/o.out" >"$work/o.msg"
 	normalize <"$work/q.out" >"$work/q.msg"
 	report=()
@@ -80,7 +93,7 @@ for name in before.rules after.rules user.rules; do
 			case $r in
 			@msg) echo "   -- restore messages (oracle vs qtables):"
 			      diff -u --label oracle --label qtables "$work/o.msg" "$work/q.msg" | sed 's/^/   /' ;;
-			@save) echo "   -- iptables-save (oracle vs qtables):"
+			@save) echo "   -- ${v}tables-save (oracle vs qtables):"
 			       diff -u --label oracle --label qtables "$work/o.save" "$work/q.save" | sed 's/^/   /' ;;
 			*) echo "   -- $r" ;;
 			esac

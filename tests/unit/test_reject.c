@@ -172,6 +172,103 @@ static int run_vectors(void)
 	return count;
 }
 
+/* ---- IPv6 (reject6_vectors.txt, gen_reject6_vectors.py) ---- */
+
+static const struct { const char *name; uint8_t code; } codes6[] = {
+	{ "default", 4 }, { "icmp6-no-route", 0 },
+	{ "icmp6-adm-prohibited", 1 }, { "icmp6-addr-unreachable", 3 },
+	{ "icmp6-port-unreachable", 4 }, { "icmp6-policy-fail", 5 },
+	{ "icmp6-reject-route", 6 },
+};
+
+/* The transport checksum of an IPv6 reply (no extension headers). */
+static int checksums6_ok(const uint8_t *r, size_t n)
+{
+	if (n < 48 || r[0] >> 4 != 6 || (size_t)(r[4] << 8 | r[5]) + 40 != n)
+		return 0;
+	uint32_t pseudo = sum16(r + 8, 32, 0) + r[6] + (uint32_t)(n - 40);
+	return sum16(r + 40, n - 40, pseudo) == 0xffff;
+}
+
+static FILE *open_vectors6(void)
+{
+	const char *dir = getenv("srcdir");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/tests/unit/reject6_vectors.txt", dir ? dir : ".");
+	return fopen(path, "r");
+}
+
+static int run_vectors6(void)
+{
+	FILE *f = open_vectors6();
+	ok(f != NULL, "IPv6 vector file opens");
+	if (!f)
+		return 0;
+	static char line[8192];
+	static uint8_t in[2048], want[2048], got[2048];
+	int count = 0, replies = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64], with[64], hook[8], l2[8], saddr[64], ih[4096], oh[4096];
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "%63s %63s %7s %7s %63s %4095s %4095s", name, with,
+			   hook, l2, saddr, ih, oh) != 7) {
+			ok(0, "vector line parses: %.40s", line);
+			continue;
+		}
+		count++;
+		size_t n = unhex(ih, in, sizeof(in));
+		size_t wn = unhex(oh, want, sizeof(want));
+		/* the FORWARD hook sees the hop limit ip6_forward lowered */
+		if (!strcmp(hook, "fwd") && n >= 40)
+			in[7]--;
+		struct qt_pkt p;
+		if (qt_pkt_parse_ipv6(&p, in, (uint32_t)n) != QT_PKT_OK) {
+			ok(0, "%s: offending packet parses", name);
+			continue;
+		}
+		enum qt_reject_kind kind = QT_REJECT_ICMP;
+		int code = -1;
+		if (!strcmp(with, "tcp-reset"))
+			kind = QT_REJECT_TCP_RESET, code = 0;
+		for (size_t i = 0; i < sizeof(codes6) / sizeof(codes6[0]); i++)
+			if (!strcmp(with, codes6[i].name))
+				code = codes6[i].code;
+		ok(code >= 0, "%s: known reject type %s", name, with);
+
+		struct qt_reject_env env = { .ttl = 64 };
+		if (strcmp(saddr, "-"))
+			inet_pton(AF_INET6, saddr, &env.icmp_saddr6);
+		env.l2_not_host = strcmp(l2, "host") != 0;
+		/* the flow label of ICMPv6 errors is the kernel's hash with
+		 * a secret of its boot: taken from the recording */
+		if (wn >= 40 && kind == QT_REJECT_ICMP)
+			env.flowlabel = (uint32_t)(want[1] & 0x0f) << 16 |
+					(uint32_t)want[2] << 8 | want[3];
+
+		size_t gn = qt_reject_build(&p, kind, (uint8_t)code, &env, got, sizeof(got));
+		if (!wn) {
+			is_int(gn, 0, "%s: no reply, as the kernel", name);
+			continue;
+		}
+		replies++;
+		ok(checksums6_ok(want, wn), "%s: the kernel's reply has a right checksum", name);
+		is_int(gn, wn, "%s: reply length", name);
+		int same = gn == wn && !memcmp(got, want, wn);
+		ok(same, "%s: reply identical to the kernel's", name);
+		if (!same)
+			for (size_t i = 0; i < gn && i < wn; i++)
+				if (got[i] != want[i])
+					printf("#   first difference at byte %zu: got %02x want %02x\n",
+					       i, got[i], want[i]);
+		ok(gn && checksums6_ok(got, gn), "%s: our checksum verifies", name);
+	}
+	fclose(f);
+	ok(count >= 50 && replies >= 25, "enough IPv6 vectors (%d, %d with a reply)",
+	   count, replies);
+	return count;
+}
+
 static size_t ipv4(uint8_t *b, uint8_t proto, const uint8_t *l4, size_t l4len)
 {
 	memset(b, 0, 20);
@@ -278,10 +375,107 @@ static void random_packets(void)
 	ok(bad == 0 && replies > 1000, "random packets: %d replies, %d malformed", replies, bad);
 }
 
+/* The same for IPv6: random extension header chains, the replies well
+ * formed and never beyond the minimum MTU or the buffer. */
+static void random_packets6(void)
+{
+	static uint8_t b[1500], r[QT_REJECT6_MAX];
+	static const uint8_t next[] = { 0, 43, 44, 60, 51, 58, 6, 17, 59, 99 };
+	struct qt_reject_env env = { .csum_ok = true };
+	int bad = 0, replies = 0;
+	srand(11);
+	for (int i = 0; i < 50000; i++) {
+		size_t n = (size_t)(rand() % (int)sizeof(b));
+		for (size_t k = 0; k < n; k++)
+			b[k] = (uint8_t)rand();
+		if (n > 0)
+			b[0] = 0x60;
+		if (n > 7) {
+			b[4] = (uint8_t)((n - 40) >> 8);
+			b[5] = (uint8_t)(n - 40);
+			b[6] = next[rand() % sizeof(next)];
+		}
+		for (size_t k = 40; k + 1 < n && k < 80; k += 8) {
+			b[k] = next[rand() % sizeof(next)];
+			b[k + 1] = 0;
+			if (k + 3 < n && rand() % 2)
+				b[k + 2] = b[k + 3] = 0;   /* first fragments */
+		}
+		if (n > 24 && rand() % 4)
+			b[8] = b[24] = 0x20;   /* mostly unicast */
+		struct qt_pkt p;
+		if (qt_pkt_parse_ipv6(&p, b, (uint32_t)n) != QT_PKT_OK)
+			continue;
+		size_t cap = (size_t)(rand() % 2 ? sizeof(r) : (size_t)(rand() % 100));
+		size_t rn = qt_reject_build(&p, (enum qt_reject_kind)(rand() % 2),
+					    (uint8_t)(rand() % 7), &env, r, cap);
+		if (rn) {
+			replies++;
+			if (rn > cap || !checksums6_ok(r, rn))
+				bad++;
+		}
+	}
+	ok(bad == 0 && replies > 1000, "random IPv6 packets: %d replies, %d malformed",
+	   replies, bad);
+}
+
+/* IPv6 cases the recordings cannot hold. */
+static void synthetic6(void)
+{
+	static uint8_t b[1500], r[QT_REJECT6_MAX];
+	struct qt_pkt p;
+	memset(b, 0, sizeof(b));
+	b[0] = 0x60;
+	b[4] = (1400 - 40) >> 8;
+	b[5] = (1400 - 40) & 0xff;
+	b[6] = IPPROTO_UDP;
+	b[7] = 64;
+	inet_pton(AF_INET6, "2001:db8::1", b + 8);
+	inet_pton(AF_INET6, "2001:db8::2", b + 24);
+	b[40] = 0x30, b[41] = 0x39, b[43] = 53;
+	b[44] = (1360 >> 8), b[45] = 1360 & 0xff;
+	b[46] = 0xde, b[47] = 0xad;   /* a wrong checksum */
+	struct qt_reject_env env = { .csum_ok = true };
+	qt_pkt_parse_ipv6(&p, b, 1400);
+	is_int(qt_reject_build(&p, QT_REJECT_ICMP, 4, NULL, r, sizeof(r)), 0,
+	       "IPv6: bad UDP checksum: no error");
+	size_t rn = qt_reject_build(&p, QT_REJECT_ICMP, 4, &env, r, sizeof(r));
+	is_int(rn, 1280, "IPv6: checksum vouched for: error of 1280 bytes");
+	ok(rn && checksums6_ok(r, rn) && r[7] == 64 && !memcmp(r + 48, b, 1232),
+	   "IPv6: hop limit 64, quote from the IPv6 header on");
+	is_int(qt_reject_build(&p, QT_REJECT_ICMP, 4, &env, r, 1279), 0,
+	       "IPv6: buffer too small: nothing");
+	/* the queue copied 100 bytes: the quote is what there is */
+	qt_pkt_parse_ipv6(&p, b, 100);
+	rn = qt_reject_build(&p, QT_REJECT_ICMP, 4, NULL, r, sizeof(r));
+	is_int(rn, 148, "IPv6: partial copy: quote of the copied bytes");
+	ok(rn && checksums6_ok(r, rn) && !memcmp(r + 48, b, 100),
+	   "IPv6: partial copy: quote, checksum");
+	/* a chosen source for errors (a forwarded packet's) */
+	inet_pton(AF_INET6, "2001:db8::fe", &env.icmp_saddr6);
+	rn = qt_reject_build(&p, QT_REJECT_ICMP, 4, &env, r, sizeof(r));
+	uint8_t want[16];
+	inet_pton(AF_INET6, "2001:db8::fe", want);
+	ok(rn && !memcmp(r + 8, want, 16) && !memcmp(r + 24, b + 8, 16) &&
+	   checksums6_ok(r, rn), "IPv6: the given source, to the sender");
+	/* IPv4-mapped senders get nothing: not unicast to the kernel */
+	b[6] = IPPROTO_TCP;
+	memset(b + 8, 0, 16);
+	b[18] = b[19] = 0xff;
+	b[53] = 0x02;   /* SYN */
+	b[52] = 0x50;
+	qt_pkt_parse_ipv6(&p, b, 1400);
+	is_int(qt_reject_build(&p, QT_REJECT_TCP_RESET, 0, &env, r, sizeof(r)), 0,
+	       "IPv6: reset to an IPv4-mapped source: nothing");
+}
+
 int main(void)
 {
 	run_vectors();
+	run_vectors6();
 	synthetic();
 	random_packets();
+	synthetic6();
+	random_packets6();
 	return done_testing();
 }

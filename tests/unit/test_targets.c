@@ -390,6 +390,9 @@ static const char *const syn_pkt =
 	"a002faf0c7aa0000020405b40402080a000000010000000001030307";
 static const char *const udp_pkt =
 	"45000021109200004011559e0a4d00010a4d000214e90035000d924768656c6c6f";
+static const char *const udp6_pkt =
+	"60000000000d114020010db800770000000000000000000120010db8"
+	"00770000000000000000000214e90035000d4a8168656c6c6f";
 static const char *const lo_pkt =
 	"450000211092000040116c387f0000017f00000114e90035000da8e168656c6c6f";
 
@@ -526,6 +529,44 @@ static void test_log(void)
 			 "PREC=0x00 TTL=64 ID=4242 PROTO=UDP SPT=5353 DPT=53 "
 			 "LEN=13 ", name, dmac, dstip);
 		log_run(&e, links, "macdecode");
+	}
+
+	/* IPv6 (record 'udp' of log6_vectors.txt): ethertype 86dd, and a
+	 * multicast group's frame went to 33:33 + its last 32 bits. */
+	static const struct {
+		const char *dst_hex, *dst_text, *mac;
+	} dsts6[] = {
+		{ "20010db8007700000000000000000002",
+		  "2001:0db8:0077:0000:0000:0000:0000:0002", NULL },
+		{ "ff020000000000000000000000010003",
+		  "ff02:0000:0000:0000:0000:0000:0001:0003", "33:33:00:01:00:03" },
+		{ "ff0e00000000000000000000deadbeef",
+		  "ff0e:0000:0000:0000:0000:0000:dead:beef", "33:33:de:ad:be:ef" },
+	};
+	for (size_t i = 0; i < sizeof(dsts6) / sizeof(dsts6[0]); i++) {
+		char pkt[256], want[512], rule[128];
+		snprintf(pkt, sizeof(pkt), "%.48s%s%s", udp6_pkt,
+			 dsts6[i].dst_hex, udp6_pkt + 80);
+		const char *dmac = dsts6[i].mac ? dsts6[i].mac : addr;
+		snprintf(rule, sizeof(rule), "-i %s -j LOG", name);
+		snprintf(want, sizeof(want),
+			 "IN=%s OUT= MAC=%s:02:00:00:00:77:0a:86:dd "
+			 "SRC=2001:0db8:0077:0000:0000:0000:0000:0001 DST=%s "
+			 "LEN=53 TC=0 HOPLIMIT=64 FLOWLBL=0 PROTO=UDP SPT=5353 "
+			 "DPT=53 LEN=13 ", name, dmac, dsts6[i].dst_text);
+		struct log_case e = {
+			rule, name, "", QT_HOOK_PRE_ROUTING, eth, "02000000770a",
+			0, -1, -1, pkt, want, 4,
+		};
+		log_run(&e, links, dsts6[i].dst_text);
+		snprintf(rule, sizeof(rule), "-i %s -j LOG --log-macdecode", name);
+		snprintf(want, sizeof(want),
+			 "IN=%s OUT= MACSRC=02:00:00:00:77:0a MACDST=%s "
+			 "MACPROTO=86dd "
+			 "SRC=2001:0db8:0077:0000:0000:0000:0000:0001 DST=%s "
+			 "LEN=53 TC=0 HOPLIMIT=64 FLOWLBL=0 PROTO=UDP SPT=5353 "
+			 "DPT=53 LEN=13 ", name, dmac, dsts6[i].dst_text);
+		log_run(&e, links, "IPv6 macdecode");
 	}
 	qt_rtnl_watch_close(links_feed);
 }
