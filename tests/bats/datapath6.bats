@@ -36,6 +36,7 @@ setup() {
 
 teardown() {
 	local p
+	[ -z "${NFLOG_OLD:-}" ] || echo "$NFLOG_OLD" >/proc/sys/net/netfilter/nf_log_all_netns
 	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
 	stop_daemon KILL
 	qt_cleanup
@@ -403,4 +404,50 @@ break_ip6_restore() {
 	sleep 0.5
 	qt6 "$FW" -S INPUT | grep -q -- '--dport 2223 -j DROP'
 	[ -z "$(fetch '[fd00:1::1]' 2223)" ]
+}
+
+# The same MAC addresses in twin topologies, so that LOG's MAC= agrees.
+same_macs() { # client-ns fw-ns
+	ip -n "$1" link set qtc0 address 02:00:00:00:01:02
+	ip -n "$2" link set qtf0 address 02:00:00:00:01:01
+}
+
+@test "IPv6 LOG and REJECT on real traffic: the log line and the replies (tcp-reset, icmp6-port-unreachable) as the kernel's twin gives them" {
+	local tag="qt6l$$t$BATS_TEST_NUMBER "
+	local rules="*filter
+-A INPUT -p udp --dport 9999 -j LOG --log-prefix \"$tag\"
+-A INPUT -p udp --dport 9999 -j REJECT
+-A INPUT -p tcp --dport 2223 -j REJECT --reject-with tcp-reset
+COMMIT"
+	topo6 k || return 1
+	same_macs "$C" "$FW"
+	same_macs "$C_" "$FW_"
+	# the kernel logs from namespaces other than the first only when
+	# told to (the previous value is put back by teardown)
+	NFLOG_OLD=$(cat /proc/sys/net/netfilter/nf_log_all_netns)
+	echo 1 >/proc/sys/net/netfilter/nf_log_all_netns
+	start_daemon
+	echo "$rules" | qt6_restore "$FW"
+	echo "$rules" | ipt6_restore "$FW_"
+	local ours_udp ours_tcp kern_udp kern_tcp
+	ours_udp=$(ip netns exec "$C" "$PY" "$BATS_TEST_DIRNAME/reply6.py" udp fd00:1::1 9999)
+	ours_tcp=$(ip netns exec "$C" "$PY" "$BATS_TEST_DIRNAME/reply6.py" tcp fd00:1::1 2223)
+	kern_udp=$(ip netns exec "$C_" "$PY" "$BATS_TEST_DIRNAME/reply6.py" udp fd00:1::1 9999)
+	kern_tcp=$(ip netns exec "$C_" "$PY" "$BATS_TEST_DIRNAME/reply6.py" tcp fd00:1::1 2223)
+	echo "udp: ours $ours_udp"; echo "udp: kernel $kern_udp"
+	echo "tcp: ours $ours_tcp"; echo "tcp: kernel $kern_tcp"
+	[ "$kern_udp" != none ] && [ "$kern_tcp" != none ]
+	[ "${kern_udp:80:2}" = 01 ] && [ "${kern_tcp:12:2}" = 06 ]
+	[ "$ours_udp" = "$kern_udp" ]
+	[ "$ours_tcp" = "$kern_tcp" ]
+	# the log line: the kernel's from the kernel's log, ours from the
+	# daemon's LOG stream (--log-stderr)
+	local kline oline
+	kline=$(dmesg | grep -F "$tag" | tail -1 | sed 's/^\[[ 0-9.]*\] //')
+	oline=$(grep -F "$tag" "$LOG" | tail -1)
+	echo "kernel: $kline"; echo "ours:   $oline"
+	[ -n "$kline" ]
+	[ "$oline" = "$kline" ]
+	run qt6 "$FW" -L INPUT -v -n -x
+	[ "$(echo "$output" | awk '$3 == "REJECT" { n += $1 } END { print n }')" = 2 ]
 }
