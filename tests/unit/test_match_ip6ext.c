@@ -480,6 +480,28 @@ static void test_srh(void)
 	NOMATCH("srh: segments left beyond the last entry");
 }
 
+/* ---- iprange in ip6tables ---- */
+
+static void test_iprange6(void)
+{
+	/* the source is 2001:db8::211:22ff:fe33:4455, the destination
+	 * 2001:db8::2 */
+	pkt6(IPPROTO_UDP, UDP, 8);
+	rule("-A INPUT -m iprange --src-range 2001:db8::-2001:db8::ffff:ffff:ffff:ffff", "iprange");
+	MATCH("iprange6 src in range (all 128 bits compared)");
+	rule("-A INPUT -m iprange --src-range 2001:db8::-2001:db8::211:22ff:fe33:4454", "iprange");
+	NOMATCH("iprange6 src one above the top");
+	rule("-A INPUT -m iprange ! --dst-range 2001:db8::1-2001:db8::3", "iprange");
+	NOMATCH("iprange6 ! dst: inside");
+	rule("-A INPUT -m iprange --dst-range 2001:db7:ffff::-2001:db8::2", "iprange");
+	MATCH("iprange6 dst across words, at the top");
+	rule("-A INPUT -m iprange --dst-range 2001:db8::3-2001:db8::1", "iprange");
+	NOMATCH("iprange6 reversed never matches");
+	pkt4(IPPROTO_UDP, UDP, 8);
+	rule("-A INPUT -m iprange --src-range ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "iprange");
+	NOMATCH("iprange6 on an IPv4 packet");
+}
+
 int main(void)
 {
 	test_hl();
@@ -491,6 +513,7 @@ int main(void)
 	test_ah();
 	test_mh();
 	test_srh();
+	test_iprange6();
 	qt_test_runs_free();
 	if (rs)
 		qt_ruleset_free(rs);
