@@ -157,6 +157,7 @@ static const struct qt_ext ah6_match = {
 	.save = ah_save,
 	.print = ah_print,
 	.match = ah6_match_pkt,
+	.copy_need = qt_ip6_chain_copy_need,
 	.help =
 		"[!] --ahspi spi[:spi]          match spi (range)\n"
 		"[!] --ahlen length             total length of this header\n"

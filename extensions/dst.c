@@ -5,6 +5,7 @@
 
 #include "eval.h"
 #include "ext.h"
+#include "ip6_exthdr.h"
 #include "ip6_opts.h"
 
 enum { O_LEN, O_OPTS };
@@ -56,6 +57,7 @@ static const struct qt_ext dst_match = {
 	.save = dst_save,
 	.print = dst_print,
 	.match = dst_match_pkt,
+	.copy_need = qt_ip6_chain_copy_need,
 	.help =
 		"[!] --dst-len length            total length of this header\n"
 		"  --dst-opts TYPE[:LEN][,TYPE[:LEN]...]\n"

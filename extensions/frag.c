@@ -160,6 +160,7 @@ static const struct qt_ext frag_match = {
 	.save = frag_save,
 	.print = frag_print,
 	.match = frag_match_pkt,
+	.copy_need = qt_ip6_chain_copy_need,
 	.help =
 		"[!] --fragid id[:id]           match the id (range)\n"
 		"[!] --fraglen length           total length of this header\n"

@@ -223,6 +223,7 @@ static const struct qt_ext ipv6header_match = {
 	.save = ipv6header_save,
 	.print = ipv6header_print,
 	.match = ipv6header_match_pkt,
+	.copy_need = qt_ip6_chain_copy_need,
 	.help =
 		"[!] --header headers     Type of header to match, by name\n"
 		"                         names: hop,dst,route,frag,auth,esp,none,prot\n"

@@ -264,6 +264,7 @@ static const struct qt_ext rt_match = {
 	.save = rt_save,
 	.print = rt_print,
 	.match = rt_match_pkt,
+	.copy_need = qt_ip6_chain_copy_need,
 	.help =
 		"[!] --rt-type type             match the type\n"
 		"[!] --rt-segsleft num[:num]    match the Segments Left field (range)\n"

@@ -259,6 +259,7 @@ static const struct qt_ext srh_match = {
 	.save = srh_save,
 	.print = srh_print,
 	.match = srh_match_pkt,
+	.copy_need = qt_ip6_chain_copy_need,
 	.help =
 		"[!] --srh-next-hdr\t\tnext-hdr        Next Header value of SRH\n"
 		"[!] --srh-hdr-len-eq\t\thdr_len         Hdr Ext Len value of SRH\n"

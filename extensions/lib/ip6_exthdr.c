@@ -24,3 +24,9 @@ enum qt_ip6_find qt_ip6_find_hdr(const struct qt_pkt *p, uint8_t type,
 		return QT_IP6_BADMSG;
 	return QT_IP6_NOENT;
 }
+
+uint32_t qt_ip6_chain_copy_need(const struct qt_ext_inst *in)
+{
+	(void)in;
+	return QT_IP6_CHAIN_COPY;
+}

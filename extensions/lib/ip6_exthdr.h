@@ -35,6 +35,16 @@ static inline bool qt_ip6_have(const struct qt_pkt *p, uint32_t off,
 	return off + n <= qt_ip6_end(p) && off + n >= off;
 }
 
+/* What the queue must copy of each packet for a match that reads the
+ * header chain: RFC 8200's minimum link MTU, within which RFC 7112
+ * wants a first fragment to carry the whole chain. Beyond it a chain
+ * is cut and the packet dropped, as a match cannot judge it. */
+#define QT_IP6_CHAIN_COPY 1280
+
+struct qt_ext_inst;
+/* copy_need of those matches: QT_IP6_CHAIN_COPY. */
+uint32_t qt_ip6_chain_copy_need(const struct qt_ext_inst *in);
+
 /* The length in bytes of an options-like header (hop-by-hop,
  * destination options, routing) from its second byte: ipv6_optlen(). */
 static inline uint32_t qt_ip6_optlen(const uint8_t *h)

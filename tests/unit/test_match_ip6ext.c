@@ -229,6 +229,8 @@ static void test_frag(void)
 	MATCH("frag: found behind hop-by-hop");
 	DROPPED_AT(48, "frag: the copy ends before the fragment header");
 	DROPPED_AT(44, "frag: the copy ends inside hop-by-hop");
+	ok(inst->ext->copy_need && inst->ext->copy_need(inst) >= 1280,
+	   "frag: the queue copies a chain of up to 1280 bytes");
 }
 
 /* ---- hbh, dst ---- */
