@@ -1,7 +1,8 @@
 /* -m frag: the IPv6 fragment header: its identification (a range), its
  * reserved bits, first, more or last fragment. --fraglen is read and
  * printed as ip6tables does, but the kernel's ip6t_frag never compares
- * it (a fragment header has no length field), and neither does this. */
+ * it (a fragment header has no length field), and neither does this
+ * (checked on the kernel: "--fraglen 99" counts any fragment header). */
 #include <sys/socket.h>
 
 #include "eval.h"
