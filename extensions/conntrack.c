@@ -1,8 +1,9 @@
 /* -m conntrack: state, status, protocol, tuple addresses and ports,
  * expiry and direction of the packet's connection (xt_conntrack
  * revision 3). Values are kept as the kernel keeps them: an address and
- * its 128-bit mask (a given /N fills the first word only, no mask at all
- * is all ones, so the two never compare equal), port ranges in host
+ * its 128-bit mask (in iptables' rules a given /N fills the first word
+ * only, no mask at all is all ones, so the two never compare equal; in
+ * ip6tables' the address and the mask are IPv6's), port ranges in host
  * order with high 0 meaning "just low", flag words XT_CONNTRACK_*.
  * Messages and quirks are iptables-nft 1.8.9's. */
 #include <netdb.h>
@@ -39,7 +40,8 @@
 #define CS_UNTRACKED   (1u << 8)
 
 struct ct_addr {
-	uint32_t addr;         /* network order, not masked */
+	uint32_t addr[4];      /* network order, not masked (IPv4: the
+	                          first word, the rest zero) */
 	uint32_t mask[4];      /* union nf_inet_addr */
 };
 
@@ -52,7 +54,8 @@ struct conntrack_data {
 	uint16_t state_mask;
 	uint16_t status_mask;      /* IPS_* */
 	uint8_t l4proto;
-	uint8_t pad[3];
+	uint8_t ip6;               /* an ip6tables rule's: IPv6 tuples */
+	uint8_t pad[2];
 };
 
 enum {
@@ -184,23 +187,42 @@ static int parse_proto(const char *s, uint8_t *out, struct qt_ctx *ctx)
 	return qt_param_error(ctx, "unknown protocol \"%s\" specified", s);
 }
 
+/* An IPv6 host as xtables' host type reads one in ip6tables: numeric,
+ * or a name whose first IPv6 answer is taken. */
+static int parse_host6(struct qt_ctx *ctx, const char *s, uint32_t addr[4])
+{
+	if (inet_pton(AF_INET6, s, addr) == 1)
+		return 0;
+	struct addrinfo hints = { .ai_family = AF_INET6 };
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(s, NULL, &hints, &res);
+	if (rc != 0)
+		return qt_param_error(ctx, "getaddrinfo: %s\n", gai_strerror(rc));
+	memcpy(addr, &((const struct sockaddr_in6 *)(const void *)res->ai_addr)
+			      ->sin6_addr, 16);
+	freeaddrinfo(res);
+	return 0;
+}
+
 /* "HOST[/MASK]" (xtables' hostmask type): the host resolved, the address
- * kept unmasked. */
-static int parse_hostmask(const char *arg, const char *opt, struct ct_addr *t,
-			  struct qt_ctx *ctx)
+ * kept unmasked; of the rule's family. */
+static int parse_hostmask(const char *arg, const char *opt, bool ip6,
+			  struct ct_addr *t, struct qt_ctx *ctx)
 {
 	char buf[1024];
-	uint32_t addr = 0;
+	uint32_t addr[4] = { 0 };
 	snprintf(buf, sizeof(buf), "%s", arg);
 	char *slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
-	if (qt_opt_parse_host(ctx, buf, &addr))
+	if (ip6 ? parse_host6(ctx, buf, addr)
+		: qt_opt_parse_host(ctx, buf, &addr[0]))
 		return -1;
 	unsigned plen = QT_PLEN_FULL;
-	if (slash && qt_opt_parse_plen(ctx, "conntrack", opt, slash + 1, &plen))
+	if (slash && qt_opt_parse_plen_fam(ctx, "conntrack", opt, slash + 1,
+					   ip6 ? AF_INET6 : AF_INET, &plen))
 		return -1;
-	t->addr = addr;
+	memcpy(t->addr, addr, sizeof(addr));
 	qt_plen_mask(plen, t->mask);
 	return 0;
 }
@@ -277,13 +299,7 @@ static int conntrack_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 	case O_ORIGDST:
 	case O_REPLSRC:
 	case O_REPLDST:
-		/* the tuple holds an IPv4 address: an IPv6 rule's is
-		 * refused rather than kept wrong */
-		if (in->family == AF_INET6)
-			return qt_param_error(ctx, "conntrack: --%s: IPv6 "
-				"addresses are not supported by qtables yet",
-				tuple_opt[id - O_ORIGSRC]);
-		return parse_hostmask(a->arg, tuple_opt[id - O_ORIGSRC],
+		return parse_hostmask(a->arg, tuple_opt[id - O_ORIGSRC], d->ip6,
 				      &d->tuple[id - O_ORIGSRC], ctx);
 	case O_ORIGSRCPORT:
 	case O_ORIGDSTPORT:
@@ -299,6 +315,12 @@ static int conntrack_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		return 0;
 	}
 	return 0;
+}
+
+static void conntrack_init(struct qt_ext_inst *in)
+{
+	struct conntrack_data *d = in->data;
+	d->ip6 = in->family == AF_INET6;
 }
 
 static int conntrack_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
@@ -329,18 +351,27 @@ static void put_names(struct qt_buf *b, uint16_t mask, bool status)
 
 /* Address with its mask as iptables prints it: no "/32", "/N" for a
  * prefix, the dotted mask otherwise; -L names the host unless -n, and
- * says "anywhere" for 0.0.0.0 whatever the mask. */
-static void put_tuple(struct qt_buf *b, const struct ct_addr *t, bool numeric)
+ * says "anywhere" for 0.0.0.0 whatever the mask. IPv6 alike: no
+ * "/128", "/N", or the mask in full. */
+static void put_tuple(struct qt_buf *b, const struct ct_addr *t, bool ip6,
+		      bool numeric)
 {
 	qt_buf_putc(b, ' ');
-	if (!numeric && t->addr == 0) {
+	if (ip6) {
+		union qt_addr a, m;
+		memcpy(&a.v6, t->addr, 16);
+		memcpy(&m.v6, t->mask, 16);
+		qt_addr_list_form_fam(b, AF_INET6, &a, &m, numeric);
+		return;
+	}
+	if (!numeric && t->addr[0] == 0) {
 		qt_buf_puts(b, "anywhere");
 		return;
 	}
 	if (numeric) {
-		xt_put_ip(b, t->addr);
+		xt_put_ip(b, t->addr[0]);
 	} else {
-		struct in_addr a = { .s_addr = t->addr };
+		struct in_addr a = { .s_addr = t->addr[0] };
 		qt_addr_list_form(b, a, qt_cidr_to_mask(32), false);
 	}
 	int cidr = qt_mask_to_cidr((struct in_addr){ .s_addr = t->mask[0] });
@@ -371,7 +402,7 @@ static void dump(const struct conntrack_data *d, struct qt_buf *b,
 		if (f & (CT_ORIGSRC << i)) {
 			NOT(CT_ORIGSRC << i);
 			qt_buf_printf(b, " %s%s", pfx, tuple_opt[i]);
-			put_tuple(b, &d->tuple[i], numeric);
+			put_tuple(b, &d->tuple[i], d->ip6, numeric);
 		}
 	for (int i = 0; i < 4; i++)
 		if (f & (CT_ORIGSRC_PORT << i)) {
@@ -452,15 +483,20 @@ static bool conntrack_match_fn(const struct qt_ext_inst *in,
 	if ((f & CT_DIRECTION) &&
 	    fails(d, CT_DIRECTION, ev->ct_dir == QT_CT_ORIG))
 		return false;
-	/* addresses: ((ct ^ given) & mask) == 0, IPv4 uses the first word */
+	/* addresses: ((ct ^ given) & mask) == 0, IPv4 uses the first word,
+	 * IPv6 all four (the rule's family decides, as par->family does) */
+	unsigned words = d->ip6 ? 4 : 1;
 	for (int i = 0; i < 4; i++) {
 		uint16_t bit = (uint16_t)(CT_ORIGSRC << i);
 		if (!(f & bit))
 			continue;
 		const struct qt_ct_tuple *t = &e->t[i < 2 ? QT_CT_ORIG : QT_CT_REPLY];
-		uint32_t a = i % 2 == 0 ? t->src.ip : t->dst.ip;
-		if (fails(d, bit,
-			  ((a ^ d->tuple[i].addr) & d->tuple[i].mask[0]) == 0))
+		const union qt_ct_addr *a = i % 2 == 0 ? &t->src : &t->dst;
+		uint32_t diff = 0;
+		for (unsigned w = 0; w < words; w++)
+			diff |= (a->all[w] ^ d->tuple[i].addr[w]) &
+				d->tuple[i].mask[w];
+		if (fails(d, bit, diff == 0))
 			return false;
 	}
 	if ((f & CT_PROTO) &&
@@ -493,6 +529,7 @@ static const struct qt_ext conntrack_match = {
 	.kind = QT_EXT_MATCH,
 	.data_size = sizeof(struct conntrack_data),
 	.opts = conntrack_opts,
+	.init = conntrack_init,
 	.parse = conntrack_parse,
 	.check = conntrack_check,
 	.save = conntrack_save,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ext.h"
 
@@ -36,7 +37,9 @@ static int by_name(const void *a, const void *b)
 {
 	const struct qt_ext *x = *(const struct qt_ext *const *)a;
 	const struct qt_ext *y = *(const struct qt_ext *const *)b;
-	return strcmp(x->name, y->name);
+	int c = strcmp(x->name, y->name);
+	/* one name in both families (ah): iptables' first */
+	return c ? c : (int)x->family - (int)y->family;
 }
 
 static void entries(enum qt_ext_kind kind)
@@ -49,7 +52,13 @@ static void entries(enum qt_ext_kind kind)
 	qsort(list, n, sizeof(*list), by_name);
 	for (size_t i = 0; i < n; i++) {
 		const struct qt_ext *e = list[i];
-		printf(".TP\n.B %s\n", e->name);
+		/* an extension of one family says whose it is */
+		if (e->family == AF_INET6)
+			printf(".TP\n.BR %s \" (ip6tables)\"\n", e->name);
+		else if (e->family == AF_INET)
+			printf(".TP\n.BR %s \" (iptables)\"\n", e->name);
+		else
+			printf(".TP\n.B %s\n", e->name);
 		if (!e->help) {
 			printf("No options.\n");
 			continue;

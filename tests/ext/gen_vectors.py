@@ -32,6 +32,13 @@ def upstream_file(name):
         f = prefix + name + ".t"
         if os.path.exists(os.path.join(UPSTREAM, f)):
             return f
+    # NAME6, asked for by name: the IPv6 vectors of an extension whose
+    # families have files of their own (libipt_ah.t and libip6t_ah.t
+    # make ah.t and ah6.t)
+    if name.endswith("6"):
+        f = "libip6t_" + name[:-1] + ".t"
+        if os.path.exists(os.path.join(UPSTREAM, f)):
+            return f
     return None
 
 

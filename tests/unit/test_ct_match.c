@@ -56,8 +56,9 @@ static void pkt(uint8_t proto, const char *src, const char *dst,
 /* ---- rules ---- */
 
 static struct qt_ruleset *rs;
+static uint8_t family;       /* of the rulesets rule() makes: 0 or AF_INET6 */
 
-/* "-A INPUT ..." into a fresh ruleset; the match named ext, or the
+/* "-A INPUT ..." into a fresh ruleset (ip6tables' when family says); the match named ext, or the
  * target when ext is NULL; its engine state made. */
 static struct qt_ext_inst *rule(const char *cmd, const char *ext)
 {
@@ -66,7 +67,7 @@ static struct qt_ext_inst *rule(const char *cmd, const char *ext)
 	qt_test_runs_free();
 	if (rs)
 		qt_ruleset_free(rs);
-	rs = qt_ruleset_new(0);
+	rs = qt_ruleset_new(family);
 	if (qt_test_cmd(&rs, cmd, &r) != 0) {
 		printf("# %s: %s", cmd, r.err.data ? r.err.data : "");
 		qt_test_result_free(&r);
@@ -378,6 +379,38 @@ static void test_conntrack(void)
 	entry();
 }
 
+/* ip6tables' tuple addresses: all 128 bits (masked) compared, where an
+ * IPv4 rule compares the first word only. */
+static void test_conntrack6(void)
+{
+	struct qt_ext_inst *in;
+
+	entry();
+	inet_pton(AF_INET6, "2001:db8::1", E.t[0].src.b);
+	inet_pton(AF_INET6, "2001:db8:0:1::2", E.t[0].dst.b);
+	E.t[1].src = E.t[0].dst;
+	E.t[1].dst = E.t[0].src;
+	E.t[0].ip6 = E.t[1].ip6 = 1;
+	family = AF_INET6;
+
+	in = rule("-A INPUT -m conntrack --ctorigsrc 2001:db8::1", "conntrack");
+	M(in, &V_EST, 1, "ip6 ctorigsrc: the whole address");
+	in = rule("-A INPUT -m conntrack --ctorigsrc 2001:db8::2", "conntrack");
+	M(in, &V_EST, 0, "ip6 ctorigsrc: the last word differs");
+	in = rule("-A INPUT -m conntrack --ctorigdst 2001:db8::/64", "conntrack");
+	M(in, &V_EST, 0, "ip6 ctorigdst 2001:db8::/64: the fourth word differs");
+	in = rule("-A INPUT -m conntrack --ctorigdst 2001:db8::/48", "conntrack");
+	M(in, &V_EST, 1, "ip6 ctorigdst 2001:db8::/48");
+	in = rule("-A INPUT -m conntrack ! --ctreplsrc 2001:db8:0:1::/64", "conntrack");
+	M(in, &V_EST, 0, "ip6 ! ctreplsrc: it is in the prefix");
+	in = rule("-A INPUT -m conntrack --ctrepldst 2001:db8::1 --ctreplsrc ::/0", "conntrack");
+	M(in, &V_EST, 1, "ip6 ctrepldst, ctreplsrc ::/0");
+	in = rule("-A INPUT -m conntrack --ctorigsrc 2001:db8::1/ffff::ff", "conntrack");
+	M(in, &V_EST, 1, "ip6 a mask that is no prefix: the whole address");
+	family = 0;
+	entry();
+}
+
 static void test_connmark(void)
 {
 	struct qt_ext_inst *in;
@@ -686,6 +719,7 @@ int main(void)
 {
 	test_state();
 	test_conntrack();
+	test_conntrack6();
 	test_connmark();
 	test_CONNMARK();
 	test_connlimit();
