@@ -23,6 +23,10 @@ static const struct {
 	{ 50, "esp", XT },
 	{ 51, "ah", XT },
 	{ 135, "mh", XT },
+	/* xtables_chain_protos' other names of 58 and 135, after the ones
+	 * found by number here; iptables takes them as names */
+	{ 58, "ipv6-icmp", XT },
+	{ 135, "ipv6-mh", XT },
 	{ 0, "all", XT },
 	{ 33, "dccp", PORTS },
 };
