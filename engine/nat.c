@@ -142,6 +142,28 @@ static bool src_in_range(const struct qt_ct_tuple *t,
 	return l4_in_range(t, QT_NAT_MANIP_SRC, r);
 }
 
+/* find_appropriate_src: a connection from the same source address and
+ * port already mapped (by source NAT) gets the same mapping for another
+ * destination, when the range holds it. */
+static bool appropriate_src(const struct qt_ct *ct,
+			    const struct qt_ct_tuple *t,
+			    const struct qt_nat_range *r,
+			    struct qt_ct_tuple *out)
+{
+	for (const struct qt_ct_entry *o = qt_ct_bysrc_next(ct, t, NULL); o;
+	     o = qt_ct_bysrc_next(ct, t, o)) {
+		/* the source part as the reply sees it; t's destination */
+		struct qt_ct_tuple mapped;
+		qt_ct_invert(&o->t[QT_CT_REPLY], &mapped);
+		*out = *t;
+		out->src = mapped.src;
+		out->sport = mapped.sport;
+		if (src_in_range(out, r))
+			return true;
+	}
+	return false;
+}
+
 /* find_best_ips_proto: the address of the range a hash of the tuple's
  * addresses picks. */
 static void best_ip(struct qt_ct_tuple *t, const struct qt_nat_range *r,
@@ -239,11 +261,18 @@ void qt_nat_unique_tuple(const struct qt_ct *ct, const struct qt_ct_entry *e,
 			 struct qt_ct_tuple *out)
 {
 	/* 1: a source mapping keeps the tuple when the range holds it
-	 * and nobody else uses it */
-	if (m == QT_NAT_MANIP_SRC && !(r->flags & RANDOM_ALL) &&
-	    src_in_range(cur, r) && !used_tuple(ct, cur, e)) {
-		*out = *cur;
-		return;
+	 * and nobody else uses it; else the mapping an earlier connection
+	 * from the same source got, when that is in the range and free */
+	if (m == QT_NAT_MANIP_SRC && !(r->flags & RANDOM_ALL)) {
+		if (src_in_range(cur, r)) {
+			if (!used_tuple(ct, cur, e)) {
+				*out = *cur;
+				return;
+			}
+		} else if (appropriate_src(ct, cur, r, out) &&
+			   !used_tuple(ct, out, e)) {
+			return;
+		}
 	}
 	/* 2: the address */
 	*out = *cur;
@@ -283,6 +312,11 @@ int qt_nat_setup(struct qt_eval *ev, const struct qt_nat_range *r,
 		qt_ct_set_reply(ct, e, &reply);
 		e->status |= m == QT_NAT_MANIP_SRC ? QT_IPS_SRC_NAT
 						   : QT_IPS_DST_NAT;
+		/* the kernel indexes every source binding; one that kept
+		 * the tuple can never be another's appropriate source
+		 * (that is looked for only outside the range holding it) */
+		if (m == QT_NAT_MANIP_SRC)
+			qt_ct_bysrc_add(ct, e);
 	}
 	e->status |= m == QT_NAT_MANIP_SRC ? QT_IPS_SRC_NAT_DONE
 					   : QT_IPS_DST_NAT_DONE;

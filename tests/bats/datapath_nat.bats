@@ -304,6 +304,30 @@ PY
 	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 11 ]
 }
 
+# The kernel's find_appropriate_src: the address of a range is a hash of
+# both addresses, yet a source address and port mapped once keep their
+# mapping to every other destination.
+@test "SNAT to an address range: one client port keeps its mapping to ten servers" {
+	peer_server 8080
+	local i
+	for i in $(seq 3 9); do ip -n "$FW" addr add "10.0.2.$i/24" dev qtf1; done
+	for i in $(seq 20 29); do ip -n "$S" addr add "10.0.2.$i/24" dev qts0; done
+	qt $FW -t nat -A POSTROUTING -o qtf1 -j SNAT --to-source 10.0.2.3-10.0.2.9
+	: >"$QT_RUN/seen"
+	for i in $(seq 20 29); do
+		ask "$C" tcp "10.0.2.$i" 8080 10.0.1.2 49000 >>"$QT_RUN/seen"
+	done
+	cat "$QT_RUN/seen"
+	[ "$(wc -l <"$QT_RUN/seen")" -eq 10 ]
+	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 1 ]
+	grep -q '^10\.0\.2\.[3-9]:49000$' "$QT_RUN/seen"
+	# another client port is mapped on its own, and keeps that too
+	ask "$C" tcp 10.0.2.20 8080 10.0.1.2 49001 >"$QT_RUN/a"
+	ask "$C" tcp 10.0.2.21 8080 10.0.1.2 49001 >>"$QT_RUN/a"
+	cat "$QT_RUN/a"
+	[ "$(sort -u "$QT_RUN/a" | wc -l)" -eq 1 ]
+}
+
 @test "several queues: a nat table is refused, not half done" {
 	daemon_only
 	stop_daemon
