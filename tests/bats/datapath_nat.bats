@@ -196,6 +196,27 @@ ct_list() {
 	[ "$output" = "10.0.2.5:43000" ]
 }
 
+# nf_nat_masquerade_ipv4: inet_select_addr(out, next hop): of the
+# out-interface's addresses the one whose subnet holds the next hop (the
+# destination on a link, else the route's gateway).
+@test "MASQUERADE: an interface with addresses in two subnets gives the one of the next hop's" {
+	peer_server 8080
+	ip -n "$FW" addr add 10.0.3.1/24 dev qtf1
+	ip -n "$S" addr add 10.0.3.2/24 dev qts0
+	# 10.0.9.9 on the server, reached by a gateway in the second subnet
+	ip -n "$S" addr add 10.0.9.9/32 dev qts0
+	ip -n "$FW" route add 10.0.9.9/32 via 10.0.3.2
+	ip -n "$S" route add 10.0.1.0/24 via 10.0.2.1 2>/dev/null || true
+	qt $FW -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	sleep 0.3
+	run ask "$C" tcp 10.0.2.2 8080 10.0.1.2 44000
+	[ "$output" = "10.0.2.1:44000" ]
+	run ask "$C" tcp 10.0.3.2 8080 10.0.1.2 44001
+	[ "$output" = "10.0.3.1:44001" ]
+	run ask "$C" tcp 10.0.9.9 8080 10.0.1.2 44002
+	[ "$output" = "10.0.3.1:44002" ]
+}
+
 @test "REDIRECT in PREROUTING: to a port of the firewall itself" {
 	peer_server 8080 "$FW"
 	qt $FW -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
