@@ -217,6 +217,65 @@ ct_list() {
 	[ "$output" = "10.0.3.1:44002" ]
 }
 
+# The original source ports of the entries conntrack -L lists with the
+# filter given (the first sport= of each line), one line, sorted.
+nat_sports() {
+	ct_list "$@" | sed -n 's/^[^=]* src=[^ ]* dst=[^ ]* sport=\([0-9]*\).*/\1/p' |
+		sort -n | tr '\n' ' '
+}
+
+# conntrack 1.4.7's --src-nat, --dst-nat and --any-nat [IP[:PORT]] on
+# connections translated every way: the same lists from the kernel's
+# conntrack (QT_ORACLE=1) and from qtables-conntrack.
+@test "conntrack -L --src-nat, --dst-nat, --any-nat [IP[:PORT]] select as conntrack's own" {
+	peer_server 8080
+	udp_peer_server 5353
+	ip -n "$C" addr add 10.0.1.3/24 dev qtc0
+	qt $FW -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 80 -j DNAT --to-destination 10.0.2.2:8080
+	qt $FW -t nat -A POSTROUTING -o qtf1 -p udp -j MASQUERADE
+	qt $FW -t nat -A POSTROUTING -o qtf1 -s 10.0.1.3 -p tcp -j SNAT --to-source 10.0.2.1:6000
+	# 45000: DNAT with a port; 45001: source NAT keeping the port;
+	# 45002: both, the source port changed; 45003: untranslated
+	[ "$(ask "$C" tcp 10.0.1.1 80 10.0.1.2 45000)" = "10.0.1.2:45000" ]
+	[ "$(ask "$C" udp 10.0.2.2 5353 10.0.1.2 45001)" = "10.0.2.1:45001" ]
+	[ "$(ask "$C" tcp 10.0.1.1 80 10.0.1.3 45002)" = "10.0.2.1:6000" ]
+	[ "$(ask "$C" tcp 10.0.2.2 8080 10.0.1.2 45003)" = "10.0.1.2:45003" ]
+	[ "$(nat_sports)" = "45000 45001 45002 45003 " ]
+	[ "$(nat_sports --src-nat)" = "45001 45002 " ]
+	[ "$(nat_sports -n 10.0.2.1)" = "45001 45002 " ]
+	[ "$(nat_sports --src-nat 10.0.2.1:6000)" = "45002 " ]
+	# an address written on is ignored, as conntrack 1.4.7 does
+	[ "$(nat_sports --src-nat=10.0.2.9)" = "45001 45002 " ]
+	[ "$(nat_sports -g10.0.2.9)" = "45000 45002 " ]
+	[ "$(nat_sports --src-nat 10.0.2.1:45001)" = "" ]
+	[ "$(nat_sports --src-nat 10.0.2.9)" = "" ]
+	[ "$(nat_sports --dst-nat)" = "45000 45002 " ]
+	[ "$(nat_sports -g 10.0.2.2:8080)" = "45000 45002 " ]
+	[ "$(nat_sports --dst-nat 10.0.2.1)" = "" ]
+	[ "$(nat_sports --any-nat)" = "45000 45001 45002 " ]
+	[ "$(nat_sports -j 10.0.2.1)" = "45001 45002 " ]
+	[ "$(nat_sports -j 10.0.2.2)" = "45000 45002 " ]
+	[ "$(nat_sports --src-nat --dst-nat)" = "45002 " ]
+	[ "$(nat_sports -p udp --src-nat)" = "45001 " ]
+	local ctl=(conntrack)
+	[ -n "${QT_ORACLE:-}" ] || ctl=("$QT_BUILD/qtables-conntrack")
+	run ip netns exec "$FW" "${ctl[@]}" -L --src-nat --any-nat
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cannot specify \`--src-nat' or \`--dst-nat' with \`--any-nat'"* ]]
+	run ip netns exec "$FW" "${ctl[@]}" -L --dst-nat 10.0.2.0/24
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"CIDR notation unavailable for \`--dst-nat'"* ]]
+	run ip netns exec "$FW" "${ctl[@]}" -L --src-nat 10.0.2.1:
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"No port specified after \`:'"* ]]
+	run ip netns exec "$FW" "${ctl[@]}" -L --src-nat 10.0.2.1:x
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Invalid port \`x'"* ]]
+	# -D takes the same filter
+	ip netns exec "$FW" "${ctl[@]}" -D --src-nat 10.0.2.1:6000 >/dev/null 2>&1
+	[ "$(nat_sports)" = "45000 45001 45003 " ]
+}
+
 @test "REDIRECT in PREROUTING: to a port of the firewall itself" {
 	peer_server 8080 "$FW"
 	qt $FW -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
