@@ -176,6 +176,14 @@ int qt_addrs_masq_source(const struct qt_addrs *o, int ifindex,
 			ret = 0;
 		}
 	}
+	/* none there: the first of universe scope of any interface, in
+	 * the order the kernel lists them (in_dev_select_addr over its
+	 * devices) */
+	for (size_t i = 0; ret < 0 && i < s->naddrs; i++)
+		if (s->addrs[i].scope == RT_SCOPE_UNIVERSE) {
+			*out = s->addrs[i].a;
+			ret = 0;
+		}
 	qt_snap_read_end(o->sync, tok);
 	return ret;
 }

@@ -62,7 +62,8 @@ bool qt_addrs_iface_has(const struct qt_addrs *a, int ifindex, struct in_addr ad
  * next hop is the gateway of the route daddr takes (the longest prefix
  * of the main table; policy routing is not modelled), else daddr
  * itself; of ifindex's primary addresses of universe scope, the first
- * whose subnet holds the next hop, else the first. 0 found, -1 none. */
+ * whose subnet holds the next hop, else the first; with none there, the
+ * first of universe scope of any interface. 0 found, -1 none. */
 int qt_addrs_masq_source(const struct qt_addrs *a, int ifindex,
 			 struct in_addr daddr, struct in_addr *out);
 

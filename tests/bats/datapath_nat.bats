@@ -217,6 +217,22 @@ ct_list() {
 	[ "$output" = "10.0.3.1:44002" ]
 }
 
+# inet_select_addr's last resort: an out-interface without an address
+# of its own gives the first of another interface.
+@test "MASQUERADE: out of an interface without an address, another interface's" {
+	ip -n "$FW" link add qtd0 type veth peer name qtd1
+	ip -n "$FW" link set qtd0 up
+	ip -n "$FW" link set qtd1 up
+	ip -n "$FW" route add 10.0.9.0/24 dev qtd0
+	qt $FW -t nat -A POSTROUTING -o qtd0 -j MASQUERADE
+	sleep 0.3
+	ask "$C" udp 10.0.9.9 5353 10.0.1.2 46000 >/dev/null
+	# (the kernel's use= counts the packet still waiting for ARP)
+	run ct_list -p udp --orig-dst 10.0.9.9
+	echo "$output"
+	[ "${output% use=*}" = "udp 17  src=10.0.1.2 dst=10.0.9.9 sport=46000 dport=5353 [UNREPLIED] src=10.0.9.9 dst=10.0.1.1 sport=5353 dport=46000 mark=0" ]
+}
+
 # The original source ports of the entries conntrack -L lists with the
 # filter given (the first sport= of each line), one line, sorted.
 nat_sports() {

@@ -108,7 +108,7 @@ static void no_match(void)
 	};
 	qt_addrs_publish(h.addrs, NULL, 0, only_link, 1);
 	is_int(masq_from(&h, "169.254.3.3", 6002), 0,
-	       "only a link scope address: dropped");
+	       "only a link scope address anywhere: dropped");
 	h_stop(&h);
 }
 
