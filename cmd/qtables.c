@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "completion_words.h"
 #include "graph.h"
+#include "kernel_fallback.h"
 #include "request.h"
 #include "ipset.h"
 #include "restore.h"
@@ -797,6 +798,16 @@ int main(int argc, char **argv)
 	snprintf(save_name, sizeof(save_name), "%s-save", cmd_name);
 	if (argc == 3 && !strcmp(argv[1], "--completion-words"))
 		return completion_words(argv[2]);
+	/* under iptables' names, a namespace no qtablesd serves (a
+	 * container's, where dockerd makes its DNS rules) gets the kernel's
+	 * iptables-nft; see kernel_fallback.h for when */
+	if (ipt && qt_should_fall_back()) {
+		qt_exec_kernel_iptables(base, argv);
+		fprintf(stderr, "%s: no qtablesd in this network namespace, "
+			"and %s cannot be run: %s\n", base, QT_KERNEL_XTABLES,
+			strerror(errno));
+		return 1;
+	}
 	if (!strcmp(base, "qtables-conntrack"))
 		return conntrack_main(base, argc, argv);
 	if (!strcmp(base, "nfacct") || !strcmp(base, "qtables-nfacct"))

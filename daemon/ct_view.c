@@ -72,6 +72,52 @@ void qt_ct_view_format(const struct qt_ct_entry *e, uint64_t now,
 
 /* ---- filters ---- */
 
+/* conntrack's filter_nat, for one kind k (0 source, 1 destination):
+ * was the entry translated so (libnetfilter_conntrack's IS_SNAT/IS_SPAT,
+ * IS_DNAT/IS_DPAT: the original tuple's and the reply's differ), and to
+ * the address and port asked for? An address asked for decides; a port
+ * then must match too; a port alone decides by itself. */
+static bool nat_kind(const struct qt_ct_filter *f, const struct qt_ct_entry *e,
+		     int k)
+{
+	const struct qt_ct_tuple *o = &e->t[QT_CT_ORIG], *r = &e->t[QT_CT_REPLY];
+	const union qt_ct_addr *oa = k ? &o->dst : &o->src;
+	const union qt_ct_addr *ra = k ? &r->src : &r->dst;
+	bool ports = has_ports(o->proto);
+	uint16_t op = k ? o->dport : o->sport, rp = k ? r->sport : r->dport;
+	bool addr_nat = memcmp(oa, ra, sizeof(*oa)) != 0;
+	bool port_nat = ports && op != rp;
+	bool check_ip = f->has & QT_CTF_NAT_IP(k);
+	bool check_port = f->has & QT_CTF_NAT_PORT(k);
+	bool has = false;
+	if (check_ip)
+		has = addr_nat && !o->ip6 && ra->ip == f->nat_ip[k];
+	if (check_port) {
+		bool ret = port_nat && rp == f->nat_port[k];
+		if (check_ip && has && !ret)
+			has = false;
+		if (!check_ip && ret)
+			has = true;
+	}
+	if (!check_ip && !check_port && (addr_nat || port_nat))
+		has = true;
+	return has;
+}
+
+static bool nat_match(const struct qt_ct_filter *f, const struct qt_ct_entry *e)
+{
+	bool any = f->has & QT_CTF_NAT_ANY;
+	bool src = any || (f->has & QT_CTF_NAT_SRC);
+	bool dst = any || (f->has & QT_CTF_NAT_DST);
+	bool has_src = src && nat_kind(f, e, 0);
+	bool has_dst = dst && nat_kind(f, e, 1);
+	if (any)
+		return has_src || has_dst;
+	if (src && dst)
+		return has_src && has_dst;
+	return src ? has_src : has_dst;
+}
+
 bool qt_ct_filter_match(const struct qt_ct_filter *f,
 			const struct qt_ct_entry *e)
 {
@@ -112,6 +158,9 @@ bool qt_ct_filter_match(const struct qt_ct_filter *f,
 	if ((f->has & QT_CTF_STATE) &&
 	    (o->proto != f->proto ||
 	     qt_ct_proto_of(o->proto)->state_of(&e->p) != f->state))
+		return false;
+	if ((f->has & (QT_CTF_NAT_SRC | QT_CTF_NAT_DST | QT_CTF_NAT_ANY)) &&
+	    !nat_match(f, e))
 		return false;
 	return true;
 }
@@ -243,6 +292,50 @@ static int parse_state(struct cmdline *c, const char *s)
 			     c->f.proto == IPPROTO_TCP ? "TCP" : "SCTP", s);
 }
 
+/* conntrack's nat_parse: IP[:PORT] of --src-nat, --dst-nat (kind) or
+ * --any-nat (both); no CIDR. */
+static int parse_nat(struct cmdline *c, const struct qt_ct_opt *o, const char *v)
+{
+	static const unsigned kinds[] = { QT_CTF_NAT_SRC, QT_CTF_NAT_DST,
+					  QT_CTF_NAT_ANY };
+	c->f.has |= kinds[o->idx];
+	if (!v || !*v)
+		return 0;
+	if (strchr(v, '/'))
+		return param_problem(c, "CIDR notation unavailable for `--%s'",
+				     o->canon);
+	char ip[64];
+	const char *colon = strchr(v, ':');
+	size_t n = colon ? (size_t)(colon - v) : strlen(v);
+	struct in_addr a;
+	if (n >= sizeof(ip))
+		n = sizeof(ip) - 1;
+	memcpy(ip, v, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return param_problem(c, "Invalid IP address `%s'", ip);
+	unsigned long port = 0;
+	if (colon) {
+		if (!colon[1])
+			return param_problem(c, "No port specified after `:'");
+		if (!parse_num(colon + 1, 65535, &port))
+			return param_problem(c, "Invalid port `%s'", colon + 1);
+	}
+	for (int k = 0; k < 2; k++) {
+		if (o->idx != QT_CT_NAT_ANY && o->idx != k)
+			continue;
+		c->f.nat_ip[k] = a.s_addr;
+		c->f.has |= QT_CTF_NAT_IP(k);
+		if (colon) {
+			c->f.nat_port[k] = (uint16_t)port;
+			c->f.has |= QT_CTF_NAT_PORT(k);
+		} else {
+			c->f.has &= ~QT_CTF_NAT_PORT(k);
+		}
+	}
+	return 0;
+}
+
 static int take_value(struct cmdline *c, const struct qt_ct_opt *o, const char *v)
 {
 	unsigned long n;
@@ -306,6 +399,8 @@ static int take_value(struct cmdline *c, const struct qt_ct_opt *o, const char *
 		c->f.icmp_id = (uint16_t)n;
 		c->f.has |= QT_CTF_ICMP_ID;
 		return 0;
+	case QT_CTO_NAT:
+		return parse_nat(c, o, v);
 	}
 	return 0;
 }
@@ -367,7 +462,7 @@ static int parse_cmdline(struct cmdline *c, int argc, char *const *argv)
 						     "ambiguous", a);
 			if (!o)
 				return param_problem(c, "unknown option `%s'", a);
-			if (eq && !o->arg)
+			if (eq && !o->arg && !o->opt_arg)
 				return param_problem(c, "option `--%s' doesn't "
 						     "allow an argument", o->lng);
 			if (eq)
@@ -378,7 +473,7 @@ static int parse_cmdline(struct cmdline *c, int argc, char *const *argv)
 				return param_problem(c, "unknown option `-%c'",
 						     a[1]);
 			if (a[2]) {
-				if (!o->arg)
+				if (!o->arg && !o->opt_arg)
 					return param_problem(c, "unknown option "
 							     "`%s'", a);
 				val = a + 2;
@@ -391,6 +486,15 @@ static int parse_cmdline(struct cmdline *c, int argc, char *const *argv)
 				return param_problem(c, "option `%s' requires an "
 						     "argument", a);
 			val = argv[++i];
+		}
+		/* an optional argument: conntrack 1.4.7 takes only the next
+		 * word, when that is no option; one written on (--src-nat=IP,
+		 * -nIP) it ignores, and the next word then too */
+		if (o->opt_arg) {
+			bool attached = val != NULL;
+			val = NULL;
+			if (!attached && i + 1 < argc && argv[i + 1][0] != '-')
+				val = argv[++i];
 		}
 		if (o->id == QT_CTO_CMD) {
 			if (c->cmd != QT_CTC_NONE)
@@ -423,6 +527,10 @@ static int parse_cmdline(struct cmdline *c, int argc, char *const *argv)
 	if (c->first_filter && c->cmd != QT_CTC_LIST && c->cmd != QT_CTC_DELETE)
 		return param_problem(c, "Illegal option `--%s' with this command",
 				     c->first_filter);
+	if ((c->f.has & QT_CTF_NAT_ANY) &&
+	    (c->f.has & (QT_CTF_NAT_SRC | QT_CTF_NAT_DST)))
+		return param_problem(c, "cannot specify `--src-nat' or "
+				     "`--dst-nat' with `--any-nat'");
 	return 0;
 }
 
@@ -510,6 +618,9 @@ static void help(struct cmdline *c)
 		"  -p, --protonum proto\t\tLayer 4 Protocol, eg. 'tcp'\n"
 		"  -f, --family proto\t\tLayer 3 Protocol, eg. 'ipv4'\n"
 		"  -u, --status status\t\tStatus, eg. ASSURED\n"
+		"  -n, --src-nat ip\t\t\tsource NAT ip\n"
+		"  -g, --dst-nat ip\t\t\tdestination NAT ip\n"
+		"  -j, --any-nat ip\t\t\tsource or destination NAT ip\n"
 		"\n"
 		"Protocol options (after -p):\n"
 		"  --sport, --orig-port-src port\tSource port (tcp, udp, sctp, "

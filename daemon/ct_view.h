@@ -47,6 +47,11 @@ struct qt_ct_filter {
 	uint8_t state;             /* the protocol's (-p, tcp or sctp) */
 	uint8_t family;            /* -f: AF_INET or AF_INET6 entries only;
 	                              0: both, as conntrack -L */
+	/* --src-nat, --dst-nat, --any-nat [IP[:PORT]] (QT_CTF_NAT_*): per
+	 * kind ([0] source, [1] destination) the address and port asked
+	 * for, if any (QT_CTF_NAT_IP(k), QT_CTF_NAT_PORT(k)) */
+	uint32_t nat_ip[2];        /* network order */
+	uint16_t nat_port[2];
 };
 
 #define QT_CTF_PROTO     (1u << 0)
@@ -58,6 +63,11 @@ struct qt_ct_filter {
 #define QT_CTF_MARK      (1u << 12)
 #define QT_CTF_STATUS    (1u << 13)
 #define QT_CTF_STATE     (1u << 14)
+#define QT_CTF_NAT_SRC   (1u << 15)
+#define QT_CTF_NAT_DST   (1u << 16)
+#define QT_CTF_NAT_ANY   (1u << 17)
+#define QT_CTF_NAT_IP(k)   (1u << (18 + (k)))   /* 0, 1 */
+#define QT_CTF_NAT_PORT(k) (1u << (20 + (k)))   /* 0, 1 */
 
 bool qt_ct_filter_match(const struct qt_ct_filter *f,
 			const struct qt_ct_entry *e);

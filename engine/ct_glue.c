@@ -45,6 +45,7 @@ struct mem {
 	uint8_t state, dir;
 	bool created;
 	bool local;                /* its first hook was OUTPUT */
+	uint8_t hook;              /* the last hook it was judged at */
 	struct qt_ct_entry *e;
 	uint32_t id;               /* e->id when remembered */
 	uint32_t seq;              /* the memory's count when remembered */
@@ -138,16 +139,31 @@ static uint32_t key_hash(const struct pkt_key *k)
 	return (uint32_t)(h >> 32);
 }
 
-/* The slot remembering the packet with key k, or NULL. */
-static struct mem *mem_find(struct qt_ctg *g, const struct pkt_key *k)
+/* Any hook: for mem_find's before. */
+#define ANY_HOOK 0xff
+
+/* The slot remembering the packet with key k that was last judged at a
+ * hook before `before` (a packet's hooks come in rising numbers:
+ * PREROUTING, INPUT or FORWARD, POSTROUTING; OUTPUT, POSTROUTING), or
+ * NULL. Two identical packets may be in flight at once (a datagram
+ * sent again, IP id 0): each has a slot, and the kernel hands them
+ * over in the order they came, so the older one is the one that comes
+ * to this hook first. */
+static struct mem *mem_find(struct qt_ctg *g, const struct pkt_key *k,
+			    unsigned before)
 {
 	uint32_t h = key_hash(k);
+	struct mem *best = NULL;
 	for (uint32_t i = 0; i < MEM_PROBES; i++) {
 		struct mem *m = &g->mem[(h + i) & (MEM_SLOTS - 1)];
-		if (m->used && !memcmp(&m->k, k, sizeof(*k)))
-			return m;
+		if (!m->used || memcmp(&m->k, k, sizeof(*k)) ||
+		    (before != ANY_HOOK && m->hook >= before))
+			continue;
+		if (!best || (uint32_t)(g->seq - m->seq) >
+			     (uint32_t)(g->seq - best->seq))
+			best = m;
 	}
-	return NULL;
+	return best;
 }
 
 /* Is slot m taken by a packet that may still be in flight? */
@@ -156,13 +172,15 @@ static bool mem_live(const struct qt_ctg *g, const struct mem *m)
 	return m->used && (uint32_t)(g->seq - m->seq) < MEM_LIVE;
 }
 
-/* A slot for a packet with key k: its own if remembered, else the first
- * free one (or one whose packet cannot be in flight any more), else the
- * oldest of its probes, forgotten. Zeroed but for the key. */
+/* A slot for a packet with key k: the first free one (or one whose
+ * packet cannot be in flight any more), else the oldest of its probes,
+ * forgotten. Never the live slot of an identical packet: that one is
+ * another packet in flight, with a connection of its own to settle.
+ * Zeroed but for the key. */
 static struct mem *mem_take(struct qt_ctg *g, const struct pkt_key *k)
 {
 	uint32_t h = key_hash(k);
-	struct mem *m = mem_find(g, k), *oldest = NULL;
+	struct mem *m = NULL, *oldest = NULL;
 	for (uint32_t i = 0; !m && i < MEM_PROBES; i++) {
 		struct mem *c = &g->mem[(h + i) & (MEM_SLOTS - 1)];
 		if (!mem_live(g, c))
@@ -202,10 +220,11 @@ static bool looped_back(struct qt_ctg *g, struct qt_eval *ev,
 {
 	struct mem *m;
 	if (ev->hook != QT_HOOK_PRE_ROUTING || strcmp(ev->in, "lo") ||
-	    !(m = mem_find(g, k)) || !m->local)
+	    !(m = mem_find(g, k, ANY_HOOK)) || !m->local)
 		return false;
 	g->st.recalled++;
 	g->cur = m;
+	m->hook = (uint8_t)ev->hook;
 	set_ev(g, ev, m);
 	return true;
 }
@@ -220,6 +239,7 @@ static void ct_in(struct qt_eval *ev, void *user)
 	struct mem *m = mem_take(g, &k);
 	g->seq++;
 	m->local = ev->hook == QT_HOOK_LOCAL_OUT;
+	m->hook = (uint8_t)ev->hook;
 	g->cur = m;
 	g->st.remembered++;
 	if (ev->untracked) {
@@ -265,10 +285,11 @@ void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat)
 	}
 	struct pkt_key k;
 	key_of(ev, &k);
-	struct mem *m = mem_find(g, &k);
+	struct mem *m = mem_find(g, &k, ev->hook);
 	if (m) {
 		g->st.recalled++;
 		g->cur = m;
+		m->hook = (uint8_t)ev->hook;
 		set_ev(g, ev, m);
 		return;
 	}

@@ -141,6 +141,53 @@ bool qt_addrs_iface_has(const struct qt_addrs *o, int ifindex, struct in_addr ad
 	return has;
 }
 
+/* rt_nexthop: the gateway of the main table's route for a (host
+ * order), else a itself. */
+static uint32_t next_hop(const struct snap *s, uint32_t a)
+{
+	for (size_t i = 0; i < s->nroutes; i++) {
+		const struct qt_addrs_route *r = &s->routes[i];
+		if (r->local || (a & r->mask) != r->dst || r->tos)
+			continue;
+		return r->type == RTN_UNICAST && r->gw ? r->gw : a;
+	}
+	return a;
+}
+
+int qt_addrs_masq_source(const struct qt_addrs *o, int ifindex,
+			 struct in_addr daddr, struct in_addr *out)
+{
+	int ret = -1;
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	uint32_t nh = next_hop(s, ntohl(daddr.s_addr));
+	for (size_t i = 0; i < s->naddrs; i++) {
+		const struct qt_addrs_addr *ad = &s->addrs[i];
+		if (ad->ifindex != ifindex || ad->scope > RT_SCOPE_UNIVERSE)
+			continue;
+		uint32_t mask = ad->plen ? ~(uint32_t)0 << (32 - ad->plen) : 0;
+		if (!((nh ^ ntohl(ad->peer.s_addr)) & mask)) {
+			*out = ad->a;
+			ret = 0;
+			break;
+		}
+		if (ret < 0) {
+			*out = ad->a;
+			ret = 0;
+		}
+	}
+	/* none there: the first of universe scope of any interface, in
+	 * the order the kernel lists them (in_dev_select_addr over its
+	 * devices) */
+	for (size_t i = 0; ret < 0 && i < s->naddrs; i++)
+		if (s->addrs[i].scope == RT_SCOPE_UNIVERSE) {
+			*out = s->addrs[i].a;
+			ret = 0;
+		}
+	qt_snap_read_end(o->sync, tok);
+	return ret;
+}
+
 uint64_t qt_addrs_version(const struct qt_addrs *o)
 {
 	unsigned tok = qt_snap_read_begin(o->sync);

@@ -57,6 +57,16 @@ int qt_addrs_iface_addr(const struct qt_addrs *a, int ifindex, struct in_addr *o
 /* Is a one of the primary IPv4 addresses of ifindex? */
 bool qt_addrs_iface_has(const struct qt_addrs *a, int ifindex, struct in_addr addr);
 
+/* The kernel's choice of MASQUERADE's source (nf_nat_masquerade_ipv4):
+ * inet_select_addr(out, rt_nexthop(rt, daddr), RT_SCOPE_UNIVERSE). The
+ * next hop is the gateway of the route daddr takes (the longest prefix
+ * of the main table; policy routing is not modelled), else daddr
+ * itself; of ifindex's primary addresses of universe scope, the first
+ * whose subnet holds the next hop, else the first; with none there, the
+ * first of universe scope of any interface. 0 found, -1 none. */
+int qt_addrs_masq_source(const struct qt_addrs *a, int ifindex,
+			 struct in_addr daddr, struct in_addr *out);
+
 /* Bumped by every published snapshot. */
 uint64_t qt_addrs_version(const struct qt_addrs *a);
 
@@ -66,13 +76,18 @@ struct qt_addrs_route {
 	uint32_t dst, mask;    /* host order */
 	uint32_t prio;
 	int oif;               /* first nexthop's device, 0 if none */
+	uint32_t gw;           /* first nexthop's gateway (host order),
+	                          0 if on-link */
 	uint8_t len, type, tos;
 	uint8_t local;         /* 1: local table (wins at equal length) */
 };
 
 struct qt_addrs_addr {
 	int ifindex;
-	struct in_addr a;
+	struct in_addr a;      /* IFA_LOCAL */
+	struct in_addr peer;   /* IFA_ADDRESS: its prefix is the subnet */
+	uint8_t plen;          /* prefix length (0: every address) */
+	uint8_t scope;         /* RT_SCOPE_* (0: universe) */
 };
 
 struct qt_snap_swap;

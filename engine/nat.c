@@ -11,6 +11,9 @@
 
 /* The kernel's NF_NAT_MAX_ATTEMPTS: candidates tried per round. */
 #define MAX_ATTEMPTS 128
+/* NF_NAT_HARDER_THRESH: within the last this many candidates of a round,
+ * a TCP connection in TIME_WAIT or later may give its tuple up. */
+#define HARDER_THRESH (MAX_ATTEMPTS / 4)
 #define RANDOM_ALL (QT_NAT_PROTO_RANDOM | QT_NAT_PROTO_RANDOM_FULLY)
 
 /* ---- randomness ---- */
@@ -113,6 +116,40 @@ static bool used_tuple(const struct qt_ct *ct, const struct qt_ct_tuple *t,
 	return qt_ct_tuple_taken(ct, &r, e);
 }
 
+/* nf_nat_may_kill: a connection of source NAT that is closing (TIME_WAIT,
+ * CLOSE) and not already going. */
+static bool may_evict(const struct qt_ct_entry *o)
+{
+	return o->p.tcp.state >= QT_TCP_TIME_WAIT &&
+	       !(o->status & QT_IPS_DYING) && (o->status & QT_IPS_SRC_NAT);
+}
+
+/* nf_nat_used_tuple_harder: used_tuple, but in the last attempts of a
+ * round, for a new TCP connection (SYN_SENT), a closing connection of
+ * source NAT that holds the reply is removed, so its tuple is free,
+ * when the new one's sequence numbers are past the old one's (the
+ * peer then takes the old one's late segments for old ones). */
+static bool used_tuple_harder(struct qt_ct *ct, const struct qt_ct_tuple *t,
+			      const struct qt_ct_entry *e,
+			      uint32_t attempts_left)
+{
+	if (attempts_left > HARDER_THRESH || t->proto != IPPROTO_TCP ||
+	    e->p.tcp.state != QT_TCP_SYN_SENT)
+		return used_tuple(ct, t, e);
+	struct qt_ct_tuple r;
+	qt_ct_invert(t, &r);
+	enum qt_ct_dir d;
+	struct qt_ct_entry *o = qt_ct_find(ct, &r, &d);
+	if (!o)
+		return false;
+	if (d == QT_CT_ORIG || o == e || !may_evict(o))
+		return true;
+	if ((int32_t)(e->p.tcp.seen[0].td_end - o->p.tcp.seen[0].td_end) <= 0)
+		return true;
+	qt_ct_delete(ct, o);
+	return false;
+}
+
 static bool addr_in_range(uint32_t a, const struct qt_nat_range *r)
 {
 	return ntohl(a) >= ntohl(r->min_addr) && ntohl(a) <= ntohl(r->max_addr);
@@ -142,6 +179,28 @@ static bool src_in_range(const struct qt_ct_tuple *t,
 	return l4_in_range(t, QT_NAT_MANIP_SRC, r);
 }
 
+/* find_appropriate_src: a connection from the same source address and
+ * port already mapped (by source NAT) gets the same mapping for another
+ * destination, when the range holds it. */
+static bool appropriate_src(const struct qt_ct *ct,
+			    const struct qt_ct_tuple *t,
+			    const struct qt_nat_range *r,
+			    struct qt_ct_tuple *out)
+{
+	for (const struct qt_ct_entry *o = qt_ct_bysrc_next(ct, t, NULL); o;
+	     o = qt_ct_bysrc_next(ct, t, o)) {
+		/* the source part as the reply sees it; t's destination */
+		struct qt_ct_tuple mapped;
+		qt_ct_invert(&o->t[QT_CT_REPLY], &mapped);
+		*out = *t;
+		out->src = mapped.src;
+		out->sport = mapped.sport;
+		if (src_in_range(out, r))
+			return true;
+	}
+	return false;
+}
+
 /* find_best_ips_proto: the address of the range a hash of the tuple's
  * addresses picks. */
 static void best_ip(struct qt_ct_tuple *t, const struct qt_nat_range *r,
@@ -165,7 +224,7 @@ static void best_ip(struct qt_ct_tuple *t, const struct qt_nat_range *r,
 }
 
 /* nf_nat_l4proto_unique_tuple: a port (ICMP id) that makes t free. */
-static void unique_port(const struct qt_ct *ct, const struct qt_ct_entry *e,
+static void unique_port(struct qt_ct *ct, const struct qt_ct_entry *e,
 			struct qt_ct_tuple *t, const struct qt_nat_range *r,
 			enum qt_nat_manip m)
 {
@@ -221,7 +280,7 @@ static void unique_port(const struct qt_ct *ct, const struct qt_ct_entry *e,
 	for (;;) {
 		for (uint32_t i = 0; i < attempts; i++, off++) {
 			*key = (uint16_t)(min + off % size);
-			if (!used_tuple(ct, t, e))
+			if (!used_tuple_harder(ct, t, e, attempts - i))
 				return;
 		}
 		/* nothing free from this offset: a new one, and a smaller
@@ -233,17 +292,24 @@ static void unique_port(const struct qt_ct *ct, const struct qt_ct_entry *e,
 	}
 }
 
-void qt_nat_unique_tuple(const struct qt_ct *ct, const struct qt_ct_entry *e,
+void qt_nat_unique_tuple(struct qt_ct *ct, const struct qt_ct_entry *e,
 			 const struct qt_ct_tuple *cur,
 			 const struct qt_nat_range *r, enum qt_nat_manip m,
 			 struct qt_ct_tuple *out)
 {
 	/* 1: a source mapping keeps the tuple when the range holds it
-	 * and nobody else uses it */
-	if (m == QT_NAT_MANIP_SRC && !(r->flags & RANDOM_ALL) &&
-	    src_in_range(cur, r) && !used_tuple(ct, cur, e)) {
-		*out = *cur;
-		return;
+	 * and nobody else uses it; else the mapping an earlier connection
+	 * from the same source got, when that is in the range and free */
+	if (m == QT_NAT_MANIP_SRC && !(r->flags & RANDOM_ALL)) {
+		if (src_in_range(cur, r)) {
+			if (!used_tuple(ct, cur, e)) {
+				*out = *cur;
+				return;
+			}
+		} else if (appropriate_src(ct, cur, r, out) &&
+			   !used_tuple(ct, out, e)) {
+			return;
+		}
 	}
 	/* 2: the address */
 	*out = *cur;
@@ -283,6 +349,11 @@ int qt_nat_setup(struct qt_eval *ev, const struct qt_nat_range *r,
 		qt_ct_set_reply(ct, e, &reply);
 		e->status |= m == QT_NAT_MANIP_SRC ? QT_IPS_SRC_NAT
 						   : QT_IPS_DST_NAT;
+		/* the kernel indexes every source binding; one that kept
+		 * the tuple can never be another's appropriate source
+		 * (that is looked for only outside the range holding it) */
+		if (m == QT_NAT_MANIP_SRC)
+			qt_ct_bysrc_add(ct, e);
 	}
 	e->status |= m == QT_NAT_MANIP_SRC ? QT_IPS_SRC_NAT_DONE
 					   : QT_IPS_DST_NAT_DONE;

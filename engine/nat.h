@@ -91,8 +91,10 @@ bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
 		      bool partial, bool *changed);
 
 /* The choice of the new tuple (get_unique_tuple) for an entry e of
- * table ct whose packets look like *cur now: *out. Exposed for tests. */
-void qt_nat_unique_tuple(const struct qt_ct *ct, const struct qt_ct_entry *e,
+ * table ct whose packets look like *cur now: *out. In the last attempts
+ * of a port search it may remove a closing TCP connection that holds
+ * a candidate (nf_nat_used_tuple_harder). Exposed for tests. */
+void qt_nat_unique_tuple(struct qt_ct *ct, const struct qt_ct_entry *e,
 			 const struct qt_ct_tuple *cur,
 			 const struct qt_nat_range *r, enum qt_nat_manip m,
 			 struct qt_ct_tuple *out);

@@ -141,9 +141,10 @@ static void nat_print(const struct qt_ext_inst *in, struct qt_buf *b,
 /* ---- engine side ---- */
 
 /* nf_nat_masquerade_ipv4: the source becomes the out-interface's
- * address (its first primary one: the kernel's inet_select_addr when no
- * address shares the next hop's subnet); the entry remembers the
- * interface, so it goes when that address does. */
+ * address the kernel's inet_select_addr picks for the next hop (the
+ * route's gateway, else the destination): the first primary one whose
+ * subnet holds it, else the first; the entry remembers the interface,
+ * so it goes when that address does. */
 static int masquerade(const struct qt_nat_range *r, struct qt_eval *ev)
 {
 	struct qt_ct_entry *e = ev->ct;
@@ -151,8 +152,11 @@ static int masquerade(const struct qt_nat_range *r, struct qt_eval *ev)
 	if (!e->t[QT_CT_ORIG].src.ip)
 		return QT_XT_ACCEPT;
 	struct in_addr a;
+	/* the destination the packet was routed by: after a DNAT, the
+	 * new one (the reply's source) */
+	struct in_addr dst = { .s_addr = e->t[QT_CT_REPLY].src.ip };
 	if (!ev->env || !ev->env->addrs || !ev->outdev ||
-	    qt_addrs_iface_addr(ev->env->addrs, ev->outdev, &a) < 0)
+	    qt_addrs_masq_source(ev->env->addrs, ev->outdev, dst, &a) < 0)
 		return QT_XT_DROP;     /* "ate my IP address" */
 	struct qt_nat_range nr = *r;
 	nr.flags |= QT_NAT_MAP_IPS;

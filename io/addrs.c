@@ -64,6 +64,30 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		 mnl_attr_get_payload_len(tb[RTA_MULTIPATH]) >= sizeof(struct rtnexthop)) {
 		const struct rtnexthop *nh = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
 		r.oif = nh->rtnh_ifindex;
+		/* the first nexthop's gateway, among its attributes */
+		size_t alen = nh->rtnh_len > sizeof(*nh) &&
+			      nh->rtnh_len <= mnl_attr_get_payload_len(tb[RTA_MULTIPATH])
+			      ? nh->rtnh_len - sizeof(*nh) : 0;
+		const struct nlattr *na = (const struct nlattr *)RTNH_DATA(nh);
+		while (alen >= sizeof(*na) && na->nla_len >= sizeof(*na) &&
+		       na->nla_len <= alen) {
+			if ((na->nla_type & NLA_TYPE_MASK) == RTA_GATEWAY &&
+			    na->nla_len >= sizeof(*na) + 4) {
+				uint32_t g;
+				memcpy(&g, (const char *)na + sizeof(*na), 4);
+				r.gw = ntohl(g);
+			}
+			size_t step = NLA_ALIGN(na->nla_len);
+			if (step >= alen)
+				break;
+			alen -= step;
+			na = (const struct nlattr *)((const char *)na + step);
+		}
+	}
+	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) >= 4) {
+		uint32_t g;
+		memcpy(&g, mnl_attr_get_payload(tb[RTA_GATEWAY]), 4);
+		r.gw = ntohl(g);
 	}
 	if (b->nr == b->cr) {
 		size_t c = b->cr ? b->cr * 2 : 32;
@@ -101,8 +125,18 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 		if (!n) { errno = ENOMEM; return MNL_CB_ERROR; }
 		b->a = n; b->ca = c;
 	}
-	b->a[b->na].ifindex = (int)ifa->ifa_index;
-	memcpy(&b->a[b->na].a, mnl_attr_get_payload(local), 4);
+	struct qt_addrs_addr *ad = &b->a[b->na];
+	memset(ad, 0, sizeof(*ad));
+	ad->ifindex = (int)ifa->ifa_index;
+	memcpy(&ad->a, mnl_attr_get_payload(local), 4);
+	/* the subnet is IFA_ADDRESS's (the peer's on a point-to-point
+	 * link), as the kernel's inet_ifa_match reads it */
+	if (address && mnl_attr_get_payload_len(address) >= 4)
+		memcpy(&ad->peer, mnl_attr_get_payload(address), 4);
+	else
+		ad->peer = ad->a;
+	ad->plen = ifa->ifa_prefixlen <= 32 ? ifa->ifa_prefixlen : 32;
+	ad->scope = ifa->ifa_scope;
 	b->na++;
 	return MNL_CB_OK;
 }

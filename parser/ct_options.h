@@ -16,7 +16,10 @@ enum qt_ct_cmd {
 enum qt_ct_opt_id {
 	QT_CTO_CMD, QT_CTO_ADDR, QT_CTO_PROTO, QT_CTO_FAMILY, QT_CTO_MARK, QT_CTO_STATUS,
 	QT_CTO_PORT, QT_CTO_STATE, QT_CTO_ICMP_TYPE, QT_CTO_ICMP_CODE, QT_CTO_ICMP_ID,
+	QT_CTO_NAT,
 };
+/* QT_CTO_NAT's slots */
+enum { QT_CT_NAT_SRC, QT_CT_NAT_DST, QT_CT_NAT_ANY };
 
 /* Which protocol an option needs given first with -p (as conntrack's
  * protocol modules add their options once -p names them). */
@@ -31,6 +34,9 @@ struct qt_ct_opt {
 	int idx;              /* command, address or port slot */
 	enum qt_ct_need need;
 	const char *canon;    /* the name conntrack's messages use */
+	bool opt_arg;         /* the argument may be left out (with arg
+	                         false): --src-nat[=IP], or IP as the next
+	                         word when that is no option */
 };
 
 extern const struct qt_ct_opt qt_ct_opts[];

@@ -76,6 +76,11 @@ struct qt_ct {
 	uint32_t count;            /* entries in use (with unconfirmed) */
 	uint32_t *bucket;          /* chain heads (links, see above) */
 	uint32_t hmask;
+	/* the by-source index of source mappings (nf_nat_bysource):
+	 * heads of lists by bnext/bprev, pool index + 1 */
+	uint32_t *bysrc;
+	uint32_t bmask;
+	size_t bysrc_size;         /* bytes mapped */
 	uint64_t seed;
 	uint32_t next_id;
 	/* the wheel: lists of pool index + 1, by wnext/wprev */
@@ -167,6 +172,77 @@ static struct qt_ct_entry *lookup(const struct qt_ct *ct,
 	return NULL;
 }
 
+/* ---- the by-source index ---- */
+
+/* The source of an original tuple, as the kernel's hash_by_src: address,
+ * port (ICMP: id) and protocol. */
+static inline uint32_t src_hash(const struct qt_ct *ct,
+				const struct qt_ct_tuple *t)
+{
+	uint64_t h = ct->seed ^ ((uint64_t)t->sport << 16 | t->proto << 8 |
+				 t->ip6);
+	for (int i = 0; i < (t->ip6 ? 4 : 1); i++) {
+		h ^= t->src.all[i] + (h >> 29);
+		h *= 0x9e3779b97f4a7c15ull;
+	}
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return (uint32_t)(h >> 32);
+}
+
+/* The kernel's same_src: an original tuple from the same address, port
+ * and protocol. */
+static inline bool same_src(const struct qt_ct_tuple *a,
+			    const struct qt_ct_tuple *b)
+{
+	return a->proto == b->proto && a->ip6 == b->ip6 &&
+	       a->sport == b->sport &&
+	       !memcmp(&a->src, &b->src, sizeof(a->src));
+}
+
+static void bysrc_del(struct qt_ct *ct, struct qt_ct_entry *e)
+{
+	if (!(e->status & QT_CTS_BYSRC))
+		return;
+	if (e->bprev)
+		ct->pool[e->bprev - 1].bnext = e->bnext;
+	else
+		ct->bysrc[src_hash(ct, &e->t[QT_CT_ORIG]) & ct->bmask] = e->bnext;
+	if (e->bnext)
+		ct->pool[e->bnext - 1].bprev = e->bprev;
+	e->bnext = e->bprev = 0;
+	e->status &= ~QT_CTS_BYSRC;
+}
+
+void qt_ct_bysrc_add(struct qt_ct *ct, struct qt_ct_entry *e)
+{
+	if (e->status & QT_CTS_BYSRC)
+		return;
+	uint32_t *head = &ct->bysrc[src_hash(ct, &e->t[QT_CT_ORIG]) & ct->bmask];
+	uint32_t me = idx_of(ct, e) + 1;
+	e->bprev = 0;
+	e->bnext = *head;
+	if (*head)
+		ct->pool[*head - 1].bprev = me;
+	*head = me;
+	e->status |= QT_CTS_BYSRC;
+}
+
+const struct qt_ct_entry *qt_ct_bysrc_next(const struct qt_ct *ct,
+					   const struct qt_ct_tuple *t,
+					   const struct qt_ct_entry *prev)
+{
+	uint32_t l = prev ? prev->bnext
+			  : ct->bysrc[src_hash(ct, t) & ct->bmask];
+	while (l) {
+		const struct qt_ct_entry *e = &ct->pool[l - 1];
+		if (same_src(&e->t[QT_CT_ORIG], t))
+			return e;
+		l = e->bnext;
+	}
+	return NULL;
+}
+
 /* ---- lists: the wheel's slots and the unconfirmed list ---- */
 
 static void list_add_tail(struct qt_ct *ct, uint32_t *head, uint32_t *tail,
@@ -252,6 +328,7 @@ static void entry_remove(struct qt_ct *ct, struct qt_ct_entry *e)
 		wheel_unlink(ct, e);
 	else
 		list_del(ct, &ct->uhead, &ct->utail, e);
+	bysrc_del(ct, e);
 	entry_free(ct, e);
 }
 
@@ -331,9 +408,16 @@ struct qt_ct *qt_ct_new(const struct qt_ct_config *c, uint32_t max_entries)
 	ct->bucket_size = (size_t)nb * sizeof(*ct->bucket);
 	ct->pool = area_alloc(ct->pool_size, !c->defer_hugepages);
 	ct->bucket = area_alloc(ct->bucket_size, !c->defer_hugepages);
-	if (!ct->pool || !ct->bucket || pthread_mutex_init(&ct->lock, NULL)) {
+	/* one head per entry: source mappings are at most every entry */
+	uint32_t nbs = nb > 1 ? nb / 2 : 1;
+	ct->bmask = nbs - 1;
+	ct->bysrc_size = (size_t)nbs * sizeof(*ct->bysrc);
+	ct->bysrc = area_alloc(ct->bysrc_size, !c->defer_hugepages);
+	if (!ct->pool || !ct->bucket || !ct->bysrc ||
+	    pthread_mutex_init(&ct->lock, NULL)) {
 		area_free(ct->pool, ct->pool_size);
 		area_free(ct->bucket, ct->bucket_size);
+		area_free(ct->bysrc, ct->bysrc_size);
 		free(ct);
 		return NULL;
 	}
@@ -354,6 +438,7 @@ void qt_ct_free(struct qt_ct *ct)
 	pthread_mutex_destroy(&ct->lock);
 	area_free(ct->pool, ct->pool_size);
 	area_free(ct->bucket, ct->bucket_size);
+	area_free(ct->bysrc, ct->bysrc_size);
 	free(ct);
 }
 
@@ -364,6 +449,8 @@ void qt_ct_hugepages(struct qt_ct *ct)
 		madvise(ct->pool, ct->pool_size, MADV_HUGEPAGE);
 	if (ct->bucket_size >= HUGE_MIN)
 		madvise(ct->bucket, ct->bucket_size, MADV_HUGEPAGE);
+	if (ct->bysrc_size >= HUGE_MIN)
+		madvise(ct->bysrc, ct->bysrc_size, MADV_HUGEPAGE);
 #endif
 }
 
@@ -543,7 +630,7 @@ struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
 		return NULL;
 	e->t[QT_CT_ORIG] = src->t[QT_CT_ORIG];
 	e->t[QT_CT_REPLY] = src->t[QT_CT_REPLY];
-	e->status = src->status;
+	e->status = src->status & ~QT_CTS_BYSRC;
 	e->mark = src->mark;
 	e->masq_ifindex = src->masq_ifindex;
 	e->expires = src->expires;
@@ -559,6 +646,8 @@ struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
 	hash_add(ct, e, QT_CT_ORIG);
 	hash_add(ct, e, QT_CT_REPLY);
 	wheel_link(ct, e);
+	if (e->status & QT_IPS_SRC_NAT)
+		qt_ct_bysrc_add(ct, e);
 	return e;
 }
 

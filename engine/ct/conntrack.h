@@ -118,6 +118,16 @@ bool qt_ct_tuple_taken(const struct qt_ct *ct, const struct qt_ct_tuple *t,
 void qt_ct_set_reply(struct qt_ct *ct, struct qt_ct_entry *e,
 		     const struct qt_ct_tuple *r);
 
+/* The by-source index of source mappings (the kernel's nf_nat_bysource,
+ * for find_appropriate_src): an entry whose source NAT changed its
+ * tuple is added (unconfirmed or not) and leaves with the entry. */
+void qt_ct_bysrc_add(struct qt_ct *ct, struct qt_ct_entry *e);
+/* The indexed entries whose original tuple has t's source address, port
+ * (ICMP: id) and protocol: the first after prev (NULL: the first). */
+const struct qt_ct_entry *qt_ct_bysrc_next(const struct qt_ct *ct,
+					   const struct qt_ct_tuple *t,
+					   const struct qt_ct_entry *prev);
+
 /* Find the entry of a tuple (either direction). */
 struct qt_ct_entry *qt_ct_find(struct qt_ct *ct, const struct qt_ct_tuple *t,
 			       enum qt_ct_dir *dir);

@@ -87,6 +87,9 @@ enum qt_ct_state {
  * it is not in the hash; NAT's binding must choose another one before
  * the entry can be confirmed. */
 #define QT_CTS_REPLY_CLASH (1u << 31)
+/* In the by-source index of source mappings (conntrack.h,
+ * qt_ct_bysrc_add). */
+#define QT_CTS_BYSRC (1u << 30)
 
 /* ---- TCP's state (engine/ct/conntrack_tcp.c) ---- */
 
@@ -189,8 +192,10 @@ struct qt_ct_entry {
 	int32_t masq_ifindex;     /* MASQUERADE's out-interface (the
 	                             kernel's nat->masq_index): the entry
 	                             goes when its address does; 0: none */
-	uint32_t spare[2];        /* to three lines: an entry of 184 bytes
-	                             would straddle four in most places */
+	uint32_t bnext, bprev;    /* the by-source index of source
+	                             mappings (QT_CTS_BYSRC): pool index
+	                             + 1; and to three lines: an entry of
+	                             184 bytes would straddle four */
 };
 
 _Static_assert(sizeof(struct qt_ct_entry) == 192,

@@ -138,29 +138,91 @@ EOF
 
 # ---- without a daemon ----
 
-@test "without qtablesd every command fails with a clear message and exit 1" {
+@test "without qtablesd every qtables command fails with a clear message and exit 1" {
 	qt_ns empty
+	run --separate-stderr as "$QT_NS" qtables -A INPUT -j ACCEPT
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "qtables v1.8.9 (qtables): cannot reach qtablesd in this network namespace"* ]]
+	run --separate-stderr as "$QT_NS" qtables -S
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cannot reach qtablesd"* ]]
+	run --separate-stderr as "$QT_NS" qtables-save
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"cannot reach qtablesd"* ]]
+	run --separate-stderr as "$QT_NS" qtables-restore < <(sample_rules)
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cannot reach qtablesd"* ]]
+	# and nothing reached the kernel's tables
+	[ -z "$(ipt_save "$QT_NS")" ]
+}
+
+# A namespace with neither a qtablesd nor qtables' steering chains (a
+# container's, where dockerd makes its DNS rules): the iptables names
+# are the kernel's iptables-nft there, arguments and standard input
+# passed on, so the rules land in the kernel's tables.
+@test "without qtablesd and steering, the iptables names are the kernel's iptables-nft" {
+	qt_ns bare
+	run --separate-stderr as "$QT_NS" iptables -t nat -N DOCKER_OUTPUT
+	[ "$status" -eq 0 ]
+	as "$QT_NS" iptables -t nat -A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT
+	as "$QT_NS" iptables -t nat -A DOCKER_OUTPUT -d 127.0.0.11/32 -p udp \
+		--dport 53 -j DNAT --to-destination 127.0.0.11:40000
+	ipt_save "$QT_NS" -t nat | grep -qx -- '-A DOCKER_OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:40000'
+	ipt_save "$QT_NS" -t nat | grep -qx -- '-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT'
+	# the version names the kernel's backend
+	run as "$QT_NS" iptables -V
+	[ "$output" = "iptables v1.8.9 (nf_tables)" ]
+	# restore reads its standard input; save prints the kernel's tables
+	as "$QT_NS" iptables-restore < <(sample_rules)
+	ipt_save "$QT_NS" -t filter | grep -qx -- '-A web -j ACCEPT'
+	run --separate-stderr as "$QT_NS" iptables-save -t filter
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"-A INPUT -p tcp -m tcp --dport 80 -j web"* ]]
+	# errors and exit codes are the kernel's iptables' own
+	run --separate-stderr as "$QT_NS" iptables -A nosuch -j ACCEPT
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "iptables: No chain/target/match by that name." ]
+	# ip6tables too
+	as "$QT_NS" ip6tables -A INPUT -s 2001:db8::1 -j DROP
+	ip netns exec "$QT_NS" ip6tables-nft-save | grep -qx -- '-A INPUT -s 2001:db8::1/128 -j DROP'
+	# qtables' own names never do
+	run --separate-stderr as "$QT_NS" qtables -S
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cannot reach qtablesd"* ]]
+}
+
+# Packets still steered to a queue nobody serves (a qtablesd killed
+# with -9 leaves its steering): the iptables names refuse as before,
+# and nothing goes to the kernel's tables.
+@test "without qtablesd but with its steering chains, the iptables names refuse" {
+	qt_ns steered
+	qt_daemon "$QT_NS"
+	ipt_save "$QT_NS" -t raw | grep -q '^:QTABLES-'
+	kill -9 "$(dpid "$QT_NS")"
+	for _ in $(seq 50); do qt_alive "$(dpid "$QT_NS")" || break; sleep 0.05; done
+	rm -f "$QT_RUN/$QT_NS.pid"
+	ipt_save "$QT_NS" -t raw | grep -q '^:QTABLES-'
 	local name
-	for name in qtables iptables; do
+	for name in iptables ip6tables; do
 		run --separate-stderr as "$QT_NS" "$name" -A INPUT -j ACCEPT
 		[ "$status" -eq 1 ]
-		[ -z "$output" ]
 		[[ "$stderr" == "$name v1.8.9 (qtables): cannot reach qtablesd in this network namespace"* ]]
-		run --separate-stderr as "$QT_NS" "$name" -S
-		[ "$status" -eq 1 ]
-		[[ "$stderr" == *"cannot reach qtablesd"* ]]
 	done
-	for name in qtables-save iptables-save; do
-		run --separate-stderr as "$QT_NS" "$name"
-		[ "$status" -eq 1 ]
-		[ -z "$output" ]
-		[[ "$stderr" == *"cannot reach qtablesd"* ]]
-	done
-	for name in qtables-restore iptables-restore; do
-		run --separate-stderr as "$QT_NS" "$name" < <(sample_rules)
-		[ "$status" -eq 1 ]
-		[[ "$stderr" == *"cannot reach qtablesd"* ]]
-	done
+	run --separate-stderr as "$QT_NS" iptables-save
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cannot reach qtablesd"* ]]
+	run --separate-stderr as "$QT_NS" iptables-restore < <(sample_rules)
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cannot reach qtablesd"* ]]
+	! ipt_save "$QT_NS" -t filter | grep -q -- '-A INPUT'
+	# a steering chain alone in ip6's raw table refuses as well
+	qt_ns steered6
+	ip netns exec "$QT_NS" ip6tables-nft -t raw -N QTABLES-RAW-OUT
+	run --separate-stderr as "$QT_NS" iptables -S
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cannot reach qtablesd"* ]]
 }
 
 @test "qtables-restore --test checks a good file offline" {
@@ -180,7 +242,10 @@ EOF
 @test "qtables-restore --test on bad files: iptables' message and exit code" {
 	# (only files iptables itself rejects in --test mode: it does not
 	# look up chains or policies there, so those are not compared)
+	# (a daemon in qtables' namespace: without one and without its
+	# steering, the iptables names are the kernel's iptables-nft)
 	qt_ns empty; local E=$QT_NS
+	qt_daemon "$E"
 	qt_ns oracle; local O=$QT_NS
 	# the oracle under the same program name, so messages compare whole
 	local od; od=$(mktemp -d "$QT_RUN/oracle.XXXXXX")

@@ -196,6 +196,102 @@ ct_list() {
 	[ "$output" = "10.0.2.5:43000" ]
 }
 
+# nf_nat_masquerade_ipv4: inet_select_addr(out, next hop): of the
+# out-interface's addresses the one whose subnet holds the next hop (the
+# destination on a link, else the route's gateway).
+@test "MASQUERADE: an interface with addresses in two subnets gives the one of the next hop's" {
+	peer_server 8080
+	ip -n "$FW" addr add 10.0.3.1/24 dev qtf1
+	ip -n "$S" addr add 10.0.3.2/24 dev qts0
+	# 10.0.9.9 on the server, reached by a gateway in the second subnet
+	ip -n "$S" addr add 10.0.9.9/32 dev qts0
+	ip -n "$FW" route add 10.0.9.9/32 via 10.0.3.2
+	ip -n "$S" route add 10.0.1.0/24 via 10.0.2.1 2>/dev/null || true
+	qt $FW -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	sleep 0.3
+	run ask "$C" tcp 10.0.2.2 8080 10.0.1.2 44000
+	[ "$output" = "10.0.2.1:44000" ]
+	run ask "$C" tcp 10.0.3.2 8080 10.0.1.2 44001
+	[ "$output" = "10.0.3.1:44001" ]
+	run ask "$C" tcp 10.0.9.9 8080 10.0.1.2 44002
+	[ "$output" = "10.0.3.1:44002" ]
+}
+
+# inet_select_addr's last resort: an out-interface without an address
+# of its own gives the first of another interface.
+@test "MASQUERADE: out of an interface without an address, another interface's" {
+	ip -n "$FW" link add qtd0 type veth peer name qtd1
+	ip -n "$FW" link set qtd0 up
+	ip -n "$FW" link set qtd1 up
+	ip -n "$FW" route add 10.0.9.0/24 dev qtd0
+	qt $FW -t nat -A POSTROUTING -o qtd0 -j MASQUERADE
+	sleep 0.3
+	ask "$C" udp 10.0.9.9 5353 10.0.1.2 46000 >/dev/null
+	# (the kernel's use= counts the packet still waiting for ARP)
+	run ct_list -p udp --orig-dst 10.0.9.9
+	echo "$output"
+	[ "${output% use=*}" = "udp 17  src=10.0.1.2 dst=10.0.9.9 sport=46000 dport=5353 [UNREPLIED] src=10.0.9.9 dst=10.0.1.1 sport=5353 dport=46000 mark=0" ]
+}
+
+# The original source ports of the entries conntrack -L lists with the
+# filter given (the first sport= of each line), one line, sorted.
+nat_sports() {
+	ct_list "$@" | sed -n 's/^[^=]* src=[^ ]* dst=[^ ]* sport=\([0-9]*\).*/\1/p' |
+		sort -n | tr '\n' ' '
+}
+
+# conntrack 1.4.7's --src-nat, --dst-nat and --any-nat [IP[:PORT]] on
+# connections translated every way: the same lists from the kernel's
+# conntrack (QT_ORACLE=1) and from qtables-conntrack.
+@test "conntrack -L --src-nat, --dst-nat, --any-nat [IP[:PORT]] select as conntrack's own" {
+	peer_server 8080
+	udp_peer_server 5353
+	ip -n "$C" addr add 10.0.1.3/24 dev qtc0
+	qt $FW -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 80 -j DNAT --to-destination 10.0.2.2:8080
+	qt $FW -t nat -A POSTROUTING -o qtf1 -p udp -j MASQUERADE
+	qt $FW -t nat -A POSTROUTING -o qtf1 -s 10.0.1.3 -p tcp -j SNAT --to-source 10.0.2.1:6000
+	# 45000: DNAT with a port; 45001: source NAT keeping the port;
+	# 45002: both, the source port changed; 45003: untranslated
+	[ "$(ask "$C" tcp 10.0.1.1 80 10.0.1.2 45000)" = "10.0.1.2:45000" ]
+	[ "$(ask "$C" udp 10.0.2.2 5353 10.0.1.2 45001)" = "10.0.2.1:45001" ]
+	[ "$(ask "$C" tcp 10.0.1.1 80 10.0.1.3 45002)" = "10.0.2.1:6000" ]
+	[ "$(ask "$C" tcp 10.0.2.2 8080 10.0.1.2 45003)" = "10.0.1.2:45003" ]
+	[ "$(nat_sports)" = "45000 45001 45002 45003 " ]
+	[ "$(nat_sports --src-nat)" = "45001 45002 " ]
+	[ "$(nat_sports -n 10.0.2.1)" = "45001 45002 " ]
+	[ "$(nat_sports --src-nat 10.0.2.1:6000)" = "45002 " ]
+	# an address written on is ignored, as conntrack 1.4.7 does
+	[ "$(nat_sports --src-nat=10.0.2.9)" = "45001 45002 " ]
+	[ "$(nat_sports -g10.0.2.9)" = "45000 45002 " ]
+	[ "$(nat_sports --src-nat 10.0.2.1:45001)" = "" ]
+	[ "$(nat_sports --src-nat 10.0.2.9)" = "" ]
+	[ "$(nat_sports --dst-nat)" = "45000 45002 " ]
+	[ "$(nat_sports -g 10.0.2.2:8080)" = "45000 45002 " ]
+	[ "$(nat_sports --dst-nat 10.0.2.1)" = "" ]
+	[ "$(nat_sports --any-nat)" = "45000 45001 45002 " ]
+	[ "$(nat_sports -j 10.0.2.1)" = "45001 45002 " ]
+	[ "$(nat_sports -j 10.0.2.2)" = "45000 45002 " ]
+	[ "$(nat_sports --src-nat --dst-nat)" = "45002 " ]
+	[ "$(nat_sports -p udp --src-nat)" = "45001 " ]
+	local ctl=(conntrack)
+	[ -n "${QT_ORACLE:-}" ] || ctl=("$QT_BUILD/qtables-conntrack")
+	run ip netns exec "$FW" "${ctl[@]}" -L --src-nat --any-nat
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cannot specify \`--src-nat' or \`--dst-nat' with \`--any-nat'"* ]]
+	run ip netns exec "$FW" "${ctl[@]}" -L --dst-nat 10.0.2.0/24
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"CIDR notation unavailable for \`--dst-nat'"* ]]
+	run ip netns exec "$FW" "${ctl[@]}" -L --src-nat 10.0.2.1:
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"No port specified after \`:'"* ]]
+	run ip netns exec "$FW" "${ctl[@]}" -L --src-nat 10.0.2.1:x
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Invalid port \`x'"* ]]
+	# -D takes the same filter
+	ip netns exec "$FW" "${ctl[@]}" -D --src-nat 10.0.2.1:6000 >/dev/null 2>&1
+	[ "$(nat_sports)" = "45000 45001 45003 " ]
+}
+
 @test "REDIRECT in PREROUTING: to a port of the firewall itself" {
 	peer_server 8080 "$FW"
 	qt $FW -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
@@ -302,6 +398,30 @@ PY
 	# the port is kept where that address has it free
 	[ "$(head -1 "$QT_RUN/seen")" = "10.0.2.3:49000" ]
 	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 11 ]
+}
+
+# The kernel's find_appropriate_src: the address of a range is a hash of
+# both addresses, yet a source address and port mapped once keep their
+# mapping to every other destination.
+@test "SNAT to an address range: one client port keeps its mapping to ten servers" {
+	peer_server 8080
+	local i
+	for i in $(seq 3 9); do ip -n "$FW" addr add "10.0.2.$i/24" dev qtf1; done
+	for i in $(seq 20 29); do ip -n "$S" addr add "10.0.2.$i/24" dev qts0; done
+	qt $FW -t nat -A POSTROUTING -o qtf1 -j SNAT --to-source 10.0.2.3-10.0.2.9
+	: >"$QT_RUN/seen"
+	for i in $(seq 20 29); do
+		ask "$C" tcp "10.0.2.$i" 8080 10.0.1.2 49000 >>"$QT_RUN/seen"
+	done
+	cat "$QT_RUN/seen"
+	[ "$(wc -l <"$QT_RUN/seen")" -eq 10 ]
+	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 1 ]
+	grep -q '^10\.0\.2\.[3-9]:49000$' "$QT_RUN/seen"
+	# another client port is mapped on its own, and keeps that too
+	ask "$C" tcp 10.0.2.20 8080 10.0.1.2 49001 >"$QT_RUN/a"
+	ask "$C" tcp 10.0.2.21 8080 10.0.1.2 49001 >>"$QT_RUN/a"
+	cat "$QT_RUN/a"
+	[ "$(sort -u "$QT_RUN/a" | wc -l)" -eq 1 ]
 }
 
 @test "several queues: a nat table is refused, not half done" {

@@ -198,6 +198,56 @@ static void test_filter(void)
 	ok(!qt_ct_filter_match(&f, &t), "-f ipv6");
 }
 
+/* --src-nat, --dst-nat, --any-nat: conntrack's filter_nat. */
+static void test_nat_filter(void)
+{
+	/* source NAT keeping the port; destination NAT with a port;
+	 * both, source port changed; none; a ping whose id was kept */
+	struct qt_ct_entry s = entry(17, "10.0.1.2", "10.0.2.2", 5000, 53, 10);
+	s.t[1].dst.ip = ip("10.0.2.1");
+	struct qt_ct_entry d = entry(6, "10.0.1.2", "10.0.1.1", 4000, 80, 10);
+	d.t[1].src.ip = ip("10.0.2.2");
+	d.t[1].sport = 8080;
+	struct qt_ct_entry b = entry(6, "10.0.1.3", "10.0.1.1", 4001, 80, 10);
+	b.t[1].src.ip = ip("10.0.2.2");
+	b.t[1].dst.ip = ip("10.0.2.1");
+	b.t[1].dport = 6000;
+	struct qt_ct_entry n = entry(6, "10.0.1.2", "10.0.2.2", 4002, 80, 10);
+	struct qt_ct_entry i = entry(1, "10.0.1.2", "10.0.2.2", 7, 8 << 8, 10);
+	i.t[1].dport = 0;
+	const struct qt_ct_entry *all[] = { &s, &d, &b, &n, &i };
+	struct {
+		struct qt_ct_filter f;
+		const char *want, *what;
+	} cases[] = {
+		{ { .has = QT_CTF_NAT_SRC }, "10100", "--src-nat" },
+		{ { .has = QT_CTF_NAT_SRC | QT_CTF_NAT_IP(0),
+		    .nat_ip = { ip("10.0.2.1") } }, "10100", "--src-nat 10.0.2.1" },
+		{ { .has = QT_CTF_NAT_SRC | QT_CTF_NAT_IP(0) | QT_CTF_NAT_PORT(0),
+		    .nat_ip = { ip("10.0.2.1") }, .nat_port = { 6000 } },
+		  "00100", "--src-nat 10.0.2.1:6000" },
+		{ { .has = QT_CTF_NAT_SRC | QT_CTF_NAT_IP(0) | QT_CTF_NAT_PORT(0),
+		    .nat_ip = { ip("10.0.2.1") }, .nat_port = { 5000 } },
+		  "00000", "--src-nat 10.0.2.1:5000 (a port kept is no match)" },
+		{ { .has = QT_CTF_NAT_DST }, "01100", "--dst-nat" },
+		{ { .has = QT_CTF_NAT_DST | QT_CTF_NAT_IP(1) | QT_CTF_NAT_PORT(1),
+		    .nat_ip = { 0, ip("10.0.2.2") }, .nat_port = { 0, 8080 } },
+		  "01000", "--dst-nat 10.0.2.2:8080 (the port must be one translated)" },
+		{ { .has = QT_CTF_NAT_SRC | QT_CTF_NAT_DST }, "00100",
+		  "--src-nat --dst-nat: both" },
+		{ { .has = QT_CTF_NAT_ANY }, "11100", "--any-nat" },
+		{ { .has = QT_CTF_NAT_ANY | QT_CTF_NAT_IP(0) | QT_CTF_NAT_IP(1),
+		    .nat_ip = { ip("10.0.2.2"), ip("10.0.2.2") } }, "01100",
+		  "--any-nat 10.0.2.2" },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char got[6] = { 0 };
+		for (int e = 0; e < 5; e++)
+			got[e] = qt_ct_filter_match(&cases[c].f, all[e]) ? '1' : '0';
+		is_str(got, cases[c].want, "%s", cases[c].what);
+	}
+}
+
 /* The program on no table (nshards 0): messages and exit codes. */
 static int run(struct qt_ct *const *shards, unsigned n, const char *line,
 	       struct qt_buf *out, struct qt_buf *err)
@@ -482,6 +532,7 @@ int main(void)
 	test_format();
 	test_format6();
 	test_filter();
+	test_nat_filter();
 	test_cmdline();
 	test_table();
 	return done_testing();

@@ -137,9 +137,16 @@ static void masquerade_redirect(void)
 	is_int((int)qt_nat_masq_forget(ct, h.addrs), 1, "forgotten");
 	ok(!h_entry(&h, IPPROTO_UDP, "10.0.1.2", 5001, "10.0.2.2", 53),
 	   "gone from the table");
-	/* without an address the packet is dropped */
+	/* without an address of its own, eth1 lends another interface's
+	 * (the kernel's inet_select_addr over its devices) */
 	h_udp(&k, "10.0.1.2", 5002, "10.0.2.2", 53);
-	is_int(h_forward(&h, &k), QT_XT_DROP, "no address: dropped");
+	is_int(h_forward(&h, &k), QT_XT_ACCEPT, "no address on eth1: passes");
+	ok(h_saddr(&k) == h_ip("10.0.1.1"), "with eth0's address");
+	/* and with no address anywhere it is dropped */
+	qt_addrs_publish(h.addrs, NULL, 0, NULL, 0);
+	h_udp(&k, "10.0.1.2", 5003, "10.0.2.2", 53);
+	is_int(h_forward(&h, &k), QT_XT_DROP, "no address at all: dropped");
+	qt_addrs_publish(h.addrs, NULL, 0, ad, 1);
 
 	h_tcp(&k, "10.0.1.2", 40000, "10.0.2.2", 80, SYN, 1, 0);
 	is_int(h_hook(&h, &k, QT_HOOK_PRE_ROUTING, 1, 0, false), QT_XT_ACCEPT,

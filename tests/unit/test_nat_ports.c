@@ -166,6 +166,83 @@ static void exhausted(void)
 	h_stop(&h);
 }
 
+/* A connection through SNAT: handshake, one segment, then reset by
+ * the client (CLOSE); the mapped port, 0 when not translated. */
+static uint16_t closed_conn(struct harness *h, const char *src, uint32_t c)
+{
+	struct hpkt k;
+	h_tcp(&k, src, 7000, "10.0.2.2", 80, SYN, c, 0);
+	if (h_forward(h, &k) != QT_XT_ACCEPT)
+		return 0;
+	uint16_t p = h_sport(&k);
+	h_tcp(&k, "10.0.2.2", 80, "10.0.2.1", p, SYN | 0x10, 9000, c + 1);
+	h_forward(h, &k);
+	h_tcp(&k, src, 7000, "10.0.2.2", 80, 0x10, c + 1, 9001);
+	h_forward(h, &k);
+	h_tcp(&k, src, 7000, "10.0.2.2", 80, 0x04 | 0x10, c + 5, 9001);
+	h_forward(h, &k);
+	return p;
+}
+
+/* nf_nat_used_tuple_harder: with every port of the range held, a new TCP
+ * connection takes the tuple of a closed one of source NAT whose
+ * sequence numbers it is past; not of one it is not past. */
+static void closing_evicted(void)
+{
+	struct harness h;
+	h_start(&h, (const char *const[]){
+		"-t nat -A POSTROUTING -o eth1 -p tcp -j SNAT --to-source 10.0.2.1:1000-1003",
+		NULL });
+	bool all = true, closed = true;
+	for (int i = 0; i < 4; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.0.1.%d", 2 + i);
+		uint16_t p = closed_conn(&h, src, 1000);
+		all &= p >= 1000 && p <= 1003;
+		struct qt_ct_entry *e = h_entry(&h, IPPROTO_TCP, src, 7000,
+						"10.0.2.2", 80);
+		closed &= e && e->p.tcp.state == QT_TCP_CLOSE;
+	}
+	ok(all, "four connections hold the four ports");
+	ok(closed, "each reset: CLOSE");
+	struct hpkt k;
+	h_tcp(&k, "10.0.1.20", 7000, "10.0.2.2", 80, SYN, 500, 0);
+	is_int(h_forward(&h, &k), QT_XT_DROP,
+	       "a SYN behind their sequence numbers: no port, dropped");
+	h_tcp(&k, "10.0.1.21", 7000, "10.0.2.2", 80, SYN, 100000, 0);
+	is_int(h_forward(&h, &k), QT_XT_ACCEPT,
+	       "a SYN past their sequence numbers is translated");
+	uint16_t p = h_sport(&k);
+	ok(p >= 1000 && p <= 1003, "to a port of the range (%u)", p);
+	unsigned left = 0;
+	for (int i = 0; i < 4; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.0.1.%d", 2 + i);
+		left += h_entry(&h, IPPROTO_TCP, src, 7000, "10.0.2.2", 80) != NULL;
+	}
+	is_int(left, 3, "the closed connection that held it is gone");
+	h_tcp(&k, "10.0.2.2", 80, "10.0.2.1", p, SYN | 0x10, 7, 100001);
+	h_forward(&h, &k);
+	ok(h_daddr(&k) == h_ip("10.0.1.21") && h_dport(&k) == 7000,
+	   "its reply reaches the new client");
+	/* established ones are never taken */
+	h_tcp(&k, "10.0.1.21", 7000, "10.0.2.2", 80, 0x10, 100001, 8);
+	h_forward(&h, &k);
+	h_tcp(&k, "10.0.1.22", 7000, "10.0.2.2", 80, SYN, 200000, 0);
+	h_forward(&h, &k);
+	h_tcp(&k, "10.0.1.23", 7000, "10.0.2.2", 80, SYN, 300000, 0);
+	h_forward(&h, &k);
+	h_tcp(&k, "10.0.1.24", 7000, "10.0.2.2", 80, SYN, 400000, 0);
+	h_forward(&h, &k);
+	h_tcp(&k, "10.0.1.25", 7000, "10.0.2.2", 80, SYN, 500000, 0);
+	is_int(h_forward(&h, &k), QT_XT_DROP,
+	       "once no closed one is left, the next SYN is dropped");
+	ok(h_entry(&h, IPPROTO_TCP, "10.0.1.21", 7000, "10.0.2.2", 80) &&
+	   h_entry(&h, IPPROTO_TCP, "10.0.1.22", 7000, "10.0.2.2", 80),
+	   "connections not closing stay");
+	h_stop(&h);
+}
+
 static void dnat_ports(void)
 {
 	struct harness h;
@@ -229,6 +306,7 @@ int main(void)
 	clash_with_local();
 	random_fully();
 	exhausted();
+	closing_evicted();
 	dnat_ports();
 	jhash_vectors();
 	return done_testing();
