@@ -133,31 +133,9 @@ cycle() {
 	step status
 }
 
-# ufw's before6.rules drops routing header type 0 with -m rt and checks
-# neighbour discovery's hop limit with -m hl.
-have_rt_hl() {
-	ip netns exec "$QNS" "$QT_BUILD/ip6tables" -N qtufw-probe >/dev/null 2>&1
-	local ok=0
-	ip netns exec "$QNS" "$QT_BUILD/ip6tables" -A qtufw-probe -m rt --rt-type 0 \
-		>/dev/null 2>&1 &&
-	ip netns exec "$QNS" "$QT_BUILD/ip6tables" -A qtufw-probe -m hl --hl-eq 255 \
-		>/dev/null 2>&1 || ok=1
-	ip netns exec "$QNS" "$QT_BUILD/ip6tables" -F qtufw-probe >/dev/null 2>&1
-	ip netns exec "$QNS" "$QT_BUILD/ip6tables" -X qtufw-probe >/dev/null 2>&1
-	return $ok
-}
-
+# ufw's before6.rules as the package has it: it drops routing header
+# type 0 with -m rt and checks neighbour discovery's hop limit with -m hl.
 @test "ufw IPV6=yes: enable .. reset, the same output and rulesets as with iptables-nft" {
-	have_rt_hl || skip "qtables' ip6tables has no -m rt / -m hl yet (ufw's before6.rules needs them)"
-	cycle
-}
-
-@test "ufw IPV6=yes, before6.rules without its rt and hl rules: enable .. reset, the same as with iptables-nft" {
-	local t
-	for t in kernel qtables; do
-		sed -i -e '/-m rt --rt-type 0/d' -e '/-m hl --hl-eq/d' \
-			"$QT_RUN/$t/etc/ufw/before6.rules"
-	done
 	cycle
 }
 
@@ -172,4 +150,77 @@ have_rt_hl() {
 	step deny from 2001:db8::7
 	step status verbose
 	step --force disable
+}
+
+# A client namespace joined to TWIN's by a veth: 10.9.0.2 / fd09::2 there,
+# 10.9.0.1 / fd09::1 on the twin, and TCP listeners on the twin's ports
+# 22 and 2323 (both families) answering "ok". Prints the client's name.
+client_of() {
+	local twin=$1 ns c
+	case $twin in kernel) ns=$KNS ;; qtables) ns=$QNS ;; esac
+	qt_ns "c$twin" >/dev/null || return 1
+	c=$QT_NS
+	for n in "$c" "$ns"; do
+		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.router_solicitations=0 \
+			net.ipv6.conf.default.router_solicitations=0
+		ip -n "$n" link set lo up
+	done
+	ip link add qtu0 netns "$c" type veth peer name qtu1 netns "$ns" || return 1
+	ip -n "$c" addr add 10.9.0.2/24 dev qtu0
+	ip -n "$c" addr add fd09::2/64 dev qtu0 nodad
+	ip -n "$ns" addr add 10.9.0.1/24 dev qtu1
+	ip -n "$ns" addr add fd09::1/64 dev qtu1 nodad
+	ip -n "$c" link set qtu0 up
+	ip -n "$ns" link set qtu1 up
+	local p
+	for p in 22 2323; do
+		ip netns exec "$ns" socat TCP6-LISTEN:$p,reuseaddr,fork,ipv6only=0 \
+			SYSTEM:'echo ok' >/dev/null 2>&1 &
+	done
+	echo "$c"
+}
+
+# What the client of a twin sees: each port over each family ("ok" or
+# "-"), and how many of 3 pings of each family were answered.
+probe() {
+	local c=$1 a p got
+	for a in 10.9.0.1 '[fd09::1]'; do
+		for p in 22 2323; do
+			got=$(ip netns exec "$c" timeout 3 socat -T 2 - \
+				"TCP:$a:$p,connect-timeout=1" </dev/null 2>/dev/null)
+			echo "$a:$p ${got:--}"
+		done
+	done
+	echo "ping4 $(ip netns exec "$c" ping -n -q -c 3 -i 0.1 -W 1 10.9.0.1 |
+		awk '/received/ { print $4 }')"
+	echo "ping6 $(ip netns exec "$c" ping -6 -n -q -c 3 -i 0.1 -W 1 fd09::1 |
+		awk '/received/ { print $4 }')"
+}
+
+@test "ufw IPV6=yes: traffic of both families judged as in the kernel's twin (allowed port, default deny, pings, neighbour discovery)" {
+	local ck cq
+	ck=$(client_of kernel) && cq=$(client_of qtables)
+	sleep 0.3
+	step --force enable
+	step allow 22/tcp
+	local k q
+	k=$(probe "$ck"); q=$(probe "$cq")
+	echo "kernel:"; echo "$k"; echo "qtables:"; echo "$q"
+	[ "$k" = "$q" ]
+	# and what that is: 22 open, 2323 closed by the default deny, pings
+	# answered (ufw's before rules), neighbours resolved through it
+	[ "$(grep -c ':22 ok$' <<<"$q")" = 2 ]
+	[ "$(grep -c ':2323 -$' <<<"$q")" = 2 ]
+	grep -qx 'ping4 3' <<<"$q"
+	grep -qx 'ping6 3' <<<"$q"
+	# a deny of the client's IPv6 address ahead of the allow closes 22
+	# to it over IPv6 only
+	step prepend deny from fd09::2
+	k=$(probe "$ck"); q=$(probe "$cq")
+	echo "kernel:"; echo "$k"; echo "qtables:"; echo "$q"
+	[ "$k" = "$q" ]
+	grep -qx '\[fd09::1\]:22 -' <<<"$q"
+	grep -qx '10.9.0.1:22 ok' <<<"$q"
 }
