@@ -48,6 +48,10 @@ struct mem {
 	struct qt_ct_entry *e;
 	uint32_t id;               /* e->id when remembered */
 	uint32_t seq;              /* the memory's count when remembered */
+	/* packets with this key between their first and last hook: twins
+	 * (a peer's identical RSTs, ID 0) share the slot, and the first
+	 * to leave must not take it from the others */
+	uint16_t inflight;
 };
 
 struct qt_ctg {
@@ -171,15 +175,29 @@ static struct mem *mem_take(struct qt_ctg *g, const struct pkt_key *k)
 				    (uint32_t)(g->seq - oldest->seq))
 			oldest = c;
 	}
+	unsigned twins = 0;
 	if (!m) {
 		m = oldest;
 		g->st.forgotten++;
+	} else if (mem_live(g, m)) {
+		twins = m->inflight;
 	}
 	memset(m, 0, sizeof(*m));
 	m->k = *k;
 	m->used = true;
 	m->seq = g->seq;
+	m->inflight = (uint16_t)(twins < UINT16_MAX ? twins + 1 : twins);
 	return m;
+}
+
+/* One packet of slot m left (its last hook, or dropped): the slot is
+ * free again when no twin of it is still in flight. */
+static void mem_release(struct mem *m)
+{
+	if (m->inflight > 1)
+		m->inflight--;
+	else
+		m->used = false;
 }
 
 static void set_ev(struct qt_ctg *g, struct qt_eval *ev, const struct mem *m)
@@ -242,7 +260,7 @@ static void ct_in(struct qt_eval *ev, void *user)
 	qt_ct_in(g->ct, &ev->pkt, g->now, &v);
 	if (v.table_full) {
 		g->st.table_full++;
-		m->used = false;
+		mem_release(m);
 		ev->hotdrop = true;
 		return;
 	}
@@ -299,10 +317,12 @@ static struct mem *rekey(struct qt_ctg *g, struct mem *m,
 	if (!memcmp(&m->k, &k, sizeof(k)))
 		return m;
 	struct mem old = *m;
-	m->used = false;
+	mem_release(m);         /* its twins, if any, keep the old key */
 	struct mem *n = mem_take(g, &k);
+	uint16_t inflight = n->inflight;
 	old.k = k;
 	*n = old;               /* its age too: it is the same packet */
+	n->inflight = inflight;
 	return n;
 }
 
@@ -345,7 +365,7 @@ int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
 	if (m && (v == QT_XT_DROP || ev->hook == QT_HOOK_LOCAL_IN ||
 		  (ev->hook == QT_HOOK_POST_ROUTING &&
 		   !(m->local && ev->out && !strcmp(ev->out, "lo")))))
-		m->used = false;
+		mem_release(m);
 	return v;
 }
 
