@@ -30,6 +30,11 @@
  * buffer: a few whole GSO packets at most); smaller if the socket's
  * send buffer is (the kernel refuses a datagram beyond it). */
 #define SEND_MAX (256u << 10)
+/* The largest payload whose verdict may pass a run of accepts. The
+ * kernel copies a payload into its packet (and linearises a GSO one)
+ * before it reads the next message: behind a 64 KiB rewrite the run's
+ * packets would wait longer than the message the run saves costs. */
+#define PASS_MAX 2048u
 
 struct qt_nfq {
 	struct mnl_socket *nl;
@@ -676,7 +681,8 @@ int qt_nfq_verdict_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
 	 * Passing them is safe for the batch: it is sent after this
 	 * verdict, which takes this packet out of the queue first. */
 	int r = 0;
-	if (q->run && (q->run_classes & class_bit(order)))
+	if (q->run && ((q->run_classes & class_bit(order)) ||
+		       (payload && len > PASS_MAX)))
 		r = encode_run(q);
 	if (r < 0)
 		return r;

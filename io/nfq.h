@@ -140,7 +140,9 @@ int qt_nfq_flush(struct qt_nfq *q);
 /* Order classes. Plain accepts (no mark, no payload) wait as one run
  * that leaves as a single batch verdict; any other verdict ends the run
  * (the run's message goes first) unless it has an order class no accept
- * of the run has: then it leaves ahead of the run, which stays whole.
+ * of the run has and carries no payload or a small one (up to 2 KiB: a
+ * whole GSO packet costs the kernel more than the run's packets should
+ * wait): then it leaves ahead of the run, which stays whole.
  * That keeps a burst of accepts mixed with rewritten packets (NAT) one
  * batch instead of a batch per gap. A verdict sent ahead never makes the
  * batch cover a packet without its own verdict (the batch's packets all

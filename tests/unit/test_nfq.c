@@ -281,6 +281,22 @@ static void test_verdicts_ordered(void)
 	   "unclassed verdicts keep their order with every class");
 	qt_nfq_flush(q);
 
+	/* a large payload (a GSO packet rewritten) ends the run first,
+	 * however classed: its packets should not wait behind its copy */
+	static uint8_t gso[16000];
+	gso[0] = 0x45;
+	qt_nfq_accept_in(q, 5, 26, A);
+	qt_nfq_verdict_in(q, 5, 27, NF_ACCEPT, false, 0, newpkt, sizeof(newpkt), B);
+	qt_nfq_verdict_in(q, 5, 28, NF_ACCEPT, false, 0, gso, sizeof(gso), B);
+	qt_nfq_accept_in(q, 5, 29, A);
+	b = qt_nfq_pending(q, &len);
+	n = decode(b, len, s, 16);
+	ok(n == 4 && s[0].id == 27 && s[0].plen == sizeof(newpkt) &&
+	   s[1].id == 26 && s[1].type == NFQNL_MSG_VERDICT && !s[1].plen &&
+	   s[2].id == 28 && s[2].plen == sizeof(gso) && s[3].id == 29,
+	   "a small rewrite passes the run, a 16,000-byte one waits behind it");
+	qt_nfq_flush(q);
+
 	/* a run of one queue passed, then another queue's accept: the run
 	 * goes before the new one begins */
 	qt_nfq_accept_in(q, 7, 1, A);
