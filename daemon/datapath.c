@@ -195,6 +195,40 @@ static void l2_type_of(const struct qthread *t, const struct qt_nfq_pkt *p,
 	}
 }
 
+/* The order class of a packet's verdict (io/nfq.h): one per flow and
+ * hook, so that a packet's verdict never passes an earlier one of its
+ * flow at its hook, while a rewritten packet's may pass the accepts of
+ * other flows and hooks and leave them one batch. A flow here: the
+ * addresses and protocol as the packet has them at this hook (ports
+ * left out: a fragment has none), read before the walk rewrites them. */
+static uint32_t order_class(const struct qt_nfq_pkt *p)
+{
+	const uint8_t *b = p->payload;
+	uint32_t h;
+	if (b && p->len >= 20 && b[0] >> 4 == 4) {
+		uint32_t s, d;
+		memcpy(&s, b + 12, 4);
+		memcpy(&d, b + 16, 4);
+		h = s ^ (d << 16 | d >> 16) ^ (uint32_t)b[9] << 8;
+	} else if (b && p->len >= 40 && b[0] >> 4 == 6) {
+		uint32_t w[8];
+		memcpy(w, b + 8, sizeof(w));
+		h = (uint32_t)b[6] << 8;
+		for (unsigned i = 0; i < 8; i++)
+			h = (h ^ w[i]) * 0x01000193u;
+	} else {
+		return QT_NFQ_ORDER_ALL;
+	}
+	h ^= (uint32_t)p->hook << 24 | (uint32_t)p->hook;
+	/* murmur3's finaliser: nfq.h hashes the class into 64 bits */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h | 1;          /* never QT_NFQ_ORDER_ALL */
+}
+
 static void judge(struct qthread *t, const struct qt_prog *prog4,
 		  const struct qt_prog *prog6, const struct qt_nfq_pkt *p,
 		  const struct timespec *mono, const struct timespec *wall,
@@ -207,6 +241,7 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	 * qt_eval_init reads it); anything else fails to parse either way */
 	const struct qt_prog *prog = p->len && p->payload[0] >> 4 == 6
 				     ? prog6 : prog4;
+	uint32_t order = order_class(p);
 	/* the receive slot is ours until the next receive: a packet is
 	 * judged and rewritten where it is, and its verdict carries it
 	 * from there (no copy of a whole GSO packet in user space) */
@@ -247,18 +282,24 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	int v = qt_judge(prog, t->ctg, &ev, &t->ps);
 	if (v == QT_XT_DROP) {
 		t->dropped++;
-		qt_nfq_drop(t->q, p->queue, p->id);
+		qt_nfq_verdict_in(t->q, p->queue, p->id, NF_DROP, false, 0, NULL, 0,
+				  order);
 		return;
 	}
 	t->accepted++;
 	if (ev.rewritten || ev.mark_changed) {
 		t->rewritten += ev.rewritten;
 		t->marked += ev.mark_changed;
-		qt_nfq_verdict(t->q, p->queue, p->id, NF_ACCEPT, ev.mark_changed, ev.mark,
-			       ev.rewritten ? ev.data : NULL, ev.len);
+		/* a verdict that cannot be sent is a drop, not the batch's
+		 * accept of the packet as it came (fail closed) */
+		if (qt_nfq_verdict_in(t->q, p->queue, p->id, NF_ACCEPT,
+				      ev.mark_changed, ev.mark,
+				      ev.rewritten ? ev.data : NULL, ev.len,
+				      order) < 0)
+			qt_nfq_drop(t->q, p->queue, p->id);
 		return;
 	}
-	qt_nfq_accept(t->q, p->queue, p->id);
+	qt_nfq_accept_in(t->q, p->queue, p->id, order);
 }
 
 /* A stop wakes the queue threads out of their receive with this

@@ -30,6 +30,11 @@
  * buffer: a few whole GSO packets at most); smaller if the socket's
  * send buffer is (the kernel refuses a datagram beyond it). */
 #define SEND_MAX (256u << 10)
+/* The largest payload whose verdict may pass a run of accepts. The
+ * kernel copies a payload into its packet (and linearises a GSO one)
+ * before it reads the next message: behind a 64 KiB rewrite the run's
+ * packets would wait longer than the message the run saves costs. */
+#define PASS_MAX 2048u
 
 struct qt_nfq {
 	struct mnl_socket *nl;
@@ -57,6 +62,8 @@ struct qt_nfq {
 	bool run;                     /* a run of accepts is pending */
 	uint16_t run_queue;           /* ... of this queue's packets */
 	uint32_t run_last, run_count;
+	uint64_t run_classes;         /* order classes of its accepts, a bit
+	                                 each (hashed) */
 	struct qt_nfq_stats st;
 };
 
@@ -574,27 +581,11 @@ static int send_pending(struct qt_nfq *q)
 	return 0;
 }
 
-/* Room for a message of hdr bytes in sbuf (plus copied bytes there) and
- * total bytes in the datagram, using iovecs more pieces; sends what
- * waits if it must. */
-static int reserve(struct qt_nfq *q, size_t hdr, size_t total, unsigned pieces)
+/* The pending run of accepts as a message in sbuf, in the room every
+ * message before it left for it (reserve): the run may have been passed
+ * by verdicts already in the datagram, and goes out with them. */
+static void put_run(struct qt_nfq *q)
 {
-	if (hdr > q->sbuf_size || total > q->send_max)
-		return -EMSGSIZE;
-	if (q->sbuf_len + hdr > q->sbuf_size ||
-	    q->dgram_len + total > q->send_max || q->niov + pieces + 1 > SEND_IOV)
-		return send_pending(q);
-	return 0;
-}
-
-/* Turn the pending run of accepts into a message in sbuf. */
-static int encode_run(struct qt_nfq *q)
-{
-	if (!q->run)
-		return 0;
-	int r = reserve(q, VERDICT_ROOM, VERDICT_ROOM, 0);
-	if (r < 0)
-		return r;
 	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->sbuf + q->sbuf_len,
 					     q->run_count > 1 ? NFQNL_MSG_VERDICT_BATCH
 							      : NFQNL_MSG_VERDICT,
@@ -610,7 +601,52 @@ static int encode_run(struct qt_nfq *q)
 	}
 	q->run = false;
 	q->run_count = 0;
+	q->run_classes = 0;
+}
+
+/* Is there room for the run's message (and the piece it closes) in the
+ * datagram being written? Always so between calls. */
+static bool room_for_run(const struct qt_nfq *q)
+{
+	return q->sbuf_len + VERDICT_ROOM <= q->sbuf_size &&
+	       q->dgram_len + VERDICT_ROOM <= q->send_max &&
+	       q->niov + 1 <= SEND_IOV;
+}
+
+/* Room for a message of hdr bytes in sbuf (plus copied bytes there) and
+ * total bytes in the datagram, using iovecs more pieces, with room
+ * after it for the run's message; ends the datagram (the run in it)
+ * and sends it if it must. */
+static int reserve(struct qt_nfq *q, size_t hdr, size_t total, unsigned pieces)
+{
+	if (hdr + VERDICT_ROOM > q->sbuf_size || total + VERDICT_ROOM > q->send_max)
+		return -EMSGSIZE;
+	if (q->sbuf_len + hdr + VERDICT_ROOM > q->sbuf_size ||
+	    q->dgram_len + total + VERDICT_ROOM > q->send_max ||
+	    q->niov + pieces + 1 > SEND_IOV) {
+		if (q->run)
+			put_run(q);
+		return send_pending(q);
+	}
 	return 0;
+}
+
+/* Turn the pending run of accepts into a message in sbuf. */
+static int encode_run(struct qt_nfq *q)
+{
+	if (!q->run)
+		return 0;
+	put_run(q);
+	return room_for_run(q) ? 0 : send_pending(q);
+}
+
+/* An order class's bit in a run's set of classes; the all-class has
+ * every bit, so it meets every run. */
+static uint64_t class_bit(uint32_t order)
+{
+	if (order == QT_NFQ_ORDER_ALL)
+		return ~(uint64_t)0;
+	return (uint64_t)1 << ((order * 0x9e3779b1u) >> 26);
 }
 
 /* Does p..p+len lie in a receive slot (where it stays until the next
@@ -622,9 +658,9 @@ static bool in_slots(const struct qt_nfq *q, const void *p, uint32_t len)
 	return b >= lo && b < hi && len <= (size_t)(hi - b);
 }
 
-int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
-		   uint32_t verdict, bool set_mark, uint32_t mark,
-		   const void *payload, uint32_t len)
+int qt_nfq_verdict_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
+		      uint32_t verdict, bool set_mark, uint32_t mark,
+		      const void *payload, uint32_t len, uint32_t order)
 {
 	if (verdict == NF_ACCEPT && !set_mark && !payload && q->cfg.batch) {
 		/* ids count per queue: a run covers one queue's packets */
@@ -637,11 +673,17 @@ int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
 		q->run_queue = queue;
 		q->run_last = id;
 		q->run_count++;
+		q->run_classes |= class_bit(order);
 		return 0;
 	}
-	/* The pending accepts have lower ids: they go first, or a batch
-	 * sent after this verdict would cover its packet too. */
-	int r = encode_run(q);
+	/* The pending accepts have lower ids and no verdict sent yet: this
+	 * one may pass them only when none is of its order class (io/nfq.h).
+	 * Passing them is safe for the batch: it is sent after this
+	 * verdict, which takes this packet out of the queue first. */
+	int r = 0;
+	if (q->run && ((q->run_classes & class_bit(order)) ||
+		       (payload && len > PASS_MAX)))
+		r = encode_run(q);
 	if (r < 0)
 		return r;
 	if (payload && len > 0xffff - NLA_HDRLEN)
@@ -696,6 +738,21 @@ counted:
 	else
 		q->st.other++;
 	return 0;
+}
+
+int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
+		   uint32_t verdict, bool set_mark, uint32_t mark,
+		   const void *payload, uint32_t len)
+{
+	return qt_nfq_verdict_in(q, queue, id, verdict, set_mark, mark, payload,
+				 len, QT_NFQ_ORDER_ALL);
+}
+
+int qt_nfq_accept_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
+		     uint32_t order)
+{
+	return qt_nfq_verdict_in(q, queue, id, NF_ACCEPT, false, 0, NULL, 0,
+				 order);
 }
 
 int qt_nfq_accept(struct qt_nfq *q, uint16_t queue, uint32_t id)

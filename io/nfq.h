@@ -3,7 +3,7 @@
  * few messages as possible. Everything is allocated at open; receiving
  * and verdicts never allocate. Packets must be given their verdicts in
  * the order received (ids increase, per queue): a batch verdict accepts
- * every packet of its queue up to its id. */
+ * every packet of its queue up to its id that is still waiting. */
 #ifndef QT_NFQ_H
 #define QT_NFQ_H
 
@@ -122,8 +122,8 @@ int qt_nfq_feed(struct qt_nfq *q, const void *const *dgrams, const size_t *lens,
 int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p);
 
 /* Verdicts are queued and go out on qt_nfq_flush (or when the send
- * buffer fills), as few datagrams as they fit in, in the order given.
- * 0 or -errno. */
+ * buffer fills), as few datagrams as they fit in, in the order given
+ * unless their order classes let them pass (below). 0 or -errno. */
 int qt_nfq_accept(struct qt_nfq *q, uint16_t queue, uint32_t id);
 int qt_nfq_drop(struct qt_nfq *q, uint16_t queue, uint32_t id);
 /* Any verdict (NF_ACCEPT, NF_DROP, NF_REPEAT...), with a mark if
@@ -136,6 +136,31 @@ int qt_nfq_verdict(struct qt_nfq *q, uint16_t queue, uint32_t id,
 		   uint32_t verdict, bool set_mark, uint32_t mark,
 		   const void *payload, uint32_t len);
 int qt_nfq_flush(struct qt_nfq *q);
+
+/* Order classes. Plain accepts (no mark, no payload) wait as one run
+ * that leaves as a single batch verdict; any other verdict ends the run
+ * (the run's message goes first) unless it has an order class no accept
+ * of the run has and carries no payload or a small one (up to 2 KiB: a
+ * whole GSO packet costs the kernel more than the run's packets should
+ * wait): then it leaves ahead of the run, which stays whole.
+ * That keeps a burst of accepts mixed with rewritten packets (NAT) one
+ * batch instead of a batch per gap. A verdict sent ahead never makes the
+ * batch cover a packet without its own verdict (the batch's packets all
+ * had theirs given, and the kernel takes each packet once, at its first
+ * verdict), and the run's message travels in the same datagram as every
+ * verdict that passed it, so a failed send loses them together. The
+ * caller picks classes so that reordering across them does not matter:
+ * the datapath gives the packets of one flow at one hook one class (a
+ * later packet let through before an earlier one of its flow at another
+ * hook only reaches the earlier one's hook after it). Classes may
+ * collide (they are hashed): that only costs a batch. QT_NFQ_ORDER_ALL,
+ * the class of the calls above, keeps order with every verdict. */
+#define QT_NFQ_ORDER_ALL 0u
+int qt_nfq_accept_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
+		     uint32_t order);
+int qt_nfq_verdict_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
+		      uint32_t verdict, bool set_mark, uint32_t mark,
+		      const void *payload, uint32_t len, uint32_t order);
 
 /* Bind one more queue to the socket, configured as the first (copy
  * range, flags, length); its packets come through qt_nfq_recv with their

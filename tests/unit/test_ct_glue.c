@@ -15,7 +15,7 @@ static void flood_pkt(struct hpkt *k, uint32_t i)
 	h_ip_fill(k->b);
 }
 
-int main(void)
+static void flood(void)
 {
 	static const char *const rules[] = {
 		"-t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 9000 -j DNAT --to-destination 10.0.2.2",
@@ -57,5 +57,60 @@ int main(void)
 	is_int(lost, 0, "no packet in flight dropped after 260,000 lost between hooks");
 	is_int(invalid, 0, "every one translated");
 	h_stop(&h);
+}
+
+/* Identical packets in flight together (a peer's RSTs answering
+ * segments that crossed its close: IP id 0, the same seq): they share
+ * one memory, and the first to reach its last hook must leave it to the
+ * others. Translated at PREROUTING, a twin that lost it would look like
+ * neither tuple at FORWARD (INVALID: dropped by the policy) and be left
+ * untranslated at POSTROUTING. */
+static void twins(void)
+{
+	static const char *const rules[] = {
+		"-t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 9000 -j DNAT --to-destination 10.0.2.2",
+		"-t nat -A POSTROUTING -o eth1 -j MASQUERADE",
+		"-P FORWARD DROP",
+		"-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+		"-A FORWARD -d 10.0.2.2 -p udp --dport 9000 -m conntrack --ctstate NEW -j ACCEPT",
+		NULL,
+	};
+	struct harness h;
+	h_start(&h, rules);
+	struct hpkt a, b, c;
+	flood_pkt(&a, 1);
+	is_int(h_forward(&h, &a), QT_XT_ACCEPT, "twins: the flow's first packet passes");
+	flood_pkt(&a, 2);
+	b = a;
+	c = a;
+	/* three at PREROUTING, then each through the rest in turn */
+	struct hpkt *tw[3] = { &a, &b, &c };
+	int v[3], wrong = 0;
+	for (int i = 0; i < 3; i++)
+		v[i] = h_hook(&h, tw[i], QT_HOOK_PRE_ROUTING, 1, 0, false);
+	for (int i = 0; i < 3; i++) {
+		if (v[i] == QT_XT_ACCEPT)
+			v[i] = h_hook(&h, tw[i], QT_HOOK_FORWARD, 1, 2, false);
+		if (v[i] == QT_XT_ACCEPT)
+			v[i] = h_hook(&h, tw[i], QT_HOOK_POST_ROUTING, 0, 2, false);
+		if (v[i] != QT_XT_ACCEPT || h_daddr(tw[i]) != h_ip("10.0.2.2") ||
+		    h_saddr(tw[i]) != h_ip("10.0.2.1")) {
+			wrong++;
+			printf("#   twin %d: verdict %d\n", i, v[i]);
+		}
+	}
+	is_int(wrong, 0, "three twins in flight: each passes, both addresses translated");
+	/* the slot is free once the last has left: a later twin is a new
+	 * packet, remembered afresh */
+	flood_pkt(&a, 2);
+	is_int(h_forward(&h, &a), QT_XT_ACCEPT, "a twin after them passes");
+	ok(h_saddr(&a) == h_ip("10.0.2.1"), "and is translated");
+	h_stop(&h);
+}
+
+int main(void)
+{
+	flood();
+	twins();
 	return done_testing();
 }

@@ -206,6 +206,132 @@ static void test_verdicts(void)
 	qt_nfq_close(q);
 }
 
+/* Verdicts with order classes: a burst as NAT makes it, plain accepts
+ * mixed with rewritten packets, drops and marks. What may pass the run
+ * of accepts does, and the run leaves as one batch after it; what may
+ * not (an accept of its class waits) ends the run first. */
+static void test_verdicts_ordered(void)
+{
+	struct qt_nfq_config c;
+	struct seen s[16];
+	size_t len;
+	uint8_t newpkt[60] = { 0x45, 1 };
+	enum { A = 11, B = 22, C = 33 };   /* three flows' classes */
+
+	qt_nfq_config_default(&c);
+	c.copy_range = 2048;
+	struct qt_nfq *q = qt_nfq_alloc(&c);
+	if (!q)
+		return;
+	qt_nfq_accept_in(q, 5, 1, A);
+	qt_nfq_accept_in(q, 5, 2, A);
+	qt_nfq_verdict_in(q, 5, 3, NF_ACCEPT, false, 0, newpkt, sizeof(newpkt), B);
+	qt_nfq_accept_in(q, 5, 4, A);
+	qt_nfq_verdict_in(q, 5, 5, NF_DROP, false, 0, NULL, 0, C);
+	qt_nfq_verdict_in(q, 5, 6, NF_ACCEPT, true, 9, NULL, 0, B);
+	qt_nfq_accept_in(q, 5, 7, C);
+	const void *b = qt_nfq_pending(q, &len);
+	int n = decode(b, len, s, 16);
+	is_int(n, 4, "mixed burst: four messages");
+	if (n == 4) {
+		ok(s[0].type == NFQNL_MSG_VERDICT && s[0].id == 3 &&
+		   s[0].plen == sizeof(newpkt), "rewritten 3 passes the accepts of another class");
+		ok(s[1].id == 5 && s[1].verdict == NF_DROP, "then drop 5");
+		ok(s[2].id == 6 && s[2].has_mark && s[2].mark == 9, "then the mark of 6");
+		ok(s[3].type == NFQNL_MSG_VERDICT_BATCH && s[3].id == 7 &&
+		   s[3].verdict == NF_ACCEPT, "accepts 1, 2, 4 and 7: one batch up to 7, last");
+	}
+	const struct qt_nfq_stats *st = qt_nfq_stats(q);
+	ok(st->batches == 1 && st->batched == 4 && st->accepts == 2,
+	   "one batch of four; single accepts: the rewritten and the marked");
+	qt_nfq_flush(q);
+
+	/* a verdict of a class the run holds ends the run first: its
+	 * packet stays behind the earlier ones of its flow */
+	qt_nfq_accept_in(q, 5, 11, A);
+	qt_nfq_accept_in(q, 5, 12, B);
+	qt_nfq_verdict_in(q, 5, 13, NF_ACCEPT, false, 0, newpkt, sizeof(newpkt), A);
+	qt_nfq_accept_in(q, 5, 14, B);
+	qt_nfq_verdict_in(q, 5, 15, NF_ACCEPT, false, 0, newpkt, sizeof(newpkt), A);
+	b = qt_nfq_pending(q, &len);
+	n = decode(b, len, s, 16);
+	is_int(n, 4, "same class: four messages");
+	if (n == 4) {
+		ok(s[0].type == NFQNL_MSG_VERDICT_BATCH && s[0].id == 12,
+		   "accepts 11-12 go first: 11 is of 13's class");
+		ok(s[1].id == 13 && s[1].plen == sizeof(newpkt), "then rewritten 13");
+		ok(s[2].id == 15 && s[2].plen == sizeof(newpkt),
+		   "rewritten 15 passes accept 14 (another class)");
+		ok(s[3].type == NFQNL_MSG_VERDICT && s[3].id == 14 &&
+		   !s[3].plen, "accept 14 last, a single verdict");
+	}
+	qt_nfq_flush(q);
+
+	/* the class of the plain calls keeps order with every class */
+	qt_nfq_accept_in(q, 5, 21, A);
+	qt_nfq_accept_in(q, 5, 22, B);
+	qt_nfq_drop(q, 5, 23);
+	qt_nfq_accept(q, 5, 24);
+	qt_nfq_verdict_in(q, 5, 25, NF_DROP, false, 0, NULL, 0, C);
+	b = qt_nfq_pending(q, &len);
+	n = decode(b, len, s, 16);
+	ok(n == 4 && s[0].type == NFQNL_MSG_VERDICT_BATCH && s[0].id == 22 &&
+	   s[1].id == 23 && s[1].verdict == NF_DROP && s[2].id == 24 &&
+	   s[2].verdict == NF_ACCEPT && s[3].id == 25 && s[3].verdict == NF_DROP,
+	   "unclassed verdicts keep their order with every class");
+	qt_nfq_flush(q);
+
+	/* a large payload (a GSO packet rewritten) ends the run first,
+	 * however classed: its packets should not wait behind its copy */
+	static uint8_t gso[16000];
+	gso[0] = 0x45;
+	qt_nfq_accept_in(q, 5, 26, A);
+	qt_nfq_verdict_in(q, 5, 27, NF_ACCEPT, false, 0, newpkt, sizeof(newpkt), B);
+	qt_nfq_verdict_in(q, 5, 28, NF_ACCEPT, false, 0, gso, sizeof(gso), B);
+	qt_nfq_accept_in(q, 5, 29, A);
+	b = qt_nfq_pending(q, &len);
+	n = decode(b, len, s, 16);
+	ok(n == 4 && s[0].id == 27 && s[0].plen == sizeof(newpkt) &&
+	   s[1].id == 26 && s[1].type == NFQNL_MSG_VERDICT && !s[1].plen &&
+	   s[2].id == 28 && s[2].plen == sizeof(gso) && s[3].id == 29,
+	   "a small rewrite passes the run, a 16,000-byte one waits behind it");
+	qt_nfq_flush(q);
+
+	/* a run of one queue passed, then another queue's accept: the run
+	 * goes before the new one begins */
+	qt_nfq_accept_in(q, 7, 1, A);
+	qt_nfq_verdict_in(q, 7, 2, NF_ACCEPT, false, 0, newpkt, sizeof(newpkt), B);
+	qt_nfq_accept_in(q, 8, 1, A);
+	qt_nfq_accept_in(q, 8, 2, A);
+	b = qt_nfq_pending(q, &len);
+	n = decode(b, len, s, 16);
+	ok(n == 3 && s[0].queue == 7 && s[0].id == 2 && s[0].plen &&
+	   s[1].queue == 7 && s[1].id == 1 && s[1].type == NFQNL_MSG_VERDICT &&
+	   s[2].queue == 8 && s[2].id == 2 && s[2].type == NFQNL_MSG_VERDICT_BATCH,
+	   "two queues: rewritten 7/2, accept 7/1, batch 8/2");
+	qt_nfq_flush(q);
+
+	/* verdicts that fill a datagram (copied payloads fill sbuf): the
+	 * run they passed leaves in it, never in a later one without them */
+	static uint8_t big[1800];
+	big[0] = 0x45;
+	uint64_t batches = st->batches;
+	qt_nfq_accept_in(q, 5, 31, A);
+	qt_nfq_accept_in(q, 5, 32, A);
+	uint32_t id = 33;
+	while (st->batches == batches && id < 60)
+		qt_nfq_verdict_in(q, 5, id++, NF_ACCEPT, false, 0, big, sizeof(big), B);
+	ok(id > 36 && id < 60 && st->batches == batches + 1,
+	   "a full datagram ends with the batch of the run the rewrites passed");
+	qt_nfq_accept_in(q, 5, id, A);
+	b = qt_nfq_pending(q, &len);
+	n = decode(b, len, s, 16);
+	ok(n == 2 && s[0].id == id - 1 && s[0].plen == sizeof(big) &&
+	   s[1].id == id && s[1].type == NFQNL_MSG_VERDICT,
+	   "the next datagram: the last rewrite, then the accept after it alone");
+	qt_nfq_close(q);
+}
+
 /* A datagram as the kernel queues a packet: id, hook, payload. */
 static size_t packet_msg(char *buf, uint16_t queue, uint32_t id,
 			 const uint8_t *payload, uint32_t len)
@@ -425,6 +551,7 @@ int main(void)
 {
 	test_parse();
 	test_verdicts();
+	test_verdicts_ordered();
 	test_verdicts_in_place();
 	test_steering();
 	return done_testing();

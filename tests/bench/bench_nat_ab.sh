@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Benchmark, not a test: prints numbers, asserts nothing.
+#
+#   tests/bench/bench_nat_ab.sh BASE_BUILD   (as root; about 3 minutes)
+#   environment: QT_BUILD (the build to try; default _build), ROUNDS (6),
+#                SECONDS_PER_RUN (3), TCP_ONLY (set: no UDP flood)
+#
+# A change to the NAT datapath measured against the build before it:
+# bench_nat.sh's masq firewall (DNAT to the server, MASQUERADE out of
+# its side: every packet rewritten at PREROUTING and POSTROUTING,
+# accepted plain at FORWARD) twice, each in a topology of its own, one
+# run by BASE_BUILD's qtablesd and one by QT_BUILD's, the same loads
+# alternating between them round by round (A B, then B A). On a shared
+# machine the ratios of bench_nat.sh swing by a third from run to run;
+# two builds side by side in one run show what the change did. Prints
+# medians, every round, and each daemon's verdict counters.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "bench: run as root (network namespaces)" >&2; exit 1; }
+[ $# = 1 ] || { echo "usage: $0 BASE_BUILD" >&2; exit 1; }
+rounds=${ROUNDS:-6}
+secs=${SECONDS_PER_RUN:-3}
+QT_PREFIX=qtab$$
+. "$top/tests/lib/qt.sh"
+declare -A BIN=([A]=$(cd "$1" && pwd) [B]=$QT_BUILD)
+B=${BIN[B]}
+. "$top/tests/bench/e2e_lib.sh"
+for leg in A B; do
+	for f in qtablesd qtables-restore qtables tests/bench/udp_flood; do
+		[ -x "${BIN[$leg]}/$f" ] || { echo "bench: no ${BIN[$leg]}/$f" >&2; exit 1; }
+	done
+done
+command -v iperf3 >/dev/null || { echo "bench: no iperf3 (scripts/deps.sh)" >&2; exit 1; }
+pids=()
+trap e2e_cleanup EXIT
+trap 'exit 1' INT TERM
+
+rules() {
+	cat <<'R'
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -d 10.0.2.2/32 -p udp -m udp --dport 9000 -m conntrack --ctstate NEW -j ACCEPT
+-A FORWARD -d 10.0.2.2/32 -p tcp -m tcp --dport 5201 -m conntrack --ctstate NEW -j ACCEPT
+COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -d 10.0.1.1/32 -p udp -m udp --dport 9000 -j DNAT --to-destination 10.0.2.2
+-A PREROUTING -d 10.0.1.1/32 -p tcp -m tcp --dport 5201 -j DNAT --to-destination 10.0.2.2
+-A POSTROUTING -o qtf1 -j MASQUERADE
+COMMIT
+R
+}
+
+echo "qtables bench: the masq firewall of bench_nat.sh, A ${BIN[A]} against B ${BIN[B]}"
+echo "($rounds rounds of $secs s per load and build, alternating; $(nproc) CPUs, $(uname -r))"
+declare -A CN SN FWN UDP TCP
+base_prefix=$QT_PREFIX
+for leg in A B; do
+	QT_PREFIX=$base_prefix$leg
+	qt_topo
+	CN[$leg]=$C SN[$leg]=$S FWN[$leg]=$FW
+	ip netns exec "$S" iperf3 -s -p 5201 >/dev/null 2>&1 &
+	pids+=($!)
+	QT_BUILD=${BIN[$leg]} qt_daemon "$FW" --no-state --no-syslog
+	QT_BUILD=${BIN[$leg]} e2e_ready "$FW"
+	rules | ip netns exec "$FW" "${BIN[$leg]}/qtables-restore"
+done
+QT_PREFIX=$base_prefix
+sleep 0.5
+
+for ((r = 0; r < rounds; r++)); do
+	line="round $((r + 1)):"
+	order="A B"
+	[ $((r % 2)) = 0 ] || order="B A"
+	for leg in $order; do
+		u=0
+		if [ -z "${TCP_ONLY:-}" ]; then
+			u=$(e2e_udp_kpps "${CN[$leg]}" "${SN[$leg]}" 10.0.1.1 "$secs"); u=${u:-0}
+			sleep 0.2
+		fi
+		t=$(e2e_tcp_gbps "${CN[$leg]}" 10.0.1.1 "$secs"); t=${t:-0}
+		sleep 0.2
+		UDP[$leg]="${UDP[$leg]:-} $u"
+		TCP[$leg]="${TCP[$leg]:-} $t"
+		line+=" $leg ${u}kpps/${t}Gbps"
+	done
+	echo "$line"
+done
+
+echo
+printf '%-6s %10s %12s   (medians of %d rounds)\n' build "udp kpps" "tcp Gbit/s" "$rounds"
+declare -A MU MT
+for leg in A B; do
+	# shellcheck disable=SC2086
+	MU[$leg]=$(e2e_median ${UDP[$leg]})
+	# shellcheck disable=SC2086
+	MT[$leg]=$(e2e_median ${TCP[$leg]})
+	printf '%-6s %10.1f %12.3f\n' "$leg" "${MU[$leg]}" "${MT[$leg]}"
+done
+echo "B/A throughput: udp $(e2e_ratio "${MU[B]}" "${MU[A]}") tcp $(e2e_ratio "${MT[B]}" "${MT[A]}")"
+echo
+for leg in A B; do
+	fw=${FWN[$leg]}
+	echo "$leg stats: $(ip netns exec "$fw" "${BIN[$leg]}/qtables" --stats | grep -E 'verdicts|messages' | tr -s ' ' | paste -sd';')"
+	echo "$leg FORWARD: $(ip netns exec "$fw" "${BIN[$leg]}/qtables" -L FORWARD -v -n -x | head -1)"
+done
