@@ -362,21 +362,36 @@ unsigned nft_set_refs(const struct nft_table *t, const char *name)
 	return n;
 }
 
+/* strings are compared as nft holds them: little-endian numbers */
+static bool cmp_host_order;
+
+static int val_cmp(const struct nft_val *a, const struct nft_val *b)
+{
+	if (!cmp_host_order)
+		return nft_val_cmp(a, b);
+	for (unsigned i = a->len; i-- > 0;)
+		if (a->b[i] != b->b[i])
+			return (int)a->b[i] - (int)b->b[i];
+	return 0;
+}
+
 static int elem_cmp(const void *a, const void *b)
 {
 	const struct nft_elem *x = a, *y = b;
-	int c = nft_val_cmp(&x->lo, &y->lo);
+	int c = val_cmp(&x->lo, &y->lo);
 	if (c)
 		return c;
 	const struct nft_val *xh = x->kind == NFT_E_VALUE ? &x->lo : &x->hi;
 	const struct nft_val *yh = y->kind == NFT_E_VALUE ? &y->lo : &y->hi;
-	return nft_val_cmp(xh, yh);
+	return val_cmp(xh, yh);
 }
 
-void nft_elems_sort(struct nft_elem *e, unsigned *n)
+void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
+		    unsigned *n)
 {
 	if (!*n)
 		return;
+	cmp_host_order = t->host_order;
 	qsort(e, *n, sizeof(*e), elem_cmp);
 	unsigned k = 1;
 	for (unsigned i = 1; i < *n; i++)
@@ -391,12 +406,13 @@ void nft_set_add_elems(struct nft_set *s, const struct nft_elem *e,
 	for (unsigned i = 0; i < n; i++)
 		*(struct nft_elem *)grow(&s->elems, &s->nelems,
 					 sizeof(*e)) = e[i];
-	nft_elems_sort(s->elems, &s->nelems);
+	nft_elems_sort(s->type, s->elems, &s->nelems);
 }
 
 int nft_set_del_elems(struct nft_set *s, const struct nft_elem *e,
 		      unsigned n)
 {
+	cmp_host_order = s->type->host_order;
 	for (unsigned i = 0; i < n; i++)
 		if (!bsearch(&e[i], s->elems, s->nelems, sizeof(*e), elem_cmp))
 			return -1;

@@ -180,7 +180,8 @@ int nft_set_del_elems(struct nft_set *s, const struct nft_elem *e,
 		      unsigned n);
 
 /* Order elements as nft lists them, duplicates once. */
-void nft_elems_sort(struct nft_elem *e, unsigned *n);
+void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
+		    unsigned *n);
 
 const char *nft_hook_name(enum nft_hook h);
 int nft_hook_parse(const char *name);

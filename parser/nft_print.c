@@ -137,32 +137,11 @@ static void print_reject(const struct nft_table *t, const struct nft_stmt *s,
 	default:
 		return;
 	}
-	const char *name = NULL;
-	static const char *const icmp_codes[] = {
-		[0] = "net-unreachable", [1] = "host-unreachable",
-		[2] = "prot-unreachable", [3] = "port-unreachable",
-		[9] = "net-prohibited", [10] = "host-prohibited",
-		[13] = "admin-prohibited",
-	};
-	static const char *const icmpv6_codes[] = {
-		[0] = "no-route", [1] = "admin-prohibited",
-		[3] = "addr-unreachable", [4] = "port-unreachable",
-		[5] = "policy-fail", [6] = "reject-route",
-	};
-	static const char *const icmpx_codes[] = {
-		[0] = "no-route", [1] = "port-unreachable",
-		[2] = "host-unreachable", [3] = "admin-prohibited",
-	};
-	if (s->reject == NFT_R_ICMP && s->code < 14)
-		name = icmp_codes[s->code];
-	else if (s->reject == NFT_R_ICMPV6 && s->code < 7)
-		name = icmpv6_codes[s->code];
-	else if (s->reject == NFT_R_ICMPX && s->code < 4)
-		name = icmpx_codes[s->code];
-	if (name)
-		qt_buf_puts(b, name);
-	else
-		qt_buf_printf(b, "%u", s->code);
+	enum nft_dtype_id ty = s->reject == NFT_R_ICMP ? NFT_T_ICMP_CODE
+			       : s->reject == NFT_R_ICMPV6 ? NFT_T_ICMPV6_CODE
+			       : NFT_T_ICMPX_CODE;
+	struct nft_val v = { 1, { s->code } };
+	nft_val_print(nft_dtype_get(ty), &v, b);
 }
 
 static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
@@ -383,7 +362,7 @@ void nft_print_chains(const struct nft_ruleset *rs, int family,
 {
 	for (unsigned i = 0; i < rs->ntables; i++) {
 		const struct nft_table *t = &rs->tables[i];
-		if ((family >= 0 && (int)t->family != family) || !t->nchains)
+		if (family >= 0 && (int)t->family != family)
 			continue;
 		table_open(t, o, b);
 		for (unsigned c = 0; c < t->nchains; c++)
@@ -397,7 +376,7 @@ void nft_print_sets(const struct nft_ruleset *rs, int family,
 {
 	for (unsigned i = 0; i < rs->ntables; i++) {
 		const struct nft_table *t = &rs->tables[i];
-		if ((family >= 0 && (int)t->family != family) || !t->nsets)
+		if (family >= 0 && (int)t->family != family)
 			continue;
 		table_open(t, o, b);
 		for (unsigned s = 0; s < t->nsets; s++)

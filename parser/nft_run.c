@@ -13,6 +13,7 @@
 #include "nft_print.h"
 #include "nft_tree.h"
 
+#define ENOENT_KERNEL "Could not process rule: No such file or directory"
 #define MAX_SRCS 64
 #define MAX_INCLUDE_DEPTH 16
 
@@ -30,7 +31,11 @@ struct run {
 	struct nft_group *trees[MAX_SRCS];
 	struct def *defs;
 	unsigned ndefs;
+	struct nft_group **scratch;
+	unsigned nscratch;
 	bool changed;
+	bool kernel_stage;           /* the error came from the kernel:
+					the handles it gave stay given */
 	int depth;
 };
 
@@ -64,6 +69,8 @@ static int error_marks(struct run *r, const struct mark *m, unsigned nm,
 	qt_buf_puts(r->err, "Error: ");
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (!strncmp(msg, "Could not process rule:", 23))
+		r->kernel_stage = true;
 	qt_buf_printf(r->err, "%s\n", msg);
 	size_t len;
 	const char *line = line_of(s, main->a.line, &len);
@@ -298,13 +305,13 @@ static bool similar(const char *a, const char *b, unsigned *best)
 		return false;
 	unsigned limit = max < 4 ? 1 : (unsigned)(max / 3);
 	unsigned d = distance(a, b);
-	if (d > limit || d >= *best)
+	if (!d || d > limit || d >= *best)
 		return false;
 	*best = d;
 	return true;
 }
 
-static int no_table(struct run *r, const struct nft_tok *name)
+static int no_table(struct run *r, const struct nft_tok *name, bool kernel)
 {
 	const struct nft_table *hit = NULL;
 	unsigned best = ~0u;
@@ -315,7 +322,8 @@ static int no_table(struct run *r, const struct nft_tok *name)
 		return error_tok(r, name, "No such file or directory; did you "
 				 "mean table \xe2\x80\x98%s\xe2\x80\x99 in family %s?",
 				 hit->name, nft_family_name(hit->family));
-	return error_tok(r, name, "No such file or directory");
+	return error_tok(r, name, "%s", kernel ? ENOENT_KERNEL
+						: "No such file or directory");
 }
 
 static int no_chain(struct run *r, const struct nft_table *t,
@@ -350,7 +358,6 @@ static int no_set(struct run *r, const struct nft_table *t,
 	return error_tok(r, name, "%s", plain);
 }
 
-#define ENOENT_KERNEL "Could not process rule: No such file or directory"
 
 /* [family] NAME */
 static int take_family(struct cur *c)
@@ -592,8 +599,11 @@ static int parse_limit(struct cur *c, struct nft_stmt *s)
 		if (!strcmp(unit, time_units[i]))
 			s->unit = time_units[i];
 	if (!s->unit) {
-		c->i--;
-		return unexpected(c, NULL);
+		/* the unit after the slash is the token nft did not want */
+		struct nft_loc a = t->loc, b = tok_end(t);
+		a.col = b.col - (int)strlen(unit) + 1;
+		return error_span(c->r, &a, &b, "syntax error, unexpected "
+				  "string");
 	}
 	s->burst = s->bytes_unit ? 0 : 5;
 	if (at(c, "burst")) {
@@ -606,27 +616,6 @@ static int parse_limit(struct cur *c, struct nft_stmt *s)
 	return 0;
 }
 
-struct code_name {
-	const char *name;
-	uint8_t code;
-};
-
-static const struct code_name icmp_codes[] = {
-	{ "net-unreachable", 0 }, { "host-unreachable", 1 },
-	{ "prot-unreachable", 2 }, { "port-unreachable", 3 },
-	{ "net-prohibited", 9 }, { "host-prohibited", 10 },
-	{ "admin-prohibited", 13 }, { NULL, 0 },
-};
-static const struct code_name icmpv6_codes[] = {
-	{ "no-route", 0 }, { "admin-prohibited", 1 },
-	{ "addr-unreachable", 3 }, { "port-unreachable", 4 },
-	{ "policy-fail", 5 }, { "reject-route", 6 }, { NULL, 0 },
-};
-static const struct code_name icmpx_codes[] = {
-	{ "no-route", 0 }, { "port-unreachable", 1 },
-	{ "host-unreachable", 2 }, { "admin-prohibited", 3 }, { NULL, 0 },
-};
-
 static int parse_reject(struct cur *c, const struct nft_table *tb,
 			struct nft_stmt *s)
 {
@@ -634,7 +623,7 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 	if (!at(c, "with"))
 		return 0;
 	c->i++;
-	const struct code_name *codes = NULL;
+	enum nft_dtype_id codes;
 	if (at(c, "tcp")) {
 		c->i++;
 		if (!at(c, "reset"))
@@ -644,13 +633,13 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 		return 0;
 	} else if (at(c, "icmp")) {
 		s->reject = NFT_R_ICMP;
-		codes = icmp_codes;
+		codes = NFT_T_ICMP_CODE;
 	} else if (at(c, "icmpv6")) {
 		s->reject = NFT_R_ICMPV6;
-		codes = icmpv6_codes;
+		codes = NFT_T_ICMPV6_CODE;
 	} else if (at(c, "icmpx")) {
 		s->reject = NFT_R_ICMPX;
-		codes = icmpx_codes;
+		codes = NFT_T_ICMPX_CODE;
 	} else {
 		return unexpected(c, NULL);
 	}
@@ -661,21 +650,10 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 	struct nft_tok *t = peek(c);
 	if (!t)
 		return unexpected(c, NULL);
-	for (; codes->name; codes++)
-		if (!strcmp(codes->name, t->text))
-			break;
-	if (!codes->name) {
-		char *end;
-		unsigned long v = strtoul(t->text, &end, 0);
-		if (*end || v > 255)
-			return error_tok(c->r, t, "Could not parse %s",
-					 s->reject == NFT_R_ICMP ? "ICMP code"
-					 : s->reject == NFT_R_ICMPV6
-					   ? "ICMPv6 code" : "icmpx code");
-		s->code = (uint8_t)v;
-	} else {
-		s->code = codes->code;
-	}
+	struct nft_elem e;
+	if (parse_value_word(c, t, nft_dtype_get(codes), &e) < 0)
+		return -1;
+	s->code = e.lo.b[0];
 	c->i++;
 	if ((s->reject == NFT_R_ICMP && tb->family == NFT_F_IP6) ||
 	    (s->reject == NFT_R_ICMPV6 && tb->family == NFT_F_IP))
@@ -691,8 +669,11 @@ static int parse_log(struct cur *c, struct nft_stmt *s)
 		if (at(c, "prefix")) {
 			c->i++;
 			struct nft_tok *t = peek(c);
-			if (!t || (t->kind != NT_STRING && t->kind != NT_WORD))
-				return unexpected(c, "string");
+			if (!t || (t->kind != NT_STRING &&
+				   (t->kind != NT_WORD || is_keyword(t->text))))
+				return unexpected(c, "string or quoted string "
+						  "or string with a trailing "
+						  "asterisk");
 			free(s->prefix);
 			s->prefix = xstrdup(t->text);
 			c->i++;
@@ -878,8 +859,12 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		if (is_l4_key(tb, f) && single_eq(s))
 			l4 = s->elems[0].lo.b[0];
 		if (s->braces) {
-			nft_elems_sort(s->elems, &s->nelems);
-			if (s->nelems == 1) {
+			/* one element written: no set; two that are one:
+			 * a set of one */
+			unsigned written = s->nelems;
+			nft_elems_sort(nft_dtype_get(f->type), s->elems,
+				       &s->nelems);
+			if (written == 1) {
 				s->braces = false;
 				if (s->elems[0].kind == NFT_E_RANGE) {
 					int p = nft_val_prefix_len(&s->elems[0].lo,
@@ -908,6 +893,23 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			drop_stmt(rb, i - 1);
 			i--;
 		}
+	}
+	/* nft merges adjacent compares of neighbouring fields of one
+	 * header into one; its listing splits them in header order */
+	for (unsigned i = 1; i < ru->n; i++) {
+		struct nft_stmt *a = &ru->stmts[i - 1], *b = &ru->stmts[i];
+		if (!single_eq(a) || !single_eq(b) ||
+		    strcmp(a->field->proto, b->field->proto) ||
+		    a->field->base == NFT_B_META || a->field->base == NFT_B_CT ||
+		    a->field->offset != b->field->offset + b->field->bits)
+			continue;
+		struct nft_stmt tmp = *a;
+		*a = *b;
+		*b = tmp;
+		struct span sp = rb->spans[i - 1];
+		rb->spans[i - 1] = rb->spans[i];
+		rb->spans[i] = sp;
+		i = 0;
 	}
 	bool tcp_seen = false;
 	for (unsigned i = 0; i < ru->n; i++) {
@@ -1020,9 +1022,12 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 			unsigned start = c->i;
 			const struct nft_field *f = parse_selector(c);
 			if (!f) {
-				if (c->i == start)
-					return unexpected(c, NULL);
-				return -1;
+				if (c->i != start)
+					return -1;
+				/* a word nft does not know starts an
+				 * expression that has no right side */
+				c->i++;
+				return unexpected(c, NULL);
 			}
 			if (at(c, "set") && (f->type == NFT_T_MARK)) {
 				s = add_stmt(rb, NFT_S_SET_FIELD, t);
@@ -1065,12 +1070,8 @@ static struct nft_table *find_table_tok(struct run *r, int family,
 					bool kernel)
 {
 	struct nft_table *t = nft_table_find(r->rs, family, name->text);
-	if (!t) {
-		if (kernel)
-			error_tok(r, name, ENOENT_KERNEL);
-		else
-			no_table(r, name);
-	}
+	if (!t)
+		no_table(r, name, kernel);
 	return t;
 }
 
@@ -1201,6 +1202,10 @@ static int add_rule_at(struct run *r, struct nft_table *tb,
 {
 	struct rule_build rb;
 	if (parse_rule(c, tb, &rb) < 0) {
+		/* the kernel numbered the rule and its anonymous sets
+		 * before it refused them */
+		if (r->kernel_stage)
+			tb->next_handle += nft_rule_anon_sets(&rb.rule) + 1;
 		build_free(&rb);
 		return -1;
 	}
@@ -1522,20 +1527,19 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 	case V_DELETE:
 	case V_DESTROY:
 		if (!t)
-			return v == V_DESTROY ? 0 : error_tok(r, name,
-							      ENOENT_KERNEL);
+			return v == V_DESTROY ? 0 : no_table(r, name, true);
 		nft_table_delete(r->rs, t);
 		r->changed = true;
 		return 0;
 	case V_FLUSH:
 		if (!t)
-			return error_tok(r, name, ENOENT_KERNEL);
+			return no_table(r, name, true);
 		nft_table_flush(t);
 		r->changed = true;
 		return 0;
 	case V_LIST:
 		if (!t)
-			return no_table(r, name);
+			return error_tok(r, name, "No such file or directory");
 		{
 			struct nft_print_opts po = { r->o->handles,
 						     r->o->stateless };
@@ -1547,7 +1551,9 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 	}
 }
 
-/* [family] TABLE NAME: the table (NULL after an error). */
+/* [family] TABLE NAME: the table (NULL after an error). The object's
+ * name after the table is read first: a keyword there is a syntax
+ * error before the table is looked up. */
 static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
 				  struct nft_tok **tname)
 {
@@ -1557,6 +1563,13 @@ static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
 		return NULL;
 	if (tname)
 		*tname = tn;
+	struct nft_tok *next = peek(c);
+	if (!at(c, "handle") && next && !(next->kind == NT_WORD &&
+					  !is_keyword(next->text)) &&
+	    next->kind != NT_STRING) {
+		unexpected(c, "string");
+		return NULL;
+	}
 	return find_table_tok(r, fam, tn, kernel);
 }
 
@@ -1598,8 +1611,8 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 	case V_DELETE:
 	case V_DESTROY:
 		if (!ch)
-			return v == V_DESTROY ? 0 : error_tok(r, name,
-							      ENOENT_KERNEL);
+			return v == V_DESTROY ? 0 : no_chain(r, t, name,
+							     ENOENT_KERNEL);
 		if (nft_chain_refs(t, ch->name))
 			return error_tok(r, name, "Could not process rule: "
 					 "Device or resource busy");
@@ -1608,14 +1621,14 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 		return 0;
 	case V_FLUSH:
 		if (!ch)
-			return error_tok(r, name, ENOENT_KERNEL);
+			return no_chain(r, t, name, ENOENT_KERNEL);
 		while (ch->nrules)
 			nft_rule_delete(ch, ch->nrules - 1);
 		r->changed = true;
 		return 0;
 	case V_LIST:
 		if (!ch)
-			return error_tok(r, name, "No such file or directory");
+			return no_chain(r, t, name, "No such file or directory");
 		nft_print_one_chain(t, ch, &po, r->out);
 		return 0;
 	default:
@@ -1633,9 +1646,7 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 		return -1;
 	struct nft_chain *ch = nft_chain_find(t, cname->text);
 	if (!ch)
-		return v == V_ADD || v == V_INSERT || v == V_CREATE
-		       ? no_chain(r, t, cname, ENOENT_KERNEL)
-		       : error_tok(r, cname, ENOENT_KERNEL);
+		return no_chain(r, t, cname, ENOENT_KERNEL);
 	int at_index = -1;
 	bool by_handle = false;
 	struct nft_tok *where = peek(c);
@@ -1643,6 +1654,7 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 		bool index = at(c, "index");
 		by_handle = true;
 		c->i++;
+		struct nft_tok *num = peek(c);
 		uint64_t n;
 		if (parse_u64(c, &n) < 0)
 			return -1;
@@ -1650,12 +1662,13 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 			at_index = n < ch->nrules ? (int)n : -1;
 		else
 			at_index = nft_rule_index(ch, n);
+		if (at_index < 0 && tok_is(where, "position")) {
+			struct nft_loc b = tok_end(num);
+			return error_span(r, &where->loc, &b, ENOENT_KERNEL);
+		}
 		if (at_index < 0)
-			return v == V_ADD || v == V_INSERT
-			       ? error_tok(r, cname, "No such file or directory")
-			       : error_tok(r, cname, ENOENT_KERNEL);
+			return error_tok(r, num, ENOENT_KERNEL);
 	}
-	(void)where;
 	switch (v) {
 	case V_ADD:
 	case V_CREATE:
@@ -1672,8 +1685,13 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 			build_free(&rb);
 			return -1;
 		}
+		/* the rule keeps its handle; its anonymous sets take
+		 * new ones */
+		uint64_t handle = ch->rules[at_index].handle;
 		nft_rule_delete(ch, (unsigned)at_index);
 		nft_rule_insert(t, ch, (unsigned)at_index, &rb.rule);
+		t->next_handle--;
+		ch->rules[at_index].handle = handle;
 		free(rb.spans);
 		r->changed = true;
 		return 0;
@@ -1717,8 +1735,8 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v)
 	case V_DELETE:
 	case V_DESTROY:
 		if (!s)
-			return v == V_DESTROY ? 0 : error_tok(r, name,
-							      ENOENT_KERNEL);
+			return v == V_DESTROY ? 0 : no_set(r, t, name,
+							   ENOENT_KERNEL);
 		if (nft_set_refs(t, s->name))
 			return error_tok(r, name, "Could not process rule: "
 					 "Device or resource busy");
@@ -1727,7 +1745,7 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v)
 		return 0;
 	case V_FLUSH:
 		if (!s)
-			return error_tok(r, name, ENOENT_KERNEL);
+			return no_set(r, t, name, "No such file or directory");
 		free(s->elems);
 		s->elems = NULL;
 		s->nelems = 0;
@@ -1735,7 +1753,7 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v)
 		return 0;
 	case V_LIST:
 		if (!s)
-			return error_tok(r, name, "No such file or directory");
+			return no_set(r, t, name, "No such file or directory");
 		{
 			struct nft_print_opts po = { r->o->handles,
 						     r->o->stateless };
@@ -1757,7 +1775,7 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 		return -1;
 	struct nft_set *s = nft_set_find(t, name->text);
 	if (!s)
-		return no_set(r, t, name, ENOENT_KERNEL);
+		return no_set(r, t, name, "No such file or directory");
 	struct nft_tok *g = peek(c);
 	if (!g || g->kind != NT_GROUP)
 		return unexpected(c, "'{'");
@@ -1936,6 +1954,32 @@ static int do_define(struct run *r, struct cur *c)
 }
 
 /* $NAME replaced by its definition: a new token list sharing texts. */
+/* The groups expansion made (their tokens' texts belong to the tree):
+ * freed once the statement has run. */
+static void scratch_push(struct run *r, struct nft_group *g)
+{
+	struct nft_group **v = realloc(r->scratch,
+				       (r->nscratch + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	r->scratch = v;
+	r->scratch[r->nscratch++] = g;
+}
+
+static void scratch_free(struct run *r)
+{
+	for (unsigned i = 0; i < r->nscratch; i++) {
+		struct nft_group *g = r->scratch[i];
+		for (unsigned k = 0; k < g->n; k++)
+			free(g->items[k].toks);
+		free(g->items);
+		free(g);
+	}
+	free(r->scratch);
+	r->scratch = NULL;
+	r->nscratch = 0;
+}
+
 static int expand_vars(struct run *r, struct nft_item *it,
 		       struct nft_item *out)
 {
@@ -1944,6 +1988,28 @@ static int expand_vars(struct run *r, struct nft_item *it,
 	out->terminated = it->terminated;
 	for (unsigned i = 0; i < it->n; i++) {
 		struct nft_tok *t = &it->toks[i];
+		if (t->kind == NT_GROUP) {
+			/* definitions reach into blocks too */
+			struct nft_group *g = nft_group_new();
+			scratch_push(r, g);
+			g->close = t->group->close;
+			for (unsigned k = 0; k < t->group->n; k++) {
+				struct nft_item *x = calloc(1, sizeof(*x));
+				if (!x)
+					abort();
+				if (expand_vars(r, &t->group->items[k], x) < 0) {
+					free(x);
+					free(out->toks);
+					out->toks = NULL;
+					return -1;
+				}
+				nft_group_push(g, x);
+			}
+			struct nft_tok copy = *t;
+			copy.group = g;
+			nft_item_push(out, &copy);
+			continue;
+		}
 		if (tok_is(t, "$") && i + 1 < it->n &&
 		    it->toks[i + 1].kind == NT_WORD) {
 			struct nft_tok *n = &it->toks[i + 1];
@@ -1954,10 +2020,10 @@ static int expand_vars(struct run *r, struct nft_item *it,
 					break;
 				}
 			if (!d) {
-				struct nft_loc b = tok_end(n);
 				free(out->toks);
-				return error_span(r, &t->loc, &b, "unknown "
-						  "identifier '%s'", n->text);
+				out->toks = NULL;
+				return error_tok(r, n, "unknown identifier '%s'",
+						 n->text);
 			}
 			for (unsigned k = 0; k < d->val.n; k++)
 				nft_item_push(out, &d->val.toks[k]);
@@ -2078,6 +2144,22 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 		rc = run_group(&r, s.root);
 	}
 	*changed = false;
+	if (rc && r.kernel_stage && !o->check) {
+		/* the kernel's counters moved on for what it numbered
+		 * before the transaction failed */
+		(*rs)->table_handle = r.rs->table_handle;
+		for (unsigned i = 0; i < (*rs)->ntables; i++) {
+			struct nft_table *t = &(*rs)->tables[i];
+			struct nft_table *w = nft_table_find(r.rs, t->family,
+							     t->name);
+			if (w && w->handle == t->handle &&
+			    w->next_handle != t->next_handle) {
+				t->next_handle = w->next_handle;
+				*changed = true;
+			}
+		}
+		*changed = *changed || r.rs->table_handle != 0;
+	}
 	if (rc == 0 && !o->check && r.changed) {
 		nft_ruleset_free(*rs);
 		*rs = r.rs;
@@ -2092,6 +2174,7 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 		free(r.srcs[i].text);
 		nft_group_free(r.trees[i]);
 	}
+	scratch_free(&r);
 	for (unsigned i = 0; i < r.ndefs; i++)
 		free(r.defs[i].val.toks);
 	free(r.defs);

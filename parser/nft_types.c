@@ -54,36 +54,59 @@ static const struct nft_sym tcp_flags[] = {
 	{ NULL, 0 },
 };
 
+static const struct nft_sym icmp_codes[] = {
+	{ "net-unreachable", 0 }, { "host-unreachable", 1 },
+	{ "prot-unreachable", 2 }, { "port-unreachable", 3 },
+	{ "frag-needed", 4 }, { "net-prohibited", 9 },
+	{ "host-prohibited", 10 }, { "admin-prohibited", 13 },
+	{ NULL, 0 },
+};
+static const struct nft_sym icmpv6_codes[] = {
+	{ "no-route", 0 }, { "admin-prohibited", 1 },
+	{ "addr-unreachable", 3 }, { "port-unreachable", 4 },
+	{ "policy-fail", 5 }, { "reject-route", 6 }, { NULL, 0 },
+};
+static const struct nft_sym icmpx_codes[] = {
+	{ "no-route", 0 }, { "port-unreachable", 1 },
+	{ "host-unreachable", 2 }, { "admin-prohibited", 3 }, { NULL, 0 },
+};
+
 static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
-	[NFT_T_INTEGER] = { NFT_T_INTEGER, "integer", 32, false, false, NULL,
+	[NFT_T_INTEGER] = { NFT_T_INTEGER, "integer", 32, false, false, false, NULL,
 			    "integer" },
-	[NFT_T_IPV4] = { NFT_T_IPV4, "ipv4_addr", 32, false, true, NULL,
+	[NFT_T_IPV4] = { NFT_T_IPV4, "ipv4_addr", 32, false, true, false, NULL,
 			 "IPv4 address" },
-	[NFT_T_IPV6] = { NFT_T_IPV6, "ipv6_addr", 128, false, true, NULL,
+	[NFT_T_IPV6] = { NFT_T_IPV6, "ipv6_addr", 128, false, true, false, NULL,
 			 "IPv6 address" },
-	[NFT_T_SERVICE] = { NFT_T_SERVICE, "inet_service", 16, false, false,
+	[NFT_T_SERVICE] = { NFT_T_SERVICE, "inet_service", 16, false, false, false,
 			    NULL, "internet network service" },
-	[NFT_T_PROTO] = { NFT_T_PROTO, "inet_proto", 8, false, false, NULL,
+	[NFT_T_PROTO] = { NFT_T_PROTO, "inet_proto", 8, false, false, false, NULL,
 			  "Internet protocol" },
-	[NFT_T_MARK] = { NFT_T_MARK, "mark", 32, false, false, NULL,
+	[NFT_T_MARK] = { NFT_T_MARK, "mark", 32, false, false, false, NULL,
 			 "packet mark" },
-	[NFT_T_IFNAME] = { NFT_T_IFNAME, "ifname", 128, false, false, NULL,
-			   "network interface name" },
-	[NFT_T_IFINDEX] = { NFT_T_IFINDEX, "iface_index", 32, false, false,
+	[NFT_T_IFNAME] = { NFT_T_IFNAME, "ifname", 128, false, false, true,
+			   NULL, "network interface name" },
+	[NFT_T_IFINDEX] = { NFT_T_IFINDEX, "iface_index", 32, false, false, false,
 			    NULL, "network interface index" },
-	[NFT_T_CTSTATE] = { NFT_T_CTSTATE, "ct_state", 32, true, false,
+	[NFT_T_CTSTATE] = { NFT_T_CTSTATE, "ct_state", 32, true, false, false,
 			    ct_states, "conntrack state" },
-	[NFT_T_CTSTATUS] = { NFT_T_CTSTATUS, "ct_status", 32, true, false,
+	[NFT_T_CTSTATUS] = { NFT_T_CTSTATUS, "ct_status", 32, true, false, false,
 			     ct_statuses, "conntrack status" },
-	[NFT_T_ICMP_TYPE] = { NFT_T_ICMP_TYPE, "icmp_type", 8, false, false,
+	[NFT_T_ICMP_TYPE] = { NFT_T_ICMP_TYPE, "icmp_type", 8, false, false, false,
 			      icmp_types, "ICMP type" },
 	[NFT_T_ICMPV6_TYPE] = { NFT_T_ICMPV6_TYPE, "icmpv6_type", 8, false,
-				false, icmpv6_types, "ICMPv6 type" },
-	[NFT_T_PKTTYPE] = { NFT_T_PKTTYPE, "pkt_type", 8, false, false,
+				false, false, icmpv6_types, "ICMPv6 type" },
+	[NFT_T_PKTTYPE] = { NFT_T_PKTTYPE, "pkt_type", 8, false, false, false,
 			    pkttypes, "packet type" },
-	[NFT_T_NFPROTO] = { NFT_T_NFPROTO, "nf_proto", 8, false, false,
+	[NFT_T_NFPROTO] = { NFT_T_NFPROTO, "nf_proto", 8, false, false, false,
 			    nfprotos, "netfilter protocol" },
-	[NFT_T_TCP_FLAG] = { NFT_T_TCP_FLAG, "tcp_flag", 8, true, false,
+	[NFT_T_ICMP_CODE] = { NFT_T_ICMP_CODE, "icmp_code", 8, false, false,
+			      false, icmp_codes, "icmp code" },
+	[NFT_T_ICMPV6_CODE] = { NFT_T_ICMPV6_CODE, "icmpv6_code", 8, false,
+				false, false, icmpv6_codes, "icmpv6 code" },
+	[NFT_T_ICMPX_CODE] = { NFT_T_ICMPX_CODE, "icmpx_code", 8, false,
+			       false, false, icmpx_codes, "icmpx code" },
+	[NFT_T_TCP_FLAG] = { NFT_T_TCP_FLAG, "tcp_flag", 8, true, false, false,
 			     tcp_flags, "TCP flag" },
 };
 
@@ -138,12 +161,12 @@ static const struct nft_field fields[] = {
 	{ "dccp", "sport", NFT_B_TRANSPORT, 0, 16, NFT_T_SERVICE, NFT_DEP_L4, DCCP, false, false },
 	{ "dccp", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_L4, DCCP, false, false },
 	{ "icmp", "type", NFT_B_TRANSPORT, 0, 8, NFT_T_ICMP_TYPE, NFT_DEP_L4, ICMP, false, false },
-	{ "icmp", "code", NFT_B_TRANSPORT, 8, 8, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
+	{ "icmp", "code", NFT_B_TRANSPORT, 8, 8, NFT_T_ICMP_CODE, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "checksum", NFT_B_TRANSPORT, 16, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "id", NFT_B_TRANSPORT, 32, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "sequence", NFT_B_TRANSPORT, 48, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
 	{ "icmpv6", "type", NFT_B_TRANSPORT, 0, 8, NFT_T_ICMPV6_TYPE, NFT_DEP_L4, ICMPV6, false, false },
-	{ "icmpv6", "code", NFT_B_TRANSPORT, 8, 8, NFT_T_INTEGER, NFT_DEP_L4, ICMPV6, false, false },
+	{ "icmpv6", "code", NFT_B_TRANSPORT, 8, 8, NFT_T_ICMPV6_CODE, NFT_DEP_L4, ICMPV6, false, false },
 	{ "icmpv6", "checksum", NFT_B_TRANSPORT, 16, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMPV6, false, false },
 	{ "th", "sport", NFT_B_TRANSPORT, 0, 16, NFT_T_SERVICE, NFT_DEP_NONE, 0, false, false },
 	{ "th", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_NONE, 0, false, false },
@@ -224,9 +247,11 @@ static int parse_number(const char *w, uint64_t max, uint64_t *out,
 	if (*end)
 		return 1;
 	if (errno || n > max) {
-		qt_buf_printf(err, "Value %s exceeds valid range 0-%" PRIu64, w,
-			      max);
-		(void)t;
+		if (t->id == NFT_T_SERVICE)
+			qt_buf_puts(err, "Service out of range");
+		else
+			qt_buf_printf(err, "Value %llu exceeds valid range 0-%"
+				      PRIu64, n, max);
 		return -1;
 	}
 	*out = n;

@@ -33,7 +33,8 @@ enum nft_dtype_id {
 	NFT_T_INTEGER, NFT_T_IPV4, NFT_T_IPV6, NFT_T_SERVICE, NFT_T_PROTO,
 	NFT_T_MARK, NFT_T_IFNAME, NFT_T_IFINDEX, NFT_T_CTSTATE,
 	NFT_T_CTSTATUS, NFT_T_ICMP_TYPE, NFT_T_ICMPV6_TYPE, NFT_T_PKTTYPE,
-	NFT_T_NFPROTO, NFT_T_TCP_FLAG, NFT_T_NTYPES
+	NFT_T_NFPROTO, NFT_T_TCP_FLAG, NFT_T_ICMP_CODE, NFT_T_ICMPV6_CODE,
+	NFT_T_ICMPX_CODE, NFT_T_NTYPES
 };
 
 struct nft_dtype {
@@ -42,6 +43,8 @@ struct nft_dtype {
 	unsigned bits;
 	bool bitmask;                /* a,b,c of symbols, or'ed */
 	bool prefixable;             /* addresses: 10.0.0.0/8 */
+	bool host_order;             /* strings: nft sorts them as
+					little-endian numbers */
 	const struct nft_sym *syms;  /* symbolic names, NULL-terminated */
 	const char *desc;            /* nft's description in messages */
 };
