@@ -82,14 +82,34 @@ static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
 	nft_val_print(t, &e->hi, b);
 }
 
-static void print_elems(const struct nft_dtype *t, const struct nft_elem *e,
-			unsigned n, struct qt_buf *b)
+/* Named sets' elements wrap as nft wraps them: numbers 16 to a line,
+ * IPv4 addresses and bitmasks of states 2, anything else one. */
+static unsigned elems_per_line(const struct nft_dtype *t)
 {
+	switch (t->id) {
+	case NFT_T_NFPROTO: case NFT_T_INTEGER: case NFT_T_PROTO:
+	case NFT_T_SERVICE: case NFT_T_TCP_FLAG: case NFT_T_MARK:
+	case NFT_T_IFINDEX:
+		return 16;
+	case NFT_T_IPV4: case NFT_T_CTSTATE: case NFT_T_CTSTATUS:
+	case NFT_T_PKTTYPE:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static void print_elems(const struct nft_dtype *t, const struct nft_elem *e,
+			unsigned n, bool named, struct qt_buf *b)
+{
+	unsigned per_line = named ? elems_per_line(t) : ~0u, count = 0;
 	qt_buf_puts(b, "{ ");
 	for (unsigned i = 0; i < n; i++) {
 		if (i)
-			qt_buf_puts(b, ", ");
+			qt_buf_puts(b, count ? ", " : ",\n\t\t\t     ");
 		print_elem(t, &e[i], true, b);
+		if (++count >= per_line)
+			count = 0;
 	}
 	qt_buf_puts(b, " }");
 }
@@ -155,7 +175,7 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		if (s->set_name)
 			qt_buf_printf(b, "@%s", s->set_name);
 		else if (s->braces)
-			print_elems(ty, s->elems, s->nelems, b);
+			print_elems(ty, s->elems, s->nelems, false, b);
 		else
 			print_elem(ty, &s->elems[0], false, b);
 		return;
@@ -275,11 +295,13 @@ static void print_set_body(const struct nft_set *s,
 			      s->typeof_field->name);
 	else
 		qt_buf_printf(b, "\t\ttype %s\n", s->type->name);
-	if (s->flags) {
+	/* a set with a timeout of its own lists no timeout flag */
+	unsigned flags = s->flags & ~(s->timeout_ms ? NFT_SET_TIMEOUT : 0u);
+	if (flags) {
 		qt_buf_puts(b, "\t\tflags ");
 		bool first = true;
 		for (unsigned i = 0; i < 6; i++)
-			if (s->flags & (1u << i) && set_flag_names[i]) {
+			if (flags & (1u << i) && set_flag_names[i]) {
 				qt_buf_printf(b, "%s%s", first ? "" : ",",
 					      set_flag_names[i]);
 				first = false;
@@ -295,7 +317,7 @@ static void print_set_body(const struct nft_set *s,
 	}
 	if (s->nelems) {
 		qt_buf_puts(b, "\t\telements = ");
-		print_elems(s->type, s->elems, s->nelems, b);
+		print_elems(s->type, s->elems, s->nelems, true, b);
 		qt_buf_putc(b, '\n');
 	}
 	qt_buf_puts(b, "\t}\n");

@@ -186,10 +186,7 @@ static const char *const keywords[] = {
 	"handle", "position", "index", "type", "typeof", "hook", "priority",
 	"policy", "flags", "size", "timeout", "mark", "iif", "oif",
 	"iifname", "oifname", "add", "create", "insert", "replace", "delete",
-	"flush", "list", "define", "include", "with", "prefix", "level",
-	"rate", "burst", "over", "packets", "bytes", "l4proto", "nfproto",
-	"saddr", "daddr", "sport", "dport", "protocol", "nexthdr", "state",
-	"status", "pkttype",
+	"flush", "list", "define", "include",
 };
 
 static bool is_keyword(const char *w)
@@ -269,43 +266,53 @@ static int expect_end(struct cur *c)
 
 /* ---- names and suggestions ---- */
 
+/* The distance nft's misspelling check measures: an edit distance
+ * with transpositions whose characters are read one place on (the
+ * first ones never compared, the terminating NULs compared). Kept as
+ * nft computes it, since it decides which names nft suggests. */
 static unsigned distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned *row = calloc(lb + 1, sizeof(*row));
-	if (!row)
+	size_t la = strlen(a), lb = strlen(b), w = lb + 1;
+	unsigned *d = calloc((la + 1) * w, sizeof(*d));
+	if (!d)
 		return ~0u;
+#define D(i, j) d[(i) * w + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = (unsigned)i;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned diag = row[0];
-		row[0] = (unsigned)i;
+		D(0, j) = (unsigned)j;
+	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			unsigned up = row[j];
-			unsigned best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
+			unsigned sub = a[i] != b[j];
+			unsigned best = D(i - 1, j - 1) + sub;
+			if (D(i - 1, j) + 1 < best)
+				best = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < best)
+				best = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i] == b[j - 1] &&
+			    a[i - 1] == b[j] && D(i - 2, j - 2) + sub < best)
+				best = D(i - 2, j - 2) + sub;
+			D(i, j) = best;
 		}
-	}
-	unsigned d = row[lb];
-	free(row);
-	return d;
+	unsigned r = D(la, lb);
+#undef D
+	free(d);
+	return r;
 }
 
-/* Close enough to suggest, as nft's misspelling check decides. */
+/* Close enough to suggest, by nft's thresholds. */
 static bool similar(const char *a, const char *b, unsigned *best)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	size_t max = la > lb ? la : lb;
-	if (max <= 1)
+	size_t max = la > lb ? la : lb, min = la < lb ? la : lb;
+	if (max <= 1 || !strcmp(a, b))
 		return false;
-	unsigned limit = max < 4 ? 1 : (unsigned)(max / 3);
+	unsigned limit = max - min <= 1 ? (unsigned)((max + 2) / 3)
+					: (unsigned)((max + 4) / 3);
+	if (!limit)
+		limit = 1;
 	unsigned d = distance(a, b);
-	if (!d || d > limit || d >= *best)
+	if (d > limit || d >= *best)
 		return false;
 	*best = d;
 	return true;
@@ -754,6 +761,20 @@ static int parse_match(struct cur *c, const struct nft_table *tb,
 		struct nft_set *set = nft_set_find(mt, n->text);
 		if (!set) {
 			struct nft_loc b = tok_end(n);
+			const struct nft_set *hit = NULL;
+			unsigned best = ~0u;
+			for (unsigned i = 0; i < tb->nsets; i++)
+				if (similar(n->text, tb->sets[i].name, &best))
+					hit = &tb->sets[i];
+			if (hit)
+				return error_span(c->r, &t->loc, &b, "No such "
+						  "file or directory; did you "
+						  "mean set \xe2\x80\x98%s"
+						  "\xe2\x80\x99 in table %s "
+						  "\xe2\x80\x98%s\xe2\x80\x99?",
+						  hit->name,
+						  nft_family_name(tb->family),
+						  tb->name);
 			return error_span(c->r, &t->loc, &b,
 					  "No such file or directory");
 		}
@@ -1533,7 +1554,7 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		return 0;
 	case V_FLUSH:
 		if (!t)
-			return no_table(r, name, true);
+			return error_tok(r, name, ENOENT_KERNEL);
 		nft_table_flush(t);
 		r->changed = true;
 		return 0;
@@ -1621,14 +1642,14 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 		return 0;
 	case V_FLUSH:
 		if (!ch)
-			return no_chain(r, t, name, ENOENT_KERNEL);
+			return error_tok(r, name, ENOENT_KERNEL);
 		while (ch->nrules)
 			nft_rule_delete(ch, ch->nrules - 1);
 		r->changed = true;
 		return 0;
 	case V_LIST:
 		if (!ch)
-			return no_chain(r, t, name, "No such file or directory");
+			return error_tok(r, name, "No such file or directory");
 		nft_print_one_chain(t, ch, &po, r->out);
 		return 0;
 	default:
@@ -1753,7 +1774,7 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v)
 		return 0;
 	case V_LIST:
 		if (!s)
-			return no_set(r, t, name, "No such file or directory");
+			return error_tok(r, name, "No such file or directory");
 		{
 			struct nft_print_opts po = { r->o->handles,
 						     r->o->stateless };
@@ -2144,7 +2165,9 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 		rc = run_group(&r, s.root);
 	}
 	*changed = false;
-	if (rc && r.kernel_stage && !o->check) {
+	/* -c sends the batch to the kernel too, which numbers it
+	 * before it discards it */
+	if ((rc && r.kernel_stage) || (!rc && o->check)) {
 		/* the kernel's counters moved on for what it numbered
 		 * before the transaction failed */
 		(*rs)->table_handle = r.rs->table_handle;
