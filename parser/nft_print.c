@@ -323,18 +323,22 @@ static void print_set_body(const struct nft_set *s,
 	qt_buf_puts(b, "\t}\n");
 }
 
+/* whole: the table's own listing (a chain's or a set's alone shows
+ * no table handle) */
 static void table_open(const struct nft_table *t,
-		       const struct nft_print_opts *o, struct qt_buf *b)
+		       const struct nft_print_opts *o, bool whole,
+		       struct qt_buf *b)
 {
 	qt_buf_printf(b, "table %s %s {", nft_family_name(t->family), t->name);
-	print_handle(o, t->handle, b);
+	if (whole)
+		print_handle(o, t->handle, b);
 	qt_buf_putc(b, '\n');
 }
 
 void nft_print_table(const struct nft_table *t,
 		     const struct nft_print_opts *o, struct qt_buf *b)
 {
-	table_open(t, o, b);
+	table_open(t, o, true, b);
 	bool sep = false;
 	if (t->dormant) {
 		qt_buf_puts(b, "\tflags dormant\n");
@@ -366,7 +370,7 @@ void nft_print_ruleset(const struct nft_ruleset *rs, int family,
 void nft_print_one_chain(const struct nft_table *t, const struct nft_chain *c,
 			 const struct nft_print_opts *o, struct qt_buf *b)
 {
-	table_open(t, o, b);
+	table_open(t, o, false, b);
 	print_chain_body(t, c, o, true, b);
 	qt_buf_puts(b, "}\n");
 }
@@ -374,7 +378,7 @@ void nft_print_one_chain(const struct nft_table *t, const struct nft_chain *c,
 void nft_print_one_set(const struct nft_table *t, const struct nft_set *s,
 		       const struct nft_print_opts *o, struct qt_buf *b)
 {
-	table_open(t, o, b);
+	table_open(t, o, false, b);
 	print_set_body(s, o, b);
 	qt_buf_puts(b, "}\n");
 }
@@ -386,7 +390,7 @@ void nft_print_chains(const struct nft_ruleset *rs, int family,
 		const struct nft_table *t = &rs->tables[i];
 		if (family >= 0 && (int)t->family != family)
 			continue;
-		table_open(t, o, b);
+		table_open(t, o, false, b);
 		for (unsigned c = 0; c < t->nchains; c++)
 			print_chain_body(t, &t->chains[c], o, false, b);
 		qt_buf_puts(b, "}\n");
@@ -400,7 +404,7 @@ void nft_print_sets(const struct nft_ruleset *rs, int family,
 		const struct nft_table *t = &rs->tables[i];
 		if (family >= 0 && (int)t->family != family)
 			continue;
-		table_open(t, o, b);
+		table_open(t, o, false, b);
 		for (unsigned s = 0; s < t->nsets; s++)
 			print_set_body(&t->sets[s], o, b);
 		qt_buf_puts(b, "}\n");

@@ -624,7 +624,7 @@ static int parse_limit(struct cur *c, struct nft_stmt *s)
 }
 
 static int parse_reject(struct cur *c, const struct nft_table *tb,
-			struct nft_stmt *s)
+			struct nft_stmt *s, const struct nft_tok *reject)
 {
 	s->reject = NFT_R_DEFAULT;
 	if (!at(c, "with"))
@@ -662,11 +662,18 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 		return -1;
 	s->code = e.lo.b[0];
 	c->i++;
+	(void)kind;
 	if ((s->reject == NFT_R_ICMP && tb->family == NFT_F_IP6) ||
-	    (s->reject == NFT_R_ICMPV6 && tb->family == NFT_F_IP))
-		return error_tok(c->r, kind, "conflicting protocols specified: "
-				 "%s vs. %s", nft_family_name(tb->family),
-				 kind->text);
+	    (s->reject == NFT_R_ICMPV6 && tb->family == NFT_F_IP)) {
+		struct mark m[2] = {
+			{ reject->loc, tok_end(reject), '~' },
+			{ t->loc, tok_end(t), '^' },
+		};
+		return error_multi(c->r, m, 2, "conflicting protocols "
+				   "specified: %s vs %s",
+				   s->reject == NFT_R_ICMP ? "ip" : "ip6",
+				   nft_family_name(tb->family));
+	}
 	return 0;
 }
 
@@ -733,7 +740,8 @@ static const struct nft_field *parse_selector(struct cur *c)
 static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=" };
 
 static int parse_match(struct cur *c, const struct nft_table *tb,
-		       struct nft_stmt *s)
+		       struct nft_stmt *s, struct nft_loc sel_a,
+		       struct nft_loc sel_b)
 {
 	const struct nft_dtype *ty = nft_dtype_get(s->field->type);
 	struct nft_tok *t = peek(c);
@@ -777,6 +785,15 @@ static int parse_match(struct cur *c, const struct nft_table *tb,
 						  tb->name);
 			return error_span(c->r, &t->loc, &b,
 					  "No such file or directory");
+		}
+		if (set->type->id != ty->id) {
+			struct mark m[2] = {
+				{ sel_a, sel_b, '~' },
+				{ t->loc, tok_end(n), '^' },
+			};
+			return error_multi(c->r, m, 2, "datatype mismatch, "
+					   "expected %s, expression has type %s",
+					   ty->desc, set->type->desc);
 		}
 		s->set_name = xstrdup(n->text);
 		c->i += 2;
@@ -1014,7 +1031,7 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 		} else if (!strcmp(w, "reject")) {
 			s = add_stmt(rb, NFT_S_REJECT, t);
 			c->i++;
-			if (parse_reject(c, tb, s) < 0)
+			if (parse_reject(c, tb, s, t) < 0)
 				return -1;
 		} else if (!strcmp(w, "log")) {
 			s = add_stmt(rb, NFT_S_LOG, t);
@@ -1069,7 +1086,7 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				rb->spans[rb->rule.n - 1].b =
 					tok_end(&c->it->toks[c->i - 1]);
 				struct span sel = rb->spans[rb->rule.n - 1];
-				if (parse_match(c, tb, s) < 0)
+				if (parse_match(c, tb, s, sel.a, sel.b) < 0)
 					return -1;
 				stmt_end(rb, c);
 				/* errors about the field point at it alone */
@@ -1155,7 +1172,9 @@ static int parse_chain_type(struct cur *c, struct nft_table *tb,
 		return error_span(c->r, &pt->loc, &last, "invalid priority "
 				  "expression value in this context.");
 	}
-	(void)type_tok;
+	if (hook == NFT_H_INGRESS)
+		return error_span(c->r, &type_tok->loc, &last, "Missing `device' "
+				  "in this chain definition");
 	ch->base = true;
 	ch->type = (enum nft_chain_type)type;
 	ch->hook = (enum nft_hook)hook;
@@ -1205,10 +1224,12 @@ static int chain_block_head(struct run *r, struct nft_table *tb,
 			if (parse_chain_type(&c, tb, ch) < 0)
 				return -1;
 		} else if (at(&c, "policy")) {
-			if (!ch->base)
-				return error_tok(r, item_first(it), "Could not "
-						 "process rule: Operation not "
-						 "supported");
+			if (!ch->base) {
+				struct nft_loc b = tok_end(&it->toks[it->n - 1]);
+				return error_span(r, &item_first(it)->loc, &b,
+						  "Could not process rule: "
+						  "Operation not supported");
+			}
 			if (parse_policy(&c, ch) < 0)
 				return -1;
 		} else if (check_terminated(r, g, i) < 0) {
@@ -1302,10 +1323,23 @@ static int set_elems_from(struct run *r, struct nft_set *s,
 		return -1;
 	for (unsigned i = 0; i < *n; i++)
 		if ((*v)[i].kind != NFT_E_VALUE &&
-		    !(s->flags & NFT_SET_INTERVAL))
-			return error_tok(r, g, "You must add 'flags interval' "
+		    !(s->flags & NFT_SET_INTERVAL)) {
+			/* the element's token: the i-th value of the group */
+			const struct nft_tok *et = g;
+			unsigned k = 0;
+			for (unsigned it = 0; it < g->group->n; it++)
+				for (unsigned j = 0; j < g->group->items[it].n; j++) {
+					const struct nft_tok *x =
+						&g->group->items[it].toks[j];
+					if (!tok_is(x, ",") && k++ == i)
+						et = x;
+				}
+			return error_tok(r, et, "You must add 'flags interval' "
 					 "to your set declaration if you want "
-					 "to add prefix/range elements");
+					 "to add %s elements",
+					 (*v)[i].kind == NFT_E_PREFIX ? "prefix"
+								       : "range");
+		}
 	for (unsigned i = 0; i < *n; i++)
 		if ((*v)[i].kind == NFT_E_RANGE) {
 			int p = nft_val_prefix_len(&(*v)[i].lo, &(*v)[i].hi);
@@ -1683,7 +1717,23 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 			at_index = n < ch->nrules ? (int)n : -1;
 		else
 			at_index = nft_rule_index(ch, n);
-		if (at_index < 0 && tok_is(where, "position")) {
+		if (at_index < 0 && v != V_DELETE && v != V_DESTROY) {
+			/* the kernel made the rule's anonymous sets before
+			 * it found no rule there */
+			struct rule_build rb;
+			struct qt_buf *real = r->err;
+			struct qt_buf junk;
+			qt_buf_init(&junk);
+			r->err = &junk;
+			struct cur probe = *c;
+			parse_rule(&probe, t, &rb);
+			r->err = real;
+			r->kernel_stage = false;
+			t->next_handle += nft_rule_anon_sets(&rb.rule);
+			build_free(&rb);
+			qt_buf_free(&junk);
+		}
+		if (at_index < 0 && !tok_is(where, "handle")) {
 			struct nft_loc b = tok_end(num);
 			return error_span(r, &where->loc, &b, ENOENT_KERNEL);
 		}
@@ -1919,9 +1969,13 @@ static int do_include(struct run *r, struct cur *c)
 		return error_tok(r, t, "Include nested too deeply, max %d "
 				 "levels", MAX_INCLUDE_DEPTH);
 	FILE *f = fopen(path, "r");
-	if (!f)
-		return error_tok(r, t, "Could not process include: %s",
-				 strerror(errno));
+	if (!f) {
+		/* up to the end of the statement, its terminator included */
+		struct nft_loc b = tok_end(t);
+		b.col++;
+		return error_span(r, &c->it->toks[0].loc, &b,
+				  "File not found: %s", path);
+	}
 	struct qt_buf text;
 	qt_buf_init(&text);
 	char buf[8192];
@@ -1957,6 +2011,10 @@ static int do_define(struct run *r, struct cur *c)
 	c->i++;
 	if (!peek(c))
 		return unexpected(c, NULL);
+	for (unsigned k = 0; k < r->ndefs; k++)
+		if (!strcmp(r->defs[k].name, name->text))
+			return error_tok(r, name, "redefinition of symbol '%s'",
+					 name->text);
 	struct def *d = realloc(r->defs, (r->ndefs + 1) * sizeof(*d));
 	if (!d)
 		abort();
