@@ -782,6 +782,112 @@ static int ipset_main(int argc, char **argv)
 	return status;
 }
 
+/* nft: nft(8)'s command line or file on qtablesd's nftables ruleset
+ * (parser/nft_run.h runs it there); a file is read here and sent with
+ * its name. */
+#define NFT_VERSION_LINE "nftables v1.0.6 (Lester Gooch #5)"
+
+static int nft_usage(FILE *f, const char *name)
+{
+	fprintf(f, "Usage: %s [ options ] [ cmds... ]\n\n"
+		"Options (general):\n"
+		"  -h, --help                      Show this help\n"
+		"  -v, --version                   Show version information\n\n"
+		"Options (ruleset input handling):\n"
+		"  -f, --file <filename>           Read input from <filename>\n"
+		"  -c, --check                     Check commands validity "
+		"without actually applying the changes.\n\n"
+		"Options (ruleset list formatting):\n"
+		"  -a, --handle                    Output rule handle.\n"
+		"  -s, --stateless                 Omit stateful information "
+		"of ruleset.\n"
+		"  -n, --numeric                   Print fully numerical "
+		"output.\n", name);
+	return f == stderr;
+}
+
+static int nft_main(int argc, char **argv)
+{
+	const char *file = NULL;
+	bool check = false, handles = false, stateless = false;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-f") || !strcmp(a, "--file")) {
+			if (++i >= argc) {
+				fprintf(stderr, "nft: option requires an "
+					"argument -- 'f'\n");
+				return 1;
+			}
+			file = argv[i];
+		} else if (!strcmp(a, "-c") || !strcmp(a, "--check")) {
+			check = true;
+		} else if (!strcmp(a, "-a") || !strcmp(a, "--handle")) {
+			handles = true;
+		} else if (!strcmp(a, "-s") || !strcmp(a, "--stateless")) {
+			stateless = true;
+		} else if (!strcmp(a, "-n") || !strcmp(a, "-nn") ||
+			   !strcmp(a, "-nnn") || !strcmp(a, "--numeric")) {
+			/* qtables lists numbers where nft would (ports,
+			 * addresses): nothing to change */
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--version")) {
+			puts(NFT_VERSION_LINE);
+			return 0;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			return nft_usage(stdout, "nft");
+		} else {
+			fprintf(stderr, "nft: qtables does not support the "
+				"option %s\n", a);
+			return 1;
+		}
+	}
+	struct qt_buf text, req;
+	qt_buf_init(&text);
+	qt_buf_init(&req);
+	int status = 1;
+	const char *name = NULL;
+	char cwd[4096];
+	if (file) {
+		FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+		name = strcmp(file, "-") ? file : "/dev/stdin";
+		if (!f) {
+			fprintf(stderr, "internal:0:0-0: Error: Could not open "
+				"file \"%s\": %s\n\n", file, strerror(errno));
+			goto out;
+		}
+		char chunk[65536];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			qt_buf_put(&text, chunk, n);
+		if (f != stdin)
+			fclose(f);
+	} else {
+		if (i >= argc) {
+			fputs("nft: no command specified\n", stderr);
+			goto out;
+		}
+		for (int k = i; k < argc; k++) {
+			if (k > i)
+				qt_buf_putc(&text, ' ');
+			qt_buf_puts(&text, argv[k]);
+		}
+		qt_buf_putc(&text, '\n');
+	}
+	qt_ipc_nft(&req, "nft", check, handles, stateless, name,
+		   getcwd(cwd, sizeof(cwd)), qt_buf_str(&text), text.len);
+	if (refused_by_kernel()) {
+		fputs("Error: Could not process rule: Operation not "
+		      "permitted\n", stderr);
+		status = 1;
+	} else {
+		status = call_daemon("nft", &req);
+	}
+out:
+	qt_buf_free(&text);
+	qt_buf_free(&req);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -814,6 +920,8 @@ int main(int argc, char **argv)
 		return nfacct_main(argc, argv);
 	if (!strcmp(base, "ipset") || !strcmp(base, "qtables-ipset"))
 		return ipset_main(argc, argv);
+	if (!strcmp(base, "nft") || !strcmp(base, "qtables-nft"))
+		return nft_main(argc, argv);
 	if (ends_with(base, "-restore"))
 		return restore_main(restore_name, argc, argv);
 	if (ends_with(base, "-save"))

@@ -30,6 +30,7 @@
 #include "reload.h"
 #include "acct_cells.h"
 #include "acct_view.h"
+#include "nft_view.h"
 #include "set_view.h"
 #include "sd_notify.h"
 #include "state_file.h"
@@ -291,6 +292,21 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 			undo_sets(&before);
 		}
 		qt_buf_free(&before);
+		t_save = ms_since(&t0);
+	} else if (kind == QT_IPC_NFT) {
+		/* nft(8): its tables are held beside iptables' rules and
+		 * persisted with them; the engine does not run them yet */
+		bool changed = false;
+		t_read = ms_since(&t0);
+		status = qt_nft_view_request(qt_buf_str(req), req->len, &out,
+					     &err, &changed);
+		t_run = ms_since(&t0);
+		struct qt_counter_view cnt = { .io = qt_rt_store_io(d->store) };
+		if (changed && d->o->state_path &&
+		    qt_state_write(d->o->state_path, d->rs, &cnt, &err) < 0) {
+			d->state_errors++;
+			status = 1;
+		}
 		t_save = ms_since(&t0);
 	} else if (kind == QT_IPC_RECENT) {
 		/* the lists of -m recent, as /proc/net/xt_recent shows and

@@ -1,6 +1,7 @@
 /* Saving and loading the committed ruleset. */
 #define _GNU_SOURCE
 #include "state_file.h"
+#include "nft_view.h"
 #include "set_view.h"
 
 #include <dirent.h>
@@ -258,6 +259,9 @@ void qt_state_render(struct qt_ruleset *rs, const struct qt_counter_view *v,
 	 * rules: ipset's family inet6 is not there yet) */
 	if (rs->family == AF_INET)
 		qt_set_view_render(b);
+	/* nft's tables, as comment lines iptables-restore passes over */
+	if (rs->family == AF_INET)
+		qt_nft_view_render(b);
 	unsigned ntables = render_tables(rs, v, b);
 	size_t n = b->len - start;
 	qt_buf_printf(b, trailer_fmt, ntables, n,
@@ -398,11 +402,19 @@ static int restore_text(const char *text, size_t len, bool escapes,
 		qt_buf_free(&err);
 		return -1;
 	}
+	if (family == AF_INET && qt_nft_view_load(text, len, why) < 0) {
+		qt_set_view_settle(false);
+		qt_buf_free(&out);
+		qt_buf_free(&err);
+		return -1;
+	}
 	*rs = qt_ruleset_new(family);
 	int st = qt_restore_run(rs, text, len, &o, v, &ctx, &changed);
-	/* the file's sets with its rules, or neither */
-	if (family == AF_INET)
+	/* the file's sets and nft tables with its rules, or none */
+	if (family == AF_INET) {
 		qt_set_view_settle(st == 0);
+		qt_nft_view_settle(st == 0);
+	}
 	if (st) {
 		qt_buf_puts(why, "does not restore: ");
 		one_line(why, &err);

@@ -15,6 +15,7 @@ static const char *const kinds[QT_IPC_NKINDS] = {
 	[QT_IPC_HANDOVER] = "handover",
 	[QT_IPC_NFACCT] = "nfacct",
 	[QT_IPC_IPSET] = "ipset",
+	[QT_IPC_NFT] = "nft",
 };
 
 static const char *const stats_formats[] = { "text", "json", "prometheus" };
@@ -271,6 +272,25 @@ int qt_ipc_ipset(struct qt_buf *b, const char *prog, int argc,
 	if (input)
 		qt_buf_put(b, input, len);
 	return 0;
+}
+
+void qt_ipc_nft(struct qt_buf *b, const char *prog, bool check,
+		bool handles, bool stateless, const char *file,
+		const char *cwd, const char *text, size_t len)
+{
+	qt_ipc_begin(b, QT_IPC_NFT, prog);
+	qt_buf_printf(b, "%s%s%s", check ? " check" : "",
+		      handles ? " handles" : "", stateless ? " stateless" : "");
+	if (file) {
+		qt_buf_puts(b, " file=");
+		put_name(b, file);
+	}
+	if (cwd) {
+		qt_buf_puts(b, " cwd=");
+		put_name(b, cwd);
+	}
+	qt_buf_putc(b, '\n');
+	qt_buf_put(b, text, len);
 }
 
 bool qt_ipc_stats_format_known(const char *word)

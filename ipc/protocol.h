@@ -38,6 +38,10 @@ enum qt_ipc_kind {
 	                     lines it read) */
 	QT_IPC_IPSET,     /* body: ipset(8)'s arguments, one a line, then
 	                     an empty line and, for restore, its input */
+	QT_IPC_NFT,       /* words: check handles stateless, file=NAME and
+			     cwd=DIR (%HH as explain=); body: nft's input
+			     (the command line's words joined by blanks,
+			     or the file) */
 	QT_IPC_NKINDS
 };
 
@@ -101,6 +105,11 @@ int qt_ipc_nfacct(struct qt_buf *b, const char *prog, int argc,
  * an argument holds a newline. */
 int qt_ipc_ipset(struct qt_buf *b, const char *prog, int argc,
 		 char *const *argv, const char *input, size_t len);
+/* nft: the input and how to take it (file: its name for messages,
+ * NULL for the command line; cwd: where includes are read from). */
+void qt_ipc_nft(struct qt_buf *b, const char *prog, bool check,
+		bool handles, bool stateless, const char *file,
+		const char *cwd, const char *text, size_t len);
 /* The stats request's output formats; text is the default. */
 bool qt_ipc_stats_format_known(const char *word);
 void qt_ipc_stats(struct qt_buf *b, const char *prog, const char *format);

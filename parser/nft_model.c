@@ -1,0 +1,429 @@
+/* See nft_model.h. */
+#include "nft_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const families[NFT_NFAMILIES] = {
+	"ip", "ip6", "inet", "arp", "bridge", "netdev",
+};
+static const char *const hooks[] = {
+	"prerouting", "input", "forward", "output", "postrouting", "ingress",
+};
+static const char *const chain_types[] = { "filter", "nat", "route" };
+
+const char *nft_family_name(enum nft_family f)
+{
+	return families[f];
+}
+
+int nft_family_parse(const char *name)
+{
+	for (int i = 0; i < NFT_NFAMILIES; i++)
+		if (!strcmp(families[i], name))
+			return i;
+	return -1;
+}
+
+const char *nft_hook_name(enum nft_hook h)
+{
+	return hooks[h];
+}
+
+int nft_hook_parse(const char *name)
+{
+	for (int i = 0; i < (int)(sizeof(hooks) / sizeof(*hooks)); i++)
+		if (!strcmp(hooks[i], name))
+			return i;
+	return -1;
+}
+
+const char *nft_chain_type_name(enum nft_chain_type t)
+{
+	return chain_types[t];
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+static void *xdup(const void *p, size_t n)
+{
+	if (!p || !n)
+		return NULL;
+	void *d = xmalloc(n);
+	memcpy(d, p, n);
+	return d;
+}
+
+/* Grow an array by one slot; returns the new slot, zeroed. */
+static void *grow(void *arrp, unsigned *n, size_t size)
+{
+	void **arr = arrp;
+	char *v = realloc(*arr, (*n + 1) * size);
+	if (!v)
+		abort();
+	*arr = v;
+	memset(v + *n * size, 0, size);
+	return v + (*n)++ * size;
+}
+
+struct nft_ruleset *nft_ruleset_new(void)
+{
+	return xmalloc(sizeof(struct nft_ruleset));
+}
+
+static void stmt_clear(struct nft_stmt *s)
+{
+	free(s->elems);
+	free(s->set_name);
+	free(s->chain);
+	free(s->prefix);
+}
+
+void nft_rule_clear(struct nft_rule *r)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		stmt_clear(&r->stmts[i]);
+	free(r->stmts);
+	free(r->comment);
+	memset(r, 0, sizeof(*r));
+}
+
+static void chain_clear(struct nft_chain *c)
+{
+	for (unsigned i = 0; i < c->nrules; i++)
+		nft_rule_clear(&c->rules[i]);
+	free(c->rules);
+	free(c->name);
+}
+
+static void set_clear(struct nft_set *s)
+{
+	free(s->elems);
+	free(s->name);
+}
+
+static void table_clear(struct nft_table *t)
+{
+	for (unsigned i = 0; i < t->nchains; i++)
+		chain_clear(&t->chains[i]);
+	for (unsigned i = 0; i < t->nsets; i++)
+		set_clear(&t->sets[i]);
+	free(t->chains);
+	free(t->sets);
+	free(t->name);
+}
+
+void nft_ruleset_flush(struct nft_ruleset *rs)
+{
+	for (unsigned i = 0; i < rs->ntables; i++)
+		table_clear(&rs->tables[i]);
+	free(rs->tables);
+	rs->tables = NULL;
+	rs->ntables = 0;
+}
+
+void nft_ruleset_free(struct nft_ruleset *rs)
+{
+	if (!rs)
+		return;
+	nft_ruleset_flush(rs);
+	free(rs);
+}
+
+static void stmt_copy(struct nft_stmt *d, const struct nft_stmt *s)
+{
+	*d = *s;
+	d->elems = xdup(s->elems, s->nelems * sizeof(*s->elems));
+	d->set_name = xstrdup(s->set_name);
+	d->chain = xstrdup(s->chain);
+	d->prefix = xstrdup(s->prefix);
+}
+
+static void rule_copy(struct nft_rule *d, const struct nft_rule *s)
+{
+	*d = *s;
+	d->stmts = xmalloc(s->n * sizeof(*s->stmts));
+	for (unsigned i = 0; i < s->n; i++)
+		stmt_copy(&d->stmts[i], &s->stmts[i]);
+	d->comment = xstrdup(s->comment);
+}
+
+static void table_copy(struct nft_table *d, const struct nft_table *s)
+{
+	*d = *s;
+	d->name = xstrdup(s->name);
+	d->chains = xmalloc(s->nchains * sizeof(*s->chains));
+	for (unsigned i = 0; i < s->nchains; i++) {
+		const struct nft_chain *sc = &s->chains[i];
+		struct nft_chain *dc = &d->chains[i];
+		*dc = *sc;
+		dc->name = xstrdup(sc->name);
+		dc->rules = xmalloc(sc->nrules * sizeof(*sc->rules));
+		for (unsigned r = 0; r < sc->nrules; r++)
+			rule_copy(&dc->rules[r], &sc->rules[r]);
+	}
+	d->sets = xmalloc(s->nsets * sizeof(*s->sets));
+	for (unsigned i = 0; i < s->nsets; i++) {
+		d->sets[i] = s->sets[i];
+		d->sets[i].name = xstrdup(s->sets[i].name);
+		d->sets[i].elems = xdup(s->sets[i].elems,
+					s->sets[i].nelems *
+					sizeof(*s->sets[i].elems));
+	}
+}
+
+struct nft_ruleset *nft_ruleset_clone(const struct nft_ruleset *rs)
+{
+	struct nft_ruleset *d = nft_ruleset_new();
+	*d = *rs;
+	d->tables = xmalloc(rs->ntables * sizeof(*rs->tables));
+	for (unsigned i = 0; i < rs->ntables; i++)
+		table_copy(&d->tables[i], &rs->tables[i]);
+	return d;
+}
+
+struct nft_table *nft_table_find(struct nft_ruleset *rs, int family,
+				 const char *name)
+{
+	for (unsigned i = 0; i < rs->ntables; i++)
+		if ((int)rs->tables[i].family == family &&
+		    !strcmp(rs->tables[i].name, name))
+			return &rs->tables[i];
+	return NULL;
+}
+
+struct nft_table *nft_table_add(struct nft_ruleset *rs,
+				enum nft_family family, const char *name)
+{
+	struct nft_table *t = grow(&rs->tables, &rs->ntables, sizeof(*t));
+	t->family = family;
+	t->name = xstrdup(name);
+	t->handle = ++rs->table_handle;
+	return t;
+}
+
+void nft_table_delete(struct nft_ruleset *rs, struct nft_table *t)
+{
+	unsigned i = (unsigned)(t - rs->tables);
+	table_clear(t);
+	memmove(t, t + 1, (rs->ntables - i - 1) * sizeof(*t));
+	rs->ntables--;
+}
+
+void nft_table_flush(struct nft_table *t)
+{
+	for (unsigned i = 0; i < t->nchains; i++) {
+		struct nft_chain *c = &t->chains[i];
+		for (unsigned r = 0; r < c->nrules; r++)
+			nft_rule_clear(&c->rules[r]);
+		free(c->rules);
+		c->rules = NULL;
+		c->nrules = 0;
+	}
+	for (unsigned i = 0; i < t->nsets; i++) {
+		free(t->sets[i].elems);
+		t->sets[i].elems = NULL;
+		t->sets[i].nelems = 0;
+	}
+}
+
+struct nft_chain *nft_chain_find(struct nft_table *t, const char *name)
+{
+	for (unsigned i = 0; i < t->nchains; i++)
+		if (!strcmp(t->chains[i].name, name))
+			return &t->chains[i];
+	return NULL;
+}
+
+struct nft_chain *nft_chain_by_handle(struct nft_table *t, uint64_t h)
+{
+	for (unsigned i = 0; i < t->nchains; i++)
+		if (t->chains[i].handle == h)
+			return &t->chains[i];
+	return NULL;
+}
+
+struct nft_chain *nft_chain_add(struct nft_table *t, const char *name)
+{
+	struct nft_chain *c = grow(&t->chains, &t->nchains, sizeof(*c));
+	c->name = xstrdup(name);
+	c->handle = ++t->next_handle;
+	return c;
+}
+
+void nft_chain_delete(struct nft_table *t, struct nft_chain *c)
+{
+	unsigned i = (unsigned)(c - t->chains);
+	chain_clear(c);
+	memmove(c, c + 1, (t->nchains - i - 1) * sizeof(*c));
+	t->nchains--;
+}
+
+unsigned nft_rule_anon_sets(const struct nft_rule *r)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < r->n; i++)
+		n += r->stmts[i].kind == NFT_S_MATCH && r->stmts[i].braces;
+	return n;
+}
+
+void nft_rule_insert(struct nft_table *t, struct nft_chain *c, unsigned at,
+		     struct nft_rule *r)
+{
+	t->next_handle += nft_rule_anon_sets(r);
+	r->handle = ++t->next_handle;
+	grow(&c->rules, &c->nrules, sizeof(*r));
+	memmove(&c->rules[at + 1], &c->rules[at],
+		(c->nrules - 1 - at) * sizeof(*r));
+	c->rules[at] = *r;
+	memset(r, 0, sizeof(*r));
+}
+
+int nft_rule_index(const struct nft_chain *c, uint64_t handle)
+{
+	for (unsigned i = 0; i < c->nrules; i++)
+		if (c->rules[i].handle == handle)
+			return (int)i;
+	return -1;
+}
+
+void nft_rule_delete(struct nft_chain *c, unsigned at)
+{
+	nft_rule_clear(&c->rules[at]);
+	memmove(&c->rules[at], &c->rules[at + 1],
+		(c->nrules - at - 1) * sizeof(*c->rules));
+	c->nrules--;
+}
+
+unsigned nft_chain_refs(const struct nft_table *t, const char *name)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < t->nchains; i++)
+		for (unsigned r = 0; r < t->chains[i].nrules; r++) {
+			const struct nft_rule *ru = &t->chains[i].rules[r];
+			for (unsigned s = 0; s < ru->n; s++)
+				n += ru->stmts[s].kind == NFT_S_VERDICT &&
+				     ru->stmts[s].chain &&
+				     !strcmp(ru->stmts[s].chain, name);
+		}
+	return n;
+}
+
+struct nft_set *nft_set_find(struct nft_table *t, const char *name)
+{
+	for (unsigned i = 0; i < t->nsets; i++)
+		if (!strcmp(t->sets[i].name, name))
+			return &t->sets[i];
+	return NULL;
+}
+
+struct nft_set *nft_set_add(struct nft_table *t, const char *name)
+{
+	struct nft_set *s = grow(&t->sets, &t->nsets, sizeof(*s));
+	s->name = xstrdup(name);
+	s->handle = ++t->next_handle;
+	return s;
+}
+
+void nft_set_delete(struct nft_table *t, struct nft_set *s)
+{
+	unsigned i = (unsigned)(s - t->sets);
+	set_clear(s);
+	memmove(s, s + 1, (t->nsets - i - 1) * sizeof(*s));
+	t->nsets--;
+}
+
+unsigned nft_set_refs(const struct nft_table *t, const char *name)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < t->nchains; i++)
+		for (unsigned r = 0; r < t->chains[i].nrules; r++) {
+			const struct nft_rule *ru = &t->chains[i].rules[r];
+			for (unsigned s = 0; s < ru->n; s++)
+				n += ru->stmts[s].set_name &&
+				     !strcmp(ru->stmts[s].set_name, name);
+		}
+	return n;
+}
+
+/* strings are compared as nft holds them: little-endian numbers */
+static bool cmp_host_order;
+
+static int val_cmp(const struct nft_val *a, const struct nft_val *b)
+{
+	if (!cmp_host_order)
+		return nft_val_cmp(a, b);
+	for (unsigned i = a->len; i-- > 0;)
+		if (a->b[i] != b->b[i])
+			return (int)a->b[i] - (int)b->b[i];
+	return 0;
+}
+
+static int elem_cmp(const void *a, const void *b)
+{
+	const struct nft_elem *x = a, *y = b;
+	int c = val_cmp(&x->lo, &y->lo);
+	if (c)
+		return c;
+	const struct nft_val *xh = x->kind == NFT_E_VALUE ? &x->lo : &x->hi;
+	const struct nft_val *yh = y->kind == NFT_E_VALUE ? &y->lo : &y->hi;
+	return val_cmp(xh, yh);
+}
+
+void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
+		    unsigned *n)
+{
+	if (!*n)
+		return;
+	cmp_host_order = t->host_order;
+	qsort(e, *n, sizeof(*e), elem_cmp);
+	unsigned k = 1;
+	for (unsigned i = 1; i < *n; i++)
+		if (elem_cmp(&e[k - 1], &e[i]))
+			e[k++] = e[i];
+	*n = k;
+}
+
+void nft_set_add_elems(struct nft_set *s, const struct nft_elem *e,
+		       unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		*(struct nft_elem *)grow(&s->elems, &s->nelems,
+					 sizeof(*e)) = e[i];
+	nft_elems_sort(s->type, s->elems, &s->nelems);
+}
+
+int nft_set_del_elems(struct nft_set *s, const struct nft_elem *e,
+		      unsigned n)
+{
+	cmp_host_order = s->type->host_order;
+	for (unsigned i = 0; i < n; i++)
+		if (!bsearch(&e[i], s->elems, s->nelems, sizeof(*e), elem_cmp))
+			return -1;
+	for (unsigned i = 0; i < n; i++) {
+		struct nft_elem *f = bsearch(&e[i], s->elems, s->nelems,
+					     sizeof(*e), elem_cmp);
+		if (!f)
+			continue;
+		unsigned at = (unsigned)(f - s->elems);
+		memmove(f, f + 1, (s->nelems - at - 1) * sizeof(*f));
+		s->nelems--;
+	}
+	return 0;
+}

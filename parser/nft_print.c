@@ -1,0 +1,412 @@
+/* See nft_print.h. */
+#include "nft_print.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+struct std_prio {
+	const char *name;
+	int value;
+	int hook;            /* -1: every hook */
+};
+
+/* the names nft gives the standard priorities of ip, ip6 and inet */
+static const struct std_prio std_prios[] = {
+	{ "raw", -300, -1 }, { "mangle", -150, -1 },
+	{ "dstnat", -100, NFT_H_PREROUTING }, { "filter", 0, -1 },
+	{ "security", 50, -1 }, { "srcnat", 100, NFT_H_POSTROUTING },
+};
+#define NPRIOS (sizeof(std_prios) / sizeof(std_prios[0]))
+
+int nft_prio_name_value(enum nft_family f, enum nft_hook h, const char *name,
+			int *value)
+{
+	(void)f;
+	for (size_t i = 0; i < NPRIOS; i++)
+		if (!strcmp(std_prios[i].name, name)) {
+			if (std_prios[i].hook >= 0 &&
+			    std_prios[i].hook != (int)h)
+				return -1;
+			*value = std_prios[i].value;
+			return 0;
+		}
+	return -1;
+}
+
+void nft_print_prio(enum nft_family f, enum nft_hook h, int prio,
+		    struct qt_buf *b)
+{
+	(void)f;
+	for (size_t i = 0; i < NPRIOS; i++) {
+		const struct std_prio *p = &std_prios[i];
+		int off = prio - p->value;
+		if ((p->hook >= 0 && p->hook != (int)h) || off < -10 ||
+		    off > 10)
+			continue;
+		if (!off)
+			qt_buf_puts(b, p->name);
+		else
+			qt_buf_printf(b, "%s %c %d", p->name,
+				      off < 0 ? '-' : '+', off < 0 ? -off : off);
+		return;
+	}
+	qt_buf_printf(b, "%d", prio);
+}
+
+static void print_handle(const struct nft_print_opts *o, uint64_t h,
+			 struct qt_buf *b)
+{
+	if (o->handles)
+		qt_buf_printf(b, " # handle %" PRIu64, h);
+}
+
+static const struct nft_dtype *field_type(const struct nft_field *f)
+{
+	return nft_dtype_get(f->type);
+}
+
+static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
+		       bool in_set, struct qt_buf *b)
+{
+	nft_val_print(t, &e->lo, b);
+	if (e->kind == NFT_E_VALUE)
+		return;
+	int plen = e->kind == NFT_E_PREFIX ? e->plen
+		   : in_set && t->prefixable ? nft_val_prefix_len(&e->lo, &e->hi)
+		   : -1;
+	if (plen >= 0) {
+		qt_buf_printf(b, "/%d", plen);
+		return;
+	}
+	qt_buf_putc(b, '-');
+	nft_val_print(t, &e->hi, b);
+}
+
+/* Named sets' elements wrap as nft wraps them: numbers 16 to a line,
+ * IPv4 addresses and bitmasks of states 2, anything else one. */
+static unsigned elems_per_line(const struct nft_dtype *t)
+{
+	switch (t->id) {
+	case NFT_T_NFPROTO: case NFT_T_INTEGER: case NFT_T_PROTO:
+	case NFT_T_SERVICE: case NFT_T_TCP_FLAG: case NFT_T_MARK:
+	case NFT_T_IFINDEX:
+		return 16;
+	case NFT_T_IPV4: case NFT_T_CTSTATE: case NFT_T_CTSTATUS:
+	case NFT_T_PKTTYPE:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static void print_elems(const struct nft_dtype *t, const struct nft_elem *e,
+			unsigned n, bool named, struct qt_buf *b)
+{
+	unsigned per_line = named ? elems_per_line(t) : ~0u, count = 0;
+	qt_buf_puts(b, "{ ");
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			qt_buf_puts(b, count ? ", " : ",\n\t\t\t     ");
+		print_elem(t, &e[i], true, b);
+		if (++count >= per_line)
+			count = 0;
+	}
+	qt_buf_puts(b, " }");
+}
+
+static void print_selector(const struct nft_field *f, struct qt_buf *b)
+{
+	if (f->base == NFT_B_META && f->meta_short)
+		qt_buf_puts(b, f->name);
+	else
+		qt_buf_printf(b, "%s %s", f->proto, f->name);
+}
+
+static const char *const ops[] = { "", "!= ", "< ", "> ", "<= ", ">= " };
+static const char *const verdicts[] = {
+	"accept", "drop", "continue", "return", "jump", "goto",
+};
+static const char *const log_levels[] = {
+	"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
+	"audit",
+};
+
+static void print_reject(const struct nft_table *t, const struct nft_stmt *s,
+			 struct qt_buf *b)
+{
+	qt_buf_puts(b, "reject");
+	switch (s->reject) {
+	case NFT_R_TCP_RESET:
+		qt_buf_puts(b, " with tcp reset");
+		return;
+	case NFT_R_ICMP:
+		if (t->family == NFT_F_IP && s->code == 3)
+			return;
+		qt_buf_puts(b, " with icmp ");
+		break;
+	case NFT_R_ICMPV6:
+		if (t->family == NFT_F_IP6 && s->code == 4)
+			return;
+		qt_buf_puts(b, " with icmpv6 ");
+		break;
+	case NFT_R_ICMPX:
+		if (s->code == 1)
+			return;
+		qt_buf_puts(b, " with icmpx ");
+		break;
+	default:
+		return;
+	}
+	enum nft_dtype_id ty = s->reject == NFT_R_ICMP ? NFT_T_ICMP_CODE
+			       : s->reject == NFT_R_ICMPV6 ? NFT_T_ICMPV6_CODE
+			       : NFT_T_ICMPX_CODE;
+	struct nft_val v = { 1, { s->code } };
+	nft_val_print(nft_dtype_get(ty), &v, b);
+}
+
+static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
+		       const struct nft_print_opts *o, struct qt_buf *b)
+{
+	switch (s->kind) {
+	case NFT_S_MATCH: {
+		const struct nft_dtype *ty = field_type(s->field);
+		print_selector(s->field, b);
+		qt_buf_printf(b, " %s", ops[s->op]);
+		if (s->set_name)
+			qt_buf_printf(b, "@%s", s->set_name);
+		else if (s->braces)
+			print_elems(ty, s->elems, s->nelems, false, b);
+		else
+			print_elem(ty, &s->elems[0], false, b);
+		return;
+	}
+	case NFT_S_COUNTER:
+		qt_buf_puts(b, "counter");
+		if (!o->stateless)
+			qt_buf_printf(b, " packets %" PRIu64 " bytes %" PRIu64,
+				      s->packets, s->bytes);
+		return;
+	case NFT_S_VERDICT:
+		qt_buf_puts(b, verdicts[s->verdict]);
+		if (s->chain)
+			qt_buf_printf(b, " %s", s->chain);
+		return;
+	case NFT_S_REJECT:
+		if (s->implicit)
+			qt_buf_puts(b, "meta l4proto tcp ");
+		print_reject(t, s, b);
+		return;
+	case NFT_S_LOG:
+		qt_buf_puts(b, "log");
+		if (s->prefix)
+			qt_buf_printf(b, " prefix \"%s\"", s->prefix);
+		if (s->level >= 0 && s->level != 4)
+			qt_buf_printf(b, " level %s", log_levels[s->level]);
+		return;
+	case NFT_S_LIMIT:
+		qt_buf_printf(b, "limit rate %s%" PRIu64 "%s%s/%s",
+			      s->over ? "over " : "", s->rate,
+			      s->bytes_unit ? " " : "",
+			      s->bytes_unit ? s->bytes_unit : "", s->unit);
+		if (s->bytes_unit ? s->burst != 0 : s->burst != 5)
+			qt_buf_printf(b, " burst %" PRIu64 " %s", s->burst,
+				      s->bytes_unit ? "bytes" : "packets");
+		return;
+	case NFT_S_SET_FIELD:
+		qt_buf_printf(b, "%s %s set ", s->field->proto, s->field->name);
+		nft_val_print(field_type(s->field), &s->elems[0].lo, b);
+		return;
+	case NFT_S_NOTRACK:
+		qt_buf_puts(b, "notrack");
+		return;
+	}
+}
+
+void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
+		    const struct nft_print_opts *o, struct qt_buf *b)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		if (i)
+			qt_buf_putc(b, ' ');
+		print_stmt(t, &r->stmts[i], o, b);
+	}
+	if (r->comment)
+		qt_buf_printf(b, "%scomment \"%s\"", r->n ? " " : "",
+			      r->comment);
+}
+
+static void print_chain_body(const struct nft_table *t,
+			     const struct nft_chain *c,
+			     const struct nft_print_opts *o, bool rules,
+			     struct qt_buf *b)
+{
+	qt_buf_printf(b, "\tchain %s {", c->name);
+	print_handle(o, c->handle, b);
+	qt_buf_putc(b, '\n');
+	if (c->base) {
+		qt_buf_printf(b, "\t\ttype %s hook %s priority ",
+			      nft_chain_type_name(c->type),
+			      nft_hook_name(c->hook));
+		nft_print_prio(t->family, c->hook, c->prio, b);
+		qt_buf_printf(b, "; policy %s;\n",
+			      c->policy_drop ? "drop" : "accept");
+	}
+	for (unsigned i = 0; rules && i < c->nrules; i++) {
+		qt_buf_puts(b, "\t\t");
+		nft_print_rule(t, &c->rules[i], o, b);
+		print_handle(o, c->rules[i].handle, b);
+		qt_buf_putc(b, '\n');
+	}
+	qt_buf_puts(b, "\t}\n");
+}
+
+static const char *const set_flag_names[] = {
+	"constant", "interval", NULL, NULL, "timeout", "dynamic",
+};
+
+static void print_duration(uint64_t ms, struct qt_buf *b)
+{
+	static const struct { uint64_t ms; char unit; } units[] = {
+		{ 86400000, 'd' }, { 3600000, 'h' }, { 60000, 'm' },
+		{ 1000, 's' },
+	};
+	if (!ms) {
+		qt_buf_puts(b, "0s");
+		return;
+	}
+	for (size_t i = 0; i < 4; i++)
+		if (ms >= units[i].ms) {
+			qt_buf_printf(b, "%" PRIu64 "%c", ms / units[i].ms,
+				      units[i].unit);
+			ms %= units[i].ms;
+		}
+	if (ms)
+		qt_buf_printf(b, "%" PRIu64 "ms", ms);
+}
+
+static void print_set_body(const struct nft_set *s,
+			   const struct nft_print_opts *o, struct qt_buf *b)
+{
+	qt_buf_printf(b, "\tset %s {", s->name);
+	print_handle(o, s->handle, b);
+	qt_buf_putc(b, '\n');
+	if (s->typeof_field)
+		qt_buf_printf(b, "\t\ttypeof %s %s\n", s->typeof_field->proto,
+			      s->typeof_field->name);
+	else
+		qt_buf_printf(b, "\t\ttype %s\n", s->type->name);
+	/* a set with a timeout of its own lists no timeout flag */
+	unsigned flags = s->flags & ~(s->timeout_ms ? NFT_SET_TIMEOUT : 0u);
+	if (flags) {
+		qt_buf_puts(b, "\t\tflags ");
+		bool first = true;
+		for (unsigned i = 0; i < 6; i++)
+			if (flags & (1u << i) && set_flag_names[i]) {
+				qt_buf_printf(b, "%s%s", first ? "" : ",",
+					      set_flag_names[i]);
+				first = false;
+			}
+		qt_buf_putc(b, '\n');
+	}
+	if (s->size)
+		qt_buf_printf(b, "\t\tsize %u\n", s->size);
+	if (s->timeout_ms) {
+		qt_buf_puts(b, "\t\ttimeout ");
+		print_duration(s->timeout_ms, b);
+		qt_buf_putc(b, '\n');
+	}
+	if (s->nelems) {
+		qt_buf_puts(b, "\t\telements = ");
+		print_elems(s->type, s->elems, s->nelems, true, b);
+		qt_buf_putc(b, '\n');
+	}
+	qt_buf_puts(b, "\t}\n");
+}
+
+/* whole: the table's own listing (a chain's or a set's alone shows
+ * no table handle) */
+static void table_open(const struct nft_table *t,
+		       const struct nft_print_opts *o, bool whole,
+		       struct qt_buf *b)
+{
+	qt_buf_printf(b, "table %s %s {", nft_family_name(t->family), t->name);
+	if (whole)
+		print_handle(o, t->handle, b);
+	qt_buf_putc(b, '\n');
+}
+
+void nft_print_table(const struct nft_table *t,
+		     const struct nft_print_opts *o, struct qt_buf *b)
+{
+	table_open(t, o, true, b);
+	bool sep = false;
+	if (t->dormant) {
+		qt_buf_puts(b, "\tflags dormant\n");
+		sep = true;
+	}
+	for (unsigned i = 0; i < t->nsets; i++) {
+		if (sep)
+			qt_buf_putc(b, '\n');
+		print_set_body(&t->sets[i], o, b);
+		sep = true;
+	}
+	for (unsigned i = 0; i < t->nchains; i++) {
+		if (sep)
+			qt_buf_putc(b, '\n');
+		print_chain_body(t, &t->chains[i], o, true, b);
+		sep = true;
+	}
+	qt_buf_puts(b, "}\n");
+}
+
+void nft_print_ruleset(const struct nft_ruleset *rs, int family,
+		       const struct nft_print_opts *o, struct qt_buf *b)
+{
+	for (unsigned i = 0; i < rs->ntables; i++)
+		if (family < 0 || (int)rs->tables[i].family == family)
+			nft_print_table(&rs->tables[i], o, b);
+}
+
+void nft_print_one_chain(const struct nft_table *t, const struct nft_chain *c,
+			 const struct nft_print_opts *o, struct qt_buf *b)
+{
+	table_open(t, o, false, b);
+	print_chain_body(t, c, o, true, b);
+	qt_buf_puts(b, "}\n");
+}
+
+void nft_print_one_set(const struct nft_table *t, const struct nft_set *s,
+		       const struct nft_print_opts *o, struct qt_buf *b)
+{
+	table_open(t, o, false, b);
+	print_set_body(s, o, b);
+	qt_buf_puts(b, "}\n");
+}
+
+void nft_print_chains(const struct nft_ruleset *rs, int family,
+		      const struct nft_print_opts *o, struct qt_buf *b)
+{
+	for (unsigned i = 0; i < rs->ntables; i++) {
+		const struct nft_table *t = &rs->tables[i];
+		if (family >= 0 && (int)t->family != family)
+			continue;
+		table_open(t, o, false, b);
+		for (unsigned c = 0; c < t->nchains; c++)
+			print_chain_body(t, &t->chains[c], o, false, b);
+		qt_buf_puts(b, "}\n");
+	}
+}
+
+void nft_print_sets(const struct nft_ruleset *rs, int family,
+		    const struct nft_print_opts *o, struct qt_buf *b)
+{
+	for (unsigned i = 0; i < rs->ntables; i++) {
+		const struct nft_table *t = &rs->tables[i];
+		if (family >= 0 && (int)t->family != family)
+			continue;
+		table_open(t, o, false, b);
+		for (unsigned s = 0; s < t->nsets; s++)
+			print_set_body(&t->sets[s], o, b);
+		qt_buf_puts(b, "}\n");
+	}
+}

@@ -1,0 +1,43 @@
+/* The listings of `nft list ...`, as nft 1.0.6 prints them. */
+#ifndef QT_NFT_PRINT_H
+#define QT_NFT_PRINT_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "nft_model.h"
+
+struct nft_print_opts {
+	bool handles;        /* -a: "# handle N" */
+	bool stateless;      /* -s: no counter values */
+};
+
+/* family < 0: every family */
+void nft_print_ruleset(const struct nft_ruleset *rs, int family,
+		       const struct nft_print_opts *o, struct qt_buf *b);
+void nft_print_table(const struct nft_table *t,
+		     const struct nft_print_opts *o, struct qt_buf *b);
+/* One chain (or set) inside its table's braces. */
+void nft_print_one_chain(const struct nft_table *t, const struct nft_chain *c,
+			 const struct nft_print_opts *o, struct qt_buf *b);
+void nft_print_one_set(const struct nft_table *t, const struct nft_set *s,
+		       const struct nft_print_opts *o, struct qt_buf *b);
+/* `list chains` / `list sets`: every table's, without rules/elements
+ * for chains. */
+void nft_print_chains(const struct nft_ruleset *rs, int family,
+		      const struct nft_print_opts *o, struct qt_buf *b);
+void nft_print_sets(const struct nft_ruleset *rs, int family,
+		    const struct nft_print_opts *o, struct qt_buf *b);
+/* A rule's statements as listed (no tabs, no newline). */
+void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
+		    const struct nft_print_opts *o, struct qt_buf *b);
+/* A chain priority as nft lists it: a standard name with an offset of
+ * at most 10, else the number. */
+void nft_print_prio(enum nft_family f, enum nft_hook h, int prio,
+		    struct qt_buf *b);
+/* The standard priority NAME for family f and hook h: 0 and its value,
+ * or -1 when the name is not valid there. */
+int nft_prio_name_value(enum nft_family f, enum nft_hook h, const char *name,
+			int *value);
+
+#endif

@@ -1,0 +1,2263 @@
+/* See nft_run.h. The tree of nft_tree.h is read here: commands, the
+ * blocks of tables, chains and sets, and rules whose statements come
+ * from the tables of nft_types.h. */
+#include "nft_run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft_print.h"
+#include "nft_tree.h"
+
+#define ENOENT_KERNEL "Could not process rule: No such file or directory"
+#define MAX_SRCS 64
+#define MAX_INCLUDE_DEPTH 16
+
+struct def {
+	char *name;
+	struct nft_item val;         /* tokens borrowed from their tree */
+};
+
+struct run {
+	struct nft_ruleset *rs;
+	const struct nft_run_opts *o;
+	struct qt_buf *out, *err;
+	struct nft_src srcs[MAX_SRCS];
+	unsigned nsrcs;
+	struct nft_group *trees[MAX_SRCS];
+	struct def *defs;
+	unsigned ndefs;
+	struct nft_group **scratch;
+	unsigned nscratch;
+	bool changed;
+	bool kernel_stage;           /* the error came from the kernel:
+					the handles it gave stay given */
+	int depth;
+};
+
+/* ---- error messages as nft prints them ---- */
+
+static const char *line_of(const struct nft_src *s, int line, size_t *len)
+{
+	const char *p = s->text, *end = s->text + s->len;
+	for (int l = 1; l < line && p < end; l++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	*len = (size_t)((nl ? nl : end) - p);
+	return p;
+}
+
+struct mark {
+	struct nft_loc a, b;         /* first and last character */
+	char ind;
+};
+
+static int error_marks(struct run *r, const struct mark *m, unsigned nm,
+		       const char *fmt, va_list ap)
+{
+	const struct mark *main = &m[nm - 1];
+	const struct nft_src *s = &r->srcs[main->a.src];
+	if (s->name)
+		qt_buf_printf(r->err, "%s:%d:%d-%d: ", s->name, main->a.line,
+			      main->a.col, main->b.col);
+	qt_buf_puts(r->err, "Error: ");
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (!strncmp(msg, "Could not process rule:", 23))
+		r->kernel_stage = true;
+	qt_buf_printf(r->err, "%s\n", msg);
+	size_t len;
+	const char *line = line_of(s, main->a.line, &len);
+	qt_buf_put(r->err, line, len);
+	qt_buf_putc(r->err, '\n');
+	int width = main->b.col;
+	for (unsigned i = 0; i < nm; i++)
+		if (m[i].b.col > width)
+			width = m[i].b.col;
+	char *caret = calloc((size_t)width + 1, 1);
+	if (!caret)
+		return -1;
+	for (int i = 0; i < width; i++)
+		caret[i] = (size_t)i < len && line[i] == '\t' ? '\t' : ' ';
+	for (unsigned k = 0; k < nm; k++)
+		for (int i = m[k].a.col - 1; i < m[k].b.col && i < width; i++)
+			caret[i] = m[k].ind;
+	int end = width;
+	while (end > 0 && caret[end - 1] == ' ')
+		end--;
+	qt_buf_put(r->err, caret, (size_t)end);
+	qt_buf_putc(r->err, '\n');
+	free(caret);
+	return -1;
+}
+
+__attribute__((format(printf, 4, 5)))
+static int error_span(struct run *r, const struct nft_loc *a,
+		      const struct nft_loc *b, const char *fmt, ...)
+{
+	struct mark m = { *a, *b, '^' };
+	if (m.b.line != m.a.line)
+		m.b = m.a;
+	va_list ap;
+	va_start(ap, fmt);
+	error_marks(r, &m, 1, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+__attribute__((format(printf, 4, 5)))
+static int error_multi(struct run *r, const struct mark *m, unsigned nm,
+		       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_marks(r, m, nm, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static struct nft_loc tok_end(const struct nft_tok *t)
+{
+	struct nft_loc l = t->loc;
+	if (t->kind == NT_GROUP)
+		return t->group->close;
+	l.line = t->loc.end_line;
+	l.col = t->loc.end_col;
+	return l;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int error_tok(struct run *r, const struct nft_tok *t,
+		     const char *fmt, ...)
+{
+	struct nft_loc b = tok_end(t);
+	struct mark m = { t->loc, b, '^' };
+	if (m.b.line != m.a.line)
+		m.b = m.a;
+	va_list ap;
+	va_start(ap, fmt);
+	error_marks(r, &m, 1, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- a cursor over a statement's tokens ---- */
+
+struct cur {
+	struct run *r;
+	struct nft_item *it;
+	unsigned i;
+	struct nft_loc end;          /* where the statement ends */
+};
+
+static struct nft_tok *peek(struct cur *c)
+{
+	return c->i < c->it->n ? &c->it->toks[c->i] : NULL;
+}
+
+static struct nft_tok *peek_at(struct cur *c, unsigned k)
+{
+	return c->i + k < c->it->n ? &c->it->toks[c->i + k] : NULL;
+}
+
+static bool tok_is(const struct nft_tok *t, const char *w)
+{
+	return t && (t->kind == NT_WORD || t->kind == NT_PUNCT ||
+		     t->kind == NT_OP) && !strcmp(t->text, w);
+}
+
+static bool at(struct cur *c, const char *w)
+{
+	return tok_is(peek(c), w);
+}
+
+static const char *const keywords[] = {
+	"ip", "ip6", "inet", "arp", "bridge", "netdev", "table", "chain",
+	"rule", "set", "map", "element", "elements", "ruleset", "tables",
+	"chains", "sets", "counter", "accept", "drop", "continue", "return",
+	"jump", "goto", "reject", "log", "limit", "notrack", "comment",
+	"tcp", "udp", "sctp", "dccp", "icmp", "icmpv6", "th", "meta", "ct",
+	"handle", "position", "index", "type", "typeof", "hook", "priority",
+	"policy", "flags", "size", "timeout", "mark", "iif", "oif",
+	"iifname", "oifname", "add", "create", "insert", "replace", "delete",
+	"flush", "list", "define", "include",
+};
+
+static bool is_keyword(const char *w)
+{
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(*keywords); i++)
+		if (!strcmp(keywords[i], w))
+			return true;
+	return false;
+}
+
+/* How bison names a token in "unexpected X". */
+static void tok_desc(const struct nft_tok *t, char *buf, size_t n)
+{
+	if (!t) {
+		snprintf(buf, n, "newline");
+		return;
+	}
+	switch (t->kind) {
+	case NT_STRING:
+		snprintf(buf, n, "quoted string");
+		return;
+	case NT_GROUP:
+		snprintf(buf, n, "'{'");
+		return;
+	case NT_OP:
+	case NT_PUNCT:
+		snprintf(buf, n, "'%s'", t->text);
+		return;
+	case NT_WORD:
+		break;
+	}
+	const char *p = t->text;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (!*p)
+		snprintf(buf, n, "number");
+	else if (is_keyword(t->text))
+		snprintf(buf, n, "%s", t->text);
+	else
+		snprintf(buf, n, "string");
+}
+
+static int unexpected(struct cur *c, const char *expecting)
+{
+	struct nft_tok *t = peek(c);
+	char d[64];
+	tok_desc(t, d, sizeof(d));
+	const char *sep = expecting ? ", expecting " : "";
+	if (!t)
+		return error_span(c->r, &c->end, &c->end,
+				  "syntax error, unexpected %s%s%s", d, sep,
+				  expecting ? expecting : "");
+	return error_tok(c->r, t, "syntax error, unexpected %s%s%s", d, sep,
+			 expecting ? expecting : "");
+}
+
+/* A name (table, chain, set): a word that is no keyword, or a quoted
+ * string. */
+static struct nft_tok *take_name(struct cur *c)
+{
+	struct nft_tok *t = peek(c);
+	if (!t || !((t->kind == NT_WORD && !is_keyword(t->text)) ||
+		    t->kind == NT_STRING)) {
+		unexpected(c, "string");
+		return NULL;
+	}
+	c->i++;
+	return t;
+}
+
+static int expect_end(struct cur *c)
+{
+	if (!peek(c))
+		return 0;
+	return unexpected(c, "end of file or newline or semicolon");
+}
+
+/* ---- names and suggestions ---- */
+
+/* The distance nft's misspelling check measures: an edit distance
+ * with transpositions whose characters are read one place on (the
+ * first ones never compared, the terminating NULs compared). Kept as
+ * nft computes it, since it decides which names nft suggests. */
+static unsigned distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), w = lb + 1;
+	unsigned *d = calloc((la + 1) * w, sizeof(*d));
+	if (!d)
+		return ~0u;
+#define D(i, j) d[(i) * w + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = (unsigned)i;
+	for (size_t j = 0; j <= lb; j++)
+		D(0, j) = (unsigned)j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned sub = a[i] != b[j];
+			unsigned best = D(i - 1, j - 1) + sub;
+			if (D(i - 1, j) + 1 < best)
+				best = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < best)
+				best = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i] == b[j - 1] &&
+			    a[i - 1] == b[j] && D(i - 2, j - 2) + sub < best)
+				best = D(i - 2, j - 2) + sub;
+			D(i, j) = best;
+		}
+	unsigned r = D(la, lb);
+#undef D
+	free(d);
+	return r;
+}
+
+/* Close enough to suggest, by nft's thresholds. */
+static bool similar(const char *a, const char *b, unsigned *best)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t max = la > lb ? la : lb, min = la < lb ? la : lb;
+	if (max <= 1 || !strcmp(a, b))
+		return false;
+	unsigned limit = max - min <= 1 ? (unsigned)((max + 2) / 3)
+					: (unsigned)((max + 4) / 3);
+	if (!limit)
+		limit = 1;
+	unsigned d = distance(a, b);
+	if (d > limit || d >= *best)
+		return false;
+	*best = d;
+	return true;
+}
+
+static int no_table(struct run *r, const struct nft_tok *name, bool kernel)
+{
+	const struct nft_table *hit = NULL;
+	unsigned best = ~0u;
+	for (unsigned i = 0; i < r->rs->ntables; i++)
+		if (similar(name->text, r->rs->tables[i].name, &best))
+			hit = &r->rs->tables[i];
+	if (hit)
+		return error_tok(r, name, "No such file or directory; did you "
+				 "mean table \xe2\x80\x98%s\xe2\x80\x99 in family %s?",
+				 hit->name, nft_family_name(hit->family));
+	return error_tok(r, name, "%s", kernel ? ENOENT_KERNEL
+						: "No such file or directory");
+}
+
+static int no_chain(struct run *r, const struct nft_table *t,
+		    const struct nft_tok *name, const char *plain)
+{
+	const struct nft_chain *hit = NULL;
+	unsigned best = ~0u;
+	for (unsigned i = 0; i < t->nchains; i++)
+		if (similar(name->text, t->chains[i].name, &best))
+			hit = &t->chains[i];
+	if (hit)
+		return error_tok(r, name, "No such file or directory; did you "
+				 "mean chain \xe2\x80\x98%s\xe2\x80\x99 in table %s "
+				 "\xe2\x80\x98%s\xe2\x80\x99?", hit->name,
+				 nft_family_name(t->family), t->name);
+	return error_tok(r, name, "%s", plain);
+}
+
+static int no_set(struct run *r, const struct nft_table *t,
+		  const struct nft_tok *name, const char *plain)
+{
+	const struct nft_set *hit = NULL;
+	unsigned best = ~0u;
+	for (unsigned i = 0; i < t->nsets; i++)
+		if (similar(name->text, t->sets[i].name, &best))
+			hit = &t->sets[i];
+	if (hit)
+		return error_tok(r, name, "No such file or directory; did you "
+				 "mean set \xe2\x80\x98%s\xe2\x80\x99 in table %s "
+				 "\xe2\x80\x98%s\xe2\x80\x99?", hit->name,
+				 nft_family_name(t->family), t->name);
+	return error_tok(r, name, "%s", plain);
+}
+
+
+/* [family] NAME */
+static int take_family(struct cur *c)
+{
+	struct nft_tok *t = peek(c);
+	if (t && t->kind == NT_WORD) {
+		int f = nft_family_parse(t->text);
+		if (f >= 0) {
+			c->i++;
+			return f;
+		}
+	}
+	return NFT_F_IP;
+}
+
+/* ---- values ---- */
+
+static int parse_value_word(struct cur *c, const struct nft_tok *t,
+			    const struct nft_dtype *ty, struct nft_elem *e)
+{
+	struct qt_buf msg;
+	qt_buf_init(&msg);
+	memset(e, 0, sizeof(*e));
+	e->kind = NFT_E_VALUE;
+	int rc = 0;
+	const char *w = t->text;
+	if (t->kind != NT_WORD && t->kind != NT_STRING) {
+		qt_buf_free(&msg);
+		return unexpected(c, NULL);
+	}
+	const char *slash = t->kind == NT_WORD ? strchr(w, '/') : NULL;
+	if (slash && ty->prefixable) {
+		char addr[64];
+		size_t n = (size_t)(slash - w);
+		char *end;
+		unsigned long plen = strtoul(slash + 1, &end, 10);
+		if (n >= sizeof(addr) || *end || !slash[1]) {
+			rc = error_tok(c->r, t, "syntax error, unexpected "
+				       "string");
+			goto out;
+		}
+		memcpy(addr, w, n);
+		addr[n] = '\0';
+		if (nft_val_parse(ty, addr, &e->lo, &msg) < 0) {
+			rc = error_tok(c->r, t, "%s", qt_buf_str(&msg));
+			goto out;
+		}
+		if (plen > ty->bits) {
+			rc = error_tok(c->r, t, "Prefix length %lu is invalid "
+				       "for type of %u bits width", plen,
+				       ty->bits);
+			goto out;
+		}
+		e->kind = NFT_E_PREFIX;
+		e->plen = (uint8_t)plen;
+		struct nft_val v = e->lo;
+		nft_val_prefix(&v, (unsigned)plen, false, &e->lo);
+		nft_val_prefix(&v, (unsigned)plen, true, &e->hi);
+		goto out;
+	}
+	if (nft_val_parse(ty, w, &e->lo, &msg) == 0)
+		goto out;
+	/* a range: the first '-' that splits it into two values */
+	for (const char *d = strchr(w, '-'); t->kind == NT_WORD && d;
+	     d = strchr(d + 1, '-')) {
+		char lo[128];
+		size_t n = (size_t)(d - w);
+		if (!n || n >= sizeof(lo))
+			continue;
+		memcpy(lo, w, n);
+		lo[n] = '\0';
+		struct qt_buf junk;
+		qt_buf_init(&junk);
+		bool ok = nft_val_parse(ty, lo, &e->lo, &junk) == 0 &&
+			  nft_val_parse(ty, d + 1, &e->hi, &junk) == 0;
+		qt_buf_free(&junk);
+		if (!ok)
+			continue;
+		if (nft_val_cmp(&e->lo, &e->hi) >= 0) {
+			rc = error_tok(c->r, t, "Range has zero or negative "
+				       "size");
+			goto out;
+		}
+		e->kind = NFT_E_RANGE;
+		goto out;
+	}
+	rc = error_tok(c->r, t, "%s", qt_buf_str(&msg));
+out:
+	qt_buf_free(&msg);
+	return rc;
+}
+
+static void push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e)
+{
+	struct nft_elem *x = realloc(*v, (*n + 1) * sizeof(*x));
+	if (!x)
+		abort();
+	*v = x;
+	x[(*n)++] = *e;
+}
+
+/* The elements of a brace group: values separated by commas. */
+static int parse_group_elems(struct run *r, const struct nft_tok *g,
+			     const struct nft_dtype *ty, struct nft_elem **v,
+			     unsigned *n)
+{
+	bool want_value = true;
+	struct nft_group *grp = g->group;
+	for (unsigned i = 0; i < grp->n; i++) {
+		struct cur c = { r, &grp->items[i], 0, grp->close };
+		for (struct nft_tok *t; (t = peek(&c)); c.i++) {
+			if (tok_is(t, ",") && !want_value) {
+				want_value = true;
+				continue;
+			}
+			if (!want_value || t->kind == NT_PUNCT ||
+			    t->kind == NT_OP || t->kind == NT_GROUP)
+				return unexpected(&c, NULL);
+			struct nft_elem e;
+			if (parse_value_word(&c, t, ty, &e) < 0)
+				return -1;
+			push_elem(v, n, &e);
+			want_value = false;
+		}
+	}
+	if (!*n) {
+		struct nft_loc l = grp->close;
+		return error_span(r, &l, &l, "syntax error, unexpected '}'");
+	}
+	return 0;
+}
+
+/* ---- rules ---- */
+
+struct span {
+	struct nft_loc a, b;
+};
+
+struct rule_build {
+	struct nft_rule rule;
+	struct span *spans;          /* one per statement */
+};
+
+static struct nft_stmt *add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
+				 const struct nft_tok *first)
+{
+	struct nft_rule *r = &rb->rule;
+	struct nft_stmt *v = realloc(r->stmts, (r->n + 1) * sizeof(*v));
+	struct span *s = realloc(rb->spans, (r->n + 1) * sizeof(*s));
+	if (!v || !s)
+		abort();
+	r->stmts = v;
+	rb->spans = s;
+	memset(&v[r->n], 0, sizeof(*v));
+	v[r->n].kind = k;
+	v[r->n].level = -1;
+	s[r->n].a = first->loc;
+	s[r->n].b = tok_end(first);
+	return &v[r->n++];
+}
+
+static void stmt_end(struct rule_build *rb, struct cur *c)
+{
+	if (c->i > 0)
+		rb->spans[rb->rule.n - 1].b = tok_end(&c->it->toks[c->i - 1]);
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+static int parse_u64(struct cur *c, uint64_t *v)
+{
+	struct nft_tok *t = peek(c);
+	char *end;
+	if (!t || t->kind != NT_WORD || !(*t->text >= '0' && *t->text <= '9'))
+		return unexpected(c, "number");
+	errno = 0;
+	*v = strtoull(t->text, &end, 0);
+	if (*end || errno)
+		return unexpected(c, "number");
+	c->i++;
+	return 0;
+}
+
+static const char *const log_levels[] = {
+	"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
+	"audit",
+};
+
+static const char *const time_units[] = { "second", "minute", "hour",
+					  "day", "week" };
+static const char *const byte_units[] = { "bytes", "kbytes", "mbytes" };
+
+static int parse_limit(struct cur *c, struct nft_stmt *s)
+{
+	if (!at(c, "rate"))
+		return unexpected(c, "rate");
+	c->i++;
+	if (at(c, "over")) {
+		s->over = true;
+		c->i++;
+	}
+	struct nft_tok *t = peek(c);
+	if (!t || t->kind != NT_WORD)
+		return unexpected(c, "number");
+	char unit[32] = "";
+	char *end;
+	s->rate = strtoull(t->text, &end, 10);
+	if (end == t->text)
+		return unexpected(c, "number");
+	if (*end == '/') {
+		snprintf(unit, sizeof(unit), "%s", end + 1);
+		c->i++;
+	} else if (!*end) {
+		c->i++;
+		struct nft_tok *u = peek(c);
+		const char *slash = u && u->kind == NT_WORD ? strchr(u->text, '/')
+							   : NULL;
+		if (!slash)
+			return unexpected(c, NULL);
+		for (size_t i = 0; i < 3; i++)
+			if (strlen(byte_units[i]) == (size_t)(slash - u->text) &&
+			    !strncmp(u->text, byte_units[i], (size_t)(slash - u->text)))
+				s->bytes_unit = byte_units[i];
+		if (!s->bytes_unit)
+			return unexpected(c, NULL);
+		snprintf(unit, sizeof(unit), "%s", slash + 1);
+		t = u;
+		c->i++;
+	} else {
+		return unexpected(c, NULL);
+	}
+	for (size_t i = 0; i < 5; i++)
+		if (!strcmp(unit, time_units[i]))
+			s->unit = time_units[i];
+	if (!s->unit) {
+		/* the unit after the slash is the token nft did not want */
+		struct nft_loc a = t->loc, b = tok_end(t);
+		a.col = b.col - (int)strlen(unit) + 1;
+		return error_span(c->r, &a, &b, "syntax error, unexpected "
+				  "string");
+	}
+	s->burst = s->bytes_unit ? 0 : 5;
+	if (at(c, "burst")) {
+		c->i++;
+		if (parse_u64(c, &s->burst) < 0)
+			return -1;
+		if (at(c, "packets") || at(c, "bytes"))
+			c->i++;
+	}
+	return 0;
+}
+
+static int parse_reject(struct cur *c, const struct nft_table *tb,
+			struct nft_stmt *s, const struct nft_tok *reject)
+{
+	s->reject = NFT_R_DEFAULT;
+	if (!at(c, "with"))
+		return 0;
+	c->i++;
+	enum nft_dtype_id codes;
+	if (at(c, "tcp")) {
+		c->i++;
+		if (!at(c, "reset"))
+			return unexpected(c, "reset");
+		c->i++;
+		s->reject = NFT_R_TCP_RESET;
+		return 0;
+	} else if (at(c, "icmp")) {
+		s->reject = NFT_R_ICMP;
+		codes = NFT_T_ICMP_CODE;
+	} else if (at(c, "icmpv6")) {
+		s->reject = NFT_R_ICMPV6;
+		codes = NFT_T_ICMPV6_CODE;
+	} else if (at(c, "icmpx")) {
+		s->reject = NFT_R_ICMPX;
+		codes = NFT_T_ICMPX_CODE;
+	} else {
+		return unexpected(c, NULL);
+	}
+	struct nft_tok *kind = peek(c);
+	c->i++;
+	if (at(c, "type"))
+		c->i++;
+	struct nft_tok *t = peek(c);
+	if (!t)
+		return unexpected(c, NULL);
+	struct nft_elem e;
+	if (parse_value_word(c, t, nft_dtype_get(codes), &e) < 0)
+		return -1;
+	s->code = e.lo.b[0];
+	c->i++;
+	(void)kind;
+	if ((s->reject == NFT_R_ICMP && tb->family == NFT_F_IP6) ||
+	    (s->reject == NFT_R_ICMPV6 && tb->family == NFT_F_IP)) {
+		struct mark m[2] = {
+			{ reject->loc, tok_end(reject), '~' },
+			{ t->loc, tok_end(t), '^' },
+		};
+		return error_multi(c->r, m, 2, "conflicting protocols "
+				   "specified: %s vs %s",
+				   s->reject == NFT_R_ICMP ? "ip" : "ip6",
+				   nft_family_name(tb->family));
+	}
+	return 0;
+}
+
+static int parse_log(struct cur *c, struct nft_stmt *s)
+{
+	for (;;) {
+		if (at(c, "prefix")) {
+			c->i++;
+			struct nft_tok *t = peek(c);
+			if (!t || (t->kind != NT_STRING &&
+				   (t->kind != NT_WORD || is_keyword(t->text))))
+				return unexpected(c, "string or quoted string "
+						  "or string with a trailing "
+						  "asterisk");
+			free(s->prefix);
+			s->prefix = xstrdup(t->text);
+			c->i++;
+		} else if (at(c, "level")) {
+			c->i++;
+			struct nft_tok *t = peek(c);
+			if (!t)
+				return unexpected(c, "string");
+			s->level = -1;
+			for (int i = 0; i < 9; i++)
+				if (!strcmp(t->text, log_levels[i]))
+					s->level = i;
+			if (s->level < 0)
+				return error_tok(c->r, t, "invalid log level");
+			c->i++;
+		} else {
+			return 0;
+		}
+	}
+}
+
+/* PROTO FIELD, meta KEY, ct KEY, or a bare meta key: the field, or
+ * NULL (with an error when err). */
+static const struct nft_field *parse_selector(struct cur *c)
+{
+	struct nft_tok *t = peek(c);
+	if (!t || t->kind != NT_WORD)
+		return NULL;
+	if (nft_field_proto_known(t->text)) {
+		struct nft_tok *f = peek_at(c, 1);
+		c->i++;
+		if (!f || f->kind != NT_WORD) {
+			unexpected(c, NULL);
+			return NULL;
+		}
+		const struct nft_field *fd = nft_field_find(t->text, f->text);
+		if (!fd) {
+			unexpected(c, NULL);
+			return NULL;
+		}
+		c->i++;
+		return fd;
+	}
+	const struct nft_field *fd = nft_field_find(NULL, t->text);
+	if (fd)
+		c->i++;
+	return fd;
+}
+
+static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=" };
+
+static int parse_match(struct cur *c, const struct nft_table *tb,
+		       struct nft_stmt *s, struct nft_loc sel_a,
+		       struct nft_loc sel_b)
+{
+	const struct nft_dtype *ty = nft_dtype_get(s->field->type);
+	struct nft_tok *t = peek(c);
+	s->op = NFT_OP_EQ;
+	if (t && t->kind == NT_OP) {
+		int op = -1;
+		for (int i = 0; i < 6; i++)
+			if (!strcmp(t->text, op_words[i]))
+				op = i;
+		if (op < 0)
+			return unexpected(c, NULL);
+		s->op = (enum nft_op)op;
+		c->i++;
+		t = peek(c);
+	}
+	if (!t)
+		return unexpected(c, NULL);
+	if (tok_is(t, "@")) {
+		struct nft_tok *n = peek_at(c, 1);
+		if (!n || n->kind != NT_WORD) {
+			c->i++;
+			return unexpected(c, "string");
+		}
+		struct nft_table *mt = (struct nft_table *)tb;
+		struct nft_set *set = nft_set_find(mt, n->text);
+		if (!set) {
+			struct nft_loc b = tok_end(n);
+			const struct nft_set *hit = NULL;
+			unsigned best = ~0u;
+			for (unsigned i = 0; i < tb->nsets; i++)
+				if (similar(n->text, tb->sets[i].name, &best))
+					hit = &tb->sets[i];
+			if (hit)
+				return error_span(c->r, &t->loc, &b, "No such "
+						  "file or directory; did you "
+						  "mean set \xe2\x80\x98%s"
+						  "\xe2\x80\x99 in table %s "
+						  "\xe2\x80\x98%s\xe2\x80\x99?",
+						  hit->name,
+						  nft_family_name(tb->family),
+						  tb->name);
+			return error_span(c->r, &t->loc, &b,
+					  "No such file or directory");
+		}
+		if (set->type->id != ty->id) {
+			struct mark m[2] = {
+				{ sel_a, sel_b, '~' },
+				{ t->loc, tok_end(n), '^' },
+			};
+			return error_multi(c->r, m, 2, "datatype mismatch, "
+					   "expected %s, expression has type %s",
+					   ty->desc, set->type->desc);
+		}
+		s->set_name = xstrdup(n->text);
+		c->i += 2;
+		return 0;
+	}
+	if (t->kind == NT_GROUP) {
+		s->braces = true;
+		c->i++;
+		return parse_group_elems(c->r, t, ty, &s->elems, &s->nelems);
+	}
+	struct nft_elem e;
+	if (parse_value_word(c, t, ty, &e) < 0)
+		return -1;
+	c->i++;
+	/* a bitmask's values: a,b,c */
+	while (ty->bitmask && at(c, ",")) {
+		c->i++;
+		struct nft_tok *n = peek(c);
+		struct nft_elem more;
+		if (!n)
+			return unexpected(c, NULL);
+		if (parse_value_word(c, n, ty, &more) < 0)
+			return -1;
+		for (unsigned i = 0; i < e.lo.len; i++)
+			e.lo.b[i] |= more.lo.b[i];
+		c->i++;
+	}
+	push_elem(&s->elems, &s->nelems, &e);
+	return 0;
+}
+
+static bool is_l4_key(const struct nft_table *tb, const struct nft_field *f)
+{
+	if (!strcmp(f->proto, "meta") && !strcmp(f->name, "l4proto"))
+		return true;
+	if (tb->family == NFT_F_IP)
+		return !strcmp(f->proto, "ip") && !strcmp(f->name, "protocol");
+	if (tb->family == NFT_F_IP6)
+		return !strcmp(f->proto, "ip6") && !strcmp(f->name, "nexthdr");
+	return false;
+}
+
+static bool single_eq(const struct nft_stmt *s)
+{
+	return s->kind == NFT_S_MATCH && s->op == NFT_OP_EQ && !s->braces &&
+	       !s->set_name && s->nelems == 1 &&
+	       s->elems[0].kind == NFT_E_VALUE;
+}
+
+static void drop_stmt(struct rule_build *rb, unsigned i)
+{
+	struct nft_rule *r = &rb->rule;
+	free(r->stmts[i].elems);
+	free(r->stmts[i].set_name);
+	free(r->stmts[i].chain);
+	free(r->stmts[i].prefix);
+	memmove(&r->stmts[i], &r->stmts[i + 1], (r->n - i - 1) * sizeof(*r->stmts));
+	memmove(&rb->spans[i], &rb->spans[i + 1], (r->n - i - 1) * sizeof(*rb->spans));
+	r->n--;
+}
+
+static const char *proto_name(uint8_t p, char *buf, size_t n)
+{
+	struct nft_val v = { 1, { p } };
+	struct qt_buf b;
+	qt_buf_init(&b);
+	nft_val_print(nft_dtype_get(NFT_T_PROTO), &v, &b);
+	snprintf(buf, n, "%s", qt_buf_str(&b));
+	qt_buf_free(&b);
+	return buf;
+}
+
+/* What nft's evaluation checks and what its listing leaves out: the
+ * family of each header, protocols that contradict each other, the
+ * dependencies the listing does not show, anonymous sets of one
+ * element, sorted sets, statements after a verdict. */
+static int settle_rule(struct run *r, const struct nft_table *tb,
+		       struct rule_build *rb)
+{
+	struct nft_rule *ru = &rb->rule;
+	int l4 = -1;
+	for (unsigned i = 0; i < ru->n; i++) {
+		struct nft_stmt *s = &ru->stmts[i];
+		if (s->kind != NFT_S_MATCH)
+			continue;
+		const struct nft_field *f = s->field;
+		if ((tb->family == NFT_F_IP && f->dep == NFT_DEP_IPV6) ||
+		    (tb->family == NFT_F_IP6 && f->dep == NFT_DEP_IPV4))
+			return error_span(r, &rb->spans[i].a, &rb->spans[i].b,
+					  "conflicting protocols specified: "
+					  "%s vs. %s",
+					  nft_family_name(tb->family), f->proto);
+		if (f->dep == NFT_DEP_L4 && l4 >= 0 && l4 != f->l4proto) {
+			char a[32];
+			return error_span(r, &rb->spans[i].a, &rb->spans[i].b,
+					  "conflicting protocols specified: "
+					  "%s vs. %s", proto_name((uint8_t)l4, a,
+								  sizeof(a)),
+					  f->proto);
+		}
+		if (is_l4_key(tb, f) && single_eq(s))
+			l4 = s->elems[0].lo.b[0];
+		if (s->braces) {
+			/* one element written: no set; two that are one:
+			 * a set of one */
+			unsigned written = s->nelems;
+			nft_elems_sort(nft_dtype_get(f->type), s->elems,
+				       &s->nelems);
+			if (written == 1) {
+				s->braces = false;
+				if (s->elems[0].kind == NFT_E_RANGE) {
+					int p = nft_val_prefix_len(&s->elems[0].lo,
+								   &s->elems[0].hi);
+					if (p >= 0 && nft_dtype_get(f->type)->prefixable) {
+						s->elems[0].kind = NFT_E_PREFIX;
+						s->elems[0].plen = (uint8_t)p;
+					}
+				}
+			}
+		}
+	}
+	for (unsigned i = 1; i < ru->n; i++) {
+		struct nft_stmt *s = &ru->stmts[i], *p = &ru->stmts[i - 1];
+		if (s->kind != NFT_S_MATCH || !single_eq(p))
+			continue;
+		const struct nft_field *f = s->field;
+		if (f->dep == NFT_DEP_L4 && is_l4_key(tb, p->field) &&
+		    p->elems[0].lo.b[0] == f->l4proto) {
+			drop_stmt(rb, i - 1);
+			i--;
+		} else if (tb->family == NFT_F_INET &&
+			   (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6) &&
+			   !strcmp(p->field->name, "nfproto") &&
+			   p->elems[0].lo.b[0] == (f->dep == NFT_DEP_IPV4 ? 2 : 10)) {
+			drop_stmt(rb, i - 1);
+			i--;
+		}
+	}
+	/* nft merges adjacent compares of neighbouring fields of one
+	 * header into one; its listing splits them in header order */
+	for (unsigned i = 1; i < ru->n; i++) {
+		struct nft_stmt *a = &ru->stmts[i - 1], *b = &ru->stmts[i];
+		if (!single_eq(a) || !single_eq(b) ||
+		    strcmp(a->field->proto, b->field->proto) ||
+		    a->field->base == NFT_B_META || a->field->base == NFT_B_CT ||
+		    a->field->offset != b->field->offset + b->field->bits)
+			continue;
+		struct nft_stmt tmp = *a;
+		*a = *b;
+		*b = tmp;
+		struct span sp = rb->spans[i - 1];
+		rb->spans[i - 1] = rb->spans[i];
+		rb->spans[i] = sp;
+		i = 0;
+	}
+	bool tcp_seen = false;
+	for (unsigned i = 0; i < ru->n; i++) {
+		struct nft_stmt *s = &ru->stmts[i];
+		if (s->kind == NFT_S_MATCH && s->field->dep == NFT_DEP_L4 &&
+		    s->field->l4proto == 6)
+			tcp_seen = true;
+		if (s->kind == NFT_S_MATCH && is_l4_key(tb, s->field) &&
+		    single_eq(s) && s->elems[0].lo.b[0] == 6)
+			tcp_seen = true;
+		if (s->kind == NFT_S_REJECT && s->reject == NFT_R_TCP_RESET &&
+		    !tcp_seen && tb->family != NFT_F_IP &&
+		    tb->family != NFT_F_IP6)
+			s->implicit = true;
+		bool terminal = s->kind == NFT_S_REJECT ||
+				(s->kind == NFT_S_VERDICT);
+		if (terminal && i + 1 < ru->n) {
+			struct mark m[2] = {
+				{ rb->spans[i].a, rb->spans[i].b, '~' },
+				{ rb->spans[i + 1].a, rb->spans[i + 1].b, '^' },
+			};
+			return error_multi(r, m, 2, "Statement after "
+					   "terminal statement has no effect");
+		}
+	}
+	return 0;
+}
+
+static void build_free(struct rule_build *rb)
+{
+	nft_rule_clear(&rb->rule);
+	free(rb->spans);
+	rb->spans = NULL;
+}
+
+/* The statements from the cursor to the end of the statement list. */
+static int parse_rule(struct cur *c, struct nft_table *tb,
+		      struct rule_build *rb)
+{
+	memset(rb, 0, sizeof(*rb));
+	struct nft_tok *t;
+	while ((t = peek(c))) {
+		struct nft_stmt *s;
+		if (rb->rule.comment)
+			return unexpected(c, "end of file or newline or "
+					  "semicolon");
+		if (t->kind != NT_WORD)
+			return unexpected(c, NULL);
+		const char *w = t->text;
+		if (!strcmp(w, "counter")) {
+			s = add_stmt(rb, NFT_S_COUNTER, t);
+			c->i++;
+			if (at(c, "packets")) {
+				c->i++;
+				if (parse_u64(c, &s->packets) < 0)
+					return -1;
+			}
+			if (at(c, "bytes")) {
+				c->i++;
+				if (parse_u64(c, &s->bytes) < 0)
+					return -1;
+			}
+		} else if (!strcmp(w, "accept") || !strcmp(w, "drop") ||
+			   !strcmp(w, "continue") || !strcmp(w, "return")) {
+			s = add_stmt(rb, NFT_S_VERDICT, t);
+			s->verdict = !strcmp(w, "accept") ? NFT_V_ACCEPT
+				     : !strcmp(w, "drop") ? NFT_V_DROP
+				     : !strcmp(w, "continue") ? NFT_V_CONTINUE
+				     : NFT_V_RETURN;
+			c->i++;
+		} else if (!strcmp(w, "jump") || !strcmp(w, "goto")) {
+			s = add_stmt(rb, NFT_S_VERDICT, t);
+			s->verdict = w[0] == 'j' ? NFT_V_JUMP : NFT_V_GOTO;
+			c->i++;
+			struct nft_tok *n = take_name(c);
+			if (!n)
+				return -1;
+			if (!nft_chain_find(tb, n->text))
+				return error_tok(c->r, n, ENOENT_KERNEL);
+			s->chain = xstrdup(n->text);
+		} else if (!strcmp(w, "reject")) {
+			s = add_stmt(rb, NFT_S_REJECT, t);
+			c->i++;
+			if (parse_reject(c, tb, s, t) < 0)
+				return -1;
+		} else if (!strcmp(w, "log")) {
+			s = add_stmt(rb, NFT_S_LOG, t);
+			c->i++;
+			if (parse_log(c, s) < 0)
+				return -1;
+		} else if (!strcmp(w, "limit")) {
+			s = add_stmt(rb, NFT_S_LIMIT, t);
+			c->i++;
+			if (parse_limit(c, s) < 0)
+				return -1;
+		} else if (!strcmp(w, "notrack")) {
+			add_stmt(rb, NFT_S_NOTRACK, t);
+			c->i++;
+		} else if (!strcmp(w, "comment")) {
+			if (!rb->rule.n)
+				return unexpected(c, NULL);
+			c->i++;
+			struct nft_tok *n = peek(c);
+			if (!n || (n->kind != NT_STRING && n->kind != NT_WORD))
+				return unexpected(c, "string");
+			rb->rule.comment = xstrdup(n->text);
+			c->i++;
+			continue;
+		} else {
+			unsigned start = c->i;
+			const struct nft_field *f = parse_selector(c);
+			if (!f) {
+				if (c->i != start)
+					return -1;
+				/* a word nft does not know starts an
+				 * expression that has no right side */
+				c->i++;
+				return unexpected(c, NULL);
+			}
+			if (at(c, "set") && (f->type == NFT_T_MARK)) {
+				s = add_stmt(rb, NFT_S_SET_FIELD, t);
+				s->field = f;
+				c->i++;
+				struct nft_tok *v = peek(c);
+				struct nft_elem e;
+				if (!v)
+					return unexpected(c, NULL);
+				if (parse_value_word(c, v, nft_dtype_get(f->type),
+						     &e) < 0)
+					return -1;
+				push_elem(&s->elems, &s->nelems, &e);
+				c->i++;
+			} else {
+				s = add_stmt(rb, NFT_S_MATCH, t);
+				s->field = f;
+				rb->spans[rb->rule.n - 1].b =
+					tok_end(&c->it->toks[c->i - 1]);
+				struct span sel = rb->spans[rb->rule.n - 1];
+				if (parse_match(c, tb, s, sel.a, sel.b) < 0)
+					return -1;
+				stmt_end(rb, c);
+				/* errors about the field point at it alone */
+				rb->spans[rb->rule.n - 1].b = sel.b;
+				continue;
+			}
+		}
+		stmt_end(rb, c);
+	}
+	if (!rb->rule.n)
+		return unexpected(c, NULL);
+	return settle_rule(c->r, tb, rb);
+}
+
+/* ---- tables, chains, sets ---- */
+
+static struct nft_table *find_table_tok(struct run *r, int family,
+					const struct nft_tok *name,
+					bool kernel)
+{
+	struct nft_table *t = nft_table_find(r->rs, family, name->text);
+	if (!t)
+		no_table(r, name, kernel);
+	return t;
+}
+
+/* type T hook H [device D] priority P: the chain made a base chain */
+static int parse_chain_type(struct cur *c, struct nft_table *tb,
+			    struct nft_chain *ch)
+{
+	struct nft_tok *type_tok = peek(c);
+	c->i++;
+	struct nft_tok *t = peek(c);
+	if (!t || t->kind != NT_WORD)
+		return unexpected(c, "string");
+	int type = !strcmp(t->text, "filter") ? NFT_CT_FILTER
+		   : !strcmp(t->text, "nat") ? NFT_CT_NAT
+		   : !strcmp(t->text, "route") ? NFT_CT_ROUTE : -1;
+	if (type < 0)
+		return error_tok(c->r, t, "unknown chain type");
+	c->i++;
+	if (!at(c, "hook"))
+		return unexpected(c, "hook");
+	c->i++;
+	t = peek(c);
+	if (!t || t->kind != NT_WORD)
+		return unexpected(c, "string");
+	int hook = nft_hook_parse(t->text);
+	if (hook < 0 || (hook == NFT_H_INGRESS && tb->family != NFT_F_INET &&
+			 tb->family != NFT_F_NETDEV))
+		return error_tok(c->r, t, "unknown chain hook");
+	c->i++;
+	if (!at(c, "priority"))
+		return unexpected(c, "priority");
+	struct nft_tok *pt = peek(c);
+	c->i++;
+	t = peek(c);
+	if (!t)
+		return unexpected(c, NULL);
+	int prio = 0;
+	char *end;
+	long v = strtol(t->text, &end, 10);
+	struct nft_loc last = tok_end(t);
+	if (t->kind == NT_WORD && !*end && end != t->text) {
+		prio = (int)v;
+		c->i++;
+	} else if (t->kind == NT_WORD &&
+		   nft_prio_name_value(tb->family, (enum nft_hook)hook, t->text,
+				       &prio) == 0) {
+		c->i++;
+		struct nft_tok *sign = peek(c), *num = peek_at(c, 1);
+		if ((tok_is(sign, "+") || tok_is(sign, "-")) && num &&
+		    num->kind == NT_WORD) {
+			long off = strtol(num->text, &end, 10);
+			if (*end)
+				return error_tok(c->r, num, "syntax error, "
+						 "unexpected string");
+			prio += sign->text[0] == '-' ? -(int)off : (int)off;
+			last = tok_end(num);
+			c->i += 2;
+		}
+	} else {
+		return error_span(c->r, &pt->loc, &last, "invalid priority "
+				  "expression value in this context.");
+	}
+	if (hook == NFT_H_INGRESS)
+		return error_span(c->r, &type_tok->loc, &last, "Missing `device' "
+				  "in this chain definition");
+	ch->base = true;
+	ch->type = (enum nft_chain_type)type;
+	ch->hook = (enum nft_hook)hook;
+	ch->prio = prio;
+	return expect_end(c);
+}
+
+static int parse_policy(struct cur *c, struct nft_chain *ch)
+{
+	c->i++;
+	struct nft_tok *t = peek(c);
+	if (at(c, "accept"))
+		ch->policy_drop = false;
+	else if (at(c, "drop"))
+		ch->policy_drop = true;
+	else
+		return unexpected(c, NULL);
+	(void)t;
+	c->i++;
+	return expect_end(c);
+}
+
+static const struct nft_tok *item_first(const struct nft_item *it)
+{
+	return it->n ? &it->toks[0] : NULL;
+}
+
+/* "}" right after a statement that needs its terminator */
+static int check_terminated(struct run *r, const struct nft_group *g,
+			    unsigned i)
+{
+	if (g->items[i].terminated)
+		return 0;
+	struct nft_loc l = g->close;
+	return error_span(r, &l, &l, "syntax error, unexpected '}', "
+			  "expecting newline or semicolon");
+}
+
+/* The parts of a chain block that describe the chain (type, policy). */
+static int chain_block_head(struct run *r, struct nft_table *tb,
+			    struct nft_chain *ch, const struct nft_group *g)
+{
+	for (unsigned i = 0; i < g->n; i++) {
+		struct nft_item *it = &g->items[i];
+		struct cur c = { r, it, 0, g->close };
+		if (at(&c, "type")) {
+			if (parse_chain_type(&c, tb, ch) < 0)
+				return -1;
+		} else if (at(&c, "policy")) {
+			if (!ch->base) {
+				struct nft_loc b = tok_end(&it->toks[it->n - 1]);
+				return error_span(r, &item_first(it)->loc, &b,
+						  "Could not process rule: "
+						  "Operation not supported");
+			}
+			if (parse_policy(&c, ch) < 0)
+				return -1;
+		} else if (check_terminated(r, g, i) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_rule_at(struct run *r, struct nft_table *tb,
+		       struct nft_chain *ch, struct cur *c, unsigned at_index)
+{
+	struct rule_build rb;
+	if (parse_rule(c, tb, &rb) < 0) {
+		/* the kernel numbered the rule and its anonymous sets
+		 * before it refused them */
+		if (r->kernel_stage)
+			tb->next_handle += nft_rule_anon_sets(&rb.rule) + 1;
+		build_free(&rb);
+		return -1;
+	}
+	nft_rule_insert(tb, ch, at_index, &rb.rule);
+	free(rb.spans);
+	r->changed = true;
+	return 0;
+}
+
+/* The rules of a chain block. */
+static int chain_block_rules(struct run *r, struct nft_table *tb,
+			     const char *chain, const struct nft_group *g)
+{
+	for (unsigned i = 0; i < g->n; i++) {
+		struct nft_item *it = &g->items[i];
+		struct cur c = { r, it, 0, g->close };
+		if (at(&c, "type") || at(&c, "policy") || !it->n)
+			continue;
+		struct nft_chain *ch = nft_chain_find(tb, chain);
+		if (add_rule_at(r, tb, ch, &c, ch->nrules) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_duration(const char *w, uint64_t *ms)
+{
+	*ms = 0;
+	const char *p = w;
+	if (!*p)
+		return -1;
+	while (*p) {
+		char *end;
+		unsigned long long n = strtoull(p, &end, 10);
+		if (end == p)
+			return -1;
+		uint64_t mul;
+		if (!strncmp(end, "ms", 2)) {
+			mul = 1;
+			end += 2;
+		} else if (*end == 'd') {
+			mul = 86400000;
+			end++;
+		} else if (*end == 'h') {
+			mul = 3600000;
+			end++;
+		} else if (*end == 'm') {
+			mul = 60000;
+			end++;
+		} else if (*end == 's' || !*end) {
+			mul = 1000;
+			end += *end == 's';
+		} else {
+			return -1;
+		}
+		*ms += n * mul;
+		p = end;
+	}
+	return 0;
+}
+
+static const char *const set_flag_words[] = {
+	"constant", "interval", NULL, NULL, "timeout", "dynamic",
+};
+
+/* The element list of a set: with interval set, ranges and prefixes
+ * stay; else they are refused. */
+static int set_elems_from(struct run *r, struct nft_set *s,
+			  const struct nft_tok *g, struct nft_elem **v,
+			  unsigned *n)
+{
+	if (parse_group_elems(r, g, s->type, v, n) < 0)
+		return -1;
+	for (unsigned i = 0; i < *n; i++)
+		if ((*v)[i].kind != NFT_E_VALUE &&
+		    !(s->flags & NFT_SET_INTERVAL)) {
+			/* the element's token: the i-th value of the group */
+			const struct nft_tok *et = g;
+			unsigned k = 0;
+			for (unsigned it = 0; it < g->group->n; it++)
+				for (unsigned j = 0; j < g->group->items[it].n; j++) {
+					const struct nft_tok *x =
+						&g->group->items[it].toks[j];
+					if (!tok_is(x, ",") && k++ == i)
+						et = x;
+				}
+			return error_tok(r, et, "You must add 'flags interval' "
+					 "to your set declaration if you want "
+					 "to add %s elements",
+					 (*v)[i].kind == NFT_E_PREFIX ? "prefix"
+								       : "range");
+		}
+	for (unsigned i = 0; i < *n; i++)
+		if ((*v)[i].kind == NFT_E_RANGE) {
+			int p = nft_val_prefix_len(&(*v)[i].lo, &(*v)[i].hi);
+			if (p >= 0 && s->type->prefixable) {
+				(*v)[i].kind = NFT_E_PREFIX;
+				(*v)[i].plen = (uint8_t)p;
+			}
+		}
+	return 0;
+}
+
+static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
+		     const struct nft_group *g, bool fresh)
+{
+	struct nft_tok *elems = NULL;
+	for (unsigned i = 0; i < g->n; i++) {
+		struct nft_item *it = &g->items[i];
+		struct cur c = { r, it, 0, g->close };
+		struct nft_tok *t = peek(&c);
+		if (!t)
+			continue;
+		c.i++;
+		struct nft_tok *v = peek(&c);
+		if (tok_is(t, "type")) {
+			if (!v || v->kind != NT_WORD)
+				return unexpected(&c, "string");
+			const struct nft_dtype *ty = nft_dtype_by_name(v->text);
+			if (!ty)
+				return error_tok(r, v, "unknown datatype %s",
+						 v->text);
+			if (fresh)
+				s->type = ty;
+			c.i++;
+		} else if (tok_is(t, "typeof")) {
+			const struct nft_field *f = parse_selector(&c);
+			if (!f)
+				return c.i == 1 ? unexpected(&c, NULL) : -1;
+			if (fresh) {
+				s->typeof_field = f;
+				s->type = nft_dtype_get(f->type);
+			}
+		} else if (tok_is(t, "flags")) {
+			for (;;) {
+				struct nft_tok *f = peek(&c);
+				int bit = -1;
+				for (int k = 0; f && k < 6; k++)
+					if (set_flag_words[k] &&
+					    !strcmp(f->text, set_flag_words[k]))
+						bit = k;
+				if (bit < 0)
+					return unexpected(&c, NULL);
+				s->flags |= 1u << bit;
+				c.i++;
+				if (!at(&c, ","))
+					break;
+				c.i++;
+			}
+		} else if (tok_is(t, "size")) {
+			uint64_t n;
+			if (parse_u64(&c, &n) < 0)
+				return -1;
+			s->size = (uint32_t)n;
+		} else if (tok_is(t, "timeout")) {
+			if (!v || parse_duration(v->text, &s->timeout_ms) < 0)
+				return unexpected(&c, NULL);
+			c.i++;
+		} else if (tok_is(t, "elements")) {
+			if (!at(&c, "="))
+				return unexpected(&c, "'='");
+			c.i++;
+			elems = peek(&c);
+			if (!elems || elems->kind != NT_GROUP)
+				return unexpected(&c, "'{'");
+			c.i++;
+		} else {
+			c.i--;
+			return unexpected(&c, NULL);
+		}
+		if (expect_end(&c) < 0)
+			return -1;
+	}
+	if (!s->type) {
+		struct nft_loc l = g->close;
+		return error_span(r, &l, &l, "set definition does not specify "
+				  "key");
+	}
+	if (elems) {
+		struct nft_elem *v = NULL;
+		unsigned n = 0;
+		int rc = set_elems_from(r, s, elems, &v, &n);
+		if (!rc)
+			nft_set_add_elems(s, v, n);
+		free(v);
+		if (rc)
+			return -1;
+	}
+	(void)tb;
+	return 0;
+}
+
+/* add set / a set inside a table block: NAME { ... } */
+static int declare_set(struct run *r, struct nft_table *tb,
+		       const struct nft_tok *name, const struct nft_tok *g,
+		       bool create)
+{
+	struct nft_set *s = nft_set_find(tb, name->text);
+	if (s && create)
+		return error_tok(r, name, "Could not process rule: File exists");
+	if (!g || g->kind != NT_GROUP) {
+		struct nft_loc l = tok_end(name);
+		l.col++;
+		return error_span(r, &l, &l, "syntax error, unexpected "
+				  "newline, expecting '{'");
+	}
+	bool fresh = !s;
+	if (!s)
+		s = nft_set_add(tb, name->text);
+	r->changed = true;
+	return set_block(r, tb, s, g->group, fresh);
+}
+
+static int declare_chain(struct run *r, struct nft_table *tb,
+			 const struct nft_tok *name, const struct nft_tok *g,
+			 bool create)
+{
+	struct nft_chain *ch = nft_chain_find(tb, name->text);
+	if (ch && create)
+		return error_tok(r, name, "Could not process rule: File exists");
+	if (!ch)
+		ch = nft_chain_add(tb, name->text);
+	r->changed = true;
+	if (g && chain_block_head(r, tb, ch, g->group) < 0)
+		return -1;
+	return 0;
+}
+
+/* A table block: chains first, then sets, then the rules, the order
+ * in which nft sends them (and so the order of their handles). */
+static int table_block(struct run *r, struct nft_table *tb,
+		       const struct nft_group *g)
+{
+	for (int pass = 0; pass < 3; pass++)
+		for (unsigned i = 0; i < g->n; i++) {
+			struct nft_item *it = &g->items[i];
+			struct cur c = { r, it, 0, g->close };
+			struct nft_tok *t = peek(&c);
+			if (!t)
+				continue;
+			if (pass == 0 && check_terminated(r, g, i) < 0)
+				return -1;
+			if (tok_is(t, "flags")) {
+				if (pass)
+					continue;
+				c.i++;
+				if (!at(&c, "dormant"))
+					return unexpected(&c, NULL);
+				tb->dormant = true;
+				c.i++;
+				if (expect_end(&c) < 0)
+					return -1;
+				r->changed = true;
+				continue;
+			}
+			if (!tok_is(t, "chain") && !tok_is(t, "set"))
+				return pass ? 0 : unexpected(&c, NULL);
+			bool chain = tok_is(t, "chain");
+			c.i++;
+			struct nft_tok *name = take_name(&c);
+			if (!name)
+				return -1;
+			struct nft_tok *blk = peek(&c);
+			if (blk && blk->kind == NT_GROUP)
+				c.i++;
+			else
+				blk = NULL;
+			if (expect_end(&c) < 0)
+				return -1;
+			if (chain && pass == 0 &&
+			    declare_chain(r, tb, name, blk, false) < 0)
+				return -1;
+			if (!chain && pass == 1 &&
+			    declare_set(r, tb, name, blk, false) < 0)
+				return -1;
+			if (chain && pass == 2 && blk &&
+			    chain_block_rules(r, tb, name->text, blk->group) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+/* ---- commands ---- */
+
+enum verb { V_ADD, V_CREATE, V_INSERT, V_REPLACE, V_DELETE, V_DESTROY,
+	    V_FLUSH, V_LIST };
+
+static int cmd_table(struct run *r, struct cur *c, enum verb v)
+{
+	int fam = take_family(c);
+	if (v == V_DELETE && at(c, "handle")) {
+		c->i++;
+		struct nft_tok *ht = peek(c);
+		uint64_t h;
+		if (parse_u64(c, &h) < 0)
+			return -1;
+		for (unsigned i = 0; i < r->rs->ntables; i++)
+			if ((int)r->rs->tables[i].family == fam &&
+			    r->rs->tables[i].handle == h) {
+				nft_table_delete(r->rs, &r->rs->tables[i]);
+				r->changed = true;
+				return expect_end(c);
+			}
+		return error_tok(r, ht, ENOENT_KERNEL);
+	}
+	struct nft_tok *name = take_name(c);
+	if (!name)
+		return -1;
+	struct nft_tok *blk = peek(c);
+	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
+		c->i++;
+	else
+		blk = NULL;
+	if (expect_end(c) < 0)
+		return -1;
+	struct nft_table *t = nft_table_find(r->rs, fam, name->text);
+	switch (v) {
+	case V_ADD:
+	case V_CREATE:
+		if (fam != NFT_F_IP && fam != NFT_F_IP6 && fam != NFT_F_INET &&
+		    fam != NFT_F_ARP && fam != NFT_F_BRIDGE &&
+		    fam != NFT_F_NETDEV)
+			return error_tok(r, name, "unknown family");
+		if (t && v == V_CREATE)
+			return error_tok(r, name, "Could not process rule: "
+					 "File exists");
+		if (!t)
+			t = nft_table_add(r->rs, (enum nft_family)fam,
+					  name->text);
+		r->changed = true;
+		return blk ? table_block(r, t, blk->group) : 0;
+	case V_DELETE:
+	case V_DESTROY:
+		if (!t)
+			return v == V_DESTROY ? 0 : no_table(r, name, true);
+		nft_table_delete(r->rs, t);
+		r->changed = true;
+		return 0;
+	case V_FLUSH:
+		if (!t)
+			return error_tok(r, name, ENOENT_KERNEL);
+		nft_table_flush(t);
+		r->changed = true;
+		return 0;
+	case V_LIST:
+		if (!t)
+			return error_tok(r, name, "No such file or directory");
+		{
+			struct nft_print_opts po = { r->o->handles,
+						     r->o->stateless };
+			nft_print_table(t, &po, r->out);
+		}
+		return 0;
+	default:
+		return unexpected(c, NULL);
+	}
+}
+
+/* [family] TABLE NAME: the table (NULL after an error). The object's
+ * name after the table is read first: a keyword there is a syntax
+ * error before the table is looked up. */
+static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
+				  struct nft_tok **tname)
+{
+	int fam = take_family(c);
+	struct nft_tok *tn = take_name(c);
+	if (!tn)
+		return NULL;
+	if (tname)
+		*tname = tn;
+	struct nft_tok *next = peek(c);
+	if (!at(c, "handle") && next && !(next->kind == NT_WORD &&
+					  !is_keyword(next->text)) &&
+	    next->kind != NT_STRING) {
+		unexpected(c, "string");
+		return NULL;
+	}
+	return find_table_tok(r, fam, tn, kernel);
+}
+
+static int cmd_chain(struct run *r, struct cur *c, enum verb v)
+{
+	struct nft_table *t = table_of(r, c, v == V_DELETE || v == V_FLUSH,
+				       NULL);
+	if (!t)
+		return -1;
+	struct nft_chain *ch = NULL;
+	struct nft_tok *name = NULL;
+	if (v == V_DELETE && at(c, "handle")) {
+		c->i++;
+		name = peek(c);
+		uint64_t h;
+		if (parse_u64(c, &h) < 0)
+			return -1;
+		ch = nft_chain_by_handle(t, h);
+	} else {
+		name = take_name(c);
+		if (!name)
+			return -1;
+		ch = nft_chain_find(t, name->text);
+	}
+	struct nft_tok *blk = peek(c);
+	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
+		c->i++;
+	else
+		blk = NULL;
+	if (expect_end(c) < 0)
+		return -1;
+	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	switch (v) {
+	case V_ADD:
+	case V_CREATE:
+		if (declare_chain(r, t, name, blk, v == V_CREATE) < 0)
+			return -1;
+		return blk ? chain_block_rules(r, t, name->text, blk->group) : 0;
+	case V_DELETE:
+	case V_DESTROY:
+		if (!ch)
+			return v == V_DESTROY ? 0 : no_chain(r, t, name,
+							     ENOENT_KERNEL);
+		if (nft_chain_refs(t, ch->name))
+			return error_tok(r, name, "Could not process rule: "
+					 "Device or resource busy");
+		nft_chain_delete(t, ch);
+		r->changed = true;
+		return 0;
+	case V_FLUSH:
+		if (!ch)
+			return error_tok(r, name, ENOENT_KERNEL);
+		while (ch->nrules)
+			nft_rule_delete(ch, ch->nrules - 1);
+		r->changed = true;
+		return 0;
+	case V_LIST:
+		if (!ch)
+			return error_tok(r, name, "No such file or directory");
+		nft_print_one_chain(t, ch, &po, r->out);
+		return 0;
+	default:
+		return unexpected(c, NULL);
+	}
+}
+
+static int cmd_rule(struct run *r, struct cur *c, enum verb v)
+{
+	struct nft_table *t = table_of(r, c, true, NULL);
+	if (!t)
+		return -1;
+	struct nft_tok *cname = take_name(c);
+	if (!cname)
+		return -1;
+	struct nft_chain *ch = nft_chain_find(t, cname->text);
+	if (!ch)
+		return no_chain(r, t, cname, ENOENT_KERNEL);
+	int at_index = -1;
+	bool by_handle = false;
+	struct nft_tok *where = peek(c);
+	if (at(c, "handle") || at(c, "position") || at(c, "index")) {
+		bool index = at(c, "index");
+		by_handle = true;
+		c->i++;
+		struct nft_tok *num = peek(c);
+		uint64_t n;
+		if (parse_u64(c, &n) < 0)
+			return -1;
+		if (index)
+			at_index = n < ch->nrules ? (int)n : -1;
+		else
+			at_index = nft_rule_index(ch, n);
+		if (at_index < 0 && v != V_DELETE && v != V_DESTROY) {
+			/* the kernel made the rule's anonymous sets before
+			 * it found no rule there */
+			struct rule_build rb;
+			struct qt_buf *real = r->err;
+			struct qt_buf junk;
+			qt_buf_init(&junk);
+			r->err = &junk;
+			struct cur probe = *c;
+			parse_rule(&probe, t, &rb);
+			r->err = real;
+			r->kernel_stage = false;
+			t->next_handle += nft_rule_anon_sets(&rb.rule);
+			build_free(&rb);
+			qt_buf_free(&junk);
+		}
+		if (at_index < 0 && !tok_is(where, "handle")) {
+			struct nft_loc b = tok_end(num);
+			return error_span(r, &where->loc, &b, ENOENT_KERNEL);
+		}
+		if (at_index < 0)
+			return error_tok(r, num, ENOENT_KERNEL);
+	}
+	switch (v) {
+	case V_ADD:
+	case V_CREATE:
+		return add_rule_at(r, t, ch, c, by_handle ? (unsigned)at_index + 1
+							 : ch->nrules);
+	case V_INSERT:
+		return add_rule_at(r, t, ch, c, by_handle ? (unsigned)at_index
+							 : 0);
+	case V_REPLACE: {
+		if (!by_handle)
+			return unexpected(c, "handle");
+		struct rule_build rb;
+		if (parse_rule(c, t, &rb) < 0) {
+			build_free(&rb);
+			return -1;
+		}
+		/* the rule keeps its handle; its anonymous sets take
+		 * new ones */
+		uint64_t handle = ch->rules[at_index].handle;
+		nft_rule_delete(ch, (unsigned)at_index);
+		nft_rule_insert(t, ch, (unsigned)at_index, &rb.rule);
+		t->next_handle--;
+		ch->rules[at_index].handle = handle;
+		free(rb.spans);
+		r->changed = true;
+		return 0;
+	}
+	case V_DELETE:
+	case V_DESTROY:
+		if (!by_handle)
+			return unexpected(c, "handle");
+		if (expect_end(c) < 0)
+			return -1;
+		nft_rule_delete(ch, (unsigned)at_index);
+		r->changed = true;
+		return 0;
+	default:
+		return unexpected(c, NULL);
+	}
+}
+
+static int cmd_set(struct run *r, struct cur *c, enum verb v)
+{
+	struct nft_table *t = table_of(r, c, v != V_LIST, NULL);
+	if (!t)
+		return -1;
+	struct nft_tok *name = take_name(c);
+	if (!name)
+		return -1;
+	struct nft_tok *blk = peek(c);
+	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
+		c->i++;
+	else
+		blk = NULL;
+	if ((v == V_ADD || v == V_CREATE) && !blk)
+		return unexpected(c, "'{'");
+	if (expect_end(c) < 0)
+		return -1;
+	struct nft_set *s = nft_set_find(t, name->text);
+	switch (v) {
+	case V_ADD:
+	case V_CREATE:
+		return declare_set(r, t, name, blk, v == V_CREATE);
+	case V_DELETE:
+	case V_DESTROY:
+		if (!s)
+			return v == V_DESTROY ? 0 : no_set(r, t, name,
+							   ENOENT_KERNEL);
+		if (nft_set_refs(t, s->name))
+			return error_tok(r, name, "Could not process rule: "
+					 "Device or resource busy");
+		nft_set_delete(t, s);
+		r->changed = true;
+		return 0;
+	case V_FLUSH:
+		if (!s)
+			return no_set(r, t, name, "No such file or directory");
+		free(s->elems);
+		s->elems = NULL;
+		s->nelems = 0;
+		r->changed = true;
+		return 0;
+	case V_LIST:
+		if (!s)
+			return error_tok(r, name, "No such file or directory");
+		{
+			struct nft_print_opts po = { r->o->handles,
+						     r->o->stateless };
+			nft_print_one_set(t, s, &po, r->out);
+		}
+		return 0;
+	default:
+		return unexpected(c, NULL);
+	}
+}
+
+static int cmd_element(struct run *r, struct cur *c, enum verb v)
+{
+	struct nft_table *t = table_of(r, c, true, NULL);
+	if (!t)
+		return -1;
+	struct nft_tok *name = take_name(c);
+	if (!name)
+		return -1;
+	struct nft_set *s = nft_set_find(t, name->text);
+	if (!s)
+		return no_set(r, t, name, "No such file or directory");
+	struct nft_tok *g = peek(c);
+	if (!g || g->kind != NT_GROUP)
+		return unexpected(c, "'{'");
+	c->i++;
+	if (expect_end(c) < 0)
+		return -1;
+	struct nft_elem *e = NULL;
+	unsigned n = 0;
+	int rc = set_elems_from(r, s, g, &e, &n);
+	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
+		nft_set_add_elems(s, e, n);
+		r->changed = true;
+	} else if (!rc && (v == V_DELETE || v == V_DESTROY)) {
+		if (nft_set_del_elems(s, e, n) < 0) {
+			/* the first element not there */
+			unsigned i = 0;
+			for (; i < n; i++) {
+				struct nft_set probe = *s;
+				probe.elems = malloc(s->nelems * sizeof(*e) + 1);
+				if (!probe.elems)
+					abort();
+				memcpy(probe.elems, s->elems, s->nelems * sizeof(*e));
+				int miss = nft_set_del_elems(&probe, &e[i], 1);
+				free(probe.elems);
+				if (miss)
+					break;
+			}
+			rc = v == V_DESTROY ? 0 : -1;
+			if (rc) {
+				struct nft_group *grp = g->group;
+				unsigned k = 0;
+				for (unsigned it = 0; it < grp->n; it++)
+					for (unsigned j = 0; j < grp->items[it].n; j++) {
+						struct nft_tok *tk = &grp->items[it].toks[j];
+						if (tok_is(tk, ","))
+							continue;
+						if (k++ == i)
+							error_tok(r, tk, ENOENT_KERNEL);
+					}
+			}
+		} else {
+			r->changed = true;
+		}
+	} else if (!rc) {
+		rc = unexpected(c, NULL);
+	}
+	free(e);
+	return rc;
+}
+
+static int cmd_list_many(struct run *r, struct cur *c, const char *what)
+{
+	int fam = -1;
+	struct nft_tok *t = peek(c);
+	if (t && t->kind == NT_WORD) {
+		fam = nft_family_parse(t->text);
+		if (fam < 0)
+			return unexpected(c, NULL);
+		c->i++;
+	}
+	if (expect_end(c) < 0)
+		return -1;
+	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	if (!strcmp(what, "ruleset")) {
+		nft_print_ruleset(r->rs, fam, &po, r->out);
+	} else if (!strcmp(what, "tables")) {
+		for (unsigned i = 0; i < r->rs->ntables; i++)
+			if (fam < 0 || (int)r->rs->tables[i].family == fam)
+				qt_buf_printf(r->out, "table %s %s\n",
+					      nft_family_name(r->rs->tables[i].family),
+					      r->rs->tables[i].name);
+	} else if (!strcmp(what, "chains")) {
+		nft_print_chains(r->rs, fam, &po, r->out);
+	} else {
+		nft_print_sets(r->rs, fam, &po, r->out);
+	}
+	return 0;
+}
+
+static int flush_ruleset(struct run *r, struct cur *c)
+{
+	int fam = -1;
+	struct nft_tok *t = peek(c);
+	if (t && t->kind == NT_WORD) {
+		fam = nft_family_parse(t->text);
+		if (fam < 0)
+			return unexpected(c, NULL);
+		c->i++;
+	}
+	if (expect_end(c) < 0)
+		return -1;
+	for (unsigned i = r->rs->ntables; i-- > 0;)
+		if (fam < 0 || (int)r->rs->tables[i].family == fam)
+			nft_table_delete(r->rs, &r->rs->tables[i]);
+	r->changed = true;
+	return 0;
+}
+
+static const char *const verbs[] = {
+	"add", "create", "insert", "replace", "delete", "destroy", "flush",
+	"list",
+};
+
+static int run_group(struct run *r, struct nft_group *g);
+
+static int do_include(struct run *r, struct cur *c)
+{
+	struct nft_tok *t = peek(c);
+	if (!t || t->kind != NT_STRING)
+		return unexpected(c, "quoted string");
+	c->i++;
+	if (expect_end(c) < 0)
+		return -1;
+	char path[4096];
+	if (t->text[0] == '/' || !r->o->cwd)
+		snprintf(path, sizeof(path), "%s", t->text);
+	else
+		snprintf(path, sizeof(path), "%s/%s", r->o->cwd, t->text);
+	if (r->depth >= MAX_INCLUDE_DEPTH || r->nsrcs >= MAX_SRCS)
+		return error_tok(r, t, "Include nested too deeply, max %d "
+				 "levels", MAX_INCLUDE_DEPTH);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		/* up to the end of the statement, its terminator included */
+		struct nft_loc b = tok_end(t);
+		b.col++;
+		return error_span(r, &c->it->toks[0].loc, &b,
+				  "File not found: %s", path);
+	}
+	struct qt_buf text;
+	qt_buf_init(&text);
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		qt_buf_put(&text, buf, n);
+	fclose(f);
+	unsigned src = r->nsrcs++;
+	r->srcs[src].name = strdup(path);
+	r->srcs[src].len = text.len;
+	r->srcs[src].text = malloc(text.len + 1);
+	if (!r->srcs[src].name || !r->srcs[src].text)
+		abort();
+	memcpy(r->srcs[src].text, qt_buf_str(&text), text.len + 1);
+	qt_buf_free(&text);
+	struct nft_scan s;
+	if (nft_tree_parse(r->srcs[src].text, r->srcs[src].len, src, &s) < 0)
+		return error_span(r, &s.err_loc, &s.err_loc, "%s", s.err_msg);
+	r->trees[src] = s.root;
+	r->depth++;
+	int rc = run_group(r, s.root);
+	r->depth--;
+	return rc;
+}
+
+static int do_define(struct run *r, struct cur *c)
+{
+	struct nft_tok *name = take_name(c);
+	if (!name)
+		return -1;
+	if (!at(c, "="))
+		return unexpected(c, "'='");
+	c->i++;
+	if (!peek(c))
+		return unexpected(c, NULL);
+	for (unsigned k = 0; k < r->ndefs; k++)
+		if (!strcmp(r->defs[k].name, name->text))
+			return error_tok(r, name, "redefinition of symbol '%s'",
+					 name->text);
+	struct def *d = realloc(r->defs, (r->ndefs + 1) * sizeof(*d));
+	if (!d)
+		abort();
+	r->defs = d;
+	/* the tokens' texts stay in their tree until the run ends */
+	unsigned n = c->it->n - c->i;
+	d[r->ndefs].name = name->text;
+	d[r->ndefs].val.toks = malloc(n * sizeof(struct nft_tok));
+	if (!d[r->ndefs].val.toks)
+		abort();
+	memcpy(d[r->ndefs].val.toks, &c->it->toks[c->i],
+	       n * sizeof(struct nft_tok));
+	d[r->ndefs].val.n = n;
+	r->ndefs++;
+	return 0;
+}
+
+/* $NAME replaced by its definition: a new token list sharing texts. */
+/* The groups expansion made (their tokens' texts belong to the tree):
+ * freed once the statement has run. */
+static void scratch_push(struct run *r, struct nft_group *g)
+{
+	struct nft_group **v = realloc(r->scratch,
+				       (r->nscratch + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	r->scratch = v;
+	r->scratch[r->nscratch++] = g;
+}
+
+static void scratch_free(struct run *r)
+{
+	for (unsigned i = 0; i < r->nscratch; i++) {
+		struct nft_group *g = r->scratch[i];
+		for (unsigned k = 0; k < g->n; k++)
+			free(g->items[k].toks);
+		free(g->items);
+		free(g);
+	}
+	free(r->scratch);
+	r->scratch = NULL;
+	r->nscratch = 0;
+}
+
+static int expand_vars(struct run *r, struct nft_item *it,
+		       struct nft_item *out)
+{
+	out->toks = NULL;
+	out->n = 0;
+	out->terminated = it->terminated;
+	for (unsigned i = 0; i < it->n; i++) {
+		struct nft_tok *t = &it->toks[i];
+		if (t->kind == NT_GROUP) {
+			/* definitions reach into blocks too */
+			struct nft_group *g = nft_group_new();
+			scratch_push(r, g);
+			g->close = t->group->close;
+			for (unsigned k = 0; k < t->group->n; k++) {
+				struct nft_item *x = calloc(1, sizeof(*x));
+				if (!x)
+					abort();
+				if (expand_vars(r, &t->group->items[k], x) < 0) {
+					free(x);
+					free(out->toks);
+					out->toks = NULL;
+					return -1;
+				}
+				nft_group_push(g, x);
+			}
+			struct nft_tok copy = *t;
+			copy.group = g;
+			nft_item_push(out, &copy);
+			continue;
+		}
+		if (tok_is(t, "$") && i + 1 < it->n &&
+		    it->toks[i + 1].kind == NT_WORD) {
+			struct nft_tok *n = &it->toks[i + 1];
+			const struct def *d = NULL;
+			for (unsigned k = r->ndefs; k-- > 0;)
+				if (!strcmp(r->defs[k].name, n->text)) {
+					d = &r->defs[k];
+					break;
+				}
+			if (!d) {
+				free(out->toks);
+				out->toks = NULL;
+				return error_tok(r, n, "unknown identifier '%s'",
+						 n->text);
+			}
+			for (unsigned k = 0; k < d->val.n; k++)
+				nft_item_push(out, &d->val.toks[k]);
+			i++;
+			continue;
+		}
+		nft_item_push(out, t);
+	}
+	return 0;
+}
+
+static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
+{
+	struct cur c = { r, it, 0, end };
+	struct nft_tok *t = peek(&c);
+	if (!t)
+		return 0;
+	if (tok_is(t, "define")) {
+		c.i++;
+		return do_define(r, &c);
+	}
+	if (tok_is(t, "include")) {
+		c.i++;
+		return do_include(r, &c);
+	}
+	if (tok_is(t, "table"))
+		return cmd_table(r, &(struct cur){ r, it, 1, end }, V_ADD);
+	int v = -1;
+	for (int i = 0; i < 8; i++)
+		if (tok_is(t, verbs[i]))
+			v = i;
+	if (v < 0)
+		return unexpected(&c, NULL);
+	c.i++;
+	struct nft_tok *o = peek(&c);
+	if (!o)
+		return unexpected(&c, NULL);
+	if (tok_is(o, "ruleset") && (v == V_FLUSH || v == V_LIST)) {
+		c.i++;
+		return v == V_FLUSH ? flush_ruleset(r, &c)
+				    : cmd_list_many(r, &c, "ruleset");
+	}
+	if (v == V_LIST && (tok_is(o, "tables") || tok_is(o, "chains") ||
+			    tok_is(o, "sets"))) {
+		c.i++;
+		return cmd_list_many(r, &c, o->text);
+	}
+	c.i++;
+	if (tok_is(o, "table"))
+		return cmd_table(r, &c, (enum verb)v);
+	if (tok_is(o, "chain"))
+		return cmd_chain(r, &c, (enum verb)v);
+	if (tok_is(o, "rule"))
+		return cmd_rule(r, &c, (enum verb)v);
+	if (tok_is(o, "set"))
+		return cmd_set(r, &c, (enum verb)v);
+	if (tok_is(o, "element"))
+		return cmd_element(r, &c, (enum verb)v);
+	/* "add TABLE CHAIN ..." is "add rule ..." */
+	c.i--;
+	if (v == V_ADD || v == V_INSERT || v == V_REPLACE || v == V_DELETE)
+		return cmd_rule(r, &c, (enum verb)v);
+	return unexpected(&c, NULL);
+}
+
+static int run_group(struct run *r, struct nft_group *g)
+{
+	for (unsigned i = 0; i < g->n; i++) {
+		struct nft_item x;
+		if (expand_vars(r, &g->items[i], &x) < 0)
+			return -1;
+		struct nft_loc end = g->close;
+		if (x.n) {
+			end = tok_end(&x.toks[x.n - 1]);
+			end.col++;
+		}
+		int rc = run_item(r, &x, end);
+		free(x.toks);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void fix_syntax_msg(char *msg)
+{
+	/* bison's "expecting" lists are not nft's: keep what it found */
+	char *e = strstr(msg, ", expecting");
+	if (e)
+		*e = '\0';
+}
+
+int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
+	    const struct nft_run_opts *o, struct qt_buf *out,
+	    struct qt_buf *err, bool *changed)
+{
+	struct run r = { 0 };
+	r.o = o;
+	r.out = out;
+	r.err = err;
+	r.rs = nft_ruleset_clone(*rs);
+	r.srcs[0].name = o->file ? strdup(o->file) : NULL;
+	r.srcs[0].text = malloc(len + 1);
+	if (!r.srcs[0].text)
+		abort();
+	memcpy(r.srcs[0].text, text, len);
+	r.srcs[0].text[len] = '\0';
+	r.srcs[0].len = len;
+	r.nsrcs = 1;
+	struct nft_scan s;
+	int rc;
+	size_t out_mark = out->len;
+	if (nft_tree_parse(text, len, 0, &s) < 0) {
+		fix_syntax_msg(s.err_msg);
+		rc = error_span(&r, &s.err_loc, &s.err_loc, "%s", s.err_msg);
+	} else {
+		r.trees[0] = s.root;
+		rc = run_group(&r, s.root);
+	}
+	*changed = false;
+	/* -c sends the batch to the kernel too, which numbers it
+	 * before it discards it */
+	if ((rc && r.kernel_stage) || (!rc && o->check)) {
+		/* the kernel's counters moved on for what it numbered
+		 * before the transaction failed */
+		(*rs)->table_handle = r.rs->table_handle;
+		for (unsigned i = 0; i < (*rs)->ntables; i++) {
+			struct nft_table *t = &(*rs)->tables[i];
+			struct nft_table *w = nft_table_find(r.rs, t->family,
+							     t->name);
+			if (w && w->handle == t->handle &&
+			    w->next_handle != t->next_handle) {
+				t->next_handle = w->next_handle;
+				*changed = true;
+			}
+		}
+		*changed = *changed || r.rs->table_handle != 0;
+	}
+	if (rc == 0 && !o->check && r.changed) {
+		nft_ruleset_free(*rs);
+		*rs = r.rs;
+		r.rs = NULL;
+		*changed = true;
+	}
+	if (rc)
+		qt_buf_truncate(out, out_mark);
+	nft_ruleset_free(r.rs);
+	for (unsigned i = 0; i < r.nsrcs; i++) {
+		free(r.srcs[i].name);
+		free(r.srcs[i].text);
+		nft_group_free(r.trees[i]);
+	}
+	scratch_free(&r);
+	for (unsigned i = 0; i < r.ndefs; i++)
+		free(r.defs[i].val.toks);
+	free(r.defs);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,32 @@
+/* nft's commands on a ruleset: the text of a command line or of a file
+ * (`nft -f`) is parsed, checked and applied to a copy of the ruleset;
+ * only when every command succeeds does the copy replace it (nft's
+ * transaction: all or nothing). Errors are printed as nft prints
+ * them: the message, the line of input and carets under the part at
+ * fault. */
+#ifndef QT_NFT_RUN_H
+#define QT_NFT_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "nft_model.h"
+
+struct nft_run_opts {
+	bool check;          /* -c: parse and check, change nothing */
+	bool handles;        /* -a */
+	bool echo;           /* -e */
+	bool stateless;      /* -s */
+	const char *file;    /* -f: the input's name (messages); NULL: the
+				command line */
+	const char *cwd;     /* where relative includes are looked up */
+};
+
+/* Returns nft's exit code (0, or 1 on an error). *rs is replaced when
+ * the input changed it; *changed says so. */
+int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
+	    const struct nft_run_opts *o, struct qt_buf *out,
+	    struct qt_buf *err, bool *changed);
+
+#endif

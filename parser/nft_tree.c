@@ -1,0 +1,98 @@
+/* See nft_tree.h. */
+#include "nft_tree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft_grammar.h"
+
+typedef void *yyscan_t;
+int nft_yylex_init_extra(struct nft_scan *extra, yyscan_t *scanner);
+int nft_yylex_destroy(yyscan_t scanner);
+void *nft_yy_scan_bytes(const char *bytes, int len, yyscan_t scanner);
+int nft_yyparse(void *scanner, struct nft_scan *ps);
+
+struct nft_group *nft_group_new(void)
+{
+	struct nft_group *g = calloc(1, sizeof(*g));
+	if (!g)
+		abort();
+	return g;
+}
+
+void nft_group_push(struct nft_group *g, struct nft_item *it)
+{
+	struct nft_item *v = realloc(g->items, (g->n + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	g->items = v;
+	g->items[g->n++] = *it;
+	free(it);
+}
+
+void nft_item_push(struct nft_item *it, const struct nft_tok *t)
+{
+	struct nft_tok *v = realloc(it->toks, (it->n + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	it->toks = v;
+	it->toks[it->n++] = *t;
+}
+
+static void item_clear(struct nft_item *it)
+{
+	for (unsigned i = 0; i < it->n; i++) {
+		free(it->toks[i].text);
+		nft_group_free(it->toks[i].group);
+	}
+	free(it->toks);
+}
+
+void nft_item_free(struct nft_item *it)
+{
+	if (!it)
+		return;
+	item_clear(it);
+	free(it);
+}
+
+void nft_group_free(struct nft_group *g)
+{
+	if (!g)
+		return;
+	for (unsigned i = 0; i < g->n; i++)
+		item_clear(&g->items[i]);
+	free(g->items);
+	free(g);
+}
+
+int nft_tree_parse(const char *text, size_t len, unsigned src,
+		   struct nft_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = src;
+	s->line = 1;
+	s->col = 1;
+	yyscan_t sc;
+	if (nft_yylex_init_extra(s, &sc))
+		return -1;
+	nft_yy_scan_bytes(text, (int)len, sc);
+	int rc = nft_yyparse(sc, s);
+	nft_yylex_destroy(sc);
+	if (rc || s->failed) {
+		nft_group_free(s->root);
+		s->root = NULL;
+		if (!s->failed) {
+			s->failed = true;
+			snprintf(s->err_msg, sizeof(s->err_msg), "syntax error");
+		}
+		return -1;
+	}
+	if (s->root) {
+		s->root->close.src = src;
+		s->root->close.line = s->line;
+		s->root->close.col = s->col;
+	}
+	return 0;
+}

@@ -1,0 +1,96 @@
+/* nft's data types and the fields expressions read, as tables.
+ *
+ * A value is held as nft holds it on the wire: big-endian bytes of the
+ * type's length (interface names: the bytes of the name, zero-padded).
+ * Each type parses a word into a value and prints a value back as
+ * `nft list` does. A field is one row: the protocol (or meta/ct), its
+ * name, where it lives (header base, bit offset, bit length), its type
+ * and the protocol a rule must have matched for it to make sense (its
+ * dependency, which the listing leaves out as nft does). Adding a
+ * header field is adding a row. */
+#ifndef QT_NFT_TYPES_H
+#define QT_NFT_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define NFT_VAL_MAX 16
+
+struct nft_val {
+	uint8_t len;                 /* bytes */
+	uint8_t b[NFT_VAL_MAX];
+};
+
+struct nft_sym {
+	const char *name;
+	uint64_t value;
+};
+
+enum nft_dtype_id {
+	NFT_T_INTEGER, NFT_T_IPV4, NFT_T_IPV6, NFT_T_SERVICE, NFT_T_PROTO,
+	NFT_T_MARK, NFT_T_IFNAME, NFT_T_IFINDEX, NFT_T_CTSTATE,
+	NFT_T_CTSTATUS, NFT_T_ICMP_TYPE, NFT_T_ICMPV6_TYPE, NFT_T_PKTTYPE,
+	NFT_T_NFPROTO, NFT_T_TCP_FLAG, NFT_T_ICMP_CODE, NFT_T_ICMPV6_CODE,
+	NFT_T_ICMPX_CODE, NFT_T_NTYPES
+};
+
+struct nft_dtype {
+	enum nft_dtype_id id;
+	const char *name;            /* as `type` names it in a set */
+	unsigned bits;
+	bool bitmask;                /* a,b,c of symbols, or'ed */
+	bool prefixable;             /* addresses: 10.0.0.0/8 */
+	bool host_order;             /* strings: nft sorts them as
+					little-endian numbers */
+	const struct nft_sym *syms;  /* symbolic names, NULL-terminated */
+	const char *desc;            /* nft's description in messages */
+};
+
+const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id);
+const struct nft_dtype *nft_dtype_by_name(const char *name);
+
+/* Parse word as a value of t: 0, or -1 with nft's message in err. */
+int nft_val_parse(const struct nft_dtype *t, const char *word,
+		  struct nft_val *v, struct qt_buf *err);
+/* As nft lists it; numeric (-n) prints numbers for symbols. */
+void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
+		   struct qt_buf *b);
+int nft_val_cmp(const struct nft_val *a, const struct nft_val *b);
+/* The value with the low host bits of a prefix set (0) or all set (1). */
+void nft_val_prefix(const struct nft_val *v, unsigned plen, bool ones,
+		    struct nft_val *out);
+/* Whether [lo, hi] is a prefix: its length, or -1. */
+int nft_val_prefix_len(const struct nft_val *lo, const struct nft_val *hi);
+
+enum nft_base { NFT_B_NETWORK, NFT_B_TRANSPORT, NFT_B_META, NFT_B_CT };
+
+enum nft_proto_dep {
+	NFT_DEP_NONE, NFT_DEP_IPV4, NFT_DEP_IPV6, NFT_DEP_L4
+};
+
+struct nft_field {
+	const char *proto;           /* "tcp", "ip", "meta", "ct" */
+	const char *name;            /* "dport" */
+	enum nft_base base;
+	unsigned offset, bits;       /* header fields */
+	enum nft_dtype_id type;
+	enum nft_proto_dep dep;
+	uint8_t l4proto;             /* NFT_DEP_L4: the protocol */
+	bool meta_short;             /* listed without "meta" (iifname) */
+	bool meta_bare_ok;           /* typed without "meta" (mark, iif) */
+};
+
+/* The field PROTO NAME; for meta also a bare NAME (meta_bare_ok). */
+const struct nft_field *nft_field_find(const char *proto, const char *name);
+/* Is word a protocol of the table (a selector's first word)? */
+bool nft_field_proto_known(const char *proto);
+/* The i-th field, NULL past the last. */
+const struct nft_field *nft_field_at(unsigned i);
+
+/* The protocol number of a name as nft reads it (tcp, 6), or -1. */
+int nft_proto_number(const char *name);
+
+#endif

@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# qtables' nft (parser/nft_run.h, daemon/nft_view.h) in qtablesd: its
+# tables come back identical, handles and counters included, after a
+# restart from the state file and after a handover; a state file whose
+# nft lines do not load refuses the start; an input that fails changes
+# nothing. (Each listing is compared with the real nft by
+# tests/compat/run-nft.sh.)
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	QT_PREFIX=${QT_BATS_PREFIX:-qtnft}$$-$BATS_TEST_NUMBER
+	# shellcheck source=../lib/qt.sh
+	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
+	B=$QT_BUILD
+	[ -x "$B/qtables" ] && [ -x "$B/qtablesd" ] || {
+		echo "no qtables build in $B (set QT_BUILD)" >&2
+		return 1
+	}
+	STATE=$QT_RUN/state/rules.v4
+	mkdir -p "$QT_RUN/state"
+}
+
+teardown() {
+	qt_cleanup
+}
+
+qnft() { local ns=$1; shift; ip netns exec "$ns" "$B/nft" "$@"; }
+
+# a ruleset with gaps in its handles (a deleted rule, an anonymous set)
+fill() {
+	qnft "$1" -f - <<'NFT'
+table inet t {
+	set s { type ipv4_addr; flags interval; elements = { 10.0.0.0/8, 1.2.3.4 }; }
+	chain c {
+		type filter hook input priority filter; policy drop;
+		tcp dport { 22, 80 } counter packets 7 bytes 420 accept
+		ip saddr @s drop
+		ct state established,related accept
+	}
+	chain d {
+		log prefix "d: " level info
+	}
+}
+table ip u {
+	flags dormant
+}
+NFT
+	qnft "$1" delete rule inet t c handle 7
+	qnft "$1" add rule inet t d counter
+	qnft "$1" delete table ip u
+}
+
+@test "nft: the tables come back identical after a restart from the state file" {
+	qt_ns fw
+	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
+	fill "$QT_NS"
+	before=$(qnft "$QT_NS" -a list ruleset)
+	grep -q '^#nft table inet t {' "$STATE"
+	qt_stop_daemon "$QT_NS"
+	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
+	after=$(qnft "$QT_NS" -a list ruleset)
+	[ "$before" = "$after" ]
+	# numbering goes on where it stopped
+	qnft "$QT_NS" add table ip v
+	qnft "$QT_NS" -a list table ip v | grep -q '^table ip v { # handle 3$'
+	qnft "$QT_NS" add rule inet t d accept
+	qnft "$QT_NS" -a list chain inet t d | grep -q 'accept # handle 10$'
+}
+
+@test "nft: the tables are the same after a handover to the next daemon" {
+	qt_ns fw
+	qt_daemon "$QT_NS" --state "$STATE" --handover-wait 5
+	fill "$QT_NS"
+	before=$(qnft "$QT_NS" -a list ruleset)
+	old=$(cat "$QT_RUN/$QT_NS.pid")
+	ip netns exec "$QT_NS" "$B/qtablesd" --state "$STATE" --handover \
+		--daemon --pidfile "$QT_RUN/$QT_NS.pid" --handover-wait 0
+	for _ in $(seq 100); do qt_alive "$old" || break; sleep 0.05; done
+	! qt_alive "$old"
+	after=$(qnft "$QT_NS" -a list ruleset)
+	[ "$before" = "$after" ]
+}
+
+@test "nft: a state file whose nft lines do not load refuses the start" {
+	qt_ns fw
+	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
+	qnft "$QT_NS" add table ip t
+	qt_stop_daemon "$QT_NS"
+	# an nft line that does not parse, in a file whose trailer is
+	# right for it
+	python3 - "$STATE" <<'PY'
+import re, sys, zlib
+p = sys.argv[1]
+text = open(p).read()
+body = text[:text.index("# qtablesd end:")]
+body = body.replace("#nft table ip t {", "#nft table ip t { chain")
+m = re.search(r"# qtablesd end: (\d+) tables", text)
+open(p, "w").write(body + "# qtablesd end: %s tables, %d bytes, crc32 %08x\n"
+                   % (m.group(1), len(body.encode()), zlib.crc32(body.encode())))
+PY
+	run -1 timeout 10 ip netns exec "$QT_NS" "$B/qtablesd" --no-datapath --state "$STATE"
+	echo "$output"
+	[[ "$output" == "qtablesd: not starting: "*"does not restore its nft tables"* ]]
+}
+
+@test "nft: an input that fails part way changes nothing and says where" {
+	qt_ns fw
+	qt_daemon "$QT_NS"
+	qnft "$QT_NS" add table ip t
+	run -1 qnft "$QT_NS" -f - <<'NFT'
+add chain ip t c
+add rule ip t c accept
+add rule ip t nosuch drop
+NFT
+	[ "${lines[0]}" = "/dev/stdin:3:15-20: Error: Could not process rule: No such file or directory" ]
+	[ "$(qnft "$QT_NS" list ruleset)" = "$(printf 'table ip t {\n}')" ]
+}

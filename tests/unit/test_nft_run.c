@@ -1,0 +1,120 @@
+/* parser/nft_run: nft's inputs applied to a ruleset and listed back as
+ * nft 1.0.6 lists them (the listings and messages below are the real
+ * nft's); a failing input changes nothing; the state file's handle
+ * lines give a reloaded ruleset its handles back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft_model.h"
+#include "nft_print.h"
+#include "nft_run.h"
+#include "nft_state.h"
+#include "tap.h"
+
+static struct nft_ruleset *rs;
+static struct qt_buf out, err;
+
+static int run(const char *text)
+{
+	struct nft_run_opts o = { 0 };
+	bool changed;
+	qt_buf_reset(&out);
+	qt_buf_reset(&err);
+	return nft_run(&rs, text, strlen(text), &o, &out, &err, &changed);
+}
+
+static const char *listing(bool handles)
+{
+	static struct qt_buf b;
+	struct nft_print_opts o = { .handles = handles };
+	qt_buf_free(&b);
+	qt_buf_init(&b);
+	nft_print_ruleset(rs, -1, &o, &b);
+	return qt_buf_str(&b);
+}
+
+int main(void)
+{
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	rs = nft_ruleset_new();
+
+	is_int(run("table inet t {\n"
+		   "  set s { type ipv4_addr; flags interval; elements = { 10.0.0.0/8, 1.2.3.4 } ; }\n"
+		   "  chain c { type filter hook input priority 0; policy drop;\n"
+		   "    tcp dport { 80, 22 } counter accept\n"
+		   "    ip saddr 10.0.0.0/8 ip protocol tcp tcp dport 22 drop\n"
+		   "    ct state related,established accept\n"
+		   "    meta l4proto icmp icmp type echo-request limit rate 5/second accept\n"
+		   "    reject with icmpx type admin-prohibited\n"
+		   "  }\n"
+		   "  chain n { type nat hook postrouting priority srcnat + 1; }\n"
+		   "}\n"), 0, "a table block is taken");
+	is_str(listing(true),
+	       "table inet t { # handle 1\n"
+	       "\tset s { # handle 3\n"
+	       "\t\ttype ipv4_addr\n"
+	       "\t\tflags interval\n"
+	       "\t\telements = { 1.2.3.4, 10.0.0.0/8 }\n"
+	       "\t}\n"
+	       "\n"
+	       "\tchain c { # handle 1\n"
+	       "\t\ttype filter hook input priority filter; policy drop;\n"
+	       "\t\ttcp dport { 22, 80 } counter packets 0 bytes 0 accept # handle 5\n"
+	       "\t\tip saddr 10.0.0.0/8 ip protocol tcp tcp dport 22 drop # handle 6\n"
+	       "\t\tct state established,related accept # handle 7\n"
+	       "\t\ticmp type echo-request limit rate 5/second accept # handle 8\n"
+	       "\t\treject with icmpx admin-prohibited # handle 9\n"
+	       "\t}\n"
+	       "\n"
+	       "\tchain n { # handle 2\n"
+	       "\t\ttype nat hook postrouting priority srcnat + 1; policy accept;\n"
+	       "\t}\n"
+	       "}\n", "listed as nft lists it, handles as the kernel gives them");
+
+	char *before = strdup(listing(true));
+	is_int(run("add rule inet t c accept\nadd rule inet t nosuch accept\n"), 1,
+	       "a failing input fails whole");
+	is_str(qt_buf_str(&err),
+	       "Error: Could not process rule: No such file or directory\n"
+	       "add rule inet t nosuch accept\n"
+	       "                ^^^^^^\n", "nft's message, line and carets");
+	is_str(listing(true), before, "and changes nothing");
+	free(before);
+
+	is_int(run("add rule inet t cx accept\n"), 1, "a misspelt chain");
+	is_str(qt_buf_str(&err),
+	       "Error: No such file or directory; did you mean chain \xe2\x80\x98"
+	       "c\xe2\x80\x99 in table inet \xe2\x80\x98t\xe2\x80\x99?\n"
+	       "add rule inet t cx accept\n"
+	       "                ^^\n", "is named as nft names it");
+
+	is_int(run("add rule inet t c ip6 saddr ::1 accept\ndelete rule inet t c handle 5\n"),
+	       0, "add and delete in one input");
+	/* the state file's way: the listing read back, then its handles */
+	struct qt_buf h;
+	qt_buf_init(&h);
+	nft_state_handles(rs, &h);
+	char *text = strdup(listing(false));
+	char *with = strdup(listing(true));
+	nft_ruleset_free(rs);
+	rs = nft_ruleset_new();
+	is_int(run(text), 0, "the listing reads back");
+	int bad = 0;
+	for (char *line = strtok(h.data, "\n"); line; line = strtok(NULL, "\n"))
+		bad += nft_state_apply_handles(rs, line) < 0;
+	is_int(bad, 0, "its handle lines fit it");
+	is_str(listing(true), with, "and it is the same ruleset, handles and all");
+	is_int(run("add table inet u\n"), 0, "a table after the reload");
+	ok(strstr(listing(true), "table inet u { # handle 2\n") != NULL,
+	   "takes the next table handle");
+	free(text);
+	free(with);
+	qt_buf_free(&h);
+
+	nft_ruleset_free(rs);
+	qt_buf_free(&out);
+	qt_buf_free(&err);
+	return done_testing();
+}
