@@ -82,45 +82,83 @@ if [ "${QT_SKIP_FUZZ:-0}" != 1 ]; then
 	fi
 fi
 
+# Every compat suite (run-diff once per corpus) and every bats file is a
+# job; two workers take the jobs in turn from one list, longest first,
+# each in namespaces of its own (names carry the job's PID). Most of a
+# job's time is waiting on packets and programs, so two at once roughly
+# halve the time on two cores. Tests that measure time (gaps, paced
+# flows) run afterwards, alone.
+serial_bats="handover.bats datapath_targets.bats"
+jobs=$logdir/jobs
+: >"$jobs"
+while read -r _ f; do
+	printf 'diff %s\n' "$f" >>"$jobs"
+done < <(wc -l tests/compat/corpus*.txt | grep -v ' total$' |
+	grep -v '/corpus_nft\.txt$' | sort -rn)
 for suite in tests/compat/run-*.sh; do
-	[ -x "$suite" ] || continue
-	note "compat: $(basename "$suite")"
-	if [ "$(basename "$suite")" = run-diff.sh ]; then
-		# the longest suite, two programs started per corpus line:
-		# its corpora in two lanes at once, each in namespaces of its
-		# own, the biggest corpus first into the lane with fewer lines
-		lanes=("" "")
-		lines=(0 0)
-		while read -r n f; do
-			[ "${lines[0]}" -le "${lines[1]}" ] && l=0 || l=1
-			lanes[l]+=" $f"
-			lines[l]=$((lines[l] + n))
-		done < <(wc -l tests/compat/corpus*.txt | grep -v ' total$' |
-			grep -v '/corpus_nft\.txt$' | sort -rn)
-		# shellcheck disable=SC2086
-		QT_BUILD=$top/_build "$suite" ${lanes[0]} \
-			>"$logdir/run-diff.1.log" 2>&1 &
-		lane=$!
-		# shellcheck disable=SC2086
-		QT_BUILD=$top/_build "$suite" ${lanes[1]} \
-			>"$logdir/run-diff.2.log" 2>&1
-		wait "$lane"
-		for l in 1 2; do
-			grep -E '^(FAIL|not ok)' "$logdir/run-diff.$l.log" | head -20 | sed 's/^/   /'
-			add_summary "$logdir/run-diff.$l.log"
-		done
-		continue
-	fi
-	QT_BUILD=$top/_build "$suite" >"$logdir/$(basename "$suite").log" 2>&1
-	grep -E '^(FAIL|not ok)' "$logdir/$(basename "$suite").log" | head -20 | sed 's/^/   /'
-	add_summary "$logdir/$(basename "$suite").log"
+	[ -x "$suite" ] && [ "$(basename "$suite")" != run-diff.sh ] &&
+		printf 'compat %s\n' "$suite" >>"$jobs"
 done
-
 if ls tests/bats/*.bats >/dev/null 2>&1; then
-	note "bats (network namespaces, real traffic)"
-	QT_BUILD=$top/_build bats --tap tests/bats >"$logdir/bats.log" 2>&1
-	add_tap "$logdir/bats.log"
+	# shellcheck disable=SC2012
+	for f in $(ls -S tests/bats/*.bats); do
+		case " $serial_bats " in *" $(basename "$f") "*) continue ;; esac
+		printf 'bats %s\n' "$f" >>"$jobs"
+	done
 fi
+njobs=$(wc -l <"$jobs")
+echo 0 >"$logdir/jobs.next"
+
+run_job() { # N KIND FILE
+	local start=$SECONDS
+	case $2 in
+	diff) QT_BUILD=$top/_build tests/compat/run-diff.sh "$3" ;;
+	compat) QT_BUILD=$top/_build "$3" ;;
+	bats) QT_BUILD=$top/_build bats --tap "$3" ;;
+	esac >"$logdir/job.$1.log" 2>&1
+	echo $((SECONDS - start)) >"$logdir/job.$1.secs"
+}
+
+worker() {
+	local n kind file
+	while :; do
+		{
+			flock 9
+			n=$(cat "$logdir/jobs.next")
+			echo $((n + 1)) >"$logdir/jobs.next"
+		} 9>"$logdir/jobs.lock"
+		[ "$n" -lt "$njobs" ] || return 0
+		read -r kind file < <(sed -n "$((n + 1))p" "$jobs")
+		run_job "$n" "$kind" "$file"
+	done
+}
+
+note "compat suites and bats, two at once ($njobs jobs)"
+worker &
+other=$!
+worker
+wait "$other"
+
+report_job() { # N KIND FILE
+	note "$2: $(basename "$3") ($(cat "$logdir/job.$1.secs" 2>/dev/null || echo '?') s)"
+	if [ "$2" = bats ]; then
+		add_tap "$logdir/job.$1.log"
+	else
+		grep -E '^(FAIL|not ok)' "$logdir/job.$1.log" | head -20 | sed 's/^/   /'
+		add_summary "$logdir/job.$1.log"
+	fi
+}
+n=0
+while read -r kind file; do
+	report_job "$n" "$kind" "$file"
+	n=$((n + 1))
+done <"$jobs"
+
+for f in $serial_bats; do
+	[ -e "tests/bats/$f" ] || continue
+	run_job "s$f" bats "tests/bats/$f"
+	report_job "s$f" bats "tests/bats/$f"
+done
 
 echo
 echo "$pass passed, $fail failed"
