@@ -30,7 +30,8 @@ static void pkt6(uint8_t nh, const uint8_t *body, uint32_t n)
 	buf[7] = 64;
 	inet_pton(AF_INET6, "2001:db8::211:22ff:fe33:4455", buf + 8);
 	inet_pton(AF_INET6, "2001:db8::2", buf + 24);
-	memcpy(buf + 40, body, n);
+	if (n)
+		memcpy(buf + 40, body, n);
 	blen = 40 + n;
 }
 
@@ -44,7 +45,8 @@ static void pkt4(uint8_t proto, const uint8_t *body, uint32_t n)
 	buf[9] = proto;
 	inet_pton(AF_INET, "10.0.0.1", buf + 12);
 	inet_pton(AF_INET, "10.0.0.2", buf + 16);
-	memcpy(buf + 20, body, n);
+	if (n)
+		memcpy(buf + 20, body, n);
 	blen = 20 + n;
 }
 
