@@ -227,8 +227,15 @@ ct_list() {
 	qt $FW -t nat -A POSTROUTING -o qtd0 -j MASQUERADE
 	sleep 0.3
 	ask "$C" udp 10.0.9.9 5353 10.0.1.2 46000 >/dev/null
-	# (the kernel's use= counts the packet still waiting for ARP)
-	run ct_list -p udp --orig-dst 10.0.9.9
+	# (the kernel's use= counts the packet still waiting for ARP); the
+	# entry is there once the datagram passed POSTROUTING, which under
+	# load may be after ask returned
+	local _
+	for _ in $(seq 30); do
+		run ct_list -p udp --orig-dst 10.0.9.9
+		[ -n "$output" ] && break
+		sleep 0.1
+	done
 	echo "$output"
 	[ "${output% use=*}" = "udp 17  src=10.0.1.2 dst=10.0.9.9 sport=46000 dport=5353 [UNREPLIED] src=10.0.9.9 dst=10.0.1.1 sport=5353 dport=46000 mark=0" ]
 }
