@@ -888,6 +888,17 @@ out:
 	return status;
 }
 
+/* -V and -h say who answers, and need no ruleset: qtables answers them
+ * itself under every name, kernel fallback or not. */
+static bool asks_identity(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version") ||
+		    !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -907,7 +918,7 @@ int main(int argc, char **argv)
 	/* under iptables' names, a namespace no qtablesd serves (a
 	 * container's, where dockerd makes its DNS rules) gets the kernel's
 	 * iptables-nft; see kernel_fallback.h for when */
-	if (ipt && qt_should_fall_back()) {
+	if (ipt && !asks_identity(argc, argv) && qt_should_fall_back()) {
 		qt_exec_kernel_iptables(base, argv);
 		fprintf(stderr, "%s: no qtablesd in this network namespace, "
 			"and %s cannot be run: %s\n", base, QT_KERNEL_XTABLES,

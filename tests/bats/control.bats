@@ -171,9 +171,10 @@ EOF
 		--dport 53 -j DNAT --to-destination 127.0.0.11:40000
 	ipt_save "$QT_NS" -t nat | grep -qx -- '-A DOCKER_OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:40000'
 	ipt_save "$QT_NS" -t nat | grep -qx -- '-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT'
-	# the version names the kernel's backend
+	# -V and -h are answered by the program itself (it is qtables that
+	# the name leads to), with or without a daemon
 	run as "$QT_NS" iptables -V
-	[ "$output" = "iptables v1.8.9 (nf_tables)" ]
+	[ "$output" = "iptables v1.8.9 (qtables)" ]
 	# restore reads its standard input; save prints the kernel's tables
 	as "$QT_NS" iptables-restore < <(sample_rules)
 	ipt_save "$QT_NS" -t filter | grep -qx -- '-A web -j ACCEPT'
