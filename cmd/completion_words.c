@@ -26,7 +26,8 @@ static void extensions(enum qt_ext_kind kind, struct qt_buf *out)
 static int extension_options(enum qt_ext_kind kind, const char *name,
 			     struct qt_buf *out)
 {
-	const struct qt_ext *e = qt_ext_find(name, kind);
+	/* the IPv4 one where both families have one of that name (ah) */
+	const struct qt_ext *e = qt_ext_find_fam(name, kind, AF_INET);
 	if (!e || !usable(e))
 		return -1;
 	for (const struct qt_ext_opt *o = e->opts; o && o->name; o++)
