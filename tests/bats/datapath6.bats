@@ -75,6 +75,16 @@ topo6() {
 	ip -n "$S_" -6 route add default via fd00:2::1
 	ip netns exec "$FW_" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv6.conf.all.forwarding=1
+	# the links ready for IPv6 before any test: on new links the kernel
+	# may leave the first neighbour solicitation unanswered for a second
+	# (with or without a firewall); the neighbours met meanwhile are
+	# forgotten again, so that every test starts from the same state
+	ip netns exec "$C_" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
+	ip netns exec "$S_" ping -6 -n -q -c 1 -w 5 fd00:2::1 >/dev/null 2>&1
+	for ns in "$C_" "$FW_" "$S_"; do
+		ip -n "$ns" -6 neigh flush all
+	done
+	return 0
 }
 
 # qtablesd in the fw namespace, in the foreground of a background job.
@@ -84,7 +94,7 @@ start_daemon() {
 		--handover-wait 0 "${@:---no-state}" 2>>"$LOG" &
 	DPID=$!
 	for _ in $(seq 100); do
-		qt6 "$FW" -S >/dev/null 2>&1 && return 0
+		qt_ready "$FW" && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.03
 	done
@@ -362,7 +372,7 @@ start_daemon_own_sbin() {
 		--handover-wait 0 2>>"$LOG" &
 	DPID=$!
 	for _ in $(seq 100); do
-		qt6 "$FW" -S >/dev/null 2>&1 && return 0
+		qt_ready "$FW" && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.03
 	done

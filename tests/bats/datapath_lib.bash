@@ -45,7 +45,7 @@ start_daemon() {
 		--no-syslog --handover-wait 0 "$@" 2>"$LOG" &
 	DPID=$!
 	for _ in $(seq 100); do
-		qt "$FW" -S >/dev/null 2>&1 && return 0
+		qt_ready "$FW" && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.03
 	done

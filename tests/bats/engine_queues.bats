@@ -95,7 +95,7 @@ ping_from_many() {
 	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --handover-wait 0 \
 		>"$QT_RUN/d.out" 2>&1 &
 	d=$!
-	for _ in $(seq 100); do qt "$FW" -S >/dev/null 2>&1 && break; sleep 0.05; done
+	for _ in $(seq 100); do qt_ready "$FW" && break; sleep 0.05; done
 	qt "$FW" -A INPUT -p udp -m pkttype --pkt-type broadcast
 	run ip netns exec "$FW" "$QT_BUILD/qtables" --stats
 	kill "$d" "$other"

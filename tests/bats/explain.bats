@@ -130,7 +130,7 @@ explained_dprot() {
 	local state=$QT_RUN/state.v4
 	ip netns exec "$N" "$B/qtablesd" --no-datapath --no-syslog --state "$state" 2>"$QT_RUN/err" &
 	DPID=$!
-	for _ in $(seq 100); do qt "$N" -S >/dev/null 2>&1 && break; sleep 0.05; done
+	for _ in $(seq 100); do qt_ready "$N" && break; sleep 0.05; done
 	qt "$N" -A INPUT -p udp --dport 53 -j ACCEPT
 	printf '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -m conntrak --ctstate NEW -j ACCEPT\nCOMMIT\n' >"$state"
 	kill -HUP "$DPID"

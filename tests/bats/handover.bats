@@ -121,7 +121,7 @@ next_after_exit() {
 next_serving() {
 	DPID=$NEXT
 	for _ in $(seq 100); do
-		qt "$FW" -S >/dev/null 2>&1 && return 0
+		qt_ready "$FW" && return 0
 		sleep 0.03
 	done
 	return 1

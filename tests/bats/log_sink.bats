@@ -48,7 +48,7 @@ start_daemon() {
 	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state 2>"$QT_RUN/err" &
 	DPID=$!
 	for _ in $(seq 100); do
-		qt "$FW" -S >/dev/null 2>&1 && return 0
+		qt_ready "$FW" && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.03
 	done
@@ -154,7 +154,7 @@ EOF
 	export QTABLES_JOURNAL_SOCKET=$QT_RUN/journal
 	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --no-syslog 2>"$QT_RUN/err" &
 	DPID=$!
-	for _ in $(seq 100); do qt "$FW" -S >/dev/null 2>&1 && break; sleep 0.03; done
+	for _ in $(seq 100); do qt_ready "$FW" && break; sleep 0.03; done
 	log_one notice
 	sleep 0.3
 	[ ! -s "$QT_RUN/journal.out" ]

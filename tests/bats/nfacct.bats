@@ -129,7 +129,7 @@ send100() {
 	local next=$!
 	wait "$DPID" || true
 	DPID=$next
-	for _ in $(seq 100); do qt "$FW" -S >/dev/null 2>&1 && break; sleep 0.03; done
+	for _ in $(seq 100); do qt_ready "$FW" && break; sleep 0.03; done
 	[ "$(acct_of kept)" = "4 400" ]
 	run nf list
 	[ "${lines[1]}" = "{ pkts = 00000000000000000000, bytes = 00000000000000000000, quota = 00000000000000001000, mode = byte, overquota = no } = with blank;" ]

@@ -13,6 +13,14 @@ setup() {
 	A=$QT_BUILD/tests/bench/nfq_accept_all
 	[ -x "$A" ] || { echo "no $A (set QT_BUILD)" >&2; return 1; }
 	qt_topo
+	# the counts per hook are of the IPv4 traffic the tests send: no
+	# IPv6 neighbour discovery or MLD of the new links (IPv6 is steered
+	# too) in them
+	local ns
+	for ns in "$C" "$FW" "$S"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
 	APID=
 }
 

@@ -26,6 +26,7 @@ setup() {
 	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
 	[ -x /usr/sbin/ufw ] && [ -r /usr/share/ufw/iptables/before6.rules ] ||
 		skip "no ufw (scripts/deps.sh installs it)"
+	BGPIDS=()
 	qt_ns kernel
 	KNS=$QT_NS
 	qt_ns qtables
@@ -50,6 +51,8 @@ setup() {
 }
 
 teardown() {
+	local p
+	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
 	qt_cleanup
 }
 
@@ -175,9 +178,12 @@ client_of() {
 	ip -n "$c" link set qtu0 up
 	ip -n "$ns" link set qtu1 up
 	local p
+	# (fd 3 closed: bats waits for whoever holds it; the PIDs are
+	# written for teardown, this runs in a command substitution)
 	for p in 22 2323; do
 		ip netns exec "$ns" socat TCP6-LISTEN:$p,reuseaddr,fork,ipv6only=0 \
-			SYSTEM:'echo ok' >/dev/null 2>&1 &
+			SYSTEM:'echo ok' >/dev/null 2>&1 3>&- &
+		echo "$!" >>"$QT_RUN/listeners"
 	done
 	echo "$c"
 }
@@ -202,6 +208,7 @@ probe() {
 @test "ufw IPV6=yes: traffic of both families judged as in the kernel's twin (allowed port, default deny, pings, neighbour discovery)" {
 	local ck cq
 	ck=$(client_of kernel) && cq=$(client_of qtables)
+	mapfile -t BGPIDS <"$QT_RUN/listeners"
 	sleep 0.3
 	step --force enable
 	step allow 22/tcp

@@ -35,6 +35,10 @@ qt_daemon() {
 }
 
 qt() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/iptables" "$@"; }
+# Does NS's qtablesd answer? Asked under the name qtables, which never
+# hands a namespace without a daemon to the kernel's iptables-nft as the
+# iptables names do (ipc/kernel_fallback.h).
+qt_ready() { ip netns exec "$1" "$QT_BUILD/qtables" -S >/dev/null 2>&1; }
 qt_save() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/iptables-save" "$@"; }
 qt_restore() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/iptables-restore" "$@"; }
 ipt() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/iptables-nft "$@"; }
