@@ -157,11 +157,13 @@ cycle() {
 
 # A client namespace joined to TWIN's by a veth: 10.9.0.2 / fd09::2 there,
 # 10.9.0.1 / fd09::1 on the twin, and TCP listeners on the twin's ports
-# 22 and 2323 (both families) answering "ok". Prints the client's name.
+# 22 and 2323 (both families) answering "ok". The client's name in
+# CLIENT (called directly, not in $(...): qt_cleanup must know the
+# namespace, and teardown the listeners).
 client_of() {
 	local twin=$1 ns c
 	case $twin in kernel) ns=$KNS ;; qtables) ns=$QNS ;; esac
-	qt_ns "c$twin" >/dev/null || return 1
+	qt_ns "c$twin" || return 1
 	c=$QT_NS
 	for n in "$c" "$ns"; do
 		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
@@ -178,14 +180,13 @@ client_of() {
 	ip -n "$c" link set qtu0 up
 	ip -n "$ns" link set qtu1 up
 	local p
-	# (fd 3 closed: bats waits for whoever holds it; the PIDs are
-	# written for teardown, this runs in a command substitution)
+	# (fd 3 closed: bats waits for whoever holds it)
 	for p in 22 2323; do
 		ip netns exec "$ns" socat TCP6-LISTEN:$p,reuseaddr,fork,ipv6only=0 \
 			SYSTEM:'echo ok' >/dev/null 2>&1 3>&- &
-		echo "$!" >>"$QT_RUN/listeners"
+		BGPIDS+=("$!")
 	done
-	echo "$c"
+	CLIENT=$c
 }
 
 # What the client of a twin sees: each port over each family ("ok" or
@@ -207,8 +208,8 @@ probe() {
 
 @test "ufw IPV6=yes: traffic of both families judged as in the kernel's twin (allowed port, default deny, pings, neighbour discovery)" {
 	local ck cq
-	ck=$(client_of kernel) && cq=$(client_of qtables)
-	mapfile -t BGPIDS <"$QT_RUN/listeners"
+	client_of kernel && ck=$CLIENT
+	client_of qtables && cq=$CLIENT
 	sleep 0.3
 	step --force enable
 	step allow 22/tcp
