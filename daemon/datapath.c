@@ -373,18 +373,42 @@ static void *queue_thread(void *arg)
 	return NULL;
 }
 
-/* An address went (or came): MASQUERADE's connections bound to an
- * address gone go with it, as the kernel's masquerade notifier removes
- * them, so that new ones are made with the interface's address now. */
-static void masq_forget(struct qt_engine *e)
+/* The addresses of before that are not in now[]. */
+static size_t addrs_removed(struct qt_addrs_addr *before, size_t nb,
+			    const struct qt_addrs_addr *now, size_t nn)
 {
+	size_t k = 0;
+	for (size_t i = 0; i < nb; i++) {
+		bool kept = false;
+		for (size_t j = 0; j < nn && !kept; j++)
+			kept = now[j].ifindex == before[i].ifindex &&
+			       now[j].a.s_addr == before[i].a.s_addr;
+		if (!kept)
+			before[k++] = before[i];
+	}
+	return k;
+}
+
+/* An address removed or an interface downed: MASQUERADE's connections
+ * bound to them go, as the kernel's masquerade notifiers remove them,
+ * so that new ones are made with the addresses there are now. before[]
+ * is the address table of before the change (rewritten here). */
+static void masq_forget(struct qt_engine *e, struct qt_addrs_addr *before,
+			size_t nb)
+{
+	struct qt_addrs_addr *now;
+	size_t nn;
+	if (qt_addrs_copy(e->addrs, &now, &nn) < 0)
+		return;
+	size_t ngone = addrs_removed(before, nb, now, nn);
+	free(now);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		if (!t->ctg)
 			continue;
 		struct qt_ct *ct = qt_ctg_shard(t->ctg);
 		qt_ct_lock(ct);
-		qt_nat_masq_forget(ct, e->addrs);
+		qt_nat_masq_forget(ct, e->links, before, ngone);
 		qt_ct_unlock(ct);
 	}
 }
@@ -405,12 +429,17 @@ static void *watch_thread(void *arg)
 		if (poll(pf, n, POLL_MS) <= 0 ||
 		    __atomic_load_n(&e->stop, __ATOMIC_RELAXED))
 			continue;
-		uint64_t v = qt_addrs_version(e->addrs);
+		uint64_t va = qt_addrs_version(e->addrs);
+		uint64_t vl = qt_links_version(e->links);
+		struct qt_addrs_addr *before;
+		size_t nb;
+		bool have_before = qt_addrs_copy(e->addrs, &before, &nb) == 0;
 		for (unsigned i = 0; i < N_FEEDS; i++)
 			qt_rtnl_feed_process(e->feeds[i]);
-		/* an address gone takes its masqueraded connections along */
-		if (qt_addrs_version(e->addrs) != v)
-			masq_forget(e);
+		if (have_before && (qt_addrs_version(e->addrs) != va ||
+				    qt_links_version(e->links) != vl))
+			masq_forget(e, before, nb);
+		free(before);
 	}
 	return NULL;
 }

@@ -188,6 +188,25 @@ int qt_addrs_masq_source(const struct qt_addrs *o, int ifindex,
 	return ret;
 }
 
+int qt_addrs_copy(const struct qt_addrs *o, struct qt_addrs_addr **out,
+		  size_t *n)
+{
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	int ret = 0;
+	*out = NULL;
+	*n = s->naddrs;
+	if (s->naddrs) {
+		*out = malloc(s->naddrs * sizeof(**out));
+		if (*out)
+			memcpy(*out, s->addrs, s->naddrs * sizeof(**out));
+		else
+			ret = -1;
+	}
+	qt_snap_read_end(o->sync, tok);
+	return ret;
+}
+
 uint64_t qt_addrs_version(const struct qt_addrs *o)
 {
 	unsigned tok = qt_snap_read_begin(o->sync);

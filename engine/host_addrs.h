@@ -70,6 +70,13 @@ int qt_addrs_masq_source(const struct qt_addrs *a, int ifindex,
 /* Bumped by every published snapshot. */
 uint64_t qt_addrs_version(const struct qt_addrs *a);
 
+struct qt_addrs_addr;
+/* A copy of the current snapshot's addresses (*out, to free(); NULL
+ * when there are none), to compare with a later one. 0, or -1 when out
+ * of memory. */
+int qt_addrs_copy(const struct qt_addrs *a, struct qt_addrs_addr **out,
+		  size_t *n);
+
 /* ---- for the owner that keeps the table current ---- */
 
 struct qt_addrs_route {

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include "host_addrs.h"
+#include "host_links.h"
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -377,27 +378,41 @@ int qt_nat_null_binding(struct qt_eval *ev, enum qt_nat_manip m)
 
 struct masq_walk {
 	struct qt_ct *ct;
-	const struct qt_addrs *a;
+	const struct qt_links *l;
+	const struct qt_addrs_addr *gone;
+	size_t ngone;
 	unsigned n;
 };
+
+static bool masq_gone(const struct masq_walk *w, const struct qt_ct_entry *e)
+{
+	if (!(qt_links_flags(w->l, e->masq_ifindex) & IFF_UP))
+		return true;
+	/* the address it was mapped to: where replies go */
+	uint32_t to = e->t[QT_CT_REPLY].dst.ip;
+	for (size_t i = 0; i < w->ngone; i++)
+		if (w->gone[i].ifindex == e->masq_ifindex &&
+		    w->gone[i].a.s_addr == to)
+			return true;
+	return false;
+}
 
 static bool masq_visit(struct qt_ct_entry *e, void *user)
 {
 	struct masq_walk *w = user;
 	if (!e->masq_ifindex || !(e->status & QT_IPS_SRC_NAT))
 		return true;
-	/* the address it was mapped to: where replies go */
-	struct in_addr to = { .s_addr = e->t[QT_CT_REPLY].dst.ip };
-	if (!qt_addrs_iface_has(w->a, e->masq_ifindex, to)) {
+	if (masq_gone(w, e)) {
 		qt_ct_delete(w->ct, e);
 		w->n++;
 	}
 	return true;
 }
 
-unsigned qt_nat_masq_forget(struct qt_ct *ct, const struct qt_addrs *a)
+unsigned qt_nat_masq_forget(struct qt_ct *ct, const struct qt_links *l,
+			    const struct qt_addrs_addr *gone, size_t ngone)
 {
-	struct masq_walk w = { ct, a, 0 };
+	struct masq_walk w = { ct, l, gone, ngone, 0 };
 	qt_ct_each(ct, masq_visit, &w);
 	return w.n;
 }

@@ -99,12 +99,18 @@ void qt_nat_unique_tuple(struct qt_ct *ct, const struct qt_ct_entry *e,
 			 const struct qt_nat_range *r, enum qt_nat_manip m,
 			 struct qt_ct_tuple *out);
 
-struct qt_addrs;
-/* The kernel's masquerade notifier: remove from ct (its lock held) the
- * connections MASQUERADE bound to an address their interface no longer
- * has (deleted, or the interface gone). Returns how many. It walks the
- * table: for the control thread, on an address change. */
-unsigned qt_nat_masq_forget(struct qt_ct *ct, const struct qt_addrs *a);
+struct qt_links;
+struct qt_addrs_addr;
+/* The kernel's masquerade notifiers (nf_nat_masquerade.c): remove from
+ * ct (its lock held) the connections MASQUERADE bound to an interface
+ * that is down or gone now (l), and those mapped to an address removed
+ * from their interface since the last call (gone[0..ngone), pairs of
+ * interface and address). A connection mapped to another interface's
+ * address, because its own had none, stays while both are up. Returns
+ * how many. It walks the table: for the control thread, on a change of
+ * the addresses or interfaces. */
+unsigned qt_nat_masq_forget(struct qt_ct *ct, const struct qt_links *l,
+			    const struct qt_addrs_addr *gone, size_t ngone);
 
 /* The kernel's jhash2 (Bob Jenkins' lookup3 over 32-bit words). */
 uint32_t qt_nat_jhash2(const uint32_t *k, uint32_t n, uint32_t initval);

@@ -238,6 +238,20 @@ ct_list() {
 	done
 	echo "$output"
 	[ "${output% use=*}" = "udp 17  src=10.0.1.2 dst=10.0.9.9 sport=46000 dport=5353 [UNREPLIED] src=10.0.9.9 dst=10.0.1.1 sport=5353 dport=46000 mark=0" ]
+	# the kernel forgets it when an address is removed from qtd0 or
+	# qtd0 goes down, not when the tables change elsewhere
+	ip -n "$FW" addr add 10.0.8.1/24 dev qtf1
+	ip -n "$FW" addr del 10.0.8.1/24 dev qtf1
+	sleep 0.5
+	run ct_list -p udp --orig-dst 10.0.9.9
+	[ -n "$output" ]
+	ip -n "$FW" link set qtd0 down
+	for _ in $(seq 30); do
+		run ct_list -p udp --orig-dst 10.0.9.9
+		[ -z "$output" ] && break
+		sleep 0.1
+	done
+	[ -z "$output" ]
 }
 
 # The original source ports of the entries conntrack -L lists with the

@@ -4,6 +4,7 @@
  * from it; a connection no rule bound gets the null binding; the
  * conntrack match sees the translation. */
 #include "nat_harness.h"
+#include "host_links.h"
 
 #define SYN 0x02
 #define ACK 0x10
@@ -131,10 +132,15 @@ static void masquerade_redirect(void)
 					"10.0.2.2", 53);
 	ok(e && e->masq_ifindex == 2, "the entry remembers eth1");
 	/* the address goes: so does the connection */
+	struct qt_links *l = qt_links_new();
+	struct qt_link up[2] = { { .ifindex = 1, .flags = IFF_UP },
+				 { .ifindex = 2, .flags = IFF_UP } };
+	qt_links_publish(l, up, 2);
 	struct qt_addrs_addr ad[1] = { { .ifindex = 1, .a = { h_ip("10.0.1.1") } } };
 	qt_addrs_publish(h.addrs, NULL, 0, ad, 1);
 	struct qt_ct *ct = qt_ctg_shard(h.ctg);
-	is_int((int)qt_nat_masq_forget(ct, h.addrs), 1, "forgotten");
+	struct qt_addrs_addr gone2[1] = { { .ifindex = 2, .a = { h_ip("10.0.2.1") } } };
+	is_int((int)qt_nat_masq_forget(ct, l, gone2, 1), 1, "forgotten");
 	ok(!h_entry(&h, IPPROTO_UDP, "10.0.1.2", 5001, "10.0.2.2", 53),
 	   "gone from the table");
 	/* without an address of its own, eth1 lends another interface's
@@ -142,6 +148,20 @@ static void masquerade_redirect(void)
 	h_udp(&k, "10.0.1.2", 5002, "10.0.2.2", 53);
 	is_int(h_forward(&h, &k), QT_XT_ACCEPT, "no address on eth1: passes");
 	ok(h_saddr(&k) == h_ip("10.0.1.1"), "with eth0's address");
+	/* the kernel removes on an address removed from the connection's
+	 * own interface, or that interface down: not because eth1 still
+	 * has no address, nor for eth0's address going */
+	is_int((int)qt_nat_masq_forget(ct, l, NULL, 0), 0,
+	       "eth1 without an address: kept");
+	struct qt_addrs_addr gone1[1] = { { .ifindex = 1, .a = { h_ip("10.0.1.1") } } };
+	is_int((int)qt_nat_masq_forget(ct, l, gone1, 1), 0,
+	       "eth0's address removed: kept (not its interface)");
+	ok(h_entry(&h, IPPROTO_UDP, "10.0.1.2", 5002, "10.0.2.2", 53),
+	   "still in the table");
+	up[1].flags = 0;
+	qt_links_publish(l, up, 2);
+	is_int((int)qt_nat_masq_forget(ct, l, NULL, 0), 1, "eth1 down: forgotten");
+	qt_links_free(l);
 	/* and with no address anywhere it is dropped */
 	qt_addrs_publish(h.addrs, NULL, 0, NULL, 0);
 	h_udp(&k, "10.0.1.2", 5003, "10.0.2.2", 53);
