@@ -66,27 +66,38 @@ static unsigned cidr_slot(unsigned cidr)
 	return cidr < QT_SET_CIDRS ? cidr : QT_SET_CIDRS - 1;
 }
 
-static uint32_t mix(uint32_t h, uint32_t w)
+/* splitmix64's finaliser: every bit of x reaches every bit out. */
+static uint64_t mix64(uint64_t x)
 {
-	w *= 0xcc9e2d51u;
-	w = (w << 15) | (w >> 17);
-	w *= 0x1b873593u;
-	h ^= w;
-	h = (h << 13) | (h >> 19);
-	return h * 5 + 0xe6546b64u;
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
 }
 
-static uint32_t hash_key(const struct qt_set *s, const struct qt_set_key *k)
+/* A key's index words: the compact key (the address, port, protocol
+ * and prefix length of an IPv4 set with one address dimension: exact),
+ * or a hash of the whole key, seeded; and the hash giving its home. */
+struct ikey {
+	uint64_t ck;
+	uint32_t h;
+};
+
+static struct ikey index_key(const struct qt_set *s, const struct qt_set_key *k)
 {
-	uint32_t w[sizeof(*k) / 4];
+	uint64_t seed = (uint64_t)s->initval * 0x9e3779b97f4a7c15ull;
+	if (s->compact) {
+		uint64_t ck = (uint64_t)ntohl(k->ip.v4.s_addr) << 32 |
+			      (uint64_t)k->port << 16 | (uint64_t)k->proto << 8 |
+			      k->cidr;
+		return (struct ikey){ ck, (uint32_t)mix64(ck ^ seed) };
+	}
+	uint64_t w[sizeof(*k) / 8], x = seed;
 	memcpy(w, k, sizeof(w));
-	uint32_t h = s->initval;
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
-		h = mix(h, w[i]);
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h & (s->nbuckets - 1);
+		x = mix64(x ^ w[i]);
+	return (struct ikey){ x, (uint32_t)(x >> 32) };
 }
 
 struct qt_set *qt_set_new(const char *name, const struct qt_set_type *type,
@@ -103,15 +114,20 @@ struct qt_set *qt_set_new(const char *name, const struct qt_set_type *type,
 		s->initval = o->initval;
 	else if (getrandom(&s->initval, sizeof(s->initval), 0) != sizeof(s->initval))
 		s->initval = (uint32_t)qt_set_now_ms() * 2654435761u;
-	/* about two slots per bucket when full */
-	uint32_t nb = 64;
-	while (nb < o->maxelem / 2 && nb < (1u << 24))
-		nb <<= 1;
-	s->nbuckets = nb;
-	s->buckets = calloc(nb, sizeof(*s->buckets));
+	/* the index at most half full: short probes, hits and misses */
+	uint64_t ne = 64;
+	while (ne < 2 * (uint64_t)o->maxelem)
+		ne <<= 1;
+	if (o->maxelem > QT_SET_SLOT / 2) {
+		free(s);
+		return NULL;
+	}
+	s->nents = (uint32_t)ne;
+	s->compact = o->family != AF_INET6 && !(type->ndims == 3);
+	s->ents = calloc(ne, sizeof(*s->ents));
 	s->slots = calloc(o->maxelem ? o->maxelem : 1, sizeof(*s->slots));
-	if (!s->buckets || !s->slots) {
-		free(s->buckets);
+	if (!s->ents || !s->slots) {
+		free(s->ents);
 		free(s->slots);
 		free(s);
 		return NULL;
@@ -132,7 +148,7 @@ void qt_set_free(struct qt_set *s)
 	if (!s)
 		return;
 	free_comments(s);
-	free(s->buckets);
+	free(s->ents);
 	free(s->slots);
 	free(s);
 }
@@ -162,30 +178,56 @@ static bool expired(const struct qt_set_elem *e, uint64_t now_ms)
 	return e->expires_ms && e->expires_ms <= now_ms;
 }
 
-/* The slot of k (index + 1) and the link pointing at it; 0 when absent.
- * Under the lock. */
-static uint32_t find(struct qt_set *s, const struct qt_set_key *k,
-		     uint32_t **link)
+/* The index entry of k (entry index + 1); 0 when absent. Under the
+ * lock. */
+static uint32_t find(const struct qt_set *s, const struct qt_set_key *k)
 {
-	uint32_t *l = &s->buckets[hash_key(s, k)];
-	while (*l) {
-		struct qt_set_elem *e = &s->slots[*l - 1];
-		if (!memcmp(&e->key, k, sizeof(*k))) {
-			if (link)
-				*link = l;
-			return *l;
-		}
-		l = &e->next;
+	struct ikey ik = index_key(s, k);
+	uint32_t m = s->nents - 1;
+	for (uint32_t i = ik.h & m;; i = (i + 1) & m) {
+		const struct qt_set_ent *en = &s->ents[i];
+		if (!en->slot)
+			return 0;
+		if (en->ck != ik.ck)
+			continue;
+		if (s->compact ||
+		    !memcmp(&s->slots[(en->slot & QT_SET_SLOT) - 1].key, k,
+			    sizeof(*k)))
+			return i + 1;
 	}
-	return 0;
 }
 
-/* Unlinks slot i (index + 1) reached through link. Under the lock; the
- * comment is handed back for freeing outside it. */
-static char *unlink_slot(struct qt_set *s, uint32_t *link, uint32_t i)
+static struct qt_set_elem *slot_of(const struct qt_set *s, uint32_t ent)
 {
+	return &s->slots[(s->ents[ent - 1].slot & QT_SET_SLOT) - 1];
+}
+
+/* Empties entry i and moves later entries of its run back, so that
+ * every entry stays reachable from its home (linear probing's deletion
+ * without tombstones). */
+static void ent_remove(struct qt_set *s, uint32_t i)
+{
+	uint32_t m = s->nents - 1;
+	for (uint32_t j = (i + 1) & m; s->ents[j].slot; j = (j + 1) & m) {
+		uint32_t home = s->ents[j].h & m;
+		/* j stays when its home lies cyclically in (i, j] */
+		bool stays = i <= j ? home > i && home <= j
+				    : home > i || home <= j;
+		if (!stays) {
+			s->ents[i] = s->ents[j];
+			i = j;
+		}
+	}
+	s->ents[i] = (struct qt_set_ent){ 0 };
+}
+
+/* Removes the element of entry ent (index + 1). Under the lock; the
+ * comment is handed back for freeing outside it. */
+static char *unlink_slot(struct qt_set *s, uint32_t ent)
+{
+	uint32_t i = s->ents[ent - 1].slot & QT_SET_SLOT;
 	struct qt_set_elem *e = &s->slots[i - 1];
-	*link = e->next;
+	ent_remove(s, ent - 1);
 	char *c = e->comment;
 	e->comment = NULL;
 	e->used = false;
@@ -210,6 +252,13 @@ static void set_opts(struct qt_set *s, struct qt_set_elem *e,
 	e->nomatch = eo && eo->nomatch && has_net(s);
 }
 
+/* The entry's nomatch bit follows its element's flag. */
+static void ent_sync(struct qt_set *s, uint32_t ent, const struct qt_set_elem *e)
+{
+	struct qt_set_ent *en = &s->ents[ent - 1];
+	en->slot = (en->slot & QT_SET_SLOT) | (e->nomatch ? QT_SET_ENT_NOMATCH : 0);
+}
+
 int qt_set_add(struct qt_set *s, const struct qt_set_key *k,
 	       const struct qt_set_elem_opts *eo, bool exist, uint64_t now_ms)
 {
@@ -223,19 +272,20 @@ int qt_set_add(struct qt_set *s, const struct qt_set_key *k,
 	char *old = NULL;
 	int rc = 0;
 	qt_spin_lock(&s->lock);
-	uint32_t *link;
-	uint32_t i = find(s, k, &link);
-	if (i) {
-		struct qt_set_elem *e = &s->slots[i - 1];
+	uint32_t ent = find(s, k);
+	if (ent) {
+		struct qt_set_elem *e = slot_of(s, ent);
 		if (!expired(e, now_ms) && !exist) {
 			rc = -EEXIST;
 		} else {
 			old = e->comment;
 			set_opts(s, e, eo, comment, now_ms);
+			ent_sync(s, ent, e);
 			comment = NULL;
 		}
 		goto out;
 	}
+	uint32_t i;
 	if (s->freelist) {
 		i = s->freelist;
 		s->freelist = s->slots[i - 1].next;
@@ -250,9 +300,12 @@ int qt_set_add(struct qt_set *s, const struct qt_set_key *k,
 	e->used = true;
 	set_opts(s, e, eo, comment, now_ms);
 	comment = NULL;
-	uint32_t *b = &s->buckets[hash_key(s, k)];
-	e->next = *b;
-	*b = i;
+	struct ikey ik = index_key(s, k);
+	uint32_t m = s->nents - 1, at = ik.h & m;
+	while (s->ents[at].slot)
+		at = (at + 1) & m;
+	s->ents[at] = (struct qt_set_ent){ ik.ck, i, ik.h };
+	ent_sync(s, at + 1, e);
 	s->nelems++;
 	s->cidr_count[cidr_slot(k->cidr)]++;
 out:
@@ -267,11 +320,10 @@ int qt_set_del(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms)
 	char *c = NULL;
 	int rc = -ENOENT;
 	qt_spin_lock(&s->lock);
-	uint32_t *link;
-	uint32_t i = find(s, k, &link);
-	if (i) {
-		bool was_live = !expired(&s->slots[i - 1], now_ms);
-		c = unlink_slot(s, link, i);
+	uint32_t ent = find(s, k);
+	if (ent) {
+		bool was_live = !expired(slot_of(s, ent), now_ms);
+		c = unlink_slot(s, ent);
 		if (was_live)
 			rc = 0;
 	}
@@ -284,9 +336,9 @@ bool qt_set_has(struct qt_set *s, const struct qt_set_key *k, uint64_t now_ms,
 		bool *nomatch)
 {
 	qt_spin_lock(&s->lock);
-	uint32_t i = find(s, k, NULL);
-	bool r = i && !expired(&s->slots[i - 1], now_ms);
-	bool nm = r && s->slots[i - 1].nomatch;
+	uint32_t ent = find(s, k);
+	bool r = ent && !expired(slot_of(s, ent), now_ms);
+	bool nm = r && slot_of(s, ent)->nomatch;
 	qt_spin_unlock(&s->lock);
 	if (nomatch)
 		*nomatch = nm;
@@ -335,10 +387,17 @@ enum qt_set_result qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
 			mask_addr(&probe.ip, (unsigned)c, s->o.family);
 			probe.cidr = (uint8_t)c;
 		}
-		uint32_t i = find(s, &probe, NULL);
-		if (!i)
+		uint32_t ent = find(s, &probe);
+		if (!ent)
 			continue;
-		struct qt_set_elem *e = &s->slots[i - 1];
+		/* the entry alone decides an element without timeout or
+		 * counters to read: its slot stays out of the cache */
+		if (!s->o.has_timeout && !cond && !count && !pkts && !bytes) {
+			hit = s->ents[ent - 1].slot & QT_SET_ENT_NOMATCH
+			      ? QT_SET_NOMATCH : QT_SET_HIT;
+			break;
+		}
+		struct qt_set_elem *e = slot_of(s, ent);
 		if (expired(e, now_ms))
 			continue;
 		/* the element found decides, as the kernel's: its counters
@@ -415,7 +474,7 @@ void qt_set_flush(struct qt_set *s)
 {
 	qt_spin_lock(&s->lock);
 	uint32_t fresh = s->fresh;
-	memset(s->buckets, 0, s->nbuckets * sizeof(*s->buckets));
+	memset(s->ents, 0, s->nents * sizeof(*s->ents));
 	memset(s->cidr_count, 0, sizeof(s->cidr_count));
 	s->fresh = 0;
 	s->freelist = 0;
@@ -445,23 +504,21 @@ void qt_set_flush(struct qt_set *s)
 uint32_t qt_set_gc(struct qt_set *s, uint64_t now_ms)
 {
 	/* one removal per hold of the lock, its comment freed after */
-	for (uint32_t b = 0; b < s->nbuckets; b++) {
-		for (;;) {
-			char *c = NULL;
-			bool removed = false;
-			qt_spin_lock(&s->lock);
-			for (uint32_t *l = &s->buckets[b]; *l;
-			     l = &s->slots[*l - 1].next)
-				if (expired(&s->slots[*l - 1], now_ms)) {
-					c = unlink_slot(s, l, *l);
-					removed = true;
-					break;
-				}
-			qt_spin_unlock(&s->lock);
-			free(c);
-			if (!removed)
-				break;
+	for (uint32_t i = 0;; i++) {
+		char *c = NULL;
+		qt_spin_lock(&s->lock);
+		bool more = i < s->fresh;
+		if (more) {
+			struct qt_set_elem *e = &s->slots[i];
+			uint32_t ent = e->used && expired(e, now_ms)
+				       ? find(s, &e->key) : 0;
+			if (ent)
+				c = unlink_slot(s, ent);
 		}
+		qt_spin_unlock(&s->lock);
+		free(c);
+		if (!more)
+			break;
 	}
 	return s->nelems;
 }
@@ -472,7 +529,7 @@ size_t qt_set_memsize(const struct qt_set *s)
 	for (uint32_t i = 0; i < s->fresh; i++)
 		if (s->slots[i].comment)
 			comments += strlen(s->slots[i].comment) + 1;
-	return sizeof(*s) + s->nbuckets * sizeof(*s->buckets) +
+	return sizeof(*s) + s->nents * sizeof(*s->ents) +
 	       (size_t)s->nelems * sizeof(struct qt_set_elem) + comments;
 }
 
@@ -489,8 +546,9 @@ void qt_set_swap(struct qt_set *a, struct qt_set *b)
 	SWAP(type);
 	SWAP(o);
 	SWAP(initval);
-	SWAP(nbuckets);
-	SWAP(buckets);
+	SWAP(compact);
+	SWAP(nents);
+	SWAP(ents);
 	SWAP(slots);
 	SWAP(fresh);
 	SWAP(freelist);

@@ -286,8 +286,74 @@ static void test_state_lines(void)
 	qt_buf_free(&why);
 }
 
+/* Adds and deletes at random in a small set, full to its maxelem, of a
+ * compact-key type and of a hashed-key one (inet6), against a plain
+ * array: the index's probing and its deletion (entries moved back in
+ * their run) keep every element findable and no absent one found. */
+static struct qt_set_key churn_key(uint8_t family, unsigned v)
+{
+	struct qt_set_key k;
+	memset(&k, 0, sizeof(k));
+	if (family == AF_INET6) {
+		k.ip.v6.s6_addr[0] = 0x20;
+		k.ip.v6.s6_addr[15] = (uint8_t)v;
+		k.cidr = 128;
+	} else {
+		k.ip.v4.s_addr = htonl(0x0a000000u | v);
+		k.cidr = 32;
+	}
+	return k;
+}
+
+static void index_churn(uint8_t family, const char *type)
+{
+	enum { MAXE = 48, SPACE = 96, STEPS = 20000 };
+	struct qt_set_opts o = { .family = family, .hashsize = 64,
+				 .maxelem = MAXE };
+	struct qt_set *s = qt_set_new("churn", qt_set_type_find(type), &o);
+	bool in[SPACE] = { false };
+	unsigned n = 0, wrong = 0;
+	uint32_t rnd = 7;
+	struct qt_set_elem_opts eo = { 0 };
+	for (unsigned step = 0; step < STEPS; step++) {
+		rnd = rnd * 1103515245u + 12345u;
+		unsigned v = (rnd >> 8) % SPACE;
+		struct qt_set_key k = churn_key(family, v);
+		if ((rnd >> 20) & 1) {
+			int rc = qt_set_add(s, &k, &eo, false, 0);
+			int want = in[v] ? -EEXIST : n == MAXE ? -ENOSPC : 0;
+			wrong += rc != want;
+			if (!rc) {
+				in[v] = true;
+				n++;
+			}
+		} else {
+			int rc = qt_set_del(s, &k, 0);
+			wrong += rc != (in[v] ? 0 : -ENOENT);
+			if (!rc) {
+				in[v] = false;
+				n--;
+			}
+		}
+		if (step % 97 == 0)
+			for (unsigned u = 0; u < SPACE; u++) {
+				k = churn_key(family, u);
+				wrong += qt_set_has(s, &k, 0, NULL) != in[u];
+				wrong += (qt_set_lookup(s, &k, 0, NULL, false, 0,
+							NULL, NULL) == QT_SET_HIT)
+					 != in[u];
+			}
+	}
+	is_int((int)wrong, 0, "%s %s: 20,000 adds and deletes as an array "
+	       "has them", family == AF_INET6 ? "inet6" : "inet", type);
+	is_int((int)s->nelems, (int)n, "%s: the count", type);
+	qt_set_free(s);
+}
+
 int main(void)
 {
+	index_churn(AF_INET, "hash:ip");
+	index_churn(AF_INET6, "hash:ip");
 	test_hash_ip();
 	test_hash_net();
 	test_ipset_language();
