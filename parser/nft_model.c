@@ -403,9 +403,15 @@ void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
 void nft_set_add_elems(struct nft_set *s, const struct nft_elem *e,
 		       unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		*(struct nft_elem *)grow(&s->elems, &s->nelems,
-					 sizeof(*e)) = e[i];
+	if (!n)
+		return;
+	/* one realloc for them all: a file adds thousands at once */
+	struct nft_elem *v = realloc(s->elems, (s->nelems + n) * sizeof(*v));
+	if (!v)
+		abort();
+	s->elems = v;
+	memcpy(v + s->nelems, e, n * sizeof(*e));
+	s->nelems += n;
 	nft_elems_sort(s->type, s->elems, &s->nelems);
 }
 

@@ -457,13 +457,19 @@ out:
 	return rc;
 }
 
+/* Element arrays built here start empty and are only pushed to: their
+ * capacity is the power of two at or above their count (see
+ * nft_tree.c), so 10,000 elements are not copied 10,000 times. */
 static void push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e)
 {
-	struct nft_elem *x = realloc(*v, (*n + 1) * sizeof(*x));
-	if (!x)
-		abort();
-	*v = x;
-	x[(*n)++] = *e;
+	if (!*n || !(*n & (*n - 1))) {
+		struct nft_elem *x = realloc(*v, (*n ? 2 * (size_t)*n : 1) *
+						 sizeof(*x));
+		if (!x)
+			abort();
+		*v = x;
+	}
+	(*v)[(*n)++] = *e;
 }
 
 /* The elements of a brace group: values separated by commas. */

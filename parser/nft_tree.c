@@ -21,22 +21,37 @@ struct nft_group *nft_group_new(void)
 	return g;
 }
 
+/* Token arrays are only ever pushed to, from empty: their capacity is
+ * the power of two at or above their count, so that a realloc (to twice
+ * the count) is needed only when the count is 0 or a power of two, and
+ * a brace of 10,000 set elements copies O(n) tokens, not O(n^2). */
+static size_t grown(unsigned n)
+{
+	return n == 0 ? 1 : (n & (n - 1)) ? 0 : 2 * (size_t)n;
+}
+
 void nft_group_push(struct nft_group *g, struct nft_item *it)
 {
-	struct nft_item *v = realloc(g->items, (g->n + 1) * sizeof(*v));
-	if (!v)
-		abort();
-	g->items = v;
+	size_t cap = grown(g->n);
+	if (cap) {
+		struct nft_item *v = realloc(g->items, cap * sizeof(*v));
+		if (!v)
+			abort();
+		g->items = v;
+	}
 	g->items[g->n++] = *it;
 	free(it);
 }
 
 void nft_item_push(struct nft_item *it, const struct nft_tok *t)
 {
-	struct nft_tok *v = realloc(it->toks, (it->n + 1) * sizeof(*v));
-	if (!v)
-		abort();
-	it->toks = v;
+	size_t cap = grown(it->n);
+	if (cap) {
+		struct nft_tok *v = realloc(it->toks, cap * sizeof(*v));
+		if (!v)
+			abort();
+		it->toks = v;
+	}
 	it->toks[it->n++] = *t;
 }
 
