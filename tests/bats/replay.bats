@@ -143,6 +143,14 @@ EOF2
 		'COMMIT' >"$D/r.v4"
 	run -0 "$R" "$D/r.v4" "$D/raw.pcap"
 	[ "$output" = "$(printf '1 ACCEPT\n2 DROP\n3 SKIP not IPv4 (IP version 6)')" ]
+	# the IPv6 record (hop limit 0, a hop-by-hop header cut short) by
+	# the ip6tables ruleset; without the iptables one IPv4 is skipped
+	printf '%s\n' '*filter' ':INPUT ACCEPT [0:0]' ':FORWARD ACCEPT [0:0]' ':OUTPUT ACCEPT [0:0]' \
+		'-A INPUT -m hl --hl-eq 0 -j DROP' 'COMMIT' >"$D/r.v6"
+	run -0 "$R" --rules6 "$D/r.v6" "$D/r.v4" "$D/raw.pcap"
+	[ "$output" = "$(printf '1 ACCEPT\n2 DROP\n3 DROP malformed=bad_exthdr')" ]
+	run -0 "$R" -6 "$D/r.v6" "$D/raw.pcap"
+	[ "$output" = "$(printf '1 SKIP not IPv6 (IP version 4)\n2 SKIP not IPv6 (IP version 4)\n3 DROP malformed=bad_exthdr')" ]
 	# the cooked header's address is the hardware address (-m mac)
 	run -0 "$R" --in eth0 "$D/r.v4" "$D/sll.pcap"
 	[ "$output" = "$(printf '1 ACCEPT\n2 ACCEPT')" ]
