@@ -195,3 +195,37 @@ pkts() {
 	# and other inside hosts still get through
 	[ "$(fetch "$C" 2001:db8:2::2 8082 fd00:1::2)" = "$CLIENT_OUT" ]
 }
+
+@test "DNPT at OUTPUT, SNPT at INPUT: the firewall's own connection to a mapped address reaches the server and its replies map back" {
+	# 2001:db8:9::/64 stands for the server's 2001:db8:2::/64 (sums
+	# 0x2dc2 and 0x2dbb: the adjustment is 7), so the server's
+	# 2001:db8:2::2 is 2001:db8:9:0:fff8::2 here: 0xfff8 + 7 is 0xffff,
+	# written as 0
+	local fw
+	for fw in "$FW" "$KFW"; do
+		local cmd=/usr/sbin/ip6tables-nft
+		[ "$fw" = "$FW" ] && cmd=$QT_BUILD/ip6tables
+		ip netns exec "$fw" "$cmd" -t mangle -A OUTPUT -d 2001:db8:9::/64 \
+			-j DNPT --src-pfx 2001:db8:9::/64 --dst-pfx 2001:db8:2::/64
+		ip netns exec "$fw" "$cmd" -t mangle -A INPUT -s 2001:db8:2::/64 -p tcp \
+			-j SNPT --src-pfx 2001:db8:2::/64 --dst-pfx 2001:db8:9::/64
+		ip -n "$fw" -6 route add 2001:db8:9::/64 dev qtf1
+	done
+	listen_peer "$S" 8083
+	listen_peer "$KS" 8083
+	run fetch "$KFW" 2001:db8:9:0:fff8::2 8083
+	echo "kernel: server saw '$output'"
+	[ "$output" = 2001:db8:2::1 ]
+	run fetch "$FW" 2001:db8:9:0:fff8::2 8083
+	echo "qtables: server saw '$output'"
+	[ "$output" = 2001:db8:2::1 ]
+	local c
+	for c in OUTPUT INPUT; do
+		run ip netns exec "$FW" "$QT_BUILD/ip6tables" -t mangle -L "$c" -v -n -x
+		local ours=$output
+		run ip netns exec "$KFW" /usr/sbin/ip6tables-nft -t mangle -L "$c" -v -n -x
+		echo "$c qtables:"; echo "$ours"; echo "$c kernel:"; echo "$output"
+		[ "$(echo "$ours" | pkts)" = "$(echo "$output" | pkts)" ]
+		echo "$ours" | pkts | grep -Eq '^[1-9][0-9]* [DS]NPT$'
+	done
+}
