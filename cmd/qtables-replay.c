@@ -466,7 +466,22 @@ static void record(struct run *r, const struct qt_pcap *pc, uint8_t *buf,
 		type = (uint32_t)(buf[14] << 8 | buf[15]);
 		off = 16;
 		break;
+	case QT_PCAP_LINK_SLL2:
+		/* protocol, reserved, interface index, ARPHRD type, packet
+		 * type, address length, 8 bytes of address */
+		if (rec->caplen < 20) {
+			skip(r, no, "short Linux cooked v2 header (%u bytes)",
+			     rec->caplen);
+			return;
+		}
+		type = (uint32_t)(buf[0] << 8 | buf[1]);
+		hwlen = (uint8_t)(buf[11] > 8 ? 8 : buf[11]);
+		hw = buf + 12;
+		off = 20;
+		break;
 	case QT_PCAP_LINK_RAW:
+	case QT_PCAP_LINK_IPV4:
+	case QT_PCAP_LINK_IPV6:
 	default:
 		/* a packet too short to say its version goes to the parser
 		 * of the family judged, which reports it as malformed */
@@ -504,10 +519,15 @@ static int replay_pcap(struct run *r, const char *path)
 	int rc = 1;
 	if (qt_pcap_open(&pc, path, &err) < 0)
 		goto out;
-	if (pc.linktype != QT_PCAP_LINK_ETHERNET &&
-	    pc.linktype != QT_PCAP_LINK_RAW && pc.linktype != QT_PCAP_LINK_SLL) {
+	switch (pc.linktype) {
+	case QT_PCAP_LINK_ETHERNET: case QT_PCAP_LINK_RAW:
+	case QT_PCAP_LINK_SLL: case QT_PCAP_LINK_IPV4:
+	case QT_PCAP_LINK_IPV6: case QT_PCAP_LINK_SLL2:
+		break;
+	default:
 		qt_buf_printf(&err, "%s: link type %u is not read (1 Ethernet, "
-			      "101 raw IP, 113 Linux cooked)\n", path,
+			      "101 raw IP, 113 Linux cooked, 228 raw IPv4, "
+			      "229 raw IPv6, 276 Linux cooked v2)\n", path,
 			      pc.linktype);
 		goto out;
 	}
