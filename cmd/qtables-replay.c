@@ -596,7 +596,11 @@ static int family_load(struct family_rules *f, const struct opts *o,
 	if (!path)
 		return 0;
 	f->store = qt_rt_store_new();
-	f->rs = f->store ? load_rules(o, path, family, f->store) : NULL;
+	if (!f->store) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	f->rs = load_rules(o, path, family, f->store);
 	if (!f->rs)
 		return 1;
 	struct qt_buf err;
