@@ -23,7 +23,7 @@ COMMIT'
 CLIENT_OUT=2001:db8:1:0:cf47::2
 
 setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnp}$$-$BATS_TEST_NUMBER
+	QT_PREFIX=${QT_BATS_PREFIX:-qtnp-}$$-$BATS_TEST_NUMBER
 	# shellcheck source=../lib/qt.sh
 	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
 	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }

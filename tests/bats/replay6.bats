@@ -39,7 +39,7 @@ RULES6='*filter
 COMMIT'
 
 setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnr}$$-$BATS_TEST_NUMBER
+	QT_PREFIX=${QT_BATS_PREFIX:-qtnp-r}$$-$BATS_TEST_NUMBER
 	# shellcheck source=../lib/qt.sh
 	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
 	R=$QT_BUILD/qtables-replay
