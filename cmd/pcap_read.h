@@ -19,6 +19,9 @@
 #define QT_PCAP_LINK_ETHERNET 1
 #define QT_PCAP_LINK_RAW      101
 #define QT_PCAP_LINK_SLL      113
+#define QT_PCAP_LINK_IPV4     228   /* raw IPv4 only */
+#define QT_PCAP_LINK_IPV6     229   /* raw IPv6 only */
+#define QT_PCAP_LINK_SLL2     276   /* Linux cooked v2 (tcpdump -i any) */
 
 struct qt_pcap {
 	FILE *f;

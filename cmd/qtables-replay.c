@@ -1,7 +1,10 @@
 /* qtables-replay: judge packets from a capture file (or generated ones)
  * with a ruleset, through the same engine qtablesd runs, without a
- * kernel, a queue or root. Argument handling and output only: the
- * packets go through engine/program.c exactly as the daemon's do. */
+ * kernel, a queue or root. IPv4 packets meet the iptables ruleset,
+ * IPv6 packets the ip6tables one (--rules6), each compiled into a
+ * program of its own as in the daemon. Argument handling and output
+ * only: the packets go through engine/program.c exactly as the
+ * daemon's do. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -37,11 +40,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: qtables-replay [options] RULES PCAP\n"
+		"       qtables-replay [options] --rules6 RULES6 [RULES] PCAP\n"
 		"       qtables-replay [options] --gen N RULES\n"
 		"Judge each packet of a pcap file (or N generated ones) with the\n"
-		"ruleset RULES (iptables-save format, \"-\" for stdin), as qtablesd\n"
-		"would, and print one line per packet: \"N ACCEPT|DROP [mark=0x..]\n"
-		"[rewritten]\".\n"
+		"ruleset RULES (iptables-save format, \"-\" for stdin), IPv6 packets\n"
+		"with RULES6 (ip6tables-save format), as qtablesd would, and print\n"
+		"one line per packet: \"N ACCEPT|DROP [mark=0x..] [rewritten]\".\n"
+		"  --rules6 RULES6  the IPv6 ruleset (also -6 RULES6); without it\n"
+		"                   IPv6 packets are skipped, without RULES IPv4 ones\n"
 		"  --hook HOOK      PREROUTING, INPUT (default), FORWARD, OUTPUT\n"
 		"                   or POSTROUTING\n"
 		"  --in IFNAME      the input interface (-i)\n"
@@ -87,7 +93,7 @@ static int on_send(void *user, const uint8_t *pkt, uint32_t len)
 /* ---- options ---- */
 
 struct opts {
-	const char *rules, *pcap;
+	const char *rules, *rules6, *pcap;
 	unsigned hook;
 	const char *in, *out;
 	uint32_t mark, uid, gid;
@@ -147,14 +153,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "gen", required_argument, NULL, 'n' },
 		{ "gen-spec", required_argument, NULL, 'S' },
 		{ "seed", required_argument, NULL, 'r' },
+		{ "rules6", required_argument, NULL, '6' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
 	int c, h;
-	while ((c = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV6:", lo, NULL)) != -1) {
 		switch (c) {
+		case '6': o->rules6 = optarg; break;
 		case 'H':
 			if ((h = hook_of(optarg)) < 0)
 				return bad("--hook", optarg);
@@ -214,17 +222,33 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return 2;
 		}
 	}
+	if (o->gen && o->rules6) {
+		fprintf(stderr, PROG ": --rules6: the generator makes IPv4 "
+			"packets only\n");
+		return 2;
+	}
 	int want = o->gen ? 1 : 2;
-	if (argc - optind != want) {
-		fprintf(stderr, PROG ": %s\n", argc - optind < want ?
+	/* with an IPv6 ruleset the IPv4 one may be left out */
+	int have = argc - optind;
+	if (o->rules6 && have == 1)
+		want = 1;
+	if (have != want) {
+		fprintf(stderr, PROG ": %s\n", have < want ?
 			(o->gen ? "a ruleset file is needed" :
+			 o->rules6 ? "a pcap file is needed" :
 			 "a ruleset file and a pcap file are needed") :
 			"too many arguments");
 		usage(stderr);
 		return 2;
 	}
-	o->rules = argv[optind];
-	o->pcap = o->gen ? NULL : argv[optind + 1];
+	o->rules = o->rules6 && !o->gen && have == 1 ? NULL : argv[optind];
+	o->pcap = o->gen ? NULL : argv[argc - 1];
+	if (o->rules && o->rules6 && !strcmp(o->rules, "-") &&
+	    !strcmp(o->rules6, "-")) {
+		fprintf(stderr, PROG ": only one ruleset can come from "
+			"standard input\n");
+		return 2;
+	}
 	return -1;
 }
 
@@ -269,22 +293,24 @@ static char *slurp(const char *path, size_t *len)
 	return s;
 }
 
-/* The counters the file brings (restore -c) go into store, where the
- * program counts on from them. */
-static struct qt_ruleset *load_rules(const struct opts *o,
-				     struct qt_rt_store *store)
+/* The ruleset of family (AF_INET: iptables-save's format, AF_INET6:
+ * ip6tables-save's) in path. The counters the file brings (restore -c)
+ * go into store, where the program counts on from them. */
+static struct qt_ruleset *load_rules(const struct opts *o, const char *path,
+				     uint8_t family, struct qt_rt_store *store)
 {
 	size_t len;
-	char *text = slurp(o->rules, &len);
+	char *text = slurp(path, &len);
 	if (!text)
 		return NULL;
 	struct qt_buf out, err;
 	qt_buf_init(&out);
 	qt_buf_init(&err);
 	struct qt_ctx ctx;
-	qt_ctx_init(&ctx, "iptables-restore", &out, &err);
+	qt_ctx_init(&ctx, family == AF_INET6 ? "ip6tables-restore"
+					       : "iptables-restore", &out, &err);
 	struct qt_restore_opts ro = { .counters = o->counters };
-	struct qt_ruleset *rs = qt_ruleset_new(AF_INET);
+	struct qt_ruleset *rs = qt_ruleset_new(family);
 	struct qt_policy_pending pending = { 0 };
 	struct qt_counter_view cnt = {
 		.io = qt_rt_store_io(store), .pending = &pending,
@@ -292,7 +318,7 @@ static struct qt_ruleset *load_rules(const struct opts *o,
 	bool changed;
 	if (!rs || qt_restore_run(&rs, text, len, &ro, &cnt, &ctx,
 				  &changed) != 0) {
-		fprintf(stderr, PROG ": %s: not a valid ruleset:\n%s", o->rules,
+		fprintf(stderr, PROG ": %s: not a valid ruleset:\n%s", path,
 			rs ? qt_buf_str(&err) : "out of memory\n");
 		qt_ruleset_free(rs);
 		rs = NULL;
@@ -309,18 +335,21 @@ static struct qt_ruleset *load_rules(const struct opts *o,
 
 struct run {
 	const struct opts *o;
-	const struct qt_prog *prog;
-	struct qt_ctg *ctg;        /* connection tracking, when rules use it */
+	const struct qt_prog *prog, *prog6;  /* NULL: no such ruleset */
+	struct qt_ctg *ctg;        /* connection tracking, when rules use it:
+	                              one table for both families, as each
+	                              queue thread of the daemon has */
 	const struct qt_engine_env *env;
 	int indev, outdev;
 	uint64_t last_ns;
 	uint64_t accepted, dropped, skipped;
 };
 
-/* Judge the IPv4 packet at data (len bytes, room for cap); print. */
-static void judge(struct run *r, uint64_t no, uint8_t *data, uint32_t len,
-		  uint32_t cap, uint32_t wire_len, uint64_t ts_ns,
-		  const uint8_t *hw, uint8_t hwlen)
+/* Judge the IP packet at data (len bytes, room for cap) with its
+ * family's program prog; print. */
+static void judge(struct run *r, const struct qt_prog *prog, uint64_t no,
+		  uint8_t *data, uint32_t len, uint32_t cap, uint32_t wire_len,
+		  uint64_t ts_ns, const uint8_t *hw, uint8_t hwlen)
 {
 	const struct opts *o = r->o;
 	struct qt_eval ev;
@@ -353,7 +382,7 @@ static void judge(struct run *r, uint64_t no, uint8_t *data, uint32_t len,
 	 * only the replayed hook had rules */
 	if (r->ctg)
 		qt_ctg_burst_begin(r->ctg, ev.now_ns);
-	int v = qt_judge_alone(r->prog, r->ctg, &ev, NULL);
+	int v = qt_judge_alone(prog, r->ctg, &ev, NULL);
 	if (r->ctg)
 		qt_ctg_burst_end(r->ctg);
 	if (v == QT_XT_DROP)
@@ -385,7 +414,16 @@ static void skip(struct run *r, uint64_t no, const char *why, ...)
 	putchar('\n');
 }
 
-/* One capture record: find the IPv4 packet behind the link header. */
+/* What the replay judges, for its skip lines: "IPv4" (no --rules6),
+ * "IPv6" (--rules6 alone) or both. */
+static const char *judged(const struct run *r)
+{
+	return !r->prog6 ? "IPv4" : !r->prog ? "IPv6" : "IPv4 or IPv6";
+}
+
+/* One capture record: find the IP packet behind the link header; an
+ * IPv4 one is judged by the iptables ruleset, an IPv6 one by the
+ * ip6tables ruleset. */
 static void record(struct run *r, const struct qt_pcap *pc, uint8_t *buf,
 		   uint32_t bufcap, const struct qt_pcap_rec *rec)
 {
@@ -428,25 +466,48 @@ static void record(struct run *r, const struct qt_pcap *pc, uint8_t *buf,
 		type = (uint32_t)(buf[14] << 8 | buf[15]);
 		off = 16;
 		break;
-	case QT_PCAP_LINK_RAW:
-	default:
-		/* a packet too short to say its version goes to the parser,
-		 * which reports it as malformed */
-		if (rec->caplen && (buf[0] >> 4) != 4) {
-			skip(r, no, "not IPv4 (IP version %u)", buf[0] >> 4);
+	case QT_PCAP_LINK_SLL2:
+		/* protocol, reserved, interface index, ARPHRD type, packet
+		 * type, address length, 8 bytes of address */
+		if (rec->caplen < 20) {
+			skip(r, no, "short Linux cooked v2 header (%u bytes)",
+			     rec->caplen);
 			return;
 		}
+		type = (uint32_t)(buf[0] << 8 | buf[1]);
+		hwlen = (uint8_t)(buf[11] > 8 ? 8 : buf[11]);
+		hw = buf + 12;
+		off = 20;
+		break;
+	case QT_PCAP_LINK_RAW:
+	case QT_PCAP_LINK_IPV4:
+	case QT_PCAP_LINK_IPV6:
+	default:
+		/* a packet too short to say its version goes to the parser
+		 * of the family judged, which reports it as malformed */
+		if (rec->caplen && ((buf[0] >> 4 == 4 && r->prog) ||
+				    (buf[0] >> 4 == 6 && r->prog6))) {
+			type = buf[0] >> 4 == 6 ? 0x86dd : 0x0800;
+		} else if (rec->caplen) {
+			skip(r, no, "not %s (IP version %u)", judged(r),
+			     buf[0] >> 4);
+			return;
+		} else {
+			type = r->prog ? 0x0800 : 0x86dd;
+		}
 		off = 0;
-		type = 0x0800;
 		break;
 	}
-	if (type != 0x0800) {
-		skip(r, no, "not IPv4 (ethertype 0x%04x)", type);
+	const struct qt_prog *prog = type == 0x0800 ? r->prog :
+				     type == 0x86dd ? r->prog6 : NULL;
+	if (!prog) {
+		skip(r, no, "not %s (ethertype 0x%04x)", judged(r), type);
 		return;
 	}
 	uint32_t len = rec->caplen - off;
 	uint32_t wire = rec->origlen > off ? rec->origlen - off : len;
-	judge(r, no, buf + off, len, bufcap - off, wire, rec->ts_ns, hw, hwlen);
+	judge(r, prog, no, buf + off, len, bufcap - off, wire, rec->ts_ns, hw,
+	      hwlen);
 }
 
 static int replay_pcap(struct run *r, const char *path)
@@ -458,10 +519,15 @@ static int replay_pcap(struct run *r, const char *path)
 	int rc = 1;
 	if (qt_pcap_open(&pc, path, &err) < 0)
 		goto out;
-	if (pc.linktype != QT_PCAP_LINK_ETHERNET &&
-	    pc.linktype != QT_PCAP_LINK_RAW && pc.linktype != QT_PCAP_LINK_SLL) {
+	switch (pc.linktype) {
+	case QT_PCAP_LINK_ETHERNET: case QT_PCAP_LINK_RAW:
+	case QT_PCAP_LINK_SLL: case QT_PCAP_LINK_IPV4:
+	case QT_PCAP_LINK_IPV6: case QT_PCAP_LINK_SLL2:
+		break;
+	default:
 		qt_buf_printf(&err, "%s: link type %u is not read (1 Ethernet, "
-			      "101 raw IP, 113 Linux cooked)\n", path,
+			      "101 raw IP, 113 Linux cooked, 228 raw IPv4, "
+			      "229 raw IPv6, 276 Linux cooked v2)\n", path,
 			      pc.linktype);
 		goto out;
 	}
@@ -501,9 +567,68 @@ static int replay_gen(struct run *r)
 	for (uint64_t i = 0; i < r->o->gen_n; i++) {
 		uint64_t ts;
 		uint32_t len = qt_gen_packet(&g, i, buf, &ts);
-		judge(r, i + 1, buf, len, sizeof(buf), len, ts, NULL, 0);
+		judge(r, r->prog, i + 1, buf, len, sizeof(buf), len, ts, NULL,
+		      0);
 	}
 	return 0;
+}
+
+/* One family's ruleset, its counters and its program. */
+struct family_rules {
+	struct qt_rt_store *store;
+	struct qt_ruleset *rs;
+	struct qt_prog *prog;
+};
+
+static void family_free(struct family_rules *f)
+{
+	qt_prog_free(f->prog);
+	qt_ruleset_free(f->rs);
+	qt_rt_store_free(f->store);
+}
+
+/* Load the ruleset in path (nothing when path is NULL) and compile it:
+ * 0, or 1 with the message printed. */
+static int family_load(struct family_rules *f, const struct opts *o,
+		       const char *path, uint8_t family,
+		       const struct qt_engine_env *env)
+{
+	if (!path)
+		return 0;
+	f->store = qt_rt_store_new();
+	if (!f->store) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	f->rs = load_rules(o, path, family, f->store);
+	if (!f->rs)
+		return 1;
+	struct qt_buf err;
+	qt_buf_init(&err);
+	f->prog = qt_prog_compile(f->rs, env, f->store, &err);
+	if (!f->prog)
+		fprintf(stderr, PROG ": %s: cannot be compiled: %s", path,
+			qt_buf_str(&err));
+	qt_buf_free(&err);
+	return f->prog ? 0 : 1;
+}
+
+/* The ruleset with the counters its program counted, in -save -c form. */
+static void family_save(const struct family_rules *f, const char *prog)
+{
+	if (!f->rs)
+		return;
+	struct qt_buf out, serr;
+	qt_buf_init(&out);
+	qt_buf_init(&serr);
+	struct qt_ctx ctx;
+	qt_ctx_init(&ctx, prog, &out, &serr);
+	struct qt_counter_view cnt = { .io = qt_rt_store_io(f->store) };
+	qt_save_run(f->rs, NULL, &cnt, true, false, &ctx);
+	fputs(qt_buf_str(&out), stdout);
+	fputs(qt_buf_str(&serr), stderr);
+	qt_buf_free(&out);
+	qt_buf_free(&serr);
 }
 
 int main(int argc, char **argv)
@@ -517,17 +642,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	struct qt_rt_store *store = qt_rt_store_new();
-	struct qt_ruleset *rs = store ? load_rules(&o, store) : NULL;
-	if (!rs) {
-		qt_rt_store_free(store);
-		return 1;
-	}
-
 	struct qt_rtnl_watch *addrs_feed = NULL, *links_feed = NULL;
 	struct qt_addrs *addrs = NULL;
 	struct qt_links *links = NULL;
 	struct run r = { .o = &o };
+	struct family_rules f4 = { 0 }, f6 = { 0 };
 	if (o.live) {
 		addrs_feed = qt_rtnl_feed_open(&qt_addrs_feed);
 		links_feed = addrs_feed ? qt_rtnl_feed_open(&qt_links_feed)
@@ -536,7 +655,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": --live-addrs: cannot read the "
 				"namespace's addresses: %s\n", strerror(errno));
 			qt_rtnl_watch_close(addrs_feed);
-			qt_ruleset_free(rs);
 			return 1;
 		}
 		addrs = qt_rtnl_feed_table(addrs_feed);
@@ -557,17 +675,15 @@ int main(int argc, char **argv)
 		.addrs = addrs, .links = links,
 		.log = on_log, .send = on_send, .hz = o.hz,
 	};
-	struct qt_buf err;
-	qt_buf_init(&err);
-	struct qt_prog *prog = qt_prog_compile(rs, &env, store, &err);
-	if (!prog) {
-		fprintf(stderr, PROG ": %s: cannot be compiled: %s", o.rules,
-			qt_buf_str(&err));
-		rc = 1;
+	rc = family_load(&f4, &o, o.rules, AF_INET, &env);
+	if (!rc)
+		rc = family_load(&f6, &o, o.rules6, AF_INET6, &env);
+	if (rc)
 		goto out;
-	}
-	r.prog = prog;
-	if (qt_prog_uses_ct(prog)) {
+	r.prog = f4.prog;
+	r.prog6 = f6.prog;
+	if ((f4.prog && qt_prog_uses_ct(f4.prog)) ||
+	    (f6.prog && qt_prog_uses_ct(f6.prog))) {
 		struct qt_ct_config cc;
 		qt_ct_config_default(&cc);
 		r.ctg = qt_ctg_new(&cc, 65536);
@@ -583,27 +699,15 @@ int main(int argc, char **argv)
 	rc = o.gen ? replay_gen(&r) : replay_pcap(&r, o.pcap);
 
 	if (o.save_counters && rc != 2) {
-		struct qt_buf out, serr;
-		qt_buf_init(&out);
-		qt_buf_init(&serr);
-		struct qt_ctx ctx;
-		qt_ctx_init(&ctx, "iptables-save", &out, &serr);
-		/* the counters as the program counted them */
-		struct qt_counter_view cnt = { .io = qt_rt_store_io(store) };
-		qt_save_run(rs, NULL, &cnt, true, false, &ctx);
-		fputs(qt_buf_str(&out), stdout);
-		fputs(qt_buf_str(&serr), stderr);
-		qt_buf_free(&out);
-		qt_buf_free(&serr);
+		family_save(&f4, "iptables-save");
+		family_save(&f6, "ip6tables-save");
 	}
 out:
 	fflush(stdout);
 	qt_ctg_free(r.ctg);
-	qt_prog_free(prog);
-	qt_ruleset_free(rs);
-	qt_rt_store_free(store);
+	family_free(&f4);
+	family_free(&f6);
 	qt_rtnl_watch_close(links_feed);
 	qt_rtnl_watch_close(addrs_feed);
-	qt_buf_free(&err);
 	return rc;
 }

@@ -143,6 +143,14 @@ EOF2
 		'COMMIT' >"$D/r.v4"
 	run -0 "$R" "$D/r.v4" "$D/raw.pcap"
 	[ "$output" = "$(printf '1 ACCEPT\n2 DROP\n3 SKIP not IPv4 (IP version 6)')" ]
+	# the IPv6 record (hop limit 0, a hop-by-hop header cut short) by
+	# the ip6tables ruleset; without the iptables one IPv4 is skipped
+	printf '%s\n' '*filter' ':INPUT ACCEPT [0:0]' ':FORWARD ACCEPT [0:0]' ':OUTPUT ACCEPT [0:0]' \
+		'-A INPUT -m hl --hl-eq 0 -j DROP' 'COMMIT' >"$D/r.v6"
+	run -0 "$R" --rules6 "$D/r.v6" "$D/r.v4" "$D/raw.pcap"
+	[ "$output" = "$(printf '1 ACCEPT\n2 DROP\n3 DROP malformed=bad_exthdr')" ]
+	run -0 "$R" -6 "$D/r.v6" "$D/raw.pcap"
+	[ "$output" = "$(printf '1 SKIP not IPv6 (IP version 4)\n2 SKIP not IPv6 (IP version 4)\n3 DROP malformed=bad_exthdr')" ]
 	# the cooked header's address is the hardware address (-m mac)
 	run -0 "$R" --in eth0 "$D/r.v4" "$D/sll.pcap"
 	[ "$output" = "$(printf '1 ACCEPT\n2 ACCEPT')" ]
@@ -150,6 +158,28 @@ EOF2
 	[ "$output" = "$(printf '1 ACCEPT\n2 DROP')" ]
 	run -0 "$R" "$D/r.v4" "$D/swapped.pcap"
 	[ "$output" = "$(printf '1 ACCEPT\n2 DROP')" ]
+}
+
+@test "replay: tcpdump -i any's Linux cooked v2 and raw IPv6 captures, IPv6 by --rules6" {
+	mkpcap sll2; mkpcap ip6raw
+	printf '%s\n' '*filter' ':INPUT DROP [0:0]' ':FORWARD ACCEPT [0:0]' ':OUTPUT ACCEPT [0:0]' \
+		'-A INPUT -m mac --mac-source 02:00:00:00:01:02 -p tcp --dport 22 -j ACCEPT' \
+		'COMMIT' >"$D/r.v4"
+	printf '%s\n' '*filter' ':INPUT ACCEPT [0:0]' ':FORWARD ACCEPT [0:0]' ':OUTPUT ACCEPT [0:0]' \
+		'-A INPUT -m hl --hl-lt 2 -j DROP' \
+		'-A INPUT -m mac --mac-source 02:00:00:00:01:02 -s fd00:1::2 -p udp --dport 53 -j MARK --set-mark 7' \
+		'COMMIT' >"$D/r.v6"
+	# the cooked v2 header's address is the hardware address (-m mac)
+	run -0 "$R" --in eth0 --rules6 "$D/r.v6" "$D/r.v4" "$D/sll2.pcap"
+	echo "$output"
+	[ "$output" = "$(printf '1 ACCEPT\n2 ACCEPT mark=0x7\n3 DROP\n4 SKIP not IPv4 or IPv6 (ethertype 0x0806)')" ]
+	run -0 "$R" --in eth0 "$D/r.v4" "$D/sll2.pcap"
+	[ "$output" = "$(printf '1 ACCEPT\n2 SKIP not IPv4 (ethertype 0x86dd)\n3 SKIP not IPv4 (ethertype 0x86dd)\n4 SKIP not IPv4 (ethertype 0x0806)')" ]
+	run -0 "$R" --rules6 "$D/r.v6" "$D/ip6raw.pcap"
+	[ "$output" = "$(printf '1 ACCEPT\n2 DROP')" ]
+	run -0 "$R" --save-counters --rules6 "$D/r.v6" "$D/ip6raw.pcap"
+	echo "$output"
+	echo "$output" | grep -qx '\[1:52\] -A INPUT -m hl --hl-lt 2 -j DROP'
 }
 
 @test "replay: -m limit runs on the capture's clock" {

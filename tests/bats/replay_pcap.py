@@ -6,7 +6,8 @@
 CASE: fw (Ethernet, the packets of the firewall case), raw (linktype
 101), sll (linktype 113), swapped (big-endian, nanosecond timestamps),
 limit (packets at chosen times), trunc (last record cut short), absurd
-(a record claiming 4 GiB), pcapng (the other format's magic).
+(a record claiming 4 GiB), pcapng (the other format's magic), sll2
+(linktype 276, tcpdump -i any's: IPv4 and IPv6), ip6raw (linktype 229).
 Only the standard library (struct): no scapy needed.
 """
 import struct
@@ -77,6 +78,21 @@ def eth(ip, vlan=None, etype=0x0800):
     return MAC_DST + MAC_SRC + tag + struct.pack("!H", etype) + ip
 
 
+def udp6(src, dst, sport, dport, payload=b"x" * 4, hlim=64):
+    s, d = (bytes.fromhex(a) for a in (src, dst))
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    c = csum(s + d + struct.pack("!IxxxB", len(seg), 17) + seg) or 0xFFFF
+    seg = seg[:6] + struct.pack("!H", c) + seg[8:]
+    return struct.pack("!IHBB", 6 << 28, len(seg), 17, hlim) + s + d + seg
+
+
+def sll2(ip, etype):
+    # protocol, reserved, interface 2, ARPHRD_ETHER, packet type 0 (to
+    # us), a 6-byte address padded to 8
+    return struct.pack("!HHIHBB", etype, 0, 2, 1, 0, 6) + MAC_SRC + \
+        b"\0\0" + ip
+
+
 def sll(ip):
     # packet type 0 (to us), ARPHRD_ETHER, 6-byte address padded to 8
     return struct.pack("!HHH", 0, 1, 6) + MAC_SRC + b"\0\0" + \
@@ -96,6 +112,8 @@ def pcap(linktype, recs, big=False, nsec=False):
 
 
 C, C2, S = "10.0.1.2", "10.0.1.66", "10.0.2.2"
+C6 = "fd000001" + "0" * 23 + "2"    # fd00:1::2
+S6 = "fd000002" + "0" * 23 + "2"    # fd00:2::2
 # the firewall case: the expected verdicts are in replay.bats
 FW = [
     eth(tcp(C, S, 40000, 8000)),                  # 1 web: ACCEPT, mark
@@ -150,6 +168,14 @@ def main():
             (0.4, tcps(other, S, 40001, 80, 0x10, 777, 1, ident=5)),
             (0.5, tcps(S, C, 81, 40002, 0x02, 9000, 0, ident=6)),
         ])
+    elif case == "sll2":
+        data = pcap(276, [(0, sll2(tcp(C, S, 1, 22), 0x0800)),
+                          (1, sll2(udp6(C6, S6, 1, 53), 0x86DD)),
+                          (2, sll2(udp6(C6, S6, 1, 54, hlim=1), 0x86DD)),
+                          (3, sll2(b"\0" * 28, 0x0806))])
+    elif case == "ip6raw":
+        data = pcap(229, [(0, udp6(C6, S6, 1, 53)),
+                          (1, udp6(C6, S6, 1, 54, hlim=1))])
     elif case == "pcapng":
         data = struct.pack("<IIIHH", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0) + \
             bytes(16)

@@ -1,0 +1,22 @@
+# Vectors of DNPT: iptables 1.8.9's libip6t_DNPT.t (GPL-2.0, the Netfilter
+# project; test data, unchanged) with the messages iptables-nft
+# prints for the refused lines ("> " lines, tests/ext/gen_vectors.py).
+# Format: ../../../shared/iptables-tests/README.md.
+%family 6
+:PREROUTING
+*mangle
+-j DNPT --src-pfx dead::/64 --dst-pfx 1c3::/64;=;OK
+-j DNPT --src-pfx dead::beef --dst-pfx 1c3::/64;;FAIL
+> ip6tables v1.8.9 (nf_tables):  RULE_APPEND failed (Invalid argument): rule in chain PREROUTING
+-j DNPT --src-pfx dead::/64;;FAIL
+> ip6tables v1.8.9 (nf_tables): DNPT: option "--dst-pfx" must be specified
+> 
+> Try `ip6tables -h' or 'ip6tables --help' for more information.
+-j DNPT --dst-pfx dead::/64;;FAIL
+> ip6tables v1.8.9 (nf_tables): DNPT: option "--src-pfx" must be specified
+> 
+> Try `ip6tables -h' or 'ip6tables --help' for more information.
+-j DNPT;;FAIL
+> ip6tables v1.8.9 (nf_tables): DNPT: option "--src-pfx" must be specified
+> 
+> Try `ip6tables -h' or 'ip6tables --help' for more information.
