@@ -5,7 +5,12 @@
  * over IPv4 for the same shape at 20 and 10,000 rules; asserts
  * nothing.
  *
- *   bench_engine [ROUNDS [MS_PER_SAMPLE]]      (defaults 9 and 30)
+ *   bench_engine [ROUNDS [MS_PER_SAMPLE [SHAPE[/RULES],...]]]
+ *                                          (defaults 9, 30, every case)
+ *
+ * SHAPE (and RULES; several separated by commas) keep only those cases,
+ * e.g. to profile one under perf record; ratios print where both sides
+ * ran.
  *
  * Shapes (FORWARD chain, policy ACCEPT):
  *   blocklist  -s 10.X.Y.Z/32 -p tcp --dport P -j DROP (distinct
@@ -322,12 +327,32 @@ static double sample(struct bcase *c, double ms)
 	return (double)done / (t - t0) / 1e6;
 }
 
+/* Does the filter (SHAPE or SHAPE/RULES, several separated by commas;
+ * NULL: all) keep this case? */
+static bool wanted(const char *only, enum shape s, uint32_t n)
+{
+	if (!only)
+		return true;
+	for (const char *f = only; *f; f += *f == ',') {
+		size_t item = strcspn(f, ","), len = strcspn(f, "/,");
+		bool name = len == strlen(shape_name[s]) &&
+			    !strncmp(f, shape_name[s], len);
+		if (name && (len == item ||
+			     (uint32_t)strtoul(f + len + 1, NULL, 10) == n))
+			return true;
+		f += item;
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned rounds = argc > 1 ? (unsigned)atoi(argv[1]) : 9;
 	double ms = argc > 2 ? atof(argv[2]) : 30;
+	const char *only = argc > 3 ? argv[3] : NULL;
 	if (!rounds || ms <= 0) {
-		fprintf(stderr, "usage: bench_engine [ROUNDS [MS_PER_SAMPLE]]\n");
+		fprintf(stderr, "usage: bench_engine [ROUNDS [MS_PER_SAMPLE "
+			"[SHAPE[/RULES],...]]]\n");
 		return 2;
 	}
 	/* one core: stay on the one we started on */
@@ -347,6 +372,9 @@ int main(int argc, char **argv)
 	for (int s = 0; s < NSHAPES; s++)
 		for (int big = 0; big < NSIZES; big++) {
 			uint32_t n = sizes[big];
+			rsets[s][big] = NULL;
+			if (!wanted(only, (enum shape)s, n))
+				continue;
 			struct qt_ruleset *rs = rsets[s][big] = build((enum shape)s, n);
 			struct qt_buf err;
 			qt_buf_init(&err);
@@ -450,11 +478,12 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < nc; i++)
 		free(cs[i].mpps);
+	for (unsigned i = 0; i < nc; i += 2)
+		qt_prog_free(cs[i].prog);
 	for (int s = 0; s < NSHAPES; s++)
-		for (int big = 0; big < NSIZES; big++) {
-			qt_prog_free(cs[(s * NSIZES + big) * 2].prog);
-			qt_ruleset_free(rsets[s][big]);
-		}
+		for (int big = 0; big < NSIZES; big++)
+			if (rsets[s][big])
+				qt_ruleset_free(rsets[s][big]);
 	free(cs);
 	return 0;
 }
