@@ -573,9 +573,8 @@ static bool iface_match(const char *want, uint8_t len, const char *have)
 #define INV(c, f, cond) (!!(cond) ^ !!((c)->inv & (f)))
 
 /* Whether address a, masked, is net: two 64-bit words whatever the
- * family (an IPv4 rule's mask is zero past its first four bytes, and
- * an IPv4 packet's address is all there is of it: the parser zeroes
- * the rest). */
+ * family (an IPv4 rule's mask is zero past its first four bytes, so
+ * whatever follows an IPv4 packet's address never counts). */
 _Static_assert(offsetof(struct qt_pkt, saddr) % 8 == 0 &&
 	       offsetof(struct qt_pkt, daddr) % 8 == 0,
 	       "a packet's addresses are read as aligned 64-bit words");
