@@ -3,6 +3,7 @@
 #include "program.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,9 +50,17 @@ enum kind { K_NONE, K_ACCEPT, K_DROP, K_RETURN, K_JUMP, K_GOTO, K_EXT };
 struct crule {
 	struct qt_rule *r;          /* reference held */
 	struct qt_rule_rt *rt;      /* counters, matches and their state */
-	/* network order, pre-masked; an IPv4 rule uses word 0 only (its
-	 * other words are zero, masks included, so they match anything) */
-	uint32_t src[4], smsk[4], dst[4], dmsk[4];
+	/* The addresses pre-masked, as two 64-bit words holding the
+	 * address's bytes as they lie in memory (network order), so that
+	 * one comparison serves both families without a branch: an IPv4
+	 * rule has its address in the first four bytes and zeros after
+	 * them, masks included, so that the rest of a packet's address
+	 * never counts. */
+	uint64_t src[2], smsk[2], dst[2], dmsk[2];
+	/* Which addresses are compared at all: not when the mask is all
+	 * zero (no -s, or -s ::/0) and not inverted, where every packet
+	 * would pass. */
+	bool chk_src, chk_dst;
 	uint8_t inv;
 	uint8_t proto;
 	bool any_proto;
@@ -90,6 +99,8 @@ struct qt_prog {
 	bool wants_owner;           /* a rule reads local packets' owner */
 	bool wants_l2type;          /* a rule reads the frame's type */
 	bool iface_keys;            /* a classifier may index interfaces */
+	bool src6_keys, dst6_keys;  /* one may index the words 1-3 of an
+	                               IPv6 source (destination) address */
 	bool nat;                   /* the nat table has a built-in chain:
 	                               its hooks bind and rewrite */
 };
@@ -124,6 +135,30 @@ static void iface_prep(const char *name, char *out, uint8_t *len)
 	*len = (uint8_t)(n + 1);
 }
 
+/* 32-bit word w (network order) of an address held as two 64-bit
+ * words. */
+static uint32_t word_of(const uint64_t a[2], unsigned w)
+{
+	uint32_t v;
+	memcpy(&v, (const uint8_t *)a + 4 * w, 4);
+	return v;
+}
+
+/* A rule's address and mask as compiled: the net pre-masked; whether
+ * it is compared at all. */
+static bool addr_prep(const struct in6_addr *a, const struct in6_addr *m,
+		      unsigned words, uint64_t net[2], uint64_t msk[2])
+{
+	uint32_t n32[4] = { 0 }, m32[4] = { 0 };
+	for (unsigned w = 0; w < words; w++) {
+		m32[w] = m->s6_addr32[w];
+		n32[w] = a->s6_addr32[w] & m32[w];
+	}
+	memcpy(net, n32, 16);
+	memcpy(msk, m32, 16);
+	return (msk[0] | msk[1]) != 0;
+}
+
 static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
 {
 	qt_cls_range_any(k);
@@ -135,12 +170,14 @@ static void cls_range_of(const struct crule *c, struct qt_cls_range *k)
 						 QT_CLS_DST2, QT_CLS_DST3 };
 	for (unsigned w = 0; w < 4; w++) {
 		if (!(c->inv & QT_INV_SRCIP)) {
-			uint32_t a = ntohl(c->src[w]), m = ntohl(c->smsk[w]);
+			uint32_t a = ntohl(word_of(c->src, w));
+			uint32_t m = ntohl(word_of(c->smsk, w));
 			k->lo[sf[w]] = a & m;
 			k->hi[sf[w]] = (a & m) | ~m;
 		}
 		if (!(c->inv & QT_INV_DSTIP)) {
-			uint32_t a = ntohl(c->dst[w]), m = ntohl(c->dmsk[w]);
+			uint32_t a = ntohl(word_of(c->dst, w));
+			uint32_t m = ntohl(word_of(c->dmsk, w));
 			k->lo[df[w]] = a & m;
 			k->hi[df[w]] = (a & m) | ~m;
 		}
@@ -207,13 +244,11 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	if (qt_rt_make(c->rt, env, err) < 0)
 		return -1;
 	unsigned words = r->family == AF_INET6 ? 4 : 1;
-	for (unsigned w = 0; w < words; w++) {
-		c->smsk[w] = r->smsk.v6.s6_addr32[w];
-		c->src[w] = r->src.v6.s6_addr32[w] & c->smsk[w];
-		c->dmsk[w] = r->dmsk.v6.s6_addr32[w];
-		c->dst[w] = r->dst.v6.s6_addr32[w] & c->dmsk[w];
-	}
 	c->inv = r->invflags;
+	c->chk_src = addr_prep(&r->src.v6, &r->smsk.v6, words, c->src,
+			       c->smsk) || (c->inv & QT_INV_SRCIP);
+	c->chk_dst = addr_prep(&r->dst.v6, &r->dmsk.v6, words, c->dst,
+			       c->dmsk) || (c->inv & QT_INV_DSTIP);
 	c->proto = (uint8_t)r->proto;
 	c->any_proto = r->proto == 0;
 	c->frag = r->frag;
@@ -361,6 +396,11 @@ static int compile_chain(struct cchain *cc, const struct qt_chain *ch,
 	if (qt_cls_has_group(cc->cls, QT_CLS_IN) ||
 	    qt_cls_has_group(cc->cls, QT_CLS_OUT))
 		p->iface_keys = true;
+	/* nor IPv6 addresses' words past the first */
+	for (int w = 0; w < 3; w++) {
+		p->src6_keys |= qt_cls_has_group(cc->cls, QT_CLS_SRC1 + w);
+		p->dst6_keys |= qt_cls_has_group(cc->cls, QT_CLS_DST1 + w);
+	}
 	if (ch->builtin) {
 		if (ch->counts_policy)
 			cc->pol = &qt_rt_store_policy(store)->c[t->id][ch->hook];
@@ -532,24 +572,27 @@ static bool iface_match(const char *want, uint8_t len, const char *have)
 
 #define INV(c, f, cond) (!!(cond) ^ !!((c)->inv & (f)))
 
-/* Whether address a, masked, is net: one word for IPv4, four for
- * IPv6 (an IPv4 rule's words 1-3 match anything). */
-static inline bool addr_in(const union qt_addr *a, const uint32_t *net,
-			   const uint32_t *msk, bool v6)
+/* Whether address a, masked, is net: two 64-bit words whatever the
+ * family (an IPv4 rule's mask is zero past its first four bytes, so
+ * whatever follows an IPv4 packet's address never counts). */
+_Static_assert(offsetof(struct qt_pkt, saddr) % 8 == 0 &&
+	       offsetof(struct qt_pkt, daddr) % 8 == 0,
+	       "a packet's addresses are read as aligned 64-bit words");
+static inline bool addr_in(const union qt_addr *a, const uint64_t net[2],
+			   const uint64_t msk[2])
 {
-	const uint32_t *w = a->v6.s6_addr32;
-	if (!v6)
-		return (a->v4.s_addr & msk[0]) == net[0];
-	return (((w[0] & msk[0]) ^ net[0]) | ((w[1] & msk[1]) ^ net[1]) |
-		((w[2] & msk[2]) ^ net[2]) | ((w[3] & msk[3]) ^ net[3])) == 0;
+	uint64_t w[2];
+	memcpy(w, a, sizeof(w));
+	return (((w[0] & msk[0]) ^ net[0]) | ((w[1] & msk[1]) ^ net[1])) == 0;
 }
 
 static bool base_match(const struct crule *c, const struct qt_eval *ev)
 {
 	const struct qt_pkt *p = &ev->pkt;
-	bool v6 = p->family == AF_INET6;
-	if (INV(c, QT_INV_SRCIP, !addr_in(&p->saddr, c->src, c->smsk, v6)) ||
-	    INV(c, QT_INV_DSTIP, !addr_in(&p->daddr, c->dst, c->dmsk, v6)))
+	if ((c->chk_src &&
+	     INV(c, QT_INV_SRCIP, !addr_in(&p->saddr, c->src, c->smsk))) ||
+	    (c->chk_dst &&
+	     INV(c, QT_INV_DSTIP, !addr_in(&p->daddr, c->dst, c->dmsk))))
 		return false;
 	if (c->inlen && INV(c, QT_INV_VIA_IN, !iface_match(c->in, c->inlen,
 							   ev->in)))
@@ -664,15 +707,21 @@ make_key(const struct qt_prog *p, const struct qt_eval *ev, uint32_t *key)
 	const struct qt_pkt *pk = &ev->pkt;
 	key[QT_CLS_SRC] = ntohl(pk->saddr.v4.s_addr);
 	key[QT_CLS_DST] = ntohl(pk->daddr.v4.s_addr);
+	/* an IPv6 address's other words only where a group reads them
+	 * (the key's zeros are never read otherwise) */
 	if (pk->family == AF_INET6) {
-		const uint32_t *s = pk->saddr.v6.s6_addr32;
-		const uint32_t *d = pk->daddr.v6.s6_addr32;
-		key[QT_CLS_SRC1] = ntohl(s[1]);
-		key[QT_CLS_SRC2] = ntohl(s[2]);
-		key[QT_CLS_SRC3] = ntohl(s[3]);
-		key[QT_CLS_DST1] = ntohl(d[1]);
-		key[QT_CLS_DST2] = ntohl(d[2]);
-		key[QT_CLS_DST3] = ntohl(d[3]);
+		if (p->src6_keys) {
+			const uint32_t *s = pk->saddr.v6.s6_addr32;
+			key[QT_CLS_SRC1] = ntohl(s[1]);
+			key[QT_CLS_SRC2] = ntohl(s[2]);
+			key[QT_CLS_SRC3] = ntohl(s[3]);
+		}
+		if (p->dst6_keys) {
+			const uint32_t *d = pk->daddr.v6.s6_addr32;
+			key[QT_CLS_DST1] = ntohl(d[1]);
+			key[QT_CLS_DST2] = ntohl(d[2]);
+			key[QT_CLS_DST3] = ntohl(d[3]);
+		}
 	}
 	key[QT_CLS_PROTO] = pk->proto;
 	if (p->iface_keys) {

@@ -4,6 +4,7 @@
  * only, in xtables' short forms ("10.1" = 10.1.0.0) for IPv4; in
  * ip6tables' rules IPv6 addresses as inet_pton reads them. */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,11 +170,39 @@ static void iprange_print(const struct qt_ext_inst *in, struct qt_buf *b,
 
 /* ---- engine: xt_iprange revision 1 (iprange_mt4, iprange_mt6) ----
  * Compares as numbers (bytes in network order compare the same way);
- * a reversed range never matches (inverted: it always does). */
+ * a reversed range never matches (inverted: it always does). An
+ * address is read as big-endian words, two of 64 bits for IPv6, rather
+ * than through memcmp's call and byte loop. */
+static uint64_t be64_at(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return be64toh(v);
+}
+
+/* a < b: -1, a == b: 0, a > b: 1 */
+static int addr_cmp(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	if (n == 4) {
+		uint32_t x, y;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		x = ntohl(x);
+		y = ntohl(y);
+		return (x > y) - (x < y);
+	}
+	uint64_t x = be64_at(a), y = be64_at(b);
+	if (x == y) {
+		x = be64_at(a + 8);
+		y = be64_at(b + 8);
+	}
+	return (x > y) - (x < y);
+}
+
 static bool in_range(const void *a, const struct iprange_addr *lo,
 		     const struct iprange_addr *hi, size_t n)
 {
-	return memcmp(a, lo->b, n) >= 0 && memcmp(a, hi->b, n) <= 0;
+	return addr_cmp(a, lo->b, n) >= 0 && addr_cmp(a, hi->b, n) <= 0;
 }
 
 static bool iprange_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)

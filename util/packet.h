@@ -41,6 +41,10 @@ struct qt_pkt {
 	const uint8_t *data;       /* the IP header */
 	uint32_t len;              /* bytes available (the queue's copy) */
 	uint32_t ip_len;           /* the IP total length field */
+	/* 8-byte aligned (the struct is, for its pointers): the engine
+	 * compares them as two 64-bit words, which then never straddle a
+	 * cache line */
+	union qt_addr saddr, daddr;
 	uint8_t family;            /* AF_INET or AF_INET6 */
 	uint8_t ihl;               /* header length in bytes (IPv6: 40, the
 	                              fixed header; l4 - data covers the
@@ -53,7 +57,6 @@ struct qt_pkt {
 	                              fragment header, if any) */
 	bool more_frags;
 	bool dont_frag;
-	union qt_addr saddr, daddr;
 
 	/* IPv6 only: the extension headers met in order, the fragment
 	 * header's identification, and the flow label. */

@@ -10,7 +10,8 @@
 #   e2e_udp_kpps C S ADDR SECS    64-byte UDP flood from C to ADDR:9000,
 #                                 counted by S's kernel (dropped in its
 #                                 raw table: no receiving process
-#                                 competes for the CPUs): kpps
+#                                 competes for the CPUs): kpps; ADDR
+#                                 IPv4 or IPv6 (84-byte frames)
 #   e2e_tcp_gbps C ADDR SECS      one iperf3 flow to ADDR:5201: Gbit/s
 #   e2e_median X...               the median
 #   e2e_ratio A B                 A/B with two decimals, n/a when B is 0
@@ -30,12 +31,13 @@ print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
 }
 
 e2e_udp_kpps() {
-	local c=$1 s=$2 addr=$3 secs=$4 a b
-	ipt "$s" -t raw -I PREROUTING -p udp --dport 9000 -j DROP
+	local c=$1 s=$2 addr=$3 secs=$4 a b ipt=/usr/sbin/iptables-nft
+	case $addr in *:*) ipt=/usr/sbin/ip6tables-nft ;; esac
+	ip netns exec "$s" "$ipt" -t raw -I PREROUTING -p udp --dport 9000 -j DROP
 	a=$(e2e_rx_packets "$s")
 	ip netns exec "$c" "$B/tests/bench/udp_flood" send "$addr" 9000 "$secs" >/dev/null
 	b=$(e2e_rx_packets "$s")
-	ipt "$s" -t raw -D PREROUTING -p udp --dport 9000 -j DROP
+	ip netns exec "$s" "$ipt" -t raw -D PREROUTING -p udp --dport 9000 -j DROP
 	awk -v a="$a" -v b="$b" -v s="$secs" 'BEGIN { printf "%.1f", (b - a) / s / 1000 }'
 }
 

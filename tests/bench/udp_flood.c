@@ -1,10 +1,12 @@
 /* Small-packet UDP load for the end-to-end benchmark (bench_e2e.sh).
  *
- *   udp_flood send ADDR PORT SECONDS [PAYLOAD]   flood ADDR:PORT (sendmmsg)
- *   udp_flood recv PORT SECONDS                  count what arrives
+ *   udp_flood send ADDR PORT SECONDS [PAYLOAD]   flood ADDR:PORT (sendmmsg;
+ *                                                ADDR IPv4 or IPv6)
+ *   udp_flood recv PORT SECONDS                  count what arrives (both
+ *                                                families)
  *
  * The sender sends PAYLOAD-byte datagrams (default 18: a 64-byte Ethernet
- * frame with its FCS) as fast as it can for SECONDS, in batches of 64 per
+ * frame with its FCS; 84 bytes over IPv6) as fast as it can for SECONDS, in batches of 64 per
  * system call; a python loop would measure python. It prints
  * "sent N pps P".
  * The receiver counts datagrams (recvmmsg) until SECONDS have passed or
@@ -47,13 +49,21 @@ static long num(const char *s, long min, long max)
 static int do_send(const char *addr, int port, double secs, int payload)
 {
 	static char buf[MAXPAYLOAD];
+	/* an IPv4 or an IPv6 address: the same flood of either family */
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	struct sockaddr *sa = (struct sockaddr *)&sin;
+	socklen_t salen = sizeof(sin);
 	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
-		fprintf(stderr, "udp_flood: bad address '%s'\n", addr);
-		return 2;
+		if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) != 1) {
+			fprintf(stderr, "udp_flood: bad address '%s'\n", addr);
+			return 2;
+		}
+		sa = (struct sockaddr *)&sin6;
+		salen = sizeof(sin6);
 	}
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	int fd = socket(sa->sa_family, SOCK_DGRAM, 0);
+	if (fd < 0 || connect(fd, sa, salen) < 0) {
 		perror("udp_flood: socket");
 		return 1;
 	}
@@ -87,11 +97,14 @@ static int do_send(const char *addr, int port, double secs, int payload)
 static int do_recv(int port, double secs)
 {
 	static char buf[BATCH][64];
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int one = 1, rcvbuf = 8 << 20;
+	/* IPv6's wildcard with IPV6_V6ONLY off: datagrams of both families */
+	struct sockaddr_in6 sin = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+				    .sin6_addr = IN6ADDR_ANY_INIT };
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	int one = 1, zero = 0, rcvbuf = 8 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		perror("udp_flood: bind");
 		return 1;

@@ -335,6 +335,41 @@ static void by_hand(void)
 	qt_rt_store_free(st);
 }
 
+/* Masks of length 0, left out of the comparison (every address is in
+ * ::/0; ip6tables-nft refuses an inverted one, as qtables does), masks
+ * of the low bits only, and an inverted prefix. */
+static void partial_masks(void)
+{
+	struct qt_ruleset *rs;
+	struct qt_rt_store *st = qt_rt_store_new();
+	struct qt_prog *p = compile6(
+		"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+		":OUTPUT ACCEPT [0:0]\n"
+		"-A INPUT -s ::/0 -d ::/0 -p udp -j DROP\n"
+		"-A INPUT -d ::9/::ffff:ffff -p tcp -j DROP\n"
+		"-A INPUT ! -s 2001:db8::/32 -p tcp --dport 23 -j DROP\n"
+		"COMMIT\n", &rs, st);
+	ok(p != NULL, "IPv6 rules with zero and partial masks compiled");
+	const int A = QT_XT_ACCEPT, D = QT_XT_DROP, IN = QT_HOOK_LOCAL_IN;
+	if (p) {
+		is_int(judge6(p, IN, "2001:db8::1", "fd00::1", 17, 53, false), D,
+		       "-s ::/0 -d ::/0 matches every packet");
+		is_int(judge6(p, IN, "::", "::", 17, 53, false), D,
+		       "from and to :: too");
+		is_int(judge6(p, IN, "2001:db8::1", "fd00:1:2:3::9", 6, 22,
+			      false), D, "::9/::ffff:ffff: the low 32 bits");
+		is_int(judge6(p, IN, "2001:db8::1", "fd00::1:9", 6, 22, false), A,
+		       "::9/::ffff:ffff: all of the low 32 bits count");
+		is_int(judge6(p, IN, "2001:db8:ff::1", "fd00::1", 6, 23, false),
+		       A, "! -s 2001:db8::/32: not from inside it");
+		is_int(judge6(p, IN, "2001:db9::1", "fd00::1", 6, 23, false), D,
+		       "! -s 2001:db8::/32: from outside it");
+	}
+	qt_prog_free(p);
+	qt_ruleset_free(rs);
+	qt_rt_store_free(st);
+}
+
 /* A blocklist of 10,000 IPv6 networks (/48s of many /32s, /64s of one
  * /32, host addresses of one /96): each packet meets a few candidates,
  * not the 10,000 rules. */
@@ -390,6 +425,7 @@ static void big_lists(void)
 int main(void)
 {
 	by_hand();
+	partial_masks();
 	big_lists();
 	for (unsigned r = 0; r < 30; r++)
 		walk_equal6(r, 5 + rnd() % 300, 600);
