@@ -575,16 +575,19 @@ static int obj_rule(struct tr *t, const struct qt_json *v, enum op op)
 		qt_buf_printf(t->cmds, " handle %lld", h->i);
 		return 0;
 	}
-	const struct qt_json *where;
-	if ((where = qt_json_get(v, "handle")) &&
-	    where->type == QT_JSON_INTEGER)
+	/* nft 1.0.6 places an added rule by "index" alone ("handle" and
+	 * "position" are not read), an inserted one by "handle" or
+	 * "index"; a replaced one needs its handle */
+	const struct qt_json *where = qt_json_get(v, "handle");
+	if (op == OP_REPLACE && (!where || where->type != QT_JSON_INTEGER))
+		return internal(t, "Handle is required when replacing a rule.");
+	if (op != OP_ADD && op != OP_CREATE && where &&
+	    where->type == QT_JSON_INTEGER) {
 		qt_buf_printf(t->cmds, " handle %lld", where->i);
-	else if ((where = qt_json_get(v, "position")) &&
-		 where->type == QT_JSON_INTEGER)
-		qt_buf_printf(t->cmds, " position %lld", where->i);
-	else if ((where = qt_json_get(v, "index")) &&
-		 where->type == QT_JSON_INTEGER)
+	} else if ((where = qt_json_get(v, "index")) &&
+		   where->type == QT_JSON_INTEGER) {
 		qt_buf_printf(t->cmds, " index %lld", where->i);
+	}
 	for (unsigned i = 0; expr->type == QT_JSON_ARRAY && i < expr->n; i++) {
 		const struct qt_json *s = expr->items[i];
 		if (s->type != QT_JSON_OBJECT)
@@ -764,6 +767,10 @@ static int cmd_list_flush(struct tr *t, const struct qt_json *v, enum op op)
 						      "family");
 		if (f && f->type == QT_JSON_STRING)
 			return put_family(t, f->s);
+		/* nft lists the tables of family ip when no family is
+		 * given for them */
+		if (!strcmp(many[i], "tables"))
+			qt_buf_puts(t->cmds, " ip");
 		return 0;
 	}
 	static const char *const one[] = { "table", "chain", "set" };
