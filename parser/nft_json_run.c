@@ -274,6 +274,17 @@ static int put_lhs(struct tr *t, const struct qt_json *v)
 		qt_buf_printf(t->cmds, "%s %s", kind, k->s);
 		return 0;
 	}
+	static const char *const elsewhere[] = {
+		"&", "|", "^", "<<", ">>", "concat", "exthdr", "tcp option",
+		"sctp chunk", "rt", "fib", "numgen", "hash", "socket", "osf",
+		"ipsec", "dccp option", "jhash", "symhash", "ip option",
+	};
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
+		if (!strcmp(kind, elsewhere[i])) {
+			internal(t, "qtables-nft does not hold the '%s' "
+				 "expression yet.", kind);
+			break;
+		}
 	return internal(t, "Invalid LHS of relational.");
 }
 
@@ -431,7 +442,7 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 	if (s->n != 1) {
 		struct qt_buf dump;
 		qt_buf_init(&dump);
-		qt_buf_puts(&dump, "...");
+		qt_json_dump(s, &dump);
 		int rc = internal(t, "Malformed object (too many properties): "
 				  "'%s'.", qt_buf_str(&dump));
 		qt_buf_free(&dump);
@@ -461,6 +472,16 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 		qt_buf_puts(t->cmds, "notrack");
 		return 0;
 	}
+	static const char *const elsewhere[] = {
+		"quota", "flow", "fwd", "dup", "snat", "dnat", "masquerade",
+		"redirect", "set", "map", "meter", "queue", "ct helper",
+		"ct timeout", "ct expectation", "ct count", "tproxy",
+		"synproxy", "reset", "secmark", "xt", "vmap", "last",
+	};
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
+		if (!strcmp(kind, elsewhere[i]))
+			return internal(t, "qtables-nft does not hold the '%s' "
+					"statement yet.", kind);
 	return internal(t, "Unknown statement object '%s'.", kind);
 }
 
@@ -647,6 +668,9 @@ static int obj_set(struct tr *t, const struct qt_json *v, enum op op)
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;
 	const struct qt_json *type = qt_json_get(v, "type");
+	if (type && type->type == QT_JSON_ARRAY)
+		return internal(t, "qtables-nft does not hold sets of "
+				"concatenated types yet.");
 	if (!type || type->type != QT_JSON_STRING)
 		return internal(t, "Invalid set type.");
 	qt_buf_printf(t->cmds, " { type %s;", type->s);
@@ -733,6 +757,14 @@ static int cmd_objects(struct tr *t, const struct qt_json *v, enum op op)
 				       qt_json_type_name(o->type));
 		return objects[i].fn(t, o, op);
 	}
+	static const char *const elsewhere[] = {
+		"map", "flowtable", "counter", "quota", "ct helper",
+		"ct timeout", "ct expectation", "limit", "secmark", "synproxy",
+	};
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
+		if (qt_json_get(v, elsewhere[i]))
+			return internal(t, "qtables-nft does not hold %s "
+					"objects yet.", elsewhere[i]);
 	return internal(t, "Unknown object passed to %s command.",
 			op_words[op]);
 }
@@ -811,6 +843,10 @@ static int command(struct tr *t, const struct qt_json *c)
 			return cmd_objects(t, v, cmds[i].op);
 		}
 	}
+	if (qt_json_get(c, "reset") || qt_json_get(c, "rename"))
+		return internal(t, "qtables-nft does not take the %s command "
+				"yet.", qt_json_get(c, "reset") ? "reset"
+								: "rename");
 	return cmd_objects(t, c, OP_ADD);
 }
 

@@ -465,6 +465,55 @@ struct qt_json *qt_json_parse(const char *text, size_t len,
 	return v;
 }
 
+void qt_json_dump(const struct qt_json *v, struct qt_buf *b)
+{
+	switch (v->type) {
+	case QT_JSON_OBJECT:
+	case QT_JSON_ARRAY:
+		qt_buf_putc(b, v->type == QT_JSON_OBJECT ? '{' : '[');
+		for (unsigned i = 0; i < v->n; i++) {
+			if (i)
+				qt_buf_puts(b, ", ");
+			if (v->type == QT_JSON_OBJECT) {
+				qt_json_put_str(b, v->keys[i]);
+				qt_buf_puts(b, ": ");
+			}
+			qt_json_dump(v->items[i], b);
+		}
+		qt_buf_putc(b, v->type == QT_JSON_OBJECT ? '}' : ']');
+		return;
+	case QT_JSON_STRING:
+		qt_json_put_str(b, v->s);
+		return;
+	case QT_JSON_INTEGER:
+		qt_buf_printf(b, "%lld", v->i);
+		return;
+	case QT_JSON_REAL: {
+		/* the shortest that reads back, with a point or exponent
+		 * as jansson writes it */
+		char num[64];
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(num, sizeof(num), "%.*g", prec, v->r);
+			if (strtod(num, NULL) == v->r)
+				break;
+		}
+		qt_buf_puts(b, num);
+		if (!strpbrk(num, ".eEn"))
+			qt_buf_puts(b, ".0");
+		return;
+	}
+	case QT_JSON_TRUE:
+		qt_buf_puts(b, "true");
+		return;
+	case QT_JSON_FALSE:
+		qt_buf_puts(b, "false");
+		return;
+	case QT_JSON_NULL:
+		qt_buf_puts(b, "null");
+		return;
+	}
+}
+
 const struct qt_json *qt_json_get(const struct qt_json *v, const char *key)
 {
 	if (!v || v->type != QT_JSON_OBJECT)

@@ -50,6 +50,9 @@ struct qt_json *qt_json_parse(const char *text, size_t len,
 			      struct qt_json_error *err);
 void qt_json_free(struct qt_json *v);
 
+/* v as jansson dumps it without flags: `{"a": 1, "b": [true, null]}`. */
+void qt_json_dump(const struct qt_json *v, struct qt_buf *b);
+
 /* An object's value for key, or NULL (also when v is no object). */
 const struct qt_json *qt_json_get(const struct qt_json *v, const char *key);
 /* As jansson names a type in its messages ("object", "integer"). */

@@ -62,6 +62,14 @@ int main(void)
 	       "\\u escapes and a surrogate pair as UTF-8");
 	is_str(qt_json_type_name(a->items[1]->type), "integer",
 	       "types named as jansson names them");
+	struct qt_buf dump;
+	qt_buf_init(&dump);
+	qt_json_dump(v, &dump);
+	is_str(qt_buf_str(&dump), "{\"nftables\": [{\"add\": {\"table\": "
+	       "{\"family\": \"ip\", \"name\": \"t\"}}}, 22, -5, 1.5, true, "
+	       "false, null, \"\xc3\xa9\xf0\x9f\x98\x80\"], \"b\": 3, \"a\": 2}",
+	       "dumped back as jansson dumps it");
+	qt_buf_free(&dump);
 	qt_json_free(v);
 
 	ok(loads("[]") && loads(" {} \n"), "empty containers, spaces around");

@@ -281,6 +281,21 @@ int main(void)
 	   "a string nft's language cannot hold is refused");
 	ok(strstr(qt_buf_str(&err), "holds a quote") != NULL, "saying why");
 
+	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
+		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"masquerade\": "
+		      "null}]}}}]}") == NULL, "a statement the model lacks is refused");
+	ok(strstr(qt_buf_str(&err), "does not hold the 'masquerade' statement")
+	   != NULL, "by name, not as an unknown one");
+	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
+		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"accept\": "
+		      "null, \"drop\": null}]}}}]}") == NULL,
+	   "a statement of two keys is refused");
+	is_str(qt_buf_str(&err), "internal:0:0-0: Error: Malformed object (too "
+	       "many properties): '{\"accept\": null, \"drop\": null}'.\n\n"
+	       "internal:0:0-0: Error: Parsing expr array at index 0 failed.\n\n"
+	       "internal:0:0-0: Error: Parsing command array at index 0 failed.\n\n",
+	       "showing it as jansson dumps it");
+
 	nft_ruleset_free(rs);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
