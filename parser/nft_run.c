@@ -236,10 +236,12 @@ static int unexpected(struct cur *c, const char *expecting)
 	char d[64];
 	tok_desc(t, d, sizeof(d));
 	const char *sep = expecting ? ", expecting " : "";
-	if (!t)
-		return error_span(c->r, &c->end, &c->end,
-				  "syntax error, unexpected %s%s%s", d, sep,
-				  expecting ? expecting : "");
+	if (!t || t->kind == NT_GROUP) {
+		/* bison's token is the "{" alone, not the block */
+		const struct nft_loc *l = t ? &t->loc : &c->end;
+		return error_span(c->r, l, l, "syntax error, unexpected %s%s%s",
+				  d, sep, expecting ? expecting : "");
+	}
 	return error_tok(c->r, t, "syntax error, unexpected %s%s%s", d, sep,
 			 expecting ? expecting : "");
 }
