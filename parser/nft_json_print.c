@@ -13,17 +13,11 @@
 /* A document: `{"nftables": [metainfo, ...]}` and a newline. */
 struct doc {
 	struct qt_buf *b;
-	/* nft 1.0.6 frees a table's flags before it prints them: listing
-	 * a table or the ruleset, its output stops after the key (exit
-	 * code 0), and so does this one; `list tables` prints whatever
-	 * took the freed memory's place, and this one the flag */
-	bool cut;
 };
 
 static void doc_begin(struct doc *d, struct qt_buf *b)
 {
 	d->b = b;
-	d->cut = false;
 	qt_buf_puts(b, "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", "
 		    "\"release_name\": \"Lester Gooch #5\", "
 		    "\"json_schema_version\": 1}}");
@@ -31,16 +25,12 @@ static void doc_begin(struct doc *d, struct qt_buf *b)
 
 static void doc_end(struct doc *d)
 {
-	if (!d->cut)
-		qt_buf_puts(d->b, "]}");
-	qt_buf_putc(d->b, '\n');
+	qt_buf_puts(d->b, "]}\n");
 }
 
-/* ", " before the next item; false once the document was cut. */
+/* ", " before the next item */
 static bool item(struct doc *d)
 {
-	if (d->cut)
-		return false;
 	qt_buf_puts(d->b, ", ");
 	return true;
 }
@@ -348,7 +338,7 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 
 /* ---- objects ---- */
 
-static void put_table(struct doc *d, const struct nft_table *t, bool alone)
+static void put_table(struct doc *d, const struct nft_table *t)
 {
 	if (!item(d))
 		return;
@@ -357,13 +347,11 @@ static void put_table(struct doc *d, const struct nft_table *t, bool alone)
 	qt_buf_puts(b, ", ");
 	key_str(b, "name", t->name);
 	qt_buf_printf(b, ", \"handle\": %" PRIu64, t->handle);
-	if (t->dormant && alone) {
+	/* one flag is a string; nft 1.0.6 frees that string before it
+	 * prints it (its output then holds whatever took the memory, or
+	 * stops there), which nothing can be made to match */
+	if (t->dormant)
 		qt_buf_puts(b, ", \"flags\": \"dormant\"");
-	} else if (t->dormant) {
-		qt_buf_puts(b, ", \"flags\": ");
-		d->cut = true;
-		return;
-	}
 	qt_buf_puts(b, "}}");
 }
 
@@ -464,7 +452,7 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 static void put_table_full(struct doc *d, const struct nft_table *t,
 			   const struct nft_print_opts *o)
 {
-	put_table(d, t, false);
+	put_table(d, t);
 	for (unsigned i = 0; i < t->nsets; i++)
 		put_set(d, t, &t->sets[i]);
 	for (unsigned i = 0; i < t->nchains; i++)
@@ -497,7 +485,7 @@ void nft_json_tables(const struct nft_ruleset *rs, int family,
 	doc_begin(&d, b);
 	for (unsigned i = 0; i < rs->ntables; i++)
 		if (in_family(&rs->tables[i], family))
-			put_table(&d, &rs->tables[i], true);
+			put_table(&d, &rs->tables[i]);
 	doc_end(&d);
 }
 
