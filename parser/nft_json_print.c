@@ -29,10 +29,9 @@ static void doc_end(struct doc *d)
 }
 
 /* ", " before the next item */
-static bool item(struct doc *d)
+static void item(struct doc *d)
 {
 	qt_buf_puts(d->b, ", ");
-	return true;
 }
 
 static void key(struct qt_buf *b, const char *k)
@@ -340,8 +339,7 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 
 static void put_table(struct doc *d, const struct nft_table *t)
 {
-	if (!item(d))
-		return;
+	item(d);
 	struct qt_buf *b = d->b;
 	head(b, "table", t);
 	qt_buf_puts(b, ", ");
@@ -358,8 +356,7 @@ static void put_table(struct doc *d, const struct nft_table *t)
 static void put_set(struct doc *d, const struct nft_table *t,
 		    const struct nft_set *s)
 {
-	if (!item(d))
-		return;
+	item(d);
 	struct qt_buf *b = d->b;
 	head(b, "set", t);
 	qt_buf_puts(b, ", ");
@@ -403,8 +400,7 @@ static void put_set(struct doc *d, const struct nft_table *t,
 static void put_chain(struct doc *d, const struct nft_table *t,
 		      const struct nft_chain *c)
 {
-	if (!item(d))
-		return;
+	item(d);
 	struct qt_buf *b = d->b;
 	head(b, "chain", t);
 	qt_buf_puts(b, ", ");
@@ -427,8 +423,7 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 		     const struct nft_chain *c, const struct nft_rule *r,
 		     const struct nft_print_opts *o)
 {
-	if (!item(d))
-		return;
+	item(d);
 	struct qt_buf *b = d->b;
 	head(b, "rule", t);
 	qt_buf_puts(b, ", ");
