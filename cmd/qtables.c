@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "kernel_fallback.h"
 #include "request.h"
 #include "ipset.h"
+#include "json.h"
 #include "restore.h"
 #include "set_store.h"
 
@@ -802,14 +804,31 @@ static int nft_usage(FILE *f, const char *name)
 		"  -s, --stateless                 Omit stateful information "
 		"of ruleset.\n"
 		"  -n, --numeric                   Print fully numerical "
-		"output.\n", name);
+		"output.\n"
+		"  -j, --json                      Format output in JSON\n",
+		name);
 	return f == stderr;
+}
+
+/* nft -j reads a file as JSON first and, when it is no JSON, reads it
+ * again as nft's language; standard input read once cannot be read
+ * again (a pipe): nft then reads nothing the second time, and so does
+ * this. */
+static void nft_json_stdin_once(struct qt_buf *text)
+{
+	struct stat st;
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+		return;
+	struct qt_json *doc = qt_json_parse(qt_buf_str(text), text->len, NULL);
+	if (!doc)
+		qt_buf_reset(text);
+	qt_json_free(doc);
 }
 
 static int nft_main(int argc, char **argv)
 {
 	const char *file = NULL;
-	bool check = false, handles = false, stateless = false;
+	bool check = false, handles = false, stateless = false, json = false;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];
@@ -826,6 +845,8 @@ static int nft_main(int argc, char **argv)
 			handles = true;
 		} else if (!strcmp(a, "-s") || !strcmp(a, "--stateless")) {
 			stateless = true;
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			json = true;
 		} else if (!strcmp(a, "-n") || !strcmp(a, "-nn") ||
 			   !strcmp(a, "-nnn") || !strcmp(a, "--numeric")) {
 			/* qtables lists numbers where nft would (ports,
@@ -861,6 +882,8 @@ static int nft_main(int argc, char **argv)
 			qt_buf_put(&text, chunk, n);
 		if (f != stdin)
 			fclose(f);
+		else if (json)
+			nft_json_stdin_once(&text);
 	} else {
 		if (i >= argc) {
 			fputs("nft: no command specified\n", stderr);
@@ -873,7 +896,7 @@ static int nft_main(int argc, char **argv)
 		}
 		qt_buf_putc(&text, '\n');
 	}
-	qt_ipc_nft(&req, "nft", check, handles, stateless, name,
+	qt_ipc_nft(&req, "nft", check, handles, stateless, json, name,
 		   getcwd(cwd, sizeof(cwd)), qt_buf_str(&text), text.len);
 	if (refused_by_kernel()) {
 		fputs("Error: Could not process rule: Operation not "

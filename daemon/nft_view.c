@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nft_model.h"
+#include "nft_json_run.h"
 #include "nft_print.h"
 #include "nft_run.h"
 #include "nft_state.h"
@@ -34,11 +35,14 @@ int qt_nft_view_request(const char *req, size_t len, struct qt_buf *out,
 		.check = qt_ipc_has_word(&h, "check"),
 		.handles = qt_ipc_has_word(&h, "handles"),
 		.stateless = qt_ipc_has_word(&h, "stateless"),
+		.json = qt_ipc_has_word(&h, "json"),
 		.file = qt_ipc_word_decoded(&h, "file", file, sizeof(file)),
 		.cwd = qt_ipc_word_decoded(&h, "cwd", cwd, sizeof(cwd)),
 	};
 	struct nft_ruleset *rs = ruleset();
-	int st = nft_run(&rs, h.body, h.body_len, &o, out, err, changed);
+	int st = o.json ? nft_json_input_run(&rs, h.body, h.body_len, &o, out,
+					     err, changed)
+			: nft_run(&rs, h.body, h.body_len, &o, out, err, changed);
 	current = rs;
 	return st;
 }

@@ -275,12 +275,13 @@ int qt_ipc_ipset(struct qt_buf *b, const char *prog, int argc,
 }
 
 void qt_ipc_nft(struct qt_buf *b, const char *prog, bool check,
-		bool handles, bool stateless, const char *file,
+		bool handles, bool stateless, bool json, const char *file,
 		const char *cwd, const char *text, size_t len)
 {
 	qt_ipc_begin(b, QT_IPC_NFT, prog);
-	qt_buf_printf(b, "%s%s%s", check ? " check" : "",
-		      handles ? " handles" : "", stateless ? " stateless" : "");
+	qt_buf_printf(b, "%s%s%s%s", check ? " check" : "",
+		      handles ? " handles" : "", stateless ? " stateless" : "",
+		      json ? " json" : "");
 	if (file) {
 		qt_buf_puts(b, " file=");
 		put_name(b, file);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nft_json_print.h"
 #include "nft_print.h"
 #include "nft_tree.h"
 
@@ -235,10 +236,12 @@ static int unexpected(struct cur *c, const char *expecting)
 	char d[64];
 	tok_desc(t, d, sizeof(d));
 	const char *sep = expecting ? ", expecting " : "";
-	if (!t)
-		return error_span(c->r, &c->end, &c->end,
-				  "syntax error, unexpected %s%s%s", d, sep,
-				  expecting ? expecting : "");
+	if (!t || t->kind == NT_GROUP) {
+		/* bison's token is the "{" alone, not the block */
+		const struct nft_loc *l = t ? &t->loc : &c->end;
+		return error_span(c->r, l, l, "syntax error, unexpected %s%s%s",
+				  d, sep, expecting ? expecting : "");
+	}
 	return error_tok(c->r, t, "syntax error, unexpected %s%s%s", d, sep,
 			 expecting ? expecting : "");
 }
@@ -1604,7 +1607,10 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		{
 			struct nft_print_opts po = { r->o->handles,
 						     r->o->stateless };
-			nft_print_table(t, &po, r->out);
+			if (r->o->json)
+				nft_json_table(t, &po, r->out);
+			else
+				nft_print_table(t, &po, r->out);
 		}
 		return 0;
 	default:
@@ -1690,7 +1696,10 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 	case V_LIST:
 		if (!ch)
 			return error_tok(r, name, "No such file or directory");
-		nft_print_one_chain(t, ch, &po, r->out);
+		if (r->o->json)
+			nft_json_chain(t, ch, &po, r->out);
+		else
+			nft_print_one_chain(t, ch, &po, r->out);
 		return 0;
 	default:
 		return unexpected(c, NULL);
@@ -1834,7 +1843,10 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v)
 		{
 			struct nft_print_opts po = { r->o->handles,
 						     r->o->stateless };
-			nft_print_one_set(t, s, &po, r->out);
+			if (r->o->json)
+				nft_json_set(t, s, r->out);
+			else
+				nft_print_one_set(t, s, &po, r->out);
 		}
 		return 0;
 	default:
@@ -1916,6 +1928,19 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 	if (expect_end(c) < 0)
 		return -1;
 	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	if (r->o->json) {
+		if (!strcmp(what, "ruleset"))
+			nft_json_ruleset(r->rs, fam, &po, r->out);
+		else if (!strcmp(what, "tables"))
+			nft_json_tables(r->rs, fam, r->out);
+		else if (!strcmp(what, "chains"))
+			nft_json_chains(r->rs, fam, r->out);
+		else if (!strcmp(what, "counters"))
+			nft_json_counters(r->out);
+		else
+			nft_json_sets(r->rs, fam, r->out);
+		return 0;
+	}
 	if (!strcmp(what, "ruleset")) {
 		nft_print_ruleset(r->rs, fam, &po, r->out);
 	} else if (!strcmp(what, "tables")) {
@@ -1926,6 +1951,8 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 					      r->rs->tables[i].name);
 	} else if (!strcmp(what, "chains")) {
 		nft_print_chains(r->rs, fam, &po, r->out);
+	} else if (!strcmp(what, "counters")) {
+		/* named counters: the model holds none */
 	} else {
 		nft_print_sets(r->rs, fam, &po, r->out);
 	}
@@ -2152,7 +2179,7 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 				    : cmd_list_many(r, &c, "ruleset");
 	}
 	if (v == V_LIST && (tok_is(o, "tables") || tok_is(o, "chains") ||
-			    tok_is(o, "sets"))) {
+			    tok_is(o, "sets") || tok_is(o, "counters"))) {
 		c.i++;
 		return cmd_list_many(r, &c, o->text);
 	}

@@ -18,6 +18,7 @@ struct nft_run_opts {
 	bool handles;        /* -a */
 	bool echo;           /* -e */
 	bool stateless;      /* -s */
+	bool json;           /* -j: listings in JSON (nft_json_print.h) */
 	const char *file;    /* -f: the input's name (messages); NULL: the
 				command line */
 	const char *cwd;     /* where relative includes are looked up */

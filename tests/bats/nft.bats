@@ -3,7 +3,8 @@
 # tables come back identical, handles and counters included, after a
 # restart from the state file and after a handover; a state file whose
 # nft lines do not load refuses the start; an input that fails changes
-# nothing. (Each listing is compared with the real nft by
+# nothing; a JSON document (nft -j) is one transaction and nft's JSON
+# listing reads back. (Each listing is compared with the real nft by
 # tests/compat/run-nft.sh.)
 
 bats_require_minimum_version 1.5.0
@@ -115,4 +116,35 @@ add rule ip t nosuch drop
 NFT
 	[ "${lines[0]}" = "/dev/stdin:3:15-20: Error: Could not process rule: No such file or directory" ]
 	[ "$(qnft "$QT_NS" list ruleset)" = "$(printf 'table ip t {\n}')" ]
+}
+
+@test "nft -j: a JSON document is one transaction, its listing reads back, and both survive a restart" {
+	qt_ns fw
+	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
+	qnft "$QT_NS" -j -f - <<'JSON'
+{"nftables": [{"add": {"table": {"family": "inet", "name": "t"}}},
+ {"add": {"chain": {"family": "inet", "table": "t", "name": "c", "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}}},
+ {"add": {"rule": {"family": "inet", "table": "t", "chain": "c", "comment": "ssh", "expr": [
+   {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"set": [22, {"range": [8000, 8080]}]}}},
+   {"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["new", "established"]}},
+   {"counter": {"packets": 3, "bytes": 180}}, {"accept": null}]}}}]}
+JSON
+	[ "$(qnft "$QT_NS" list chain inet t c | sed -n 4p)" = $'\t\ttcp dport { 22, 8000-8080 } ct state established,new counter packets 3 bytes 180 accept comment "ssh"' ]
+	listing=$(qnft "$QT_NS" -j list ruleset)
+	[[ "$listing" == '{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"table": {"family": "inet", "name": "t", "handle": 1}}, '* ]]
+	# a document that fails part way changes nothing
+	run -1 qnft "$QT_NS" -j -f - <<'JSON'
+{"nftables": [{"add": {"table": {"family": "ip", "name": "more"}}},
+ {"add": {"rule": {"family": "inet", "table": "t", "chain": "nosuch", "expr": [{"drop": null}]}}}]}
+JSON
+	[ "$output" = "internal:0:0-0: Error: Could not process rule: No such file or directory" ]
+	[ "$(qnft "$QT_NS" -j list ruleset)" = "$listing" ]
+	# nft's own listing is input nft reads back: into an empty ruleset
+	# it gives the same ruleset
+	qt_stop_daemon "$QT_NS"
+	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
+	[ "$(qnft "$QT_NS" -j list ruleset)" = "$listing" ]
+	qnft "$QT_NS" flush ruleset
+	qnft "$QT_NS" -j -f - <<<"$listing"
+	[ "$(qnft "$QT_NS" -j list ruleset | sed 's/"handle": [0-9]*//g')" = "$(sed 's/"handle": [0-9]*//g' <<<"$listing")" ]
 }

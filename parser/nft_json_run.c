@@ -1,0 +1,945 @@
+/* See nft_json_run.h. The document is read as nft's JSON parser reads
+ * it: the keys each object must have are looked up in the order nft
+ * looks them up, and a missing or mistyped one is reported with the
+ * message of the JSON library nft uses, at the place that library
+ * gives: the line of the document and the column of the key's value in
+ * nft's unpack format (so "family" of "{s:s, s:s}" is column 4, "table"
+ * column 9). Other refusals carry no place ("internal:0:0-0"). */
+#include "nft_json_run.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+struct tr {
+	struct qt_buf *cmds;         /* the commands in nft's language */
+	struct qt_buf *err;
+	const char *name;            /* the input's name (messages) */
+	const char *text;
+	size_t len;
+};
+
+/* ---- messages ---- */
+
+__attribute__((format(printf, 2, 3)))
+static int internal(struct tr *t, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	qt_buf_printf(t->err, "internal:0:0-0: Error: %s\n\n", msg);
+	return -1;
+}
+
+/* A message of the JSON library at column col of line 1: the line as
+ * nft reads it again from the input (standard input cannot be read
+ * again: an empty line), a caret under the column. */
+__attribute__((format(printf, 3, 4)))
+static int located(struct tr *t, int col, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (t->name)
+		qt_buf_printf(t->err, "%s:1:%d-%d: ", t->name, col, col);
+	qt_buf_printf(t->err, "Error: %s\n", msg);
+	if (t->name && !strcmp(t->name, "/dev/stdin")) {
+		qt_buf_putc(t->err, '\n');
+		return -1;
+	}
+	const char *nl = memchr(t->text, '\n', t->len);
+	size_t n = nl ? (size_t)(nl - t->text) : t->len;
+	qt_buf_put(t->err, t->text, n);
+	qt_buf_putc(t->err, '\n');
+	for (int i = 1; i < col; i++)
+		qt_buf_putc(t->err, (size_t)(i - 1) < n &&
+				    t->text[i - 1] == '\t' ? '\t' : ' ');
+	qt_buf_puts(t->err, "^\n");
+	return -1;
+}
+
+/* What jansson's unpack checks for one key: present (unless optional)
+ * and of the type its format letter asks ('s' string, 'o' any, 'I'
+ * integer, 'b' boolean). NULL and no message for an optional key that
+ * is not there. */
+static const struct qt_json *unpack(struct tr *t, const struct qt_json *obj,
+				    const char *key, char kind, int col,
+				    bool optional, bool *failed)
+{
+	const struct qt_json *v = qt_json_get(obj, key);
+	if (!v) {
+		if (!optional) {
+			located(t, col, "Object item not found: %s", key);
+			*failed = true;
+		}
+		return NULL;
+	}
+	bool fits = kind == 'o' ||
+		    (kind == 's' && v->type == QT_JSON_STRING) ||
+		    (kind == 'I' && v->type == QT_JSON_INTEGER) ||
+		    (kind == 'b' && (v->type == QT_JSON_TRUE ||
+				     v->type == QT_JSON_FALSE));
+	if (!fits) {
+		if (!optional) {
+			static const char *const want[] = {
+				['s'] = "string", ['I'] = "integer",
+				['b'] = "true or false",
+			};
+			located(t, col, "Expected %s, got %s", want[(int)kind],
+				qt_json_type_name(v->type));
+			*failed = true;
+		}
+		return NULL;
+	}
+	return v;
+}
+
+/* ---- words of nft's language ---- */
+
+static bool plain_word(const char *s)
+{
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("_.:/-*", *p)))
+			return false;
+	return true;
+}
+
+/* A string in double quotes: nft's language has no escapes, so a
+ * string holding a quote or a line break cannot be said in it. */
+static int put_quoted(struct tr *t, const char *s)
+{
+	if (strpbrk(s, "\"\n\r")) {
+		return internal(t, "qtables cannot take the string '%s': it "
+				"holds a quote or a line break", s);
+	}
+	qt_buf_printf(t->cmds, "\"%s\"", s);
+	return 0;
+}
+
+static int put_name(struct tr *t, const char *s)
+{
+	qt_buf_putc(t->cmds, ' ');
+	return put_quoted(t, s);
+}
+
+static const char *const families[] = {
+	"ip", "ip6", "inet", "arp", "bridge", "netdev",
+};
+
+static int put_family(struct tr *t, const char *f)
+{
+	for (size_t i = 0; i < sizeof(families) / sizeof(*families); i++)
+		if (!strcmp(families[i], f)) {
+			qt_buf_printf(t->cmds, " %s", f);
+			return 0;
+		}
+	return internal(t, "Unknown family '%s'.", f);
+}
+
+/* ---- expressions ---- */
+
+static int put_value(struct tr *t, const struct qt_json *v, bool in_range);
+
+static int put_scalar(struct tr *t, const struct qt_json *v, bool bare)
+{
+	switch (v->type) {
+	case QT_JSON_INTEGER:
+		qt_buf_printf(t->cmds, "%lld", v->i);
+		return 0;
+	case QT_JSON_STRING:
+		if (bare || plain_word(v->s)) {
+			qt_buf_puts(t->cmds, v->s);
+			return 0;
+		}
+		return put_quoted(t, v->s);
+	default:
+		return -1;
+	}
+}
+
+static int put_value(struct tr *t, const struct qt_json *v, bool in_range)
+{
+	if (v->type == QT_JSON_INTEGER || v->type == QT_JSON_STRING)
+		return put_scalar(t, v, in_range);
+	if (v->type == QT_JSON_ARRAY && !in_range) {
+		/* flags: a,b,c */
+		if (!v->n)
+			return -1;
+		for (unsigned i = 0; i < v->n; i++) {
+			if (i)
+				qt_buf_putc(t->cmds, ',');
+			if (put_scalar(t, v->items[i], false) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (v->type != QT_JSON_OBJECT || v->n != 1)
+		return -1;
+	const struct qt_json *x;
+	if ((x = qt_json_get(v, "range"))) {
+		if (x->type != QT_JSON_ARRAY || x->n != 2)
+			return -1;
+		if (put_scalar(t, x->items[0], true) < 0)
+			return -1;
+		qt_buf_putc(t->cmds, '-');
+		return put_scalar(t, x->items[1], true);
+	}
+	if ((x = qt_json_get(v, "prefix"))) {
+		const struct qt_json *a = qt_json_get(x, "addr"),
+				    *l = qt_json_get(x, "len");
+		if (!a || a->type != QT_JSON_STRING || !l ||
+		    l->type != QT_JSON_INTEGER)
+			return -1;
+		qt_buf_printf(t->cmds, "%s/%lld", a->s, l->i);
+		return 0;
+	}
+	return -1;
+}
+
+/* The right side of a match: a value, a set, a named set. */
+static int put_rhs(struct tr *t, const struct qt_json *v)
+{
+	if (v->type == QT_JSON_STRING && v->s[0] == '@') {
+		qt_buf_printf(t->cmds, "@%s", v->s + 1);
+		return plain_word(v->s + 1) ? 0 : -1;
+	}
+	const struct qt_json *set = qt_json_get(v, "set");
+	if (set && v->n == 1) {
+		if (set->type != QT_JSON_ARRAY) {
+			qt_buf_puts(t->cmds, "{ ");
+			if (put_value(t, set, false) < 0)
+				return -1;
+			qt_buf_puts(t->cmds, " }");
+			return 0;
+		}
+		if (!set->n)
+			return -1;
+		qt_buf_puts(t->cmds, "{ ");
+		for (unsigned i = 0; i < set->n; i++) {
+			if (i)
+				qt_buf_puts(t->cmds, ", ");
+			if (put_value(t, set->items[i], false) < 0)
+				return -1;
+		}
+		qt_buf_puts(t->cmds, " }");
+		return 0;
+	}
+	return put_value(t, v, false);
+}
+
+/* The left side: payload, meta or ct. */
+static int put_lhs(struct tr *t, const struct qt_json *v)
+{
+	if (!v || v->type != QT_JSON_OBJECT || v->n != 1)
+		return internal(t, "Invalid LHS of relational.");
+	const char *kind = v->keys[0];
+	const struct qt_json *o = v->items[0];
+	if (!strcmp(kind, "payload")) {
+		const struct qt_json *p = qt_json_get(o, "protocol"),
+				    *f = qt_json_get(o, "field");
+		if (!p || p->type != QT_JSON_STRING || !f ||
+		    f->type != QT_JSON_STRING)
+			return internal(t, "Invalid LHS of relational.");
+		if (!nft_field_proto_known(p->s) || !strcmp(p->s, "meta") ||
+		    !strcmp(p->s, "ct")) {
+			internal(t, "Unknown payload protocol '%s'.", p->s);
+			return internal(t, "Invalid LHS of relational.");
+		}
+		if (!nft_field_find(p->s, f->s)) {
+			internal(t, "Unknown %s field '%s'.", p->s, f->s);
+			return internal(t, "Invalid LHS of relational.");
+		}
+		qt_buf_printf(t->cmds, "%s %s", p->s, f->s);
+		return 0;
+	}
+	if (!strcmp(kind, "meta") || !strcmp(kind, "ct")) {
+		const struct qt_json *k = qt_json_get(o, "key");
+		if (!k || k->type != QT_JSON_STRING)
+			return internal(t, "Invalid LHS of relational.");
+		if (!nft_field_find(kind, k->s)) {
+			internal(t, "Unknown %s key '%s'.", kind, k->s);
+			return internal(t, "Invalid LHS of relational.");
+		}
+		qt_buf_printf(t->cmds, "%s %s", kind, k->s);
+		return 0;
+	}
+	static const char *const elsewhere[] = {
+		"&", "|", "^", "<<", ">>", "concat", "exthdr", "tcp option",
+		"sctp chunk", "rt", "fib", "numgen", "hash", "socket", "osf",
+		"ipsec", "dccp option", "jhash", "symhash", "ip option",
+	};
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
+		if (!strcmp(kind, elsewhere[i])) {
+			internal(t, "qtables-nft does not hold the '%s' "
+				 "expression yet.", kind);
+			break;
+		}
+	return internal(t, "Invalid LHS of relational.");
+}
+
+static int stmt_match(struct tr *t, const struct qt_json *v)
+{
+	bool failed = false;
+	const struct qt_json *l = unpack(t, v, "left", 'o', 4, false, &failed);
+	const struct qt_json *r = failed ? NULL
+				  : unpack(t, v, "right", 'o', 9, false, &failed);
+	const struct qt_json *op = failed ? NULL
+				   : unpack(t, v, "op", 's', 14, false, &failed);
+	if (failed)
+		return -1;
+	static const char *const ops[] = {
+		"==", "!=", "<", ">", "<=", ">=", "in",
+	};
+	size_t k = 0;
+	while (k < sizeof(ops) / sizeof(*ops) && strcmp(ops[k], op->s))
+		k++;
+	if (k == sizeof(ops) / sizeof(*ops))
+		return internal(t, "Unknown relational op '%s'.", op->s);
+	if (put_lhs(t, l) < 0)
+		return -1;
+	if (k > 0 && k < 6)
+		qt_buf_printf(t->cmds, " %s", ops[k]);
+	qt_buf_putc(t->cmds, ' ');
+	if (put_rhs(t, r) < 0)
+		return internal(t, "Invalid RHS of relational.");
+	return 0;
+}
+
+static int stmt_counter(struct tr *t, const struct qt_json *v)
+{
+	qt_buf_puts(t->cmds, "counter");
+	if (v->type == QT_JSON_NULL)
+		return 0;
+	const struct qt_json *p = qt_json_get(v, "packets"),
+			    *b = qt_json_get(v, "bytes");
+	if (p && b && p->type == QT_JSON_INTEGER && b->type == QT_JSON_INTEGER)
+		qt_buf_printf(t->cmds, " packets %lld bytes %lld", p->i, b->i);
+	else if (v->type != QT_JSON_OBJECT)
+		return internal(t, "qtables holds no named counters");
+	return 0;
+}
+
+static int stmt_verdict(struct tr *t, const char *verdict,
+			const struct qt_json *v)
+{
+	qt_buf_puts(t->cmds, verdict);
+	if (strcmp(verdict, "jump") && strcmp(verdict, "goto"))
+		return 0;
+	bool failed = false;
+	const struct qt_json *target = unpack(t, v, "target", 's', 4, false,
+					      &failed);
+	if (failed)
+		return -1;
+	return put_name(t, target->s);
+}
+
+static int stmt_log(struct tr *t, const struct qt_json *v)
+{
+	qt_buf_puts(t->cmds, "log");
+	if (v->type != QT_JSON_OBJECT)
+		return 0;
+	const struct qt_json *p = qt_json_get(v, "prefix"),
+			    *l = qt_json_get(v, "level");
+	if (p && p->type == QT_JSON_STRING) {
+		qt_buf_puts(t->cmds, " prefix ");
+		if (put_quoted(t, p->s) < 0)
+			return -1;
+	}
+	if (l && l->type == QT_JSON_STRING) {
+		static const char *const levels[] = {
+			"emerg", "alert", "crit", "err", "warn", "notice",
+			"info", "debug", "audit",
+		};
+		size_t k = 0;
+		while (k < 9 && strcmp(levels[k], l->s))
+			k++;
+		if (k == 9)
+			return internal(t, "Invalid log level '%s'.", l->s);
+		qt_buf_printf(t->cmds, " level %s", l->s);
+	}
+	return 0;
+}
+
+static int stmt_limit(struct tr *t, const struct qt_json *v)
+{
+	bool failed = false;
+	const struct qt_json *rate = unpack(t, v, "rate", 'I', 4, false,
+					    &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *per = qt_json_get(v, "per"),
+			    *burst = qt_json_get(v, "burst"),
+			    *unit = qt_json_get(v, "rate_unit"),
+			    *inv = qt_json_get(v, "inv");
+	const char *u = unit && unit->type == QT_JSON_STRING &&
+			strcmp(unit->s, "packets") ? unit->s : NULL;
+	qt_buf_printf(t->cmds, "limit rate %s%lld",
+		      inv && inv->type == QT_JSON_TRUE ? "over " : "", rate->i);
+	if (u)
+		qt_buf_printf(t->cmds, " %s", u);
+	qt_buf_printf(t->cmds, "/%s", per && per->type == QT_JSON_STRING
+					  ? per->s : "second");
+	if (burst && burst->type == QT_JSON_INTEGER && !(u && !burst->i))
+		qt_buf_printf(t->cmds, " burst %lld %s", burst->i,
+			      u ? "bytes" : "packets");
+	return 0;
+}
+
+static int stmt_reject(struct tr *t, const struct qt_json *v)
+{
+	qt_buf_puts(t->cmds, "reject");
+	if (v->type != QT_JSON_OBJECT)
+		return 0;
+	const struct qt_json *ty = qt_json_get(v, "type"),
+			    *e = qt_json_get(v, "expr");
+	if (!ty || ty->type != QT_JSON_STRING)
+		return 0;
+	if (!strcmp(ty->s, "tcp reset")) {
+		qt_buf_puts(t->cmds, " with tcp reset");
+		return 0;
+	}
+	if (strcmp(ty->s, "icmp") && strcmp(ty->s, "icmpv6") &&
+	    strcmp(ty->s, "icmpx"))
+		return internal(t, "Unknown reject type '%s'.", ty->s);
+	if (!e)
+		return 0;
+	qt_buf_printf(t->cmds, " with %s ", ty->s);
+	if (put_scalar(t, e, false) < 0)
+		return internal(t, "Illegal reject expr");
+	return 0;
+}
+
+static int stmt_mangle(struct tr *t, const struct qt_json *v)
+{
+	bool failed = false;
+	const struct qt_json *k = unpack(t, v, "key", 'o', 4, false, &failed);
+	const struct qt_json *val = failed ? NULL
+				    : unpack(t, v, "value", 'o', 9, false,
+					     &failed);
+	if (failed)
+		return -1;
+	if (put_lhs(t, k) < 0)
+		return -1;
+	qt_buf_puts(t->cmds, " set ");
+	if (put_value(t, val, false) < 0)
+		return internal(t, "Invalid mangle statement value");
+	return 0;
+}
+
+static int put_stmt(struct tr *t, const struct qt_json *s)
+{
+	if (s->n != 1) {
+		struct qt_buf dump;
+		qt_buf_init(&dump);
+		qt_json_dump(s, &dump);
+		int rc = internal(t, "Malformed object (too many properties): "
+				  "'%s'.", qt_buf_str(&dump));
+		qt_buf_free(&dump);
+		return rc;
+	}
+	const char *kind = s->keys[0];
+	const struct qt_json *v = s->items[0];
+	static const char *const verdicts[] = {
+		"accept", "drop", "continue", "return", "jump", "goto",
+	};
+	for (size_t i = 0; i < sizeof(verdicts) / sizeof(*verdicts); i++)
+		if (!strcmp(kind, verdicts[i]))
+			return stmt_verdict(t, kind, v);
+	if (!strcmp(kind, "match"))
+		return stmt_match(t, v);
+	if (!strcmp(kind, "counter"))
+		return stmt_counter(t, v);
+	if (!strcmp(kind, "log"))
+		return stmt_log(t, v);
+	if (!strcmp(kind, "limit"))
+		return stmt_limit(t, v);
+	if (!strcmp(kind, "reject"))
+		return stmt_reject(t, v);
+	if (!strcmp(kind, "mangle"))
+		return stmt_mangle(t, v);
+	if (!strcmp(kind, "notrack")) {
+		qt_buf_puts(t->cmds, "notrack");
+		return 0;
+	}
+	static const char *const elsewhere[] = {
+		"quota", "flow", "fwd", "dup", "snat", "dnat", "masquerade",
+		"redirect", "set", "map", "meter", "queue", "ct helper",
+		"ct timeout", "ct expectation", "ct count", "tproxy",
+		"synproxy", "reset", "secmark", "xt", "vmap", "last",
+	};
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
+		if (!strcmp(kind, elsewhere[i]))
+			return internal(t, "qtables-nft does not hold the '%s' "
+					"statement yet.", kind);
+	return internal(t, "Unknown statement object '%s'.", kind);
+}
+
+/* ---- objects ---- */
+
+enum op { OP_ADD, OP_REPLACE, OP_CREATE, OP_INSERT, OP_DELETE, OP_LIST,
+	  OP_FLUSH };
+static const char *const op_words[] = {
+	"add", "replace", "create", "insert", "delete", "list", "flush",
+};
+
+static int obj_table(struct tr *t, const struct qt_json *v, enum op op)
+{
+	bool failed = false;
+	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
+					   &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *name = unpack(t, v, "name", 's', 4,
+					    op == OP_DELETE, &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *h = qt_json_get(v, "handle");
+	if (!name && (!h || h->type != QT_JSON_INTEGER))
+		return internal(t, "Either name or handle required to delete "
+				"a table.");
+	qt_buf_printf(t->cmds, "%s table", op_words[op]);
+	if (put_family(t, fam->s) < 0)
+		return -1;
+	if (name)
+		return put_name(t, name->s);
+	qt_buf_printf(t->cmds, " handle %lld", h->i);
+	return 0;
+}
+
+static int obj_chain(struct tr *t, const struct qt_json *v, enum op op)
+{
+	bool failed = false;
+	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
+					   &failed);
+	const struct qt_json *tab = failed ? NULL
+				    : unpack(t, v, "table", 's', 9, false,
+					     &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *name = unpack(t, v, "name", 's', 4,
+					    op == OP_DELETE, &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *h = qt_json_get(v, "handle");
+	if (!name && (!h || h->type != QT_JSON_INTEGER))
+		return internal(t, "Either name or handle required to delete "
+				"a chain.");
+	qt_buf_printf(t->cmds, "%s chain", op_words[op]);
+	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0)
+		return -1;
+	if (!name) {
+		qt_buf_printf(t->cmds, " handle %lld", h->i);
+		return 0;
+	}
+	if (put_name(t, name->s) < 0)
+		return -1;
+	const struct qt_json *type = qt_json_get(v, "type");
+	if (op != OP_ADD && op != OP_CREATE)
+		return 0;
+	if (!type || type->type != QT_JSON_STRING)
+		return 0;
+	const struct qt_json *hook = unpack(t, v, "hook", 's', 4, false,
+					    &failed);
+	const struct qt_json *prio = failed ? NULL
+				     : unpack(t, v, "prio", 'I', 9, false,
+					      &failed);
+	if (failed)
+		return -1;
+	qt_buf_printf(t->cmds, " { type %s hook %s priority %lld;", type->s,
+		      hook->s, prio->i);
+	const struct qt_json *pol = qt_json_get(v, "policy");
+	if (pol && pol->type == QT_JSON_STRING) {
+		if (strcmp(pol->s, "accept") && strcmp(pol->s, "drop"))
+			return internal(t, "Unknown policy '%s'.", pol->s);
+		qt_buf_printf(t->cmds, " policy %s;", pol->s);
+	}
+	qt_buf_puts(t->cmds, " }");
+	return 0;
+}
+
+static int obj_rule(struct tr *t, const struct qt_json *v, enum op op)
+{
+	bool failed = false;
+	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
+					   &failed);
+	const struct qt_json *tab = failed ? NULL
+				    : unpack(t, v, "table", 's', 9, false,
+					     &failed);
+	const struct qt_json *ch = failed ? NULL
+				   : unpack(t, v, "chain", 's', 14, false,
+					    &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *expr = NULL, *h = NULL;
+	if (op == OP_DELETE)
+		h = unpack(t, v, "handle", 'I', 4, false, &failed);
+	else
+		expr = unpack(t, v, "expr", 'o', 4, false, &failed);
+	if (failed)
+		return -1;
+	qt_buf_printf(t->cmds, "%s rule", op_words[op]);
+	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
+	    put_name(t, ch->s) < 0)
+		return -1;
+	if (op == OP_DELETE) {
+		qt_buf_printf(t->cmds, " handle %lld", h->i);
+		return 0;
+	}
+	/* nft 1.0.6 places an added rule by "index" alone ("handle" and
+	 * "position" are not read), an inserted one by "handle" or
+	 * "index"; a replaced one needs its handle */
+	const struct qt_json *where = qt_json_get(v, "handle");
+	if (op == OP_REPLACE && (!where || where->type != QT_JSON_INTEGER))
+		return internal(t, "Handle is required when replacing a rule.");
+	if (op != OP_ADD && op != OP_CREATE && where &&
+	    where->type == QT_JSON_INTEGER) {
+		qt_buf_printf(t->cmds, " handle %lld", where->i);
+	} else if ((where = qt_json_get(v, "index")) &&
+		   where->type == QT_JSON_INTEGER) {
+		qt_buf_printf(t->cmds, " index %lld", where->i);
+	}
+	for (unsigned i = 0; expr->type == QT_JSON_ARRAY && i < expr->n; i++) {
+		const struct qt_json *s = expr->items[i];
+		if (s->type != QT_JSON_OBJECT)
+			return internal(t, "Unexpected expr array element of "
+					"type %s, expected object.",
+					qt_json_type_name(s->type));
+		qt_buf_putc(t->cmds, ' ');
+		if (put_stmt(t, s) < 0)
+			return internal(t, "Parsing expr array at index %u "
+					"failed.", i);
+	}
+	const struct qt_json *comment = qt_json_get(v, "comment");
+	if (comment && comment->type == QT_JSON_STRING) {
+		qt_buf_puts(t->cmds, " comment ");
+		return put_quoted(t, comment->s);
+	}
+	return 0;
+}
+
+static int put_elems(struct tr *t, const struct qt_json *e)
+{
+	qt_buf_puts(t->cmds, "{ ");
+	if (e->type != QT_JSON_ARRAY) {
+		if (put_value(t, e, false) < 0)
+			return internal(t, "Invalid set elem expression.");
+	} else {
+		for (unsigned i = 0; i < e->n; i++) {
+			if (i)
+				qt_buf_puts(t->cmds, ", ");
+			if (put_value(t, e->items[i], false) < 0)
+				return internal(t, "Invalid set elem "
+						"expression.");
+		}
+	}
+	qt_buf_puts(t->cmds, " }");
+	return 0;
+}
+
+static int obj_set(struct tr *t, const struct qt_json *v, enum op op)
+{
+	bool failed = false;
+	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
+					   &failed);
+	const struct qt_json *tab = failed ? NULL
+				    : unpack(t, v, "table", 's', 9, false,
+					     &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *name = unpack(t, v, "name", 's', 4, false,
+					    &failed);
+	if (failed)
+		return -1;
+	qt_buf_printf(t->cmds, "%s set", op_words[op]);
+	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
+	    put_name(t, name->s) < 0)
+		return -1;
+	if (op != OP_ADD && op != OP_CREATE)
+		return 0;
+	const struct qt_json *type = qt_json_get(v, "type");
+	if (type && type->type == QT_JSON_ARRAY)
+		return internal(t, "qtables-nft does not hold sets of "
+				"concatenated types yet.");
+	if (!type || type->type != QT_JSON_STRING)
+		return internal(t, "Invalid set type.");
+	qt_buf_printf(t->cmds, " { type %s;", type->s);
+	const struct qt_json *x = qt_json_get(v, "flags");
+	if (x) {
+		const struct qt_json *const *f = &x;
+		unsigned n = 1;
+		if (x->type == QT_JSON_ARRAY) {
+			f = (const struct qt_json *const *)x->items;
+			n = x->n;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (f[i]->type != QT_JSON_STRING)
+				return internal(t, "Invalid set flag at index "
+						"%u.", i);
+			qt_buf_printf(t->cmds, "%s%s", i ? "," : " flags ",
+				      f[i]->s);
+		}
+		if (n)
+			qt_buf_putc(t->cmds, ';');
+	}
+	if ((x = qt_json_get(v, "size")) && x->type == QT_JSON_INTEGER)
+		qt_buf_printf(t->cmds, " size %lld;", x->i);
+	if ((x = qt_json_get(v, "timeout")) && x->type == QT_JSON_INTEGER)
+		qt_buf_printf(t->cmds, " timeout %llds;", x->i);
+	if ((x = qt_json_get(v, "elem"))) {
+		qt_buf_puts(t->cmds, " elements = ");
+		if (put_elems(t, x) < 0)
+			return -1;
+		qt_buf_putc(t->cmds, ';');
+	}
+	qt_buf_puts(t->cmds, " }");
+	return 0;
+}
+
+static int obj_element(struct tr *t, const struct qt_json *v, enum op op)
+{
+	bool failed = false;
+	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
+					   &failed);
+	const struct qt_json *tab = failed ? NULL
+				    : unpack(t, v, "table", 's', 9, false,
+					     &failed);
+	const struct qt_json *name = failed ? NULL
+				     : unpack(t, v, "name", 's', 14, false,
+					      &failed);
+	const struct qt_json *elem = failed ? NULL
+				     : unpack(t, v, "elem", 'o', 19, false,
+					      &failed);
+	if (failed)
+		return -1;
+	qt_buf_printf(t->cmds, "%s element", op_words[op]);
+	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
+	    put_name(t, name->s) < 0)
+		return -1;
+	qt_buf_putc(t->cmds, ' ');
+	return put_elems(t, elem);
+}
+
+typedef int (*obj_fn)(struct tr *, const struct qt_json *, enum op);
+
+static const struct {
+	const char *key;
+	obj_fn fn;
+} objects[] = {
+	{ "table", obj_table }, { "chain", obj_chain }, { "rule", obj_rule },
+	{ "set", obj_set }, { "element", obj_element },
+};
+
+/* add, create, delete (and a bare object, as nft takes its own
+ * listing's objects): the first object kind the value holds. */
+static int cmd_objects(struct tr *t, const struct qt_json *v, enum op op)
+{
+	if (v->type != QT_JSON_OBJECT)
+		return internal(t, "Value of %s command must be object (got %s "
+				"instead).", op_words[op],
+				qt_json_type_name(v->type));
+	for (size_t i = 0; i < sizeof(objects) / sizeof(*objects); i++) {
+		const struct qt_json *o = qt_json_get(v, objects[i].key);
+		if (!o)
+			continue;
+		if (o->type != QT_JSON_OBJECT)
+			return located(t, 1, "Expected object, got %s",
+				       qt_json_type_name(o->type));
+		return objects[i].fn(t, o, op);
+	}
+	static const char *const elsewhere[] = {
+		"map", "flowtable", "counter", "quota", "ct helper",
+		"ct timeout", "ct expectation", "limit", "secmark", "synproxy",
+	};
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
+		if (qt_json_get(v, elsewhere[i]))
+			return internal(t, "qtables-nft does not hold %s "
+					"objects yet.", elsewhere[i]);
+	return internal(t, "Unknown object passed to %s command.",
+			op_words[op]);
+}
+
+/* insert and replace: a rule */
+static int cmd_rule_only(struct tr *t, const struct qt_json *v, enum op op)
+{
+	bool failed = false;
+	const struct qt_json *r = unpack(t, v, "rule", 'o', 4, false, &failed);
+	if (failed)
+		return -1;
+	if (r->type != QT_JSON_OBJECT)
+		return located(t, 1, "Expected object, got %s",
+			       qt_json_type_name(r->type));
+	return obj_rule(t, r, op);
+}
+
+static int cmd_list_flush(struct tr *t, const struct qt_json *v, enum op op)
+{
+	if (v->type != QT_JSON_OBJECT)
+		return internal(t, "Value of %s command must be object (got %s "
+				"instead).", op_words[op],
+				qt_json_type_name(v->type));
+	static const char *const many[] = {
+		"ruleset", "tables", "chains", "sets", "counters",
+	};
+	for (size_t i = 0; i < sizeof(many) / sizeof(*many); i++) {
+		if (!qt_json_get(v, many[i]) || (op == OP_FLUSH && i))
+			continue;
+		qt_buf_printf(t->cmds, "%s %s", op_words[op], many[i]);
+		const struct qt_json *f = qt_json_get(qt_json_get(v, many[i]),
+						      "family");
+		if (f && f->type == QT_JSON_STRING)
+			return put_family(t, f->s);
+		/* nft lists the tables of family ip when no family is
+		 * given for them */
+		if (!strcmp(many[i], "tables"))
+			qt_buf_puts(t->cmds, " ip");
+		return 0;
+	}
+	static const char *const one[] = { "table", "chain", "set" };
+	for (size_t i = 0; i < sizeof(one) / sizeof(*one); i++) {
+		const struct qt_json *o = qt_json_get(v, one[i]);
+		if (!o)
+			continue;
+		if (o->type != QT_JSON_OBJECT)
+			return located(t, 1, "Expected object, got %s",
+				       qt_json_type_name(o->type));
+		return i == 0 ? obj_table(t, o, op) : i == 1
+			? obj_chain(t, o, op) : obj_set(t, o, op);
+	}
+	return internal(t, "Unknown object passed to %s command.",
+			op_words[op]);
+}
+
+static int command(struct tr *t, const struct qt_json *c)
+{
+	static const struct { const char *key; enum op op; } cmds[] = {
+		{ "add", OP_ADD }, { "replace", OP_REPLACE },
+		{ "create", OP_CREATE }, { "insert", OP_INSERT },
+		{ "delete", OP_DELETE }, { "list", OP_LIST },
+		{ "flush", OP_FLUSH },
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++) {
+		const struct qt_json *v = qt_json_get(c, cmds[i].key);
+		if (!v)
+			continue;
+		switch (cmds[i].op) {
+		case OP_REPLACE:
+		case OP_INSERT:
+			return cmd_rule_only(t, v, cmds[i].op);
+		case OP_LIST:
+		case OP_FLUSH:
+			return cmd_list_flush(t, v, cmds[i].op);
+		default:
+			return cmd_objects(t, v, cmds[i].op);
+		}
+	}
+	if (qt_json_get(c, "reset") || qt_json_get(c, "rename"))
+		return internal(t, "qtables-nft does not take the %s command "
+				"yet.", qt_json_get(c, "reset") ? "reset"
+								: "rename");
+	return cmd_objects(t, c, OP_ADD);
+}
+
+static int translate(struct tr *t, const struct qt_json *doc)
+{
+	if (doc->type != QT_JSON_OBJECT)
+		return located(t, 1, "Expected object, got %s",
+			       qt_json_type_name(doc->type));
+	bool failed = false;
+	const struct qt_json *cmds = unpack(t, doc, "nftables", 'o', 4, false,
+					    &failed);
+	if (failed)
+		return -1;
+	if (cmds->type != QT_JSON_ARRAY)
+		return internal(t, "Value of property \"nftables\" must be an "
+				"array.");
+	for (unsigned i = 0; i < cmds->n; i++) {
+		const struct qt_json *c = cmds->items[i];
+		if (c->type != QT_JSON_OBJECT)
+			return internal(t, "Unexpected command array element of "
+					"type %s, expected object.",
+					qt_json_type_name(c->type));
+		if (qt_json_get(c, "metainfo"))
+			continue;
+		size_t mark = t->cmds->len;
+		if (command(t, c) < 0) {
+			return internal(t, "Parsing command array at index %u "
+					"failed.", i);
+		}
+		if (t->cmds->len != mark)
+			qt_buf_putc(t->cmds, '\n');
+	}
+	return 0;
+}
+
+int nft_json_translate(const char *text, size_t len, const char *name,
+		       struct qt_buf *cmds, struct qt_buf *err)
+{
+	struct qt_json *doc = qt_json_parse(text, len, NULL);
+	if (!doc)
+		return -1;
+	struct tr t = { cmds, err, name, text, len };
+	int rc = translate(&t, doc);
+	qt_json_free(doc);
+	return rc;
+}
+
+/* nft's message for JSON input: the first line of each error, no
+ * place in the input. */
+static void errors_without_place(const struct qt_buf *native,
+				 struct qt_buf *err)
+{
+	const char *p = qt_buf_str(native), *end = p + native->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[1024];
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		const char *e = strstr(line, "Error: ");
+		if (e)
+			qt_buf_printf(err, "internal:0:0-0: Error: %s\n\n",
+				      e + 7);
+		p += n + 1;
+	}
+}
+
+int nft_json_input_run(struct nft_ruleset **rs, const char *text, size_t len,
+		       const struct nft_run_opts *o, struct qt_buf *out,
+		       struct qt_buf *err, bool *changed)
+{
+	struct nft_run_opts jo = *o;
+	jo.json = true;
+	struct qt_json *doc = qt_json_parse(text, len, NULL);
+	if (!doc)
+		return nft_run(rs, text, len, &jo, out, err, changed);
+	struct qt_buf cmds, native;
+	qt_buf_init(&cmds);
+	qt_buf_init(&native);
+	struct tr t = { &cmds, err, o->file, text, len };
+	int rc = translate(&t, doc);
+	qt_json_free(doc);
+	*changed = false;
+	if (rc == 0) {
+		/* the commands carry no place in the input: their own
+		 * text is what nft_run reads */
+		jo.file = NULL;
+		rc = nft_run(rs, qt_buf_str(&cmds), cmds.len, &jo, out,
+			     &native, changed);
+		errors_without_place(&native, err);
+	} else {
+		rc = 1;
+	}
+	qt_buf_free(&cmds);
+	qt_buf_free(&native);
+	return rc;
+}
