@@ -305,6 +305,80 @@ void nft_chain_delete(struct nft_table *t, struct nft_chain *c)
 	t->nchains--;
 }
 
+static bool nat_hook_ok(enum nft_nat_kind k, const struct nft_chain *base)
+{
+	if (base->type != NFT_CT_NAT)
+		return false;
+	if (k == NFT_NAT_SNAT || k == NFT_NAT_MASQ)
+		return base->hook == NFT_H_POSTROUTING ||
+		       base->hook == NFT_H_INPUT;
+	return base->hook == NFT_H_PREROUTING || base->hook == NFT_H_OUTPUT;
+}
+
+static bool walk_nat(const struct nft_table *t, const struct nft_chain *base,
+		     unsigned ci, bool *seen);
+
+static bool walk_elems(const struct nft_table *t,
+		       const struct nft_chain *base, const struct nft_elem *e,
+		       unsigned n, bool *seen)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!e[i].chain)
+			continue;
+		const struct nft_chain *c =
+			nft_chain_find((struct nft_table *)t, e[i].chain);
+		if (c && !walk_nat(t, base, (unsigned)(c - t->chains), seen))
+			return false;
+	}
+	return true;
+}
+
+static bool walk_nat(const struct nft_table *t, const struct nft_chain *base,
+		     unsigned ci, bool *seen)
+{
+	if (seen[ci])
+		return true;
+	seen[ci] = true;
+	const struct nft_chain *ch = &t->chains[ci];
+	for (unsigned r = 0; r < ch->nrules; r++)
+		for (unsigned k = 0; k < ch->rules[r].n; k++) {
+			const struct nft_stmt *s = &ch->rules[r].stmts[k];
+			if (s->kind == NFT_S_NAT && !nat_hook_ok(s->nat, base))
+				return false;
+			if (s->kind == NFT_S_VERDICT && s->chain) {
+				const struct nft_chain *c = nft_chain_find(
+					(struct nft_table *)t, s->chain);
+				if (c && !walk_nat(t, base,
+						   (unsigned)(c - t->chains), seen))
+					return false;
+			}
+			if (s->kind != NFT_S_MATCH || !s->vmap)
+				continue;
+			if (!walk_elems(t, base, s->elems, s->nelems, seen))
+				return false;
+			const struct nft_set *m = s->set_name
+				? nft_set_find((struct nft_table *)t, s->set_name)
+				: NULL;
+			if (m && !walk_elems(t, base, m->elems, m->nelems, seen))
+				return false;
+		}
+	return true;
+}
+
+bool nft_table_nat_valid(const struct nft_table *t)
+{
+	bool *seen = xmalloc(t->nchains * sizeof(*seen));
+	bool ok = true;
+	for (unsigned b = 0; ok && b < t->nchains; b++) {
+		if (!t->chains[b].base)
+			continue;
+		memset(seen, 0, t->nchains * sizeof(*seen));
+		ok = walk_nat(t, &t->chains[b], b, seen);
+	}
+	free(seen);
+	return ok;
+}
+
 unsigned nft_rule_anon_sets(const struct nft_rule *r)
 {
 	unsigned n = 0;

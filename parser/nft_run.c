@@ -1240,6 +1240,22 @@ static int chain_block_head(struct run *r, struct nft_table *tb,
 	return 0;
 }
 
+/* The kernel refuses the rule or element that puts a nat statement
+ * where it cannot run (nft_table_nat_valid): the whole command is
+ * marked. */
+static int nat_check(struct run *r, const struct nft_table *tb,
+		     const struct nft_item *it)
+{
+	if (nft_table_nat_valid(tb) || !it->n)
+		return 0;
+	/* on the command line nft's mark takes the end of input too */
+	struct nft_loc b = nr_tok_end(&it->toks[it->n - 1]);
+	if (!r->srcs[b.src].name)
+		b.col++;
+	return nr_error_span(r, &it->toks[0].loc, &b, "Could not process "
+			     "rule: Operation not supported");
+}
+
 static int add_rule_at(struct run *r, struct nft_table *tb,
 		       struct nft_chain *ch, struct cur *c, unsigned at_index)
 {
@@ -1255,6 +1271,13 @@ static int add_rule_at(struct run *r, struct nft_table *tb,
 	nft_rule_insert(tb, ch, at_index, &rb.rule);
 	free(rb.spans);
 	r->changed = true;
+	if (nat_check(r, tb, c->it) < 0) {
+		/* the kernel's check fails at the commit, and the batch
+		 * goes in once more before it is refused: a second
+		 * handle is gone (as the oracle's kernel numbers) */
+		tb->next_handle++;
+		return -1;
+	}
 	return 0;
 }
 
@@ -1937,7 +1960,7 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 		free(e);
 		free(spans);
 		r->changed = true;
-		return 0;
+		return nat_check(r, t, c->it);
 	} else if (!rc && (v == V_DELETE || v == V_DESTROY)) {
 		int missing = nft_set_missing(s, e, n);
 		if (missing >= 0) {
