@@ -535,6 +535,8 @@ static struct nft_elem *set_lookup(const struct nft_set *s, unsigned upto,
 				   const struct nft_elem *e)
 {
 	cmp_host_order = set_host_order(s);
+	if (!upto)
+		return NULL;
 	if (!keeps_order(s))
 		return bsearch(e, s->elems, upto, sizeof(*e), elem_cmp);
 	for (unsigned i = 0; i < upto; i++)
