@@ -2199,6 +2199,39 @@ static int expand_vars(struct run *r, struct nft_item *it,
 	return 0;
 }
 
+/* reset counters|quotas [FAMILY] [table [FAMILY] NAME], reset
+ * counter|quota [FAMILY] TABLE NAME: the ruleset holds no counter or
+ * quota objects, so the lists are empty and a named one is not there. */
+static int cmd_reset(struct run *r, struct cur *c)
+{
+	bool many = nr_at(c, "counters") || nr_at(c, "quotas");
+	if (!many && !nr_at(c, "counter") && !nr_at(c, "quota"))
+		return nr_unexpected(c, "counter or counters or quotas or quota");
+	c->i++;
+	int fam = take_family(c);
+	if (many) {
+		if (!nr_at(c, "table"))
+			return nr_expect_end(c);
+		c->i++;
+		fam = take_family(c);
+	}
+	struct nft_tok *name = nr_take_name(c);
+	if (!name)
+		return -1;
+	if (!nft_table_find(r->rs, fam, name->text))
+		return nr_error_tok(r, name, "No such file or directory");
+	if (!many && !nr_take_name(c))
+		return -1;
+	if (nr_expect_end(c) < 0)
+		return -1;
+	if (many)
+		return 0;
+	struct nft_loc b = nr_tok_end(&c->it->toks[c->it->n - 1]);
+	if (!r->srcs[b.src].name)
+		b.col++;
+	return nr_error_span(r, &c->it->toks[0].loc, &b, ENOENT_KERNEL);
+}
+
 static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 {
 	struct cur c = { r, it, 0, end };
@@ -2212,6 +2245,10 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 	if (nr_tok_is(t, "include")) {
 		c.i++;
 		return do_include(r, &c);
+	}
+	if (nr_tok_is(t, "reset")) {
+		c.i++;
+		return cmd_reset(r, &c);
 	}
 	if (nr_tok_is(t, "table"))
 		return cmd_table(r, &(struct cur){ r, it, 1, end }, V_ADD);
