@@ -677,8 +677,9 @@ void nft_print_chains(const struct nft_ruleset *rs, int family,
 	}
 }
 
-void nft_print_sets(const struct nft_ruleset *rs, int family,
-		    const struct nft_print_opts *o, struct qt_buf *b)
+static void print_sets_of(const struct nft_ruleset *rs, int family,
+			  const struct nft_print_opts *o, bool maps,
+			  struct qt_buf *b)
 {
 	for (unsigned i = 0; i < rs->ntables; i++) {
 		const struct nft_table *t = &rs->tables[i];
@@ -686,7 +687,20 @@ void nft_print_sets(const struct nft_ruleset *rs, int family,
 			continue;
 		table_open(t, o, false, b);
 		for (unsigned s = 0; s < t->nsets; s++)
-			print_set_body(&t->sets[s], o, b);
+			if (t->sets[s].map == maps)
+				print_set_body(&t->sets[s], o, b);
 		qt_buf_puts(b, "}\n");
 	}
+}
+
+void nft_print_sets(const struct nft_ruleset *rs, int family,
+		    const struct nft_print_opts *o, struct qt_buf *b)
+{
+	print_sets_of(rs, family, o, false, b);
+}
+
+void nft_print_maps(const struct nft_ruleset *rs, int family,
+		    const struct nft_print_opts *o, struct qt_buf *b)
+{
+	print_sets_of(rs, family, o, true, b);
 }

@@ -1896,6 +1896,10 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_set *s = nft_set_find(t, name->text);
+	/* a map is no set to `list set`, nor a set a map (the kernel
+	 * deletes either by name) */
+	if (s && s->map != map && v == V_LIST)
+		s = NULL;
 	switch (v) {
 	case V_ADD:
 	case V_CREATE:
@@ -2005,6 +2009,8 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 					      r->rs->tables[i].name);
 	} else if (!strcmp(what, "chains")) {
 		nft_print_chains(r->rs, fam, &po, r->out);
+	} else if (!strcmp(what, "maps")) {
+		nft_print_maps(r->rs, fam, &po, r->out);
 	} else {
 		nft_print_sets(r->rs, fam, &po, r->out);
 	}
@@ -2268,7 +2274,7 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 				    : cmd_list_many(r, &c, "ruleset");
 	}
 	if (v == V_LIST && (nr_tok_is(o, "tables") || nr_tok_is(o, "chains") ||
-			    nr_tok_is(o, "sets"))) {
+			    nr_tok_is(o, "sets") || nr_tok_is(o, "maps"))) {
 		c.i++;
 		return cmd_list_many(r, &c, o->text);
 	}
