@@ -61,7 +61,10 @@ static int error_marks(struct run *r, const struct mark *m, unsigned nm,
 	for (int i = 0; i < width; i++)
 		caret[i] = (size_t)i < len && line[i] == '\t' ? '\t' : ' ';
 	for (unsigned k = 0; k < nm; k++)
-		for (int i = m[k].a.col - 1; i < m[k].b.col && i < width; i++)
+		/* a place before the line's start (none known) marks
+		 * from its start */
+		for (int i = m[k].a.col > 0 ? m[k].a.col - 1 : 0;
+		     i < m[k].b.col && i < width; i++)
 			caret[i] = m[k].ind;
 	int end = width;
 	while (end > 0 && caret[end - 1] == ' ')
@@ -1180,6 +1183,14 @@ static int parse_policy(struct cur *c, struct nft_chain *ch)
 	return nr_expect_end(c);
 }
 
+/* The character of src at l. */
+static char nr_src_char(const struct nft_src *src, const struct nft_loc *l)
+{
+	size_t len;
+	const char *line = line_of(src, l->line, &len);
+	return l->col >= 1 && (size_t)l->col <= len ? line[l->col - 1] : '\n';
+}
+
 /* comment "TEXT" of a table, chain or set block: its text kept in *dst */
 static int block_comment(struct cur *c, char **dst)
 {
@@ -1413,6 +1424,16 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 			has_data = true;
 			continue;
 		}
+		if (map && !nr_peek(c) && c->it->terminated) {
+			/* a map's type ends with its value's */
+			const struct nft_loc *l = &c->it->term;
+			const struct nft_src *src = &c->r->srcs[l->src];
+			bool semi = nr_src_char(src, l) == ';';
+			return nr_error_span(c->r, l, l, "syntax error, "
+					     "unexpected %s, expecting colon "
+					     "or .", semi ? "semicolon"
+							  : "newline");
+		}
 		break;
 	}
 	if (!fresh)
@@ -1427,7 +1448,8 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 }
 
 static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
-		     const struct nft_tok *gt, bool fresh, bool map)
+		     const struct nft_tok *name, const struct nft_tok *gt,
+		     bool fresh, bool map, bool in_block)
 {
 	const struct nft_group *g = gt->group;
 	struct nft_tok *elems = NULL;
@@ -1441,9 +1463,17 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 		struct nft_tok *v = nr_peek(&c);
 		if (nr_tok_is(t, "type")) {
 			if (set_type(&c, s, fresh, map) < 0) {
-				/* nft goes on and finds the set without a key */
+				/* nft goes on and finds the set without a
+				 * key: from its '{' to the last terminator */
+				const struct nft_item *last = &g->items[g->n - 1];
+				struct nft_loc end = last->terminated
+						     ? last->term : g->close;
+				struct nft_loc a = in_block ? name->loc
+							    : gt->loc;
+				if (in_block)
+					end = nr_tok_end(name);
 				if (fresh)
-					nr_error_span(r, &gt->loc, &g->close,
+					nr_error_span(r, &a, &end,
 						      "set definition does not "
 						      "specify key");
 				return -1;
@@ -1530,7 +1560,7 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 /* add set / a set inside a table block: NAME { ... } */
 static int declare_set(struct run *r, struct nft_table *tb,
 		       const struct nft_tok *name, const struct nft_tok *g,
-		       bool create, bool map)
+		       bool create, bool map, bool in_block)
 {
 	struct nft_set *s = nft_set_find(tb, name->text);
 	if (s && create)
@@ -1545,7 +1575,7 @@ static int declare_set(struct run *r, struct nft_table *tb,
 	if (!s)
 		s = nft_set_add(tb, name->text);
 	r->changed = true;
-	return set_block(r, tb, s, g, fresh, map);
+	return set_block(r, tb, s, name, g, fresh, map, in_block);
 }
 
 static int declare_chain(struct run *r, struct nft_table *tb,
@@ -1618,7 +1648,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 			    declare_chain(r, tb, name, blk, false) < 0)
 				return -1;
 			if (!chain && pass == 1 &&
-			    declare_set(r, tb, name, blk, false, map) < 0)
+			    declare_set(r, tb, name, blk, false, map, true) < 0)
 				return -1;
 			if (chain && pass == 2 && blk &&
 			    chain_block_rules(r, tb, name->text, blk->group) < 0)
@@ -1903,7 +1933,7 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 	switch (v) {
 	case V_ADD:
 	case V_CREATE:
-		return declare_set(r, t, name, blk, v == V_CREATE, map);
+		return declare_set(r, t, name, blk, v == V_CREATE, map, false);
 	case V_DELETE:
 	case V_DESTROY:
 		if (!s)
@@ -2156,6 +2186,7 @@ static int expand_vars(struct run *r, struct nft_item *it,
 	out->toks = NULL;
 	out->n = 0;
 	out->terminated = it->terminated;
+	out->term = it->term;
 	for (unsigned i = 0; i < it->n; i++) {
 		struct nft_tok *t = &it->toks[i];
 		if (t->kind == NT_GROUP) {
