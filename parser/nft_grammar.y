@@ -99,6 +99,7 @@ seq: items                  { $$ = $1; }
 items: %empty               { $$ = nft_group_new(); }
      | items sep            { $$ = $1; }
      | items toks sep       { $2->terminated = true;
+			      $2->term = loc_of(ps, &@3);
 			      nft_group_push($1, $2); $$ = $1; }
      ;
 

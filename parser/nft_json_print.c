@@ -287,6 +287,12 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		     const struct nft_print_opts *o, struct qt_buf *b)
 {
 	switch (s->kind) {
+	case NFT_S_NAT:
+	case NFT_S_SET_UPDATE:
+	case NFT_S_CT_COUNT:
+		/* not rendered in JSON yet */
+		qt_buf_puts(b, "null");
+		return;
 	case NFT_S_MATCH:
 		put_match(s, b);
 		return;

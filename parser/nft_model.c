@@ -87,9 +87,34 @@ struct nft_ruleset *nft_ruleset_new(void)
 	return xmalloc(sizeof(struct nft_ruleset));
 }
 
+void nft_elem_clear(struct nft_elem *e)
+{
+	free(e->comment);
+	free(e->chain);
+	e->comment = NULL;
+	e->chain = NULL;
+}
+
+void nft_elems_free(struct nft_elem *e, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		nft_elem_clear(&e[i]);
+	free(e);
+}
+
+struct nft_elem *nft_elems_dup(const struct nft_elem *e, unsigned n)
+{
+	struct nft_elem *d = xdup(e, n * sizeof(*e));
+	for (unsigned i = 0; i < n; i++) {
+		d[i].comment = xstrdup(e[i].comment);
+		d[i].chain = xstrdup(e[i].chain);
+	}
+	return d;
+}
+
 static void stmt_clear(struct nft_stmt *s)
 {
-	free(s->elems);
+	nft_elems_free(s->elems, s->nelems);
 	free(s->set_name);
 	free(s->chain);
 	free(s->prefix);
@@ -110,12 +135,14 @@ static void chain_clear(struct nft_chain *c)
 		nft_rule_clear(&c->rules[i]);
 	free(c->rules);
 	free(c->name);
+	free(c->comment);
 }
 
 static void set_clear(struct nft_set *s)
 {
-	free(s->elems);
+	nft_elems_free(s->elems, s->nelems);
 	free(s->name);
+	free(s->comment);
 }
 
 static void table_clear(struct nft_table *t)
@@ -127,6 +154,7 @@ static void table_clear(struct nft_table *t)
 	free(t->chains);
 	free(t->sets);
 	free(t->name);
+	free(t->comment);
 }
 
 void nft_ruleset_flush(struct nft_ruleset *rs)
@@ -149,7 +177,7 @@ void nft_ruleset_free(struct nft_ruleset *rs)
 static void stmt_copy(struct nft_stmt *d, const struct nft_stmt *s)
 {
 	*d = *s;
-	d->elems = xdup(s->elems, s->nelems * sizeof(*s->elems));
+	d->elems = nft_elems_dup(s->elems, s->nelems);
 	d->set_name = xstrdup(s->set_name);
 	d->chain = xstrdup(s->chain);
 	d->prefix = xstrdup(s->prefix);
@@ -168,12 +196,14 @@ static void table_copy(struct nft_table *d, const struct nft_table *s)
 {
 	*d = *s;
 	d->name = xstrdup(s->name);
+	d->comment = xstrdup(s->comment);
 	d->chains = xmalloc(s->nchains * sizeof(*s->chains));
 	for (unsigned i = 0; i < s->nchains; i++) {
 		const struct nft_chain *sc = &s->chains[i];
 		struct nft_chain *dc = &d->chains[i];
 		*dc = *sc;
 		dc->name = xstrdup(sc->name);
+		dc->comment = xstrdup(sc->comment);
 		dc->rules = xmalloc(sc->nrules * sizeof(*sc->rules));
 		for (unsigned r = 0; r < sc->nrules; r++)
 			rule_copy(&dc->rules[r], &sc->rules[r]);
@@ -182,9 +212,9 @@ static void table_copy(struct nft_table *d, const struct nft_table *s)
 	for (unsigned i = 0; i < s->nsets; i++) {
 		d->sets[i] = s->sets[i];
 		d->sets[i].name = xstrdup(s->sets[i].name);
-		d->sets[i].elems = xdup(s->sets[i].elems,
-					s->sets[i].nelems *
-					sizeof(*s->sets[i].elems));
+		d->sets[i].comment = xstrdup(s->sets[i].comment);
+		d->sets[i].elems = nft_elems_dup(s->sets[i].elems,
+						 s->sets[i].nelems);
 	}
 }
 
@@ -237,7 +267,7 @@ void nft_table_flush(struct nft_table *t)
 		c->nrules = 0;
 	}
 	for (unsigned i = 0; i < t->nsets; i++) {
-		free(t->sets[i].elems);
+		nft_elems_free(t->sets[i].elems, t->sets[i].nelems);
 		t->sets[i].elems = NULL;
 		t->sets[i].nelems = 0;
 	}
@@ -275,11 +305,86 @@ void nft_chain_delete(struct nft_table *t, struct nft_chain *c)
 	t->nchains--;
 }
 
+static bool nat_hook_ok(enum nft_nat_kind k, const struct nft_chain *base)
+{
+	if (base->type != NFT_CT_NAT)
+		return false;
+	if (k == NFT_NAT_SNAT || k == NFT_NAT_MASQ)
+		return base->hook == NFT_H_POSTROUTING ||
+		       base->hook == NFT_H_INPUT;
+	return base->hook == NFT_H_PREROUTING || base->hook == NFT_H_OUTPUT;
+}
+
+static bool walk_nat(const struct nft_table *t, const struct nft_chain *base,
+		     unsigned ci, bool *seen);
+
+static bool walk_elems(const struct nft_table *t,
+		       const struct nft_chain *base, const struct nft_elem *e,
+		       unsigned n, bool *seen)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!e[i].chain)
+			continue;
+		const struct nft_chain *c =
+			nft_chain_find((struct nft_table *)t, e[i].chain);
+		if (c && !walk_nat(t, base, (unsigned)(c - t->chains), seen))
+			return false;
+	}
+	return true;
+}
+
+static bool walk_nat(const struct nft_table *t, const struct nft_chain *base,
+		     unsigned ci, bool *seen)
+{
+	if (seen[ci])
+		return true;
+	seen[ci] = true;
+	const struct nft_chain *ch = &t->chains[ci];
+	for (unsigned r = 0; r < ch->nrules; r++)
+		for (unsigned k = 0; k < ch->rules[r].n; k++) {
+			const struct nft_stmt *s = &ch->rules[r].stmts[k];
+			if (s->kind == NFT_S_NAT && !nat_hook_ok(s->nat, base))
+				return false;
+			if (s->kind == NFT_S_VERDICT && s->chain) {
+				const struct nft_chain *c = nft_chain_find(
+					(struct nft_table *)t, s->chain);
+				if (c && !walk_nat(t, base,
+						   (unsigned)(c - t->chains), seen))
+					return false;
+			}
+			if (s->kind != NFT_S_MATCH || !s->vmap)
+				continue;
+			if (!walk_elems(t, base, s->elems, s->nelems, seen))
+				return false;
+			const struct nft_set *m = s->set_name
+				? nft_set_find((struct nft_table *)t, s->set_name)
+				: NULL;
+			if (m && !walk_elems(t, base, m->elems, m->nelems, seen))
+				return false;
+		}
+	return true;
+}
+
+bool nft_table_nat_valid(const struct nft_table *t)
+{
+	bool *seen = xmalloc(t->nchains * sizeof(*seen));
+	bool ok = true;
+	for (unsigned b = 0; ok && b < t->nchains; b++) {
+		if (!t->chains[b].base)
+			continue;
+		memset(seen, 0, t->nchains * sizeof(*seen));
+		ok = walk_nat(t, &t->chains[b], b, seen);
+	}
+	free(seen);
+	return ok;
+}
+
 unsigned nft_rule_anon_sets(const struct nft_rule *r)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < r->n; i++)
-		n += r->stmts[i].kind == NFT_S_MATCH && r->stmts[i].braces;
+		n += (r->stmts[i].kind == NFT_S_MATCH ||
+		      r->stmts[i].kind == NFT_S_NAT) && r->stmts[i].braces;
 	return n;
 }
 
@@ -386,48 +491,105 @@ static int elem_cmp(const void *a, const void *b)
 	return val_cmp(xh, yh);
 }
 
-void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
-		    unsigned *n)
+static void sort_elems(bool host_order, struct nft_elem *e, unsigned *n)
 {
 	if (!*n)
 		return;
-	cmp_host_order = t->host_order;
+	cmp_host_order = host_order;
 	qsort(e, *n, sizeof(*e), elem_cmp);
 	unsigned k = 1;
-	for (unsigned i = 1; i < *n; i++)
+	for (unsigned i = 1; i < *n; i++) {
 		if (elem_cmp(&e[k - 1], &e[i]))
 			e[k++] = e[i];
+		else
+			nft_elem_clear(&e[i]);
+	}
 	*n = k;
 }
 
+void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
+		    unsigned *n)
+{
+	sort_elems(t->host_order, e, n);
+}
+
+static bool set_host_order(const struct nft_set *s)
+{
+	return s->nktypes > 1 || s->type->host_order;
+}
+
+/* A set of concatenated intervals lists its elements in the order they
+ * came (the kernel's pipapo keeps them so). */
+static bool keeps_order(const struct nft_set *s)
+{
+	return s->nktypes > 1 && (s->flags & NFT_SET_INTERVAL);
+}
+
+void nft_set_sort(const struct nft_set *s, struct nft_elem *e, unsigned *n)
+{
+	if (!keeps_order(s))
+		sort_elems(set_host_order(s), e, n);
+}
+
+static struct nft_elem *set_lookup(const struct nft_set *s, unsigned upto,
+				   const struct nft_elem *e)
+{
+	cmp_host_order = set_host_order(s);
+	if (!upto)
+		return NULL;
+	if (!keeps_order(s))
+		return bsearch(e, s->elems, upto, sizeof(*e), elem_cmp);
+	for (unsigned i = 0; i < upto; i++)
+		if (!elem_cmp(&s->elems[i], e))
+			return &s->elems[i];
+	return NULL;
+}
+
+int nft_set_missing(const struct nft_set *s, const struct nft_elem *e,
+		    unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!set_lookup(s, s->nelems, &e[i]))
+			return (int)i;
+	return -1;
+}
+
+/* An element already there stays as it is (the kernel keeps it). */
 void nft_set_add_elems(struct nft_set *s, const struct nft_elem *e,
 		       unsigned n)
 {
 	if (!n)
 		return;
-	/* one realloc for them all: a file adds thousands at once */
+	/* room for them all at once: a file adds thousands in one go */
 	struct nft_elem *v = realloc(s->elems, (s->nelems + n) * sizeof(*v));
 	if (!v)
 		abort();
 	s->elems = v;
-	memcpy(v + s->nelems, e, n * sizeof(*e));
-	s->nelems += n;
-	nft_elems_sort(s->type, s->elems, &s->nelems);
+	unsigned had = s->nelems;
+	for (unsigned i = 0; i < n; i++) {
+		/* a set that keeps its order is not sorted (nor deduped)
+		 * after: the new elements are looked at too */
+		if (set_lookup(s, keeps_order(s) ? s->nelems : had, &e[i])) {
+			struct nft_elem dup = e[i];
+			nft_elem_clear(&dup);
+			continue;
+		}
+		s->elems[s->nelems++] = e[i];
+	}
+	nft_set_sort(s, s->elems, &s->nelems);
 }
 
 int nft_set_del_elems(struct nft_set *s, const struct nft_elem *e,
 		      unsigned n)
 {
-	cmp_host_order = s->type->host_order;
-	for (unsigned i = 0; i < n; i++)
-		if (!bsearch(&e[i], s->elems, s->nelems, sizeof(*e), elem_cmp))
-			return -1;
+	if (nft_set_missing(s, e, n) >= 0)
+		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		struct nft_elem *f = bsearch(&e[i], s->elems, s->nelems,
-					     sizeof(*e), elem_cmp);
+		struct nft_elem *f = set_lookup(s, s->nelems, &e[i]);
 		if (!f)
 			continue;
 		unsigned at = (unsigned)(f - s->elems);
+		nft_elem_clear(f);
 		memmove(f, f + 1, (s->nelems - at - 1) * sizeof(*f));
 		s->nelems--;
 	}

@@ -26,24 +26,65 @@ int nft_family_parse(const char *name);
 
 enum nft_elem_kind { NFT_E_VALUE, NFT_E_RANGE, NFT_E_PREFIX };
 
+enum nft_verdict {
+	NFT_V_ACCEPT, NFT_V_DROP, NFT_V_CONTINUE, NFT_V_RETURN, NFT_V_JUMP,
+	NFT_V_GOTO
+};
+
+/* A concatenation (ipv4_addr . inet_proto . inet_service) holds its
+ * parts one after the other, each padded to 32-bit words as the
+ * kernel's registers hold them. */
+#define NFT_CONCAT_MAX 8
+
 struct nft_elem {
 	enum nft_elem_kind kind;
 	struct nft_val lo, hi;       /* hi: ranges and prefixes */
 	uint8_t plen;
+	/* what a named set's element may carry (owned: see
+	 * nft_elems_free) */
+	char *comment;
+	uint64_t timeout_ms;         /* 0: the set's */
+	uint64_t expires_ms;         /* as listed; 0: not shown */
+	/* a map's value: a verdict (verdict maps, vmap) or data */
+	bool has_data;
+	enum nft_verdict verdict;
+	char *chain;                 /* jump/goto */
+	struct nft_val data;
 };
+
+/* Deep copies and frees of element arrays (their strings). */
+struct nft_elem *nft_elems_dup(const struct nft_elem *e, unsigned n);
+void nft_elems_free(struct nft_elem *e, unsigned n);
+void nft_elem_clear(struct nft_elem *e);
 
 enum nft_op { NFT_OP_EQ, NFT_OP_NE, NFT_OP_LT, NFT_OP_GT, NFT_OP_LE,
 	      NFT_OP_GE };
 
 enum nft_stmt_kind {
 	NFT_S_MATCH, NFT_S_COUNTER, NFT_S_VERDICT, NFT_S_REJECT, NFT_S_LOG,
-	NFT_S_LIMIT, NFT_S_SET_FIELD, NFT_S_NOTRACK
+	NFT_S_LIMIT, NFT_S_SET_FIELD, NFT_S_NOTRACK, NFT_S_NAT,
+	NFT_S_SET_UPDATE, NFT_S_CT_COUNT
 };
 
-enum nft_verdict {
-	NFT_V_ACCEPT, NFT_V_DROP, NFT_V_CONTINUE, NFT_V_RETURN, NFT_V_JUMP,
-	NFT_V_GOTO
+/* What a match reads when it is no plain field (stmt.lhs). */
+enum nft_lhs_kind { NFT_L_FIELD, NFT_L_NUMGEN, NFT_L_FIB, NFT_L_JHASH };
+
+/* Bitwise operations on a field: mark and 0x4000, mark or 1. */
+enum nft_bitop { NFT_BIT_NONE, NFT_BIT_AND, NFT_BIT_OR, NFT_BIT_XOR };
+
+enum nft_nat_kind { NFT_NAT_SNAT, NFT_NAT_DNAT, NFT_NAT_MASQ,
+		    NFT_NAT_REDIR };
+
+enum {
+	NFT_NAT_RANDOM = 1, NFT_NAT_FULLY_RANDOM = 2, NFT_NAT_PERSISTENT = 4
 };
+
+/* fib's inputs (flags) and its result */
+enum {
+	NFT_FIB_SADDR = 1, NFT_FIB_DADDR = 2, NFT_FIB_MARK = 4,
+	NFT_FIB_IIF = 8, NFT_FIB_OIF = 16
+};
+enum nft_fib_result { NFT_FIB_R_OIF, NFT_FIB_R_OIFNAME, NFT_FIB_R_TYPE };
 
 enum nft_reject_kind {
 	NFT_R_DEFAULT, NFT_R_ICMP, NFT_R_ICMPV6, NFT_R_ICMPX, NFT_R_TCP_RESET
@@ -76,6 +117,41 @@ struct nft_stmt {
 	const char *unit;            /* "second" ... */
 	const char *bytes_unit;      /* NULL: packets; "bytes", "kbytes" */
 	bool over;
+	/* match: further fields concatenated after field (a . b . c) */
+	const struct nft_field *cat[NFT_CONCAT_MAX - 1];
+	unsigned ncat;
+	/* match: `vmap` (elements carry verdicts) or `map` (nat) */
+	bool vmap;
+	/* match and set-field: a bitwise operation on the field (mark and
+	 * 0x4000 == 0; mark set mark or 0x4000, src the field read) */
+	enum nft_bitop bitop;
+	struct nft_val mask;
+	const struct nft_field *src;
+	/* match: the left side when it is not a field */
+	enum nft_lhs_kind lhs;
+	uint32_t mod, offset;        /* numgen, jhash */
+	bool numgen_inc;
+	uint32_t seed;               /* jhash */
+	bool has_seed;
+	const struct nft_field *hkeys[NFT_CONCAT_MAX];   /* jhash's input */
+	unsigned nhkeys;
+	unsigned fib_flags;
+	enum nft_fib_result fib_result;
+	bool fib_exists;             /* fib ... oif missing/exists */
+	/* nat */
+	enum nft_nat_kind nat;
+	unsigned nat_flags;
+	bool nat_map;                /* to KEY map { KEY : ADDR [. PORT] }:
+					key in field/cat, elements */
+	bool nat_has_addr, nat_has_port, nat_addr_range, nat_port_range;
+	struct nft_val addr_lo, addr_hi;
+	uint16_t port_lo, port_hi;
+	/* set update: add/update/delete @set_name { key [timeout] [limit] } */
+	char set_op[8];
+	uint64_t timeout_ms;
+	bool has_limit;
+	/* ct count */
+	uint32_t count;
 };
 
 struct nft_rule {
@@ -97,6 +173,7 @@ struct nft_chain {
 	enum nft_hook hook;
 	int prio;
 	bool policy_drop;
+	char *comment;
 	struct nft_rule *rules;
 	unsigned nrules;
 };
@@ -116,6 +193,13 @@ struct nft_set {
 	uint64_t timeout_ms;
 	struct nft_elem *elems;
 	unsigned nelems;
+	char *comment;
+	/* a concatenated key's parts (nktypes > 1; type is the first) */
+	const struct nft_dtype *ktypes[NFT_CONCAT_MAX];
+	unsigned nktypes;
+	/* a map: its values are verdicts or of data_type */
+	bool map;
+	const struct nft_dtype *data_type;   /* NULL: verdict */
 };
 
 struct nft_table {
@@ -123,6 +207,7 @@ struct nft_table {
 	char *name;
 	uint64_t handle;
 	bool dormant;
+	char *comment;
 	uint64_t next_handle;        /* the handle last given */
 	struct nft_chain *chains;
 	unsigned nchains;
@@ -164,6 +249,12 @@ void nft_rule_delete(struct nft_chain *c, unsigned at);
 void nft_rule_clear(struct nft_rule *r);
 /* How many anonymous sets the rule brings (each takes a handle). */
 unsigned nft_rule_anon_sets(const struct nft_rule *r);
+/* Whether every nat statement a base chain reaches (through jumps,
+ * gotos and verdict maps) sits where the kernel allows it: under a nat
+ * base chain of a hook its kind works on (snat and masquerade:
+ * postrouting, input; dnat and redirect: prerouting, output). The
+ * kernel checks this at each rule and element it is given. */
+bool nft_table_nat_valid(const struct nft_table *t);
 /* How many rules jump or go to chain name. */
 unsigned nft_chain_refs(const struct nft_table *t, const char *name);
 
@@ -182,6 +273,13 @@ int nft_set_del_elems(struct nft_set *s, const struct nft_elem *e,
 /* Order elements as nft lists them, duplicates once. */
 void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
 		    unsigned *n);
+/* As nft_elems_sort for a set's key: a concatenation sorts as one
+ * host-order (little-endian) number, as nft reads its key. */
+void nft_set_sort(const struct nft_set *s, struct nft_elem *e,
+		  unsigned *n);
+/* The index of the first of e[0..n) that is not in s, or -1. */
+int nft_set_missing(const struct nft_set *s, const struct nft_elem *e,
+		    unsigned n);
 
 const char *nft_hook_name(enum nft_hook h);
 int nft_hook_parse(const char *name);

@@ -66,6 +66,75 @@ static const struct nft_dtype *field_type(const struct nft_field *f)
 }
 
 static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
+		       bool in_set, struct qt_buf *b);
+
+static const char *const verdicts[] = {
+	"accept", "drop", "continue", "return", "jump", "goto",
+};
+
+static void print_duration(uint64_t ms, struct qt_buf *b);
+
+/* An element of a key of nk parts (kt), with what it carries. */
+static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
+			   const struct nft_dtype *dt,
+			   const struct nft_elem *e, struct qt_buf *b)
+{
+	if (nk <= 1) {
+		print_elem(kt[0], e, true, b);
+	} else {
+		unsigned off = 0;
+		for (unsigned k = 0; k < nk; k++) {
+			unsigned len = nft_concat_part_len(kt[k]);
+			unsigned bytes = (kt[k]->bits + 7) / 8;
+			struct nft_elem p;
+			memset(&p, 0, sizeof(p));
+			p.lo.len = p.hi.len = (uint8_t)bytes;
+			memcpy(p.lo.b, e->lo.b + off, bytes);
+			memcpy(p.hi.b, (e->kind == NFT_E_VALUE ? e->lo.b
+							       : e->hi.b) + off,
+			       bytes);
+			p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE
+							   : NFT_E_VALUE;
+			if (k)
+				qt_buf_puts(b, " . ");
+			print_elem(kt[k], &p, true, b);
+			off += len;
+		}
+	}
+	if (e->timeout_ms) {
+		qt_buf_puts(b, " timeout ");
+		print_duration(e->timeout_ms, b);
+	}
+	if (e->expires_ms) {
+		qt_buf_puts(b, " expires ");
+		print_duration(e->expires_ms, b);
+	}
+	if (e->comment)
+		qt_buf_printf(b, " comment \"%s\"", e->comment);
+	if (!e->has_data)
+		return;
+	qt_buf_puts(b, " : ");
+	if (dt) {
+		/* a nat map's value: an address, or an address . port */
+		struct nft_val v = e->data;
+		unsigned alen = (dt->bits + 7) / 8;
+		if (v.len > alen)
+			v.len = (uint8_t)alen;
+		nft_val_print(dt, &v, b);
+		if (e->data.len > alen) {
+			struct nft_val p = { 2, { 0 } };
+			memcpy(p.b, e->data.b + nft_concat_part_len(dt), 2);
+			qt_buf_puts(b, " . ");
+			nft_val_print(nft_dtype_get(NFT_T_SERVICE), &p, b);
+		}
+		return;
+	}
+	qt_buf_puts(b, verdicts[e->verdict]);
+	if (e->chain)
+		qt_buf_printf(b, " %s", e->chain);
+}
+
+static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
 		       bool in_set, struct qt_buf *b)
 {
 	nft_val_print(t, &e->lo, b);
@@ -99,19 +168,29 @@ static unsigned elems_per_line(const struct nft_dtype *t)
 	}
 }
 
-static void print_elems(const struct nft_dtype *t, const struct nft_elem *e,
-			unsigned n, bool named, struct qt_buf *b)
+static void print_elems_of(const struct nft_dtype *const *kt, unsigned nk,
+			   const struct nft_dtype *dt, bool map,
+			   const struct nft_elem *e, unsigned n, bool named,
+			   struct qt_buf *b)
 {
-	unsigned per_line = named ? elems_per_line(t) : ~0u, count = 0;
+	unsigned per_line = !named ? ~0u : nk > 1 ? 1 : elems_per_line(kt[0]);
+	(void)map;
+	unsigned count = 0;
 	qt_buf_puts(b, "{ ");
 	for (unsigned i = 0; i < n; i++) {
 		if (i)
 			qt_buf_puts(b, count ? ", " : ",\n\t\t\t     ");
-		print_elem(t, &e[i], true, b);
+		print_key_elem(kt, nk, dt, &e[i], b);
 		if (++count >= per_line)
 			count = 0;
 	}
 	qt_buf_puts(b, " }");
+}
+
+static void print_elems(const struct nft_dtype *t, const struct nft_elem *e,
+			unsigned n, bool named, struct qt_buf *b)
+{
+	print_elems_of(&t, 1, NULL, false, e, n, named, b);
 }
 
 static void print_selector(const struct nft_field *f, struct qt_buf *b)
@@ -123,9 +202,130 @@ static void print_selector(const struct nft_field *f, struct qt_buf *b)
 }
 
 static const char *const ops[] = { "", "!= ", "< ", "> ", "<= ", ">= " };
-static const char *const verdicts[] = {
-	"accept", "drop", "continue", "return", "jump", "goto",
+static const char *const bitops[] = { "", "&", "|", "^" };
+static const char *const fib_inputs[] = {
+	"saddr", "daddr", "mark", "iif", "oif",
 };
+static const char *const fib_results[] = { "oif", "oifname", "type" };
+static const char *const nat_names[] = {
+	"snat", "dnat", "masquerade", "redirect",
+};
+static const char *const nat_flag_names[] = {
+	"random", "fully-random", "persistent",
+};
+
+/* A match's left side: a field, a concatenation, numgen, jhash, fib. */
+static void print_lhs(const struct nft_stmt *s, struct qt_buf *b)
+{
+	switch (s->lhs) {
+	case NFT_L_NUMGEN:
+		qt_buf_printf(b, "numgen %s mod %u", s->numgen_inc ? "inc"
+								 : "random",
+			      s->mod);
+		if (s->offset)
+			qt_buf_printf(b, " offset %u", s->offset);
+		return;
+	case NFT_L_JHASH:
+		qt_buf_puts(b, "jhash ");
+		for (unsigned i = 0; i < s->nhkeys; i++) {
+			if (i)
+				qt_buf_puts(b, " . ");
+			print_selector(s->hkeys[i], b);
+		}
+		qt_buf_printf(b, " mod %u", s->mod);
+		if (s->has_seed)
+			qt_buf_printf(b, " seed 0x%x", s->seed);
+		if (s->offset)
+			qt_buf_printf(b, " offset %u", s->offset);
+		return;
+	case NFT_L_FIB: {
+		qt_buf_puts(b, "fib ");
+		bool first = true;
+		for (unsigned i = 0; i < 5; i++)
+			if (s->fib_flags & (1u << i)) {
+				qt_buf_printf(b, "%s%s", first ? "" : " . ",
+					      fib_inputs[i]);
+				first = false;
+			}
+		qt_buf_printf(b, " %s", fib_results[s->fib_result]);
+		return;
+	}
+	case NFT_L_FIELD:
+		break;
+	}
+	/* a field with more after it is named in full */
+	if (s->ncat || s->bitop) {
+		qt_buf_printf(b, "%s %s", s->field->proto, s->field->name);
+		for (unsigned i = 0; i < s->ncat; i++)
+			qt_buf_printf(b, " . %s %s", s->cat[i]->proto,
+				      s->cat[i]->name);
+	} else {
+		print_selector(s->field, b);
+	}
+	if (s->bitop) {
+		qt_buf_printf(b, " %s ", bitops[s->bitop]);
+		nft_val_print(nft_dtype_get(s->field->type), &s->mask, b);
+	}
+}
+
+static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
+		      struct qt_buf *b)
+{
+	qt_buf_puts(b, nat_names[s->nat]);
+	if (s->nat_map) {
+		const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+			field_type(s->field)
+		};
+		for (unsigned i = 0; i < s->ncat; i++)
+			kt[i + 1] = field_type(s->cat[i]);
+		const struct nft_dtype *dt = nft_dtype_get(
+			t->family == NFT_F_IP6 ? NFT_T_IPV6 : NFT_T_IPV4);
+		/* the family is named when the value holds a port too */
+		bool port = false;
+		for (unsigned i = 0; i < s->nelems; i++)
+			port |= s->elems[i].data.len > (dt->bits + 7) / 8;
+		if (port)
+			qt_buf_printf(b, " %s", t->family == NFT_F_IP6 ? "ip6"
+								       : "ip");
+		qt_buf_puts(b, " to ");
+		print_lhs(s, b);
+		qt_buf_puts(b, " map ");
+		print_elems_of(kt, 1 + s->ncat, dt, true, s->elems, s->nelems,
+			       false, b);
+		return;
+	}
+	if (s->nat_has_addr || s->nat_has_port) {
+		if (t->family == NFT_F_INET && s->nat_has_addr)
+			qt_buf_puts(b, " ip");
+		qt_buf_puts(b, " to ");
+	}
+	bool v6 = s->addr_lo.len == 16;
+	const struct nft_dtype *at = nft_dtype_get(v6 ? NFT_T_IPV6
+						      : NFT_T_IPV4);
+	if (s->nat_has_addr) {
+		if (v6 && s->nat_has_port)
+			qt_buf_putc(b, '[');
+		nft_val_print(at, &s->addr_lo, b);
+		if (s->nat_addr_range) {
+			qt_buf_putc(b, '-');
+			nft_val_print(at, &s->addr_hi, b);
+		}
+		if (v6 && s->nat_has_port)
+			qt_buf_putc(b, ']');
+	}
+	if (s->nat_has_port) {
+		qt_buf_printf(b, ":%u", s->port_lo);
+		if (s->nat_port_range)
+			qt_buf_printf(b, "-%u", s->port_hi);
+	}
+	bool first = true;
+	for (unsigned i = 0; i < 3; i++)
+		if (s->nat_flags & (1u << i)) {
+			qt_buf_printf(b, "%s%s", first ? " " : ",",
+				      nat_flag_names[i]);
+			first = false;
+		}
+}
 static const char *const log_levels[] = {
 	"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
 	"audit",
@@ -170,8 +370,28 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	switch (s->kind) {
 	case NFT_S_MATCH: {
 		const struct nft_dtype *ty = field_type(s->field);
-		print_selector(s->field, b);
-		qt_buf_printf(b, " %s", ops[s->op]);
+		print_lhs(s, b);
+		if (s->lhs == NFT_L_FIB && !s->nelems && !s->set_name) {
+			qt_buf_puts(b, s->fib_exists ? " exists" : " missing");
+			return;
+		}
+		if (s->vmap || s->ncat) {
+			const struct nft_dtype *kt[NFT_CONCAT_MAX] = { ty };
+			for (unsigned i = 0; i < s->ncat; i++)
+				kt[i + 1] = field_type(s->cat[i]);
+			qt_buf_puts(b, s->vmap ? " vmap " : " ");
+			if (s->set_name)
+				qt_buf_printf(b, "@%s", s->set_name);
+			else if (s->braces || s->vmap)
+				print_elems_of(kt, 1 + s->ncat, NULL, s->vmap,
+					       s->elems, s->nelems, false, b);
+			else
+				print_key_elem(kt, 1 + s->ncat, NULL,
+					       &s->elems[0], b);
+			return;
+		}
+		qt_buf_printf(b, " %s", s->bitop && s->op == NFT_OP_EQ
+					? "== " : ops[s->op]);
 		if (s->set_name)
 			qt_buf_printf(b, "@%s", s->set_name);
 		else if (s->braces)
@@ -214,7 +434,44 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		return;
 	case NFT_S_SET_FIELD:
 		qt_buf_printf(b, "%s %s set ", s->field->proto, s->field->name);
+		if (s->src) {
+			qt_buf_printf(b, "%s %s %s ", s->src->proto,
+				      s->src->name, bitops[s->bitop]);
+			nft_val_print(field_type(s->src), &s->mask, b);
+			return;
+		}
 		nft_val_print(field_type(s->field), &s->elems[0].lo, b);
+		return;
+	case NFT_S_NAT:
+		print_nat(t, s, b);
+		return;
+	case NFT_S_CT_COUNT:
+		qt_buf_printf(b, "ct count %s%u", s->over ? "over " : "",
+			      s->count);
+		return;
+	case NFT_S_SET_UPDATE:
+		qt_buf_printf(b, "%s @%s { ", s->set_op, s->set_name);
+		print_selector(s->field, b);
+		for (unsigned i = 0; i < s->ncat; i++) {
+			qt_buf_puts(b, " . ");
+			print_selector(s->cat[i], b);
+		}
+		if (s->timeout_ms) {
+			qt_buf_puts(b, " timeout ");
+			print_duration(s->timeout_ms, b);
+		}
+		if (s->has_limit) {
+			qt_buf_printf(b, " limit rate %s%" PRIu64 "%s%s/%s",
+				      s->over ? "over " : "", s->rate,
+				      s->bytes_unit ? " " : "",
+				      s->bytes_unit ? s->bytes_unit : "",
+				      s->unit);
+			if (s->bytes_unit ? s->burst != 0 : s->burst != 5)
+				qt_buf_printf(b, " burst %" PRIu64 " %s",
+					      s->burst, s->bytes_unit ? "bytes"
+								      : "packets");
+		}
+		qt_buf_puts(b, " }");
 		return;
 	case NFT_S_NOTRACK:
 		qt_buf_puts(b, "notrack");
@@ -243,6 +500,8 @@ static void print_chain_body(const struct nft_table *t,
 	qt_buf_printf(b, "\tchain %s {", c->name);
 	print_handle(o, c->handle, b);
 	qt_buf_putc(b, '\n');
+	if (c->comment)
+		qt_buf_printf(b, "\t\tcomment \"%s\"\n", c->comment);
 	if (c->base) {
 		qt_buf_printf(b, "\t\ttype %s hook %s priority ",
 			      nft_chain_type_name(c->type),
@@ -287,37 +546,56 @@ static void print_duration(uint64_t ms, struct qt_buf *b)
 static void print_set_body(const struct nft_set *s,
 			   const struct nft_print_opts *o, struct qt_buf *b)
 {
-	qt_buf_printf(b, "\tset %s {", s->name);
+	qt_buf_printf(b, "\t%s %s {", s->map ? "map" : "set", s->name);
 	print_handle(o, s->handle, b);
 	qt_buf_putc(b, '\n');
 	if (s->typeof_field)
 		qt_buf_printf(b, "\t\ttypeof %s %s\n", s->typeof_field->proto,
 			      s->typeof_field->name);
-	else
-		qt_buf_printf(b, "\t\ttype %s\n", s->type->name);
-	/* a set with a timeout of its own lists no timeout flag */
-	unsigned flags = s->flags & ~(s->timeout_ms ? NFT_SET_TIMEOUT : 0u);
+	else {
+		qt_buf_printf(b, "\t\ttype %s", s->type->name);
+		for (unsigned i = 1; i < s->nktypes; i++)
+			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
+		if (s->map)
+			qt_buf_printf(b, " : %s", s->data_type
+					 ? s->data_type->name : "verdict");
+		qt_buf_putc(b, '\n');
+	}
+	/* a set with a timeout of its own lists no timeout flag when it
+	 * has no other */
+	unsigned flags = s->flags == NFT_SET_TIMEOUT && s->timeout_ms
+			 ? 0 : s->flags;
+	if (s->size)
+		qt_buf_printf(b, "\t\tsize %u\n", s->size);
 	if (flags) {
 		qt_buf_puts(b, "\t\tflags ");
 		bool first = true;
-		for (unsigned i = 0; i < 6; i++)
+		/* nft's order: dynamic before timeout */
+		static const unsigned order[] = { 0, 1, 2, 3, 5, 4 };
+		for (unsigned k = 0; k < 6; k++) {
+			unsigned i = order[k];
 			if (flags & (1u << i) && set_flag_names[i]) {
 				qt_buf_printf(b, "%s%s", first ? "" : ",",
 					      set_flag_names[i]);
 				first = false;
 			}
+		}
 		qt_buf_putc(b, '\n');
 	}
-	if (s->size)
-		qt_buf_printf(b, "\t\tsize %u\n", s->size);
 	if (s->timeout_ms) {
 		qt_buf_puts(b, "\t\ttimeout ");
 		print_duration(s->timeout_ms, b);
 		qt_buf_putc(b, '\n');
 	}
+	if (s->comment)
+		qt_buf_printf(b, "\t\tcomment \"%s\"\n", s->comment);
 	if (s->nelems) {
+		const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
+								  : &s->type;
 		qt_buf_puts(b, "\t\telements = ");
-		print_elems(s->type, s->elems, s->nelems, true, b);
+		print_elems_of(kt, s->nktypes > 1 ? s->nktypes : 1,
+			       s->data_type, s->map, s->elems, s->nelems, true,
+			       b);
 		qt_buf_putc(b, '\n');
 	}
 	qt_buf_puts(b, "\t}\n");
@@ -344,6 +622,8 @@ void nft_print_table(const struct nft_table *t,
 		qt_buf_puts(b, "\tflags dormant\n");
 		sep = true;
 	}
+	if (t->comment)
+		qt_buf_printf(b, "\tcomment \"%s\"\n", t->comment);
 	for (unsigned i = 0; i < t->nsets; i++) {
 		if (sep)
 			qt_buf_putc(b, '\n');
@@ -397,8 +677,9 @@ void nft_print_chains(const struct nft_ruleset *rs, int family,
 	}
 }
 
-void nft_print_sets(const struct nft_ruleset *rs, int family,
-		    const struct nft_print_opts *o, struct qt_buf *b)
+static void print_sets_of(const struct nft_ruleset *rs, int family,
+			  const struct nft_print_opts *o, bool maps,
+			  struct qt_buf *b)
 {
 	for (unsigned i = 0; i < rs->ntables; i++) {
 		const struct nft_table *t = &rs->tables[i];
@@ -406,7 +687,20 @@ void nft_print_sets(const struct nft_ruleset *rs, int family,
 			continue;
 		table_open(t, o, false, b);
 		for (unsigned s = 0; s < t->nsets; s++)
-			print_set_body(&t->sets[s], o, b);
+			if (t->sets[s].map == maps)
+				print_set_body(&t->sets[s], o, b);
 		qt_buf_puts(b, "}\n");
 	}
+}
+
+void nft_print_sets(const struct nft_ruleset *rs, int family,
+		    const struct nft_print_opts *o, struct qt_buf *b)
+{
+	print_sets_of(rs, family, o, false, b);
+}
+
+void nft_print_maps(const struct nft_ruleset *rs, int family,
+		    const struct nft_print_opts *o, struct qt_buf *b)
+{
+	print_sets_of(rs, family, o, true, b);
 }

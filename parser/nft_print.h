@@ -28,6 +28,9 @@ void nft_print_chains(const struct nft_ruleset *rs, int family,
 		      const struct nft_print_opts *o, struct qt_buf *b);
 void nft_print_sets(const struct nft_ruleset *rs, int family,
 		    const struct nft_print_opts *o, struct qt_buf *b);
+/* `list maps`: every table's maps (`list sets` shows the sets alone) */
+void nft_print_maps(const struct nft_ruleset *rs, int family,
+		    const struct nft_print_opts *o, struct qt_buf *b);
 /* A rule's statements as listed (no tabs, no newline). */
 void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 		    const struct nft_print_opts *o, struct qt_buf *b);

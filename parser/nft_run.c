@@ -13,32 +13,11 @@
 #include "nft_json_print.h"
 #include "nft_print.h"
 #include "nft_tree.h"
+#include "nft_run_elem.h"
+#include "nft_run_expr.h"
+#include "nft_run_priv.h"
 
-#define ENOENT_KERNEL "Could not process rule: No such file or directory"
-#define MAX_SRCS 64
 #define MAX_INCLUDE_DEPTH 16
-
-struct def {
-	char *name;
-	struct nft_item val;         /* tokens borrowed from their tree */
-};
-
-struct run {
-	struct nft_ruleset *rs;
-	const struct nft_run_opts *o;
-	struct qt_buf *out, *err;
-	struct nft_src srcs[MAX_SRCS];
-	unsigned nsrcs;
-	struct nft_group *trees[MAX_SRCS];
-	struct def *defs;
-	unsigned ndefs;
-	struct nft_group **scratch;
-	unsigned nscratch;
-	bool changed;
-	bool kernel_stage;           /* the error came from the kernel:
-					the handles it gave stay given */
-	int depth;
-};
 
 /* ---- error messages as nft prints them ---- */
 
@@ -54,10 +33,6 @@ static const char *line_of(const struct nft_src *s, int line, size_t *len)
 	return p;
 }
 
-struct mark {
-	struct nft_loc a, b;         /* first and last character */
-	char ind;
-};
 
 static int error_marks(struct run *r, const struct mark *m, unsigned nm,
 		       const char *fmt, va_list ap)
@@ -87,7 +62,10 @@ static int error_marks(struct run *r, const struct mark *m, unsigned nm,
 	for (int i = 0; i < width; i++)
 		caret[i] = (size_t)i < len && line[i] == '\t' ? '\t' : ' ';
 	for (unsigned k = 0; k < nm; k++)
-		for (int i = m[k].a.col - 1; i < m[k].b.col && i < width; i++)
+		/* a place before the line's start (none known) marks
+		 * from its start */
+		for (int i = m[k].a.col > 0 ? m[k].a.col - 1 : 0;
+		     i < m[k].b.col && i < width; i++)
 			caret[i] = m[k].ind;
 	int end = width;
 	while (end > 0 && caret[end - 1] == ' ')
@@ -99,7 +77,7 @@ static int error_marks(struct run *r, const struct mark *m, unsigned nm,
 }
 
 __attribute__((format(printf, 4, 5)))
-static int error_span(struct run *r, const struct nft_loc *a,
+int nr_error_span(struct run *r, const struct nft_loc *a,
 		      const struct nft_loc *b, const char *fmt, ...)
 {
 	struct mark m = { *a, *b, '^' };
@@ -113,7 +91,7 @@ static int error_span(struct run *r, const struct nft_loc *a,
 }
 
 __attribute__((format(printf, 4, 5)))
-static int error_multi(struct run *r, const struct mark *m, unsigned nm,
+int nr_error_multi(struct run *r, const struct mark *m, unsigned nm,
 		       const char *fmt, ...)
 {
 	va_list ap;
@@ -123,7 +101,7 @@ static int error_multi(struct run *r, const struct mark *m, unsigned nm,
 	return -1;
 }
 
-static struct nft_loc tok_end(const struct nft_tok *t)
+struct nft_loc nr_tok_end(const struct nft_tok *t)
 {
 	struct nft_loc l = t->loc;
 	if (t->kind == NT_GROUP)
@@ -134,10 +112,10 @@ static struct nft_loc tok_end(const struct nft_tok *t)
 }
 
 __attribute__((format(printf, 3, 4)))
-static int error_tok(struct run *r, const struct nft_tok *t,
+int nr_error_tok(struct run *r, const struct nft_tok *t,
 		     const char *fmt, ...)
 {
-	struct nft_loc b = tok_end(t);
+	struct nft_loc b = nr_tok_end(t);
 	struct mark m = { t->loc, b, '^' };
 	if (m.b.line != m.a.line)
 		m.b = m.a;
@@ -150,32 +128,26 @@ static int error_tok(struct run *r, const struct nft_tok *t,
 
 /* ---- a cursor over a statement's tokens ---- */
 
-struct cur {
-	struct run *r;
-	struct nft_item *it;
-	unsigned i;
-	struct nft_loc end;          /* where the statement ends */
-};
 
-static struct nft_tok *peek(struct cur *c)
+struct nft_tok *nr_peek(struct cur *c)
 {
 	return c->i < c->it->n ? &c->it->toks[c->i] : NULL;
 }
 
-static struct nft_tok *peek_at(struct cur *c, unsigned k)
+struct nft_tok *nr_peek_at(struct cur *c, unsigned k)
 {
 	return c->i + k < c->it->n ? &c->it->toks[c->i + k] : NULL;
 }
 
-static bool tok_is(const struct nft_tok *t, const char *w)
+bool nr_tok_is(const struct nft_tok *t, const char *w)
 {
 	return t && (t->kind == NT_WORD || t->kind == NT_PUNCT ||
 		     t->kind == NT_OP) && !strcmp(t->text, w);
 }
 
-static bool at(struct cur *c, const char *w)
+bool nr_at(struct cur *c, const char *w)
 {
-	return tok_is(peek(c), w);
+	return nr_tok_is(nr_peek(c), w);
 }
 
 static const char *const keywords[] = {
@@ -190,7 +162,7 @@ static const char *const keywords[] = {
 	"flush", "list", "define", "include",
 };
 
-static bool is_keyword(const char *w)
+bool nr_is_keyword(const char *w)
 {
 	for (size_t i = 0; i < sizeof(keywords) / sizeof(*keywords); i++)
 		if (!strcmp(keywords[i], w))
@@ -224,47 +196,47 @@ static void tok_desc(const struct nft_tok *t, char *buf, size_t n)
 		p++;
 	if (!*p)
 		snprintf(buf, n, "number");
-	else if (is_keyword(t->text))
+	else if (nr_is_keyword(t->text))
 		snprintf(buf, n, "%s", t->text);
 	else
 		snprintf(buf, n, "string");
 }
 
-static int unexpected(struct cur *c, const char *expecting)
+int nr_unexpected(struct cur *c, const char *expecting)
 {
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	char d[64];
 	tok_desc(t, d, sizeof(d));
 	const char *sep = expecting ? ", expecting " : "";
 	if (!t || t->kind == NT_GROUP) {
 		/* bison's token is the "{" alone, not the block */
 		const struct nft_loc *l = t ? &t->loc : &c->end;
-		return error_span(c->r, l, l, "syntax error, unexpected %s%s%s",
-				  d, sep, expecting ? expecting : "");
+		return nr_error_span(c->r, l, l, "syntax error, unexpected %s%s%s",
+				     d, sep, expecting ? expecting : "");
 	}
-	return error_tok(c->r, t, "syntax error, unexpected %s%s%s", d, sep,
+	return nr_error_tok(c->r, t, "syntax error, unexpected %s%s%s", d, sep,
 			 expecting ? expecting : "");
 }
 
 /* A name (table, chain, set): a word that is no keyword, or a quoted
  * string. */
-static struct nft_tok *take_name(struct cur *c)
+struct nft_tok *nr_take_name(struct cur *c)
 {
-	struct nft_tok *t = peek(c);
-	if (!t || !((t->kind == NT_WORD && !is_keyword(t->text)) ||
+	struct nft_tok *t = nr_peek(c);
+	if (!t || !((t->kind == NT_WORD && !nr_is_keyword(t->text)) ||
 		    t->kind == NT_STRING)) {
-		unexpected(c, "string");
+		nr_unexpected(c, "string");
 		return NULL;
 	}
 	c->i++;
 	return t;
 }
 
-static int expect_end(struct cur *c)
+int nr_expect_end(struct cur *c)
 {
-	if (!peek(c))
+	if (!nr_peek(c))
 		return 0;
-	return unexpected(c, "end of file or newline or semicolon");
+	return nr_unexpected(c, "end of file or newline or semicolon");
 }
 
 /* ---- names and suggestions ---- */
@@ -304,7 +276,7 @@ static unsigned distance(const char *a, const char *b)
 }
 
 /* Close enough to suggest, by nft's thresholds. */
-static bool similar(const char *a, const char *b, unsigned *best)
+bool nr_similar(const char *a, const char *b, unsigned *best)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	size_t max = la > lb ? la : lb, min = la < lb ? la : lb;
@@ -326,13 +298,13 @@ static int no_table(struct run *r, const struct nft_tok *name, bool kernel)
 	const struct nft_table *hit = NULL;
 	unsigned best = ~0u;
 	for (unsigned i = 0; i < r->rs->ntables; i++)
-		if (similar(name->text, r->rs->tables[i].name, &best))
+		if (nr_similar(name->text, r->rs->tables[i].name, &best))
 			hit = &r->rs->tables[i];
 	if (hit)
-		return error_tok(r, name, "No such file or directory; did you "
+		return nr_error_tok(r, name, "No such file or directory; did you "
 				 "mean table \xe2\x80\x98%s\xe2\x80\x99 in family %s?",
 				 hit->name, nft_family_name(hit->family));
-	return error_tok(r, name, "%s", kernel ? ENOENT_KERNEL
+	return nr_error_tok(r, name, "%s", kernel ? ENOENT_KERNEL
 						: "No such file or directory");
 }
 
@@ -342,14 +314,14 @@ static int no_chain(struct run *r, const struct nft_table *t,
 	const struct nft_chain *hit = NULL;
 	unsigned best = ~0u;
 	for (unsigned i = 0; i < t->nchains; i++)
-		if (similar(name->text, t->chains[i].name, &best))
+		if (nr_similar(name->text, t->chains[i].name, &best))
 			hit = &t->chains[i];
 	if (hit)
-		return error_tok(r, name, "No such file or directory; did you "
+		return nr_error_tok(r, name, "No such file or directory; did you "
 				 "mean chain \xe2\x80\x98%s\xe2\x80\x99 in table %s "
 				 "\xe2\x80\x98%s\xe2\x80\x99?", hit->name,
 				 nft_family_name(t->family), t->name);
-	return error_tok(r, name, "%s", plain);
+	return nr_error_tok(r, name, "%s", plain);
 }
 
 static int no_set(struct run *r, const struct nft_table *t,
@@ -358,21 +330,21 @@ static int no_set(struct run *r, const struct nft_table *t,
 	const struct nft_set *hit = NULL;
 	unsigned best = ~0u;
 	for (unsigned i = 0; i < t->nsets; i++)
-		if (similar(name->text, t->sets[i].name, &best))
+		if (nr_similar(name->text, t->sets[i].name, &best))
 			hit = &t->sets[i];
 	if (hit)
-		return error_tok(r, name, "No such file or directory; did you "
+		return nr_error_tok(r, name, "No such file or directory; did you "
 				 "mean set \xe2\x80\x98%s\xe2\x80\x99 in table %s "
 				 "\xe2\x80\x98%s\xe2\x80\x99?", hit->name,
 				 nft_family_name(t->family), t->name);
-	return error_tok(r, name, "%s", plain);
+	return nr_error_tok(r, name, "%s", plain);
 }
 
 
 /* [family] NAME */
 static int take_family(struct cur *c)
 {
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	if (t && t->kind == NT_WORD) {
 		int f = nft_family_parse(t->text);
 		if (f >= 0) {
@@ -385,7 +357,7 @@ static int take_family(struct cur *c)
 
 /* ---- values ---- */
 
-static int parse_value_word(struct cur *c, const struct nft_tok *t,
+int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			    const struct nft_dtype *ty, struct nft_elem *e)
 {
 	struct qt_buf msg;
@@ -396,7 +368,7 @@ static int parse_value_word(struct cur *c, const struct nft_tok *t,
 	const char *w = t->text;
 	if (t->kind != NT_WORD && t->kind != NT_STRING) {
 		qt_buf_free(&msg);
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	}
 	const char *slash = t->kind == NT_WORD ? strchr(w, '/') : NULL;
 	if (slash && ty->prefixable) {
@@ -405,18 +377,18 @@ static int parse_value_word(struct cur *c, const struct nft_tok *t,
 		char *end;
 		unsigned long plen = strtoul(slash + 1, &end, 10);
 		if (n >= sizeof(addr) || *end || !slash[1]) {
-			rc = error_tok(c->r, t, "syntax error, unexpected "
+			rc = nr_error_tok(c->r, t, "syntax error, unexpected "
 				       "string");
 			goto out;
 		}
 		memcpy(addr, w, n);
 		addr[n] = '\0';
 		if (nft_val_parse(ty, addr, &e->lo, &msg) < 0) {
-			rc = error_tok(c->r, t, "%s", qt_buf_str(&msg));
+			rc = nr_error_tok(c->r, t, "%s", qt_buf_str(&msg));
 			goto out;
 		}
 		if (plen > ty->bits) {
-			rc = error_tok(c->r, t, "Prefix length %lu is invalid "
+			rc = nr_error_tok(c->r, t, "Prefix length %lu is invalid "
 				       "for type of %u bits width", plen,
 				       ty->bits);
 			goto out;
@@ -447,14 +419,14 @@ static int parse_value_word(struct cur *c, const struct nft_tok *t,
 		if (!ok)
 			continue;
 		if (nft_val_cmp(&e->lo, &e->hi) >= 0) {
-			rc = error_tok(c->r, t, "Range has zero or negative "
+			rc = nr_error_tok(c->r, t, "Range has zero or negative "
 				       "size");
 			goto out;
 		}
 		e->kind = NFT_E_RANGE;
 		goto out;
 	}
-	rc = error_tok(c->r, t, "%s", qt_buf_str(&msg));
+	rc = nr_error_tok(c->r, t, "%s", qt_buf_str(&msg));
 out:
 	qt_buf_free(&msg);
 	return rc;
@@ -463,7 +435,7 @@ out:
 /* Element arrays built here start empty and are only pushed to: their
  * capacity is the power of two at or above their count (see
  * nft_tree.c), so 10,000 elements are not copied 10,000 times. */
-static void push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e)
+void nr_push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e)
 {
 	if (!*n || !(*n & (*n - 1))) {
 		struct nft_elem *x = realloc(*v, (*n ? 2 * (size_t)*n : 1) *
@@ -475,49 +447,10 @@ static void push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e
 	(*v)[(*n)++] = *e;
 }
 
-/* The elements of a brace group: values separated by commas. */
-static int parse_group_elems(struct run *r, const struct nft_tok *g,
-			     const struct nft_dtype *ty, struct nft_elem **v,
-			     unsigned *n)
-{
-	bool want_value = true;
-	struct nft_group *grp = g->group;
-	for (unsigned i = 0; i < grp->n; i++) {
-		struct cur c = { r, &grp->items[i], 0, grp->close };
-		for (struct nft_tok *t; (t = peek(&c)); c.i++) {
-			if (tok_is(t, ",") && !want_value) {
-				want_value = true;
-				continue;
-			}
-			if (!want_value || t->kind == NT_PUNCT ||
-			    t->kind == NT_OP || t->kind == NT_GROUP)
-				return unexpected(&c, NULL);
-			struct nft_elem e;
-			if (parse_value_word(&c, t, ty, &e) < 0)
-				return -1;
-			push_elem(v, n, &e);
-			want_value = false;
-		}
-	}
-	if (!*n) {
-		struct nft_loc l = grp->close;
-		return error_span(r, &l, &l, "syntax error, unexpected '}'");
-	}
-	return 0;
-}
-
 /* ---- rules ---- */
 
-struct span {
-	struct nft_loc a, b;
-};
 
-struct rule_build {
-	struct nft_rule rule;
-	struct span *spans;          /* one per statement */
-};
-
-static struct nft_stmt *add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
+struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 				 const struct nft_tok *first)
 {
 	struct nft_rule *r = &rb->rule;
@@ -531,17 +464,17 @@ static struct nft_stmt *add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 	v[r->n].kind = k;
 	v[r->n].level = -1;
 	s[r->n].a = first->loc;
-	s[r->n].b = tok_end(first);
+	s[r->n].b = nr_tok_end(first);
 	return &v[r->n++];
 }
 
-static void stmt_end(struct rule_build *rb, struct cur *c)
+void nr_stmt_end(struct rule_build *rb, struct cur *c)
 {
 	if (c->i > 0)
-		rb->spans[rb->rule.n - 1].b = tok_end(&c->it->toks[c->i - 1]);
+		rb->spans[rb->rule.n - 1].b = nr_tok_end(&c->it->toks[c->i - 1]);
 }
 
-static char *xstrdup(const char *s)
+char *nr_xstrdup(const char *s)
 {
 	char *d = strdup(s);
 	if (!d)
@@ -549,16 +482,16 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-static int parse_u64(struct cur *c, uint64_t *v)
+int nr_parse_u64(struct cur *c, uint64_t *v)
 {
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	char *end;
 	if (!t || t->kind != NT_WORD || !(*t->text >= '0' && *t->text <= '9'))
-		return unexpected(c, "number");
+		return nr_unexpected(c, "number");
 	errno = 0;
 	*v = strtoull(t->text, &end, 0);
 	if (*end || errno)
-		return unexpected(c, "number");
+		return nr_unexpected(c, "number");
 	c->i++;
 	return 0;
 }
@@ -572,61 +505,61 @@ static const char *const time_units[] = { "second", "minute", "hour",
 					  "day", "week" };
 static const char *const byte_units[] = { "bytes", "kbytes", "mbytes" };
 
-static int parse_limit(struct cur *c, struct nft_stmt *s)
+int nr_parse_limit(struct cur *c, struct nft_stmt *s)
 {
-	if (!at(c, "rate"))
-		return unexpected(c, "rate");
+	if (!nr_at(c, "rate"))
+		return nr_unexpected(c, "rate");
 	c->i++;
-	if (at(c, "over")) {
+	if (nr_at(c, "over")) {
 		s->over = true;
 		c->i++;
 	}
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
-		return unexpected(c, "number");
+		return nr_unexpected(c, "number");
 	char unit[32] = "";
 	char *end;
 	s->rate = strtoull(t->text, &end, 10);
 	if (end == t->text)
-		return unexpected(c, "number");
+		return nr_unexpected(c, "number");
 	if (*end == '/') {
 		snprintf(unit, sizeof(unit), "%s", end + 1);
 		c->i++;
 	} else if (!*end) {
 		c->i++;
-		struct nft_tok *u = peek(c);
+		struct nft_tok *u = nr_peek(c);
 		const char *slash = u && u->kind == NT_WORD ? strchr(u->text, '/')
 							   : NULL;
 		if (!slash)
-			return unexpected(c, NULL);
+			return nr_unexpected(c, NULL);
 		for (size_t i = 0; i < 3; i++)
 			if (strlen(byte_units[i]) == (size_t)(slash - u->text) &&
 			    !strncmp(u->text, byte_units[i], (size_t)(slash - u->text)))
 				s->bytes_unit = byte_units[i];
 		if (!s->bytes_unit)
-			return unexpected(c, NULL);
+			return nr_unexpected(c, NULL);
 		snprintf(unit, sizeof(unit), "%s", slash + 1);
 		t = u;
 		c->i++;
 	} else {
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	}
 	for (size_t i = 0; i < 5; i++)
 		if (!strcmp(unit, time_units[i]))
 			s->unit = time_units[i];
 	if (!s->unit) {
 		/* the unit after the slash is the token nft did not want */
-		struct nft_loc a = t->loc, b = tok_end(t);
+		struct nft_loc a = t->loc, b = nr_tok_end(t);
 		a.col = b.col - (int)strlen(unit) + 1;
-		return error_span(c->r, &a, &b, "syntax error, unexpected "
+		return nr_error_span(c->r, &a, &b, "syntax error, unexpected "
 				  "string");
 	}
 	s->burst = s->bytes_unit ? 0 : 5;
-	if (at(c, "burst")) {
+	if (nr_at(c, "burst")) {
 		c->i++;
-		if (parse_u64(c, &s->burst) < 0)
+		if (nr_parse_u64(c, &s->burst) < 0)
 			return -1;
-		if (at(c, "packets") || at(c, "bytes"))
+		if (nr_at(c, "packets") || nr_at(c, "bytes"))
 			c->i++;
 	}
 	return 0;
@@ -636,38 +569,38 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 			struct nft_stmt *s, const struct nft_tok *reject)
 {
 	s->reject = NFT_R_DEFAULT;
-	if (!at(c, "with"))
+	if (!nr_at(c, "with"))
 		return 0;
 	c->i++;
 	enum nft_dtype_id codes;
-	if (at(c, "tcp")) {
+	if (nr_at(c, "tcp")) {
 		c->i++;
-		if (!at(c, "reset"))
-			return unexpected(c, "reset");
+		if (!nr_at(c, "reset"))
+			return nr_unexpected(c, "reset");
 		c->i++;
 		s->reject = NFT_R_TCP_RESET;
 		return 0;
-	} else if (at(c, "icmp")) {
+	} else if (nr_at(c, "icmp")) {
 		s->reject = NFT_R_ICMP;
 		codes = NFT_T_ICMP_CODE;
-	} else if (at(c, "icmpv6")) {
+	} else if (nr_at(c, "icmpv6")) {
 		s->reject = NFT_R_ICMPV6;
 		codes = NFT_T_ICMPV6_CODE;
-	} else if (at(c, "icmpx")) {
+	} else if (nr_at(c, "icmpx")) {
 		s->reject = NFT_R_ICMPX;
 		codes = NFT_T_ICMPX_CODE;
 	} else {
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	}
-	struct nft_tok *kind = peek(c);
+	struct nft_tok *kind = nr_peek(c);
 	c->i++;
-	if (at(c, "type"))
+	if (nr_at(c, "type"))
 		c->i++;
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	if (!t)
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	struct nft_elem e;
-	if (parse_value_word(c, t, nft_dtype_get(codes), &e) < 0)
+	if (nr_parse_value_word(c, t, nft_dtype_get(codes), &e) < 0)
 		return -1;
 	s->code = e.lo.b[0];
 	c->i++;
@@ -675,10 +608,10 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 	if ((s->reject == NFT_R_ICMP && tb->family == NFT_F_IP6) ||
 	    (s->reject == NFT_R_ICMPV6 && tb->family == NFT_F_IP)) {
 		struct mark m[2] = {
-			{ reject->loc, tok_end(reject), '~' },
-			{ t->loc, tok_end(t), '^' },
+			{ reject->loc, nr_tok_end(reject), '~' },
+			{ t->loc, nr_tok_end(t), '^' },
 		};
-		return error_multi(c->r, m, 2, "conflicting protocols "
+		return nr_error_multi(c->r, m, 2, "conflicting protocols "
 				   "specified: %s vs %s",
 				   s->reject == NFT_R_ICMP ? "ip" : "ip6",
 				   nft_family_name(tb->family));
@@ -689,28 +622,28 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 static int parse_log(struct cur *c, struct nft_stmt *s)
 {
 	for (;;) {
-		if (at(c, "prefix")) {
+		if (nr_at(c, "prefix")) {
 			c->i++;
-			struct nft_tok *t = peek(c);
+			struct nft_tok *t = nr_peek(c);
 			if (!t || (t->kind != NT_STRING &&
-				   (t->kind != NT_WORD || is_keyword(t->text))))
-				return unexpected(c, "string or quoted string "
+				   (t->kind != NT_WORD || nr_is_keyword(t->text))))
+				return nr_unexpected(c, "string or quoted string "
 						  "or string with a trailing "
 						  "asterisk");
 			free(s->prefix);
-			s->prefix = xstrdup(t->text);
+			s->prefix = nr_xstrdup(t->text);
 			c->i++;
-		} else if (at(c, "level")) {
+		} else if (nr_at(c, "level")) {
 			c->i++;
-			struct nft_tok *t = peek(c);
+			struct nft_tok *t = nr_peek(c);
 			if (!t)
-				return unexpected(c, "string");
+				return nr_unexpected(c, "string");
 			s->level = -1;
 			for (int i = 0; i < 9; i++)
 				if (!strcmp(t->text, log_levels[i]))
 					s->level = i;
 			if (s->level < 0)
-				return error_tok(c->r, t, "invalid log level");
+				return nr_error_tok(c->r, t, "invalid log level");
 			c->i++;
 		} else {
 			return 0;
@@ -720,21 +653,21 @@ static int parse_log(struct cur *c, struct nft_stmt *s)
 
 /* PROTO FIELD, meta KEY, ct KEY, or a bare meta key: the field, or
  * NULL (with an error when err). */
-static const struct nft_field *parse_selector(struct cur *c)
+const struct nft_field *nr_parse_selector(struct cur *c)
 {
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
 		return NULL;
 	if (nft_field_proto_known(t->text)) {
-		struct nft_tok *f = peek_at(c, 1);
+		struct nft_tok *f = nr_peek_at(c, 1);
 		c->i++;
 		if (!f || f->kind != NT_WORD) {
-			unexpected(c, NULL);
+			nr_unexpected(c, NULL);
 			return NULL;
 		}
 		const struct nft_field *fd = nft_field_find(t->text, f->text);
 		if (!fd) {
-			unexpected(c, NULL);
+			nr_unexpected(c, NULL);
 			return NULL;
 		}
 		c->i++;
@@ -748,12 +681,12 @@ static const struct nft_field *parse_selector(struct cur *c)
 
 static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=" };
 
-static int parse_match(struct cur *c, const struct nft_table *tb,
+int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		       struct nft_stmt *s, struct nft_loc sel_a,
 		       struct nft_loc sel_b)
 {
 	const struct nft_dtype *ty = nft_dtype_get(s->field->type);
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	s->op = NFT_OP_EQ;
 	if (t && t->kind == NT_OP) {
 		int op = -1;
@@ -761,30 +694,30 @@ static int parse_match(struct cur *c, const struct nft_table *tb,
 			if (!strcmp(t->text, op_words[i]))
 				op = i;
 		if (op < 0)
-			return unexpected(c, NULL);
+			return nr_unexpected(c, NULL);
 		s->op = (enum nft_op)op;
 		c->i++;
-		t = peek(c);
+		t = nr_peek(c);
 	}
 	if (!t)
-		return unexpected(c, NULL);
-	if (tok_is(t, "@")) {
-		struct nft_tok *n = peek_at(c, 1);
+		return nr_unexpected(c, NULL);
+	if (nr_tok_is(t, "@")) {
+		struct nft_tok *n = nr_peek_at(c, 1);
 		if (!n || n->kind != NT_WORD) {
 			c->i++;
-			return unexpected(c, "string");
+			return nr_unexpected(c, "string");
 		}
 		struct nft_table *mt = (struct nft_table *)tb;
 		struct nft_set *set = nft_set_find(mt, n->text);
 		if (!set) {
-			struct nft_loc b = tok_end(n);
+			struct nft_loc b = nr_tok_end(n);
 			const struct nft_set *hit = NULL;
 			unsigned best = ~0u;
 			for (unsigned i = 0; i < tb->nsets; i++)
-				if (similar(n->text, tb->sets[i].name, &best))
+				if (nr_similar(n->text, tb->sets[i].name, &best))
 					hit = &tb->sets[i];
 			if (hit)
-				return error_span(c->r, &t->loc, &b, "No such "
+				return nr_error_span(c->r, &t->loc, &b, "No such "
 						  "file or directory; did you "
 						  "mean set \xe2\x80\x98%s"
 						  "\xe2\x80\x99 in table %s "
@@ -792,45 +725,49 @@ static int parse_match(struct cur *c, const struct nft_table *tb,
 						  hit->name,
 						  nft_family_name(tb->family),
 						  tb->name);
-			return error_span(c->r, &t->loc, &b,
+			return nr_error_span(c->r, &t->loc, &b,
 					  "No such file or directory");
 		}
-		if (set->type->id != ty->id) {
+		if (set->type->id != ty->id || set->nktypes > 1) {
+			char have[256];
+			nr_key_desc(set->nktypes > 1 ? set->ktypes : &set->type,
+				    set->nktypes > 1 ? set->nktypes : 1, have,
+				    sizeof(have));
 			struct mark m[2] = {
 				{ sel_a, sel_b, '~' },
-				{ t->loc, tok_end(n), '^' },
+				{ t->loc, nr_tok_end(n), '^' },
 			};
-			return error_multi(c->r, m, 2, "datatype mismatch, "
+			return nr_error_multi(c->r, m, 2, "datatype mismatch, "
 					   "expected %s, expression has type %s",
-					   ty->desc, set->type->desc);
+					   ty->desc, have);
 		}
-		s->set_name = xstrdup(n->text);
+		s->set_name = nr_xstrdup(n->text);
 		c->i += 2;
 		return 0;
 	}
 	if (t->kind == NT_GROUP) {
 		s->braces = true;
 		c->i++;
-		return parse_group_elems(c->r, t, ty, &s->elems, &s->nelems);
+		return nr_parse_group_elems(c->r, t, ty, &s->elems, &s->nelems);
 	}
 	struct nft_elem e;
-	if (parse_value_word(c, t, ty, &e) < 0)
+	if (nr_parse_value_word(c, t, ty, &e) < 0)
 		return -1;
 	c->i++;
 	/* a bitmask's values: a,b,c */
-	while (ty->bitmask && at(c, ",")) {
+	while (ty->bitmask && nr_at(c, ",")) {
 		c->i++;
-		struct nft_tok *n = peek(c);
+		struct nft_tok *n = nr_peek(c);
 		struct nft_elem more;
 		if (!n)
-			return unexpected(c, NULL);
-		if (parse_value_word(c, n, ty, &more) < 0)
+			return nr_unexpected(c, NULL);
+		if (nr_parse_value_word(c, n, ty, &more) < 0)
 			return -1;
 		for (unsigned i = 0; i < e.lo.len; i++)
 			e.lo.b[i] |= more.lo.b[i];
 		c->i++;
 	}
-	push_elem(&s->elems, &s->nelems, &e);
+	nr_push_elem(&s->elems, &s->nelems, &e);
 	return 0;
 }
 
@@ -848,14 +785,15 @@ static bool is_l4_key(const struct nft_table *tb, const struct nft_field *f)
 static bool single_eq(const struct nft_stmt *s)
 {
 	return s->kind == NFT_S_MATCH && s->op == NFT_OP_EQ && !s->braces &&
-	       !s->set_name && s->nelems == 1 &&
+	       !s->set_name && s->nelems == 1 && !s->bitop && !s->ncat &&
+	       s->lhs == NFT_L_FIELD &&
 	       s->elems[0].kind == NFT_E_VALUE;
 }
 
 static void drop_stmt(struct rule_build *rb, unsigned i)
 {
 	struct nft_rule *r = &rb->rule;
-	free(r->stmts[i].elems);
+	nft_elems_free(r->stmts[i].elems, r->stmts[i].nelems);
 	free(r->stmts[i].set_name);
 	free(r->stmts[i].chain);
 	free(r->stmts[i].prefix);
@@ -891,13 +829,13 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		const struct nft_field *f = s->field;
 		if ((tb->family == NFT_F_IP && f->dep == NFT_DEP_IPV6) ||
 		    (tb->family == NFT_F_IP6 && f->dep == NFT_DEP_IPV4))
-			return error_span(r, &rb->spans[i].a, &rb->spans[i].b,
+			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
 					  "conflicting protocols specified: "
 					  "%s vs. %s",
 					  nft_family_name(tb->family), f->proto);
 		if (f->dep == NFT_DEP_L4 && l4 >= 0 && l4 != f->l4proto) {
 			char a[32];
-			return error_span(r, &rb->spans[i].a, &rb->spans[i].b,
+			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
 					  "conflicting protocols specified: "
 					  "%s vs. %s", proto_name((uint8_t)l4, a,
 								  sizeof(a)),
@@ -907,11 +845,14 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			l4 = s->elems[0].lo.b[0];
 		if (s->braces) {
 			/* one element written: no set; two that are one:
-			 * a set of one */
+			 * a set of one (a verdict map stays a map) */
 			unsigned written = s->nelems;
-			nft_elems_sort(nft_dtype_get(f->type), s->elems,
-				       &s->nelems);
-			if (written == 1) {
+			struct nft_set key;
+			memset(&key, 0, sizeof(key));
+			key.type = nft_dtype_get(f->type);
+			key.nktypes = 1 + s->ncat;
+			nft_set_sort(&key, s->elems, &s->nelems);
+			if (written == 1 && !s->vmap && !s->ncat) {
 				s->braces = false;
 				if (s->elems[0].kind == NFT_E_RANGE) {
 					int p = nft_val_prefix_len(&s->elems[0].lo,
@@ -972,13 +913,13 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		    tb->family != NFT_F_IP6)
 			s->implicit = true;
 		bool terminal = s->kind == NFT_S_REJECT ||
-				(s->kind == NFT_S_VERDICT);
+				(s->kind == NFT_S_VERDICT) || s->vmap;
 		if (terminal && i + 1 < ru->n) {
 			struct mark m[2] = {
 				{ rb->spans[i].a, rb->spans[i].b, '~' },
 				{ rb->spans[i + 1].a, rb->spans[i + 1].b, '^' },
 			};
-			return error_multi(r, m, 2, "Statement after "
+			return nr_error_multi(r, m, 2, "Statement after "
 					   "terminal statement has no effect");
 		}
 	}
@@ -998,115 +939,160 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 {
 	memset(rb, 0, sizeof(*rb));
 	struct nft_tok *t;
-	while ((t = peek(c))) {
+	while ((t = nr_peek(c))) {
 		struct nft_stmt *s;
 		if (rb->rule.comment)
-			return unexpected(c, "end of file or newline or "
+			return nr_unexpected(c, "end of file or newline or "
 					  "semicolon");
 		if (t->kind != NT_WORD)
-			return unexpected(c, NULL);
+			return nr_unexpected(c, NULL);
 		const char *w = t->text;
 		if (!strcmp(w, "counter")) {
-			s = add_stmt(rb, NFT_S_COUNTER, t);
+			s = nr_add_stmt(rb, NFT_S_COUNTER, t);
 			c->i++;
-			if (at(c, "packets")) {
+			if (nr_at(c, "packets")) {
 				c->i++;
-				if (parse_u64(c, &s->packets) < 0)
+				if (nr_parse_u64(c, &s->packets) < 0)
 					return -1;
 			}
-			if (at(c, "bytes")) {
+			if (nr_at(c, "bytes")) {
 				c->i++;
-				if (parse_u64(c, &s->bytes) < 0)
+				if (nr_parse_u64(c, &s->bytes) < 0)
 					return -1;
 			}
 		} else if (!strcmp(w, "accept") || !strcmp(w, "drop") ||
 			   !strcmp(w, "continue") || !strcmp(w, "return")) {
-			s = add_stmt(rb, NFT_S_VERDICT, t);
+			s = nr_add_stmt(rb, NFT_S_VERDICT, t);
 			s->verdict = !strcmp(w, "accept") ? NFT_V_ACCEPT
 				     : !strcmp(w, "drop") ? NFT_V_DROP
 				     : !strcmp(w, "continue") ? NFT_V_CONTINUE
 				     : NFT_V_RETURN;
 			c->i++;
 		} else if (!strcmp(w, "jump") || !strcmp(w, "goto")) {
-			s = add_stmt(rb, NFT_S_VERDICT, t);
+			s = nr_add_stmt(rb, NFT_S_VERDICT, t);
 			s->verdict = w[0] == 'j' ? NFT_V_JUMP : NFT_V_GOTO;
 			c->i++;
-			struct nft_tok *n = take_name(c);
+			struct nft_tok *n = nr_take_name(c);
 			if (!n)
 				return -1;
 			if (!nft_chain_find(tb, n->text))
-				return error_tok(c->r, n, ENOENT_KERNEL);
-			s->chain = xstrdup(n->text);
+				return nr_error_tok(c->r, n, ENOENT_KERNEL);
+			s->chain = nr_xstrdup(n->text);
 		} else if (!strcmp(w, "reject")) {
-			s = add_stmt(rb, NFT_S_REJECT, t);
+			s = nr_add_stmt(rb, NFT_S_REJECT, t);
 			c->i++;
 			if (parse_reject(c, tb, s, t) < 0)
 				return -1;
 		} else if (!strcmp(w, "log")) {
-			s = add_stmt(rb, NFT_S_LOG, t);
+			s = nr_add_stmt(rb, NFT_S_LOG, t);
 			c->i++;
 			if (parse_log(c, s) < 0)
 				return -1;
 		} else if (!strcmp(w, "limit")) {
-			s = add_stmt(rb, NFT_S_LIMIT, t);
+			s = nr_add_stmt(rb, NFT_S_LIMIT, t);
 			c->i++;
-			if (parse_limit(c, s) < 0)
+			if (nr_parse_limit(c, s) < 0)
 				return -1;
 		} else if (!strcmp(w, "notrack")) {
-			add_stmt(rb, NFT_S_NOTRACK, t);
+			nr_add_stmt(rb, NFT_S_NOTRACK, t);
 			c->i++;
 		} else if (!strcmp(w, "comment")) {
 			if (!rb->rule.n)
-				return unexpected(c, NULL);
+				return nr_unexpected(c, NULL);
 			c->i++;
-			struct nft_tok *n = peek(c);
+			struct nft_tok *n = nr_peek(c);
 			if (!n || (n->kind != NT_STRING && n->kind != NT_WORD))
-				return unexpected(c, "string");
-			rb->rule.comment = xstrdup(n->text);
+				return nr_unexpected(c, "string");
+			rb->rule.comment = nr_xstrdup(n->text);
 			c->i++;
 			continue;
 		} else {
+			int ext = nr_parse_stmt_ext(c, tb, rb);
+			if (ext < 0)
+				return -1;
+			if (ext > 0) {
+				nr_stmt_end(rb, c);
+				continue;
+			}
 			unsigned start = c->i;
-			const struct nft_field *f = parse_selector(c);
+			const struct nft_field *f = nr_parse_selector(c);
 			if (!f) {
 				if (c->i != start)
 					return -1;
 				/* a word nft does not know starts an
 				 * expression that has no right side */
 				c->i++;
-				return unexpected(c, NULL);
+				return nr_unexpected(c, NULL);
 			}
-			if (at(c, "set") && (f->type == NFT_T_MARK)) {
-				s = add_stmt(rb, NFT_S_SET_FIELD, t);
+			if (nr_at(c, "set") && (f->type == NFT_T_MARK)) {
+				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
 				s->field = f;
 				c->i++;
-				struct nft_tok *v = peek(c);
+				/* FIELD set FIELD2 OP VALUE */
+				unsigned at_src = c->i;
+				const struct nft_field *src = nr_parse_selector(c);
+				if (src) {
+					s->src = src;
+					int b = nr_parse_bitop(c, s, src);
+					if (b < 0)
+						return -1;
+					if (!b)
+						return nr_unexpected(c, NULL);
+					nr_stmt_end(rb, c);
+					continue;
+				}
+				if (c->i != at_src)
+					return -1;
+				struct nft_tok *v = nr_peek(c);
 				struct nft_elem e;
 				if (!v)
-					return unexpected(c, NULL);
-				if (parse_value_word(c, v, nft_dtype_get(f->type),
+					return nr_unexpected(c, NULL);
+				if (nr_parse_value_word(c, v, nft_dtype_get(f->type),
 						     &e) < 0)
 					return -1;
-				push_elem(&s->elems, &s->nelems, &e);
+				nr_push_elem(&s->elems, &s->nelems, &e);
 				c->i++;
 			} else {
-				s = add_stmt(rb, NFT_S_MATCH, t);
+				s = nr_add_stmt(rb, NFT_S_MATCH, t);
 				s->field = f;
-				rb->spans[rb->rule.n - 1].b =
-					tok_end(&c->it->toks[c->i - 1]);
-				struct span sel = rb->spans[rb->rule.n - 1];
-				if (parse_match(c, tb, s, sel.a, sel.b) < 0)
+				if (nr_at(c, ".")) {
+					/* the parts after the first */
+					struct nft_tok *dot = nr_peek(c);
+					c->i++;
+					unsigned st = c->i;
+					const struct nft_field *g;
+					for (;;) {
+						g = nr_parse_selector(c);
+						if (!g)
+							return c->i == st ?
+							       nr_unexpected(c, NULL) : -1;
+						if (s->ncat + 1 >= NFT_CONCAT_MAX)
+							return nr_error_tok(c->r, dot,
+									    "too many concatenated fields");
+						s->cat[s->ncat++] = g;
+						if (!nr_at(c, "."))
+							break;
+						c->i++;
+						st = c->i;
+					}
+				}
+				if (nr_parse_bitop(c, s, f) < 0)
 					return -1;
-				stmt_end(rb, c);
+				rb->spans[rb->rule.n - 1].b =
+					nr_tok_end(&c->it->toks[c->i - 1]);
+				struct span sel = rb->spans[rb->rule.n - 1];
+				if (nr_parse_rhs(c, tb, s, sel.a, sel.b) < 0)
+					return -1;
+				nr_stmt_end(rb, c);
 				/* errors about the field point at it alone */
 				rb->spans[rb->rule.n - 1].b = sel.b;
 				continue;
 			}
 		}
-		stmt_end(rb, c);
+		nr_stmt_end(rb, c);
 	}
 	if (!rb->rule.n)
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	return settle_rule(c->r, tb, rb);
 }
 
@@ -1126,39 +1112,39 @@ static struct nft_table *find_table_tok(struct run *r, int family,
 static int parse_chain_type(struct cur *c, struct nft_table *tb,
 			    struct nft_chain *ch)
 {
-	struct nft_tok *type_tok = peek(c);
+	struct nft_tok *type_tok = nr_peek(c);
 	c->i++;
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
-		return unexpected(c, "string");
+		return nr_unexpected(c, "string");
 	int type = !strcmp(t->text, "filter") ? NFT_CT_FILTER
 		   : !strcmp(t->text, "nat") ? NFT_CT_NAT
 		   : !strcmp(t->text, "route") ? NFT_CT_ROUTE : -1;
 	if (type < 0)
-		return error_tok(c->r, t, "unknown chain type");
+		return nr_error_tok(c->r, t, "unknown chain type");
 	c->i++;
-	if (!at(c, "hook"))
-		return unexpected(c, "hook");
+	if (!nr_at(c, "hook"))
+		return nr_unexpected(c, "hook");
 	c->i++;
-	t = peek(c);
+	t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
-		return unexpected(c, "string");
+		return nr_unexpected(c, "string");
 	int hook = nft_hook_parse(t->text);
 	if (hook < 0 || (hook == NFT_H_INGRESS && tb->family != NFT_F_INET &&
 			 tb->family != NFT_F_NETDEV))
-		return error_tok(c->r, t, "unknown chain hook");
+		return nr_error_tok(c->r, t, "unknown chain hook");
 	c->i++;
-	if (!at(c, "priority"))
-		return unexpected(c, "priority");
-	struct nft_tok *pt = peek(c);
+	if (!nr_at(c, "priority"))
+		return nr_unexpected(c, "priority");
+	struct nft_tok *pt = nr_peek(c);
 	c->i++;
-	t = peek(c);
+	t = nr_peek(c);
 	if (!t)
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	int prio = 0;
 	char *end;
 	long v = strtol(t->text, &end, 10);
-	struct nft_loc last = tok_end(t);
+	struct nft_loc last = nr_tok_end(t);
 	if (t->kind == NT_WORD && !*end && end != t->text) {
 		prio = (int)v;
 		c->i++;
@@ -1166,44 +1152,67 @@ static int parse_chain_type(struct cur *c, struct nft_table *tb,
 		   nft_prio_name_value(tb->family, (enum nft_hook)hook, t->text,
 				       &prio) == 0) {
 		c->i++;
-		struct nft_tok *sign = peek(c), *num = peek_at(c, 1);
-		if ((tok_is(sign, "+") || tok_is(sign, "-")) && num &&
+		struct nft_tok *sign = nr_peek(c), *num = nr_peek_at(c, 1);
+		if ((nr_tok_is(sign, "+") || nr_tok_is(sign, "-")) && num &&
 		    num->kind == NT_WORD) {
 			long off = strtol(num->text, &end, 10);
 			if (*end)
-				return error_tok(c->r, num, "syntax error, "
+				return nr_error_tok(c->r, num, "syntax error, "
 						 "unexpected string");
 			prio += sign->text[0] == '-' ? -(int)off : (int)off;
-			last = tok_end(num);
+			last = nr_tok_end(num);
 			c->i += 2;
 		}
 	} else {
-		return error_span(c->r, &pt->loc, &last, "invalid priority "
+		return nr_error_span(c->r, &pt->loc, &last, "invalid priority "
 				  "expression value in this context.");
 	}
 	if (hook == NFT_H_INGRESS)
-		return error_span(c->r, &type_tok->loc, &last, "Missing `device' "
+		return nr_error_span(c->r, &type_tok->loc, &last, "Missing `device' "
 				  "in this chain definition");
 	ch->base = true;
 	ch->type = (enum nft_chain_type)type;
 	ch->hook = (enum nft_hook)hook;
 	ch->prio = prio;
-	return expect_end(c);
+	return nr_expect_end(c);
 }
 
 static int parse_policy(struct cur *c, struct nft_chain *ch)
 {
 	c->i++;
-	struct nft_tok *t = peek(c);
-	if (at(c, "accept"))
+	struct nft_tok *t = nr_peek(c);
+	if (nr_at(c, "accept"))
 		ch->policy_drop = false;
-	else if (at(c, "drop"))
+	else if (nr_at(c, "drop"))
 		ch->policy_drop = true;
 	else
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	(void)t;
 	c->i++;
-	return expect_end(c);
+	return nr_expect_end(c);
+}
+
+/* The character of src at l. */
+static char nr_src_char(const struct nft_src *src, const struct nft_loc *l)
+{
+	size_t len;
+	const char *line = line_of(src, l->line, &len);
+	return l->col >= 1 && (size_t)l->col <= len ? line[l->col - 1] : '\n';
+}
+
+/* comment "TEXT" of a table, chain or set block: its text kept in *dst */
+static int block_comment(struct cur *c, char **dst)
+{
+	c->i++;
+	struct nft_tok *v = nr_peek(c);
+	if (!v || (v->kind != NT_STRING && v->kind != NT_WORD))
+		return nr_unexpected(c, "string");
+	c->i++;
+	if (nr_expect_end(c) < 0)
+		return -1;
+	free(*dst);
+	*dst = nr_xstrdup(v->text);
+	return 0;
 }
 
 static const struct nft_tok *item_first(const struct nft_item *it)
@@ -1218,7 +1227,7 @@ static int check_terminated(struct run *r, const struct nft_group *g,
 	if (g->items[i].terminated)
 		return 0;
 	struct nft_loc l = g->close;
-	return error_span(r, &l, &l, "syntax error, unexpected '}', "
+	return nr_error_span(r, &l, &l, "syntax error, unexpected '}', "
 			  "expecting newline or semicolon");
 }
 
@@ -1229,13 +1238,16 @@ static int chain_block_head(struct run *r, struct nft_table *tb,
 	for (unsigned i = 0; i < g->n; i++) {
 		struct nft_item *it = &g->items[i];
 		struct cur c = { r, it, 0, g->close };
-		if (at(&c, "type")) {
+		if (nr_at(&c, "type")) {
 			if (parse_chain_type(&c, tb, ch) < 0)
 				return -1;
-		} else if (at(&c, "policy")) {
+		} else if (nr_at(&c, "comment")) {
+			if (block_comment(&c, &ch->comment) < 0)
+				return -1;
+		} else if (nr_at(&c, "policy")) {
 			if (!ch->base) {
-				struct nft_loc b = tok_end(&it->toks[it->n - 1]);
-				return error_span(r, &item_first(it)->loc, &b,
+				struct nft_loc b = nr_tok_end(&it->toks[it->n - 1]);
+				return nr_error_span(r, &item_first(it)->loc, &b,
 						  "Could not process rule: "
 						  "Operation not supported");
 			}
@@ -1246,6 +1258,22 @@ static int chain_block_head(struct run *r, struct nft_table *tb,
 		}
 	}
 	return 0;
+}
+
+/* The kernel refuses the rule or element that puts a nat statement
+ * where it cannot run (nft_table_nat_valid): the whole command is
+ * marked. */
+static int nat_check(struct run *r, const struct nft_table *tb,
+		     const struct nft_item *it)
+{
+	if (nft_table_nat_valid(tb) || !it->n)
+		return 0;
+	/* on the command line nft's mark takes the end of input too */
+	struct nft_loc b = nr_tok_end(&it->toks[it->n - 1]);
+	if (!r->srcs[b.src].name)
+		b.col++;
+	return nr_error_span(r, &it->toks[0].loc, &b, "Could not process "
+			     "rule: Operation not supported");
 }
 
 static int add_rule_at(struct run *r, struct nft_table *tb,
@@ -1263,6 +1291,13 @@ static int add_rule_at(struct run *r, struct nft_table *tb,
 	nft_rule_insert(tb, ch, at_index, &rb.rule);
 	free(rb.spans);
 	r->changed = true;
+	if (nat_check(r, tb, c->it) < 0) {
+		/* the kernel's check fails at the commit, and the batch
+		 * goes in once more before it is refused: a second
+		 * handle is gone (as the oracle's kernel numbers) */
+		tb->next_handle++;
+		return -1;
+	}
 	return 0;
 }
 
@@ -1273,7 +1308,8 @@ static int chain_block_rules(struct run *r, struct nft_table *tb,
 	for (unsigned i = 0; i < g->n; i++) {
 		struct nft_item *it = &g->items[i];
 		struct cur c = { r, it, 0, g->close };
-		if (at(&c, "type") || at(&c, "policy") || !it->n)
+		if (nr_at(&c, "type") || nr_at(&c, "policy") ||
+		    nr_at(&c, "comment") || !it->n)
 			continue;
 		struct nft_chain *ch = nft_chain_find(tb, chain);
 		if (add_rule_at(r, tb, ch, &c, ch->nrules) < 0)
@@ -1282,7 +1318,7 @@ static int chain_block_rules(struct run *r, struct nft_table *tb,
 	return 0;
 }
 
-static int parse_duration(const char *w, uint64_t *ms)
+int nr_parse_duration(const char *w, uint64_t *ms)
 {
 	*ms = 0;
 	const char *p = w;
@@ -1324,11 +1360,16 @@ static const char *const set_flag_words[] = {
 
 /* The element list of a set: with interval set, ranges and prefixes
  * stay; else they are refused. */
-static int set_elems_from(struct run *r, struct nft_set *s,
+static int set_elems_from(struct run *r, struct nft_table *tb,
+			  struct nft_set *s, bool keys_only,
 			  const struct nft_tok *g, struct nft_elem **v,
-			  unsigned *n)
+			  unsigned *n, struct span **spans)
 {
-	if (parse_group_elems(r, g, s->type, v, n) < 0)
+	struct elem_shape sh;
+	nr_set_shape(s, tb, &sh);
+	sh.data_optional = keys_only;
+	sh.spans = spans;
+	if (nr_parse_elems(r, g, &sh, v, n) < 0)
 		return -1;
 	for (unsigned i = 0; i < *n; i++)
 		if ((*v)[i].kind != NFT_E_VALUE &&
@@ -1340,16 +1381,16 @@ static int set_elems_from(struct run *r, struct nft_set *s,
 				for (unsigned j = 0; j < g->group->items[it].n; j++) {
 					const struct nft_tok *x =
 						&g->group->items[it].toks[j];
-					if (!tok_is(x, ",") && k++ == i)
+					if (!nr_tok_is(x, ",") && k++ == i)
 						et = x;
 				}
-			return error_tok(r, et, "You must add 'flags interval' "
+			return nr_error_tok(r, et, "You must add 'flags interval' "
 					 "to your set declaration if you want "
 					 "to add %s elements",
 					 (*v)[i].kind == NFT_E_PREFIX ? "prefix"
 								       : "range");
 		}
-	for (unsigned i = 0; i < *n; i++)
+	for (unsigned i = 0; s->nktypes <= 1 && i < *n; i++)
 		if ((*v)[i].kind == NFT_E_RANGE) {
 			int p = nft_val_prefix_len(&(*v)[i].lo, &(*v)[i].hi);
 			if (p >= 0 && s->type->prefixable) {
@@ -1360,114 +1401,190 @@ static int set_elems_from(struct run *r, struct nft_set *s,
 	return 0;
 }
 
-static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
-		     const struct nft_group *g, bool fresh)
+/* type A [. B ...] [: D]: the key's types and, in a map, the data's */
+static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 {
+	const struct nft_dtype *kt[NFT_CONCAT_MAX], *dt = NULL;
+	unsigned nk = 0;
+	bool has_data = false;
+	for (;;) {
+		struct nft_tok *v = nr_peek(c);
+		if (!v || v->kind != NT_WORD)
+			return nr_unexpected(c, "string");
+		const struct nft_dtype *ty = nft_dtype_by_name(v->text);
+		if (!ty && !(has_data && !strcmp(v->text, "verdict")))
+			return nr_error_tok(c->r, v, "unknown datatype %s",
+					    v->text);
+		c->i++;
+		if (has_data) {
+			dt = ty;
+			break;
+		}
+		if (nk == NFT_CONCAT_MAX)
+			return nr_error_tok(c->r, v, "too many concatenated "
+					    "types");
+		kt[nk++] = ty;
+		if (nr_at(c, ".")) {
+			c->i++;
+			continue;
+		}
+		if (map && nr_at(c, ":")) {
+			c->i++;
+			has_data = true;
+			continue;
+		}
+		if (map && !nr_peek(c) && c->it->terminated) {
+			/* a map's type ends with its value's */
+			const struct nft_loc *l = &c->it->term;
+			const struct nft_src *src = &c->r->srcs[l->src];
+			bool semi = nr_src_char(src, l) == ';';
+			return nr_error_span(c->r, l, l, "syntax error, "
+					     "unexpected %s, expecting colon "
+					     "or .", semi ? "semicolon"
+							  : "newline");
+		}
+		break;
+	}
+	if (!fresh)
+		return 0;
+	s->type = kt[0];
+	s->nktypes = nk;
+	for (unsigned i = 0; i < nk; i++)
+		s->ktypes[i] = kt[i];
+	s->map = has_data;
+	s->data_type = dt;
+	return 0;
+}
+
+static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
+		     const struct nft_tok *name, const struct nft_tok *gt,
+		     bool fresh, bool map, bool in_block)
+{
+	const struct nft_group *g = gt->group;
 	struct nft_tok *elems = NULL;
 	for (unsigned i = 0; i < g->n; i++) {
 		struct nft_item *it = &g->items[i];
 		struct cur c = { r, it, 0, g->close };
-		struct nft_tok *t = peek(&c);
+		struct nft_tok *t = nr_peek(&c);
 		if (!t)
 			continue;
 		c.i++;
-		struct nft_tok *v = peek(&c);
-		if (tok_is(t, "type")) {
-			if (!v || v->kind != NT_WORD)
-				return unexpected(&c, "string");
-			const struct nft_dtype *ty = nft_dtype_by_name(v->text);
-			if (!ty)
-				return error_tok(r, v, "unknown datatype %s",
-						 v->text);
-			if (fresh)
-				s->type = ty;
-			c.i++;
-		} else if (tok_is(t, "typeof")) {
-			const struct nft_field *f = parse_selector(&c);
+		struct nft_tok *v = nr_peek(&c);
+		if (nr_tok_is(t, "type")) {
+			if (set_type(&c, s, fresh, map) < 0) {
+				/* nft goes on and finds the set without a
+				 * key: from its '{' to the last terminator */
+				const struct nft_item *last = &g->items[g->n - 1];
+				struct nft_loc end = last->terminated
+						     ? last->term : g->close;
+				struct nft_loc a = in_block ? name->loc
+							    : gt->loc;
+				if (in_block)
+					end = nr_tok_end(name);
+				if (fresh)
+					nr_error_span(r, &a, &end,
+						      "set definition does not "
+						      "specify key");
+				return -1;
+			}
+		} else if (nr_tok_is(t, "comment")) {
+			c.i--;
+			if (block_comment(&c, &s->comment) < 0)
+				return -1;
+			continue;
+		} else if (nr_tok_is(t, "typeof")) {
+			const struct nft_field *f = nr_parse_selector(&c);
 			if (!f)
-				return c.i == 1 ? unexpected(&c, NULL) : -1;
+				return c.i == 1 ? nr_unexpected(&c, NULL) : -1;
 			if (fresh) {
 				s->typeof_field = f;
 				s->type = nft_dtype_get(f->type);
 			}
-		} else if (tok_is(t, "flags")) {
+		} else if (nr_tok_is(t, "flags")) {
 			for (;;) {
-				struct nft_tok *f = peek(&c);
+				struct nft_tok *f = nr_peek(&c);
 				int bit = -1;
 				for (int k = 0; f && k < 6; k++)
 					if (set_flag_words[k] &&
 					    !strcmp(f->text, set_flag_words[k]))
 						bit = k;
 				if (bit < 0)
-					return unexpected(&c, NULL);
+					return nr_unexpected(&c, NULL);
 				s->flags |= 1u << bit;
 				c.i++;
-				if (!at(&c, ","))
+				if (!nr_at(&c, ","))
 					break;
 				c.i++;
 			}
-		} else if (tok_is(t, "size")) {
+		} else if (nr_tok_is(t, "size")) {
 			uint64_t n;
-			if (parse_u64(&c, &n) < 0)
+			if (nr_parse_u64(&c, &n) < 0)
 				return -1;
 			s->size = (uint32_t)n;
-		} else if (tok_is(t, "timeout")) {
-			if (!v || parse_duration(v->text, &s->timeout_ms) < 0)
-				return unexpected(&c, NULL);
+		} else if (nr_tok_is(t, "timeout")) {
+			if (!v || nr_parse_duration(v->text, &s->timeout_ms) < 0)
+				return nr_unexpected(&c, NULL);
 			c.i++;
-		} else if (tok_is(t, "elements")) {
-			if (!at(&c, "="))
-				return unexpected(&c, "'='");
+		} else if (nr_tok_is(t, "elements")) {
+			if (!nr_at(&c, "="))
+				return nr_unexpected(&c, "'='");
 			c.i++;
-			elems = peek(&c);
+			elems = nr_peek(&c);
 			if (!elems || elems->kind != NT_GROUP)
-				return unexpected(&c, "'{'");
+				return nr_unexpected(&c, "'{'");
 			c.i++;
 		} else {
 			c.i--;
-			return unexpected(&c, NULL);
+			return nr_unexpected(&c, NULL);
 		}
-		if (expect_end(&c) < 0)
+		if (nr_expect_end(&c) < 0)
 			return -1;
 	}
 	if (!s->type) {
 		struct nft_loc l = g->close;
-		return error_span(r, &l, &l, "set definition does not specify "
-				  "key");
+		return nr_error_span(r, &l, &l, "%s definition does not specify "
+				  "key", map ? "map" : "set");
+	}
+	if (map && !s->map) {
+		struct nft_loc l = g->close;
+		return nr_error_span(r, &l, &l, "map definition does not "
+				     "specify data type");
 	}
 	if (elems) {
 		struct nft_elem *v = NULL;
 		unsigned n = 0;
-		int rc = set_elems_from(r, s, elems, &v, &n);
-		if (!rc)
+		int rc = set_elems_from(r, tb, s, false, elems, &v, &n, NULL);
+		if (!rc) {
 			nft_set_add_elems(s, v, n);
-		free(v);
+			free(v);
+		} else {
+			nft_elems_free(v, n);
+		}
 		if (rc)
 			return -1;
 	}
-	(void)tb;
 	return 0;
 }
 
 /* add set / a set inside a table block: NAME { ... } */
 static int declare_set(struct run *r, struct nft_table *tb,
 		       const struct nft_tok *name, const struct nft_tok *g,
-		       bool create)
+		       bool create, bool map, bool in_block)
 {
 	struct nft_set *s = nft_set_find(tb, name->text);
 	if (s && create)
-		return error_tok(r, name, "Could not process rule: File exists");
+		return nr_error_tok(r, name, "Could not process rule: File exists");
 	if (!g || g->kind != NT_GROUP) {
-		struct nft_loc l = tok_end(name);
+		struct nft_loc l = nr_tok_end(name);
 		l.col++;
-		return error_span(r, &l, &l, "syntax error, unexpected "
+		return nr_error_span(r, &l, &l, "syntax error, unexpected "
 				  "newline, expecting '{'");
 	}
 	bool fresh = !s;
 	if (!s)
 		s = nft_set_add(tb, name->text);
 	r->changed = true;
-	return set_block(r, tb, s, g->group, fresh);
+	return set_block(r, tb, s, name, g, fresh, map, in_block);
 }
 
 static int declare_chain(struct run *r, struct nft_table *tb,
@@ -1476,7 +1593,7 @@ static int declare_chain(struct run *r, struct nft_table *tb,
 {
 	struct nft_chain *ch = nft_chain_find(tb, name->text);
 	if (ch && create)
-		return error_tok(r, name, "Could not process rule: File exists");
+		return nr_error_tok(r, name, "Could not process rule: File exists");
 	if (!ch)
 		ch = nft_chain_add(tb, name->text);
 	r->changed = true;
@@ -1494,43 +1611,53 @@ static int table_block(struct run *r, struct nft_table *tb,
 		for (unsigned i = 0; i < g->n; i++) {
 			struct nft_item *it = &g->items[i];
 			struct cur c = { r, it, 0, g->close };
-			struct nft_tok *t = peek(&c);
+			struct nft_tok *t = nr_peek(&c);
 			if (!t)
 				continue;
 			if (pass == 0 && check_terminated(r, g, i) < 0)
 				return -1;
-			if (tok_is(t, "flags")) {
+			if (nr_tok_is(t, "comment")) {
 				if (pass)
 					continue;
-				c.i++;
-				if (!at(&c, "dormant"))
-					return unexpected(&c, NULL);
-				tb->dormant = true;
-				c.i++;
-				if (expect_end(&c) < 0)
+				if (block_comment(&c, &tb->comment) < 0)
 					return -1;
 				r->changed = true;
 				continue;
 			}
-			if (!tok_is(t, "chain") && !tok_is(t, "set"))
-				return pass ? 0 : unexpected(&c, NULL);
-			bool chain = tok_is(t, "chain");
+			if (nr_tok_is(t, "flags")) {
+				if (pass)
+					continue;
+				c.i++;
+				if (!nr_at(&c, "dormant"))
+					return nr_unexpected(&c, NULL);
+				tb->dormant = true;
+				c.i++;
+				if (nr_expect_end(&c) < 0)
+					return -1;
+				r->changed = true;
+				continue;
+			}
+			if (!nr_tok_is(t, "chain") && !nr_tok_is(t, "set") &&
+			    !nr_tok_is(t, "map"))
+				return pass ? 0 : nr_unexpected(&c, NULL);
+			bool chain = nr_tok_is(t, "chain");
+			bool map = nr_tok_is(t, "map");
 			c.i++;
-			struct nft_tok *name = take_name(&c);
+			struct nft_tok *name = nr_take_name(&c);
 			if (!name)
 				return -1;
-			struct nft_tok *blk = peek(&c);
+			struct nft_tok *blk = nr_peek(&c);
 			if (blk && blk->kind == NT_GROUP)
 				c.i++;
 			else
 				blk = NULL;
-			if (expect_end(&c) < 0)
+			if (nr_expect_end(&c) < 0)
 				return -1;
 			if (chain && pass == 0 &&
 			    declare_chain(r, tb, name, blk, false) < 0)
 				return -1;
 			if (!chain && pass == 1 &&
-			    declare_set(r, tb, name, blk, false) < 0)
+			    declare_set(r, tb, name, blk, false, map, true) < 0)
 				return -1;
 			if (chain && pass == 2 && blk &&
 			    chain_block_rules(r, tb, name->text, blk->group) < 0)
@@ -1547,30 +1674,30 @@ enum verb { V_ADD, V_CREATE, V_INSERT, V_REPLACE, V_DELETE, V_DESTROY,
 static int cmd_table(struct run *r, struct cur *c, enum verb v)
 {
 	int fam = take_family(c);
-	if (v == V_DELETE && at(c, "handle")) {
+	if (v == V_DELETE && nr_at(c, "handle")) {
 		c->i++;
-		struct nft_tok *ht = peek(c);
+		struct nft_tok *ht = nr_peek(c);
 		uint64_t h;
-		if (parse_u64(c, &h) < 0)
+		if (nr_parse_u64(c, &h) < 0)
 			return -1;
 		for (unsigned i = 0; i < r->rs->ntables; i++)
 			if ((int)r->rs->tables[i].family == fam &&
 			    r->rs->tables[i].handle == h) {
 				nft_table_delete(r->rs, &r->rs->tables[i]);
 				r->changed = true;
-				return expect_end(c);
+				return nr_expect_end(c);
 			}
-		return error_tok(r, ht, ENOENT_KERNEL);
+		return nr_error_tok(r, ht, ENOENT_KERNEL);
 	}
-	struct nft_tok *name = take_name(c);
+	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
-	struct nft_tok *blk = peek(c);
+	struct nft_tok *blk = nr_peek(c);
 	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
 		c->i++;
 	else
 		blk = NULL;
-	if (expect_end(c) < 0)
+	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_table *t = nft_table_find(r->rs, fam, name->text);
 	switch (v) {
@@ -1579,9 +1706,9 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		if (fam != NFT_F_IP && fam != NFT_F_IP6 && fam != NFT_F_INET &&
 		    fam != NFT_F_ARP && fam != NFT_F_BRIDGE &&
 		    fam != NFT_F_NETDEV)
-			return error_tok(r, name, "unknown family");
+			return nr_error_tok(r, name, "unknown family");
 		if (t && v == V_CREATE)
-			return error_tok(r, name, "Could not process rule: "
+			return nr_error_tok(r, name, "Could not process rule: "
 					 "File exists");
 		if (!t)
 			t = nft_table_add(r->rs, (enum nft_family)fam,
@@ -1597,13 +1724,13 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		return 0;
 	case V_FLUSH:
 		if (!t)
-			return error_tok(r, name, ENOENT_KERNEL);
+			return nr_error_tok(r, name, ENOENT_KERNEL);
 		nft_table_flush(t);
 		r->changed = true;
 		return 0;
 	case V_LIST:
 		if (!t)
-			return error_tok(r, name, "No such file or directory");
+			return nr_error_tok(r, name, "No such file or directory");
 		{
 			struct nft_print_opts po = { r->o->handles,
 						     r->o->stateless };
@@ -1614,7 +1741,7 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		}
 		return 0;
 	default:
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	}
 }
 
@@ -1625,16 +1752,16 @@ static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
 				  struct nft_tok **tname)
 {
 	int fam = take_family(c);
-	struct nft_tok *tn = take_name(c);
+	struct nft_tok *tn = nr_take_name(c);
 	if (!tn)
 		return NULL;
 	if (tname)
 		*tname = tn;
-	struct nft_tok *next = peek(c);
-	if (!at(c, "handle") && next && !(next->kind == NT_WORD &&
-					  !is_keyword(next->text)) &&
+	struct nft_tok *next = nr_peek(c);
+	if (!nr_at(c, "handle") && next && !(next->kind == NT_WORD &&
+					  !nr_is_keyword(next->text)) &&
 	    next->kind != NT_STRING) {
-		unexpected(c, "string");
+		nr_unexpected(c, "string");
 		return NULL;
 	}
 	return find_table_tok(r, fam, tn, kernel);
@@ -1648,25 +1775,25 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 		return -1;
 	struct nft_chain *ch = NULL;
 	struct nft_tok *name = NULL;
-	if (v == V_DELETE && at(c, "handle")) {
+	if (v == V_DELETE && nr_at(c, "handle")) {
 		c->i++;
-		name = peek(c);
+		name = nr_peek(c);
 		uint64_t h;
-		if (parse_u64(c, &h) < 0)
+		if (nr_parse_u64(c, &h) < 0)
 			return -1;
 		ch = nft_chain_by_handle(t, h);
 	} else {
-		name = take_name(c);
+		name = nr_take_name(c);
 		if (!name)
 			return -1;
 		ch = nft_chain_find(t, name->text);
 	}
-	struct nft_tok *blk = peek(c);
+	struct nft_tok *blk = nr_peek(c);
 	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
 		c->i++;
 	else
 		blk = NULL;
-	if (expect_end(c) < 0)
+	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_print_opts po = { r->o->handles, r->o->stateless };
 	switch (v) {
@@ -1681,28 +1808,28 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 			return v == V_DESTROY ? 0 : no_chain(r, t, name,
 							     ENOENT_KERNEL);
 		if (nft_chain_refs(t, ch->name))
-			return error_tok(r, name, "Could not process rule: "
+			return nr_error_tok(r, name, "Could not process rule: "
 					 "Device or resource busy");
 		nft_chain_delete(t, ch);
 		r->changed = true;
 		return 0;
 	case V_FLUSH:
 		if (!ch)
-			return error_tok(r, name, ENOENT_KERNEL);
+			return nr_error_tok(r, name, ENOENT_KERNEL);
 		while (ch->nrules)
 			nft_rule_delete(ch, ch->nrules - 1);
 		r->changed = true;
 		return 0;
 	case V_LIST:
 		if (!ch)
-			return error_tok(r, name, "No such file or directory");
+			return nr_error_tok(r, name, "No such file or directory");
 		if (r->o->json)
 			nft_json_chain(t, ch, &po, r->out);
 		else
 			nft_print_one_chain(t, ch, &po, r->out);
 		return 0;
 	default:
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	}
 }
 
@@ -1711,7 +1838,7 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 	struct nft_table *t = table_of(r, c, true, NULL);
 	if (!t)
 		return -1;
-	struct nft_tok *cname = take_name(c);
+	struct nft_tok *cname = nr_take_name(c);
 	if (!cname)
 		return -1;
 	struct nft_chain *ch = nft_chain_find(t, cname->text);
@@ -1719,14 +1846,14 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 		return no_chain(r, t, cname, ENOENT_KERNEL);
 	int at_index = -1;
 	bool by_handle = false;
-	struct nft_tok *where = peek(c);
-	if (at(c, "handle") || at(c, "position") || at(c, "index")) {
-		bool index = at(c, "index");
+	struct nft_tok *where = nr_peek(c);
+	if (nr_at(c, "handle") || nr_at(c, "position") || nr_at(c, "index")) {
+		bool index = nr_at(c, "index");
 		by_handle = true;
 		c->i++;
-		struct nft_tok *num = peek(c);
+		struct nft_tok *num = nr_peek(c);
 		uint64_t n;
-		if (parse_u64(c, &n) < 0)
+		if (nr_parse_u64(c, &n) < 0)
 			return -1;
 		if (index)
 			at_index = n < ch->nrules ? (int)n : -1;
@@ -1748,12 +1875,12 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 			build_free(&rb);
 			qt_buf_free(&junk);
 		}
-		if (at_index < 0 && !tok_is(where, "handle")) {
-			struct nft_loc b = tok_end(num);
-			return error_span(r, &where->loc, &b, ENOENT_KERNEL);
+		if (at_index < 0 && !nr_tok_is(where, "handle")) {
+			struct nft_loc b = nr_tok_end(num);
+			return nr_error_span(r, &where->loc, &b, ENOENT_KERNEL);
 		}
 		if (at_index < 0)
-			return error_tok(r, num, ENOENT_KERNEL);
+			return nr_error_tok(r, num, ENOENT_KERNEL);
 	}
 	switch (v) {
 	case V_ADD:
@@ -1765,7 +1892,7 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 							 : 0);
 	case V_REPLACE: {
 		if (!by_handle)
-			return unexpected(c, "handle");
+			return nr_unexpected(c, "handle");
 		struct rule_build rb;
 		if (parse_rule(c, t, &rb) < 0) {
 			build_free(&rb);
@@ -1785,46 +1912,50 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 	case V_DELETE:
 	case V_DESTROY:
 		if (!by_handle)
-			return unexpected(c, "handle");
-		if (expect_end(c) < 0)
+			return nr_unexpected(c, "handle");
+		if (nr_expect_end(c) < 0)
 			return -1;
 		nft_rule_delete(ch, (unsigned)at_index);
 		r->changed = true;
 		return 0;
 	default:
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	}
 }
 
-static int cmd_set(struct run *r, struct cur *c, enum verb v)
+static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 {
 	struct nft_table *t = table_of(r, c, v != V_LIST, NULL);
 	if (!t)
 		return -1;
-	struct nft_tok *name = take_name(c);
+	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
-	struct nft_tok *blk = peek(c);
+	struct nft_tok *blk = nr_peek(c);
 	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
 		c->i++;
 	else
 		blk = NULL;
 	if ((v == V_ADD || v == V_CREATE) && !blk)
-		return unexpected(c, "'{'");
-	if (expect_end(c) < 0)
+		return nr_unexpected(c, "'{'");
+	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_set *s = nft_set_find(t, name->text);
+	/* a map is no set to `list set`, nor a set a map (the kernel
+	 * deletes either by name) */
+	if (s && s->map != map && v == V_LIST)
+		s = NULL;
 	switch (v) {
 	case V_ADD:
 	case V_CREATE:
-		return declare_set(r, t, name, blk, v == V_CREATE);
+		return declare_set(r, t, name, blk, v == V_CREATE, map, false);
 	case V_DELETE:
 	case V_DESTROY:
 		if (!s)
 			return v == V_DESTROY ? 0 : no_set(r, t, name,
 							   ENOENT_KERNEL);
 		if (nft_set_refs(t, s->name))
-			return error_tok(r, name, "Could not process rule: "
+			return nr_error_tok(r, name, "Could not process rule: "
 					 "Device or resource busy");
 		nft_set_delete(t, s);
 		r->changed = true;
@@ -1832,14 +1963,14 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v)
 	case V_FLUSH:
 		if (!s)
 			return no_set(r, t, name, "No such file or directory");
-		free(s->elems);
+		nft_elems_free(s->elems, s->nelems);
 		s->elems = NULL;
 		s->nelems = 0;
 		r->changed = true;
 		return 0;
 	case V_LIST:
 		if (!s)
-			return error_tok(r, name, "No such file or directory");
+			return nr_error_tok(r, name, "No such file or directory");
 		{
 			struct nft_print_opts po = { r->o->handles,
 						     r->o->stateless };
@@ -1850,7 +1981,7 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v)
 		}
 		return 0;
 	default:
-		return unexpected(c, NULL);
+		return nr_unexpected(c, NULL);
 	}
 }
 
@@ -1859,73 +1990,61 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 	struct nft_table *t = table_of(r, c, true, NULL);
 	if (!t)
 		return -1;
-	struct nft_tok *name = take_name(c);
+	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
 	struct nft_set *s = nft_set_find(t, name->text);
 	if (!s)
 		return no_set(r, t, name, "No such file or directory");
-	struct nft_tok *g = peek(c);
+	struct nft_tok *g = nr_peek(c);
 	if (!g || g->kind != NT_GROUP)
-		return unexpected(c, "'{'");
+		return nr_unexpected(c, "'{'");
 	c->i++;
-	if (expect_end(c) < 0)
+	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_elem *e = NULL;
 	unsigned n = 0;
-	int rc = set_elems_from(r, s, g, &e, &n);
+	struct span *spans = NULL;
+	int rc = set_elems_from(r, t, s, v == V_DELETE || v == V_DESTROY,
+				g, &e, &n, &spans);
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
 		nft_set_add_elems(s, e, n);
+		free(e);
+		free(spans);
 		r->changed = true;
+		return nat_check(r, t, c->it);
 	} else if (!rc && (v == V_DELETE || v == V_DESTROY)) {
-		if (nft_set_del_elems(s, e, n) < 0) {
+		int missing = nft_set_missing(s, e, n);
+		if (missing >= 0) {
 			/* the first element not there */
-			unsigned i = 0;
-			for (; i < n; i++) {
-				struct nft_set probe = *s;
-				probe.elems = malloc(s->nelems * sizeof(*e) + 1);
-				if (!probe.elems)
-					abort();
-				memcpy(probe.elems, s->elems, s->nelems * sizeof(*e));
-				int miss = nft_set_del_elems(&probe, &e[i], 1);
-				free(probe.elems);
-				if (miss)
-					break;
-			}
+			unsigned i = (unsigned)missing;
 			rc = v == V_DESTROY ? 0 : -1;
-			if (rc) {
-				struct nft_group *grp = g->group;
-				unsigned k = 0;
-				for (unsigned it = 0; it < grp->n; it++)
-					for (unsigned j = 0; j < grp->items[it].n; j++) {
-						struct nft_tok *tk = &grp->items[it].toks[j];
-						if (tok_is(tk, ","))
-							continue;
-						if (k++ == i)
-							error_tok(r, tk, ENOENT_KERNEL);
-					}
-			}
+			if (rc)
+				nr_error_span(r, &spans[i].a, &spans[i].b,
+					      ENOENT_KERNEL);
 		} else {
+			nft_set_del_elems(s, e, n);
 			r->changed = true;
 		}
 	} else if (!rc) {
-		rc = unexpected(c, NULL);
+		rc = nr_unexpected(c, NULL);
 	}
-	free(e);
+	nft_elems_free(e, n);
+	free(spans);
 	return rc;
 }
 
 static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 {
 	int fam = -1;
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	if (t && t->kind == NT_WORD) {
 		fam = nft_family_parse(t->text);
 		if (fam < 0)
-			return unexpected(c, NULL);
+			return nr_unexpected(c, NULL);
 		c->i++;
 	}
-	if (expect_end(c) < 0)
+	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_print_opts po = { r->o->handles, r->o->stateless };
 	if (r->o->json) {
@@ -1953,6 +2072,8 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 		nft_print_chains(r->rs, fam, &po, r->out);
 	} else if (!strcmp(what, "counters")) {
 		/* named counters: the model holds none */
+	} else if (!strcmp(what, "maps")) {
+		nft_print_maps(r->rs, fam, &po, r->out);
 	} else {
 		nft_print_sets(r->rs, fam, &po, r->out);
 	}
@@ -1962,14 +2083,14 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 static int flush_ruleset(struct run *r, struct cur *c)
 {
 	int fam = -1;
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	if (t && t->kind == NT_WORD) {
 		fam = nft_family_parse(t->text);
 		if (fam < 0)
-			return unexpected(c, NULL);
+			return nr_unexpected(c, NULL);
 		c->i++;
 	}
-	if (expect_end(c) < 0)
+	if (nr_expect_end(c) < 0)
 		return -1;
 	for (unsigned i = r->rs->ntables; i-- > 0;)
 		if (fam < 0 || (int)r->rs->tables[i].family == fam)
@@ -1987,11 +2108,11 @@ static int run_group(struct run *r, struct nft_group *g);
 
 static int do_include(struct run *r, struct cur *c)
 {
-	struct nft_tok *t = peek(c);
+	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_STRING)
-		return unexpected(c, "quoted string");
+		return nr_unexpected(c, "quoted string");
 	c->i++;
-	if (expect_end(c) < 0)
+	if (nr_expect_end(c) < 0)
 		return -1;
 	char path[4096];
 	if (t->text[0] == '/' || !r->o->cwd)
@@ -1999,14 +2120,14 @@ static int do_include(struct run *r, struct cur *c)
 	else
 		snprintf(path, sizeof(path), "%s/%s", r->o->cwd, t->text);
 	if (r->depth >= MAX_INCLUDE_DEPTH || r->nsrcs >= MAX_SRCS)
-		return error_tok(r, t, "Include nested too deeply, max %d "
+		return nr_error_tok(r, t, "Include nested too deeply, max %d "
 				 "levels", MAX_INCLUDE_DEPTH);
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		/* up to the end of the statement, its terminator included */
-		struct nft_loc b = tok_end(t);
+		struct nft_loc b = nr_tok_end(t);
 		b.col++;
-		return error_span(r, &c->it->toks[0].loc, &b,
+		return nr_error_span(r, &c->it->toks[0].loc, &b,
 				  "File not found: %s", path);
 	}
 	struct qt_buf text;
@@ -2026,7 +2147,7 @@ static int do_include(struct run *r, struct cur *c)
 	qt_buf_free(&text);
 	struct nft_scan s;
 	if (nft_tree_parse(r->srcs[src].text, r->srcs[src].len, src, &s) < 0)
-		return error_span(r, &s.err_loc, &s.err_loc, "%s", s.err_msg);
+		return nr_error_span(r, &s.err_loc, &s.err_loc, "%s", s.err_msg);
 	r->trees[src] = s.root;
 	r->depth++;
 	int rc = run_group(r, s.root);
@@ -2036,17 +2157,17 @@ static int do_include(struct run *r, struct cur *c)
 
 static int do_define(struct run *r, struct cur *c)
 {
-	struct nft_tok *name = take_name(c);
+	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
-	if (!at(c, "="))
-		return unexpected(c, "'='");
+	if (!nr_at(c, "="))
+		return nr_unexpected(c, "'='");
 	c->i++;
-	if (!peek(c))
-		return unexpected(c, NULL);
+	if (!nr_peek(c))
+		return nr_unexpected(c, NULL);
 	for (unsigned k = 0; k < r->ndefs; k++)
 		if (!strcmp(r->defs[k].name, name->text))
-			return error_tok(r, name, "redefinition of symbol '%s'",
+			return nr_error_tok(r, name, "redefinition of symbol '%s'",
 					 name->text);
 	struct def *d = realloc(r->defs, (r->ndefs + 1) * sizeof(*d));
 	if (!d)
@@ -2098,6 +2219,7 @@ static int expand_vars(struct run *r, struct nft_item *it,
 	out->toks = NULL;
 	out->n = 0;
 	out->terminated = it->terminated;
+	out->term = it->term;
 	for (unsigned i = 0; i < it->n; i++) {
 		struct nft_tok *t = &it->toks[i];
 		if (t->kind == NT_GROUP) {
@@ -2122,7 +2244,7 @@ static int expand_vars(struct run *r, struct nft_item *it,
 			nft_item_push(out, &copy);
 			continue;
 		}
-		if (tok_is(t, "$") && i + 1 < it->n &&
+		if (nr_tok_is(t, "$") && i + 1 < it->n &&
 		    it->toks[i + 1].kind == NT_WORD) {
 			struct nft_tok *n = &it->toks[i + 1];
 			const struct def *d = NULL;
@@ -2134,7 +2256,7 @@ static int expand_vars(struct run *r, struct nft_item *it,
 			if (!d) {
 				free(out->toks);
 				out->toks = NULL;
-				return error_tok(r, n, "unknown identifier '%s'",
+				return nr_error_tok(r, n, "unknown identifier '%s'",
 						 n->text);
 			}
 			for (unsigned k = 0; k < d->val.n; k++)
@@ -2147,58 +2269,96 @@ static int expand_vars(struct run *r, struct nft_item *it,
 	return 0;
 }
 
+/* reset counters|quotas [FAMILY] [table [FAMILY] NAME], reset
+ * counter|quota [FAMILY] TABLE NAME: the ruleset holds no counter or
+ * quota objects, so the lists are empty and a named one is not there. */
+static int cmd_reset(struct run *r, struct cur *c)
+{
+	bool many = nr_at(c, "counters") || nr_at(c, "quotas");
+	if (!many && !nr_at(c, "counter") && !nr_at(c, "quota"))
+		return nr_unexpected(c, "counter or counters or quotas or quota");
+	c->i++;
+	int fam = take_family(c);
+	if (many) {
+		if (!nr_at(c, "table"))
+			return nr_expect_end(c);
+		c->i++;
+		fam = take_family(c);
+	}
+	struct nft_tok *name = nr_take_name(c);
+	if (!name)
+		return -1;
+	if (!nft_table_find(r->rs, fam, name->text))
+		return nr_error_tok(r, name, "No such file or directory");
+	if (!many && !nr_take_name(c))
+		return -1;
+	if (nr_expect_end(c) < 0)
+		return -1;
+	if (many)
+		return 0;
+	struct nft_loc b = nr_tok_end(&c->it->toks[c->it->n - 1]);
+	if (!r->srcs[b.src].name)
+		b.col++;
+	return nr_error_span(r, &c->it->toks[0].loc, &b, ENOENT_KERNEL);
+}
+
 static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 {
 	struct cur c = { r, it, 0, end };
-	struct nft_tok *t = peek(&c);
+	struct nft_tok *t = nr_peek(&c);
 	if (!t)
 		return 0;
-	if (tok_is(t, "define")) {
+	if (nr_tok_is(t, "define")) {
 		c.i++;
 		return do_define(r, &c);
 	}
-	if (tok_is(t, "include")) {
+	if (nr_tok_is(t, "include")) {
 		c.i++;
 		return do_include(r, &c);
 	}
-	if (tok_is(t, "table"))
+	if (nr_tok_is(t, "reset")) {
+		c.i++;
+		return cmd_reset(r, &c);
+	}
+	if (nr_tok_is(t, "table"))
 		return cmd_table(r, &(struct cur){ r, it, 1, end }, V_ADD);
 	int v = -1;
 	for (int i = 0; i < 8; i++)
-		if (tok_is(t, verbs[i]))
+		if (nr_tok_is(t, verbs[i]))
 			v = i;
 	if (v < 0)
-		return unexpected(&c, NULL);
+		return nr_unexpected(&c, NULL);
 	c.i++;
-	struct nft_tok *o = peek(&c);
+	struct nft_tok *o = nr_peek(&c);
 	if (!o)
-		return unexpected(&c, NULL);
-	if (tok_is(o, "ruleset") && (v == V_FLUSH || v == V_LIST)) {
+		return nr_unexpected(&c, NULL);
+	if (nr_tok_is(o, "ruleset") && (v == V_FLUSH || v == V_LIST)) {
 		c.i++;
 		return v == V_FLUSH ? flush_ruleset(r, &c)
 				    : cmd_list_many(r, &c, "ruleset");
 	}
-	if (v == V_LIST && (tok_is(o, "tables") || tok_is(o, "chains") ||
-			    tok_is(o, "sets") || tok_is(o, "counters"))) {
+	if (v == V_LIST && (nr_tok_is(o, "tables") || nr_tok_is(o, "chains") ||
+			    nr_tok_is(o, "sets") || nr_tok_is(o, "maps") ||
+			    nr_tok_is(o, "counters"))) {
 		c.i++;
 		return cmd_list_many(r, &c, o->text);
 	}
 	c.i++;
-	if (tok_is(o, "table"))
+	if (nr_tok_is(o, "table"))
 		return cmd_table(r, &c, (enum verb)v);
-	if (tok_is(o, "chain"))
+	if (nr_tok_is(o, "chain"))
 		return cmd_chain(r, &c, (enum verb)v);
-	if (tok_is(o, "rule"))
+	if (nr_tok_is(o, "rule"))
 		return cmd_rule(r, &c, (enum verb)v);
-	if (tok_is(o, "set"))
-		return cmd_set(r, &c, (enum verb)v);
-	if (tok_is(o, "element"))
+	if (nr_tok_is(o, "set") || nr_tok_is(o, "map"))
+		return cmd_set(r, &c, (enum verb)v, nr_tok_is(o, "map"));
+	if (nr_tok_is(o, "element"))
 		return cmd_element(r, &c, (enum verb)v);
 	/* "add TABLE CHAIN ..." is "add rule ..." */
 	c.i--;
 	if (v == V_ADD || v == V_INSERT || v == V_REPLACE || v == V_DELETE)
 		return cmd_rule(r, &c, (enum verb)v);
-	return unexpected(&c, NULL);
+	return nr_unexpected(&c, NULL);
 }
 
 static int run_group(struct run *r, struct nft_group *g)
@@ -2209,7 +2369,7 @@ static int run_group(struct run *r, struct nft_group *g)
 			return -1;
 		struct nft_loc end = g->close;
 		if (x.n) {
-			end = tok_end(&x.toks[x.n - 1]);
+			end = nr_tok_end(&x.toks[x.n - 1]);
 			end.col++;
 		}
 		int rc = run_item(r, &x, end);
@@ -2237,6 +2397,7 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 	r.out = out;
 	r.err = err;
 	r.rs = nft_ruleset_clone(*rs);
+	r.before = *rs;
 	r.srcs[0].name = o->file ? strdup(o->file) : NULL;
 	r.srcs[0].text = malloc(len + 1);
 	if (!r.srcs[0].text)
@@ -2250,7 +2411,7 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 	size_t out_mark = out->len;
 	if (nft_tree_parse(text, len, 0, &s) < 0) {
 		fix_syntax_msg(s.err_msg);
-		rc = error_span(&r, &s.err_loc, &s.err_loc, "%s", s.err_msg);
+		rc = nr_error_span(&r, &s.err_loc, &s.err_loc, "%s", s.err_msg);
 	} else {
 		r.trees[0] = s.root;
 		rc = run_group(&r, s.root);

@@ -43,6 +43,7 @@ struct nft_item {
 	struct nft_tok *toks;
 	unsigned n;
 	bool terminated;           /* a newline or ';' ended it */
+	struct nft_loc term;       /* that terminator (when terminated) */
 };
 
 struct nft_group {

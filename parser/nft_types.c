@@ -71,6 +71,13 @@ static const struct nft_sym icmpx_codes[] = {
 	{ "host-unreachable", 2 }, { "admin-prohibited", 3 }, { NULL, 0 },
 };
 
+/* the route types fib's `type` result reads (rtnetlink's RTN_*) */
+static const struct nft_sym fib_addrtypes[] = {
+	{ "unspec", 0 }, { "unicast", 1 }, { "local", 2 }, { "broadcast", 3 },
+	{ "anycast", 4 }, { "multicast", 5 }, { "blackhole", 6 },
+	{ "unreachable", 7 }, { "prohibit", 8 }, { NULL, 0 },
+};
+
 static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 	[NFT_T_INTEGER] = { NFT_T_INTEGER, "integer", 32, false, false, false, NULL,
 			    "integer" },
@@ -108,6 +115,9 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 			       false, false, icmpx_codes, "icmpx code" },
 	[NFT_T_TCP_FLAG] = { NFT_T_TCP_FLAG, "tcp_flag", 8, true, false, false,
 			     tcp_flags, "TCP flag" },
+	[NFT_T_FIB_ADDRTYPE] = { NFT_T_FIB_ADDRTYPE, "fib_addrtype", 32, false,
+				 false, false, fib_addrtypes,
+				 "fib address type" },
 };
 
 const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id)
@@ -418,6 +428,11 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 			return;
 		}
 	qt_buf_printf(b, "%" PRIu64, x);
+}
+
+unsigned nft_concat_part_len(const struct nft_dtype *t)
+{
+	return ((t->bits + 31) / 32) * 4;
 }
 
 int nft_val_cmp(const struct nft_val *a, const struct nft_val *b)

@@ -17,7 +17,7 @@
 
 #include "buf.h"
 
-#define NFT_VAL_MAX 16
+#define NFT_VAL_MAX 64
 
 struct nft_val {
 	uint8_t len;                 /* bytes */
@@ -34,7 +34,7 @@ enum nft_dtype_id {
 	NFT_T_MARK, NFT_T_IFNAME, NFT_T_IFINDEX, NFT_T_CTSTATE,
 	NFT_T_CTSTATUS, NFT_T_ICMP_TYPE, NFT_T_ICMPV6_TYPE, NFT_T_PKTTYPE,
 	NFT_T_NFPROTO, NFT_T_TCP_FLAG, NFT_T_ICMP_CODE, NFT_T_ICMPV6_CODE,
-	NFT_T_ICMPX_CODE, NFT_T_NTYPES
+	NFT_T_ICMPX_CODE, NFT_T_FIB_ADDRTYPE, NFT_T_NTYPES
 };
 
 struct nft_dtype {
@@ -59,6 +59,9 @@ int nft_val_parse(const struct nft_dtype *t, const char *word,
 void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 		   struct qt_buf *b);
 int nft_val_cmp(const struct nft_val *a, const struct nft_val *b);
+/* Bytes a part of a concatenation takes: the type's, padded to 32-bit
+ * words. */
+unsigned nft_concat_part_len(const struct nft_dtype *t);
 /* The value with the low host bits of a prefix set (0) or all set (1). */
 void nft_val_prefix(const struct nft_val *v, unsigned plen, bool ones,
 		    struct nft_val *out);

@@ -46,6 +46,29 @@ table inet t {
 table ip u {
 	flags dormant
 }
+table ip k {
+	comment "maps, comments, timeouts"
+	map svc {
+		type ipv4_addr . inet_proto . inet_service : verdict
+		comment "services"
+		elements = { 172.30.0.41 . tcp . 80 : goto ep, 1.2.3.4 . udp . 53 comment "dns" : drop }
+	}
+	map ports { type inet_proto . inet_service : ipv4_addr; elements = { tcp . 80 : 10.0.0.1 }; }
+	set aff { type ipv4_addr; flags dynamic,timeout; timeout 10800s; }
+	set tmo { type ipv4_addr; flags timeout; elements = { 10.0.0.1 timeout 30s comment "one", 10.0.0.2 }; }
+	chain ep {
+		comment "an endpoint"
+		ip saddr 10.180.0.1 mark set mark or 0x4000
+		update @aff { ip saddr }
+		meta l4proto tcp dnat to 10.180.0.1:80
+	}
+	chain svcs {
+		ip daddr . meta l4proto . th dport vmap @svc
+		numgen random mod 2 vmap { 0 : goto ep, 1 : goto ep }
+		fib saddr type local masquerade fully-random
+		mark and 0x4000 == 0 return
+	}
+}
 NFT
 	qnft "$1" delete rule inet t c handle 7
 	qnft "$1" add rule inet t d counter
@@ -63,8 +86,9 @@ NFT
 	after=$(qnft "$QT_NS" -a list ruleset)
 	[ "$before" = "$after" ]
 	# numbering goes on where it stopped
+	grep -q '^#nft 		elements = { 10.0.0.1 timeout 30s comment "one", 10.0.0.2 }$' "$STATE"
 	qnft "$QT_NS" add table ip v
-	qnft "$QT_NS" -a list table ip v | grep -q '^table ip v { # handle 3$'
+	qnft "$QT_NS" -a list table ip v | grep -q '^table ip v { # handle 4$'
 	qnft "$QT_NS" add rule inet t d accept
 	qnft "$QT_NS" -a list chain inet t d | grep -q 'accept # handle 10$'
 }

@@ -1,0 +1,291 @@
+/* The elements of sets and maps as nft reads them: a key, or the parts
+ * of a concatenated key joined by '.', then what an element may carry
+ * (timeout, expires, comment) and, in a map, ':' and its value (a
+ * verdict, or a value of the map's data type). */
+#include "nft_run_elem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const verdict_words[] = {
+	"accept", "drop", "continue", "return", "jump", "goto",
+};
+
+void nr_set_shape(const struct nft_set *s, struct nft_table *tb,
+		  struct elem_shape *sh)
+{
+	memset(sh, 0, sizeof(*sh));
+	if (s->nktypes > 1) {
+		sh->nk = s->nktypes;
+		memcpy(sh->kt, s->ktypes, sizeof(sh->kt));
+	} else {
+		sh->nk = 1;
+		sh->kt[0] = s->type;
+	}
+	sh->data = s->map;
+	sh->dt = s->data_type;
+	sh->extras = true;
+	sh->tb = tb;
+}
+
+/* Put part p of a concatenation at its place in e (lo and hi). */
+static void put_part(const struct elem_shape *sh, unsigned k,
+		     const struct nft_elem *p, struct nft_elem *e)
+{
+	unsigned off = 0;
+	for (unsigned i = 0; i < k; i++)
+		off += nft_concat_part_len(sh->kt[i]);
+	unsigned len = nft_concat_part_len(sh->kt[k]);
+	const struct nft_val *hi = p->kind == NFT_E_VALUE ? &p->lo : &p->hi;
+	memcpy(e->lo.b + off, p->lo.b, p->lo.len);
+	memcpy(e->hi.b + off, hi->b, hi->len);
+	e->lo.len = e->hi.len = (uint8_t)(off + len);
+	if (p->kind != NFT_E_VALUE)
+		e->kind = NFT_E_RANGE;
+}
+
+/* timeout T, expires T, comment "C" after a key */
+static int parse_extras(struct cur *c, struct nft_elem *e, bool *took)
+{
+	*took = false;
+	struct nft_tok *t = nr_peek(c);
+	if (nr_tok_is(t, "timeout") || nr_tok_is(t, "expires")) {
+		c->i++;
+		struct nft_tok *v = nr_peek(c);
+		uint64_t ms;
+		if (!v || v->kind != NT_WORD || nr_parse_duration(v->text, &ms) < 0)
+			return nr_unexpected(c, NULL);
+		if (t->text[0] == 't')
+			e->timeout_ms = ms;
+		else
+			e->expires_ms = ms;
+		c->i++;
+		*took = true;
+	} else if (nr_tok_is(t, "comment")) {
+		c->i++;
+		struct nft_tok *v = nr_peek(c);
+		if (!v || (v->kind != NT_STRING && v->kind != NT_WORD))
+			return nr_unexpected(c, "string");
+		free(e->comment);
+		e->comment = nr_xstrdup(v->text);
+		c->i++;
+		*took = true;
+	}
+	return 0;
+}
+
+void nr_key_desc(const struct nft_dtype *const *kt, unsigned nk, char *buf,
+		 size_t n)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	if (nk > 1)
+		k += (size_t)snprintf(buf + k, n - k, "concatenation of (");
+	for (unsigned i = 0; i < nk && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "",
+				      kt[i]->desc);
+	if (nk > 1 && k < n)
+		snprintf(buf + k, n - k, ")");
+}
+
+enum want { W_KEY, W_AFTER_KEY, W_DATA, W_COMMA };
+
+/* The element being read: its key's place in the input. */
+struct elem_read {
+	struct nft_elem e;
+	struct span key;
+	unsigned part;               /* key parts read */
+};
+
+static void push(const struct elem_shape *sh, struct elem_read *er,
+		 struct nft_elem **v, unsigned *n)
+{
+	if (sh->spans) {
+		struct span *x = realloc(*sh->spans, (*n + 1) * sizeof(*x));
+		if (!x)
+			abort();
+		*sh->spans = x;
+		x[*n] = er->key;
+	}
+	nr_push_elem(v, n, &er->e);
+	memset(er, 0, sizeof(*er));
+}
+
+/* The key ended (',' '}' or ':'): is it whole, and has a map's element
+ * its value? -1 after nft's message. */
+static int key_done(struct run *r, const struct elem_shape *sh,
+		    struct elem_read *er, bool value_next)
+{
+	if (er->part && er->part < sh->nk) {
+		char want[256], have[256];
+		nr_key_desc(sh->kt, sh->nk, want, sizeof(want));
+		nr_key_desc(sh->kt, er->part, have, sizeof(have));
+		return nr_error_span(r, &er->key.a, &er->key.b, "datatype "
+				     "mismatch, expected %s, expression has "
+				     "type %s", want, have);
+	}
+	if (!value_next && sh->data && !sh->data_optional)
+		return nr_error_span(r, &er->key.a, &er->key.b, "Could not "
+				     "process rule: Invalid argument");
+	return 0;
+}
+
+static int parse_verdict_data(struct cur *c, const struct elem_shape *sh,
+			      struct elem_read *er)
+{
+	struct nft_elem *e = &er->e;
+	struct nft_tok *t = nr_peek(c);
+	for (int v = 0; t && v < 6; v++) {
+		if (!nr_tok_is(t, verdict_words[v]))
+			continue;
+		c->i++;
+		e->has_data = true;
+		e->verdict = (enum nft_verdict)v;
+		if (v < NFT_V_JUMP)
+			return 0;
+		struct nft_tok *n = nr_take_name(c);
+		if (!n)
+			return -1;
+		/* the kernel refuses the element: its key is marked */
+		if (sh->tb && !nft_chain_find(sh->tb, n->text))
+			return nr_error_span(c->r, &er->key.a, &er->key.b,
+					     ENOENT_KERNEL);
+		e->chain = nr_xstrdup(n->text);
+		return 0;
+	}
+	return nr_unexpected(c, NULL);
+}
+
+int nr_parse_elems(struct run *r, const struct nft_tok *g,
+		   const struct elem_shape *sh, struct nft_elem **v,
+		   unsigned *n)
+{
+	enum want want = W_KEY;
+	struct elem_read er;
+	memset(&er, 0, sizeof(er));
+	struct nft_elem *e = &er.e;
+	struct nft_group *grp = g->group;
+	for (unsigned i = 0; i < grp->n; i++) {
+		struct cur c = { r, &grp->items[i], 0, grp->close };
+		for (struct nft_tok *t; (t = nr_peek(&c));) {
+			if (nr_tok_is(t, ",") && (want == W_AFTER_KEY ||
+						  want == W_COMMA)) {
+				if (want == W_AFTER_KEY &&
+				    key_done(r, sh, &er, false) < 0)
+					goto fail;
+				push(sh, &er, v, n);
+				want = W_KEY;
+				c.i++;
+				continue;
+			}
+			if (want == W_AFTER_KEY) {
+				if (nr_tok_is(t, ".") && er.part < sh->nk) {
+					want = W_KEY;
+					c.i++;
+					continue;
+				}
+				bool took;
+				if (sh->extras && parse_extras(&c, e, &took) < 0)
+					goto fail;
+				if (sh->extras && took)
+					continue;
+				if (sh->data && nr_tok_is(t, ":")) {
+					if (key_done(r, sh, &er, true) < 0)
+						goto fail;
+					want = W_DATA;
+					c.i++;
+					continue;
+				}
+				goto bad;
+			}
+			if (want == W_DATA) {
+				if (!sh->dt) {
+					if (parse_verdict_data(&c, sh, &er) < 0)
+						goto fail;
+				} else {
+					struct nft_elem d;
+					if (t->kind != NT_WORD && t->kind != NT_STRING)
+						goto bad;
+					if (nr_parse_value_word(&c, t, sh->dt, &d) < 0)
+						goto fail;
+					e->has_data = true;
+					e->data = d.lo;
+					c.i++;
+					if (sh->dt2 && nr_at(&c, ".")) {
+						c.i++;
+						struct nft_tok *t2 = nr_peek(&c);
+						if (!t2 || (t2->kind != NT_WORD &&
+							    t2->kind != NT_STRING))
+							goto bad;
+						if (nr_parse_value_word(&c, t2, sh->dt2,
+									&d) < 0)
+							goto fail;
+						unsigned off = nft_concat_part_len(sh->dt);
+						memset(e->data.b + e->data.len, 0,
+						       off - e->data.len);
+						memcpy(e->data.b + off, d.lo.b, d.lo.len);
+						e->data.len = (uint8_t)(off + d.lo.len);
+						c.i++;
+					}
+				}
+				want = W_COMMA;
+				continue;
+			}
+			if (want == W_COMMA || t->kind == NT_PUNCT ||
+			    t->kind == NT_OP || t->kind == NT_GROUP)
+				goto bad;
+			if (er.part >= sh->nk)
+				goto bad;
+			struct nft_elem p;
+			if (nr_parse_value_word(&c, t, sh->kt[er.part], &p) < 0)
+				goto fail;
+			c.i++;
+			if (!er.part)
+				er.key.a = t->loc;
+			er.key.b = nr_tok_end(t);
+			if (sh->nk == 1) {
+				e->kind = p.kind;
+				e->lo = p.lo;
+				e->hi = p.hi;
+				e->plen = p.plen;
+			} else {
+				put_part(sh, er.part, &p, e);
+			}
+			er.part++;
+			want = W_AFTER_KEY;
+			continue;
+bad:
+			nr_unexpected(&c, NULL);
+fail:
+			nft_elem_clear(e);
+			return -1;
+		}
+	}
+	if (want == W_AFTER_KEY) {
+		if (key_done(r, sh, &er, false) < 0) {
+			nft_elem_clear(e);
+			return -1;
+		}
+		push(sh, &er, v, n);
+		return 0;
+	}
+	if (want == W_COMMA) {
+		push(sh, &er, v, n);
+		return 0;
+	}
+	nft_elem_clear(e);
+	struct nft_loc l = grp->close;
+	return nr_error_span(r, &l, &l, "syntax error, unexpected '}'");
+}
+
+int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
+			 const struct nft_dtype *ty, struct nft_elem **v,
+			 unsigned *n)
+{
+	struct elem_shape sh;
+	memset(&sh, 0, sizeof(sh));
+	sh.nk = 1;
+	sh.kt[0] = ty;
+	return nr_parse_elems(r, g, &sh, v, n);
+}

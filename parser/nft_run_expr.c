@@ -1,0 +1,619 @@
+/* The expressions and statements of nft rules beyond a field compared
+ * with values: numgen, jhash and fib, concatenations, bitwise
+ * operations, verdict maps, the nat statements, set updates from the
+ * packet path and ct count. */
+#include "nft_run_expr.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft_run_elem.h"
+
+/* What numgen, jhash and fib read, as fields of no header: the match
+ * code compares them as it compares fields. */
+static const struct nft_field numgen_field = {
+	"numgen", "", NFT_B_META, 0, 32, NFT_T_INTEGER, NFT_DEP_NONE, 0,
+	false, false
+};
+static const struct nft_field jhash_field = {
+	"jhash", "", NFT_B_META, 0, 32, NFT_T_INTEGER, NFT_DEP_NONE, 0,
+	false, false
+};
+static const struct nft_field fib_type_field = {
+	"fib", "type", NFT_B_META, 0, 32, NFT_T_FIB_ADDRTYPE, NFT_DEP_NONE, 0,
+	false, false
+};
+static const struct nft_field fib_oif_field = {
+	"fib", "oif", NFT_B_META, 0, 32, NFT_T_IFINDEX, NFT_DEP_NONE, 0,
+	false, false
+};
+static const struct nft_field fib_oifname_field = {
+	"fib", "oifname", NFT_B_META, 0, 128, NFT_T_IFNAME, NFT_DEP_NONE, 0,
+	false, false
+};
+
+static int parse_u32_word(struct cur *c, uint32_t *v)
+{
+	uint64_t x;
+	if (nr_parse_u64(c, &x) < 0)
+		return -1;
+	if (x > UINT32_MAX) {
+		c->i--;
+		return nr_error_tok(c->r, nr_peek(c), "value too large");
+	}
+	*v = (uint32_t)x;
+	return 0;
+}
+
+/* numgen random|inc mod N [offset M] */
+static int parse_numgen(struct cur *c, struct nft_stmt *s)
+{
+	s->lhs = NFT_L_NUMGEN;
+	s->field = &numgen_field;
+	if (nr_at(c, "inc"))
+		s->numgen_inc = true;
+	else if (!nr_at(c, "random"))
+		return nr_unexpected(c, "random or inc");
+	c->i++;
+	if (!nr_at(c, "mod"))
+		return nr_unexpected(c, "mod");
+	c->i++;
+	if (parse_u32_word(c, &s->mod) < 0)
+		return -1;
+	if (nr_at(c, "offset")) {
+		c->i++;
+		if (parse_u32_word(c, &s->offset) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* f [. g ...]: the first field in s->field, the others in s->cat */
+static int parse_concat_fields(struct cur *c, struct nft_stmt *s)
+{
+	while (nr_at(c, ".")) {
+		c->i++;
+		unsigned start = c->i;
+		const struct nft_field *f = nr_parse_selector(c);
+		if (!f)
+			return c->i == start ? nr_unexpected(c, NULL) : -1;
+		if (s->ncat + 1 >= NFT_CONCAT_MAX)
+			return nr_error_tok(c->r, &c->it->toks[start],
+					    "too many concatenated fields");
+		s->cat[s->ncat++] = f;
+	}
+	return 0;
+}
+
+/* jhash FIELD [. FIELD] mod N [seed S] [offset M] */
+static int parse_jhash(struct cur *c, struct nft_stmt *s)
+{
+	unsigned start = c->i;
+	const struct nft_field *f = nr_parse_selector(c);
+	if (!f)
+		return c->i == start ? nr_unexpected(c, NULL) : -1;
+	struct nft_stmt keys;
+	memset(&keys, 0, sizeof(keys));
+	keys.field = f;
+	if (parse_concat_fields(c, &keys) < 0)
+		return -1;
+	s->lhs = NFT_L_JHASH;
+	s->hkeys[0] = f;
+	for (unsigned i = 0; i < keys.ncat; i++)
+		s->hkeys[i + 1] = keys.cat[i];
+	s->nhkeys = 1 + keys.ncat;
+	s->field = &jhash_field;
+	if (!nr_at(c, "mod"))
+		return nr_unexpected(c, "mod");
+	c->i++;
+	if (parse_u32_word(c, &s->mod) < 0)
+		return -1;
+	if (nr_at(c, "seed")) {
+		c->i++;
+		if (parse_u32_word(c, &s->seed) < 0)
+			return -1;
+		s->has_seed = true;
+	}
+	if (nr_at(c, "offset")) {
+		c->i++;
+		if (parse_u32_word(c, &s->offset) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const struct { const char *name; unsigned flag; } fib_inputs[] = {
+	{ "saddr", NFT_FIB_SADDR }, { "daddr", NFT_FIB_DADDR },
+	{ "mark", NFT_FIB_MARK }, { "iif", NFT_FIB_IIF },
+	{ "oif", NFT_FIB_OIF },
+};
+
+/* fib saddr|daddr [. mark|iif|oif ...] type|oif|oifname: the result is
+ * then compared, or tested with missing/exists */
+static int parse_fib(struct cur *c, struct nft_stmt *s)
+{
+	s->lhs = NFT_L_FIB;
+	struct nft_tok *other = NULL;     /* the first input no address */
+	for (;;) {
+		unsigned flag = 0;
+		for (size_t i = 0; i < sizeof(fib_inputs) / sizeof(*fib_inputs);
+		     i++)
+			if (nr_at(c, fib_inputs[i].name))
+				flag = fib_inputs[i].flag;
+		if (!flag)
+			return nr_unexpected(c, NULL);
+		if (!other && (flag & (NFT_FIB_SADDR | NFT_FIB_DADDR)) == 0)
+			other = nr_peek(c);
+		s->fib_flags |= flag;
+		c->i++;
+		if (!nr_at(c, "."))
+			break;
+		c->i++;
+	}
+	if (nr_at(c, "type")) {
+		s->fib_result = NFT_FIB_R_TYPE;
+		s->field = &fib_type_field;
+	} else if (nr_at(c, "oif")) {
+		s->fib_result = NFT_FIB_R_OIF;
+		s->field = &fib_oif_field;
+	} else if (nr_at(c, "oifname")) {
+		s->fib_result = NFT_FIB_R_OIFNAME;
+		s->field = &fib_oifname_field;
+	} else {
+		return nr_unexpected(c, NULL);
+	}
+	c->i++;
+	if (!(s->fib_flags & (NFT_FIB_SADDR | NFT_FIB_DADDR)) ||
+	    (s->fib_flags & NFT_FIB_SADDR && s->fib_flags & NFT_FIB_DADDR)) {
+		c->i--;
+		return nr_error_tok(c->r, other ? other : nr_peek(c),
+				    "fib: need either saddr or daddr");
+	}
+	return 0;
+}
+
+static const char *const nat_flag_words[] = {
+	"random", "fully-random", "persistent",
+};
+
+static int parse_nat_flags(struct cur *c, struct nft_stmt *s)
+{
+	for (;;) {
+		unsigned flag = 0;
+		for (unsigned i = 0; i < 3; i++)
+			if (nr_at(c, nat_flag_words[i]))
+				flag = 1u << i;
+		if (!flag)
+			return 0;
+		s->nat_flags |= flag;
+		c->i++;
+		if (!nr_at(c, ","))
+			return 0;
+		c->i++;
+	}
+}
+
+static int parse_port_range(const char *w, uint16_t *lo, uint16_t *hi,
+			    bool *range)
+{
+	char *end;
+	errno = 0;
+	unsigned long a = strtoul(w, &end, 10), b = a;
+	if (end == w || a > 65535)
+		return -1;
+	*range = false;
+	if (*end == '-') {
+		const char *p = end + 1;
+		b = strtoul(p, &end, 10);
+		if (end == p || b > 65535 || b < a)
+			return -1;
+		*range = true;
+	}
+	if (*end)
+		return -1;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+/* Is a transport protocol known before statement i of the rule? */
+static bool l4_known(const struct nft_rule *ru, unsigned i)
+{
+	for (unsigned k = 0; k < i; k++) {
+		const struct nft_stmt *s = &ru->stmts[k];
+		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD)
+			continue;
+		if (s->field->dep == NFT_DEP_L4)
+			return true;
+		if ((!strcmp(s->field->name, "l4proto") ||
+		     !strcmp(s->field->name, "protocol") ||
+		     !strcmp(s->field->name, "nexthdr")) && s->op == NFT_OP_EQ)
+			return true;
+	}
+	return false;
+}
+
+/* to KEY map { KEY : ADDR [. PORT], ... } */
+static int parse_nat_map(struct cur *c, const struct nft_table *tb,
+			 struct nft_stmt *s)
+{
+	unsigned start = c->i;
+	const struct nft_field *f = nr_parse_selector(c);
+	if (!f)
+		return c->i == start ? nr_unexpected(c, NULL) : -1;
+	s->field = f;
+	if (parse_concat_fields(c, s) < 0)
+		return -1;
+	if (!nr_at(c, "map"))
+		return nr_unexpected(c, "map");
+	c->i++;
+	struct nft_tok *g = nr_peek(c);
+	if (!g || g->kind != NT_GROUP)
+		return nr_unexpected(c, "'{'");
+	c->i++;
+	struct elem_shape sh;
+	memset(&sh, 0, sizeof(sh));
+	sh.kt[0] = nft_dtype_get(f->type);
+	sh.nk = 1 + s->ncat;
+	for (unsigned i = 0; i < s->ncat; i++)
+		sh.kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+	sh.data = true;
+	sh.dt = nft_dtype_get(tb->family == NFT_F_IP6 ? NFT_T_IPV6
+						       : NFT_T_IPV4);
+	sh.dt2 = nft_dtype_get(NFT_T_SERVICE);
+	s->nat_map = true;
+	s->braces = true;
+	if (nr_parse_elems(c->r, g, &sh, &s->elems, &s->nelems) < 0)
+		return -1;
+	struct nft_set key;
+	memset(&key, 0, sizeof(key));
+	key.type = sh.kt[0];
+	key.nktypes = sh.nk;
+	nft_set_sort(&key, s->elems, &s->nelems);
+	return 0;
+}
+
+/* ADDR[-ADDR][:PORT[-PORT]] or :PORT[-PORT] */
+static int parse_nat_to(struct cur *c, const struct nft_table *tb,
+			struct rule_build *rb, struct nft_stmt *s,
+			const struct nft_tok *kw, bool addr_ok)
+{
+	struct nft_tok *t = nr_peek(c);
+	if (!t || t->kind != NT_WORD)
+		return nr_unexpected(c, NULL);
+	if (addr_ok && nft_field_proto_known(t->text))
+		return parse_nat_map(c, tb, s);
+	const char *w = t->text;
+	const char *colon = strrchr(w, ':');
+	bool v6 = tb->family == NFT_F_IP6;
+	if (v6 && w[0] != '[' && w[0] != ':')
+		colon = NULL;
+	size_t alen = colon ? (size_t)(colon - w) : strlen(w);
+	if (alen) {
+		if (!addr_ok)
+			return nr_unexpected(c, NULL);
+		char a[128];
+		if (alen >= sizeof(a))
+			return nr_error_tok(c->r, t, "syntax error, unexpected "
+					    "string");
+		memcpy(a, w, alen);
+		a[alen] = '\0';
+		char *ap = a;
+		if (v6 && ap[0] == '[' && ap[alen - 1] == ']') {
+			ap[alen - 1] = '\0';
+			ap++;
+		}
+		const struct nft_dtype *ty = nft_dtype_get(v6 ? NFT_T_IPV6
+							     : NFT_T_IPV4);
+		struct nft_tok sub = *t;
+		sub.text = ap;
+		struct nft_elem e;
+		if (nr_parse_value_word(c, &sub, ty, &e) < 0)
+			return -1;
+		s->nat_has_addr = true;
+		s->addr_lo = e.lo;
+		s->addr_hi = e.kind == NFT_E_VALUE ? e.lo : e.hi;
+		s->nat_addr_range = e.kind != NFT_E_VALUE;
+	}
+	if (colon) {
+		if (parse_port_range(colon + 1, &s->port_lo, &s->port_hi,
+				     &s->nat_port_range) < 0)
+			return nr_error_tok(c->r, t, "syntax error, unexpected "
+					    "string");
+		s->nat_has_port = true;
+		if (!l4_known(&rb->rule, rb->rule.n - 1)) {
+			struct nft_loc a = t->loc, b = nr_tok_end(t);
+			a.col += (int)(colon - w) + 1;
+			struct mark m[2] = {
+				{ kw->loc, nr_tok_end(kw), '~' },
+				{ a, b, '^' },
+			};
+			return nr_error_multi(c->r, m, 2, "transport protocol "
+					      "mapping is only valid after "
+					      "transport protocol match");
+		}
+	}
+	c->i++;
+	return 0;
+}
+
+static int parse_nat(struct cur *c, const struct nft_table *tb,
+		     struct rule_build *rb, struct nft_stmt *s,
+		     const struct nft_tok *kw)
+{
+	const char *w = kw->text;
+	s->nat = !strcmp(w, "snat") ? NFT_NAT_SNAT
+		 : !strcmp(w, "dnat") ? NFT_NAT_DNAT
+		 : !strcmp(w, "masquerade") ? NFT_NAT_MASQ : NFT_NAT_REDIR;
+	bool addr = s->nat == NFT_NAT_SNAT || s->nat == NFT_NAT_DNAT;
+	if (addr && (nr_at(c, "ip") || nr_at(c, "ip6")))
+		c->i++;
+	if (nr_at(c, "to") || (addr && nr_peek(c) &&
+				nr_peek(c)->kind == NT_WORD)) {
+		c->i += nr_at(c, "to");
+		if (parse_nat_to(c, tb, rb, s, kw, addr) < 0)
+			return -1;
+	} else if (addr) {
+		return nr_unexpected(c, "to");
+	}
+	return parse_nat_flags(c, s);
+}
+
+/* add|update|delete @SET { KEY [. KEY] [timeout T] [limit ...] } */
+static int parse_set_update(struct cur *c, struct nft_table *tb,
+			    struct nft_stmt *s, const struct nft_tok *kw)
+{
+	snprintf(s->set_op, sizeof(s->set_op), "%s", kw->text);
+	c->i++;                                  /* the '@' */
+	struct nft_tok *n = nr_peek(c);
+	if (!n || n->kind != NT_WORD)
+		return nr_unexpected(c, "string");
+	struct nft_set *set = nft_set_find(tb, n->text);
+	if (!set) {
+		struct nft_loc a = c->it->toks[c->i - 1].loc,
+			       b = nr_tok_end(n);
+		return nr_error_span(c->r, &a, &b, "No such file or directory");
+	}
+	c->i++;
+	struct nft_tok *g = nr_peek(c);
+	if (!g || g->kind != NT_GROUP || g->group->n != 1)
+		return nr_unexpected(c, "'{'");
+	c->i++;
+	struct cur in = { c->r, &g->group->items[0], 0, g->group->close };
+	unsigned start = in.i;
+	const struct nft_field *f = nr_parse_selector(&in);
+	if (!f)
+		return in.i == start ? nr_unexpected(&in, NULL) : -1;
+	s->field = f;
+	if (parse_concat_fields(&in, s) < 0)
+		return -1;
+	if (nr_at(&in, "timeout")) {
+		in.i++;
+		struct nft_tok *v = nr_peek(&in);
+		if (!v || nr_parse_duration(v->text, &s->timeout_ms) < 0)
+			return nr_unexpected(&in, NULL);
+		in.i++;
+	}
+	if (nr_at(&in, "limit")) {
+		in.i++;
+		if (nr_parse_limit(&in, s) < 0)
+			return -1;
+		s->has_limit = true;
+	}
+	if (nr_expect_end(&in) < 0)
+		return -1;
+	s->set_name = nr_xstrdup(n->text);
+	/* a set the packet path fills gets the kernel's default size; one
+	 * made in the same transaction is made dynamic too, one that was
+	 * there stays as it is, and the kernel refuses a limit on it */
+	const struct nft_table *old = nft_table_find(
+		(struct nft_ruleset *)c->r->before, (int)tb->family, tb->name);
+	bool fresh = !old || !nft_set_find((struct nft_table *)old,
+					   set->name);
+	if (fresh)
+		set->flags |= NFT_SET_DYNAMIC;
+	if (s->has_limit && !(set->flags & NFT_SET_DYNAMIC)) {
+		struct nft_loc a = kw->loc, b = nr_tok_end(g);
+		return nr_error_span(c->r, &a, &b, "Could not process rule: "
+				     "Invalid argument");
+	}
+	if (!set->size)
+		set->size = 65535;
+	return 0;
+}
+
+int nr_parse_stmt_ext(struct cur *c, struct nft_table *tb,
+		      struct rule_build *rb)
+{
+	struct nft_tok *t = nr_peek(c);
+	const char *w = t->text;
+	struct nft_stmt *s;
+	if (!strcmp(w, "numgen") || !strcmp(w, "jhash") || !strcmp(w, "fib")) {
+		s = nr_add_stmt(rb, NFT_S_MATCH, t);
+		c->i++;
+		int rc = w[0] == 'n' ? parse_numgen(c, s)
+			 : w[0] == 'j' ? parse_jhash(c, s) : parse_fib(c, s);
+		if (rc < 0)
+			return -1;
+		rb->spans[rb->rule.n - 1].b = nr_tok_end(&c->it->toks[c->i - 1]);
+		if (s->lhs == NFT_L_FIB && (nr_at(c, "missing") ||
+					    nr_at(c, "exists"))) {
+			s->fib_exists = nr_at(c, "exists");
+			c->i++;
+			return 1;
+		}
+		struct span sel = rb->spans[rb->rule.n - 1];
+		if (nr_parse_rhs(c, tb, s, sel.a, sel.b) < 0)
+			return -1;
+		return 1;
+	}
+	if (!strcmp(w, "ct") && nr_tok_is(nr_peek_at(c, 1), "count")) {
+		s = nr_add_stmt(rb, NFT_S_CT_COUNT, t);
+		c->i += 2;
+		if (nr_at(c, "over")) {
+			s->over = true;
+			c->i++;
+		}
+		if (parse_u32_word(c, &s->count) < 0)
+			return -1;
+		return 1;
+	}
+	if (!strcmp(w, "snat") || !strcmp(w, "dnat") ||
+	    !strcmp(w, "masquerade") || !strcmp(w, "redirect")) {
+		s = nr_add_stmt(rb, NFT_S_NAT, t);
+		c->i++;
+		return parse_nat(c, tb, rb, s, t) < 0 ? -1 : 1;
+	}
+	if ((!strcmp(w, "add") || !strcmp(w, "update") ||
+	     !strcmp(w, "delete")) && nr_tok_is(nr_peek_at(c, 1), "@")) {
+		s = nr_add_stmt(rb, NFT_S_SET_UPDATE, t);
+		c->i++;
+		return parse_set_update(c, tb, s, t) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+static const char *const bitop_words[][2] = {
+	{ "", "" }, { "and", "&" }, { "or", "|" }, { "xor", "^" },
+};
+
+int nr_parse_bitop(struct cur *c, struct nft_stmt *s,
+		   const struct nft_field *f)
+{
+	int op = 0;
+	for (int i = 1; i < 4; i++)
+		if (nr_at(c, bitop_words[i][0]) || nr_at(c, bitop_words[i][1]))
+			op = i;
+	if (!op)
+		return 0;
+	c->i++;
+	struct nft_tok *v = nr_peek(c);
+	if (!v)
+		return nr_unexpected(c, NULL);
+	struct nft_elem e;
+	if (nr_parse_value_word(c, v, nft_dtype_get(f->type), &e) < 0)
+		return -1;
+	c->i++;
+	s->bitop = (enum nft_bitop)op;
+	s->mask = e.lo;
+	return 1;
+}
+
+/* The concatenated type of a statement's left side. */
+static void lhs_shape(const struct nft_stmt *s, struct elem_shape *sh)
+{
+	memset(sh, 0, sizeof(*sh));
+	sh->kt[0] = nft_dtype_get(s->field->type);
+	sh->nk = 1 + s->ncat;
+	for (unsigned i = 0; i < s->ncat; i++)
+		sh->kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+}
+
+static bool same_key(const struct elem_shape *a, const struct nft_set *s)
+{
+	unsigned nk = s->nktypes > 1 ? s->nktypes : 1;
+	if (a->nk != nk)
+		return false;
+	for (unsigned i = 0; i < nk; i++)
+		if (a->kt[i]->id != (nk > 1 ? s->ktypes[i] : s->type)->id)
+			return false;
+	return true;
+}
+
+int nr_parse_rhs(struct cur *c, const struct nft_table *tb,
+		 struct nft_stmt *s, struct nft_loc sel_a, struct nft_loc sel_b)
+{
+	struct elem_shape sh;
+	lhs_shape(s, &sh);
+	struct nft_tok *t = nr_peek(c);
+	bool vmap = nr_tok_is(t, "vmap");
+	/* numgen, jhash and fib need a right side */
+	if (s->lhs != NFT_L_FIELD && !vmap && t && t->kind == NT_WORD &&
+	    nr_is_keyword(t->text))
+		return nr_unexpected(c, NULL);
+	if (!vmap && s->ncat == 0)
+		return nr_parse_match(c, tb, s, sel_a, sel_b);
+	s->op = NFT_OP_EQ;
+	if (vmap) {
+		s->vmap = true;
+		c->i++;
+		t = nr_peek(c);
+	}
+	if (!t)
+		return nr_unexpected(c, NULL);
+	if (nr_tok_is(t, "@")) {
+		struct nft_tok *n = nr_peek_at(c, 1);
+		if (!n || n->kind != NT_WORD) {
+			c->i++;
+			return nr_unexpected(c, "string");
+		}
+		struct nft_set *set = nft_set_find((struct nft_table *)tb,
+						   n->text);
+		struct nft_loc b = nr_tok_end(n);
+		if (!set)
+			return nr_error_span(c->r, &t->loc, &b,
+					     "No such file or directory");
+		if (!same_key(&sh, set) || (vmap && (!set->map ||
+						     set->data_type))) {
+			char lhs[256], key[256];
+			struct elem_shape ss;
+			nr_set_shape(set, NULL, &ss);
+			nr_key_desc(sh.kt, sh.nk, lhs, sizeof(lhs));
+			nr_key_desc(ss.kt, ss.nk, key, sizeof(key));
+			struct mark m[2] = {
+				{ sel_a, sel_b, '~' },
+				{ t->loc, b, '^' },
+			};
+			if (vmap)
+				return nr_error_multi(c->r, m, 2, "datatype "
+						      "mismatch, map expects %s, "
+						      "mapping expression has "
+						      "type %s", key, lhs);
+			return nr_error_multi(c->r, m, 2, "datatype mismatch, "
+					      "expected %s, expression has "
+					      "type %s", lhs, key);
+		}
+		s->set_name = nr_xstrdup(n->text);
+		c->i += 2;
+		return 0;
+	}
+	if (t->kind == NT_GROUP) {
+		s->braces = true;
+		sh.data = vmap;
+		sh.tb = (struct nft_table *)tb;
+		c->i++;
+		return nr_parse_elems(c->r, t, &sh, &s->elems, &s->nelems);
+	}
+	if (vmap)
+		return nr_unexpected(c, NULL);
+	/* a concatenation of values: a . b . c, which nft refuses */
+	struct nft_tok *first = t;
+	struct nft_elem e;
+	memset(&e, 0, sizeof(e));
+	unsigned off = 0;
+	for (unsigned k = 0; k < sh.nk; k++) {
+		if (k) {
+			if (!nr_at(c, "."))
+				return nr_unexpected(c, NULL);
+			c->i++;
+		}
+		struct nft_tok *v = nr_peek(c);
+		struct nft_elem p;
+		if (!v)
+			return nr_unexpected(c, NULL);
+		if (nr_parse_value_word(c, v, sh.kt[k], &p) < 0)
+			return -1;
+		memcpy(e.lo.b + off, p.lo.b, p.lo.len);
+		off += nft_concat_part_len(sh.kt[k]);
+		c->i++;
+	}
+	e.lo.len = (uint8_t)off;
+	struct mark m[2] = {
+		{ first->loc, nr_tok_end(&c->it->toks[c->i - 1]), '~' },
+		{ sel_a, sel_b, '^' },
+	};
+	return nr_error_multi(c->r, m, 2, "Use concatenations with sets and "
+			      "maps, not singleton values");
+}

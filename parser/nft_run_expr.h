@@ -1,0 +1,26 @@
+/* Rule expressions and statements beyond plain matches
+ * (nft_run_expr.c), for the runner. */
+#ifndef QT_NFT_RUN_EXPR_H
+#define QT_NFT_RUN_EXPR_H
+
+#include "nft_run_priv.h"
+
+/* numgen, jhash, fib, ct count, the nat statements and set updates at
+ * the cursor: 1 when one was read, 0 when the word is none of them, -1
+ * after an error. */
+int nr_parse_stmt_ext(struct cur *c, struct nft_table *tb,
+		      struct rule_build *rb);
+/* and|or|xor|&|^|| VALUE after field f: 1 read, 0 none there, -1 */
+int nr_parse_bitop(struct cur *c, struct nft_stmt *s,
+		   const struct nft_field *f);
+/* The right side of a match: vmap, a concatenation's set or values,
+ * else what nr_parse_match reads. */
+int nr_parse_rhs(struct cur *c, const struct nft_table *tb,
+		 struct nft_stmt *s, struct nft_loc sel_a, struct nft_loc sel_b);
+/* A field's compare (nft_run.c): op, then a value, range, prefix,
+ * anonymous set or @set. */
+int nr_parse_match(struct cur *c, const struct nft_table *tb,
+		   struct nft_stmt *s, struct nft_loc sel_a,
+		   struct nft_loc sel_b);
+
+#endif

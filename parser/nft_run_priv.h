@@ -1,0 +1,106 @@
+/* What the parts of nft's command runner share (nft_run.c reads
+ * commands, tables, chains and rules; nft_run_expr.c the expressions
+ * and statements beyond plain matches; nft_run_elem.c the elements of
+ * sets and maps): the run's state, a cursor over a statement's tokens,
+ * and the error messages as nft prints them. Not for use outside the
+ * runner. */
+#ifndef QT_NFT_RUN_PRIV_H
+#define QT_NFT_RUN_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "nft_model.h"
+#include "nft_run.h"
+#include "nft_tree.h"
+
+#define ENOENT_KERNEL "Could not process rule: No such file or directory"
+#define MAX_SRCS 64
+
+struct def {
+	char *name;
+	struct nft_item val;         /* tokens borrowed from their tree */
+};
+
+struct run {
+	struct nft_ruleset *rs;
+	const struct nft_ruleset *before;   /* the ruleset the input found */
+	const struct nft_run_opts *o;
+	struct qt_buf *out, *err;
+	struct nft_src srcs[MAX_SRCS];
+	unsigned nsrcs;
+	struct nft_group *trees[MAX_SRCS];
+	struct def *defs;
+	unsigned ndefs;
+	struct nft_group **scratch;
+	unsigned nscratch;
+	bool changed;
+	bool kernel_stage;           /* the error came from the kernel:
+					the handles it gave stay given */
+	int depth;
+};
+
+
+struct mark {
+	struct nft_loc a, b;         /* first and last character */
+	char ind;
+};
+
+struct cur {
+	struct run *r;
+	struct nft_item *it;
+	unsigned i;
+	struct nft_loc end;          /* where the statement ends */
+};
+
+struct span {
+	struct nft_loc a, b;
+};
+
+struct rule_build {
+	struct nft_rule rule;
+	struct span *spans;          /* one per statement */
+};
+
+/* ---- errors: print nft's message with the line and its marks ---- */
+__attribute__((format(printf, 4, 5)))
+int nr_error_span(struct run *r, const struct nft_loc *a,
+		  const struct nft_loc *b, const char *fmt, ...);
+__attribute__((format(printf, 4, 5)))
+int nr_error_multi(struct run *r, const struct mark *m, unsigned nm,
+		   const char *fmt, ...);
+__attribute__((format(printf, 3, 4)))
+int nr_error_tok(struct run *r, const struct nft_tok *t, const char *fmt,
+		 ...);
+/* "syntax error, unexpected X[, expecting E]" at the cursor */
+int nr_unexpected(struct cur *c, const char *expecting);
+struct nft_loc nr_tok_end(const struct nft_tok *t);
+
+/* ---- the cursor ---- */
+struct nft_tok *nr_peek(struct cur *c);
+struct nft_tok *nr_peek_at(struct cur *c, unsigned k);
+bool nr_tok_is(const struct nft_tok *t, const char *w);
+bool nr_at(struct cur *c, const char *w);
+bool nr_is_keyword(const char *w);
+struct nft_tok *nr_take_name(struct cur *c);
+int nr_expect_end(struct cur *c);
+bool nr_similar(const char *a, const char *b, unsigned *best);
+char *nr_xstrdup(const char *s);
+
+/* ---- values and statements ---- */
+int nr_parse_u64(struct cur *c, uint64_t *v);
+int nr_parse_duration(const char *w, uint64_t *ms);
+int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
+			const struct nft_dtype *ty, struct nft_elem *e);
+void nr_push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e);
+int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
+			 const struct nft_dtype *ty, struct nft_elem **v,
+			 unsigned *n);
+const struct nft_field *nr_parse_selector(struct cur *c);
+int nr_parse_limit(struct cur *c, struct nft_stmt *s);
+struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
+			     const struct nft_tok *first);
+void nr_stmt_end(struct rule_build *rb, struct cur *c);
+
+#endif
