@@ -475,6 +475,24 @@ static int where(const struct nft_table *t, const struct nft_chain *c,
 	return -1;
 }
 
+/* A value into the field's n bytes. Numbers of a wider type (integer
+ * is 64 bits) lose leading zero bytes; one too large for the field is
+ * all ones, above every value it can hold. */
+static void fit(uint8_t *out, unsigned n, const struct nft_val *v, bool name)
+{
+	if (name || v->len <= n) {
+		memcpy(out + (name ? 0 : n - v->len), v->b, v->len);
+		return;
+	}
+	unsigned extra = v->len - n;
+	for (unsigned i = 0; i < extra; i++)
+		if (v->b[i]) {
+			memset(out, 0xff, n);
+			return;
+		}
+	memcpy(out, v->b + extra, n);
+}
+
 static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 			 const struct nft_table *t, uint8_t family,
 			 struct qt_buf *err)
@@ -565,15 +583,13 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 			nft_val_prefix(lo, el[i].plen, true, &top);
 			hi = &top;
 		}
-		if (lo->len > cs->len || hi->len > cs->len)
-			goto unsupported;
 		/* values are held big-endian (numbers: aligned to the
 		 * field's end) or as zero-padded names: compared as bytes */
 		bool name = f->type == NFT_T_IFNAME;
-		memcpy(cs->el[i].lo + (name ? 0 : cs->len - lo->len), lo->b,
-		       lo->len);
-		memcpy(cs->el[i].hi + (name ? 0 : cs->len - hi->len), hi->b,
-		       hi->len);
+		if (name && (lo->len > cs->len || hi->len > cs->len))
+			goto unsupported;
+		fit(cs->el[i].lo, cs->len, lo, name);
+		fit(cs->el[i].hi, cs->len, hi, name);
 	}
 	if (!cs->set && nel != 1)
 		goto unsupported;
