@@ -494,8 +494,7 @@ static void fit(uint8_t *out, unsigned n, const struct nft_val *v, bool name)
 }
 
 static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
-			 const struct nft_table *t, uint8_t family,
-			 struct qt_buf *err)
+			 const struct nft_table *t, struct qt_buf *err)
 {
 	const struct nft_field *f = s->field;
 	const struct nft_dtype *dt = nft_dtype_get(f->type);
@@ -549,7 +548,6 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 		cs->dep = 6;
 	else if (f->dep == NFT_DEP_L4)
 		cs->l4 = f->l4proto;
-	(void)family;
 	/* the elements: the statement's own, or the named set's as they
 	 * are at this commit (each change of a set commits again) */
 	const struct nft_elem *el = s->elems;
@@ -638,7 +636,7 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 		struct cstmt *cs = &cr->s[i];
 		switch (s->kind) {
 		case NFT_S_MATCH:
-			if (compile_match(cs, s, t, family, err) < 0)
+			if (compile_match(cs, s, t, err) < 0)
 				return where(t, c, err);
 			if (cs->src >= SRC_CTSTATE)
 				p->uses_ct = true;
