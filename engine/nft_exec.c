@@ -891,6 +891,24 @@ static int compile_table(struct qt_nft_prog *p, const struct nft_table *t,
 	return rc;
 }
 
+/* Whether a ct expression or statement is anywhere in the table: the
+ * kernel turns connection tracking (and with it defragmentation) on for
+ * the family when such a rule is added, reached by packets or not. */
+static bool table_tracks(const struct nft_table *t)
+{
+	for (unsigned ci = 0; ci < t->nchains; ci++) {
+		const struct nft_chain *c = &t->chains[ci];
+		for (unsigned ri = 0; ri < c->nrules; ri++)
+			for (unsigned si = 0; si < c->rules[ri].n; si++) {
+				const struct nft_stmt *s = &c->rules[ri].stmts[si];
+				if (s->kind == NFT_S_NOTRACK ||
+				    (s->field && s->field->base == NFT_B_CT))
+					return true;
+			}
+	}
+	return false;
+}
+
 struct qt_nft_prog *qt_nft_compile(const struct nft_ruleset *rs,
 				   uint8_t family,
 				   const struct qt_engine_env *env,
@@ -923,6 +941,8 @@ struct qt_nft_prog *qt_nft_compile(const struct nft_ruleset *rs,
 				}
 			continue;
 		}
+		if (table_tracks(t))
+			p->uses_ct = true;
 		if (compile_table(p, t, family, env, err) < 0) {
 			qt_nft_prog_free(p);
 			return NULL;

@@ -70,6 +70,8 @@ unsigned qt_nft_nbase(const struct qt_nft_prog *p);
  * chains of equal priority (greater: registered later). */
 void qt_nft_base_info(const struct qt_nft_prog *p, unsigned i,
 		      unsigned *hook, int *prio, uint64_t *rank);
+/* A ct expression or statement is in one of its tables (reached or
+ * not: the kernel tracks connections, and so defragments, then). */
 bool qt_nft_uses_ct(const struct qt_nft_prog *p);
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p);
 /* A classifier indexes interface names: the key must hold them. */

@@ -578,6 +578,8 @@ int qt_prog_attach_nft(struct qt_prog *p, struct qt_nft_prog *np,
 		       struct qt_buf *err)
 {
 	unsigned nb = qt_nft_nbase(np);
+	/* conntrack is on with a ct rule anywhere, as in the kernel */
+	p->uses_ct |= qt_nft_uses_ct(np);
 	if (!nb) {
 		qt_nft_prog_free(np);
 		return 0;

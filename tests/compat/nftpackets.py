@@ -186,12 +186,12 @@ def protos(m):
     w = m.split()
     if w[0] in ("tcp", "udp", "icmp"):
         return {w[0]}
-    if w[:2] == ["meta", "l4proto"] and "{" not in m:
-        return {w[2]}
+    if w[:2] == ["meta", "l4proto"]:
+        return {m} if "{" in m else {w[2]}
     return set()
 
 
-def gen_rule(r, fam, sets, chains, in_user):
+def gen_rule(r, fam, sets, chains, in_user, hook=None):
     parts, need = [], set()
     for _ in range(r.choice([0, 1, 1, 2, 2, 3])):
         m = gen_match(r, fam, sets)
@@ -199,10 +199,22 @@ def gen_rule(r, fam, sets, chains, in_user):
             continue
         need |= protos(m)
         parts.append(m)
+    if r.random() < 0.1:
+        # a limit no case reaches: the statement runs, never limits
+        parts.append("limit rate 1000/second burst 100 packets")
     parts.append("counter")
     v = r.random()
     if r.random() < 0.15:
         parts.append("meta mark set 0x00000001")
+    if r.random() < 0.1:
+        parts.append('log prefix "nftpd "')
+    if fam == "ip" and hook in ("input", "forward") and r.random() < 0.3:
+        # its reply leaves the firewall's output, which the observers
+        # drop in both twins: a drop as far as arrivals go (ip tables
+        # only: an inet table's reject lists by the rule's family; and
+        # only where the kernel takes it, input and forward)
+        parts.append("reject" if need != {"tcp"} else "reject with tcp reset")
+        return " ".join(parts)
     if chains and v < 0.2:
         parts.append("%s %s" % (r.choice(["jump", "goto"]), r.choice(chains)))
     elif v < 0.45:
@@ -247,7 +259,7 @@ def gen_batch(r, bno):
             lines.append("\tchain c%d {" % b)
             lines.append("\t\ttype filter hook %s priority %d; policy %s;" % (hook, prio, pol))
             for _ in range(r.randint(1, 4)):
-                lines.append("\t\t" + gen_rule(r, fam, sets, users, False))
+                lines.append("\t\t" + gen_rule(r, fam, sets, users, False, hook))
             lines.append("\t}")
             desc.append("%s/%s:%s@%d/%s" % (fam, name, hook, prio, pol))
         lines.append("}")

@@ -25,7 +25,13 @@ ncases=${PACKET_CASES:-160}
 # twin N: twin_base with broadcast addresses, static neighbours, observers
 twin() {
 	twin_base "$1" brd + || return 1
-	local c=$TWIN_C f=$TWIN_F s=$TWIN_S
+	local c=$TWIN_C f=$TWIN_F s=$TWIN_S ns
+	# IPv4 cases only: no IPv6 of the links' own (router solicitations
+	# at their own times) for inet tables to count in one twin alone
+	for ns in "$c" "$f" "$s"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
 	ip -n "$c" route add default via 10.0.1.1
 	ip -n "$s" route add default via 10.0.2.1
 	# no ARP on the way

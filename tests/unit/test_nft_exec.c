@@ -246,6 +246,12 @@ int main(void)
 	is_int(udp4(QT_HOOK_LOCAL_IN, 999, 0), QT_XT_DROP, "the prefix rule");
 	is_int(udp4(QT_HOOK_LOCAL_IN, 3000, 0), QT_XT_ACCEPT, "none: policy");
 
+	/* a ct expression anywhere turns tracking on, as in the kernel */
+	is_int(nft("flush ruleset\ntable ip q {\nchain u {\nct state new "
+		   "accept\n}\n}\n"), 0, "a ct rule no packet reaches");
+	is_int(compile(AF_INET), 0, "compiled");
+	ok(qt_prog_uses_ct(prog), "the program tracks connections");
+
 	/* fail closed */
 	is_int(nft("flush ruleset\ntable ip n { chain post { type nat hook "
 		   "postrouting priority 100; counter\n}\n}\n"), 0, "a nat rule");
