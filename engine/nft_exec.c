@@ -402,6 +402,8 @@ struct cstmt {
 	uint8_t op;                 /* enum nft_op */
 	bool flags;                 /* bitmask: (v & elem) != 0 */
 	bool set;                   /* in one of the elements */
+	uint8_t cmplen;             /* names: bytes compared ("eth*": 3);
+	                               0: all */
 	uint32_t nel;
 	struct celem *el;
 	/* counter */
@@ -591,6 +593,16 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 	}
 	if (!cs->set && nel != 1)
 		goto unsupported;
+	/* an interface name ending in '*' is a prefix, as nft reads it */
+	for (unsigned i = 0; f->type == NFT_T_IFNAME && i < nel; i++) {
+		const uint8_t *n = cs->el[i].lo;
+		size_t l = strnlen((const char *)n, IFNAMSIZ);
+		if (l == 0 || n[l - 1] != '*' || (l >= 2 && n[l - 2] == '\\'))
+			continue;
+		if (cs->set || (s->op != NFT_OP_EQ && s->op != NFT_OP_NE))
+			goto unsupported;
+		cs->cmplen = (uint8_t)(l - 1);
+	}
 	return 0;
 unsupported:
 	qt_buf_printf(err, "Error: qtables cannot match %s %s here; ",
@@ -719,7 +731,8 @@ static void cls_range(const struct crule *cr, uint8_t family,
 		const struct cstmt *s = &cr->s[i];
 		if (s->kind != CS_MATCH)
 			return;
-		if (s->set || s->flags || s->op != NFT_OP_EQ || s->nel != 1)
+		if (s->set || s->flags || s->cmplen || s->op != NFT_OP_EQ ||
+		    s->nel != 1)
 			continue;
 		const struct celem *e = &s->el[0];
 		int f = -1;
@@ -1149,6 +1162,10 @@ static bool match(const struct cstmt *s, const struct qt_eval *ev)
 		case NFT_OP_LE: return c <= 0;
 		default: return c >= 0;
 		}
+	}
+	if (s->cmplen) {
+		bool eq = memcmp(v, s->el[0].lo, s->cmplen) == 0;
+		return s->op == NFT_OP_NE ? !eq : eq;
 	}
 	bool in = false;
 	for (uint32_t i = 0; i < s->nel && !in; i++)

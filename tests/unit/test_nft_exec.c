@@ -207,7 +207,8 @@ int main(void)
 		   "    udp dport @ports jump named\n"
 		   "    udp dport { 70-79, 90 } goto ranged\n"
 		   "    udp dport != 80 return\n"
-		   "    iifname \"eth0\" accept\n"
+		   "    iifname \"eth9*\" drop\n"
+		   "    iifname \"eth*\" accept\n"
 		   "  }\n"
 		   "  chain named { udp dport 61 accept; counter; }\n"
 		   "  chain ranged { udp dport 75 return; udp dport 90 drop; accept; }\n"
@@ -224,7 +225,8 @@ int main(void)
 	is_int(udp4(QT_HOOK_LOCAL_IN, 75, 0), QT_XT_DROP,
 	       "a return from a goto's chain ends the base chain: policy");
 	is_int(udp4(QT_HOOK_LOCAL_IN, 90, 0), QT_XT_DROP, "dropped there");
-	is_int(udp4(QT_HOOK_LOCAL_IN, 80, 0), QT_XT_ACCEPT, "iifname accepts");
+	is_int(udp4(QT_HOOK_LOCAL_IN, 80, 0), QT_XT_ACCEPT,
+	       "iifname \"eth*\" accepts eth0 (\"eth9*\" does not drop it)");
 	is_int(compile(AF_INET6), 0, "the inet table in the IPv6 program");
 	is_int(udp6(61), QT_XT_ACCEPT, "IPv6: set and jump");
 	is_int(udp6(60), QT_XT_DROP, "IPv6: the policy");
