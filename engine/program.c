@@ -559,14 +559,19 @@ static int table_prio(int table, unsigned hook)
  * registered last first (nf_hook_entries_grow inserts a new one before
  * those of its priority; seen with two nft chains on kernel 6.18): of
  * nft chains, the later table or chain (higher handles) first; iptables'
- * tables and conntrack count as registered before any nft chain (they
- * are there from the start), so an nft chain of their priority runs
- * before them. */
+ * tables count as registered before any nft chain (they are there from
+ * the start), so an nft chain of their priority runs before them.
+ * Conntrack (-200) is registered when the first rule that needs it is
+ * added, after the chains of that rule's table: it runs before an nft
+ * chain of its priority (a chain made at -200 in a table added while
+ * tracking is on already would run before it in the kernel). */
 static int step_cmp(const void *a, const void *b)
 {
 	const struct step *x = a, *y = b;
 	if (x->prio != y->prio)
 		return x->prio < y->prio ? -1 : 1;
+	if ((x->kind == ST_CT) != (y->kind == ST_CT))
+		return x->kind == ST_CT ? -1 : 1;
 	if ((x->kind == ST_NFT) != (y->kind == ST_NFT))
 		return x->kind == ST_NFT ? -1 : 1;
 	if (x->kind == ST_NFT && x->rank != y->rank)
