@@ -30,6 +30,7 @@
 #include "reload.h"
 #include "acct_cells.h"
 #include "acct_view.h"
+#include "nft_model.h"
 #include "nft_view.h"
 #include "set_view.h"
 #include "sd_notify.h"
@@ -295,11 +296,28 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		t_save = ms_since(&t0);
 	} else if (kind == QT_IPC_NFT) {
 		/* nft(8): its tables are held beside iptables' rules and
-		 * persisted with them; the engine does not run them yet */
+		 * persisted with them; the engine runs their base chains,
+		 * so a change it cannot run is not applied (fail closed) */
 		bool changed = false;
 		t_read = ms_since(&t0);
+		qt_nft_view_sync();
+		struct nft_ruleset *before = d->engine ? qt_nft_view_save()
+						       : NULL;
 		status = qt_nft_view_request(qt_buf_str(req), req->len, &out,
 					     &err, &changed);
+		if (changed && d->engine &&
+		    qt_engine_commit_nft(d->engine, d->rs, d->rs6, &err) < 0) {
+			qt_nft_view_put_back(before);
+			before = NULL;
+			/* the ruleset before ran: it compiles again */
+			struct qt_buf again;
+			qt_buf_init(&again);
+			qt_engine_commit_nft(d->engine, d->rs, d->rs6, &again);
+			qt_buf_free(&again);
+			changed = false;
+			status = 1;
+		}
+		nft_ruleset_free(before);
 		t_run = ms_since(&t0);
 		struct qt_counter_view cnt = { .io = qt_rt_store_io(d->store) };
 		if (changed && d->o->state_path &&

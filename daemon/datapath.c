@@ -30,6 +30,8 @@
 #include "nfq.h"
 #include "program.h"
 #include "steering.h"
+#include "nft_exec.h"
+#include "nft_view.h"
 
 /* Headers and the largest rewrite: what the receive buffers hold. */
 #define MAX_COPY 0xffff
@@ -458,6 +460,26 @@ static bool nat_queues_ok(const struct qt_engine *e, const struct qt_prog *p,
 	return false;
 }
 
+/* A family's program: its iptables ruleset and the nft ruleset's base
+ * chains of that family (daemon/nft_view.h holds the one in force). */
+static struct qt_prog *compile(struct qt_ruleset *rs,
+			       const struct qt_engine_env *env,
+			       struct qt_rt_store *store,
+			       const struct qt_prog *prev, struct qt_buf *err)
+{
+	struct qt_prog *p = qt_prog_compile_from(rs, env, store, prev, err);
+	if (!p)
+		return NULL;
+	struct qt_nft_prog *np = qt_nft_compile(qt_nft_view_ruleset(),
+						rs->family, env,
+						qt_nft_view_store(), err);
+	if (!np || qt_prog_attach_nft(p, np, err) < 0) {
+		qt_prog_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* ---- starting and stopping ---- */
 
 /* ct max 0 means the kernel's own default, which it computes from the
@@ -676,7 +698,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	};
 	/* counters (loaded from the state file, or of a daemon before)
 	 * go on from where they are in the store */
-	e->prog = qt_prog_compile(rs, &env, e->o.store, err);
+	e->prog = compile(rs, &env, e->o.store, NULL, err);
 	if (!e->prog || !nat_queues_ok(e, e->prog, err)) {
 		qt_engine_stop(e);
 		return NULL;
@@ -685,8 +707,8 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		e->o.store6 = e->own_store6 = qt_rt_store_new();
 	struct qt_ruleset *none6 = o->rs6 ? NULL : qt_ruleset_new(AF_INET6);
 	if (e->o.store6 && (o->rs6 || none6))
-		e->prog6 = qt_prog_compile(o->rs6 ? o->rs6 : none6, &env,
-					   e->o.store6, err);
+		e->prog6 = compile(o->rs6 ? o->rs6 : none6, &env,
+				   e->o.store6, NULL, err);
 	qt_ruleset_free(none6);
 	e->o.rs6 = NULL;        /* the caller's: not kept */
 	if (!e->prog6 || !nat_queues_ok(e, e->prog6, err)) {
@@ -835,9 +857,8 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 	struct qt_engine_env env = e->th ? e->th[0].env : (struct qt_engine_env){ 0 };
 	bool v6 = rs->family == AF_INET6;
 	struct qt_prog **slot = v6 ? &e->prog6 : &e->prog;
-	struct qt_prog *np = qt_prog_compile_from(rs, &env,
-						  v6 ? e->o.store6 : e->o.store,
-						  *slot, err);
+	struct qt_prog *np = compile(rs, &env, v6 ? e->o.store6 : e->o.store,
+				     *slot, err);
 	if (!np)
 		return -1;
 	if (!nat_queues_ok(e, np, err)) {
@@ -907,6 +928,17 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		set_owner(e, false);
 	e->commits++;
 	return 0;
+}
+
+int qt_engine_commit_nft(struct qt_engine *e, struct qt_ruleset *rs4,
+			 struct qt_ruleset *rs6, struct qt_buf *err)
+{
+	struct qt_ruleset *none6 = rs6 ? NULL : qt_ruleset_new(AF_INET6);
+	int rc = qt_engine_commit(e, rs4, err);
+	if (rc == 0)
+		rc = qt_engine_commit(e, rs6 ? rs6 : none6, err);
+	qt_ruleset_free(none6);
+	return rc;
 }
 
 /* ---- the store ---- */

@@ -98,6 +98,14 @@ unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		     struct qt_buf *err);
 
+/* The nft ruleset (daemon/nft_view.h) changed: both families'
+ * programs are compiled again with it, rs4 and rs6 (NULL: none) as
+ * their iptables rulesets, and swapped one after the other. -1 with
+ * err when either cannot run (the caller puts the nft ruleset back
+ * and commits again, so that both run the one before). */
+int qt_engine_commit_nft(struct qt_engine *e, struct qt_ruleset *rs4,
+			 struct qt_ruleset *rs6, struct qt_buf *err);
+
 /* The store the engine counts into (its opts' store), and the IPv6
  * ruleset's. */
 struct qt_rt_store *qt_engine_store(struct qt_engine *e);

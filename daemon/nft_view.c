@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nft_exec.h"
 #include "nft_model.h"
 #include "nft_json_run.h"
 #include "nft_print.h"
@@ -13,6 +14,37 @@
 
 static struct nft_ruleset *current;
 static struct nft_ruleset *loaded;   /* a state file's, until settled */
+/* The runtimes of the rules the engine runs: counters, limit buckets
+ * (engine/nft_exec.h), for the daemon's whole life. */
+static struct qt_nft_store *store;
+
+const struct nft_ruleset *qt_nft_view_ruleset(void)
+{
+	return current;
+}
+
+struct qt_nft_store *qt_nft_view_store(void)
+{
+	if (!store)
+		store = qt_nft_store_new();
+	return store;
+}
+
+void qt_nft_view_sync(void)
+{
+	qt_nft_store_sync(store, current);
+}
+
+struct nft_ruleset *qt_nft_view_save(void)
+{
+	return current ? nft_ruleset_clone(current) : NULL;
+}
+
+void qt_nft_view_put_back(struct nft_ruleset *before)
+{
+	nft_ruleset_free(current);
+	current = before;
+}
 
 static struct nft_ruleset *ruleset(void)
 {
@@ -71,6 +103,8 @@ void qt_nft_view_render(struct qt_buf *b)
 {
 	if (qt_nft_view_empty())
 		return;
+	/* the counters as packets counted them */
+	qt_nft_view_sync();
 	struct qt_buf text;
 	qt_buf_init(&text);
 	struct nft_print_opts po = { 0 };

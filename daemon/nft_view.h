@@ -1,7 +1,9 @@
 /* nft(8)'s requests to qtablesd: the nftables ruleset (parser/
  * nft_model.h) the daemon keeps beside iptables' rules, changed all or
- * nothing per request, and its lines in the state file. The rules are
- * held and listed, not enforced: the engine does not run them yet. */
+ * nothing per request, and its lines in the state file. Its base
+ * chains are enforced: every change compiles both families' programs
+ * again (daemon/datapath.h, engine/nft_exec.h), and a change the engine
+ * cannot run is not applied. */
 #ifndef QT_NFT_VIEW_H
 #define QT_NFT_VIEW_H
 
@@ -14,6 +16,21 @@
  * caller writes the state file). Returns nft's exit code. */
 int qt_nft_view_request(const char *req, size_t len, struct qt_buf *out,
 			struct qt_buf *err, bool *changed);
+
+/* The ruleset in force (NULL: none yet), which the engine compiles at
+ * every commit (daemon/datapath.c), and the store of its rules'
+ * runtimes. */
+struct nft_ruleset;
+struct qt_nft_store;
+const struct nft_ruleset *qt_nft_view_ruleset(void);
+struct qt_nft_store *qt_nft_view_store(void);
+/* The counters packets counted, into the ruleset's counter statements
+ * (before anything reads or lists them). */
+void qt_nft_view_sync(void);
+/* A copy of the ruleset in force, to put back with
+ * qt_nft_view_put_back (which takes it) when a change cannot run. */
+struct nft_ruleset *qt_nft_view_save(void);
+void qt_nft_view_put_back(struct nft_ruleset *before);
 
 /* Whether there is anything to persist. */
 bool qt_nft_view_empty(void);

@@ -10,6 +10,7 @@
 
 #include "classify.h"
 #include "nat.h"
+#include "nft_exec.h"
 
 /* The tables each hook runs, in the kernel's priority order (raw -300,
  * mangle -150, nat dst -100, filter 0, security 50, nat src 100). The
@@ -88,6 +89,18 @@ struct ctable {
 	int32_t hook_chain[QT_NHOOKS];   /* -1: no built-in chain there */
 };
 
+/* One thing a hook runs: an iptables table, conntrack, or an nft base
+ * chain, at its priority. */
+enum step_kind { ST_TABLE, ST_CT, ST_NFT };
+
+struct step {
+	uint8_t kind;
+	int8_t table;               /* ST_TABLE */
+	unsigned base;              /* ST_NFT: the base chain's index */
+	int prio;
+	uint64_t rank;              /* equal priorities: later first */
+};
+
 struct qt_prog {
 	uint8_t family;             /* the ruleset's: AF_INET or AF_INET6 */
 	struct ctable tables[QT_NTABLES];
@@ -103,6 +116,11 @@ struct qt_prog {
 	                               IPv6 source (destination) address */
 	bool nat;                   /* the nat table has a built-in chain:
 	                               its hooks bind and rewrite */
+	/* nftables' base chains (engine/nft_exec.h), and per hook the
+	 * order of everything that runs there once there are any */
+	struct qt_nft_prog *nft;
+	struct step *steps[QT_NHOOKS];
+	unsigned nsteps[QT_NHOOKS];
 };
 
 /* ---- compiling ---- */
@@ -482,6 +500,9 @@ void qt_prog_free(struct qt_prog *p)
 {
 	if (!p)
 		return;
+	qt_nft_prog_free(p->nft);
+	for (int h = 0; h < QT_NHOOKS; h++)
+		free(p->steps[h]);
 	for (int ti = 0; ti < QT_NTABLES; ti++) {
 		struct ctable *ct = &p->tables[ti];
 		for (uint32_t ci = 0; ci < ct->n; ci++) {
@@ -556,6 +577,98 @@ bool qt_prog_nat(const struct qt_prog *p)
 bool qt_prog_hook_used(const struct qt_prog *p, unsigned hook)
 {
 	return hook < QT_NHOOKS && p->hook_used[hook];
+}
+
+/* The priority iptables-nft gives each table at a hook (nat: dstnat
+ * -100 before routing and for local output, srcnat 100 after), and
+ * conntrack's (-200, where a packet enters: PREROUTING and OUTPUT). */
+static int table_prio(int table, unsigned hook)
+{
+	switch (table) {
+	case QT_TABLE_RAW: return -300;
+	case QT_TABLE_MANGLE: return -150;
+	case QT_TABLE_NAT:
+		return hook == QT_HOOK_PRE_ROUTING || hook == QT_HOOK_LOCAL_OUT
+		       ? -100 : 100;
+	case QT_TABLE_FILTER: return 0;
+	default: return 50;          /* security */
+	}
+}
+
+/* Ascending priority. At equal priority the kernel runs the hook
+ * registered last first (nf_hook_entries_grow inserts a new one before
+ * those of its priority; seen with two nft chains on kernel 6.18): of
+ * nft chains, the later table or chain (higher handles) first; iptables'
+ * tables count as registered before any nft chain (they are there from
+ * the start), so an nft chain of their priority runs before them.
+ * Conntrack (-200) is registered when the first rule that needs it is
+ * added, after the chains of that rule's table: it runs before an nft
+ * chain of its priority (a chain made at -200 in a table added while
+ * tracking is on already would run before it in the kernel). */
+static int step_cmp(const void *a, const void *b)
+{
+	const struct step *x = a, *y = b;
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	if ((x->kind == ST_CT) != (y->kind == ST_CT))
+		return x->kind == ST_CT ? -1 : 1;
+	if ((x->kind == ST_NFT) != (y->kind == ST_NFT))
+		return x->kind == ST_NFT ? -1 : 1;
+	if (x->kind == ST_NFT && x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
+	return 0;
+}
+
+int qt_prog_attach_nft(struct qt_prog *p, struct qt_nft_prog *np,
+		       struct qt_buf *err)
+{
+	unsigned nb = qt_nft_nbase(np);
+	/* conntrack is on with a ct rule anywhere, as in the kernel */
+	p->uses_ct |= qt_nft_uses_ct(np);
+	if (!nb) {
+		qt_nft_prog_free(np);
+		return 0;
+	}
+	p->nft = np;
+	for (unsigned h = 0; h < QT_NHOOKS; h++) {
+		unsigned n = QT_NTABLES + 1 + nb;
+		struct step *st = calloc(n, sizeof(*st));
+		if (!st) {
+			qt_buf_printf(err, "qtablesd: out of memory\n");
+			return -1;
+		}
+		unsigned k = 0;
+		for (const int8_t *x = hook_tables[h]; *x >= 0; x++)
+			st[k++] = (struct step){ .kind = ST_TABLE, .table = *x,
+						 .prio = table_prio(*x, h) };
+		if (h == QT_HOOK_PRE_ROUTING || h == QT_HOOK_LOCAL_OUT)
+			st[k++] = (struct step){ .kind = ST_CT, .prio = -200 };
+		for (unsigned i = 0; i < nb; i++) {
+			unsigned hook;
+			int prio;
+			uint64_t rank;
+			qt_nft_base_info(np, i, &hook, &prio, &rank);
+			if (hook != h)
+				continue;
+			st[k++] = (struct step){ .kind = ST_NFT, .base = i,
+						 .prio = prio, .rank = rank };
+			p->hook_used[h] = true;
+		}
+		/* stable order for equal keys: tables keep netfilter's */
+		for (unsigned i = 1; i < k; i++)
+			for (unsigned j = i; j > 0 &&
+			     step_cmp(&st[j - 1], &st[j]) > 0; j--) {
+				struct step t = st[j];
+				st[j] = st[j - 1];
+				st[j - 1] = t;
+			}
+		p->steps[h] = st;
+		p->nsteps[h] = k;
+	}
+	p->uses_ct |= qt_nft_uses_ct(np);
+	p->wants_l2type |= qt_nft_wants_l2type(np);
+	p->iface_keys |= qt_nft_iface_keys(np);
+	return 0;
 }
 
 /* ---- walking ---- */
@@ -783,6 +896,61 @@ nat_step(const struct qt_prog *p, struct qt_eval *ev, const uint32_t *key,
 	return qt_nat_packet(ev, m);
 }
 
+/* One iptables table at the hook: 0 to go on, or the drop. */
+static int run_table(const struct qt_prog *p, int table, struct qt_eval *ev,
+		     uint32_t *key, unsigned *ports, struct qt_prog_stats *st)
+{
+	if (table == QT_TABLE_NAT) {
+		if (!p->nat)
+			return QT_XT_ACCEPT;
+		bool before = ev->rewritten;
+		ev->rewritten = false;
+		int v = nat_step(p, ev, key, *ports, st);
+		/* the tables after this one see the packet as it is now */
+		if (ev->rewritten)
+			*ports = make_key(p, ev, key);
+		ev->rewritten |= before;
+		return v;
+	}
+	if (!p->present[table])
+		return QT_XT_ACCEPT;
+	const struct ctable *t = &p->tables[table];
+	int32_t start = t->hook_chain[ev->hook];
+	if (start < 0)
+		return QT_XT_ACCEPT;
+	return walk_table(t, start, ev, key, *ports, st);
+}
+
+/* The hook's tables, conntrack and nft base chains in priority order
+ * (qt_prog_attach_nft). */
+static __attribute__((noinline)) int
+eval_steps(const struct qt_prog *p, struct qt_eval *ev, uint32_t *key,
+	   unsigned ports, struct qt_prog_stats *st)
+{
+	const struct step *s = p->steps[ev->hook];
+	for (unsigned i = 0; i < p->nsteps[ev->hook]; i++) {
+		int v = QT_XT_ACCEPT;
+		switch (s[i].kind) {
+		case ST_CT:
+			if (p->uses_ct && ev->ct_in) {
+				ev->ct_in(ev, ev->ct_user);
+				if (ev->hotdrop)
+					return QT_XT_DROP;
+			}
+			break;
+		case ST_TABLE:
+			v = run_table(p, s[i].table, ev, key, &ports, st);
+			break;
+		case ST_NFT:
+			v = qt_nft_eval_base(p->nft, s[i].base, ev, key, ports);
+			break;
+		}
+		if (v == QT_XT_DROP)
+			return QT_XT_DROP;
+	}
+	return QT_XT_ACCEPT;
+}
+
 int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 		 struct qt_prog_stats *st)
 {
@@ -792,6 +960,8 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 		return QT_XT_ACCEPT;
 	uint32_t key[QT_CLS_NFIELDS] = { 0 };
 	unsigned ports = make_key(p, ev, key);
+	if (p->nft)
+		return eval_steps(p, ev, key, ports, st);
 	bool ct_done = !(p->uses_ct && ev->ct_in &&
 			 (ev->hook == QT_HOOK_PRE_ROUTING ||
 			  ev->hook == QT_HOOK_LOCAL_OUT));

@@ -45,6 +45,14 @@ struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
 				     const struct qt_prog *prev,
 				     struct qt_buf *err);
 void qt_prog_free(struct qt_prog *p);
+/* Give p (before anyone evaluates it) the nft base chains of its
+ * family (engine/nft_exec.h), which it owns from then on: each hook
+ * runs its iptables tables, conntrack and the nft base chains in
+ * ascending priority, and a hook with a base chain is used (queued).
+ * 0, or -1 with a message in err (out of memory). */
+struct qt_nft_prog;
+int qt_prog_attach_nft(struct qt_prog *p, struct qt_nft_prog *np,
+		       struct qt_buf *err);
 /* Marks in store the runtimes p uses (before a sweep). */
 void qt_prog_mark(const struct qt_prog *p, struct qt_rt_store *store);
 

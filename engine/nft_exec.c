@@ -1,0 +1,1276 @@
+/* Compiling nftables' base chains and walking them (see nft_exec.h). */
+#include "nft_exec.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conntrack_entry.h"
+#include "counters.h"
+#include "ext.h"
+#include "model.h"
+
+/* Jumps deeper than this drop the packet (the kernel's nf_tables
+ * stack is 16 deep). */
+#define NFT_STACK 16
+#define STORE_BUCKETS 1024
+
+/* ---- the runtime store ---- */
+
+struct nft_rt {
+	struct nft_rt *next;
+	uint8_t family;
+	uint64_t table, rule;
+	uint32_t sig;
+	unsigned refs;
+	unsigned n;                 /* the rule's statements */
+	struct qt_counters *cnt;    /* per statement (counter ones used) */
+	struct qt_ext_run *run;     /* per statement (log, reject, limit) */
+};
+
+struct qt_nft_store {
+	struct nft_rt *b[STORE_BUCKETS];
+	unsigned count;
+};
+
+struct qt_nft_store *qt_nft_store_new(void)
+{
+	return calloc(1, sizeof(struct qt_nft_store));
+}
+
+static void rt_free(struct nft_rt *rt)
+{
+	for (unsigned i = 0; i < rt->n; i++) {
+		struct qt_ext_run *r = &rt->run[i];
+		if (r->state && r->in.ext->state_free)
+			r->in.ext->state_free(r->state);
+		free(r->in.data);
+	}
+	free(rt->run);
+	free(rt->cnt);
+	free(rt);
+}
+
+void qt_nft_store_free(struct qt_nft_store *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < STORE_BUCKETS; i++)
+		while (s->b[i]) {
+			struct nft_rt *rt = s->b[i];
+			s->b[i] = rt->next;
+			rt_free(rt);
+		}
+	free(s);
+}
+
+unsigned qt_nft_store_count(const struct qt_nft_store *s)
+{
+	return s ? s->count : 0;
+}
+
+static unsigned bucket(uint64_t table, uint64_t rule)
+{
+	uint64_t h = (table * 0x9e3779b97f4a7c15ull) ^ (rule * 0xc2b2ae3d27d4eb4full);
+	return (unsigned)(h >> 32) % STORE_BUCKETS;
+}
+
+static void rt_put(struct qt_nft_store *s, struct nft_rt *rt)
+{
+	if (!rt || --rt->refs)
+		return;
+	struct nft_rt **pp = &s->b[bucket(rt->table, rt->rule)];
+	while (*pp && *pp != rt)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = rt->next;
+	s->count--;
+	rt_free(rt);
+}
+
+void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs)
+{
+	if (!s || !rs)
+		return;
+	for (unsigned ti = 0; ti < rs->ntables; ti++) {
+		struct nft_table *t = &rs->tables[ti];
+		for (unsigned ci = 0; ci < t->nchains; ci++) {
+			struct nft_chain *c = &t->chains[ci];
+			for (unsigned ri = 0; ri < c->nrules; ri++) {
+				struct nft_rule *r = &c->rules[ri];
+				bool found = false;
+				uint64_t pk[64] = { 0 }, by[64] = { 0 };
+				unsigned n = r->n < 64 ? r->n : 64;
+				for (const struct nft_rt *rt =
+				     s->b[bucket(t->handle, r->handle)];
+				     rt; rt = rt->next) {
+					if (rt->table != t->handle ||
+					    rt->rule != r->handle || rt->n != r->n)
+						continue;
+					found = true;
+					for (unsigned i = 0; i < n; i++) {
+						pk[i] += __atomic_load_n(&rt->cnt[i].pkts,
+									 __ATOMIC_RELAXED);
+						by[i] += __atomic_load_n(&rt->cnt[i].bytes,
+									 __ATOMIC_RELAXED);
+					}
+				}
+				for (unsigned i = 0; found && i < n; i++)
+					if (r->stmts[i].kind == NFT_S_COUNTER) {
+						r->stmts[i].packets = pk[i];
+						r->stmts[i].bytes = by[i];
+					}
+			}
+		}
+	}
+}
+
+/* What identifies a rule's runtime beyond its handle: the statements
+ * that keep state or are built into instances (a rule replaced under
+ * the same handle with other ones starts afresh). */
+static uint32_t rule_sig(const struct nft_rule *r)
+{
+	uint32_t h = 2166136261u;
+#define MIX(x) do { h ^= (uint32_t)(x); h *= 16777619u; } while (0)
+	MIX(r->n);
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct nft_stmt *s = &r->stmts[i];
+		MIX(s->kind);
+		switch (s->kind) {
+		case NFT_S_LOG:
+			MIX(s->level);
+			for (const char *p = s->prefix; p && *p; p++)
+				MIX(*p);
+			break;
+		case NFT_S_LIMIT:
+			MIX(s->rate);
+			MIX(s->rate >> 32);
+			MIX(s->burst);
+			MIX(s->over);
+			for (const char *p = s->unit; p && *p; p++)
+				MIX(*p);
+			break;
+		case NFT_S_REJECT:
+			MIX(s->reject);
+			MIX(s->code);
+			break;
+		default:
+			break;
+		}
+	}
+#undef MIX
+	return h;
+}
+
+/* ---- extension instances for log, reject and limit ---- */
+
+struct opt_word {
+	const char *name, *arg;
+};
+
+static int make_inst(struct qt_ext_run *run, const char *name,
+		     enum qt_ext_kind kind, uint8_t family,
+		     const struct opt_word *opts, unsigned nopts,
+		     const struct qt_engine_env *env, struct qt_buf *err)
+{
+	const struct qt_ext *x = qt_ext_find_fam(name, kind, family);
+	if (!x) {
+		qt_buf_printf(err, "Error: qtables has no %s to run\n", name);
+		return -1;
+	}
+	memset(run, 0, sizeof(*run));
+	run->in.ext = x;
+	run->in.family = family;
+	run->in.data = calloc(1, x->data_size ? x->data_size : 1);
+	if (!run->in.data) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	if (x->init)
+		x->init(&run->in);
+	struct qt_buf out, msg;
+	qt_buf_init(&out);
+	qt_buf_init(&msg);
+	struct qt_ctx ctx = { .prog = "nft", .out = &out, .err = &msg };
+	struct qt_rule *rule = qt_rule_new(family);
+	int rc = 0;
+	for (unsigned i = 0; rc == 0 && i < nopts; i++) {
+		const struct qt_ext_opt *o = x->opts;
+		while (o && o->name && strcmp(o->name, opts[i].name))
+			o++;
+		if (!o || !o->name) {
+			rc = -1;
+			break;
+		}
+		struct qt_opt_arg a = { .opt = o, .arg = opts[i].arg,
+					.rule = rule };
+		rc = qt_opt_parse(&run->in, &a, &ctx);
+	}
+	if (rc == 0 && x->state_new &&
+	    x->state_new(&run->in, env, &run->state) < 0)
+		rc = -1;
+	if (rc < 0)
+		qt_buf_printf(err, "Error: qtables cannot run this %s: %s\n",
+			      name, msg.len ? qt_buf_str(&msg) : "refused");
+	qt_rule_unref(rule);
+	qt_buf_free(&out);
+	qt_buf_free(&msg);
+	if (rc < 0) {
+		free(run->in.data);
+		memset(run, 0, sizeof(*run));
+	}
+	return rc;
+}
+
+static const char *const icmp_names[] = {
+	[0] = "icmp-net-unreachable", [1] = "icmp-host-unreachable",
+	[2] = "icmp-proto-unreachable", [3] = "icmp-port-unreachable",
+	[9] = "icmp-net-prohibited", [10] = "icmp-host-prohibited",
+	[13] = "icmp-admin-prohibited",
+};
+static const char *const icmp6_names[] = {
+	[0] = "icmp6-no-route", [1] = "icmp6-adm-prohibited",
+	[3] = "icmp6-addr-unreachable", [4] = "icmp6-port-unreachable",
+	[5] = "icmp6-policy-fail", [6] = "icmp6-reject-route",
+};
+
+/* reject's type as REJECT's --reject-with for family; NULL: none. The
+ * icmpx codes are nft's family-neutral ones (nft_reject_icmpx_*). */
+static const char *reject_with(const struct nft_stmt *s, uint8_t family)
+{
+	bool v6 = family == AF_INET6;
+	unsigned code = s->code;
+	switch (s->reject) {
+	case NFT_R_TCP_RESET:
+		return "tcp-reset";
+	case NFT_R_DEFAULT:
+		return v6 ? "icmp6-port-unreachable" : "icmp-port-unreachable";
+	case NFT_R_ICMP:
+		if (v6)
+			return NULL;
+		return code < sizeof(icmp_names) / sizeof(icmp_names[0])
+		       ? icmp_names[code] : NULL;
+	case NFT_R_ICMPV6:
+		if (!v6)
+			return NULL;
+		return code < sizeof(icmp6_names) / sizeof(icmp6_names[0])
+		       ? icmp6_names[code] : NULL;
+	case NFT_R_ICMPX: {
+		/* no-route, port-unreachable, host-unreachable,
+		 * admin-prohibited */
+		static const char *const x4[] = {
+			"icmp-net-unreachable", "icmp-port-unreachable",
+			"icmp-host-unreachable", "icmp-admin-prohibited" };
+		static const char *const x6[] = {
+			"icmp6-no-route", "icmp6-port-unreachable",
+			"icmp6-addr-unreachable", "icmp6-adm-prohibited" };
+		return code < 4 ? (v6 ? x6 : x4)[code] : NULL;
+	}
+	}
+	return NULL;
+}
+
+static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
+			 uint8_t family, const struct qt_engine_env *env,
+			 struct qt_buf *err)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct nft_stmt *s = &r->stmts[i];
+		char a[64], b[32];
+		if (s->kind == NFT_S_LOG) {
+			struct opt_word w[2];
+			unsigned n = 0;
+			if (s->prefix)
+				w[n++] = (struct opt_word){ "log-prefix", s->prefix };
+			snprintf(b, sizeof(b), "%d", s->level < 0 ? 4 : s->level);
+			w[n++] = (struct opt_word){ "log-level", b };
+			if (make_inst(&rt->run[i], "LOG", QT_EXT_TARGET, family,
+				      w, n, env, err) < 0)
+				return -1;
+		} else if (s->kind == NFT_S_REJECT) {
+			const char *with = reject_with(s, family);
+			if (!with) {
+				qt_buf_printf(err, "Error: qtables cannot run "
+					      "this reject type in this "
+					      "family\n");
+				return -1;
+			}
+			struct opt_word w = { "reject-with", with };
+			if (make_inst(&rt->run[i], "REJECT", QT_EXT_TARGET,
+				      family, &w, 1, env, err) < 0)
+				return -1;
+		} else if (s->kind == NFT_S_LIMIT) {
+			if (s->bytes_unit || !s->unit) {
+				qt_buf_printf(err, "Error: qtables cannot run "
+					      "limits of bytes\n");
+				return -1;
+			}
+			snprintf(a, sizeof(a), "%llu/%s",
+				 (unsigned long long)s->rate, s->unit);
+			snprintf(b, sizeof(b), "%llu",
+				 (unsigned long long)(s->burst ? s->burst : 5));
+			struct opt_word w[2] = { { "limit", a },
+						 { "limit-burst", b } };
+			if (make_inst(&rt->run[i], "limit", QT_EXT_MATCH,
+				      family, w, 2, env, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static struct nft_rt *rt_get(struct qt_nft_store *s, uint8_t family,
+			     const struct nft_table *t,
+			     const struct nft_rule *r,
+			     const struct qt_engine_env *env,
+			     struct qt_buf *err)
+{
+	uint32_t sig = rule_sig(r);
+	unsigned bi = bucket(t->handle, r->handle);
+	for (struct nft_rt *rt = s->b[bi]; rt; rt = rt->next)
+		if (rt->family == family && rt->table == t->handle &&
+		    rt->rule == r->handle && rt->sig == sig) {
+			rt->refs++;
+			return rt;
+		}
+	struct nft_rt *rt = calloc(1, sizeof(*rt));
+	unsigned n = r->n ? r->n : 1;
+	if (rt) {
+		rt->cnt = calloc(n, sizeof(*rt->cnt));
+		rt->run = calloc(n, sizeof(*rt->run));
+	}
+	if (!rt || !rt->cnt || !rt->run) {
+		if (rt) {
+			free(rt->cnt);
+			free(rt->run);
+		}
+		free(rt);
+		qt_buf_printf(err, "Error: out of memory\n");
+		return NULL;
+	}
+	rt->family = family;
+	rt->table = t->handle;
+	rt->rule = r->handle;
+	rt->sig = sig;
+	rt->n = r->n;
+	if (make_rt_insts(rt, r, family, env, err) < 0) {
+		rt_free(rt);
+		return NULL;
+	}
+	/* the counts the rule was given (typed, or the state file's) are
+	 * the runtime's start; an inet rule's belong to one family */
+	bool own = family == AF_INET || t->family == NFT_F_IP6;
+	for (unsigned i = 0; own && i < r->n; i++)
+		if (r->stmts[i].kind == NFT_S_COUNTER) {
+			rt->cnt[i].pkts = r->stmts[i].packets;
+			rt->cnt[i].bytes = r->stmts[i].bytes;
+		}
+	rt->refs = 1;
+	rt->next = s->b[bi];
+	s->b[bi] = rt;
+	s->count++;
+	return rt;
+}
+
+/* ---- compiled form ---- */
+
+enum src {
+	SRC_NET, SRC_TH, SRC_L4PROTO, SRC_NFPROTO, SRC_IIFNAME, SRC_OIFNAME,
+	SRC_IIF, SRC_OIF, SRC_MARK, SRC_PKTTYPE, SRC_LEN, SRC_CTSTATE,
+	SRC_CTSTATUS, SRC_CTMARK
+};
+
+enum skind {
+	CS_MATCH, CS_COUNTER, CS_VERDICT, CS_EXT_TARGET, CS_EXT_MATCH,
+	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK
+};
+
+struct celem {
+	uint8_t lo[NFT_VAL_MAX], hi[NFT_VAL_MAX];
+};
+
+struct cstmt {
+	uint8_t kind;
+	/* matches */
+	uint8_t src;
+	uint8_t dep;                /* 0, 4: IPv4, 6: IPv6 */
+	int16_t l4;                 /* -1: none; else the protocol needed */
+	uint16_t off;               /* bytes into the header */
+	uint8_t len;                /* bytes compared */
+	uint8_t op;                 /* enum nft_op */
+	bool flags;                 /* bitmask: (v & elem) != 0 */
+	bool set;                   /* in one of the elements */
+	uint8_t cmplen;             /* names: bytes compared ("eth*": 3);
+	                               0: all */
+	uint32_t nel;
+	struct celem *el;
+	/* counter */
+	struct qt_counters *cnt;
+	/* verdicts */
+	uint8_t verdict;
+	uint32_t chain;
+	/* extensions */
+	const struct qt_ext_inst *ext;
+	bool invert;                /* limit ... over */
+	/* mark set */
+	uint32_t value;
+};
+
+struct crule {
+	struct cstmt *s;
+	unsigned n;
+};
+
+struct cchain {
+	struct crule *rules;
+	uint32_t n;
+	struct qt_cls *cls;
+};
+
+struct cbase {
+	uint32_t chain;             /* index in chains */
+	unsigned hook;              /* enum qt_hook */
+	int prio;
+	uint64_t rank;
+	bool drop;
+};
+
+struct qt_nft_prog {
+	struct qt_nft_store *store;
+	struct cchain *chains;
+	uint32_t nchains;
+	struct cbase *bases;
+	unsigned nbases;
+	struct nft_rt **rts;        /* references held */
+	unsigned nrts, caprts;
+	bool uses_ct, wants_l2, iface_keys;
+};
+
+/* ---- compiling ---- */
+
+static int hook_of(enum nft_hook h)
+{
+	switch (h) {
+	case NFT_H_PREROUTING: return QT_HOOK_PRE_ROUTING;
+	case NFT_H_INPUT: return QT_HOOK_LOCAL_IN;
+	case NFT_H_FORWARD: return QT_HOOK_FORWARD;
+	case NFT_H_OUTPUT: return QT_HOOK_LOCAL_OUT;
+	case NFT_H_POSTROUTING: return QT_HOOK_POST_ROUTING;
+	default: return -1;
+	}
+}
+
+static bool family_takes(enum nft_family f, uint8_t family)
+{
+	return f == NFT_F_INET || (f == NFT_F_IP && family == AF_INET) ||
+	       (f == NFT_F_IP6 && family == AF_INET6);
+}
+
+static int where(const struct nft_table *t, const struct nft_chain *c,
+		 struct qt_buf *err)
+{
+	qt_buf_printf(err, "in chain %s %s %s: the rules of qtables' nft "
+		      "are enforced, and this one cannot be\n",
+		      nft_family_name(t->family), t->name, c->name);
+	return -1;
+}
+
+/* A value into the field's n bytes. Numbers of a wider type (integer
+ * is 64 bits) lose leading zero bytes; one too large for the field is
+ * all ones, above every value it can hold. */
+static void fit(uint8_t *out, unsigned n, const struct nft_val *v, bool name)
+{
+	if (name || v->len <= n) {
+		memcpy(out + (name ? 0 : n - v->len), v->b, v->len);
+		return;
+	}
+	unsigned extra = v->len - n;
+	for (unsigned i = 0; i < extra; i++)
+		if (v->b[i]) {
+			memset(out, 0xff, n);
+			return;
+		}
+	memcpy(out, v->b + extra, n);
+}
+
+static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
+			 const struct nft_table *t, struct qt_buf *err)
+{
+	const struct nft_field *f = s->field;
+	const struct nft_dtype *dt = nft_dtype_get(f->type);
+	cs->kind = CS_MATCH;
+	cs->l4 = -1;
+	cs->len = (uint8_t)((f->bits + 7) / 8);
+	cs->op = (uint8_t)s->op;
+	switch (f->base) {
+	case NFT_B_NETWORK:
+		if (f->offset % 8 || f->bits % 8)
+			goto unsupported;
+		cs->src = SRC_NET;
+		cs->off = (uint16_t)(f->offset / 8);
+		break;
+	case NFT_B_TRANSPORT:
+		if (f->offset % 8 || f->bits % 8)
+			goto unsupported;
+		cs->src = SRC_TH;
+		cs->off = (uint16_t)(f->offset / 8);
+		break;
+	case NFT_B_META: {
+		static const struct { const char *name; enum src src; } m[] = {
+			{ "l4proto", SRC_L4PROTO }, { "nfproto", SRC_NFPROTO },
+			{ "iifname", SRC_IIFNAME }, { "oifname", SRC_OIFNAME },
+			{ "iif", SRC_IIF }, { "oif", SRC_OIF },
+			{ "mark", SRC_MARK }, { "pkttype", SRC_PKTTYPE },
+			{ "length", SRC_LEN },
+		};
+		unsigned i = 0;
+		while (i < sizeof(m) / sizeof(m[0]) && strcmp(m[i].name, f->name))
+			i++;
+		if (i == sizeof(m) / sizeof(m[0]))
+			goto unsupported;
+		cs->src = (uint8_t)m[i].src;
+		break;
+	}
+	case NFT_B_CT:
+		if (!strcmp(f->name, "state"))
+			cs->src = SRC_CTSTATE;
+		else if (!strcmp(f->name, "status"))
+			cs->src = SRC_CTSTATUS;
+		else if (!strcmp(f->name, "mark"))
+			cs->src = SRC_CTMARK;
+		else
+			goto unsupported;
+		break;
+	}
+	if (f->dep == NFT_DEP_IPV4)
+		cs->dep = 4;
+	else if (f->dep == NFT_DEP_IPV6)
+		cs->dep = 6;
+	else if (f->dep == NFT_DEP_L4)
+		cs->l4 = f->l4proto;
+	/* the elements: the statement's own, or the named set's as they
+	 * are at this commit (each change of a set commits again) */
+	const struct nft_elem *el = s->elems;
+	unsigned nel = s->nelems;
+	if (s->set_name) {
+		const struct nft_set *set = NULL;
+		for (unsigned i = 0; i < t->nsets; i++)
+			if (!strcmp(t->sets[i].name, s->set_name))
+				set = &t->sets[i];
+		if (!set)
+			goto unsupported;
+		el = set->elems;
+		nel = set->nelems;
+	}
+	cs->set = s->braces || s->set_name;
+	cs->flags = dt->bitmask && !cs->set && nel == 1 &&
+		    el[0].kind == NFT_E_VALUE &&
+		    (s->op == NFT_OP_EQ || s->op == NFT_OP_NE);
+	cs->nel = nel;
+	cs->el = calloc(nel ? nel : 1, sizeof(*cs->el));
+	if (!cs->el) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	for (unsigned i = 0; i < nel; i++) {
+		const struct nft_val *lo = &el[i].lo;
+		const struct nft_val *hi = el[i].kind == NFT_E_VALUE
+					   ? &el[i].lo : &el[i].hi;
+		struct nft_val top;
+		if (el[i].kind == NFT_E_PREFIX) {
+			nft_val_prefix(lo, el[i].plen, true, &top);
+			hi = &top;
+		}
+		/* values are held big-endian (numbers: aligned to the
+		 * field's end) or as zero-padded names: compared as bytes */
+		bool name = f->type == NFT_T_IFNAME;
+		if (name && (lo->len > cs->len || hi->len > cs->len))
+			goto unsupported;
+		fit(cs->el[i].lo, cs->len, lo, name);
+		fit(cs->el[i].hi, cs->len, hi, name);
+	}
+	if (!cs->set && nel != 1)
+		goto unsupported;
+	/* an interface name ending in '*' is a prefix, as nft reads it */
+	for (unsigned i = 0; f->type == NFT_T_IFNAME && i < nel; i++) {
+		const uint8_t *n = cs->el[i].lo;
+		size_t l = strnlen((const char *)n, IFNAMSIZ);
+		if (l == 0 || n[l - 1] != '*' || (l >= 2 && n[l - 2] == '\\'))
+			continue;
+		if (cs->set || (s->op != NFT_OP_EQ && s->op != NFT_OP_NE))
+			goto unsupported;
+		cs->cmplen = (uint8_t)(l - 1);
+	}
+	return 0;
+unsupported:
+	qt_buf_printf(err, "Error: qtables cannot match %s %s here; ",
+		      f->proto, f->name);
+	return -1;
+}
+
+static int rts_push(struct qt_nft_prog *p, struct nft_rt *rt)
+{
+	if (p->nrts == p->caprts) {
+		unsigned cap = p->caprts ? 2 * p->caprts : 16;
+		struct nft_rt **n = realloc(p->rts, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		p->rts = n;
+		p->caprts = cap;
+	}
+	p->rts[p->nrts++] = rt;
+	return 0;
+}
+
+static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
+			const struct nft_rule *r, const struct nft_table *t,
+			const struct nft_chain *c, uint8_t family,
+			const struct qt_engine_env *env, struct qt_buf *err)
+{
+	struct nft_rt *rt = rt_get(p->store, family, t, r, env, err);
+	if (!rt)
+		return where(t, c, err);
+	if (rts_push(p, rt) < 0) {
+		rt_put(p->store, rt);
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	cr->n = r->n;
+	cr->s = calloc(r->n ? r->n : 1, sizeof(*cr->s));
+	if (!cr->s) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct nft_stmt *s = &r->stmts[i];
+		struct cstmt *cs = &cr->s[i];
+		switch (s->kind) {
+		case NFT_S_MATCH:
+			if (compile_match(cs, s, t, err) < 0)
+				return where(t, c, err);
+			if (cs->src >= SRC_CTSTATE)
+				p->uses_ct = true;
+			if (cs->src == SRC_PKTTYPE)
+				p->wants_l2 = true;
+			break;
+		case NFT_S_COUNTER:
+			cs->kind = CS_COUNTER;
+			cs->cnt = &rt->cnt[i];
+			break;
+		case NFT_S_VERDICT:
+			cs->kind = CS_VERDICT;
+			cs->verdict = (uint8_t)s->verdict;
+			if (s->verdict == NFT_V_JUMP || s->verdict == NFT_V_GOTO) {
+				unsigned ci = 0;
+				while (ci < t->nchains &&
+				       strcmp(t->chains[ci].name, s->chain))
+					ci++;
+				if (ci == t->nchains || t->chains[ci].base) {
+					qt_buf_printf(err, "Error: no chain %s "
+						      "to jump to; ", s->chain);
+					return where(t, c, err);
+				}
+				cs->chain = ci;
+			}
+			break;
+		case NFT_S_REJECT:
+			cs->kind = CS_EXT_TARGET;
+			cs->ext = &rt->run[i].in;
+			p->wants_l2 = true;
+			break;
+		case NFT_S_LOG:
+			cs->kind = CS_EXT_TARGET;
+			cs->ext = &rt->run[i].in;
+			break;
+		case NFT_S_LIMIT:
+			cs->kind = CS_EXT_MATCH;
+			cs->ext = &rt->run[i].in;
+			cs->invert = s->over;
+			break;
+		case NFT_S_SET_FIELD:
+			if (!s->field || s->nelems != 1 ||
+			    s->field->type != NFT_T_MARK) {
+				qt_buf_printf(err, "Error: qtables cannot set "
+					      "this field; ");
+				return where(t, c, err);
+			}
+			cs->kind = s->field->base == NFT_B_CT ? CS_CTMARK_SET
+							      : CS_MARK_SET;
+			if (cs->kind == CS_CTMARK_SET)
+				p->uses_ct = true;
+			{
+				const struct nft_val *v = &s->elems[0].lo;
+				uint32_t x = 0;
+				for (unsigned k = 0; k < v->len && k < 4; k++)
+					x = x << 8 | v->b[k];
+				cs->value = x;
+			}
+			break;
+		case NFT_S_NOTRACK:
+			cs->kind = CS_NOTRACK;
+			p->uses_ct = true;
+			break;
+		default:
+			qt_buf_printf(err, "Error: qtables cannot run this "
+				      "statement; ");
+			return where(t, c, err);
+		}
+	}
+	return 0;
+}
+
+/* The classifier's ranges of a rule: from the matches it starts with
+ * (a counter or any other action before a match sees every packet). */
+static void cls_range(const struct crule *cr, uint8_t family,
+		      struct qt_cls_range *k)
+{
+	qt_cls_range_any(k);
+	for (unsigned i = 0; i < cr->n; i++) {
+		const struct cstmt *s = &cr->s[i];
+		if (s->kind != CS_MATCH)
+			return;
+		if (s->set || s->flags || s->cmplen || s->op != NFT_OP_EQ ||
+		    s->nel != 1)
+			continue;
+		const struct celem *e = &s->el[0];
+		int f = -1;
+		uint32_t lo = 0, hi = 0;
+		if (s->src == SRC_NET && s->dep == 4 && family == AF_INET &&
+		    s->len == 4 && (s->off == 12 || s->off == 16)) {
+			f = s->off == 12 ? QT_CLS_SRC : QT_CLS_DST;
+			lo = (uint32_t)e->lo[0] << 24 | (uint32_t)e->lo[1] << 16 |
+			     (uint32_t)e->lo[2] << 8 | e->lo[3];
+			hi = (uint32_t)e->hi[0] << 24 | (uint32_t)e->hi[1] << 16 |
+			     (uint32_t)e->hi[2] << 8 | e->hi[3];
+		} else if ((s->src == SRC_L4PROTO ||
+			    (s->src == SRC_NET && s->dep == 4 && s->off == 9)) &&
+			   s->len == 1) {
+			f = QT_CLS_PROTO;
+			lo = e->lo[0];
+			hi = e->hi[0];
+		} else if (s->src == SRC_TH && s->len == 2 &&
+			   (s->l4 == IPPROTO_TCP || s->l4 == IPPROTO_UDP ||
+			    s->l4 == IPPROTO_SCTP) &&
+			   (s->off == 0 || s->off == 2)) {
+			f = s->off == 0 ? QT_CLS_SPORT : QT_CLS_DPORT;
+			lo = (uint32_t)e->lo[0] << 8 | e->lo[1];
+			hi = (uint32_t)e->hi[0] << 8 | e->hi[1];
+			k->lo[QT_CLS_PROTO] = k->hi[QT_CLS_PROTO] = (uint32_t)s->l4;
+		} else if ((s->src == SRC_IIFNAME || s->src == SRC_OIFNAME) &&
+			   !memcmp(e->lo, e->hi, IFNAMSIZ)) {
+			char name[IFNAMSIZ + 1] = { 0 };
+			memcpy(name, e->lo, IFNAMSIZ);
+			f = s->src == SRC_IIFNAME ? QT_CLS_IN : QT_CLS_OUT;
+			lo = hi = qt_cls_iface_key(name);
+		}
+		if (f < 0 || lo > hi)
+			continue;
+		/* two matches on one field: their intersection, or any
+		 * when it is empty (the walk then finds no match) */
+		if (lo < k->lo[f]) lo = k->lo[f];
+		if (hi > k->hi[f]) hi = k->hi[f];
+		if (lo <= hi) {
+			k->lo[f] = lo;
+			k->hi[f] = hi;
+		}
+	}
+}
+
+/* Chains reachable from the table's base chains (those the engine
+ * walks): only their rules must be runnable. */
+static void mark_reach(const struct nft_table *t, unsigned ci, bool *reach)
+{
+	if (reach[ci])
+		return;
+	reach[ci] = true;
+	const struct nft_chain *c = &t->chains[ci];
+	for (unsigned ri = 0; ri < c->nrules; ri++)
+		for (unsigned si = 0; si < c->rules[ri].n; si++) {
+			const struct nft_stmt *s = &c->rules[ri].stmts[si];
+			if (s->kind != NFT_S_VERDICT ||
+			    (s->verdict != NFT_V_JUMP && s->verdict != NFT_V_GOTO))
+				continue;
+			for (unsigned k = 0; k < t->nchains; k++)
+				if (!strcmp(t->chains[k].name, s->chain))
+					mark_reach(t, k, reach);
+		}
+}
+
+static int compile_table(struct qt_nft_prog *p, const struct nft_table *t,
+			 uint8_t family, const struct qt_engine_env *env,
+			 struct qt_buf *err)
+{
+	bool *reach = calloc(t->nchains ? t->nchains : 1, sizeof(bool));
+	if (!reach) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	unsigned nbase = 0;
+	for (unsigned ci = 0; ci < t->nchains; ci++) {
+		const struct nft_chain *c = &t->chains[ci];
+		if (!c->base || t->dormant)
+			continue;
+		if (hook_of(c->hook) < 0) {
+			qt_buf_printf(err, "Error: qtables cannot run chains "
+				      "at hook %s; ", nft_hook_name(c->hook));
+			free(reach);
+			return where(t, c, err);
+		}
+		if (c->type == NFT_CT_NAT) {
+			if (c->nrules) {
+				qt_buf_printf(err, "Error: qtables cannot run "
+					      "the rules of a nat chain yet; ");
+				free(reach);
+				return where(t, c, err);
+			}
+			/* an empty nat chain binds nothing: no walk */
+			continue;
+		}
+		nbase++;
+		mark_reach(t, ci, reach);
+	}
+	if (!nbase) {
+		free(reach);
+		return 0;
+	}
+	uint32_t first = p->nchains;
+	struct cchain *nc = realloc(p->chains, (p->nchains + t->nchains) *
+				    sizeof(*nc));
+	struct cbase *nb = realloc(p->bases, (p->nbases + nbase) * sizeof(*nb));
+	if (nc)
+		p->chains = nc;
+	if (nb)
+		p->bases = nb;
+	if (!nc || !nb) {
+		free(reach);
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	memset(&p->chains[first], 0, t->nchains * sizeof(*nc));
+	p->nchains += t->nchains;
+	int rc = 0;
+	for (unsigned ci = 0; rc == 0 && ci < t->nchains; ci++) {
+		const struct nft_chain *c = &t->chains[ci];
+		struct cchain *cc = &p->chains[first + ci];
+		if (!reach[ci])
+			continue;
+		cc->rules = calloc(c->nrules ? c->nrules : 1, sizeof(*cc->rules));
+		struct qt_cls_range *kr = calloc(c->nrules ? c->nrules : 1,
+						 sizeof(*kr));
+		if (!cc->rules || !kr) {
+			free(kr);
+			qt_buf_printf(err, "Error: out of memory\n");
+			rc = -1;
+			break;
+		}
+		cc->n = c->nrules;
+		for (unsigned ri = 0; rc == 0 && ri < c->nrules; ri++) {
+			rc = compile_rule(p, &cc->rules[ri], &c->rules[ri], t,
+					  c, family, env, err);
+			if (rc == 0) {
+				for (unsigned si = 0; si < cc->rules[ri].n; si++) {
+					struct cstmt *cs = &cc->rules[ri].s[si];
+					if (cs->kind == CS_VERDICT &&
+					    (cs->verdict == NFT_V_JUMP ||
+					     cs->verdict == NFT_V_GOTO))
+						cs->chain += first;
+				}
+				cls_range(&cc->rules[ri], family, &kr[ri]);
+			}
+		}
+		if (rc == 0) {
+			cc->cls = qt_cls_build(kr, c->nrules);
+			if (!cc->cls) {
+				qt_buf_printf(err, "Error: out of memory\n");
+				rc = -1;
+			} else if (qt_cls_has_group(cc->cls, QT_CLS_IN) ||
+				   qt_cls_has_group(cc->cls, QT_CLS_OUT)) {
+				p->iface_keys = true;
+			}
+		}
+		free(kr);
+		if (rc == 0 && c->base && c->type != NFT_CT_NAT) {
+			struct cbase *b = &p->bases[p->nbases++];
+			b->chain = first + ci;
+			b->hook = (unsigned)hook_of(c->hook);
+			b->prio = c->prio;
+			b->rank = t->handle << 20 | (c->handle & 0xfffff);
+			b->drop = c->policy_drop;
+		}
+	}
+	free(reach);
+	return rc;
+}
+
+/* Whether a ct expression or statement is anywhere in the table: the
+ * kernel turns connection tracking (and with it defragmentation) on for
+ * the family when such a rule is added, reached by packets or not. */
+static bool table_tracks(const struct nft_table *t)
+{
+	for (unsigned ci = 0; ci < t->nchains; ci++) {
+		const struct nft_chain *c = &t->chains[ci];
+		for (unsigned ri = 0; ri < c->nrules; ri++)
+			for (unsigned si = 0; si < c->rules[ri].n; si++) {
+				const struct nft_stmt *s = &c->rules[ri].stmts[si];
+				if (s->kind == NFT_S_NOTRACK ||
+				    (s->field && s->field->base == NFT_B_CT))
+					return true;
+			}
+	}
+	return false;
+}
+
+struct qt_nft_prog *qt_nft_compile(const struct nft_ruleset *rs,
+				   uint8_t family,
+				   const struct qt_engine_env *env,
+				   struct qt_nft_store *store,
+				   struct qt_buf *err)
+{
+	struct qt_nft_prog *p = calloc(1, sizeof(*p));
+	if (!p) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return NULL;
+	}
+	p->store = store;
+	for (unsigned ti = 0; rs && ti < rs->ntables; ti++) {
+		const struct nft_table *t = &rs->tables[ti];
+		if (!family_takes(t->family, family)) {
+			/* arp, bridge and netdev: packets the engine never
+			 * sees; a base chain there would judge nothing */
+			bool other = t->family != NFT_F_IP &&
+				     t->family != NFT_F_IP6 &&
+				     t->family != NFT_F_INET;
+			for (unsigned ci = 0; other && ci < t->nchains; ci++)
+				if (t->chains[ci].base && !t->dormant) {
+					qt_buf_printf(err, "Error: qtables "
+						      "cannot run base chains "
+						      "of family %s; ",
+						      nft_family_name(t->family));
+					where(t, &t->chains[ci], err);
+					qt_nft_prog_free(p);
+					return NULL;
+				}
+			continue;
+		}
+		if (table_tracks(t))
+			p->uses_ct = true;
+		if (compile_table(p, t, family, env, err) < 0) {
+			qt_nft_prog_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+void qt_nft_prog_free(struct qt_nft_prog *p)
+{
+	if (!p)
+		return;
+	for (uint32_t ci = 0; ci < p->nchains; ci++) {
+		struct cchain *cc = &p->chains[ci];
+		for (uint32_t ri = 0; cc->rules && ri < cc->n; ri++) {
+			struct crule *cr = &cc->rules[ri];
+			for (unsigned si = 0; cr->s && si < cr->n; si++)
+				free(cr->s[si].el);
+			free(cr->s);
+		}
+		free(cc->rules);
+		qt_cls_free(cc->cls);
+	}
+	for (unsigned i = 0; i < p->nrts; i++)
+		rt_put(p->store, p->rts[i]);
+	free(p->rts);
+	free(p->chains);
+	free(p->bases);
+	free(p);
+}
+
+unsigned qt_nft_nbase(const struct qt_nft_prog *p)
+{
+	return p ? p->nbases : 0;
+}
+
+void qt_nft_base_info(const struct qt_nft_prog *p, unsigned i,
+		      unsigned *hook, int *prio, uint64_t *rank)
+{
+	*hook = p->bases[i].hook;
+	*prio = p->bases[i].prio;
+	*rank = p->bases[i].rank;
+}
+
+bool qt_nft_uses_ct(const struct qt_nft_prog *p)
+{
+	return p && p->uses_ct;
+}
+
+bool qt_nft_wants_l2type(const struct qt_nft_prog *p)
+{
+	return p && p->wants_l2;
+}
+
+bool qt_nft_iface_keys(const struct qt_nft_prog *p)
+{
+	return p && p->iface_keys;
+}
+
+/* ---- walking ---- */
+
+static void put_be32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+/* The kernel's NF_CT_STATE_* bits of the packet's state. */
+static uint32_t ct_state_bits(const struct qt_eval *ev)
+{
+	if (!ev->ct_valid)
+		return ev->untracked ? 64u : 1u;
+	switch (ev->ct_state) {
+	case QT_CT_NEW: return 8u;
+	case QT_CT_ESTABLISHED: return 2u;
+	case QT_CT_RELATED: return 4u;
+	case QT_CT_UNTRACKED: return 64u;
+	default: return 1u;
+	}
+}
+
+static struct qt_ct_entry *ct_entry(const struct qt_eval *ev)
+{
+	if (!ev->ct_valid)
+		return NULL;
+	switch (ev->ct_state) {
+	case QT_CT_NEW:
+	case QT_CT_ESTABLISHED:
+	case QT_CT_RELATED:
+		return ev->ct;
+	default:
+		return NULL;
+	}
+}
+
+/* The packet's link-layer type as meta pkttype reads it: what the queue
+ * told, else from the destination address. */
+static uint8_t pkttype(const struct qt_eval *ev)
+{
+	if (ev->l2_known)
+		return ev->l2_type;
+	const struct qt_pkt *p = &ev->pkt;
+	if (p->family == AF_INET6)
+		return p->daddr.v6.s6_addr[0] == 0xff ? QT_L2_MULTICAST
+						       : QT_L2_HOST;
+	uint32_t d = ntohl(p->daddr.v4.s_addr);
+	if (d == 0xffffffffu)
+		return QT_L2_BROADCAST;
+	if ((d >> 28) == 0xe)
+		return QT_L2_MULTICAST;
+	return QT_L2_HOST;
+}
+
+/* The field's bytes into v; false when the packet has none (the
+ * kernel's expression then breaks the rule). */
+static bool load(const struct cstmt *s, const struct qt_eval *ev, uint8_t *v)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	if (s->dep == 4 && p->family != AF_INET)
+		return false;
+	if (s->dep == 6 && p->family != AF_INET6)
+		return false;
+	if (s->l4 >= 0 && p->proto != s->l4)
+		return false;
+	memset(v, 0, NFT_VAL_MAX);
+	switch (s->src) {
+	case SRC_NET:
+		if (!p->data || (uint32_t)s->off + s->len > p->len)
+			return false;
+		memcpy(v, p->data + s->off, s->len);
+		return true;
+	case SRC_TH:
+		/* transport fields: the first fragment's header only */
+		if (!p->l4 || p->frag_off || (uint32_t)s->off + s->len > p->l4_len)
+			return false;
+		memcpy(v, p->l4 + s->off, s->len);
+		return true;
+	case SRC_L4PROTO:
+		v[0] = p->proto;
+		return true;
+	case SRC_NFPROTO:
+		v[0] = p->family == AF_INET6 ? 10 : 2;
+		return true;
+	case SRC_IIFNAME:
+	case SRC_OIFNAME: {
+		const char *n = s->src == SRC_IIFNAME ? ev->in : ev->out;
+		if (!n || !*n)
+			return false;
+		memcpy(v, n, strnlen(n, IFNAMSIZ));
+		return true;
+	}
+	case SRC_IIF:
+	case SRC_OIF: {
+		int idx = s->src == SRC_IIF ? ev->indev : ev->outdev;
+		if (!idx)
+			return false;
+		put_be32(v, (uint32_t)idx);
+		return true;
+	}
+	case SRC_MARK:
+		put_be32(v, ev->mark);
+		return true;
+	case SRC_PKTTYPE:
+		v[0] = pkttype(ev);
+		return true;
+	case SRC_LEN:
+		put_be32(v, ev->orig_len);
+		return true;
+	case SRC_CTSTATE:
+		put_be32(v, ct_state_bits(ev));
+		return true;
+	case SRC_CTSTATUS:
+	case SRC_CTMARK: {
+		const struct qt_ct_entry *e = ct_entry(ev);
+		if (!e)
+			return false;
+		put_be32(v, s->src == SRC_CTMARK ? e->mark : e->status);
+		return true;
+	}
+	}
+	return false;
+}
+
+static bool match(const struct cstmt *s, const struct qt_eval *ev)
+{
+	uint8_t v[NFT_VAL_MAX];
+	if (!load(s, ev, v))
+		return false;
+	unsigned n = s->len;
+	if (s->flags) {
+		bool any = false;
+		for (unsigned i = 0; i < n; i++)
+			any |= (v[i] & s->el[0].lo[i]) != 0;
+		return s->op == NFT_OP_NE ? !any : any;
+	}
+	if (!s->set && (s->op == NFT_OP_LT || s->op == NFT_OP_GT ||
+			s->op == NFT_OP_LE || s->op == NFT_OP_GE)) {
+		int c = memcmp(v, s->el[0].lo, n);
+		switch (s->op) {
+		case NFT_OP_LT: return c < 0;
+		case NFT_OP_GT: return c > 0;
+		case NFT_OP_LE: return c <= 0;
+		default: return c >= 0;
+		}
+	}
+	if (s->cmplen) {
+		bool eq = memcmp(v, s->el[0].lo, s->cmplen) == 0;
+		return s->op == NFT_OP_NE ? !eq : eq;
+	}
+	bool in = false;
+	for (uint32_t i = 0; i < s->nel && !in; i++)
+		in = memcmp(v, s->el[i].lo, n) >= 0 &&
+		     memcmp(v, s->el[i].hi, n) <= 0;
+	return s->op == NFT_OP_NE ? !in : in;
+}
+
+enum { R_NEXT, R_ACCEPT, R_DROP, R_RETURN, R_JUMP, R_GOTO };
+
+static int run_rule(const struct crule *r, struct qt_eval *ev,
+		    uint32_t *chain)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct cstmt *s = &r->s[i];
+		switch (s->kind) {
+		case CS_MATCH:
+			if (!match(s, ev))
+				return R_NEXT;
+			break;
+		case CS_COUNTER:
+			__atomic_fetch_add(&s->cnt->pkts, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&s->cnt->bytes, ev->orig_len,
+					   __ATOMIC_RELAXED);
+			break;
+		case CS_EXT_MATCH:
+			if (s->ext->ext->match(s->ext, ev) == s->invert)
+				return R_NEXT;
+			break;
+		case CS_EXT_TARGET: {
+			int v = s->ext->ext->target(s->ext, ev);
+			if (v == QT_XT_DROP)
+				return R_DROP;
+			if (v == QT_XT_ACCEPT)
+				return R_ACCEPT;
+			break;
+		}
+		case CS_MARK_SET:
+			ev->mark = s->value;
+			ev->mark_changed = true;
+			break;
+		case CS_CTMARK_SET: {
+			struct qt_ct_entry *e = ct_entry(ev);
+			if (e)
+				e->mark = s->value;
+			break;
+		}
+		case CS_NOTRACK:
+			ev->untracked = true;
+			break;
+		case CS_VERDICT:
+			switch (s->verdict) {
+			case NFT_V_ACCEPT: return R_ACCEPT;
+			case NFT_V_DROP: return R_DROP;
+			case NFT_V_CONTINUE: return R_NEXT;
+			case NFT_V_RETURN: return R_RETURN;
+			case NFT_V_JUMP: *chain = s->chain; return R_JUMP;
+			case NFT_V_GOTO: *chain = s->chain; return R_GOTO;
+			}
+			break;
+		}
+		if (ev->hotdrop)
+			return R_DROP;
+	}
+	return R_NEXT;
+}
+
+int qt_nft_eval_base(const struct qt_nft_prog *p, unsigned i,
+		     struct qt_eval *ev, const uint32_t *key, unsigned ports)
+{
+	const struct cbase *b = &p->bases[i];
+	struct frame {
+		const struct cchain *ch;
+		struct qt_cls_cand cand;
+	} stack[NFT_STACK], cur;
+	unsigned depth = 0;
+	cur.ch = &p->chains[b->chain];
+	qt_cls_lookup(cur.ch->cls, key, ports, &cur.cand);
+	for (;;) {
+		for (uint32_t ri; (ri = qt_cls_next(&cur.cand)) != UINT32_MAX;) {
+			uint32_t to = 0;
+			switch (run_rule(&cur.ch->rules[ri], ev, &to)) {
+			case R_NEXT:
+				continue;
+			case R_ACCEPT:
+				return QT_XT_ACCEPT;
+			case R_DROP:
+				return QT_XT_DROP;
+			case R_RETURN:
+				goto chain_end;
+			case R_JUMP:
+				if (depth == NFT_STACK)
+					return QT_XT_DROP;
+				stack[depth++] = cur;
+				/* fall through */
+			case R_GOTO:
+				cur.ch = &p->chains[to];
+				qt_cls_lookup(cur.ch->cls, key, ports, &cur.cand);
+				continue;
+			}
+		}
+chain_end:
+		if (depth == 0)
+			break;
+		cur = stack[--depth];
+	}
+	return b->drop ? QT_XT_DROP : QT_XT_ACCEPT;
+}

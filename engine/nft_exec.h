@@ -1,0 +1,86 @@
+/* The nftables ruleset (parser/nft_model.h) compiled for judging
+ * packets: one family's base chains, each a walk at its hook with its
+ * priority, which engine/program.c runs among iptables' tables in
+ * ascending priority.
+ *
+ * Design:
+ *  - A family's program takes the ip (IPv4) or ip6 (IPv6) tables and
+ *    the inet tables (both). Every chain of such a table is compiled;
+ *    a base chain of type filter or route becomes a walk, one of type
+ *    nat is accepted only empty (its statements need the nat engine).
+ *  - A rule is its statements in order: matches read a field (header,
+ *    meta, ct) and compare it; counter, log, limit, reject, mark and ct
+ *    mark set, notrack act; the verdicts end the rule. log, reject and
+ *    limit are the LOG and REJECT targets and the limit match of
+ *    extensions/, built from the statement's words, so their lines,
+ *    replies and buckets are those of the iptables rules.
+ *  - Fail closed: a statement, field, hook or family the engine cannot
+ *    run in a chain reachable from a base chain fails the compile with
+ *    a message; a table without base chains judges nothing and is
+ *    taken whatever it holds.
+ *  - Per chain, the classifier (engine/classify.h) over the matches a
+ *    rule starts with (IPv4 addresses, protocol, ports, interface
+ *    names) hands each packet its candidate rules, so the walk does
+ *    not grow with the number of rules it cannot match.
+ *  - Counters and the state of log/reject/limit live in a store kept
+ *    across commits, keyed by (family, table handle, rule handle, the
+ *    rule's statements): a rule that carries over keeps them, and
+ *    `nft list ruleset` reads the counters back (qt_nft_store_sync).
+ *    An inet rule has one runtime per family; its counters are their
+ *    sum.
+ *
+ * Nothing here allocates on the packet path. */
+#ifndef QT_NFT_EXEC_H
+#define QT_NFT_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "classify.h"
+#include "eval.h"
+#include "nft_model.h"
+
+struct qt_nft_store;
+struct qt_nft_prog;
+
+struct qt_nft_store *qt_nft_store_new(void);
+/* Only once no program uses it. */
+void qt_nft_store_free(struct qt_nft_store *s);
+/* The runtimes held (tests). */
+unsigned qt_nft_store_count(const struct qt_nft_store *s);
+/* Write the counters packets have counted into rs's counter statements
+ * (rules the store has not met keep theirs). */
+void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs);
+
+/* Compile rs's tables of family (AF_INET: ip and inet; AF_INET6: ip6
+ * and inet). rs may be NULL (nothing). NULL with a message in err when
+ * a rule the packets of a base chain can meet cannot run. */
+struct qt_nft_prog *qt_nft_compile(const struct nft_ruleset *rs,
+				   uint8_t family,
+				   const struct qt_engine_env *env,
+				   struct qt_nft_store *store,
+				   struct qt_buf *err);
+/* Releases its runtimes (control thread, after the grace period). */
+void qt_nft_prog_free(struct qt_nft_prog *p);
+
+/* Its base chains, in no particular order. */
+unsigned qt_nft_nbase(const struct qt_nft_prog *p);
+/* Base chain i: its hook (enum qt_hook), priority and a rank among
+ * chains of equal priority (greater: registered later). */
+void qt_nft_base_info(const struct qt_nft_prog *p, unsigned i,
+		      unsigned *hook, int *prio, uint64_t *rank);
+/* A ct expression or statement is in one of its tables (reached or
+ * not: the kernel tracks connections, and so defragments, then). */
+bool qt_nft_uses_ct(const struct qt_nft_prog *p);
+bool qt_nft_wants_l2type(const struct qt_nft_prog *p);
+/* A classifier indexes interface names: the key must hold them. */
+bool qt_nft_iface_keys(const struct qt_nft_prog *p);
+
+/* Walk base chain i for ev: QT_XT_ACCEPT (the next base chain or table
+ * sees the packet) or QT_XT_DROP. key and ports: the classifier's key
+ * of the packet (engine/program.c's make_key). */
+int qt_nft_eval_base(const struct qt_nft_prog *p, unsigned i,
+		     struct qt_eval *ev, const uint32_t *key, unsigned ports);
+
+#endif

@@ -1,0 +1,192 @@
+#!/usr/bin/env bats
+# nft rules enforced by qtablesd on real traffic, beside a twin whose
+# firewall is the kernel's nft: client $C -- fw $FW (judged by
+# qtablesd) and $C2 -- $FW2 (the kernel), the same addresses on both
+# (10.0.1.2 -> 10.0.1.1, fd00:1::2 -> fd00:1::1). The same ruleset goes
+# into both, the same traffic comes from both clients; what passes and
+# the counters of `nft list ruleset` must be the kernel's.
+
+RULES='table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iifname "lo" accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+		icmp type echo-request counter accept
+		icmpv6 type echo-request counter accept
+		tcp dport 22 counter accept
+		udp dport 23 counter
+	}
+}'
+
+setup() {
+	QT_PREFIX=${QT_BATS_PREFIX:-qtnftdp}$$-$BATS_TEST_NUMBER
+	# shellcheck source=../lib/qt.sh
+	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
+	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
+	BGPIDS=()
+	DPID=
+	pair 1 || return 1
+	C=$C_ FW=$FW_
+	pair 2 || return 1
+	C2=$C_ FW2=$FW_
+}
+
+teardown() {
+	local p
+	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	stop_daemon
+	qt_cleanup
+}
+
+# Client NAME-c$1 and firewall NAME-fw$1 joined by a veth, IPv4 and IPv6
+# (no duplicate address detection nor router solicitations); sets C_
+# and FW_.
+pair() {
+	local x=$1 ns
+	qt_ns "c$x" || return 1; C_=$QT_NS
+	qt_ns "fw$x" || return 1; FW_=$QT_NS
+	for ns in "$C_" "$FW_"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.all.router_solicitations=0 \
+			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+	done
+	ip link add qtc0 netns "$C_" type veth peer name qtf0 netns "$FW_" || return 1
+	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
+	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
+	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
+	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
+	ip -n "$C_" link set qtc0 up
+	ip -n "$FW_" link set qtf0 up
+	# the link ready for IPv6 before the test (a new link may leave
+	# the first solicitation unanswered), then the neighbours forgotten
+	ip netns exec "$C_" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
+	ip -n "$C_" -6 neigh flush all
+	ip -n "$FW_" -6 neigh flush all
+	return 0
+}
+
+start_daemon() {
+	LOG=$QT_RUN/log
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
+		--no-syslog --handover-wait 0 2>>"$LOG" &
+	DPID=$!
+	for _ in $(seq 100); do
+		qt_ready "$FW" && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.03
+	done
+	echo "qtablesd did not start:" >&2
+	cat "$LOG" >&2
+	return 1
+}
+
+stop_daemon() {
+	[ -n "$DPID" ] || return 0
+	kill "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null || true
+	DPID=
+}
+
+# nft of the qtables side (qt) or of the kernel twin (k).
+nft_of() {
+	local side=$1; shift
+	if [ "$side" = qt ]; then
+		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
+	else
+		ip netns exec "$FW2" /usr/sbin/nft "$@"
+	fi
+}
+
+# A TCP server in NS on PORT answering "ok", both families.
+listen() {
+	ip netns exec "$1" socat TCP6-LISTEN:"$2",reuseaddr,fork,ipv6only=0 \
+		SYSTEM:'echo ok' >/dev/null 2>&1 &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# fetch FROM ADDR PORT: what a connection reads ("ok", or nothing).
+fetch() {
+	local proto=TCP6
+	case $2 in \[*) ;; *) proto=TCP4 ;; esac
+	ip netns exec "$1" timeout 3 socat -T 2 - \
+		"$proto:$2:$3,connect-timeout=1" </dev/null 2>/dev/null || true
+}
+
+# pings FROM N DST [-6]: how many echo requests were answered.
+pings() {
+	ip netns exec "$1" ping $4 -n -q -c "$2" -i 0.05 -W 1 "$3" 2>/dev/null |
+		awk '/received/ { print $4 }'
+}
+
+# A UDP datagram FROM to ADDR PORT (nobody answers it).
+datagram() {
+	local proto=UDP6
+	case $2 in \[*) ;; *) proto=UDP4 ;; esac
+	echo x | ip netns exec "$1" socat -u - "$proto:$2:$3" 2>/dev/null || true
+}
+
+# The listing's counters: "rule-text packets N bytes M" lines.
+counters() {
+	nft_of "$1" list ruleset | sed -n 's/^[[:space:]]*\(.*counter packets [0-9]* bytes [0-9]*\).*/\1/p'
+}
+
+@test "inet input, policy drop, established and port 22 accepted: the kernel's verdicts and counters over IPv4 and IPv6" {
+	start_daemon
+	echo "$RULES" | nft_of qt -f -
+	echo "$RULES" | nft_of k -f -
+	listen "$FW" 22
+	listen "$FW" 2323
+	listen "$FW2" 22
+	listen "$FW2" 2323
+	local c side
+	for side in qt k; do
+		c=$C; [ $side = k ] && c=$C2
+		[ "$(fetch "$c" 10.0.1.1 22)" = ok ]
+		[ "$(fetch "$c" '[fd00:1::1]' 22)" = ok ]
+		[ -z "$(fetch "$c" 10.0.1.1 2323)" ]
+		[ -z "$(fetch "$c" '[fd00:1::1]' 2323)" ]
+		[ "$(pings "$c" 3 10.0.1.1)" = 3 ]
+		[ "$(pings "$c" 3 fd00:1::1 -6)" = 3 ]
+		datagram "$c" 10.0.1.1 23
+		datagram "$c" '[fd00:1::1]' 23
+	done
+	run counters qt
+	echo "qtables: $output"
+	local mine=$output
+	run counters k
+	echo "kernel: $output"
+	[ "$mine" = "$output" ]
+	# each counted something: one new echo per family, one SYN per
+	# family on port 22, one datagram per family
+	echo "$mine" | grep -q 'icmp type echo-request counter packets 1 bytes 84'
+	echo "$mine" | grep -q 'tcp dport 22 counter packets 2 '
+	echo "$mine" | grep -q 'udp dport 23 counter packets 2 '
+}
+
+@test "nft: a rule the engine cannot run is refused and changes nothing; deleting the accept rule closes the port" {
+	start_daemon
+	echo "$RULES" | nft_of qt -f -
+	listen "$FW" 22
+	[ "$(fetch "$C" 10.0.1.1 22)" = ok ]
+	run nft_of qt add rule inet filter input limit rate 1 kbytes/second accept
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"chain inet filter input"* ]]
+	run nft_of qt list ruleset
+	[[ "$output" != *kbytes* ]]
+	local h
+	h=$(nft_of qt -a list chain inet filter input | sed -n 's/.*tcp dport 22 counter .* # handle \([0-9]*\)$/\1/p')
+	[ -n "$h" ]
+	nft_of qt delete rule inet filter input handle "$h"
+	[ -z "$(fetch "$C" 10.0.1.1 22)" ]
+	[ -z "$(fetch "$C" '[fd00:1::1]' 22)" ]
+	# a table without a base chain holds what it likes
+	nft_of qt add table ip spare
+	nft_of qt add chain ip spare c
+	nft_of qt add rule ip spare c limit rate 1 kbytes/second accept
+}

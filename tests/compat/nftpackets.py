@@ -1,0 +1,439 @@
+#!/usr/bin/env python3
+"""Differential packet test of nft rules: verdicts and counters, the
+kernel's nft vs qtables' nft.
+
+Run by run-nft-packets.sh, which builds the twin topologies of
+run-packets.sh (c1 -- fw1 -- s1 judged by the kernel, c2 -- fw2 -- s2
+by qtablesd) with the observer tables "pdobs" (kernel nft, priority
+-500/500: outside anything judged).
+
+From a fixed seed we generate batches: nft tables of family ip or inet
+with one to four base chains (prerouting, input, forward, postrouting;
+priorities around and equal to iptables' tables and to each other),
+regular chains reached by jump and goto, named and anonymous sets, and
+sometimes an iptables filter table (iptables-restore through qtables,
+iptables-nft-restore on the kernel's side) beside them. Every rule
+carries a counter. Per batch both firewalls get the ruleset; per case
+the same frames leave both clients, and we compare which reached the
+server or the firewall itself, and the listings of the batch's tables
+(`nft list table`, counters included) and iptables' counters after it.
+
+Usage: nftpackets.py SEED NCASES FW1 FW2 C1 C2 S1 S2 QT_BUILD
+Environment: QT_PDIFF_VERBOSE=1 prints passing cases too.
+"""
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+
+from scapy.all import Ether, IP, TCP, UDP, ICMP, Raw, fragment, conf
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from netns import in_ns  # noqa: E402
+
+conf.verb = 0
+
+(SEED, NCASES, FW1, FW2, C1, C2, S1, S2, QT_BUILD) = sys.argv[1:10]
+SEED = int(SEED)
+NCASES = int(NCASES)
+VERBOSE = os.environ.get("QT_PDIFF_VERBOSE") == "1"
+
+CMAC = "02:00:00:00:01:02"
+F0MAC = "02:00:00:00:01:01"
+KNFT = "/usr/sbin/nft"
+QNFT = QT_BUILD + "/nft"
+KIPT = "/usr/sbin/iptables-nft"
+QIPT = QT_BUILD + "/iptables"
+
+
+def l2sock(ns):
+    def mk():
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind(("qtc0", 0))
+        return s
+    return in_ns(ns, mk)
+
+
+def run(ns, args, inp=None):
+    p = subprocess.run(["ip", "netns", "exec", ns] + args, input=inp,
+                       capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+class QueueWatch:
+    """fw2's queue: nothing waiting twice in a row: all judged."""
+
+    def __init__(self):
+        self.f = in_ns(FW2, lambda: open("/proc/net/netfilter/nfnetlink_queue", "rb", buffering=0))
+
+    def state(self):
+        self.f.seek(0)
+        total = seq = 0
+        for line in self.f.read().decode().splitlines():
+            w = line.split()
+            if len(w) >= 8:
+                total += int(w[2])
+                seq += int(w[7])
+        return total, seq
+
+    def settle(self):
+        last = None
+        for _ in range(400):
+            st = self.state()
+            if st[0] == 0 and st == last:
+                return
+            last = st
+            time.sleep(0.002)
+
+
+SET_ELEM = re.compile(r"(\d+)\s*\.\s*(0x[0-9a-f]+|\d+)")
+
+
+def arrivals():
+    res = []
+    for s, f in ((S1, FW1), (S2, FW2)):
+        seen = {}
+        for where, ns in (("server", s), ("fw", f)):
+            out = run(ns, ["nft", "list", "set", "ip", "pdobs", "seen"])[1]
+            body = out.split("elements", 1)[1] if "elements" in out else ""
+            for a, b in SET_ELEM.findall(body):
+                seen.setdefault(int(a), set()).add((where, int(b, 0)))
+        res.append(seen)
+    return res
+
+
+def flush_arrivals():
+    for ns in (S1, S2, FW1, FW2):
+        run(ns, ["nft", "flush", "set", "ip", "pdobs", "seen"])
+
+
+# ---- generation -------------------------------------------------------------
+
+SRC_POOL = ["10.0.1.2", "10.0.1.9", "10.0.1.130", "10.0.3.7", "172.16.5.4",
+            "192.168.77.1"]
+FWD_DST = ["10.0.2.2", "10.0.2.77", "10.0.2.200"]
+LOCAL_DST = ["10.0.1.1", "10.0.2.1"]
+PORTS = [22, 53, 80, 443, 1000, 1024, 5000, 8080]
+PRIOS = [-300, -200, -150, -100, -10, 0, 0, 0, 10, 50, 100, 200]
+HOOKS = ["prerouting", "input", "forward", "postrouting"]
+
+
+def addr_expr(r):
+    k = r.random()
+    if k < 0.35:
+        return r.choice(SRC_POOL + FWD_DST + LOCAL_DST)
+    if k < 0.6:
+        return r.choice(["10.0.0.0/8", "10.0.1.0/24", "10.0.2.0/25", "172.16.0.0/12",
+                         "192.168.0.0/16"])
+    if k < 0.75:
+        return r.choice(["10.0.1.1-10.0.1.100", "10.0.2.50-10.0.2.255"])
+    return "{ %s }" % ", ".join(sorted(set(r.sample(SRC_POOL + FWD_DST, r.randint(2, 4)))))
+
+
+def port_expr(r):
+    k = r.random()
+    if k < 0.5:
+        return str(r.choice(PORTS))
+    if k < 0.7:
+        a = r.choice(PORTS)
+        return "%d-%d" % (a, a + r.choice([1, 100, 5000]))
+    return "{ %s }" % ", ".join(str(p) for p in sorted(set(r.sample(PORTS, r.randint(2, 4)))))
+
+
+def neg(r):
+    return "!= " if r.random() < 0.2 else ""
+
+
+def gen_match(r, fam, sets):
+    k = r.randrange(12)
+    if k == 0:
+        return "ip saddr %s%s" % (neg(r), addr_expr(r))
+    if k == 1:
+        return "ip daddr %s%s" % (neg(r), addr_expr(r))
+    if k == 2:
+        p = r.choice(["tcp", "udp"])
+        return "%s dport %s%s" % (p, neg(r), port_expr(r))
+    if k == 3:
+        p = r.choice(["tcp", "udp"])
+        return "%s sport %s" % (p, port_expr(r))
+    if k == 4:
+        return "meta l4proto %s" % r.choice(["tcp", "udp", "icmp", "{ tcp, udp }"])
+    if k == 5:
+        return "icmp type %s" % r.choice(["echo-request", "echo-reply",
+                                          "{ echo-request, destination-unreachable }"])
+    if k == 6:
+        return "%s %s" % (r.choice(["iifname", "oifname"]),
+                          r.choice(['"qtf0"', '"qtf1"', '{ "qtf0", "lo" }']))
+    if k == 7:
+        return "ip ttl %s" % r.choice(["< 64", "> 63", "64", "1-10", "!= 64"])
+    if k == 8:
+        return "ct state %s" % r.choice(["new", "established,related", "invalid",
+                                         "{ new, established }", "!= new"])
+    if k == 9:
+        return "meta mark %s" % r.choice(["0x00000001", "0x00000000", "!= 0x00000001"])
+    if k == 10 and sets:
+        return "ip %s @%s" % (r.choice(["saddr", "daddr"]), r.choice(sets))
+    if k == 11:
+        return "tcp flags %s" % r.choice(["syn", "ack", "syn,ack", "rst"])
+    return "meta l4proto udp"
+
+
+def protos(m):
+    """The transport protocols a match needs (nft refuses a rule that
+    needs two)."""
+    w = m.split()
+    if w[0] in ("tcp", "udp", "icmp"):
+        return {w[0]}
+    if w[:2] == ["meta", "l4proto"]:
+        return {m} if "{" in m else {w[2]}
+    return set()
+
+
+def gen_rule(r, fam, sets, chains, in_user, hook=None):
+    parts, need = [], set()
+    for _ in range(r.choice([0, 1, 1, 2, 2, 3])):
+        m = gen_match(r, fam, sets)
+        if need and protos(m) and protos(m) != need:
+            continue
+        need |= protos(m)
+        parts.append(m)
+    # nft lists "meta l4proto udp" before a udp field as the field's
+    # dependency, which it leaves out: not typed, so listings compare
+    fields = {m.split()[0] for m in parts}
+    parts = [m for m in parts
+             if not (m.startswith("meta l4proto ") and m.split()[2] in fields)]
+    if r.random() < 0.1:
+        # a limit no case reaches: the statement runs, never limits
+        parts.append("limit rate 1000/second burst 100 packets")
+    parts.append("counter")
+    v = r.random()
+    if r.random() < 0.15:
+        parts.append("meta mark set 0x00000001")
+    if r.random() < 0.1:
+        parts.append('log prefix "nftpd "')
+    if fam == "ip" and hook in ("input", "forward") and r.random() < 0.3:
+        # its reply leaves the firewall's output, which the observers
+        # drop in both twins: a drop as far as arrivals go (ip tables
+        # only: an inet table's reject lists by the rule's family; and
+        # only where the kernel takes it, input and forward)
+        parts.append("reject" if need != {"tcp"} else "reject with tcp reset")
+        return " ".join(parts)
+    if chains and v < 0.2:
+        parts.append("%s %s" % (r.choice(["jump", "goto"]), r.choice(chains)))
+    elif v < 0.45:
+        parts.append("accept")
+    elif v < 0.65:
+        parts.append("drop")
+    elif in_user and v < 0.75:
+        parts.append("return")
+    return " ".join(parts)
+
+
+def gen_batch(r, bno):
+    """(nft text, table names [(family, name)], iptables restore text or None,
+    description)."""
+    tables = []
+    text = []
+    ntab = r.choice([1, 1, 2])
+    desc = []
+    for t in range(ntab):
+        fam = r.choice(["ip", "inet"])
+        name = "b%dt%d" % (bno, t)
+        tables.append((fam, name))
+        sets = []
+        lines = ["table %s %s {" % (fam, name)]
+        if r.random() < 0.4:
+            sets.append("s")
+            lines.append("\tset s { type ipv4_addr; flags interval; elements = { %s } ; }"
+                         % ", ".join(sorted(set(r.sample(
+                             ["10.0.1.2", "10.0.3.0/24", "172.16.0.0/12", "10.0.2.77",
+                              "192.168.77.1"], 2)))))
+        users = ["u%d" % i for i in range(r.choice([0, 1, 2]))]
+        for u in users:
+            lines.append("\tchain %s {" % u)
+            for _ in range(r.randint(1, 3)):
+                lines.append("\t\t" + gen_rule(r, fam, sets, [], True))
+            lines.append("\t}")
+        nbase = r.choice([1, 2, 2, 3])
+        for b in range(nbase):
+            hook = r.choice(HOOKS)
+            prio = r.choice(PRIOS)
+            pol = "drop" if r.random() < 0.25 else "accept"
+            lines.append("\tchain c%d {" % b)
+            lines.append("\t\ttype filter hook %s priority %d; policy %s;" % (hook, prio, pol))
+            for _ in range(r.randint(1, 4)):
+                lines.append("\t\t" + gen_rule(r, fam, sets, users, False, hook))
+            lines.append("\t}")
+            desc.append("%s/%s:%s@%d/%s" % (fam, name, hook, prio, pol))
+        lines.append("}")
+        text += lines
+    ipt = None
+    if r.random() < 0.4:
+        rules = []
+        for _ in range(r.randint(1, 3)):
+            ch = r.choice(["INPUT", "FORWARD"])
+            m = r.choice(["-p udp --dport 53", "-p tcp --dport 80", "-s 10.0.1.0/24",
+                          "-p icmp", "-d 10.0.2.77", ""])
+            rules.append("-A %s %s -j %s" % (ch, m, r.choice(["ACCEPT", "DROP", "ACCEPT"])))
+        ipt = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD %s [0:0]\n:OUTPUT ACCEPT [0:0]\n%s\nCOMMIT\n" % (
+            r.choice(["ACCEPT", "ACCEPT", "DROP"]), "\n".join(rules))
+        desc.append("iptables filter")
+    return "\n".join(text) + "\n", tables, ipt, " ".join(desc)
+
+
+def gen_spec(r):
+    local = r.random() < 0.35
+    s = {"src": "10.0.1.2" if r.random() < 0.6 else r.choice(SRC_POOL),
+         "dst": r.choice(LOCAL_DST if local else FWD_DST),
+         "ttl": r.choice([2, 63, 64, 64, 65, 128]),
+         "proto": r.choice(["tcp", "tcp", "udp", "udp", "icmp"]),
+         "sport": r.choice(PORTS + [r.randrange(1025, 65536)]),
+         "dport": r.choice(PORTS), "flags": r.choice(["S", "S", "SA", "A", "R"]),
+         "icmp": r.choice([(8, 0), (0, 0), (3, 3)]), "frag": None}
+    if r.random() < 0.08:
+        s["frag"] = 16
+    return s
+
+
+def build(s, ipid):
+    l3 = IP(src=s["src"], dst=s["dst"], ttl=s["ttl"], id=ipid)
+    if s["proto"] == "tcp":
+        l4 = TCP(sport=s["sport"], dport=s["dport"], flags=s["flags"], seq=1000 + ipid,
+                 window=512)
+    elif s["proto"] == "udp":
+        l4 = UDP(sport=s["sport"], dport=s["dport"])
+    else:
+        l4 = ICMP(type=s["icmp"][0], code=s["icmp"][1], id=ipid, seq=1)
+    pkt = l3 / l4
+    if s["frag"]:
+        pkt = pkt / Raw(b"F" * 48)
+    pkt = IP(bytes(pkt))
+    frames = fragment(pkt, fragsize=s["frag"]) if s["frag"] else [pkt]
+    return [bytes(Ether(src=CMAC, dst=F0MAC) / f) for f in frames]
+
+
+def describe(s):
+    d = "%s %s>%s ttl=%d" % (s["proto"], s["src"], s["dst"], s["ttl"])
+    if s["proto"] in ("tcp", "udp"):
+        d += " %d>%d" % (s["sport"], s["dport"])
+    if s["proto"] == "tcp":
+        d += " flags=%s" % s["flags"]
+    if s["proto"] == "icmp":
+        d += " icmp=%d/%d" % s["icmp"]
+    if s["frag"]:
+        d += " frag=%d" % s["frag"]
+    return d
+
+
+# ---- the run ---------------------------------------------------------------
+
+def listing(ns, nft, tables, ipt):
+    out = []
+    for fam, name in tables:
+        out.append(run(ns, [nft, "list", "table", fam, name])[1])
+    if ipt:
+        out.append(run(ns, [ipt, "-L", "-v", "-n", "-x"])[1])
+    return "".join(out)
+
+
+def main():
+    r = random.Random(SEED)
+    s1, s2 = l2sock(C1), l2sock(C2)
+    qw = QueueWatch()
+    passed = failed = 0
+    ipid = 1
+    bno = 0
+    t0 = time.time()
+    while passed + failed < NCASES:
+        bno += 1
+        text, tables, iptxt, desc = gen_batch(r, bno)
+        ncase = min(r.randint(6, 10), NCASES - passed - failed)
+        specs = [gen_spec(r) for _ in range(ncase)]
+        # iptables first (its tables count as registered before the
+        # nft chains of the batch, as qtables orders equal priorities)
+        ipt_restore = ("/usr/sbin/iptables-nft-restore", QT_BUILD + "/iptables-restore")
+        rcs = []
+        for ns, nft, rest in ((FW1, KNFT, ipt_restore[0]), (FW2, QNFT, ipt_restore[1])):
+            rc = 0
+            msg = ""
+            if iptxt:
+                rc, msg = run(ns, [rest], iptxt)
+            if rc == 0:
+                rc, msg = run(ns, [nft, "-f", "-"], text)
+            rcs.append((rc, msg))
+        if rcs[0][0] != 0 or rcs[1][0] != 0:
+            if rcs[0][0] != 0 and rcs[1][0] != 0:
+                if VERBOSE:
+                    print("note: batch %d refused by both: %s" % (bno, rcs[0][1][:200]))
+            else:
+                for s in specs:
+                    failed += 1
+                print("FAIL batch %d (%d cases): load: kernel rc %d, qtables rc %d: %s | %s"
+                      % (bno, len(specs), rcs[0][0], rcs[1][0],
+                         (rcs[0][1] + rcs[1][1]).strip().replace("\n", " / ")[:400], desc))
+            cleanup(tables, iptxt)
+            continue
+        flush_arrivals()
+        qw.settle()
+        results = []
+        for s in specs:
+            fr = build(s, ipid)
+            ids = [ipid]
+            ipid += 1
+            for f in fr:
+                s1.send(f)
+                s2.send(f)
+            l1 = l2 = None
+            for attempt in range(6):
+                time.sleep(0.002 if attempt == 0 else 0.04)
+                qw.settle()
+                l1 = listing(FW1, KNFT, tables, KIPT if iptxt else None)
+                l2 = listing(FW2, QNFT, tables, QIPT if iptxt else None)
+                if l1 == l2:
+                    break
+            results.append((s, ids, l1, l2))
+        time.sleep(0.02)
+        qw.settle()
+        a1, a2 = arrivals()
+        for s, ids, l1, l2 in results:
+            msgs = []
+            got1 = {i: sorted(a1.get(i, ())) for i in ids}
+            got2 = {i: sorted(a2.get(i, ())) for i in ids}
+            if got1 != got2:
+                msgs.append("arrived: kernel %r qtables %r" % (got1, got2))
+            if l1 != l2:
+                k = [x for x in l1.splitlines() if x not in l2.splitlines()][:4]
+                q = [x for x in l2.splitlines() if x not in l1.splitlines()][:4]
+                msgs.append("listing: kernel %r qtables %r" % (k, q))
+            if msgs:
+                failed += 1
+                print("FAIL batch %d: %s" % (bno, desc))
+                print("   packet: %s" % describe(s))
+                for m in msgs:
+                    print("   " + m[:600])
+            else:
+                passed += 1
+                if VERBOSE:
+                    print("ok batch %d: %s -> %s" % (bno, describe(s),
+                          ",".join(sorted({w for v in got1.values() for w, _ in v})) or "dropped"))
+        if VERBOSE or os.environ.get("QT_PDIFF_SHOW"):
+            print("batch %d ruleset:\n%s" % (bno, text))
+        cleanup(tables, iptxt)
+    sys.stderr.write("nftpackets: seed %d, %d batches, %.1fs\n" % (SEED, bno, time.time() - t0))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+def cleanup(tables, iptxt):
+    for ns, nft, ipt in ((FW1, KNFT, KIPT), (FW2, QNFT, QIPT)):
+        for fam, name in tables:
+            run(ns, [nft, "delete", "table", fam, name])
+        if iptxt:
+            run(ns, [ipt, "-F"])
+            run(ns, [ipt, "-P", "FORWARD", "ACCEPT"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

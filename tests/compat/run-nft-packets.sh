@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Differential packet test of nft rules: verdicts and counters. The twin
+# topologies of run-packets.sh,
+#   c1 -- fw1 -- s1   fw1 judged by the kernel's nft: the oracle
+#   c2 -- fw2 -- s2   fw2 judged by qtablesd through qtables' nft
+# with the same addresses, interface names and MAC addresses. Generated
+# (ruleset, packet) cases (nftpackets.py, fixed seed; SEED=N to change
+# it, PACKET_CASES=N for more or fewer): nft tables of family ip and
+# inet with several base chains on one hook at different and equal
+# priorities, regular chains, sets, and an iptables filter table beside
+# them in some batches; we compare which packets reached the server (or
+# the firewall itself) and the listings of the batch's tables with their
+# counters (and iptables -L -v -n -x). One line per failing case; ends
+# with "N passed, N failed".
+#
+# Observers as in run-packets.sh (nft table pdobs of the kernel, outside
+# anything judged).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+QT_PREFIX=${QT_PREFIX:-qtnp$$}
+. "$here/twins.sh" run-nft-packets
+seed=${SEED:-20240611}
+ncases=${PACKET_CASES:-160}
+
+# twin N: twin_base with broadcast addresses, static neighbours, observers
+twin() {
+	twin_base "$1" brd + || return 1
+	local c=$TWIN_C f=$TWIN_F s=$TWIN_S ns
+	# IPv4 cases only: no IPv6 of the links' own (router solicitations
+	# at their own times) for inet tables to count in one twin alone
+	for ns in "$c" "$f" "$s"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+	ip -n "$c" route add default via 10.0.1.1
+	ip -n "$s" route add default via 10.0.2.1
+	# no ARP on the way
+	for a in 10.0.2.2 10.0.2.77 10.0.2.200; do
+		ip -n "$f" neigh replace "$a" lladdr 02:00:00:00:02:02 dev qtf1 nud permanent
+	done
+	ip -n "$c" neigh replace 10.0.1.1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
+	ip netns exec "$f" sh -c 'for i in all default qtf0 qtf1; do
+			sysctl -qw net.ipv4.conf.$i.accept_local=0
+		done
+		sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0' || return 1
+	ip netns exec "$s" nft -f - <<'NFT' || return 1
+table ip pdobs {
+	set seen { typeof ip id . ip frag-off; flags dynamic; size 65535; }
+	chain pre { type filter hook prerouting priority -500; policy drop; update @seen { ip id . ip frag-off }; }
+	chain out { type filter hook output priority -500; policy drop; }
+}
+NFT
+	ip netns exec "$f" nft -f - <<'NFT' || return 1
+table ip pdobs {
+	set seen { typeof ip id . ip frag-off; flags dynamic; size 65535; }
+	chain in { type filter hook input priority 500; policy drop; update @seen { ip id . ip frag-off }; }
+	chain out { type filter hook output priority -500; policy drop; }
+}
+NFT
+	ip netns exec "$c" nft -f - <<'NFT' || return 1
+table ip pdobs {
+	chain in { type filter hook input priority -500; policy drop; }
+}
+NFT
+}
+
+start=$(date +%s)
+twin 1 || die "cannot build the kernel twin"
+twin 2 || die "cannot build the qtables twin"
+qt_daemon "$FW2" --no-state --no-syslog || die "qtablesd did not start"
+twin_qt_wait "$FW2"
+
+echo "run-nft-packets: seed $seed, $ncases cases"
+"$py" "$here/nftpackets.py" "$seed" "$ncases" "$FW1" "$FW2" "$C1" "$C2" "$S1" "$S2" "$QT_BUILD"
+rc=$?
+echo "run-nft-packets: $(( $(date +%s) - start ))s" >&2
+exit $rc
