@@ -498,6 +498,29 @@ static void fit(uint8_t *out, unsigned n, const struct nft_val *v, bool name)
 static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 			 const struct nft_table *t, struct qt_buf *err)
 {
+	/* what the model holds but the walk does not run yet: refused
+	 * rather than judged as a plain compare of the first field */
+	const char *no = s->lhs == NFT_L_NUMGEN ? "numgen"
+		       : s->lhs == NFT_L_FIB ? "fib"
+		       : s->lhs == NFT_L_JHASH ? "jhash"
+		       : s->ncat ? "concatenations"
+		       : s->vmap ? "verdict maps"
+		       : s->bitop != NFT_BIT_NONE ? "bitwise operations"
+		       : NULL;
+	if (!no && s->set_name)
+		for (unsigned i = 0; i < t->nsets; i++) {
+			const struct nft_set *set = &t->sets[i];
+			if (strcmp(set->name, s->set_name))
+				continue;
+			no = set->map ? "maps"
+			   : set->nktypes > 1 ? "concatenations"
+			   : set->flags & NFT_SET_TIMEOUT ? "sets with timeouts"
+			   : NULL;
+		}
+	if (no) {
+		qt_buf_printf(err, "Error: qtables cannot run %s yet; ", no);
+		return -1;
+	}
 	const struct nft_field *f = s->field;
 	const struct nft_dtype *dt = nft_dtype_get(f->type);
 	cs->kind = CS_MATCH;
@@ -691,7 +714,8 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			break;
 		case NFT_S_SET_FIELD:
 			if (!s->field || s->nelems != 1 ||
-			    s->field->type != NFT_T_MARK) {
+			    s->field->type != NFT_T_MARK ||
+			    s->bitop != NFT_BIT_NONE || s->src) {
 				qt_buf_printf(err, "Error: qtables cannot set "
 					      "this field; ");
 				return where(t, c, err);
