@@ -235,6 +235,24 @@ int qt_addrs_iface_addr6(const struct qt_addrs *o, int ifindex,
 	return ret;
 }
 
+bool qt_addrs_local6(const struct qt_addrs *o, const struct in6_addr *addr,
+		     int ifindex)
+{
+	bool has = false;
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	for (size_t i = 0; i < s->naddrs && !has; i++) {
+		const struct qt_addrs_addr *ad = &s->addrs[i];
+		has = ad->family == AF_INET6 &&
+		      IN6_ARE_ADDR_EQUAL(&ad->a6, addr) &&
+		      !(ad->flags & IFA_F_TENTATIVE) &&
+		      (ad->ifindex == ifindex ||
+		       (ad->scope != RT_SCOPE_LINK && ad->scope != RT_SCOPE_HOST));
+	}
+	qt_snap_read_end(o->sync, tok);
+	return has;
+}
+
 /* __ipv6_addr_src_scope: the scope an address has as a source (the
  * kernel's IPV6_ADDR_SCOPE_* values: a larger one reaches further). */
 static int scope6(const struct in6_addr *a)

@@ -78,6 +78,12 @@ int qt_addrs_masq_source(const struct qt_addrs *a, int ifindex,
 int qt_addrs_iface_addr6(const struct qt_addrs *a, int ifindex,
 			 struct in6_addr *out);
 
+/* ipv6_chk_addr(addr, dev, strict 0): is addr an address of this host,
+ * of any interface when of global scope, of ifindex when of link or
+ * host scope? */
+bool qt_addrs_local6(const struct qt_addrs *a, const struct in6_addr *addr,
+		     int ifindex);
+
 /* The kernel's source address for a packet to daddr leaving by ifindex
  * (ipv6_dev_get_saddr, RFC 6724's rules as far as modelled): of the
  * addresses of every interface that are neither tentative (unless

@@ -35,6 +35,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "conntrack.h"
 #include "eval.h"
@@ -55,6 +57,21 @@ static inline bool qt_nat_done(const struct qt_ct_entry *e,
 {
 	return e->status & (m == QT_NAT_MANIP_SRC ? QT_IPS_SRC_NAT_DONE
 						   : QT_IPS_DST_NAT_DONE);
+}
+
+/* A range of the one address a (IPv6 when ip6), ports and flags as
+ * they were: what MASQUERADE, REDIRECT and NETMAP hand on. */
+static inline void qt_nat_range_set_addr(struct qt_nat_range *r,
+					 const union qt_ct_addr *a, bool ip6)
+{
+	r->flags |= QT_NAT_MAP_IPS;
+	if (ip6) {
+		r->family = AF_INET6;
+		memcpy(r->min_addr6, a->b, 16);
+		memcpy(r->max_addr6, a->b, 16);
+	} else {
+		r->min_addr = r->max_addr = a->ip;
+	}
 }
 
 /* nf_nat_setup_info: bind ev's connection (ev->ct, unconfirmed) for m
