@@ -17,7 +17,12 @@
  * Engine side: each target hands its range to the binding of the
  * connection (engine/nat.h, the kernel's nf_nat_setup_info) and ends the
  * walk of the nat chain (ACCEPT), as the kernel's xt_nat targets do;
- * MASQUERADE and REDIRECT first put the address they map to into it. */
+ * MASQUERADE and REDIRECT first put the address they map to into it.
+ *
+ * ip6tables' rules hold IPv6 ranges (the range's family, set by init
+ * from the rule's): "[ADDR[-ADDR]]:PORTS" or a bare "ADDR[-ADDR]", as
+ * libxt_NAT reads and prints them; MASQUERADE's and REDIRECT's
+ * addresses are then the kernel's IPv6 choices (engine/host_addrs.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
