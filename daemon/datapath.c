@@ -383,8 +383,7 @@ static size_t addrs_removed(struct qt_addrs_addr *before, size_t nb,
 	for (size_t i = 0; i < nb; i++) {
 		bool kept = false;
 		for (size_t j = 0; j < nn && !kept; j++)
-			kept = now[j].ifindex == before[i].ifindex &&
-			       now[j].a.s_addr == before[i].a.s_addr;
+			kept = qt_addrs_addr_same(&now[j], &before[i]);
 		if (!kept)
 			before[k++] = before[i];
 	}

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,8 @@ int qt_addrs_iface_addr(const struct qt_addrs *o, int ifindex, struct in_addr *o
 	unsigned tok = qt_snap_read_begin(o->sync);
 	const struct snap *s = snap_of(o);
 	for (size_t i = 0; i < s->naddrs; i++)
-		if (s->addrs[i].ifindex == ifindex) {
+		if (s->addrs[i].ifindex == ifindex &&
+		    s->addrs[i].family != AF_INET6) {
 			*out = s->addrs[i].a;
 			ret = 0;
 			break;
@@ -136,7 +138,7 @@ bool qt_addrs_iface_has(const struct qt_addrs *o, int ifindex, struct in_addr ad
 	const struct snap *s = snap_of(o);
 	for (size_t i = 0; i < s->naddrs && !has; i++)
 		has = s->addrs[i].ifindex == ifindex &&
-		      s->addrs[i].a.s_addr == addr.s_addr;
+		      qt_addrs_addr_is(&s->addrs[i], false, &addr);
 	qt_snap_read_end(o->sync, tok);
 	return has;
 }
@@ -163,7 +165,8 @@ int qt_addrs_masq_source(const struct qt_addrs *o, int ifindex,
 	uint32_t nh = next_hop(s, ntohl(daddr.s_addr));
 	for (size_t i = 0; i < s->naddrs; i++) {
 		const struct qt_addrs_addr *ad = &s->addrs[i];
-		if (ad->ifindex != ifindex || ad->scope > RT_SCOPE_UNIVERSE)
+		if (ad->ifindex != ifindex || ad->scope > RT_SCOPE_UNIVERSE ||
+		    ad->family == AF_INET6)
 			continue;
 		uint32_t mask = ad->plen ? ~(uint32_t)0 << (32 - ad->plen) : 0;
 		if (!((nh ^ ntohl(ad->peer.s_addr)) & mask)) {
@@ -180,10 +183,165 @@ int qt_addrs_masq_source(const struct qt_addrs *o, int ifindex,
 	 * the order the kernel lists them (in_dev_select_addr over its
 	 * devices) */
 	for (size_t i = 0; ret < 0 && i < s->naddrs; i++)
-		if (s->addrs[i].scope == RT_SCOPE_UNIVERSE) {
+		if (s->addrs[i].scope == RT_SCOPE_UNIVERSE &&
+		    s->addrs[i].family != AF_INET6) {
 			*out = s->addrs[i].a;
 			ret = 0;
 		}
+	qt_snap_read_end(o->sync, tok);
+	return ret;
+}
+
+bool qt_addrs_addr_is(const struct qt_addrs_addr *ad, bool ip6,
+		      const void *addr)
+{
+	if (ip6)
+		return ad->family == AF_INET6 && !memcmp(&ad->a6, addr, 16);
+	return ad->family != AF_INET6 && !memcmp(&ad->a, addr, 4);
+}
+
+bool qt_addrs_addr_same(const struct qt_addrs_addr *x,
+			const struct qt_addrs_addr *y)
+{
+	bool ip6 = x->family == AF_INET6;
+	return x->ifindex == y->ifindex &&
+	       qt_addrs_addr_is(y, ip6, ip6 ? (const void *)&x->a6
+					    : (const void *)&x->a);
+}
+
+/* An address the kernel does not count as assigned yet (or ever). */
+static bool unusable6(const struct qt_addrs_addr *ad)
+{
+	return ((ad->flags & IFA_F_TENTATIVE) &&
+		!(ad->flags & IFA_F_OPTIMISTIC)) ||
+	       (ad->flags & IFA_F_DADFAILED);
+}
+
+int qt_addrs_iface_addr6(const struct qt_addrs *o, int ifindex,
+			 struct in6_addr *out)
+{
+	int ret = -1;
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	for (size_t i = 0; i < s->naddrs && ret < 0; i++) {
+		const struct qt_addrs_addr *ad = &s->addrs[i];
+		if (ad->ifindex == ifindex && ad->family == AF_INET6 &&
+		    !(ad->flags & IFA_F_TENTATIVE)) {
+			*out = ad->a6;
+			ret = 0;
+		}
+	}
+	qt_snap_read_end(o->sync, tok);
+	return ret;
+}
+
+bool qt_addrs_local6(const struct qt_addrs *o, const struct in6_addr *addr,
+		     int ifindex)
+{
+	bool has = false;
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	for (size_t i = 0; i < s->naddrs && !has; i++) {
+		const struct qt_addrs_addr *ad = &s->addrs[i];
+		has = ad->family == AF_INET6 &&
+		      IN6_ARE_ADDR_EQUAL(&ad->a6, addr) &&
+		      !(ad->flags & IFA_F_TENTATIVE) &&
+		      (ad->ifindex == ifindex ||
+		       (ad->scope != RT_SCOPE_LINK && ad->scope != RT_SCOPE_HOST));
+	}
+	qt_snap_read_end(o->sync, tok);
+	return has;
+}
+
+/* __ipv6_addr_src_scope: the scope an address has as a source (the
+ * kernel's IPV6_ADDR_SCOPE_* values: a larger one reaches further). */
+static int scope6(const struct in6_addr *a)
+{
+	const uint8_t *b = a->s6_addr;
+	if (b[0] == 0xff)
+		return b[1] & 0x0f;             /* multicast: its own */
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return 0x01;                    /* node-local */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return 0x02;                    /* link-local */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+		return 0x05;                    /* site-local */
+	return 0x0e;                            /* global */
+}
+
+/* ipv6_addr_diff: the number of leading bits two addresses share. */
+static unsigned common_prefix6(const struct in6_addr *x,
+			       const struct in6_addr *y)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < 16; i++) {
+		uint8_t d = x->s6_addr[i] ^ y->s6_addr[i];
+		if (!d) {
+			n += 8;
+			continue;
+		}
+		while (!(d & 0x80)) {
+			d <<= 1;
+			n++;
+		}
+		break;
+	}
+	return n;
+}
+
+/* The score of a candidate by the rules modelled, most important
+ * first; a higher one is better. */
+struct score6 {
+	int same, scopedist, fresh, oif, prefix;
+};
+
+static void score6(const struct qt_addrs_addr *ad, int ifindex,
+		   const struct in6_addr *d, int dscope, struct score6 *sc)
+{
+	sc->same = IN6_ARE_ADDR_EQUAL(&ad->a6, d);
+	int scope = scope6(&ad->a6);
+	sc->scopedist = scope >= dscope ? -scope : scope - 128;
+	sc->fresh = !(ad->flags & IFA_F_DEPRECATED);
+	sc->oif = !ifindex || ad->ifindex == ifindex;
+	unsigned p = common_prefix6(&ad->a6, d);
+	sc->prefix = (int)(p > ad->plen ? ad->plen : p);
+}
+
+static bool better6(const struct score6 *x, const struct score6 *y)
+{
+	const int *a = &x->same, *b = &y->same;
+	for (size_t i = 0; i < sizeof(*x) / sizeof(int); i++)
+		if (a[i] != b[i])
+			return a[i] > b[i];
+	return false;
+}
+
+int qt_addrs_source6(const struct qt_addrs *o, int ifindex,
+		     const struct in6_addr *daddr, struct in6_addr *out)
+{
+	int ret = -1;
+	int dscope = scope6(daddr);
+	struct score6 best = { 0 }, sc;
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	/* a link-local or multicast destination is reached only with an
+	 * address of the interface itself */
+	bool oif_only = ifindex && (dscope <= 0x02 ||
+				    IN6_IS_ADDR_MULTICAST(daddr));
+	for (size_t i = 0; i < s->naddrs; i++) {
+		const struct qt_addrs_addr *ad = &s->addrs[i];
+		if (ad->family != AF_INET6 || unusable6(ad) ||
+		    (oif_only && ad->ifindex != ifindex) ||
+		    IN6_IS_ADDR_UNSPECIFIED(&ad->a6) ||
+		    IN6_IS_ADDR_MULTICAST(&ad->a6))
+			continue;
+		score6(ad, ifindex, daddr, dscope, &sc);
+		if (ret < 0 || better6(&sc, &best)) {
+			best = sc;
+			*out = ad->a6;
+			ret = 0;
+		}
+	}
 	qt_snap_read_end(o->sync, tok);
 	return ret;
 }

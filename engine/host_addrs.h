@@ -67,6 +67,37 @@ bool qt_addrs_iface_has(const struct qt_addrs *a, int ifindex, struct in_addr ad
 int qt_addrs_masq_source(const struct qt_addrs *a, int ifindex,
 			 struct in_addr daddr, struct in_addr *out);
 
+/* ---- IPv6 ----
+ * The addresses of every interface in the order the kernel lists them
+ * (its idev->addr_list: by scope, link-local before global unless the
+ * global one came first). No IPv6 routes are kept: the choices below
+ * need only the interface a packet leaves or came by. */
+
+/* nf_nat_redirect_ipv6: the first IPv6 address of ifindex that is not
+ * tentative. 0 found, -1 none. */
+int qt_addrs_iface_addr6(const struct qt_addrs *a, int ifindex,
+			 struct in6_addr *out);
+
+/* ipv6_chk_addr(addr, dev, strict 0): is addr an address of this host,
+ * of any interface when of global scope, of ifindex when of link or
+ * host scope? */
+bool qt_addrs_local6(const struct qt_addrs *a, const struct in6_addr *addr,
+		     int ifindex);
+
+/* The kernel's source address for a packet to daddr leaving by ifindex
+ * (ipv6_dev_get_saddr, RFC 6724's rules as far as modelled): of the
+ * addresses of every interface that are neither tentative (unless
+ * optimistic) nor failed, the one equal to daddr; else of an adequate
+ * scope (the smallest at least daddr's), then not deprecated, then of
+ * ifindex, then with the longest prefix shared with daddr (at most its
+ * own prefix length); the first listed among equals. Not modelled: the
+ * policy table's labels and precedences (rule 6), home addresses (4),
+ * temporary addresses' preference (7), use_oif_addrs_only, VRF. Used
+ * by MASQUERADE (nf_nat_masquerade_ipv6) and for the source of an
+ * ICMPv6 error the host sends (icmp6_send). 0 found, -1 none. */
+int qt_addrs_source6(const struct qt_addrs *a, int ifindex,
+		     const struct in6_addr *daddr, struct in6_addr *out);
+
 /* Bumped by every published snapshot. */
 uint64_t qt_addrs_version(const struct qt_addrs *a);
 
@@ -95,7 +126,18 @@ struct qt_addrs_addr {
 	struct in_addr peer;   /* IFA_ADDRESS: its prefix is the subnet */
 	uint8_t plen;          /* prefix length (0: every address) */
 	uint8_t scope;         /* RT_SCOPE_* (0: universe) */
+	uint8_t family;        /* 0 or AF_INET: a and peer; AF_INET6: a6 */
+	uint8_t flags;         /* IPv6: IFA_F_* of the low byte (tentative,
+	                          deprecated, optimistic, dadfailed) */
+	struct in6_addr a6;    /* IPv6: the address */
 };
+
+/* Is ad the address addr (4 bytes, or 16 when ip6)? */
+bool qt_addrs_addr_is(const struct qt_addrs_addr *ad, bool ip6,
+		      const void *addr);
+/* Are x and y the same address of the same interface? */
+bool qt_addrs_addr_same(const struct qt_addrs_addr *x,
+			const struct qt_addrs_addr *y);
 
 struct qt_snap_swap;
 

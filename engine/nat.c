@@ -151,16 +151,37 @@ static bool used_tuple_harder(struct qt_ct *ct, const struct qt_ct_tuple *t,
 	return false;
 }
 
-static bool addr_in_range(uint32_t a, const struct qt_nat_range *r)
+/* The range's addresses as a tuple holds them (an IPv4 one in the
+ * first word, the others zero). */
+static void range_bounds(const struct qt_nat_range *r, bool ip6,
+			 union qt_ct_addr *lo, union qt_ct_addr *hi)
 {
-	return ntohl(a) >= ntohl(r->min_addr) && ntohl(a) <= ntohl(r->max_addr);
+	memset(lo, 0, sizeof(*lo));
+	memset(hi, 0, sizeof(*hi));
+	if (ip6) {
+		memcpy(lo->b, r->min_addr6, 16);
+		memcpy(hi->b, r->max_addr6, 16);
+	} else {
+		lo->ip = r->min_addr;
+		hi->ip = r->max_addr;
+	}
+}
+
+/* nf_nat_inet_in_range: network-order bytes compare as numbers do. */
+static bool addr_in_range(const union qt_ct_addr *a, bool ip6,
+			  const struct qt_nat_range *r)
+{
+	union qt_ct_addr lo, hi;
+	range_bounds(r, ip6, &lo, &hi);
+	size_t n = ip6 ? 16 : 4;
+	return memcmp(a->b, lo.b, n) >= 0 && memcmp(a->b, hi.b, n) <= 0;
 }
 
 static bool l4_in_range(const struct qt_ct_tuple *t, enum qt_nat_manip m,
 			const struct qt_nat_range *r)
 {
 	uint16_t v;
-	if (t->proto == IPPROTO_ICMP)
+	if (t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6)
 		v = t->sport;           /* the echo id, both directions */
 	else if (proto_has_ports(t->proto))
 		v = m == QT_NAT_MANIP_SRC ? t->sport : t->dport;
@@ -173,7 +194,7 @@ static bool l4_in_range(const struct qt_ct_tuple *t, enum qt_nat_manip m,
 static bool src_in_range(const struct qt_ct_tuple *t,
 			 const struct qt_nat_range *r)
 {
-	if ((r->flags & QT_NAT_MAP_IPS) && !addr_in_range(t->src.ip, r))
+	if ((r->flags & QT_NAT_MAP_IPS) && !addr_in_range(&t->src, t->ip6, r))
 		return false;
 	if (!(r->flags & QT_NAT_PROTO_SPECIFIED))
 		return true;
@@ -203,25 +224,42 @@ static bool appropriate_src(const struct qt_ct *ct,
 }
 
 /* find_best_ips_proto: the address of the range a hash of the tuple's
- * addresses picks. */
+ * addresses picks. An IPv6 range is walked word by word: a word below
+ * the range's last is taken from the range's span there, the words
+ * after it from their full span (so an address between two prefixes
+ * may fall outside the range, as the kernel's may). */
 static void best_ip(struct qt_ct_tuple *t, const struct qt_nat_range *r,
 		    enum qt_nat_manip m)
 {
 	if (!(r->flags & QT_NAT_MAP_IPS))
 		return;
-	uint32_t *var = m == QT_NAT_MANIP_SRC ? &t->src.ip : &t->dst.ip;
-	if (r->min_addr == r->max_addr) {
-		*var = r->min_addr;
+	union qt_ct_addr *var = m == QT_NAT_MANIP_SRC ? &t->src : &t->dst;
+	union qt_ct_addr lo, hi;
+	range_bounds(r, t->ip6, &lo, &hi);
+	if (!memcmp(lo.b, hi.b, sizeof(lo.b))) {
+		*var = lo;
 		return;
 	}
-	/* the kernel hashes the 16-byte address union, the IPv4 address
-	 * in its first word, as the words lie in memory */
-	uint32_t words[4] = { t->src.ip, 0, 0, 0 };
-	uint32_t j = qt_nat_jhash2(words, 4, (r->flags & QT_NAT_PERSISTENT)
-					     ? 0 : t->dst.ip);
-	uint32_t minip = ntohl(r->min_addr), maxip = ntohl(r->max_addr);
-	uint32_t dist = maxip - minip + 1;
-	*var = htonl(minip + (uint32_t)(((uint64_t)j * dist) >> 32));
+	/* the kernel hashes the 16-byte address union (an IPv4 address
+	 * in its first word), as the words lie in memory, seeded with
+	 * the destination's last word */
+	unsigned last = t->ip6 ? 3 : 0;
+	bool persistent = r->flags & QT_NAT_PERSISTENT;
+	uint32_t j = qt_nat_jhash2(t->src.all, 4,
+				   persistent ? 0 : t->dst.all[last]);
+	bool full = false;
+	for (unsigned i = 0; i <= last; i++) {
+		uint32_t minip = 0, dist = ~0u;
+		if (!full) {
+			minip = ntohl(lo.all[i]);
+			dist = ntohl(hi.all[i]) - minip + 1;
+		}
+		var->all[i] = htonl(minip + (uint32_t)(((uint64_t)j * dist) >> 32));
+		if (var->all[i] != hi.all[i])
+			full = true;
+		if (!persistent)
+			j ^= t->dst.all[i];
+	}
 }
 
 /* nf_nat_l4proto_unique_tuple: a port (ICMP id) that makes t free. */
@@ -231,7 +269,7 @@ static void unique_port(struct qt_ct *ct, const struct qt_ct_entry *e,
 {
 	uint16_t *key;
 	uint32_t min, size;
-	if (t->proto == IPPROTO_ICMP) {
+	if (t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6) {
 		key = &t->sport;
 		if (!(r->flags & QT_NAT_PROTO_SPECIFIED)) {
 			min = 0;
@@ -368,11 +406,11 @@ int qt_nat_null_binding(struct qt_eval *ev, enum qt_nat_manip m)
 		return QT_XT_ACCEPT;
 	/* this address; the port as the protocol decides (the reply's, in
 	 * case an earlier binding changed it) */
-	uint32_t ip = m == QT_NAT_MANIP_SRC ? e->t[QT_CT_REPLY].dst.ip
-					    : e->t[QT_CT_REPLY].src.ip;
-	struct qt_nat_range r = {
-		.flags = QT_NAT_MAP_IPS, .min_addr = ip, .max_addr = ip,
-	};
+	const union qt_ct_addr *a = m == QT_NAT_MANIP_SRC
+				    ? &e->t[QT_CT_REPLY].dst
+				    : &e->t[QT_CT_REPLY].src;
+	struct qt_nat_range r = { 0 };
+	qt_nat_range_set_addr(&r, a, e->t[QT_CT_REPLY].ip6);
 	return qt_nat_setup(ev, &r, m);
 }
 
@@ -389,10 +427,10 @@ static bool masq_gone(const struct masq_walk *w, const struct qt_ct_entry *e)
 	if (!(qt_links_flags(w->l, e->masq_ifindex) & IFF_UP))
 		return true;
 	/* the address it was mapped to: where replies go */
-	uint32_t to = e->t[QT_CT_REPLY].dst.ip;
+	const struct qt_ct_tuple *r = &e->t[QT_CT_REPLY];
 	for (size_t i = 0; i < w->ngone; i++)
 		if (w->gone[i].ifindex == e->masq_ifindex &&
-		    w->gone[i].a.s_addr == to)
+		    qt_addrs_addr_is(&w->gone[i], r->ip6, &r->dst))
 			return true;
 	return false;
 }

@@ -28,6 +28,12 @@
  * new random offsets. "Free" means the candidate's reply tuple is in no
  * other connection (one hash lookup), so no tuple in use is reused.
  *
+ * IPv6 connections (ip6tables' nat table, the IPv6 program's) take the
+ * same path: tuples hold 16-byte addresses, a range's addresses are
+ * chosen word by word as find_best_ips_proto does for IPv6, and the
+ * packet rewriting is nf_nat_ipv6_manip_pkt's (no header checksum; the
+ * transport and ICMPv6 checksums cover the addresses).
+ *
  * Nothing here allocates or locks: the table is the calling thread's
  * shard, whose lock the burst holds. */
 #ifndef QT_NAT_H
@@ -35,6 +41,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "conntrack.h"
 #include "eval.h"
@@ -57,6 +65,21 @@ static inline bool qt_nat_done(const struct qt_ct_entry *e,
 						   : QT_IPS_DST_NAT_DONE);
 }
 
+/* A range of the one address a (IPv6 when ip6), ports and flags as
+ * they were: what MASQUERADE, REDIRECT and NETMAP hand on. */
+static inline void qt_nat_range_set_addr(struct qt_nat_range *r,
+					 const union qt_ct_addr *a, bool ip6)
+{
+	r->flags |= QT_NAT_MAP_IPS;
+	if (ip6) {
+		r->family = AF_INET6;
+		memcpy(r->min_addr6, a->b, 16);
+		memcpy(r->max_addr6, a->b, 16);
+	} else {
+		r->min_addr = r->max_addr = a->ip;
+	}
+}
+
 /* nf_nat_setup_info: bind ev's connection (ev->ct, unconfirmed) for m
  * into range r. QT_XT_ACCEPT (also when there is nothing to bind: a
  * confirmed entry, none, a binding made already). */
@@ -77,7 +100,8 @@ int qt_nat_packet(struct qt_eval *ev, enum qt_nat_manip m);
  * quoting a translated connection, as the kernel drops them. */
 int qt_nat_icmp_reply(struct qt_eval *ev, enum qt_nat_manip m);
 
-/* The packet rewriting itself (nf_nat_ipv4_manip_pkt): the IP header at
+/* The packet rewriting itself (nf_nat_ipv4_manip_pkt, and
+ * nf_nat_ipv6_manip_pkt for an IPv6 header there): the IP header at
  * data + iphoff (len bytes at data) gets target's source (SRC) or
  * destination (DST) address and port/id, checksums updated
  * incrementally; full: the transport header is whole here (an ICMP

@@ -22,6 +22,9 @@
 #define ICMP_ECHOREPLY 0
 #define ICMP_REDIRECT 5
 #define ICMP_ECHO 8
+#define ICMPV6_ECHO_REQUEST 128
+#define ICMPV6_ECHO_REPLY 129
+#define NDISC_REDIRECT 137
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -45,13 +48,15 @@ static bool icmp_has_id(uint8_t type)
 	}
 }
 
-/* A transport checksum made whole: pseudo-header (addresses at ip + 12,
- * protocol, length) and the n bytes at th, check field at th + at. */
+/* A transport checksum made whole: pseudo-header (the addresses, at
+ * ip + 12 for IPv4 and ip + 8 for IPv6, protocol, length) and the n
+ * bytes at th, check field at th + at. */
 static void l4_csum_full(const uint8_t *ip, uint8_t *th, uint32_t n,
 			 uint8_t proto, unsigned at, bool zero_is_none)
 {
+	bool ip6 = ip[0] >> 4 == 6;
 	put16(th + at, 0);
-	uint32_t s = qt_csum_add(0, ip + 12, 8);
+	uint32_t s = ip6 ? qt_csum_add(0, ip + 8, 32) : qt_csum_add(0, ip + 12, 8);
 	s += proto + n;
 	s = qt_csum_add(s, th, n);
 	uint16_t c = (uint16_t)~qt_csum_fold(s);
@@ -60,11 +65,155 @@ static void l4_csum_full(const uint8_t *ip, uint8_t *th, uint32_t n,
 	put16(th + at, c);
 }
 
+/* inet_proto_csum_replace16: a checksum covering a 16-byte address
+ * (IPv6's pseudo-header) when it changes from -> to. */
+static void csum_replace16(uint8_t *check, const uint8_t *from,
+			   const uint8_t *to)
+{
+	for (unsigned i = 0; i < 16; i += 4)
+		qt_csum_replace4(check, from + i, to + i);
+}
+
+/* nf_nat_ipv6_manip_pkt: as for IPv4, with the transport header found
+ * past the extension headers (a non-first fragment has none: only the
+ * address changes), no header checksum, and ICMPv6's checksum covering
+ * the pseudo-header as TCP's and UDP's do. */
+static bool manip_pkt6(uint8_t *data, uint32_t len, uint32_t iphoff,
+		       const struct qt_ct_tuple *target, enum qt_nat_manip m,
+		       bool partial, bool *changed)
+{
+	if (len < iphoff + 40)
+		return false;
+	uint8_t *ip = data + iphoff;
+	uint32_t avail = len - iphoff;
+	uint8_t *addr = ip + (m == QT_NAT_MANIP_SRC ? 8 : 24);
+	const uint8_t *naddr = m == QT_NAT_MANIP_SRC ? target->src.b
+						     : target->dst.b;
+	uint16_t nport = m == QT_NAT_MANIP_SRC ? target->sport : target->dport;
+	unsigned poff = m == QT_NAT_MANIP_SRC ? 0 : 2;
+	bool addr_changes = memcmp(addr, naddr, 16) != 0;
+	uint8_t proto;
+	uint32_t hdroff;
+	bool l4 = qt_ct_ipv6_l4(ip, avail, &proto, &hdroff) &&
+		  proto == target->proto;
+	uint8_t *th = ip + hdroff;
+	uint32_t tot = 40 + (uint32_t)get16(ip + 4);
+	bool seg_whole = l4 && iphoff == 0 && tot >= hdroff && len >= tot;
+	uint32_t seg = seg_whole ? tot - hdroff : 0;
+
+	switch (l4 ? proto : 0) {
+	case IPPROTO_TCP: {
+		bool full = avail >= hdroff + 20;
+		if (avail < hdroff + 8)
+			return false;
+		if (partial && (!full || !seg_whole))
+			return false;
+		uint16_t op = get16(th + poff);
+		if (op == nport && !addr_changes)
+			break;
+		put16(th + poff, nport);
+		*changed = true;
+		if (!full || partial)
+			break;
+		csum_replace16(th + 16, addr, naddr);
+		qt_csum_replace2(th + 16, op, nport);
+		break;
+	}
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE: {
+		if (avail < hdroff + 8)
+			return false;
+		bool csum = proto == IPPROTO_UDPLITE || get16(th + 6);
+		if (partial && csum && !seg_whole)
+			return false;
+		uint16_t op = get16(th + poff);
+		if (op == nport && !addr_changes)
+			break;
+		put16(th + poff, nport);
+		*changed = true;
+		if (!csum || partial)
+			break;
+		csum_replace16(th + 6, addr, naddr);
+		qt_csum_replace2(th + 6, op, nport);
+		if (!get16(th + 6))
+			put16(th + 6, 0xffff);
+		break;
+	}
+	case IPPROTO_DCCP: {
+		if (avail < hdroff + 8)
+			return false;
+		uint16_t op = get16(th + poff);
+		if (op == nport && !addr_changes)
+			break;
+		put16(th + poff, nport);
+		*changed = true;
+		if (avail < hdroff + 12)
+			break;
+		csum_replace16(th + 6, addr, naddr);
+		qt_csum_replace2(th + 6, op, nport);
+		break;
+	}
+	case IPPROTO_SCTP: {
+		if (avail < hdroff + 8)
+			return false;
+		uint16_t op = get16(th + poff);
+		if (op == nport)
+			break;
+		put16(th + poff, nport);
+		*changed = true;
+		if (avail >= hdroff + 12 && seg_whole && !partial) {
+			memset(th + 8, 0, 4);
+			uint32_t c = qt_crc32c(0, th, seg);
+			th[8] = (uint8_t)c;
+			th[9] = (uint8_t)(c >> 8);
+			th[10] = (uint8_t)(c >> 16);
+			th[11] = (uint8_t)(c >> 24);
+		}
+		break;
+	}
+	case IPPROTO_ICMPV6: {
+		if (avail < hdroff + 8)
+			return false;
+		/* the pseudo-header's address, then an echo's id */
+		if (addr_changes) {
+			csum_replace16(th + 2, addr, naddr);
+			*changed = true;
+		}
+		if (th[0] != ICMPV6_ECHO_REQUEST && th[0] != ICMPV6_ECHO_REPLY)
+			break;
+		uint16_t oid = get16(th + 4), nid = target->sport;
+		if (oid == nid)
+			break;
+		qt_csum_replace2(th + 2, oid, nid);
+		put16(th + 4, nid);
+		*changed = true;
+		break;
+	}
+	default:
+		break;
+	}
+
+	if (addr_changes) {
+		memcpy(addr, naddr, 16);
+		*changed = true;
+	}
+	if (partial && *changed && seg_whole) {
+		if (proto == IPPROTO_TCP && seg >= 20)
+			l4_csum_full(ip, th, seg, IPPROTO_TCP, 16, false);
+		else if ((proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE) &&
+			 seg >= 8 && (proto == IPPROTO_UDPLITE || get16(th + 6)))
+			l4_csum_full(ip, th, seg, proto, 6, true);
+	}
+	return true;
+}
+
 bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
 		      const struct qt_ct_tuple *target, enum qt_nat_manip m,
 		      bool partial, bool *changed)
 {
 	*changed = false;
+	if (len > iphoff && data[iphoff] >> 4 == 6)
+		return manip_pkt6(data, len, iphoff, target, m, partial, changed);
 	if (len < iphoff + 20)
 		return false;
 	uint8_t *ip = data + iphoff;
@@ -214,7 +363,10 @@ static void rewritten(struct qt_eval *ev)
 {
 	ev->rewritten = true;
 	ev->csum_not_ready = false;
-	qt_pkt_parse_ipv4(&ev->pkt, ev->data, ev->len);
+	if (ev->pkt.family == AF_INET6)
+		qt_pkt_parse_ipv6(&ev->pkt, ev->data, ev->len);
+	else
+		qt_pkt_parse_ipv4(&ev->pkt, ev->data, ev->len);
 }
 
 /* Whether the binding of this manip applies to a packet of direction
@@ -252,12 +404,71 @@ int qt_nat_packet(struct qt_eval *ev, enum qt_nat_manip m)
 	return QT_XT_ACCEPT;
 }
 
+/* The other manip: an error's quoted packet went the other way. */
+static enum qt_nat_manip other_manip(enum qt_nat_manip m)
+{
+	return m == QT_NAT_MANIP_SRC ? QT_NAT_MANIP_DST : QT_NAT_MANIP_SRC;
+}
+
+/* The ICMPv6 checksum over the message at icmp (n bytes) and the
+ * pseudo-header of the IPv6 header at ip, as it is now. */
+static uint32_t icmp6_sum(const uint8_t *ip, const uint8_t *icmp, uint32_t n)
+{
+	uint32_t s = qt_csum_add(0, ip + 8, 32);
+	s += IPPROTO_ICMPV6 + n;
+	return qt_csum_add(s, icmp, n);
+}
+
+/* nf_nat_icmpv6_reply_translation: as for IPv4, the ICMPv6 checksum
+ * (which covers the outer addresses) computed whole after the quoted
+ * packet changed, then updated with the outer header. */
+static int icmp6_reply(struct qt_eval *ev, enum qt_nat_manip m)
+{
+	const struct qt_ct_entry *e = ev->ct;
+	enum qt_ct_dir dir = (enum qt_ct_dir)ev->ct_dir;
+	uint32_t n = pkt_bytes(ev);
+	if (!ev->pkt.l4_ok)
+		return QT_XT_DROP;
+	uint32_t hdrlen = (uint32_t)(ev->pkt.l4 - ev->data);
+	if (n < hdrlen + 8 + 40)
+		return QT_XT_DROP;
+	uint8_t *icmp = ev->data + hdrlen;
+	bool whole = ev->len >= ev->orig_len;
+	if (whole && qt_csum_fold(icmp6_sum(ev->data, icmp, n - hdrlen)) != 0xffff)
+		return QT_XT_DROP;
+	if (icmp[0] == NDISC_REDIRECT) {
+		uint32_t done = QT_IPS_SRC_NAT_DONE | QT_IPS_DST_NAT_DONE;
+		if ((e->status & done) != done || (e->status & QT_IPS_NAT_MASK))
+			return QT_XT_DROP;
+	}
+	if (!binding_applies(e, dir, m))
+		return QT_XT_ACCEPT;
+	if (!whole)
+		return QT_XT_DROP;
+	bool ch;
+	if (!qt_nat_manip_pkt(ev->data, n, hdrlen + 8, &e->t[!dir],
+			      other_manip(m), false, &ch))
+		return QT_XT_DROP;
+	put16(icmp + 2, 0);
+	put16(icmp + 2, (uint16_t)~qt_csum_fold(icmp6_sum(ev->data, icmp,
+							   n - hdrlen)));
+	struct qt_ct_tuple target;
+	qt_ct_invert(&e->t[!dir], &target);
+	target.proto = IPPROTO_ICMPV6;
+	if (!qt_nat_manip_pkt(ev->data, n, 0, &target, m, false, &ch))
+		return QT_XT_DROP;
+	rewritten(ev);
+	return QT_XT_ACCEPT;
+}
+
 int qt_nat_icmp_reply(struct qt_eval *ev, enum qt_nat_manip m)
 {
 	const struct qt_ct_entry *e = ev->ct;
 	enum qt_ct_dir dir = (enum qt_ct_dir)ev->ct_dir;
 	if (!e)
 		return QT_XT_ACCEPT;
+	if (ev->pkt.family == AF_INET6)
+		return icmp6_reply(ev, m);
 	uint32_t n = pkt_bytes(ev), hdrlen = ev->pkt.ihl;
 	/* the ICMP header and the quoted IP header must be here */
 	if (n < hdrlen + 8 + 20)
@@ -284,10 +495,8 @@ int qt_nat_icmp_reply(struct qt_eval *ev, enum qt_nat_manip m)
 	/* the quoted packet went the other way: it gets the other
 	 * direction's tuple by the other manip */
 	bool ch;
-	enum qt_nat_manip other = m == QT_NAT_MANIP_SRC ? QT_NAT_MANIP_DST
-							: QT_NAT_MANIP_SRC;
-	if (!qt_nat_manip_pkt(ev->data, n, hdrlen + 8, &e->t[!dir], other,
-			      false, &ch))
+	if (!qt_nat_manip_pkt(ev->data, n, hdrlen + 8, &e->t[!dir],
+			      other_manip(m), false, &ch))
 		return QT_XT_DROP;
 	put16(icmp + 2, 0);
 	put16(icmp + 2, (uint16_t)~qt_csum_fold(qt_csum_add(0, icmp, n - hdrlen)));

@@ -873,15 +873,18 @@ nat_step(const struct qt_prog *p, struct qt_eval *ev, const uint32_t *key,
 	 unsigned ports, struct qt_prog_stats *st)
 {
 	struct qt_ct_entry *e = ev->ct;
-	/* iptables' nat table translates IPv4 only (IPv6 has a table of
-	 * its own): an IPv6 connection passes it untranslated */
-	if (!ev->ct_valid || !e || ev->pkt.family != AF_INET)
+	/* each family's program holds its own nat table (iptables' or
+	 * ip6tables'): a packet of the other family passes untranslated */
+	uint8_t fam = p->family == AF_INET6 ? AF_INET6 : AF_INET;
+	if (!ev->ct_valid || !e || ev->pkt.family != fam)
 		return QT_XT_ACCEPT;
 	enum qt_ct_state s = (enum qt_ct_state)ev->ct_state;
 	if (s != QT_CT_NEW && s != QT_CT_ESTABLISHED && s != QT_CT_RELATED)
 		return QT_XT_ACCEPT;
 	enum qt_nat_manip m = qt_nat_hook_manip(ev->hook);
-	if (s == QT_CT_RELATED && ev->pkt.proto == IPPROTO_ICMP)
+	if (s == QT_CT_RELATED &&
+	    ev->pkt.proto == (ev->pkt.family == AF_INET6 ? IPPROTO_ICMPV6
+							: IPPROTO_ICMP))
 		return qt_nat_icmp_reply(ev, m);
 	if (s != QT_CT_ESTABLISHED && !qt_nat_done(e, m)) {
 		const struct ctable *t = &p->tables[QT_TABLE_NAT];

@@ -17,7 +17,12 @@
  * Engine side: each target hands its range to the binding of the
  * connection (engine/nat.h, the kernel's nf_nat_setup_info) and ends the
  * walk of the nat chain (ACCEPT), as the kernel's xt_nat targets do;
- * MASQUERADE and REDIRECT first put the address they map to into it. */
+ * MASQUERADE and REDIRECT first put the address they map to into it.
+ *
+ * ip6tables' rules hold IPv6 ranges (the range's family, set by init
+ * from the rule's): "[ADDR[-ADDR]]:PORTS" or a bare "ADDR[-ADDR]", as
+ * libxt_NAT reads and prints them; MASQUERADE's and REDIRECT's
+ * addresses are then the kernel's IPv6 choices (engine/host_addrs.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -72,6 +77,14 @@ static const struct qt_ext_opt masq_opts[] = {
 static const struct qt_ext_opt redir_opts[] = {
 	TO_PORTS, RANDOM, { .name = NULL },
 };
+
+/* The rule's family decides how --to-source and --to-destination are
+ * read and printed. */
+static void nat_init(struct qt_ext_inst *in)
+{
+	struct qt_nat_range *r = in->data;
+	r->family = in->family == AF_INET6 ? AF_INET6 : 0;
+}
 
 /* The range of --to-source, --to-destination or --to-ports; the flags
  * are options as data. */
@@ -145,9 +158,31 @@ static void nat_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * route's gateway, else the destination): the first primary one whose
  * subnet holds it, else the first; the entry remembers the interface,
  * so it goes when that address does. */
+/* nf_nat_masquerade_ipv6: the source the kernel would pick for the
+ * packet's destination on the out-interface (ipv6_dev_get_saddr, as
+ * far as engine/host_addrs.h models it). */
+static int masquerade6(const struct qt_nat_range *r, struct qt_eval *ev)
+{
+	struct qt_ct_entry *e = ev->ct;
+	struct in6_addr dst, src;
+	memcpy(&dst, e->t[QT_CT_REPLY].src.b, 16);
+	if (!ev->env || !ev->env->addrs || !ev->outdev ||
+	    qt_addrs_source6(ev->env->addrs, ev->outdev, &dst, &src) < 0)
+		return QT_XT_DROP;
+	union qt_ct_addr a;
+	memcpy(a.b, &src, 16);
+	struct qt_nat_range nr = *r;
+	qt_nat_range_set_addr(&nr, &a, true);
+	if (!(e->status & QT_IPS_CONFIRMED))
+		e->masq_ifindex = ev->outdev;
+	return qt_nat_setup(ev, &nr, QT_NAT_MANIP_SRC);
+}
+
 static int masquerade(const struct qt_nat_range *r, struct qt_eval *ev)
 {
 	struct qt_ct_entry *e = ev->ct;
+	if (ev->pkt.family == AF_INET6)
+		return masquerade6(r, ev);
 	/* a local packet from 0.0.0.0 is not meant to be masqueraded */
 	if (!e->t[QT_CT_ORIG].src.ip)
 		return QT_XT_ACCEPT;
@@ -166,10 +201,28 @@ static int masquerade(const struct qt_nat_range *r, struct qt_eval *ev)
 	return qt_nat_setup(ev, &nr, QT_NAT_MANIP_SRC);
 }
 
+/* nf_nat_redirect_ipv6: ::1 for a local packet, else the first IPv6
+ * address of the interface it came in by that is not tentative. */
+static int redirect6(const struct qt_nat_range *r, struct qt_eval *ev)
+{
+	struct in6_addr a6 = IN6ADDR_LOOPBACK_INIT;
+	if (ev->hook != QT_HOOK_LOCAL_OUT &&
+	    (!ev->env || !ev->env->addrs || !ev->indev ||
+	     qt_addrs_iface_addr6(ev->env->addrs, ev->indev, &a6) < 0))
+		return QT_XT_DROP;
+	union qt_ct_addr a;
+	memcpy(a.b, &a6, 16);
+	struct qt_nat_range nr = *r;
+	qt_nat_range_set_addr(&nr, &a, true);
+	return qt_nat_setup(ev, &nr, QT_NAT_MANIP_DST);
+}
+
 /* nf_nat_redirect_ipv4: to this host: 127.0.0.1 for a local packet,
  * else the first address of the interface it came in by. */
 static int redirect(const struct qt_nat_range *r, struct qt_eval *ev)
 {
+	if (ev->pkt.family == AF_INET6)
+		return redirect6(r, ev);
 	struct in_addr a;
 	if (ev->hook == QT_HOOK_LOCAL_OUT)
 		a.s_addr = htonl(INADDR_LOOPBACK);
@@ -204,7 +257,8 @@ static int nat_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 #define NAT_EXT(name_, opts_, help_) { \
 	.name = name_, .kind = QT_EXT_TARGET, \
 	.data_size = sizeof(struct qt_nat_range), .opts = opts_, \
-	.parse = nat_parse, .kcheck = nat_kcheck, .save = nat_save, \
+	.init = nat_init, .parse = nat_parse, .kcheck = nat_kcheck, \
+	.save = nat_save, \
 	.print = nat_print, .help = help_, .target = nat_target_fn, \
 	.conntrack = true }
 

@@ -164,10 +164,10 @@ static void reject_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * IPv6 (ip6tables' rules): nf_reject_ipv6's replies, hop limit 64 (the
  * default route's), flow label 0 for resets as the kernel's; for ICMPv6
  * errors the kernel's label is a hash keyed by a secret of its boot, so
- * ours is 0, "no label". The ICMPv6 source is the packet's destination:
- * right for local delivery; a forwarded packet's error would come from
- * an address of the arrival interface, which needs an IPv6 address
- * table qtablesd does not keep yet. A packet of the other family than
+ * ours is 0, "no label". The ICMPv6 source is the packet's destination
+ * when that is an address of this host, else the source address the
+ * kernel chooses towards the sender by the arrival interface
+ * (qt_addrs_source6). A packet of the other family than
  * the rule's (which the steering never hands over) is dropped unanswered. */
 static int reject_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
@@ -200,6 +200,14 @@ static int reject_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 			qt_addrs_iface_addr(env->addrs, ev->indev,
 					    &renv.icmp_saddr);
 	}
+	if (env->addrs && d->kind == REJ_ICMP_UNREACH &&
+	    p->family == AF_INET6 && ev->indev &&
+	    !qt_addrs_local6(env->addrs, &p->daddr.v6, ev->indev))
+		/* icmp6_send: not to us, so the source is the one chosen
+		 * for the way back to the sender (by the arrival
+		 * interface, in the symmetric case) */
+		qt_addrs_source6(env->addrs, ev->indev, &p->saddr.v6,
+				 &renv.icmp_saddr6);
 	size_t n = qt_reject_build(p, (enum qt_reject_kind)d->kind,
 				   d->icmp_code, &renv, buf, sizeof(buf));
 	if (n)

@@ -1,5 +1,5 @@
 /* The address-type table (engine/host_addrs.h) kept current from
- * rtnetlink. */
+ * rtnetlink: IPv4 routes and addresses, IPv6 addresses. */
 #include "addrs.h"
 
 #include <errno.h>
@@ -99,6 +99,58 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static struct qt_addrs_addr *addr_slot(struct build *b)
+{
+	if (b->na == b->ca) {
+		size_t c = b->ca ? b->ca * 2 : 16;
+		struct qt_addrs_addr *n = realloc(b->a, c * sizeof(*n));
+		if (!n) { errno = ENOMEM; return NULL; }
+		b->a = n; b->ca = c;
+	}
+	struct qt_addrs_addr *ad = &b->a[b->na];
+	memset(ad, 0, sizeof(*ad));
+	return ad;
+}
+
+/* An IPv6 address: IFA_ADDRESS is the address itself (IFA_LOCAL only
+ * with a peer), kept in the kernel's order with its DAD state. */
+static int addr6_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct build *b = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *at, *local = NULL, *address = NULL;
+	uint32_t flags = ifa->ifa_flags;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET6)
+		return MNL_CB_OK;
+	mnl_attr_for_each(at, nlh, sizeof(*ifa)) {
+		switch (mnl_attr_get_type(at)) {
+		case IFA_LOCAL: local = at; break;
+		case IFA_ADDRESS: address = at; break;
+		case IFA_FLAGS:
+			if (mnl_attr_get_payload_len(at) >= 4)
+				flags = mnl_attr_get_u32(at);
+			break;
+		default: break;
+		}
+	}
+	if (!local)
+		local = address;
+	if (!local || mnl_attr_get_payload_len(local) < 16)
+		return MNL_CB_OK;
+	struct qt_addrs_addr *ad = addr_slot(b);
+	if (!ad)
+		return MNL_CB_ERROR;
+	ad->family = AF_INET6;
+	ad->ifindex = (int)ifa->ifa_index;
+	memcpy(&ad->a6, mnl_attr_get_payload(local), 16);
+	ad->plen = ifa->ifa_prefixlen <= 128 ? ifa->ifa_prefixlen : 128;
+	ad->scope = ifa->ifa_scope;
+	ad->flags = (uint8_t)flags;
+	b->na++;
+	return MNL_CB_OK;
+}
+
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct build *b = data;
@@ -119,14 +171,9 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 		local = address;
 	if (!local || mnl_attr_get_payload_len(local) < 4)
 		return MNL_CB_OK;
-	if (b->na == b->ca) {
-		size_t c = b->ca ? b->ca * 2 : 16;
-		struct qt_addrs_addr *n = realloc(b->a, c * sizeof(*n));
-		if (!n) { errno = ENOMEM; return MNL_CB_ERROR; }
-		b->a = n; b->ca = c;
-	}
-	struct qt_addrs_addr *ad = &b->a[b->na];
-	memset(ad, 0, sizeof(*ad));
+	struct qt_addrs_addr *ad = addr_slot(b);
+	if (!ad)
+		return MNL_CB_ERROR;
 	ad->ifindex = (int)ifa->ifa_index;
 	memcpy(&ad->a, mnl_attr_get_payload(local), 4);
 	/* the subnet is IFA_ADDRESS's (the peer's on a point-to-point
@@ -150,7 +197,9 @@ static int refresh(void *table, struct qt_rtnl_watch *w)
 	if (qt_rtnl_watch_dump(w, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET,
 			       route_cb, &b) >= 0 &&
 	    qt_rtnl_watch_dump(w, RTM_GETADDR, sizeof(struct ifaddrmsg), AF_INET,
-			       addr_cb, &b) >= 0)
+			       addr_cb, &b) >= 0 &&
+	    qt_rtnl_watch_dump(w, RTM_GETADDR, sizeof(struct ifaddrmsg), AF_INET6,
+			       addr6_cb, &b) >= 0)
 		ret = qt_addrs_publish(o, b.r, b.nr, b.a, b.na);
 	free(b.r);
 	free(b.a);
@@ -170,7 +219,8 @@ static void free_table(void *table)
 /* Link changes matter too: a device going down drops its local routes
  * without a route notification. */
 const struct qt_rtnl_feed qt_addrs_feed = {
-	.groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_LINK,
+	.groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_LINK |
+		  RTMGRP_IPV6_IFADDR,
 	.bufsize = DUMP_BUF,
 	.first = RTM_NEWLINK,
 	.last = RTM_DELROUTE,

@@ -396,7 +396,11 @@ struct qt_nat_range {
 	uint32_t min_addr, max_addr; /* IPv4, network order (MAP_IPS) */
 	uint16_t min_port, max_port; /* host order (PROTO_SPECIFIED) */
 	uint16_t base_port;        /* PROTO_OFFSET: shifted port map */
-	uint16_t pad;              /* zero */
+	/* AF_INET6: the addresses are min_addr6/max_addr6 (an ip6tables
+	 * rule; set before parsing, it decides how the text is read) */
+	uint8_t family;
+	uint8_t pad;               /* zero */
+	uint8_t min_addr6[16], max_addr6[16]; /* IPv6, network order */
 };
 
 /* "PORT[-PORT[/BASE]]" (--to-ports, or after the colon of --to-*):
@@ -404,11 +408,14 @@ struct qt_nat_range {
  * dccp or icmp; '!' is not looked at, as in iptables). */
 int qt_nat_parse_ports(const char *arg, uint16_t proto, struct qt_nat_range *r,
 		       struct qt_ctx *ctx);
-/* "[ADDR[-ADDR]][:PORTS]" of --to-source / --to-destination. */
+/* "[ADDR[-ADDR]][:PORTS]" of --to-source / --to-destination; in an
+ * IPv6 range (r->family AF_INET6) "[ADDR[-ADDR]]:PORTS" or
+ * "ADDR[-ADDR]" as libxt_NAT reads them. */
 int qt_nat_parse_to(const char *arg, uint16_t proto, struct qt_nat_range *r,
 		    struct qt_ctx *ctx);
-/* The text of a range, no leading space: "1.1.1.1-1.1.1.9:80-90/5";
- * with ports_only just "80-90/5". */
+/* The text of a range, no leading space: "1.1.1.1-1.1.1.9:80-90/5"
+ * ("[::1-::9]:80-90/5" for IPv6 with ports); with ports_only just
+ * "80-90/5". */
 void qt_nat_range_put(struct qt_buf *b, const struct qt_nat_range *r,
 		      bool ports_only);
 /* The flags in iptables' order, each as " PRErandom" etc.: pre is "--"

@@ -153,6 +153,48 @@ int qt_nat_parse_ports(const char *arg, uint16_t proto, struct qt_nat_range *r,
 	return 0;
 }
 
+/* libxt_NAT's IPv6 reading: an address with ports is bracketed
+ * ("[ADDR[-ADDR]]:PORTS", whatever follows the ']' up to a colon
+ * ignored), one without may be bare; "[]:PORTS" maps no address. */
+static int parse_to6(char *arg, uint16_t proto, struct qt_nat_range *r,
+		     struct qt_ctx *ctx)
+{
+	char *start = strchr(arg, '['), *colon;
+	if (!start) {
+		start = arg;
+		/* one colon is a port, more are an address */
+		colon = strchr(arg, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL;
+	} else {
+		start++;
+		char *end = strchr(start, ']');
+		if (!end)
+			return qt_param_error(ctx, "Invalid address format");
+		*end = '\0';
+		colon = strchr(end + 1, ':');
+	}
+	if (colon) {
+		if (qt_nat_parse_ports(colon + 1, proto, r, ctx))
+			return -1;
+		if (colon == arg || colon == arg + 2)
+			return 0;
+		*colon = '\0';
+	}
+	r->flags |= QT_NAT_MAP_IPS;
+	char *dash = strchr(start, '-');
+	if (colon && dash && dash > colon)
+		dash = NULL;
+	if (dash)
+		*dash = '\0';
+	if (inet_pton(AF_INET6, start, r->min_addr6) != 1)
+		return qt_param_error(ctx, "Bad IP address \"%s\"", start);
+	memcpy(r->max_addr6, r->min_addr6, 16);
+	if (dash && inet_pton(AF_INET6, dash + 1, r->max_addr6) != 1)
+		return qt_param_error(ctx, "Bad IP address \"%s\"", dash + 1);
+	return 0;
+}
+
 int qt_nat_parse_to(const char *orig, uint16_t proto, struct qt_nat_range *r,
 		    struct qt_ctx *ctx)
 {
@@ -160,6 +202,11 @@ int qt_nat_parse_to(const char *orig, uint16_t proto, struct qt_nat_range *r,
 	int rc = -1;
 	if (!arg)
 		abort();
+	if (r->family == AF_INET6) {
+		rc = parse_to6(arg, proto, r, ctx);
+		free(arg);
+		return rc;
+	}
 	/* one colon separates the ports; more than one is no port at all
 	 * (an IPv6 address in ip6tables), so the address check complains */
 	char *colon = strchr(arg, ':');
@@ -203,7 +250,19 @@ void qt_nat_range_put(struct qt_buf *b, const struct qt_nat_range *r,
 		      bool ports_only)
 {
 	char s[INET_ADDRSTRLEN];
-	if (!ports_only && (r->flags & QT_NAT_MAP_IPS)) {
+	if (!ports_only && (r->flags & QT_NAT_MAP_IPS) &&
+	    r->family == AF_INET6) {
+		/* brackets only where ports follow, as libxt_NAT prints */
+		bool br = r->flags & QT_NAT_PROTO_SPECIFIED;
+		char s6[INET6_ADDRSTRLEN];
+		qt_buf_printf(b, "%s%s", br ? "[" : "",
+			      inet_ntop(AF_INET6, r->min_addr6, s6, sizeof(s6)));
+		if (memcmp(r->min_addr6, r->max_addr6, 16))
+			qt_buf_printf(b, "-%s", inet_ntop(AF_INET6, r->max_addr6,
+							  s6, sizeof(s6)));
+		if (br)
+			qt_buf_putc(b, ']');
+	} else if (!ports_only && (r->flags & QT_NAT_MAP_IPS)) {
 		struct in_addr a = { .s_addr = r->min_addr };
 		qt_buf_puts(b, inet_ntop(AF_INET, &a, s, sizeof(s)));
 		if (r->max_addr != r->min_addr) {

@@ -122,6 +122,15 @@ void qt_ct_set_reply(struct qt_ct *ct, struct qt_ct_entry *e,
  * for find_appropriate_src): an entry whose source NAT changed its
  * tuple is added (unconfirmed or not) and leaves with the entry. */
 void qt_ct_bysrc_add(struct qt_ct *ct, struct qt_ct_entry *e);
+
+/* The transport header of the IPv6 packet at ip (n bytes), past its
+ * extension headers as ipv6_skip_exthdr() finds them (in the bytes
+ * there are, not bounded by the payload length, as the kernel reads
+ * an error's quoted packet): its protocol and offset from ip; false
+ * where the kernel finds no protocol: a header cut short, NO NEXT
+ * HEADER, or a non-first fragment. */
+bool qt_ct_ipv6_l4(const uint8_t *ip, uint32_t n, uint8_t *proto,
+		   uint32_t *off);
 /* The indexed entries whose original tuple has t's source address, port
  * (ICMP: id) and protocol: the first after prev (NULL: the first). */
 const struct qt_ct_entry *qt_ct_bysrc_next(const struct qt_ct *ct,

@@ -68,13 +68,9 @@ static bool icmpv6_invert(const struct qt_ct_tuple *t, struct qt_ct_tuple *out)
 	return inv >= 0;
 }
 
-/* The quoted packet's transport header, past its extension headers as
- * ipv6_skip_exthdr() finds it (in the bytes the error carries, not
- * bounded by the quoted payload length, as the kernel reads them);
- * false where the kernel finds no protocol: a header cut short, NO
- * NEXT HEADER, or a non-first fragment. */
-static bool quoted_l4(const uint8_t *ip, uint32_t n, uint8_t *proto,
-		      uint32_t *off)
+/* The quoted packet's transport header (see conntrack.h). */
+bool qt_ct_ipv6_l4(const uint8_t *ip, uint32_t n, uint8_t *proto,
+		   uint32_t *off)
 {
 	uint8_t nh = ip[6];
 	uint32_t at = 40;
@@ -124,7 +120,7 @@ static enum qt_ct_error icmpv6_error(const struct qt_pkt *p,
 	uint32_t n = p->l4_len - 8;
 	uint8_t proto;
 	uint32_t off;
-	if (n < 40 || !quoted_l4(ip, n, &proto, &off))
+	if (n < 40 || !qt_ct_ipv6_l4(ip, n, &proto, &off))
 		return QT_CT_ERR_BAD;
 	memcpy(q->src.b, ip + 8, 16);
 	memcpy(q->dst.b, ip + 24, 16);
