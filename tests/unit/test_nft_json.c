@@ -411,10 +411,75 @@ int main(void)
 	ok(strstr(qt_buf_str(&err), "holds a quote") != NULL, "saying why");
 
 	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
-		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"masquerade\": "
-		      "null}]}}}]}") == NULL, "a statement the model lacks is refused");
-	ok(strstr(qt_buf_str(&err), "does not hold the 'masquerade' statement")
+		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"quota\": "
+		      "{\"val\": 1}}]}}}]}") == NULL,
+	   "a statement the model lacks is refused");
+	ok(strstr(qt_buf_str(&err), "does not hold the 'quota' statement")
 	   != NULL, "by name, not as an unknown one");
+	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
+		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"dnat\": "
+		      "{\"addr\": {\"map\": {\"key\": {\"payload\": {\"protocol\": "
+		      "\"ip\", \"field\": \"saddr\"}}, \"data\": \"@nm\"}}}}]}}}]}")
+	   == NULL, "a nat map by name is refused");
+	ok(strstr(qt_buf_str(&err), "does not hold a nat map by name") != NULL,
+	   "saying so");
+
+	is_str(translated("{\"nftables\": [{\"map\": {\"family\": \"ip\", "
+			  "\"name\": \"m\", \"table\": \"k\", \"type\": "
+			  "[\"ipv4_addr\", \"inet_proto\", \"inet_service\"], "
+			  "\"handle\": 3, \"comment\": \"vm\", \"map\": \"verdict\", "
+			  "\"elem\": [[{\"elem\": {\"val\": {\"concat\": [\"1.2.3.4\", "
+			  "\"tcp\", 80]}, \"timeout\": 30, \"expires\": 20, "
+			  "\"comment\": \"x\"}}, {\"drop\": null}], [{\"concat\": "
+			  "[\"5.6.7.8\", \"udp\", 53]}, {\"goto\": {\"target\": "
+			  "\"c\"}}]]}}]}"),
+	       "add map ip \"k\" \"m\" { type ipv4_addr . inet_proto . "
+	       "inet_service : verdict; elements = { 1.2.3.4 . tcp . 80 timeout "
+	       "30s comment \"x\" : drop, 5.6.7.8 . udp . 53 : goto \"c\" }; }\n",
+	       "a verdict map of a concatenated key, its elements with what "
+	       "they carry (not the kernel's countdown, nor the map's comment, "
+	       "which nft does not read)");
+	is_str(translated("{\"nftables\": [{\"rule\": {\"family\": \"ip\", "
+			  "\"table\": \"k\", \"chain\": \"n\", \"expr\": ["
+			  "{\"vmap\": {\"key\": {\"concat\": [{\"payload\": "
+			  "{\"protocol\": \"ip\", \"field\": \"daddr\"}}, "
+			  "{\"meta\": {\"key\": \"l4proto\"}}]}, \"data\": \"@m\"}}, "
+			  "{\"match\": {\"op\": \"==\", \"left\": {\"&\": "
+			  "[{\"meta\": {\"key\": \"mark\"}}, 16384]}, \"right\": 0}}, "
+			  "{\"match\": {\"op\": \"==\", \"left\": {\"fib\": "
+			  "{\"result\": \"oif\", \"flags\": [\"saddr\", \"iif\"]}}, "
+			  "\"right\": false}}, "
+			  "{\"mangle\": {\"key\": {\"meta\": {\"key\": \"mark\"}}, "
+			  "\"value\": {\"|\": [{\"meta\": {\"key\": \"mark\"}}, "
+			  "16384]}}}, "
+			  "{\"set\": {\"op\": \"add\", \"elem\": {\"elem\": {\"val\": "
+			  "{\"payload\": {\"protocol\": \"ip\", \"field\": "
+			  "\"saddr\"}}, \"timeout\": 10}}, \"set\": \"@aff\"}}, "
+			  "{\"ct count\": {\"val\": 10, \"inv\": true}}, "
+			  "{\"vmap\": {\"key\": {\"jhash\": {\"mod\": 2, \"seed\": "
+			  "57005, \"expr\": {\"payload\": {\"protocol\": \"ip\", "
+			  "\"field\": \"saddr\"}}}}, \"data\": {\"set\": [[0, "
+			  "{\"drop\": null}], [1, {\"accept\": null}]]}}}, "
+			  "{\"vmap\": {\"key\": {\"numgen\": {\"mode\": \"random\", "
+			  "\"mod\": 2, \"offset\": 0}}, \"data\": {\"set\": [[0, "
+			  "{\"jump\": {\"target\": \"c\"}}]]}}}, "
+			  "{\"snat\": {\"addr\": {\"range\": [\"1.2.3.4\", "
+			  "\"1.2.3.8\"]}, \"port\": {\"range\": [80, 90]}, "
+			  "\"flags\": [\"random\", \"persistent\"]}}, "
+			  "{\"dnat\": {\"family\": \"ip\", \"addr\": {\"map\": "
+			  "{\"key\": {\"payload\": {\"protocol\": \"ip\", "
+			  "\"field\": \"daddr\"}}, \"data\": {\"set\": [[\"1.2.3.4\", "
+			  "{\"concat\": [\"5.6.7.8\", 8080]}]]}}}}}, "
+			  "{\"redirect\": null}]}}]}"),
+	       "add rule ip \"k\" \"n\" ip daddr . meta l4proto vmap @m "
+	       "meta mark & 16384 == 0 fib saddr . iif oif missing "
+	       "meta mark set meta mark | 16384 add @aff { ip saddr timeout 10s } "
+	       "ct count over 10 jhash ip saddr mod 2 seed 0xdead vmap "
+	       "{ 0 : drop, 1 : accept } numgen random mod 2 vmap "
+	       "{ 0 : jump \"c\" } snat to 1.2.3.4-1.2.3.8:80-90 random,persistent "
+	       "dnat ip to ip daddr map { 1.2.3.4 : 5.6.7.8 . 8080 } redirect\n",
+	       "concatenations, bitwise operations, fib, set updates, ct "
+	       "count, jhash, numgen, vmap and nat in nft's language");
 	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
 		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"accept\": "
 		      "null, \"drop\": null}]}}}]}") == NULL,
