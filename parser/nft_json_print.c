@@ -188,8 +188,8 @@ static void put_key(const struct nft_dtype *const *kt, unsigned nk,
 		memset(&p, 0, sizeof(p));
 		p.lo.len = p.hi.len = (uint8_t)bytes;
 		memcpy(p.lo.b, e->lo.b + off, bytes);
-		memcpy(p.hi.b, (e->kind == NFT_E_VALUE ? e->lo.b : e->hi.b) + off,
-		       bytes);
+		const uint8_t *hi = e->kind == NFT_E_VALUE ? e->lo.b : e->hi.b;
+		memcpy(p.hi.b, hi + off, bytes);
 		p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE : NFT_E_VALUE;
 		if (k)
 			qt_buf_puts(b, ", ");
@@ -213,9 +213,11 @@ static void put_set_elem(const struct nft_dtype *const *kt, unsigned nk,
 	qt_buf_puts(b, "{\"elem\": {\"val\": ");
 	put_key(kt, nk, e, true, b);
 	if (e->timeout_ms)
-		qt_buf_printf(b, ", \"timeout\": %" PRIu64, e->timeout_ms / 1000);
+		qt_buf_printf(b, ", \"timeout\": %" PRIu64,
+			      e->timeout_ms / 1000);
 	if (e->expires_ms)
-		qt_buf_printf(b, ", \"expires\": %" PRIu64, e->expires_ms / 1000);
+		qt_buf_printf(b, ", \"expires\": %" PRIu64,
+			      e->expires_ms / 1000);
 	if (e->comment) {
 		qt_buf_puts(b, ", ");
 		key_str(b, "comment", e->comment);
@@ -400,7 +402,8 @@ static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 			put_set_ref(s->set_name, b);
 		} else {
 			qt_buf_puts(b, "{\"set\": ");
-			put_elems_of(kt, nk, true, NULL, s->elems, s->nelems, b);
+			put_elems_of(kt, nk, true, NULL, s->elems, s->nelems,
+				     b);
 			qt_buf_putc(b, '}');
 		}
 		qt_buf_puts(b, "}}");
@@ -541,7 +544,8 @@ static void put_set_update(const struct nft_stmt *s, struct qt_buf *b)
 		qt_buf_puts(b, "{\"elem\": {\"val\": ");
 	put_fields(s->field, s->cat, s->ncat, b);
 	if (s->timeout_ms)
-		qt_buf_printf(b, ", \"timeout\": %" PRIu64, s->timeout_ms / 1000);
+		qt_buf_printf(b, ", \"timeout\": %" PRIu64,
+			      s->timeout_ms / 1000);
 	if (s->has_limit) {
 		qt_buf_puts(b, ", \"limit\": ");
 		put_limit_body(s, b);
@@ -728,7 +732,8 @@ static void put_set(struct doc *d, const struct nft_table *t,
 	}
 	if (s->map) {
 		qt_buf_puts(b, ", ");
-		key_str(b, "map", s->data_type ? s->data_type->name : "verdict");
+		key_str(b, "map", s->data_type ? s->data_type->name
+						: "verdict");
 	}
 	if (s->size)
 		qt_buf_printf(b, ", \"size\": %u", s->size);

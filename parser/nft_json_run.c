@@ -657,8 +657,8 @@ static int stmt_nat(struct tr *t, const char *kind, const struct qt_json *v)
 		const struct qt_json *k = qt_json_get(map, "key"),
 				    *d = qt_json_get(map, "data");
 		if (d && d->type == QT_JSON_STRING)
-			return internal(t, "qtables-nft does not hold a nat map "
-					"by name yet.");
+			return internal(t, "qtables-nft does not hold a nat "
+					"map by name yet.");
 		if (!k || !d || put_lhs(t, k) < 0)
 			return internal(t, "Invalid nat map.");
 		qt_buf_puts(t->cmds, " map ");
@@ -985,7 +985,8 @@ static int set_or_map(struct tr *t, const struct qt_json *v, enum op op,
 		return internal(t, "Invalid set type.");
 	qt_buf_puts(t->cmds, " { type ");
 	for (unsigned i = 0; i < nparts; i++) {
-		if (parts[i]->type != QT_JSON_STRING || !plain_word(parts[i]->s))
+		if (parts[i]->type != QT_JSON_STRING ||
+		    !plain_word(parts[i]->s))
 			return internal(t, "Invalid set type.");
 		qt_buf_printf(t->cmds, "%s%s", i ? " . " : "", parts[i]->s);
 	}
