@@ -155,14 +155,119 @@ static void put_elem(const struct nft_dtype *t, const struct nft_elem *e,
 	qt_buf_puts(b, "]}");
 }
 
-static void put_elems(const struct nft_dtype *t, const struct nft_elem *e,
-		      unsigned n, struct qt_buf *b)
+static const char *const verdicts[] = {
+	"accept", "drop", "continue", "return", "jump", "goto",
+};
+
+static void put_verdict(enum nft_verdict v, const char *chain,
+			struct qt_buf *b)
+{
+	if (chain) {
+		qt_buf_printf(b, "{\"%s\": {", verdicts[v]);
+		key_str(b, "target", chain);
+		qt_buf_puts(b, "}}");
+	} else {
+		qt_buf_printf(b, "{\"%s\": null}", verdicts[v]);
+	}
+}
+
+/* A key of nk parts (kt): one value, or a concatenation whose parts
+ * sit one after the other, each padded to 32-bit words. */
+static void put_key(const struct nft_dtype *const *kt, unsigned nk,
+		    const struct nft_elem *e, bool in_set, struct qt_buf *b)
+{
+	if (nk <= 1) {
+		put_elem(kt[0], e, in_set, b);
+		return;
+	}
+	qt_buf_puts(b, "{\"concat\": [");
+	unsigned off = 0;
+	for (unsigned k = 0; k < nk; k++) {
+		unsigned bytes = (kt[k]->bits + 7) / 8;
+		struct nft_elem p;
+		memset(&p, 0, sizeof(p));
+		p.lo.len = p.hi.len = (uint8_t)bytes;
+		memcpy(p.lo.b, e->lo.b + off, bytes);
+		const uint8_t *hi = e->kind == NFT_E_VALUE ? e->lo.b : e->hi.b;
+		memcpy(p.hi.b, hi + off, bytes);
+		p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE : NFT_E_VALUE;
+		if (k)
+			qt_buf_puts(b, ", ");
+		put_elem(kt[k], &p, true, b);
+		off += nft_concat_part_len(kt[k]);
+	}
+	qt_buf_puts(b, "]}");
+}
+
+static void put_limit_body(const struct nft_stmt *s, struct qt_buf *b);
+
+/* A set's element: its key, wrapped with what it carries (timeout,
+ * expiry and comment in seconds and text) when it carries anything. */
+static void put_set_elem(const struct nft_dtype *const *kt, unsigned nk,
+			 const struct nft_elem *e, struct qt_buf *b)
+{
+	if (!e->timeout_ms && !e->expires_ms && !e->comment) {
+		put_key(kt, nk, e, true, b);
+		return;
+	}
+	qt_buf_puts(b, "{\"elem\": {\"val\": ");
+	put_key(kt, nk, e, true, b);
+	if (e->timeout_ms)
+		qt_buf_printf(b, ", \"timeout\": %" PRIu64,
+			      e->timeout_ms / 1000);
+	if (e->expires_ms)
+		qt_buf_printf(b, ", \"expires\": %" PRIu64,
+			      e->expires_ms / 1000);
+	if (e->comment) {
+		qt_buf_puts(b, ", ");
+		key_str(b, "comment", e->comment);
+	}
+	qt_buf_puts(b, "}}");
+}
+
+/* A map's value: a verdict, or data of type dt (a nat map's address,
+ * or address . port). */
+static void put_map_data(const struct nft_dtype *dt, const struct nft_elem *e,
+			 struct qt_buf *b)
+{
+	if (!dt) {
+		put_verdict(e->verdict, e->chain, b);
+		return;
+	}
+	struct nft_val v = e->data;
+	unsigned alen = (dt->bits + 7) / 8;
+	if (v.len <= alen) {
+		put_value(dt, &v, b);
+		return;
+	}
+	v.len = (uint8_t)alen;
+	struct nft_val port = { 2, { 0 } };
+	memcpy(port.b, e->data.b + nft_concat_part_len(dt), 2);
+	qt_buf_puts(b, "{\"concat\": [");
+	put_value(dt, &v, b);
+	qt_buf_puts(b, ", ");
+	put_value(nft_dtype_get(NFT_T_SERVICE), &port, b);
+	qt_buf_puts(b, "]}");
+}
+
+/* Elements of a set (map false) or a map: `[key, ...]` or
+ * `[[key, value], ...]`. */
+static void put_elems_of(const struct nft_dtype *const *kt, unsigned nk,
+			 bool map, const struct nft_dtype *dt,
+			 const struct nft_elem *e, unsigned n, struct qt_buf *b)
 {
 	qt_buf_putc(b, '[');
 	for (unsigned i = 0; i < n; i++) {
 		if (i)
 			qt_buf_puts(b, ", ");
-		put_elem(t, &e[i], true, b);
+		if (map)
+			qt_buf_putc(b, '[');
+		put_set_elem(kt, nk, &e[i], b);
+		if (map) {
+			qt_buf_puts(b, ", ");
+			put_map_data(dt, &e[i], b);
+			qt_buf_putc(b, ']');
+		}
 	}
 	qt_buf_putc(b, ']');
 }
@@ -185,40 +290,271 @@ static void put_field(const struct nft_field *f, struct qt_buf *b)
 	qt_buf_puts(b, "}}");
 }
 
+/* fields one after the other: one field, or their concatenation */
+static void put_fields(const struct nft_field *first,
+		       const struct nft_field *const *more, unsigned nmore,
+		       struct qt_buf *b)
+{
+	if (!nmore) {
+		put_field(first, b);
+		return;
+	}
+	qt_buf_puts(b, "{\"concat\": [");
+	put_field(first, b);
+	for (unsigned i = 0; i < nmore; i++) {
+		qt_buf_puts(b, ", ");
+		put_field(more[i], b);
+	}
+	qt_buf_puts(b, "]}");
+}
+
 static const char *const ops[] = { "==", "!=", "<", ">", "<=", ">=" };
-static const char *const verdicts[] = {
-	"accept", "drop", "continue", "return", "jump", "goto",
-};
+static const char *const bitops[] = { "", "&", "|", "^" };
 static const char *const log_levels[] = {
 	"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
 	"audit",
 };
+static const char *const fib_inputs[] = {
+	"saddr", "daddr", "mark", "iif", "oif",
+};
+static const char *const fib_results[] = { "oif", "oifname", "type" };
+
+/* field OP mask: {"&": [field, mask]} */
+static void put_bitop(enum nft_bitop op, const struct nft_field *f,
+		      const struct nft_val *mask, struct qt_buf *b)
+{
+	qt_buf_printf(b, "{\"%s\": [", bitops[op]);
+	put_field(f, b);
+	qt_buf_puts(b, ", ");
+	put_value(nft_dtype_get(f->type), mask, b);
+	qt_buf_puts(b, "]}");
+}
+
+/* A match's left side: a field, a concatenation, a bitwise operation
+ * on a field, numgen, jhash or fib. */
+static void put_lhs(const struct nft_stmt *s, struct qt_buf *b)
+{
+	switch (s->lhs) {
+	case NFT_L_NUMGEN:
+		qt_buf_printf(b, "{\"numgen\": {\"mode\": \"%s\", \"mod\": %u, "
+			      "\"offset\": %u}}", s->numgen_inc ? "inc"
+								: "random",
+			      s->mod, s->offset);
+		return;
+	case NFT_L_JHASH:
+		qt_buf_printf(b, "{\"jhash\": {\"mod\": %u", s->mod);
+		if (s->has_seed)
+			qt_buf_printf(b, ", \"seed\": %u", s->seed);
+		if (s->offset)
+			qt_buf_printf(b, ", \"offset\": %u", s->offset);
+		qt_buf_puts(b, ", ");
+		key(b, "expr");
+		if (s->nhkeys)
+			put_fields(s->hkeys[0], s->hkeys + 1, s->nhkeys - 1, b);
+		qt_buf_puts(b, "}}");
+		return;
+	case NFT_L_FIB: {
+		qt_buf_puts(b, "{\"fib\": {");
+		key_str(b, "result", fib_results[s->fib_result]);
+		bool first = true;
+		for (unsigned i = 0; i < 5; i++)
+			if (s->fib_flags & (1u << i)) {
+				qt_buf_puts(b, first ? ", \"flags\": [" : ", ");
+				qt_json_put_str(b, fib_inputs[i]);
+				first = false;
+			}
+		if (!first)
+			qt_buf_putc(b, ']');
+		qt_buf_puts(b, "}}");
+		return;
+	}
+	case NFT_L_FIELD:
+		break;
+	}
+	if (s->bitop)
+		put_bitop(s->bitop, s->field, &s->mask, b);
+	else
+		put_fields(s->field, s->cat, s->ncat, b);
+}
+
+static void put_set_ref(const char *name, struct qt_buf *b)
+{
+	char ref[300];
+	snprintf(ref, sizeof(ref), "@%s", name);
+	qt_json_put_str(b, ref);
+}
 
 static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 {
-	const struct nft_dtype *t = nft_dtype_get(s->field->type);
+	const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+		nft_dtype_get(s->field->type)
+	};
+	for (unsigned i = 0; i < s->ncat; i++)
+		kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+	unsigned nk = 1 + s->ncat;
+	if (s->vmap) {
+		qt_buf_puts(b, "{\"vmap\": {");
+		key(b, "key");
+		put_lhs(s, b);
+		qt_buf_puts(b, ", ");
+		key(b, "data");
+		if (s->set_name) {
+			put_set_ref(s->set_name, b);
+		} else {
+			qt_buf_puts(b, "{\"set\": ");
+			put_elems_of(kt, nk, true, NULL, s->elems, s->nelems,
+				     b);
+			qt_buf_putc(b, '}');
+		}
+		qt_buf_puts(b, "}}");
+		return;
+	}
 	/* a flag value compared without an operator tests for the flags
 	 * (nft's implicit operator, listed as "in") */
-	const char *op = s->op == NFT_OP_EQ && t->bitmask && !s->braces &&
-			 !s->set_name ? "in" : ops[s->op];
+	const char *op = s->op == NFT_OP_EQ && kt[0]->bitmask && !s->braces &&
+			 !s->set_name && !s->bitop && !s->ncat &&
+			 s->lhs == NFT_L_FIELD ? "in" : ops[s->op];
 	qt_buf_puts(b, "{\"match\": {");
 	key_str(b, "op", op);
 	qt_buf_puts(b, ", ");
 	key(b, "left");
-	put_field(s->field, b);
+	put_lhs(s, b);
 	qt_buf_puts(b, ", ");
 	key(b, "right");
-	if (s->set_name) {
-		char name[300];
-		snprintf(name, sizeof(name), "@%s", s->set_name);
-		qt_json_put_str(b, name);
-	} else if (s->braces) {
+	if (s->lhs == NFT_L_FIB && !s->nelems && !s->set_name)
+		qt_buf_puts(b, s->fib_exists ? "true" : "false");
+	else if (s->set_name)
+		put_set_ref(s->set_name, b);
+	else if (s->braces) {
 		qt_buf_puts(b, "{\"set\": ");
-		put_elems(t, s->elems, s->nelems, b);
+		put_elems_of(kt, nk, false, NULL, s->elems, s->nelems, b);
 		qt_buf_putc(b, '}');
 	} else {
-		put_elem(t, &s->elems[0], false, b);
+		put_key(kt, nk, &s->elems[0], false, b);
 	}
+	qt_buf_puts(b, "}}");
+}
+
+static const char *const nat_names[] = {
+	"snat", "dnat", "masquerade", "redirect",
+};
+static const char *const nat_flag_names[] = {
+	"random", "fully-random", "persistent",
+};
+
+/* {"dnat": {["family",] ["addr",] ["port",] ["flags"]}}, or null when
+ * it has none of them */
+static void put_nat(const struct nft_table *t, const struct nft_stmt *s,
+		    struct qt_buf *b)
+{
+	bool v6 = s->nat_map ? t->family == NFT_F_IP6 : s->addr_lo.len == 16;
+	const struct nft_dtype *at = nft_dtype_get(v6 ? NFT_T_IPV6
+						      : NFT_T_IPV4);
+	/* the family is named where the listing names it: a map whose
+	 * values hold a port, an address in an inet table */
+	bool family = false;
+	if (s->nat_map) {
+		for (unsigned i = 0; i < s->nelems; i++)
+			family |= s->elems[i].data.len > (at->bits + 7) / 8;
+		family |= t->family == NFT_F_INET;
+	} else {
+		family = t->family == NFT_F_INET && s->nat_has_addr;
+	}
+	unsigned nflags = 0;
+	for (unsigned i = 0; i < 3; i++)
+		nflags += !!(s->nat_flags & (1u << i));
+	if (!family && !s->nat_map && !s->nat_has_addr && !s->nat_has_port &&
+	    !nflags) {
+		qt_buf_printf(b, "{\"%s\": null}", nat_names[s->nat]);
+		return;
+	}
+	qt_buf_printf(b, "{\"%s\": {", nat_names[s->nat]);
+	const char *sep = "";
+	if (family) {
+		key_str(b, "family", v6 ? "ip6" : "ip");
+		sep = ", ";
+	}
+	if (s->nat_map) {
+		qt_buf_printf(b, "%s\"addr\": {\"map\": {\"key\": ", sep);
+		put_lhs(s, b);
+		qt_buf_puts(b, ", \"data\": ");
+		if (s->set_name) {
+			put_set_ref(s->set_name, b);
+		} else {
+			const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+				nft_dtype_get(s->field->type)
+			};
+			for (unsigned i = 0; i < s->ncat; i++)
+				kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+			qt_buf_puts(b, "{\"set\": ");
+			put_elems_of(kt, 1 + s->ncat, true, at, s->elems,
+				     s->nelems, b);
+			qt_buf_putc(b, '}');
+		}
+		qt_buf_puts(b, "}}");
+		sep = ", ";
+	} else if (s->nat_has_addr) {
+		qt_buf_printf(b, "%s\"addr\": ", sep);
+		if (s->nat_addr_range) {
+			qt_buf_puts(b, "{\"range\": [");
+			put_value(at, &s->addr_lo, b);
+			qt_buf_puts(b, ", ");
+			put_value(at, &s->addr_hi, b);
+			qt_buf_puts(b, "]}");
+		} else {
+			put_value(at, &s->addr_lo, b);
+		}
+		sep = ", ";
+	}
+	if (s->nat_has_port) {
+		qt_buf_printf(b, "%s\"port\": ", sep);
+		if (s->nat_port_range)
+			qt_buf_printf(b, "{\"range\": [%u, %u]}", s->port_lo,
+				      s->port_hi);
+		else
+			qt_buf_printf(b, "%u", s->port_lo);
+		sep = ", ";
+	}
+	if (nflags) {
+		/* one flag is a string, several an array */
+		qt_buf_printf(b, "%s\"flags\": %s", sep, nflags > 1 ? "[" : "");
+		bool first = true;
+		for (unsigned i = 0; i < 3; i++)
+			if (s->nat_flags & (1u << i)) {
+				if (!first)
+					qt_buf_puts(b, ", ");
+				qt_json_put_str(b, nat_flag_names[i]);
+				first = false;
+			}
+		if (nflags > 1)
+			qt_buf_putc(b, ']');
+	}
+	qt_buf_puts(b, "}}");
+}
+
+/* add/update/delete @set { key [timeout T] [limit ...] } */
+static void put_set_update(const struct nft_stmt *s, struct qt_buf *b)
+{
+	qt_buf_puts(b, "{\"set\": {");
+	key_str(b, "op", s->set_op);
+	qt_buf_puts(b, ", ");
+	key(b, "elem");
+	bool wrap = s->timeout_ms || s->has_limit;
+	if (wrap)
+		qt_buf_puts(b, "{\"elem\": {\"val\": ");
+	put_fields(s->field, s->cat, s->ncat, b);
+	if (s->timeout_ms)
+		qt_buf_printf(b, ", \"timeout\": %" PRIu64,
+			      s->timeout_ms / 1000);
+	if (s->has_limit) {
+		qt_buf_puts(b, ", \"limit\": ");
+		put_limit_body(s, b);
+	}
+	if (wrap)
+		qt_buf_puts(b, "}}");
+	qt_buf_puts(b, ", ");
+	key(b, "set");
+	put_set_ref(s->set_name, b);
 	qt_buf_puts(b, "}}");
 }
 
@@ -268,10 +604,11 @@ static void put_log(const struct nft_stmt *s, struct qt_buf *b)
 	qt_buf_puts(b, "}}");
 }
 
-static void put_limit(const struct nft_stmt *s, struct qt_buf *b)
+/* limit's object: {"rate": ..., "burst": ..., "per": ...} */
+static void put_limit_body(const struct nft_stmt *s, struct qt_buf *b)
 {
-	qt_buf_printf(b, "{\"limit\": {\"rate\": %" PRIu64 ", \"burst\": %"
-		      PRIu64 ", ", s->rate, s->burst);
+	qt_buf_printf(b, "{\"rate\": %" PRIu64 ", \"burst\": %" PRIu64 ", ",
+		      s->rate, s->burst);
 	key_str(b, "per", s->unit);
 	if (s->over)
 		qt_buf_puts(b, ", \"inv\": true");
@@ -280,7 +617,7 @@ static void put_limit(const struct nft_stmt *s, struct qt_buf *b)
 		key_str(b, "rate_unit", s->bytes_unit);
 		qt_buf_puts(b, ", \"burst_unit\": \"bytes\"");
 	}
-	qt_buf_puts(b, "}}");
+	qt_buf_putc(b, '}');
 }
 
 static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
@@ -288,10 +625,14 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 {
 	switch (s->kind) {
 	case NFT_S_NAT:
+		put_nat(t, s, b);
+		return;
 	case NFT_S_SET_UPDATE:
+		put_set_update(s, b);
+		return;
 	case NFT_S_CT_COUNT:
-		/* not rendered in JSON yet */
-		qt_buf_puts(b, "null");
+		qt_buf_printf(b, "{\"ct count\": {\"val\": %u%s}}", s->count,
+			      s->over ? ", \"inv\": true" : "");
 		return;
 	case NFT_S_MATCH:
 		put_match(s, b);
@@ -305,13 +646,7 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 				      s->bytes);
 		return;
 	case NFT_S_VERDICT:
-		if (s->chain) {
-			qt_buf_printf(b, "{\"%s\": {", verdicts[s->verdict]);
-			key_str(b, "target", s->chain);
-			qt_buf_puts(b, "}}");
-		} else {
-			qt_buf_printf(b, "{\"%s\": null}", verdicts[s->verdict]);
-		}
+		put_verdict(s->verdict, s->chain, b);
 		return;
 	case NFT_S_REJECT:
 		if (s->implicit)
@@ -324,7 +659,9 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_log(s, b);
 		return;
 	case NFT_S_LIMIT:
-		put_limit(s, b);
+		qt_buf_puts(b, "{\"limit\": ");
+		put_limit_body(s, b);
+		qt_buf_putc(b, '}');
 		return;
 	case NFT_S_SET_FIELD:
 		qt_buf_puts(b, "{\"mangle\": {");
@@ -332,7 +669,11 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_field(s->field, b);
 		qt_buf_puts(b, ", ");
 		key(b, "value");
-		put_value(nft_dtype_get(s->field->type), &s->elems[0].lo, b);
+		if (s->src)
+			put_bitop(s->bitop, s->src, &s->mask, b);
+		else
+			put_value(nft_dtype_get(s->field->type),
+				  &s->elems[0].lo, b);
 		qt_buf_puts(b, "}}");
 		return;
 	case NFT_S_NOTRACK:
@@ -364,14 +705,36 @@ static void put_set(struct doc *d, const struct nft_table *t,
 {
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, "set", t);
+	head(b, s->map ? "map" : "set", t);
 	qt_buf_puts(b, ", ");
 	key_str(b, "name", s->name);
 	qt_buf_puts(b, ", ");
 	key_str(b, "table", t->name);
 	qt_buf_puts(b, ", ");
-	key_str(b, "type", s->type->name);
+	const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
+							  : &s->type;
+	unsigned nk = s->nktypes > 1 ? s->nktypes : 1;
+	/* a concatenated key's type is the array of its parts' */
+	key(b, "type");
+	if (nk > 1)
+		qt_buf_putc(b, '[');
+	for (unsigned i = 0; i < nk; i++) {
+		if (i)
+			qt_buf_puts(b, ", ");
+		qt_json_put_str(b, kt[i]->name);
+	}
+	if (nk > 1)
+		qt_buf_putc(b, ']');
 	qt_buf_printf(b, ", \"handle\": %" PRIu64, s->handle);
+	if (s->comment) {
+		qt_buf_puts(b, ", ");
+		key_str(b, "comment", s->comment);
+	}
+	if (s->map) {
+		qt_buf_puts(b, ", ");
+		key_str(b, "map", s->data_type ? s->data_type->name
+						: "verdict");
+	}
 	if (s->size)
 		qt_buf_printf(b, ", \"size\": %u", s->size);
 	/* the flags nft's JSON knows (not "dynamic") */
@@ -398,7 +761,8 @@ static void put_set(struct doc *d, const struct nft_table *t,
 	if (s->nelems) {
 		qt_buf_puts(b, ", ");
 		key(b, "elem");
-		put_elems(s->type, s->elems, s->nelems, b);
+		put_elems_of(kt, nk, s->map, s->data_type, s->elems, s->nelems,
+			     b);
 	}
 	qt_buf_puts(b, "}}");
 }
@@ -532,17 +896,30 @@ void nft_json_chains(const struct nft_ruleset *rs, int family,
 	doc_end(&d);
 }
 
-void nft_json_sets(const struct nft_ruleset *rs, int family,
-		   struct qt_buf *b)
+static void sets_of(const struct nft_ruleset *rs, int family, bool maps,
+		    struct qt_buf *b)
 {
 	struct doc d;
 	doc_begin(&d, b);
 	for (unsigned i = 0; i < rs->ntables; i++)
 		if (in_family(&rs->tables[i], family))
 			for (unsigned s = 0; s < rs->tables[i].nsets; s++)
-				put_set(&d, &rs->tables[i],
-					&rs->tables[i].sets[s]);
+				if (rs->tables[i].sets[s].map == maps)
+					put_set(&d, &rs->tables[i],
+						&rs->tables[i].sets[s]);
 	doc_end(&d);
+}
+
+void nft_json_sets(const struct nft_ruleset *rs, int family,
+		   struct qt_buf *b)
+{
+	sets_of(rs, family, false, b);
+}
+
+void nft_json_maps(const struct nft_ruleset *rs, int family,
+		   struct qt_buf *b)
+{
+	sets_of(rs, family, true, b);
 }
 
 void nft_json_counters(struct qt_buf *b)

@@ -20,10 +20,13 @@ void nft_json_chain(const struct nft_table *t, const struct nft_chain *c,
 		    const struct nft_print_opts *o, struct qt_buf *b);
 void nft_json_set(const struct nft_table *t, const struct nft_set *s,
 		  struct qt_buf *b);
-/* `list chains` / `list sets`: the objects without rules */
+/* `list chains` / `list sets` / `list maps`: the objects without
+ * rules (sets without maps, maps without sets) */
 void nft_json_chains(const struct nft_ruleset *rs, int family,
 		     struct qt_buf *b);
 void nft_json_sets(const struct nft_ruleset *rs, int family,
+		   struct qt_buf *b);
+void nft_json_maps(const struct nft_ruleset *rs, int family,
 		   struct qt_buf *b);
 /* `list counters`: named counters, which the model has none of */
 void nft_json_counters(struct qt_buf *b);

@@ -187,6 +187,19 @@ static int put_value(struct tr *t, const struct qt_json *v, bool in_range)
 	if (v->type != QT_JSON_OBJECT || v->n != 1)
 		return -1;
 	const struct qt_json *x;
+	if ((x = qt_json_get(v, "concat"))) {
+		/* a . b . c: each part a value, a range or a prefix */
+		if (x->type != QT_JSON_ARRAY || x->n < 2)
+			return -1;
+		for (unsigned i = 0; i < x->n; i++) {
+			if (i)
+				qt_buf_puts(t->cmds, " . ");
+			if (x->items[i]->type == QT_JSON_ARRAY ||
+			    put_value(t, x->items[i], false) < 0)
+				return -1;
+		}
+		return 0;
+	}
 	if ((x = qt_json_get(v, "range"))) {
 		if (x->type != QT_JSON_ARRAY || x->n != 2)
 			return -1;
@@ -207,9 +220,50 @@ static int put_value(struct tr *t, const struct qt_json *v, bool in_range)
 	return -1;
 }
 
+static int put_verdict_value(struct tr *t, const struct qt_json *v);
+
+/* One element of a set or a map: a value, {"elem": {"val": ...,
+ * "timeout": S, "comment": ...}} (nft's "expires" is the kernel's
+ * countdown, not input), or a map's [key, value]. */
+static int put_elem_item(struct tr *t, const struct qt_json *v)
+{
+	if (v->type == QT_JSON_ARRAY && v->n == 2) {
+		if (put_elem_item(t, v->items[0]) < 0)
+			return -1;
+		qt_buf_puts(t->cmds, " : ");
+		const struct qt_json *d = v->items[1];
+		if (d->type == QT_JSON_OBJECT && d->n == 1 &&
+		    put_verdict_value(t, d) == 0)
+			return 0;
+		return put_value(t, d, false);
+	}
+	const struct qt_json *e = v->type == QT_JSON_OBJECT && v->n == 1
+				  ? qt_json_get(v, "elem") : NULL;
+	if (!e)
+		return put_value(t, v, false);
+	const struct qt_json *val = qt_json_get(e, "val"),
+			    *timeout = qt_json_get(e, "timeout"),
+			    *comment = qt_json_get(e, "comment");
+	if (!val || put_value(t, val, false) < 0)
+		return -1;
+	if (timeout && timeout->type == QT_JSON_INTEGER)
+		qt_buf_printf(t->cmds, " timeout %llds", timeout->i);
+	if (comment && comment->type == QT_JSON_STRING) {
+		qt_buf_puts(t->cmds, " comment ");
+		return put_quoted(t, comment->s);
+	}
+	return 0;
+}
+
 /* The right side of a match: a value, a set, a named set. */
 static int put_rhs(struct tr *t, const struct qt_json *v)
 {
+	if (v->type == QT_JSON_TRUE || v->type == QT_JSON_FALSE) {
+		/* fib ... oif exists / missing */
+		qt_buf_puts(t->cmds, v->type == QT_JSON_TRUE ? "exists"
+							     : "missing");
+		return 0;
+	}
 	if (v->type == QT_JSON_STRING && v->s[0] == '@') {
 		qt_buf_printf(t->cmds, "@%s", v->s + 1);
 		return plain_word(v->s + 1) ? 0 : -1;
@@ -229,7 +283,7 @@ static int put_rhs(struct tr *t, const struct qt_json *v)
 		for (unsigned i = 0; i < set->n; i++) {
 			if (i)
 				qt_buf_puts(t->cmds, ", ");
-			if (put_value(t, set->items[i], false) < 0)
+			if (put_elem_item(t, set->items[i]) < 0)
 				return -1;
 		}
 		qt_buf_puts(t->cmds, " }");
@@ -238,13 +292,103 @@ static int put_rhs(struct tr *t, const struct qt_json *v)
 	return put_value(t, v, false);
 }
 
-/* The left side: payload, meta or ct. */
+static int put_lhs(struct tr *t, const struct qt_json *v);
+
+static const struct qt_json *int_key(const struct qt_json *o, const char *k)
+{
+	const struct qt_json *x = qt_json_get(o, k);
+	return x && x->type == QT_JSON_INTEGER ? x : NULL;
+}
+
+/* fib, numgen, jhash: 1 when kind is none of them */
+static int put_lhs_function(struct tr *t, const char *kind,
+			    const struct qt_json *o)
+{
+	const struct qt_json *x;
+	if (!strcmp(kind, "fib")) {
+		const struct qt_json *r = qt_json_get(o, "result"),
+				    *f = qt_json_get(o, "flags");
+		if (!r || r->type != QT_JSON_STRING)
+			return internal(t, "Invalid LHS of relational.");
+		qt_buf_puts(t->cmds, "fib ");
+		const struct qt_json *const *fl = &f;
+		unsigned n = f ? 1 : 0;
+		if (f && f->type == QT_JSON_ARRAY) {
+			fl = (const struct qt_json *const *)f->items;
+			n = f->n;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (fl[i]->type != QT_JSON_STRING ||
+			    !plain_word(fl[i]->s))
+				return internal(t, "Invalid fib flag.");
+			qt_buf_printf(t->cmds, "%s%s", i ? " . " : "",
+				      fl[i]->s);
+		}
+		qt_buf_printf(t->cmds, " %s", r->s);
+		return plain_word(r->s) ? 0
+		       : internal(t, "Invalid fib result '%s'.", r->s);
+	}
+	if (!strcmp(kind, "numgen")) {
+		const struct qt_json *m = qt_json_get(o, "mode"),
+				    *mod = int_key(o, "mod");
+		if (!m || m->type != QT_JSON_STRING || !plain_word(m->s) ||
+		    !mod)
+			return internal(t, "Invalid LHS of relational.");
+		qt_buf_printf(t->cmds, "numgen %s mod %lld", m->s, mod->i);
+		if ((x = int_key(o, "offset")) && x->i)
+			qt_buf_printf(t->cmds, " offset %lld", x->i);
+		return 0;
+	}
+	if (!strcmp(kind, "jhash")) {
+		const struct qt_json *mod = int_key(o, "mod"),
+				    *e = qt_json_get(o, "expr");
+		if (!mod || !e)
+			return internal(t, "Invalid LHS of relational.");
+		qt_buf_puts(t->cmds, "jhash ");
+		if (put_lhs(t, e) < 0)
+			return -1;
+		qt_buf_printf(t->cmds, " mod %lld", mod->i);
+		if ((x = int_key(o, "seed")))
+			qt_buf_printf(t->cmds, " seed 0x%llx", x->i);
+		if ((x = int_key(o, "offset")) && x->i)
+			qt_buf_printf(t->cmds, " offset %lld", x->i);
+		return 0;
+	}
+	return 1;
+}
+
+/* The left side: payload, meta or ct; their concatenation; a bitwise
+ * operation on one; fib, numgen, jhash. */
 static int put_lhs(struct tr *t, const struct qt_json *v)
 {
 	if (!v || v->type != QT_JSON_OBJECT || v->n != 1)
 		return internal(t, "Invalid LHS of relational.");
 	const char *kind = v->keys[0];
 	const struct qt_json *o = v->items[0];
+	if (!strcmp(kind, "concat")) {
+		if (o->type != QT_JSON_ARRAY || o->n < 2)
+			return internal(t, "Invalid LHS of relational.");
+		for (unsigned i = 0; i < o->n; i++) {
+			if (i)
+				qt_buf_puts(t->cmds, " . ");
+			if (put_lhs(t, o->items[i]) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(kind, "&") || !strcmp(kind, "|") || !strcmp(kind, "^")) {
+		if (o->type != QT_JSON_ARRAY || o->n != 2)
+			return internal(t, "Invalid LHS of relational.");
+		if (put_lhs(t, o->items[0]) < 0)
+			return -1;
+		qt_buf_printf(t->cmds, " %s ", kind);
+		if (put_scalar(t, o->items[1], false) < 0)
+			return internal(t, "Invalid LHS of relational.");
+		return 0;
+	}
+	int rc = put_lhs_function(t, kind, o);
+	if (rc <= 0)
+		return rc;
 	if (!strcmp(kind, "payload")) {
 		const struct qt_json *p = qt_json_get(o, "protocol"),
 				    *f = qt_json_get(o, "field");
@@ -275,9 +419,9 @@ static int put_lhs(struct tr *t, const struct qt_json *v)
 		return 0;
 	}
 	static const char *const elsewhere[] = {
-		"&", "|", "^", "<<", ">>", "concat", "exthdr", "tcp option",
-		"sctp chunk", "rt", "fib", "numgen", "hash", "socket", "osf",
-		"ipsec", "dccp option", "jhash", "symhash", "ip option",
+		"<<", ">>", "exthdr", "tcp option", "sctp chunk", "rt",
+		"hash", "socket", "osf", "ipsec", "dccp option", "symhash",
+		"ip option",
 	};
 	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
 		if (!strcmp(kind, elsewhere[i])) {
@@ -308,7 +452,10 @@ static int stmt_match(struct tr *t, const struct qt_json *v)
 		return internal(t, "Unknown relational op '%s'.", op->s);
 	if (put_lhs(t, l) < 0)
 		return -1;
-	if (k > 0 && k < 6)
+	/* a bitwise left side takes its operator written out */
+	bool bitwise = l->type == QT_JSON_OBJECT && l->n == 1 &&
+		       strchr("&|^", l->keys[0][0]) && !l->keys[0][1];
+	if ((k > 0 && k < 6) || (k == 0 && bitwise))
 		qt_buf_printf(t->cmds, " %s", ops[k]);
 	qt_buf_putc(t->cmds, ' ');
 	if (put_rhs(t, r) < 0)
@@ -432,8 +579,158 @@ static int stmt_mangle(struct tr *t, const struct qt_json *v)
 	if (put_lhs(t, k) < 0)
 		return -1;
 	qt_buf_puts(t->cmds, " set ");
+	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
+	    strchr("&|^", val->keys[0][0]) && !val->keys[0][1])
+		return put_lhs(t, val);
 	if (put_value(t, val, false) < 0)
 		return internal(t, "Invalid mangle statement value");
+	return 0;
+}
+
+/* accept, drop, ..., jump/goto {"target": ...}: 1 when v is no
+ * verdict */
+static int put_verdict_value(struct tr *t, const struct qt_json *v)
+{
+	static const char *const verdicts[] = {
+		"accept", "drop", "continue", "return", "jump", "goto",
+	};
+	for (size_t i = 0; i < sizeof(verdicts) / sizeof(*verdicts); i++) {
+		if (strcmp(v->keys[0], verdicts[i]))
+			continue;
+		qt_buf_puts(t->cmds, verdicts[i]);
+		if (i < 4)
+			return 0;
+		const struct qt_json *target = qt_json_get(v->items[0],
+							   "target");
+		if (!target || target->type != QT_JSON_STRING)
+			return internal(t, "Invalid verdict value.");
+		return put_name(t, target->s);
+	}
+	return 1;
+}
+
+static int stmt_vmap(struct tr *t, const struct qt_json *v)
+{
+	bool failed = false;
+	const struct qt_json *k = unpack(t, v, "key", 'o', 4, false, &failed);
+	const struct qt_json *d = failed ? NULL
+				  : unpack(t, v, "data", 'o', 9, false,
+					   &failed);
+	if (failed)
+		return -1;
+	if (put_lhs(t, k) < 0)
+		return -1;
+	qt_buf_puts(t->cmds, " vmap ");
+	if (put_rhs(t, d) < 0)
+		return internal(t, "Invalid vmap data.");
+	return 0;
+}
+
+/* an IPv6 address or a range of them */
+static bool v6_addr(const struct qt_json *a)
+{
+	const struct qt_json *r = a->type == QT_JSON_OBJECT
+				  ? qt_json_get(a, "range") : NULL;
+	if (r && r->type == QT_JSON_ARRAY && r->n)
+		a = r->items[0];
+	return a->type == QT_JSON_STRING && strchr(a->s, ':');
+}
+
+/* snat, dnat, masquerade, redirect: [family] [to addr[:port] | to
+ * KEY map DATA] [flags] */
+static int stmt_nat(struct tr *t, const char *kind, const struct qt_json *v)
+{
+	qt_buf_puts(t->cmds, kind);
+	if (v->type != QT_JSON_OBJECT)
+		return 0;
+	const struct qt_json *fam = qt_json_get(v, "family"),
+			    *addr = qt_json_get(v, "addr"),
+			    *port = qt_json_get(v, "port"),
+			    *flags = qt_json_get(v, "flags");
+	if (fam && fam->type == QT_JSON_STRING && put_family(t, fam->s) < 0)
+		return -1;
+	if (addr || port)
+		qt_buf_puts(t->cmds, " to ");
+	const struct qt_json *map = addr && addr->type == QT_JSON_OBJECT
+				    ? qt_json_get(addr, "map") : NULL;
+	if (map) {
+		const struct qt_json *k = qt_json_get(map, "key"),
+				    *d = qt_json_get(map, "data");
+		if (d && d->type == QT_JSON_STRING)
+			return internal(t, "qtables-nft does not hold a nat "
+					"map by name yet.");
+		if (!k || !d || put_lhs(t, k) < 0)
+			return internal(t, "Invalid nat map.");
+		qt_buf_puts(t->cmds, " map ");
+		if (put_rhs(t, d) < 0)
+			return internal(t, "Invalid nat map.");
+	} else if (addr) {
+		if (port && v6_addr(addr))
+			return internal(t, "qtables-nft does not hold an IPv6 "
+					"nat address with a port yet.");
+		if (put_value(t, addr, false) < 0)
+			return internal(t, "Invalid nat address.");
+	}
+	if (port) {
+		qt_buf_putc(t->cmds, ':');
+		if (put_value(t, port, false) < 0)
+			return internal(t, "Invalid nat port.");
+	}
+	if (flags) {
+		qt_buf_putc(t->cmds, ' ');
+		if (put_value(t, flags, false) < 0)
+			return internal(t, "Invalid nat flags.");
+	}
+	return 0;
+}
+
+/* add/update/delete @set { KEY [timeout S] } */
+static int stmt_set(struct tr *t, const struct qt_json *v)
+{
+	bool failed = false;
+	const struct qt_json *op = unpack(t, v, "op", 's', 4, false, &failed);
+	const struct qt_json *e = failed ? NULL
+				  : unpack(t, v, "elem", 'o', 9, false,
+					   &failed);
+	const struct qt_json *set = failed ? NULL
+				    : unpack(t, v, "set", 's', 14, false,
+					     &failed);
+	if (failed)
+		return -1;
+	if (strcmp(op->s, "add") && strcmp(op->s, "update") &&
+	    strcmp(op->s, "delete"))
+		return internal(t, "Unknown set statement op '%s'.", op->s);
+	if (set->s[0] != '@' || !plain_word(set->s + 1))
+		return internal(t, "Invalid set reference '%s'.", set->s);
+	qt_buf_printf(t->cmds, "%s %s { ", op->s, set->s);
+	const struct qt_json *w = e->type == QT_JSON_OBJECT && e->n == 1
+				  ? qt_json_get(e, "elem") : NULL;
+	if (w) {
+		const struct qt_json *val = qt_json_get(w, "val"),
+				    *to = int_key(w, "timeout");
+		if (!val || put_lhs(t, val) < 0)
+			return -1;
+		if (to)
+			qt_buf_printf(t->cmds, " timeout %llds", to->i);
+		if (qt_json_get(w, "limit"))
+			return internal(t, "qtables-nft does not take a set "
+					"element's limit in JSON yet.");
+	} else if (put_lhs(t, e) < 0) {
+		return -1;
+	}
+	qt_buf_puts(t->cmds, " }");
+	return 0;
+}
+
+static int stmt_ct_count(struct tr *t, const struct qt_json *v)
+{
+	bool failed = false;
+	const struct qt_json *n = unpack(t, v, "val", 'I', 4, false, &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *inv = qt_json_get(v, "inv");
+	qt_buf_printf(t->cmds, "ct count %s%lld",
+		      inv && inv->type == QT_JSON_TRUE ? "over " : "", n->i);
 	return 0;
 }
 
@@ -472,11 +769,19 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 		qt_buf_puts(t->cmds, "notrack");
 		return 0;
 	}
+	if (!strcmp(kind, "vmap"))
+		return stmt_vmap(t, v);
+	if (!strcmp(kind, "snat") || !strcmp(kind, "dnat") ||
+	    !strcmp(kind, "masquerade") || !strcmp(kind, "redirect"))
+		return stmt_nat(t, kind, v);
+	if (!strcmp(kind, "set"))
+		return stmt_set(t, v);
+	if (!strcmp(kind, "ct count"))
+		return stmt_ct_count(t, v);
 	static const char *const elsewhere[] = {
-		"quota", "flow", "fwd", "dup", "snat", "dnat", "masquerade",
-		"redirect", "set", "map", "meter", "queue", "ct helper",
-		"ct timeout", "ct expectation", "ct count", "tproxy",
-		"synproxy", "reset", "secmark", "xt", "vmap", "last",
+		"quota", "flow", "fwd", "dup", "map", "meter", "queue",
+		"ct helper", "ct timeout", "ct expectation", "tproxy",
+		"synproxy", "reset", "secmark", "xt", "last",
 	};
 	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
 		if (!strcmp(kind, elsewhere[i]))
@@ -632,13 +937,13 @@ static int put_elems(struct tr *t, const struct qt_json *e)
 {
 	qt_buf_puts(t->cmds, "{ ");
 	if (e->type != QT_JSON_ARRAY) {
-		if (put_value(t, e, false) < 0)
+		if (put_elem_item(t, e) < 0)
 			return internal(t, "Invalid set elem expression.");
 	} else {
 		for (unsigned i = 0; i < e->n; i++) {
 			if (i)
 				qt_buf_puts(t->cmds, ", ");
-			if (put_value(t, e->items[i], false) < 0)
+			if (put_elem_item(t, e->items[i]) < 0)
 				return internal(t, "Invalid set elem "
 						"expression.");
 		}
@@ -647,7 +952,8 @@ static int put_elems(struct tr *t, const struct qt_json *e)
 	return 0;
 }
 
-static int obj_set(struct tr *t, const struct qt_json *v, enum op op)
+static int set_or_map(struct tr *t, const struct qt_json *v, enum op op,
+		      bool map)
 {
 	bool failed = false;
 	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
@@ -661,20 +967,39 @@ static int obj_set(struct tr *t, const struct qt_json *v, enum op op)
 					    &failed);
 	if (failed)
 		return -1;
-	qt_buf_printf(t->cmds, "%s set", op_words[op]);
+	qt_buf_printf(t->cmds, "%s %s", op_words[op], map ? "map" : "set");
 	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
 	    put_name(t, name->s) < 0)
 		return -1;
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;
+	/* a concatenated key's type: the array of its parts' */
 	const struct qt_json *type = qt_json_get(v, "type");
-	if (type && type->type == QT_JSON_ARRAY)
-		return internal(t, "qtables-nft does not hold sets of "
-				"concatenated types yet.");
-	if (!type || type->type != QT_JSON_STRING)
+	const struct qt_json *const *parts = &type;
+	unsigned nparts = 1;
+	if (type && type->type == QT_JSON_ARRAY) {
+		parts = (const struct qt_json *const *)type->items;
+		nparts = type->n;
+	}
+	if (!type || !nparts)
 		return internal(t, "Invalid set type.");
-	qt_buf_printf(t->cmds, " { type %s;", type->s);
-	const struct qt_json *x = qt_json_get(v, "flags");
+	qt_buf_puts(t->cmds, " { type ");
+	for (unsigned i = 0; i < nparts; i++) {
+		if (parts[i]->type != QT_JSON_STRING ||
+		    !plain_word(parts[i]->s))
+			return internal(t, "Invalid set type.");
+		qt_buf_printf(t->cmds, "%s%s", i ? " . " : "", parts[i]->s);
+	}
+	const struct qt_json *x;
+	if (map) {
+		x = qt_json_get(v, "map");
+		if (!x || x->type != QT_JSON_STRING || !plain_word(x->s))
+			return internal(t, "Invalid map type.");
+		qt_buf_printf(t->cmds, " : %s", x->s);
+	}
+	/* nft 1.0.6 reads no "comment" of a set or map (it lists one) */
+	qt_buf_putc(t->cmds, ';');
+	x = qt_json_get(v, "flags");
 	if (x) {
 		const struct qt_json *const *f = &x;
 		unsigned n = 1;
@@ -704,6 +1029,16 @@ static int obj_set(struct tr *t, const struct qt_json *v, enum op op)
 	}
 	qt_buf_puts(t->cmds, " }");
 	return 0;
+}
+
+static int obj_set(struct tr *t, const struct qt_json *v, enum op op)
+{
+	return set_or_map(t, v, op, false);
+}
+
+static int obj_map(struct tr *t, const struct qt_json *v, enum op op)
+{
+	return set_or_map(t, v, op, true);
 }
 
 static int obj_element(struct tr *t, const struct qt_json *v, enum op op)
@@ -737,7 +1072,7 @@ static const struct {
 	obj_fn fn;
 } objects[] = {
 	{ "table", obj_table }, { "chain", obj_chain }, { "rule", obj_rule },
-	{ "set", obj_set }, { "element", obj_element },
+	{ "set", obj_set }, { "map", obj_map }, { "element", obj_element },
 };
 
 /* add, create, delete (and a bare object, as nft takes its own
@@ -758,7 +1093,7 @@ static int cmd_objects(struct tr *t, const struct qt_json *v, enum op op)
 		return objects[i].fn(t, o, op);
 	}
 	static const char *const elsewhere[] = {
-		"map", "flowtable", "counter", "quota", "ct helper",
+		"flowtable", "counter", "quota", "ct helper",
 		"ct timeout", "ct expectation", "limit", "secmark", "synproxy",
 	};
 	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
@@ -789,7 +1124,7 @@ static int cmd_list_flush(struct tr *t, const struct qt_json *v, enum op op)
 				"instead).", op_words[op],
 				qt_json_type_name(v->type));
 	static const char *const many[] = {
-		"ruleset", "tables", "chains", "sets", "counters",
+		"ruleset", "tables", "chains", "sets", "maps", "counters",
 	};
 	for (size_t i = 0; i < sizeof(many) / sizeof(*many); i++) {
 		if (!qt_json_get(v, many[i]) || (op == OP_FLUSH && i))
@@ -805,16 +1140,21 @@ static int cmd_list_flush(struct tr *t, const struct qt_json *v, enum op op)
 			qt_buf_puts(t->cmds, " ip");
 		return 0;
 	}
-	static const char *const one[] = { "table", "chain", "set" };
+	static const struct {
+		const char *key;
+		obj_fn fn;
+	} one[] = {
+		{ "table", obj_table }, { "chain", obj_chain },
+		{ "set", obj_set }, { "map", obj_map },
+	};
 	for (size_t i = 0; i < sizeof(one) / sizeof(*one); i++) {
-		const struct qt_json *o = qt_json_get(v, one[i]);
+		const struct qt_json *o = qt_json_get(v, one[i].key);
 		if (!o)
 			continue;
 		if (o->type != QT_JSON_OBJECT)
 			return located(t, 1, "Expected object, got %s",
 				       qt_json_type_name(o->type));
-		return i == 0 ? obj_table(t, o, op) : i == 1
-			? obj_chain(t, o, op) : obj_set(t, o, op);
+		return one[i].fn(t, o, op);
 	}
 	return internal(t, "Unknown object passed to %s command.",
 			op_words[op]);

@@ -2056,6 +2056,8 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 			nft_json_chains(r->rs, fam, r->out);
 		else if (!strcmp(what, "counters"))
 			nft_json_counters(r->out);
+		else if (!strcmp(what, "maps"))
+			nft_json_maps(r->rs, fam, r->out);
 		else
 			nft_json_sets(r->rs, fam, r->out);
 		return 0;

@@ -7,7 +7,9 @@
 # recorded (kube-proxy.list, so that a change of the oracle shows too).
 # Then the same transaction with its base chains made regular chains:
 # compared byte for byte, the load's exit code and messages, `nft list
-# ruleset`, `nft -a list ruleset`, each set's and map's own listing.
+# ruleset`, `nft -a list ruleset`, each set's and map's own listing,
+# and the same listings in libnftables' JSON (`nft -j`, which has
+# handles with or without -a).
 #
 # Usage: run-nft-k8s.sh   (QT_BUILD: the build tree)
 set -u
@@ -83,20 +85,32 @@ sed 's/^\(add chain [^{]*\) { type [^}]*hook[^}]*}$/\1/' \
 step "load the unhooked transaction" -f "$work/unhooked.nft"
 step "list ruleset" list ruleset
 step "-a list ruleset" -a list ruleset
+step "-j list ruleset" -j list ruleset
+step "-j -a list ruleset" -j -a list ruleset
+step "-j list sets" -j list sets
+step "-j list maps" -j list maps
+step "-j list chains" -j list chains
+step "-j list table" -j list table ip kube-proxy
 for s in cluster-ips nodeport-ips affinity-GTK6MW7G-ns5/svc5/tcp/p80__10.180.0.3/80; do
 	step "list set $s" list set ip kube-proxy "$s"
+	step "-j list set $s" -j list set ip kube-proxy "$s"
 done
 for m in firewall-ips no-endpoint-nodeports no-endpoint-services service-ips service-nodeports; do
 	step "list map $m" list map ip kube-proxy "$m"
+	step "-j list map $m" -j list map ip kube-proxy "$m"
 done
 step "list chain services" list chain ip kube-proxy services
+step "-j list chain services" -j list chain ip kube-proxy services
 # the same transaction again: every object exists, elements too
 step "load again" -f "$work/unhooked.nft"
 step "list ruleset after the second load" -a list ruleset
+step "-j list ruleset after the second load" -j list ruleset
 step "delete an element of a verdict map" delete element ip kube-proxy service-ips '{ 172.30.0.41 . tcp . 80 }'
 step "list map after the delete" list map ip kube-proxy service-ips
+step "-j list map after the delete" -j list map ip kube-proxy service-ips
 step "flush ruleset" flush ruleset
 step "list ruleset when empty" list ruleset
+step "-j list ruleset when empty" -j list ruleset
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -111,6 +111,118 @@ static const char *const ruleset_src =
 	       "d,related accept\n		iifname \"lo\" accept\n		meta mark set 0x1 notra"
 	       "ck\n		jump c\n	}\n	chain c { return; }\n}\n";
 
+/* maps, concatenations, element comments, numgen, fib, jhash, bitwise
+ * operations, set updates, ct count and nat, as nft 1.0.6 lists this
+ * ruleset with -j */
+static const char *const maps_src =
+	"table ip k {\n"
+	"\tmap m { type ipv4_addr . inet_proto . inet_service : verdict; comment \"vm\"; elements = { 1.2.3.4 . tcp . 80 comment \"x\" : drop, 5.6.7.8 . udp . 53 : goto c }; }\n"
+	"\tset aff { type ipv4_addr; flags dynamic,timeout; timeout 3h; }\n"
+	"\tchain c { }\n"
+	"\tchain n {\n"
+	"\t\tip daddr . meta l4proto . th dport vmap @m\n"
+	"\t\tnumgen random mod 2 vmap { 0 : goto c, 1 : jump c }\n"
+	"\t\tfib saddr type local jump c\n"
+	"\t\tmark and 0x4000 == 0 return\n"
+	"\t\tmeta mark set meta mark or 0x4000\n"
+	"\t\tupdate @aff { ip saddr }\n"
+	"\t\tct count over 10 drop\n"
+	"\t\tjhash ip saddr . ip daddr mod 2 seed 0xdead vmap { 0 : drop, 1 : accept }\n"
+	"\t\tip saddr . tcp dport { 1.2.3.4 . 22 }\n"
+	"\t\tmasquerade random,persistent\n"
+	"\t\tmeta l4proto tcp dnat to 10.180.0.1:80\n"
+	"\t\ttcp dport 1 snat to 1.2.3.4-1.2.3.8:80-90 fully-random\n"
+	"\t\tredirect\n"
+	"\t\tdnat ip to ip daddr . tcp dport map { 1.2.3.4 . 80 : 5.6.7.8 . 8080 }\n"
+	"\t}\n"
+	"}\n";
+static const char *const want_maps_ruleset =
+	       "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"release_"
+	       "name\": \"Lester Gooch #5\", \"json_schema_version\": 1}}, {\"tabl"
+	       "e\": {\"family\": \"ip\", \"name\": \"k\", \"handle\": 1}}, {\"map"
+	       "\": {\"family\": \"ip\", \"name\": \"m\", \"table\": \"k\", \"type"
+	       "\": [\"ipv4_addr\", \"inet_proto\", \"inet_service\"], \"handle\":"
+	       " 3, \"comment\": \"vm\", \"map\": \"verdict\", \"elem\": [[{\"conc"
+	       "at\": [\"5.6.7.8\", \"udp\", 53]}, {\"goto\": {\"target\": \"c\"}}"
+	       "], [{\"elem\": {\"val\": {\"concat\": [\"1.2.3.4\", \"tcp\", 80]},"
+	       " \"comment\": \"x\"}}, {\"drop\": null}]]}}, {\"set\": {\"family\""
+	       ": \"ip\", \"name\": \"aff\", \"table\": \"k\", \"type\": \"ipv4_ad"
+	       "dr\", \"handle\": 4, \"size\": 65535, \"flags\": [\"timeout\"], \""
+	       "timeout\": 10800}}, {\"chain\": {\"family\": \"ip\", \"table\": \""
+	       "k\", \"name\": \"c\", \"handle\": 1}}, {\"chain\": {\"family\": \""
+	       "ip\", \"table\": \"k\", \"name\": \"n\", \"handle\": 2}}, {\"rule\""
+	       ": {\"family\": \"ip\", \"table\": \"k\", \"chain\": \"n\", \"handl"
+	       "e\": 5, \"expr\": [{\"vmap\": {\"key\": {\"concat\": [{\"payload\""
+	       ": {\"protocol\": \"ip\", \"field\": \"daddr\"}}, {\"meta\": {\"key"
+	       "\": \"l4proto\"}}, {\"payload\": {\"protocol\": \"th\", \"field\":"
+	       " \"dport\"}}]}, \"data\": \"@m\"}}]}}, {\"rule\": {\"family\": \"i"
+	       "p\", \"table\": \"k\", \"chain\": \"n\", \"handle\": 7, \"expr\": "
+	       "[{\"vmap\": {\"key\": {\"numgen\": {\"mode\": \"random\", \"mod\":"
+	       " 2, \"offset\": 0}}, \"data\": {\"set\": [[0, {\"goto\": {\"target"
+	       "\": \"c\"}}], [1, {\"jump\": {\"target\": \"c\"}}]]}}}]}}, {\"rule"
+	       "\": {\"family\": \"ip\", \"table\": \"k\", \"chain\": \"n\", \"han"
+	       "dle\": 8, \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"fib"
+	       "\": {\"result\": \"type\", \"flags\": [\"saddr\"]}}, \"right\": \""
+	       "local\"}}, {\"jump\": {\"target\": \"c\"}}]}}, {\"rule\": {\"famil"
+	       "y\": \"ip\", \"table\": \"k\", \"chain\": \"n\", \"handle\": 9, \""
+	       "expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"&\": [{\"meta\""
+	       ": {\"key\": \"mark\"}}, 16384]}, \"right\": 0}}, {\"return\": null"
+	       "}]}}, {\"rule\": {\"family\": \"ip\", \"table\": \"k\", \"chain\":"
+	       " \"n\", \"handle\": 10, \"expr\": [{\"mangle\": {\"key\": {\"meta\""
+	       ": {\"key\": \"mark\"}}, \"value\": {\"|\": [{\"meta\": {\"key\": \""
+	       "mark\"}}, 16384]}}}]}}, {\"rule\": {\"family\": \"ip\", \"table\":"
+	       " \"k\", \"chain\": \"n\", \"handle\": 11, \"expr\": [{\"set\": {\""
+	       "op\": \"update\", \"elem\": {\"payload\": {\"protocol\": \"ip\", \""
+	       "field\": \"saddr\"}}, \"set\": \"@aff\"}}]}}, {\"rule\": {\"family"
+	       "\": \"ip\", \"table\": \"k\", \"chain\": \"n\", \"handle\": 12, \""
+	       "expr\": [{\"ct count\": {\"val\": 10, \"inv\": true}}, {\"drop\": "
+	       "null}]}}, {\"rule\": {\"family\": \"ip\", \"table\": \"k\", \"chai"
+	       "n\": \"n\", \"handle\": 14, \"expr\": [{\"vmap\": {\"key\": {\"jha"
+	       "sh\": {\"mod\": 2, \"seed\": 57005, \"expr\": {\"concat\": [{\"pay"
+	       "load\": {\"protocol\": \"ip\", \"field\": \"saddr\"}}, {\"payload\""
+	       ": {\"protocol\": \"ip\", \"field\": \"daddr\"}}]}}}, \"data\": {\""
+	       "set\": [[0, {\"drop\": null}], [1, {\"accept\": null}]]}}}]}}, {\""
+	       "rule\": {\"family\": \"ip\", \"table\": \"k\", \"chain\": \"n\", \""
+	       "handle\": 16, \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\""
+	       "concat\": [{\"payload\": {\"protocol\": \"ip\", \"field\": \"saddr"
+	       "\"}}, {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dport\"}}"
+	       "]}, \"right\": {\"set\": [{\"concat\": [\"1.2.3.4\", 22]}]}}}]}}, "
+	       "{\"rule\": {\"family\": \"ip\", \"table\": \"k\", \"chain\": \"n\""
+	       ", \"handle\": 17, \"expr\": [{\"masquerade\": {\"flags\": [\"rando"
+	       "m\", \"persistent\"]}}]}}, {\"rule\": {\"family\": \"ip\", \"table"
+	       "\": \"k\", \"chain\": \"n\", \"handle\": 18, \"expr\": [{\"match\""
+	       ": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"l4proto\"}}, \""
+	       "right\": \"tcp\"}}, {\"dnat\": {\"addr\": \"10.180.0.1\", \"port\""
+	       ": 80}}]}}, {\"rule\": {\"family\": \"ip\", \"table\": \"k\", \"cha"
+	       "in\": \"n\", \"handle\": 19, \"expr\": [{\"match\": {\"op\": \"==\""
+	       ", \"left\": {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dpo"
+	       "rt\"}}, \"right\": 1}}, {\"snat\": {\"addr\": {\"range\": [\"1.2.3"
+	       ".4\", \"1.2.3.8\"]}, \"port\": {\"range\": [80, 90]}, \"flags\": \""
+	       "fully-random\"}}]}}, {\"rule\": {\"family\": \"ip\", \"table\": \""
+	       "k\", \"chain\": \"n\", \"handle\": 20, \"expr\": [{\"redirect\": n"
+	       "ull}]}}, {\"rule\": {\"family\": \"ip\", \"table\": \"k\", \"chain"
+	       "\": \"n\", \"handle\": 22, \"expr\": [{\"dnat\": {\"family\": \"ip"
+	       "\", \"addr\": {\"map\": {\"key\": {\"concat\": [{\"payload\": {\"p"
+	       "rotocol\": \"ip\", \"field\": \"daddr\"}}, {\"payload\": {\"protoc"
+	       "ol\": \"tcp\", \"field\": \"dport\"}}]}, \"data\": {\"set\": [[{\""
+	       "concat\": [\"1.2.3.4\", 80]}, {\"concat\": [\"5.6.7.8\", 8080]}]]}"
+	       "}}}}]}}]}\n";
+static const char *const want_maps =
+	       "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"release_"
+	       "name\": \"Lester Gooch #5\", \"json_schema_version\": 1}}, {\"map\""
+	       ": {\"family\": \"ip\", \"name\": \"m\", \"table\": \"k\", \"type\""
+	       ": [\"ipv4_addr\", \"inet_proto\", \"inet_service\"], \"handle\": 3"
+	       ", \"comment\": \"vm\", \"map\": \"verdict\", \"elem\": [[{\"concat"
+	       "\": [\"5.6.7.8\", \"udp\", 53]}, {\"goto\": {\"target\": \"c\"}}],"
+	       " [{\"elem\": {\"val\": {\"concat\": [\"1.2.3.4\", \"tcp\", 80]}, \""
+	       "comment\": \"x\"}}, {\"drop\": null}]]}}]}\n";
+static const char *const want_sets_only =
+	       "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"release_"
+	       "name\": \"Lester Gooch #5\", \"json_schema_version\": 1}}, {\"set\""
+	       ": {\"family\": \"ip\", \"name\": \"aff\", \"table\": \"k\", \"type"
+	       "\": \"ipv4_addr\", \"handle\": 4, \"size\": 65535, \"flags\": [\"t"
+	       "imeout\"], \"timeout\": 10800}}]}\n";
+
 static struct nft_ruleset *rs;
 static struct qt_buf out, err;
 
@@ -185,6 +297,22 @@ int main(void)
 	       "a dormant table's flag");
 	t->dormant = false;
 	qt_buf_free(&b);
+
+	struct nft_ruleset *mrs = nft_ruleset_new();
+	is_int(nft_run(&mrs, maps_src, strlen(maps_src), &o, &out, &err,
+		       &changed), 0, "a ruleset of maps and nat loads");
+	qt_buf_init(&b);
+	nft_json_ruleset(mrs, -1, &po, &b);
+	is_str(qt_buf_str(&b), want_maps_ruleset,
+	       "its maps, elements and statements as nft -j lists them");
+	qt_buf_reset(&b);
+	nft_json_maps(mrs, -1, &b);
+	is_str(qt_buf_str(&b), want_maps, "list maps: the maps alone");
+	qt_buf_reset(&b);
+	nft_json_sets(mrs, -1, &b);
+	is_str(qt_buf_str(&b), want_sets_only, "list sets: no map among them");
+	qt_buf_free(&b);
+	nft_ruleset_free(mrs);
 
 	/* input */
 	nft_ruleset_free(rs);
@@ -283,10 +411,75 @@ int main(void)
 	ok(strstr(qt_buf_str(&err), "holds a quote") != NULL, "saying why");
 
 	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
-		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"masquerade\": "
-		      "null}]}}}]}") == NULL, "a statement the model lacks is refused");
-	ok(strstr(qt_buf_str(&err), "does not hold the 'masquerade' statement")
+		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"quota\": "
+		      "{\"val\": 1}}]}}}]}") == NULL,
+	   "a statement the model lacks is refused");
+	ok(strstr(qt_buf_str(&err), "does not hold the 'quota' statement")
 	   != NULL, "by name, not as an unknown one");
+	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
+		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"dnat\": "
+		      "{\"addr\": {\"map\": {\"key\": {\"payload\": {\"protocol\": "
+		      "\"ip\", \"field\": \"saddr\"}}, \"data\": \"@nm\"}}}}]}}}]}")
+	   == NULL, "a nat map by name is refused");
+	ok(strstr(qt_buf_str(&err), "does not hold a nat map by name") != NULL,
+	   "saying so");
+
+	is_str(translated("{\"nftables\": [{\"map\": {\"family\": \"ip\", "
+			  "\"name\": \"m\", \"table\": \"k\", \"type\": "
+			  "[\"ipv4_addr\", \"inet_proto\", \"inet_service\"], "
+			  "\"handle\": 3, \"comment\": \"vm\", \"map\": \"verdict\", "
+			  "\"elem\": [[{\"elem\": {\"val\": {\"concat\": [\"1.2.3.4\", "
+			  "\"tcp\", 80]}, \"timeout\": 30, \"expires\": 20, "
+			  "\"comment\": \"x\"}}, {\"drop\": null}], [{\"concat\": "
+			  "[\"5.6.7.8\", \"udp\", 53]}, {\"goto\": {\"target\": "
+			  "\"c\"}}]]}}]}"),
+	       "add map ip \"k\" \"m\" { type ipv4_addr . inet_proto . "
+	       "inet_service : verdict; elements = { 1.2.3.4 . tcp . 80 timeout "
+	       "30s comment \"x\" : drop, 5.6.7.8 . udp . 53 : goto \"c\" }; }\n",
+	       "a verdict map of a concatenated key, its elements with what "
+	       "they carry (not the kernel's countdown, nor the map's comment, "
+	       "which nft does not read)");
+	is_str(translated("{\"nftables\": [{\"rule\": {\"family\": \"ip\", "
+			  "\"table\": \"k\", \"chain\": \"n\", \"expr\": ["
+			  "{\"vmap\": {\"key\": {\"concat\": [{\"payload\": "
+			  "{\"protocol\": \"ip\", \"field\": \"daddr\"}}, "
+			  "{\"meta\": {\"key\": \"l4proto\"}}]}, \"data\": \"@m\"}}, "
+			  "{\"match\": {\"op\": \"==\", \"left\": {\"&\": "
+			  "[{\"meta\": {\"key\": \"mark\"}}, 16384]}, \"right\": 0}}, "
+			  "{\"match\": {\"op\": \"==\", \"left\": {\"fib\": "
+			  "{\"result\": \"oif\", \"flags\": [\"saddr\", \"iif\"]}}, "
+			  "\"right\": false}}, "
+			  "{\"mangle\": {\"key\": {\"meta\": {\"key\": \"mark\"}}, "
+			  "\"value\": {\"|\": [{\"meta\": {\"key\": \"mark\"}}, "
+			  "16384]}}}, "
+			  "{\"set\": {\"op\": \"add\", \"elem\": {\"elem\": {\"val\": "
+			  "{\"payload\": {\"protocol\": \"ip\", \"field\": "
+			  "\"saddr\"}}, \"timeout\": 10}}, \"set\": \"@aff\"}}, "
+			  "{\"ct count\": {\"val\": 10, \"inv\": true}}, "
+			  "{\"vmap\": {\"key\": {\"jhash\": {\"mod\": 2, \"seed\": "
+			  "57005, \"expr\": {\"payload\": {\"protocol\": \"ip\", "
+			  "\"field\": \"saddr\"}}}}, \"data\": {\"set\": [[0, "
+			  "{\"drop\": null}], [1, {\"accept\": null}]]}}}, "
+			  "{\"vmap\": {\"key\": {\"numgen\": {\"mode\": \"random\", "
+			  "\"mod\": 2, \"offset\": 0}}, \"data\": {\"set\": [[0, "
+			  "{\"jump\": {\"target\": \"c\"}}]]}}}, "
+			  "{\"snat\": {\"addr\": {\"range\": [\"1.2.3.4\", "
+			  "\"1.2.3.8\"]}, \"port\": {\"range\": [80, 90]}, "
+			  "\"flags\": [\"random\", \"persistent\"]}}, "
+			  "{\"dnat\": {\"family\": \"ip\", \"addr\": {\"map\": "
+			  "{\"key\": {\"payload\": {\"protocol\": \"ip\", "
+			  "\"field\": \"daddr\"}}, \"data\": {\"set\": [[\"1.2.3.4\", "
+			  "{\"concat\": [\"5.6.7.8\", 8080]}]]}}}}}, "
+			  "{\"redirect\": null}]}}]}"),
+	       "add rule ip \"k\" \"n\" ip daddr . meta l4proto vmap @m "
+	       "meta mark & 16384 == 0 fib saddr . iif oif missing "
+	       "meta mark set meta mark | 16384 add @aff { ip saddr timeout 10s } "
+	       "ct count over 10 jhash ip saddr mod 2 seed 0xdead vmap "
+	       "{ 0 : drop, 1 : accept } numgen random mod 2 vmap "
+	       "{ 0 : jump \"c\" } snat to 1.2.3.4-1.2.3.8:80-90 random,persistent "
+	       "dnat ip to ip daddr map { 1.2.3.4 : 5.6.7.8 . 8080 } redirect\n",
+	       "concatenations, bitwise operations, fib, set updates, ct "
+	       "count, jhash, numgen, vmap and nat in nft's language");
 	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
 		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"accept\": "
 		      "null, \"drop\": null}]}}}]}") == NULL,
