@@ -94,7 +94,7 @@ jobs=$logdir/jobs
 while read -r _ f; do
 	printf 'diff %s\n' "$f" >>"$jobs"
 done < <(wc -l tests/compat/corpus*.txt | grep -v ' total$' |
-	grep -v '/corpus_nft\.txt$' | sort -rn)
+	grep -v '/corpus_nft[^/]*\.txt$' | sort -rn)
 for suite in tests/compat/run-*.sh; do
 	[ -x "$suite" ] && [ "$(basename "$suite")" != run-diff.sh ] &&
 		printf 'compat %s\n' "$suite" >>"$jobs"
