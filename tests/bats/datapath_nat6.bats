@@ -36,7 +36,8 @@ setup() {
 
 teardown() {
 	local p
-	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	# a forking listener's children (one per connection) go too
+	for p in "${BGPIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
 	stop_daemon KILL
 	qt_cleanup
 }
@@ -79,7 +80,7 @@ topo6() {
 start_daemon() {
 	LOG=$QT_RUN/log
 	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>"$LOG" &
+		--no-syslog --handover-wait 0 2>"$LOG" 3>&- &
 	DPID=$!
 	for _ in $(seq 100); do
 		qt_ready "$FW" && return 0
@@ -111,7 +112,7 @@ while True:
     c, a = s.accept()
     c.send(("[%s]:%d %s\n" % (a[0], a[1], c.getsockname()[0])).encode())
     c.close()
-' "$2" >/dev/null 2>&1 &
+' "$2" >/dev/null 2>&1 3>&- &
 	BGPIDS+=("$!")
 	for _ in $(seq 100); do
 		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
@@ -170,7 +171,7 @@ ct_list() {
 
 	head -c 10485760 /dev/urandom >"$QT_RUN/big"
 	ip netns exec "$S" socat -u TCP6-LISTEN:5002,reuseaddr OPEN:"$QT_RUN/got",creat,trunc \
-		2>/dev/null &
+		2>/dev/null 3>&- &
 	local srv=$!
 	BGPIDS+=("$srv")
 	for _ in $(seq 100); do
@@ -213,17 +214,17 @@ ct_list() {
 	[ "$(printf '%s\n' "${ports[@]}" | awk '{ print $1 }' | sort -u | wc -l)" -eq 5 ]
 	# the address goes: the connection mapped to it with it (the
 	# kernel's masquerade notifier), the other one stays
-	ip netns exec "$S" socat -u TCP6-LISTEN:8090,reuseaddr,fork OPEN:/dev/null >/dev/null 2>&1 &
+	ip netns exec "$S" socat -u TCP6-LISTEN:8090,reuseaddr,fork OPEN:/dev/null >/dev/null 2>&1 3>&- &
 	BGPIDS+=("$!")
 	for _ in $(seq 100); do
 		ip netns exec "$S" ss -Hltn "sport = :8090" | grep -q LISTEN && break
 		sleep 0.02
 	done
-	ip netns exec "$C" socat -u OPEN:/dev/zero,readbytes=1 'TCP6:[2001:db8:2::2]:8090,sourceport=42001' >/dev/null 2>&1 &
+	ip netns exec "$C" socat -u OPEN:/dev/zero,readbytes=1 'TCP6:[2001:db8:2::2]:8090,sourceport=42001' >/dev/null 2>&1 3>&- &
 	BGPIDS+=("$!")
-	ip netns exec "$C" sleep 30 | ip netns exec "$C" socat -u - 'TCP6:[2001:db8:2::2]:8090,sourceport=42002' >/dev/null 2>&1 &
+	{ ip netns exec "$C" sleep 30 | ip netns exec "$C" socat -u - 'TCP6:[2001:db8:2::2]:8090,sourceport=42002' >/dev/null 2>&1; } 3>&- &
 	BGPIDS+=("$!")
-	ip netns exec "$C" sleep 30 | ip netns exec "$C" socat -u - 'TCP6:[fd00:2::2]:8090,sourceport=42003' >/dev/null 2>&1 &
+	{ ip netns exec "$C" sleep 30 | ip netns exec "$C" socat -u - 'TCP6:[fd00:2::2]:8090,sourceport=42003' >/dev/null 2>&1; } 3>&- &
 	BGPIDS+=("$!")
 	sleep 0.5
 	run ct_list -p tcp --state ESTABLISHED
