@@ -248,6 +248,30 @@ int main(void)
 	is_int(udp4(QT_HOOK_LOCAL_IN, 999, 0), QT_XT_DROP, "the prefix rule");
 	is_int(udp4(QT_HOOK_LOCAL_IN, 3000, 0), QT_XT_ACCEPT, "none: policy");
 
+	/* a set's elements, overlapping and out of order, looked up as
+	 * the union they make (sorted and merged at compile time) */
+	is_int(nft("flush ruleset\ntable ip s {\nset p { type inet_service; "
+		   "flags interval; elements = { 5, 1500-2500, 1000-1999, "
+		   "3000, 7000-7999 } }\nchain in { type filter hook input "
+		   "priority 0;\nudp dport @p drop\nudp dport { 9, 1-3, "
+		   "2-4, 20-30, 22-23 } drop\n}\n}\n"), 0, "overlapping set elements");
+	is_int(compile(AF_INET), 0, "compiled");
+	static const struct { uint16_t port; int v; } in_set[] = {
+		{ 5, QT_XT_DROP }, { 999, QT_XT_ACCEPT }, { 1000, QT_XT_DROP },
+		{ 1999, QT_XT_DROP }, { 2000, QT_XT_DROP }, { 2500, QT_XT_DROP },
+		{ 2501, QT_XT_ACCEPT }, { 3000, QT_XT_DROP },
+		{ 6999, QT_XT_ACCEPT }, { 7999, QT_XT_DROP },
+		{ 8000, QT_XT_ACCEPT }, { 65535, QT_XT_ACCEPT },
+		/* the anonymous set's 1-3 and 2-4 merged */
+		{ 1, QT_XT_DROP }, { 4, QT_XT_DROP }, { 6, QT_XT_ACCEPT },
+		{ 8, QT_XT_ACCEPT }, { 9, QT_XT_DROP }, { 10, QT_XT_ACCEPT },
+		/* 22-23 inside 20-30: 25 is still in the union */
+		{ 25, QT_XT_DROP }, { 30, QT_XT_DROP }, { 31, QT_XT_ACCEPT },
+	};
+	for (size_t i = 0; i < sizeof(in_set) / sizeof(in_set[0]); i++)
+		is_int(udp4(QT_HOOK_LOCAL_IN, in_set[i].port, 0), in_set[i].v,
+		       "port %u", in_set[i].port);
+
 	/* a ct expression anywhere turns tracking on, as in the kernel */
 	is_int(nft("flush ruleset\ntable ip q {\nchain u {\nct state new "
 		   "accept\n}\n}\n"), 0, "a ct rule no packet reaches");
