@@ -185,9 +185,21 @@ static void tok_desc(const struct nft_tok *t, char *buf, size_t n)
 		snprintf(buf, n, "'{'");
 		return;
 	case NT_OP:
-	case NT_PUNCT:
+	case NT_PUNCT: {
+		/* bison names the tokens nft declares with a name by it,
+		 * the single characters it takes literally quoted */
+		static const char *const named[][2] = {
+			{ ",", "comma" }, { ":", "colon" },
+			{ ";", "semicolon" }, { "/", "/" },
+		};
+		for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+			if (!strcmp(t->text, named[i][0])) {
+				snprintf(buf, n, "%s", named[i][1]);
+				return;
+			}
 		snprintf(buf, n, "'%s'", t->text);
 		return;
+	}
 	case NT_WORD:
 		break;
 	}

@@ -162,6 +162,9 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 		   unsigned *n)
 {
 	enum want want = W_KEY;
+	/* nft takes commas after an element, one or several, also
+	 * before the closing brace; never before the first element */
+	bool any = false;
 	struct elem_read er;
 	memset(&er, 0, sizeof(er));
 	struct nft_elem *e = &er.e;
@@ -175,7 +178,12 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 				    key_done(r, sh, &er, false) < 0)
 					goto fail;
 				push(sh, &er, v, n);
+				any = true;
 				want = W_KEY;
+				c.i++;
+				continue;
+			}
+			if (nr_tok_is(t, ",") && want == W_KEY && any) {
 				c.i++;
 				continue;
 			}
@@ -274,6 +282,8 @@ fail:
 		push(sh, &er, v, n);
 		return 0;
 	}
+	if (any)
+		return 0;
 	nft_elem_clear(e);
 	struct nft_loc l = grp->close;
 	return nr_error_span(r, &l, &l, "syntax error, unexpected '}'");
