@@ -971,9 +971,11 @@ static int compile_table(struct qt_nft_prog *p, const struct nft_table *t,
 	return rc;
 }
 
-/* Whether a ct expression or statement is anywhere in the table: the
- * kernel turns connection tracking (and with it defragmentation) on for
- * the family when such a rule is added, reached by packets or not. */
+/* Whether a ct expression or statement, or a nat statement, is anywhere
+ * in the table: the kernel turns connection tracking (and with it
+ * defragmentation) on for the family when such a rule is added, reached
+ * by packets or not. A nat chain alone does not: without tracking its
+ * rules never run (nft_nat.h). */
 static bool table_tracks(const struct nft_table *t)
 {
 	for (unsigned ci = 0; ci < t->nchains; ci++) {
@@ -982,6 +984,7 @@ static bool table_tracks(const struct nft_table *t)
 			for (unsigned si = 0; si < c->rules[ri].n; si++) {
 				const struct nft_stmt *s = &c->rules[ri].stmts[si];
 				if (s->kind == NFT_S_NOTRACK ||
+				    s->kind == NFT_S_NAT ||
 				    (s->field && s->field->base == NFT_B_CT))
 					return true;
 			}

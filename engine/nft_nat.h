@@ -24,7 +24,12 @@
  *    directions, is rewritten from the binding (nf_nat_packet).
  *  - Any nat chain of a family registers the nat core at all four
  *    hooks of that family (an inet chain: both families), so a
- *    connection gets its null bindings there too.
+ *    connection gets its null bindings there too. But a nat chain does
+ *    not turn connection tracking on; a nat statement (or a ct
+ *    expression) anywhere in a table does, for the table's families
+ *    (nf_ct_netns_get at the expression's init). Without tracking the
+ *    nat hooks see no connection and walk no nat chain: a drop there
+ *    drops nothing, a counter counts nothing.
  *  - The statement ends the rule with the binding's verdict (accept;
  *    drop when masquerade finds no address). In an inet table `dnat ip
  *    to ...` does nothing for an IPv6 packet and `dnat ip6 to ...`

@@ -651,8 +651,10 @@ static int attach_nat(struct qt_prog *p, const struct qt_nft_prog *np,
 		any |= qt_nft_base_nat(np, i);
 	if (!any)
 		return 0;
+	/* tracking is on only where a rule asks for it (a nat or ct
+	 * statement: qt_nft_uses_ct); without it the nat hooks see no
+	 * connection and walk nothing, as in the kernel */
 	p->nat = true;
-	p->uses_ct = true;
 	p->copy_range = COPY_NAT;
 	for (unsigned h = 0; h < QT_NHOOKS; h++) {
 		if (h == QT_HOOK_FORWARD)

@@ -341,6 +341,31 @@ static void beside_iptables(void)
 	h_stop(&h);
 }
 
+/* A nat chain does not turn tracking on: without a nat statement or a
+ * ct expression in the table its rules never run. */
+static void untracked(void)
+{
+	struct harness h;
+	start(&h, (const char *const[]){ NULL },
+	      "table ip t { chain n { type nat hook postrouting priority 100;\n"
+	      "  counter\n  udp dport 9 drop\n}\n}\n");
+	ok(!qt_prog_uses_ct(h.prog), "no tracking");
+	struct hpkt k;
+	h_udp(&k, "10.0.1.2", 5000, "10.0.2.2", 9);
+	is_int(h_forward(&h, &k), QT_XT_ACCEPT, "the drop does not run");
+	is_int((int)counted("t", "n", 0), 0, "nor the counter");
+	h_stop(&h);
+	start(&h, (const char *const[]){ NULL },
+	      "table ip t { chain n { type nat hook postrouting priority 100;\n"
+	      "  counter\n  udp dport 9 drop\n}\n}\n"
+	      "table ip u { chain x { ct state new counter\n}\n}\n");
+	ok(qt_prog_uses_ct(h.prog), "a ct expression anywhere: tracking");
+	h_udp(&k, "10.0.1.2", 5000, "10.0.2.2", 9);
+	is_int(h_forward(&h, &k), QT_XT_DROP, "then the nat chain drops");
+	is_int((int)counted("t", "n", 0), 1, "and counts");
+	h_stop(&h);
+}
+
 /* kube-proxy's shape: dnat in a regular chain jumped to from the nat
  * prerouting chain; masquerade (fully-random) in postrouting */
 static void jumps(void)
@@ -403,6 +428,7 @@ int main(void)
 	snat_port_range();
 	masquerade_and_redirect();
 	beside_iptables();
+	untracked();
 	jumps();
 	ipv6();
 	is_int((int)qt_nft_store_count(nstore), 0,
