@@ -152,9 +152,10 @@ while True:
 }
 
 # ask tcp|udp DST PORT [SRC SPORT]: one connection (datagram) from the
-# client; prints the answer, "refused" or "timeout"
+# client (from $ASK_NS when set); prints the answer, "refused" or
+# "timeout"
 ask() {
-	ip netns exec "$C" "$PY" - "$@" <<'PY'
+	ip netns exec "${ASK_NS:-$C}" "$PY" - "$@" <<'PY'
 import socket, sys
 proto, dst, port = sys.argv[1:4]
 src = sys.argv[4] if len(sys.argv) > 4 else ""
@@ -231,6 +232,47 @@ EOF
 	[ "$output" = "udp 17  src=10.0.1.2 dst=10.0.2.2 sport=42000 dport=5353 src=10.0.2.2 dst=10.0.2.1 sport=5353 dport=42000 mark=0 use=1" ]
 }
 
+# (UDP: a closed TCP connection's port may be taken again at once, as
+# the kernel's nf_nat_used_tuple_harder does in a small range)
+@test "nft masquerade to a port range, random: the ports come from the range" {
+	udp_peer_server "$S" 5353
+	nftfw -f - <<'EOF'
+table ip nat {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "qtf1" meta l4proto udp masquerade to :30000-30009 random
+	}
+}
+EOF
+	: >"$QT_RUN/seen"
+	local i
+	for i in 1 2 3 4; do
+		ask udp 10.0.2.2 5353 10.0.1.2 "$((42100 + i))" >>"$QT_RUN/seen"
+	done
+	cat "$QT_RUN/seen"
+	[ "$(cut -d: -f1 "$QT_RUN/seen" | sort -u)" = "10.0.2.1" ]
+	! awk -F: '$2 < 30000 || $2 > 30009' "$QT_RUN/seen" | grep -q .
+	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 4 ]
+}
+
+@test "nft dnat at output: a local client reaches the server by another address" {
+	peer_server "$S" 8080
+	ip -n "$FW" route add 10.9.9.0/24 via 10.0.2.2
+	nftfw -f - <<'EOF'
+table ip nat {
+	chain output {
+		type nat hook output priority -100; policy accept;
+		ip daddr 10.9.9.9 tcp dport 80 counter dnat to 10.0.2.2:8080
+	}
+}
+EOF
+	ASK_NS=$FW run ask tcp 10.9.9.9 80 10.0.2.1 40080
+	[ "$output" = "10.0.2.1:40080" ]
+	[ "$(nft_cnt ip nat output)" -eq 1 ]
+	run ct_list -p tcp --orig-port-src 40080
+	[ "$output" = "tcp 6  TIME_WAIT src=10.0.2.1 dst=10.9.9.9 sport=40080 dport=80 src=10.0.2.2 dst=10.0.2.1 sport=8080 dport=40080 [ASSURED] mark=0 use=1" ]
+}
+
 @test "nft redirect: a port of passing traffic to a server on the firewall" {
 	peer_server "$FW" 8080
 	nftfw -f - <<'EOF'
@@ -248,20 +290,20 @@ EOF
 	[ "$output" = "tcp 6  TIME_WAIT src=10.0.1.2 dst=10.0.2.2 sport=40010 dport=3128 src=10.0.1.1 dst=10.0.1.2 sport=8080 dport=40010 [ASSURED] mark=0 use=1" ]
 }
 
-@test "nft snat to an address and a port range: every connection gets a port of the range" {
-	peer_server "$S" 8080
+@test "nft snat to an address and a port range: every flow gets a port of the range" {
+	udp_peer_server "$S" 5353
 	nftfw -f - <<'EOF'
 table ip nat {
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
-		oifname "qtf1" meta l4proto tcp counter snat to 10.0.2.1:20000-20009
+		oifname "qtf1" meta l4proto udp counter snat to 10.0.2.1:20000-20009
 	}
 }
 EOF
 	: >"$QT_RUN/seen"
 	local i
 	for i in $(seq 1 6); do
-		ask tcp 10.0.2.2 8080 10.0.1.2 "$((41000 + i))" >>"$QT_RUN/seen"
+		ask udp 10.0.2.2 5353 10.0.1.2 "$((41000 + i))" >>"$QT_RUN/seen"
 	done
 	cat "$QT_RUN/seen"
 	[ "$(cut -d: -f1 "$QT_RUN/seen" | sort -u)" = "10.0.2.1" ]

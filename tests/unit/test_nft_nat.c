@@ -283,6 +283,40 @@ static void masquerade_and_redirect(void)
 	h_stop(&h);
 }
 
+/* dnat at output (a local connection), snat at input (delivered to a
+ * local socket with another source) */
+static void local_hooks(void)
+{
+	struct harness h;
+	start(&h, (const char *const[]){ NULL },
+	      "table ip n {\n"
+	      " chain out { type nat hook output priority -100;\n"
+	      "  ip daddr 10.9.9.9 udp dport 53 dnat to 10.0.2.2:5353\n }\n"
+	      " chain in { type nat hook input priority 100;\n"
+	      "  ip saddr 10.0.1.2 snat to 10.0.1.77\n }\n}\n");
+	struct hpkt k;
+	h_udp(&k, "10.0.2.1", 6000, "10.9.9.9", 53);
+	is_int(h_hook(&h, &k, QT_HOOK_LOCAL_OUT, 0, 2, false), QT_XT_ACCEPT,
+	       "OUTPUT");
+	ok(h_daddr(&k) == h_ip("10.0.2.2") && h_dport(&k) == 5353 &&
+	   h_l4_ok(k.b), "dnat at output: to 10.0.2.2:5353");
+	is_int(h_hook(&h, &k, QT_HOOK_POST_ROUTING, 0, 2, false), QT_XT_ACCEPT,
+	       "POSTROUTING");
+	h_udp(&k, "10.0.2.2", 5353, "10.0.2.1", 6000);
+	h_hook(&h, &k, QT_HOOK_PRE_ROUTING, 2, 0, false);
+	is_int(h_hook(&h, &k, QT_HOOK_LOCAL_IN, 2, 0, false), QT_XT_ACCEPT,
+	       "the reply, INPUT");
+	ok(h_saddr(&k) == h_ip("10.9.9.9") && h_sport(&k) == 53,
+	   "comes from the address asked");
+	h_udp(&k, "10.0.1.2", 7000, "10.0.1.1", 9);
+	h_hook(&h, &k, QT_HOOK_PRE_ROUTING, 1, 0, false);
+	is_int(h_hook(&h, &k, QT_HOOK_LOCAL_IN, 1, 0, false), QT_XT_ACCEPT,
+	       "INPUT");
+	ok(h_saddr(&k) == h_ip("10.0.1.77") && h_sport(&k) == 7000 &&
+	   h_l4_ok(k.b), "snat at input: from 10.0.1.77");
+	h_stop(&h);
+}
+
 static void beside_iptables(void)
 {
 	/* iptables' nat table at -100 binds first: the nft chain at -90
@@ -427,6 +461,7 @@ int main(void)
 	dnat_port_forward();
 	snat_port_range();
 	masquerade_and_redirect();
+	local_hooks();
 	beside_iptables();
 	untracked();
 	jumps();
