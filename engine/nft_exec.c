@@ -11,6 +11,7 @@
 #include "counters.h"
 #include "ext.h"
 #include "model.h"
+#include "nft_nat.h"
 
 /* Jumps deeper than this drop the packet (the kernel's nf_tables
  * stack is 16 deep). */
@@ -155,6 +156,9 @@ static uint32_t rule_sig(const struct nft_rule *r)
 		case NFT_S_REJECT:
 			MIX(s->reject);
 			MIX(s->code);
+			break;
+		case NFT_S_NAT:
+			MIX(qt_nft_nat_sig(s));
 			break;
 		default:
 			break;
@@ -316,6 +320,9 @@ static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 			if (make_inst(&rt->run[i], "limit", QT_EXT_MATCH,
 				      family, w, 2, env, err) < 0)
 				return -1;
+		} else if (s->kind == NFT_S_NAT) {
+			if (qt_nft_nat_inst(&rt->run[i], s, family, err) < 0)
+				return -1;
 		}
 	}
 	return 0;
@@ -384,7 +391,8 @@ enum src {
 
 enum skind {
 	CS_MATCH, CS_COUNTER, CS_VERDICT, CS_EXT_TARGET, CS_EXT_MATCH,
-	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK
+	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK,
+	CS_NOP                      /* does nothing in this family */
 };
 
 struct celem {
@@ -435,6 +443,7 @@ struct cbase {
 	int prio;
 	uint64_t rank;
 	bool drop;
+	bool nat;                   /* type nat: walked by nat_step */
 };
 
 struct qt_nft_prog {
@@ -769,6 +778,12 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			cs->kind = CS_NOTRACK;
 			p->uses_ct = true;
 			break;
+		case NFT_S_NAT:
+			/* nft_nat.h: the NAT targets, or nothing in the
+			 * other family of an inet table */
+			cs->kind = rt->run[i].in.ext ? CS_EXT_TARGET : CS_NOP;
+			cs->ext = &rt->run[i].in;
+			break;
 		default:
 			qt_buf_printf(err, "Error: qtables cannot run this "
 				      "statement; ");
@@ -875,22 +890,16 @@ static int compile_table(struct qt_nft_prog *p, const struct nft_table *t,
 			free(reach);
 			return where(t, c, err);
 		}
-		if (c->type == NFT_CT_NAT) {
-			if (c->nrules) {
-				qt_buf_printf(err, "Error: qtables cannot run "
-					      "the rules of a nat chain yet; ");
-				free(reach);
-				return where(t, c, err);
-			}
-			/* an empty nat chain binds nothing: no walk */
-			continue;
-		}
 		nbase++;
 		mark_reach(t, ci, reach);
 	}
 	if (!nbase) {
 		free(reach);
 		return 0;
+	}
+	if (qt_nft_nat_check(t, err) < 0) {
+		free(reach);
+		return -1;
 	}
 	uint32_t first = p->nchains;
 	struct cchain *nc = realloc(p->chains, (p->nchains + t->nchains) *
@@ -948,22 +957,25 @@ static int compile_table(struct qt_nft_prog *p, const struct nft_table *t,
 			}
 		}
 		free(kr);
-		if (rc == 0 && c->base && c->type != NFT_CT_NAT) {
+		if (rc == 0 && c->base) {
 			struct cbase *b = &p->bases[p->nbases++];
 			b->chain = first + ci;
 			b->hook = (unsigned)hook_of(c->hook);
 			b->prio = c->prio;
 			b->rank = t->handle << 20 | (c->handle & 0xfffff);
 			b->drop = c->policy_drop;
+			b->nat = c->type == NFT_CT_NAT;
 		}
 	}
 	free(reach);
 	return rc;
 }
 
-/* Whether a ct expression or statement is anywhere in the table: the
- * kernel turns connection tracking (and with it defragmentation) on for
- * the family when such a rule is added, reached by packets or not. */
+/* Whether a ct expression or statement, or a nat statement, is anywhere
+ * in the table: the kernel turns connection tracking (and with it
+ * defragmentation) on for the family when such a rule is added, reached
+ * by packets or not. A nat chain alone does not: without tracking its
+ * rules never run (nft_nat.h). */
 static bool table_tracks(const struct nft_table *t)
 {
 	for (unsigned ci = 0; ci < t->nchains; ci++) {
@@ -972,6 +984,7 @@ static bool table_tracks(const struct nft_table *t)
 			for (unsigned si = 0; si < c->rules[ri].n; si++) {
 				const struct nft_stmt *s = &c->rules[ri].stmts[si];
 				if (s->kind == NFT_S_NOTRACK ||
+				    s->kind == NFT_S_NAT ||
 				    (s->field && s->field->base == NFT_B_CT))
 					return true;
 			}
@@ -1055,6 +1068,11 @@ void qt_nft_base_info(const struct qt_nft_prog *p, unsigned i,
 	*hook = p->bases[i].hook;
 	*prio = p->bases[i].prio;
 	*rank = p->bases[i].rank;
+}
+
+bool qt_nft_base_nat(const struct qt_nft_prog *p, unsigned i)
+{
+	return p->bases[i].nat;
 }
 
 bool qt_nft_uses_ct(const struct qt_nft_prog *p)
@@ -1279,6 +1297,8 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 		}
 		case CS_NOTRACK:
 			ev->untracked = true;
+			break;
+		case CS_NOP:
 			break;
 		case CS_VERDICT:
 			switch (s->verdict) {

@@ -6,14 +6,19 @@
  * Design:
  *  - A family's program takes the ip (IPv4) or ip6 (IPv6) tables and
  *    the inet tables (both). Every chain of such a table is compiled;
- *    a base chain of type filter or route becomes a walk, one of type
- *    nat is accepted only empty (its statements need the nat engine).
+ *    a base chain of type filter or route becomes a walk at its hook
+ *    and priority. One of type nat is a walk too, but no step of its
+ *    own: engine/program.c's nat step walks the nat chains of a hook
+ *    with iptables' nat table, in priority order, for a connection's
+ *    first packet until one binds it (engine/nft_nat.h has the kernel's
+ *    semantics); its snat, dnat, masquerade and redirect statements run
+ *    as the NAT targets of extensions/NAT.c.
  *  - A rule is its statements in order: matches read a field (header,
  *    meta, ct) and compare it; counter, log, limit, reject, mark and ct
- *    mark set, notrack act; the verdicts end the rule. log, reject and
- *    limit are the LOG and REJECT targets and the limit match of
- *    extensions/, built from the statement's words, so their lines,
- *    replies and buckets are those of the iptables rules.
+ *    mark set, notrack act; the verdicts and the nat statements end the
+ *    rule. log, reject and limit are the LOG and REJECT targets and the
+ *    limit match of extensions/, built from the statement's words, so
+ *    their lines, replies and buckets are those of the iptables rules.
  *  - Fail closed: a statement, field, hook or family the engine cannot
  *    run in a chain reachable from a base chain fails the compile with
  *    a message; a table without base chains judges nothing and is
@@ -70,6 +75,9 @@ unsigned qt_nft_nbase(const struct qt_nft_prog *p);
  * chains of equal priority (greater: registered later). */
 void qt_nft_base_info(const struct qt_nft_prog *p, unsigned i,
 		      unsigned *hook, int *prio, uint64_t *rank);
+/* Base chain i is of type nat: not a step of its own, walked by the
+ * nat step of its hook (engine/nft_nat.h). */
+bool qt_nft_base_nat(const struct qt_nft_prog *p, unsigned i);
 /* A ct expression or statement is in one of its tables (reached or
  * not: the kernel tracks connections, and so defragments, then). */
 bool qt_nft_uses_ct(const struct qt_nft_prog *p);

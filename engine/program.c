@@ -121,6 +121,11 @@ struct qt_prog {
 	struct qt_nft_prog *nft;
 	struct step *steps[QT_NHOOKS];
 	unsigned nsteps[QT_NHOOKS];
+	/* per nat hook, the nat chains its nat step walks: iptables' nat
+	 * table and the nft base chains of type nat, in priority order
+	 * (none: iptables' table alone) */
+	struct step *nat_steps[QT_NHOOKS];
+	unsigned nnat[QT_NHOOKS];
 };
 
 /* ---- compiling ---- */
@@ -501,8 +506,10 @@ void qt_prog_free(struct qt_prog *p)
 	if (!p)
 		return;
 	qt_nft_prog_free(p->nft);
-	for (int h = 0; h < QT_NHOOKS; h++)
+	for (int h = 0; h < QT_NHOOKS; h++) {
 		free(p->steps[h]);
+		free(p->nat_steps[h]);
+	}
 	for (int ti = 0; ti < QT_NTABLES; ti++) {
 		struct ctable *ct = &p->tables[ti];
 		for (uint32_t ci = 0; ci < ct->n; ci++) {
@@ -619,6 +626,64 @@ static int step_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/* Sort n steps by step_cmp, stable (tables keep netfilter's order). */
+static void sort_steps(struct step *st, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && step_cmp(&st[j - 1], &st[j]) > 0;
+		     j--) {
+			struct step t = st[j];
+			st[j] = st[j - 1];
+			st[j - 1] = t;
+		}
+}
+
+/* The nat chains of each nat hook (engine/nft_nat.h): iptables' nat
+ * table at its priority and the nft nat chains at theirs. Any nat
+ * chain of the family registers the nat core at all four hooks, as an
+ * iptables nat chain does. */
+static int attach_nat(struct qt_prog *p, const struct qt_nft_prog *np,
+		      struct qt_buf *err)
+{
+	unsigned nb = qt_nft_nbase(np);
+	bool any = false;
+	for (unsigned i = 0; i < nb; i++)
+		any |= qt_nft_base_nat(np, i);
+	if (!any)
+		return 0;
+	/* tracking is on only where a rule asks for it (a nat or ct
+	 * statement: qt_nft_uses_ct); without it the nat hooks see no
+	 * connection and walk nothing, as in the kernel */
+	p->nat = true;
+	p->copy_range = COPY_NAT;
+	for (unsigned h = 0; h < QT_NHOOKS; h++) {
+		if (h == QT_HOOK_FORWARD)
+			continue;
+		struct step *st = calloc(nb + 1, sizeof(*st));
+		if (!st) {
+			qt_buf_printf(err, "qtablesd: out of memory\n");
+			return -1;
+		}
+		unsigned k = 0;
+		st[k++] = (struct step){ .kind = ST_TABLE, .table = QT_TABLE_NAT,
+					 .prio = table_prio(QT_TABLE_NAT, h) };
+		for (unsigned i = 0; i < nb; i++) {
+			unsigned hook;
+			int prio;
+			uint64_t rank;
+			qt_nft_base_info(np, i, &hook, &prio, &rank);
+			if (hook == h && qt_nft_base_nat(np, i))
+				st[k++] = (struct step){ .kind = ST_NFT,
+							 .base = i, .prio = prio,
+							 .rank = rank };
+		}
+		sort_steps(st, k);
+		p->nat_steps[h] = st;
+		p->nnat[h] = k;
+	}
+	return 0;
+}
+
 int qt_prog_attach_nft(struct qt_prog *p, struct qt_nft_prog *np,
 		       struct qt_buf *err)
 {
@@ -648,23 +713,18 @@ int qt_prog_attach_nft(struct qt_prog *p, struct qt_nft_prog *np,
 			int prio;
 			uint64_t rank;
 			qt_nft_base_info(np, i, &hook, &prio, &rank);
-			if (hook != h)
+			if (hook != h || qt_nft_base_nat(np, i))
 				continue;
 			st[k++] = (struct step){ .kind = ST_NFT, .base = i,
 						 .prio = prio, .rank = rank };
 			p->hook_used[h] = true;
 		}
-		/* stable order for equal keys: tables keep netfilter's */
-		for (unsigned i = 1; i < k; i++)
-			for (unsigned j = i; j > 0 &&
-			     step_cmp(&st[j - 1], &st[j]) > 0; j--) {
-				struct step t = st[j];
-				st[j] = st[j - 1];
-				st[j - 1] = t;
-			}
+		sort_steps(st, k);
 		p->steps[h] = st;
 		p->nsteps[h] = k;
 	}
+	if (attach_nat(p, np, err) < 0)
+		return -1;
 	p->uses_ct |= qt_nft_uses_ct(np);
 	p->wants_l2type |= qt_nft_wants_l2type(np);
 	p->iface_keys |= qt_nft_iface_keys(np);
@@ -863,11 +923,38 @@ make_key(const struct qt_prog *p, const struct qt_eval *ev, uint32_t *key)
 	return ports;
 }
 
-/* The nat table's hook (the kernel's nf_nat_ipv4_fn): an ICMP error
- * related to a connection is translated with it; the first packet of
- * a connection walks the chain, and gets the null binding when no
- * target bound it; then the packet is rewritten from the bindings.
- * Packets without an entry (INVALID, UNTRACKED) pass untouched. */
+/* The nat chains of the hook for a connection's first packet, in
+ * priority order, until one binds it for manip m (nf_nat_inet_fn):
+ * QT_XT_ACCEPT or the drop of a chain. */
+static int nat_chains(const struct qt_prog *p, struct qt_eval *ev,
+		      enum qt_nat_manip m, const uint32_t *key,
+		      unsigned ports, struct qt_prog_stats *st)
+{
+	const struct ctable *t = &p->tables[QT_TABLE_NAT];
+	int32_t start = t->hook_chain[ev->hook];
+	if (!p->nnat[ev->hook])
+		return start >= 0 ? walk_table(t, start, ev, key, ports, st)
+				  : QT_XT_ACCEPT;
+	const struct step *s = p->nat_steps[ev->hook];
+	for (unsigned i = 0; i < p->nnat[ev->hook]; i++) {
+		int v = QT_XT_ACCEPT;
+		if (s[i].kind == ST_NFT)
+			v = qt_nft_eval_base(p->nft, s[i].base, ev, key, ports);
+		else if (start >= 0)
+			v = walk_table(t, start, ev, key, ports, st);
+		if (v == QT_XT_DROP)
+			return QT_XT_DROP;
+		if (qt_nat_done(ev->ct, m))
+			break;
+	}
+	return QT_XT_ACCEPT;
+}
+
+/* The nat hook (the kernel's nf_nat_ipv4_fn): an ICMP error related to
+ * a connection is translated with it; the first packet of a connection
+ * walks the nat chains, and gets the null binding when none bound it;
+ * then the packet is rewritten from the bindings. Packets without an
+ * entry (INVALID, UNTRACKED) pass untouched. */
 static __attribute__((noinline)) int
 nat_step(const struct qt_prog *p, struct qt_eval *ev, const uint32_t *key,
 	 unsigned ports, struct qt_prog_stats *st)
@@ -887,10 +974,7 @@ nat_step(const struct qt_prog *p, struct qt_eval *ev, const uint32_t *key,
 							: IPPROTO_ICMP))
 		return qt_nat_icmp_reply(ev, m);
 	if (s != QT_CT_ESTABLISHED && !qt_nat_done(e, m)) {
-		const struct ctable *t = &p->tables[QT_TABLE_NAT];
-		int32_t start = t->hook_chain[ev->hook];
-		if (start >= 0 &&
-		    walk_table(t, start, ev, key, ports, st) == QT_XT_DROP)
+		if (nat_chains(p, ev, m, key, ports, st) == QT_XT_DROP)
 			return QT_XT_DROP;
 		if (!qt_nat_done(e, m) &&
 		    qt_nat_null_binding(ev, m) == QT_XT_DROP)

@@ -309,7 +309,11 @@ static bool nat_hook_ok(enum nft_nat_kind k, const struct nft_chain *base)
 {
 	if (base->type != NFT_CT_NAT)
 		return false;
-	if (k == NFT_NAT_SNAT || k == NFT_NAT_MASQ)
+	/* nft_masq_validate takes postrouting only, nft_nat_validate
+	 * input too for snat */
+	if (k == NFT_NAT_MASQ)
+		return base->hook == NFT_H_POSTROUTING;
+	if (k == NFT_NAT_SNAT)
 		return base->hook == NFT_H_POSTROUTING ||
 		       base->hook == NFT_H_INPUT;
 	return base->hook == NFT_H_PREROUTING || base->hook == NFT_H_OUTPUT;

@@ -251,8 +251,8 @@ void nft_rule_clear(struct nft_rule *r);
 unsigned nft_rule_anon_sets(const struct nft_rule *r);
 /* Whether every nat statement a base chain reaches (through jumps,
  * gotos and verdict maps) sits where the kernel allows it: under a nat
- * base chain of a hook its kind works on (snat and masquerade:
- * postrouting, input; dnat and redirect: prerouting, output). The
+ * base chain of a hook its kind works on (snat: postrouting, input;
+ * masquerade: postrouting; dnat and redirect: prerouting, output). The
  * kernel checks this at each rule and element it is given. */
 bool nft_table_nat_valid(const struct nft_table *t);
 /* How many rules jump or go to chain name. */

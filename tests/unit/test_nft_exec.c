@@ -281,12 +281,14 @@ int main(void)
 	/* fail closed */
 	is_int(nft("flush ruleset\ntable ip n { chain post { type nat hook "
 		   "postrouting priority 100; counter\n}\n}\n"), 0, "a nat rule");
-	is_int(compile(AF_INET), -1, "a nat chain's rules are refused");
-	ok(strstr(qt_buf_str(&err), "chain ip n post") != NULL,
+	is_int(compile(AF_INET), 0, "a nat chain's rules run (test_nft_nat)");
+	ok(qt_prog_nat(prog), "and the program translates");
+	is_int(nft("flush ruleset\ntable ip n { chain pre { type nat hook "
+		   "prerouting priority -100; dnat to ip saddr map { 10.0.0.1 "
+		   ": 10.0.0.2 }\n}\n}\n"), 0, "a nat map");
+	is_int(compile(AF_INET), -1, "is refused");
+	ok(strstr(qt_buf_str(&err), "chain ip n pre") != NULL,
 	   "the message names the chain");
-	is_int(nft("flush ruleset\ntable ip n { chain post { type nat hook "
-		   "postrouting priority 100;\n}\n}\n"), 0, "an empty nat chain");
-	is_int(compile(AF_INET), 0, "is taken");
 	is_int(nft("flush ruleset\ntable bridge b { chain c { type filter "
 		   "hook input priority 0;\n}\n}\n"), 0, "a bridge base chain");
 	is_int(compile(AF_INET), -1, "is refused");
