@@ -53,8 +53,10 @@ struct qthread {
 	                                when their slot has no room */
 	struct qt_ctg *ctg;          /* this thread's connection table */
 	/* NAT offload (io/nat_offload.h): the kernel's maps of this
-	 * table's connections; NULL: every rewrite is made here */
-	struct qt_natoff *off;
+	 * table's connections; NULL: every rewrite is made here. Set
+	 * and read under the table's lock; cur_off is it for the burst
+	 * (NULL in a burst that does not take the lock). */
+	struct qt_natoff *off, *cur_off;
 	bool off_logged;             /* a refusal was logged (once) */
 	/* the last interface names looked up, valid for one burst (the
 	 * burst's read section keeps them): a burst mostly has one in/out
@@ -91,6 +93,7 @@ struct qt_engine {
 	bool steered;
 	bool natoff[2];              /* the NAT offload table installed,
 	                                IPv4's and IPv6's */
+	bool natoff_tried;           /* installed (or failed) once */
 	struct qt_steer_config sc;   /* sc.hooks: the hooks queued now */
 	/* link-layer queues: bound by every thread (l2_ok); steered to
 	 * while l2_steered (read per burst by the queue threads) */
@@ -301,18 +304,19 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	ev.csum_unverified = p->csum_unverified;
 
 	int v = qt_judge(prog, t->ctg, &ev, &t->ps);
-	if (t->off) {
+	struct qt_natoff *off = t->cur_off;
+	if (off) {
 		/* a connection forgotten during the walk (early drop, or
 		 * revoked: engine/nat_pkt.c) leaves the maps before this
 		 * verdict */
-		if (qt_natoff_forgets_wait(t->off)) {
+		if (qt_natoff_forgets_wait(off)) {
 			/* the verdicts of its packets judged before, plain
 			 * accepts, go out while its elements are there */
 			qt_nfq_flush(t->q);
-			offload_synced(t, qt_natoff_sync_forgets(t->off));
+			offload_synced(t, qt_natoff_sync_forgets(off));
 		}
 		if (v != QT_XT_DROP && ev.ct)
-			qt_natoff_want(t->off, ev.ct);
+			qt_natoff_want(off, ev.ct);
 	}
 	if (v == QT_XT_DROP) {
 		t->dropped++;
@@ -378,11 +382,12 @@ static void *queue_thread(void *arg)
 			 * is due meanwhile */
 			if (t->ctg)
 				qt_ctg_idle(t->ctg, now);
-			if (t->off) {
+			if (t->ctg) {
 				/* what the control thread forgot */
 				struct qt_ct *shard = qt_ctg_shard(t->ctg);
 				qt_ct_lock(shard);
-				offload_synced(t, qt_natoff_sync(t->off));
+				if (t->off)
+					offload_synced(t, qt_natoff_sync(t->off));
 				qt_ct_unlock(shard);
 			}
 			continue;
@@ -403,15 +408,16 @@ static void *queue_thread(void *arg)
 		/* connections forgotten since the last burst (expired just
 		 * now, or deleted by the control thread) leave the kernel's
 		 * maps before any verdict */
-		if (ct && t->off)
-			offload_synced(t, qt_natoff_sync_forgets(t->off));
+		t->cur_off = ct ? t->off : NULL;
+		if (t->cur_off)
+			offload_synced(t, qt_natoff_sync_forgets(t->cur_off));
 		bool l2 = __atomic_load_n(&t->e->l2_steered, __ATOMIC_ACQUIRE);
 		for (int i = 0; i < n; i++)
 			judge(t, prog, prog6, &pk[i], &mono, &wall, l2);
 		/* the burst's new bindings to the kernel: their later
 		 * packets get plain accepts once it has them */
-		if (ct && t->off)
-			offload_synced(t, qt_natoff_sync(t->off));
+		if (t->cur_off)
+			offload_synced(t, qt_natoff_sync(t->cur_off));
 		if (ct)
 			qt_ctg_burst_end(t->ctg);
 		rcu_read_unlock();
@@ -643,15 +649,19 @@ static void set_owner(struct qt_engine *e, bool on)
 	e->owner = on;
 }
 
-/* NAT offload (io/nat_offload.h): the table made anew (empty) for the
- * families whose steering this daemon installs, a context per queue
- * thread, and the connections a handover brought offloaded at once.
- * A table that cannot be made leaves every rewrite to qtablesd. */
-static void offload_start(struct qt_engine *e)
+/* NAT offload (io/nat_offload.h), once a program translates (at start
+ * or at the commit that brings the first nat rule): the table made
+ * anew (empty), a context per queue thread, and the connections a
+ * handover brought offloaded at once. A table that cannot be made
+ * leaves every rewrite to qtablesd. A daemon that never translates
+ * puts no chains in the kernel's path. */
+static void offload_ensure(struct qt_engine *e)
 {
 	char msg[512];
-	if (!e->o.steer || e->o.nat_offload_off)
+	if (e->natoff_tried || !e->o.steer || e->o.nat_offload_off ||
+	    (!qt_prog_nat(e->prog) && !qt_prog_nat(e->prog6)))
 		return;
+	e->natoff_tried = true;
 	for (unsigned f = 0; f < 2; f++) {
 		if (qt_natoff_table(QT_NATOFF_NFT, f == 1, true, msg,
 				    sizeof(msg)) == 0)
@@ -666,15 +676,19 @@ static void offload_start(struct qt_engine *e)
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		struct qt_ct *shard = qt_ctg_shard(t->ctg);
-		t->off = qt_natoff_open(shard, e->natoff[0], e->natoff[1], msg,
-					sizeof(msg));
-		if (!t->off) {
-			qt_log_daemon(LOG_WARNING, "qtablesd: %s", msg);
-			continue;
-		}
+		/* the thread may be judging: its context is its table's
+		 * from the moment the forget hook is set */
 		qt_ct_lock(shard);
-		offload_synced(t, qt_natoff_refill(t->off));
+		struct qt_natoff *o = qt_natoff_open(shard, e->natoff[0],
+						     e->natoff[1], msg,
+						     sizeof(msg));
+		if (o) {
+			t->off = o;
+			offload_synced(t, qt_natoff_refill(o));
+		}
 		qt_ct_unlock(shard);
+		if (!o)
+			qt_log_daemon(LOG_WARNING, "qtablesd: %s", msg);
 	}
 }
 
@@ -916,7 +930,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	}
 	if (o->prime)
 		o->prime(e, o->prime_user);
-	offload_start(e);
+	offload_ensure(e);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		if (pthread_create(&e->th[i].tid, NULL, queue_thread,
 				   &e->th[i]) != 0) {
@@ -1033,6 +1047,7 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		set_copy_range(e, range);
 	if (!owner && e->owner)
 		set_owner(e, false);
+	offload_ensure(e);
 	e->commits++;
 	return 0;
 }

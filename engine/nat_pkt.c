@@ -499,7 +499,9 @@ static void revoke_meeting(struct qt_eval *ev, const struct qt_ct_entry *e,
 			   const struct qt_ct_tuple *target)
 {
 	struct qt_ct *ct = ev->ct_shard;
-	if (!ct)
+	/* the maps hold TCP and UDP keys only */
+	if (!ct || (e->t[dir].proto != IPPROTO_TCP &&
+		    e->t[dir].proto != IPPROTO_UDP))
 		return;
 	/* the packet as it leaves: at a destination hook its tuple with
 	 * the new destination; at a source hook with both */
