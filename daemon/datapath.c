@@ -930,6 +930,15 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	}
 	if (o->prime)
 		o->prime(e, o->prime_user);
+	/* a daemon killed before left its maps rewriting flows nobody
+	 * judges: gone before the first verdict (made anew once a
+	 * program translates) */
+	if (o->steer) {
+		char msg[512];
+		if (qt_natoff_remove_all(QT_NATOFF_NFT, msg, sizeof(msg)) < 0)
+			qt_log_daemon(LOG_WARNING, "qtablesd: NAT offload: %s",
+				      msg);
+	}
 	offload_ensure(e);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		if (pthread_create(&e->th[i].tid, NULL, queue_thread,

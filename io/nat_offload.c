@@ -225,6 +225,25 @@ int qt_natoff_table(const char *nft, bool ip6, bool install, char *err,
 	return st == 0 ? 0 : -1;
 }
 
+int qt_natoff_remove_all(const char *nft, char *err, size_t errlen)
+{
+	char script[512], *msg = NULL;
+	int n = qt_natoff_script(false, false, script, sizeof(script));
+	if (n < 0 || qt_natoff_script(true, false, script + n,
+				      sizeof(script) - (size_t)n) < 0) {
+		snprintf(err, errlen, "nat offload: table script too long");
+		return -1;
+	}
+	char *argv[] = { (char *)nft, (char *)"-f", (char *)"-", NULL };
+	int st = qt_steer_run_tool(nft, argv, script, &msg);
+	if (st != 0) {
+		size_t k = msg ? strcspn(msg, "\n") : 0;
+		snprintf(err, errlen, "%s: %.*s", nft, (int)k, msg ? msg : "");
+	}
+	free(msg);
+	return st == 0 ? 0 : -1;
+}
+
 /* ---- batches ---- */
 
 static struct nlmsghdr *msg_head(uint8_t *at, uint16_t type, uint16_t flags,

@@ -90,6 +90,10 @@ int qt_natoff_script(bool ip6, bool install, char *buf, size_t len);
 int qt_natoff_table(const char *nft, bool ip6, bool install, char *err,
 		    size_t errlen);
 
+/* Delete the table of both families (whether or not they are there),
+ * in one nft run: what a daemon that was killed left. */
+int qt_natoff_remove_all(const char *nft, char *err, size_t errlen);
+
 /* One nfnetlink batch in buf: NFT_MSG_NEWSETELEM (add) or
  * NFT_MSG_DELSETELEM of el[0..n), one message per family and map
  * holding its elements, each asking for an acknowledgement, with

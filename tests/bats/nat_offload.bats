@@ -20,7 +20,8 @@ elements() {
 	ip netns exec "$FW" nft -j list table ip qtables_nat 2>/dev/null |
 		"$PY" -c '
 import json, sys
-for o in json.load(sys.stdin)["nftables"]:
+text = sys.stdin.read()
+for o in (json.loads(text)["nftables"] if text.strip() else []):
     m = o.get("map")
     for e in (m or {}).get("elem", []):
         print(m["name"], json.dumps(e))'
@@ -165,6 +166,12 @@ PY
 @test "nat offload: UDP DNAT and MASQUERADE, datagrams of every size both ways through the kernel's maps" {
 	daemon_only
 	udp_peer_server 9000
+	# stateful: a packet the engine took for another connection's (its
+	# view of the kernel's rewrite not the kernel's) would be INVALID
+	qt "$FW" -P FORWARD DROP
+	qt "$FW" -A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT
+	qt "$FW" -A FORWARD -d 10.0.2.2 -p udp --dport 9000 \
+		-m conntrack --ctstate NEW -j ACCEPT
 	qt "$FW" -t nat -A PREROUTING -p udp -d 10.0.1.1 --dport 5353 \
 		-j DNAT --to-destination 10.0.2.2:9000
 	qt "$FW" -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
@@ -363,7 +370,7 @@ PY
 	[ "$status" -ne 0 ]
 }
 
-@test "nat offload: elements a killed daemon left are flushed by the next start; --no-nat-offload installs no table" {
+@test "nat offload: elements a killed daemon left are deleted by the next start; the table comes with the first nat rule; --no-nat-offload makes none" {
 	daemon_only
 	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
 		-j DNAT --to-destination 10.0.2.2:80
@@ -372,9 +379,16 @@ PY
 	wait_until 2 has_elements
 	stop_daemon KILL
 	has_elements
+	# a daemon without nat rules: the table is gone
 	start_daemon
 	no_elements
+	run ip netns exec "$FW" nft list table ip qtables_nat
+	[ "$status" -ne 0 ]
+	# the first nat rule makes it, empty
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
 	run -0 ip netns exec "$FW" nft list table ip qtables_nat
+	no_elements
 	stop_daemon
 	start_daemon --no-nat-offload
 	run ip netns exec "$FW" nft list table ip qtables_nat
