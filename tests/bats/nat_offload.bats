@@ -401,3 +401,41 @@ PY
 	[ "$(cat "$QT_RUN/got2")" = again ]
 	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q '^nat offload: IPv4 off, IPv6 off'
 }
+
+@test "nat offload: IPv6, a DNAT'd and masqueraded 10 MB transfer through the ip6 table's maps" {
+	daemon_only
+	ip -n "$C" addr add fd00:1::2/64 dev qtc0 nodad
+	ip -n "$FW" addr add fd00:1::1/64 dev qtf0 nodad
+	ip -n "$FW" addr add fd00:2::1/64 dev qtf1 nodad
+	ip -n "$S" addr add fd00:2::2/64 dev qts0 nodad
+	ip -n "$C" -6 route add default via fd00:1::1
+	ip -n "$S" -6 route add default via fd00:2::1
+	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec "$C" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1 || true
+	ip netns exec "$S" ping -6 -n -q -c 1 -w 5 fd00:2::1 >/dev/null 2>&1 || true
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A PREROUTING -p tcp \
+		-d fd00:1::1 --dport 8080 -j DNAT --to-destination '[fd00:2::2]:80'
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A POSTROUTING -o qtf1 \
+		-j MASQUERADE
+	head -c 10485760 /dev/urandom >"$QT_RUN/10m"
+	ip netns exec "$S" socat -u TCP6-LISTEN:80,reuseaddr "OPEN:$QT_RUN/got,creat,trunc" 3>&- &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hltn "sport = :80" | grep -q LISTEN && break
+		sleep 0.02
+	done
+	ip netns exec "$C" timeout 30 socat -u "FILE:$QT_RUN/10m" 'TCP6:[fd00:1::1]:8080'
+	for _ in $(seq 100); do
+		[ "$(stat -c %s "$QT_RUN/got" 2>/dev/null)" = 10485760 ] && break
+		sleep 0.05
+	done
+	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/10m")" ]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_addr
+	echo "$output"
+	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ fd00:2::2 ]]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat src_addr
+	[[ $output =~ fd00:1::2\ \.\ fd00:2::2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ fd00:2::1 ]]
+	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
+	[ "$(stat_rewritten)" -lt 20 ]
+	[ "$(stat_offloaded)" -eq 1 ]
+}
