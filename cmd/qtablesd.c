@@ -18,7 +18,8 @@ static void usage(FILE *f)
 		"                [--state-recover FILE] [--pidfile FILE]\n"
 		"                [--timing] [--queues N[-M]] [--fail-open]\n"
 		"                [--l2-queues N|off] [--log-stderr] [--no-syslog]\n"
-		"                [--no-datapath] [--handover] [--handover-wait SECONDS]\n"
+		"                [--no-datapath] [--no-nat-offload]\n"
+		"                [--handover] [--handover-wait SECONDS]\n"
 		"  --daemon       fork into the background once listening\n"
 		"  --state FILE   where the committed ruleset is kept\n"
 		"                 (default /var/lib/qtables/rules.v4, per namespace)\n"
@@ -44,6 +45,11 @@ static void usage(FILE *f)
 		"  --no-syslog    do not write -j LOG lines to the system log\n"
 		"                 (journal, else syslog, else /dev/kmsg)\n"
 		"  --no-datapath  judge no packets: the rules are only kept\n"
+		"  --no-nat-offload  rewrite every translated packet here and\n"
+		"                 hand it back whole (default: the kernel rewrites\n"
+		"                 the packets of bound TCP and UDP connections\n"
+		"                 from maps qtablesd fills, table ip/ip6\n"
+		"                 qtables_nat)\n"
 		"  --ct-max N     connections tracked at most (default: the\n"
 		"                 kernel's nf_conntrack_max)\n"
 		"  --ct NAME=VALUE  a connection tracking setting by its sysctl\n"
@@ -95,6 +101,7 @@ int main(int argc, char **argv)
 		{ "log-stderr", no_argument, NULL, 'l' },
 		{ "no-syslog", no_argument, NULL, 'L' },
 		{ "no-datapath", no_argument, NULL, 'D' },
+		{ "no-nat-offload", no_argument, NULL, 'N' },
 		{ "ct-max", required_argument, NULL, 'M' },
 		{ "ct", required_argument, NULL, 'C' },
 		{ "handover", no_argument, NULL, 'H' },
@@ -127,6 +134,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'o': o.engine.fail_open = true; break;
+		case 'N': o.engine.nat_offload_off = true; break;
 		case '2': {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);

@@ -25,6 +25,7 @@
 #include "judge.h"
 #include "links.h"
 #include "nat.h"
+#include "nat_offload.h"
 #include "log_sink.h"
 #include "metrics.h"
 #include "nfq.h"
@@ -51,6 +52,12 @@ struct qthread {
 	uint8_t *buf;                /* copy for packets targets may grow
 	                                when their slot has no room */
 	struct qt_ctg *ctg;          /* this thread's connection table */
+	/* NAT offload (io/nat_offload.h): the kernel's maps of this
+	 * table's connections; NULL: every rewrite is made here. Set
+	 * and read under the table's lock; cur_off is it for the burst
+	 * (NULL in a burst that does not take the lock). */
+	struct qt_natoff *off, *cur_off;
+	bool off_logged;             /* a refusal was logged (once) */
 	/* the last interface names looked up, valid for one burst (the
 	 * burst's read section keeps them): a burst mostly has one in/out
 	 * pair */
@@ -84,6 +91,9 @@ struct qt_engine {
 	int wakefd;                  /* eventfd: stop now, for the watcher */
 	volatile int stop;
 	bool steered;
+	bool natoff[2];              /* the NAT offload table installed,
+	                                IPv4's and IPv6's */
+	bool natoff_tried;           /* installed (or failed) once */
 	struct qt_steer_config sc;   /* sc.hooks: the hooks queued now */
 	/* link-layer queues: bound by every thread (l2_ok); steered to
 	 * while l2_steered (read per burst by the queue threads) */
@@ -231,6 +241,18 @@ static uint32_t order_class(const struct qt_nfq_pkt *p)
 	return h | 1;          /* never QT_NFQ_ORDER_ALL */
 }
 
+/* The result of a NAT offload sync: a refusal is logged once per
+ * thread (its connections are rewritten here, as without offload). */
+static void offload_synced(struct qthread *t, int rc)
+{
+	if (rc == 0 || t->off_logged)
+		return;
+	t->off_logged = true;
+	qt_log_daemon(LOG_WARNING, "qtablesd: %s (those connections are "
+		      "translated by qtablesd itself)",
+		      qt_natoff_take_error(t->off));
+}
+
 static void judge(struct qthread *t, const struct qt_prog *prog4,
 		  const struct qt_prog *prog6, const struct qt_nfq_pkt *p,
 		  const struct timespec *mono, const struct timespec *wall,
@@ -282,6 +304,20 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	ev.csum_unverified = p->csum_unverified;
 
 	int v = qt_judge(prog, t->ctg, &ev, &t->ps);
+	struct qt_natoff *off = t->cur_off;
+	if (off) {
+		/* a connection forgotten during the walk (early drop, or
+		 * revoked: engine/nat_pkt.c) leaves the maps before this
+		 * verdict */
+		if (qt_natoff_forgets_wait(off)) {
+			/* the verdicts of its packets judged before, plain
+			 * accepts, go out while its elements are there */
+			qt_nfq_flush(t->q);
+			offload_synced(t, qt_natoff_sync_forgets(off));
+		}
+		if (v != QT_XT_DROP && ev.ct)
+			qt_natoff_want(off, ev.ct);
+	}
 	if (v == QT_XT_DROP) {
 		t->dropped++;
 		qt_nfq_verdict_in(t->q, p->queue, p->id, NF_DROP, false, 0, NULL, 0,
@@ -346,6 +382,14 @@ static void *queue_thread(void *arg)
 			 * is due meanwhile */
 			if (t->ctg)
 				qt_ctg_idle(t->ctg, now);
+			if (t->ctg) {
+				/* what the control thread forgot */
+				struct qt_ct *shard = qt_ctg_shard(t->ctg);
+				qt_ct_lock(shard);
+				if (t->off)
+					offload_synced(t, qt_natoff_sync(t->off));
+				qt_ct_unlock(shard);
+			}
 			continue;
 		}
 		clock_gettime(CLOCK_REALTIME, &wall);
@@ -361,9 +405,19 @@ static void *queue_thread(void *arg)
 				     qt_prog_uses_ct(prog6));
 		if (ct)
 			qt_ctg_burst_begin(t->ctg, now);
+		/* connections forgotten since the last burst (expired just
+		 * now, or deleted by the control thread) leave the kernel's
+		 * maps before any verdict */
+		t->cur_off = ct ? t->off : NULL;
+		if (t->cur_off)
+			offload_synced(t, qt_natoff_sync_forgets(t->cur_off));
 		bool l2 = __atomic_load_n(&t->e->l2_steered, __ATOMIC_ACQUIRE);
 		for (int i = 0; i < n; i++)
 			judge(t, prog, prog6, &pk[i], &mono, &wall, l2);
+		/* the burst's new bindings to the kernel: their later
+		 * packets get plain accepts once it has them */
+		if (t->cur_off)
+			offload_synced(t, qt_natoff_sync(t->cur_off));
 		if (ct)
 			qt_ctg_burst_end(t->ctg);
 		rcu_read_unlock();
@@ -595,6 +649,67 @@ static void set_owner(struct qt_engine *e, bool on)
 	e->owner = on;
 }
 
+/* NAT offload (io/nat_offload.h), once a program translates (at start
+ * or at the commit that brings the first nat rule): the table made
+ * anew (empty), a context per queue thread, and the connections a
+ * handover brought offloaded at once. A table that cannot be made
+ * leaves every rewrite to qtablesd. A daemon that never translates
+ * puts no chains in the kernel's path. */
+static void offload_ensure(struct qt_engine *e)
+{
+	char msg[512];
+	if (e->natoff_tried || !e->o.steer || e->o.nat_offload_off ||
+	    (!qt_prog_nat(e->prog) && !qt_prog_nat(e->prog6)))
+		return;
+	e->natoff_tried = true;
+	for (unsigned f = 0; f < 2; f++) {
+		if (qt_natoff_table(QT_NATOFF_NFT, f == 1, true, msg,
+				    sizeof(msg)) == 0)
+			e->natoff[f] = true;
+		else
+			qt_log_daemon(LOG_WARNING, "qtablesd: NAT offload for "
+				      "IPv%c off (translated by qtablesd "
+				      "itself): %s", f ? '6' : '4', msg);
+	}
+	if (!e->natoff[0] && !e->natoff[1])
+		return;
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		struct qthread *t = &e->th[i];
+		struct qt_ct *shard = qt_ctg_shard(t->ctg);
+		/* the thread may be judging: its context is its table's
+		 * from the moment the forget hook is set */
+		qt_ct_lock(shard);
+		struct qt_natoff *o = qt_natoff_open(shard, e->natoff[0],
+						     e->natoff[1], msg,
+						     sizeof(msg));
+		if (o) {
+			t->off = o;
+			offload_synced(t, qt_natoff_refill(o));
+		}
+		qt_ct_unlock(shard);
+		if (!o)
+			qt_log_daemon(LOG_WARNING, "qtablesd: %s", msg);
+	}
+}
+
+/* The threads are stopped: contexts closed, the tables deleted (their
+ * elements would rewrite flows no daemon judges any more). */
+static void offload_stop(struct qt_engine *e)
+{
+	char msg[512];
+	for (unsigned i = 0; e->th && i < e->nthreads; i++) {
+		qt_natoff_close(e->th[i].off);
+		e->th[i].off = NULL;
+	}
+	for (unsigned f = 0; f < 2; f++) {
+		if (e->natoff[f] &&
+		    qt_natoff_table(QT_NATOFF_NFT, f == 1, false, msg,
+				    sizeof(msg)) < 0)
+			qt_log_daemon(LOG_ERR, "qtablesd: %s", msg);
+		e->natoff[f] = false;
+	}
+}
+
 unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 			   unsigned max, struct qt_steer_config *sc,
 			   bool *steered)
@@ -621,6 +736,9 @@ unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 		}
 		t->q = NULL;
 	}
+	/* the next daemon makes the maps anew from the connections it is
+	 * handed; until then none rewrites a flow nobody judges */
+	offload_stop(e);
 	/* the watcher is joined by qt_engine_stop, after the handover */
 	return n;
 }
@@ -641,6 +759,8 @@ void qt_engine_stop(struct qt_engine *e)
 			pthread_join(t->tid, NULL);
 		if (t->q)
 			qt_nfq_close(t->q);
+		qt_natoff_close(t->off);
+		t->off = NULL;
 		if (t->rawfd >= 0)
 			close(t->rawfd);
 		if (t->rawfd6 >= 0)
@@ -650,6 +770,7 @@ void qt_engine_stop(struct qt_engine *e)
 	}
 	if (e->watcher_started)
 		pthread_join(e->watcher, NULL);
+	offload_stop(e);
 	free(e->th);
 	qt_prog_free(e->prog);
 	qt_prog_free(e->prog6);
@@ -809,6 +930,16 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	}
 	if (o->prime)
 		o->prime(e, o->prime_user);
+	/* a daemon killed before left its maps rewriting flows nobody
+	 * judges: gone before the first verdict (made anew once a
+	 * program translates) */
+	if (o->steer) {
+		char msg[512];
+		if (qt_natoff_remove_all(QT_NATOFF_NFT, msg, sizeof(msg)) < 0)
+			qt_log_daemon(LOG_WARNING, "qtablesd: NAT offload: %s",
+				      msg);
+	}
+	offload_ensure(e);
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		if (pthread_create(&e->th[i].tid, NULL, queue_thread,
 				   &e->th[i]) != 0) {
@@ -925,6 +1056,7 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		set_copy_range(e, range);
 	if (!owner && e->owner)
 		set_owner(e, false);
+	offload_ensure(e);
 	e->commits++;
 	return 0;
 }
@@ -1014,6 +1146,32 @@ static void kernel_queue_metrics(struct qt_metrics *m)
 
 #define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
+/* The NAT offload's line: connections whose rewrites went to the
+ * kernel, left it, were refused; batches sent; maps flushed. */
+static void offload_stats(struct qt_engine *e, struct qt_buf *out)
+{
+	struct qt_natoff_stats sum = { 0 };
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		if (!e->th[i].off)
+			continue;
+		const struct qt_natoff_stats *s = qt_natoff_stats(e->th[i].off);
+		sum.offloaded += RD(s->offloaded);
+		sum.forgotten += RD(s->forgotten);
+		sum.refused += RD(s->refused);
+		sum.batches += RD(s->batches);
+		sum.flushes += RD(s->flushes);
+	}
+	qt_buf_printf(out, "nat offload: IPv4 %s, IPv6 %s (table %s); "
+		      "connections offloaded %llu, forgotten %llu, refused "
+		      "%llu; batches %llu, flushes %llu\n",
+		      e->natoff[0] ? "on" : "off", e->natoff[1] ? "on" : "off",
+		      QT_NATOFF_TABLE, (unsigned long long)sum.offloaded,
+		      (unsigned long long)sum.forgotten,
+		      (unsigned long long)sum.refused,
+		      (unsigned long long)sum.batches,
+		      (unsigned long long)sum.flushes);
+}
+
 void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 {
 	qt_buf_printf(out, "engine: %u queue%s (%u-%u), %s, copy range %u, "
@@ -1036,6 +1194,7 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 	if (!e->steered || !e->sc.hooks6)
 		qt_buf_printf(out, " none");
 	qt_buf_printf(out, "\n");
+	offload_stats(e, out);
 	if (e->l2_ok)
 		qt_buf_printf(out, "link-layer queues: broadcast %u-%u, multicast "
 			      "%u-%u, %s\n", e->l2_bcast,

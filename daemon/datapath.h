@@ -36,6 +36,9 @@ struct qt_engine_opts {
 	bool fail_open;         /* --queue-bypass + the fail-open flag */
 	bool steer;             /* install steering rules (off in tests
 	                           that steer themselves) */
+	/* No NAT offload (io/nat_offload.h): every translated packet is
+	 * rewritten by qtablesd and carried back in its verdict. */
+	bool nat_offload_off;
 	bool log_stderr;        /* LOG lines to stderr as well */
 	bool log_syslog;        /* LOG lines to syslog */
 	struct qt_ct_config ct; /* connection tracking (qt_ct_config_default

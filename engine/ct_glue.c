@@ -358,7 +358,7 @@ int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
 {
 	struct mem *m = g->cur;
 	g->cur = NULL;
-	if (m && ev->rewritten && verdict != QT_XT_DROP)
+	if (m && (ev->rewritten || ev->kernel_nat) && verdict != QT_XT_DROP)
 		m = rekey(g, m, ev);
 	int v = settle(g, m, ev, verdict);
 	/* the packet's last hook (or its end): its slot is free again; one

@@ -73,6 +73,12 @@ struct qt_eval {
 	bool mark_changed;          /* the verdict carries ev->mark */
 	bool rewritten;             /* data/len changed, checksums already
 	                               fixed by the target: send it back */
+	bool kernel_nat;            /* NAT rewrote data for the walk only:
+	                               the connection is offloaded, the
+	                               kernel's maps rewrite the packet
+	                               itself (io/nat_offload.h), so the
+	                               verdict need not carry it (rewritten
+	                               is then left as other targets set it) */
 	bool csum_not_ready;        /* NFQA_SKB_CSUMNOTREADY: the transport
 	                               checksum is partial; a target that
 	                               rewrites must complete it */

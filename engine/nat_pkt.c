@@ -382,6 +382,150 @@ static bool binding_applies(const struct qt_ct_entry *e, enum qt_ct_dir dir,
 	return e->status & bit;
 }
 
+/* One's complement sums of 16-bit words, folded. */
+static uint16_t oc_add(uint32_t a, uint32_t b)
+{
+	uint32_t x = a + b;
+	while (x >> 16)
+		x = (x & 0xffff) + (x >> 16);
+	return (uint16_t)x;
+}
+
+static uint16_t field_sum(const uint8_t *p, size_t n)
+{
+	uint32_t x = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		x = oc_add(x, get16(p + i));
+	return (uint16_t)x;
+}
+
+/* The kernel's nft_payload checksum update of a field whose words
+ * summed fsum and now sum tsum: a whole checksum as nft_csum_replace
+ * does it (a result of 0 written 0xffff), a partial one (only the
+ * pseudo-header's sum, CHECKSUM_PARTIAL) as nft_payload_l4csum_update
+ * does it. */
+static void nft_csum(uint8_t *csum, uint16_t fsum, uint16_t tsum,
+		     bool partial)
+{
+	uint16_t sum = get16(csum);
+	if (partial) {
+		sum = oc_add(oc_add(sum, (uint16_t)~fsum), tsum);
+	} else {
+		sum = (uint16_t)~oc_add(oc_add((uint16_t)~sum, (uint16_t)~fsum),
+					tsum);
+		if (sum == 0)
+			sum = 0xffff;
+	}
+	put16(csum, sum);
+}
+
+/* The packet as the kernel's maps will leave it (io/nat_offload.h:
+ * `ip daddr set ...` then `tcp dport set ...`), checksums as nft
+ * computes them, so that the walk and the connection table's memory
+ * of the packet at its later hooks see the bytes the kernel hands on:
+ * the address, its IPv4 header checksum and the transport checksum
+ * over the pseudo-header (a UDP one only when not 0), then the port
+ * and the transport checksum (a whole one only). A new port in a UDP
+ * packet whose checksum is 0 sets *udp0 and changes nothing: the
+ * kernel would write a checksum there. false: no transport header. */
+static bool kernel_view(struct qt_eval *ev, const struct qt_ct_tuple *target,
+			enum qt_nat_manip m, bool *changed, bool *udp0)
+{
+	struct qt_pkt *p = &ev->pkt;
+	*changed = false;
+	uint8_t proto = target->proto;
+	uint32_t need = proto == IPPROTO_TCP ? 20 : 8;
+	if (!p->l4_ok || !p->l4 || p->l4_len < need)
+		return false;
+	uint8_t *l4 = ev->data + (p->l4 - ev->data);
+	uint8_t *l4sum = l4 + (proto == IPPROTO_TCP ? 16 : 6);
+	bool partial = ev->csum_not_ready;
+	bool v6 = p->family == AF_INET6;
+	bool src = m == QT_NAT_MANIP_SRC;
+	uint8_t *port = l4 + (src ? 0 : 2);
+	uint16_t np = src ? target->sport : target->dport;
+	if (proto == IPPROTO_UDP && get16(port) != np && !get16(l4sum) &&
+	    !partial) {
+		*udp0 = true;
+		return true;
+	}
+	size_t alen = v6 ? 16 : 4;
+	uint8_t *addr = ev->data + (v6 ? (src ? 8 : 24) : (src ? 12 : 16));
+	const uint8_t *na = src ? target->src.b : target->dst.b;
+	if (memcmp(addr, na, alen)) {
+		uint16_t fsum = field_sum(addr, alen), tsum = field_sum(na, alen);
+		if (!v6)
+			nft_csum(ev->data + 10, fsum, tsum, false);
+		if (proto == IPPROTO_TCP || get16(l4sum) || partial)
+			nft_csum(l4sum, fsum, tsum, partial);
+		memcpy(addr, na, alen);
+		*changed = true;
+	}
+	if (get16(port) != np) {
+		uint8_t nb[2] = { (uint8_t)(np >> 8), (uint8_t)np };
+		if (!partial)
+			nft_csum(l4sum, field_sum(port, 2), field_sum(nb, 2),
+				 false);
+		put16(port, np);
+		*changed = true;
+	}
+	return true;
+}
+
+/* Is the packet's rewrite the kernel's (io/nat_offload.h)? Its
+ * connection's rewrites are in the kernel's maps, and the packet is no
+ * fragment: the kernel's maps are keyed by ports, which a later
+ * fragment lacks, and the kernel leaves a fragment's transport
+ * checksum alone. */
+static bool offloaded(const struct qt_ct_entry *e, const struct qt_pkt *p)
+{
+	return (e->status & QT_CTS_OFFLOADED) && !p->frag_off &&
+	       !p->more_frags && !p->frag_hdr;
+}
+
+/* A packet rewritten here (its connection not offloaded yet) next
+ * meets the kernel's maps (io/nat_offload.h) with its new tuple. That
+ * is no key of them, unless an offloaded connection's packets arrive
+ * at this hook looking the same: the same client port sent to the
+ * address this one is translated to, and translated too. That
+ * connection's rewrites go back to user space (and out of the maps
+ * before this verdict), so no packet is rewritten twice. Only the
+ * key of a manip that comes first in its direction is a tuple of the
+ * table (a source map's key after a destination manip is none): a
+ * DNAT and SNAT of one direction meeting so would need a client
+ * mapped to its own address and port. */
+static void revoke_meeting(struct qt_eval *ev, const struct qt_ct_entry *e,
+			   enum qt_ct_dir dir, enum qt_nat_manip m,
+			   const struct qt_ct_tuple *target)
+{
+	struct qt_ct *ct = ev->ct_shard;
+	/* the maps hold TCP and UDP keys only */
+	if (!ct || (e->t[dir].proto != IPPROTO_TCP &&
+		    e->t[dir].proto != IPPROTO_UDP))
+		return;
+	/* the packet as it leaves: at a destination hook its tuple with
+	 * the new destination; at a source hook with both */
+	struct qt_ct_tuple now = e->t[dir];
+	if (m == QT_NAT_MANIP_SRC && binding_applies(e, dir, QT_NAT_MANIP_DST)) {
+		now.dst = target->dst;
+		now.dport = target->dport;
+	}
+	if (m == QT_NAT_MANIP_SRC) {
+		now.src = target->src;
+		now.sport = target->sport;
+	} else {
+		now.dst = target->dst;
+		now.dport = target->dport;
+	}
+	enum qt_ct_dir xd;
+	struct qt_ct_entry *x = qt_ct_find(ct, &now, &xd);
+	if (!x || x == e || !(x->status & QT_CTS_OFFLOADED) ||
+	    !binding_applies(x, xd, m) ||
+	    (m == QT_NAT_MANIP_SRC && binding_applies(x, xd, QT_NAT_MANIP_DST)))
+		return;
+	qt_ct_offload_revoke(ct, x);
+}
+
 int qt_nat_packet(struct qt_eval *ev, enum qt_nat_manip m)
 {
 	const struct qt_ct_entry *e = ev->ct;
@@ -392,10 +536,29 @@ int qt_nat_packet(struct qt_eval *ev, enum qt_nat_manip m)
 	 * direction's tuple */
 	struct qt_ct_tuple target;
 	qt_ct_invert(&e->t[!dir], &target);
+	bool changed;
+	if (offloaded(e, &ev->pkt)) {
+		/* the kernel's maps rewrite the packet itself after this
+		 * hook's verdict: the walk sees it as it will be, and the
+		 * verdict carries nothing */
+		bool udp0 = false;
+		if (!kernel_view(ev, &target, m, &changed, &udp0))
+			return QT_XT_DROP;
+		if (!udp0) {
+			if (changed) {
+				rewritten(ev);
+				ev->kernel_nat = true;
+			}
+			return QT_XT_ACCEPT;
+		}
+		/* the kernel would break this UDP checksum of 0 (it updates
+		 * it for a new port): the connection is rewritten here */
+		qt_ct_offload_revoke(ev->ct_shard, ev->ct);
+	}
 	/* a copy shorter than the packet cannot be handed back whole */
 	if (ev->len < ev->orig_len)
 		return QT_XT_DROP;
-	bool changed;
+	revoke_meeting(ev, e, dir, m, &target);
 	if (!qt_nat_manip_pkt(ev->data, pkt_bytes(ev), 0, &target, m,
 			      ev->csum_not_ready, &changed))
 		return QT_XT_DROP;

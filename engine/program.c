@@ -983,6 +983,18 @@ nat_step(const struct qt_prog *p, struct qt_eval *ev, const uint32_t *key,
 	return qt_nat_packet(ev, m);
 }
 
+/* After the nat step (before: whether the packet was rewritten ahead
+ * of it): a rewrite the kernel's maps make for an offloaded connection
+ * (ev->kernel_nat) is the walk's view only, and leaves the verdict as
+ * the other targets make it; any other rewrite is handed back. */
+static inline void nat_after(struct qt_eval *ev, bool before)
+{
+	if (ev->kernel_nat)
+		ev->rewritten = before;
+	else
+		ev->rewritten |= before;
+}
+
 /* One iptables table at the hook: 0 to go on, or the drop. */
 static int run_table(const struct qt_prog *p, int table, struct qt_eval *ev,
 		     uint32_t *key, unsigned *ports, struct qt_prog_stats *st)
@@ -996,7 +1008,7 @@ static int run_table(const struct qt_prog *p, int table, struct qt_eval *ev,
 		/* the tables after this one see the packet as it is now */
 		if (ev->rewritten)
 			*ports = make_key(p, ev, key);
-		ev->rewritten |= before;
+		nat_after(ev, before);
 		return v;
 	}
 	if (!p->present[table])
@@ -1070,7 +1082,7 @@ int qt_prog_eval(const struct qt_prog *p, struct qt_eval *ev,
 			 * is now */
 			if (ev->rewritten)
 				ports = make_key(p, ev, key);
-			ev->rewritten |= before;
+			nat_after(ev, before);
 			if (v == QT_XT_DROP)
 				return QT_XT_DROP;
 			continue;

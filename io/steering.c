@@ -212,10 +212,8 @@ int qt_steer_script6(const struct qt_steer_config *c, const char *current,
 		      len);
 }
 
-/* Run path argv with input on its stdin; its stdout and stderr go to
- * *output (malloc'd, NUL-terminated). Returns the exit status, or -1. */
-static int run(const char *path, char *const argv[], const char *input,
-	       char **output)
+int qt_steer_run_tool(const char *path, char *const argv[],
+		      const char *input, char **output)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = -1;
 	posix_spawn_file_actions_t fa;
@@ -306,7 +304,7 @@ static int apply(const struct qt_steer_config *c, bool v6,
 	char *restore_argv[] = { (char *)restore, (char *)"--noflush", NULL };
 	int rc = -1;
 
-	int st = run(save, save_argv, NULL, &cur);
+	int st = qt_steer_run_tool(save, save_argv, NULL, &cur);
 	if (st != 0) {
 		first_line(err, errlen, save, cur);
 		goto out;
@@ -318,7 +316,7 @@ static int apply(const struct qt_steer_config *c, bool v6,
 		snprintf(err, errlen, "steering script too long");
 		goto out;
 	}
-	st = run(restore, restore_argv, script, &msg);
+	st = qt_steer_run_tool(restore, restore_argv, script, &msg);
 	if (st != 0) {
 		first_line(err, errlen, restore, msg);
 		goto out;

@@ -79,4 +79,10 @@ int qt_steer_remove(const struct qt_steer_config *c, char *err, size_t errlen);
 int qt_steer_install_families(const struct qt_steer_config *c,
 			      unsigned which, char *err, size_t errlen);
 
+/* Run path argv with input on its stdin; its stdout and stderr go to
+ * *output (malloc'd, NUL-terminated). Returns the exit status, or -1.
+ * (The steering's tools, and nft for the NAT offload's table.) */
+int qt_steer_run_tool(const char *path, char *const argv[],
+		      const char *input, char **output);
+
 #endif

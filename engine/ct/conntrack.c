@@ -92,6 +92,8 @@ struct qt_ct {
 	/* unconfirmed entries, oldest first (by wnext/wprev too) */
 	uint32_t uhead, utail;
 	bool reply_clash_ok;       /* qt_ct_allow_reply_clash */
+	void (*forget)(const struct qt_ct_entry *e, void *user);
+	void *forget_user;
 	struct qt_ct_stats st;
 };
 
@@ -321,6 +323,8 @@ static void entry_free(struct qt_ct *ct, struct qt_ct_entry *e)
 /* Take e out of everything it is linked in and free it. */
 static void entry_remove(struct qt_ct *ct, struct qt_ct_entry *e)
 {
+	if ((e->status & QT_CTS_OFFLOADED) && ct->forget)
+		ct->forget(e, ct->forget_user);
 	hash_del(ct, e, QT_CT_ORIG);
 	if (!(e->status & QT_CTS_REPLY_CLASH))
 		hash_del(ct, e, QT_CT_REPLY);
@@ -553,6 +557,21 @@ bool qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
 	return true;
 }
 
+void qt_ct_set_forget_hook(struct qt_ct *ct,
+			   void (*fn)(const struct qt_ct_entry *e, void *user),
+			   void *user)
+{
+	ct->forget = fn;
+	ct->forget_user = user;
+}
+
+void qt_ct_offload_revoke(struct qt_ct *ct, struct qt_ct_entry *e)
+{
+	if ((e->status & QT_CTS_OFFLOADED) && ct->forget)
+		ct->forget(e, ct->forget_user);
+	e->status = (e->status & ~QT_CTS_OFFLOAD_MASK) | QT_CTS_OFFLOAD_NO;
+}
+
 void qt_ct_allow_reply_clash(struct qt_ct *ct, bool on)
 {
 	ct->reply_clash_ok = on;
@@ -630,7 +649,8 @@ struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
 		return NULL;
 	e->t[QT_CT_ORIG] = src->t[QT_CT_ORIG];
 	e->t[QT_CT_REPLY] = src->t[QT_CT_REPLY];
-	e->status = src->status & ~QT_CTS_BYSRC;
+	/* offload marks are the daemon's before: its kernel maps are gone */
+	e->status = src->status & ~(QT_CTS_BYSRC | QT_CTS_OFFLOAD_MASK);
 	e->mark = src->mark;
 	e->masq_ifindex = src->masq_ifindex;
 	e->expires = src->expires;

@@ -96,6 +96,18 @@ bool qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now);
 void qt_ct_abandon(struct qt_ct *ct, struct qt_ct_entry *e);
 /* Remove an entry now (conntrack -D, -F). */
 void qt_ct_delete(struct qt_ct *ct, struct qt_ct_entry *e);
+/* Called (the shard's lock held) for an entry marked QT_CTS_OFFLOADED
+ * as it is removed, by whatever removes it (expiry, early drop, a
+ * delete, a MASQUERADE forget), before its memory is reused: NAT
+ * offload takes its rewrites out of the kernel. NULL: none. */
+void qt_ct_set_forget_hook(struct qt_ct *ct,
+			   void (*fn)(const struct qt_ct_entry *e, void *user),
+			   void *user);
+/* Take e's rewrites out of the kernel (the forget hook, as if it went)
+ * and mark it QT_CTS_OFFLOAD_NO: its packets are rewritten here from
+ * now on. For an offloaded entry whose map keys another connection's
+ * packets, rewritten here, would meet. */
+void qt_ct_offload_revoke(struct qt_ct *ct, struct qt_ct_entry *e);
 /* Expire what is due at now, at most budget entries (so no call holds
  * packets up for long); returns how many were removed. */
 unsigned qt_ct_expire(struct qt_ct *ct, uint64_t now, unsigned budget);

@@ -90,6 +90,15 @@ enum qt_ct_state {
 /* In the by-source index of source mappings (conntrack.h,
  * qt_ct_bysrc_add). */
 #define QT_CTS_BYSRC (1u << 30)
+/* NAT offload (io/nat_offload.h): the connection's rewrites are in the
+ * kernel's maps, so the kernel rewrites its packets and their verdicts
+ * carry none (OFFLOADED); they are being added (PENDING); they cannot
+ * be (NO: every packet rewritten here, as without offload). */
+#define QT_CTS_OFFLOADED (1u << 29)
+#define QT_CTS_OFFLOAD_PENDING (1u << 28)
+#define QT_CTS_OFFLOAD_NO (1u << 27)
+#define QT_CTS_OFFLOAD_MASK (QT_CTS_OFFLOADED | QT_CTS_OFFLOAD_PENDING | \
+			     QT_CTS_OFFLOAD_NO)
 
 /* ---- TCP's state (engine/ct/conntrack_tcp.c) ---- */
 

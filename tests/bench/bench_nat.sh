@@ -2,7 +2,10 @@
 # Benchmark, not a test: prints numbers and ratios, asserts nothing.
 #
 #   tests/bench/bench_nat.sh        (as root; about 2 minutes with defaults)
-#   environment: ROUNDS (5), SECONDS_PER_RUN (3)
+#   environment: ROUNDS (5), SECONDS_PER_RUN (3), QTABLESD_ARGS (more
+#   options for the four qtablesd, e.g. --no-nat-offload for the
+#   translation done wholly in user space), BENCH_PREFIX (the
+#   namespaces' prefix)
 #
 # What a translated flow costs against an untranslated one, end to end
 # through qtablesd (one queue: the nat table needs one), in the
@@ -36,7 +39,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${ROUNDS:-5}
 secs=${SECONDS_PER_RUN:-3}
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (network namespaces)" >&2; exit 1; }
-QT_PREFIX=qtbn$$
+QT_PREFIX=${BENCH_PREFIX:-qtbn$$}
 . "$top/tests/lib/qt.sh"
 B=$QT_BUILD
 . "$top/tests/bench/e2e_lib.sh"
@@ -89,7 +92,8 @@ for leg in "${legs[@]}"; do
 	FWN[$leg]=$FW CN[$leg]=$C SN[$leg]=$S
 	ip netns exec "$S" iperf3 -s -p 5201 >/dev/null 2>&1 &
 	pids+=($!)
-	qt_daemon "$FW" --no-state --no-syslog
+	# shellcheck disable=SC2086
+	qt_daemon "$FW" --no-state --no-syslog ${QTABLESD_ARGS:-}
 	e2e_ready "$FW"
 	ip netns exec "$FW" "$B/qtables-restore" <"$QT_RUN/${RULES[$leg]}.v4"
 	case $leg in dnat | masq) DST[$leg]=10.0.1.1 ;; *) DST[$leg]=10.0.2.2 ;; esac
@@ -146,6 +150,6 @@ for leg in "${legs[@]}"; do
 	if [ "${RULES[$leg]}" != plain ]; then
 		echo "$leg nat: $(qt "$fw" -t nat -L -v -n -x | awk '/DNAT|MASQUERADE/ { printf "%s %s pkts; ", $3, $1 }')"
 	fi
-	echo "$leg stats: $(ip netns exec "$fw" "$B/qtables" --stats | grep -E '^queue|verdicts|messages|conntrack|^kernel' | tr -s ' ' | paste -sd';')"
+	echo "$leg stats: $(ip netns exec "$fw" "$B/qtables" --stats | grep -E '^queue|verdicts|messages|conntrack|^kernel|^nat offload' | tr -s ' ' | paste -sd';')"
 	echo "$leg FORWARD: $(qt "$fw" -L FORWARD -v -n -x | head -1)"
 done

@@ -1,0 +1,441 @@
+#!/usr/bin/env bats
+# NAT offload (io/nat_offload.h): once qtablesd has bound a TCP or UDP
+# connection, the kernel rewrites its packets from the maps of table
+# ip qtables_nat, which qtablesd fills; the packets are still queued
+# and judged, with plain accepts. Real traffic in qt_topo's namespaces
+# (client 10.0.1.2 - fw 10.0.1.1 / 10.0.2.1 - server 10.0.2.2): the
+# data arrives whole, the maps hold the connection's elements while it
+# lives and lose them when it is forgotten, checksums are right, and a
+# handover or a crash never leaves a map rewriting what no daemon
+# knows.
+
+bats_require_minimum_version 1.5.0
+
+load datapath_lib
+
+# nft's listing of map NAME of qtables' table in the firewall
+map_of() { ip netns exec "$FW" nft list map ip qtables_nat "$1" 2>&1; }
+# elements of every map of the table (one per line)
+elements() {
+	ip netns exec "$FW" nft -j list table ip qtables_nat 2>/dev/null |
+		"$PY" -c '
+import json, sys
+text = sys.stdin.read()
+for o in (json.loads(text)["nftables"] if text.strip() else []):
+    m = o.get("map")
+    for e in (m or {}).get("elem", []):
+        print(m["name"], json.dumps(e))'
+}
+# a counter of qtables --stats: the verdicts' "rewritten", the offload's
+stat_rewritten() {
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats |
+		sed -n 's/.*verdicts: .*rewritten \([0-9]*\),.*/\1/p'
+}
+stat_offloaded() {
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats |
+		sed -n 's/^nat offload: .*connections offloaded \([0-9]*\),.*/\1/p'
+}
+# wait_until SECONDS CMD...: CMD succeeds within SECONDS
+wait_until() {
+	local t=$1; shift
+	for _ in $(seq $((t * 20))); do "$@" && return 0; sleep 0.05; done
+	"$@"
+}
+no_elements() { [ -z "$(elements)" ]; }
+has_elements() { [ -n "$(elements)" ]; }
+
+# tcp_sink PORT FILE: a server writing what one connection sends to FILE
+tcp_sink() {
+	ip netns exec "$S" socat -u "TCP-LISTEN:$1,reuseaddr" "OPEN:$2,creat,trunc" 3>&- &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# slow_send FILE DST PORT SECONDS: send FILE over one TCP connection,
+# spread over about SECONDS (so that something can happen meanwhile)
+slow_send() {
+	ip netns exec "$C" "$PY" - "$@" <<'PY'
+import socket, sys, time
+path, dst, port, secs = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+data = open(path, "rb").read()
+s = socket.create_connection((dst, port), timeout=10)
+chunk = 65536
+n = (len(data) + chunk - 1) // chunk
+t0 = time.time()
+for i in range(n):
+    s.sendall(data[i * chunk:(i + 1) * chunk])
+    wait = t0 + secs * (i + 1) / n - time.time()
+    if wait > 0:
+        time.sleep(wait)
+s.close()
+PY
+}
+
+# udp_peer_server PORT: answers each datagram with its peer "ADDR:PORT"
+udp_peer_server() {
+	ip netns exec "$S" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+while True:
+    d, a = s.recvfrom(4096)
+    s.sendto(("%s:%d " % a).encode() + d, a)
+' "$1" >/dev/null 2>&1 3>&- &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hlun "sport = :$1" | grep -q . && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# udp_ask DST PORT N: N datagrams from one socket, one at a time; prints
+# each answer's sender and the peer the server saw, then "lost K"
+udp_ask() {
+	ip netns exec "$C" "$PY" - "$@" <<'PY'
+import socket, sys
+dst, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+lost = 0
+for i in range(n):
+    msg = ("%d-" % i).encode() + b"z" * (i * 13 % 1400)
+    s.sendto(msg, (dst, port))
+    try:
+        d, a = s.recvfrom(4096)
+        peer, body = d.split(b" ", 1)
+        ok = body == msg
+        print("%s:%d %s %s" % (a[0], a[1], peer.decode(), "ok" if ok else "bad"))
+    except socket.timeout:
+        lost += 1
+print("lost %d" % lost)
+PY
+}
+
+@test "nat offload: a 10 MB DNAT'd TCP transfer arrives intact, rewritten by the kernel; its elements are in the maps while the connection lives and go when it is flushed" {
+	daemon_only
+	head -c 10485760 /dev/urandom >"$QT_RUN/10m"
+	tcp_sink 80 "$QT_RUN/got"
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	ip netns exec "$C" timeout 30 socat -u "FILE:$QT_RUN/10m" TCP:10.0.1.1:8080
+	for _ in $(seq 100); do
+		[ "$(stat -c %s "$QT_RUN/got" 2>/dev/null)" = 10485760 ] && break
+		sleep 0.05
+	done
+	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/10m")" ]
+	# the connection (in TIME_WAIT now) has its four elements: the
+	# client's packets to the server, the server's back, with ports
+	run -0 map_of dst_addr
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ 10\.0\.2\.2 ]]
+	run -0 map_of dst_port
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ 80 ]]
+	run -0 map_of src_addr
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ 10\.0\.1\.1 ]]
+	run -0 map_of src_port
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ 8080 ]]
+	# thousands of segments, but only the first ones were rewritten by
+	# qtablesd: the kernel did the rest
+	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
+	[ "$(stat_rewritten)" -lt 20 ]
+	[ "$(stat_offloaded)" -eq 1 ]
+	# forgotten: the elements go
+	ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -F
+	wait_until 3 no_elements
+}
+
+@test "nat offload: a connection that times out leaves the maps" {
+	daemon_only
+	stop_daemon
+	start_daemon --ct tcp_timeout_time_wait=1 --ct tcp_timeout_close=1
+	qt "$FW" -P FORWARD ACCEPT
+	tcp_sink 80 "$QT_RUN/got"
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	echo hello | ip netns exec "$C" timeout 10 socat -u - TCP:10.0.1.1:8080
+	wait_until 2 has_elements
+	# closed: TIME_WAIT for a second, then forgotten by expiry
+	wait_until 5 no_elements
+	[ "$(cat "$QT_RUN/got")" = hello ]
+}
+
+@test "nat offload: UDP DNAT and MASQUERADE, datagrams of every size both ways through the kernel's maps" {
+	daemon_only
+	udp_peer_server 9000
+	# stateful: a packet the engine took for another connection's (its
+	# view of the kernel's rewrite not the kernel's) would be INVALID
+	qt "$FW" -P FORWARD DROP
+	qt "$FW" -A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT
+	qt "$FW" -A FORWARD -d 10.0.2.2 -p udp --dport 9000 \
+		-m conntrack --ctstate NEW -j ACCEPT
+	qt "$FW" -t nat -A PREROUTING -p udp -d 10.0.1.1 --dport 5353 \
+		-j DNAT --to-destination 10.0.2.2:9000
+	qt "$FW" -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	run -0 udp_ask 10.0.1.1 5353 200
+	echo "$output" | sort | uniq -c | sort -rn | head -5
+	[ "${lines[200]}" = "lost 0" ]
+	# every answer from the address and port asked, every datagram
+	# seen by the server from the firewall's address, intact
+	[ "$(echo "$output" | grep -c '^10\.0\.1\.1:5353 10\.0\.2\.1:[0-9]* ok$')" -eq 200 ]
+	run -0 elements
+	echo "$output"
+	[ "$(echo "$output" | grep -c '"udp"')" -ge 4 ]
+	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
+	# 400 packets each way through PREROUTING and POSTROUTING
+	[ "$(stat_rewritten)" -lt 40 ]
+	[ "$(stat_offloaded)" -eq 1 ]
+}
+
+@test "nat offload: MASQUERADE of many TCP connections, each translated by the kernel after its first packets" {
+	daemon_only
+	qt "$FW" -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	tcp_sink 80 "$QT_RUN/got"
+	head -c 2000000 /dev/urandom >"$QT_RUN/2m"
+	ip netns exec "$C" timeout 30 socat -u "FILE:$QT_RUN/2m" TCP:10.0.2.2:80
+	for _ in $(seq 100); do
+		[ "$(stat -c %s "$QT_RUN/got" 2>/dev/null)" = 2000000 ] && break
+		sleep 0.05
+	done
+	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/2m")" ]
+	run -0 map_of src_addr
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.2\.1 ]]
+	run -0 map_of dst_addr
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.2\.1\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ 10\.0\.1\.2 ]]
+	echo "rewritten by qtablesd: $(stat_rewritten)"
+	[ "$(stat_rewritten)" -lt 20 ]
+}
+
+@test "nat offload: the kernel's rewrites keep checksums right: whole ones, partial ones of GSO segments, and a UDP checksum of 0" {
+	daemon_only
+	qt "$FW" -t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 9000 \
+		-j DNAT --to-destination 10.0.2.2
+	qt "$FW" -t nat -A PREROUTING -d 10.0.1.1 -p tcp --dport 80 \
+		-j DNAT --to-destination 10.0.2.2
+	# a new port: the kernel would write a checksum into a UDP one of
+	# 0, so such a connection is rewritten by qtablesd
+	qt "$FW" -t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 7000 \
+		-j DNAT --to-destination 10.0.2.2:7001
+	qt "$FW" -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	ip netns exec "$S" timeout 20 tcpdump -i qts0 -w "$QT_RUN/cap" -U \
+		'(udp or tcp) and src 10.0.2.1' 2>/dev/null 3>&- &
+	BGPIDS+=("$!")
+	tcp_sink 80 /dev/null
+	sleep 1
+	# built whole by scapy: full checksums, and a UDP flow without one
+	ip netns exec "$C" "$PY" - <<'PY'
+from scapy.all import IP, UDP, Raw, send, conf
+import time
+conf.verb = 0
+for i in range(6):
+    send(IP(src="10.0.1.2", dst="10.0.1.1") / UDP(sport=40001, dport=9000) / Raw(b"x" * (100 + i)))
+    send(IP(src="10.0.1.2", dst="10.0.1.1") / UDP(sport=40002, dport=9000, chksum=0) / Raw(b"y" * 100))
+    send(IP(src="10.0.1.2", dst="10.0.1.1") / UDP(sport=40003, dport=7000, chksum=0) / Raw(b"w" * 100))
+    time.sleep(0.2)
+PY
+	# a local socket's segments: partial checksums, GSO
+	head -c 3000000 /dev/urandom | ip netns exec "$C" timeout 20 socat -u - TCP:10.0.1.1:80
+	[ "$(stat_offloaded)" -ge 3 ]
+	sleep 1
+	kill "${BGPIDS[0]}"; wait "${BGPIDS[0]}" 2>/dev/null || true
+	run -0 "$PY" - "$QT_RUN/cap" <<'PY'
+import struct, sys
+from scapy.all import rdpcap, IP
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+kinds = {}
+for p in rdpcap(sys.argv[1]):
+    raw = bytes(p[IP])
+    ihl = (raw[0] & 15) * 4
+    tot = struct.unpack("!H", raw[2:4])[0]
+    l4 = raw[ihl:tot]
+    proto = raw[9]
+    ph = raw[12:20] + struct.pack("!BBH", 0, proto, len(l4))
+    field = struct.unpack("!H", l4[16:18] if proto == 6 else l4[6:8])[0]
+    if csum(raw[:ihl]) != 0xffff:
+        k = "BAD-IP"
+    elif proto == 17 and field == 0:
+        k = "udp-zero"
+    elif csum(ph + l4) == 0xffff:
+        k = "whole"
+    elif field == csum(ph):
+        k = "partial"          # the pseudo-header's sum: GSO, offload
+    else:
+        k = "BAD"
+    kinds[(proto, k)] = kinds.get((proto, k), 0) + 1
+for (proto, k), n in sorted(kinds.items()):
+    print("%s %s %d" % ("tcp" if proto == 6 else "udp", k, n))
+PY
+	echo "$output"
+	[[ $output != *BAD* ]]
+	[[ $output == *"udp whole 6"* ]]
+	[[ $output == *"udp udp-zero 12"* ]]
+	[[ $output == *"tcp partial"* ]]
+}
+
+@test "nat offload: a packet qtablesd rewrote is not rewritten again by another connection's elements" {
+	daemon_only
+	# two servers behind the firewall
+	ip -n "$S" addr add 10.0.2.3/24 dev qts0
+	peer_answer() {
+		ip netns exec "$S" "$PY" -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 80))
+s.listen(8)
+while True:
+    c, a = s.accept()
+    c.send(("%s\n" % sys.argv[1]).encode())
+    c.close()
+' "$1" >/dev/null 2>&1 3>&- &
+		BGPIDS+=("$!")
+	}
+	peer_answer 10.0.2.2
+	peer_answer 10.0.2.3
+	sleep 0.5
+	# B: the client to 10.0.2.2:80 goes to 10.0.2.3; A: the client to
+	# 10.0.1.1:8080 goes to 10.0.2.2:80, what B's packets look like
+	qt "$FW" -t nat -A PREROUTING -d 10.0.2.2 -p tcp --dport 80 \
+		-j DNAT --to-destination 10.0.2.3
+	qt "$FW" -t nat -A PREROUTING -d 10.0.1.1 -p tcp --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	connect_from() { # DST PORT: from client port 41000, the answer
+		ip netns exec "$C" "$PY" - "$@" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.1.2", 41000))
+s.settimeout(5)
+s.connect((sys.argv[1], int(sys.argv[2])))
+print(s.recv(100).decode().strip())
+PY
+	}
+	run -0 connect_from 10.0.2.2 80
+	[ "$output" = 10.0.2.3 ]
+	# B lives on (TIME_WAIT) with its elements: its original tuple is
+	# the tuple A's first packets have once qtablesd rewrote them
+	run -0 map_of dst_addr
+	[[ $output == *"10.0.1.2 . 10.0.2.2 . tcp . 41000 . 80 : 10.0.2.3"* ]]
+	run -0 connect_from 10.0.1.1 8080
+	[ "$output" = 10.0.2.2 ]
+}
+
+@test "nat offload: qtablesd --handover in the middle of a DNAT'd and masqueraded transfer: nothing lost, the new daemon's maps hold the connection" {
+	daemon_only
+	stop_daemon
+	STATE=$QT_RUN/rules.v4
+	start_daemon --state "$STATE" --handover-wait 5
+	qt "$FW" -P FORWARD ACCEPT
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	qt "$FW" -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	head -c 8000000 /dev/urandom >"$QT_RUN/8m"
+	tcp_sink 80 "$QT_RUN/got"
+	slow_send "$QT_RUN/8m" 10.0.1.1 8080 4 3>&- &
+	local sender=$!
+	BGPIDS+=("$sender")
+	wait_until 3 has_elements
+	sleep 1
+	old=$DPID
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --state "$STATE" --handover \
+		--handover-wait 0 --log-stderr --no-syslog 2>"$QT_RUN/log2" 3>&- &
+	DPID=$!
+	for _ in $(seq 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$old" 2>/dev/null
+	# the new daemon made the maps anew and put the connection back
+	wait_until 3 has_elements
+	run -0 map_of src_addr
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.2\.1 ]]
+	[ "$(stat_offloaded)" -ge 1 ]
+	wait "$sender"
+	for _ in $(seq 100); do
+		[ "$(stat -c %s "$QT_RUN/got" 2>/dev/null)" = 8000000 ] && break
+		sleep 0.05
+	done
+	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/8m")" ]
+	cat "$QT_RUN/log2"
+	grep -Eq 'handover: [1-9][0-9]* connections' "$QT_RUN/log2"
+	# a clean stop deletes the table
+	stop_daemon
+	run ip netns exec "$FW" nft list table ip qtables_nat
+	[ "$status" -ne 0 ]
+}
+
+@test "nat offload: elements a killed daemon left are deleted by the next start; the table comes with the first nat rule; --no-nat-offload makes none" {
+	daemon_only
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	tcp_sink 80 "$QT_RUN/got"
+	echo hello | ip netns exec "$C" timeout 10 socat -u - TCP:10.0.1.1:8080
+	wait_until 2 has_elements
+	stop_daemon KILL
+	has_elements
+	# a daemon without nat rules: the table is gone
+	start_daemon
+	no_elements
+	run ip netns exec "$FW" nft list table ip qtables_nat
+	[ "$status" -ne 0 ]
+	# the first nat rule makes it, empty
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	run -0 ip netns exec "$FW" nft list table ip qtables_nat
+	no_elements
+	stop_daemon
+	start_daemon --no-nat-offload
+	run ip netns exec "$FW" nft list table ip qtables_nat
+	[ "$status" -ne 0 ]
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	tcp_sink 80 "$QT_RUN/got2"
+	echo again | ip netns exec "$C" timeout 10 socat -u - TCP:10.0.1.1:8080
+	wait_until 2 test -s "$QT_RUN/got2"
+	[ "$(cat "$QT_RUN/got2")" = again ]
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q '^nat offload: IPv4 off, IPv6 off'
+}
+
+@test "nat offload: IPv6, a DNAT'd and masqueraded 10 MB transfer through the ip6 table's maps" {
+	daemon_only
+	ip -n "$C" addr add fd00:1::2/64 dev qtc0 nodad
+	ip -n "$FW" addr add fd00:1::1/64 dev qtf0 nodad
+	ip -n "$FW" addr add fd00:2::1/64 dev qtf1 nodad
+	ip -n "$S" addr add fd00:2::2/64 dev qts0 nodad
+	ip -n "$C" -6 route add default via fd00:1::1
+	ip -n "$S" -6 route add default via fd00:2::1
+	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec "$C" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1 || true
+	ip netns exec "$S" ping -6 -n -q -c 1 -w 5 fd00:2::1 >/dev/null 2>&1 || true
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A PREROUTING -p tcp \
+		-d fd00:1::1 --dport 8080 -j DNAT --to-destination '[fd00:2::2]:80'
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A POSTROUTING -o qtf1 \
+		-j MASQUERADE
+	head -c 10485760 /dev/urandom >"$QT_RUN/10m"
+	ip netns exec "$S" socat -u TCP6-LISTEN:80,reuseaddr "OPEN:$QT_RUN/got,creat,trunc" 3>&- &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hltn "sport = :80" | grep -q LISTEN && break
+		sleep 0.02
+	done
+	ip netns exec "$C" timeout 30 socat -u "FILE:$QT_RUN/10m" 'TCP6:[fd00:1::1]:8080'
+	for _ in $(seq 100); do
+		[ "$(stat -c %s "$QT_RUN/got" 2>/dev/null)" = 10485760 ] && break
+		sleep 0.05
+	done
+	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/10m")" ]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_addr
+	echo "$output"
+	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ fd00:2::2 ]]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat src_addr
+	[[ $output =~ fd00:1::2\ \.\ fd00:2::2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ fd00:2::1 ]]
+	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
+	[ "$(stat_rewritten)" -lt 20 ]
+	[ "$(stat_offloaded)" -eq 1 ]
+}
