@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -100,6 +101,48 @@ static struct ikey index_key(const struct qt_set *s, const struct qt_set_key *k)
 	return (struct ikey){ x, (uint32_t)(x >> 32) };
 }
 
+/* The index: zeroed pages from the kernel, touched only as entries
+ * fill them; a big one on huge pages where they are had, so that
+ * lookups spread over megabytes do not miss the TLB as well as the
+ * cache. */
+#define HUGE_BYTES (2u << 20)
+
+static void *index_alloc(size_t bytes)
+{
+	if (bytes < 2 * HUGE_BYTES)
+		return calloc(1, bytes);
+	size_t len = bytes + HUGE_BYTES;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uintptr_t a = ((uintptr_t)p + HUGE_BYTES - 1) & ~(uintptr_t)(HUGE_BYTES - 1);
+	size_t head = a - (uintptr_t)p;
+	if (head)
+		munmap(p, head);
+	munmap((uint8_t *)a + bytes, HUGE_BYTES - head);
+	(void)madvise((void *)a, bytes, MADV_HUGEPAGE);
+	return (void *)a;
+}
+
+/* Zeroes the index; a mapped one gives its pages back (the kernel
+ * hands out zeroed ones again where entries fill it). */
+static void index_clear(void *p, size_t bytes)
+{
+	if (bytes < 2 * HUGE_BYTES || madvise(p, bytes, MADV_DONTNEED) < 0)
+		memset(p, 0, bytes);
+}
+
+static void index_free(void *p, size_t bytes)
+{
+	if (!p)
+		return;
+	if (bytes < 2 * HUGE_BYTES)
+		free(p);
+	else
+		munmap(p, bytes);
+}
+
 struct qt_set *qt_set_new(const char *name, const struct qt_set_type *type,
 			  const struct qt_set_opts *o)
 {
@@ -124,10 +167,10 @@ struct qt_set *qt_set_new(const char *name, const struct qt_set_type *type,
 	}
 	s->nents = (uint32_t)ne;
 	s->compact = o->family != AF_INET6 && !(type->ndims == 3);
-	s->ents = calloc(ne, sizeof(*s->ents));
+	s->ents = index_alloc(ne * sizeof(*s->ents));
 	s->slots = calloc(o->maxelem ? o->maxelem : 1, sizeof(*s->slots));
 	if (!s->ents || !s->slots) {
-		free(s->ents);
+		index_free(s->ents, ne * sizeof(*s->ents));
 		free(s->slots);
 		free(s);
 		return NULL;
@@ -148,7 +191,7 @@ void qt_set_free(struct qt_set *s)
 	if (!s)
 		return;
 	free_comments(s);
-	free(s->ents);
+	index_free(s->ents, s->nents * sizeof(*s->ents));
 	free(s->slots);
 	free(s);
 }
@@ -180,9 +223,9 @@ static bool expired(const struct qt_set_elem *e, uint64_t now_ms)
 
 /* The index entry of k (entry index + 1); 0 when absent. Under the
  * lock. */
-static uint32_t find(const struct qt_set *s, const struct qt_set_key *k)
+static uint32_t find_at(const struct qt_set *s, const struct qt_set_key *k,
+			struct ikey ik)
 {
-	struct ikey ik = index_key(s, k);
 	uint32_t m = s->nents - 1;
 	for (uint32_t i = ik.h & m;; i = (i + 1) & m) {
 		const struct qt_set_ent *en = &s->ents[i];
@@ -195,6 +238,11 @@ static uint32_t find(const struct qt_set *s, const struct qt_set_key *k)
 			    sizeof(*k)))
 			return i + 1;
 	}
+}
+
+static uint32_t find(const struct qt_set *s, const struct qt_set_key *k)
+{
+	return find_at(s, k, index_key(s, k));
 }
 
 static struct qt_set_elem *slot_of(const struct qt_set *s, uint32_t ent)
@@ -370,6 +418,9 @@ static bool cnt_meets(uint8_t op, uint64_t have, uint64_t want)
 	}
 }
 
+/* Prefix lengths whose probes are started together. */
+#define PROBE_BATCH 4
+
 enum qt_set_result qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
 		   uint64_t now_ms, const struct qt_set_cond *cond, bool count,
 		   uint64_t len, uint64_t *pkts, uint64_t *bytes)
@@ -377,17 +428,38 @@ enum qt_set_result qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
 	struct qt_set_key probe = *k;
 	bool net = has_net(s);
 	enum qt_set_result hit = QT_SET_MISS;
+	/* the prefix lengths to probe, most specific first (as the
+	 * kernel's hash:net), a batch at a time: each probe of a big set
+	 * is a cache miss, so the batch's home entries are fetched
+	 * together and their misses overlap instead of following one
+	 * another */
+	struct qt_set_key keys[PROBE_BATCH];
+	struct ikey iks[PROBE_BATCH];
+	unsigned nb = 0, bi = 0;
+	int c = net ? (int)host_cidr(s) : 0;
 	qt_spin_lock(&s->lock);
-	/* most specific prefix first, as the kernel's hash:net */
-	for (int c = net ? (int)host_cidr(s) : 0; c >= 0; c--) {
-		if (net) {
-			if (!s->cidr_count[c])
-				continue;
-			probe.ip = k->ip;
-			mask_addr(&probe.ip, (unsigned)c, s->o.family);
-			probe.cidr = (uint8_t)c;
+	for (;;) {
+		if (bi == nb) {
+			nb = bi = 0;
+			for (; c >= 0 && nb < PROBE_BATCH; c--) {
+				if (net && !s->cidr_count[c])
+					continue;
+				keys[nb] = probe;
+				if (net) {
+					mask_addr(&keys[nb].ip, (unsigned)c,
+						  s->o.family);
+					keys[nb].cidr = (uint8_t)c;
+				}
+				iks[nb] = index_key(s, &keys[nb]);
+				__builtin_prefetch(&s->ents[iks[nb].h &
+							    (s->nents - 1)]);
+				nb++;
+			}
+			if (!nb)
+				break;
 		}
-		uint32_t ent = find(s, &probe);
+		uint32_t ent = find_at(s, &keys[bi], iks[bi]);
+		bi++;
 		if (!ent)
 			continue;
 		/* the entry alone decides an element without timeout or
@@ -474,7 +546,7 @@ void qt_set_flush(struct qt_set *s)
 {
 	qt_spin_lock(&s->lock);
 	uint32_t fresh = s->fresh;
-	memset(s->ents, 0, s->nents * sizeof(*s->ents));
+	index_clear(s->ents, s->nents * sizeof(*s->ents));
 	memset(s->cidr_count, 0, sizeof(s->cidr_count));
 	s->fresh = 0;
 	s->freelist = 0;
