@@ -301,13 +301,16 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 		bool changed = false;
 		t_read = ms_since(&t0);
 		qt_nft_view_sync();
-		struct nft_ruleset *before = d->engine ? qt_nft_view_save()
-						       : NULL;
+		/* the ruleset replaced, to put back if the engine cannot
+		 * run the new one (handed over, not copied beforehand) */
+		struct nft_ruleset *before = NULL;
 		status = qt_nft_view_request(qt_buf_str(req), req->len, &out,
-					     &err, &changed);
+					     &err, &changed,
+					     d->engine ? &before : NULL);
 		if (changed && d->engine &&
 		    qt_engine_commit_nft(d->engine, d->rs, d->rs6, &err) < 0) {
-			qt_nft_view_put_back(before);
+			if (before)
+				qt_nft_view_put_back(before);
 			before = NULL;
 			/* the ruleset before ran: it compiles again */
 			struct qt_buf again;
