@@ -54,7 +54,8 @@ static struct nft_ruleset *ruleset(void)
 }
 
 int qt_nft_view_request(const char *req, size_t len, struct qt_buf *out,
-			struct qt_buf *err, bool *changed)
+			struct qt_buf *err, bool *changed,
+			struct nft_ruleset **before)
 {
 	struct qt_ipc_header h;
 	*changed = false;
@@ -70,6 +71,7 @@ int qt_nft_view_request(const char *req, size_t len, struct qt_buf *out,
 		.json = qt_ipc_has_word(&h, "json"),
 		.file = qt_ipc_word_decoded(&h, "file", file, sizeof(file)),
 		.cwd = qt_ipc_word_decoded(&h, "cwd", cwd, sizeof(cwd)),
+		.replaced = before,
 	};
 	struct nft_ruleset *rs = ruleset();
 	int st = o.json ? nft_json_input_run(&rs, h.body, h.body_len, &o, out,

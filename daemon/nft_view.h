@@ -13,14 +13,17 @@
 #include "buf.h"
 
 /* One QT_IPC_NFT request; *changed when the ruleset changed (the
- * caller writes the state file). Returns nft's exit code. */
+ * caller writes the state file). Returns nft's exit code. With before
+ * (not NULL), the ruleset the request replaced is handed there, for
+ * qt_nft_view_put_back, or NULL when none was; the caller frees it. */
+struct nft_ruleset;
 int qt_nft_view_request(const char *req, size_t len, struct qt_buf *out,
-			struct qt_buf *err, bool *changed);
+			struct qt_buf *err, bool *changed,
+			struct nft_ruleset **before);
 
 /* The ruleset in force (NULL: none yet), which the engine compiles at
  * every commit (daemon/datapath.c), and the store of its rules'
  * runtimes. */
-struct nft_ruleset;
 struct qt_nft_store;
 const struct nft_ruleset *qt_nft_view_ruleset(void);
 struct qt_nft_store *qt_nft_view_store(void);

@@ -455,6 +455,7 @@ struct qt_nft_prog {
 	struct nft_rt **rts;        /* references held */
 	unsigned nrts, caprts;
 	bool uses_ct, wants_l2, iface_keys;
+	bool src6_keys, dst6_keys;  /* a classifier indexes IPv6 words 1-3 */
 };
 
 /* ---- compiling ---- */
@@ -793,6 +794,48 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 	return 0;
 }
 
+/* Two matches on one field: their intersection, or any when it is
+ * empty (the walk then finds no match). */
+static void cls_narrow(struct qt_cls_range *k, int f, uint32_t lo,
+		       uint32_t hi)
+{
+	if (lo > hi)
+		return;
+	if (lo < k->lo[f]) lo = k->lo[f];
+	if (hi > k->hi[f]) hi = k->hi[f];
+	if (lo <= hi) {
+		k->lo[f] = lo;
+		k->hi[f] = hi;
+	}
+}
+
+static uint32_t be32_at(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+/* An IPv6 address range [lo, hi] (a value, a prefix or a range) as
+ * the classifier's four words: the words before the first that
+ * differs are one value each, that one is the range between its two
+ * words, and the words after it can take any value; so every address
+ * of the range is inside the four, as the iptables program's masks
+ * give them for a prefix. */
+static void cls_range6(struct qt_cls_range *k, bool src, const uint8_t *lo,
+		       const uint8_t *hi)
+{
+	static const int sf[4] = { QT_CLS_SRC, QT_CLS_SRC1, QT_CLS_SRC2,
+				   QT_CLS_SRC3 };
+	static const int df[4] = { QT_CLS_DST, QT_CLS_DST1, QT_CLS_DST2,
+				   QT_CLS_DST3 };
+	for (unsigned w = 0; w < 4; w++) {
+		uint32_t l = be32_at(lo + 4 * w), h = be32_at(hi + 4 * w);
+		cls_narrow(k, src ? sf[w] : df[w], l, h);
+		if (l != h)
+			break;
+	}
+}
+
 /* The classifier's ranges of a rule: from the matches it starts with
  * (a counter or any other action before a match sees every packet). */
 static void cls_range(const struct crule *cr, uint8_t family,
@@ -809,6 +852,12 @@ static void cls_range(const struct crule *cr, uint8_t family,
 		const struct celem *e = &s->el[0];
 		int f = -1;
 		uint32_t lo = 0, hi = 0;
+		if (s->src == SRC_NET && s->dep == 6 && family == AF_INET6 &&
+		    s->len == 16 && (s->off == 8 || s->off == 24)) {
+			if (memcmp(e->lo, e->hi, 16) <= 0)
+				cls_range6(k, s->off == 8, e->lo, e->hi);
+			continue;
+		}
 		if (s->src == SRC_NET && s->dep == 4 && family == AF_INET &&
 		    s->len == 4 && (s->off == 12 || s->off == 16)) {
 			f = s->off == 12 ? QT_CLS_SRC : QT_CLS_DST;
@@ -837,16 +886,8 @@ static void cls_range(const struct crule *cr, uint8_t family,
 			f = s->src == SRC_IIFNAME ? QT_CLS_IN : QT_CLS_OUT;
 			lo = hi = qt_cls_iface_key(name);
 		}
-		if (f < 0 || lo > hi)
-			continue;
-		/* two matches on one field: their intersection, or any
-		 * when it is empty (the walk then finds no match) */
-		if (lo < k->lo[f]) lo = k->lo[f];
-		if (hi > k->hi[f]) hi = k->hi[f];
-		if (lo <= hi) {
-			k->lo[f] = lo;
-			k->hi[f] = hi;
-		}
+		if (f >= 0)
+			cls_narrow(k, f, lo, hi);
 	}
 }
 
@@ -951,9 +992,16 @@ static int compile_table(struct qt_nft_prog *p, const struct nft_table *t,
 			if (!cc->cls) {
 				qt_buf_printf(err, "Error: out of memory\n");
 				rc = -1;
-			} else if (qt_cls_has_group(cc->cls, QT_CLS_IN) ||
-				   qt_cls_has_group(cc->cls, QT_CLS_OUT)) {
-				p->iface_keys = true;
+			} else {
+				if (qt_cls_has_group(cc->cls, QT_CLS_IN) ||
+				    qt_cls_has_group(cc->cls, QT_CLS_OUT))
+					p->iface_keys = true;
+				for (int w = 0; w < 3; w++) {
+					p->src6_keys |= qt_cls_has_group(
+						cc->cls, QT_CLS_SRC1 + w);
+					p->dst6_keys |= qt_cls_has_group(
+						cc->cls, QT_CLS_DST1 + w);
+				}
 			}
 		}
 		free(kr);
@@ -1088,6 +1136,24 @@ bool qt_nft_wants_l2type(const struct qt_nft_prog *p)
 bool qt_nft_iface_keys(const struct qt_nft_prog *p)
 {
 	return p && p->iface_keys;
+}
+
+bool qt_nft_src6_keys(const struct qt_nft_prog *p)
+{
+	return p && p->src6_keys;
+}
+
+bool qt_nft_dst6_keys(const struct qt_nft_prog *p)
+{
+	return p && p->dst6_keys;
+}
+
+void qt_nft_describe_base(const struct qt_nft_prog *p, unsigned i, char *buf,
+			  unsigned len)
+{
+	snprintf(buf, len, "?");
+	if (p && i < p->nbases)
+		qt_cls_describe(p->chains[p->bases[i].chain].cls, buf, len);
 }
 
 /* ---- walking ---- */

@@ -84,6 +84,14 @@ bool qt_nft_uses_ct(const struct qt_nft_prog *p);
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p);
 /* A classifier indexes interface names: the key must hold them. */
 bool qt_nft_iface_keys(const struct qt_nft_prog *p);
+/* A classifier indexes the words 1-3 of IPv6 source (destination)
+ * addresses: the key must hold them. */
+bool qt_nft_src6_keys(const struct qt_nft_prog *p);
+bool qt_nft_dst6_keys(const struct qt_nft_prog *p);
+/* What the classifier of base chain i holds (qt_cls_describe), for
+ * tests and the benchmark. */
+void qt_nft_describe_base(const struct qt_nft_prog *p, unsigned i, char *buf,
+			  unsigned len);
 
 /* Walk base chain i for ev: QT_XT_ACCEPT (the next base chain or table
  * sees the packet) or QT_XT_DROP. key and ports: the classifier's key

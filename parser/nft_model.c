@@ -500,6 +500,14 @@ static void sort_elems(bool host_order, struct nft_elem *e, unsigned *n)
 	if (!*n)
 		return;
 	cmp_host_order = host_order;
+	/* already in order without repeats (a list written or generated
+	 * in order, a set's elements with later ones after them): a file
+	 * of thousands of elements need not be sorted again */
+	unsigned sorted = 1;
+	while (sorted < *n && elem_cmp(&e[sorted - 1], &e[sorted]) < 0)
+		sorted++;
+	if (sorted == *n)
+		return;
 	qsort(e, *n, sizeof(*e), elem_cmp);
 	unsigned k = 1;
 	for (unsigned i = 1; i < *n; i++) {

@@ -2375,11 +2375,31 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 	return nr_unexpected(&c, NULL);
 }
 
+/* Does the statement (its blocks included) name a definition? */
+static bool has_vars(const struct nft_item *it)
+{
+	for (unsigned i = 0; i < it->n; i++) {
+		const struct nft_tok *t = &it->toks[i];
+		if (t->kind == NT_GROUP) {
+			for (unsigned k = 0; k < t->group->n; k++)
+				if (has_vars(&t->group->items[k]))
+					return true;
+		} else if (nr_tok_is(t, "$")) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static int run_group(struct run *r, struct nft_group *g)
 {
 	for (unsigned i = 0; i < g->n; i++) {
-		struct nft_item x;
-		if (expand_vars(r, &g->items[i], &x) < 0)
+		/* a statement naming no definition runs as parsed: a
+		 * copy of a long element list would cost more than
+		 * reading it */
+		struct nft_item x = g->items[i];
+		bool copy = has_vars(&x);
+		if (copy && expand_vars(r, &g->items[i], &x) < 0)
 			return -1;
 		struct nft_loc end = g->close;
 		if (x.n) {
@@ -2387,7 +2407,8 @@ static int run_group(struct run *r, struct nft_group *g)
 			end.col++;
 		}
 		int rc = run_item(r, &x, end);
-		free(x.toks);
+		if (copy)
+			free(x.toks);
 		if (rc < 0)
 			return -1;
 	}
@@ -2407,6 +2428,8 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 	    struct qt_buf *err, bool *changed)
 {
 	struct run r = { 0 };
+	if (o->replaced)
+		*o->replaced = NULL;
 	r.o = o;
 	r.out = out;
 	r.err = err;
@@ -2450,7 +2473,10 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 		*changed = *changed || r.rs->table_handle != 0;
 	}
 	if (rc == 0 && !o->check && r.changed) {
-		nft_ruleset_free(*rs);
+		if (o->replaced)
+			*o->replaced = *rs;
+		else
+			nft_ruleset_free(*rs);
 		*rs = r.rs;
 		r.rs = NULL;
 		*changed = true;

@@ -22,6 +22,10 @@ struct nft_run_opts {
 	const char *file;    /* -f: the input's name (messages); NULL: the
 				command line */
 	const char *cwd;     /* where relative includes are looked up */
+	/* Set: the ruleset a change replaced is handed to the caller
+	 * here (NULL when none was) instead of freed, so that a caller
+	 * who may have to put it back needs no copy made beforehand. */
+	struct nft_ruleset **replaced;
 };
 
 /* Returns nft's exit code (0, or 1 on an error). *rs is replaced when

@@ -101,12 +101,17 @@ struct elem_read {
 static void push(const struct elem_shape *sh, struct elem_read *er,
 		 struct nft_elem **v, unsigned *n)
 {
+	/* the spans grow as the elements do (nr_push_elem: doubled at
+	 * each power of two; both start empty), not one at a time */
 	if (sh->spans) {
-		struct span *x = realloc(*sh->spans, (*n + 1) * sizeof(*x));
-		if (!x)
-			abort();
-		*sh->spans = x;
-		x[*n] = er->key;
+		if (!*n || !(*n & (*n - 1))) {
+			struct span *x = realloc(*sh->spans, (*n ? 2 * (size_t)*n
+							       : 1) * sizeof(*x));
+			if (!x)
+				abort();
+			*sh->spans = x;
+		}
+		(*sh->spans)[*n] = er->key;
 	}
 	nr_push_elem(v, n, &er->e);
 	memset(er, 0, sizeof(*er));

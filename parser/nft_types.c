@@ -376,6 +376,26 @@ static void print_syms_bitmask(const struct nft_dtype *t, uint64_t x,
 		qt_buf_printf(b, "%s0x%" PRIx64, first ? "" : ",", x);
 }
 
+/* Dotted quad, as inet_ntop writes it: listings and the state file
+ * print every element of a set, and inet_ntop's formatting through
+ * sprintf was most of their cost. */
+static void put_ipv4(const uint8_t *a, struct qt_buf *b)
+{
+	char s[16];
+	unsigned n = 0;
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned x = a[i];
+		if (i)
+			s[n++] = '.';
+		if (x >= 100)
+			s[n++] = (char)('0' + x / 100);
+		if (x >= 10)
+			s[n++] = (char)('0' + x / 10 % 10);
+		s[n++] = (char)('0' + x % 10);
+	}
+	qt_buf_put(b, s, n);
+}
+
 void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 		   struct qt_buf *b)
 {
@@ -383,7 +403,7 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 	uint64_t x;
 	switch (t->id) {
 	case NFT_T_IPV4:
-		qt_buf_puts(b, inet_ntop(AF_INET, v->b, a, sizeof(a)));
+		put_ipv4(v->b, b);
 		return;
 	case NFT_T_IPV6:
 		qt_buf_puts(b, inet_ntop(AF_INET6, v->b, a, sizeof(a)));

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -76,28 +77,90 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* A key's index words: the compact key (the address, port, protocol
- * and prefix length of an IPv4 set with one address dimension: exact),
- * or a hash of the whole key, seeded; and the hash giving its home. */
+/* A key's index words: its entry's key word and the hash giving its
+ * home. The key word is the compact key (the address, port, protocol
+ * and prefix length of an IPv4 set with at most two dimensions: exact;
+ * an IPv4 prefix length fits the low 6 bits of its byte, which leaves
+ * EK_USED, so that no entry in use is 0, and EK_NOMATCH, the element's
+ * flag), or a hash of the whole key, seeded, with its low bit set. */
+#define EK_USED 0x80u
+#define EK_NOMATCH 0x40u
+
 struct ikey {
 	uint64_t ck;
 	uint32_t h;
 };
 
+static uint64_t seed_of(const struct qt_set *s)
+{
+	return (uint64_t)s->initval * 0x9e3779b97f4a7c15ull;
+}
+
 static struct ikey index_key(const struct qt_set *s, const struct qt_set_key *k)
 {
-	uint64_t seed = (uint64_t)s->initval * 0x9e3779b97f4a7c15ull;
+	uint64_t seed = seed_of(s);
 	if (s->compact) {
 		uint64_t ck = (uint64_t)ntohl(k->ip.v4.s_addr) << 32 |
 			      (uint64_t)k->port << 16 | (uint64_t)k->proto << 8 |
-			      k->cidr;
-		return (struct ikey){ ck, (uint32_t)mix64(ck ^ seed) };
+			      (k->cidr & 0x3fu);
+		return (struct ikey){ ck | EK_USED, (uint32_t)mix64(ck ^ seed) };
 	}
 	uint64_t w[sizeof(*k) / 8], x = seed;
 	memcpy(w, k, sizeof(w));
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
 		x = mix64(x ^ w[i]);
-	return (struct ikey){ x, (uint32_t)(x >> 32) };
+	return (struct ikey){ x | 1u, (uint32_t)(x >> 32) };
+}
+
+/* The home hash of an entry in use, from its key word alone. */
+static uint32_t home_of(const struct qt_set *s, uint64_t ek)
+{
+	if (s->compact)
+		return (uint32_t)mix64((ek & ~(uint64_t)(EK_USED | EK_NOMATCH)) ^
+				       seed_of(s));
+	return (uint32_t)(ek >> 32);
+}
+
+/* The index: zeroed pages from the kernel, touched only as entries
+ * fill them; a big one on huge pages where they are had, so that
+ * lookups spread over megabytes do not miss the TLB as well as the
+ * cache. */
+#define HUGE_BYTES (2u << 20)
+
+static void *index_alloc(size_t bytes)
+{
+	if (bytes < 2 * HUGE_BYTES)
+		return calloc(1, bytes);
+	size_t len = bytes + HUGE_BYTES;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uintptr_t a = ((uintptr_t)p + HUGE_BYTES - 1) & ~(uintptr_t)(HUGE_BYTES - 1);
+	size_t head = a - (uintptr_t)p;
+	if (head)
+		munmap(p, head);
+	munmap((uint8_t *)a + bytes, HUGE_BYTES - head);
+	(void)madvise((void *)a, bytes, MADV_HUGEPAGE);
+	return (void *)a;
+}
+
+/* Zeroes the index; a mapped one gives its pages back (the kernel
+ * hands out zeroed ones again where entries fill it). */
+static void index_clear(void *p, size_t bytes)
+{
+	if (bytes < 2 * HUGE_BYTES || madvise(p, bytes, MADV_DONTNEED) < 0)
+		memset(p, 0, bytes);
+}
+
+static void index_free(void *p, size_t bytes)
+{
+	if (!p)
+		return;
+	if (bytes < 2 * HUGE_BYTES)
+		free(p);
+	else
+		munmap(p, bytes);
 }
 
 struct qt_set *qt_set_new(const char *name, const struct qt_set_type *type,
@@ -124,10 +187,12 @@ struct qt_set *qt_set_new(const char *name, const struct qt_set_type *type,
 	}
 	s->nents = (uint32_t)ne;
 	s->compact = o->family != AF_INET6 && !(type->ndims == 3);
-	s->ents = calloc(ne, sizeof(*s->ents));
+	s->ekey = index_alloc(ne * sizeof(*s->ekey));
+	s->eslot = index_alloc(ne * sizeof(*s->eslot));
 	s->slots = calloc(o->maxelem ? o->maxelem : 1, sizeof(*s->slots));
-	if (!s->ents || !s->slots) {
-		free(s->ents);
+	if (!s->ekey || !s->eslot || !s->slots) {
+		index_free(s->ekey, ne * sizeof(*s->ekey));
+		index_free(s->eslot, ne * sizeof(*s->eslot));
 		free(s->slots);
 		free(s);
 		return NULL;
@@ -148,7 +213,8 @@ void qt_set_free(struct qt_set *s)
 	if (!s)
 		return;
 	free_comments(s);
-	free(s->ents);
+	index_free(s->ekey, s->nents * sizeof(*s->ekey));
+	index_free(s->eslot, s->nents * sizeof(*s->eslot));
 	free(s->slots);
 	free(s);
 }
@@ -180,26 +246,33 @@ static bool expired(const struct qt_set_elem *e, uint64_t now_ms)
 
 /* The index entry of k (entry index + 1); 0 when absent. Under the
  * lock. */
-static uint32_t find(const struct qt_set *s, const struct qt_set_key *k)
+static uint32_t find_at(const struct qt_set *s, const struct qt_set_key *k,
+			struct ikey ik)
 {
-	struct ikey ik = index_key(s, k);
 	uint32_t m = s->nents - 1;
+	/* the nomatch flag is no part of the key */
+	uint64_t mask = s->compact ? ~(uint64_t)EK_NOMATCH : ~(uint64_t)0;
 	for (uint32_t i = ik.h & m;; i = (i + 1) & m) {
-		const struct qt_set_ent *en = &s->ents[i];
-		if (!en->slot)
+		uint64_t ek = s->ekey[i];
+		if (!ek)
 			return 0;
-		if (en->ck != ik.ck)
+		if ((ek & mask) != ik.ck)
 			continue;
 		if (s->compact ||
-		    !memcmp(&s->slots[(en->slot & QT_SET_SLOT) - 1].key, k,
+		    !memcmp(&s->slots[(s->eslot[i] & QT_SET_SLOT) - 1].key, k,
 			    sizeof(*k)))
 			return i + 1;
 	}
 }
 
+static uint32_t find(const struct qt_set *s, const struct qt_set_key *k)
+{
+	return find_at(s, k, index_key(s, k));
+}
+
 static struct qt_set_elem *slot_of(const struct qt_set *s, uint32_t ent)
 {
-	return &s->slots[(s->ents[ent - 1].slot & QT_SET_SLOT) - 1];
+	return &s->slots[(s->eslot[ent - 1] & QT_SET_SLOT) - 1];
 }
 
 /* Empties entry i and moves later entries of its run back, so that
@@ -208,24 +281,26 @@ static struct qt_set_elem *slot_of(const struct qt_set *s, uint32_t ent)
 static void ent_remove(struct qt_set *s, uint32_t i)
 {
 	uint32_t m = s->nents - 1;
-	for (uint32_t j = (i + 1) & m; s->ents[j].slot; j = (j + 1) & m) {
-		uint32_t home = s->ents[j].h & m;
+	for (uint32_t j = (i + 1) & m; s->ekey[j]; j = (j + 1) & m) {
+		uint32_t home = home_of(s, s->ekey[j]) & m;
 		/* j stays when its home lies cyclically in (i, j] */
 		bool stays = i <= j ? home > i && home <= j
 				    : home > i || home <= j;
 		if (!stays) {
-			s->ents[i] = s->ents[j];
+			s->ekey[i] = s->ekey[j];
+			s->eslot[i] = s->eslot[j];
 			i = j;
 		}
 	}
-	s->ents[i] = (struct qt_set_ent){ 0 };
+	s->ekey[i] = 0;
+	s->eslot[i] = 0;
 }
 
 /* Removes the element of entry ent (index + 1). Under the lock; the
  * comment is handed back for freeing outside it. */
 static char *unlink_slot(struct qt_set *s, uint32_t ent)
 {
-	uint32_t i = s->ents[ent - 1].slot & QT_SET_SLOT;
+	uint32_t i = s->eslot[ent - 1] & QT_SET_SLOT;
 	struct qt_set_elem *e = &s->slots[i - 1];
 	ent_remove(s, ent - 1);
 	char *c = e->comment;
@@ -255,8 +330,12 @@ static void set_opts(struct qt_set *s, struct qt_set_elem *e,
 /* The entry's nomatch bit follows its element's flag. */
 static void ent_sync(struct qt_set *s, uint32_t ent, const struct qt_set_elem *e)
 {
-	struct qt_set_ent *en = &s->ents[ent - 1];
-	en->slot = (en->slot & QT_SET_SLOT) | (e->nomatch ? QT_SET_ENT_NOMATCH : 0);
+	uint32_t *es = &s->eslot[ent - 1];
+	*es = (*es & QT_SET_SLOT) | (e->nomatch ? QT_SET_ENT_NOMATCH : 0);
+	if (s->compact) {
+		uint64_t *ek = &s->ekey[ent - 1];
+		*ek = (*ek & ~(uint64_t)EK_NOMATCH) | (e->nomatch ? EK_NOMATCH : 0);
+	}
 }
 
 int qt_set_add(struct qt_set *s, const struct qt_set_key *k,
@@ -302,9 +381,10 @@ int qt_set_add(struct qt_set *s, const struct qt_set_key *k,
 	comment = NULL;
 	struct ikey ik = index_key(s, k);
 	uint32_t m = s->nents - 1, at = ik.h & m;
-	while (s->ents[at].slot)
+	while (s->ekey[at])
 		at = (at + 1) & m;
-	s->ents[at] = (struct qt_set_ent){ ik.ck, i, ik.h };
+	s->ekey[at] = ik.ck;
+	s->eslot[at] = i;
 	ent_sync(s, at + 1, e);
 	s->nelems++;
 	s->cidr_count[cidr_slot(k->cidr)]++;
@@ -370,6 +450,9 @@ static bool cnt_meets(uint8_t op, uint64_t have, uint64_t want)
 	}
 }
 
+/* Prefix lengths whose probes are started together. */
+#define PROBE_BATCH 4
+
 enum qt_set_result qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
 		   uint64_t now_ms, const struct qt_set_cond *cond, bool count,
 		   uint64_t len, uint64_t *pkts, uint64_t *bytes)
@@ -377,24 +460,47 @@ enum qt_set_result qt_set_lookup(struct qt_set *s, const struct qt_set_key *k,
 	struct qt_set_key probe = *k;
 	bool net = has_net(s);
 	enum qt_set_result hit = QT_SET_MISS;
+	/* the prefix lengths to probe, most specific first (as the
+	 * kernel's hash:net), a batch at a time: each probe of a big set
+	 * is a cache miss, so the batch's home entries are fetched
+	 * together and their misses overlap instead of following one
+	 * another */
+	struct qt_set_key keys[PROBE_BATCH];
+	struct ikey iks[PROBE_BATCH];
+	unsigned nb = 0, bi = 0;
+	int c = net ? (int)host_cidr(s) : 0;
 	qt_spin_lock(&s->lock);
-	/* most specific prefix first, as the kernel's hash:net */
-	for (int c = net ? (int)host_cidr(s) : 0; c >= 0; c--) {
-		if (net) {
-			if (!s->cidr_count[c])
-				continue;
-			probe.ip = k->ip;
-			mask_addr(&probe.ip, (unsigned)c, s->o.family);
-			probe.cidr = (uint8_t)c;
+	for (;;) {
+		if (bi == nb) {
+			nb = bi = 0;
+			for (; c >= 0 && nb < PROBE_BATCH; c--) {
+				if (net && !s->cidr_count[c])
+					continue;
+				keys[nb] = probe;
+				if (net) {
+					mask_addr(&keys[nb].ip, (unsigned)c,
+						  s->o.family);
+					keys[nb].cidr = (uint8_t)c;
+				}
+				iks[nb] = index_key(s, &keys[nb]);
+				__builtin_prefetch(&s->ekey[iks[nb].h &
+							    (s->nents - 1)]);
+				nb++;
+			}
+			if (!nb)
+				break;
 		}
-		uint32_t ent = find(s, &probe);
+		uint32_t ent = find_at(s, &keys[bi], iks[bi]);
+		bi++;
 		if (!ent)
 			continue;
 		/* the entry alone decides an element without timeout or
 		 * counters to read: its slot stays out of the cache */
 		if (!s->o.has_timeout && !cond && !count && !pkts && !bytes) {
-			hit = s->ents[ent - 1].slot & QT_SET_ENT_NOMATCH
-			      ? QT_SET_NOMATCH : QT_SET_HIT;
+			bool nm = s->compact
+				  ? (s->ekey[ent - 1] & EK_NOMATCH) != 0
+				  : (s->eslot[ent - 1] & QT_SET_ENT_NOMATCH) != 0;
+			hit = nm ? QT_SET_NOMATCH : QT_SET_HIT;
 			break;
 		}
 		struct qt_set_elem *e = slot_of(s, ent);
@@ -474,7 +580,8 @@ void qt_set_flush(struct qt_set *s)
 {
 	qt_spin_lock(&s->lock);
 	uint32_t fresh = s->fresh;
-	memset(s->ents, 0, s->nents * sizeof(*s->ents));
+	index_clear(s->ekey, s->nents * sizeof(*s->ekey));
+	index_clear(s->eslot, s->nents * sizeof(*s->eslot));
 	memset(s->cidr_count, 0, sizeof(s->cidr_count));
 	s->fresh = 0;
 	s->freelist = 0;
@@ -529,7 +636,7 @@ size_t qt_set_memsize(const struct qt_set *s)
 	for (uint32_t i = 0; i < s->fresh; i++)
 		if (s->slots[i].comment)
 			comments += strlen(s->slots[i].comment) + 1;
-	return sizeof(*s) + s->nents * sizeof(*s->ents) +
+	return sizeof(*s) + s->nents * (sizeof(*s->ekey) + sizeof(*s->eslot)) +
 	       (size_t)s->nelems * sizeof(struct qt_set_elem) + comments;
 }
 
@@ -548,7 +655,8 @@ void qt_set_swap(struct qt_set *a, struct qt_set *b)
 	SWAP(initval);
 	SWAP(compact);
 	SWAP(nents);
-	SWAP(ents);
+	SWAP(ekey);
+	SWAP(eslot);
 	SWAP(slots);
 	SWAP(fresh);
 	SWAP(freelist);

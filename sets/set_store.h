@@ -11,12 +11,13 @@
  * allocated when it is made, never on the packet path; both are one
  * calloc each, so pages are touched only as elements fill them.
  * Lookup: the index is an open-addressing table (linear probing, at
- * most half full) of 16-byte entries, four to a cache line, each
- * holding its key in 8 bytes where the set's keys fit (IPv4 sets with
- * one address dimension: address, port, protocol, prefix length), else
- * a 64-bit fingerprint checked against the slot. So a lookup in a big
- * set costs one cache miss where a chained table costs two or three:
- * an element without timeout or counters is decided by its entry alone.
+ * most half full) whose probes read one 8-byte word per entry, eight to
+ * a cache line: the key itself where the set's keys fit (IPv4 sets
+ * with at most two dimensions: address, port, protocol, prefix length,
+ * and the nomatch flag), else a 64-bit fingerprint checked against the
+ * slot. So a lookup in a big set costs one cache miss where a chained
+ * table costs two or three: an element without timeout or counters is
+ * decided by its entry alone. A big index lies on huge pages.
  * A set with a network dimension probes once per prefix length present
  * in it (at most 33, or 129 in a set of family inet6), most specific
  * first, never scanning elements.
@@ -94,15 +95,12 @@ struct qt_set_opts {
 
 struct qt_set_elem;
 
-/* One entry of a set's index. */
-struct qt_set_ent {
-	uint64_t ck;                /* the compact key, or the key's hash */
-	uint32_t slot;              /* slot index + 1 (QT_SET_SLOT bits),
-	                               QT_SET_ENT_NOMATCH; 0: empty */
-	uint32_t h;                 /* the key's hash: its home entry */
-};
+/* A set's index is two arrays of nents entries: ekey[i], the entry's
+ * key word (0: empty), read by every probe, and eslot[i], its element's
+ * slot, read only when the element itself must be: a probe of a big
+ * set touches 8 bytes an entry, eight to a cache line. */
 #define QT_SET_SLOT 0x7fffffffu
-#define QT_SET_ENT_NOMATCH 0x80000000u
+#define QT_SET_ENT_NOMATCH 0x80000000u   /* in eslot */
 
 struct qt_set {
 	char name[QT_SET_NAME_MAX];
@@ -118,7 +116,9 @@ struct qt_set {
 	qt_spinlock lock;           /* everything below */
 	bool compact;               /* keys fit an entry (see above) */
 	uint32_t nents;             /* a power of two, >= 2 * maxelem */
-	struct qt_set_ent *ents;
+	uint64_t *ekey;             /* see above */
+	uint32_t *eslot;            /* slot index + 1 (QT_SET_SLOT bits),
+	                               QT_SET_ENT_NOMATCH */
 	struct qt_set_elem *slots;  /* maxelem of them */
 	uint32_t fresh;             /* slots below were handed out once */
 	uint32_t freelist;          /* slot index + 1 */

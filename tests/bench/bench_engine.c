@@ -25,6 +25,10 @@
  *              --dport P -j DROP
  *   prefix4    -s 10.X.Y.0/24 -j DROP (distinct networks)
  *   prefix6    -s 2001:db8:X::/48 -j DROP (distinct /48s of one /32)
+ *   nftprefix4 prefix4 as nft rules: ip saddr 10.X.Y.0/24 drop, in a
+ *              table ip's base chain at the forward hook
+ *   nftprefix6 prefix6 as nft rules: ip6 saddr 2001:db8:X::/48 drop,
+ *              in a table ip6's
  * Packets: "miss" match no rule (the whole chain is consulted, the
  * worst case), "last" match only the last rule. All cases are measured
  * in every round, interleaved, and the median sample is reported. */
@@ -42,6 +46,9 @@
 #include "ctx.h"
 #include "model.h"
 #include "restore.h"
+#include "nft_exec.h"
+#include "nft_model.h"
+#include "nft_run.h"
 
 #define NPKT 256           /* distinct packets per case, cycled */
 #define BIG 10000
@@ -50,15 +57,28 @@
 static const uint32_t sizes[NSIZES] = { SMALL, 20, BIG };
 
 enum shape { SH_BLOCK, SH_PORTS, SH_MIXED, SH_BLOCK6, SH_PREFIX4,
-	     SH_PREFIX6, NSHAPES };
+	     SH_PREFIX6, SH_NFT_PREFIX4, SH_NFT_PREFIX6, NSHAPES };
 static const char *const shape_name[NSHAPES] = { "blocklist", "ports", "mixed",
-	"blocklist6", "prefix4", "prefix6" };
+	"blocklist6", "prefix4", "prefix6", "nftprefix4", "nftprefix6" };
 /* The IPv4 shape each IPv6 one is compared with (-1: none). */
-static const int v4_twin[NSHAPES] = { -1, -1, -1, SH_BLOCK, -1, SH_PREFIX4 };
+static const int v4_twin[NSHAPES] = { -1, -1, -1, SH_BLOCK, -1, SH_PREFIX4,
+				      -1, SH_NFT_PREFIX4 };
 
 static bool is_v6(enum shape s)
 {
-	return s == SH_BLOCK6 || s == SH_PREFIX6;
+	return s == SH_BLOCK6 || s == SH_PREFIX6 || s == SH_NFT_PREFIX6;
+}
+
+static bool is_nft(enum shape s)
+{
+	return s == SH_NFT_PREFIX4 || s == SH_NFT_PREFIX6;
+}
+
+/* The shape whose packets an nft shape takes. */
+static enum shape packets_of(enum shape s)
+{
+	return s == SH_NFT_PREFIX4 ? SH_PREFIX4
+	       : s == SH_NFT_PREFIX6 ? SH_PREFIX6 : s;
 }
 
 /* distinct 16-bit network numbers for i < 65536 (an odd multiplier) */
@@ -140,7 +160,7 @@ static struct qt_ruleset *build(enum shape s, uint32_t n)
 	qt_buf_init(&err);
 	qt_buf_puts(&t, "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
 		    ":OUTPUT ACCEPT [0:0]\n");
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; !is_nft(s) && i < n; i++)
 		rule_text(&t, s, i, n);
 	qt_buf_puts(&t, "COMMIT\n");
 	struct qt_ctx ctx;
@@ -159,6 +179,49 @@ static struct qt_ruleset *build(enum shape s, uint32_t n)
 	qt_buf_free(&out);
 	qt_buf_free(&err);
 	return rs;
+}
+
+/* The nft shapes' rules, compiled and attached to p (the program of
+ * an empty iptables ruleset); what the base chain's classifier holds
+ * into split. */
+static void attach_nft(struct qt_prog *p, enum shape s, uint32_t n,
+		       const struct qt_engine_env *env,
+		       struct qt_nft_store *store, char *split, unsigned len)
+{
+	struct qt_buf t, out, err;
+	qt_buf_init(&t);
+	qt_buf_init(&out);
+	qt_buf_init(&err);
+	bool v6 = is_v6(s);
+	qt_buf_printf(&t, "table %s f {\nchain fwd { type filter hook forward "
+		      "priority 0; policy accept;\n", v6 ? "ip6" : "ip");
+	for (uint32_t i = 0; i < n; i++)
+		if (v6)
+			qt_buf_printf(&t, "ip6 saddr 2001:db8:%x::/48 drop\n",
+				      net_of(i));
+		else
+			qt_buf_printf(&t, "ip saddr 10.%u.%u.0/24 drop\n",
+				      net_of(i) >> 8, net_of(i) & 255);
+	qt_buf_puts(&t, "}\n}\n");
+	struct nft_ruleset *rs = nft_ruleset_new();
+	struct nft_run_opts o = { 0 };
+	bool changed;
+	struct qt_nft_prog *np = NULL;
+	if (nft_run(&rs, qt_buf_str(&t), t.len, &o, &out, &err, &changed) ||
+	    !(np = qt_nft_compile(rs, v6 ? AF_INET6 : AF_INET, env, store,
+				  &err))) {
+		fprintf(stderr, "bench_engine: nft: %s", qt_buf_str(&err));
+		exit(1);
+	}
+	qt_nft_describe_base(np, 0, split, len);
+	if (qt_prog_attach_nft(p, np, &err) < 0) {
+		fprintf(stderr, "bench_engine: nft: %s", qt_buf_str(&err));
+		exit(1);
+	}
+	nft_ruleset_free(rs);
+	qt_buf_free(&t);
+	qt_buf_free(&out);
+	qt_buf_free(&err);
 }
 
 /* ---- packets ---- */
@@ -225,7 +288,7 @@ static uint32_t case_packet(uint8_t *b, enum shape s, uint32_t n, bool last,
 {
 	uint32_t i = n - 1, h = host_of(i);
 	uint32_t outside = 0xc0a80000 | (j & 0xffff);   /* 192.168/16 */
-	switch (s) {
+	switch (packets_of(s)) {
 	case SH_BLOCK:
 		if (last)
 			mkpkt(b, IPPROTO_TCP, 0x0a000000 | h, 0x0a020202,
@@ -388,6 +451,7 @@ int main(int argc, char **argv)
 
 	struct qt_engine_env env = { .hz = 250 };
 	struct qt_rt_store *store = qt_rt_store_new();
+	struct qt_nft_store *nstore = qt_nft_store_new();
 	struct bcase *cs = calloc(NSHAPES * NSIZES * 2, sizeof(*cs));
 	unsigned nc = 0;
 	char split[NSHAPES][NSIZES][96];
@@ -405,16 +469,19 @@ int main(int argc, char **argv)
 			qt_buf_init(&err);
 			double t0 = now_s();
 			struct qt_prog *p = qt_prog_compile(rs, &env, store, &err);
-			compile_ms[s][big] = (now_s() - t0) * 1e3;
-			if (p)
-				qt_prog_describe_chain(p, QT_TABLE_FILTER, "FORWARD",
-						       split[s][big],
-						       sizeof(split[s][big]));
 			if (!p) {
 				fprintf(stderr, "bench_engine: compile: %s",
 					qt_buf_str(&err));
 				return 1;
 			}
+			if (is_nft((enum shape)s))
+				attach_nft(p, (enum shape)s, n, &env, nstore,
+					   split[s][big], sizeof(split[s][big]));
+			else
+				qt_prog_describe_chain(p, QT_TABLE_FILTER, "FORWARD",
+						       split[s][big],
+						       sizeof(split[s][big]));
+			compile_ms[s][big] = (now_s() - t0) * 1e3;
 			qt_buf_free(&err);
 			progs[s][big] = p;
 			for (int last = 0; last < 2; last++) {
@@ -518,5 +585,7 @@ int main(int argc, char **argv)
 				qt_ruleset_free(rsets[s][big]);
 			}
 	free(cs);
+	qt_nft_store_free(nstore);
+	qt_rt_store_free(store);
 	return 0;
 }

@@ -2,6 +2,7 @@
  * nft 1.0.6 lists them (the listings and messages below are the real
  * nft's); a failing input changes nothing; the state file's handle
  * lines give a reloaded ruleset its handles back. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,38 @@ int main(void)
 	free(text);
 	free(with);
 	qt_buf_free(&h);
+
+	/* IPv4 addresses listed as inet_ntop writes them: every octet
+	 * value in every place */
+	struct qt_buf t;
+	qt_buf_init(&t);
+	qt_buf_puts(&t, "flush ruleset\ntable ip a { set s { type ipv4_addr; "
+		    "elements = { ");
+	for (unsigned x = 0; x < 256; x++)
+		qt_buf_printf(&t, "%s%u.%u.%u.%u", x ? ", " : "", x, 255 - x,
+			      (x * 7) % 256, (x * 13 + 5) % 256);
+	qt_buf_puts(&t, " }\n}\n}\n");
+	is_int(run(qt_buf_str(&t)), 0, "256 addresses");
+	if (err.len)
+		printf("# %s", qt_buf_str(&err));
+	const char *l = listing(false);
+	int missing = 0;
+	for (unsigned x = 0; x < 256; x++) {
+		char want[24];
+		struct in_addr a = { htonl(x << 24 | (255 - x) << 16 |
+					   ((x * 7) % 256) << 8 |
+					   ((x * 13 + 5) % 256)) };
+		char ntop[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &a, ntop, sizeof(ntop));
+		bool found = false;
+		for (const char *end = ",\n "; *end && !found; end++) {
+			snprintf(want, sizeof(want), " %s%c", ntop, *end);
+			found = strstr(l, want) != NULL;
+		}
+		missing += !found;
+	}
+	is_int(missing, 0, "each listed as inet_ntop writes it");
+	qt_buf_free(&t);
 
 	nft_ruleset_free(rs);
 	qt_buf_free(&out);

@@ -350,8 +350,79 @@ static void index_churn(uint8_t family, const char *type)
 	qt_set_free(s);
 }
 
+/* A set big enough that its index is mapped pages of its own: found
+ * as a small one's, emptied by a flush (pages given back) and filled
+ * again. */
+static void test_big_index(void)
+{
+	enum { N = 150000 };
+	struct qt_set_opts o = { .family = AF_INET, .hashsize = 1024,
+				 .maxelem = 2 * N };
+	struct qt_set *s = qt_set_new("big", qt_set_type_find("hash:ip"), &o);
+	struct qt_set_elem_opts eo = { 0 };
+	unsigned wrong = 0;
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t i = 0; i < N; i++) {
+			struct qt_set_key k = churn_key(AF_INET, 2 * i);
+			wrong += qt_set_add(s, &k, &eo, false, 0) != 0;
+		}
+		for (uint32_t v = 0; v < 2 * N; v++) {
+			struct qt_set_key k = churn_key(AF_INET, v);
+			bool want = v % 2 == 0;
+			wrong += (qt_set_lookup(s, &k, 0, NULL, false, 0, NULL,
+						NULL) == QT_SET_HIT) != want;
+		}
+		is_int((int)s->nelems, N, "big index, round %d: the count",
+		       round);
+		qt_set_flush(s);
+		struct qt_set_key k = churn_key(AF_INET, 0);
+		wrong += qt_set_has(s, &k, 0, NULL);
+		is_int((int)s->nelems, 0, "big index, round %d: flushed", round);
+	}
+	is_int((int)wrong, 0, "big index: every element found, every other "
+	       "address missed, none left after a flush");
+	qt_set_free(s);
+}
+
+/* hash:net with more prefix lengths than one batch of probes: the most
+ * specific element covering the address decides, in whichever batch it
+ * is, a nomatch one included. */
+static void test_many_prefixes(void)
+{
+	struct qt_set_opts o = { .family = AF_INET, .hashsize = 64,
+				 .maxelem = 64 };
+	struct qt_set *s = qt_set_new("nets", qt_set_type_find("hash:net"), &o);
+	struct qt_set_elem_opts eo = { 0 }, nm = { .nomatch = true };
+	/* eight longer prefixes of elsewhere: two batches that miss */
+	for (unsigned c = 25; c <= 32; c++) {
+		struct qt_set_key k = net("10.9.9.9", c);
+		qt_set_add(s, &k, &eo, false, 0);
+	}
+	struct qt_set_key k = net("10.1.2.0", 24);
+	qt_set_add(s, &k, &eo, false, 0);
+	k = net("10.1.0.0", 16);
+	qt_set_add(s, &k, &nm, false, 0);
+	k = host("10.1.2.3");
+	is_int(qt_set_lookup(s, &k, 0, NULL, false, 0, NULL, NULL), QT_SET_HIT,
+	       "ten prefix lengths: the /24, probed in the third batch, "
+	       "decides");
+	k = host("10.1.200.1");
+	is_int(qt_set_lookup(s, &k, 0, NULL, false, 0, NULL, NULL),
+	       QT_SET_NOMATCH, "the /16 (nomatch) decides where no longer "
+	       "prefix covers");
+	k = host("10.9.9.9");
+	is_int(qt_set_lookup(s, &k, 0, NULL, false, 0, NULL, NULL), QT_SET_HIT,
+	       "the /32 in the first batch");
+	k = host("11.0.0.1");
+	is_int(qt_set_lookup(s, &k, 0, NULL, false, 0, NULL, NULL), QT_SET_MISS,
+	       "an address no prefix covers: missed");
+	qt_set_free(s);
+}
+
 int main(void)
 {
+	test_big_index();
+	test_many_prefixes();
 	index_churn(AF_INET, "hash:ip");
 	index_churn(AF_INET6, "hash:ip");
 	test_hash_ip();
