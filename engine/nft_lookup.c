@@ -3,6 +3,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* Tables this big go on huge pages where the kernel gives them (one
+ * TLB entry instead of hundreds: a lookup in a big set then costs one
+ * cache miss, not a page walk as well). */
+#define HUGE_ALIGN (2u << 20)
 
 struct range {
 	uint8_t lo[QT_NFT_KEY_MAX], hi[QT_NFT_KEY_MAX];
@@ -15,6 +21,7 @@ struct qt_nft_lookup {
 	 * then the element's index + 1 (0: an empty slot) */
 	uint8_t *slots;
 	uint32_t cap, mask, stride, nexact;
+	size_t slots_bytes;
 	/* one-part ranges, sorted by lo and disjoint in a set */
 	struct range *sorted;
 	uint32_t nsorted;
@@ -24,6 +31,34 @@ struct qt_nft_lookup {
 	uint8_t parts[QT_NFT_KEY_MAX / 4];
 	unsigned nparts;
 };
+
+/* Keys of the usual lengths compared with a length the compiler knows
+ * (no call). */
+static inline bool key_eq(const uint8_t *a, const uint8_t *b, unsigned klen)
+{
+	switch (klen) {
+	case 1: return a[0] == b[0];
+	case 2: return !memcmp(a, b, 2);
+	case 4: return !memcmp(a, b, 4);
+	case 8: return !memcmp(a, b, 8);
+	case 12: return !memcmp(a, b, 12);
+	case 16: return !memcmp(a, b, 16);
+	default: return !memcmp(a, b, klen);
+	}
+}
+
+static uint8_t *slots_alloc(size_t bytes)
+{
+	if (bytes < HUGE_ALIGN / 2)
+		return calloc(1, bytes);
+	size_t n = (bytes + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN;
+	uint8_t *p = aligned_alloc(HUGE_ALIGN, n);
+	if (!p)
+		return NULL;
+	madvise(p, n, MADV_HUGEPAGE);
+	memset(p, 0, n);
+	return p;
+}
 
 /* 64-bit words of the key mixed by multiplication; klen is fixed per
  * table, so the tail is read the same way for every key. */
@@ -93,7 +128,7 @@ static void hash_put(struct qt_nft_lookup *l, const uint8_t *key,
 			return;
 		}
 		/* the same key twice: the first element answers */
-		if (!memcmp(s, key, l->klen))
+		if (key_eq(s, key, l->klen))
 			return;
 		at = (at + 1) & l->mask;
 	}
@@ -127,7 +162,8 @@ struct qt_nft_lookup *qt_nft_lookup_build(unsigned klen,
 		l->cap *= 2;
 	l->mask = l->cap - 1;
 	l->stride = (klen + 3) / 4 * 4 + 4;
-	l->slots = calloc(l->cap, l->stride);
+	l->slots_bytes = (size_t)l->cap * l->stride;
+	l->slots = slots_alloc(l->slots_bytes);
 	struct range *r = calloc(nrange ? nrange : 1, sizeof(*r));
 	if (!l->slots || !r) {
 		free(r);
@@ -173,7 +209,7 @@ static int32_t hash_find(const struct qt_nft_lookup *l, const uint8_t *key)
 		memcpy(&v, s + l->stride - 4, 4);
 		if (!v)
 			return -1;
-		if (!memcmp(s, key, l->klen))
+		if (key_eq(s, key, l->klen))
 			return (int32_t)(v - 1);
 		at = (at + 1) & l->mask;
 	}
