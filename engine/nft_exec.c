@@ -618,6 +618,17 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				return where(t, c, err);
 			}
 			bool ctm = s->field->base == NFT_B_CT;
+			if (s->value_map) {
+				cs->x = qt_nft_x_compile_map(s, t, err);
+				if (!cs->x)
+					return where(t, c, err);
+				cs->kind = ctm ? CS_CTMARK_SET_X : CS_MARK_SET_X;
+				if (ctm || qt_nft_x_uses_ct(cs->x))
+					p->uses_ct = true;
+				if (qt_nft_x_uses_pkttype(cs->x))
+					p->wants_l2 = true;
+				break;
+			}
 			if (s->src) {
 				/* from a field, with a bitwise operation */
 				if (qt_nft_xset_compile(&cs->xset, s, err) < 0)
@@ -1064,7 +1075,8 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 		case CS_MARK_SET_X:
 		case CS_CTMARK_SET_X: {
 			uint32_t m;
-			if (!qt_nft_xset_value(&s->xset, ev, &m))
+			if (!(s->x ? qt_nft_x_value(s->x, ev, &m)
+				   : qt_nft_xset_value(&s->xset, ev, &m)))
 				return R_NEXT;
 			if (s->kind == CS_MARK_SET_X) {
 				ev->mark = m;

@@ -19,7 +19,7 @@
  *    lookups in anonymous and named sets, verdict maps (an element's
  *    verdict is the rule's; jump and goto targets are reached chains),
  *    concatenations, bitwise masks, numgen, jhash, fib's address type,
- *    and mark set from a field with a bitwise operation. Sets and maps
+ *    and mark set from a field with a bitwise operation or a map. Sets and maps
  *    are looked up through engine/nft_lookup.h (a hash for exact keys,
  *    sorted ranges), built from the elements at each compile: a change
  *    of a named set's elements is a commit, and so a compile. numgen

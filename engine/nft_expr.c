@@ -248,6 +248,8 @@ struct qt_nft_x {
 	uint32_t *chains;
 	uint32_t nvals;
 	bool vmap;
+	/* a map of values (mark set ... map): per element */
+	uint32_t *values;
 	bool uses_ct, uses_pkttype;
 };
 
@@ -426,12 +428,16 @@ static int chain_index(const struct nft_table *t, const char *name,
 	return -1;
 }
 
+/* The elements of s: compared (one value or range), looked up (a set),
+ * or a map's keys with their verdicts (vmap) or values (value_map, the
+ * key read by key_field). */
 static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
-			 const struct nft_table *t, struct qt_buf *err)
+			 const struct nft_table *t,
+			 const struct nft_field *key_field, struct qt_buf *err)
 {
 	const struct nft_elem *el = s->elems;
 	unsigned nel = s->nelems;
-	bool set_like = s->braces || s->set_name || s->vmap;
+	bool set_like = s->braces || s->set_name || s->vmap || s->value_map;
 	if (s->set_name) {
 		const struct nft_set *set = find_set(t, s->set_name);
 		if (!set)
@@ -441,11 +447,13 @@ static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
 			return refuse(err, "sets with timeouts yet");
 		if (s->vmap && (!set->map || set->data_type))
 			return refuse(err, "a verdict map of no verdicts");
+		if (s->value_map && (!set->map || !set->data_type))
+			return refuse(err, "a map of no values");
 		el = set->elems;
 		nel = set->nelems;
 	}
 	bool name = x->kind == K_FIELDS && x->nparts == 1 &&
-		    s->field->type == NFT_T_IFNAME;
+		    key_field->type == NFT_T_IFNAME;
 	if (!set_like) {
 		if (nel != 1)
 			return refuse(err, "this compare");
@@ -477,11 +485,26 @@ static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
 				     ? x->poff[i + 1] - x->poff[i]
 				     : x->klen - x->poff[i]);
 	bool concat = x->kind == K_FIELDS && x->nparts > 1;
+	bool map = s->vmap || s->value_map;
 	x->lk = qt_nft_lookup_build(x->klen, keys, nel, concat ? plens : NULL,
-				    concat ? x->nparts : 0, !s->vmap);
+				    concat ? x->nparts : 0, !map);
 	free(keys);
 	if (!x->lk)
 		return refuse(err, "this set: out of memory");
+	if (s->value_map) {
+		x->values = calloc(nel ? nel : 1, sizeof(*x->values));
+		if (!x->values)
+			return refuse(err, "this map: out of memory");
+		for (unsigned i = 0; i < nel; i++) {
+			uint8_t v[4] = { 0 };
+			if (!el[i].has_data)
+				return refuse(err, "a map element without a "
+					      "value");
+			qt_nft_val_fit(v, 4, &el[i].data, false);
+			x->values[i] = get_be32(v);
+		}
+		return 0;
+	}
 	if (!s->vmap)
 		return 0;
 	x->vmap = true;
@@ -520,7 +543,7 @@ struct qt_nft_x *qt_nft_x_compile(const struct nft_stmt *s,
 		goto fail;
 	}
 	if (compile_key(x, s, slot, family, err) < 0 ||
-	    compile_elems(x, s, t, err) < 0)
+	    compile_elems(x, s, t, s->field, err) < 0)
 		goto fail;
 	return x;
 fail:
@@ -535,6 +558,7 @@ void qt_nft_x_free(struct qt_nft_x *x)
 	qt_nft_lookup_free(x->lk);
 	free(x->verdicts);
 	free(x->chains);
+	free(x->values);
 	free(x);
 }
 
@@ -687,6 +711,46 @@ int qt_nft_x_run(const struct qt_nft_x *x, const struct qt_eval *ev,
 	if (x->op == NFT_OP_NE)
 		in = !in;
 	return in ? QT_NFT_X_YES : QT_NFT_X_NO;
+}
+
+/* ---- mark set from a map ---- */
+
+struct qt_nft_x *qt_nft_x_compile_map(const struct nft_stmt *s,
+				      const struct nft_table *t,
+				      struct qt_buf *err)
+{
+	struct qt_nft_x *x = calloc(1, sizeof(*x));
+	if (!x) {
+		refuse(err, "this: out of memory");
+		return NULL;
+	}
+	const struct nft_field *f[NFT_CONCAT_MAX];
+	f[0] = s->src;
+	for (unsigned i = 0; i < s->ncat; i++)
+		f[i + 1] = s->cat[i];
+	x->kind = K_FIELDS;
+	if (!s->src || compile_fields(x, f, 1 + s->ncat, err) < 0)
+		goto fail;
+	x->klen = x->flen;
+	if (compile_elems(x, s, t, s->src, err) < 0)
+		goto fail;
+	return x;
+fail:
+	qt_nft_x_free(x);
+	return NULL;
+}
+
+bool qt_nft_x_value(const struct qt_nft_x *x, const struct qt_eval *ev,
+		    uint32_t *out)
+{
+	uint8_t key[NFT_VAL_MAX];
+	if (!load_fields(x, ev, key))
+		return false;
+	int32_t i = qt_nft_lookup_find(x->lk, key);
+	if (i < 0)
+		return false;
+	*out = x->values[i];
+	return true;
 }
 
 /* ---- mark set from a field ---- */

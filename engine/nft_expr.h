@@ -17,7 +17,10 @@
  *    compile time from the elements as they are at that commit (every
  *    change to a set's elements commits, and so compiles, again);
  *  - mark and ct mark set from a field with a bitwise operation (meta
- *    mark set meta mark or 0x4000, ct mark set meta mark and 0xffff).
+ *    mark set meta mark or 0x4000, ct mark set meta mark and 0xffff),
+ *    or from a map of values (meta mark set ip saddr map { ... }, ct
+ *    mark set ip saddr . tcp dport map @m: a key the map lacks breaks
+ *    the rule, as the kernel's lookup does).
  *
  * Numbers (numgen, jhash, fib's type) are held big-endian like every
  * other value here, so compares and ranges order them as numbers.
@@ -98,6 +101,19 @@ int qt_nft_x_run(const struct qt_nft_x *x, const struct qt_eval *ev,
  * as they are) names, called with each name. */
 void qt_nft_x_targets(const struct nft_stmt *s, const struct nft_table *t,
 		      void (*fn)(const char *chain, void *user), void *user);
+
+/* ---- mark and ct mark set from a map: FIELD set KEY map { KEY : V } ---- */
+
+/* s: a set-field statement with value_map. NULL with "Error: ...; " in
+ * err when the engine cannot run it. Free with qt_nft_x_free. */
+struct qt_nft_x *qt_nft_x_compile_map(const struct nft_stmt *s,
+				      const struct nft_table *t,
+				      struct qt_buf *err);
+/* The value of the packet's key; false when the packet has no such
+ * field or the map no such key (the kernel's lookup then breaks the
+ * rule). */
+bool qt_nft_x_value(const struct qt_nft_x *x, const struct qt_eval *ev,
+		    uint32_t *out);
 
 /* ---- mark and ct mark set from a field with a bitwise operation ---- */
 

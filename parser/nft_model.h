@@ -127,6 +127,9 @@ struct nft_stmt {
 	enum nft_bitop bitop;
 	struct nft_val mask;
 	const struct nft_field *src;
+	/* set-field: the value looked up, FIELD set KEY map { KEY : VALUE }
+	 * or map @NAME (the key: src, then cat; elements or set_name) */
+	bool value_map;
 	/* match: the left side when it is not a field */
 	enum nft_lhs_kind lhs;
 	uint32_t mod, offset;        /* numgen, jhash */

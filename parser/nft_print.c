@@ -434,6 +434,27 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		return;
 	case NFT_S_SET_FIELD:
 		qt_buf_printf(b, "%s %s set ", s->field->proto, s->field->name);
+		if (s->value_map) {
+			/* the key as a match's left side */
+			struct nft_stmt k = *s;
+			k.field = s->src;
+			k.bitop = NFT_BIT_NONE;
+			k.lhs = NFT_L_FIELD;
+			print_lhs(&k, b);
+			qt_buf_puts(b, " map ");
+			if (s->set_name) {
+				qt_buf_printf(b, "@%s", s->set_name);
+				return;
+			}
+			const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+				field_type(s->src)
+			};
+			for (unsigned i = 0; i < s->ncat; i++)
+				kt[i + 1] = field_type(s->cat[i]);
+			print_elems_of(kt, 1 + s->ncat, field_type(s->field),
+				       true, s->elems, s->nelems, false, b);
+			return;
+		}
 		if (s->src) {
 			qt_buf_printf(b, "%s %s %s ", s->src->proto,
 				      s->src->name, bitops[s->bitop]);

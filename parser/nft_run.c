@@ -1033,6 +1033,13 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				const struct nft_field *src = nr_parse_selector(c);
 				if (src) {
 					s->src = src;
+					int m = nr_parse_value_map(c, tb, s, at_src);
+					if (m < 0)
+						return -1;
+					if (m) {
+						nr_stmt_end(rb, c);
+						continue;
+					}
 					int b = nr_parse_bitop(c, s, src);
 					if (b < 0)
 						return -1;

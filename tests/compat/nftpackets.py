@@ -302,7 +302,8 @@ def gen_xrule(r, fam, hook):
     sets and maps it needs ([lines])."""
     verdict = r.choice(["accept", "drop", "jump u0", "goto u1", ""])
     kinds = ["cset", "nset", "iset", "svc", "nodeport", "vmap", "l4vmap",
-             "bitwise", "ctbits", "numgen_inc", "numgen_random", "jhash"]
+             "bitwise", "ctbits", "numgen_inc", "numgen_random", "jhash",
+             "mapset"]
     if fam == "ip" and hook in ("prerouting", "input", "forward"):
         kinds += ["fib", "fib"]
     k = r.choice(kinds)
@@ -359,6 +360,19 @@ def gen_xrule(r, fam, hook):
             "meta mark & 0x00004000 != 0x00000000 counter %s" % verdict,
             "meta mark & 0x000000f0 { 0x00000010, 0x00000050 } counter %s" % verdict,
         ]), []
+    if k == "mapset":
+        el = ["%s : 0x%08x" % (a, r.choice([1, 5, 0x4000, 0x10]))
+              for a in pick(r, SRC_POOL, 1, 3)]
+        return r.choice([
+            ("meta mark set ip saddr map { %s } counter" % ", ".join(el), []),
+            ("ct mark set ip saddr map { %s } counter" % ", ".join(el), []),
+            ("meta mark set ip daddr . meta l4proto . th dport map @mm counter %s" % verdict,
+             ["map mm { type ipv4_addr . inet_proto . inet_service : mark; "
+              "elements = { %s } }" % ", ".join(
+                  "%s . %s . %d : 0x%08x" % (a, p, d, r.choice([1, 5, 0x4000]))
+                  for a in pick(r, FWD_DST + LOCAL_DST, 1, 2)
+                  for p in pick(r, protos, 1, 2) for d in pick(r, PORTS, 1, 3))]),
+        ])
     if k == "ctbits":
         return r.choice([
             "ct mark set meta mark & 0x0000ffff counter",

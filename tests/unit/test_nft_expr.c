@@ -18,6 +18,7 @@
 #include "nft_exec.h"
 #include "nft_lookup.h"
 #include "nft_model.h"
+#include "nft_print.h"
 #include "nft_run.h"
 #include "program.h"
 #include "rt_store.h"
@@ -354,6 +355,43 @@ static void numgen_jhash(void)
 	is_int(bad, 0, "each packet in the bucket of its key");
 }
 
+static void value_maps(void)
+{
+	is_int(load("table ip t {\n"
+		    " map m { type ipv4_addr : mark; elements = { 10.0.0.7 : 0x10 } }\n"
+		    " map m2 { type ipv4_addr . inet_service : mark; elements = "
+		    "{ 10.0.0.8 . 53 : 0x11 } }\n"
+		    " chain in { type filter hook input priority 0;\n"
+		    "  meta mark set ip saddr map { 10.0.0.1 : 0x5, 10.0.1.0/24 : 7 }\n"
+		    "  meta mark set ip saddr map @m\n"
+		    "  meta mark set ip saddr . udp dport map @m2\n"
+		    "  meta mark set ip saddr . udp dport map { 10.0.0.9 . 9 : 0x99 }\n"
+		    "  meta mark set ip saddr map { 10.0.0.1 : 0x6 } drop\n"
+		    " }\n}\n"), 0, "mark set from maps compiles");
+	is_int(udp("10.0.1.77", 1), QT_XT_ACCEPT, "10.0.1.77");
+	is_int((int)last_mark, 7, "its prefix's value");
+	is_int(udp("10.0.0.7", 1), QT_XT_ACCEPT, "10.0.0.7");
+	is_int((int)last_mark, 0x10, "the named map's value");
+	is_int(udp("10.0.0.8", 53), QT_XT_ACCEPT, "10.0.0.8 . 53");
+	is_int((int)last_mark, 0x11, "the named concatenated map's value");
+	is_int(udp("10.0.0.9", 9), QT_XT_ACCEPT, "10.0.0.9 . 9");
+	is_int((int)last_mark, 0x99, "the anonymous concatenated map's value");
+	is_int(udp("10.0.0.3", 1), QT_XT_ACCEPT,
+	       "no element: the rule breaks (its drop does not run)");
+	is_int((int)last_mark, 0, "and no mark is set");
+	is_int(udp("10.0.0.1", 1), QT_XT_DROP, "10.0.0.1: the last rule drops");
+	is_int((int)last_mark, 6, "after setting its value");
+	struct qt_buf l;
+	qt_buf_init(&l);
+	struct nft_print_opts po = { 0 };
+	nft_print_ruleset(nrs, -1, &po, &l);
+	ok(strstr(qt_buf_str(&l), "meta mark set ip saddr map { 10.0.0.1 : "
+		  "0x00000005, 10.0.1.0/24 : 0x00000007 }\n") &&
+	   strstr(qt_buf_str(&l), "meta mark set ip saddr . udp dport map "
+		  "@m2\n"), "listed as nft lists them");
+	qt_buf_free(&l);
+}
+
 static void fib(void)
 {
 	struct qt_addrs_route r[2] = {
@@ -406,6 +444,7 @@ int main(void)
 	verdict_maps();
 	bitwise();
 	numgen_jhash();
+	value_maps();
 	fib();
 	qt_prog_free(prog);
 	prog = NULL;
