@@ -18,8 +18,8 @@
  *  - What is more than a field and a value is engine/nft_expr.h's:
  *    lookups in anonymous and named sets, verdict maps (an element's
  *    verdict is the rule's; jump and goto targets are reached chains),
- *    concatenations, bitwise masks, numgen, jhash, fib's address type,
- *    and mark set from a field with a bitwise operation or a map. Sets and maps
+ *    concatenations, bitwise masks, numgen, jhash, fib (IPv4), and
+ *    mark set from a field with a bitwise operation or a map. Sets and maps
  *    are looked up through engine/nft_lookup.h (a hash for exact keys,
  *    sorted ranges), built from the elements at each compile: a change
  *    of a named set's elements is a commit, and so a compile. numgen
@@ -29,8 +29,8 @@
  *  - Fail closed: a statement, field, hook or family the engine cannot
  *    run in a chain reachable from a base chain (through jumps, gotos
  *    and verdict maps) fails the compile with a message (sets with
- *    timeouts, fib's oif/oifname/missing/exists, fib in the IPv6
- *    program, nat chains' rules, byte limits ...); a table without base
+ *    timeouts, fib in the IPv6 program, nat chains' rules, byte
+ *    limits ...); a table without base
  *    chains judges nothing and is taken whatever it holds.
  *  - Per chain, the classifier (engine/classify.h) over the matches a
  *    rule starts with (IPv4 addresses, protocol, ports, interface

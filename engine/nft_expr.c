@@ -3,12 +3,14 @@
 #include "nft_expr.h"
 
 #include <arpa/inet.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conntrack_entry.h"
 #include "host_addrs.h"
+#include "host_links.h"
 #include "nat.h"
 #include "nft_lookup.h"
 
@@ -220,7 +222,12 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 
 /* ---- compiled matches ---- */
 
-enum key_kind { K_FIELDS, K_NUMGEN_RANDOM, K_NUMGEN_INC, K_JHASH, K_FIB_TYPE };
+enum key_kind {
+	K_FIELDS, K_NUMGEN_RANDOM, K_NUMGEN_INC, K_JHASH, K_FIB_TYPE,
+	K_FIB_OIF, K_FIB_OIFNAME
+};
+
+enum { FIB_COMPARE, FIB_EXISTS, FIB_MISSING };
 
 struct qt_nft_x {
 	uint8_t kind;               /* enum key_kind */
@@ -239,6 +246,7 @@ struct qt_nft_x {
 	uint64_t *counter;
 	/* fib */
 	unsigned fib_flags;
+	uint8_t fib_test;           /* FIB_EXISTS, FIB_MISSING: no compare */
 	/* the compare */
 	uint8_t op;                 /* enum nft_op */
 	struct qt_nft_lookup *lk;   /* a set or map; else lo/hi */
@@ -377,12 +385,11 @@ static int compile_key(struct qt_nft_x *x, const struct nft_stmt *s,
 		if (family != AF_INET)
 			return refuse(err, "fib for IPv6 (no IPv6 routes are "
 				      "known to the engine)");
-		if (s->fib_result != NFT_FIB_R_TYPE)
-			return refuse(err, "fib's oif and oifname (the engine "
-				      "has no route lookup)");
-		x->kind = K_FIB_TYPE;
+		x->kind = s->fib_result == NFT_FIB_R_TYPE ? K_FIB_TYPE
+			  : s->fib_result == NFT_FIB_R_OIF ? K_FIB_OIF
+			  : K_FIB_OIFNAME;
 		x->fib_flags = s->fib_flags;
-		x->klen = 4;
+		x->klen = x->kind == K_FIB_OIFNAME ? IFNAMSIZ : 4;
 		return 0;
 	}
 	return refuse(err, "this expression");
@@ -452,8 +459,9 @@ static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
 		el = set->elems;
 		nel = set->nelems;
 	}
-	bool name = x->kind == K_FIELDS && x->nparts == 1 &&
-		    key_field->type == NFT_T_IFNAME;
+	bool name = key_field->type == NFT_T_IFNAME &&
+		    (x->kind == K_FIB_OIFNAME ||
+		     (x->kind == K_FIELDS && x->nparts == 1));
 	if (!set_like) {
 		if (nel != 1)
 			return refuse(err, "this compare");
@@ -535,15 +543,21 @@ struct qt_nft_x *qt_nft_x_compile(const struct nft_stmt *s,
 		return NULL;
 	}
 	x->op = (uint8_t)s->op;
+	if (compile_key(x, s, slot, family, err) < 0)
+		goto fail;
 	if (s->lhs == NFT_L_FIB && !s->nelems && !s->set_name && !s->braces &&
 	    !s->vmap) {
-		/* fib ... missing / exists */
-		refuse(err, "fib's oif missing and exists (the engine has no "
-		       "route lookup)");
-		goto fail;
+		/* fib ... oif missing / exists */
+		if (x->kind == K_FIB_TYPE) {
+			refuse(err, "fib's type with missing or exists");
+			goto fail;
+		}
+		x->kind = K_FIB_OIF;
+		x->klen = 4;
+		x->fib_test = s->fib_exists ? FIB_EXISTS : FIB_MISSING;
+		return x;
 	}
-	if (compile_key(x, s, slot, family, err) < 0 ||
-	    compile_elems(x, s, t, s->field, err) < 0)
+	if (compile_elems(x, s, t, s->field, err) < 0)
 		goto fail;
 	return x;
 fail:
@@ -638,10 +652,47 @@ static uint32_t fib_type(const struct qt_nft_x *x, const struct qt_eval *ev)
 	/* without the host's routes: what needs none */
 	uint32_t h = ntohl(a.s_addr);
 	if (h == 0 || h == 0xffffffffu)
-		return 3;               /* RTN_BROADCAST */
+		return RTN_BROADCAST;
 	if ((h & 0xf0000000u) == 0xe0000000u)
-		return 5;               /* RTN_MULTICAST */
-	return 1;                       /* RTN_UNICAST */
+		return RTN_MULTICAST;
+	return RTN_UNICAST;
+}
+
+/* nft_fib4_eval: the device the route to daddr (or back to saddr)
+ * leaves by, or with iif or oif given that device when the route uses
+ * it; 0 when there is none (no route, a local one, one that fails). */
+static int fib_oif(const struct qt_nft_x *x, const struct qt_eval *ev)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	const struct qt_engine_env *env = ev->env;
+	int dev = x->fib_flags & NFT_FIB_OIF ? ev->outdev
+		  : x->fib_flags & NFT_FIB_IIF ? ev->indev : -1;
+	/* a packet looped back on the host: its own device */
+	if (ev->hook == QT_HOOK_PRE_ROUTING && env && env->links &&
+	    ev->indev && qt_links_flags(env->links, ev->indev) & IFF_LOOPBACK)
+		return ev->indev;
+	uint32_t s = ntohl(p->saddr.v4.s_addr), d = ntohl(p->daddr.v4.s_addr);
+	if (!(s & 0xff000000u) &&
+	    (d == 0xffffffffu || (d & 0xffffff00u) == 0xe0000000u))
+		return ev->indev ? ev->indev : ev->outdev;
+	unsigned type;
+	int oif;
+	struct in_addr a = x->fib_flags & NFT_FIB_DADDR ? p->daddr.v4
+							 : p->saddr.v4;
+	if (!env || !env->addrs ||
+	    qt_addrs_route_of(env->addrs, a, &type, &oif) < 0)
+		return 0;
+	switch (type) {
+	case RTN_UNICAST: case RTN_BROADCAST: case RTN_ANYCAST:
+	case RTN_MULTICAST:
+		break;
+	default:        /* local; blackhole, unreachable, prohibit, throw
+			   (the lookup fails): no result */
+		return 0;
+	}
+	if (dev < 0)
+		return oif;
+	return dev && oif == dev ? dev : 0;
 }
 
 static bool load_key(const struct qt_nft_x *x, const struct qt_eval *ev,
@@ -676,6 +727,26 @@ static bool load_key(const struct qt_nft_x *x, const struct qt_eval *ev,
 			return false;
 		put_be32(key, fib_type(x, ev));
 		return true;
+	case K_FIB_OIF:
+	case K_FIB_OIFNAME: {
+		if (ev->pkt.family != AF_INET)
+			return false;
+		int oif = fib_oif(x, ev);
+		if (x->kind == K_FIB_OIF) {
+			put_be32(key, (uint32_t)oif);
+			return true;
+		}
+		memset(key, 0, IFNAMSIZ);
+		const struct qt_links *l = ev->env ? ev->env->links : NULL;
+		if (oif && l) {
+			/* copied inside a read section of its own */
+			unsigned tok = qt_links_read_begin(l);
+			const char *n = qt_links_name_in_section(l, oif);
+			memcpy(key, n, strnlen(n, IFNAMSIZ));
+			qt_links_read_end(l, tok);
+		}
+		return true;
+	}
 	}
 	return false;
 }
@@ -687,6 +758,11 @@ int qt_nft_x_run(const struct qt_nft_x *x, const struct qt_eval *ev,
 	if (!load_key(x, ev, key))
 		return QT_NFT_X_NO;
 	bool in;
+	if (x->fib_test) {
+		in = memcmp(key, "\0\0\0\0", 4) != 0;
+		return in == (x->fib_test == FIB_EXISTS) ? QT_NFT_X_YES
+							 : QT_NFT_X_NO;
+	}
 	if (x->lk) {
 		int32_t i = qt_nft_lookup_find(x->lk, key);
 		if (x->vmap) {

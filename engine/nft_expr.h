@@ -8,8 +8,10 @@
  *    words, as the kernel's registers hold it), a field and a bitwise
  *    mask (and, or, xor), numgen (random, or a per-rule counter),
  *    jhash over fields (the kernel's jhash, reciprocal_scale'd to mod,
- *    plus offset) and fib (the address type of saddr or daddr, as
- *    inet_dev_addr_type answers it, IPv4);
+ *    plus offset) and fib, IPv4 (the address type of saddr or daddr, as
+ *    inet_dev_addr_type answers it; the device of the route, as
+ *    nft_fib4_eval finds it, from engine/host_addrs.h's local and main
+ *    tables: no policy rules, a multipath route by its first nexthop);
  *  - what a key is compared with: a value, a range, an anonymous set, a
  *    named set, or a verdict map (anonymous or named) whose element's
  *    verdict ends the rule: sets and maps are looked up through

@@ -578,7 +578,15 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	s->braces = true;
 	sh.tb = (struct nft_table *)tb;
 	c->i++;
-	return nr_parse_elems(c->r, t, &sh, &s->elems, &s->nelems) < 0 ? -1 : 1;
+	if (nr_parse_elems(c->r, t, &sh, &s->elems, &s->nelems) < 0)
+		return -1;
+	/* listed in the kernel's order, as an anonymous set's */
+	struct nft_set ks;
+	memset(&ks, 0, sizeof(ks));
+	ks.type = sh.kt[0];
+	ks.nktypes = sh.nk;
+	nft_set_sort(&ks, s->elems, &s->nelems);
+	return 1;
 }
 
 int nr_parse_rhs(struct cur *c, const struct nft_table *tb,

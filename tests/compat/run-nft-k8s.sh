@@ -56,8 +56,9 @@ step() {
 }
 
 # As kube-proxy sends it, the transaction needs what qtables' engine
-# does not run yet (nat chains' rules, verdict maps, numgen, fib,
-# bitwise marks): the whole load is refused, saying so, and nothing of
+# does not run yet (the rules of its nat chains; its verdict maps,
+# numgen, fib and bitwise marks do run): the whole load is refused,
+# saying so, and nothing of
 # it stays (a failed transaction changes nothing; an accepted but
 # unenforced ruleset would leave the host open).
 # (the oracle takes it in a namespace of its own: the table handles of

@@ -301,9 +301,6 @@ int main(void)
 	 * refused in a base chain, never judged as a plain compare
 	 * (tests/unit/test_nft_expr.c runs what it does run) */
 	static const char *const not_yet[][2] = {
-		{ "fib saddr . iif oif missing drop", "fib's oif missing" },
-		{ "fib daddr oif missing drop", "fib's oif missing" },
-		{ "fib daddr oifname \"lo\" drop", "fib's oif and oifname" },
 		{ "ip saddr @tmo drop", "sets with timeouts" },
 	};
 	for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++) {

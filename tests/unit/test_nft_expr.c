@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "host_addrs.h"
+#include "host_links.h"
 #include "nat.h"
 #include "nft_exec.h"
 #include "nft_lookup.h"
@@ -421,10 +422,51 @@ static void fib(void)
 	       "a multicast one");
 	is_int(pkt4("10.0.0.2", "10.0.0.3", 17, 1, 1, 0), QT_XT_DROP,
 	       "from the local address: saddr type local");
+
+	/* fib's oif: the route's device; with iif, that device or none */
+	struct qt_addrs_route r2[] = {
+		{ .dst = 0x0a000002, .mask = 0xffffffff, .len = 32,
+		  .type = RTN_LOCAL, .oif = 2, .local = 1 },
+		{ .dst = 0x0a000000, .mask = 0xffffff00, .len = 24,
+		  .type = RTN_UNICAST, .oif = 2 },
+		{ .dst = 0x0a090000, .mask = 0xffff0000, .len = 16,
+		  .type = RTN_UNICAST, .oif = 3 },
+		{ .dst = 0x0a080000, .mask = 0xffff0000, .len = 16,
+		  .type = RTN_BLACKHOLE },
+	};
+	qt_addrs_publish((struct qt_addrs *)env.addrs, r2, 4, NULL, 0);
+	struct qt_link lk[2] = { { .ifindex = 2, .name = "eth0" },
+				 { .ifindex = 3, .name = "eth3" } };
+	env.links = qt_links_new();
+	qt_links_publish((struct qt_links *)env.links, lk, 2);
+	is_int(load("table ip t {\n"
+		    " chain in { type filter hook input priority 0;\n"
+		    "  fib daddr oifname \"eth3\" meta mark set 9\n"
+		    "  fib daddr oifname \"eth0\" meta mark set 8\n"
+		    "  fib daddr oif missing meta mark set 7\n"
+		    "  fib saddr . iif oif missing drop\n"
+		    " }\n}\n"), 0, "fib's oif, oifname, missing compile");
+	is_int(pkt4("10.0.0.5", "10.9.0.1", 17, 1, 1, 0), QT_XT_ACCEPT,
+	       "from a source routed back by its device");
+	is_int((int)last_mark, 9, "to 10.9.0.1: oifname eth3");
+	is_int(pkt4("10.0.0.5", "10.0.0.9", 17, 1, 1, 0), QT_XT_ACCEPT, "to 10.0.0.9");
+	is_int((int)last_mark, 8, "oifname eth0");
+	is_int(pkt4("10.0.0.5", "10.0.0.2", 17, 1, 1, 0), QT_XT_ACCEPT,
+	       "to the local address");
+	is_int((int)last_mark, 7, "a local route: missing");
+	is_int(pkt4("10.0.0.5", "10.8.0.1", 17, 1, 1, 0), QT_XT_ACCEPT,
+	       "to a blackhole");
+	is_int((int)last_mark, 7, "missing");
+	is_int(pkt4("10.9.0.5", "10.0.0.2", 17, 1, 1, 0), QT_XT_DROP,
+	       "from a source routed by another device: dropped (rpfilter)");
+	is_int(pkt4("1.1.1.1", "10.0.0.2", 17, 1, 1, 0), QT_XT_DROP,
+	       "from a source with no route: dropped");
 	qt_prog_free(prog);
 	prog = NULL;
 	qt_addrs_free((struct qt_addrs *)env.addrs);
 	env.addrs = NULL;
+	qt_links_free((struct qt_links *)env.links);
+	env.links = NULL;
 	is_int(nft("flush ruleset\ntable inet t { chain in { type filter hook "
 		   "input priority 0; fib daddr type local accept\n}\n}\n"), 0,
 	       "fib in an inet table");
