@@ -876,7 +876,7 @@ static bool table_tracks(const struct nft_table *t)
 			for (unsigned si = 0; si < c->rules[ri].n; si++) {
 				const struct nft_stmt *s = &c->rules[ri].stmts[si];
 				if (s->kind == NFT_S_NOTRACK ||
-				    (s->field && s->field->base == NFT_B_CT))
+				    qt_nft_stmt_reads_ct(s))
 					return true;
 			}
 	}

@@ -220,6 +220,20 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 	return false;
 }
 
+bool qt_nft_stmt_reads_ct(const struct nft_stmt *s)
+{
+	if ((s->field && s->field->base == NFT_B_CT) ||
+	    (s->src && s->src->base == NFT_B_CT))
+		return true;
+	for (unsigned i = 0; i < s->ncat; i++)
+		if (s->cat[i]->base == NFT_B_CT)
+			return true;
+	for (unsigned i = 0; i < s->nhkeys; i++)
+		if (s->hkeys[i]->base == NFT_B_CT)
+			return true;
+	return false;
+}
+
 /* ---- compiled matches ---- */
 
 enum key_kind {

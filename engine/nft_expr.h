@@ -68,6 +68,10 @@ void qt_nft_val_fit(uint8_t *out, unsigned n, const struct nft_val *v,
 /* The connection whose ct fields the packet sees, or NULL. */
 struct qt_ct_entry *qt_nft_ct_entry(const struct qt_eval *ev);
 
+/* Whether s names a ct field anywhere (its field, a concatenation's
+ * parts, a mark set's source, jhash's input). */
+bool qt_nft_stmt_reads_ct(const struct nft_stmt *s);
+
 /* ---- matches the compare of nft_exec.c does not run ---- */
 
 struct qt_nft_x;

@@ -25,7 +25,8 @@ kube-proxy's concatenated shape, jump and goto), bitwise matches and
 mark and ct mark sets, numgen inc (deterministic: both twins see the
 same packets in the same order) and numgen random where every outcome
 gives the same verdict (mod 1, or a set holding every value), jhash
-with a given seed, and fib's address type (ip tables only).
+with a given seed, and fib (the address type, oif, oifname, missing and
+exists; ip tables only).
 
 Usage: nftpackets.py SEED NCASES FW1 FW2 C1 C2 S1 S2 QT_BUILD
 Environment: QT_PDIFF_VERBOSE=1 prints passing cases too.
@@ -305,7 +306,7 @@ def gen_xrule(r, fam, hook):
              "bitwise", "ctbits", "numgen_inc", "numgen_random", "jhash",
              "mapset"]
     if fam == "ip" and hook in ("prerouting", "input", "forward"):
-        kinds += ["fib", "fib"]
+        kinds += ["fib", "fib", "fib"]
     k = r.choice(kinds)
     protos = ["tcp", "udp"]
     if k == "cset":
@@ -406,6 +407,11 @@ def gen_xrule(r, fam, hook):
         "fib saddr type local counter %s" % verdict,
         "fib daddr . iif type local counter %s" % verdict,
         "fib daddr type != unicast counter %s" % verdict,
+        "fib saddr . iif oif missing counter drop",
+        "fib saddr . iif oif exists counter %s" % verdict,
+        "fib daddr oif missing counter %s" % verdict,
+        'fib daddr oifname "qtf1" counter %s' % verdict,
+        'fib saddr oifname { "qtf0", "lo" } counter %s' % verdict,
     ]), []
 
 

@@ -356,6 +356,48 @@ static void numgen_jhash(void)
 	is_int(bad, 0, "each packet in the bucket of its key");
 }
 
+/* A UDP packet 2001:db8::1 -> 2001:db8::2 port dport at INPUT. */
+static int udp6(uint16_t dport)
+{
+	uint8_t b[48] = { 0x60, 0, 0, 0, 0, 8, 17, 64 };
+	inet_pton(AF_INET6, "2001:db8::1", b + 8);
+	inet_pton(AF_INET6, "2001:db8::2", b + 24);
+	b[40] = 0x03;
+	b[41] = 0xe8;
+	b[42] = (uint8_t)(dport >> 8);
+	b[43] = (uint8_t)dport;
+	b[45] = 8;
+	if (!prog)
+		return -1;
+	struct qt_eval ev;
+	qt_eval_init(&ev, b, sizeof(b), sizeof(b), sizeof(b),
+		     QT_HOOK_LOCAL_IN, &env);
+	ev.in = "eth0";
+	ev.mark = 0;
+	int v = qt_prog_eval(prog, &ev, NULL);
+	last_mark = ev.mark;
+	return v;
+}
+
+static void ipv6_keys(void)
+{
+	is_int(nft("flush ruleset\ntable inet t {\n"
+		   " chain in { type filter hook input priority 0;\n"
+		   "  ip6 saddr . udp dport { 2001:db8::1 . 53, 2001:db8::9 . 54 } drop\n"
+		   "  meta nfproto . meta l4proto . th dport vmap { ipv6 . udp . 55 : "
+		   "accept, ipv4 . udp . 56 : drop }\n"
+		   "  ip6 saddr & ffff:ffff:: == 2001:db8:: meta mark set 3\n"
+		   " }\n}\n"), 0, "IPv6 keys in an inet table");
+	is_int(compile(AF_INET6), 0, "the IPv6 program");
+	is_int(udp6(53), QT_XT_DROP, "ip6 saddr . udp dport: 16 + 4 bytes");
+	is_int(udp6(54), QT_XT_ACCEPT, "another port");
+	is_int((int)last_mark, 3, "a bitwise mask over 16 bytes");
+	is_int(udp6(55), QT_XT_ACCEPT, "nfproto . l4proto . dport");
+	is_int((int)last_mark, 0, "accepted by the map before the mark");
+	is_int(compile(AF_INET), 0, "and the IPv4 program");
+	is_int(udp("10.0.0.1", 56), QT_XT_DROP, "ipv4 . udp . 56");
+}
+
 static void value_maps(void)
 {
 	is_int(load("table ip t {\n"
@@ -487,6 +529,7 @@ int main(void)
 	bitwise();
 	numgen_jhash();
 	value_maps();
+	ipv6_keys();
 	fib();
 	qt_prog_free(prog);
 	prog = NULL;
