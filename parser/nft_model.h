@@ -191,6 +191,11 @@ struct nft_set {
 	uint64_t handle;
 	const struct nft_dtype *type;
 	const struct nft_field *typeof_field;   /* typeof FIELD */
+	/* typeof A . B [: C]: the key's further fields; a map's value's
+	 * field (NULL with map: typeof ... : verdict) */
+	const struct nft_field *typeof_cat[NFT_CONCAT_MAX - 1];
+	unsigned ntypeof_cat;
+	const struct nft_field *typeof_data;
 	unsigned flags;
 	uint32_t size;               /* 0: none */
 	uint64_t timeout_ms;

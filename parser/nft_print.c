@@ -570,10 +570,22 @@ static void print_set_body(const struct nft_set *s,
 	qt_buf_printf(b, "\t%s %s {", s->map ? "map" : "set", s->name);
 	print_handle(o, s->handle, b);
 	qt_buf_putc(b, '\n');
-	if (s->typeof_field)
-		qt_buf_printf(b, "\t\ttypeof %s %s\n", s->typeof_field->proto,
-			      s->typeof_field->name);
-	else {
+	if (s->typeof_field) {
+		qt_buf_puts(b, "\t\ttypeof ");
+		print_selector(s->typeof_field, b);
+		for (unsigned i = 0; i < s->ntypeof_cat; i++) {
+			qt_buf_puts(b, " . ");
+			print_selector(s->typeof_cat[i], b);
+		}
+		if (s->map) {
+			qt_buf_puts(b, " : ");
+			if (s->typeof_data)
+				print_selector(s->typeof_data, b);
+			else
+				qt_buf_puts(b, "verdict");
+		}
+		qt_buf_putc(b, '\n');
+	} else {
 		qt_buf_printf(b, "\t\ttype %s", s->type->name);
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);

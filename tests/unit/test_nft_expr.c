@@ -265,6 +265,41 @@ static void verdict_maps(void)
 	is_int(udp("1.1.1.1", 8), QT_XT_DROP, "that chain was compiled and runs");
 }
 
+/* Maps and sets declared by typeof, concatenations too: listed as
+ * written, run as their types. */
+static void typeof_keys(void)
+{
+	const char *text =
+		"table ip t {\n"
+		"\tmap a {\n"
+		"\t\ttypeof ip daddr . meta l4proto . th dport : verdict\n"
+		"\t\telements = { 10.0.0.2 . udp . 80 : drop }\n"
+		"\t}\n\n"
+		"\tmap b {\n"
+		"\t\ttypeof ip saddr . udp dport : meta mark\n"
+		"\t\telements = { 10.0.0.1 . 81 : 0x00000009 }\n"
+		"\t}\n\n"
+		"\tmap d {\n"
+		"\t\ttypeof iifname : ct mark\n"
+		"\t}\n\n"
+		"\tchain in {\n"
+		"\t\ttype filter hook input priority filter; policy accept;\n"
+		"\t\tip daddr . meta l4proto . th dport vmap @a\n"
+		"\t\tmeta mark set ip saddr . udp dport map @b\n"
+		"\t}\n"
+		"}\n";
+	is_int(load(text), 0, "typeof maps with concatenated keys");
+	struct qt_buf l;
+	qt_buf_init(&l);
+	struct nft_print_opts po = { 0 };
+	nft_print_ruleset(nrs, -1, &po, &l);
+	is_str(qt_buf_str(&l), text, "listed as written (nft lists them so)");
+	qt_buf_free(&l);
+	is_int(udp("10.0.0.1", 80), QT_XT_DROP, "the typeof verdict map");
+	is_int(udp("10.0.0.1", 81), QT_XT_ACCEPT, "the typeof mark map");
+	is_int((int)last_mark, 9, "its value");
+}
+
 static void bitwise(void)
 {
 	is_int(load("table ip t {\n"
@@ -526,6 +561,7 @@ int main(void)
 	lookup_structure();
 	concatenations();
 	verdict_maps();
+	typeof_keys();
 	bitwise();
 	numgen_jhash();
 	value_maps();
