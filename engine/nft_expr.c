@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "conntrack_entry.h"
 #include "host_addrs.h"
@@ -387,8 +388,11 @@ static int compile_key(struct qt_nft_x *x, const struct nft_stmt *s,
 			/* the kernel draws a seed for the rule: one the
 			 * rule's runtime keeps across commits */
 			if (!*slot) {
-				uint64_t r = (uint64_t)random() << 31 ^
-					     (uint64_t)random();
+				uint64_t r = 0;
+				if (getrandom(&r, sizeof(r), GRND_NONBLOCK) !=
+				    (ssize_t)sizeof(r))
+					r = (uint64_t)random() << 31 ^
+					    (uint64_t)random();
 				*slot = r | 1ull << 62;
 			}
 			x->seed = (uint32_t)*slot;
