@@ -21,6 +21,10 @@ struct qt_nft_lookup {
 	 * then the element's index + 1 (0: an empty slot) */
 	uint8_t *slots;
 	uint32_t cap, mask, stride, nexact;
+	/* a set's slots hold the key alone (half the memory of an IPv4
+	 * set's table): an all-zero slot is empty, and the all-zero key
+	 * is kept aside */
+	bool keys_only, has_zero;
 	size_t slots_bytes;
 	/* one-part ranges, sorted by lo and disjoint in a set */
 	struct range *sorted;
@@ -112,12 +116,36 @@ static uint32_t sort_ranges(struct range *r, uint32_t n, bool merge)
 	return k + 1;
 }
 
+static bool is_zero(const uint8_t *k, unsigned klen)
+{
+	for (unsigned i = 0; i < klen; i++)
+		if (k[i])
+			return false;
+	return true;
+}
+
 static void hash_put(struct qt_nft_lookup *l, const uint8_t *key,
 		     int32_t idx)
 {
+	if (l->keys_only && is_zero(key, l->klen)) {
+		l->nexact += !l->has_zero;
+		l->has_zero = true;
+		return;
+	}
 	uint32_t at = key_hash(key, l->klen) & l->mask;
 	for (;;) {
 		uint8_t *s = l->slots + (size_t)at * l->stride;
+		if (l->keys_only) {
+			if (is_zero(s, l->klen)) {
+				memcpy(s, key, l->klen);
+				l->nexact++;
+				return;
+			}
+			if (key_eq(s, key, l->klen))
+				return;
+			at = (at + 1) & l->mask;
+			continue;
+		}
 		uint32_t v;
 		memcpy(&v, s + l->stride - 4, 4);
 		if (!v) {
@@ -161,7 +189,8 @@ struct qt_nft_lookup *qt_nft_lookup_build(unsigned klen,
 	while (l->cap < 2 * (uint64_t)nex)
 		l->cap *= 2;
 	l->mask = l->cap - 1;
-	l->stride = (klen + 3) / 4 * 4 + 4;
+	l->keys_only = merge;
+	l->stride = (klen + 3) / 4 * 4 + (merge ? 0 : 4);
 	l->slots_bytes = (size_t)l->cap * l->stride;
 	l->slots = slots_alloc(l->slots_bytes);
 	struct range *r = calloc(nrange ? nrange : 1, sizeof(*r));
@@ -200,8 +229,27 @@ void qt_nft_lookup_free(struct qt_nft_lookup *l)
 	free(l);
 }
 
+/* In a set: 0 for any key it holds (an index of the elements that
+ * have it is all a set's lookup needs). */
+static int32_t set_find(const struct qt_nft_lookup *l, const uint8_t *key)
+{
+	if (is_zero(key, l->klen))
+		return l->has_zero ? 0 : -1;
+	uint32_t at = key_hash(key, l->klen) & l->mask;
+	for (;;) {
+		const uint8_t *s = l->slots + (size_t)at * l->stride;
+		if (key_eq(s, key, l->klen))
+			return 0;
+		if (is_zero(s, l->klen))
+			return -1;
+		at = (at + 1) & l->mask;
+	}
+}
+
 static int32_t hash_find(const struct qt_nft_lookup *l, const uint8_t *key)
 {
+	if (l->keys_only)
+		return set_find(l, key);
 	uint32_t at = key_hash(key, l->klen) & l->mask;
 	for (;;) {
 		const uint8_t *s = l->slots + (size_t)at * l->stride;

@@ -8,8 +8,8 @@
  *
  *  - Exact elements (lo == hi) go into an open-addressing hash table
  *    (linear probing, at most half full) whose slots hold the key itself
- *    and the element's index: a lookup costs one hash and, mostly, one
- *    slot, whatever the number of elements.
+ *    and, in a map, the element's index: a lookup costs one hash and,
+ *    mostly, one slot, whatever the number of elements.
  *  - Ranges of a one-part key (prefixes, a-b) are sorted by their low
  *    end; in a set, overlapping ones are merged (any of them says "in"),
  *    so a binary search finds the one interval that can hold a key.
@@ -48,7 +48,8 @@ struct qt_nft_lookup *qt_nft_lookup_build(unsigned klen,
 					  unsigned nparts, bool merge);
 void qt_nft_lookup_free(struct qt_nft_lookup *l);
 
-/* The index of an element holding key (klen bytes), or -1. */
+/* The index of an element holding key (klen bytes), or -1 (in a set,
+ * built with merge, some index of one: 0 for an exact key). */
 int32_t qt_nft_lookup_find(const struct qt_nft_lookup *l,
 			   const uint8_t *key);
 

@@ -130,7 +130,8 @@ static void lookup_structure(void)
 		memcpy(k[i].lo, &a, 4);
 		memcpy(k[i].hi, &a, 4);
 	}
-	struct qt_nft_lookup *l = qt_nft_lookup_build(4, k, N, NULL, 0, true);
+	/* as a map: each key answers its element's index */
+	struct qt_nft_lookup *l = qt_nft_lookup_build(4, k, N, NULL, 0, false);
 	uint32_t ex, so, li;
 	qt_nft_lookup_shape(l, &ex, &so, &li);
 	is_int((int)ex, N, "100,000 exact keys in the hash");
@@ -142,6 +143,28 @@ static void lookup_structure(void)
 		bad += qt_nft_lookup_find(l, (uint8_t *)&b) != -1;
 	}
 	is_int(bad, 0, "each found at its index, its neighbours not");
+	qt_nft_lookup_free(l);
+	/* as a set (keys alone), the all-zero key among them */
+	memset(k[5].lo, 0, 4);
+	memset(k[5].hi, 0, 4);
+	l = qt_nft_lookup_build(4, k, N, NULL, 0, true);
+	qt_nft_lookup_shape(l, &ex, &so, &li);
+	is_int((int)ex, N, "a set: 100,000 exact keys");
+	bad = 0;
+	for (uint32_t i = 0; i < N; i += 97) {
+		uint32_t a = htonl(0x0a000000u + i * 7), b = htonl(0x0a000001u + i * 7);
+		bad += qt_nft_lookup_find(l, (uint8_t *)&a) < 0 && i != 5;
+		bad += qt_nft_lookup_find(l, (uint8_t *)&b) != -1;
+	}
+	uint32_t zero = 0, seven = htonl(0x0a000000u + 5 * 7);
+	is_int(bad, 0, "a set: each found, its neighbours not");
+	ok(qt_nft_lookup_find(l, (uint8_t *)&zero) >= 0, "0.0.0.0 found");
+	is_int(qt_nft_lookup_find(l, (uint8_t *)&seven), -1,
+	       "the key it replaced not");
+	qt_nft_lookup_free(l);
+	l = qt_nft_lookup_build(4, k + 6, 10, NULL, 0, true);
+	is_int(qt_nft_lookup_find(l, (uint8_t *)&zero), -1,
+	       "0.0.0.0 not in a set without it");
 	qt_nft_lookup_free(l);
 
 	/* a set's ranges merged; an exact key among them */
@@ -158,7 +181,7 @@ static void lookup_structure(void)
 	v = 31;
 	is_int(qt_nft_lookup_find(l, &v), -1, "31 in none");
 	v = 40;
-	is_int(qt_nft_lookup_find(l, &v), 2, "40 exact");
+	ok(qt_nft_lookup_find(l, &v) >= 0, "40 exact");
 	qt_nft_lookup_free(l);
 	/* a map keeps each range's index */
 	k[1].lo[0] = 21;
@@ -186,7 +209,7 @@ static void lookup_structure(void)
 	is_int(qt_nft_lookup_find(l, key), -1,
 	       "10.9.9.9 . 5 not (between the ends as one number)");
 	uint8_t key2[8] = { 1, 0, 0, 0, 0, 22, 0, 0 };
-	is_int(qt_nft_lookup_find(l, key2), 1, "the exact one");
+	ok(qt_nft_lookup_find(l, key2) >= 0, "the exact one");
 	qt_nft_lookup_free(l);
 	free(k);
 }
