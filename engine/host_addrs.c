@@ -115,6 +115,26 @@ unsigned qt_addrs_type(const struct qt_addrs *o, struct in_addr addr, int ifinde
 	return t;
 }
 
+int qt_addrs_route_of(const struct qt_addrs *o, struct in_addr addr,
+		      unsigned *type, int *oif)
+{
+	uint32_t a = ntohl(addr.s_addr);
+	int ret = -1;
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	for (size_t i = 0; i < s->nroutes; i++) {
+		const struct qt_addrs_route *r = &s->routes[i];
+		if ((a & r->mask) != r->dst || r->tos)
+			continue;
+		*type = r->type;
+		*oif = r->oif;
+		ret = 0;
+		break;
+	}
+	qt_snap_read_end(o->sync, tok);
+	return ret;
+}
+
 int qt_addrs_iface_addr(const struct qt_addrs *o, int ifindex, struct in_addr *out)
 {
 	int ret = -1;

@@ -51,6 +51,14 @@ struct qt_addrs;
 /* The kernel's RTN_* type of addr (see above); ifindex 0 = any device. */
 unsigned qt_addrs_type(const struct qt_addrs *a, struct in_addr addr, int ifindex);
 
+/* The route the kernel's fib_lookup finds for addr (the local and main
+ * tables merged, as above; routes with a TOS never match): its RTN_*
+ * type and its first nexthop's device (0 if none) in *type and *oif;
+ * 0, or -1 when no route holds addr. A multipath route answers with
+ * its first nexthop. */
+int qt_addrs_route_of(const struct qt_addrs *a, struct in_addr addr,
+		      unsigned *type, int *oif);
+
 /* The first primary IPv4 address of ifindex; 0 found, -1 none. */
 int qt_addrs_iface_addr(const struct qt_addrs *a, int ifindex, struct in_addr *out);
 

@@ -94,6 +94,43 @@ uint32_t qt_nat_jhash2(const uint32_t *k, uint32_t n, uint32_t initval)
 	return c;
 }
 
+uint32_t qt_nat_jhash(const void *key, uint32_t len, uint32_t initval)
+{
+	const uint8_t *k = key;
+	uint32_t a, b, c;
+	a = b = c = 0xdeadbeefu + len + initval;
+	/* whole words as the CPU reads them (little-endian here) */
+	while (len > 12) {
+		uint32_t w[3];
+		memcpy(w, k, 12);
+		a += w[0];
+		b += w[1];
+		c += w[2];
+		JHASH_MIX(a, b, c);
+		len -= 12;
+		k += 12;
+	}
+	switch (len) {
+	case 12: c += (uint32_t)k[11] << 24; /* fall through */
+	case 11: c += (uint32_t)k[10] << 16; /* fall through */
+	case 10: c += (uint32_t)k[9] << 8;   /* fall through */
+	case 9:  c += k[8];                  /* fall through */
+	case 8:  b += (uint32_t)k[7] << 24;  /* fall through */
+	case 7:  b += (uint32_t)k[6] << 16;  /* fall through */
+	case 6:  b += (uint32_t)k[5] << 8;   /* fall through */
+	case 5:  b += k[4];                  /* fall through */
+	case 4:  a += (uint32_t)k[3] << 24;  /* fall through */
+	case 3:  a += (uint32_t)k[2] << 16;  /* fall through */
+	case 2:  a += (uint32_t)k[1] << 8;   /* fall through */
+	case 1:  a += k[0];
+		JHASH_FINAL(a, b, c);
+		break;
+	default:
+		break;
+	}
+	return c;
+}
+
 /* ---- choosing the tuple (nf_nat_core.c) ---- */
 
 static bool proto_has_ports(uint8_t proto)

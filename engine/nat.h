@@ -138,6 +138,10 @@ unsigned qt_nat_masq_forget(struct qt_ct *ct, const struct qt_links *l,
 
 /* The kernel's jhash2 (Bob Jenkins' lookup3 over 32-bit words). */
 uint32_t qt_nat_jhash2(const uint32_t *k, uint32_t n, uint32_t initval);
+/* The kernel's jhash over len bytes (nft's jhash expression): whole
+ * 32-bit words read in the CPU's order, so over 4n bytes it is jhash2
+ * of those words. */
+uint32_t qt_nat_jhash(const void *key, uint32_t len, uint32_t initval);
 
 /* The random source of port offsets, per thread: seeded from the
  * system's on first use; a fixed seed makes the choices repeatable

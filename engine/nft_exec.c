@@ -11,6 +11,7 @@
 #include "counters.h"
 #include "ext.h"
 #include "model.h"
+#include "nft_expr.h"
 #include "nft_nat.h"
 
 /* Jumps deeper than this drop the packet (the kernel's nf_tables
@@ -383,15 +384,10 @@ static struct nft_rt *rt_get(struct qt_nft_store *s, uint8_t family,
 
 /* ---- compiled form ---- */
 
-enum src {
-	SRC_NET, SRC_TH, SRC_L4PROTO, SRC_NFPROTO, SRC_IIFNAME, SRC_OIFNAME,
-	SRC_IIF, SRC_OIF, SRC_MARK, SRC_PKTTYPE, SRC_LEN, SRC_CTSTATE,
-	SRC_CTSTATUS, SRC_CTMARK
-};
-
 enum skind {
 	CS_MATCH, CS_COUNTER, CS_VERDICT, CS_EXT_TARGET, CS_EXT_MATCH,
-	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK,
+	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_X, CS_MARK_SET_X,
+	CS_CTMARK_SET_X,
 	CS_NOP                      /* does nothing in this family */
 };
 
@@ -401,19 +397,18 @@ struct celem {
 
 struct cstmt {
 	uint8_t kind;
-	/* matches */
-	uint8_t src;
-	uint8_t dep;                /* 0, 4: IPv4, 6: IPv6 */
-	int16_t l4;                 /* -1: none; else the protocol needed */
-	uint16_t off;               /* bytes into the header */
-	uint8_t len;                /* bytes compared */
+	/* matches: a field compared with one value, range or prefix */
+	struct qt_nft_part f;
 	uint8_t op;                 /* enum nft_op */
 	bool flags;                 /* bitmask: (v & elem) != 0 */
-	bool set;                   /* in one of the elements */
 	uint8_t cmplen;             /* names: bytes compared ("eth*": 3);
 	                               0: all */
-	uint32_t nel;
 	struct celem *el;
+	/* sets, maps, concatenations, bitwise, numgen, jhash, fib
+	 * (engine/nft_expr.h) */
+	struct qt_nft_x *x;
+	/* mark and ct mark set from a field */
+	struct qt_nft_xset xset;
 	/* counter */
 	struct qt_counters *cnt;
 	/* verdicts */
@@ -487,187 +482,53 @@ static int where(const struct nft_table *t, const struct nft_chain *c,
 	return -1;
 }
 
-/* A value into the field's n bytes. Numbers of a wider type (integer
- * is 64 bits) lose leading zero bytes; one too large for the field is
- * all ones, above every value it can hold. */
-static void fit(uint8_t *out, unsigned n, const struct nft_val *v, bool name)
-{
-	if (name || v->len <= n) {
-		memcpy(out + (name ? 0 : n - v->len), v->b, v->len);
-		return;
-	}
-	unsigned extra = v->len - n;
-	for (unsigned i = 0; i < extra; i++)
-		if (v->b[i]) {
-			memset(out, 0xff, n);
-			return;
-		}
-	memcpy(out, v->b + extra, n);
-}
-
-/* Elements compare as whole arrays: fit() writes a value's bytes and
- * the rest stay 0, so the order over NFT_VAL_MAX bytes is the order
- * over the field's. */
-static int celem_cmp(const void *x, const void *y)
-{
-	return memcmp(((const struct celem *)x)->lo,
-		      ((const struct celem *)y)->lo, NFT_VAL_MAX);
-}
-
-/* A set's elements sorted by their low end and overlapping ones merged,
- * so that the packet path finds the one interval that can hold a value
- * by binary search: a set of 100,000 costs what one of 10 does, give or
- * take a few comparisons. */
-static void disjoint_elems(struct cstmt *cs)
-{
-	if (cs->nel < 2)
-		return;
-	qsort(cs->el, cs->nel, sizeof(*cs->el), celem_cmp);
-	uint32_t k = 0;
-	for (uint32_t i = 1; i < cs->nel; i++) {
-		struct celem *cur = &cs->el[k];
-		if (memcmp(cs->el[i].lo, cur->hi, NFT_VAL_MAX) <= 0) {
-			if (memcmp(cs->el[i].hi, cur->hi, NFT_VAL_MAX) > 0)
-				memcpy(cur->hi, cs->el[i].hi, NFT_VAL_MAX);
-			continue;
-		}
-		cs->el[++k] = cs->el[i];
-	}
-	cs->nel = k + 1;
-}
-
 static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
-			 const struct nft_table *t, struct qt_buf *err)
+			 const struct nft_table *t, uint64_t *slot,
+			 uint8_t family, struct qt_buf *err)
 {
-	/* what the model holds but the walk does not run yet: refused
-	 * rather than judged as a plain compare of the first field */
-	const char *no = s->lhs == NFT_L_NUMGEN ? "numgen"
-		       : s->lhs == NFT_L_FIB ? "fib"
-		       : s->lhs == NFT_L_JHASH ? "jhash"
-		       : s->ncat ? "concatenations"
-		       : s->vmap ? "verdict maps"
-		       : s->bitop != NFT_BIT_NONE ? "bitwise operations"
-		       : NULL;
-	if (!no && s->set_name)
-		for (unsigned i = 0; i < t->nsets; i++) {
-			const struct nft_set *set = &t->sets[i];
-			if (strcmp(set->name, s->set_name))
-				continue;
-			no = set->map ? "maps"
-			   : set->nktypes > 1 ? "concatenations"
-			   : set->flags & NFT_SET_TIMEOUT ? "sets with timeouts"
-			   : NULL;
-		}
-	if (no) {
-		qt_buf_printf(err, "Error: qtables cannot run %s yet; ", no);
-		return -1;
-	}
 	const struct nft_field *f = s->field;
+	if (qt_nft_x_wanted(s)) {
+		cs->kind = CS_X;
+		cs->x = qt_nft_x_compile(s, t, slot, family, err);
+		return cs->x ? 0 : -1;
+	}
 	const struct nft_dtype *dt = nft_dtype_get(f->type);
 	cs->kind = CS_MATCH;
-	cs->l4 = -1;
-	cs->len = (uint8_t)((f->bits + 7) / 8);
 	cs->op = (uint8_t)s->op;
-	switch (f->base) {
-	case NFT_B_NETWORK:
-		if (f->offset % 8 || f->bits % 8)
-			goto unsupported;
-		cs->src = SRC_NET;
-		cs->off = (uint16_t)(f->offset / 8);
-		break;
-	case NFT_B_TRANSPORT:
-		if (f->offset % 8 || f->bits % 8)
-			goto unsupported;
-		cs->src = SRC_TH;
-		cs->off = (uint16_t)(f->offset / 8);
-		break;
-	case NFT_B_META: {
-		static const struct { const char *name; enum src src; } m[] = {
-			{ "l4proto", SRC_L4PROTO }, { "nfproto", SRC_NFPROTO },
-			{ "iifname", SRC_IIFNAME }, { "oifname", SRC_OIFNAME },
-			{ "iif", SRC_IIF }, { "oif", SRC_OIF },
-			{ "mark", SRC_MARK }, { "pkttype", SRC_PKTTYPE },
-			{ "length", SRC_LEN },
-		};
-		unsigned i = 0;
-		while (i < sizeof(m) / sizeof(m[0]) && strcmp(m[i].name, f->name))
-			i++;
-		if (i == sizeof(m) / sizeof(m[0]))
-			goto unsupported;
-		cs->src = (uint8_t)m[i].src;
-		break;
-	}
-	case NFT_B_CT:
-		if (!strcmp(f->name, "state"))
-			cs->src = SRC_CTSTATE;
-		else if (!strcmp(f->name, "status"))
-			cs->src = SRC_CTSTATUS;
-		else if (!strcmp(f->name, "mark"))
-			cs->src = SRC_CTMARK;
-		else
-			goto unsupported;
-		break;
-	}
-	if (f->dep == NFT_DEP_IPV4)
-		cs->dep = 4;
-	else if (f->dep == NFT_DEP_IPV6)
-		cs->dep = 6;
-	else if (f->dep == NFT_DEP_L4)
-		cs->l4 = f->l4proto;
-	/* the elements: the statement's own, or the named set's as they
-	 * are at this commit (each change of a set commits again) */
+	if (qt_nft_part_compile(&cs->f, f) < 0 || s->nelems != 1)
+		goto unsupported;
 	const struct nft_elem *el = s->elems;
-	unsigned nel = s->nelems;
-	if (s->set_name) {
-		const struct nft_set *set = NULL;
-		for (unsigned i = 0; i < t->nsets; i++)
-			if (!strcmp(t->sets[i].name, s->set_name))
-				set = &t->sets[i];
-		if (!set)
-			goto unsupported;
-		el = set->elems;
-		nel = set->nelems;
-	}
-	cs->set = s->braces || s->set_name;
-	cs->flags = dt->bitmask && !cs->set && nel == 1 &&
-		    el[0].kind == NFT_E_VALUE &&
+	cs->flags = dt->bitmask && el[0].kind == NFT_E_VALUE &&
 		    (s->op == NFT_OP_EQ || s->op == NFT_OP_NE);
-	cs->nel = nel;
-	cs->el = calloc(nel ? nel : 1, sizeof(*cs->el));
+	cs->el = calloc(1, sizeof(*cs->el));
 	if (!cs->el) {
 		qt_buf_printf(err, "Error: out of memory\n");
 		return -1;
 	}
-	for (unsigned i = 0; i < nel; i++) {
-		const struct nft_val *lo = &el[i].lo;
-		const struct nft_val *hi = el[i].kind == NFT_E_VALUE
-					   ? &el[i].lo : &el[i].hi;
-		struct nft_val top;
-		if (el[i].kind == NFT_E_PREFIX) {
-			nft_val_prefix(lo, el[i].plen, true, &top);
-			hi = &top;
-		}
-		/* values are held big-endian (numbers: aligned to the
-		 * field's end) or as zero-padded names: compared as bytes */
-		bool name = f->type == NFT_T_IFNAME;
-		if (name && (lo->len > cs->len || hi->len > cs->len))
-			goto unsupported;
-		fit(cs->el[i].lo, cs->len, lo, name);
-		fit(cs->el[i].hi, cs->len, hi, name);
+	const struct nft_val *lo = &el[0].lo;
+	const struct nft_val *hi = el[0].kind == NFT_E_VALUE ? &el[0].lo
+							      : &el[0].hi;
+	struct nft_val top;
+	if (el[0].kind == NFT_E_PREFIX) {
+		nft_val_prefix(lo, el[0].plen, true, &top);
+		hi = &top;
 	}
-	if (!cs->set && nel != 1)
+	/* values are held big-endian (numbers: aligned to the field's
+	 * end) or as zero-padded names: compared as bytes */
+	bool name = f->type == NFT_T_IFNAME;
+	if (name && (lo->len > cs->f.len || hi->len > cs->f.len))
 		goto unsupported;
-	if (cs->set)
-		disjoint_elems(cs);
+	qt_nft_val_fit(cs->el[0].lo, cs->f.len, lo, name);
+	qt_nft_val_fit(cs->el[0].hi, cs->f.len, hi, name);
 	/* an interface name ending in '*' is a prefix, as nft reads it */
-	for (unsigned i = 0; f->type == NFT_T_IFNAME && i < nel; i++) {
-		const uint8_t *n = cs->el[i].lo;
+	if (name) {
+		const uint8_t *n = cs->el[0].lo;
 		size_t l = strnlen((const char *)n, IFNAMSIZ);
-		if (l == 0 || n[l - 1] != '*' || (l >= 2 && n[l - 2] == '\\'))
-			continue;
-		if (cs->set || (s->op != NFT_OP_EQ && s->op != NFT_OP_NE))
-			goto unsupported;
-		cs->cmplen = (uint8_t)(l - 1);
+		if (l && n[l - 1] == '*' && !(l >= 2 && n[l - 2] == '\\')) {
+			if (s->op != NFT_OP_EQ && s->op != NFT_OP_NE)
+				goto unsupported;
+			cs->cmplen = (uint8_t)(l - 1);
+		}
 	}
 	return 0;
 unsupported:
@@ -714,11 +575,14 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 		struct cstmt *cs = &cr->s[i];
 		switch (s->kind) {
 		case NFT_S_MATCH:
-			if (compile_match(cs, s, t, err) < 0)
+			if (compile_match(cs, s, t, &rt->cnt[i].pkts, family,
+					  err) < 0)
 				return where(t, c, err);
-			if (cs->src >= SRC_CTSTATE)
+			if (cs->x ? qt_nft_x_uses_ct(cs->x)
+				  : cs->f.src >= QT_NFT_SRC_CTSTATE)
 				p->uses_ct = true;
-			if (cs->src == SRC_PKTTYPE)
+			if (cs->x ? qt_nft_x_uses_pkttype(cs->x)
+				  : cs->f.src == QT_NFT_SRC_PKTTYPE)
 				p->wants_l2 = true;
 			break;
 		case NFT_S_COUNTER:
@@ -756,16 +620,36 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			cs->invert = s->over;
 			break;
 		case NFT_S_SET_FIELD:
-			if (!s->field || s->nelems != 1 ||
-			    s->field->type != NFT_T_MARK ||
-			    s->bitop != NFT_BIT_NONE || s->src) {
+			if (!s->field || s->field->type != NFT_T_MARK ||
+			    (!s->src && (s->nelems != 1 ||
+					 s->bitop != NFT_BIT_NONE))) {
 				qt_buf_printf(err, "Error: qtables cannot set "
 					      "this field; ");
 				return where(t, c, err);
 			}
-			cs->kind = s->field->base == NFT_B_CT ? CS_CTMARK_SET
-							      : CS_MARK_SET;
-			if (cs->kind == CS_CTMARK_SET)
+			bool ctm = s->field->base == NFT_B_CT;
+			if (s->value_map) {
+				cs->x = qt_nft_x_compile_map(s, t, err);
+				if (!cs->x)
+					return where(t, c, err);
+				cs->kind = ctm ? CS_CTMARK_SET_X : CS_MARK_SET_X;
+				if (ctm || qt_nft_x_uses_ct(cs->x))
+					p->uses_ct = true;
+				if (qt_nft_x_uses_pkttype(cs->x))
+					p->wants_l2 = true;
+				break;
+			}
+			if (s->src) {
+				/* from a field, with a bitwise operation */
+				if (qt_nft_xset_compile(&cs->xset, s, err) < 0)
+					return where(t, c, err);
+				cs->kind = ctm ? CS_CTMARK_SET_X : CS_MARK_SET_X;
+				if (ctm || cs->xset.src.src >= QT_NFT_SRC_CTSTATE)
+					p->uses_ct = true;
+				break;
+			}
+			cs->kind = ctm ? CS_CTMARK_SET : CS_MARK_SET;
+			if (ctm)
 				p->uses_ct = true;
 			{
 				const struct nft_val *v = &s->elems[0].lo;
@@ -846,44 +730,46 @@ static void cls_range(const struct crule *cr, uint8_t family,
 		const struct cstmt *s = &cr->s[i];
 		if (s->kind != CS_MATCH)
 			return;
-		if (s->set || s->flags || s->cmplen || s->op != NFT_OP_EQ ||
-		    s->nel != 1)
+		if (s->flags || s->cmplen || s->op != NFT_OP_EQ)
 			continue;
 		const struct celem *e = &s->el[0];
 		int f = -1;
 		uint32_t lo = 0, hi = 0;
-		if (s->src == SRC_NET && s->dep == 6 && family == AF_INET6 &&
-		    s->len == 16 && (s->off == 8 || s->off == 24)) {
+		if (s->f.src == QT_NFT_SRC_NET && s->f.dep == 6 &&
+		    family == AF_INET6 && s->f.len == 16 &&
+		    (s->f.off == 8 || s->f.off == 24)) {
 			if (memcmp(e->lo, e->hi, 16) <= 0)
-				cls_range6(k, s->off == 8, e->lo, e->hi);
+				cls_range6(k, s->f.off == 8, e->lo, e->hi);
 			continue;
 		}
-		if (s->src == SRC_NET && s->dep == 4 && family == AF_INET &&
-		    s->len == 4 && (s->off == 12 || s->off == 16)) {
-			f = s->off == 12 ? QT_CLS_SRC : QT_CLS_DST;
+		if (s->f.src == QT_NFT_SRC_NET && s->f.dep == 4 &&
+		    family == AF_INET && s->f.len == 4 &&
+		    (s->f.off == 12 || s->f.off == 16)) {
+			f = s->f.off == 12 ? QT_CLS_SRC : QT_CLS_DST;
 			lo = (uint32_t)e->lo[0] << 24 | (uint32_t)e->lo[1] << 16 |
 			     (uint32_t)e->lo[2] << 8 | e->lo[3];
 			hi = (uint32_t)e->hi[0] << 24 | (uint32_t)e->hi[1] << 16 |
 			     (uint32_t)e->hi[2] << 8 | e->hi[3];
-		} else if ((s->src == SRC_L4PROTO ||
-			    (s->src == SRC_NET && s->dep == 4 && s->off == 9)) &&
-			   s->len == 1) {
+		} else if ((s->f.src == QT_NFT_SRC_L4PROTO ||
+			    (s->f.src == QT_NFT_SRC_NET && s->f.dep == 4 &&
+			     s->f.off == 9)) && s->f.len == 1) {
 			f = QT_CLS_PROTO;
 			lo = e->lo[0];
 			hi = e->hi[0];
-		} else if (s->src == SRC_TH && s->len == 2 &&
-			   (s->l4 == IPPROTO_TCP || s->l4 == IPPROTO_UDP ||
-			    s->l4 == IPPROTO_SCTP) &&
-			   (s->off == 0 || s->off == 2)) {
-			f = s->off == 0 ? QT_CLS_SPORT : QT_CLS_DPORT;
+		} else if (s->f.src == QT_NFT_SRC_TH && s->f.len == 2 &&
+			   (s->f.l4 == IPPROTO_TCP || s->f.l4 == IPPROTO_UDP ||
+			    s->f.l4 == IPPROTO_SCTP) &&
+			   (s->f.off == 0 || s->f.off == 2)) {
+			f = s->f.off == 0 ? QT_CLS_SPORT : QT_CLS_DPORT;
 			lo = (uint32_t)e->lo[0] << 8 | e->lo[1];
 			hi = (uint32_t)e->hi[0] << 8 | e->hi[1];
-			k->lo[QT_CLS_PROTO] = k->hi[QT_CLS_PROTO] = (uint32_t)s->l4;
-		} else if ((s->src == SRC_IIFNAME || s->src == SRC_OIFNAME) &&
+			k->lo[QT_CLS_PROTO] = k->hi[QT_CLS_PROTO] = (uint32_t)s->f.l4;
+		} else if ((s->f.src == QT_NFT_SRC_IIFNAME ||
+			    s->f.src == QT_NFT_SRC_OIFNAME) &&
 			   !memcmp(e->lo, e->hi, IFNAMSIZ)) {
 			char name[IFNAMSIZ + 1] = { 0 };
 			memcpy(name, e->lo, IFNAMSIZ);
-			f = s->src == SRC_IIFNAME ? QT_CLS_IN : QT_CLS_OUT;
+			f = s->f.src == QT_NFT_SRC_IIFNAME ? QT_CLS_IN : QT_CLS_OUT;
 			lo = hi = qt_cls_iface_key(name);
 		}
 		if (f >= 0)
@@ -893,21 +779,38 @@ static void cls_range(const struct crule *cr, uint8_t family,
 
 /* Chains reachable from the table's base chains (those the engine
  * walks): only their rules must be runnable. */
+struct reach_walk {
+	const struct nft_table *t;
+	bool *reach;
+};
+
+static void mark_reach(const struct nft_table *t, unsigned ci, bool *reach);
+
+static void reach_name(const char *name, void *user)
+{
+	struct reach_walk *w = user;
+	for (unsigned k = 0; k < w->t->nchains; k++)
+		if (!strcmp(w->t->chains[k].name, name))
+			mark_reach(w->t, k, w->reach);
+}
+
 static void mark_reach(const struct nft_table *t, unsigned ci, bool *reach)
 {
 	if (reach[ci])
 		return;
 	reach[ci] = true;
 	const struct nft_chain *c = &t->chains[ci];
+	struct reach_walk w = { t, reach };
 	for (unsigned ri = 0; ri < c->nrules; ri++)
 		for (unsigned si = 0; si < c->rules[ri].n; si++) {
 			const struct nft_stmt *s = &c->rules[ri].stmts[si];
+			/* a verdict map's jumps and gotos too */
+			if (s->kind == NFT_S_MATCH)
+				qt_nft_x_targets(s, t, reach_name, &w);
 			if (s->kind != NFT_S_VERDICT ||
 			    (s->verdict != NFT_V_JUMP && s->verdict != NFT_V_GOTO))
 				continue;
-			for (unsigned k = 0; k < t->nchains; k++)
-				if (!strcmp(t->chains[k].name, s->chain))
-					mark_reach(t, k, reach);
+			reach_name(s->chain, &w);
 		}
 }
 
@@ -983,6 +886,8 @@ static int compile_table(struct qt_nft_prog *p, const struct nft_table *t,
 					    (cs->verdict == NFT_V_JUMP ||
 					     cs->verdict == NFT_V_GOTO))
 						cs->chain += first;
+					if (cs->x)
+						qt_nft_x_rebase(cs->x, first);
 				}
 				cls_range(&cc->rules[ri], family, &kr[ri]);
 			}
@@ -1033,7 +938,7 @@ static bool table_tracks(const struct nft_table *t)
 				const struct nft_stmt *s = &c->rules[ri].stmts[si];
 				if (s->kind == NFT_S_NOTRACK ||
 				    s->kind == NFT_S_NAT ||
-				    (s->field && s->field->base == NFT_B_CT))
+				    qt_nft_stmt_reads_ct(s))
 					return true;
 			}
 	}
@@ -1090,8 +995,10 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 		struct cchain *cc = &p->chains[ci];
 		for (uint32_t ri = 0; cc->rules && ri < cc->n; ri++) {
 			struct crule *cr = &cc->rules[ri];
-			for (unsigned si = 0; cr->s && si < cr->n; si++)
+			for (unsigned si = 0; cr->s && si < cr->n; si++) {
 				free(cr->s[si].el);
+				qt_nft_x_free(cr->s[si].x);
+			}
 			free(cr->s);
 		}
 		free(cc->rules);
@@ -1158,144 +1065,20 @@ void qt_nft_describe_base(const struct qt_nft_prog *p, unsigned i, char *buf,
 
 /* ---- walking ---- */
 
-static void put_be32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-/* The kernel's NF_CT_STATE_* bits of the packet's state. */
-static uint32_t ct_state_bits(const struct qt_eval *ev)
-{
-	if (!ev->ct_valid)
-		return ev->untracked ? 64u : 1u;
-	switch (ev->ct_state) {
-	case QT_CT_NEW: return 8u;
-	case QT_CT_ESTABLISHED: return 2u;
-	case QT_CT_RELATED: return 4u;
-	case QT_CT_UNTRACKED: return 64u;
-	default: return 1u;
-	}
-}
-
-static struct qt_ct_entry *ct_entry(const struct qt_eval *ev)
-{
-	if (!ev->ct_valid)
-		return NULL;
-	switch (ev->ct_state) {
-	case QT_CT_NEW:
-	case QT_CT_ESTABLISHED:
-	case QT_CT_RELATED:
-		return ev->ct;
-	default:
-		return NULL;
-	}
-}
-
-/* The packet's link-layer type as meta pkttype reads it: what the queue
- * told, else from the destination address. */
-static uint8_t pkttype(const struct qt_eval *ev)
-{
-	if (ev->l2_known)
-		return ev->l2_type;
-	const struct qt_pkt *p = &ev->pkt;
-	if (p->family == AF_INET6)
-		return p->daddr.v6.s6_addr[0] == 0xff ? QT_L2_MULTICAST
-						       : QT_L2_HOST;
-	uint32_t d = ntohl(p->daddr.v4.s_addr);
-	if (d == 0xffffffffu)
-		return QT_L2_BROADCAST;
-	if ((d >> 28) == 0xe)
-		return QT_L2_MULTICAST;
-	return QT_L2_HOST;
-}
-
-/* The field's bytes into v; false when the packet has none (the
- * kernel's expression then breaks the rule). */
-static bool load(const struct cstmt *s, const struct qt_eval *ev, uint8_t *v)
-{
-	const struct qt_pkt *p = &ev->pkt;
-	if (s->dep == 4 && p->family != AF_INET)
-		return false;
-	if (s->dep == 6 && p->family != AF_INET6)
-		return false;
-	if (s->l4 >= 0 && p->proto != s->l4)
-		return false;
-	memset(v, 0, NFT_VAL_MAX);
-	switch (s->src) {
-	case SRC_NET:
-		if (!p->data || (uint32_t)s->off + s->len > p->len)
-			return false;
-		memcpy(v, p->data + s->off, s->len);
-		return true;
-	case SRC_TH:
-		/* transport fields: the first fragment's header only */
-		if (!p->l4 || p->frag_off || (uint32_t)s->off + s->len > p->l4_len)
-			return false;
-		memcpy(v, p->l4 + s->off, s->len);
-		return true;
-	case SRC_L4PROTO:
-		v[0] = p->proto;
-		return true;
-	case SRC_NFPROTO:
-		v[0] = p->family == AF_INET6 ? 10 : 2;
-		return true;
-	case SRC_IIFNAME:
-	case SRC_OIFNAME: {
-		const char *n = s->src == SRC_IIFNAME ? ev->in : ev->out;
-		if (!n || !*n)
-			return false;
-		memcpy(v, n, strnlen(n, IFNAMSIZ));
-		return true;
-	}
-	case SRC_IIF:
-	case SRC_OIF: {
-		int idx = s->src == SRC_IIF ? ev->indev : ev->outdev;
-		if (!idx)
-			return false;
-		put_be32(v, (uint32_t)idx);
-		return true;
-	}
-	case SRC_MARK:
-		put_be32(v, ev->mark);
-		return true;
-	case SRC_PKTTYPE:
-		v[0] = pkttype(ev);
-		return true;
-	case SRC_LEN:
-		put_be32(v, ev->orig_len);
-		return true;
-	case SRC_CTSTATE:
-		put_be32(v, ct_state_bits(ev));
-		return true;
-	case SRC_CTSTATUS:
-	case SRC_CTMARK: {
-		const struct qt_ct_entry *e = ct_entry(ev);
-		if (!e)
-			return false;
-		put_be32(v, s->src == SRC_CTMARK ? e->mark : e->status);
-		return true;
-	}
-	}
-	return false;
-}
-
 static bool match(const struct cstmt *s, const struct qt_eval *ev)
 {
 	uint8_t v[NFT_VAL_MAX];
-	if (!load(s, ev, v))
+	if (!qt_nft_part_load(&s->f, ev, v))
 		return false;
-	unsigned n = s->len;
+	unsigned n = s->f.len;
 	if (s->flags) {
 		bool any = false;
 		for (unsigned i = 0; i < n; i++)
 			any |= (v[i] & s->el[0].lo[i]) != 0;
 		return s->op == NFT_OP_NE ? !any : any;
 	}
-	if (!s->set && (s->op == NFT_OP_LT || s->op == NFT_OP_GT ||
-			s->op == NFT_OP_LE || s->op == NFT_OP_GE)) {
+	if (s->op == NFT_OP_LT || s->op == NFT_OP_GT ||
+	    s->op == NFT_OP_LE || s->op == NFT_OP_GE) {
 		int c = memcmp(v, s->el[0].lo, n);
 		switch (s->op) {
 		case NFT_OP_LT: return c < 0;
@@ -1308,21 +1091,24 @@ static bool match(const struct cstmt *s, const struct qt_eval *ev)
 		bool eq = memcmp(v, s->el[0].lo, s->cmplen) == 0;
 		return s->op == NFT_OP_NE ? !eq : eq;
 	}
-	/* the last element starting at or below v (sorted, disjoint) */
-	uint32_t lo = 0, hi = s->nel;
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (memcmp(s->el[mid].lo, v, n) <= 0)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	bool in = s->nel && memcmp(v, s->el[lo].lo, n) >= 0 &&
-		  memcmp(v, s->el[lo].hi, n) <= 0;
+	bool in = memcmp(v, s->el[0].lo, n) >= 0 &&
+		  memcmp(v, s->el[0].hi, n) <= 0;
 	return s->op == NFT_OP_NE ? !in : in;
 }
 
 enum { R_NEXT, R_ACCEPT, R_DROP, R_RETURN, R_JUMP, R_GOTO };
+
+static int verdict_of(uint8_t v)
+{
+	switch (v) {
+	case NFT_V_ACCEPT: return R_ACCEPT;
+	case NFT_V_DROP: return R_DROP;
+	case NFT_V_RETURN: return R_RETURN;
+	case NFT_V_JUMP: return R_JUMP;
+	case NFT_V_GOTO: return R_GOTO;
+	default: return R_NEXT;
+	}
+}
 
 static int run_rule(const struct crule *r, struct qt_eval *ev,
 		    uint32_t *chain)
@@ -1334,6 +1120,16 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			if (!match(s, ev))
 				return R_NEXT;
 			break;
+		case CS_X: {
+			uint8_t v = 0;
+			switch (qt_nft_x_run(s->x, ev, &v, chain)) {
+			case QT_NFT_X_NO:
+				return R_NEXT;
+			case QT_NFT_X_VERDICT:
+				return verdict_of(v);
+			}
+			break;
+		}
 		case CS_COUNTER:
 			__atomic_fetch_add(&s->cnt->pkts, 1, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&s->cnt->bytes, ev->orig_len,
@@ -1356,9 +1152,25 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			ev->mark_changed = true;
 			break;
 		case CS_CTMARK_SET: {
-			struct qt_ct_entry *e = ct_entry(ev);
+			struct qt_ct_entry *e = qt_nft_ct_entry(ev);
 			if (e)
 				e->mark = s->value;
+			break;
+		}
+		case CS_MARK_SET_X:
+		case CS_CTMARK_SET_X: {
+			uint32_t m;
+			if (!(s->x ? qt_nft_x_value(s->x, ev, &m)
+				   : qt_nft_xset_value(&s->xset, ev, &m)))
+				return R_NEXT;
+			if (s->kind == CS_MARK_SET_X) {
+				ev->mark = m;
+				ev->mark_changed = true;
+			} else {
+				struct qt_ct_entry *e = qt_nft_ct_entry(ev);
+				if (e)
+					e->mark = m;
+			}
 			break;
 		}
 		case CS_NOTRACK:
@@ -1367,15 +1179,8 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 		case CS_NOP:
 			break;
 		case CS_VERDICT:
-			switch (s->verdict) {
-			case NFT_V_ACCEPT: return R_ACCEPT;
-			case NFT_V_DROP: return R_DROP;
-			case NFT_V_CONTINUE: return R_NEXT;
-			case NFT_V_RETURN: return R_RETURN;
-			case NFT_V_JUMP: *chain = s->chain; return R_JUMP;
-			case NFT_V_GOTO: *chain = s->chain; return R_GOTO;
-			}
-			break;
+			*chain = s->chain;
+			return verdict_of(s->verdict);
 		}
 		if (ev->hotdrop)
 			return R_DROP;

@@ -14,15 +14,29 @@
  *    semantics); its snat, dnat, masquerade and redirect statements run
  *    as the NAT targets of extensions/NAT.c.
  *  - A rule is its statements in order: matches read a field (header,
- *    meta, ct) and compare it; counter, log, limit, reject, mark and ct
- *    mark set, notrack act; the verdicts and the nat statements end the
- *    rule. log, reject and limit are the LOG and REJECT targets and the
- *    limit match of extensions/, built from the statement's words, so
- *    their lines, replies and buckets are those of the iptables rules.
+ *    meta, ct) and compare it with a value, range or prefix; counter,
+ *    log, limit, reject, mark and ct mark set, notrack act; the
+ *    verdicts and the nat statements end the rule. log, reject and
+ *    limit are the LOG and REJECT targets and the limit match of
+ *    extensions/, built from the statement's words, so their lines,
+ *    replies and buckets are those of the iptables rules.
+ *  - What is more than a field and a value is engine/nft_expr.h's:
+ *    lookups in anonymous and named sets, verdict maps (an element's
+ *    verdict is the rule's; jump and goto targets are reached chains),
+ *    concatenations, bitwise masks, numgen, jhash, fib (IPv4), and
+ *    mark set from a field with a bitwise operation or a map. Sets and maps
+ *    are looked up through engine/nft_lookup.h (a hash for exact keys,
+ *    sorted ranges), built from the elements at each compile: a change
+ *    of a named set's elements is a commit, and so a compile. numgen
+ *    inc's counter and a seedless jhash's seed live in the rule's
+ *    runtime, so they carry over commits as the kernel's rule keeps
+ *    them.
  *  - Fail closed: a statement, field, hook or family the engine cannot
- *    run in a chain reachable from a base chain fails the compile with
- *    a message; a table without base chains judges nothing and is
- *    taken whatever it holds.
+ *    run in a chain reachable from a base chain (through jumps, gotos
+ *    and verdict maps) fails the compile with a message (sets with
+ *    timeouts, fib in the IPv6 program, nat maps, byte limits ...);
+ *    a table without base chains judges nothing and is taken
+ *    whatever it holds.
  *  - Per chain, the classifier (engine/classify.h) over the matches a
  *    rule starts with (IPv4 addresses, protocol, ports, interface
  *    names) hands each packet its candidate rules, so the walk does

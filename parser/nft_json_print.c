@@ -669,7 +669,30 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_field(s->field, b);
 		qt_buf_puts(b, ", ");
 		key(b, "value");
-		if (s->src)
+		if (s->value_map) {
+			struct nft_stmt k = *s;
+			k.field = s->src;
+			k.bitop = NFT_BIT_NONE;
+			k.lhs = NFT_L_FIELD;
+			qt_buf_puts(b, "{\"map\": {\"key\": ");
+			put_lhs(&k, b);
+			qt_buf_puts(b, ", \"data\": ");
+			if (s->set_name) {
+				put_set_ref(s->set_name, b);
+			} else {
+				const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+					nft_dtype_get(s->src->type)
+				};
+				for (unsigned i = 0; i < s->ncat; i++)
+					kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+				qt_buf_puts(b, "{\"set\": ");
+				put_elems_of(kt, 1 + s->ncat, true,
+					     nft_dtype_get(s->field->type),
+					     s->elems, s->nelems, b);
+				qt_buf_putc(b, '}');
+			}
+			qt_buf_puts(b, "}}");
+		} else if (s->src)
 			put_bitop(s->bitop, s->src, &s->mask, b);
 		else
 			put_value(nft_dtype_get(s->field->type),

@@ -582,6 +582,19 @@ static int stmt_mangle(struct tr *t, const struct qt_json *v)
 	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
 	    strchr("&|^", val->keys[0][0]) && !val->keys[0][1])
 		return put_lhs(t, val);
+	/* {"map": {"key": KEY, "data": {"set": [...]} or "@NAME"}} */
+	const struct qt_json *map = val->type == QT_JSON_OBJECT && val->n == 1
+				    ? qt_json_get(val, "map") : NULL;
+	if (map) {
+		const struct qt_json *mk = qt_json_get(map, "key"),
+				    *d = qt_json_get(map, "data");
+		if (!mk || !d || put_lhs(t, mk) < 0)
+			return internal(t, "Invalid mangle statement value");
+		qt_buf_puts(t->cmds, " map ");
+		if (put_rhs(t, d) < 0)
+			return internal(t, "Invalid mangle statement value");
+		return 0;
+	}
 	if (put_value(t, val, false) < 0)
 		return internal(t, "Invalid mangle statement value");
 	return 0;

@@ -388,7 +388,9 @@ unsigned nft_rule_anon_sets(const struct nft_rule *r)
 	unsigned n = 0;
 	for (unsigned i = 0; i < r->n; i++)
 		n += (r->stmts[i].kind == NFT_S_MATCH ||
-		      r->stmts[i].kind == NFT_S_NAT) && r->stmts[i].braces;
+		      r->stmts[i].kind == NFT_S_NAT ||
+		      r->stmts[i].kind == NFT_S_SET_FIELD) &&
+		     r->stmts[i].braces;
 	return n;
 }
 

@@ -127,6 +127,9 @@ struct nft_stmt {
 	enum nft_bitop bitop;
 	struct nft_val mask;
 	const struct nft_field *src;
+	/* set-field: the value looked up, FIELD set KEY map { KEY : VALUE }
+	 * or map @NAME (the key: src, then cat; elements or set_name) */
+	bool value_map;
 	/* match: the left side when it is not a field */
 	enum nft_lhs_kind lhs;
 	uint32_t mod, offset;        /* numgen, jhash */
@@ -188,6 +191,11 @@ struct nft_set {
 	uint64_t handle;
 	const struct nft_dtype *type;
 	const struct nft_field *typeof_field;   /* typeof FIELD */
+	/* typeof A . B [: C]: the key's further fields; a map's value's
+	 * field (NULL with map: typeof ... : verdict) */
+	const struct nft_field *typeof_cat[NFT_CONCAT_MAX - 1];
+	unsigned ntypeof_cat;
+	const struct nft_field *typeof_data;
 	unsigned flags;
 	uint32_t size;               /* 0: none */
 	uint64_t timeout_ms;

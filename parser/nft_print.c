@@ -434,6 +434,27 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		return;
 	case NFT_S_SET_FIELD:
 		qt_buf_printf(b, "%s %s set ", s->field->proto, s->field->name);
+		if (s->value_map) {
+			/* the key as a match's left side */
+			struct nft_stmt k = *s;
+			k.field = s->src;
+			k.bitop = NFT_BIT_NONE;
+			k.lhs = NFT_L_FIELD;
+			print_lhs(&k, b);
+			qt_buf_puts(b, " map ");
+			if (s->set_name) {
+				qt_buf_printf(b, "@%s", s->set_name);
+				return;
+			}
+			const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+				field_type(s->src)
+			};
+			for (unsigned i = 0; i < s->ncat; i++)
+				kt[i + 1] = field_type(s->cat[i]);
+			print_elems_of(kt, 1 + s->ncat, field_type(s->field),
+				       true, s->elems, s->nelems, false, b);
+			return;
+		}
 		if (s->src) {
 			qt_buf_printf(b, "%s %s %s ", s->src->proto,
 				      s->src->name, bitops[s->bitop]);
@@ -549,10 +570,22 @@ static void print_set_body(const struct nft_set *s,
 	qt_buf_printf(b, "\t%s %s {", s->map ? "map" : "set", s->name);
 	print_handle(o, s->handle, b);
 	qt_buf_putc(b, '\n');
-	if (s->typeof_field)
-		qt_buf_printf(b, "\t\ttypeof %s %s\n", s->typeof_field->proto,
-			      s->typeof_field->name);
-	else {
+	if (s->typeof_field) {
+		qt_buf_puts(b, "\t\ttypeof ");
+		print_selector(s->typeof_field, b);
+		for (unsigned i = 0; i < s->ntypeof_cat; i++) {
+			qt_buf_puts(b, " . ");
+			print_selector(s->typeof_cat[i], b);
+		}
+		if (s->map) {
+			qt_buf_puts(b, " : ");
+			if (s->typeof_data)
+				print_selector(s->typeof_data, b);
+			else
+				qt_buf_puts(b, "verdict");
+		}
+		qt_buf_putc(b, '\n');
+	} else {
 		qt_buf_printf(b, "\t\ttype %s", s->type->name);
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);

@@ -1045,6 +1045,13 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				const struct nft_field *src = nr_parse_selector(c);
 				if (src) {
 					s->src = src;
+					int m = nr_parse_value_map(c, tb, s, at_src);
+					if (m < 0)
+						return -1;
+					if (m) {
+						nr_stmt_end(rb, c);
+						continue;
+					}
 					int b = nr_parse_bitop(c, s, src);
 					if (b < 0)
 						return -1;
@@ -1508,9 +1515,50 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 			const struct nft_field *f = nr_parse_selector(&c);
 			if (!f)
 				return c.i == 1 ? nr_unexpected(&c, NULL) : -1;
+			/* typeof A [. B ...] [: C | : verdict] */
+			const struct nft_field *cat[NFT_CONCAT_MAX - 1];
+			const struct nft_field *data = NULL;
+			unsigned ncat = 0;
+			bool has_data = false;
+			while (nr_at(&c, ".")) {
+				c.i++;
+				unsigned st = c.i;
+				const struct nft_field *g = nr_parse_selector(&c);
+				if (!g)
+					return c.i == st ? nr_unexpected(&c, NULL)
+							 : -1;
+				if (ncat + 1 >= NFT_CONCAT_MAX)
+					return nr_error_tok(r, &c.it->toks[st],
+							    "too many concatenated "
+							    "fields");
+				cat[ncat++] = g;
+			}
+			if (map && nr_at(&c, ":")) {
+				c.i++;
+				has_data = true;
+				if (nr_at(&c, "verdict")) {
+					c.i++;
+				} else {
+					unsigned st = c.i;
+					data = nr_parse_selector(&c);
+					if (!data)
+						return c.i == st
+						       ? nr_unexpected(&c, NULL) : -1;
+				}
+			}
 			if (fresh) {
 				s->typeof_field = f;
 				s->type = nft_dtype_get(f->type);
+				memcpy(s->typeof_cat, cat, ncat * sizeof(*cat));
+				s->ntypeof_cat = ncat;
+				s->typeof_data = data;
+				s->ktypes[0] = s->type;
+				for (unsigned k = 0; k < ncat; k++)
+					s->ktypes[k + 1] = nft_dtype_get(cat[k]->type);
+				s->nktypes = 1 + ncat;
+				s->map = has_data;
+				s->data_type = data ? nft_dtype_get(data->type)
+						    : NULL;
 			}
 		} else if (nr_tok_is(t, "flags")) {
 			for (;;) {

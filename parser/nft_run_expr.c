@@ -522,6 +522,73 @@ static bool same_key(const struct elem_shape *a, const struct nft_set *s)
 	return true;
 }
 
+int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
+		       struct nft_stmt *s, unsigned at)
+{
+	if (!nr_at(c, ".") && !nr_at(c, "map"))
+		return 0;
+	struct nft_stmt key;
+	memset(&key, 0, sizeof(key));
+	key.field = s->src;
+	struct nft_loc a = c->it->toks[at].loc;
+	if (parse_concat_fields(c, &key) < 0)
+		return -1;
+	memcpy(s->cat, key.cat, sizeof(s->cat));
+	s->ncat = key.ncat;
+	if (!nr_at(c, "map"))
+		return nr_unexpected(c, "map");
+	struct nft_loc b = nr_tok_end(&c->it->toks[c->i - 1]);
+	c->i++;
+	struct elem_shape sh;
+	lhs_shape(&key, &sh);
+	sh.data = true;
+	sh.dt = nft_dtype_get(s->field->type);
+	s->value_map = true;
+	struct nft_tok *t = nr_peek(c);
+	if (nr_tok_is(t, "@")) {
+		struct nft_tok *n = nr_peek_at(c, 1);
+		if (!n || n->kind != NT_WORD) {
+			c->i++;
+			return nr_unexpected(c, "string");
+		}
+		struct nft_set *set = nft_set_find((struct nft_table *)tb,
+						   n->text);
+		struct nft_loc e = nr_tok_end(n);
+		if (!set)
+			return nr_error_span(c->r, &t->loc, &e,
+					     "No such file or directory");
+		if (!same_key(&sh, set) || !set->map || !set->data_type ||
+		    set->data_type->id != sh.dt->id) {
+			char lhs[256], k[256];
+			struct elem_shape ss;
+			nr_set_shape(set, NULL, &ss);
+			nr_key_desc(sh.kt, sh.nk, lhs, sizeof(lhs));
+			nr_key_desc(ss.kt, ss.nk, k, sizeof(k));
+			struct mark m[2] = { { a, b, '~' }, { t->loc, e, '^' } };
+			return nr_error_multi(c->r, m, 2, "datatype mismatch, map "
+					      "expects %s, mapping expression "
+					      "has type %s", k, lhs);
+		}
+		s->set_name = nr_xstrdup(n->text);
+		c->i += 2;
+		return 1;
+	}
+	if (!t || t->kind != NT_GROUP)
+		return nr_unexpected(c, "'{'");
+	s->braces = true;
+	sh.tb = (struct nft_table *)tb;
+	c->i++;
+	if (nr_parse_elems(c->r, t, &sh, &s->elems, &s->nelems) < 0)
+		return -1;
+	/* listed in the kernel's order, as an anonymous set's */
+	struct nft_set ks;
+	memset(&ks, 0, sizeof(ks));
+	ks.type = sh.kt[0];
+	ks.nktypes = sh.nk;
+	nft_set_sort(&ks, s->elems, &s->nelems);
+	return 1;
+}
+
 int nr_parse_rhs(struct cur *c, const struct nft_table *tb,
 		 struct nft_stmt *s, struct nft_loc sel_a, struct nft_loc sel_b)
 {

@@ -11,6 +11,11 @@
 int nr_parse_stmt_ext(struct cur *c, struct nft_table *tb,
 		      struct rule_build *rb);
 /* and|or|xor|&|^|| VALUE after field f: 1 read, 0 none there, -1 */
+/* After FIELD set KEY (s->src): [. FIELD ...] map { KEY : VALUE, ... }
+ * or map @NAME, the map's values of s->field's type. 0 when what
+ * follows is no map (nothing read), 1 when read, -1 after an error. */
+int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
+		       struct nft_stmt *s, unsigned at);
 int nr_parse_bitop(struct cur *c, struct nft_stmt *s,
 		   const struct nft_field *f);
 /* The right side of a match: vmap, a concatenation's set or values,

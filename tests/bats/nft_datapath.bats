@@ -190,3 +190,95 @@ counters() {
 	nft_of qt add chain ip spare c
 	nft_of qt add rule ip spare c limit rate 1 kbytes/second accept
 }
+
+# kube-proxy's shape: a named verdict map keyed by ip daddr . meta
+# l4proto . th dport, one keyed by meta l4proto . th dport behind a set
+# of node addresses, elements that jump, go to and drop.
+VMAP_RULES='table ip svc {
+	set nodeips {
+		type ipv4_addr
+		elements = { 10.0.1.1 }
+	}
+	map services {
+		type ipv4_addr . inet_proto . inet_service : verdict
+		elements = { 10.0.1.1 . tcp . 22 : jump allow,
+			     10.0.1.1 . tcp . 2323 : drop,
+			     10.0.1.1 . udp . 23 : goto counted }
+	}
+	map nodeports {
+		type inet_proto . inet_service : verdict
+		elements = { tcp . 2424 : drop }
+	}
+	chain allow {
+		counter packets 0 bytes 0 accept
+	}
+	chain counted {
+		counter packets 0 bytes 0
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state established,related accept
+		ip daddr . meta l4proto . th dport vmap @services
+		ip daddr @nodeips meta l4proto . th dport vmap @nodeports
+		meta l4proto tcp counter packets 0 bytes 0
+	}
+}'
+
+# A TCP server in NS on PORT answering "ok" (IPv4), bats' fd 3 closed.
+listen4() {
+	ip netns exec "$1" socat TCP4-LISTEN:"$2",reuseaddr,fork \
+		SYSTEM:'echo ok' >/dev/null 2>&1 3>&- &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+@test "nft: a named concatenated verdict map (kube-proxy's shape) judges real connections as the kernel's does, and element changes take effect at their commit" {
+	start_daemon
+	echo "$VMAP_RULES" | nft_of qt -f -
+	echo "$VMAP_RULES" | nft_of k -f -
+	local side c p
+	for side in qt k; do
+		c=$C; [ $side = k ] && c=$C2
+		ns=$FW; [ $side = k ] && ns=$FW2
+		for p in 22 2323 2424 2525; do listen4 "$ns" $p; done
+	done
+	for side in qt k; do
+		c=$C; [ $side = k ] && c=$C2
+		[ "$(fetch "$c" 10.0.1.1 22)" = ok ]         # jump allow: accept
+		[ -z "$(fetch "$c" 10.0.1.1 2323)" ]         # drop
+		[ -z "$(fetch "$c" 10.0.1.1 2424)" ]         # the nodeport map
+		[ "$(fetch "$c" 10.0.1.1 2525)" = ok ]       # no element: on
+		datagram "$c" 10.0.1.1 23                    # goto counted
+	done
+	run counters qt
+	echo "qtables: $output"
+	local mine=$output
+	run counters k
+	echo "kernel: $output"
+	[ "$mine" = "$output" ]
+	# allow's SYN, counted's datagram, 2525's SYN past both maps
+	[ "$mine" = "counter packets 1 bytes 60
+counter packets 1 bytes 30
+meta l4proto tcp counter packets 1 bytes 60" ]
+	# the maps change: 2525 dropped, 2323 open, 22 gone (on to the
+	# last rule, accepted by the policy)
+	for side in qt k; do
+		nft_of $side add element ip svc services '{ 10.0.1.1 . tcp . 2525 : drop }'
+		nft_of $side delete element ip svc services '{ 10.0.1.1 . tcp . 2323, 10.0.1.1 . tcp . 22 }'
+		nft_of $side add element ip svc nodeports '{ tcp . 2323 : jump allow }'
+	done
+	for side in qt k; do
+		c=$C; [ $side = k ] && c=$C2
+		[ -z "$(fetch "$c" 10.0.1.1 2525)" ]
+		[ "$(fetch "$c" 10.0.1.1 2323)" = ok ]
+		[ "$(fetch "$c" 10.0.1.1 22)" = ok ]
+	done
+	run counters qt
+	mine=$output
+	run counters k
+	[ "$mine" = "$output" ]
+}

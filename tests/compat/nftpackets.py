@@ -18,6 +18,16 @@ the same frames leave both clients, and we compare which reached the
 server or the firewall itself, and the listings of the batch's tables
 (`nft list table`, counters included) and iptables' counters after it.
 
+Then XCASES more cases (environment, default 48) of batches made of the
+expressions beyond plain compares: concatenations in anonymous and
+named sets (exact and interval), verdict maps (anonymous and named,
+kube-proxy's concatenated shape, jump and goto), bitwise matches and
+mark and ct mark sets, numgen inc (deterministic: both twins see the
+same packets in the same order) and numgen random where every outcome
+gives the same verdict (mod 1, or a set holding every value), jhash
+with a given seed, and fib (the address type, oif, oifname, missing and
+exists; ip tables only).
+
 Usage: nftpackets.py SEED NCASES FW1 FW2 C1 C2 S1 S2 QT_BUILD
 Environment: QT_PDIFF_VERBOSE=1 prints passing cases too.
 """
@@ -39,6 +49,7 @@ conf.verb = 0
 SEED = int(SEED)
 NCASES = int(NCASES)
 VERBOSE = os.environ.get("QT_PDIFF_VERBOSE") == "1"
+XCASES = int(os.environ.get("XCASES", "48"))
 
 CMAC = "02:00:00:00:01:02"
 F0MAC = "02:00:00:00:01:01"
@@ -283,6 +294,152 @@ def gen_batch(r, bno):
     return "\n".join(text) + "\n", tables, ipt, " ".join(desc)
 
 
+def pick(r, pool, lo, hi):
+    return sorted(set(r.sample(pool, r.randint(lo, hi))))
+
+
+def gen_xrule(r, fam, hook):
+    """One rule of the expressions beyond plain compares, and the named
+    sets and maps it needs ([lines])."""
+    verdict = r.choice(["accept", "drop", "jump u0", "goto u1", ""])
+    kinds = ["cset", "nset", "iset", "svc", "nodeport", "vmap", "l4vmap",
+             "bitwise", "ctbits", "numgen_inc", "numgen_random", "jhash",
+             "mapset"]
+    if fam == "ip" and hook in ("prerouting", "input", "forward"):
+        kinds += ["fib", "fib", "fib"]
+    k = r.choice(kinds)
+    protos = ["tcp", "udp"]
+    if k == "cset":
+        el = ["%s . %s . %d" % (a, p, d) for a in pick(r, SRC_POOL, 1, 2)
+              for p in pick(r, protos, 1, 2) for d in pick(r, PORTS, 1, 2)]
+        return ("ip saddr . meta l4proto . th dport { %s } counter %s"
+                % (", ".join(el), verdict)), []
+    if k == "nset":
+        el = ["%s . %d" % (a, d) for a in pick(r, FWD_DST + LOCAL_DST, 1, 3)
+              for d in pick(r, PORTS, 1, 3)]
+        return ("ip daddr . tcp dport @cs counter %s" % verdict,
+                ["set cs { type ipv4_addr . inet_service; elements = { %s } }"
+                 % ", ".join(el)])
+    if k == "iset":
+        return ("ip daddr . udp dport @ci counter %s" % (verdict or "drop"),
+                ["set ci { type ipv4_addr . inet_service; flags interval; "
+                 "elements = { 10.0.2.0/25 . 1-1024, 10.0.1.1 . 5000-8080, "
+                 "10.0.2.200 . 53 } }"])
+    if k == "svc":
+        vs = ["jump u0", "goto u1", "drop", "accept"]
+        el = ["%s . %s . %d : %s" % (a, p, d, r.choice(vs))
+              for a in pick(r, FWD_DST + LOCAL_DST, 1, 3)
+              for p in pick(r, protos, 1, 2) for d in pick(r, PORTS, 1, 3)]
+        return ("ip daddr . meta l4proto . th dport vmap @svc",
+                ["map svc { type ipv4_addr . inet_proto . inet_service : verdict; "
+                 "elements = { %s } }" % ", ".join(el)])
+    if k == "nodeport":
+        el = ["%s . %d : %s" % (p, d, r.choice(["jump u0", "drop", "accept"]))
+              for p in pick(r, protos, 1, 2) for d in pick(r, PORTS, 1, 3)]
+        return ("ip daddr @nodeips meta l4proto . th dport vmap @np",
+                ["set nodeips { type ipv4_addr; elements = { %s } }"
+                 % ", ".join(pick(r, FWD_DST + LOCAL_DST, 1, 3)),
+                 "map np { type inet_proto . inet_service : verdict; "
+                 "elements = { %s } }" % ", ".join(el)])
+    if k == "vmap":
+        p = r.choice(protos)
+        ports = pick(r, PORTS, 2, 4)
+        vs = ["accept", "drop", "jump u0", "goto u1"]
+        el = ["%d : %s" % (d, r.choice(vs)) for d in ports]
+        if r.random() < 0.5:
+            el.append("2000-4000 : %s" % r.choice(vs))
+        return "%s dport vmap { %s }" % (p, ", ".join(el)), []
+    if k == "l4vmap":
+        el = ["%s : %s" % (p, r.choice(["accept", "drop", "jump u0", "continue"]))
+              for p in pick(r, ["tcp", "udp", "icmp"], 1, 3)]
+        return "meta l4proto vmap { %s }" % ", ".join(el), []
+    if k == "bitwise":
+        return r.choice([
+            "meta mark set meta mark | 0x00004000 counter",
+            "meta mark set meta mark ^ 0x00000003 counter",
+            "meta mark & 0x0000000f == 0x00000005 counter %s" % verdict,
+            "meta mark & 0x00004000 != 0x00000000 counter %s" % verdict,
+            "meta mark & 0x000000f0 { 0x00000010, 0x00000050 } counter %s" % verdict,
+        ]), []
+    if k == "mapset":
+        el = ["%s : 0x%08x" % (a, r.choice([1, 5, 0x4000, 0x10]))
+              for a in pick(r, SRC_POOL, 1, 3)]
+        return r.choice([
+            ("meta mark set ip saddr map { %s } counter" % ", ".join(el), []),
+            ("ct mark set ip saddr map { %s } counter" % ", ".join(el), []),
+            ("meta mark set ip daddr . meta l4proto . th dport map @mm counter %s" % verdict,
+             ["map mm { type ipv4_addr . inet_proto . inet_service : mark; "
+              "elements = { %s } }" % ", ".join(
+                  "%s . %s . %d : 0x%08x" % (a, p, d, r.choice([1, 5, 0x4000]))
+                  for a in pick(r, FWD_DST + LOCAL_DST, 1, 2)
+                  for p in pick(r, protos, 1, 2) for d in pick(r, PORTS, 1, 3))]),
+        ])
+    if k == "ctbits":
+        return r.choice([
+            "ct mark set meta mark & 0x0000ffff counter",
+            "ct mark set ct mark | 0x00000001 counter",
+            "ct mark & 0x00000001 != 0x00000000 counter %s" % verdict,
+        ]), []
+    if k == "numgen_inc":
+        n = r.randint(2, 4)
+        if r.random() < 0.5:
+            vs = ["accept", "drop", "jump u0", "continue"]
+            el = ["%d : %s" % (i, r.choice(vs)) for i in range(n)]
+            return "numgen inc mod %d vmap { %s }" % (n, ", ".join(el)), []
+        return ("numgen inc mod %d offset 7 %d counter %s"
+                % (n, 7 + r.randrange(n), verdict)), []
+    if k == "numgen_random":
+        return r.choice([
+            "numgen random mod 1 0 counter %s" % verdict,
+            "numgen random mod 2 offset 5 { 5, 6 } counter %s" % verdict,
+            "numgen random mod 3 0-2 counter %s" % verdict,
+        ]), []
+    if k == "jhash":
+        n = r.randint(2, 4)
+        vs = ["accept", "drop", "jump u0"]
+        el = ["%d : %s" % (i, r.choice(vs)) for i in range(n)]
+        keys = r.choice(["ip saddr", "ip saddr . ip daddr", "ip daddr . ip saddr"])
+        return ("jhash %s mod %d seed 0x%x vmap { %s }"
+                % (keys, n, r.randrange(1 << 32), ", ".join(el))), []
+    return r.choice([
+        "fib daddr type local counter %s" % verdict,
+        "fib daddr type { broadcast, multicast } counter %s" % verdict,
+        "fib saddr type local counter %s" % verdict,
+        "fib daddr . iif type local counter %s" % verdict,
+        "fib daddr type != unicast counter %s" % verdict,
+        "fib saddr . iif oif missing counter drop",
+        "fib saddr . iif oif exists counter %s" % verdict,
+        "fib daddr oif missing counter %s" % verdict,
+        'fib daddr oifname "qtf1" counter %s' % verdict,
+        'fib saddr oifname { "qtf0", "lo" } counter %s' % verdict,
+    ]), []
+
+
+def gen_xbatch(r, bno):
+    fam = "ip" if r.random() < 0.7 else "inet"
+    name = "x%d" % bno
+    decls, rules = {}, []
+    hook = r.choice(["prerouting", "input", "forward"])
+    for _ in range(r.randint(2, 5)):
+        rule, need = gen_xrule(r, fam, hook)
+        for d in need:
+            decls.setdefault(d.split()[1], d)
+        rules.append(rule)
+    pol = "drop" if r.random() < 0.2 else "accept"
+    lines = ["table %s %s {" % (fam, name)]
+    lines += ["	" + d for d in decls.values()]
+    lines.append("	chain u0 { counter; meta mark set meta mark | 0x00000010; }")
+    lines.append("	chain u1 { counter; ip saddr 10.0.1.9 drop; }")
+    lines.append("	chain c0 {")
+    lines.append("		type filter hook %s priority %d; policy %s;"
+                 % (hook, r.choice([-10, 0, 10]), pol))
+    lines += ["		" + x for x in rules]
+    lines.append("	}")
+    lines.append("}")
+    desc = "%s/%s:%s/%s x" % (fam, name, hook, pol)
+    return "\n".join(lines) + "\n", [(fam, name)], None, desc
+
+
 def gen_spec(r):
     local = r.random() < 0.35
     s = {"src": "10.0.1.2" if r.random() < 0.6 else r.choice(SRC_POOL),
@@ -346,11 +503,23 @@ def main():
     ipid = 1
     bno = 0
     t0 = time.time()
-    while passed + failed < NCASES:
+    while passed + failed < NCASES + XCASES:
         bno += 1
-        text, tables, iptxt, desc = gen_batch(r, bno)
-        ncase = min(r.randint(6, 10), NCASES - passed - failed)
+        xphase = passed + failed >= NCASES
+        if xphase:
+            text, tables, iptxt, desc = gen_xbatch(r, bno)
+            ncase = min(r.randint(6, 10), NCASES + XCASES - passed - failed)
+        else:
+            text, tables, iptxt, desc = gen_batch(r, bno)
+            ncase = min(r.randint(6, 10), NCASES - passed - failed)
         specs = [gen_spec(r) for _ in range(ncase)]
+        for s in specs:
+            if xphase:
+                # numgen inc counts each frame: whole packets only;
+                # and now and then the broadcast address of fw's link
+                s["frag"] = None
+                if r.random() < 0.1:
+                    s["dst"] = "10.0.1.255"
         # iptables first (its tables count as registered before the
         # nft chains of the batch, as qtables orders equal priorities)
         ipt_restore = ("/usr/sbin/iptables-nft-restore", QT_BUILD + "/iptables-restore")

@@ -56,11 +56,11 @@ step() {
 }
 
 # As kube-proxy sends it, the transaction needs what qtables' engine
-# does not run yet (verdict maps, numgen, fib, bitwise marks; the
-# statements of its nat chains it runs): the whole load is refused,
-# saying so, and nothing of it stays (a failed transaction changes
-# nothing; an accepted but unenforced ruleset would leave the host
-# open).
+# does not run yet (its affinity set, a set with timeouts that packets
+# fill; its verdict maps, numgen, fib, bitwise marks and nat chains do
+# run): the whole load is refused, saying so, and nothing of it stays
+# (a failed transaction changes nothing; an accepted but unenforced
+# ruleset would leave the host open).
 # (the oracle takes it in a namespace of its own: the table handles of
 # the comparisons below start from the same count on both sides)
 ip netns exec "$sns" /usr/sbin/nft -f "$data/kube-proxy.nft" >/dev/null 2>&1

@@ -1,0 +1,881 @@
+/* nft's keys, lookups, verdict maps, numgen, jhash, fib and bitwise
+ * operations on the packet path (see nft_expr.h). */
+#include "nft_expr.h"
+
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "conntrack_entry.h"
+#include "host_addrs.h"
+#include "host_links.h"
+#include "nat.h"
+#include "nft_lookup.h"
+
+/* ---- fields ---- */
+
+int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
+{
+	memset(p, 0, sizeof(*p));
+	p->l4 = -1;
+	p->len = (uint8_t)((f->bits + 7) / 8);
+	switch (f->base) {
+	case NFT_B_NETWORK:
+	case NFT_B_TRANSPORT:
+		if (f->offset % 8 || f->bits % 8)
+			return -1;
+		p->src = f->base == NFT_B_NETWORK ? QT_NFT_SRC_NET
+						  : QT_NFT_SRC_TH;
+		p->off = (uint16_t)(f->offset / 8);
+		break;
+	case NFT_B_META: {
+		static const struct { const char *name; enum qt_nft_src src; }
+		m[] = {
+			{ "l4proto", QT_NFT_SRC_L4PROTO },
+			{ "nfproto", QT_NFT_SRC_NFPROTO },
+			{ "iifname", QT_NFT_SRC_IIFNAME },
+			{ "oifname", QT_NFT_SRC_OIFNAME },
+			{ "iif", QT_NFT_SRC_IIF }, { "oif", QT_NFT_SRC_OIF },
+			{ "mark", QT_NFT_SRC_MARK },
+			{ "pkttype", QT_NFT_SRC_PKTTYPE },
+			{ "length", QT_NFT_SRC_LEN },
+		};
+		unsigned i = 0;
+		/* numgen, jhash and fib are fields of no protocol */
+		if (strcmp(f->proto, "meta"))
+			return -1;
+		while (i < sizeof(m) / sizeof(m[0]) && strcmp(m[i].name, f->name))
+			i++;
+		if (i == sizeof(m) / sizeof(m[0]))
+			return -1;
+		p->src = (uint8_t)m[i].src;
+		break;
+	}
+	case NFT_B_CT:
+		if (!strcmp(f->name, "state"))
+			p->src = QT_NFT_SRC_CTSTATE;
+		else if (!strcmp(f->name, "status"))
+			p->src = QT_NFT_SRC_CTSTATUS;
+		else if (!strcmp(f->name, "mark"))
+			p->src = QT_NFT_SRC_CTMARK;
+		else
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	if (f->dep == NFT_DEP_IPV4)
+		p->dep = 4;
+	else if (f->dep == NFT_DEP_IPV6)
+		p->dep = 6;
+	else if (f->dep == NFT_DEP_L4)
+		p->l4 = f->l4proto;
+	return 0;
+}
+
+void qt_nft_val_fit(uint8_t *out, unsigned n, const struct nft_val *v,
+		    bool name)
+{
+	if (name || v->len <= n) {
+		memcpy(out + (name ? 0 : n - v->len), v->b, v->len);
+		return;
+	}
+	unsigned extra = v->len - n;
+	for (unsigned i = 0; i < extra; i++)
+		if (v->b[i]) {
+			memset(out, 0xff, n);
+			return;
+		}
+	memcpy(out, v->b + extra, n);
+}
+
+static void put_be32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+/* The kernel's NF_CT_STATE_* bits of the packet's state. */
+static uint32_t ct_state_bits(const struct qt_eval *ev)
+{
+	if (!ev->ct_valid)
+		return ev->untracked ? 64u : 1u;
+	switch (ev->ct_state) {
+	case QT_CT_NEW: return 8u;
+	case QT_CT_ESTABLISHED: return 2u;
+	case QT_CT_RELATED: return 4u;
+	case QT_CT_UNTRACKED: return 64u;
+	default: return 1u;
+	}
+}
+
+struct qt_ct_entry *qt_nft_ct_entry(const struct qt_eval *ev)
+{
+	if (!ev->ct_valid)
+		return NULL;
+	switch (ev->ct_state) {
+	case QT_CT_NEW:
+	case QT_CT_ESTABLISHED:
+	case QT_CT_RELATED:
+		return ev->ct;
+	default:
+		return NULL;
+	}
+}
+
+/* The packet's link-layer type as meta pkttype reads it: what the queue
+ * told, else from the destination address. */
+static uint8_t pkttype(const struct qt_eval *ev)
+{
+	if (ev->l2_known)
+		return ev->l2_type;
+	const struct qt_pkt *p = &ev->pkt;
+	if (p->family == AF_INET6)
+		return p->daddr.v6.s6_addr[0] == 0xff ? QT_L2_MULTICAST
+						       : QT_L2_HOST;
+	uint32_t d = ntohl(p->daddr.v4.s_addr);
+	if (d == 0xffffffffu)
+		return QT_L2_BROADCAST;
+	if ((d >> 28) == 0xe)
+		return QT_L2_MULTICAST;
+	return QT_L2_HOST;
+}
+
+bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
+		      uint8_t *v)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	if (s->dep == 4 && p->family != AF_INET)
+		return false;
+	if (s->dep == 6 && p->family != AF_INET6)
+		return false;
+	if (s->l4 >= 0 && p->proto != s->l4)
+		return false;
+	memset(v, 0, NFT_VAL_MAX);
+	switch (s->src) {
+	case QT_NFT_SRC_NET:
+		if (!p->data || (uint32_t)s->off + s->len > p->len)
+			return false;
+		memcpy(v, p->data + s->off, s->len);
+		return true;
+	case QT_NFT_SRC_TH:
+		/* transport fields: the first fragment's header only */
+		if (!p->l4 || p->frag_off || (uint32_t)s->off + s->len > p->l4_len)
+			return false;
+		memcpy(v, p->l4 + s->off, s->len);
+		return true;
+	case QT_NFT_SRC_L4PROTO:
+		v[0] = p->proto;
+		return true;
+	case QT_NFT_SRC_NFPROTO:
+		v[0] = p->family == AF_INET6 ? 10 : 2;
+		return true;
+	case QT_NFT_SRC_IIFNAME:
+	case QT_NFT_SRC_OIFNAME: {
+		const char *n = s->src == QT_NFT_SRC_IIFNAME ? ev->in : ev->out;
+		if (!n || !*n)
+			return false;
+		memcpy(v, n, strnlen(n, IFNAMSIZ));
+		return true;
+	}
+	case QT_NFT_SRC_IIF:
+	case QT_NFT_SRC_OIF: {
+		int idx = s->src == QT_NFT_SRC_IIF ? ev->indev : ev->outdev;
+		if (!idx)
+			return false;
+		put_be32(v, (uint32_t)idx);
+		return true;
+	}
+	case QT_NFT_SRC_MARK:
+		put_be32(v, ev->mark);
+		return true;
+	case QT_NFT_SRC_PKTTYPE:
+		v[0] = pkttype(ev);
+		return true;
+	case QT_NFT_SRC_LEN:
+		put_be32(v, ev->orig_len);
+		return true;
+	case QT_NFT_SRC_CTSTATE:
+		put_be32(v, ct_state_bits(ev));
+		return true;
+	case QT_NFT_SRC_CTSTATUS:
+	case QT_NFT_SRC_CTMARK: {
+		const struct qt_ct_entry *e = qt_nft_ct_entry(ev);
+		if (!e)
+			return false;
+		put_be32(v, s->src == QT_NFT_SRC_CTMARK ? e->mark : e->status);
+		return true;
+	}
+	}
+	return false;
+}
+
+bool qt_nft_stmt_reads_ct(const struct nft_stmt *s)
+{
+	if ((s->field && s->field->base == NFT_B_CT) ||
+	    (s->src && s->src->base == NFT_B_CT))
+		return true;
+	for (unsigned i = 0; i < s->ncat; i++)
+		if (s->cat[i]->base == NFT_B_CT)
+			return true;
+	for (unsigned i = 0; i < s->nhkeys; i++)
+		if (s->hkeys[i]->base == NFT_B_CT)
+			return true;
+	return false;
+}
+
+/* ---- compiled matches ---- */
+
+enum key_kind {
+	K_FIELDS, K_NUMGEN_RANDOM, K_NUMGEN_INC, K_JHASH, K_FIB_TYPE,
+	K_FIB_OIF, K_FIB_OIFNAME
+};
+
+enum { FIB_COMPARE, FIB_EXISTS, FIB_MISSING };
+
+struct qt_nft_x {
+	uint8_t kind;               /* enum key_kind */
+	/* the fields read (K_FIELDS, K_JHASH): each at its offset in
+	 * the key, padded to 32-bit words when there are several */
+	struct qt_nft_part parts[NFT_CONCAT_MAX];
+	uint8_t poff[NFT_CONCAT_MAX];
+	unsigned nparts;
+	uint8_t flen;               /* bytes the fields make */
+	uint8_t klen;               /* the key's bytes */
+	/* a bitwise operation on the key (one field) */
+	uint8_t bitop;
+	uint8_t mask[NFT_VAL_MAX];
+	/* numgen, jhash */
+	uint32_t mod, offset, seed;
+	uint64_t *counter;
+	/* fib */
+	unsigned fib_flags;
+	uint8_t fib_test;           /* FIB_EXISTS, FIB_MISSING: no compare */
+	/* the compare */
+	uint8_t op;                 /* enum nft_op */
+	struct qt_nft_lookup *lk;   /* a set or map; else lo/hi */
+	uint8_t lo[NFT_VAL_MAX], hi[NFT_VAL_MAX];
+	/* a verdict map: per element */
+	uint8_t *verdicts;
+	uint32_t *chains;
+	uint32_t nvals;
+	bool vmap;
+	/* a map of values (mark set ... map): per element */
+	uint32_t *values;
+	bool uses_ct, uses_pkttype;
+};
+
+bool qt_nft_x_wanted(const struct nft_stmt *s)
+{
+	return s->lhs != NFT_L_FIELD || s->ncat || s->vmap || s->braces ||
+	       s->set_name || s->bitop != NFT_BIT_NONE;
+}
+
+static const struct nft_set *find_set(const struct nft_table *t,
+				      const char *name)
+{
+	for (unsigned i = 0; i < t->nsets; i++)
+		if (!strcmp(t->sets[i].name, name))
+			return &t->sets[i];
+	return NULL;
+}
+
+void qt_nft_x_targets(const struct nft_stmt *s, const struct nft_table *t,
+		      void (*fn)(const char *chain, void *user), void *user)
+{
+	if (!s->vmap)
+		return;
+	const struct nft_elem *el = s->elems;
+	unsigned n = s->nelems;
+	if (s->set_name) {
+		const struct nft_set *set = find_set(t, s->set_name);
+		el = set ? set->elems : NULL;
+		n = set ? set->nelems : 0;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (el[i].has_data && el[i].chain &&
+		    (el[i].verdict == NFT_V_JUMP || el[i].verdict == NFT_V_GOTO))
+			fn(el[i].chain, user);
+}
+
+static int refuse(struct qt_buf *err, const char *what)
+{
+	qt_buf_printf(err, "Error: qtables cannot run %s; ", what);
+	return -1;
+}
+
+/* The fields of the key: s->field and s->cat[], or jhash's. */
+static int compile_fields(struct qt_nft_x *x, const struct nft_field *const *f,
+			  unsigned n, struct qt_buf *err)
+{
+	unsigned off = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (qt_nft_part_compile(&x->parts[i], f[i]) < 0) {
+			qt_buf_printf(err, "Error: qtables cannot match %s %s "
+				      "here; ", f[i]->proto, f[i]->name);
+			return -1;
+		}
+		/* a part's element bytes are as long as its type's */
+		if (n > 1 && nft_dtype_get(f[i]->type)->bits != f[i]->bits)
+			return refuse(err, "this field in a concatenation");
+		if (x->parts[i].src >= QT_NFT_SRC_CTSTATE)
+			x->uses_ct = true;
+		if (x->parts[i].src == QT_NFT_SRC_PKTTYPE)
+			x->uses_pkttype = true;
+		x->poff[i] = (uint8_t)off;
+		off += n > 1 ? (x->parts[i].len + 3u) / 4 * 4 : x->parts[i].len;
+		if (off > QT_NFT_KEY_MAX)
+			return refuse(err, "keys this long");
+	}
+	x->nparts = n;
+	x->flen = (uint8_t)off;
+	return 0;
+}
+
+static int compile_key(struct qt_nft_x *x, const struct nft_stmt *s,
+		       uint64_t *slot, uint8_t family, struct qt_buf *err)
+{
+	switch (s->lhs) {
+	case NFT_L_FIELD: {
+		const struct nft_field *f[NFT_CONCAT_MAX];
+		f[0] = s->field;
+		for (unsigned i = 0; i < s->ncat; i++)
+			f[i + 1] = s->cat[i];
+		x->kind = K_FIELDS;
+		if (compile_fields(x, f, 1 + s->ncat, err) < 0)
+			return -1;
+		x->klen = x->flen;
+		if (s->bitop != NFT_BIT_NONE) {
+			if (s->ncat)
+				return refuse(err, "a bitwise operation on a "
+					      "concatenation");
+			x->bitop = (uint8_t)s->bitop;
+			qt_nft_val_fit(x->mask, x->klen, &s->mask, false);
+		}
+		return 0;
+	}
+	case NFT_L_NUMGEN:
+		if (!s->mod)
+			return refuse(err, "numgen mod 0");
+		x->kind = s->numgen_inc ? K_NUMGEN_INC : K_NUMGEN_RANDOM;
+		x->mod = s->mod;
+		x->offset = s->offset;
+		x->counter = slot;
+		x->klen = 4;
+		return 0;
+	case NFT_L_JHASH:
+		if (!s->mod)
+			return refuse(err, "jhash mod 0");
+		x->kind = K_JHASH;
+		if (compile_fields(x, s->hkeys, s->nhkeys, err) < 0)
+			return -1;
+		x->mod = s->mod;
+		x->offset = s->offset;
+		if (s->has_seed) {
+			x->seed = s->seed;
+		} else {
+			/* the kernel draws a seed for the rule: one the
+			 * rule's runtime keeps across commits */
+			if (!*slot) {
+				uint64_t r = 0;
+				if (getrandom(&r, sizeof(r), GRND_NONBLOCK) !=
+				    (ssize_t)sizeof(r))
+					r = (uint64_t)random() << 31 ^
+					    (uint64_t)random();
+				*slot = r | 1ull << 62;
+			}
+			x->seed = (uint32_t)*slot;
+		}
+		x->klen = 4;
+		return 0;
+	case NFT_L_FIB:
+		if (family != AF_INET)
+			return refuse(err, "fib for IPv6 (no IPv6 routes are "
+				      "known to the engine)");
+		x->kind = s->fib_result == NFT_FIB_R_TYPE ? K_FIB_TYPE
+			  : s->fib_result == NFT_FIB_R_OIF ? K_FIB_OIF
+			  : K_FIB_OIFNAME;
+		x->fib_flags = s->fib_flags;
+		x->klen = x->kind == K_FIB_OIFNAME ? IFNAMSIZ : 4;
+		return 0;
+	}
+	return refuse(err, "this expression");
+}
+
+/* The elements into lookup keys: one field's values fitted to its
+ * length (prefixes to their ends), or a concatenation's as the model
+ * lays them out (parts at the key's offsets). */
+static void elem_key(const struct qt_nft_x *x, const struct nft_elem *e,
+		     bool name, struct qt_nft_lkey *k)
+{
+	memset(k, 0, sizeof(*k));
+	const struct nft_val *hi = e->kind == NFT_E_VALUE ? &e->lo : &e->hi;
+	struct nft_val top;
+	if (e->kind == NFT_E_PREFIX && x->nparts == 1) {
+		nft_val_prefix(&e->lo, e->plen, true, &top);
+		hi = &top;
+	}
+	if (x->kind == K_FIELDS && x->nparts > 1) {
+		memcpy(k->lo, e->lo.b, e->lo.len < x->klen ? e->lo.len : x->klen);
+		memcpy(k->hi, hi->b, hi->len < x->klen ? hi->len : x->klen);
+		return;
+	}
+	qt_nft_val_fit(k->lo, x->klen, &e->lo, name);
+	qt_nft_val_fit(k->hi, x->klen, hi, name);
+}
+
+static bool is_wildcard(const uint8_t *n)
+{
+	size_t l = strnlen((const char *)n, IFNAMSIZ);
+	return l && n[l - 1] == '*' && !(l >= 2 && n[l - 2] == '\\');
+}
+
+static int chain_index(const struct nft_table *t, const char *name,
+		       uint32_t *out, struct qt_buf *err)
+{
+	for (unsigned ci = 0; ci < t->nchains; ci++)
+		if (!strcmp(t->chains[ci].name, name) && !t->chains[ci].base) {
+			*out = ci;
+			return 0;
+		}
+	qt_buf_printf(err, "Error: no chain %s to jump to; ", name);
+	return -1;
+}
+
+/* The elements of s: compared (one value or range), looked up (a set),
+ * or a map's keys with their verdicts (vmap) or values (value_map, the
+ * key read by key_field). */
+static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
+			 const struct nft_table *t,
+			 const struct nft_field *key_field, struct qt_buf *err)
+{
+	const struct nft_elem *el = s->elems;
+	unsigned nel = s->nelems;
+	bool set_like = s->braces || s->set_name || s->vmap || s->value_map;
+	if (s->set_name) {
+		const struct nft_set *set = find_set(t, s->set_name);
+		if (!set)
+			return refuse(err, "a lookup in a set that is not "
+				      "there");
+		if (set->flags & NFT_SET_TIMEOUT)
+			return refuse(err, "sets with timeouts yet");
+		if (s->vmap && (!set->map || set->data_type))
+			return refuse(err, "a verdict map of no verdicts");
+		if (s->value_map && (!set->map || !set->data_type))
+			return refuse(err, "a map of no values");
+		el = set->elems;
+		nel = set->nelems;
+	}
+	bool name = key_field->type == NFT_T_IFNAME &&
+		    (x->kind == K_FIB_OIFNAME ||
+		     (x->kind == K_FIELDS && x->nparts == 1));
+	if (!set_like) {
+		if (nel != 1)
+			return refuse(err, "this compare");
+		struct qt_nft_lkey k;
+		elem_key(x, &el[0], name, &k);
+		if (name && is_wildcard(k.lo))
+			return refuse(err, "an interface wildcard here");
+		memcpy(x->lo, k.lo, x->klen);
+		memcpy(x->hi, k.hi, x->klen);
+		return 0;
+	}
+	struct qt_nft_lkey *keys = calloc(nel ? nel : 1, sizeof(*keys));
+	if (!keys)
+		return refuse(err, "this: out of memory");
+	for (unsigned i = 0; i < nel; i++) {
+		if (name && el[i].lo.len > x->klen) {
+			free(keys);
+			return refuse(err, "an interface name this long");
+		}
+		elem_key(x, &el[i], name, &keys[i]);
+		if (name && is_wildcard(keys[i].lo)) {
+			free(keys);
+			return refuse(err, "interface wildcards in a set");
+		}
+	}
+	uint8_t plens[NFT_CONCAT_MAX];
+	for (unsigned i = 0; i < x->nparts; i++)
+		plens[i] = (uint8_t)(i + 1 < x->nparts
+				     ? x->poff[i + 1] - x->poff[i]
+				     : x->klen - x->poff[i]);
+	bool concat = x->kind == K_FIELDS && x->nparts > 1;
+	bool map = s->vmap || s->value_map;
+	x->lk = qt_nft_lookup_build(x->klen, keys, nel, concat ? plens : NULL,
+				    concat ? x->nparts : 0, !map);
+	free(keys);
+	if (!x->lk)
+		return refuse(err, "this set: out of memory");
+	if (s->value_map) {
+		x->values = calloc(nel ? nel : 1, sizeof(*x->values));
+		if (!x->values)
+			return refuse(err, "this map: out of memory");
+		for (unsigned i = 0; i < nel; i++) {
+			uint8_t v[4] = { 0 };
+			if (!el[i].has_data)
+				return refuse(err, "a map element without a "
+					      "value");
+			qt_nft_val_fit(v, 4, &el[i].data, false);
+			x->values[i] = get_be32(v);
+		}
+		return 0;
+	}
+	if (!s->vmap)
+		return 0;
+	x->vmap = true;
+	x->verdicts = calloc(nel ? nel : 1, 1);
+	x->chains = calloc(nel ? nel : 1, sizeof(*x->chains));
+	if (!x->verdicts || !x->chains)
+		return refuse(err, "this map: out of memory");
+	x->nvals = nel;
+	for (unsigned i = 0; i < nel; i++) {
+		if (!el[i].has_data)
+			return refuse(err, "a verdict map element without "
+				      "a verdict");
+		x->verdicts[i] = (uint8_t)el[i].verdict;
+		if ((el[i].verdict == NFT_V_JUMP || el[i].verdict == NFT_V_GOTO) &&
+		    chain_index(t, el[i].chain, &x->chains[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct qt_nft_x *qt_nft_x_compile(const struct nft_stmt *s,
+				  const struct nft_table *t, uint64_t *slot,
+				  uint8_t family, struct qt_buf *err)
+{
+	struct qt_nft_x *x = calloc(1, sizeof(*x));
+	if (!x) {
+		refuse(err, "this: out of memory");
+		return NULL;
+	}
+	x->op = (uint8_t)s->op;
+	if (compile_key(x, s, slot, family, err) < 0)
+		goto fail;
+	if (s->lhs == NFT_L_FIB && !s->nelems && !s->set_name && !s->braces &&
+	    !s->vmap) {
+		/* fib ... oif missing / exists */
+		if (x->kind == K_FIB_TYPE) {
+			refuse(err, "fib's type with missing or exists");
+			goto fail;
+		}
+		x->kind = K_FIB_OIF;
+		x->klen = 4;
+		x->fib_test = s->fib_exists ? FIB_EXISTS : FIB_MISSING;
+		return x;
+	}
+	if (compile_elems(x, s, t, s->field, err) < 0)
+		goto fail;
+	return x;
+fail:
+	qt_nft_x_free(x);
+	return NULL;
+}
+
+void qt_nft_x_free(struct qt_nft_x *x)
+{
+	if (!x)
+		return;
+	qt_nft_lookup_free(x->lk);
+	free(x->verdicts);
+	free(x->chains);
+	free(x->values);
+	free(x);
+}
+
+void qt_nft_x_rebase(struct qt_nft_x *x, uint32_t first)
+{
+	for (uint32_t i = 0; x->vmap && i < x->nvals; i++)
+		if (x->verdicts[i] == NFT_V_JUMP || x->verdicts[i] == NFT_V_GOTO)
+			x->chains[i] += first;
+}
+
+bool qt_nft_x_uses_ct(const struct qt_nft_x *x)
+{
+	return x->uses_ct;
+}
+
+bool qt_nft_x_uses_pkttype(const struct qt_nft_x *x)
+{
+	return x->uses_pkttype;
+}
+
+/* The kernel's reciprocal_scale: v spread over [0, n). */
+static uint32_t scale(uint32_t v, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)v * n) >> 32);
+}
+
+/* Per thread, as the kernel's per-CPU prandom state: xorshift64*. */
+static uint32_t thread_random(uint64_t seed)
+{
+	static _Thread_local uint64_t st;
+	if (!st)
+		st = (seed ^ (uint64_t)(uintptr_t)&st) | 1;
+	st ^= st >> 12;
+	st ^= st << 25;
+	st ^= st >> 27;
+	return (uint32_t)((st * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+/* numgen inc: the kernel's nft_ng_inc_gen, the counter going round
+ * mod; several threads judge packets, so a compare-and-swap. */
+static uint32_t next_inc(uint64_t *c, uint32_t mod)
+{
+	uint64_t o = __atomic_load_n(c, __ATOMIC_RELAXED), n;
+	do {
+		/* the kernel's counter starts at mod - 1: the first
+		 * packet gets 0; held here as count + 1 (0: not yet) */
+		uint32_t cur = o ? (uint32_t)(o - 1) % mod : mod - 1;
+		n = (uint64_t)(cur + 1 < mod ? cur + 1 : 0) + 1;
+	} while (!__atomic_compare_exchange_n(c, &o, n, false,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return (uint32_t)(n - 1);
+}
+
+static bool load_fields(const struct qt_nft_x *x, const struct qt_eval *ev,
+			uint8_t *key)
+{
+	uint8_t v[NFT_VAL_MAX];
+	memset(key, 0, x->flen);
+	for (unsigned i = 0; i < x->nparts; i++) {
+		if (!qt_nft_part_load(&x->parts[i], ev, v))
+			return false;
+		memcpy(key + x->poff[i], v, x->parts[i].len);
+	}
+	return true;
+}
+
+static uint32_t fib_type(const struct qt_nft_x *x, const struct qt_eval *ev)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	struct in_addr a = x->fib_flags & NFT_FIB_DADDR ? p->daddr.v4
+							 : p->saddr.v4;
+	int dev = x->fib_flags & NFT_FIB_IIF ? ev->indev
+		  : x->fib_flags & NFT_FIB_OIF ? ev->outdev : 0;
+	if (ev->env && ev->env->addrs)
+		return qt_addrs_type(ev->env->addrs, a, dev);
+	/* without the host's routes: what needs none */
+	uint32_t h = ntohl(a.s_addr);
+	if (h == 0 || h == 0xffffffffu)
+		return RTN_BROADCAST;
+	if ((h & 0xf0000000u) == 0xe0000000u)
+		return RTN_MULTICAST;
+	return RTN_UNICAST;
+}
+
+/* nft_fib4_eval: the device the route to daddr (or back to saddr)
+ * leaves by, or with iif or oif given that device when the route uses
+ * it; 0 when there is none (no route, a local one, one that fails). */
+static int fib_oif(const struct qt_nft_x *x, const struct qt_eval *ev)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	const struct qt_engine_env *env = ev->env;
+	int dev = x->fib_flags & NFT_FIB_OIF ? ev->outdev
+		  : x->fib_flags & NFT_FIB_IIF ? ev->indev : -1;
+	/* a packet looped back on the host: its own device */
+	if (ev->hook == QT_HOOK_PRE_ROUTING && env && env->links &&
+	    ev->indev && qt_links_flags(env->links, ev->indev) & IFF_LOOPBACK)
+		return ev->indev;
+	uint32_t s = ntohl(p->saddr.v4.s_addr), d = ntohl(p->daddr.v4.s_addr);
+	if (!(s & 0xff000000u) &&
+	    (d == 0xffffffffu || (d & 0xffffff00u) == 0xe0000000u))
+		return ev->indev ? ev->indev : ev->outdev;
+	unsigned type;
+	int oif;
+	struct in_addr a = x->fib_flags & NFT_FIB_DADDR ? p->daddr.v4
+							 : p->saddr.v4;
+	if (!env || !env->addrs ||
+	    qt_addrs_route_of(env->addrs, a, &type, &oif) < 0)
+		return 0;
+	switch (type) {
+	case RTN_UNICAST: case RTN_BROADCAST: case RTN_ANYCAST:
+	case RTN_MULTICAST:
+		break;
+	default:        /* local; blackhole, unreachable, prohibit, throw
+			   (the lookup fails): no result */
+		return 0;
+	}
+	if (dev < 0)
+		return oif;
+	return dev && oif == dev ? dev : 0;
+}
+
+static bool load_key(const struct qt_nft_x *x, const struct qt_eval *ev,
+		     uint8_t *key)
+{
+	switch (x->kind) {
+	case K_FIELDS:
+		if (!load_fields(x, ev, key))
+			return false;
+		for (unsigned i = 0; x->bitop != NFT_BIT_NONE && i < x->klen; i++)
+			key[i] = x->bitop == NFT_BIT_AND ? key[i] & x->mask[i]
+			       : x->bitop == NFT_BIT_OR ? key[i] | x->mask[i]
+			       : key[i] ^ x->mask[i];
+		return true;
+	case K_NUMGEN_RANDOM:
+		put_be32(key, scale(thread_random(ev->now_ns), x->mod) +
+			 x->offset);
+		return true;
+	case K_NUMGEN_INC:
+		put_be32(key, next_inc(x->counter, x->mod) + x->offset);
+		return true;
+	case K_JHASH: {
+		uint8_t in[NFT_VAL_MAX];
+		if (!load_fields(x, ev, in))
+			return false;
+		put_be32(key, scale(qt_nat_jhash(in, x->flen, x->seed), x->mod) +
+			 x->offset);
+		return true;
+	}
+	case K_FIB_TYPE:
+		if (ev->pkt.family != AF_INET)
+			return false;
+		put_be32(key, fib_type(x, ev));
+		return true;
+	case K_FIB_OIF:
+	case K_FIB_OIFNAME: {
+		if (ev->pkt.family != AF_INET)
+			return false;
+		int oif = fib_oif(x, ev);
+		if (x->kind == K_FIB_OIF) {
+			put_be32(key, (uint32_t)oif);
+			return true;
+		}
+		memset(key, 0, IFNAMSIZ);
+		const struct qt_links *l = ev->env ? ev->env->links : NULL;
+		if (oif && l) {
+			/* copied inside a read section of its own */
+			unsigned tok = qt_links_read_begin(l);
+			const char *n = qt_links_name_in_section(l, oif);
+			memcpy(key, n, strnlen(n, IFNAMSIZ));
+			qt_links_read_end(l, tok);
+		}
+		return true;
+	}
+	}
+	return false;
+}
+
+int qt_nft_x_run(const struct qt_nft_x *x, const struct qt_eval *ev,
+		 uint8_t *verdict, uint32_t *chain)
+{
+	uint8_t key[NFT_VAL_MAX];
+	if (!load_key(x, ev, key))
+		return QT_NFT_X_NO;
+	bool in;
+	if (x->fib_test) {
+		in = memcmp(key, "\0\0\0\0", 4) != 0;
+		return in == (x->fib_test == FIB_EXISTS) ? QT_NFT_X_YES
+							 : QT_NFT_X_NO;
+	}
+	if (x->lk) {
+		int32_t i = qt_nft_lookup_find(x->lk, key);
+		if (x->vmap) {
+			if (i < 0)
+				return QT_NFT_X_NO;
+			*verdict = x->verdicts[i];
+			*chain = x->chains[i];
+			return QT_NFT_X_VERDICT;
+		}
+		in = i >= 0;
+	} else {
+		int c = memcmp(key, x->lo, x->klen);
+		switch (x->op) {
+		case NFT_OP_LT: return c < 0 ? QT_NFT_X_YES : QT_NFT_X_NO;
+		case NFT_OP_GT: return c > 0 ? QT_NFT_X_YES : QT_NFT_X_NO;
+		case NFT_OP_LE: return c <= 0 ? QT_NFT_X_YES : QT_NFT_X_NO;
+		case NFT_OP_GE: return c >= 0 ? QT_NFT_X_YES : QT_NFT_X_NO;
+		default: break;
+		}
+		in = c >= 0 && memcmp(key, x->hi, x->klen) <= 0;
+	}
+	if (x->op == NFT_OP_NE)
+		in = !in;
+	return in ? QT_NFT_X_YES : QT_NFT_X_NO;
+}
+
+/* ---- mark set from a map ---- */
+
+struct qt_nft_x *qt_nft_x_compile_map(const struct nft_stmt *s,
+				      const struct nft_table *t,
+				      struct qt_buf *err)
+{
+	struct qt_nft_x *x = calloc(1, sizeof(*x));
+	if (!x) {
+		refuse(err, "this: out of memory");
+		return NULL;
+	}
+	const struct nft_field *f[NFT_CONCAT_MAX];
+	f[0] = s->src;
+	for (unsigned i = 0; i < s->ncat; i++)
+		f[i + 1] = s->cat[i];
+	x->kind = K_FIELDS;
+	if (!s->src || compile_fields(x, f, 1 + s->ncat, err) < 0)
+		goto fail;
+	x->klen = x->flen;
+	if (compile_elems(x, s, t, s->src, err) < 0)
+		goto fail;
+	return x;
+fail:
+	qt_nft_x_free(x);
+	return NULL;
+}
+
+bool qt_nft_x_value(const struct qt_nft_x *x, const struct qt_eval *ev,
+		    uint32_t *out)
+{
+	uint8_t key[NFT_VAL_MAX];
+	if (!load_fields(x, ev, key))
+		return false;
+	int32_t i = qt_nft_lookup_find(x->lk, key);
+	if (i < 0)
+		return false;
+	*out = x->values[i];
+	return true;
+}
+
+/* ---- mark set from a field ---- */
+
+int qt_nft_xset_compile(struct qt_nft_xset *x, const struct nft_stmt *s,
+			struct qt_buf *err)
+{
+	memset(x, 0, sizeof(*x));
+	if (!s->src || qt_nft_part_compile(&x->src, s->src) < 0 ||
+	    x->src.len != 4)
+		return refuse(err, "a mark set from this field");
+	uint8_t m[4] = { 0 };
+	qt_nft_val_fit(m, 4, &s->mask, false);
+	x->op = (uint8_t)s->bitop;
+	x->mask = get_be32(m);
+	return 0;
+}
+
+bool qt_nft_xset_value(const struct qt_nft_xset *x, const struct qt_eval *ev,
+		       uint32_t *out)
+{
+	uint8_t v[NFT_VAL_MAX];
+	if (!qt_nft_part_load(&x->src, ev, v))
+		return false;
+	uint32_t a = get_be32(v);
+	switch (x->op) {
+	case NFT_BIT_AND: a &= x->mask; break;
+	case NFT_BIT_OR: a |= x->mask; break;
+	case NFT_BIT_XOR: a ^= x->mask; break;
+	default: break;
+	}
+	*out = a;
+	return true;
+}
