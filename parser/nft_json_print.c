@@ -649,10 +649,6 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_verdict(s->verdict, s->chain, b);
 		return;
 	case NFT_S_REJECT:
-		if (s->implicit)
-			qt_buf_puts(b, "{\"match\": {\"op\": \"==\", \"left\": "
-				    "{\"meta\": {\"key\": \"l4proto\"}}, "
-				    "\"right\": \"tcp\"}}, ");
 		put_reject(t, s, b);
 		return;
 	case NFT_S_LOG:
@@ -806,9 +802,13 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 		key_str(b, "comment", r->comment);
 	}
 	qt_buf_puts(b, ", \"expr\": [");
+	bool first = true;
 	for (unsigned i = 0; i < r->n; i++) {
-		if (i)
+		if (r->stmts[i].hidden)
+			continue;
+		if (!first)
 			qt_buf_puts(b, ", ");
+		first = false;
 		put_stmt(t, &r->stmts[i], o, b);
 	}
 	qt_buf_puts(b, "]}}");

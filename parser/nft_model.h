@@ -96,8 +96,9 @@ struct nft_stmt {
 	const struct nft_field *field;
 	enum nft_op op;
 	bool braces;                 /* an anonymous set */
-	bool implicit;               /* reject's dependency: listed
-					 ("meta l4proto tcp") */
+	bool hidden;                 /* a dependency nft's listing leaves
+					out (reject's protocol): walked,
+					not listed */
 	struct nft_elem *elems;
 	unsigned nelems;
 	char *set_name;              /* @name */
@@ -255,6 +256,10 @@ unsigned nft_rule_anon_sets(const struct nft_rule *r);
  * postrouting, input; dnat and redirect: prerouting, output). The
  * kernel checks this at each rule and element it is given. */
 bool nft_table_nat_valid(const struct nft_table *t);
+/* Whether every reject a base chain reaches sits under a hook the
+ * kernel's reject runs at (not postrouting); checked as the nat
+ * statements are. */
+bool nft_table_reject_valid(const struct nft_table *t);
 /* How many rules jump or go to chain name. */
 unsigned nft_chain_refs(const struct nft_table *t, const char *name);
 

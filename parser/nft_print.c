@@ -412,8 +412,6 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			qt_buf_printf(b, " %s", s->chain);
 		return;
 	case NFT_S_REJECT:
-		if (s->implicit)
-			qt_buf_puts(b, "meta l4proto tcp ");
 		print_reject(t, s, b);
 		return;
 	case NFT_S_LOG:
@@ -482,13 +480,17 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 		    const struct nft_print_opts *o, struct qt_buf *b)
 {
+	bool first = true;
 	for (unsigned i = 0; i < r->n; i++) {
-		if (i)
+		if (r->stmts[i].hidden)
+			continue;
+		if (!first)
 			qt_buf_putc(b, ' ');
+		first = false;
 		print_stmt(t, &r->stmts[i], o, b);
 	}
 	if (r->comment)
-		qt_buf_printf(b, "%scomment \"%s\"", r->n ? " " : "",
+		qt_buf_printf(b, "%scomment \"%s\"", first ? "" : " ",
 			      r->comment);
 }
 

@@ -56,6 +56,8 @@ struct cur {
 
 struct span {
 	struct nft_loc a, b;
+	struct nft_loc end;          /* the whole statement's (b: a match's
+					field alone) */
 };
 
 struct rule_build {
