@@ -62,7 +62,11 @@ int qt_nft_view_request(const char *req, size_t len, struct qt_buf *out,
 		qt_buf_puts(err, "Error: malformed request\n");
 		return 1;
 	}
-	char file[4200], cwd[4200];
+	char file[4200], cwd[4200], pid[32];
+	/* the kernel's counter starts at 1 and is 2 after the first
+	 * batch */
+	static uint64_t generation = 1;
+	const char *pid_word = qt_ipc_word_decoded(&h, "pid", pid, sizeof(pid));
 	struct nft_run_opts o = {
 		.check = qt_ipc_has_word(&h, "check"),
 		.handles = qt_ipc_has_word(&h, "handles"),
@@ -70,6 +74,9 @@ int qt_nft_view_request(const char *req, size_t len, struct qt_buf *out,
 		.json = qt_ipc_has_word(&h, "json"),
 		.file = qt_ipc_word_decoded(&h, "file", file, sizeof(file)),
 		.cwd = qt_ipc_word_decoded(&h, "cwd", cwd, sizeof(cwd)),
+		.echo = qt_ipc_has_word(&h, "echo"),
+		.pid = pid_word ? strtol(pid_word, NULL, 10) : 0,
+		.generation = &generation,
 	};
 	struct nft_ruleset *rs = ruleset();
 	int st = o.json ? nft_json_input_run(&rs, h.body, h.body_len, &o, out,

@@ -1509,7 +1509,8 @@ static int nat_check(struct run *r, const struct nft_table *tb,
 }
 
 static int add_rule_at(struct run *r, struct nft_table *tb,
-		       struct nft_chain *ch, struct cur *c, unsigned at_index)
+		       struct nft_chain *ch, struct cur *c, unsigned at_index,
+		       bool insert)
 {
 	struct rule_build rb;
 	if (parse_rule(c, tb, &rb) < 0) {
@@ -1523,6 +1524,8 @@ static int add_rule_at(struct run *r, struct nft_table *tb,
 	nft_rule_insert(tb, ch, at_index, &rb.rule);
 	free(rb.spans);
 	r->changed = true;
+	nr_echo_note(r, ECHO_RULE, tb, ch->name, ch->rules[at_index].handle,
+		     insert);
 	if (nat_check(r, tb, c->it) < 0) {
 		/* the kernel's check fails at the commit, and the batch
 		 * goes in once more before it is refused: a second
@@ -1544,7 +1547,7 @@ static int chain_block_rules(struct run *r, struct nft_table *tb,
 		    nr_at(&c, "comment") || !it->n)
 			continue;
 		struct nft_chain *ch = nft_chain_find(tb, chain);
-		if (add_rule_at(r, tb, ch, &c, ch->nrules) < 0)
+		if (add_rule_at(r, tb, ch, &c, ch->nrules, false) < 0)
 			return -1;
 	}
 	return 0;
@@ -1787,6 +1790,7 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 		unsigned n = 0;
 		int rc = set_elems_from(r, tb, s, false, elems, &v, &n, NULL);
 		if (!rc) {
+			nr_echo_note_elems(r, tb, s, v, n);
 			nft_set_add_elems(s, v, n);
 			free(v);
 		} else {
@@ -1816,6 +1820,8 @@ static int declare_set(struct run *r, struct nft_table *tb,
 	if (!s)
 		s = nft_set_add(tb, name->text);
 	r->changed = true;
+	/* noted before its elements, told as the set stands after them */
+	nr_echo_note(r, ECHO_SET, tb, s->name, 0, false);
 	return set_block(r, tb, s, name, g, fresh, map, in_block);
 }
 
@@ -1829,6 +1835,7 @@ static int declare_chain(struct run *r, struct nft_table *tb,
 	if (!ch)
 		ch = nft_chain_add(tb, name->text);
 	r->changed = true;
+	nr_echo_note(r, ECHO_CHAIN, tb, ch->name, 0, false);
 	if (g && chain_block_head(r, tb, ch, g->group) < 0)
 		return -1;
 	return 0;
@@ -1942,9 +1949,13 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		if (t && v == V_CREATE)
 			return nr_error_tok(r, name, "Could not process rule: "
 					 "File exists");
-		if (!t)
+		if (!t) {
 			t = nft_table_add(r->rs, (enum nft_family)fam,
 					  name->text);
+			nr_echo_note(r, ECHO_TABLE, t, NULL, 0, false);
+		} else if (!blk) {
+			r->idle++;
+		}
 		r->changed = true;
 		return blk ? table_block(r, t, blk->group) : 0;
 	case V_DELETE:
@@ -2048,6 +2059,8 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 	case V_FLUSH:
 		if (!ch)
 			return nr_error_tok(r, name, ENOENT_KERNEL);
+		if (!ch->nrules)
+			r->idle++;
 		while (ch->nrules)
 			nft_rule_delete(ch, ch->nrules - 1);
 		r->changed = true;
@@ -2118,10 +2131,10 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 	case V_ADD:
 	case V_CREATE:
 		return add_rule_at(r, t, ch, c, by_handle ? (unsigned)at_index + 1
-							 : ch->nrules);
+							 : ch->nrules, false);
 	case V_INSERT:
 		return add_rule_at(r, t, ch, c, by_handle ? (unsigned)at_index
-							 : 0);
+							 : 0, true);
 	case V_REPLACE: {
 		if (!by_handle)
 			return nr_unexpected(c, "handle");
@@ -2139,6 +2152,9 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 		ch->rules[at_index].handle = handle;
 		free(rb.spans);
 		r->changed = true;
+		/* the kernel tells of the old rule's end, then of the new */
+		nr_echo_note(r, ECHO_DELRULE, t, ch->name, handle, false);
+		nr_echo_note(r, ECHO_RULE, t, ch->name, handle, false);
 		return 0;
 	}
 	case V_DELETE:
@@ -2240,6 +2256,7 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 	int rc = set_elems_from(r, t, s, v == V_DELETE || v == V_DESTROY,
 				g, &e, &n, &spans);
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
+		nr_echo_note_elems(r, t, s, e, n);
 		nft_set_add_elems(s, e, n);
 		free(e);
 		free(spans);
@@ -2554,14 +2571,18 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 		c.i++;
 		return cmd_reset(r, &c);
 	}
-	if (nr_tok_is(t, "table"))
+	if (nr_tok_is(t, "table")) {
+		r->batch++;
 		return cmd_table(r, &(struct cur){ r, it, 1, end }, V_ADD);
+	}
 	int v = -1;
 	for (int i = 0; i < 8; i++)
 		if (nr_tok_is(t, verbs[i]))
 			v = i;
 	if (v < 0)
 		return nr_unexpected(&c, NULL);
+	if (v != V_LIST)
+		r->batch++;
 	c.i++;
 	struct nft_tok *o = nr_peek(&c);
 	if (!o)
@@ -2650,6 +2671,15 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 		r.trees[0] = s.root;
 		rc = run_group(&r, s.root);
 	}
+	/* the batch went in: a new generation, and -e tells what it
+	 * made (the JSON listing has no generation) */
+	uint64_t gen = 0;
+	bool went_in = rc == 0 && !o->check && r.batch > r.idle;
+	if (went_in && o->generation)
+		gen = ++*o->generation;
+	if (went_in && !o->json)
+		nr_echo_render(&r, gen);
+	nr_echo_free(&r);
 	*changed = false;
 	/* -c sends the batch to the kernel too, which numbers it
 	 * before it discards it */

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "nft_model.h"
@@ -22,6 +23,9 @@ struct nft_run_opts {
 	const char *file;    /* -f: the input's name (messages); NULL: the
 				command line */
 	const char *cwd;     /* where relative includes are looked up */
+	long pid;            /* -e: the process the batch came from */
+	uint64_t *generation;   /* the ruleset's generation: each batch
+				   that goes in adds one (NULL: not kept) */
 };
 
 /* Returns nft's exit code (0, or 1 on an error). *rs is replaced when
