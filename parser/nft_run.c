@@ -2146,14 +2146,14 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 		/* the rule keeps its handle; its anonymous sets take
 		 * new ones */
 		uint64_t handle = ch->rules[at_index].handle;
+		/* the kernel tells of the old rule's end, then of the new */
+		nr_echo_note_delrule(r, t, ch, &ch->rules[at_index]);
 		nft_rule_delete(ch, (unsigned)at_index);
 		nft_rule_insert(t, ch, (unsigned)at_index, &rb.rule);
 		t->next_handle--;
 		ch->rules[at_index].handle = handle;
 		free(rb.spans);
 		r->changed = true;
-		/* the kernel tells of the old rule's end, then of the new */
-		nr_echo_note(r, ECHO_DELRULE, t, ch->name, handle, false);
 		nr_echo_note(r, ECHO_RULE, t, ch->name, handle, false);
 		return 0;
 	}
@@ -2672,12 +2672,12 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 		rc = run_group(&r, s.root);
 	}
 	/* the batch went in: a new generation, and -e tells what it
-	 * made (the JSON listing has no generation) */
+	 * made (in JSON without the generation) */
 	uint64_t gen = 0;
 	bool went_in = rc == 0 && !o->check && r.batch > r.idle;
 	if (went_in && o->generation)
 		gen = ++*o->generation;
-	if (went_in && !o->json)
+	if (went_in)
 		nr_echo_render(&r, gen);
 	nr_echo_free(&r);
 	*changed = false;

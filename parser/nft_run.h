@@ -14,6 +14,13 @@
 #include "buf.h"
 #include "nft_model.h"
 
+/* The handles of the rules a run made, in the order of its commands
+ * (JSON input's echo: nft_json_run.h). */
+struct nft_made {
+	uint64_t *rule_handles;
+	unsigned n;
+};
+
 struct nft_run_opts {
 	bool check;          /* -c: parse and check, change nothing */
 	bool handles;        /* -a */
@@ -26,6 +33,7 @@ struct nft_run_opts {
 	long pid;            /* -e: the process the batch came from */
 	uint64_t *generation;   /* the ruleset's generation: each batch
 				   that goes in adds one (NULL: not kept) */
+	struct nft_made *made;  /* NULL: not wanted */
 };
 
 /* Returns nft's exit code (0, or 1 on an error). *rs is replaced when

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nft_json_print.h"
 #include "nft_print.h"
 #include "nft_run_priv.h"
 
@@ -23,6 +24,15 @@ static struct echo_ev *note(struct run *r)
 void nr_echo_note(struct run *r, enum echo_kind k, const struct nft_table *t,
 		  const char *name, uint64_t handle, bool insert)
 {
+	if (k == ECHO_RULE && r->o->made) {
+		struct nft_made *m = r->o->made;
+		uint64_t *v = realloc(m->rule_handles,
+				      (m->n + 1) * sizeof(*v));
+		if (!v)
+			abort();
+		m->rule_handles = v;
+		v[m->n++] = handle;
+	}
 	if (!r->o->echo)
 		return;
 	struct echo_ev *e = note(r);
@@ -32,6 +42,19 @@ void nr_echo_note(struct run *r, enum echo_kind k, const struct nft_table *t,
 	e->name = name ? nr_xstrdup(name) : NULL;
 	e->handle = handle;
 	e->insert = insert;
+}
+
+void nr_echo_note_delrule(struct run *r, const struct nft_table *t,
+			  const struct nft_chain *c, const struct nft_rule *ru)
+{
+	nr_echo_note(r, ECHO_DELRULE, t, c->name, ru->handle, false);
+	if (!r->o->echo || !r->o->json)
+		return;
+	struct qt_buf b;
+	qt_buf_init(&b);
+	nft_json_echo_rule(t, c, ru, &b);
+	r->echo[r->necho - 1].json = nr_xstrdup(qt_buf_str(&b));
+	qt_buf_free(&b);
 }
 
 /* Only the elements the set lacks: the kernel tells of no element it
@@ -100,8 +123,60 @@ static void render_one(struct run *r, const struct echo_ev *e,
 	}
 }
 
+/* The object in JSON after {"VERB": ; nothing when it is gone. */
+static void render_json(struct run *r, const struct echo_ev *e, bool *first)
+{
+	struct nft_table *t = nft_table_find(r->rs, (int)e->family, e->table);
+	if (!t)
+		return;
+	struct nft_chain *c = e->kind == ECHO_CHAIN || e->kind == ECHO_RULE
+			      ? nft_chain_find(t, e->name) : NULL;
+	struct nft_set *s = e->kind == ECHO_SET || e->kind == ECHO_ELEM
+			    ? nft_set_find(t, e->name) : NULL;
+	int at = e->kind == ECHO_RULE && c ? nft_rule_index(c, e->handle) : -1;
+	if (((e->kind == ECHO_CHAIN) && !c) ||
+	    ((e->kind == ECHO_SET || e->kind == ECHO_ELEM) && !s) ||
+	    (e->kind == ECHO_RULE && at < 0) ||
+	    (e->kind == ECHO_DELRULE && !e->json))
+		return;
+	const char *verb = e->kind == ECHO_DELRULE ? "delete"
+			   : e->kind == ECHO_RULE && e->insert ? "insert"
+			   : "add";
+	nft_json_echo_begin(r->out, *first, verb);
+	*first = false;
+	switch (e->kind) {
+	case ECHO_TABLE:
+		nft_json_echo_table(t, r->out);
+		return;
+	case ECHO_CHAIN:
+		nft_json_echo_chain(t, c, r->out);
+		return;
+	case ECHO_SET:
+		nft_json_echo_set(t, s, r->out);
+		return;
+	case ECHO_ELEM:
+		nft_json_echo_elem(t, s, &e->elem, r->out);
+		return;
+	case ECHO_RULE:
+		nft_json_echo_rule(t, c, &c->rules[at], r->out);
+		return;
+	case ECHO_DELRULE:
+		qt_buf_puts(r->out, e->json);
+		return;
+	}
+}
+
 void nr_echo_render(struct run *r, uint64_t generation)
 {
+	if (r->o->json) {
+		bool first = true;
+		for (unsigned i = 0; i < r->necho; i++)
+			render_json(r, &r->echo[i], &first);
+		if (!first)
+			nft_json_echo_end(r->out);
+		nr_echo_free(r);
+		return;
+	}
 	struct nft_print_opts po = { r->o->handles, r->o->stateless };
 	size_t mark = r->out->len;
 	for (unsigned i = 0; i < r->necho; i++)
@@ -118,6 +193,7 @@ void nr_echo_free(struct run *r)
 	for (unsigned i = 0; i < r->necho; i++) {
 		free(r->echo[i].table);
 		free(r->echo[i].name);
+		free(r->echo[i].json);
 		nft_elem_clear(&r->echo[i].elem);
 	}
 	free(r->echo);

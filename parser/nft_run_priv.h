@@ -36,6 +36,7 @@ struct echo_ev {
 	uint64_t handle;             /* rule */
 	bool insert;                 /* rule: inserted, not added */
 	struct nft_elem elem;        /* element */
+	char *json;                  /* -j, a replaced rule: as it was */
 };
 
 struct run {
@@ -129,6 +130,9 @@ void nr_stmt_end(struct rule_build *rb, struct cur *c);
 /* ---- -e ---- */
 void nr_echo_note(struct run *r, enum echo_kind k, const struct nft_table *t,
 		  const char *name, uint64_t handle, bool insert);
+/* A rule about to be replaced. */
+void nr_echo_note_delrule(struct run *r, const struct nft_table *t,
+			  const struct nft_chain *c, const struct nft_rule *ru);
 void nr_echo_note_elems(struct run *r, const struct nft_table *t,
 			const struct nft_set *s, const struct nft_elem *e,
 			unsigned n);
