@@ -294,24 +294,25 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 			       false, b);
 		return;
 	}
+	bool v6 = s->addr_lo.len == 16;
 	if (s->nat_has_addr || s->nat_has_port) {
 		if (t->family == NFT_F_INET && s->nat_has_addr)
-			qt_buf_puts(b, " ip");
+			qt_buf_puts(b, v6 ? " ip6" : " ip");
 		qt_buf_puts(b, " to ");
 	}
-	bool v6 = s->addr_lo.len == 16;
 	const struct nft_dtype *at = nft_dtype_get(v6 ? NFT_T_IPV6
 						      : NFT_T_IPV4);
+	/* an IPv6 address before a port is bracketed, each of a range */
+	bool br = v6 && s->nat_has_port;
 	if (s->nat_has_addr) {
-		if (v6 && s->nat_has_port)
-			qt_buf_putc(b, '[');
+		qt_buf_puts(b, br ? "[" : "");
 		nft_val_print(at, &s->addr_lo, b);
+		qt_buf_puts(b, br ? "]" : "");
 		if (s->nat_addr_range) {
-			qt_buf_putc(b, '-');
+			qt_buf_puts(b, br ? "-[" : "-");
 			nft_val_print(at, &s->addr_hi, b);
+			qt_buf_puts(b, br ? "]" : "");
 		}
-		if (v6 && s->nat_has_port)
-			qt_buf_putc(b, ']');
 	}
 	if (s->nat_has_port) {
 		qt_buf_printf(b, ":%u", s->port_lo);
