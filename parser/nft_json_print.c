@@ -568,7 +568,10 @@ static void put_reject(const struct nft_table *t, const struct nft_stmt *s,
 		qt_buf_puts(b, "{\"reject\": {\"type\": \"tcp reset\"}}");
 		return;
 	}
-	if (k == NFT_R_DEFAULT) {
+	if (k == NFT_R_DEFAULT && s->reject_l3) {
+		k = s->reject_l3 == 4 ? NFT_R_ICMP : NFT_R_ICMPV6;
+		code = s->reject_l3 == 4 ? 3 : 4;
+	} else if (k == NFT_R_DEFAULT) {
 		k = t->family == NFT_F_IP ? NFT_R_ICMP
 		    : t->family == NFT_F_IP6 ? NFT_R_ICMPV6 : NFT_R_ICMPX;
 		code = k == NFT_R_ICMP ? 3 : k == NFT_R_ICMPV6 ? 4 : 1;

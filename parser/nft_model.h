@@ -110,6 +110,10 @@ struct nft_stmt {
 	/* reject */
 	enum nft_reject_kind reject;
 	uint8_t code;
+	/* a default reject of a rule settled on ip (4) or ip6 (6) in an
+	 * inet table: the kernel's icmp or icmpv6 port-unreachable, as
+	 * nft lists it; the walk answers as for any default reject */
+	uint8_t reject_l3;
 	/* log */
 	char *prefix;
 	int level;                   /* -1: none (warn) */

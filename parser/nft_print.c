@@ -336,6 +336,11 @@ static void print_reject(const struct nft_table *t, const struct nft_stmt *s,
 			 struct qt_buf *b)
 {
 	qt_buf_puts(b, "reject");
+	if (s->reject == NFT_R_DEFAULT && s->reject_l3) {
+		qt_buf_puts(b, s->reject_l3 == 4 ? " with icmp port-unreachable"
+				: " with icmpv6 port-unreachable");
+		return;
+	}
 	switch (s->reject) {
 	case NFT_R_TCP_RESET:
 		qt_buf_puts(b, " with tcp reset");

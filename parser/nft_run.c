@@ -627,6 +627,21 @@ static struct mark dep_mark(const struct nft_table *tb,
 	return (struct mark){ sp->a, whole ? sp->end : sp->b, '~' };
 }
 
+/* An inet rule's reject with the port-unreachable of the family it
+ * settled on is its default reject (what a listing of one reads back
+ * as): one the walk runs for either family. */
+static void default_of_family(struct nft_stmt *s, bool by_family, int l3)
+{
+	if (by_family || !l3)
+		return;
+	if ((s->reject == NFT_R_ICMP && l3 == 4 && s->code == 3) ||
+	    (s->reject == NFT_R_ICMPV6 && l3 == 6 && s->code == 4)) {
+		s->reject = NFT_R_DEFAULT;
+		s->code = 0;
+		s->reject_l3 = (uint8_t)l3;
+	}
+}
+
 static int parse_reject(struct cur *c, const struct nft_table *tb,
 			struct rule_build *rb, const struct nft_tok *reject)
 {
@@ -641,10 +656,8 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 	if (!nr_at(c, "with")) {
 		/* the kernel answers what the rule settled on with
 		 * icmp's or icmpv6's port-unreachable, nft lists it so */
-		if (!by_family && x.l3) {
-			s->reject = x.l3 == 4 ? NFT_R_ICMP : NFT_R_ICMPV6;
-			s->code = x.l3 == 4 ? 3 : 4;
-		}
+		if (!by_family && x.l3)
+			s->reject_l3 = (uint8_t)x.l3;
 		return 0;
 	}
 	c->i++;
@@ -704,6 +717,7 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 		return nr_error_multi(c->r, m, 2, "conflicting protocols "
 				   "specified: ip vs ip6");
 	}
+	default_of_family(s, by_family, x.l3);
 	return 0;
 }
 
@@ -1000,6 +1014,8 @@ static void settle_reject(const struct nft_table *tb, struct rule_build *rb)
 				insert_dep(rb, i, "nfproto",
 					   k == NFT_R_ICMP ? 2 : 10, true);
 				i++;
+				default_of_family(&ru->stmts[i], false,
+						  k == NFT_R_ICMP ? 4 : 6);
 			}
 		}
 		net_dep = l4_dep = -1;
