@@ -804,7 +804,10 @@ static int nft_usage(FILE *f, const char *name)
 		"  -s, --stateless                 Omit stateful information "
 		"of ruleset.\n"
 		"  -n, --numeric                   Print fully numerical "
-		"output.\n"
+		"output.\n\n"
+		"Options (command output formatting):\n"
+		"  -e, --echo                      Echo what has been added, "
+		"inserted or replaced.\n"
 		"  -j, --json                      Format output in JSON\n",
 		name);
 	return f == stderr;
@@ -825,13 +828,34 @@ static void nft_json_stdin_once(struct qt_buf *text)
 	qt_json_free(doc);
 }
 
+/* Short flags written together (-ea, -je) as getopt takes them: each
+ * letter one of the flags; false when a letter is none. */
+static bool nft_short_flags(const char *a, struct qt_ipc_nft_flags *f)
+{
+	if (a[0] != '-' || a[1] == '-' || !a[1] || !a[2])
+		return false;
+	for (const char *p = a + 1; *p; p++)
+		if (!strchr("acsjen", *p))
+			return false;
+	for (const char *p = a + 1; *p; p++) {
+		f->check |= *p == 'c';
+		f->handles |= *p == 'a';
+		f->stateless |= *p == 's';
+		f->json |= *p == 'j';
+		f->echo |= *p == 'e';
+	}
+	return true;
+}
+
 static int nft_main(int argc, char **argv)
 {
 	const char *file = NULL;
-	bool check = false, handles = false, stateless = false, json = false;
+	struct qt_ipc_nft_flags fl = { 0 };
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];
+		if (nft_short_flags(a, &fl))
+			continue;
 		if (!strcmp(a, "-f") || !strcmp(a, "--file")) {
 			if (++i >= argc) {
 				fprintf(stderr, "nft: option requires an "
@@ -840,13 +864,15 @@ static int nft_main(int argc, char **argv)
 			}
 			file = argv[i];
 		} else if (!strcmp(a, "-c") || !strcmp(a, "--check")) {
-			check = true;
+			fl.check = true;
 		} else if (!strcmp(a, "-a") || !strcmp(a, "--handle")) {
-			handles = true;
+			fl.handles = true;
 		} else if (!strcmp(a, "-s") || !strcmp(a, "--stateless")) {
-			stateless = true;
+			fl.stateless = true;
 		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
-			json = true;
+			fl.json = true;
+		} else if (!strcmp(a, "-e") || !strcmp(a, "--echo")) {
+			fl.echo = true;
 		} else if (!strcmp(a, "-n") || !strcmp(a, "-nn") ||
 			   !strcmp(a, "-nnn") || !strcmp(a, "--numeric")) {
 			/* qtables lists numbers where nft would (ports,
@@ -882,7 +908,7 @@ static int nft_main(int argc, char **argv)
 			qt_buf_put(&text, chunk, n);
 		if (f != stdin)
 			fclose(f);
-		else if (json)
+		else if (fl.json)
 			nft_json_stdin_once(&text);
 	} else {
 		if (i >= argc) {
@@ -896,7 +922,7 @@ static int nft_main(int argc, char **argv)
 		}
 		qt_buf_putc(&text, '\n');
 	}
-	qt_ipc_nft(&req, "nft", check, handles, stateless, json, name,
+	qt_ipc_nft(&req, "nft", &fl, name,
 		   getcwd(cwd, sizeof(cwd)), qt_buf_str(&text), text.len);
 	if (refused_by_kernel()) {
 		fputs("Error: Could not process rule: Operation not "

@@ -87,7 +87,7 @@ static bool nat_kind(const struct qt_ct_filter *f, const struct qt_ct_entry *e,
 	uint16_t op = k ? o->dport : o->sport, rp = k ? r->sport : r->dport;
 	bool addr_nat = memcmp(oa, ra, sizeof(*oa)) != 0;
 	bool port_nat = ports && op != rp;
-	bool check_ip = f->has & QT_CTF_NAT_IP(k);
+	bool check_ip = (f->has & QT_CTF_NAT_IP(k)) && !f->nat_v6[k];
 	bool check_port = f->has & QT_CTF_NAT_PORT(k);
 	bool has = false;
 	if (check_ip)
@@ -293,7 +293,10 @@ static int parse_state(struct cmdline *c, const char *s)
 }
 
 /* conntrack's nat_parse: IP[:PORT] of --src-nat, --dst-nat (kind) or
- * --any-nat (both); no CIDR. */
+ * --any-nat (both); no CIDR. An IPv6 address is written bare, or in
+ * brackets before a port ([IP6]:PORT); it selects the family, and
+ * conntrack 1.4.7 then filters by the port alone (checked against the
+ * kernel's: any IPv6 address lists every entry translated so). */
 static int parse_nat(struct cmdline *c, const struct qt_ct_opt *o, const char *v)
 {
 	static const unsigned kinds[] = { QT_CTF_NAT_SRC, QT_CTF_NAT_DST,
@@ -306,13 +309,34 @@ static int parse_nat(struct cmdline *c, const struct qt_ct_opt *o, const char *v
 				     o->canon);
 	char ip[64];
 	const char *colon = strchr(v, ':');
-	size_t n = colon ? (size_t)(colon - v) : strlen(v);
+	const char *start = v;
+	bool v6 = false;
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+		if (!close)
+			return param_problem(c, "No closing ']' around IPv6 "
+					     "address");
+		if (close[1] != ':')
+			return param_problem(c, "Invalid IP address `%s'", v);
+		start = v + 1;
+		colon = close + 1;
+		v6 = true;
+	} else if (colon && strchr(colon + 1, ':')) {
+		/* more than one colon: an IPv6 address, no port */
+		colon = NULL;
+		v6 = true;
+	}
+	size_t n = colon ? (size_t)(colon - start) : strlen(start);
+	if (v[0] == '[')
+		n--;
 	struct in_addr a;
+	uint8_t a6[16];
 	if (n >= sizeof(ip))
 		n = sizeof(ip) - 1;
-	memcpy(ip, v, n);
+	memcpy(ip, start, n);
 	ip[n] = '\0';
-	if (inet_pton(AF_INET, ip, &a) != 1)
+	if (v6 ? inet_pton(AF_INET6, ip, a6) != 1
+	       : inet_pton(AF_INET, ip, &a) != 1)
 		return param_problem(c, "Invalid IP address `%s'", ip);
 	unsigned long port = 0;
 	if (colon) {
@@ -324,7 +348,8 @@ static int parse_nat(struct cmdline *c, const struct qt_ct_opt *o, const char *v
 	for (int k = 0; k < 2; k++) {
 		if (o->idx != QT_CT_NAT_ANY && o->idx != k)
 			continue;
-		c->f.nat_ip[k] = a.s_addr;
+		c->f.nat_v6[k] = v6;
+		c->f.nat_ip[k] = v6 ? 0 : a.s_addr;
 		c->f.has |= QT_CTF_NAT_IP(k);
 		if (colon) {
 			c->f.nat_port[k] = (uint16_t)port;
@@ -531,6 +556,20 @@ static int parse_cmdline(struct cmdline *c, int argc, char *const *argv)
 	    (c->f.has & (QT_CTF_NAT_SRC | QT_CTF_NAT_DST)))
 		return param_problem(c, "cannot specify `--src-nat' or "
 				     "`--dst-nat' with `--any-nat'");
+	/* a NAT address of the other family than -f's or the addresses'
+	 * (which are IPv4) */
+	for (int k = 0; k < 2; k++) {
+		if (!(c->f.has & QT_CTF_NAT_IP(k)))
+			continue;
+		int af = c->f.nat_v6[k] ? AF_INET6 : AF_INET;
+		bool addrs = c->f.has & (QT_CTF_ADDR(0) | QT_CTF_ADDR(1) |
+					 QT_CTF_ADDR(2) | QT_CTF_ADDR(3));
+		if ((c->f.family && c->f.family != af) ||
+		    (addrs && af != AF_INET))
+			return param_problem(c, "mismatched address family");
+		if (af == AF_INET6)
+			c->f.family = AF_INET6;
+	}
 	return 0;
 }
 

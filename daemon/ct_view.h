@@ -52,6 +52,10 @@ struct qt_ct_filter {
 	 * for, if any (QT_CTF_NAT_IP(k), QT_CTF_NAT_PORT(k)) */
 	uint32_t nat_ip[2];        /* network order */
 	uint16_t nat_port[2];
+	/* the address asked for was an IPv6 one: conntrack 1.4.7 takes
+	 * it for the family (-f ipv6) and compares no address then,
+	 * only the port */
+	bool nat_v6[2];
 };
 
 #define QT_CTF_PROTO     (1u << 0)

@@ -313,6 +313,8 @@ static void serve_request(void *ctx, const struct qt_peer *peer,
 			if (before)
 				qt_nft_view_put_back(before);
 			before = NULL;
+			/* nothing went in: no echo of what was made */
+			qt_buf_reset(&out);
 			/* the ruleset before ran: it compiles again */
 			struct qt_buf again;
 			qt_buf_init(&again);

@@ -40,10 +40,18 @@ struct nft_ruleset *qt_nft_view_save(void)
 	return current ? nft_ruleset_clone(current) : NULL;
 }
 
+/* The ruleset's generation as the kernel counts it: it starts at 1 and
+ * is 2 after the first batch that changed something (nft -e prints it). */
+static uint64_t generation = 1;
+
 void qt_nft_view_put_back(struct nft_ruleset *before)
 {
 	nft_ruleset_free(current);
 	current = before;
+	/* the batch did not go in: as the kernel's aborted transaction,
+	 * it made no generation */
+	if (generation > 1)
+		generation--;
 }
 
 static struct nft_ruleset *ruleset(void)
@@ -63,7 +71,8 @@ int qt_nft_view_request(const char *req, size_t len, struct qt_buf *out,
 		qt_buf_puts(err, "Error: malformed request\n");
 		return 1;
 	}
-	char file[4200], cwd[4200];
+	char file[4200], cwd[4200], pid[32];
+	const char *pid_word = qt_ipc_word_decoded(&h, "pid", pid, sizeof(pid));
 	struct nft_run_opts o = {
 		.check = qt_ipc_has_word(&h, "check"),
 		.handles = qt_ipc_has_word(&h, "handles"),
@@ -72,6 +81,9 @@ int qt_nft_view_request(const char *req, size_t len, struct qt_buf *out,
 		.file = qt_ipc_word_decoded(&h, "file", file, sizeof(file)),
 		.cwd = qt_ipc_word_decoded(&h, "cwd", cwd, sizeof(cwd)),
 		.replaced = before,
+		.echo = qt_ipc_has_word(&h, "echo"),
+		.pid = pid_word ? strtol(pid_word, NULL, 10) : 0,
+		.generation = &generation,
 	};
 	struct nft_ruleset *rs = ruleset();
 	int st = o.json ? nft_json_input_run(&rs, h.body, h.body_len, &o, out,

@@ -51,6 +51,7 @@ static const struct qt_ext dnpt_target = {
 	.print = dnpt_print,
 	.target = dnpt_target_fn,
 	.copy_need = dnpt_copy_need,
+	.l2type = true,
 	.help =
 		" --src-pfx prefix/length\n"
 		" --dst-pfx prefix/length\n"

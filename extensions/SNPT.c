@@ -51,6 +51,7 @@ static const struct qt_ext snpt_target = {
 	.print = snpt_print,
 	.target = snpt_target_fn,
 	.copy_need = snpt_copy_need,
+	.l2type = true,
 	.help =
 		" --src-pfx prefix/length\n"
 		" --dst-pfx prefix/length\n"

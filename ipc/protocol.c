@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const kinds[QT_IPC_NKINDS] = {
 	[QT_IPC_COMMAND] = "command",
@@ -274,14 +275,16 @@ int qt_ipc_ipset(struct qt_buf *b, const char *prog, int argc,
 	return 0;
 }
 
-void qt_ipc_nft(struct qt_buf *b, const char *prog, bool check,
-		bool handles, bool stateless, bool json, const char *file,
+void qt_ipc_nft(struct qt_buf *b, const char *prog,
+		const struct qt_ipc_nft_flags *f, const char *file,
 		const char *cwd, const char *text, size_t len)
 {
 	qt_ipc_begin(b, QT_IPC_NFT, prog);
-	qt_buf_printf(b, "%s%s%s%s", check ? " check" : "",
-		      handles ? " handles" : "", stateless ? " stateless" : "",
-		      json ? " json" : "");
+	qt_buf_printf(b, "%s%s%s%s%s pid=%ld", f->check ? " check" : "",
+		      f->handles ? " handles" : "",
+		      f->stateless ? " stateless" : "",
+		      f->json ? " json" : "", f->echo ? " echo" : "",
+		      (long)getpid());
 	if (file) {
 		qt_buf_puts(b, " file=");
 		put_name(b, file);

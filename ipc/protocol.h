@@ -106,10 +106,17 @@ int qt_ipc_nfacct(struct qt_buf *b, const char *prog, int argc,
 int qt_ipc_ipset(struct qt_buf *b, const char *prog, int argc,
 		 char *const *argv, const char *input, size_t len);
 /* nft: the input and how to take it (file: its name for messages,
- * NULL for the command line; cwd: where includes are read from; json:
- * -j, listings in JSON and JSON input read). */
-void qt_ipc_nft(struct qt_buf *b, const char *prog, bool check,
-		bool handles, bool stateless, bool json, const char *file,
+ * NULL for the command line; cwd: where includes are read from). The
+ * request carries the sender's process id, which -e prints. */
+struct qt_ipc_nft_flags {
+	bool check;          /* -c */
+	bool handles;        /* -a */
+	bool stateless;      /* -s */
+	bool json;           /* -j: listings in JSON and JSON input read */
+	bool echo;           /* -e */
+};
+void qt_ipc_nft(struct qt_buf *b, const char *prog,
+		const struct qt_ipc_nft_flags *f, const char *file,
 		const char *cwd, const char *text, size_t len);
 /* The stats request's output formats; text is the default. */
 bool qt_ipc_stats_format_known(const char *word);

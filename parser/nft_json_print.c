@@ -568,7 +568,10 @@ static void put_reject(const struct nft_table *t, const struct nft_stmt *s,
 		qt_buf_puts(b, "{\"reject\": {\"type\": \"tcp reset\"}}");
 		return;
 	}
-	if (k == NFT_R_DEFAULT) {
+	if (k == NFT_R_DEFAULT && s->reject_l3) {
+		k = s->reject_l3 == 4 ? NFT_R_ICMP : NFT_R_ICMPV6;
+		code = s->reject_l3 == 4 ? 3 : 4;
+	} else if (k == NFT_R_DEFAULT) {
 		k = t->family == NFT_F_IP ? NFT_R_ICMP
 		    : t->family == NFT_F_IP6 ? NFT_R_ICMPV6 : NFT_R_ICMPX;
 		code = k == NFT_R_ICMP ? 3 : k == NFT_R_ICMPV6 ? 4 : 1;
@@ -649,10 +652,6 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_verdict(s->verdict, s->chain, b);
 		return;
 	case NFT_S_REJECT:
-		if (s->implicit)
-			qt_buf_puts(b, "{\"match\": {\"op\": \"==\", \"left\": "
-				    "{\"meta\": {\"key\": \"l4proto\"}}, "
-				    "\"right\": \"tcp\"}}, ");
 		put_reject(t, s, b);
 		return;
 	case NFT_S_LOG:
@@ -829,9 +828,13 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 		key_str(b, "comment", r->comment);
 	}
 	qt_buf_puts(b, ", \"expr\": [");
+	bool first = true;
 	for (unsigned i = 0; i < r->n; i++) {
-		if (i)
+		if (r->stmts[i].hidden)
+			continue;
+		if (!first)
 			qt_buf_puts(b, ", ");
+		first = false;
 		put_stmt(t, &r->stmts[i], o, b);
 	}
 	qt_buf_puts(b, "]}}");
@@ -950,4 +953,106 @@ void nft_json_counters(struct qt_buf *b)
 	struct doc d;
 	doc_begin(&d, b);
 	doc_end(&d);
+}
+
+/* ---- nft -j -e: {"nftables": [{"add": {OBJECT}}, ...]}, no
+ * metainfo ---- */
+
+/* put_* write ", " and the object: the object alone */
+static void obj_of(void (*put)(struct doc *, const void *, const void *,
+			       const void *), const void *a, const void *b2,
+		   const void *c, struct qt_buf *b)
+{
+	struct qt_buf tmp;
+	qt_buf_init(&tmp);
+	struct doc d = { &tmp };
+	put(&d, a, b2, c);
+	qt_buf_puts(b, qt_buf_str(&tmp) + 2);
+	qt_buf_free(&tmp);
+}
+
+static void put_table_v(struct doc *d, const void *t, const void *u,
+			const void *v)
+{
+	(void)u;
+	(void)v;
+	put_table(d, t);
+}
+
+static void put_chain_v(struct doc *d, const void *t, const void *c,
+			const void *v)
+{
+	(void)v;
+	put_chain(d, t, c);
+}
+
+static void put_set_v(struct doc *d, const void *t, const void *s,
+		      const void *v)
+{
+	(void)v;
+	put_set(d, t, s);
+}
+
+static void put_rule_v(struct doc *d, const void *t, const void *c,
+		       const void *r)
+{
+	static const struct nft_print_opts o = { true, false };
+	put_rule(d, t, c, r, &o);
+}
+
+void nft_json_echo_begin(struct qt_buf *b, bool first, const char *verb)
+{
+	qt_buf_puts(b, first ? "{\"nftables\": [" : ", ");
+	qt_buf_printf(b, "{\"%s\": ", verb);
+}
+
+void nft_json_echo_table(const struct nft_table *t, struct qt_buf *b)
+{
+	obj_of(put_table_v, t, NULL, NULL, b);
+	qt_buf_putc(b, '}');
+}
+
+void nft_json_echo_chain(const struct nft_table *t, const struct nft_chain *c,
+			 struct qt_buf *b)
+{
+	obj_of(put_chain_v, t, c, NULL, b);
+	qt_buf_putc(b, '}');
+}
+
+/* the kernel tells of the set without its elements */
+void nft_json_echo_set(const struct nft_table *t, const struct nft_set *s,
+		       struct qt_buf *b)
+{
+	struct nft_set bare = *s;
+	bare.nelems = 0;
+	obj_of(put_set_v, t, &bare, NULL, b);
+	qt_buf_putc(b, '}');
+}
+
+void nft_json_echo_elem(const struct nft_table *t, const struct nft_set *s,
+			const struct nft_elem *e, struct qt_buf *b)
+{
+	head(b, "element", t);
+	qt_buf_puts(b, ", ");
+	key_str(b, "table", t->name);
+	qt_buf_puts(b, ", ");
+	key_str(b, "name", s->name);
+	qt_buf_puts(b, ", \"elem\": {\"set\": ");
+	const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
+							  : &s->type;
+	put_elems_of(kt, s->nktypes > 1 ? s->nktypes : 1, s->map,
+		     s->data_type, e, 1, b);
+	qt_buf_puts(b, "}}}}");
+}
+
+void nft_json_echo_rule(const struct nft_table *t, const struct nft_chain *c,
+			const struct nft_rule *r, struct qt_buf *b)
+{
+	obj_of(put_rule_v, t, c, r, b);
+	qt_buf_putc(b, '}');
+}
+
+void nft_json_echo_end(struct qt_buf *b)
+{
+	qt_buf_puts(b, "]}\n");
 }

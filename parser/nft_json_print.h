@@ -5,6 +5,8 @@
 #ifndef QT_NFT_JSON_PRINT_H
 #define QT_NFT_JSON_PRINT_H
 
+#include <stdbool.h>
+
 #include "buf.h"
 #include "nft_model.h"
 #include "nft_print.h"
@@ -30,5 +32,20 @@ void nft_json_maps(const struct nft_ruleset *rs, int family,
 		   struct qt_buf *b);
 /* `list counters`: named counters, which the model has none of */
 void nft_json_counters(struct qt_buf *b);
+
+/* nft -j -e: the objects a batch made, one document. begin writes the
+ * document's start (first) or a separator and {"VERB": ; each object
+ * closes its item. */
+void nft_json_echo_begin(struct qt_buf *b, bool first, const char *verb);
+void nft_json_echo_table(const struct nft_table *t, struct qt_buf *b);
+void nft_json_echo_chain(const struct nft_table *t, const struct nft_chain *c,
+			 struct qt_buf *b);
+void nft_json_echo_set(const struct nft_table *t, const struct nft_set *s,
+		       struct qt_buf *b);
+void nft_json_echo_elem(const struct nft_table *t, const struct nft_set *s,
+			const struct nft_elem *e, struct qt_buf *b);
+void nft_json_echo_rule(const struct nft_table *t, const struct nft_chain *c,
+			const struct nft_rule *r, struct qt_buf *b);
+void nft_json_echo_end(struct qt_buf *b);
 
 #endif

@@ -1266,6 +1266,115 @@ static void errors_without_place(const struct qt_buf *native,
 	}
 }
 
+/* obj's "handle" (an integer, appended; one it has is set). */
+static void set_handle(struct qt_json *obj, uint64_t h)
+{
+	for (unsigned i = 0; i < obj->n; i++)
+		if (!strcmp(obj->keys[i], "handle") &&
+		    obj->items[i]->type == QT_JSON_INTEGER) {
+			obj->items[i]->i = (long long)h;
+			return;
+		}
+	struct qt_json *v = calloc(1, sizeof(*v));
+	struct qt_json **items = realloc(obj->items,
+					 (obj->n + 1) * sizeof(*items));
+	if (items)
+		obj->items = items;
+	char **keys = realloc(obj->keys, (obj->n + 1) * sizeof(*keys));
+	if (keys)
+		obj->keys = keys;
+	char *k = strdup("handle");
+	if (!v || !items || !keys || !k)
+		abort();
+	v->type = QT_JSON_INTEGER;
+	v->i = (long long)h;
+	obj->items[obj->n] = v;
+	obj->keys[obj->n++] = k;
+}
+
+static void drop_key(struct qt_json *obj, const char *key)
+{
+	for (unsigned i = 0; i < obj->n; i++) {
+		if (strcmp(obj->keys[i], key))
+			continue;
+		free(obj->keys[i]);
+		qt_json_free(obj->items[i]);
+		memmove(&obj->keys[i], &obj->keys[i + 1],
+			(obj->n - i - 1) * sizeof(*obj->keys));
+		memmove(&obj->items[i], &obj->items[i + 1],
+			(obj->n - i - 1) * sizeof(*obj->items));
+		obj->n--;
+		return;
+	}
+}
+
+static const char *str_of(const struct qt_json *o, const char *key,
+			  const char *dflt)
+{
+	const struct qt_json *v = qt_json_get(o, key);
+	return v && v->type == QT_JSON_STRING ? v->s : dflt;
+}
+
+/* nft -j -e of JSON input: the input again, each table, chain, set,
+ * map and rule it made carrying the handle the kernel gave it. */
+static void echo_input(struct qt_json *doc, struct nft_ruleset *rs,
+		       const struct nft_made *made, struct qt_buf *out)
+{
+	const struct qt_json *cmds = qt_json_get(doc, "nftables");
+	unsigned nrule = 0;
+	for (unsigned i = 0; cmds && cmds->type == QT_JSON_ARRAY &&
+			     i < cmds->n; i++) {
+		const struct qt_json *c = cmds->items[i];
+		if (c->type != QT_JSON_OBJECT || c->n != 1 ||
+		    (strcmp(c->keys[0], "add") && strcmp(c->keys[0], "create") &&
+		     strcmp(c->keys[0], "insert") &&
+		     strcmp(c->keys[0], "replace")))
+			continue;
+		struct qt_json *what = c->items[0];
+		if (what->type != QT_JSON_OBJECT || what->n != 1 ||
+		    what->items[0]->type != QT_JSON_OBJECT)
+			continue;
+		const char *kind = what->keys[0];
+		struct qt_json *obj = what->items[0];
+		if (!strcmp(kind, "rule")) {
+			if (nrule >= made->n)
+				continue;
+			uint64_t h = made->rule_handles[nrule++];
+			if (strcmp(c->keys[0], "replace")) {
+				set_handle(obj, h);
+				continue;
+			}
+			/* nft 1.0.6 moves a replaced rule's handle out of
+			 * the rule, beside it */
+			drop_key(obj, "handle");
+			set_handle(what, h);
+			continue;
+		}
+		int fam = nft_family_parse(str_of(obj, "family", "ip"));
+		bool table = !strcmp(kind, "table");
+		struct nft_table *t = fam < 0 ? NULL
+			: nft_table_find(rs, fam, str_of(obj, table ? "name"
+							   : "table", ""));
+		if (!t)
+			continue;
+		if (table) {
+			set_handle(obj, t->handle);
+		} else if (!strcmp(kind, "chain")) {
+			struct nft_chain *ch = nft_chain_find(t,
+						str_of(obj, "name", ""));
+			if (ch)
+				set_handle(obj, ch->handle);
+		} else if (!strcmp(kind, "set") || !strcmp(kind, "map")) {
+			struct nft_set *s = nft_set_find(t,
+						str_of(obj, "name", ""));
+			if (s)
+				set_handle(obj, s->handle);
+		}
+	}
+	/* nft writes it without a newline */
+	qt_json_dump(doc, out);
+}
+
 int nft_json_input_run(struct nft_ruleset **rs, const char *text, size_t len,
 		       const struct nft_run_opts *o, struct qt_buf *out,
 		       struct qt_buf *err, bool *changed)
@@ -1280,18 +1389,26 @@ int nft_json_input_run(struct nft_ruleset **rs, const char *text, size_t len,
 	qt_buf_init(&native);
 	struct tr t = { &cmds, err, o->file, text, len };
 	int rc = translate(&t, doc);
-	qt_json_free(doc);
 	*changed = false;
+	struct nft_made made = { NULL, 0 };
 	if (rc == 0) {
 		/* the commands carry no place in the input: their own
 		 * text is what nft_run reads */
 		jo.file = NULL;
+		/* -e shows the input with its handles, not the objects */
+		jo.echo = false;
+		if (o->echo)
+			jo.made = &made;
 		rc = nft_run(rs, qt_buf_str(&cmds), cmds.len, &jo, out,
 			     &native, changed);
 		errors_without_place(&native, err);
+		if (rc == 0 && o->echo && !o->check)
+			echo_input(doc, *rs, &made, out);
 	} else {
 		rc = 1;
 	}
+	free(made.rule_handles);
+	qt_json_free(doc);
 	qt_buf_free(&cmds);
 	qt_buf_free(&native);
 	return rc;

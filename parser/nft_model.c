@@ -319,26 +319,33 @@ static bool nat_hook_ok(enum nft_nat_kind k, const struct nft_chain *base)
 	return base->hook == NFT_H_PREROUTING || base->hook == NFT_H_OUTPUT;
 }
 
-static bool walk_nat(const struct nft_table *t, const struct nft_chain *base,
-		     unsigned ci, bool *seen);
+/* Whether statement s may run under base chain base. */
+typedef bool (*stmt_ok_fn)(const struct nft_stmt *s,
+			   const struct nft_chain *base);
+
+static bool walk_stmts(const struct nft_table *t,
+		       const struct nft_chain *base, unsigned ci, bool *seen,
+		       stmt_ok_fn ok);
 
 static bool walk_elems(const struct nft_table *t,
 		       const struct nft_chain *base, const struct nft_elem *e,
-		       unsigned n, bool *seen)
+		       unsigned n, bool *seen, stmt_ok_fn ok)
 {
 	for (unsigned i = 0; i < n; i++) {
 		if (!e[i].chain)
 			continue;
 		const struct nft_chain *c =
 			nft_chain_find((struct nft_table *)t, e[i].chain);
-		if (c && !walk_nat(t, base, (unsigned)(c - t->chains), seen))
+		if (c && !walk_stmts(t, base, (unsigned)(c - t->chains), seen,
+				     ok))
 			return false;
 	}
 	return true;
 }
 
-static bool walk_nat(const struct nft_table *t, const struct nft_chain *base,
-		     unsigned ci, bool *seen)
+static bool walk_stmts(const struct nft_table *t,
+		       const struct nft_chain *base, unsigned ci, bool *seen,
+		       stmt_ok_fn ok)
 {
 	if (seen[ci])
 		return true;
@@ -347,40 +354,65 @@ static bool walk_nat(const struct nft_table *t, const struct nft_chain *base,
 	for (unsigned r = 0; r < ch->nrules; r++)
 		for (unsigned k = 0; k < ch->rules[r].n; k++) {
 			const struct nft_stmt *s = &ch->rules[r].stmts[k];
-			if (s->kind == NFT_S_NAT && !nat_hook_ok(s->nat, base))
+			if (!ok(s, base))
 				return false;
 			if (s->kind == NFT_S_VERDICT && s->chain) {
 				const struct nft_chain *c = nft_chain_find(
 					(struct nft_table *)t, s->chain);
-				if (c && !walk_nat(t, base,
-						   (unsigned)(c - t->chains), seen))
+				if (c && !walk_stmts(t, base,
+						     (unsigned)(c - t->chains),
+						     seen, ok))
 					return false;
 			}
 			if (s->kind != NFT_S_MATCH || !s->vmap)
 				continue;
-			if (!walk_elems(t, base, s->elems, s->nelems, seen))
+			if (!walk_elems(t, base, s->elems, s->nelems, seen, ok))
 				return false;
 			const struct nft_set *m = s->set_name
 				? nft_set_find((struct nft_table *)t, s->set_name)
 				: NULL;
-			if (m && !walk_elems(t, base, m->elems, m->nelems, seen))
+			if (m && !walk_elems(t, base, m->elems, m->nelems, seen,
+					     ok))
 				return false;
 		}
 	return true;
 }
 
-bool nft_table_nat_valid(const struct nft_table *t)
+/* Whether every statement each base chain reaches passes ok. */
+static bool table_walk(const struct nft_table *t, stmt_ok_fn ok)
 {
 	bool *seen = xmalloc(t->nchains * sizeof(*seen));
-	bool ok = true;
-	for (unsigned b = 0; ok && b < t->nchains; b++) {
+	bool good = true;
+	for (unsigned b = 0; good && b < t->nchains; b++) {
 		if (!t->chains[b].base)
 			continue;
 		memset(seen, 0, t->nchains * sizeof(*seen));
-		ok = walk_nat(t, &t->chains[b], b, seen);
+		good = walk_stmts(t, &t->chains[b], b, seen, ok);
 	}
 	free(seen);
-	return ok;
+	return good;
+}
+
+static bool nat_ok(const struct nft_stmt *s, const struct nft_chain *base)
+{
+	return s->kind != NFT_S_NAT || nat_hook_ok(s->nat, base);
+}
+
+bool nft_table_nat_valid(const struct nft_table *t)
+{
+	return table_walk(t, nat_ok);
+}
+
+/* nft_reject_validate: prerouting, input, forward and output (this
+ * kernel's, 6.18) */
+static bool reject_ok(const struct nft_stmt *s, const struct nft_chain *base)
+{
+	return s->kind != NFT_S_REJECT || base->hook != NFT_H_POSTROUTING;
+}
+
+bool nft_table_reject_valid(const struct nft_table *t)
+{
+	return table_walk(t, reject_ok);
 }
 
 unsigned nft_rule_anon_sets(const struct nft_rule *r)

@@ -96,8 +96,9 @@ struct nft_stmt {
 	const struct nft_field *field;
 	enum nft_op op;
 	bool braces;                 /* an anonymous set */
-	bool implicit;               /* reject's dependency: listed
-					 ("meta l4proto tcp") */
+	bool hidden;                 /* a dependency nft's listing leaves
+					out (reject's protocol): walked,
+					not listed */
 	struct nft_elem *elems;
 	unsigned nelems;
 	char *set_name;              /* @name */
@@ -109,6 +110,10 @@ struct nft_stmt {
 	/* reject */
 	enum nft_reject_kind reject;
 	uint8_t code;
+	/* a default reject of a rule settled on ip (4) or ip6 (6) in an
+	 * inet table: the kernel's icmp or icmpv6 port-unreachable, as
+	 * nft lists it; the walk answers as for any default reject */
+	uint8_t reject_l3;
 	/* log */
 	char *prefix;
 	int level;                   /* -1: none (warn) */
@@ -263,6 +268,10 @@ unsigned nft_rule_anon_sets(const struct nft_rule *r);
  * masquerade: postrouting; dnat and redirect: prerouting, output). The
  * kernel checks this at each rule and element it is given. */
 bool nft_table_nat_valid(const struct nft_table *t);
+/* Whether every reject a base chain reaches sits under a hook the
+ * kernel's reject runs at (not postrouting); checked as the nat
+ * statements are. */
+bool nft_table_reject_valid(const struct nft_table *t);
 /* How many rules jump or go to chain name. */
 unsigned nft_chain_refs(const struct nft_table *t, const char *name);
 

@@ -294,24 +294,25 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 			       false, b);
 		return;
 	}
+	bool v6 = s->addr_lo.len == 16;
 	if (s->nat_has_addr || s->nat_has_port) {
 		if (t->family == NFT_F_INET && s->nat_has_addr)
-			qt_buf_puts(b, " ip");
+			qt_buf_puts(b, v6 ? " ip6" : " ip");
 		qt_buf_puts(b, " to ");
 	}
-	bool v6 = s->addr_lo.len == 16;
 	const struct nft_dtype *at = nft_dtype_get(v6 ? NFT_T_IPV6
 						      : NFT_T_IPV4);
+	/* an IPv6 address before a port is bracketed, each of a range */
+	bool br = v6 && s->nat_has_port;
 	if (s->nat_has_addr) {
-		if (v6 && s->nat_has_port)
-			qt_buf_putc(b, '[');
+		qt_buf_puts(b, br ? "[" : "");
 		nft_val_print(at, &s->addr_lo, b);
+		qt_buf_puts(b, br ? "]" : "");
 		if (s->nat_addr_range) {
-			qt_buf_putc(b, '-');
+			qt_buf_puts(b, br ? "-[" : "-");
 			nft_val_print(at, &s->addr_hi, b);
+			qt_buf_puts(b, br ? "]" : "");
 		}
-		if (v6 && s->nat_has_port)
-			qt_buf_putc(b, ']');
 	}
 	if (s->nat_has_port) {
 		qt_buf_printf(b, ":%u", s->port_lo);
@@ -335,6 +336,11 @@ static void print_reject(const struct nft_table *t, const struct nft_stmt *s,
 			 struct qt_buf *b)
 {
 	qt_buf_puts(b, "reject");
+	if (s->reject == NFT_R_DEFAULT && s->reject_l3) {
+		qt_buf_puts(b, s->reject_l3 == 4 ? " with icmp port-unreachable"
+				: " with icmpv6 port-unreachable");
+		return;
+	}
 	switch (s->reject) {
 	case NFT_R_TCP_RESET:
 		qt_buf_puts(b, " with tcp reset");
@@ -412,8 +418,6 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			qt_buf_printf(b, " %s", s->chain);
 		return;
 	case NFT_S_REJECT:
-		if (s->implicit)
-			qt_buf_puts(b, "meta l4proto tcp ");
 		print_reject(t, s, b);
 		return;
 	case NFT_S_LOG:
@@ -503,13 +507,17 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 		    const struct nft_print_opts *o, struct qt_buf *b)
 {
+	bool first = true;
 	for (unsigned i = 0; i < r->n; i++) {
-		if (i)
+		if (r->stmts[i].hidden)
+			continue;
+		if (!first)
 			qt_buf_putc(b, ' ');
+		first = false;
 		print_stmt(t, &r->stmts[i], o, b);
 	}
 	if (r->comment)
-		qt_buf_printf(b, "%scomment \"%s\"", r->n ? " " : "",
+		qt_buf_printf(b, "%scomment \"%s\"", first ? "" : " ",
 			      r->comment);
 }
 
@@ -736,4 +744,113 @@ void nft_print_maps(const struct nft_ruleset *rs, int family,
 		    const struct nft_print_opts *o, struct qt_buf *b)
 {
 	print_sets_of(rs, family, o, true, b);
+}
+
+/* ---- what `nft -e` prints of the objects a batch made, as nft 1.0.6
+ * prints the kernel's notifications of them ---- */
+
+void nft_print_echo_table(const struct nft_table *t,
+			  const struct nft_print_opts *o, struct qt_buf *b)
+{
+	qt_buf_printf(b, "add table %s %s", nft_family_name(t->family),
+		      t->name);
+	if (t->dormant)
+		qt_buf_puts(b, " { flags dormant; }");
+	print_handle(o, t->handle, b);
+	qt_buf_putc(b, '\n');
+}
+
+void nft_print_echo_chain(const struct nft_table *t, const struct nft_chain *c,
+			  const struct nft_print_opts *o, struct qt_buf *b)
+{
+	qt_buf_printf(b, "add chain %s %s %s", nft_family_name(t->family),
+		      t->name, c->name);
+	if (c->base) {
+		qt_buf_printf(b, " { type %s hook %s priority ",
+			      nft_chain_type_name(c->type),
+			      nft_hook_name(c->hook));
+		nft_print_prio(t->family, c->hook, c->prio, b);
+		qt_buf_printf(b, "; policy %s; }",
+			      c->policy_drop ? "drop" : "accept");
+	}
+	print_handle(o, c->handle, b);
+	qt_buf_putc(b, '\n');
+}
+
+/* The set's declaration on one line, its handle first inside the
+ * braces and a space after them (nft's monitor format). */
+void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,
+			const struct nft_print_opts *o, struct qt_buf *b)
+{
+	qt_buf_printf(b, "add %s %s %s %s { ", s->map ? "map" : "set",
+		      nft_family_name(t->family), t->name, s->name);
+	if (o->handles)
+		qt_buf_printf(b, "# handle %" PRIu64 " ", s->handle);
+	if (s->typeof_field) {
+		qt_buf_printf(b, "typeof %s %s; ", s->typeof_field->proto,
+			      s->typeof_field->name);
+	} else {
+		qt_buf_printf(b, "type %s", s->type->name);
+		for (unsigned i = 1; i < s->nktypes; i++)
+			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
+		if (s->map)
+			qt_buf_printf(b, " : %s", s->data_type
+					 ? s->data_type->name : "verdict");
+		qt_buf_puts(b, "; ");
+	}
+	if (s->size)
+		qt_buf_printf(b, "size %u; ", s->size);
+	unsigned flags = s->flags == NFT_SET_TIMEOUT && s->timeout_ms
+			 ? 0 : s->flags;
+	if (flags) {
+		qt_buf_puts(b, "flags ");
+		bool first = true;
+		static const unsigned order[] = { 0, 1, 2, 3, 5, 4 };
+		for (unsigned k = 0; k < 6; k++) {
+			unsigned i = order[k];
+			if (flags & (1u << i) && set_flag_names[i]) {
+				qt_buf_printf(b, "%s%s", first ? "" : ",",
+					      set_flag_names[i]);
+				first = false;
+			}
+		}
+		qt_buf_puts(b, "; ");
+	}
+	if (s->timeout_ms) {
+		qt_buf_puts(b, "timeout ");
+		print_duration(s->timeout_ms, b);
+		qt_buf_puts(b, "; ");
+	}
+	if (s->comment)
+		qt_buf_printf(b, "comment \"%s\"; ", s->comment);
+	qt_buf_puts(b, "} \n");
+}
+
+void nft_print_echo_elem(const struct nft_table *t, const struct nft_set *s,
+			 const struct nft_elem *e, struct qt_buf *b)
+{
+	qt_buf_printf(b, "add element %s %s %s { ",
+		      nft_family_name(t->family), t->name, s->name);
+	const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
+							  : &s->type;
+	print_key_elem(kt, s->nktypes > 1 ? s->nktypes : 1, s->data_type, e,
+		       b);
+	qt_buf_puts(b, " }\n");
+}
+
+/* at: the rule's index in its chain. A rule between two others names
+ * the one before it (the kernel's position). */
+void nft_print_echo_rule(const struct nft_table *t, const struct nft_chain *c,
+			 unsigned at, bool insert,
+			 const struct nft_print_opts *o, struct qt_buf *b)
+{
+	const struct nft_rule *r = &c->rules[at];
+	qt_buf_printf(b, "%s rule %s %s %s ", insert ? "insert" : "add",
+		      nft_family_name(t->family), t->name, c->name);
+	if (at > 0 && at + 1 < c->nrules)
+		qt_buf_printf(b, "handle %" PRIu64 " ",
+			      c->rules[at - 1].handle);
+	nft_print_rule(t, r, o, b);
+	print_handle(o, r->handle, b);
+	qt_buf_putc(b, '\n');
 }

@@ -43,4 +43,18 @@ void nft_print_prio(enum nft_family f, enum nft_hook h, int prio,
 int nft_prio_name_value(enum nft_family f, enum nft_hook h, const char *name,
 			int *value);
 
+/* `nft -e`: one line per object a batch made, as nft prints the
+ * kernel's notifications (the set's elements come one per line). */
+void nft_print_echo_table(const struct nft_table *t,
+			  const struct nft_print_opts *o, struct qt_buf *b);
+void nft_print_echo_chain(const struct nft_table *t, const struct nft_chain *c,
+			  const struct nft_print_opts *o, struct qt_buf *b);
+void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,
+			const struct nft_print_opts *o, struct qt_buf *b);
+void nft_print_echo_elem(const struct nft_table *t, const struct nft_set *s,
+			 const struct nft_elem *e, struct qt_buf *b);
+void nft_print_echo_rule(const struct nft_table *t, const struct nft_chain *c,
+			 unsigned at, bool insert,
+			 const struct nft_print_opts *o, struct qt_buf *b);
+
 #endif

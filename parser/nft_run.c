@@ -476,14 +476,15 @@ struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 	v[r->n].kind = k;
 	v[r->n].level = -1;
 	s[r->n].a = first->loc;
-	s[r->n].b = nr_tok_end(first);
+	s[r->n].b = s[r->n].end = nr_tok_end(first);
 	return &v[r->n++];
 }
 
 void nr_stmt_end(struct rule_build *rb, struct cur *c)
 {
 	if (c->i > 0)
-		rb->spans[rb->rule.n - 1].b = nr_tok_end(&c->it->toks[c->i - 1]);
+		rb->spans[rb->rule.n - 1].b = rb->spans[rb->rule.n - 1].end =
+			nr_tok_end(&c->it->toks[c->i - 1]);
 }
 
 char *nr_xstrdup(const char *s)
@@ -577,12 +578,100 @@ int nr_parse_limit(struct cur *c, struct nft_stmt *s)
 	return 0;
 }
 
-static int parse_reject(struct cur *c, const struct nft_table *tb,
-			struct nft_stmt *s, const struct nft_tok *reject)
+static const char *l4_desc_name(int p);
+static bool is_l4_ctx_key(const struct nft_table *tb,
+			  const struct nft_field *f);
+static bool single_eq(const struct nft_stmt *s);
+static int check_protocols(struct run *r, const struct nft_table *tb,
+			   const struct rule_build *rb, unsigned upto);
+
+/* The protocols a rule has settled on before statement upto, as nft's
+ * evaluation carries them from left to right, and the statements that
+ * settled them (-1: none, or the table's family). */
+struct proto_ctx {
+	int l3;                      /* 0, 4 or 6 */
+	int l3_at;
+	int l4;                      /* -1: none */
+	int l4_at;
+};
+
+static void rule_proto_ctx(const struct nft_table *tb,
+			   const struct rule_build *rb, unsigned upto,
+			   struct proto_ctx *x)
 {
+	x->l3 = tb->family == NFT_F_IP ? 4 : tb->family == NFT_F_IP6 ? 6 : 0;
+	x->l3_at = x->l4 = x->l4_at = -1;
+	for (unsigned i = 0; i < upto; i++) {
+		const struct nft_stmt *s = &rb->rule.stmts[i];
+		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD)
+			continue;
+		const struct nft_field *f = s->field;
+		if (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6) {
+			x->l3 = f->dep == NFT_DEP_IPV4 ? 4 : 6;
+			x->l3_at = (int)i;
+		}
+		if (!strcmp(f->proto, "meta") && !strcmp(f->name, "nfproto") &&
+		    single_eq(s) && (s->elems[0].lo.b[0] == 2 ||
+				     s->elems[0].lo.b[0] == 10)) {
+			x->l3 = s->elems[0].lo.b[0] == 2 ? 4 : 6;
+			x->l3_at = (int)i;
+		}
+		if (f->dep == NFT_DEP_L4) {
+			x->l4 = f->l4proto;
+			x->l4_at = (int)i;
+		}
+		if (is_l4_ctx_key(tb, f) && single_eq(s)) {
+			x->l4 = s->elems[0].lo.b[0];
+			x->l4_at = (int)i;
+		}
+	}
+}
+
+/* A dependency as nft marks it in an error: a field alone, a compare
+ * of meta (nfproto, l4proto) or of a protocol key whole. */
+static struct mark dep_mark(const struct nft_table *tb,
+			    const struct rule_build *rb, int at)
+{
+	const struct nft_stmt *s = &rb->rule.stmts[at];
+	const struct span *sp = &rb->spans[at];
+	bool whole = !strcmp(s->field->proto, "meta") ||
+		     is_l4_ctx_key(tb, s->field);
+	return (struct mark){ sp->a, whole ? sp->end : sp->b, '~' };
+}
+
+/* An inet rule's reject with the port-unreachable of the family it
+ * settled on is its default reject (what a listing of one reads back
+ * as): one the walk runs for either family. */
+static void default_of_family(struct nft_stmt *s, bool by_family, int l3)
+{
+	if (by_family || !l3)
+		return;
+	if ((s->reject == NFT_R_ICMP && l3 == 4 && s->code == 3) ||
+	    (s->reject == NFT_R_ICMPV6 && l3 == 6 && s->code == 4)) {
+		s->reject = NFT_R_DEFAULT;
+		s->code = 0;
+		s->reject_l3 = (uint8_t)l3;
+	}
+}
+
+static int parse_reject(struct cur *c, const struct nft_table *tb,
+			struct rule_build *rb, const struct nft_tok *reject)
+{
+	struct nft_stmt *s = &rb->rule.stmts[rb->rule.n - 1];
+	/* nft evaluates the statements before reject first */
+	if (check_protocols(c->r, tb, rb, rb->rule.n - 1) < 0)
+		return -1;
+	struct proto_ctx x;
+	rule_proto_ctx(tb, rb, rb->rule.n - 1, &x);
+	bool by_family = tb->family == NFT_F_IP || tb->family == NFT_F_IP6;
 	s->reject = NFT_R_DEFAULT;
-	if (!nr_at(c, "with"))
+	if (!nr_at(c, "with")) {
+		/* the kernel answers what the rule settled on with
+		 * icmp's or icmpv6's port-unreachable, nft lists it so */
+		if (!by_family && x.l3)
+			s->reject_l3 = (uint8_t)x.l3;
 		return 0;
+	}
 	c->i++;
 	enum nft_dtype_id codes;
 	if (nr_at(c, "tcp")) {
@@ -591,6 +680,14 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 			return nr_unexpected(c, "reset");
 		c->i++;
 		s->reject = NFT_R_TCP_RESET;
+		if (l4_desc_name(x.l4) && x.l4 != 6) {
+			struct mark m[2] = {
+				dep_mark(tb, rb, x.l4_at),
+				{ reject->loc, nr_tok_end(reject), '^' },
+			};
+			return nr_error_multi(c->r, m, 2, "you cannot use tcp "
+					   "reset with this protocol");
+		}
 		return 0;
 	} else if (nr_at(c, "icmp")) {
 		s->reject = NFT_R_ICMP;
@@ -617,17 +714,22 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 	s->code = e.lo.b[0];
 	c->i++;
 	(void)kind;
-	if ((s->reject == NFT_R_ICMP && tb->family == NFT_F_IP6) ||
-	    (s->reject == NFT_R_ICMPV6 && tb->family == NFT_F_IP)) {
-		struct mark m[2] = {
-			{ reject->loc, nr_tok_end(reject), '~' },
-			{ t->loc, nr_tok_end(t), '^' },
-		};
+	struct mark m[2] = {
+		{ reject->loc, nr_tok_end(reject), '~' },
+		{ t->loc, nr_tok_end(t), '^' },
+	};
+	if (s->reject == NFT_R_ICMPX && by_family)
+		return nr_error_multi(c->r, m, 2, "abstracted ICMP "
+				   "unreachable not supported");
+	if ((s->reject == NFT_R_ICMP && x.l3 == 6) ||
+	    (s->reject == NFT_R_ICMPV6 && x.l3 == 4)) {
+		if (!by_family && x.l3_at >= 0)
+			m[0] = dep_mark(tb, rb, x.l3_at);
+		/* nft names the pair in this order whichever it is */
 		return nr_error_multi(c->r, m, 2, "conflicting protocols "
-				   "specified: %s vs %s",
-				   s->reject == NFT_R_ICMP ? "ip" : "ip6",
-				   nft_family_name(tb->family));
+				   "specified: ip vs ip6");
 	}
+	default_of_family(s, by_family, x.l3);
 	return 0;
 }
 
@@ -783,6 +885,44 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 	return 0;
 }
 
+/* The transport protocols nft describes (its proto_desc names): a
+ * rule that settles on one of them and then reads another's header
+ * contradicts itself. Protocols without a description (gre) settle
+ * nothing. */
+static const char *l4_desc_name(int p)
+{
+	switch (p) {
+	case 1: return "icmp";
+	case 2: return "igmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 33: return "dccp";
+	case 50: return "esp";
+	case 51: return "ah";
+	case 58: return "icmpv6";
+	case 108: return "comp";
+	case 132: return "sctp";
+	case 136: return "udplite";
+	default: return NULL;
+	}
+}
+
+/* Does f read the transport protocol: meta l4proto, and in a family
+ * that carries its header, ip protocol or ip6 nexthdr. */
+static bool is_l4_ctx_key(const struct nft_table *tb,
+			  const struct nft_field *f)
+{
+	if (!strcmp(f->proto, "meta") && !strcmp(f->name, "l4proto"))
+		return true;
+	if (tb->family == NFT_F_IP || tb->family == NFT_F_INET) {
+		if (!strcmp(f->proto, "ip") && !strcmp(f->name, "protocol"))
+			return true;
+	}
+	if (tb->family == NFT_F_IP6 || tb->family == NFT_F_INET)
+		return !strcmp(f->proto, "ip6") && !strcmp(f->name, "nexthdr");
+	return false;
+}
+
 static bool is_l4_key(const struct nft_table *tb, const struct nft_field *f)
 {
 	if (!strcmp(f->proto, "meta") && !strcmp(f->name, "l4proto"))
@@ -814,15 +954,142 @@ static void drop_stmt(struct rule_build *rb, unsigned i)
 	r->n--;
 }
 
-static const char *proto_name(uint8_t p, char *buf, size_t n)
+/* A compare of meta KEY with one byte, before statement at. */
+static void insert_dep(struct rule_build *rb, unsigned at, const char *key,
+		       uint8_t value, bool hidden)
 {
-	struct nft_val v = { 1, { p } };
-	struct qt_buf b;
-	qt_buf_init(&b);
-	nft_val_print(nft_dtype_get(NFT_T_PROTO), &v, &b);
-	snprintf(buf, n, "%s", qt_buf_str(&b));
-	qt_buf_free(&b);
-	return buf;
+	struct nft_rule *r = &rb->rule;
+	struct nft_stmt *v = realloc(r->stmts, (r->n + 1) * sizeof(*v));
+	struct span *sp = realloc(rb->spans, (r->n + 1) * sizeof(*sp));
+	if (!v || !sp)
+		abort();
+	r->stmts = v;
+	rb->spans = sp;
+	memmove(&v[at + 1], &v[at], (r->n - at) * sizeof(*v));
+	memmove(&sp[at + 1], &sp[at], (r->n - at) * sizeof(*sp));
+	r->n++;
+	struct nft_stmt *s = &v[at];
+	memset(s, 0, sizeof(*s));
+	s->kind = NFT_S_MATCH;
+	s->level = -1;
+	s->field = nft_field_find("meta", key);
+	s->op = NFT_OP_EQ;
+	s->hidden = hidden;
+	struct nft_elem e;
+	memset(&e, 0, sizeof(e));
+	e.kind = NFT_E_VALUE;
+	e.lo.len = 1;
+	e.lo.b[0] = value;
+	nr_push_elem(&s->elems, &s->nelems, &e);
+}
+
+/* reject's dependencies, as nft adds them and as its listing leaves
+ * them out: tcp reset needs tcp (listed in an inet table, hidden in ip
+ * and ip6, where a compare of the protocol just before it is hidden
+ * too), an icmp or icmpv6 type of an inet table its family (hidden,
+ * and so is a meta nfproto the rule compares before it). A statement
+ * that is no compare ends the run in which nft's listing looks for
+ * them. */
+static void settle_reject(const struct nft_table *tb, struct rule_build *rb)
+{
+	struct nft_rule *ru = &rb->rule;
+	int net_dep = -1, l4_dep = -1;
+	for (unsigned i = 0; i < ru->n; i++) {
+		struct nft_stmt *s = &ru->stmts[i];
+		if (s->kind == NFT_S_MATCH) {
+			if (s->lhs == NFT_L_FIELD && single_eq(s) &&
+			    tb->family == NFT_F_INET &&
+			    !strcmp(s->field->proto, "meta") &&
+			    !strcmp(s->field->name, "nfproto"))
+				net_dep = (int)i;
+			if (s->lhs == NFT_L_FIELD && single_eq(s) &&
+			    is_l4_ctx_key(tb, s->field))
+				l4_dep = (int)i;
+			continue;
+		}
+		if (s->kind == NFT_S_REJECT) {
+			struct proto_ctx x;
+			rule_proto_ctx(tb, rb, i, &x);
+			bool inet = tb->family == NFT_F_INET;
+			enum nft_reject_kind k = s->reject;
+			if (k == NFT_R_TCP_RESET && x.l4 != 6) {
+				insert_dep(rb, i, "l4proto", 6, !inet);
+				i++;
+			} else if (k == NFT_R_TCP_RESET && !inet && l4_dep >= 0 &&
+				   ru->stmts[l4_dep].elems[0].lo.b[0] == 6) {
+				ru->stmts[l4_dep].hidden = true;
+			}
+			if (inet && k != NFT_R_ICMPX && net_dep >= 0)
+				ru->stmts[net_dep].hidden = true;
+			if (inet && (k == NFT_R_ICMP || k == NFT_R_ICMPV6) &&
+			    !x.l3) {
+				insert_dep(rb, i, "nfproto",
+					   k == NFT_R_ICMP ? 2 : 10, true);
+				i++;
+				default_of_family(&ru->stmts[i], false,
+						  k == NFT_R_ICMP ? 4 : 6);
+			}
+		}
+		net_dep = l4_dep = -1;
+	}
+}
+
+/* nft's evaluation of the compares before statement upto, left to
+ * right: the family of each header and protocols that contradict
+ * each other. */
+static int check_protocols(struct run *r, const struct nft_table *tb,
+			   const struct rule_build *rb, unsigned upto)
+{
+	const struct nft_rule *ru = &rb->rule;
+	/* the protocols the rule has settled on so far, as nft's
+	 * evaluation carries them from left to right: the network layer
+	 * (an inet table's ip or ip6) and the transport layer */
+	int l4 = -1;
+	enum nft_proto_dep l3 = NFT_DEP_NONE;
+	for (unsigned i = 0; i < upto; i++) {
+		const struct nft_stmt *s = &ru->stmts[i];
+		if (s->kind != NFT_S_MATCH)
+			continue;
+		const struct nft_field *f = s->field;
+		if ((tb->family == NFT_F_IP && f->dep == NFT_DEP_IPV6) ||
+		    (tb->family == NFT_F_IP6 && f->dep == NFT_DEP_IPV4))
+			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
+					  "conflicting protocols specified: "
+					  "%s vs. %s",
+					  nft_family_name(tb->family), f->proto);
+		if (tb->family != NFT_F_INET && !strcmp(f->proto, "meta") &&
+		    !strcmp(f->name, "nfproto"))
+			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
+					  "meta nfproto is only useful in the "
+					  "inet family");
+		if (tb->family == NFT_F_INET &&
+		    (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6)) {
+			if (l3 != NFT_DEP_NONE && l3 != f->dep)
+				return nr_error_span(r, &rb->spans[i].a,
+						  &rb->spans[i].b,
+						  "conflicting protocols "
+						  "specified: %s vs. %s",
+						  l3 == NFT_DEP_IPV4 ? "ip" : "ip6",
+						  f->proto);
+			l3 = f->dep;
+		}
+		if (tb->family == NFT_F_INET && !strcmp(f->proto, "meta") &&
+		    !strcmp(f->name, "nfproto") && single_eq(s))
+			l3 = s->elems[0].lo.b[0] == 2 ? NFT_DEP_IPV4
+			     : s->elems[0].lo.b[0] == 10 ? NFT_DEP_IPV6
+			     : NFT_DEP_NONE;
+		if (f->dep == NFT_DEP_L4 && l4_desc_name(l4) &&
+		    l4 != f->l4proto)
+			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
+					  "conflicting protocols specified: "
+					  "%s vs. %s", l4_desc_name(l4),
+					  f->proto);
+		if (f->dep == NFT_DEP_L4)
+			l4 = f->l4proto;
+		if (is_l4_ctx_key(tb, f) && single_eq(s))
+			l4 = s->elems[0].lo.b[0];
+	}
+	return 0;
 }
 
 /* What nft's evaluation checks and what its listing leaves out: the
@@ -833,28 +1100,13 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		       struct rule_build *rb)
 {
 	struct nft_rule *ru = &rb->rule;
-	int l4 = -1;
+	if (check_protocols(r, tb, rb, ru->n) < 0)
+		return -1;
 	for (unsigned i = 0; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i];
 		if (s->kind != NFT_S_MATCH)
 			continue;
 		const struct nft_field *f = s->field;
-		if ((tb->family == NFT_F_IP && f->dep == NFT_DEP_IPV6) ||
-		    (tb->family == NFT_F_IP6 && f->dep == NFT_DEP_IPV4))
-			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
-					  "conflicting protocols specified: "
-					  "%s vs. %s",
-					  nft_family_name(tb->family), f->proto);
-		if (f->dep == NFT_DEP_L4 && l4 >= 0 && l4 != f->l4proto) {
-			char a[32];
-			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
-					  "conflicting protocols specified: "
-					  "%s vs. %s", proto_name((uint8_t)l4, a,
-								  sizeof(a)),
-					  f->proto);
-		}
-		if (is_l4_key(tb, f) && single_eq(s))
-			l4 = s->elems[0].lo.b[0];
 		if (s->braces) {
 			/* one element written: no set; two that are one:
 			 * a set of one (a verdict map stays a map) */
@@ -911,19 +1163,9 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		rb->spans[i] = sp;
 		i = 0;
 	}
-	bool tcp_seen = false;
+	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i];
-		if (s->kind == NFT_S_MATCH && s->field->dep == NFT_DEP_L4 &&
-		    s->field->l4proto == 6)
-			tcp_seen = true;
-		if (s->kind == NFT_S_MATCH && is_l4_key(tb, s->field) &&
-		    single_eq(s) && s->elems[0].lo.b[0] == 6)
-			tcp_seen = true;
-		if (s->kind == NFT_S_REJECT && s->reject == NFT_R_TCP_RESET &&
-		    !tcp_seen && tb->family != NFT_F_IP &&
-		    tb->family != NFT_F_IP6)
-			s->implicit = true;
 		bool terminal = s->kind == NFT_S_REJECT ||
 				(s->kind == NFT_S_VERDICT) || s->vmap;
 		if (terminal && i + 1 < ru->n) {
@@ -991,10 +1233,15 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				return nr_error_tok(c->r, n, ENOENT_KERNEL);
 			s->chain = nr_xstrdup(n->text);
 		} else if (!strcmp(w, "reject")) {
-			s = nr_add_stmt(rb, NFT_S_REJECT, t);
+			nr_add_stmt(rb, NFT_S_REJECT, t);
 			c->i++;
-			if (parse_reject(c, tb, s, t) < 0)
+			if (parse_reject(c, tb, rb, t) < 0)
 				return -1;
+			if (tb->family != NFT_F_IP && tb->family != NFT_F_IP6 &&
+			    tb->family != NFT_F_INET)
+				/* this kernel has no reject of bridge,
+				 * netdev or arp */
+				return nr_error_tok(c->r, t, ENOENT_KERNEL);
 		} else if (!strcmp(w, "log")) {
 			s = nr_add_stmt(rb, NFT_S_LOG, t);
 			c->i++;
@@ -1279,13 +1526,14 @@ static int chain_block_head(struct run *r, struct nft_table *tb,
 	return 0;
 }
 
-/* The kernel refuses the rule or element that puts a nat statement
- * where it cannot run (nft_table_nat_valid): the whole command is
- * marked. */
+/* The kernel refuses the rule or element that puts a nat statement or
+ * a reject where it cannot run (nft_table_nat_valid,
+ * nft_table_reject_valid): the whole command is marked. */
 static int nat_check(struct run *r, const struct nft_table *tb,
 		     const struct nft_item *it)
 {
-	if (nft_table_nat_valid(tb) || !it->n)
+	if ((nft_table_nat_valid(tb) && nft_table_reject_valid(tb)) ||
+	    !it->n)
 		return 0;
 	/* on the command line nft's mark takes the end of input too */
 	struct nft_loc b = nr_tok_end(&it->toks[it->n - 1]);
@@ -1296,7 +1544,8 @@ static int nat_check(struct run *r, const struct nft_table *tb,
 }
 
 static int add_rule_at(struct run *r, struct nft_table *tb,
-		       struct nft_chain *ch, struct cur *c, unsigned at_index)
+		       struct nft_chain *ch, struct cur *c, unsigned at_index,
+		       bool insert)
 {
 	struct rule_build rb;
 	if (parse_rule(c, tb, &rb) < 0) {
@@ -1310,6 +1559,8 @@ static int add_rule_at(struct run *r, struct nft_table *tb,
 	nft_rule_insert(tb, ch, at_index, &rb.rule);
 	free(rb.spans);
 	r->changed = true;
+	nr_echo_note(r, ECHO_RULE, tb, ch->name, ch->rules[at_index].handle,
+		     insert);
 	if (nat_check(r, tb, c->it) < 0) {
 		/* the kernel's check fails at the commit, and the batch
 		 * goes in once more before it is refused: a second
@@ -1331,7 +1582,7 @@ static int chain_block_rules(struct run *r, struct nft_table *tb,
 		    nr_at(&c, "comment") || !it->n)
 			continue;
 		struct nft_chain *ch = nft_chain_find(tb, chain);
-		if (add_rule_at(r, tb, ch, &c, ch->nrules) < 0)
+		if (add_rule_at(r, tb, ch, &c, ch->nrules, false) < 0)
 			return -1;
 	}
 	return 0;
@@ -1615,6 +1866,7 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 		unsigned n = 0;
 		int rc = set_elems_from(r, tb, s, false, elems, &v, &n, NULL);
 		if (!rc) {
+			nr_echo_note_elems(r, tb, s, v, n);
 			nft_set_add_elems(s, v, n);
 			free(v);
 		} else {
@@ -1644,6 +1896,8 @@ static int declare_set(struct run *r, struct nft_table *tb,
 	if (!s)
 		s = nft_set_add(tb, name->text);
 	r->changed = true;
+	/* noted before its elements, told as the set stands after them */
+	nr_echo_note(r, ECHO_SET, tb, s->name, 0, false);
 	return set_block(r, tb, s, name, g, fresh, map, in_block);
 }
 
@@ -1657,6 +1911,7 @@ static int declare_chain(struct run *r, struct nft_table *tb,
 	if (!ch)
 		ch = nft_chain_add(tb, name->text);
 	r->changed = true;
+	nr_echo_note(r, ECHO_CHAIN, tb, ch->name, 0, false);
 	if (g && chain_block_head(r, tb, ch, g->group) < 0)
 		return -1;
 	return 0;
@@ -1770,9 +2025,13 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		if (t && v == V_CREATE)
 			return nr_error_tok(r, name, "Could not process rule: "
 					 "File exists");
-		if (!t)
+		if (!t) {
 			t = nft_table_add(r->rs, (enum nft_family)fam,
 					  name->text);
+			nr_echo_note(r, ECHO_TABLE, t, NULL, 0, false);
+		} else if (!blk) {
+			r->idle++;
+		}
 		r->changed = true;
 		return blk ? table_block(r, t, blk->group) : 0;
 	case V_DELETE:
@@ -1876,6 +2135,8 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 	case V_FLUSH:
 		if (!ch)
 			return nr_error_tok(r, name, ENOENT_KERNEL);
+		if (!ch->nrules)
+			r->idle++;
 		while (ch->nrules)
 			nft_rule_delete(ch, ch->nrules - 1);
 		r->changed = true;
@@ -1946,10 +2207,10 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 	case V_ADD:
 	case V_CREATE:
 		return add_rule_at(r, t, ch, c, by_handle ? (unsigned)at_index + 1
-							 : ch->nrules);
+							 : ch->nrules, false);
 	case V_INSERT:
 		return add_rule_at(r, t, ch, c, by_handle ? (unsigned)at_index
-							 : 0);
+							 : 0, true);
 	case V_REPLACE: {
 		if (!by_handle)
 			return nr_unexpected(c, "handle");
@@ -1961,12 +2222,15 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 		/* the rule keeps its handle; its anonymous sets take
 		 * new ones */
 		uint64_t handle = ch->rules[at_index].handle;
+		/* the kernel tells of the old rule's end, then of the new */
+		nr_echo_note_delrule(r, t, ch, &ch->rules[at_index]);
 		nft_rule_delete(ch, (unsigned)at_index);
 		nft_rule_insert(t, ch, (unsigned)at_index, &rb.rule);
 		t->next_handle--;
 		ch->rules[at_index].handle = handle;
 		free(rb.spans);
 		r->changed = true;
+		nr_echo_note(r, ECHO_RULE, t, ch->name, handle, false);
 		return 0;
 	}
 	case V_DELETE:
@@ -2068,6 +2332,7 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 	int rc = set_elems_from(r, t, s, v == V_DELETE || v == V_DESTROY,
 				g, &e, &n, &spans);
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
+		nr_echo_note_elems(r, t, s, e, n);
 		nft_set_add_elems(s, e, n);
 		free(e);
 		free(spans);
@@ -2382,14 +2647,18 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 		c.i++;
 		return cmd_reset(r, &c);
 	}
-	if (nr_tok_is(t, "table"))
+	if (nr_tok_is(t, "table")) {
+		r->batch++;
 		return cmd_table(r, &(struct cur){ r, it, 1, end }, V_ADD);
+	}
 	int v = -1;
 	for (int i = 0; i < 8; i++)
 		if (nr_tok_is(t, verbs[i]))
 			v = i;
 	if (v < 0)
 		return nr_unexpected(&c, NULL);
+	if (v != V_LIST)
+		r->batch++;
 	c.i++;
 	struct nft_tok *o = nr_peek(&c);
 	if (!o)
@@ -2501,6 +2770,15 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 		r.trees[0] = s.root;
 		rc = run_group(&r, s.root);
 	}
+	/* the batch went in: a new generation, and -e tells what it
+	 * made (in JSON without the generation) */
+	uint64_t gen = 0;
+	bool went_in = rc == 0 && !o->check && r.batch > r.idle;
+	if (went_in && o->generation)
+		gen = ++*o->generation;
+	if (went_in)
+		nr_echo_render(&r, gen);
+	nr_echo_free(&r);
 	*changed = false;
 	/* -c sends the batch to the kernel too, which numbers it
 	 * before it discards it */

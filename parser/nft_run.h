@@ -9,9 +9,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "nft_model.h"
+
+/* The handles of the rules a run made, in the order of its commands
+ * (JSON input's echo: nft_json_run.h). */
+struct nft_made {
+	uint64_t *rule_handles;
+	unsigned n;
+};
 
 struct nft_run_opts {
 	bool check;          /* -c: parse and check, change nothing */
@@ -26,6 +34,10 @@ struct nft_run_opts {
 	 * here (NULL when none was) instead of freed, so that a caller
 	 * who may have to put it back needs no copy made beforehand. */
 	struct nft_ruleset **replaced;
+	long pid;            /* -e: the process the batch came from */
+	uint64_t *generation;   /* the ruleset's generation: each batch
+				   that goes in adds one (NULL: not kept) */
+	struct nft_made *made;  /* NULL: not wanted */
 };
 
 /* Returns nft's exit code (0, or 1 on an error). *rs is replaced when

@@ -4,6 +4,7 @@
  * packet path and ct count. */
 #include "nft_run_expr.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,7 +279,8 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 /* ADDR[-ADDR][:PORT[-PORT]] or :PORT[-PORT] */
 static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 			struct rule_build *rb, struct nft_stmt *s,
-			const struct nft_tok *kw, bool addr_ok)
+			const struct nft_tok *kw, bool addr_ok, bool v6,
+			bool fam_given)
 {
 	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
@@ -287,23 +289,60 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 		return parse_nat_map(c, tb, s);
 	const char *w = t->text;
 	const char *colon = strrchr(w, ':');
-	bool v6 = tb->family == NFT_F_IP6;
-	if (v6 && w[0] != '[' && w[0] != ':')
+	if (fam_given && w[0] == ':' && w[1] != ':') {
+		/* a family names an address: no port alone */
+		struct nft_loc l = t->loc;
+		return nr_error_span(c->r, &l, &l, "syntax error, unexpected "
+				     "colon");
+	}
+	if (w[0] == '[') {
+		/* [ADDR]:PORT, [ADDR]-[ADDR]:PORT */
+		const char *close = strrchr(w, ']');
+		colon = close && close[1] == ':' ? close + 1 : NULL;
+	} else if (colon && strchr(w, ':') != colon) {
+		/* two colons or more: an IPv6 address without a port */
 		colon = NULL;
+	}
 	size_t alen = colon ? (size_t)(colon - w) : strlen(w);
 	if (alen) {
 		if (!addr_ok)
 			return nr_unexpected(c, NULL);
+		if (!fam_given && tb->family == NFT_F_INET)
+			return nr_error_tok(c->r, kw, "ip or ip6 must be "
+					    "specified with address for inet "
+					    "tables.");
 		char a[128];
 		if (alen >= sizeof(a))
 			return nr_error_tok(c->r, t, "syntax error, unexpected "
 					    "string");
-		memcpy(a, w, alen);
-		a[alen] = '\0';
+		/* the brackets go: [A]-[B] is A-B */
+		size_t n = 0;
+		for (size_t i = 0; i < alen; i++)
+			if (w[i] != '[' && w[i] != ']')
+				a[n++] = w[i];
+		a[n] = '\0';
 		char *ap = a;
-		if (v6 && ap[0] == '[' && ap[alen - 1] == ']') {
-			ap[alen - 1] = '\0';
-			ap++;
+		/* an address of the other family: nft's resolver's word */
+		uint8_t other[16];
+		char *dash = strchr(ap, '-');
+		if (dash && v6)
+			dash = NULL;
+		if (dash)
+			*dash = '\0';
+		bool wrong = inet_pton(v6 ? AF_INET : AF_INET6, ap, other) == 1;
+		if (dash)
+			*dash = '-';
+		if (wrong) {
+			/* the first address, as written */
+			const char *end = w + alen;
+			const char *d = memchr(w + 1, '-', alen - 1);
+			if (d && !(v6 && w[0] != '['))
+				end = d;
+			struct nft_loc b = t->loc;
+			b.col += (int)(end - w) - 1;
+			return nr_error_span(c->r, &t->loc, &b, "Could not "
+					     "resolve hostname: Address family "
+					     "for hostname not supported");
 		}
 		const struct nft_dtype *ty = nft_dtype_get(v6 ? NFT_T_IPV6
 							     : NFT_T_IPV4);
@@ -348,12 +387,34 @@ static int parse_nat(struct cur *c, const struct nft_table *tb,
 		 : !strcmp(w, "dnat") ? NFT_NAT_DNAT
 		 : !strcmp(w, "masquerade") ? NFT_NAT_MASQ : NFT_NAT_REDIR;
 	bool addr = s->nat == NFT_NAT_SNAT || s->nat == NFT_NAT_DNAT;
-	if (addr && (nr_at(c, "ip") || nr_at(c, "ip6")))
+	/* the address family: written (ip, ip6), else the table's */
+	bool v6 = tb->family == NFT_F_IP6, fam_given = false;
+	if (addr && (nr_at(c, "ip") || nr_at(c, "ip6"))) {
+		bool ip6 = nr_at(c, "ip6");
+		/* nft's parser sees a port alone first */
+		struct nft_tok *to = nr_peek_at(c, 1), *port = nr_peek_at(c, 2);
+		if (to && nr_tok_is(to, "to") && port && port->kind == NT_WORD &&
+		    port->text[0] == ':' && port->text[1] != ':') {
+			struct nft_loc l = port->loc;
+			return nr_error_span(c->r, &l, &l, "syntax error, "
+					     "unexpected colon");
+		}
+		if ((tb->family == NFT_F_IP6 && !ip6) ||
+		    (tb->family == NFT_F_IP && ip6))
+			return nr_error_tok(c->r, kw, "conflicting protocols "
+					    "specified: %s vs. %s. You must "
+					    "specify ip or ip6 family in nat "
+					    "statement",
+					    nft_family_name(tb->family),
+					    ip6 ? "ip6" : "ip");
+		v6 = ip6;
+		fam_given = true;
 		c->i++;
+	}
 	if (nr_at(c, "to") || (addr && nr_peek(c) &&
 				nr_peek(c)->kind == NT_WORD)) {
 		c->i += nr_at(c, "to");
-		if (parse_nat_to(c, tb, rb, s, kw, addr) < 0)
+		if (parse_nat_to(c, tb, rb, s, kw, addr, v6, fam_given) < 0)
 			return -1;
 	} else if (addr) {
 		return nr_unexpected(c, "to");

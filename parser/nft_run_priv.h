@@ -23,6 +23,22 @@ struct def {
 	struct nft_item val;         /* tokens borrowed from their tree */
 };
 
+/* -e: an object the batch made or a rule it replaced, noted as it is
+ * made and printed from the ruleset the batch leaves (nft_run_echo.c) */
+enum echo_kind { ECHO_TABLE, ECHO_CHAIN, ECHO_SET, ECHO_ELEM, ECHO_RULE,
+		 ECHO_DELRULE };
+
+struct echo_ev {
+	enum echo_kind kind;
+	enum nft_family family;
+	char *table;
+	char *name;                  /* chain or set */
+	uint64_t handle;             /* rule */
+	bool insert;                 /* rule: inserted, not added */
+	struct nft_elem elem;        /* element */
+	char *json;                  /* -j, a replaced rule: as it was */
+};
+
 struct run {
 	struct nft_ruleset *rs;
 	const struct nft_ruleset *before;   /* the ruleset the input found */
@@ -39,6 +55,12 @@ struct run {
 	bool kernel_stage;           /* the error came from the kernel:
 					the handles it gave stay given */
 	int depth;
+	struct echo_ev *echo;
+	unsigned necho;
+	unsigned batch;              /* commands that go to the kernel as
+					a batch (no list) */
+	unsigned idle;               /* of them, those that change nothing
+					(add of a table there is) */
 };
 
 
@@ -56,6 +78,8 @@ struct cur {
 
 struct span {
 	struct nft_loc a, b;
+	struct nft_loc end;          /* the whole statement's (b: a match's
+					field alone) */
 };
 
 struct rule_build {
@@ -102,5 +126,18 @@ int nr_parse_limit(struct cur *c, struct nft_stmt *s);
 struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 			     const struct nft_tok *first);
 void nr_stmt_end(struct rule_build *rb, struct cur *c);
+
+/* ---- -e ---- */
+void nr_echo_note(struct run *r, enum echo_kind k, const struct nft_table *t,
+		  const char *name, uint64_t handle, bool insert);
+/* A rule about to be replaced. */
+void nr_echo_note_delrule(struct run *r, const struct nft_table *t,
+			  const struct nft_chain *c, const struct nft_rule *ru);
+void nr_echo_note_elems(struct run *r, const struct nft_table *t,
+			const struct nft_set *s, const struct nft_elem *e,
+			unsigned n);
+/* The notes as nft prints them and the generation line; then gone. */
+void nr_echo_render(struct run *r, uint64_t generation);
+void nr_echo_free(struct run *r);
 
 #endif

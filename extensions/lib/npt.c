@@ -15,7 +15,9 @@
 
 #include "csum.h"
 #include "eval.h"
+#include "host_addrs.h"
 #include "npt.h"
+#include "reject.h"
 
 const struct qt_ext_opt qt_npt_opts[] = {
 	{ .name = "src-pfx", .id = QT_NPT_O_SRC, .type = QT_OT_RAW,
@@ -214,6 +216,33 @@ static void complete_csum(struct qt_eval *ev)
 	put_word(th + at, sum || at == 16 ? sum : 0xffff);
 }
 
+/* ip6t_NPT on an address it cannot map: icmpv6_send's parameter
+ * problem (erroneous header field, pointing at the address), about
+ * the packet as the mapping left it (its prefix already written), from
+ * the address the kernel picks on the way back to the sender. */
+static void param_problem(struct qt_eval *ev, uint32_t field)
+{
+	const struct qt_engine_env *env = ev->env;
+	if (!env || !env->send)
+		return;
+	struct qt_pkt p;
+	qt_pkt_parse_ipv6(&p, ev->data, ev->len);
+	struct qt_reject_env renv = {
+		.ttl = 64,
+		.l2_not_host = ev->l2_known && ev->l2_type != QT_L2_HOST,
+	};
+	if (env->addrs && ev->indev &&
+	    !qt_addrs_local6(env->addrs, &p.daddr.v6, ev->indev))
+		qt_addrs_source6(env->addrs, ev->indev, &p.saddr.v6,
+				 &renv.icmp_saddr6);
+	uint8_t buf[QT_REJECT6_MAX];
+	/* parameter problem, erroneous header field */
+	size_t n = qt_icmp6_error_build(&p, 4, 0, field, &renv, buf,
+					sizeof(buf));
+	if (n)
+		env->send(env->send_user, buf, (uint32_t)n);
+}
+
 int qt_npt_target(const struct qt_ext_inst *in, struct qt_eval *ev,
 		  bool source)
 {
@@ -224,6 +253,16 @@ int qt_npt_target(const struct qt_ext_inst *in, struct qt_eval *ev,
 	 * would cut it short (copy_need asks for all of it) */
 	if (ev->len < ev->orig_len)
 		return QT_XT_DROP;
+	uint32_t field = source ? 8 : 24;
+	uint8_t addr[16];
+	memcpy(addr, ev->data + field, 16);
+	if (!qt_npt_map(d, addr)) {
+		/* the error quotes the packet as the kernel's holds it
+		 * then: the prefix written, the checksum as it came */
+		memcpy(ev->data + field, addr, 16);
+		param_problem(ev, field);
+		return QT_XT_DROP;
+	}
 	/* completed over the address as it was: what the kernel's stack
 	 * completes later is the sum it started from, and it differs from
 	 * the mapped address's when the two prefix lengths differ (the
@@ -232,8 +271,7 @@ int qt_npt_target(const struct qt_ext_inst *in, struct qt_eval *ev,
 		complete_csum(ev);
 		ev->csum_not_ready = false;
 	}
-	if (!qt_npt_map(d, ev->data + (source ? 8 : 24)))
-		return QT_XT_DROP;
+	memcpy(ev->data + field, addr, 16);
 	qt_pkt_parse_ipv6(&ev->pkt, ev->data, ev->len);
 	ev->rewritten = true;
 	return QT_XT_CONTINUE;

@@ -227,16 +227,22 @@ static bool csum_skipped6(const struct qt_pkt *p)
 	       p->proto == IPPROTO_DCCP;
 }
 
-static size_t icmp6_unreach(const struct qt_pkt *p, uint8_t code,
-			    const struct qt_reject_env *env, uint8_t *o,
-			    size_t cap)
+/* icmp6_send's error of type, code and info (the word after the
+ * checksum) about p. reject: nf_reject_ipv6's conditions first (the
+ * transport header there, its checksum holding). */
+static size_t icmp6_error(const struct qt_pkt *p, uint8_t type, uint8_t code,
+			  uint32_t info, bool reject,
+			  const struct qt_reject_env *env, uint8_t *o,
+			  size_t cap)
 {
 	/* the transport header must be there: not a non-first fragment,
 	 * not NO_NEXT_HEADER, not a chain the copy cut, not past the end */
-	if (p->frag_off || p->proto == IPPROTO_NONE || p->exthdr_cut ||
-	    !p->l4 || (uint32_t)(p->l4 - p->data) >= p->ip_len)
+	if (reject && (p->frag_off || p->proto == IPPROTO_NONE ||
+		       p->exthdr_cut || !p->l4 ||
+		       (uint32_t)(p->l4 - p->data) >= p->ip_len))
 		return 0;
-	if (!env->csum_ok && !csum_skipped6(p) && !qt_pkt_csum_holds(p))
+	if (reject && !env->csum_ok && !csum_skipped6(p) &&
+	    !qt_pkt_csum_holds(p))
 		return 0;
 	/* to a group, or a frame that was not ours: no error; from an
 	 * address that names no single node: no error either */
@@ -264,11 +270,25 @@ static size_t icmp6_unreach(const struct qt_pkt *p, uint8_t code,
 		   env->ttl ? env->ttl : 64, src, p->data + 8);
 	uint8_t *ic = o + 40;
 	memset(ic, 0, 8);
-	ic[0] = 1;   /* destination unreachable */
+	ic[0] = type;
 	ic[1] = code;
+	put32(ic + 4, info);
 	memcpy(ic + 8, p->data, quote);
 	put16(ic + 2, csum6(o, ic, (uint32_t)(8 + quote)));
 	return tot;
+}
+
+size_t qt_icmp6_error_build(const struct qt_pkt *p, uint8_t type,
+			    uint8_t code, uint32_t info,
+			    const struct qt_reject_env *env, uint8_t *out,
+			    size_t cap)
+{
+	static const struct qt_reject_env defaults;
+	if (!env)
+		env = &defaults;
+	if (p->family != AF_INET6 || !p->data || p->len < 40)
+		return 0;
+	return icmp6_error(p, type, code, info, false, env, out, cap);
 }
 
 size_t qt_reject_build(const struct qt_pkt *p, enum qt_reject_kind kind,
@@ -281,9 +301,10 @@ size_t qt_reject_build(const struct qt_pkt *p, enum qt_reject_kind kind,
 	if (p->family == AF_INET6) {
 		if (!p->data || p->len < 40)
 			return 0;
+		/* destination unreachable */
 		return kind == QT_REJECT_TCP_RESET ?
 			tcp_reset6(p, env, out, cap) :
-			icmp6_unreach(p, icmp_code, env, out, cap);
+			icmp6_error(p, 1, icmp_code, 0, true, env, out, cap);
 	}
 	if (p->family != AF_INET || !p->data || p->len < 20)
 		return 0;

@@ -51,4 +51,14 @@ size_t qt_reject_build(const struct qt_pkt *p, enum qt_reject_kind kind,
 		       uint8_t icmp_code, const struct qt_reject_env *env,
 		       uint8_t *out, size_t cap);
 
+/* The ICMPv6 error of type, code and info (the word after the checksum:
+ * a parameter problem's pointer) icmp6_send sends about p when a target
+ * raises it (ip6t_NPT's parameter problem): its rules on whom to answer
+ * and the quote, with no check of the transport header or checksum.
+ * Returns its length, or 0 when the kernel would send nothing. */
+size_t qt_icmp6_error_build(const struct qt_pkt *p, uint8_t type,
+			    uint8_t code, uint32_t info,
+			    const struct qt_reject_env *env, uint8_t *out,
+			    size_t cap);
+
 #endif

@@ -393,3 +393,57 @@ PY
 	[ "$(sed 's/ .*//' "$QT_RUN/seen" | sort -u | wc -l)" -eq 11 ]
 	[ "$(grep -c ']:49000 ' "$QT_RUN/seen")" -eq 6 ]
 }
+
+# conntrack 1.4.7's --src-nat, --dst-nat and --any-nat with an IPv6
+# address (bare, or [IP6]:PORT): the same lists from the kernel's
+# conntrack (QT_ORACLE=1) and from qtables-conntrack.
+@test "conntrack -L -f ipv6 --src-nat, --dst-nat, --any-nat IP6[:PORT] select as conntrack's own" {
+	peer_server "$S" 8080
+	ip -n "$C" addr add fd00:1::3/64 dev qtc0 nodad
+	qt6 "$FW" -t nat -A PREROUTING -p tcp -d fd00:1::1 --dport 80 \
+		-j DNAT --to-destination '[fd00:2::2]:8080'
+	qt6 "$FW" -t nat -A POSTROUTING -o qtf1 -s fd00:1::3 -p tcp \
+		-j SNAT --to-source '[fd00:2::1]:6000'
+	# 46000: DNAT with a port; 46001: source NAT, the port changed;
+	# 46002: untranslated
+	run ask "$C" tcp fd00:1::1 80 fd00:1::2 46000
+	[ "$output" = "[fd00:1::2]:46000 fd00:2::2" ]
+	run ask "$C" tcp fd00:2::2 8080 fd00:1::3 46001
+	[ "$output" = "[fd00:2::1]:6000 fd00:2::2" ]
+	run ask "$C" tcp fd00:2::2 8080 fd00:1::2 46002
+	[ "$output" = "[fd00:1::2]:46002 fd00:2::2" ]
+	sports() {
+		ct_list "$@" | sed -n 's/^[^=]* src=[^ ]* dst=[^ ]* sport=\([0-9]*\).*/\1/p' |
+			sort -n | tr '\n' ' '
+	}
+	sports_any() {
+		local ctl=(conntrack)
+		[ -n "${QT_ORACLE:-}" ] || ctl=("$QT_BUILD/qtables-conntrack")
+		ip netns exec "$FW" "${ctl[@]}" -L "$@" 2>/dev/null |
+			sed -n 's/^[^=]* src=[^ ]* dst=[^ ]* sport=\([0-9]*\).*/\1/p' |
+			sort -n | tr '\n' ' '
+	}
+	[ "$(sports)" = "46000 46001 46002 " ]
+	[ "$(sports --src-nat fd00:2::1)" = "46001 " ]
+	# the address sets the family: -f ipv6 is not needed
+	[ "$(sports_any --src-nat fd00:2::1)" = "46001 " ]
+	[ "$(sports --src-nat '[fd00:2::1]:6000')" = "46001 " ]
+	[ "$(sports --src-nat '[fd00:2::1]:46001')" = "" ]
+	# conntrack 1.4.7 compares no IPv6 address: any selects the
+	# entries translated so, the port still counts
+	[ "$(sports --src-nat fd00:3::9)" = "46001 " ]
+	[ "$(sports --src-nat '[fd00:3::9]:6000')" = "46001 " ]
+	[ "$(sports --dst-nat '[fd00:3::9]:6000')" = "" ]
+	[ "$(sports --dst-nat fd00:2::2)" = "46000 " ]
+	[ "$(sports -g '[fd00:2::2]:8080')" = "46000 " ]
+	[ "$(sports --any-nat fd00:2::2)" = "46000 46001 " ]
+	[ "$(sports -j fd00:2::1)" = "46000 46001 " ]
+	local ctl=(conntrack)
+	[ -n "${QT_ORACLE:-}" ] || ctl=("$QT_BUILD/qtables-conntrack")
+	run ip netns exec "$FW" "${ctl[@]}" -L -f ipv6 --src-nat 10.0.2.1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"mismatched address family"* ]]
+	run ip netns exec "$FW" "${ctl[@]}" -L --src-nat '[fd00:2::1]'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Invalid IP address \`[fd00:2::1]'"* ]]
+}

@@ -198,6 +198,46 @@ pkts() {
 	[ "$(fetch "$C" 2001:db8:2::2 8082 fd00:1::2)" = "$CLIENT_OUT" ]
 }
 
+# What NS gets back for a UDP datagram from port 40404 to [ADDR]:9999:
+# each ICMPv6 error within 1.5 s, its sender, type, code, pointer and
+# the packet it quotes (bytes in hex).
+icmp6_errors() {
+	ip netns exec "$1" "$PY" - "$2" <<'PY'
+import socket, sys, time
+r = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+r.settimeout(1.5)
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+u.bind(("", 40404))
+u.sendto(b"npt", (sys.argv[1], 9999))
+end = time.time() + 1.5
+while time.time() < end:
+    try:
+        d, a = r.recvfrom(2000)
+    except socket.timeout:
+        break
+    if d[0] < 128:
+        print(a[0], d[0], d[1], int.from_bytes(d[4:8], "big"), d.hex())
+PY
+}
+
+@test "DNPT: an address it cannot map (interface identifier all 0xffff) is answered with the kernel's ICMPv6 parameter problem, then dropped" {
+	run icmp6_errors "$KS" 2001:db8:1::ffff:ffff:ffff:ffff
+	echo "kernel: $output"
+	local kernel=$output
+	# type 4 code 0 (erroneous header field) pointing at the
+	# destination address, from the firewall's address on the way
+	# back; the quote holds the prefix already mapped
+	[ "${kernel%% *}" = 2001:db8:2::1 ]
+	[[ "$kernel" == "2001:db8:2::1 4 0 24 "* ]]
+	[[ "$kernel" == *fd00000100000000ffffffffffffffff* ]]
+	run icmp6_errors "$S" 2001:db8:1::ffff:ffff:ffff:ffff
+	echo "qtables: $output"
+	[ "$output" = "$kernel" ]
+	# an address it can map gets no error from either
+	run icmp6_errors "$S" 2001:db8:1::5
+	[ -z "$output" ]
+}
+
 @test "DNPT at OUTPUT, SNPT at INPUT: the firewall's own connection to a mapped address reaches the server and its replies map back" {
 	# 2001:db8:9::/64 stands for the server's 2001:db8:2::/64 (sums
 	# 0x2dc2 and 0x2dbb: the adjustment is 7), so the server's

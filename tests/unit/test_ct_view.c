@@ -248,6 +248,33 @@ static void test_nat_filter(void)
 	}
 }
 
+/* An IPv6 address asked for: conntrack 1.4.7 lists IPv6 entries (the
+ * command line sets -f ipv6) translated so, whatever the address, and
+ * compares the port (as the kernel's conntrack answers). */
+static void test_nat_filter6(void)
+{
+	/* source NAT of an IPv6 flow; the same flow untranslated; an
+	 * IPv4 flow whose reply address has the IPv6 one's first bytes */
+	struct qt_ct_entry s = entry6(17, "2001:db8:1::2", "2001:db8:2::2",
+				      5000, 53, 10);
+	inet_pton(AF_INET6, "2001:db8:2::1", s.t[1].dst.b);
+	struct qt_ct_entry n = entry6(17, "2001:db8:1::2", "2001:db8:2::2",
+				      5001, 53, 10);
+	struct qt_ct_entry v4 = entry(17, "10.0.1.2", "10.0.2.2", 5000, 53, 10);
+	v4.t[1].dst.ip = ip("32.1.13.184");
+	struct qt_ct_filter f = { .has = QT_CTF_NAT_SRC | QT_CTF_NAT_IP(0),
+				  .nat_v6 = { true }, .family = AF_INET6 };
+	ok(qt_ct_filter_match(&f, &s) && !qt_ct_filter_match(&f, &n) &&
+	   !qt_ct_filter_match(&f, &v4), "--src-nat 2001:db8:2::9");
+	f.has |= QT_CTF_NAT_PORT(0);
+	f.nat_port[0] = 5000;
+	ok(!qt_ct_filter_match(&f, &s), "--src-nat [2001:db8:2::9]:5000 "
+	   "(a port kept is no match)");
+	s.t[1].dport = 6000;
+	f.nat_port[0] = 6000;
+	ok(qt_ct_filter_match(&f, &s), "--src-nat [2001:db8:2::9]:6000");
+}
+
 /* The program on no table (nshards 0): messages and exit codes. */
 static int run(struct qt_ct *const *shards, unsigned n, const char *line,
 	       struct qt_buf *out, struct qt_buf *err)
@@ -288,6 +315,24 @@ static void test_cmdline(void)
 		{ "-L extra", 2, PFX "unknown type `extra'" HINT },
 		{ "-L -p foo", 2, PFX "`foo' unsupported protocol" HINT },
 		{ "-L -s bad", 2, PFX "Invalid IP address `bad'" HINT },
+		{ "-L --src-nat 2001:db8::1", 0,
+		  PFX "0 flow entries have been shown.\n" },
+		{ "-L -f ipv6 --any-nat [2001:db8::1]:80", 0,
+		  PFX "0 flow entries have been shown.\n" },
+		{ "-L --src-nat [2001:db8::1]", 2,
+		  PFX "Invalid IP address `[2001:db8::1]'" HINT },
+		{ "-L --src-nat [::1", 2,
+		  PFX "No closing ']' around IPv6 address" HINT },
+		{ "-L --dst-nat [::1]:", 2,
+		  PFX "No port specified after `:'" HINT },
+		{ "-L --src-nat 2001:db8::zz", 2,
+		  PFX "Invalid IP address `2001:db8::zz'" HINT },
+		{ "-L -f ipv6 --src-nat 10.0.0.1", 2,
+		  PFX "mismatched address family" HINT },
+		{ "-L --src-nat ::1 -f ipv4", 2,
+		  PFX "mismatched address family" HINT },
+		{ "-L -s 1.1.1.1 --src-nat ::1", 2,
+		  PFX "mismatched address family" HINT },
 		{ "-L -s 10.9.0.1/33", 2, PFX "Invalid netmask" HINT },
 		{ "-L -u FOO", 2, PFX "Bad parameter `FOO'" HINT },
 		{ "-L -u CONFIRMED", 2, PFX "Bad parameter `CONFIRMED'" HINT },
@@ -533,6 +578,7 @@ int main(void)
 	test_format6();
 	test_filter();
 	test_nat_filter();
+	test_nat_filter6();
 	test_cmdline();
 	test_table();
 	return done_testing();
