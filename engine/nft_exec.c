@@ -11,6 +11,8 @@
 #include "counters.h"
 #include "ext.h"
 #include "model.h"
+#include "nft_dynset.h"
+#include "set_store.h"
 
 /* Jumps deeper than this drop the packet (the kernel's nf_tables
  * stack is 16 deep). */
@@ -33,11 +35,18 @@ struct nft_rt {
 struct qt_nft_store {
 	struct nft_rt *b[STORE_BUCKETS];
 	unsigned count;
+	/* the sets packets change (engine/nft_dynset.h) */
+	struct qt_dynsets *dyn;
 };
 
 struct qt_nft_store *qt_nft_store_new(void)
 {
-	return calloc(1, sizeof(struct qt_nft_store));
+	struct qt_nft_store *s = calloc(1, sizeof(struct qt_nft_store));
+	if (s && !(s->dyn = qt_dynsets_new())) {
+		free(s);
+		s = NULL;
+	}
+	return s;
 }
 
 static void rt_free(struct nft_rt *rt)
@@ -63,12 +72,13 @@ void qt_nft_store_free(struct qt_nft_store *s)
 			s->b[i] = rt->next;
 			rt_free(rt);
 		}
+	qt_dynsets_free(s->dyn);
 	free(s);
 }
 
 unsigned qt_nft_store_count(const struct qt_nft_store *s)
 {
-	return s ? s->count : 0;
+	return s ? s->count + qt_dynsets_count(s->dyn) : 0;
 }
 
 static unsigned bucket(uint64_t table, uint64_t rule)
@@ -94,6 +104,7 @@ void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs)
 {
 	if (!s || !rs)
 		return;
+	qt_dynsets_sync(s->dyn, rs, qt_set_now_ms());
 	for (unsigned ti = 0; ti < rs->ntables; ti++) {
 		struct nft_table *t = &rs->tables[ti];
 		for (unsigned ci = 0; ci < t->nchains; ci++) {
@@ -155,6 +166,10 @@ static uint32_t rule_sig(const struct nft_rule *r)
 		case NFT_S_REJECT:
 			MIX(s->reject);
 			MIX(s->code);
+			break;
+		case NFT_S_CT_COUNT:
+			MIX(s->count);
+			MIX(s->over);
 			break;
 		default:
 			break;
@@ -316,6 +331,16 @@ static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 			if (make_inst(&rt->run[i], "limit", QT_EXT_MATCH,
 				      family, w, 2, env, err) < 0)
 				return -1;
+		} else if (s->kind == NFT_S_CT_COUNT) {
+			/* nft_connlimit counts the rule's connections as
+			 * one group: xt_connlimit with a mask of 0 */
+			snprintf(a, sizeof(a), "%u", s->count);
+			struct opt_word w[2] = {
+				{ s->over ? "connlimit-above" : "connlimit-upto", a },
+				{ "connlimit-mask", "0" } };
+			if (make_inst(&rt->run[i], "connlimit", QT_EXT_MATCH,
+				      family, w, 2, env, err) < 0)
+				return -1;
 		}
 	}
 	return 0;
@@ -384,7 +409,7 @@ enum src {
 
 enum skind {
 	CS_MATCH, CS_COUNTER, CS_VERDICT, CS_EXT_TARGET, CS_EXT_MATCH,
-	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK
+	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_SET_UPDATE
 };
 
 struct celem {
@@ -416,6 +441,9 @@ struct cstmt {
 	bool invert;                /* limit ... over */
 	/* mark set */
 	uint32_t value;
+	/* a dynamic set: looked up (match) or changed (set update) */
+	struct qt_dynset *dyn;
+	struct qt_dynset_op *dop;
 };
 
 struct crule {
@@ -445,6 +473,8 @@ struct qt_nft_prog {
 	unsigned nbases;
 	struct nft_rt **rts;        /* references held */
 	unsigned nrts, caprts;
+	struct qt_dynset **dyns;    /* references held */
+	unsigned ndyns, capdyns;
 	bool uses_ct, wants_l2, iface_keys;
 };
 
@@ -545,7 +575,6 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 				continue;
 			no = set->map ? "maps"
 			   : set->nktypes > 1 ? "concatenations"
-			   : set->flags & NFT_SET_TIMEOUT ? "sets with timeouts"
 			   : NULL;
 		}
 	if (no) {
@@ -680,6 +709,101 @@ static int rts_push(struct qt_nft_prog *p, struct nft_rt *rt)
 	return 0;
 }
 
+/* The runtime of named set name when packets change it or it expires
+ * (engine/nft_dynset.h), held by the program; *out NULL for a set the
+ * walk holds as sorted elements. */
+static int dyn_ref(struct qt_nft_prog *p, const struct nft_table *t,
+		   const char *name, struct qt_dynset **out, struct qt_buf *err)
+{
+	*out = NULL;
+	const struct nft_set *set = nft_set_find((struct nft_table *)t, name);
+	if (!set || !qt_dynset_wanted(t, set))
+		return 0;
+	if (p->ndyns == p->capdyns) {
+		unsigned cap = p->capdyns ? 2 * p->capdyns : 8;
+		struct qt_dynset **n = realloc(p->dyns, cap * sizeof(*n));
+		if (!n) {
+			qt_buf_printf(err, "Error: out of memory\n");
+			return -1;
+		}
+		p->dyns = n;
+		p->capdyns = cap;
+	}
+	struct qt_dynset *d = qt_dynset_get(p->store->dyn, t, set,
+					    qt_set_now_ms(), err);
+	if (!d)
+		return -1;
+	p->dyns[p->ndyns++] = d;
+	*out = d;
+	return 0;
+}
+
+/* cs loads field f as a key of d: the field as a match reads it. */
+static int compile_dyn_key(struct cstmt *cs, const struct nft_field *f,
+			   const struct qt_dynset *d,
+			   const struct nft_table *t, struct qt_buf *err)
+{
+	struct nft_elem e;
+	memset(&e, 0, sizeof(e));
+	e.lo.len = 1;
+	struct nft_stmt k;
+	memset(&k, 0, sizeof(k));
+	k.kind = NFT_S_MATCH;
+	k.field = f;
+	k.op = NFT_OP_EQ;
+	k.elems = &e;
+	k.nelems = 1;
+	if (compile_match(cs, &k, t, err) < 0)
+		return -1;
+	if (cs->len != qt_dynset_keylen(d)) {
+		qt_buf_printf(err, "Error: qtables cannot use %s %s as this "
+			      "set's key; ", f->proto, f->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int compile_set_update(struct qt_nft_prog *p, struct cstmt *cs,
+			      const struct nft_stmt *s,
+			      const struct nft_table *t, struct qt_buf *err)
+{
+	struct qt_dynset *d = NULL;
+	if (s->ncat) {
+		qt_buf_printf(err, "Error: qtables cannot run concatenations "
+			      "in set updates yet; ");
+		return -1;
+	}
+	if (dyn_ref(p, t, s->set_name, &d, err) < 0)
+		return -1;
+	if (!d) {
+		qt_buf_printf(err, "Error: no set %s to update; ", s->set_name);
+		return -1;
+	}
+	if (compile_dyn_key(cs, s->field, d, t, err) < 0)
+		return -1;
+	cs->kind = CS_SET_UPDATE;
+	cs->dyn = d;
+	cs->dop = calloc(1, sizeof(*cs->dop));
+	if (!cs->dop) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	cs->dop->kind = !strcmp(s->set_op, "add") ? QT_DYN_ADD
+			: !strcmp(s->set_op, "update") ? QT_DYN_UPDATE
+						       : QT_DYN_DELETE;
+	cs->dop->timeout_ms = s->timeout_ms;
+	if (s->has_limit &&
+	    (s->bytes_unit ||
+	     qt_dynset_op_limit(cs->dop, s->rate,
+				nft_limit_unit_seconds(s->unit), s->burst,
+				s->over) < 0)) {
+		qt_buf_printf(err, "Error: qtables cannot run this limit in a "
+			      "set update; ");
+		return -1;
+	}
+	return 0;
+}
+
 static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			const struct nft_rule *r, const struct nft_table *t,
 			const struct nft_chain *c, uint8_t family,
@@ -703,13 +827,40 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 		const struct nft_stmt *s = &r->stmts[i];
 		struct cstmt *cs = &cr->s[i];
 		switch (s->kind) {
-		case NFT_S_MATCH:
-			if (compile_match(cs, s, t, err) < 0)
+		case NFT_S_MATCH: {
+			struct qt_dynset *d = NULL;
+			if (s->set_name && s->lhs == NFT_L_FIELD && !s->ncat &&
+			    !s->vmap && s->bitop == NFT_BIT_NONE &&
+			    dyn_ref(p, t, s->set_name, &d, err) < 0)
+				return where(t, c, err);
+			if (d) {
+				if (compile_dyn_key(cs, s->field, d, t, err) < 0)
+					return where(t, c, err);
+				cs->op = (uint8_t)s->op;
+				cs->set = true;
+				cs->flags = false;
+				cs->dyn = d;
+			} else if (compile_match(cs, s, t, err) < 0) {
+				return where(t, c, err);
+			}
+			if (cs->src >= SRC_CTSTATE)
+				p->uses_ct = true;
+			if (cs->src == SRC_PKTTYPE)
+				p->wants_l2 = true;
+			break;
+		}
+		case NFT_S_SET_UPDATE:
+			if (compile_set_update(p, cs, s, t, err) < 0)
 				return where(t, c, err);
 			if (cs->src >= SRC_CTSTATE)
 				p->uses_ct = true;
 			if (cs->src == SRC_PKTTYPE)
 				p->wants_l2 = true;
+			break;
+		case NFT_S_CT_COUNT:
+			cs->kind = CS_EXT_MATCH;
+			cs->ext = &rt->run[i].in;
+			p->uses_ct = true;
 			break;
 		case NFT_S_COUNTER:
 			cs->kind = CS_COUNTER;
@@ -972,6 +1123,7 @@ static bool table_tracks(const struct nft_table *t)
 			for (unsigned si = 0; si < c->rules[ri].n; si++) {
 				const struct nft_stmt *s = &c->rules[ri].stmts[si];
 				if (s->kind == NFT_S_NOTRACK ||
+				    s->kind == NFT_S_CT_COUNT ||
 				    (s->field && s->field->base == NFT_B_CT))
 					return true;
 			}
@@ -1029,8 +1181,10 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 		struct cchain *cc = &p->chains[ci];
 		for (uint32_t ri = 0; cc->rules && ri < cc->n; ri++) {
 			struct crule *cr = &cc->rules[ri];
-			for (unsigned si = 0; cr->s && si < cr->n; si++)
+			for (unsigned si = 0; cr->s && si < cr->n; si++) {
 				free(cr->s[si].el);
+				free(cr->s[si].dop);
+			}
 			free(cr->s);
 		}
 		free(cc->rules);
@@ -1039,6 +1193,9 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 	for (unsigned i = 0; i < p->nrts; i++)
 		rt_put(p->store, p->rts[i]);
 	free(p->rts);
+	for (unsigned i = 0; i < p->ndyns; i++)
+		qt_dynset_put(p->store->dyn, p->dyns[i]);
+	free(p->dyns);
 	free(p->chains);
 	free(p->bases);
 	free(p);
@@ -1203,6 +1360,10 @@ static bool match(const struct cstmt *s, const struct qt_eval *ev)
 	uint8_t v[NFT_VAL_MAX];
 	if (!load(s, ev, v))
 		return false;
+	if (s->dyn) {
+		bool in = qt_dynset_lookup(s->dyn, v, ev->now_ns);
+		return s->op == NFT_OP_NE ? !in : in;
+	}
 	unsigned n = s->len;
 	if (s->flags) {
 		bool any = false;
@@ -1280,6 +1441,15 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 		case CS_NOTRACK:
 			ev->untracked = true;
 			break;
+		case CS_SET_UPDATE: {
+			/* a key the packet lacks, a full set or an
+			 * element's limit breaks the rule */
+			uint8_t v[NFT_VAL_MAX];
+			if (!load(s, ev, v) ||
+			    !qt_dynset_update(s->dyn, s->dop, v, ev->now_ns))
+				return R_NEXT;
+			break;
+		}
 		case CS_VERDICT:
 			switch (s->verdict) {
 			case NFT_V_ACCEPT: return R_ACCEPT;

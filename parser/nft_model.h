@@ -45,6 +45,9 @@ struct nft_elem {
 	char *comment;
 	uint64_t timeout_ms;         /* 0: the set's */
 	uint64_t expires_ms;         /* as listed; 0: not shown */
+	/* a dynamic set's element: the limit a set update gave it */
+	bool has_limit, limit_over;
+	uint64_t limit_rate, limit_unit_s, limit_burst;
 	/* a map's value: a verdict (verdict maps, vmap) or data */
 	bool has_data;
 	enum nft_verdict verdict;
@@ -280,6 +283,11 @@ void nft_set_sort(const struct nft_set *s, struct nft_elem *e,
 /* The index of the first of e[0..n) that is not in s, or -1. */
 int nft_set_missing(const struct nft_set *s, const struct nft_elem *e,
 		    unsigned n);
+
+/* A limit's unit in seconds ("minute": 60), 0 for no unit; and back
+ * ("second" for what is no unit's length). */
+uint64_t nft_limit_unit_seconds(const char *unit);
+const char *nft_limit_unit_name(uint64_t seconds);
 
 const char *nft_hook_name(enum nft_hook h);
 int nft_hook_parse(const char *name);

@@ -101,6 +101,15 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 			off += len;
 		}
 	}
+	if (e->has_limit) {
+		/* a dynamic set's element: its statements follow the key */
+		qt_buf_printf(b, " limit rate %s%" PRIu64 "/%s",
+			      e->limit_over ? "over " : "", e->limit_rate,
+			      nft_limit_unit_name(e->limit_unit_s));
+		if (e->limit_burst != 5)
+			qt_buf_printf(b, " burst %" PRIu64 " packets",
+				      e->limit_burst);
+	}
 	if (e->timeout_ms) {
 		qt_buf_puts(b, " timeout ");
 		print_duration(e->timeout_ms, b);

@@ -62,6 +62,22 @@ static int parse_extras(struct cur *c, struct nft_elem *e, bool *took)
 			e->expires_ms = ms;
 		c->i++;
 		*took = true;
+	} else if (nr_tok_is(t, "limit")) {
+		/* a dynamic set's element with the limit a rule gave it
+		 * (listed so, and read back from a state file) */
+		c->i++;
+		struct nft_stmt l;
+		memset(&l, 0, sizeof(l));
+		if (nr_parse_limit(c, &l) < 0)
+			return -1;
+		if (l.bytes_unit)
+			return nr_unexpected(c, NULL);
+		e->has_limit = true;
+		e->limit_over = l.over;
+		e->limit_rate = l.rate;
+		e->limit_unit_s = nft_limit_unit_seconds(l.unit);
+		e->limit_burst = l.burst;
+		*took = true;
 	} else if (nr_tok_is(t, "comment")) {
 		c->i++;
 		struct nft_tok *v = nr_peek(c);

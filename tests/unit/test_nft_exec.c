@@ -305,7 +305,6 @@ int main(void)
 		{ "ip daddr . tcp dport { 10.0.0.1 . 80 } drop", "concatenations" },
 		{ "fib daddr type local drop", "fib" },
 		{ "tcp dport vmap { 22 : drop }", "verdict maps" },
-		{ "ip saddr @tmo drop", "sets with timeouts" },
 	};
 	for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++) {
 		char text[256];
