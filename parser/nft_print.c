@@ -74,6 +74,9 @@ static const char *const verdicts[] = {
 
 static void print_duration(uint64_t ms, struct qt_buf *b);
 
+/* -s: a set's elements are listed without the time they have left */
+static bool elems_stateless;
+
 /* An element of a key of nk parts (kt), with what it carries. */
 static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 			   const struct nft_dtype *dt,
@@ -114,7 +117,7 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 		qt_buf_puts(b, " timeout ");
 		print_duration(e->timeout_ms, b);
 	}
-	if (e->expires_ms) {
+	if (e->expires_ms && !elems_stateless) {
 		qt_buf_puts(b, " expires ");
 		print_duration(e->expires_ms, b);
 	}
@@ -602,9 +605,11 @@ static void print_set_body(const struct nft_set *s,
 		const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
 								  : &s->type;
 		qt_buf_puts(b, "\t\telements = ");
+		elems_stateless = o->stateless;
 		print_elems_of(kt, s->nktypes > 1 ? s->nktypes : 1,
 			       s->data_type, s->map, s->elems, s->nelems, true,
 			       b);
+		elems_stateless = false;
 		qt_buf_putc(b, '\n');
 	}
 	qt_buf_puts(b, "\t}\n");
