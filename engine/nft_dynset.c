@@ -21,6 +21,12 @@ struct dyn_slot {
 	bool limit, over;
 	uint64_t rate, unit_s, burst;
 	uint64_t cost_ns, max_ns, tokens, last_ns;
+	/* its counter and quota */
+	bool counter, quota, quota_over;
+	uint64_t packets, bytes, quota_bytes, quota_used;
+	/* ct count, for the listing */
+	bool count, count_over;
+	uint32_t count_n;
 };
 
 struct dyn_ent {
@@ -252,6 +258,17 @@ static int key_cmp(const void *a, const void *b)
 
 /* ---- making and reconciling ---- */
 
+static void elem_stmts(struct dyn_slot *e, const struct qt_dynset_op *op)
+{
+	e->counter = op->counter;
+	e->quota = op->quota;
+	e->quota_over = op->quota_over;
+	e->quota_bytes = op->quota_bytes;
+	e->count = op->count;
+	e->count_over = op->count_over;
+	e->count_n = op->count_n;
+}
+
 static void elem_limit(struct dyn_slot *e, const struct qt_dynset_op *op,
 		       uint64_t now_ns)
 {
@@ -349,7 +366,20 @@ static int reconcile(struct qt_dynset *d, const struct nft_set *s,
 		if (e) {
 			e->expires_ms = exp;
 			e->timeout_ms = m->timeout_ms;
-			struct qt_dynset_op op = { .kind = QT_DYN_ADD };
+			/* what it carries, as listed (a state file's) */
+			struct qt_dynset_op op = {
+				.kind = QT_DYN_ADD, .counter = m->has_counter,
+				.quota = m->has_quota,
+				.quota_over = m->quota_over,
+				.quota_bytes = m->quota_bytes,
+				.count = m->has_count,
+				.count_over = m->count_over,
+				.count_n = m->count,
+			};
+			elem_stmts(e, &op);
+			e->packets = m->packets;
+			e->bytes = m->bytes;
+			e->quota_used = m->quota_used;
 			if (m->has_limit &&
 			    qt_dynset_op_limit(&op, m->limit_rate,
 					       m->limit_unit_s, m->limit_burst,
@@ -503,8 +533,28 @@ static bool limit_take(struct dyn_slot *e, uint64_t now_ns)
 	return false;
 }
 
+/* The element's statements for a packet of len bytes (nft_limit,
+ * nft_counter, nft_quota in turn): whether the rule goes on. */
+static bool elem_eval(struct dyn_slot *e, uint64_t len, uint64_t now_ns)
+{
+	if (e->limit && limit_take(e, now_ns) == e->over)
+		return false;
+	if (e->counter) {
+		e->packets++;
+		e->bytes += len;
+	}
+	if (e->quota) {
+		/* over once what it consumed, this packet included, reaches
+		 * the quota */
+		e->quota_used += len;
+		if ((e->quota_used >= e->quota_bytes) != e->quota_over)
+			return false;
+	}
+	return true;
+}
+
 bool qt_dynset_update(struct qt_dynset *d, const struct qt_dynset_op *op,
-		      const uint8_t *key, uint64_t now_ns)
+		      const uint8_t *key, uint64_t len, uint64_t now_ns)
 {
 	uint64_t now_ms = now_ns / NSEC_MS;
 	uint32_t h = hash_key(d, key);
@@ -532,14 +582,15 @@ bool qt_dynset_update(struct qt_dynset *d, const struct qt_dynset_op *op,
 				e->expires_ms = now_ms + t;
 			if (op->timeout_ms && op->timeout_ms != d->timeout_ms)
 				e->timeout_ms = op->timeout_ms;
+			elem_stmts(e, op);
 			if (op->limit)
 				elem_limit(e, op, now_ns);
 		}
 	} else if (op->kind == QT_DYN_UPDATE && e->expires_ms && t) {
 		e->expires_ms = now_ms + t;
 	}
-	if (go && e && op->kind != QT_DYN_DELETE && e->limit)
-		go = limit_take(e, now_ns) != e->over;
+	if (go && e && op->kind != QT_DYN_DELETE)
+		go = elem_eval(e, len, now_ns);
 	qt_spin_unlock(&d->lock);
 	return go;
 }
@@ -619,6 +670,19 @@ static void sync_set(struct qt_dynset *d, struct nft_set *s, uint64_t now_ms)
 		}
 		o->timeout_ms = snap.timeout_ms;
 		o->expires_ms = snap.expires_ms ? snap.expires_ms - now_ms : 0;
+		o->has_counter = snap.counter;
+		o->packets = snap.packets;
+		o->bytes = snap.bytes;
+		o->has_quota = snap.quota;
+		o->quota_over = snap.quota_over;
+		o->quota_bytes = snap.quota_bytes;
+		/* counted past the quota, listed at most at it (as the
+		 * kernel's dump caps it) */
+		o->quota_used = snap.quota_used < snap.quota_bytes
+				? snap.quota_used : snap.quota_bytes;
+		o->has_count = snap.count;
+		o->count_over = snap.count_over;
+		o->count = snap.count_n;
 		o->has_limit = snap.limit;
 		o->limit_over = snap.over;
 		o->limit_rate = snap.rate;

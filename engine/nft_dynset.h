@@ -22,9 +22,13 @@
  *  - Expiry: an element past its time is absent to lookups and is
  *    replaced by an add; each packet operation collects a few expired
  *    slots, and the control thread collects them when it lists.
- *  - Per-element limit: a token bucket in the element, made from the
- *    statement that created it, evaluated on each add/update of it as
- *    the kernel's nft_limit does (burst 5 packets unless given).
+ *  - Per-element statements, made from the statement that created the
+ *    element and evaluated on each add/update of it as the kernel's
+ *    are, in the order limit, counter, quota: a token bucket as
+ *    nft_limit's (burst 5 packets unless given), packet and byte
+ *    counters, a quota of bytes. ct count is the walk's (a connlimit
+ *    instance of the statement grouping by the key's address); the
+ *    element only remembers it for the listing.
  *  - The model and the runtime: the model (parser/nft_model.h) is what
  *    commits change and what is listed and persisted; the runtime is
  *    what packets change. qt_dynsets_sync writes the runtime's live
@@ -80,6 +84,11 @@ struct qt_dynset_op {
 	bool over;
 	uint64_t rate, unit_s, burst;
 	uint64_t cost_ns, max_ns;   /* derived: per packet, the bucket */
+	bool counter;               /* ... counters */
+	bool quota, quota_over;     /* ... a quota */
+	uint64_t quota_bytes;
+	bool count, count_over;     /* listed: ct count [over] N */
+	uint32_t count_n;
 };
 
 /* The statement's bucket figures from its rate, unit and burst (0: 5
@@ -90,10 +99,11 @@ int qt_dynset_op_limit(struct qt_dynset_op *op, uint64_t rate,
 /* The packet path. key: keylen bytes. */
 bool qt_dynset_lookup(struct qt_dynset *d, const uint8_t *key,
 		      uint64_t now_ns);
-/* Runs op for key: true when the rule goes on, false when it breaks
- * (the set is full, or the element's limit says so). */
+/* Runs op for key, a packet of len bytes: true when the rule goes on,
+ * false when it breaks (the set is full, or the element's limit or
+ * quota says so). */
 bool qt_dynset_update(struct qt_dynset *d, const struct qt_dynset_op *op,
-		      const uint8_t *key, uint64_t now_ns);
+		      const uint8_t *key, uint64_t len, uint64_t now_ns);
 
 /* Writes every runtime's live elements into rs's sets (their expiry
  * as time left) and marks the moment: elements packets add later are

@@ -171,6 +171,11 @@ static uint32_t rule_sig(const struct nft_rule *r)
 			MIX(s->count);
 			MIX(s->over);
 			break;
+		case NFT_S_SET_UPDATE:
+			MIX(s->has_count);
+			MIX(s->count);
+			MIX(s->count_over);
+			break;
 		default:
 			break;
 		}
@@ -340,6 +345,33 @@ static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 				{ "connlimit-mask", "0" } };
 			if (make_inst(&rt->run[i], "connlimit", QT_EXT_MATCH,
 				      family, w, 2, env, err) < 0)
+				return -1;
+		} else if (s->kind == NFT_S_SET_UPDATE && s->has_count) {
+			/* ct count in a set update counts per element: the
+			 * connections of the key's address, as connlimit
+			 * groups them by a /32 */
+			bool v4 = s->field && !s->ncat &&
+				  s->field->dep == NFT_DEP_IPV4 &&
+				  s->field->bits == 32 &&
+				  (!strcmp(s->field->name, "saddr") ||
+				   !strcmp(s->field->name, "daddr"));
+			if (!v4) {
+				qt_buf_printf(err, "Error: qtables cannot run "
+					      "ct count in a set keyed by "
+					      "other than ip saddr or ip "
+					      "daddr\n");
+				return -1;
+			}
+			snprintf(a, sizeof(a), "%u", s->count);
+			struct opt_word w[3] = {
+				{ s->count_over ? "connlimit-above"
+						: "connlimit-upto", a },
+				{ "connlimit-mask", "32" },
+				{ s->field->name[0] == 's' ? "connlimit-saddr"
+							   : "connlimit-daddr",
+				  NULL } };
+			if (make_inst(&rt->run[i], "connlimit", QT_EXT_MATCH,
+				      family, w, 3, env, err) < 0)
 				return -1;
 		}
 	}
@@ -764,7 +796,7 @@ static int compile_dyn_key(struct cstmt *cs, const struct nft_field *f,
 }
 
 static int compile_set_update(struct qt_nft_prog *p, struct cstmt *cs,
-			      const struct nft_stmt *s,
+			      const struct nft_stmt *s, struct qt_ext_run *run,
 			      const struct nft_table *t, struct qt_buf *err)
 {
 	struct qt_dynset *d = NULL;
@@ -792,6 +824,17 @@ static int compile_set_update(struct qt_nft_prog *p, struct cstmt *cs,
 			: !strcmp(s->set_op, "update") ? QT_DYN_UPDATE
 						       : QT_DYN_DELETE;
 	cs->dop->timeout_ms = s->timeout_ms;
+	cs->dop->counter = s->has_counter;
+	cs->dop->quota = s->has_quota;
+	cs->dop->quota_over = s->quota_over;
+	cs->dop->quota_bytes = s->quota_bytes;
+	cs->dop->count = s->has_count;
+	cs->dop->count_over = s->count_over;
+	cs->dop->count_n = s->count;
+	if (s->has_count) {
+		cs->ext = &run->in;
+		p->uses_ct = true;
+	}
 	if (s->has_limit &&
 	    (s->bytes_unit ||
 	     qt_dynset_op_limit(cs->dop, s->rate,
@@ -850,7 +893,7 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			break;
 		}
 		case NFT_S_SET_UPDATE:
-			if (compile_set_update(p, cs, s, t, err) < 0)
+			if (compile_set_update(p, cs, s, &rt->run[i], t, err) < 0)
 				return where(t, c, err);
 			if (cs->src >= SRC_CTSTATE)
 				p->uses_ct = true;
@@ -1446,7 +1489,12 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			 * element's limit breaks the rule */
 			uint8_t v[NFT_VAL_MAX];
 			if (!load(s, ev, v) ||
-			    !qt_dynset_update(s->dyn, s->dop, v, ev->now_ns))
+			    !qt_dynset_update(s->dyn, s->dop, v, ev->orig_len,
+					      ev->now_ns))
+				return R_NEXT;
+			/* ct count of the element: its address's
+			 * connections */
+			if (s->ext && !s->ext->ext->match(s->ext, ev))
 				return R_NEXT;
 			break;
 		}

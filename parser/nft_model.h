@@ -45,9 +45,16 @@ struct nft_elem {
 	char *comment;
 	uint64_t timeout_ms;         /* 0: the set's */
 	uint64_t expires_ms;         /* as listed; 0: not shown */
-	/* a dynamic set's element: the limit a set update gave it */
+	/* a dynamic set's element: the statements a set update gave it
+	 * (limit, counter, quota, ct count) and their state */
 	bool has_limit, limit_over;
 	uint64_t limit_rate, limit_unit_s, limit_burst;
+	bool has_counter;
+	uint64_t packets, bytes;
+	bool has_quota, quota_over;
+	uint64_t quota_bytes, quota_used;
+	bool has_count, count_over;
+	uint32_t count;
 	/* a map's value: a verdict (verdict maps, vmap) or data */
 	bool has_data;
 	enum nft_verdict verdict;
@@ -153,6 +160,9 @@ struct nft_stmt {
 	char set_op[8];
 	uint64_t timeout_ms;
 	bool has_limit;
+	/* ... counter, quota [over] N bytes, ct count [over] N (count) */
+	bool has_counter, has_quota, quota_over, has_count, count_over;
+	uint64_t quota_bytes;
 	/* ct count */
 	uint32_t count;
 };

@@ -133,7 +133,7 @@ static void *add_many(void *arg)
 	struct qt_dynset_op op = { .kind = QT_DYN_ADD };
 	for (unsigned i = 0; i < 20000; i++) {
 		uint8_t k[4] = { 10, a->first, (uint8_t)(i >> 8), (uint8_t)i };
-		a->added += qt_dynset_update(a->d, &op, k, base_ns);
+		a->added += qt_dynset_update(a->d, &op, k, 64, base_ns);
 	}
 	return NULL;
 }
@@ -175,7 +175,7 @@ static void threads(void)
 	unsigned more = 0;
 	for (unsigned i = 0; i < 20000; i++) {
 		uint8_t k[4] = { 10, 3, (uint8_t)(i >> 8), (uint8_t)i };
-		more += qt_dynset_update(d, &op, k, base_ns);
+		more += qt_dynset_update(d, &op, k, 64, base_ns);
 	}
 	is_int((int)more, 10000, "the set full at its size: the rest break");
 	qt_dynset_put(r, d);
