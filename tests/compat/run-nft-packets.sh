@@ -11,8 +11,8 @@
 # update, a meter's limit; their "expires" normalised), and an iptables
 # filter table beside them in some batches; we compare which packets
 # reached the server (or the firewall itself) and the listings of the
-# batch's tables with their counters (and iptables -L -v -n -x). One line per failing case; ends
-# with "N passed, N failed".
+# batch's tables with their counters (and iptables -L -v -n -x). One
+# line per failing case; ends with "N passed, N failed".
 #
 # Observers as in run-packets.sh (nft table pdobs of the kernel, outside
 # anything judged).
