@@ -44,6 +44,11 @@ struct qt_dynset {
 	bool has_timeout;           /* flags timeout: elements expire */
 	uint64_t timeout_ms;        /* the set's default */
 	uint32_t size;
+	/* the keys the last sync wrote into the model (sorted): one the
+	 * model still has that the runtime lost since went by a packet's
+	 * delete or its expiry, and is not added back */
+	uint8_t (*synced)[QT_DYNSET_KEY];
+	uint32_t nsynced;
 
 	qt_spinlock lock;           /* everything below */
 	uint32_t nents;             /* a power of two, >= 2 * size */
@@ -59,8 +64,6 @@ struct qt_dynsets {
 	 * synced into the model and moves cur on */
 	_Atomic uint32_t cur;
 	uint32_t synced;
-	uint64_t sync_ms;
-	bool ever_synced;
 };
 
 struct qt_dynsets *qt_dynsets_new(void)
@@ -73,6 +76,7 @@ struct qt_dynsets *qt_dynsets_new(void)
 
 static void dyn_free(struct qt_dynset *d)
 {
+	free(d->synced);
 	free(d->ents);
 	free(d->slots);
 	free(d);
@@ -340,15 +344,16 @@ static int reconcile(struct qt_dynset *d, const struct nft_set *s,
 		const struct nft_elem *m = &s->elems[i];
 		uint8_t k[QT_DYNSET_KEY];
 		key_of(d, &m->lo, k);
+		bool was_synced = d->synced &&
+				  bsearch(k, d->synced, d->nsynced,
+					  sizeof(*d->synced), key_cmp);
 		/* the time it has left: as the model lists it (a state
-		 * file's, or the last sync's), else its timeout */
+		 * file's, or typed), else its timeout */
 		uint64_t exp = 0;
 		if (d->has_timeout) {
 			uint64_t t = m->timeout_ms ? m->timeout_ms : d->timeout_ms;
 			if (m->expires_ms)
-				exp = (fresh_rt || !r->ever_synced ? now_ms
-								   : r->sync_ms)
-				      + m->expires_ms;
+				exp = now_ms + m->expires_ms;
 			else if (t)
 				exp = now_ms + t;
 			if (exp && exp <= now_ms)
@@ -362,7 +367,8 @@ static int reconcile(struct qt_dynset *d, const struct nft_set *s,
 			unlink_ent(d, ent);
 			ent = 0;
 		}
-		struct dyn_slot *e = ent ? NULL : insert(d, k, h);
+		/* gone from the runtime since the model had it from it */
+		struct dyn_slot *e = ent || was_synced ? NULL : insert(d, k, h);
 		if (e) {
 			e->expires_ms = exp;
 			e->timeout_ms = m->timeout_ms;
@@ -387,7 +393,7 @@ static int reconcile(struct qt_dynset *d, const struct nft_set *s,
 				elem_limit(e, &op, now_ms * NSEC_MS);
 		}
 		qt_spin_unlock(&d->lock);
-		if (!ent && !e) {
+		if (!ent && !e && !was_synced) {
 			qt_buf_printf(err, "Error: set %s is full (size %u)\n",
 				      s->name, d->size);
 			return -1;
@@ -693,6 +699,15 @@ static void sync_set(struct qt_dynset *d, struct nft_set *s, uint64_t now_ms)
 	nft_elems_free(s->elems, s->nelems);
 	s->elems = out;
 	s->nelems = n;
+	/* what the model now has from the runtime */
+	uint8_t (*keys)[QT_DYNSET_KEY] = malloc((n ? n : 1) * sizeof(*keys));
+	for (unsigned i = 0; keys && i < n; i++)
+		key_of(d, &out[i].lo, keys[i]);
+	if (keys)
+		qsort(keys, n, sizeof(*keys), key_cmp);
+	free(d->synced);
+	d->synced = keys;
+	d->nsynced = keys ? n : 0;
 	nft_set_sort(s, s->elems, &s->nelems);
 }
 
@@ -703,8 +718,6 @@ void qt_dynsets_sync(struct qt_dynsets *r, struct nft_ruleset *rs,
 		return;
 	/* elements added from here on are the next sync's */
 	r->synced = atomic_fetch_add(&r->cur, 1);
-	r->sync_ms = now_ms;
-	r->ever_synced = true;
 	for (unsigned ti = 0; rs && ti < rs->ntables; ti++) {
 		struct nft_table *t = &rs->tables[ti];
 		for (unsigned si = 0; si < t->nsets; si++) {

@@ -288,6 +288,59 @@ int main(void)
 	ok(strstr(listing("m"), "10.0.0.1 limit rate over 3/minute") != NULL,
 	   "the element lists its limit");
 
+	/* a meter's counter and quota; ct count per element */
+	is_int(nft("flush ruleset\ntable ip t {\n"
+		   " set c { type ipv4_addr; flags dynamic; }\n"
+		   " set q { type ipv4_addr; flags dynamic; }\n"
+		   " set n { type ipv4_addr; flags dynamic; }\n"
+		   " chain in { type filter hook input priority 0;\n"
+		   "  update @c { ip saddr counter }\n"
+		   "  update @q { ip saddr quota over 100 bytes } drop\n"
+		   "  ip saddr 10.0.0.7 add @n { ip saddr ct count over 0 } drop\n"
+		   " }\n}\n"), 0, "counter, quota and ct count in set updates");
+	is_int(compile(), 0, "compiled");
+	passed = 0;
+	for (int i = 0; i < 5; i++)
+		passed += udp(1) == QT_XT_ACCEPT;
+	is_int(passed, 3, "28-byte packets: the fourth reaches 100 bytes, "
+	       "over the quota");
+	ok(strstr(listing("c"), "10.0.0.1 counter packets 5 bytes 140") != NULL,
+	   "the element counted every packet");
+	ok(strstr(listing("q"), "10.0.0.1 quota over 100 bytes used 100 bytes")
+	   != NULL, "the quota used, listed at most at the quota");
+	is_int(udp(7), QT_XT_DROP, "ct count over 0 of the element: its own "
+	       "connection");
+	ok(strstr(listing("n"), "10.0.0.7 ct count over 0") != NULL,
+	   "listed with its ct count");
+
+	/* a packet's delete is not undone by a commit */
+	is_int(nft("flush ruleset\ntable ip t {\n"
+		   " set s { type ipv4_addr; flags dynamic;\n"
+		   "  elements = { 10.0.0.1, 10.0.0.2 } }\n"
+		   " chain in { type filter hook input priority 0;\n"
+		   "  ip saddr @s drop\n"
+		   "  ip saddr 10.0.0.3 delete @s { ip daddr }\n }\n}\n"), 0,
+	       "delete @set from the packet path");
+	is_int(compile(), 0, "compiled");
+	is_int(udp(1), QT_XT_DROP, "an element typed is matched");
+	is_int(nft("add element ip t s { 10.0.0.2 }\n"), 0, "synced");
+	is_int(compile(), 0, "compiled");
+	/* 10.0.0.3 -> 10.0.0.2 deletes 10.0.0.2... */
+	{
+		uint8_t b[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0,
+				  10, 0, 0, 3, 10, 0, 0, 2,
+				  0x03, 0xe8, 0, 53, 0, 8, 0, 0 };
+		struct qt_eval ev;
+		qt_eval_init(&ev, b, sizeof(b), sizeof(b), sizeof(b),
+			     QT_HOOK_LOCAL_IN, NULL);
+		ev.in = "eth0";
+		ev.now_ns = base_ns;
+		qt_prog_eval(prog, &ev, NULL);
+	}
+	is_int(compile(), 0, "compiled again, with no sync in between");
+	is_int(udp(2), QT_XT_ACCEPT, "the element the packet deleted stays gone");
+	is_int(udp(1), QT_XT_DROP, "the other stays");
+
 	/* a full set breaks the rule */
 	is_int(nft("flush ruleset\ntable ip t {\n"
 		   " set f { type ipv4_addr; size 2; flags dynamic; }\n"
