@@ -158,7 +158,7 @@ int qt_nft_view_load(const char *text, size_t len, struct qt_buf *why)
 	}
 	loaded = nft_ruleset_new();
 	bool changed;
-	struct nft_run_opts o = { .file = "state file" };
+	struct nft_run_opts o = { .file = "state file", .own_listing = true };
 	int st = nft_run(&loaded, qt_buf_str(&lines), lines.len, &o, &out,
 			 &err, &changed);
 	/* the handles as they were */

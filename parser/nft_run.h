@@ -22,6 +22,9 @@ struct nft_run_opts {
 	const char *file;    /* -f: the input's name (messages); NULL: the
 				command line */
 	const char *cwd;     /* where relative includes are looked up */
+	bool own_listing;    /* qtables' own listing read back (the state
+				file): what nft lists but does not read, a
+				set element's quota, is taken */
 };
 
 /* Returns nft's exit code (0, or 1 on an error). *rs is replaced when

@@ -64,7 +64,8 @@ static int parse_quota_bytes(struct cur *c, uint64_t *v)
 	return nr_unexpected(c, NULL);
 }
 
-int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool *took)
+int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool quota,
+		       bool *took)
 {
 	*took = false;
 	struct nft_tok *t = nr_peek(c);
@@ -94,6 +95,9 @@ int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool *took)
 			if (nr_parse_u64(c, &e->bytes) < 0)
 				return -1;
 		}
+	} else if (nr_tok_is(t, "quota") && !quota) {
+		/* nft lists an element's quota, but its grammar has none */
+		return nr_unexpected(c, "comma or '}'");
 	} else if (nr_tok_is(t, "quota")) {
 		c->i++;
 		e->has_quota = true;
@@ -136,7 +140,8 @@ static int parse_extras(struct cur *c, struct nft_elem *e, bool *took)
 {
 	*took = false;
 	struct nft_tok *t = nr_peek(c);
-	int rc = nr_parse_elem_stmt(c, e, took);
+	int rc = nr_parse_elem_stmt(c, e, c->r->o && c->r->o->own_listing,
+				    took);
 	if (rc < 0 || *took)
 		return rc;
 	if (nr_tok_is(t, "timeout") || nr_tok_is(t, "expires")) {

@@ -409,7 +409,7 @@ static int parse_set_update(struct cur *c, struct nft_table *tb,
 		struct nft_elem e;
 		memset(&e, 0, sizeof(e));
 		bool took;
-		if (nr_parse_elem_stmt(&in, &e, &took) < 0)
+		if (nr_parse_elem_stmt(&in, &e, true, &took) < 0)
 			return -1;
 		if (!took)
 			break;
