@@ -147,13 +147,15 @@ static void control_metrics(void *ctx, struct qt_metrics *m)
 }
 
 /* The state file written again for what packets and time changed in the
- * sets since the last commit (element counters, timeouts left). */
+ * sets since the last commit (element counters, timeouts left; nft's
+ * sets that packets fill). */
 static void persist_sets(struct daemon *d)
 {
 	struct qt_buf err;
 	qt_buf_init(&err);
 	struct qt_counter_view cnt = { .io = qt_rt_store_io(d->store) };
-	if (d->o->state_path && qt_set_view_count() &&
+	if (d->o->state_path &&
+	    (qt_set_view_count() || qt_nft_view_dynamic()) &&
 	    qt_state_write(d->o->state_path, d->rs, &cnt, &err) < 0) {
 		d->state_errors++;
 		fputs(qt_buf_str(&err), stderr);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nft_dynset.h"
 #include "nft_exec.h"
 #include "nft_model.h"
 #include "nft_json_run.h"
@@ -98,6 +99,17 @@ bool qt_nft_view_empty(void)
 	return !current || (!current->ntables && !current->table_handle);
 }
 
+bool qt_nft_view_dynamic(void)
+{
+	for (unsigned ti = 0; current && ti < current->ntables; ti++) {
+		const struct nft_table *t = &current->tables[ti];
+		for (unsigned si = 0; si < t->nsets; si++)
+			if (qt_dynset_wanted(t, &t->sets[si]))
+				return true;
+	}
+	return false;
+}
+
 static void prefix_lines(struct qt_buf *b, const char *prefix,
 			 const struct qt_buf *text)
 {
@@ -160,7 +172,7 @@ int qt_nft_view_load(const char *text, size_t len, struct qt_buf *why)
 	}
 	loaded = nft_ruleset_new();
 	bool changed;
-	struct nft_run_opts o = { .file = "state file" };
+	struct nft_run_opts o = { .file = "state file", .own_listing = true };
 	int st = nft_run(&loaded, qt_buf_str(&lines), lines.len, &o, &out,
 			 &err, &changed);
 	/* the handles as they were */

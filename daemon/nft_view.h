@@ -37,6 +37,9 @@ void qt_nft_view_put_back(struct nft_ruleset *before);
 
 /* Whether there is anything to persist. */
 bool qt_nft_view_empty(void);
+/* Has a table a set that packets fill or whose elements expire (its
+ * elements change between commits)? */
+bool qt_nft_view_dynamic(void);
 /* The state file's lines: "#nft " and each line of `nft list ruleset`,
  * then "#nft-handles " lines that give every object its handle back
  * (parser/nft_state.h). */

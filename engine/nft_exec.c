@@ -13,6 +13,8 @@
 #include "model.h"
 #include "nft_expr.h"
 #include "nft_nat.h"
+#include "nft_dynset.h"
+#include "set_store.h"
 
 /* Jumps deeper than this drop the packet (the kernel's nf_tables
  * stack is 16 deep). */
@@ -35,11 +37,18 @@ struct nft_rt {
 struct qt_nft_store {
 	struct nft_rt *b[STORE_BUCKETS];
 	unsigned count;
+	/* the sets packets change (engine/nft_dynset.h) */
+	struct qt_dynsets *dyn;
 };
 
 struct qt_nft_store *qt_nft_store_new(void)
 {
-	return calloc(1, sizeof(struct qt_nft_store));
+	struct qt_nft_store *s = calloc(1, sizeof(struct qt_nft_store));
+	if (s && !(s->dyn = qt_dynsets_new())) {
+		free(s);
+		s = NULL;
+	}
+	return s;
 }
 
 static void rt_free(struct nft_rt *rt)
@@ -65,12 +74,13 @@ void qt_nft_store_free(struct qt_nft_store *s)
 			s->b[i] = rt->next;
 			rt_free(rt);
 		}
+	qt_dynsets_free(s->dyn);
 	free(s);
 }
 
 unsigned qt_nft_store_count(const struct qt_nft_store *s)
 {
-	return s ? s->count : 0;
+	return s ? s->count + qt_dynsets_count(s->dyn) : 0;
 }
 
 static unsigned bucket(uint64_t table, uint64_t rule)
@@ -96,6 +106,7 @@ void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs)
 {
 	if (!s || !rs)
 		return;
+	qt_dynsets_sync(s->dyn, rs, qt_set_now_ms());
 	for (unsigned ti = 0; ti < rs->ntables; ti++) {
 		struct nft_table *t = &rs->tables[ti];
 		for (unsigned ci = 0; ci < t->nchains; ci++) {
@@ -160,6 +171,15 @@ static uint32_t rule_sig(const struct nft_rule *r)
 			break;
 		case NFT_S_NAT:
 			MIX(qt_nft_nat_sig(s));
+			break;
+		case NFT_S_CT_COUNT:
+			MIX(s->count);
+			MIX(s->over);
+			break;
+		case NFT_S_SET_UPDATE:
+			MIX(s->has_count);
+			MIX(s->count);
+			MIX(s->count_over);
 			break;
 		default:
 			break;
@@ -324,6 +344,43 @@ static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 		} else if (s->kind == NFT_S_NAT) {
 			if (qt_nft_nat_inst(&rt->run[i], s, family, err) < 0)
 				return -1;
+		} else if (s->kind == NFT_S_CT_COUNT) {
+			/* nft_connlimit counts the rule's connections as
+			 * one group: xt_connlimit with a mask of 0 */
+			snprintf(a, sizeof(a), "%u", s->count);
+			struct opt_word w[2] = {
+				{ s->over ? "connlimit-above" : "connlimit-upto", a },
+				{ "connlimit-mask", "0" } };
+			if (make_inst(&rt->run[i], "connlimit", QT_EXT_MATCH,
+				      family, w, 2, env, err) < 0)
+				return -1;
+		} else if (s->kind == NFT_S_SET_UPDATE && s->has_count) {
+			/* ct count in a set update counts per element: the
+			 * connections of the key's address, as connlimit
+			 * groups them by a /32 */
+			bool v4 = s->field && !s->ncat &&
+				  s->field->dep == NFT_DEP_IPV4 &&
+				  s->field->bits == 32 &&
+				  (!strcmp(s->field->name, "saddr") ||
+				   !strcmp(s->field->name, "daddr"));
+			if (!v4) {
+				qt_buf_printf(err, "Error: qtables cannot run "
+					      "ct count in a set keyed by "
+					      "other than ip saddr or ip "
+					      "daddr\n");
+				return -1;
+			}
+			snprintf(a, sizeof(a), "%u", s->count);
+			struct opt_word w[3] = {
+				{ s->count_over ? "connlimit-above"
+						: "connlimit-upto", a },
+				{ "connlimit-mask", "32" },
+				{ s->field->name[0] == 's' ? "connlimit-saddr"
+							   : "connlimit-daddr",
+				  NULL } };
+			if (make_inst(&rt->run[i], "connlimit", QT_EXT_MATCH,
+				      family, w, 3, env, err) < 0)
+				return -1;
 		}
 	}
 	return 0;
@@ -388,6 +445,7 @@ enum skind {
 	CS_MATCH, CS_COUNTER, CS_VERDICT, CS_EXT_TARGET, CS_EXT_MATCH,
 	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_X, CS_MARK_SET_X,
 	CS_CTMARK_SET_X,
+	CS_SET_UPDATE,
 	CS_NOP                      /* does nothing in this family */
 };
 
@@ -419,6 +477,9 @@ struct cstmt {
 	bool invert;                /* limit ... over */
 	/* mark set */
 	uint32_t value;
+	/* a dynamic set: looked up (match) or changed (set update) */
+	struct qt_dynset *dyn;
+	struct qt_dynset_op *dop;
 };
 
 struct crule {
@@ -449,6 +510,8 @@ struct qt_nft_prog {
 	unsigned nbases;
 	struct nft_rt **rts;        /* references held */
 	unsigned nrts, caprts;
+	struct qt_dynset **dyns;    /* references held */
+	unsigned ndyns, capdyns;
 	bool uses_ct, wants_l2, iface_keys;
 	bool src6_keys, dst6_keys;  /* a classifier indexes IPv6 words 1-3 */
 };
@@ -551,6 +614,101 @@ static int rts_push(struct qt_nft_prog *p, struct nft_rt *rt)
 	return 0;
 }
 
+/* The runtime of named set name when packets change it or it expires
+ * (engine/nft_dynset.h), held by the program; *out NULL for a set the
+ * walk holds as sorted elements. */
+static int dyn_ref(struct qt_nft_prog *p, const struct nft_table *t,
+		   const char *name, struct qt_dynset **out, struct qt_buf *err)
+{
+	*out = NULL;
+	const struct nft_set *set = nft_set_find((struct nft_table *)t, name);
+	if (!set || !qt_dynset_wanted(t, set))
+		return 0;
+	if (p->ndyns == p->capdyns) {
+		unsigned cap = p->capdyns ? 2 * p->capdyns : 8;
+		struct qt_dynset **n = realloc(p->dyns, cap * sizeof(*n));
+		if (!n) {
+			qt_buf_printf(err, "Error: out of memory\n");
+			return -1;
+		}
+		p->dyns = n;
+		p->capdyns = cap;
+	}
+	struct qt_dynset *d = qt_dynset_get(p->store->dyn, t, set,
+					    qt_set_now_ms(), err);
+	if (!d)
+		return -1;
+	p->dyns[p->ndyns++] = d;
+	*out = d;
+	return 0;
+}
+
+/* cs loads field f as a key of d: the field as a match reads it. */
+static int compile_dyn_key(struct cstmt *cs, const struct nft_field *f,
+			   const struct qt_dynset *d, struct qt_buf *err)
+{
+	cs->kind = CS_MATCH;
+	if (qt_nft_part_compile(&cs->f, f) < 0 ||
+	    cs->f.len != qt_dynset_keylen(d)) {
+		qt_buf_printf(err, "Error: qtables cannot use %s %s as this "
+			      "set's key; ", f->proto, f->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int compile_set_update(struct qt_nft_prog *p, struct cstmt *cs,
+			      const struct nft_stmt *s, struct qt_ext_run *run,
+			      const struct nft_table *t, struct qt_buf *err)
+{
+	struct qt_dynset *d = NULL;
+	if (s->ncat) {
+		qt_buf_printf(err, "Error: qtables cannot run concatenations "
+			      "in set updates yet; ");
+		return -1;
+	}
+	if (dyn_ref(p, t, s->set_name, &d, err) < 0)
+		return -1;
+	if (!d) {
+		qt_buf_printf(err, "Error: no set %s to update; ", s->set_name);
+		return -1;
+	}
+	if (compile_dyn_key(cs, s->field, d, err) < 0)
+		return -1;
+	cs->kind = CS_SET_UPDATE;
+	cs->dyn = d;
+	cs->dop = calloc(1, sizeof(*cs->dop));
+	if (!cs->dop) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	cs->dop->kind = !strcmp(s->set_op, "add") ? QT_DYN_ADD
+			: !strcmp(s->set_op, "update") ? QT_DYN_UPDATE
+						       : QT_DYN_DELETE;
+	cs->dop->timeout_ms = s->timeout_ms;
+	cs->dop->counter = s->has_counter;
+	cs->dop->quota = s->has_quota;
+	cs->dop->quota_over = s->quota_over;
+	cs->dop->quota_bytes = s->quota_bytes;
+	cs->dop->count = s->has_count;
+	cs->dop->count_over = s->count_over;
+	cs->dop->count_n = s->count;
+	if (s->has_count) {
+		cs->ext = &run->in;
+		p->uses_ct = true;
+	}
+	if (s->has_limit &&
+	    (s->bytes_unit ||
+	     qt_dynset_op_limit(cs->dop, s->rate,
+				nft_limit_unit_seconds(s->unit), s->burst,
+				s->over) < 0)) {
+		qt_buf_printf(err, "Error: qtables cannot run this limit in a "
+			      "set update; ");
+		return -1;
+	}
+	return 0;
+}
+
 static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			const struct nft_rule *r, const struct nft_table *t,
 			const struct nft_chain *c, uint8_t family,
@@ -574,9 +732,32 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 		const struct nft_stmt *s = &r->stmts[i];
 		struct cstmt *cs = &cr->s[i];
 		switch (s->kind) {
-		case NFT_S_MATCH:
-			if (compile_match(cs, s, t, &rt->cnt[i].pkts, family,
-					  err) < 0)
+		case NFT_S_MATCH: {
+			struct qt_dynset *d = NULL;
+			if (s->set_name && s->lhs == NFT_L_FIELD && !s->ncat &&
+			    !s->vmap && s->bitop == NFT_BIT_NONE &&
+			    dyn_ref(p, t, s->set_name, &d, err) < 0)
+				return where(t, c, err);
+			if (d) {
+				if (compile_dyn_key(cs, s->field, d, err) < 0)
+					return where(t, c, err);
+				cs->op = (uint8_t)s->op;
+				cs->flags = false;
+				cs->dyn = d;
+			} else if (compile_match(cs, s, t, &rt->cnt[i].pkts, family,
+						 err) < 0) {
+				return where(t, c, err);
+			}
+			if (cs->x ? qt_nft_x_uses_ct(cs->x)
+				  : cs->f.src >= QT_NFT_SRC_CTSTATE)
+				p->uses_ct = true;
+			if (cs->x ? qt_nft_x_uses_pkttype(cs->x)
+				  : cs->f.src == QT_NFT_SRC_PKTTYPE)
+				p->wants_l2 = true;
+			break;
+		}
+		case NFT_S_SET_UPDATE:
+			if (compile_set_update(p, cs, s, &rt->run[i], t, err) < 0)
 				return where(t, c, err);
 			if (cs->x ? qt_nft_x_uses_ct(cs->x)
 				  : cs->f.src >= QT_NFT_SRC_CTSTATE)
@@ -584,6 +765,11 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			if (cs->x ? qt_nft_x_uses_pkttype(cs->x)
 				  : cs->f.src == QT_NFT_SRC_PKTTYPE)
 				p->wants_l2 = true;
+			break;
+		case NFT_S_CT_COUNT:
+			cs->kind = CS_EXT_MATCH;
+			cs->ext = &rt->run[i].in;
+			p->uses_ct = true;
 			break;
 		case NFT_S_COUNTER:
 			cs->kind = CS_COUNTER;
@@ -938,6 +1124,7 @@ static bool table_tracks(const struct nft_table *t)
 				const struct nft_stmt *s = &c->rules[ri].stmts[si];
 				if (s->kind == NFT_S_NOTRACK ||
 				    s->kind == NFT_S_NAT ||
+				    s->kind == NFT_S_CT_COUNT ||
 				    qt_nft_stmt_reads_ct(s))
 					return true;
 			}
@@ -998,6 +1185,7 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 			for (unsigned si = 0; cr->s && si < cr->n; si++) {
 				free(cr->s[si].el);
 				qt_nft_x_free(cr->s[si].x);
+				free(cr->s[si].dop);
 			}
 			free(cr->s);
 		}
@@ -1007,6 +1195,9 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 	for (unsigned i = 0; i < p->nrts; i++)
 		rt_put(p->store, p->rts[i]);
 	free(p->rts);
+	for (unsigned i = 0; i < p->ndyns; i++)
+		qt_dynset_put(p->store->dyn, p->dyns[i]);
+	free(p->dyns);
 	free(p->chains);
 	free(p->bases);
 	free(p);
@@ -1070,6 +1261,10 @@ static bool match(const struct cstmt *s, const struct qt_eval *ev)
 	uint8_t v[NFT_VAL_MAX];
 	if (!qt_nft_part_load(&s->f, ev, v))
 		return false;
+	if (s->dyn) {
+		bool in = qt_dynset_lookup(s->dyn, v, ev->now_ns);
+		return s->op == NFT_OP_NE ? !in : in;
+	}
 	unsigned n = s->f.len;
 	if (s->flags) {
 		bool any = false;
@@ -1176,6 +1371,20 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 		case CS_NOTRACK:
 			ev->untracked = true;
 			break;
+		case CS_SET_UPDATE: {
+			/* a key the packet lacks, a full set or an
+			 * element's limit breaks the rule */
+			uint8_t v[NFT_VAL_MAX];
+			if (!qt_nft_part_load(&s->f, ev, v) ||
+			    !qt_dynset_update(s->dyn, s->dop, v, ev->orig_len,
+					      ev->now_ns))
+				return R_NEXT;
+			/* ct count of the element: its address's
+			 * connections */
+			if (s->ext && !s->ext->ext->match(s->ext, ev))
+				return R_NEXT;
+			break;
+		}
 		case CS_NOP:
 			break;
 		case CS_VERDICT:

@@ -41,6 +41,11 @@
  *    rule starts with (IPv4 addresses, protocol, ports, interface
  *    names) hands each packet its candidate rules, so the walk does
  *    not grow with the number of rules it cannot match.
+ *  - Named sets that packets fill (add/update/delete @set) or whose
+ *    elements expire are looked up and changed in runtimes of their
+ *    own, kept in the store across commits (engine/nft_dynset.h); the
+ *    others are compiled into sorted arrays. ct count is the connlimit
+ *    match over the rule's (or the element's address's) connections.
  *  - Counters and the state of log/reject/limit live in a store kept
  *    across commits, keyed by (family, table handle, rule handle, the
  *    rule's statements): a rule that carries over keeps them, and
@@ -69,7 +74,8 @@ void qt_nft_store_free(struct qt_nft_store *s);
 /* The runtimes held (tests). */
 unsigned qt_nft_store_count(const struct qt_nft_store *s);
 /* Write the counters packets have counted into rs's counter statements
- * (rules the store has not met keep theirs). */
+ * (rules the store has not met keep theirs), and the elements of sets
+ * packets change into those sets (engine/nft_dynset.h). */
 void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs);
 
 /* Compile rs's tables of family (AF_INET: ip and inet; AF_INET6: ip6

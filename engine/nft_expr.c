@@ -1,6 +1,7 @@
 /* nft's keys, lookups, verdict maps, numgen, jhash, fib and bitwise
  * operations on the packet path (see nft_expr.h). */
 #include "nft_expr.h"
+#include "nft_dynset.h"
 
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
@@ -468,8 +469,13 @@ static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
 		if (!set)
 			return refuse(err, "a lookup in a set that is not "
 				      "there");
-		if (set->flags & NFT_SET_TIMEOUT)
-			return refuse(err, "sets with timeouts yet");
+		/* a set packets fill or whose elements expire is looked
+		 * up through its runtime (engine/nft_dynset.h), which
+		 * takes one field's key: in this form it is refused
+		 * rather than judged by the elements of its commit */
+		if ((set->flags & NFT_SET_TIMEOUT) || qt_dynset_wanted(t, set))
+			return refuse(err, "a set that packets fill or whose "
+				      "elements expire in this lookup yet");
 		if (s->vmap && (!set->map || set->data_type))
 			return refuse(err, "a verdict map of no verdicts");
 		if (s->value_map && (!set->map || !set->data_type))

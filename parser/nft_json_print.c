@@ -201,12 +201,76 @@ static void put_key(const struct nft_dtype *const *kt, unsigned nk,
 
 static void put_limit_body(const struct nft_stmt *s, struct qt_buf *b);
 
+/* a quota's bytes as nft's JSON gives them: a number and its unit */
+static void put_qbytes(const char *k, uint64_t v, struct qt_buf *b)
+{
+	static const char *const units[] = { "bytes", "kbytes", "mbytes" };
+	unsigned u = 0;
+	while (u < 2 && v && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	qt_buf_printf(b, "\"%s\": %" PRIu64 ", \"%s_unit\": \"%s\"", k, v, k,
+		      units[u]);
+}
+
+/* The statements of a dynamic set's element (state: with what they
+ * counted) or of the set update that gives them: as the objects of a
+ * "stmt" list ({"limit": {...}}, ...) or, keys: as keys of the
+ * element's object (, "limit": {...}). */
+static void put_elem_stmts(const struct nft_elem *e, bool state, bool keys,
+			   struct qt_buf *b)
+{
+	const char *open = keys ? "" : "{", *close = keys ? "" : "}";
+	const char *sep = keys ? ", " : "";
+	if (e->has_limit) {
+		struct nft_stmt l;
+		memset(&l, 0, sizeof(l));
+		l.rate = e->limit_rate;
+		l.burst = e->limit_burst;
+		l.unit = nft_limit_unit_name(e->limit_unit_s);
+		l.over = e->limit_over;
+		qt_buf_printf(b, "%s%s\"limit\": ", sep, open);
+		put_limit_body(&l, b);
+		qt_buf_puts(b, close);
+		sep = ", ";
+	}
+	if (e->has_counter) {
+		if (state)
+			qt_buf_printf(b, "%s%s\"counter\": {\"packets\": %" PRIu64
+				      ", \"bytes\": %" PRIu64 "}%s", sep, open,
+				      e->packets, e->bytes, close);
+		else
+			qt_buf_printf(b, "%s%s\"counter\": null%s", sep, open,
+				      close);
+		sep = ", ";
+	}
+	if (e->has_quota) {
+		qt_buf_printf(b, "%s%s\"quota\": {", sep, open);
+		put_qbytes("val", e->quota_bytes, b);
+		if (e->quota_over)
+			qt_buf_puts(b, ", \"inv\": true");
+		if (state && e->quota_used) {
+			qt_buf_puts(b, ", ");
+			put_qbytes("used", e->quota_used, b);
+		}
+		qt_buf_printf(b, "}%s", close);
+		sep = ", ";
+	}
+	if (e->has_count)
+		qt_buf_printf(b, "%s%s\"ct count\": {\"val\": %u%s}%s", sep,
+			      open, e->count,
+			      e->count_over ? ", \"inv\": true" : "", close);
+}
+
 /* A set's element: its key, wrapped with what it carries (timeout,
  * expiry and comment in seconds and text) when it carries anything. */
 static void put_set_elem(const struct nft_dtype *const *kt, unsigned nk,
 			 const struct nft_elem *e, struct qt_buf *b)
 {
-	if (!e->timeout_ms && !e->expires_ms && !e->comment) {
+	bool stmts = e->has_limit || e->has_counter || e->has_quota ||
+		     e->has_count;
+	if (!e->timeout_ms && !e->expires_ms && !e->comment && !stmts) {
 		put_key(kt, nk, e, true, b);
 		return;
 	}
@@ -222,6 +286,7 @@ static void put_set_elem(const struct nft_dtype *const *kt, unsigned nk,
 		qt_buf_puts(b, ", ");
 		key_str(b, "comment", e->comment);
 	}
+	put_elem_stmts(e, true, true, b);
 	qt_buf_puts(b, "}}");
 }
 
@@ -539,22 +604,38 @@ static void put_set_update(const struct nft_stmt *s, struct qt_buf *b)
 	key_str(b, "op", s->set_op);
 	qt_buf_puts(b, ", ");
 	key(b, "elem");
-	bool wrap = s->timeout_ms || s->has_limit;
+	bool wrap = s->timeout_ms;
 	if (wrap)
 		qt_buf_puts(b, "{\"elem\": {\"val\": ");
 	put_fields(s->field, s->cat, s->ncat, b);
 	if (s->timeout_ms)
 		qt_buf_printf(b, ", \"timeout\": %" PRIu64,
 			      s->timeout_ms / 1000);
-	if (s->has_limit) {
-		qt_buf_puts(b, ", \"limit\": ");
-		put_limit_body(s, b);
-	}
 	if (wrap)
 		qt_buf_puts(b, "}}");
 	qt_buf_puts(b, ", ");
 	key(b, "set");
 	put_set_ref(s->set_name, b);
+	/* what each element gets, as nft's "stmt" list */
+	struct nft_elem e;
+	memset(&e, 0, sizeof(e));
+	e.has_limit = s->has_limit;
+	e.limit_rate = s->rate;
+	e.limit_burst = s->burst;
+	e.limit_unit_s = nft_limit_unit_seconds(s->unit);
+	e.limit_over = s->over;
+	e.has_counter = s->has_counter;
+	e.has_quota = s->has_quota;
+	e.quota_over = s->quota_over;
+	e.quota_bytes = s->quota_bytes;
+	e.has_count = s->has_count;
+	e.count_over = s->count_over;
+	e.count = s->count;
+	if (e.has_limit || e.has_counter || e.has_quota || e.has_count) {
+		qt_buf_puts(b, ", \"stmt\": [");
+		put_elem_stmts(&e, false, false, b);
+		qt_buf_putc(b, ']');
+	}
 	qt_buf_puts(b, "}}");
 }
 

@@ -697,7 +697,23 @@ static int stmt_nat(struct tr *t, const char *kind, const struct qt_json *v)
 	return 0;
 }
 
-/* add/update/delete @set { KEY [timeout S] } */
+static int put_stmt(struct tr *t, const struct qt_json *s);
+
+/* quota [over] N UNIT, as a set update's element statement */
+static int elem_quota(struct tr *t, const struct qt_json *q)
+{
+	const struct qt_json *n = qt_json_get(q, "val"),
+			    *u = qt_json_get(q, "val_unit"),
+			    *inv = qt_json_get(q, "inv");
+	if (!n || n->type != QT_JSON_INTEGER || n->i < 0)
+		return internal(t, "Invalid quota value.");
+	qt_buf_printf(t->cmds, "quota %s%lld %s",
+		      inv && inv->type == QT_JSON_TRUE ? "over " : "", n->i,
+		      u && u->type == QT_JSON_STRING ? u->s : "bytes");
+	return 0;
+}
+
+/* add/update/delete @set { KEY [timeout S] [STMT...] } */
 static int stmt_set(struct tr *t, const struct qt_json *v)
 {
 	bool failed = false;
@@ -730,6 +746,17 @@ static int stmt_set(struct tr *t, const struct qt_json *v)
 					"element's limit in JSON yet.");
 	} else if (put_lhs(t, e) < 0) {
 		return -1;
+	}
+	/* what each element gets: limit, counter, quota, ct count */
+	const struct qt_json *st = qt_json_get(v, "stmt");
+	for (unsigned i = 0; st && st->type == QT_JSON_ARRAY && i < st->n; i++) {
+		const struct qt_json *x = st->items[i];
+		qt_buf_putc(t->cmds, ' ');
+		int rc = x->type == QT_JSON_OBJECT && x->n == 1 &&
+			 !strcmp(x->keys[0], "quota")
+			 ? elem_quota(t, x->items[0]) : put_stmt(t, x);
+		if (rc < 0)
+			return -1;
 	}
 	qt_buf_puts(t->cmds, " }");
 	return 0;

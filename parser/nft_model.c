@@ -641,3 +641,29 @@ int nft_set_del_elems(struct nft_set *s, const struct nft_elem *e,
 	}
 	return 0;
 }
+
+static const struct {
+	const char *name;
+	uint64_t seconds;
+} limit_units[] = {
+	{ "second", 1 }, { "minute", 60 }, { "hour", 3600 },
+	{ "day", 86400 }, { "week", 604800 },
+};
+
+uint64_t nft_limit_unit_seconds(const char *unit)
+{
+	for (size_t i = 0; unit && i < sizeof(limit_units) /
+					 sizeof(limit_units[0]); i++)
+		if (!strcmp(limit_units[i].name, unit))
+			return limit_units[i].seconds;
+	return 0;
+}
+
+const char *nft_limit_unit_name(uint64_t seconds)
+{
+	for (size_t i = 0; i < sizeof(limit_units) / sizeof(limit_units[0]);
+	     i++)
+		if (limit_units[i].seconds == seconds)
+			return limit_units[i].name;
+	return "second";
+}

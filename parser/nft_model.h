@@ -45,6 +45,16 @@ struct nft_elem {
 	char *comment;
 	uint64_t timeout_ms;         /* 0: the set's */
 	uint64_t expires_ms;         /* as listed; 0: not shown */
+	/* a dynamic set's element: the statements a set update gave it
+	 * (limit, counter, quota, ct count) and their state */
+	bool has_limit, limit_over;
+	uint64_t limit_rate, limit_unit_s, limit_burst;
+	bool has_counter;
+	uint64_t packets, bytes;
+	bool has_quota, quota_over;
+	uint64_t quota_bytes, quota_used;
+	bool has_count, count_over;
+	uint32_t count;
 	/* a map's value: a verdict (verdict maps, vmap) or data */
 	bool has_data;
 	enum nft_verdict verdict;
@@ -158,6 +168,9 @@ struct nft_stmt {
 	char set_op[8];
 	uint64_t timeout_ms;
 	bool has_limit;
+	/* ... counter, quota [over] N bytes, ct count [over] N (count) */
+	bool has_counter, has_quota, quota_over, has_count, count_over;
+	uint64_t quota_bytes;
 	/* ct count */
 	uint32_t count;
 };
@@ -297,6 +310,11 @@ void nft_set_sort(const struct nft_set *s, struct nft_elem *e,
 /* The index of the first of e[0..n) that is not in s, or -1. */
 int nft_set_missing(const struct nft_set *s, const struct nft_elem *e,
 		    unsigned n);
+
+/* A limit's unit in seconds ("minute": 60), 0 for no unit; and back
+ * ("second" for what is no unit's length). */
+uint64_t nft_limit_unit_seconds(const char *unit);
+const char *nft_limit_unit_name(uint64_t seconds);
 
 const char *nft_hook_name(enum nft_hook h);
 int nft_hook_parse(const char *name);

@@ -74,6 +74,46 @@ static const char *const verdicts[] = {
 
 static void print_duration(uint64_t ms, struct qt_buf *b);
 
+/* -s: a set's elements are listed without the time they have left */
+static bool elems_stateless;
+
+/* bytes as nft lists a quota: in the largest unit they are whole in */
+static void print_qbytes(uint64_t v, struct qt_buf *b)
+{
+	static const char *const units[] = { "bytes", "kbytes", "mbytes" };
+	unsigned u = 0;
+	while (u < 2 && v && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	qt_buf_printf(b, "%" PRIu64 " %s", v, units[u]);
+}
+
+/* The statements a set update gives each element (and the element
+ * lists with its state): counter, quota, ct count after the limit. */
+static void print_elem_stmts(bool counter, uint64_t pk, uint64_t by,
+			     bool quota, bool qover, uint64_t qbytes,
+			     uint64_t qused, bool count, bool cover,
+			     uint32_t n, bool state, struct qt_buf *b)
+{
+	if (counter) {
+		qt_buf_puts(b, " counter");
+		if (state)
+			qt_buf_printf(b, " packets %" PRIu64 " bytes %" PRIu64,
+				      pk, by);
+	}
+	if (quota) {
+		qt_buf_printf(b, " quota %s", qover ? "over " : "");
+		print_qbytes(qbytes, b);
+		if (state && qused) {
+			qt_buf_puts(b, " used ");
+			print_qbytes(qused, b);
+		}
+	}
+	if (count)
+		qt_buf_printf(b, " ct count %s%u", cover ? "over " : "", n);
+}
+
 /* An element of a key of nk parts (kt), with what it carries. */
 static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 			   const struct nft_dtype *dt,
@@ -101,11 +141,24 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 			off += len;
 		}
 	}
+	if (e->has_limit) {
+		/* a dynamic set's element: its statements follow the key */
+		qt_buf_printf(b, " limit rate %s%" PRIu64 "/%s",
+			      e->limit_over ? "over " : "", e->limit_rate,
+			      nft_limit_unit_name(e->limit_unit_s));
+		if (e->limit_burst != 5)
+			qt_buf_printf(b, " burst %" PRIu64 " packets",
+				      e->limit_burst);
+	}
+	print_elem_stmts(e->has_counter, e->packets, e->bytes, e->has_quota,
+			 e->quota_over, e->quota_bytes, e->quota_used,
+			 e->has_count, e->count_over, e->count,
+			 !elems_stateless, b);
 	if (e->timeout_ms) {
 		qt_buf_puts(b, " timeout ");
 		print_duration(e->timeout_ms, b);
 	}
-	if (e->expires_ms) {
+	if (e->expires_ms && !elems_stateless) {
 		qt_buf_puts(b, " expires ");
 		print_duration(e->expires_ms, b);
 	}
@@ -496,6 +549,10 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 					      s->burst, s->bytes_unit ? "bytes"
 								      : "packets");
 		}
+		print_elem_stmts(s->has_counter, 0, 0, s->has_quota,
+				 s->quota_over, s->quota_bytes, 0,
+				 s->has_count, s->count_over, s->count, false,
+				 b);
 		qt_buf_puts(b, " }");
 		return;
 	case NFT_S_NOTRACK:
@@ -634,9 +691,11 @@ static void print_set_body(const struct nft_set *s,
 		const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
 								  : &s->type;
 		qt_buf_puts(b, "\t\telements = ");
+		elems_stateless = o->stateless;
 		print_elems_of(kt, s->nktypes > 1 ? s->nktypes : 1,
 			       s->data_type, s->map, s->elems, s->nelems, true,
 			       b);
+		elems_stateless = false;
 		qt_buf_putc(b, '\n');
 	}
 	qt_buf_puts(b, "\t}\n");

@@ -159,7 +159,7 @@ static const char *const keywords[] = {
 	"handle", "position", "index", "type", "typeof", "hook", "priority",
 	"policy", "flags", "size", "timeout", "mark", "iif", "oif",
 	"iifname", "oifname", "add", "create", "insert", "replace", "delete",
-	"flush", "list", "define", "include",
+	"flush", "list", "define", "include", "quota",
 };
 
 bool nr_is_keyword(const char *w)

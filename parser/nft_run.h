@@ -38,6 +38,9 @@ struct nft_run_opts {
 	uint64_t *generation;   /* the ruleset's generation: each batch
 				   that goes in adds one (NULL: not kept) */
 	struct nft_made *made;  /* NULL: not wanted */
+	bool own_listing;    /* qtables' own listing read back (the state
+				file): what nft lists but does not read, a
+				set element's quota, is taken */
 };
 
 /* Returns nft's exit code (0, or 1 on an error). *rs is replaced when

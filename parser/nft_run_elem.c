@@ -45,11 +45,105 @@ static void put_part(const struct elem_shape *sh, unsigned k,
 		e->kind = NFT_E_RANGE;
 }
 
-/* timeout T, expires T, comment "C" after a key */
+static const char *const quota_units[] = { "bytes", "kbytes", "mbytes",
+					   "gbytes" };
+
+/* N UNIT of a quota, in bytes */
+static int parse_quota_bytes(struct cur *c, uint64_t *v)
+{
+	if (nr_parse_u64(c, v) < 0)
+		return -1;
+	struct nft_tok *u = nr_peek(c);
+	for (unsigned i = 0; u && u->kind == NT_WORD && i < 4; i++)
+		if (!strcmp(u->text, quota_units[i])) {
+			for (unsigned k = 0; k < i; k++)
+				*v *= 1024;
+			c->i++;
+			return 0;
+		}
+	return nr_unexpected(c, NULL);
+}
+
+int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool quota,
+		       bool *took)
+{
+	*took = false;
+	struct nft_tok *t = nr_peek(c);
+	if (nr_tok_is(t, "limit")) {
+		c->i++;
+		struct nft_stmt l;
+		memset(&l, 0, sizeof(l));
+		if (nr_parse_limit(c, &l) < 0)
+			return -1;
+		if (l.bytes_unit)
+			return nr_unexpected(c, NULL);
+		e->has_limit = true;
+		e->limit_over = l.over;
+		e->limit_rate = l.rate;
+		e->limit_unit_s = nft_limit_unit_seconds(l.unit);
+		e->limit_burst = l.burst;
+	} else if (nr_tok_is(t, "counter")) {
+		c->i++;
+		e->has_counter = true;
+		if (nr_at(c, "packets")) {
+			c->i++;
+			if (nr_parse_u64(c, &e->packets) < 0)
+				return -1;
+			if (!nr_at(c, "bytes"))
+				return nr_unexpected(c, "bytes");
+			c->i++;
+			if (nr_parse_u64(c, &e->bytes) < 0)
+				return -1;
+		}
+	} else if (nr_tok_is(t, "quota") && !quota) {
+		/* nft lists an element's quota, but its grammar has none */
+		return nr_unexpected(c, "comma or '}'");
+	} else if (nr_tok_is(t, "quota")) {
+		c->i++;
+		e->has_quota = true;
+		if (nr_at(c, "over")) {
+			e->quota_over = true;
+			c->i++;
+		}
+		if (parse_quota_bytes(c, &e->quota_bytes) < 0)
+			return -1;
+		if (nr_at(c, "used")) {
+			c->i++;
+			if (parse_quota_bytes(c, &e->quota_used) < 0)
+				return -1;
+		}
+	} else if (nr_tok_is(t, "ct") && nr_tok_is(nr_peek_at(c, 1), "count")) {
+		c->i += 2;
+		e->has_count = true;
+		if (nr_at(c, "over")) {
+			e->count_over = true;
+			c->i++;
+		}
+		uint64_t n;
+		if (nr_parse_u64(c, &n) < 0)
+			return -1;
+		if (n > UINT32_MAX) {
+			c->i--;
+			return nr_error_tok(c->r, nr_peek(c), "value too large");
+		}
+		e->count = (uint32_t)n;
+	} else {
+		return 0;
+	}
+	*took = true;
+	return 0;
+}
+
+/* timeout T, expires T, comment "C" after a key, and what a dynamic
+ * set's element carries (listed so, and read back from a state file) */
 static int parse_extras(struct cur *c, struct nft_elem *e, bool *took)
 {
 	*took = false;
 	struct nft_tok *t = nr_peek(c);
+	int rc = nr_parse_elem_stmt(c, e, c->r->o && c->r->o->own_listing,
+				    took);
+	if (rc < 0 || *took)
+		return rc;
 	if (nr_tok_is(t, "timeout") || nr_tok_is(t, "expires")) {
 		c->i++;
 		struct nft_tok *v = nr_peek(c);

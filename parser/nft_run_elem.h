@@ -23,6 +23,13 @@ struct elem_shape {
 void nr_key_desc(const struct nft_dtype *const *kt, unsigned nk, char *buf,
 		 size_t n);
 
+/* A statement a dynamic set's element carries (limit, counter, quota,
+ * ct count) into e: *took when one was there; -1 after an error. A
+ * quota is nft's syntax error unless quota (a set update's statement,
+ * or qtables' own listing read back). */
+int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool quota,
+		       bool *took);
+
 void nr_set_shape(const struct nft_set *s, struct nft_table *tb,
 		  struct elem_shape *sh);
 /* The elements of brace group g: 0, or -1 after an error (*v then

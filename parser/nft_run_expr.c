@@ -457,11 +457,34 @@ static int parse_set_update(struct cur *c, struct nft_table *tb,
 			return nr_unexpected(&in, NULL);
 		in.i++;
 	}
-	if (nr_at(&in, "limit")) {
-		in.i++;
-		if (nr_parse_limit(&in, s) < 0)
+	/* the statements each element gets: limit, counter, quota, ct
+	 * count */
+	for (;;) {
+		if (nr_at(&in, "limit")) {
+			in.i++;
+			if (nr_parse_limit(&in, s) < 0)
+				return -1;
+			s->has_limit = true;
+			continue;
+		}
+		struct nft_elem e;
+		memset(&e, 0, sizeof(e));
+		bool took;
+		if (nr_parse_elem_stmt(&in, &e, true, &took) < 0)
 			return -1;
-		s->has_limit = true;
+		if (!took)
+			break;
+		s->has_counter |= e.has_counter;
+		if (e.has_quota) {
+			s->has_quota = true;
+			s->quota_over = e.quota_over;
+			s->quota_bytes = e.quota_bytes;
+		}
+		if (e.has_count) {
+			s->has_count = true;
+			s->count_over = e.count_over;
+			s->count = e.count;
+		}
 	}
 	if (nr_expect_end(&in) < 0)
 		return -1;
@@ -475,7 +498,8 @@ static int parse_set_update(struct cur *c, struct nft_table *tb,
 					   set->name);
 	if (fresh)
 		set->flags |= NFT_SET_DYNAMIC;
-	if (s->has_limit && !(set->flags & NFT_SET_DYNAMIC)) {
+	if ((s->has_limit || s->has_counter || s->has_quota || s->has_count) &&
+	    !(set->flags & NFT_SET_DYNAMIC)) {
 		struct nft_loc a = kw->loc, b = nr_tok_end(g);
 		return nr_error_span(c->r, &a, &b, "Could not process rule: "
 				     "Invalid argument");

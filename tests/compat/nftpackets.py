@@ -10,7 +10,9 @@ by qtablesd) with the observer tables "pdobs" (kernel nft, priority
 From a fixed seed we generate batches: nft tables of family ip or inet
 with one to four base chains (prerouting, input, forward, postrouting;
 priorities around and equal to iptables' tables and to each other),
-regular chains reached by jump and goto, named and anonymous sets, and
+regular chains reached by jump and goto, named and anonymous sets,
+dynamic sets that rules fill (add/update @d { ip saddr }, a timeout of
+an hour, a meter's per-source limit) and that earlier rules match, and
 sometimes an iptables filter table (iptables-restore through qtables,
 iptables-nft-restore on the kernel's side) beside them. Every rule
 carries a counter. Per batch both firewalls get the ruleset; per case
@@ -261,6 +263,17 @@ def gen_batch(r, bno):
                          % ", ".join(sorted(set(r.sample(
                              ["10.0.1.2", "10.0.3.0/24", "172.16.0.0/12", "10.0.2.77",
                               "192.168.77.1"], 2)))))
+        # a set the packets fill: matched by the chain's first rule,
+        # filled by its last (the time elements have left is listed as
+        # "expires X": see listing())
+        # (drawn from a generator of their own, so that the batches
+        # and packets the seed gives stay those without them)
+        rd = random.Random(1000003 * bno + t)
+        dyn = None
+        if rd.random() < 0.35:
+            dyn = rd.choice(["plain", "timeout", "meter"])
+            lines.append("\tset d { type ipv4_addr; size 65535; flags dynamic%s; }"
+                         % (",timeout; timeout 1h" if dyn == "timeout" else ""))
         users = ["u%d" % i for i in range(r.choice([0, 1, 2]))]
         for u in users:
             lines.append("\tchain %s {" % u)
@@ -274,8 +287,19 @@ def gen_batch(r, bno):
             pol = "drop" if r.random() < 0.25 else "accept"
             lines.append("\tchain c%d {" % b)
             lines.append("\t\ttype filter hook %s priority %d; policy %s;" % (hook, prio, pol))
+            if dyn == "meter" and b == 0:
+                # the third packet of a source in the batch is over
+                lines.append("\t\tupdate @d { ip saddr limit rate over 1/minute "
+                             "burst 2 packets } counter drop")
+            elif dyn and b == 0:
+                lines.append("\t\tip %s @d counter%s" % (
+                    rd.choice(["saddr", "daddr"]), rd.choice(["", " drop", " accept"])))
             for _ in range(r.randint(1, 4)):
                 lines.append("\t\t" + gen_rule(r, fam, sets, users, False, hook))
+            if dyn and dyn != "meter" and b == 0:
+                lines.append("\t\t%s%s @d { ip %s } counter" % (
+                    rd.choice(["", "meta l4proto udp ", "ip saddr 10.0.1.2 "]),
+                    rd.choice(["add", "update"]), rd.choice(["saddr", "daddr"])))
             lines.append("\t}")
             desc.append("%s/%s:%s@%d/%s" % (fam, name, hook, prio, pol))
         lines.append("}")
@@ -486,10 +510,13 @@ def describe(s):
 
 # ---- the run ---------------------------------------------------------------
 
+EXPIRES = re.compile(r"expires [0-9dhms]+")
+
+
 def listing(ns, nft, tables, ipt):
     out = []
     for fam, name in tables:
-        out.append(run(ns, [nft, "list", "table", fam, name])[1])
+        out.append(EXPIRES.sub("expires X", run(ns, [nft, "list", "table", fam, name])[1]))
     if ipt:
         out.append(run(ns, [ipt, "-L", "-v", "-n", "-x"])[1])
     return "".join(out)

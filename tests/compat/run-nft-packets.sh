@@ -7,13 +7,15 @@
 # (ruleset, packet) cases (nftpackets.py, fixed seed; SEED=N to change
 # it, PACKET_CASES=N for more or fewer): nft tables of family ip and
 # inet with several base chains on one hook at different and equal
-# priorities, regular chains, sets, and an iptables filter table beside
-# them in some batches; we compare which packets reached the server (or
-# the firewall itself) and the listings of the batch's tables with their
-# counters (and iptables -L -v -n -x). Then XCASES=N (default 48) cases
-# of batches of concatenations, verdict maps, bitwise operations,
-# numgen, jhash and fib (nftpackets.py's gen_xbatch). One line per
-# failing case; ends with "N passed, N failed".
+# priorities, regular chains, sets, dynamic sets the rules fill (add,
+# update, a meter's limit; their "expires" normalised), and an iptables
+# filter table beside them in some batches; we compare which packets
+# reached the server (or the firewall itself) and the listings of the
+# batch's tables with their counters (and iptables -L -v -n -x). Then
+# XCASES=N (default 48) cases of batches of concatenations, verdict
+# maps, bitwise operations, numgen, jhash and fib (nftpackets.py's
+# gen_xbatch). One line per failing case; ends with "N passed, N
+# failed".
 #
 # Observers as in run-packets.sh (nft table pdobs of the kernel, outside
 # anything judged).

@@ -1,0 +1,229 @@
+#!/usr/bin/env bats
+# nft's dynamic sets on real traffic through qtablesd
+# (engine/nft_dynset.c): client $C (10.0.1.2) -- fw $FW (10.0.1.1),
+# whose input hook qtablesd judges. An SSH-style meter (a per-source
+# limit in a set the rule fills), ct count, and a set whose elements
+# expire. QT_ORACLE=1 runs the same tests against the kernel's nft.
+
+bats_require_minimum_version 1.5.0
+
+PY=${QT_PY:-/usr/bin/python3}
+[ -x "$PY" ] || PY=python3
+
+setup() {
+	QT_PREFIX=${QT_BATS_PREFIX:-qtnds}$$-$BATS_TEST_NUMBER
+	# shellcheck source=../lib/qt.sh
+	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
+	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
+	BGPIDS=()
+	DPID=
+	qt_ns c || return 1; C=$QT_NS
+	qt_ns fw || return 1; FW=$QT_NS
+	ip link add qtc0 netns "$C" type veth peer name qtf0 netns "$FW" || return 1
+	ip -n "$C" addr add 10.0.1.2/24 dev qtc0
+	ip -n "$FW" addr add 10.0.1.1/24 dev qtf0
+	ip -n "$C" link set qtc0 up
+	ip -n "$FW" link set qtf0 up
+	[ -n "${QT_ORACLE:-}" ] || start_daemon || return 1
+}
+
+teardown() {
+	local p
+	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	if [ -n "$DPID" ]; then
+		kill "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null || true
+	fi
+	qt_cleanup
+}
+
+start_daemon() {
+	LOG=$QT_RUN/log
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
+		--no-syslog --handover-wait 0 2>"$LOG" 3>&- &
+	DPID=$!
+	for _ in $(seq 100); do
+		qt_ready "$FW" && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.03
+	done
+	echo "qtablesd did not start:" >&2
+	cat "$LOG" >&2
+	return 1
+}
+
+# nft in the fw: qtables', or the kernel's with QT_ORACLE
+fwnft() {
+	if [ -n "${QT_ORACLE:-}" ]; then
+		ip netns exec "$FW" nft "$@"
+	else
+		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
+	fi
+}
+
+# A TCP listener on the fw at port $1 that holds every connection
+# until its client closes it.
+listen() {
+	ip netns exec "$FW" "$PY" -c '
+import socket, sys, threading
+def hold(c):
+    while c.recv(100):
+        pass
+    c.close()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.1.1", int(sys.argv[1])))
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=hold, args=(c,), daemon=True).start()
+' "$1" 3>&- &
+	BGPIDS+=($!)
+	for _ in $(seq 100); do
+		ip netns exec "$FW" ss -ltn "sport = :$1" | grep -q LISTEN && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# conn PORT [HOLD]: a connection from the client, "ok" or "fail"
+# (refused or unanswered within 1.5 s); kept open HOLD seconds.
+CONN_PY='
+import socket, sys, time
+s = socket.socket()
+s.settimeout(1.5)
+try:
+    s.connect(("10.0.1.1", int(sys.argv[1])))
+except OSError:
+    print("fail", flush=True)
+    sys.exit(0)
+print("ok", flush=True)
+time.sleep(float(sys.argv[2]))
+'
+conn() {
+	ip netns exec "$C" "$PY" -c "$CONN_PY" "$1" "${2:-0}"
+}
+
+# held PORT SECONDS FILE: a connection held open in the background (its
+# process in HELD_PID: ip netns exec execs python); its ok/fail in FILE
+# once made.
+held() {
+	ip netns exec "$C" "$PY" -c "$CONN_PY" "$1" "$2" >"$3" 3>&- &
+	HELD_PID=$!
+	BGPIDS+=("$HELD_PID")
+	for _ in $(seq 100); do
+		[ -s "$3" ] && return 0
+		sleep 0.03
+	done
+	return 1
+}
+
+pings() {
+	ip netns exec "$C" ping -n -q -c "${2:-1}" -i 0.2 -W 1 "$1" 2>/dev/null |
+		sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
+
+@test "nft meter: tcp dport 22 ct state new update @ratelimit { ip saddr limit rate over 3/minute } drop" {
+	fwnft -f - <<'EOF'
+table ip filter {
+	set ratelimit {
+		type ipv4_addr
+		size 65535
+		flags dynamic
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport 22 ct state new update @ratelimit { ip saddr limit rate over 3/minute } counter drop
+	}
+}
+EOF
+	listen 22
+	# the bucket holds the rate's burst (5 packets, as nft_limit's
+	# default), then one new connection per 20 s: the first five of a
+	# minute pass, the sixth and seventh are dropped
+	local got=()
+	for _ in 1 2 3 4 5 6 7; do got+=("$(conn 22)"); done
+	echo "connections: ${got[*]}"
+	[ "${got[*]}" = "ok ok ok ok ok fail fail" ]
+	run fwnft list set ip filter ratelimit
+	echo "$output"
+	[[ "$output" == *"elements = { 10.0.1.2 limit rate over 3/minute }"* ]]
+	# an established connection's packets are not new: unaffected,
+	# and another rule's commit keeps the set and its bucket
+	fwnft add chain ip filter other
+	[ "$(conn 22)" = fail ]
+	run fwnft list set ip filter ratelimit
+	[[ "$output" == *"10.0.1.2"* ]]
+	# flushing the set forgets the source: it starts afresh
+	fwnft flush set ip filter ratelimit
+	[ "$(conn 22)" = ok ]
+}
+
+@test "nft ct count over 2: a third concurrent connection is dropped, a closed one frees its place" {
+	fwnft -f - <<'EOF'
+table ip filter {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport 2323 ct state new ct count over 2 counter drop
+	}
+}
+EOF
+	listen 2323
+	held 2323 30 "$QT_RUN/h1"
+	[ "$(cat "$QT_RUN/h1")" = ok ]
+	held 2323 30 "$QT_RUN/h2"
+	[ "$(cat "$QT_RUN/h2")" = ok ]
+	local pid2=$HELD_PID
+	[ "$(conn 2323)" = fail ]
+	# the second closes: two connections again, one of them closed
+	kill "$pid2"
+	wait "$pid2" 2>/dev/null || true
+	sleep 0.5
+	[ "$(conn 2323 0)" = ok ]
+	run fwnft list chain ip filter input
+	echo "$output"
+	[[ "$output" == *"ct count over 2 counter packets "* ]]
+	[[ "$output" != *"counter packets 0 "* ]]
+}
+
+@test "nft set with timeouts: a source added by a packet is blocked until its element expires" {
+	fwnft -f - <<'EOF'
+table ip filter {
+	set blocked {
+		type ipv4_addr
+		flags timeout
+		timeout 3s
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ip saddr @blocked drop
+		udp dport 9999 add @blocked { ip saddr }
+	}
+}
+EOF
+	[ "$(pings 10.0.1.1)" = 1 ]
+	# the knock: a datagram to 9999 adds the source for 3 s
+	ip netns exec "$C" "$PY" -c '
+import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.0.1.1", 9999))
+'
+	sleep 0.2
+	run fwnft list set ip filter blocked
+	echo "$output"
+	[[ "$output" =~ elements\ =\ \{\ 10\.0\.1\.2\ expires\ [0-9]s[0-9]*ms\ \} ]]
+	[ "$(pings 10.0.1.1)" = 0 ]
+	sleep 3
+	[ "$(pings 10.0.1.1)" = 1 ]
+	run fwnft list set ip filter blocked
+	echo "$output"
+	[[ "$output" != *elements* ]]
+	# an element typed with its own timeout expires as well
+	fwnft add element ip filter blocked '{ 10.0.1.2 timeout 2s }'
+	[ "$(pings 10.0.1.1)" = 0 ]
+	run fwnft list set ip filter blocked
+	[[ "$output" == *"10.0.1.2 timeout 2s expires "* ]]
+	sleep 2
+	[ "$(pings 10.0.1.1)" = 1 ]
+	run fwnft list set ip filter blocked
+	[[ "$output" != *elements* ]]
+}
