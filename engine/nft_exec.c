@@ -916,7 +916,8 @@ static void cls_range(const struct crule *cr, uint8_t family,
 		const struct cstmt *s = &cr->s[i];
 		if (s->kind != CS_MATCH)
 			return;
-		if (s->flags || s->cmplen || s->op != NFT_OP_EQ)
+		/* a lookup in a set packets fill holds no range */
+		if (s->dyn || s->flags || s->cmplen || s->op != NFT_OP_EQ)
 			continue;
 		const struct celem *e = &s->el[0];
 		int f = -1;
