@@ -90,8 +90,9 @@ int qt_natoff_script(bool ip6, bool install, char *buf, size_t len);
 int qt_natoff_table(const char *nft, bool ip6, bool install, char *err,
 		    size_t errlen);
 
-/* Delete the table of both families (whether or not they are there),
- * in one nft run: what a daemon that was killed left. */
+/* Delete the table of both families, in one nft run, when either is
+ * there (asked over netlink first: no nft process when none is): what
+ * a daemon that was killed left. */
 int qt_natoff_remove_all(const char *nft, char *err, size_t errlen);
 
 /* One nfnetlink batch in buf: NFT_MSG_NEWSETELEM (add) or
