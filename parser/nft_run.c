@@ -1204,14 +1204,15 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 		if (!strcmp(w, "counter")) {
 			s = nr_add_stmt(rb, NFT_S_COUNTER, t);
 			c->i++;
-			if (nr_at(c, "packets")) {
+			/* nft's counter_args: packets and bytes in any
+			 * order, each as often as given (the last counts) */
+			for (;;) {
+				bool pk = nr_at(c, "packets");
+				if (!pk && !nr_at(c, "bytes"))
+					break;
 				c->i++;
-				if (nr_parse_u64(c, &s->packets) < 0)
-					return -1;
-			}
-			if (nr_at(c, "bytes")) {
-				c->i++;
-				if (nr_parse_u64(c, &s->bytes) < 0)
+				if (nr_parse_u64(c, pk ? &s->packets
+						       : &s->bytes) < 0)
 					return -1;
 			}
 		} else if (!strcmp(w, "accept") || !strcmp(w, "drop") ||
