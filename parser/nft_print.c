@@ -628,6 +628,30 @@ static void print_duration(uint64_t ms, struct qt_buf *b)
 	if (ms)
 		qt_buf_printf(b, "%" PRIu64 "ms", ms);
 }
+/* A set's flags line as nft lists it (head, the names, tail), none
+ * when it shows none: a set with a timeout of its own lists no timeout
+ * flag when it has no other; dynamic comes before timeout. */
+static void print_set_flags(const struct nft_set *s, const char *head,
+			    const char *tail, struct qt_buf *b)
+{
+	unsigned flags = s->flags == NFT_SET_TIMEOUT && s->timeout_ms
+			 ? 0 : s->flags;
+	if (!flags)
+		return;
+	qt_buf_puts(b, head);
+	bool first = true;
+	static const unsigned order[] = { 0, 1, 2, 3, 5, 4 };
+	for (unsigned k = 0; k < 6; k++) {
+		unsigned i = order[k];
+		if (flags & (1u << i) && set_flag_names[i]) {
+			qt_buf_printf(b, "%s%s", first ? "" : ",",
+				      set_flag_names[i]);
+			first = false;
+		}
+	}
+	qt_buf_puts(b, tail);
+}
+
 
 static void print_set_body(const struct nft_set *s,
 			   const struct nft_print_opts *o, struct qt_buf *b)
@@ -659,27 +683,9 @@ static void print_set_body(const struct nft_set *s,
 					 ? s->data_type->name : "verdict");
 		qt_buf_putc(b, '\n');
 	}
-	/* a set with a timeout of its own lists no timeout flag when it
-	 * has no other */
-	unsigned flags = s->flags == NFT_SET_TIMEOUT && s->timeout_ms
-			 ? 0 : s->flags;
 	if (s->size)
 		qt_buf_printf(b, "\t\tsize %u\n", s->size);
-	if (flags) {
-		qt_buf_puts(b, "\t\tflags ");
-		bool first = true;
-		/* nft's order: dynamic before timeout */
-		static const unsigned order[] = { 0, 1, 2, 3, 5, 4 };
-		for (unsigned k = 0; k < 6; k++) {
-			unsigned i = order[k];
-			if (flags & (1u << i) && set_flag_names[i]) {
-				qt_buf_printf(b, "%s%s", first ? "" : ",",
-					      set_flag_names[i]);
-				first = false;
-			}
-		}
-		qt_buf_putc(b, '\n');
-	}
+	print_set_flags(s, "\t\tflags ", "\n", b);
 	if (s->timeout_ms) {
 		qt_buf_puts(b, "\t\ttimeout ");
 		print_duration(s->timeout_ms, b);
@@ -859,22 +865,7 @@ void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,
 	}
 	if (s->size)
 		qt_buf_printf(b, "size %u; ", s->size);
-	unsigned flags = s->flags == NFT_SET_TIMEOUT && s->timeout_ms
-			 ? 0 : s->flags;
-	if (flags) {
-		qt_buf_puts(b, "flags ");
-		bool first = true;
-		static const unsigned order[] = { 0, 1, 2, 3, 5, 4 };
-		for (unsigned k = 0; k < 6; k++) {
-			unsigned i = order[k];
-			if (flags & (1u << i) && set_flag_names[i]) {
-				qt_buf_printf(b, "%s%s", first ? "" : ",",
-					      set_flag_names[i]);
-				first = false;
-			}
-		}
-		qt_buf_puts(b, "; ");
-	}
+	print_set_flags(s, "flags ", "; ", b);
 	if (s->timeout_ms) {
 		qt_buf_puts(b, "timeout ");
 		print_duration(s->timeout_ms, b);
