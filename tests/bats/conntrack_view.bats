@@ -66,10 +66,16 @@ traffic() {
 	ip netns exec "$S" socat UDP-RECVFROM:5002,fork SYSTEM:'echo pong' \
 		>/dev/null 2>&1 &
 	BGPIDS+=("$!")
-	sleep 0.2
-	run ip netns exec "$C" sh -c 'echo ping | socat -T 1 - UDP:10.0.2.2:5002,sourceport=5555'
+	# under load the server binds late; a datagram sent before that
+	# would be refused and the exchange would fail for the wrong reason
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hlun "sport = :5002" | grep -q 5002 && break
+		sleep 0.02
+	done
+	run ip netns exec "$C" sh -c 'echo ping | socat -T 2 - UDP:10.0.2.2:5002,sourceport=5555'
+	echo "udp exchange: $status '$output'"
 	[ "$output" = pong ]
-	[ "$(pings 1 10.0.2.2)" -eq 1 ]
+	[ "$(pings 1 10.0.2.2 -W 2)" -eq 1 ]
 }
 
 A='10\.0\.1\.2'
