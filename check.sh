@@ -45,7 +45,11 @@ add_tap() {
 	f=$(grep -cE '^not ok ' "$1")
 	pass=$((pass + p)); fail=$((fail + f))
 	echo "   $p passed, $f failed"
-	grep -E '^not ok ' "$1" | head -20 | sed 's/^/   /'
+	# each failure with the first lines of what bats printed for it, so
+	# a failure seen only in CI can be diagnosed from its output
+	awk '/^not ok / { n = 0; show = 1; print; next }
+	     /^ok / { show = 0 }
+	     show && /^#/ && n < 25 { print; n++ }' "$1" | head -120 | sed 's/^/   /'
 }
 
 note "build"
