@@ -4,8 +4,9 @@
  * and when the rule is kube-proxy's `ip daddr . meta l4proto . th dport
  * vmap @m` over 10,000 elements; and the bare lookup beside it. Prints
  * ns per packet and per lookup and the ratios against the 10-element
- * set, measured side by side (interleaved rounds, median); asserts
- * nothing.
+ * set, measured side by side (interleaved rounds in alternating order;
+ * the medians of the times, and the median of each round's ratio);
+ * asserts nothing.
  *
  *   bench_nft_sets [ROUNDS [MS_PER_SAMPLE]]      (defaults 9 and 30)
  *
@@ -288,8 +289,11 @@ int main(int argc, char **argv)
 		sample_pkts(&cs[i], ms / 3);
 		sample_lookups(&cs[i], ms / 3);
 	}
+	/* rounds alternate their order (forward, then backward), so that
+	 * a drift of the machine's speed weighs on every case alike */
 	for (unsigned r = 0; r < rounds; r++)
-		for (unsigned i = 0; i < nc; i++) {
+		for (unsigned o = 0; o < nc; o++) {
+			unsigned i = r % 2 ? nc - 1 - o : o;
 			cs[i].pkt_ns[r] = sample_pkts(&cs[i], ms);
 			cs[i].lookup_ns[r] = sample_lookups(&cs[i], ms);
 		}
@@ -307,16 +311,25 @@ int main(int argc, char **argv)
 	for (int k = 0; k < NKINDS; k++)
 		printf("compile (lookup built) %-12s %8.2f ms\n", kind_name[k],
 		       compile_ms[k]);
-	printf("\ncost ratio against the 10-element set (target <= 1.5x per "
-	       "packet):\n");
+	printf("\ncost ratio against the 10-element set, median of the rounds' "
+	       "ratios (target <= 1.5x per packet):\n");
 	for (unsigned i = 0; i < nc; i++) {
 		struct bcase *b = &cs[i];
 		if (b->kind == K_SET10)
 			continue;
 		struct bcase *s = &cs[b->hit];
-		double rp = median(b->pkt_ns, rounds) / median(s->pkt_ns, rounds);
-		double rl = median(b->lookup_ns, rounds) /
-			    median(s->lookup_ns, rounds);
+		/* each round's ratio, of samples taken close together,
+		 * then their median: steadier on a busy machine than the
+		 * ratio of two medians */
+		double *rps = malloc(rounds * sizeof(double));
+		double *rls = malloc(rounds * sizeof(double));
+		for (unsigned r = 0; r < rounds; r++) {
+			rps[r] = b->pkt_ns[r] / s->pkt_ns[r];
+			rls[r] = b->lookup_ns[r] / s->lookup_ns[r];
+		}
+		double rp = median(rps, rounds), rl = median(rls, rounds);
+		free(rps);
+		free(rls);
 		printf("ratio %-12s %-4s packet %5.2fx  lookup %5.2fx%s\n",
 		       kind_name[b->kind], b->hit ? "hit" : "miss", rp, rl,
 		       rp <= 1.5 ? "" : "  MISSED");
