@@ -288,9 +288,13 @@ bucket_scan(const uint8_t *b,
 		return;
 	}
 	if (!keys_only && klen == 12 && stride == 16 && bslots == 4) {
-		uint8_t k16[16] = { 0 };
-		memcpy(k16, key, 12);
-		__m128i kv = _mm_loadu_si128((const __m128i *)k16);
+		/* from registers: a copy through the stack would stall the
+		 * vector load on the narrower stores before it */
+		uint64_t k0;
+		uint32_t k1;
+		memcpy(&k0, key, 8);
+		memcpy(&k1, key + 8, 4);
+		__m128i kv = _mm_set_epi64x((long long)k1, (long long)k0);
 		for (unsigned j = 0; j < 4; j++) {
 			__m128i w = _mm_load_si128((const __m128i *)(b + 16 * j));
 			unsigned m = (unsigned)_mm_movemask_epi8(
