@@ -235,8 +235,12 @@ static unsigned reserve(const struct elem_shape *sh, const struct nft_group *g,
 {
 	size_t commas = 0;
 	for (unsigned i = 0; i < g->n; i++)
-		for (unsigned k = 0; k < g->items[i].n; k++)
-			commas += nr_tok_is(&g->items[i].toks[k], ",");
+		for (unsigned k = 0; k < g->items[i].n; k++) {
+			const struct nft_tok *t = &g->items[i].toks[k];
+			/* nr_tok_is(t, ","), without a call per token */
+			commas += t->text && t->text[0] == ',' && !t->text[1] &&
+				  nr_tok_is(t, ",");
+		}
 	if (commas < 64 || commas >= UINT32_MAX / 2)
 		return 0;
 	unsigned cap = pushed_cap((unsigned)commas + 1);
