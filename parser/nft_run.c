@@ -765,6 +765,14 @@ static int parse_log(struct cur *c, struct nft_stmt *s)
 	}
 }
 
+/* meta keys a statement sets besides the mark (nft's meta set): the
+ * tc priority and the packet type */
+static bool meta_settable(const struct nft_field *f)
+{
+	return f->base == NFT_B_META &&
+	       (f->type == NFT_T_TCHANDLE || f->type == NFT_T_PKTTYPE);
+}
+
 /* PROTO FIELD, meta KEY, ct KEY, or a bare meta key: the field, or
  * NULL (with an error when err). */
 const struct nft_field *nr_parse_selector(struct cur *c)
@@ -812,6 +820,18 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		s->op = (enum nft_op)op;
 		c->i++;
 		t = nr_peek(c);
+	} else if (t && t->kind == NT_WORD) {
+		/* the operators nft reads as words too */
+		static const char *const op_names[] = {
+			"eq", "ne", "lt", "gt", "le", "ge",
+		};
+		for (int i = 0; i < 6; i++)
+			if (!strcmp(t->text, op_names[i])) {
+				s->op = (enum nft_op)i;
+				c->i++;
+				t = nr_peek(c);
+				break;
+			}
 	}
 	if (!t)
 		return nr_unexpected(c, NULL);
@@ -868,6 +888,23 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 	if (nr_parse_value_word(c, t, ty, &e) < 0)
 		return -1;
 	c->i++;
+	/* "A"-"B": a range of quoted values (meta hour "10:00"-"11:00") */
+	struct nft_tok *dash = nr_peek(c), *hi_tok = nr_peek_at(c, 1);
+	if (t->kind == NT_STRING && dash && dash->kind == NT_WORD &&
+	    !strcmp(dash->text, "-") && hi_tok &&
+	    (hi_tok->kind == NT_STRING || hi_tok->kind == NT_WORD)) {
+		struct nft_elem hi;
+		if (nr_parse_value_word(c, hi_tok, ty, &hi) < 0)
+			return -1;
+		if (nft_val_cmp(&e.lo, &hi.lo) >= 0) {
+			struct nft_loc b = nr_tok_end(hi_tok);
+			return nr_error_span(c->r, &t->loc, &b, "Range has zero "
+					     "or negative size");
+		}
+		e.hi = hi.lo;
+		e.kind = NFT_E_RANGE;
+		c->i += 2;
+	}
 	/* a bitmask's values: a,b,c */
 	while (ty->bitmask && nr_at(c, ",")) {
 		c->i++;
@@ -1146,6 +1183,22 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			i--;
 		}
 	}
+	/* meta protocol of the table's own family (ip in ip, ip6 in ip6)
+	 * before another statement: nft's listing takes it for that
+	 * statement's dependency and leaves it out (it always holds) */
+	for (unsigned i = 0; i + 1 < ru->n; i++) {
+		const struct nft_stmt *p = &ru->stmts[i];
+		if (!single_eq(p) || p->field->type != NFT_T_ETHERTYPE ||
+		    p->field->base != NFT_B_META)
+			continue;
+		unsigned et = (unsigned)p->elems[0].lo.b[0] << 8 |
+			      p->elems[0].lo.b[1];
+		if ((tb->family == NFT_F_IP && et == 0x0800) ||
+		    (tb->family == NFT_F_IP6 && et == 0x86dd)) {
+			drop_stmt(rb, i);
+			i--;
+		}
+	}
 	/* nft merges adjacent compares of neighbouring fields of one
 	 * header into one; its listing splits them in header order */
 	for (unsigned i = 1; i < ru->n; i++) {
@@ -1284,7 +1337,8 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				c->i++;
 				return nr_unexpected(c, NULL);
 			}
-			if (nr_at(c, "set") && (f->type == NFT_T_MARK)) {
+			if (nr_at(c, "set") && (f->type == NFT_T_MARK ||
+						 meta_settable(f))) {
 				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
 				s->field = f;
 				c->i++;
@@ -1312,13 +1366,15 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					return -1;
 				struct nft_tok *v = nr_peek(c);
 				struct nft_elem e;
-				if (!v)
+				if (!v || v->kind == NT_GROUP)
 					return nr_unexpected(c, NULL);
 				if (nr_parse_value_word(c, v, nft_dtype_get(f->type),
 						     &e) < 0)
 					return -1;
 				nr_push_elem(&s->elems, &s->nelems, &e);
 				c->i++;
+				if (nr_fold_set_value(c, s) < 0)
+					return -1;
 			} else {
 				s = nr_add_stmt(rb, NFT_S_MATCH, t);
 				s->field = f;
@@ -1350,6 +1406,7 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				struct span sel = rb->spans[rb->rule.n - 1];
 				if (nr_parse_rhs(c, tb, s, sel.a, sel.b) < 0)
 					return -1;
+				nr_fold_xor_match(s);
 				nr_stmt_end(rb, c);
 				/* errors about the field point at it alone */
 				rb->spans[rb->rule.n - 1].b = sel.b;
