@@ -383,7 +383,9 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 		return nr_unexpected(c, NULL);
 	}
 	const char *slash = t->kind == NT_WORD ? strchr(w, '/') : NULL;
-	if (slash && ty->prefixable) {
+	/* a mark takes a prefix too (meta mark 0xffffff00/24: the kernel
+	 * masks and compares), though its ranges list as ranges */
+	if (slash && (ty->prefixable || ty->id == NFT_T_MARK)) {
 		char addr[64];
 		size_t n = (size_t)(slash - w);
 		char *end;
@@ -765,6 +767,13 @@ static int parse_log(struct cur *c, struct nft_stmt *s)
 	}
 }
 
+/* The bridge's port names: the kernel refuses them in other families. */
+static bool bridge_only(const struct nft_table *tb, const struct nft_field *f)
+{
+	return tb->family != NFT_F_BRIDGE && f->base == NFT_B_META &&
+	       (!strcmp(f->name, "ibrname") || !strcmp(f->name, "obrname"));
+}
+
 /* meta keys a statement sets besides the mark (nft's meta set): the
  * tc priority and the packet type */
 static bool meta_settable(const struct nft_field *f)
@@ -1133,6 +1142,48 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
  * family of each header, protocols that contradict each other, the
  * dependencies the listing does not show, anonymous sets of one
  * element, sorted sets, statements after a verdict. */
+/* v + 1 (big-endian), false when it overflows */
+static bool val_next(const struct nft_val *v, struct nft_val *out)
+{
+	*out = *v;
+	for (unsigned i = v->len; i-- > 0;)
+		if (++out->b[i])
+			return true;
+	return false;
+}
+
+/* An anonymous set with a range in it is an interval set, whose
+ * elements nft merges where they overlap or touch (tcp dport { 1, 2,
+ * 5-6, 7 } lists as { 1-2, 5-7 }); e is sorted. */
+static void merge_intervals(struct nft_elem *e, unsigned *n)
+{
+	bool ranges = false;
+	for (unsigned i = 0; i < *n; i++)
+		ranges |= e[i].kind != NFT_E_VALUE || e[i].has_data;
+	if (!ranges || e[0].has_data)
+		return;
+	unsigned k = 0;
+	for (unsigned i = 1; i < *n; i++) {
+		struct nft_elem *cur = &e[k], *nx = &e[i];
+		const struct nft_val *hi = cur->kind == NFT_E_VALUE ? &cur->lo
+								     : &cur->hi;
+		const struct nft_val *nhi = nx->kind == NFT_E_VALUE ? &nx->lo
+								   : &nx->hi;
+		struct nft_val after;
+		if (!val_next(hi, &after) || nft_val_cmp(&nx->lo, &after) <= 0) {
+			if (nft_val_cmp(nhi, hi) > 0)
+				cur->hi = *nhi;
+			else if (cur->kind == NFT_E_VALUE)
+				cur->hi = cur->lo;
+			cur->kind = NFT_E_RANGE;
+			nft_elem_clear(nx);
+			continue;
+		}
+		e[++k] = *nx;
+	}
+	*n = k + 1;
+}
+
 static int settle_rule(struct run *r, const struct nft_table *tb,
 		       struct rule_build *rb)
 {
@@ -1153,6 +1204,8 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			key.type = nft_dtype_get(f->type);
 			key.nktypes = 1 + s->ncat;
 			nft_set_sort(&key, s->elems, &s->nelems);
+			if (!s->vmap && !s->ncat && !key.type->host_order)
+				merge_intervals(s->elems, &s->nelems);
 			if (written == 1 && !s->vmap && !s->ncat) {
 				s->braces = false;
 				if (s->elems[0].kind == NFT_E_RANGE) {
@@ -1408,6 +1461,10 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					return -1;
 				nr_fold_xor_match(s);
 				nr_stmt_end(rb, c);
+				if (bridge_only(tb, f))
+					return nr_error_span(c->r, &sel.a, &sel.b,
+							     "Could not process rule: "
+							     "Operation not supported");
 				/* errors about the field point at it alone */
 				rb->spans[rb->rule.n - 1].b = sel.b;
 				continue;

@@ -249,6 +249,8 @@ static const struct nft_field fields[] = {
 	{ "meta", "hour", NFT_B_META, 0, 32, NFT_T_HOUR, NFT_DEP_NONE, 0, false, false },
 	{ "meta", "sdif", NFT_B_META, 0, 32, NFT_T_IFINDEX, NFT_DEP_NONE, 0, false, false },
 	{ "meta", "sdifname", NFT_B_META, 0, 128, NFT_T_IFNAME, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "ibrname", NFT_B_META, 0, 128, NFT_T_IFNAME, NFT_DEP_NONE, 0, false, true },
+	{ "meta", "obrname", NFT_B_META, 0, 128, NFT_T_IFNAME, NFT_DEP_NONE, 0, false, true },
 	{ "ct", "state", NFT_B_CT, 0, 32, NFT_T_CTSTATE, NFT_DEP_NONE, 0, false, false },
 	{ "ct", "status", NFT_B_CT, 0, 32, NFT_T_CTSTATUS, NFT_DEP_NONE, 0, false, false },
 	{ "ct", "mark", NFT_B_CT, 0, 32, NFT_T_MARK, NFT_DEP_NONE, 0, false, false },
