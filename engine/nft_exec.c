@@ -595,8 +595,7 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 	}
 	return 0;
 unsupported:
-	qt_buf_printf(err, "Error: qtables cannot match %s %s here; ",
-		      f->proto, f->name);
+	qt_nft_part_refuse(f, err);
 	return -1;
 }
 
@@ -829,8 +828,14 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			if (!s->field || s->field->type != NFT_T_MARK ||
 			    (!s->src && (s->nelems != 1 ||
 					 s->bitop != NFT_BIT_NONE))) {
-				qt_buf_printf(err, "Error: qtables cannot set "
-					      "this field; ");
+				if (s->field && s->field->base == NFT_B_META &&
+				    s->field->type != NFT_T_MARK)
+					qt_buf_printf(err, "Error: qtables cannot run "
+						      "meta %s set; ",
+						      s->field->name);
+				else
+					qt_buf_printf(err, "Error: qtables cannot "
+						      "set this field; ");
 				return where(t, c, err);
 			}
 			bool ctm = s->field->base == NFT_B_CT;

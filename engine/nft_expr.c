@@ -146,6 +146,29 @@ int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 	return 0;
 }
 
+void qt_nft_part_refuse(const struct nft_field *f, struct qt_buf *err)
+{
+	/* what the kernel reads of its own state: no queue attribute nor
+	 * table of the daemon's holds it */
+	static const char *const unseen[][2] = {
+		{ "cpu", "the CPU that handles the packet" },
+		{ "cgroup", "the socket's net_cls class" },
+		{ "rtclassid", "the route's realm" },
+		{ "sdif", "the VRF slave device" },
+		{ "sdifname", "the VRF slave device" },
+	};
+	if (f->base == NFT_B_META && !strcmp(f->proto, "meta"))
+		for (size_t i = 0; i < sizeof(unseen) / sizeof(*unseen); i++)
+			if (!strcmp(unseen[i][0], f->name)) {
+				qt_buf_printf(err, "Error: qtables cannot run meta "
+					      "%s (%s is not known in user "
+					      "space); ", f->name, unseen[i][1]);
+				return;
+			}
+	qt_buf_printf(err, "Error: qtables cannot match %s %s here; ",
+		      f->proto, f->name);
+}
+
 void qt_nft_val_fit(uint8_t *out, unsigned n, const struct nft_val *v,
 		    bool name)
 {
@@ -439,8 +462,7 @@ static int compile_fields(struct qt_nft_x *x, const struct nft_field *const *f,
 	unsigned off = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (qt_nft_part_compile(&x->parts[i], f[i]) < 0) {
-			qt_buf_printf(err, "Error: qtables cannot match %s %s "
-				      "here; ", f[i]->proto, f[i]->name);
+			qt_nft_part_refuse(f[i], err);
 			return -1;
 		}
 		/* a part's element bytes are as long as its type's */

@@ -64,6 +64,9 @@ struct qt_nft_part {
 
 /* The field as a part; -1 when the engine cannot load it. */
 int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f);
+/* "Error: qtables cannot match PROTO NAME here; " into err, with why
+ * for the meta keys user space never sees. */
+void qt_nft_part_refuse(const struct nft_field *f, struct qt_buf *err);
 /* Its bytes into v (NFT_VAL_MAX, the rest zeroed); false when the
  * packet has none (the kernel's expression then breaks the rule). */
 bool qt_nft_part_load(const struct qt_nft_part *p, const struct qt_eval *ev,
