@@ -812,6 +812,50 @@ const struct nft_field *nr_parse_selector(struct cur *c)
 
 static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=" };
 
+/* A range word A-B of meta hour or day whose end is not after its start:
+ * nft takes it as the day (week) wrapping, the range the other way
+ * round and the compare inverted (1), and an empty one as a range of
+ * one value (-1); -2 for days' names joined by '-', which nft cannot
+ * parse; 0 for any other word. */
+static int day_range_word(const struct nft_tok *t, const struct nft_dtype *ty,
+			  struct nft_elem *e)
+{
+	if (t->kind != NT_WORD)
+		return 0;
+	/* nft reads Friday-Monday as one word, no day's name */
+	if (ty->id == NFT_T_DAY && strchr(t->text, '-'))
+		for (const char *p = t->text; *p; p++)
+			if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
+				return -2;
+	for (const char *d = strchr(t->text, '-'); d; d = strchr(d + 1, '-')) {
+		char lo[64];
+		size_t n = (size_t)(d - t->text);
+		if (!n || n >= sizeof(lo))
+			continue;
+		memcpy(lo, t->text, n);
+		lo[n] = '\0';
+		struct qt_buf junk;
+		qt_buf_init(&junk);
+		memset(e, 0, sizeof(*e));
+		bool ok = nft_val_parse(ty, lo, &e->lo, &junk) == 0 &&
+			  nft_val_parse(ty, d + 1, &e->hi, &junk) == 0;
+		qt_buf_free(&junk);
+		if (!ok)
+			continue;
+		int cmp = nft_val_cmp(&e->lo, &e->hi);
+		if (cmp < 0)
+			return 0;
+		e->kind = NFT_E_RANGE;
+		if (!cmp)
+			return -1;
+		struct nft_val x = e->lo;
+		e->lo = e->hi;
+		e->hi = x;
+		return 1;
+	}
+	return 0;
+}
+
 int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		       struct nft_stmt *s, struct nft_loc sel_a,
 		       struct nft_loc sel_b)
@@ -894,6 +938,18 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		return nr_parse_group_elems(c->r, t, ty, &s->elems, &s->nelems);
 	}
 	struct nft_elem e;
+	if (ty->id == NFT_T_HOUR || ty->id == NFT_T_DAY) {
+		int w = day_range_word(t, ty, &e);
+		if (w == -2)
+			return nr_error_tok(c->r, t, "Could not parse %s",
+					    ty->desc);
+		if (w) {
+			if (w > 0)
+				s->op = s->op == NFT_OP_EQ ? NFT_OP_NE : NFT_OP_EQ;
+			c->i++;
+			goto have;
+		}
+	}
 	if (nr_parse_value_word(c, t, ty, &e) < 0)
 		return -1;
 	c->i++;
@@ -905,15 +961,25 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		struct nft_elem hi;
 		if (nr_parse_value_word(c, hi_tok, ty, &hi) < 0)
 			return -1;
-		if (nft_val_cmp(&e.lo, &hi.lo) >= 0) {
+		int cmp = nft_val_cmp(&e.lo, &hi.lo);
+		bool day = ty->id == NFT_T_HOUR || ty->id == NFT_T_DAY;
+		if (cmp > 0 && day) {
+			/* across midnight (or the week's end): outside the
+			 * range the other way round, as nft turns it */
+			e.hi = e.lo;
+			e.lo = hi.lo;
+			s->op = s->op == NFT_OP_EQ ? NFT_OP_NE : NFT_OP_EQ;
+		} else if (cmp > 0 || (cmp == 0 && !day)) {
 			struct nft_loc b = nr_tok_end(hi_tok);
 			return nr_error_span(c->r, &t->loc, &b, "Range has zero "
 					     "or negative size");
+		} else {
+			e.hi = hi.lo;
 		}
-		e.hi = hi.lo;
 		e.kind = NFT_E_RANGE;
 		c->i += 2;
 	}
+have:
 	/* a bitmask's values: a,b,c */
 	while (ty->bitmask && nr_at(c, ",")) {
 		c->i++;

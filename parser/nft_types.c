@@ -798,8 +798,8 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 void nft_val_print_range_end(const struct nft_dtype *t,
 			     const struct nft_val *v, struct qt_buf *b)
 {
-	if (t->id == NFT_T_PROTO ||
-	    (t->syms && !t->bitmask && t->id != NFT_T_DAY))
+	if (t->id == NFT_T_PROTO || (t->syms && !t->bitmask) ||
+	    t->id == NFT_T_DEVGROUP || t->id == NFT_T_REALM)
 		qt_buf_printf(b, "%" PRIu64, get_uint(v));
 	else
 		nft_val_print(t, v, b);
