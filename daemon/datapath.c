@@ -294,6 +294,7 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	ev.uid = p->uid;
 	ev.has_gid = p->has_gid;
 	ev.gid = p->gid;
+	ev.priority = p->priority;
 	memcpy(ev.hwaddr, p->hwaddr, sizeof(ev.hwaddr));
 	ev.hwaddr_len = p->hwaddr_len;
 	ev.now_ns = (uint64_t)mono->tv_sec * 1000000000u + (uint64_t)mono->tv_nsec;

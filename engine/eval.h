@@ -64,6 +64,7 @@ struct qt_eval {
 	uint32_t mark;              /* the packet mark (skb->mark) */
 	bool has_uid, has_gid;      /* local sockets (OUTPUT) */
 	uint32_t uid, gid;
+	uint32_t priority;          /* skb->priority (NFQA_PRIORITY) */
 	uint8_t hwaddr[8];          /* link-layer source (NFQA_HWADDR) */
 	uint8_t hwaddr_len;         /* 0: none */
 	uint64_t now_ns;            /* CLOCK_MONOTONIC of the burst */

@@ -130,6 +130,16 @@ int qt_links_hwaddr(const struct qt_links *o, int ifindex, uint8_t out[8],
 	return k ? 0 : -1;
 }
 
+int qt_links_group(const struct qt_links *o, int ifindex, uint32_t *group)
+{
+	unsigned t = qt_links_read_begin(o);
+	const struct qt_link *k = find(qt_snap_current(o->sync), ifindex);
+	if (k)
+		*group = k->group;
+	qt_links_read_end(o, t);
+	return k ? 0 : -1;
+}
+
 unsigned qt_links_flags(const struct qt_links *o, int ifindex)
 {
 	unsigned t = qt_links_read_begin(o);

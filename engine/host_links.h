@@ -59,6 +59,9 @@ int qt_links_index(const struct qt_links *l, const char *name);
 int qt_links_hwaddr(const struct qt_links *l, int ifindex, uint8_t out[8],
 		    unsigned *len, unsigned *type);
 
+/* The device's group (IFLA_GROUP): 0, or -1 for an unknown ifindex. */
+int qt_links_group(const struct qt_links *l, int ifindex, uint32_t *group);
+
 /* IFF_* flags (IFF_UP, IFF_LOOPBACK ...); 0 for an unknown ifindex. */
 unsigned qt_links_flags(const struct qt_links *l, int ifindex);
 
@@ -74,6 +77,7 @@ struct qt_link {
 	int ifindex;
 	unsigned flags;
 	uint16_t type;
+	uint32_t group;             /* IFLA_GROUP */
 	uint8_t addrlen;
 	uint8_t addr[QT_LINK_ADDR_MAX];
 	char name[IFNAMSIZ];

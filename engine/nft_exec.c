@@ -512,7 +512,7 @@ struct qt_nft_prog {
 	unsigned nrts, caprts;
 	struct qt_dynset **dyns;    /* references held */
 	unsigned ndyns, capdyns;
-	bool uses_ct, wants_l2, iface_keys;
+	bool uses_ct, wants_l2, iface_keys, wants_owner;
 	bool src6_keys, dst6_keys;  /* a classifier indexes IPv6 words 1-3 */
 };
 
@@ -595,8 +595,7 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 	}
 	return 0;
 unsupported:
-	qt_buf_printf(err, "Error: qtables cannot match %s %s here; ",
-		      f->proto, f->name);
+	qt_nft_part_refuse(f, err);
 	return -1;
 }
 
@@ -709,6 +708,24 @@ static int compile_set_update(struct qt_nft_prog *p, struct cstmt *cs,
 	return 0;
 }
 
+/* Whether a field of s is meta skuid or skgid. */
+static bool stmt_reads_owner(const struct nft_stmt *s)
+{
+	const struct nft_field *f[2 + 2 * NFT_CONCAT_MAX];
+	unsigned n = 0;
+	f[n++] = s->field;
+	f[n++] = s->src;
+	for (unsigned i = 0; i < s->ncat; i++)
+		f[n++] = s->cat[i];
+	for (unsigned i = 0; i < s->nhkeys; i++)
+		f[n++] = s->hkeys[i];
+	for (unsigned i = 0; i < n; i++)
+		if (f[i] && f[i]->base == NFT_B_META &&
+		    (f[i]->type == NFT_T_UID || f[i]->type == NFT_T_GID))
+			return true;
+	return false;
+}
+
 static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			const struct nft_rule *r, const struct nft_table *t,
 			const struct nft_chain *c, uint8_t family,
@@ -731,6 +748,8 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct nft_stmt *s = &r->stmts[i];
 		struct cstmt *cs = &cr->s[i];
+		if (stmt_reads_owner(s))
+			p->wants_owner = true;
 		switch (s->kind) {
 		case NFT_S_MATCH: {
 			struct qt_dynset *d = NULL;
@@ -809,8 +828,14 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			if (!s->field || s->field->type != NFT_T_MARK ||
 			    (!s->src && (s->nelems != 1 ||
 					 s->bitop != NFT_BIT_NONE))) {
-				qt_buf_printf(err, "Error: qtables cannot set "
-					      "this field; ");
+				if (s->field && s->field->base == NFT_B_META &&
+				    s->field->type != NFT_T_MARK)
+					qt_buf_printf(err, "Error: qtables cannot run "
+						      "meta %s set; ",
+						      s->field->name);
+				else
+					qt_buf_printf(err, "Error: qtables cannot "
+						      "set this field; ");
 				return where(t, c, err);
 			}
 			bool ctm = s->field->base == NFT_B_CT;
@@ -1230,6 +1255,11 @@ bool qt_nft_uses_ct(const struct qt_nft_prog *p)
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p)
 {
 	return p && p->wants_l2;
+}
+
+bool qt_nft_wants_owner(const struct qt_nft_prog *p)
+{
+	return p && p->wants_owner;
 }
 
 bool qt_nft_iface_keys(const struct qt_nft_prog *p)

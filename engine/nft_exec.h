@@ -102,6 +102,8 @@ bool qt_nft_base_nat(const struct qt_nft_prog *p, unsigned i);
  * not: the kernel tracks connections, and so defragments, then). */
 bool qt_nft_uses_ct(const struct qt_nft_prog *p);
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p);
+/* Whether a rule reads the socket owner (meta skuid, skgid). */
+bool qt_nft_wants_owner(const struct qt_nft_prog *p);
 /* A classifier indexes interface names: the key must hold them. */
 bool qt_nft_iface_keys(const struct qt_nft_prog *p);
 /* A classifier indexes the words 1-3 of IPv6 source (destination)

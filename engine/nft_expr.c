@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "conntrack_entry.h"
 #include "host_addrs.h"
@@ -17,6 +20,58 @@
 #include "nft_lookup.h"
 
 /* ---- fields ---- */
+
+/* The kernel's sys_tz (minutes west of UTC), which its meta day moves
+ * the clock by: the raw system call, since glibc's gettimeofday() no
+ * longer reports a time zone. */
+static int16_t sys_tz_minutes(void)
+{
+	struct timezone tz = { 0, 0 };
+	if (syscall(SYS_gettimeofday, NULL, &tz) != 0)
+		return 0;
+	return (int16_t)tz.tz_minuteswest;
+}
+
+/* meta random: the kernel's get_random_u32() per evaluation; here a
+ * per-thread xorshift64* seeded from getrandom. */
+static uint32_t meta_random(void)
+{
+	static _Thread_local uint64_t st;
+	if (!st) {
+		if (getrandom(&st, sizeof(st), GRND_NONBLOCK) != (ssize_t)sizeof(st))
+			st = (uint64_t)random() << 32 ^ (uint64_t)random();
+		st |= 1;
+	}
+	st ^= st >> 12;
+	st ^= st << 25;
+	st ^= st >> 27;
+	return (uint32_t)((st * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static bool link_type(const struct qt_eval *ev, int ifindex, uint8_t *v)
+{
+	unsigned type;
+	if (!ifindex || !ev->env || !ev->env->links ||
+	    qt_links_hwaddr(ev->env->links, ifindex, NULL, NULL, &type) < 0)
+		return false;
+	v[0] = (uint8_t)(type >> 8);
+	v[1] = (uint8_t)type;
+	return true;
+}
+
+static bool link_group(const struct qt_eval *ev, int ifindex, uint8_t *v)
+{
+	uint32_t g;
+	if (!ifindex || !ev->env || !ev->env->links ||
+	    qt_links_group(ev->env->links, ifindex, &g) < 0)
+		return false;
+	v[0] = (uint8_t)(g >> 24);
+	v[1] = (uint8_t)(g >> 16);
+	v[2] = (uint8_t)(g >> 8);
+	v[3] = (uint8_t)g;
+	return true;
+}
+
 
 int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 {
@@ -43,6 +98,18 @@ int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 			{ "mark", QT_NFT_SRC_MARK },
 			{ "pkttype", QT_NFT_SRC_PKTTYPE },
 			{ "length", QT_NFT_SRC_LEN },
+			{ "protocol", QT_NFT_SRC_PROTOCOL },
+			{ "skuid", QT_NFT_SRC_SKUID },
+			{ "skgid", QT_NFT_SRC_SKGID },
+			{ "iiftype", QT_NFT_SRC_IIFTYPE },
+			{ "oiftype", QT_NFT_SRC_OIFTYPE },
+			{ "iifgroup", QT_NFT_SRC_IIFGROUP },
+			{ "oifgroup", QT_NFT_SRC_OIFGROUP },
+			{ "random", QT_NFT_SRC_RANDOM },
+			{ "time", QT_NFT_SRC_TIME },
+			{ "day", QT_NFT_SRC_DAY },
+			{ "hour", QT_NFT_SRC_HOUR },
+			{ "priority", QT_NFT_SRC_PRIORITY },
 		};
 		unsigned i = 0;
 		/* numgen, jhash and fib are fields of no protocol */
@@ -53,6 +120,8 @@ int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 		if (i == sizeof(m) / sizeof(m[0]))
 			return -1;
 		p->src = (uint8_t)m[i].src;
+		if (p->src == QT_NFT_SRC_DAY)
+			p->tz_min = sys_tz_minutes();
 		break;
 	}
 	case NFT_B_CT:
@@ -75,6 +144,29 @@ int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 	else if (f->dep == NFT_DEP_L4)
 		p->l4 = f->l4proto;
 	return 0;
+}
+
+void qt_nft_part_refuse(const struct nft_field *f, struct qt_buf *err)
+{
+	/* what the kernel reads of its own state: no queue attribute nor
+	 * table of the daemon's holds it */
+	static const char *const unseen[][2] = {
+		{ "cpu", "the CPU that handles the packet" },
+		{ "cgroup", "the socket's net_cls class" },
+		{ "rtclassid", "the route's realm" },
+		{ "sdif", "the VRF slave device" },
+		{ "sdifname", "the VRF slave device" },
+	};
+	if (f->base == NFT_B_META && !strcmp(f->proto, "meta"))
+		for (size_t i = 0; i < sizeof(unseen) / sizeof(*unseen); i++)
+			if (!strcmp(unseen[i][0], f->name)) {
+				qt_buf_printf(err, "Error: qtables cannot run meta "
+					      "%s (%s is not known in user "
+					      "space); ", f->name, unseen[i][1]);
+				return;
+			}
+	qt_buf_printf(err, "Error: qtables cannot match %s %s here; ",
+		      f->proto, f->name);
 }
 
 void qt_nft_val_fit(uint8_t *out, unsigned n, const struct nft_val *v,
@@ -219,6 +311,53 @@ static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 	case QT_NFT_SRC_LEN:
 		put_be32_n(v, ev->orig_len, s->len);
 		return true;
+	case QT_NFT_SRC_PROTOCOL:
+		/* skb->protocol: what the packet is in these families */
+		v[0] = p->family == AF_INET6 ? 0x86 : 0x08;
+		v[1] = p->family == AF_INET6 ? 0xdd : 0x00;
+		return true;
+	case QT_NFT_SRC_SKUID:
+		/* the queue gives the owner exactly when the kernel's
+		 * meta sees a full socket with a file */
+		if (!ev->has_uid)
+			return false;
+		put_be32(v, ev->uid);
+		return true;
+	case QT_NFT_SRC_SKGID:
+		if (!ev->has_gid)
+			return false;
+		put_be32(v, ev->gid);
+		return true;
+	case QT_NFT_SRC_IIFTYPE:
+		return link_type(ev, ev->indev, v);
+	case QT_NFT_SRC_OIFTYPE:
+		return link_type(ev, ev->outdev, v);
+	case QT_NFT_SRC_IIFGROUP:
+		return link_group(ev, ev->indev, v);
+	case QT_NFT_SRC_OIFGROUP:
+		return link_group(ev, ev->outdev, v);
+	case QT_NFT_SRC_RANDOM:
+		put_be32(v, meta_random());
+		return true;
+	case QT_NFT_SRC_TIME: {
+		uint64_t ns = (uint64_t)ev->wall.tv_sec * 1000000000ull +
+			      (uint64_t)ev->wall.tv_nsec;
+		for (unsigned i = 0; i < 8; i++)
+			v[i] = (uint8_t)(ns >> (56 - 8 * i));
+		return true;
+	}
+	case QT_NFT_SRC_DAY: {
+		int64_t secs = (int64_t)ev->wall.tv_sec - 60 * (int64_t)s->tz_min;
+		v[0] = (uint8_t)((4 + (uint64_t)secs / 86400) % 7);
+		return true;
+	}
+	case QT_NFT_SRC_PRIORITY:
+		put_be32(v, ev->priority);
+		return true;
+	case QT_NFT_SRC_HOUR:
+		/* UTC, as the kernel's time64_to_tm(secs, 0) */
+		put_be32(v, (uint32_t)((uint64_t)ev->wall.tv_sec % 86400));
+		return true;
 	case QT_NFT_SRC_CTSTATE:
 		put_be32_n(v, ct_state_bits(ev), s->len);
 		return true;
@@ -343,8 +482,7 @@ static int compile_fields(struct qt_nft_x *x, const struct nft_field *const *f,
 	unsigned off = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (qt_nft_part_compile(&x->parts[i], f[i]) < 0) {
-			qt_buf_printf(err, "Error: qtables cannot match %s %s "
-				      "here; ", f[i]->proto, f[i]->name);
+			qt_nft_part_refuse(f[i], err);
 			return -1;
 		}
 		/* a part's element bytes are as long as its type's */

@@ -42,6 +42,12 @@ enum qt_nft_src {
 	QT_NFT_SRC_NET, QT_NFT_SRC_TH, QT_NFT_SRC_L4PROTO, QT_NFT_SRC_NFPROTO,
 	QT_NFT_SRC_IIFNAME, QT_NFT_SRC_OIFNAME, QT_NFT_SRC_IIF,
 	QT_NFT_SRC_OIF, QT_NFT_SRC_MARK, QT_NFT_SRC_PKTTYPE, QT_NFT_SRC_LEN,
+	/* meta's: skb->protocol, the socket's owner, the devices' ARPHRD
+	 * type and group, a random number, the clock */
+	QT_NFT_SRC_PROTOCOL, QT_NFT_SRC_SKUID, QT_NFT_SRC_SKGID,
+	QT_NFT_SRC_IIFTYPE, QT_NFT_SRC_OIFTYPE, QT_NFT_SRC_IIFGROUP,
+	QT_NFT_SRC_OIFGROUP, QT_NFT_SRC_RANDOM, QT_NFT_SRC_TIME,
+	QT_NFT_SRC_DAY, QT_NFT_SRC_HOUR, QT_NFT_SRC_PRIORITY,
 	/* the ct fields last: src >= QT_NFT_SRC_CTSTATE needs tracking */
 	QT_NFT_SRC_CTSTATE, QT_NFT_SRC_CTSTATUS, QT_NFT_SRC_CTMARK
 };
@@ -52,10 +58,15 @@ struct qt_nft_part {
 	int16_t l4;                 /* -1: none; else the protocol needed */
 	uint16_t off;               /* bytes into the header */
 	uint8_t len;                /* bytes loaded */
+	int16_t tz_min;             /* meta day: the kernel's sys_tz
+				       (minutes west) at compile time */
 };
 
 /* The field as a part; -1 when the engine cannot load it. */
 int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f);
+/* "Error: qtables cannot match PROTO NAME here; " into err, with why
+ * for the meta keys user space never sees. */
+void qt_nft_part_refuse(const struct nft_field *f, struct qt_buf *err);
 /* Its bytes into v (NFT_VAL_MAX, the rest zeroed); false when the
  * packet has none (the kernel's expression then breaks the rule). */
 bool qt_nft_part_load(const struct qt_nft_part *p, const struct qt_eval *ev,

@@ -727,6 +727,7 @@ int qt_prog_attach_nft(struct qt_prog *p, struct qt_nft_prog *np,
 		return -1;
 	p->uses_ct |= qt_nft_uses_ct(np);
 	p->wants_l2type |= qt_nft_wants_l2type(np);
+	p->wants_owner |= qt_nft_wants_owner(np);
 	p->iface_keys |= qt_nft_iface_keys(np);
 	p->src6_keys |= qt_nft_src6_keys(np);
 	p->dst6_keys |= qt_nft_dst6_keys(np);

@@ -51,6 +51,10 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 			memcpy(k.addr, mnl_attr_get_payload(at), len);
 			k.addrlen = (uint8_t)len;
 			break;
+		case IFLA_GROUP:
+			if (len >= 4)
+				k.group = mnl_attr_get_u32(at);
+			break;
 		}
 	}
 	if (b->n == b->cap) {

@@ -405,6 +405,8 @@ int qt_nfq_parse(const struct nlmsghdr *nlh, struct qt_nfq_pkt *p)
 		p->has_uid = true;
 		p->uid = ntohl(mnl_attr_get_u32(a[NFQA_UID]));
 	}
+	if (U32(NFQA_PRIORITY))
+		p->priority = ntohl(mnl_attr_get_u32(a[NFQA_PRIORITY]));
 	if (U32(NFQA_GID)) {
 		p->has_gid = true;
 		p->gid = ntohl(mnl_attr_get_u32(a[NFQA_GID]));

@@ -59,6 +59,8 @@ struct qt_nfq_pkt {
 	uint32_t mark;
 	uint32_t indev, outdev; /* ifindex, 0 if none */
 	uint32_t uid, gid;
+	uint32_t priority;      /* NFQA_PRIORITY: skb->priority (sent when
+	                           it is not 0) */
 	uint8_t hwaddr[8];      /* NFQA_HWADDR: the link-layer source */
 	uint8_t hwaddr_len;     /* 0 when absent */
 };

@@ -112,6 +112,9 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	size_t n = text.len;
 	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
 		qt_json_put_strn(b, s + 1, n - 2);
+	} else if (t->id == NFT_T_REALM) {
+		/* a realm without a name: its number as a string */
+		qt_json_put_strn(b, s, n);
 	} else if (t->bitmask && strchr(s, ',')) {
 		/* several flags: an array of them */
 		qt_buf_putc(b, '[');
@@ -132,6 +135,26 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	qt_buf_free(&text);
 }
 
+/* an end of a range, numeric as nft_val_print_range_end */
+static void put_range_end(const struct nft_dtype *t, const struct nft_val *v,
+			  struct qt_buf *b)
+{
+	/* nft's JSON lists a protocol's number there, other symbols as
+	 * names */
+	if (t->id != NFT_T_PROTO) {
+		put_value(t, v, b);
+		return;
+	}
+	struct qt_buf text;
+	qt_buf_init(&text);
+	nft_val_print_range_end(t, v, &text);
+	if (all_digits(qt_buf_str(&text)))
+		qt_buf_puts(b, qt_buf_str(&text));
+	else
+		put_value(t, v, b);
+	qt_buf_free(&text);
+}
+
 static void put_elem(const struct nft_dtype *t, const struct nft_elem *e,
 		     bool in_set, struct qt_buf *b)
 {
@@ -149,9 +172,9 @@ static void put_elem(const struct nft_dtype *t, const struct nft_elem *e,
 		return;
 	}
 	qt_buf_puts(b, "{\"range\": [");
-	put_value(t, &e->lo, b);
+	put_range_end(t, &e->lo, b);
 	qt_buf_puts(b, ", ");
-	put_value(t, &e->hi, b);
+	put_range_end(t, &e->hi, b);
 	qt_buf_puts(b, "]}");
 }
 

@@ -190,7 +190,11 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
 		       bool in_set, struct qt_buf *b)
 {
-	nft_val_print(t, &e->lo, b);
+	if (e->kind == NFT_E_RANGE &&
+	    !(in_set && t->prefixable && nft_val_prefix_len(&e->lo, &e->hi) >= 0))
+		nft_val_print_range_end(t, &e->lo, b);
+	else
+		nft_val_print(t, &e->lo, b);
 	if (e->kind == NFT_E_VALUE)
 		return;
 	int plen = e->kind == NFT_E_PREFIX ? e->plen
@@ -201,7 +205,7 @@ static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
 		return;
 	}
 	qt_buf_putc(b, '-');
-	nft_val_print(t, &e->hi, b);
+	nft_val_print_range_end(t, &e->hi, b);
 }
 
 /* Named sets' elements wrap as nft wraps them: numbers 16 to a line,
@@ -306,14 +310,11 @@ static void print_lhs(const struct nft_stmt *s, struct qt_buf *b)
 	case NFT_L_FIELD:
 		break;
 	}
-	/* a field with more after it is named in full */
-	if (s->ncat || s->bitop) {
-		qt_buf_printf(b, "%s %s", s->field->proto, s->field->name);
-		for (unsigned i = 0; i < s->ncat; i++)
-			qt_buf_printf(b, " . %s %s", s->cat[i]->proto,
-				      s->cat[i]->name);
-	} else {
-		print_selector(s->field, b);
+	/* iif, iifname ... are listed short in a concatenation too */
+	print_selector(s->field, b);
+	for (unsigned i = 0; i < s->ncat; i++) {
+		qt_buf_puts(b, " . ");
+		print_selector(s->cat[i], b);
 	}
 	if (s->bitop) {
 		qt_buf_printf(b, " %s ", bitops[s->bitop]);

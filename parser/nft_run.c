@@ -383,7 +383,9 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 		return nr_unexpected(c, NULL);
 	}
 	const char *slash = t->kind == NT_WORD ? strchr(w, '/') : NULL;
-	if (slash && ty->prefixable) {
+	/* a mark takes a prefix too (meta mark 0xffffff00/24: the kernel
+	 * masks and compares), though its ranges list as ranges */
+	if (slash && (ty->prefixable || ty->id == NFT_T_MARK)) {
 		char addr[64];
 		size_t n = (size_t)(slash - w);
 		char *end;
@@ -765,6 +767,21 @@ static int parse_log(struct cur *c, struct nft_stmt *s)
 	}
 }
 
+/* The bridge's port names: the kernel refuses them in other families. */
+static bool bridge_only(const struct nft_table *tb, const struct nft_field *f)
+{
+	return tb->family != NFT_F_BRIDGE && f->base == NFT_B_META &&
+	       (!strcmp(f->name, "ibrname") || !strcmp(f->name, "obrname"));
+}
+
+/* meta keys a statement sets besides the mark (nft's meta set): the
+ * tc priority and the packet type */
+static bool meta_settable(const struct nft_field *f)
+{
+	return f->base == NFT_B_META &&
+	       (f->type == NFT_T_TCHANDLE || f->type == NFT_T_PKTTYPE);
+}
+
 /* PROTO FIELD, meta KEY, ct KEY, or a bare meta key: the field, or
  * NULL (with an error when err). */
 const struct nft_field *nr_parse_selector(struct cur *c)
@@ -795,6 +812,50 @@ const struct nft_field *nr_parse_selector(struct cur *c)
 
 static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=" };
 
+/* A range word A-B of meta hour or day whose end is not after its start:
+ * nft takes it as the day (week) wrapping, the range the other way
+ * round and the compare inverted (1), and an empty one as a range of
+ * one value (-1); -2 for days' names joined by '-', which nft cannot
+ * parse; 0 for any other word. */
+static int day_range_word(const struct nft_tok *t, const struct nft_dtype *ty,
+			  struct nft_elem *e)
+{
+	if (t->kind != NT_WORD)
+		return 0;
+	/* nft reads Friday-Monday as one word, no day's name */
+	if (ty->id == NFT_T_DAY && strchr(t->text, '-'))
+		for (const char *p = t->text; *p; p++)
+			if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
+				return -2;
+	for (const char *d = strchr(t->text, '-'); d; d = strchr(d + 1, '-')) {
+		char lo[64];
+		size_t n = (size_t)(d - t->text);
+		if (!n || n >= sizeof(lo))
+			continue;
+		memcpy(lo, t->text, n);
+		lo[n] = '\0';
+		struct qt_buf junk;
+		qt_buf_init(&junk);
+		memset(e, 0, sizeof(*e));
+		bool ok = nft_val_parse(ty, lo, &e->lo, &junk) == 0 &&
+			  nft_val_parse(ty, d + 1, &e->hi, &junk) == 0;
+		qt_buf_free(&junk);
+		if (!ok)
+			continue;
+		int cmp = nft_val_cmp(&e->lo, &e->hi);
+		if (cmp < 0)
+			return 0;
+		e->kind = NFT_E_RANGE;
+		if (!cmp)
+			return -1;
+		struct nft_val x = e->lo;
+		e->lo = e->hi;
+		e->hi = x;
+		return 1;
+	}
+	return 0;
+}
+
 int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		       struct nft_stmt *s, struct nft_loc sel_a,
 		       struct nft_loc sel_b)
@@ -812,6 +873,18 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		s->op = (enum nft_op)op;
 		c->i++;
 		t = nr_peek(c);
+	} else if (t && t->kind == NT_WORD) {
+		/* the operators nft reads as words too */
+		static const char *const op_names[] = {
+			"eq", "ne", "lt", "gt", "le", "ge",
+		};
+		for (int i = 0; i < 6; i++)
+			if (!strcmp(t->text, op_names[i])) {
+				s->op = (enum nft_op)i;
+				c->i++;
+				t = nr_peek(c);
+				break;
+			}
 	}
 	if (!t)
 		return nr_unexpected(c, NULL);
@@ -865,9 +938,48 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		return nr_parse_group_elems(c->r, t, ty, &s->elems, &s->nelems);
 	}
 	struct nft_elem e;
+	if (ty->id == NFT_T_HOUR || ty->id == NFT_T_DAY) {
+		int w = day_range_word(t, ty, &e);
+		if (w == -2)
+			return nr_error_tok(c->r, t, "Could not parse %s",
+					    ty->desc);
+		if (w) {
+			if (w > 0)
+				s->op = s->op == NFT_OP_EQ ? NFT_OP_NE : NFT_OP_EQ;
+			c->i++;
+			goto have;
+		}
+	}
 	if (nr_parse_value_word(c, t, ty, &e) < 0)
 		return -1;
 	c->i++;
+	/* "A"-"B": a range of quoted values (meta hour "10:00"-"11:00") */
+	struct nft_tok *dash = nr_peek(c), *hi_tok = nr_peek_at(c, 1);
+	if (t->kind == NT_STRING && dash && dash->kind == NT_WORD &&
+	    !strcmp(dash->text, "-") && hi_tok &&
+	    (hi_tok->kind == NT_STRING || hi_tok->kind == NT_WORD)) {
+		struct nft_elem hi;
+		if (nr_parse_value_word(c, hi_tok, ty, &hi) < 0)
+			return -1;
+		int cmp = nft_val_cmp(&e.lo, &hi.lo);
+		bool day = ty->id == NFT_T_HOUR || ty->id == NFT_T_DAY;
+		if (cmp > 0 && day) {
+			/* across midnight (or the week's end): outside the
+			 * range the other way round, as nft turns it */
+			e.hi = e.lo;
+			e.lo = hi.lo;
+			s->op = s->op == NFT_OP_EQ ? NFT_OP_NE : NFT_OP_EQ;
+		} else if (cmp > 0 || (cmp == 0 && !day)) {
+			struct nft_loc b = nr_tok_end(hi_tok);
+			return nr_error_span(c->r, &t->loc, &b, "Range has zero "
+					     "or negative size");
+		} else {
+			e.hi = hi.lo;
+		}
+		e.kind = NFT_E_RANGE;
+		c->i += 2;
+	}
+have:
 	/* a bitmask's values: a,b,c */
 	while (ty->bitmask && nr_at(c, ",")) {
 		c->i++;
@@ -1096,6 +1208,48 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
  * family of each header, protocols that contradict each other, the
  * dependencies the listing does not show, anonymous sets of one
  * element, sorted sets, statements after a verdict. */
+/* v + 1 (big-endian), false when it overflows */
+static bool val_next(const struct nft_val *v, struct nft_val *out)
+{
+	*out = *v;
+	for (unsigned i = v->len; i-- > 0;)
+		if (++out->b[i])
+			return true;
+	return false;
+}
+
+/* An anonymous set with a range in it is an interval set, whose
+ * elements nft merges where they overlap or touch (tcp dport { 1, 2,
+ * 5-6, 7 } lists as { 1-2, 5-7 }); e is sorted. */
+static void merge_intervals(struct nft_elem *e, unsigned *n)
+{
+	bool ranges = false;
+	for (unsigned i = 0; i < *n; i++)
+		ranges |= e[i].kind != NFT_E_VALUE || e[i].has_data;
+	if (!ranges || e[0].has_data)
+		return;
+	unsigned k = 0;
+	for (unsigned i = 1; i < *n; i++) {
+		struct nft_elem *cur = &e[k], *nx = &e[i];
+		const struct nft_val *hi = cur->kind == NFT_E_VALUE ? &cur->lo
+								     : &cur->hi;
+		const struct nft_val *nhi = nx->kind == NFT_E_VALUE ? &nx->lo
+								   : &nx->hi;
+		struct nft_val after;
+		if (!val_next(hi, &after) || nft_val_cmp(&nx->lo, &after) <= 0) {
+			if (nft_val_cmp(nhi, hi) > 0)
+				cur->hi = *nhi;
+			else if (cur->kind == NFT_E_VALUE)
+				cur->hi = cur->lo;
+			cur->kind = NFT_E_RANGE;
+			nft_elem_clear(nx);
+			continue;
+		}
+		e[++k] = *nx;
+	}
+	*n = k + 1;
+}
+
 static int settle_rule(struct run *r, const struct nft_table *tb,
 		       struct rule_build *rb)
 {
@@ -1116,6 +1270,8 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			key.type = nft_dtype_get(f->type);
 			key.nktypes = 1 + s->ncat;
 			nft_set_sort(&key, s->elems, &s->nelems);
+			if (!s->vmap && !s->ncat && !key.type->host_order)
+				merge_intervals(s->elems, &s->nelems);
 			if (written == 1 && !s->vmap && !s->ncat) {
 				s->braces = false;
 				if (s->elems[0].kind == NFT_E_RANGE) {
@@ -1143,6 +1299,22 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			   !strcmp(p->field->name, "nfproto") &&
 			   p->elems[0].lo.b[0] == (f->dep == NFT_DEP_IPV4 ? 2 : 10)) {
 			drop_stmt(rb, i - 1);
+			i--;
+		}
+	}
+	/* meta protocol of the table's own family (ip in ip, ip6 in ip6)
+	 * before another statement: nft's listing takes it for that
+	 * statement's dependency and leaves it out (it always holds) */
+	for (unsigned i = 0; i + 1 < ru->n; i++) {
+		const struct nft_stmt *p = &ru->stmts[i];
+		if (!single_eq(p) || p->field->type != NFT_T_ETHERTYPE ||
+		    p->field->base != NFT_B_META)
+			continue;
+		unsigned et = (unsigned)p->elems[0].lo.b[0] << 8 |
+			      p->elems[0].lo.b[1];
+		if ((tb->family == NFT_F_IP && et == 0x0800) ||
+		    (tb->family == NFT_F_IP6 && et == 0x86dd)) {
+			drop_stmt(rb, i);
 			i--;
 		}
 	}
@@ -1284,7 +1456,8 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				c->i++;
 				return nr_unexpected(c, NULL);
 			}
-			if (nr_at(c, "set") && (f->type == NFT_T_MARK)) {
+			if (nr_at(c, "set") && (f->type == NFT_T_MARK ||
+						 meta_settable(f))) {
 				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
 				s->field = f;
 				c->i++;
@@ -1312,13 +1485,15 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					return -1;
 				struct nft_tok *v = nr_peek(c);
 				struct nft_elem e;
-				if (!v)
+				if (!v || v->kind == NT_GROUP)
 					return nr_unexpected(c, NULL);
 				if (nr_parse_value_word(c, v, nft_dtype_get(f->type),
 						     &e) < 0)
 					return -1;
 				nr_push_elem(&s->elems, &s->nelems, &e);
 				c->i++;
+				if (nr_fold_set_value(c, s) < 0)
+					return -1;
 			} else {
 				s = nr_add_stmt(rb, NFT_S_MATCH, t);
 				s->field = f;
@@ -1350,7 +1525,12 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				struct span sel = rb->spans[rb->rule.n - 1];
 				if (nr_parse_rhs(c, tb, s, sel.a, sel.b) < 0)
 					return -1;
+				nr_fold_xor_match(s);
 				nr_stmt_end(rb, c);
+				if (bridge_only(tb, f))
+					return nr_error_span(c->r, &sel.a, &sel.b,
+							     "Could not process rule: "
+							     "Operation not supported");
 				/* errors about the field point at it alone */
 				rb->spans[rb->rule.n - 1].b = sel.b;
 				continue;

@@ -398,6 +398,26 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 			if (!er.part)
 				er.key.a = t->loc;
 			er.key.b = nr_tok_end(t);
+			/* "A"-"B": a range of quoted values */
+			struct nft_tok *dash = nr_peek(&c), *t2 = nr_peek_at(&c, 1);
+			if (t->kind == NT_STRING && dash && dash->kind == NT_WORD &&
+			    !strcmp(dash->text, "-") && t2 &&
+			    (t2->kind == NT_STRING || t2->kind == NT_WORD)) {
+				struct nft_elem hi;
+				if (nr_parse_value_word(&c, t2, sh->kt[er.part],
+							&hi) < 0)
+					goto fail;
+				if (nft_val_cmp(&p.lo, &hi.lo) >= 0) {
+					struct nft_loc b = nr_tok_end(t2);
+					nr_error_span(r, &t->loc, &b, "Range has zero "
+						      "or negative size");
+					goto fail;
+				}
+				p.hi = hi.lo;
+				p.kind = NFT_E_RANGE;
+				c.i += 2;
+				er.key.b = nr_tok_end(t2);
+			}
 			if (sh->nk == 1) {
 				e->kind = p.kind;
 				e->lo = p.lo;

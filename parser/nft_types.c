@@ -1,4 +1,6 @@
 /* See nft_types.h. */
+/* strptime */
+#define _GNU_SOURCE
 #include "nft_types.h"
 
 #include <arpa/inet.h>
@@ -6,9 +8,13 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <netdb.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 static const struct nft_sym ct_states[] = {
 	{ "invalid", 1 }, { "established", 2 }, { "related", 4 },
@@ -78,6 +84,23 @@ static const struct nft_sym fib_addrtypes[] = {
 	{ "unreachable", 7 }, { "prohibit", 8 }, { NULL, 0 },
 };
 
+/* ethertypes as nft names them (vlan reads as 8021q) */
+static const struct nft_sym ethertypes[] = {
+	{ "ip", 0x0800 }, { "arp", 0x0806 }, { "ip6", 0x86dd },
+	{ "8021q", 0x8100 }, { "8021ad", 0x88a8 }, { "vlan", 0x8100 },
+	{ NULL, 0 },
+};
+/* the ARPHRD_* types nft names */
+static const struct nft_sym arphrd_types[] = {
+	{ "ether", 1 }, { "ppp", 512 }, { "ipip", 768 }, { "ipip6", 769 },
+	{ "loopback", 772 }, { "sit", 776 }, { "ipgre", 778 }, { NULL, 0 },
+};
+static const struct nft_sym weekdays[] = {
+	{ "Sunday", 0 }, { "Monday", 1 }, { "Tuesday", 2 },
+	{ "Wednesday", 3 }, { "Thursday", 4 }, { "Friday", 5 },
+	{ "Saturday", 6 }, { NULL, 0 },
+};
+
 static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 	[NFT_T_INTEGER] = { NFT_T_INTEGER, "integer", 32, false, false, false, NULL,
 			    "integer" },
@@ -118,6 +141,26 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 	[NFT_T_FIB_ADDRTYPE] = { NFT_T_FIB_ADDRTYPE, "fib_addrtype", 32, false,
 				 false, false, fib_addrtypes,
 				 "fib address type" },
+	[NFT_T_ETHERTYPE] = { NFT_T_ETHERTYPE, "ether_type", 16, false, false,
+			      false, ethertypes, "Ethernet protocol" },
+	[NFT_T_TCHANDLE] = { NFT_T_TCHANDLE, "classid", 32, false, false,
+			     false, NULL, "TC classid" },
+	[NFT_T_ARPHRD] = { NFT_T_ARPHRD, "iface_type", 16, false, false, false,
+			   arphrd_types, "network interface type" },
+	[NFT_T_UID] = { NFT_T_UID, "uid", 32, false, false, false, NULL,
+			"user ID" },
+	[NFT_T_GID] = { NFT_T_GID, "gid", 32, false, false, false, NULL,
+			"group ID" },
+	[NFT_T_DEVGROUP] = { NFT_T_DEVGROUP, "devgroup", 32, false, false,
+			     false, NULL, "devgroup name" },
+	[NFT_T_REALM] = { NFT_T_REALM, "realm", 32, false, false, false, NULL,
+			  "routing realm" },
+	[NFT_T_TIME] = { NFT_T_TIME, "time", 64, false, false, false, NULL,
+			 "Relative time of packet reception" },
+	[NFT_T_DAY] = { NFT_T_DAY, "day", 8, false, false, false, weekdays,
+			"Day of week of packet reception" },
+	[NFT_T_HOUR] = { NFT_T_HOUR, "hour", 32, false, false, false, NULL,
+			 "Hour of day of packet reception" },
 };
 
 const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id)
@@ -189,6 +232,25 @@ static const struct nft_field fields[] = {
 	{ "meta", "mark", NFT_B_META, 0, 32, NFT_T_MARK, NFT_DEP_NONE, 0, false, true },
 	{ "meta", "pkttype", NFT_B_META, 0, 8, NFT_T_PKTTYPE, NFT_DEP_NONE, 0, false, true },
 	{ "meta", "length", NFT_B_META, 0, 32, NFT_T_INTEGER, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "protocol", NFT_B_META, 0, 16, NFT_T_ETHERTYPE, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "priority", NFT_B_META, 0, 32, NFT_T_TCHANDLE, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "iiftype", NFT_B_META, 0, 16, NFT_T_ARPHRD, NFT_DEP_NONE, 0, false, true },
+	{ "meta", "oiftype", NFT_B_META, 0, 16, NFT_T_ARPHRD, NFT_DEP_NONE, 0, false, true },
+	{ "meta", "skuid", NFT_B_META, 0, 32, NFT_T_UID, NFT_DEP_NONE, 0, false, true },
+	{ "meta", "skgid", NFT_B_META, 0, 32, NFT_T_GID, NFT_DEP_NONE, 0, false, true },
+	{ "meta", "iifgroup", NFT_B_META, 0, 32, NFT_T_DEVGROUP, NFT_DEP_NONE, 0, true, true },
+	{ "meta", "oifgroup", NFT_B_META, 0, 32, NFT_T_DEVGROUP, NFT_DEP_NONE, 0, true, true },
+	{ "meta", "rtclassid", NFT_B_META, 0, 32, NFT_T_REALM, NFT_DEP_NONE, 0, false, true },
+	{ "meta", "cpu", NFT_B_META, 0, 32, NFT_T_INTEGER, NFT_DEP_NONE, 0, false, true },
+	{ "meta", "cgroup", NFT_B_META, 0, 32, NFT_T_INTEGER, NFT_DEP_NONE, 0, false, true },
+	{ "meta", "random", NFT_B_META, 0, 32, NFT_T_INTEGER, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "time", NFT_B_META, 0, 64, NFT_T_TIME, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "day", NFT_B_META, 0, 8, NFT_T_DAY, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "hour", NFT_B_META, 0, 32, NFT_T_HOUR, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "sdif", NFT_B_META, 0, 32, NFT_T_IFINDEX, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "sdifname", NFT_B_META, 0, 128, NFT_T_IFNAME, NFT_DEP_NONE, 0, false, false },
+	{ "meta", "ibrname", NFT_B_META, 0, 128, NFT_T_IFNAME, NFT_DEP_NONE, 0, false, true },
+	{ "meta", "obrname", NFT_B_META, 0, 128, NFT_T_IFNAME, NFT_DEP_NONE, 0, false, true },
 	{ "ct", "state", NFT_B_CT, 0, 32, NFT_T_CTSTATE, NFT_DEP_NONE, 0, false, false },
 	{ "ct", "status", NFT_B_CT, 0, 32, NFT_T_CTSTATUS, NFT_DEP_NONE, 0, false, false },
 	{ "ct", "mark", NFT_B_CT, 0, 32, NFT_T_MARK, NFT_DEP_NONE, 0, false, false },
@@ -276,6 +338,220 @@ static const struct nft_sym *sym_find(const struct nft_sym *s, const char *w)
 	return NULL;
 }
 
+/* iproute2's name files (/etc/iproute2/group, rt_realms): lines of
+ * NUMBER NAME, '#' comments. By name (*v set, true) or by value (the
+ * name into out, true). */
+static bool rt_names(const char *file, const char *name, uint64_t *v,
+		     char *out, size_t outlen)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/etc/iproute2/%s", file);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool hit = false;
+	while (!hit && fgets(line, sizeof(line), f)) {
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '#' || *p == '\n' || !*p)
+			continue;
+		char *end;
+		unsigned long long n = strtoull(p, &end, 0);
+		if (end == p || (*end != ' ' && *end != '\t'))
+			continue;
+		while (*end == ' ' || *end == '\t')
+			end++;
+		size_t l = strcspn(end, " \t\r\n#");
+		if (!l)
+			continue;
+		if (name) {
+			if (strlen(name) == l && !strncmp(end, name, l)) {
+				*v = n;
+				hit = true;
+			}
+		} else if (n == *v && l < outlen) {
+			memcpy(out, end, l);
+			out[l] = '\0';
+			hit = true;
+		}
+	}
+	fclose(f);
+	return hit;
+}
+
+static const char *rt_names_file(enum nft_dtype_id id)
+{
+	return id == NFT_T_DEVGROUP ? "group" : "rt_realms";
+}
+
+/* The local time's offset from UTC at t (seconds east). */
+static long gmtoff_at(time_t t)
+{
+	struct tm tm;
+	return localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
+}
+
+/* A date as nft reads it: YYYY-MM-DD [HH:MM[:SS]] in local time, or
+ * seconds since the epoch; ns since the epoch. */
+static int parse_date(const char *w, uint64_t *ns)
+{
+	static const char *const fmts[] = {
+		"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+	};
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(*fmts); i++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		const char *end = strptime(w, fmts[i], &tm);
+		if (!end || *end)
+			continue;
+		time_t t = timegm(&tm);
+		t -= gmtoff_at(t);
+		if (t < 0)
+			return -1;
+		*ns = (uint64_t)t * 1000000000ull;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(w, &end, 10);
+	if (!*w || *end || errno || *w == '-' || n > UINT64_MAX / 1000000000ull)
+		return -1;
+	*ns = n * 1000000000ull;
+	return 0;
+}
+
+/* HH:MM[:SS] of local time as seconds since midnight UTC (what the
+ * kernel compares), or seconds given as a number. */
+static int parse_hour(const char *w, uint64_t *out)
+{
+	unsigned h, m, sec = 0;
+	int n = 0;
+	if ((sscanf(w, "%2u:%2u%n", &h, &m, &n) == 2 && !w[n]) ||
+	    (sscanf(w, "%2u:%2u:%2u%n", &h, &m, &sec, &n) == 3 && !w[n])) {
+		if (h > 23 || m > 59 || sec > 59)
+			return -1;
+		long x = (long)(h * 3600 + m * 60 + sec) - gmtoff_at(time(NULL));
+		x %= 86400;
+		if (x < 0)
+			x += 86400;
+		*out = (uint64_t)x;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long long s = strtoull(w, &end, 10);
+	if (!*w || *end || errno || *w == '-' || s > UINT32_MAX)
+		return -1;
+	*out = s;
+	return 0;
+}
+
+/* meta's types that are no plain number or symbol: 0 (v set), 1 (not
+ * one of these), -1 (err set). */
+static int parse_meta_type(const struct nft_dtype *t, const char *w,
+			   struct nft_val *v, struct qt_buf *err)
+{
+	uint64_t n;
+	char *end;
+	switch (t->id) {
+	case NFT_T_TCHANDLE: {
+		if (!strcmp(w, "root")) {
+			put_uint(v, 4, 0xffffffffu);
+			return 0;
+		}
+		if (!strcmp(w, "none")) {
+			put_uint(v, 4, 0);
+			return 0;
+		}
+		const char *colon = strchr(w, ':');
+		if (!colon)
+			return 1;
+		unsigned long maj = strtoul(w, &end, 16);
+		if (end != colon || maj > 0xffff)
+			break;
+		unsigned long min = strtoul(colon + 1, &end, 16);
+		if (end == colon + 1 || *end || min > 0xffff)
+			break;
+		put_uint(v, 4, (uint64_t)maj << 16 | min);
+		return 0;
+	}
+	case NFT_T_UID:
+	case NFT_T_GID:
+		errno = 0;
+		n = strtoull(w, &end, 0);
+		if (*w && !*end && *w != '-') {
+			if (errno || n > UINT32_MAX) {
+				qt_buf_puts(err, "Value too large");
+				return -1;
+			}
+			put_uint(v, 4, n);
+			return 0;
+		}
+		if (t->id == NFT_T_UID) {
+			struct passwd *pw = getpwnam(w);
+			if (!pw) {
+				qt_buf_puts(err, "User does not exist");
+				return -1;
+			}
+			put_uint(v, 4, pw->pw_uid);
+		} else {
+			struct group *gr = getgrnam(w);
+			if (!gr) {
+				qt_buf_puts(err, "Group does not exist");
+				return -1;
+			}
+			put_uint(v, 4, gr->gr_gid);
+		}
+		return 0;
+	case NFT_T_DEVGROUP:
+	case NFT_T_REALM:
+		if (rt_names(rt_names_file(t->id), w, &n, NULL, 0)) {
+			put_uint(v, 4, n);
+			return 0;
+		}
+		return 1;
+	case NFT_T_TIME:
+		if (parse_date(w, &n) < 0) {
+			qt_buf_puts(err, "Cannot parse date");
+			return -1;
+		}
+		put_uint(v, 8, n);
+		return 0;
+	case NFT_T_HOUR:
+		if (parse_hour(w, &n) < 0) {
+			qt_buf_puts(err, "wrong time format");
+			return -1;
+		}
+		put_uint(v, 4, n);
+		return 0;
+	case NFT_T_DAY: {
+		const struct nft_sym *s = t->syms;
+		for (; s->name; s++)
+			if (!strcasecmp(s->name, w)) {
+				put_uint(v, 1, s->value);
+				return 0;
+			}
+		errno = 0;
+		n = strtoull(w, &end, 0);
+		if (*w && !*end && *w != '-') {
+			if (errno || n > 6) {
+				qt_buf_printf(err, "Value %llu exceeds valid "
+					      "range 0-6", (unsigned long long)n);
+				return -1;
+			}
+			put_uint(v, 1, n);
+			return 0;
+		}
+		break;
+	}
+	default:
+		return 1;
+	}
+	qt_buf_printf(err, "Could not parse %s", t->desc);
+	return -1;
+}
+
 int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 		  struct qt_buf *err)
 {
@@ -283,7 +559,9 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 	unsigned bytes = (t->bits + 7) / 8;
 	uint64_t max = t->bits >= 64 ? UINT64_MAX : (1ull << t->bits) - 1;
 	uint64_t n;
-	int rc;
+	int rc = parse_meta_type(t, w, v, err);
+	if (rc <= 0)
+		return rc;
 	switch (t->id) {
 	case NFT_T_IPV4:
 		v->len = 4;
@@ -300,6 +578,10 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 			      "service not known");
 		return -1;
 	case NFT_T_IFNAME:
+		if (!*w) {
+			qt_buf_puts(err, "Empty string is not allowed");
+			return -1;
+		}
 		if (strlen(w) >= IFNAMSIZ) {
 			qt_buf_printf(err, "String exceeds maximum length of %u",
 				      IFNAMSIZ);
@@ -396,6 +678,67 @@ static void put_ipv4(const uint8_t *a, struct qt_buf *b)
 	qt_buf_put(b, s, n);
 }
 
+/* meta's types nft lists in words of their own; false for the rest */
+static bool print_meta_type(const struct nft_dtype *t, const struct nft_val *v,
+			    struct qt_buf *b)
+{
+	uint64_t x = get_uint(v);
+	char name[128];
+	struct tm tm;
+	switch (t->id) {
+	case NFT_T_TCHANDLE:
+		if (x == 0xffffffffu)
+			qt_buf_puts(b, "root");
+		else if (!x)
+			qt_buf_puts(b, "none");
+		else
+			qt_buf_printf(b, "%" PRIx64 ":%" PRIx64, x >> 16,
+				      x & 0xffff);
+		return true;
+	case NFT_T_DEVGROUP:
+	case NFT_T_REALM:
+		if (rt_names(rt_names_file(t->id), NULL, &x, name, sizeof(name)))
+			qt_buf_printf(b, "\"%s\"", name);
+		else
+			qt_buf_printf(b, "%" PRIu64, x);
+		return true;
+	case NFT_T_TIME: {
+		time_t s = (time_t)(x / 1000000000ull);
+		if (!localtime_r(&s, &tm))
+			return false;
+		strftime(name, sizeof(name), "%Y-%m-%d %H:%M:%S", &tm);
+		qt_buf_printf(b, "\"%s\"", name);
+		return true;
+	}
+	case NFT_T_ETHERTYPE:
+		for (const struct nft_sym *s = t->syms; s->name; s++)
+			if (s->value == x) {
+				qt_buf_puts(b, s->name);
+				return true;
+			}
+		qt_buf_printf(b, "0x%04" PRIx64, x);
+		return true;
+	case NFT_T_DAY:
+		if (x > 6)
+			return false;
+		qt_buf_printf(b, "\"%s\"", t->syms[x].name);
+		return true;
+	case NFT_T_HOUR: {
+		long s = (long)(x % 86400) + gmtoff_at(time(NULL));
+		s %= 86400;
+		if (s < 0)
+			s += 86400;
+		qt_buf_printf(b, "\"%02ld:%02ld", s / 3600, s / 60 % 60);
+		if (s % 60)
+			qt_buf_printf(b, ":%02ld", s % 60);
+		qt_buf_putc(b, '"');
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
 void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 		   struct qt_buf *b)
 {
@@ -435,6 +778,8 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 		qt_buf_printf(b, "0x%08" PRIx64, get_uint(v));
 		return;
 	default:
+		if (print_meta_type(t, v, b))
+			return;
 		break;
 	}
 	x = get_uint(v);
@@ -448,6 +793,16 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 			return;
 		}
 	qt_buf_printf(b, "%" PRIu64, x);
+}
+
+void nft_val_print_range_end(const struct nft_dtype *t,
+			     const struct nft_val *v, struct qt_buf *b)
+{
+	if (t->id == NFT_T_PROTO || (t->syms && !t->bitmask) ||
+	    t->id == NFT_T_DEVGROUP || t->id == NFT_T_REALM)
+		qt_buf_printf(b, "%" PRIu64, get_uint(v));
+	else
+		nft_val_print(t, v, b);
 }
 
 unsigned nft_concat_part_len(const struct nft_dtype *t)

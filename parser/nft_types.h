@@ -34,7 +34,13 @@ enum nft_dtype_id {
 	NFT_T_MARK, NFT_T_IFNAME, NFT_T_IFINDEX, NFT_T_CTSTATE,
 	NFT_T_CTSTATUS, NFT_T_ICMP_TYPE, NFT_T_ICMPV6_TYPE, NFT_T_PKTTYPE,
 	NFT_T_NFPROTO, NFT_T_TCP_FLAG, NFT_T_ICMP_CODE, NFT_T_ICMPV6_CODE,
-	NFT_T_ICMPX_CODE, NFT_T_FIB_ADDRTYPE, NFT_T_NTYPES
+	NFT_T_ICMPX_CODE, NFT_T_FIB_ADDRTYPE,
+	/* meta's: ethertype, tc handle, ARPHRD type, socket owner, device
+	 * group, routing realm, and the clock's (ns since the epoch, day
+	 * of the week, seconds since midnight, all UTC as the kernel's) */
+	NFT_T_ETHERTYPE, NFT_T_TCHANDLE, NFT_T_ARPHRD, NFT_T_UID, NFT_T_GID,
+	NFT_T_DEVGROUP, NFT_T_REALM, NFT_T_TIME, NFT_T_DAY, NFT_T_HOUR,
+	NFT_T_NTYPES
 };
 
 struct nft_dtype {
@@ -58,6 +64,10 @@ int nft_val_parse(const struct nft_dtype *t, const char *word,
 /* As nft lists it; numeric (-n) prints numbers for symbols. */
 void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 		   struct qt_buf *b);
+/* As nft lists an end of a range: protocols and symbolic constants as
+ * numbers (its listing of a range is numeric), the rest as above. */
+void nft_val_print_range_end(const struct nft_dtype *t,
+			     const struct nft_val *v, struct qt_buf *b);
 int nft_val_cmp(const struct nft_val *a, const struct nft_val *b);
 /* Bytes a part of a concatenation takes: the type's, padded to 32-bit
  * words. */

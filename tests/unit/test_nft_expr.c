@@ -11,6 +11,7 @@
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "host_addrs.h"
@@ -404,6 +405,76 @@ static void bitwise(void)
 	is_int((int)last_mark, 0x74, "none matched");
 }
 
+/* A UDP packet at INPUT with the socket owner, skb->priority and the
+ * clock given. */
+static int pkt_meta(bool has_uid, uint32_t uid, uint32_t priority,
+		    time_t wall)
+{
+	uint8_t b[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17 };
+	inet_pton(AF_INET, "1.1.1.1", b + 12);
+	inet_pton(AF_INET, "10.0.0.2", b + 16);
+	b[25] = 8;
+	if (!prog)
+		return -1;
+	struct qt_eval ev;
+	qt_eval_init(&ev, b, 28, 28, 28, QT_HOOK_LOCAL_IN, &env);
+	ev.in = "eth0";
+	ev.indev = 2;
+	ev.has_uid = ev.has_gid = has_uid;
+	ev.uid = uid;
+	ev.gid = uid + 1;
+	ev.priority = priority;
+	ev.wall.tv_sec = wall;
+	return qt_prog_eval(prog, &ev, NULL);
+}
+
+static void meta_keys(void)
+{
+	/* nft reads hours and dates in local time: UTC here, as the
+	 * kernel's clock */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	const time_t monday = 1700438400;       /* 2023-11-20 00:00:00 */
+	is_int(load("table ip t {\n"
+		    " chain in { type filter hook input priority 0;\n"
+		    "  meta skuid 1000 meta mark set 1 drop\n"
+		    "  meta skgid 2001 drop\n"
+		    "  meta skuid != 1000 meta mark set 2 drop\n"
+		    " }\n}\n"), 0, "meta skuid, skgid compile");
+	ok(qt_prog_wants_owner(prog), "and ask the queue for the owner");
+	is_int(pkt_meta(true, 1000, 0, monday), QT_XT_DROP, "uid 1000");
+	is_int(pkt_meta(true, 2000, 0, monday), QT_XT_DROP, "gid 2001");
+	is_int(pkt_meta(true, 7, 0, monday), QT_XT_DROP, "uid 7: != 1000");
+	is_int(pkt_meta(false, 0, 0, monday), QT_XT_ACCEPT,
+	       "no socket: neither == nor != (the kernel breaks the rule)");
+	is_int(load("table ip t {\n"
+		    " chain in { type filter hook input priority 0;\n"
+		    "  meta priority 1:2 drop\n"
+		    "  meta protocol ip6 drop\n"
+		    " }\n}\n"), 0, "meta priority, protocol compile");
+	is_int(pkt_meta(false, 0, 0x10002, monday), QT_XT_DROP, "priority 1:2");
+	is_int(pkt_meta(false, 0, 0x10003, monday), QT_XT_ACCEPT,
+	       "priority 1:3; an IPv4 packet is no ip6");
+	is_int(load("table ip t {\n"
+		    " chain in { type filter hook input priority 0;\n"
+		    "  meta day \"Tuesday\" drop\n"
+		    "  meta hour \"10:00\"-\"11:00\" drop\n"
+		    "  meta time < \"2023-11-20 00:00:00\" drop\n"
+		    " }\n}\n"), 0, "meta day, hour, time compile");
+	is_int(pkt_meta(false, 0, 0, monday + 86400), QT_XT_DROP, "Tuesday");
+	is_int(pkt_meta(false, 0, 0, monday + 10 * 3600 + 59), QT_XT_DROP,
+	       "Monday 10:00:59");
+	is_int(pkt_meta(false, 0, 0, monday + 11 * 3600 + 1), QT_XT_ACCEPT,
+	       "Monday 11:00:01");
+	is_int(pkt_meta(false, 0, 0, monday - 1), QT_XT_DROP,
+	       "a second before the date");
+	is_int(pkt_meta(false, 0, 0, monday), QT_XT_ACCEPT, "the date itself");
+	is_int(load("table ip t {\n"
+		    " chain in { type filter hook input priority 0;\n"
+		    "  meta cpu 1 drop\n"
+		    " }\n}\n"), -1, "meta cpu is refused in a base chain");
+}
+
 static void numgen_jhash(void)
 {
 	is_int(load("table ip t {\n"
@@ -643,6 +714,7 @@ int main(void)
 	verdict_maps();
 	typeof_keys();
 	bitwise();
+	meta_keys();
 	numgen_jhash();
 	value_maps();
 	ipv6_keys();
