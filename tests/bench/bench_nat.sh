@@ -31,8 +31,11 @@
 # moment hits all of them; medians over the rounds. The cost of a packet
 # is 1/throughput, so "cost ratio" is plain/translated throughput; the
 # target is a translated flow costing at most 10% more per packet
-# (cost ratio <= 1.10). On a shared machine these ratios swing by a
-# third from run to run: a change is better judged by
+# (cost ratio <= 1.10). The ratio printed is the median of each
+# round's own ratio (its legs measured within seconds of each other),
+# with the lowest and highest round beside it: on a shared machine the
+# medians of throughput swing by a third from run to run, a round's
+# ratio much less. A change is best judged by
 # tests/bench/bench_nat_ab.sh, its build beside the one before it.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -101,7 +104,7 @@ done
 QT_PREFIX=$base_prefix
 sleep 0.5
 
-declare -A UDP TCP
+declare -A UDP TCP RU RT
 for ((r = 0; r < rounds; r++)); do
 	line="round $((r + 1)):"
 	for ((i = 0; i < ${#legs[@]}; i++)); do
@@ -112,6 +115,7 @@ for ((r = 0; r < rounds; r++)); do
 		sleep 0.2
 		UDP[$leg]="${UDP[$leg]:-} $u"
 		TCP[$leg]="${TCP[$leg]:-} $t"
+		RU[$leg,$r]=$u RT[$leg,$r]=$t
 		line+=" $leg ${u}kpps/${t}Gbps"
 	done
 	echo "$line"
@@ -129,12 +133,27 @@ for leg in "${legs[@]}"; do
 done
 echo
 # cost ratio = base/leg throughput; each pair says what one step costs
+# round_ratios ARRAY leg base: each round's base/leg, one per line
+round_ratios() {
+	local -n v=$1
+	local r
+	for ((r = 0; r < rounds; r++)); do e2e_ratio "${v[$3,$r]}" "${v[$2,$r]}"; echo; done |
+		grep -v n/a
+}
+# spread ARRAY leg base: "MEDIAN [LOW-HIGH]" of the rounds' ratios
+spread() {
+	local x
+	x=$(round_ratios "$@" | sort -g)
+	[ -n "$x" ] || { echo "n/a"; return; }
+	# shellcheck disable=SC2086
+	printf '%.2f [%s-%s]' "$(e2e_median $x)" "$(echo "$x" | head -1)" "$(echo "$x" | tail -1)"
+}
 ratio() { # leg base what
-	printf '%-27s cost per packet udp %s tcp %s   (throughput udp %s tcp %s)  %s\n' \
-		"$1/$2:" "$(e2e_ratio "${MU[$2]}" "${MU[$1]}")" "$(e2e_ratio "${MT[$2]}" "${MT[$1]}")" \
-		"$(e2e_ratio "${MU[$1]}" "${MU[$2]}")" "$(e2e_ratio "${MT[$1]}" "${MT[$2]}")" "$3"
+	printf '%-27s cost per packet udp %-17s tcp %-17s  %s\n' \
+		"$1/$2:" "$(spread RU "$1" "$2")" "$(spread RT "$1" "$2")" "$3"
 }
 echo "target: a translated flow costs at most 10% more per packet than an untranslated one (cost <= 1.10)"
+echo "(each: the median of the $rounds rounds' own ratios [the lowest-the highest])"
 ratio dnat plain "translated against untranslated"
 ratio masq plain "both addresses translated against untranslated"
 ratio nat-untranslated plain "a nat table's copy of whole packets, nothing translated"
