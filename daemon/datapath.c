@@ -352,6 +352,8 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	l2_type_of(t, p, l2_steered, &ev);
 	ev.csum_unverified = p->csum_unverified;
 
+	/* whole packets keep coming while large ones come that may be
+	 * rewritten here */
 	if (t->whole && t->cur_off && p->orig_len >
 	    __atomic_load_n(&t->e->copy_small, __ATOMIC_RELAXED) &&
 	    p->orig_len == p->len && wants_whole(t, prog, &ev))
@@ -1255,16 +1257,22 @@ static void offload_stats(struct qt_engine *e, struct qt_buf *out)
 		sum.refused += RD(s->refused);
 		sum.batches += RD(s->batches);
 		sum.flushes += RD(s->flushes);
+		sum.wait_us += RD(s->wait_us);
+		if (RD(s->wait_max_us) > sum.wait_max_us)
+			sum.wait_max_us = RD(s->wait_max_us);
 	}
 	qt_buf_printf(out, "nat offload: IPv4 %s, IPv6 %s (table %s); "
 		      "connections offloaded %llu, forgotten %llu, refused "
-		      "%llu; batches %llu, flushes %llu\n",
+		      "%llu; batches %llu, flushes %llu; queue threads "
+		      "waited %llu us for the kernel, at most %llu us\n",
 		      e->natoff[0] ? "on" : "off", e->natoff[1] ? "on" : "off",
 		      QT_NATOFF_TABLE, (unsigned long long)sum.offloaded,
 		      (unsigned long long)sum.forgotten,
 		      (unsigned long long)sum.refused,
 		      (unsigned long long)sum.batches,
-		      (unsigned long long)sum.flushes);
+		      (unsigned long long)sum.flushes,
+		      (unsigned long long)sum.wait_us,
+		      (unsigned long long)sum.wait_max_us);
 }
 
 void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
