@@ -35,8 +35,13 @@
 # round's own ratio (its legs measured within seconds of each other),
 # with the lowest and highest round beside it: on a shared machine the
 # medians of throughput swing by a third from run to run, a round's
-# ratio much less. A change is best judged by
-# tests/bench/bench_nat_ab.sh, its build beside the one before it.
+# ratio much less. Beside it, what the firewall's qtablesd spent: its
+# CPU time (user and system, every thread; the verdicts' sends carry
+# the packets through the rest of the firewall's path) per packet the
+# server received (UDP) and per megabyte (TCP), whose ratio leg/base
+# moves much less with other load on the machine than throughput. A
+# change is best judged by tests/bench/bench_nat_ab.sh, its build
+# beside the one before it.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${ROUNDS:-5}
@@ -104,14 +109,27 @@ done
 QT_PREFIX=$base_prefix
 sleep 0.5
 
-declare -A UDP TCP RU RT
+declare -A UDP TCP RU RT CU CT
+# cpu_per LEG BEFORE_US UNITS_BEFORE UNITS_AFTER SCALE: qtablesd's
+# CPU us since BEFORE_US per SCALE units received
+cpu_per() {
+	local now
+	now=$(e2e_cpu_us "$(cat "$QT_RUN/${FWN[$1]}.pid")")
+	awk -v c=$((now - $2)) -v a="$3" -v b="$4" -v k="$5" \
+		'BEGIN { if (b > a) printf "%.3f", c * k / (b - a); else print 0 }'
+}
 for ((r = 0; r < rounds; r++)); do
 	line="round $((r + 1)):"
 	for ((i = 0; i < ${#legs[@]}; i++)); do
 		leg=${legs[(i + r) % ${#legs[@]}]}
+		pid=$(cat "$QT_RUN/${FWN[$leg]}.pid")
+		c0=$(e2e_cpu_us "$pid") n0=$(e2e_rx_packets "${SN[$leg]}")
 		u=$(e2e_udp_kpps "${CN[$leg]}" "${SN[$leg]}" "${DST[$leg]}" "$secs"); u=${u:-0}
+		CU[$leg,$r]=$(cpu_per "$leg" "$c0" "$n0" "$(e2e_rx_packets "${SN[$leg]}")" 1)
 		sleep 0.2
+		c0=$(e2e_cpu_us "$pid") n0=$(e2e_rx_bytes "${SN[$leg]}")
 		t=$(e2e_tcp_gbps "${CN[$leg]}" "${DST[$leg]}" "$secs"); t=${t:-0}
+		CT[$leg,$r]=$(cpu_per "$leg" "$c0" "$n0" "$(e2e_rx_bytes "${SN[$leg]}")" 1000000)
 		sleep 0.2
 		UDP[$leg]="${UDP[$leg]:-} $u"
 		TCP[$leg]="${TCP[$leg]:-} $t"
@@ -152,6 +170,10 @@ ratio() { # leg base what
 	printf '%-27s cost per packet udp %-17s tcp %-17s  %s\n' \
 		"$1/$2:" "$(spread RU "$1" "$2")" "$(spread RT "$1" "$2")" "$3"
 }
+cpu_ratio() { # leg base: qtablesd's CPU per unit, leg against base
+	printf '%-27s qtablesd CPU   udp %-17s tcp %-17s\n' \
+		"$1/$2:" "$(spread CU "$2" "$1")" "$(spread CT "$2" "$1")"
+}
 echo "target: a translated flow costs at most 10% more per packet than an untranslated one (cost <= 1.10)"
 echo "(each: the median of the $rounds rounds' own ratios [the lowest-the highest])"
 ratio dnat plain "translated against untranslated"
@@ -160,6 +182,19 @@ ratio nat-untranslated plain "a nat table's copy of whole packets, nothing trans
 ratio dnat nat-untranslated "translating itself (both with the nat table)"
 ratio masq nat-untranslated "translating both addresses itself"
 ratio masq dnat "the source address besides the destination"
+echo
+echo "qtablesd's CPU time per packet received (udp) and per megabyte (tcp), leg against base, each round's own:"
+for leg in "${legs[@]}"; do
+	# shellcheck disable=SC2046
+	printf '%-16s udp %8.2f us/packet  tcp %8.2f us/MB   (medians)\n' "$leg" \
+		"$(e2e_median $(for ((r = 0; r < rounds; r++)); do echo "${CU[$leg,$r]}"; done))" \
+		"$(e2e_median $(for ((r = 0; r < rounds; r++)); do echo "${CT[$leg,$r]}"; done))"
+done
+cpu_ratio dnat plain
+cpu_ratio masq plain
+cpu_ratio nat-untranslated plain
+cpu_ratio dnat nat-untranslated
+cpu_ratio masq nat-untranslated
 
 # The packets went through the firewalls and were translated: the nat
 # rules' counters (a connection's first packet only) and the queue's.
