@@ -845,6 +845,12 @@ void qt_engine_stop(struct qt_engine *e)
 		qt_log_daemon(LOG_ERR, "qtablesd: %s", msg);
 	__atomic_store_n(&e->stop, 1, __ATOMIC_RELAXED);
 	wake_threads(e);
+	/* the watcher first: an address that goes has it take every
+	 * connection table's lock (masq_forget), which must not be freed
+	 * under it */
+	if (e->watcher_started)
+		pthread_join(e->watcher, NULL);
+	e->watcher_started = false;
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		if (t->started)
@@ -860,8 +866,6 @@ void qt_engine_stop(struct qt_engine *e)
 		free(t->buf);
 		qt_ctg_free(t->ctg);
 	}
-	if (e->watcher_started)
-		pthread_join(e->watcher, NULL);
 	offload_stop(e);
 	free(e->th);
 	qt_prog_free(e->prog);
