@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "steering.h"
 
@@ -453,10 +454,33 @@ void qt_natoff_close(struct qt_natoff *o)
 	free(o);
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int send_batch_wait(struct qt_natoff *o, bool add,
+			   const struct qt_natoff_elem *el, unsigned n);
+
 /* Send one batch and wait for every message's acknowledgement: 0, or
- * -errno of the first refusal (the kernel then applied none of it). */
+ * -errno of the first refusal (the kernel then applied none of it).
+ * The time it took is counted. */
 static int send_batch(struct qt_natoff *o, bool add,
 		      const struct qt_natoff_elem *el, unsigned n)
+{
+	uint64_t t0 = mono_us();
+	int rc = send_batch_wait(o, add, el, n);
+	uint64_t d = mono_us() - t0;
+	o->st.wait_us += d;
+	if (d > o->st.wait_max_us)
+		o->st.wait_max_us = d;
+	return rc;
+}
+
+static int send_batch_wait(struct qt_natoff *o, bool add,
+			   const struct qt_natoff_elem *el, unsigned n)
 {
 	unsigned nmsg;
 	uint32_t first = o->seq;

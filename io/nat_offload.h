@@ -137,6 +137,9 @@ int qt_natoff_refill(struct qt_natoff *o);
 
 struct qt_natoff_stats {
 	uint64_t offloaded, forgotten, refused, batches, flushes;
+	/* the time the queue thread spent sending batches and waiting
+	 * for their acknowledgements: in all, and the longest one (us) */
+	uint64_t wait_us, wait_max_us;
 };
 const struct qt_natoff_stats *qt_natoff_stats(const struct qt_natoff *o);
 /* The first refusal's message since the last call ("" when none). */

@@ -196,6 +196,30 @@ ct_list() {
 	[ "$output" = "10.0.2.5:43000" ]
 }
 
+@test "a stop while addresses come and go ends the daemon: the address watcher is done before the connection tables are freed" {
+	daemon_only
+	# addresses added and removed all along: each change has the
+	# watcher forget MASQUERADE's connections, taking every table's
+	# lock, while the daemon stops
+	ip netns exec "$FW" sh -c 'while :; do
+		ip addr add 10.0.2.9/32 dev qtf1; ip addr del 10.0.2.9/32 dev qtf1
+	done' >/dev/null 2>&1 &
+	BGPIDS+=("$!")
+	for i in $(seq 12); do
+		qt "$FW" -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+		sleep 0.$((RANDOM % 3))
+		kill -TERM "$DPID"
+		for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.05; done
+		if kill -0 "$DPID" 2>/dev/null; then
+			echo "stop $i: qtablesd still running after 5 s"
+			return 1
+		fi
+		wait "$DPID" || true
+		DPID=
+		start_daemon
+	done
+}
+
 # nf_nat_masquerade_ipv4: inet_select_addr(out, next hop): of the
 # out-interface's addresses the one whose subnet holds the next hop (the
 # destination on a link, else the route's gateway).

@@ -31,9 +31,17 @@
 # moment hits all of them; medians over the rounds. The cost of a packet
 # is 1/throughput, so "cost ratio" is plain/translated throughput; the
 # target is a translated flow costing at most 10% more per packet
-# (cost ratio <= 1.10). On a shared machine these ratios swing by a
-# third from run to run: a change is better judged by
-# tests/bench/bench_nat_ab.sh, its build beside the one before it.
+# (cost ratio <= 1.10). The ratio printed is the median of each
+# round's own ratio (its legs measured within seconds of each other),
+# with the lowest and highest round beside it: on a shared machine the
+# medians of throughput swing by a third from run to run, a round's
+# ratio much less. Beside it, what the firewall's qtablesd spent: its
+# CPU time (user and system, every thread; the verdicts' sends carry
+# the packets through the rest of the firewall's path) per packet the
+# server received (UDP) and per megabyte (TCP), whose ratio leg/base
+# moves much less with other load on the machine than throughput. A
+# change is best judged by tests/bench/bench_nat_ab.sh, its build
+# beside the one before it.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${ROUNDS:-5}
@@ -101,17 +109,31 @@ done
 QT_PREFIX=$base_prefix
 sleep 0.5
 
-declare -A UDP TCP
+declare -A UDP TCP RU RT CU CT
+# cpu_per LEG BEFORE_US UNITS_BEFORE UNITS_AFTER SCALE: qtablesd's
+# CPU us since BEFORE_US per SCALE units received
+cpu_per() {
+	local now
+	now=$(e2e_cpu_us "$(cat "$QT_RUN/${FWN[$1]}.pid")")
+	awk -v c=$((now - $2)) -v a="$3" -v b="$4" -v k="$5" \
+		'BEGIN { if (b > a) printf "%.3f", c * k / (b - a); else print 0 }'
+}
 for ((r = 0; r < rounds; r++)); do
 	line="round $((r + 1)):"
 	for ((i = 0; i < ${#legs[@]}; i++)); do
 		leg=${legs[(i + r) % ${#legs[@]}]}
+		pid=$(cat "$QT_RUN/${FWN[$leg]}.pid")
+		c0=$(e2e_cpu_us "$pid") n0=$(e2e_rx_packets "${SN[$leg]}")
 		u=$(e2e_udp_kpps "${CN[$leg]}" "${SN[$leg]}" "${DST[$leg]}" "$secs"); u=${u:-0}
+		CU[$leg,$r]=$(cpu_per "$leg" "$c0" "$n0" "$(e2e_rx_packets "${SN[$leg]}")" 1)
 		sleep 0.2
+		c0=$(e2e_cpu_us "$pid") n0=$(e2e_rx_bytes "${SN[$leg]}")
 		t=$(e2e_tcp_gbps "${CN[$leg]}" "${DST[$leg]}" "$secs"); t=${t:-0}
+		CT[$leg,$r]=$(cpu_per "$leg" "$c0" "$n0" "$(e2e_rx_bytes "${SN[$leg]}")" 1000000)
 		sleep 0.2
 		UDP[$leg]="${UDP[$leg]:-} $u"
 		TCP[$leg]="${TCP[$leg]:-} $t"
+		RU[$leg,$r]=$u RT[$leg,$r]=$t
 		line+=" $leg ${u}kpps/${t}Gbps"
 	done
 	echo "$line"
@@ -129,18 +151,50 @@ for leg in "${legs[@]}"; do
 done
 echo
 # cost ratio = base/leg throughput; each pair says what one step costs
+# round_ratios ARRAY leg base: each round's base/leg, one per line
+round_ratios() {
+	local -n v=$1
+	local r
+	for ((r = 0; r < rounds; r++)); do e2e_ratio "${v[$3,$r]}" "${v[$2,$r]}"; echo; done |
+		grep -v n/a
+}
+# spread ARRAY leg base: "MEDIAN [LOW-HIGH]" of the rounds' ratios
+spread() {
+	local x
+	x=$(round_ratios "$@" | sort -g)
+	[ -n "$x" ] || { echo "n/a"; return; }
+	# shellcheck disable=SC2086
+	printf '%.2f [%s-%s]' "$(e2e_median $x)" "$(echo "$x" | head -1)" "$(echo "$x" | tail -1)"
+}
 ratio() { # leg base what
-	printf '%-27s cost per packet udp %s tcp %s   (throughput udp %s tcp %s)  %s\n' \
-		"$1/$2:" "$(e2e_ratio "${MU[$2]}" "${MU[$1]}")" "$(e2e_ratio "${MT[$2]}" "${MT[$1]}")" \
-		"$(e2e_ratio "${MU[$1]}" "${MU[$2]}")" "$(e2e_ratio "${MT[$1]}" "${MT[$2]}")" "$3"
+	printf '%-27s cost per packet udp %-17s tcp %-17s  %s\n' \
+		"$1/$2:" "$(spread RU "$1" "$2")" "$(spread RT "$1" "$2")" "$3"
+}
+cpu_ratio() { # leg base: qtablesd's CPU per unit, leg against base
+	printf '%-27s qtablesd CPU   udp %-17s tcp %-17s\n' \
+		"$1/$2:" "$(spread CU "$2" "$1")" "$(spread CT "$2" "$1")"
 }
 echo "target: a translated flow costs at most 10% more per packet than an untranslated one (cost <= 1.10)"
+echo "(each: the median of the $rounds rounds' own ratios [the lowest-the highest])"
 ratio dnat plain "translated against untranslated"
 ratio masq plain "both addresses translated against untranslated"
 ratio nat-untranslated plain "a nat table's copy of whole packets, nothing translated"
 ratio dnat nat-untranslated "translating itself (both with the nat table)"
 ratio masq nat-untranslated "translating both addresses itself"
 ratio masq dnat "the source address besides the destination"
+echo
+echo "qtablesd's CPU time per packet received (udp) and per megabyte (tcp), leg against base, each round's own:"
+for leg in "${legs[@]}"; do
+	# shellcheck disable=SC2046
+	printf '%-16s udp %8.2f us/packet  tcp %8.2f us/MB   (medians)\n' "$leg" \
+		"$(e2e_median $(for ((r = 0; r < rounds; r++)); do echo "${CU[$leg,$r]}"; done))" \
+		"$(e2e_median $(for ((r = 0; r < rounds; r++)); do echo "${CT[$leg,$r]}"; done))"
+done
+cpu_ratio dnat plain
+cpu_ratio masq plain
+cpu_ratio nat-untranslated plain
+cpu_ratio dnat nat-untranslated
+cpu_ratio masq nat-untranslated
 
 # The packets went through the firewalls and were translated: the nat
 # rules' counters (a connection's first packet only) and the queue's.

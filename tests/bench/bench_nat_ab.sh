@@ -3,7 +3,8 @@
 #
 #   tests/bench/bench_nat_ab.sh BASE_BUILD   (as root; about 3 minutes)
 #   environment: QT_BUILD (the build to try; default _build), ROUNDS (6),
-#                SECONDS_PER_RUN (3), TCP_ONLY (set: no UDP flood)
+#                SECONDS_PER_RUN (3), TCP_ONLY (set: no UDP flood),
+#                BENCH_PREFIX (the namespaces' prefix)
 #
 # A change to the NAT datapath measured against the build before it:
 # bench_nat.sh's masq firewall (DNAT to the server, MASQUERADE out of
@@ -20,7 +21,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# = 1 ] || { echo "usage: $0 BASE_BUILD" >&2; exit 1; }
 rounds=${ROUNDS:-6}
 secs=${SECONDS_PER_RUN:-3}
-QT_PREFIX=qtab$$
+QT_PREFIX=${BENCH_PREFIX:-qtab$$}
 . "$top/tests/lib/qt.sh"
 declare -A BIN=([A]=$(cd "$1" && pwd) [B]=$QT_BUILD)
 B=${BIN[B]}
@@ -59,7 +60,7 @@ R
 
 echo "qtables bench: the masq firewall of bench_nat.sh, A ${BIN[A]} against B ${BIN[B]}"
 echo "($rounds rounds of $secs s per load and build, alternating; $(nproc) CPUs, $(uname -r))"
-declare -A CN SN FWN UDP TCP
+declare -A CN SN FWN UDP TCP RU RT
 base_prefix=$QT_PREFIX
 for leg in A B; do
 	QT_PREFIX=$base_prefix$leg
@@ -88,6 +89,7 @@ for ((r = 0; r < rounds; r++)); do
 		sleep 0.2
 		UDP[$leg]="${UDP[$leg]:-} $u"
 		TCP[$leg]="${TCP[$leg]:-} $t"
+		RU[$leg,$r]=$u RT[$leg,$r]=$t
 		line+=" $leg ${u}kpps/${t}Gbps"
 	done
 	echo "$line"
@@ -103,7 +105,17 @@ for leg in A B; do
 	MT[$leg]=$(e2e_median ${TCP[$leg]})
 	printf '%-6s %10.1f %12.3f\n' "$leg" "${MU[$leg]}" "${MT[$leg]}"
 done
-echo "B/A throughput: udp $(e2e_ratio "${MU[B]}" "${MU[A]}") tcp $(e2e_ratio "${MT[B]}" "${MT[A]}")"
+echo "B/A throughput: udp $(e2e_ratio "${MU[B]}" "${MU[A]}") tcp $(e2e_ratio "${MT[B]}" "${MT[A]}")  (of the medians)"
+# each round's own B/A (the two measured seconds apart), their median
+round_med() {
+	local -n v=$1
+	local r x
+	x=$(for ((r = 0; r < rounds; r++)); do e2e_ratio "${v[B,$r]}" "${v[A,$r]}"; echo; done | grep -v n/a | sort -g)
+	[ -n "$x" ] || { echo n/a; return; }
+	# shellcheck disable=SC2086
+	printf '%.2f [%s-%s]' "$(e2e_median $x)" "$(echo "$x" | head -1)" "$(echo "$x" | tail -1)"
+}
+echo "B/A throughput, median of the rounds' own [lowest-highest]: udp $(round_med RU) tcp $(round_med RT)"
 echo
 for leg in A B; do
 	fw=${FWN[$leg]}

@@ -7,6 +7,9 @@
 #
 #   e2e_ready NS                  wait until qtablesd in NS answers
 #   e2e_rx_packets NS [DEV]       packets DEV (qts0) of NS received
+#   e2e_rx_bytes NS [DEV]         bytes the same
+#   e2e_cpu_us PID                CPU time (user and system, all
+#                                 threads) process PID has used, us
 #   e2e_udp_kpps C S ADDR SECS    64-byte UDP flood from C to ADDR:9000,
 #                                 counted by S's kernel (dropped in its
 #                                 raw table: no receiving process
@@ -30,6 +33,16 @@ e2e_ready() {
 e2e_rx_packets() {
 	ip -n "$1" -s -j link show "${2:-qts0}" | python3 -c 'import json, sys
 print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
+}
+
+e2e_rx_bytes() {
+	ip -n "$1" -s -j link show "${2:-qts0}" | python3 -c 'import json, sys
+print(json.load(sys.stdin)[0]["stats64"]["rx"]["bytes"])'
+}
+
+e2e_cpu_us() {
+	# utime and stime, fields 14 and 15 after the command's ")"
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%d", ($12 + $13) * 1000000 / hz }' "/proc/$1/stat"
 }
 
 e2e_udp_kpps() {
