@@ -14,6 +14,7 @@
 #include "nft_expr.h"
 #include "nft_nat.h"
 #include "nft_dynset.h"
+#include "nft_limit.h"
 #include "set_store.h"
 
 /* Jumps deeper than this drop the packet (the kernel's nf_tables
@@ -31,7 +32,15 @@ struct nft_rt {
 	unsigned refs;
 	unsigned n;                 /* the rule's statements */
 	struct qt_counters *cnt;    /* per statement (counter ones used) */
-	struct qt_ext_run *run;     /* per statement (log, reject, limit) */
+	struct qt_ext_run *run;     /* per statement (log, reject, ...) */
+	struct nft_rt_shared *sh;   /* limit and quota; NULL: none */
+};
+
+/* The state of a rule's limits and quotas, one per statement, shared
+ * by its runtimes of both families in an inet table. */
+struct nft_rt_shared {
+	unsigned refs;
+	struct qt_nft_sstate st[];
 };
 
 struct qt_nft_store {
@@ -61,6 +70,8 @@ static void rt_free(struct nft_rt *rt)
 	}
 	free(rt->run);
 	free(rt->cnt);
+	if (rt->sh && !--rt->sh->refs)
+		free(rt->sh);
 	free(rt);
 }
 
@@ -102,6 +113,24 @@ static void rt_put(struct qt_nft_store *s, struct nft_rt *rt)
 	rt_free(rt);
 }
 
+/* What a rule's quotas consumed: one state for both families. */
+static void rule_sync_quotas(const struct qt_nft_store *s,
+			     const struct nft_table *t, struct nft_rule *r)
+{
+	for (const struct nft_rt *rt = s->b[bucket(t->handle, r->handle)];
+	     rt; rt = rt->next) {
+		if (rt->table != t->handle || rt->rule != r->handle ||
+		    rt->n != r->n || !rt->sh)
+			continue;
+		for (unsigned i = 0; i < r->n; i++)
+			if (r->stmts[i].kind == NFT_S_QUOTA)
+				r->stmts[i].quota_used = __atomic_load_n(
+					&rt->sh->st[i].consumed,
+					__ATOMIC_RELAXED);
+		return;
+	}
+}
+
 void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs)
 {
 	if (!s || !rs)
@@ -135,6 +164,7 @@ void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs)
 						r->stmts[i].packets = pk[i];
 						r->stmts[i].bytes = by[i];
 					}
+				rule_sync_quotas(s, t, r);
 			}
 		}
 	}
@@ -154,14 +184,21 @@ static uint32_t rule_sig(const struct nft_rule *r)
 		switch (s->kind) {
 		case NFT_S_LOG:
 			MIX(s->level);
+			MIX(s->log_flags);
 			for (const char *p = s->prefix; p && *p; p++)
 				MIX(*p);
+			break;
+		case NFT_S_QUOTA:
+			MIX(s->quota_bytes);
+			MIX(s->quota_bytes >> 32);
+			MIX(s->quota_over);
 			break;
 		case NFT_S_LIMIT:
 			MIX(s->rate);
 			MIX(s->rate >> 32);
 			MIX(s->burst);
 			MIX(s->over);
+			MIX(s->bytes_unit != NULL);
 			for (const char *p = s->unit; p && *p; p++)
 				MIX(*p);
 			break;
@@ -297,22 +334,91 @@ static const char *reject_with(const struct nft_stmt *s, uint8_t family)
 	return NULL;
 }
 
+/* log as the LOG target writes its line: nft's flags are LOG's
+ * options. nft's group (NFLOG) and level audit are the kernel's to
+ * deliver (nfnetlink_log, the audit log): the engine has no way to. */
+static int make_log_inst(struct qt_ext_run *run, const struct nft_stmt *s,
+			 uint8_t family, const struct qt_engine_env *env,
+			 struct qt_buf *err)
+{
+	static const struct { unsigned bit; const char *opt; } flags[] = {
+		{ NFT_LOG_TCPSEQ, "log-tcp-sequence" },
+		{ NFT_LOG_TCPOPT, "log-tcp-options" },
+		{ NFT_LOG_IPOPT, "log-ip-options" },
+		{ NFT_LOG_UID, "log-uid" },
+		{ NFT_LOG_MACDECODE, "log-macdecode" },
+	};
+	if (s->has_group) {
+		qt_buf_printf(err, "Error: qtables cannot run log group (the "
+			      "kernel's nfnetlink_log)\n");
+		return -1;
+	}
+	if (s->level == 8) {
+		qt_buf_printf(err, "Error: qtables cannot run log level "
+			      "audit (the kernel's audit log)\n");
+		return -1;
+	}
+	struct opt_word w[2 + sizeof(flags) / sizeof(flags[0])];
+	unsigned n = 0;
+	char lv[16];
+	if (s->prefix)
+		w[n++] = (struct opt_word){ "log-prefix", s->prefix };
+	snprintf(lv, sizeof(lv), "%d", s->level < 0 ? 4 : s->level);
+	w[n++] = (struct opt_word){ "log-level", lv };
+	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+		if (s->log_flags & flags[k].bit)
+			w[n++] = (struct opt_word){ flags[k].opt, NULL };
+	return make_inst(run, "LOG", QT_EXT_TARGET, family, w, n, env, err);
+}
+
+/* The rule's limit and quota states: its sibling's of the other family
+ * (an inet rule), or new ones. */
+static int make_rt_shared(struct qt_nft_store *st, struct nft_rt *rt,
+			  const struct nft_rule *r, struct qt_buf *err)
+{
+	bool any = false;
+	for (unsigned i = 0; i < r->n; i++)
+		any |= r->stmts[i].kind == NFT_S_LIMIT ||
+		       r->stmts[i].kind == NFT_S_QUOTA;
+	if (!any)
+		return 0;
+	for (struct nft_rt *o = st->b[bucket(rt->table, rt->rule)]; o;
+	     o = o->next)
+		if (o != rt && o->table == rt->table && o->rule == rt->rule &&
+		    o->sig == rt->sig && o->family != rt->family && o->sh) {
+			rt->sh = o->sh;
+			rt->sh->refs++;
+			return 0;
+		}
+	rt->sh = calloc(1, sizeof(*rt->sh) + r->n * sizeof(rt->sh->st[0]));
+	if (!rt->sh) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	rt->sh->refs = 1;
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct nft_stmt *s = &r->stmts[i];
+		if (s->kind == NFT_S_QUOTA)
+			rt->sh->st[i].consumed = s->quota_used;
+		else if (s->kind == NFT_S_LIMIT &&
+			 qt_nft_limit_init(&rt->sh->st[i], s) < 0) {
+			qt_buf_printf(err, "Error: qtables cannot run this "
+				      "limit\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 			 uint8_t family, const struct qt_engine_env *env,
 			 struct qt_buf *err)
 {
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct nft_stmt *s = &r->stmts[i];
-		char a[64], b[32];
+		char a[64];
 		if (s->kind == NFT_S_LOG) {
-			struct opt_word w[2];
-			unsigned n = 0;
-			if (s->prefix)
-				w[n++] = (struct opt_word){ "log-prefix", s->prefix };
-			snprintf(b, sizeof(b), "%d", s->level < 0 ? 4 : s->level);
-			w[n++] = (struct opt_word){ "log-level", b };
-			if (make_inst(&rt->run[i], "LOG", QT_EXT_TARGET, family,
-				      w, n, env, err) < 0)
+			if (make_log_inst(&rt->run[i], s, family, env, err) < 0)
 				return -1;
 		} else if (s->kind == NFT_S_REJECT) {
 			const char *with = reject_with(s, family);
@@ -325,21 +431,6 @@ static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 			struct opt_word w = { "reject-with", with };
 			if (make_inst(&rt->run[i], "REJECT", QT_EXT_TARGET,
 				      family, &w, 1, env, err) < 0)
-				return -1;
-		} else if (s->kind == NFT_S_LIMIT) {
-			if (s->bytes_unit || !s->unit) {
-				qt_buf_printf(err, "Error: qtables cannot run "
-					      "limits of bytes\n");
-				return -1;
-			}
-			snprintf(a, sizeof(a), "%llu/%s",
-				 (unsigned long long)s->rate, s->unit);
-			snprintf(b, sizeof(b), "%llu",
-				 (unsigned long long)(s->burst ? s->burst : 5));
-			struct opt_word w[2] = { { "limit", a },
-						 { "limit-burst", b } };
-			if (make_inst(&rt->run[i], "limit", QT_EXT_MATCH,
-				      family, w, 2, env, err) < 0)
 				return -1;
 		} else if (s->kind == NFT_S_NAT) {
 			if (qt_nft_nat_inst(&rt->run[i], s, family, err) < 0)
@@ -420,7 +511,8 @@ static struct nft_rt *rt_get(struct qt_nft_store *s, uint8_t family,
 	rt->rule = r->handle;
 	rt->sig = sig;
 	rt->n = r->n;
-	if (make_rt_insts(rt, r, family, env, err) < 0) {
+	if (make_rt_insts(rt, r, family, env, err) < 0 ||
+	    make_rt_shared(s, rt, r, err) < 0) {
 		rt_free(rt);
 		return NULL;
 	}
@@ -445,7 +537,7 @@ enum skind {
 	CS_MATCH, CS_COUNTER, CS_VERDICT, CS_EXT_TARGET, CS_EXT_MATCH,
 	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_X, CS_MARK_SET_X,
 	CS_CTMARK_SET_X,
-	CS_SET_UPDATE,
+	CS_SET_UPDATE, CS_LIMIT, CS_QUOTA,
 	CS_NOP                      /* does nothing in this family */
 };
 
@@ -474,7 +566,10 @@ struct cstmt {
 	uint32_t chain;
 	/* extensions */
 	const struct qt_ext_inst *ext;
-	bool invert;                /* limit ... over */
+	bool invert;                /* limit ... over, quota over */
+	/* limit and quota: their state; quota: its bytes */
+	struct qt_nft_sstate *st;
+	uint64_t quota;
 	/* mark set */
 	uint32_t value;
 	/* a dynamic set: looked up (match) or changed (set update) */
@@ -801,9 +896,15 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			cs->ext = &rt->run[i].in;
 			break;
 		case NFT_S_LIMIT:
-			cs->kind = CS_EXT_MATCH;
-			cs->ext = &rt->run[i].in;
+			cs->kind = CS_LIMIT;
+			cs->st = &rt->sh->st[i];
 			cs->invert = s->over;
+			break;
+		case NFT_S_QUOTA:
+			cs->kind = CS_QUOTA;
+			cs->st = &rt->sh->st[i];
+			cs->invert = s->quota_over;
+			cs->quota = s->quota_bytes;
 			break;
 		case NFT_S_SET_FIELD:
 			if (!s->field || s->field->type != NFT_T_MARK ||
@@ -1333,6 +1434,16 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			break;
 		case CS_EXT_MATCH:
 			if (s->ext->ext->match(s->ext, ev) == s->invert)
+				return R_NEXT;
+			break;
+		case CS_LIMIT:
+			if (qt_nft_limit_take(s->st, ev->orig_len, ev->now_ns) ==
+			    s->invert)
+				return R_NEXT;
+			break;
+		case CS_QUOTA:
+			if (!qt_nft_quota_take(s->st, s->quota, s->invert,
+					       ev->orig_len))
 				return R_NEXT;
 			break;
 		case CS_EXT_TARGET: {

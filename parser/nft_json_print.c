@@ -673,17 +673,60 @@ static void put_reject(const struct nft_table *t, const struct nft_stmt *s,
 static void put_log(const struct nft_stmt *s, struct qt_buf *b)
 {
 	bool level = s->level >= 0 && s->level != 4;
-	if (!s->prefix && !level) {
+	if (!s->prefix && !level && !s->has_group && !s->has_snaplen &&
+	    !s->has_qthreshold && !s->log_flags) {
 		qt_buf_puts(b, "{\"log\": null}");
 		return;
 	}
 	qt_buf_puts(b, "{\"log\": {");
-	if (s->prefix)
+	const char *sep = "";
+	if (s->prefix) {
 		key_str(b, "prefix", s->prefix);
+		sep = ", ";
+	}
+	if (s->has_group) {
+		qt_buf_printf(b, "%s\"group\": %u", sep, s->group);
+		sep = ", ";
+	}
+	if (s->has_snaplen) {
+		qt_buf_printf(b, "%s\"snaplen\": %u", sep, s->snaplen);
+		sep = ", ";
+	}
+	if (s->has_qthreshold) {
+		qt_buf_printf(b, "%s\"queue-threshold\": %u", sep,
+			      s->qthreshold);
+		sep = ", ";
+	}
 	if (level) {
-		if (s->prefix)
-			qt_buf_puts(b, ", ");
+		qt_buf_puts(b, sep);
 		key_str(b, "level", log_levels[s->level]);
+		sep = ", ";
+	}
+	static const struct { unsigned bit; const char *name; } flags[] = {
+		{ NFT_LOG_TCPSEQ, "tcp sequence" },
+		{ NFT_LOG_TCPOPT, "tcp options" },
+		{ NFT_LOG_IPOPT, "ip options" },
+		{ NFT_LOG_UID, "skuid" },
+		{ NFT_LOG_MACDECODE, "ether" },
+	};
+	unsigned f = s->log_flags, n = 0;
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		n += (f & flags[i].bit) != 0;
+	if (n) {
+		qt_buf_printf(b, "%s\"flags\": ", sep);
+		if ((f & NFT_LOG_ALL) == NFT_LOG_ALL)
+			qt_buf_puts(b, "\"all\"");
+		if ((f & NFT_LOG_ALL) != NFT_LOG_ALL && n > 1)
+			qt_buf_putc(b, '[');
+		const char *fs = "";
+		for (size_t i = 0; (f & NFT_LOG_ALL) != NFT_LOG_ALL &&
+				   i < sizeof(flags) / sizeof(flags[0]); i++)
+			if (f & flags[i].bit) {
+				qt_buf_printf(b, "%s\"%s\"", fs, flags[i].name);
+				fs = ", ";
+			}
+		if ((f & NFT_LOG_ALL) != NFT_LOG_ALL && n > 1)
+			qt_buf_putc(b, ']');
 	}
 	qt_buf_puts(b, "}}");
 }
@@ -691,15 +734,22 @@ static void put_log(const struct nft_stmt *s, struct qt_buf *b)
 /* limit's object: {"rate": ..., "burst": ..., "per": ...} */
 static void put_limit_body(const struct nft_stmt *s, struct qt_buf *b)
 {
+	const char *ru = NULL, *bu = NULL;
+	uint64_t rate = s->rate, burst = s->burst;
+	if (s->bytes_unit) {
+		rate = nft_bytes_split(s->rate, &ru);
+		burst = nft_bytes_split(s->burst, &bu);
+	}
 	qt_buf_printf(b, "{\"rate\": %" PRIu64 ", \"burst\": %" PRIu64 ", ",
-		      s->rate, s->burst);
+		      rate, burst);
 	key_str(b, "per", s->unit);
 	if (s->over)
 		qt_buf_puts(b, ", \"inv\": true");
 	if (s->bytes_unit) {
 		qt_buf_puts(b, ", ");
-		key_str(b, "rate_unit", s->bytes_unit);
-		qt_buf_puts(b, ", \"burst_unit\": \"bytes\"");
+		key_str(b, "rate_unit", ru);
+		qt_buf_puts(b, ", ");
+		key_str(b, "burst_unit", bu);
 	}
 	qt_buf_putc(b, '}');
 }
@@ -738,6 +788,16 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	case NFT_S_LOG:
 		put_log(s, b);
 		return;
+	case NFT_S_QUOTA: {
+		struct nft_elem e;
+		memset(&e, 0, sizeof(e));
+		e.has_quota = true;
+		e.quota_over = s->quota_over;
+		e.quota_bytes = s->quota_bytes;
+		e.quota_used = s->quota_used;
+		put_elem_stmts(&e, !o->stateless, false, b);
+		return;
+	}
 	case NFT_S_LIMIT:
 		qt_buf_puts(b, "{\"limit\": ");
 		put_limit_body(s, b);

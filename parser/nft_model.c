@@ -1,5 +1,6 @@
 /* See nft_model.h. */
 #include "nft_model.h"
+#include <errno.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -666,4 +667,44 @@ const char *nft_limit_unit_name(uint64_t seconds)
 		if (limit_units[i].seconds == seconds)
 			return limit_units[i].name;
 	return "second";
+}
+
+uint64_t nft_bytes_split(uint64_t v, const char **unit)
+{
+	static const char *const units[] = { "bytes", "kbytes", "mbytes" };
+	unsigned u = 0;
+	while (u < 2 && v && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	*unit = units[u];
+	return v;
+}
+
+int nft_limit_params(uint64_t rate, uint64_t unit_s, uint64_t burst,
+		     bool bytes, uint64_t *tokens_max, uint64_t *cost)
+{
+	uint64_t nsecs, with_burst, t;
+	if (!rate)
+		return EINVAL;
+	if (__builtin_mul_overflow(unit_s, (uint64_t)1000000000, &nsecs))
+		return EOVERFLOW;
+	/* the burst travels as 32 bits */
+	burst &= 0xffffffffu;
+	if (!bytes && !burst)
+		burst = 5;
+	if (__builtin_add_overflow(rate, burst, &with_burst))
+		return EOVERFLOW;
+	if (!bytes) {
+		*cost = nsecs / rate;
+		if (__builtin_mul_overflow(*cost, burst, tokens_max))
+			return EOVERFLOW;
+		return 0;
+	}
+	/* a packet's cost is nsecs * len / rate, at its time */
+	*cost = nsecs;
+	if (__builtin_mul_overflow(nsecs, with_burst, &t))
+		return EOVERFLOW;
+	*tokens_max = t / rate;
+	return 0;
 }

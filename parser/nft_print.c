@@ -385,6 +385,63 @@ static const char *const log_levels[] = {
 	"audit",
 };
 
+/* limit rate [over] N[ UNIT]/TIME [burst N UNIT]: bytes in the largest
+ * unit they are whole in, as nft lists them */
+static void print_limit(const struct nft_stmt *s, struct qt_buf *b)
+{
+	qt_buf_printf(b, "limit rate %s", s->over ? "over " : "");
+	if (!s->bytes_unit) {
+		qt_buf_printf(b, "%" PRIu64 "/%s", s->rate, s->unit);
+		if (s->burst != 5)
+			qt_buf_printf(b, " burst %" PRIu64 " packets",
+				      s->burst);
+		return;
+	}
+	const char *u;
+	uint64_t v = nft_bytes_split(s->rate, &u);
+	qt_buf_printf(b, "%" PRIu64 " %s/%s", v, u, s->unit);
+	if (s->burst) {
+		v = nft_bytes_split(s->burst, &u);
+		qt_buf_printf(b, " burst %" PRIu64 " %s", v, u);
+	}
+}
+
+/* log [prefix P] [group N] [snaplen N] [queue-threshold N] [level L]
+ * [flags ...] in nft's order */
+static void print_log(const struct nft_stmt *s, struct qt_buf *b)
+{
+	qt_buf_puts(b, "log");
+	if (s->prefix)
+		qt_buf_printf(b, " prefix \"%s\"", s->prefix);
+	if (s->has_group)
+		qt_buf_printf(b, " group %u", s->group);
+	if (s->has_snaplen)
+		qt_buf_printf(b, " snaplen %u", s->snaplen);
+	if (s->has_qthreshold)
+		qt_buf_printf(b, " queue-threshold %u", s->qthreshold);
+	if (s->level >= 0 && s->level != 4)
+		qt_buf_printf(b, " level %s", log_levels[s->level]);
+	unsigned f = s->log_flags;
+	if ((f & NFT_LOG_ALL) == NFT_LOG_ALL) {
+		qt_buf_puts(b, " flags all");
+		return;
+	}
+	if (f & (NFT_LOG_TCPSEQ | NFT_LOG_TCPOPT)) {
+		qt_buf_puts(b, " flags tcp");
+		if (f & NFT_LOG_TCPSEQ)
+			qt_buf_puts(b, " sequence");
+		if (f & NFT_LOG_TCPOPT)
+			qt_buf_puts(b, f & NFT_LOG_TCPSEQ ? ",options"
+							  : " options");
+	}
+	if (f & NFT_LOG_IPOPT)
+		qt_buf_puts(b, " flags ip options");
+	if (f & NFT_LOG_UID)
+		qt_buf_puts(b, " flags skuid");
+	if (f & NFT_LOG_MACDECODE)
+		qt_buf_puts(b, " flags ether");
+}
+
 static void print_reject(const struct nft_table *t, const struct nft_stmt *s,
 			 struct qt_buf *b)
 {
@@ -474,20 +531,18 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		print_reject(t, s, b);
 		return;
 	case NFT_S_LOG:
-		qt_buf_puts(b, "log");
-		if (s->prefix)
-			qt_buf_printf(b, " prefix \"%s\"", s->prefix);
-		if (s->level >= 0 && s->level != 4)
-			qt_buf_printf(b, " level %s", log_levels[s->level]);
+		print_log(s, b);
 		return;
 	case NFT_S_LIMIT:
-		qt_buf_printf(b, "limit rate %s%" PRIu64 "%s%s/%s",
-			      s->over ? "over " : "", s->rate,
-			      s->bytes_unit ? " " : "",
-			      s->bytes_unit ? s->bytes_unit : "", s->unit);
-		if (s->bytes_unit ? s->burst != 0 : s->burst != 5)
-			qt_buf_printf(b, " burst %" PRIu64 " %s", s->burst,
-				      s->bytes_unit ? "bytes" : "packets");
+		print_limit(s, b);
+		return;
+	case NFT_S_QUOTA:
+		qt_buf_printf(b, "quota %s", s->quota_over ? "over " : "");
+		print_qbytes(s->quota_bytes, b);
+		if (!o->stateless && s->quota_used) {
+			qt_buf_puts(b, " used ");
+			print_qbytes(s->quota_used, b);
+		}
 		return;
 	case NFT_S_SET_FIELD:
 		qt_buf_printf(b, "%s %s set ", s->field->proto, s->field->name);
@@ -539,15 +594,8 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			print_duration(s->timeout_ms, b);
 		}
 		if (s->has_limit) {
-			qt_buf_printf(b, " limit rate %s%" PRIu64 "%s%s/%s",
-				      s->over ? "over " : "", s->rate,
-				      s->bytes_unit ? " " : "",
-				      s->bytes_unit ? s->bytes_unit : "",
-				      s->unit);
-			if (s->bytes_unit ? s->burst != 0 : s->burst != 5)
-				qt_buf_printf(b, " burst %" PRIu64 " %s",
-					      s->burst, s->bytes_unit ? "bytes"
-								      : "packets");
+			qt_buf_putc(b, ' ');
+			print_limit(s, b);
 		}
 		print_elem_stmts(s->has_counter, 0, 0, s->has_quota,
 				 s->quota_over, s->quota_bytes, 0,

@@ -509,75 +509,6 @@ int nr_parse_u64(struct cur *c, uint64_t *v)
 	return 0;
 }
 
-static const char *const log_levels[] = {
-	"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
-	"audit",
-};
-
-static const char *const time_units[] = { "second", "minute", "hour",
-					  "day", "week" };
-static const char *const byte_units[] = { "bytes", "kbytes", "mbytes" };
-
-int nr_parse_limit(struct cur *c, struct nft_stmt *s)
-{
-	if (!nr_at(c, "rate"))
-		return nr_unexpected(c, "rate");
-	c->i++;
-	if (nr_at(c, "over")) {
-		s->over = true;
-		c->i++;
-	}
-	struct nft_tok *t = nr_peek(c);
-	if (!t || t->kind != NT_WORD)
-		return nr_unexpected(c, "number");
-	char unit[32] = "";
-	char *end;
-	s->rate = strtoull(t->text, &end, 10);
-	if (end == t->text)
-		return nr_unexpected(c, "number");
-	if (*end == '/') {
-		snprintf(unit, sizeof(unit), "%s", end + 1);
-		c->i++;
-	} else if (!*end) {
-		c->i++;
-		struct nft_tok *u = nr_peek(c);
-		const char *slash = u && u->kind == NT_WORD ? strchr(u->text, '/')
-							   : NULL;
-		if (!slash)
-			return nr_unexpected(c, NULL);
-		for (size_t i = 0; i < 3; i++)
-			if (strlen(byte_units[i]) == (size_t)(slash - u->text) &&
-			    !strncmp(u->text, byte_units[i], (size_t)(slash - u->text)))
-				s->bytes_unit = byte_units[i];
-		if (!s->bytes_unit)
-			return nr_unexpected(c, NULL);
-		snprintf(unit, sizeof(unit), "%s", slash + 1);
-		t = u;
-		c->i++;
-	} else {
-		return nr_unexpected(c, NULL);
-	}
-	for (size_t i = 0; i < 5; i++)
-		if (!strcmp(unit, time_units[i]))
-			s->unit = time_units[i];
-	if (!s->unit) {
-		/* the unit after the slash is the token nft did not want */
-		struct nft_loc a = t->loc, b = nr_tok_end(t);
-		a.col = b.col - (int)strlen(unit) + 1;
-		return nr_error_span(c->r, &a, &b, "syntax error, unexpected "
-				  "string");
-	}
-	s->burst = s->bytes_unit ? 0 : 5;
-	if (nr_at(c, "burst")) {
-		c->i++;
-		if (nr_parse_u64(c, &s->burst) < 0)
-			return -1;
-		if (nr_at(c, "packets") || nr_at(c, "bytes"))
-			c->i++;
-	}
-	return 0;
-}
-
 static const char *l4_desc_name(int p);
 static bool is_l4_ctx_key(const struct nft_table *tb,
 			  const struct nft_field *f);
@@ -731,38 +662,6 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 	}
 	default_of_family(s, by_family, x.l3);
 	return 0;
-}
-
-static int parse_log(struct cur *c, struct nft_stmt *s)
-{
-	for (;;) {
-		if (nr_at(c, "prefix")) {
-			c->i++;
-			struct nft_tok *t = nr_peek(c);
-			if (!t || (t->kind != NT_STRING &&
-				   (t->kind != NT_WORD || nr_is_keyword(t->text))))
-				return nr_unexpected(c, "string or quoted string "
-						  "or string with a trailing "
-						  "asterisk");
-			free(s->prefix);
-			s->prefix = nr_xstrdup(t->text);
-			c->i++;
-		} else if (nr_at(c, "level")) {
-			c->i++;
-			struct nft_tok *t = nr_peek(c);
-			if (!t)
-				return nr_unexpected(c, "string");
-			s->level = -1;
-			for (int i = 0; i < 9; i++)
-				if (!strcmp(t->text, log_levels[i]))
-					s->level = i;
-			if (s->level < 0)
-				return nr_error_tok(c->r, t, "invalid log level");
-			c->i++;
-		} else {
-			return 0;
-		}
-	}
 }
 
 /* PROTO FIELD, meta KEY, ct KEY, or a bare meta key: the field, or
@@ -1246,12 +1145,18 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 		} else if (!strcmp(w, "log")) {
 			s = nr_add_stmt(rb, NFT_S_LOG, t);
 			c->i++;
-			if (parse_log(c, s) < 0)
+			if (nr_parse_log(c, s, t) < 0)
 				return -1;
 		} else if (!strcmp(w, "limit")) {
 			s = nr_add_stmt(rb, NFT_S_LIMIT, t);
 			c->i++;
-			if (nr_parse_limit(c, s) < 0)
+			if (nr_parse_limit(c, s) < 0 ||
+			    nr_check_limit(c, s, t) < 0)
+				return -1;
+		} else if (!strcmp(w, "quota")) {
+			s = nr_add_stmt(rb, NFT_S_QUOTA, t);
+			c->i++;
+			if (nr_parse_quota(c, s, t) < 0)
 				return -1;
 		} else if (!strcmp(w, "notrack")) {
 			nr_add_stmt(rb, NFT_S_NOTRACK, t);

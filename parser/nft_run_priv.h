@@ -123,6 +123,14 @@ int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
 			 unsigned *n);
 const struct nft_field *nr_parse_selector(struct cur *c);
 int nr_parse_limit(struct cur *c, struct nft_stmt *s);
+/* nft_run_stmt.c: the kernel's refusal of a limit statement; quota and
+ * log after their keyword (first) */
+int nr_check_limit(struct cur *c, const struct nft_stmt *s,
+		   const struct nft_tok *first);
+int nr_parse_quota(struct cur *c, struct nft_stmt *s,
+		   const struct nft_tok *first);
+int nr_parse_log(struct cur *c, struct nft_stmt *s,
+		 const struct nft_tok *first);
 struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 			     const struct nft_tok *first);
 void nr_stmt_end(struct rule_build *rb, struct cur *c);
