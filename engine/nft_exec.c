@@ -123,10 +123,15 @@ static void rule_sync_quotas(const struct qt_nft_store *s,
 		    rt->n != r->n || !rt->sh)
 			continue;
 		for (unsigned i = 0; i < r->n; i++)
-			if (r->stmts[i].kind == NFT_S_QUOTA)
-				r->stmts[i].quota_used = __atomic_load_n(
+			if (r->stmts[i].kind == NFT_S_QUOTA) {
+				/* the kernel lists no more than the quota */
+				uint64_t u = __atomic_load_n(
 					&rt->sh->st[i].consumed,
 					__ATOMIC_RELAXED);
+				r->stmts[i].quota_used =
+					u < r->stmts[i].quota_bytes
+					? u : r->stmts[i].quota_bytes;
+			}
 		return;
 	}
 }

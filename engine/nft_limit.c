@@ -46,5 +46,5 @@ bool qt_nft_quota_take(struct qt_nft_sstate *st, uint64_t quota, bool over,
 {
 	uint64_t used = __atomic_add_fetch(&st->consumed, len,
 					   __ATOMIC_RELAXED);
-	return (used >= quota) == over;
+	return (used > quota) == over;
 }

@@ -34,8 +34,8 @@ bool qt_nft_limit_take(struct qt_nft_sstate *st, uint64_t len,
 		       uint64_t now_ns);
 
 /* nft_quota's eval: whether the rule goes on, the packet's len bytes
- * consumed either way (over: once the quota is reached; else while
- * under it). */
+ * consumed either way (over: once they pass the quota; else until
+ * then). */
 bool qt_nft_quota_take(struct qt_nft_sstate *st, uint64_t quota, bool over,
 		       uint64_t len);
 
