@@ -491,6 +491,42 @@ static int stmt_verdict(struct tr *t, const char *verdict,
 	return put_name(t, target->s);
 }
 
+/* log's group, snaplen, queue-threshold and flags (a name or a list
+ * of them) */
+static int stmt_log_more(struct tr *t, const struct qt_json *v)
+{
+	static const char *const nums[] = { "group", "snaplen",
+					    "queue-threshold" };
+	for (size_t i = 0; i < 3; i++) {
+		const struct qt_json *n = qt_json_get(v, nums[i]);
+		if (n && n->type == QT_JSON_INTEGER)
+			qt_buf_printf(t->cmds, " %s %lld", nums[i], n->i);
+	}
+	static const char *const flags[][2] = {
+		{ "tcp sequence", "tcp sequence" },
+		{ "tcp options", "tcp options" },
+		{ "ip options", "ip options" }, { "skuid", "skuid" },
+		{ "ether", "ether" }, { "all", "all" },
+	};
+	const struct qt_json *f = qt_json_get(v, "flags");
+	if (!f)
+		return 0;
+	unsigned n = f->type == QT_JSON_ARRAY ? f->n : 1;
+	for (unsigned i = 0; i < n; i++) {
+		const struct qt_json *e = f->type == QT_JSON_ARRAY ? f->items[i]
+								   : f;
+		size_t k = 0;
+		while (k < 6 && (e->type != QT_JSON_STRING ||
+				 strcmp(flags[k][0], e->s)))
+			k++;
+		if (k == 6)
+			return internal(t, "Unknown log flag '%s'.",
+					e->type == QT_JSON_STRING ? e->s : "");
+		qt_buf_printf(t->cmds, " flags %s", flags[k][1]);
+	}
+	return 0;
+}
+
 static int stmt_log(struct tr *t, const struct qt_json *v)
 {
 	qt_buf_puts(t->cmds, "log");
@@ -515,7 +551,7 @@ static int stmt_log(struct tr *t, const struct qt_json *v)
 			return internal(t, "Invalid log level '%s'.", l->s);
 		qt_buf_printf(t->cmds, " level %s", l->s);
 	}
-	return 0;
+	return stmt_log_more(t, v);
 }
 
 static int stmt_limit(struct tr *t, const struct qt_json *v)
@@ -528,6 +564,7 @@ static int stmt_limit(struct tr *t, const struct qt_json *v)
 	const struct qt_json *per = qt_json_get(v, "per"),
 			    *burst = qt_json_get(v, "burst"),
 			    *unit = qt_json_get(v, "rate_unit"),
+			    *bunit = qt_json_get(v, "burst_unit"),
 			    *inv = qt_json_get(v, "inv");
 	const char *u = unit && unit->type == QT_JSON_STRING &&
 			strcmp(unit->s, "packets") ? unit->s : NULL;
@@ -539,7 +576,30 @@ static int stmt_limit(struct tr *t, const struct qt_json *v)
 					  ? per->s : "second");
 	if (burst && burst->type == QT_JSON_INTEGER && !(u && !burst->i))
 		qt_buf_printf(t->cmds, " burst %lld %s", burst->i,
-			      u ? "bytes" : "packets");
+			      !u ? "packets" : bunit && bunit->type ==
+			      QT_JSON_STRING ? bunit->s : "bytes");
+	return 0;
+}
+
+/* quota: {"val": N, "val_unit": U, "inv": B, "used": N, "used_unit": U} */
+static int stmt_quota(struct tr *t, const struct qt_json *v)
+{
+	bool failed = false;
+	const struct qt_json *val = unpack(t, v, "val", 'I', 4, false,
+					   &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *vu = qt_json_get(v, "val_unit"),
+			    *inv = qt_json_get(v, "inv"),
+			    *used = qt_json_get(v, "used"),
+			    *uu = qt_json_get(v, "used_unit");
+	qt_buf_printf(t->cmds, "quota %s%lld %s",
+		      inv && inv->type == QT_JSON_TRUE ? "over " : "", val->i,
+		      vu && vu->type == QT_JSON_STRING ? vu->s : "bytes");
+	if (used && used->type == QT_JSON_INTEGER)
+		qt_buf_printf(t->cmds, " used %lld %s", used->i,
+			      uu && uu->type == QT_JSON_STRING ? uu->s
+							       : "bytes");
 	return 0;
 }
 
@@ -801,6 +861,8 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 		return stmt_log(t, v);
 	if (!strcmp(kind, "limit"))
 		return stmt_limit(t, v);
+	if (!strcmp(kind, "quota"))
+		return stmt_quota(t, v);
 	if (!strcmp(kind, "reject"))
 		return stmt_reject(t, v);
 	if (!strcmp(kind, "mangle"))
@@ -819,7 +881,7 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 	if (!strcmp(kind, "ct count"))
 		return stmt_ct_count(t, v);
 	static const char *const elsewhere[] = {
-		"quota", "flow", "fwd", "dup", "map", "meter", "queue",
+		"flow", "fwd", "dup", "map", "meter", "queue",
 		"ct helper", "ct timeout", "ct expectation", "tproxy",
 		"synproxy", "reset", "secmark", "xt", "last",
 	};

@@ -76,6 +76,9 @@ int nr_parse_limit(struct cur *c, struct nft_stmt *s)
 		c->i++;
 		if (u[0] != '/')
 			bytes_tok = t;
+		/* NUM "kbytes/" is a rate nft cannot read */
+		if (bytes_tok && u[strlen(u) - 1] == '/')
+			return wrong_format(c, num, t);
 	}
 	if (!strchr(u, '/')) {
 		t = nr_peek(c);
@@ -186,9 +189,9 @@ int nr_check_limit(struct cur *c, const struct nft_stmt *s,
 
 /* N UNIT of a quota in bytes (quota_unit: bytes, or a string as
  * data_unit_parse reads it) */
-static int quota_bytes(struct cur *c, uint64_t *v)
+static int quota_bytes(struct cur *c, uint64_t *v,
+		       const struct nft_tok *first)
 {
-	struct nft_tok *n = nr_peek(c);
 	if (nr_parse_u64(c, v) < 0)
 		return -1;
 	struct nft_tok *u = nr_peek(c);
@@ -205,7 +208,8 @@ static int quota_bytes(struct cur *c, uint64_t *v)
 	int sh = byte_shift(u->text, sl ? (size_t)(sl - u->text)
 				       : strlen(u->text));
 	if (sh < 0 || !shift_bytes(v, sh))
-		return wrong_format(c, n, u);
+		/* nft's place is the whole statement */
+		return wrong_format(c, first, u);
 	c->i++;
 	return 0;
 }
@@ -218,11 +222,11 @@ int nr_parse_quota(struct cur *c, struct nft_stmt *s,
 		s->quota_over = nr_at(c, "over");
 		c->i++;
 	}
-	if (quota_bytes(c, &s->quota_bytes) < 0)
+	if (quota_bytes(c, &s->quota_bytes, first) < 0)
 		return -1;
 	if (nr_at(c, "used")) {
 		c->i++;
-		if (quota_bytes(c, &s->quota_used) < 0)
+		if (quota_bytes(c, &s->quota_used, first) < 0)
 			return -1;
 	}
 	/* nft_quota_do_init */
@@ -244,15 +248,14 @@ static const char *const log_levels[] = {
 	"audit",
 };
 
-static int log_u32(struct cur *c, uint32_t *v, uint32_t max)
+/* a number nft keeps in as many bits as mask holds (a group of 65536
+ * is group 0) */
+static int log_u32(struct cur *c, uint32_t *v, uint32_t mask)
 {
-	struct nft_tok *t = nr_peek(c);
 	uint64_t n;
 	if (nr_parse_u64(c, &n) < 0)
 		return -1;
-	if (n > max)
-		return nr_error_tok(c->r, t, "value too large");
-	*v = (uint32_t)n;
+	*v = (uint32_t)n & mask;
 	return 0;
 }
 
@@ -278,7 +281,8 @@ static int log_flags(struct cur *c, struct nft_stmt *s)
 			else if (nr_at(c, "options"))
 				s->log_flags |= NFT_LOG_TCPOPT;
 			else
-				return nr_unexpected(c, NULL);
+				/* bison's name of nft's "sequence" */
+				return nr_unexpected(c, "seq or options");
 			if (!nr_tok_is(nr_peek_at(c, 1), ","))
 				break;
 			c->i++;
