@@ -182,6 +182,34 @@ both() {
 	echo "$mine" | grep -q 'quota 1000 bytes used 1000 bytes counter packets 7 '
 }
 
+@test "nft quota of a set's elements: as many datagrams pass each address as through the kernel's, the boundary included" {
+	local rules='table ip t {
+	set s {
+		type ipv4_addr
+		size 16
+		flags dynamic
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5006 update @s { ip saddr quota 384 bytes } counter accept
+		udp dport 5006 counter drop
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() { burst "$1" 10.0.1.1 5006 5 100; }
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	# 3 of 128 bytes reach 384 without passing it
+	echo "$mine" | grep -q '10.0.1.2 quota 384 bytes used 384 bytes'
+	echo "$mine" | grep -q 'counter packets 3 bytes 384 accept'
+}
+
 @test "nft log with flags (tcp sequence and options, ip options, ether, all): the kernel's log lines" {
 	local tag="qtl$$t$BATS_TEST_NUMBER"
 	local rules="table ip t {
