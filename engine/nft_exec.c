@@ -34,6 +34,20 @@ struct nft_rt {
 	struct qt_counters *cnt;    /* per statement (counter ones used) */
 	struct qt_ext_run *run;     /* per statement (log, reject, ...) */
 	struct nft_rt_shared *sh;   /* limit and quota; NULL: none */
+	struct nft_ort **ort;       /* per statement: the named object a
+				       counter, quota or limit names */
+};
+
+/* A named counter, quota or limit's runtime, by table and object
+ * handle, held by the rules that name it (a new one starts from what
+ * the model holds: what it was given, or what the engine read back). */
+struct nft_ort {
+	struct nft_ort *next;
+	struct qt_nft_store *store;
+	uint64_t table, handle;
+	unsigned refs;
+	struct qt_counters cnt;
+	struct qt_nft_sstate st;
 };
 
 /* The state of a rule's limits and quotas, one per statement, shared
@@ -48,7 +62,76 @@ struct qt_nft_store {
 	unsigned count;
 	/* the sets packets change (engine/nft_dynset.h) */
 	struct qt_dynsets *dyn;
+	/* named objects' runtimes */
+	struct nft_ort *objs;
+	unsigned nobjs;
 };
+
+static void ort_put(struct nft_ort *o)
+{
+	if (!o || --o->refs)
+		return;
+	struct nft_ort **pp = &o->store->objs;
+	while (*pp && *pp != o)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = o->next;
+	o->store->nobjs--;
+	free(o);
+}
+
+/* The runtime of object ob of table t, a new reference. */
+static struct nft_ort *ort_get(struct qt_nft_store *s,
+			       const struct nft_table *t,
+			       const struct nft_obj *ob)
+{
+	for (struct nft_ort *o = s->objs; o; o = o->next)
+		if (o->table == t->handle && o->handle == ob->handle) {
+			o->refs++;
+			return o;
+		}
+	struct nft_ort *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->store = s;
+	o->table = t->handle;
+	o->handle = ob->handle;
+	o->refs = 1;
+	o->cnt.pkts = ob->st.packets;
+	o->cnt.bytes = ob->st.bytes;
+	if (ob->st.kind == NFT_S_LIMIT &&
+	    qt_nft_limit_init(&o->st, &ob->st) < 0) {
+		free(o);
+		return NULL;
+	}
+	o->st.consumed = ob->st.quota_used;
+	o->next = s->objs;
+	s->objs = o;
+	s->nobjs++;
+	return o;
+}
+
+/* What named objects counted and used, into the model. */
+static void objs_sync(const struct qt_nft_store *s, struct nft_table *t)
+{
+	for (unsigned i = 0; i < t->nobjs; i++) {
+		struct nft_obj *ob = &t->objs[i];
+		for (const struct nft_ort *o = s->objs; o; o = o->next) {
+			if (o->table != t->handle || o->handle != ob->handle)
+				continue;
+			ob->st.packets = __atomic_load_n(&o->cnt.pkts,
+							 __ATOMIC_RELAXED);
+			ob->st.bytes = __atomic_load_n(&o->cnt.bytes,
+						       __ATOMIC_RELAXED);
+			uint64_t u = __atomic_load_n(&o->st.consumed,
+						     __ATOMIC_RELAXED);
+			if (ob->st.kind == NFT_S_QUOTA)
+				ob->st.quota_used = u < ob->st.quota_bytes
+						    ? u : ob->st.quota_bytes;
+			break;
+		}
+	}
+}
 
 struct qt_nft_store *qt_nft_store_new(void)
 {
@@ -72,6 +155,9 @@ static void rt_free(struct nft_rt *rt)
 	free(rt->cnt);
 	if (rt->sh && !--rt->sh->refs)
 		free(rt->sh);
+	for (unsigned i = 0; rt->ort && i < rt->n; i++)
+		ort_put(rt->ort[i]);
+	free(rt->ort);
 	free(rt);
 }
 
@@ -91,7 +177,7 @@ void qt_nft_store_free(struct qt_nft_store *s)
 
 unsigned qt_nft_store_count(const struct qt_nft_store *s)
 {
-	return s ? s->count + qt_dynsets_count(s->dyn) : 0;
+	return s ? s->count + s->nobjs + qt_dynsets_count(s->dyn) : 0;
 }
 
 static unsigned bucket(uint64_t table, uint64_t rule)
@@ -143,6 +229,7 @@ void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs)
 	qt_dynsets_sync(s->dyn, rs, qt_set_now_ms());
 	for (unsigned ti = 0; ti < rs->ntables; ti++) {
 		struct nft_table *t = &rs->tables[ti];
+		objs_sync(s, t);
 		for (unsigned ci = 0; ci < t->nchains; ci++) {
 			struct nft_chain *c = &t->chains[ci];
 			for (unsigned ri = 0; ri < c->nrules; ri++) {
@@ -187,6 +274,10 @@ static uint32_t rule_sig(const struct nft_rule *r)
 		const struct nft_stmt *s = &r->stmts[i];
 		MIX(s->kind);
 		switch (s->kind) {
+		case NFT_S_COUNTER:
+			for (const char *p = s->obj_name; p && *p; p++)
+				MIX(*p);
+			break;
 		case NFT_S_LOG:
 			MIX(s->level);
 			MIX(s->log_flags);
@@ -194,6 +285,8 @@ static uint32_t rule_sig(const struct nft_rule *r)
 				MIX(*p);
 			break;
 		case NFT_S_QUOTA:
+			for (const char *p = s->obj_name; p && *p; p++)
+				MIX(*p);
 			MIX(s->quota_bytes);
 			MIX(s->quota_bytes >> 32);
 			MIX(s->quota_over);
@@ -204,6 +297,8 @@ static uint32_t rule_sig(const struct nft_rule *r)
 			MIX(s->burst);
 			MIX(s->over);
 			MIX(s->bytes_unit != NULL);
+			for (const char *p = s->obj_name; p && *p; p++)
+				MIX(*p);
 			for (const char *p = s->unit; p && *p; p++)
 				MIX(*p);
 			break;
@@ -378,13 +473,43 @@ static int make_log_inst(struct qt_ext_run *run, const struct nft_stmt *s,
 
 /* The rule's limit and quota states: its sibling's of the other family
  * (an inet rule), or new ones. */
+/* The named objects the rule's statements name, a reference each. */
+static int make_rt_objs(struct qt_nft_store *st, struct nft_rt *rt,
+			const struct nft_table *t, const struct nft_rule *r,
+			struct qt_buf *err)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct nft_stmt *s = &r->stmts[i];
+		if (!s->obj_name)
+			continue;
+		const struct nft_obj *ob = nft_obj_find(
+			(struct nft_table *)t, s->kind, s->obj_name);
+		if (!ob) {
+			qt_buf_printf(err, "Error: no %s %s\n",
+				      nft_obj_kind_name(s->kind), s->obj_name);
+			return -1;
+		}
+		if (!rt->ort && !(rt->ort = calloc(r->n, sizeof(*rt->ort)))) {
+			qt_buf_printf(err, "Error: out of memory\n");
+			return -1;
+		}
+		if (!(rt->ort[i] = ort_get(st, t, ob))) {
+			qt_buf_printf(err, "Error: qtables cannot run this "
+				      "%s\n", nft_obj_kind_name(s->kind));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int make_rt_shared(struct qt_nft_store *st, struct nft_rt *rt,
 			  const struct nft_rule *r, struct qt_buf *err)
 {
 	bool any = false;
 	for (unsigned i = 0; i < r->n; i++)
-		any |= r->stmts[i].kind == NFT_S_LIMIT ||
-		       r->stmts[i].kind == NFT_S_QUOTA;
+		any |= (r->stmts[i].kind == NFT_S_LIMIT ||
+			r->stmts[i].kind == NFT_S_QUOTA) &&
+		       !r->stmts[i].obj_name;
 	if (!any)
 		return 0;
 	for (struct nft_rt *o = st->b[bucket(rt->table, rt->rule)]; o;
@@ -403,6 +528,8 @@ static int make_rt_shared(struct qt_nft_store *st, struct nft_rt *rt,
 	rt->sh->refs = 1;
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct nft_stmt *s = &r->stmts[i];
+		if (s->obj_name)
+			continue;
 		if (s->kind == NFT_S_QUOTA)
 			rt->sh->st[i].consumed = s->quota_used;
 		else if (s->kind == NFT_S_LIMIT &&
@@ -517,7 +644,8 @@ static struct nft_rt *rt_get(struct qt_nft_store *s, uint8_t family,
 	rt->sig = sig;
 	rt->n = r->n;
 	if (make_rt_insts(rt, r, family, env, err) < 0 ||
-	    make_rt_shared(s, rt, r, err) < 0) {
+	    make_rt_shared(s, rt, r, err) < 0 ||
+	    make_rt_objs(s, rt, t, r, err) < 0) {
 		rt_free(rt);
 		return NULL;
 	}
@@ -873,7 +1001,7 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			break;
 		case NFT_S_COUNTER:
 			cs->kind = CS_COUNTER;
-			cs->cnt = &rt->cnt[i];
+			cs->cnt = s->obj_name ? &rt->ort[i]->cnt : &rt->cnt[i];
 			break;
 		case NFT_S_VERDICT:
 			cs->kind = CS_VERDICT;
@@ -901,16 +1029,22 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			cs->ext = &rt->run[i].in;
 			break;
 		case NFT_S_LIMIT:
-			cs->kind = CS_LIMIT;
-			cs->st = &rt->sh->st[i];
-			cs->invert = s->over;
+		case NFT_S_QUOTA: {
+			/* a named one's values are its object's */
+			const struct nft_stmt *v = s;
+			if (s->obj_name) {
+				v = &nft_obj_find((struct nft_table *)t,
+						  s->kind, s->obj_name)->st;
+				cs->st = &rt->ort[i]->st;
+			} else {
+				cs->st = &rt->sh->st[i];
+			}
+			cs->kind = s->kind == NFT_S_LIMIT ? CS_LIMIT : CS_QUOTA;
+			cs->invert = s->kind == NFT_S_LIMIT ? v->over
+							    : v->quota_over;
+			cs->quota = v->quota_bytes;
 			break;
-		case NFT_S_QUOTA:
-			cs->kind = CS_QUOTA;
-			cs->st = &rt->sh->st[i];
-			cs->invert = s->quota_over;
-			cs->quota = s->quota_bytes;
-			break;
+		}
 		case NFT_S_SET_FIELD:
 			if (!s->field || s->field->type != NFT_T_MARK ||
 			    (!s->src && (s->nelems != 1 ||

@@ -772,7 +772,11 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_match(s, b);
 		return;
 	case NFT_S_COUNTER:
-		if (o->stateless)
+		if (s->obj_name) {
+			qt_buf_puts(b, "{\"counter\": ");
+			qt_json_put_str(b, s->obj_name);
+			qt_buf_putc(b, '}');
+		} else if (o->stateless)
 			qt_buf_puts(b, "{\"counter\": null}");
 		else
 			qt_buf_printf(b, "{\"counter\": {\"packets\": %" PRIu64
@@ -789,6 +793,12 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_log(s, b);
 		return;
 	case NFT_S_QUOTA: {
+		if (s->obj_name) {
+			qt_buf_puts(b, "{\"quota\": ");
+			qt_json_put_str(b, s->obj_name);
+			qt_buf_putc(b, '}');
+			return;
+		}
 		struct nft_elem e;
 		memset(&e, 0, sizeof(e));
 		e.has_quota = true;
@@ -799,6 +809,12 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		return;
 	}
 	case NFT_S_LIMIT:
+		if (s->obj_name) {
+			qt_buf_puts(b, "{\"limit\": ");
+			qt_json_put_str(b, s->obj_name);
+			qt_buf_putc(b, '}');
+			return;
+		}
 		qt_buf_puts(b, "{\"limit\": ");
 		put_limit_body(s, b);
 		qt_buf_putc(b, '}');
@@ -981,10 +997,84 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 	qt_buf_puts(b, "]}}");
 }
 
+/* {"counter": {"family": F, "name": N, "table": T, "handle": H,
+ * ...}}: a named object with what it holds (JSON lists the state even
+ * with -s) */
+static void put_obj(struct doc *d, const struct nft_table *t,
+		    const struct nft_obj *ob)
+{
+	const struct nft_stmt *s = &ob->st;
+	item(d);
+	struct qt_buf *b = d->b;
+	head(b, nft_obj_kind_name(s->kind), t);
+	qt_buf_puts(b, ", ");
+	key_str(b, "name", ob->name);
+	qt_buf_puts(b, ", ");
+	key_str(b, "table", t->name);
+	qt_buf_printf(b, ", \"handle\": %" PRIu64 ", ", ob->handle);
+	switch (s->kind) {
+	case NFT_S_COUNTER:
+		qt_buf_printf(b, "\"packets\": %" PRIu64 ", \"bytes\": %"
+			      PRIu64, s->packets, s->bytes);
+		break;
+	case NFT_S_QUOTA:
+		qt_buf_printf(b, "\"bytes\": %" PRIu64 ", \"used\": %" PRIu64
+			      ", \"inv\": %s", s->quota_bytes, s->quota_used,
+			      s->quota_over ? "true" : "false");
+		break;
+	default: {
+		const char *ru = NULL, *bu = NULL;
+		uint64_t rate = s->rate, burst = s->burst;
+		if (s->bytes_unit) {
+			rate = nft_bytes_split(s->rate, &ru);
+			burst = nft_bytes_split(s->burst, &bu);
+		}
+		qt_buf_printf(b, "\"rate\": %" PRIu64 ", ", rate);
+		key_str(b, "per", s->unit);
+		if (s->over)
+			qt_buf_puts(b, ", \"inv\": true");
+		if (ru) {
+			qt_buf_puts(b, ", ");
+			key_str(b, "rate_unit", ru);
+		}
+		/* a limit of bytes without a burst lists none */
+		if (!ru || burst)
+			qt_buf_printf(b, ", \"burst\": %" PRIu64, burst);
+		if (ru && burst) {
+			qt_buf_puts(b, ", ");
+			key_str(b, "burst_unit", bu);
+		}
+		break;
+	}
+	}
+	qt_buf_puts(b, "}}");
+}
+
+void nft_json_objs(const struct nft_ruleset *rs, int family,
+		   const struct nft_table *only, const struct nft_obj *one,
+		   enum nft_stmt_kind kind, struct qt_buf *b)
+{
+	struct doc d;
+	doc_begin(&d, b);
+	for (unsigned i = 0; i < rs->ntables; i++) {
+		const struct nft_table *t = &rs->tables[i];
+		if ((family >= 0 && (int)t->family != family) ||
+		    (only && t != only))
+			continue;
+		for (unsigned k = 0; k < t->nobjs; k++)
+			if (t->objs[k].st.kind == kind &&
+			    (!one || &t->objs[k] == one))
+				put_obj(&d, t, &t->objs[k]);
+	}
+	doc_end(&d);
+}
+
 static void put_table_full(struct doc *d, const struct nft_table *t,
 			   const struct nft_print_opts *o)
 {
 	put_table(d, t);
+	for (unsigned i = 0; i < t->nobjs; i++)
+		put_obj(d, t, &t->objs[i]);
 	for (unsigned i = 0; i < t->nsets; i++)
 		put_set(d, t, &t->sets[i]);
 	for (unsigned i = 0; i < t->nchains; i++)

@@ -183,6 +183,8 @@ struct nft_stmt {
 	uint64_t quota_bytes;
 	/* quota: what it consumed */
 	uint64_t quota_used;
+	/* counter, quota, limit: a named object's (counter name "x") */
+	char *obj_name;
 	/* ct count */
 	uint32_t count;
 };
@@ -240,6 +242,15 @@ struct nft_set {
 	const struct nft_dtype *data_type;   /* NULL: verdict */
 };
 
+/* A named counter, quota or limit (add counter t c1): its values as a
+ * statement of that kind holds them (st.kind: NFT_S_COUNTER,
+ * NFT_S_QUOTA, NFT_S_LIMIT), with the state the engine read back. */
+struct nft_obj {
+	char *name;
+	uint64_t handle;
+	struct nft_stmt st;
+};
+
 struct nft_table {
 	enum nft_family family;
 	char *name;
@@ -251,6 +262,8 @@ struct nft_table {
 	unsigned nchains;
 	struct nft_set *sets;
 	unsigned nsets;
+	struct nft_obj *objs;        /* in the order they were added */
+	unsigned nobjs;
 };
 
 struct nft_ruleset {
@@ -272,6 +285,18 @@ struct nft_table *nft_table_add(struct nft_ruleset *rs,
 void nft_table_delete(struct nft_ruleset *rs, struct nft_table *t);
 /* Every chain's rules and every set's elements gone. */
 void nft_table_flush(struct nft_table *t);
+
+/* Named objects of kind (NFT_S_COUNTER, _QUOTA, _LIMIT). add: its
+ * handle is the table's next. */
+struct nft_obj *nft_obj_find(struct nft_table *t, enum nft_stmt_kind kind,
+			     const char *name);
+struct nft_obj *nft_obj_add(struct nft_table *t, enum nft_stmt_kind kind,
+			    const char *name);
+void nft_obj_delete(struct nft_table *t, struct nft_obj *o);
+/* How many rules name object o. */
+unsigned nft_obj_refs(const struct nft_table *t, const struct nft_obj *o);
+/* "counter", "quota", "limit" */
+const char *nft_obj_kind_name(enum nft_stmt_kind kind);
 
 struct nft_chain *nft_chain_find(struct nft_table *t, const char *name);
 struct nft_chain *nft_chain_by_handle(struct nft_table *t, uint64_t h);

@@ -518,6 +518,10 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	}
 	case NFT_S_COUNTER:
 		qt_buf_puts(b, "counter");
+		if (s->obj_name) {
+			qt_buf_printf(b, " name \"%s\"", s->obj_name);
+			return;
+		}
 		if (!o->stateless)
 			qt_buf_printf(b, " packets %" PRIu64 " bytes %" PRIu64,
 				      s->packets, s->bytes);
@@ -534,9 +538,16 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		print_log(s, b);
 		return;
 	case NFT_S_LIMIT:
-		print_limit(s, b);
+		if (s->obj_name)
+			qt_buf_printf(b, "limit name \"%s\"", s->obj_name);
+		else
+			print_limit(s, b);
 		return;
 	case NFT_S_QUOTA:
+		if (s->obj_name) {
+			qt_buf_printf(b, "quota name \"%s\"", s->obj_name);
+			return;
+		}
 		qt_buf_printf(b, "quota %s", s->quota_over ? "over " : "");
 		print_qbytes(s->quota_bytes, b);
 		if (!o->stateless && s->quota_used) {
@@ -767,6 +778,68 @@ static void table_open(const struct nft_table *t,
 	qt_buf_putc(b, '\n');
 }
 
+/* A named counter, quota or limit in its table's block */
+static void print_obj_body(const struct nft_obj *ob,
+			   const struct nft_print_opts *o, struct qt_buf *b)
+{
+	const struct nft_stmt *s = &ob->st;
+	qt_buf_printf(b, "\t%s %s {", nft_obj_kind_name(s->kind), ob->name);
+	print_handle(o, ob->handle, b);
+	qt_buf_putc(b, '\n');
+	switch (s->kind) {
+	case NFT_S_COUNTER:
+		if (!o->stateless)
+			qt_buf_printf(b, "\t\tpackets %" PRIu64 " bytes %" PRIu64
+				      "\n", s->packets, s->bytes);
+		break;
+	case NFT_S_QUOTA:
+		qt_buf_printf(b, "\t\t%s", s->quota_over ? "over " : "");
+		print_qbytes(s->quota_bytes, b);
+		if (!o->stateless && s->quota_used) {
+			qt_buf_puts(b, " used ");
+			print_qbytes(s->quota_used, b);
+		}
+		qt_buf_putc(b, '\n');
+		break;
+	default: {
+		/* "rate ..." as a limit statement lists it after "limit " */
+		struct qt_buf l;
+		qt_buf_init(&l);
+		print_limit(s, &l);
+		qt_buf_printf(b, "\t\t%s\n", qt_buf_str(&l) + 6);
+		qt_buf_free(&l);
+		break;
+	}
+	}
+	qt_buf_puts(b, "\t}\n");
+}
+
+void nft_print_objs(const struct nft_ruleset *rs, int family,
+		    const struct nft_table *only, const struct nft_obj *one,
+		    enum nft_stmt_kind kind, const struct nft_print_opts *o,
+		    struct qt_buf *b)
+{
+	for (unsigned i = 0; i < rs->ntables; i++) {
+		const struct nft_table *t = &rs->tables[i];
+		if ((family >= 0 && (int)t->family != family) ||
+		    (only && t != only))
+			continue;
+		/* a table with objects of other kinds alone is listed
+		 * empty */
+		bool any = !one && t->nobjs;
+		for (unsigned k = 0; one && k < t->nobjs; k++)
+			any |= &t->objs[k] == one;
+		if (!any)
+			continue;
+		table_open(t, o, false, b);
+		for (unsigned k = 0; k < t->nobjs; k++)
+			if (t->objs[k].st.kind == kind &&
+			    (!one || &t->objs[k] == one))
+				print_obj_body(&t->objs[k], o, b);
+		qt_buf_puts(b, "}\n");
+	}
+}
+
 void nft_print_table(const struct nft_table *t,
 		     const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -778,6 +851,12 @@ void nft_print_table(const struct nft_table *t,
 	}
 	if (t->comment)
 		qt_buf_printf(b, "\tcomment \"%s\"\n", t->comment);
+	for (unsigned i = 0; i < t->nobjs; i++) {
+		if (sep)
+			qt_buf_putc(b, '\n');
+		print_obj_body(&t->objs[i], o, b);
+		sep = true;
+	}
 	for (unsigned i = 0; i < t->nsets; i++) {
 		if (sep)
 			qt_buf_putc(b, '\n');

@@ -1100,7 +1100,15 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 		if (t->kind != NT_WORD)
 			return nr_unexpected(c, NULL);
 		const char *w = t->text;
-		if (!strcmp(w, "counter")) {
+		if ((!strcmp(w, "counter") || !strcmp(w, "quota") ||
+		     !strcmp(w, "limit")) &&
+		    nr_tok_is(nr_peek_at(c, 1), "name")) {
+			s = nr_add_stmt(rb, w[0] == 'c' ? NFT_S_COUNTER
+					: w[0] == 'q' ? NFT_S_QUOTA : NFT_S_LIMIT, t);
+			c->i++;
+			if (nr_parse_obj_ref(c, tb, s) < 0)
+				return -1;
+		} else if (!strcmp(w, "counter")) {
 			s = nr_add_stmt(rb, NFT_S_COUNTER, t);
 			c->i++;
 			/* nft's counter_args: packets and bytes in any
@@ -1858,6 +1866,12 @@ static int table_block(struct run *r, struct nft_table *tb,
 				r->changed = true;
 				continue;
 			}
+			if (nr_tok_is(t, "counter") || nr_tok_is(t, "quota") ||
+			    nr_tok_is(t, "limit")) {
+				if (pass == 1 && nr_table_obj(r, tb, &c) < 0)
+					return -1;
+				continue;
+			}
 			if (!nr_tok_is(t, "chain") && !nr_tok_is(t, "set") &&
 			    !nr_tok_is(t, "map"))
 				return pass ? 0 : nr_unexpected(&c, NULL);
@@ -1990,6 +2004,11 @@ static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
 		return NULL;
 	}
 	return find_table_tok(r, fam, tn, kernel);
+}
+
+struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must)
+{
+	return table_of(r, c, must, NULL);
 }
 
 static int cmd_chain(struct run *r, struct cur *c, enum verb v)
@@ -2285,8 +2304,11 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 			nft_json_tables(r->rs, fam, r->out);
 		else if (!strcmp(what, "chains"))
 			nft_json_chains(r->rs, fam, r->out);
-		else if (!strcmp(what, "counters"))
-			nft_json_counters(r->out);
+		else if (!strcmp(what, "counters") || !strcmp(what, "quotas") ||
+			 !strcmp(what, "limits"))
+			nft_json_objs(r->rs, fam, NULL, NULL, what[0] == 'c'
+				      ? NFT_S_COUNTER : what[0] == 'q'
+				      ? NFT_S_QUOTA : NFT_S_LIMIT, r->out);
 		else if (!strcmp(what, "maps"))
 			nft_json_maps(r->rs, fam, r->out);
 		else
@@ -2303,8 +2325,11 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 					      r->rs->tables[i].name);
 	} else if (!strcmp(what, "chains")) {
 		nft_print_chains(r->rs, fam, &po, r->out);
-	} else if (!strcmp(what, "counters")) {
-		/* named counters: the model holds none */
+	} else if (!strcmp(what, "counters") || !strcmp(what, "quotas") ||
+		   !strcmp(what, "limits")) {
+		nft_print_objs(r->rs, fam, NULL, NULL, what[0] == 'c'
+			       ? NFT_S_COUNTER : what[0] == 'q' ? NFT_S_QUOTA
+			       : NFT_S_LIMIT, &po, r->out);
 	} else if (!strcmp(what, "maps")) {
 		nft_print_maps(r->rs, fam, &po, r->out);
 	} else {
@@ -2576,7 +2601,8 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 	}
 	if (v == V_LIST && (nr_tok_is(o, "tables") || nr_tok_is(o, "chains") ||
 			    nr_tok_is(o, "sets") || nr_tok_is(o, "maps") ||
-			    nr_tok_is(o, "counters"))) {
+			    nr_tok_is(o, "counters") || nr_tok_is(o, "quotas") ||
+			    nr_tok_is(o, "limits"))) {
 		c.i++;
 		return cmd_list_many(r, &c, o->text);
 	}
@@ -2591,6 +2617,11 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 		return cmd_set(r, &c, (enum verb)v, nr_tok_is(o, "map"));
 	if (nr_tok_is(o, "element"))
 		return cmd_element(r, &c, (enum verb)v);
+	if ((nr_tok_is(o, "counter") || nr_tok_is(o, "quota") ||
+	     nr_tok_is(o, "limit")) &&
+	    (v == V_ADD || v == V_CREATE || v == V_DELETE || v == V_LIST))
+		return nr_cmd_obj(r, &c, o, v == V_ADD || v == V_CREATE,
+				  v == V_CREATE, v == V_DELETE, v == V_LIST);
 	/* "add TABLE CHAIN ..." is "add rule ..." */
 	c.i--;
 	if (v == V_ADD || v == V_INSERT || v == V_REPLACE || v == V_DELETE)

@@ -131,6 +131,17 @@ int nr_parse_quota(struct cur *c, struct nft_stmt *s,
 		   const struct nft_tok *first);
 int nr_parse_log(struct cur *c, struct nft_stmt *s,
 		 const struct nft_tok *first);
+/* named counters, quotas and limits: COUNTER NAME ... in a table's
+ * block (c at the kind's word); the commands add, create, delete and
+ * list of one (c after the kind's word kw); `name NAME` in a rule (c
+ * at "name", s of the object's kind) */
+int nr_table_obj(struct run *r, struct nft_table *t, struct cur *c);
+int nr_cmd_obj(struct run *r, struct cur *c, const struct nft_tok *kw,
+	       bool add, bool create, bool del, bool list);
+int nr_parse_obj_ref(struct cur *c, struct nft_table *tb,
+		     struct nft_stmt *s);
+/* [FAMILY] TABLE at c: the table (must: as the kernel misses it) */
+struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must);
 struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 			     const struct nft_tok *first);
 void nr_stmt_end(struct rule_build *rb, struct cur *c);

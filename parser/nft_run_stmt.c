@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nft_json_print.h"
+#include "nft_print.h"
 #include "nft_run_priv.h"
 
 static const char *const time_units[] = { "second", "minute", "hour",
@@ -214,9 +216,16 @@ static int quota_bytes(struct cur *c, uint64_t *v,
 	return 0;
 }
 
-/* quota [over|until] N UNIT [used N UNIT] (after "quota") */
-int nr_parse_quota(struct cur *c, struct nft_stmt *s,
-		   const struct nft_tok *first)
+/* nft_quota_do_init's refusal: NULL or its message */
+static const char *quota_refusal(const struct nft_stmt *s)
+{
+	return s->quota_bytes > INT64_MAX || s->quota_used > INT64_MAX
+	       ? "Value too large for defined data type"
+	       : s->quota_used > s->quota_bytes ? "Invalid argument" : NULL;
+}
+
+static int quota_args(struct cur *c, struct nft_stmt *s,
+		      const struct nft_tok *first)
 {
 	if (nr_at(c, "over") || nr_at(c, "until")) {
 		s->quota_over = nr_at(c, "over");
@@ -229,12 +238,16 @@ int nr_parse_quota(struct cur *c, struct nft_stmt *s,
 		if (quota_bytes(c, &s->quota_used, first) < 0)
 			return -1;
 	}
-	/* nft_quota_do_init */
-	const char *why = s->quota_bytes > INT64_MAX ||
-			  s->quota_used > INT64_MAX ? "Value too large for "
-						      "defined data type"
-			  : s->quota_used > s->quota_bytes ? "Invalid argument"
-			  : NULL;
+	return 0;
+}
+
+/* quota [over|until] N UNIT [used N UNIT] (after "quota") */
+int nr_parse_quota(struct cur *c, struct nft_stmt *s,
+		   const struct nft_tok *first)
+{
+	if (quota_args(c, s, first) < 0)
+		return -1;
+	const char *why = quota_refusal(s);
 	if (why) {
 		struct nft_loc b = nr_tok_end(&c->it->toks[c->i - 1]);
 		return nr_error_span(c->r, &first->loc, &b,
@@ -358,5 +371,227 @@ int nr_parse_log(struct cur *c, struct nft_stmt *s,
 	if (s->level == 8 && (s->prefix || s->log_flags))
 		return nr_error_tok(c->r, first, "log level audit doesn't "
 				    "support any further options");
+	return 0;
+}
+
+/* ---- named counters, quotas and limits ---- */
+
+/* An object's values from the tokens at c on (one line of its block,
+ * or what follows its name in a command). */
+static int obj_values(struct cur *c, struct nft_stmt *st,
+		      const struct nft_tok *first)
+{
+	switch (st->kind) {
+	case NFT_S_COUNTER:
+		/* nft's counter_config: packets and bytes in any order */
+		while (nr_at(c, "packets") || nr_at(c, "bytes")) {
+			bool pk = nr_at(c, "packets");
+			c->i++;
+			if (nr_parse_u64(c, pk ? &st->packets : &st->bytes) < 0)
+				return -1;
+		}
+		break;
+	case NFT_S_QUOTA:
+		if (quota_args(c, st, first) < 0)
+			return -1;
+		break;
+	default:
+		if (nr_parse_limit(c, st) < 0)
+			return -1;
+		break;
+	}
+	return nr_expect_end(c);
+}
+
+/* The kernel's refusal of an object: placed over the whole command */
+static int obj_refusal(struct cur *c, const struct nft_stmt *st)
+{
+	const char *why = NULL;
+	if (st->kind == NFT_S_QUOTA) {
+		why = quota_refusal(st);
+	} else if (st->kind == NFT_S_LIMIT) {
+		uint64_t max, cost;
+		int e = nft_limit_params(st->rate,
+					 nft_limit_unit_seconds(st->unit),
+					 st->burst, st->bytes_unit != NULL,
+					 &max, &cost);
+		why = !e ? NULL : e == EINVAL ? "Invalid argument"
+		      : "Value too large for defined data type";
+	}
+	if (!why)
+		return 0;
+	/* nft's place runs a character past the command */
+	struct nft_loc b = nr_tok_end(&c->it->toks[c->it->n - 1]);
+	b.col++;
+	return nr_error_span(c->r, &c->it->toks[0].loc, &b,
+			     "Could not process rule: %s", why);
+}
+
+/* NAME [{ VALUES }] or NAME VALUES after "counter", "quota", "limit"
+ * (kw); into st with its kind set. */
+static int obj_spec(struct cur *c, struct nft_stmt *st,
+		    const struct nft_tok *kw)
+{
+	struct nft_tok *blk = nr_peek(c);
+	if (!blk || blk->kind != NT_GROUP) {
+		if (!blk && st->kind != NFT_S_COUNTER)
+			return nr_unexpected(c, st->kind == NFT_S_QUOTA
+						? "number" : "rate or '{'");
+		if (!blk)
+			return 0;
+		/* nft places a quota's unit from a character into the
+		 * name on */
+		struct nft_tok at = c->it->toks[c->i - 1];
+		at.loc.col++;
+		(void)kw;
+		return obj_values(c, st, &at);
+	}
+	c->i++;
+	if (nr_expect_end(c) < 0)
+		return -1;
+	const struct nft_group *g = blk->group;
+	bool any = false;
+	for (unsigned i = 0; i < g->n; i++) {
+		struct cur b = { c->r, &g->items[i], 0, g->close };
+		if (!nr_peek(&b))
+			continue;
+		if (any || obj_values(&b, st, nr_peek(&b)) < 0)
+			return any ? nr_unexpected(&b, NULL) : -1;
+		any = true;
+	}
+	/* an empty block: a limit of rate 0, a quota of 0 bytes */
+	return 0;
+}
+
+static enum nft_stmt_kind obj_kind(const struct nft_tok *t)
+{
+	return nr_tok_is(t, "counter") ? NFT_S_COUNTER
+	       : nr_tok_is(t, "quota") ? NFT_S_QUOTA : NFT_S_LIMIT;
+}
+
+/* add|create: a new object, or an add of one there: a quota takes the
+ * new values (the kernel's quota updates), a counter or limit stays */
+static int obj_declare(struct run *r, struct nft_table *t,
+		       const struct nft_tok *kw, const struct nft_tok *name,
+		       const struct nft_stmt *st, bool create)
+{
+	struct nft_obj *o = nft_obj_find(t, st->kind, name->text);
+	if (o && create)
+		return nr_error_tok(r, name, "Could not process rule: File "
+				    "exists");
+	if (o) {
+		if (st->kind == NFT_S_QUOTA) {
+			o->st.quota_bytes = st->quota_bytes;
+			o->st.quota_over = st->quota_over;
+			r->changed = true;
+		}
+		return 0;
+	}
+	(void)kw;
+	o = nft_obj_add(t, st->kind, name->text);
+	o->st = *st;
+	r->changed = true;
+	return 0;
+}
+
+int nr_table_obj(struct run *r, struct nft_table *t, struct cur *c)
+{
+	struct nft_tok *kw = nr_peek(c);
+	struct nft_stmt st;
+	memset(&st, 0, sizeof(st));
+	st.kind = obj_kind(kw);
+	st.level = -1;
+	c->i++;
+	struct nft_tok *name = nr_take_name(c);
+	if (!name)
+		return -1;
+	if (obj_spec(c, &st, kw) < 0 || obj_refusal(c, &st) < 0)
+		return -1;
+	return obj_declare(r, t, kw, name, &st, false);
+}
+
+/* nft's cache misses an object: an object of any kind and table with a
+ * name like it, or the kernel's miss */
+static int no_obj(struct run *r, const struct nft_tok *name)
+{
+	const struct nft_table *ht = NULL;
+	const struct nft_obj *hit = NULL;
+	unsigned best = ~0u;
+	/* one of the name of another kind is the nearest */
+	for (unsigned i = 0; i < r->rs->ntables; i++)
+		for (unsigned k = 0; k < r->rs->tables[i].nobjs; k++)
+			if (best && !strcmp(name->text,
+					    r->rs->tables[i].objs[k].name)) {
+				ht = &r->rs->tables[i];
+				hit = &ht->objs[k];
+				best = 0;
+			}
+	for (unsigned i = 0; best && i < r->rs->ntables; i++)
+		for (unsigned k = 0; k < r->rs->tables[i].nobjs; k++)
+			if (nr_similar(name->text, r->rs->tables[i].objs[k].name,
+				       &best)) {
+				ht = &r->rs->tables[i];
+				hit = &ht->objs[k];
+			}
+	if (!hit)
+		return nr_error_tok(r, name, ENOENT_KERNEL);
+	return nr_error_tok(r, name, "No such file or directory; did you mean "
+			    "obj \xe2\x80\x98%s\xe2\x80\x99 in table %s "
+			    "\xe2\x80\x98%s\xe2\x80\x99?", hit->name,
+			    nft_family_name(ht->family), ht->name);
+}
+
+int nr_cmd_obj(struct run *r, struct cur *c, const struct nft_tok *kw,
+	       bool add, bool create, bool del, bool list)
+{
+	struct nft_table *t = nr_table_of(r, c, !add && !list);
+	if (!t)
+		return -1;
+	struct nft_tok *name = nr_take_name(c);
+	if (!name)
+		return -1;
+	struct nft_stmt st;
+	memset(&st, 0, sizeof(st));
+	st.kind = obj_kind(kw);
+	st.level = -1;
+	if (add)
+		return obj_spec(c, &st, kw) < 0 || obj_refusal(c, &st) < 0
+		       ? -1 : obj_declare(r, t, kw, name, &st, create);
+	if (nr_expect_end(c) < 0)
+		return -1;
+	struct nft_obj *o = nft_obj_find(t, st.kind, name->text);
+	if (list) {
+		if (!o)
+			return nr_error_tok(r, name, "No such file or directory");
+		struct nft_print_opts po = { r->o->handles, r->o->stateless };
+		if (r->o->json)
+			nft_json_objs(r->rs, -1, t, o, st.kind, r->out);
+		else
+			nft_print_objs(r->rs, -1, t, o, st.kind, &po, r->out);
+		return 0;
+	}
+	if (!del)
+		return nr_unexpected(c, NULL);
+	if (!o)
+		return no_obj(r, name);
+	if (nft_obj_refs(t, o))
+		return nr_error_tok(r, name, "Could not process rule: Device "
+				    "or resource busy");
+	nft_obj_delete(t, o);
+	r->changed = true;
+	return 0;
+}
+
+int nr_parse_obj_ref(struct cur *c, struct nft_table *tb, struct nft_stmt *s)
+{
+	c->i++;
+	struct nft_tok *n = nr_peek(c);
+	if (!n || (n->kind != NT_STRING &&
+		   (n->kind != NT_WORD || nr_is_keyword(n->text))))
+		return nr_unexpected(c, n ? "string" : NULL);
+	if (!nft_obj_find(tb, s->kind, n->text))
+		return nr_error_tok(c->r, n, ENOENT_KERNEL);
+	s->obj_name = nr_xstrdup(n->text);
+	c->i++;
 	return 0;
 }

@@ -210,6 +210,62 @@ both() {
 	echo "$mine" | grep -q 'counter packets 3 bytes 384 accept'
 }
 
+@test "nft named counter, quota and limit: every rule that names one shares it, across commits, as the kernel's objects" {
+	local rules='table inet t {
+	counter c {
+		packets 1 bytes 2
+	}
+
+	quota q {
+		1000 bytes
+	}
+
+	limit l {
+		rate 1 kbytes/second
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5007 counter name "c" quota name "q" accept
+		udp dport 5008 counter name "c" limit name "l" accept
+		udp dport { 5007, 5008 } counter drop
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		burst "$1" 10.0.1.1 5007 4 100
+		burst "$1" fd00:1::1 5007 4 80
+		burst "$1" 10.0.1.1 5008 12 100
+	}
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	# 7 of 8 within the quota over both families; 8 of 12 within the
+	# limit's second of bytes
+	echo "$mine" | grep -q 'packets 21 bytes 2562'
+	echo "$mine" | grep -q '1000 bytes used 1000 bytes'
+	echo "$mine" | grep -q 'counter packets 5 bytes 640 drop'
+	# another rule naming the quota, in another commit: the same one
+	nft_of qt add rule inet t in udp dport 5009 quota name q accept
+	nft_of k add rule inet t in udp dport 5009 quota name q accept
+	nft_of qt add rule inet t in udp dport 5009 drop
+	nft_of k add rule inet t in udp dport 5009 drop
+	send9() { burst "$1" 10.0.1.1 5009 2 100; }
+	both send9
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	mine=$(nft_of qt -j list counters); kern=$(nft_of k -j list counters)
+	[ "$mine" = "$kern" ]
+	run nft_of qt delete quota inet t q
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Device or resource busy"* ]]
+}
+
 @test "nft log with flags (tcp sequence and options, ip options, ether, all): the kernel's log lines" {
 	local tag="qtl$$t$BATS_TEST_NUMBER"
 	local rules="table ip t {

@@ -169,6 +169,28 @@ static void stateful_stmts(void)
 	ok(strstr(qt_buf_str(&out), "quota 100 bytes used 100 bytes accept")
 	   != NULL, "listed with what it consumed, no more than the quota");
 	qt_buf_free(&out);
+
+	/* named objects: one state for every rule that names them */
+	is_int(nft("flush ruleset\ntable ip n {\ncounter c { packets 1 bytes 2 }"
+		   "\nquota q { 84 bytes }\nlimit l { rate 2/minute burst 3 "
+		   "packets }\nchain in { type filter hook input priority 0; "
+		   "policy drop;\ncounter name \"c\"\nudp dport 9 quota name "
+		   "\"q\" counter name c accept\nudp dport 9 limit name l "
+		   "accept\n}\n}\n"), 0, "named counter, quota and limit");
+	is_int(compile(AF_INET), 0, "compiled");
+	/* 3 under the quota; then 3 the limit's bucket holds */
+	is_int((int)accepted_of(8, 1000000000ull), 6, "the quota, then the "
+	       "limit");
+	qt_nft_store_sync(nstore, nrs);
+	qt_buf_init(&out);
+	nft_print_ruleset(nrs, -1, &po, &out);
+	ok(strstr(qt_buf_str(&out), "counter c {\n\t\tpackets 12 bytes 310\n")
+	   != NULL, "the counter: its start and both rules' packets");
+	ok(strstr(qt_buf_str(&out), "84 bytes used 84 bytes") != NULL,
+	   "the quota used");
+	qt_buf_free(&out);
+	qt_prog_free(prog);
+	prog = NULL;
 }
 
 /* A UDP packet 2001:db8::1 -> 2001:db8::2 port dport at INPUT. */
