@@ -46,9 +46,21 @@ struct nft_ort {
 	struct qt_nft_store *store;
 	uint64_t table, handle;
 	unsigned refs;
+	uint32_t resets;            /* the object's, as last seen */
 	struct qt_counters cnt;
 	struct qt_nft_sstate st;
 };
+
+/* A reset of the object since: its counts and use start again. */
+static void ort_reset(struct nft_ort *o, const struct nft_obj *ob)
+{
+	if (o->resets == ob->resets)
+		return;
+	o->resets = ob->resets;
+	__atomic_store_n(&o->cnt.pkts, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->cnt.bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->st.consumed, 0, __ATOMIC_RELAXED);
+}
 
 /* The state of a rule's limits and quotas, one per statement, shared
  * by its runtimes of both families in an inet table. */
@@ -96,6 +108,7 @@ static struct nft_ort *ort_get(struct qt_nft_store *s,
 	o->store = s;
 	o->table = t->handle;
 	o->handle = ob->handle;
+	o->resets = ob->resets;
 	o->refs = 1;
 	o->cnt.pkts = ob->st.packets;
 	o->cnt.bytes = ob->st.bytes;
@@ -1001,7 +1014,13 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			break;
 		case NFT_S_COUNTER:
 			cs->kind = CS_COUNTER;
-			cs->cnt = s->obj_name ? &rt->ort[i]->cnt : &rt->cnt[i];
+			cs->cnt = &rt->cnt[i];
+			if (s->obj_name) {
+				cs->cnt = &rt->ort[i]->cnt;
+				ort_reset(rt->ort[i], nft_obj_find(
+					(struct nft_table *)t, s->kind,
+					s->obj_name));
+			}
 			break;
 		case NFT_S_VERDICT:
 			cs->kind = CS_VERDICT;
@@ -1033,9 +1052,12 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			/* a named one's values are its object's */
 			const struct nft_stmt *v = s;
 			if (s->obj_name) {
-				v = &nft_obj_find((struct nft_table *)t,
-						  s->kind, s->obj_name)->st;
+				const struct nft_obj *ob = nft_obj_find(
+					(struct nft_table *)t, s->kind,
+					s->obj_name);
+				v = &ob->st;
 				cs->st = &rt->ort[i]->st;
+				ort_reset(rt->ort[i], ob);
 			} else {
 				cs->st = &rt->sh->st[i];
 			}

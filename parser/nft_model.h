@@ -249,6 +249,7 @@ struct nft_obj {
 	char *name;
 	uint64_t handle;
 	struct nft_stmt st;
+	uint32_t resets;             /* reset counter|quota: how often */
 };
 
 struct nft_table {

@@ -2530,30 +2530,57 @@ static int expand_vars(struct run *r, struct nft_item *it,
 /* reset counters|quotas [FAMILY] [table [FAMILY] NAME], reset
  * counter|quota [FAMILY] TABLE NAME: the ruleset holds no counter or
  * quota objects, so the lists are empty and a named one is not there. */
+/* reset counters|quotas [FAMILY | table [FAMILY] NAME], reset
+ * counter|quota [FAMILY] TABLE NAME: the objects listed as they were,
+ * then zeroed */
 static int cmd_reset(struct run *r, struct cur *c)
 {
 	bool many = nr_at(c, "counters") || nr_at(c, "quotas");
 	if (!many && !nr_at(c, "counter") && !nr_at(c, "quota"))
 		return nr_unexpected(c, "counter or counters or quotas or quota");
+	enum nft_stmt_kind kind = nr_peek(c)->text[0] == 'c' ? NFT_S_COUNTER
+							     : NFT_S_QUOTA;
 	c->i++;
-	int fam = take_family(c);
-	if (many) {
-		if (!nr_at(c, "table"))
-			return nr_expect_end(c);
+	int fam = -1;
+	struct nft_tok *f = nr_peek(c);
+	if (f && f->kind == NT_WORD && nft_family_parse(f->text) >= 0 &&
+	    (many || nr_peek_at(c, 1))) {
+		fam = nft_family_parse(f->text);
 		c->i++;
-		fam = take_family(c);
 	}
+	struct nft_table *t = NULL;
+	if (many) {
+		if (fam < 0 && nr_at(c, "table")) {
+			c->i++;
+			fam = take_family(c);
+			struct nft_tok *name = nr_take_name(c);
+			if (!name)
+				return -1;
+			t = nft_table_find(r->rs, fam, name->text);
+			if (!t)
+				return nr_error_tok(r, name, "No such file or "
+						    "directory");
+		}
+		if (nr_expect_end(c) < 0)
+			return -1;
+		return nr_reset_objs(r, fam, t, NULL, kind);
+	}
+	if (fam < 0)
+		fam = NFT_F_IP;
 	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
-	if (!nft_table_find(r->rs, fam, name->text))
+	t = nft_table_find(r->rs, fam, name->text);
+	if (!t)
 		return nr_error_tok(r, name, "No such file or directory");
-	if (!many && !nr_take_name(c))
+	struct nft_tok *on = nr_take_name(c);
+	if (!on)
 		return -1;
 	if (nr_expect_end(c) < 0)
 		return -1;
-	if (many)
-		return 0;
+	struct nft_obj *o = nft_obj_find(t, kind, on->text);
+	if (o)
+		return nr_reset_objs(r, fam, t, o, kind);
 	struct nft_loc b = nr_tok_end(&c->it->toks[c->it->n - 1]);
 	if (!r->srcs[b.src].name)
 		b.col++;

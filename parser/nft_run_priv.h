@@ -140,6 +140,10 @@ int nr_cmd_obj(struct run *r, struct cur *c, const struct nft_tok *kw,
 	       bool add, bool create, bool del, bool list);
 int nr_parse_obj_ref(struct cur *c, struct nft_table *tb,
 		     struct nft_stmt *s);
+/* reset: the objects of kind (of family, of table t, or o alone)
+ * listed, then their counts or use zeroed */
+int nr_reset_objs(struct run *r, int family, struct nft_table *t,
+		  struct nft_obj *o, enum nft_stmt_kind kind);
 /* [FAMILY] TABLE at c: the table (must: as the kernel misses it) */
 struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must);
 struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,

@@ -595,3 +595,35 @@ int nr_parse_obj_ref(struct cur *c, struct nft_table *tb, struct nft_stmt *s)
 	c->i++;
 	return 0;
 }
+
+int nr_reset_objs(struct run *r, int family, struct nft_table *t,
+		  struct nft_obj *o, enum nft_stmt_kind kind)
+{
+	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	if (r->o->json)
+		nft_json_objs(r->rs, family, t, o, kind, r->out);
+	/* listed: the tables that hold one of the kind */
+	for (unsigned i = 0; !r->o->json && i < r->rs->ntables; i++) {
+		struct nft_table *x = &r->rs->tables[i];
+		bool any = false;
+		for (unsigned k = 0; k < x->nobjs; k++)
+			any |= x->objs[k].st.kind == kind;
+		if (any && (!t || x == t))
+			nft_print_objs(r->rs, family, x, o, kind, &po, r->out);
+	}
+	for (unsigned i = 0; i < r->rs->ntables; i++) {
+		struct nft_table *x = &r->rs->tables[i];
+		if ((family >= 0 && (int)x->family != family) || (t && x != t))
+			continue;
+		for (unsigned k = 0; k < x->nobjs; k++) {
+			struct nft_obj *y = &x->objs[k];
+			if (y->st.kind != kind || (o && y != o))
+				continue;
+			y->st.packets = y->st.bytes = y->st.quota_used = 0;
+			/* the engine zeroes its runtime at the commit */
+			y->resets++;
+			r->changed = true;
+		}
+	}
+	return 0;
+}

@@ -261,6 +261,19 @@ both() {
 	[ "$mine" = "$kern" ]
 	mine=$(nft_of qt -j list counters); kern=$(nft_of k -j list counters)
 	[ "$mine" = "$kern" ]
+	# a reset lists the counts, and they start again from nothing
+	mine=$(nft_of qt reset counters); kern=$(nft_of k reset counters)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	nft_of qt reset quota inet t q >/dev/null
+	nft_of k reset quota inet t q >/dev/null
+	send9() { burst "$1" 10.0.1.1 5007 3 100; }
+	both send9
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'packets 3 bytes 384'
+	echo "$mine" | grep -q '1000 bytes used 384 bytes'
 	run nft_of qt delete quota inet t q
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"Device or resource busy"* ]]
