@@ -463,11 +463,20 @@ static int stmt_match(struct tr *t, const struct qt_json *v)
 	return 0;
 }
 
+/* {"counter": "NAME"}: a named object's, after its kind's word */
+static int stmt_obj_ref(struct tr *t, const struct qt_json *v)
+{
+	qt_buf_puts(t->cmds, " name");
+	return put_name(t, v->s);
+}
+
 static int stmt_counter(struct tr *t, const struct qt_json *v)
 {
 	qt_buf_puts(t->cmds, "counter");
 	if (v->type == QT_JSON_NULL)
 		return 0;
+	if (v->type == QT_JSON_STRING)
+		return stmt_obj_ref(t, v);
 	const struct qt_json *p = qt_json_get(v, "packets"),
 			    *b = qt_json_get(v, "bytes");
 	if (p && b && p->type == QT_JSON_INTEGER && b->type == QT_JSON_INTEGER)
@@ -556,6 +565,10 @@ static int stmt_log(struct tr *t, const struct qt_json *v)
 
 static int stmt_limit(struct tr *t, const struct qt_json *v)
 {
+	if (v->type == QT_JSON_STRING) {
+		qt_buf_puts(t->cmds, "limit");
+		return stmt_obj_ref(t, v);
+	}
 	bool failed = false;
 	const struct qt_json *rate = unpack(t, v, "rate", 'I', 4, false,
 					    &failed);
@@ -584,6 +597,10 @@ static int stmt_limit(struct tr *t, const struct qt_json *v)
 /* quota: {"val": N, "val_unit": U, "inv": B, "used": N, "used_unit": U} */
 static int stmt_quota(struct tr *t, const struct qt_json *v)
 {
+	if (v->type == QT_JSON_STRING) {
+		qt_buf_puts(t->cmds, "quota");
+		return stmt_obj_ref(t, v);
+	}
 	bool failed = false;
 	const struct qt_json *val = unpack(t, v, "val", 'I', 4, false,
 					   &failed);
@@ -1167,6 +1184,73 @@ static int obj_element(struct tr *t, const struct qt_json *v, enum op op)
 	return put_elems(t, elem);
 }
 
+/* {"counter"|"quota"|"limit": {"family", "table", "name", values}}:
+ * a named object, its values in the words of its own block */
+static int obj_named(struct tr *t, const struct qt_json *v, enum op op,
+		     const char *kind)
+{
+	bool failed = false;
+	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
+					   &failed);
+	const struct qt_json *tab = failed ? NULL
+				    : unpack(t, v, "table", 's', 9, false,
+					     &failed);
+	const struct qt_json *name = failed ? NULL
+				     : unpack(t, v, "name", 's', 14, false,
+					      &failed);
+	if (failed)
+		return -1;
+	qt_buf_printf(t->cmds, "%s %s", op_words[op], kind);
+	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
+	    put_name(t, name->s) < 0)
+		return -1;
+	if (op != OP_ADD && op != OP_CREATE)
+		return 0;
+	const struct qt_json *x;
+	qt_buf_puts(t->cmds, " { ");
+	if (kind[0] == 'c') {
+		const struct qt_json *p = qt_json_get(v, "packets"),
+				    *b = qt_json_get(v, "bytes");
+		qt_buf_printf(t->cmds, "packets %lld bytes %lld",
+			      p && p->type == QT_JSON_INTEGER ? p->i : 0,
+			      b && b->type == QT_JSON_INTEGER ? b->i : 0);
+	} else if (kind[0] == 'q') {
+		x = qt_json_get(v, "inv");
+		const struct qt_json *b = qt_json_get(v, "bytes"),
+				    *u = qt_json_get(v, "used");
+		qt_buf_printf(t->cmds, "%s%lld bytes",
+			      x && x->type == QT_JSON_TRUE ? "over " : "",
+			      b && b->type == QT_JSON_INTEGER ? b->i : 0);
+		if (u && u->type == QT_JSON_INTEGER && u->i)
+			qt_buf_printf(t->cmds, " used %lld bytes", u->i);
+	} else {
+		/* the statement's words without its "limit " */
+		size_t at = t->cmds->len;
+		if (stmt_limit(t, v) < 0)
+			return -1;
+		memmove(t->cmds->data + at, t->cmds->data + at + 6,
+			t->cmds->len - at - 6 + 1);
+		t->cmds->len -= 6;
+	}
+	qt_buf_puts(t->cmds, " }");
+	return 0;
+}
+
+static int obj_counter(struct tr *t, const struct qt_json *v, enum op op)
+{
+	return obj_named(t, v, op, "counter");
+}
+
+static int obj_quota(struct tr *t, const struct qt_json *v, enum op op)
+{
+	return obj_named(t, v, op, "quota");
+}
+
+static int obj_limit(struct tr *t, const struct qt_json *v, enum op op)
+{
+	return obj_named(t, v, op, "limit");
+}
+
 typedef int (*obj_fn)(struct tr *, const struct qt_json *, enum op);
 
 static const struct {
@@ -1175,6 +1259,8 @@ static const struct {
 } objects[] = {
 	{ "table", obj_table }, { "chain", obj_chain }, { "rule", obj_rule },
 	{ "set", obj_set }, { "map", obj_map }, { "element", obj_element },
+	{ "counter", obj_counter }, { "quota", obj_quota },
+	{ "limit", obj_limit },
 };
 
 /* add, create, delete (and a bare object, as nft takes its own
@@ -1195,8 +1281,8 @@ static int cmd_objects(struct tr *t, const struct qt_json *v, enum op op)
 		return objects[i].fn(t, o, op);
 	}
 	static const char *const elsewhere[] = {
-		"flowtable", "counter", "quota", "ct helper",
-		"ct timeout", "ct expectation", "limit", "secmark", "synproxy",
+		"flowtable", "ct helper", "ct timeout", "ct expectation",
+		"secmark", "synproxy",
 	};
 	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
 		if (qt_json_get(v, elsewhere[i]))
