@@ -1251,6 +1251,20 @@ void nft_json_echo_chain(const struct nft_table *t, const struct nft_chain *c,
 }
 
 /* the kernel tells of the set without its elements */
+static void put_obj_v(struct doc *d, const void *t, const void *o,
+		      const void *u)
+{
+	(void)u;
+	put_obj(d, t, o);
+}
+
+void nft_json_echo_obj(const struct nft_table *t, const struct nft_obj *o,
+		       struct qt_buf *b)
+{
+	obj_of(put_obj_v, t, o, NULL, b);
+	qt_buf_putc(b, '}');
+}
+
 void nft_json_echo_set(const struct nft_table *t, const struct nft_set *s,
 		       struct qt_buf *b)
 {

@@ -969,6 +969,36 @@ void nft_print_echo_chain(const struct nft_table *t, const struct nft_chain *c,
 	qt_buf_putc(b, '\n');
 }
 
+/* A named object on one line as nft's monitor prints it: add counter
+ * F T N { [# handle H ]packets 0 bytes 0 } (a space after the brace) */
+void nft_print_echo_obj(const struct nft_table *t, const struct nft_obj *ob,
+			const struct nft_print_opts *o, struct qt_buf *b)
+{
+	const struct nft_stmt *s = &ob->st;
+	qt_buf_printf(b, "add %s %s %s %s { ", nft_obj_kind_name(s->kind),
+		      nft_family_name(t->family), t->name, ob->name);
+	if (o->handles)
+		qt_buf_printf(b, "# handle %" PRIu64 " ", ob->handle);
+	if (s->kind == NFT_S_COUNTER) {
+		qt_buf_printf(b, "packets %" PRIu64 " bytes %" PRIu64, s->packets,
+			      s->bytes);
+	} else if (s->kind == NFT_S_QUOTA) {
+		qt_buf_puts(b, s->quota_over ? "over " : "");
+		print_qbytes(s->quota_bytes, b);
+		if (s->quota_used) {
+			qt_buf_puts(b, " used ");
+			print_qbytes(s->quota_used, b);
+		}
+	} else {
+		struct qt_buf l;
+		qt_buf_init(&l);
+		print_limit(s, &l);
+		qt_buf_puts(b, qt_buf_str(&l) + 6);
+		qt_buf_free(&l);
+	}
+	qt_buf_puts(b, " } \n");
+}
+
 /* The set's declaration on one line, its handle first inside the
  * braces and a space after them (nft's monitor format). */
 void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,

@@ -22,6 +22,8 @@ void nft_print_objs(const struct nft_ruleset *rs, int family,
 		    const struct nft_table *only, const struct nft_obj *one,
 		    enum nft_stmt_kind kind, const struct nft_print_opts *o,
 		    struct qt_buf *b);
+void nft_print_echo_obj(const struct nft_table *t, const struct nft_obj *ob,
+			const struct nft_print_opts *o, struct qt_buf *b);
 void nft_print_table(const struct nft_table *t,
 		     const struct nft_print_opts *o, struct qt_buf *b);
 /* One chain (or set) inside its table's braces. */

@@ -26,10 +26,11 @@ struct def {
 /* -e: an object the batch made or a rule it replaced, noted as it is
  * made and printed from the ruleset the batch leaves (nft_run_echo.c) */
 enum echo_kind { ECHO_TABLE, ECHO_CHAIN, ECHO_SET, ECHO_ELEM, ECHO_RULE,
-		 ECHO_DELRULE };
+		 ECHO_DELRULE, ECHO_OBJ };
 
 struct echo_ev {
 	enum echo_kind kind;
+	enum nft_stmt_kind obj_kind; /* ECHO_OBJ: counter, quota, limit */
 	enum nft_family family;
 	char *table;
 	char *name;                  /* chain or set */

@@ -484,6 +484,9 @@ static int obj_declare(struct run *r, struct nft_table *t,
 			o->st.quota_bytes = st->quota_bytes;
 			o->st.quota_over = st->quota_over;
 			r->changed = true;
+		} else {
+			/* the kernel has nothing to do: no generation */
+			r->idle++;
 		}
 		return 0;
 	}
@@ -491,6 +494,9 @@ static int obj_declare(struct run *r, struct nft_table *t,
 	o = nft_obj_add(t, st->kind, name->text);
 	o->st = *st;
 	r->changed = true;
+	nr_echo_note(r, ECHO_OBJ, t, o->name, o->handle, false);
+	if (r->o->echo)
+		r->echo[r->necho - 1].obj_kind = st->kind;
 	return 0;
 }
 
