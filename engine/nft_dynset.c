@@ -550,10 +550,10 @@ static bool elem_eval(struct dyn_slot *e, uint64_t len, uint64_t now_ns)
 		e->bytes += len;
 	}
 	if (e->quota) {
-		/* over once what it consumed, this packet included, reaches
-		 * the quota */
+		/* over once what it consumed, this packet included, passes
+		 * the quota (nft_overquota) */
 		e->quota_used += len;
-		if ((e->quota_used >= e->quota_bytes) != e->quota_over)
+		if ((e->quota_used > e->quota_bytes) != e->quota_over)
 			return false;
 	}
 	return true;

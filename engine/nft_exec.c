@@ -14,6 +14,7 @@
 #include "nft_expr.h"
 #include "nft_nat.h"
 #include "nft_dynset.h"
+#include "nft_limit.h"
 #include "set_store.h"
 
 /* Jumps deeper than this drop the packet (the kernel's nf_tables
@@ -31,7 +32,41 @@ struct nft_rt {
 	unsigned refs;
 	unsigned n;                 /* the rule's statements */
 	struct qt_counters *cnt;    /* per statement (counter ones used) */
-	struct qt_ext_run *run;     /* per statement (log, reject, limit) */
+	struct qt_ext_run *run;     /* per statement (log, reject, ...) */
+	struct nft_rt_shared *sh;   /* limit and quota; NULL: none */
+	struct nft_ort **ort;       /* per statement: the named object a
+				       counter, quota or limit names */
+};
+
+/* A named counter, quota or limit's runtime, by table and object
+ * handle, held by the rules that name it (a new one starts from what
+ * the model holds: what it was given, or what the engine read back). */
+struct nft_ort {
+	struct nft_ort *next;
+	struct qt_nft_store *store;
+	uint64_t table, handle;
+	unsigned refs;
+	uint32_t resets;            /* the object's, as last seen */
+	struct qt_counters cnt;
+	struct qt_nft_sstate st;
+};
+
+/* A reset of the object since: its counts and use start again. */
+static void ort_reset(struct nft_ort *o, const struct nft_obj *ob)
+{
+	if (o->resets == ob->resets)
+		return;
+	o->resets = ob->resets;
+	__atomic_store_n(&o->cnt.pkts, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->cnt.bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->st.consumed, 0, __ATOMIC_RELAXED);
+}
+
+/* The state of a rule's limits and quotas, one per statement, shared
+ * by its runtimes of both families in an inet table. */
+struct nft_rt_shared {
+	unsigned refs;
+	struct qt_nft_sstate st[];
 };
 
 struct qt_nft_store {
@@ -39,7 +74,77 @@ struct qt_nft_store {
 	unsigned count;
 	/* the sets packets change (engine/nft_dynset.h) */
 	struct qt_dynsets *dyn;
+	/* named objects' runtimes */
+	struct nft_ort *objs;
+	unsigned nobjs;
 };
+
+static void ort_put(struct nft_ort *o)
+{
+	if (!o || --o->refs)
+		return;
+	struct nft_ort **pp = &o->store->objs;
+	while (*pp && *pp != o)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = o->next;
+	o->store->nobjs--;
+	free(o);
+}
+
+/* The runtime of object ob of table t, a new reference. */
+static struct nft_ort *ort_get(struct qt_nft_store *s,
+			       const struct nft_table *t,
+			       const struct nft_obj *ob)
+{
+	for (struct nft_ort *o = s->objs; o; o = o->next)
+		if (o->table == t->handle && o->handle == ob->handle) {
+			o->refs++;
+			return o;
+		}
+	struct nft_ort *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->store = s;
+	o->table = t->handle;
+	o->handle = ob->handle;
+	o->resets = ob->resets;
+	o->refs = 1;
+	o->cnt.pkts = ob->st.packets;
+	o->cnt.bytes = ob->st.bytes;
+	if (ob->st.kind == NFT_S_LIMIT &&
+	    qt_nft_limit_init(&o->st, &ob->st) < 0) {
+		free(o);
+		return NULL;
+	}
+	o->st.consumed = ob->st.quota_used;
+	o->next = s->objs;
+	s->objs = o;
+	s->nobjs++;
+	return o;
+}
+
+/* What named objects counted and used, into the model. */
+static void objs_sync(const struct qt_nft_store *s, struct nft_table *t)
+{
+	for (unsigned i = 0; i < t->nobjs; i++) {
+		struct nft_obj *ob = &t->objs[i];
+		for (const struct nft_ort *o = s->objs; o; o = o->next) {
+			if (o->table != t->handle || o->handle != ob->handle)
+				continue;
+			ob->st.packets = __atomic_load_n(&o->cnt.pkts,
+							 __ATOMIC_RELAXED);
+			ob->st.bytes = __atomic_load_n(&o->cnt.bytes,
+						       __ATOMIC_RELAXED);
+			uint64_t u = __atomic_load_n(&o->st.consumed,
+						     __ATOMIC_RELAXED);
+			if (ob->st.kind == NFT_S_QUOTA)
+				ob->st.quota_used = u < ob->st.quota_bytes
+						    ? u : ob->st.quota_bytes;
+			break;
+		}
+	}
+}
 
 struct qt_nft_store *qt_nft_store_new(void)
 {
@@ -61,6 +166,11 @@ static void rt_free(struct nft_rt *rt)
 	}
 	free(rt->run);
 	free(rt->cnt);
+	if (rt->sh && !--rt->sh->refs)
+		free(rt->sh);
+	for (unsigned i = 0; rt->ort && i < rt->n; i++)
+		ort_put(rt->ort[i]);
+	free(rt->ort);
 	free(rt);
 }
 
@@ -80,7 +190,7 @@ void qt_nft_store_free(struct qt_nft_store *s)
 
 unsigned qt_nft_store_count(const struct qt_nft_store *s)
 {
-	return s ? s->count + qt_dynsets_count(s->dyn) : 0;
+	return s ? s->count + s->nobjs + qt_dynsets_count(s->dyn) : 0;
 }
 
 static unsigned bucket(uint64_t table, uint64_t rule)
@@ -102,6 +212,29 @@ static void rt_put(struct qt_nft_store *s, struct nft_rt *rt)
 	rt_free(rt);
 }
 
+/* What a rule's quotas consumed: one state for both families. */
+static void rule_sync_quotas(const struct qt_nft_store *s,
+			     const struct nft_table *t, struct nft_rule *r)
+{
+	for (const struct nft_rt *rt = s->b[bucket(t->handle, r->handle)];
+	     rt; rt = rt->next) {
+		if (rt->table != t->handle || rt->rule != r->handle ||
+		    rt->n != r->n || !rt->sh)
+			continue;
+		for (unsigned i = 0; i < r->n; i++)
+			if (r->stmts[i].kind == NFT_S_QUOTA) {
+				/* the kernel lists no more than the quota */
+				uint64_t u = __atomic_load_n(
+					&rt->sh->st[i].consumed,
+					__ATOMIC_RELAXED);
+				r->stmts[i].quota_used =
+					u < r->stmts[i].quota_bytes
+					? u : r->stmts[i].quota_bytes;
+			}
+		return;
+	}
+}
+
 void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs)
 {
 	if (!s || !rs)
@@ -109,6 +242,7 @@ void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs)
 	qt_dynsets_sync(s->dyn, rs, qt_set_now_ms());
 	for (unsigned ti = 0; ti < rs->ntables; ti++) {
 		struct nft_table *t = &rs->tables[ti];
+		objs_sync(s, t);
 		for (unsigned ci = 0; ci < t->nchains; ci++) {
 			struct nft_chain *c = &t->chains[ci];
 			for (unsigned ri = 0; ri < c->nrules; ri++) {
@@ -135,6 +269,7 @@ void qt_nft_store_sync(const struct qt_nft_store *s, struct nft_ruleset *rs)
 						r->stmts[i].packets = pk[i];
 						r->stmts[i].bytes = by[i];
 					}
+				rule_sync_quotas(s, t, r);
 			}
 		}
 	}
@@ -152,16 +287,31 @@ static uint32_t rule_sig(const struct nft_rule *r)
 		const struct nft_stmt *s = &r->stmts[i];
 		MIX(s->kind);
 		switch (s->kind) {
+		case NFT_S_COUNTER:
+			for (const char *p = s->obj_name; p && *p; p++)
+				MIX(*p);
+			break;
 		case NFT_S_LOG:
 			MIX(s->level);
+			MIX(s->log_flags);
 			for (const char *p = s->prefix; p && *p; p++)
 				MIX(*p);
+			break;
+		case NFT_S_QUOTA:
+			for (const char *p = s->obj_name; p && *p; p++)
+				MIX(*p);
+			MIX(s->quota_bytes);
+			MIX(s->quota_bytes >> 32);
+			MIX(s->quota_over);
 			break;
 		case NFT_S_LIMIT:
 			MIX(s->rate);
 			MIX(s->rate >> 32);
 			MIX(s->burst);
 			MIX(s->over);
+			MIX(s->bytes_unit != NULL);
+			for (const char *p = s->obj_name; p && *p; p++)
+				MIX(*p);
 			for (const char *p = s->unit; p && *p; p++)
 				MIX(*p);
 			break;
@@ -297,22 +447,123 @@ static const char *reject_with(const struct nft_stmt *s, uint8_t family)
 	return NULL;
 }
 
+/* log as the LOG target writes its line: nft's flags are LOG's
+ * options. nft's group (NFLOG) and level audit are the kernel's to
+ * deliver (nfnetlink_log, the audit log): the engine has no way to. */
+static int make_log_inst(struct qt_ext_run *run, const struct nft_stmt *s,
+			 uint8_t family, const struct qt_engine_env *env,
+			 struct qt_buf *err)
+{
+	static const struct { unsigned bit; const char *opt; } flags[] = {
+		{ NFT_LOG_TCPSEQ, "log-tcp-sequence" },
+		{ NFT_LOG_TCPOPT, "log-tcp-options" },
+		{ NFT_LOG_IPOPT, "log-ip-options" },
+		{ NFT_LOG_UID, "log-uid" },
+		{ NFT_LOG_MACDECODE, "log-macdecode" },
+	};
+	if (s->has_group) {
+		qt_buf_printf(err, "Error: qtables cannot run log group (the "
+			      "kernel's nfnetlink_log)\n");
+		return -1;
+	}
+	if (s->level == 8) {
+		qt_buf_printf(err, "Error: qtables cannot run log level "
+			      "audit (the kernel's audit log)\n");
+		return -1;
+	}
+	struct opt_word w[2 + sizeof(flags) / sizeof(flags[0])];
+	unsigned n = 0;
+	char lv[16];
+	if (s->prefix)
+		w[n++] = (struct opt_word){ "log-prefix", s->prefix };
+	snprintf(lv, sizeof(lv), "%d", s->level < 0 ? 4 : s->level);
+	w[n++] = (struct opt_word){ "log-level", lv };
+	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+		if (s->log_flags & flags[k].bit)
+			w[n++] = (struct opt_word){ flags[k].opt, NULL };
+	return make_inst(run, "LOG", QT_EXT_TARGET, family, w, n, env, err);
+}
+
+/* The rule's limit and quota states: its sibling's of the other family
+ * (an inet rule), or new ones. */
+/* The named objects the rule's statements name, a reference each. */
+static int make_rt_objs(struct qt_nft_store *st, struct nft_rt *rt,
+			const struct nft_table *t, const struct nft_rule *r,
+			struct qt_buf *err)
+{
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct nft_stmt *s = &r->stmts[i];
+		if (!s->obj_name)
+			continue;
+		const struct nft_obj *ob = nft_obj_find(
+			(struct nft_table *)t, s->kind, s->obj_name);
+		if (!ob) {
+			qt_buf_printf(err, "Error: no %s %s\n",
+				      nft_obj_kind_name(s->kind), s->obj_name);
+			return -1;
+		}
+		if (!rt->ort && !(rt->ort = calloc(r->n, sizeof(*rt->ort)))) {
+			qt_buf_printf(err, "Error: out of memory\n");
+			return -1;
+		}
+		if (!(rt->ort[i] = ort_get(st, t, ob))) {
+			qt_buf_printf(err, "Error: qtables cannot run this "
+				      "%s\n", nft_obj_kind_name(s->kind));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int make_rt_shared(struct qt_nft_store *st, struct nft_rt *rt,
+			  const struct nft_rule *r, struct qt_buf *err)
+{
+	bool any = false;
+	for (unsigned i = 0; i < r->n; i++)
+		any |= (r->stmts[i].kind == NFT_S_LIMIT ||
+			r->stmts[i].kind == NFT_S_QUOTA) &&
+		       !r->stmts[i].obj_name;
+	if (!any)
+		return 0;
+	for (struct nft_rt *o = st->b[bucket(rt->table, rt->rule)]; o;
+	     o = o->next)
+		if (o != rt && o->table == rt->table && o->rule == rt->rule &&
+		    o->sig == rt->sig && o->family != rt->family && o->sh) {
+			rt->sh = o->sh;
+			rt->sh->refs++;
+			return 0;
+		}
+	rt->sh = calloc(1, sizeof(*rt->sh) + r->n * sizeof(rt->sh->st[0]));
+	if (!rt->sh) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	rt->sh->refs = 1;
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct nft_stmt *s = &r->stmts[i];
+		if (s->obj_name)
+			continue;
+		if (s->kind == NFT_S_QUOTA)
+			rt->sh->st[i].consumed = s->quota_used;
+		else if (s->kind == NFT_S_LIMIT &&
+			 qt_nft_limit_init(&rt->sh->st[i], s) < 0) {
+			qt_buf_printf(err, "Error: qtables cannot run this "
+				      "limit\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 			 uint8_t family, const struct qt_engine_env *env,
 			 struct qt_buf *err)
 {
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct nft_stmt *s = &r->stmts[i];
-		char a[64], b[32];
+		char a[64];
 		if (s->kind == NFT_S_LOG) {
-			struct opt_word w[2];
-			unsigned n = 0;
-			if (s->prefix)
-				w[n++] = (struct opt_word){ "log-prefix", s->prefix };
-			snprintf(b, sizeof(b), "%d", s->level < 0 ? 4 : s->level);
-			w[n++] = (struct opt_word){ "log-level", b };
-			if (make_inst(&rt->run[i], "LOG", QT_EXT_TARGET, family,
-				      w, n, env, err) < 0)
+			if (make_log_inst(&rt->run[i], s, family, env, err) < 0)
 				return -1;
 		} else if (s->kind == NFT_S_REJECT) {
 			const char *with = reject_with(s, family);
@@ -325,21 +576,6 @@ static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 			struct opt_word w = { "reject-with", with };
 			if (make_inst(&rt->run[i], "REJECT", QT_EXT_TARGET,
 				      family, &w, 1, env, err) < 0)
-				return -1;
-		} else if (s->kind == NFT_S_LIMIT) {
-			if (s->bytes_unit || !s->unit) {
-				qt_buf_printf(err, "Error: qtables cannot run "
-					      "limits of bytes\n");
-				return -1;
-			}
-			snprintf(a, sizeof(a), "%llu/%s",
-				 (unsigned long long)s->rate, s->unit);
-			snprintf(b, sizeof(b), "%llu",
-				 (unsigned long long)(s->burst ? s->burst : 5));
-			struct opt_word w[2] = { { "limit", a },
-						 { "limit-burst", b } };
-			if (make_inst(&rt->run[i], "limit", QT_EXT_MATCH,
-				      family, w, 2, env, err) < 0)
 				return -1;
 		} else if (s->kind == NFT_S_NAT) {
 			if (qt_nft_nat_inst(&rt->run[i], s, family, err) < 0)
@@ -420,7 +656,9 @@ static struct nft_rt *rt_get(struct qt_nft_store *s, uint8_t family,
 	rt->rule = r->handle;
 	rt->sig = sig;
 	rt->n = r->n;
-	if (make_rt_insts(rt, r, family, env, err) < 0) {
+	if (make_rt_insts(rt, r, family, env, err) < 0 ||
+	    make_rt_shared(s, rt, r, err) < 0 ||
+	    make_rt_objs(s, rt, t, r, err) < 0) {
 		rt_free(rt);
 		return NULL;
 	}
@@ -445,7 +683,7 @@ enum skind {
 	CS_MATCH, CS_COUNTER, CS_VERDICT, CS_EXT_TARGET, CS_EXT_MATCH,
 	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_X, CS_MARK_SET_X,
 	CS_CTMARK_SET_X,
-	CS_SET_UPDATE,
+	CS_SET_UPDATE, CS_LIMIT, CS_QUOTA,
 	CS_NOP                      /* does nothing in this family */
 };
 
@@ -474,7 +712,10 @@ struct cstmt {
 	uint32_t chain;
 	/* extensions */
 	const struct qt_ext_inst *ext;
-	bool invert;                /* limit ... over */
+	bool invert;                /* limit ... over, quota over */
+	/* limit and quota: their state; quota: its bytes */
+	struct qt_nft_sstate *st;
+	uint64_t quota;
 	/* mark set */
 	uint32_t value;
 	/* a dynamic set: looked up (match) or changed (set update) */
@@ -793,6 +1034,12 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 		case NFT_S_COUNTER:
 			cs->kind = CS_COUNTER;
 			cs->cnt = &rt->cnt[i];
+			if (s->obj_name) {
+				cs->cnt = &rt->ort[i]->cnt;
+				ort_reset(rt->ort[i], nft_obj_find(
+					(struct nft_table *)t, s->kind,
+					s->obj_name));
+			}
 			break;
 		case NFT_S_VERDICT:
 			cs->kind = CS_VERDICT;
@@ -820,10 +1067,25 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			cs->ext = &rt->run[i].in;
 			break;
 		case NFT_S_LIMIT:
-			cs->kind = CS_EXT_MATCH;
-			cs->ext = &rt->run[i].in;
-			cs->invert = s->over;
+		case NFT_S_QUOTA: {
+			/* a named one's values are its object's */
+			const struct nft_stmt *v = s;
+			if (s->obj_name) {
+				const struct nft_obj *ob = nft_obj_find(
+					(struct nft_table *)t, s->kind,
+					s->obj_name);
+				v = &ob->st;
+				cs->st = &rt->ort[i]->st;
+				ort_reset(rt->ort[i], ob);
+			} else {
+				cs->st = &rt->sh->st[i];
+			}
+			cs->kind = s->kind == NFT_S_LIMIT ? CS_LIMIT : CS_QUOTA;
+			cs->invert = s->kind == NFT_S_LIMIT ? v->over
+							    : v->quota_over;
+			cs->quota = v->quota_bytes;
 			break;
+		}
 		case NFT_S_SET_FIELD:
 			if (!s->field || s->field->type != NFT_T_MARK ||
 			    (!s->src && (s->nelems != 1 ||
@@ -1363,6 +1625,16 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			break;
 		case CS_EXT_MATCH:
 			if (s->ext->ext->match(s->ext, ev) == s->invert)
+				return R_NEXT;
+			break;
+		case CS_LIMIT:
+			if (qt_nft_limit_take(s->st, ev->orig_len, ev->now_ns) ==
+			    s->invert)
+				return R_NEXT;
+			break;
+		case CS_QUOTA:
+			if (!qt_nft_quota_take(s->st, s->quota, s->invert,
+					       ev->orig_len))
 				return R_NEXT;
 			break;
 		case CS_EXT_TARGET: {

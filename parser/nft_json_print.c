@@ -696,17 +696,60 @@ static void put_reject(const struct nft_table *t, const struct nft_stmt *s,
 static void put_log(const struct nft_stmt *s, struct qt_buf *b)
 {
 	bool level = s->level >= 0 && s->level != 4;
-	if (!s->prefix && !level) {
+	if (!s->prefix && !level && !s->has_group && !s->has_snaplen &&
+	    !s->has_qthreshold && !s->log_flags) {
 		qt_buf_puts(b, "{\"log\": null}");
 		return;
 	}
 	qt_buf_puts(b, "{\"log\": {");
-	if (s->prefix)
+	const char *sep = "";
+	if (s->prefix) {
 		key_str(b, "prefix", s->prefix);
+		sep = ", ";
+	}
+	if (s->has_group) {
+		qt_buf_printf(b, "%s\"group\": %u", sep, s->group);
+		sep = ", ";
+	}
+	if (s->has_snaplen) {
+		qt_buf_printf(b, "%s\"snaplen\": %u", sep, s->snaplen);
+		sep = ", ";
+	}
+	if (s->has_qthreshold) {
+		qt_buf_printf(b, "%s\"queue-threshold\": %u", sep,
+			      s->qthreshold);
+		sep = ", ";
+	}
 	if (level) {
-		if (s->prefix)
-			qt_buf_puts(b, ", ");
+		qt_buf_puts(b, sep);
 		key_str(b, "level", log_levels[s->level]);
+		sep = ", ";
+	}
+	static const struct { unsigned bit; const char *name; } flags[] = {
+		{ NFT_LOG_TCPSEQ, "tcp sequence" },
+		{ NFT_LOG_TCPOPT, "tcp options" },
+		{ NFT_LOG_IPOPT, "ip options" },
+		{ NFT_LOG_UID, "skuid" },
+		{ NFT_LOG_MACDECODE, "ether" },
+	};
+	unsigned f = s->log_flags, n = 0;
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		n += (f & flags[i].bit) != 0;
+	if (n) {
+		qt_buf_printf(b, "%s\"flags\": ", sep);
+		if ((f & NFT_LOG_ALL) == NFT_LOG_ALL)
+			qt_buf_puts(b, "\"all\"");
+		if ((f & NFT_LOG_ALL) != NFT_LOG_ALL && n > 1)
+			qt_buf_putc(b, '[');
+		const char *fs = "";
+		for (size_t i = 0; (f & NFT_LOG_ALL) != NFT_LOG_ALL &&
+				   i < sizeof(flags) / sizeof(flags[0]); i++)
+			if (f & flags[i].bit) {
+				qt_buf_printf(b, "%s\"%s\"", fs, flags[i].name);
+				fs = ", ";
+			}
+		if ((f & NFT_LOG_ALL) != NFT_LOG_ALL && n > 1)
+			qt_buf_putc(b, ']');
 	}
 	qt_buf_puts(b, "}}");
 }
@@ -714,15 +757,22 @@ static void put_log(const struct nft_stmt *s, struct qt_buf *b)
 /* limit's object: {"rate": ..., "burst": ..., "per": ...} */
 static void put_limit_body(const struct nft_stmt *s, struct qt_buf *b)
 {
+	const char *ru = NULL, *bu = NULL;
+	uint64_t rate = s->rate, burst = s->burst;
+	if (s->bytes_unit) {
+		rate = nft_bytes_split(s->rate, &ru);
+		burst = nft_bytes_split(s->burst, &bu);
+	}
 	qt_buf_printf(b, "{\"rate\": %" PRIu64 ", \"burst\": %" PRIu64 ", ",
-		      s->rate, s->burst);
+		      rate, burst);
 	key_str(b, "per", s->unit);
 	if (s->over)
 		qt_buf_puts(b, ", \"inv\": true");
 	if (s->bytes_unit) {
 		qt_buf_puts(b, ", ");
-		key_str(b, "rate_unit", s->bytes_unit);
-		qt_buf_puts(b, ", \"burst_unit\": \"bytes\"");
+		key_str(b, "rate_unit", ru);
+		qt_buf_puts(b, ", ");
+		key_str(b, "burst_unit", bu);
 	}
 	qt_buf_putc(b, '}');
 }
@@ -745,7 +795,11 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_match(s, b);
 		return;
 	case NFT_S_COUNTER:
-		if (o->stateless)
+		if (s->obj_name) {
+			qt_buf_puts(b, "{\"counter\": ");
+			qt_json_put_str(b, s->obj_name);
+			qt_buf_putc(b, '}');
+		} else if (o->stateless)
 			qt_buf_puts(b, "{\"counter\": null}");
 		else
 			qt_buf_printf(b, "{\"counter\": {\"packets\": %" PRIu64
@@ -761,7 +815,29 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	case NFT_S_LOG:
 		put_log(s, b);
 		return;
+	case NFT_S_QUOTA: {
+		if (s->obj_name) {
+			qt_buf_puts(b, "{\"quota\": ");
+			qt_json_put_str(b, s->obj_name);
+			qt_buf_putc(b, '}');
+			return;
+		}
+		struct nft_elem e;
+		memset(&e, 0, sizeof(e));
+		e.has_quota = true;
+		e.quota_over = s->quota_over;
+		e.quota_bytes = s->quota_bytes;
+		e.quota_used = s->quota_used;
+		put_elem_stmts(&e, !o->stateless, false, b);
+		return;
+	}
 	case NFT_S_LIMIT:
+		if (s->obj_name) {
+			qt_buf_puts(b, "{\"limit\": ");
+			qt_json_put_str(b, s->obj_name);
+			qt_buf_putc(b, '}');
+			return;
+		}
 		qt_buf_puts(b, "{\"limit\": ");
 		put_limit_body(s, b);
 		qt_buf_putc(b, '}');
@@ -944,10 +1020,84 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 	qt_buf_puts(b, "]}}");
 }
 
+/* {"counter": {"family": F, "name": N, "table": T, "handle": H,
+ * ...}}: a named object with what it holds (JSON lists the state even
+ * with -s) */
+static void put_obj(struct doc *d, const struct nft_table *t,
+		    const struct nft_obj *ob)
+{
+	const struct nft_stmt *s = &ob->st;
+	item(d);
+	struct qt_buf *b = d->b;
+	head(b, nft_obj_kind_name(s->kind), t);
+	qt_buf_puts(b, ", ");
+	key_str(b, "name", ob->name);
+	qt_buf_puts(b, ", ");
+	key_str(b, "table", t->name);
+	qt_buf_printf(b, ", \"handle\": %" PRIu64 ", ", ob->handle);
+	switch (s->kind) {
+	case NFT_S_COUNTER:
+		qt_buf_printf(b, "\"packets\": %" PRIu64 ", \"bytes\": %"
+			      PRIu64, s->packets, s->bytes);
+		break;
+	case NFT_S_QUOTA:
+		qt_buf_printf(b, "\"bytes\": %" PRIu64 ", \"used\": %" PRIu64
+			      ", \"inv\": %s", s->quota_bytes, s->quota_used,
+			      s->quota_over ? "true" : "false");
+		break;
+	default: {
+		const char *ru = NULL, *bu = NULL;
+		uint64_t rate = s->rate, burst = s->burst;
+		if (s->bytes_unit) {
+			rate = nft_bytes_split(s->rate, &ru);
+			burst = nft_bytes_split(s->burst, &bu);
+		}
+		qt_buf_printf(b, "\"rate\": %" PRIu64 ", ", rate);
+		key_str(b, "per", s->unit);
+		if (s->over)
+			qt_buf_puts(b, ", \"inv\": true");
+		if (ru) {
+			qt_buf_puts(b, ", ");
+			key_str(b, "rate_unit", ru);
+		}
+		/* a limit of bytes without a burst lists none */
+		if (!ru || burst)
+			qt_buf_printf(b, ", \"burst\": %" PRIu64, burst);
+		if (ru && burst) {
+			qt_buf_puts(b, ", ");
+			key_str(b, "burst_unit", bu);
+		}
+		break;
+	}
+	}
+	qt_buf_puts(b, "}}");
+}
+
+void nft_json_objs(const struct nft_ruleset *rs, int family,
+		   const struct nft_table *only, const struct nft_obj *one,
+		   enum nft_stmt_kind kind, struct qt_buf *b)
+{
+	struct doc d;
+	doc_begin(&d, b);
+	for (unsigned i = 0; i < rs->ntables; i++) {
+		const struct nft_table *t = &rs->tables[i];
+		if ((family >= 0 && (int)t->family != family) ||
+		    (only && t != only))
+			continue;
+		for (unsigned k = 0; k < t->nobjs; k++)
+			if (t->objs[k].st.kind == kind &&
+			    (!one || &t->objs[k] == one))
+				put_obj(&d, t, &t->objs[k]);
+	}
+	doc_end(&d);
+}
+
 static void put_table_full(struct doc *d, const struct nft_table *t,
 			   const struct nft_print_opts *o)
 {
 	put_table(d, t);
+	for (unsigned i = 0; i < t->nobjs; i++)
+		put_obj(d, t, &t->objs[i]);
 	for (unsigned i = 0; i < t->nsets; i++)
 		put_set(d, t, &t->sets[i]);
 	for (unsigned i = 0; i < t->nchains; i++)
@@ -1124,6 +1274,20 @@ void nft_json_echo_chain(const struct nft_table *t, const struct nft_chain *c,
 }
 
 /* the kernel tells of the set without its elements */
+static void put_obj_v(struct doc *d, const void *t, const void *o,
+		      const void *u)
+{
+	(void)u;
+	put_obj(d, t, o);
+}
+
+void nft_json_echo_obj(const struct nft_table *t, const struct nft_obj *o,
+		       struct qt_buf *b)
+{
+	obj_of(put_obj_v, t, o, NULL, b);
+	qt_buf_putc(b, '}');
+}
+
 void nft_json_echo_set(const struct nft_table *t, const struct nft_set *s,
 		       struct qt_buf *b)
 {

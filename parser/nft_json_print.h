@@ -32,6 +32,13 @@ void nft_json_maps(const struct nft_ruleset *rs, int family,
 		   struct qt_buf *b);
 /* `list counters`: named counters, which the model has none of */
 void nft_json_counters(struct qt_buf *b);
+/* Named objects of kind, as nft_print_objs. */
+/* -j -e: a named object after {"add": */
+void nft_json_echo_obj(const struct nft_table *t, const struct nft_obj *o,
+		       struct qt_buf *b);
+void nft_json_objs(const struct nft_ruleset *rs, int family,
+		   const struct nft_table *only, const struct nft_obj *one,
+		   enum nft_stmt_kind kind, struct qt_buf *b);
 
 /* nft -j -e: the objects a batch made, one document. begin writes the
  * document's start (first) or a separator and {"VERB": ; each object

@@ -463,11 +463,20 @@ static int stmt_match(struct tr *t, const struct qt_json *v)
 	return 0;
 }
 
+/* {"counter": "NAME"}: a named object's, after its kind's word */
+static int stmt_obj_ref(struct tr *t, const struct qt_json *v)
+{
+	qt_buf_puts(t->cmds, " name");
+	return put_name(t, v->s);
+}
+
 static int stmt_counter(struct tr *t, const struct qt_json *v)
 {
 	qt_buf_puts(t->cmds, "counter");
 	if (v->type == QT_JSON_NULL)
 		return 0;
+	if (v->type == QT_JSON_STRING)
+		return stmt_obj_ref(t, v);
 	const struct qt_json *p = qt_json_get(v, "packets"),
 			    *b = qt_json_get(v, "bytes");
 	if (p && b && p->type == QT_JSON_INTEGER && b->type == QT_JSON_INTEGER)
@@ -489,6 +498,42 @@ static int stmt_verdict(struct tr *t, const char *verdict,
 	if (failed)
 		return -1;
 	return put_name(t, target->s);
+}
+
+/* log's group, snaplen, queue-threshold and flags (a name or a list
+ * of them) */
+static int stmt_log_more(struct tr *t, const struct qt_json *v)
+{
+	static const char *const nums[] = { "group", "snaplen",
+					    "queue-threshold" };
+	for (size_t i = 0; i < 3; i++) {
+		const struct qt_json *n = qt_json_get(v, nums[i]);
+		if (n && n->type == QT_JSON_INTEGER)
+			qt_buf_printf(t->cmds, " %s %lld", nums[i], n->i);
+	}
+	static const char *const flags[][2] = {
+		{ "tcp sequence", "tcp sequence" },
+		{ "tcp options", "tcp options" },
+		{ "ip options", "ip options" }, { "skuid", "skuid" },
+		{ "ether", "ether" }, { "all", "all" },
+	};
+	const struct qt_json *f = qt_json_get(v, "flags");
+	if (!f)
+		return 0;
+	unsigned n = f->type == QT_JSON_ARRAY ? f->n : 1;
+	for (unsigned i = 0; i < n; i++) {
+		const struct qt_json *e = f->type == QT_JSON_ARRAY ? f->items[i]
+								   : f;
+		size_t k = 0;
+		while (k < 6 && (e->type != QT_JSON_STRING ||
+				 strcmp(flags[k][0], e->s)))
+			k++;
+		if (k == 6)
+			return internal(t, "Unknown log flag '%s'.",
+					e->type == QT_JSON_STRING ? e->s : "");
+		qt_buf_printf(t->cmds, " flags %s", flags[k][1]);
+	}
+	return 0;
 }
 
 static int stmt_log(struct tr *t, const struct qt_json *v)
@@ -515,11 +560,15 @@ static int stmt_log(struct tr *t, const struct qt_json *v)
 			return internal(t, "Invalid log level '%s'.", l->s);
 		qt_buf_printf(t->cmds, " level %s", l->s);
 	}
-	return 0;
+	return stmt_log_more(t, v);
 }
 
 static int stmt_limit(struct tr *t, const struct qt_json *v)
 {
+	if (v->type == QT_JSON_STRING) {
+		qt_buf_puts(t->cmds, "limit");
+		return stmt_obj_ref(t, v);
+	}
 	bool failed = false;
 	const struct qt_json *rate = unpack(t, v, "rate", 'I', 4, false,
 					    &failed);
@@ -528,6 +577,7 @@ static int stmt_limit(struct tr *t, const struct qt_json *v)
 	const struct qt_json *per = qt_json_get(v, "per"),
 			    *burst = qt_json_get(v, "burst"),
 			    *unit = qt_json_get(v, "rate_unit"),
+			    *bunit = qt_json_get(v, "burst_unit"),
 			    *inv = qt_json_get(v, "inv");
 	const char *u = unit && unit->type == QT_JSON_STRING &&
 			strcmp(unit->s, "packets") ? unit->s : NULL;
@@ -539,7 +589,34 @@ static int stmt_limit(struct tr *t, const struct qt_json *v)
 					  ? per->s : "second");
 	if (burst && burst->type == QT_JSON_INTEGER && !(u && !burst->i))
 		qt_buf_printf(t->cmds, " burst %lld %s", burst->i,
-			      u ? "bytes" : "packets");
+			      !u ? "packets" : bunit && bunit->type ==
+			      QT_JSON_STRING ? bunit->s : "bytes");
+	return 0;
+}
+
+/* quota: {"val": N, "val_unit": U, "inv": B, "used": N, "used_unit": U} */
+static int stmt_quota(struct tr *t, const struct qt_json *v)
+{
+	if (v->type == QT_JSON_STRING) {
+		qt_buf_puts(t->cmds, "quota");
+		return stmt_obj_ref(t, v);
+	}
+	bool failed = false;
+	const struct qt_json *val = unpack(t, v, "val", 'I', 4, false,
+					   &failed);
+	if (failed)
+		return -1;
+	const struct qt_json *vu = qt_json_get(v, "val_unit"),
+			    *inv = qt_json_get(v, "inv"),
+			    *used = qt_json_get(v, "used"),
+			    *uu = qt_json_get(v, "used_unit");
+	qt_buf_printf(t->cmds, "quota %s%lld %s",
+		      inv && inv->type == QT_JSON_TRUE ? "over " : "", val->i,
+		      vu && vu->type == QT_JSON_STRING ? vu->s : "bytes");
+	if (used && used->type == QT_JSON_INTEGER)
+		qt_buf_printf(t->cmds, " used %lld %s", used->i,
+			      uu && uu->type == QT_JSON_STRING ? uu->s
+							       : "bytes");
 	return 0;
 }
 
@@ -801,6 +878,8 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 		return stmt_log(t, v);
 	if (!strcmp(kind, "limit"))
 		return stmt_limit(t, v);
+	if (!strcmp(kind, "quota"))
+		return stmt_quota(t, v);
 	if (!strcmp(kind, "reject"))
 		return stmt_reject(t, v);
 	if (!strcmp(kind, "mangle"))
@@ -819,7 +898,7 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 	if (!strcmp(kind, "ct count"))
 		return stmt_ct_count(t, v);
 	static const char *const elsewhere[] = {
-		"quota", "flow", "fwd", "dup", "map", "meter", "queue",
+		"flow", "fwd", "dup", "map", "meter", "queue",
 		"ct helper", "ct timeout", "ct expectation", "tproxy",
 		"synproxy", "reset", "secmark", "xt", "last",
 	};
@@ -1105,6 +1184,73 @@ static int obj_element(struct tr *t, const struct qt_json *v, enum op op)
 	return put_elems(t, elem);
 }
 
+/* {"counter"|"quota"|"limit": {"family", "table", "name", values}}:
+ * a named object, its values in the words of its own block */
+static int obj_named(struct tr *t, const struct qt_json *v, enum op op,
+		     const char *kind)
+{
+	bool failed = false;
+	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
+					   &failed);
+	const struct qt_json *tab = failed ? NULL
+				    : unpack(t, v, "table", 's', 9, false,
+					     &failed);
+	const struct qt_json *name = failed ? NULL
+				     : unpack(t, v, "name", 's', 14, false,
+					      &failed);
+	if (failed)
+		return -1;
+	qt_buf_printf(t->cmds, "%s %s", op_words[op], kind);
+	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
+	    put_name(t, name->s) < 0)
+		return -1;
+	if (op != OP_ADD && op != OP_CREATE)
+		return 0;
+	const struct qt_json *x;
+	qt_buf_puts(t->cmds, " { ");
+	if (kind[0] == 'c') {
+		const struct qt_json *p = qt_json_get(v, "packets"),
+				    *b = qt_json_get(v, "bytes");
+		qt_buf_printf(t->cmds, "packets %lld bytes %lld",
+			      p && p->type == QT_JSON_INTEGER ? p->i : 0,
+			      b && b->type == QT_JSON_INTEGER ? b->i : 0);
+	} else if (kind[0] == 'q') {
+		x = qt_json_get(v, "inv");
+		const struct qt_json *b = qt_json_get(v, "bytes"),
+				    *u = qt_json_get(v, "used");
+		qt_buf_printf(t->cmds, "%s%lld bytes",
+			      x && x->type == QT_JSON_TRUE ? "over " : "",
+			      b && b->type == QT_JSON_INTEGER ? b->i : 0);
+		if (u && u->type == QT_JSON_INTEGER && u->i)
+			qt_buf_printf(t->cmds, " used %lld bytes", u->i);
+	} else {
+		/* the statement's words without its "limit " */
+		size_t at = t->cmds->len;
+		if (stmt_limit(t, v) < 0)
+			return -1;
+		memmove(t->cmds->data + at, t->cmds->data + at + 6,
+			t->cmds->len - at - 6 + 1);
+		t->cmds->len -= 6;
+	}
+	qt_buf_puts(t->cmds, " }");
+	return 0;
+}
+
+static int obj_counter(struct tr *t, const struct qt_json *v, enum op op)
+{
+	return obj_named(t, v, op, "counter");
+}
+
+static int obj_quota(struct tr *t, const struct qt_json *v, enum op op)
+{
+	return obj_named(t, v, op, "quota");
+}
+
+static int obj_limit(struct tr *t, const struct qt_json *v, enum op op)
+{
+	return obj_named(t, v, op, "limit");
+}
+
 typedef int (*obj_fn)(struct tr *, const struct qt_json *, enum op);
 
 static const struct {
@@ -1113,6 +1259,8 @@ static const struct {
 } objects[] = {
 	{ "table", obj_table }, { "chain", obj_chain }, { "rule", obj_rule },
 	{ "set", obj_set }, { "map", obj_map }, { "element", obj_element },
+	{ "counter", obj_counter }, { "quota", obj_quota },
+	{ "limit", obj_limit },
 };
 
 /* add, create, delete (and a bare object, as nft takes its own
@@ -1133,8 +1281,8 @@ static int cmd_objects(struct tr *t, const struct qt_json *v, enum op op)
 		return objects[i].fn(t, o, op);
 	}
 	static const char *const elsewhere[] = {
-		"flowtable", "counter", "quota", "ct helper",
-		"ct timeout", "ct expectation", "limit", "secmark", "synproxy",
+		"flowtable", "ct helper", "ct timeout", "ct expectation",
+		"secmark", "synproxy",
 	};
 	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(*elsewhere); i++)
 		if (qt_json_get(v, elsewhere[i]))

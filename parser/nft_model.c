@@ -1,5 +1,6 @@
 /* See nft_model.h. */
 #include "nft_model.h"
+#include <errno.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,7 @@ static void stmt_clear(struct nft_stmt *s)
 	free(s->set_name);
 	free(s->chain);
 	free(s->prefix);
+	free(s->obj_name);
 }
 
 void nft_rule_clear(struct nft_rule *r)
@@ -151,6 +153,9 @@ static void table_clear(struct nft_table *t)
 		chain_clear(&t->chains[i]);
 	for (unsigned i = 0; i < t->nsets; i++)
 		set_clear(&t->sets[i]);
+	for (unsigned i = 0; i < t->nobjs; i++)
+		free(t->objs[i].name);
+	free(t->objs);
 	free(t->chains);
 	free(t->sets);
 	free(t->name);
@@ -181,6 +186,7 @@ static void stmt_copy(struct nft_stmt *d, const struct nft_stmt *s)
 	d->set_name = xstrdup(s->set_name);
 	d->chain = xstrdup(s->chain);
 	d->prefix = xstrdup(s->prefix);
+	d->obj_name = xstrdup(s->obj_name);
 }
 
 static void rule_copy(struct nft_rule *d, const struct nft_rule *s)
@@ -216,6 +222,9 @@ static void table_copy(struct nft_table *d, const struct nft_table *s)
 		d->sets[i].elems = nft_elems_dup(s->sets[i].elems,
 						 s->sets[i].nelems);
 	}
+	d->objs = xdup(s->objs, s->nobjs * sizeof(*s->objs));
+	for (unsigned i = 0; i < s->nobjs; i++)
+		d->objs[i].name = xstrdup(s->objs[i].name);
 }
 
 struct nft_ruleset *nft_ruleset_clone(const struct nft_ruleset *rs)
@@ -682,4 +691,92 @@ const char *nft_limit_unit_name(uint64_t seconds)
 		if (limit_units[i].seconds == seconds)
 			return limit_units[i].name;
 	return "second";
+}
+
+uint64_t nft_bytes_split(uint64_t v, const char **unit)
+{
+	static const char *const units[] = { "bytes", "kbytes", "mbytes" };
+	unsigned u = 0;
+	while (u < 2 && v && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	*unit = units[u];
+	return v;
+}
+
+int nft_limit_params(uint64_t rate, uint64_t unit_s, uint64_t burst,
+		     bool bytes, uint64_t *tokens_max, uint64_t *cost)
+{
+	uint64_t nsecs, with_burst, t;
+	if (!rate)
+		return EINVAL;
+	if (__builtin_mul_overflow(unit_s, (uint64_t)1000000000, &nsecs))
+		return EOVERFLOW;
+	/* the burst travels as 32 bits */
+	burst &= 0xffffffffu;
+	if (!bytes && !burst)
+		burst = 5;
+	if (__builtin_add_overflow(rate, burst, &with_burst))
+		return EOVERFLOW;
+	if (!bytes) {
+		*cost = nsecs / rate;
+		if (__builtin_mul_overflow(*cost, burst, tokens_max))
+			return EOVERFLOW;
+		return 0;
+	}
+	/* a packet's cost is nsecs * len / rate, at its time */
+	*cost = nsecs;
+	if (__builtin_mul_overflow(nsecs, with_burst, &t))
+		return EOVERFLOW;
+	*tokens_max = t / rate;
+	return 0;
+}
+
+struct nft_obj *nft_obj_find(struct nft_table *t, enum nft_stmt_kind kind,
+			     const char *name)
+{
+	for (unsigned i = 0; i < t->nobjs; i++)
+		if (t->objs[i].st.kind == kind && !strcmp(t->objs[i].name, name))
+			return &t->objs[i];
+	return NULL;
+}
+
+struct nft_obj *nft_obj_add(struct nft_table *t, enum nft_stmt_kind kind,
+			    const char *name)
+{
+	struct nft_obj *o = grow(&t->objs, &t->nobjs, sizeof(*o));
+	o->name = xstrdup(name);
+	o->handle = ++t->next_handle;
+	o->st.kind = kind;
+	o->st.level = -1;
+	return o;
+}
+
+void nft_obj_delete(struct nft_table *t, struct nft_obj *o)
+{
+	unsigned i = (unsigned)(o - t->objs);
+	free(o->name);
+	memmove(o, o + 1, (t->nobjs - i - 1) * sizeof(*o));
+	t->nobjs--;
+}
+
+unsigned nft_obj_refs(const struct nft_table *t, const struct nft_obj *o)
+{
+	unsigned n = 0;
+	for (unsigned ci = 0; ci < t->nchains; ci++)
+		for (unsigned ri = 0; ri < t->chains[ci].nrules; ri++) {
+			const struct nft_rule *r = &t->chains[ci].rules[ri];
+			for (unsigned i = 0; i < r->n; i++)
+				n += r->stmts[i].kind == o->st.kind &&
+				     r->stmts[i].obj_name &&
+				     !strcmp(r->stmts[i].obj_name, o->name);
+		}
+	return n;
+}
+
+const char *nft_obj_kind_name(enum nft_stmt_kind kind)
+{
+	return kind == NFT_S_COUNTER ? "counter"
+	       : kind == NFT_S_QUOTA ? "quota" : "limit";
 }

@@ -73,7 +73,13 @@ enum nft_op { NFT_OP_EQ, NFT_OP_NE, NFT_OP_LT, NFT_OP_GT, NFT_OP_LE,
 enum nft_stmt_kind {
 	NFT_S_MATCH, NFT_S_COUNTER, NFT_S_VERDICT, NFT_S_REJECT, NFT_S_LOG,
 	NFT_S_LIMIT, NFT_S_SET_FIELD, NFT_S_NOTRACK, NFT_S_NAT,
-	NFT_S_SET_UPDATE, NFT_S_CT_COUNT
+	NFT_S_SET_UPDATE, NFT_S_CT_COUNT, NFT_S_QUOTA
+};
+
+/* log's flags (the kernel's NF_LOG_*) */
+enum {
+	NFT_LOG_TCPSEQ = 0x01, NFT_LOG_TCPOPT = 0x02, NFT_LOG_IPOPT = 0x04,
+	NFT_LOG_UID = 0x08, NFT_LOG_MACDECODE = 0x20, NFT_LOG_ALL = 0x2f
 };
 
 /* What a match reads when it is no plain field (stmt.lhs). */
@@ -126,11 +132,15 @@ struct nft_stmt {
 	uint8_t reject_l3;
 	/* log */
 	char *prefix;
-	int level;                   /* -1: none (warn) */
+	int level;                   /* -1: none (warn); 8: audit */
+	unsigned log_flags;          /* NFT_LOG_* */
+	bool has_group, has_snaplen, has_qthreshold;
+	uint32_t group, snaplen, qthreshold;
 	/* limit */
 	uint64_t rate, burst;
 	const char *unit;            /* "second" ... */
-	const char *bytes_unit;      /* NULL: packets; "bytes", "kbytes" */
+	const char *bytes_unit;      /* NULL: packets; else "bytes": rate
+					and burst are in bytes */
 	bool over;
 	/* match: further fields concatenated after field (a . b . c) */
 	const struct nft_field *cat[NFT_CONCAT_MAX - 1];
@@ -171,6 +181,10 @@ struct nft_stmt {
 	/* ... counter, quota [over] N bytes, ct count [over] N (count) */
 	bool has_counter, has_quota, quota_over, has_count, count_over;
 	uint64_t quota_bytes;
+	/* quota: what it consumed */
+	uint64_t quota_used;
+	/* counter, quota, limit: a named object's (counter name "x") */
+	char *obj_name;
 	/* ct count */
 	uint32_t count;
 };
@@ -228,6 +242,16 @@ struct nft_set {
 	const struct nft_dtype *data_type;   /* NULL: verdict */
 };
 
+/* A named counter, quota or limit (add counter t c1): its values as a
+ * statement of that kind holds them (st.kind: NFT_S_COUNTER,
+ * NFT_S_QUOTA, NFT_S_LIMIT), with the state the engine read back. */
+struct nft_obj {
+	char *name;
+	uint64_t handle;
+	struct nft_stmt st;
+	uint32_t resets;             /* reset counter|quota: how often */
+};
+
 struct nft_table {
 	enum nft_family family;
 	char *name;
@@ -239,6 +263,8 @@ struct nft_table {
 	unsigned nchains;
 	struct nft_set *sets;
 	unsigned nsets;
+	struct nft_obj *objs;        /* in the order they were added */
+	unsigned nobjs;
 };
 
 struct nft_ruleset {
@@ -260,6 +286,18 @@ struct nft_table *nft_table_add(struct nft_ruleset *rs,
 void nft_table_delete(struct nft_ruleset *rs, struct nft_table *t);
 /* Every chain's rules and every set's elements gone. */
 void nft_table_flush(struct nft_table *t);
+
+/* Named objects of kind (NFT_S_COUNTER, _QUOTA, _LIMIT). add: its
+ * handle is the table's next. */
+struct nft_obj *nft_obj_find(struct nft_table *t, enum nft_stmt_kind kind,
+			     const char *name);
+struct nft_obj *nft_obj_add(struct nft_table *t, enum nft_stmt_kind kind,
+			    const char *name);
+void nft_obj_delete(struct nft_table *t, struct nft_obj *o);
+/* How many rules name object o. */
+unsigned nft_obj_refs(const struct nft_table *t, const struct nft_obj *o);
+/* "counter", "quota", "limit" */
+const char *nft_obj_kind_name(enum nft_stmt_kind kind);
 
 struct nft_chain *nft_chain_find(struct nft_table *t, const char *name);
 struct nft_chain *nft_chain_by_handle(struct nft_table *t, uint64_t h);
@@ -318,6 +356,17 @@ int nft_set_missing(const struct nft_set *s, const struct nft_elem *e,
  * ("second" for what is no unit's length). */
 uint64_t nft_limit_unit_seconds(const char *unit);
 const char *nft_limit_unit_name(uint64_t seconds);
+
+/* A number of bytes as nft lists it: in the largest of bytes, kbytes,
+ * mbytes it is whole in (0: bytes). */
+uint64_t nft_bytes_split(uint64_t v, const char **unit);
+
+/* nft_limit_init's arithmetic: the bucket's size (tokens_max) and, for
+ * packets, one packet's cost, in nanoseconds, of a limit of rate per
+ * unit_s seconds with burst (packets: 0 is 5; bytes: 0 is none).
+ * 0, or the kernel's refusal: EINVAL (rate 0), EOVERFLOW. */
+int nft_limit_params(uint64_t rate, uint64_t unit_s, uint64_t burst,
+		     bool bytes, uint64_t *tokens_max, uint64_t *cost);
 
 const char *nft_hook_name(enum nft_hook h);
 int nft_hook_parse(const char *name);

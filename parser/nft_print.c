@@ -386,6 +386,63 @@ static const char *const log_levels[] = {
 	"audit",
 };
 
+/* limit rate [over] N[ UNIT]/TIME [burst N UNIT]: bytes in the largest
+ * unit they are whole in, as nft lists them */
+static void print_limit(const struct nft_stmt *s, struct qt_buf *b)
+{
+	qt_buf_printf(b, "limit rate %s", s->over ? "over " : "");
+	if (!s->bytes_unit) {
+		qt_buf_printf(b, "%" PRIu64 "/%s", s->rate, s->unit);
+		if (s->burst != 5)
+			qt_buf_printf(b, " burst %" PRIu64 " packets",
+				      s->burst);
+		return;
+	}
+	const char *u;
+	uint64_t v = nft_bytes_split(s->rate, &u);
+	qt_buf_printf(b, "%" PRIu64 " %s/%s", v, u, s->unit);
+	if (s->burst) {
+		v = nft_bytes_split(s->burst, &u);
+		qt_buf_printf(b, " burst %" PRIu64 " %s", v, u);
+	}
+}
+
+/* log [prefix P] [group N] [snaplen N] [queue-threshold N] [level L]
+ * [flags ...] in nft's order */
+static void print_log(const struct nft_stmt *s, struct qt_buf *b)
+{
+	qt_buf_puts(b, "log");
+	if (s->prefix)
+		qt_buf_printf(b, " prefix \"%s\"", s->prefix);
+	if (s->has_group)
+		qt_buf_printf(b, " group %u", s->group);
+	if (s->has_snaplen)
+		qt_buf_printf(b, " snaplen %u", s->snaplen);
+	if (s->has_qthreshold)
+		qt_buf_printf(b, " queue-threshold %u", s->qthreshold);
+	if (s->level >= 0 && s->level != 4)
+		qt_buf_printf(b, " level %s", log_levels[s->level]);
+	unsigned f = s->log_flags;
+	if ((f & NFT_LOG_ALL) == NFT_LOG_ALL) {
+		qt_buf_puts(b, " flags all");
+		return;
+	}
+	if (f & (NFT_LOG_TCPSEQ | NFT_LOG_TCPOPT)) {
+		qt_buf_puts(b, " flags tcp");
+		if (f & NFT_LOG_TCPSEQ)
+			qt_buf_puts(b, " sequence");
+		if (f & NFT_LOG_TCPOPT)
+			qt_buf_puts(b, f & NFT_LOG_TCPSEQ ? ",options"
+							  : " options");
+	}
+	if (f & NFT_LOG_IPOPT)
+		qt_buf_puts(b, " flags ip options");
+	if (f & NFT_LOG_UID)
+		qt_buf_puts(b, " flags skuid");
+	if (f & NFT_LOG_MACDECODE)
+		qt_buf_puts(b, " flags ether");
+}
+
 static void print_reject(const struct nft_table *t, const struct nft_stmt *s,
 			 struct qt_buf *b)
 {
@@ -462,6 +519,10 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	}
 	case NFT_S_COUNTER:
 		qt_buf_puts(b, "counter");
+		if (s->obj_name) {
+			qt_buf_printf(b, " name \"%s\"", s->obj_name);
+			return;
+		}
 		if (!o->stateless)
 			qt_buf_printf(b, " packets %" PRIu64 " bytes %" PRIu64,
 				      s->packets, s->bytes);
@@ -475,20 +536,25 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		print_reject(t, s, b);
 		return;
 	case NFT_S_LOG:
-		qt_buf_puts(b, "log");
-		if (s->prefix)
-			qt_buf_printf(b, " prefix \"%s\"", s->prefix);
-		if (s->level >= 0 && s->level != 4)
-			qt_buf_printf(b, " level %s", log_levels[s->level]);
+		print_log(s, b);
 		return;
 	case NFT_S_LIMIT:
-		qt_buf_printf(b, "limit rate %s%" PRIu64 "%s%s/%s",
-			      s->over ? "over " : "", s->rate,
-			      s->bytes_unit ? " " : "",
-			      s->bytes_unit ? s->bytes_unit : "", s->unit);
-		if (s->bytes_unit ? s->burst != 0 : s->burst != 5)
-			qt_buf_printf(b, " burst %" PRIu64 " %s", s->burst,
-				      s->bytes_unit ? "bytes" : "packets");
+		if (s->obj_name)
+			qt_buf_printf(b, "limit name \"%s\"", s->obj_name);
+		else
+			print_limit(s, b);
+		return;
+	case NFT_S_QUOTA:
+		if (s->obj_name) {
+			qt_buf_printf(b, "quota name \"%s\"", s->obj_name);
+			return;
+		}
+		qt_buf_printf(b, "quota %s", s->quota_over ? "over " : "");
+		print_qbytes(s->quota_bytes, b);
+		if (!o->stateless && s->quota_used) {
+			qt_buf_puts(b, " used ");
+			print_qbytes(s->quota_used, b);
+		}
 		return;
 	case NFT_S_SET_FIELD:
 		qt_buf_printf(b, "%s %s set ", s->field->proto, s->field->name);
@@ -540,15 +606,8 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			print_duration(s->timeout_ms, b);
 		}
 		if (s->has_limit) {
-			qt_buf_printf(b, " limit rate %s%" PRIu64 "%s%s/%s",
-				      s->over ? "over " : "", s->rate,
-				      s->bytes_unit ? " " : "",
-				      s->bytes_unit ? s->bytes_unit : "",
-				      s->unit);
-			if (s->bytes_unit ? s->burst != 0 : s->burst != 5)
-				qt_buf_printf(b, " burst %" PRIu64 " %s",
-					      s->burst, s->bytes_unit ? "bytes"
-								      : "packets");
+			qt_buf_putc(b, ' ');
+			print_limit(s, b);
 		}
 		print_elem_stmts(s->has_counter, 0, 0, s->has_quota,
 				 s->quota_over, s->quota_bytes, 0,
@@ -720,6 +779,68 @@ static void table_open(const struct nft_table *t,
 	qt_buf_putc(b, '\n');
 }
 
+/* A named counter, quota or limit in its table's block */
+static void print_obj_body(const struct nft_obj *ob,
+			   const struct nft_print_opts *o, struct qt_buf *b)
+{
+	const struct nft_stmt *s = &ob->st;
+	qt_buf_printf(b, "\t%s %s {", nft_obj_kind_name(s->kind), ob->name);
+	print_handle(o, ob->handle, b);
+	qt_buf_putc(b, '\n');
+	switch (s->kind) {
+	case NFT_S_COUNTER:
+		if (!o->stateless)
+			qt_buf_printf(b, "\t\tpackets %" PRIu64 " bytes %" PRIu64
+				      "\n", s->packets, s->bytes);
+		break;
+	case NFT_S_QUOTA:
+		qt_buf_printf(b, "\t\t%s", s->quota_over ? "over " : "");
+		print_qbytes(s->quota_bytes, b);
+		if (!o->stateless && s->quota_used) {
+			qt_buf_puts(b, " used ");
+			print_qbytes(s->quota_used, b);
+		}
+		qt_buf_putc(b, '\n');
+		break;
+	default: {
+		/* "rate ..." as a limit statement lists it after "limit " */
+		struct qt_buf l;
+		qt_buf_init(&l);
+		print_limit(s, &l);
+		qt_buf_printf(b, "\t\t%s\n", qt_buf_str(&l) + 6);
+		qt_buf_free(&l);
+		break;
+	}
+	}
+	qt_buf_puts(b, "\t}\n");
+}
+
+void nft_print_objs(const struct nft_ruleset *rs, int family,
+		    const struct nft_table *only, const struct nft_obj *one,
+		    enum nft_stmt_kind kind, const struct nft_print_opts *o,
+		    struct qt_buf *b)
+{
+	for (unsigned i = 0; i < rs->ntables; i++) {
+		const struct nft_table *t = &rs->tables[i];
+		if ((family >= 0 && (int)t->family != family) ||
+		    (only && t != only))
+			continue;
+		/* a table with objects of other kinds alone is listed
+		 * empty */
+		bool any = !one && t->nobjs;
+		for (unsigned k = 0; one && k < t->nobjs; k++)
+			any |= &t->objs[k] == one;
+		if (!any)
+			continue;
+		table_open(t, o, false, b);
+		for (unsigned k = 0; k < t->nobjs; k++)
+			if (t->objs[k].st.kind == kind &&
+			    (!one || &t->objs[k] == one))
+				print_obj_body(&t->objs[k], o, b);
+		qt_buf_puts(b, "}\n");
+	}
+}
+
 void nft_print_table(const struct nft_table *t,
 		     const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -731,6 +852,12 @@ void nft_print_table(const struct nft_table *t,
 	}
 	if (t->comment)
 		qt_buf_printf(b, "\tcomment \"%s\"\n", t->comment);
+	for (unsigned i = 0; i < t->nobjs; i++) {
+		if (sep)
+			qt_buf_putc(b, '\n');
+		print_obj_body(&t->objs[i], o, b);
+		sep = true;
+	}
 	for (unsigned i = 0; i < t->nsets; i++) {
 		if (sep)
 			qt_buf_putc(b, '\n');
@@ -841,6 +968,36 @@ void nft_print_echo_chain(const struct nft_table *t, const struct nft_chain *c,
 	}
 	print_handle(o, c->handle, b);
 	qt_buf_putc(b, '\n');
+}
+
+/* A named object on one line as nft's monitor prints it: add counter
+ * F T N { [# handle H ]packets 0 bytes 0 } (a space after the brace) */
+void nft_print_echo_obj(const struct nft_table *t, const struct nft_obj *ob,
+			const struct nft_print_opts *o, struct qt_buf *b)
+{
+	const struct nft_stmt *s = &ob->st;
+	qt_buf_printf(b, "add %s %s %s %s { ", nft_obj_kind_name(s->kind),
+		      nft_family_name(t->family), t->name, ob->name);
+	if (o->handles)
+		qt_buf_printf(b, "# handle %" PRIu64 " ", ob->handle);
+	if (s->kind == NFT_S_COUNTER) {
+		qt_buf_printf(b, "packets %" PRIu64 " bytes %" PRIu64, s->packets,
+			      s->bytes);
+	} else if (s->kind == NFT_S_QUOTA) {
+		qt_buf_puts(b, s->quota_over ? "over " : "");
+		print_qbytes(s->quota_bytes, b);
+		if (s->quota_used) {
+			qt_buf_puts(b, " used ");
+			print_qbytes(s->quota_used, b);
+		}
+	} else {
+		struct qt_buf l;
+		qt_buf_init(&l);
+		print_limit(s, &l);
+		qt_buf_puts(b, qt_buf_str(&l) + 6);
+		qt_buf_free(&l);
+	}
+	qt_buf_puts(b, " } \n");
 }
 
 /* The set's declaration on one line, its handle first inside the

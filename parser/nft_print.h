@@ -15,6 +15,15 @@ struct nft_print_opts {
 /* family < 0: every family */
 void nft_print_ruleset(const struct nft_ruleset *rs, int family,
 		       const struct nft_print_opts *o, struct qt_buf *b);
+/* Named objects of kind (NFT_S_COUNTER, _QUOTA, _LIMIT) by table, as
+ * `nft list counters` (only: one table's; one: that object alone);
+ * tables without one are left out. */
+void nft_print_objs(const struct nft_ruleset *rs, int family,
+		    const struct nft_table *only, const struct nft_obj *one,
+		    enum nft_stmt_kind kind, const struct nft_print_opts *o,
+		    struct qt_buf *b);
+void nft_print_echo_obj(const struct nft_table *t, const struct nft_obj *ob,
+			const struct nft_print_opts *o, struct qt_buf *b);
 void nft_print_table(const struct nft_table *t,
 		     const struct nft_print_opts *o, struct qt_buf *b);
 /* One chain (or set) inside its table's braces. */

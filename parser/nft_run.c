@@ -511,75 +511,6 @@ int nr_parse_u64(struct cur *c, uint64_t *v)
 	return 0;
 }
 
-static const char *const log_levels[] = {
-	"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
-	"audit",
-};
-
-static const char *const time_units[] = { "second", "minute", "hour",
-					  "day", "week" };
-static const char *const byte_units[] = { "bytes", "kbytes", "mbytes" };
-
-int nr_parse_limit(struct cur *c, struct nft_stmt *s)
-{
-	if (!nr_at(c, "rate"))
-		return nr_unexpected(c, "rate");
-	c->i++;
-	if (nr_at(c, "over")) {
-		s->over = true;
-		c->i++;
-	}
-	struct nft_tok *t = nr_peek(c);
-	if (!t || t->kind != NT_WORD)
-		return nr_unexpected(c, "number");
-	char unit[32] = "";
-	char *end;
-	s->rate = strtoull(t->text, &end, 10);
-	if (end == t->text)
-		return nr_unexpected(c, "number");
-	if (*end == '/') {
-		snprintf(unit, sizeof(unit), "%s", end + 1);
-		c->i++;
-	} else if (!*end) {
-		c->i++;
-		struct nft_tok *u = nr_peek(c);
-		const char *slash = u && u->kind == NT_WORD ? strchr(u->text, '/')
-							   : NULL;
-		if (!slash)
-			return nr_unexpected(c, NULL);
-		for (size_t i = 0; i < 3; i++)
-			if (strlen(byte_units[i]) == (size_t)(slash - u->text) &&
-			    !strncmp(u->text, byte_units[i], (size_t)(slash - u->text)))
-				s->bytes_unit = byte_units[i];
-		if (!s->bytes_unit)
-			return nr_unexpected(c, NULL);
-		snprintf(unit, sizeof(unit), "%s", slash + 1);
-		t = u;
-		c->i++;
-	} else {
-		return nr_unexpected(c, NULL);
-	}
-	for (size_t i = 0; i < 5; i++)
-		if (!strcmp(unit, time_units[i]))
-			s->unit = time_units[i];
-	if (!s->unit) {
-		/* the unit after the slash is the token nft did not want */
-		struct nft_loc a = t->loc, b = nr_tok_end(t);
-		a.col = b.col - (int)strlen(unit) + 1;
-		return nr_error_span(c->r, &a, &b, "syntax error, unexpected "
-				  "string");
-	}
-	s->burst = s->bytes_unit ? 0 : 5;
-	if (nr_at(c, "burst")) {
-		c->i++;
-		if (nr_parse_u64(c, &s->burst) < 0)
-			return -1;
-		if (nr_at(c, "packets") || nr_at(c, "bytes"))
-			c->i++;
-	}
-	return 0;
-}
-
 static const char *l4_desc_name(int p);
 static bool is_l4_ctx_key(const struct nft_table *tb,
 			  const struct nft_field *f);
@@ -733,38 +664,6 @@ static int parse_reject(struct cur *c, const struct nft_table *tb,
 	}
 	default_of_family(s, by_family, x.l3);
 	return 0;
-}
-
-static int parse_log(struct cur *c, struct nft_stmt *s)
-{
-	for (;;) {
-		if (nr_at(c, "prefix")) {
-			c->i++;
-			struct nft_tok *t = nr_peek(c);
-			if (!t || (t->kind != NT_STRING &&
-				   (t->kind != NT_WORD || nr_is_keyword(t->text))))
-				return nr_unexpected(c, "string or quoted string "
-						  "or string with a trailing "
-						  "asterisk");
-			free(s->prefix);
-			s->prefix = nr_xstrdup(t->text);
-			c->i++;
-		} else if (nr_at(c, "level")) {
-			c->i++;
-			struct nft_tok *t = nr_peek(c);
-			if (!t)
-				return nr_unexpected(c, "string");
-			s->level = -1;
-			for (int i = 0; i < 9; i++)
-				if (!strcmp(t->text, log_levels[i]))
-					s->level = i;
-			if (s->level < 0)
-				return nr_error_tok(c->r, t, "invalid log level");
-			c->i++;
-		} else {
-			return 0;
-		}
-	}
 }
 
 /* The bridge's port names: the kernel refuses them in other families. */
@@ -1373,7 +1272,15 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 		if (t->kind != NT_WORD)
 			return nr_unexpected(c, NULL);
 		const char *w = t->text;
-		if (!strcmp(w, "counter")) {
+		if ((!strcmp(w, "counter") || !strcmp(w, "quota") ||
+		     !strcmp(w, "limit")) &&
+		    nr_tok_is(nr_peek_at(c, 1), "name")) {
+			s = nr_add_stmt(rb, w[0] == 'c' ? NFT_S_COUNTER
+					: w[0] == 'q' ? NFT_S_QUOTA : NFT_S_LIMIT, t);
+			c->i++;
+			if (nr_parse_obj_ref(c, tb, s) < 0)
+				return -1;
+		} else if (!strcmp(w, "counter")) {
 			s = nr_add_stmt(rb, NFT_S_COUNTER, t);
 			c->i++;
 			/* nft's counter_args: packets and bytes in any
@@ -1418,12 +1325,18 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 		} else if (!strcmp(w, "log")) {
 			s = nr_add_stmt(rb, NFT_S_LOG, t);
 			c->i++;
-			if (parse_log(c, s) < 0)
+			if (nr_parse_log(c, s, t) < 0)
 				return -1;
 		} else if (!strcmp(w, "limit")) {
 			s = nr_add_stmt(rb, NFT_S_LIMIT, t);
 			c->i++;
-			if (nr_parse_limit(c, s) < 0)
+			if (nr_parse_limit(c, s) < 0 ||
+			    nr_check_limit(c, s, t) < 0)
+				return -1;
+		} else if (!strcmp(w, "quota")) {
+			s = nr_add_stmt(rb, NFT_S_QUOTA, t);
+			c->i++;
+			if (nr_parse_quota(c, s, t) < 0)
 				return -1;
 		} else if (!strcmp(w, "notrack")) {
 			nr_add_stmt(rb, NFT_S_NOTRACK, t);
@@ -2133,6 +2046,12 @@ static int table_block(struct run *r, struct nft_table *tb,
 				r->changed = true;
 				continue;
 			}
+			if (nr_tok_is(t, "counter") || nr_tok_is(t, "quota") ||
+			    nr_tok_is(t, "limit")) {
+				if (pass == 1 && nr_table_obj(r, tb, &c) < 0)
+					return -1;
+				continue;
+			}
 			if (!nr_tok_is(t, "chain") && !nr_tok_is(t, "set") &&
 			    !nr_tok_is(t, "map"))
 				return pass ? 0 : nr_unexpected(&c, NULL);
@@ -2265,6 +2184,11 @@ static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
 		return NULL;
 	}
 	return find_table_tok(r, fam, tn, kernel);
+}
+
+struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must)
+{
+	return table_of(r, c, must, NULL);
 }
 
 static int cmd_chain(struct run *r, struct cur *c, enum verb v)
@@ -2559,8 +2483,11 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 			nft_json_tables(r->rs, fam, r->out);
 		else if (!strcmp(what, "chains"))
 			nft_json_chains(r->rs, fam, r->out);
-		else if (!strcmp(what, "counters"))
-			nft_json_counters(r->out);
+		else if (!strcmp(what, "counters") || !strcmp(what, "quotas") ||
+			 !strcmp(what, "limits"))
+			nft_json_objs(r->rs, fam, NULL, NULL, what[0] == 'c'
+				      ? NFT_S_COUNTER : what[0] == 'q'
+				      ? NFT_S_QUOTA : NFT_S_LIMIT, r->out);
 		else if (!strcmp(what, "maps"))
 			nft_json_maps(r->rs, fam, r->out);
 		else
@@ -2577,8 +2504,11 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 					      r->rs->tables[i].name);
 	} else if (!strcmp(what, "chains")) {
 		nft_print_chains(r->rs, fam, &po, r->out);
-	} else if (!strcmp(what, "counters")) {
-		/* named counters: the model holds none */
+	} else if (!strcmp(what, "counters") || !strcmp(what, "quotas") ||
+		   !strcmp(what, "limits")) {
+		nft_print_objs(r->rs, fam, NULL, NULL, what[0] == 'c'
+			       ? NFT_S_COUNTER : what[0] == 'q' ? NFT_S_QUOTA
+			       : NFT_S_LIMIT, &po, r->out);
 	} else if (!strcmp(what, "maps")) {
 		nft_print_maps(r->rs, fam, &po, r->out);
 	} else {
@@ -2779,30 +2709,57 @@ static int expand_vars(struct run *r, struct nft_item *it,
 /* reset counters|quotas [FAMILY] [table [FAMILY] NAME], reset
  * counter|quota [FAMILY] TABLE NAME: the ruleset holds no counter or
  * quota objects, so the lists are empty and a named one is not there. */
+/* reset counters|quotas [FAMILY | table [FAMILY] NAME], reset
+ * counter|quota [FAMILY] TABLE NAME: the objects listed as they were,
+ * then zeroed */
 static int cmd_reset(struct run *r, struct cur *c)
 {
 	bool many = nr_at(c, "counters") || nr_at(c, "quotas");
 	if (!many && !nr_at(c, "counter") && !nr_at(c, "quota"))
 		return nr_unexpected(c, "counter or counters or quotas or quota");
+	enum nft_stmt_kind kind = nr_peek(c)->text[0] == 'c' ? NFT_S_COUNTER
+							     : NFT_S_QUOTA;
 	c->i++;
-	int fam = take_family(c);
-	if (many) {
-		if (!nr_at(c, "table"))
-			return nr_expect_end(c);
+	int fam = -1;
+	struct nft_tok *f = nr_peek(c);
+	if (f && f->kind == NT_WORD && nft_family_parse(f->text) >= 0 &&
+	    (many || nr_peek_at(c, 1))) {
+		fam = nft_family_parse(f->text);
 		c->i++;
-		fam = take_family(c);
 	}
+	struct nft_table *t = NULL;
+	if (many) {
+		if (fam < 0 && nr_at(c, "table")) {
+			c->i++;
+			fam = take_family(c);
+			struct nft_tok *name = nr_take_name(c);
+			if (!name)
+				return -1;
+			t = nft_table_find(r->rs, fam, name->text);
+			if (!t)
+				return nr_error_tok(r, name, "No such file or "
+						    "directory");
+		}
+		if (nr_expect_end(c) < 0)
+			return -1;
+		return nr_reset_objs(r, fam, t, NULL, kind);
+	}
+	if (fam < 0)
+		fam = NFT_F_IP;
 	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
-	if (!nft_table_find(r->rs, fam, name->text))
+	t = nft_table_find(r->rs, fam, name->text);
+	if (!t)
 		return nr_error_tok(r, name, "No such file or directory");
-	if (!many && !nr_take_name(c))
+	struct nft_tok *on = nr_take_name(c);
+	if (!on)
 		return -1;
 	if (nr_expect_end(c) < 0)
 		return -1;
-	if (many)
-		return 0;
+	struct nft_obj *o = nft_obj_find(t, kind, on->text);
+	if (o)
+		return nr_reset_objs(r, fam, t, o, kind);
 	struct nft_loc b = nr_tok_end(&c->it->toks[c->it->n - 1]);
 	if (!r->srcs[b.src].name)
 		b.col++;
@@ -2869,7 +2826,8 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 	}
 	if (v == V_LIST && (nr_tok_is(o, "tables") || nr_tok_is(o, "chains") ||
 			    nr_tok_is(o, "sets") || nr_tok_is(o, "maps") ||
-			    nr_tok_is(o, "counters"))) {
+			    nr_tok_is(o, "counters") || nr_tok_is(o, "quotas") ||
+			    nr_tok_is(o, "limits"))) {
 		c.i++;
 		return cmd_list_many(r, &c, o->text);
 	}
@@ -2884,6 +2842,11 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 		return cmd_set(r, &c, (enum verb)v, nr_tok_is(o, "map"));
 	if (nr_tok_is(o, "element"))
 		return cmd_element(r, &c, (enum verb)v);
+	if ((nr_tok_is(o, "counter") || nr_tok_is(o, "quota") ||
+	     nr_tok_is(o, "limit")) &&
+	    (v == V_ADD || v == V_CREATE || v == V_DELETE || v == V_LIST))
+		return nr_cmd_obj(r, &c, o, v == V_ADD || v == V_CREATE,
+				  v == V_CREATE, v == V_DELETE, v == V_LIST);
 	/* "add TABLE CHAIN ..." is "add rule ..." */
 	c.i--;
 	if (v == V_ADD || v == V_INSERT || v == V_REPLACE || v == V_DELETE)

@@ -120,6 +120,12 @@ static void render_one(struct run *r, const struct echo_ev *e,
 			      "\n", nft_family_name(e->family), e->table,
 			      e->name, e->handle);
 		return;
+	case ECHO_OBJ: {
+		struct nft_obj *o = nft_obj_find(t, e->obj_kind, e->name);
+		if (o)
+			nft_print_echo_obj(t, o, po, r->out);
+		return;
+	}
 	}
 }
 
@@ -134,7 +140,9 @@ static void render_json(struct run *r, const struct echo_ev *e, bool *first)
 	struct nft_set *s = e->kind == ECHO_SET || e->kind == ECHO_ELEM
 			    ? nft_set_find(t, e->name) : NULL;
 	int at = e->kind == ECHO_RULE && c ? nft_rule_index(c, e->handle) : -1;
-	if (((e->kind == ECHO_CHAIN) && !c) ||
+	struct nft_obj *o = e->kind == ECHO_OBJ
+			    ? nft_obj_find(t, e->obj_kind, e->name) : NULL;
+	if ((e->kind == ECHO_OBJ && !o) || ((e->kind == ECHO_CHAIN) && !c) ||
 	    ((e->kind == ECHO_SET || e->kind == ECHO_ELEM) && !s) ||
 	    (e->kind == ECHO_RULE && at < 0) ||
 	    (e->kind == ECHO_DELRULE && !e->json))
@@ -162,6 +170,9 @@ static void render_json(struct run *r, const struct echo_ev *e, bool *first)
 		return;
 	case ECHO_DELRULE:
 		qt_buf_puts(r->out, e->json);
+		return;
+	case ECHO_OBJ:
+		nft_json_echo_obj(t, o, r->out);
 		return;
 	}
 }

@@ -26,10 +26,11 @@ struct def {
 /* -e: an object the batch made or a rule it replaced, noted as it is
  * made and printed from the ruleset the batch leaves (nft_run_echo.c) */
 enum echo_kind { ECHO_TABLE, ECHO_CHAIN, ECHO_SET, ECHO_ELEM, ECHO_RULE,
-		 ECHO_DELRULE };
+		 ECHO_DELRULE, ECHO_OBJ };
 
 struct echo_ev {
 	enum echo_kind kind;
+	enum nft_stmt_kind obj_kind; /* ECHO_OBJ: counter, quota, limit */
 	enum nft_family family;
 	char *table;
 	char *name;                  /* chain or set */
@@ -123,6 +124,29 @@ int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
 			 unsigned *n);
 const struct nft_field *nr_parse_selector(struct cur *c);
 int nr_parse_limit(struct cur *c, struct nft_stmt *s);
+/* nft_run_stmt.c: the kernel's refusal of a limit statement; quota and
+ * log after their keyword (first) */
+int nr_check_limit(struct cur *c, const struct nft_stmt *s,
+		   const struct nft_tok *first);
+int nr_parse_quota(struct cur *c, struct nft_stmt *s,
+		   const struct nft_tok *first);
+int nr_parse_log(struct cur *c, struct nft_stmt *s,
+		 const struct nft_tok *first);
+/* named counters, quotas and limits: COUNTER NAME ... in a table's
+ * block (c at the kind's word); the commands add, create, delete and
+ * list of one (c after the kind's word kw); `name NAME` in a rule (c
+ * at "name", s of the object's kind) */
+int nr_table_obj(struct run *r, struct nft_table *t, struct cur *c);
+int nr_cmd_obj(struct run *r, struct cur *c, const struct nft_tok *kw,
+	       bool add, bool create, bool del, bool list);
+int nr_parse_obj_ref(struct cur *c, struct nft_table *tb,
+		     struct nft_stmt *s);
+/* reset: the objects of kind (of family, of table t, or o alone)
+ * listed, then their counts or use zeroed */
+int nr_reset_objs(struct run *r, int family, struct nft_table *t,
+		  struct nft_obj *o, enum nft_stmt_kind kind);
+/* [FAMILY] TABLE at c: the table (must: as the kernel misses it) */
+struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must);
 struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 			     const struct nft_tok *first);
 void nr_stmt_end(struct rule_build *rb, struct cur *c);

@@ -21,6 +21,12 @@ void nft_state_handles(const struct nft_ruleset *rs, struct qt_buf *b)
 			for (unsigned r = 0; r < ch->nrules; r++)
 				qt_buf_printf(b, " %" PRIu64, ch->rules[r].handle);
 		}
+		/* named objects' after a word of their own: a file
+		 * without them reads as before */
+		if (t->nobjs)
+			qt_buf_puts(b, " objs");
+		for (unsigned o = 0; o < t->nobjs; o++)
+			qt_buf_printf(b, " %" PRIu64, t->objs[o].handle);
 		qt_buf_putc(b, '\n');
 	}
 }
@@ -80,6 +86,14 @@ int nft_state_apply_handles(struct nft_ruleset *rs, const char *line)
 			return -1;
 		for (unsigned r = 0; r < ch->nrules; r++)
 			if (next_u64(&p, &ch->rules[r].handle) < 0)
+				return -1;
+	}
+	while (*p == ' ')
+		p++;
+	if (!strncmp(p, "objs", 4)) {
+		p += 4;
+		for (unsigned o = 0; o < t->nobjs; o++)
+			if (next_u64(&p, &t->objs[o].handle) < 0)
 				return -1;
 	}
 	return 0;

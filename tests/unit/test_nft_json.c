@@ -411,10 +411,10 @@ int main(void)
 	ok(strstr(qt_buf_str(&err), "holds a quote") != NULL, "saying why");
 
 	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
-		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"quota\": "
-		      "{\"val\": 1}}]}}}]}") == NULL,
+		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"meter\": "
+		      "{\"name\": \"m\"}}]}}}]}") == NULL,
 	   "a statement the model lacks is refused");
-	ok(strstr(qt_buf_str(&err), "does not hold the 'quota' statement")
+	ok(strstr(qt_buf_str(&err), "does not hold the 'meter' statement")
 	   != NULL, "by name, not as an unknown one");
 	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
 		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"dnat\": "

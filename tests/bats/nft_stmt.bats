@@ -1,0 +1,321 @@
+#!/usr/bin/env bats
+# nft's limit, quota and log statements on real traffic, beside a twin
+# whose firewall is the kernel's nft: client $C -- fw $FW (judged by
+# qtablesd) and $C2 -- $FW2 (the kernel), the same addresses on both
+# (10.0.1.2 -> 10.0.1.1, fd00:1::2 -> fd00:1::1). The same ruleset and
+# the same burst of datagrams go to both; how many passed each rule,
+# what the quotas used and the log lines must be the kernel's.
+
+setup() {
+	QT_PREFIX=${QT_BATS_PREFIX:-qtnftst}$$-$BATS_TEST_NUMBER
+	# shellcheck source=../lib/qt.sh
+	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
+	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
+	DPID=
+	pair 1 || return 1
+	C=$C_ FW=$FW_
+	pair 2 || return 1
+	C2=$C_ FW2=$FW_
+}
+
+teardown() {
+	[ -z "${NFLOG_OLD:-}" ] || echo "$NFLOG_OLD" >/proc/sys/net/netfilter/nf_log_all_netns
+	if [ -n "$DPID" ]; then
+		kill "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null || true
+	fi
+	qt_cleanup
+}
+
+# Client NAME-c$1 and firewall NAME-fw$1 joined by a veth, IPv4 and IPv6
+# with the same MAC addresses on both twins; sets C_ and FW_.
+pair() {
+	local x=$1 ns
+	qt_ns "c$x" || return 1; C_=$QT_NS
+	qt_ns "fw$x" || return 1; FW_=$QT_NS
+	for ns in "$C_" "$FW_"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.all.router_solicitations=0 \
+			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+	done
+	ip link add qtc0 netns "$C_" address 02:00:00:00:01:02 type veth \
+		peer name qtf0 netns "$FW_" address 02:00:00:00:01:01 || return 1
+	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
+	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
+	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
+	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
+	ip -n "$C_" link set qtc0 up
+	ip -n "$FW_" link set qtf0 up
+	# neighbours known: no solicitation among the counted packets
+	ip -n "$C_" neigh replace 10.0.1.1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
+	ip -n "$C_" neigh replace fd00:1::1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
+	ip -n "$FW_" neigh replace 10.0.1.2 lladdr 02:00:00:00:01:02 dev qtf0 nud permanent
+	ip -n "$FW_" neigh replace fd00:1::2 lladdr 02:00:00:00:01:02 dev qtf0 nud permanent
+	return 0
+}
+
+start_daemon() {
+	LOG=$QT_RUN/log
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
+		--no-syslog --handover-wait 0 2>>"$LOG" &
+	DPID=$!
+	for _ in $(seq 100); do
+		qt_ready "$FW" && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.03
+	done
+	echo "qtablesd did not start:" >&2
+	cat "$LOG" >&2
+	return 1
+}
+
+# nft of the qtables side (qt) or of the kernel twin (k).
+nft_of() {
+	local side=$1; shift
+	if [ "$side" = qt ]; then
+		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
+	else
+		ip netns exec "$FW2" /usr/sbin/nft "$@"
+	fi
+}
+
+# burst FROM ADDR PORT N SIZE: N datagrams of SIZE bytes of payload,
+# sent at once (well inside the tenth of a second a limit here refills
+# one datagram in).
+burst() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+a, port, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(n):
+    s.sendto(b"x" * size, (a, port))
+' "$2" "$3" "$4" "$5"
+}
+
+# The listing without handles: what the counters counted and the
+# quotas used.
+listing() {
+	nft_of "$1" list ruleset
+}
+
+both() {
+	local side c
+	for side in qt k; do
+		c=$C; [ $side = k ] && c=$C2
+		"$@" "$c"
+	done
+}
+
+@test "nft limit in bytes, over, and per week, and quota (over, used): as many datagrams pass as through the kernel's nft_limit and nft_quota, and the listings are the kernel's" {
+	local rules='table ip t {
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5001 limit rate 1 kbytes/second counter accept
+		udp dport 5001 counter drop
+		udp dport 5002 limit rate over 2 kbytes/second burst 512 bytes counter drop
+		udp dport 5002 counter accept
+		udp dport 5003 limit rate 3/week burst 3 packets counter accept
+		udp dport 5003 counter drop
+		udp dport 5004 quota 1000 bytes counter accept
+		udp dport 5004 counter drop
+		udp dport 5005 quota over 1 kbytes counter drop
+		udp dport 5005 counter accept
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		local p
+		for p in ${PORTS:-5001 5002 5003 5004 5005}; do
+			burst "$1" 10.0.1.1 $p 20 100
+		done
+	}
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	# 128-byte datagrams: 8 fill a bucket of 1024 bytes; 2560 bytes
+	# take 20; 3 a week; 7 stay within 1000 bytes, 8 within 1024 (a
+	# quota is listed as used up to itself)
+	echo "$mine" | grep -q 'limit rate 1 kbytes/second counter packets 8 bytes 1024 accept'
+	echo "$mine" | grep -q 'burst 512 bytes counter packets 0 bytes 0 drop'
+	echo "$mine" | grep -q 'limit rate 3/week burst 3 packets counter packets 3 '
+	echo "$mine" | grep -q 'quota 1000 bytes used 1000 bytes counter packets 7 '
+	echo "$mine" | grep -q 'quota over 1 kbytes used 1 kbytes counter packets 12 '
+	# a commit keeps what the quotas used (the limits left be: they
+	# refill with the time each twin took)
+	nft_of qt add table ip other
+	nft_of k add table ip other
+	PORTS="5004 5005" both send
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'quota 1000 bytes used 1000 bytes counter packets 7 '
+	echo "$mine" | grep -q 'quota over 1 kbytes used 1 kbytes counter packets 32 '
+	mine=$(nft_of qt -j list ruleset); kern=$(nft_of k -j list ruleset)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+}
+
+@test "nft quota in an inet table: one quota for both families, as the kernel's" {
+	local rules='table inet t {
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5004 quota 1000 bytes counter accept
+		udp dport 5004 counter drop
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		burst "$1" 10.0.1.1 5004 4 100
+		burst "$1" fd00:1::1 5004 4 80
+	}
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'quota 1000 bytes used 1000 bytes counter packets 7 '
+}
+
+@test "nft quota of a set's elements: as many datagrams pass each address as through the kernel's, the boundary included" {
+	local rules='table ip t {
+	set s {
+		type ipv4_addr
+		size 16
+		flags dynamic
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5006 update @s { ip saddr quota 384 bytes } counter accept
+		udp dport 5006 counter drop
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() { burst "$1" 10.0.1.1 5006 5 100; }
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	# 3 of 128 bytes reach 384 without passing it
+	echo "$mine" | grep -q '10.0.1.2 quota 384 bytes used 384 bytes'
+	echo "$mine" | grep -q 'counter packets 3 bytes 384 accept'
+}
+
+@test "nft named counter, quota and limit: every rule that names one shares it, across commits, as the kernel's objects" {
+	local rules='table inet t {
+	counter c {
+		packets 1 bytes 2
+	}
+
+	quota q {
+		1000 bytes
+	}
+
+	limit l {
+		rate 1 kbytes/second
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5007 counter name "c" quota name "q" accept
+		udp dport 5008 counter name "c" limit name "l" accept
+		udp dport { 5007, 5008 } counter drop
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		burst "$1" 10.0.1.1 5007 4 100
+		burst "$1" fd00:1::1 5007 4 80
+		burst "$1" 10.0.1.1 5008 12 100
+	}
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	# 7 of 8 within the quota over both families; 8 of 12 within the
+	# limit's second of bytes
+	echo "$mine" | grep -q 'packets 21 bytes 2562'
+	echo "$mine" | grep -q '1000 bytes used 1000 bytes'
+	echo "$mine" | grep -q 'counter packets 5 bytes 640 drop'
+	# another rule naming the quota, in another commit: the same one
+	nft_of qt add rule inet t in udp dport 5009 quota name q accept
+	nft_of k add rule inet t in udp dport 5009 quota name q accept
+	nft_of qt add rule inet t in udp dport 5009 drop
+	nft_of k add rule inet t in udp dport 5009 drop
+	send9() { burst "$1" 10.0.1.1 5009 2 100; }
+	both send9
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	mine=$(nft_of qt -j list counters); kern=$(nft_of k -j list counters)
+	[ "$mine" = "$kern" ]
+	# a reset lists the counts, and they start again from nothing
+	mine=$(nft_of qt reset counters); kern=$(nft_of k reset counters)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	nft_of qt reset quota inet t q >/dev/null
+	nft_of k reset quota inet t q >/dev/null
+	send9() { burst "$1" 10.0.1.1 5007 3 100; }
+	both send9
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'packets 3 bytes 384'
+	echo "$mine" | grep -q '1000 bytes used 384 bytes'
+	run nft_of qt delete quota inet t q
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Device or resource busy"* ]]
+}
+
+@test "nft log with flags (tcp sequence and options, ip options, ether, all): the kernel's log lines" {
+	local tag="qtl$$t$BATS_TEST_NUMBER"
+	local rules="table ip t {
+	chain in {
+		type filter hook input priority filter; policy accept;
+		tcp dport 7001 log prefix \"$tag-seq \" flags tcp sequence,options
+		tcp dport 7001 log prefix \"$tag-eth \" level debug flags ether
+		tcp dport 7001 log prefix \"$tag-all \" flags all
+		udp dport 7002 log prefix \"$tag-ip \" flags ip options flags skuid
+	}
+}"
+	NFLOG_OLD=$(cat /proc/sys/net/netfilter/nf_log_all_netns)
+	echo 1 >/proc/sys/net/netfilter/nf_log_all_netns
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		ip netns exec "$1" timeout 2 socat -u - \
+			TCP4:10.0.1.1:7001,connect-timeout=1,mss=1400 </dev/null \
+			>/dev/null 2>&1 || true
+		burst "$1" 10.0.1.1 7002 1 10
+	}
+	both send
+	sleep 0.2
+	local k o kind
+	for kind in seq eth all ip; do
+		# one SYN (the kernel's firewall answers it with a reset);
+		# IP IDs and the TCP sequence are the client's, the same
+		# packet as far as each twin's client made it
+		k=$(dmesg | grep -F "$tag-$kind " | tail -1 | sed 's/^\[[ 0-9.]*\] //')
+		o=$(grep -F "$tag-$kind " "$LOG" | tail -1)
+		echo "kernel: $k"; echo "ours:   $o"
+		[ -n "$k" ]
+		strip() { sed -E 's/ ID=[0-9]+//; s/ SPT=[0-9]+//; s/ SEQ=[0-9]+//; s/ WINDOW=[0-9]+//; s/ OPT \([0-9A-F]*\)//'; }
+		[ "$(echo "$o" | strip)" = "$(echo "$k" | strip)" ]
+	done
+	# what the flags add, in both
+	grep -F "$tag-seq " "$LOG" | grep -qE ' SEQ=[0-9]+ ACK=0 .* OPT \([0-9A-F]+\)'
+	grep -F "$tag-eth " "$LOG" | grep -q ' MACSRC=02:00:00:00:01:02 MACDST=02:00:00:00:01:01 MACPROTO=0800 '
+}
