@@ -11,12 +11,51 @@
 #include <sys/random.h>
 
 #include "conntrack_entry.h"
+#include "nft_ct.h"
 #include "host_addrs.h"
 #include "host_links.h"
 #include "nat.h"
 #include "nft_lookup.h"
 
 /* ---- fields ---- */
+
+/* ct's keys beyond state, status and mark: what the tracker knows.
+ * It keeps no zones (every connection is in zone 0), no helpers and no
+ * labels (ct helper finds none, ct label reads no bit set). Event bits
+ * are only set. Nor does it count a connection's bytes and packets:
+ * the kernel turns nf_conntrack_acct on for a rule that reads ct bytes,
+ * packets or avgpkt, so those are refused. */
+static int ct_part_compile(struct qt_nft_part *p, const struct nft_field *f)
+{
+	const struct nft_ct_info *in = nft_ct_info(f);
+	if (!in || in->unresolved)
+		return -1;
+	static const struct { enum nft_ct_key key; enum qt_nft_src src; }
+	k[] = {
+		{ NFT_CTK_DIRECTION, QT_NFT_SRC_CTDIR },
+		{ NFT_CTK_EXPIRATION, QT_NFT_SRC_CTEXPIRE },
+		{ NFT_CTK_L3PROTO, QT_NFT_SRC_CTL3PROTO },
+		{ NFT_CTK_PROTOCOL, QT_NFT_SRC_CTPROTO },
+		{ NFT_CTK_SADDR, QT_NFT_SRC_CTSADDR },
+		{ NFT_CTK_DADDR, QT_NFT_SRC_CTDADDR },
+		{ NFT_CTK_PROTO_SRC, QT_NFT_SRC_CTPSRC },
+		{ NFT_CTK_PROTO_DST, QT_NFT_SRC_CTPDST },
+		{ NFT_CTK_ZONE, QT_NFT_SRC_CTZONE },
+		{ NFT_CTK_ID, QT_NFT_SRC_CTID },
+		{ NFT_CTK_HELPER, QT_NFT_SRC_CTHELPER },
+		{ NFT_CTK_LABEL, QT_NFT_SRC_CTLABEL },
+	};
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (k[i].key == in->key) {
+			p->src = (uint8_t)k[i].src;
+			/* the kernel reads a tuple of the original
+			 * direction when none is named */
+			p->off = (uint16_t)(in->dir == NFT_CT_DIR_NONE ? 2
+					    : in->dir);
+			return 0;
+		}
+	return -1;
+}
 
 int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 {
@@ -62,7 +101,7 @@ int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 			p->src = QT_NFT_SRC_CTSTATUS;
 		else if (!strcmp(f->name, "mark"))
 			p->src = QT_NFT_SRC_CTMARK;
-		else
+		else if (ct_part_compile(p, f) < 0)
 			return -1;
 		break;
 	default:
@@ -153,6 +192,62 @@ static uint8_t pkttype(const struct qt_eval *ev)
 	return QT_L2_HOST;
 }
 
+/* As the kernel's nft_ct_get_eval: no connection (invalid, untracked)
+ * breaks the rule; v is zeroed. */
+static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
+		    uint8_t *v)
+{
+	const struct qt_ct_entry *e = qt_nft_ct_entry(ev);
+	if (!e)
+		return false;
+	const struct qt_ct_tuple *t = &e->t[s->off == 1 ? QT_CT_REPLY
+							: QT_CT_ORIG];
+	switch (s->src) {
+	case QT_NFT_SRC_CTDIR:
+		v[0] = ev->ct_dir == QT_CT_REPLY;
+		return true;
+	case QT_NFT_SRC_CTEXPIRE: {
+		/* an unconfirmed entry's timeout is still relative in the
+		 * kernel, which its jiffies then leave below zero: 0 */
+		uint64_t ms = 0;
+		if ((e->status & QT_IPS_CONFIRMED) && e->expires > ev->now_ns)
+			ms = (e->expires - ev->now_ns) / 1000000u;
+		put_be32(v, ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms);
+		return true;
+	}
+	case QT_NFT_SRC_CTL3PROTO:
+		v[0] = t->ip6 ? 10 : 2;
+		return true;
+	case QT_NFT_SRC_CTPROTO:
+		v[0] = t->proto;
+		return true;
+	case QT_NFT_SRC_CTSADDR:
+	case QT_NFT_SRC_CTDADDR: {
+		const union qt_ct_addr *a = s->src == QT_NFT_SRC_CTSADDR
+					    ? &t->src : &t->dst;
+		if ((s->len == 16) != (t->ip6 != 0))
+			return false;
+		memcpy(v, a->b, s->len);
+		return true;
+	}
+	case QT_NFT_SRC_CTPSRC:
+	case QT_NFT_SRC_CTPDST: {
+		uint16_t port = s->src == QT_NFT_SRC_CTPSRC ? t->sport : t->dport;
+		v[0] = (uint8_t)(port >> 8);
+		v[1] = (uint8_t)port;
+		return true;
+	}
+	case QT_NFT_SRC_CTID:
+		put_be32(v, e->id);
+		return true;
+	case QT_NFT_SRC_CTHELPER:
+		return false;
+	default:
+		/* zone 0, no accounting, no labels: zeros */
+		return true;
+	}
+}
+
 bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 		      uint8_t *v)
 {
@@ -210,6 +305,20 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 	case QT_NFT_SRC_CTSTATE:
 		put_be32(v, ct_state_bits(ev));
 		return true;
+	case QT_NFT_SRC_CTDIR:
+	case QT_NFT_SRC_CTEXPIRE:
+	case QT_NFT_SRC_CTL3PROTO:
+	case QT_NFT_SRC_CTPROTO:
+	case QT_NFT_SRC_CTSADDR:
+	case QT_NFT_SRC_CTDADDR:
+	case QT_NFT_SRC_CTPSRC:
+	case QT_NFT_SRC_CTPDST:
+	case QT_NFT_SRC_CTZONE:
+	case QT_NFT_SRC_CTACCT:
+	case QT_NFT_SRC_CTID:
+	case QT_NFT_SRC_CTHELPER:
+	case QT_NFT_SRC_CTLABEL:
+		return ct_load(s, ev, v);
 	case QT_NFT_SRC_CTSTATUS:
 	case QT_NFT_SRC_CTMARK: {
 		const struct qt_ct_entry *e = qt_nft_ct_entry(ev);

@@ -1,5 +1,6 @@
 /* See nft_print.h. */
 #include "nft_print.h"
+#include "nft_ct.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -190,6 +191,18 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
 		       bool in_set, struct qt_buf *b)
 {
+	if (t->id == NFT_T_TIME && e->kind != NFT_E_VALUE) {
+		/* nft lists a range of times in whole seconds */
+		const struct nft_dtype *n = nft_dtype_get(NFT_T_INTEGER);
+		struct nft_val lo = e->lo, hi = e->hi;
+		nft_val_div(&lo, 1000);
+		nft_val_div(&hi, 1000);
+		nft_val_print(n, &lo, b);
+		qt_buf_puts(b, "s-");
+		nft_val_print(n, &hi, b);
+		qt_buf_putc(b, 's');
+		return;
+	}
 	nft_val_print(t, &e->lo, b);
 	if (e->kind == NFT_E_VALUE)
 		return;
@@ -423,6 +436,18 @@ static void print_reject(const struct nft_table *t, const struct nft_stmt *s,
 	nft_val_print(nft_dtype_get(ty), &v, b);
 }
 
+/* The type nft lists an anonymous set's elements with: the field's,
+ * but none for ct's ports (nft 1.0.6 knows their type only from the
+ * protocol a compare of one value settles). */
+static const struct nft_dtype *anon_set_type(const struct nft_stmt *s,
+					     const struct nft_dtype *ty)
+{
+	const struct nft_ct_info *in = nft_ct_info(s->field);
+	if (in && (in->key == NFT_CTK_PROTO_SRC || in->key == NFT_CTK_PROTO_DST))
+		return nft_dtype_get(NFT_T_INVALID);
+	return ty;
+}
+
 static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		       const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -454,7 +479,8 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		if (s->set_name)
 			qt_buf_printf(b, "@%s", s->set_name);
 		else if (s->braces)
-			print_elems(ty, s->elems, s->nelems, false, b);
+			print_elems(anon_set_type(s, ty), s->elems, s->nelems,
+				    false, b);
 		else
 			print_elem(ty, &s->elems[0], false, b);
 		return;
@@ -513,8 +539,10 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			return;
 		}
 		if (s->src) {
-			qt_buf_printf(b, "%s %s %s ", s->src->proto,
-				      s->src->name, bitops[s->bitop]);
+			qt_buf_printf(b, "%s %s", s->src->proto, s->src->name);
+			if (!s->bitop)
+				return;
+			qt_buf_printf(b, " %s ", bitops[s->bitop]);
 			nft_val_print(field_type(s->src), &s->mask, b);
 			return;
 		}

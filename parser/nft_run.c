@@ -15,6 +15,8 @@
 #include "nft_tree.h"
 #include "nft_run_elem.h"
 #include "nft_run_expr.h"
+#include "nft_ct.h"
+#include "nft_run_ct.h"
 #include "nft_run_priv.h"
 
 #define MAX_INCLUDE_DEPTH 16
@@ -772,6 +774,8 @@ const struct nft_field *nr_parse_selector(struct cur *c)
 	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
 		return NULL;
+	if (!strcmp(t->text, "ct"))
+		return nr_ct_selector(c);
 	if (nft_field_proto_known(t->text)) {
 		struct nft_tok *f = nr_peek_at(c, 1);
 		c->i++;
@@ -1046,17 +1050,21 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 	 * (an inet table's ip or ip6) and the transport layer */
 	int l4 = -1;
 	enum nft_proto_dep l3 = NFT_DEP_NONE;
+	int l3_at = -1;                  /* the statement that settled l3 */
 	for (unsigned i = 0; i < upto; i++) {
 		const struct nft_stmt *s = &ru->stmts[i];
 		if (s->kind != NFT_S_MATCH)
 			continue;
 		const struct nft_field *f = s->field;
+		/* the family a field needs (ct original ip saddr: ip) */
+		const char *fam = f->dep == NFT_DEP_IPV4 ? "ip"
+				  : f->dep == NFT_DEP_IPV6 ? "ip6" : f->proto;
 		if ((tb->family == NFT_F_IP && f->dep == NFT_DEP_IPV6) ||
 		    (tb->family == NFT_F_IP6 && f->dep == NFT_DEP_IPV4))
 			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
 					  "conflicting protocols specified: "
 					  "%s vs. %s",
-					  nft_family_name(tb->family), f->proto);
+					  nft_family_name(tb->family), fam);
 		if (tb->family != NFT_F_INET && !strcmp(f->proto, "meta") &&
 		    !strcmp(f->name, "nfproto"))
 			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
@@ -1064,20 +1072,37 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 					  "inet family");
 		if (tb->family == NFT_F_INET &&
 		    (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6)) {
+			/* a ct key: nft marks what settled the family too */
+			if (l3 != NFT_DEP_NONE && l3 != f->dep &&
+			    f->base == NFT_B_CT && l3_at >= 0) {
+				struct mark m[2] = {
+					{ rb->spans[l3_at].a, rb->spans[l3_at].end, '~' },
+					{ rb->spans[i].a, rb->spans[i].b, '^' },
+				};
+				return nr_error_multi(r, m, 2, "conflicting "
+						      "protocols specified: "
+						      "%s vs. %s",
+						      l3 == NFT_DEP_IPV4 ? "ip"
+									 : "ip6",
+						      fam);
+			}
 			if (l3 != NFT_DEP_NONE && l3 != f->dep)
 				return nr_error_span(r, &rb->spans[i].a,
 						  &rb->spans[i].b,
 						  "conflicting protocols "
 						  "specified: %s vs. %s",
 						  l3 == NFT_DEP_IPV4 ? "ip" : "ip6",
-						  f->proto);
+						  fam);
 			l3 = f->dep;
+			l3_at = (int)i;
 		}
 		if (tb->family == NFT_F_INET && !strcmp(f->proto, "meta") &&
-		    !strcmp(f->name, "nfproto") && single_eq(s))
+		    !strcmp(f->name, "nfproto") && single_eq(s)) {
 			l3 = s->elems[0].lo.b[0] == 2 ? NFT_DEP_IPV4
 			     : s->elems[0].lo.b[0] == 10 ? NFT_DEP_IPV6
 			     : NFT_DEP_NONE;
+			l3_at = (int)i;
+		}
 		if (f->dep == NFT_DEP_L4 && l4_desc_name(l4) &&
 		    l4 != f->l4proto)
 			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
@@ -1115,6 +1140,9 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			memset(&key, 0, sizeof(key));
 			key.type = nft_dtype_get(f->type);
 			key.nktypes = 1 + s->ncat;
+			key.ktypes[0] = key.type;
+			for (unsigned k = 0; k < s->ncat; k++)
+				key.ktypes[k + 1] = nft_dtype_get(s->cat[k]->type);
 			nft_set_sort(&key, s->elems, &s->nelems);
 			if (written == 1 && !s->vmap && !s->ncat) {
 				s->braces = false;
@@ -1138,7 +1166,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		    p->elems[0].lo.b[0] == f->l4proto) {
 			drop_stmt(rb, i - 1);
 			i--;
-		} else if (tb->family == NFT_F_INET &&
+		} else if (tb->family == NFT_F_INET && f->base != NFT_B_CT &&
 			   (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6) &&
 			   !strcmp(p->field->name, "nfproto") &&
 			   p->elems[0].lo.b[0] == (f->dep == NFT_DEP_IPV4 ? 2 : 10)) {
@@ -1284,13 +1312,20 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				c->i++;
 				return nr_unexpected(c, NULL);
 			}
-			if (nr_at(c, "set") && (f->type == NFT_T_MARK)) {
+			if (nr_ct_settle(c, tb, rb, start, &f,
+					 !nr_at(c, ".") && !nr_at(c, "set")) < 0)
+				return -1;
+			if (nr_at(c, "set") && (f->type == NFT_T_MARK ||
+						nft_ct_settable(f))) {
 				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
 				s->field = f;
 				c->i++;
 				/* FIELD set FIELD2 OP VALUE */
 				unsigned at_src = c->i;
 				const struct nft_field *src = nr_parse_selector(c);
+				if (src && nr_ct_settle(c, tb, rb, at_src, &src,
+							false) < 0)
+					return -1;
 				if (src) {
 					s->src = src;
 					int m = nr_parse_value_map(c, tb, s, at_src);
@@ -1303,7 +1338,9 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					int b = nr_parse_bitop(c, s, src);
 					if (b < 0)
 						return -1;
-					if (!b)
+					/* ct mark set meta mark: a field of
+					 * the type as it is */
+					if (!b && src->type != f->type)
 						return nr_unexpected(c, NULL);
 					nr_stmt_end(rb, c);
 					continue;
@@ -1317,8 +1354,11 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				if (nr_parse_value_word(c, v, nft_dtype_get(f->type),
 						     &e) < 0)
 					return -1;
-				nr_push_elem(&s->elems, &s->nelems, &e);
 				c->i++;
+				if (nr_fold_set_value(c, nft_dtype_get(f->type),
+						      &e) < 0)
+					return -1;
+				nr_push_elem(&s->elems, &s->nelems, &e);
 			} else {
 				s = nr_add_stmt(rb, NFT_S_MATCH, t);
 				s->field = f;
@@ -1333,6 +1373,9 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 						if (!g)
 							return c->i == st ?
 							       nr_unexpected(c, NULL) : -1;
+						if (nr_ct_settle(c, tb, rb, st, &g,
+								 false) < 0)
+							return -1;
 						if (s->ncat + 1 >= NFT_CONCAT_MAX)
 							return nr_error_tok(c->r, dot,
 									    "too many concatenated fields");
@@ -1350,6 +1393,7 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				struct span sel = rb->spans[rb->rule.n - 1];
 				if (nr_parse_rhs(c, tb, s, sel.a, sel.b) < 0)
 					return -1;
+				nr_fold_xor(s);
 				nr_stmt_end(rb, c);
 				/* errors about the field point at it alone */
 				rb->spans[rb->rule.n - 1].b = sel.b;

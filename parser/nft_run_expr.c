@@ -670,6 +670,7 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	memset(&ks, 0, sizeof(ks));
 	ks.type = sh.kt[0];
 	ks.nktypes = sh.nk;
+	memcpy(ks.ktypes, sh.kt, sh.nk * sizeof(*ks.ktypes));
 	nft_set_sort(&ks, s->elems, &s->nelems);
 	return 1;
 }

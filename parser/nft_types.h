@@ -34,7 +34,12 @@ enum nft_dtype_id {
 	NFT_T_MARK, NFT_T_IFNAME, NFT_T_IFINDEX, NFT_T_CTSTATE,
 	NFT_T_CTSTATUS, NFT_T_ICMP_TYPE, NFT_T_ICMPV6_TYPE, NFT_T_PKTTYPE,
 	NFT_T_NFPROTO, NFT_T_TCP_FLAG, NFT_T_ICMP_CODE, NFT_T_ICMPV6_CODE,
-	NFT_T_ICMPX_CODE, NFT_T_FIB_ADDRTYPE, NFT_T_NTYPES
+	NFT_T_ICMPX_CODE, NFT_T_FIB_ADDRTYPE,
+	/* ct's keys (parser/nft_ct.h): direction, expiration (time, in
+	 * ms), event bits, labels, helper name, 16- and 64-bit numbers */
+	NFT_T_CTDIR, NFT_T_TIME, NFT_T_CTEVENT, NFT_T_CTLABEL,
+	NFT_T_CTHELPER, NFT_T_INT16, NFT_T_INT64, NFT_T_INVALID,
+	NFT_T_NTYPES
 };
 
 struct nft_dtype {
@@ -59,6 +64,8 @@ int nft_val_parse(const struct nft_dtype *t, const char *word,
 void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 		   struct qt_buf *b);
 int nft_val_cmp(const struct nft_val *a, const struct nft_val *b);
+/* A number divided by d, in place. */
+void nft_val_div(struct nft_val *v, uint64_t d);
 /* Bytes a part of a concatenation takes: the type's, padded to 32-bit
  * words. */
 unsigned nft_concat_part_len(const struct nft_dtype *t);
