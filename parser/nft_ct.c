@@ -10,7 +10,10 @@ struct ct_row {
 
 #define CT(name, bits, type, dep, key, dir, kw, fam, unres) \
 	{ { "ct", name, NFT_B_CT, 0, bits, type, dep, 0, false, false }, \
-	  { key, dir, kw, fam, unres } }
+	  { key, dir, kw, fam, unres, false } }
+#define CTG(name, bits, type, dep, key, dir, kw, fam) \
+	{ { "ct", name, NFT_B_CT, 0, bits, type, dep, 0, false, false }, \
+	  { key, dir, kw, fam, false, true } }
 #define O NFT_CT_DIR_ORIG
 #define R NFT_CT_DIR_REPLY
 #define N NFT_CT_DIR_NONE
@@ -53,6 +56,14 @@ static const struct ct_row rows[] = {
 	CT("original ip6 daddr", 128, NFT_T_IPV6, V6, NFT_CTK_DADDR, O, "daddr", "ip6", false),
 	CT("reply ip6 saddr", 128, NFT_T_IPV6, V6, NFT_CTK_SADDR, R, "saddr", "ip6", false),
 	CT("reply ip6 daddr", 128, NFT_T_IPV6, V6, NFT_CTK_DADDR, R, "daddr", "ip6", false),
+	CTG("original ip saddr", 32, NFT_T_IPV4, V4, NFT_CTK_SADDR, O, "saddr", "ip"),
+	CTG("original ip daddr", 32, NFT_T_IPV4, V4, NFT_CTK_DADDR, O, "daddr", "ip"),
+	CTG("reply ip saddr", 32, NFT_T_IPV4, V4, NFT_CTK_SADDR, R, "saddr", "ip"),
+	CTG("reply ip daddr", 32, NFT_T_IPV4, V4, NFT_CTK_DADDR, R, "daddr", "ip"),
+	CTG("original ip6 saddr", 128, NFT_T_IPV6, V6, NFT_CTK_SADDR, O, "saddr", "ip6"),
+	CTG("original ip6 daddr", 128, NFT_T_IPV6, V6, NFT_CTK_DADDR, O, "daddr", "ip6"),
+	CTG("reply ip6 saddr", 128, NFT_T_IPV6, V6, NFT_CTK_SADDR, R, "saddr", "ip6"),
+	CTG("reply ip6 daddr", 128, NFT_T_IPV6, V6, NFT_CTK_DADDR, R, "daddr", "ip6"),
 	CT("original saddr", 32, NFT_T_IPV4, ND, NFT_CTK_SADDR, O, "saddr", NULL, true),
 	CT("original daddr", 32, NFT_T_IPV4, ND, NFT_CTK_DADDR, O, "daddr", NULL, true),
 	CT("reply saddr", 32, NFT_T_IPV4, ND, NFT_CTK_SADDR, R, "saddr", NULL, true),
@@ -62,9 +73,9 @@ static const struct ct_row rows[] = {
 
 /* the field table's own ct rows */
 static const struct nft_ct_info table_rows[] = {
-	{ NFT_CTK_STATE, N, "state", NULL, false },
-	{ NFT_CTK_STATUS, N, "status", NULL, false },
-	{ NFT_CTK_MARK, N, "mark", NULL, false },
+	{ NFT_CTK_STATE, N, "state", NULL, false, false },
+	{ NFT_CTK_STATUS, N, "status", NULL, false, false },
+	{ NFT_CTK_MARK, N, "mark", NULL, false, false },
 };
 
 const struct nft_ct_info *nft_ct_info(const struct nft_field *f)
@@ -80,17 +91,23 @@ const struct nft_ct_info *nft_ct_info(const struct nft_field *f)
 	return NULL;
 }
 
-static const struct nft_field *row(int key, int dir, const char *fam,
-				   bool unresolved)
+static const struct nft_field *row_of(int key, int dir, const char *fam,
+				      bool unresolved, bool generic)
 {
 	for (size_t i = 0; i < NROWS; i++) {
 		const struct nft_ct_info *in = &rows[i].i;
 		if ((int)in->key == key && in->dir == dir &&
-		    in->unresolved == unresolved &&
+		    in->unresolved == unresolved && in->generic == generic &&
 		    (!fam || (in->family && !strcmp(in->family, fam))))
 			return &rows[i].f;
 	}
 	return NULL;
+}
+
+static const struct nft_field *row(int key, int dir, const char *fam,
+				   bool unresolved)
+{
+	return row_of(key, dir, fam, unresolved, false);
 }
 
 static int dir_of(const char *w)
@@ -192,7 +209,7 @@ const struct nft_field *nft_ct_resolve(const struct nft_field *f, bool ip6)
 	const struct nft_ct_info *in = nft_ct_info(f);
 	if (!in || !in->unresolved)
 		return f;
-	return row((int)in->key, in->dir, ip6 ? "ip6" : "ip", false);
+	return row_of((int)in->key, in->dir, ip6 ? "ip6" : "ip", false, true);
 }
 
 bool nft_ct_settable(const struct nft_field *f)

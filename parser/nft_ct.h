@@ -27,6 +27,9 @@ struct nft_ct_info {
 	const char *family;          /* addresses: "ip", "ip6"; NULL */
 	bool unresolved;             /* saddr/daddr written without ip or
 					ip6: the rule's context decides */
+	bool generic;                /* such an address once decided: the
+					kernel's key of either family, listed
+					with the family all the same */
 };
 
 /* What a ct field reads, or NULL for a field that is no ct key. */

@@ -2,6 +2,7 @@
  * (nft_val_print), so symbols, names and numbers are the ones the
  * text listing shows; JSON only decides which of them are numbers. */
 #include "nft_json_print.h"
+#include "nft_ct.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -96,8 +97,21 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 {
 	switch (t->id) {
 	case NFT_T_INTEGER: case NFT_T_SERVICE: case NFT_T_MARK:
+	case NFT_T_INT16: case NFT_T_INT64:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
 		return;
+	case NFT_T_TIME:
+		/* nft's JSON has whole seconds of a time */
+		qt_buf_printf(b, "%" PRIu64, val_uint(v) / 1000);
+		return;
+	case NFT_T_INVALID: {
+		char w[48];
+		snprintf(w, sizeof(w), "0x%" PRIx64 " [invalid type]",
+			 val_uint(v));
+		qt_json_put_strn(b, w, strlen(w));
+		return;
+	}
+	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
 		qt_json_put_strn(b, (const char *)v->b,
 				 strnlen((const char *)v->b, v->len));
@@ -341,6 +355,25 @@ static void put_elems_of(const struct nft_dtype *const *kt, unsigned nk,
 
 static void put_field(const struct nft_field *f, struct qt_buf *b)
 {
+	const struct nft_ct_info *in = nft_ct_info(f);
+	if (in) {
+		/* {"ct": {"key": "ip saddr", "dir": "original"}} */
+		char k[32];
+		/* an address settled by the rule's family is nft's key of
+		 * no family (its listing names the family all the same) */
+		bool fam = in->family && !in->generic;
+		snprintf(k, sizeof(k), "%s%s%s", fam ? in->family : "",
+			 fam ? " " : "", in->keyword);
+		qt_buf_puts(b, "{\"ct\": {");
+		key_str(b, "key", k);
+		if (in->dir != NFT_CT_DIR_NONE) {
+			qt_buf_puts(b, ", ");
+			key_str(b, "dir", in->dir == NFT_CT_DIR_ORIG ? "original"
+								     : "reply");
+		}
+		qt_buf_puts(b, "}}");
+		return;
+	}
 	if (f->base == NFT_B_META || f->base == NFT_B_CT) {
 		qt_buf_printf(b, "{\"%s\": {", f->base == NFT_B_META ? "meta"
 								      : "ct");
@@ -491,6 +524,11 @@ static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 	else if (s->set_name)
 		put_set_ref(s->set_name, b);
 	else if (s->braces) {
+		/* as the text listing: no type for a set of ct's ports */
+		const struct nft_ct_info *in = nft_ct_info(s->field);
+		if (nk == 1 && in && (in->key == NFT_CTK_PROTO_SRC ||
+				      in->key == NFT_CTK_PROTO_DST))
+			kt[0] = nft_dtype_get(NFT_T_INVALID);
 		qt_buf_puts(b, "{\"set\": ");
 		put_elems_of(kt, nk, false, NULL, s->elems, s->nelems, b);
 		qt_buf_putc(b, '}');
@@ -772,7 +810,9 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 				qt_buf_putc(b, '}');
 			}
 			qt_buf_puts(b, "}}");
-		} else if (s->src)
+		} else if (s->src && s->bitop == NFT_BIT_NONE)
+			put_field(s->src, b);
+		else if (s->src)
 			put_bitop(s->bitop, s->src, &s->mask, b);
 		else
 			put_value(nft_dtype_get(s->field->type),
