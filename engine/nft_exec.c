@@ -513,6 +513,7 @@ struct qt_nft_prog {
 	struct qt_dynset **dyns;    /* references held */
 	unsigned ndyns, capdyns;
 	bool uses_ct, wants_l2, iface_keys;
+	bool uses_acct;             /* ct bytes, packets, avgpkt */
 	bool src6_keys, dst6_keys;  /* a classifier indexes IPv6 words 1-3 */
 };
 
@@ -731,6 +732,8 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct nft_stmt *s = &r->stmts[i];
 		struct cstmt *cs = &cr->s[i];
+		if (qt_nft_stmt_reads_acct(s))
+			p->uses_acct = true;
 		switch (s->kind) {
 		case NFT_S_MATCH: {
 			struct qt_dynset *d = NULL;
@@ -1225,6 +1228,11 @@ bool qt_nft_base_nat(const struct qt_nft_prog *p, unsigned i)
 bool qt_nft_uses_ct(const struct qt_nft_prog *p)
 {
 	return p && p->uses_ct;
+}
+
+bool qt_nft_uses_acct(const struct qt_nft_prog *p)
+{
+	return p && p->uses_acct;
 }
 
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "conntrack.h"
 #include "conntrack_entry.h"
 #include "nft_ct.h"
 #include "host_addrs.h"
@@ -22,9 +23,8 @@
 /* ct's keys beyond state, status and mark: what the tracker knows.
  * It keeps no zones (every connection is in zone 0), no helpers and no
  * labels (ct helper finds none, ct label reads no bit set). Event bits
- * are only set. Nor does it count a connection's bytes and packets:
- * the kernel turns nf_conntrack_acct on for a rule that reads ct bytes,
- * packets or avgpkt, so those are refused. */
+ * are only set. Bytes and packets are counted once a rule reads them
+ * (engine/ct/conntrack.h, qt_ct_acct_enable). */
 static int ct_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 {
 	const struct nft_ct_info *in = nft_ct_info(f);
@@ -41,6 +41,9 @@ static int ct_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 		{ NFT_CTK_PROTO_SRC, QT_NFT_SRC_CTPSRC },
 		{ NFT_CTK_PROTO_DST, QT_NFT_SRC_CTPDST },
 		{ NFT_CTK_ZONE, QT_NFT_SRC_CTZONE },
+		{ NFT_CTK_BYTES, QT_NFT_SRC_CTBYTES },
+		{ NFT_CTK_PACKETS, QT_NFT_SRC_CTPKTS },
+		{ NFT_CTK_AVGPKT, QT_NFT_SRC_CTAVGPKT },
 		{ NFT_CTK_ID, QT_NFT_SRC_CTID },
 		{ NFT_CTK_HELPER, QT_NFT_SRC_CTHELPER },
 		{ NFT_CTK_LABEL, QT_NFT_SRC_CTLABEL },
@@ -240,6 +243,26 @@ static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 	case QT_NFT_SRC_CTID:
 		put_be32(v, e->id);
 		return true;
+	case QT_NFT_SRC_CTBYTES:
+	case QT_NFT_SRC_CTPKTS:
+	case QT_NFT_SRC_CTAVGPKT: {
+		/* an entry made before accounting was on counts nothing,
+		 * as one without the kernel's acct extension */
+		struct qt_ct_acct a;
+		uint64_t pk = 0, by = 0, x;
+		if (ev->ct_shard && qt_ct_acct_get(ev->ct_shard, e, &a)) {
+			for (unsigned d = 0; d < 2; d++)
+				if (s->off == 2 || s->off == d) {
+					pk += a.packets[d];
+					by += a.bytes[d];
+				}
+		}
+		x = s->src == QT_NFT_SRC_CTBYTES ? by
+		    : s->src == QT_NFT_SRC_CTPKTS ? pk : pk ? by / pk : 0;
+		for (unsigned i = 0; i < 8; i++)
+			v[i] = (uint8_t)(x >> (56 - 8 * i));
+		return true;
+	}
 	case QT_NFT_SRC_CTHELPER:
 		return false;
 	default:
@@ -314,7 +337,9 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 	case QT_NFT_SRC_CTPSRC:
 	case QT_NFT_SRC_CTPDST:
 	case QT_NFT_SRC_CTZONE:
-	case QT_NFT_SRC_CTACCT:
+	case QT_NFT_SRC_CTBYTES:
+	case QT_NFT_SRC_CTPKTS:
+	case QT_NFT_SRC_CTAVGPKT:
 	case QT_NFT_SRC_CTID:
 	case QT_NFT_SRC_CTHELPER:
 	case QT_NFT_SRC_CTLABEL:
@@ -328,6 +353,26 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 		return true;
 	}
 	}
+	return false;
+}
+
+static bool is_acct(const struct nft_field *f)
+{
+	const struct nft_ct_info *in = nft_ct_info(f);
+	return in && (in->key == NFT_CTK_BYTES || in->key == NFT_CTK_PACKETS ||
+		      in->key == NFT_CTK_AVGPKT);
+}
+
+bool qt_nft_stmt_reads_acct(const struct nft_stmt *s)
+{
+	if (is_acct(s->field) || is_acct(s->src))
+		return true;
+	for (unsigned i = 0; i < s->ncat; i++)
+		if (is_acct(s->cat[i]))
+			return true;
+	for (unsigned i = 0; i < s->nhkeys; i++)
+		if (is_acct(s->hkeys[i]))
+			return true;
 	return false;
 }
 

@@ -49,7 +49,8 @@ enum qt_nft_src {
 	QT_NFT_SRC_CTDIR, QT_NFT_SRC_CTEXPIRE, QT_NFT_SRC_CTL3PROTO,
 	QT_NFT_SRC_CTPROTO, QT_NFT_SRC_CTSADDR, QT_NFT_SRC_CTDADDR,
 	QT_NFT_SRC_CTPSRC, QT_NFT_SRC_CTPDST, QT_NFT_SRC_CTZONE,
-	QT_NFT_SRC_CTACCT, QT_NFT_SRC_CTID, QT_NFT_SRC_CTHELPER,
+	QT_NFT_SRC_CTBYTES, QT_NFT_SRC_CTPKTS, QT_NFT_SRC_CTAVGPKT,
+	QT_NFT_SRC_CTID, QT_NFT_SRC_CTHELPER,
 	QT_NFT_SRC_CTLABEL
 };
 
@@ -78,6 +79,9 @@ struct qt_ct_entry *qt_nft_ct_entry(const struct qt_eval *ev);
 /* Whether s names a ct field anywhere (its field, a concatenation's
  * parts, a mark set's source, jhash's input). */
 bool qt_nft_stmt_reads_ct(const struct nft_stmt *s);
+/* Whether s reads ct bytes, packets or avgpkt (which turn the
+ * tracker's accounting on, as the kernel's nf_conntrack_acct). */
+bool qt_nft_stmt_reads_acct(const struct nft_stmt *s);
 
 /* ---- matches the compare of nft_exec.c does not run ---- */
 

@@ -95,6 +95,8 @@ struct qt_ct {
 	void (*forget)(const struct qt_ct_entry *e, void *user);
 	void *forget_user;
 	struct qt_ct_stats st;
+	/* per pool entry, once accounting is on (NULL before) */
+	struct qt_ct_acct *acct;
 };
 
 static uint64_t ceil_sec(uint64_t ns)
@@ -443,6 +445,7 @@ void qt_ct_free(struct qt_ct *ct)
 	area_free(ct->pool, ct->pool_size);
 	area_free(ct->bucket, ct->bucket_size);
 	area_free(ct->bysrc, ct->bysrc_size);
+	free(ct->acct);
 	free(ct);
 }
 
@@ -650,7 +653,9 @@ struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
 	e->t[QT_CT_ORIG] = src->t[QT_CT_ORIG];
 	e->t[QT_CT_REPLY] = src->t[QT_CT_REPLY];
 	/* offload marks are the daemon's before: its kernel maps are gone */
-	e->status = src->status & ~(QT_CTS_BYSRC | QT_CTS_OFFLOAD_MASK);
+	/* a restored entry's counts are not kept: it counts no more */
+	e->status = src->status & ~(QT_CTS_BYSRC | QT_CTS_OFFLOAD_MASK |
+				    QT_CTS_ACCT);
 	e->mark = src->mark;
 	e->masq_ifindex = src->masq_ifindex;
 	e->expires = src->expires;
@@ -819,6 +824,35 @@ again:
 	return room;
 }
 
+int qt_ct_acct_enable(struct qt_ct *ct)
+{
+	if (ct->acct)
+		return 0;
+	ct->acct = calloc(ct->max ? ct->max : 1, sizeof(*ct->acct));
+	return ct->acct ? 0 : -1;
+}
+
+bool qt_ct_acct_get(const struct qt_ct *ct, const struct qt_ct_entry *e,
+		    struct qt_ct_acct *out)
+{
+	if (!ct->acct || !(e->status & QT_CTS_ACCT))
+		return false;
+	*out = ct->acct[idx_of(ct, e)];
+	return true;
+}
+
+/* The kernel's nf_ct_acct_update: the packet's length (skb->len at
+ * conntrack, the IP packet) in its direction. */
+static void acct_add(struct qt_ct *ct, struct qt_ct_entry *e,
+		     const struct qt_pkt *p, enum qt_ct_dir dir)
+{
+	if (!ct->acct || !(e->status & QT_CTS_ACCT))
+		return;
+	struct qt_ct_acct *a = &ct->acct[idx_of(ct, e)];
+	a->packets[dir]++;
+	a->bytes[dir] += p->ip_len;
+}
+
 /* A new entry for the packet's tuple t. */
 static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 		   const struct qt_ct_tuple *t, uint64_t now,
@@ -862,6 +896,11 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 		return;
 	}
 	e->id = ++ct->next_id;
+	if (ct->acct) {
+		e->status |= QT_CTS_ACCT;
+		memset(&ct->acct[idx_of(ct, e)], 0, sizeof(*ct->acct));
+		acct_add(ct, e, p, QT_CT_ORIG);
+	}
 	e->wslot = (uint32_t)(now / NS_PER_SEC + UNCONFIRMED_SECS);
 	hash_add(ct, e, QT_CT_ORIG);
 	if (clash)
@@ -974,6 +1013,7 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 	}
 	if (dir == QT_CT_REPLY)
 		e->status |= QT_IPS_SEEN_REPLY;
+	acct_add(ct, e, p, dir);
 	/* a timeout moved earlier than its wheel slot moves now; later
 	 * ones move when the slot comes round */
 	if ((e->status & QT_IPS_CONFIRMED) && e->expires < before &&

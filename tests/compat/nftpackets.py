@@ -33,8 +33,10 @@ exists; ip tables only).
 Then CTCASES more (default 32) of ct's keys beyond state, status and
 mark: direction, the tuples' addresses and ports, ct protocol and
 l3proto, expiration (0 before the connection is confirmed, as the
-kernel reads its still relative timeout), zone (0), helper and label
-(none), alone, in concatenations and in a verdict map.
+kernel reads its still relative timeout), bytes, packets and avgpkt
+(counted from the first such rule on, as the kernel turns
+nf_conntrack_acct on for it), zone (0), helper and label (none), alone,
+in concatenations and in a verdict map.
 
 Usage: nftpackets.py SEED NCASES FW1 FW2 C1 C2 S1 S2 QT_BUILD
 Environment: QT_PDIFF_VERBOSE=1 prints passing cases too.
@@ -474,8 +476,9 @@ def gen_xbatch(r, bno):
 def gen_ctrule(r, fam):
     """One rule of ct's keys beyond state, status and mark: what the
     tracker knows of the connection (direction, its tuples, protocols,
-    expiration) and what it keeps none of (zones, helpers, labels),
-    each compared with what a packet of the cases may see."""
+    expiration, its counts once a rule reads them) and what it keeps
+    none of (zones, helpers, labels), each compared with what a packet
+    of the cases may see."""
     verdict = r.choice(["accept", "drop", "jump u0", ""])
     src = r.choice(SRC_POOL)
     dst = r.choice(FWD_DST + LOCAL_DST)
@@ -497,6 +500,13 @@ def gen_ctrule(r, fam):
         "ct l3proto ipv6 counter %s" % verdict,
         "ct zone 0 counter %s" % verdict,
         "ct original zone 1 counter %s" % verdict,
+        "ct packets 1 counter %s" % verdict,
+        "ct original packets 2 counter %s" % verdict,
+        "ct original bytes > 40 counter %s" % verdict,
+        "ct bytes { 0-28, 40-60 } counter %s" % verdict,
+        "ct reply packets 0 counter %s" % verdict,
+        "ct avgpkt 28 counter %s" % verdict,
+        "ct original avgpkt 40-100 counter %s" % verdict,
         "ct expiration 0 counter %s" % verdict,
         "ct expiration 1s-7d counter %s" % verdict,
         "ct expiration { 1s-1h, 1d-7d } counter %s" % verdict,
