@@ -551,6 +551,9 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 			 uint8_t family, struct qt_buf *err)
 {
 	const struct nft_field *f = s->field;
+	/* ! of a set's elements: no lookup here tests flags */
+	if (s->op == NFT_OP_NEG && qt_nft_x_wanted(s))
+		goto unsupported;
 	if (qt_nft_x_wanted(s)) {
 		cs->kind = CS_X;
 		cs->x = qt_nft_x_compile(s, t, slot, family, err);
@@ -562,8 +565,15 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 	if (qt_nft_part_compile(&cs->f, f) < 0 || s->nelems != 1)
 		goto unsupported;
 	const struct nft_elem *el = s->elems;
+	/* a bitmask's value: without an operator any of its flags set,
+	 * with ! none; with == and != the number (nft 1.0.6's cmp) */
 	cs->flags = dt->bitmask && el[0].kind == NFT_E_VALUE &&
-		    (s->op == NFT_OP_EQ || s->op == NFT_OP_NE);
+		    ((s->op == NFT_OP_EQ && !s->exact) || s->op == NFT_OP_NEG);
+	if (s->op == NFT_OP_NEG) {
+		if (!cs->flags)
+			goto unsupported;
+		cs->op = NFT_OP_NE;
+	}
 	cs->el = calloc(1, sizeof(*cs->el));
 	if (!cs->el) {
 		qt_buf_printf(err, "Error: out of memory\n");
@@ -739,6 +749,7 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			struct qt_dynset *d = NULL;
 			if (s->set_name && s->lhs == NFT_L_FIELD && !s->ncat &&
 			    !s->vmap && s->bitop == NFT_BIT_NONE &&
+			    s->op != NFT_OP_NEG &&
 			    dyn_ref(p, t, s->set_name, &d, err) < 0)
 				return where(t, c, err);
 			if (d) {

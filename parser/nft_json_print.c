@@ -406,7 +406,7 @@ static void put_fields(const struct nft_field *first,
 	qt_buf_puts(b, "]}");
 }
 
-static const char *const ops[] = { "==", "!=", "<", ">", "<=", ">=" };
+static const char *const ops[] = { "==", "!=", "<", ">", "<=", ">=", "!" };
 static const char *const bitops[] = { "", "&", "|", "^" };
 static const char *const log_levels[] = {
 	"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
@@ -510,7 +510,7 @@ static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 	/* a flag value compared without an operator tests for the flags
 	 * (nft's implicit operator, listed as "in") */
 	const char *op = s->op == NFT_OP_EQ && kt[0]->bitmask && !s->braces &&
-			 !s->set_name && !s->bitop && !s->ncat &&
+			 !s->set_name && !s->bitop && !s->ncat && !s->exact &&
 			 s->lhs == NFT_L_FIELD ? "in" : ops[s->op];
 	qt_buf_puts(b, "{\"match\": {");
 	key_str(b, "op", op);
@@ -532,6 +532,20 @@ static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 		qt_buf_puts(b, "{\"set\": ");
 		put_elems_of(kt, nk, false, NULL, s->elems, s->nelems, b);
 		qt_buf_putc(b, '}');
+	} else if (nk == 1 && kt[0]->bitmask &&
+		   (s->exact || s->op == NFT_OP_NE)) {
+		/* flags compared as a number: {"|": [a, b]} */
+		struct qt_buf v;
+		qt_buf_init(&v);
+		put_key(kt, nk, &s->elems[0], false, &v);
+		bool many = v.len && qt_buf_str(&v)[0] == '[';
+		if (many && kt[0]->id == NFT_T_TCP_FLAG)
+			/* as the text listing: several tcp flags a number */
+			qt_buf_printf(b, "%u", s->elems[0].lo.b[0]);
+		else
+			qt_buf_printf(b, "%s%s%s", many ? "{\"|\": " : "",
+				      qt_buf_str(&v), many ? "}" : "");
+		qt_buf_free(&v);
 	} else {
 		put_key(kt, nk, &s->elems[0], false, b);
 	}

@@ -267,7 +267,8 @@ static void print_selector(const struct nft_field *f, struct qt_buf *b)
 		qt_buf_printf(b, "%s %s", f->proto, f->name);
 }
 
-static const char *const ops[] = { "", "!= ", "< ", "> ", "<= ", ">= " };
+static const char *const ops[] = { "", "!= ", "< ", "> ", "<= ", ">= ",
+				    "! " };
 static const char *const bitops[] = { "", "&", "|", "^" };
 static const char *const fib_inputs[] = {
 	"saddr", "daddr", "mark", "iif", "oif",
@@ -436,6 +437,32 @@ static void print_reject(const struct nft_table *t, const struct nft_stmt *s,
 	nft_val_print(nft_dtype_get(ty), &v, b);
 }
 
+/* A bitmask's value compared as a number (== and !=): nft lists its
+ * flags or'ed, a | b. */
+static void print_flags_or(const struct nft_dtype *t, const struct nft_elem *e,
+			   struct qt_buf *b)
+{
+	struct qt_buf tmp;
+	qt_buf_init(&tmp);
+	/* tcp flags: a number of several flags in hex (nft 1.0.6 looks
+	 * its value up as one symbol) */
+	unsigned bits = 0;
+	for (unsigned i = 0; i < e->lo.len; i++)
+		bits += (unsigned)__builtin_popcount(e->lo.b[i]);
+	if (t->id == NFT_T_TCP_FLAG && bits > 1) {
+		qt_buf_printf(b, "0x%x", e->lo.b[0]);
+		qt_buf_free(&tmp);
+		return;
+	}
+	print_elem(t, e, false, &tmp);
+	for (const char *p = qt_buf_str(&tmp); *p; p++)
+		if (*p == ',')
+			qt_buf_puts(b, " | ");
+		else
+			qt_buf_putc(b, *p);
+	qt_buf_free(&tmp);
+}
+
 /* The type nft lists an anonymous set's elements with: the field's,
  * but none for ct's ports (nft 1.0.6 knows their type only from the
  * protocol a compare of one value settles). */
@@ -474,13 +501,15 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 					       &s->elems[0], b);
 			return;
 		}
-		qt_buf_printf(b, " %s", s->bitop && s->op == NFT_OP_EQ
-					? "== " : ops[s->op]);
+		qt_buf_printf(b, " %s", (s->bitop || s->exact) &&
+					s->op == NFT_OP_EQ ? "== " : ops[s->op]);
 		if (s->set_name)
 			qt_buf_printf(b, "@%s", s->set_name);
 		else if (s->braces)
 			print_elems(anon_set_type(s, ty), s->elems, s->nelems,
 				    false, b);
+		else if (ty->bitmask && (s->exact || s->op == NFT_OP_NE))
+			print_flags_or(ty, &s->elems[0], b);
 		else
 			print_elem(ty, &s->elems[0], false, b);
 		return;

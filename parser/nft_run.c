@@ -797,7 +797,8 @@ const struct nft_field *nr_parse_selector(struct cur *c)
 	return fd;
 }
 
-static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=" };
+static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=",
+					"!" };
 
 int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		       struct nft_stmt *s, struct nft_loc sel_a,
@@ -806,14 +807,16 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 	const struct nft_dtype *ty = nft_dtype_get(s->field->type);
 	struct nft_tok *t = nr_peek(c);
 	s->op = NFT_OP_EQ;
-	if (t && t->kind == NT_OP) {
+	if (t && (t->kind == NT_OP || nr_tok_is(t, "!"))) {
 		int op = -1;
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < 7; i++)
 			if (!strcmp(t->text, op_words[i]))
 				op = i;
-		if (op < 0)
+		/* ! tests a bitmask's flags */
+		if (op < 0 || (op == NFT_OP_NEG && !ty->bitmask))
 			return nr_unexpected(c, NULL);
 		s->op = (enum nft_op)op;
+		s->exact = op == NFT_OP_EQ && ty->bitmask;
 		c->i++;
 		t = nr_peek(c);
 	}

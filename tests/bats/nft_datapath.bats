@@ -283,7 +283,7 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 	[ "$mine" = "$output" ]
 }
 
-@test "nft: ct's keys on real echo exchanges (direction, tuples of both directions, expiration, counts, zone, l3proto) count as the kernel's over IPv4 and IPv6" {
+@test "nft: ct's keys on real echo exchanges (direction, tuples of both directions, expiration, counts, zone, l3proto; status with ==, != and !) count as the kernel's over IPv4 and IPv6" {
 	local rules='table inet ctk {
 	chain input {
 		type filter hook input priority filter; policy accept;
@@ -306,6 +306,11 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 		ct direction reply ct reply ip6 daddr fd00:1::2 counter
 		ct reply packets 1 counter
 		ct reply ip saddr 10.0.1.1 ct reply bytes > 100 counter
+		meta nfproto ipv4 ct state != established,related counter
+		ct status == confirmed counter
+		ct status != confirmed counter
+		ct status ! seen-reply counter
+		ct status confirmed counter
 		ct direction vmap { original : drop, reply : jump count }
 	}
 	chain count {
@@ -335,4 +340,12 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 	echo "$mine" | grep -q 'ct expiration  counter packets 2 '
 	echo "$mine" | grep -q 'ct packets 3 counter packets 2 '
 	echo "$mine" | grep -q '^counter packets 6 '
+	# a bitmask with == and != is compared as a number, with ! and
+	# without an operator by its flags: the replies' status is
+	# confirmed and seen-reply
+	echo "$mine" | grep -q 'ct state != established | related counter packets 3 '
+	echo "$mine" | grep -q 'ct status == confirmed counter packets 0 '
+	echo "$mine" | grep -q 'ct status != confirmed counter packets 6 '
+	echo "$mine" | grep -q 'ct status ! seen-reply counter packets 0 '
+	echo "$mine" | grep -q 'ct status confirmed counter packets 6 '
 }

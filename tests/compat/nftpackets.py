@@ -30,8 +30,9 @@ gives the same verdict (mod 1, or a set holding every value), jhash
 with a given seed, and fib (the address type, oif, oifname, missing and
 exists; ip tables only).
 
-Then CTCASES more (default 32) of ct's keys beyond state, status and
-mark: direction, the tuples' addresses and ports, ct protocol and
+Then CTCASES more (default 32) of ct's keys: state and status compared
+without an operator (any of the flags), with ! (none) and with == and
+!= (the number, as nft 1.0.6 compares them), direction, the tuples' addresses and ports, ct protocol and
 l3proto, expiration (0 before the connection is confirmed, as the
 kernel reads its still relative timeout), bytes, packets and avgpkt
 (counted from the first such rule on, as the kernel turns
@@ -485,6 +486,12 @@ def gen_ctrule(r, fam):
     ports = ", ".join(str(p) for p in pick(r, PORTS, 1, 3))
     return r.choice([
         "ct direction original counter %s" % verdict,
+        "ct status == confirmed counter %s" % verdict,
+        "ct status != confirmed counter %s" % verdict,
+        "ct status ! confirmed counter %s" % verdict,
+        "ct status confirmed,seen-reply counter %s" % verdict,
+        "ct state != established,related counter %s" % verdict,
+        "ct state == new counter %s" % verdict,
         "ct direction reply counter %s" % verdict,
         "ct direction != reply counter %s" % verdict,
         "ct original ip saddr %s counter %s" % (src, verdict),
