@@ -196,7 +196,8 @@ static uint8_t pkttype(const struct qt_eval *ev)
 }
 
 /* As the kernel's nft_ct_get_eval: no connection (invalid, untracked)
- * breaks the rule; v is zeroed. */
+ * breaks the rule. v holds zeros for s->len bytes (a zone, no labels:
+ * left so); nothing beyond them is written. */
 static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 		    uint8_t *v)
 {
@@ -271,7 +272,20 @@ static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 	}
 }
 
-bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
+
+/* The first n (at most 4) bytes of v big-endian, as a field of n
+ * bytes holds a 32-bit value. */
+static void put_be32_n(uint8_t *d, uint32_t v, unsigned n)
+{
+	uint8_t b[4];
+	put_be32(b, v);
+	memcpy(d, b, n < 4 ? n : 4);
+}
+
+/* The field's bytes into v, which is zeroed for its s->len bytes:
+ * nothing is written beyond them, so that the parts of a concatenation
+ * are loaded in place. */
+static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 		      uint8_t *v)
 {
 	const struct qt_pkt *p = &ev->pkt;
@@ -281,7 +295,6 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 		return false;
 	if (s->l4 >= 0 && p->proto != s->l4)
 		return false;
-	memset(v, 0, NFT_VAL_MAX);
 	switch (s->src) {
 	case QT_NFT_SRC_NET:
 		if (!p->data || (uint32_t)s->off + s->len > p->len)
@@ -295,17 +308,18 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 		memcpy(v, p->l4 + s->off, s->len);
 		return true;
 	case QT_NFT_SRC_L4PROTO:
-		v[0] = p->proto;
+		put_be32_n(v, (uint32_t)p->proto << 24, s->len);
 		return true;
 	case QT_NFT_SRC_NFPROTO:
-		v[0] = p->family == AF_INET6 ? 10 : 2;
+		put_be32_n(v, (p->family == AF_INET6 ? 10u : 2u) << 24, s->len);
 		return true;
 	case QT_NFT_SRC_IIFNAME:
 	case QT_NFT_SRC_OIFNAME: {
 		const char *n = s->src == QT_NFT_SRC_IIFNAME ? ev->in : ev->out;
 		if (!n || !*n)
 			return false;
-		memcpy(v, n, strnlen(n, IFNAMSIZ));
+		size_t l = strnlen(n, IFNAMSIZ);
+		memcpy(v, n, l < s->len ? l : s->len);
 		return true;
 	}
 	case QT_NFT_SRC_IIF:
@@ -313,20 +327,20 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 		int idx = s->src == QT_NFT_SRC_IIF ? ev->indev : ev->outdev;
 		if (!idx)
 			return false;
-		put_be32(v, (uint32_t)idx);
+		put_be32_n(v, (uint32_t)idx, s->len);
 		return true;
 	}
 	case QT_NFT_SRC_MARK:
-		put_be32(v, ev->mark);
+		put_be32_n(v, ev->mark, s->len);
 		return true;
 	case QT_NFT_SRC_PKTTYPE:
-		v[0] = pkttype(ev);
+		put_be32_n(v, (uint32_t)pkttype(ev) << 24, s->len);
 		return true;
 	case QT_NFT_SRC_LEN:
-		put_be32(v, ev->orig_len);
+		put_be32_n(v, ev->orig_len, s->len);
 		return true;
 	case QT_NFT_SRC_CTSTATE:
-		put_be32(v, ct_state_bits(ev));
+		put_be32_n(v, ct_state_bits(ev), s->len);
 		return true;
 	case QT_NFT_SRC_CTDIR:
 	case QT_NFT_SRC_CTEXPIRE:
@@ -349,11 +363,19 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 		const struct qt_ct_entry *e = qt_nft_ct_entry(ev);
 		if (!e)
 			return false;
-		put_be32(v, s->src == QT_NFT_SRC_CTMARK ? e->mark : e->status);
+		put_be32_n(v, s->src == QT_NFT_SRC_CTMARK ? e->mark : e->status,
+			   s->len);
 		return true;
 	}
 	}
 	return false;
+}
+
+bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
+		      uint8_t *v)
+{
+	memset(v, 0, NFT_VAL_MAX);
+	return part_read(s, ev, v);
 }
 
 static bool is_acct(const struct nft_field *f)
@@ -808,13 +830,12 @@ static uint32_t next_inc(uint64_t *c, uint32_t mod)
 static bool load_fields(const struct qt_nft_x *x, const struct qt_eval *ev,
 			uint8_t *key)
 {
-	uint8_t v[NFT_VAL_MAX];
+	/* each part read in place: no copy of each through a buffer of
+	 * its own (kube-proxy's maps have three parts a packet) */
 	memset(key, 0, x->flen);
-	for (unsigned i = 0; i < x->nparts; i++) {
-		if (!qt_nft_part_load(&x->parts[i], ev, v))
+	for (unsigned i = 0; i < x->nparts; i++)
+		if (!part_read(&x->parts[i], ev, key + x->poff[i]))
 			return false;
-		memcpy(key + x->poff[i], v, x->parts[i].len);
-	}
 	return true;
 }
 

@@ -681,6 +681,22 @@ void nft_set_add_elems(struct nft_set *s, const struct nft_elem *e,
 	nft_set_sort(s, s->elems, &s->nelems);
 }
 
+void nft_set_take_elems(struct nft_set *s, struct nft_elem *e, unsigned n)
+{
+	/* (a set that keeps its order drops repeats as they are added) */
+	if (s->nelems || !n || keeps_order(s)) {
+		nft_set_add_elems(s, e, n);
+		free(e);
+		return;
+	}
+	/* a file that makes a set and fills it: thousands of elements,
+	 * not copied once more */
+	free(s->elems);
+	s->elems = e;
+	s->nelems = n;
+	nft_set_sort(s, s->elems, &s->nelems);
+}
+
 int nft_set_del_elems(struct nft_set *s, const struct nft_elem *e,
 		      unsigned n)
 {

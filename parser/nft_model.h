@@ -302,6 +302,9 @@ unsigned nft_set_refs(const struct nft_table *t, const char *name);
  * there (nothing deleted then). */
 void nft_set_add_elems(struct nft_set *s, const struct nft_elem *e,
 		       unsigned n);
+/* The same with e (malloc'd) handed over: an empty set takes the
+ * array itself rather than a copy of it. */
+void nft_set_take_elems(struct nft_set *s, struct nft_elem *e, unsigned n);
 int nft_set_del_elems(struct nft_set *s, const struct nft_elem *e,
 		      unsigned n);
 

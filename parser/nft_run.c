@@ -2381,8 +2381,7 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 				g, &e, &n, &spans);
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
 		nr_echo_note_elems(r, t, s, e, n);
-		nft_set_add_elems(s, e, n);
-		free(e);
+		nft_set_take_elems(s, e, n);
 		free(spans);
 		r->changed = true;
 		return nat_check(r, t, c->it);
@@ -2677,6 +2676,23 @@ static int cmd_reset(struct run *r, struct cur *c)
 	return nr_error_span(r, &c->it->toks[0].loc, &b, ENOENT_KERNEL);
 }
 
+/* The ruleset the batch changes, made when its first command runs: a
+ * copy of the one it found, or, when that command is `flush ruleset`,
+ * an empty one straight away (what the flush leaves of any copy: the
+ * handle counter), so that reloading a big ruleset does not copy the
+ * old one only to free the copy. */
+static struct nft_ruleset *working_copy(const struct run *r,
+					const struct nft_item *it)
+{
+	if (it->n == 2 && nr_tok_is(&it->toks[0], "flush") &&
+	    nr_tok_is(&it->toks[1], "ruleset")) {
+		struct nft_ruleset *e = nft_ruleset_new();
+		e->table_handle = r->before->table_handle;
+		return e;
+	}
+	return nft_ruleset_clone(r->before);
+}
+
 static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 {
 	struct cur c = { r, it, 0, end };
@@ -2691,6 +2707,8 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 		c.i++;
 		return do_include(r, &c);
 	}
+	if (!r->rs)
+		r->rs = working_copy(r, it);
 	if (nr_tok_is(t, "reset")) {
 		c.i++;
 		return cmd_reset(r, &c);
@@ -2798,7 +2816,7 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 	r.o = o;
 	r.out = out;
 	r.err = err;
-	r.rs = nft_ruleset_clone(*rs);
+	r.rs = NULL;                 /* working_copy() */
 	r.before = *rs;
 	r.srcs[0].name = o->file ? strdup(o->file) : NULL;
 	r.srcs[0].text = malloc(len + 1);
@@ -2830,7 +2848,7 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 	*changed = false;
 	/* -c sends the batch to the kernel too, which numbers it
 	 * before it discards it */
-	if ((rc && r.kernel_stage) || (!rc && o->check)) {
+	if (r.rs && ((rc && r.kernel_stage) || (!rc && o->check))) {
 		/* the kernel's counters moved on for what it numbered
 		 * before the transaction failed */
 		(*rs)->table_handle = r.rs->table_handle;
@@ -2846,7 +2864,7 @@ int nft_run(struct nft_ruleset **rs, const char *text, size_t len,
 		}
 		*changed = *changed || r.rs->table_handle != 0;
 	}
-	if (rc == 0 && !o->check && r.changed) {
+	if (rc == 0 && !o->check && r.changed && r.rs) {
 		if (o->replaced)
 			*o->replaced = *rs;
 		else

@@ -193,22 +193,68 @@ struct elem_read {
 };
 
 static void push(const struct elem_shape *sh, struct elem_read *er,
-		 struct nft_elem **v, unsigned *n)
+		 struct nft_elem **v, unsigned *n, unsigned *cap)
 {
-	/* the spans grow as the elements do (nr_push_elem: doubled at
-	 * each power of two; both start empty), not one at a time */
-	if (sh->spans) {
-		if (!*n || !(*n & (*n - 1))) {
-			struct span *x = realloc(*sh->spans, (*n ? 2 * (size_t)*n
-							       : 1) * sizeof(*x));
-			if (!x)
+	/* the elements and their spans grow together, doubling (the
+	 * capacity stays a power of two at or above the count, as
+	 * nr_push_elem keeps it) */
+	if (*n == *cap) {
+		size_t want = *cap ? 2 * (size_t)*cap : 1;
+		struct nft_elem *x = realloc(*v, want * sizeof(*x));
+		if (!x)
+			abort();
+		*v = x;
+		if (sh->spans) {
+			struct span *y = realloc(*sh->spans, want * sizeof(*y));
+			if (!y)
 				abort();
-			*sh->spans = x;
+			*sh->spans = y;
 		}
-		(*sh->spans)[*n] = er->key;
+		*cap = (unsigned)want;
 	}
-	nr_push_elem(v, n, &er->e);
+	if (sh->spans)
+		(*sh->spans)[*n] = er->key;
+	(*v)[(*n)++] = er->e;
 	memset(er, 0, sizeof(*er));
+}
+
+/* The capacity of arrays of n elements pushed one by one. */
+static unsigned pushed_cap(unsigned n)
+{
+	unsigned c = 1;
+	while (c < n)
+		c *= 2;
+	return n ? c : 0;
+}
+
+/* Room made at once for the elements of g (one more than its commas,
+ * at most), so that a file's 10,000 elements are not copied at every
+ * doubling on their way in. */
+static unsigned reserve(const struct elem_shape *sh, const struct nft_group *g,
+			struct nft_elem **v)
+{
+	size_t commas = 0;
+	for (unsigned i = 0; i < g->n; i++)
+		for (unsigned k = 0; k < g->items[i].n; k++) {
+			const struct nft_tok *t = &g->items[i].toks[k];
+			/* nr_tok_is(t, ","), without a call per token */
+			commas += t->text && t->text[0] == ',' && !t->text[1] &&
+				  nr_tok_is(t, ",");
+		}
+	if (commas < 64 || commas >= UINT32_MAX / 2)
+		return 0;
+	unsigned cap = pushed_cap((unsigned)commas + 1);
+	struct nft_elem *x = realloc(*v, (size_t)cap * sizeof(*x));
+	if (!x)
+		abort();
+	*v = x;
+	if (sh->spans) {
+		struct span *y = realloc(*sh->spans, (size_t)cap * sizeof(*y));
+		if (!y)
+			abort();
+		*sh->spans = y;
+	}
+	return cap;
 }
 
 /* The key ended (',' '}' or ':'): is it whole, and has a map's element
@@ -268,6 +314,7 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 	memset(&er, 0, sizeof(er));
 	struct nft_elem *e = &er.e;
 	struct nft_group *grp = g->group;
+	unsigned cap = *n ? pushed_cap(*n) : reserve(sh, grp, v);
 	for (unsigned i = 0; i < grp->n; i++) {
 		struct cur c = { r, &grp->items[i], 0, grp->close };
 		for (struct nft_tok *t; (t = nr_peek(&c));) {
@@ -276,7 +323,7 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 				if (want == W_AFTER_KEY &&
 				    key_done(r, sh, &er, false) < 0)
 					goto fail;
-				push(sh, &er, v, n);
+				push(sh, &er, v, n, &cap);
 				any = true;
 				want = W_KEY;
 				c.i++;
@@ -374,11 +421,11 @@ fail:
 			nft_elem_clear(e);
 			return -1;
 		}
-		push(sh, &er, v, n);
+		push(sh, &er, v, n, &cap);
 		return 0;
 	}
 	if (want == W_COMMA) {
-		push(sh, &er, v, n);
+		push(sh, &er, v, n, &cap);
 		return 0;
 	}
 	if (any)

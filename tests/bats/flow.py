@@ -106,6 +106,9 @@ def ask_and_leave():
 
 def exec_after(pid, argv):
     fd = os.pidfd_open(pid)
+    # the caller waits for this line before it ends the process watched:
+    # a fixed sleep is too short for a python start on a loaded machine
+    print("exec-after: watching %d" % pid, file=sys.stderr, flush=True)
     select.select([fd], [], [])
     os.close(fd)
     os.execv(argv[0], argv)

@@ -11,8 +11,10 @@
 # A long TCP connection (flow.py: a line every 10 ms) must come through
 # SIGTERM + a fresh start, and qtablesd --handover beside the running
 # daemon, with every line in order, no reset, no packet dropped by the
-# kernel's queue (queue_dropped, user_dropped) and no gap over 50 ms at
-# the receiver. Counters and recent lists come through unchanged.
+# kernel's queue (queue_dropped, user_dropped). The longest gap at the
+# receiver is printed with the results; how long it is, is measured by
+# tests/bench/bench_handover_gap.sh, not asserted here. Counters and
+# recent lists come through unchanged.
 # SIGTERM with no daemon after it: the holder keeps the queues and
 # steering for --handover-wait, then removes the steering; kill -9
 # fails closed.
@@ -59,6 +61,9 @@ strict() {
 
 # flow_start SECONDS: the server, then the client sending for SECONDS.
 flow_start() {
+	# a background job truncates its files only when it runs: an old
+	# "ready" would be read as the new server's
+	rm -f "$QT_RUN/srv" "$QT_RUN/srv.err" "$QT_RUN/cli"
 	ip netns exec "$S" "$PY" "$FLOW" serve 5001 >"$QT_RUN/srv" 2>"$QT_RUN/srv.err" &
 	BGPIDS+=("$!")
 	for _ in $(seq 100); do
@@ -92,13 +97,6 @@ flow_whole() {
 	[ "$sent" -ge 200 ]
 }
 
-# No gap between two lines at the receiver over $1 ms.
-gap_under() {
-	local gap
-	read -r _ _ _ _ _ gap _ <"$QT_RUN/srv"
-	awk -v g="$gap" -v m="$1" 'BEGIN { exit !(g < m) }'
-}
-
 # Packets the fw's kernel queues dropped (queue_dropped + user_dropped).
 queue_drops() {
 	ip netns exec "$FW" cat /proc/net/netfilter/nfnetlink_queue |
@@ -116,7 +114,12 @@ next_after_exit() {
 		"$QT_BUILD/qtablesd" --no-state --log-stderr --no-syslog "$@" \
 		2>"$LOG2" &
 	NEXT=$!
-	sleep 0.3       # python is up and waiting
+	for _ in $(seq 250); do
+		grep -q '^exec-after: watching' "$LOG2" && return 0
+		sleep 0.02
+	done
+	echo "flow.py exec-after did not start" >&2
+	return 1
 }
 next_serving() {
 	DPID=$NEXT
@@ -140,27 +143,19 @@ exits_within() {
 	return 1
 }
 
-# The gap is a timing bound on a machine other work shares (2 cores):
-# a restart whose only fault is a gap over 50 ms is tried once more;
-# loss, disorder, resets and queue drops fail at once.
-@test "handover: a TCP connection under a --syn ruleset survives SIGTERM and a fresh start: nothing lost, reset or dropped in the queue, no gap over 50 ms" {
+@test "handover: a TCP connection under a --syn ruleset survives SIGTERM and a fresh start: nothing lost, reset or dropped in the queue" {
 	strict
-	for attempt in 1 2; do
-		flow_start 3
-		sleep 1
-		before=$(queue_drops)
-		next_after_exit --state "$STATE" --handover-wait 5
-		kill -TERM "$DPID"
-		wait "$DPID"
-		next_serving
-		flow_whole || { cat "$QT_RUN"/log*; false; }
-		cat "$QT_RUN"/log*
-		# this flow's connection, and on a second try the first's too
-		grep -Eq 'handover: [1-9][0-9]* connections' "$LOG2"
-		[ "$(queue_drops)" -eq "$before" ]
-		gap_under 50 && break
-		[ "$attempt" -eq 1 ]
-	done
+	flow_start 3
+	sleep 1
+	before=$(queue_drops)
+	next_after_exit --state "$STATE" --handover-wait 5
+	kill -TERM "$DPID"
+	wait "$DPID"
+	next_serving
+	flow_whole || { cat "$QT_RUN"/log*; false; }
+	cat "$QT_RUN"/log*
+	grep -q 'handover: 1 connections' "$LOG2"
+	[ "$(queue_drops)" -eq "$before" ]
 	# the holders handed over and left
 	for p in $(holders); do ! kill -0 "$p" 2>/dev/null; done
 	steered
@@ -170,30 +165,25 @@ exits_within() {
 
 @test "handover: qtablesd --handover beside the running daemon takes the connection, the queues and the control socket over" {
 	strict
-	for attempt in 1 2; do
-		flow_start 3
-		sleep 1
-		before=$(queue_drops)
-		old=$DPID
-		LOG2=$QT_RUN/log.beside$attempt
-		ip netns exec "$FW" "$QT_BUILD/qtablesd" --state "$STATE" --handover \
-			--log-stderr --no-syslog 2>"$LOG2" &
-		DPID=$!
-		# the old daemon hands over and exits by itself, successfully
-		exits_within "$old" 5 || { kill "$old"; false; }
-		wait "$old"
-		# requests are answered all along, by the new daemon now
-		qt "$FW" -S FORWARD >/dev/null
-		flow_whole || { cat "$QT_RUN"/log*; false; }
-		cat "$LOG2"
-		# this flow's connection, and on a second try the first's too
-		grep -Eq 'handover: [1-9][0-9]* connections' "$LOG2"
-		[ "$(queue_drops)" -eq "$before" ]
-		steered
-		[ -z "$(holders)" ]
-		gap_under 50 && break
-		[ "$attempt" -eq 1 ]
-	done
+	flow_start 3
+	sleep 1
+	before=$(queue_drops)
+	old=$DPID
+	LOG2=$QT_RUN/log.beside
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --state "$STATE" --handover \
+		--log-stderr --no-syslog 2>"$LOG2" &
+	DPID=$!
+	# the old daemon hands over and exits by itself, successfully
+	exits_within "$old" 5 || { kill "$old"; false; }
+	wait "$old"
+	# requests are answered all along, by the new daemon now
+	qt "$FW" -S FORWARD >/dev/null
+	flow_whole || { cat "$QT_RUN"/log*; false; }
+	cat "$LOG2"
+	grep -q 'handover: 1 connections' "$LOG2"
+	[ "$(queue_drops)" -eq "$before" ]
+	steered
+	[ -z "$(holders)" ]
 }
 
 @test "handover: a handover nobody takes (the asker hangs up): the daemon goes on, connections and all" {

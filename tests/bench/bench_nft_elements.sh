@@ -8,8 +8,9 @@
 # of a file that flushes the ruleset, adds a table and an ipv4_addr set
 # and ELEMENTS elements in one `add element`, loaded by the kernel's
 # nft 1.0.6 and by qtables' nft into qtablesd (with its state file, so
-# persistence is included). Prints the median, least and first wall
-# times (the first run loads into an empty ruleset), the CPU time of
+# persistence is included), in rounds that alternate the two. Prints the
+# median, least and first wall times (the first run loads into an empty
+# ruleset), the median of the rounds' ratios, the CPU time of
 # each side (qtables: client and daemon), and the ratios kernel/qtables
 # (the target: qtables at least 5x faster). The two listings are
 # compared afterwards. QT_BUILD selects the build (default _build).
@@ -81,13 +82,29 @@ cpu() {   # NS DAEMON_PID CMD...
 }
 
 echo "qtables bench: nft -f adding $n elements ($(wc -c <"$tmp/elements.nft") bytes), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-kr=$(ip netns exec "$K" "$T" "$runs" -q -- "$NFT" -f "$tmp/elements.nft")
-qr=$(ip netns exec "$Q" "$T" "$runs" -q -- "$B/nft" -f "$tmp/elements.nft")
+# rounds alternate the two sides (kernel then qtables, then qtables
+# then kernel), so that a change of the machine's load weighs on both;
+# each round's ratio compares two loads made one after the other
+kt=() qt=() rr=()
+for r in $(seq "$runs"); do
+	if [ $((r % 2)) = 1 ]; then
+		k=$(ip netns exec "$K" "$T" 1 -q -- "$NFT" -f "$tmp/elements.nft")
+		q=$(ip netns exec "$Q" "$T" 1 -q -- "$B/nft" -f "$tmp/elements.nft")
+	else
+		q=$(ip netns exec "$Q" "$T" 1 -q -- "$B/nft" -f "$tmp/elements.nft")
+		k=$(ip netns exec "$K" "$T" 1 -q -- "$NFT" -f "$tmp/elements.nft")
+	fi
+	kt+=("$(field "$k" 1)") qt+=("$(field "$q" 1)")
+	rr+=("$(ratio "$(field "$k" 1)" "$(field "$q" 1)")")
+done
+med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+	printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+least() { printf '%s\n' "$@" | sort -g | head -1; }
 printf '   %-30s median %8.1f  min %8.1f  first %8.1f ms\n' "nft 1.0.6 -> kernel" \
-	"$(field "$kr" 1)" "$(field "$kr" 2)" "$(field "$kr" 5)"
+	"$(med "${kt[@]}")" "$(least "${kt[@]}")" "${kt[0]}"
 printf '   %-30s median %8.1f  min %8.1f  first %8.1f ms\n' "qtables nft -> qtablesd" \
-	"$(field "$qr" 1)" "$(field "$qr" 2)" "$(field "$qr" 5)"
-echo "   kernel/qtables wall (median): $(ratio "$(field "$kr" 1)" "$(field "$qr" 1)")x  (target: >= 5)"
+	"$(med "${qt[@]}")" "$(least "${qt[@]}")" "${qt[0]}"
+echo "   kernel/qtables wall: median of the rounds' ratios $(med "${rr[@]}")x, least $(least "${rr[@]}")x, ratio of the medians $(ratio "$(med "${kt[@]}")" "$(med "${qt[@]}")")x  (target: >= 5)"
 last=$(grep 'timing:' "$tmp/q.log" | tail -1)
 echo "   inside qtablesd, the last load: $(echo "$last" | sed 's/.*bytes, status [0-9]*, //')"
 kc=$(cpu "$K" - "$NFT" -f "$tmp/elements.nft")

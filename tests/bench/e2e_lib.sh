@@ -20,7 +20,9 @@
 #                                 qt_cleanup; installed as the EXIT trap
 
 e2e_ready() {
-	for _ in $(seq 200); do qt "$1" -L INPUT >/dev/null 2>&1 && return 0; sleep 0.05; done
+	# asked as qtables: the iptables names hand a namespace without a
+	# daemon to the kernel's iptables-nft, which would answer for it
+	for _ in $(seq 200); do qt_ready "$1" && return 0; sleep 0.05; done
 	echo "bench: qtablesd in $1 did not answer" >&2
 	return 1
 }

@@ -121,6 +121,62 @@ static int udp(const char *src, uint16_t dport)
 	return pkt4(src, "10.0.0.2", 17, 1000, dport, 0);
 }
 
+/* Every table shape (the key lengths with a lookup of their own and
+ * others), as a set and as a map, from one element to many: each key
+ * found (a map: the first element holding it), every other key not,
+ * whichever bucket it landed in. */
+static void lookup_shapes(void)
+{
+	static const unsigned lens[] = { 1, 2, 4, 8, 12, 16, 20, 40 };
+	static const uint32_t counts[] = { 1, 10, 17, 300, 20000 };
+	enum { MAXN = 20000 };
+	struct qt_nft_lkey *k = calloc(MAXN, sizeof(*k));
+	for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++)
+		for (size_t ci = 0; ci < sizeof(counts) / sizeof(counts[0]); ci++)
+			for (int map = 0; map < 2; map++) {
+		unsigned klen = lens[li];
+		/* a one-byte key: 127 values whose top bit is clear */
+		uint32_t n = klen == 1 && counts[ci] > 120 ? 120 : counts[ci];
+		memset(k, 0, n * sizeof(*k));
+		for (uint32_t i = 0; i < n; i++) {
+			/* keys spread over all their bytes, told apart by
+			 * the last two (v, never 0), the first byte's top
+			 * bit clear; element 3 the same key as element 1 */
+			uint32_t v = (i == 3 ? 1 : i) + 1;
+			for (unsigned b = 0; b < klen; b++)
+				k[i].lo[b] = (uint8_t)(((v * 2654435761u) >>
+							(8 * (b % 4))) ^ (b / 4));
+			k[i].lo[klen - 1] = (uint8_t)v;
+			if (klen > 1)
+				k[i].lo[klen - 2] = (uint8_t)(v >> 8);
+			k[i].lo[0] &= 0x7f;
+			memcpy(k[i].hi, k[i].lo, klen);
+		}
+		struct qt_nft_lookup *l = qt_nft_lookup_build(klen, k, n, NULL,
+							      0, !map);
+		int bad = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			int32_t want = !map ? 0 : i == 3 ? 1 : (int32_t)i;
+			bad += qt_nft_lookup_find(l, k[i].lo) != want;
+			uint8_t miss[QT_NFT_KEY_MAX];
+			memcpy(miss, k[i].lo, klen);
+			miss[0] |= 0x80;
+			bad += qt_nft_lookup_find(l, miss) != -1;
+			/* the last byte differs (its first bytes tell it
+			 * from the key of the element it names then) */
+			memcpy(miss, k[i].lo, klen);
+			miss[klen - 1] ^= 0x80;
+			bad += klen > 2 && qt_nft_lookup_find(l, miss) != -1;
+		}
+		uint8_t zero[QT_NFT_KEY_MAX] = { 0 };
+		bad += qt_nft_lookup_find(l, zero) != -1;
+		ok(!bad, "%u-byte keys, %u elements, as a %s: each found, "
+		   "others not", klen, n, map ? "map" : "set");
+		qt_nft_lookup_free(l);
+	}
+	free(k);
+}
+
 static void lookup_structure(void)
 {
 	enum { N = 100000 };
@@ -581,6 +637,7 @@ int main(void)
 	store = qt_rt_store_new();
 	nstore = qt_nft_store_new();
 	nrs = nft_ruleset_new();
+	lookup_shapes();
 	lookup_structure();
 	concatenations();
 	verdict_maps();
