@@ -1041,6 +1041,8 @@ int qt_nft_xset_compile(struct qt_nft_xset *x, const struct nft_stmt *s,
 	qt_nft_val_fit(m, 4, &s->mask, false);
 	x->op = (uint8_t)s->bitop;
 	x->mask = get_be32(m);
+	x->shift_op = s->shift_op;
+	x->shift = (uint8_t)s->shift;
 	return 0;
 }
 
@@ -1057,6 +1059,10 @@ bool qt_nft_xset_value(const struct qt_nft_xset *x, const struct qt_eval *ev,
 	case NFT_BIT_XOR: a ^= x->mask; break;
 	default: break;
 	}
+	if (x->shift_op == 1)
+		a <<= x->shift;
+	else if (x->shift_op == 2)
+		a >>= x->shift;
 	*out = a;
 	return true;
 }

@@ -138,6 +138,8 @@ struct qt_nft_xset {
 	struct qt_nft_part src;
 	uint8_t op;                 /* enum nft_bitop */
 	uint32_t mask;
+	uint8_t shift_op;           /* then 1: <<, 2: >> shift */
+	uint8_t shift;
 };
 
 /* NULL-free: 0, or -1 with "Error: ...; " in err. */

@@ -824,10 +824,17 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 				qt_buf_putc(b, '}');
 			}
 			qt_buf_puts(b, "}}");
-		} else if (s->src && s->bitop == NFT_BIT_NONE)
-			put_field(s->src, b);
-		else if (s->src)
-			put_bitop(s->bitop, s->src, &s->mask, b);
+		} else if (s->src) {
+			if (s->shift_op)
+				qt_buf_printf(b, "{\"%s\": [", s->shift_op == 1
+					      ? "<<" : ">>");
+			if (s->bitop == NFT_BIT_NONE)
+				put_field(s->src, b);
+			else
+				put_bitop(s->bitop, s->src, &s->mask, b);
+			if (s->shift_op)
+				qt_buf_printf(b, ", %u]}", s->shift);
+		}
 		else
 			put_value(nft_dtype_get(s->field->type),
 				  &s->elems[0].lo, b);

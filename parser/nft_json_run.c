@@ -618,6 +618,23 @@ static int stmt_mangle(struct tr *t, const struct qt_json *v)
 	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
 	    strchr("&|^", val->keys[0][0]) && !val->keys[0][1])
 		return put_lhs(t, val);
+	/* {"<<": [VALUE, N]}: ct mark set (meta mark | 0x10) << 8 */
+	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
+	    (!strcmp(val->keys[0], "<<") || !strcmp(val->keys[0], ">>"))) {
+		const struct qt_json *a = val->items[0];
+		if (a->type != QT_JSON_ARRAY || a->n != 2 ||
+		    a->items[1]->type != QT_JSON_INTEGER)
+			return internal(t, "Invalid mangle statement value");
+		const struct qt_json *in = a->items[0];
+		bool op = in->type == QT_JSON_OBJECT && in->n == 1 &&
+			  strchr("&|^", in->keys[0][0]) && !in->keys[0][1];
+		qt_buf_puts(t->cmds, op ? "(" : "");
+		if (put_lhs(t, in) < 0)
+			return -1;
+		qt_buf_printf(t->cmds, "%s %s %lld", op ? ")" : "", val->keys[0],
+			      a->items[1]->i);
+		return 0;
+	}
 	/* a field as it is: ct mark set meta mark */
 	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
 	    (!strcmp(val->keys[0], "meta") || !strcmp(val->keys[0], "ct") ||

@@ -147,6 +147,10 @@ struct nft_stmt {
 	enum nft_bitop bitop;
 	struct nft_val mask;
 	const struct nft_field *src;
+	/* set-field from src: then shifted, ct mark set (meta mark |
+	 * 0x10) << 8 (shift_op 1: <<, 2: >>) */
+	uint8_t shift_op;
+	uint32_t shift;
 	/* set-field: the value looked up, FIELD set KEY map { KEY : VALUE }
 	 * or map @NAME (the key: src, then cat; elements or set_name) */
 	bool value_map;

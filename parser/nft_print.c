@@ -568,11 +568,17 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			return;
 		}
 		if (s->src) {
-			qt_buf_printf(b, "%s %s", s->src->proto, s->src->name);
-			if (!s->bitop)
-				return;
-			qt_buf_printf(b, " %s ", bitops[s->bitop]);
-			nft_val_print(field_type(s->src), &s->mask, b);
+			bool paren = s->bitop && s->shift_op;
+			qt_buf_printf(b, "%s%s %s", paren ? "(" : "",
+				      s->src->proto, s->src->name);
+			if (s->bitop) {
+				qt_buf_printf(b, " %s ", bitops[s->bitop]);
+				nft_val_print(field_type(s->src), &s->mask, b);
+			}
+			if (s->shift_op)
+				qt_buf_printf(b, "%s %s %u", paren ? ")" : "",
+					      s->shift_op == 1 ? "<<" : ">>",
+					      s->shift);
 			return;
 		}
 		nft_val_print(field_type(s->field), &s->elems[0].lo, b);

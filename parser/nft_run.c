@@ -1323,9 +1323,15 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
 				s->field = f;
 				c->i++;
-				/* FIELD set FIELD2 OP VALUE */
+				/* FIELD set FIELD2 OP VALUE, (FIELD2 OP
+				 * VALUE) << N */
+				bool paren = nr_at(c, "(") && f->type == NFT_T_MARK;
+				c->i += paren;
 				unsigned at_src = c->i;
 				const struct nft_field *src = nr_parse_selector(c);
+				if (paren && !src)
+					return c->i == at_src ? nr_unexpected(c, NULL)
+							      : -1;
 				if (src && nr_ct_settle(c, tb, rb, at_src, &src,
 							false) < 0)
 					return -1;
@@ -1345,6 +1351,20 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					 * the type as it is */
 					if (!b && src->type != f->type)
 						return nr_unexpected(c, NULL);
+					unsigned src_end = c->i;
+					if (paren) {
+						/* a shift in them binds to
+						 * the value */
+						if (nr_parse_shift(c, s, false,
+								   at_src, src_end) < 0)
+							return -1;
+						if (!nr_at(c, ")"))
+							return nr_unexpected(c, "')'");
+						c->i++;
+					}
+					if (nr_parse_shift(c, s, paren, at_src,
+							   src_end) < 0)
+						return -1;
 					nr_stmt_end(rb, c);
 					continue;
 				}

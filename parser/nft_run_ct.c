@@ -193,3 +193,44 @@ void nr_fold_xor(struct nft_stmt *s)
 		s->elems[0].lo.b[i] ^= s->mask.b[i];
 	s->bitop = NFT_BIT_NONE;
 }
+
+/* After a mark set's source: << N or >> N. Without parentheses a shift
+ * binds to the value before it (meta mark | 0x10 << 8 is meta mark |
+ * 0x1000, as nft folds it). */
+int nr_parse_shift(struct cur *c, struct nft_stmt *s, bool paren,
+		   unsigned src_at, unsigned src_end)
+{
+	bool left = nr_at(c, "<<");
+	if (!left && !nr_at(c, ">>"))
+		return 0;
+	c->i++;
+	uint64_t n;
+	if (nr_parse_u64(c, &n) < 0)
+		return -1;
+	if (n >= 32) {
+		struct nft_tok *v = &c->it->toks[c->i - 1];
+		struct mark m[2] = {
+			{ c->it->toks[src_at].loc,
+			  nr_tok_end(&c->it->toks[src_end - 1]), '~' },
+			{ v->loc, nr_tok_end(v), '^' },
+		};
+		return nr_error_multi(c->r, m, 2, "%s shift of %llu bits is "
+				      "undefined for type of 32 bits width",
+				      left ? "Left" : "Right",
+				      (unsigned long long)n);
+	}
+	if (s->bitop && !paren) {
+		uint32_t m = 0;
+		for (unsigned i = 0; i < s->mask.len && i < 4; i++)
+			m = m << 8 | s->mask.b[i];
+		m = left ? m << n : m >> n;
+		for (unsigned i = 0; i < s->mask.len && i < 4; i++)
+			s->mask.b[i] = (uint8_t)(m >> (8 * (s->mask.len - 1 - i)));
+		return nr_parse_shift(c, s, paren, src_at, src_end);
+	}
+	if (s->shift_op)
+		return nr_unexpected(c, NULL);
+	s->shift_op = left ? 1 : 2;
+	s->shift = (uint32_t)n;
+	return 0;
+}

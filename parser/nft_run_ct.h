@@ -22,6 +22,10 @@ int nr_ct_settle(struct cur *c, const struct nft_table *tb,
 /* After a value set: the values bitwise operations fold into it. */
 int nr_fold_set_value(struct cur *c, const struct nft_dtype *ty,
 		      struct nft_elem *e);
+/* After a mark set's source (tokens src_at to src_end): << N, >> N
+ * (paren: the source and its operation were in parentheses). */
+int nr_parse_shift(struct cur *c, struct nft_stmt *s, bool paren,
+		   unsigned src_at, unsigned src_end);
 /* A match of FIELD xor C == V: FIELD == V xor C. */
 void nr_fold_xor(struct nft_stmt *s);
 

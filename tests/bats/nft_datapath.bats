@@ -299,6 +299,9 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 		ct avgpkt 84 counter
 		ct zone 0 ct l3proto ipv6 counter
 		ct direction . ct original ip daddr { original . 10.0.1.1 } counter
+		ct mark set (meta mark | 0x00000010) << 8
+		ct mark 0x00001000 counter
+		meta mark set ct mark >> 4 meta mark 0x00000100 counter
 	}
 	chain output {
 		type filter hook output priority filter; policy accept;
@@ -348,4 +351,7 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 	echo "$mine" | grep -q 'ct status != confirmed counter packets 6 '
 	echo "$mine" | grep -q 'ct status ! seen-reply counter packets 0 '
 	echo "$mine" | grep -q 'ct status confirmed counter packets 6 '
+	# a mark shifted into ct mark and back
+	echo "$mine" | grep -q 'ct mark 0x00001000 counter packets 6 '
+	echo "$mine" | grep -q 'meta mark 0x00000100 counter packets 6 '
 }

@@ -522,6 +522,9 @@ def gen_ctrule(r, fam):
         "ct direction . ct mark { original . 0x00000000 } counter %s" % verdict,
         "ct direction vmap { original : jump u0, reply : drop }",
         "ct mark set meta mark counter",
+        "ct mark set (meta mark | 0x00000010) << 8 counter",
+        "ct mark 0x00001000 counter %s" % verdict,
+        "meta mark set ct mark >> 4 counter",
         "ct original ip saddr . ct original ip daddr { %s . %s } counter %s" % (src, dst, verdict),
     ])
 
