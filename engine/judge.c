@@ -7,6 +7,8 @@ int qt_judge(const struct qt_prog *prog, struct qt_ctg *ctg,
 	bool ct = ctg && qt_prog_uses_ct(prog);
 	if (ct && qt_prog_uses_acct(prog))
 		qt_ctg_acct_on(ctg);
+	if (ct && qt_prog_uses_labels(prog))
+		qt_ctg_labels_on(ctg);
 	if (ct)
 		qt_ctg_prepare(ctg, ev, qt_prog_nat(prog));
 	int v = qt_prog_eval(prog, ev, ps);
@@ -22,6 +24,8 @@ int qt_judge_alone(const struct qt_prog *prog, struct qt_ctg *ctg,
 		return qt_prog_eval(prog, ev, ps);
 	if (qt_prog_uses_acct(prog))
 		qt_ctg_acct_on(ctg);
+	if (qt_prog_uses_labels(prog))
+		qt_ctg_labels_on(ctg);
 	if (ev->hook != QT_HOOK_PRE_ROUTING && ev->hook != QT_HOOK_LOCAL_OUT) {
 		struct qt_eval first = *ev;
 		first.hook = ev->hook == QT_HOOK_POST_ROUTING && !ev->indev

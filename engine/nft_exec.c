@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conntrack.h"
 #include "conntrack_entry.h"
 #include "counters.h"
 #include "ext.h"
@@ -444,6 +445,7 @@ static struct nft_rt *rt_get(struct qt_nft_store *s, uint8_t family,
 enum skind {
 	CS_MATCH, CS_COUNTER, CS_VERDICT, CS_EXT_TARGET, CS_EXT_MATCH,
 	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_X, CS_MARK_SET_X,
+	CS_CTLABEL_SET,
 	CS_CTMARK_SET_X,
 	CS_SET_UPDATE,
 	CS_NOP                      /* does nothing in this family */
@@ -514,6 +516,7 @@ struct qt_nft_prog {
 	unsigned ndyns, capdyns;
 	bool uses_ct, wants_l2, iface_keys;
 	bool uses_acct;             /* ct bytes, packets, avgpkt */
+	bool uses_labels;           /* ct label set */
 	bool src6_keys, dst6_keys;  /* a classifier indexes IPv6 words 1-3 */
 };
 
@@ -820,6 +823,20 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			cs->invert = s->over;
 			break;
 		case NFT_S_SET_FIELD:
+			if (s->field && s->field->type == NFT_T_CTLABEL &&
+			    !s->src && s->nelems == 1) {
+				/* ct label set N: the bits or'ed in */
+				cs->kind = CS_CTLABEL_SET;
+				cs->el = calloc(1, sizeof(*cs->el));
+				if (!cs->el) {
+					qt_buf_printf(err, "Error: out of memory\n");
+					return -1;
+				}
+				qt_nft_val_fit(cs->el->lo, 16, &s->elems[0].lo,
+					       false);
+				p->uses_ct = p->uses_labels = true;
+				break;
+			}
 			if (!s->field || s->field->type != NFT_T_MARK ||
 			    (!s->src && (s->nelems != 1 ||
 					 s->bitop != NFT_BIT_NONE))) {
@@ -1246,6 +1263,11 @@ bool qt_nft_uses_acct(const struct qt_nft_prog *p)
 	return p && p->uses_acct;
 }
 
+bool qt_nft_uses_labels(const struct qt_nft_prog *p)
+{
+	return p && p->uses_labels;
+}
+
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p)
 {
 	return p && p->wants_l2;
@@ -1370,6 +1392,12 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			struct qt_ct_entry *e = qt_nft_ct_entry(ev);
 			if (e)
 				e->mark = s->value;
+			break;
+		}
+		case CS_CTLABEL_SET: {
+			const struct qt_ct_entry *e = qt_nft_ct_entry(ev);
+			if (e && ev->ct_shard)
+				qt_ct_labels_set(ev->ct_shard, e, s->el->lo);
 			break;
 		}
 		case CS_MARK_SET_X:

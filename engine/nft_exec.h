@@ -103,6 +103,8 @@ bool qt_nft_base_nat(const struct qt_nft_prog *p, unsigned i);
 bool qt_nft_uses_ct(const struct qt_nft_prog *p);
 /* Whether a rule reads a connection's counts (accounting on). */
 bool qt_nft_uses_acct(const struct qt_nft_prog *p);
+/* Whether a rule sets a connection's labels. */
+bool qt_nft_uses_labels(const struct qt_nft_prog *p);
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p);
 /* A classifier indexes interface names: the key must hold them. */
 bool qt_nft_iface_keys(const struct qt_nft_prog *p);

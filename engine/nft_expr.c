@@ -21,10 +21,9 @@
 /* ---- fields ---- */
 
 /* ct's keys beyond state, status and mark: what the tracker knows.
- * It keeps no zones (every connection is in zone 0), no helpers and no
- * labels (ct helper finds none, ct label reads no bit set). Event bits
- * are only set. Bytes and packets are counted once a rule reads them
- * (engine/ct/conntrack.h, qt_ct_acct_enable). */
+ * It keeps no zones (every connection is in zone 0) and no helpers (ct
+ * helper finds none). Bytes and packets are counted once a rule reads
+ * them, labels kept once a rule sets them (engine/ct/conntrack.h). */
 static int ct_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 {
 	const struct nft_ct_info *in = nft_ct_info(f);
@@ -266,6 +265,11 @@ static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 	}
 	case QT_NFT_SRC_CTHELPER:
 		return false;
+	case QT_NFT_SRC_CTLABEL:
+		/* an entry without labels reads none set */
+		if (ev->ct_shard)
+			(void)qt_ct_labels_get(ev->ct_shard, e, v);
+		return true;
 	default:
 		/* zone 0, no accounting, no labels: zeros */
 		return true;

@@ -78,6 +78,9 @@ bool qt_prog_uses_ct(const struct qt_prog *p);
 /* Whether a rule reads a connection's counts: the tracker counts from
  * the first packet judged (nf_conntrack_acct, never turned off). */
 bool qt_prog_uses_acct(const struct qt_prog *p);
+/* Whether a rule sets a connection's labels: connections have them
+ * from the first packet judged. */
+bool qt_prog_uses_labels(const struct qt_prog *p);
 /* True when a target of the ruleset may grow packets (TCPMSS): the
  * engine then hands it a copy with room. */
 bool qt_prog_rewrites(const struct qt_prog *p);

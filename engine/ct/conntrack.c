@@ -97,6 +97,8 @@ struct qt_ct {
 	struct qt_ct_stats st;
 	/* per pool entry, once accounting is on (NULL before) */
 	struct qt_ct_acct *acct;
+	/* per pool entry, once a rule sets labels (NULL before) */
+	uint8_t (*labels)[16];
 };
 
 static uint64_t ceil_sec(uint64_t ns)
@@ -446,6 +448,7 @@ void qt_ct_free(struct qt_ct *ct)
 	area_free(ct->bucket, ct->bucket_size);
 	area_free(ct->bysrc, ct->bysrc_size);
 	free(ct->acct);
+	free(ct->labels);
 	free(ct);
 }
 
@@ -655,7 +658,7 @@ struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
 	/* offload marks are the daemon's before: its kernel maps are gone */
 	/* a restored entry's counts are not kept: it counts no more */
 	e->status = src->status & ~(QT_CTS_BYSRC | QT_CTS_OFFLOAD_MASK |
-				    QT_CTS_ACCT);
+				    QT_CTS_ACCT | QT_CTS_LABELS);
 	e->mark = src->mark;
 	e->masq_ifindex = src->masq_ifindex;
 	e->expires = src->expires;
@@ -841,6 +844,33 @@ bool qt_ct_acct_get(const struct qt_ct *ct, const struct qt_ct_entry *e,
 	return true;
 }
 
+int qt_ct_labels_enable(struct qt_ct *ct)
+{
+	if (ct->labels)
+		return 0;
+	ct->labels = calloc(ct->max ? ct->max : 1, sizeof(*ct->labels));
+	return ct->labels ? 0 : -1;
+}
+
+bool qt_ct_labels_get(const struct qt_ct *ct, const struct qt_ct_entry *e,
+		      uint8_t *out)
+{
+	if (!ct->labels || !(e->status & QT_CTS_LABELS))
+		return false;
+	memcpy(out, ct->labels[idx_of(ct, e)], 16);
+	return true;
+}
+
+void qt_ct_labels_set(struct qt_ct *ct, const struct qt_ct_entry *e,
+		      const uint8_t *v)
+{
+	if (!ct->labels || !(e->status & QT_CTS_LABELS))
+		return;
+	uint8_t *l = ct->labels[idx_of(ct, e)];
+	for (unsigned i = 0; i < 16; i++)
+		l[i] |= v[i];
+}
+
 /* The kernel's nf_ct_acct_update: the packet's length (skb->len at
  * conntrack, the IP packet) in its direction. */
 static void acct_add(struct qt_ct *ct, struct qt_ct_entry *e,
@@ -896,6 +926,10 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 		return;
 	}
 	e->id = ++ct->next_id;
+	if (ct->labels) {
+		e->status |= QT_CTS_LABELS;
+		memset(ct->labels[idx_of(ct, e)], 0, 16);
+	}
 	if (ct->acct) {
 		e->status |= QT_CTS_ACCT;
 		memset(&ct->acct[idx_of(ct, e)], 0, sizeof(*ct->acct));

@@ -302,6 +302,8 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 		ct mark set (meta mark | 0x00000010) << 8
 		ct mark 0x00001000 counter
 		meta mark set ct mark >> 4 meta mark 0x00000100 counter
+		ct label 5 counter
+		ct label 6 counter
 	}
 	chain output {
 		type filter hook output priority filter; policy accept;
@@ -314,6 +316,7 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 		ct status != confirmed counter
 		ct status ! seen-reply counter
 		ct status confirmed counter
+		ct label set 5
 		ct direction vmap { original : drop, reply : jump count }
 	}
 	chain count {
@@ -354,4 +357,7 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 	# a mark shifted into ct mark and back
 	echo "$mine" | grep -q 'ct mark 0x00001000 counter packets 6 '
 	echo "$mine" | grep -q 'meta mark 0x00000100 counter packets 6 '
+	# the label the first reply set, on the echoes after it
+	echo "$mine" | grep -q 'ct label 5 counter packets 4 '
+	echo "$mine" | grep -q 'ct label 6 counter packets 0 '
 }
