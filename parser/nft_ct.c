@@ -25,7 +25,7 @@ struct ct_row {
  * key word, address family, unresolved */
 static const struct ct_row rows[] = {
 	CT("direction", 8, NFT_T_CTDIR, ND, NFT_CTK_DIRECTION, N, "direction", NULL, false),
-	CT("expiration", 32, NFT_T_TIME, ND, NFT_CTK_EXPIRATION, N, "expiration", NULL, false),
+	CT("expiration", 32, NFT_T_RELTIME, ND, NFT_CTK_EXPIRATION, N, "expiration", NULL, false),
 	CT("helper", 128, NFT_T_CTHELPER, ND, NFT_CTK_HELPER, N, "helper", NULL, false),
 	CT("l3proto", 8, NFT_T_NFPROTO, ND, NFT_CTK_L3PROTO, N, "l3proto", NULL, false),
 	CT("protocol", 8, NFT_T_PROTO, ND, NFT_CTK_PROTOCOL, N, "protocol", NULL, false),

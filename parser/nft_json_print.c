@@ -100,7 +100,7 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	case NFT_T_INT16: case NFT_T_INT64:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
 		return;
-	case NFT_T_TIME:
+	case NFT_T_RELTIME:
 		/* nft's JSON has whole seconds of a time */
 		qt_buf_printf(b, "%" PRIu64, val_uint(v) / 1000);
 		return;

@@ -518,7 +518,7 @@ static bool host_number(const struct nft_dtype *t)
 {
 	switch (t->id) {
 	case NFT_T_MARK: case NFT_T_CTSTATE: case NFT_T_CTSTATUS:
-	case NFT_T_CTDIR: case NFT_T_CTEVENT: case NFT_T_TIME:
+	case NFT_T_CTDIR: case NFT_T_CTEVENT: case NFT_T_RELTIME:
 	case NFT_T_INT16: case NFT_T_INT64:
 		return true;
 	default:

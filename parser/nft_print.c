@@ -191,7 +191,7 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
 		       bool in_set, struct qt_buf *b)
 {
-	if (t->id == NFT_T_TIME && e->kind != NFT_E_VALUE) {
+	if (t->id == NFT_T_RELTIME && e->kind != NFT_E_VALUE) {
 		/* nft lists a range of times in whole seconds */
 		const struct nft_dtype *n = nft_dtype_get(NFT_T_INTEGER);
 		struct nft_val lo = e->lo, hi = e->hi;

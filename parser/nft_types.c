@@ -131,7 +131,7 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 				 "fib address type" },
 	[NFT_T_CTDIR] = { NFT_T_CTDIR, "ct_dir", 8, false, false, false,
 			  ct_dirs, "conntrack direction" },
-	[NFT_T_TIME] = { NFT_T_TIME, "time", 32, false, false, false, NULL,
+	[NFT_T_RELTIME] = { NFT_T_RELTIME, "time", 32, false, false, false, NULL,
 			 "relative time" },
 	[NFT_T_CTEVENT] = { NFT_T_CTEVENT, "ct_event", 32, true, false,
 			    false, ct_events, "conntrack event bits" },
@@ -396,7 +396,7 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 				      "service not known");
 		return -1;
 	}
-	case NFT_T_TIME:
+	case NFT_T_RELTIME:
 		return parse_time(w, v, err);
 	case NFT_T_CTLABEL:
 		return parse_label(w, v, err);
@@ -529,7 +529,7 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 	case NFT_T_IPV6:
 		qt_buf_puts(b, inet_ntop(AF_INET6, v->b, a, sizeof(a)));
 		return;
-	case NFT_T_TIME:
+	case NFT_T_RELTIME:
 		print_time(get_uint(v), b);
 		return;
 	case NFT_T_INVALID:

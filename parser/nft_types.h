@@ -37,7 +37,7 @@ enum nft_dtype_id {
 	NFT_T_ICMPX_CODE, NFT_T_FIB_ADDRTYPE,
 	/* ct's keys (parser/nft_ct.h): direction, expiration (time, in
 	 * ms), event bits, labels, helper name, 16- and 64-bit numbers */
-	NFT_T_CTDIR, NFT_T_TIME, NFT_T_CTEVENT, NFT_T_CTLABEL,
+	NFT_T_CTDIR, NFT_T_RELTIME, NFT_T_CTEVENT, NFT_T_CTLABEL,
 	NFT_T_CTHELPER, NFT_T_INT16, NFT_T_INT64, NFT_T_INVALID,
 	NFT_T_NTYPES
 };
