@@ -63,6 +63,18 @@ struct qt_ctg {
 	bool nat;                  /* the program translates addresses */
 };
 
+void qt_ctg_acct_on(struct qt_ctg *g)
+{
+	/* without memory for the counts entries count nothing */
+	(void)qt_ct_acct_enable(g->ct);
+}
+
+void qt_ctg_labels_on(struct qt_ctg *g)
+{
+	/* without memory for them entries have no labels */
+	(void)qt_ct_labels_enable(g->ct);
+}
+
 struct qt_ctg *qt_ctg_new(const struct qt_ct_config *c, uint32_t max)
 {
 	struct qt_ctg *g = calloc(1, sizeof(*g));

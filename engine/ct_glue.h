@@ -40,6 +40,11 @@ void qt_ctg_idle(struct qt_ctg *g, uint64_t now);
  * (a new entry whose reply tuple is taken is then made, for NAT to
  * resolve: qt_ct_allow_reply_clash). */
 void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat);
+/* Count connections' bytes and packets from now on (see
+ * qt_ct_acct_enable). */
+void qt_ctg_acct_on(struct qt_ctg *g);
+/* Give connections labels from now on (see qt_ct_labels_enable). */
+void qt_ctg_labels_on(struct qt_ctg *g);
 /* After the walk: confirm (accepted at the packet's last hook) or
  * abandon (dropped) an entry this packet made; a packet rewritten at
  * this hook is remembered as it looks now. Returns the verdict: DROP

@@ -5,6 +5,10 @@ int qt_judge(const struct qt_prog *prog, struct qt_ctg *ctg,
 	     struct qt_eval *ev, struct qt_prog_stats *ps)
 {
 	bool ct = ctg && qt_prog_uses_ct(prog);
+	if (ct && qt_prog_uses_acct(prog))
+		qt_ctg_acct_on(ctg);
+	if (ct && qt_prog_uses_labels(prog))
+		qt_ctg_labels_on(ctg);
 	if (ct)
 		qt_ctg_prepare(ctg, ev, qt_prog_nat(prog));
 	int v = qt_prog_eval(prog, ev, ps);
@@ -18,6 +22,10 @@ int qt_judge_alone(const struct qt_prog *prog, struct qt_ctg *ctg,
 {
 	if (!ctg)
 		return qt_prog_eval(prog, ev, ps);
+	if (qt_prog_uses_acct(prog))
+		qt_ctg_acct_on(ctg);
+	if (qt_prog_uses_labels(prog))
+		qt_ctg_labels_on(ctg);
 	if (ev->hook != QT_HOOK_PRE_ROUTING && ev->hook != QT_HOOK_LOCAL_OUT) {
 		struct qt_eval first = *ev;
 		first.hook = ev->hook == QT_HOOK_POST_ROUTING && !ev->indev

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conntrack.h"
 #include "conntrack_entry.h"
 #include "counters.h"
 #include "ext.h"
@@ -682,6 +683,7 @@ static struct nft_rt *rt_get(struct qt_nft_store *s, uint8_t family,
 enum skind {
 	CS_MATCH, CS_COUNTER, CS_VERDICT, CS_EXT_TARGET, CS_EXT_MATCH,
 	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_X, CS_MARK_SET_X,
+	CS_CTLABEL_SET,
 	CS_CTMARK_SET_X,
 	CS_SET_UPDATE, CS_LIMIT, CS_QUOTA,
 	CS_NOP                      /* does nothing in this family */
@@ -754,6 +756,8 @@ struct qt_nft_prog {
 	struct qt_dynset **dyns;    /* references held */
 	unsigned ndyns, capdyns;
 	bool uses_ct, wants_l2, iface_keys, wants_owner;
+	bool uses_acct;             /* ct bytes, packets, avgpkt */
+	bool uses_labels;           /* ct label set */
 	bool src6_keys, dst6_keys;  /* a classifier indexes IPv6 words 1-3 */
 };
 
@@ -791,6 +795,9 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 			 uint8_t family, struct qt_buf *err)
 {
 	const struct nft_field *f = s->field;
+	/* ! of a set's elements: no lookup here tests flags */
+	if (s->op == NFT_OP_NEG && qt_nft_x_wanted(s))
+		goto unsupported;
 	if (qt_nft_x_wanted(s)) {
 		cs->kind = CS_X;
 		cs->x = qt_nft_x_compile(s, t, slot, family, err);
@@ -802,8 +809,15 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 	if (qt_nft_part_compile(&cs->f, f) < 0 || s->nelems != 1)
 		goto unsupported;
 	const struct nft_elem *el = s->elems;
+	/* a bitmask's value: without an operator any of its flags set,
+	 * with ! none; with == and != the number (nft 1.0.6's cmp) */
 	cs->flags = dt->bitmask && el[0].kind == NFT_E_VALUE &&
-		    (s->op == NFT_OP_EQ || s->op == NFT_OP_NE);
+		    ((s->op == NFT_OP_EQ && !s->exact) || s->op == NFT_OP_NEG);
+	if (s->op == NFT_OP_NEG) {
+		if (!cs->flags)
+			goto unsupported;
+		cs->op = NFT_OP_NE;
+	}
 	cs->el = calloc(1, sizeof(*cs->el));
 	if (!cs->el) {
 		qt_buf_printf(err, "Error: out of memory\n");
@@ -991,11 +1005,14 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 		struct cstmt *cs = &cr->s[i];
 		if (stmt_reads_owner(s))
 			p->wants_owner = true;
+		if (qt_nft_stmt_reads_acct(s))
+			p->uses_acct = true;
 		switch (s->kind) {
 		case NFT_S_MATCH: {
 			struct qt_dynset *d = NULL;
 			if (s->set_name && s->lhs == NFT_L_FIELD && !s->ncat &&
 			    !s->vmap && s->bitop == NFT_BIT_NONE &&
+			    s->op != NFT_OP_NEG &&
 			    dyn_ref(p, t, s->set_name, &d, err) < 0)
 				return where(t, c, err);
 			if (d) {
@@ -1087,6 +1104,20 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			break;
 		}
 		case NFT_S_SET_FIELD:
+			if (s->field && s->field->type == NFT_T_CTLABEL &&
+			    !s->src && s->nelems == 1) {
+				/* ct label set N: the bits or'ed in */
+				cs->kind = CS_CTLABEL_SET;
+				cs->el = calloc(1, sizeof(*cs->el));
+				if (!cs->el) {
+					qt_buf_printf(err, "Error: out of memory\n");
+					return -1;
+				}
+				qt_nft_val_fit(cs->el->lo, 16, &s->elems[0].lo,
+					       false);
+				p->uses_ct = p->uses_labels = true;
+				break;
+			}
 			if (!s->field || s->field->type != NFT_T_MARK ||
 			    (!s->src && (s->nelems != 1 ||
 					 s->bitop != NFT_BIT_NONE))) {
@@ -1514,6 +1545,16 @@ bool qt_nft_uses_ct(const struct qt_nft_prog *p)
 	return p && p->uses_ct;
 }
 
+bool qt_nft_uses_acct(const struct qt_nft_prog *p)
+{
+	return p && p->uses_acct;
+}
+
+bool qt_nft_uses_labels(const struct qt_nft_prog *p)
+{
+	return p && p->uses_labels;
+}
+
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p)
 {
 	return p && p->wants_l2;
@@ -1653,6 +1694,12 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			struct qt_ct_entry *e = qt_nft_ct_entry(ev);
 			if (e)
 				e->mark = s->value;
+			break;
+		}
+		case CS_CTLABEL_SET: {
+			const struct qt_ct_entry *e = qt_nft_ct_entry(ev);
+			if (e && ev->ct_shard)
+				qt_ct_labels_set(ev->ct_shard, e, s->el->lo);
 			break;
 		}
 		case CS_MARK_SET_X:

@@ -101,6 +101,10 @@ bool qt_nft_base_nat(const struct qt_nft_prog *p, unsigned i);
 /* A ct expression or statement is in one of its tables (reached or
  * not: the kernel tracks connections, and so defragments, then). */
 bool qt_nft_uses_ct(const struct qt_nft_prog *p);
+/* Whether a rule reads a connection's counts (accounting on). */
+bool qt_nft_uses_acct(const struct qt_nft_prog *p);
+/* Whether a rule sets a connection's labels. */
+bool qt_nft_uses_labels(const struct qt_nft_prog *p);
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p);
 /* Whether a rule reads the socket owner (meta skuid, skgid). */
 bool qt_nft_wants_owner(const struct qt_nft_prog *p);

@@ -13,7 +13,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "conntrack.h"
 #include "conntrack_entry.h"
+#include "nft_ct.h"
 #include "host_addrs.h"
 #include "host_links.h"
 #include "nat.h"
@@ -73,6 +75,45 @@ static bool link_group(const struct qt_eval *ev, int ifindex, uint8_t *v)
 }
 
 
+/* ct's keys beyond state, status and mark: what the tracker knows.
+ * It keeps no zones (every connection is in zone 0) and no helpers (ct
+ * helper finds none). Bytes and packets are counted once a rule reads
+ * them, labels kept once a rule sets them (engine/ct/conntrack.h). */
+static int ct_part_compile(struct qt_nft_part *p, const struct nft_field *f)
+{
+	const struct nft_ct_info *in = nft_ct_info(f);
+	if (!in || in->unresolved)
+		return -1;
+	static const struct { enum nft_ct_key key; enum qt_nft_src src; }
+	k[] = {
+		{ NFT_CTK_DIRECTION, QT_NFT_SRC_CTDIR },
+		{ NFT_CTK_EXPIRATION, QT_NFT_SRC_CTEXPIRE },
+		{ NFT_CTK_L3PROTO, QT_NFT_SRC_CTL3PROTO },
+		{ NFT_CTK_PROTOCOL, QT_NFT_SRC_CTPROTO },
+		{ NFT_CTK_SADDR, QT_NFT_SRC_CTSADDR },
+		{ NFT_CTK_DADDR, QT_NFT_SRC_CTDADDR },
+		{ NFT_CTK_PROTO_SRC, QT_NFT_SRC_CTPSRC },
+		{ NFT_CTK_PROTO_DST, QT_NFT_SRC_CTPDST },
+		{ NFT_CTK_ZONE, QT_NFT_SRC_CTZONE },
+		{ NFT_CTK_BYTES, QT_NFT_SRC_CTBYTES },
+		{ NFT_CTK_PACKETS, QT_NFT_SRC_CTPKTS },
+		{ NFT_CTK_AVGPKT, QT_NFT_SRC_CTAVGPKT },
+		{ NFT_CTK_ID, QT_NFT_SRC_CTID },
+		{ NFT_CTK_HELPER, QT_NFT_SRC_CTHELPER },
+		{ NFT_CTK_LABEL, QT_NFT_SRC_CTLABEL },
+	};
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (k[i].key == in->key) {
+			p->src = (uint8_t)k[i].src;
+			/* the kernel reads a tuple of the original
+			 * direction when none is named */
+			p->off = (uint16_t)(in->dir == NFT_CT_DIR_NONE ? 2
+					    : in->dir);
+			return 0;
+		}
+	return -1;
+}
+
 int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 {
 	memset(p, 0, sizeof(*p));
@@ -131,7 +172,7 @@ int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 			p->src = QT_NFT_SRC_CTSTATUS;
 		else if (!strcmp(f->name, "mark"))
 			p->src = QT_NFT_SRC_CTMARK;
-		else
+		else if (ct_part_compile(p, f) < 0)
 			return -1;
 		break;
 	default:
@@ -244,6 +285,89 @@ static uint8_t pkttype(const struct qt_eval *ev)
 		return QT_L2_MULTICAST;
 	return QT_L2_HOST;
 }
+
+/* As the kernel's nft_ct_get_eval: no connection (invalid, untracked)
+ * breaks the rule. v holds zeros for s->len bytes (a zone, no labels:
+ * left so); nothing beyond them is written. */
+static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
+		    uint8_t *v)
+{
+	const struct qt_ct_entry *e = qt_nft_ct_entry(ev);
+	if (!e)
+		return false;
+	const struct qt_ct_tuple *t = &e->t[s->off == 1 ? QT_CT_REPLY
+							: QT_CT_ORIG];
+	switch (s->src) {
+	case QT_NFT_SRC_CTDIR:
+		v[0] = ev->ct_dir == QT_CT_REPLY;
+		return true;
+	case QT_NFT_SRC_CTEXPIRE: {
+		/* an unconfirmed entry's timeout is still relative in the
+		 * kernel, which its jiffies then leave below zero: 0 */
+		uint64_t ms = 0;
+		if ((e->status & QT_IPS_CONFIRMED) && e->expires > ev->now_ns)
+			ms = (e->expires - ev->now_ns) / 1000000u;
+		put_be32(v, ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms);
+		return true;
+	}
+	case QT_NFT_SRC_CTL3PROTO:
+		v[0] = t->ip6 ? 10 : 2;
+		return true;
+	case QT_NFT_SRC_CTPROTO:
+		v[0] = t->proto;
+		return true;
+	case QT_NFT_SRC_CTSADDR:
+	case QT_NFT_SRC_CTDADDR: {
+		const union qt_ct_addr *a = s->src == QT_NFT_SRC_CTSADDR
+					    ? &t->src : &t->dst;
+		if ((s->len == 16) != (t->ip6 != 0))
+			return false;
+		memcpy(v, a->b, s->len);
+		return true;
+	}
+	case QT_NFT_SRC_CTPSRC:
+	case QT_NFT_SRC_CTPDST: {
+		uint16_t port = s->src == QT_NFT_SRC_CTPSRC ? t->sport : t->dport;
+		v[0] = (uint8_t)(port >> 8);
+		v[1] = (uint8_t)port;
+		return true;
+	}
+	case QT_NFT_SRC_CTID:
+		put_be32(v, e->id);
+		return true;
+	case QT_NFT_SRC_CTBYTES:
+	case QT_NFT_SRC_CTPKTS:
+	case QT_NFT_SRC_CTAVGPKT: {
+		/* an entry made before accounting was on counts nothing,
+		 * as one without the kernel's acct extension */
+		struct qt_ct_acct a;
+		uint64_t pk = 0, by = 0, x;
+		if (ev->ct_shard && qt_ct_acct_get(ev->ct_shard, e, &a)) {
+			for (unsigned d = 0; d < 2; d++)
+				if (s->off == 2 || s->off == d) {
+					pk += a.packets[d];
+					by += a.bytes[d];
+				}
+		}
+		x = s->src == QT_NFT_SRC_CTBYTES ? by
+		    : s->src == QT_NFT_SRC_CTPKTS ? pk : pk ? by / pk : 0;
+		for (unsigned i = 0; i < 8; i++)
+			v[i] = (uint8_t)(x >> (56 - 8 * i));
+		return true;
+	}
+	case QT_NFT_SRC_CTHELPER:
+		return false;
+	case QT_NFT_SRC_CTLABEL:
+		/* an entry without labels reads none set */
+		if (ev->ct_shard)
+			(void)qt_ct_labels_get(ev->ct_shard, e, v);
+		return true;
+	default:
+		/* zone 0, no accounting, no labels: zeros */
+		return true;
+	}
+}
+
 
 /* The first n (at most 4) bytes of v big-endian, as a field of n
  * bytes holds a 32-bit value. */
@@ -361,6 +485,22 @@ static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 	case QT_NFT_SRC_CTSTATE:
 		put_be32_n(v, ct_state_bits(ev), s->len);
 		return true;
+	case QT_NFT_SRC_CTDIR:
+	case QT_NFT_SRC_CTEXPIRE:
+	case QT_NFT_SRC_CTL3PROTO:
+	case QT_NFT_SRC_CTPROTO:
+	case QT_NFT_SRC_CTSADDR:
+	case QT_NFT_SRC_CTDADDR:
+	case QT_NFT_SRC_CTPSRC:
+	case QT_NFT_SRC_CTPDST:
+	case QT_NFT_SRC_CTZONE:
+	case QT_NFT_SRC_CTBYTES:
+	case QT_NFT_SRC_CTPKTS:
+	case QT_NFT_SRC_CTAVGPKT:
+	case QT_NFT_SRC_CTID:
+	case QT_NFT_SRC_CTHELPER:
+	case QT_NFT_SRC_CTLABEL:
+		return ct_load(s, ev, v);
 	case QT_NFT_SRC_CTSTATUS:
 	case QT_NFT_SRC_CTMARK: {
 		const struct qt_ct_entry *e = qt_nft_ct_entry(ev);
@@ -379,6 +519,26 @@ bool qt_nft_part_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 {
 	memset(v, 0, NFT_VAL_MAX);
 	return part_read(s, ev, v);
+}
+
+static bool is_acct(const struct nft_field *f)
+{
+	const struct nft_ct_info *in = nft_ct_info(f);
+	return in && (in->key == NFT_CTK_BYTES || in->key == NFT_CTK_PACKETS ||
+		      in->key == NFT_CTK_AVGPKT);
+}
+
+bool qt_nft_stmt_reads_acct(const struct nft_stmt *s)
+{
+	if (is_acct(s->field) || is_acct(s->src))
+		return true;
+	for (unsigned i = 0; i < s->ncat; i++)
+		if (is_acct(s->cat[i]))
+			return true;
+	for (unsigned i = 0; i < s->nhkeys; i++)
+		if (is_acct(s->hkeys[i]))
+			return true;
+	return false;
 }
 
 bool qt_nft_stmt_reads_ct(const struct nft_stmt *s)
@@ -1023,6 +1183,8 @@ int qt_nft_xset_compile(struct qt_nft_xset *x, const struct nft_stmt *s,
 	qt_nft_val_fit(m, 4, &s->mask, false);
 	x->op = (uint8_t)s->bitop;
 	x->mask = get_be32(m);
+	x->shift_op = s->shift_op;
+	x->shift = (uint8_t)s->shift;
 	return 0;
 }
 
@@ -1039,6 +1201,10 @@ bool qt_nft_xset_value(const struct qt_nft_xset *x, const struct qt_eval *ev,
 	case NFT_BIT_XOR: a ^= x->mask; break;
 	default: break;
 	}
+	if (x->shift_op == 1)
+		a <<= x->shift;
+	else if (x->shift_op == 2)
+		a >>= x->shift;
 	*out = a;
 	return true;
 }

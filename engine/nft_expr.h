@@ -49,7 +49,15 @@ enum qt_nft_src {
 	QT_NFT_SRC_OIFGROUP, QT_NFT_SRC_RANDOM, QT_NFT_SRC_TIME,
 	QT_NFT_SRC_DAY, QT_NFT_SRC_HOUR, QT_NFT_SRC_PRIORITY,
 	/* the ct fields last: src >= QT_NFT_SRC_CTSTATE needs tracking */
-	QT_NFT_SRC_CTSTATE, QT_NFT_SRC_CTSTATUS, QT_NFT_SRC_CTMARK
+	QT_NFT_SRC_CTSTATE, QT_NFT_SRC_CTSTATUS, QT_NFT_SRC_CTMARK,
+	/* the rest of ct's keys (parser/nft_ct.h); off holds the
+	 * direction of those that take one (2: none) */
+	QT_NFT_SRC_CTDIR, QT_NFT_SRC_CTEXPIRE, QT_NFT_SRC_CTL3PROTO,
+	QT_NFT_SRC_CTPROTO, QT_NFT_SRC_CTSADDR, QT_NFT_SRC_CTDADDR,
+	QT_NFT_SRC_CTPSRC, QT_NFT_SRC_CTPDST, QT_NFT_SRC_CTZONE,
+	QT_NFT_SRC_CTBYTES, QT_NFT_SRC_CTPKTS, QT_NFT_SRC_CTAVGPKT,
+	QT_NFT_SRC_CTID, QT_NFT_SRC_CTHELPER,
+	QT_NFT_SRC_CTLABEL
 };
 
 struct qt_nft_part {
@@ -82,6 +90,9 @@ struct qt_ct_entry *qt_nft_ct_entry(const struct qt_eval *ev);
 /* Whether s names a ct field anywhere (its field, a concatenation's
  * parts, a mark set's source, jhash's input). */
 bool qt_nft_stmt_reads_ct(const struct nft_stmt *s);
+/* Whether s reads ct bytes, packets or avgpkt (which turn the
+ * tracker's accounting on, as the kernel's nf_conntrack_acct). */
+bool qt_nft_stmt_reads_acct(const struct nft_stmt *s);
 
 /* ---- matches the compare of nft_exec.c does not run ---- */
 
@@ -138,6 +149,8 @@ struct qt_nft_xset {
 	struct qt_nft_part src;
 	uint8_t op;                 /* enum nft_bitop */
 	uint32_t mask;
+	uint8_t shift_op;           /* then 1: <<, 2: >> shift */
+	uint8_t shift;
 };
 
 /* NULL-free: 0, or -1 with "Error: ...; " in err. */

@@ -110,6 +110,8 @@ struct qt_prog {
 	bool hook_used[QT_NHOOKS];
 	bool rewrites;              /* a target may grow the packet */
 	bool uses_ct;               /* a rule reads or changes conntrack */
+	bool uses_acct;             /* a rule reads a connection's counts */
+	bool uses_labels;           /* a rule sets a connection's labels */
 	bool wants_owner;           /* a rule reads local packets' owner */
 	bool wants_l2type;          /* a rule reads the frame's type */
 	bool iface_keys;            /* a classifier may index interfaces */
@@ -587,6 +589,16 @@ bool qt_prog_uses_ct(const struct qt_prog *p)
 	return p->uses_ct;
 }
 
+bool qt_prog_uses_acct(const struct qt_prog *p)
+{
+	return p->uses_acct;
+}
+
+bool qt_prog_uses_labels(const struct qt_prog *p)
+{
+	return p->uses_labels;
+}
+
 bool qt_prog_rewrites(const struct qt_prog *p)
 {
 	return p->rewrites;
@@ -706,6 +718,8 @@ int qt_prog_attach_nft(struct qt_prog *p, struct qt_nft_prog *np,
 	unsigned nb = qt_nft_nbase(np);
 	/* conntrack is on with a ct rule anywhere, as in the kernel */
 	p->uses_ct |= qt_nft_uses_ct(np);
+	p->uses_acct |= qt_nft_uses_acct(np);
+	p->uses_labels |= qt_nft_uses_labels(np);
 	if (!nb) {
 		qt_nft_prog_free(np);
 		return 0;

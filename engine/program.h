@@ -81,6 +81,12 @@ bool qt_prog_wants_l2type(const struct qt_prog *p);
 /* True when a rule reads or changes connection tracking: the engine
  * then tracks connections (ev->ct_in) and queues every hook. */
 bool qt_prog_uses_ct(const struct qt_prog *p);
+/* Whether a rule reads a connection's counts: the tracker counts from
+ * the first packet judged (nf_conntrack_acct, never turned off). */
+bool qt_prog_uses_acct(const struct qt_prog *p);
+/* Whether a rule sets a connection's labels: connections have them
+ * from the first packet judged. */
+bool qt_prog_uses_labels(const struct qt_prog *p);
 /* True when a target of the ruleset may grow packets (TCPMSS): the
  * engine then hands it a copy with room. */
 bool qt_prog_rewrites(const struct qt_prog *p);

@@ -2,6 +2,7 @@
  * (nft_val_print), so symbols, names and numbers are the ones the
  * text listing shows; JSON only decides which of them are numbers. */
 #include "nft_json_print.h"
+#include "nft_ct.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -96,8 +97,21 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 {
 	switch (t->id) {
 	case NFT_T_INTEGER: case NFT_T_SERVICE: case NFT_T_MARK:
+	case NFT_T_INT16: case NFT_T_INT64:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
 		return;
+	case NFT_T_RELTIME:
+		/* nft's JSON has whole seconds of a time */
+		qt_buf_printf(b, "%" PRIu64, val_uint(v) / 1000);
+		return;
+	case NFT_T_INVALID: {
+		char w[48];
+		snprintf(w, sizeof(w), "0x%" PRIx64 " [invalid type]",
+			 val_uint(v));
+		qt_json_put_strn(b, w, strlen(w));
+		return;
+	}
+	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
 		qt_json_put_strn(b, (const char *)v->b,
 				 strnlen((const char *)v->b, v->len));
@@ -364,6 +378,25 @@ static void put_elems_of(const struct nft_dtype *const *kt, unsigned nk,
 
 static void put_field(const struct nft_field *f, struct qt_buf *b)
 {
+	const struct nft_ct_info *in = nft_ct_info(f);
+	if (in) {
+		/* {"ct": {"key": "ip saddr", "dir": "original"}} */
+		char k[32];
+		/* an address settled by the rule's family is nft's key of
+		 * no family (its listing names the family all the same) */
+		bool fam = in->family && !in->generic;
+		snprintf(k, sizeof(k), "%s%s%s", fam ? in->family : "",
+			 fam ? " " : "", in->keyword);
+		qt_buf_puts(b, "{\"ct\": {");
+		key_str(b, "key", k);
+		if (in->dir != NFT_CT_DIR_NONE) {
+			qt_buf_puts(b, ", ");
+			key_str(b, "dir", in->dir == NFT_CT_DIR_ORIG ? "original"
+								     : "reply");
+		}
+		qt_buf_puts(b, "}}");
+		return;
+	}
 	if (f->base == NFT_B_META || f->base == NFT_B_CT) {
 		qt_buf_printf(b, "{\"%s\": {", f->base == NFT_B_META ? "meta"
 								      : "ct");
@@ -396,7 +429,7 @@ static void put_fields(const struct nft_field *first,
 	qt_buf_puts(b, "]}");
 }
 
-static const char *const ops[] = { "==", "!=", "<", ">", "<=", ">=" };
+static const char *const ops[] = { "==", "!=", "<", ">", "<=", ">=", "!" };
 static const char *const bitops[] = { "", "&", "|", "^" };
 static const char *const log_levels[] = {
 	"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
@@ -500,7 +533,7 @@ static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 	/* a flag value compared without an operator tests for the flags
 	 * (nft's implicit operator, listed as "in") */
 	const char *op = s->op == NFT_OP_EQ && kt[0]->bitmask && !s->braces &&
-			 !s->set_name && !s->bitop && !s->ncat &&
+			 !s->set_name && !s->bitop && !s->ncat && !s->exact &&
 			 s->lhs == NFT_L_FIELD ? "in" : ops[s->op];
 	qt_buf_puts(b, "{\"match\": {");
 	key_str(b, "op", op);
@@ -514,9 +547,28 @@ static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 	else if (s->set_name)
 		put_set_ref(s->set_name, b);
 	else if (s->braces) {
+		/* as the text listing: no type for a set of ct's ports */
+		const struct nft_ct_info *in = nft_ct_info(s->field);
+		if (nk == 1 && in && (in->key == NFT_CTK_PROTO_SRC ||
+				      in->key == NFT_CTK_PROTO_DST))
+			kt[0] = nft_dtype_get(NFT_T_INVALID);
 		qt_buf_puts(b, "{\"set\": ");
 		put_elems_of(kt, nk, false, NULL, s->elems, s->nelems, b);
 		qt_buf_putc(b, '}');
+	} else if (nk == 1 && kt[0]->bitmask &&
+		   (s->exact || s->op == NFT_OP_NE)) {
+		/* flags compared as a number: {"|": [a, b]} */
+		struct qt_buf v;
+		qt_buf_init(&v);
+		put_key(kt, nk, &s->elems[0], false, &v);
+		bool many = v.len && qt_buf_str(&v)[0] == '[';
+		if (many && kt[0]->id == NFT_T_TCP_FLAG)
+			/* as the text listing: several tcp flags a number */
+			qt_buf_printf(b, "%u", s->elems[0].lo.b[0]);
+		else
+			qt_buf_printf(b, "%s%s%s", many ? "{\"|\": " : "",
+				      qt_buf_str(&v), many ? "}" : "");
+		qt_buf_free(&v);
 	} else {
 		put_key(kt, nk, &s->elems[0], false, b);
 	}
@@ -871,8 +923,17 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 				qt_buf_putc(b, '}');
 			}
 			qt_buf_puts(b, "}}");
-		} else if (s->src)
-			put_bitop(s->bitop, s->src, &s->mask, b);
+		} else if (s->src) {
+			if (s->shift_op)
+				qt_buf_printf(b, "{\"%s\": [", s->shift_op == 1
+					      ? "<<" : ">>");
+			if (s->bitop == NFT_BIT_NONE)
+				put_field(s->src, b);
+			else
+				put_bitop(s->bitop, s->src, &s->mask, b);
+			if (s->shift_op)
+				qt_buf_printf(b, ", %u]}", s->shift);
+		}
 		else
 			put_value(nft_dtype_get(s->field->type),
 				  &s->elems[0].lo, b);

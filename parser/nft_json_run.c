@@ -6,6 +6,7 @@
  * nft's unpack format (so "family" of "{s:s, s:s}" is column 4, "table"
  * column 9). Other refusals carry no place ("internal:0:0-0"). */
 #include "nft_json_run.h"
+#include "nft_ct.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -292,6 +293,39 @@ static int put_rhs(struct tr *t, const struct qt_json *v)
 	return put_value(t, v, false);
 }
 
+/* {"ct": {"key": "ip saddr", "dir": "original"}}: ct original ip saddr */
+static int put_ct_key(struct tr *t, const struct qt_json *o)
+{
+	const struct qt_json *k = qt_json_get(o, "key"),
+			    *d = qt_json_get(o, "dir");
+	if (!k || k->type != QT_JSON_STRING ||
+	    (d && d->type != QT_JSON_STRING))
+		return internal(t, "Invalid LHS of relational.");
+	if (d && strcmp(d->s, "original") && strcmp(d->s, "reply")) {
+		internal(t, "Invalid direction '%s'.", d->s);
+		return internal(t, "Invalid LHS of relational.");
+	}
+	char text[64];
+	snprintf(text, sizeof(text), "%s%s%s", d ? d->s : "", d ? " " : "",
+		 k->s);
+	const char *w[3] = { NULL, NULL, NULL };
+	unsigned n = 0;
+	char *save = NULL;
+	char copy[64];
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (char *p = strtok_r(copy, " ", &save); p && n < 3;
+	     p = strtok_r(NULL, " ", &save))
+		w[n++] = p;
+	unsigned used;
+	int why;
+	if (!nft_ct_field(w, n, &used, &why) || used != n) {
+		internal(t, "Unknown ct key '%s'.", k->s);
+		return internal(t, "Invalid LHS of relational.");
+	}
+	qt_buf_printf(t->cmds, "ct %s", text);
+	return 0;
+}
+
 static int put_lhs(struct tr *t, const struct qt_json *v);
 
 static const struct qt_json *int_key(const struct qt_json *o, const char *k)
@@ -407,6 +441,8 @@ static int put_lhs(struct tr *t, const struct qt_json *v)
 		qt_buf_printf(t->cmds, "%s %s", p->s, f->s);
 		return 0;
 	}
+	if (!strcmp(kind, "ct"))
+		return put_ct_key(t, o);
 	if (!strcmp(kind, "meta") || !strcmp(kind, "ct")) {
 		const struct qt_json *k = qt_json_get(o, "key");
 		if (!k || k->type != QT_JSON_STRING)
@@ -658,6 +694,28 @@ static int stmt_mangle(struct tr *t, const struct qt_json *v)
 	qt_buf_puts(t->cmds, " set ");
 	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
 	    strchr("&|^", val->keys[0][0]) && !val->keys[0][1])
+		return put_lhs(t, val);
+	/* {"<<": [VALUE, N]}: ct mark set (meta mark | 0x10) << 8 */
+	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
+	    (!strcmp(val->keys[0], "<<") || !strcmp(val->keys[0], ">>"))) {
+		const struct qt_json *a = val->items[0];
+		if (a->type != QT_JSON_ARRAY || a->n != 2 ||
+		    a->items[1]->type != QT_JSON_INTEGER)
+			return internal(t, "Invalid mangle statement value");
+		const struct qt_json *in = a->items[0];
+		bool op = in->type == QT_JSON_OBJECT && in->n == 1 &&
+			  strchr("&|^", in->keys[0][0]) && !in->keys[0][1];
+		qt_buf_puts(t->cmds, op ? "(" : "");
+		if (put_lhs(t, in) < 0)
+			return -1;
+		qt_buf_printf(t->cmds, "%s %s %lld", op ? ")" : "", val->keys[0],
+			      a->items[1]->i);
+		return 0;
+	}
+	/* a field as it is: ct mark set meta mark */
+	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
+	    (!strcmp(val->keys[0], "meta") || !strcmp(val->keys[0], "ct") ||
+	     !strcmp(val->keys[0], "payload")))
 		return put_lhs(t, val);
 	/* {"map": {"key": KEY, "data": {"set": [...]} or "@NAME"}} */
 	const struct qt_json *map = val->type == QT_JSON_OBJECT && val->n == 1

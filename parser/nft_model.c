@@ -517,8 +517,60 @@ unsigned nft_set_refs(const struct nft_table *t, const char *name)
 /* strings are compared as nft holds them: little-endian numbers */
 static bool cmp_host_order;
 
+/* A concatenation's parts that nft holds as host-order numbers (marks,
+ * ct's state, status, direction, zone, ...): the key it sorts as one
+ * little-endian number has their bytes the other way round from ours.
+ * NULL: none. */
+static const struct nft_set *cmp_swap;
+
+static bool host_number(const struct nft_dtype *t)
+{
+	switch (t->id) {
+	case NFT_T_MARK: case NFT_T_CTSTATE: case NFT_T_CTSTATUS:
+	case NFT_T_CTDIR: case NFT_T_CTEVENT: case NFT_T_RELTIME:
+	case NFT_T_INT16: case NFT_T_INT64:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const struct nft_set *swap_of(const struct nft_set *s)
+{
+	if (s->nktypes < 2)
+		return NULL;
+	bool any = false;
+	for (unsigned k = 0; k < s->nktypes; k++) {
+		if (k >= NFT_CONCAT_MAX || !s->ktypes[k])
+			return NULL;
+		any |= host_number(s->ktypes[k]);
+	}
+	return any ? s : NULL;
+}
+
+static void swap_parts(const struct nft_val *in, struct nft_val *out)
+{
+	*out = *in;
+	unsigned off = 0;
+	for (unsigned k = 0; k < cmp_swap->nktypes; k++) {
+		const struct nft_dtype *t = cmp_swap->ktypes[k];
+		unsigned bytes = (t->bits + 7) / 8;
+		if (host_number(t) && off + bytes <= out->len)
+			for (unsigned i = 0; i < bytes; i++)
+				out->b[off + i] = in->b[off + bytes - 1 - i];
+		off += nft_concat_part_len(t);
+	}
+}
+
 static int val_cmp(const struct nft_val *a, const struct nft_val *b)
 {
+	struct nft_val sa, sb;
+	if (cmp_swap) {
+		swap_parts(a, &sa);
+		swap_parts(b, &sb);
+		a = &sa;
+		b = &sb;
+	}
 	if (!cmp_host_order)
 		return nft_val_cmp(a, b);
 	for (unsigned i = a->len; i-- > 0;)
@@ -565,6 +617,7 @@ static void sort_elems(bool host_order, struct nft_elem *e, unsigned *n)
 void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
 		    unsigned *n)
 {
+	cmp_swap = NULL;
 	sort_elems(t->host_order, e, n);
 }
 
@@ -582,14 +635,17 @@ static bool keeps_order(const struct nft_set *s)
 
 void nft_set_sort(const struct nft_set *s, struct nft_elem *e, unsigned *n)
 {
+	cmp_swap = swap_of(s);
 	if (!keeps_order(s))
 		sort_elems(set_host_order(s), e, n);
+	cmp_swap = NULL;
 }
 
 static struct nft_elem *set_lookup(const struct nft_set *s, unsigned upto,
 				   const struct nft_elem *e)
 {
 	cmp_host_order = set_host_order(s);
+	cmp_swap = swap_of(s);
 	if (!upto)
 		return NULL;
 	if (!keeps_order(s))

@@ -67,8 +67,9 @@ struct nft_elem *nft_elems_dup(const struct nft_elem *e, unsigned n);
 void nft_elems_free(struct nft_elem *e, unsigned n);
 void nft_elem_clear(struct nft_elem *e);
 
+/* NFT_OP_NEG: `!` of a bitmask, none of the flags set */
 enum nft_op { NFT_OP_EQ, NFT_OP_NE, NFT_OP_LT, NFT_OP_GT, NFT_OP_LE,
-	      NFT_OP_GE };
+	      NFT_OP_GE, NFT_OP_NEG };
 
 enum nft_stmt_kind {
 	NFT_S_MATCH, NFT_S_COUNTER, NFT_S_VERDICT, NFT_S_REJECT, NFT_S_LOG,
@@ -111,6 +112,10 @@ struct nft_stmt {
 	/* match and set-field: the field; match: op and right side */
 	const struct nft_field *field;
 	enum nft_op op;
+	bool exact;                  /* a bitmask's value written with ==:
+					compared as a number, as != compares
+					it (without an operator: any of the
+					flags set) */
 	bool braces;                 /* an anonymous set */
 	bool hidden;                 /* a dependency nft's listing leaves
 					out (reject's protocol): walked,
@@ -152,6 +157,10 @@ struct nft_stmt {
 	enum nft_bitop bitop;
 	struct nft_val mask;
 	const struct nft_field *src;
+	/* set-field from src: then shifted, ct mark set (meta mark |
+	 * 0x10) << 8 (shift_op 1: <<, 2: >>) */
+	uint8_t shift_op;
+	uint32_t shift;
 	/* set-field: the value looked up, FIELD set KEY map { KEY : VALUE }
 	 * or map @NAME (the key: src, then cat; elements or set_name) */
 	bool value_map;

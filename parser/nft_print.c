@@ -1,5 +1,6 @@
 /* See nft_print.h. */
 #include "nft_print.h"
+#include "nft_ct.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -190,6 +191,18 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
 		       bool in_set, struct qt_buf *b)
 {
+	if (t->id == NFT_T_RELTIME && e->kind != NFT_E_VALUE) {
+		/* nft lists a range of times in whole seconds */
+		const struct nft_dtype *n = nft_dtype_get(NFT_T_INTEGER);
+		struct nft_val lo = e->lo, hi = e->hi;
+		nft_val_div(&lo, 1000);
+		nft_val_div(&hi, 1000);
+		nft_val_print(n, &lo, b);
+		qt_buf_puts(b, "s-");
+		nft_val_print(n, &hi, b);
+		qt_buf_putc(b, 's');
+		return;
+	}
 	if (e->kind == NFT_E_RANGE &&
 	    !(in_set && t->prefixable && nft_val_prefix_len(&e->lo, &e->hi) >= 0))
 		nft_val_print_range_end(t, &e->lo, b);
@@ -258,7 +271,8 @@ static void print_selector(const struct nft_field *f, struct qt_buf *b)
 		qt_buf_printf(b, "%s %s", f->proto, f->name);
 }
 
-static const char *const ops[] = { "", "!= ", "< ", "> ", "<= ", ">= " };
+static const char *const ops[] = { "", "!= ", "< ", "> ", "<= ", ">= ",
+				    "! " };
 static const char *const bitops[] = { "", "&", "|", "^" };
 static const char *const fib_inputs[] = {
 	"saddr", "daddr", "mark", "iif", "oif",
@@ -481,6 +495,44 @@ static void print_reject(const struct nft_table *t, const struct nft_stmt *s,
 	nft_val_print(nft_dtype_get(ty), &v, b);
 }
 
+/* A bitmask's value compared as a number (== and !=): nft lists its
+ * flags or'ed, a | b. */
+static void print_flags_or(const struct nft_dtype *t, const struct nft_elem *e,
+			   struct qt_buf *b)
+{
+	struct qt_buf tmp;
+	qt_buf_init(&tmp);
+	/* tcp flags: a number of several flags in hex (nft 1.0.6 looks
+	 * its value up as one symbol) */
+	unsigned bits = 0;
+	for (unsigned i = 0; i < e->lo.len; i++)
+		bits += (unsigned)__builtin_popcount(e->lo.b[i]);
+	if (t->id == NFT_T_TCP_FLAG && bits > 1) {
+		qt_buf_printf(b, "0x%x", e->lo.b[0]);
+		qt_buf_free(&tmp);
+		return;
+	}
+	print_elem(t, e, false, &tmp);
+	for (const char *p = qt_buf_str(&tmp); *p; p++)
+		if (*p == ',')
+			qt_buf_puts(b, " | ");
+		else
+			qt_buf_putc(b, *p);
+	qt_buf_free(&tmp);
+}
+
+/* The type nft lists an anonymous set's elements with: the field's,
+ * but none for ct's ports (nft 1.0.6 knows their type only from the
+ * protocol a compare of one value settles). */
+static const struct nft_dtype *anon_set_type(const struct nft_stmt *s,
+					     const struct nft_dtype *ty)
+{
+	const struct nft_ct_info *in = nft_ct_info(s->field);
+	if (in && (in->key == NFT_CTK_PROTO_SRC || in->key == NFT_CTK_PROTO_DST))
+		return nft_dtype_get(NFT_T_INVALID);
+	return ty;
+}
+
 static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		       const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -507,12 +559,15 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 					       &s->elems[0], b);
 			return;
 		}
-		qt_buf_printf(b, " %s", s->bitop && s->op == NFT_OP_EQ
-					? "== " : ops[s->op]);
+		qt_buf_printf(b, " %s", (s->bitop || s->exact) &&
+					s->op == NFT_OP_EQ ? "== " : ops[s->op]);
 		if (s->set_name)
 			qt_buf_printf(b, "@%s", s->set_name);
 		else if (s->braces)
-			print_elems(ty, s->elems, s->nelems, false, b);
+			print_elems(anon_set_type(s, ty), s->elems, s->nelems,
+				    false, b);
+		else if (ty->bitmask && (s->exact || s->op == NFT_OP_NE))
+			print_flags_or(ty, &s->elems[0], b);
 		else
 			print_elem(ty, &s->elems[0], false, b);
 		return;
@@ -580,9 +635,17 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			return;
 		}
 		if (s->src) {
-			qt_buf_printf(b, "%s %s %s ", s->src->proto,
-				      s->src->name, bitops[s->bitop]);
-			nft_val_print(field_type(s->src), &s->mask, b);
+			bool paren = s->bitop && s->shift_op;
+			qt_buf_printf(b, "%s%s %s", paren ? "(" : "",
+				      s->src->proto, s->src->name);
+			if (s->bitop) {
+				qt_buf_printf(b, " %s ", bitops[s->bitop]);
+				nft_val_print(field_type(s->src), &s->mask, b);
+			}
+			if (s->shift_op)
+				qt_buf_printf(b, "%s %s %u", paren ? ")" : "",
+					      s->shift_op == 1 ? "<<" : ">>",
+					      s->shift);
 			return;
 		}
 		nft_val_print(field_type(s->field), &s->elems[0].lo, b);

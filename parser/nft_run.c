@@ -15,6 +15,8 @@
 #include "nft_tree.h"
 #include "nft_run_elem.h"
 #include "nft_run_expr.h"
+#include "nft_ct.h"
+#include "nft_run_ct.h"
 #include "nft_run_priv.h"
 
 #define MAX_INCLUDE_DEPTH 16
@@ -688,6 +690,8 @@ const struct nft_field *nr_parse_selector(struct cur *c)
 	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
 		return NULL;
+	if (!strcmp(t->text, "ct"))
+		return nr_ct_selector(c);
 	if (nft_field_proto_known(t->text)) {
 		struct nft_tok *f = nr_peek_at(c, 1);
 		c->i++;
@@ -709,7 +713,8 @@ const struct nft_field *nr_parse_selector(struct cur *c)
 	return fd;
 }
 
-static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=" };
+static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=",
+					"!" };
 
 /* A range word A-B of meta hour or day whose end is not after its start:
  * nft takes it as the day (week) wrapping, the range the other way
@@ -762,14 +767,16 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 	const struct nft_dtype *ty = nft_dtype_get(s->field->type);
 	struct nft_tok *t = nr_peek(c);
 	s->op = NFT_OP_EQ;
-	if (t && t->kind == NT_OP) {
+	if (t && (t->kind == NT_OP || nr_tok_is(t, "!"))) {
 		int op = -1;
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < 7; i++)
 			if (!strcmp(t->text, op_words[i]))
 				op = i;
-		if (op < 0)
+		/* ! tests a bitmask's flags */
+		if (op < 0 || (op == NFT_OP_NEG && !ty->bitmask))
 			return nr_unexpected(c, NULL);
 		s->op = (enum nft_op)op;
+		s->exact = op == NFT_OP_EQ && ty->bitmask;
 		c->i++;
 		t = nr_peek(c);
 	} else if (t && t->kind == NT_WORD) {
@@ -1057,17 +1064,21 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 	 * (an inet table's ip or ip6) and the transport layer */
 	int l4 = -1;
 	enum nft_proto_dep l3 = NFT_DEP_NONE;
+	int l3_at = -1;                  /* the statement that settled l3 */
 	for (unsigned i = 0; i < upto; i++) {
 		const struct nft_stmt *s = &ru->stmts[i];
 		if (s->kind != NFT_S_MATCH)
 			continue;
 		const struct nft_field *f = s->field;
+		/* the family a field needs (ct original ip saddr: ip) */
+		const char *fam = f->dep == NFT_DEP_IPV4 ? "ip"
+				  : f->dep == NFT_DEP_IPV6 ? "ip6" : f->proto;
 		if ((tb->family == NFT_F_IP && f->dep == NFT_DEP_IPV6) ||
 		    (tb->family == NFT_F_IP6 && f->dep == NFT_DEP_IPV4))
 			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
 					  "conflicting protocols specified: "
 					  "%s vs. %s",
-					  nft_family_name(tb->family), f->proto);
+					  nft_family_name(tb->family), fam);
 		if (tb->family != NFT_F_INET && !strcmp(f->proto, "meta") &&
 		    !strcmp(f->name, "nfproto"))
 			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
@@ -1075,20 +1086,37 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 					  "inet family");
 		if (tb->family == NFT_F_INET &&
 		    (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6)) {
+			/* a ct key: nft marks what settled the family too */
+			if (l3 != NFT_DEP_NONE && l3 != f->dep &&
+			    f->base == NFT_B_CT && l3_at >= 0) {
+				struct mark m[2] = {
+					{ rb->spans[l3_at].a, rb->spans[l3_at].end, '~' },
+					{ rb->spans[i].a, rb->spans[i].b, '^' },
+				};
+				return nr_error_multi(r, m, 2, "conflicting "
+						      "protocols specified: "
+						      "%s vs. %s",
+						      l3 == NFT_DEP_IPV4 ? "ip"
+									 : "ip6",
+						      fam);
+			}
 			if (l3 != NFT_DEP_NONE && l3 != f->dep)
 				return nr_error_span(r, &rb->spans[i].a,
 						  &rb->spans[i].b,
 						  "conflicting protocols "
 						  "specified: %s vs. %s",
 						  l3 == NFT_DEP_IPV4 ? "ip" : "ip6",
-						  f->proto);
+						  fam);
 			l3 = f->dep;
+			l3_at = (int)i;
 		}
 		if (tb->family == NFT_F_INET && !strcmp(f->proto, "meta") &&
-		    !strcmp(f->name, "nfproto") && single_eq(s))
+		    !strcmp(f->name, "nfproto") && single_eq(s)) {
 			l3 = s->elems[0].lo.b[0] == 2 ? NFT_DEP_IPV4
 			     : s->elems[0].lo.b[0] == 10 ? NFT_DEP_IPV6
 			     : NFT_DEP_NONE;
+			l3_at = (int)i;
+		}
 		if (f->dep == NFT_DEP_L4 && l4_desc_name(l4) &&
 		    l4 != f->l4proto)
 			return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
@@ -1168,6 +1196,9 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			memset(&key, 0, sizeof(key));
 			key.type = nft_dtype_get(f->type);
 			key.nktypes = 1 + s->ncat;
+			key.ktypes[0] = key.type;
+			for (unsigned k = 0; k < s->ncat; k++)
+				key.ktypes[k + 1] = nft_dtype_get(s->cat[k]->type);
 			nft_set_sort(&key, s->elems, &s->nelems);
 			if (!s->vmap && !s->ncat && !key.type->host_order)
 				merge_intervals(s->elems, &s->nelems);
@@ -1193,7 +1224,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		    p->elems[0].lo.b[0] == f->l4proto) {
 			drop_stmt(rb, i - 1);
 			i--;
-		} else if (tb->family == NFT_F_INET &&
+		} else if (tb->family == NFT_F_INET && f->base != NFT_B_CT &&
 			   (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6) &&
 			   !strcmp(p->field->name, "nfproto") &&
 			   p->elems[0].lo.b[0] == (f->dep == NFT_DEP_IPV4 ? 2 : 10)) {
@@ -1369,14 +1400,27 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				c->i++;
 				return nr_unexpected(c, NULL);
 			}
+			if (nr_ct_settle(c, tb, rb, start, &f,
+					 !nr_at(c, ".") && !nr_at(c, "set")) < 0)
+				return -1;
 			if (nr_at(c, "set") && (f->type == NFT_T_MARK ||
-						 meta_settable(f))) {
+						meta_settable(f) ||
+						nft_ct_settable(f))) {
 				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
 				s->field = f;
 				c->i++;
-				/* FIELD set FIELD2 OP VALUE */
+				/* FIELD set FIELD2 OP VALUE, (FIELD2 OP
+				 * VALUE) << N */
+				bool paren = nr_at(c, "(") && f->type == NFT_T_MARK;
+				c->i += paren;
 				unsigned at_src = c->i;
 				const struct nft_field *src = nr_parse_selector(c);
+				if (paren && !src)
+					return c->i == at_src ? nr_unexpected(c, NULL)
+							      : -1;
+				if (src && nr_ct_settle(c, tb, rb, at_src, &src,
+							false) < 0)
+					return -1;
 				if (src) {
 					s->src = src;
 					int m = nr_parse_value_map(c, tb, s, at_src);
@@ -1389,8 +1433,24 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					int b = nr_parse_bitop(c, s, src);
 					if (b < 0)
 						return -1;
-					if (!b)
+					/* ct mark set meta mark: a field of
+					 * the type as it is */
+					if (!b && src->type != f->type)
 						return nr_unexpected(c, NULL);
+					unsigned src_end = c->i;
+					if (paren) {
+						/* a shift in them binds to
+						 * the value */
+						if (nr_parse_shift(c, s, false,
+								   at_src, src_end) < 0)
+							return -1;
+						if (!nr_at(c, ")"))
+							return nr_unexpected(c, "')'");
+						c->i++;
+					}
+					if (nr_parse_shift(c, s, paren, at_src,
+							   src_end) < 0)
+						return -1;
 					nr_stmt_end(rb, c);
 					continue;
 				}
@@ -1403,10 +1463,11 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				if (nr_parse_value_word(c, v, nft_dtype_get(f->type),
 						     &e) < 0)
 					return -1;
-				nr_push_elem(&s->elems, &s->nelems, &e);
 				c->i++;
-				if (nr_fold_set_value(c, s) < 0)
+				if (nr_fold_set_value(c, nft_dtype_get(f->type),
+						      &e) < 0)
 					return -1;
+				nr_push_elem(&s->elems, &s->nelems, &e);
 			} else {
 				s = nr_add_stmt(rb, NFT_S_MATCH, t);
 				s->field = f;
@@ -1421,6 +1482,9 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 						if (!g)
 							return c->i == st ?
 							       nr_unexpected(c, NULL) : -1;
+						if (nr_ct_settle(c, tb, rb, st, &g,
+								 false) < 0)
+							return -1;
 						if (s->ncat + 1 >= NFT_CONCAT_MAX)
 							return nr_error_tok(c->r, dot,
 									    "too many concatenated fields");
@@ -1438,7 +1502,7 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				struct span sel = rb->spans[rb->rule.n - 1];
 				if (nr_parse_rhs(c, tb, s, sel.a, sel.b) < 0)
 					return -1;
-				nr_fold_xor_match(s);
+				nr_fold_xor(s);
 				nr_stmt_end(rb, c);
 				if (bridge_only(tb, f))
 					return nr_error_span(c->r, &sel.a, &sel.b,

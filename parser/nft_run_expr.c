@@ -586,37 +586,6 @@ int nr_parse_bitop(struct cur *c, struct nft_stmt *s,
 	return 1;
 }
 
-int nr_fold_set_value(struct cur *c, struct nft_stmt *s)
-{
-	struct nft_stmt op;
-	memset(&op, 0, sizeof(op));
-	int rc;
-	while ((rc = nr_parse_bitop(c, &op, s->field)) > 0) {
-		struct nft_val *v = &s->elems[0].lo;
-		for (unsigned i = 0; i < v->len && i < op.mask.len; i++) {
-			uint8_t m = op.mask.b[i];
-			v->b[i] = op.bitop == NFT_BIT_AND ? (uint8_t)(v->b[i] & m)
-				  : op.bitop == NFT_BIT_OR ? (uint8_t)(v->b[i] | m)
-				  : (uint8_t)(v->b[i] ^ m);
-		}
-	}
-	return rc;
-}
-
-void nr_fold_xor_match(struct nft_stmt *s)
-{
-	if (s->bitop != NFT_BIT_XOR || s->lhs != NFT_L_FIELD || s->ncat ||
-	    s->braces || s->set_name || s->nelems != 1 ||
-	    s->elems[0].kind != NFT_E_VALUE ||
-	    (s->op != NFT_OP_EQ && s->op != NFT_OP_NE))
-		return;
-	struct nft_val *v = &s->elems[0].lo;
-	for (unsigned i = 0; i < v->len && i < s->mask.len; i++)
-		v->b[i] ^= s->mask.b[i];
-	s->bitop = NFT_BIT_NONE;
-	memset(&s->mask, 0, sizeof(s->mask));
-}
-
 /* The concatenated type of a statement's left side. */
 static void lhs_shape(const struct nft_stmt *s, struct elem_shape *sh)
 {
@@ -701,6 +670,7 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	memset(&ks, 0, sizeof(ks));
 	ks.type = sh.kt[0];
 	ks.nktypes = sh.nk;
+	memcpy(ks.ktypes, sh.kt, sh.nk * sizeof(*ks.ktypes));
 	nft_set_sort(&ks, s->elems, &s->nelems);
 	return 1;
 }

@@ -18,11 +18,6 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 		       struct nft_stmt *s, unsigned at);
 int nr_parse_bitop(struct cur *c, struct nft_stmt *s,
 		   const struct nft_field *f);
-/* nft's constant folding on meta's statements: a value set with a
- * bitwise operation (mark set 0x16 and 0x16: the result), and a field
- * xor'ed and compared with one value (mark xor 3 == 1: mark == 2). */
-int nr_fold_set_value(struct cur *c, struct nft_stmt *s);
-void nr_fold_xor_match(struct nft_stmt *s);
 /* The right side of a match: vmap, a concatenation's set or values,
  * else what nr_parse_match reads. */
 int nr_parse_rhs(struct cur *c, const struct nft_table *tb,

@@ -99,6 +99,15 @@ static const struct nft_sym weekdays[] = {
 	{ "Sunday", 0 }, { "Monday", 1 }, { "Tuesday", 2 },
 	{ "Wednesday", 3 }, { "Thursday", 4 }, { "Friday", 5 },
 	{ "Saturday", 6 }, { NULL, 0 },
+static const struct nft_sym ct_dirs[] = {
+	{ "original", 0 }, { "reply", 1 }, { NULL, 0 },
+};
+/* the kernel's IPCT_* event bits, as nft names them */
+static const struct nft_sym ct_events[] = {
+	{ "new", 1 }, { "related", 2 }, { "destroy", 4 }, { "reply", 8 },
+	{ "assured", 16 }, { "protoinfo", 32 }, { "helper", 64 },
+	{ "mark", 128 }, { "seqadj", 256 }, { "secmark", 512 },
+	{ "label", 1024 }, { NULL, 0 },
 };
 
 static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
@@ -161,6 +170,24 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 			"Day of week of packet reception" },
 	[NFT_T_HOUR] = { NFT_T_HOUR, "hour", 32, false, false, false, NULL,
 			 "Hour of day of packet reception" },
+	[NFT_T_CTDIR] = { NFT_T_CTDIR, "ct_dir", 8, false, false, false,
+			  ct_dirs, "conntrack direction" },
+	[NFT_T_RELTIME] = { NFT_T_RELTIME, "time", 32, false, false, false, NULL,
+			 "relative time" },
+	[NFT_T_CTEVENT] = { NFT_T_CTEVENT, "ct_event", 32, true, false,
+			    false, ct_events, "conntrack event bits" },
+	[NFT_T_CTLABEL] = { NFT_T_CTLABEL, "ct_label", 128, true, false,
+			    false, NULL, "conntrack label" },
+	[NFT_T_CTHELPER] = { NFT_T_CTHELPER, "string", 128, false, false,
+			     true, NULL, "string" },
+	[NFT_T_INT16] = { NFT_T_INT16, "integer", 16, false, false, false,
+			  NULL, "integer" },
+	[NFT_T_INT64] = { NFT_T_INT64, "integer", 64, false, false, false,
+			  NULL, "integer" },
+	/* what nft 1.0.6 lists an anonymous set of ct proto-src or
+	 * proto-dst with: the type it gave the set's key */
+	[NFT_T_INVALID] = { NFT_T_INVALID, "invalid", 16, false, false, false,
+			    NULL, "invalid" },
 };
 
 const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id)
@@ -552,6 +579,71 @@ static int parse_meta_type(const struct nft_dtype *t, const char *w,
 	return -1;
 }
 
+/* nft's time: 1d2h3m4s5ms, a bare number of seconds; held in ms, as
+ * the kernel's ct expiration (32 bits) */
+static int parse_time(const char *w, struct nft_val *v, struct qt_buf *err)
+{
+	uint64_t ms = 0;
+	const char *p = w;
+	if (!*p || *p == '-')
+		goto bad;
+	while (*p) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(p, &end, 10);
+		if (end == p || errno)
+			goto bad;
+		uint64_t mul;
+		if (!strncmp(end, "ms", 2)) {
+			mul = 1;
+			end += 2;
+		} else if (*end == 'd' || *end == 'h' || *end == 'm' ||
+			   *end == 's' || !*end) {
+			mul = *end == 'd' ? 86400000 : *end == 'h' ? 3600000
+			      : *end == 'm' ? 60000 : 1000;
+			end += *end != '\0';
+		} else {
+			goto bad;
+		}
+		if (n > UINT64_MAX / mul || ms + n * mul < ms) {
+			qt_buf_puts(err, "value too large");
+			return -1;
+		}
+		ms += n * mul;
+		p = end;
+	}
+	if (ms > UINT32_MAX) {
+		qt_buf_puts(err, "value too large");
+		return -1;
+	}
+	put_uint(v, 4, ms);
+	return 0;
+bad:
+	qt_buf_printf(err, "Could not parse relative time");
+	return -1;
+}
+
+/* a ct label: its bit number (labels by name live in
+ * /etc/connlabel.conf, which qtables does not read) */
+static int parse_label(const char *w, struct nft_val *v, struct qt_buf *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(w, &end, 0);
+	if (!*w || *end || *w == '-') {
+		qt_buf_printf(err, "/etc/connlabel.conf: could not parse "
+			      "conntrack label \"%s\"", w);
+		return -1;
+	}
+	if (errno || n >= 128) {
+		qt_buf_printf(err, "%s: bit %lu out of range (128 max)", w, n);
+		return -1;
+	}
+	v->len = 16;
+	v->b[15 - n / 8] = (uint8_t)(1u << (n % 8));
+	return 0;
+}
+
 int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 		  struct qt_buf *err)
 {
@@ -564,19 +656,27 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 		return rc;
 	switch (t->id) {
 	case NFT_T_IPV4:
-		v->len = 4;
-		if (inet_pton(AF_INET, w, v->b) == 1)
+	case NFT_T_IPV6: {
+		bool v6 = t->id == NFT_T_IPV6;
+		uint8_t other[16];
+		v->len = v6 ? 16 : 4;
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, w, v->b) == 1)
 			return 0;
-		qt_buf_printf(err, "Could not resolve hostname: Name or "
-			      "service not known");
+		/* the resolver nft asks for one family finds the
+		 * other's address and says so */
+		if (inet_pton(v6 ? AF_INET : AF_INET6, w, other) == 1)
+			qt_buf_printf(err, "Could not resolve hostname: Address "
+				      "family for hostname not supported");
+		else
+			qt_buf_printf(err, "Could not resolve hostname: Name or "
+				      "service not known");
 		return -1;
-	case NFT_T_IPV6:
-		v->len = 16;
-		if (inet_pton(AF_INET6, w, v->b) == 1)
-			return 0;
-		qt_buf_printf(err, "Could not resolve hostname: Name or "
-			      "service not known");
-		return -1;
+	}
+	case NFT_T_RELTIME:
+		return parse_time(w, v, err);
+	case NFT_T_CTLABEL:
+		return parse_label(w, v, err);
+	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
 		if (!*w) {
 			qt_buf_puts(err, "Empty string is not allowed");
@@ -737,6 +837,18 @@ static bool print_meta_type(const struct nft_dtype *t, const struct nft_val *v,
 	default:
 		return false;
 	}
+/* as nft's time_print: each unit that is not zero; nothing for 0 */
+static void print_time(uint64_t ms, struct qt_buf *b)
+{
+	static const struct { uint64_t ms; const char *unit; } u[] = {
+		{ 86400000, "d" }, { 3600000, "h" }, { 60000, "m" },
+		{ 1000, "s" }, { 1, "ms" },
+	};
+	for (unsigned i = 0; i < 5; i++)
+		if (ms / u[i].ms) {
+			qt_buf_printf(b, "%" PRIu64 "%s", ms / u[i].ms, u[i].unit);
+			ms %= u[i].ms;
+		}
 }
 
 void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
@@ -751,6 +863,24 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 	case NFT_T_IPV6:
 		qt_buf_puts(b, inet_ntop(AF_INET6, v->b, a, sizeof(a)));
 		return;
+	case NFT_T_RELTIME:
+		print_time(get_uint(v), b);
+		return;
+	case NFT_T_INVALID:
+		qt_buf_printf(b, "0x%" PRIx64 " [invalid type]", get_uint(v));
+		return;
+	case NFT_T_CTLABEL: {
+		bool first = true;
+		for (unsigned i = 0; i < 128 && i / 8 < v->len; i++)
+			if (v->b[v->len - 1 - i / 8] & (1u << (i % 8))) {
+				qt_buf_printf(b, "%s%u", first ? "" : ",", i);
+				first = false;
+			}
+		if (first)
+			qt_buf_puts(b, "0x0");
+		return;
+	}
+	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
 		qt_buf_printf(b, "\"%.*s\"", (int)strnlen((const char *)v->b,
 							   IFNAMSIZ),
@@ -803,6 +933,9 @@ void nft_val_print_range_end(const struct nft_dtype *t,
 		qt_buf_printf(b, "%" PRIu64, get_uint(v));
 	else
 		nft_val_print(t, v, b);
+void nft_val_div(struct nft_val *v, uint64_t d)
+{
+	put_uint(v, v->len, get_uint(v) / d);
 }
 
 unsigned nft_concat_part_len(const struct nft_dtype *t)

@@ -40,6 +40,10 @@ enum nft_dtype_id {
 	 * of the week, seconds since midnight, all UTC as the kernel's) */
 	NFT_T_ETHERTYPE, NFT_T_TCHANDLE, NFT_T_ARPHRD, NFT_T_UID, NFT_T_GID,
 	NFT_T_DEVGROUP, NFT_T_REALM, NFT_T_TIME, NFT_T_DAY, NFT_T_HOUR,
+	/* ct's keys (parser/nft_ct.h): direction, expiration (time, in
+	 * ms), event bits, labels, helper name, 16- and 64-bit numbers */
+	NFT_T_CTDIR, NFT_T_RELTIME, NFT_T_CTEVENT, NFT_T_CTLABEL,
+	NFT_T_CTHELPER, NFT_T_INT16, NFT_T_INT64, NFT_T_INVALID,
 	NFT_T_NTYPES
 };
 
@@ -69,6 +73,8 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 void nft_val_print_range_end(const struct nft_dtype *t,
 			     const struct nft_val *v, struct qt_buf *b);
 int nft_val_cmp(const struct nft_val *a, const struct nft_val *b);
+/* A number divided by d, in place. */
+void nft_val_div(struct nft_val *v, uint64_t d);
 /* Bytes a part of a concatenation takes: the type's, padded to 32-bit
  * words. */
 unsigned nft_concat_part_len(const struct nft_dtype *t);

@@ -95,6 +95,10 @@ struct qt_ct {
 	void (*forget)(const struct qt_ct_entry *e, void *user);
 	void *forget_user;
 	struct qt_ct_stats st;
+	/* per pool entry, once accounting is on (NULL before) */
+	struct qt_ct_acct *acct;
+	/* per pool entry, once a rule sets labels (NULL before) */
+	uint8_t (*labels)[16];
 };
 
 static uint64_t ceil_sec(uint64_t ns)
@@ -443,6 +447,8 @@ void qt_ct_free(struct qt_ct *ct)
 	area_free(ct->pool, ct->pool_size);
 	area_free(ct->bucket, ct->bucket_size);
 	area_free(ct->bysrc, ct->bysrc_size);
+	free(ct->acct);
+	free(ct->labels);
 	free(ct);
 }
 
@@ -650,7 +656,9 @@ struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
 	e->t[QT_CT_ORIG] = src->t[QT_CT_ORIG];
 	e->t[QT_CT_REPLY] = src->t[QT_CT_REPLY];
 	/* offload marks are the daemon's before: its kernel maps are gone */
-	e->status = src->status & ~(QT_CTS_BYSRC | QT_CTS_OFFLOAD_MASK);
+	/* a restored entry's counts are not kept: it counts no more */
+	e->status = src->status & ~(QT_CTS_BYSRC | QT_CTS_OFFLOAD_MASK |
+				    QT_CTS_ACCT | QT_CTS_LABELS);
 	e->mark = src->mark;
 	e->masq_ifindex = src->masq_ifindex;
 	e->expires = src->expires;
@@ -819,6 +827,62 @@ again:
 	return room;
 }
 
+int qt_ct_acct_enable(struct qt_ct *ct)
+{
+	if (ct->acct)
+		return 0;
+	ct->acct = calloc(ct->max ? ct->max : 1, sizeof(*ct->acct));
+	return ct->acct ? 0 : -1;
+}
+
+bool qt_ct_acct_get(const struct qt_ct *ct, const struct qt_ct_entry *e,
+		    struct qt_ct_acct *out)
+{
+	if (!ct->acct || !(e->status & QT_CTS_ACCT))
+		return false;
+	*out = ct->acct[idx_of(ct, e)];
+	return true;
+}
+
+int qt_ct_labels_enable(struct qt_ct *ct)
+{
+	if (ct->labels)
+		return 0;
+	ct->labels = calloc(ct->max ? ct->max : 1, sizeof(*ct->labels));
+	return ct->labels ? 0 : -1;
+}
+
+bool qt_ct_labels_get(const struct qt_ct *ct, const struct qt_ct_entry *e,
+		      uint8_t *out)
+{
+	if (!ct->labels || !(e->status & QT_CTS_LABELS))
+		return false;
+	memcpy(out, ct->labels[idx_of(ct, e)], 16);
+	return true;
+}
+
+void qt_ct_labels_set(struct qt_ct *ct, const struct qt_ct_entry *e,
+		      const uint8_t *v)
+{
+	if (!ct->labels || !(e->status & QT_CTS_LABELS))
+		return;
+	uint8_t *l = ct->labels[idx_of(ct, e)];
+	for (unsigned i = 0; i < 16; i++)
+		l[i] |= v[i];
+}
+
+/* The kernel's nf_ct_acct_update: the packet's length (skb->len at
+ * conntrack, the IP packet) in its direction. */
+static void acct_add(struct qt_ct *ct, struct qt_ct_entry *e,
+		     const struct qt_pkt *p, enum qt_ct_dir dir)
+{
+	if (!ct->acct || !(e->status & QT_CTS_ACCT))
+		return;
+	struct qt_ct_acct *a = &ct->acct[idx_of(ct, e)];
+	a->packets[dir]++;
+	a->bytes[dir] += p->ip_len;
+}
+
 /* A new entry for the packet's tuple t. */
 static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 		   const struct qt_ct_tuple *t, uint64_t now,
@@ -862,6 +926,15 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 		return;
 	}
 	e->id = ++ct->next_id;
+	if (ct->labels) {
+		e->status |= QT_CTS_LABELS;
+		memset(ct->labels[idx_of(ct, e)], 0, 16);
+	}
+	if (ct->acct) {
+		e->status |= QT_CTS_ACCT;
+		memset(&ct->acct[idx_of(ct, e)], 0, sizeof(*ct->acct));
+		acct_add(ct, e, p, QT_CT_ORIG);
+	}
 	e->wslot = (uint32_t)(now / NS_PER_SEC + UNCONFIRMED_SECS);
 	hash_add(ct, e, QT_CT_ORIG);
 	if (clash)
@@ -974,6 +1047,7 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 	}
 	if (dir == QT_CT_REPLY)
 		e->status |= QT_IPS_SEEN_REPLY;
+	acct_add(ct, e, p, dir);
 	/* a timeout moved earlier than its wheel slot moves now; later
 	 * ones move when the slot comes round */
 	if ((e->status & QT_IPS_CONFIRMED) && e->expires < before &&

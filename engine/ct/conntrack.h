@@ -94,6 +94,31 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 bool qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now);
 /* It was dropped before: the unconfirmed entry is removed. */
 void qt_ct_abandon(struct qt_ct *ct, struct qt_ct_entry *e);
+/* A connection's bytes and packets per direction (the kernel's
+ * nf_conn_acct). */
+struct qt_ct_acct {
+	uint64_t packets[2], bytes[2];
+};
+/* Accounting from now on (the kernel's nf_conntrack_acct, which an nft
+ * rule reading ct bytes, packets or avgpkt turns on and nothing turns
+ * off): entries made from now on count the packets their trackers
+ * accept. -1: no memory for the counters. */
+int qt_ct_acct_enable(struct qt_ct *ct);
+/* e's counts, or false for an entry that does not count. */
+bool qt_ct_acct_get(const struct qt_ct *ct, const struct qt_ct_entry *e,
+		    struct qt_ct_acct *out);
+/* Labels from now on (the kernel's nf_connlabels_get, which an nft
+ * rule setting ct label takes and nothing gives back here): entries
+ * made from now on have 128 label bits. -1: no memory for them. */
+int qt_ct_labels_enable(struct qt_ct *ct);
+/* e's label bits (16 bytes, bit n of the big-endian number: label n),
+ * or false for an entry without. */
+bool qt_ct_labels_get(const struct qt_ct *ct, const struct qt_ct_entry *e,
+		      uint8_t *out);
+/* Set the bits of v (nf_connlabels_replace with v as its mask); an
+ * entry without labels keeps none. */
+void qt_ct_labels_set(struct qt_ct *ct, const struct qt_ct_entry *e,
+		      const uint8_t *v);
 /* Remove an entry now (conntrack -D, -F). */
 void qt_ct_delete(struct qt_ct *ct, struct qt_ct_entry *e);
 /* Called (the shard's lock held) for an entry marked QT_CTS_OFFLOADED

@@ -97,6 +97,13 @@ enum qt_ct_state {
 #define QT_CTS_OFFLOADED (1u << 29)
 #define QT_CTS_OFFLOAD_PENDING (1u << 28)
 #define QT_CTS_OFFLOAD_NO (1u << 27)
+/* Counted (qt_ct_acct_get): made while accounting was on, as the
+ * kernel gives an entry its acct extension when nf_conntrack_acct is
+ * on at its creation. */
+#define QT_CTS_ACCT (1u << 26)
+/* Has labels (qt_ct_labels_get): made while a rule set them, as the
+ * kernel gives an entry its labels extension once a rule uses them. */
+#define QT_CTS_LABELS (1u << 25)
 #define QT_CTS_OFFLOAD_MASK (QT_CTS_OFFLOADED | QT_CTS_OFFLOAD_PENDING | \
 			     QT_CTS_OFFLOAD_NO)
 

@@ -282,3 +282,82 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 	run counters k
 	[ "$mine" = "$output" ]
 }
+
+@test "nft: ct's keys on real echo exchanges (direction, tuples of both directions, expiration, counts, zone, l3proto; status with ==, != and !) count as the kernel's over IPv4 and IPv6" {
+	local rules='table inet ctk {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct direction original ct original ip saddr 10.0.1.2 counter
+		ct direction original ct original ip6 saddr fd00:1::2 counter
+		ct direction reply counter
+		meta l4proto icmp ct original proto-dst 2048 counter
+		ct expiration 0 counter
+		ct expiration 1s-30s counter
+		ct original packets 1 counter
+		ct packets 3 counter
+		ct original bytes 168 counter
+		ct avgpkt 84 counter
+		ct zone 0 ct l3proto ipv6 counter
+		ct direction . ct original ip daddr { original . 10.0.1.1 } counter
+		ct mark set (meta mark | 0x00000010) << 8
+		ct mark 0x00001000 counter
+		meta mark set ct mark >> 4 meta mark 0x00000100 counter
+		ct label 5 counter
+		ct label 6 counter
+	}
+	chain output {
+		type filter hook output priority filter; policy accept;
+		ct direction reply ct reply ip daddr 10.0.1.2 counter
+		ct direction reply ct reply ip6 daddr fd00:1::2 counter
+		ct reply packets 1 counter
+		ct reply ip saddr 10.0.1.1 ct reply bytes > 100 counter
+		meta nfproto ipv4 ct state != established,related counter
+		ct status == confirmed counter
+		ct status != confirmed counter
+		ct status ! seen-reply counter
+		ct status confirmed counter
+		ct label set 5
+		ct direction vmap { original : drop, reply : jump count }
+	}
+	chain count {
+		counter
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	local c side
+	for side in qt k; do
+		c=$C; [ $side = k ] && c=$C2
+		[ "$(pings "$c" 3 10.0.1.1)" = 3 ]
+		[ "$(pings "$c" 3 fd00:1::1 -6)" = 3 ]
+	done
+	run counters qt
+	echo "qtables: $output"
+	local mine=$output
+	run counters k
+	echo "kernel: $output"
+	[ "$mine" = "$output" ]
+	# both directions, both families, counted
+	echo "$mine" | grep -q 'ct original ip saddr 10.0.1.2 counter packets 3 '
+	echo "$mine" | grep -q 'ct reply ip6 daddr fd00:1::2 counter packets 3 '
+	# the first echo of each family, before its entry is confirmed
+	# (nft lists an expiration of 0 as nothing)
+	echo "$mine" | grep -q 'ct expiration  counter packets 2 '
+	echo "$mine" | grep -q 'ct packets 3 counter packets 2 '
+	echo "$mine" | grep -q '^counter packets 6 '
+	# a bitmask with == and != is compared as a number, with ! and
+	# without an operator by its flags: the replies' status is
+	# confirmed and seen-reply
+	echo "$mine" | grep -q 'ct state != established | related counter packets 3 '
+	echo "$mine" | grep -q 'ct status == confirmed counter packets 0 '
+	echo "$mine" | grep -q 'ct status != confirmed counter packets 6 '
+	echo "$mine" | grep -q 'ct status ! seen-reply counter packets 0 '
+	echo "$mine" | grep -q 'ct status confirmed counter packets 6 '
+	# a mark shifted into ct mark and back
+	echo "$mine" | grep -q 'ct mark 0x00001000 counter packets 6 '
+	echo "$mine" | grep -q 'meta mark 0x00000100 counter packets 6 '
+	# the label the first reply set, on the echoes after it
+	echo "$mine" | grep -q 'ct label 5 counter packets 4 '
+	echo "$mine" | grep -q 'ct label 6 counter packets 0 '
+}

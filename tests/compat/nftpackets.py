@@ -30,6 +30,15 @@ gives the same verdict (mod 1, or a set holding every value), jhash
 with a given seed, and fib (the address type, oif, oifname, missing and
 exists; ip tables only).
 
+Then CTCASES more (default 32) of ct's keys: state and status compared
+without an operator (any of the flags), with ! (none) and with == and
+!= (the number, as nft 1.0.6 compares them), direction, the tuples' addresses and ports, ct protocol and
+l3proto, expiration (0 before the connection is confirmed, as the
+kernel reads its still relative timeout), bytes, packets and avgpkt
+(counted from the first such rule on, as the kernel turns
+nf_conntrack_acct on for it), zone (0), helper and label (none), alone,
+in concatenations and in a verdict map.
+
 Usage: nftpackets.py SEED NCASES FW1 FW2 C1 C2 S1 S2 QT_BUILD
 Environment: QT_PDIFF_VERBOSE=1 prints passing cases too.
 """
@@ -52,6 +61,7 @@ SEED = int(SEED)
 NCASES = int(NCASES)
 VERBOSE = os.environ.get("QT_PDIFF_VERBOSE") == "1"
 XCASES = int(os.environ.get("XCASES", "48"))
+CTCASES = int(os.environ.get("CTCASES", "32"))
 
 CMAC = "02:00:00:00:01:02"
 F0MAC = "02:00:00:00:01:01"
@@ -464,6 +474,78 @@ def gen_xbatch(r, bno):
     return "\n".join(lines) + "\n", [(fam, name)], None, desc
 
 
+def gen_ctrule(r, fam):
+    """One rule of ct's keys beyond state, status and mark: what the
+    tracker knows of the connection (direction, its tuples, protocols,
+    expiration, its counts once a rule reads them) and what it keeps
+    none of (zones, helpers, labels), each compared with what a packet
+    of the cases may see."""
+    verdict = r.choice(["accept", "drop", "jump u0", ""])
+    src = r.choice(SRC_POOL)
+    dst = r.choice(FWD_DST + LOCAL_DST)
+    ports = ", ".join(str(p) for p in pick(r, PORTS, 1, 3))
+    return r.choice([
+        "ct direction original counter %s" % verdict,
+        "ct status == confirmed counter %s" % verdict,
+        "ct status != confirmed counter %s" % verdict,
+        "ct status ! confirmed counter %s" % verdict,
+        "ct status confirmed,seen-reply counter %s" % verdict,
+        "ct state != established,related counter %s" % verdict,
+        "ct state == new counter %s" % verdict,
+        "ct direction reply counter %s" % verdict,
+        "ct direction != reply counter %s" % verdict,
+        "ct original ip saddr %s counter %s" % (src, verdict),
+        "ct original ip saddr 10.0.1.0/24 counter %s" % verdict,
+        "ct reply ip daddr %s counter %s" % (src, verdict),
+        "ct reply ip saddr %s counter %s" % (dst, verdict),
+        "ct original ip daddr { %s } counter %s" % (", ".join(pick(r, FWD_DST + LOCAL_DST, 1, 3)), verdict),
+        "ct protocol tcp ct original proto-dst { %s } counter %s" % (ports, verdict),
+        "ct protocol udp ct reply proto-src { %s } counter %s" % (ports, verdict),
+        "ct original protocol 17 counter %s" % verdict,
+        "ct protocol icmp ct original proto-dst 2048 counter %s" % verdict,
+        "ct l3proto ipv4 counter %s" % verdict,
+        "ct l3proto ipv6 counter %s" % verdict,
+        "ct zone 0 counter %s" % verdict,
+        "ct original zone 1 counter %s" % verdict,
+        "ct packets 1 counter %s" % verdict,
+        "ct original packets 2 counter %s" % verdict,
+        "ct original bytes > 40 counter %s" % verdict,
+        "ct bytes { 0-28, 40-60 } counter %s" % verdict,
+        "ct reply packets 0 counter %s" % verdict,
+        "ct avgpkt 28 counter %s" % verdict,
+        "ct original avgpkt 40-100 counter %s" % verdict,
+        "ct expiration 0 counter %s" % verdict,
+        "ct expiration 1s-7d counter %s" % verdict,
+        "ct expiration { 1s-1h, 1d-7d } counter %s" % verdict,
+        'ct helper "ftp" counter drop',
+        "ct label 5 counter drop",
+        "ct direction . ct mark { original . 0x00000000 } counter %s" % verdict,
+        "ct direction vmap { original : jump u0, reply : drop }",
+        "ct mark set meta mark counter",
+        "ct mark set (meta mark | 0x00000010) << 8 counter",
+        "ct mark 0x00001000 counter %s" % verdict,
+        "meta mark set ct mark >> 4 counter",
+        "ct original ip saddr . ct original ip daddr { %s . %s } counter %s" % (src, dst, verdict),
+    ])
+
+
+def gen_ctbatch(r, bno):
+    fam = "ip" if r.random() < 0.7 else "inet"
+    name = "k%d" % bno
+    hook = r.choice(["prerouting", "input", "forward"])
+    rules = [gen_ctrule(r, fam) for _ in range(r.randint(2, 5))]
+    pol = "drop" if r.random() < 0.2 else "accept"
+    lines = ["table %s %s {" % (fam, name)]
+    lines.append("	chain u0 { counter; }")
+    lines.append("	chain c0 {")
+    lines.append("		type filter hook %s priority %d; policy %s;"
+                 % (hook, r.choice([-10, 0, 10]), pol))
+    lines += ["		" + x for x in rules]
+    lines.append("	}")
+    lines.append("}")
+    return "\n".join(lines) + "\n", [(fam, name)], None, "%s/%s:%s/%s ct" % (fam, name, hook, pol)
+
+
 def gen_spec(r):
     local = r.random() < 0.35
     s = {"src": "10.0.1.2" if r.random() < 0.6 else r.choice(SRC_POOL),
@@ -530,10 +612,14 @@ def main():
     ipid = 1
     bno = 0
     t0 = time.time()
-    while passed + failed < NCASES + XCASES:
+    while passed + failed < NCASES + XCASES + CTCASES:
         bno += 1
         xphase = passed + failed >= NCASES
-        if xphase:
+        if passed + failed >= NCASES + XCASES:
+            text, tables, iptxt, desc = gen_ctbatch(r, bno)
+            ncase = min(r.randint(6, 10),
+                        NCASES + XCASES + CTCASES - passed - failed)
+        elif xphase:
             text, tables, iptxt, desc = gen_xbatch(r, bno)
             ncase = min(r.randint(6, 10), NCASES + XCASES - passed - failed)
         else:

@@ -14,8 +14,8 @@
 # batch's tables with their counters (and iptables -L -v -n -x). Then
 # XCASES=N (default 48) cases of batches of concatenations, verdict
 # maps, bitwise operations, numgen, jhash and fib (nftpackets.py's
-# gen_xbatch). One line per failing case; ends with "N passed, N
-# failed".
+# gen_xbatch), and CTCASES=N (default 32) of ct's keys (gen_ctbatch).
+# One line per failing case; ends with "N passed, N failed".
 #
 # Observers as in run-packets.sh (nft table pdobs of the kernel, outside
 # anything judged).
@@ -74,7 +74,7 @@ twin 2 || die "cannot build the qtables twin"
 qt_daemon "$FW2" --no-state --no-syslog || die "qtablesd did not start"
 twin_qt_wait "$FW2"
 
-echo "run-nft-packets: seed $seed, $ncases cases and ${XCASES:-48} of maps, numgen, jhash, fib and bitwise"
+echo "run-nft-packets: seed $seed, $ncases cases, ${XCASES:-48} of maps, numgen, jhash, fib and bitwise and ${CTCASES:-32} of ct's keys"
 "$py" "$here/nftpackets.py" "$seed" "$ncases" "$FW1" "$FW2" "$C1" "$C2" "$S1" "$S2" "$QT_BUILD"
 rc=$?
 echo "run-nft-packets: $(( $(date +%s) - start ))s" >&2
