@@ -99,6 +99,7 @@ static const struct nft_sym weekdays[] = {
 	{ "Sunday", 0 }, { "Monday", 1 }, { "Tuesday", 2 },
 	{ "Wednesday", 3 }, { "Thursday", 4 }, { "Friday", 5 },
 	{ "Saturday", 6 }, { NULL, 0 },
+};
 static const struct nft_sym ct_dirs[] = {
 	{ "original", 0 }, { "reply", 1 }, { NULL, 0 },
 };
@@ -837,6 +838,8 @@ static bool print_meta_type(const struct nft_dtype *t, const struct nft_val *v,
 	default:
 		return false;
 	}
+}
+
 /* as nft's time_print: each unit that is not zero; nothing for 0 */
 static void print_time(uint64_t ms, struct qt_buf *b)
 {
@@ -933,6 +936,8 @@ void nft_val_print_range_end(const struct nft_dtype *t,
 		qt_buf_printf(b, "%" PRIu64, get_uint(v));
 	else
 		nft_val_print(t, v, b);
+}
+
 void nft_val_div(struct nft_val *v, uint64_t d)
 {
 	put_uint(v, v->len, get_uint(v) / d);
