@@ -13,6 +13,7 @@
 #include "model.h"
 #include "nft_expr.h"
 #include "nft_nat.h"
+#include "nft_payload.h"
 #include "nft_dynset.h"
 #include "set_store.h"
 
@@ -446,6 +447,7 @@ enum skind {
 	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_X, CS_MARK_SET_X,
 	CS_CTMARK_SET_X,
 	CS_SET_UPDATE,
+	CS_PAYLOAD_SET,
 	CS_NOP                      /* does nothing in this family */
 };
 
@@ -480,6 +482,8 @@ struct cstmt {
 	/* a dynamic set: looked up (match) or changed (set update) */
 	struct qt_dynset *dyn;
 	struct qt_dynset_op *dop;
+	/* a header field rewritten */
+	struct qt_nft_pset *pset;
 };
 
 struct crule {
@@ -806,6 +810,19 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			cs->invert = s->over;
 			break;
 		case NFT_S_SET_FIELD:
+			if (s->field && (s->field->base == NFT_B_NETWORK ||
+					 s->field->base == NFT_B_TRANSPORT)) {
+				cs->pset = malloc(sizeof(*cs->pset));
+				if (!cs->pset) {
+					qt_buf_printf(err, "Error: out of "
+						      "memory\n");
+					return -1;
+				}
+				if (qt_nft_pset_compile(cs->pset, s, err) < 0)
+					return where(t, c, err);
+				cs->kind = CS_PAYLOAD_SET;
+				break;
+			}
 			if (!s->field || s->field->type != NFT_T_MARK ||
 			    (!s->src && (s->nelems != 1 ||
 					 s->bitop != NFT_BIT_NONE))) {
@@ -1185,6 +1202,7 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 			struct crule *cr = &cc->rules[ri];
 			for (unsigned si = 0; cr->s && si < cr->n; si++) {
 				free(cr->s[si].el);
+				free(cr->s[si].pset);
 				qt_nft_x_free(cr->s[si].x);
 				free(cr->s[si].dop);
 			}
@@ -1322,6 +1340,11 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			case QT_NFT_X_NO:
 				return R_NEXT;
 			case QT_NFT_X_VERDICT:
+				/* a map's continue goes on to the rule's
+				 * next statement, as the kernel's verdict
+				 * register left at NFT_CONTINUE does */
+				if (v == NFT_V_CONTINUE)
+					break;
 				return verdict_of(v);
 			}
 			break;
@@ -1343,6 +1366,10 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 				return R_ACCEPT;
 			break;
 		}
+		case CS_PAYLOAD_SET:
+			if (!qt_nft_pset_run(s->pset, ev))
+				return R_NEXT;
+			break;
 		case CS_MARK_SET:
 			ev->mark = s->value;
 			ev->mark_changed = true;

@@ -52,6 +52,10 @@ struct qt_nft_part {
 	int16_t l4;                 /* -1: none; else the protocol needed */
 	uint16_t off;               /* bytes into the header */
 	uint8_t len;                /* bytes loaded */
+	/* a field of whole bytes: 0; else its bits, which start bitoff
+	 * bits into the byte at off (ip dscp, ip6 flowlabel) and are
+	 * loaded right-aligned into len bytes */
+	uint8_t bits, bitoff;
 };
 
 /* The field as a part; -1 when the engine cannot load it. */

@@ -96,6 +96,7 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 {
 	switch (t->id) {
 	case NFT_T_INTEGER: case NFT_T_SERVICE: case NFT_T_MARK:
+	case NFT_T_INT4: case NFT_T_INT20:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
 		return;
 	case NFT_T_IFNAME:

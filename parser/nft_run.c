@@ -1153,7 +1153,8 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		if (!single_eq(a) || !single_eq(b) ||
 		    strcmp(a->field->proto, b->field->proto) ||
 		    a->field->base == NFT_B_META || a->field->base == NFT_B_CT ||
-		    a->field->offset != b->field->offset + b->field->bits)
+		    a->field->offset != b->field->offset + b->field->bits ||
+		    a->field->bits % 8 || b->field->bits % 8)
 			continue;
 		struct nft_stmt tmp = *a;
 		*a = *b;
@@ -1166,8 +1167,10 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i];
+		/* nft takes statements after a verdict map: they run
+		 * when the map's verdict is continue */
 		bool terminal = s->kind == NFT_S_REJECT ||
-				(s->kind == NFT_S_VERDICT) || s->vmap;
+				(s->kind == NFT_S_VERDICT);
 		if (terminal && i + 1 < ru->n) {
 			struct mark m[2] = {
 				{ rb->spans[i].a, rb->spans[i].b, '~' },
@@ -1284,7 +1287,14 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				c->i++;
 				return nr_unexpected(c, NULL);
 			}
-			if (nr_at(c, "set") && (f->type == NFT_T_MARK)) {
+			if (nr_at(c, "set") && (f->base == NFT_B_NETWORK ||
+						f->base == NFT_B_TRANSPORT)) {
+				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
+				s->field = f;
+				c->i++;
+				if (nr_parse_payload_set(c, s) < 0)
+					return -1;
+			} else if (nr_at(c, "set") && (f->type == NFT_T_MARK)) {
 				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
 				s->field = f;
 				c->i++;

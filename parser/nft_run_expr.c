@@ -560,6 +560,46 @@ int nr_parse_stmt_ext(struct cur *c, struct nft_table *tb,
 	return 0;
 }
 
+int nr_parse_payload_set(struct cur *c, struct nft_stmt *s)
+{
+	const struct nft_field *f = s->field;
+	struct nft_tok *v = nr_peek(c);
+	if (!v || (v->kind != NT_WORD && v->kind != NT_STRING))
+		return nr_unexpected(c, NULL);
+	struct nft_elem e;
+	if (nr_parse_value_word(c, v, nft_dtype_get(f->type), &e) < 0)
+		return -1;
+	if (e.kind != NFT_E_VALUE)
+		return nr_unexpected(c, NULL);
+	c->i++;
+	/* a bitmask's values: a,b,c */
+	while (nft_dtype_get(f->type)->bitmask && nr_at(c, ",")) {
+		c->i++;
+		struct nft_tok *n = nr_peek(c);
+		struct nft_elem more;
+		if (!n)
+			return nr_unexpected(c, NULL);
+		if (nr_parse_value_word(c, n, nft_dtype_get(f->type), &more) < 0)
+			return -1;
+		for (unsigned i = 0; i < e.lo.len; i++)
+			e.lo.b[i] |= more.lo.b[i];
+		c->i++;
+	}
+	/* a number wider than the field: nft's range error */
+	if (f->bits < 64 && e.lo.len <= 8) {
+		uint64_t x = 0;
+		for (unsigned i = 0; i < e.lo.len; i++)
+			x = x << 8 | e.lo.b[i];
+		uint64_t max = (1ull << f->bits) - 1;
+		if (x > max)
+			return nr_error_tok(c->r, v, "Value %llu exceeds valid "
+					    "range 0-%llu", (unsigned long long)x,
+					    (unsigned long long)max);
+	}
+	nr_push_elem(&s->elems, &s->nelems, &e);
+	return 0;
+}
+
 static const char *const bitop_words[][2] = {
 	{ "", "" }, { "and", "&" }, { "or", "|" }, { "xor", "^" },
 };

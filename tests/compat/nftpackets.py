@@ -328,7 +328,7 @@ def gen_xrule(r, fam, hook):
     verdict = r.choice(["accept", "drop", "jump u0", "goto u1", ""])
     kinds = ["cset", "nset", "iset", "svc", "nodeport", "vmap", "l4vmap",
              "bitwise", "ctbits", "numgen_inc", "numgen_random", "jhash",
-             "mapset"]
+             "mapset", "hdr", "pset"]
     if fam == "ip" and hook in ("prerouting", "input", "forward"):
         kinds += ["fib", "fib", "fib"]
     k = r.choice(kinds)
@@ -385,6 +385,28 @@ def gen_xrule(r, fam, hook):
             "meta mark & 0x00004000 != 0x00000000 counter %s" % verdict,
             "meta mark & 0x000000f0 { 0x00000010, 0x00000050 } counter %s" % verdict,
         ]), []
+    if k == "hdr":
+        # header fields narrower than a byte, and verdict maps on them
+        return r.choice([
+            ("ip version 4 ip hdrlength 5 ip dscp cs0 ip ecn not-ect counter %s" % verdict, []),
+            ("ip dscp != cs0 counter %s" % (verdict or "drop"), []),
+            ("ip hdrlength vmap { 0-4 : drop, 5 : continue, 6 : accept } counter", []),
+            ("tcp doff 5 tcp flags syn counter %s" % verdict, []),
+            ("tcp doff != 5 counter drop", []),
+            ("ip frag-off 0 icmp type echo-request counter %s" % verdict, []),
+        ])
+    if k == "pset":
+        # payload statements: the server's observer records the new
+        # frag-off, and its kernel drops a packet whose IPv4 header
+        # checksum the rewrite broke
+        return r.choice([
+            ("ip ttl set 9 ip dscp set af23 ip frag-off set 0x4000 counter", []),
+            ("ip ecn set ect0 ip frag-off set 0x4000 ip ttl set 200 counter", []),
+            ("tcp dport set 8080 ip frag-off set 0x4000 counter", []),
+            ("udp sport set 53 ip frag-off set 0x4000 counter", []),
+            ("tcp flags set syn counter", []),
+            ("ip dscp af23 ip ttl 9 counter", []),
+        ])
     if k == "mapset":
         el = ["%s : 0x%08x" % (a, r.choice([1, 5, 0x4000, 0x10]))
               for a in pick(r, SRC_POOL, 1, 3)]
