@@ -1092,6 +1092,75 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 	return 0;
 }
 
+/* The ICMP and ICMPv6 fields that exist in some message types only,
+ * and the compare of the type nft puts before them: a set of two (the
+ * echo types), which its listing shows, or one type, which it leaves
+ * out. */
+static const struct icmp_dep {
+	const char *proto, *name;
+	uint8_t type[2];
+	bool two;
+} icmp_deps[] = {
+	{ "icmp", "id", { 0, 8 }, true },
+	{ "icmp", "sequence", { 0, 8 }, true },
+	{ "icmp", "mtu", { 3, 0 }, false },
+	{ "icmp", "gateway", { 5, 0 }, false },
+	{ "icmpv6", "id", { 128, 129 }, true },
+	{ "icmpv6", "sequence", { 128, 129 }, true },
+	{ "icmpv6", "mtu", { 2, 0 }, false },
+	{ "icmpv6", "max-delay", { 130, 0 }, false },
+};
+
+static const struct icmp_dep *icmp_dep_of(const struct nft_stmt *s)
+{
+	if ((s->kind != NFT_S_MATCH && s->kind != NFT_S_SET_FIELD) ||
+	    s->lhs != NFT_L_FIELD || !s->field)
+		return NULL;
+	for (size_t i = 0; i < sizeof(icmp_deps) / sizeof(*icmp_deps); i++)
+		if (!strcmp(icmp_deps[i].proto, s->field->proto) &&
+		    !strcmp(icmp_deps[i].name, s->field->name))
+			return &icmp_deps[i];
+	return NULL;
+}
+
+/* Each such field gets its type compare, unless the rule compares the
+ * type before it (a compare with the one type it needs is then the
+ * dependency, and left out of the listing as nft leaves it out). */
+static void settle_icmp_deps(struct rule_build *rb)
+{
+	struct nft_rule *ru = &rb->rule;
+	for (unsigned i = 0; i < ru->n; i++) {
+		const struct icmp_dep *d = icmp_dep_of(&ru->stmts[i]);
+		if (!d)
+			continue;
+		bool typed = false;
+		for (unsigned k = 0; k < i; k++) {
+			struct nft_stmt *p = &ru->stmts[k];
+			if (p->kind != NFT_S_MATCH || p->lhs != NFT_L_FIELD ||
+			    strcmp(p->field->proto, d->proto) ||
+			    strcmp(p->field->name, "type"))
+				continue;
+			typed = true;
+			if (!d->two && single_eq(p) &&
+			    p->elems[0].lo.b[p->elems[0].lo.len - 1] == d->type[0])
+				p->hidden = true;
+		}
+		if (typed)
+			continue;
+		insert_dep(rb, i, "l4proto", 0, !d->two);
+		struct nft_stmt *t = &ru->stmts[i];
+		t->field = nft_field_find(d->proto, "type");
+		t->elems[0].lo.b[0] = d->type[0];
+		if (d->two) {
+			struct nft_elem e = t->elems[0];
+			e.lo.b[0] = d->type[1];
+			nr_push_elem(&t->elems, &t->nelems, &e);
+			t->braces = true;
+		}
+		i++;
+	}
+}
+
 /* What nft's evaluation checks and what its listing leaves out: the
  * family of each header, protocols that contradict each other, the
  * dependencies the listing does not show, anonymous sets of one
@@ -1164,6 +1233,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		rb->spans[i] = sp;
 		i = 0;
 	}
+	settle_icmp_deps(rb);
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i];

@@ -52,6 +52,7 @@ SEED = int(SEED)
 NCASES = int(NCASES)
 VERBOSE = os.environ.get("QT_PDIFF_VERBOSE") == "1"
 XCASES = int(os.environ.get("XCASES", "48"))
+PCASES = int(os.environ.get("PCASES", "24"))
 
 CMAC = "02:00:00:00:01:02"
 F0MAC = "02:00:00:00:01:01"
@@ -108,8 +109,9 @@ def arrivals():
     res = []
     for s, f in ((S1, FW1), (S2, FW2)):
         seen = {}
-        for where, ns in (("server", s), ("fw", f)):
-            out = run(ns, ["nft", "list", "set", "ip", "pdobs", "seen"])[1]
+        for where, ns, st in (("server", s, "seen"), ("fw", f, "seen"),
+                              ("server-invalid", s, "bad")):
+            out = run(ns, ["nft", "list", "set", "ip", "pdobs", st])[1]
             body = out.split("elements", 1)[1] if "elements" in out else ""
             for a, b in SET_ELEM.findall(body):
                 seen.setdefault(int(a), set()).add((where, int(b, 0)))
@@ -120,6 +122,8 @@ def arrivals():
 def flush_arrivals():
     for ns in (S1, S2, FW1, FW2):
         run(ns, ["nft", "flush", "set", "ip", "pdobs", "seen"])
+    for ns in (S1, S2):
+        run(ns, ["nft", "flush", "set", "ip", "pdobs", "bad"])
 
 
 # ---- generation -------------------------------------------------------------
@@ -486,6 +490,37 @@ def gen_xbatch(r, bno):
     return "\n".join(lines) + "\n", [(fam, name)], None, desc
 
 
+PSETS = [
+    "ip dscp set af23 ip ttl set 9 ip frag-off set 0x4000",
+    "ip ecn set ect0 ip frag-off set 0x4000",
+    "ip hdrlength 5 ip frag-off set 0x4000 ip id set 0x0101",
+    "tcp dport set 8080 ip frag-off set 0x4000",
+    "tcp flags set syn ip frag-off set 0x4000",
+    "tcp sequence set 12345 tcp window set 7",
+    "udp sport set 53 ip frag-off set 0x4000",
+    "udp checksum set 0",
+    "icmp id set 77 ip frag-off set 0x4000",
+    "ip saddr set 10.0.1.77 ip frag-off set 0x4000",
+    "ip daddr set 10.0.2.77",
+    "ip dscp cs0 ip dscp set cs1",
+]
+
+
+def gen_pbatch(r, bno):
+    """Payload statements on packets that go on to the server."""
+    fam = "ip" if r.random() < 0.6 else "inet"
+    name = "p%d" % bno
+    hook = r.choice(["prerouting", "forward"])
+    rules = [r.choice(PSETS) + " counter" for _ in range(r.randint(1, 3))]
+    rules.append("ip dscp vmap { cs1 : continue, af23 : continue } counter")
+    lines = ["table %s %s {" % (fam, name), "	chain c0 {",
+             "		type filter hook %s priority %d; policy accept;"
+             % (hook, r.choice([-10, 0, 10]))]
+    lines += ["		" + x for x in rules]
+    lines += ["	}", "}"]
+    return "\n".join(lines) + "\n", [(fam, name)], None, "%s/%s:%s p" % (fam, name, hook)
+
+
 def gen_spec(r):
     local = r.random() < 0.35
     s = {"src": "10.0.1.2" if r.random() < 0.6 else r.choice(SRC_POOL),
@@ -552,10 +587,14 @@ def main():
     ipid = 1
     bno = 0
     t0 = time.time()
-    while passed + failed < NCASES + XCASES:
+    while passed + failed < NCASES + XCASES + PCASES:
         bno += 1
         xphase = passed + failed >= NCASES
-        if xphase:
+        pphase = passed + failed >= NCASES + XCASES
+        if pphase:
+            text, tables, iptxt, desc = gen_pbatch(r, bno)
+            ncase = min(r.randint(6, 10), NCASES + XCASES + PCASES - passed - failed)
+        elif xphase:
             text, tables, iptxt, desc = gen_xbatch(r, bno)
             ncase = min(r.randint(6, 10), NCASES + XCASES - passed - failed)
         else:
@@ -563,7 +602,10 @@ def main():
             ncase = min(r.randint(6, 10), NCASES - passed - failed)
         specs = [gen_spec(r) for _ in range(ncase)]
         for s in specs:
-            if xphase:
+            if pphase:
+                s["frag"] = None
+                s["dst"] = r.choice(FWD_DST)
+            elif xphase:
                 # numgen inc counts each frame: whole packets only;
                 # and now and then the broadcast address of fw's link
                 s["frag"] = None
