@@ -565,7 +565,9 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 	if (qt_nft_part_compile(&cs->f, f) < 0 || s->nelems != 1)
 		goto unsupported;
 	const struct nft_elem *el = s->elems;
-	cs->flags = dt->bitmask && el[0].kind == NFT_E_VALUE &&
+	/* tcp flags compare as written: their "any of" is a mask */
+	cs->flags = dt->bitmask && dt->id != NFT_T_TCP_FLAG &&
+		    el[0].kind == NFT_E_VALUE &&
 		    (s->op == NFT_OP_EQ || s->op == NFT_OP_NE);
 	cs->el = calloc(1, sizeof(*cs->el));
 	if (!cs->el) {

@@ -508,8 +508,22 @@ unsigned nft_set_refs(const struct nft_table *t, const char *name)
 /* strings are compared as nft holds them: little-endian numbers */
 static bool cmp_host_order;
 
+/* tcp flags are listed in the order of their bits read from the
+ * lowest, greatest first (fin | ack, fin, syn | ack, syn, rst, ...) */
+static bool cmp_flag_order;
+
+static uint8_t bit_reversed(uint8_t x)
+{
+	uint8_t r = 0;
+	for (int i = 0; i < 8; i++)
+		r = (uint8_t)(r << 1 | ((x >> i) & 1));
+	return r;
+}
+
 static int val_cmp(const struct nft_val *a, const struct nft_val *b)
 {
+	if (cmp_flag_order && a->len == 1 && b->len == 1)
+		return (int)bit_reversed(b->b[0]) - (int)bit_reversed(a->b[0]);
 	if (!cmp_host_order)
 		return nft_val_cmp(a, b);
 	for (unsigned i = a->len; i-- > 0;)
@@ -556,6 +570,7 @@ static void sort_elems(bool host_order, struct nft_elem *e, unsigned *n)
 void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
 		    unsigned *n)
 {
+	cmp_flag_order = t->id == NFT_T_TCP_FLAG;
 	sort_elems(t->host_order, e, n);
 }
 
@@ -573,6 +588,8 @@ static bool keeps_order(const struct nft_set *s)
 
 void nft_set_sort(const struct nft_set *s, struct nft_elem *e, unsigned *n)
 {
+	cmp_flag_order = s->nktypes <= 1 && s->type &&
+			 s->type->id == NFT_T_TCP_FLAG;
 	if (!keeps_order(s))
 		sort_elems(set_host_order(s), e, n);
 }
@@ -581,6 +598,8 @@ static struct nft_elem *set_lookup(const struct nft_set *s, unsigned upto,
 				   const struct nft_elem *e)
 {
 	cmp_host_order = set_host_order(s);
+	cmp_flag_order = s->nktypes <= 1 && s->type &&
+			 s->type->id == NFT_T_TCP_FLAG;
 	if (!upto)
 		return NULL;
 	if (!keeps_order(s))

@@ -397,6 +397,10 @@ def gen_xrule(r, fam, hook):
             ("ip hdrlength vmap { 0-4 : drop, 5 : continue, 6 : accept } counter", []),
             ("tcp doff 5 tcp flags syn counter %s" % verdict, []),
             ("tcp doff != 5 counter drop", []),
+            ("tcp flags == syn counter %s" % verdict, []),
+            ("tcp flags != syn counter", []),
+            ("tcp flags ! fin,rst tcp flags != syn / syn,ack counter %s" % verdict, []),
+            ("tcp flags { syn, syn | ack } counter", []),
             ("ip frag-off 0 icmp type echo-request counter %s" % verdict, []),
         ])
     if k == "pset":
@@ -506,12 +510,23 @@ PSETS = [
 ]
 
 
+PMATCH = [
+    "tcp flags == syn", "tcp flags != syn", "tcp flags syn",
+    "tcp flags ! fin,rst", "tcp flags != syn / syn,ack",
+    "tcp flags syn,ack / syn,ack", "tcp flags { syn, syn | ack }",
+    "tcp flags & (syn | ack) == syn", "tcp doff 5", "ip hdrlength 5",
+    "ip version 4", "ip ecn not-ect", "ip frag-off 0",
+    "icmp type echo-request icmp id 9", "icmp id != 0",
+]
+
+
 def gen_pbatch(r, bno):
     """Payload statements on packets that go on to the server."""
     fam = "ip" if r.random() < 0.6 else "inet"
     name = "p%d" % bno
     hook = r.choice(["prerouting", "forward"])
-    rules = [r.choice(PSETS) + " counter" for _ in range(r.randint(1, 3))]
+    rules = [r.choice(PMATCH) + " counter" for _ in range(r.randint(1, 3))]
+    rules += [r.choice(PSETS) + " counter" for _ in range(r.randint(1, 3))]
     rules.append("ip dscp vmap { cs1 : continue, af23 : continue } counter")
     lines = ["table %s %s {" % (fam, name), "	chain c0 {",
              "		type filter hook %s priority %d; policy accept;"
