@@ -1161,6 +1161,46 @@ static void settle_icmp_deps(struct rule_build *rb)
 	}
 }
 
+/* An address and'ed with a mask of leading ones and compared with a
+ * value inside it is a prefix, as nft lists it: ip saddr & 255.255.0.0
+ * == 10.1.0.0 is ip saddr 10.1.0.0/16. */
+static void settle_masked_prefixes(struct rule_build *rb)
+{
+	struct nft_rule *ru = &rb->rule;
+	for (unsigned i = 0; i < ru->n; i++) {
+		struct nft_stmt *s = &ru->stmts[i];
+		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD ||
+		    s->ncat || s->bitop != NFT_BIT_AND || s->braces ||
+		    s->set_name || s->nelems != 1 || s->vmap ||
+		    s->elems[0].kind != NFT_E_VALUE ||
+		    (s->op != NFT_OP_EQ && s->op != NFT_OP_NE) ||
+		    !nft_dtype_get(s->field->type)->prefixable)
+			continue;
+		const struct nft_val *m = &s->mask, *v = &s->elems[0].lo;
+		if (m->len != v->len)
+			continue;
+		unsigned plen = 0, bits = (unsigned)m->len * 8u;
+		while (plen < bits && m->b[plen / 8] & (0x80u >> (plen % 8)))
+			plen++;
+		bool prefix = true;
+		for (unsigned k = plen; k < bits; k++)
+			if ((m->b[k / 8] | v->b[k / 8]) & (0x80u >> (k % 8)))
+				prefix = false;
+		if (!prefix)
+			continue;
+		struct nft_elem *e = &s->elems[0];
+		s->bitop = NFT_BIT_NONE;
+		if (plen == bits)
+			continue;
+		e->kind = NFT_E_PREFIX;
+		e->plen = (uint8_t)plen;
+		struct nft_val lo = e->lo;
+		nft_val_prefix(&lo, plen, false, &e->lo);
+		nft_val_prefix(&lo, plen, true, &e->hi);
+		s->bitop = NFT_BIT_NONE;
+	}
+}
+
 /* What nft's evaluation checks and what its listing leaves out: the
  * family of each header, protocols that contradict each other, the
  * dependencies the listing does not show, anonymous sets of one
@@ -1234,6 +1274,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		i = 0;
 	}
 	settle_icmp_deps(rb);
+	settle_masked_prefixes(rb);
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i];

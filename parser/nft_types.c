@@ -268,8 +268,19 @@ bool nft_field_proto_known(const char *proto)
 	return false;
 }
 
+/* the protocols nft's grammar names itself, whatever /etc/protocols
+ * calls them (comp is ipcomp there, icmpv6 ipv6-icmp) */
+static const struct nft_sym proto_keywords[] = {
+	{ "icmp", 1 }, { "igmp", 2 }, { "tcp", 6 }, { "udp", 17 },
+	{ "dccp", 33 }, { "esp", 50 }, { "ah", 51 }, { "icmpv6", 58 },
+	{ "comp", 108 }, { "sctp", 132 }, { "udplite", 136 }, { NULL, 0 },
+};
+
 int nft_proto_number(const char *name)
 {
+	for (const struct nft_sym *k = proto_keywords; k->name; k++)
+		if (!strcmp(k->name, name))
+			return (int)k->value;
 	char *end;
 	errno = 0;
 	unsigned long n = strtoul(name, &end, 0);
@@ -337,6 +348,14 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 		v->len = 4;
 		if (inet_pton(AF_INET, w, v->b) == 1)
 			return 0;
+		/* a number is an address too (0xff: 0.0.0.255), as the
+		 * resolver reads it */
+		struct in_addr a;
+		if (*w >= '0' && *w <= '9' && !strchr(w, '.') &&
+		    inet_aton(w, &a)) {
+			memcpy(v->b, &a, 4);
+			return 0;
+		}
 		qt_buf_printf(err, "Could not resolve hostname: Name or "
 			      "service not known");
 		return -1;
@@ -383,6 +402,10 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 	}
 	case NFT_T_PROTO: {
 		int p = nft_proto_number(w);
+		if (p < 0 && parse_number(w, UINT64_MAX, &n, t, err) == 0) {
+			qt_buf_printf(err, "Protocol out of range");
+			return -1;
+		}
 		if (p < 0) {
 			qt_buf_printf(err, "Could not resolve protocol name");
 			return -1;
