@@ -572,8 +572,9 @@ int nr_parse_payload_set(struct cur *c, struct nft_stmt *s)
 	if (e.kind != NFT_E_VALUE)
 		return nr_unexpected(c, NULL);
 	c->i++;
-	/* a bitmask's values: a,b,c */
-	while (nft_dtype_get(f->type)->bitmask && nr_at(c, ",")) {
+	/* a bitmask's values: a,b,c or a | b | c (as it is listed) */
+	while (nft_dtype_get(f->type)->bitmask &&
+	       (nr_at(c, ",") || nr_at(c, "|"))) {
 		c->i++;
 		struct nft_tok *n = nr_peek(c);
 		struct nft_elem more;

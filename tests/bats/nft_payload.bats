@@ -83,3 +83,31 @@ exchange() {
 	! grep -q bad "$QT_RUN/kernel"
 	diff <(sort "$QT_RUN/kernel") <(sort "$QT_RUN/qtables")
 }
+
+@test "nft: header fields, tcp flags' forms and payload statements come back identical after a restart from the state file" {
+	qt_ns st
+	local st=$QT_RUN/state
+	qt_daemon "$QT_NS" --no-datapath --state "$st"
+	ip netns exec "$QT_NS" "$QT_BUILD/nft" -f - <<'NFT'
+table inet t {
+	chain c {
+		ip dscp cs1 ip ecn ce ip version 4 ip hdrlength 5 ip frag-off 33-45
+		ip6 flowlabel 22 ip6 dscp af42 tcp doff 8
+		tcp flags ! fin,rst tcp flags != syn / fin,syn
+		tcp flags & (fin | syn | rst | psh | ack | urg) == { fin, ack, psh | ack }
+		tcp flags == syn tcp flags { syn, syn | ack }
+		icmp id 3
+		icmpv6 mtu 1280
+		ip saddr & 0xffff0000 == 0xffff0000 ip protocol { comp, icmp }
+		ip dscp set af23 tcp flags set syn,ack
+		ip6 daddr set ::1
+	}
+}
+NFT
+	before=$(ip netns exec "$QT_NS" "$QT_BUILD/nft" list ruleset)
+	echo "$before"
+	qt_stop_daemon "$QT_NS"
+	qt_daemon "$QT_NS" --no-datapath --state "$st"
+	after=$(ip netns exec "$QT_NS" "$QT_BUILD/nft" list ruleset)
+	[ "$before" = "$after" ]
+}
