@@ -14,6 +14,7 @@
 #include "model.h"
 #include "nft_expr.h"
 #include "nft_nat.h"
+#include "nft_payload.h"
 #include "nft_dynset.h"
 #include "nft_limit.h"
 #include "set_store.h"
@@ -686,6 +687,7 @@ enum skind {
 	CS_CTLABEL_SET,
 	CS_CTMARK_SET_X,
 	CS_SET_UPDATE, CS_LIMIT, CS_QUOTA,
+	CS_PAYLOAD_SET,
 	CS_NOP                      /* does nothing in this family */
 };
 
@@ -723,6 +725,8 @@ struct cstmt {
 	/* a dynamic set: looked up (match) or changed (set update) */
 	struct qt_dynset *dyn;
 	struct qt_dynset_op *dop;
+	/* a header field rewritten */
+	struct qt_nft_pset *pset;
 };
 
 struct crule {
@@ -810,8 +814,10 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 		goto unsupported;
 	const struct nft_elem *el = s->elems;
 	/* a bitmask's value: without an operator any of its flags set,
-	 * with ! none; with == and != the number (nft 1.0.6's cmp) */
-	cs->flags = dt->bitmask && el[0].kind == NFT_E_VALUE &&
+	 * with ! none; with == and != the number (nft 1.0.6's cmp). tcp
+	 * flags compare as written: their "any of" is a mask */
+	cs->flags = dt->bitmask && dt->id != NFT_T_TCP_FLAG &&
+		    el[0].kind == NFT_E_VALUE &&
 		    ((s->op == NFT_OP_EQ && !s->exact) || s->op == NFT_OP_NEG);
 	if (s->op == NFT_OP_NEG) {
 		if (!cs->flags)
@@ -1116,6 +1122,19 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				qt_nft_val_fit(cs->el->lo, 16, &s->elems[0].lo,
 					       false);
 				p->uses_ct = p->uses_labels = true;
+				break;
+			}
+			if (s->field && (s->field->base == NFT_B_NETWORK ||
+					 s->field->base == NFT_B_TRANSPORT)) {
+				cs->pset = malloc(sizeof(*cs->pset));
+				if (!cs->pset) {
+					qt_buf_printf(err, "Error: out of "
+						      "memory\n");
+					return -1;
+				}
+				if (qt_nft_pset_compile(cs->pset, s, err) < 0)
+					return where(t, c, err);
+				cs->kind = CS_PAYLOAD_SET;
 				break;
 			}
 			if (!s->field || s->field->type != NFT_T_MARK ||
@@ -1503,6 +1522,7 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 			struct crule *cr = &cc->rules[ri];
 			for (unsigned si = 0; cr->s && si < cr->n; si++) {
 				free(cr->s[si].el);
+				free(cr->s[si].pset);
 				qt_nft_x_free(cr->s[si].x);
 				free(cr->s[si].dop);
 			}
@@ -1655,6 +1675,11 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			case QT_NFT_X_NO:
 				return R_NEXT;
 			case QT_NFT_X_VERDICT:
+				/* a map's continue goes on to the rule's
+				 * next statement, as the kernel's verdict
+				 * register left at NFT_CONTINUE does */
+				if (v == NFT_V_CONTINUE)
+					break;
 				return verdict_of(v);
 			}
 			break;
@@ -1686,6 +1711,10 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 				return R_ACCEPT;
 			break;
 		}
+		case CS_PAYLOAD_SET:
+			if (!qt_nft_pset_run(s->pset, ev))
+				return R_NEXT;
+			break;
 		case CS_MARK_SET:
 			ev->mark = s->value;
 			ev->mark_changed = true;

@@ -122,11 +122,16 @@ int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 	switch (f->base) {
 	case NFT_B_NETWORK:
 	case NFT_B_TRANSPORT:
-		if (f->offset % 8 || f->bits % 8)
+		if ((f->offset % 8 || f->bits % 8) &&
+		    (f->offset % 8 + f->bits > 32))
 			return -1;
 		p->src = f->base == NFT_B_NETWORK ? QT_NFT_SRC_NET
 						  : QT_NFT_SRC_TH;
 		p->off = (uint16_t)(f->offset / 8);
+		if (f->offset % 8 || f->bits % 8) {
+			p->bits = (uint8_t)f->bits;
+			p->bitoff = (uint8_t)(f->offset % 8);
+		}
 		break;
 	case NFT_B_META: {
 		static const struct { const char *name; enum qt_nft_src src; }
@@ -369,6 +374,24 @@ static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 }
 
 
+/* The bits of a field narrower than its bytes, from the bytes that
+ * hold them, right-aligned into its len bytes. */
+static bool load_bits(const struct qt_nft_part *s, const uint8_t *h,
+		      uint32_t hlen, uint8_t *v)
+{
+	unsigned span = (s->bitoff + s->bits + 7u) / 8u;
+	if ((uint32_t)s->off + span > hlen)
+		return false;
+	uint32_t x = 0;
+	for (unsigned i = 0; i < span; i++)
+		x = x << 8 | h[s->off + i];
+	x >>= span * 8u - s->bitoff - s->bits;
+	x &= (uint32_t)((1ull << s->bits) - 1);
+	for (unsigned i = 0; i < s->len; i++)
+		v[s->len - 1 - i] = (uint8_t)(x >> (8 * i));
+	return true;
+}
+
 /* The first n (at most 4) bytes of v big-endian, as a field of n
  * bytes holds a 32-bit value. */
 static void put_be32_n(uint8_t *d, uint32_t v, unsigned n)
@@ -393,12 +416,17 @@ static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 		return false;
 	switch (s->src) {
 	case QT_NFT_SRC_NET:
+		if (s->bits)
+			return p->data && load_bits(s, p->data, p->len, v);
 		if (!p->data || (uint32_t)s->off + s->len > p->len)
 			return false;
 		memcpy(v, p->data + s->off, s->len);
 		return true;
 	case QT_NFT_SRC_TH:
 		/* transport fields: the first fragment's header only */
+		if (s->bits)
+			return p->l4 && !p->frag_off &&
+			       load_bits(s, p->l4, p->l4_len, v);
 		if (!p->l4 || p->frag_off || (uint32_t)s->off + s->len > p->l4_len)
 			return false;
 		memcpy(v, p->l4 + s->off, s->len);

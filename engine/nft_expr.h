@@ -68,6 +68,10 @@ struct qt_nft_part {
 	uint8_t len;                /* bytes loaded */
 	int16_t tz_min;             /* meta day: the kernel's sys_tz
 				       (minutes west) at compile time */
+	/* a field of whole bytes: 0; else its bits, which start bitoff
+	 * bits into the byte at off (ip dscp, ip6 flowlabel) and are
+	 * loaded right-aligned into len bytes */
+	uint8_t bits, bitoff;
 };
 
 /* The field as a part; -1 when the engine cannot load it. */

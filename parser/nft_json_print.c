@@ -98,6 +98,7 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	switch (t->id) {
 	case NFT_T_INTEGER: case NFT_T_SERVICE: case NFT_T_MARK:
 	case NFT_T_INT16: case NFT_T_INT64:
+	case NFT_T_INT4: case NFT_T_INT20:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
 		return;
 	case NFT_T_RELTIME:
@@ -505,8 +506,99 @@ static void put_set_ref(const char *name, struct qt_buf *b)
 	qt_json_put_str(b, ref);
 }
 
+/* tcp flags as nft's JSON writes them: a flag's name, several as an
+ * array ({"|": [...]} in a set or a parenthesised mask), an exact
+ * value of more than one flag as its number */
+static void put_tcp_flags(uint8_t x, bool exact, bool pipe, struct qt_buf *b)
+{
+	const struct nft_dtype *t = nft_dtype_get(NFT_T_TCP_FLAG);
+	struct nft_val v = { 1, { x } };
+	bool several = x & (x - 1);
+	if (exact && (several || !x)) {
+		qt_buf_printf(b, "%u", x);
+		return;
+	}
+	if (!pipe || !several) {
+		put_value(t, &v, b);
+		return;
+	}
+	/* a | b | c: nft's binary expressions, nested from the left */
+	struct qt_buf text;
+	qt_buf_init(&text);
+	nft_val_print(t, &v, &text);
+	const char *names = qt_buf_str(&text);
+	unsigned n = 1;
+	for (const char *p = names; *p; p++)
+		n += *p == ',';
+	for (unsigned i = 1; i < n; i++)
+		qt_buf_puts(b, "{\"|\": [");
+	unsigned i = 0;
+	for (const char *p = names;; i++) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (i)
+			qt_buf_puts(b, ", ");
+		put_word(b, p, len);
+		if (i)
+			qt_buf_puts(b, "]}");
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	qt_buf_free(&text);
+}
+
+static void put_tcp_flags_match(const struct nft_stmt *s, struct qt_buf *b)
+{
+	uint8_t m = s->mask.len ? s->mask.b[s->mask.len - 1] : 0;
+	const struct nft_val *ev = s->nelems ? &s->elems[0].lo : NULL;
+	uint8_t v = ev && ev->len ? ev->b[ev->len - 1] : 0;
+	bool single = !s->braces && !s->set_name;
+	/* & FLAGS == 0 is "!", & FLAGS != 0 is "in" FLAGS */
+	bool test = s->bitop && single && !v && (s->op == NFT_OP_EQ ||
+						  s->op == NFT_OP_NE);
+	const char *op = !test ? ops[s->op] : s->op == NFT_OP_EQ ? "!" : "in";
+	qt_buf_puts(b, "{\"match\": {");
+	key_str(b, "op", op);
+	qt_buf_puts(b, ", ");
+	key(b, "left");
+	if (s->bitop && !test) {
+		qt_buf_printf(b, "{\"%s\": [", bitops[s->bitop]);
+		put_field(s->field, b);
+		qt_buf_puts(b, ", ");
+		put_tcp_flags(m, false, !single, b);
+		qt_buf_puts(b, "]}");
+	} else {
+		put_field(s->field, b);
+	}
+	qt_buf_puts(b, ", ");
+	key(b, "right");
+	if (s->set_name) {
+		put_set_ref(s->set_name, b);
+	} else if (s->braces) {
+		qt_buf_puts(b, "{\"set\": [");
+		for (unsigned i = 0; i < s->nelems; i++) {
+			const struct nft_val *e = &s->elems[i].lo;
+			if (i)
+				qt_buf_puts(b, ", ");
+			put_tcp_flags(e->b[e->len - 1], false, true, b);
+		}
+		qt_buf_puts(b, "]}");
+	} else if (test) {
+		put_tcp_flags(m, false, false, b);
+	} else {
+		put_tcp_flags(v, !s->bitop, false, b);
+	}
+	qt_buf_puts(b, "}}");
+}
+
 static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 {
+	if (s->lhs == NFT_L_FIELD && !s->ncat && !s->vmap &&
+	    s->field->type == NFT_T_TCP_FLAG) {
+		put_tcp_flags_match(s, b);
+		return;
+	}
 	const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
 		nft_dtype_get(s->field->type)
 	};
@@ -934,6 +1026,9 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			if (s->shift_op)
 				qt_buf_printf(b, ", %u]}", s->shift);
 		}
+		else if (s->field->type == NFT_T_TCP_FLAG)
+			put_tcp_flags(s->elems[0].lo.b[s->elems[0].lo.len - 1],
+				      false, true, b);
 		else
 			put_value(nft_dtype_get(s->field->type),
 				  &s->elems[0].lo, b);

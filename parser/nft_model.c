@@ -562,8 +562,22 @@ static void swap_parts(const struct nft_val *in, struct nft_val *out)
 	}
 }
 
+/* tcp flags are listed in the order of their bits read from the
+ * lowest, greatest first (fin | ack, fin, syn | ack, syn, rst, ...) */
+static bool cmp_flag_order;
+
+static uint8_t bit_reversed(uint8_t x)
+{
+	uint8_t r = 0;
+	for (int i = 0; i < 8; i++)
+		r = (uint8_t)(r << 1 | ((x >> i) & 1));
+	return r;
+}
+
 static int val_cmp(const struct nft_val *a, const struct nft_val *b)
 {
+	if (cmp_flag_order && a->len == 1 && b->len == 1)
+		return (int)bit_reversed(b->b[0]) - (int)bit_reversed(a->b[0]);
 	struct nft_val sa, sb;
 	if (cmp_swap) {
 		swap_parts(a, &sa);
@@ -618,6 +632,7 @@ void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
 		    unsigned *n)
 {
 	cmp_swap = NULL;
+	cmp_flag_order = t->id == NFT_T_TCP_FLAG;
 	sort_elems(t->host_order, e, n);
 }
 
@@ -636,6 +651,8 @@ static bool keeps_order(const struct nft_set *s)
 void nft_set_sort(const struct nft_set *s, struct nft_elem *e, unsigned *n)
 {
 	cmp_swap = swap_of(s);
+	cmp_flag_order = s->nktypes <= 1 && s->type &&
+			 s->type->id == NFT_T_TCP_FLAG;
 	if (!keeps_order(s))
 		sort_elems(set_host_order(s), e, n);
 	cmp_swap = NULL;
@@ -646,6 +663,8 @@ static struct nft_elem *set_lookup(const struct nft_set *s, unsigned upto,
 {
 	cmp_host_order = set_host_order(s);
 	cmp_swap = swap_of(s);
+	cmp_flag_order = s->nktypes <= 1 && s->type &&
+			 s->type->id == NFT_T_TCP_FLAG;
 	if (!upto)
 		return NULL;
 	if (!keeps_order(s))

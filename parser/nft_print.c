@@ -533,12 +533,101 @@ static const struct nft_dtype *anon_set_type(const struct nft_stmt *s,
 	return ty;
 }
 
+/* tcp flags as nft lists them: names joined by sep, what no name
+ * covers in hex; an exact value one name or hex */
+static void put_tcp_flags(uint8_t x, const char *sep, bool exact,
+			  struct qt_buf *b)
+{
+	const struct nft_dtype *t = nft_dtype_get(NFT_T_TCP_FLAG);
+	struct nft_val v = { 1, { x } };
+	struct qt_buf tmp;
+	qt_buf_init(&tmp);
+	nft_val_print(t, &v, &tmp);
+	const char *p = qt_buf_str(&tmp);
+	if (exact && (strchr(p, ',') || !x))
+		qt_buf_printf(b, "0x%02x", x);
+	else
+		for (; *p; p++) {
+			if (*p == ',')
+				qt_buf_puts(b, sep);
+			else
+				qt_buf_putc(b, *p);
+		}
+	qt_buf_free(&tmp);
+}
+
+/* FLAGS (any set: & FLAGS != 0), ! FLAGS (& FLAGS == 0), VALUE / MASK,
+ * & FLAG == FLAG of one flag, == VALUE, and sets of values */
+static void print_tcp_flags(const struct nft_stmt *s, struct qt_buf *b)
+{
+	uint8_t m = s->mask.len ? s->mask.b[s->mask.len - 1] : 0;
+	print_selector(s->field, b);
+	if (s->set_name || s->braces) {
+		if (s->bitop) {
+			qt_buf_puts(b, " & ");
+			bool one = m && !(m & (m - 1));
+			qt_buf_puts(b, one ? "" : "(");
+			put_tcp_flags(m, " | ", false, b);
+			qt_buf_puts(b, one ? "" : ")");
+			qt_buf_puts(b, s->op == NFT_OP_EQ ? " == " : " ");
+		} else {
+			qt_buf_puts(b, " ");
+		}
+		qt_buf_puts(b, s->op == NFT_OP_EQ ? "" : ops[s->op]);
+		if (s->set_name) {
+			qt_buf_printf(b, "@%s", s->set_name);
+			return;
+		}
+		qt_buf_puts(b, "{ ");
+		for (unsigned i = 0; i < s->nelems; i++) {
+			const struct nft_val *v = &s->elems[i].lo;
+			if (i)
+				qt_buf_puts(b, ", ");
+			put_tcp_flags(v->b[v->len - 1], " | ", false, b);
+		}
+		qt_buf_puts(b, " }");
+		return;
+	}
+	const struct nft_val *ev = &s->elems[0].lo;
+	uint8_t v = ev->len ? ev->b[ev->len - 1] : 0;
+	if (!s->bitop) {
+		qt_buf_puts(b, s->op == NFT_OP_EQ ? " == " : " ");
+		qt_buf_puts(b, ops[s->op]);
+		put_tcp_flags(v, ",", true, b);
+		return;
+	}
+	if (!v && (s->op == NFT_OP_EQ || s->op == NFT_OP_NE)) {
+		qt_buf_puts(b, s->op == NFT_OP_EQ ? " ! " : " ");
+		put_tcp_flags(m, ",", false, b);
+		return;
+	}
+	bool one = m && !(m & (m - 1));
+	if ((one && m == v) ||
+	    (s->op != NFT_OP_EQ && s->op != NFT_OP_NE)) {
+		qt_buf_puts(b, " & ");
+		put_tcp_flags(m, ",", false, b);
+		qt_buf_puts(b, s->op == NFT_OP_EQ ? " == " : " ");
+		qt_buf_puts(b, ops[s->op]);
+		put_tcp_flags(v, ",", false, b);
+		return;
+	}
+	qt_buf_puts(b, s->op == NFT_OP_NE ? " != " : " ");
+	put_tcp_flags(v, ",", false, b);
+	qt_buf_puts(b, " / ");
+	put_tcp_flags(m, ",", false, b);
+}
+
 static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		       const struct nft_print_opts *o, struct qt_buf *b)
 {
 	switch (s->kind) {
 	case NFT_S_MATCH: {
 		const struct nft_dtype *ty = field_type(s->field);
+		if (s->lhs == NFT_L_FIELD && !s->ncat && !s->vmap &&
+		    s->field->type == NFT_T_TCP_FLAG) {
+			print_tcp_flags(s, b);
+			return;
+		}
 		print_lhs(s, b);
 		if (s->lhs == NFT_L_FIB && !s->nelems && !s->set_name) {
 			qt_buf_puts(b, s->fib_exists ? " exists" : " missing");
@@ -646,6 +735,11 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 				qt_buf_printf(b, "%s %s %u", paren ? ")" : "",
 					      s->shift_op == 1 ? "<<" : ">>",
 					      s->shift);
+			return;
+		}
+		if (s->field->type == NFT_T_TCP_FLAG) {
+			const struct nft_val *v = &s->elems[0].lo;
+			put_tcp_flags(v->b[v->len - 1], " | ", false, b);
 			return;
 		}
 		nft_val_print(field_type(s->field), &s->elems[0].lo, b);

@@ -1131,6 +1131,115 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 	return 0;
 }
 
+/* The ICMP and ICMPv6 fields that exist in some message types only,
+ * and the compare of the type nft puts before them: a set of two (the
+ * echo types), which its listing shows, or one type, which it leaves
+ * out. */
+static const struct icmp_dep {
+	const char *proto, *name;
+	uint8_t type[2];
+	bool two;
+} icmp_deps[] = {
+	{ "icmp", "id", { 0, 8 }, true },
+	{ "icmp", "sequence", { 0, 8 }, true },
+	{ "icmp", "mtu", { 3, 0 }, false },
+	{ "icmp", "gateway", { 5, 0 }, false },
+	{ "icmpv6", "id", { 128, 129 }, true },
+	{ "icmpv6", "sequence", { 128, 129 }, true },
+	{ "icmpv6", "mtu", { 2, 0 }, false },
+	{ "icmpv6", "max-delay", { 130, 0 }, false },
+};
+
+static const struct icmp_dep *icmp_dep_of(const struct nft_stmt *s)
+{
+	if ((s->kind != NFT_S_MATCH && s->kind != NFT_S_SET_FIELD) ||
+	    s->lhs != NFT_L_FIELD || !s->field)
+		return NULL;
+	for (size_t i = 0; i < sizeof(icmp_deps) / sizeof(*icmp_deps); i++)
+		if (!strcmp(icmp_deps[i].proto, s->field->proto) &&
+		    !strcmp(icmp_deps[i].name, s->field->name))
+			return &icmp_deps[i];
+	return NULL;
+}
+
+/* Each such field gets its type compare, unless the rule compares the
+ * type before it (a compare with the one type it needs is then the
+ * dependency, and left out of the listing as nft leaves it out). */
+static void settle_icmp_deps(struct rule_build *rb)
+{
+	struct nft_rule *ru = &rb->rule;
+	for (unsigned i = 0; i < ru->n; i++) {
+		const struct icmp_dep *d = icmp_dep_of(&ru->stmts[i]);
+		if (!d)
+			continue;
+		bool typed = false;
+		for (unsigned k = 0; k < i; k++) {
+			struct nft_stmt *p = &ru->stmts[k];
+			if (p->kind != NFT_S_MATCH || p->lhs != NFT_L_FIELD ||
+			    strcmp(p->field->proto, d->proto) ||
+			    strcmp(p->field->name, "type"))
+				continue;
+			typed = true;
+			if (!d->two && single_eq(p) &&
+			    p->elems[0].lo.b[p->elems[0].lo.len - 1] == d->type[0])
+				p->hidden = true;
+		}
+		if (typed)
+			continue;
+		insert_dep(rb, i, "l4proto", 0, !d->two);
+		struct nft_stmt *t = &ru->stmts[i];
+		t->field = nft_field_find(d->proto, "type");
+		t->elems[0].lo.b[0] = d->type[0];
+		if (d->two) {
+			struct nft_elem e = t->elems[0];
+			e.lo.b[0] = d->type[1];
+			nr_push_elem(&t->elems, &t->nelems, &e);
+			t->braces = true;
+		}
+		i++;
+	}
+}
+
+/* An address and'ed with a mask of leading ones and compared with a
+ * value inside it is a prefix, as nft lists it: ip saddr & 255.255.0.0
+ * == 10.1.0.0 is ip saddr 10.1.0.0/16. */
+static void settle_masked_prefixes(struct rule_build *rb)
+{
+	struct nft_rule *ru = &rb->rule;
+	for (unsigned i = 0; i < ru->n; i++) {
+		struct nft_stmt *s = &ru->stmts[i];
+		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD ||
+		    s->ncat || s->bitop != NFT_BIT_AND || s->braces ||
+		    s->set_name || s->nelems != 1 || s->vmap ||
+		    s->elems[0].kind != NFT_E_VALUE ||
+		    (s->op != NFT_OP_EQ && s->op != NFT_OP_NE) ||
+		    !nft_dtype_get(s->field->type)->prefixable)
+			continue;
+		const struct nft_val *m = &s->mask, *v = &s->elems[0].lo;
+		if (m->len != v->len)
+			continue;
+		unsigned plen = 0, bits = (unsigned)m->len * 8u;
+		while (plen < bits && m->b[plen / 8] & (0x80u >> (plen % 8)))
+			plen++;
+		bool prefix = true;
+		for (unsigned k = plen; k < bits; k++)
+			if ((m->b[k / 8] | v->b[k / 8]) & (0x80u >> (k % 8)))
+				prefix = false;
+		if (!prefix)
+			continue;
+		struct nft_elem *e = &s->elems[0];
+		s->bitop = NFT_BIT_NONE;
+		if (plen == bits)
+			continue;
+		e->kind = NFT_E_PREFIX;
+		e->plen = (uint8_t)plen;
+		struct nft_val lo = e->lo;
+		nft_val_prefix(&lo, plen, false, &e->lo);
+		nft_val_prefix(&lo, plen, true, &e->hi);
+		s->bitop = NFT_BIT_NONE;
+	}
+}
+
 /* What nft's evaluation checks and what its listing leaves out: the
  * family of each header, protocols that contradict each other, the
  * dependencies the listing does not show, anonymous sets of one
@@ -1255,7 +1364,8 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		if (!single_eq(a) || !single_eq(b) ||
 		    strcmp(a->field->proto, b->field->proto) ||
 		    a->field->base == NFT_B_META || a->field->base == NFT_B_CT ||
-		    a->field->offset != b->field->offset + b->field->bits)
+		    a->field->offset != b->field->offset + b->field->bits ||
+		    a->field->bits % 8 || b->field->bits % 8)
 			continue;
 		struct nft_stmt tmp = *a;
 		*a = *b;
@@ -1265,11 +1375,15 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		rb->spans[i] = sp;
 		i = 0;
 	}
+	settle_icmp_deps(rb);
+	settle_masked_prefixes(rb);
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i];
+		/* nft takes statements after a verdict map: they run
+		 * when the map's verdict is continue */
 		bool terminal = s->kind == NFT_S_REJECT ||
-				(s->kind == NFT_S_VERDICT) || s->vmap;
+				(s->kind == NFT_S_VERDICT);
 		if (terminal && i + 1 < ru->n) {
 			struct mark m[2] = {
 				{ rb->spans[i].a, rb->spans[i].b, '~' },
@@ -1403,9 +1517,16 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 			if (nr_ct_settle(c, tb, rb, start, &f,
 					 !nr_at(c, ".") && !nr_at(c, "set")) < 0)
 				return -1;
-			if (nr_at(c, "set") && (f->type == NFT_T_MARK ||
-						meta_settable(f) ||
-						nft_ct_settable(f))) {
+			if (nr_at(c, "set") && (f->base == NFT_B_NETWORK ||
+						f->base == NFT_B_TRANSPORT)) {
+				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
+				s->field = f;
+				c->i++;
+				if (nr_parse_payload_set(c, s) < 0)
+					return -1;
+			} else if (nr_at(c, "set") && (f->type == NFT_T_MARK ||
+						       meta_settable(f) ||
+						       nft_ct_settable(f))) {
 				s = nr_add_stmt(rb, NFT_S_SET_FIELD, t);
 				s->field = f;
 				c->i++;

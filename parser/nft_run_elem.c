@@ -333,6 +333,25 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 				c.i++;
 				continue;
 			}
+			if (want == W_AFTER_KEY && nr_tok_is(t, "|") &&
+			    sh->nk == 1 && sh->kt[0]->id == NFT_T_TCP_FLAG &&
+			    e->kind == NFT_E_VALUE) {
+				/* tcp flags: syn | ack is one element */
+				struct nft_tok *f = nr_peek_at(&c, 1);
+				struct nft_elem more;
+				c.i++;
+				if (!f || (f->kind != NT_WORD &&
+					   f->kind != NT_STRING))
+					goto bad;
+				if (nr_parse_value_word(&c, f, sh->kt[0],
+							&more) < 0)
+					goto fail;
+				for (unsigned k = 0; k < e->lo.len &&
+				     k < more.lo.len; k++)
+					e->lo.b[k] |= more.lo.b[k];
+				c.i++;
+				continue;
+			}
 			if (want == W_AFTER_KEY) {
 				if (nr_tok_is(t, ".") && er.part < sh->nk) {
 					want = W_KEY;

@@ -560,6 +560,159 @@ int nr_parse_stmt_ext(struct cur *c, struct nft_table *tb,
 	return 0;
 }
 
+int nr_parse_payload_set(struct cur *c, struct nft_stmt *s)
+{
+	const struct nft_field *f = s->field;
+	struct nft_tok *v = nr_peek(c);
+	if (!v || (v->kind != NT_WORD && v->kind != NT_STRING))
+		return nr_unexpected(c, NULL);
+	struct nft_elem e;
+	if (nr_parse_value_word(c, v, nft_dtype_get(f->type), &e) < 0)
+		return -1;
+	if (e.kind != NFT_E_VALUE)
+		return nr_unexpected(c, NULL);
+	c->i++;
+	/* a bitmask's values: a,b,c or a | b | c (as it is listed) */
+	while (nft_dtype_get(f->type)->bitmask &&
+	       (nr_at(c, ",") || nr_at(c, "|"))) {
+		c->i++;
+		struct nft_tok *n = nr_peek(c);
+		struct nft_elem more;
+		if (!n)
+			return nr_unexpected(c, NULL);
+		if (nr_parse_value_word(c, n, nft_dtype_get(f->type), &more) < 0)
+			return -1;
+		for (unsigned i = 0; i < e.lo.len; i++)
+			e.lo.b[i] |= more.lo.b[i];
+		c->i++;
+	}
+	/* a number wider than the field: nft's range error */
+	if (f->bits < 64 && e.lo.len <= 8) {
+		uint64_t x = 0;
+		for (unsigned i = 0; i < e.lo.len; i++)
+			x = x << 8 | e.lo.b[i];
+		uint64_t max = (1ull << f->bits) - 1;
+		if (x > max)
+			return nr_error_tok(c->r, v, "Value %llu exceeds valid "
+					    "range 0-%llu", (unsigned long long)x,
+					    (unsigned long long)max);
+	}
+	nr_push_elem(&s->elems, &s->nelems, &e);
+	return 0;
+}
+
+/* tcp flags' operands: a flag, several joined by ',' or '|', in
+ * parentheses or not, or a number; or'ed into out (one byte) */
+static int parse_flag_expr(struct cur *c, const struct nft_dtype *ty,
+			   struct nft_val *out)
+{
+	bool paren = nr_at(c, "(");
+	c->i += paren;
+	memset(out, 0, sizeof(*out));
+	out->len = 1;
+	for (;;) {
+		struct nft_tok *v = nr_peek(c);
+		struct nft_elem e;
+		if (!v || (v->kind != NT_WORD && v->kind != NT_STRING))
+			return nr_unexpected(c, NULL);
+		if (nr_parse_value_word(c, v, ty, &e) < 0)
+			return -1;
+		if (e.kind != NFT_E_VALUE)
+			return nr_unexpected(c, NULL);
+		out->b[0] |= e.lo.b[e.lo.len - 1];
+		c->i++;
+		if (!nr_at(c, "|") && !nr_at(c, ","))
+			break;
+		c->i++;
+	}
+	if (paren) {
+		if (!nr_at(c, ")"))
+			return nr_unexpected(c, NULL);
+		c->i++;
+	}
+	return 0;
+}
+
+static bool op_word(struct cur *c, enum nft_op *op)
+{
+	static const char *const w[] = { "==", "!=", "<", ">", "<=", ">=" };
+	for (int i = 0; i < 6; i++)
+		if (nr_at(c, w[i])) {
+			*op = (enum nft_op)i;
+			return true;
+		}
+	return false;
+}
+
+int nr_parse_flags_match(struct cur *c, const struct nft_table *tb,
+			 struct nft_stmt *s, struct nft_loc sel_a,
+			 struct nft_loc sel_b)
+{
+	const struct nft_dtype *ty = nft_dtype_get(s->field->type);
+	struct nft_val v, m;
+	struct nft_elem e;
+	memset(&e, 0, sizeof(e));
+	e.kind = NFT_E_VALUE;
+	if (nr_at(c, "!")) {
+		/* ! FLAGS: none of them set */
+		struct nft_tok *bang = nr_peek(c);
+		c->i++;
+		unsigned at = c->i;
+		if (parse_flag_expr(c, ty, &m) < 0)
+			return -1;
+		if (s->bitop) {
+			/* located at the binary expression, as nft's */
+			struct mark mk[2] = {
+				{ c->it->toks[at].loc,
+				  nr_tok_end(&c->it->toks[c->i - 1]), '~' },
+				{ sel_a, sel_b, '^' },
+			};
+			(void)bang;
+			return nr_error_multi(c->r, mk, 2, "cannot combine "
+					      "negation with binary expression");
+		}
+		s->bitop = NFT_BIT_AND;
+		s->mask = m;
+		s->op = NFT_OP_EQ;
+		e.lo.len = 1;
+		nr_push_elem(&s->elems, &s->nelems, &e);
+		return 0;
+	}
+	unsigned start = c->i;
+	enum nft_op op = NFT_OP_EQ;
+	bool explicit_op = op_word(c, &op);
+	c->i += explicit_op;
+	struct nft_tok *t = nr_peek(c);
+	if (!t || t->kind == NT_GROUP || nr_tok_is(t, "@")) {
+		c->i = start;
+		return nr_parse_match(c, tb, s, sel_a, sel_b);
+	}
+	if (parse_flag_expr(c, ty, &v) < 0)
+		return -1;
+	s->op = op;
+	if (nr_at(c, "/")) {
+		/* VALUE / MASK: the flags of the mask, compared */
+		c->i++;
+		if (parse_flag_expr(c, ty, &m) < 0)
+			return -1;
+		s->bitop = NFT_BIT_AND;
+		s->mask = m;
+	} else if (!explicit_op && !s->bitop) {
+		/* FLAGS alone: any of them set */
+		s->bitop = NFT_BIT_AND;
+		s->mask = v;
+		s->op = NFT_OP_NE;
+		v.b[0] = 0;
+	}
+	/* a mask of every flag is none */
+	if (s->bitop == NFT_BIT_AND && s->mask.b[s->mask.len - 1] == 0xff &&
+	    s->mask.len == 1)
+		s->bitop = NFT_BIT_NONE;
+	e.lo = v;
+	nr_push_elem(&s->elems, &s->nelems, &e);
+	return 0;
+}
+
 static const char *const bitop_words[][2] = {
 	{ "", "" }, { "and", "&" }, { "or", "|" }, { "xor", "^" },
 };
@@ -574,6 +727,13 @@ int nr_parse_bitop(struct cur *c, struct nft_stmt *s,
 	if (!op)
 		return 0;
 	c->i++;
+	if (f->type == NFT_T_TCP_FLAG) {
+		/* & (fin | syn) */
+		if (parse_flag_expr(c, nft_dtype_get(f->type), &s->mask) < 0)
+			return -1;
+		s->bitop = (enum nft_bitop)op;
+		return 1;
+	}
 	struct nft_tok *v = nr_peek(c);
 	if (!v)
 		return nr_unexpected(c, NULL);
@@ -686,6 +846,9 @@ int nr_parse_rhs(struct cur *c, const struct nft_table *tb,
 	if (s->lhs != NFT_L_FIELD && !vmap && t && t->kind == NT_WORD &&
 	    nr_is_keyword(t->text))
 		return nr_unexpected(c, NULL);
+	if (!vmap && s->ncat == 0 && s->lhs == NFT_L_FIELD &&
+	    s->field->type == NFT_T_TCP_FLAG)
+		return nr_parse_flags_match(c, tb, s, sel_a, sel_b);
 	if (!vmap && s->ncat == 0)
 		return nr_parse_match(c, tb, s, sel_a, sel_b);
 	s->op = NFT_OP_EQ;

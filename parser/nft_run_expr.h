@@ -16,6 +16,15 @@ int nr_parse_stmt_ext(struct cur *c, struct nft_table *tb,
  * follows is no map (nothing read), 1 when read, -1 after an error. */
 int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 		       struct nft_stmt *s, unsigned at);
+/* FIELD set VALUE of a header field (after "set"): one value of the
+ * field's type and width, as nft's payload statement takes it. */
+int nr_parse_payload_set(struct cur *c, struct nft_stmt *s);
+/* The right side of a compare of tcp flags, as nft reads it: FLAGS
+ * (any set), ! FLAGS (none set), [op] VALUE / MASK, == VALUE (all
+ * flags as given); flags joined by ',' or '|'. */
+int nr_parse_flags_match(struct cur *c, const struct nft_table *tb,
+			 struct nft_stmt *s, struct nft_loc sel_a,
+			 struct nft_loc sel_b);
 int nr_parse_bitop(struct cur *c, struct nft_stmt *s,
 		   const struct nft_field *f);
 /* The right side of a match: vmap, a concatenation's set or values,

@@ -110,6 +110,21 @@ static const struct nft_sym ct_events[] = {
 	{ "mark", 128 }, { "seqadj", 256 }, { "secmark", 512 },
 	{ "label", 1024 }, { NULL, 0 },
 };
+/* RFC 2474, 2597, 3246, 5865, 8622 (lephb) */
+static const struct nft_sym dscps[] = {
+	{ "cs0", 0 }, { "cs1", 8 }, { "cs2", 16 }, { "cs3", 24 },
+	{ "cs4", 32 }, { "cs5", 40 }, { "cs6", 48 }, { "cs7", 56 },
+	{ "df", 0 }, { "be", 0 }, { "lephb", 1 },
+	{ "af11", 10 }, { "af12", 12 }, { "af13", 14 },
+	{ "af21", 18 }, { "af22", 20 }, { "af23", 22 },
+	{ "af31", 26 }, { "af32", 28 }, { "af33", 30 },
+	{ "af41", 34 }, { "af42", 36 }, { "af43", 38 },
+	{ "va", 44 }, { "ef", 46 }, { NULL, 0 },
+};
+static const struct nft_sym ecns[] = {
+	{ "not-ect", 0 }, { "ect1", 1 }, { "ect0", 2 }, { "ce", 3 },
+	{ NULL, 0 },
+};
 
 static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 	[NFT_T_INTEGER] = { NFT_T_INTEGER, "integer", 32, false, false, false, NULL,
@@ -189,6 +204,14 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 	 * proto-dst with: the type it gave the set's key */
 	[NFT_T_INVALID] = { NFT_T_INVALID, "invalid", 16, false, false, false,
 			    NULL, "invalid" },
+	[NFT_T_DSCP] = { NFT_T_DSCP, "dscp", 6, false, false, false, dscps,
+			 "Differentiated Services Code Point" },
+	[NFT_T_ECN] = { NFT_T_ECN, "ecn", 2, false, false, false, ecns,
+			"Explicit Congestion Notification" },
+	[NFT_T_INT4] = { NFT_T_INT4, "integer", 4, false, false, false, NULL,
+			 "integer" },
+	[NFT_T_INT20] = { NFT_T_INT20, "integer", 20, false, false, false,
+			  NULL, "integer" },
 };
 
 const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id)
@@ -210,16 +233,26 @@ const struct nft_dtype *nft_dtype_by_name(const char *name)
 #define ICMPV6 58
 #define SCTP 132
 #define DCCP 33
+#define UDPLITE 136
 
 /* proto, name, base, offset, bits, type, dependency, l4, short, bare */
 static const struct nft_field fields[] = {
+	{ "ip", "version", NFT_B_NETWORK, 0, 4, NFT_T_INT4, NFT_DEP_IPV4, 0, false, false },
+	{ "ip", "hdrlength", NFT_B_NETWORK, 4, 4, NFT_T_INT4, NFT_DEP_IPV4, 0, false, false },
+	{ "ip", "dscp", NFT_B_NETWORK, 8, 6, NFT_T_DSCP, NFT_DEP_IPV4, 0, false, false },
+	{ "ip", "ecn", NFT_B_NETWORK, 14, 2, NFT_T_ECN, NFT_DEP_IPV4, 0, false, false },
 	{ "ip", "length", NFT_B_NETWORK, 16, 16, NFT_T_INTEGER, NFT_DEP_IPV4, 0, false, false },
 	{ "ip", "id", NFT_B_NETWORK, 32, 16, NFT_T_INTEGER, NFT_DEP_IPV4, 0, false, false },
+	{ "ip", "frag-off", NFT_B_NETWORK, 48, 16, NFT_T_INTEGER, NFT_DEP_IPV4, 0, false, false },
 	{ "ip", "ttl", NFT_B_NETWORK, 64, 8, NFT_T_INTEGER, NFT_DEP_IPV4, 0, false, false },
 	{ "ip", "protocol", NFT_B_NETWORK, 72, 8, NFT_T_PROTO, NFT_DEP_IPV4, 0, false, false },
 	{ "ip", "checksum", NFT_B_NETWORK, 80, 16, NFT_T_INTEGER, NFT_DEP_IPV4, 0, false, false },
 	{ "ip", "saddr", NFT_B_NETWORK, 96, 32, NFT_T_IPV4, NFT_DEP_IPV4, 0, false, false },
 	{ "ip", "daddr", NFT_B_NETWORK, 128, 32, NFT_T_IPV4, NFT_DEP_IPV4, 0, false, false },
+	{ "ip6", "version", NFT_B_NETWORK, 0, 4, NFT_T_INT4, NFT_DEP_IPV6, 0, false, false },
+	{ "ip6", "dscp", NFT_B_NETWORK, 4, 6, NFT_T_DSCP, NFT_DEP_IPV6, 0, false, false },
+	{ "ip6", "ecn", NFT_B_NETWORK, 10, 2, NFT_T_ECN, NFT_DEP_IPV6, 0, false, false },
+	{ "ip6", "flowlabel", NFT_B_NETWORK, 12, 20, NFT_T_INT20, NFT_DEP_IPV6, 0, false, false },
 	{ "ip6", "length", NFT_B_NETWORK, 32, 16, NFT_T_INTEGER, NFT_DEP_IPV6, 0, false, false },
 	{ "ip6", "nexthdr", NFT_B_NETWORK, 48, 8, NFT_T_PROTO, NFT_DEP_IPV6, 0, false, false },
 	{ "ip6", "hoplimit", NFT_B_NETWORK, 56, 8, NFT_T_INTEGER, NFT_DEP_IPV6, 0, false, false },
@@ -229,6 +262,8 @@ static const struct nft_field fields[] = {
 	{ "tcp", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_L4, TCP, false, false },
 	{ "tcp", "sequence", NFT_B_TRANSPORT, 32, 32, NFT_T_INTEGER, NFT_DEP_L4, TCP, false, false },
 	{ "tcp", "ackseq", NFT_B_TRANSPORT, 64, 32, NFT_T_INTEGER, NFT_DEP_L4, TCP, false, false },
+	{ "tcp", "doff", NFT_B_TRANSPORT, 96, 4, NFT_T_INT4, NFT_DEP_L4, TCP, false, false },
+	{ "tcp", "reserved", NFT_B_TRANSPORT, 100, 4, NFT_T_INT4, NFT_DEP_L4, TCP, false, false },
 	{ "tcp", "flags", NFT_B_TRANSPORT, 104, 8, NFT_T_TCP_FLAG, NFT_DEP_L4, TCP, false, false },
 	{ "tcp", "window", NFT_B_TRANSPORT, 112, 16, NFT_T_INTEGER, NFT_DEP_L4, TCP, false, false },
 	{ "tcp", "checksum", NFT_B_TRANSPORT, 128, 16, NFT_T_INTEGER, NFT_DEP_L4, TCP, false, false },
@@ -237,8 +272,14 @@ static const struct nft_field fields[] = {
 	{ "udp", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_L4, UDP, false, false },
 	{ "udp", "length", NFT_B_TRANSPORT, 32, 16, NFT_T_INTEGER, NFT_DEP_L4, UDP, false, false },
 	{ "udp", "checksum", NFT_B_TRANSPORT, 48, 16, NFT_T_INTEGER, NFT_DEP_L4, UDP, false, false },
+	{ "udplite", "sport", NFT_B_TRANSPORT, 0, 16, NFT_T_SERVICE, NFT_DEP_L4, UDPLITE, false, false },
+	{ "udplite", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_L4, UDPLITE, false, false },
+	{ "udplite", "csumcov", NFT_B_TRANSPORT, 32, 16, NFT_T_INTEGER, NFT_DEP_L4, UDPLITE, false, false },
+	{ "udplite", "checksum", NFT_B_TRANSPORT, 48, 16, NFT_T_INTEGER, NFT_DEP_L4, UDPLITE, false, false },
 	{ "sctp", "sport", NFT_B_TRANSPORT, 0, 16, NFT_T_SERVICE, NFT_DEP_L4, SCTP, false, false },
 	{ "sctp", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_L4, SCTP, false, false },
+	{ "sctp", "vtag", NFT_B_TRANSPORT, 32, 32, NFT_T_INTEGER, NFT_DEP_L4, SCTP, false, false },
+	{ "sctp", "checksum", NFT_B_TRANSPORT, 64, 32, NFT_T_INTEGER, NFT_DEP_L4, SCTP, false, false },
 	{ "dccp", "sport", NFT_B_TRANSPORT, 0, 16, NFT_T_SERVICE, NFT_DEP_L4, DCCP, false, false },
 	{ "dccp", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_L4, DCCP, false, false },
 	{ "icmp", "type", NFT_B_TRANSPORT, 0, 8, NFT_T_ICMP_TYPE, NFT_DEP_L4, ICMP, false, false },
@@ -246,9 +287,15 @@ static const struct nft_field fields[] = {
 	{ "icmp", "checksum", NFT_B_TRANSPORT, 16, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "id", NFT_B_TRANSPORT, 32, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "sequence", NFT_B_TRANSPORT, 48, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
+	{ "icmp", "gateway", NFT_B_TRANSPORT, 32, 32, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
+	{ "icmp", "mtu", NFT_B_TRANSPORT, 48, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
 	{ "icmpv6", "type", NFT_B_TRANSPORT, 0, 8, NFT_T_ICMPV6_TYPE, NFT_DEP_L4, ICMPV6, false, false },
 	{ "icmpv6", "code", NFT_B_TRANSPORT, 8, 8, NFT_T_ICMPV6_CODE, NFT_DEP_L4, ICMPV6, false, false },
 	{ "icmpv6", "checksum", NFT_B_TRANSPORT, 16, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMPV6, false, false },
+	{ "icmpv6", "mtu", NFT_B_TRANSPORT, 32, 32, NFT_T_INTEGER, NFT_DEP_L4, ICMPV6, false, false },
+	{ "icmpv6", "max-delay", NFT_B_TRANSPORT, 32, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMPV6, false, false },
+	{ "icmpv6", "id", NFT_B_TRANSPORT, 32, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMPV6, false, false },
+	{ "icmpv6", "sequence", NFT_B_TRANSPORT, 48, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMPV6, false, false },
 	{ "th", "sport", NFT_B_TRANSPORT, 0, 16, NFT_T_SERVICE, NFT_DEP_NONE, 0, false, false },
 	{ "th", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_NONE, 0, false, false },
 	{ "meta", "l4proto", NFT_B_META, 0, 8, NFT_T_PROTO, NFT_DEP_NONE, 0, false, false },
@@ -310,8 +357,19 @@ bool nft_field_proto_known(const char *proto)
 	return false;
 }
 
+/* the protocols nft's grammar names itself, whatever /etc/protocols
+ * calls them (comp is ipcomp there, icmpv6 ipv6-icmp) */
+static const struct nft_sym proto_keywords[] = {
+	{ "icmp", 1 }, { "igmp", 2 }, { "tcp", 6 }, { "udp", 17 },
+	{ "dccp", 33 }, { "esp", 50 }, { "ah", 51 }, { "icmpv6", 58 },
+	{ "comp", 108 }, { "sctp", 132 }, { "udplite", 136 }, { NULL, 0 },
+};
+
 int nft_proto_number(const char *name)
 {
+	for (const struct nft_sym *k = proto_keywords; k->name; k++)
+		if (!strcmp(k->name, name))
+			return (int)k->value;
 	char *end;
 	errno = 0;
 	unsigned long n = strtoul(name, &end, 0);
@@ -663,6 +721,14 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 		v->len = v6 ? 16 : 4;
 		if (inet_pton(v6 ? AF_INET6 : AF_INET, w, v->b) == 1)
 			return 0;
+		/* a number is an address too (0xff: 0.0.0.255), as the
+		 * resolver reads it */
+		struct in_addr a4;
+		if (!v6 && *w >= '0' && *w <= '9' && !strchr(w, '.') &&
+		    inet_aton(w, &a4)) {
+			memcpy(v->b, &a4, 4);
+			return 0;
+		}
 		/* the resolver nft asks for one family finds the
 		 * other's address and says so */
 		if (inet_pton(v6 ? AF_INET : AF_INET6, w, other) == 1)
@@ -718,6 +784,10 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 	}
 	case NFT_T_PROTO: {
 		int p = nft_proto_number(w);
+		if (p < 0 && parse_number(w, UINT64_MAX, &n, t, err) == 0) {
+			qt_buf_printf(err, "Protocol out of range");
+			return -1;
+		}
 		if (p < 0) {
 			qt_buf_printf(err, "Could not resolve protocol name");
 			return -1;
@@ -925,7 +995,11 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 			qt_buf_puts(b, s->name);
 			return;
 		}
-	qt_buf_printf(b, "%" PRIu64, x);
+	/* nft prints the values of a byte without a name in hex */
+	if (t->id == NFT_T_DSCP || t->id == NFT_T_ECN)
+		qt_buf_printf(b, "0x%02" PRIx64, x);
+	else
+		qt_buf_printf(b, "%" PRIu64, x);
 }
 
 void nft_val_print_range_end(const struct nft_dtype *t,

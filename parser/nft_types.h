@@ -44,6 +44,8 @@ enum nft_dtype_id {
 	 * ms), event bits, labels, helper name, 16- and 64-bit numbers */
 	NFT_T_CTDIR, NFT_T_RELTIME, NFT_T_CTEVENT, NFT_T_CTLABEL,
 	NFT_T_CTHELPER, NFT_T_INT16, NFT_T_INT64, NFT_T_INVALID,
+	/* header fields narrower than a byte or than their integer */
+	NFT_T_DSCP, NFT_T_ECN, NFT_T_INT4, NFT_T_INT20,
 	NFT_T_NTYPES
 };
 

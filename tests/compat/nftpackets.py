@@ -62,6 +62,7 @@ NCASES = int(NCASES)
 VERBOSE = os.environ.get("QT_PDIFF_VERBOSE") == "1"
 XCASES = int(os.environ.get("XCASES", "48"))
 CTCASES = int(os.environ.get("CTCASES", "32"))
+PCASES = int(os.environ.get("PCASES", "24"))
 
 CMAC = "02:00:00:00:01:02"
 F0MAC = "02:00:00:00:01:01"
@@ -118,8 +119,9 @@ def arrivals():
     res = []
     for s, f in ((S1, FW1), (S2, FW2)):
         seen = {}
-        for where, ns in (("server", s), ("fw", f)):
-            out = run(ns, ["nft", "list", "set", "ip", "pdobs", "seen"])[1]
+        for where, ns, st in (("server", s, "seen"), ("fw", f, "seen"),
+                              ("server-invalid", s, "bad")):
+            out = run(ns, ["nft", "list", "set", "ip", "pdobs", st])[1]
             body = out.split("elements", 1)[1] if "elements" in out else ""
             for a, b in SET_ELEM.findall(body):
                 seen.setdefault(int(a), set()).add((where, int(b, 0)))
@@ -130,6 +132,8 @@ def arrivals():
 def flush_arrivals():
     for ns in (S1, S2, FW1, FW2):
         run(ns, ["nft", "flush", "set", "ip", "pdobs", "seen"])
+    for ns in (S1, S2):
+        run(ns, ["nft", "flush", "set", "ip", "pdobs", "bad"])
 
 
 # ---- generation -------------------------------------------------------------
@@ -338,7 +342,7 @@ def gen_xrule(r, fam, hook):
     verdict = r.choice(["accept", "drop", "jump u0", "goto u1", ""])
     kinds = ["cset", "nset", "iset", "svc", "nodeport", "vmap", "l4vmap",
              "bitwise", "ctbits", "numgen_inc", "numgen_random", "jhash",
-             "mapset"]
+             "mapset", "hdr", "pset"]
     if fam == "ip" and hook in ("prerouting", "input", "forward"):
         kinds += ["fib", "fib", "fib"]
     k = r.choice(kinds)
@@ -395,6 +399,32 @@ def gen_xrule(r, fam, hook):
             "meta mark & 0x00004000 != 0x00000000 counter %s" % verdict,
             "meta mark & 0x000000f0 { 0x00000010, 0x00000050 } counter %s" % verdict,
         ]), []
+    if k == "hdr":
+        # header fields narrower than a byte, and verdict maps on them
+        return r.choice([
+            ("ip version 4 ip hdrlength 5 ip dscp cs0 ip ecn not-ect counter %s" % verdict, []),
+            ("ip dscp != cs0 counter %s" % (verdict or "drop"), []),
+            ("ip hdrlength vmap { 0-4 : drop, 5 : continue, 6 : accept } counter", []),
+            ("tcp doff 5 tcp flags syn counter %s" % verdict, []),
+            ("tcp doff != 5 counter drop", []),
+            ("tcp flags == syn counter %s" % verdict, []),
+            ("tcp flags != syn counter", []),
+            ("tcp flags ! fin,rst tcp flags != syn / syn,ack counter %s" % verdict, []),
+            ("tcp flags { syn, syn | ack } counter", []),
+            ("ip frag-off 0 icmp type echo-request counter %s" % verdict, []),
+        ])
+    if k == "pset":
+        # payload statements: the server's observer records the new
+        # frag-off, and its kernel drops a packet whose IPv4 header
+        # checksum the rewrite broke
+        return r.choice([
+            ("ip ttl set 9 ip dscp set af23 ip frag-off set 0x4000 counter", []),
+            ("ip ecn set ect0 ip frag-off set 0x4000 ip ttl set 200 counter", []),
+            ("tcp dport set 8080 ip frag-off set 0x4000 counter", []),
+            ("udp sport set 53 ip frag-off set 0x4000 counter", []),
+            ("tcp flags set syn counter", []),
+            ("ip dscp af23 ip ttl 9 counter", []),
+        ])
     if k == "mapset":
         el = ["%s : 0x%08x" % (a, r.choice([1, 5, 0x4000, 0x10]))
               for a in pick(r, SRC_POOL, 1, 3)]
@@ -546,6 +576,48 @@ def gen_ctbatch(r, bno):
     return "\n".join(lines) + "\n", [(fam, name)], None, "%s/%s:%s/%s ct" % (fam, name, hook, pol)
 
 
+PSETS = [
+    "ip dscp set af23 ip ttl set 9 ip frag-off set 0x4000",
+    "ip ecn set ect0 ip frag-off set 0x4000",
+    "ip hdrlength 5 ip frag-off set 0x4000 ip id set 0x0101",
+    "tcp dport set 8080 ip frag-off set 0x4000",
+    "tcp flags set syn ip frag-off set 0x4000",
+    "tcp sequence set 12345 tcp window set 7",
+    "udp sport set 53 ip frag-off set 0x4000",
+    "udp checksum set 0",
+    "icmp id set 77 ip frag-off set 0x4000",
+    "ip saddr set 10.0.1.77 ip frag-off set 0x4000",
+    "ip daddr set 10.0.2.77",
+    "ip dscp cs0 ip dscp set cs1",
+]
+
+
+PMATCH = [
+    "tcp flags == syn", "tcp flags != syn", "tcp flags syn",
+    "tcp flags ! fin,rst", "tcp flags != syn / syn,ack",
+    "tcp flags syn,ack / syn,ack", "tcp flags { syn, syn | ack }",
+    "tcp flags & (syn | ack) == syn", "tcp doff 5", "ip hdrlength 5",
+    "ip version 4", "ip ecn not-ect", "ip frag-off 0",
+    "icmp type echo-request icmp id 9", "icmp id != 0",
+]
+
+
+def gen_pbatch(r, bno):
+    """Payload statements on packets that go on to the server."""
+    fam = "ip" if r.random() < 0.6 else "inet"
+    name = "p%d" % bno
+    hook = r.choice(["prerouting", "forward"])
+    rules = [r.choice(PMATCH) + " counter" for _ in range(r.randint(1, 3))]
+    rules += [r.choice(PSETS) + " counter" for _ in range(r.randint(1, 3))]
+    rules.append("ip dscp vmap { cs1 : continue, af23 : continue } counter")
+    lines = ["table %s %s {" % (fam, name), "	chain c0 {",
+             "		type filter hook %s priority %d; policy accept;"
+             % (hook, r.choice([-10, 0, 10]))]
+    lines += ["		" + x for x in rules]
+    lines += ["	}", "}"]
+    return "\n".join(lines) + "\n", [(fam, name)], None, "%s/%s:%s p" % (fam, name, hook)
+
+
 def gen_spec(r):
     local = r.random() < 0.35
     s = {"src": "10.0.1.2" if r.random() < 0.6 else r.choice(SRC_POOL),
@@ -612,10 +684,16 @@ def main():
     ipid = 1
     bno = 0
     t0 = time.time()
-    while passed + failed < NCASES + XCASES + CTCASES:
+    while passed + failed < NCASES + XCASES + CTCASES + PCASES:
         bno += 1
         xphase = passed + failed >= NCASES
-        if passed + failed >= NCASES + XCASES:
+        ctphase = passed + failed >= NCASES + XCASES
+        pphase = passed + failed >= NCASES + XCASES + CTCASES
+        if pphase:
+            text, tables, iptxt, desc = gen_pbatch(r, bno)
+            ncase = min(r.randint(6, 10),
+                        NCASES + XCASES + CTCASES + PCASES - passed - failed)
+        elif ctphase:
             text, tables, iptxt, desc = gen_ctbatch(r, bno)
             ncase = min(r.randint(6, 10),
                         NCASES + XCASES + CTCASES - passed - failed)
@@ -627,7 +705,10 @@ def main():
             ncase = min(r.randint(6, 10), NCASES - passed - failed)
         specs = [gen_spec(r) for _ in range(ncase)]
         for s in specs:
-            if xphase:
+            if pphase:
+                s["frag"] = None
+                s["dst"] = r.choice(FWD_DST)
+            elif xphase:
                 # numgen inc counts each frame: whole packets only;
                 # and now and then the broadcast address of fw's link
                 s["frag"] = None

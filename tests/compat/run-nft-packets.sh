@@ -14,8 +14,13 @@
 # batch's tables with their counters (and iptables -L -v -n -x). Then
 # XCASES=N (default 48) cases of batches of concatenations, verdict
 # maps, bitwise operations, numgen, jhash and fib (nftpackets.py's
-# gen_xbatch), and CTCASES=N (default 32) of ct's keys (gen_ctbatch).
-# One line per failing case; ends with "N passed, N failed".
+# gen_xbatch), CTCASES=N (default 32) of ct's keys (gen_ctbatch), then
+# PCASES=N (default 24) cases of payload statements (ip dscp set, tcp
+# dport set, ...) on packets the firewall forwards: the server's
+# observers record the rewritten frag-off, its kernel drops a packet
+# whose IPv4 header checksum is wrong, and its conntrack (set "bad")
+# names one whose transport checksum is. One line per failing case;
+# ends with "N passed, N failed".
 #
 # Observers as in run-packets.sh (nft table pdobs of the kernel, outside
 # anything judged).
@@ -47,10 +52,22 @@ twin() {
 			sysctl -qw net.ipv4.conf.$i.accept_local=0
 		done
 		sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0' || return 1
+	# the server's kernel verifies transport checksums: no receive
+	# checksum offload on its link (veth marks a packet's checksum
+	# verified when it is on), set with ethtool's ETHTOOL_SRXCSUM
+	ip netns exec "$s" "$py" - qts0 <<'PY' || return 1
+import ctypes, fcntl, socket, struct, sys
+val = ctypes.create_string_buffer(struct.pack("II", 0x15, 0))
+ifr = struct.pack("16sP", sys.argv[1].encode(), ctypes.addressof(val))
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+fcntl.ioctl(sock.fileno(), 0x8946, ifr)
+PY
 	ip netns exec "$s" nft -f - <<'NFT' || return 1
 table ip pdobs {
 	set seen { typeof ip id . ip frag-off; flags dynamic; size 65535; }
-	chain pre { type filter hook prerouting priority -500; policy drop; update @seen { ip id . ip frag-off }; }
+	set bad { typeof ip id . ip frag-off; flags dynamic; size 65535; }
+	chain pre { type filter hook prerouting priority -500; policy accept; update @seen { ip id . ip frag-off }; }
+	chain ck { type filter hook prerouting priority -150; policy drop; ct state invalid update @bad { ip id . ip frag-off }; }
 	chain out { type filter hook output priority -500; policy drop; }
 }
 NFT
@@ -74,7 +91,7 @@ twin 2 || die "cannot build the qtables twin"
 qt_daemon "$FW2" --no-state --no-syslog || die "qtablesd did not start"
 twin_qt_wait "$FW2"
 
-echo "run-nft-packets: seed $seed, $ncases cases, ${XCASES:-48} of maps, numgen, jhash, fib and bitwise and ${CTCASES:-32} of ct's keys"
+echo "run-nft-packets: seed $seed, $ncases cases, ${XCASES:-48} of maps, numgen, jhash, fib and bitwise, ${CTCASES:-32} of ct's keys, ${PCASES:-24} of payload statements"
 "$py" "$here/nftpackets.py" "$seed" "$ncases" "$FW1" "$FW2" "$C1" "$C2" "$S1" "$S2" "$QT_BUILD"
 rc=$?
 echo "run-nft-packets: $(( $(date +%s) - start ))s" >&2
