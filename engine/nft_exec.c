@@ -446,6 +446,7 @@ enum skind {
 	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_X, CS_MARK_SET_X,
 	CS_CTMARK_SET_X,
 	CS_SET_UPDATE,
+	CS_NAT_MAP,                 /* a nat statement's map: x, nat */
 	CS_NOP                      /* does nothing in this family */
 };
 
@@ -480,6 +481,8 @@ struct cstmt {
 	/* a dynamic set: looked up (match) or changed (set update) */
 	struct qt_dynset *dyn;
 	struct qt_dynset_op *dop;
+	/* a nat map: the range of each element x finds */
+	struct qt_nat_range *nat;
 };
 
 struct crule {
@@ -709,6 +712,26 @@ static int compile_set_update(struct qt_nft_prog *p, struct cstmt *cs,
 	return 0;
 }
 
+/* dnat to KEY map { KEY : ADDR [. PORT] }: the key's lookup and each
+ * element's range (engine/nft_nat.h); nothing in the family its values
+ * are not of. slot: the rule's word numgen inc counts in. */
+static int compile_nat_map(struct cstmt *cs, const struct nft_stmt *s,
+			   const struct nft_table *t, uint64_t *slot,
+			   uint8_t family, struct qt_buf *err)
+{
+	const struct nft_elem *el = NULL;
+	unsigned n = 0;
+	cs->x = qt_nft_x_compile_index(s, t, slot, family, &el, &n, err);
+	if (!cs->x)
+		return -1;
+	int rc = qt_nft_nat_map_ranges(s, t, cs->ext, family, el, n,
+				       &cs->nat, err);
+	if (rc < 0)
+		return -1;
+	cs->kind = rc ? CS_NOP : CS_NAT_MAP;
+	return 0;
+}
+
 static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			const struct nft_rule *r, const struct nft_table *t,
 			const struct nft_chain *c, uint8_t family,
@@ -854,6 +877,14 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			 * other family of an inet table */
 			cs->kind = rt->run[i].in.ext ? CS_EXT_TARGET : CS_NOP;
 			cs->ext = &rt->run[i].in;
+			if (s->nat_map && cs->ext->ext &&
+			    compile_nat_map(cs, s, t, &rt->cnt[i].pkts, family,
+					    err) < 0)
+				return where(t, c, err);
+			if (cs->x && qt_nft_x_uses_ct(cs->x))
+				p->uses_ct = true;
+			if (cs->x && qt_nft_x_uses_pkttype(cs->x))
+				p->wants_l2 = true;
 			break;
 		default:
 			qt_buf_printf(err, "Error: qtables cannot run this "
@@ -1187,6 +1218,7 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 				free(cr->s[si].el);
 				qt_nft_x_free(cr->s[si].x);
 				free(cr->s[si].dop);
+				free(cr->s[si].nat);
 			}
 			free(cr->s);
 		}
@@ -1337,6 +1369,19 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			break;
 		case CS_EXT_TARGET: {
 			int v = s->ext->ext->target(s->ext, ev);
+			if (v == QT_XT_DROP)
+				return R_DROP;
+			if (v == QT_XT_ACCEPT)
+				return R_ACCEPT;
+			break;
+		}
+		case CS_NAT_MAP: {
+			int32_t k = qt_nft_x_index(s->x, ev);
+			if (k < 0)
+				return R_NEXT;
+			struct qt_ext_inst in = *s->ext;
+			in.data = &s->nat[k];
+			int v = in.ext->target(&in, ev);
 			if (v == QT_XT_DROP)
 				return R_DROP;
 			if (v == QT_XT_ACCEPT)

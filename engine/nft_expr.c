@@ -885,3 +885,94 @@ bool qt_nft_xset_value(const struct qt_nft_xset *x, const struct qt_eval *ev,
 	*out = a;
 	return true;
 }
+
+/* ---- the element a key finds: nat maps ---- */
+
+struct qt_nft_x *qt_nft_x_compile_index(const struct nft_stmt *s,
+					const struct nft_table *t,
+					uint64_t *slot, uint8_t family,
+					const struct nft_elem **elems,
+					unsigned *nelems, struct qt_buf *err)
+{
+	struct qt_nft_x *x = calloc(1, sizeof(*x));
+	struct qt_nft_lkey *keys = NULL;
+	if (!x) {
+		refuse(err, "this: out of memory");
+		return NULL;
+	}
+	if (compile_key(x, s, slot, family, err) < 0)
+		goto fail;
+	if (x->kind != K_FIELDS && x->kind != K_NUMGEN_INC &&
+	    x->kind != K_NUMGEN_RANDOM && x->kind != K_JHASH) {
+		refuse(err, "this key in a map");
+		goto fail;
+	}
+	const struct nft_elem *el = s->elems;
+	unsigned nel = s->nelems;
+	if (s->set_name) {
+		const struct nft_set *set = find_set(t, s->set_name);
+		if (!set) {
+			refuse(err, "a lookup in a map that is not there");
+			goto fail;
+		}
+		/* elements packets add or that expire are not in the
+		 * commit's copy: refused rather than judged by it */
+		if ((set->flags & NFT_SET_TIMEOUT) || qt_dynset_wanted(t, set)) {
+			refuse(err, "a map that packets fill or whose "
+			       "elements expire in this lookup yet");
+			goto fail;
+		}
+		if (!set->map || !set->data_type) {
+			refuse(err, "a map of no values");
+			goto fail;
+		}
+		el = set->elems;
+		nel = set->nelems;
+	}
+	bool name = s->field && s->field->type == NFT_T_IFNAME &&
+		    x->kind == K_FIELDS && x->nparts == 1;
+	keys = calloc(nel ? nel : 1, sizeof(*keys));
+	if (!keys) {
+		refuse(err, "this map: out of memory");
+		goto fail;
+	}
+	for (unsigned i = 0; i < nel; i++) {
+		if (name && el[i].lo.len > x->klen) {
+			refuse(err, "an interface name this long");
+			goto fail;
+		}
+		elem_key(x, &el[i], name, &keys[i]);
+		if (name && is_wildcard(keys[i].lo)) {
+			refuse(err, "interface wildcards in a map");
+			goto fail;
+		}
+	}
+	uint8_t plens[NFT_CONCAT_MAX];
+	for (unsigned i = 0; i < x->nparts; i++)
+		plens[i] = (uint8_t)(i + 1 < x->nparts
+				     ? x->poff[i + 1] - x->poff[i]
+				     : x->klen - x->poff[i]);
+	bool concat = x->kind == K_FIELDS && x->nparts > 1;
+	x->lk = qt_nft_lookup_build(x->klen, keys, nel, concat ? plens : NULL,
+				    concat ? x->nparts : 0, false);
+	if (!x->lk) {
+		refuse(err, "this map: out of memory");
+		goto fail;
+	}
+	free(keys);
+	*elems = el;
+	*nelems = nel;
+	return x;
+fail:
+	free(keys);
+	qt_nft_x_free(x);
+	return NULL;
+}
+
+int32_t qt_nft_x_index(const struct qt_nft_x *x, const struct qt_eval *ev)
+{
+	uint8_t key[NFT_VAL_MAX];
+	if (!load_key(x, ev, key))
+		return -1;
+	return qt_nft_lookup_find(x->lk, key);
+}

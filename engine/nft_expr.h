@@ -121,6 +121,22 @@ struct qt_nft_x *qt_nft_x_compile_map(const struct nft_stmt *s,
 bool qt_nft_x_value(const struct qt_nft_x *x, const struct qt_eval *ev,
 		    uint32_t *out);
 
+/* ---- the element a key finds (nat maps: dnat to KEY map { ... }) ---- */
+
+/* s's key (its field and concatenation, numgen or jhash) and its
+ * elements (anonymous, or the named map's as they are at this commit:
+ * *elems and *nelems, the array the answers index). NULL with
+ * "Error: ...; " in err when the engine cannot run it. Free with
+ * qt_nft_x_free. */
+struct qt_nft_x *qt_nft_x_compile_index(const struct nft_stmt *s,
+					const struct nft_table *t,
+					uint64_t *slot, uint8_t family,
+					const struct nft_elem **elems,
+					unsigned *nelems, struct qt_buf *err);
+/* The index of the element the packet's key finds, or -1 (no such
+ * field or no such key: the kernel's lookup breaks the rule then). */
+int32_t qt_nft_x_index(const struct qt_nft_x *x, const struct qt_eval *ev);
+
 /* ---- mark and ct mark set from a field with a bitwise operation ---- */
 
 struct qt_nft_xset {

@@ -60,6 +60,11 @@ struct nft_elem {
 	enum nft_verdict verdict;
 	char *chain;                 /* jump/goto */
 	struct nft_val data;
+	/* a nat map's value holding ranges (an address prefix or range,
+	 * a port range): data the low ends, data_hi the high ones, in
+	 * the same layout */
+	bool data_range;
+	struct nft_val data_hi;
 };
 
 /* Deep copies and frees of element arrays (their strings). */

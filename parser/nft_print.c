@@ -114,6 +114,21 @@ static void print_elem_stmts(bool counter, uint64_t pk, uint64_t by,
 		qt_buf_printf(b, " ct count %s%u", cover ? "over " : "", n);
 }
 
+/* A part of a nat map's value (len bytes at off): a value, a prefix
+ * or a range, as nft lists an interval's data. */
+static void print_data_part(const struct nft_dtype *t,
+			    const struct nft_elem *e, unsigned off,
+			    unsigned len, struct qt_buf *b)
+{
+	struct nft_elem p;
+	memset(&p, 0, sizeof(p));
+	p.lo.len = p.hi.len = (uint8_t)len;
+	memcpy(p.lo.b, e->data.b + off, len);
+	memcpy(p.hi.b, (e->data_range ? e->data_hi.b : e->data.b) + off, len);
+	p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE : NFT_E_VALUE;
+	print_elem(t, &p, true, b);
+}
+
 /* An element of a key of nk parts (kt), with what it carries. */
 static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 			   const struct nft_dtype *dt,
@@ -169,16 +184,12 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 	qt_buf_puts(b, " : ");
 	if (dt) {
 		/* a nat map's value: an address, or an address . port */
-		struct nft_val v = e->data;
 		unsigned alen = (dt->bits + 7) / 8;
-		if (v.len > alen)
-			v.len = (uint8_t)alen;
-		nft_val_print(dt, &v, b);
+		print_data_part(dt, e, 0, alen, b);
 		if (e->data.len > alen) {
-			struct nft_val p = { 2, { 0 } };
-			memcpy(p.b, e->data.b + nft_concat_part_len(dt), 2);
 			qt_buf_puts(b, " . ");
-			nft_val_print(nft_dtype_get(NFT_T_SERVICE), &p, b);
+			print_data_part(nft_dtype_get(NFT_T_SERVICE), e,
+					nft_concat_part_len(dt), 2, b);
 		}
 		return;
 	}
@@ -333,10 +344,12 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 			kt[i + 1] = field_type(s->cat[i]);
 		const struct nft_dtype *dt = nft_dtype_get(
 			t->family == NFT_F_IP6 ? NFT_T_IPV6 : NFT_T_IPV4);
-		/* the family is named when the value holds a port too */
+		/* the family is named when the value holds a port or a range
+		 * (an interval of data) too */
 		bool port = false;
 		for (unsigned i = 0; i < s->nelems; i++)
-			port |= s->elems[i].data.len > (dt->bits + 7) / 8;
+			port |= s->elems[i].data.len > (dt->bits + 7) / 8 ||
+				s->elems[i].data_range;
 		if (port)
 			qt_buf_printf(b, " %s", t->family == NFT_F_IP6 ? "ip6"
 								       : "ip");
@@ -361,7 +374,11 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		qt_buf_puts(b, br ? "[" : "");
 		nft_val_print(at, &s->addr_lo, b);
 		qt_buf_puts(b, br ? "]" : "");
-		if (s->nat_addr_range) {
+		int plen = s->nat_addr_range
+			   ? nft_val_prefix_len(&s->addr_lo, &s->addr_hi) : -1;
+		if (plen >= 0) {
+			qt_buf_printf(b, "/%d", plen);
+		} else if (s->nat_addr_range) {
 			qt_buf_puts(b, br ? "-[" : "-");
 			nft_val_print(at, &s->addr_hi, b);
 			qt_buf_puts(b, br ? "]" : "");

@@ -238,15 +238,26 @@ static bool l4_known(const struct nft_rule *ru, unsigned i)
 
 /* to KEY map { KEY : ADDR [. PORT], ... } */
 static int parse_nat_map(struct cur *c, const struct nft_table *tb,
-			 struct nft_stmt *s)
+			 struct rule_build *rb, struct nft_stmt *s,
+			 const struct nft_tok *kw)
 {
 	unsigned start = c->i;
-	const struct nft_field *f = nr_parse_selector(c);
-	if (!f)
-		return c->i == start ? nr_unexpected(c, NULL) : -1;
-	s->field = f;
-	if (parse_concat_fields(c, s) < 0)
-		return -1;
+	struct nft_loc from = c->it->toks[c->i].loc;
+	if (nr_at(c, "numgen") || nr_at(c, "jhash")) {
+		/* the key a number: numgen or jhash's */
+		bool ng = nr_at(c, "numgen");
+		c->i++;
+		if ((ng ? parse_numgen(c, s) : parse_jhash(c, s)) < 0)
+			return -1;
+	} else {
+		const struct nft_field *f = nr_parse_selector(c);
+		if (!f)
+			return c->i == start ? nr_unexpected(c, NULL) : -1;
+		s->field = f;
+		if (parse_concat_fields(c, s) < 0)
+			return -1;
+	}
+	const struct nft_field *f = s->field;
 	if (!nr_at(c, "map"))
 		return nr_unexpected(c, "map");
 	c->i++;
@@ -268,6 +279,23 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	s->braces = true;
 	if (nr_parse_elems(c->r, g, &sh, &s->elems, &s->nelems) < 0)
 		return -1;
+	/* a value with a port needs a transport protocol matched first */
+	bool port = false;
+	for (unsigned i = 0; i < s->nelems; i++)
+		port |= s->elems[i].data.len > (sh.dt->bits + 7) / 8;
+	/* a key of tcp dport brings its own protocol match */
+	bool l4 = s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4;
+	for (unsigned i = 0; i < s->ncat; i++)
+		l4 |= s->cat[i]->dep == NFT_DEP_L4;
+	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
+		struct mark m[2] = {
+			{ kw->loc, nr_tok_end(kw), '~' },
+			{ from, g->group->close, '^' },
+		};
+		return nr_error_multi(c->r, m, 2, "transport protocol "
+				      "mapping is only valid after "
+				      "transport protocol match");
+	}
 	struct nft_set key;
 	memset(&key, 0, sizeof(key));
 	key.type = sh.kt[0];
@@ -285,8 +313,9 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
 		return nr_unexpected(c, NULL);
-	if (addr_ok && nft_field_proto_known(t->text))
-		return parse_nat_map(c, tb, s);
+	if (addr_ok && (nft_field_proto_known(t->text) ||
+			!strcmp(t->text, "numgen") || !strcmp(t->text, "jhash")))
+		return parse_nat_map(c, tb, rb, s, kw);
 	const char *w = t->text;
 	const char *colon = strrchr(w, ':');
 	if (fam_given && w[0] == ':' && w[1] != ':') {
