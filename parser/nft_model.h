@@ -231,6 +231,9 @@ struct nft_set {
 	/* a map: its values are verdicts or of data_type */
 	bool map;
 	const struct nft_dtype *data_type;   /* NULL: verdict */
+	/* a nat map's value of an address and a port (type ... :
+	 * ipv4_addr . inet_service): the port's type; else NULL */
+	const struct nft_dtype *data_type2;
 };
 
 struct nft_table {

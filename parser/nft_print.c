@@ -122,6 +122,8 @@ static void print_data_part(const struct nft_dtype *t,
 {
 	struct nft_elem p;
 	memset(&p, 0, sizeof(p));
+	if (e->data.len < off + len)
+		len = e->data.len > off ? e->data.len - off : 0;
 	p.lo.len = p.hi.len = (uint8_t)len;
 	memcpy(p.lo.b, e->data.b + off, len);
 	memcpy(p.hi.b, (e->data_range ? e->data_hi.b : e->data.b) + off, len);
@@ -347,6 +349,12 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		/* the family is named when the value holds a port or a range
 		 * (an interval of data) too */
 		bool port = false;
+		if (s->set_name) {
+			const struct nft_set *set = nft_set_find(
+				(struct nft_table *)t, s->set_name);
+			port = set && (set->data_type2 ||
+				       (set->flags & NFT_SET_INTERVAL));
+		}
 		for (unsigned i = 0; i < s->nelems; i++)
 			port |= s->elems[i].data.len > (dt->bits + 7) / 8 ||
 				s->elems[i].data_range;
@@ -356,8 +364,11 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		qt_buf_puts(b, " to ");
 		print_lhs(s, b);
 		qt_buf_puts(b, " map ");
-		print_elems_of(kt, 1 + s->ncat, dt, true, s->elems, s->nelems,
-			       false, b);
+		if (s->set_name)
+			qt_buf_printf(b, "@%s", s->set_name);
+		else
+			print_elems_of(kt, 1 + s->ncat, dt, true, s->elems,
+				       s->nelems, false, b);
 		return;
 	}
 	bool v6 = s->addr_lo.len == 16;
@@ -696,8 +707,9 @@ static void print_set_body(const struct nft_set *s,
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 		if (s->map)
-			qt_buf_printf(b, " : %s", s->data_type
-					 ? s->data_type->name : "verdict");
+			qt_buf_printf(b, " : %s%s", s->data_type
+					 ? s->data_type->name : "verdict",
+				      s->data_type2 ? " . inet_service" : "");
 		qt_buf_putc(b, '\n');
 	}
 	if (s->size)
@@ -876,8 +888,9 @@ void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 		if (s->map)
-			qt_buf_printf(b, " : %s", s->data_type
-					 ? s->data_type->name : "verdict");
+			qt_buf_printf(b, " : %s%s", s->data_type
+					 ? s->data_type->name : "verdict",
+				      s->data_type2 ? " . inet_service" : "");
 		qt_buf_puts(b, "; ");
 	}
 	if (s->size)

@@ -1675,7 +1675,7 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 /* type A [. B ...] [: D]: the key's types and, in a map, the data's */
 static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 {
-	const struct nft_dtype *kt[NFT_CONCAT_MAX], *dt = NULL;
+	const struct nft_dtype *kt[NFT_CONCAT_MAX], *dt = NULL, *dt2 = NULL;
 	unsigned nk = 0;
 	bool has_data = false;
 	for (;;) {
@@ -1689,6 +1689,13 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 		c->i++;
 		if (has_data) {
 			dt = ty;
+			/* an address and a port: a nat map's value */
+			struct nft_tok *p = nr_peek_at(c, 1);
+			if (ty && (ty->id == NFT_T_IPV4 || ty->id == NFT_T_IPV6) &&
+			    nr_at(c, ".") && p && nr_tok_is(p, "inet_service")) {
+				dt2 = nft_dtype_get(NFT_T_SERVICE);
+				c->i += 2;
+			}
 			break;
 		}
 		if (nk == NFT_CONCAT_MAX)
@@ -1724,6 +1731,7 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 		s->ktypes[i] = kt[i];
 	s->map = has_data;
 	s->data_type = dt;
+	s->data_type2 = dt2;
 	return 0;
 }
 

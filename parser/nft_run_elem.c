@@ -25,6 +25,7 @@ void nr_set_shape(const struct nft_set *s, struct nft_table *tb,
 	}
 	sh->data = s->map;
 	sh->dt = s->data_type;
+	sh->dt2 = s->data_type2;
 	sh->extras = true;
 	sh->tb = tb;
 }

@@ -236,6 +236,40 @@ static bool l4_known(const struct nft_rule *ru, unsigned i)
 	return false;
 }
 
+/* ... map @NAME: a named map of addresses, or of addresses and ports
+ * (a value with a port needs a transport protocol as an anonymous
+ * one's does) */
+static int nat_named_map(struct cur *c, const struct nft_table *tb,
+			 struct rule_build *rb, struct nft_stmt *s,
+			 const struct nft_tok *kw, struct nft_loc from)
+{
+	struct nft_loc at = c->it->toks[c->i].loc;
+	c->i++;
+	struct nft_tok *n = nr_peek(c);
+	if (!n || n->kind != NT_WORD)
+		return nr_unexpected(c, "string");
+	struct nft_set *set = nft_set_find((struct nft_table *)tb, n->text);
+	struct nft_loc end = nr_tok_end(n);
+	if (!set)
+		return nr_error_span(c->r, &at, &end, "No such file or directory");
+	c->i++;
+	s->nat_map = true;
+	s->set_name = nr_xstrdup(n->text);
+	bool l4 = s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4;
+	for (unsigned i = 0; i < s->ncat; i++)
+		l4 |= s->cat[i]->dep == NFT_DEP_L4;
+	if (set->data_type2 && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
+		struct mark m[2] = {
+			{ kw->loc, nr_tok_end(kw), '~' },
+			{ from, end, '^' },
+		};
+		return nr_error_multi(c->r, m, 2, "transport protocol "
+				      "mapping is only valid after "
+				      "transport protocol match");
+	}
+	return 0;
+}
+
 /* to KEY map { KEY : ADDR [. PORT], ... } */
 static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 			 struct rule_build *rb, struct nft_stmt *s,
@@ -261,6 +295,8 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	if (!nr_at(c, "map"))
 		return nr_unexpected(c, "map");
 	c->i++;
+	if (nr_at(c, "@"))
+		return nat_named_map(c, tb, rb, s, kw, from);
 	struct nft_tok *g = nr_peek(c);
 	if (!g || g->kind != NT_GROUP)
 		return nr_unexpected(c, "'{'");
