@@ -401,9 +401,9 @@ static int compile_key(struct qt_nft_x *x, const struct nft_stmt *s,
 		x->klen = 4;
 		return 0;
 	case NFT_L_FIB:
-		if (family != AF_INET)
-			return refuse(err, "fib for IPv6 (no IPv6 routes are "
-				      "known to the engine)");
+		/* IPv4 and IPv6 alike: the packet's family picks the
+		 * lookup */
+		(void)family;
 		x->kind = s->fib_result == NFT_FIB_R_TYPE ? K_FIB_TYPE
 			  : s->fib_result == NFT_FIB_R_OIF ? K_FIB_OIF
 			  : K_FIB_OIFNAME;
@@ -719,6 +719,87 @@ static int fib_oif(const struct qt_nft_x *x, const struct qt_eval *ev)
 	return dev && oif == dev ? dev : 0;
 }
 
+/* nft_fib6_flowi_init: the address looked up (daddr, or saddr back)
+ * and the device a link-local one is looked up on (else 0). */
+static const struct in6_addr *fib6_addr(const struct qt_nft_x *x,
+					const struct qt_eval *ev, int dev,
+					int *oif)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	const struct in6_addr *a = x->fib_flags & NFT_FIB_DADDR ? &p->daddr.v6
+							       : &p->saddr.v6;
+	*oif = 0;
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		*oif = dev > 0 ? dev : ev->indev ? ev->indev : ev->outdev;
+	return a;
+}
+
+/* __nft_fib6_eval_type: RTN_LOCAL for an address of iif or oif when
+ * given; else the route's answer: a failing one (blackhole, prohibit,
+ * unreachable, throw, none) its error's type, anycast, a local route
+ * when no device was given; else multicast, loopback (local) or
+ * unicast by the address itself. */
+static uint32_t fib6_type(const struct qt_nft_x *x, const struct qt_eval *ev)
+{
+	int dev = x->fib_flags & NFT_FIB_IIF ? ev->indev
+		  : x->fib_flags & NFT_FIB_OIF ? ev->outdev : 0;
+	int oif;
+	const struct in6_addr *a = fib6_addr(x, ev, dev, &oif);
+	const struct qt_addrs *ad = ev->env ? ev->env->addrs : NULL;
+	uint32_t ret = 0;
+	if (dev && ad && qt_addrs_dev_has6(ad, a, dev))
+		ret = RTN_LOCAL;
+	unsigned type;
+	int rdev;
+	bool anycast;
+	if (!ad || qt_addrs_route6_of(ad, a, oif, &type, &rdev, &anycast) < 0)
+		return RTN_UNREACHABLE;
+	switch (type) {
+	case RTN_BLACKHOLE: return RTN_BLACKHOLE;      /* -EINVAL */
+	case RTN_PROHIBIT: return RTN_PROHIBIT;        /* -EACCES */
+	case RTN_UNREACHABLE: case RTN_THROW: return RTN_UNREACHABLE;
+	default: break;
+	}
+	if (anycast)
+		ret = RTN_ANYCAST;
+	else if (!dev && type == RTN_LOCAL)
+		ret = RTN_LOCAL;
+	if (ret)
+		return ret;
+	if (a->s6_addr[0] == 0xff)
+		return RTN_MULTICAST;
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return RTN_LOCAL;
+	return RTN_UNICAST;
+}
+
+/* nft_fib6_eval: the device of the route, or with iif or oif given
+ * that device when the route uses it; 0 when there is none (no route,
+ * a failing, anycast or local one). */
+static int fib6_oif(const struct qt_nft_x *x, const struct qt_eval *ev)
+{
+	const struct qt_engine_env *env = ev->env;
+	int dev = x->fib_flags & NFT_FIB_IIF ? ev->indev
+		  : x->fib_flags & NFT_FIB_OIF ? ev->outdev : -1;
+	/* a packet looped back on the host: its own device */
+	if (ev->hook == QT_HOOK_PRE_ROUTING && env && env->links &&
+	    ev->indev && qt_links_flags(env->links, ev->indev) & IFF_LOOPBACK)
+		return ev->indev;
+	int oif;
+	const struct in6_addr *a = fib6_addr(x, ev, dev > 0 ? dev : 0, &oif);
+	unsigned type;
+	int rdev;
+	bool anycast;
+	if (!env || !env->addrs ||
+	    qt_addrs_route6_of(env->addrs, a, oif, &type, &rdev, &anycast) < 0)
+		return 0;
+	if ((type != RTN_UNICAST && type != RTN_MULTICAST) || anycast)
+		return 0;
+	if (dev < 0)
+		return rdev;
+	return dev && rdev == dev ? dev : 0;
+}
+
 static bool load_key(const struct qt_nft_x *x, const struct qt_eval *ev,
 		     uint8_t *key)
 {
@@ -747,15 +828,17 @@ static bool load_key(const struct qt_nft_x *x, const struct qt_eval *ev,
 		return true;
 	}
 	case K_FIB_TYPE:
-		if (ev->pkt.family != AF_INET)
+		if (ev->pkt.family != AF_INET && ev->pkt.family != AF_INET6)
 			return false;
-		put_be32(key, fib_type(x, ev));
+		put_be32(key, ev->pkt.family == AF_INET6 ? fib6_type(x, ev)
+							 : fib_type(x, ev));
 		return true;
 	case K_FIB_OIF:
 	case K_FIB_OIFNAME: {
-		if (ev->pkt.family != AF_INET)
+		if (ev->pkt.family != AF_INET && ev->pkt.family != AF_INET6)
 			return false;
-		int oif = fib_oif(x, ev);
+		int oif = ev->pkt.family == AF_INET6 ? fib6_oif(x, ev)
+						     : fib_oif(x, ev);
 		if (x->kind == K_FIB_OIF) {
 			put_be32(key, (uint32_t)oif);
 			return true;

@@ -11,7 +11,11 @@
  *    plus offset) and fib, IPv4 (the address type of saddr or daddr, as
  *    inet_dev_addr_type answers it; the device of the route, as
  *    nft_fib4_eval finds it, from engine/host_addrs.h's local and main
- *    tables: no policy rules, a multipath route by its first nexthop);
+ *    tables: no policy rules, a multipath route by its first nexthop)
+ *    and IPv6 (the type and device as nft_fib6_eval_type and
+ *    nft_fib6_eval find them: the addresses of iif or oif, then the
+ *    route of the local table, else main's; failing routes by their
+ *    error, anycast and local routes answering no device);
  *  - what a key is compared with: a value, a range, an anonymous set, a
  *    named set, or a verdict map (anonymous or named) whose element's
  *    verdict ends the rule: sets and maps are looked up through
