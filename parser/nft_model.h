@@ -293,6 +293,10 @@ bool nft_table_nat_valid(const struct nft_table *t);
  * kernel's reject runs at (not postrouting); checked as the nat
  * statements are. */
 bool nft_table_reject_valid(const struct nft_table *t);
+/* Whether every fib expression a base chain reaches sits under a hook
+ * the kernel's fib takes it at (its result and input device decide);
+ * checked as the nat statements are. */
+bool nft_table_fib_valid(const struct nft_table *t);
 /* How many rules jump or go to chain name. */
 unsigned nft_chain_refs(const struct nft_table *t, const char *name);
 

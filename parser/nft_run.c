@@ -794,6 +794,17 @@ const struct nft_field *nr_parse_selector(struct cur *c)
 }
 
 static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=" };
+/* the same as nft's keywords */
+static const char *const op_names[] = { "eq", "ne", "lt", "gt", "le", "ge" };
+
+/* The operator t names as a word (eq, ne, ...), or -1. */
+static int op_name(const struct nft_tok *t)
+{
+	for (int i = 0; t && t->kind == NT_WORD && i < 6; i++)
+		if (!strcmp(t->text, op_names[i]))
+			return i;
+	return -1;
+}
 
 int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		       struct nft_stmt *s, struct nft_loc sel_a,
@@ -810,6 +821,10 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		if (op < 0)
 			return nr_unexpected(c, NULL);
 		s->op = (enum nft_op)op;
+		c->i++;
+		t = nr_peek(c);
+	} else if (op_name(t) >= 0) {
+		s->op = (enum nft_op)op_name(t);
 		c->i++;
 		t = nr_peek(c);
 	}
@@ -1528,18 +1543,19 @@ static int chain_block_head(struct run *r, struct nft_table *tb,
 }
 
 /* The kernel refuses the rule or element that puts a nat statement or
- * a reject where it cannot run (nft_table_nat_valid,
- * nft_table_reject_valid): the whole command is marked. */
+ * a reject or a fib expression where it cannot run (nft_table_nat_valid,
+ * nft_table_reject_valid, nft_table_fib_valid): the whole command is
+ * marked. */
 static int nat_check(struct run *r, const struct nft_table *tb,
 		     const struct nft_item *it)
 {
-	if ((nft_table_nat_valid(tb) && nft_table_reject_valid(tb)) ||
-	    !it->n)
+	if ((nft_table_nat_valid(tb) && nft_table_reject_valid(tb) &&
+	     nft_table_fib_valid(tb)) || !it->n)
 		return 0;
-	/* on the command line nft's mark takes the end of input too */
+	/* nft's mark takes the command's end too: the newline in a file,
+	 * the end of input on the command line */
 	struct nft_loc b = nr_tok_end(&it->toks[it->n - 1]);
-	if (!r->srcs[b.src].name)
-		b.col++;
+	b.col++;
 	return nr_error_span(r, &it->toks[0].loc, &b, "Could not process "
 			     "rule: Operation not supported");
 }

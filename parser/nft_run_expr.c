@@ -137,6 +137,7 @@ static int parse_fib(struct cur *c, struct nft_stmt *s)
 {
 	s->lhs = NFT_L_FIB;
 	struct nft_tok *other = NULL;     /* the first input no address */
+	struct nft_loc first = c->it->toks[c->i].loc, last = first;
 	for (;;) {
 		unsigned flag = 0;
 		for (size_t i = 0; i < sizeof(fib_inputs) / sizeof(*fib_inputs);
@@ -148,6 +149,7 @@ static int parse_fib(struct cur *c, struct nft_stmt *s)
 		if (!other && (flag & (NFT_FIB_SADDR | NFT_FIB_DADDR)) == 0)
 			other = nr_peek(c);
 		s->fib_flags |= flag;
+		last = nr_tok_end(nr_peek(c));
 		c->i++;
 		if (!nr_at(c, "."))
 			break;
@@ -166,12 +168,18 @@ static int parse_fib(struct cur *c, struct nft_stmt *s)
 		return nr_unexpected(c, NULL);
 	}
 	c->i++;
-	if (!(s->fib_flags & (NFT_FIB_SADDR | NFT_FIB_DADDR)) ||
-	    (s->fib_flags & NFT_FIB_SADDR && s->fib_flags & NFT_FIB_DADDR)) {
+	if (!(s->fib_flags & (NFT_FIB_SADDR | NFT_FIB_DADDR))) {
 		c->i--;
 		return nr_error_tok(c->r, other ? other : nr_peek(c),
 				    "fib: need either saddr or daddr");
 	}
+	/* nft's checks of the inputs, under all of them */
+	if (s->fib_flags & NFT_FIB_SADDR && s->fib_flags & NFT_FIB_DADDR)
+		return nr_error_span(c->r, &first, &last, "fib: saddr and "
+				     "daddr are mutually exclusive");
+	if (s->fib_flags & NFT_FIB_IIF && s->fib_flags & NFT_FIB_OIF)
+		return nr_error_span(c->r, &first, &last, "fib: iif and oif "
+				     "are mutually exclusive");
 	return 0;
 }
 
