@@ -1552,10 +1552,13 @@ static int nat_check(struct run *r, const struct nft_table *tb,
 	if ((nft_table_nat_valid(tb) && nft_table_reject_valid(tb) &&
 	     nft_table_fib_valid(tb)) || !it->n)
 		return 0;
-	/* nft's mark takes the command's end too: the newline in a file,
-	 * the end of input on the command line */
+	/* nft's mark of a command (add rule, add element) takes its end
+	 * too: the newline in a file, the end of input on the command
+	 * line; a rule in a chain's block is marked alone */
 	struct nft_loc b = nr_tok_end(&it->toks[it->n - 1]);
-	b.col++;
+	if (it->n > 1 && (nr_tok_is(&it->toks[1], "rule") ||
+			  nr_tok_is(&it->toks[1], "element")))
+		b.col++;
 	return nr_error_span(r, &it->toks[0].loc, &b, "Could not process "
 			     "rule: Operation not supported");
 }
