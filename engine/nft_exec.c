@@ -646,11 +646,24 @@ static int dyn_ref(struct qt_nft_prog *p, const struct nft_table *t,
 	return 0;
 }
 
-/* cs loads field f as a key of d: the field as a match reads it. */
-static int compile_dyn_key(struct cstmt *cs, const struct nft_field *f,
+/* cs loads field f as a key of d: the field as a match reads it; a
+ * concatenation (s->ncat) through a key of its parts (cs->x). */
+static int compile_dyn_key(struct cstmt *cs, const struct nft_stmt *s,
+			   const struct nft_field *f,
 			   const struct qt_dynset *d, struct qt_buf *err)
 {
 	cs->kind = CS_MATCH;
+	if (s->ncat) {
+		cs->x = qt_nft_x_compile_key(s, err);
+		if (!cs->x)
+			return -1;
+		if (qt_nft_x_keylen(cs->x) != qt_dynset_keylen(d)) {
+			qt_buf_printf(err, "Error: qtables cannot use this "
+				      "concatenation as this set's key; ");
+			return -1;
+		}
+		return 0;
+	}
 	if (qt_nft_part_compile(&cs->f, f) < 0 ||
 	    cs->f.len != qt_dynset_keylen(d)) {
 		qt_buf_printf(err, "Error: qtables cannot use %s %s as this "
@@ -665,18 +678,13 @@ static int compile_set_update(struct qt_nft_prog *p, struct cstmt *cs,
 			      const struct nft_table *t, struct qt_buf *err)
 {
 	struct qt_dynset *d = NULL;
-	if (s->ncat) {
-		qt_buf_printf(err, "Error: qtables cannot run concatenations "
-			      "in set updates yet; ");
-		return -1;
-	}
 	if (dyn_ref(p, t, s->set_name, &d, err) < 0)
 		return -1;
 	if (!d) {
 		qt_buf_printf(err, "Error: no set %s to update; ", s->set_name);
 		return -1;
 	}
-	if (compile_dyn_key(cs, s->field, d, err) < 0)
+	if (compile_dyn_key(cs, s, s->field, d, err) < 0)
 		return -1;
 	cs->kind = CS_SET_UPDATE;
 	cs->dyn = d;
@@ -757,12 +765,12 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 		switch (s->kind) {
 		case NFT_S_MATCH: {
 			struct qt_dynset *d = NULL;
-			if (s->set_name && s->lhs == NFT_L_FIELD && !s->ncat &&
+			if (s->set_name && s->lhs == NFT_L_FIELD &&
 			    !s->vmap && s->bitop == NFT_BIT_NONE &&
 			    dyn_ref(p, t, s->set_name, &d, err) < 0)
 				return where(t, c, err);
 			if (d) {
-				if (compile_dyn_key(cs, s->field, d, err) < 0)
+				if (compile_dyn_key(cs, s, s->field, d, err) < 0)
 					return where(t, c, err);
 				cs->op = (uint8_t)s->op;
 				cs->flags = false;
@@ -1289,10 +1297,17 @@ void qt_nft_describe_base(const struct qt_nft_prog *p, unsigned i, char *buf,
 
 /* ---- walking ---- */
 
+/* The key of a set packets fill: a field, or a concatenation's parts. */
+static bool dyn_key(const struct cstmt *s, const struct qt_eval *ev,
+		    uint8_t *v)
+{
+	return s->x ? qt_nft_x_key(s->x, ev, v) : qt_nft_part_load(&s->f, ev, v);
+}
+
 static bool match(const struct cstmt *s, const struct qt_eval *ev)
 {
 	uint8_t v[NFT_VAL_MAX];
-	if (!qt_nft_part_load(&s->f, ev, v))
+	if (!dyn_key(s, ev, v))
 		return false;
 	if (s->dyn) {
 		bool in = qt_dynset_lookup(s->dyn, v, ev->now_ns);
@@ -1421,7 +1436,7 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			/* a key the packet lacks, a full set or an
 			 * element's limit breaks the rule */
 			uint8_t v[NFT_VAL_MAX];
-			if (!qt_nft_part_load(&s->f, ev, v) ||
+			if (!dyn_key(s, ev, v) ||
 			    !qt_dynset_update(s->dyn, s->dop, v, ev->orig_len,
 					      ev->now_ns))
 				return R_NEXT;

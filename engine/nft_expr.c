@@ -1059,3 +1059,42 @@ int32_t qt_nft_x_index(const struct qt_nft_x *x, const struct qt_eval *ev)
 		return -1;
 	return qt_nft_lookup_find(x->lk, key);
 }
+
+/* ---- a key alone: sets that packets fill ---- */
+
+struct qt_nft_x *qt_nft_x_compile_key(const struct nft_stmt *s,
+				      struct qt_buf *err)
+{
+	struct qt_nft_x *x = calloc(1, sizeof(*x));
+	if (!x) {
+		refuse(err, "this: out of memory");
+		return NULL;
+	}
+	const struct nft_field *f[NFT_CONCAT_MAX];
+	f[0] = s->field;
+	for (unsigned i = 0; i < s->ncat; i++)
+		f[i + 1] = s->cat[i];
+	x->kind = K_FIELDS;
+	if (s->lhs != NFT_L_FIELD || s->bitop != NFT_BIT_NONE) {
+		refuse(err, "this key of a set that packets fill");
+		qt_nft_x_free(x);
+		return NULL;
+	}
+	if (compile_fields(x, f, 1 + s->ncat, err) < 0) {
+		qt_nft_x_free(x);
+		return NULL;
+	}
+	x->klen = x->flen;
+	return x;
+}
+
+unsigned qt_nft_x_keylen(const struct qt_nft_x *x)
+{
+	return x->klen;
+}
+
+bool qt_nft_x_key(const struct qt_nft_x *x, const struct qt_eval *ev,
+		  uint8_t *key)
+{
+	return load_key(x, ev, key);
+}

@@ -141,6 +141,19 @@ struct qt_nft_x *qt_nft_x_compile_index(const struct nft_stmt *s,
  * field or no such key: the kernel's lookup breaks the rule then). */
 int32_t qt_nft_x_index(const struct qt_nft_x *x, const struct qt_eval *ev);
 
+/* ---- a key alone (a set packets fill: engine/nft_dynset.h) ---- */
+
+/* s's field and concatenation as a key (parts padded to 32-bit words
+ * as the model's elements hold them). NULL with "Error: ...; " in err
+ * when the engine cannot load it. Free with qt_nft_x_free. */
+struct qt_nft_x *qt_nft_x_compile_key(const struct nft_stmt *s,
+				      struct qt_buf *err);
+unsigned qt_nft_x_keylen(const struct qt_nft_x *x);
+/* The packet's key into key (NFT_VAL_MAX bytes); false when the packet
+ * has no such field. */
+bool qt_nft_x_key(const struct qt_nft_x *x, const struct qt_eval *ev,
+		  uint8_t *key);
+
 /* ---- mark and ct mark set from a field with a bitwise operation ---- */
 
 struct qt_nft_xset {
