@@ -1181,12 +1181,21 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i];
+		/* nft 1.0.6's terminal statements: verdicts, reject and
+		 * the nat statements; a verdict map is none */
 		bool terminal = s->kind == NFT_S_REJECT ||
-				(s->kind == NFT_S_VERDICT) || s->vmap;
+				s->kind == NFT_S_VERDICT || s->kind == NFT_S_NAT;
 		if (terminal && i + 1 < ru->n) {
+			/* a counter's place is its keyword, as nft's
+			 * counter statement holds it */
+			struct nft_loc nb = rb->spans[i + 1].b;
+			if (ru->stmts[i + 1].kind == NFT_S_COUNTER) {
+				nb = rb->spans[i + 1].a;
+				nb.col += (int)strlen("counter") - 1;
+			}
 			struct mark m[2] = {
 				{ rb->spans[i].a, rb->spans[i].b, '~' },
-				{ rb->spans[i + 1].a, rb->spans[i + 1].b, '^' },
+				{ rb->spans[i + 1].a, nb, '^' },
 			};
 			return nr_error_multi(r, m, 2, "Statement after "
 					   "terminal statement has no effect");

@@ -430,12 +430,14 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 		s->nat_addr_range = e.kind != NFT_E_VALUE;
 	}
 	if (colon) {
-		if (parse_port_range(colon + 1, &s->port_lo, &s->port_hi,
-				     &s->nat_port_range) < 0)
+		/* nft looks for the protocol before it reads the port */
+		bool l4 = l4_known(&rb->rule, rb->rule.n - 1);
+		if (l4 && parse_port_range(colon + 1, &s->port_lo, &s->port_hi,
+					   &s->nat_port_range) < 0)
 			return nr_error_tok(c->r, t, "syntax error, unexpected "
 					    "string");
 		s->nat_has_port = true;
-		if (!l4_known(&rb->rule, rb->rule.n - 1)) {
+		if (!l4) {
 			struct nft_loc a = t->loc, b = nr_tok_end(t);
 			a.col += (int)(colon - w) + 1;
 			struct mark m[2] = {
@@ -492,7 +494,15 @@ static int parse_nat(struct cur *c, const struct nft_table *tb,
 	} else if (addr) {
 		return nr_unexpected(c, "to");
 	}
-	return parse_nat_flags(c, s);
+	if (parse_nat_flags(c, s) < 0)
+		return -1;
+	/* the flags end the statement: an address after them is none */
+	struct nft_tok *to = nr_peek(c);
+	if (s->nat_flags && to && nr_tok_is(to, "to"))
+		return nr_error_tok(c->r, to, "syntax error, unexpected to, "
+				    "expecting end of file or newline or "
+				    "semicolon");
+	return 0;
 }
 
 /* add|update|delete @SET { KEY [. KEY] [timeout T] [limit ...] } */
