@@ -118,7 +118,7 @@ int qt_nft_nat_check(const struct nft_table *t, struct qt_buf *err)
 
 /* The family of a map's values: the named map's type, else the first
  * element's value (an IPv4 address takes 4 bytes, with a port 6; an
- * IPv6 one 16 and 18). */
+ * IPv6 one 16 and 18); 0 for ports alone (2 bytes), of either. */
 static uint8_t map_family(const struct nft_stmt *s, const struct nft_table *t,
 			  const struct nft_elem *el, unsigned n)
 {
@@ -126,11 +126,13 @@ static uint8_t map_family(const struct nft_stmt *s, const struct nft_table *t,
 		const struct nft_set *set =
 			nft_set_find((struct nft_table *)t, s->set_name);
 		if (set && set->data_type)
-			return set->data_type->id == NFT_T_IPV6 ? AF_INET6
+			return set->data_type->id == NFT_T_SERVICE ? 0
+			       : set->data_type->id == NFT_T_IPV6 ? AF_INET6
 								 : AF_INET;
 	}
 	if (n && el[0].has_data)
-		return el[0].data.len >= 16 ? AF_INET6 : AF_INET;
+		return el[0].data.len == 2 ? 0
+		       : el[0].data.len >= 16 ? AF_INET6 : AF_INET;
 	return t->family == NFT_F_IP6 ? AF_INET6 : AF_INET;
 }
 
@@ -146,9 +148,10 @@ int qt_nft_nat_map_ranges(const struct nft_stmt *s, const struct nft_table *t,
 {
 	*out = NULL;
 	uint8_t mf = map_family(s, t, el, n);
-	if (mf != family)
+	if (mf && mf != family)
 		return 1;
-	unsigned alen = mf == AF_INET6 ? 16 : 4;
+	/* ports alone: no address (their values are 2 bytes) */
+	unsigned alen = !mf ? 0 : mf == AF_INET6 ? 16 : 4;
 	struct qt_nat_range *r = calloc(n ? n : 1, sizeof(*r));
 	if (!r) {
 		qt_buf_printf(err, "Error: out of memory; ");
@@ -160,18 +163,20 @@ int qt_nft_nat_map_ranges(const struct nft_stmt *s, const struct nft_table *t,
 		const struct nft_val *hi = e->data_range ? &e->data_hi
 							 : &e->data;
 		if (!e->has_data || (e->data.len != alen &&
-				     e->data.len != alen + 2)) {
+				     e->data.len != alen + 2) ||
+		    (!alen && e->data.len != 2)) {
 			free(r);
 			qt_buf_printf(err, "Error: qtables cannot run this "
 				      "nat map's values; ");
 			return -1;
 		}
 		r[i] = *b;
-		r[i].flags |= QT_NAT_MAP_IPS;
-		if (mf == AF_INET6) {
+		if (alen == 16) {
+			r[i].flags |= QT_NAT_MAP_IPS;
 			memcpy(r[i].min_addr6, e->data.b, 16);
 			memcpy(r[i].max_addr6, hi->b, 16);
-		} else {
+		} else if (alen == 4) {
+			r[i].flags |= QT_NAT_MAP_IPS;
 			memcpy(&r[i].min_addr, e->data.b, 4);
 			memcpy(&r[i].max_addr, hi->b, 4);
 		}

@@ -346,6 +346,18 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 			kt[i + 1] = field_type(s->cat[i]);
 		const struct nft_dtype *dt = nft_dtype_get(
 			t->family == NFT_F_IP6 ? NFT_T_IPV6 : NFT_T_IPV4);
+		/* values of ports alone: :KEY map { KEY : PORT } */
+		bool ports = s->nelems > 0;
+		for (unsigned i = 0; i < s->nelems; i++)
+			ports &= s->elems[i].data.len == 2;
+		if (s->set_name) {
+			const struct nft_set *set = nft_set_find(
+				(struct nft_table *)t, s->set_name);
+			ports = set && set->data_type &&
+				set->data_type->id == NFT_T_SERVICE;
+		}
+		if (ports)
+			dt = nft_dtype_get(NFT_T_SERVICE);
 		/* the family is named when the value holds a port or a range
 		 * (an interval of data) too */
 		bool port = false;
@@ -358,10 +370,10 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		for (unsigned i = 0; i < s->nelems; i++)
 			port |= s->elems[i].data.len > (dt->bits + 7) / 8 ||
 				s->elems[i].data_range;
-		if (port)
+		if (port && !ports)
 			qt_buf_printf(b, " %s", t->family == NFT_F_IP6 ? "ip6"
 								       : "ip");
-		qt_buf_puts(b, " to ");
+		qt_buf_puts(b, ports ? " to :" : " to ");
 		print_lhs(s, b);
 		qt_buf_puts(b, " map ");
 		if (s->set_name)

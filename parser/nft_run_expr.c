@@ -266,7 +266,9 @@ static int nat_named_map(struct cur *c, const struct nft_table *tb,
 	bool l4 = s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4;
 	for (unsigned i = 0; i < s->ncat; i++)
 		l4 |= s->cat[i]->dep == NFT_DEP_L4;
-	if (set->data_type2 && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
+	bool port = set->data_type2 ||
+		    (set->data_type && set->data_type->id == NFT_T_SERVICE);
+	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
 		struct mark m[2] = {
 			{ kw->loc, nr_tok_end(kw), '~' },
 			{ from, end, '^' },
@@ -281,7 +283,7 @@ static int nat_named_map(struct cur *c, const struct nft_table *tb,
 /* to KEY map { KEY : ADDR [. PORT], ... } */
 static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 			 struct rule_build *rb, struct nft_stmt *s,
-			 const struct nft_tok *kw)
+			 const struct nft_tok *kw, bool ports)
 {
 	unsigned start = c->i;
 	struct nft_loc from = c->it->toks[c->i].loc;
@@ -319,12 +321,17 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	sh.dt = nft_dtype_get(tb->family == NFT_F_IP6 ? NFT_T_IPV6
 						       : NFT_T_IPV4);
 	sh.dt2 = nft_dtype_get(NFT_T_SERVICE);
+	if (ports) {
+		/* :KEY map { KEY : PORT }: values of ports alone */
+		sh.dt = sh.dt2;
+		sh.dt2 = NULL;
+	}
 	s->nat_map = true;
 	s->braces = true;
 	if (nr_parse_elems(c->r, g, &sh, &s->elems, &s->nelems) < 0)
 		return -1;
 	/* a value with a port needs a transport protocol matched first */
-	bool port = false;
+	bool port = ports;
 	for (unsigned i = 0; i < s->nelems; i++)
 		port |= s->elems[i].data.len > (sh.dt->bits + 7) / 8;
 	/* a key of tcp dport brings its own protocol match */
@@ -359,7 +366,18 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 		return nr_unexpected(c, NULL);
 	if (addr_ok && (nft_field_proto_known(t->text) ||
 			!strcmp(t->text, "numgen") || !strcmp(t->text, "jhash")))
-		return parse_nat_map(c, tb, rb, s, kw);
+		return parse_nat_map(c, tb, rb, s, kw, false);
+	if (t->text[0] == ':' && nft_field_proto_known(t->text + 1)) {
+		/* :tcp dport map { ... }: the key read past the colon */
+		char *text = t->text;
+		struct nft_loc loc = t->loc;
+		t->text = text + 1;
+		t->loc.col++;
+		int rc = parse_nat_map(c, tb, rb, s, kw, true);
+		t->text = text;
+		t->loc = loc;
+		return rc;
+	}
 	const char *w = t->text;
 	const char *colon = strrchr(w, ':');
 	if (fam_given && w[0] == ':' && w[1] != ':') {

@@ -4,7 +4,8 @@
 # with two addresses (10.0.2.2, 10.0.2.3), one server process per
 # port answering with the address and port it was reached at and its
 # peer. Connections to fw are DNATed through a map (anonymous, named,
-# keyed by numgen) to the two servers; a key the map lacks breaks the
+# keyed by numgen) to the two servers, redirected through a map of
+# ports to local ones; a key the map lacks breaks the
 # rule. With QT_ORACLE=1 the same tests run against the kernel's nft:
 # every expectation here is what the kernel does.
 
@@ -64,10 +65,12 @@ nftfw() {
 	fi
 }
 
-# A TCP server in $S on PORT (every address) answering each connection
-# with "LOCALADDR:LOCALPORT PEERADDR": where_server PORT
+# A TCP server in NS (default $S) on PORT (every address) answering
+# each connection with "LOCALADDR:LOCALPORT PEERADDR": where_server
+# PORT [NS]
 where_server() {
-	ip netns exec "$S" "$PY" -c '
+	local ns=${2:-$S}
+	ip netns exec "$ns" "$PY" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -81,7 +84,7 @@ while True:
 ' "$1" >/dev/null 2>&1 3>&- &
 	BGPIDS+=("$!")
 	for _ in $(seq 100); do
-		ip netns exec "$S" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
+		ip netns exec "$ns" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
 		sleep 0.02
 	done
 	return 1
@@ -188,6 +191,27 @@ table ip nat {
 EOF
 	run ask_direct 10.0.2.2 8081
 	[ "$output" = "10.0.2.2:8081 10.0.2.9" ]
+}
+
+@test "nft nat map: redirect to :tcp dport map, each port to its own local port" {
+	where_server 8081 "$FW"
+	where_server 8082 "$FW"
+	nftfw -f - <<'EOF'
+table ip nat {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		ip protocol tcp redirect to :tcp dport map { 80 : 8081, 81 : 8082 }
+	}
+}
+EOF
+	run ask 80
+	[ "$output" = "10.0.1.1:8081 10.0.1.2" ]
+	run ask 81
+	[ "$output" = "10.0.1.1:8082 10.0.1.2" ]
+	run ask 82
+	[ "$output" = "refused" ]
+	run nftfw list chain ip nat prerouting
+	[[ "$output" == *"ip protocol tcp redirect to :tcp dport map { 80 : 8081, 81 : 8082 }"* ]]
 }
 
 # One TCP connection from the client to DST PORT.
