@@ -344,8 +344,18 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		};
 		for (unsigned i = 0; i < s->ncat; i++)
 			kt[i + 1] = field_type(s->cat[i]);
-		const struct nft_dtype *dt = nft_dtype_get(
-			t->family == NFT_F_IP6 ? NFT_T_IPV6 : NFT_T_IPV4);
+		/* an inet table's map names its values' family: theirs */
+		bool v6 = t->family == NFT_F_IP6;
+		if (t->family == NFT_F_INET && s->nelems)
+			v6 = s->elems[0].data.len >= 16;
+		if (t->family == NFT_F_INET && s->set_name) {
+			const struct nft_set *set = nft_set_find(
+				(struct nft_table *)t, s->set_name);
+			v6 = set && set->data_type &&
+			     set->data_type->id == NFT_T_IPV6;
+		}
+		const struct nft_dtype *dt = nft_dtype_get(v6 ? NFT_T_IPV6
+							      : NFT_T_IPV4);
 		/* values of ports alone: :KEY map { KEY : PORT } */
 		bool ports = s->nelems > 0;
 		for (unsigned i = 0; i < s->nelems; i++)
@@ -370,9 +380,8 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		for (unsigned i = 0; i < s->nelems; i++)
 			port |= s->elems[i].data.len > (dt->bits + 7) / 8 ||
 				s->elems[i].data_range;
-		if (port && !ports)
-			qt_buf_printf(b, " %s", t->family == NFT_F_IP6 ? "ip6"
-								       : "ip");
+		if ((port || t->family == NFT_F_INET) && !ports)
+			qt_buf_printf(b, " %s", v6 ? "ip6" : "ip");
 		qt_buf_puts(b, ports ? " to :" : " to ");
 		print_lhs(s, b);
 		qt_buf_puts(b, " map ");

@@ -280,10 +280,33 @@ static int nat_named_map(struct cur *c, const struct nft_table *tb,
 	return 0;
 }
 
+/* The network protocol the rule's statements before i settle (an ip
+ * or ip6 header field, meta nfproto): 4, 6, or 0 for none, as nft's
+ * protocol context holds it for a nat statement in an inet table. */
+static int l3_known(const struct nft_rule *ru, unsigned i)
+{
+	int l3 = 0;
+	for (unsigned k = 0; k < i; k++) {
+		const struct nft_stmt *s = &ru->stmts[k];
+		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD)
+			continue;
+		if (s->field->dep == NFT_DEP_IPV4)
+			l3 = 4;
+		else if (s->field->dep == NFT_DEP_IPV6)
+			l3 = 6;
+		else if (!strcmp(s->field->name, "nfproto") &&
+			 s->op == NFT_OP_EQ && !s->braces && s->nelems == 1 &&
+			 s->elems[0].kind == NFT_E_VALUE)
+			l3 = s->elems[0].lo.b[s->elems[0].lo.len - 1] ==
+			     10 /* NFPROTO_IPV6 */ ? 6 : 4;
+	}
+	return l3;
+}
+
 /* to KEY map { KEY : ADDR [. PORT], ... } */
 static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 			 struct rule_build *rb, struct nft_stmt *s,
-			 const struct nft_tok *kw, bool ports)
+			 const struct nft_tok *kw, bool ports, bool v6)
 {
 	unsigned start = c->i;
 	struct nft_loc from = c->it->toks[c->i].loc;
@@ -318,8 +341,7 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	for (unsigned i = 0; i < s->ncat; i++)
 		sh.kt[i + 1] = nft_dtype_get(s->cat[i]->type);
 	sh.data = true;
-	sh.dt = nft_dtype_get(tb->family == NFT_F_IP6 ? NFT_T_IPV6
-						       : NFT_T_IPV4);
+	sh.dt = nft_dtype_get(v6 ? NFT_T_IPV6 : NFT_T_IPV4);
 	sh.dt2 = nft_dtype_get(NFT_T_SERVICE);
 	if (ports) {
 		/* :KEY map { KEY : PORT }: values of ports alone */
@@ -359,28 +381,34 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 			struct rule_build *rb, struct nft_stmt *s,
 			const struct nft_tok *kw, bool addr_ok, bool v6,
-			bool fam_given)
+			bool fam_given, bool fam_written)
 {
 	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
 		return nr_unexpected(c, NULL);
 	if (addr_ok && (nft_field_proto_known(t->text) ||
-			!strcmp(t->text, "numgen") || !strcmp(t->text, "jhash")))
-		return parse_nat_map(c, tb, rb, s, kw, false);
+			!strcmp(t->text, "numgen") || !strcmp(t->text, "jhash"))) {
+		/* values of addresses: of the family written in inet */
+		if (!fam_given && tb->family == NFT_F_INET)
+			return nr_error_tok(c->r, kw, "ip or ip6 must be "
+					    "specified with address for inet "
+					    "tables.");
+		return parse_nat_map(c, tb, rb, s, kw, false, v6);
+	}
 	if (t->text[0] == ':' && nft_field_proto_known(t->text + 1)) {
 		/* :tcp dport map { ... }: the key read past the colon */
 		char *text = t->text;
 		struct nft_loc loc = t->loc;
 		t->text = text + 1;
 		t->loc.col++;
-		int rc = parse_nat_map(c, tb, rb, s, kw, true);
+		int rc = parse_nat_map(c, tb, rb, s, kw, true, v6);
 		t->text = text;
 		t->loc = loc;
 		return rc;
 	}
 	const char *w = t->text;
 	const char *colon = strrchr(w, ':');
-	if (fam_given && w[0] == ':' && w[1] != ':') {
+	if (fam_written && w[0] == ':' && w[1] != ':') {
 		/* a family names an address: no port alone */
 		struct nft_loc l = t->loc;
 		return nr_error_span(c->r, &l, &l, "syntax error, unexpected "
@@ -481,7 +509,7 @@ static int parse_nat(struct cur *c, const struct nft_table *tb,
 		 : !strcmp(w, "masquerade") ? NFT_NAT_MASQ : NFT_NAT_REDIR;
 	bool addr = s->nat == NFT_NAT_SNAT || s->nat == NFT_NAT_DNAT;
 	/* the address family: written (ip, ip6), else the table's */
-	bool v6 = tb->family == NFT_F_IP6, fam_given = false;
+	bool v6 = tb->family == NFT_F_IP6, fam_given = false, written = false;
 	if (addr && (nr_at(c, "ip") || nr_at(c, "ip6"))) {
 		bool ip6 = nr_at(c, "ip6");
 		/* nft's parser sees a port alone first */
@@ -501,13 +529,19 @@ static int parse_nat(struct cur *c, const struct nft_table *tb,
 					    nft_family_name(tb->family),
 					    ip6 ? "ip6" : "ip");
 		v6 = ip6;
-		fam_given = true;
+		fam_given = written = true;
 		c->i++;
+	} else if (addr && tb->family == NFT_F_INET &&
+		   l3_known(&rb->rule, rb->rule.n - 1)) {
+		/* the family a match before settled */
+		v6 = l3_known(&rb->rule, rb->rule.n - 1) == 6;
+		fam_given = true;
 	}
 	if (nr_at(c, "to") || (addr && nr_peek(c) &&
 				nr_peek(c)->kind == NT_WORD)) {
 		c->i += nr_at(c, "to");
-		if (parse_nat_to(c, tb, rb, s, kw, addr, v6, fam_given) < 0)
+		if (parse_nat_to(c, tb, rb, s, kw, addr, v6, fam_given,
+				 written) < 0)
 			return -1;
 	} else if (addr) {
 		return nr_unexpected(c, "to");

@@ -287,19 +287,19 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 	int rc;
 	switch (t->id) {
 	case NFT_T_IPV4:
-		v->len = 4;
-		if (inet_pton(AF_INET, w, v->b) == 1)
+	case NFT_T_IPV6: {
+		bool v6 = t->id == NFT_T_IPV6;
+		uint8_t other[16];
+		v->len = v6 ? 16 : 4;
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, w, v->b) == 1)
 			return 0;
-		qt_buf_printf(err, "Could not resolve hostname: Name or "
-			      "service not known");
+		/* an address of the other family: getaddrinfo's answer */
+		qt_buf_printf(err, "Could not resolve hostname: %s",
+			      inet_pton(v6 ? AF_INET : AF_INET6, w, other) == 1
+			      ? "Address family for hostname not supported"
+			      : "Name or service not known");
 		return -1;
-	case NFT_T_IPV6:
-		v->len = 16;
-		if (inet_pton(AF_INET6, w, v->b) == 1)
-			return 0;
-		qt_buf_printf(err, "Could not resolve hostname: Name or "
-			      "service not known");
-		return -1;
+	}
 	case NFT_T_IFNAME:
 		if (strlen(w) >= IFNAMSIZ) {
 			qt_buf_printf(err, "String exceeds maximum length of %u",
