@@ -193,6 +193,23 @@ static void compiled_ranges(void)
 	ok(h_daddr(&k) == h_ip("10.0.1.1") && h_dport(&k) == 81,
 	   "no element: untouched");
 	h_stop(&h);
+	/* inet: a map of IPv4 values does nothing for IPv6 packets */
+	nft("flush ruleset\n");
+	is_int(nft("table inet n { chain pre { type nat hook prerouting "
+		   "priority dstnat;\n dnat ip to udp dport map { 80 : 10.0.2.2 "
+		   "}\n}\n}\n"), 0, "an inet nat map");
+	h_start(&h, (const char *const[]){ NULL });
+	is_int(attach(&h, AF_INET), 0, "compiled in the IPv4 program");
+	h_udp(&k, "10.0.1.2", 5000, "10.0.1.1", 80);
+	h_forward(&h, &k);
+	ok(h_daddr(&k) == h_ip("10.0.2.2"), "IPv4: to the map's address");
+	h_stop(&h);
+	h6_start(&h, (const char *const[]){ NULL });
+	is_int(attach(&h, AF_INET6), 0, "compiled in the IPv6 program");
+	h6_udp(&k, "fd00:1::2", 5000, "fd00:2::2", 80);
+	h6_forward(&h, &k);
+	ok(h6_is(h6_daddr(&k), "fd00:2::2"), "IPv6: the map skipped");
+	h_stop(&h);
 }
 
 static void dnat_port_forward(void)
