@@ -67,11 +67,13 @@ int qt_nft_nat_inst(struct qt_ext_run *run, const struct nft_stmt *s,
 			      "statement; ");
 		return -1;
 	}
-	const struct qt_ext *x = qt_ext_find_fam(target_of[s->nat],
-						 QT_EXT_TARGET, family);
+	/* prefix: the network mapped, the host part kept, as NETMAP
+	 * does (nf_nat_core's NF_NAT_RANGE_NETMAP); by the hook's manip,
+	 * which a snat's and a dnat's hooks decide alike */
+	const char *name = s->nat_prefix ? "NETMAP" : target_of[s->nat];
+	const struct qt_ext *x = qt_ext_find_fam(name, QT_EXT_TARGET, family);
 	if (!x || !x->target || x->data_size != sizeof(struct qt_nat_range)) {
-		qt_buf_printf(err, "Error: qtables has no %s to run; ",
-			      target_of[s->nat]);
+		qt_buf_printf(err, "Error: qtables has no %s to run; ", name);
 		return -1;
 	}
 	struct qt_nat_range *r = calloc(1, sizeof(*r));
@@ -93,6 +95,7 @@ uint32_t qt_nft_nat_sig(const struct nft_stmt *s)
 	MIX(s->nat);
 	MIX(s->nat_flags);
 	MIX(s->nat_map);
+	MIX(s->nat_prefix);
 	MIX(s->nat_has_addr << 3 | s->nat_has_port << 2 |
 	    s->nat_addr_range << 1 | s->nat_port_range);
 	MIX(s->addr_lo.len);

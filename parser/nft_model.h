@@ -167,6 +167,9 @@ struct nft_stmt {
 	bool nat_map;                /* to KEY map { KEY : ADDR [. PORT] }:
 					key in field/cat, elements */
 	bool nat_has_addr, nat_has_port, nat_addr_range, nat_port_range;
+	bool nat_prefix;             /* snat ip prefix to ...: the address's
+					network mapped, its host part kept
+					(NF_NAT_RANGE_NETMAP) */
 	struct nft_val addr_lo, addr_hi;
 	uint16_t port_lo, port_hi;
 	/* set update: add/update/delete @set_name { key [timeout] [limit] } */

@@ -380,8 +380,11 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		for (unsigned i = 0; i < s->nelems; i++)
 			port |= s->elems[i].data.len > (dt->bits + 7) / 8 ||
 				s->elems[i].data_range;
-		if ((port || t->family == NFT_F_INET) && !ports)
+		if ((port || t->family == NFT_F_INET || s->nat_prefix) &&
+		    !ports)
 			qt_buf_printf(b, " %s", v6 ? "ip6" : "ip");
+		if (s->nat_prefix)
+			qt_buf_puts(b, " prefix");
 		qt_buf_puts(b, ports ? " to :" : " to ");
 		print_lhs(s, b);
 		qt_buf_puts(b, " map ");

@@ -531,6 +531,11 @@ static int parse_nat(struct cur *c, const struct nft_table *tb,
 		v6 = ip6;
 		fam_given = written = true;
 		c->i++;
+		struct nft_tok *after = nr_peek_at(c, 1);
+		if (nr_at(c, "prefix") && after && nr_tok_is(after, "to")) {
+			s->nat_prefix = true;
+			c->i++;
+		}
 	} else if (addr && tb->family == NFT_F_INET &&
 		   l3_known(&rb->rule, rb->rule.n - 1)) {
 		/* the family a match before settled */

@@ -210,6 +210,18 @@ static void compiled_ranges(void)
 	h6_forward(&h, &k);
 	ok(h6_is(h6_daddr(&k), "fd00:2::2"), "IPv6: the map skipped");
 	h_stop(&h);
+	/* prefix: the element's network, the host part kept */
+	nft("flush ruleset\n");
+	is_int(nft("table ip n { chain post { type nat hook postrouting "
+		   "priority srcnat;\n snat ip prefix to ip saddr map { "
+		   "10.0.1.0/24 : 10.9.8.0/24 }\n}\n}\n"), 0,
+	       "snat ip prefix to a map");
+	h_start(&h, (const char *const[]){ NULL });
+	is_int(attach(&h, AF_INET), 0, "compiled");
+	h_udp(&k, "10.0.1.7", 5000, "10.0.2.2", 53);
+	h_forward(&h, &k);
+	ok(h_saddr(&k) == h_ip("10.9.8.7"), "10.0.1.7 as 10.9.8.7");
+	h_stop(&h);
 }
 
 static void dnat_port_forward(void)
