@@ -102,6 +102,20 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 		qt_json_put_strn(b, (const char *)v->b,
 				 strnlen((const char *)v->b, v->len));
 		return;
+	case NFT_T_IFINDEX: {
+		/* a string, the device's name or the number of none */
+		struct qt_buf n;
+		qt_buf_init(&n);
+		nft_val_print(t, v, &n);
+		const char *p = qt_buf_str(&n);
+		size_t len = n.len;
+		if (len >= 2 && p[0] == '"')
+			qt_json_put_strn(b, p + 1, len - 2);
+		else
+			qt_json_put_strn(b, p, len);
+		qt_buf_free(&n);
+		return;
+	}
 	default:
 		break;
 	}
@@ -597,7 +611,14 @@ static void put_nat(const struct nft_table *t, const struct nft_stmt *s,
 		sep = ", ";
 	} else if (s->nat_has_addr) {
 		qt_buf_printf(b, "%s\"addr\": ", sep);
-		if (s->nat_addr_range) {
+		int plen = s->nat_addr_range
+			   ? nft_val_prefix_len(&s->addr_lo, &s->addr_hi) : -1;
+		if (plen >= 0) {
+			/* a range that is a prefix: one, as the text has it */
+			qt_buf_puts(b, "{\"prefix\": {\"addr\": ");
+			put_value(at, &s->addr_lo, b);
+			qt_buf_printf(b, ", \"len\": %d}}", plen);
+		} else if (s->nat_addr_range) {
 			qt_buf_puts(b, "{\"range\": [");
 			put_value(at, &s->addr_lo, b);
 			qt_buf_puts(b, ", ");

@@ -258,8 +258,12 @@ static int nat_named_map(struct cur *c, const struct nft_table *tb,
 		return nr_unexpected(c, "string");
 	struct nft_set *set = nft_set_find((struct nft_table *)tb, n->text);
 	struct nft_loc end = nr_tok_end(n);
-	if (!set)
-		return nr_error_span(c->r, &at, &end, "No such file or directory");
+	if (!set) {
+		/* nft evaluates a nat map's data twice: it says it twice */
+		nr_error_span(c->r, &at, &end, "No such file or directory");
+		return nr_error_span(c->r, &at, &end, "No such file or "
+				     "directory");
+	}
 	c->i++;
 	s->nat_map = true;
 	s->set_name = nr_xstrdup(n->text);
@@ -356,9 +360,11 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	bool port = ports;
 	for (unsigned i = 0; i < s->nelems; i++)
 		port |= s->elems[i].data.len > (sh.dt->bits + 7) / 8;
-	/* a key of tcp dport brings its own protocol match */
-	bool l4 = s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4;
-	for (unsigned i = 0; i < s->ncat; i++)
+	/* a key of tcp dport brings its own protocol match, but not to a
+	 * map of ports alone: nft looks for it before the key */
+	bool l4 = !ports && s->lhs == NFT_L_FIELD &&
+		  s->field->dep == NFT_DEP_L4;
+	for (unsigned i = 0; !ports && i < s->ncat; i++)
 		l4 |= s->cat[i]->dep == NFT_DEP_L4;
 	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
 		struct mark m[2] = {
