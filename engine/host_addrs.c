@@ -12,8 +12,10 @@
 
 struct snap {
 	uint64_t version;
-	size_t nroutes, naddrs;
+	size_t nroutes, naddrs, nroutes6;
 	struct qt_addrs_route *routes;  /* sorted: most specific first */
+	struct qt_addrs_route6 *routes6; /* sorted: local table first, then
+					    most specific, lowest metric */
 	struct qt_addrs_addr *addrs;
 };
 
@@ -38,26 +40,90 @@ static struct snap *snap_of(const struct qt_addrs *o)
 	return qt_snap_current(o->sync);
 }
 
-int qt_addrs_publish(struct qt_addrs *o, struct qt_addrs_route *r, size_t nr,
-		     const struct qt_addrs_addr *ad, size_t na)
+/* ip6's order: the local table's rule before main's; in a table the
+ * longest prefix, then the lowest metric. */
+static int route6_cmp(const void *x, const void *y)
+{
+	const struct qt_addrs_route6 *a = x, *b = y;
+	if (a->local != b->local)
+		return a->local ? -1 : 1;
+	if (a->len != b->len)
+		return a->len > b->len ? -1 : 1;
+	if (a->prio != b->prio)
+		return a->prio < b->prio ? -1 : 1;
+	return 0;
+}
+
+int qt_addrs_publish6(struct qt_addrs *o, struct qt_addrs_route *r, size_t nr,
+		      struct qt_addrs_route6 *r6, size_t nr6,
+		      const struct qt_addrs_addr *ad, size_t na)
 {
 	if (nr)
 		qsort(r, nr, sizeof(*r), route_cmp);
+	if (nr6)
+		qsort(r6, nr6, sizeof(*r6), route6_cmp);
 	/* One block, so a snapshot is freed with one free(). */
-	struct snap *s = malloc(sizeof(*s) + nr * sizeof(*r) + na * sizeof(*ad));
+	struct snap *s = malloc(sizeof(*s) + nr * sizeof(*r) +
+				nr6 * sizeof(*r6) + na * sizeof(*ad));
 	if (!s)
 		return -1;
 	s->version = ++o->version;
 	s->nroutes = nr;
+	s->nroutes6 = nr6;
 	s->naddrs = na;
 	s->routes = (struct qt_addrs_route *)(s + 1);
 	s->addrs = (struct qt_addrs_addr *)(s->routes + nr);
+	s->routes6 = (struct qt_addrs_route6 *)(s->addrs + na);
 	if (nr)
 		memcpy(s->routes, r, nr * sizeof(*r));
 	if (na)
 		memcpy(s->addrs, ad, na * sizeof(*ad));
+	if (nr6)
+		memcpy(s->routes6, r6, nr6 * sizeof(*r6));
 	qt_snap_publish(o->sync, s);
 	return 0;
+}
+
+int qt_addrs_publish(struct qt_addrs *o, struct qt_addrs_route *r, size_t nr,
+		     const struct qt_addrs_addr *ad, size_t na)
+{
+	return qt_addrs_publish6(o, r, nr, NULL, 0, ad, na);
+}
+
+static bool in_prefix6(const struct in6_addr *a, const struct in6_addr *p,
+		       unsigned len)
+{
+	unsigned full = len / 8, bits = len % 8;
+	if (memcmp(a->s6_addr, p->s6_addr, full))
+		return false;
+	if (!bits)
+		return true;
+	uint8_t m = (uint8_t)(0xff << (8 - bits));
+	return (a->s6_addr[full] & m) == (p->s6_addr[full] & m);
+}
+
+int qt_addrs_route6_of(const struct qt_addrs *o, const struct in6_addr *addr,
+		       int oif, unsigned *type, int *dev, bool *anycast)
+{
+	int ret = -1;
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	for (size_t i = 0; i < s->nroutes6; i++) {
+		const struct qt_addrs_route6 *r = &s->routes6[i];
+		if (!in_prefix6(addr, &r->dst, r->len) ||
+		    (oif > 0 && r->oif != oif))
+			continue;
+		*type = r->type;
+		*dev = r->oif;
+		*anycast = r->type == RTN_ANYCAST ||
+			   (r->type == RTN_UNICAST && r->len < 127 &&
+			    !r->gateway &&
+			    !memcmp(&r->dst, addr, sizeof(*addr)));
+		ret = 0;
+		break;
+	}
+	qt_snap_read_end(o->sync, tok);
+	return ret;
 }
 
 struct qt_addrs *qt_addrs_new(void)
@@ -391,4 +457,21 @@ uint64_t qt_addrs_version(const struct qt_addrs *o)
 	uint64_t v = snap_of(o)->version;
 	qt_snap_read_end(o->sync, tok);
 	return v;
+}
+
+bool qt_addrs_dev_has6(const struct qt_addrs *o, const struct in6_addr *addr,
+		       int ifindex)
+{
+	bool has = false;
+	unsigned tok = qt_snap_read_begin(o->sync);
+	const struct snap *s = snap_of(o);
+	for (size_t i = 0; i < s->naddrs && !has; i++) {
+		const struct qt_addrs_addr *ad = &s->addrs[i];
+		has = ad->family == AF_INET6 && ad->ifindex == ifindex &&
+		      IN6_ARE_ADDR_EQUAL(&ad->a6, addr) &&
+		      !((ad->flags & IFA_F_TENTATIVE) &&
+			!(ad->flags & IFA_F_OPTIMISTIC));
+	}
+	qt_snap_read_end(o->sync, tok);
+	return has;
 }

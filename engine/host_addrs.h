@@ -78,8 +78,9 @@ int qt_addrs_masq_source(const struct qt_addrs *a, int ifindex,
 /* ---- IPv6 ----
  * The addresses of every interface in the order the kernel lists them
  * (its idev->addr_list: by scope, link-local before global unless the
- * global one came first). No IPv6 routes are kept: the choices below
- * need only the interface a packet leaves or came by. */
+ * global one came first). The routes of the local and main tables
+ * serve fib (qt_addrs_route6_of); the choices below need only the
+ * interface a packet leaves or came by. */
 
 /* nf_nat_redirect_ipv6: the first IPv6 address of ifindex that is not
  * tentative. 0 found, -1 none. */
@@ -105,6 +106,23 @@ bool qt_addrs_local6(const struct qt_addrs *a, const struct in6_addr *addr,
  * ICMPv6 error the host sends (icmp6_send). 0 found, -1 none. */
 int qt_addrs_source6(const struct qt_addrs *a, int ifindex,
 		     const struct in6_addr *daddr, struct in6_addr *out);
+
+/* The route ip6_route_lookup finds for addr: the local table first,
+ * then main (the default policy rules), each by the longest prefix and
+ * then the lowest metric; oif > 0 (a link-local address, looked up
+ * with RT6_LOOKUP_F_IFACE) takes only routes leaving by oif. Its RTN_*
+ * type, its first nexthop's device and whether the kernel's
+ * ipv6_anycast_destination holds (an anycast route, or addr the
+ * subnet-router anycast address of an on-link prefix). 0, or -1 when no
+ * route holds addr. Not modelled: other tables and policy rules,
+ * source-specific routes. */
+int qt_addrs_route6_of(const struct qt_addrs *a, const struct in6_addr *addr,
+		       int oif, unsigned *type, int *dev, bool *anycast);
+
+/* ipv6_chk_addr(addr, dev, strict 1): is addr an address of ifindex
+ * (not tentative unless optimistic)? */
+bool qt_addrs_dev_has6(const struct qt_addrs *a, const struct in6_addr *addr,
+		       int ifindex);
 
 /* Bumped by every published snapshot. */
 uint64_t qt_addrs_version(const struct qt_addrs *a);
@@ -154,6 +172,16 @@ struct qt_addrs {
 	struct qt_snap_swap *sync;
 };
 
+/* An IPv6 route of the local or main table. */
+struct qt_addrs_route6 {
+	struct in6_addr dst;   /* masked to len */
+	uint32_t prio;         /* its metric */
+	int oif;               /* first nexthop's device, 0 if none */
+	uint8_t len, type;
+	uint8_t local;         /* 1: local table (looked up first) */
+	uint8_t gateway;       /* 1: via a gateway */
+};
+
 /* An empty table (no routes, no addresses); NULL when out of memory. */
 struct qt_addrs *qt_addrs_new(void);
 /* Only when no lookup can run any more. */
@@ -162,5 +190,9 @@ void qt_addrs_free(struct qt_addrs *a);
  * lookups read. 0, or -1 when out of memory (the old one stays). */
 int qt_addrs_publish(struct qt_addrs *a, struct qt_addrs_route *r, size_t nr,
 		     const struct qt_addrs_addr *ad, size_t na);
+/* The same with IPv6 routes (r6, sorted here in place). */
+int qt_addrs_publish6(struct qt_addrs *a, struct qt_addrs_route *r, size_t nr,
+		      struct qt_addrs_route6 *r6, size_t nr6,
+		      const struct qt_addrs_addr *ad, size_t na);
 
 #endif

@@ -402,6 +402,21 @@ static int reconcile(struct qt_dynset *d, const struct nft_set *s,
 	return 0;
 }
 
+/* A concatenation's key: its parts, each padded to 32-bit words as the
+ * model's elements and the walk's keys hold them. */
+static unsigned concat_keylen(const struct nft_set *s)
+{
+	unsigned len = 0;
+	for (unsigned i = 0; i < s->nktypes; i++) {
+		const struct nft_field *f = !s->typeof_field ? NULL
+					    : i ? s->typeof_cat[i - 1]
+						: s->typeof_field;
+		unsigned bits = f ? f->bits : s->ktypes[i]->bits;
+		len += (bits + 31) / 32 * 4;
+	}
+	return len;
+}
+
 static struct qt_dynset *dyn_new(struct qt_dynsets *r,
 				 const struct nft_table *t,
 				 const struct nft_set *s, struct qt_buf *err)
@@ -410,8 +425,12 @@ static struct qt_dynset *dyn_new(struct qt_dynsets *r,
 	unsigned bits = s->typeof_field ? s->typeof_field->bits
 					: dt ? dt->bits : 0;
 	unsigned keylen = (bits + 7) / 8;
+	bool cat = s->nktypes > 1;
+	if (cat)
+		keylen = concat_keylen(s);
 	const char *no = s->map ? "maps"
-		       : s->nktypes > 1 ? "concatenations"
+		       : cat && dt && dt->id == NFT_T_IFNAME
+			 ? "concatenations starting with a name"
 		       : s->flags & NFT_SET_INTERVAL
 			 ? "interval sets that packets fill or that expire"
 		       : !keylen || keylen > QT_DYNSET_KEY

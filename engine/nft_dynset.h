@@ -14,7 +14,9 @@
  *    packet path never allocates: a full set refuses the add, and the
  *    statement then breaks the rule, as nft_dynset does.
  *  - Keys are the field's bytes as the walk loads them (big-endian
- *    numbers, zero-padded names), at most QT_DYNSET_KEY bytes.
+ *    numbers, zero-padded names), or a concatenation's parts each
+ *    padded to 32-bit words as the model's elements hold them, at
+ *    most QT_DYNSET_KEY bytes (two IPv6 addresses).
  *  - Threads: queue threads look up, add, refresh and delete single
  *    elements under the set's spinlock, held for one element
  *    operation; the control thread lists, reconciles and collects
@@ -46,7 +48,7 @@
 #include "buf.h"
 #include "nft_model.h"
 
-#define QT_DYNSET_KEY 16
+#define QT_DYNSET_KEY 32
 
 struct qt_dynsets;
 struct qt_dynset;
@@ -62,7 +64,7 @@ bool qt_dynset_wanted(const struct nft_table *t, const struct nft_set *s);
 
 /* The runtime of set s of table t, reconciled with s's elements, as a
  * reference. NULL with a message in err when the set cannot run so
- * (intervals, concatenations, maps, too long a key). now_ms:
+ * (intervals, maps, too long a key). now_ms:
  * CLOCK_MONOTONIC in milliseconds. */
 struct qt_dynset *qt_dynset_get(struct qt_dynsets *r,
 				const struct nft_table *t,

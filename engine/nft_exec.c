@@ -688,6 +688,7 @@ enum skind {
 	CS_CTMARK_SET_X,
 	CS_SET_UPDATE, CS_LIMIT, CS_QUOTA,
 	CS_PAYLOAD_SET,
+	CS_NAT_MAP,                 /* a nat statement's map: x, nat */
 	CS_NOP                      /* does nothing in this family */
 };
 
@@ -727,6 +728,8 @@ struct cstmt {
 	struct qt_dynset_op *dop;
 	/* a header field rewritten */
 	struct qt_nft_pset *pset;
+	/* a nat map: the range of each element x finds */
+	struct qt_nat_range *nat;
 };
 
 struct crule {
@@ -903,11 +906,24 @@ static int dyn_ref(struct qt_nft_prog *p, const struct nft_table *t,
 	return 0;
 }
 
-/* cs loads field f as a key of d: the field as a match reads it. */
-static int compile_dyn_key(struct cstmt *cs, const struct nft_field *f,
+/* cs loads field f as a key of d: the field as a match reads it; a
+ * concatenation (s->ncat) through a key of its parts (cs->x). */
+static int compile_dyn_key(struct cstmt *cs, const struct nft_stmt *s,
+			   const struct nft_field *f,
 			   const struct qt_dynset *d, struct qt_buf *err)
 {
 	cs->kind = CS_MATCH;
+	if (s->ncat) {
+		cs->x = qt_nft_x_compile_key(s, err);
+		if (!cs->x)
+			return -1;
+		if (qt_nft_x_keylen(cs->x) != qt_dynset_keylen(d)) {
+			qt_buf_printf(err, "Error: qtables cannot use this "
+				      "concatenation as this set's key; ");
+			return -1;
+		}
+		return 0;
+	}
 	if (qt_nft_part_compile(&cs->f, f) < 0 ||
 	    cs->f.len != qt_dynset_keylen(d)) {
 		qt_buf_printf(err, "Error: qtables cannot use %s %s as this "
@@ -922,18 +938,13 @@ static int compile_set_update(struct qt_nft_prog *p, struct cstmt *cs,
 			      const struct nft_table *t, struct qt_buf *err)
 {
 	struct qt_dynset *d = NULL;
-	if (s->ncat) {
-		qt_buf_printf(err, "Error: qtables cannot run concatenations "
-			      "in set updates yet; ");
-		return -1;
-	}
 	if (dyn_ref(p, t, s->set_name, &d, err) < 0)
 		return -1;
 	if (!d) {
 		qt_buf_printf(err, "Error: no set %s to update; ", s->set_name);
 		return -1;
 	}
-	if (compile_dyn_key(cs, s->field, d, err) < 0)
+	if (compile_dyn_key(cs, s, s->field, d, err) < 0)
 		return -1;
 	cs->kind = CS_SET_UPDATE;
 	cs->dyn = d;
@@ -987,6 +998,26 @@ static bool stmt_reads_owner(const struct nft_stmt *s)
 	return false;
 }
 
+/* dnat to KEY map { KEY : ADDR [. PORT] }: the key's lookup and each
+ * element's range (engine/nft_nat.h); nothing in the family its values
+ * are not of. slot: the rule's word numgen inc counts in. */
+static int compile_nat_map(struct cstmt *cs, const struct nft_stmt *s,
+			   const struct nft_table *t, uint64_t *slot,
+			   uint8_t family, struct qt_buf *err)
+{
+	const struct nft_elem *el = NULL;
+	unsigned n = 0;
+	cs->x = qt_nft_x_compile_index(s, t, slot, family, &el, &n, err);
+	if (!cs->x)
+		return -1;
+	int rc = qt_nft_nat_map_ranges(s, t, cs->ext, family, el, n,
+				       &cs->nat, err);
+	if (rc < 0)
+		return -1;
+	cs->kind = rc ? CS_NOP : CS_NAT_MAP;
+	return 0;
+}
+
 static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			const struct nft_rule *r, const struct nft_table *t,
 			const struct nft_chain *c, uint8_t family,
@@ -1016,13 +1047,13 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 		switch (s->kind) {
 		case NFT_S_MATCH: {
 			struct qt_dynset *d = NULL;
-			if (s->set_name && s->lhs == NFT_L_FIELD && !s->ncat &&
+			if (s->set_name && s->lhs == NFT_L_FIELD &&
 			    !s->vmap && s->bitop == NFT_BIT_NONE &&
 			    s->op != NFT_OP_NEG &&
 			    dyn_ref(p, t, s->set_name, &d, err) < 0)
 				return where(t, c, err);
 			if (d) {
-				if (compile_dyn_key(cs, s->field, d, err) < 0)
+				if (compile_dyn_key(cs, s, s->field, d, err) < 0)
 					return where(t, c, err);
 				cs->op = (uint8_t)s->op;
 				cs->flags = false;
@@ -1191,6 +1222,14 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			 * other family of an inet table */
 			cs->kind = rt->run[i].in.ext ? CS_EXT_TARGET : CS_NOP;
 			cs->ext = &rt->run[i].in;
+			if (s->nat_map && cs->ext->ext &&
+			    compile_nat_map(cs, s, t, &rt->cnt[i].pkts, family,
+					    err) < 0)
+				return where(t, c, err);
+			if (cs->x && qt_nft_x_uses_ct(cs->x))
+				p->uses_ct = true;
+			if (cs->x && qt_nft_x_uses_pkttype(cs->x))
+				p->wants_l2 = true;
 			break;
 		default:
 			qt_buf_printf(err, "Error: qtables cannot run this "
@@ -1525,6 +1564,7 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 				free(cr->s[si].pset);
 				qt_nft_x_free(cr->s[si].x);
 				free(cr->s[si].dop);
+				free(cr->s[si].nat);
 			}
 			free(cr->s);
 		}
@@ -1610,10 +1650,17 @@ void qt_nft_describe_base(const struct qt_nft_prog *p, unsigned i, char *buf,
 
 /* ---- walking ---- */
 
+/* The key of a set packets fill: a field, or a concatenation's parts. */
+static bool dyn_key(const struct cstmt *s, const struct qt_eval *ev,
+		    uint8_t *v)
+{
+	return s->x ? qt_nft_x_key(s->x, ev, v) : qt_nft_part_load(&s->f, ev, v);
+}
+
 static bool match(const struct cstmt *s, const struct qt_eval *ev)
 {
 	uint8_t v[NFT_VAL_MAX];
-	if (!qt_nft_part_load(&s->f, ev, v))
+	if (!dyn_key(s, ev, v))
 		return false;
 	if (s->dyn) {
 		bool in = qt_dynset_lookup(s->dyn, v, ev->now_ns);
@@ -1715,6 +1762,19 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			if (!qt_nft_pset_run(s->pset, ev))
 				return R_NEXT;
 			break;
+		case CS_NAT_MAP: {
+			int32_t k = qt_nft_x_index(s->x, ev);
+			if (k < 0)
+				return R_NEXT;
+			struct qt_ext_inst in = *s->ext;
+			in.data = &s->nat[k];
+			int v = in.ext->target(&in, ev);
+			if (v == QT_XT_DROP)
+				return R_DROP;
+			if (v == QT_XT_ACCEPT)
+				return R_ACCEPT;
+			break;
+		}
 		case CS_MARK_SET:
 			ev->mark = s->value;
 			ev->mark_changed = true;
@@ -1754,7 +1814,7 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			/* a key the packet lacks, a full set or an
 			 * element's limit breaks the rule */
 			uint8_t v[NFT_VAL_MAX];
-			if (!qt_nft_part_load(&s->f, ev, v) ||
+			if (!dyn_key(s, ev, v) ||
 			    !qt_dynset_update(s->dyn, s->dop, v, ev->orig_len,
 					      ev->now_ns))
 				return R_NEXT;

@@ -747,9 +747,9 @@ static int compile_key(struct qt_nft_x *x, const struct nft_stmt *s,
 		x->klen = 4;
 		return 0;
 	case NFT_L_FIB:
-		if (family != AF_INET)
-			return refuse(err, "fib for IPv6 (no IPv6 routes are "
-				      "known to the engine)");
+		/* IPv4 and IPv6 alike: the packet's family picks the
+		 * lookup */
+		(void)family;
 		x->kind = s->fib_result == NFT_FIB_R_TYPE ? K_FIB_TYPE
 			  : s->fib_result == NFT_FIB_R_OIF ? K_FIB_OIF
 			  : K_FIB_OIFNAME;
@@ -1064,6 +1064,87 @@ static int fib_oif(const struct qt_nft_x *x, const struct qt_eval *ev)
 	return dev && oif == dev ? dev : 0;
 }
 
+/* nft_fib6_flowi_init: the address looked up (daddr, or saddr back)
+ * and the device a link-local one is looked up on (else 0). */
+static const struct in6_addr *fib6_addr(const struct qt_nft_x *x,
+					const struct qt_eval *ev, int dev,
+					int *oif)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	const struct in6_addr *a = x->fib_flags & NFT_FIB_DADDR ? &p->daddr.v6
+							       : &p->saddr.v6;
+	*oif = 0;
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		*oif = dev > 0 ? dev : ev->indev ? ev->indev : ev->outdev;
+	return a;
+}
+
+/* __nft_fib6_eval_type: RTN_LOCAL for an address of iif or oif when
+ * given; else the route's answer: a failing one (blackhole, prohibit,
+ * unreachable, throw, none) its error's type, anycast, a local route
+ * when no device was given; else multicast, loopback (local) or
+ * unicast by the address itself. */
+static uint32_t fib6_type(const struct qt_nft_x *x, const struct qt_eval *ev)
+{
+	int dev = x->fib_flags & NFT_FIB_IIF ? ev->indev
+		  : x->fib_flags & NFT_FIB_OIF ? ev->outdev : 0;
+	int oif;
+	const struct in6_addr *a = fib6_addr(x, ev, dev, &oif);
+	const struct qt_addrs *ad = ev->env ? ev->env->addrs : NULL;
+	uint32_t ret = 0;
+	if (dev && ad && qt_addrs_dev_has6(ad, a, dev))
+		ret = RTN_LOCAL;
+	unsigned type;
+	int rdev;
+	bool anycast;
+	if (!ad || qt_addrs_route6_of(ad, a, oif, &type, &rdev, &anycast) < 0)
+		return RTN_UNREACHABLE;
+	switch (type) {
+	case RTN_BLACKHOLE: return RTN_BLACKHOLE;      /* -EINVAL */
+	case RTN_PROHIBIT: return RTN_PROHIBIT;        /* -EACCES */
+	case RTN_UNREACHABLE: case RTN_THROW: return RTN_UNREACHABLE;
+	default: break;
+	}
+	if (anycast)
+		ret = RTN_ANYCAST;
+	else if (!dev && type == RTN_LOCAL)
+		ret = RTN_LOCAL;
+	if (ret)
+		return ret;
+	if (a->s6_addr[0] == 0xff)
+		return RTN_MULTICAST;
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return RTN_LOCAL;
+	return RTN_UNICAST;
+}
+
+/* nft_fib6_eval: the device of the route, or with iif or oif given
+ * that device when the route uses it; 0 when there is none (no route,
+ * a failing, anycast or local one). */
+static int fib6_oif(const struct qt_nft_x *x, const struct qt_eval *ev)
+{
+	const struct qt_engine_env *env = ev->env;
+	int dev = x->fib_flags & NFT_FIB_IIF ? ev->indev
+		  : x->fib_flags & NFT_FIB_OIF ? ev->outdev : -1;
+	/* a packet looped back on the host: its own device */
+	if (ev->hook == QT_HOOK_PRE_ROUTING && env && env->links &&
+	    ev->indev && qt_links_flags(env->links, ev->indev) & IFF_LOOPBACK)
+		return ev->indev;
+	int oif;
+	const struct in6_addr *a = fib6_addr(x, ev, dev > 0 ? dev : 0, &oif);
+	unsigned type;
+	int rdev;
+	bool anycast;
+	if (!env || !env->addrs ||
+	    qt_addrs_route6_of(env->addrs, a, oif, &type, &rdev, &anycast) < 0)
+		return 0;
+	if ((type != RTN_UNICAST && type != RTN_MULTICAST) || anycast)
+		return 0;
+	if (dev < 0)
+		return rdev;
+	return dev && rdev == dev ? dev : 0;
+}
+
 static bool load_key(const struct qt_nft_x *x, const struct qt_eval *ev,
 		     uint8_t *key)
 {
@@ -1092,15 +1173,17 @@ static bool load_key(const struct qt_nft_x *x, const struct qt_eval *ev,
 		return true;
 	}
 	case K_FIB_TYPE:
-		if (ev->pkt.family != AF_INET)
+		if (ev->pkt.family != AF_INET && ev->pkt.family != AF_INET6)
 			return false;
-		put_be32(key, fib_type(x, ev));
+		put_be32(key, ev->pkt.family == AF_INET6 ? fib6_type(x, ev)
+							 : fib_type(x, ev));
 		return true;
 	case K_FIB_OIF:
 	case K_FIB_OIFNAME: {
-		if (ev->pkt.family != AF_INET)
+		if (ev->pkt.family != AF_INET && ev->pkt.family != AF_INET6)
 			return false;
-		int oif = fib_oif(x, ev);
+		int oif = ev->pkt.family == AF_INET6 ? fib6_oif(x, ev)
+						     : fib_oif(x, ev);
 		if (x->kind == K_FIB_OIF) {
 			put_be32(key, (uint32_t)oif);
 			return true;
@@ -1235,4 +1318,134 @@ bool qt_nft_xset_value(const struct qt_nft_xset *x, const struct qt_eval *ev,
 		a >>= x->shift;
 	*out = a;
 	return true;
+}
+
+/* ---- the element a key finds: nat maps ---- */
+
+struct qt_nft_x *qt_nft_x_compile_index(const struct nft_stmt *s,
+					const struct nft_table *t,
+					uint64_t *slot, uint8_t family,
+					const struct nft_elem **elems,
+					unsigned *nelems, struct qt_buf *err)
+{
+	struct qt_nft_x *x = calloc(1, sizeof(*x));
+	struct qt_nft_lkey *keys = NULL;
+	if (!x) {
+		refuse(err, "this: out of memory");
+		return NULL;
+	}
+	if (compile_key(x, s, slot, family, err) < 0)
+		goto fail;
+	if (x->kind != K_FIELDS && x->kind != K_NUMGEN_INC &&
+	    x->kind != K_NUMGEN_RANDOM && x->kind != K_JHASH) {
+		refuse(err, "this key in a map");
+		goto fail;
+	}
+	const struct nft_elem *el = s->elems;
+	unsigned nel = s->nelems;
+	if (s->set_name) {
+		const struct nft_set *set = find_set(t, s->set_name);
+		if (!set) {
+			refuse(err, "a lookup in a map that is not there");
+			goto fail;
+		}
+		/* elements packets add or that expire are not in the
+		 * commit's copy: refused rather than judged by it */
+		if ((set->flags & NFT_SET_TIMEOUT) || qt_dynset_wanted(t, set)) {
+			refuse(err, "a map that packets fill or whose "
+			       "elements expire in this lookup yet");
+			goto fail;
+		}
+		if (!set->map || !set->data_type) {
+			refuse(err, "a map of no values");
+			goto fail;
+		}
+		el = set->elems;
+		nel = set->nelems;
+	}
+	bool name = s->field && s->field->type == NFT_T_IFNAME &&
+		    x->kind == K_FIELDS && x->nparts == 1;
+	keys = calloc(nel ? nel : 1, sizeof(*keys));
+	if (!keys) {
+		refuse(err, "this map: out of memory");
+		goto fail;
+	}
+	for (unsigned i = 0; i < nel; i++) {
+		if (name && el[i].lo.len > x->klen) {
+			refuse(err, "an interface name this long");
+			goto fail;
+		}
+		elem_key(x, &el[i], name, &keys[i]);
+		if (name && is_wildcard(keys[i].lo)) {
+			refuse(err, "interface wildcards in a map");
+			goto fail;
+		}
+	}
+	uint8_t plens[NFT_CONCAT_MAX];
+	for (unsigned i = 0; i < x->nparts; i++)
+		plens[i] = (uint8_t)(i + 1 < x->nparts
+				     ? x->poff[i + 1] - x->poff[i]
+				     : x->klen - x->poff[i]);
+	bool concat = x->kind == K_FIELDS && x->nparts > 1;
+	x->lk = qt_nft_lookup_build(x->klen, keys, nel, concat ? plens : NULL,
+				    concat ? x->nparts : 0, false);
+	if (!x->lk) {
+		refuse(err, "this map: out of memory");
+		goto fail;
+	}
+	free(keys);
+	*elems = el;
+	*nelems = nel;
+	return x;
+fail:
+	free(keys);
+	qt_nft_x_free(x);
+	return NULL;
+}
+
+int32_t qt_nft_x_index(const struct qt_nft_x *x, const struct qt_eval *ev)
+{
+	uint8_t key[NFT_VAL_MAX];
+	if (!load_key(x, ev, key))
+		return -1;
+	return qt_nft_lookup_find(x->lk, key);
+}
+
+/* ---- a key alone: sets that packets fill ---- */
+
+struct qt_nft_x *qt_nft_x_compile_key(const struct nft_stmt *s,
+				      struct qt_buf *err)
+{
+	struct qt_nft_x *x = calloc(1, sizeof(*x));
+	if (!x) {
+		refuse(err, "this: out of memory");
+		return NULL;
+	}
+	const struct nft_field *f[NFT_CONCAT_MAX];
+	f[0] = s->field;
+	for (unsigned i = 0; i < s->ncat; i++)
+		f[i + 1] = s->cat[i];
+	x->kind = K_FIELDS;
+	if (s->lhs != NFT_L_FIELD || s->bitop != NFT_BIT_NONE) {
+		refuse(err, "this key of a set that packets fill");
+		qt_nft_x_free(x);
+		return NULL;
+	}
+	if (compile_fields(x, f, 1 + s->ncat, err) < 0) {
+		qt_nft_x_free(x);
+		return NULL;
+	}
+	x->klen = x->flen;
+	return x;
+}
+
+unsigned qt_nft_x_keylen(const struct qt_nft_x *x)
+{
+	return x->klen;
+}
+
+bool qt_nft_x_key(const struct qt_nft_x *x, const struct qt_eval *ev,
+		  uint8_t *key)
+{
+	return load_key(x, ev, key);
 }

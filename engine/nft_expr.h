@@ -11,7 +11,11 @@
  *    plus offset) and fib, IPv4 (the address type of saddr or daddr, as
  *    inet_dev_addr_type answers it; the device of the route, as
  *    nft_fib4_eval finds it, from engine/host_addrs.h's local and main
- *    tables: no policy rules, a multipath route by its first nexthop);
+ *    tables: no policy rules, a multipath route by its first nexthop)
+ *    and IPv6 (the type and device as nft_fib6_eval_type and
+ *    nft_fib6_eval find them: the addresses of iif or oif, then the
+ *    route of the local table, else main's; failing routes by their
+ *    error, anycast and local routes answering no device);
  *  - what a key is compared with: a value, a range, an anonymous set, a
  *    named set, or a verdict map (anonymous or named) whose element's
  *    verdict ends the rule: sets and maps are looked up through
@@ -146,6 +150,35 @@ struct qt_nft_x *qt_nft_x_compile_map(const struct nft_stmt *s,
  * rule). */
 bool qt_nft_x_value(const struct qt_nft_x *x, const struct qt_eval *ev,
 		    uint32_t *out);
+
+/* ---- the element a key finds (nat maps: dnat to KEY map { ... }) ---- */
+
+/* s's key (its field and concatenation, numgen or jhash) and its
+ * elements (anonymous, or the named map's as they are at this commit:
+ * *elems and *nelems, the array the answers index). NULL with
+ * "Error: ...; " in err when the engine cannot run it. Free with
+ * qt_nft_x_free. */
+struct qt_nft_x *qt_nft_x_compile_index(const struct nft_stmt *s,
+					const struct nft_table *t,
+					uint64_t *slot, uint8_t family,
+					const struct nft_elem **elems,
+					unsigned *nelems, struct qt_buf *err);
+/* The index of the element the packet's key finds, or -1 (no such
+ * field or no such key: the kernel's lookup breaks the rule then). */
+int32_t qt_nft_x_index(const struct qt_nft_x *x, const struct qt_eval *ev);
+
+/* ---- a key alone (a set packets fill: engine/nft_dynset.h) ---- */
+
+/* s's field and concatenation as a key (parts padded to 32-bit words
+ * as the model's elements hold them). NULL with "Error: ...; " in err
+ * when the engine cannot load it. Free with qt_nft_x_free. */
+struct qt_nft_x *qt_nft_x_compile_key(const struct nft_stmt *s,
+				      struct qt_buf *err);
+unsigned qt_nft_x_keylen(const struct qt_nft_x *x);
+/* The packet's key into key (NFT_VAL_MAX bytes); false when the packet
+ * has no such field. */
+bool qt_nft_x_key(const struct qt_nft_x *x, const struct qt_eval *ev,
+		  uint8_t *key);
 
 /* ---- mark and ct mark set from a field with a bitwise operation ---- */
 

@@ -58,12 +58,8 @@ int qt_nft_nat_inst(struct qt_ext_run *run, const struct nft_stmt *s,
 		    uint8_t family, struct qt_buf *err)
 {
 	memset(run, 0, sizeof(*run));
-	if (s->nat_map) {
-		qt_buf_printf(err, "Error: qtables cannot run nat maps "
-			      "(%s to ... map) yet; ", target_of[s->nat]);
-		return -1;
-	}
-	uint8_t sf = stmt_family(s);
+	/* a map's family is its values' (qt_nft_nat_map_ranges) */
+	uint8_t sf = s->nat_map ? 0 : stmt_family(s);
 	if (sf && sf != family)
 		return 1;
 	if ((unsigned)s->nat >= sizeof(target_of) / sizeof(target_of[0])) {
@@ -71,11 +67,13 @@ int qt_nft_nat_inst(struct qt_ext_run *run, const struct nft_stmt *s,
 			      "statement; ");
 		return -1;
 	}
-	const struct qt_ext *x = qt_ext_find_fam(target_of[s->nat],
-						 QT_EXT_TARGET, family);
+	/* prefix: the network mapped, the host part kept, as NETMAP
+	 * does (nf_nat_core's NF_NAT_RANGE_NETMAP); by the hook's manip,
+	 * which a snat's and a dnat's hooks decide alike */
+	const char *name = s->nat_prefix ? "NETMAP" : target_of[s->nat];
+	const struct qt_ext *x = qt_ext_find_fam(name, QT_EXT_TARGET, family);
 	if (!x || !x->target || x->data_size != sizeof(struct qt_nat_range)) {
-		qt_buf_printf(err, "Error: qtables has no %s to run; ",
-			      target_of[s->nat]);
+		qt_buf_printf(err, "Error: qtables has no %s to run; ", name);
 		return -1;
 	}
 	struct qt_nat_range *r = calloc(1, sizeof(*r));
@@ -97,6 +95,7 @@ uint32_t qt_nft_nat_sig(const struct nft_stmt *s)
 	MIX(s->nat);
 	MIX(s->nat_flags);
 	MIX(s->nat_map);
+	MIX(s->nat_prefix);
 	MIX(s->nat_has_addr << 3 | s->nat_has_port << 2 |
 	    s->nat_addr_range << 1 | s->nat_port_range);
 	MIX(s->addr_lo.len);
@@ -118,4 +117,78 @@ int qt_nft_nat_check(const struct nft_table *t, struct qt_buf *err)
 		      "outside a nat chain of its hook in table %s %s\n",
 		      nft_family_name(t->family), t->name);
 	return -1;
+}
+
+/* The family of a map's values: the named map's type, else the first
+ * element's value (an IPv4 address takes 4 bytes, with a port 6; an
+ * IPv6 one 16 and 18); 0 for ports alone (2 bytes), of either. */
+static uint8_t map_family(const struct nft_stmt *s, const struct nft_table *t,
+			  const struct nft_elem *el, unsigned n)
+{
+	if (s->set_name) {
+		const struct nft_set *set =
+			nft_set_find((struct nft_table *)t, s->set_name);
+		if (set && set->data_type)
+			return set->data_type->id == NFT_T_SERVICE ? 0
+			       : set->data_type->id == NFT_T_IPV6 ? AF_INET6
+								 : AF_INET;
+	}
+	if (n && el[0].has_data)
+		return el[0].data.len == 2 ? 0
+		       : el[0].data.len >= 16 ? AF_INET6 : AF_INET;
+	return t->family == NFT_F_IP6 ? AF_INET6 : AF_INET;
+}
+
+static uint16_t be16_at(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+int qt_nft_nat_map_ranges(const struct nft_stmt *s, const struct nft_table *t,
+			  const struct qt_ext_inst *base, uint8_t family,
+			  const struct nft_elem *el, unsigned n,
+			  struct qt_nat_range **out, struct qt_buf *err)
+{
+	*out = NULL;
+	uint8_t mf = map_family(s, t, el, n);
+	if (mf && mf != family)
+		return 1;
+	/* ports alone: no address (their values are 2 bytes) */
+	unsigned alen = !mf ? 0 : mf == AF_INET6 ? 16 : 4;
+	struct qt_nat_range *r = calloc(n ? n : 1, sizeof(*r));
+	if (!r) {
+		qt_buf_printf(err, "Error: out of memory; ");
+		return -1;
+	}
+	const struct qt_nat_range *b = base->data;
+	for (unsigned i = 0; i < n; i++) {
+		const struct nft_elem *e = &el[i];
+		const struct nft_val *hi = e->data_range ? &e->data_hi
+							 : &e->data;
+		if (!e->has_data || (e->data.len != alen &&
+				     e->data.len != alen + 2) ||
+		    (!alen && e->data.len != 2)) {
+			free(r);
+			qt_buf_printf(err, "Error: qtables cannot run this "
+				      "nat map's values; ");
+			return -1;
+		}
+		r[i] = *b;
+		if (alen == 16) {
+			r[i].flags |= QT_NAT_MAP_IPS;
+			memcpy(r[i].min_addr6, e->data.b, 16);
+			memcpy(r[i].max_addr6, hi->b, 16);
+		} else if (alen == 4) {
+			r[i].flags |= QT_NAT_MAP_IPS;
+			memcpy(&r[i].min_addr, e->data.b, 4);
+			memcpy(&r[i].max_addr, hi->b, 4);
+		}
+		if (e->data.len == alen + 2) {
+			r[i].flags |= QT_NAT_PROTO_SPECIFIED;
+			r[i].min_port = be16_at(e->data.b + alen);
+			r[i].max_port = be16_at(hi->b + alen);
+		}
+	}
+	*out = r;
+	return 0;
 }

@@ -41,7 +41,9 @@
  * of extensions/NAT.c do, on a range built from the statement's
  * addresses, ports and flags (random, fully-random, persistent): the
  * same binding, address choice and port search as iptables' rules.
- * `dnat to KEY map {...}` (a nat map) is refused by name. The walk of
+ * `dnat to KEY map {...}` (a nat map, anonymous or named) looks its
+ * key up (engine/nft_expr.h's qt_nft_x_index) and runs the element's
+ * range; a key the map lacks breaks the rule. The walk of
  * the nat chains with iptables' nat table is engine/program.c's
  * nat_step. */
 #ifndef QT_NFT_NAT_H
@@ -51,6 +53,7 @@
 
 #include "buf.h"
 #include "eval.h"
+#include "ext.h"
 #include "nft_model.h"
 
 /* The instance statement s (NFT_S_NAT) runs as in a program of family
@@ -59,6 +62,18 @@
  * nothing here (run left empty); -1: it cannot run (message in err). */
 int qt_nft_nat_inst(struct qt_ext_run *run, const struct nft_stmt *s,
 		    uint8_t family, struct qt_buf *err);
+
+/* A nat map's values (elements el[0..n), as the key's lookup indexes
+ * them) as ranges of base, the statement's instance (its flags: random,
+ * persistent): *out one per element, an address or a range and the
+ * port or ports when the value has them, as nft_nat_eval loads them
+ * from the map's registers. 0: made; 1: the map's values are of the
+ * other family (the statement does nothing here, as nft_nat_inet_eval
+ * skips it); -1: it cannot run (message in err). */
+int qt_nft_nat_map_ranges(const struct nft_stmt *s, const struct nft_table *t,
+			  const struct qt_ext_inst *base, uint8_t family,
+			  const struct nft_elem *el, unsigned n,
+			  struct qt_nat_range **out, struct qt_buf *err);
 
 /* What tells two nat statements apart (a rule's runtime signature). */
 uint32_t qt_nft_nat_sig(const struct nft_stmt *s);

@@ -1,5 +1,5 @@
 /* The address-type table (engine/host_addrs.h) kept current from
- * rtnetlink: IPv4 routes and addresses, IPv6 addresses. */
+ * rtnetlink: IPv4 and IPv6 routes and addresses. */
 #include "addrs.h"
 
 #include <errno.h>
@@ -19,6 +19,7 @@
 /* Growing arrays while a dump is parsed (never on the lookup path). */
 struct build {
 	struct qt_addrs_route *r; size_t nr, cr;
+	struct qt_addrs_route6 *r6; size_t nr6, cr6;
 	struct qt_addrs_addr *a; size_t na, ca;
 };
 
@@ -96,6 +97,59 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		b->r = n; b->cr = c;
 	}
 	b->r[b->nr++] = r;
+	return MNL_CB_OK;
+}
+
+/* An IPv6 route of the local or main table: its prefix, type, metric
+ * and first nexthop's device and gateway. */
+static int route6_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct build *b = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	const struct nlattr *at;
+	uint32_t table = rtm->rtm_table;
+	struct qt_addrs_route6 r;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != AF_INET6)
+		return MNL_CB_OK;
+	mnl_attr_for_each(at, nlh, sizeof(*rtm)) {
+		unsigned t = mnl_attr_get_type(at);
+		if (t <= RTA_MAX)
+			tb[t] = (struct nlattr *)at;
+	}
+	if (tb[RTA_TABLE])
+		table = mnl_attr_get_u32(tb[RTA_TABLE]);
+	if ((table != RT_TABLE_LOCAL && table != RT_TABLE_MAIN) ||
+	    (rtm->rtm_flags & RTNH_F_DEAD) || rtm->rtm_dst_len > 128 ||
+	    rtm->rtm_src_len)
+		return MNL_CB_OK;
+	memset(&r, 0, sizeof(r));
+	r.len = rtm->rtm_dst_len;
+	r.type = rtm->rtm_type;
+	r.local = table == RT_TABLE_LOCAL;
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) >= 16)
+		memcpy(&r.dst, mnl_attr_get_payload(tb[RTA_DST]), 16);
+	for (unsigned i = r.len; i < 128; i++)
+		r.dst.s6_addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	if (tb[RTA_PRIORITY])
+		r.prio = mnl_attr_get_u32(tb[RTA_PRIORITY]);
+	if (tb[RTA_OIF])
+		r.oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+	r.gateway = tb[RTA_GATEWAY] != NULL;
+	if (!tb[RTA_OIF] && tb[RTA_MULTIPATH] &&
+	    mnl_attr_get_payload_len(tb[RTA_MULTIPATH]) >= sizeof(struct rtnexthop)) {
+		const struct rtnexthop *nh = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+		r.oif = nh->rtnh_ifindex;
+		r.gateway = nh->rtnh_len > sizeof(*nh);
+	}
+	if (b->nr6 == b->cr6) {
+		size_t c = b->cr6 ? b->cr6 * 2 : 32;
+		struct qt_addrs_route6 *n = realloc(b->r6, c * sizeof(*n));
+		if (!n) { errno = ENOMEM; return MNL_CB_ERROR; }
+		b->r6 = n; b->cr6 = c;
+	}
+	b->r6[b->nr6++] = r;
 	return MNL_CB_OK;
 }
 
@@ -199,9 +253,12 @@ static int refresh(void *table, struct qt_rtnl_watch *w)
 	    qt_rtnl_watch_dump(w, RTM_GETADDR, sizeof(struct ifaddrmsg), AF_INET,
 			       addr_cb, &b) >= 0 &&
 	    qt_rtnl_watch_dump(w, RTM_GETADDR, sizeof(struct ifaddrmsg), AF_INET6,
-			       addr6_cb, &b) >= 0)
-		ret = qt_addrs_publish(o, b.r, b.nr, b.a, b.na);
+			       addr6_cb, &b) >= 0 &&
+	    qt_rtnl_watch_dump(w, RTM_GETROUTE, sizeof(struct rtmsg), AF_INET6,
+			       route6_cb, &b) >= 0)
+		ret = qt_addrs_publish6(o, b.r, b.nr, b.r6, b.nr6, b.a, b.na);
 	free(b.r);
+	free(b.r6);
 	free(b.a);
 	return ret;
 }
@@ -220,7 +277,7 @@ static void free_table(void *table)
  * without a route notification. */
 const struct qt_rtnl_feed qt_addrs_feed = {
 	.groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_LINK |
-		  RTMGRP_IPV6_IFADDR,
+		  RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE,
 	.bufsize = DUMP_BUF,
 	.first = RTM_NEWLINK,
 	.last = RTM_DELROUTE,

@@ -117,6 +117,20 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 		qt_json_put_strn(b, (const char *)v->b,
 				 strnlen((const char *)v->b, v->len));
 		return;
+	case NFT_T_IFINDEX: {
+		/* a string, the device's name or the number of none */
+		struct qt_buf n;
+		qt_buf_init(&n);
+		nft_val_print(t, v, &n);
+		const char *p = qt_buf_str(&n);
+		size_t len = n.len;
+		if (len >= 2 && p[0] == '"')
+			qt_json_put_strn(b, p + 1, len - 2);
+		else
+			qt_json_put_strn(b, p, len);
+		qt_buf_free(&n);
+		return;
+	}
 	default:
 		break;
 	}
@@ -330,6 +344,22 @@ static void put_set_elem(const struct nft_dtype *const *kt, unsigned nk,
 
 /* A map's value: a verdict, or data of type dt (a nat map's address,
  * or address . port). */
+/* A part of a nat map's value (len bytes at off): a value, a prefix
+ * or a range. */
+static void put_data_part(const struct nft_dtype *t, const struct nft_elem *e,
+			  unsigned off, unsigned len, struct qt_buf *b)
+{
+	struct nft_elem p;
+	memset(&p, 0, sizeof(p));
+	if (e->data.len < off + len)
+		len = e->data.len > off ? e->data.len - off : 0;
+	p.lo.len = p.hi.len = (uint8_t)len;
+	memcpy(p.lo.b, e->data.b + off, len);
+	memcpy(p.hi.b, (e->data_range ? e->data_hi.b : e->data.b) + off, len);
+	p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE : NFT_E_VALUE;
+	put_elem(t, &p, true, b);
+}
+
 static void put_map_data(const struct nft_dtype *dt, const struct nft_elem *e,
 			 struct qt_buf *b)
 {
@@ -337,19 +367,16 @@ static void put_map_data(const struct nft_dtype *dt, const struct nft_elem *e,
 		put_verdict(e->verdict, e->chain, b);
 		return;
 	}
-	struct nft_val v = e->data;
 	unsigned alen = (dt->bits + 7) / 8;
-	if (v.len <= alen) {
-		put_value(dt, &v, b);
+	if (e->data.len <= alen) {
+		put_data_part(dt, e, 0, alen, b);
 		return;
 	}
-	v.len = (uint8_t)alen;
-	struct nft_val port = { 2, { 0 } };
-	memcpy(port.b, e->data.b + nft_concat_part_len(dt), 2);
 	qt_buf_puts(b, "{\"concat\": [");
-	put_value(dt, &v, b);
+	put_data_part(dt, e, 0, alen, b);
 	qt_buf_puts(b, ", ");
-	put_value(nft_dtype_get(NFT_T_SERVICE), &port, b);
+	put_data_part(nft_dtype_get(NFT_T_SERVICE), e,
+		      nft_concat_part_len(dt), 2, b);
 	qt_buf_puts(b, "]}");
 }
 
@@ -680,15 +707,38 @@ static void put_nat(const struct nft_table *t, const struct nft_stmt *s,
 		    struct qt_buf *b)
 {
 	bool v6 = s->nat_map ? t->family == NFT_F_IP6 : s->addr_lo.len == 16;
-	const struct nft_dtype *at = nft_dtype_get(v6 ? NFT_T_IPV6
-						      : NFT_T_IPV4);
+	const struct nft_set *set = s->set_name
+		? nft_set_find((struct nft_table *)t, s->set_name) : NULL;
+	/* a map's values: their family (an inet table's), or ports */
+	bool ports = false;
+	if (s->nat_map) {
+		ports = s->nelems > 0;
+		for (unsigned i = 0; i < s->nelems; i++)
+			ports &= s->elems[i].data.len == 2;
+		if (t->family == NFT_F_INET && s->nelems)
+			v6 = s->elems[0].data.len >= 16;
+		if (set) {
+			ports = set->data_type &&
+				set->data_type->id == NFT_T_SERVICE;
+			if (t->family == NFT_F_INET)
+				v6 = set->data_type &&
+				     set->data_type->id == NFT_T_IPV6;
+		}
+	}
+	const struct nft_dtype *at = nft_dtype_get(
+		ports ? NFT_T_SERVICE : v6 ? NFT_T_IPV6 : NFT_T_IPV4);
 	/* the family is named where the listing names it: a map whose
-	 * values hold a port, an address in an inet table */
+	 * values hold a port or a range, an address in an inet table, a
+	 * prefix map */
 	bool family = false;
 	if (s->nat_map) {
 		for (unsigned i = 0; i < s->nelems; i++)
-			family |= s->elems[i].data.len > (at->bits + 7) / 8;
-		family |= t->family == NFT_F_INET;
+			family |= s->elems[i].data.len > (at->bits + 7) / 8 ||
+				  s->elems[i].data_range;
+		family |= t->family == NFT_F_INET || s->nat_prefix;
+		family |= set && (set->data_type2 ||
+				  (set->flags & NFT_SET_INTERVAL));
+		family &= !ports;
 	} else {
 		family = t->family == NFT_F_INET && s->nat_has_addr;
 	}
@@ -707,7 +757,8 @@ static void put_nat(const struct nft_table *t, const struct nft_stmt *s,
 		sep = ", ";
 	}
 	if (s->nat_map) {
-		qt_buf_printf(b, "%s\"addr\": {\"map\": {\"key\": ", sep);
+		qt_buf_printf(b, "%s\"%s\": {\"map\": {\"key\": ", sep,
+			      ports ? "port" : "addr");
 		put_lhs(s, b);
 		qt_buf_puts(b, ", \"data\": ");
 		if (s->set_name) {
@@ -727,7 +778,14 @@ static void put_nat(const struct nft_table *t, const struct nft_stmt *s,
 		sep = ", ";
 	} else if (s->nat_has_addr) {
 		qt_buf_printf(b, "%s\"addr\": ", sep);
-		if (s->nat_addr_range) {
+		int plen = s->nat_addr_range
+			   ? nft_val_prefix_len(&s->addr_lo, &s->addr_hi) : -1;
+		if (plen >= 0) {
+			/* a range that is a prefix: one, as the text has it */
+			qt_buf_puts(b, "{\"prefix\": {\"addr\": ");
+			put_value(at, &s->addr_lo, b);
+			qt_buf_printf(b, ", \"len\": %d}}", plen);
+		} else if (s->nat_addr_range) {
 			qt_buf_puts(b, "{\"range\": [");
 			put_value(at, &s->addr_lo, b);
 			qt_buf_puts(b, ", ");
@@ -747,6 +805,8 @@ static void put_nat(const struct nft_table *t, const struct nft_stmt *s,
 			qt_buf_printf(b, "%u", s->port_lo);
 		sep = ", ";
 	}
+	/* prefix: the netmap flag among them, and its type flag */
+	nflags += s->nat_prefix;
 	if (nflags) {
 		/* one flag is a string, several an array */
 		qt_buf_printf(b, "%s\"flags\": %s", sep, nflags > 1 ? "[" : "");
@@ -758,9 +818,13 @@ static void put_nat(const struct nft_table *t, const struct nft_stmt *s,
 				qt_json_put_str(b, nat_flag_names[i]);
 				first = false;
 			}
+		if (s->nat_prefix)
+			qt_buf_printf(b, "%s\"netmap\"", first ? "" : ", ");
 		if (nflags > 1)
 			qt_buf_putc(b, ']');
 	}
+	if (s->nat_prefix)
+		qt_buf_puts(b, ", \"type_flags\": \"prefix\"");
 	qt_buf_puts(b, "}}");
 }
 
@@ -1090,8 +1154,11 @@ static void put_set(struct doc *d, const struct nft_table *t,
 	}
 	if (s->map) {
 		qt_buf_puts(b, ", ");
-		key_str(b, "map", s->data_type ? s->data_type->name
-						: "verdict");
+		char m[64];
+		snprintf(m, sizeof(m), "%s%s", s->data_type
+			 ? s->data_type->name : "verdict",
+			 s->data_type2 ? " . inet_service" : "");
+		key_str(b, "map", m);
 	}
 	if (s->size)
 		qt_buf_printf(b, ", \"size\": %u", s->size);

@@ -419,6 +419,32 @@ static bool reject_ok(const struct nft_stmt *s, const struct nft_chain *base)
 	return s->kind != NFT_S_REJECT || base->hook != NFT_H_POSTROUTING;
 }
 
+/* nft_fib_validate (this kernel's, 6.18): the device of the route at
+ * prerouting, input and forward; the address type by iif there too, by
+ * oif at forward, output and postrouting, by neither at any hook. */
+static bool fib_ok(const struct nft_stmt *s, const struct nft_chain *base)
+{
+	if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIB)
+		return true;
+	enum nft_hook h = base->hook;
+	bool in_side = h == NFT_H_PREROUTING || h == NFT_H_INPUT ||
+		       h == NFT_H_FORWARD;
+	bool out_side = h == NFT_H_FORWARD || h == NFT_H_OUTPUT ||
+			h == NFT_H_POSTROUTING;
+	if (s->fib_result != NFT_FIB_R_TYPE)
+		return in_side;
+	if (s->fib_flags & NFT_FIB_IIF)
+		return in_side;
+	if (s->fib_flags & NFT_FIB_OIF)
+		return out_side;
+	return true;
+}
+
+bool nft_table_fib_valid(const struct nft_table *t)
+{
+	return table_walk(t, fib_ok);
+}
+
 bool nft_table_reject_valid(const struct nft_table *t)
 {
 	return table_walk(t, reject_ok);

@@ -60,6 +60,11 @@ struct nft_elem {
 	enum nft_verdict verdict;
 	char *chain;                 /* jump/goto */
 	struct nft_val data;
+	/* a nat map's value holding ranges (an address prefix or range,
+	 * a port range): data the low ends, data_hi the high ones, in
+	 * the same layout */
+	bool data_range;
+	struct nft_val data_hi;
 };
 
 /* Deep copies and frees of element arrays (their strings). */
@@ -181,6 +186,9 @@ struct nft_stmt {
 	bool nat_map;                /* to KEY map { KEY : ADDR [. PORT] }:
 					key in field/cat, elements */
 	bool nat_has_addr, nat_has_port, nat_addr_range, nat_port_range;
+	bool nat_prefix;             /* snat ip prefix to ...: the address's
+					network mapped, its host part kept
+					(NF_NAT_RANGE_NETMAP) */
 	struct nft_val addr_lo, addr_hi;
 	uint16_t port_lo, port_hi;
 	/* set update: add/update/delete @set_name { key [timeout] [limit] } */
@@ -249,6 +257,9 @@ struct nft_set {
 	/* a map: its values are verdicts or of data_type */
 	bool map;
 	const struct nft_dtype *data_type;   /* NULL: verdict */
+	/* a nat map's value of an address and a port (type ... :
+	 * ipv4_addr . inet_service): the port's type; else NULL */
+	const struct nft_dtype *data_type2;
 };
 
 /* A named counter, quota or limit (add counter t c1): its values as a
@@ -332,6 +343,10 @@ bool nft_table_nat_valid(const struct nft_table *t);
  * kernel's reject runs at (not postrouting); checked as the nat
  * statements are. */
 bool nft_table_reject_valid(const struct nft_table *t);
+/* Whether every fib expression a base chain reaches sits under a hook
+ * the kernel's fib takes it at (its result and input device decide);
+ * checked as the nat statements are. */
+bool nft_table_fib_valid(const struct nft_table *t);
 /* How many rules jump or go to chain name. */
 unsigned nft_chain_refs(const struct nft_table *t, const char *name);
 

@@ -115,6 +115,23 @@ static void print_elem_stmts(bool counter, uint64_t pk, uint64_t by,
 		qt_buf_printf(b, " ct count %s%u", cover ? "over " : "", n);
 }
 
+/* A part of a nat map's value (len bytes at off): a value, a prefix
+ * or a range, as nft lists an interval's data. */
+static void print_data_part(const struct nft_dtype *t,
+			    const struct nft_elem *e, unsigned off,
+			    unsigned len, struct qt_buf *b)
+{
+	struct nft_elem p;
+	memset(&p, 0, sizeof(p));
+	if (e->data.len < off + len)
+		len = e->data.len > off ? e->data.len - off : 0;
+	p.lo.len = p.hi.len = (uint8_t)len;
+	memcpy(p.lo.b, e->data.b + off, len);
+	memcpy(p.hi.b, (e->data_range ? e->data_hi.b : e->data.b) + off, len);
+	p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE : NFT_E_VALUE;
+	print_elem(t, &p, true, b);
+}
+
 /* An element of a key of nk parts (kt), with what it carries. */
 static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 			   const struct nft_dtype *dt,
@@ -170,16 +187,12 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 	qt_buf_puts(b, " : ");
 	if (dt) {
 		/* a nat map's value: an address, or an address . port */
-		struct nft_val v = e->data;
 		unsigned alen = (dt->bits + 7) / 8;
-		if (v.len > alen)
-			v.len = (uint8_t)alen;
-		nft_val_print(dt, &v, b);
+		print_data_part(dt, e, 0, alen, b);
 		if (e->data.len > alen) {
-			struct nft_val p = { 2, { 0 } };
-			memcpy(p.b, e->data.b + nft_concat_part_len(dt), 2);
 			qt_buf_puts(b, " . ");
-			nft_val_print(nft_dtype_get(NFT_T_SERVICE), &p, b);
+			print_data_part(nft_dtype_get(NFT_T_SERVICE), e,
+					nft_concat_part_len(dt), 2, b);
 		}
 		return;
 	}
@@ -346,20 +359,55 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		};
 		for (unsigned i = 0; i < s->ncat; i++)
 			kt[i + 1] = field_type(s->cat[i]);
-		const struct nft_dtype *dt = nft_dtype_get(
-			t->family == NFT_F_IP6 ? NFT_T_IPV6 : NFT_T_IPV4);
-		/* the family is named when the value holds a port too */
-		bool port = false;
+		/* an inet table's map names its values' family: theirs */
+		bool v6 = t->family == NFT_F_IP6;
+		if (t->family == NFT_F_INET && s->nelems)
+			v6 = s->elems[0].data.len >= 16;
+		if (t->family == NFT_F_INET && s->set_name) {
+			const struct nft_set *set = nft_set_find(
+				(struct nft_table *)t, s->set_name);
+			v6 = set && set->data_type &&
+			     set->data_type->id == NFT_T_IPV6;
+		}
+		const struct nft_dtype *dt = nft_dtype_get(v6 ? NFT_T_IPV6
+							      : NFT_T_IPV4);
+		/* values of ports alone: :KEY map { KEY : PORT } */
+		bool ports = s->nelems > 0;
 		for (unsigned i = 0; i < s->nelems; i++)
-			port |= s->elems[i].data.len > (dt->bits + 7) / 8;
-		if (port)
-			qt_buf_printf(b, " %s", t->family == NFT_F_IP6 ? "ip6"
-								       : "ip");
-		qt_buf_puts(b, " to ");
+			ports &= s->elems[i].data.len == 2;
+		if (s->set_name) {
+			const struct nft_set *set = nft_set_find(
+				(struct nft_table *)t, s->set_name);
+			ports = set && set->data_type &&
+				set->data_type->id == NFT_T_SERVICE;
+		}
+		if (ports)
+			dt = nft_dtype_get(NFT_T_SERVICE);
+		/* the family is named when the value holds a port or a range
+		 * (an interval of data) too */
+		bool port = false;
+		if (s->set_name) {
+			const struct nft_set *set = nft_set_find(
+				(struct nft_table *)t, s->set_name);
+			port = set && (set->data_type2 ||
+				       (set->flags & NFT_SET_INTERVAL));
+		}
+		for (unsigned i = 0; i < s->nelems; i++)
+			port |= s->elems[i].data.len > (dt->bits + 7) / 8 ||
+				s->elems[i].data_range;
+		if ((port || t->family == NFT_F_INET || s->nat_prefix) &&
+		    !ports)
+			qt_buf_printf(b, " %s", v6 ? "ip6" : "ip");
+		if (s->nat_prefix)
+			qt_buf_puts(b, " prefix");
+		qt_buf_puts(b, ports ? " to :" : " to ");
 		print_lhs(s, b);
 		qt_buf_puts(b, " map ");
-		print_elems_of(kt, 1 + s->ncat, dt, true, s->elems, s->nelems,
-			       false, b);
+		if (s->set_name)
+			qt_buf_printf(b, "@%s", s->set_name);
+		else
+			print_elems_of(kt, 1 + s->ncat, dt, true, s->elems,
+				       s->nelems, false, b);
 		return;
 	}
 	bool v6 = s->addr_lo.len == 16;
@@ -376,7 +424,11 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		qt_buf_puts(b, br ? "[" : "");
 		nft_val_print(at, &s->addr_lo, b);
 		qt_buf_puts(b, br ? "]" : "");
-		if (s->nat_addr_range) {
+		int plen = s->nat_addr_range
+			   ? nft_val_prefix_len(&s->addr_lo, &s->addr_hi) : -1;
+		if (plen >= 0) {
+			qt_buf_printf(b, "/%d", plen);
+		} else if (s->nat_addr_range) {
 			qt_buf_puts(b, br ? "-[" : "-");
 			nft_val_print(at, &s->addr_hi, b);
 			qt_buf_puts(b, br ? "]" : "");
@@ -896,8 +948,9 @@ static void print_set_body(const struct nft_set *s,
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 		if (s->map)
-			qt_buf_printf(b, " : %s", s->data_type
-					 ? s->data_type->name : "verdict");
+			qt_buf_printf(b, " : %s%s", s->data_type
+					 ? s->data_type->name : "verdict",
+				      s->data_type2 ? " . inet_service" : "");
 		qt_buf_putc(b, '\n');
 	}
 	if (s->size)
@@ -1174,8 +1227,9 @@ void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 		if (s->map)
-			qt_buf_printf(b, " : %s", s->data_type
-					 ? s->data_type->name : "verdict");
+			qt_buf_printf(b, " : %s%s", s->data_type
+					 ? s->data_type->name : "verdict",
+				      s->data_type2 ? " . inet_service" : "");
 		qt_buf_puts(b, "; ");
 	}
 	if (s->size)

@@ -715,6 +715,17 @@ const struct nft_field *nr_parse_selector(struct cur *c)
 
 static const char *const op_words[] = { "==", "!=", "<", ">", "<=", ">=",
 					"!" };
+/* the same as nft's keywords */
+static const char *const op_names[] = { "eq", "ne", "lt", "gt", "le", "ge" };
+
+/* The operator t names as a word (eq, ne, ...), or -1. */
+static int op_name(const struct nft_tok *t)
+{
+	for (int i = 0; t && t->kind == NT_WORD && i < 6; i++)
+		if (!strcmp(t->text, op_names[i]))
+			return i;
+	return -1;
+}
 
 /* A range word A-B of meta hour or day whose end is not after its start:
  * nft takes it as the day (week) wrapping, the range the other way
@@ -779,18 +790,10 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		s->exact = op == NFT_OP_EQ && ty->bitmask;
 		c->i++;
 		t = nr_peek(c);
-	} else if (t && t->kind == NT_WORD) {
-		/* the operators nft reads as words too */
-		static const char *const op_names[] = {
-			"eq", "ne", "lt", "gt", "le", "ge",
-		};
-		for (int i = 0; i < 6; i++)
-			if (!strcmp(t->text, op_names[i])) {
-				s->op = (enum nft_op)i;
-				c->i++;
-				t = nr_peek(c);
-				break;
-			}
+	} else if (op_name(t) >= 0) {
+		s->op = (enum nft_op)op_name(t);
+		c->i++;
+		t = nr_peek(c);
 	}
 	if (!t)
 		return nr_unexpected(c, NULL);
@@ -1380,14 +1383,22 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i];
-		/* nft takes statements after a verdict map: they run
-		 * when the map's verdict is continue */
+		/* nft 1.0.6's terminal statements: verdicts, reject and
+		 * the nat statements; a verdict map is none: statements
+		 * after it run when the map's verdict is continue */
 		bool terminal = s->kind == NFT_S_REJECT ||
-				(s->kind == NFT_S_VERDICT);
+				s->kind == NFT_S_VERDICT || s->kind == NFT_S_NAT;
 		if (terminal && i + 1 < ru->n) {
+			/* a counter's place is its keyword, as nft's
+			 * counter statement holds it */
+			struct nft_loc nb = rb->spans[i + 1].b;
+			if (ru->stmts[i + 1].kind == NFT_S_COUNTER) {
+				nb = rb->spans[i + 1].a;
+				nb.col += (int)strlen("counter") - 1;
+			}
 			struct mark m[2] = {
 				{ rb->spans[i].a, rb->spans[i].b, '~' },
-				{ rb->spans[i + 1].a, rb->spans[i + 1].b, '^' },
+				{ rb->spans[i + 1].a, nb, '^' },
 			};
 			return nr_error_multi(r, m, 2, "Statement after "
 					   "terminal statement has no effect");
@@ -1806,17 +1817,21 @@ static int chain_block_head(struct run *r, struct nft_table *tb,
 }
 
 /* The kernel refuses the rule or element that puts a nat statement or
- * a reject where it cannot run (nft_table_nat_valid,
- * nft_table_reject_valid): the whole command is marked. */
+ * a reject or a fib expression where it cannot run (nft_table_nat_valid,
+ * nft_table_reject_valid, nft_table_fib_valid): the whole command is
+ * marked. */
 static int nat_check(struct run *r, const struct nft_table *tb,
 		     const struct nft_item *it)
 {
-	if ((nft_table_nat_valid(tb) && nft_table_reject_valid(tb)) ||
-	    !it->n)
+	if ((nft_table_nat_valid(tb) && nft_table_reject_valid(tb) &&
+	     nft_table_fib_valid(tb)) || !it->n)
 		return 0;
-	/* on the command line nft's mark takes the end of input too */
+	/* nft's mark of a command (add rule, add element) takes its end
+	 * too: the newline in a file, the end of input on the command
+	 * line; a rule in a chain's block is marked alone */
 	struct nft_loc b = nr_tok_end(&it->toks[it->n - 1]);
-	if (!r->srcs[b.src].name)
+	if (it->n > 1 && (nr_tok_is(&it->toks[1], "rule") ||
+			  nr_tok_is(&it->toks[1], "element")))
 		b.col++;
 	return nr_error_span(r, &it->toks[0].loc, &b, "Could not process "
 			     "rule: Operation not supported");
@@ -1953,7 +1968,7 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 /* type A [. B ...] [: D]: the key's types and, in a map, the data's */
 static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 {
-	const struct nft_dtype *kt[NFT_CONCAT_MAX], *dt = NULL;
+	const struct nft_dtype *kt[NFT_CONCAT_MAX], *dt = NULL, *dt2 = NULL;
 	unsigned nk = 0;
 	bool has_data = false;
 	for (;;) {
@@ -1967,6 +1982,13 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 		c->i++;
 		if (has_data) {
 			dt = ty;
+			/* an address and a port: a nat map's value */
+			struct nft_tok *p = nr_peek_at(c, 1);
+			if (ty && (ty->id == NFT_T_IPV4 || ty->id == NFT_T_IPV6) &&
+			    nr_at(c, ".") && p && nr_tok_is(p, "inet_service")) {
+				dt2 = nft_dtype_get(NFT_T_SERVICE);
+				c->i += 2;
+			}
 			break;
 		}
 		if (nk == NFT_CONCAT_MAX)
@@ -2002,6 +2024,7 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 		s->ktypes[i] = kt[i];
 	s->map = has_data;
 	s->data_type = dt;
+	s->data_type2 = dt2;
 	return 0;
 }
 

@@ -25,6 +25,7 @@ void nr_set_shape(const struct nft_set *s, struct nft_table *tb,
 	}
 	sh->data = s->map;
 	sh->dt = s->data_type;
+	sh->dt2 = s->data_type2;
 	sh->extras = true;
 	sh->tb = tb;
 }
@@ -302,6 +303,32 @@ static int parse_verdict_data(struct cur *c, const struct elem_shape *sh,
 	return nr_unexpected(c, NULL);
 }
 
+/* A nat map value's port after its address, at off of v. */
+static void put_data_part(struct nft_val *v, unsigned off,
+			  const struct nft_val *p)
+{
+	memset(v->b + v->len, 0, off - v->len);
+	memcpy(v->b + off, p->b, p->len);
+	v->len = (uint8_t)(off + p->len);
+}
+
+/* PORT - PORT written apart: the range's high end (c after the low). */
+static int nat_port_hi(struct cur *c, const struct nft_dtype *ty,
+		       struct nft_elem *d)
+{
+	struct nft_tok *dash = nr_peek(c), *t = nr_peek_at(c, 1);
+	if (d->kind != NFT_E_VALUE || !dash || !nr_tok_is(dash, "-") || !t ||
+	    t->kind != NT_WORD)
+		return 0;
+	struct nft_elem h;
+	if (nr_parse_value_word(c, t, ty, &h) < 0)
+		return -1;
+	c->i += 2;
+	d->kind = NFT_E_RANGE;
+	d->hi = h.lo;
+	return 0;
+}
+
 int nr_parse_elems(struct run *r, const struct nft_tok *g,
 		   const struct elem_shape *sh, struct nft_elem **v,
 		   unsigned *n)
@@ -384,6 +411,9 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 						goto fail;
 					e->has_data = true;
 					e->data = d.lo;
+					e->data_hi = d.kind == NFT_E_VALUE ? d.lo
+									   : d.hi;
+					e->data_range = d.kind != NFT_E_VALUE;
 					c.i++;
 					if (sh->dt2 && nr_at(&c, ".")) {
 						c.i++;
@@ -394,12 +424,15 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 						if (nr_parse_value_word(&c, t2, sh->dt2,
 									&d) < 0)
 							goto fail;
-						unsigned off = nft_concat_part_len(sh->dt);
-						memset(e->data.b + e->data.len, 0,
-						       off - e->data.len);
-						memcpy(e->data.b + off, d.lo.b, d.lo.len);
-						e->data.len = (uint8_t)(off + d.lo.len);
 						c.i++;
+						if (nat_port_hi(&c, sh->dt2, &d) < 0)
+							goto fail;
+						unsigned off = nft_concat_part_len(sh->dt);
+						put_data_part(&e->data, off, &d.lo);
+						put_data_part(&e->data_hi, off,
+							      d.kind == NFT_E_VALUE
+							      ? &d.lo : &d.hi);
+						e->data_range |= d.kind != NFT_E_VALUE;
 					}
 				}
 				want = W_COMMA;

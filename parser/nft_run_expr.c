@@ -137,6 +137,7 @@ static int parse_fib(struct cur *c, struct nft_stmt *s)
 {
 	s->lhs = NFT_L_FIB;
 	struct nft_tok *other = NULL;     /* the first input no address */
+	struct nft_loc first = c->it->toks[c->i].loc, last = first;
 	for (;;) {
 		unsigned flag = 0;
 		for (size_t i = 0; i < sizeof(fib_inputs) / sizeof(*fib_inputs);
@@ -148,6 +149,7 @@ static int parse_fib(struct cur *c, struct nft_stmt *s)
 		if (!other && (flag & (NFT_FIB_SADDR | NFT_FIB_DADDR)) == 0)
 			other = nr_peek(c);
 		s->fib_flags |= flag;
+		last = nr_tok_end(nr_peek(c));
 		c->i++;
 		if (!nr_at(c, "."))
 			break;
@@ -166,12 +168,18 @@ static int parse_fib(struct cur *c, struct nft_stmt *s)
 		return nr_unexpected(c, NULL);
 	}
 	c->i++;
-	if (!(s->fib_flags & (NFT_FIB_SADDR | NFT_FIB_DADDR)) ||
-	    (s->fib_flags & NFT_FIB_SADDR && s->fib_flags & NFT_FIB_DADDR)) {
+	if (!(s->fib_flags & (NFT_FIB_SADDR | NFT_FIB_DADDR))) {
 		c->i--;
 		return nr_error_tok(c->r, other ? other : nr_peek(c),
 				    "fib: need either saddr or daddr");
 	}
+	/* nft's checks of the inputs, under all of them */
+	if (s->fib_flags & NFT_FIB_SADDR && s->fib_flags & NFT_FIB_DADDR)
+		return nr_error_span(c->r, &first, &last, "fib: saddr and "
+				     "daddr are mutually exclusive");
+	if (s->fib_flags & NFT_FIB_IIF && s->fib_flags & NFT_FIB_OIF)
+		return nr_error_span(c->r, &first, &last, "fib: iif and oif "
+				     "are mutually exclusive");
 	return 0;
 }
 
@@ -236,20 +244,96 @@ static bool l4_known(const struct nft_rule *ru, unsigned i)
 	return false;
 }
 
+/* ... map @NAME: a named map of addresses, or of addresses and ports
+ * (a value with a port needs a transport protocol as an anonymous
+ * one's does) */
+static int nat_named_map(struct cur *c, const struct nft_table *tb,
+			 struct rule_build *rb, struct nft_stmt *s,
+			 const struct nft_tok *kw, struct nft_loc from)
+{
+	struct nft_loc at = c->it->toks[c->i].loc;
+	c->i++;
+	struct nft_tok *n = nr_peek(c);
+	if (!n || n->kind != NT_WORD)
+		return nr_unexpected(c, "string");
+	struct nft_set *set = nft_set_find((struct nft_table *)tb, n->text);
+	struct nft_loc end = nr_tok_end(n);
+	if (!set) {
+		/* nft evaluates a nat map's data twice: it says it twice */
+		nr_error_span(c->r, &at, &end, "No such file or directory");
+		return nr_error_span(c->r, &at, &end, "No such file or "
+				     "directory");
+	}
+	c->i++;
+	s->nat_map = true;
+	s->set_name = nr_xstrdup(n->text);
+	bool l4 = s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4;
+	for (unsigned i = 0; i < s->ncat; i++)
+		l4 |= s->cat[i]->dep == NFT_DEP_L4;
+	bool port = set->data_type2 ||
+		    (set->data_type && set->data_type->id == NFT_T_SERVICE);
+	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
+		struct mark m[2] = {
+			{ kw->loc, nr_tok_end(kw), '~' },
+			{ from, end, '^' },
+		};
+		return nr_error_multi(c->r, m, 2, "transport protocol "
+				      "mapping is only valid after "
+				      "transport protocol match");
+	}
+	return 0;
+}
+
+/* The network protocol the rule's statements before i settle (an ip
+ * or ip6 header field, meta nfproto): 4, 6, or 0 for none, as nft's
+ * protocol context holds it for a nat statement in an inet table. */
+static int l3_known(const struct nft_rule *ru, unsigned i)
+{
+	int l3 = 0;
+	for (unsigned k = 0; k < i; k++) {
+		const struct nft_stmt *s = &ru->stmts[k];
+		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD)
+			continue;
+		if (s->field->dep == NFT_DEP_IPV4)
+			l3 = 4;
+		else if (s->field->dep == NFT_DEP_IPV6)
+			l3 = 6;
+		else if (!strcmp(s->field->name, "nfproto") &&
+			 s->op == NFT_OP_EQ && !s->braces && s->nelems == 1 &&
+			 s->elems[0].kind == NFT_E_VALUE)
+			l3 = s->elems[0].lo.b[s->elems[0].lo.len - 1] ==
+			     10 /* NFPROTO_IPV6 */ ? 6 : 4;
+	}
+	return l3;
+}
+
 /* to KEY map { KEY : ADDR [. PORT], ... } */
 static int parse_nat_map(struct cur *c, const struct nft_table *tb,
-			 struct nft_stmt *s)
+			 struct rule_build *rb, struct nft_stmt *s,
+			 const struct nft_tok *kw, bool ports, bool v6)
 {
 	unsigned start = c->i;
-	const struct nft_field *f = nr_parse_selector(c);
-	if (!f)
-		return c->i == start ? nr_unexpected(c, NULL) : -1;
-	s->field = f;
-	if (parse_concat_fields(c, s) < 0)
-		return -1;
+	struct nft_loc from = c->it->toks[c->i].loc;
+	if (nr_at(c, "numgen") || nr_at(c, "jhash")) {
+		/* the key a number: numgen or jhash's */
+		bool ng = nr_at(c, "numgen");
+		c->i++;
+		if ((ng ? parse_numgen(c, s) : parse_jhash(c, s)) < 0)
+			return -1;
+	} else {
+		const struct nft_field *f = nr_parse_selector(c);
+		if (!f)
+			return c->i == start ? nr_unexpected(c, NULL) : -1;
+		s->field = f;
+		if (parse_concat_fields(c, s) < 0)
+			return -1;
+	}
+	const struct nft_field *f = s->field;
 	if (!nr_at(c, "map"))
 		return nr_unexpected(c, "map");
 	c->i++;
+	if (nr_at(c, "@"))
+		return nat_named_map(c, tb, rb, s, kw, from);
 	struct nft_tok *g = nr_peek(c);
 	if (!g || g->kind != NT_GROUP)
 		return nr_unexpected(c, "'{'");
@@ -261,13 +345,36 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	for (unsigned i = 0; i < s->ncat; i++)
 		sh.kt[i + 1] = nft_dtype_get(s->cat[i]->type);
 	sh.data = true;
-	sh.dt = nft_dtype_get(tb->family == NFT_F_IP6 ? NFT_T_IPV6
-						       : NFT_T_IPV4);
+	sh.dt = nft_dtype_get(v6 ? NFT_T_IPV6 : NFT_T_IPV4);
 	sh.dt2 = nft_dtype_get(NFT_T_SERVICE);
+	if (ports) {
+		/* :KEY map { KEY : PORT }: values of ports alone */
+		sh.dt = sh.dt2;
+		sh.dt2 = NULL;
+	}
 	s->nat_map = true;
 	s->braces = true;
 	if (nr_parse_elems(c->r, g, &sh, &s->elems, &s->nelems) < 0)
 		return -1;
+	/* a value with a port needs a transport protocol matched first */
+	bool port = ports;
+	for (unsigned i = 0; i < s->nelems; i++)
+		port |= s->elems[i].data.len > (sh.dt->bits + 7) / 8;
+	/* a key of tcp dport brings its own protocol match, but not to a
+	 * map of ports alone: nft looks for it before the key */
+	bool l4 = !ports && s->lhs == NFT_L_FIELD &&
+		  s->field->dep == NFT_DEP_L4;
+	for (unsigned i = 0; !ports && i < s->ncat; i++)
+		l4 |= s->cat[i]->dep == NFT_DEP_L4;
+	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
+		struct mark m[2] = {
+			{ kw->loc, nr_tok_end(kw), '~' },
+			{ from, g->group->close, '^' },
+		};
+		return nr_error_multi(c->r, m, 2, "transport protocol "
+				      "mapping is only valid after "
+				      "transport protocol match");
+	}
 	struct nft_set key;
 	memset(&key, 0, sizeof(key));
 	key.type = sh.kt[0];
@@ -280,16 +387,34 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 			struct rule_build *rb, struct nft_stmt *s,
 			const struct nft_tok *kw, bool addr_ok, bool v6,
-			bool fam_given)
+			bool fam_given, bool fam_written)
 {
 	struct nft_tok *t = nr_peek(c);
 	if (!t || t->kind != NT_WORD)
 		return nr_unexpected(c, NULL);
-	if (addr_ok && nft_field_proto_known(t->text))
-		return parse_nat_map(c, tb, s);
+	if (addr_ok && (nft_field_proto_known(t->text) ||
+			!strcmp(t->text, "numgen") || !strcmp(t->text, "jhash"))) {
+		/* values of addresses: of the family written in inet */
+		if (!fam_given && tb->family == NFT_F_INET)
+			return nr_error_tok(c->r, kw, "ip or ip6 must be "
+					    "specified with address for inet "
+					    "tables.");
+		return parse_nat_map(c, tb, rb, s, kw, false, v6);
+	}
+	if (t->text[0] == ':' && nft_field_proto_known(t->text + 1)) {
+		/* :tcp dport map { ... }: the key read past the colon */
+		char *text = t->text;
+		struct nft_loc loc = t->loc;
+		t->text = text + 1;
+		t->loc.col++;
+		int rc = parse_nat_map(c, tb, rb, s, kw, true, v6);
+		t->text = text;
+		t->loc = loc;
+		return rc;
+	}
 	const char *w = t->text;
 	const char *colon = strrchr(w, ':');
-	if (fam_given && w[0] == ':' && w[1] != ':') {
+	if (fam_written && w[0] == ':' && w[1] != ':') {
 		/* a family names an address: no port alone */
 		struct nft_loc l = t->loc;
 		return nr_error_span(c->r, &l, &l, "syntax error, unexpected "
@@ -357,12 +482,14 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 		s->nat_addr_range = e.kind != NFT_E_VALUE;
 	}
 	if (colon) {
-		if (parse_port_range(colon + 1, &s->port_lo, &s->port_hi,
-				     &s->nat_port_range) < 0)
+		/* nft looks for the protocol before it reads the port */
+		bool l4 = l4_known(&rb->rule, rb->rule.n - 1);
+		if (l4 && parse_port_range(colon + 1, &s->port_lo, &s->port_hi,
+					   &s->nat_port_range) < 0)
 			return nr_error_tok(c->r, t, "syntax error, unexpected "
 					    "string");
 		s->nat_has_port = true;
-		if (!l4_known(&rb->rule, rb->rule.n - 1)) {
+		if (!l4) {
 			struct nft_loc a = t->loc, b = nr_tok_end(t);
 			a.col += (int)(colon - w) + 1;
 			struct mark m[2] = {
@@ -388,7 +515,7 @@ static int parse_nat(struct cur *c, const struct nft_table *tb,
 		 : !strcmp(w, "masquerade") ? NFT_NAT_MASQ : NFT_NAT_REDIR;
 	bool addr = s->nat == NFT_NAT_SNAT || s->nat == NFT_NAT_DNAT;
 	/* the address family: written (ip, ip6), else the table's */
-	bool v6 = tb->family == NFT_F_IP6, fam_given = false;
+	bool v6 = tb->family == NFT_F_IP6, fam_given = false, written = false;
 	if (addr && (nr_at(c, "ip") || nr_at(c, "ip6"))) {
 		bool ip6 = nr_at(c, "ip6");
 		/* nft's parser sees a port alone first */
@@ -408,18 +535,37 @@ static int parse_nat(struct cur *c, const struct nft_table *tb,
 					    nft_family_name(tb->family),
 					    ip6 ? "ip6" : "ip");
 		v6 = ip6;
-		fam_given = true;
+		fam_given = written = true;
 		c->i++;
+		struct nft_tok *after = nr_peek_at(c, 1);
+		if (nr_at(c, "prefix") && after && nr_tok_is(after, "to")) {
+			s->nat_prefix = true;
+			c->i++;
+		}
+	} else if (addr && tb->family == NFT_F_INET &&
+		   l3_known(&rb->rule, rb->rule.n - 1)) {
+		/* the family a match before settled */
+		v6 = l3_known(&rb->rule, rb->rule.n - 1) == 6;
+		fam_given = true;
 	}
 	if (nr_at(c, "to") || (addr && nr_peek(c) &&
 				nr_peek(c)->kind == NT_WORD)) {
 		c->i += nr_at(c, "to");
-		if (parse_nat_to(c, tb, rb, s, kw, addr, v6, fam_given) < 0)
+		if (parse_nat_to(c, tb, rb, s, kw, addr, v6, fam_given,
+				 written) < 0)
 			return -1;
 	} else if (addr) {
 		return nr_unexpected(c, "to");
 	}
-	return parse_nat_flags(c, s);
+	if (parse_nat_flags(c, s) < 0)
+		return -1;
+	/* the flags end the statement: an address after them is none */
+	struct nft_tok *to = nr_peek(c);
+	if (s->nat_flags && to && nr_tok_is(to, "to"))
+		return nr_error_tok(c->r, to, "syntax error, unexpected to, "
+				    "expecting end of file or newline or "
+				    "semicolon");
+	return 0;
 }
 
 /* add|update|delete @SET { KEY [. KEY] [timeout T] [limit ...] } */

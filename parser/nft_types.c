@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <grp.h>
@@ -760,8 +761,16 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 	case NFT_T_IFINDEX: {
 		unsigned idx = if_nametoindex(w);
 		if (!idx) {
-			qt_buf_printf(err, "Interface does not exist");
-			return -1;
+			/* a number names an index no device need have, as
+			 * nft's ifindex_type_parse reads it */
+			char *end;
+			errno = 0;
+			long x = strtol(w, &end, 10);
+			if (!*w || *end || errno || x < 0 || x > INT_MAX) {
+				qt_buf_printf(err, "Interface does not exist");
+				return -1;
+			}
+			idx = (unsigned)x;
 		}
 		put_uint(v, 4, idx);
 		return 0;

@@ -227,3 +227,34 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.0.1.1", 9999)
 	run fwnft list set ip filter blocked
 	[[ "$output" != *elements* ]]
 }
+
+@test "nft set of a concatenation: a packet adds ip saddr . tcp dport, only that port is then blocked" {
+	fwnft -f - <<'EOF'
+table ip filter {
+	set seen {
+		type ipv4_addr . inet_service
+		flags dynamic,timeout
+		timeout 1m
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ip saddr . tcp dport @seen counter drop
+		tcp dport { 2201, 2202 } ct state new add @seen { ip saddr . tcp dport }
+	}
+}
+EOF
+	listen 2201
+	listen 2202
+	# the first connection to each port goes in and adds its pair
+	[ "$(conn 2201)" = ok ]
+	run fwnft list set ip filter seen
+	echo "$output"
+	[[ "$output" =~ elements\ =\ \{\ 10\.0\.1\.2\ \.\ 2201\ expires\ [0-9]+s[0-9]*ms\ \} ]]
+	# the pair is blocked, the other port still open
+	[ "$(conn 2201)" = fail ]
+	[ "$(conn 2202)" = ok ]
+	[ "$(conn 2202)" = fail ]
+	# a pair deleted by hand is open again
+	fwnft delete element ip filter seen '{ 10.0.1.2 . 2201 }'
+	[ "$(conn 2201)" = ok ]
+}

@@ -1,6 +1,6 @@
 /* engine/nft_nat: nft's nat chains on the engine's NAT. The statements
  * compiled into the ranges of the NAT targets (addresses, ranges, ports,
- * flags, the family of an inet statement, nat maps refused); packets
+ * flags, the family of an inet statement, nat maps); packets
  * judged hook by hook as the daemon judges them: dnat, snat with a port
  * range, masquerade and redirect bind a connection at its first packet
  * and every later packet of both directions is rewritten; the nat
@@ -170,16 +170,57 @@ static void compiled_ranges(void)
 	   "snat ip skipped, masquerade took eth1's address");
 	h_stop(&h);
 
-	/* nat maps wait for the walk's maps */
+	/* a nat map: the element the key finds, its address and port;
+	 * a key the map lacks breaks the rule */
 	nft("flush ruleset\n");
 	is_int(nft("table ip n { chain pre { type nat hook prerouting priority "
-		   "dstnat;\n dnat to ip saddr map { 10.0.1.2 : 10.0.2.2 }\n}\n"
-		   "}\n"), 0, "a nat map");
+		   "dstnat;\n dnat ip to ip saddr . tcp dport map { 10.0.1.2 . 80 "
+		   ": 10.0.2.2 . 8080, 10.0.1.3 . 80 : 10.0.2.0/24 . 9000-9001 }"
+		   "\n}\n}\n"), 0, "a nat map");
 	h_start(&h, (const char *const[]){ NULL });
-	is_int(attach(&h, AF_INET), -1, "refused by the engine");
-	ok(strstr(qt_buf_str(&err), "nat maps") &&
-	   strstr(qt_buf_str(&err), "chain ip n pre"),
-	   "naming nat maps and the chain");
+	is_int(attach(&h, AF_INET), 0, "compiled");
+	h_tcp(&k, "10.0.1.2", 40000, "10.0.1.1", 80, SYN, 1000, 0);
+	is_int(h_forward(&h, &k), QT_XT_ACCEPT, "a key of the map");
+	ok(h_daddr(&k) == h_ip("10.0.2.2") && h_dport(&k) == 8080,
+	   "to its element's address and port");
+	h_tcp(&k, "10.0.1.3", 40000, "10.0.1.1", 80, SYN, 1000, 0);
+	h_forward(&h, &k);
+	ok((h_daddr(&k) & htonl(0xffffff00)) == h_ip("10.0.2.0") &&
+	   (h_dport(&k) == 9000 || h_dport(&k) == 9001),
+	   "a prefix and a port range");
+	h_tcp(&k, "10.0.1.2", 40001, "10.0.1.1", 81, SYN, 1000, 0);
+	h_forward(&h, &k);
+	ok(h_daddr(&k) == h_ip("10.0.1.1") && h_dport(&k) == 81,
+	   "no element: untouched");
+	h_stop(&h);
+	/* inet: a map of IPv4 values does nothing for IPv6 packets */
+	nft("flush ruleset\n");
+	is_int(nft("table inet n { chain pre { type nat hook prerouting "
+		   "priority dstnat;\n dnat ip to udp dport map { 80 : 10.0.2.2 "
+		   "}\n}\n}\n"), 0, "an inet nat map");
+	h_start(&h, (const char *const[]){ NULL });
+	is_int(attach(&h, AF_INET), 0, "compiled in the IPv4 program");
+	h_udp(&k, "10.0.1.2", 5000, "10.0.1.1", 80);
+	h_forward(&h, &k);
+	ok(h_daddr(&k) == h_ip("10.0.2.2"), "IPv4: to the map's address");
+	h_stop(&h);
+	h6_start(&h, (const char *const[]){ NULL });
+	is_int(attach(&h, AF_INET6), 0, "compiled in the IPv6 program");
+	h6_udp(&k, "fd00:1::2", 5000, "fd00:2::2", 80);
+	h6_forward(&h, &k);
+	ok(h6_is(h6_daddr(&k), "fd00:2::2"), "IPv6: the map skipped");
+	h_stop(&h);
+	/* prefix: the element's network, the host part kept */
+	nft("flush ruleset\n");
+	is_int(nft("table ip n { chain post { type nat hook postrouting "
+		   "priority srcnat;\n snat ip prefix to ip saddr map { "
+		   "10.0.1.0/24 : 10.9.8.0/24 }\n}\n}\n"), 0,
+	       "snat ip prefix to a map");
+	h_start(&h, (const char *const[]){ NULL });
+	is_int(attach(&h, AF_INET), 0, "compiled");
+	h_udp(&k, "10.0.1.7", 5000, "10.0.2.2", 53);
+	h_forward(&h, &k);
+	ok(h_saddr(&k) == h_ip("10.9.8.7"), "10.0.1.7 as 10.9.8.7");
 	h_stop(&h);
 }
 
