@@ -600,6 +600,7 @@ struct qt_nft_x {
 	uint8_t poff[NFT_CONCAT_MAX];
 	unsigned nparts;
 	uint8_t flen;               /* bytes the fields make */
+	bool word;                  /* packed, read by load_word */
 	uint8_t klen;               /* the key's bytes */
 	/* a bitwise operation on the key (one field) */
 	uint8_t bitop;
@@ -614,10 +615,9 @@ struct qt_nft_x {
 	uint8_t op;                 /* enum nft_op */
 	struct qt_nft_lookup *lk;   /* a set or map; else lo/hi */
 	uint8_t lo[NFT_VAL_MAX], hi[NFT_VAL_MAX];
-	/* a verdict map: per element */
-	uint8_t *verdicts;
-	uint32_t *chains;
-	uint32_t nvals;
+	/* a verdict map: its lookup answers the verdict and the chain
+	 * (vmap_values), the chain counted from chain_base */
+	uint32_t chain_base;
 	bool vmap;
 	/* a map of values (mark set ... map): per element */
 	uint32_t *values;
@@ -800,6 +800,81 @@ static int chain_index(const struct nft_table *t, const char *name,
 	return -1;
 }
 
+/* A verdict map's answers: the verdict in the low byte, the chain of a
+ * jump or goto (its index in the table) above it. */
+#define VMAP_CHAIN_MAX (UINT32_C(1) << 22)
+
+static int vmap_values(const struct nft_table *t, const struct nft_elem *el,
+		       unsigned nel, uint32_t *vals, struct qt_buf *err)
+{
+	for (unsigned i = 0; i < nel; i++) {
+		uint32_t ci = 0;
+		if (!el[i].has_data)
+			return refuse(err, "a verdict map element without "
+				      "a verdict");
+		if ((el[i].verdict == NFT_V_JUMP || el[i].verdict == NFT_V_GOTO) &&
+		    chain_index(t, el[i].chain, &ci, err) < 0)
+			return -1;
+		if (ci >= VMAP_CHAIN_MAX)
+			return refuse(err, "a verdict map of this many chains");
+		vals[i] = ci << 8 | (uint8_t)el[i].verdict;
+	}
+	return 0;
+}
+
+/* A concatenation whose fields' bytes fit in 8 (ipv4_addr .
+ * inet_proto . inet_service: 4 + 1 + 2) is looked up by those bytes
+ * alone, not by the 32-bit words the kernel's registers pad each part
+ * to: one word to hash and compare for the packet's key and the
+ * elements'. Only exact elements whose padding is zero (a packet's
+ * always is), so that the packed keys match as the padded ones do. */
+static void pack_keys(struct qt_nft_x *x, const struct nft_elem *el,
+		      struct qt_nft_lkey *keys, unsigned nel)
+{
+	if (x->kind != K_FIELDS || x->nparts < 2 || x->bitop != NFT_BIT_NONE ||
+	    x->klen <= 8)
+		return;
+	unsigned sig = 0;
+	for (unsigned i = 0; i < x->nparts; i++)
+		sig += x->parts[i].len;
+	if (sig > 8)
+		return;
+	for (unsigned i = 0; i < nel; i++) {
+		if (el[i].kind != NFT_E_VALUE ||
+		    memcmp(keys[i].lo, keys[i].hi, x->klen))
+			return;
+		for (unsigned p = 0; p < x->nparts; p++) {
+			unsigned end = p + 1 < x->nparts ? x->poff[p + 1] : x->klen;
+			for (unsigned b = x->poff[p] + x->parts[p].len; b < end; b++)
+				if (keys[i].lo[b])
+					return;
+		}
+	}
+	uint8_t off[NFT_CONCAT_MAX];
+	for (unsigned p = 0, o = 0; p < x->nparts; o += x->parts[p++].len)
+		off[p] = (uint8_t)o;
+	for (unsigned i = 0; i < nel; i++) {
+		uint8_t k[8] = { 0 };
+		for (unsigned p = 0; p < x->nparts; p++)
+			memcpy(k + off[p], keys[i].lo + x->poff[p], x->parts[p].len);
+		memset(keys[i].lo, 0, x->klen);
+		memcpy(keys[i].lo, k, 8);
+		memcpy(keys[i].hi, k, 8);
+	}
+	memcpy(x->poff, off, x->nparts);
+	x->flen = x->klen = 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	x->word = true;
+	for (unsigned p = 0; p < x->nparts; p++) {
+		const struct qt_nft_part *q = &x->parts[p];
+		if (!(((q->src == QT_NFT_SRC_NET || q->src == QT_NFT_SRC_TH) &&
+		       (q->len == 1 || q->len == 2 || q->len == 4)) ||
+		      (q->src == QT_NFT_SRC_L4PROTO && q->len == 1)))
+			x->word = false;
+	}
+#endif
+}
+
 /* The elements of s: compared (one value or range), looked up (a set),
  * or a map's keys with their verdicts (vmap) or values (value_map, the
  * key read by key_field). */
@@ -857,6 +932,7 @@ static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
 			return refuse(err, "interface wildcards in a set");
 		}
 	}
+	pack_keys(x, el, keys, nel);
 	uint8_t plens[NFT_CONCAT_MAX];
 	for (unsigned i = 0; i < x->nparts; i++)
 		plens[i] = (uint8_t)(i + 1 < x->nparts
@@ -864,6 +940,24 @@ static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
 				     : x->klen - x->poff[i]);
 	bool concat = x->kind == K_FIELDS && x->nparts > 1;
 	bool map = s->vmap || s->value_map;
+	if (s->vmap) {
+		/* the verdict and its chain kept in the slot beside the
+		 * key: a hit reads no array of its own */
+		uint32_t *vals = calloc(nel ? nel : 1, sizeof(*vals));
+		int rc = vals ? vmap_values(t, el, nel, vals, err) : -1;
+		if (!rc)
+			x->lk = qt_nft_lookup_build_map(
+				x->klen, keys, nel, concat ? plens : NULL,
+				concat ? x->nparts : 0, vals);
+		free(vals);
+		free(keys);
+		if (rc < 0)
+			return vals ? -1 : refuse(err, "this map: out of memory");
+		if (!x->lk)
+			return refuse(err, "this map: out of memory");
+		x->vmap = true;
+		return 0;
+	}
 	x->lk = qt_nft_lookup_build(x->klen, keys, nel, concat ? plens : NULL,
 				    concat ? x->nparts : 0, !map);
 	free(keys);
@@ -882,23 +976,6 @@ static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
 			x->values[i] = get_be32(v);
 		}
 		return 0;
-	}
-	if (!s->vmap)
-		return 0;
-	x->vmap = true;
-	x->verdicts = calloc(nel ? nel : 1, 1);
-	x->chains = calloc(nel ? nel : 1, sizeof(*x->chains));
-	if (!x->verdicts || !x->chains)
-		return refuse(err, "this map: out of memory");
-	x->nvals = nel;
-	for (unsigned i = 0; i < nel; i++) {
-		if (!el[i].has_data)
-			return refuse(err, "a verdict map element without "
-				      "a verdict");
-		x->verdicts[i] = (uint8_t)el[i].verdict;
-		if ((el[i].verdict == NFT_V_JUMP || el[i].verdict == NFT_V_GOTO) &&
-		    chain_index(t, el[i].chain, &x->chains[i], err) < 0)
-			return -1;
 	}
 	return 0;
 }
@@ -940,17 +1017,13 @@ void qt_nft_x_free(struct qt_nft_x *x)
 	if (!x)
 		return;
 	qt_nft_lookup_free(x->lk);
-	free(x->verdicts);
-	free(x->chains);
 	free(x->values);
 	free(x);
 }
 
 void qt_nft_x_rebase(struct qt_nft_x *x, uint32_t first)
 {
-	for (uint32_t i = 0; x->vmap && i < x->nvals; i++)
-		if (x->verdicts[i] == NFT_V_JUMP || x->verdicts[i] == NFT_V_GOTO)
-			x->chains[i] += first;
+	x->chain_base += first;
 }
 
 bool qt_nft_x_uses_ct(const struct qt_nft_x *x)
@@ -997,12 +1070,69 @@ static uint32_t next_inc(uint64_t *c, uint32_t mod)
 	return (uint32_t)(n - 1);
 }
 
+/* A packed key (pack_keys) of header fields and the protocol, as
+ * part_read reads them, put together in a register and stored as one
+ * word: the lookup's load of the word then takes it from that store,
+ * where a word loaded over the narrower stores of each part waits for
+ * them to reach the cache. Little-endian: byte i of the key is bits
+ * 8i to 8i + 7. */
+static bool load_word(const struct qt_nft_x *x, const struct qt_eval *ev,
+		      uint8_t *key)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	uint64_t k = 0;
+	for (unsigned i = 0; i < x->nparts; i++) {
+		const struct qt_nft_part *s = &x->parts[i];
+		if ((s->dep == 4 && p->family != AF_INET) ||
+		    (s->dep == 6 && p->family != AF_INET6) ||
+		    (s->l4 >= 0 && p->proto != s->l4))
+			return false;
+		const uint8_t *src;
+		uint64_t w;
+		if (s->src == QT_NFT_SRC_NET) {
+			if (!p->data || (uint32_t)s->off + s->len > p->len)
+				return false;
+			src = p->data + s->off;
+		} else if (s->src == QT_NFT_SRC_TH) {
+			if (!p->l4 || p->frag_off ||
+			    (uint32_t)s->off + s->len > p->l4_len)
+				return false;
+			src = p->l4 + s->off;
+		} else {
+			k |= (uint64_t)p->proto << (8 * x->poff[i]);
+			continue;
+		}
+		if (s->len == 4) {
+			uint32_t v;
+			memcpy(&v, src, 4);
+			w = v;
+		} else if (s->len == 2) {
+			uint16_t v;
+			memcpy(&v, src, 2);
+			w = v;
+		} else {
+			w = src[0];
+		}
+		k |= w << (8 * x->poff[i]);
+	}
+	memcpy(key, &k, 8);
+	return true;
+}
+
 static bool load_fields(const struct qt_nft_x *x, const struct qt_eval *ev,
 			uint8_t *key)
 {
+	if (x->word)
+		return load_word(x, ev, key);
 	/* each part read in place: no copy of each through a buffer of
-	 * its own (kube-proxy's maps have three parts a packet) */
-	memset(key, 0, x->flen);
+	 * its own (kube-proxy's maps have three parts a packet). A short
+	 * key is zeroed by a fixed 16 bytes (key holds NFT_VAL_MAX): a
+	 * length known only here becomes a string store whose start-up
+	 * costs more than the whole lookup of a small set. */
+	if (x->flen <= 16)
+		memset(key, 0, 16);
+	else
+		memset(key, 0, x->flen);
 	for (unsigned i = 0; i < x->nparts; i++)
 		if (!part_read(&x->parts[i], ev, key + x->poff[i]))
 			return false;
@@ -1220,8 +1350,8 @@ int qt_nft_x_run(const struct qt_nft_x *x, const struct qt_eval *ev,
 		if (x->vmap) {
 			if (i < 0)
 				return QT_NFT_X_NO;
-			*verdict = x->verdicts[i];
-			*chain = x->chains[i];
+			*verdict = (uint8_t)i;
+			*chain = x->chain_base + ((uint32_t)i >> 8);
 			return QT_NFT_X_VERDICT;
 		}
 		in = i >= 0;

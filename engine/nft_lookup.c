@@ -1,6 +1,7 @@
 /* The lookup of nft's sets and maps (see nft_lookup.h). */
 #include "nft_lookup.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -179,10 +180,10 @@ static void hash_put(struct qt_nft_lookup *l, const uint8_t *key,
 	}
 }
 
-struct qt_nft_lookup *qt_nft_lookup_build(unsigned klen,
-					  const struct qt_nft_lkey *e,
-					  uint32_t n, const uint8_t *parts,
-					  unsigned nparts, bool merge)
+static struct qt_nft_lookup *build(unsigned klen, const struct qt_nft_lkey *e,
+				   uint32_t n, const uint8_t *parts,
+				   unsigned nparts, bool merge,
+				   const uint32_t *vals)
 {
 	if (klen > QT_NFT_KEY_MAX || nparts > QT_NFT_KEY_MAX / 4)
 		return NULL;
@@ -204,6 +205,10 @@ struct qt_nft_lookup *qt_nft_lookup_build(unsigned klen,
 	}
 	l->keys_only = merge;
 	l->stride = (klen + 3) / 4 * 4 + (merge ? 0 : 4);
+	/* an 8-byte key with its value: four to a cache line, not
+	 * buckets of 48 bytes that straddle two */
+	if (!merge && l->stride == 12)
+		l->stride = 16;
 	/* a bucket: as many slots (a power of two) as a cache line holds */
 	l->bslots = 1;
 	while (2 * l->bslots * l->stride <= 64)
@@ -228,13 +233,14 @@ struct qt_nft_lookup *qt_nft_lookup_build(unsigned klen,
 	}
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < n; i++) {
+		int32_t v = vals ? (int32_t)vals[i] : (int32_t)i;
 		if (!memcmp(e[i].lo, e[i].hi, klen)) {
-			hash_put(l, e[i].lo, (int32_t)i);
+			hash_put(l, e[i].lo, v);
 			continue;
 		}
 		memcpy(r[k].lo, e[i].lo, klen);
 		memcpy(r[k].hi, e[i].hi, klen);
-		r[k++].idx = (int32_t)i;
+		r[k++].idx = v;
 	}
 	if (l->nparts > 1) {
 		l->linear = r;
@@ -244,6 +250,26 @@ struct qt_nft_lookup *qt_nft_lookup_build(unsigned klen,
 		l->nsorted = sort_ranges(r, nrange, merge);
 	}
 	return l;
+}
+
+struct qt_nft_lookup *qt_nft_lookup_build(unsigned klen,
+					  const struct qt_nft_lkey *e,
+					  uint32_t n, const uint8_t *parts,
+					  unsigned nparts, bool merge)
+{
+	return build(klen, e, n, parts, nparts, merge, NULL);
+}
+
+struct qt_nft_lookup *qt_nft_lookup_build_map(unsigned klen,
+					      const struct qt_nft_lkey *e,
+					      uint32_t n, const uint8_t *parts,
+					      unsigned nparts,
+					      const uint32_t *vals)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (vals[i] > INT32_MAX - 1)
+			return NULL;
+	return build(klen, e, n, parts, nparts, false, vals);
 }
 
 void qt_nft_lookup_free(struct qt_nft_lookup *l)
@@ -348,8 +374,9 @@ table_find(const struct qt_nft_lookup *l, const uint8_t *key, unsigned klen,
 }
 
 /* The shapes of the usual tables with their sizes as constants: IPv4
- * and 8-byte sets, IPv6 sets, a concatenation of three words
- * (address . protocol . port) as a map; others in general. */
+ * and 8-byte sets, IPv6 sets, maps of 4-byte keys, of 8-byte ones
+ * (address . protocol . port packed) and of a concatenation of three
+ * words; others in general. */
 static int32_t hash_find(const struct qt_nft_lookup *l, const uint8_t *key)
 {
 	if (l->keys_only) {
@@ -362,6 +389,7 @@ static int32_t hash_find(const struct qt_nft_lookup *l, const uint8_t *key)
 	} else {
 		switch (l->klen) {
 		case 4: return table_find(l, key, 4, 8, 8, false);
+		case 8: return table_find(l, key, 8, 4, 16, false);
 		case 12: return table_find(l, key, 12, 4, 16, false);
 		default: break;
 		}

@@ -54,10 +54,19 @@ struct qt_nft_lookup *qt_nft_lookup_build(unsigned klen,
 					  const struct qt_nft_lkey *e,
 					  uint32_t n, const uint8_t *parts,
 					  unsigned nparts, bool merge);
+/* A map whose answer for element i is vals[i] (at most INT32_MAX - 1)
+ * rather than i: a value kept in the slot beside its key costs no
+ * further cache miss. NULL when out of memory or a value is too big. */
+struct qt_nft_lookup *qt_nft_lookup_build_map(unsigned klen,
+					      const struct qt_nft_lkey *e,
+					      uint32_t n, const uint8_t *parts,
+					      unsigned nparts,
+					      const uint32_t *vals);
 void qt_nft_lookup_free(struct qt_nft_lookup *l);
 
 /* The index of an element holding key (klen bytes), or -1 (in a set,
- * built with merge, some index of one: 0 for an exact key). */
+ * built with merge, some index of one: 0 for an exact key; in a map
+ * built with values, the element's value). */
 int32_t qt_nft_lookup_find(const struct qt_nft_lookup *l,
 			   const uint8_t *key);
 

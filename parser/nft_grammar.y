@@ -43,10 +43,14 @@ static void nft_yyerror(NFT_YYLTYPE *lloc, void *scanner,
 	snprintf(ps->err_msg, sizeof(ps->err_msg), "%s", msg);
 }
 
-static struct nft_tok *tok_new(enum nft_tok_kind k, char *s,
-			       struct nft_loc l, struct nft_group *g)
+/* A token lives from its reduction until its statement takes a copy:
+ * the few alive at once are reused, not allocated per token (a value
+ * held by value in the parser's stack costs more in its copies). */
+static struct nft_tok *tok_new(struct nft_scan *ps, enum nft_tok_kind k,
+			       char *s, struct nft_loc l, struct nft_group *g)
 {
-	struct nft_tok *t = malloc(sizeof(*t));
+	struct nft_tok *t = ps->nspare ? ps->spare[--ps->nspare]
+				       : malloc(sizeof(*t));
 	if (!t)
 		abort();
 	t->kind = k;
@@ -56,13 +60,12 @@ static struct nft_tok *tok_new(enum nft_tok_kind k, char *s,
 	return t;
 }
 
-static void nft_tok_free(struct nft_tok *t)
+static void tok_release(struct nft_scan *ps, struct nft_tok *t)
 {
-	if (!t)
-		return;
-	free(t->text);
-	nft_group_free(t->group);
-	free(t);
+	if (ps->nspare < NFT_SCAN_SPARE)
+		ps->spare[ps->nspare++] = t;
+	else
+		free(t);
 }
 
 static struct nft_item *item_new(void)
@@ -81,10 +84,10 @@ static struct nft_item *item_new(void)
 %type <item> toks
 %type <tok> tok
 
-%destructor { free($$); } <s>
+/* texts are in the scan's arena (nft_tree.h), freed with the tree */
 %destructor { nft_group_free($$); } <grp>
 %destructor { nft_item_free($$); } <item>
-%destructor { nft_tok_free($$); } <tok>
+%destructor { if ($$) { nft_group_free($$->group); tok_release(ps, $$); } } <tok>
 
 %%
 
@@ -105,17 +108,19 @@ items: %empty               { $$ = nft_group_new(); }
 
 sep: NFT_NL | NFT_SEMI ;
 
-toks: tok                   { $$ = item_new(); nft_item_push($$, $1); free($1); }
-    | toks tok              { $$ = $1; nft_item_push($$, $2); free($2); }
+toks: tok                   { $$ = item_new(); nft_item_push($$, $1);
+			      tok_release(ps, $1); }
+    | toks tok              { $$ = $1; nft_item_push($$, $2);
+			      tok_release(ps, $2); }
     ;
 
-tok: NFT_WORD               { $$ = tok_new(NT_WORD, $1, loc_of(ps, &@1), NULL); }
-   | NFT_STRING             { $$ = tok_new(NT_STRING, $1, loc_of(ps, &@1), NULL); }
-   | NFT_OP                 { $$ = tok_new(NT_OP, $1, loc_of(ps, &@1), NULL); }
-   | NFT_PUNCT              { $$ = tok_new(NT_PUNCT, $1, loc_of(ps, &@1), NULL); }
-   | NFT_BADSTRING          { free($1); $$ = NULL; nft_yyerror(&@1, scanner, ps,
+tok: NFT_WORD               { $$ = tok_new(ps, NT_WORD, $1, loc_of(ps, &@1), NULL); }
+   | NFT_STRING             { $$ = tok_new(ps, NT_STRING, $1, loc_of(ps, &@1), NULL); }
+   | NFT_OP                 { $$ = tok_new(ps, NT_OP, $1, loc_of(ps, &@1), NULL); }
+   | NFT_PUNCT              { $$ = tok_new(ps, NT_PUNCT, $1, loc_of(ps, &@1), NULL); }
+   | NFT_BADSTRING          { (void)$1; $$ = NULL; nft_yyerror(&@1, scanner, ps,
 				"unterminated quoted string"); YYERROR; }
    | NFT_LBRACE seq NFT_RBRACE {
 			      $2->close = loc_of(ps, &@3);
-			      $$ = tok_new(NT_GROUP, NULL, loc_of(ps, &@1), $2); }
+			      $$ = tok_new(ps, NT_GROUP, NULL, loc_of(ps, &@1), $2); }
    ;

@@ -98,8 +98,14 @@ void nft_elem_clear(struct nft_elem *e)
 
 void nft_elems_free(struct nft_elem *e, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		nft_elem_clear(&e[i]);
+	/* no stores into memory about to be freed, and no call for the
+	 * strings most elements lack (a flush frees 10,000s of them) */
+	for (unsigned i = 0; i < n; i++) {
+		if (e[i].comment)
+			free(e[i].comment);
+		if (e[i].chain)
+			free(e[i].chain);
+	}
 	free(e);
 }
 

@@ -13,6 +13,43 @@ int nft_yylex_destroy(yyscan_t scanner);
 void *nft_yy_scan_bytes(const char *bytes, int len, yyscan_t scanner);
 int nft_yyparse(void *scanner, struct nft_scan *ps);
 
+struct nft_arena {
+	struct nft_arena *next;
+	size_t used, cap;
+	char b[];
+};
+
+enum { ARENA_BLOCK = 64 * 1024 };
+
+char *nft_arena_dup(struct nft_arena **a, const char *p, size_t n)
+{
+	struct nft_arena *h = *a;
+	if (!h || h->cap - h->used < n + 1) {
+		size_t cap = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+		h = malloc(sizeof(*h) + cap);
+		if (!h)
+			abort();
+		h->next = *a;
+		h->used = 0;
+		h->cap = cap;
+		*a = h;
+	}
+	char *s = h->b + h->used;
+	memcpy(s, p, n);
+	s[n] = '\0';
+	h->used += n + 1;
+	return s;
+}
+
+static void arena_free(struct nft_arena *a)
+{
+	while (a) {
+		struct nft_arena *next = a->next;
+		free(a);
+		a = next;
+	}
+}
+
 struct nft_group *nft_group_new(void)
 {
 	struct nft_group *g = calloc(1, sizeof(*g));
@@ -57,10 +94,10 @@ void nft_item_push(struct nft_item *it, const struct nft_tok *t)
 
 static void item_clear(struct nft_item *it)
 {
-	for (unsigned i = 0; i < it->n; i++) {
-		free(it->toks[i].text);
-		nft_group_free(it->toks[i].group);
-	}
+	/* texts are the root's arena's */
+	for (unsigned i = 0; i < it->n; i++)
+		if (it->toks[i].group)
+			nft_group_free(it->toks[i].group);
 	free(it->toks);
 }
 
@@ -79,6 +116,7 @@ void nft_group_free(struct nft_group *g)
 	for (unsigned i = 0; i < g->n; i++)
 		item_clear(&g->items[i]);
 	free(g->items);
+	arena_free(g->arena);
 	free(g);
 }
 
@@ -95,16 +133,25 @@ int nft_tree_parse(const char *text, size_t len, unsigned src,
 	nft_yy_scan_bytes(text, (int)len, sc);
 	int rc = nft_yyparse(sc, s);
 	nft_yylex_destroy(sc);
+	while (s->nspare)
+		free(s->spare[--s->nspare]);
 	if (rc || s->failed) {
 		nft_group_free(s->root);
 		s->root = NULL;
+		arena_free(s->arena);
+		s->arena = NULL;
 		if (!s->failed) {
 			s->failed = true;
 			snprintf(s->err_msg, sizeof(s->err_msg), "syntax error");
 		}
 		return -1;
 	}
-	if (s->root) {
+	if (!s->root) {
+		arena_free(s->arena);
+		s->arena = NULL;
+	} else {
+		s->root->arena = s->arena;
+		s->arena = NULL;
 		s->root->close.src = src;
 		s->root->close.line = s->line;
 		s->root->close.col = s->col;

@@ -46,10 +46,14 @@ struct nft_item {
 	struct nft_loc term;       /* that terminator (when terminated) */
 };
 
+/* Blocks of token texts, freed all at once with the tree. */
+struct nft_arena;
+
 struct nft_group {
 	struct nft_item *items;
 	unsigned n;
 	struct nft_loc close;      /* its "}" (or the end of input) */
+	struct nft_arena *arena;   /* the root: every token's text */
 };
 
 /* What the scanner and the grammar share. */
@@ -57,6 +61,11 @@ struct nft_scan {
 	unsigned src;
 	int line, col;
 	struct nft_group *root;
+	struct nft_arena *arena;   /* texts, the root's once parsed */
+	/* tokens between the grammar's reductions, for reuse */
+#define NFT_SCAN_SPARE 16
+	struct nft_tok *spare[NFT_SCAN_SPARE];
+	unsigned nspare;
 	/* the first syntax error, if any */
 	bool failed;
 	struct nft_loc err_loc;
@@ -68,7 +77,8 @@ int nft_tree_parse(const char *text, size_t len, unsigned src,
 		   struct nft_scan *s);
 void nft_group_free(struct nft_group *g);
 
-/* Builders the grammar calls. */
+/* Builders the grammar and the scanner call. */
+char *nft_arena_dup(struct nft_arena **a, const char *p, size_t n);
 struct nft_group *nft_group_new(void);
 void nft_group_push(struct nft_group *g, struct nft_item *it);
 void nft_item_push(struct nft_item *it, const struct nft_tok *t);

@@ -23,7 +23,7 @@ runs=${2:-11}
 [ -x "$B/qtablesd" ] || { echo "bench: no build in $B (set QT_BUILD)" >&2; exit 1; }
 NFT=/usr/sbin/nft
 
-pfx=qtbnft$$
+pfx=${QT_PREFIX:-qtbnft}$$
 tmp=$(mktemp -d /tmp/qtbench.XXXXXX)
 nses=()
 pids=()

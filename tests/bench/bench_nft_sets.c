@@ -80,6 +80,19 @@ static unsigned elem_key(enum kind k, uint32_t i, uint8_t *b)
 	return 12;
 }
 
+/* The key as the compile looks it up: a vmap's address . protocol .
+ * port packed into the 8 bytes of their values (engine/nft_expr.c). */
+static unsigned lookup_key(enum kind k, uint32_t i, uint8_t *b)
+{
+	unsigned n = elem_key(k, i, b);
+	if (!is_vmap(k))
+		return n;
+	b[5] = b[8];
+	b[6] = b[9];
+	memset(b + 7, 0, 5);
+	return 8;
+}
+
 static struct nft_ruleset *build(enum kind k)
 {
 	struct nft_ruleset *rs = nft_ruleset_new();
@@ -274,14 +287,17 @@ int main(int argc, char **argv)
 		uint32_t n = kind_n[k];
 		struct qt_nft_lkey *lk = calloc(n, sizeof(*lk));
 		unsigned klen = 0;
+		uint32_t *vals = calloc(n, sizeof(*vals));
 		for (uint32_t i = 0; i < n; i++) {
-			klen = elem_key((enum kind)k, i, lk[i].lo);
+			klen = lookup_key((enum kind)k, i, lk[i].lo);
 			memcpy(lk[i].hi, lk[i].lo, klen);
+			vals[i] = NFT_V_DROP;
 		}
-		uint8_t parts[3] = { 4, 4, 4 };
-		struct qt_nft_lookup *l = qt_nft_lookup_build(
-			klen, lk, n, is_vmap((enum kind)k) ? parts : NULL,
-			is_vmap((enum kind)k) ? 3 : 0, !is_vmap((enum kind)k));
+		/* a vmap's answers are its verdicts, kept beside the keys */
+		struct qt_nft_lookup *l = is_vmap((enum kind)k)
+			? qt_nft_lookup_build_map(klen, lk, n, NULL, 0, vals)
+			: qt_nft_lookup_build(klen, lk, n, NULL, 0, true);
+		free(vals);
 		free(lk);
 		for (int hit = 0; hit < 2; hit++) {
 			struct bcase *c = &cs[nc++];
@@ -296,7 +312,7 @@ int main(int argc, char **argv)
 				rnd = rnd * 1103515245u + 12345u;
 				uint32_t i = (rnd >> 8) % n;
 				mkpkt(c->pkt[j], (enum kind)k, i, hit, j);
-				elem_key((enum kind)k, i, c->keys[j]);
+				lookup_key((enum kind)k, i, c->keys[j]);
 				if (!hit)
 					put32(c->keys[j], 0xc0a80000 | (j & 0xffff));
 				struct qt_eval ev;

@@ -268,6 +268,34 @@ static void lookup_structure(void)
 	uint8_t key2[8] = { 1, 0, 0, 0, 0, 22, 0, 0 };
 	ok(qt_nft_lookup_find(l, key2) >= 0, "the exact one");
 	qt_nft_lookup_free(l);
+
+	/* a map answering values kept beside its 8-byte keys, over
+	 * enough elements to fill buckets and probe past them */
+	enum { NV = 3000 };
+	struct qt_nft_lkey *kv = calloc(NV, sizeof(*kv));
+	uint32_t *vals = calloc(NV, sizeof(*vals));
+	for (unsigned i = 0; i < NV; i++) {
+		kv[i].lo[0] = 10;
+		kv[i].lo[2] = (uint8_t)(i >> 8);
+		kv[i].lo[3] = (uint8_t)i;
+		kv[i].lo[4] = 6;
+		kv[i].lo[6] = (uint8_t)(i % 7);
+		memcpy(kv[i].hi, kv[i].lo, 8);
+		vals[i] = i * 256 + 1;
+	}
+	l = qt_nft_lookup_build_map(8, kv, NV, NULL, 0, vals);
+	bad = 0;
+	for (unsigned i = 0; i < NV; i++)
+		bad += qt_nft_lookup_find(l, kv[i].lo) != (int32_t)(i * 256 + 1);
+	is_int(bad, 0, "each key answers its own value");
+	kv[0].lo[4] = 17;
+	is_int(qt_nft_lookup_find(l, kv[0].lo), -1, "a key no element has");
+	qt_nft_lookup_free(l);
+	vals[5] = (uint32_t)INT32_MAX;
+	ok(!qt_nft_lookup_build_map(8, kv, NV, NULL, 0, vals),
+	   "a value too big for an answer is refused");
+	free(vals);
+	free(kv);
 	free(k);
 }
 
@@ -326,6 +354,14 @@ static void verdict_maps(void)
 	       "goto web: its return ends the base chain (policy)");
 	is_int((int)last_mark, 80, "web ran");
 	is_int(udp("1.1.1.1", 9), QT_XT_DROP, "an element's drop");
+	/* the key packed into 8 bytes still tells each part apart */
+	is_int(pkt4("1.1.1.1", "10.0.0.2", 6, 1000, 53, 0), QT_XT_DROP,
+	       "tcp . 53: not udp's element (the policy)");
+	is_int(udp("1.1.1.1", 0x3500), QT_XT_DROP,
+	       "port 13568 (53's bytes swapped): no element");
+	is_int(pkt4("1.1.1.1", "10.0.0.53", 6, 1000, 80, 0), QT_XT_DROP,
+	       "10.0.0.53 . tcp . 80: no element (the policy)");
+	is_int((int)last_mark, 0, "web did not run");
 	is_int(pkt4("1.1.1.1", "10.0.0.2", 17, 1, 30000, 0), QT_XT_DROP,
 	       "nodeport map behind a set");
 	is_int(pkt4("1.1.1.1", "10.0.0.3", 17, 1, 30000, 0), QT_XT_DROP,
