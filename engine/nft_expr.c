@@ -16,6 +16,7 @@
 #include "conntrack.h"
 #include "conntrack_entry.h"
 #include "nft_ct.h"
+#include "nft_sctp.h"
 #include "host_addrs.h"
 #include "host_links.h"
 #include "nat.h"
@@ -170,6 +171,15 @@ int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 			p->tz_min = sys_tz_minutes();
 		break;
 	}
+	case NFT_B_SCTP_CHUNK:
+		p->src = QT_NFT_SRC_SCTP_CHUNK;
+		if (nft_sctp_chunk_type(f) < 0)
+			return -1;
+		p->chunk = (uint8_t)nft_sctp_chunk_type(f);
+		p->present = f->type == NFT_T_BOOLEAN;
+		if (!p->present)
+			p->off = (uint16_t)(f->offset / 8);
+		break;
 	case NFT_B_CT:
 		if (!strcmp(f->name, "state"))
 			p->src = QT_NFT_SRC_CTSTATE;
@@ -401,6 +411,43 @@ static void put_be32_n(uint8_t *d, uint32_t v, unsigned n)
 	memcpy(d, b, n < 4 ? n : 4);
 }
 
+/* The kernel's walk of SCTP's chunks (nft_exthdr's sctp operation):
+ * from the end of the 12-byte common header, chunk by chunk (type,
+ * flags, 16-bit length, padded to 4 bytes), to the first of the type;
+ * a chunk of length 0 ends the walk. A presence test loads 1 or 0; a
+ * field must lie within the chunk's length and the chunk within the
+ * packet, else the rule breaks. Only the first fragment has the
+ * chunks. */
+static bool sctp_chunk_read(const struct qt_nft_part *s,
+			    const struct qt_pkt *p, uint8_t *v)
+{
+	const uint8_t *ch = NULL;
+	uint32_t clen = 0;
+	if (p->l4 && !p->frag_off)
+		for (uint32_t at = 12; at + 4 <= p->l4_len;) {
+			const uint8_t *h = p->l4 + at;
+			uint32_t n = (uint32_t)h[2] << 8 | h[3];
+			if (!n)
+				break;
+			if (h[0] == s->chunk) {
+				if (!s->present && at + n > p->l4_len)
+					break;
+				ch = h;
+				clen = n;
+				break;
+			}
+			at += (n + 3u) & ~3u;
+		}
+	if (s->present) {
+		v[0] = ch != NULL;
+		return true;
+	}
+	if (!ch || (uint32_t)s->off + s->len > clen)
+		return false;
+	memcpy(v, ch + s->off, s->len);
+	return true;
+}
+
 /* The field's bytes into v, which is zeroed for its s->len bytes:
  * nothing is written beyond them, so that the parts of a concatenation
  * are loaded in place. */
@@ -431,6 +478,8 @@ static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 			return false;
 		memcpy(v, p->l4 + s->off, s->len);
 		return true;
+	case QT_NFT_SRC_SCTP_CHUNK:
+		return sctp_chunk_read(s, p, v);
 	case QT_NFT_SRC_L4PROTO:
 		put_be32_n(v, (uint32_t)p->proto << 24, s->len);
 		return true;

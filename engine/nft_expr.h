@@ -52,6 +52,8 @@ enum qt_nft_src {
 	QT_NFT_SRC_IIFTYPE, QT_NFT_SRC_OIFTYPE, QT_NFT_SRC_IIFGROUP,
 	QT_NFT_SRC_OIFGROUP, QT_NFT_SRC_RANDOM, QT_NFT_SRC_TIME,
 	QT_NFT_SRC_DAY, QT_NFT_SRC_HOUR, QT_NFT_SRC_PRIORITY,
+	/* a field of an SCTP chunk or its presence (chunk: its type) */
+	QT_NFT_SRC_SCTP_CHUNK,
 	/* the ct fields last: src >= QT_NFT_SRC_CTSTATE needs tracking */
 	QT_NFT_SRC_CTSTATE, QT_NFT_SRC_CTSTATUS, QT_NFT_SRC_CTMARK,
 	/* the rest of ct's keys (parser/nft_ct.h); off holds the
@@ -76,6 +78,8 @@ struct qt_nft_part {
 	 * bits into the byte at off (ip dscp, ip6 flowlabel) and are
 	 * loaded right-aligned into len bytes */
 	uint8_t bits, bitoff;
+	uint8_t chunk;              /* QT_NFT_SRC_SCTP_CHUNK: the type */
+	bool present;               /* ... and 1 or 0 for its presence */
 };
 
 /* The field as a part; -1 when the engine cannot load it. */

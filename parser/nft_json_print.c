@@ -3,6 +3,7 @@
  * text listing shows; JSON only decides which of them are numbers. */
 #include "nft_json_print.h"
 #include "nft_ct.h"
+#include "nft_sctp.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -100,6 +101,9 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	case NFT_T_INT16: case NFT_T_INT64:
 	case NFT_T_INT4: case NFT_T_INT20:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
+		return;
+	case NFT_T_BOOLEAN:
+		qt_buf_puts(b, val_uint(v) ? "true" : "false");
 		return;
 	case NFT_T_RELTIME:
 		/* nft's JSON has whole seconds of a time */
@@ -421,6 +425,19 @@ static void put_field(const struct nft_field *f, struct qt_buf *b)
 			qt_buf_puts(b, ", ");
 			key_str(b, "dir", in->dir == NFT_CT_DIR_ORIG ? "original"
 								     : "reply");
+		}
+		qt_buf_puts(b, "}}");
+		return;
+	}
+	if (f->base == NFT_B_SCTP_CHUNK) {
+		/* {"sctp chunk": {"name": "data", "field": "stream"}} */
+		const char *chunk, *field;
+		nft_sctp_chunk_names(f, &chunk, &field);
+		qt_buf_puts(b, "{\"sctp chunk\": {");
+		key_str(b, "name", chunk);
+		if (field) {
+			qt_buf_puts(b, ", ");
+			key_str(b, "field", field);
 		}
 		qt_buf_puts(b, "}}");
 		return;

@@ -692,6 +692,8 @@ const struct nft_field *nr_parse_selector(struct cur *c)
 		return NULL;
 	if (!strcmp(t->text, "ct"))
 		return nr_ct_selector(c);
+	if (!strcmp(t->text, "sctp") && nr_tok_is(nr_peek_at(c, 1), "chunk"))
+		return nr_sctp_selector(c);
 	if (nft_field_proto_known(t->text)) {
 		struct nft_tok *f = nr_peek_at(c, 1);
 		c->i++;

@@ -123,6 +123,8 @@ int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
 			 const struct nft_dtype *ty, struct nft_elem **v,
 			 unsigned *n);
 const struct nft_field *nr_parse_selector(struct cur *c);
+/* nft_run_sctp.c: sctp chunk CHUNK [FIELD], at "sctp" */
+const struct nft_field *nr_sctp_selector(struct cur *c);
 int nr_parse_limit(struct cur *c, struct nft_stmt *s);
 /* nft_run_stmt.c: the kernel's refusal of a limit statement; quota and
  * log after their keyword (first) */

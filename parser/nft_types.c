@@ -127,6 +127,11 @@ static const struct nft_sym ecns[] = {
 	{ NULL, 0 },
 };
 
+/* nft's boolean type as a presence test lists it */
+static const struct nft_sym bools[] = {
+	{ "exists", 1 }, { "missing", 0 }, { NULL, 0 },
+};
+
 static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 	[NFT_T_INTEGER] = { NFT_T_INTEGER, "integer", 32, false, false, false, NULL,
 			    "integer" },
@@ -213,6 +218,8 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 			 "integer" },
 	[NFT_T_INT20] = { NFT_T_INT20, "integer", 20, false, false, false,
 			  NULL, "integer" },
+	[NFT_T_BOOLEAN] = { NFT_T_BOOLEAN, "boolean", 8, false, false, false,
+			    bools, "boolean type" },
 };
 
 const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id)

@@ -46,6 +46,8 @@ enum nft_dtype_id {
 	NFT_T_CTHELPER, NFT_T_INT16, NFT_T_INT64, NFT_T_INVALID,
 	/* header fields narrower than a byte or than their integer */
 	NFT_T_DSCP, NFT_T_ECN, NFT_T_INT4, NFT_T_INT20,
+	/* a presence test's result (sctp chunk data exists) */
+	NFT_T_BOOLEAN,
 	NFT_T_NTYPES
 };
 
@@ -86,7 +88,11 @@ void nft_val_prefix(const struct nft_val *v, unsigned plen, bool ones,
 /* Whether [lo, hi] is a prefix: its length, or -1. */
 int nft_val_prefix_len(const struct nft_val *lo, const struct nft_val *hi);
 
-enum nft_base { NFT_B_NETWORK, NFT_B_TRANSPORT, NFT_B_META, NFT_B_CT };
+/* NFT_B_SCTP_CHUNK: a field of the first chunk of a type after SCTP's
+ * common header (parser/nft_sctp.h), offset from the chunk's start; a
+ * row of type NFT_T_BOOLEAN tests the chunk's presence. */
+enum nft_base { NFT_B_NETWORK, NFT_B_TRANSPORT, NFT_B_META, NFT_B_CT,
+		NFT_B_SCTP_CHUNK };
 
 enum nft_proto_dep {
 	NFT_DEP_NONE, NFT_DEP_IPV4, NFT_DEP_IPV6, NFT_DEP_L4
