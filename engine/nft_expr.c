@@ -416,14 +416,15 @@ static void put_be32_n(uint8_t *d, uint32_t v, unsigned n)
  * flags, 16-bit length, padded to 4 bytes), to the first of the type;
  * a chunk of length 0 ends the walk. A presence test loads 1 or 0; a
  * field must lie within the chunk's length and the chunk within the
- * packet, else the rule breaks. Only the first fragment has the
- * chunks. */
+ * packet, else the rule breaks. A packet of another protocol has no
+ * chunks (nft adds no dependency: sctp chunk data missing matches it),
+ * nor has a fragment but the first. */
 static bool sctp_chunk_read(const struct qt_nft_part *s,
 			    const struct qt_pkt *p, uint8_t *v)
 {
 	const uint8_t *ch = NULL;
 	uint32_t clen = 0;
-	if (p->l4 && !p->frag_off)
+	if (p->l4 && !p->frag_off && p->proto == IPPROTO_SCTP)
 		for (uint32_t at = 12; at + 4 <= p->l4_len;) {
 			const uint8_t *h = p->l4 + at;
 			uint32_t n = (uint32_t)h[2] << 8 | h[3];

@@ -100,6 +100,7 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	case NFT_T_INTEGER: case NFT_T_SERVICE: case NFT_T_MARK:
 	case NFT_T_INT16: case NFT_T_INT64:
 	case NFT_T_INT4: case NFT_T_INT20:
+	case NFT_T_INT8: case NFT_T_BE16:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
 		return;
 	case NFT_T_BOOLEAN:

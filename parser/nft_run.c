@@ -1369,6 +1369,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		if (!single_eq(a) || !single_eq(b) ||
 		    strcmp(a->field->proto, b->field->proto) ||
 		    a->field->base == NFT_B_META || a->field->base == NFT_B_CT ||
+		    a->field->base == NFT_B_SCTP_CHUNK ||
 		    a->field->offset != b->field->offset + b->field->bits ||
 		    a->field->bits % 8 || b->field->bits % 8)
 			continue;

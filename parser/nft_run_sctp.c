@@ -23,5 +23,11 @@ const struct nft_field *nr_sctp_selector(struct cur *c)
 		c->i++;
 		return fd;
 	}
+	/* a field of another chunk type: a keyword nft's grammar does
+	 * not expect here */
+	if (f && f->kind == NT_WORD && nft_sctp_field_known(f->text)) {
+		nr_error_tok(c->r, f, "syntax error, unexpected %s", f->text);
+		return NULL;
+	}
 	return nft_sctp_chunk_field(t->text, NULL);
 }

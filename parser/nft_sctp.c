@@ -2,23 +2,24 @@
  * doc/payload-expression.txt; RFC 9260 for the chunk layouts, RFC 5061
  * for asconf and asconf-ack, RFC 3758 for forward-tsn, RFC 9260's
  * appendix for ecne and cwr). Offsets and widths are in bits from the
- * chunk's first byte. */
+ * chunk's first byte. The rows have no dependency: nft adds none, the
+ * kernel's expression itself finds no chunk in a packet of another
+ * protocol (a presence test then loads 0). */
 #include "nft_sctp.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#define SCTP 132
-
 /* the presence row of a chunk type, then its header's fields */
 #define CHUNK(ch, t)                                                        \
 	{ { "sctp", "chunk " ch, NFT_B_SCTP_CHUNK, 0, 8, NFT_T_BOOLEAN,     \
-	    NFT_DEP_L4, SCTP, false, false }, t },                          \
+	    NFT_DEP_NONE, 0, false, false }, t },                          \
 	F(ch, t, "type", 0, 8), F(ch, t, "flags", 8, 8),                    \
 	F(ch, t, "length", 16, 16)
 #define F(ch, t, name, off, bits)                                           \
 	{ { "sctp", "chunk " ch " " name, NFT_B_SCTP_CHUNK, off, bits,      \
-	    NFT_T_INTEGER, NFT_DEP_L4, SCTP, false, false }, t }
+	    (bits) == 8 ? NFT_T_INT8 : (bits) == 16 ? NFT_T_BE16              \
+	    : NFT_T_INTEGER, NFT_DEP_NONE, 0, false, false }, t }
 /* init and init-ack share their fields */
 #define INIT(ch, t)                                                         \
 	CHUNK(ch, t), F(ch, t, "init-tag", 32, 32),                         \
@@ -72,6 +73,16 @@ static size_t chunk_len(const struct nft_field *f)
 bool nft_sctp_chunk_known(const char *name)
 {
 	return nft_sctp_chunk_field(name, NULL) != NULL;
+}
+
+bool nft_sctp_field_known(const char *name)
+{
+	for (size_t i = 0; i < NROWS; i++) {
+		const char *f = rows[i].f.name + PREFIX + chunk_len(&rows[i].f);
+		if (*f == ' ' && !strcmp(f + 1, name))
+			return true;
+	}
+	return false;
 }
 
 const struct nft_field *nft_sctp_chunk_field(const char *chunk,

@@ -12,6 +12,9 @@
 
 /* Is name a chunk type nft names (data, init, asconf-ack, ...)? */
 bool nft_sctp_chunk_known(const char *name);
+/* Is name a field of some chunk type (tsn, a-rwnd, ...)? nft's
+ * grammar takes these as its keywords after sctp chunk. */
+bool nft_sctp_field_known(const char *name);
 /* The field sctp chunk CHUNK FIELD, or with field NULL the chunk's
  * presence; NULL when the chunk type has no such field. */
 const struct nft_field *nft_sctp_chunk_field(const char *chunk,

@@ -220,6 +220,10 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 			  NULL, "integer" },
 	[NFT_T_BOOLEAN] = { NFT_T_BOOLEAN, "boolean", 8, false, false, false,
 			    bools, "boolean type" },
+	[NFT_T_INT8] = { NFT_T_INT8, "integer", 8, false, false, false, NULL,
+			 "integer" },
+	[NFT_T_BE16] = { NFT_T_BE16, "integer", 16, false, false, false,
+			 NULL, "integer" },
 };
 
 const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id)

@@ -46,8 +46,10 @@ enum nft_dtype_id {
 	NFT_T_CTHELPER, NFT_T_INT16, NFT_T_INT64, NFT_T_INVALID,
 	/* header fields narrower than a byte or than their integer */
 	NFT_T_DSCP, NFT_T_ECN, NFT_T_INT4, NFT_T_INT20,
-	/* a presence test's result (sctp chunk data exists) */
-	NFT_T_BOOLEAN,
+	/* a presence test's result (sctp chunk data exists); integers of
+	 * 8 and 16 bits whose values nft bounds by the field's width
+	 * (sctp chunk data flags, stream) */
+	NFT_T_BOOLEAN, NFT_T_INT8, NFT_T_BE16,
 	NFT_T_NTYPES
 };
 
