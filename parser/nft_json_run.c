@@ -7,6 +7,7 @@
  * column 9). Other refusals carry no place ("internal:0:0-0"). */
 #include "nft_json_run.h"
 #include "nft_ct.h"
+#include "nft_sctp.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -294,6 +295,28 @@ static int put_rhs(struct tr *t, const struct qt_json *v)
 }
 
 /* {"ct": {"key": "ip saddr", "dir": "original"}}: ct original ip saddr */
+/* {"sctp chunk": {"name": CHUNK[, "field": FIELD]}}: sctp chunk CHUNK
+ * [FIELD], without a field the chunk's presence (right: true, false) */
+static int put_sctp_chunk(struct tr *t, const struct qt_json *o)
+{
+	bool failed = false;
+	const struct qt_json *n = unpack(t, o, "name", 's', 4, false, &failed),
+			    *f = unpack(t, o, "field", 's', 4, true, &failed);
+	if (failed)
+		return internal(t, "Invalid LHS of relational.");
+	if (!nft_sctp_chunk_known(n->s)) {
+		internal(t, "Unknown sctp chunk name '%s'.", n->s);
+		return internal(t, "Invalid LHS of relational.");
+	}
+	if (f && !nft_sctp_chunk_field(n->s, f->s)) {
+		internal(t, "Unknown sctp chunk field '%s'.", f->s);
+		return internal(t, "Invalid LHS of relational.");
+	}
+	qt_buf_printf(t->cmds, "sctp chunk %s%s%s", n->s, f ? " " : "",
+		      f ? f->s : "");
+	return 0;
+}
+
 static int put_ct_key(struct tr *t, const struct qt_json *o)
 {
 	const struct qt_json *k = qt_json_get(o, "key"),
@@ -443,6 +466,8 @@ static int put_lhs(struct tr *t, const struct qt_json *v)
 	}
 	if (!strcmp(kind, "ct"))
 		return put_ct_key(t, o);
+	if (!strcmp(kind, "sctp chunk"))
+		return put_sctp_chunk(t, o);
 	if (!strcmp(kind, "meta") || !strcmp(kind, "ct")) {
 		const struct qt_json *k = qt_json_get(o, "key");
 		if (!k || k->type != QT_JSON_STRING)
@@ -455,7 +480,7 @@ static int put_lhs(struct tr *t, const struct qt_json *v)
 		return 0;
 	}
 	static const char *const elsewhere[] = {
-		"<<", ">>", "exthdr", "tcp option", "sctp chunk", "rt",
+		"<<", ">>", "exthdr", "tcp option", "rt",
 		"hash", "socket", "osf", "ipsec", "dccp option", "symhash",
 		"ip option",
 	};
