@@ -95,9 +95,22 @@ counters() {
 	for _ in $(seq 100); do qt_ready "$F" && break; sleep 0.03; done
 	echo "$RULES" | ip netns exec "$F" "$QT_BUILD/nft" -f -
 	counters "$QT_BUILD/nft" qtables
-	cat "$QT_RUN/kernel"
 	diff -u "$QT_RUN/kernel" "$QT_RUN/qtables"
 	# the kernel saw every SCTP frame, and the rules tell them apart
 	grep -q "meta l4proto sctp counter packets 30 " "$QT_RUN/kernel"
 	[ "$(sed 's/.*packets //' "$QT_RUN/kernel" | sort -u | wc -l)" -gt 5 ]
+}
+
+@test "nft sctp chunk: rules come back identical after a restart from the state file" {
+	qt_ns st
+	local st=$QT_RUN/state
+	qt_daemon "$QT_NS" --no-datapath --state "$st"
+	echo "$RULES" | ip netns exec "$QT_NS" "$QT_BUILD/nft" -f -
+	before=$(ip netns exec "$QT_NS" "$QT_BUILD/nft" list ruleset)
+	echo "$before"
+	echo "$before" | grep -q "sctp chunk init-ack num-outbound-streams 3 counter"
+	qt_stop_daemon "$QT_NS"
+	qt_daemon "$QT_NS" --no-datapath --state "$st"
+	after=$(ip netns exec "$QT_NS" "$QT_BUILD/nft" list ruleset)
+	[ "$before" = "$after" ]
 }
