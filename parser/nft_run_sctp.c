@@ -21,6 +21,14 @@ const struct nft_field *nr_sctp_selector(struct cur *c)
 		fd = nft_sctp_chunk_field(t->text, f->text);
 	if (fd) {
 		c->i++;
+		/* the kernel sets no chunk's field; nft marks the
+		 * expression from the chunk's name */
+		if (nr_at(c, "set")) {
+			struct nft_loc b = nr_tok_end(f);
+			nr_error_span(c->r, &t->loc, &b, "Could not process "
+				      "rule: Operation not supported");
+			return NULL;
+		}
 		return fd;
 	}
 	/* a field of another chunk type: a keyword nft's grammar does
