@@ -40,6 +40,10 @@ RULES='table inet t {
 		udp dport 9 sctp chunk data missing counter
 		udp dport 9 sctp chunk data stream 0 counter
 		meta nfproto ipv6 sctp chunk data exists counter
+		sctp chunk data stream . sctp sport { 1337 . 1000, 1337 . 1007 } counter
+		meta mark set sctp chunk data stream map { 1337 : 7, 5 : 8 }
+		meta mark 7 counter
+		meta mark 8 counter
 	}
 }'
 
