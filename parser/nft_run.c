@@ -371,6 +371,25 @@ static int take_family(struct cur *c)
 
 /* ---- values ---- */
 
+/* An IPv6 address with a colon and more after it, a rule's last word
+ * (1:2:3:4:5:6:7:8:9): nft's scanner ends the address before that
+ * colon, which its grammar then finds where the rule should end. */
+static int ip6_colon_after(struct cur *c, const struct nft_tok *t)
+{
+	const struct nft_tok *first = &c->it->toks[0];
+	size_t at = nr_ip6_colon_end(t->text);
+	if (!at || t != &c->it->toks[c->it->n - 1] ||
+	    !(nr_tok_is(first, "add") || nr_tok_is(first, "insert") ||
+	      nr_tok_is(first, "replace") || nr_tok_is(first, "create")))
+		return 0;
+	struct nft_loc l = t->loc;
+	l.col += (int)at;
+	l.end_line = l.line;
+	l.end_col = l.col;
+	return nr_error_span(c->r, &l, &l, "syntax error, unexpected colon, "
+			     "expecting end of file or newline or semicolon");
+}
+
 int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			    const struct nft_dtype *ty, struct nft_elem *e)
 {
@@ -383,6 +402,11 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 	if (t->kind != NT_WORD && t->kind != NT_STRING) {
 		qt_buf_free(&msg);
 		return nr_unexpected(c, NULL);
+	}
+	if (ty->id == NFT_T_IPV6 && t->kind == NT_WORD &&
+	    ip6_colon_after(c, t) < 0) {
+		qt_buf_free(&msg);
+		return -1;
 	}
 	const char *slash = t->kind == NT_WORD ? strchr(w, '/') : NULL;
 	/* a mark takes a prefix too (meta mark 0xffffff00/24: the kernel

@@ -4,6 +4,7 @@
  * verdict, or a value of the map's data type). */
 #include "nft_run_elem.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +330,84 @@ static int nat_port_hi(struct cur *c, const struct nft_dtype *ty,
 	return 0;
 }
 
+/* Types whose values never hold a ':' as nft writes them: a word of
+ * one with a colon in a map is KEY:VALUE written without spaces. */
+static bool colon_free_type(const struct nft_dtype *ty)
+{
+	switch (ty->id) {
+	case NFT_T_INTEGER: case NFT_T_IPV4: case NFT_T_SERVICE:
+	case NFT_T_PROTO: case NFT_T_MARK: case NFT_T_INT16:
+	case NFT_T_INT64:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool ip6_word(const char *w, size_t n)
+{
+	char a[INET6_ADDRSTRLEN + 1];
+	uint8_t b[16];
+	if (n >= sizeof(a))
+		return false;
+	memcpy(a, w, n);
+	a[n] = '\0';
+	return inet_pton(AF_INET6, a, b) == 1;
+}
+
+/* The IPv6 address a word starts with, up to a ':' that ends it: where
+ * nft's scanner ends it (0: the word is one address, or none). */
+size_t nr_ip6_colon_end(const char *w)
+{
+	size_t n = strlen(w);
+	if (strchr(w, '/') || strchr(w, '-') || ip6_word(w, n))
+		return 0;
+	for (size_t p = n; p-- > 1;)
+		if (w[p] == ':' && ip6_word(w, p))
+			return p;
+	return 0;
+}
+
+/* Where nft's scanner ends a map's key written against its ':' (25:accept,
+ * ::1:accept, ::2:): the first colon after a colon-free value, after the
+ * longest IPv6 address that is one; 0 when the word is one value. */
+static size_t key_colon(const char *w, const struct nft_dtype *ty)
+{
+	const char *colon = strchr(w, ':');
+	if (!colon || colon == w)
+		return ty->id == NFT_T_IPV6 && colon ? nr_ip6_colon_end(w) : 0;
+	if (colon_free_type(ty))
+		return (size_t)(colon - w);
+	return ty->id == NFT_T_IPV6 ? nr_ip6_colon_end(w) : 0;
+}
+
+/* Split the word at c (a map's key) at its colon at: KEY ':' [VALUE],
+ * three tokens (two when the colon ends it) in place of one. */
+static void split_key_colon(struct cur *c, size_t at)
+{
+	struct nft_item *it = c->it;
+	struct nft_tok t = it->toks[c->i];
+	bool rest = t.text[at + 1] != '\0';
+	unsigned add = rest ? 2 : 1;
+	struct nft_tok k = t, col = t, v = t;
+	k.loc.end_line = t.loc.line;
+	k.loc.end_col = t.loc.col + (int)at - 1;
+	col.text = (char *)":";
+	col.loc.col = col.loc.end_col = t.loc.col + (int)at;
+	col.loc.end_line = t.loc.line;
+	v.text = t.text + at + 1;
+	v.loc.col = t.loc.col + (int)at + 1;
+	for (unsigned i = 0; i < add; i++)
+		nft_item_push(it, &t);
+	memmove(&it->toks[c->i + 1 + add], &it->toks[c->i + 1],
+		(it->n - add - c->i - 1) * sizeof(t));
+	t.text[at] = '\0';
+	it->toks[c->i] = k;
+	it->toks[c->i + 1] = col;
+	if (rest)
+		it->toks[c->i + 2] = v;
+}
+
 int nr_parse_elems(struct run *r, const struct nft_tok *g,
 		   const struct elem_shape *sh, struct nft_elem **v,
 		   unsigned *n)
@@ -443,6 +522,13 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 				goto bad;
 			if (er.part >= sh->nk)
 				goto bad;
+			size_t at;
+			if (sh->data && er.part == sh->nk - 1 &&
+			    t->kind == NT_WORD &&
+			    (at = key_colon(t->text, sh->kt[er.part])) > 0) {
+				split_key_colon(&c, at);
+				t = nr_peek(&c);
+			}
 			struct nft_elem p;
 			if (nr_parse_value_word(&c, t, sh->kt[er.part], &p) < 0)
 				goto fail;
