@@ -415,7 +415,7 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 	enum want want = W_KEY;
 	/* nft takes commas after an element, one or several, also
 	 * before the closing brace; never before the first element */
-	bool any = false;
+	bool any = false, nested = false;
 	struct elem_read er;
 	memset(&er, 0, sizeof(er));
 	struct nft_elem *e = &er.e;
@@ -424,6 +424,9 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 	for (unsigned i = 0; i < grp->n; i++) {
 		struct cur c = { r, &grp->items[i], 0, grp->close };
 		for (struct nft_tok *t; (t = nr_peek(&c));) {
+			if (nested && !nr_tok_is(t, ","))
+				goto bad;
+			nested = false;
 			if (nr_tok_is(t, ",") && (want == W_AFTER_KEY ||
 						  want == W_COMMA)) {
 				if (want == W_AFTER_KEY &&
@@ -515,6 +518,18 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 					}
 				}
 				want = W_COMMA;
+				continue;
+			}
+			if (want == W_KEY && t->kind == NT_GROUP && !sh->data &&
+			    er.part == 0 && !nested) {
+				/* a set's elements in braces among its
+				 * elements: nft takes them as elements */
+				if (nr_parse_elems(r, t, sh, v, n) < 0)
+					goto fail;
+				cap = pushed_cap(*n);
+				any = true;
+				nested = true;
+				c.i++;
 				continue;
 			}
 			if (want == W_COMMA || t->kind == NT_PUNCT ||
