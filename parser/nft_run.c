@@ -371,14 +371,14 @@ static int take_family(struct cur *c)
 
 /* ---- values ---- */
 
-/* An IPv6 address with a colon and more after it, a rule's last word
+/* An IPv6 address with a colon and more after it in a rule
  * (1:2:3:4:5:6:7:8:9): nft's scanner ends the address before that
  * colon, which its grammar then finds where the rule should end. */
 static int ip6_colon_after(struct cur *c, const struct nft_tok *t)
 {
 	const struct nft_tok *first = &c->it->toks[0];
-	size_t at = nr_ip6_colon_end(t->text);
-	if (!at || t != &c->it->toks[c->it->n - 1] ||
+	size_t at = nr_ip6_scan_end(t->text);
+	if (!at || t->text[at] != ':' ||
 	    !(nr_tok_is(first, "add") || nr_tok_is(first, "insert") ||
 	      nr_tok_is(first, "replace") || nr_tok_is(first, "create")))
 		return 0;

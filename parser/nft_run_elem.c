@@ -5,6 +5,7 @@
 #include "nft_run_elem.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,57 +356,85 @@ static bool ip6_word(const char *w, size_t n)
 	return inet_pton(AF_INET6, a, b) == 1;
 }
 
-/* The IPv6 address a word starts with, up to a ':' that ends it: where
- * nft's scanner ends it (0: the word is one address, or none). */
-size_t nr_ip6_colon_end(const char *w)
+/* The longest IPv6 address a word starts with, as nft's scanner reads
+ * one (an address of hex digits and colons, the longest that is one):
+ * its length, 0 when the word is one address or starts with none. */
+size_t nr_ip6_scan_end(const char *w)
 {
 	size_t n = strlen(w);
 	if (strchr(w, '/') || strchr(w, '-') || ip6_word(w, n))
 		return 0;
-	for (size_t p = n; p-- > 1;)
-		if (w[p] == ':' && ip6_word(w, p))
+	for (size_t p = n; p-- > 2;)
+		if (ip6_word(w, p))
 			return p;
 	return 0;
 }
 
-/* Where nft's scanner ends a map's key written against its ':' (25:accept,
- * ::1:accept, ::2:): the first colon after a colon-free value, after the
- * longest IPv6 address that is one; 0 when the word is one value. */
-static size_t key_colon(const char *w, const struct nft_dtype *ty)
+static bool all_hex(const char *p, size_t n)
 {
-	const char *colon = strchr(w, ':');
-	if (!colon || colon == w)
-		return ty->id == NFT_T_IPV6 && colon ? nr_ip6_colon_end(w) : 0;
-	if (colon_free_type(ty))
-		return (size_t)(colon - w);
-	return ty->id == NFT_T_IPV6 ? nr_ip6_colon_end(w) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return false;
+	return n > 0;
 }
 
-/* Split the word at c (a map's key) at its colon at: KEY ':' [VALUE],
- * three tokens (two when the colon ends it) in place of one. */
-static void split_key_colon(struct cur *c, size_t at)
+/* Where nft's scanner ends a map's key written against what follows
+ * (25:accept, 1.1.1.1:1, ::2:, ::1:acce|pt): after the longest IPv6
+ * address, or at the first colon of a colon-free value (hex digits on
+ * both sides of it are one word to nft: 22:1); 0 when it is one. */
+static size_t key_end(const char *w, const struct nft_dtype *ty)
+{
+	if (ty->id == NFT_T_IPV6)
+		return nr_ip6_scan_end(w);
+	const char *colon = strchr(w, ':');
+	if (!colon || colon == w || !colon_free_type(ty))
+		return 0;
+	size_t at = (size_t)(colon - w);
+	if (all_hex(w, at) && all_hex(colon + 1, strlen(colon + 1)))
+		return 0;
+	return at;
+}
+
+/* Split the word at c (a map's key) where its key ends, at: KEY ':'
+ * [VALUE] when a colon follows (three tokens, two when the colon ends
+ * the word), else KEY REST. */
+static void split_key(struct cur *c, size_t at)
 {
 	struct nft_item *it = c->it;
 	struct nft_tok t = it->toks[c->i];
-	bool rest = t.text[at + 1] != '\0';
-	unsigned add = rest ? 2 : 1;
+	bool colon = t.text[at] == ':';
+	size_t skip = colon ? 1 : 0;
+	bool rest = t.text[at + skip] != '\0';
+	unsigned add = (colon ? 1 : 0) + (rest ? 1 : 0);
 	struct nft_tok k = t, col = t, v = t;
 	k.loc.end_line = t.loc.line;
 	k.loc.end_col = t.loc.col + (int)at - 1;
 	col.text = (char *)":";
 	col.loc.col = col.loc.end_col = t.loc.col + (int)at;
 	col.loc.end_line = t.loc.line;
-	v.text = t.text + at + 1;
-	v.loc.col = t.loc.col + (int)at + 1;
+	v.loc.col = t.loc.col + (int)(at + skip);
+	/* the rest's own copy: the key's end is written over */
+	v.text = t.text + at + skip;
+	struct nft_group *root = c->r->trees[t.loc.src];
+	if (!colon && root)
+		v.text = nft_arena_dup(&root->arena, t.text + at,
+				       strlen(t.text + at));
+	else if (!colon)
+		return;
+	if (!at)
+		add--;      /* no key: ':' in its place */
 	for (unsigned i = 0; i < add; i++)
 		nft_item_push(it, &t);
 	memmove(&it->toks[c->i + 1 + add], &it->toks[c->i + 1],
 		(it->n - add - c->i - 1) * sizeof(t));
 	t.text[at] = '\0';
-	it->toks[c->i] = k;
-	it->toks[c->i + 1] = col;
+	unsigned j = c->i;
+	if (at)
+		it->toks[j++] = k;
+	if (colon)
+		it->toks[j++] = col;
 	if (rest)
-		it->toks[c->i + 2] = v;
+		it->toks[j] = v;
 }
 
 int nr_parse_elems(struct run *r, const struct nft_tok *g,
@@ -424,8 +453,10 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 	for (unsigned i = 0; i < grp->n; i++) {
 		struct cur c = { r, &grp->items[i], 0, grp->close };
 		for (struct nft_tok *t; (t = nr_peek(&c));) {
-			if (nested && !nr_tok_is(t, ","))
-				goto bad;
+			if (nested && !nr_tok_is(t, ",")) {
+				nr_unexpected(&c, "comma or '}'");
+				goto fail;
+			}
 			nested = false;
 			if (nr_tok_is(t, ",") && (want == W_AFTER_KEY ||
 						  want == W_COMMA)) {
@@ -478,6 +509,20 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 					want = W_DATA;
 					c.i++;
 					continue;
+				}
+				if (sh->data && t->kind == NT_WORD &&
+				    t->text[0] == ':' && t->text[1] &&
+				    t->text[1] != ':') {
+					/* KEY :VALUE */
+					split_key(&c, 0);
+					continue;
+				}
+				if (sh->data && er.part == sh->nk &&
+				    t->kind == NT_WORD) {
+					/* a whole key, then a word: nft wants
+					 * the map's colon */
+					nr_unexpected(&c, "colon");
+					goto fail;
 				}
 				goto bad;
 			}
@@ -540,8 +585,8 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 			size_t at;
 			if (sh->data && er.part == sh->nk - 1 &&
 			    t->kind == NT_WORD &&
-			    (at = key_colon(t->text, sh->kt[er.part])) > 0) {
-				split_key_colon(&c, at);
+			    (at = key_end(t->text, sh->kt[er.part])) > 0) {
+				split_key(&c, at);
 				t = nr_peek(&c);
 			}
 			struct nft_elem p;

@@ -118,7 +118,7 @@ int nr_parse_u64(struct cur *c, uint64_t *v);
 int nr_parse_duration(const char *w, uint64_t *ms);
 int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			const struct nft_dtype *ty, struct nft_elem *e);
-size_t nr_ip6_colon_end(const char *w);
+size_t nr_ip6_scan_end(const char *w);
 void nr_push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e);
 int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
 			 const struct nft_dtype *ty, struct nft_elem **v,
