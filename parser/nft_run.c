@@ -2689,12 +2689,11 @@ static const struct nft_val *elem_hi(const struct nft_elem *e)
  * (interval overlaps with an existing one) is refused, as nft refuses
  * it; the same interval again is no change. Keys in network byte order
  * only, one part: their bytes compare as their values. */
-static int interval_overlap(struct run *r, const struct nft_set *s,
-			    const struct nft_elem *e, unsigned n,
-			    const struct span *sp)
+int nr_interval_conflicts(struct run *r, const struct nft_dtype *ty,
+			  const struct nft_elem *e, unsigned n,
+			  const struct span *sp)
 {
-	if (!(s->flags & NFT_SET_INTERVAL) || s->nktypes > 1 || !s->type ||
-	    s->type->host_order || !n || !sp)
+	if (!ty || ty->host_order || !n || !sp)
 		return 0;
 	unsigned *o = order_by_lo(e, n);
 	/* the element with the highest end so far, in order of low ends */
@@ -2717,11 +2716,23 @@ static int interval_overlap(struct run *r, const struct nft_set *s,
 			top = o[k];
 	}
 	free(o);
+	return 0;
+}
+
+static int interval_overlap(struct run *r, const struct nft_set *s,
+			    const struct nft_elem *e, unsigned n,
+			    const struct span *sp)
+{
+	if (!(s->flags & NFT_SET_INTERVAL) || s->nktypes > 1 || !s->type ||
+	    s->type->host_order || !n || !sp)
+		return 0;
+	if (nr_interval_conflicts(r, s->type, e, n, sp) < 0)
+		return -1;
 	if (!s->nelems)
 		return 0;
 	/* the set's: in order of low ends, each with the highest end up
 	 * to it */
-	o = order_by_lo(s->elems, s->nelems);
+	unsigned *o = order_by_lo(s->elems, s->nelems);
 	unsigned *maxi = malloc((size_t)s->nelems * sizeof(*maxi));
 	if (!maxi)
 		abort();
