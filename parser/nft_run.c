@@ -371,6 +371,25 @@ static int take_family(struct cur *c)
 
 /* ---- values ---- */
 
+/* An IPv6 address with a colon and more after it in a rule
+ * (1:2:3:4:5:6:7:8:9): nft's scanner ends the address before that
+ * colon, which its grammar then finds where the rule should end. */
+static int ip6_colon_after(struct cur *c, const struct nft_tok *t)
+{
+	const struct nft_tok *first = &c->it->toks[0];
+	size_t at = nr_ip6_scan_end(t->text);
+	if (!at || t->text[at] != ':' ||
+	    !(nr_tok_is(first, "add") || nr_tok_is(first, "insert") ||
+	      nr_tok_is(first, "replace") || nr_tok_is(first, "create")))
+		return 0;
+	struct nft_loc l = t->loc;
+	l.col += (int)at;
+	l.end_line = l.line;
+	l.end_col = l.col;
+	return nr_error_span(c->r, &l, &l, "syntax error, unexpected colon, "
+			     "expecting end of file or newline or semicolon");
+}
+
 int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			    const struct nft_dtype *ty, struct nft_elem *e)
 {
@@ -383,6 +402,11 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 	if (t->kind != NT_WORD && t->kind != NT_STRING) {
 		qt_buf_free(&msg);
 		return nr_unexpected(c, NULL);
+	}
+	if (ty->id == NFT_T_IPV6 && t->kind == NT_WORD &&
+	    ip6_colon_after(c, t) < 0) {
+		qt_buf_free(&msg);
+		return -1;
 	}
 	const char *slash = t->kind == NT_WORD ? strchr(w, '/') : NULL;
 	/* a mark takes a prefix too (meta mark 0xffffff00/24: the kernel
@@ -2625,6 +2649,127 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 	}
 }
 
+/* ---- intervals that meet ---- */
+
+static const struct nft_elem *by_lo_base;
+
+static int by_lo(const void *a, const void *b)
+{
+	const struct nft_elem *x = &by_lo_base[*(const unsigned *)a];
+	const struct nft_elem *y = &by_lo_base[*(const unsigned *)b];
+	int c = nft_val_cmp(&x->lo, &y->lo);
+	if (c)
+		return c;
+	return *(const unsigned *)a < *(const unsigned *)b ? -1 : 1;
+}
+
+/* The indexes of v[0..n) in the order of their low ends. */
+static unsigned *order_by_lo(const struct nft_elem *v, unsigned n)
+{
+	unsigned *o = malloc(((size_t)n + 1) * sizeof(*o));
+	if (!o)
+		abort();
+	for (unsigned i = 0; i < n; i++)
+		o[i] = i;
+	by_lo_base = v;
+	qsort(o, n, sizeof(*o), by_lo);
+	by_lo_base = NULL;
+	return o;
+}
+
+static bool same_interval(const struct nft_elem *a, const struct nft_elem *b)
+{
+	return !nft_val_cmp(&a->lo, &b->lo) && !nft_val_cmp(&a->hi, &b->hi);
+}
+
+static const struct nft_val *elem_hi(const struct nft_elem *e)
+{
+	return e->kind == NFT_E_VALUE ? &e->lo : &e->hi;
+}
+
+/* An element added to an interval set that meets another of the same
+ * command (nft: conflicting intervals specified) or one the set holds
+ * (interval overlaps with an existing one) is refused, as nft refuses
+ * it; the same interval again is no change. Keys in network byte order
+ * only, one part: their bytes compare as their values. */
+int nr_interval_conflicts(struct run *r, const struct nft_dtype *ty,
+			  const struct nft_elem *e, unsigned n,
+			  const struct span *sp)
+{
+	if (!ty || ty->host_order || !n || !sp)
+		return 0;
+	unsigned *o = order_by_lo(e, n);
+	/* the element with the highest end so far, in order of low ends */
+	unsigned top = o[0];
+	for (unsigned k = 1; k < n; k++) {
+		const struct nft_elem *x = &e[o[k]];
+		if (nft_val_cmp(&x->lo, elem_hi(&e[top])) <= 0 &&
+		    !same_interval(x, &e[top])) {
+			/* nft marks the one that comes first in order */
+			unsigned a = top, b = o[k];
+			struct mark m[2] = {
+				{ sp[a].a, sp[a].b, '~' },
+				{ sp[b].a, sp[b].b, '^' },
+			};
+			free(o);
+			return nr_error_multi(r, m, 2, "conflicting intervals "
+					      "specified");
+		}
+		if (nft_val_cmp(elem_hi(x), elem_hi(&e[top])) > 0)
+			top = o[k];
+	}
+	free(o);
+	return 0;
+}
+
+static int interval_overlap(struct run *r, const struct nft_set *s,
+			    const struct nft_elem *e, unsigned n,
+			    const struct span *sp)
+{
+	if (!(s->flags & NFT_SET_INTERVAL) || s->nktypes > 1 || !s->type ||
+	    s->type->host_order || !n || !sp)
+		return 0;
+	if (nr_interval_conflicts(r, s->type, e, n, sp) < 0)
+		return -1;
+	if (!s->nelems)
+		return 0;
+	/* the set's: in order of low ends, each with the highest end up
+	 * to it */
+	unsigned *o = order_by_lo(s->elems, s->nelems);
+	unsigned *maxi = malloc((size_t)s->nelems * sizeof(*maxi));
+	if (!maxi)
+		abort();
+	for (unsigned k = 0; k < s->nelems; k++) {
+		maxi[k] = o[k];
+		if (k && nft_val_cmp(elem_hi(&s->elems[maxi[k - 1]]),
+				     elem_hi(&s->elems[o[k]])) > 0)
+			maxi[k] = maxi[k - 1];
+	}
+	int rc = 0;
+	for (unsigned i = 0; i < n && !rc; i++) {
+		/* the last of the set's starting at or below i's end */
+		unsigned lo = 0, hi = s->nelems;
+		while (lo < hi) {
+			unsigned mid = lo + (hi - lo) / 2;
+			if (nft_val_cmp(&s->elems[o[mid]].lo, elem_hi(&e[i])) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!lo)
+			continue;
+		const struct nft_elem *m = &s->elems[maxi[lo - 1]];
+		if (nft_val_cmp(elem_hi(m), &e[i].lo) < 0 ||
+		    same_interval(m, &e[i]))
+			continue;
+		rc = nr_error_span(r, &sp[i].a, &sp[i].b, "interval overlaps "
+				   "with an existing one");
+	}
+	free(maxi);
+	free(o);
+	return rc;
+}
+
 static int cmd_element(struct run *r, struct cur *c, enum verb v)
 {
 	struct nft_table *t = table_of(r, c, true, NULL);
@@ -2647,6 +2792,8 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 	struct span *spans = NULL;
 	int rc = set_elems_from(r, t, s, v == V_DELETE || v == V_DESTROY,
 				g, &e, &n, &spans);
+	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT))
+		rc = interval_overlap(r, s, e, n, spans);
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
 		nr_echo_note_elems(r, t, s, e, n);
 		nft_set_take_elems(s, e, n);

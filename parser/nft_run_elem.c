@@ -4,6 +4,8 @@
  * verdict, or a value of the map's data type). */
 #include "nft_run_elem.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +331,112 @@ static int nat_port_hi(struct cur *c, const struct nft_dtype *ty,
 	return 0;
 }
 
+/* Types whose values never hold a ':' as nft writes them: a word of
+ * one with a colon in a map is KEY:VALUE written without spaces. */
+static bool colon_free_type(const struct nft_dtype *ty)
+{
+	switch (ty->id) {
+	case NFT_T_INTEGER: case NFT_T_IPV4: case NFT_T_SERVICE:
+	case NFT_T_PROTO: case NFT_T_MARK: case NFT_T_INT16:
+	case NFT_T_INT64:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool ip6_word(const char *w, size_t n)
+{
+	char a[INET6_ADDRSTRLEN + 1];
+	uint8_t b[16];
+	if (n >= sizeof(a))
+		return false;
+	memcpy(a, w, n);
+	a[n] = '\0';
+	return inet_pton(AF_INET6, a, b) == 1;
+}
+
+/* The longest IPv6 address a word starts with, as nft's scanner reads
+ * one (an address of hex digits and colons, the longest that is one):
+ * its length, 0 when the word is one address or starts with none. */
+size_t nr_ip6_scan_end(const char *w)
+{
+	size_t n = strlen(w);
+	if (strchr(w, '/') || strchr(w, '-') || ip6_word(w, n))
+		return 0;
+	for (size_t p = n; p-- > 2;)
+		if (ip6_word(w, p))
+			return p;
+	return 0;
+}
+
+static bool all_hex(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return false;
+	return n > 0;
+}
+
+/* Where nft's scanner ends a map's key written against what follows
+ * (25:accept, 1.1.1.1:1, ::2:, ::1:acce|pt): after the longest IPv6
+ * address, or at the first colon of a colon-free value (hex digits on
+ * both sides of it are one word to nft: 22:1); 0 when it is one. */
+static size_t key_end(const char *w, const struct nft_dtype *ty)
+{
+	if (ty->id == NFT_T_IPV6)
+		return nr_ip6_scan_end(w);
+	const char *colon = strchr(w, ':');
+	if (!colon || colon == w || !colon_free_type(ty))
+		return 0;
+	size_t at = (size_t)(colon - w);
+	if (all_hex(w, at) && all_hex(colon + 1, strlen(colon + 1)))
+		return 0;
+	return at;
+}
+
+/* Split the word at c (a map's key) where its key ends, at: KEY ':'
+ * [VALUE] when a colon follows (three tokens, two when the colon ends
+ * the word), else KEY REST. */
+static void split_key(struct cur *c, size_t at)
+{
+	struct nft_item *it = c->it;
+	struct nft_tok t = it->toks[c->i];
+	bool colon = t.text[at] == ':';
+	size_t skip = colon ? 1 : 0;
+	bool rest = t.text[at + skip] != '\0';
+	unsigned add = (colon ? 1 : 0) + (rest ? 1 : 0);
+	struct nft_tok k = t, col = t, v = t;
+	k.loc.end_line = t.loc.line;
+	k.loc.end_col = t.loc.col + (int)at - 1;
+	col.text = (char *)":";
+	col.loc.col = col.loc.end_col = t.loc.col + (int)at;
+	col.loc.end_line = t.loc.line;
+	v.loc.col = t.loc.col + (int)(at + skip);
+	/* the rest's own copy: the key's end is written over */
+	v.text = t.text + at + skip;
+	struct nft_group *root = c->r->trees[t.loc.src];
+	if (!colon && root)
+		v.text = nft_arena_dup(&root->arena, t.text + at,
+				       strlen(t.text + at));
+	else if (!colon)
+		return;
+	if (!at)
+		add--;      /* no key: ':' in its place */
+	for (unsigned i = 0; i < add; i++)
+		nft_item_push(it, &t);
+	memmove(&it->toks[c->i + 1 + add], &it->toks[c->i + 1],
+		(it->n - add - c->i - 1) * sizeof(t));
+	t.text[at] = '\0';
+	unsigned j = c->i;
+	if (at)
+		it->toks[j++] = k;
+	if (colon)
+		it->toks[j++] = col;
+	if (rest)
+		it->toks[j] = v;
+}
+
 int nr_parse_elems(struct run *r, const struct nft_tok *g,
 		   const struct elem_shape *sh, struct nft_elem **v,
 		   unsigned *n)
@@ -336,7 +444,7 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 	enum want want = W_KEY;
 	/* nft takes commas after an element, one or several, also
 	 * before the closing brace; never before the first element */
-	bool any = false;
+	bool any = false, nested = false;
 	struct elem_read er;
 	memset(&er, 0, sizeof(er));
 	struct nft_elem *e = &er.e;
@@ -345,6 +453,11 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 	for (unsigned i = 0; i < grp->n; i++) {
 		struct cur c = { r, &grp->items[i], 0, grp->close };
 		for (struct nft_tok *t; (t = nr_peek(&c));) {
+			if (nested && !nr_tok_is(t, ",")) {
+				nr_unexpected(&c, "comma or '}'");
+				goto fail;
+			}
+			nested = false;
 			if (nr_tok_is(t, ",") && (want == W_AFTER_KEY ||
 						  want == W_COMMA)) {
 				if (want == W_AFTER_KEY &&
@@ -397,6 +510,20 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 					c.i++;
 					continue;
 				}
+				if (sh->data && t->kind == NT_WORD &&
+				    t->text[0] == ':' && t->text[1] &&
+				    t->text[1] != ':') {
+					/* KEY :VALUE */
+					split_key(&c, 0);
+					continue;
+				}
+				if (sh->data && er.part == sh->nk &&
+				    t->kind == NT_WORD) {
+					/* a whole key, then a word: nft wants
+					 * the map's colon */
+					nr_unexpected(&c, "colon");
+					goto fail;
+				}
 				goto bad;
 			}
 			if (want == W_DATA) {
@@ -438,11 +565,30 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 				want = W_COMMA;
 				continue;
 			}
+			if (want == W_KEY && t->kind == NT_GROUP && !sh->data &&
+			    er.part == 0 && !nested) {
+				/* a set's elements in braces among its
+				 * elements: nft takes them as elements */
+				if (nr_parse_elems(r, t, sh, v, n) < 0)
+					goto fail;
+				cap = pushed_cap(*n);
+				any = true;
+				nested = true;
+				c.i++;
+				continue;
+			}
 			if (want == W_COMMA || t->kind == NT_PUNCT ||
 			    t->kind == NT_OP || t->kind == NT_GROUP)
 				goto bad;
 			if (er.part >= sh->nk)
 				goto bad;
+			size_t at;
+			if (sh->data && er.part == sh->nk - 1 &&
+			    t->kind == NT_WORD &&
+			    (at = key_end(t->text, sh->kt[er.part])) > 0) {
+				split_key(&c, at);
+				t = nr_peek(&c);
+			}
 			struct nft_elem p;
 			if (nr_parse_value_word(&c, t, sh->kt[er.part], &p) < 0)
 				goto fail;

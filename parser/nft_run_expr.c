@@ -981,6 +981,22 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	return 1;
 }
 
+/* An anonymous set's or map's elements: those that meet are nft's
+ * conflicting intervals. */
+static int parse_anon_elems(struct cur *c, const struct nft_tok *g,
+			    struct elem_shape *sh, struct nft_stmt *s)
+{
+	struct span *spans = NULL;
+	sh->spans = &spans;
+	int rc = nr_parse_elems(c->r, g, sh, &s->elems, &s->nelems);
+	sh->spans = NULL;
+	if (!rc && sh->nk == 1)
+		rc = nr_interval_conflicts(c->r, sh->kt[0], s->elems,
+					   s->nelems, spans);
+	free(spans);
+	return rc;
+}
+
 int nr_parse_rhs(struct cur *c, const struct nft_table *tb,
 		 struct nft_stmt *s, struct nft_loc sel_a, struct nft_loc sel_b)
 {
@@ -1046,7 +1062,7 @@ int nr_parse_rhs(struct cur *c, const struct nft_table *tb,
 		sh.data = vmap;
 		sh.tb = (struct nft_table *)tb;
 		c->i++;
-		return nr_parse_elems(c->r, t, &sh, &s->elems, &s->nelems);
+		return parse_anon_elems(c, t, &sh, s);
 	}
 	if (vmap)
 		return nr_unexpected(c, NULL);

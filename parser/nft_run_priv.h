@@ -118,6 +118,12 @@ int nr_parse_u64(struct cur *c, uint64_t *v);
 int nr_parse_duration(const char *w, uint64_t *ms);
 int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			const struct nft_dtype *ty, struct nft_elem *e);
+size_t nr_ip6_scan_end(const char *w);
+/* Elements of one command (spans: where each was written) of a one-part
+ * key that meet: nft's "conflicting intervals specified" (-1). */
+int nr_interval_conflicts(struct run *r, const struct nft_dtype *ty,
+			  const struct nft_elem *e, unsigned n,
+			  const struct span *sp);
 void nr_push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e);
 int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
 			 const struct nft_dtype *ty, struct nft_elem **v,

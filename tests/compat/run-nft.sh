@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Differential test of the nft front end: every step of a corpus
-# (default: corpus_nft.txt, corpus_nft_json.txt and corpus_nft_meta.txt
+# (default: corpus_nft.txt, corpus_nft_json.txt, corpus_nft_meta.txt and
+# corpus_nft_sets.txt
 # beside this file)
 # runs, in order, through the real nft 1.0.6 in a fresh namespace and through qtables' nft (a
 # qtablesd of its own) in another. Per step we compare the exit code,
@@ -29,7 +30,7 @@ trap qt_cleanup EXIT
 
 corpora=("$@")
 [ $# -gt 0 ] || corpora=("$here/corpus_nft.txt" "$here/corpus_nft_json.txt"
-			 "$here/corpus_nft_meta.txt")
+			 "$here/corpus_nft_meta.txt" "$here/corpus_nft_sets.txt")
 maxdiff=${QT_DIFF_MAXDIFF:-60}
 for corpus in "${corpora[@]}"; do
 	[ -r "$corpus" ] || { echo "run-nft: cannot read $corpus"; echo "0 passed, 1 failed"; exit 1; }
