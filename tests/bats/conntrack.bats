@@ -105,8 +105,7 @@ default_deny() {
 @test "default deny: replies to what the client opened come back (TCP, UDP, ping), nothing opens from the server" {
 	default_deny
 	tcp_listen 8080
-	ip netns exec "$S" socat UDP-RECVFROM:5002,fork SYSTEM:'echo pong' \
-		>/dev/null 2>&1 3>&- &
+	ip netns exec "$S" "$PY" "$DP" pong 5002 >/dev/null 2>&1 3>&- &
 	BGPIDS+=("$!")
 	ip netns exec "$C" socat TCP-LISTEN:9090,reuseaddr,fork SYSTEM:'echo ok' \
 		>/dev/null 2>&1 3>&- &
@@ -117,7 +116,8 @@ default_deny() {
 	run ip netns exec "$C" timeout 2 socat -T 1 - TCP:10.0.2.2:8080 </dev/null
 	[ "$output" = ok ]
 	# UDP: the answer comes back
-	run ip netns exec "$C" sh -c 'echo ping | socat -T 1 - UDP:10.0.2.2:5002'
+	# -t: socat waits this long for the answer once its input has ended
+	run ip netns exec "$C" sh -c 'echo ping | socat -t 3 -T 3 - UDP:10.0.2.2:5002'
 	[ "$output" = pong ]
 	[ "$(pings 2 10.0.2.2)" -eq 2 ]
 	[ "$(cnt FORWARD 3)" -eq 3 ]

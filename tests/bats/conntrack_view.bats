@@ -63,16 +63,15 @@ traffic() {
 	recv_start 5001
 	[ "$(udp_send 10.0.2.2 5001 1)" -eq 1 ]
 	[ "$(recv_count)" -eq 1 ]
-	ip netns exec "$S" socat UDP-RECVFROM:5002,fork SYSTEM:'echo pong' \
-		>/dev/null 2>&1 &
+	ip netns exec "$S" "$PY" "$DP" pong 5002 2>"$QT_RUN/pong.err" 3>&- &
 	BGPIDS+=("$!")
-	# under load the server binds late; a datagram sent before that
-	# would be refused and the exchange would fail for the wrong reason
-	for _ in $(seq 100); do
-		ip netns exec "$S" ss -Hlun "sport = :5002" | grep -q 5002 && break
+	for _ in $(seq 250); do
+		grep -q ready "$QT_RUN/pong.err" && break
 		sleep 0.02
 	done
-	run ip netns exec "$C" sh -c 'echo ping | socat -T 2 - UDP:10.0.2.2:5002,sourceport=5555'
+	# -t: socat waits this long for the answer once its input has
+	# ended (0.5 s by default, short on a loaded machine)
+	run ip netns exec "$C" sh -c 'echo ping | socat -t 3 -T 3 - UDP:10.0.2.2:5002,sourceport=5555'
 	echo "udp exchange: $status '$output'"
 	[ "$output" = pong ]
 	[ "$(pings 1 10.0.2.2 -W 2)" -eq 1 ]

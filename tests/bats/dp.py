@@ -11,6 +11,11 @@
       With FILE: the quiet time counts only once FILE exists (the
       senders are done: slow ones on a loaded machine are not cut off),
       and SECONDS from then. Prints "ready" on stderr once bound.
+  dp.py pong PORT
+      answer every UDP datagram reaching PORT with "pong\\n", in one
+      process (socat's UDP-RECVFROM,fork forks and runs a shell per
+      datagram, which on a loaded machine answers later than its client
+      waits); prints "ready" on stderr once bound.
   dp.py frags DST PORT        (scapy) one UDP datagram in 3 fragments
   dp.py frame MAC DST PORT N [--iface IF] [--src A] [--icmp]  (scapy) N
       UDP datagrams (echo requests with --icmp) from A (default IF's
@@ -170,10 +175,19 @@ def frame(args):
     print(n, flush=True)
 
 
+def pong(args):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", int(args[0])))
+    print("ready", file=sys.stderr, flush=True)
+    while True:
+        _, peer = s.recvfrom(65535)
+        s.sendto(b"pong\n", peer)
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     {"send": send, "recv": recv, "frags": frags, "reject": reject,
-     "frame": frame}[cmd](args)
+     "frame": frame, "pong": pong}[cmd](args)
 
 
 if __name__ == "__main__":
