@@ -78,10 +78,9 @@ int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool quota,
 		memset(&l, 0, sizeof(l));
 		if (nr_parse_limit(c, &l) < 0)
 			return -1;
-		if (l.bytes_unit)
-			return nr_unexpected(c, NULL);
 		e->has_limit = true;
 		e->limit_over = l.over;
+		e->limit_bytes = l.bytes_unit != NULL;
 		e->limit_rate = l.rate;
 		e->limit_unit_s = nft_limit_unit_seconds(l.unit);
 		e->limit_burst = l.burst;
