@@ -430,8 +430,6 @@ static struct qt_dynset *dyn_new(struct qt_dynsets *r,
 	if (cat)
 		keylen = concat_keylen(s);
 	const char *no = s->map ? "maps"
-		       : cat && dt && dt->id == NFT_T_IFNAME
-			 ? "concatenations starting with a name"
 		       : s->flags & NFT_SET_INTERVAL
 			 ? "interval sets that packets fill or that expire"
 		       : !keylen || keylen > QT_DYNSET_KEY
@@ -449,7 +447,9 @@ static struct qt_dynset *dyn_new(struct qt_dynsets *r,
 	d->table = t->handle;
 	d->handle = s->handle;
 	d->keylen = keylen;
-	d->name_key = dt && dt->id == NFT_T_IFNAME;
+	/* a concatenation's parts are whole words, a name's padded: the
+	 * model's bytes as they are */
+	d->name_key = !cat && dt && dt->id == NFT_T_IFNAME;
 	d->has_timeout = s->flags & NFT_SET_TIMEOUT || s->timeout_ms;
 	for (unsigned i = 0; !d->has_timeout && i < s->nelems; i++)
 		d->has_timeout = s->elems[i].timeout_ms != 0;

@@ -296,3 +296,37 @@ EOF2
 	echo "$output"
 	[[ "$output" == *"update @bw { ip saddr limit rate over 2 kbytes/second } counter packets 1 bytes 1428 drop"* ]]
 }
+
+@test "nft set of iifname . ip saddr: a packet adds its interface and source, which then match" {
+	fwnft -f - <<'EOF2'
+table ip filter {
+	set seen {
+		type ifname . ipv4_addr
+		flags dynamic,timeout
+		timeout 1m
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		iifname . ip saddr @seen counter drop
+		icmp type echo-request add @seen { iifname . ip saddr }
+	}
+}
+EOF2
+	[ "$(pings 10.0.1.1)" = 1 ]
+	run fwnft list set ip filter seen
+	echo "$output"
+	[[ "$output" =~ elements\ =\ \{\ \"qtf0\"\ \.\ 10\.0\.1\.2\ expires\ [0-9]+s[0-9]*ms\ \} ]]
+	[ "$(pings 10.0.1.1)" = 0 ]
+	# the element the packet added is the one typed by hand
+	fwnft delete element ip filter seen '{ "qtf0" . 10.0.1.2 }'
+	[ "$(pings 10.0.1.1)" = 1 ]
+	fwnft flush set ip filter seen
+	fwnft add element ip filter seen '{ "qtf0" . 10.0.1.2 }'
+	[ "$(pings 10.0.1.1)" = 0 ]
+	# another interface's pair does not match
+	fwnft flush set ip filter seen
+	fwnft add element ip filter seen '{ "lo" . 10.0.1.2 }'
+	run fwnft list set ip filter seen
+	echo "$output"
+	[ "$(pings 10.0.1.1)" = 1 ]
+}
