@@ -18,7 +18,7 @@ struct dyn_slot {
 	uint32_t next;              /* free list: slot index + 1 */
 	bool used;
 	/* the element's limit, as nft_limit: tokens in nanoseconds */
-	bool limit, over;
+	bool limit, over, limit_bytes;
 	uint64_t rate, unit_s, burst;
 	uint64_t cost_ns, max_ns, tokens, last_ns;
 	/* its counter and quota */
@@ -278,6 +278,7 @@ static void elem_limit(struct dyn_slot *e, const struct qt_dynset_op *op,
 {
 	e->limit = true;
 	e->over = op->over;
+	e->limit_bytes = op->bytes;
 	e->rate = op->rate;
 	e->unit_s = op->unit_s;
 	e->burst = op->burst;
@@ -288,19 +289,18 @@ static void elem_limit(struct dyn_slot *e, const struct qt_dynset_op *op,
 }
 
 int qt_dynset_op_limit(struct qt_dynset_op *op, uint64_t rate,
-		       uint64_t unit_s, uint64_t burst, bool over)
+		       uint64_t unit_s, uint64_t burst, bool bytes,
+		       bool over)
 {
-	if (!rate || !unit_s)
+	if (!unit_s || nft_limit_params(rate, unit_s, burst, bytes,
+					&op->max_ns, &op->cost_ns) != 0)
 		return -1;
 	op->limit = true;
 	op->over = over;
+	op->bytes = bytes;
 	op->rate = rate;
 	op->unit_s = unit_s;
-	op->burst = burst ? burst : 5;
-	/* nft_limit_init for packets: the cost of one, the bucket burst
-	 * of them */
-	op->cost_ns = unit_s * 1000000000ull / rate;
-	op->max_ns = op->cost_ns * op->burst;
+	op->burst = burst || bytes ? burst : 5;
 	return 0;
 }
 
@@ -389,6 +389,7 @@ static int reconcile(struct qt_dynset *d, const struct nft_set *s,
 			if (m->has_limit &&
 			    qt_dynset_op_limit(&op, m->limit_rate,
 					       m->limit_unit_s, m->limit_burst,
+					       m->limit_bytes,
 					       m->limit_over) == 0)
 				elem_limit(e, &op, now_ms * NSEC_MS);
 		}
@@ -429,8 +430,6 @@ static struct qt_dynset *dyn_new(struct qt_dynsets *r,
 	if (cat)
 		keylen = concat_keylen(s);
 	const char *no = s->map ? "maps"
-		       : cat && dt && dt->id == NFT_T_IFNAME
-			 ? "concatenations starting with a name"
 		       : s->flags & NFT_SET_INTERVAL
 			 ? "interval sets that packets fill or that expire"
 		       : !keylen || keylen > QT_DYNSET_KEY
@@ -448,7 +447,9 @@ static struct qt_dynset *dyn_new(struct qt_dynsets *r,
 	d->table = t->handle;
 	d->handle = s->handle;
 	d->keylen = keylen;
-	d->name_key = dt && dt->id == NFT_T_IFNAME;
+	/* a concatenation's parts are whole words, a name's padded: the
+	 * model's bytes as they are */
+	d->name_key = !cat && dt && dt->id == NFT_T_IFNAME;
 	d->has_timeout = s->flags & NFT_SET_TIMEOUT || s->timeout_ms;
 	for (unsigned i = 0; !d->has_timeout && i < s->nelems; i++)
 		d->has_timeout = s->elems[i].timeout_ms != 0;
@@ -542,16 +543,20 @@ bool qt_dynset_lookup(struct qt_dynset *d, const uint8_t *key,
 	return in;
 }
 
-/* nft_limit_eval: true when the packet is within the rate. */
-static bool limit_take(struct dyn_slot *e, uint64_t now_ns)
+/* nft_limit_eval: true when a packet of len bytes is within the
+ * rate. */
+static bool limit_take(struct dyn_slot *e, uint64_t len, uint64_t now_ns)
 {
+	/* bytes: the kernel's u64 product, wrapping as it does */
+	uint64_t cost = e->limit_bytes ? e->cost_ns * len / e->rate
+				       : e->cost_ns;
 	uint64_t tokens = e->tokens + (now_ns > e->last_ns
 				       ? now_ns - e->last_ns : 0);
 	if (tokens > e->max_ns)
 		tokens = e->max_ns;
 	e->last_ns = now_ns > e->last_ns ? now_ns : e->last_ns;
-	if (tokens >= e->cost_ns) {
-		e->tokens = tokens - e->cost_ns;
+	if (tokens >= cost) {
+		e->tokens = tokens - cost;
 		return true;
 	}
 	e->tokens = tokens;
@@ -562,7 +567,7 @@ static bool limit_take(struct dyn_slot *e, uint64_t now_ns)
  * nft_counter, nft_quota in turn): whether the rule goes on. */
 static bool elem_eval(struct dyn_slot *e, uint64_t len, uint64_t now_ns)
 {
-	if (e->limit && limit_take(e, now_ns) == e->over)
+	if (e->limit && limit_take(e, len, now_ns) == e->over)
 		return false;
 	if (e->counter) {
 		e->packets++;
@@ -710,6 +715,7 @@ static void sync_set(struct qt_dynset *d, struct nft_set *s, uint64_t now_ms)
 		o->count = snap.count_n;
 		o->has_limit = snap.limit;
 		o->limit_over = snap.over;
+		o->limit_bytes = snap.limit_bytes;
 		o->limit_rate = snap.rate;
 		o->limit_unit_s = snap.unit_s;
 		o->limit_burst = snap.burst;

@@ -27,7 +27,8 @@
  *  - Per-element statements, made from the statement that created the
  *    element and evaluated on each add/update of it as the kernel's
  *    are, in the order limit, counter, quota: a token bucket as
- *    nft_limit's (burst 5 packets unless given), packet and byte
+ *    nft_limit's (burst 5 packets unless given; of bytes, a packet
+ *    costs its length), packet and byte
  *    counters, a quota of bytes. ct count is the walk's (a connlimit
  *    instance of the statement grouping by the key's address); the
  *    element only remembers it for the listing.
@@ -83,9 +84,10 @@ struct qt_dynset_op {
 	uint8_t kind;               /* enum qt_dynset_opkind */
 	uint64_t timeout_ms;        /* 0: the set's */
 	bool limit;                 /* a new element gets a bucket */
-	bool over;
+	bool over, bytes;           /* bytes: rate and burst in bytes */
 	uint64_t rate, unit_s, burst;
-	uint64_t cost_ns, max_ns;   /* derived: per packet, the bucket */
+	uint64_t cost_ns, max_ns;   /* derived: per packet (bytes: per
+				       rate bytes), the bucket */
 	bool counter;               /* ... counters */
 	bool quota, quota_over;     /* ... a quota */
 	uint64_t quota_bytes;
@@ -94,9 +96,11 @@ struct qt_dynset_op {
 };
 
 /* The statement's bucket figures from its rate, unit and burst (0: 5
- * packets); -1 when the rate is 0. */
+ * packets, or none of bytes), as nft_limit_init's; -1 when the rate is
+ * 0 or the figures overflow. */
 int qt_dynset_op_limit(struct qt_dynset_op *op, uint64_t rate,
-		       uint64_t unit_s, uint64_t burst, bool over);
+		       uint64_t unit_s, uint64_t burst, bool bytes,
+		       bool over);
 
 /* The packet path. key: keylen bytes. */
 bool qt_dynset_lookup(struct qt_dynset *d, const uint8_t *key,

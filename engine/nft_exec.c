@@ -969,10 +969,9 @@ static int compile_set_update(struct qt_nft_prog *p, struct cstmt *cs,
 		p->uses_ct = true;
 	}
 	if (s->has_limit &&
-	    (s->bytes_unit ||
-	     qt_dynset_op_limit(cs->dop, s->rate,
-				nft_limit_unit_seconds(s->unit), s->burst,
-				s->over) < 0)) {
+	    qt_dynset_op_limit(cs->dop, s->rate,
+			       nft_limit_unit_seconds(s->unit), s->burst,
+			       s->bytes_unit != NULL, s->over) < 0) {
 		qt_buf_printf(err, "Error: qtables cannot run this limit in a "
 			      "set update; ");
 		return -1;

@@ -287,6 +287,7 @@ static void put_elem_stmts(const struct nft_elem *e, bool state, bool keys,
 		l.burst = e->limit_burst;
 		l.unit = nft_limit_unit_name(e->limit_unit_s);
 		l.over = e->limit_over;
+		l.bytes_unit = e->limit_bytes ? "bytes" : NULL;
 		qt_buf_printf(b, "%s%s\"limit\": ", sep, open);
 		put_limit_body(&l, b);
 		qt_buf_puts(b, close);
@@ -873,6 +874,7 @@ static void put_set_update(const struct nft_stmt *s, struct qt_buf *b)
 	e.limit_burst = s->burst;
 	e.limit_unit_s = nft_limit_unit_seconds(s->unit);
 	e.limit_over = s->over;
+	e.limit_bytes = s->bytes_unit != NULL;
 	e.has_counter = s->has_counter;
 	e.has_quota = s->has_quota;
 	e.quota_over = s->quota_over;

@@ -48,6 +48,7 @@ struct nft_elem {
 	/* a dynamic set's element: the statements a set update gave it
 	 * (limit, counter, quota, ct count) and their state */
 	bool has_limit, limit_over;
+	bool limit_bytes;            /* rate and burst in bytes */
 	uint64_t limit_rate, limit_unit_s, limit_burst;
 	bool has_counter;
 	uint64_t packets, bytes;

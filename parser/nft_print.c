@@ -66,6 +66,7 @@ static const struct nft_dtype *field_type(const struct nft_field *f)
 	return nft_dtype_get(f->type);
 }
 
+static void print_limit(const struct nft_stmt *s, struct qt_buf *b);
 static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
 		       bool in_set, struct qt_buf *b);
 
@@ -160,13 +161,17 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 		}
 	}
 	if (e->has_limit) {
-		/* a dynamic set's element: its statements follow the key */
-		qt_buf_printf(b, " limit rate %s%" PRIu64 "/%s",
-			      e->limit_over ? "over " : "", e->limit_rate,
-			      nft_limit_unit_name(e->limit_unit_s));
-		if (e->limit_burst != 5)
-			qt_buf_printf(b, " burst %" PRIu64 " packets",
-				      e->limit_burst);
+		/* a dynamic set's element: its statements follow the key,
+		 * the limit as a rule's */
+		struct nft_stmt l;
+		memset(&l, 0, sizeof(l));
+		l.over = e->limit_over;
+		l.rate = e->limit_rate;
+		l.burst = e->limit_burst;
+		l.unit = nft_limit_unit_name(e->limit_unit_s);
+		l.bytes_unit = e->limit_bytes ? "bytes" : NULL;
+		qt_buf_putc(b, ' ');
+		print_limit(&l, b);
 	}
 	print_elem_stmts(e->has_counter, e->packets, e->bytes, e->has_quota,
 			 e->quota_over, e->quota_bytes, e->quota_used,

@@ -2209,8 +2209,9 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 
 /* add set / a set inside a table block: NAME { ... } */
 static int declare_set(struct run *r, struct nft_table *tb,
-		       const struct nft_tok *name, const struct nft_tok *g,
-		       bool create, bool map, bool in_block)
+		       const struct nft_tok *cmd, const struct nft_tok *name,
+		       const struct nft_tok *g, bool create, bool map,
+		       bool in_block)
 {
 	struct nft_set *s = nft_set_find(tb, name->text);
 	if (s && create)
@@ -2227,7 +2228,24 @@ static int declare_set(struct run *r, struct nft_table *tb,
 	r->changed = true;
 	/* noted before its elements, told as the set stands after them */
 	nr_echo_note(r, ECHO_SET, tb, s->name, 0, false);
-	return set_block(r, tb, s, name, g, fresh, map, in_block);
+	if (set_block(r, tb, s, name, g, fresh, map, in_block) < 0)
+		return -1;
+	if ((s->flags & NFT_SET_INTERVAL) && (s->flags & NFT_SET_DYNAMIC)) {
+		/* no set backend of the kernel keeps intervals and takes
+		 * elements from the packet path (nft_select_set_ops):
+		 * nft marks the set in a block, the command and its end
+		 * on the command line */
+		struct nft_loc a = cmd ? cmd->loc : name->loc;
+		struct nft_loc b = cmd ? nr_tok_end(g) : nr_tok_end(name);
+		if (cmd)
+			b.col++;
+		/* refused before the kernel numbers the set */
+		if (fresh)
+			tb->next_handle--;
+		return nr_error_span(r, &a, &b, "Could not process rule: "
+				     "Operation not supported");
+	}
+	return 0;
 }
 
 static int declare_chain(struct run *r, struct nft_table *tb,
@@ -2307,7 +2325,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 			    declare_chain(r, tb, name, blk, false) < 0)
 				return -1;
 			if (!chain && pass == 1 &&
-			    declare_set(r, tb, name, blk, false, map, true) < 0)
+			    declare_set(r, tb, NULL, name, blk, false, map, true) < 0)
 				return -1;
 			if (chain && pass == 2 && blk &&
 			    chain_block_rules(r, tb, name->text, blk->group) < 0)
@@ -2612,7 +2630,8 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 	switch (v) {
 	case V_ADD:
 	case V_CREATE:
-		return declare_set(r, t, name, blk, v == V_CREATE, map, false);
+		return declare_set(r, t, &c->it->toks[0], name, blk,
+				   v == V_CREATE, map, false);
 	case V_DELETE:
 	case V_DESTROY:
 		if (!s)

@@ -67,7 +67,7 @@ static int parse_quota_bytes(struct cur *c, uint64_t *v)
 	return nr_unexpected(c, NULL);
 }
 
-int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool quota,
+int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool listed,
 		       bool *took)
 {
 	*took = false;
@@ -78,10 +78,16 @@ int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool quota,
 		memset(&l, 0, sizeof(l));
 		if (nr_parse_limit(c, &l) < 0)
 			return -1;
-		if (l.bytes_unit)
-			return nr_unexpected(c, NULL);
+		if (l.bytes_unit && !l.burst && !listed) {
+			/* nft's check of an element's byte limit, marked
+			 * where its (maybe absent) burst ends */
+			struct nft_loc b = nr_tok_end(&c->it->toks[c->i - 1]);
+			return nr_error_span(c->r, &b, &b, "limit burst must "
+					     "be > 0");
+		}
 		e->has_limit = true;
 		e->limit_over = l.over;
+		e->limit_bytes = l.bytes_unit != NULL;
 		e->limit_rate = l.rate;
 		e->limit_unit_s = nft_limit_unit_seconds(l.unit);
 		e->limit_burst = l.burst;
@@ -98,7 +104,7 @@ int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool quota,
 			if (nr_parse_u64(c, &e->bytes) < 0)
 				return -1;
 		}
-	} else if (nr_tok_is(t, "quota") && !quota) {
+	} else if (nr_tok_is(t, "quota") && !listed) {
 		/* nft lists an element's quota, but its grammar has none */
 		return nr_unexpected(c, "comma or '}'");
 	} else if (nr_tok_is(t, "quota")) {

@@ -24,10 +24,11 @@ void nr_key_desc(const struct nft_dtype *const *kt, unsigned nk, char *buf,
 		 size_t n);
 
 /* A statement a dynamic set's element carries (limit, counter, quota,
- * ct count) into e: *took when one was there; -1 after an error. A
- * quota is nft's syntax error unless quota (a set update's statement,
- * or qtables' own listing read back). */
-int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool quota,
+ * ct count) into e: *took when one was there; -1 after an error.
+ * Unless listed (a set update's statement, or qtables' own listing
+ * read back), what nft lists but does not read is its error: a quota,
+ * a byte limit without a burst. */
+int nr_parse_elem_stmt(struct cur *c, struct nft_elem *e, bool listed,
 		       bool *took);
 
 void nr_set_shape(const struct nft_set *s, struct nft_table *tb,

@@ -644,6 +644,13 @@ static int parse_set_update(struct cur *c, struct nft_table *tb,
 					   set->name);
 	if (fresh)
 		set->flags |= NFT_SET_DYNAMIC;
+	if (set->flags & NFT_SET_INTERVAL) {
+		/* no kernel set backend keeps intervals that packets fill
+		 * (nft_select_set_ops) */
+		struct nft_loc a = kw->loc, b = nr_tok_end(g);
+		return nr_error_span(c->r, &a, &b, "Could not process rule: "
+				     "Operation not supported");
+	}
 	if ((s->has_limit || s->has_counter || s->has_quota || s->has_count) &&
 	    !(set->flags & NFT_SET_DYNAMIC)) {
 		struct nft_loc a = kw->loc, b = nr_tok_end(g);

@@ -258,3 +258,75 @@ EOF
 	fwnft delete element ip filter seen '{ 10.0.1.2 . 2201 }'
 	[ "$(conn 2201)" = ok ]
 }
+
+# pings of SIZE bytes of data: how many of COUNT came back
+bigpings() {
+	ip netns exec "$C" ping -n -q -c "$2" -i 0.2 -W 1 -s "$1" 10.0.1.1 \
+		2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
+
+@test "nft set update with a byte limit: each source's bucket is charged by packet length" {
+	fwnft -f - <<'EOF2'
+table ip filter {
+	set bw {
+		type ipv4_addr
+		flags dynamic,timeout
+		timeout 1m
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		icmp type echo-request update @bw { ip saddr limit rate over 2 kbytes/second } counter drop
+	}
+}
+EOF2
+	# the bucket holds one second: 2048 bytes. A 1428-byte packet
+	# takes 0.7 s of it, so the next right after is over the rate
+	[ "$(bigpings 1400 1)" = 1 ]
+	[ "$(bigpings 1400 1)" = 0 ]
+	run fwnft list set ip filter bw
+	echo "$output"
+	[[ "$output" =~ elements\ =\ \{\ 10\.0\.1\.2\ limit\ rate\ over\ 2\ kbytes/second\ expires\ [0-9]+s[0-9]*ms\ \} ]]
+	# refilled after a second
+	sleep 1.1
+	[ "$(bigpings 1400 1)" = 1 ]
+	# 84-byte packets cost 0.04 s each: a run of them all passes
+	sleep 1.1
+	[ "$(pings 10.0.1.1 8)" = 8 ]
+	run fwnft list chain ip filter input
+	echo "$output"
+	[[ "$output" == *"update @bw { ip saddr limit rate over 2 kbytes/second } counter packets 1 bytes 1428 drop"* ]]
+}
+
+@test "nft set of iifname . ip saddr: a packet adds its interface and source, which then match" {
+	fwnft -f - <<'EOF2'
+table ip filter {
+	set seen {
+		type ifname . ipv4_addr
+		flags dynamic,timeout
+		timeout 1m
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		iifname . ip saddr @seen counter drop
+		icmp type echo-request add @seen { iifname . ip saddr }
+	}
+}
+EOF2
+	[ "$(pings 10.0.1.1)" = 1 ]
+	run fwnft list set ip filter seen
+	echo "$output"
+	[[ "$output" =~ elements\ =\ \{\ \"qtf0\"\ \.\ 10\.0\.1\.2\ expires\ [0-9]+s[0-9]*ms\ \} ]]
+	[ "$(pings 10.0.1.1)" = 0 ]
+	# the element the packet added is the one typed by hand
+	fwnft delete element ip filter seen '{ "qtf0" . 10.0.1.2 }'
+	[ "$(pings 10.0.1.1)" = 1 ]
+	fwnft flush set ip filter seen
+	fwnft add element ip filter seen '{ "qtf0" . 10.0.1.2 }'
+	[ "$(pings 10.0.1.1)" = 0 ]
+	# another interface's pair does not match
+	fwnft flush set ip filter seen
+	fwnft add element ip filter seen '{ "lo" . 10.0.1.2 }'
+	run fwnft list set ip filter seen
+	echo "$output"
+	[ "$(pings 10.0.1.1)" = 1 ]
+}

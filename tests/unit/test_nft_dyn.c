@@ -3,7 +3,9 @@
  * kept across a commit that leaves the set be and removed by flush set
  * and delete element, update refreshing a timeout, elements (added by
  * packets or given in the ruleset) expiring on the packet path, the
- * per-element limit of a meter, a full set breaking the rule, ct count,
+ * per-element limit of a meter (of packets or bytes, and a listing of
+ * the latter read back as a state file), a full set breaking the rule,
+ * ct count,
  * the listing of what packets added, and queue threads adding at once. */
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -287,6 +289,49 @@ int main(void)
 	is_int(udp_at(1, 20200), QT_XT_DROP, "and only one");
 	ok(strstr(listing("m"), "10.0.0.1 limit rate over 3/minute") != NULL,
 	   "the element lists its limit");
+
+	/* a meter of bytes: 56 bytes/second, no burst, holds one second;
+	 * a 28-byte packet takes half of it */
+	is_int(nft("flush ruleset\ntable ip t {\n"
+		   " set b { type ipv4_addr; flags dynamic; }\n"
+		   " chain in { type filter hook input priority 0;\n"
+		   "  update @b { ip saddr limit rate over 56 bytes/second } drop\n"
+		   " }\n}\n"), 0, "a meter of bytes");
+	is_int(compile(), 0, "compiled");
+	is_int(udp_at(1, 0), QT_XT_ACCEPT, "the first packet: half the bucket");
+	is_int(udp_at(1, 1), QT_XT_ACCEPT, "the second: the rest of it");
+	is_int(udp_at(1, 2), QT_XT_DROP, "the third is over the rate");
+	is_int(udp_at(2, 2), QT_XT_ACCEPT, "another address has its own bucket");
+	is_int(udp_at(1, 500), QT_XT_ACCEPT, "half a second later: one more");
+	is_int(udp_at(1, 501), QT_XT_DROP, "and only one");
+	ok(strstr(listing("b"), "10.0.0.1 limit rate over 56 bytes/second,")
+	   != NULL, "the element lists its limit in bytes");
+	{
+		/* nft reads no byte limit without a burst in an element;
+		 * the daemon's state file has them */
+		char *text = strdup(listing("b"));
+		struct nft_ruleset *back = nft_ruleset_new();
+		struct nft_run_opts o = { .own_listing = true };
+		struct qt_buf out, e;
+		bool changed;
+		qt_buf_init(&out);
+		qt_buf_init(&e);
+		is_int(nft_run(&back, text, strlen(text), &o, &out, &e,
+			       &changed), 0, "the listing read back as a state "
+		       "file");
+		o.own_listing = false;
+		qt_buf_reset(&e);
+		nft_ruleset_free(back);
+		back = nft_ruleset_new();
+		is_int(nft_run(&back, text, strlen(text), &o, &out, &e,
+			       &changed), 1, "nft refuses it");
+		ok(strstr(qt_buf_str(&e), "limit burst must be > 0") != NULL,
+		   "with nft's message");
+		nft_ruleset_free(back);
+		qt_buf_free(&out);
+		qt_buf_free(&e);
+		free(text);
+	}
 
 	/* a meter's counter and quota; ct count per element */
 	is_int(nft("flush ruleset\ntable ip t {\n"
