@@ -1169,7 +1169,8 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				break;
 			}
 			if (!s->field || s->field->type != NFT_T_MARK ||
-			    (!s->src && (s->nelems != 1 ||
+			    (!s->src && s->lhs == NFT_L_FIELD &&
+			     (s->nelems != 1 ||
 					 s->bitop != NFT_BIT_NONE))) {
 				if (s->field && s->field->base == NFT_B_META &&
 				    s->field->type != NFT_T_MARK)
@@ -1182,6 +1183,16 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				return where(t, c, err);
 			}
 			bool ctm = s->field->base == NFT_B_CT;
+			if (s->lhs != NFT_L_FIELD) {
+				cs->x = qt_nft_x_compile_num(s, &rt->cnt[i].pkts,
+							     family, err);
+				if (!cs->x)
+					return where(t, c, err);
+				cs->kind = ctm ? CS_CTMARK_SET_X : CS_MARK_SET_X;
+				if (ctm || qt_nft_x_uses_ct(cs->x))
+					p->uses_ct = true;
+				break;
+			}
 			if (s->value_map) {
 				cs->x = qt_nft_x_compile_map(s, t, err);
 				if (!cs->x)

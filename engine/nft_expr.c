@@ -796,6 +796,10 @@ static int compile_key(struct qt_nft_x *x, const struct nft_stmt *s,
 		}
 		x->klen = 4;
 		return 0;
+	case NFT_L_SYMHASH:
+		/* the kernel's flow hash (skb_get_hash), whose key and
+		 * boot-time seed user space does not know */
+		return refuse(err, "symhash");
 	case NFT_L_FIB:
 		/* IPv4 and IPv6 alike: the packet's family picks the
 		 * lookup */
@@ -1448,10 +1452,37 @@ fail:
 	return NULL;
 }
 
+struct qt_nft_x *qt_nft_x_compile_num(const struct nft_stmt *s,
+				      uint64_t *slot, uint8_t family,
+				      struct qt_buf *err)
+{
+	struct qt_nft_x *x = calloc(1, sizeof(*x));
+	if (!x) {
+		refuse(err, "this: out of memory");
+		return NULL;
+	}
+	bool num = s->lhs == NFT_L_NUMGEN || s->lhs == NFT_L_JHASH ||
+		   s->lhs == NFT_L_SYMHASH;
+	if (!num || compile_key(x, s, slot, family, err) < 0) {
+		if (!num)
+			refuse(err, "this value");
+		qt_nft_x_free(x);
+		return NULL;
+	}
+	return x;
+}
+
 bool qt_nft_x_value(const struct qt_nft_x *x, const struct qt_eval *ev,
 		    uint32_t *out)
 {
 	uint8_t key[NFT_VAL_MAX];
+	if (!x->lk) {
+		/* numgen or jhash: the number itself */
+		if (!load_key(x, ev, key))
+			return false;
+		*out = get_be32(key);
+		return true;
+	}
 	if (!load_fields(x, ev, key))
 		return false;
 	int32_t i = qt_nft_lookup_find(x->lk, key);

@@ -520,6 +520,12 @@ static void put_lhs(const struct nft_stmt *s, struct qt_buf *b)
 			put_fields(s->hkeys[0], s->hkeys + 1, s->nhkeys - 1, b);
 		qt_buf_puts(b, "}}");
 		return;
+	case NFT_L_SYMHASH:
+		qt_buf_printf(b, "{\"symhash\": {\"mod\": %u", s->mod);
+		if (s->offset)
+			qt_buf_printf(b, ", \"offset\": %u", s->offset);
+		qt_buf_puts(b, "}}");
+		return;
 	case NFT_L_FIB: {
 		qt_buf_puts(b, "{\"fib\": {");
 		key_str(b, "result", fib_results[s->fib_result]);
@@ -1074,7 +1080,9 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_field(s->field, b);
 		qt_buf_puts(b, ", ");
 		key(b, "value");
-		if (s->value_map) {
+		if (s->lhs != NFT_L_FIELD) {
+			put_lhs(s, b);
+		} else if (s->value_map) {
 			struct nft_stmt k = *s;
 			k.field = s->src;
 			k.bitop = NFT_BIT_NONE;

@@ -322,6 +322,11 @@ static void print_lhs(const struct nft_stmt *s, struct qt_buf *b)
 		if (s->offset)
 			qt_buf_printf(b, " offset %u", s->offset);
 		return;
+	case NFT_L_SYMHASH:
+		qt_buf_printf(b, "symhash mod %u", s->mod);
+		if (s->offset)
+			qt_buf_printf(b, " offset %u", s->offset);
+		return;
 	case NFT_L_FIB: {
 		qt_buf_puts(b, "fib ");
 		bool first = true;
@@ -754,6 +759,10 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		return;
 	case NFT_S_SET_FIELD:
 		qt_buf_printf(b, "%s %s set ", s->field->proto, s->field->name);
+		if (s->lhs != NFT_L_FIELD) {
+			print_lhs(s, b);
+			return;
+		}
 		if (s->value_map) {
 			/* the key as a match's left side */
 			struct nft_stmt k = *s;

@@ -210,7 +210,10 @@ static void tok_desc(const struct nft_tok *t, char *buf, size_t n)
 		p++;
 	if (!*p)
 		snprintf(buf, n, "number");
-	else if (nr_is_keyword(t->text))
+	else if (nr_is_keyword(t->text) || !strcmp(t->text, "mod") ||
+		 !strcmp(t->text, "seed") || !strcmp(t->text, "offset"))
+		/* (mod, seed and offset are nft's tokens, though names
+		 * may be spelt so) */
 		snprintf(buf, n, "%s", t->text);
 	else
 		snprintf(buf, n, "string");
@@ -1573,6 +1576,15 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				bool paren = nr_at(c, "(") && f->type == NFT_T_MARK;
 				c->i += paren;
 				unsigned at_src = c->i;
+				if (!paren) {
+					int nv = nr_parse_num_value(c, s);
+					if (nv < 0)
+						return -1;
+					if (nv) {
+						nr_stmt_end(rb, c);
+						continue;
+					}
+				}
 				const struct nft_field *src = nr_parse_selector(c);
 				if (paren && !src)
 					return c->i == at_src ? nr_unexpected(c, NULL)

@@ -319,3 +319,44 @@ both() {
 	grep -F "$tag-seq " "$LOG" | grep -qE ' SEQ=[0-9]+ ACK=0 .* OPT \([0-9A-F]+\)'
 	grep -F "$tag-eth " "$LOG" | grep -q ' MACSRC=02:00:00:00:01:02 MACDST=02:00:00:00:01:01 MACPROTO=0800 '
 }
+
+@test "nft meta mark and ct mark set jhash and numgen inc: each mark's count is the kernel's" {
+	local rules='table ip t {
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 6001-6008 meta mark set jhash ip saddr . udp dport mod 4 seed 0x1234 offset 10
+		meta mark 10 counter
+		meta mark 11 counter
+		meta mark 12 counter
+		meta mark 13 counter
+		udp dport 6001-6008 ct mark set numgen inc mod 3 offset 100
+		ct mark 100 counter
+		ct mark 101 counter
+		ct mark 102 counter
+		udp dport 6001-6008 meta mark set jhash ip saddr . ip daddr . udp dport mod 2 seed 0xdeadbeef
+		meta mark 0 counter
+		meta mark 1 counter
+		udp dport 6001-6008 ct mark set jhash udp dport mod 5 offset 1
+		ct mark 0 counter
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		local p
+		for p in 6001 6002 6003 6004 6005 6006 6007 6008; do
+			burst "$1" 10.0.1.1 $p 2 10
+		done
+	}
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	# the rule without a seed: each side's own random seed, but never
+	# 0 with offset 1
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'ct mark 0x00000000 counter packets 0 '
+	# numgen inc goes round: 16 packets over 3 values
+	echo "$mine" | grep -q 'ct mark 0x00000064 counter packets 6 '
+}
