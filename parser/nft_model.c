@@ -716,6 +716,15 @@ int nft_set_missing(const struct nft_set *s, const struct nft_elem *e,
 	return -1;
 }
 
+int nft_set_present(const struct nft_set *s, const struct nft_elem *e,
+		    unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (set_lookup(s, s->nelems, &e[i]))
+			return (int)i;
+	return -1;
+}
+
 /* An element already there stays as it is (the kernel keeps it). */
 void nft_set_add_elems(struct nft_set *s, const struct nft_elem *e,
 		       unsigned n)

@@ -2806,6 +2806,14 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 				g, &e, &n, &spans);
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT))
 		rc = interval_overlap(r, s, e, n, spans);
+	if (!rc && v == V_CREATE) {
+		/* create refuses an element the set holds (NLM_F_EXCL):
+		 * the whole command, as the kernel's transaction */
+		int had = nft_set_present(s, e, n);
+		if (had >= 0)
+			rc = nr_error_span(r, &spans[had].a, &spans[had].b,
+					   "Could not process rule: File exists");
+	}
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
 		nr_echo_note_elems(r, t, s, e, n);
 		nft_set_take_elems(s, e, n);
