@@ -1444,6 +1444,15 @@ struct qt_nft_x *qt_nft_x_compile_map(const struct nft_stmt *s,
 	if (!s->src || compile_fields(x, f, 1 + s->ncat, err) < 0)
 		goto fail;
 	x->klen = x->flen;
+	if (s->bitop != NFT_BIT_NONE) {
+		/* the key masked: one field's */
+		if (s->ncat) {
+			refuse(err, "a bitwise operation on a concatenation");
+			goto fail;
+		}
+		x->bitop = (uint8_t)s->bitop;
+		qt_nft_val_fit(x->mask, x->klen, &s->mask, false);
+	}
 	if (compile_elems(x, s, t, s->src, err) < 0)
 		goto fail;
 	return x;
@@ -1483,7 +1492,7 @@ bool qt_nft_x_value(const struct qt_nft_x *x, const struct qt_eval *ev,
 		*out = get_be32(key);
 		return true;
 	}
-	if (!load_fields(x, ev, key))
+	if (!load_key(x, ev, key))
 		return false;
 	int32_t i = qt_nft_lookup_find(x->lk, key);
 	if (i < 0)

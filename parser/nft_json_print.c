@@ -1085,7 +1085,6 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		} else if (s->value_map) {
 			struct nft_stmt k = *s;
 			k.field = s->src;
-			k.bitop = NFT_BIT_NONE;
 			k.lhs = NFT_L_FIELD;
 			qt_buf_puts(b, "{\"map\": {\"key\": ");
 			put_lhs(&k, b);

@@ -767,7 +767,6 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			/* the key as a match's left side */
 			struct nft_stmt k = *s;
 			k.field = s->src;
-			k.bitop = NFT_BIT_NONE;
 			k.lhs = NFT_L_FIELD;
 			print_lhs(&k, b);
 			qt_buf_puts(b, " map ");

@@ -1604,6 +1604,17 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					int b = nr_parse_bitop(c, s, src);
 					if (b < 0)
 						return -1;
+					/* a mask on a map's key of one
+					 * field: ip6 saddr and ::ffff map
+					 * { ... } */
+					if (b && !paren && nr_at(c, "map") &&
+					    (m = nr_parse_value_map(
+							c, tb, s, at_src)) != 0) {
+						if (m < 0)
+							return -1;
+						nr_stmt_end(rb, c);
+						continue;
+					}
 					/* ct mark set meta mark: a field of
 					 * the type as it is */
 					if (!b && src->type != f->type)

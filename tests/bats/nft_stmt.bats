@@ -320,7 +320,7 @@ both() {
 	grep -F "$tag-eth " "$LOG" | grep -q ' MACSRC=02:00:00:00:01:02 MACDST=02:00:00:00:01:01 MACPROTO=0800 '
 }
 
-@test "nft meta mark and ct mark set jhash and numgen inc: each mark's count is the kernel's" {
+@test "nft meta mark and ct mark set jhash, numgen inc and a map of a masked key: each mark's count is the kernel's" {
 	local rules='table ip t {
 	chain in {
 		type filter hook input priority filter; policy accept;
@@ -338,6 +338,9 @@ both() {
 		meta mark 1 counter
 		udp dport 6001-6008 ct mark set jhash udp dport mod 5 offset 1
 		ct mark 0 counter
+		udp dport 6001-6008 meta mark set ip saddr and 255.255.0.0 map { 10.0.0.0 : 5, 10.0.1.2 : 6 }
+		meta mark 5 counter
+		meta mark 6 counter
 	}
 }'
 	start_daemon
@@ -359,4 +362,6 @@ both() {
 	echo "$mine" | grep -q 'ct mark 0x00000000 counter packets 0 '
 	# numgen inc goes round: 16 packets over 3 values
 	echo "$mine" | grep -q 'ct mark 0x00000064 counter packets 6 '
+	# the map's key is the address masked
+	echo "$mine" | grep -q 'meta mark 0x00000005 counter packets 16 '
 }
