@@ -813,7 +813,8 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 	const struct nft_dtype *dt = nft_dtype_get(f->type);
 	cs->kind = CS_MATCH;
 	cs->op = (uint8_t)s->op;
-	if (qt_nft_part_compile(&cs->f, f) < 0 || s->nelems != 1)
+	if (qt_nft_part_compile(&cs->f, f) < 0 || s->nelems != 1 ||
+	    s->elems[0].catchall)
 		goto unsupported;
 	const struct nft_elem *el = s->elems;
 	/* a bitmask's value: without an operator any of its flags set,
@@ -887,6 +888,13 @@ static int dyn_ref(struct qt_nft_prog *p, const struct nft_table *t,
 	const struct nft_set *set = nft_set_find((struct nft_table *)t, name);
 	if (!set || !qt_dynset_wanted(t, set))
 		return 0;
+	for (unsigned i = 0; i < set->nelems; i++)
+		if (set->elems[i].catchall) {
+			qt_buf_printf(err, "Error: qtables cannot run the "
+				      "catch-all element of a set that "
+				      "packets fill; ");
+			return -1;
+		}
 	if (p->ndyns == p->capdyns) {
 		unsigned cap = p->capdyns ? 2 * p->capdyns : 8;
 		struct qt_dynset **n = realloc(p->dyns, cap * sizeof(*n));

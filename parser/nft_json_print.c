@@ -233,6 +233,10 @@ static void put_verdict(enum nft_verdict v, const char *chain,
 static void put_key(const struct nft_dtype *const *kt, unsigned nk,
 		    const struct nft_elem *e, bool in_set, struct qt_buf *b)
 {
+	if (e->catchall) {
+		qt_buf_puts(b, "\"*\"");
+		return;
+	}
 	if (nk <= 1) {
 		put_elem(kt[0], e, in_set, b);
 		return;

@@ -628,6 +628,8 @@ static int val_cmp(const struct nft_val *a, const struct nft_val *b)
 static int elem_cmp(const void *a, const void *b)
 {
 	const struct nft_elem *x = a, *y = b;
+	if (x->catchall || y->catchall)
+		return (int)x->catchall - (int)y->catchall;
 	int c = val_cmp(&x->lo, &y->lo);
 	if (c)
 		return c;

@@ -38,6 +38,9 @@ enum nft_verdict {
 
 struct nft_elem {
 	enum nft_elem_kind kind;
+	/* `*`: the catch-all element, which a key no other element holds
+	 * finds; no key of its own (lo and hi empty), ordered last */
+	bool catchall;
 	struct nft_val lo, hi;       /* hi: ranges and prefixes */
 	uint8_t plen;
 	/* what a named set's element may carry (owned: see

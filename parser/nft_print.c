@@ -137,7 +137,9 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 			   const struct nft_dtype *dt,
 			   const struct nft_elem *e, struct qt_buf *b)
 {
-	if (nk <= 1) {
+	if (e->catchall) {
+		qt_buf_putc(b, '*');
+	} else if (nk <= 1) {
 		print_elem(kt[0], e, true, b);
 	} else {
 		unsigned off = 0;

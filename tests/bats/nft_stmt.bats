@@ -365,3 +365,53 @@ both() {
 	# the map's key is the address masked
 	echo "$mine" | grep -q 'meta mark 0x00000005 counter packets 16 '
 }
+
+@test "nft catch-all elements (*) of sets, verdict maps and maps: what a key no other element holds finds, counted as by the kernel" {
+	local rules='table ip t {
+	set s {
+		type ipv4_addr
+		elements = { 10.9.9.9, * }
+	}
+
+	chain j {
+		counter
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 6101 ip saddr @s counter
+		udp dport 6101 ip saddr { 10.9.9.9, * } counter
+		udp dport 6101 ip saddr != { 10.9.9.9, * } counter
+		udp dport 6101 meta mark set ip saddr map { 10.9.9.9 : 1, * : 7 }
+		meta mark 7 counter
+		udp dport 6101 meta mark set ip saddr map { 10.0.1.2 : 3, * : 7 }
+		meta mark 3 counter
+		udp dport 6101 ip saddr vmap { 10.9.9.9 : accept, * : jump j }
+		udp dport 6101 counter
+		ip saddr . udp dport vmap { 10.0.1.2 . 6102 : jump j, * : drop }
+		counter
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		burst "$1" 10.0.1.1 6101 3 10
+		burst "$1" 10.0.1.1 6102 2 10
+		burst "$1" 10.0.1.1 6103 4 10
+	}
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'ip saddr @s counter packets 3 '
+	echo "$mine" | grep -q 'ip saddr != { 10.9.9.9, \* } counter packets 0 '
+	echo "$mine" | grep -q 'meta mark 0x00000007 counter packets 3 '
+	echo "$mine" | grep -q 'meta mark 0x00000003 counter packets 3 '
+	# j: the 3 of 6101 through the first vmap's catch-all, the 2 of
+	# 6102 through the concatenation's element; 6101 and 6103 are
+	# dropped by the concatenation's *: the last counter sees 6102's
+	echo "$mine" | grep -q '^		counter packets 5 '
+	echo "$mine" | grep -q '^		counter packets 2 '
+}
