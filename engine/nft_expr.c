@@ -804,7 +804,8 @@ static int compile_key(struct qt_nft_x *x, const struct nft_stmt *s,
 	case NFT_L_SYMHASH:
 		/* the kernel's flow hash (skb_get_hash), whose key and
 		 * boot-time seed user space does not know */
-		return refuse(err, "symhash");
+		return refuse(err, "symhash (the kernel's flow hash of the "
+			      "packet is not known in user space)");
 	case NFT_L_FIB:
 		/* IPv4 and IPv6 alike: the packet's family picks the
 		 * lookup */
