@@ -1291,6 +1291,15 @@ static bool val_next(const struct nft_val *v, struct nft_val *out)
  * 5-6, 7 } lists as { 1-2, 5-7 }); e is sorted. */
 static void merge_intervals(struct nft_elem *e, unsigned *n)
 {
+	/* the catch-all element, sorted last, merges with none */
+	if (*n && e[*n - 1].catchall) {
+		unsigned m = *n - 1;
+		struct nft_elem all = e[m];
+		merge_intervals(e, &m);
+		e[m] = all;
+		*n = m + 1;
+		return;
+	}
 	bool ranges = false;
 	for (unsigned i = 0; i < *n; i++)
 		ranges |= e[i].kind != NFT_E_VALUE || e[i].has_data;
@@ -1343,7 +1352,8 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			nft_set_sort(&key, s->elems, &s->nelems);
 			if (!s->vmap && !s->ncat && !key.type->host_order)
 				merge_intervals(s->elems, &s->nelems);
-			if (written == 1 && !s->vmap && !s->ncat) {
+			if (written == 1 && !s->vmap && !s->ncat &&
+			    !s->elems[0].catchall) {
 				s->braces = false;
 				if (s->elems[0].kind == NFT_E_RANGE) {
 					int p = nft_val_prefix_len(&s->elems[0].lo,
