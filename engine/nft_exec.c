@@ -813,7 +813,8 @@ static int compile_match(struct cstmt *cs, const struct nft_stmt *s,
 	const struct nft_dtype *dt = nft_dtype_get(f->type);
 	cs->kind = CS_MATCH;
 	cs->op = (uint8_t)s->op;
-	if (qt_nft_part_compile(&cs->f, f) < 0 || s->nelems != 1)
+	if (qt_nft_part_compile(&cs->f, f) < 0 || s->nelems != 1 ||
+	    s->elems[0].catchall)
 		goto unsupported;
 	const struct nft_elem *el = s->elems;
 	/* a bitmask's value: without an operator any of its flags set,
@@ -887,6 +888,13 @@ static int dyn_ref(struct qt_nft_prog *p, const struct nft_table *t,
 	const struct nft_set *set = nft_set_find((struct nft_table *)t, name);
 	if (!set || !qt_dynset_wanted(t, set))
 		return 0;
+	for (unsigned i = 0; i < set->nelems; i++)
+		if (set->elems[i].catchall) {
+			qt_buf_printf(err, "Error: qtables cannot run the "
+				      "catch-all element of a set that "
+				      "packets fill; ");
+			return -1;
+		}
 	if (p->ndyns == p->capdyns) {
 		unsigned cap = p->capdyns ? 2 * p->capdyns : 8;
 		struct qt_dynset **n = realloc(p->dyns, cap * sizeof(*n));
@@ -1168,7 +1176,8 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				break;
 			}
 			if (!s->field || s->field->type != NFT_T_MARK ||
-			    (!s->src && (s->nelems != 1 ||
+			    (!s->src && s->lhs == NFT_L_FIELD &&
+			     (s->nelems != 1 ||
 					 s->bitop != NFT_BIT_NONE))) {
 				if (s->field && s->field->base == NFT_B_META &&
 				    s->field->type != NFT_T_MARK)
@@ -1181,6 +1190,16 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				return where(t, c, err);
 			}
 			bool ctm = s->field->base == NFT_B_CT;
+			if (s->lhs != NFT_L_FIELD) {
+				cs->x = qt_nft_x_compile_num(s, &rt->cnt[i].pkts,
+							     family, err);
+				if (!cs->x)
+					return where(t, c, err);
+				cs->kind = ctm ? CS_CTMARK_SET_X : CS_MARK_SET_X;
+				if (ctm || qt_nft_x_uses_ct(cs->x))
+					p->uses_ct = true;
+				break;
+			}
 			if (s->value_map) {
 				cs->x = qt_nft_x_compile_map(s, t, err);
 				if (!cs->x)

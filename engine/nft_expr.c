@@ -671,6 +671,11 @@ struct qt_nft_x {
 	bool vmap;
 	/* a map of values (mark set ... map): per element */
 	uint32_t *values;
+	/* the catch-all element (`*`): what a key the lookup misses
+	 * finds, a set's match, a verdict map's verdict (as vmap_values
+	 * packs it) or a map's value in def */
+	bool has_def;
+	uint32_t def;
 	bool uses_ct, uses_pkttype;
 };
 
@@ -796,6 +801,11 @@ static int compile_key(struct qt_nft_x *x, const struct nft_stmt *s,
 		}
 		x->klen = 4;
 		return 0;
+	case NFT_L_SYMHASH:
+		/* the kernel's flow hash (skb_get_hash), whose key and
+		 * boot-time seed user space does not know */
+		return refuse(err, "symhash (the kernel's flow hash of the "
+			      "packet is not known in user space)");
 	case NFT_L_FIB:
 		/* IPv4 and IPv6 alike: the packet's family picks the
 		 * lookup */
@@ -925,6 +935,11 @@ static void pack_keys(struct qt_nft_x *x, const struct nft_elem *el,
 #endif
 }
 
+static int compile_elems_of(struct qt_nft_x *x, const struct nft_stmt *s,
+			    const struct nft_table *t, bool name,
+			    const struct nft_elem *el, unsigned nel,
+			    struct qt_buf *err);
+
 /* The elements of s: compared (one value or range), looked up (a set),
  * or a map's keys with their verdicts (vmap) or values (value_map, the
  * key read by key_field). */
@@ -957,6 +972,51 @@ static int compile_elems(struct qt_nft_x *x, const struct nft_stmt *s,
 	bool name = key_field->type == NFT_T_IFNAME &&
 		    (x->kind == K_FIB_OIFNAME ||
 		     (x->kind == K_FIELDS && x->nparts == 1));
+	/* the catch-all element answers a miss: the others are looked
+	 * up without it */
+	const struct nft_elem *def = NULL;
+	struct nft_elem *rest = NULL;
+	for (unsigned i = 0; i < nel; i++)
+		if (el[i].catchall)
+			def = &el[i];
+	if (def && !set_like)
+		return refuse(err, "the catch-all element in this compare");
+	if (def) {
+		rest = malloc((nel ? nel : 1) * sizeof(*rest));
+		if (!rest)
+			return refuse(err, "this: out of memory");
+		unsigned k = 0;
+		for (unsigned i = 0; i < nel; i++)
+			if (!el[i].catchall)
+				rest[k++] = el[i];
+		x->has_def = true;
+		int rc = 0;
+		if (s->vmap)
+			rc = vmap_values(t, def, 1, &x->def, err);
+		else if (s->value_map && !def->has_data)
+			rc = refuse(err, "a map element without a value");
+		else if (s->value_map) {
+			uint8_t v[4] = { 0 };
+			qt_nft_val_fit(v, 4, &def->data, false);
+			x->def = get_be32(v);
+		}
+		if (rc < 0) {
+			free(rest);
+			return -1;
+		}
+		int r2 = compile_elems_of(x, s, t, name, rest, k, err);
+		free(rest);
+		return r2;
+	}
+	return compile_elems_of(x, s, t, name, el, nel, err);
+}
+
+static int compile_elems_of(struct qt_nft_x *x, const struct nft_stmt *s,
+			    const struct nft_table *t, bool name,
+			    const struct nft_elem *el, unsigned nel,
+			    struct qt_buf *err)
+{
+	bool set_like = s->braces || s->set_name || s->vmap || s->value_map;
 	if (!set_like) {
 		if (nel != 1)
 			return refuse(err, "this compare");
@@ -1397,6 +1457,8 @@ int qt_nft_x_run(const struct qt_nft_x *x, const struct qt_eval *ev,
 	}
 	if (x->lk) {
 		int32_t i = qt_nft_lookup_find(x->lk, key);
+		if (i < 0 && x->has_def)
+			i = (int32_t)x->def;     /* 0 for a set */
 		if (x->vmap) {
 			if (i < 0)
 				return QT_NFT_X_NO;
@@ -1440,6 +1502,15 @@ struct qt_nft_x *qt_nft_x_compile_map(const struct nft_stmt *s,
 	if (!s->src || compile_fields(x, f, 1 + s->ncat, err) < 0)
 		goto fail;
 	x->klen = x->flen;
+	if (s->bitop != NFT_BIT_NONE) {
+		/* the key masked: one field's */
+		if (s->ncat) {
+			refuse(err, "a bitwise operation on a concatenation");
+			goto fail;
+		}
+		x->bitop = (uint8_t)s->bitop;
+		qt_nft_val_fit(x->mask, x->klen, &s->mask, false);
+	}
 	if (compile_elems(x, s, t, s->src, err) < 0)
 		goto fail;
 	return x;
@@ -1448,13 +1519,44 @@ fail:
 	return NULL;
 }
 
+struct qt_nft_x *qt_nft_x_compile_num(const struct nft_stmt *s,
+				      uint64_t *slot, uint8_t family,
+				      struct qt_buf *err)
+{
+	struct qt_nft_x *x = calloc(1, sizeof(*x));
+	if (!x) {
+		refuse(err, "this: out of memory");
+		return NULL;
+	}
+	bool num = s->lhs == NFT_L_NUMGEN || s->lhs == NFT_L_JHASH ||
+		   s->lhs == NFT_L_SYMHASH;
+	if (!num || compile_key(x, s, slot, family, err) < 0) {
+		if (!num)
+			refuse(err, "this value");
+		qt_nft_x_free(x);
+		return NULL;
+	}
+	return x;
+}
+
 bool qt_nft_x_value(const struct qt_nft_x *x, const struct qt_eval *ev,
 		    uint32_t *out)
 {
 	uint8_t key[NFT_VAL_MAX];
-	if (!load_fields(x, ev, key))
+	if (!x->lk) {
+		/* numgen or jhash: the number itself */
+		if (!load_key(x, ev, key))
+			return false;
+		*out = get_be32(key);
+		return true;
+	}
+	if (!load_key(x, ev, key))
 		return false;
 	int32_t i = qt_nft_lookup_find(x->lk, key);
+	if (i < 0 && x->has_def) {
+		*out = x->def;
+		return true;
+	}
 	if (i < 0)
 		return false;
 	*out = x->values[i];
@@ -1543,6 +1645,11 @@ struct qt_nft_x *qt_nft_x_compile_index(const struct nft_stmt *s,
 		el = set->elems;
 		nel = set->nelems;
 	}
+	for (unsigned i = 0; i < nel; i++)
+		if (el[i].catchall) {
+			refuse(err, "the catch-all element of a nat map");
+			goto fail;
+		}
 	bool name = s->field && s->field->type == NFT_T_IFNAME &&
 		    x->kind == K_FIELDS && x->nparts == 1;
 	keys = calloc(nel ? nel : 1, sizeof(*keys));

@@ -149,6 +149,12 @@ void qt_nft_x_targets(const struct nft_stmt *s, const struct nft_table *t,
 struct qt_nft_x *qt_nft_x_compile_map(const struct nft_stmt *s,
 				      const struct nft_table *t,
 				      struct qt_buf *err);
+/* s: a set-field statement whose value is numgen or jhash (ct mark set
+ * jhash ip saddr mod 2); slot as qt_nft_x_compile's. qt_nft_x_value
+ * then gives the number. */
+struct qt_nft_x *qt_nft_x_compile_num(const struct nft_stmt *s,
+				      uint64_t *slot, uint8_t family,
+				      struct qt_buf *err);
 /* The value of the packet's key; false when the packet has no such
  * field or the map no such key (the kernel's lookup then breaks the
  * rule). */

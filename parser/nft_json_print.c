@@ -233,6 +233,10 @@ static void put_verdict(enum nft_verdict v, const char *chain,
 static void put_key(const struct nft_dtype *const *kt, unsigned nk,
 		    const struct nft_elem *e, bool in_set, struct qt_buf *b)
 {
+	if (e->catchall) {
+		qt_buf_puts(b, "\"*\"");
+		return;
+	}
 	if (nk <= 1) {
 		put_elem(kt[0], e, in_set, b);
 		return;
@@ -519,6 +523,12 @@ static void put_lhs(const struct nft_stmt *s, struct qt_buf *b)
 		key(b, "expr");
 		if (s->nhkeys)
 			put_fields(s->hkeys[0], s->hkeys + 1, s->nhkeys - 1, b);
+		qt_buf_puts(b, "}}");
+		return;
+	case NFT_L_SYMHASH:
+		qt_buf_printf(b, "{\"symhash\": {\"mod\": %u", s->mod);
+		if (s->offset)
+			qt_buf_printf(b, ", \"offset\": %u", s->offset);
 		qt_buf_puts(b, "}}");
 		return;
 	case NFT_L_FIB: {
@@ -1076,10 +1086,11 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_field(s->field, b);
 		qt_buf_puts(b, ", ");
 		key(b, "value");
-		if (s->value_map) {
+		if (s->lhs != NFT_L_FIELD) {
+			put_lhs(s, b);
+		} else if (s->value_map) {
 			struct nft_stmt k = *s;
 			k.field = s->src;
-			k.bitop = NFT_BIT_NONE;
 			k.lhs = NFT_L_FIELD;
 			qt_buf_puts(b, "{\"map\": {\"key\": ");
 			put_lhs(&k, b);

@@ -737,11 +737,26 @@ static int stmt_mangle(struct tr *t, const struct qt_json *v)
 			      a->items[1]->i);
 		return 0;
 	}
-	/* a field as it is: ct mark set meta mark */
+	/* a field as it is: ct mark set meta mark; a number: numgen,
+	 * jhash */
 	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
 	    (!strcmp(val->keys[0], "meta") || !strcmp(val->keys[0], "ct") ||
-	     !strcmp(val->keys[0], "payload")))
+	     !strcmp(val->keys[0], "payload") ||
+	     !strcmp(val->keys[0], "numgen") ||
+	     !strcmp(val->keys[0], "jhash")))
 		return put_lhs(t, val);
+	/* symhash {"mod": N, "offset": M}: a value only */
+	if (val->type == QT_JSON_OBJECT && val->n == 1 &&
+	    !strcmp(val->keys[0], "symhash")) {
+		const struct qt_json *o = val->items[0],
+				    *mod = int_key(o, "mod"), *x;
+		if (!mod)
+			return internal(t, "Invalid mangle statement value");
+		qt_buf_printf(t->cmds, "symhash mod %lld", mod->i);
+		if ((x = int_key(o, "offset")) && x->i)
+			qt_buf_printf(t->cmds, " offset %lld", x->i);
+		return 0;
+	}
 	/* {"map": {"key": KEY, "data": {"set": [...]} or "@NAME"}} */
 	const struct qt_json *map = val->type == QT_JSON_OBJECT && val->n == 1
 				    ? qt_json_get(val, "map") : NULL;

@@ -628,6 +628,8 @@ static int val_cmp(const struct nft_val *a, const struct nft_val *b)
 static int elem_cmp(const void *a, const void *b)
 {
 	const struct nft_elem *x = a, *y = b;
+	if (x->catchall || y->catchall)
+		return (int)x->catchall - (int)y->catchall;
 	int c = val_cmp(&x->lo, &y->lo);
 	if (c)
 		return c;
@@ -712,6 +714,15 @@ int nft_set_missing(const struct nft_set *s, const struct nft_elem *e,
 {
 	for (unsigned i = 0; i < n; i++)
 		if (!set_lookup(s, s->nelems, &e[i]))
+			return (int)i;
+	return -1;
+}
+
+int nft_set_present(const struct nft_set *s, const struct nft_elem *e,
+		    unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (set_lookup(s, s->nelems, &e[i]))
 			return (int)i;
 	return -1;
 }

@@ -38,6 +38,9 @@ enum nft_verdict {
 
 struct nft_elem {
 	enum nft_elem_kind kind;
+	/* `*`: the catch-all element, which a key no other element holds
+	 * finds; no key of its own (lo and hi empty), ordered last */
+	bool catchall;
 	struct nft_val lo, hi;       /* hi: ranges and prefixes */
 	uint8_t plen;
 	/* what a named set's element may carry (owned: see
@@ -90,7 +93,9 @@ enum {
 };
 
 /* What a match reads when it is no plain field (stmt.lhs). */
-enum nft_lhs_kind { NFT_L_FIELD, NFT_L_NUMGEN, NFT_L_FIB, NFT_L_JHASH };
+/* NFT_L_SYMHASH: only as a value set (ct mark set symhash mod 2) */
+enum nft_lhs_kind { NFT_L_FIELD, NFT_L_NUMGEN, NFT_L_FIB, NFT_L_JHASH,
+		    NFT_L_SYMHASH };
 
 /* Bitwise operations on a field: mark and 0x4000, mark or 1. */
 enum nft_bitop { NFT_BIT_NONE, NFT_BIT_AND, NFT_BIT_OR, NFT_BIT_XOR };
@@ -170,9 +175,10 @@ struct nft_stmt {
 	/* set-field: the value looked up, FIELD set KEY map { KEY : VALUE }
 	 * or map @NAME (the key: src, then cat; elements or set_name) */
 	bool value_map;
-	/* match: the left side when it is not a field */
+	/* match: the left side when it is not a field; set-field: the
+	 * value when it is numgen, jhash or symhash */
 	enum nft_lhs_kind lhs;
-	uint32_t mod, offset;        /* numgen, jhash */
+	uint32_t mod, offset;        /* numgen, jhash, symhash */
 	bool numgen_inc;
 	uint32_t seed;               /* jhash */
 	bool has_seed;
@@ -373,6 +379,9 @@ void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
  * host-order (little-endian) number, as nft reads its key. */
 void nft_set_sort(const struct nft_set *s, struct nft_elem *e,
 		  unsigned *n);
+/* The index of the first of e[0..n) that is in s, or -1. */
+int nft_set_present(const struct nft_set *s, const struct nft_elem *e,
+		    unsigned n);
 /* The index of the first of e[0..n) that is not in s, or -1. */
 int nft_set_missing(const struct nft_set *s, const struct nft_elem *e,
 		    unsigned n);

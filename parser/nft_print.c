@@ -138,7 +138,9 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 			   const struct nft_dtype *dt,
 			   const struct nft_elem *e, struct qt_buf *b)
 {
-	if (nk <= 1) {
+	if (e->catchall) {
+		qt_buf_putc(b, '*');
+	} else if (nk <= 1) {
 		print_elem(kt[0], e, true, b);
 	} else {
 		unsigned off = 0;
@@ -324,6 +326,11 @@ static void print_lhs(const struct nft_stmt *s, struct qt_buf *b)
 		qt_buf_printf(b, " mod %u", s->mod);
 		if (s->has_seed)
 			qt_buf_printf(b, " seed 0x%x", s->seed);
+		if (s->offset)
+			qt_buf_printf(b, " offset %u", s->offset);
+		return;
+	case NFT_L_SYMHASH:
+		qt_buf_printf(b, "symhash mod %u", s->mod);
 		if (s->offset)
 			qt_buf_printf(b, " offset %u", s->offset);
 		return;
@@ -759,11 +766,14 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		return;
 	case NFT_S_SET_FIELD:
 		qt_buf_printf(b, "%s %s set ", s->field->proto, s->field->name);
+		if (s->lhs != NFT_L_FIELD) {
+			print_lhs(s, b);
+			return;
+		}
 		if (s->value_map) {
 			/* the key as a match's left side */
 			struct nft_stmt k = *s;
 			k.field = s->src;
-			k.bitop = NFT_BIT_NONE;
 			k.lhs = NFT_L_FIELD;
 			print_lhs(&k, b);
 			qt_buf_puts(b, " map ");

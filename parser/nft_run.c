@@ -210,7 +210,10 @@ static void tok_desc(const struct nft_tok *t, char *buf, size_t n)
 		p++;
 	if (!*p)
 		snprintf(buf, n, "number");
-	else if (nr_is_keyword(t->text))
+	else if (nr_is_keyword(t->text) || !strcmp(t->text, "mod") ||
+		 !strcmp(t->text, "seed") || !strcmp(t->text, "offset"))
+		/* (mod, seed and offset are nft's tokens, though names
+		 * may be spelt so) */
 		snprintf(buf, n, "%s", t->text);
 	else
 		snprintf(buf, n, "string");
@@ -1288,6 +1291,15 @@ static bool val_next(const struct nft_val *v, struct nft_val *out)
  * 5-6, 7 } lists as { 1-2, 5-7 }); e is sorted. */
 static void merge_intervals(struct nft_elem *e, unsigned *n)
 {
+	/* the catch-all element, sorted last, merges with none */
+	if (*n && e[*n - 1].catchall) {
+		unsigned m = *n - 1;
+		struct nft_elem all = e[m];
+		merge_intervals(e, &m);
+		e[m] = all;
+		*n = m + 1;
+		return;
+	}
 	bool ranges = false;
 	for (unsigned i = 0; i < *n; i++)
 		ranges |= e[i].kind != NFT_E_VALUE || e[i].has_data;
@@ -1340,7 +1352,8 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			nft_set_sort(&key, s->elems, &s->nelems);
 			if (!s->vmap && !s->ncat && !key.type->host_order)
 				merge_intervals(s->elems, &s->nelems);
-			if (written == 1 && !s->vmap && !s->ncat) {
+			if (written == 1 && !s->vmap && !s->ncat &&
+			    !s->elems[0].catchall) {
 				s->braces = false;
 				if (s->elems[0].kind == NFT_E_RANGE) {
 					int p = nft_val_prefix_len(&s->elems[0].lo,
@@ -1573,6 +1586,15 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				bool paren = nr_at(c, "(") && f->type == NFT_T_MARK;
 				c->i += paren;
 				unsigned at_src = c->i;
+				if (!paren) {
+					int nv = nr_parse_num_value(c, s);
+					if (nv < 0)
+						return -1;
+					if (nv) {
+						nr_stmt_end(rb, c);
+						continue;
+					}
+				}
 				const struct nft_field *src = nr_parse_selector(c);
 				if (paren && !src)
 					return c->i == at_src ? nr_unexpected(c, NULL)
@@ -1592,6 +1614,17 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					int b = nr_parse_bitop(c, s, src);
 					if (b < 0)
 						return -1;
+					/* a mask on a map's key of one
+					 * field: ip6 saddr and ::ffff map
+					 * { ... } */
+					if (b && !paren && nr_at(c, "map") &&
+					    (m = nr_parse_value_map(
+							c, tb, s, at_src)) != 0) {
+						if (m < 0)
+							return -1;
+						nr_stmt_end(rb, c);
+						continue;
+					}
 					/* ct mark set meta mark: a field of
 					 * the type as it is */
 					if (!b && src->type != f->type)
@@ -2813,6 +2846,14 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 				g, &e, &n, &spans);
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT))
 		rc = interval_overlap(r, s, e, n, spans);
+	if (!rc && v == V_CREATE) {
+		/* create refuses an element the set holds (NLM_F_EXCL):
+		 * the whole command, as the kernel's transaction */
+		int had = nft_set_present(s, e, n);
+		if (had >= 0)
+			rc = nr_error_span(r, &spans[had].a, &spans[had].b,
+					   "Could not process rule: File exists");
+	}
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
 		nr_echo_note_elems(r, t, s, e, n);
 		nft_set_take_elems(s, e, n);

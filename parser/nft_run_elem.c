@@ -583,6 +583,16 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 				c.i++;
 				continue;
 			}
+			if (want == W_KEY && er.part == 0 && nr_tok_is(t, "*")) {
+				/* the catch-all element: a whole key */
+				e->catchall = true;
+				er.key.a = t->loc;
+				er.key.b = nr_tok_end(t);
+				er.part = sh->nk;
+				want = W_AFTER_KEY;
+				c.i++;
+				continue;
+			}
 			if (want == W_COMMA || t->kind == NT_PUNCT ||
 			    t->kind == NT_OP || t->kind == NT_GROUP)
 				goto bad;

@@ -125,6 +125,46 @@ static int parse_jhash(struct cur *c, struct nft_stmt *s)
 	return 0;
 }
 
+/* symhash mod N [offset M]: the kernel's flow hash of the packet */
+static int parse_symhash(struct cur *c, struct nft_stmt *s)
+{
+	s->lhs = NFT_L_SYMHASH;
+	if (!nr_at(c, "mod"))
+		return nr_unexpected(c, "mod");
+	c->i++;
+	if (parse_u32_word(c, &s->mod) < 0)
+		return -1;
+	if (nr_at(c, "offset")) {
+		c->i++;
+		if (parse_u32_word(c, &s->offset) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int nr_parse_num_value(struct cur *c, struct nft_stmt *s)
+{
+	int (*parse)(struct cur *, struct nft_stmt *) =
+		nr_at(c, "numgen") ? parse_numgen : nr_at(c, "jhash") ?
+		parse_jhash : nr_at(c, "symhash") ? parse_symhash : NULL;
+	if (!parse)
+		return 0;
+	c->i++;
+	struct nft_stmt v;
+	memset(&v, 0, sizeof(v));
+	if (parse(c, &v) < 0)
+		return -1;
+	s->lhs = v.lhs;
+	s->mod = v.mod;
+	s->offset = v.offset;
+	s->numgen_inc = v.numgen_inc;
+	s->seed = v.seed;
+	s->has_seed = v.has_seed;
+	memcpy(s->hkeys, v.hkeys, sizeof(s->hkeys));
+	s->nhkeys = v.nhkeys;
+	return 1;
+}
+
 static const struct { const char *name; unsigned flag; } fib_inputs[] = {
 	{ "saddr", NFT_FIB_SADDR }, { "daddr", NFT_FIB_DADDR },
 	{ "mark", NFT_FIB_MARK }, { "iif", NFT_FIB_IIF },

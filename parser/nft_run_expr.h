@@ -16,6 +16,10 @@ int nr_parse_stmt_ext(struct cur *c, struct nft_table *tb,
  * follows is no map (nothing read), 1 when read, -1 after an error. */
 int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 		       struct nft_stmt *s, unsigned at);
+/* FIELD set numgen ..., jhash ... or symhash mod N [offset M] (after
+ * "set"): the number into s's lhs, mod, offset, seed and hkeys (its
+ * field stays the one set). 1 read, 0 none there, -1 after an error. */
+int nr_parse_num_value(struct cur *c, struct nft_stmt *s);
 /* FIELD set VALUE of a header field (after "set"): one value of the
  * field's type and width, as nft's payload statement takes it. */
 int nr_parse_payload_set(struct cur *c, struct nft_stmt *s);

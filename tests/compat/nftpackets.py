@@ -24,7 +24,7 @@ Then XCASES more cases (environment, default 48) of batches made of the
 expressions beyond plain compares: concatenations in anonymous and
 named sets (exact and interval), verdict maps (anonymous and named,
 kube-proxy's concatenated shape, jump and goto), bitwise matches and
-mark and ct mark sets, numgen inc (deterministic: both twins see the
+mark and ct mark sets (from maps, jhash and numgen inc), numgen inc (deterministic: both twins see the
 same packets in the same order) and numgen random where every outcome
 gives the same verdict (mod 1, or a set holding every value), jhash
 with a given seed, and fib (the address type, oif, oifname, missing and
@@ -437,6 +437,15 @@ def gen_xrule(r, fam, hook):
                   "%s . %s . %d : 0x%08x" % (a, p, d, r.choice([1, 5, 0x4000]))
                   for a in pick(r, FWD_DST + LOCAL_DST, 1, 2)
                   for p in pick(r, protos, 1, 2) for d in pick(r, PORTS, 1, 3))]),
+            # a mark of jhash or numgen inc, then compared: the counter
+            # tells the number the rule set
+            ("meta mark set jhash ip saddr . ip daddr mod 4 seed 0x%x "
+             "offset 1 meta mark { 1, 3 } counter %s"
+             % (r.randrange(1 << 32), verdict), []),
+            ("ct mark set jhash ip saddr mod 2 seed 0x%x ct mark 1 counter"
+             % r.randrange(1 << 32), []),
+            ("ct mark set numgen inc mod 3 offset 100 ct mark 101 counter %s"
+             % verdict, []),
         ])
     if k == "ctbits":
         return r.choice([

@@ -656,6 +656,66 @@ static void value_maps(void)
 	qt_buf_free(&l);
 }
 
+/* Marks set from numgen and jhash, a masked map key, and catch-all
+ * elements (`*`): what a key no other element holds finds. */
+static void values_and_catchall(void)
+{
+	is_int(load("table ip t {\n"
+		    " set s { type ipv4_addr; elements = { 10.0.0.5, * } }\n"
+		    " chain in { type filter hook input priority 0;\n"
+		    "  udp dport 1 meta mark set numgen inc mod 3 offset 100\n"
+		    "  udp dport 2 meta mark set jhash ip saddr mod 4 seed 0x1 offset 20\n"
+		    "  udp dport 3 ip saddr @s meta mark set 1\n"
+		    "  udp dport 4 meta mark set ip saddr map { 10.0.0.5 : 2, * : 3 }\n"
+		    "  udp dport 5 ip saddr vmap { 10.0.0.5 : accept, * : drop }\n"
+		    "  udp dport 6 meta mark set ip saddr and 255.255.0.0 map "
+		    "{ 10.7.0.0 : 9 }\n"
+		    "  udp dport 7 ip saddr != { 10.0.0.5, * } drop\n"
+		    " }\n}\n"), 0, "numgen, jhash, masked keys and * compile");
+	int seq[4];
+	for (int i = 0; i < 4; i++) {
+		udp("1.1.1.1", 1);
+		seq[i] = (int)last_mark;
+	}
+	ok(seq[0] == 100 && seq[1] == 101 && seq[2] == 102 && seq[3] == 100,
+	   "mark set numgen inc mod 3 offset 100: 100 101 102 100");
+	static const char *const addrs[] = { "1.1.1.1", "10.0.0.5",
+					     "192.168.9.3", "172.16.0.1" };
+	bool all = true;
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(*addrs); i++) {
+		struct in_addr a;
+		inet_pton(AF_INET, addrs[i], &a);
+		uint32_t h = qt_nat_jhash(&a, 4, 1);
+		uint32_t want = (uint32_t)(((uint64_t)h * 4) >> 32) + 20;
+		udp(addrs[i], 2);
+		all &= last_mark == want;
+	}
+	ok(all, "mark set jhash: the kernel's jhash of the address, "
+	   "scaled to mod, plus offset");
+	udp("1.2.3.4", 3);
+	is_int((int)last_mark, 1, "a named set's *: any address is in it");
+	udp("10.0.0.5", 4);
+	is_int((int)last_mark, 2, "a map's element");
+	udp("10.0.0.6", 4);
+	is_int((int)last_mark, 3, "a key the map lacks: its *'s value");
+	is_int(udp("10.0.0.5", 5), QT_XT_ACCEPT, "a verdict map's element");
+	is_int(udp("10.0.0.6", 5), QT_XT_DROP, "and its *'s verdict");
+	udp("10.7.3.4", 6);
+	is_int((int)last_mark, 9, "the map's key masked before the lookup");
+	udp("10.8.3.4", 6);
+	is_int((int)last_mark, 0, "another network: no element, no mark");
+	is_int(udp("9.9.9.9", 7), QT_XT_ACCEPT, "!= a set with *: nothing");
+	is_int(load("table ip t {\n"
+		    " chain in { type filter hook input priority 0;\n"
+		    "  ct mark set symhash mod 2\n"
+		    " }\n}\n"), -1, "symhash (the kernel's flow hash) is "
+	       "refused in a chain that runs");
+	is_int(load("table ip t {\n"
+		    " chain pre { type nat hook prerouting priority 0;\n"
+		    "  dnat to ip saddr map { 10.0.0.5 : 1.2.3.4, * : 5.6.7.8 }\n"
+		    " }\n}\n"), -1, "a nat map's * is refused");
+}
+
 static void fib(void)
 {
 	struct qt_addrs_route r[2] = {
@@ -843,6 +903,7 @@ int main(void)
 	meta_keys();
 	numgen_jhash();
 	value_maps();
+	values_and_catchall();
 	ipv6_keys();
 	fib();
 	fib6();
