@@ -390,6 +390,55 @@ static int ip6_colon_after(struct cur *c, const struct nft_tok *t)
 			     "expecting end of file or newline or semicolon");
 }
 
+unsigned nr_field_width(const struct nft_field *f)
+{
+	const struct nft_dtype *ty = nft_dtype_get(f->type);
+	return ty->id == NFT_T_INTEGER && f->bits < ty->bits ? f->bits : 0;
+}
+
+/* a number as nft reads one (0x.., 0.., decimal): 0, or -1 if w is
+ * something else */
+static int word_uint(const char *w, size_t n, uint64_t *x)
+{
+	char buf[64], *end;
+	if (!n || n >= sizeof(buf) || *w < '0' || *w > '9')
+		return -1;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	errno = 0;
+	*x = strtoull(buf, &end, 0);
+	return *end || errno ? -1 : 0;
+}
+
+int nr_check_width(struct run *r, const struct nft_tok *t, unsigned bits)
+{
+	if (!bits || bits >= 64 || t->kind != NT_WORD)
+		return 0;
+	uint64_t max = (1ull << bits) - 1;
+	const char *w = t->text, *d = strchr(w, '-');
+	size_t n = d ? (size_t)(d - w) : strlen(w);
+	uint64_t lo, hi;
+	struct nft_loc a = t->loc, b = nr_tok_end(t);
+	if (word_uint(w, n, &lo) < 0)
+		return 0;
+	if (!d || a.line != b.line) {
+		if (d || lo <= max)
+			return 0;
+		hi = lo;
+	} else if (lo > max) {
+		/* the caret under the end that is too wide */
+		b.col = a.col + (int)n - 1;
+		hi = lo;
+	} else {
+		if (word_uint(d + 1, strlen(d + 1), &hi) < 0 || hi <= max)
+			return 0;
+		a.col += (int)n + 1;
+	}
+	return nr_error_span(r, &a, &b, "Value %llu exceeds valid range "
+			     "0-%llu", (unsigned long long)hi,
+			     (unsigned long long)max);
+}
+
 int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			    const struct nft_dtype *ty, struct nft_elem *e)
 {
@@ -870,7 +919,9 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 	if (t->kind == NT_GROUP) {
 		s->braces = true;
 		c->i++;
-		return nr_parse_group_elems(c->r, t, ty, &s->elems, &s->nelems);
+		return nr_parse_group_elems_w(c->r, t, ty,
+					      nr_field_width(s->field),
+					      &s->elems, &s->nelems);
 	}
 	struct nft_elem e;
 	if (ty->id == NFT_T_HOUR || ty->id == NFT_T_DAY) {
@@ -885,7 +936,8 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 			goto have;
 		}
 	}
-	if (nr_parse_value_word(c, t, ty, &e) < 0)
+	if (nr_check_width(c->r, t, nr_field_width(s->field)) < 0 ||
+	    nr_parse_value_word(c, t, ty, &e) < 0)
 		return -1;
 	c->i++;
 	/* "A"-"B": a range of quoted values (meta hour "10:00"-"11:00") */
