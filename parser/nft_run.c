@@ -614,14 +614,21 @@ static void rule_proto_ctx(const struct nft_table *tb,
 		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD)
 			continue;
 		const struct nft_field *f = s->field;
-		if (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6) {
-			x->l3 = f->dep == NFT_DEP_IPV4 ? 4 : 6;
-			x->l3_at = (int)i;
-		}
+		/* where the family was settled: a meta nfproto compare,
+		 * else the first header of the family (one of the family
+		 * settled leaves it where it was) */
+		int l3 = 0;
+		bool meta = false;
+		if (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6)
+			l3 = f->dep == NFT_DEP_IPV4 ? 4 : 6;
 		if (!strcmp(f->proto, "meta") && !strcmp(f->name, "nfproto") &&
 		    single_eq(s) && (s->elems[0].lo.b[0] == 2 ||
 				     s->elems[0].lo.b[0] == 10)) {
-			x->l3 = s->elems[0].lo.b[0] == 2 ? 4 : 6;
+			l3 = s->elems[0].lo.b[0] == 2 ? 4 : 6;
+			meta = true;
+		}
+		if (l3 && (meta || l3 != x->l3 || x->l3_at < 0)) {
+			x->l3 = l3;
 			x->l3_at = (int)i;
 		}
 		if (f->dep == NFT_DEP_L4) {
@@ -1111,9 +1118,18 @@ static void settle_reject(const struct nft_table *tb, struct rule_build *rb)
 			rule_proto_ctx(tb, rb, i, &x);
 			bool inet = tb->family == NFT_F_INET;
 			enum nft_reject_kind k = s->reject;
+			/* nft puts what it adds first in the rule; its
+			 * listing hides it when compares alone follow */
+			bool only_cmp = true;
+			for (unsigned j = 0; j < i; j++)
+				if (ru->stmts[j].kind != NFT_S_MATCH)
+					only_cmp = false;
 			if (k == NFT_R_TCP_RESET && x.l4 != 6) {
-				insert_dep(rb, i, "l4proto", 6, !inet);
+				insert_dep(rb, 0, "l4proto", 6,
+					   !inet && only_cmp);
 				i++;
+				if (net_dep >= 0)
+					net_dep++;
 			} else if (k == NFT_R_TCP_RESET && !inet && l4_dep >= 0 &&
 				   ru->stmts[l4_dep].elems[0].lo.b[0] == 6) {
 				ru->stmts[l4_dep].hidden = true;
@@ -1122,8 +1138,8 @@ static void settle_reject(const struct nft_table *tb, struct rule_build *rb)
 				ru->stmts[net_dep].hidden = true;
 			if (inet && (k == NFT_R_ICMP || k == NFT_R_ICMPV6) &&
 			    !x.l3) {
-				insert_dep(rb, i, "nfproto",
-					   k == NFT_R_ICMP ? 2 : 10, true);
+				insert_dep(rb, 0, "nfproto",
+					   k == NFT_R_ICMP ? 2 : 10, only_cmp);
 				i++;
 				default_of_family(&ru->stmts[i], false,
 						  k == NFT_R_ICMP ? 4 : 6);
