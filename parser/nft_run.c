@@ -1149,6 +1149,22 @@ static void settle_reject(const struct nft_table *tb, struct rule_build *rb)
 	}
 }
 
+static int icmp_type_conflict(struct run *r, const struct rule_build *rb,
+			      unsigned i);
+
+/* == { A, B, ... }: a compare with an anonymous set of protocols */
+static bool l4_set_of(const struct nft_stmt *s)
+{
+	if (s->kind != NFT_S_MATCH || s->op != NFT_OP_EQ || !s->braces ||
+	    s->set_name || s->nelems < 2 || s->bitop || s->ncat ||
+	    s->lhs != NFT_L_FIELD)
+		return false;
+	for (unsigned k = 0; k < s->nelems; k++)
+		if (s->elems[k].kind != NFT_E_VALUE)
+			return false;
+	return true;
+}
+
 /* nft's evaluation of the compares before statement upto, left to
  * right: the family of each header and protocols that contradict
  * each other. */
@@ -1162,6 +1178,7 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 	int l4 = -1;
 	enum nft_proto_dep l3 = NFT_DEP_NONE;
 	int l3_at = -1;                  /* the statement that settled l3 */
+	int l4_set = -1;                 /* a compare with a set of them */
 	for (unsigned i = 0; i < upto; i++) {
 		const struct nft_stmt *s = &ru->stmts[i];
 		if (s->kind != NFT_S_MATCH)
@@ -1220,12 +1237,39 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 					  "conflicting protocols specified: "
 					  "%s vs. %s", l4_desc_name(l4),
 					  f->proto);
-		if (f->dep == NFT_DEP_L4)
+		/* a set of protocols settles them all: another's header
+		 * after it conflicts with the first of the others */
+		if (f->dep == NFT_DEP_L4 && l4_set >= 0) {
+			const struct nft_stmt *p = &ru->stmts[l4_set];
+			for (unsigned k = 0; k < p->nelems; k++) {
+				int v = p->elems[k].lo.b[0];
+				if (v != f->l4proto && l4_desc_name(v))
+					return nr_error_span(r, &rb->spans[i].a,
+						&rb->spans[i].b, "conflicting "
+						"protocols specified: %s vs. %s",
+						l4_desc_name(v), f->proto);
+			}
+		}
+		if (icmp_type_conflict(r, rb, i) < 0)
+			return -1;
+		if (f->dep == NFT_DEP_L4) {
 			l4 = f->l4proto;
+			l4_set = -1;
+		}
 		if (is_l4_ctx_key(tb, f) && single_eq(s))
 			l4 = s->elems[0].lo.b[0];
+		if (is_l4_ctx_key(tb, f) && l4_set_of(s)) {
+			l4 = -1;
+			l4_set = (int)i;
+		}
 	}
 	return 0;
+}
+
+int nr_check_protocols(struct run *r, const struct nft_table *tb,
+		       const struct rule_build *rb, unsigned upto)
+{
+	return check_protocols(r, tb, rb, upto);
 }
 
 /* The ICMP and ICMPv6 fields that exist in some message types only,
@@ -1257,6 +1301,36 @@ static const struct icmp_dep *icmp_dep_of(const struct nft_stmt *s)
 		    !strcmp(icmp_deps[i].name, s->field->name))
 			return &icmp_deps[i];
 	return NULL;
+}
+
+/* A field of one message type after a compare with another type:
+ * nft's "incompatible icmp match" (-1). */
+static int icmp_type_conflict(struct run *r, const struct rule_build *rb,
+			      unsigned i)
+{
+	const struct nft_rule *ru = &rb->rule;
+	const struct icmp_dep *d = icmp_dep_of(&ru->stmts[i]);
+	if (!d)
+		return 0;
+	for (unsigned k = 0; k < i; k++) {
+		const struct nft_stmt *p = &ru->stmts[k];
+		if (p->kind != NFT_S_MATCH || p->lhs != NFT_L_FIELD ||
+		    strcmp(p->field->proto, d->proto) ||
+		    strcmp(p->field->name, "type") || p->op != NFT_OP_EQ ||
+		    p->set_name || p->bitop || !p->nelems ||
+		    (!single_eq(p) && !l4_set_of(p)))
+			continue;
+		/* of a set, nft's context holds the last type */
+		const struct nft_val *v = &p->elems[p->nelems - 1].lo;
+		unsigned have = v->b[v->len - 1];
+		unsigned need = d->two ? d->type[1] : d->type[0];
+		if (have != d->type[0] && (!d->two || have != d->type[1]))
+			return nr_error_span(r, &rb->spans[i].a,
+					     &rb->spans[i].b, "incompatible "
+					     "icmp match: rule has %u, need %u",
+					     have, need);
+	}
+	return 0;
 }
 
 /* Each such field gets its type compare, unless the rule compares the

@@ -398,6 +398,11 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 	if (addr_ok && (nft_field_proto_known(t->text) ||
 			!strcmp(t->text, "numgen") || !strcmp(t->text, "jhash"))) {
 		/* values of addresses: of the family written in inet */
+		/* an evaluation's error: the compares before come
+		 * first */
+		if (!fam_given && tb->family == NFT_F_INET &&
+		    nr_check_protocols(c->r, tb, rb, rb->rule.n - 1) < 0)
+			return -1;
 		if (!fam_given && tb->family == NFT_F_INET)
 			return nr_error_tok(c->r, kw, "ip or ip6 must be "
 					    "specified with address for inet "
@@ -435,6 +440,11 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 	if (alen) {
 		if (!addr_ok)
 			return nr_unexpected(c, NULL);
+		/* an evaluation's error: the compares before come
+		 * first */
+		if (!fam_given && tb->family == NFT_F_INET &&
+		    nr_check_protocols(c->r, tb, rb, rb->rule.n - 1) < 0)
+			return -1;
 		if (!fam_given && tb->family == NFT_F_INET)
 			return nr_error_tok(c->r, kw, "ip or ip6 must be "
 					    "specified with address for inet "

@@ -133,6 +133,10 @@ int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
 int nr_parse_group_elems_w(struct run *r, const struct nft_tok *g,
 			   const struct nft_dtype *ty, unsigned bits,
 			   struct nft_elem **v, unsigned *n);
+/* nft's evaluation of the compares before statement upto (its
+ * conflicting protocols): 0, or -1 after the error */
+int nr_check_protocols(struct run *r, const struct nft_table *tb,
+		       const struct rule_build *rb, unsigned upto);
 /* Bits of an integer field narrower than its type (ip ttl: 8), else 0 */
 unsigned nr_field_width(const struct nft_field *f);
 /* nft's "Value N exceeds valid range 0-M" (-1) when the number t
