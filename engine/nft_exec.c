@@ -557,6 +557,32 @@ static int make_rt_shared(struct qt_nft_store *st, struct nft_rt *rt,
 	return 0;
 }
 
+/* Does a compare before statement upto settle the other family (meta
+ * nfproto, or a field of the other's header, as nft's dependency for
+ * an inet table's reject with icmp or icmpv6): the statement is never
+ * reached in family. */
+static bool other_family_before(const struct nft_rule *r, unsigned upto,
+				uint8_t family)
+{
+	for (unsigned i = 0; i < upto; i++) {
+		const struct nft_stmt *s = &r->stmts[i];
+		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD ||
+		    !s->field || s->ncat || s->set_name || s->vmap ||
+		    s->bitop != NFT_BIT_NONE)
+			continue;
+		const struct nft_field *f = s->field;
+		if ((f->dep == NFT_DEP_IPV4 && family != AF_INET) ||
+		    (f->dep == NFT_DEP_IPV6 && family != AF_INET6))
+			return true;
+		if (!strcmp(f->proto, "meta") && !strcmp(f->name, "nfproto") &&
+		    s->op == NFT_OP_EQ && !s->braces && s->nelems == 1 &&
+		    s->elems[0].kind == NFT_E_VALUE &&
+		    s->elems[0].lo.b[0] != family)
+			return true;
+	}
+	return false;
+}
+
 static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 			 uint8_t family, const struct qt_engine_env *env,
 			 struct qt_buf *err)
@@ -569,6 +595,9 @@ static int make_rt_insts(struct nft_rt *rt, const struct nft_rule *r,
 				return -1;
 		} else if (s->kind == NFT_S_REJECT) {
 			const char *with = reject_with(s, family);
+			/* nothing to make where it is never reached */
+			if (!with && other_family_before(r, i, family))
+				continue;
 			if (!with) {
 				qt_buf_printf(err, "Error: qtables cannot run "
 					      "this reject type in this "
@@ -1119,9 +1148,10 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			}
 			break;
 		case NFT_S_REJECT:
-			cs->kind = CS_EXT_TARGET;
+			/* the other family's reject: never reached here */
+			cs->kind = rt->run[i].in.ext ? CS_EXT_TARGET : CS_NOP;
 			cs->ext = &rt->run[i].in;
-			p->wants_l2 = true;
+			p->wants_l2 |= cs->kind == CS_EXT_TARGET;
 			break;
 		case NFT_S_LOG:
 			cs->kind = CS_EXT_TARGET;

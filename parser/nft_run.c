@@ -393,6 +393,55 @@ static int ip6_colon_after(struct cur *c, const struct nft_tok *t)
 			     "expecting end of file or newline or semicolon");
 }
 
+unsigned nr_field_width(const struct nft_field *f)
+{
+	const struct nft_dtype *ty = nft_dtype_get(f->type);
+	return ty->id == NFT_T_INTEGER && f->bits < ty->bits ? f->bits : 0;
+}
+
+/* a number as nft reads one (0x.., 0.., decimal): 0, or -1 if w is
+ * something else */
+static int word_uint(const char *w, size_t n, uint64_t *x)
+{
+	char buf[64], *end;
+	if (!n || n >= sizeof(buf) || *w < '0' || *w > '9')
+		return -1;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	errno = 0;
+	*x = strtoull(buf, &end, 0);
+	return *end || errno ? -1 : 0;
+}
+
+int nr_check_width(struct run *r, const struct nft_tok *t, unsigned bits)
+{
+	if (!bits || bits >= 64 || t->kind != NT_WORD)
+		return 0;
+	uint64_t max = (1ull << bits) - 1;
+	const char *w = t->text, *d = strchr(w, '-');
+	size_t n = d ? (size_t)(d - w) : strlen(w);
+	uint64_t lo, hi;
+	struct nft_loc a = t->loc, b = nr_tok_end(t);
+	if (word_uint(w, n, &lo) < 0)
+		return 0;
+	if (!d || a.line != b.line) {
+		if (d || lo <= max)
+			return 0;
+		hi = lo;
+	} else if (lo > max) {
+		/* the caret under the end that is too wide */
+		b.col = a.col + (int)n - 1;
+		hi = lo;
+	} else {
+		if (word_uint(d + 1, strlen(d + 1), &hi) < 0 || hi <= max)
+			return 0;
+		a.col += (int)n + 1;
+	}
+	return nr_error_span(r, &a, &b, "Value %llu exceeds valid range "
+			     "0-%llu", (unsigned long long)hi,
+			     (unsigned long long)max);
+}
+
 int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			    const struct nft_dtype *ty, struct nft_elem *e)
 {
@@ -568,14 +617,21 @@ static void rule_proto_ctx(const struct nft_table *tb,
 		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD)
 			continue;
 		const struct nft_field *f = s->field;
-		if (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6) {
-			x->l3 = f->dep == NFT_DEP_IPV4 ? 4 : 6;
-			x->l3_at = (int)i;
-		}
+		/* where the family was settled: a meta nfproto compare,
+		 * else the first header of the family (one of the family
+		 * settled leaves it where it was) */
+		int l3 = 0;
+		bool meta = false;
+		if (f->dep == NFT_DEP_IPV4 || f->dep == NFT_DEP_IPV6)
+			l3 = f->dep == NFT_DEP_IPV4 ? 4 : 6;
 		if (!strcmp(f->proto, "meta") && !strcmp(f->name, "nfproto") &&
 		    single_eq(s) && (s->elems[0].lo.b[0] == 2 ||
 				     s->elems[0].lo.b[0] == 10)) {
-			x->l3 = s->elems[0].lo.b[0] == 2 ? 4 : 6;
+			l3 = s->elems[0].lo.b[0] == 2 ? 4 : 6;
+			meta = true;
+		}
+		if (l3 && (meta || l3 != x->l3 || x->l3_at < 0)) {
+			x->l3 = l3;
 			x->l3_at = (int)i;
 		}
 		if (f->dep == NFT_DEP_L4) {
@@ -873,7 +929,9 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 	if (t->kind == NT_GROUP) {
 		s->braces = true;
 		c->i++;
-		return nr_parse_group_elems(c->r, t, ty, &s->elems, &s->nelems);
+		return nr_parse_group_elems_w(c->r, t, ty,
+					      nr_field_width(s->field),
+					      &s->elems, &s->nelems);
 	}
 	struct nft_elem e;
 	if (ty->id == NFT_T_HOUR || ty->id == NFT_T_DAY) {
@@ -888,7 +946,8 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 			goto have;
 		}
 	}
-	if (nr_parse_value_word(c, t, ty, &e) < 0)
+	if (nr_check_width(c->r, t, nr_field_width(s->field)) < 0 ||
+	    nr_parse_value_word(c, t, ty, &e) < 0)
 		return -1;
 	c->i++;
 	/* "A"-"B": a range of quoted values (meta hour "10:00"-"11:00") */
@@ -1062,9 +1121,18 @@ static void settle_reject(const struct nft_table *tb, struct rule_build *rb)
 			rule_proto_ctx(tb, rb, i, &x);
 			bool inet = tb->family == NFT_F_INET;
 			enum nft_reject_kind k = s->reject;
+			/* nft puts what it adds first in the rule; its
+			 * listing hides it when compares alone follow */
+			bool only_cmp = true;
+			for (unsigned j = 0; j < i; j++)
+				if (ru->stmts[j].kind != NFT_S_MATCH)
+					only_cmp = false;
 			if (k == NFT_R_TCP_RESET && x.l4 != 6) {
-				insert_dep(rb, i, "l4proto", 6, !inet);
+				insert_dep(rb, 0, "l4proto", 6,
+					   !inet && only_cmp);
 				i++;
+				if (net_dep >= 0)
+					net_dep++;
 			} else if (k == NFT_R_TCP_RESET && !inet && l4_dep >= 0 &&
 				   ru->stmts[l4_dep].elems[0].lo.b[0] == 6) {
 				ru->stmts[l4_dep].hidden = true;
@@ -1073,8 +1141,8 @@ static void settle_reject(const struct nft_table *tb, struct rule_build *rb)
 				ru->stmts[net_dep].hidden = true;
 			if (inet && (k == NFT_R_ICMP || k == NFT_R_ICMPV6) &&
 			    !x.l3) {
-				insert_dep(rb, i, "nfproto",
-					   k == NFT_R_ICMP ? 2 : 10, true);
+				insert_dep(rb, 0, "nfproto",
+					   k == NFT_R_ICMP ? 2 : 10, only_cmp);
 				i++;
 				default_of_family(&ru->stmts[i], false,
 						  k == NFT_R_ICMP ? 4 : 6);
@@ -1082,6 +1150,22 @@ static void settle_reject(const struct nft_table *tb, struct rule_build *rb)
 		}
 		net_dep = l4_dep = -1;
 	}
+}
+
+static int icmp_type_conflict(struct run *r, const struct rule_build *rb,
+			      unsigned i);
+
+/* == { A, B, ... }: a compare with an anonymous set of protocols */
+static bool l4_set_of(const struct nft_stmt *s)
+{
+	if (s->kind != NFT_S_MATCH || s->op != NFT_OP_EQ || !s->braces ||
+	    s->set_name || s->nelems < 2 || s->bitop || s->ncat ||
+	    s->lhs != NFT_L_FIELD)
+		return false;
+	for (unsigned k = 0; k < s->nelems; k++)
+		if (s->elems[k].kind != NFT_E_VALUE)
+			return false;
+	return true;
 }
 
 /* nft's evaluation of the compares before statement upto, left to
@@ -1097,6 +1181,7 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 	int l4 = -1;
 	enum nft_proto_dep l3 = NFT_DEP_NONE;
 	int l3_at = -1;                  /* the statement that settled l3 */
+	int l4_set = -1;                 /* a compare with a set of them */
 	for (unsigned i = 0; i < upto; i++) {
 		const struct nft_stmt *s = &ru->stmts[i];
 		if (s->kind != NFT_S_MATCH)
@@ -1155,12 +1240,39 @@ static int check_protocols(struct run *r, const struct nft_table *tb,
 					  "conflicting protocols specified: "
 					  "%s vs. %s", l4_desc_name(l4),
 					  f->proto);
-		if (f->dep == NFT_DEP_L4)
+		/* a set of protocols settles them all: another's header
+		 * after it conflicts with the first of the others */
+		if (f->dep == NFT_DEP_L4 && l4_set >= 0) {
+			const struct nft_stmt *p = &ru->stmts[l4_set];
+			for (unsigned k = 0; k < p->nelems; k++) {
+				int v = p->elems[k].lo.b[0];
+				if (v != f->l4proto && l4_desc_name(v))
+					return nr_error_span(r, &rb->spans[i].a,
+						&rb->spans[i].b, "conflicting "
+						"protocols specified: %s vs. %s",
+						l4_desc_name(v), f->proto);
+			}
+		}
+		if (icmp_type_conflict(r, rb, i) < 0)
+			return -1;
+		if (f->dep == NFT_DEP_L4) {
 			l4 = f->l4proto;
+			l4_set = -1;
+		}
 		if (is_l4_ctx_key(tb, f) && single_eq(s))
 			l4 = s->elems[0].lo.b[0];
+		if (is_l4_ctx_key(tb, f) && l4_set_of(s)) {
+			l4 = -1;
+			l4_set = (int)i;
+		}
 	}
 	return 0;
+}
+
+int nr_check_protocols(struct run *r, const struct nft_table *tb,
+		       const struct rule_build *rb, unsigned upto)
+{
+	return check_protocols(r, tb, rb, upto);
 }
 
 /* The ICMP and ICMPv6 fields that exist in some message types only,
@@ -1192,6 +1304,36 @@ static const struct icmp_dep *icmp_dep_of(const struct nft_stmt *s)
 		    !strcmp(icmp_deps[i].name, s->field->name))
 			return &icmp_deps[i];
 	return NULL;
+}
+
+/* A field of one message type after a compare with another type:
+ * nft's "incompatible icmp match" (-1). */
+static int icmp_type_conflict(struct run *r, const struct rule_build *rb,
+			      unsigned i)
+{
+	const struct nft_rule *ru = &rb->rule;
+	const struct icmp_dep *d = icmp_dep_of(&ru->stmts[i]);
+	if (!d)
+		return 0;
+	for (unsigned k = 0; k < i; k++) {
+		const struct nft_stmt *p = &ru->stmts[k];
+		if (p->kind != NFT_S_MATCH || p->lhs != NFT_L_FIELD ||
+		    strcmp(p->field->proto, d->proto) ||
+		    strcmp(p->field->name, "type") || p->op != NFT_OP_EQ ||
+		    p->set_name || p->bitop || !p->nelems ||
+		    (!single_eq(p) && !l4_set_of(p)))
+			continue;
+		/* of a set, nft's context holds the last type */
+		const struct nft_val *v = &p->elems[p->nelems - 1].lo;
+		unsigned have = v->b[v->len - 1];
+		unsigned need = d->two ? d->type[1] : d->type[0];
+		if (have != d->type[0] && (!d->two || have != d->type[1]))
+			return nr_error_span(r, &rb->spans[i].a,
+					     &rb->spans[i].b, "incompatible "
+					     "icmp match: rule has %u, need %u",
+					     have, need);
+	}
+	return 0;
 }
 
 /* Each such field gets its type compare, unless the rule compares the
@@ -1229,6 +1371,39 @@ static void settle_icmp_deps(struct rule_build *rb)
 			t->braces = true;
 		}
 		i++;
+	}
+}
+
+/* An inet table's meta nfproto compare that icmp's (ipv4) or icmpv6's
+ * (ipv6) compares follow in the same run of compares: nft's listing
+ * takes the family from the icmp header and leaves the compare out,
+ * unless a header of the family comes between. */
+static void settle_icmp_family(const struct nft_table *tb,
+			       struct rule_build *rb)
+{
+	struct nft_rule *ru = &rb->rule;
+	if (tb->family != NFT_F_INET)
+		return;
+	for (unsigned i = 0; i < ru->n; i++) {
+		struct nft_stmt *s = &ru->stmts[i];
+		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD ||
+		    !single_eq(s) || strcmp(s->field->proto, "meta") ||
+		    strcmp(s->field->name, "nfproto"))
+			continue;
+		uint8_t fam = s->elems[0].lo.b[0];
+		const char *icmp = fam == 2 ? "icmp" : fam == 10 ? "icmpv6"
+							       : NULL;
+		for (unsigned k = i + 1; icmp && k < ru->n; k++) {
+			const struct nft_stmt *t = &ru->stmts[k];
+			if (t->kind != NFT_S_MATCH || t->lhs != NFT_L_FIELD ||
+			    t->field->dep == NFT_DEP_IPV4 ||
+			    t->field->dep == NFT_DEP_IPV6)
+				break;
+			if (!strcmp(t->field->proto, icmp)) {
+				s->hidden = true;
+				break;
+			}
+		}
 	}
 }
 
@@ -1419,6 +1594,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		i = 0;
 	}
 	settle_icmp_deps(rb);
+	settle_icmp_family(tb, rb);
 	settle_masked_prefixes(rb);
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {

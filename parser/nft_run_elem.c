@@ -25,6 +25,14 @@ void nr_set_shape(const struct nft_set *s, struct nft_table *tb,
 		sh->nk = 1;
 		sh->kt[0] = s->type;
 	}
+	/* typeof ip ttl: the field's width, not its type's */
+	if (s->typeof_field) {
+		sh->kbits[0] = nr_field_width(s->typeof_field);
+		for (unsigned i = 0; i < s->ntypeof_cat; i++)
+			sh->kbits[i + 1] = nr_field_width(s->typeof_cat[i]);
+	}
+	if (s->typeof_data)
+		sh->dbits = nr_field_width(s->typeof_data);
 	sh->data = s->map;
 	sh->dt = s->data_type;
 	sh->dt2 = s->data_type2;
@@ -540,7 +548,8 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 					struct nft_elem d;
 					if (t->kind != NT_WORD && t->kind != NT_STRING)
 						goto bad;
-					if (nr_parse_value_word(&c, t, sh->dt, &d) < 0)
+					if (nr_check_width(r, t, sh->dbits) < 0 ||
+					    nr_parse_value_word(&c, t, sh->dt, &d) < 0)
 						goto fail;
 					e->has_data = true;
 					e->data = d.lo;
@@ -606,7 +615,8 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 				t = nr_peek(&c);
 			}
 			struct nft_elem p;
-			if (nr_parse_value_word(&c, t, sh->kt[er.part], &p) < 0)
+			if (nr_check_width(r, t, sh->kbits[er.part]) < 0 ||
+			    nr_parse_value_word(&c, t, sh->kt[er.part], &p) < 0)
 				goto fail;
 			c.i++;
 			if (!er.part)
@@ -677,5 +687,17 @@ int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
 	memset(&sh, 0, sizeof(sh));
 	sh.nk = 1;
 	sh.kt[0] = ty;
+	return nr_parse_elems(r, g, &sh, v, n);
+}
+
+int nr_parse_group_elems_w(struct run *r, const struct nft_tok *g,
+			   const struct nft_dtype *ty, unsigned bits,
+			   struct nft_elem **v, unsigned *n)
+{
+	struct elem_shape sh;
+	memset(&sh, 0, sizeof(sh));
+	sh.nk = 1;
+	sh.kt[0] = ty;
+	sh.kbits[0] = bits;
 	return nr_parse_elems(r, g, &sh, v, n);
 }

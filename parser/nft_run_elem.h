@@ -7,10 +7,13 @@
 /* What an element list is read as. */
 struct elem_shape {
 	const struct nft_dtype *kt[NFT_CONCAT_MAX];   /* the key's parts */
+	unsigned kbits[NFT_CONCAT_MAX];  /* a part's field narrower than
+					    its type: its bits (0: none) */
 	unsigned nk;
 	bool data;                   /* a map: ':' and a value follow */
 	bool data_optional;          /* deleting from a map: keys alone */
 	const struct nft_dtype *dt;  /* the value's type; NULL: a verdict */
+	unsigned dbits;              /* its field's, as kbits */
 	const struct nft_dtype *dt2; /* a second part the value may have
 					(nat maps: address . port) */
 	bool extras;                 /* timeout, expires, comment */

@@ -381,9 +381,12 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	struct elem_shape sh;
 	memset(&sh, 0, sizeof(sh));
 	sh.kt[0] = nft_dtype_get(f->type);
+	sh.kbits[0] = nr_field_width(f);
 	sh.nk = 1 + s->ncat;
-	for (unsigned i = 0; i < s->ncat; i++)
+	for (unsigned i = 0; i < s->ncat; i++) {
 		sh.kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+		sh.kbits[i + 1] = nr_field_width(s->cat[i]);
+	}
 	sh.data = true;
 	sh.dt = nft_dtype_get(v6 ? NFT_T_IPV6 : NFT_T_IPV4);
 	sh.dt2 = nft_dtype_get(NFT_T_SERVICE);
@@ -435,6 +438,11 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 	if (addr_ok && (nft_field_proto_known(t->text) ||
 			!strcmp(t->text, "numgen") || !strcmp(t->text, "jhash"))) {
 		/* values of addresses: of the family written in inet */
+		/* an evaluation's error: the compares before come
+		 * first */
+		if (!fam_given && tb->family == NFT_F_INET &&
+		    nr_check_protocols(c->r, tb, rb, rb->rule.n - 1) < 0)
+			return -1;
 		if (!fam_given && tb->family == NFT_F_INET)
 			return nr_error_tok(c->r, kw, "ip or ip6 must be "
 					    "specified with address for inet "
@@ -472,6 +480,11 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 	if (alen) {
 		if (!addr_ok)
 			return nr_unexpected(c, NULL);
+		/* an evaluation's error: the compares before come
+		 * first */
+		if (!fam_given && tb->family == NFT_F_INET &&
+		    nr_check_protocols(c->r, tb, rb, rb->rule.n - 1) < 0)
+			return -1;
 		if (!fam_given && tb->family == NFT_F_INET)
 			return nr_error_tok(c->r, kw, "ip or ip6 must be "
 					    "specified with address for inet "
@@ -944,9 +957,12 @@ static void lhs_shape(const struct nft_stmt *s, struct elem_shape *sh)
 {
 	memset(sh, 0, sizeof(*sh));
 	sh->kt[0] = nft_dtype_get(s->field->type);
+	sh->kbits[0] = nr_field_width(s->field);
 	sh->nk = 1 + s->ncat;
-	for (unsigned i = 0; i < s->ncat; i++)
+	for (unsigned i = 0; i < s->ncat; i++) {
 		sh->kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+		sh->kbits[i + 1] = nr_field_width(s->cat[i]);
+	}
 }
 
 static bool same_key(const struct elem_shape *a, const struct nft_set *s)
@@ -1128,7 +1144,8 @@ int nr_parse_rhs(struct cur *c, const struct nft_table *tb,
 		struct nft_elem p;
 		if (!v)
 			return nr_unexpected(c, NULL);
-		if (nr_parse_value_word(c, v, sh.kt[k], &p) < 0)
+		if (nr_check_width(c->r, v, sh.kbits[k]) < 0 ||
+		    nr_parse_value_word(c, v, sh.kt[k], &p) < 0)
 			return -1;
 		memcpy(e.lo.b + off, p.lo.b, p.lo.len);
 		off += nft_concat_part_len(sh.kt[k]);

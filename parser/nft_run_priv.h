@@ -128,6 +128,20 @@ void nr_push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e);
 int nr_parse_group_elems(struct run *r, const struct nft_tok *g,
 			 const struct nft_dtype *ty, struct nft_elem **v,
 			 unsigned *n);
+/* The same, for a field narrower than its type (bits; 0: the type's):
+ * a value wider is nft's "exceeds valid range" */
+int nr_parse_group_elems_w(struct run *r, const struct nft_tok *g,
+			   const struct nft_dtype *ty, unsigned bits,
+			   struct nft_elem **v, unsigned *n);
+/* nft's evaluation of the compares before statement upto (its
+ * conflicting protocols): 0, or -1 after the error */
+int nr_check_protocols(struct run *r, const struct nft_table *tb,
+		       const struct rule_build *rb, unsigned upto);
+/* Bits of an integer field narrower than its type (ip ttl: 8), else 0 */
+unsigned nr_field_width(const struct nft_field *f);
+/* nft's "Value N exceeds valid range 0-M" (-1) when the number t
+ * writes (or an end of its A-B) is wider than bits (0: no limit) */
+int nr_check_width(struct run *r, const struct nft_tok *t, unsigned bits);
 const struct nft_field *nr_parse_selector(struct cur *c);
 /* nft_run_sctp.c: sctp chunk CHUNK [FIELD], at "sctp" */
 const struct nft_field *nr_sctp_selector(struct cur *c);
