@@ -1374,39 +1374,6 @@ static void settle_icmp_deps(struct rule_build *rb)
 	}
 }
 
-/* An inet table's meta nfproto compare that icmp's (ipv4) or icmpv6's
- * (ipv6) compares follow in the same run of compares: nft's listing
- * takes the family from the icmp header and leaves the compare out,
- * unless a header of the family comes between. */
-static void settle_icmp_family(const struct nft_table *tb,
-			       struct rule_build *rb)
-{
-	struct nft_rule *ru = &rb->rule;
-	if (tb->family != NFT_F_INET)
-		return;
-	for (unsigned i = 0; i < ru->n; i++) {
-		struct nft_stmt *s = &ru->stmts[i];
-		if (s->kind != NFT_S_MATCH || s->lhs != NFT_L_FIELD ||
-		    !single_eq(s) || strcmp(s->field->proto, "meta") ||
-		    strcmp(s->field->name, "nfproto"))
-			continue;
-		uint8_t fam = s->elems[0].lo.b[0];
-		const char *icmp = fam == 2 ? "icmp" : fam == 10 ? "icmpv6"
-							       : NULL;
-		for (unsigned k = i + 1; icmp && k < ru->n; k++) {
-			const struct nft_stmt *t = &ru->stmts[k];
-			if (t->kind != NFT_S_MATCH || t->lhs != NFT_L_FIELD ||
-			    t->field->dep == NFT_DEP_IPV4 ||
-			    t->field->dep == NFT_DEP_IPV6)
-				break;
-			if (!strcmp(t->field->proto, icmp)) {
-				s->hidden = true;
-				break;
-			}
-		}
-	}
-}
-
 /* An address and'ed with a mask of leading ones and compared with a
  * value inside it is a prefix, as nft lists it: ip saddr & 255.255.0.0
  * == 10.1.0.0 is ip saddr 10.1.0.0/16. */
@@ -1594,7 +1561,6 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		i = 0;
 	}
 	settle_icmp_deps(rb);
-	settle_icmp_family(tb, rb);
 	settle_masked_prefixes(rb);
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {
