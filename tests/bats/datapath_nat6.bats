@@ -16,30 +16,16 @@ bats_require_minimum_version 1.5.0
 # addresses, asked of it with QT_ORACLE=1).
 SNAT6_RANGE_WANT="fd00:2::13 fd00:2::10 fd00:2::11 fd00:2::11 fd00:2::12 fd00:2::17 fd00:2::11 fd00:2::11 fd00:2::17 fd00:2::10 fd00:2::16"
 
-PY=${QT_PY:-/usr/bin/python3}
-[ -x "$PY" ] || PY=python3
+load nft_twin_lib
+
+# the daemon killed, not stopped, at a test's end
+TWIN_STOP_SIGNAL=KILL
 
 setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtn6dp}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	BGPIDS=()
-	DPID=
-	topo6 || return 1
+	oracle_setup qtn6dp topo6 || return 1
 	if [ -n "${QT_ORACLE:-}" ]; then
 		qt6() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/ip6tables-nft "$@"; }
-	else
-		start_daemon || return 1
 	fi
-}
-
-teardown() {
-	local p
-	# a forking listener's children (one per connection) go too
-	for p in "${BGPIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
-	stop_daemon KILL
-	qt_cleanup
 }
 
 qt6() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/ip6tables" "$@"; }
@@ -48,55 +34,17 @@ qt6() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/ip6tables" "$@"; }
 # detection, no router solicitations: no packet the test did not send
 # beyond neighbour discovery); sets C FW S.
 topo6() {
-	local ns
 	qt_ns c || return 1; C=$QT_NS
 	qt_ns fw || return 1; FW=$QT_NS
 	qt_ns s || return 1; S=$QT_NS
-	for ns in "$C" "$FW" "$S"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
+	ip6_quiet "$C" "$FW" "$S"
 	ip link add qtc0 netns "$C" type veth peer name qtf0 netns "$FW" || return 1
 	ip link add qts0 netns "$S" type veth peer name qtf1 netns "$FW" || return 1
-	ip -n "$C" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$FW" addr add fd00:2::1/64 dev qtf1 nodad
-	ip -n "$S" addr add fd00:2::2/64 dev qts0 nodad
 	ip -n "$C" link set qtc0 up
 	ip -n "$FW" link set qtf0 up
 	ip -n "$FW" link set qtf1 up
 	ip -n "$S" link set qts0 up
-	ip -n "$C" -6 route add default via fd00:1::1
-	ip -n "$S" -6 route add default via fd00:2::1
-	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
-	# the links ready before the test (the first neighbour
-	# solicitation on a new link may go unanswered for a second)
-	ip netns exec "$C" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
-	ip netns exec "$S" ping -6 -n -q -c 1 -w 5 fd00:2::1 >/dev/null 2>&1
-	return 0
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>"$LOG" 3>&- &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill "-${1:-TERM}" "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null || true
-	DPID=
+	topo_add6
 }
 
 # A TCP server in NS on PORT answering each connection with its peer
@@ -113,12 +61,7 @@ while True:
     c.send(("[%s]:%d %s\n" % (a[0], a[1], c.getsockname()[0])).encode())
     c.close()
 ' "$2" >/dev/null 2>&1 3>&- &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$1" "$2"
 }
 
 # ask NS tcp|udp DST PORT [SRC SPORT]: one connection (datagram) from NS;
