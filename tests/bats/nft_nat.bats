@@ -71,42 +71,9 @@ while True:
 	serving "$1" "$2" udp
 }
 
-# ask tcp|udp DST PORT [SRC SPORT]: one connection (datagram) from the
-# client (from $ASK_NS when set); prints the answer, "refused" or
-# "timeout"
-ask() {
-	ip netns exec "${ASK_NS:-$C}" "$PY" - "$@" <<'PY'
-import socket, sys
-proto, dst, port = sys.argv[1:4]
-src = sys.argv[4] if len(sys.argv) > 4 else ""
-sport = int(sys.argv[5]) if len(sys.argv) > 5 else 0
-fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-if src or sport:
-    s.bind((src, sport))
-s.settimeout(2)
-try:
-    s.connect((dst, int(port)))
-    if proto == "udp":
-        s.send(b"hello")
-    print(s.recv(100).decode().strip())
-except ConnectionRefusedError:
-    print("refused")
-except socket.timeout:
-    print("timeout")
-PY
-}
-
-# fw's connection table (conntrack(8)'s lines), the timeout column left
-# out.
-ct_list() {
-	if [ -n "${QT_ORACLE:-}" ]; then
-		ip netns exec "$FW" conntrack -L "$@" 2>/dev/null
-	else
-		ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -L "$@" 2>/dev/null
-	fi | awk '{ $3 = ""; print }' | sort
-}
+# ask tcp|udp DST PORT [SRC SPORT]: ask_from the client (from $ASK_NS
+# when set)
+ask() { ask_from "${ASK_NS:-$C}" "$@"; }
 
 @test "nft dnat: a TCP port forward, the server sees the client, the nat chain only first packets" {
 	peer_server "$S" 8080

@@ -187,3 +187,42 @@ serving() {
 	done
 	return 1
 }
+
+# ask_from NS tcp|udp DST PORT [SRC SPORT]: one connection (datagram)
+# from NS, IPv4 or IPv6 as DST is; prints the answer, "refused" or
+# "timeout"
+ask_from() {
+	local ns=$1; shift
+	ip netns exec "$ns" "$PY" - "$@" <<'PY'
+import socket, sys
+proto, dst, port = sys.argv[1:4]
+src = sys.argv[4] if len(sys.argv) > 4 else ""
+sport = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+if src or sport:
+    s.bind((src, sport))
+s.settimeout(2)
+try:
+    s.connect((dst, int(port)))
+    if proto == "udp":
+        s.send(b"hello")
+    print(s.recv(100).decode().strip())
+except ConnectionRefusedError:
+    print("refused")
+except socket.timeout:
+    print("timeout")
+PY
+}
+
+# fw's connection table in conntrack(8)'s lines: conntrack(8) on the
+# kernel, qtables-conntrack on qtablesd; the timeout column (which
+# runs) left out: ct_list [conntrack -L options]
+ct_list() {
+	if [ -n "${QT_ORACLE:-}" ]; then
+		ip netns exec "$FW" conntrack -L "$@" 2>/dev/null
+	else
+		ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -L "$@" 2>/dev/null
+	fi | awk '{ $3 = ""; print }' | sort
+}
