@@ -3,12 +3,13 @@
 # - one topology, run twice (nft_fib6, nft_nat, nft_natmap,
 #   datapath_nat6): client $C -- fw $FW -- server $S, fw judged by
 #   qtablesd, or by the kernel's nft with QT_ORACLE=1 (oracle_setup,
-#   nftfw);
+#   nftfw, ct_list);
 # - twins side by side (nft_meta, nft_datapath, nft_stmt): client $C --
 #   fw $FW judged by qtablesd beside $C2 -- $FW2 judged by the kernel,
 #   the same addresses on both (twin_setup, nft_of, same_twins).
 # A file loads it (`load nft_twin_lib`) and defines setup() with one of
-# the two.
+# the two; both may use serving (a server's wait) and ask_from (a
+# client).
 # shellcheck shell=bash
 
 # scapy is only in the system python on some machines
@@ -18,6 +19,7 @@ PY=${QT_PY:-/usr/bin/python3}
 # twin_init PREFIX: qt.sh, its namespaces named PREFIX (or
 # $QT_BATS_PREFIX), this run's PID and the test's number; no daemon yet.
 twin_init() {
+	# shellcheck disable=SC2034 # qt.sh reads it
 	QT_PREFIX=${QT_BATS_PREFIX:-$1}$$-$BATS_TEST_NUMBER
 	# shellcheck source=../lib/qt.sh
 	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
