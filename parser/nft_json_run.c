@@ -524,20 +524,13 @@ static int stmt_match(struct tr *t, const struct qt_json *v)
 	return 0;
 }
 
-/* {"counter": "NAME"}: a named object's, after its kind's word */
-static int stmt_obj_ref(struct tr *t, const struct qt_json *v)
-{
-	qt_buf_puts(t->cmds, " name");
-	return put_name(t, v->s);
-}
-
+/* counter, quota and limit: their statements' words after the kind's
+ * word (put_stmt writes it, and a named object's reference:
+ * {"counter": "NAME"}) */
 static int stmt_counter(struct tr *t, const struct qt_json *v)
 {
-	qt_buf_puts(t->cmds, "counter");
 	if (v->type == QT_JSON_NULL)
 		return 0;
-	if (v->type == QT_JSON_STRING)
-		return stmt_obj_ref(t, v);
 	const struct qt_json *p = qt_json_get(v, "packets"),
 			    *b = qt_json_get(v, "bytes");
 	if (p && b && p->type == QT_JSON_INTEGER && b->type == QT_JSON_INTEGER)
@@ -624,12 +617,9 @@ static int stmt_log(struct tr *t, const struct qt_json *v)
 	return stmt_log_more(t, v);
 }
 
+/* also a named limit's block: limit l { rate ... } */
 static int stmt_limit(struct tr *t, const struct qt_json *v)
 {
-	if (v->type == QT_JSON_STRING) {
-		qt_buf_puts(t->cmds, "limit");
-		return stmt_obj_ref(t, v);
-	}
 	bool failed = false;
 	const struct qt_json *rate = unpack(t, v, "rate", 'I', 4, false,
 					    &failed);
@@ -642,7 +632,7 @@ static int stmt_limit(struct tr *t, const struct qt_json *v)
 			    *inv = qt_json_get(v, "inv");
 	const char *u = unit && unit->type == QT_JSON_STRING &&
 			strcmp(unit->s, "packets") ? unit->s : NULL;
-	qt_buf_printf(t->cmds, "limit rate %s%lld",
+	qt_buf_printf(t->cmds, " rate %s%lld",
 		      inv && inv->type == QT_JSON_TRUE ? "over " : "", rate->i);
 	if (u)
 		qt_buf_printf(t->cmds, " %s", u);
@@ -658,10 +648,6 @@ static int stmt_limit(struct tr *t, const struct qt_json *v)
 /* quota: {"val": N, "val_unit": U, "inv": B, "used": N, "used_unit": U} */
 static int stmt_quota(struct tr *t, const struct qt_json *v)
 {
-	if (v->type == QT_JSON_STRING) {
-		qt_buf_puts(t->cmds, "quota");
-		return stmt_obj_ref(t, v);
-	}
 	bool failed = false;
 	const struct qt_json *val = unpack(t, v, "val", 'I', 4, false,
 					   &failed);
@@ -671,7 +657,7 @@ static int stmt_quota(struct tr *t, const struct qt_json *v)
 			    *inv = qt_json_get(v, "inv"),
 			    *used = qt_json_get(v, "used"),
 			    *uu = qt_json_get(v, "used_unit");
-	qt_buf_printf(t->cmds, "quota %s%lld %s",
+	qt_buf_printf(t->cmds, " %s%lld %s",
 		      inv && inv->type == QT_JSON_TRUE ? "over " : "", val->i,
 		      vu && vu->type == QT_JSON_STRING ? vu->s : "bytes");
 	if (used && used->type == QT_JSON_INTEGER)
@@ -949,6 +935,51 @@ static int stmt_ct_count(struct tr *t, const struct qt_json *v)
 	return 0;
 }
 
+/* a named counter's block: counter c { packets N bytes M } */
+static int block_counter(struct tr *t, const struct qt_json *v)
+{
+	const struct qt_json *p = int_key(v, "packets"),
+			    *b = int_key(v, "bytes");
+	qt_buf_printf(t->cmds, " packets %lld bytes %lld", p ? p->i : 0,
+		      b ? b->i : 0);
+	return 0;
+}
+
+/* a named quota's block: quota q { [over] N bytes [used M bytes] } */
+static int block_quota(struct tr *t, const struct qt_json *v)
+{
+	const struct qt_json *inv = qt_json_get(v, "inv"),
+			    *b = int_key(v, "bytes"), *u = int_key(v, "used");
+	qt_buf_printf(t->cmds, " %s%lld bytes",
+		      inv && inv->type == QT_JSON_TRUE ? "over " : "",
+		      b ? b->i : 0);
+	if (u && u->i)
+		qt_buf_printf(t->cmds, " used %lld bytes", u->i);
+	return 0;
+}
+
+/* The kinds of named objects: a statement of the kind either names
+ * one ({"quota": "NAME"}) or holds its own; {"add": {"quota": {...}}}
+ * makes one, its values in its block's words. */
+static const struct named_kind {
+	const char *kind;
+	int (*stmt)(struct tr *, const struct qt_json *);
+	int (*block)(struct tr *, const struct qt_json *);
+} named_kinds[] = {
+	{ "counter", stmt_counter, block_counter },
+	{ "quota", stmt_quota, block_quota },
+	{ "limit", stmt_limit, stmt_limit },
+};
+
+static const struct named_kind *named_kind(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(named_kinds) / sizeof(*named_kinds);
+	     i++)
+		if (!strcmp(kind, named_kinds[i].kind))
+			return &named_kinds[i];
+	return NULL;
+}
+
 static int put_stmt(struct tr *t, const struct qt_json *s)
 {
 	if (s->n != 1) {
@@ -968,16 +999,18 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 	for (size_t i = 0; i < sizeof(verdicts) / sizeof(*verdicts); i++)
 		if (!strcmp(kind, verdicts[i]))
 			return stmt_verdict(t, kind, v);
+	const struct named_kind *nk = named_kind(kind);
+	if (nk) {
+		qt_buf_puts(t->cmds, kind);
+		if (v->type != QT_JSON_STRING)
+			return nk->stmt(t, v);
+		qt_buf_puts(t->cmds, " name");
+		return put_name(t, v->s);
+	}
 	if (!strcmp(kind, "match"))
 		return stmt_match(t, v);
-	if (!strcmp(kind, "counter"))
-		return stmt_counter(t, v);
 	if (!strcmp(kind, "log"))
 		return stmt_log(t, v);
-	if (!strcmp(kind, "limit"))
-		return stmt_limit(t, v);
-	if (!strcmp(kind, "quota"))
-		return stmt_quota(t, v);
 	if (!strcmp(kind, "reject"))
 		return stmt_reject(t, v);
 	if (!strcmp(kind, "mangle"))
@@ -1285,7 +1318,7 @@ static int obj_element(struct tr *t, const struct qt_json *v, enum op op)
 /* {"counter"|"quota"|"limit": {"family", "table", "name", values}}:
  * a named object, its values in the words of its own block */
 static int obj_named(struct tr *t, const struct qt_json *v, enum op op,
-		     const char *kind)
+		     const struct named_kind *nk)
 {
 	bool failed = false;
 	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
@@ -1298,55 +1331,17 @@ static int obj_named(struct tr *t, const struct qt_json *v, enum op op,
 					      &failed);
 	if (failed)
 		return -1;
-	qt_buf_printf(t->cmds, "%s %s", op_words[op], kind);
+	qt_buf_printf(t->cmds, "%s %s", op_words[op], nk->kind);
 	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
 	    put_name(t, name->s) < 0)
 		return -1;
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;
-	const struct qt_json *x;
-	qt_buf_puts(t->cmds, " { ");
-	if (kind[0] == 'c') {
-		const struct qt_json *p = qt_json_get(v, "packets"),
-				    *b = qt_json_get(v, "bytes");
-		qt_buf_printf(t->cmds, "packets %lld bytes %lld",
-			      p && p->type == QT_JSON_INTEGER ? p->i : 0,
-			      b && b->type == QT_JSON_INTEGER ? b->i : 0);
-	} else if (kind[0] == 'q') {
-		x = qt_json_get(v, "inv");
-		const struct qt_json *b = qt_json_get(v, "bytes"),
-				    *u = qt_json_get(v, "used");
-		qt_buf_printf(t->cmds, "%s%lld bytes",
-			      x && x->type == QT_JSON_TRUE ? "over " : "",
-			      b && b->type == QT_JSON_INTEGER ? b->i : 0);
-		if (u && u->type == QT_JSON_INTEGER && u->i)
-			qt_buf_printf(t->cmds, " used %lld bytes", u->i);
-	} else {
-		/* the statement's words without its "limit " */
-		size_t at = t->cmds->len;
-		if (stmt_limit(t, v) < 0)
-			return -1;
-		memmove(t->cmds->data + at, t->cmds->data + at + 6,
-			t->cmds->len - at - 6 + 1);
-		t->cmds->len -= 6;
-	}
+	qt_buf_puts(t->cmds, " {");
+	if (nk->block(t, v) < 0)
+		return -1;
 	qt_buf_puts(t->cmds, " }");
 	return 0;
-}
-
-static int obj_counter(struct tr *t, const struct qt_json *v, enum op op)
-{
-	return obj_named(t, v, op, "counter");
-}
-
-static int obj_quota(struct tr *t, const struct qt_json *v, enum op op)
-{
-	return obj_named(t, v, op, "quota");
-}
-
-static int obj_limit(struct tr *t, const struct qt_json *v, enum op op)
-{
-	return obj_named(t, v, op, "limit");
 }
 
 typedef int (*obj_fn)(struct tr *, const struct qt_json *, enum op);
@@ -1357,8 +1352,6 @@ static const struct {
 } objects[] = {
 	{ "table", obj_table }, { "chain", obj_chain }, { "rule", obj_rule },
 	{ "set", obj_set }, { "map", obj_map }, { "element", obj_element },
-	{ "counter", obj_counter }, { "quota", obj_quota },
-	{ "limit", obj_limit },
 };
 
 /* add, create, delete (and a bare object, as nft takes its own
@@ -1369,14 +1362,20 @@ static int cmd_objects(struct tr *t, const struct qt_json *v, enum op op)
 		return internal(t, "Value of %s command must be object (got %s "
 				"instead).", op_words[op],
 				qt_json_type_name(v->type));
-	for (size_t i = 0; i < sizeof(objects) / sizeof(*objects); i++) {
-		const struct qt_json *o = qt_json_get(v, objects[i].key);
+	/* the objects, then the named ones */
+	size_t n = sizeof(objects) / sizeof(*objects),
+	       named = sizeof(named_kinds) / sizeof(*named_kinds);
+	for (size_t i = 0; i < n + named; i++) {
+		const struct named_kind *nk = i < n ? NULL
+					      : &named_kinds[i - n];
+		const struct qt_json *o = qt_json_get(v, nk ? nk->kind
+							  : objects[i].key);
 		if (!o)
 			continue;
 		if (o->type != QT_JSON_OBJECT)
 			return located(t, 1, "Expected object, got %s",
 				       qt_json_type_name(o->type));
-		return objects[i].fn(t, o, op);
+		return nk ? obj_named(t, o, op, nk) : objects[i].fn(t, o, op);
 	}
 	static const char *const elsewhere[] = {
 		"flowtable", "ct helper", "ct timeout", "ct expectation",

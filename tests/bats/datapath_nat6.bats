@@ -16,30 +16,16 @@ bats_require_minimum_version 1.5.0
 # addresses, asked of it with QT_ORACLE=1).
 SNAT6_RANGE_WANT="fd00:2::13 fd00:2::10 fd00:2::11 fd00:2::11 fd00:2::12 fd00:2::17 fd00:2::11 fd00:2::11 fd00:2::17 fd00:2::10 fd00:2::16"
 
-PY=${QT_PY:-/usr/bin/python3}
-[ -x "$PY" ] || PY=python3
+load nft_twin_lib
+
+# the daemon killed, not stopped, at a test's end
+TWIN_STOP_SIGNAL=KILL
 
 setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtn6dp}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	BGPIDS=()
-	DPID=
-	topo6 || return 1
+	oracle_setup qtn6dp topo6 || return 1
 	if [ -n "${QT_ORACLE:-}" ]; then
 		qt6() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/ip6tables-nft "$@"; }
-	else
-		start_daemon || return 1
 	fi
-}
-
-teardown() {
-	local p
-	# a forking listener's children (one per connection) go too
-	for p in "${BGPIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
-	stop_daemon KILL
-	qt_cleanup
 }
 
 qt6() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/ip6tables" "$@"; }
@@ -48,55 +34,17 @@ qt6() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/ip6tables" "$@"; }
 # detection, no router solicitations: no packet the test did not send
 # beyond neighbour discovery); sets C FW S.
 topo6() {
-	local ns
 	qt_ns c || return 1; C=$QT_NS
 	qt_ns fw || return 1; FW=$QT_NS
 	qt_ns s || return 1; S=$QT_NS
-	for ns in "$C" "$FW" "$S"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
+	ip6_quiet "$C" "$FW" "$S"
 	ip link add qtc0 netns "$C" type veth peer name qtf0 netns "$FW" || return 1
 	ip link add qts0 netns "$S" type veth peer name qtf1 netns "$FW" || return 1
-	ip -n "$C" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$FW" addr add fd00:2::1/64 dev qtf1 nodad
-	ip -n "$S" addr add fd00:2::2/64 dev qts0 nodad
 	ip -n "$C" link set qtc0 up
 	ip -n "$FW" link set qtf0 up
 	ip -n "$FW" link set qtf1 up
 	ip -n "$S" link set qts0 up
-	ip -n "$C" -6 route add default via fd00:1::1
-	ip -n "$S" -6 route add default via fd00:2::1
-	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
-	# the links ready before the test (the first neighbour
-	# solicitation on a new link may go unanswered for a second)
-	ip netns exec "$C" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
-	ip netns exec "$S" ping -6 -n -q -c 1 -w 5 fd00:2::1 >/dev/null 2>&1
-	return 0
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>"$LOG" 3>&- &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill "-${1:-TERM}" "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null || true
-	DPID=
+	topo_add6
 }
 
 # A TCP server in NS on PORT answering each connection with its peer
@@ -113,48 +61,7 @@ while True:
     c.send(("[%s]:%d %s\n" % (a[0], a[1], c.getsockname()[0])).encode())
     c.close()
 ' "$2" >/dev/null 2>&1 3>&- &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
-}
-
-# ask NS tcp|udp DST PORT [SRC SPORT]: one connection (datagram) from NS;
-# prints the answer, "refused" or "timeout"
-ask() {
-	ip netns exec "$1" "$PY" - "$@" <<'PY'
-import socket, sys
-ns, proto, dst, port = sys.argv[1:5]
-src = sys.argv[5] if len(sys.argv) > 5 else ""
-sport = int(sys.argv[6]) if len(sys.argv) > 6 else 0
-s = socket.socket(socket.AF_INET6,
-                  socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-if src or sport:
-    s.bind((src, sport))
-s.settimeout(2)
-try:
-    s.connect((dst, int(port)))
-    if proto == "udp":
-        s.send(b"hello")
-    print(s.recv(100).decode().strip())
-except ConnectionRefusedError:
-    print("refused")
-except socket.timeout:
-    print("timeout")
-PY
-}
-
-# The connection table of fw, IPv6: conntrack(8) on the kernel,
-# qtables-conntrack on qtablesd; the timeout column (which runs) left out.
-ct_list() {
-	if [ -n "${QT_ORACLE:-}" ]; then
-		ip netns exec "$FW" conntrack -L -f ipv6 "$@" 2>/dev/null
-	else
-		ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -L -f ipv6 "$@" 2>/dev/null
-	fi | awk '{ $3 = ""; print }' | sort
+	serving "$1" "$2"
 }
 
 @test "NAT66 DNAT of a TCP port: a 10 MB transfer arrives intact, the server sees the client, conntrack -L -f ipv6 as the kernel's" {
@@ -163,9 +70,9 @@ ct_list() {
 		-j DNAT --to-destination '[fd00:2::2]:8080'
 	qt6 "$FW" -t nat -A PREROUTING -p tcp -d fd00:1::1 --dport 5001 \
 		-j DNAT --to-destination '[fd00:2::2]:5002'
-	run ask "$C" tcp fd00:1::1 80 fd00:1::2 40001
+	run ask_from "$C" tcp fd00:1::1 80 fd00:1::2 40001
 	[ "$output" = "[fd00:1::2]:40001 fd00:2::2" ]
-	run ct_list -p tcp --orig-port-src 40001
+	run ct_list -f ipv6 -p tcp --orig-port-src 40001
 	echo "$output"
 	[ "$output" = "tcp 6  TIME_WAIT src=fd00:1::2 dst=fd00:1::1 sport=40001 dport=80 src=fd00:2::2 dst=fd00:1::2 sport=8080 dport=40001 [ASSURED] mark=0 use=1" ]
 
@@ -194,9 +101,9 @@ ct_list() {
 	# destination (ipv6_dev_get_saddr's longest prefix)
 	ip -n "$FW" addr add 2001:db8:2::1/64 dev qtf1 nodad
 	ip -n "$S" addr add 2001:db8:2::2/64 dev qts0 nodad
-	run ask "$C" tcp fd00:2::2 8080
+	run ask_from "$C" tcp fd00:2::2 8080
 	[ "${output%%]*}" = "[fd00:2::1" ]
-	run ask "$C" tcp 2001:db8:2::2 8080
+	run ask_from "$C" tcp 2001:db8:2::2 8080
 	[ "${output%%]*}" = "[2001:db8:2::1" ]
 	# five clients from one source port: the first keeps it, the
 	# others get ports of their own
@@ -205,7 +112,7 @@ ct_list() {
 		[ "$i" = 2 ] || ip -n "$C" addr add "fd00:1::$i/64" dev qtc0 nodad
 	done
 	for i in 2 3 4 5 6; do
-		run ask "$C" tcp fd00:2::2 8080 "fd00:1::$i" 41000
+		run ask_from "$C" tcp fd00:2::2 8080 "fd00:1::$i" 41000
 		echo "$output"
 		[ "${output%%]*}" = "[fd00:2::1" ]
 		ports+=("${output#*]:}")
@@ -227,12 +134,12 @@ ct_list() {
 	{ ip netns exec "$C" sleep 30 | ip netns exec "$C" socat -u - 'TCP6:[fd00:2::2]:8090,sourceport=42003' >/dev/null 2>&1; } 3>&- &
 	BGPIDS+=("$!")
 	sleep 0.5
-	run ct_list -p tcp --state ESTABLISHED
+	run ct_list -f ipv6 -p tcp --state ESTABLISHED
 	echo "$output"
 	[ "$(grep -c 'dport=8090' <<<"$output")" -eq 2 ]
 	ip -n "$FW" addr del 2001:db8:2::1/64 dev qtf1
 	sleep 1
-	run ct_list -p tcp --state ESTABLISHED
+	run ct_list -f ipv6 -p tcp --state ESTABLISHED
 	echo "$output"
 	[ "$(grep -c 'dport=8090' <<<"$output")" -eq 1 ]
 	grep -q 'sport=42003 dport=8090 src=fd00:2::2 dst=fd00:2::1' <<<"$output"
@@ -242,12 +149,12 @@ ct_list() {
 	peer_server "$FW" 9090
 	qt6 "$FW" -t nat -A PREROUTING -i qtf0 -p tcp --dport 80 -j REDIRECT --to-ports 9090
 	qt6 "$FW" -t nat -A OUTPUT -p tcp --dport 81 -j REDIRECT --to-ports 9090
-	run ask "$C" tcp fd00:2::2 80 fd00:1::2 43000
+	run ask_from "$C" tcp fd00:2::2 80 fd00:1::2 43000
 	[ "$output" = "[fd00:1::2]:43000 fd00:1::1" ]
-	run ask "$FW" tcp fd00:2::2 81
+	run ask_from "$FW" tcp fd00:2::2 81
 	echo "$output"
 	[ "${output##* }" = "::1" ]
-	run ct_list -p tcp --orig-port-src 43000
+	run ct_list -f ipv6 -p tcp --orig-port-src 43000
 	echo "$output"
 	[ "$output" = "tcp 6  TIME_WAIT src=fd00:1::2 dst=fd00:2::2 sport=43000 dport=80 src=fd00:1::1 dst=fd00:1::2 sport=9090 dport=43000 [ASSURED] mark=0 use=1" ]
 }
@@ -259,9 +166,9 @@ ct_list() {
 	qt6 "$FW" -t nat -A PREROUTING -d 2001:db8:100::/64 -j NETMAP --to fd00:2::/64
 	qt6 "$FW" -t nat -A POSTROUTING -s fd00:1::/64 -o qtf1 -j NETMAP --to 2001:db8:77::/64
 	ip -n "$C" -6 route add 2001:db8:100::/64 via fd00:1::1
-	run ask "$C" tcp 2001:db8:100::2 8080 fd00:1::2 44000
+	run ask_from "$C" tcp 2001:db8:100::2 8080 fd00:1::2 44000
 	[ "$output" = "[2001:db8:77::2]:44000 fd00:2::2" ]
-	run ct_list -p tcp --orig-port-src 44000
+	run ct_list -f ipv6 -p tcp --orig-port-src 44000
 	echo "$output"
 	[ "$output" = "tcp 6  TIME_WAIT src=fd00:1::2 dst=2001:db8:100::2 sport=44000 dport=8080 src=fd00:2::2 dst=2001:db8:77::2 sport=8080 dport=44000 [ASSURED] mark=0 use=1" ]
 }
@@ -310,7 +217,7 @@ PY
 	echo "$output"
 	[ "${lines[0]}" = refused ]
 	[ "${lines[1]}" = "type 1 code 4 from fd00:1::1 quoting fd00:1::2:45000 > fd00:1::1:53" ]
-	run ct_list -p udp
+	run ct_list -f ipv6 -p udp
 	echo "$output"
 	[ "$output" = "udp 17  src=fd00:1::2 dst=fd00:1::1 sport=45000 dport=53 [UNREPLIED] src=fd00:2::2 dst=fd00:2::1 sport=5353 dport=45000 mark=0 use=1" ]
 }
@@ -340,7 +247,7 @@ PY
 	echo "$output"
 	[ "${lines[0]}" = "reply 129 from fd00:2::2" ]
 	[ "${lines[1]}" = "reply 129 from fd00:2::2" ]
-	run ct_list -p icmpv6
+	run ct_list -f ipv6 -p icmpv6
 	echo "$output"
 	[ "$(wc -l <<<"$output")" -eq 2 ]
 	# the first keeps its id at the server, the second another
@@ -384,7 +291,7 @@ PY
 	qt6 "$FW" -t nat -A POSTROUTING -o qtf1 -j SNAT --to-source fd00:2::10-fd00:2::17
 	: >"$QT_RUN/seen"
 	for i in $(seq 2 12); do
-		ask "$C" tcp fd00:2::2 8080 "fd00:1::$i" 49000 >>"$QT_RUN/seen"
+		ask_from "$C" tcp fd00:2::2 8080 "fd00:1::$i" 49000 >>"$QT_RUN/seen"
 	done
 	cat "$QT_RUN/seen"
 	[ "$(sed 's/\]:.*//; s/^\[//' "$QT_RUN/seen" | tr '\n' ' ')" = "$SNAT6_RANGE_WANT " ]
@@ -406,14 +313,14 @@ PY
 		-j SNAT --to-source '[fd00:2::1]:6000'
 	# 46000: DNAT with a port; 46001: source NAT, the port changed;
 	# 46002: untranslated
-	run ask "$C" tcp fd00:1::1 80 fd00:1::2 46000
+	run ask_from "$C" tcp fd00:1::1 80 fd00:1::2 46000
 	[ "$output" = "[fd00:1::2]:46000 fd00:2::2" ]
-	run ask "$C" tcp fd00:2::2 8080 fd00:1::3 46001
+	run ask_from "$C" tcp fd00:2::2 8080 fd00:1::3 46001
 	[ "$output" = "[fd00:2::1]:6000 fd00:2::2" ]
-	run ask "$C" tcp fd00:2::2 8080 fd00:1::2 46002
+	run ask_from "$C" tcp fd00:2::2 8080 fd00:1::2 46002
 	[ "$output" = "[fd00:1::2]:46002 fd00:2::2" ]
 	sports() {
-		ct_list "$@" | sed -n 's/^[^=]* src=[^ ]* dst=[^ ]* sport=\([0-9]*\).*/\1/p' |
+		ct_list -f ipv6 "$@" | sed -n 's/^[^=]* src=[^ ]* dst=[^ ]* sport=\([0-9]*\).*/\1/p' |
 			sort -n | tr '\n' ' '
 	}
 	sports_any() {

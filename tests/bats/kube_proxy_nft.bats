@@ -26,7 +26,7 @@ bats_require_minimum_version 1.5.0
 PY=${QT_PY:-/usr/bin/python3}
 
 setup() {
-	QT_PREFIX=qtkn$$-$BATS_TEST_NUMBER
+	QT_PREFIX=${QT_BATS_PREFIX:-qtkn}$$-$BATS_TEST_NUMBER
 	# shellcheck source=../lib/qt.sh
 	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
 	TX=$BATS_TEST_DIRNAME/../compat/k8s/kube-proxy.nft

@@ -19,95 +19,25 @@ RULES='table inet filter {
 	}
 }'
 
-setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnftdp}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	BGPIDS=()
-	DPID=
-	pair 1 || return 1
-	C=$C_ FW=$FW_
-	pair 2 || return 1
-	C2=$C_ FW2=$FW_
-}
+load nft_twin_lib
 
-teardown() {
-	local p
-	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	stop_daemon
-	qt_cleanup
-}
+setup() { twin_setup qtnftdp datapath_ready; }
 
-# Client NAME-c$1 and firewall NAME-fw$1 joined by a veth, IPv4 and IPv6
-# (no duplicate address detection nor router solicitations); sets C_
-# and FW_.
-pair() {
-	local x=$1 ns
-	qt_ns "c$x" || return 1; C_=$QT_NS
-	qt_ns "fw$x" || return 1; FW_=$QT_NS
-	for ns in "$C_" "$FW_"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
-	ip link add qtc0 netns "$C_" type veth peer name qtf0 netns "$FW_" || return 1
-	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$C_" link set qtc0 up
-	ip -n "$FW_" link set qtf0 up
-	# the link ready for IPv6 before the test (a new link may leave
-	# the first solicitation unanswered), then the neighbours forgotten
-	ip netns exec "$C_" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
-	ip -n "$C_" -6 neigh flush all
-	ip -n "$FW_" -6 neigh flush all
+# The link ready for IPv6 before the test (a new link may leave the
+# first solicitation unanswered), then the neighbours forgotten:
+# datapath_ready CLIENT FIREWALL
+datapath_ready() {
+	ip netns exec "$1" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
+	ip -n "$1" -6 neigh flush all
+	ip -n "$2" -6 neigh flush all
 	return 0
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>>"$LOG" &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null || true
-	DPID=
-}
-
-# nft of the qtables side (qt) or of the kernel twin (k).
-nft_of() {
-	local side=$1; shift
-	if [ "$side" = qt ]; then
-		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
-	else
-		ip netns exec "$FW2" /usr/sbin/nft "$@"
-	fi
 }
 
 # A TCP server in NS on PORT answering "ok", both families.
 listen() {
 	ip netns exec "$1" socat TCP6-LISTEN:"$2",reuseaddr,fork,ipv6only=0 \
 		SYSTEM:'echo ok' >/dev/null 2>&1 &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$1" "$2"
 }
 
 # fetch FROM ADDR PORT: what a connection reads ("ok", or nothing).
@@ -131,15 +61,15 @@ datagram() {
 	echo x | ip netns exec "$1" socat -u - "$proto:$2:$3" 2>/dev/null || true
 }
 
-# The listing's counters: "rule-text packets N bytes M" lines.
+# The listing's counters: "rule-text packets N bytes M" lines (and what
+# nft says on its standard error, unfiltered).
 counters() {
-	nft_of "$1" list ruleset | sed -n 's/^[[:space:]]*\(.*counter packets [0-9]* bytes [0-9]*\).*/\1/p'
+	{ nft_of "$1" list ruleset 2>&4 |
+		sed -n 's/^[[:space:]]*\(.*counter packets [0-9]* bytes [0-9]*\).*/\1/p'; } 4>&1
 }
 
 @test "inet input, policy drop, established and port 22 accepted: the kernel's verdicts and counters over IPv4 and IPv6" {
-	start_daemon
-	echo "$RULES" | nft_of qt -f -
-	echo "$RULES" | nft_of k -f -
+	twin_start "$RULES"
 	listen "$FW" 22
 	listen "$FW" 2323
 	listen "$FW2" 22
@@ -156,12 +86,8 @@ counters() {
 		datagram "$c" 10.0.1.1 23
 		datagram "$c" '[fd00:1::1]' 23
 	done
-	run counters qt
-	echo "qtables: $output"
-	local mine=$output
-	run counters k
-	echo "kernel: $output"
-	[ "$mine" = "$output" ]
+	local mine kern
+	same_twins counters
 	# each counted something: one new echo per family, one SYN per
 	# family on port 22, one datagram per family
 	echo "$mine" | grep -q 'icmp type echo-request counter packets 1 bytes 84'
@@ -191,9 +117,7 @@ connect_error() {
 }
 
 @test "nft: an inet table's reject with icmp or icmpv6 answers its own family and lets the other pass, as the kernel's does" {
-	start_daemon
-	echo "$REJECT_RULES" | nft_of qt -f -
-	echo "$REJECT_RULES" | nft_of k -f -
+	twin_start "$REJECT_RULES"
 	listen "$FW" 2323
 	listen "$FW" 2424
 	listen "$FW2" 2323
@@ -279,18 +203,11 @@ VMAP_RULES='table ip svc {
 listen4() {
 	ip netns exec "$1" socat TCP4-LISTEN:"$2",reuseaddr,fork \
 		SYSTEM:'echo ok' >/dev/null 2>&1 3>&- &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$1" "$2"
 }
 
 @test "nft: a named concatenated verdict map (kube-proxy's shape) judges real connections as the kernel's does, and element changes take effect at their commit" {
-	start_daemon
-	echo "$VMAP_RULES" | nft_of qt -f -
-	echo "$VMAP_RULES" | nft_of k -f -
+	twin_start "$VMAP_RULES"
 	local side c p
 	for side in qt k; do
 		c=$C; [ $side = k ] && c=$C2
@@ -305,12 +222,8 @@ listen4() {
 		[ "$(fetch "$c" 10.0.1.1 2525)" = ok ]       # no element: on
 		datagram "$c" 10.0.1.1 23                    # goto counted
 	done
-	run counters qt
-	echo "qtables: $output"
-	local mine=$output
-	run counters k
-	echo "kernel: $output"
-	[ "$mine" = "$output" ]
+	local mine kern
+	same_twins counters
 	# allow's SYN, counted's datagram, 2525's SYN past both maps
 	[ "$mine" = "counter packets 1 bytes 60
 counter packets 1 bytes 30
@@ -328,10 +241,7 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 		[ "$(fetch "$c" 10.0.1.1 2323)" = ok ]
 		[ "$(fetch "$c" 10.0.1.1 22)" = ok ]
 	done
-	run counters qt
-	mine=$output
-	run counters k
-	[ "$mine" = "$output" ]
+	same_twins counters
 }
 
 @test "nft: ct's keys on real echo exchanges (direction, tuples of both directions, expiration, counts, zone, l3proto; status with ==, != and !) count as the kernel's over IPv4 and IPv6" {
@@ -374,21 +284,15 @@ meta l4proto tcp counter packets 1 bytes 60" ]
 		counter
 	}
 }'
-	start_daemon
-	echo "$rules" | nft_of qt -f -
-	echo "$rules" | nft_of k -f -
+	twin_start "$rules"
 	local c side
 	for side in qt k; do
 		c=$C; [ $side = k ] && c=$C2
 		[ "$(pings "$c" 3 10.0.1.1)" = 3 ]
 		[ "$(pings "$c" 3 fd00:1::1 -6)" = 3 ]
 	done
-	run counters qt
-	echo "qtables: $output"
-	local mine=$output
-	run counters k
-	echo "kernel: $output"
-	[ "$mine" = "$output" ]
+	local mine kern
+	same_twins counters
 	# both directions, both families, counted
 	echo "$mine" | grep -q 'ct original ip saddr 10.0.1.2 counter packets 3 '
 	echo "$mine" | grep -q 'ct reply ip6 daddr fd00:1::2 counter packets 3 '

@@ -10,72 +10,15 @@
 
 bats_require_minimum_version 1.5.0
 
-setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtfib6}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	DPID=
+load nft_twin_lib
+
+setup() { oracle_setup qtfib6 topo_fib6; }
+
+# fd00:9::2 beside the client's address: a source fw has no route back
+# to until a test adds one.
+topo_fib6() {
 	topo || return 1
-	if [ -z "${QT_ORACLE:-}" ]; then
-		start_daemon || return 1
-	fi
-}
-
-teardown() {
-	stop_daemon
-	qt_cleanup
-}
-
-topo() {
-	local ns
-	qt_topo || return 1
-	for ns in "$C" "$FW" "$S"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
-	ip -n "$C" addr add fd00:1::2/64 dev qtc0 nodad
 	ip -n "$C" addr add fd00:9::2/64 dev qtc0 nodad
-	ip -n "$FW" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$FW" addr add fd00:2::1/64 dev qtf1 nodad
-	ip -n "$S" addr add fd00:2::2/64 dev qts0 nodad
-	ip -n "$C" -6 route add default via fd00:1::1
-	ip -n "$S" -6 route add default via fd00:2::1
-	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
-	ip netns exec "$C" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
-	ip netns exec "$S" ping -6 -n -q -c 1 -w 5 fd00:2::1 >/dev/null 2>&1
-	return 0
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>"$LOG" 3>&- &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null || true
-	DPID=
-}
-
-nftfw() {
-	if [ -n "${QT_ORACLE:-}" ]; then
-		ip netns exec "$FW" /usr/sbin/nft "$@"
-	else
-		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
-	fi
 }
 
 # Packets of the counter of the rule whose text has WORDS in chain

@@ -8,95 +8,25 @@
 # (socket owner, skb->priority), the interface table (ARPHRD type,
 # group), the packet (protocol) and the clock (time, day, hour).
 
-setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnftmeta}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	DPID=
-	pair 1 || return 1
-	C=$C_ FW=$FW_
-	pair 2 || return 1
-	C2=$C_ FW2=$FW_
-}
+load nft_twin_lib
 
-teardown() {
-	stop_daemon
-	qt_cleanup
-}
+setup() { twin_setup qtnftmeta meta_ready; }
 
-# Client NAME-c$1 and firewall NAME-fw$1 joined by a veth, IPv4 and IPv6
-# (no duplicate address detection nor router solicitations); the
-# firewall's end in device group 7; sets C_ and FW_.
-pair() {
-	local x=$1 ns
-	qt_ns "c$x" || return 1; C_=$QT_NS
-	qt_ns "fw$x" || return 1; FW_=$QT_NS
-	for ns in "$C_" "$FW_"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
-	ip link add qtc0 netns "$C_" type veth peer name qtf0 netns "$FW_" || return 1
-	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$FW_" link set qtf0 group 7
-	ip -n "$C_" link set qtc0 up
-	ip -n "$FW_" link set qtf0 up
-	# neighbours known both ways before the rules count anything
-	ip netns exec "$C_" ping -n -q -c 1 -w 5 10.0.1.1 >/dev/null 2>&1
-	ip netns exec "$C_" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
+# The firewall's end of each twin in device group 7, the neighbours
+# known both ways before the rules count anything: meta_ready CLIENT
+# FIREWALL
+meta_ready() {
+	ip -n "$2" link set qtf0 group 7
+	ip netns exec "$1" ping -n -q -c 1 -w 5 10.0.1.1 >/dev/null 2>&1
+	ip netns exec "$1" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
 	return 0
 }
 
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>>"$LOG" &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null || true
-	DPID=
-}
-
-# nft of the qtables side (qt) or of the kernel twin (k).
-nft_of() {
-	local side=$1; shift
-	if [ "$side" = qt ]; then
-		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
-	else
-		ip netns exec "$FW2" /usr/sbin/nft "$@"
-	fi
-}
-
-# The listing's counters: "rule-text packets N" lines.
+# The listing's counters: "rule-text packets N" lines (and what nft
+# says on its standard error, unfiltered).
 counters() {
-	nft_of "$1" list ruleset |
-		sed -n 's/^[[:space:]]*\(.*counter packets [0-9]*\) bytes.*/\1/p'
-}
-
-# Both sides' counters, printed; equal, or the test fails.
-same_counters() {
-	run counters qt
-	echo "qtables:"; echo "$output"
-	QT_COUNTERS=$output
-	run counters k
-	echo "kernel:"; echo "$output"
-	[ "$QT_COUNTERS" = "$output" ]
+	{ nft_of "$1" list ruleset 2>&4 |
+		sed -n 's/^[[:space:]]*\(.*counter packets [0-9]*\) bytes.*/\1/p'; } 4>&1
 }
 
 # A UDP datagram from NS to ADDR port 9 with socat's extra OPTS (run
@@ -107,7 +37,6 @@ send_as() {
 }
 
 @test "nft meta: socket owner, priority, output interface type and group, protocol of local packets as the kernel's" {
-	start_daemon
 	local rules='table inet m {
 	chain out {
 		type filter hook output priority filter; policy accept;
@@ -126,8 +55,7 @@ send_as() {
 		udp dport 9 meta protocol ip6 counter
 	}
 }'
-	echo "$rules" | nft_of qt -f -
-	echo "$rules" | nft_of k -f -
+	twin_start "$rules"
 	local fw
 	for fw in "$FW" "$FW2"; do
 		send_as "$fw" 10.0.1.2 "" setpriv --reuid 4242 --regid 4243 --clear-groups
@@ -135,16 +63,17 @@ send_as() {
 		send_as "$fw" 10.0.1.2 ",priority=5" env
 		send_as "$fw" 127.0.0.1 "" env
 	done
-	same_counters
+	local mine kern
+	same_twins counters
 	# each side saw what it was sent: two datagrams of uid 4242, two
 	# of root (one with priority 5), one through lo
-	echo "$QT_COUNTERS" | grep -qx 'udp dport 9 meta skuid 4242 counter packets 2'
-	echo "$QT_COUNTERS" | grep -qx 'udp dport 9 meta skgid 4243 counter packets 2'
-	echo "$QT_COUNTERS" | grep -qx 'udp dport 9 meta skuid 0 counter packets 2'
-	echo "$QT_COUNTERS" | grep -qx 'udp dport 9 meta priority 0:5 counter packets 1'
-	echo "$QT_COUNTERS" | grep -qx 'udp dport 9 meta oiftype loopback counter packets 1'
-	echo "$QT_COUNTERS" | grep -qx 'udp dport 9 oifgroup 7 counter packets 3'
-	echo "$QT_COUNTERS" | grep -qx 'udp dport 9 meta protocol ip counter packets 4'
+	echo "$mine" | grep -qx 'udp dport 9 meta skuid 4242 counter packets 2'
+	echo "$mine" | grep -qx 'udp dport 9 meta skgid 4243 counter packets 2'
+	echo "$mine" | grep -qx 'udp dport 9 meta skuid 0 counter packets 2'
+	echo "$mine" | grep -qx 'udp dport 9 meta priority 0:5 counter packets 1'
+	echo "$mine" | grep -qx 'udp dport 9 meta oiftype loopback counter packets 1'
+	echo "$mine" | grep -qx 'udp dport 9 oifgroup 7 counter packets 3'
+	echo "$mine" | grep -qx 'udp dport 9 meta protocol ip counter packets 4'
 }
 
 @test "nft meta: day, hour and time of received packets against the clock, input interface type and group, as the kernel's" {
@@ -179,12 +108,13 @@ send_as() {
 	for c in "$C" "$C2"; do
 		ip netns exec "$c" ping -n -q -c 3 -i 0.05 -W 1 10.0.1.1 >/dev/null
 	done
-	same_counters
-	echo "$QT_COUNTERS" | grep -qx "icmp type echo-request meta day \"$day\" counter packets 3"
-	echo "$QT_COUNTERS" | grep -qx "icmp type echo-request meta day \"$other\" counter packets 0"
-	echo "$QT_COUNTERS" | grep -qx "icmp type echo-request meta time > \"$past\" counter packets 3"
-	echo "$QT_COUNTERS" | grep -qx 'icmp type echo-request meta iiftype ether counter packets 3'
-	echo "$QT_COUNTERS" | grep -qx 'icmp type echo-request iifgroup 7 counter packets 3'
+	local mine kern
+	same_twins counters
+	echo "$mine" | grep -qx "icmp type echo-request meta day \"$day\" counter packets 3"
+	echo "$mine" | grep -qx "icmp type echo-request meta day \"$other\" counter packets 0"
+	echo "$mine" | grep -qx "icmp type echo-request meta time > \"$past\" counter packets 3"
+	echo "$mine" | grep -qx 'icmp type echo-request meta iiftype ether counter packets 3'
+	echo "$mine" | grep -qx 'icmp type echo-request iifgroup 7 counter packets 3'
 }
 
 @test "nft meta: what user space cannot know is listed as nft lists it but refused in a chain that runs" {

@@ -13,81 +13,11 @@
 
 bats_require_minimum_version 1.5.0
 
-PY=${QT_PY:-/usr/bin/python3}
-[ -x "$PY" ] || PY=python3
+load nft_twin_lib
 
-setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnftnat}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	BGPIDS=()
-	DPID=
-	topo || return 1
-	if [ -z "${QT_ORACLE:-}" ]; then
-		start_daemon || return 1
-	fi
-}
+setup() { oracle_setup qtnftnat topo; }
 
-teardown() {
-	local p
-	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	stop_daemon
-	qt_cleanup
-}
-
-# qt_topo with IPv6 beside IPv4 (no duplicate address detection, no
-# router solicitations).
-topo() {
-	local ns
-	qt_topo || return 1
-	for ns in "$C" "$FW" "$S"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
-	ip -n "$C" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$FW" addr add fd00:2::1/64 dev qtf1 nodad
-	ip -n "$S" addr add fd00:2::2/64 dev qts0 nodad
-	ip -n "$C" -6 route add default via fd00:1::1
-	ip -n "$S" -6 route add default via fd00:2::1
-	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
-	ip netns exec "$C" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1
-	ip netns exec "$S" ping -6 -n -q -c 1 -w 5 fd00:2::1 >/dev/null 2>&1
-	return 0
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>"$LOG" 3>&- &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null || true
-	DPID=
-}
-
-# nft and iptables of fw: qtables', or the kernel's with QT_ORACLE=1.
-nftfw() {
-	if [ -n "${QT_ORACLE:-}" ]; then
-		ip netns exec "$FW" /usr/sbin/nft "$@"
-	else
-		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
-	fi
-}
+# iptables of fw: qtables', or the kernel's with QT_ORACLE=1.
 iptfw() {
 	if [ -n "${QT_ORACLE:-}" ]; then
 		ipt "$FW" "$@"
@@ -125,12 +55,7 @@ while True:
     c.send(("%s:%d\n" % (h, a[1])).encode())
     c.close()
 ' "$2" >/dev/null 2>&1 3>&- &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$1" "$2"
 }
 
 # The same for UDP: udp_peer_server NS PORT
@@ -143,50 +68,12 @@ while True:
     d, a = s.recvfrom(2048)
     s.sendto(("%s:%d" % a).encode(), a)
 ' "$2" >/dev/null 2>&1 3>&- &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hlun "sport = :$2" | grep -q . && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$1" "$2" udp
 }
 
-# ask tcp|udp DST PORT [SRC SPORT]: one connection (datagram) from the
-# client (from $ASK_NS when set); prints the answer, "refused" or
-# "timeout"
-ask() {
-	ip netns exec "${ASK_NS:-$C}" "$PY" - "$@" <<'PY'
-import socket, sys
-proto, dst, port = sys.argv[1:4]
-src = sys.argv[4] if len(sys.argv) > 4 else ""
-sport = int(sys.argv[5]) if len(sys.argv) > 5 else 0
-fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-if src or sport:
-    s.bind((src, sport))
-s.settimeout(2)
-try:
-    s.connect((dst, int(port)))
-    if proto == "udp":
-        s.send(b"hello")
-    print(s.recv(100).decode().strip())
-except ConnectionRefusedError:
-    print("refused")
-except socket.timeout:
-    print("timeout")
-PY
-}
-
-# fw's connection table (conntrack(8)'s lines), the timeout column left
-# out.
-ct_list() {
-	if [ -n "${QT_ORACLE:-}" ]; then
-		ip netns exec "$FW" conntrack -L "$@" 2>/dev/null
-	else
-		ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -L "$@" 2>/dev/null
-	fi | awk '{ $3 = ""; print }' | sort
-}
+# ask tcp|udp DST PORT [SRC SPORT]: ask_from the client (from $ASK_NS
+# when set)
+ask() { ask_from "${ASK_NS:-$C}" "$@"; }
 
 @test "nft dnat: a TCP port forward, the server sees the client, the nat chain only first packets" {
 	peer_server "$S" 8080

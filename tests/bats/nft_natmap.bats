@@ -11,58 +11,14 @@
 
 bats_require_minimum_version 1.5.0
 
-PY=${QT_PY:-/usr/bin/python3}
-[ -x "$PY" ] || PY=python3
+load nft_twin_lib
 
-setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnatmap}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	BGPIDS=()
-	DPID=
+setup() { oracle_setup qtnatmap topo_natmap; }
+
+# qt_topo with a second address on the server.
+topo_natmap() {
 	qt_topo || return 1
 	ip -n "$S" addr add 10.0.2.3/24 dev qts0
-	if [ -z "${QT_ORACLE:-}" ]; then
-		start_daemon || return 1
-	fi
-}
-
-teardown() {
-	local p
-	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	stop_daemon
-	qt_cleanup
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>"$LOG" 3>&- &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null || true
-	DPID=
-}
-
-nftfw() {
-	if [ -n "${QT_ORACLE:-}" ]; then
-		ip netns exec "$FW" /usr/sbin/nft "$@"
-	else
-		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
-	fi
 }
 
 # A TCP server in NS (default $S) on PORT (every address) answering
@@ -82,12 +38,7 @@ while True:
     c.send(("%s:%d %s\n" % (l[0], l[1], a[0])).encode())
     c.close()
 ' "$1" >/dev/null 2>&1 3>&- &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$ns" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$ns" "$1"
 }
 
 # One TCP connection from the client to fw's PORT: the answer,

@@ -6,77 +6,26 @@
 # the same burst of datagrams go to both; how many passed each rule,
 # what the quotas used and the log lines must be the kernel's.
 
-setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnftst}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	DPID=
-	pair 1 || return 1
-	C=$C_ FW=$FW_
-	pair 2 || return 1
-	C2=$C_ FW2=$FW_
-}
+load nft_twin_lib
+
+# the same MAC addresses on both twins (the log lines' MACSRC, MACDST)
+TWIN_MAC_C=02:00:00:00:01:02
+TWIN_MAC_FW=02:00:00:00:01:01
+
+setup() { twin_setup qtnftst static_neigh; }
 
 teardown() {
 	[ -z "${NFLOG_OLD:-}" ] || echo "$NFLOG_OLD" >/proc/sys/net/netfilter/nf_log_all_netns
-	if [ -n "$DPID" ]; then
-		kill "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null || true
-	fi
-	qt_cleanup
+	twin_teardown
 }
 
-# Client NAME-c$1 and firewall NAME-fw$1 joined by a veth, IPv4 and IPv6
-# with the same MAC addresses on both twins; sets C_ and FW_.
-pair() {
-	local x=$1 ns
-	qt_ns "c$x" || return 1; C_=$QT_NS
-	qt_ns "fw$x" || return 1; FW_=$QT_NS
-	for ns in "$C_" "$FW_"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
-	ip link add qtc0 netns "$C_" address 02:00:00:00:01:02 type veth \
-		peer name qtf0 netns "$FW_" address 02:00:00:00:01:01 || return 1
-	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$C_" link set qtc0 up
-	ip -n "$FW_" link set qtf0 up
-	# neighbours known: no solicitation among the counted packets
-	ip -n "$C_" neigh replace 10.0.1.1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
-	ip -n "$C_" neigh replace fd00:1::1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
-	ip -n "$FW_" neigh replace 10.0.1.2 lladdr 02:00:00:00:01:02 dev qtf0 nud permanent
-	ip -n "$FW_" neigh replace fd00:1::2 lladdr 02:00:00:00:01:02 dev qtf0 nud permanent
-	return 0
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>>"$LOG" &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-# nft of the qtables side (qt) or of the kernel twin (k).
-nft_of() {
-	local side=$1; shift
-	if [ "$side" = qt ]; then
-		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
-	else
-		ip netns exec "$FW2" /usr/sbin/nft "$@"
-	fi
+# Neighbours known: no solicitation among the counted packets:
+# static_neigh CLIENT FIREWALL
+static_neigh() {
+	ip -n "$1" neigh replace 10.0.1.1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
+	ip -n "$1" neigh replace fd00:1::1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
+	ip -n "$2" neigh replace 10.0.1.2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
+	ip -n "$2" neigh replace fd00:1::2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
 }
 
 # burst FROM ADDR PORT N SIZE: N datagrams of SIZE bytes of payload,
@@ -90,12 +39,6 @@ s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_D
 for _ in range(n):
     s.sendto(b"x" * size, (a, port))
 ' "$2" "$3" "$4" "$5"
-}
-
-# The listing without handles: what the counters counted and the
-# quotas used.
-listing() {
-	nft_of "$1" list ruleset
 }
 
 both() {
@@ -122,9 +65,7 @@ both() {
 		udp dport 5005 counter accept
 	}
 }'
-	start_daemon
-	echo "$rules" | nft_of qt -f -
-	echo "$rules" | nft_of k -f -
+	twin_start "$rules"
 	send() {
 		local p
 		for p in ${PORTS:-5001 5002 5003 5004 5005}; do
@@ -133,9 +74,7 @@ both() {
 	}
 	both send
 	local mine kern
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	# 128-byte datagrams: 8 fill a bucket of 1024 bytes; 2560 bytes
 	# take 20; 3 a week; 7 stay within 1000 bytes, 8 within 1024 (a
 	# quota is listed as used up to itself)
@@ -149,14 +88,10 @@ both() {
 	nft_of qt add table ip other
 	nft_of k add table ip other
 	PORTS="5004 5005" both send
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	echo "$mine" | grep -q 'quota 1000 bytes used 1000 bytes counter packets 7 '
 	echo "$mine" | grep -q 'quota over 1 kbytes used 1 kbytes counter packets 32 '
-	mine=$(nft_of qt -j list ruleset); kern=$(nft_of k -j list ruleset)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of -j list ruleset
 }
 
 @test "nft quota in an inet table: one quota for both families, as the kernel's" {
@@ -167,18 +102,14 @@ both() {
 		udp dport 5004 counter drop
 	}
 }'
-	start_daemon
-	echo "$rules" | nft_of qt -f -
-	echo "$rules" | nft_of k -f -
+	twin_start "$rules"
 	send() {
 		burst "$1" 10.0.1.1 5004 4 100
 		burst "$1" fd00:1::1 5004 4 80
 	}
 	both send
 	local mine kern
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	echo "$mine" | grep -q 'quota 1000 bytes used 1000 bytes counter packets 7 '
 }
 
@@ -196,15 +127,11 @@ both() {
 		udp dport 5006 counter drop
 	}
 }'
-	start_daemon
-	echo "$rules" | nft_of qt -f -
-	echo "$rules" | nft_of k -f -
+	twin_start "$rules"
 	send() { burst "$1" 10.0.1.1 5006 5 100; }
 	both send
 	local mine kern
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	# 3 of 128 bytes reach 384 without passing it
 	echo "$mine" | grep -q '10.0.1.2 quota 384 bytes used 384 bytes'
 	echo "$mine" | grep -q 'counter packets 3 bytes 384 accept'
@@ -231,9 +158,7 @@ both() {
 		udp dport { 5007, 5008 } counter drop
 	}
 }'
-	start_daemon
-	echo "$rules" | nft_of qt -f -
-	echo "$rules" | nft_of k -f -
+	twin_start "$rules"
 	send() {
 		burst "$1" 10.0.1.1 5007 4 100
 		burst "$1" fd00:1::1 5007 4 80
@@ -241,9 +166,7 @@ both() {
 	}
 	both send
 	local mine kern
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	# 7 of 8 within the quota over both families; 8 of 12 within the
 	# limit's second of bytes
 	echo "$mine" | grep -q 'packets 21 bytes 2562'
@@ -256,22 +179,15 @@ both() {
 	nft_of k add rule inet t in udp dport 5009 drop
 	send9() { burst "$1" 10.0.1.1 5009 2 100; }
 	both send9
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
-	mine=$(nft_of qt -j list counters); kern=$(nft_of k -j list counters)
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
+	same_twins nft_of -j list counters
 	# a reset lists the counts, and they start again from nothing
-	mine=$(nft_of qt reset counters); kern=$(nft_of k reset counters)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of reset counters
 	nft_of qt reset quota inet t q >/dev/null
 	nft_of k reset quota inet t q >/dev/null
 	send9() { burst "$1" 10.0.1.1 5007 3 100; }
 	both send9
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	echo "$mine" | grep -q 'packets 3 bytes 384'
 	echo "$mine" | grep -q '1000 bytes used 384 bytes'
 	run nft_of qt delete quota inet t q
@@ -292,9 +208,7 @@ both() {
 }"
 	NFLOG_OLD=$(cat /proc/sys/net/netfilter/nf_log_all_netns)
 	echo 1 >/proc/sys/net/netfilter/nf_log_all_netns
-	start_daemon
-	echo "$rules" | nft_of qt -f -
-	echo "$rules" | nft_of k -f -
+	twin_start "$rules"
 	send() {
 		ip netns exec "$1" timeout 2 socat -u - \
 			TCP4:10.0.1.1:7001,connect-timeout=1,mss=1400 </dev/null \
@@ -343,9 +257,7 @@ both() {
 		meta mark 6 counter
 	}
 }'
-	start_daemon
-	echo "$rules" | nft_of qt -f -
-	echo "$rules" | nft_of k -f -
+	twin_start "$rules"
 	send() {
 		local p
 		for p in 6001 6002 6003 6004 6005 6006 6007 6008; do
@@ -354,11 +266,9 @@ both() {
 	}
 	both send
 	local mine kern
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
 	# the rule without a seed: each side's own random seed, but never
 	# 0 with offset 1
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	echo "$mine" | grep -q 'ct mark 0x00000000 counter packets 0 '
 	# numgen inc goes round: 16 packets over 3 values
 	echo "$mine" | grep -q 'ct mark 0x00000064 counter packets 6 '
@@ -392,9 +302,7 @@ both() {
 		counter
 	}
 }'
-	start_daemon
-	echo "$rules" | nft_of qt -f -
-	echo "$rules" | nft_of k -f -
+	twin_start "$rules"
 	send() {
 		burst "$1" 10.0.1.1 6101 3 10
 		burst "$1" 10.0.1.1 6102 2 10
@@ -402,9 +310,7 @@ both() {
 	}
 	both send
 	local mine kern
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	echo "$mine" | grep -q 'ip saddr @s counter packets 3 '
 	echo "$mine" | grep -q 'ip saddr != { 10.9.9.9, \* } counter packets 0 '
 	echo "$mine" | grep -q 'meta mark 0x00000007 counter packets 3 '
