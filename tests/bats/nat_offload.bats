@@ -94,9 +94,10 @@ while True:
 }
 
 # udp_ask DST PORT N: N datagrams from one socket, one at a time; prints
-# each answer's sender and the peer the server saw, then "lost K"
+# each answer's sender and the peer the server saw, then "lost K"; from
+# the client, or from namespace ASK_NS
 udp_ask() {
-	ip netns exec "$C" "$PY" - "$@" <<'PY'
+	ip netns exec "${ASK_NS:-$C}" "$PY" - "$@" <<'PY'
 import socket, sys
 dst, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -188,6 +189,49 @@ PY
 	# 400 packets each way through PREROUTING and POSTROUTING
 	[ "$(stat_rewritten)" -lt 40 ]
 	[ "$(stat_offloaded)" -eq 1 ]
+}
+
+@test "nat offload: REDIRECT to a local server, and a local client's UDP DNAT'd at OUTPUT with a new port: the kernel rewrites at OUTPUT and INPUT too" {
+	daemon_only
+	# REDIRECT: the client's TCP to 10.0.1.1:80 goes to the firewall's
+	# own port 8080; its answers leave through OUTPUT and POSTROUTING
+	head -c 4000000 /dev/urandom >"$QT_RUN/4m"
+	ip netns exec "$FW" socat -u TCP-LISTEN:8080,reuseaddr "OPEN:$QT_RUN/got,creat,trunc" 3>&- &
+	BGPIDS+=("$!")
+	wait_until 2 eval 'ip netns exec "$FW" ss -Hltn "sport = :8080" | grep -q LISTEN'
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 80 \
+		-j REDIRECT --to-ports 8080
+	ip netns exec "$C" timeout 30 socat -u "FILE:$QT_RUN/4m" TCP:10.0.1.1:80
+	for _ in $(seq 100); do
+		[ "$(stat -c %s "$QT_RUN/got" 2>/dev/null)" = 4000000 ] && break
+		sleep 0.05
+	done
+	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/4m")" ]
+	run -0 map_of dst_nat
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.1\.1\ \.\ 8080 ]]
+	run -0 map_of src_nat
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ 10\.0\.1\.1\ \.\ 80 ]]
+	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
+	[ "$(stat_rewritten)" -lt 20 ]
+	[ "$(stat_offloaded)" -eq 1 ]
+	# OUTPUT DNAT: the firewall's own datagrams to 10.0.1.99:5353 go to
+	# the server's 9000 (a new address and port: routed again by the
+	# route chain); the answers come back through INPUT as from
+	# 10.0.1.99:5353
+	udp_peer_server 9000
+	qt "$FW" -t nat -A OUTPUT -p udp -d 10.0.1.99 --dport 5353 \
+		-j DNAT --to-destination 10.0.2.2:9000
+	ASK_NS=$FW run -0 udp_ask 10.0.1.99 5353 200
+	echo "$output" | sort | uniq -c | sort -rn | head -5
+	[ "${lines[200]}" = "lost 0" ]
+	[ "$(echo "$output" | grep -c '^10\.0\.1\.99:5353 10\.0\.1\.1:[0-9]* ok$')" -eq 200 ]
+	run -0 map_of dst_nat
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.99\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 10\.0\.2\.2\ \.\ 9000 ]]
+	run -0 map_of src_nat
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ 10\.0\.1\.99\ \.\ 5353 ]]
+	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
+	[ "$(stat_rewritten)" -lt 40 ]
+	[ "$(stat_offloaded)" -eq 2 ]
 }
 
 @test "nat offload: MASQUERADE of many TCP connections, each translated by the kernel after its first packets" {
