@@ -263,6 +263,9 @@ PY
 	# 0, so such a connection is rewritten by qtablesd
 	qt "$FW" -t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 7000 \
 		-j DNAT --to-destination 10.0.2.2:7001
+	# a new port and a whole checksum: the port's write fixes it
+	qt "$FW" -t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 7100 \
+		-j DNAT --to-destination 10.0.2.2:7101
 	qt "$FW" -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
 	ip netns exec "$S" timeout 20 tcpdump -i qts0 -w "$QT_RUN/cap" -U \
 		'(udp or tcp) and src 10.0.2.1' 2>/dev/null 3>&- &
@@ -278,11 +281,12 @@ for i in range(6):
     send(IP(src="10.0.1.2", dst="10.0.1.1") / UDP(sport=40001, dport=9000) / Raw(b"x" * (100 + i)))
     send(IP(src="10.0.1.2", dst="10.0.1.1") / UDP(sport=40002, dport=9000, chksum=0) / Raw(b"y" * 100))
     send(IP(src="10.0.1.2", dst="10.0.1.1") / UDP(sport=40003, dport=7000, chksum=0) / Raw(b"w" * 100))
+    send(IP(src="10.0.1.2", dst="10.0.1.1") / UDP(sport=40004, dport=7100) / Raw(b"v" * (50 + i)))
     time.sleep(0.2)
 PY
 	# a local socket's segments: partial checksums, GSO
 	head -c 3000000 /dev/urandom | ip netns exec "$C" timeout 20 socat -u - TCP:10.0.1.1:80
-	[ "$(stat_offloaded)" -ge 3 ]
+	[ "$(stat_offloaded)" -ge 4 ]
 	sleep 1
 	kill "${BGPIDS[0]}"; wait "${BGPIDS[0]}" 2>/dev/null || true
 	run -0 "$PY" - "$QT_RUN/cap" <<'PY'
@@ -306,6 +310,8 @@ for p in rdpcap(sys.argv[1]):
     field = struct.unpack("!H", l4[16:18] if proto == 6 else l4[6:8])[0]
     if csum(raw[:ihl]) != 0xffff:
         k = "BAD-IP"
+    elif proto == 17 and l4[8:].strip(l4[8:9]):
+        k = "BAD-DATA"         # each datagram is one byte repeated
     elif proto == 17 and field == 0:
         k = "udp-zero"
     elif csum(ph + l4) == 0xffff:
@@ -320,7 +326,7 @@ for (proto, k), n in sorted(kinds.items()):
 PY
 	echo "$output"
 	[[ $output != *BAD* ]]
-	[[ $output == *"udp whole 6"* ]]
+	[[ $output == *"udp whole 12"* ]]
 	[[ $output == *"udp udp-zero 12"* ]]
 	[[ $output == *"tcp partial"* ]]
 }
@@ -446,7 +452,7 @@ PY
 	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q '^nat offload: IPv4 off, IPv6 off'
 }
 
-@test "nat offload: IPv6, a DNAT'd and masqueraded 10 MB transfer through the ip6 table's maps" {
+@test "nat offload: IPv6, a DNAT'd and masqueraded 10 MB transfer and UDP with a new port through the ip6 table's maps" {
 	daemon_only
 	ip -n "$C" addr add fd00:1::2/64 dev qtc0 nodad
 	ip -n "$FW" addr add fd00:1::1/64 dev qtf0 nodad
@@ -482,4 +488,39 @@ PY
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 20 ]
 	[ "$(stat_offloaded)" -eq 1 ]
+	# UDP with a new port, masqueraded too: 200 datagrams each way
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A PREROUTING -p udp \
+		-d fd00:1::1 --dport 5353 -j DNAT --to-destination '[fd00:2::2]:9000'
+	ip netns exec "$S" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 9000))
+while True:
+    d, a = s.recvfrom(4096)
+    s.sendto(("[%s]:%d " % a[:2]).encode() + d, a)
+' >/dev/null 2>&1 3>&- &
+	BGPIDS+=("$!")
+	wait_until 2 eval 'ip netns exec "$S" ss -Hlun "sport = :9000" | grep -q .'
+	run -0 ip netns exec "$C" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(1)
+good = lost = 0
+for i in range(200):
+    msg = ("%d-" % i).encode() + b"z" * (i * 13 % 1200)
+    s.sendto(msg, ("fd00:1::1", 5353))
+    try:
+        d, a = s.recvfrom(4096)
+        peer, body = d.split(b" ", 1)
+        good += a[0] == "fd00:1::1" and a[1] == 5353 and \
+            peer.startswith(b"[fd00:2::1]:") and body == msg
+    except socket.timeout:
+        lost += 1
+print("good %d lost %d" % (good, lost))'
+	[ "$output" = "good 200 lost 0" ]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_nat
+	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ fd00:2::2\ \.\ 9000 ]]
+	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
+	[ "$(stat_rewritten)" -lt 60 ]
+	[ "$(stat_offloaded)" -eq 2 ]
 }
