@@ -207,10 +207,14 @@ PY
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/4m")" ]
-	run -0 map_of dst_nat
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.1\.1\ \.\ 8080 ]]
-	run -0 map_of src_nat
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ 10\.0\.1\.1\ \.\ 80 ]]
+	run -0 map_of dst_addr
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.1\.1 ]]
+	run -0 map_of dst_port
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 8080 ]]
+	run -0 map_of src_addr
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ 10\.0\.1\.1 ]]
+	run -0 map_of src_port
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ 80 ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 20 ]
 	[ "$(stat_offloaded)" -eq 1 ]
@@ -225,10 +229,14 @@ PY
 	echo "$output" | sort | uniq -c | sort -rn | head -5
 	[ "${lines[200]}" = "lost 0" ]
 	[ "$(echo "$output" | grep -c '^10\.0\.1\.99:5353 10\.0\.1\.1:[0-9]* ok$')" -eq 200 ]
-	run -0 map_of dst_nat
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.99\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 10\.0\.2\.2\ \.\ 9000 ]]
-	run -0 map_of src_nat
-	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ 10\.0\.1\.99\ \.\ 5353 ]]
+	run -0 map_of dst_addr
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.99\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 10\.0\.2\.2 ]]
+	run -0 map_of dst_port
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.2\.2\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 9000 ]]
+	run -0 map_of src_addr
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ 10\.0\.1\.99 ]]
+	run -0 map_of src_port
+	[[ $output =~ 10\.0\.1\.99\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ 5353 ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 40 ]
 	[ "$(stat_offloaded)" -eq 2 ]
@@ -518,8 +526,10 @@ for i in range(200):
         lost += 1
 print("good %d lost %d" % (good, lost))'
 	[ "$output" = "good 200 lost 0" ]
-	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_nat
-	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ fd00:2::2\ \.\ 9000 ]]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_addr
+	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ fd00:2::2 ]]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_port
+	[[ $output =~ fd00:1::2\ \.\ fd00:2::2\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 9000 ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 60 ]
 	[ "$(stat_offloaded)" -eq 2 ]
