@@ -173,3 +173,41 @@ jumbo() {
 	[ "$output" = "$(printf '8000 ok\n100 ok\n8000 ok')" ]
 	[ "$(requeued)" = 0 ]
 }
+
+@test "nat copy: REJECT of a large packet of a translated connection quotes its payload as far as ICMP may (576 bytes)" {
+	daemon_only
+	jumbo
+	udp_echo 9000
+	qt "$FW" -t nat -A PREROUTING -p udp -d 10.0.1.1 --dport 5353 \
+		-j DNAT --to-destination 10.0.2.2:9000
+	qt "$FW" -A FORWARD -p udp -m length --length 4000:65535 -j REJECT
+	wait_until 3 range_is 1500
+	# an answered small datagram first (the connection offloaded), then
+	# 8000 bytes: the error quotes the IP and UDP headers and the
+	# datagram's first bytes, which must be what was sent
+	run -0 ip netns exec "$C" "$PY" - <<'PY'
+import os, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+r.settimeout(2)
+s.sendto(b"hi", ("10.0.1.1", 5353))
+print("small", s.recvfrom(100)[0] == b"hi")
+msg = os.urandom(8000)
+s.sendto(msg, ("10.0.1.1", 5353))
+while True:
+    d = r.recv(2000)
+    ihl = (d[0] & 15) * 4
+    if d[ihl] == 3:
+        break
+q = d[ihl + 8:]
+qihl = (q[0] & 15) * 4
+body = q[qihl + 8:]
+print("error", len(d), "type", d[ihl], "code", d[ihl + 1])
+print("quoted", len(body), body == msg[:len(body)])
+PY
+	echo "$output"
+	[ "${lines[0]}" = "small True" ]
+	[ "${lines[1]}" = "error 576 type 3 code 3" ]
+	[ "${lines[2]}" = "quoted 520 True" ]
+}
