@@ -33,6 +33,7 @@
 #include "steering.h"
 #include "nft_exec.h"
 #include "nft_view.h"
+#include "order_hold.h"
 
 /* Headers and the largest rewrite: what the receive buffers hold. */
 #define MAX_COPY 0xffff
@@ -74,7 +75,10 @@ struct qthread {
 	uint64_t beat_ns;            /* CLOCK_MONOTONIC of its last loop */
 	struct qt_prog_stats ps;
 	uint64_t accepted, dropped, rewritten, marked, parse_errors,
-		 send_errors, rejects_sent, requeued;
+		 send_errors, rejects_sent, requeued, held;
+	/* the flows whose packets wait for one sent back (order_hold.h);
+	 * NULL: no memory for it (order is then not kept) */
+	struct qt_hold *hold;
 };
 
 enum { FEED_ADDRS, FEED_LINKS, N_FEEDS };
@@ -302,6 +306,16 @@ static bool wants_whole(struct qthread *t, const struct qt_prog *prog,
 	       qt_ctg_nat_may_rewrite(t->ctg, ev);
 }
 
+/* Back to the kernel unjudged, to be queued again (at the tail of its
+ * queue, the hook run anew). */
+static void send_back(struct qthread *t, const struct qt_nfq_pkt *p,
+		      uint32_t order)
+{
+	if (qt_nfq_verdict_in(t->q, p->queue, p->id, NF_REPEAT, false, 0,
+			      NULL, 0, order) < 0)
+		qt_nfq_drop(t->q, p->queue, p->id);
+}
+
 static void judge(struct qthread *t, const struct qt_prog *prog4,
 		  const struct qt_prog *prog6, const struct qt_nfq_pkt *p,
 		  const struct timespec *mono, const struct timespec *wall,
@@ -315,6 +329,8 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	const struct qt_prog *prog = p->len && p->payload[0] >> 4 == 6
 				     ? prog6 : prog4;
 	uint32_t order = order_class(p);
+	uint64_t now = (uint64_t)mono->tv_sec * 1000000000u +
+		       (uint64_t)mono->tv_nsec;
 	/* the receive slot is ours until the next receive: a packet is
 	 * judged and rewritten where it is, and its verdict carries it
 	 * from there (no copy of a whole GSO packet in user space) */
@@ -331,9 +347,22 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 			cap = MAX_COPY + GROW_ROOM;
 		}
 	}
-	if (qt_eval_init(&ev, data, p->len, cap, p->orig_len, p->hook,
-			 &t->env) != QT_PKT_OK)
-		t->parse_errors++;
+	/* an earlier packet of its flow is out (sent back below): this
+	 * one waits its turn, unjudged */
+	struct qt_hold_pkt hk;
+	bool hk_set = false;
+	if (t->hold && qt_hold_any(t->hold)) {
+		qt_hold_pkt_of(p->payload, p->len, p->orig_len, p->queue,
+			       p->hook, &hk);
+		hk_set = true;
+		if (qt_hold_arrive(t->hold, &hk, now) == QT_HOLD_REPEAT) {
+			t->held++;
+			send_back(t, p, order);
+			return;
+		}
+	}
+	bool parsed = qt_eval_init(&ev, data, p->len, cap, p->orig_len,
+				   p->hook, &t->env) == QT_PKT_OK;
 	ev.indev = (int)p->indev;
 	ev.outdev = (int)p->outdev;
 	ev.in = link_name(t, 0, (int)p->indev);
@@ -346,7 +375,7 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	ev.priority = p->priority;
 	memcpy(ev.hwaddr, p->hwaddr, sizeof(ev.hwaddr));
 	ev.hwaddr_len = p->hwaddr_len;
-	ev.now_ns = (uint64_t)mono->tv_sec * 1000000000u + (uint64_t)mono->tv_nsec;
+	ev.now_ns = now;
 	ev.wall = *wall;
 	ev.csum_not_ready = p->csum_not_ready;
 	ev.gso = p->gso;
@@ -365,11 +394,18 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 		 * anew), whole this time; nothing was judged */
 		ask_whole(t, ev.now_ns);
 		t->requeued++;
-		if (qt_nfq_verdict_in(t->q, p->queue, p->id, NF_REPEAT, false, 0,
-				      NULL, 0, order) < 0)
-			qt_nfq_drop(t->q, p->queue, p->id);
+		/* its flow's later packets wait for it (order_hold.h) */
+		if (t->hold) {
+			if (!hk_set)
+				qt_hold_pkt_of(p->payload, p->len, p->orig_len,
+					       p->queue, p->hook, &hk);
+			qt_hold_sent_back(t->hold, &hk, now);
+		}
+		send_back(t, p, order);
 		return;
 	}
+	if (!parsed)
+		t->parse_errors++;
 	int v = qt_judge(prog, t->ctg, &ev, &t->ps);
 	struct qt_natoff *off = t->cur_off;
 	if (off) {
@@ -865,6 +901,7 @@ void qt_engine_stop(struct qt_engine *e)
 		if (t->rawfd6 >= 0)
 			close(t->rawfd6);
 		free(t->buf);
+		qt_hold_free(t->hold);
 		qt_ctg_free(t->ctg);
 	}
 	offload_stop(e);
@@ -1017,10 +1054,11 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		t->rawfd6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC,
 				   IPPROTO_RAW);
 		t->buf = malloc(MAX_COPY + GROW_ROOM);
+		t->hold = qt_hold_new();
 		/* the table's bound is shared out between the queues: each
 		 * connection lives in the one its packets are balanced to */
 		t->ctg = qt_ctg_new(&e->o.ct, ct_max_of(&e->o.ct) / e->nthreads);
-		if (!t->buf || !t->ctg) {
+		if (!t->buf || !t->hold || !t->ctg) {
 			qt_buf_printf(err, "qtablesd: out of memory\n");
 			qt_engine_stop(e);
 			return NULL;
@@ -1330,7 +1368,8 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		uint64_t batches = RD(s->batches), batched = RD(s->batched);
 		qt_buf_printf(out, ")\n"
 			"  verdicts: accept %llu, drop %llu, rewritten %llu, "
-			"marked %llu, queued again whole %llu\n"
+			"marked %llu, queued again whole %llu, behind one of "
+			"their flow %llu\n"
 			"  messages: batch verdicts %llu covering %llu packets "
 			"(%.1f per batch), single accepts %llu, receives %llu, "
 			"sends %llu\n"
@@ -1344,6 +1383,7 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 			(unsigned long long)RD(t->rewritten),
 			(unsigned long long)RD(t->marked),
 			(unsigned long long)RD(t->requeued),
+			(unsigned long long)RD(t->held),
 			(unsigned long long)batches, (unsigned long long)batched,
 			batches ? (double)batched / (double)batches : 0.0,
 			(unsigned long long)RD(s->accepts),
@@ -1359,6 +1399,15 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 			(unsigned long long)RD(t->ps.rules_tried),
 			(unsigned long long)RD(t->rejects_sent),
 			(unsigned long long)RD(t->send_errors));
+		const struct qt_hold_stats *hs =
+			t->hold ? qt_hold_stats(t->hold) : NULL;
+		if (hs && (RD(hs->lost) || RD(hs->expired) || RD(hs->overflow)))
+			qt_buf_printf(out, "  packets queued again: never back "
+				      "%llu, flows let go %llu, judged out of "
+				      "turn %llu\n",
+				      (unsigned long long)RD(hs->lost),
+				      (unsigned long long)RD(hs->expired),
+				      (unsigned long long)RD(hs->overflow));
 		if (t->ctg) {
 			struct qt_ct *ct = qt_ctg_shard(t->ctg);
 			const struct qt_ctg_stats *g = qt_ctg_stats(t->ctg);

@@ -20,7 +20,7 @@ kernel_range() {
 	stats | sed -n 's/^kernel queue 0: .*copy range \([0-9]*\),.*/\1/p'
 }
 requeued() {
-	stats | sed -n 's/.*queued again whole \([0-9]*\)$/\1/p' | head -1
+	stats | sed -n 's/.*queued again whole \([0-9]*\),.*/\1/p' | head -1
 }
 wait_until() {
 	local t=$1; shift
