@@ -5,10 +5,11 @@
 # (1500 bytes when it tracks connections), not whole packets; a packet
 # that comes cut short and that qtablesd may have to rewrite itself (a
 # connection's first packets, before the kernel has its elements) is
-# queued again whole (NF_REPEAT with the whole copy asked for). Real
+# queued again whole (NF_REPEAT with the whole copy asked for), and the
+# later packets of its flow wait behind it (daemon/order_hold.h). Real
 # traffic in qt_topo's namespaces (client 10.0.1.2 - fw 10.0.1.1 /
-# 10.0.2.1 - server 10.0.2.2): what arrives is what was sent, and a
-# rule that reads the payload still sees all of it.
+# 10.0.2.1 - server 10.0.2.2): what arrives is what was sent, in the
+# order sent, and a rule that reads the payload still sees all of it.
 
 bats_require_minimum_version 1.5.0
 
@@ -210,4 +211,100 @@ PY
 	[ "${lines[0]}" = "small True" ]
 	[ "${lines[1]}" = "error 576 type 3 code 3" ]
 	[ "${lines[2]}" = "quoted 520 True" ]
+}
+
+# The segments the server's TCP had to queue out of order (reordered or
+# lost on the way): TcpExtTCPOFOQueue of its namespace.
+ofo_segments() {
+	ip netns exec "$S" awk '/^TcpExt:/ { if (!n) { n = split($0, h); next }
+		for (i = 2; i <= NF; i++) if (h[i] == "TCPOFOQueue") print $i }' \
+		/proc/net/netstat
+}
+held() {
+	stats | sed -n 's/.*behind one of their flow \([0-9]*\)$/\1/p' | head -1
+}
+
+# sha_server PORT: answers each connection, once its peer is done
+# sending, with the sha256 of what came
+sha_server() {
+	ip netns exec "$S" "$PY" -c '
+import hashlib, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    h = hashlib.sha256()
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        h.update(d)
+    c.sendall(h.hexdigest().encode())
+    c.close()
+' "$1" >/dev/null 2>&1 3>&- &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+@test "nat copy: TCP connections through DNAT starting with large and small segments at once: none overtakes a segment queued again whole" {
+	daemon_only
+	jumbo
+	# each write its own segment, sent at once
+	ip netns exec "$C" sysctl -qw net.ipv4.tcp_autocorking=0 || true
+	qt "$FW" -P FORWARD DROP
+	qt "$FW" -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	qt "$FW" -A FORWARD -d 10.0.2.2 -p tcp --dport 80 -m conntrack --ctstate NEW -j ACCEPT
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	sha_server 80
+	# the kernel refuses the connections' elements (their table is
+	# gone): qtablesd rewrites every packet of them itself, as a
+	# connection's first packets before the kernel has its elements
+	wait_until 3 range_is 1500
+	ip netns exec "$FW" nft delete table ip qtables_nat
+	local ofo0 out
+	ofo0=$(ofo_segments)
+	# each connection's first data segment (8000 bytes) comes cut short
+	# while the queue copies 1500 bytes and is queued again whole; the
+	# 300-byte ones sent right behind it come whole and must not be
+	# judged before it (the server's TCP would queue them out of order)
+	for i in $(seq 8); do
+		wait_until 5 range_is 1500
+		out=$(ip netns exec "$C" "$PY" - <<'PY'
+import hashlib, os, socket
+s = socket.create_connection(("10.0.1.1", 8080), timeout=5)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+h = hashlib.sha256()
+for k in range(5):
+    for size in (8000, 300):
+        d = os.urandom(size)
+        h.update(d)
+        s.send(d)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while len(got) < 64:
+    d = s.recv(64)
+    if not d:
+        break
+    got += d
+print("ok" if got.decode() == h.hexdigest() else "bad")
+PY
+)
+		echo "connection $i: $out"
+		[ "$out" = ok ]
+	done
+	run -0 stats
+	echo "$output" | grep -E 'verdicts|packets queued again|^nat offload'
+	echo "segments queued out of order at the server: $(($(ofo_segments) - ofo0))"
+	[ "$(($(ofo_segments) - ofo0))" -eq 0 ]
+	# what the test is about happened: first segments queued again,
+	# later ones held behind them
+	[ "$(requeued)" -ge 8 ]
+	[ "$(held)" -ge 1 ]
 }
