@@ -76,8 +76,7 @@ struct qthread {
 	struct qt_prog_stats ps;
 	uint64_t accepted, dropped, rewritten, marked, parse_errors,
 		 send_errors, rejects_sent, requeued, held;
-	/* the flows whose packets wait for one sent back (order_hold.h);
-	 * NULL: no memory for it (order is then not kept) */
+	/* the flows whose packets wait for one sent back (order_hold.h) */
 	struct qt_hold *hold;
 };
 
