@@ -29,9 +29,9 @@ struct flow {
 };
 
 struct qt_hold {
-	unsigned nact, nfree;
+	unsigned nact, nspare;
 	struct flow *act[FLOWS];
-	struct flow *free_[FLOWS];
+	struct flow *spare[FLOWS];
 	uint64_t seq;
 	/* the packet the last qt_hold_arrive let be judged as its flow's
 	 * first out: sent back again, it keeps its place */
@@ -99,7 +99,7 @@ struct qt_hold *qt_hold_new(void)
 	if (!h)
 		return NULL;
 	for (unsigned i = 0; i < FLOWS; i++)
-		h->free_[h->nfree++] = &h->pool[i];
+		h->spare[h->nspare++] = &h->pool[i];
 	return h;
 }
 
@@ -122,7 +122,7 @@ static void release(struct qt_hold *h, unsigned i)
 {
 	struct flow *f = h->act[i];
 	h->act[i] = h->act[--h->nact];
-	h->free_[h->nfree++] = f;
+	h->spare[h->nspare++] = f;
 }
 
 /* The held flow of key (NULL: none), letting go of those expired on
@@ -147,9 +147,9 @@ static struct flow *find(struct qt_hold *h, uint64_t key, uint64_t now)
 
 static struct flow *take(struct qt_hold *h, uint64_t key, uint64_t now)
 {
-	if (!h->nfree)
+	if (!h->nspare)
 		return NULL;
-	struct flow *f = h->free_[--h->nfree];
+	struct flow *f = h->spare[--h->nspare];
 	f->key = key;
 	f->seen_ns = now;
 	f->s = f->n = 0;

@@ -17,7 +17,7 @@
  * order of their verdicts, so a packet sent back after P that comes
  * back before P means P is gone (dropped, or let through by a full
  * queue's fail-open); a flow none of whose packets came back within
- * HOLD_NS is let go. A packet sent back is judged by nobody: no
+ * QT_HOLD_NS is let go. A packet sent back is judged by nobody: no
  * counter, quota, limit or conntrack entry sees it before it returns.
  *
  * One per queue thread, used by that thread only; nothing allocates
