@@ -33,6 +33,7 @@
 #include "steering.h"
 #include "nft_exec.h"
 #include "nft_view.h"
+#include "order_hold.h"
 
 /* Headers and the largest rewrite: what the receive buffers hold. */
 #define MAX_COPY 0xffff
@@ -58,6 +59,13 @@ struct qthread {
 	 * (NULL in a burst that does not take the lock). */
 	struct qt_natoff *off, *cur_off;
 	bool off_logged;             /* a refusal was logged (once) */
+	/* The copy range of this thread's queue: the engine's copy_small
+	 * while the kernel rewrites translated packets, its copy_range
+	 * (whole packets) until whole_until once a packet came cut that
+	 * qtablesd may have to rewrite itself (ask_whole). Written by
+	 * this thread; whole read by the control thread at commits. */
+	bool whole;
+	uint64_t whole_until;        /* CLOCK_MONOTONIC ns */
 	/* the last interface names looked up, valid for one burst (the
 	 * burst's read section keeps them): a burst mostly has one in/out
 	 * pair */
@@ -67,7 +75,9 @@ struct qthread {
 	uint64_t beat_ns;            /* CLOCK_MONOTONIC of its last loop */
 	struct qt_prog_stats ps;
 	uint64_t accepted, dropped, rewritten, marked, parse_errors,
-		 send_errors, rejects_sent;
+		 send_errors, rejects_sent, requeued, held;
+	/* the flows whose packets wait for one sent back (order_hold.h) */
+	struct qt_hold *hold;
 };
 
 enum { FEED_ADDRS, FEED_LINKS, N_FEEDS };
@@ -78,6 +88,10 @@ struct qt_engine {
 	struct qt_prog *prog6;       /* RCU-protected: IPv6's */
 	struct qt_rt_store *own_store6;  /* o.store6 when none was given */
 	uint32_t copy_range;
+	/* The copy range when translated packets are the kernel's to
+	 * rewrite (qt_prog_copy_range_offloaded): copy_range when NAT
+	 * offload is off or a program needs whole packets anyway. */
+	uint32_t copy_small;
 	bool owner;                  /* the queues hand over socket owners */
 	/* the host's addresses and interfaces, kept current by the
 	 * watcher thread: feeds[FEED_ADDRS], feeds[FEED_LINKS] */
@@ -253,6 +267,54 @@ static void offload_synced(struct qthread *t, int rc)
 		      qt_natoff_take_error(t->off));
 }
 
+/* Whole packets for this thread's queue until WHOLE_NS after the last
+ * packet that needed one: a connection's first packets are rewritten
+ * here until the kernel has its elements. */
+#define WHOLE_NS 1000000000ull
+
+static void ask_whole(struct qthread *t, uint64_t now)
+{
+	t->whole_until = now + WHOLE_NS;
+	/* sent again each time: a commit may have set the small range
+	 * meanwhile (it reads whole racily) */
+	__atomic_store_n(&t->whole, true, __ATOMIC_RELAXED);
+	qt_nfq_set_copy_range(t->q, __atomic_load_n(&t->e->copy_range,
+						    __ATOMIC_RELAXED));
+}
+
+/* After a burst: back to the small copy when no packet needed the
+ * whole one for WHOLE_NS. */
+static void maybe_small(struct qthread *t, uint64_t now)
+{
+	if (!t->whole || now < t->whole_until)
+		return;
+	__atomic_store_n(&t->whole, false, __ATOMIC_RELAXED);
+	qt_nfq_set_copy_range(t->q, __atomic_load_n(&t->e->copy_small,
+						    __ATOMIC_RELAXED));
+}
+
+/* Is this packet, longer than the small copy, one qtablesd may have to
+ * rewrite itself (engine/ct_glue.h)? While whole packets come (the
+ * thread's range is whole) such a packet keeps them coming. */
+static bool wants_whole(struct qthread *t, const struct qt_prog *prog,
+			const struct qt_eval *ev)
+{
+	uint32_t small = __atomic_load_n(&t->e->copy_small, __ATOMIC_RELAXED);
+	uint32_t full = __atomic_load_n(&t->e->copy_range, __ATOMIC_RELAXED);
+	return small < full && qt_prog_nat(prog) && ev->orig_len <= full &&
+	       qt_ctg_nat_may_rewrite(t->ctg, ev);
+}
+
+/* Back to the kernel unjudged, to be queued again (at the tail of its
+ * queue, the hook run anew). */
+static void send_back(struct qthread *t, const struct qt_nfq_pkt *p,
+		      uint32_t order)
+{
+	if (qt_nfq_verdict_in(t->q, p->queue, p->id, NF_REPEAT, false, 0,
+			      NULL, 0, order) < 0)
+		qt_nfq_drop(t->q, p->queue, p->id);
+}
+
 static void judge(struct qthread *t, const struct qt_prog *prog4,
 		  const struct qt_prog *prog6, const struct qt_nfq_pkt *p,
 		  const struct timespec *mono, const struct timespec *wall,
@@ -266,6 +328,8 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	const struct qt_prog *prog = p->len && p->payload[0] >> 4 == 6
 				     ? prog6 : prog4;
 	uint32_t order = order_class(p);
+	uint64_t now = (uint64_t)mono->tv_sec * 1000000000u +
+		       (uint64_t)mono->tv_nsec;
 	/* the receive slot is ours until the next receive: a packet is
 	 * judged and rewritten where it is, and its verdict carries it
 	 * from there (no copy of a whole GSO packet in user space) */
@@ -282,9 +346,22 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 			cap = MAX_COPY + GROW_ROOM;
 		}
 	}
-	if (qt_eval_init(&ev, data, p->len, cap, p->orig_len, p->hook,
-			 &t->env) != QT_PKT_OK)
-		t->parse_errors++;
+	/* an earlier packet of its flow is out (sent back below): this
+	 * one waits its turn, unjudged */
+	struct qt_hold_pkt hk;
+	bool hk_set = false;
+	if (t->hold && qt_hold_any(t->hold)) {
+		qt_hold_pkt_of(p->payload, p->len, p->orig_len, p->queue,
+			       p->hook, &hk);
+		hk_set = true;
+		if (qt_hold_arrive(t->hold, &hk, now) == QT_HOLD_REPEAT) {
+			t->held++;
+			send_back(t, p, order);
+			return;
+		}
+	}
+	bool parsed = qt_eval_init(&ev, data, p->len, cap, p->orig_len,
+				   p->hook, &t->env) == QT_PKT_OK;
 	ev.indev = (int)p->indev;
 	ev.outdev = (int)p->outdev;
 	ev.in = link_name(t, 0, (int)p->indev);
@@ -297,13 +374,37 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	ev.priority = p->priority;
 	memcpy(ev.hwaddr, p->hwaddr, sizeof(ev.hwaddr));
 	ev.hwaddr_len = p->hwaddr_len;
-	ev.now_ns = (uint64_t)mono->tv_sec * 1000000000u + (uint64_t)mono->tv_nsec;
+	ev.now_ns = now;
 	ev.wall = *wall;
 	ev.csum_not_ready = p->csum_not_ready;
 	ev.gso = p->gso;
 	l2_type_of(t, p, l2_steered, &ev);
 	ev.csum_unverified = p->csum_unverified;
 
+	/* whole packets keep coming while large ones come that may be
+	 * rewritten here */
+	if (t->whole && t->cur_off && p->orig_len >
+	    __atomic_load_n(&t->e->copy_small, __ATOMIC_RELAXED) &&
+	    p->orig_len == p->len && wants_whole(t, prog, &ev))
+		t->whole_until = ev.now_ns + WHOLE_NS;
+	if (t->cur_off && p->orig_len > p->len && wants_whole(t, prog, &ev)) {
+		/* cut short, and qtablesd may have to hand it back
+		 * rewritten: the kernel queues it again (the hook runs
+		 * anew), whole this time; nothing was judged */
+		ask_whole(t, ev.now_ns);
+		t->requeued++;
+		/* its flow's later packets wait for it (order_hold.h) */
+		if (t->hold) {
+			if (!hk_set)
+				qt_hold_pkt_of(p->payload, p->len, p->orig_len,
+					       p->queue, p->hook, &hk);
+			qt_hold_sent_back(t->hold, &hk, now);
+		}
+		send_back(t, p, order);
+		return;
+	}
+	if (!parsed)
+		t->parse_errors++;
 	int v = qt_judge(prog, t->ctg, &ev, &t->ps);
 	struct qt_natoff *off = t->cur_off;
 	if (off) {
@@ -391,6 +492,7 @@ static void *queue_thread(void *arg)
 					offload_synced(t, qt_natoff_sync(t->off));
 				qt_ct_unlock(shard);
 			}
+			maybe_small(t, now);
 			continue;
 		}
 		clock_gettime(CLOCK_REALTIME, &wall);
@@ -421,6 +523,7 @@ static void *queue_thread(void *arg)
 			offload_synced(t, qt_natoff_sync(t->cur_off));
 		if (ct)
 			qt_ctg_burst_end(t->ctg);
+		maybe_small(t, now);
 		rcu_read_unlock();
 		qt_links_read_end(t->e->links, tok);
 		qt_nfq_flush(t->q);
@@ -632,14 +735,38 @@ static const struct qt_nfq_handed *adopted(const struct qt_engine *e,
 	return h;
 }
 
-static void set_copy_range(struct qt_engine *e, uint32_t range)
+/* The ranges of every thread's queue: whole packets (range) for a
+ * thread that asked for them or has no offload context, else small. */
+static void set_copy_range(struct qt_engine *e, uint32_t range,
+			   uint32_t small)
 {
-	if (range == e->copy_range)
+	if (small > range)
+		small = range;
+	if (range == e->copy_range && small == e->copy_small)
 		return;
-	for (unsigned i = 0; i < e->nthreads; i++)
-		if (e->th[i].q)
-			qt_nfq_set_copy_range(e->th[i].q, range);
-	e->copy_range = range;
+	__atomic_store_n(&e->copy_range, range, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->copy_small, small, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		struct qthread *t = &e->th[i];
+		if (t->q)
+			qt_nfq_set_copy_range(t->q, !t->off || __atomic_load_n(
+				&t->whole, __ATOMIC_RELAXED) ? range : small);
+	}
+}
+
+/* The copy the programs need while the kernel rewrites translated
+ * packets: smaller only when every family whose program translates
+ * has its offload table (else its packets are all rewritten here). */
+static uint32_t copy_small_of(const struct qt_engine *e,
+			      const struct qt_prog *p4,
+			      const struct qt_prog *p6)
+{
+	if ((qt_prog_nat(p4) && !e->natoff[0]) ||
+	    (qt_prog_nat(p6) && !e->natoff[1]))
+		return copy_range_of(p4, p6);
+	uint32_t a = qt_prog_copy_range_offloaded(p4);
+	uint32_t b = qt_prog_copy_range_offloaded(p6);
+	return a > b ? a : b;
 }
 
 static void set_owner(struct qt_engine *e, bool on)
@@ -773,6 +900,7 @@ void qt_engine_stop(struct qt_engine *e)
 		if (t->rawfd6 >= 0)
 			close(t->rawfd6);
 		free(t->buf);
+		qt_hold_free(t->hold);
 		qt_ctg_free(t->ctg);
 	}
 	offload_stop(e);
@@ -843,6 +971,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		return NULL;
 	}
 	e->copy_range = copy_range_of(e->prog, e->prog6);
+	e->copy_small = e->copy_range;
 	e->owner = qt_prog_wants_owner(e->prog) ||
 		   qt_prog_wants_owner(e->prog6);
 	qt_log_sink_open(o->log_syslog, o->log_stderr);
@@ -924,10 +1053,11 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 		t->rawfd6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC,
 				   IPPROTO_RAW);
 		t->buf = malloc(MAX_COPY + GROW_ROOM);
+		t->hold = qt_hold_new();
 		/* the table's bound is shared out between the queues: each
 		 * connection lives in the one its packets are balanced to */
 		t->ctg = qt_ctg_new(&e->o.ct, ct_max_of(&e->o.ct) / e->nthreads);
-		if (!t->buf || !t->ctg) {
+		if (!t->buf || !t->hold || !t->ctg) {
 			qt_buf_printf(err, "qtablesd: out of memory\n");
 			qt_engine_stop(e);
 			return NULL;
@@ -945,6 +1075,7 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 				      msg);
 	}
 	offload_ensure(e);
+	set_copy_range(e, e->copy_range, copy_small_of(e, e->prog, e->prog6));
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		if (pthread_create(&e->th[i].tid, NULL, queue_thread,
 				   &e->th[i]) != 0) {
@@ -1045,10 +1176,12 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 		e->steer_changes++;
 	}
 	uint32_t range = copy_range_of(p4, p6);
+	uint32_t small = copy_small_of(e, p4, p6);
 	/* a larger copy first, so no packet judged by the new program
 	 * lacks bytes it needs (packets already queued keep their copy) */
-	if (range > e->copy_range)
-		set_copy_range(e, range);
+	if (range > e->copy_range || small > e->copy_small)
+		set_copy_range(e, range > e->copy_range ? range : e->copy_range,
+			       small > e->copy_small ? small : e->copy_small);
 	/* the owner asked for before a rule reads it, and not asked for
 	 * any more only after no program reads it */
 	bool owner = qt_prog_wants_owner(p4) || qt_prog_wants_owner(p6);
@@ -1057,11 +1190,12 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 	struct qt_prog *old = rcu_xchg_pointer(slot, np);
 	synchronize_rcu();
 	qt_prog_free(old);
-	if (range < e->copy_range)
-		set_copy_range(e, range);
 	if (!owner && e->owner)
 		set_owner(e, false);
+	/* the small copy once the first program that translates has its
+	 * offload table */
 	offload_ensure(e);
+	set_copy_range(e, range, copy_small_of(e, p4, p6));
 	e->commits++;
 	return 0;
 }
@@ -1190,6 +1324,10 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		      e->o.queue_first, e->o.queue_last,
 		      e->o.fail_open ? "fail-open" : "fail-closed",
 		      e->copy_range, (unsigned long long)e->commits);
+	if (e->copy_small < e->copy_range)
+		qt_buf_printf(out, "copy range while the kernel translates: "
+			      "%u (whole packets when qtablesd may rewrite "
+			      "one itself)\n", e->copy_small);
 	qt_buf_printf(out, "steering: hooks");
 	for (unsigned h = 0; h < QT_HOOK_COUNT; h++)
 		if (e->sc.hooks & (1u << h))
@@ -1229,7 +1367,8 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		uint64_t batches = RD(s->batches), batched = RD(s->batched);
 		qt_buf_printf(out, ")\n"
 			"  verdicts: accept %llu, drop %llu, rewritten %llu, "
-			"marked %llu\n"
+			"marked %llu, queued again whole %llu, behind one of "
+			"their flow %llu\n"
 			"  messages: batch verdicts %llu covering %llu packets "
 			"(%.1f per batch), single accepts %llu, receives %llu, "
 			"sends %llu\n"
@@ -1242,6 +1381,8 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 			(unsigned long long)RD(t->dropped),
 			(unsigned long long)RD(t->rewritten),
 			(unsigned long long)RD(t->marked),
+			(unsigned long long)RD(t->requeued),
+			(unsigned long long)RD(t->held),
 			(unsigned long long)batches, (unsigned long long)batched,
 			batches ? (double)batched / (double)batches : 0.0,
 			(unsigned long long)RD(s->accepts),
@@ -1257,6 +1398,15 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 			(unsigned long long)RD(t->ps.rules_tried),
 			(unsigned long long)RD(t->rejects_sent),
 			(unsigned long long)RD(t->send_errors));
+		const struct qt_hold_stats *hs =
+			t->hold ? qt_hold_stats(t->hold) : NULL;
+		if (hs && (RD(hs->lost) || RD(hs->expired) || RD(hs->overflow)))
+			qt_buf_printf(out, "  packets queued again: never back "
+				      "%llu, flows let go %llu, judged out of "
+				      "turn %llu\n",
+				      (unsigned long long)RD(hs->lost),
+				      (unsigned long long)RD(hs->expired),
+				      (unsigned long long)RD(hs->overflow));
 		if (t->ctg) {
 			struct qt_ct *ct = qt_ctg_shard(t->ctg);
 			const struct qt_ctg_stats *g = qt_ctg_stats(t->ctg);

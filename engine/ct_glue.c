@@ -1,6 +1,7 @@
 /* Connection tracking around the walk (see ct_glue.h). */
 #include "ct_glue.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,6 +320,49 @@ void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat)
 	ev->ct_state = !e ? QT_CT_INVALID
 		     : dir == QT_CT_REPLY || (e->status & QT_IPS_SEEN_REPLY)
 		       ? QT_CT_ESTABLISHED : QT_CT_NEW;
+}
+
+bool qt_ctg_nat_may_rewrite(struct qt_ctg *g, const struct qt_eval *ev)
+{
+	const struct qt_pkt *p = &ev->pkt;
+	/* no nat step at FORWARD */
+	if (ev->hook == QT_HOOK_FORWARD)
+		return false;
+	if (!p->l4_ok || p->frag_off || p->more_frags || p->frag_hdr ||
+	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
+		return true;
+	/* a SYN may open the connection anew (a closed one's tuple) */
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & 0x02))
+		return true;
+	/* a UDP checksum of 0 takes an offloaded connection back here
+	 * (engine/nat_pkt.c: the kernel would break it) */
+	if (p->proto == IPPROTO_UDP && !ev->csum_not_ready && p->l4_len >= 8 &&
+	    !p->l4[6] && !p->l4[7])
+		return true;
+	struct pkt_key k;
+	key_of(ev, &k);
+	const struct mem *m = NULL;
+	if (ev->hook == QT_HOOK_PRE_ROUTING && !strcmp(ev->in, "lo"))
+		m = mem_find(g, &k, ANY_HOOK);
+	else if (ev->hook != QT_HOOK_PRE_ROUTING &&
+		 ev->hook != QT_HOOK_LOCAL_OUT)
+		m = mem_find(g, &k, ev->hook);
+	const struct qt_ct_entry *e;
+	if (m) {
+		e = m->e && m->e->id == m->id ? m->e : NULL;
+	} else {
+		struct qt_ct_tuple t;
+		enum qt_ct_dir dir;
+		e = qt_ct_tuple_of(p, &t) ? qt_ct_find(g->ct, &t, &dir) : NULL;
+	}
+	/* not yet tracked, or due to go: its next packet may be a new
+	 * connection's */
+	if (!e || e->expires <= g->now || (e->status & QT_IPS_DYING))
+		return true;
+	if (e->status & QT_CTS_OFFLOADED)
+		return false;
+	uint32_t done = QT_IPS_SRC_NAT_DONE | QT_IPS_DST_NAT_DONE;
+	return (e->status & done) != done || (e->status & QT_IPS_NAT_MASK);
 }
 
 /* A packet rewritten at this hook (NAT, TCPMSS) reaches its later hooks

@@ -14,6 +14,7 @@
 #ifndef QT_CT_GLUE_H
 #define QT_CT_GLUE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conntrack.h"
@@ -50,6 +51,16 @@ void qt_ctg_labels_on(struct qt_ctg *g);
  * when the entry cannot be confirmed (its reply tuple is another
  * connection's, as the kernel's confirmation refuses it). */
 int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict);
+
+/* Before the walk of ev (inside a burst, nothing changed by it): may
+ * the nat step at this hook rewrite the packet here rather than leave
+ * it to the kernel's maps (io/nat_offload.h)? False only for a TCP or
+ * UDP packet, no fragment and no SYN, of a known connection that is
+ * offloaded or that no binding translates; true for anything else (a
+ * new connection, one not offloaded yet, ICMP). A copy shorter than
+ * the packet cannot be handed back rewritten: the datapath has the
+ * kernel queue such a packet again, whole, when this says true. */
+bool qt_ctg_nat_may_rewrite(struct qt_ctg *g, const struct qt_eval *ev);
 
 struct qt_ctg_stats {
 	uint64_t remembered, recalled, forgotten; /* packet memory */

@@ -106,6 +106,7 @@ struct qt_prog {
 	struct ctable tables[QT_NTABLES];
 	bool present[QT_NTABLES];
 	uint32_t copy_range;
+	uint32_t copy_rules;        /* what the rules need, NAT aside */
 	bool hook_used[QT_NHOOKS];
 	bool rewrites;              /* a target may grow the packet */
 	bool uses_ct;               /* a rule reads or changes conntrack */
@@ -297,6 +298,8 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 			uint32_t need = m->ext->copy_need(m);
 			if (need > p->copy_range)
 				p->copy_range = need;
+			if (need > p->copy_rules)
+				p->copy_rules = need;
 		}
 	}
 	switch (r->verdict) {
@@ -338,6 +341,8 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 			uint32_t need = tg->ext->copy_need(tg);
 			if (need > p->copy_range)
 				p->copy_range = need;
+			if (need > p->copy_rules)
+				p->copy_rules = need;
 			/* a target wanting whole packets rewrites them */
 			if (need >= 0xffff)
 				p->rewrites = true;
@@ -453,7 +458,7 @@ struct qt_prog *qt_prog_compile_from(struct qt_ruleset *rs,
 		return NULL;
 	}
 	p->family = rs->family;
-	p->copy_range = COPY_HEADERS;
+	p->copy_range = p->copy_rules = COPY_HEADERS;
 	for (int ti = 0; ti < QT_NTABLES; ti++) {
 		struct ctable *ct = &p->tables[ti];
 		for (int h = 0; h < QT_NHOOKS; h++)
@@ -544,6 +549,17 @@ uint32_t qt_prog_copy_range(const struct qt_prog *p)
 	if (p->uses_ct && p->copy_range < COPY_TRACKED)
 		return COPY_TRACKED;
 	return p->copy_range;
+}
+
+uint32_t qt_prog_copy_range_offloaded(const struct qt_prog *p)
+{
+	/* nft rules may load payload anywhere in the packet (@th,
+	 * @ih), which the whole copy NAT asked for gave them */
+	if (p->nft)
+		return qt_prog_copy_range(p);
+	if (p->uses_ct && p->copy_rules < COPY_TRACKED)
+		return COPY_TRACKED;
+	return p->copy_rules;
 }
 
 void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,

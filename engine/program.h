@@ -62,6 +62,12 @@ void qt_prog_force_linear(bool on);
 
 /* The bytes of each packet the queue must copy for this ruleset. */
 uint32_t qt_prog_copy_range(const struct qt_prog *p);
+/* The bytes each packet needs when the kernel rewrites the packets of
+ * translated connections (io/nat_offload.h): what the rules read, as
+ * without a nat table. A translated packet rewritten by qtablesd itself
+ * still needs the whole packet (qt_prog_copy_range): the datapath asks
+ * for it again then (daemon/datapath.c). */
+uint32_t qt_prog_copy_range_offloaded(const struct qt_prog *p);
 /* How a chain's classifier split its rules (engine/classify.h's
  * qt_cls_describe), for the benchmark's report. */
 void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,

@@ -622,6 +622,12 @@ ofo_segments() {
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/10m")" ]
+	# what the firewall did, to tell a segment reordered from one lost
+	[ -n "${QT_ORACLE:-}" ] ||
+		ip netns exec "$FW" "$QT_BUILD/qtables" --stats |
+		grep -E 'verdicts|queued again|errors|^kernel queue 0|^nat offload' || true
+	ip netns exec "$S" nstat -asz TcpExtTCPOFOQueue TcpRetransSegs TcpExtTCPLostRetransmit | grep -v '^#' || true
+	ip netns exec "$C" nstat -asz TcpRetransSegs TcpExtTCPLostRetransmit TcpExtTCPFastRetrans | grep -v '^#' || true
 	echo "segments queued out of order at the server: $(($(ofo_segments) - ofo0))"
 	[ "$(($(ofo_segments) - ofo0))" -eq 0 ]
 	# the masquerade happened, and the marks
