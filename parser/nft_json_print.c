@@ -2,6 +2,7 @@
  * (nft_val_print), so symbols, names and numbers are the ones the
  * text listing shows; JSON only decides which of them are numbers. */
 #include "nft_json_print.h"
+#include "nft_print.h"
 #include "nft_ct.h"
 #include "nft_sctp.h"
 
@@ -100,7 +101,7 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	case NFT_T_INTEGER: case NFT_T_SERVICE: case NFT_T_MARK:
 	case NFT_T_INT16: case NFT_T_INT64:
 	case NFT_T_INT4: case NFT_T_INT20:
-	case NFT_T_INT8: case NFT_T_BE16:
+	case NFT_T_INT8: case NFT_T_BE16: case NFT_T_RAW:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
 		return;
 	case NFT_T_BOOLEAN:
@@ -456,6 +457,12 @@ static void put_field(const struct nft_field *f, struct qt_buf *b)
 		return;
 	}
 	qt_buf_puts(b, "{\"payload\": {");
+	if (nft_field_is_raw(f)) {
+		key_str(b, "base", f->proto + 1);
+		qt_buf_printf(b, ", \"offset\": %u, \"len\": %u}}", f->offset,
+			      f->bits);
+		return;
+	}
 	key_str(b, "protocol", f->proto);
 	qt_buf_puts(b, ", ");
 	key_str(b, "field", f->name);
@@ -1269,7 +1276,9 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 		if (!first)
 			qt_buf_puts(b, ", ");
 		first = false;
-		put_stmt(t, &r->stmts[i], o, b);
+		struct nft_stmt ls = r->stmts[i];
+		ls.field = nft_listed_field(r, i);
+		put_stmt(t, &ls, o, b);
 	}
 	qt_buf_puts(b, "]}}");
 }

@@ -248,7 +248,7 @@ static unsigned elems_per_line(const struct nft_dtype *t)
 	switch (t->id) {
 	case NFT_T_NFPROTO: case NFT_T_INTEGER: case NFT_T_PROTO:
 	case NFT_T_SERVICE: case NFT_T_TCP_FLAG: case NFT_T_MARK:
-	case NFT_T_IFINDEX:
+	case NFT_T_IFINDEX: case NFT_T_RAW:
 		return 16;
 	case NFT_T_IPV4: case NFT_T_CTSTATE: case NFT_T_CTSTATUS:
 	case NFT_T_PKTTYPE:
@@ -285,7 +285,9 @@ static void print_elems(const struct nft_dtype *t, const struct nft_elem *e,
 
 static void print_selector(const struct nft_field *f, struct qt_buf *b)
 {
-	if (f->base == NFT_B_META && f->meta_short)
+	if (nft_field_is_raw(f))
+		qt_buf_printf(b, "%s,%u,%u", f->proto, f->offset, f->bits);
+	else if (f->base == NFT_B_META && f->meta_short)
 		qt_buf_puts(b, f->name);
 	else
 		qt_buf_printf(b, "%s %s", f->proto, f->name);
@@ -845,6 +847,44 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	}
 }
 
+const struct nft_field *nft_listed_field(const struct nft_rule *r,
+					 unsigned i)
+{
+	const struct nft_stmt *s = &r->stmts[i];
+	const struct nft_icmp_dep *d = s->kind == NFT_S_MATCH &&
+				       s->lhs == NFT_L_FIELD && !s->ncat
+				       ? nft_icmp_dep_of(s->field) : NULL;
+	if (!d)
+		return s->field;
+	/* the type nft's listing holds: a compare's, a set's first */
+	int ctx = -1;
+	for (unsigned k = 0; k < i; k++) {
+		const struct nft_stmt *p = &r->stmts[k];
+		if (p->kind != NFT_S_MATCH || p->lhs != NFT_L_FIELD ||
+		    p->ncat || strcmp(p->field->proto, d->proto) ||
+		    strcmp(p->field->name, "type") || p->op != NFT_OP_EQ ||
+		    p->set_name || p->bitop || !p->nelems)
+			continue;
+		int low = -1;
+		for (unsigned e = 0; e < p->nelems; e++) {
+			const struct nft_val *v = &p->elems[e].lo;
+			if (p->elems[e].kind != NFT_E_VALUE || !v->len)
+				continue;
+			if (low < 0 || v->b[v->len - 1] < low)
+				low = v->b[v->len - 1];
+		}
+		if (low >= 0)
+			ctx = (int)nft_icmp_ctx_type(d->proto, (unsigned)low);
+	}
+	if (ctx < 0)
+		return s->field;
+	const struct nft_field *g = nft_icmp_field_as(s->field, (unsigned)ctx);
+	if (g)
+		return g;
+	g = nft_field_raw(NFT_B_TRANSPORT, s->field->offset, s->field->bits);
+	return g ? g : s->field;
+}
+
 void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 		    const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -855,7 +895,9 @@ void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 		if (!first)
 			qt_buf_putc(b, ' ');
 		first = false;
-		print_stmt(t, &r->stmts[i], o, b);
+		struct nft_stmt ls = r->stmts[i];
+		ls.field = nft_listed_field(r, i);
+		print_stmt(t, &ls, o, b);
 	}
 	if (r->comment)
 		qt_buf_printf(b, "%scomment \"%s\"", first ? "" : " ",

@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -224,6 +225,8 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 			 "integer" },
 	[NFT_T_BE16] = { NFT_T_BE16, "integer", 16, false, false, false,
 			 NULL, "integer" },
+	[NFT_T_RAW] = { NFT_T_RAW, "integer", 32, false, false, false, NULL,
+			"integer" },
 };
 
 const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id)
@@ -357,6 +360,99 @@ const struct nft_field *nft_field_find(const char *proto, const char *name)
 			continue;
 		if (proto ? !strcmp(f->proto, proto) : f->meta_bare_ok)
 			return f;
+	}
+	return NULL;
+}
+
+/* Raw payloads' fields: made when first named, never freed (a rule
+ * holds a pointer to its field), at most one per place. */
+struct raw_field {
+	struct nft_field f;
+	struct raw_field *next;
+};
+static struct raw_field *raw_fields;
+static pthread_mutex_t raw_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const struct nft_field *nft_field_raw(enum nft_base base, unsigned offset,
+				      unsigned bits)
+{
+	if ((base != NFT_B_TRANSPORT && base != NFT_B_NETWORK) ||
+	    offset % 8 || bits % 8 || !bits || bits > 32 || offset > 0xffff)
+		return NULL;
+	pthread_mutex_lock(&raw_lock);
+	struct raw_field *r = raw_fields;
+	while (r && (r->f.base != base || r->f.offset != offset ||
+		     r->f.bits != bits))
+		r = r->next;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			abort();
+		r->f = (struct nft_field){
+			base == NFT_B_TRANSPORT ? "@th" : "@nh", "", base,
+			offset, bits, NFT_T_RAW, NFT_DEP_NONE, 0, false, false
+		};
+		r->next = raw_fields;
+		raw_fields = r;
+	}
+	pthread_mutex_unlock(&raw_lock);
+	return &r->f;
+}
+
+bool nft_field_is_raw(const struct nft_field *f)
+{
+	return f && f->proto[0] == '@';
+}
+
+static const struct nft_icmp_dep icmp_deps[] = {
+	{ "icmp", "id", { 0, 8 }, true, 8 },
+	{ "icmp", "sequence", { 0, 8 }, true, 8 },
+	{ "icmp", "mtu", { 3, 0 }, false, 3 },
+	{ "icmp", "gateway", { 5, 0 }, false, 5 },
+	{ "icmpv6", "id", { 128, 129 }, true, 128 },
+	{ "icmpv6", "sequence", { 128, 129 }, true, 128 },
+	{ "icmpv6", "mtu", { 2, 0 }, false, 2 },
+	{ "icmpv6", "max-delay", { 130, 0 }, false, 130 },
+};
+#define NICMP_DEPS (sizeof(icmp_deps) / sizeof(icmp_deps[0]))
+
+const struct nft_icmp_dep *nft_icmp_dep_of(const struct nft_field *f)
+{
+	for (size_t i = 0; f && i < NICMP_DEPS; i++)
+		if (!strcmp(icmp_deps[i].proto, f->proto) &&
+		    !strcmp(icmp_deps[i].name, f->name))
+			return &icmp_deps[i];
+	return NULL;
+}
+
+unsigned nft_icmp_ctx_type(const char *proto, unsigned t)
+{
+	if (!strcmp(proto, "icmp") && t == 0)
+		return 8;
+	if (!strcmp(proto, "icmpv6") && t == 129)
+		return 128;
+	return t;
+}
+
+bool nft_icmp_dep_fits(const struct nft_icmp_dep *d, unsigned t)
+{
+	return t == d->type[0] || (d->two && t == d->type[1]);
+}
+
+const struct nft_field *nft_icmp_field_as(const struct nft_field *f,
+					  unsigned t)
+{
+	const struct nft_icmp_dep *d = nft_icmp_dep_of(f);
+	if (!d || nft_icmp_dep_fits(d, t))
+		return f;
+	for (size_t i = 0; i < NICMP_DEPS; i++) {
+		const struct nft_field *g = nft_field_find(icmp_deps[i].proto,
+							   icmp_deps[i].name);
+		if (strcmp(icmp_deps[i].proto, f->proto) ||
+		    g->offset != f->offset || g->bits != f->bits)
+			continue;
+		if (nft_icmp_dep_fits(&icmp_deps[i], t))
+			return g;
 	}
 	return NULL;
 }
@@ -999,6 +1095,9 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 	}
 	case NFT_T_MARK:
 		qt_buf_printf(b, "0x%08" PRIx64, get_uint(v));
+		return;
+	case NFT_T_RAW:
+		qt_buf_printf(b, "0x%" PRIx64, get_uint(v));
 		return;
 	default:
 		if (print_meta_type(t, v, b))

@@ -50,6 +50,7 @@ enum nft_dtype_id {
 	 * 8 and 16 bits whose values nft bounds by the field's width
 	 * (sctp chunk data flags, stream) */
 	NFT_T_BOOLEAN, NFT_T_INT8, NFT_T_BE16,
+	NFT_T_RAW,                   /* a raw payload's: listed in hex */
 	NFT_T_NTYPES
 };
 
@@ -118,6 +119,35 @@ const struct nft_field *nft_field_find(const char *proto, const char *name);
 bool nft_field_proto_known(const char *proto);
 /* The i-th field, NULL past the last. */
 const struct nft_field *nft_field_at(unsigned i);
+
+/* A raw payload, @th,OFFSET,LENGTH or @nh,...: a field of no protocol
+ * (proto "@th" or "@nh", name ""), made once per place and kept; NULL
+ * for a place qtables does not read (not whole bytes, over 32 bits). */
+const struct nft_field *nft_field_raw(enum nft_base base, unsigned offset,
+				      unsigned bits);
+bool nft_field_is_raw(const struct nft_field *f);
+
+/* An ICMP or ICMPv6 field that exists in some message types only: the
+ * types of the compare nft puts before it (two: the echo pair, which
+ * its listing shows; one: left out), and the type its errors name. */
+struct nft_icmp_dep {
+	const char *proto, *name;
+	uint8_t type[2];
+	bool two;
+	uint8_t need;
+};
+/* f's, or NULL for a field of every message type. */
+const struct nft_icmp_dep *nft_icmp_dep_of(const struct nft_field *f);
+/* The type nft's evaluation holds after a compare with t: an echo
+ * reply counts as the echo request. */
+unsigned nft_icmp_ctx_type(const char *proto, unsigned t);
+/* Does the message type t (as held) have d's field? */
+bool nft_icmp_dep_fits(const struct nft_icmp_dep *d, unsigned t);
+/* What nft lists a load of f as where the listing's first type compare
+ * holds t: f, another field at the same place that t has, or NULL (a
+ * raw payload, @th,OFFSET,LENGTH). */
+const struct nft_field *nft_icmp_field_as(const struct nft_field *f,
+					  unsigned t);
 
 /* The protocol number of a name as nft reads it (tcp, 6), or -1. */
 int nft_proto_number(const char *name);
