@@ -446,6 +446,18 @@ static int put_lhs(struct tr *t, const struct qt_json *v)
 	int rc = put_lhs_function(t, kind, o);
 	if (rc <= 0)
 		return rc;
+	if (!strcmp(kind, "payload") && qt_json_get(o, "base")) {
+		/* a raw payload: @th,OFFSET,LENGTH */
+		const struct qt_json *b = qt_json_get(o, "base"),
+				    *off = qt_json_get(o, "offset"),
+				    *len = qt_json_get(o, "len");
+		if (b->type != QT_JSON_STRING || !off ||
+		    off->type != QT_JSON_INTEGER || off->i < 0 || !len ||
+		    len->type != QT_JSON_INTEGER || len->i < 0)
+			return internal(t, "Invalid LHS of relational.");
+		qt_buf_printf(t->cmds, "@%s,%lld,%lld", b->s, off->i, len->i);
+		return 0;
+	}
 	if (!strcmp(kind, "payload")) {
 		const struct qt_json *p = qt_json_get(o, "protocol"),
 				    *f = qt_json_get(o, "field");
