@@ -1557,6 +1557,24 @@ static bool table_tracks(const struct nft_table *t)
 	return false;
 }
 
+/* A set with timeouts no rule looks up forgets its elements all the
+ * same, and its listing gives their time left: its runtime is held as
+ * a lookup's would be. One that cannot run so (a map, an interval set
+ * packets fill) is left to its rules, which refuse it. */
+static void hold_timeout_sets(struct qt_nft_prog *p, const struct nft_table *t)
+{
+	for (unsigned si = 0; si < t->nsets; si++) {
+		const struct nft_set *s = &t->sets[si];
+		if (s->map || !qt_dynset_wanted(t, s))
+			continue;
+		struct qt_dynset *d;
+		struct qt_buf junk;
+		qt_buf_init(&junk);
+		(void)dyn_ref(p, t, s->name, &d, &junk);
+		qt_buf_free(&junk);
+	}
+}
+
 struct qt_nft_prog *qt_nft_compile(const struct nft_ruleset *rs,
 				   uint8_t family,
 				   const struct qt_engine_env *env,
@@ -1595,6 +1613,7 @@ struct qt_nft_prog *qt_nft_compile(const struct nft_ruleset *rs,
 			qt_nft_prog_free(p);
 			return NULL;
 		}
+		hold_timeout_sets(p, t);
 	}
 	return p;
 }
@@ -1628,6 +1647,11 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 	free(p->chains);
 	free(p->bases);
 	free(p);
+}
+
+bool qt_nft_holds_sets(const struct qt_nft_prog *p)
+{
+	return p && p->ndyns;
 }
 
 unsigned qt_nft_nbase(const struct qt_nft_prog *p)
