@@ -120,6 +120,7 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	}
 	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
+	case NFT_T_OBJNAME:
 		qt_json_put_strn(b, (const char *)v->b,
 				 strnlen((const char *)v->b, v->len));
 		return;
@@ -1022,6 +1023,31 @@ static void put_limit_body(const struct nft_stmt *s, struct qt_buf *b)
 	qt_buf_putc(b, '}');
 }
 
+/* {"counter": {"map": {"key": KEY, "data": {"set": [[K, "name"], ...]}}}}
+ * or "data": "@m" */
+static void put_obj_map(const struct nft_stmt *s, struct qt_buf *b)
+{
+	qt_buf_printf(b, "{\"%s\": {\"map\": {\"key\": ",
+		      nft_obj_kind_name(s->kind));
+	put_lhs(s, b);
+	qt_buf_puts(b, ", \"data\": ");
+	if (s->set_name) {
+		put_set_ref(s->set_name, b);
+	} else {
+		const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+			nft_dtype_get(s->field->type)
+		};
+		for (unsigned i = 0; i < s->ncat; i++)
+			kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+		qt_buf_puts(b, "{\"set\": ");
+		put_elems_of(kt, 1 + s->ncat, true,
+			     nft_dtype_get(NFT_T_OBJNAME), s->elems, s->nelems,
+			     b);
+		qt_buf_putc(b, '}');
+	}
+	qt_buf_puts(b, "}}}");
+}
+
 static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		     const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -1040,7 +1066,9 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_match(s, b);
 		return;
 	case NFT_S_COUNTER:
-		if (s->obj_name) {
+		if (s->obj_map) {
+			put_obj_map(s, b);
+		} else if (s->obj_name) {
 			qt_buf_puts(b, "{\"counter\": ");
 			qt_json_put_str(b, s->obj_name);
 			qt_buf_putc(b, '}');
@@ -1061,6 +1089,10 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_log(s, b);
 		return;
 	case NFT_S_QUOTA: {
+		if (s->obj_map) {
+			put_obj_map(s, b);
+			return;
+		}
 		if (s->obj_name) {
 			qt_buf_puts(b, "{\"quota\": ");
 			qt_json_put_str(b, s->obj_name);
@@ -1077,6 +1109,10 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		return;
 	}
 	case NFT_S_LIMIT:
+		if (s->obj_map) {
+			put_obj_map(s, b);
+			return;
+		}
 		if (s->obj_name) {
 			qt_buf_puts(b, "{\"limit\": ");
 			qt_json_put_str(b, s->obj_name);
@@ -1193,8 +1229,9 @@ static void put_set(struct doc *d, const struct nft_table *t,
 	if (s->map) {
 		qt_buf_puts(b, ", ");
 		char m[64];
-		snprintf(m, sizeof(m), "%s%s", s->data_type
-			 ? s->data_type->name : "verdict",
+		snprintf(m, sizeof(m), "%s%s", s->obj_kind
+			 ? nft_obj_kind_name(s->obj_kind)
+			 : s->data_type ? s->data_type->name : "verdict",
 			 s->data_type2 ? " . inet_service" : "");
 		key_str(b, "map", m);
 	}

@@ -543,8 +543,31 @@ static int stmt_obj_ref(struct tr *t, const struct qt_json *v)
 	return put_name(t, v->s);
 }
 
+/* {"counter"|"quota"|"limit": {"map": {"key": KEY, "data": ...}}}: the
+ * object the key finds; 1 when v is no such map */
+static int stmt_obj_map(struct tr *t, const char *kind,
+			const struct qt_json *v)
+{
+	const struct qt_json *map = v->type == QT_JSON_OBJECT && v->n == 1
+				    ? qt_json_get(v, "map") : NULL;
+	if (!map)
+		return 1;
+	const struct qt_json *mk = qt_json_get(map, "key"),
+			    *d = qt_json_get(map, "data");
+	qt_buf_printf(t->cmds, "%s name ", kind);
+	if (!mk || !d || put_lhs(t, mk) < 0)
+		return internal(t, "Invalid %s statement", kind);
+	qt_buf_puts(t->cmds, " map ");
+	if (put_rhs(t, d) < 0)
+		return internal(t, "Invalid %s statement", kind);
+	return 0;
+}
+
 static int stmt_counter(struct tr *t, const struct qt_json *v)
 {
+	int m = stmt_obj_map(t, "counter", v);
+	if (m <= 0)
+		return m;
 	qt_buf_puts(t->cmds, "counter");
 	if (v->type == QT_JSON_NULL)
 		return 0;
@@ -638,6 +661,9 @@ static int stmt_log(struct tr *t, const struct qt_json *v)
 
 static int stmt_limit(struct tr *t, const struct qt_json *v)
 {
+	int m = stmt_obj_map(t, "limit", v);
+	if (m <= 0)
+		return m;
 	if (v->type == QT_JSON_STRING) {
 		qt_buf_puts(t->cmds, "limit");
 		return stmt_obj_ref(t, v);
@@ -670,6 +696,9 @@ static int stmt_limit(struct tr *t, const struct qt_json *v)
 /* quota: {"val": N, "val_unit": U, "inv": B, "used": N, "used_unit": U} */
 static int stmt_quota(struct tr *t, const struct qt_json *v)
 {
+	int m = stmt_obj_map(t, "quota", v);
+	if (m <= 0)
+		return m;
 	if (v->type == QT_JSON_STRING) {
 		qt_buf_puts(t->cmds, "quota");
 		return stmt_obj_ref(t, v);

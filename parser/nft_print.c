@@ -683,6 +683,23 @@ static void print_tcp_flags(const struct nft_stmt *s, struct qt_buf *b)
 	put_tcp_flags(m, ",", false, b);
 }
 
+/* " name KEY map { KEY : "name", ... }" or " ... map @m" */
+static void print_obj_map(const struct nft_stmt *s, struct qt_buf *b)
+{
+	qt_buf_puts(b, " name ");
+	print_lhs(s, b);
+	qt_buf_puts(b, " map ");
+	if (s->set_name) {
+		qt_buf_printf(b, "@%s", s->set_name);
+		return;
+	}
+	const struct nft_dtype *kt[NFT_CONCAT_MAX] = { field_type(s->field) };
+	for (unsigned i = 0; i < s->ncat; i++)
+		kt[i + 1] = field_type(s->cat[i]);
+	print_elems_of(kt, 1 + s->ncat, nft_dtype_get(NFT_T_OBJNAME), true,
+		       s->elems, s->nelems, false, b);
+}
+
 static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		       const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -729,6 +746,10 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	}
 	case NFT_S_COUNTER:
 		qt_buf_puts(b, "counter");
+		if (s->obj_map) {
+			print_obj_map(s, b);
+			return;
+		}
 		if (s->obj_name) {
 			qt_buf_printf(b, " name \"%s\"", s->obj_name);
 			return;
@@ -749,12 +770,20 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		print_log(s, b);
 		return;
 	case NFT_S_LIMIT:
-		if (s->obj_name)
+		if (s->obj_map) {
+			qt_buf_puts(b, "limit");
+			print_obj_map(s, b);
+		} else if (s->obj_name)
 			qt_buf_printf(b, "limit name \"%s\"", s->obj_name);
 		else
 			print_limit(s, b);
 		return;
 	case NFT_S_QUOTA:
+		if (s->obj_map) {
+			qt_buf_puts(b, "quota");
+			print_obj_map(s, b);
+			return;
+		}
 		if (s->obj_name) {
 			qt_buf_printf(b, "quota name \"%s\"", s->obj_name);
 			return;
@@ -1005,8 +1034,10 @@ static void print_set_body(const struct nft_set *s,
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 		if (s->map)
-			qt_buf_printf(b, " : %s%s", s->data_type
-					 ? s->data_type->name : "verdict",
+			qt_buf_printf(b, " : %s%s", s->obj_kind
+					 ? nft_obj_kind_name(s->obj_kind)
+					 : s->data_type ? s->data_type->name
+					 : "verdict",
 				      s->data_type2 ? " . inet_service" : "");
 		qt_buf_putc(b, '\n');
 	}
@@ -1284,8 +1315,10 @@ void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 		if (s->map)
-			qt_buf_printf(b, " : %s%s", s->data_type
-					 ? s->data_type->name : "verdict",
+			qt_buf_printf(b, " : %s%s", s->obj_kind
+					 ? nft_obj_kind_name(s->obj_kind)
+					 : s->data_type ? s->data_type->name
+					 : "verdict",
 				      s->data_type2 ? " . inet_service" : "");
 		qt_buf_puts(b, "; ");
 	}

@@ -1695,8 +1695,18 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 			s = nr_add_stmt(rb, w[0] == 'c' ? NFT_S_COUNTER
 					: w[0] == 'q' ? NFT_S_QUOTA : NFT_S_LIMIT, t);
 			c->i++;
-			if (nr_parse_obj_ref(c, tb, s) < 0)
+			struct nft_tok *k = nr_peek_at(c, 1);
+			/* name KEY map ...: the object the key finds */
+			if (k && k->kind == NT_WORD &&
+			    (nft_field_proto_known(k->text) ||
+			     nft_field_find(NULL, k->text) ||
+			     !strcmp(k->text, "ct"))) {
+				c->i++;
+				if (nr_parse_obj_map(c, tb, s) < 0)
+					return -1;
+			} else if (nr_parse_obj_ref(c, tb, s) < 0) {
 				return -1;
+			}
 		} else if (!strcmp(w, "counter")) {
 			s = nr_add_stmt(rb, NFT_S_COUNTER, t);
 			c->i++;
@@ -2203,6 +2213,29 @@ int nr_parse_duration(const char *w, uint64_t *ms)
 	return 0;
 }
 
+int nr_objmap_check(struct run *r, struct nft_table *tb,
+		    enum nft_stmt_kind kind, const struct nft_tok *g,
+		    const struct nft_elem *e, unsigned n,
+		    const struct span *spans)
+{
+	if (kind == NFT_S_MATCH)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		char name[NFT_VAL_MAX];
+		size_t len = strnlen((const char *)e[i].data.b, e[i].data.len);
+		memcpy(name, e[i].data.b, len);
+		name[len] = '\0';
+		if (e[i].catchall || !e[i].has_data ||
+		    nft_obj_find(tb, kind, name))
+			continue;
+		if (spans)
+			return nr_error_span(r, &spans[i].a, &spans[i].b,
+					     ENOENT_KERNEL);
+		return nr_error_tok(r, g, ENOENT_KERNEL);
+	}
+	return 0;
+}
+
 static const char *const set_flag_words[] = {
 	"constant", "interval", NULL, NULL, "timeout", "dynamic",
 };
@@ -2219,6 +2252,9 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 	sh.data_optional = keys_only;
 	sh.spans = spans;
 	if (nr_parse_elems(r, g, &sh, v, n) < 0)
+		return -1;
+	if (!keys_only && nr_objmap_check(r, tb, s->obj_kind, g, *v, *n,
+					  spans ? *spans : NULL) < 0)
 		return -1;
 	for (unsigned i = 0; i < *n; i++)
 		if ((*v)[i].kind != NFT_E_VALUE &&
@@ -2256,10 +2292,21 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 	const struct nft_dtype *kt[NFT_CONCAT_MAX], *dt = NULL, *dt2 = NULL;
 	unsigned nk = 0;
 	bool has_data = false;
+	enum nft_stmt_kind ok = NFT_S_MATCH;
 	for (;;) {
 		struct nft_tok *v = nr_peek(c);
 		if (!v || v->kind != NT_WORD)
 			return nr_unexpected(c, "string");
+		/* a map of named objects: type ... : counter */
+		if (has_data && (!strcmp(v->text, "counter") ||
+				 !strcmp(v->text, "quota") ||
+				 !strcmp(v->text, "limit"))) {
+			ok = v->text[0] == 'c' ? NFT_S_COUNTER
+			     : v->text[0] == 'q' ? NFT_S_QUOTA : NFT_S_LIMIT;
+			dt = nft_dtype_get(NFT_T_OBJNAME);
+			c->i++;
+			break;
+		}
 		const struct nft_dtype *ty = nft_dtype_by_name(v->text);
 		if (!ty && !(has_data && !strcmp(v->text, "verdict")))
 			return nr_error_tok(c->r, v, "unknown datatype %s",
@@ -2310,6 +2357,7 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 	s->map = has_data;
 	s->data_type = dt;
 	s->data_type2 = dt2;
+	s->obj_kind = ok;
 	return 0;
 }
 
@@ -2451,7 +2499,10 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 	if (elems) {
 		struct nft_elem *v = NULL;
 		unsigned n = 0;
-		int rc = set_elems_from(r, tb, s, false, elems, &v, &n, NULL);
+		struct span *spans = NULL;
+		int rc = set_elems_from(r, tb, s, false, elems, &v, &n,
+					s->obj_kind ? &spans : NULL);
+		free(spans);
 		if (!rc) {
 			nr_echo_note_elems(r, tb, s, v, n);
 			nft_set_add_elems(s, v, n);

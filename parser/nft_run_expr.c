@@ -1172,6 +1172,80 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	return 1;
 }
 
+int nr_parse_obj_map(struct cur *c, struct nft_table *tb,
+		     struct nft_stmt *s)
+{
+	unsigned at = c->i;
+	const struct nft_field *f = nr_parse_selector(c);
+	if (!f)
+		return c->i == at ? nr_unexpected(c, "string") : -1;
+	s->field = f;
+	s->lhs = NFT_L_FIELD;
+	if (parse_concat_fields(c, s) < 0)
+		return -1;
+	if (!nr_at(c, "map"))
+		return nr_unexpected(c, "map");
+	struct nft_loc a = c->it->toks[at].loc;
+	struct nft_loc b = nr_tok_end(&c->it->toks[c->i - 1]);
+	c->i++;
+	struct elem_shape sh;
+	lhs_shape(s, &sh);
+	sh.data = true;
+	sh.dt = nft_dtype_get(NFT_T_OBJNAME);
+	s->obj_map = true;
+	struct nft_tok *t = nr_peek(c);
+	if (nr_tok_is(t, "@")) {
+		struct nft_tok *n = nr_peek_at(c, 1);
+		if (!n || n->kind != NT_WORD) {
+			c->i++;
+			return nr_unexpected(c, "string");
+		}
+		struct nft_set *set = nft_set_find(tb, n->text);
+		struct nft_loc e = nr_tok_end(n);
+		if (!set || !set->obj_kind)
+			return nr_error_span(c->r, &t->loc, &e,
+					     "No such file or directory");
+		if (!same_key(&sh, set)) {
+			char lhs[256], k[256];
+			struct elem_shape ss;
+			nr_set_shape(set, NULL, &ss);
+			nr_key_desc(sh.kt, sh.nk, lhs, sizeof(lhs));
+			nr_key_desc(ss.kt, ss.nk, k, sizeof(k));
+			struct mark m[2] = { { a, b, '~' }, { t->loc, e, '^' } };
+			return nr_error_multi(c->r, m, 2, "datatype mismatch, map "
+					      "expects %s, mapping expression "
+					      "has type %s", k, lhs);
+		}
+		/* the kernel runs the map's objects, whatever the
+		 * statement said (and nft lists them so) */
+		s->kind = set->obj_kind;
+		s->set_name = nr_xstrdup(n->text);
+		c->i += 2;
+		return 0;
+	}
+	if (!t || t->kind != NT_GROUP)
+		return nr_unexpected(c, "'{'");
+	s->braces = true;
+	c->i++;
+	struct span *spans = NULL;
+	sh.spans = &spans;
+	sh.tb = tb;
+	int rc = nr_parse_elems(c->r, t, &sh, &s->elems, &s->nelems);
+	if (!rc)
+		rc = nr_objmap_check(c->r, tb, s->kind, t, s->elems,
+				     s->nelems, spans);
+	free(spans);
+	if (rc < 0)
+		return -1;
+	struct nft_set ks;
+	memset(&ks, 0, sizeof(ks));
+	ks.type = sh.kt[0];
+	ks.nktypes = sh.nk;
+	memcpy(ks.ktypes, sh.kt, sh.nk * sizeof(*ks.ktypes));
+	nft_set_sort(&ks, s->elems, &s->nelems);
+	return 0;
+}
+
 /* An anonymous set's or map's elements: those that meet are nft's
  * conflicting intervals. */
 static int parse_anon_elems(struct cur *c, const struct nft_tok *g,

@@ -227,6 +227,10 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 			 NULL, "integer" },
 	[NFT_T_RAW] = { NFT_T_RAW, "integer", 32, false, false, false, NULL,
 			"integer" },
+	/* what the element of a map of counters, quotas or limits holds:
+	 * its object's name (the model's values bound it) */
+	[NFT_T_OBJNAME] = { NFT_T_OBJNAME, "string", 8 * (NFT_VAL_MAX - 1),
+			    false, false, true, NULL, "string" },
 };
 
 const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id)
@@ -851,6 +855,16 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 		return parse_time(w, v, err);
 	case NFT_T_CTLABEL:
 		return parse_label(w, v, err);
+	case NFT_T_OBJNAME:
+		if (!*w || strlen(w) >= NFT_VAL_MAX - 1) {
+			qt_buf_printf(err, !*w ? "Empty string is not allowed"
+				      : "String exceeds maximum length of %u",
+				      NFT_VAL_MAX - 1);
+			return -1;
+		}
+		v->len = NFT_VAL_MAX - 1;
+		memcpy(v->b, w, strlen(w));
+		return 0;
 	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
 		if (!*w) {
@@ -1069,6 +1083,11 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 			qt_buf_puts(b, "0x0");
 		return;
 	}
+	case NFT_T_OBJNAME:
+		qt_buf_printf(b, "\"%.*s\"", (int)strnlen((const char *)v->b,
+							   v->len),
+			      (const char *)v->b);
+		return;
 	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
 		qt_buf_printf(b, "\"%.*s\"", (int)strnlen((const char *)v->b,

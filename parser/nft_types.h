@@ -51,6 +51,7 @@ enum nft_dtype_id {
 	 * (sctp chunk data flags, stream) */
 	NFT_T_BOOLEAN, NFT_T_INT8, NFT_T_BE16,
 	NFT_T_RAW,                   /* a raw payload's: listed in hex */
+	NFT_T_OBJNAME,               /* a map's value: a named object */
 	NFT_T_NTYPES
 };
 

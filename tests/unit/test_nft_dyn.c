@@ -458,6 +458,38 @@ int main(void)
 		qt_buf_free(&b);
 	}
 
+	/* named objects in maps: the object the key finds; a key of no
+	 * element breaks the rule */
+	is_int(nft("flush ruleset\ntable ip t {\n"
+		   " counter c1 { packets 0 bytes 0 }\n"
+		   " quota q { 56 bytes }\n"
+		   " chain in { type filter hook input priority 0;\n"
+		   "  counter name ip saddr map { 10.0.0.1 : \"c1\" }\n"
+		   "  quota name ip saddr map { 10.0.0.1 : \"q\" } drop\n"
+		   " }\n}\n"), 0, "a counter and a quota in maps");
+	is_int(compile(), 0, "compiled");
+	is_int(udp(1), QT_XT_DROP, "within the quota its key finds");
+	is_int(udp(1), QT_XT_DROP, "up to it");
+	is_int(udp(1), QT_XT_ACCEPT, "past it: the rule breaks");
+	is_int(udp(2), QT_XT_ACCEPT, "a key of no element breaks the rule");
+	{
+		qt_nft_store_sync(nstore, nrs);
+		struct nft_table *t = nft_table_find(nrs, NFT_F_IP, "t");
+		struct qt_buf b;
+		qt_buf_init(&b);
+		struct nft_print_opts po = { 0 };
+		if (t)
+			nft_print_table(t, &po, &b);
+		const char *l = qt_buf_str(&b);
+		ok(strstr(l, "counter c1 {\n\t\tpackets 3 bytes 84\n") != NULL,
+		   "the key's counter counted its three");
+		ok(strstr(l, "56 bytes used 56 bytes") != NULL,
+		   "the quota what passed it");
+		if (!strstr(l, "used 56 bytes"))
+			printf("# %s", l);
+		qt_buf_free(&b);
+	}
+
 	/* what the runtime cannot hold is refused, never half run */
 	is_int(nft("flush ruleset\ntable ip t {\n"
 		   " set i { type ipv4_addr . inet_service; "
