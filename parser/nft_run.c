@@ -1923,9 +1923,11 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				rb->spans[rb->rule.n - 1].b =
 					nr_tok_end(&c->it->toks[c->i - 1]);
 				struct span sel = rb->spans[rb->rule.n - 1];
-				/* nft evaluates a field before its value */
+				/* nft evaluates a field (its family, its
+				 * protocol, its message type) before its
+				 * value */
 				if (!s->ncat &&
-				    icmp_type_conflict(c->r, rb, rb->rule.n - 1) < 0)
+				    check_protocols(c->r, tb, rb, rb->rule.n) < 0)
 					return -1;
 				if (nr_parse_rhs(c, tb, s, sel.a, sel.b) < 0)
 					return -1;

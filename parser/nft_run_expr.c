@@ -1072,7 +1072,9 @@ int nr_parse_bitop(struct cur *c, struct nft_stmt *s,
 	if (!v)
 		return nr_unexpected(c, NULL);
 	struct nft_elem e;
-	if (nr_parse_value_word(c, v, nft_dtype_get(f->type), &e) < 0)
+	/* a mask wider than the field: nft's range error, as a value's */
+	if (nr_check_width(c->r, v, nr_field_width(f)) < 0 ||
+	    nr_parse_value_word(c, v, nft_dtype_get(f->type), &e) < 0)
 		return -1;
 	c->i++;
 	s->bitop = (enum nft_bitop)op;
