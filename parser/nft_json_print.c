@@ -118,6 +118,14 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 		qt_json_put_strn(b, w, strlen(w));
 		return;
 	}
+	case NFT_T_ETHERADDR: {
+		struct qt_buf m;
+		qt_buf_init(&m);
+		nft_val_print(t, v, &m);
+		qt_json_put_strn(b, qt_buf_str(&m), m.len);
+		qt_buf_free(&m);
+		return;
+	}
 	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
 	case NFT_T_OBJNAME:

@@ -536,6 +536,17 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 		e->kind = NFT_E_RANGE;
 		goto out;
 	}
+	if (ty->id == NFT_T_ETHERADDR && t->kind == NT_WORD &&
+	    strlen(w) > 17 && w[17] == ':' && t->loc.line == t->loc.end_line) {
+		/* nft's scanner reads the address, then a colon */
+		struct nft_loc l = t->loc;
+		l.col += 17;
+		l.end_col = l.col;
+		rc = nr_error_span(c->r, &l, &l, "syntax error, unexpected "
+				   "colon, expecting end of file or newline "
+				   "or semicolon");
+		goto out;
+	}
 	size_t a4 = t->kind == NT_WORD ? leading_ipv4(w) : 0;
 	if (a4 && t->loc.line == t->loc.end_line) {
 		/* nft's scanner reads the address alone (1.2.3.0/24,
@@ -1452,6 +1463,58 @@ static void settle_icmp_deps(struct rule_build *rb)
 	}
 }
 
+static bool reads_link(const struct nft_stmt *s)
+{
+	if ((s->kind != NFT_S_MATCH && s->kind != NFT_S_SET_FIELD) ||
+	    s->lhs != NFT_L_FIELD || !s->field)
+		return false;
+	bool any = s->field->base == NFT_B_LINK;
+	for (unsigned i = 0; i < s->ncat; i++)
+		any |= s->cat[i]->base == NFT_B_LINK;
+	return any;
+}
+
+/* meta iiftype ether, as the dependency compares it */
+static bool iiftype_ether(const struct nft_stmt *s, const struct nft_val *e)
+{
+	return s->kind == NFT_S_MATCH && s->lhs == NFT_L_FIELD && s->field &&
+	       !strcmp(s->field->proto, "meta") &&
+	       !strcmp(s->field->name, "iiftype") && single_eq(s) &&
+	       !s->bitop && !nft_val_cmp(&s->elems[0].lo, e);
+}
+
+/* A link-layer field in an ip, ip6 or inet table: the link-layer
+ * header is ether's only when the packet came in on an Ethernet
+ * device, which nft compares first (meta iiftype ether) and does not
+ * list. */
+static void settle_link_deps(const struct nft_table *tb,
+			     struct rule_build *rb)
+{
+	if (tb->family != NFT_F_IP && tb->family != NFT_F_IP6 &&
+	    tb->family != NFT_F_INET)
+		return;
+	struct nft_val ether;
+	struct qt_buf junk;
+	qt_buf_init(&junk);
+	int rc = nft_val_parse(nft_dtype_get(NFT_T_ARPHRD), "ether", &ether,
+			       &junk);
+	qt_buf_free(&junk);
+	if (rc < 0)
+		return;
+	struct nft_rule *ru = &rb->rule;
+	for (unsigned i = 0; i < ru->n; i++) {
+		if (!reads_link(&ru->stmts[i]))
+			continue;
+		if (i && iiftype_ether(&ru->stmts[i - 1], &ether)) {
+			ru->stmts[i - 1].hidden = true;
+			continue;
+		}
+		insert_dep(rb, i, "iiftype", 0, true);
+		ru->stmts[i].elems[0].lo = ether;
+		i++;
+	}
+}
+
 /* An address and'ed with a mask of leading ones and compared with a
  * value inside it is a prefix, as nft lists it: ip saddr & 255.255.0.0
  * == 10.1.0.0 is ip saddr 10.1.0.0/16. */
@@ -1639,6 +1702,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		i = 0;
 	}
 	settle_icmp_deps(rb);
+	settle_link_deps(tb, rb);
 	settle_masked_prefixes(rb);
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {

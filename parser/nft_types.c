@@ -227,6 +227,8 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 			 NULL, "integer" },
 	[NFT_T_RAW] = { NFT_T_RAW, "integer", 32, false, false, false, NULL,
 			"integer" },
+	[NFT_T_ETHERADDR] = { NFT_T_ETHERADDR, "ether_addr", 48, false, false,
+			      false, NULL, "Ethernet address" },
 	/* what the element of a map of counters, quotas or limits holds:
 	 * its object's name (the model's values bound it) */
 	[NFT_T_OBJNAME] = { NFT_T_OBJNAME, "string", 8 * (NFT_VAL_MAX - 1),
@@ -301,6 +303,9 @@ static const struct nft_field fields[] = {
 	{ "sctp", "checksum", NFT_B_TRANSPORT, 64, 32, NFT_T_INTEGER, NFT_DEP_L4, SCTP, false, false },
 	{ "dccp", "sport", NFT_B_TRANSPORT, 0, 16, NFT_T_SERVICE, NFT_DEP_L4, DCCP, false, false },
 	{ "dccp", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_L4, DCCP, false, false },
+	{ "ether", "daddr", NFT_B_LINK, 0, 48, NFT_T_ETHERADDR, NFT_DEP_NONE, 0, false, false },
+	{ "ether", "saddr", NFT_B_LINK, 48, 48, NFT_T_ETHERADDR, NFT_DEP_NONE, 0, false, false },
+	{ "ether", "type", NFT_B_LINK, 96, 16, NFT_T_ETHERTYPE, NFT_DEP_NONE, 0, false, false },
 	{ "icmp", "type", NFT_B_TRANSPORT, 0, 8, NFT_T_ICMP_TYPE, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "code", NFT_B_TRANSPORT, 8, 8, NFT_T_ICMP_CODE, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "checksum", NFT_B_TRANSPORT, 16, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
@@ -855,6 +860,20 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 		return parse_time(w, v, err);
 	case NFT_T_CTLABEL:
 		return parse_label(w, v, err);
+	case NFT_T_ETHERADDR: {
+		unsigned o[6];
+		char end;
+		if (sscanf(w, "%2x:%2x:%2x:%2x:%2x:%2x%c", &o[0], &o[1], &o[2],
+			   &o[3], &o[4], &o[5], &end) != 6 ||
+		    strlen(w) > 17) {
+			qt_buf_printf(err, "Could not parse %s", t->desc);
+			return -1;
+		}
+		v->len = 6;
+		for (int i = 0; i < 6; i++)
+			v->b[i] = (uint8_t)o[i];
+		return 0;
+	}
 	case NFT_T_OBJNAME:
 		if (!*w || strlen(w) >= NFT_VAL_MAX - 1) {
 			qt_buf_printf(err, !*w ? "Empty string is not allowed"
@@ -1083,6 +1102,11 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 			qt_buf_puts(b, "0x0");
 		return;
 	}
+	case NFT_T_ETHERADDR:
+		for (unsigned i = 0; i < 6; i++)
+			qt_buf_printf(b, "%s%02x", i ? ":" : "",
+				      i < v->len ? v->b[i] : 0);
+		return;
 	case NFT_T_OBJNAME:
 		qt_buf_printf(b, "\"%.*s\"", (int)strnlen((const char *)v->b,
 							   v->len),

@@ -52,6 +52,7 @@ enum nft_dtype_id {
 	NFT_T_BOOLEAN, NFT_T_INT8, NFT_T_BE16,
 	NFT_T_RAW,                   /* a raw payload's: listed in hex */
 	NFT_T_OBJNAME,               /* a map's value: a named object */
+	NFT_T_ETHERADDR,
 	NFT_T_NTYPES
 };
 
@@ -95,8 +96,10 @@ int nft_val_prefix_len(const struct nft_val *lo, const struct nft_val *hi);
 /* NFT_B_SCTP_CHUNK: a field of the first chunk of a type after SCTP's
  * common header (parser/nft_sctp.h), offset from the chunk's start; a
  * row of type NFT_T_BOOLEAN tests the chunk's presence. */
+/* NFT_B_LINK: the link-layer header (ether); in ip, ip6 and inet
+ * tables a compare of meta iiftype ether goes before it, unlisted. */
 enum nft_base { NFT_B_NETWORK, NFT_B_TRANSPORT, NFT_B_META, NFT_B_CT,
-		NFT_B_SCTP_CHUNK };
+		NFT_B_SCTP_CHUNK, NFT_B_LINK };
 
 enum nft_proto_dep {
 	NFT_DEP_NONE, NFT_DEP_IPV4, NFT_DEP_IPV6, NFT_DEP_L4

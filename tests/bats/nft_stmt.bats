@@ -336,6 +336,52 @@ both() {
 	[[ "$output" == *"Device or resource busy"* ]]
 }
 
+@test "nft ether saddr in an inet table: the queue's link-layer source matched as the kernel's link header, none on output; ether type refused" {
+	local rules='table inet t {
+	set macs {
+		type ether_addr
+		elements = { 02:00:00:00:01:02 }
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		ether saddr 02:00:00:00:09:09 udp dport 5010 counter drop
+		ether saddr 02:00:00:00:01:02 udp dport 5010 counter drop
+		ip saddr . ether saddr { 10.0.1.2 . 02:00:00:00:01:02 } udp dport 5011 counter drop
+		ether saddr @macs udp dport 5012 counter drop
+		ether saddr != 02:00:00:00:01:02 counter
+	}
+
+	chain out {
+		type filter hook output priority filter; policy accept;
+		ether saddr 02:00:00:00:01:01 counter
+		meta l4proto icmp counter
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		burst "$1" 10.0.1.1 5010 3 100
+		burst "$1" 10.0.1.1 5011 2 100
+		burst "$1" fd00:1::1 5012 2 100
+		burst "$1" 10.0.1.1 5013 1 100
+	}
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'ether saddr 02:00:00:00:01:02 udp dport 5010 counter packets 3 '
+	echo "$mine" | grep -q 'ether saddr 02:00:00:00:01:01 counter packets 0 '
+	mine=$(nft_of qt -j list ruleset); kern=$(nft_of k -j list ruleset)
+	[ "$mine" = "$kern" ]
+	# the queue gives no destination or type of the link-layer header
+	run nft_of qt add rule inet t in ether type ip counter
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"qtables cannot"* ]]
+}
+
 @test "nft log with flags (tcp sequence and options, ip options, ether, all): the kernel's log lines" {
 	local tag="qtl$$t$BATS_TEST_NUMBER"
 	local rules="table ip t {
