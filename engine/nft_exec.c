@@ -1635,13 +1635,18 @@ static bool table_tracks(const struct nft_table *t)
 
 /* A set with timeouts no rule looks up forgets its elements all the
  * same, and its listing gives their time left: its runtime is held as
- * a lookup's would be. One that cannot run so (a map, an interval set
+ * a lookup's would be, once it has elements (a runtime's slots are
+ * allocated whole). One that cannot run so (a map, an interval set
  * packets fill) is left to its rules, which refuse it. */
 static void hold_timeout_sets(struct qt_nft_prog *p, const struct nft_table *t)
 {
 	for (unsigned si = 0; si < t->nsets; si++) {
 		const struct nft_set *s = &t->sets[si];
-		if (s->map || !qt_dynset_wanted(t, s))
+		bool expires = (s->flags & NFT_SET_TIMEOUT) || s->timeout_ms;
+		for (unsigned i = 0; !expires && i < s->nelems; i++)
+			expires = s->elems[i].timeout_ms || s->elems[i].expires_ms;
+		if (s->map || !s->nelems || !expires ||
+		    !qt_dynset_wanted(t, s))
 			continue;
 		struct qt_dynset *d;
 		struct qt_buf junk;
