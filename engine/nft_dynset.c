@@ -29,6 +29,15 @@ struct dyn_slot {
 	uint32_t count_n;
 };
 
+/* An element of an interval set with timeouts: its first and last key,
+ * sorted by the first (nft's intervals do not overlap). One that
+ * expired stays until a sync or a compile drops it, so a reconcile
+ * does not bring it back from the model's listing. */
+struct dyn_range {
+	uint8_t lo[QT_DYNSET_KEY], hi[QT_DYNSET_KEY];
+	uint64_t expires_ms;        /* 0: never */
+};
+
 struct dyn_ent {
 	uint32_t slot;              /* slot index + 1; 0: empty */
 	uint32_t h;                 /* the key's hash: its home */
@@ -55,6 +64,11 @@ struct qt_dynset {
 	struct dyn_ent *ents;
 	struct dyn_slot *slots;     /* size of them */
 	uint32_t fresh, freelist, nelems, gc_at;
+	/* an interval set: its ranges (no slots, no index); packets
+	 * only look up, commits and expiry change them */
+	bool interval;
+	struct dyn_range *ranges;
+	uint32_t nranges;
 };
 
 struct qt_dynsets {
@@ -77,6 +91,7 @@ struct qt_dynsets *qt_dynsets_new(void)
 static void dyn_free(struct qt_dynset *d)
 {
 	free(d->synced);
+	free(d->ranges);
 	free(d->ents);
 	free(d->slots);
 	free(d);
@@ -306,9 +321,137 @@ int qt_dynset_op_limit(struct qt_dynset_op *op, uint64_t rate,
 
 /* The model's elements into d: those it lacks are added; those the
  * model lost since the last sync go (a packet's add after it stays). */
+/* ---- interval sets with timeouts ---- */
+
+static int range_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct dyn_range *)a)->lo,
+		      ((const struct dyn_range *)b)->lo, QT_DYNSET_KEY);
+}
+
+/* Model element m as a range. */
+static void range_of(const struct qt_dynset *d, const struct nft_elem *m,
+		     struct dyn_range *x)
+{
+	key_of(d, &m->lo, x->lo);
+	if (m->kind == NFT_E_VALUE)
+		memcpy(x->hi, x->lo, QT_DYNSET_KEY);
+	else
+		key_of(d, &m->hi, x->hi);
+	x->expires_ms = 0;
+}
+
+/* The range of d starting at lo and ending at hi (index + 1), 0 when
+ * there is none. Under the lock. */
+static uint32_t range_find(const struct qt_dynset *d,
+			   const struct dyn_range *x)
+{
+	const struct dyn_range *r = bsearch(x, d->ranges, d->nranges,
+					    sizeof(*d->ranges), range_cmp);
+	if (!r || memcmp(r->hi, x->hi, QT_DYNSET_KEY))
+		return 0;
+	return (uint32_t)(r - d->ranges) + 1;
+}
+
+/* The model's elements as d's ranges: one d has keeps its time (or
+ * stays gone once expired); a new one gets the time the model lists
+ * (a state file's) or its timeout. */
+static int reconcile_ranges(struct qt_dynset *d, const struct nft_set *s,
+			    uint64_t now_ms, struct qt_buf *err)
+{
+	struct dyn_range *nr = calloc(s->nelems ? s->nelems : 1, sizeof(*nr));
+	if (!nr) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	uint32_t n = 0;
+	qt_spin_lock(&d->lock);
+	for (unsigned i = 0; i < s->nelems; i++) {
+		const struct nft_elem *m = &s->elems[i];
+		struct dyn_range x;
+		range_of(d, m, &x);
+		uint32_t at = range_find(d, &x);
+		if (at) {
+			x.expires_ms = d->ranges[at - 1].expires_ms;
+		} else {
+			uint64_t t = m->timeout_ms ? m->timeout_ms
+						   : d->timeout_ms;
+			x.expires_ms = m->expires_ms ? now_ms + m->expires_ms
+				       : t ? now_ms + t : 0;
+		}
+		if (x.expires_ms && x.expires_ms <= now_ms)
+			continue;
+		nr[n++] = x;
+	}
+	qsort(nr, n, sizeof(*nr), range_cmp);
+	struct dyn_range *old = d->ranges;
+	d->ranges = nr;
+	d->nranges = n;
+	qt_spin_unlock(&d->lock);
+	free(old);
+	return 0;
+}
+
+/* Keeps the model's elements whose ranges live, each with its time
+ * left. */
+static void sync_ranges(struct qt_dynset *d, struct nft_set *s,
+			uint64_t now_ms)
+{
+	unsigned n = 0;
+	qt_spin_lock(&d->lock);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < d->nranges; i++)
+		if (!d->ranges[i].expires_ms || d->ranges[i].expires_ms > now_ms)
+			d->ranges[k++] = d->ranges[i];
+	d->nranges = k;
+	for (unsigned i = 0; i < s->nelems; i++) {
+		struct nft_elem *m = &s->elems[i];
+		struct dyn_range x;
+		range_of(d, m, &x);
+		uint32_t at = range_find(d, &x);
+		if (!at) {
+			free(m->comment);
+			free(m->chain);
+			continue;
+		}
+		uint64_t e = d->ranges[at - 1].expires_ms;
+		m->expires_ms = e ? e - now_ms : 0;
+		s->elems[n++] = *m;
+	}
+	qt_spin_unlock(&d->lock);
+	s->nelems = n;
+}
+
+static bool range_lookup(struct qt_dynset *d, const uint8_t *key,
+			 uint64_t now_ms)
+{
+	uint8_t k[QT_DYNSET_KEY] = { 0 };
+	memcpy(k, key, d->keylen);
+	bool in = false;
+	qt_spin_lock(&d->lock);
+	/* the last range starting at or before the key */
+	uint32_t lo = 0, hi = d->nranges;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (memcmp(d->ranges[mid].lo, k, QT_DYNSET_KEY) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo) {
+		const struct dyn_range *r = &d->ranges[lo - 1];
+		in = memcmp(k, r->hi, QT_DYNSET_KEY) <= 0 &&
+		     (!r->expires_ms || r->expires_ms > now_ms);
+	}
+	qt_spin_unlock(&d->lock);
+	return in;
+}
+
 static int reconcile(struct qt_dynset *d, const struct nft_set *s,
 		     bool fresh_rt, uint64_t now_ms, struct qt_buf *err)
 {
+	if (d->interval)
+		return reconcile_ranges(d, s, now_ms, err);
 	struct qt_dynsets *r = d->reg;
 	uint8_t (*keys)[QT_DYNSET_KEY] =
 		malloc((s->nelems ? s->nelems : 1) * sizeof(*keys));
@@ -418,6 +561,12 @@ static unsigned concat_keylen(const struct nft_set *s)
 	return len;
 }
 
+/* Interface names (wildcards) are not ranges of bytes. */
+static bool d_name(const struct nft_dtype *dt)
+{
+	return dt && dt->id == NFT_T_IFNAME;
+}
+
 static struct qt_dynset *dyn_new(struct qt_dynsets *r,
 				 const struct nft_table *t,
 				 const struct nft_set *s, struct qt_buf *err)
@@ -429,10 +578,13 @@ static struct qt_dynset *dyn_new(struct qt_dynsets *r,
 	bool cat = s->nktypes > 1;
 	if (cat)
 		keylen = concat_keylen(s);
+	bool interval = s->flags & NFT_SET_INTERVAL;
 	const char *no = s->map ? "maps"
-		       : s->flags & NFT_SET_INTERVAL
-			 ? "interval sets that packets fill or that expire"
-		       : !keylen || keylen > QT_DYNSET_KEY
+		       : interval && cat
+			 ? "concatenated interval sets that expire"
+		       : interval && updates_set(t, s->name)
+			 ? "interval sets that packets fill"
+		       : !keylen || keylen > QT_DYNSET_KEY || (interval && d_name(dt))
 			 ? "dynamic sets of this type" : NULL;
 	if (no) {
 		qt_buf_printf(err, "Error: qtables cannot run %s yet; ", no);
@@ -460,6 +612,11 @@ static struct qt_dynset *dyn_new(struct qt_dynsets *r,
 	d->size = s->size ? s->size : 65535;
 	if (d->size < s->nelems)
 		d->size = s->nelems;
+	if (interval) {
+		d->interval = true;
+		qt_spin_init(&d->lock);
+		return d;
+	}
 	uint64_t ne = 64;
 	while (ne < 2 * (uint64_t)d->size)
 		ne <<= 1;
@@ -523,6 +680,9 @@ unsigned qt_dynset_count(struct qt_dynset *d, uint64_t now_ms)
 {
 	unsigned n = 0;
 	qt_spin_lock(&d->lock);
+	for (uint32_t i = 0; d->interval && i < d->nranges; i++)
+		n += !d->ranges[i].expires_ms ||
+		     d->ranges[i].expires_ms > now_ms;
 	for (uint32_t i = 0; i < d->fresh; i++)
 		n += d->slots[i].used && !expired(&d->slots[i], now_ms);
 	qt_spin_unlock(&d->lock);
@@ -535,6 +695,8 @@ bool qt_dynset_lookup(struct qt_dynset *d, const uint8_t *key,
 		      uint64_t now_ns)
 {
 	uint64_t now_ms = now_ns / NSEC_MS;
+	if (d->interval)
+		return range_lookup(d, key, now_ms);
 	uint32_t h = hash_key(d, key);
 	qt_spin_lock(&d->lock);
 	uint32_t ent = find(d, key, h);
@@ -587,6 +749,9 @@ bool qt_dynset_update(struct qt_dynset *d, const struct qt_dynset_op *op,
 		      const uint8_t *key, uint64_t len, uint64_t now_ns)
 {
 	uint64_t now_ms = now_ns / NSEC_MS;
+	/* no rule fills an interval set (refused when compiled) */
+	if (d->interval)
+		return false;
 	uint32_t h = hash_key(d, key);
 	bool go = true;
 	qt_spin_lock(&d->lock);
@@ -647,6 +812,10 @@ static const struct nft_elem *model_elem(const struct nft_set *s,
 
 static void sync_set(struct qt_dynset *d, struct nft_set *s, uint64_t now_ms)
 {
+	if (d->interval) {
+		sync_ranges(d, s, now_ms);
+		return;
+	}
 	qt_spin_lock(&d->lock);
 	/* room for what packets add while the slots are read */
 	unsigned cap = d->nelems + 64;

@@ -524,7 +524,7 @@ static int make_rt_shared(struct qt_nft_store *st, struct nft_rt *rt,
 	for (unsigned i = 0; i < r->n; i++)
 		any |= (r->stmts[i].kind == NFT_S_LIMIT ||
 			r->stmts[i].kind == NFT_S_QUOTA) &&
-		       !r->stmts[i].obj_name;
+		       !r->stmts[i].obj_name && !r->stmts[i].obj_map;
 	if (!any)
 		return 0;
 	for (struct nft_rt *o = st->b[bucket(rt->table, rt->rule)]; o;
@@ -543,7 +543,7 @@ static int make_rt_shared(struct qt_nft_store *st, struct nft_rt *rt,
 	rt->sh->refs = 1;
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct nft_stmt *s = &r->stmts[i];
-		if (s->obj_name)
+		if (s->obj_name || s->obj_map)
 			continue;
 		if (s->kind == NFT_S_QUOTA)
 			rt->sh->st[i].consumed = s->quota_used;
@@ -718,11 +718,21 @@ enum skind {
 	CS_SET_UPDATE, CS_LIMIT, CS_QUOTA,
 	CS_PAYLOAD_SET,
 	CS_NAT_MAP,                 /* a nat statement's map: x, nat */
+	CS_OBJ_MAP,                 /* counter|quota|limit name KEY map:
+	                               x, objs */
 	CS_NOP                      /* does nothing in this family */
 };
 
 struct celem {
 	uint8_t lo[NFT_VAL_MAX], hi[NFT_VAL_MAX];
+};
+
+/* An element of a map of named objects: its object's runtime (a
+ * reference the program holds) and its values. */
+struct cobj {
+	struct nft_ort *o;
+	bool invert;                /* limit over, quota over */
+	uint64_t quota;
 };
 
 struct cstmt {
@@ -759,6 +769,10 @@ struct cstmt {
 	struct qt_nft_pset *pset;
 	/* a nat map: the range of each element x finds */
 	struct qt_nat_range *nat;
+	/* a map of named objects: the object of each element x finds */
+	struct cobj *objs;
+	unsigned nobjs;
+	uint8_t okind;              /* enum nft_stmt_kind */
 };
 
 struct crule {
@@ -1054,6 +1068,54 @@ static int compile_nat_map(struct cstmt *cs, const struct nft_stmt *s,
 	return 0;
 }
 
+/* counter|quota|limit name KEY map { KEY : "name" } (or map @m): the
+ * key's lookup and each element's object, whose kind is the
+ * statement's. slot: the rule's word numgen inc counts in. */
+static int compile_obj_map(struct qt_nft_prog *p, struct cstmt *cs,
+			   const struct nft_stmt *s, const struct nft_table *t,
+			   uint64_t *slot, uint8_t family, struct qt_buf *err)
+{
+	const struct nft_elem *el = NULL;
+	unsigned n = 0;
+	cs->x = qt_nft_x_compile_index(s, t, slot, family, &el, &n, err);
+	if (!cs->x)
+		return -1;
+	cs->kind = CS_OBJ_MAP;
+	cs->okind = (uint8_t)s->kind;
+	cs->objs = calloc(n ? n : 1, sizeof(*cs->objs));
+	if (!cs->objs) {
+		qt_buf_printf(err, "Error: out of memory\n");
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		char name[NFT_VAL_MAX];
+		size_t len = strnlen((const char *)el[i].data.b,
+				     el[i].data.len);
+		memcpy(name, el[i].data.b, len);
+		name[len] = '\0';
+		const struct nft_obj *ob = nft_obj_find(
+			(struct nft_table *)t, s->kind, name);
+		if (el[i].kind != NFT_E_VALUE || !ob) {
+			qt_buf_printf(err, "Error: qtables cannot run this "
+				      "map of %ss; ",
+				      nft_obj_kind_name(s->kind));
+			return -1;
+		}
+		struct cobj *co = &cs->objs[cs->nobjs];
+		if (!(co->o = ort_get(p->store, t, ob))) {
+			qt_buf_printf(err, "Error: qtables cannot run this "
+				      "%s; ", nft_obj_kind_name(s->kind));
+			return -1;
+		}
+		cs->nobjs++;
+		ort_reset(co->o, ob);
+		co->invert = s->kind == NFT_S_LIMIT ? ob->st.over
+						    : ob->st.quota_over;
+		co->quota = ob->st.quota_bytes;
+	}
+	return 0;
+}
+
 static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			const struct nft_rule *r, const struct nft_table *t,
 			const struct nft_chain *c, uint8_t family,
@@ -1122,6 +1184,13 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			p->uses_ct = true;
 			break;
 		case NFT_S_COUNTER:
+			if (s->obj_map) {
+				if (compile_obj_map(p, cs, s, t,
+						    &rt->cnt[i].pkts, family,
+						    err) < 0)
+					return where(t, c, err);
+				break;
+			}
 			cs->kind = CS_COUNTER;
 			cs->cnt = &rt->cnt[i];
 			if (s->obj_name) {
@@ -1159,6 +1228,13 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			break;
 		case NFT_S_LIMIT:
 		case NFT_S_QUOTA: {
+			if (s->obj_map) {
+				if (compile_obj_map(p, cs, s, t,
+						    &rt->cnt[i].pkts, family,
+						    err) < 0)
+					return where(t, c, err);
+				break;
+			}
 			/* a named one's values are its object's */
 			const struct nft_stmt *v = s;
 			if (s->obj_name) {
@@ -1557,6 +1633,29 @@ static bool table_tracks(const struct nft_table *t)
 	return false;
 }
 
+/* A set with timeouts no rule looks up forgets its elements all the
+ * same, and its listing gives their time left: its runtime is held as
+ * a lookup's would be, once it has elements (a runtime's slots are
+ * allocated whole). One that cannot run so (a map, an interval set
+ * packets fill) is left to its rules, which refuse it. */
+static void hold_timeout_sets(struct qt_nft_prog *p, const struct nft_table *t)
+{
+	for (unsigned si = 0; si < t->nsets; si++) {
+		const struct nft_set *s = &t->sets[si];
+		bool expires = (s->flags & NFT_SET_TIMEOUT) || s->timeout_ms;
+		for (unsigned i = 0; !expires && i < s->nelems; i++)
+			expires = s->elems[i].timeout_ms || s->elems[i].expires_ms;
+		if (s->map || !s->nelems || !expires ||
+		    !qt_dynset_wanted(t, s))
+			continue;
+		struct qt_dynset *d;
+		struct qt_buf junk;
+		qt_buf_init(&junk);
+		(void)dyn_ref(p, t, s->name, &d, &junk);
+		qt_buf_free(&junk);
+	}
+}
+
 struct qt_nft_prog *qt_nft_compile(const struct nft_ruleset *rs,
 				   uint8_t family,
 				   const struct qt_engine_env *env,
@@ -1595,6 +1694,7 @@ struct qt_nft_prog *qt_nft_compile(const struct nft_ruleset *rs,
 			qt_nft_prog_free(p);
 			return NULL;
 		}
+		hold_timeout_sets(p, t);
 	}
 	return p;
 }
@@ -1613,6 +1713,9 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 				qt_nft_x_free(cr->s[si].x);
 				free(cr->s[si].dop);
 				free(cr->s[si].nat);
+				for (unsigned k = 0; k < cr->s[si].nobjs; k++)
+					ort_put(cr->s[si].objs[k].o);
+				free(cr->s[si].objs);
 			}
 			free(cr->s);
 		}
@@ -1628,6 +1731,11 @@ void qt_nft_prog_free(struct qt_nft_prog *p)
 	free(p->chains);
 	free(p->bases);
 	free(p);
+}
+
+bool qt_nft_holds_sets(const struct qt_nft_prog *p)
+{
+	return p && p->ndyns;
 }
 
 unsigned qt_nft_nbase(const struct qt_nft_prog *p)
@@ -1810,6 +1918,30 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			if (!qt_nft_pset_run(s->pset, ev))
 				return R_NEXT;
 			break;
+		case CS_OBJ_MAP: {
+			/* no element of the key: the kernel's objref
+			 * lookup breaks the rule */
+			int32_t k = qt_nft_x_index(s->x, ev);
+			if (k < 0 || (uint32_t)k >= s->nobjs)
+				return R_NEXT;
+			struct cobj *co = &s->objs[k];
+			if (s->okind == NFT_S_COUNTER) {
+				__atomic_fetch_add(&co->o->cnt.pkts, 1,
+						   __ATOMIC_RELAXED);
+				__atomic_fetch_add(&co->o->cnt.bytes,
+						   ev->orig_len,
+						   __ATOMIC_RELAXED);
+			} else if (s->okind == NFT_S_LIMIT) {
+				if (qt_nft_limit_take(&co->o->st, ev->orig_len,
+						      ev->now_ns) == co->invert)
+					return R_NEXT;
+			} else if (!qt_nft_quota_take(&co->o->st, co->quota,
+						      co->invert,
+						      ev->orig_len)) {
+				return R_NEXT;
+			}
+			break;
+		}
 		case CS_NAT_MAP: {
 			int32_t k = qt_nft_x_index(s->x, ev);
 			if (k < 0)

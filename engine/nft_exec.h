@@ -91,6 +91,8 @@ void qt_nft_prog_free(struct qt_nft_prog *p);
 
 /* Its base chains, in no particular order. */
 unsigned qt_nft_nbase(const struct qt_nft_prog *p);
+/* Does p hold runtimes of sets (engine/nft_dynset.h)? */
+bool qt_nft_holds_sets(const struct qt_nft_prog *p);
 /* Base chain i: its hook (enum qt_hook), priority and a rank among
  * chains of equal priority (greater: registered later). */
 void qt_nft_base_info(const struct qt_nft_prog *p, unsigned i,

@@ -171,6 +171,13 @@ int qt_nft_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 			p->tz_min = sys_tz_minutes();
 		break;
 	}
+	case NFT_B_LINK:
+		/* the queue gives no more of the link-layer header than
+		 * its source (ether daddr and type are refused) */
+		if (f->offset != 48 || f->bits != 48)
+			return -1;
+		p->src = QT_NFT_SRC_ETHER_SADDR;
+		break;
 	case NFT_B_SCTP_CHUNK:
 		p->src = QT_NFT_SRC_SCTP_CHUNK;
 		if (nft_sctp_chunk_type(f) < 0)
@@ -481,6 +488,13 @@ static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 		return true;
 	case QT_NFT_SRC_SCTP_CHUNK:
 		return sctp_chunk_read(s, p, v);
+	case QT_NFT_SRC_ETHER_SADDR:
+		/* no link-layer header (sent from here): the kernel's
+		 * load breaks the rule */
+		if (ev->hwaddr_len != 6)
+			return false;
+		memcpy(v, ev->hwaddr, 6);
+		return true;
 	case QT_NFT_SRC_L4PROTO:
 		put_be32_n(v, (uint32_t)p->proto << 24, s->len);
 		return true;

@@ -54,6 +54,9 @@ enum qt_nft_src {
 	QT_NFT_SRC_DAY, QT_NFT_SRC_HOUR, QT_NFT_SRC_PRIORITY,
 	/* a field of an SCTP chunk or its presence (chunk: its type) */
 	QT_NFT_SRC_SCTP_CHUNK,
+	/* ether saddr: the link-layer source the queue gives
+	 * (NFQA_HWADDR), there when the kernel's link header is */
+	QT_NFT_SRC_ETHER_SADDR,
 	/* the ct fields last: src >= QT_NFT_SRC_CTSTATE needs tracking */
 	QT_NFT_SRC_CTSTATE, QT_NFT_SRC_CTSTATUS, QT_NFT_SRC_CTMARK,
 	/* the rest of ct's keys (parser/nft_ct.h); off holds the

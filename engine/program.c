@@ -122,6 +122,9 @@ struct qt_prog {
 	/* nftables' base chains (engine/nft_exec.h), and per hook the
 	 * order of everything that runs there once there are any */
 	struct qt_nft_prog *nft;
+	/* one of no base chains that holds the runtimes of sets with
+	 * timeouts, which expire with no chain to look them up */
+	struct qt_nft_prog *nft_sets;
 	struct step *steps[QT_NHOOKS];
 	unsigned nsteps[QT_NHOOKS];
 	/* per nat hook, the nat chains its nat step walks: iptables' nat
@@ -513,6 +516,7 @@ void qt_prog_free(struct qt_prog *p)
 	if (!p)
 		return;
 	qt_nft_prog_free(p->nft);
+	qt_nft_prog_free(p->nft_sets);
 	for (int h = 0; h < QT_NHOOKS; h++) {
 		free(p->steps[h]);
 		free(p->nat_steps[h]);
@@ -721,7 +725,10 @@ int qt_prog_attach_nft(struct qt_prog *p, struct qt_nft_prog *np,
 	p->uses_acct |= qt_nft_uses_acct(np);
 	p->uses_labels |= qt_nft_uses_labels(np);
 	if (!nb) {
-		qt_nft_prog_free(np);
+		if (qt_nft_holds_sets(np))
+			p->nft_sets = np;
+		else
+			qt_nft_prog_free(np);
 		return 0;
 	}
 	p->nft = np;

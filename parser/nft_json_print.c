@@ -2,6 +2,7 @@
  * (nft_val_print), so symbols, names and numbers are the ones the
  * text listing shows; JSON only decides which of them are numbers. */
 #include "nft_json_print.h"
+#include "nft_print.h"
 #include "nft_ct.h"
 #include "nft_sctp.h"
 
@@ -100,7 +101,7 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	case NFT_T_INTEGER: case NFT_T_SERVICE: case NFT_T_MARK:
 	case NFT_T_INT16: case NFT_T_INT64:
 	case NFT_T_INT4: case NFT_T_INT20:
-	case NFT_T_INT8: case NFT_T_BE16:
+	case NFT_T_INT8: case NFT_T_BE16: case NFT_T_RAW:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
 		return;
 	case NFT_T_BOOLEAN:
@@ -117,8 +118,17 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 		qt_json_put_strn(b, w, strlen(w));
 		return;
 	}
+	case NFT_T_ETHERADDR: {
+		struct qt_buf m;
+		qt_buf_init(&m);
+		nft_val_print(t, v, &m);
+		qt_json_put_strn(b, qt_buf_str(&m), m.len);
+		qt_buf_free(&m);
+		return;
+	}
 	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
+	case NFT_T_OBJNAME:
 		qt_json_put_strn(b, (const char *)v->b,
 				 strnlen((const char *)v->b, v->len));
 		return;
@@ -456,6 +466,12 @@ static void put_field(const struct nft_field *f, struct qt_buf *b)
 		return;
 	}
 	qt_buf_puts(b, "{\"payload\": {");
+	if (nft_field_is_raw(f)) {
+		key_str(b, "base", f->proto + 1);
+		qt_buf_printf(b, ", \"offset\": %u, \"len\": %u}}", f->offset,
+			      f->bits);
+		return;
+	}
 	key_str(b, "protocol", f->proto);
 	qt_buf_puts(b, ", ");
 	key_str(b, "field", f->name);
@@ -1015,6 +1031,31 @@ static void put_limit_body(const struct nft_stmt *s, struct qt_buf *b)
 	qt_buf_putc(b, '}');
 }
 
+/* {"counter": {"map": {"key": KEY, "data": {"set": [[K, "name"], ...]}}}}
+ * or "data": "@m" */
+static void put_obj_map(const struct nft_stmt *s, struct qt_buf *b)
+{
+	qt_buf_printf(b, "{\"%s\": {\"map\": {\"key\": ",
+		      nft_obj_kind_name(s->kind));
+	put_lhs(s, b);
+	qt_buf_puts(b, ", \"data\": ");
+	if (s->set_name) {
+		put_set_ref(s->set_name, b);
+	} else {
+		const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+			nft_dtype_get(s->field->type)
+		};
+		for (unsigned i = 0; i < s->ncat; i++)
+			kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+		qt_buf_puts(b, "{\"set\": ");
+		put_elems_of(kt, 1 + s->ncat, true,
+			     nft_dtype_get(NFT_T_OBJNAME), s->elems, s->nelems,
+			     b);
+		qt_buf_putc(b, '}');
+	}
+	qt_buf_puts(b, "}}}");
+}
+
 static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		     const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -1033,7 +1074,9 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_match(s, b);
 		return;
 	case NFT_S_COUNTER:
-		if (s->obj_name) {
+		if (s->obj_map) {
+			put_obj_map(s, b);
+		} else if (s->obj_name) {
 			qt_buf_puts(b, "{\"counter\": ");
 			qt_json_put_str(b, s->obj_name);
 			qt_buf_putc(b, '}');
@@ -1054,6 +1097,10 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		put_log(s, b);
 		return;
 	case NFT_S_QUOTA: {
+		if (s->obj_map) {
+			put_obj_map(s, b);
+			return;
+		}
 		if (s->obj_name) {
 			qt_buf_puts(b, "{\"quota\": ");
 			qt_json_put_str(b, s->obj_name);
@@ -1070,6 +1117,10 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		return;
 	}
 	case NFT_S_LIMIT:
+		if (s->obj_map) {
+			put_obj_map(s, b);
+			return;
+		}
 		if (s->obj_name) {
 			qt_buf_puts(b, "{\"limit\": ");
 			qt_json_put_str(b, s->obj_name);
@@ -1186,8 +1237,9 @@ static void put_set(struct doc *d, const struct nft_table *t,
 	if (s->map) {
 		qt_buf_puts(b, ", ");
 		char m[64];
-		snprintf(m, sizeof(m), "%s%s", s->data_type
-			 ? s->data_type->name : "verdict",
+		snprintf(m, sizeof(m), "%s%s", s->obj_kind
+			 ? nft_obj_kind_name(s->obj_kind)
+			 : s->data_type ? s->data_type->name : "verdict",
 			 s->data_type2 ? " . inet_service" : "");
 		key_str(b, "map", m);
 	}
@@ -1269,7 +1321,9 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 		if (!first)
 			qt_buf_puts(b, ", ");
 		first = false;
-		put_stmt(t, &r->stmts[i], o, b);
+		struct nft_stmt ls = r->stmts[i];
+		ls.field = nft_listed_field(r, i);
+		put_stmt(t, &ls, o, b);
 	}
 	qt_buf_puts(b, "]}}");
 }

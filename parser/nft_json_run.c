@@ -446,6 +446,18 @@ static int put_lhs(struct tr *t, const struct qt_json *v)
 	int rc = put_lhs_function(t, kind, o);
 	if (rc <= 0)
 		return rc;
+	if (!strcmp(kind, "payload") && qt_json_get(o, "base")) {
+		/* a raw payload: @th,OFFSET,LENGTH */
+		const struct qt_json *b = qt_json_get(o, "base"),
+				    *off = qt_json_get(o, "offset"),
+				    *len = qt_json_get(o, "len");
+		if (b->type != QT_JSON_STRING || !off ||
+		    off->type != QT_JSON_INTEGER || off->i < 0 || !len ||
+		    len->type != QT_JSON_INTEGER || len->i < 0)
+			return internal(t, "Invalid LHS of relational.");
+		qt_buf_printf(t->cmds, "@%s,%lld,%lld", b->s, off->i, len->i);
+		return 0;
+	}
 	if (!strcmp(kind, "payload")) {
 		const struct qt_json *p = qt_json_get(o, "protocol"),
 				    *f = qt_json_get(o, "field");
@@ -521,6 +533,26 @@ static int stmt_match(struct tr *t, const struct qt_json *v)
 	qt_buf_putc(t->cmds, ' ');
 	if (put_rhs(t, r) < 0)
 		return internal(t, "Invalid RHS of relational.");
+	return 0;
+}
+
+/* {"counter"|"quota"|"limit": {"map": {"key": KEY, "data": ...}}}: the
+ * object the key finds; 1 when v is no such map */
+static int stmt_obj_map(struct tr *t, const char *kind,
+			const struct qt_json *v)
+{
+	const struct qt_json *map = v->type == QT_JSON_OBJECT && v->n == 1
+				    ? qt_json_get(v, "map") : NULL;
+	if (!map)
+		return 1;
+	const struct qt_json *mk = qt_json_get(map, "key"),
+			    *d = qt_json_get(map, "data");
+	qt_buf_printf(t->cmds, "%s name ", kind);
+	if (!mk || !d || put_lhs(t, mk) < 0)
+		return internal(t, "Invalid %s statement", kind);
+	qt_buf_puts(t->cmds, " map ");
+	if (put_rhs(t, d) < 0)
+		return internal(t, "Invalid %s statement", kind);
 	return 0;
 }
 
@@ -1001,6 +1033,9 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 			return stmt_verdict(t, kind, v);
 	const struct named_kind *nk = named_kind(kind);
 	if (nk) {
+		int m = stmt_obj_map(t, kind, v);
+		if (m <= 0)
+			return m;
 		qt_buf_puts(t->cmds, kind);
 		if (v->type != QT_JSON_STRING)
 			return nk->stmt(t, v);

@@ -462,7 +462,8 @@ unsigned nft_rule_anon_sets(const struct nft_rule *r)
 	for (unsigned i = 0; i < r->n; i++)
 		n += (r->stmts[i].kind == NFT_S_MATCH ||
 		      r->stmts[i].kind == NFT_S_NAT ||
-		      r->stmts[i].kind == NFT_S_SET_FIELD) &&
+		      r->stmts[i].kind == NFT_S_SET_FIELD ||
+		      r->stmts[i].obj_map) &&
 		     r->stmts[i].braces;
 	return n;
 }
@@ -879,16 +880,37 @@ void nft_obj_delete(struct nft_table *t, struct nft_obj *o)
 	t->nobjs--;
 }
 
+/* Does the element list name object name (a map of objects' data)? */
+static unsigned elems_name(const struct nft_elem *e, unsigned ne,
+			   const char *name)
+{
+	unsigned n = 0;
+	size_t len = strlen(name);
+	for (unsigned i = 0; i < ne; i++)
+		n += e[i].has_data && len < e[i].data.len &&
+		     !memcmp(e[i].data.b, name, len) && !e[i].data.b[len];
+	return n;
+}
+
 unsigned nft_obj_refs(const struct nft_table *t, const struct nft_obj *o)
 {
 	unsigned n = 0;
+	/* a map of objects of its kind: each element naming it */
+	for (unsigned si = 0; si < t->nsets; si++)
+		if (t->sets[si].obj_kind == o->st.kind)
+			n += elems_name(t->sets[si].elems, t->sets[si].nelems,
+					o->name);
 	for (unsigned ci = 0; ci < t->nchains; ci++)
 		for (unsigned ri = 0; ri < t->chains[ci].nrules; ri++) {
 			const struct nft_rule *r = &t->chains[ci].rules[ri];
-			for (unsigned i = 0; i < r->n; i++)
-				n += r->stmts[i].kind == o->st.kind &&
-				     r->stmts[i].obj_name &&
-				     !strcmp(r->stmts[i].obj_name, o->name);
+			for (unsigned i = 0; i < r->n; i++) {
+				const struct nft_stmt *s = &r->stmts[i];
+				n += s->kind == o->st.kind && s->obj_name &&
+				     !strcmp(s->obj_name, o->name);
+				if (s->kind == o->st.kind && s->obj_map)
+					n += elems_name(s->elems, s->nelems,
+							o->name);
+			}
 		}
 	return n;
 }

@@ -209,6 +209,10 @@ struct nft_stmt {
 	uint64_t quota_used;
 	/* counter, quota, limit: a named object's (counter name "x") */
 	char *obj_name;
+	/* counter, quota, limit name KEY map { KEY : "name" } or map @m:
+	 * the object the key finds (field and cat the key, elements or
+	 * set_name the map) */
+	bool obj_map;
 	/* ct count */
 	uint32_t count;
 };
@@ -267,6 +271,10 @@ struct nft_set {
 	/* a nat map's value of an address and a port (type ... :
 	 * ipv4_addr . inet_service): the port's type; else NULL */
 	const struct nft_dtype *data_type2;
+	/* a map of named objects (type ... : counter): their kind
+	 * (NFT_S_COUNTER, NFT_S_QUOTA, NFT_S_LIMIT), data_type OBJNAME;
+	 * else NFT_S_MATCH */
+	enum nft_stmt_kind obj_kind;
 };
 
 /* A named counter, quota or limit (add counter t c1): its values as a

@@ -248,7 +248,7 @@ static unsigned elems_per_line(const struct nft_dtype *t)
 	switch (t->id) {
 	case NFT_T_NFPROTO: case NFT_T_INTEGER: case NFT_T_PROTO:
 	case NFT_T_SERVICE: case NFT_T_TCP_FLAG: case NFT_T_MARK:
-	case NFT_T_IFINDEX:
+	case NFT_T_IFINDEX: case NFT_T_RAW:
 		return 16;
 	case NFT_T_IPV4: case NFT_T_CTSTATE: case NFT_T_CTSTATUS:
 	case NFT_T_PKTTYPE:
@@ -285,7 +285,9 @@ static void print_elems(const struct nft_dtype *t, const struct nft_elem *e,
 
 static void print_selector(const struct nft_field *f, struct qt_buf *b)
 {
-	if (f->base == NFT_B_META && f->meta_short)
+	if (nft_field_is_raw(f))
+		qt_buf_printf(b, "%s,%u,%u", f->proto, f->offset, f->bits);
+	else if (f->base == NFT_B_META && f->meta_short)
 		qt_buf_puts(b, f->name);
 	else
 		qt_buf_printf(b, "%s %s", f->proto, f->name);
@@ -681,6 +683,23 @@ static void print_tcp_flags(const struct nft_stmt *s, struct qt_buf *b)
 	put_tcp_flags(m, ",", false, b);
 }
 
+/* " name KEY map { KEY : "name", ... }" or " ... map @m" */
+static void print_obj_map(const struct nft_stmt *s, struct qt_buf *b)
+{
+	qt_buf_puts(b, " name ");
+	print_lhs(s, b);
+	qt_buf_puts(b, " map ");
+	if (s->set_name) {
+		qt_buf_printf(b, "@%s", s->set_name);
+		return;
+	}
+	const struct nft_dtype *kt[NFT_CONCAT_MAX] = { field_type(s->field) };
+	for (unsigned i = 0; i < s->ncat; i++)
+		kt[i + 1] = field_type(s->cat[i]);
+	print_elems_of(kt, 1 + s->ncat, nft_dtype_get(NFT_T_OBJNAME), true,
+		       s->elems, s->nelems, false, b);
+}
+
 static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		       const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -727,6 +746,10 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	}
 	case NFT_S_COUNTER:
 		qt_buf_puts(b, "counter");
+		if (s->obj_map) {
+			print_obj_map(s, b);
+			return;
+		}
 		if (s->obj_name) {
 			qt_buf_printf(b, " name \"%s\"", s->obj_name);
 			return;
@@ -747,12 +770,20 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		print_log(s, b);
 		return;
 	case NFT_S_LIMIT:
-		if (s->obj_name)
+		if (s->obj_map) {
+			qt_buf_puts(b, "limit");
+			print_obj_map(s, b);
+		} else if (s->obj_name)
 			qt_buf_printf(b, "limit name \"%s\"", s->obj_name);
 		else
 			print_limit(s, b);
 		return;
 	case NFT_S_QUOTA:
+		if (s->obj_map) {
+			qt_buf_puts(b, "quota");
+			print_obj_map(s, b);
+			return;
+		}
 		if (s->obj_name) {
 			qt_buf_printf(b, "quota name \"%s\"", s->obj_name);
 			return;
@@ -845,6 +876,44 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	}
 }
 
+const struct nft_field *nft_listed_field(const struct nft_rule *r,
+					 unsigned i)
+{
+	const struct nft_stmt *s = &r->stmts[i];
+	const struct nft_icmp_dep *d = s->kind == NFT_S_MATCH &&
+				       s->lhs == NFT_L_FIELD && !s->ncat
+				       ? nft_icmp_dep_of(s->field) : NULL;
+	if (!d)
+		return s->field;
+	/* the type nft's listing holds: a compare's, a set's first */
+	int ctx = -1;
+	for (unsigned k = 0; k < i; k++) {
+		const struct nft_stmt *p = &r->stmts[k];
+		if (p->kind != NFT_S_MATCH || p->lhs != NFT_L_FIELD ||
+		    p->ncat || strcmp(p->field->proto, d->proto) ||
+		    strcmp(p->field->name, "type") || p->op != NFT_OP_EQ ||
+		    p->set_name || p->bitop || !p->nelems)
+			continue;
+		int low = -1;
+		for (unsigned e = 0; e < p->nelems; e++) {
+			const struct nft_val *v = &p->elems[e].lo;
+			if (p->elems[e].kind != NFT_E_VALUE || !v->len)
+				continue;
+			if (low < 0 || v->b[v->len - 1] < low)
+				low = v->b[v->len - 1];
+		}
+		if (low >= 0)
+			ctx = (int)nft_icmp_ctx_type(d->proto, (unsigned)low);
+	}
+	if (ctx < 0)
+		return s->field;
+	const struct nft_field *g = nft_icmp_field_as(s->field, (unsigned)ctx);
+	if (g)
+		return g;
+	g = nft_field_raw(NFT_B_TRANSPORT, s->field->offset, s->field->bits);
+	return g ? g : s->field;
+}
+
 void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 		    const struct nft_print_opts *o, struct qt_buf *b)
 {
@@ -855,7 +924,9 @@ void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 		if (!first)
 			qt_buf_putc(b, ' ');
 		first = false;
-		print_stmt(t, &r->stmts[i], o, b);
+		struct nft_stmt ls = r->stmts[i];
+		ls.field = nft_listed_field(r, i);
+		print_stmt(t, &ls, o, b);
 	}
 	if (r->comment)
 		qt_buf_printf(b, "%scomment \"%s\"", first ? "" : " ",
@@ -963,8 +1034,10 @@ static void print_set_body(const struct nft_set *s,
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 		if (s->map)
-			qt_buf_printf(b, " : %s%s", s->data_type
-					 ? s->data_type->name : "verdict",
+			qt_buf_printf(b, " : %s%s", s->obj_kind
+					 ? nft_obj_kind_name(s->obj_kind)
+					 : s->data_type ? s->data_type->name
+					 : "verdict",
 				      s->data_type2 ? " . inet_service" : "");
 		qt_buf_putc(b, '\n');
 	}
@@ -1242,8 +1315,10 @@ void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,
 		for (unsigned i = 1; i < s->nktypes; i++)
 			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 		if (s->map)
-			qt_buf_printf(b, " : %s%s", s->data_type
-					 ? s->data_type->name : "verdict",
+			qt_buf_printf(b, " : %s%s", s->obj_kind
+					 ? nft_obj_kind_name(s->obj_kind)
+					 : s->data_type ? s->data_type->name
+					 : "verdict",
 				      s->data_type2 ? " . inet_service" : "");
 		qt_buf_puts(b, "; ");
 	}

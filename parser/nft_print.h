@@ -41,6 +41,11 @@ void nft_print_sets(const struct nft_ruleset *rs, int family,
 void nft_print_maps(const struct nft_ruleset *rs, int family,
 		    const struct nft_print_opts *o, struct qt_buf *b);
 /* A rule's statements as listed (no tabs, no newline). */
+/* The field nft lists statement i's as: an ICMP field of a message type
+ * the rule's type compare before it does not have is another field of
+ * the same place, or a raw payload (@th,32,16). */
+const struct nft_field *nft_listed_field(const struct nft_rule *r,
+					 unsigned i);
 void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 		    const struct nft_print_opts *o, struct qt_buf *b);
 /* A chain priority as nft lists it: a standard name with an offset of

@@ -396,7 +396,8 @@ static int ip6_colon_after(struct cur *c, const struct nft_tok *t)
 unsigned nr_field_width(const struct nft_field *f)
 {
 	const struct nft_dtype *ty = nft_dtype_get(f->type);
-	return ty->id == NFT_T_INTEGER && f->bits < ty->bits ? f->bits : 0;
+	return (ty->id == NFT_T_INTEGER || ty->id == NFT_T_RAW) &&
+	       f->bits < ty->bits ? f->bits : 0;
 }
 
 /* a number as nft reads one (0x.., 0.., decimal): 0, or -1 if w is
@@ -440,6 +441,23 @@ int nr_check_width(struct run *r, const struct nft_tok *t, unsigned bits)
 	return nr_error_span(r, &a, &b, "Value %llu exceeds valid range "
 			     "0-%llu", (unsigned long long)hi,
 			     (unsigned long long)max);
+}
+
+/* The length of an IPv4 address that starts w and is followed by a
+ * prefix or a range, else 0. */
+static size_t leading_ipv4(const char *w)
+{
+	size_t i = 0;
+	for (int part = 0; part < 4; part++) {
+		size_t d = 0;
+		while (w[i] >= '0' && w[i] <= '9' && d < 3) {
+			i++;
+			d++;
+		}
+		if (!d || (part < 3 && w[i++] != '.'))
+			return 0;
+	}
+	return w[i] == '/' || w[i] == '-' ? i : 0;
 }
 
 int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
@@ -516,6 +534,26 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			goto out;
 		}
 		e->kind = NFT_E_RANGE;
+		goto out;
+	}
+	if (ty->id == NFT_T_ETHERADDR && t->kind == NT_WORD &&
+	    strlen(w) > 17 && w[17] == ':' && t->loc.line == t->loc.end_line) {
+		/* nft's scanner reads the address, then a colon */
+		struct nft_loc l = t->loc;
+		l.col += 17;
+		l.end_col = l.col;
+		rc = nr_error_span(c->r, &l, &l, "syntax error, unexpected "
+				   "colon, expecting end of file or newline "
+				   "or semicolon");
+		goto out;
+	}
+	size_t a4 = t->kind == NT_WORD ? leading_ipv4(w) : 0;
+	if (a4 && t->loc.line == t->loc.end_line) {
+		/* nft's scanner reads the address alone (1.2.3.0/24,
+		 * 1.2.3.0-1.2.3.5), and marks it alone */
+		struct nft_loc b = t->loc;
+		b.col = t->loc.col + (int)a4 - 1;
+		rc = nr_error_span(c->r, &t->loc, &b, "%s", qt_buf_str(&msg));
 		goto out;
 	}
 	rc = nr_error_tok(c->r, t, "%s", qt_buf_str(&msg));
@@ -768,9 +806,58 @@ static bool meta_settable(const struct nft_field *f)
 
 /* PROTO FIELD, meta KEY, ct KEY, or a bare meta key: the field, or
  * NULL (with an error when err). */
+/* @th,OFFSET,LENGTH and @nh,...: a raw payload. th's ports are its
+ * named fields, as nft lists them. */
+static const struct nft_field *raw_selector(struct cur *c)
+{
+	struct nft_tok *at = nr_peek(c), *w[5];
+	for (unsigned k = 0; k < 5; k++) {
+		w[k] = nr_peek_at(c, 1 + k);
+		if (!w[k] || ((k % 2) ? strcmp(w[k]->text, ",") != 0
+				      : w[k]->kind != NT_WORD)) {
+			c->i += 1 + k;
+			nr_unexpected(c, NULL);
+			return NULL;
+		}
+	}
+	enum nft_base base;
+	if (!strcmp(w[0]->text, "th"))
+		base = NFT_B_TRANSPORT;
+	else if (!strcmp(w[0]->text, "nh"))
+		base = NFT_B_NETWORK;
+	else {
+		nr_error_tok(c->r, w[0], "qtables cannot run a raw payload "
+			     "of base %s", w[0]->text);
+		return NULL;
+	}
+	char *e1, *e2;
+	unsigned long off = strtoul(w[2]->text, &e1, 10);
+	unsigned long len = strtoul(w[4]->text, &e2, 10);
+	if (*e1 || *e2) {
+		c->i += *e1 ? 3 : 5;
+		nr_unexpected(c, NULL);
+		return NULL;
+	}
+	const struct nft_field *f = off <= 0xffff && len <= 32
+		? nft_field_raw(base, (unsigned)off, (unsigned)len) : NULL;
+	if (!f) {
+		struct nft_loc b = nr_tok_end(w[4]);
+		nr_error_span(c->r, &at->loc, &b, "qtables cannot run a raw "
+			      "payload that is not whole bytes, at most 32 "
+			      "bits");
+		return NULL;
+	}
+	c->i += 6;
+	if (base == NFT_B_TRANSPORT && len == 16 && (off == 0 || off == 16))
+		return nft_field_find("th", off ? "dport" : "sport");
+	return f;
+}
+
 const struct nft_field *nr_parse_selector(struct cur *c)
 {
 	struct nft_tok *t = nr_peek(c);
+	if (nr_tok_is(t, "@"))
+		return raw_selector(c);
 	if (!t || t->kind != NT_WORD)
 		return NULL;
 	if (!strcmp(t->text, "ct"))
@@ -1275,91 +1362,93 @@ int nr_check_protocols(struct run *r, const struct nft_table *tb,
 	return check_protocols(r, tb, rb, upto);
 }
 
-/* The ICMP and ICMPv6 fields that exist in some message types only,
- * and the compare of the type nft puts before them: a set of two (the
- * echo types), which its listing shows, or one type, which it leaves
- * out. */
-static const struct icmp_dep {
-	const char *proto, *name;
-	uint8_t type[2];
-	bool two;
-} icmp_deps[] = {
-	{ "icmp", "id", { 0, 8 }, true },
-	{ "icmp", "sequence", { 0, 8 }, true },
-	{ "icmp", "mtu", { 3, 0 }, false },
-	{ "icmp", "gateway", { 5, 0 }, false },
-	{ "icmpv6", "id", { 128, 129 }, true },
-	{ "icmpv6", "sequence", { 128, 129 }, true },
-	{ "icmpv6", "mtu", { 2, 0 }, false },
-	{ "icmpv6", "max-delay", { 130, 0 }, false },
-};
-
-static const struct icmp_dep *icmp_dep_of(const struct nft_stmt *s)
+static const struct nft_icmp_dep *icmp_dep_of(const struct nft_stmt *s)
 {
 	if ((s->kind != NFT_S_MATCH && s->kind != NFT_S_SET_FIELD) ||
 	    s->lhs != NFT_L_FIELD || !s->field)
 		return NULL;
-	for (size_t i = 0; i < sizeof(icmp_deps) / sizeof(*icmp_deps); i++)
-		if (!strcmp(icmp_deps[i].proto, s->field->proto) &&
-		    !strcmp(icmp_deps[i].name, s->field->name))
-			return &icmp_deps[i];
-	return NULL;
+	return nft_icmp_dep_of(s->field);
+}
+
+/* A compare that settles the message type of nft's evaluation: == one
+ * type or a set of them (its last as written). */
+static int icmp_type_settled(const struct nft_stmt *p, const char *proto)
+{
+	if (p->kind != NFT_S_MATCH || p->lhs != NFT_L_FIELD ||
+	    strcmp(p->field->proto, proto) ||
+	    strcmp(p->field->name, "type") || p->op != NFT_OP_EQ ||
+	    p->set_name || p->bitop || !p->nelems ||
+	    (!single_eq(p) && !l4_set_of(p)))
+		return -1;
+	const struct nft_val *v = &p->elems[p->nelems - 1].lo;
+	return (int)nft_icmp_ctx_type(proto, v->b[v->len - 1]);
+}
+
+/* The message type nft's evaluation holds before statement i: the
+ * last compare that settled it, or the type another field's
+ * dependency compared (-1: none yet). *at: the compare, -1 for a
+ * dependency. */
+static int icmp_ctx_before(const struct nft_rule *ru, unsigned i,
+			   const char *proto, int *at)
+{
+	int ctx = -1;
+	*at = -1;
+	for (unsigned k = 0; k < i; k++) {
+		const struct nft_stmt *p = &ru->stmts[k];
+		int t = icmp_type_settled(p, proto);
+		if (t >= 0) {
+			ctx = t;
+			*at = (int)k;
+			continue;
+		}
+		const struct nft_icmp_dep *o = icmp_dep_of(p);
+		if (o && !strcmp(o->proto, proto) && ctx < 0) {
+			ctx = o->need;
+			*at = -1;
+		}
+	}
+	return ctx;
 }
 
 /* A field of one message type after a compare with another type:
- * nft's "incompatible icmp match" (-1). */
+ * nft's "incompatible icmp match" (-1). A state file's listing is
+ * nft's, whose sets are sorted: it is read back as it was accepted. */
 static int icmp_type_conflict(struct run *r, const struct rule_build *rb,
 			      unsigned i)
 {
 	const struct nft_rule *ru = &rb->rule;
-	const struct icmp_dep *d = icmp_dep_of(&ru->stmts[i]);
-	if (!d)
+	const struct nft_icmp_dep *d = icmp_dep_of(&ru->stmts[i]);
+	if (!d || (r->o && r->o->own_listing))
 		return 0;
-	for (unsigned k = 0; k < i; k++) {
-		const struct nft_stmt *p = &ru->stmts[k];
-		if (p->kind != NFT_S_MATCH || p->lhs != NFT_L_FIELD ||
-		    strcmp(p->field->proto, d->proto) ||
-		    strcmp(p->field->name, "type") || p->op != NFT_OP_EQ ||
-		    p->set_name || p->bitop || !p->nelems ||
-		    (!single_eq(p) && !l4_set_of(p)))
-			continue;
-		/* of a set, nft's context holds the last type */
-		const struct nft_val *v = &p->elems[p->nelems - 1].lo;
-		unsigned have = v->b[v->len - 1];
-		unsigned need = d->two ? d->type[1] : d->type[0];
-		if (have != d->type[0] && (!d->two || have != d->type[1]))
-			return nr_error_span(r, &rb->spans[i].a,
-					     &rb->spans[i].b, "incompatible "
-					     "icmp match: rule has %u, need %u",
-					     have, need);
-	}
+	int at;
+	int have = icmp_ctx_before(ru, i, d->proto, &at);
+	if (have >= 0 && !nft_icmp_dep_fits(d, (unsigned)have))
+		return nr_error_span(r, &rb->spans[i].a, &rb->spans[i].b,
+				     "incompatible icmp match: rule has %d, "
+				     "need %u", have, d->need);
 	return 0;
 }
 
-/* Each such field gets its type compare, unless the rule compares the
- * type before it (a compare with the one type it needs is then the
- * dependency, and left out of the listing as nft leaves it out). */
+/* Each such field gets its type compare, unless a compare of the type
+ * before it settled the type (a compare with the one type it needs is
+ * then the dependency, and left out of the listing as nft leaves it
+ * out); after a != the dependency is added all the same. */
 static void settle_icmp_deps(struct rule_build *rb)
 {
 	struct nft_rule *ru = &rb->rule;
 	for (unsigned i = 0; i < ru->n; i++) {
-		const struct icmp_dep *d = icmp_dep_of(&ru->stmts[i]);
+		const struct nft_icmp_dep *d = icmp_dep_of(&ru->stmts[i]);
 		if (!d)
 			continue;
-		bool typed = false;
-		for (unsigned k = 0; k < i; k++) {
-			struct nft_stmt *p = &ru->stmts[k];
-			if (p->kind != NFT_S_MATCH || p->lhs != NFT_L_FIELD ||
-			    strcmp(p->field->proto, d->proto) ||
-			    strcmp(p->field->name, "type"))
-				continue;
-			typed = true;
-			if (!d->two && single_eq(p) &&
+		int at;
+		int ctx = icmp_ctx_before(ru, i, d->proto, &at);
+		if (ctx >= 0) {
+			struct nft_stmt *p = at >= 0 ? &ru->stmts[at] : NULL;
+			if (p && !d->two && single_eq(p) &&
 			    p->elems[0].lo.b[p->elems[0].lo.len - 1] == d->type[0])
 				p->hidden = true;
-		}
-		if (typed)
 			continue;
+		}
 		insert_dep(rb, i, "l4proto", 0, !d->two);
 		struct nft_stmt *t = &ru->stmts[i];
 		t->field = nft_field_find(d->proto, "type");
@@ -1370,6 +1459,58 @@ static void settle_icmp_deps(struct rule_build *rb)
 			nr_push_elem(&t->elems, &t->nelems, &e);
 			t->braces = true;
 		}
+		i++;
+	}
+}
+
+static bool reads_link(const struct nft_stmt *s)
+{
+	if ((s->kind != NFT_S_MATCH && s->kind != NFT_S_SET_FIELD) ||
+	    s->lhs != NFT_L_FIELD || !s->field)
+		return false;
+	bool any = s->field->base == NFT_B_LINK;
+	for (unsigned i = 0; i < s->ncat; i++)
+		any |= s->cat[i]->base == NFT_B_LINK;
+	return any;
+}
+
+/* meta iiftype ether, as the dependency compares it */
+static bool iiftype_ether(const struct nft_stmt *s, const struct nft_val *e)
+{
+	return s->kind == NFT_S_MATCH && s->lhs == NFT_L_FIELD && s->field &&
+	       !strcmp(s->field->proto, "meta") &&
+	       !strcmp(s->field->name, "iiftype") && single_eq(s) &&
+	       !s->bitop && !nft_val_cmp(&s->elems[0].lo, e);
+}
+
+/* A link-layer field in an ip, ip6 or inet table: the link-layer
+ * header is ether's only when the packet came in on an Ethernet
+ * device, which nft compares first (meta iiftype ether) and does not
+ * list. */
+static void settle_link_deps(const struct nft_table *tb,
+			     struct rule_build *rb)
+{
+	if (tb->family != NFT_F_IP && tb->family != NFT_F_IP6 &&
+	    tb->family != NFT_F_INET)
+		return;
+	struct nft_val ether;
+	struct qt_buf junk;
+	qt_buf_init(&junk);
+	int rc = nft_val_parse(nft_dtype_get(NFT_T_ARPHRD), "ether", &ether,
+			       &junk);
+	qt_buf_free(&junk);
+	if (rc < 0)
+		return;
+	struct nft_rule *ru = &rb->rule;
+	for (unsigned i = 0; i < ru->n; i++) {
+		if (!reads_link(&ru->stmts[i]))
+			continue;
+		if (i && iiftype_ether(&ru->stmts[i - 1], &ether)) {
+			ru->stmts[i - 1].hidden = true;
+			continue;
+		}
+		insert_dep(rb, i, "iiftype", 0, true);
+		ru->stmts[i].elems[0].lo = ether;
 		i++;
 	}
 }
@@ -1561,6 +1702,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 		i = 0;
 	}
 	settle_icmp_deps(rb);
+	settle_link_deps(tb, rb);
 	settle_masked_prefixes(rb);
 	settle_reject(tb, rb);
 	for (unsigned i = 0; i < ru->n; i++) {
@@ -1607,7 +1749,8 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 		if (rb->rule.comment)
 			return nr_unexpected(c, "end of file or newline or "
 					  "semicolon");
-		if (t->kind != NT_WORD)
+		/* @th,...: a raw payload */
+		if (t->kind != NT_WORD && !nr_tok_is(t, "@"))
 			return nr_unexpected(c, NULL);
 		const char *w = t->text;
 		if ((!strcmp(w, "counter") || !strcmp(w, "quota") ||
@@ -1616,8 +1759,18 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 			s = nr_add_stmt(rb, w[0] == 'c' ? NFT_S_COUNTER
 					: w[0] == 'q' ? NFT_S_QUOTA : NFT_S_LIMIT, t);
 			c->i++;
-			if (nr_parse_obj_ref(c, tb, s) < 0)
+			struct nft_tok *k = nr_peek_at(c, 1);
+			/* name KEY map ...: the object the key finds */
+			if (k && k->kind == NT_WORD &&
+			    (nft_field_proto_known(k->text) ||
+			     nft_field_find(NULL, k->text) ||
+			     !strcmp(k->text, "ct"))) {
+				c->i++;
+				if (nr_parse_obj_map(c, tb, s) < 0)
+					return -1;
+			} else if (nr_parse_obj_ref(c, tb, s) < 0) {
 				return -1;
+			}
 		} else if (!strcmp(w, "counter")) {
 			s = nr_add_stmt(rb, NFT_S_COUNTER, t);
 			c->i++;
@@ -1834,6 +1987,12 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 				rb->spans[rb->rule.n - 1].b =
 					nr_tok_end(&c->it->toks[c->i - 1]);
 				struct span sel = rb->spans[rb->rule.n - 1];
+				/* nft evaluates a field (its family, its
+				 * protocol, its message type) before its
+				 * value */
+				if (!s->ncat &&
+				    check_protocols(c->r, tb, rb, rb->rule.n) < 0)
+					return -1;
 				if (nr_parse_rhs(c, tb, s, sel.a, sel.b) < 0)
 					return -1;
 				nr_fold_xor(s);
@@ -2120,6 +2279,29 @@ int nr_parse_duration(const char *w, uint64_t *ms)
 	return 0;
 }
 
+int nr_objmap_check(struct run *r, struct nft_table *tb,
+		    enum nft_stmt_kind kind, const struct nft_tok *g,
+		    const struct nft_elem *e, unsigned n,
+		    const struct span *spans)
+{
+	if (kind == NFT_S_MATCH)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		char name[NFT_VAL_MAX];
+		size_t len = strnlen((const char *)e[i].data.b, e[i].data.len);
+		memcpy(name, e[i].data.b, len);
+		name[len] = '\0';
+		if (e[i].catchall || !e[i].has_data ||
+		    nft_obj_find(tb, kind, name))
+			continue;
+		if (spans)
+			return nr_error_span(r, &spans[i].a, &spans[i].b,
+					     ENOENT_KERNEL);
+		return nr_error_tok(r, g, ENOENT_KERNEL);
+	}
+	return 0;
+}
+
 static const char *const set_flag_words[] = {
 	"constant", "interval", NULL, NULL, "timeout", "dynamic",
 };
@@ -2136,6 +2318,9 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 	sh.data_optional = keys_only;
 	sh.spans = spans;
 	if (nr_parse_elems(r, g, &sh, v, n) < 0)
+		return -1;
+	if (!keys_only && nr_objmap_check(r, tb, s->obj_kind, g, *v, *n,
+					  spans ? *spans : NULL) < 0)
 		return -1;
 	for (unsigned i = 0; i < *n; i++)
 		if ((*v)[i].kind != NFT_E_VALUE &&
@@ -2173,10 +2358,21 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 	const struct nft_dtype *kt[NFT_CONCAT_MAX], *dt = NULL, *dt2 = NULL;
 	unsigned nk = 0;
 	bool has_data = false;
+	enum nft_stmt_kind ok = NFT_S_MATCH;
 	for (;;) {
 		struct nft_tok *v = nr_peek(c);
 		if (!v || v->kind != NT_WORD)
 			return nr_unexpected(c, "string");
+		/* a map of named objects: type ... : counter */
+		if (has_data && (!strcmp(v->text, "counter") ||
+				 !strcmp(v->text, "quota") ||
+				 !strcmp(v->text, "limit"))) {
+			ok = v->text[0] == 'c' ? NFT_S_COUNTER
+			     : v->text[0] == 'q' ? NFT_S_QUOTA : NFT_S_LIMIT;
+			dt = nft_dtype_get(NFT_T_OBJNAME);
+			c->i++;
+			break;
+		}
 		const struct nft_dtype *ty = nft_dtype_by_name(v->text);
 		if (!ty && !(has_data && !strcmp(v->text, "verdict")))
 			return nr_error_tok(c->r, v, "unknown datatype %s",
@@ -2227,6 +2423,7 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 	s->map = has_data;
 	s->data_type = dt;
 	s->data_type2 = dt2;
+	s->obj_kind = ok;
 	return 0;
 }
 
@@ -2368,7 +2565,10 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 	if (elems) {
 		struct nft_elem *v = NULL;
 		unsigned n = 0;
-		int rc = set_elems_from(r, tb, s, false, elems, &v, &n, NULL);
+		struct span *spans = NULL;
+		int rc = set_elems_from(r, tb, s, false, elems, &v, &n,
+					s->obj_kind ? &spans : NULL);
+		free(spans);
 		if (!rc) {
 			nr_echo_note_elems(r, tb, s, v, n);
 			nft_set_add_elems(s, v, n);

@@ -352,7 +352,7 @@ static bool colon_free_type(const struct nft_dtype *ty)
 	switch (ty->id) {
 	case NFT_T_INTEGER: case NFT_T_IPV4: case NFT_T_SERVICE:
 	case NFT_T_PROTO: case NFT_T_MARK: case NFT_T_INT16:
-	case NFT_T_INT64:
+	case NFT_T_INT64: case NFT_T_RAW:
 		return true;
 	default:
 		return false;

@@ -558,6 +558,121 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 	return 0;
 }
 
+/* A word nft's grammar reads as a value (a symbol, a number, an
+ * address), which starts a relational expression that needs a right
+ * side. */
+static bool nat_value_word(const struct nft_tok *t)
+{
+	static const char *const words[] = { "to", "saddr", "daddr",
+					     "sport", "dport", "map" };
+	if (!t || t->kind != NT_WORD)
+		return false;
+	if ((t->text[0] >= '0' && t->text[0] <= '9') || strchr(t->text, ':'))
+		return true;
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (!strcmp(t->text, words[i]))
+			return false;
+	return !nr_is_keyword(t->text) && !nft_field_proto_known(t->text);
+}
+
+/* the statements a relational expression's right side cannot be */
+static bool nat_stmt_word(const struct nft_tok *t)
+{
+	static const char *const words[] = {
+		"accept", "drop", "continue", "return", "jump", "goto",
+		"queue", "counter", "log", "limit", "quota", "reject", "snat",
+		"dnat", "masquerade", "redirect", "notrack",
+	};
+	for (size_t i = 0; t && i < sizeof(words) / sizeof(*words); i++)
+		if (!strcmp(t->text, words[i]))
+			return true;
+	return false;
+}
+
+/* snat ip daddr 1.2.3.4 to 5.6.7.8: nft's grammar takes the field
+ * (ip daddr) for the address, without "to", and what follows for
+ * statements of their own, a value and its right side each; nft's
+ * error is that of the first that does not parse, else its
+ * evaluation's (the family, or a statement after snat). sel: the
+ * first token of the field; 0 when the words are not such a field (or
+ * a map's key), the parse going on as before. */
+static int nat_field_addr(struct cur *c, const struct nft_table *tb,
+			  const struct nft_tok *kw, unsigned sel,
+			  bool fam_given)
+{
+	unsigned i = c->i;
+	const struct nft_tok *t = &c->it->toks[i];
+	if (i >= c->it->n)
+		return 0;
+	if (sel == i) {
+		const struct nft_tok *f = nr_peek_at(c, 1);
+		if (t->kind != NT_WORD || !f || f->kind != NT_WORD ||
+		    !nft_field_find(t->text, f->text))
+			return 0;
+		i += 2;
+	} else {
+		/* ip (read as the family) daddr */
+		if (t->kind != NT_WORD ||
+		    !nft_field_find(c->it->toks[sel].text, t->text))
+			return 0;
+		i++;
+	}
+	/* . more fields of a concatenation */
+	while (i + 2 < c->it->n && nr_tok_is(&c->it->toks[i], ".") &&
+	       nft_field_find(c->it->toks[i + 1].text,
+			      c->it->toks[i + 2].text))
+		i += 3;
+	bool map = i < c->it->n && nr_tok_is(&c->it->toks[i], "map");
+	if (i < c->it->n && !map && (nr_tok_is(&c->it->toks[i], ".") ||
+				     nr_tok_is(&c->it->toks[i], ":")))
+		return 0;
+	if (i < c->it->n && nr_tok_is(&c->it->toks[i], "to"))
+		return nr_error_tok(c->r, &c->it->toks[i], "syntax error, "
+				    "unexpected to, expecting end of file or "
+				    "newline or semicolon");
+	if ((i >= c->it->n || map) && tb->family == NFT_F_INET && !fam_given)
+		return nr_error_tok(c->r, kw, "ip or ip6 must be specified "
+				    "with address for inet tables.");
+	/* FIELD map { ... }: the address, as with "to" */
+	if (map)
+		return 1;
+	if (i >= c->it->n)
+		return 0;
+	unsigned first = i, first_end = i;
+	while (i < c->it->n && nat_value_word(&c->it->toks[i])) {
+		const struct nft_tok *v = &c->it->toks[i];
+		const char *colon = strchr(v->text, ':');
+		if (colon && !strchr(colon + 1, ':') &&
+		    v->loc.line == v->loc.end_line) {
+			/* 1.2.3.5:80: the scanner's address, then a
+			 * colon */
+			struct nft_loc l = v->loc;
+			l.col += (int)(colon - v->text);
+			l.end_col = l.col;
+			return nr_error_span(c->r, &l, &l, "syntax error, "
+					     "unexpected colon");
+		}
+		c->i = ++i;
+		if (i >= c->it->n || nat_stmt_word(&c->it->toks[i]))
+			return nr_unexpected(c, NULL);
+		if (first_end == first)
+			first_end = i;
+		i++;
+	}
+	if (tb->family == NFT_F_INET && !fam_given)
+		return nr_error_tok(c->r, kw, "ip or ip6 must be specified "
+				    "with address for inet tables.");
+	if (first_end == first)
+		return 0;
+	struct mark m[2] = {
+		{ kw->loc, nr_tok_end(kw), '~' },
+		{ c->it->toks[first].loc, nr_tok_end(&c->it->toks[first_end]),
+		  '^' },
+	};
+	return nr_error_multi(c->r, m, 2, "Statement after terminal "
+			      "statement has no effect");
+}
+
 static int parse_nat(struct cur *c, const struct nft_table *tb,
 		     struct rule_build *rb, struct nft_stmt *s,
 		     const struct nft_tok *kw)
@@ -600,6 +715,19 @@ static int parse_nat(struct cur *c, const struct nft_table *tb,
 		/* the family a match before settled */
 		v6 = l3_known(&rb->rule, rb->rule.n - 1) == 6;
 		fam_given = true;
+	}
+	if (addr && !nr_at(c, "to")) {
+		unsigned sel = written ? c->i - 1 : c->i;
+		int rc = nat_field_addr(c, tb, kw, sel, fam_given && !written);
+		if (rc < 0)
+			return -1;
+		if (rc > 0 && written) {
+			/* the family word was the field's protocol */
+			c->i = sel;
+			written = false;
+			fam_given = tb->family != NFT_F_INET;
+			v6 = tb->family == NFT_F_IP6;
+		}
 	}
 	if (nr_at(c, "to") || (addr && nr_peek(c) &&
 				nr_peek(c)->kind == NT_WORD)) {
@@ -944,7 +1072,9 @@ int nr_parse_bitop(struct cur *c, struct nft_stmt *s,
 	if (!v)
 		return nr_unexpected(c, NULL);
 	struct nft_elem e;
-	if (nr_parse_value_word(c, v, nft_dtype_get(f->type), &e) < 0)
+	/* a mask wider than the field: nft's range error, as a value's */
+	if (nr_check_width(c->r, v, nr_field_width(f)) < 0 ||
+	    nr_parse_value_word(c, v, nft_dtype_get(f->type), &e) < 0)
 		return -1;
 	c->i++;
 	s->bitop = (enum nft_bitop)op;
@@ -1042,6 +1172,80 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	memcpy(ks.ktypes, sh.kt, sh.nk * sizeof(*ks.ktypes));
 	nft_set_sort(&ks, s->elems, &s->nelems);
 	return 1;
+}
+
+int nr_parse_obj_map(struct cur *c, struct nft_table *tb,
+		     struct nft_stmt *s)
+{
+	unsigned at = c->i;
+	const struct nft_field *f = nr_parse_selector(c);
+	if (!f)
+		return c->i == at ? nr_unexpected(c, "string") : -1;
+	s->field = f;
+	s->lhs = NFT_L_FIELD;
+	if (parse_concat_fields(c, s) < 0)
+		return -1;
+	if (!nr_at(c, "map"))
+		return nr_unexpected(c, "map");
+	struct nft_loc a = c->it->toks[at].loc;
+	struct nft_loc b = nr_tok_end(&c->it->toks[c->i - 1]);
+	c->i++;
+	struct elem_shape sh;
+	lhs_shape(s, &sh);
+	sh.data = true;
+	sh.dt = nft_dtype_get(NFT_T_OBJNAME);
+	s->obj_map = true;
+	struct nft_tok *t = nr_peek(c);
+	if (nr_tok_is(t, "@")) {
+		struct nft_tok *n = nr_peek_at(c, 1);
+		if (!n || n->kind != NT_WORD) {
+			c->i++;
+			return nr_unexpected(c, "string");
+		}
+		struct nft_set *set = nft_set_find(tb, n->text);
+		struct nft_loc e = nr_tok_end(n);
+		if (!set || !set->obj_kind)
+			return nr_error_span(c->r, &t->loc, &e,
+					     "No such file or directory");
+		if (!same_key(&sh, set)) {
+			char lhs[256], k[256];
+			struct elem_shape ss;
+			nr_set_shape(set, NULL, &ss);
+			nr_key_desc(sh.kt, sh.nk, lhs, sizeof(lhs));
+			nr_key_desc(ss.kt, ss.nk, k, sizeof(k));
+			struct mark m[2] = { { a, b, '~' }, { t->loc, e, '^' } };
+			return nr_error_multi(c->r, m, 2, "datatype mismatch, map "
+					      "expects %s, mapping expression "
+					      "has type %s", k, lhs);
+		}
+		/* the kernel runs the map's objects, whatever the
+		 * statement said (and nft lists them so) */
+		s->kind = set->obj_kind;
+		s->set_name = nr_xstrdup(n->text);
+		c->i += 2;
+		return 0;
+	}
+	if (!t || t->kind != NT_GROUP)
+		return nr_unexpected(c, "'{'");
+	s->braces = true;
+	c->i++;
+	struct span *spans = NULL;
+	sh.spans = &spans;
+	sh.tb = tb;
+	int rc = nr_parse_elems(c->r, t, &sh, &s->elems, &s->nelems);
+	if (!rc)
+		rc = nr_objmap_check(c->r, tb, s->kind, t, s->elems,
+				     s->nelems, spans);
+	free(spans);
+	if (rc < 0)
+		return -1;
+	struct nft_set ks;
+	memset(&ks, 0, sizeof(ks));
+	ks.type = sh.kt[0];
+	ks.nktypes = sh.nk;
+	memcpy(ks.ktypes, sh.kt, sh.nk * sizeof(*ks.ktypes));
+	nft_set_sort(&ks, s->elems, &s->nelems);
+	return 0;
 }
 
 /* An anonymous set's or map's elements: those that meet are nft's

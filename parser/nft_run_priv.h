@@ -135,6 +135,16 @@ int nr_parse_group_elems_w(struct run *r, const struct nft_tok *g,
 			   struct nft_elem **v, unsigned *n);
 /* nft's evaluation of the compares before statement upto (its
  * conflicting protocols): 0, or -1 after the error */
+/* The objects a map's elements name (kind: its objects'; NFT_S_MATCH:
+ * no such map) are there, or nft's error at the first that is not. */
+/* counter|quota|limit name KEY map { KEY : "name", ... } or map @m,
+ * the cursor after "name". */
+int nr_parse_obj_map(struct cur *c, struct nft_table *tb,
+		     struct nft_stmt *s);
+int nr_objmap_check(struct run *r, struct nft_table *tb,
+		    enum nft_stmt_kind kind, const struct nft_tok *g,
+		    const struct nft_elem *e, unsigned n,
+		    const struct span *spans);
 int nr_check_protocols(struct run *r, const struct nft_table *tb,
 		       const struct rule_build *rb, unsigned upto);
 /* Bits of an integer field narrower than its type (ip ttl: 8), else 0 */

@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -224,6 +225,14 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 			 "integer" },
 	[NFT_T_BE16] = { NFT_T_BE16, "integer", 16, false, false, false,
 			 NULL, "integer" },
+	[NFT_T_RAW] = { NFT_T_RAW, "integer", 32, false, false, false, NULL,
+			"integer" },
+	[NFT_T_ETHERADDR] = { NFT_T_ETHERADDR, "ether_addr", 48, false, false,
+			      false, NULL, "Ethernet address" },
+	/* what the element of a map of counters, quotas or limits holds:
+	 * its object's name (the model's values bound it) */
+	[NFT_T_OBJNAME] = { NFT_T_OBJNAME, "string", 8 * (NFT_VAL_MAX - 1),
+			    false, false, true, NULL, "string" },
 };
 
 const struct nft_dtype *nft_dtype_get(enum nft_dtype_id id)
@@ -294,6 +303,9 @@ static const struct nft_field fields[] = {
 	{ "sctp", "checksum", NFT_B_TRANSPORT, 64, 32, NFT_T_INTEGER, NFT_DEP_L4, SCTP, false, false },
 	{ "dccp", "sport", NFT_B_TRANSPORT, 0, 16, NFT_T_SERVICE, NFT_DEP_L4, DCCP, false, false },
 	{ "dccp", "dport", NFT_B_TRANSPORT, 16, 16, NFT_T_SERVICE, NFT_DEP_L4, DCCP, false, false },
+	{ "ether", "daddr", NFT_B_LINK, 0, 48, NFT_T_ETHERADDR, NFT_DEP_NONE, 0, false, false },
+	{ "ether", "saddr", NFT_B_LINK, 48, 48, NFT_T_ETHERADDR, NFT_DEP_NONE, 0, false, false },
+	{ "ether", "type", NFT_B_LINK, 96, 16, NFT_T_ETHERTYPE, NFT_DEP_NONE, 0, false, false },
 	{ "icmp", "type", NFT_B_TRANSPORT, 0, 8, NFT_T_ICMP_TYPE, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "code", NFT_B_TRANSPORT, 8, 8, NFT_T_ICMP_CODE, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "checksum", NFT_B_TRANSPORT, 16, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
@@ -357,6 +369,99 @@ const struct nft_field *nft_field_find(const char *proto, const char *name)
 			continue;
 		if (proto ? !strcmp(f->proto, proto) : f->meta_bare_ok)
 			return f;
+	}
+	return NULL;
+}
+
+/* Raw payloads' fields: made when first named, never freed (a rule
+ * holds a pointer to its field), at most one per place. */
+struct raw_field {
+	struct nft_field f;
+	struct raw_field *next;
+};
+static struct raw_field *raw_fields;
+static pthread_mutex_t raw_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const struct nft_field *nft_field_raw(enum nft_base base, unsigned offset,
+				      unsigned bits)
+{
+	if ((base != NFT_B_TRANSPORT && base != NFT_B_NETWORK) ||
+	    offset % 8 || bits % 8 || !bits || bits > 32 || offset > 0xffff)
+		return NULL;
+	pthread_mutex_lock(&raw_lock);
+	struct raw_field *r = raw_fields;
+	while (r && (r->f.base != base || r->f.offset != offset ||
+		     r->f.bits != bits))
+		r = r->next;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			abort();
+		r->f = (struct nft_field){
+			base == NFT_B_TRANSPORT ? "@th" : "@nh", "", base,
+			offset, bits, NFT_T_RAW, NFT_DEP_NONE, 0, false, false
+		};
+		r->next = raw_fields;
+		raw_fields = r;
+	}
+	pthread_mutex_unlock(&raw_lock);
+	return &r->f;
+}
+
+bool nft_field_is_raw(const struct nft_field *f)
+{
+	return f && f->proto[0] == '@';
+}
+
+static const struct nft_icmp_dep icmp_deps[] = {
+	{ "icmp", "id", { 0, 8 }, true, 8 },
+	{ "icmp", "sequence", { 0, 8 }, true, 8 },
+	{ "icmp", "mtu", { 3, 0 }, false, 3 },
+	{ "icmp", "gateway", { 5, 0 }, false, 5 },
+	{ "icmpv6", "id", { 128, 129 }, true, 128 },
+	{ "icmpv6", "sequence", { 128, 129 }, true, 128 },
+	{ "icmpv6", "mtu", { 2, 0 }, false, 2 },
+	{ "icmpv6", "max-delay", { 130, 0 }, false, 130 },
+};
+#define NICMP_DEPS (sizeof(icmp_deps) / sizeof(icmp_deps[0]))
+
+const struct nft_icmp_dep *nft_icmp_dep_of(const struct nft_field *f)
+{
+	for (size_t i = 0; f && i < NICMP_DEPS; i++)
+		if (!strcmp(icmp_deps[i].proto, f->proto) &&
+		    !strcmp(icmp_deps[i].name, f->name))
+			return &icmp_deps[i];
+	return NULL;
+}
+
+unsigned nft_icmp_ctx_type(const char *proto, unsigned t)
+{
+	if (!strcmp(proto, "icmp") && t == 0)
+		return 8;
+	if (!strcmp(proto, "icmpv6") && t == 129)
+		return 128;
+	return t;
+}
+
+bool nft_icmp_dep_fits(const struct nft_icmp_dep *d, unsigned t)
+{
+	return t == d->type[0] || (d->two && t == d->type[1]);
+}
+
+const struct nft_field *nft_icmp_field_as(const struct nft_field *f,
+					  unsigned t)
+{
+	const struct nft_icmp_dep *d = nft_icmp_dep_of(f);
+	if (!d || nft_icmp_dep_fits(d, t))
+		return f;
+	for (size_t i = 0; i < NICMP_DEPS; i++) {
+		const struct nft_field *g = nft_field_find(icmp_deps[i].proto,
+							   icmp_deps[i].name);
+		if (strcmp(icmp_deps[i].proto, f->proto) ||
+		    g->offset != f->offset || g->bits != f->bits)
+			continue;
+		if (nft_icmp_dep_fits(&icmp_deps[i], t))
+			return g;
 	}
 	return NULL;
 }
@@ -755,6 +860,30 @@ int nft_val_parse(const struct nft_dtype *t, const char *w, struct nft_val *v,
 		return parse_time(w, v, err);
 	case NFT_T_CTLABEL:
 		return parse_label(w, v, err);
+	case NFT_T_ETHERADDR: {
+		unsigned o[6];
+		char end;
+		if (sscanf(w, "%2x:%2x:%2x:%2x:%2x:%2x%c", &o[0], &o[1], &o[2],
+			   &o[3], &o[4], &o[5], &end) != 6 ||
+		    strlen(w) > 17) {
+			qt_buf_printf(err, "Could not parse %s", t->desc);
+			return -1;
+		}
+		v->len = 6;
+		for (int i = 0; i < 6; i++)
+			v->b[i] = (uint8_t)o[i];
+		return 0;
+	}
+	case NFT_T_OBJNAME:
+		if (!*w || strlen(w) >= NFT_VAL_MAX - 1) {
+			qt_buf_printf(err, !*w ? "Empty string is not allowed"
+				      : "String exceeds maximum length of %u",
+				      NFT_VAL_MAX - 1);
+			return -1;
+		}
+		v->len = NFT_VAL_MAX - 1;
+		memcpy(v->b, w, strlen(w));
+		return 0;
 	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
 		if (!*w) {
@@ -973,6 +1102,16 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 			qt_buf_puts(b, "0x0");
 		return;
 	}
+	case NFT_T_ETHERADDR:
+		for (unsigned i = 0; i < 6; i++)
+			qt_buf_printf(b, "%s%02x", i ? ":" : "",
+				      i < v->len ? v->b[i] : 0);
+		return;
+	case NFT_T_OBJNAME:
+		qt_buf_printf(b, "\"%.*s\"", (int)strnlen((const char *)v->b,
+							   v->len),
+			      (const char *)v->b);
+		return;
 	case NFT_T_CTHELPER:
 	case NFT_T_IFNAME:
 		qt_buf_printf(b, "\"%.*s\"", (int)strnlen((const char *)v->b,
@@ -999,6 +1138,9 @@ void nft_val_print(const struct nft_dtype *t, const struct nft_val *v,
 	}
 	case NFT_T_MARK:
 		qt_buf_printf(b, "0x%08" PRIx64, get_uint(v));
+		return;
+	case NFT_T_RAW:
+		qt_buf_printf(b, "0x%" PRIx64, get_uint(v));
 		return;
 	default:
 		if (print_meta_type(t, v, b))

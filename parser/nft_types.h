@@ -50,6 +50,9 @@ enum nft_dtype_id {
 	 * 8 and 16 bits whose values nft bounds by the field's width
 	 * (sctp chunk data flags, stream) */
 	NFT_T_BOOLEAN, NFT_T_INT8, NFT_T_BE16,
+	NFT_T_RAW,                   /* a raw payload's: listed in hex */
+	NFT_T_OBJNAME,               /* a map's value: a named object */
+	NFT_T_ETHERADDR,
 	NFT_T_NTYPES
 };
 
@@ -93,8 +96,10 @@ int nft_val_prefix_len(const struct nft_val *lo, const struct nft_val *hi);
 /* NFT_B_SCTP_CHUNK: a field of the first chunk of a type after SCTP's
  * common header (parser/nft_sctp.h), offset from the chunk's start; a
  * row of type NFT_T_BOOLEAN tests the chunk's presence. */
+/* NFT_B_LINK: the link-layer header (ether); in ip, ip6 and inet
+ * tables a compare of meta iiftype ether goes before it, unlisted. */
 enum nft_base { NFT_B_NETWORK, NFT_B_TRANSPORT, NFT_B_META, NFT_B_CT,
-		NFT_B_SCTP_CHUNK };
+		NFT_B_SCTP_CHUNK, NFT_B_LINK };
 
 enum nft_proto_dep {
 	NFT_DEP_NONE, NFT_DEP_IPV4, NFT_DEP_IPV6, NFT_DEP_L4
@@ -118,6 +123,35 @@ const struct nft_field *nft_field_find(const char *proto, const char *name);
 bool nft_field_proto_known(const char *proto);
 /* The i-th field, NULL past the last. */
 const struct nft_field *nft_field_at(unsigned i);
+
+/* A raw payload, @th,OFFSET,LENGTH or @nh,...: a field of no protocol
+ * (proto "@th" or "@nh", name ""), made once per place and kept; NULL
+ * for a place qtables does not read (not whole bytes, over 32 bits). */
+const struct nft_field *nft_field_raw(enum nft_base base, unsigned offset,
+				      unsigned bits);
+bool nft_field_is_raw(const struct nft_field *f);
+
+/* An ICMP or ICMPv6 field that exists in some message types only: the
+ * types of the compare nft puts before it (two: the echo pair, which
+ * its listing shows; one: left out), and the type its errors name. */
+struct nft_icmp_dep {
+	const char *proto, *name;
+	uint8_t type[2];
+	bool two;
+	uint8_t need;
+};
+/* f's, or NULL for a field of every message type. */
+const struct nft_icmp_dep *nft_icmp_dep_of(const struct nft_field *f);
+/* The type nft's evaluation holds after a compare with t: an echo
+ * reply counts as the echo request. */
+unsigned nft_icmp_ctx_type(const char *proto, unsigned t);
+/* Does the message type t (as held) have d's field? */
+bool nft_icmp_dep_fits(const struct nft_icmp_dep *d, unsigned t);
+/* What nft lists a load of f as where the listing's first type compare
+ * holds t: f, another field at the same place that t has, or NULL (a
+ * raw payload, @th,OFFSET,LENGTH). */
+const struct nft_field *nft_icmp_field_as(const struct nft_field *f,
+					  unsigned t);
 
 /* The protocol number of a name as nft reads it (tcp, 6), or -1. */
 int nft_proto_number(const char *name);

@@ -3,7 +3,8 @@
 # (engine/nft_dynset.c): client $C (10.0.1.2) -- fw $FW (10.0.1.1),
 # whose input hook qtablesd judges. An SSH-style meter (a per-source
 # limit in a set the rule fills), ct count, and a set whose elements
-# expire. QT_ORACLE=1 runs the same tests against the kernel's nft.
+# expire (a hash set's, an interval set's). QT_ORACLE=1 runs the same
+# tests against the kernel's nft.
 
 bats_require_minimum_version 1.5.0
 
@@ -226,6 +227,36 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.0.1.1", 9999)
 	[ "$(pings 10.0.1.1)" = 1 ]
 	run fwnft list set ip filter blocked
 	[[ "$output" != *elements* ]]
+}
+
+@test "nft interval set with timeouts: a range stops matching when it expires, one without a timeout stays" {
+	fwnft -f - <<'EOF'
+table ip filter {
+	set blocked {
+		type ipv4_addr
+		flags interval,timeout
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ip saddr @blocked drop
+	}
+}
+EOF
+	fwnft add element ip filter blocked '{ 10.0.1.0/29 timeout 4s, 10.0.1.100-10.0.1.110 }'
+	[ "$(pings 10.0.1.1)" = 0 ]
+	run fwnft list set ip filter blocked
+	echo "$output"
+	[[ "$output" == *"10.0.1.0/29 timeout 4s expires "* ]]
+	[[ "$output" == *"10.0.1.100-10.0.1.110"* ]]
+	sleep 5
+	[ "$(pings 10.0.1.1)" = 1 ]
+	run fwnft list set ip filter blocked
+	echo "$output"
+	[[ "$output" != *10.0.1.0/29* ]]
+	[[ "$output" == *"elements = { 10.0.1.100-10.0.1.110 }"* ]]
+	# a range of the client without a timeout blocks it for good
+	fwnft add element ip filter blocked '{ 10.0.1.2-10.0.1.3 }'
+	[ "$(pings 10.0.1.1)" = 0 ]
 }
 
 @test "nft set of a concatenation: a packet adds ip saddr . tcp dport, only that port is then blocked" {

@@ -195,6 +195,109 @@ both() {
 	[[ "$output" == *"Device or resource busy"* ]]
 }
 
+@test "nft named counters, quotas and limits in maps: the object each key finds counts and judges, a key of no element breaks the rule, as the kernel's objref" {
+	local rules='table inet t {
+	counter c7 {
+		packets 0 bytes 0
+	}
+
+	counter c8 {
+		packets 0 bytes 0
+	}
+
+	quota q {
+		500 bytes
+	}
+
+	limit l {
+		rate 1 kbytes/second
+	}
+
+	map cm {
+		type inet_service : counter
+		elements = { 5008 : "c8" }
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		counter name udp dport map { 5007 : "c7", 5008 : "c8" }
+		counter name udp dport map @cm
+		quota name udp dport map { 5007 : "q" } accept
+		limit name udp dport map { 5008 : "l" } accept
+		udp dport { 5007, 5008, 5009 } counter drop
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		burst "$1" 10.0.1.1 5007 4 100
+		burst "$1" fd00:1::1 5007 4 80
+		burst "$1" 10.0.1.1 5008 12 100
+		burst "$1" 10.0.1.1 5009 2 100
+	}
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	# c7: 8 datagrams; c8 by both rules: 24; to 5009 no object, none
+	# accepted: the drop counts the ones over the quota and limit too
+	echo "$mine" | grep -A1 "counter c7" | grep -q "packets 8 "
+	echo "$mine" | grep -A1 'counter c8' | grep -q 'packets 24 '
+	mine=$(nft_of qt -j list ruleset); kern=$(nft_of k -j list ruleset)
+	[ "$mine" = "$kern" ]
+	run nft_of qt delete counter inet t c8
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Device or resource busy"* ]]
+}
+
+@test "nft ether saddr in an inet table: the queue's link-layer source matched as the kernel's link header, none on output; ether type refused" {
+	local rules='table inet t {
+	set macs {
+		type ether_addr
+		elements = { 02:00:00:00:01:02 }
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		ether saddr 02:00:00:00:09:09 udp dport 5010 counter drop
+		ether saddr 02:00:00:00:01:02 udp dport 5010 counter drop
+		ip saddr . ether saddr { 10.0.1.2 . 02:00:00:00:01:02 } udp dport 5011 counter drop
+		ether saddr @macs udp dport 5012 counter drop
+		ether saddr != 02:00:00:00:01:02 counter
+	}
+
+	chain out {
+		type filter hook output priority filter; policy accept;
+		ether saddr 02:00:00:00:01:01 counter
+		meta l4proto icmp counter
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	send() {
+		burst "$1" 10.0.1.1 5010 3 100
+		burst "$1" 10.0.1.1 5011 2 100
+		burst "$1" fd00:1::1 5012 2 100
+		burst "$1" 10.0.1.1 5013 1 100
+	}
+	both send
+	local mine kern
+	mine=$(listing qt); kern=$(listing k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'ether saddr 02:00:00:00:01:02 udp dport 5010 counter packets 3 '
+	echo "$mine" | grep -q 'ether saddr 02:00:00:00:01:01 counter packets 0 '
+	mine=$(nft_of qt -j list ruleset); kern=$(nft_of k -j list ruleset)
+	[ "$mine" = "$kern" ]
+	# the queue gives no destination or type of the link-layer header
+	run nft_of qt add rule inet t in ether type ip counter
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"qtables cannot"* ]]
+}
+
 @test "nft log with flags (tcp sequence and options, ip options, ether, all): the kernel's log lines" {
 	local tag="qtl$$t$BATS_TEST_NUMBER"
 	local rules="table ip t {

@@ -608,6 +608,12 @@ PMATCH = [
     "tcp flags & (syn | ack) == syn", "tcp doff 5", "ip hdrlength 5",
     "ip version 4", "ip ecn not-ect", "ip frag-off 0",
     "icmp type echo-request icmp id 9", "icmp id != 0",
+    # the dependency after !=, and fields listed as another field or
+    # as a raw payload where the listing's type has no such field
+    "icmp type != echo-request icmp sequence 0",
+    "icmp type != redirect icmp gateway 0",
+    "icmp type { destination-unreachable, echo-request } icmp sequence 1",
+    "icmp type { destination-unreachable, echo-request } icmp id != 0",
 ]
 
 

@@ -412,13 +412,94 @@ int main(void)
 	is_int(compile(), 0, "compiled");
 	is_int(udp(1), QT_XT_DROP, "its own connection is over 0");
 
-	/* what the runtime cannot hold is refused, never half run */
+	/* interval sets with timeouts: a range stops matching when it
+	 * expires; one without a timeout stays */
 	is_int(nft("flush ruleset\ntable ip t {\n"
 		   " set i { type ipv4_addr; flags interval,timeout; }\n"
 		   " chain in { type filter hook input priority 0;\n"
-		   "  ip saddr @i drop\n }\n}\n"), 0, "an interval set that expires");
+		   "  ip saddr @i drop\n }\n}\n"
+		   "add element ip t i { 10.0.0.0/29 timeout 1s, "
+		   "10.0.0.100-10.0.0.110 }\n"), 0,
+	       "an interval set that expires");
+	is_int(compile(), 0, "compiled");
+	/* the packets' clock from the commit on */
+	base_ns = qt_set_now_ms() * 1000000ull;
+	is_int(udp_at(5, 0), QT_XT_DROP, "in the prefix while it lives");
+	is_int(udp_at(8, 0), QT_XT_ACCEPT, "past its end");
+	is_int(udp_at(105, 0), QT_XT_DROP, "in the range");
+	is_int(udp_at(111, 0), QT_XT_ACCEPT, "past the range");
+	is_int(udp_at(99, 0), QT_XT_ACCEPT, "before it");
+	ok(strstr(listing("i"), "10.0.0.0/29 timeout 1s expires ") != NULL,
+	   "listed with what is left of its timeout");
+	is_int(udp_at(5, 1001), QT_XT_ACCEPT, "expired at 1s: no longer matched");
+	is_int(udp_at(105, 1001), QT_XT_DROP, "the range without one stays");
+	is_int(nft("add element ip t i { 10.0.0.50 timeout 1h }\n"), 0,
+	       "another element, a commit later");
+	is_int(compile(), 0, "compiled");
+	is_int(udp_at(50, 0), QT_XT_DROP, "the new one matches");
+	is_int(udp_at(5, 1001), QT_XT_ACCEPT,
+	       "the expired one does not come back with the commit");
+	is_int(nft("add table ip u\nadd set ip u j { type ipv4_addr; "
+		   "flags interval,timeout; timeout 1h; elements = { "
+		   "10.1.0.0/16 } ; }\n"), 0, "a set no rule looks up");
+	is_int(compile(), 0, "compiled");
+	{
+		qt_nft_store_sync(nstore, nrs);
+		struct nft_table *u = nft_table_find(nrs, NFT_F_IP, "u");
+		struct qt_buf b;
+		qt_buf_init(&b);
+		struct nft_print_opts po = { 0 };
+		if (u)
+			nft_print_table(u, &po, &b);
+		if (!strstr(qt_buf_str(&b), "10.1.0.0/16 expires "))
+			printf("# %s", qt_buf_str(&b));
+		ok(strstr(qt_buf_str(&b), "10.1.0.0/16 expires ") != NULL,
+		   "its elements expire and list what is left all the same");
+		qt_buf_free(&b);
+	}
+
+	/* named objects in maps: the object the key finds; a key of no
+	 * element breaks the rule */
+	is_int(nft("flush ruleset\ntable ip t {\n"
+		   " counter c1 { packets 0 bytes 0 }\n"
+		   " quota q { 56 bytes }\n"
+		   " chain in { type filter hook input priority 0;\n"
+		   "  counter name ip saddr map { 10.0.0.1 : \"c1\" }\n"
+		   "  quota name ip saddr map { 10.0.0.1 : \"q\" } drop\n"
+		   " }\n}\n"), 0, "a counter and a quota in maps");
+	is_int(compile(), 0, "compiled");
+	is_int(udp(1), QT_XT_DROP, "within the quota its key finds");
+	is_int(udp(1), QT_XT_DROP, "up to it");
+	is_int(udp(1), QT_XT_ACCEPT, "past it: the rule breaks");
+	is_int(udp(2), QT_XT_ACCEPT, "a key of no element breaks the rule");
+	{
+		qt_nft_store_sync(nstore, nrs);
+		struct nft_table *t = nft_table_find(nrs, NFT_F_IP, "t");
+		struct qt_buf b;
+		qt_buf_init(&b);
+		struct nft_print_opts po = { 0 };
+		if (t)
+			nft_print_table(t, &po, &b);
+		const char *l = qt_buf_str(&b);
+		ok(strstr(l, "counter c1 {\n\t\tpackets 3 bytes 84\n") != NULL,
+		   "the key's counter counted its three");
+		ok(strstr(l, "56 bytes used 56 bytes") != NULL,
+		   "the quota what passed it");
+		if (!strstr(l, "used 56 bytes"))
+			printf("# %s", l);
+		qt_buf_free(&b);
+	}
+
+	/* what the runtime cannot hold is refused, never half run */
+	is_int(nft("flush ruleset\ntable ip t {\n"
+		   " set i { type ipv4_addr . inet_service; "
+		   "flags interval,timeout; }\n"
+		   " chain in { type filter hook input priority 0;\n"
+		   "  ip saddr . udp dport @i drop\n }\n}\n"), 0,
+	       "a concatenated interval set that expires");
 	is_int(compile(), -1, "refused by the walk");
-	ok(strstr(qt_buf_str(&err), "interval sets") != NULL, "saying why");
+	ok(strstr(qt_buf_str(&err), "concatenated interval sets") != NULL,
+	   "saying why");
 
 	threads();
 

@@ -146,6 +146,50 @@ int main(void)
 	is_int(missing, 0, "each listed as inet_ntop writes it");
 	qt_buf_free(&t);
 
+	/* icmp fields nft lists as another field or a raw payload: the
+	 * listing is a state file's, and reads back to the same rule */
+	nft_ruleset_free(rs);
+	rs = nft_ruleset_new();
+	is_int(run("add table ip i\nadd chain ip i c\n"
+		   "add rule ip i c icmp type {8,3} icmp mtu 5\n"
+		   "add rule ip i c icmp type {3,8} icmp sequence 6\n"
+		   "add rule ip i c icmp type {3,8} icmp id 7\n"
+		   "add rule ip i c icmp type != 5 icmp gateway 8\n"), 0,
+	       "icmp fields after sets of types");
+	const char *want_icmp =
+		"table ip i {\n"
+		"\tchain c {\n"
+		"\t\ticmp type { destination-unreachable, echo-request } icmp mtu 5\n"
+		"\t\ticmp type { destination-unreachable, echo-request } icmp mtu 6\n"
+		"\t\ticmp type { destination-unreachable, echo-request } @th,32,16 0x7\n"
+		"\t\ticmp type != redirect icmp gateway 8\n"
+		"\t}\n"
+		"}\n";
+	is_str(listing(false), want_icmp, "listed as nft 1.0.6 lists them");
+	char *saved = strdup(listing(false));
+	is_int(run(saved), 1, "typed, the listing's first rule conflicts");
+	ok(!strncmp(qt_buf_str(&err), "Error: incompatible icmp match: rule "
+		    "has 8, need 3\n", 50), "as nft says");
+	nft_ruleset_free(rs);
+	rs = nft_ruleset_new();
+	{
+		struct nft_run_opts o = { .own_listing = true };
+		bool changed;
+		qt_buf_reset(&err);
+		is_int(nft_run(&rs, saved, strlen(saved), &o, &out, &err,
+			       &changed), 0, "a state file's listing reads back");
+	}
+	is_str(listing(false), want_icmp, "to the same rules");
+	const struct nft_rule *gw = &rs->tables[0].chains[0].rules[3];
+	ok(gw->n == 3 && gw->stmts[1].hidden &&
+	   gw->stmts[1].elems[0].lo.b[0] == 5,
+	   "after icmp type != gateway's dependency is there, unlisted");
+	free(saved);
+	ok(nft_field_raw(NFT_B_TRANSPORT, 32, 16) ==
+	   nft_field_raw(NFT_B_TRANSPORT, 32, 16), "a raw place, one field");
+	ok(!nft_field_raw(NFT_B_TRANSPORT, 3, 5), "not whole bytes: none");
+	is_int(run("add rule ip i c @th,3,5 1\n"), 1, "and refused");
+
 	nft_ruleset_free(rs);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
