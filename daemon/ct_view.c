@@ -61,13 +61,25 @@ void qt_ct_view_format(const struct qt_ct_entry *e, uint64_t now,
 		      qt_ct_seconds_left(e, now));
 	if (state)
 		qt_buf_printf(out, "%s ", state);
+	/* a zone of both directions is the kernel's CTA_ZONE, shown
+	 * after the mark; one of a single direction is in that
+	 * direction's tuple (CTA_TUPLE_ZONE), shown after it */
+	uint16_t zo = e->t[QT_CT_ORIG].zone, zr = e->t[QT_CT_REPLY].zone;
+	bool both = zo == zr;
 	put_tuple(out, &e->t[QT_CT_ORIG]);
+	if (zo && !both)
+		qt_buf_printf(out, "zone-orig=%u ", zo);
 	if (!(e->status & QT_IPS_SEEN_REPLY))
 		qt_buf_puts(out, "[UNREPLIED] ");
 	put_tuple(out, &e->t[QT_CT_REPLY]);
+	if (zr && !both)
+		qt_buf_printf(out, "zone-reply=%u ", zr);
 	if (e->status & QT_IPS_ASSURED)
 		qt_buf_puts(out, "[ASSURED] ");
-	qt_buf_printf(out, "mark=%u use=1\n", e->mark);
+	qt_buf_printf(out, "mark=%u ", e->mark);
+	if (zo && both)
+		qt_buf_printf(out, "zone=%u ", zo);
+	qt_buf_puts(out, "use=1\n");
 }
 
 /* ---- filters ---- */
