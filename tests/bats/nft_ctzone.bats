@@ -232,3 +232,70 @@ counters() {
 	echo "$mine" | grep -q 'ct zone 3 counter packets 0 '
 	echo "$mine" | grep -q 'ct original zone 5 counter packets 1 '
 }
+
+# Templates and notrack: the first of them stays; nft's zone set after
+# notrack tracks the packet all the same; one after conntrack on an
+# untracked packet makes it read NEW, with no entry behind it.
+TMPL_RULES='table ip zt {
+	chain raw {
+		type filter hook prerouting priority raw; policy accept;
+		udp dport 5000 notrack
+		udp dport 5001 notrack
+		udp dport 5001 ct zone set 4
+		udp dport 5003 ct zone set 2 notrack
+	}
+	chain mid {
+		type filter hook prerouting priority -250; policy accept;
+		udp dport 5004 ct state new counter
+		udp dport 5004 ct state untracked counter
+	}
+	chain late {
+		type filter hook prerouting priority filter; policy accept;
+		udp dport 5000 ct zone set 9
+		udp dport 5000 ct state new counter
+		udp dport 5000 ct state untracked counter
+		udp dport 5000 ct zone 9 counter
+		udp dport 5000 ct mark 0 counter
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state new counter
+		ct state untracked counter
+		ct zone 2 counter
+		ct zone 4 counter
+		ct zone 3 counter
+		ct zone 9 counter
+	}
+}'
+
+@test "ct zone set after notrack, notrack after it, CT --zone after notrack, zone set after conntrack: as the kernel" {
+	start_daemon
+	local side c fw p
+	for side in qt k; do
+		c=$C fw=$FW
+		[ $side = k ] && c=$C2 fw=$FW2
+		echo "$TMPL_RULES" | nft_of $side -f -
+		ipt_of $side -t raw -A PREROUTING -p udp --dport 5002 -j CT --notrack
+		ipt_of $side -t raw -A PREROUTING -p udp --dport 5002 -j CT --zone 3
+		ipt_of $side -t raw -A PREROUTING -p udp --dport 5004 -j CT --zone 3
+		ipt_of $side -t raw -A PREROUTING -p udp --dport 5004 -j CT --notrack
+		for p in 5000 5001 5002 5003 5004; do
+			send "$c" 4000 $p 0
+		done
+		ct_list $side >"$QT_RUN/ct-$side"
+	done
+	local mine
+	mine=$(cat "$QT_RUN/ct-qt")
+	echo "qtables:"; echo "$mine"
+	echo "kernel:"; cat "$QT_RUN/ct-k"
+	[ "$mine" = "$(cat "$QT_RUN/ct-k")" ]
+	run counters qt
+	echo "qtables: $output"
+	mine=$output
+	run counters k
+	echo "kernel: $output"
+	[ "$mine" = "$output" ]
+	echo "$mine" | grep -q 'udp dport 5000 ct state new counter packets 1 '
+	echo "$mine" | grep -q 'udp dport 5004 ct state new counter packets 1 '
+	echo "$mine" | grep -q '^ct zone 4 counter packets 1 '
+}
