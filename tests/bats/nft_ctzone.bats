@@ -128,14 +128,16 @@ ipt_of() {
 	fi
 }
 
-# The UDP entries, without their seconds left (the third column),
-# sorted, and the summary line without the program's name.
+# ct_list SIDE [FILTER...]: the UDP entries, without their seconds
+# left (the third column), sorted, and the summary line without the
+# program's name.
 ct_list() {
-	local out
-	if [ "$1" = qt ]; then
-		out=$(ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -L -p udp 2>&1)
+	local out side=$1
+	shift
+	if [ "$side" = qt ]; then
+		out=$(ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -L -p udp "$@" 2>&1)
 	else
-		out=$(ip netns exec "$FW2" conntrack -L -p udp 2>&1)
+		out=$(ip netns exec "$FW2" conntrack -L -p udp "$@" 2>&1)
 	fi
 	echo "$out" | awk '$1 == "udp" { $3 = ""; print; next }
 		{ sub(/^.*\): /, ""); print }' | sort
@@ -205,6 +207,13 @@ counters() {
 		send "$c" 4006 5000 0
 		# listed at once: unanswered entries live 30 s
 		ct_list $side >"$QT_RUN/ct-$side"
+		{
+			ct_list $side -w 2
+			ct_list $side -w 0
+			ct_list $side --orig-zone 5
+			ct_list $side --orig-zone 0
+			ct_list $side --reply-zone 6
+		} >"$QT_RUN/ctf-$side"
 	done
 	local mine
 	mine=$(cat "$QT_RUN/ct-qt")
@@ -221,6 +230,12 @@ counters() {
 	echo "$mine" | grep -q 'zone=9 use=1'
 	echo "$mine" | grep -q 'zone-orig=10 '
 	! echo "$mine" | grep -q 'zone=7'
+	# the filters find what conntrack's find
+	mine=$(cat "$QT_RUN/ctf-qt")
+	echo "qtables, filtered:"; echo "$mine"
+	echo "kernel, filtered:"; cat "$QT_RUN/ctf-k"
+	[ "$mine" = "$(cat "$QT_RUN/ctf-k")" ]
+	echo "$mine" | grep -q '^1 flow entries have been shown.$'
 
 	run counters qt
 	echo "qtables: $output"
