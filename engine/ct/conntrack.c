@@ -92,6 +92,9 @@ struct qt_ct {
 	/* unconfirmed entries, oldest first (by wnext/wprev too) */
 	uint32_t uhead, utail;
 	bool reply_clash_ok;       /* qt_ct_allow_reply_clash */
+	bool zoned;                /* an entry outside the default zone was
+	                              made: reply clashes are left for
+	                              confirmation */
 	void (*forget)(const struct qt_ct_entry *e, void *user);
 	void *forget_user;
 	struct qt_ct_stats st;
@@ -961,10 +964,16 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 	 * port a client behind it was mapped to). With NAT the binding
 	 * chooses another (the kernel's get_unique_tuple for the null
 	 * binding too); without, the packet is refused, as the kernel's
-	 * confirmation refuses the clash. */
+	 * confirmation refuses the clash. Zones of one direction make
+	 * such clashes without NAT (a reply tuple in the default zone
+	 * that an unzoned connection holds): there the entry is made all
+	 * the same, so that the rules after conntrack see the packet NEW
+	 * before its confirmation fails, as in the kernel. */
 	unsigned d;
 	bool clash = lookup(ct, &e->t[QT_CT_REPLY], &d) != NULL;
-	if (clash && !ct->reply_clash_ok) {
+	if (e->t[QT_CT_ORIG].zone | e->t[QT_CT_REPLY].zone)
+		ct->zoned = true;
+	if (clash && !ct->reply_clash_ok && !ct->zoned) {
 		entry_free(ct, e);
 		ct->st.insert_failed++;
 		ct->st.drop++;
