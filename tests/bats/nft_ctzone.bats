@@ -189,6 +189,9 @@ counters() {
 		echo "$RULES" | nft_of $side -f -
 		ipt_of $side -t raw -A PREROUTING -p udp --sport 4005 -j CT --zone 9
 		ipt_of $side -t raw -A PREROUTING -p udp --sport 4006 -j CT --zone-orig 10
+		# the zone is the mark's low 16 bits when conntrack runs
+		ipt_of $side -t raw -A PREROUTING -p udp --sport 4007 -j MARK --set-mark 0x1000d
+		ipt_of $side -t raw -A PREROUTING -p udp --sport 4007 -j CT --zone mark
 		servers "$fw"
 		# one tuple, three zones: 1, 2 (the first zone set stays), none
 		send "$c" 4000 5000 4
@@ -205,6 +208,7 @@ counters() {
 		# iptables' CT --zone and --zone-orig
 		send "$c" 4005 5000 0
 		send "$c" 4006 5000 0
+		send "$c" 4007 5000 0
 		# listed at once: unanswered entries live 30 s
 		ct_list $side >"$QT_RUN/ct-$side"
 		{
@@ -229,6 +233,7 @@ counters() {
 	echo "$mine" | grep -q 'zone=12 use=1'
 	echo "$mine" | grep -q 'zone=9 use=1'
 	echo "$mine" | grep -q 'zone-orig=10 '
+	echo "$mine" | grep -q 'dport=4007 mark=0 zone=13 use=1'
 	! echo "$mine" | grep -q 'zone=7'
 	# the filters find what conntrack's find
 	mine=$(cat "$QT_RUN/ctf-qt")
