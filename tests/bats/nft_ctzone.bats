@@ -319,3 +319,41 @@ TMPL_RULES='table ip zt {
 	echo "$mine" | grep -q 'udp dport 5004 ct state new counter packets 1 '
 	echo "$mine" | grep -q '^ct zone 4 counter packets 1 '
 }
+
+# The firewall's own ICMP errors about a zoned connection: the UDP
+# stack's port unreachable is looked up in the default zone and found
+# INVALID, in the kernel as here.
+ERR_RULES='table ip zt {
+	chain raw {
+		type filter hook prerouting priority raw; policy accept;
+		ip dscp 1 ct zone set 1
+	}
+	chain out {
+		type filter hook output priority filter; policy accept;
+		icmp type destination-unreachable ct state related counter
+		icmp type destination-unreachable ct state invalid counter
+		icmp type destination-unreachable ct state new counter
+		icmp type destination-unreachable ct zone 1 counter
+	}
+}'
+
+@test "an ICMP port unreachable about a connection in zone 1 is INVALID at output, as the kernel's" {
+	start_daemon
+	local side c
+	for side in qt k; do
+		c=$C
+		[ $side = k ] && c=$C2
+		echo "$ERR_RULES" | nft_of $side -f -
+		send "$c" 4000 6000 4
+		send "$c" 4001 6000 0
+	done
+	sleep 0.3
+	run counters qt
+	echo "qtables: $output"
+	local mine=$output
+	run counters k
+	echo "kernel: $output"
+	[ "$mine" = "$output" ]
+	echo "$mine" | grep -q 'ct state invalid counter packets 1 '
+	echo "$mine" | grep -q 'ct state related counter packets 1 '
+}
