@@ -52,6 +52,21 @@ static void put_tuple(struct qt_buf *out, const struct qt_ct_tuple *t)
 			      t->dport & 0xffu, t->sport);
 }
 
+/* The zone conntrack(8) shows of e: of both directions (i 0, zone=),
+ * of the original direction only (1, zone-orig=) or of the reply
+ * only (2, zone-reply=); 0 where it shows none. A zone of both
+ * directions is in both tuples, one of a single direction in its
+ * tuple alone (the other holds the default's 0). */
+static uint16_t zone_shown(const struct qt_ct_entry *e, int i)
+{
+	uint16_t zo = e->t[QT_CT_ORIG].zone, zr = e->t[QT_CT_REPLY].zone;
+	if (i == 0)
+		return zo == zr ? zo : 0;
+	if (zo == zr)
+		return 0;
+	return i == 1 ? zo : zr;
+}
+
 void qt_ct_view_format(const struct qt_ct_entry *e, uint64_t now,
 		       struct qt_buf *out)
 {
@@ -61,13 +76,23 @@ void qt_ct_view_format(const struct qt_ct_entry *e, uint64_t now,
 		      qt_ct_seconds_left(e, now));
 	if (state)
 		qt_buf_printf(out, "%s ", state);
+	/* a zone of both directions is the kernel's CTA_ZONE, shown
+	 * after the mark; one of a single direction is in that
+	 * direction's tuple (CTA_TUPLE_ZONE), shown after it */
 	put_tuple(out, &e->t[QT_CT_ORIG]);
+	if (zone_shown(e, 1))
+		qt_buf_printf(out, "zone-orig=%u ", zone_shown(e, 1));
 	if (!(e->status & QT_IPS_SEEN_REPLY))
 		qt_buf_puts(out, "[UNREPLIED] ");
 	put_tuple(out, &e->t[QT_CT_REPLY]);
+	if (zone_shown(e, 2))
+		qt_buf_printf(out, "zone-reply=%u ", zone_shown(e, 2));
 	if (e->status & QT_IPS_ASSURED)
 		qt_buf_puts(out, "[ASSURED] ");
-	qt_buf_printf(out, "mark=%u use=1\n", e->mark);
+	qt_buf_printf(out, "mark=%u ", e->mark);
+	if (zone_shown(e, 0))
+		qt_buf_printf(out, "zone=%u ", zone_shown(e, 0));
+	qt_buf_puts(out, "use=1\n");
 }
 
 /* ---- filters ---- */
@@ -159,6 +184,9 @@ bool qt_ct_filter_match(const struct qt_ct_filter *f,
 	    (o->proto != f->proto ||
 	     qt_ct_proto_of(o->proto)->state_of(&e->p) != f->state))
 		return false;
+	for (int i = 0; i < 3; i++)
+		if ((f->has & QT_CTF_ZONE(i)) && zone_shown(e, i) != f->zone[i])
+			return false;
 	if ((f->has & (QT_CTF_NAT_SRC | QT_CTF_NAT_DST | QT_CTF_NAT_ANY)) &&
 	    !nat_match(f, e))
 		return false;
@@ -398,6 +426,12 @@ static int take_value(struct cmdline *c, const struct qt_ct_opt *o, const char *
 	}
 	case QT_CTO_STATUS:
 		return parse_status(c, v);
+	case QT_CTO_ZONE:
+		/* as conntrack 1.4.7 reads it: strtoul, no checks, kept
+		 * to 16 bits ("abc" is 0, -1 is 65535) */
+		c->f.zone[o->idx] = (uint16_t)strtoul(v, NULL, 0);
+		c->f.has |= QT_CTF_ZONE(o->idx);
+		return 0;
 	case QT_CTO_PORT:
 		if (!parse_num(v, 65535, &n))
 			return param_problem(c, "Bad parameter `%s'", v);
@@ -660,6 +694,9 @@ static void help(struct cmdline *c)
 		"  -n, --src-nat ip\t\t\tsource NAT ip\n"
 		"  -g, --dst-nat ip\t\t\tdestination NAT ip\n"
 		"  -j, --any-nat ip\t\t\tsource or destination NAT ip\n"
+		"  -w, --zone value\t\tConntrack zone\n"
+		"  --orig-zone value\t\tZone for original direction\n"
+		"  --reply-zone value\t\tZone for reply direction\n"
 		"\n"
 		"Protocol options (after -p):\n"
 		"  --sport, --orig-port-src port\tSource port (tcp, udp, sctp, "

@@ -56,6 +56,11 @@ struct qt_ct_filter {
 	 * it for the family (-f ipv6) and compares no address then,
 	 * only the port */
 	bool nat_v6[2];
+	/* -w/--zone, --orig-zone, --reply-zone (QT_CTF_ZONE(i)): the
+	 * zone of both directions, of the original only, of the reply
+	 * only, as conntrack -L shows them (zone=, zone-orig=,
+	 * zone-reply=); one not shown reads 0 */
+	uint16_t zone[3];
 };
 
 #define QT_CTF_PROTO     (1u << 0)
@@ -72,6 +77,7 @@ struct qt_ct_filter {
 #define QT_CTF_NAT_ANY   (1u << 17)
 #define QT_CTF_NAT_IP(k)   (1u << (18 + (k)))   /* 0, 1 */
 #define QT_CTF_NAT_PORT(k) (1u << (20 + (k)))   /* 0, 1 */
+#define QT_CTF_ZONE(i)     (1u << (22 + (i)))   /* 0..2 */
 
 bool qt_ct_filter_match(const struct qt_ct_filter *f,
 			const struct qt_ct_entry *e);

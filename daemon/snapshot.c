@@ -340,7 +340,7 @@ struct dec {
 static bool ct_rec_sane(const struct ct_rec *r)
 {
 	for (int d = 0; d < 2; d++)
-		if (r->t[d].pad[0] | r->t[d].pad[1] | (r->t[d].ip6 > 1) |
+		if ((r->t[d].ip6 > 1) |
 		    (r->t[d].ip6 != r->t[0].ip6) ||
 		    (!r->t[d].ip6 && (r->t[d].src.all[1] | r->t[d].src.all[2] |
 				      r->t[d].src.all[3] | r->t[d].dst.all[1] |

@@ -271,8 +271,13 @@ static void ct_in(struct qt_eval *ev, void *user)
 		return;
 	}
 	struct qt_ct_verdict v;
+	struct qt_ct_zone z = {
+		/* --zone mark: the mark as conntrack sees it (u16) */
+		.id = ev->ct_zone_mark ? (uint16_t)ev->mark : ev->ct_zone,
+		.dir = ev->ct_zone_dir,
+	};
 	qt_ct_allow_reply_clash(g->ct, g->nat);
-	qt_ct_in(g->ct, &ev->pkt, g->now, &v);
+	qt_ct_in_zone(g->ct, &ev->pkt, ev->ct_tmpl ? &z : NULL, g->now, &v);
 	if (v.table_full) {
 		g->st.table_full++;
 		m->used = false;
@@ -414,6 +419,10 @@ int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
 {
 	struct mem *m = g->cur;
 	g->cur = NULL;
+	/* a template given after conntrack to a packet without an entry
+	 * (nft's ct zone set): it reads NEW at its later hooks too */
+	if (m && !m->e && ev->ct_valid && !ev->ct)
+		m->state = ev->ct_state;
 	if (m && (ev->rewritten || ev->kernel_nat) && verdict != QT_XT_DROP)
 		m = rekey(g, m, ev);
 	int v = settle(g, m, ev, verdict);

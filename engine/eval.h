@@ -90,6 +90,15 @@ struct qt_eval {
 	                               not verified the transport checksum
 	                               (conntrack does at PREROUTING) */
 	bool untracked;             /* raw table: CT --notrack / NOTRACK */
+	/* A template before tracking (the kernel's ct template on the
+	 * skb: CT in raw, nft's ct zone set): the zone the connection is
+	 * looked for and made in. The first one set stays (the kernel's
+	 * xt_CT and nft_ct_set_zone_eval leave a packet that has one). */
+	bool ct_tmpl;
+	bool ct_zone_mark;          /* CT --zone mark: the id is the
+	                               packet's mark when it is tracked */
+	uint8_t ct_zone_dir;        /* QT_CT_ZONE_DIR_* */
+	uint16_t ct_zone;
 	/* The frame's link-layer type (skb->pkt_type) when the engine
 	 * knows it (the queue told: see io/steering.h); else matches
 	 * derive it from the IP destination. */
@@ -141,6 +150,25 @@ struct qt_ext_run {
 static inline void *qt_ext_state(const struct qt_ext_inst *in)
 {
 	return ((const struct qt_ext_run *)(const void *)in)->state;
+}
+
+/* Give a packet not yet tracked a zone template (CT in raw, or nft's
+ * ct zone set before conntrack), as the kernel does: only a packet with
+ * none (the first one stays); xt_CT leaves an untracked packet so
+ * (keep_untracked), nft_ct_set_zone_eval tracks it after all. dir:
+ * QT_CT_ZONE_DIR_* (engine/ct/conntrack_entry.h); mark: the id is the
+ * packet's mark when conntrack runs. */
+static inline void qt_eval_ct_template(struct qt_eval *ev, uint16_t zone,
+				       uint8_t dir, bool mark,
+				       bool keep_untracked)
+{
+	if (ev->ct_valid || ev->ct_tmpl || (keep_untracked && ev->untracked))
+		return;
+	ev->untracked = false;
+	ev->ct_tmpl = true;
+	ev->ct_zone = zone;
+	ev->ct_zone_dir = dir;
+	ev->ct_zone_mark = mark;
 }
 
 /* Header-field constraints a match states for the classifier (see

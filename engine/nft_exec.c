@@ -12,6 +12,7 @@
 #include "counters.h"
 #include "ext.h"
 #include "model.h"
+#include "nft_ct.h"
 #include "nft_expr.h"
 #include "nft_nat.h"
 #include "nft_payload.h"
@@ -715,6 +716,7 @@ enum skind {
 	CS_MARK_SET, CS_CTMARK_SET, CS_NOTRACK, CS_X, CS_MARK_SET_X,
 	CS_CTLABEL_SET,
 	CS_CTMARK_SET_X,
+	CS_CTZONE_SET, CS_CTZONE_SET_X,  /* value, or x's */
 	CS_SET_UPDATE, CS_LIMIT, CS_QUOTA,
 	CS_PAYLOAD_SET,
 	CS_NAT_MAP,                 /* a nat statement's map: x, nat */
@@ -760,8 +762,9 @@ struct cstmt {
 	/* limit and quota: their state; quota: its bytes */
 	struct qt_nft_sstate *st;
 	uint64_t quota;
-	/* mark set */
+	/* mark set, ct zone set */
 	uint32_t value;
+	uint8_t zdir;               /* ct zone set: QT_CT_ZONE_DIR_* */
 	/* a dynamic set: looked up (match) or changed (set update) */
 	struct qt_dynset *dyn;
 	struct qt_dynset_op *dop;
@@ -812,6 +815,42 @@ struct qt_nft_prog {
 };
 
 /* ---- compiling ---- */
+
+/* ct [original|reply] zone set V: a number, a map's value or numgen /
+ * jhash (the kernel loads 16 bits of the register: the number's low
+ * ones). */
+static int compile_zone_set(struct cstmt *cs, const struct nft_stmt *s,
+			    uint64_t *slot, const struct nft_table *t,
+			    uint8_t family, struct qt_buf *err)
+{
+	int dir = nft_ct_info(s->field)->dir;
+	cs->zdir = (uint8_t)(dir == NFT_CT_DIR_ORIG ? QT_CT_ZONE_DIR_ORIG
+			     : dir == NFT_CT_DIR_REPLY ? QT_CT_ZONE_DIR_REPL
+			     : QT_CT_ZONE_DIR_BOTH);
+	if (s->lhs != NFT_L_FIELD) {
+		cs->x = qt_nft_x_compile_num(s, slot, family, err);
+		cs->kind = CS_CTZONE_SET_X;
+		return cs->x ? 0 : -1;
+	}
+	if (s->value_map) {
+		cs->x = qt_nft_x_compile_map(s, t, err);
+		cs->kind = CS_CTZONE_SET_X;
+		return cs->x ? 0 : -1;
+	}
+	if (s->src || s->nelems != 1 || s->bitop != NFT_BIT_NONE) {
+		qt_buf_printf(err, "Error: qtables cannot run ct zone set "
+			      "from this value; ");
+		return -1;
+	}
+	const struct nft_val *v = &s->elems[0].lo;
+	uint32_t x = 0;
+	for (unsigned k = 0; k < v->len && k < 4; k++)
+		x = x << 8 | v->b[k];
+	cs->value = x;
+	cs->kind = CS_CTZONE_SET;
+	return 0;
+}
+
 
 static int hook_of(enum nft_hook h)
 {
@@ -1254,6 +1293,25 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			break;
 		}
 		case NFT_S_SET_FIELD:
+			if (nft_ct_info(s->field) &&
+			    nft_ct_info(s->field)->key == NFT_CTK_EVENT) {
+				/* the events the connection reports: only
+				 * ever to listeners, and the engine's tracker
+				 * has none (qtables-conntrack has no -E), so
+				 * the mask changes nothing */
+				cs->kind = CS_NOP;
+				break;
+			}
+			if (nft_ct_info(s->field) &&
+			    nft_ct_info(s->field)->key == NFT_CTK_ZONE) {
+				if (compile_zone_set(cs, s, &rt->cnt[i].pkts, t,
+						     family, err) < 0)
+					return where(t, c, err);
+				p->uses_ct = true;
+				if (cs->x && qt_nft_x_uses_pkttype(cs->x))
+					p->wants_l2 = true;
+				break;
+			}
 			if (s->field && s->field->type == NFT_T_CTLABEL &&
 			    !s->src && s->nelems == 1) {
 				/* ct label set N: the bits or'ed in */
@@ -1850,6 +1908,23 @@ static bool match(const struct cstmt *s, const struct qt_eval *ev)
 
 enum { R_NEXT, R_ACCEPT, R_DROP, R_RETURN, R_JUMP, R_GOTO };
 
+/* nft_ct_set_zone_eval: a packet not yet tracked gets a zone template
+ * (the first stays). One that conntrack has seen keeps its entry; one
+ * it left without (INVALID, UNTRACKED) gets the template all the same,
+ * which no later conntrack reads: the packet reads as NEW from then on,
+ * at its later hooks too, with no entry for other ct keys to read (as
+ * checked against the kernel). */
+static void zone_set(struct qt_eval *ev, uint16_t zone, uint8_t dir)
+{
+	if (!ev->ct_valid) {
+		qt_eval_ct_template(ev, zone, dir, false, false);
+		return;
+	}
+	if (ev->ct || ev->ct_state == QT_CT_NEW)
+		return;
+	ev->ct_state = QT_CT_NEW;
+}
+
 static int verdict_of(uint8_t v)
 {
 	switch (v) {
@@ -1988,8 +2063,20 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			break;
 		}
 		case CS_NOTRACK:
-			ev->untracked = true;
+			/* nft_notrack_eval: a packet with a template or
+			 * an entry keeps it */
+			if (!ev->ct_tmpl && !ev->ct_valid)
+				ev->untracked = true;
 			break;
+		case CS_CTZONE_SET:
+		case CS_CTZONE_SET_X: {
+			uint32_t z = s->value;
+			if (s->kind == CS_CTZONE_SET_X &&
+			    !qt_nft_x_value(s->x, ev, &z))
+				return R_NEXT;
+			zone_set(ev, (uint16_t)z, s->zdir);
+			break;
+		}
 		case CS_SET_UPDATE: {
 			/* a key the packet lacks, a full set or an
 			 * element's limit breaks the rule */

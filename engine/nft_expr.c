@@ -77,8 +77,7 @@ static bool link_group(const struct qt_eval *ev, int ifindex, uint8_t *v)
 
 
 /* ct's keys beyond state, status and mark: what the tracker knows.
- * It keeps no zones (every connection is in zone 0) and no helpers (ct
- * helper finds none). Bytes and packets are counted once a rule reads
+ * It keeps no helpers (ct helper finds none). Bytes and packets are counted once a rule reads
  * them, labels kept once a rule sets them (engine/ct/conntrack.h). */
 static int ct_part_compile(struct qt_nft_part *p, const struct nft_field *f)
 {
@@ -265,8 +264,9 @@ static uint32_t get_be32(const uint8_t *b)
 /* The kernel's NF_CT_STATE_* bits of the packet's state. */
 static uint32_t ct_state_bits(const struct qt_eval *ev)
 {
+	/* before conntrack a template reads as its IP_CT_NEW */
 	if (!ev->ct_valid)
-		return ev->untracked ? 64u : 1u;
+		return ev->untracked ? 64u : ev->ct_tmpl ? 8u : 1u;
 	switch (ev->ct_state) {
 	case QT_CT_NEW: return 8u;
 	case QT_CT_ESTABLISHED: return 2u;
@@ -309,8 +309,8 @@ static uint8_t pkttype(const struct qt_eval *ev)
 }
 
 /* As the kernel's nft_ct_get_eval: no connection (invalid, untracked)
- * breaks the rule. v holds zeros for s->len bytes (a zone, no labels:
- * left so); nothing beyond them is written. */
+ * breaks the rule. v holds zeros for s->len bytes (no labels: left
+ * so); nothing beyond them is written. */
 static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 		    uint8_t *v)
 {
@@ -377,6 +377,17 @@ static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 			v[i] = (uint8_t)(x >> (56 - 8 * i));
 		return true;
 	}
+	case QT_NFT_SRC_CTZONE: {
+		/* a direction's id; none named: the zone's id, which
+		 * the tuples hold in the directions it applies to (and
+		 * the default's 0 in the other) */
+		uint16_t z = s->off == 2 ? e->t[QT_CT_ORIG].zone |
+					   e->t[QT_CT_REPLY].zone
+				       : t->zone;
+		v[0] = (uint8_t)(z >> 8);
+		v[1] = (uint8_t)z;
+		return true;
+	}
 	case QT_NFT_SRC_CTHELPER:
 		return false;
 	case QT_NFT_SRC_CTLABEL:
@@ -385,7 +396,6 @@ static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 			(void)qt_ct_labels_get(ev->ct_shard, e, v);
 		return true;
 	default:
-		/* zone 0, no accounting, no labels: zeros */
 		return true;
 	}
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conntrack_entry.h"
 #include "eval.h"
 #include "ext.h"
 #include "model.h"
@@ -185,15 +186,28 @@ static void ct_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	put_all(in->data, b, "");
 }
 
-/* --notrack leaves the packet out of connection tracking. Zones, events
- * and the rest only mean something to a tracker that has helpers, zones
- * and event listeners, which ours has not: they change nothing, and the
- * walk goes on as in the kernel (CT never ends traversal). */
+/* As xt_CT: a packet that has a template or is untracked already is
+ * left as it is. --notrack leaves it out of connection tracking; the
+ * rest gives it a template, so it is tracked in the zone given (the
+ * packet's mark with "mark"), in the directions given. Events are
+ * only ever delivered to listeners, and the engine's tracker has none
+ * (qtables-conntrack has no -E): --ctevents and --expevents change
+ * nothing there. Helpers and timeout policies never get here (kcheck). */
 static int ct_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct ct_data *d = in->data;
-	if (d->flags & CT_NOTRACK)
+	if (ev->ct_tmpl || ev->untracked)
+		return QT_XT_CONTINUE;
+	if (d->flags & CT_NOTRACK) {
 		ev->untracked = true;
+		return QT_XT_CONTINUE;
+	}
+	unsigned dir = d->flags & (CT_ZONE_DIR_ORIG | CT_ZONE_DIR_REPL);
+	qt_eval_ct_template(ev, d->zone,
+			    dir == CT_ZONE_DIR_ORIG ? QT_CT_ZONE_DIR_ORIG
+			    : dir == CT_ZONE_DIR_REPL ? QT_CT_ZONE_DIR_REPL
+			    : QT_CT_ZONE_DIR_BOTH,
+			    d->flags & CT_ZONE_MARK, true);
 	return QT_XT_CONTINUE;
 }
 

@@ -36,7 +36,9 @@ static void notrack_print(const struct qt_ext_inst *in, struct qt_buf *b,
 static int notrack_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	(void)in;
-	ev->untracked = true;
+	/* a packet with a template already (CT --zone) keeps it */
+	if (!ev->ct_tmpl)
+		ev->untracked = true;
 	return QT_XT_CONTINUE;
 }
 

@@ -92,6 +92,9 @@ struct qt_ct {
 	/* unconfirmed entries, oldest first (by wnext/wprev too) */
 	uint32_t uhead, utail;
 	bool reply_clash_ok;       /* qt_ct_allow_reply_clash */
+	bool zoned;                /* an entry outside the default zone was
+	                              made: reply clashes are left for
+	                              confirmation */
 	void (*forget)(const struct qt_ct_entry *e, void *user);
 	void *forget_user;
 	struct qt_ct_stats st;
@@ -176,6 +179,51 @@ static struct qt_ct_entry *lookup(const struct qt_ct *ct,
 		l = e->hnext[n & 1];
 	}
 	return NULL;
+}
+
+/* The node of tuple t for a packet of zone z, as the kernel's
+ * nf_ct_key_equal: a node of direction d matches when its tuple is t
+ * and its zone is z's in that direction. t->zone is the zone the walk
+ * hashes with (z's in one direction); without a zone (z NULL) that is
+ * lookup(). */
+static struct qt_ct_entry *lookup_zone(const struct qt_ct *ct,
+				       const struct qt_ct_tuple *t,
+				       const struct qt_ct_zone *z,
+				       unsigned *dir)
+{
+	uint32_t l = ct->bucket[thash(ct, t) & ct->hmask];
+	while (l) {
+		uint32_t n = l - 1;
+		struct qt_ct_entry *e = &ct->pool[n >> 1];
+		const struct qt_ct_tuple *et = &e->t[n & 1];
+		if (qt_ct_tuple_eq(et, t) &&
+		    et->zone == qt_ct_zone_id(z, (enum qt_ct_dir)(n & 1))) {
+			*dir = n & 1;
+			return e;
+		}
+		l = e->hnext[n & 1];
+	}
+	return NULL;
+}
+
+/* A packet's entry: looked for with its zone's original id, then, if
+ * the zone applies to one direction only, with its reply id (the
+ * kernel's resolve_normal_ct). t->zone is left as the first. */
+static struct qt_ct_entry *lookup_pkt(const struct qt_ct *ct,
+				      struct qt_ct_tuple *t,
+				      const struct qt_ct_zone *z,
+				      unsigned *dir)
+{
+	uint16_t o = qt_ct_zone_id(z, QT_CT_ORIG);
+	uint16_t r = qt_ct_zone_id(z, QT_CT_REPLY);
+	t->zone = o;
+	struct qt_ct_entry *e = lookup_zone(ct, t, z, dir);
+	if (!e && r != o) {
+		t->zone = r;
+		e = lookup_zone(ct, t, z, dir);
+		t->zone = o;
+	}
+	return e;
 }
 
 /* ---- the by-source index ---- */
@@ -883,10 +931,11 @@ static void acct_add(struct qt_ct *ct, struct qt_ct_entry *e,
 	a->bytes[dir] += p->ip_len;
 }
 
-/* A new entry for the packet's tuple t. */
+/* A new entry for the packet's tuple t (its zone's original id in
+ * t->zone), in zone z. */
 static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
-		   const struct qt_ct_tuple *t, uint64_t now,
-		   struct qt_ct_verdict *v)
+		   const struct qt_ct_tuple *t, const struct qt_ct_zone *z,
+		   uint64_t now, struct qt_ct_verdict *v)
 {
 	struct qt_ct_entry *e = entry_alloc(ct);
 	if (!e && early_drop(ct, t, now))
@@ -899,6 +948,7 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 	}
 	e->t[QT_CT_ORIG] = *t;
 	qt_ct_invert(t, &e->t[QT_CT_REPLY]);
+	e->t[QT_CT_REPLY].zone = qt_ct_zone_id(z, QT_CT_REPLY);
 	struct qt_ct_step s = qt_ct_proto_at(t->ip6, t->proto)->new_conn(e, p,
 									 &ct->cfg,
 									 now);
@@ -914,10 +964,16 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 	 * port a client behind it was mapped to). With NAT the binding
 	 * chooses another (the kernel's get_unique_tuple for the null
 	 * binding too); without, the packet is refused, as the kernel's
-	 * confirmation refuses the clash. */
+	 * confirmation refuses the clash. Zones of one direction make
+	 * such clashes without NAT (a reply tuple in the default zone
+	 * that an unzoned connection holds): there the entry is made all
+	 * the same, so that the rules after conntrack see the packet NEW
+	 * before its confirmation fails, as in the kernel. */
 	unsigned d;
 	bool clash = lookup(ct, &e->t[QT_CT_REPLY], &d) != NULL;
-	if (clash && !ct->reply_clash_ok) {
+	if (e->t[QT_CT_ORIG].zone | e->t[QT_CT_REPLY].zone)
+		ct->zoned = true;
+	if (clash && !ct->reply_clash_ok && !ct->zoned) {
 		entry_free(ct, e);
 		ct->st.insert_failed++;
 		ct->st.drop++;
@@ -926,6 +982,11 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
 		return;
 	}
 	e->id = ++ct->next_id;
+	/* NAT offload's kernel maps are keyed by addresses and ports
+	 * alone: a connection outside the default zone is rewritten
+	 * here, where its zone tells it from its twins */
+	if (e->t[QT_CT_ORIG].zone | e->t[QT_CT_REPLY].zone)
+		e->status |= QT_CTS_OFFLOAD_NO;
 	if (ct->labels) {
 		e->status |= QT_CTS_LABELS;
 		memset(ct->labels[idx_of(ct, e)], 0, 16);
@@ -955,8 +1016,8 @@ static void ct_new(struct qt_ct *ct, const struct qt_pkt *p,
  * tuple with no inverse (an ICMP error quoting an error) quotes
  * nothing. */
 static void related(struct qt_ct *ct, const struct qt_pkt *p,
-		    const struct qt_ct_quote *q, uint64_t now,
-		    struct qt_ct_verdict *v)
+		    const struct qt_ct_quote *q, const struct qt_ct_zone *z,
+		    uint64_t now, struct qt_ct_verdict *v)
 {
 	struct qt_ct_tuple in, inv;
 	unsigned d = 0;
@@ -966,9 +1027,13 @@ static void related(struct qt_ct *ct, const struct qt_pkt *p,
 	in.dst = q->dst;
 	in.ip6 = q->ip6;
 	in.proto = q->proto;
+	/* in the error's zone, by its original id only (the kernel's
+	 * nf_conntrack_find_get there) */
 	if (qt_ct_proto_at(q->ip6, q->proto)->tuple(q->l4, q->l4_len, &in) &&
-	    qt_ct_invert(&in, &inv))
-		e = lookup(ct, &inv, &d);
+	    qt_ct_invert(&in, &inv)) {
+		inv.zone = qt_ct_zone_id(z, QT_CT_ORIG);
+		e = lookup_zone(ct, &inv, z, &d);
+	}
 	if (e && (e->status & QT_IPS_CONFIRMED) && e->expires <= now)
 		e = NULL;               /* expired: the wheel removes it */
 	union qt_ct_addr to;
@@ -985,6 +1050,13 @@ static void related(struct qt_ct *ct, const struct qt_pkt *p,
 
 void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 	      struct qt_ct_verdict *v)
+{
+	qt_ct_in_zone(ct, p, NULL, now, v);
+}
+
+void qt_ct_in_zone(struct qt_ct *ct, const struct qt_pkt *p,
+		   const struct qt_ct_zone *z, uint64_t now,
+		   struct qt_ct_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	struct qt_ct_tuple t;
@@ -1007,7 +1079,7 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 			set_invalid(v);
 			return;
 		case QT_CT_ERR_QUOTES:
-			related(ct, p, &q, now, v);
+			related(ct, p, &q, z, now, v);
 			return;
 		case QT_CT_ERR_UNTRACKED:
 			v->state = QT_CT_UNTRACKED;
@@ -1016,14 +1088,14 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 	}
 
 	unsigned d = 0;
-	struct qt_ct_entry *e = lookup(ct, &t, &d);
+	struct qt_ct_entry *e = lookup_pkt(ct, &t, z, &d);
 	if (e && (e->status & QT_IPS_CONFIRMED) && e->expires <= now) {
 		entry_remove(ct, e);
 		ct->st.expired++;
 		e = NULL;
 	}
 	if (!e) {
-		ct_new(ct, p, &t, now, v);
+		ct_new(ct, p, &t, z, now, v);
 		return;
 	}
 
@@ -1036,7 +1108,7 @@ void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 		/* a SYN reopening a closed connection: start again (the
 		 * kernel's -NF_REPEAT) */
 		entry_remove(ct, e);
-		ct_new(ct, p, &t, now, v);
+		ct_new(ct, p, &t, z, now, v);
 		return;
 	}
 	apply_timeout(e, now, s.timeout);

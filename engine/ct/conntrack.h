@@ -86,6 +86,14 @@ void qt_ct_prefetch(const struct qt_ct *ct, const struct qt_pkt *p,
  * time now (ns). */
 void qt_ct_in(struct qt_ct *ct, const struct qt_pkt *p, uint64_t now,
 	      struct qt_ct_verdict *v);
+/* The same for a packet in zone z (NULL: the default zone): the zone
+ * is part of a connection's identity, so the same tuple in two zones
+ * is two connections (the kernel's nf_conntrack zones). A new entry
+ * takes z's id in each direction (conntrack_entry.h: a tuple's zone);
+ * an ICMP error finds what it quotes in z. */
+void qt_ct_in_zone(struct qt_ct *ct, const struct qt_pkt *p,
+		   const struct qt_ct_zone *z, uint64_t now,
+		   struct qt_ct_verdict *v);
 /* The packet that made v->e left its last hook accepted: the entry goes
  * live (CONFIRMED, linked for expiry). false: its reply tuple is still
  * one another connection holds (QT_CTS_REPLY_CLASH: NAT found no free

@@ -34,13 +34,35 @@ struct qt_ct_tuple {
 	uint16_t sport, dport;
 	uint8_t proto;
 	uint8_t ip6;              /* 1: IPv6 addresses */
-	uint8_t pad[2];           /* zero: tuples are compared bytewise */
+	uint16_t zone;            /* the connection's zone id in this
+	                             direction (the kernel's
+	                             nf_ct_zone_id(zone, dir)); 0: the
+	                             default zone. Part of the identity:
+	                             compared and hashed with the rest */
 };
 
 _Static_assert(sizeof(struct qt_ct_tuple) == 40,
 	       "tuples are compared as five 64-bit words");
 
 enum qt_ct_dir { QT_CT_ORIG, QT_CT_REPLY };
+
+/* A packet's zone before it is tracked (the kernel's nf_conntrack_zone
+ * of a template: CT --zone, nft's ct zone set): its id and the
+ * directions it applies to; in the others the id is the default's. */
+#define QT_CT_ZONE_DIR_ORIG 1u
+#define QT_CT_ZONE_DIR_REPL 2u
+#define QT_CT_ZONE_DIR_BOTH 3u
+struct qt_ct_zone {
+	uint16_t id;
+	uint8_t dir;              /* QT_CT_ZONE_DIR_* */
+};
+
+/* nf_ct_zone_id: the zone's id in direction d; z NULL: the default. */
+static inline uint16_t qt_ct_zone_id(const struct qt_ct_zone *z,
+				     enum qt_ct_dir d)
+{
+	return z && (z->dir & (1u << d)) ? z->id : 0;
+}
 
 /* Whether two tuples are the same, as five 64-bit words without a
  * branch: a lookup compares every node it visits. */

@@ -57,6 +57,9 @@ bool qt_ct_invert(const struct qt_ct_tuple *t, struct qt_ct_tuple *out)
 	r.dst = t->src;
 	r.proto = t->proto;
 	r.ip6 = t->ip6;
+	/* the zone stays: a caller that knows the other direction's
+	 * (the tracker making an entry) sets it */
+	r.zone = t->zone;
 	bool ok = qt_ct_proto_at(t->ip6, t->proto)->invert(t, &r);
 	*out = r;
 	return ok;

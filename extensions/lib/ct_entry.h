@@ -16,8 +16,10 @@
 
 static inline enum qt_ct_state qt_ctv_state(const struct qt_eval *ev)
 {
+	/* before conntrack a template reads as its IP_CT_NEW */
 	if (!ev->ct_valid)
-		return ev->untracked ? QT_CT_UNTRACKED : QT_CT_INVALID;
+		return ev->untracked ? QT_CT_UNTRACKED
+		     : ev->ct_tmpl ? QT_CT_NEW : QT_CT_INVALID;
 	return (enum qt_ct_state)ev->ct_state;
 }
 

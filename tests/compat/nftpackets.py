@@ -516,9 +516,9 @@ def gen_xbatch(r, bno):
 def gen_ctrule(r, fam):
     """One rule of ct's keys beyond state, status and mark: what the
     tracker knows of the connection (direction, its tuples, protocols,
-    expiration, its counts once a rule reads them) and what it keeps
-    none of (zones, helpers, labels), each compared with what a packet
-    of the cases may see."""
+    expiration, its counts once a rule reads them, the zones a batch's
+    raw chain gives) and what it keeps none of (helpers, labels), each
+    compared with what a packet of the cases may see."""
     verdict = r.choice(["accept", "drop", "jump u0", ""])
     src = r.choice(SRC_POOL)
     dst = r.choice(FWD_DST + LOCAL_DST)
@@ -546,6 +546,7 @@ def gen_ctrule(r, fam):
         "ct l3proto ipv6 counter %s" % verdict,
         "ct zone 0 counter %s" % verdict,
         "ct original zone 1 counter %s" % verdict,
+        gen_zoneread(r, verdict),
         "ct packets 1 counter %s" % verdict,
         "ct original packets 2 counter %s" % verdict,
         "ct original bytes > 40 counter %s" % verdict,
@@ -568,6 +569,42 @@ def gen_ctrule(r, fam):
     ])
 
 
+def gen_zoneread(r, verdict):
+    """ct zone read: of both directions or one, as a set too."""
+    return r.choice([
+        "ct zone { 1, 2, 3 } counter %s" % verdict,
+        "ct zone 4 counter %s" % verdict,
+        "ct original zone 5 counter %s" % verdict,
+        "ct reply zone 6 counter %s" % verdict,
+        "ct zone 6 counter %s" % verdict,
+        "ct zone 7 counter %s" % verdict,
+        "ct zone != 0 counter %s" % verdict,
+        "ct original zone 2-4 counter %s" % verdict,
+    ])
+
+
+def gen_zonerule(r):
+    """A zone given before conntrack (raw priority): by the source, the
+    protocol, the port, a hash or a mark; a second one that changes
+    nothing (the first stays). Zones of both directions only: with a
+    zone of one direction, a later unzoned packet of the same tuple
+    clashes with the entry's unzoned reply, and the kernel drops it at
+    confirmation, after the fw's observer at input priority 500, where
+    qtablesd's verdict comes before it (nft_ctzone.bats has them)."""
+    src = r.choice(SRC_POOL)
+    ports = ", ".join(str(p) for p in pick(r, PORTS, 1, 3))
+    return r.choice([
+        "ip saddr %s ct zone set %d" % (src, r.randint(1, 3)),
+        "meta l4proto udp ct zone set 2",
+        "ip saddr 10.0.1.0/24 ct zone set 5",
+        "tcp dport { %s } ct zone set 6" % ports,
+        "ct zone set jhash ip saddr mod 3 seed 0xdeadbeef offset 1",
+        "meta mark set 1 ct zone set mark map { 1 : 7, 2 : 3 }",
+        "ct zone set 4 ct zone set 1",
+        "udp dport { %s } notrack ct zone set 4" % ports,
+    ])
+
+
 def gen_ctbatch(r, bno):
     fam = "ip" if r.random() < 0.7 else "inet"
     name = "k%d" % bno
@@ -575,6 +612,14 @@ def gen_ctbatch(r, bno):
     rules = [gen_ctrule(r, fam) for _ in range(r.randint(2, 5))]
     pol = "drop" if r.random() < 0.2 else "accept"
     lines = ["table %s %s {" % (fam, name)]
+    if r.random() < 0.5:
+        # zones: the same tuples tracked apart, read by ct zone
+        rules.insert(r.randint(0, len(rules)),
+                     gen_zoneread(r, r.choice(["accept", "drop", ""])))
+        lines.append("	chain z0 {")
+        lines.append("		type filter hook prerouting priority raw; policy accept;")
+        lines += ["		" + gen_zonerule(r) for _ in range(r.randint(1, 3))]
+        lines.append("	}")
     lines.append("	chain u0 { counter; }")
     lines.append("	chain c0 {")
     lines.append("		type filter hook %s priority %d; policy %s;"

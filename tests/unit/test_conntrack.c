@@ -114,10 +114,10 @@ static void test_tuples(void)
 	uint32_t a = ip("10.0.1.2"), b = ip("10.0.2.2");
 	ok(qt_ct_tuple_of(udp(&k, a, 1000, b, 53), &t), "udp tuple");
 	ok(t.src.ip == a && t.dst.ip == b && t.sport == 1000 && t.dport == 53 &&
-	   t.proto == IPPROTO_UDP && !t.ip6 && !t.pad[0] && !t.pad[1] &&
+	   t.proto == IPPROTO_UDP && !t.ip6 && !t.zone &&
 	   !(t.src.all[1] | t.src.all[2] | t.src.all[3] | t.dst.all[1] |
 	     t.dst.all[2] | t.dst.all[3]),
-	   "udp tuple fields: IPv4, upper address words and pad zero");
+	   "udp tuple fields: IPv4, upper address words and zone zero");
 	qt_ct_invert(&t, &r);
 	ok(r.src.ip == b && r.dst.ip == a && r.sport == 53 && r.dport == 1000 &&
 	   r.proto == IPPROTO_UDP, "udp inverted");
@@ -596,6 +596,121 @@ static void test_checksum(void)
 	qt_ct_free(ct);
 }
 
+/* Zones (the kernel's nf_conntrack zones): the same tuple in two zones
+ * is two connections; a zone of one direction leaves the other in the
+ * default zone; an ICMP error finds what it quotes in its own zone. */
+static void in_zone(struct qt_ct *ct, const struct qt_pkt *p,
+		    const struct qt_ct_zone *z, uint64_t now,
+		    struct qt_ct_verdict *v)
+{
+	qt_ct_in_zone(ct, p, z, now, v);
+	if (v->created)
+		qt_ct_confirm(ct, v->e, now);
+}
+
+static void test_zones(void)
+{
+	struct qt_ct *ct = mkct(64);
+	struct pk k, q;
+	struct qt_ct_verdict v;
+	uint32_t a = ip("10.0.1.2"), b = ip("10.0.2.2");
+	uint64_t t0 = 1000 * S;
+	const struct qt_ct_zone z1 = { 1, QT_CT_ZONE_DIR_BOTH };
+	const struct qt_ct_zone z2 = { 2, QT_CT_ZONE_DIR_BOTH };
+	const struct qt_ct_zone z0 = { 0, QT_CT_ZONE_DIR_BOTH };
+
+	is_int(qt_ct_zone_id(&z1, QT_CT_ORIG), 1, "zone id: both directions");
+	is_int(qt_ct_zone_id(NULL, QT_CT_REPLY), 0, "no zone: the default");
+
+	in_zone(ct, udp(&k, a, 1000, b, 53), &z1, t0, &v);
+	struct qt_ct_entry *e1 = v.e;
+	ok(v.created && v.state == QT_CT_NEW && e1 &&
+	   e1->t[QT_CT_ORIG].zone == 1 && e1->t[QT_CT_REPLY].zone == 1,
+	   "zone 1: a new entry with zone 1 in both tuples");
+	in_zone(ct, udp(&k, a, 1000, b, 53), &z2, t0, &v);
+	struct qt_ct_entry *e2 = v.e;
+	ok(v.created && e2 && e2 != e1 && e2->t[QT_CT_ORIG].zone == 2,
+	   "the same tuple in zone 2: another connection");
+	in_ok(ct, udp(&k, a, 1000, b, 53), t0, &v);
+	struct qt_ct_entry *e0 = v.e;
+	ok(v.created && e0 && e0 != e1 && e0 != e2 &&
+	   e0->t[QT_CT_ORIG].zone == 0, "and without a zone: a third");
+	is_int(qt_ct_count(ct), 3, "three entries");
+	in_zone(ct, udp(&k, a, 1000, b, 53), &z0, t0, &v);
+	ok(!v.created && v.e == e0, "zone 0 given is the default zone");
+
+	in_zone(ct, udp(&k, b, 53, a, 1000), &z2, t0 + S, &v);
+	ok(!v.created && v.e == e2 && v.dir == QT_CT_REPLY &&
+	   v.state == QT_CT_ESTABLISHED, "a reply in zone 2 finds zone 2's");
+	ok((e2->status & QT_IPS_SEEN_REPLY) &&
+	   !(e1->status & QT_IPS_SEEN_REPLY) &&
+	   !(e0->status & QT_IPS_SEEN_REPLY),
+	   "only that connection saw a reply");
+	in_zone(ct, udp(&k, a, 1000, b, 53), &z1, t0 + S, &v);
+	ok(v.e == e1 && v.state == QT_CT_NEW, "zone 1's is still NEW");
+
+	struct qt_ct_tuple t;
+	qt_ct_tuple_of(udp(&k, a, 1000, b, 53), &t);
+	enum qt_ct_dir d;
+	ok(qt_ct_find(ct, &t, &d) == e0, "find: the tuple in the default zone");
+	t.zone = 2;
+	ok(qt_ct_find(ct, &t, &d) == e2, "find: the tuple with zone 2");
+	ok(e1->status & e2->status & QT_CTS_OFFLOAD_NO &&
+	   !(e0->status & QT_CTS_OFFLOAD_NO),
+	   "zoned entries are never offloaded (the kernel's maps have no "
+	   "zone)");
+
+	/* a zone of the original direction only: replies come unzoned */
+	const struct qt_ct_zone zo = { 5, QT_CT_ZONE_DIR_ORIG };
+	in_zone(ct, udp(&k, a, 2000, b, 53), &zo, t0, &v);
+	struct qt_ct_entry *eo = v.e;
+	ok(v.created && eo && eo->t[QT_CT_ORIG].zone == 5 &&
+	   eo->t[QT_CT_REPLY].zone == 0, "orig zone 5: reply tuple unzoned");
+	in_ok(ct, udp(&k, b, 53, a, 2000), t0 + S, &v);
+	ok(!v.created && v.e == eo && v.dir == QT_CT_REPLY,
+	   "an unzoned reply finds it");
+	in_zone(ct, udp(&k, b, 53, a, 2000), &z0, t0 + S, &v);
+	ok(v.e == eo && v.dir == QT_CT_REPLY, "so does one in zone 0");
+	qt_ct_in(ct, udp(&k, a, 2000, b, 53), t0 + S, &v);
+	ok(v.created && v.e != eo && (v.e->status & QT_CTS_REPLY_CLASH) &&
+	   !qt_ct_confirm(ct, v.e, t0 + S),
+	   "an unzoned original is another one, NEW, whose reply is taken: "
+	   "its confirmation fails, as the kernel's");
+	qt_ct_abandon(ct, v.e);
+	in_zone(ct, udp(&k, b, 53, a, 2000), &zo, t0 + S, &v);
+	ok(v.e == eo && v.dir == QT_CT_REPLY,
+	   "a reply given the same orig zone finds it by its reply id");
+
+	/* a zone of the reply direction only */
+	const struct qt_ct_zone zr = { 6, QT_CT_ZONE_DIR_REPL };
+	in_zone(ct, udp(&k, a, 3000, b, 53), &zr, t0, &v);
+	struct qt_ct_entry *er = v.e;
+	ok(v.created && er && er->t[QT_CT_ORIG].zone == 0 &&
+	   er->t[QT_CT_REPLY].zone == 6, "reply zone 6: original unzoned");
+	qt_ct_in(ct, udp(&k, b, 53, a, 3000), t0 + S, &v);
+	ok(v.created && v.e != er && (v.e->status & QT_CTS_REPLY_CLASH) &&
+	   !qt_ct_confirm(ct, v.e, t0 + S), "an unzoned reply does not find "
+	   "it, and clashes with its original tuple at confirmation");
+	qt_ct_abandon(ct, v.e);
+	in_zone(ct, udp(&k, b, 53, a, 3000), &z2, t0 + S, &v);
+	ok(v.e != er, "nor one in another zone");
+	const struct qt_ct_zone z6 = { 6, QT_CT_ZONE_DIR_BOTH };
+	in_zone(ct, udp(&k, b, 53, a, 3000), &z6, t0 + S, &v);
+	ok(v.e == er && v.dir == QT_CT_REPLY, "a reply in zone 6 does");
+
+	/* ICMP errors: RELATED in their own zone only */
+	udp(&q, b, 53, a, 1000);
+	in_zone(ct, icmp_err(&k, a, b, 3, 3, &q), &z2, t0 + 2 * S, &v);
+	ok(v.state == QT_CT_RELATED && v.e == e2,
+	   "an error in zone 2 is related to zone 2's connection");
+	in_zone(ct, icmp_err(&k, a, b, 3, 3, &q), &z1, t0 + 2 * S, &v);
+	ok(v.state == QT_CT_RELATED && v.e == e1, "in zone 1 to zone 1's");
+	const struct qt_ct_zone z9 = { 9, QT_CT_ZONE_DIR_BOTH };
+	in_zone(ct, icmp_err(&k, a, b, 3, 3, &q), &z9, t0 + 2 * S, &v);
+	ok(v.state == QT_CT_INVALID && !v.e, "in zone 9 to nothing");
+	qt_ct_free(ct);
+}
+
 int main(void)
 {
 	test_checksum();
@@ -607,5 +722,6 @@ int main(void)
 	test_lifecycle();
 	test_expire_million();
 	test_config();
+	test_zones();
 	return done_testing();
 }

@@ -372,6 +372,31 @@ static void test_checksums(void)
 	ok(qt_pkt_csum_holds(&k.p), "a partial copy: taken as good");
 }
 
+/* Zones hold for IPv6 as for IPv4: the same tuple in zone 1 and in
+ * none is two connections, a reply in zone 1 finds zone 1's, and an
+ * ICMPv6 error in zone 1 is related to it. */
+static void test_zones6(void)
+{
+	struct qt_ct *ct = mkct(64);
+	struct pk k, q;
+	struct qt_ct_verdict v;
+	const struct qt_ct_zone z1 = { 1, QT_CT_ZONE_DIR_BOTH };
+	qt_ct_in_zone(ct, udp(&k, A, 1000, B, 53), &z1, 0, &v);
+	struct qt_ct_entry *e1 = v.e;
+	ok(v.created && e1 && e1->t[QT_CT_REPLY].zone == 1, "zone 1: NEW");
+	qt_ct_confirm(ct, e1, 0);
+	in_ok(ct, udp(&k, A, 1000, B, 53), 0, &v);
+	ok(v.created && v.e != e1, "no zone: another connection");
+	qt_ct_in_zone(ct, udp(&k, B, 53, A, 1000), &z1, 0, &v);
+	ok(v.e == e1 && v.state == QT_CT_ESTABLISHED && v.dir == QT_CT_REPLY,
+	   "a reply in zone 1 finds zone 1's");
+	udp(&q, A, 1000, B, 53);
+	qt_ct_in_zone(ct, icmp6_err(&k, B, A, 1, 4, &q), &z1, 0, &v);
+	ok(v.state == QT_CT_RELATED && v.e == e1,
+	   "an error in zone 1: related to zone 1's");
+	qt_ct_free(ct);
+}
+
 int main(void)
 {
 	test_tuples();
@@ -379,5 +404,6 @@ int main(void)
 	test_tcp_handshake();
 	test_icmpv6();
 	test_checksums();
+	test_zones6();
 	return done_testing();
 }

@@ -296,6 +296,56 @@ static int run(struct qt_ct *const *shards, unsigned n, const char *line,
 	     "for more information.\n"
 #define PFX "qtables-conntrack v1.4.7 (qtables): "
 
+/* Zones as conntrack -L showed the kernel's entries made in zone 1,
+ * original zone 2, reply zone 3 and none (nft's ct zone set, ct
+ * original|reply zone set), and which each of -w, --orig-zone and
+ * --reply-zone found there: a zone not shown reads 0. */
+static void test_zones(void)
+{
+	struct qt_ct_entry z[4];
+	for (int i = 0; i < 4; i++)
+		z[i] = entry(17, "10.77.0.1", "10.77.0.2",
+			     (uint16_t)(4001 + i), 5000, 29);
+	z[0].t[0].zone = z[0].t[1].zone = 1;
+	z[1].t[0].zone = 2;
+	z[2].t[1].zone = 3;
+	is_str(fmt(&z[0]), "udp      17 29 src=10.77.0.1 dst=10.77.0.2 "
+	       "sport=4001 dport=5000 [UNREPLIED] src=10.77.0.2 dst=10.77.0.1 "
+	       "sport=5000 dport=4001 mark=0 zone=1 use=1\n",
+	       "zone 1: after the mark");
+	is_str(fmt(&z[1]), "udp      17 29 src=10.77.0.1 dst=10.77.0.2 "
+	       "sport=4002 dport=5000 zone-orig=2 [UNREPLIED] src=10.77.0.2 "
+	       "dst=10.77.0.1 sport=5000 dport=4002 mark=0 use=1\n",
+	       "original zone 2: after the original tuple");
+	is_str(fmt(&z[2]), "udp      17 29 src=10.77.0.1 dst=10.77.0.2 "
+	       "sport=4003 dport=5000 [UNREPLIED] src=10.77.0.2 dst=10.77.0.1 "
+	       "sport=5000 dport=4003 zone-reply=3 mark=0 use=1\n",
+	       "reply zone 3: after the reply tuple");
+	z[1].status |= QT_IPS_SEEN_REPLY | QT_IPS_ASSURED;
+	z[1].t[1].zone = 0;
+	ok(strstr(fmt(&z[1]), "dport=5000 zone-orig=2 src=10.77.0.2") != NULL,
+	   "replied: no [UNREPLIED] after zone-orig");
+	static const struct { int i; uint16_t v; const char *found; } q[] = {
+		{ 0, 1, "1000" }, { 0, 0, "0111" }, { 0, 2, "0000" },
+		{ 1, 2, "0100" }, { 1, 0, "1011" }, { 1, 1, "0000" },
+		{ 2, 3, "0010" }, { 2, 0, "1101" }, { 2, 1, "0000" },
+	};
+	static const char *const names[] = { "-w", "--orig-zone",
+					     "--reply-zone" };
+	for (size_t k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
+		struct qt_ct_filter f = { .has = QT_CTF_ZONE(q[k].i) };
+		f.zone[q[k].i] = q[k].v;
+		char got[5] = { 0 };
+		for (int i = 0; i < 4; i++)
+			got[i] = qt_ct_filter_match(&f, &z[i]) ? '1' : '0';
+		is_str(got, q[k].found, "%s %u finds what conntrack -L found",
+		       names[q[k].i], q[k].v);
+	}
+	struct qt_ct_filter both = { .has = QT_CTF_ZONE(0) | QT_CTF_ZONE(1),
+				     .zone = { 1, 1 } };
+	ok(!qt_ct_filter_match(&both, &z[0]), "-w 1 --orig-zone 1: none");
+}
+
 static void test_cmdline(void)
 {
 	struct qt_buf out, err;
@@ -310,6 +360,15 @@ static void test_cmdline(void)
 		  PFX "0 flow entries have been deleted.\n" },
 		{ "-F", 0, PFX "connection tracking table has been emptied.\n" },
 		{ "-L -X", 2, PFX "unknown option `-X'" HINT },
+		{ "-L -w 1", 0, PFX "0 flow entries have been shown.\n" },
+		{ "-L --orig-zone abc --reply-zone -1", 0,
+		  PFX "0 flow entries have been shown.\n" },
+		{ "-D --zone 7", 1, PFX "0 flow entries have been deleted.\n" },
+		{ "-C -w 1", 2, PFX "Illegal option `--zone' with this command"
+		  HINT },
+		{ "-F --reply-zone 1", 2,
+		  PFX "Illegal option `--reply-zone' with this command" HINT },
+		{ "-L -w", 2, PFX "option `-w' requires an argument" HINT },
 		{ "-L -D", 2, PFX "Invalid commands combination" HINT },
 		{ "-S -S", 2, PFX "Invalid commands combination" HINT },
 		{ "-L extra", 2, PFX "unknown type `extra'" HINT },
@@ -579,6 +638,7 @@ int main(void)
 	test_filter();
 	test_nat_filter();
 	test_nat_filter6();
+	test_zones();
 	test_cmdline();
 	test_table();
 	return done_testing();

@@ -51,7 +51,7 @@ static bool same_entry(const struct qt_ct_entry *a, const struct qt_ct_entry *b)
 	       !memcmp(&a->p, &b->p, sizeof(a->p));
 }
 
-#define NCT (QT_TCP_MAX - 1 + 5)
+#define NCT (QT_TCP_MAX - 1 + 7)
 
 static void test_conntrack(void)
 {
@@ -89,6 +89,14 @@ static void test_conntrack(void)
 			want[n].p.tcp.state = QT_TCP_ESTABLISHED;
 		qt_ct_invert(&want[n].t[0], &want[n].t[1]);
 	}
+	/* zones: one tuple in zone 7 and in none, both kept apart */
+	want[n] = entry(IPPROTO_UDP, n, now + (100 + n) * S);
+	want[n].t[0].zone = want[n].t[1].zone = 7;
+	want[n + 1] = want[n];
+	want[n + 1].t[0].zone = want[n + 1].t[1].zone = 0;
+	want[n + 1].id++;
+	want[n + 1].expires += S;
+	n += 2;
 	/* one about to expire: gone by the time it is loaded */
 	want[n] = entry(IPPROTO_UDP, n, now + 2 * S);
 	n++;
