@@ -175,3 +175,29 @@ seq_got() {
 	while [ ! -s "$SEQ_OUT" ] && [ $t -lt 500 ]; do sleep 0.02; t=$((t + 1)); done
 	cat "$SEQ_OUT"
 }
+
+# The segments the server's TCP had to queue out of order (reordered or
+# lost on the way): TcpExtTCPOFOQueue of its namespace.
+ofo_segments() {
+	ip netns exec "$S" awk '/^TcpExt:/ { if (!n) { n = split($0, h); next }
+		for (i = 2; i <= NF; i++) if (h[i] == "TCPOFOQueue") print $i }' \
+		/proc/net/netstat
+}
+
+# Each flow's packets taken in on one CPU at the firewall's and the
+# server's veths (RPS over every CPU, chosen by the flow's hash), for
+# the tests of order. A veth hands a packet to the backlog of the CPU
+# that sent it, and a verdict's send is that sender: a queue thread
+# the scheduler moves to the other CPU while softirqs wait for
+# ksoftirqd (a loaded machine) can have its later segment overtake an
+# earlier one through that CPU's backlog. That is the host's
+# scheduling, not the verdicts' order, which is what the tests check:
+# with RPS the wire keeps the order in which verdicts were sent.
+flows_one_cpu() {
+	local n mask
+	n=$(nproc)
+	[ "$n" -le 31 ] || n=31
+	mask=$(printf %x $(((1 << n) - 1)))
+	ip netns exec "$FW" sh -c "echo $mask >/sys/class/net/qtf0/queues/rx-0/rps_cpus"
+	ip netns exec "$S" sh -c "echo $mask >/sys/class/net/qts0/queues/rx-0/rps_cpus"
+}

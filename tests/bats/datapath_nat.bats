@@ -548,6 +548,7 @@ for s in conns:
 	# each datagram crosses PREROUTING (rewritten), FORWARD (accepted)
 	# and POSTROUTING (rewritten): a burst's verdicts mix payloads and
 	# batch accepts in one message to the kernel
+	flows_one_cpu
 	qt $FW -t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 9000 \
 		-j DNAT --to-destination 10.0.2.2
 	qt $FW -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
@@ -589,19 +590,13 @@ for n in range(1000):
 	[ "$output" = "1000 0 True True" ]
 }
 
-# The segments the server's TCP had to queue out of order (reordered or
-# lost on the way): TcpExtTCPOFOQueue of its namespace.
-ofo_segments() {
-	ip netns exec "$S" awk '/^TcpExt:/ { if (!n) { n = split($0, h); next }
-		for (i = 2; i <= NF; i++) if (h[i] == "TCPOFOQueue") print $i }' \
-		/proc/net/netstat
-}
 
 @test "DNAT and MASQUERADE of TCP: a 10 MB transfer arrives intact, its segments in the order sent" {
 	# every segment is rewritten at PREROUTING and POSTROUTING and
 	# accepted plain at FORWARD, where every other one is marked: a
 	# burst mixes rewritten, marked and plain verdicts of one flow, and
 	# none may overtake an earlier segment of its flow on the wire
+	flows_one_cpu
 	head -c 10485760 /dev/urandom >"$QT_RUN/10m"
 	ip netns exec "$S" socat -u TCP-LISTEN:80,reuseaddr "OPEN:$QT_RUN/got,creat,trunc" &
 	BGPIDS+=("$!")

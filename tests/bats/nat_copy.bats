@@ -213,13 +213,6 @@ PY
 	[ "${lines[2]}" = "quoted 520 True" ]
 }
 
-# The segments the server's TCP had to queue out of order (reordered or
-# lost on the way): TcpExtTCPOFOQueue of its namespace.
-ofo_segments() {
-	ip netns exec "$S" awk '/^TcpExt:/ { if (!n) { n = split($0, h); next }
-		for (i = 2; i <= NF; i++) if (h[i] == "TCPOFOQueue") print $i }' \
-		/proc/net/netstat
-}
 held() {
 	stats | sed -n 's/.*behind one of their flow \([0-9]*\)$/\1/p' | head -1
 }
@@ -268,6 +261,7 @@ while True:
 	# connection's first packets before the kernel has its elements
 	wait_until 3 range_is 1500
 	ip netns exec "$FW" nft delete table ip qtables_nat
+	flows_one_cpu
 	local ofo0 out
 	ofo0=$(ofo_segments)
 	# each connection's first data segment (8000 bytes) comes cut short
