@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "nflog_tag.h"
 #include "packet.h"
 
 struct qt_addrs;
@@ -90,6 +91,11 @@ struct qt_eval {
 	                               not verified the transport checksum
 	                               (conntrack does at PREROUTING) */
 	bool untracked;             /* raw table: CT --notrack / NOTRACK */
+	/* Log statements to a netlink group met (NFLOG), in order: the
+	 * kernel logs them (engine/nflog_tag.h); nflog_over counts those
+	 * met beyond QT_NFLOG_HITS. */
+	const struct qt_nflog *nflog[QT_NFLOG_HITS];
+	uint8_t nflog_n, nflog_over;
 	/* The frame's link-layer type (skb->pkt_type) when the engine
 	 * knows it (the queue told: see io/steering.h); else matches
 	 * derive it from the IP destination. */

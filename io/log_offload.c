@@ -1,0 +1,198 @@
+/* The kernel's table that logs what the engine tagged (see
+ * log_offload.h). */
+#include "log_offload.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "steering.h"
+
+static const struct {
+	const char *name, *type, *hook;
+} hooks[] = {
+	/* nft's keywords (fwd, in) are no chain names */
+	{ "hpre", "filter", "prerouting" },
+	{ "hin", "filter", "input" },
+	{ "hfwd", "filter", "forward" },
+	{ "hout", "route", "output" },
+	{ "hpost", "filter", "postrouting" },
+};
+
+/* One slot's log statement, as nft takes it. */
+static int put_log(struct qt_buf *o, const struct qt_nflog *p, char *err,
+		   size_t errlen)
+{
+	/* nft's text has no escape inside a quoted string */
+	if (strchr(p->prefix, '"') || strchr(p->prefix, '\n')) {
+		snprintf(err, errlen, "Error: qtables cannot run log group "
+			 "with a prefix holding a double quote or a newline");
+		return -1;
+	}
+	qt_buf_puts(o, " log");
+	if (p->prefix[0])
+		qt_buf_printf(o, " prefix \"%s\"", p->prefix);
+	qt_buf_printf(o, " group %u", p->group);
+	if (p->has_snaplen)
+		qt_buf_printf(o, " snaplen %u", p->snaplen);
+	if (p->threshold)
+		qt_buf_printf(o, " queue-threshold %u", p->threshold);
+	return 0;
+}
+
+int qt_logoff_script(bool ip6, const struct qt_nflog_slots *slots,
+		     uint8_t hookmask, struct qt_buf *out, char *err,
+		     size_t errlen)
+{
+	const char *fam = ip6 ? "ip6" : "ip";
+	/* declared first, so that the delete finds it either way */
+	qt_buf_printf(out, "table %s %s\ndelete table %s %s\n", fam,
+		      QT_LOGOFF_TABLE, fam, QT_LOGOFF_TABLE);
+	if (!slots)
+		return 0;
+	qt_buf_printf(out, "table %s %s {\n", fam, QT_LOGOFF_TABLE);
+	struct qt_buf map;
+	qt_buf_init(&map);
+	bool first = true;
+	for (unsigned a = 1; a <= QT_NFLOG_SLOTS; a++) {
+		if (!slots->slot[a - 1])
+			continue;
+		for (unsigned b = 0; b <= QT_NFLOG_SLOTS; b++) {
+			if (b && !slots->slot[b - 1])
+				continue;
+			for (int drop = 0; drop < 2; drop++) {
+				uint32_t tag = qt_nflog_tag(a, b, drop);
+				char name[32];
+				snprintf(name, sizeof(name), "t%u_%u_%c", a, b,
+					 drop ? 'd' : 'a');
+				qt_buf_printf(out, "\tchain %s {\n\t\tmeta mark "
+					      "set meta mark and 0x%08x",
+					      name, ~QT_NFLOG_MASK);
+				if (put_log(out, slots->slot[a - 1], err,
+					    errlen) < 0 ||
+				    (b && put_log(out, slots->slot[b - 1], err,
+						  errlen) < 0)) {
+					qt_buf_free(&map);
+					return -1;
+				}
+				qt_buf_printf(out, " %s\n\t}\n",
+					      drop ? "drop" : "accept");
+				qt_buf_printf(&map, "%s0x%08x : goto %s",
+					      first ? "" : ", ", tag, name);
+				first = false;
+			}
+		}
+	}
+	qt_buf_printf(out, "\tmap tags {\n\t\ttype mark : verdict\n"
+		      "\t\telements = { %s }\n\t}\n", qt_buf_str(&map));
+	qt_buf_free(&map);
+	for (size_t h = 0; h < sizeof(hooks) / sizeof(hooks[0]); h++)
+		if (hookmask & 1u << h)
+			qt_buf_printf(out, "\tchain %s {\n\t\ttype %s hook %s priority "
+			      "%d; policy accept;\n\t\tmeta mark and 0x%08x "
+			      "vmap @tags\n\t\tmeta mark and 0x%08x != 0 "
+			      "meta mark set meta mark and 0x%08x\n\t}\n",
+			      hooks[h].name, hooks[h].type, hooks[h].hook,
+			      QT_LOGOFF_PRIO, QT_NFLOG_MASK, QT_NFLOG_MASK,
+			      ~QT_NFLOG_MASK);
+	qt_buf_puts(out, "}\n");
+	return 0;
+}
+
+static int run_nft(const char *nft, const char *script, char *err,
+		   size_t errlen)
+{
+	char *msg = NULL;
+	char *argv[] = { (char *)nft, (char *)"-f", (char *)"-", NULL };
+	int st = qt_steer_run_tool(nft, argv, script, &msg);
+	if (st != 0) {
+		size_t n = msg ? strcspn(msg, "\n") : 0;
+		snprintf(err, errlen, "log offload: %s: %.*s", nft, (int)n,
+			 msg ? msg : "");
+	}
+	free(msg);
+	return st == 0 ? 0 : -1;
+}
+
+int qt_logoff_table(const char *nft, bool ip6,
+		    const struct qt_nflog_slots *slots, uint8_t hookmask,
+		    char *err, size_t errlen)
+{
+	struct qt_buf s;
+	qt_buf_init(&s);
+	int rc = qt_logoff_script(ip6, slots, hookmask, &s, err, errlen);
+	if (rc == 0)
+		rc = run_nft(nft, qt_buf_str(&s), err, errlen);
+	qt_buf_free(&s);
+	return rc;
+}
+
+/* Is a table of ours there, in either family? One netlink round trip
+ * each, so that a start with nothing left runs no nft process. When
+ * the question cannot be asked, the answer is yes. */
+static bool tables_left(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER,
+						 SOCK_CLOEXEC);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		if (nl)
+			mnl_socket_close(nl);
+		return true;
+	}
+	struct timeval tv = { 1, 0 };
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		   sizeof(tv));
+	bool left = false;
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	for (unsigned fam = 0; fam < 2 && !left; fam++) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE;
+		nlh->nlmsg_flags = NLM_F_REQUEST;
+		nlh->nlmsg_seq = fam + 1;
+		struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh,
+								sizeof(*g));
+		g->nfgen_family = fam ? NFPROTO_IPV6 : NFPROTO_IPV4;
+		g->version = NFNETLINK_V0;
+		g->res_id = 0;
+		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, QT_LOGOFF_TABLE);
+		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+			left = true;
+			break;
+		}
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		const struct nlmsghdr *r = (const struct nlmsghdr *)buf;
+		if (n < (ssize_t)sizeof(*r) || !mnl_nlmsg_ok(r, (int)n)) {
+			left = true;
+			break;
+		}
+		/* the table, or an error: ENOENT is "not there" */
+		if (r->nlmsg_type != NLMSG_ERROR) {
+			left = true;
+		} else {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(r);
+			left = e->error != -ENOENT;
+		}
+	}
+	mnl_socket_close(nl);
+	return left;
+}
+
+int qt_logoff_remove_all(const char *nft, char *err, size_t errlen)
+{
+	if (!tables_left())
+		return 0;
+	struct qt_buf s;
+	qt_buf_init(&s);
+	qt_logoff_script(false, NULL, 0, &s, err, errlen);
+	qt_logoff_script(true, NULL, 0, &s, err, errlen);
+	int rc = run_nft(nft, qt_buf_str(&s), err, errlen);
+	qt_buf_free(&s);
+	return rc;
+}
