@@ -25,6 +25,7 @@
 #include "judge.h"
 #include "links.h"
 #include "nat.h"
+#include "log_offload.h"
 #include "nat_offload.h"
 #include "log_sink.h"
 #include "metrics.h"
@@ -38,6 +39,8 @@
 #define MAX_COPY 0xffff
 /* Room a target may grow a packet by (TCPMSS adds 4 bytes). */
 #define GROW_ROOM 64
+/* judge's verdict for a packet tagged for the kernel to log */
+#define NFLOG_TAGGED (-1)
 /* How often a blocked receive looks at the stop flag. */
 #define POLL_MS 200
 
@@ -68,6 +71,9 @@ struct qthread {
 	struct qt_prog_stats ps;
 	uint64_t accepted, dropped, rewritten, marked, parse_errors,
 		 send_errors, rejects_sent;
+	/* log group (io/log_offload.h): packets tagged for the kernel to
+	 * log, and log statements met beyond what one tag holds */
+	uint64_t nflog_tagged, nflog_over;
 };
 
 enum { FEED_ADDRS, FEED_LINKS, N_FEEDS };
@@ -94,6 +100,8 @@ struct qt_engine {
 	bool natoff[2];              /* the NAT offload table installed,
 	                                IPv4's and IPv6's */
 	bool natoff_tried;           /* installed (or failed) once */
+	bool logoff[2];              /* the log offload table installed,
+	                                IPv4's and IPv6's */
 	struct qt_steer_config sc;   /* sc.hooks: the hooks queued now */
 	/* link-layer queues: bound by every thread (l2_ok); steered to
 	 * while l2_steered (read per burst by the queue threads) */
@@ -253,6 +261,30 @@ static void offload_synced(struct qthread *t, int rc)
 		      qt_natoff_take_error(t->off));
 }
 
+/* The log statements ev met go to the kernel in its mark's tag
+ * (engine/nflog_tag.h): the packet is accepted with it, a drop
+ * included, which the kernel's chain makes after logging. Returns the
+ * verdict to give. */
+static int nflog_tag(struct qthread *t, const struct qt_nflog_slots *slots,
+		     struct qt_eval *ev, int v)
+{
+	unsigned a = qt_nflog_slot_of(slots, ev->nflog[0]);
+	unsigned b = ev->nflog_n > 1 ? qt_nflog_slot_of(slots, ev->nflog[1])
+				     : 0;
+	t->nflog_over += ev->nflog_over;
+	if (!a)
+		return v;
+	if (v == QT_XT_DROP)
+		t->dropped++;
+	else
+		t->accepted++;
+	ev->mark = (ev->mark & ~QT_NFLOG_MASK) |
+		   qt_nflog_tag(a, b, v == QT_XT_DROP);
+	ev->mark_changed = true;
+	t->nflog_tagged++;
+	return NFLOG_TAGGED;
+}
+
 static void judge(struct qthread *t, const struct qt_prog *prog4,
 		  const struct qt_prog *prog6, const struct qt_nfq_pkt *p,
 		  const struct timespec *mono, const struct timespec *wall,
@@ -304,7 +336,16 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	l2_type_of(t, p, l2_steered, &ev);
 	ev.csum_unverified = p->csum_unverified;
 
+	/* log group's tag bits: never taken from the packet as it came */
+	const struct qt_nflog_slots *lslots = t->e->o.steer
+		? qt_prog_nflog_slots(prog) : NULL;
+	if (lslots && (ev.mark & QT_NFLOG_MASK)) {
+		ev.mark &= ~QT_NFLOG_MASK;
+		ev.mark_changed = true;
+	}
 	int v = qt_judge(prog, t->ctg, &ev, &t->ps);
+	if (lslots && ev.nflog_n)
+		v = nflog_tag(t, lslots, &ev, v);
 	struct qt_natoff *off = t->cur_off;
 	if (off) {
 		/* a connection forgotten during the walk (early drop, or
@@ -316,13 +357,23 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 			qt_nfq_flush(t->q);
 			offload_synced(t, qt_natoff_sync_forgets(off));
 		}
-		if (v != QT_XT_DROP && ev.ct)
+		if (v != QT_XT_DROP && ev.ct &&
+		    !(v == NFLOG_TAGGED && qt_nflog_tag_drop(ev.mark)))
 			qt_natoff_want(off, ev.ct);
 	}
 	if (v == QT_XT_DROP) {
 		t->dropped++;
 		qt_nfq_verdict_in(t->q, p->queue, p->id, NF_DROP, false, 0, NULL, 0,
 				  order);
+		return;
+	}
+	if (v == NFLOG_TAGGED) {
+		/* counted by nflog_tag; a tagged drop is not rewritten */
+		if (qt_nfq_verdict_in(t->q, p->queue, p->id, NF_ACCEPT, true,
+				      ev.mark, ev.rewritten && !qt_nflog_tag_drop(
+				      ev.mark) ? ev.data : NULL, ev.len,
+				      order) < 0)
+			qt_nfq_drop(t->q, p->queue, p->id);
 		return;
 	}
 	t->accepted++;
@@ -527,7 +578,8 @@ static struct qt_prog *compile(struct qt_ruleset *rs,
 	struct qt_nft_prog *np = qt_nft_compile(qt_nft_view_ruleset(),
 						rs->family, env,
 						qt_nft_view_store(), err);
-	if (!np || qt_prog_attach_nft(p, np, err) < 0) {
+	if (!np || qt_prog_attach_nft(p, np, err) < 0 ||
+	    qt_prog_nflog_finish(p, prev, err) < 0) {
 		qt_prog_free(p);
 		return NULL;
 	}
@@ -711,6 +763,41 @@ static void offload_stop(struct qt_engine *e)
 	}
 }
 
+/* Log offload (io/log_offload.h): the family's table made (replaced)
+ * for p, which logs to a group, at the hooks queued for it; or
+ * deleted when p logs to none. 0, or -1 with the message in err. */
+static int logoff_set(struct qt_engine *e, bool v6, const struct qt_prog *p,
+		      uint8_t hooks, struct qt_buf *err)
+{
+	char msg[512];
+	const struct qt_nflog_slots *slots = qt_prog_nflog_slots(p);
+	if (!e->o.steer || (!slots && !e->logoff[v6]))
+		return 0;
+	if (qt_logoff_table(QT_LOGOFF_NFT, v6, slots, hooks, msg,
+			    sizeof(msg)) < 0) {
+		qt_buf_printf(err, "%s%s\n", strncmp(msg, "Error:", 6)
+			      ? "Error: qtables cannot run log group: " : "",
+			      msg);
+		return -1;
+	}
+	e->logoff[v6] = slots != NULL;
+	return 0;
+}
+
+/* The threads are stopped: the tables go (the next daemon, if any,
+ * makes its own before its first verdict). */
+static void logoff_stop(struct qt_engine *e)
+{
+	char msg[512];
+	for (unsigned f = 0; f < 2; f++) {
+		if (e->logoff[f] &&
+		    qt_logoff_table(QT_LOGOFF_NFT, f == 1, NULL, 0, msg,
+				    sizeof(msg)) < 0)
+			qt_log_daemon(LOG_ERR, "qtablesd: %s", msg);
+		e->logoff[f] = false;
+	}
+}
+
 unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 			   unsigned max, struct qt_steer_config *sc,
 			   bool *steered)
@@ -740,6 +827,7 @@ unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 	/* the next daemon makes the maps anew from the connections it is
 	 * handed; until then none rewrites a flow nobody judges */
 	offload_stop(e);
+	logoff_stop(e);
 	/* the watcher is joined by qt_engine_stop, after the handover */
 	return n;
 }
@@ -776,6 +864,7 @@ void qt_engine_stop(struct qt_engine *e)
 		qt_ctg_free(t->ctg);
 	}
 	offload_stop(e);
+	logoff_stop(e);
 	free(e->th);
 	qt_prog_free(e->prog);
 	qt_prog_free(e->prog6);
@@ -945,6 +1034,18 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 				      msg);
 	}
 	offload_ensure(e);
+	/* log offload: what a killed daemon left goes, this daemon's
+	 * tables come before its first verdict */
+	if (o->steer) {
+		char msg[512];
+		if (qt_logoff_remove_all(QT_LOGOFF_NFT, msg, sizeof(msg)) < 0)
+			qt_log_daemon(LOG_WARNING, "qtablesd: %s", msg);
+		if (logoff_set(e, false, e->prog, hooks_of(e->prog), err) < 0 ||
+		    logoff_set(e, true, e->prog6, hooks_of(e->prog6), err) < 0) {
+			qt_engine_stop(e);
+			return NULL;
+		}
+	}
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		if (pthread_create(&e->th[i].tid, NULL, queue_thread,
 				   &e->th[i]) != 0) {
@@ -1054,9 +1155,23 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 	bool owner = qt_prog_wants_owner(p4) || qt_prog_wants_owner(p6);
 	if (owner && !e->owner)
 		set_owner(e, true);
+	/* the kernel's log table for the new program before it judges
+	 * (fail closed: a table that cannot be made fails the commit);
+	 * taken away only once no packet can be tagged for it */
+	if (qt_prog_nflog_slots(np) && logoff_set(e, v6, np, hooks, err) < 0) {
+		qt_prog_free(np);
+		return -1;
+	}
 	struct qt_prog *old = rcu_xchg_pointer(slot, np);
 	synchronize_rcu();
 	qt_prog_free(old);
+	if (!qt_prog_nflog_slots(np)) {
+		struct qt_buf m;
+		qt_buf_init(&m);
+		if (logoff_set(e, v6, np, hooks, &m) < 0)
+			qt_log_daemon(LOG_ERR, "qtablesd: %s", qt_buf_str(&m));
+		qt_buf_free(&m);
+	}
 	if (range < e->copy_range)
 		set_copy_range(e, range);
 	if (!owner && e->owner)
@@ -1183,6 +1298,23 @@ static void offload_stats(struct qt_engine *e, struct qt_buf *out)
 		      (unsigned long long)sum.wait_max_us);
 }
 
+/* log group: the tables, packets tagged for the kernel to log, log
+ * statements met beyond the two a tag holds (not logged). */
+static void logoff_stats(struct qt_engine *e, struct qt_buf *out)
+{
+	uint64_t tagged = 0, over = 0;
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		tagged += RD(e->th[i].nflog_tagged);
+		over += RD(e->th[i].nflog_over);
+	}
+	qt_buf_printf(out, "log offload: IPv4 %s, IPv6 %s (table %s); "
+		      "packets tagged %llu; log statements not logged (more "
+		      "than %u for one packet) %llu\n",
+		      e->logoff[0] ? "on" : "off", e->logoff[1] ? "on" : "off",
+		      QT_LOGOFF_TABLE, (unsigned long long)tagged,
+		      QT_NFLOG_HITS, (unsigned long long)over);
+}
+
 void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 {
 	qt_buf_printf(out, "engine: %u queue%s (%u-%u), %s, copy range %u, "
@@ -1206,6 +1338,7 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		qt_buf_printf(out, " none");
 	qt_buf_printf(out, "\n");
 	offload_stats(e, out);
+	logoff_stats(e, out);
 	if (e->l2_ok)
 		qt_buf_printf(out, "link-layer queues: broadcast %u-%u, multicast "
 			      "%u-%u, %s\n", e->l2_bcast,
