@@ -293,3 +293,38 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 	DPID=
 	[ "$(tables)" -eq 0 ]
 }
+
+@test "log group across qtablesd --handover beside the running daemon: the next daemon's table, the same messages as before" {
+	STATE=$QT_RUN/state
+	start_daemon --state "$STATE"
+	local rules='table inet t {
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5001 log prefix "acc: " group 7 accept
+		udp dport 5002 log prefix "drop: " group 7 drop
+	}
+}'
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	local old=$DPID
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --state "$STATE" --handover \
+		--log-stderr --no-syslog --handover-wait 0 2>"$QT_RUN/log.beside" &
+	DPID=$!
+	for _ in $(seq 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$old" 2>/dev/null
+	qt_ready "$FW"
+	# one table per family, the next daemon's
+	[ "$(ip netns exec "$FW" /usr/sbin/nft list tables | grep -c qtables_log)" -eq 2 ]
+	listen qt 7
+	listen k 7
+	traffic() {
+		send "$1" 10.0.1.1 5001
+		send "$1" 10.0.1.1 5002
+		send "$1" fd00:1::1 5002
+	}
+	both traffic
+	heard
+	same_heard 3
+	cat "$QT_RUN/log.beside"
+	grep -q '^group=7 hook=1 prefix=drop:  mark=0x0 len=148 proto=17 fd00:1::2>fd00:1::1' "$QT_RUN/qt.txt"
+}
