@@ -26,41 +26,65 @@ static const struct {
 	{ "hpost", "filter", "postrouting" },
 };
 
-/* One slot's log statement, as nft takes it. */
-static int put_log(struct qt_buf *o, const struct qt_nflog *p, char *err,
-		   size_t errlen)
+/* s as a JSON string: nft's text has no escape for a double quote in a
+ * quoted string, its JSON input has. */
+static void put_json_str(struct qt_buf *o, const char *s)
 {
-	/* nft's text has no escape inside a quoted string */
-	if (strchr(p->prefix, '"') || strchr(p->prefix, '\n')) {
-		snprintf(err, errlen, "Error: qtables cannot run log group "
-			 "with a prefix holding a double quote or a newline");
-		return -1;
+	qt_buf_putc(o, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			qt_buf_printf(o, "\\%c", *p);
+		else if (*p < 0x20)
+			qt_buf_printf(o, "\\u%04x", *p);
+		else
+			qt_buf_putc(o, (char)*p);
 	}
-	qt_buf_puts(o, " log");
-	if (p->prefix[0])
-		qt_buf_printf(o, " prefix \"%s\"", p->prefix);
-	qt_buf_printf(o, " group %u", p->group);
-	if (p->has_snaplen)
-		qt_buf_printf(o, " snaplen %u", p->snaplen);
-	if (p->threshold)
-		qt_buf_printf(o, " queue-threshold %u", p->threshold);
-	return 0;
+	qt_buf_putc(o, '"');
 }
 
-int qt_logoff_script(bool ip6, const struct qt_nflog_slots *slots,
-		     uint8_t hookmask, struct qt_buf *out, char *err,
-		     size_t errlen)
+/* One slot's log statement, as nft's JSON has it. */
+static void put_log(struct qt_buf *o, const struct qt_nflog *p)
+{
+	qt_buf_puts(o, ", {\"log\": {");
+	if (p->prefix[0]) {
+		qt_buf_puts(o, "\"prefix\": ");
+		put_json_str(o, p->prefix);
+		qt_buf_puts(o, ", ");
+	}
+	qt_buf_printf(o, "\"group\": %u", p->group);
+	if (p->has_snaplen)
+		qt_buf_printf(o, ", \"snaplen\": %u", p->snaplen);
+	if (p->threshold)
+		qt_buf_printf(o, ", \"queue-threshold\": %u", p->threshold);
+	qt_buf_puts(o, "}}");
+}
+
+/* meta mark set meta mark & ~QT_NFLOG_MASK */
+#define RESTORE "{\"mangle\": {\"key\": {\"meta\": {\"key\": \"mark\"}}, " \
+	"\"value\": {\"&\": [{\"meta\": {\"key\": \"mark\"}}, %u]}}}"
+/* meta mark & QT_NFLOG_MASK */
+#define TAGBITS "{\"&\": [{\"meta\": {\"key\": \"mark\"}}, %u]}"
+
+void qt_logoff_script(bool ip6, const struct qt_nflog_slots *slots,
+		      uint8_t hookmask, struct qt_buf *out)
 {
 	const char *fam = ip6 ? "ip6" : "ip";
-	/* declared first, so that the delete finds it either way */
-	qt_buf_printf(out, "table %s %s\ndelete table %s %s\n", fam,
-		      QT_LOGOFF_TABLE, fam, QT_LOGOFF_TABLE);
-	if (!slots)
-		return 0;
-	qt_buf_printf(out, "table %s %s {\n", fam, QT_LOGOFF_TABLE);
+	char tbl[96];
+	snprintf(tbl, sizeof(tbl), "\"family\": \"%s\", \"table\": \"%s\"",
+		 fam, QT_LOGOFF_TABLE);
+	/* made first, so that the delete finds it either way */
+	qt_buf_printf(out, "{\"nftables\": [\n"
+		      "{\"add\": {\"table\": {\"family\": \"%s\", \"name\": \"%s\"}}},\n"
+		      "{\"delete\": {\"table\": {\"family\": \"%s\", \"name\": "
+		      "\"%s\"}}}", fam, QT_LOGOFF_TABLE, fam, QT_LOGOFF_TABLE);
+	if (!slots) {
+		qt_buf_puts(out, "\n]}\n");
+		return;
+	}
+	qt_buf_printf(out, ",\n{\"add\": {\"table\": {\"family\": \"%s\", "
+		      "\"name\": \"%s\"}}}", fam, QT_LOGOFF_TABLE);
 	struct qt_buf map;
 	qt_buf_init(&map);
-	bool first = true;
 	for (unsigned a = 1; a <= QT_NFLOG_SLOTS; a++) {
 		if (!slots->slot[a - 1])
 			continue;
@@ -72,45 +96,55 @@ int qt_logoff_script(bool ip6, const struct qt_nflog_slots *slots,
 				char name[32];
 				snprintf(name, sizeof(name), "t%u_%u_%c", a, b,
 					 drop ? 'd' : 'a');
-				qt_buf_printf(out, "\tchain %s {\n\t\tmeta mark "
-					      "set meta mark and 0x%08x",
-					      name, ~QT_NFLOG_MASK);
-				if (put_log(out, slots->slot[a - 1], err,
-					    errlen) < 0 ||
-				    (b && put_log(out, slots->slot[b - 1], err,
-						  errlen) < 0)) {
-					qt_buf_free(&map);
-					return -1;
-				}
-				qt_buf_printf(out, " %s\n\t}\n",
+				qt_buf_printf(out, ",\n{\"add\": {\"chain\": {%s, "
+					      "\"name\": \"%s\"}}}", tbl, name);
+				qt_buf_printf(out, ",\n{\"add\": {\"rule\": {%s, "
+					      "\"chain\": \"%s\", \"expr\": [" RESTORE,
+					      tbl, name, ~QT_NFLOG_MASK);
+				put_log(out, slots->slot[a - 1]);
+				if (b)
+					put_log(out, slots->slot[b - 1]);
+				qt_buf_printf(out, ", {\"%s\": null}]}}}",
 					      drop ? "drop" : "accept");
-				qt_buf_printf(&map, "%s0x%08x : goto %s",
-					      first ? "" : ", ", tag, name);
-				first = false;
+				qt_buf_printf(&map, "%s[%u, {\"goto\": {\"target\": "
+					      "\"%s\"}}]", map.len ? ", " : "",
+					      tag, name);
 			}
 		}
 	}
-	qt_buf_printf(out, "\tmap tags {\n\t\ttype mark : verdict\n"
-		      "\t\telements = { %s }\n\t}\n", qt_buf_str(&map));
+	qt_buf_printf(out, ",\n{\"add\": {\"map\": {\"family\": \"%s\", "
+		      "\"table\": \"%s\", \"name\": \"tags\", \"type\": "
+		      "\"mark\", \"map\": \"verdict\", \"elem\": [%s]}}}",
+		      fam, QT_LOGOFF_TABLE, qt_buf_str(&map));
 	qt_buf_free(&map);
-	for (size_t h = 0; h < sizeof(hooks) / sizeof(hooks[0]); h++)
-		if (hookmask & 1u << h)
-			qt_buf_printf(out, "\tchain %s {\n\t\ttype %s hook %s priority "
-			      "%d; policy accept;\n\t\tmeta mark and 0x%08x "
-			      "vmap @tags\n\t\tmeta mark and 0x%08x != 0 "
-			      "meta mark set meta mark and 0x%08x\n\t}\n",
+	for (size_t h = 0; h < sizeof(hooks) / sizeof(hooks[0]); h++) {
+		if (!(hookmask & 1u << h))
+			continue;
+		qt_buf_printf(out, ",\n{\"add\": {\"chain\": {%s, \"name\": "
+			      "\"%s\", \"type\": \"%s\", \"hook\": \"%s\", "
+			      "\"prio\": %d, \"policy\": \"accept\"}}}", tbl,
 			      hooks[h].name, hooks[h].type, hooks[h].hook,
-			      QT_LOGOFF_PRIO, QT_NFLOG_MASK, QT_NFLOG_MASK,
+			      QT_LOGOFF_PRIO);
+		/* the tag looked up; bits naming nothing cleared */
+		qt_buf_printf(out, ",\n{\"add\": {\"rule\": {%s, \"chain\": "
+			      "\"%s\", \"expr\": [{\"vmap\": {\"key\": " TAGBITS
+			      ", \"data\": \"@tags\"}}]}}}", tbl, hooks[h].name,
+			      QT_NFLOG_MASK);
+		qt_buf_printf(out, ",\n{\"add\": {\"rule\": {%s, \"chain\": "
+			      "\"%s\", \"expr\": [{\"match\": {\"op\": \"!=\", "
+			      "\"left\": " TAGBITS ", \"right\": 0}}, " RESTORE
+			      "]}}}", tbl, hooks[h].name, QT_NFLOG_MASK,
 			      ~QT_NFLOG_MASK);
-	qt_buf_puts(out, "}\n");
-	return 0;
+	}
+	qt_buf_puts(out, "\n]}\n");
 }
 
 static int run_nft(const char *nft, const char *script, char *err,
 		   size_t errlen)
 {
 	char *msg = NULL;
-	char *argv[] = { (char *)nft, (char *)"-f", (char *)"-", NULL };
+	char *argv[] = { (char *)nft, (char *)"-j", (char *)"-f", (char *)"-",
+			 NULL };
 	int st = qt_steer_run_tool(nft, argv, script, &msg);
 	if (st != 0) {
 		size_t n = msg ? strcspn(msg, "\n") : 0;
@@ -127,9 +161,8 @@ int qt_logoff_table(const char *nft, bool ip6,
 {
 	struct qt_buf s;
 	qt_buf_init(&s);
-	int rc = qt_logoff_script(ip6, slots, hookmask, &s, err, errlen);
-	if (rc == 0)
-		rc = run_nft(nft, qt_buf_str(&s), err, errlen);
+	qt_logoff_script(ip6, slots, hookmask, &s);
+	int rc = run_nft(nft, qt_buf_str(&s), err, errlen);
 	qt_buf_free(&s);
 	return rc;
 }
@@ -190,8 +223,15 @@ int qt_logoff_remove_all(const char *nft, char *err, size_t errlen)
 		return 0;
 	struct qt_buf s;
 	qt_buf_init(&s);
-	qt_logoff_script(false, NULL, 0, &s, err, errlen);
-	qt_logoff_script(true, NULL, 0, &s, err, errlen);
+	/* both families in one document, one run */
+	qt_buf_puts(&s, "{\"nftables\": [");
+	for (int f = 0; f < 2; f++)
+		qt_buf_printf(&s, "%s{\"add\": {\"table\": {\"family\": \"%s\", "
+			      "\"name\": \"%s\"}}}, {\"delete\": {\"table\": "
+			      "{\"family\": \"%s\", \"name\": \"%s\"}}}",
+			      f ? ", " : "", f ? "ip6" : "ip", QT_LOGOFF_TABLE,
+			      f ? "ip6" : "ip", QT_LOGOFF_TABLE);
+	qt_buf_puts(&s, "]}\n");
 	int rc = run_nft(nft, qt_buf_str(&s), err, errlen);
 	qt_buf_free(&s);
 	return rc;

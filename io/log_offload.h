@@ -36,16 +36,15 @@
 /* the priority of its base chains: right after the queue's (-150) */
 #define QT_LOGOFF_PRIO (-149)
 
-/* The nft script that makes the family's table anew from slots, with
- * base chains at the hooks of hookmask (bit per NF_INET_* hook: those
- * queued, the only ones where a packet can carry a tag of ours; a
- * hook not queued must not take a mark set by others for one), or,
- * slots NULL, deletes it (whether or not it is there), appended to
- * out. 0, or -1 with a message in err (a prefix nft's text cannot
- * hold). */
-int qt_logoff_script(bool ip6, const struct qt_nflog_slots *slots,
-		     uint8_t hookmask, struct qt_buf *out, char *err,
-		     size_t errlen);
+/* The nft script (its JSON input, whose strings can hold any prefix,
+ * where its text has no escape for a double quote) that makes the
+ * family's table anew from slots, with base chains at the hooks of
+ * hookmask (bit per NF_INET_* hook: those queued, the only ones where a
+ * packet can carry a tag of ours; a hook not queued must not take a
+ * mark set by others for one), or, slots NULL, deletes it (whether or
+ * not it is there), appended to out. */
+void qt_logoff_script(bool ip6, const struct qt_nflog_slots *slots,
+		      uint8_t hookmask, struct qt_buf *out);
 /* Run it through nft: 0, or -1 with nft's message in err. */
 int qt_logoff_table(const char *nft, bool ip6,
 		    const struct qt_nflog_slots *slots, uint8_t hookmask,

@@ -206,7 +206,7 @@ same_heard() {
 	start_daemon
 	local side
 	for side in qt k; do
-		ipt_of $side -A INPUT -p udp --dport 5001 -j NFLOG --nflog-group 7 --nflog-prefix acc
+		ipt_of $side -A INPUT -p udp --dport 5001 -j NFLOG --nflog-group 7 --nflog-prefix 'acc "x"' 
 		ipt_of $side -A INPUT -p udp --dport 5002 -j MARK --set-mark 0x7
 		ipt_of $side -A INPUT -p udp --dport 5002 -j NFLOG --nflog-group 7 --nflog-prefix "dropped it" --nflog-size 28
 		ipt_of $side -A INPUT -p udp --dport 5002 -j DROP
@@ -227,6 +227,7 @@ same_heard() {
 	grep -q '^group=7 hook=1 prefix=dropped it mark=0x7 len=28 ' "$QT_RUN/qt.txt"
 	grep -q '^group=0 hook=1 prefix= mark=0x0 len=128 ' "$QT_RUN/qt.txt"
 	grep -q '^group=9 ' "$QT_RUN/qt.txt"
+	grep -q '^group=7 hook=1 prefix=acc "x" mark=0x0 ' "$QT_RUN/qt.txt"
 }
 
 @test "log group: a mark that comes with the tag's bits is no tag (not logged, cleared), and a ruleset on those bits is refused" {
