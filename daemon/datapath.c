@@ -101,7 +101,10 @@ struct qt_engine {
 	                                IPv4's and IPv6's */
 	bool natoff_tried;           /* installed (or failed) once */
 	bool logoff[2];              /* the log offload table installed,
-	                                IPv4's and IPv6's */
+	                                IPv4's and IPv6's: */
+	struct qt_nflog logoff_p[2][QT_NFLOG_SLOTS];  /* its slots' */
+	bool logoff_used[2][QT_NFLOG_SLOTS];
+	uint8_t logoff_hooks[2];     /* and hooks */
 	struct qt_steer_config sc;   /* sc.hooks: the hooks queued now */
 	/* link-layer queues: bound by every thread (l2_ok); steered to
 	 * while l2_steered (read per burst by the queue threads) */
@@ -773,14 +776,29 @@ static int logoff_set(struct qt_engine *e, bool v6, const struct qt_prog *p,
 	const struct qt_nflog_slots *slots = qt_prog_nflog_slots(p);
 	if (!e->o.steer || (!slots && !e->logoff[v6]))
 		return 0;
+	/* the table as it is (most commits change no log statement) */
+	bool same = slots && e->logoff[v6] && e->logoff_hooks[v6] == hooks;
+	for (unsigned i = 0; same && i < QT_NFLOG_SLOTS; i++)
+		same = (slots->slot[i] != NULL) == e->logoff_used[v6][i] &&
+		       (!slots->slot[i] ||
+			qt_nflog_same(slots->slot[i], &e->logoff_p[v6][i]));
+	if (same)
+		return 0;
 	if (qt_logoff_table(QT_LOGOFF_NFT, v6, slots, hooks, msg,
 			    sizeof(msg)) < 0) {
-		qt_buf_printf(err, "%s%s\n", strncmp(msg, "Error:", 6)
-			      ? "Error: qtables cannot run log group: " : "",
+		e->logoff[v6] = true;   /* as it may be: deleted at stop */
+		memset(e->logoff_used[v6], 0, sizeof(e->logoff_used[v6]));
+		qt_buf_printf(err, "Error: qtables cannot run log group: %s\n",
 			      msg);
 		return -1;
 	}
 	e->logoff[v6] = slots != NULL;
+	e->logoff_hooks[v6] = hooks;
+	for (unsigned i = 0; i < QT_NFLOG_SLOTS; i++) {
+		e->logoff_used[v6][i] = slots && slots->slot[i];
+		if (e->logoff_used[v6][i])
+			e->logoff_p[v6][i] = *slots->slot[i];
+	}
 	return 0;
 }
 

@@ -280,6 +280,14 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 	ip netns exec "$FW" /usr/sbin/nft list table ip qtables_log | grep -q 'log prefix "x" group 3'
 	# the first keeps its slot (chain t1_0_a) across the commit
 	ip netns exec "$FW" /usr/sbin/nft list chain ip qtables_log t1_0_a | grep -q 'log group 7 accept'
+	# a commit that logs nothing new leaves the table be (its handle)
+	handle() { ip netns exec "$FW" /usr/sbin/nft -a list table ip qtables_log | sed -n '1s/.*# handle //p'; }
+	local h; h=$(handle)
+	[ -n "$h" ]
+	nft_of qt add rule ip t in udp dport 5003 counter
+	[ "$(handle)" = "$h" ]
+	nft_of qt add rule ip t in udp dport 5004 log group 4
+	[ "$(handle)" != "$h" ]
 	nft_of qt flush ruleset
 	[ "$(tables)" -eq 0 ]
 	nft_of qt add table ip t
