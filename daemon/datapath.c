@@ -74,6 +74,10 @@ struct qthread {
 	/* log group (io/log_offload.h): packets tagged for the kernel to
 	 * log, and log statements met beyond what one tag holds */
 	uint64_t nflog_tagged, nflog_over;
+	/* log statements met before a rewrite the accept then carries
+	 * (or after a rewrite it does not): the kernel logs the packet as
+	 * handed back */
+	uint64_t nflog_unlike;
 };
 
 enum { FEED_ADDRS, FEED_LINKS, N_FEEDS };
@@ -266,10 +270,12 @@ static void offload_synced(struct qthread *t, int rc)
 
 /* The log statements ev met go to the kernel in its mark's tag
  * (engine/nflog_tag.h): the packet is accepted with it, a drop
- * included, which the kernel's chain makes after logging. Returns the
- * verdict to give. */
+ * included, which the kernel's chain makes after logging. The kernel
+ * logs the packet the verdict hands back: a drop hands back the one
+ * the first statement met (rewritten or not: *payload says), an
+ * accept what it must. Returns the verdict to give. */
 static int nflog_tag(struct qthread *t, const struct qt_nflog_slots *slots,
-		     struct qt_eval *ev, int v)
+		     struct qt_eval *ev, int v, bool *payload)
 {
 	unsigned a = qt_nflog_slot_of(slots, ev->nflog[0]);
 	unsigned b = ev->nflog_n > 1 ? qt_nflog_slot_of(slots, ev->nflog[1])
@@ -277,6 +283,12 @@ static int nflog_tag(struct qthread *t, const struct qt_nflog_slots *slots,
 	t->nflog_over += ev->nflog_over;
 	if (!a)
 		return v;
+	bool handed = v == QT_XT_DROP ? ev->nflog_rewritten & 1
+				      : ev->rewritten;
+	*payload = handed && (v == QT_XT_DROP || ev->rewritten);
+	for (unsigned k = 0; k < ev->nflog_n; k++)
+		t->nflog_unlike += ((ev->nflog_rewritten >> k & 1) != 0) !=
+				   handed;
 	if (v == QT_XT_DROP)
 		t->dropped++;
 	else
@@ -347,8 +359,9 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 		ev.mark_changed = true;
 	}
 	int v = qt_judge(prog, t->ctg, &ev, &t->ps);
+	bool tag_payload = false;
 	if (lslots && ev.nflog_n)
-		v = nflog_tag(t, lslots, &ev, v);
+		v = nflog_tag(t, lslots, &ev, v, &tag_payload);
 	struct qt_natoff *off = t->cur_off;
 	if (off) {
 		/* a connection forgotten during the walk (early drop, or
@@ -371,11 +384,10 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 		return;
 	}
 	if (v == NFLOG_TAGGED) {
-		/* counted by nflog_tag; a tagged drop is not rewritten */
+		/* counted by nflog_tag */
 		if (qt_nfq_verdict_in(t->q, p->queue, p->id, NF_ACCEPT, true,
-				      ev.mark, ev.rewritten && !qt_nflog_tag_drop(
-				      ev.mark) ? ev.data : NULL, ev.len,
-				      order) < 0)
+				      ev.mark, tag_payload ? ev.data : NULL,
+				      ev.len, order) < 0)
 			qt_nfq_drop(t->q, p->queue, p->id);
 		return;
 	}
@@ -1320,17 +1332,20 @@ static void offload_stats(struct qt_engine *e, struct qt_buf *out)
  * statements met beyond the two a tag holds (not logged). */
 static void logoff_stats(struct qt_engine *e, struct qt_buf *out)
 {
-	uint64_t tagged = 0, over = 0;
+	uint64_t tagged = 0, over = 0, unlike = 0;
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		tagged += RD(e->th[i].nflog_tagged);
 		over += RD(e->th[i].nflog_over);
+		unlike += RD(e->th[i].nflog_unlike);
 	}
 	qt_buf_printf(out, "log offload: IPv4 %s, IPv6 %s (table %s); "
 		      "packets tagged %llu; log statements not logged (more "
-		      "than %u for one packet) %llu\n",
+		      "than %u for one packet) %llu, logged with the packet "
+		      "rewritten otherwise than they met it %llu\n",
 		      e->logoff[0] ? "on" : "off", e->logoff[1] ? "on" : "off",
 		      QT_LOGOFF_TABLE, (unsigned long long)tagged,
-		      QT_NFLOG_HITS, (unsigned long long)over);
+		      QT_NFLOG_HITS, (unsigned long long)over,
+		      (unsigned long long)unlike);
 }
 
 void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)

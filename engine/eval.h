@@ -96,6 +96,9 @@ struct qt_eval {
 	 * met beyond QT_NFLOG_HITS. */
 	const struct qt_nflog *nflog[QT_NFLOG_HITS];
 	uint8_t nflog_n, nflog_over;
+	uint8_t nflog_rewritten;    /* bit k: the k-th met the packet
+	                               rewritten already (NAT, payload
+	                               set...), for the walk or for good */
 	/* The frame's link-layer type (skb->pkt_type) when the engine
 	 * knows it (the queue told: see io/steering.h); else matches
 	 * derive it from the IP destination. */

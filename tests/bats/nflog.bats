@@ -337,3 +337,47 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 	cat "$QT_RUN/log.beside"
 	grep -q '^group=7 hook=1 prefix=drop:  mark=0x0 len=148 proto=17 fd00:1::2>fd00:1::1' "$QT_RUN/qt.txt"
 }
+
+@test "log group with nft's dnat: a statement after the translation logs the translated packet, dropped or accepted, as the kernel's; one before it is counted where the kernel logs it translated" {
+	local rules='table ip t {
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		udp dport 5001 dnat to 10.0.1.1:6001
+		udp dport 5002 dnat to 10.0.1.1:6002
+		udp dport 5003 dnat to 10.0.1.1:6003
+	}
+
+	chain early {
+		type filter hook prerouting priority raw; policy accept;
+		udp dport 5003 log prefix "early " group 8
+	}
+
+	chain after {
+		type filter hook prerouting priority filter; policy accept;
+		udp dport 6002 log prefix "dropped " group 7 drop
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 6001 log prefix "in " group 7
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	listen qt 7
+	listen k 7
+	traffic() {
+		send "$1" 10.0.1.1 5001
+		send "$1" 10.0.1.1 5002
+		send "$1" 10.0.1.1 5003
+	}
+	both traffic
+	heard
+	same_heard 2
+	grep -q '^group=7 hook=0 prefix=dropped  mark=0x0 len=128 proto=17 10.0.1.2>10.0.1.1 35002>6002$' "$QT_RUN/qt.txt"
+	grep -q '^group=7 hook=1 prefix=in  mark=0x0 len=128 proto=17 10.0.1.2>10.0.1.1 35001>6001$' "$QT_RUN/qt.txt"
+	# the early one met 5003 and is logged with 6003: said so
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep 'log offload'
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q 'rewritten otherwise than they met it 1$'
+}
