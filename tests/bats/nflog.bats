@@ -301,6 +301,18 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 	wait "$DPID" || true
 	DPID=
 	[ "$(tables)" -eq 0 ]
+	# a daemon killed leaves its table; the next one's start takes it
+	# away (here no rule logs)
+	start_daemon
+	nft_of qt add table ip t
+	nft_of qt 'add chain ip t in { type filter hook input priority 0; }'
+	nft_of qt add rule ip t in log group 7
+	kill -9 "$DPID"
+	wait "$DPID" || true
+	DPID=
+	[ "$(tables)" -eq 1 ]
+	start_daemon
+	[ "$(tables)" -eq 0 ]
 }
 
 @test "log group across qtablesd --handover beside the running daemon: the next daemon's table, the same messages as before" {

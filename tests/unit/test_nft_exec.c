@@ -659,6 +659,29 @@ int main(void)
 		is_int(nft("flush chain ip n c\nadd rule ip n c log group 2\n"),
 		       0, "taken out");
 	}
+	/* iptables' targets and matches on those bits, beside it */
+	static const struct { const char *rule; bool refused; } ipt_bits[] = {
+		{ "-A INPUT -j MARK --set-xmark 0x80000000/0x80000000", true },
+		{ "-A INPUT -j MARK --or-mark 0x00800000", true },
+		{ "-A INPUT -j MARK --and-mark 0x7f", false },
+		{ "-A INPUT -j MARK --set-mark 0x42", false },
+		{ "-A INPUT -m mark --mark 0x1000000/0x1000000", true },
+		{ "-A INPUT -m mark --mark 0/0xff800000", false },
+		{ "-A INPUT -j CONNMARK --set-mark 0x10000000", true },
+		{ "-A INPUT -j CONNMARK --restore-mark", false },
+		{ "-A INPUT -j CONNMARK --save-mark", false },
+		{ "-A INPUT -m connmark --mark 0x80000000", false },
+		{ "-A INPUT -j NFLOG --nflog-group 9", false },
+	};
+	for (size_t i = 0; i < sizeof(ipt_bits) / sizeof(ipt_bits[0]); i++) {
+		ipt("-F INPUT");
+		ipt(ipt_bits[i].rule);
+		is_int(compile(AF_INET), 0, "%s compiled", ipt_bits[i].rule);
+		int rc = qt_prog_nflog_finish(prog, NULL, &err);
+		is_int(rc, ipt_bits[i].refused ? -1 : 0, "%s beside log group: %s",
+		       ipt_bits[i].rule, ipt_bits[i].refused ? "refused" : "runs");
+	}
+	ipt("-F INPUT");
 	/* more parameters than the tag has slots */
 	is_int(nft("flush chain ip n c\n"), 0, "emptied");
 	for (unsigned g = 1; g <= QT_NFLOG_SLOTS + 1; g++) {
