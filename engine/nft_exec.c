@@ -455,8 +455,9 @@ static const char *reject_with(const struct nft_stmt *s, uint8_t family)
 }
 
 /* log as the LOG target writes its line: nft's flags are LOG's
- * options. nft's group (NFLOG) and level audit are the kernel's to
- * deliver (nfnetlink_log, the audit log): the engine has no way to. */
+ * options. With a group, as NFLOG: nfnetlink_log's messages are the
+ * kernel's, which logs what the engine tags (engine/nflog_tag.h).
+ * Level audit is the kernel's audit log: the engine has no way to it. */
 static int make_log_inst(struct qt_ext_run *run, const struct nft_stmt *s,
 			 uint8_t family, const struct qt_engine_env *env,
 			 struct qt_buf *err)
