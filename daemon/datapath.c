@@ -285,7 +285,7 @@ static int nflog_tag(struct qthread *t, const struct qt_nflog_slots *slots,
 		return v;
 	bool handed = v == QT_XT_DROP ? ev->nflog_rewritten & 1
 				      : ev->rewritten;
-	*payload = handed && (v == QT_XT_DROP || ev->rewritten);
+	*payload = handed;
 	for (unsigned k = 0; k < ev->nflog_n; k++)
 		t->nflog_unlike += ((ev->nflog_rewritten >> k & 1) != 0) !=
 				   handed;
