@@ -794,7 +794,9 @@ static int logoff_set(struct qt_engine *e, bool v6, const struct qt_prog *p,
 		same = (slots->slot[i] != NULL) == e->logoff_used[v6][i] &&
 		       (!slots->slot[i] ||
 			qt_nflog_same(slots->slot[i], &e->logoff_p[v6][i]));
-	if (same)
+	/* and there (one netlink round trip): a table deleted by hand
+	 * comes back at the next commit */
+	if (same && qt_logoff_present(v6))
 		return 0;
 	if (qt_logoff_table(QT_LOGOFF_NFT, v6, slots, hooks, msg,
 			    sizeof(msg)) < 0) {

@@ -167,17 +167,17 @@ int qt_logoff_table(const char *nft, bool ip6,
 	return rc;
 }
 
-/* Is a table of ours there, in either family? One netlink round trip
- * each, so that a start with nothing left runs no nft process. When
- * the question cannot be asked, the answer is yes. */
-static bool tables_left(void)
+/* Is a table of ours there, in the families of fams (bit 0 IPv4, bit
+ * 1 IPv6)? One netlink round trip each. When the question cannot be
+ * asked, the answer is unknown: unknown_is. */
+static bool tables_there(unsigned fams, bool unknown_is)
 {
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER,
 						 SOCK_CLOEXEC);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		if (nl)
 			mnl_socket_close(nl);
-		return true;
+		return unknown_is;
 	}
 	struct timeval tv = { 1, 0 };
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
@@ -185,6 +185,8 @@ static bool tables_left(void)
 	bool left = false;
 	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
 	for (unsigned fam = 0; fam < 2 && !left; fam++) {
+		if (!(fams & 1u << fam))
+			continue;
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 		nlh->nlmsg_type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE;
 		nlh->nlmsg_flags = NLM_F_REQUEST;
@@ -196,13 +198,13 @@ static bool tables_left(void)
 		g->res_id = 0;
 		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, QT_LOGOFF_TABLE);
 		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-			left = true;
+			left = unknown_is;
 			break;
 		}
 		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		const struct nlmsghdr *r = (const struct nlmsghdr *)buf;
 		if (n < (ssize_t)sizeof(*r) || !mnl_nlmsg_ok(r, (int)n)) {
-			left = true;
+			left = unknown_is;
 			break;
 		}
 		/* the table, or an error: ENOENT is "not there" */
@@ -210,16 +212,21 @@ static bool tables_left(void)
 			left = true;
 		} else {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(r);
-			left = e->error != -ENOENT;
+			left = e->error != -ENOENT ? unknown_is : false;
 		}
 	}
 	mnl_socket_close(nl);
 	return left;
 }
 
+bool qt_logoff_present(bool ip6)
+{
+	return tables_there(ip6 ? 2 : 1, false);
+}
+
 int qt_logoff_remove_all(const char *nft, char *err, size_t errlen)
 {
-	if (!tables_left())
+	if (!tables_there(3, true))
 		return 0;
 	struct qt_buf s;
 	qt_buf_init(&s);

@@ -49,6 +49,9 @@ void qt_logoff_script(bool ip6, const struct qt_nflog_slots *slots,
 int qt_logoff_table(const char *nft, bool ip6,
 		    const struct qt_nflog_slots *slots, uint8_t hookmask,
 		    char *err, size_t errlen);
+/* Is the family's table there (asked over netlink)? false when the
+ * question cannot be asked. */
+bool qt_logoff_present(bool ip6);
 /* Delete the tables of both families when either is there (asked over
  * netlink first: no nft process when none is). 0, or -1. */
 int qt_logoff_remove_all(const char *nft, char *err, size_t errlen);

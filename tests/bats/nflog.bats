@@ -288,6 +288,12 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 	[ "$(handle)" = "$h" ]
 	nft_of qt add rule ip t in udp dport 5004 log group 4
 	[ "$(handle)" != "$h" ]
+	# deleted by hand: the next commit makes it again
+	ip netns exec "$FW" /usr/sbin/nft delete table ip qtables_log
+	[ "$(tables)" -eq 0 ]
+	nft_of qt add rule ip t in udp dport 5005 counter
+	[ "$(tables)" -eq 1 ]
+	ip netns exec "$FW" /usr/sbin/nft list table ip qtables_log | grep -q 'log group 4 accept'
 	nft_of qt flush ruleset
 	[ "$(tables)" -eq 0 ]
 	nft_of qt add table ip t
