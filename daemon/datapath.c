@@ -25,6 +25,7 @@
 #include "judge.h"
 #include "links.h"
 #include "nat.h"
+#include "log_offload.h"
 #include "nat_offload.h"
 #include "log_sink.h"
 #include "metrics.h"
@@ -39,6 +40,8 @@
 #define MAX_COPY 0xffff
 /* Room a target may grow a packet by (TCPMSS adds 4 bytes). */
 #define GROW_ROOM 64
+/* judge's verdict for a packet tagged for the kernel to log */
+#define NFLOG_TAGGED (-1)
 /* How often a blocked receive looks at the stop flag. */
 #define POLL_MS 200
 
@@ -78,6 +81,13 @@ struct qthread {
 		 send_errors, rejects_sent, requeued, held;
 	/* the flows whose packets wait for one sent back (order_hold.h) */
 	struct qt_hold *hold;
+	/* log group (io/log_offload.h): packets tagged for the kernel to
+	 * log, and log statements met beyond what one tag holds */
+	uint64_t nflog_tagged, nflog_over;
+	/* log statements met before a rewrite the accept then carries
+	 * (or after a rewrite it does not): the kernel logs the packet as
+	 * handed back */
+	uint64_t nflog_unlike;
 };
 
 enum { FEED_ADDRS, FEED_LINKS, N_FEEDS };
@@ -108,6 +118,11 @@ struct qt_engine {
 	bool natoff[2];              /* the NAT offload table installed,
 	                                IPv4's and IPv6's */
 	bool natoff_tried;           /* installed (or failed) once */
+	bool logoff[2];              /* the log offload table installed,
+	                                IPv4's and IPv6's: */
+	struct qt_nflog logoff_p[2][QT_NFLOG_SLOTS];  /* its slots' */
+	bool logoff_used[2][QT_NFLOG_SLOTS];
+	uint8_t logoff_hooks[2];     /* and hooks */
 	struct qt_steer_config sc;   /* sc.hooks: the hooks queued now */
 	/* link-layer queues: bound by every thread (l2_ok); steered to
 	 * while l2_steered (read per burst by the queue threads) */
@@ -315,6 +330,38 @@ static void send_back(struct qthread *t, const struct qt_nfq_pkt *p,
 		qt_nfq_drop(t->q, p->queue, p->id);
 }
 
+/* The log statements ev met go to the kernel in its mark's tag
+ * (engine/nflog_tag.h): the packet is accepted with it, a drop
+ * included, which the kernel's chain makes after logging. The kernel
+ * logs the packet the verdict hands back: a drop hands back the one
+ * the first statement met (rewritten or not: *payload says), an
+ * accept what it must. Returns the verdict to give. */
+static int nflog_tag(struct qthread *t, const struct qt_nflog_slots *slots,
+		     struct qt_eval *ev, int v, bool *payload)
+{
+	unsigned a = qt_nflog_slot_of(slots, ev->nflog[0]);
+	unsigned b = ev->nflog_n > 1 ? qt_nflog_slot_of(slots, ev->nflog[1])
+				     : 0;
+	t->nflog_over += ev->nflog_over;
+	if (!a)
+		return v;
+	bool handed = v == QT_XT_DROP ? ev->nflog_rewritten & 1
+				      : ev->rewritten;
+	*payload = handed;
+	for (unsigned k = 0; k < ev->nflog_n; k++)
+		t->nflog_unlike += ((ev->nflog_rewritten >> k & 1) != 0) !=
+				   handed;
+	if (v == QT_XT_DROP)
+		t->dropped++;
+	else
+		t->accepted++;
+	ev->mark = (ev->mark & ~QT_NFLOG_MASK) |
+		   qt_nflog_tag(a, b, v == QT_XT_DROP);
+	ev->mark_changed = true;
+	t->nflog_tagged++;
+	return NFLOG_TAGGED;
+}
+
 static void judge(struct qthread *t, const struct qt_prog *prog4,
 		  const struct qt_prog *prog6, const struct qt_nfq_pkt *p,
 		  const struct timespec *mono, const struct timespec *wall,
@@ -405,7 +452,17 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 	}
 	if (!parsed)
 		t->parse_errors++;
+	/* log group's tag bits: never taken from the packet as it came */
+	const struct qt_nflog_slots *lslots = t->e->o.steer
+		? qt_prog_nflog_slots(prog) : NULL;
+	if (lslots && (ev.mark & QT_NFLOG_MASK)) {
+		ev.mark &= ~QT_NFLOG_MASK;
+		ev.mark_changed = true;
+	}
 	int v = qt_judge(prog, t->ctg, &ev, &t->ps);
+	bool tag_payload = false;
+	if (lslots && ev.nflog_n)
+		v = nflog_tag(t, lslots, &ev, v, &tag_payload);
 	struct qt_natoff *off = t->cur_off;
 	if (off) {
 		/* a connection forgotten during the walk (early drop, or
@@ -417,13 +474,22 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 			qt_nfq_flush(t->q);
 			offload_synced(t, qt_natoff_sync_forgets(off));
 		}
-		if (v != QT_XT_DROP && ev.ct)
+		if (v != QT_XT_DROP && ev.ct &&
+		    !(v == NFLOG_TAGGED && qt_nflog_tag_drop(ev.mark)))
 			qt_natoff_want(off, ev.ct);
 	}
 	if (v == QT_XT_DROP) {
 		t->dropped++;
 		qt_nfq_verdict_in(t->q, p->queue, p->id, NF_DROP, false, 0, NULL, 0,
 				  order);
+		return;
+	}
+	if (v == NFLOG_TAGGED) {
+		/* counted by nflog_tag */
+		if (qt_nfq_verdict_in(t->q, p->queue, p->id, NF_ACCEPT, true,
+				      ev.mark, tag_payload ? ev.data : NULL,
+				      ev.len, order) < 0)
+			qt_nfq_drop(t->q, p->queue, p->id);
 		return;
 	}
 	t->accepted++;
@@ -630,7 +696,8 @@ static struct qt_prog *compile(struct qt_ruleset *rs,
 	struct qt_nft_prog *np = qt_nft_compile(qt_nft_view_ruleset(),
 						rs->family, env,
 						qt_nft_view_store(), err);
-	if (!np || qt_prog_attach_nft(p, np, err) < 0) {
+	if (!np || qt_prog_attach_nft(p, np, err) < 0 ||
+	    qt_prog_nflog_finish(p, prev, err) < 0) {
 		qt_prog_free(p);
 		return NULL;
 	}
@@ -838,6 +905,58 @@ static void offload_stop(struct qt_engine *e)
 	}
 }
 
+/* Log offload (io/log_offload.h): the family's table made (replaced)
+ * for p, which logs to a group, at the hooks queued for it; or
+ * deleted when p logs to none. 0, or -1 with the message in err. */
+static int logoff_set(struct qt_engine *e, bool v6, const struct qt_prog *p,
+		      uint8_t hooks, struct qt_buf *err)
+{
+	char msg[512];
+	const struct qt_nflog_slots *slots = qt_prog_nflog_slots(p);
+	if (!e->o.steer || (!slots && !e->logoff[v6]))
+		return 0;
+	/* the table as it is (most commits change no log statement) */
+	bool same = slots && e->logoff[v6] && e->logoff_hooks[v6] == hooks;
+	for (unsigned i = 0; same && i < QT_NFLOG_SLOTS; i++)
+		same = (slots->slot[i] != NULL) == e->logoff_used[v6][i] &&
+		       (!slots->slot[i] ||
+			qt_nflog_same(slots->slot[i], &e->logoff_p[v6][i]));
+	/* and there (one netlink round trip): a table deleted by hand
+	 * comes back at the next commit */
+	if (same && qt_logoff_present(v6))
+		return 0;
+	if (qt_logoff_table(QT_LOGOFF_NFT, v6, slots, hooks, msg,
+			    sizeof(msg)) < 0) {
+		e->logoff[v6] = true;   /* as it may be: deleted at stop */
+		memset(e->logoff_used[v6], 0, sizeof(e->logoff_used[v6]));
+		qt_buf_printf(err, "Error: qtables cannot run log group: %s\n",
+			      msg);
+		return -1;
+	}
+	e->logoff[v6] = slots != NULL;
+	e->logoff_hooks[v6] = hooks;
+	for (unsigned i = 0; i < QT_NFLOG_SLOTS; i++) {
+		e->logoff_used[v6][i] = slots && slots->slot[i];
+		if (e->logoff_used[v6][i])
+			e->logoff_p[v6][i] = *slots->slot[i];
+	}
+	return 0;
+}
+
+/* The threads are stopped: the tables go (the next daemon, if any,
+ * makes its own before its first verdict). */
+static void logoff_stop(struct qt_engine *e)
+{
+	char msg[512];
+	for (unsigned f = 0; f < 2; f++) {
+		if (e->logoff[f] &&
+		    qt_logoff_table(QT_LOGOFF_NFT, f == 1, NULL, 0, msg,
+				    sizeof(msg)) < 0)
+			qt_log_daemon(LOG_ERR, "qtablesd: %s", msg);
+		e->logoff[f] = false;
+	}
+}
+
 unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 			   unsigned max, struct qt_steer_config *sc,
 			   bool *steered)
@@ -867,6 +986,7 @@ unsigned qt_engine_release(struct qt_engine *e, struct qt_nfq_handed *out,
 	/* the next daemon makes the maps anew from the connections it is
 	 * handed; until then none rewrites a flow nobody judges */
 	offload_stop(e);
+	logoff_stop(e);
 	/* the watcher is joined by qt_engine_stop, after the handover */
 	return n;
 }
@@ -904,6 +1024,7 @@ void qt_engine_stop(struct qt_engine *e)
 		qt_ctg_free(t->ctg);
 	}
 	offload_stop(e);
+	logoff_stop(e);
 	free(e->th);
 	qt_prog_free(e->prog);
 	qt_prog_free(e->prog6);
@@ -1076,6 +1197,18 @@ struct qt_engine *qt_engine_start(const struct qt_engine_opts *o,
 	}
 	offload_ensure(e);
 	set_copy_range(e, e->copy_range, copy_small_of(e, e->prog, e->prog6));
+	/* log offload: what a killed daemon left goes, this daemon's
+	 * tables come before its first verdict */
+	if (o->steer) {
+		char msg[512];
+		if (qt_logoff_remove_all(QT_LOGOFF_NFT, msg, sizeof(msg)) < 0)
+			qt_log_daemon(LOG_WARNING, "qtablesd: %s", msg);
+		if (logoff_set(e, false, e->prog, hooks_of(e->prog), err) < 0 ||
+		    logoff_set(e, true, e->prog6, hooks_of(e->prog6), err) < 0) {
+			qt_engine_stop(e);
+			return NULL;
+		}
+	}
 	for (unsigned i = 0; i < e->nthreads; i++) {
 		if (pthread_create(&e->th[i].tid, NULL, queue_thread,
 				   &e->th[i]) != 0) {
@@ -1187,9 +1320,23 @@ int qt_engine_commit(struct qt_engine *e, struct qt_ruleset *rs,
 	bool owner = qt_prog_wants_owner(p4) || qt_prog_wants_owner(p6);
 	if (owner && !e->owner)
 		set_owner(e, true);
+	/* the kernel's log table for the new program before it judges
+	 * (fail closed: a table that cannot be made fails the commit);
+	 * taken away only once no packet can be tagged for it */
+	if (qt_prog_nflog_slots(np) && logoff_set(e, v6, np, hooks, err) < 0) {
+		qt_prog_free(np);
+		return -1;
+	}
 	struct qt_prog *old = rcu_xchg_pointer(slot, np);
 	synchronize_rcu();
 	qt_prog_free(old);
+	if (!qt_prog_nflog_slots(np)) {
+		struct qt_buf m;
+		qt_buf_init(&m);
+		if (logoff_set(e, v6, np, hooks, &m) < 0)
+			qt_log_daemon(LOG_ERR, "qtablesd: %s", qt_buf_str(&m));
+		qt_buf_free(&m);
+	}
 	if (!owner && e->owner)
 		set_owner(e, false);
 	/* the small copy once the first program that translates has its
@@ -1317,6 +1464,26 @@ static void offload_stats(struct qt_engine *e, struct qt_buf *out)
 		      (unsigned long long)sum.wait_max_us);
 }
 
+/* log group: the tables, packets tagged for the kernel to log, log
+ * statements met beyond the two a tag holds (not logged). */
+static void logoff_stats(struct qt_engine *e, struct qt_buf *out)
+{
+	uint64_t tagged = 0, over = 0, unlike = 0;
+	for (unsigned i = 0; i < e->nthreads; i++) {
+		tagged += RD(e->th[i].nflog_tagged);
+		over += RD(e->th[i].nflog_over);
+		unlike += RD(e->th[i].nflog_unlike);
+	}
+	qt_buf_printf(out, "log offload: IPv4 %s, IPv6 %s (table %s); "
+		      "packets tagged %llu; log statements not logged (more "
+		      "than %u for one packet) %llu, logged with the packet "
+		      "rewritten otherwise than they met it %llu\n",
+		      e->logoff[0] ? "on" : "off", e->logoff[1] ? "on" : "off",
+		      QT_LOGOFF_TABLE, (unsigned long long)tagged,
+		      QT_NFLOG_HITS, (unsigned long long)over,
+		      (unsigned long long)unlike);
+}
+
 void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 {
 	qt_buf_printf(out, "engine: %u queue%s (%u-%u), %s, copy range %u, "
@@ -1344,6 +1511,7 @@ void qt_engine_stats(struct qt_engine *e, struct qt_buf *out)
 		qt_buf_printf(out, " none");
 	qt_buf_printf(out, "\n");
 	offload_stats(e, out);
+	logoff_stats(e, out);
 	if (e->l2_ok)
 		qt_buf_printf(out, "link-layer queues: broadcast %u-%u, multicast "
 			      "%u-%u, %s\n", e->l2_bcast,

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "nflog_tag.h"
 #include "packet.h"
 
 struct qt_addrs;
@@ -99,6 +100,14 @@ struct qt_eval {
 	                               packet's mark when it is tracked */
 	uint8_t ct_zone_dir;        /* QT_CT_ZONE_DIR_* */
 	uint16_t ct_zone;
+	/* Log statements to a netlink group met (NFLOG), in order: the
+	 * kernel logs them (engine/nflog_tag.h); nflog_over counts those
+	 * met beyond QT_NFLOG_HITS. */
+	const struct qt_nflog *nflog[QT_NFLOG_HITS];
+	uint8_t nflog_n, nflog_over;
+	uint8_t nflog_rewritten;    /* bit k: the k-th met the packet
+	                               rewritten already (NAT, payload
+	                               set...), for the walk or for good */
 	/* The frame's link-layer type (skb->pkt_type) when the engine
 	 * knows it (the queue told: see io/steering.h); else matches
 	 * derive it from the IP destination. */

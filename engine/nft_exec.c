@@ -18,6 +18,7 @@
 #include "nft_payload.h"
 #include "nft_dynset.h"
 #include "nft_limit.h"
+#include "nflog_tag.h"
 #include "set_store.h"
 
 /* Jumps deeper than this drop the packet (the kernel's nf_tables
@@ -297,6 +298,10 @@ static uint32_t rule_sig(const struct nft_rule *r)
 		case NFT_S_LOG:
 			MIX(s->level);
 			MIX(s->log_flags);
+			MIX(s->has_group);
+			MIX(s->group);
+			MIX(s->has_snaplen ? s->snaplen + 1 : 0);
+			MIX(s->has_qthreshold ? s->qthreshold + 1 : 0);
 			for (const char *p = s->prefix; p && *p; p++)
 				MIX(*p);
 			break;
@@ -451,8 +456,9 @@ static const char *reject_with(const struct nft_stmt *s, uint8_t family)
 }
 
 /* log as the LOG target writes its line: nft's flags are LOG's
- * options. nft's group (NFLOG) and level audit are the kernel's to
- * deliver (nfnetlink_log, the audit log): the engine has no way to. */
+ * options. With a group, as NFLOG: nfnetlink_log's messages are the
+ * kernel's, which logs what the engine tags (engine/nflog_tag.h).
+ * Level audit is the kernel's audit log: the engine has no way to it. */
 static int make_log_inst(struct qt_ext_run *run, const struct nft_stmt *s,
 			 uint8_t family, const struct qt_engine_env *env,
 			 struct qt_buf *err)
@@ -465,9 +471,24 @@ static int make_log_inst(struct qt_ext_run *run, const struct nft_stmt *s,
 		{ NFT_LOG_MACDECODE, "log-macdecode" },
 	};
 	if (s->has_group) {
-		qt_buf_printf(err, "Error: qtables cannot run log group (the "
-			      "kernel's nfnetlink_log)\n");
-		return -1;
+		/* the kernel logs it (engine/nflog_tag.h): NFLOG notes it */
+		char g[16], sl[16], th[16];
+		struct opt_word gw[4];
+		unsigned k = 0;
+		snprintf(g, sizeof(g), "%u", s->group);
+		gw[k++] = (struct opt_word){ "nflog-group", g };
+		if (s->prefix && *s->prefix)
+			gw[k++] = (struct opt_word){ "nflog-prefix", s->prefix };
+		if (s->has_snaplen) {
+			snprintf(sl, sizeof(sl), "%u", s->snaplen);
+			gw[k++] = (struct opt_word){ "nflog-size", sl };
+		}
+		if (s->has_qthreshold) {
+			snprintf(th, sizeof(th), "%u", s->qthreshold);
+			gw[k++] = (struct opt_word){ "nflog-threshold", th };
+		}
+		return make_inst(run, "NFLOG", QT_EXT_TARGET, family, gw, k,
+				 env, err);
 	}
 	if (s->level == 8) {
 		qt_buf_printf(err, "Error: qtables cannot run log level "
@@ -812,6 +833,9 @@ struct qt_nft_prog {
 	bool uses_acct;             /* ct bytes, packets, avgpkt */
 	bool uses_labels;           /* ct label set */
 	bool src6_keys, dst6_keys;  /* a classifier indexes IPv6 words 1-3 */
+	struct qt_nflog_used nflog; /* log group statements' parameters */
+	const char *mark_user;      /* a statement that sets or matches
+	                               the mark bits log group takes */
 };
 
 /* ---- compiling ---- */
@@ -1155,6 +1179,62 @@ static int compile_obj_map(struct qt_nft_prog *p, struct cstmt *cs,
 	return 0;
 }
 
+/* A mark value of a statement (nft keeps values in network order). */
+static uint32_t val32(const struct nft_val *v)
+{
+	uint32_t x = 0;
+	for (unsigned k = 0; k < v->len && k < 4; k++)
+		x = x << 8 | v->b[k];
+	return x;
+}
+
+/* Does s set or match the mark bits log group takes (QT_NFLOG_MASK)?
+ * A value the engine cannot bound (from another field, a map, a hash)
+ * counts as setting them; a match against a named set too. */
+static const char *stmt_mark_bits(const struct nft_stmt *s)
+{
+	const struct nft_field *f = s->field;
+	if (!f || f->type != NFT_T_MARK ||
+	    (f->base != NFT_B_META && f->base != NFT_B_CT))
+		return NULL;
+	bool ct = f->base == NFT_B_CT;
+	if (s->kind == NFT_S_SET_FIELD) {
+		/* the connection's mark reaches the packet's through
+		 * meta mark set ct mark, which sets from another field */
+		const char *what = ct ? "ct mark set" : "meta mark set";
+		if (s->lhs != NFT_L_FIELD || s->value_map)
+			return what;
+		if (s->src) {
+			/* MARK set MARK and/or/xor C */
+			if (s->src->type != NFT_T_MARK || s->shift_op ||
+			    (!ct && s->src != f) ||
+			    (s->bitop != NFT_BIT_AND &&
+			     (val32(&s->mask) & QT_NFLOG_MASK)))
+				return what;
+			return NULL;
+		}
+		for (unsigned i = 0; i < s->nelems; i++)
+			if (val32(&s->elems[i].lo) & QT_NFLOG_MASK)
+				return what;
+		return NULL;
+	}
+	if (ct || s->kind != NFT_S_MATCH || s->ncat)
+		return NULL;
+	if (s->set_name)
+		return "meta mark";
+	uint32_t m = s->bitop == NFT_BIT_AND ? val32(&s->mask) : ~0u;
+	for (unsigned i = 0; i < s->nelems; i++) {
+		const struct nft_elem *e = &s->elems[i];
+		if (e->catchall)
+			continue;
+		if ((val32(&e->lo) & m & QT_NFLOG_MASK) ||
+		    (e->kind != NFT_E_VALUE && (val32(&e->hi) & m &
+						QT_NFLOG_MASK)))
+			return "meta mark";
+	}
+	return NULL;
+}
+
 static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			const struct nft_rule *r, const struct nft_table *t,
 			const struct nft_chain *c, uint8_t family,
@@ -1181,6 +1261,8 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			p->wants_owner = true;
 		if (qt_nft_stmt_reads_acct(s))
 			p->uses_acct = true;
+		if (!p->mark_user)
+			p->mark_user = stmt_mark_bits(s);
 		switch (s->kind) {
 		case NFT_S_MATCH: {
 			struct qt_dynset *d = NULL;
@@ -1264,6 +1346,9 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 		case NFT_S_LOG:
 			cs->kind = CS_EXT_TARGET;
 			cs->ext = &rt->run[i].in;
+			if (cs->ext->ext && cs->ext->ext->nflog)
+				qt_nflog_note(&p->nflog,
+					      cs->ext->ext->nflog(cs->ext));
 			break;
 		case NFT_S_LIMIT:
 		case NFT_S_QUOTA: {
@@ -1832,6 +1917,16 @@ bool qt_nft_uses_labels(const struct qt_nft_prog *p)
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p)
 {
 	return p && p->wants_l2;
+}
+
+const struct qt_nflog_used *qt_nft_nflog(const struct qt_nft_prog *p)
+{
+	return p ? &p->nflog : NULL;
+}
+
+const char *qt_nft_mark_user(const struct qt_nft_prog *p)
+{
+	return p ? p->mark_user : NULL;
 }
 
 bool qt_nft_wants_owner(const struct qt_nft_prog *p)

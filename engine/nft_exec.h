@@ -108,6 +108,12 @@ bool qt_nft_uses_acct(const struct qt_nft_prog *p);
 /* Whether a rule sets a connection's labels. */
 bool qt_nft_uses_labels(const struct qt_nft_prog *p);
 bool qt_nft_wants_l2type(const struct qt_nft_prog *p);
+/* The parameters of its log group statements (engine/nflog_tag.h). */
+struct qt_nflog_used;
+const struct qt_nflog_used *qt_nft_nflog(const struct qt_nft_prog *p);
+/* A statement that sets or matches the mark bits log group takes
+ * ("meta mark set", "meta mark"), NULL when none. */
+const char *qt_nft_mark_user(const struct qt_nft_prog *p);
 /* Whether a rule reads the socket owner (meta skuid, skgid). */
 bool qt_nft_wants_owner(const struct qt_nft_prog *p);
 /* A classifier indexes interface names: the key must hold them. */

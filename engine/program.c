@@ -10,6 +10,7 @@
 
 #include "classify.h"
 #include "nat.h"
+#include "nflog_tag.h"
 #include "nft_exec.h"
 
 /* The tables each hook runs, in the kernel's priority order (raw -300,
@@ -132,6 +133,12 @@ struct qt_prog {
 	 * (none: iptables' table alone) */
 	struct step *nat_steps[QT_NHOOKS];
 	unsigned nnat[QT_NHOOKS];
+	/* log to a netlink group (engine/nflog_tag.h): the parameters
+	 * used, the first rule part that sets or matches the mark bits it
+	 * takes, and the slots (qt_prog_nflog_finish) */
+	struct qt_nflog_used nflog;
+	const char *mark_user;
+	struct qt_nflog_slots nflog_slots;
 };
 
 /* ---- compiling ---- */
@@ -295,6 +302,9 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		}
 		p->uses_ct |= m->ext->conntrack;
 		p->wants_l2type |= m->ext->l2type;
+		if (!p->mark_user && m->ext->mark_bits &&
+		    m->ext->mark_bits(m, QT_NFLOG_MASK))
+			p->mark_user = m->ext->name;
 		if (m->ext->wants_owner && m->ext->wants_owner(m))
 			p->wants_owner = true;
 		if (m->ext->copy_need) {
@@ -338,6 +348,11 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 		c->target = tg;
 		p->uses_ct |= tg->ext->conntrack;
 		p->wants_l2type |= tg->ext->l2type;
+		if (tg->ext->nflog)
+			qt_nflog_note(&p->nflog, tg->ext->nflog(tg));
+		if (!p->mark_user && tg->ext->mark_bits &&
+		    tg->ext->mark_bits(tg, QT_NFLOG_MASK))
+			p->mark_user = tg->ext->name;
 		if (tg->ext->wants_owner && tg->ext->wants_owner(tg))
 			p->wants_owner = true;
 		if (tg->ext->copy_need) {
@@ -583,6 +598,35 @@ bool qt_prog_wants_l2type(const struct qt_prog *p)
 	return p->wants_l2type;
 }
 
+int qt_prog_nflog_finish(struct qt_prog *p, const struct qt_prog *prev,
+			 struct qt_buf *err)
+{
+	if (!p->nflog.n)
+		return 0;
+	if (p->nflog.over) {
+		qt_buf_printf(err, "Error: qtables cannot run log group with "
+			      "more than %u different parameters (group, "
+			      "prefix, snaplen, queue-threshold) in one "
+			      "family\n", QT_NFLOG_SLOTS);
+		return -1;
+	}
+	if (p->mark_user) {
+		qt_buf_printf(err, "Error: qtables cannot run log group with "
+			      "a rule that sets or matches mark bits 0x%08x "
+			      "(%s): they tell the kernel what to log\n",
+			      QT_NFLOG_MASK, p->mark_user);
+		return -1;
+	}
+	return qt_nflog_assign(p->nflog.p, p->nflog.n,
+			       prev ? &prev->nflog_slots : NULL,
+			       &p->nflog_slots);
+}
+
+const struct qt_nflog_slots *qt_prog_nflog_slots(const struct qt_prog *p)
+{
+	return p && p->nflog.n ? &p->nflog_slots : NULL;
+}
+
 bool qt_prog_wants_owner(const struct qt_prog *p)
 {
 	return p->wants_owner;
@@ -724,6 +768,13 @@ int qt_prog_attach_nft(struct qt_prog *p, struct qt_nft_prog *np,
 	p->uses_ct |= qt_nft_uses_ct(np);
 	p->uses_acct |= qt_nft_uses_acct(np);
 	p->uses_labels |= qt_nft_uses_labels(np);
+	const struct qt_nflog_used *nu = qt_nft_nflog(np);
+	for (unsigned i = 0; nu && i < nu->n; i++)
+		qt_nflog_note(&p->nflog, nu->p[i]);
+	if (nu)
+		p->nflog.over += nu->over;
+	if (!p->mark_user)
+		p->mark_user = qt_nft_mark_user(np);
 	if (!nb) {
 		if (qt_nft_holds_sets(np))
 			p->nft_sets = np;

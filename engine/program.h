@@ -72,6 +72,16 @@ uint32_t qt_prog_copy_range_offloaded(const struct qt_prog *p);
  * qt_cls_describe), for the benchmark's report. */
 void qt_prog_describe_chain(const struct qt_prog *p, enum qt_table_id t,
 			    const char *chain, char *buf, unsigned len);
+/* Log to a netlink group (engine/nflog_tag.h), once p is whole (nft
+ * attached): refuse what cannot run (too many parameters, a rule on
+ * the mark bits the tag takes), and give the parameters slots,
+ * keeping prev's (the program running now, or NULL). 0, or -1 with
+ * the message in err. */
+struct qt_nflog_slots;
+int qt_prog_nflog_finish(struct qt_prog *p, const struct qt_prog *prev,
+			 struct qt_buf *err);
+/* The slots, NULL when p logs to no group. */
+const struct qt_nflog_slots *qt_prog_nflog_slots(const struct qt_prog *p);
 /* True when a rule reads the socket owner of local packets (owner,
  * LOG --log-uid): only then is the queue asked for it. */
 bool qt_prog_wants_owner(const struct qt_prog *p);

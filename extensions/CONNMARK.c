@@ -205,6 +205,21 @@ static int connmark_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	return QT_XT_CONTINUE;
 }
 
+/* Could the mark get any of bits from it (log group's tag takes some)?
+ * Only a restore writes the mark, from the connection's mark, which
+ * holds them only when a set put them there or a shift moves bits. */
+static bool connmark_bits_fn(const struct qt_ext_inst *in, uint32_t bits)
+{
+	const struct connmark_data *d = in->data;
+	switch (d->mode) {
+	case CM_SET:
+		return (d->ct.value & bits) != 0 || d->shift_bits != 0;
+	case CM_RESTORE:
+		return d->shift_bits != 0 && (d->nfmask & bits) != 0;
+	}
+	return false;
+}
+
 static const struct qt_ext connmark_target = {
 	.name = "CONNMARK",
 	.kind = QT_EXT_TARGET,
@@ -213,6 +228,7 @@ static const struct qt_ext connmark_target = {
 	.init = connmark_init,
 	.parse = connmark_parse,
 	.check = connmark_check,
+	.mark_bits = connmark_bits_fn,
 	.kcheck = connmark_kcheck,
 	.save = connmark_save,
 	.print = connmark_print,

@@ -64,6 +64,13 @@ static int mark_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	return QT_XT_CONTINUE;
 }
 
+/* The mark bits it may set (log group's tag takes some). */
+static bool mark_bits_fn(const struct qt_ext_inst *in, uint32_t bits)
+{
+	const struct mark_data *d = in->data;
+	return (d->op.value & bits) != 0;
+}
+
 static const struct qt_ext mark_target = {
 	.name = "MARK",
 	.kind = QT_EXT_TARGET,
@@ -74,6 +81,7 @@ static const struct qt_ext mark_target = {
 	.save = mark_save,
 	.print = mark_print,
 	.target = mark_target_fn,
+	.mark_bits = mark_bits_fn,
 	.help =
 		"  --set-xmark value[/mask]  Clear bits in mask and XOR value into nfmark\n"
 		"  --set-mark value[/mask]   Clear bits in mask and OR value into nfmark\n"

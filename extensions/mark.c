@@ -19,6 +19,13 @@ static bool mark_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 	return qt_mark_match_test(in->data, ev->mark);
 }
 
+/* The mark bits it compares to ones (log group's tag takes some). */
+static bool mark_bits_fn(const struct qt_ext_inst *in, uint32_t bits)
+{
+	const struct qt_mark_match *d = in->data;
+	return (d->mark & d->mask & bits) != 0;
+}
+
 static const struct qt_ext mark_match = {
 	.name = "mark",
 	.kind = QT_EXT_MATCH,
@@ -27,6 +34,7 @@ static const struct qt_ext mark_match = {
 	.save = qt_mark_match_save,
 	.print = mark_print,
 	.match = mark_match_pkt,
+	.mark_bits = mark_bits_fn,
 	.help =
 		"[!] --mark value[/mask]    Match nfmark value with optional mask\n",
 };

@@ -29,6 +29,7 @@ struct qt_ruleset;
 struct qt_eval;          /* engine/eval.h */
 struct qt_engine_env;
 struct qt_class_key;
+struct qt_nflog;
 
 enum qt_ext_kind { QT_EXT_MATCH, QT_EXT_TARGET };
 
@@ -285,6 +286,14 @@ struct qt_ext {
 	 * the engine then has the queues tell it (two more steering rules
 	 * per queued packet). */
 	bool l2type;
+	/* The instance has the kernel log to a netlink group (NFLOG): its
+	 * parameters, for the kernel's table of them (io/log_offload.h).
+	 * May be NULL (never). */
+	const struct qt_nflog *(*nflog)(const struct qt_ext_inst *in);
+	/* Does the instance set or match any of the mark's bits in bits
+	 * (refused with a ruleset that logs to a group, which takes those
+	 * bits: engine/nflog_tag.h)? May be NULL (never). */
+	bool (*mark_bits)(const struct qt_ext_inst *in, uint32_t bits);
 };
 
 void qt_ext_register(const struct qt_ext *ext);

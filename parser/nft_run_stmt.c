@@ -371,6 +371,13 @@ int nr_parse_log(struct cur *c, struct nft_stmt *s,
 	if (s->level == 8 && (s->prefix || s->log_flags))
 		return nr_error_tok(c->r, first, "log level audit doesn't "
 				    "support any further options");
+	/* what the kernel keeps and lists back (nft_log_dump): snaplen and
+	 * queue-threshold only with a group, a queue-threshold of 0 (65536
+	 * wrapped into its 16 bits) not at all */
+	if (!s->has_group)
+		s->has_snaplen = s->has_qthreshold = false;
+	if (s->has_qthreshold && (s->qthreshold & 0xffff) == 0)
+		s->has_qthreshold = false;
 	return 0;
 }
 

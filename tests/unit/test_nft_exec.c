@@ -26,6 +26,7 @@ static struct qt_nft_store *nstore;
 static struct qt_prog *prog;
 static struct qt_buf err;
 static uint32_t last_mark;
+static struct qt_eval last_ev;
 
 static int nft(const char *text)
 {
@@ -88,6 +89,7 @@ static int udp4(unsigned hook, uint16_t dport, uint32_t mark)
 	ev.now_ns = 1000000000ull;
 	int v = qt_prog_eval(prog, &ev, NULL);
 	last_mark = ev.mark;
+	last_ev = ev;
 	return v;
 }
 
@@ -599,13 +601,98 @@ int main(void)
 	is_int(nft("flush ruleset\ntable bridge b { chain c { type filter "
 		   "hook input priority 0;\n}\n}\n"), 0, "a bridge base chain");
 	is_int(compile(AF_INET), -1, "is refused");
+	/* log group: the engine notes the statements met, in order; the
+	 * kernel logs them (engine/nflog_tag.h) */
 	is_int(nft("flush ruleset\ntable ip n { chain c { log group 2"
 		   "\n}\n}\n"), 0, "an nflog log off any hook");
 	is_int(compile(AF_INET), 0, "judges nothing: taken");
 	is_int(nft("add chain ip n base { type filter hook input priority 0; }\n"
-		   "add rule ip n base jump c\n"), 0, "reached from a base chain");
-	is_int(compile(AF_INET), -1, "then refused");
-	ok(strstr(qt_buf_str(&err), "log group") != NULL, "saying why");
+		   "add rule ip n base jump c\n"
+		   "add rule ip n base udp dport 53 log prefix \"dns\" group 3 "
+		   "snaplen 40 queue-threshold 2 drop\n"), 0,
+	       "reached from a base chain, and another");
+	is_int(compile(AF_INET), 0, "then compiled");
+	is_int(qt_prog_nflog_finish(prog, NULL, &err), 0, "given slots");
+	const struct qt_nflog_slots *sl = qt_prog_nflog_slots(prog);
+	is_int(sl ? (int)qt_nflog_count(sl) : -1, 2, "one per parameters");
+	is_int(udp4(QT_HOOK_LOCAL_IN, 53, 0x1234), QT_XT_DROP, "a packet to 53");
+	is_int(last_ev.nflog_n, 2, "met both");
+	ok(last_ev.nflog_n == 2 && last_ev.nflog[0]->group == 2 &&
+	   last_ev.nflog[1]->group == 3 &&
+	   !strcmp(last_ev.nflog[1]->prefix, "dns") &&
+	   last_ev.nflog[1]->has_snaplen && last_ev.nflog[1]->snaplen == 40 &&
+	   last_ev.nflog[1]->threshold == 2 && !last_ev.nflog[0]->has_snaplen,
+	   "in order, with their parameters");
+	is_int(last_mark, 0x1234, "the mark untouched by the walk");
+	is_int(udp4(QT_HOOK_LOCAL_IN, 54, 0), QT_XT_ACCEPT, "a packet to 54");
+	is_int(last_ev.nflog_n, 1, "met the first only");
+	/* the mark bits the tag takes: a rule on them is refused */
+	static const char *const on_bits[] = {
+		"meta mark set 0x80000000", "meta mark 0x00800000",
+		"meta mark and 0xff000000 == 0x01000000",
+		"meta mark set ct mark", "meta mark set meta mark or 0x40000000",
+		"ct mark set 0x10000000",
+	};
+	for (size_t i = 0; i < sizeof(on_bits) / sizeof(on_bits[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "add rule ip n c %s\n", on_bits[i]);
+		is_int(nft(text), 0, "with %s", on_bits[i]);
+		is_int(compile(AF_INET), 0, "compiled");
+		ok(qt_prog_nflog_finish(prog, NULL, &err) == -1 &&
+		   strstr(qt_buf_str(&err), "0xff800000") != NULL,
+		   "refused with log group, naming the bits");
+		is_int(nft("flush chain ip n c\nadd rule ip n c log group 2\n"),
+		       0, "taken out");
+	}
+	static const char *const off_bits[] = {
+		"meta mark set 0x7fffff", "meta mark 0x10",
+		"meta mark and 0xff == 0x01", "ct mark set meta mark",
+		"meta mark set meta mark and 0x7f", "ct mark 0x80000000",
+	};
+	for (size_t i = 0; i < sizeof(off_bits) / sizeof(off_bits[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "add rule ip n c %s\n", off_bits[i]);
+		is_int(nft(text), 0, "with %s", off_bits[i]);
+		is_int(compile(AF_INET), 0, "compiled");
+		is_int(qt_prog_nflog_finish(prog, NULL, &err), 0,
+		       "runs beside log group");
+		is_int(nft("flush chain ip n c\nadd rule ip n c log group 2\n"),
+		       0, "taken out");
+	}
+	/* iptables' targets and matches on those bits, beside it */
+	static const struct { const char *rule; bool refused; } ipt_bits[] = {
+		{ "-A INPUT -j MARK --set-xmark 0x80000000/0x80000000", true },
+		{ "-A INPUT -j MARK --or-mark 0x00800000", true },
+		{ "-A INPUT -j MARK --and-mark 0x7f", false },
+		{ "-A INPUT -j MARK --set-mark 0x42", false },
+		{ "-A INPUT -m mark --mark 0x1000000/0x1000000", true },
+		{ "-A INPUT -m mark --mark 0/0xff800000", false },
+		{ "-A INPUT -j CONNMARK --set-mark 0x10000000", true },
+		{ "-A INPUT -j CONNMARK --restore-mark", false },
+		{ "-A INPUT -j CONNMARK --save-mark", false },
+		{ "-A INPUT -m connmark --mark 0x80000000", false },
+		{ "-A INPUT -j NFLOG --nflog-group 9", false },
+	};
+	for (size_t i = 0; i < sizeof(ipt_bits) / sizeof(ipt_bits[0]); i++) {
+		ipt("-F INPUT");
+		ipt(ipt_bits[i].rule);
+		is_int(compile(AF_INET), 0, "%s compiled", ipt_bits[i].rule);
+		int rc = qt_prog_nflog_finish(prog, NULL, &err);
+		is_int(rc, ipt_bits[i].refused ? -1 : 0, "%s beside log group: %s",
+		       ipt_bits[i].rule, ipt_bits[i].refused ? "refused" : "runs");
+	}
+	ipt("-F INPUT");
+	/* more parameters than the tag has slots */
+	is_int(nft("flush chain ip n c\n"), 0, "emptied");
+	for (unsigned g = 1; g <= QT_NFLOG_SLOTS + 1; g++) {
+		char text[128];
+		snprintf(text, sizeof(text), "add rule ip n c log group %u\n", g);
+		nft(text);
+	}
+	is_int(compile(AF_INET), 0, "16 groups compiled");
+	ok(qt_prog_nflog_finish(prog, NULL, &err) == -1 &&
+	   strstr(qt_buf_str(&err), "more than 15") != NULL,
+	   "refused: more than the slots");
 	/* the language holds more than the walk runs: each of these
 	 * refused in a base chain, never judged as a plain compare
 	 * (tests/unit/test_nft_expr.c runs what it does run) */

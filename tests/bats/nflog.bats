@@ -1,0 +1,401 @@
+#!/usr/bin/env bats
+# Logging to netlink groups (nft `log group N`, iptables -j NFLOG) on
+# real traffic, beside a twin whose firewall is the kernel's: client $C
+# -- fw $FW (judged by qtablesd) and $C2 -- $FW2 (the kernel's nft or
+# iptables-nft), the same addresses on both (10.0.1.2 -> 10.0.1.1,
+# fd00:1::2 -> fd00:1::1). A real nfnetlink_log listener (tcpdump -i
+# nflog:GROUPS) in each firewall records the messages; nflog_read.py
+# prints group, hook, prefix, mark, payload length and the packet of
+# each: the two sides must hear the same messages in the same order per
+# group, for accepted, dropped and rejected packets.
+
+setup() {
+	QT_PREFIX=${QT_BATS_PREFIX:-qtnflog}$$-$BATS_TEST_NUMBER
+	# shellcheck source=../lib/qt.sh
+	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
+	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
+	command -v tcpdump >/dev/null || { echo "no tcpdump (scripts/deps.sh)" >&2; return 1; }
+	DPID=
+	TDPIDS=()
+	pair 1 || return 1
+	C=$C_ FW=$FW_
+	pair 2 || return 1
+	C2=$C_ FW2=$FW_
+}
+
+teardown() {
+	local p
+	for p in "${TDPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	if [ -n "$DPID" ]; then
+		kill "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null || true
+	fi
+	qt_cleanup
+}
+
+# Client NAME-c$1 and firewall NAME-fw$1 joined by a veth, IPv4 and
+# IPv6, neighbours known; sets C_ and FW_.
+pair() {
+	local x=$1 ns
+	qt_ns "c$x" || return 1; C_=$QT_NS
+	qt_ns "fw$x" || return 1; FW_=$QT_NS
+	for ns in "$C_" "$FW_"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.all.router_solicitations=0 \
+			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+	done
+	ip link add qtc0 netns "$C_" address 02:00:00:00:01:02 type veth \
+		peer name qtf0 netns "$FW_" address 02:00:00:00:01:01 || return 1
+	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
+	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
+	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
+	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
+	ip -n "$C_" link set qtc0 up
+	ip -n "$FW_" link set qtf0 up
+	ip -n "$C_" neigh replace 10.0.1.1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
+	ip -n "$C_" neigh replace fd00:1::1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
+	ip -n "$FW_" neigh replace 10.0.1.2 lladdr 02:00:00:00:01:02 dev qtf0 nud permanent
+	ip -n "$FW_" neigh replace fd00:1::2 lladdr 02:00:00:00:01:02 dev qtf0 nud permanent
+	return 0
+}
+
+start_daemon() {
+	LOG=$QT_RUN/log
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
+		--no-syslog --handover-wait 0 "$@" 2>>"$LOG" &
+	DPID=$!
+	for _ in $(seq 200); do
+		qt_ready "$FW" && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.03
+	done
+	echo "qtablesd did not start:" >&2
+	cat "$LOG" >&2
+	return 1
+}
+
+nft_of() {
+	local side=$1; shift
+	if [ "$side" = qt ]; then
+		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
+	else
+		ip netns exec "$FW2" /usr/sbin/nft "$@"
+	fi
+}
+
+ipt_of() {
+	local side=$1; shift
+	if [ "$side" = qt ]; then
+		ip netns exec "$FW" "$QT_BUILD/iptables" "$@"
+	else
+		ip netns exec "$FW2" /usr/sbin/iptables-nft "$@"
+	fi
+}
+
+# listen SIDE GROUPS: a listener on the side's firewall, recording to
+# $QT_RUN/SIDE.pcap, once it is bound.
+listen() {
+	local side=$1 groups=$2 ns=$FW
+	[ "$side" = k ] && ns=$FW2
+	ip netns exec "$ns" tcpdump -i "nflog:$groups" -U -w "$QT_RUN/$side.pcap" \
+		2>"$QT_RUN/$side.td" &
+	TDPIDS+=($!)
+	for _ in $(seq 100); do
+		grep -q listening "$QT_RUN/$side.td" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	cat "$QT_RUN/$side.td" >&2
+	return 1
+}
+
+# The listeners stopped, each side's messages: $QT_RUN/SIDE.txt.
+heard() {
+	local p side
+	# a group with a queue-threshold holds its messages until the
+	# kernel's flush timer (a second) runs out
+	sleep 1.5
+	for p in "${TDPIDS[@]}"; do
+		kill -INT "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	TDPIDS=()
+	for side in qt k; do
+		python3 "$BATS_TEST_DIRNAME/nflog_read.py" "$QT_RUN/$side.pcap" \
+			>"$QT_RUN/$side.txt"
+	done
+}
+
+# One group's messages of a side, in the order heard.
+group_of() {
+	grep "^group=$2 " "$QT_RUN/$1.txt" || true
+}
+
+# send FROM ADDR PORT: one datagram from port PORT + 30000 (the same on
+# both twins), then a pause (each message apart).
+send() {
+	ip netns exec "$1" python3 -c '
+import socket, sys, time
+a, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", port + 30000))
+s.sendto(b"x" * 100, (a, port))
+time.sleep(0.05)
+' "$2" "$3"
+}
+
+both() {
+	local side c
+	for side in qt k; do
+		c=$C; [ $side = k ] && c=$C2
+		"$@" "$c"
+	done
+}
+
+# Both sides heard the same, group by group; at least MIN messages.
+same_heard() {
+	local min=$1 g mine kern
+	echo "qtables:"; cat "$QT_RUN/qt.txt"
+	echo "kernel:"; cat "$QT_RUN/k.txt"
+	for g in $(cut -d' ' -f1 "$QT_RUN/k.txt" "$QT_RUN/qt.txt" | sort -u | cut -d= -f2); do
+		mine=$(group_of qt "$g"); kern=$(group_of k "$g")
+		[ "$mine" = "$kern" ] || { echo "group $g differs"; return 1; }
+	done
+	[ "$(wc -l <"$QT_RUN/k.txt")" -ge "$min" ]
+}
+
+@test "nft log group: accepted, dropped (after a mark) and rejected datagrams, IPv4 and IPv6, two statements in order: the kernel's messages, prefix, group, mark and snaplen" {
+	local rules='table inet t {
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5001 log prefix "acc: " group 7 accept
+		udp dport 5002 meta mark set 0x42 log prefix "drop: " group 7 snaplen 40 drop
+		udp dport 5003 log group 8 queue-threshold 1 reject
+		udp dport 5004 log prefix "one " group 7 log prefix "two " group 7
+		udp dport 5005 counter
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	listen qt 7,8
+	listen k 7,8
+	traffic() {
+		local p
+		for p in 5001 5002 5003 5004 5005; do
+			send "$1" 10.0.1.1 $p
+			send "$1" fd00:1::1 $p
+		done
+	}
+	both traffic
+	heard
+	same_heard 10
+	# what the kernel said, seen on qtables' side
+	grep -q '^group=7 hook=1 prefix=drop:  mark=0x42 len=40 proto=17 10.0.1.2>10.0.1.1' "$QT_RUN/qt.txt"
+	grep -q '^group=8 hook=1 prefix= mark=0x0 len=128 proto=17 10.0.1.2>10.0.1.1' "$QT_RUN/qt.txt"
+	grep -q '^group=7 hook=1 prefix=acc:  mark=0x0 len=148 proto=17 fd00:1::2>fd00:1::1' "$QT_RUN/qt.txt"
+	# one then two, for each packet
+	[ "$(group_of qt 7 | grep -o 'prefix=one \|prefix=two ' | tr -d '\n')" = \
+	  "prefix=one prefix=two prefix=one prefix=two " ]
+	! grep -q '>5005$' "$QT_RUN/qt.txt"
+	# the datagram to 5002 dropped, to 5003 rejected, on both
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q 'packets tagged 8;'
+}
+
+@test "iptables -j NFLOG: the same messages as iptables-nft's, a MARK before the log and DROP or REJECT after it" {
+	start_daemon
+	local side
+	for side in qt k; do
+		ipt_of $side -A INPUT -p udp --dport 5001 -j NFLOG --nflog-group 7 --nflog-prefix 'acc "x"' 
+		ipt_of $side -A INPUT -p udp --dport 5002 -j MARK --set-mark 0x7
+		ipt_of $side -A INPUT -p udp --dport 5002 -j NFLOG --nflog-group 7 --nflog-prefix "dropped it" --nflog-size 28
+		ipt_of $side -A INPUT -p udp --dport 5002 -j DROP
+		ipt_of $side -A INPUT -p udp --dport 5003 -j NFLOG --nflog-group 9 --nflog-threshold 3
+		ipt_of $side -A INPUT -p udp --dport 5003 -j REJECT
+		ipt_of $side -A INPUT -p udp --dport 5004 -j NFLOG
+	done
+	[ "$(ipt_of qt -S INPUT)" = "$(ipt_of k -S INPUT)" ]
+	listen qt 0,7,9
+	listen k 0,7,9
+	traffic() {
+		local p
+		for p in 5001 5002 5003 5004; do send "$1" 10.0.1.1 $p; done
+	}
+	both traffic
+	heard
+	same_heard 4
+	grep -q '^group=7 hook=1 prefix=dropped it mark=0x7 len=28 ' "$QT_RUN/qt.txt"
+	grep -q '^group=0 hook=1 prefix= mark=0x0 len=128 ' "$QT_RUN/qt.txt"
+	grep -q '^group=9 ' "$QT_RUN/qt.txt"
+	grep -q '^group=7 hook=1 prefix=acc "x" mark=0x0 ' "$QT_RUN/qt.txt"
+}
+
+@test "log group: a mark that comes with the tag's bits is no tag (not logged, cleared), and a ruleset on those bits is refused" {
+	start_daemon
+	nft_of qt -f - <<'EOF'
+table ip t {
+	chain out {
+		type filter hook output priority filter; policy accept;
+		udp dport 6000 log prefix "six " group 7
+	}
+}
+EOF
+	listen qt 7
+	listen k 7
+	# a local sender marking its datagrams as a tag of slot 1 would be
+	ip netns exec "$FW" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 36, 0x08000001)   # SO_MARK
+s.sendto(b"x", ("10.0.1.2", 6001))
+s.sendto(b"y", ("10.0.1.2", 6000))
+'
+	heard
+	cat "$QT_RUN/qt.txt"
+	[ "$(wc -l <"$QT_RUN/qt.txt")" -eq 1 ]
+	# the logged one carries its mark without the bits
+	grep -q '^group=7 hook=3 prefix=six  mark=0x1 len=29 proto=17 10.0.1.1>10.0.1.2 ' "$QT_RUN/qt.txt"
+	run nft_of qt add rule ip t out meta mark set 0x80000000
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Error: qtables cannot run log group with a rule that sets or matches mark bits 0xff800000"* ]]
+	run ip netns exec "$FW" "$QT_BUILD/iptables" -A OUTPUT -m mark --mark 0x1000000/0x1000000
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"mark bits 0xff800000 (mark)"* ]]
+	# the ruleset in force is the one before
+	nft_of qt list ruleset | grep -q 'log prefix "six " group 7'
+	! nft_of qt list ruleset | grep -q 0x80000000
+}
+
+@test "log group: the kernel's table follows the ruleset (made, replaced, deleted) and goes with the daemon" {
+	start_daemon
+	tables() { ip netns exec "$FW" /usr/sbin/nft list tables | grep -c qtables_log || true; }
+	[ "$(tables)" -eq 0 ]
+	nft_of qt add table ip t
+	nft_of qt 'add chain ip t in { type filter hook input priority 0; }'
+	nft_of qt add rule ip t in udp dport 5001 log group 7
+	# IPv4's only: IPv6's program logs nothing
+	[ "$(tables)" -eq 1 ]
+	ip netns exec "$FW" /usr/sbin/nft list table ip qtables_log | grep -q 'log group 7 accept'
+	nft_of qt add rule ip t in udp dport 5002 log group 3 prefix \"x\"
+	ip netns exec "$FW" /usr/sbin/nft list table ip qtables_log | grep -q 'log prefix "x" group 3'
+	# the first keeps its slot (chain t1_0_a) across the commit
+	ip netns exec "$FW" /usr/sbin/nft list chain ip qtables_log t1_0_a | grep -q 'log group 7 accept'
+	# a commit that logs nothing new leaves the table be (its handle)
+	handle() { ip netns exec "$FW" /usr/sbin/nft -a list table ip qtables_log | sed -n '1s/.*# handle //p'; }
+	local h; h=$(handle)
+	[ -n "$h" ]
+	nft_of qt add rule ip t in udp dport 5003 counter
+	[ "$(handle)" = "$h" ]
+	nft_of qt add rule ip t in udp dport 5004 log group 4
+	[ "$(handle)" != "$h" ]
+	# deleted by hand: the next commit makes it again
+	ip netns exec "$FW" /usr/sbin/nft delete table ip qtables_log
+	[ "$(tables)" -eq 0 ]
+	nft_of qt add rule ip t in udp dport 5005 counter
+	[ "$(tables)" -eq 1 ]
+	ip netns exec "$FW" /usr/sbin/nft list table ip qtables_log | grep -q 'log group 4 accept'
+	nft_of qt flush ruleset
+	[ "$(tables)" -eq 0 ]
+	nft_of qt add table ip t
+	nft_of qt 'add chain ip t in { type filter hook input priority 0; }'
+	nft_of qt add rule ip t in log group 7
+	nft_of qt add table ip6 t
+	nft_of qt 'add chain ip6 t in { type filter hook input priority 0; }'
+	nft_of qt add rule ip6 t in log group 7
+	[ "$(tables)" -eq 2 ]
+	kill "$DPID"
+	wait "$DPID" || true
+	DPID=
+	[ "$(tables)" -eq 0 ]
+	# a daemon killed leaves its table; the next one's start takes it
+	# away (here no rule logs)
+	start_daemon
+	nft_of qt add table ip t
+	nft_of qt 'add chain ip t in { type filter hook input priority 0; }'
+	nft_of qt add rule ip t in log group 7
+	kill -9 "$DPID"
+	wait "$DPID" || true
+	DPID=
+	[ "$(tables)" -eq 1 ]
+	start_daemon
+	[ "$(tables)" -eq 0 ]
+}
+
+@test "log group across qtablesd --handover beside the running daemon: the next daemon's table, the same messages as before" {
+	STATE=$QT_RUN/state
+	start_daemon --state "$STATE"
+	local rules='table inet t {
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5001 log prefix "acc: " group 7 accept
+		udp dport 5002 log prefix "drop: " group 7 drop
+	}
+}'
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	local old=$DPID
+	ip netns exec "$FW" "$QT_BUILD/qtablesd" --state "$STATE" --handover \
+		--log-stderr --no-syslog --handover-wait 0 2>"$QT_RUN/log.beside" &
+	DPID=$!
+	for _ in $(seq 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$old" 2>/dev/null
+	qt_ready "$FW"
+	# one table per family, the next daemon's
+	[ "$(ip netns exec "$FW" /usr/sbin/nft list tables | grep -c qtables_log)" -eq 2 ]
+	listen qt 7
+	listen k 7
+	traffic() {
+		send "$1" 10.0.1.1 5001
+		send "$1" 10.0.1.1 5002
+		send "$1" fd00:1::1 5002
+	}
+	both traffic
+	heard
+	same_heard 3
+	cat "$QT_RUN/log.beside"
+	grep -q '^group=7 hook=1 prefix=drop:  mark=0x0 len=148 proto=17 fd00:1::2>fd00:1::1' "$QT_RUN/qt.txt"
+}
+
+@test "log group with nft's dnat: a statement after the translation logs the translated packet, dropped or accepted, as the kernel's; one before it is counted where the kernel logs it translated" {
+	local rules='table ip t {
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		udp dport 5001 dnat to 10.0.1.1:6001
+		udp dport 5002 dnat to 10.0.1.1:6002
+		udp dport 5003 dnat to 10.0.1.1:6003
+	}
+
+	chain early {
+		type filter hook prerouting priority raw; policy accept;
+		udp dport 5003 log prefix "early " group 8
+	}
+
+	chain after {
+		type filter hook prerouting priority filter; policy accept;
+		udp dport 6002 log prefix "dropped " group 7 drop
+	}
+
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 6001 log prefix "in " group 7
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	listen qt 7
+	listen k 7
+	traffic() {
+		send "$1" 10.0.1.1 5001
+		send "$1" 10.0.1.1 5002
+		send "$1" 10.0.1.1 5003
+	}
+	both traffic
+	heard
+	same_heard 2
+	grep -q '^group=7 hook=0 prefix=dropped  mark=0x0 len=128 proto=17 10.0.1.2>10.0.1.1 35002>6002$' "$QT_RUN/qt.txt"
+	grep -q '^group=7 hook=1 prefix=in  mark=0x0 len=128 proto=17 10.0.1.2>10.0.1.1 35001>6001$' "$QT_RUN/qt.txt"
+	# the early one met 5003 and is logged with 6003: said so
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep 'log offload'
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q 'rewritten otherwise than they met it 1$'
+}
