@@ -346,6 +346,8 @@ static void range_of(const struct qt_dynset *d, const struct nft_elem *m,
 static uint32_t range_find(const struct qt_dynset *d,
 			   const struct dyn_range *x)
 {
+	if (!d->nranges)
+		return 0;       /* bsearch's array may not be NULL */
 	const struct dyn_range *r = bsearch(x, d->ranges, d->nranges,
 					    sizeof(*d->ranges), range_cmp);
 	if (!r || memcmp(r->hi, x->hi, QT_DYNSET_KEY))
