@@ -147,7 +147,7 @@ Q() { echo "$QT_RUN/qtables"; }
 	run comp "$QT_RUN/qtables-restore" -T f
 	[ "$output" = "filter" ]
 	run comp "$QT_RUN/qtables-conntrack" --orig-
-	[ "$output" = $'--orig-dst\n--orig-port-dst\n--orig-port-src\n--orig-src' ]
+	[ "$output" = $'--orig-dst\n--orig-port-dst\n--orig-port-src\n--orig-src\n--orig-zone' ]
 	run comp "$QT_BUILD/qtablesd" --state
 	[ "$output" = $'--state\n--state-recover' ]
 	run comp "$QT_BUILD/qtablesd" --handover-w

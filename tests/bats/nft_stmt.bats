@@ -238,9 +238,7 @@ both() {
 	}
 	both send
 	local mine kern
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	# c7: 8 datagrams; c8 by both rules: 24; to 5009 no object, none
 	# accepted: the drop counts the ones over the quota and limit too
 	echo "$mine" | grep -A1 "counter c7" | grep -q "packets 8 "
@@ -285,9 +283,7 @@ both() {
 	}
 	both send
 	local mine kern
-	mine=$(listing qt); kern=$(listing k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list ruleset
 	echo "$mine" | grep -q 'ether saddr 02:00:00:00:01:02 udp dport 5010 counter packets 3 '
 	echo "$mine" | grep -q 'ether saddr 02:00:00:00:01:01 counter packets 0 '
 	mine=$(nft_of qt -j list ruleset); kern=$(nft_of k -j list ruleset)
