@@ -100,7 +100,7 @@ struct qt_eval {
 	                               packet's mark when it is tracked */
 	uint8_t ct_zone_dir;        /* QT_CT_ZONE_DIR_* */
 	uint16_t ct_zone;
-	/* Log statements to a netlink group met (NFLOG), in order: the
+	/* Log statements the kernel writes met (NFLOG, AUDIT), in order: the
 	 * kernel logs them (engine/nflog_tag.h); nflog_over counts those
 	 * met beyond QT_NFLOG_HITS. */
 	const struct qt_nflog *nflog[QT_NFLOG_HITS];
@@ -178,6 +178,21 @@ static inline void qt_eval_ct_template(struct qt_eval *ev, uint16_t zone,
 	ev->ct_zone = zone;
 	ev->ct_zone_dir = dir;
 	ev->ct_zone_mark = mark;
+}
+
+/* A log statement the kernel writes (to a netlink group or the audit
+ * log) met: noted for the verdict's tag (engine/nflog_tag.h), with
+ * whether the packet was rewritten by then; beyond QT_NFLOG_HITS only
+ * counted. */
+static inline void qt_eval_nflog(struct qt_eval *ev, const struct qt_nflog *p)
+{
+	if (ev->nflog_n < QT_NFLOG_HITS) {
+		if (ev->rewritten || ev->kernel_nat)
+			ev->nflog_rewritten |= (uint8_t)(1u << ev->nflog_n);
+		ev->nflog[ev->nflog_n++] = p;
+	} else if (ev->nflog_over < UINT8_MAX) {
+		ev->nflog_over++;
+	}
 }
 
 /* Header-field constraints a match states for the classifier (see

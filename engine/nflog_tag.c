@@ -5,7 +5,7 @@
 
 bool qt_nflog_same(const struct qt_nflog *a, const struct qt_nflog *b)
 {
-	return a->group == b->group && a->threshold == b->threshold &&
+	return a->audit == b->audit && a->group == b->group && a->threshold == b->threshold &&
 	       a->has_snaplen == b->has_snaplen &&
 	       (!a->has_snaplen || a->snaplen == b->snaplen) &&
 	       !strcmp(a->prefix, b->prefix);

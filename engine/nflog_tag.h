@@ -1,6 +1,8 @@
 /* Logging to a netlink group (nft `log group N`, iptables -j NFLOG) is
  * the kernel's: nfnetlink_log messages can only come from it (ulogd and
- * libnetfilter_log drop any a process sends). So the engine only notes
+ * libnetfilter_log drop any a process sends); so is the audit log (nft
+ * `log level audit`, iptables -j AUDIT): an AUDIT_NETFILTER_PKT record
+ * is the kernel's own, with the packet's mark. So the engine only notes
  * which log statements a packet met, and tells the kernel through the
  * verdict's mark: a tag in bits of the mark qtables keeps for itself
  * while a ruleset logs to a group (QT_NFLOG_MASK), which a kernel chain
@@ -15,7 +17,8 @@
  *   bits 27-30  the first statement's slot, 1..15
  *   bits 23-26  the second statement's slot, 0 (none) or 1..15
  * A slot names one distinct set of parameters (group, prefix, snaplen,
- * queue-threshold) of a family's program: at most QT_NFLOG_SLOTS of
+ * queue-threshold; or the audit log, which takes none) of a family's
+ * program: at most QT_NFLOG_SLOTS of
  * them, and at most QT_NFLOG_HITS logged per packet and hook.
  *
  * While a program logs, a packet is judged with those bits cleared (a
@@ -36,6 +39,10 @@
 
 /* One log statement's parameters, as the kernel's nft_log takes them. */
 struct qt_nflog {
+	/* level audit: the kernel's audit log, every other field 0 (nft_log
+	 * takes no other parameter with it; xt_AUDIT's --type is in no
+	 * record the kernel writes) */
+	bool audit;
 	uint16_t group;
 	uint16_t threshold;         /* queue-threshold; 0: none */
 	uint32_t snaplen;

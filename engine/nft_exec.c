@@ -491,9 +491,11 @@ static int make_log_inst(struct qt_ext_run *run, const struct nft_stmt *s,
 				 env, err);
 	}
 	if (s->level == 8) {
-		qt_buf_printf(err, "Error: qtables cannot run log level "
-			      "audit (the kernel's audit log)\n");
-		return -1;
+		/* the kernel writes the audit record (engine/nflog_tag.h):
+		 * AUDIT notes it, its --type in no record */
+		struct opt_word aw[] = { { "type", "accept" } };
+		return make_inst(run, "AUDIT", QT_EXT_TARGET, family, aw, 1,
+				 env, err);
 	}
 	struct opt_word w[2 + sizeof(flags) / sizeof(flags[0])];
 	unsigned n = 0;

@@ -93,13 +93,7 @@ static void nflog_print(const struct qt_ext_inst *in, struct qt_buf *b,
 static int nflog_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct nflog_data *d = in->data;
-	if (ev->nflog_n < QT_NFLOG_HITS) {
-		if (ev->rewritten || ev->kernel_nat)
-			ev->nflog_rewritten |= (uint8_t)(1u << ev->nflog_n);
-		ev->nflog[ev->nflog_n++] = &d->p;
-	}
-	else if (ev->nflog_over < UINT8_MAX)
-		ev->nflog_over++;
+	qt_eval_nflog(ev, &d->p);
 	return QT_XT_CONTINUE;
 }
 

@@ -46,6 +46,11 @@ static void put_json_str(struct qt_buf *o, const char *s)
 static void put_log(struct qt_buf *o, const struct qt_nflog *p)
 {
 	qt_buf_puts(o, ", {\"log\": {");
+	if (p->audit) {
+		/* nft_log's audit level: the kernel writes the record */
+		qt_buf_puts(o, "\"level\": \"audit\"}}");
+		return;
+	}
 	if (p->prefix[0]) {
 		qt_buf_puts(o, "\"prefix\": ");
 		put_json_str(o, p->prefix);

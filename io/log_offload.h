@@ -1,5 +1,5 @@
-/* Log offload: the kernel logs to netlink groups what the engine tagged
- * (engine/nflog_tag.h has the tag and why).
+/* Log offload: the kernel logs to netlink groups, or to the audit log,
+ * what the engine tagged (engine/nflog_tag.h has the tag and why).
  *
  * qtablesd's own nft table of a family (QT_LOGOFF_TABLE, ip and ip6)
  * holds a base chain at each hook the family's program queues, at
@@ -11,6 +11,9 @@
  * rule that takes the tag out of the mark (the mark the rules left,
  * which the log message carries and everything after sees), logs with
  * the first slot's parameters then the second's, and accepts or drops.
+ * An audit slot's statement is nft's `log level audit` (nft_log), for
+ * iptables' -j AUDIT too: the record xt_AUDIT writes is the same, its
+ * --type never in it, and nft's JSON input has no xt target to give.
  * A packet whose tag bits name nothing (tagged by a program replaced
  * just now) has them cleared and goes on. OUTPUT's chain is a route
  * chain: a packet whose mark it restores is routed again.

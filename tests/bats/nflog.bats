@@ -399,3 +399,151 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep 'log offload'
 	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q 'rewritten otherwise than they met it 1$'
 }
+
+# The audit log: the kernel here has auditing off (AUDIT_GET enabled=0),
+# so neither side writes a record and none can be compared; what is
+# compared is what can be seen: the listings, the kernel table's audit
+# statement, and what becomes of the packets (counters on both sides,
+# a group message the same chain logs).
+
+# probe SIDE: a kernel table on the side's firewall after the filter
+# rules (priority 10), counting per port what goes on, and what goes on
+# with mark 0x42 and with any of the tag's bits set.
+probe() {
+	local ns=$FW
+	[ "$1" = k ] && ns=$FW2
+	ip netns exec "$ns" /usr/sbin/nft -f - <<'PROBE'
+table inet qtprobe {
+	chain in {
+		type filter hook input priority 10; policy accept;
+		meta mark & 0xff800000 != 0 counter
+		meta mark 0x42 counter
+		udp dport 5001 counter
+		udp dport 5002 counter
+		udp dport 5003 counter
+		udp dport 5004 counter
+		udp dport 5005 counter
+	}
+}
+PROBE
+}
+
+probe_of() {
+	local ns=$FW
+	[ "$1" = k ] && ns=$FW2
+	ip netns exec "$ns" /usr/sbin/nft list table inet qtprobe
+}
+
+@test "log level audit (auditing off, no record to see): listed as nft lists it, the kernel table's chains hold it, packets tagged and accepted, dropped or rejected as the kernel twin's: the same counters, mark and group messages" {
+	local rules='table inet t {
+	chain in {
+		type filter hook input priority filter; policy accept;
+		udp dport 5001 counter log level audit accept
+		udp dport 5002 counter log level audit drop
+		udp dport 5003 counter log level audit log group 7 reject
+		udp dport 5004 counter log level audit
+		udp dport 5005 meta mark set 0x42 log level audit log prefix "m " group 7 counter
+	}
+}'
+	start_daemon
+	echo "$rules" | nft_of qt -f -
+	echo "$rules" | nft_of k -f -
+	[ "$(nft_of qt list ruleset)" = "$(nft_of k list ruleset)" ]
+	[ "$(nft_of qt -j list ruleset)" = "$(nft_of k -j list ruleset)" ]
+	# the kernel's table: audit alone, accepted and dropped, and audit
+	# then group 7 in one chain
+	local tbl
+	tbl=$(ip netns exec "$FW" /usr/sbin/nft list table ip qtables_log)
+	echo "$tbl"
+	echo "$tbl" | grep -q 'meta mark set meta mark & 0x007fffff log level audit accept$'
+	echo "$tbl" | grep -q 'meta mark set meta mark & 0x007fffff log level audit drop$'
+	echo "$tbl" | grep -q 'log level audit log group 7 drop$'
+	echo "$tbl" | grep -q 'log level audit log prefix "m " group 7 accept$'
+	ip netns exec "$FW" /usr/sbin/nft list table ip6 qtables_log | grep -q 'log level audit accept$'
+	probe qt
+	probe k
+	listen qt 7
+	listen k 7
+	traffic() {
+		local p
+		for p in 5001 5002 5003 5004 5005; do
+			send "$1" 10.0.1.1 $p
+			send "$1" fd00:1::1 $p
+		done
+	}
+	both traffic
+	heard
+	same_heard 4
+	# rule counters, and what went on after the rules: the same
+	local mine kern
+	mine=$(nft_of qt list table inet t); kern=$(nft_of k list table inet t)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'udp dport 5002 counter packets 2 '
+	mine=$(probe_of qt); kern=$(probe_of k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	# accepted: 5001, 5004, 5005 (the mark restored, no tag bit left)
+	echo "$mine" | grep -q 'udp dport 5001 counter packets 2 '
+	echo "$mine" | grep -q 'udp dport 5002 counter packets 0 '
+	echo "$mine" | grep -q 'udp dport 5003 counter packets 0 '
+	echo "$mine" | grep -q 'meta mark 0x00000042 counter packets 2 '
+	echo "$mine" | grep -q 'meta mark != 0x00000000/9 counter packets 0 '
+	grep -q '^group=7 hook=1 prefix= mark=0x0 len=128 proto=17 10.0.1.2>10.0.1.1 ' "$QT_RUN/qt.txt"
+	grep -q '^group=7 hook=1 prefix=m  mark=0x42 len=128 proto=17 10.0.1.2>10.0.1.1 ' "$QT_RUN/qt.txt"
+	# every packet met an audit statement: each tagged
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q 'packets tagged 10;'
+}
+
+@test "iptables -j AUDIT (auditing off, no record to see): iptables-save and -L as iptables-nft's; packets tagged, logged by the kernel's table and accepted, dropped or rejected as the kernel twin's: the same counters, mark and group messages" {
+	start_daemon
+	local side
+	for side in qt k; do
+		ipt_of $side -A INPUT -p udp --dport 5001 -j AUDIT --type accept
+		ipt_of $side -A INPUT -p udp --dport 5001 -j ACCEPT
+		ipt_of $side -A INPUT -p udp --dport 5002 -j MARK --set-mark 0x42
+		ipt_of $side -A INPUT -p udp --dport 5002 -j AUDIT --type DROP
+		ipt_of $side -A INPUT -p udp --dport 5002 -j NFLOG --nflog-group 7
+		ipt_of $side -A INPUT -p udp --dport 5002 -j DROP
+		ipt_of $side -A INPUT -p udp --dport 5003 -j AUDIT --type reject
+		ipt_of $side -A INPUT -p udp --dport 5003 -j REJECT
+		ipt_of $side -A INPUT -p udp --dport 5004 -j MARK --set-mark 0x42
+		ipt_of $side -A INPUT -p udp --dport 5004 -j AUDIT --type accept
+	done
+	save_of() {
+		if [ "$1" = qt ]; then
+			ip netns exec "$FW" "$QT_BUILD/iptables-save" | grep -v '^#'
+		else
+			ip netns exec "$FW2" /usr/sbin/iptables-nft-save | grep -v '^#'
+		fi
+	}
+	[ "$(save_of qt)" = "$(save_of k)" ]
+	save_of qt | grep -q -- '-A INPUT -p udp -m udp --dport 5002 -j AUDIT --type drop$'
+	ip netns exec "$FW" /usr/sbin/nft list table ip qtables_log | grep -q 'log level audit log group 7 drop$'
+	probe qt
+	probe k
+	listen qt 7
+	listen k 7
+	traffic() {
+		local p
+		for p in 5001 5002 5003 5004; do send "$1" 10.0.1.1 $p; done
+	}
+	both traffic
+	heard
+	same_heard 1
+	grep -q '^group=7 hook=1 prefix= mark=0x42 len=128 proto=17 10.0.1.2>10.0.1.1 ' "$QT_RUN/qt.txt"
+	local mine kern
+	mine=$(ipt_of qt -L INPUT -n -v -x); kern=$(ipt_of k -L INPUT -n -v -x)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q '^ *1 *128 AUDIT .* udp dpt:5002 AUDIT drop$'
+	mine=$(probe_of qt); kern=$(probe_of k)
+	echo "qtables: $mine"; echo "kernel: $kern"
+	[ "$mine" = "$kern" ]
+	echo "$mine" | grep -q 'udp dport 5001 counter packets 1 '
+	echo "$mine" | grep -q 'udp dport 5002 counter packets 0 '
+	echo "$mine" | grep -q 'udp dport 5003 counter packets 0 '
+	echo "$mine" | grep -q 'meta mark 0x00000042 counter packets 1 '
+	echo "$mine" | grep -q 'meta mark != 0x00000000/9 counter packets 0 '
+	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q 'packets tagged 4;'
+}

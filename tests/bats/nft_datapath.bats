@@ -149,11 +149,11 @@ connect_error() {
 	echo "$RULES" | nft_of qt -f -
 	listen "$FW" 22
 	[ "$(fetch "$C" 10.0.1.1 22)" = ok ]
-	run nft_of qt add rule inet filter input log level audit accept
+	run nft_of qt add rule inet filter input meta cpu 1 accept
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"chain inet filter input"* ]]
 	run nft_of qt list ruleset
-	[[ "$output" != *"audit"* ]]
+	[[ "$output" != *"cpu"* ]]
 	local h
 	h=$(nft_of qt -a list chain inet filter input | sed -n 's/.*tcp dport 22 counter .* # handle \([0-9]*\)$/\1/p')
 	[ -n "$h" ]

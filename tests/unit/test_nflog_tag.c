@@ -1,5 +1,5 @@
-/* Log to a netlink group (engine/nflog_tag.c, io/log_offload.c): the
- * tag in the mark, the slots parameters get (kept across programs), and
+/* Log to a netlink group or the audit log (engine/nflog_tag.c,
+ * io/log_offload.c): the tag in the mark, the slots parameters get (kept across programs), and
  * the kernel table's script. As root, in a network namespace of its
  * own, the script goes to the real nft and the table is read back. */
 #define _GNU_SOURCE
@@ -21,6 +21,9 @@ static struct qt_nflog mk(uint16_t group, const char *prefix)
 	snprintf(p.prefix, sizeof(p.prefix), "%s", prefix);
 	return p;
 }
+
+/* set once test_script is in a network namespace of its own */
+static bool own_netns;
 
 static void test_tag(void)
 {
@@ -169,6 +172,7 @@ static void test_script(void)
 		qt_buf_free(&b);
 		return;
 	}
+	own_netns = true;
 	int rc = qt_logoff_table(QT_LOGOFF_NFT, false, &s, 31, err, sizeof(err));
 	if (rc)
 		printf("# %s\n", err);
@@ -209,11 +213,87 @@ static void test_script(void)
 	qt_buf_free(&b);
 }
 
+/* The audit log: a slot of its own, which nft_log's audit level (no
+ * other parameter) fills in the kernel's chains. */
+static void test_audit(void)
+{
+	struct qt_nflog au, au2, g0 = mk(0, "");
+	memset(&au, 0, sizeof(au));
+	au.audit = true;
+	au2 = au;
+	ok(qt_nflog_same(&au, &au2), "audit is audit");
+	ok(!qt_nflog_same(&au, &g0), "audit is not log group 0");
+	struct qt_nflog_used u;
+	memset(&u, 0, sizeof(u));
+	qt_nflog_note(&u, &g0);
+	qt_nflog_note(&u, &au);
+	qt_nflog_note(&u, &au2);
+	is_int(u.n, 2, "group 0 and audit: two parameter sets");
+	struct qt_nflog_slots s;
+	is_int(qt_nflog_assign(u.p, u.n, NULL, &s), 0, "slots given");
+	is_int(qt_nflog_slot_of(&s, &au2), 2, "audit's slot");
+	is_int(qt_nflog_slot_of(&s, &g0), 1, "group 0's slot");
+	/* audit first, then group 0, and dropped: slots 2 then 1 */
+	uint32_t tag = qt_nflog_tag(qt_nflog_slot_of(&s, &au),
+				    qt_nflog_slot_of(&s, &g0), true);
+	ok(tag == 0x90800000u, "audit then group 0, dropped: 0x%08x", tag);
+	is_int(qt_nflog_tag_first(tag), 2, "first: audit's slot");
+	is_int(qt_nflog_tag_second(tag), 1, "second: group 0's");
+	ok(qt_nflog_tag_drop(tag), "a drop");
+
+	struct qt_buf b;
+	qt_buf_init(&b);
+	qt_logoff_script(false, &s, 1u << 1, &b);
+	const char *t = qt_buf_str(&b);
+	ok(strstr(t, "\"chain\": \"t2_1_d\", \"expr\": [{\"mangle\": "
+		  "{\"key\": {\"meta\": {\"key\": \"mark\"}}, \"value\": "
+		  "{\"&\": [{\"meta\": {\"key\": \"mark\"}}, 8388607]}}}, "
+		  "{\"log\": {\"level\": \"audit\"}}, {\"log\": "
+		  "{\"group\": 0}}, {\"drop\": null}]") != NULL,
+	   "the tag out of the mark, audit then group 0, dropped");
+	ok(strstr(t, "[2424307712, {\"goto\": {\"target\": \"t2_1_d\"}}]")
+	   != NULL, "the map has the tag");
+	unsigned n = 0, alone = 0;
+	for (const char *q = t; (q = strstr(q, "{\"log\": {\"level\": \"audit\""));
+	     q++) {
+		n++;
+		alone += !strncmp(q, "{\"log\": {\"level\": \"audit\"}}", 27);
+	}
+	/* t1_2 once, t2_0 and t2_1 once, t2_2 twice; each accept and drop */
+	is_int(n, 10, "audit in each chain of its slot");
+	is_int(alone, n, "audit takes no other parameter");
+
+	if (!own_netns) {
+		ok(1, "# SKIP the kernel: not root or no nft");
+		qt_buf_free(&b);
+		return;
+	}
+	char err[256] = "";
+	int rc = qt_logoff_table(QT_LOGOFF_NFT, false, &s, 1u << 1, err,
+				 sizeof(err));
+	if (rc)
+		printf("# %s\n", err);
+	is_int(rc, 0, "the kernel takes log level audit");
+	FILE *f = popen(QT_LOGOFF_NFT " list chain ip qtables_log t2_1_d", "r");
+	char line[512];
+	unsigned found = 0;
+	while (f && fgets(line, sizeof(line), f))
+		found += strstr(line, "meta mark set meta mark & 0x007fffff "
+				"log level audit log group 0 drop") != NULL;
+	if (f)
+		pclose(f);
+	is_int(found, 1, "and lists it as nft does");
+	is_int(qt_logoff_remove_all(QT_LOGOFF_NFT, err, sizeof(err)), 0,
+	       "removed");
+	qt_buf_free(&b);
+}
+
 int main(void)
 {
 	test_tag();
 	test_same();
 	test_assign();
 	test_script();
+	test_audit();
 	return done_testing();
 }

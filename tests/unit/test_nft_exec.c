@@ -626,6 +626,19 @@ int main(void)
 	is_int(last_mark, 0x1234, "the mark untouched by the walk");
 	is_int(udp4(QT_HOOK_LOCAL_IN, 54, 0), QT_XT_ACCEPT, "a packet to 54");
 	is_int(last_ev.nflog_n, 1, "met the first only");
+	/* log level audit: one more parameter set, the audit log's, which
+	 * the kernel writes as it logs to a group */
+	is_int(nft("add rule ip n base udp dport 55 log level audit drop\n"),
+	       0, "log level audit");
+	is_int(compile(AF_INET), 0, "compiled");
+	is_int(qt_prog_nflog_finish(prog, NULL, &err), 0, "given slots");
+	sl = qt_prog_nflog_slots(prog);
+	is_int(sl ? (int)qt_nflog_count(sl) : -1, 3, "audit takes a slot");
+	is_int(udp4(QT_HOOK_LOCAL_IN, 55, 0), QT_XT_DROP, "a packet to 55");
+	ok(last_ev.nflog_n == 2 && !last_ev.nflog[0]->audit &&
+	   last_ev.nflog[0]->group == 2 && last_ev.nflog[1]->audit &&
+	   !last_ev.nflog[1]->group && !last_ev.nflog[1]->prefix[0],
+	   "log group 2, then audit with no other parameter");
 	/* the mark bits the tag takes: a rule on them is refused */
 	static const char *const on_bits[] = {
 		"meta mark set 0x80000000", "meta mark 0x00800000",
@@ -672,6 +685,7 @@ int main(void)
 		{ "-A INPUT -j CONNMARK --save-mark", false },
 		{ "-A INPUT -m connmark --mark 0x80000000", false },
 		{ "-A INPUT -j NFLOG --nflog-group 9", false },
+		{ "-A INPUT -j AUDIT --type drop", false },
 	};
 	for (size_t i = 0; i < sizeof(ipt_bits) / sizeof(ipt_bits[0]); i++) {
 		ipt("-F INPUT");
@@ -697,7 +711,6 @@ int main(void)
 	 * refused in a base chain, never judged as a plain compare
 	 * (tests/unit/test_nft_expr.c runs what it does run) */
 	static const char *const not_yet[][2] = {
-		{ "log level audit", "log level audit" },
 		/* a key of another shape than the set's */
 		{ "update @tmo { ip saddr . tcp dport } drop",
 		  "as this set's key" },
