@@ -377,9 +377,11 @@ static void entry_remove(struct qt_ct *ct, struct qt_ct_entry *e)
 {
 	if ((e->status & QT_CTS_OFFLOADED) && ct->forget)
 		ct->forget(e, ct->forget_user);
-	hash_del(ct, e, QT_CT_ORIG);
-	if (!(e->status & QT_CTS_REPLY_CLASH))
-		hash_del(ct, e, QT_CT_REPLY);
+	if (!(e->status & QT_CTS_UNHASHED)) {
+		hash_del(ct, e, QT_CT_ORIG);
+		if (!(e->status & QT_CTS_REPLY_CLASH))
+			hash_del(ct, e, QT_CT_REPLY);
+	}
 	if (e->status & QT_IPS_CONFIRMED)
 		wheel_unlink(ct, e);
 	else
@@ -596,6 +598,8 @@ bool qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
 {
 	if (e->status & QT_IPS_CONFIRMED)
 		return true;
+	if (e->status & QT_CTS_UNHASHED)
+		return false;
 	if (e->status & QT_CTS_REPLY_CLASH) {
 		ct->st.insert_failed++;
 		ct->st.drop++;
@@ -731,6 +735,16 @@ void qt_ct_abandon(struct qt_ct *ct, struct qt_ct_entry *e)
 {
 	if (!(e->status & QT_IPS_CONFIRMED))
 		entry_remove(ct, e);
+}
+
+void qt_ct_unhash(struct qt_ct *ct, struct qt_ct_entry *e)
+{
+	if (e->status & (QT_IPS_CONFIRMED | QT_CTS_UNHASHED))
+		return;
+	hash_del(ct, e, QT_CT_ORIG);
+	if (!(e->status & QT_CTS_REPLY_CLASH))
+		hash_del(ct, e, QT_CT_REPLY);
+	e->status |= QT_CTS_UNHASHED;
 }
 
 /* Visit one entry of the slot being expired: remove it if due, move it
