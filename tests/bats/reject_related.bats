@@ -192,3 +192,16 @@ NFT
 	run nftfw list chain inet t out
 	[[ "$output" == *"ct direction reply counter packets 5 "* ]]
 }
+
+@test "REJECT after DNAT: the replies are translated back, as the kernel's" {
+	qt "$FW" -t nat -A PREROUTING -d 10.0.1.1 -p tcp --dport 8080 -j DNAT --to-destination 10.0.2.2:80
+	qt "$FW" -t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 5001 -j DNAT --to-destination 10.0.2.2:53
+	qt "$FW" -A FORWARD -p tcp --dport 80 -j REJECT --reject-with tcp-reset
+	qt "$FW" -A FORWARD -p udp --dport 53 -j REJECT
+	hardened
+	run ip netns exec "$C" timeout 5 nc -zv 10.0.1.1 8080
+	[[ "$output" == *"Connection refused"* ]]
+	[ "$(udp_err 4 10.0.1.1 5001)" = ECONNREFUSED ]
+	[ "$(cnt OUTPUT 1)" -eq 2 ]
+	[ "$(ct_lines)" -eq 0 ]
+}
