@@ -205,3 +205,38 @@ NFT
 	[ "$(cnt OUTPUT 1)" -eq 2 ]
 	[ "$(ct_lines)" -eq 0 ]
 }
+
+@test "REJECT in a zone: NOTRACK in raw OUTPUT leaves the reply its connection" {
+	qt "$FW" -t raw -A PREROUTING -p tcp --dport 8080 -j CT --zone 5
+	qt "$FW" -t raw -A OUTPUT -p tcp -j CT --notrack
+	qt "$FW" -A INPUT -p tcp --dport 8080 -j REJECT --reject-with tcp-reset
+	hardened
+	run ip netns exec "$C" timeout 5 nc -zv 10.0.1.1 8080
+	[[ "$output" == *"Connection refused"* ]]
+	[ "$(cnt OUTPUT 1)" -eq 1 ]
+	[ "$(ct_lines)" -eq 0 ]
+}
+
+@test "nft reject: the reply is in the rejected connection's zone" {
+	nftfw -f - <<'NFT'
+table ip t {
+	chain raw {
+		type filter hook prerouting priority raw;
+		tcp dport 8080 ct zone set 5
+	}
+	chain in {
+		type filter hook input priority 0;
+		tcp dport 8080 reject with tcp reset
+	}
+	chain out {
+		type filter hook output priority 0; policy drop;
+		ct zone 5 ct state related ct mark 0 counter accept
+		ct state established,related counter accept
+	}
+}
+NFT
+	run ip netns exec "$C" timeout 5 nc -zv 10.0.1.1 8080
+	[[ "$output" == *"Connection refused"* ]]
+	run nftfw list chain ip t out
+	[[ "$output" == *"ct mark 0x00000000 counter packets 1 "* ]]
+}
