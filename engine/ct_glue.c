@@ -356,6 +356,9 @@ static void ct_attach(struct qt_eval *ev, const uint8_t *reply, uint32_t len,
 	n->dir = ev->ct_dir == QT_CT_ORIG ? QT_CT_REPLY : QT_CT_ORIG;
 	n->at = g->now;
 	g->cur_note = n;
+	/* REJECT's only TCP reply is a reset */
+	if (p.proto == IPPROTO_TCP)
+		qt_ct_set_closing(g->ct, e, g->now);
 }
 
 static void set_ev(struct qt_ctg *g, struct qt_eval *ev, const struct mem *m)

@@ -747,6 +747,22 @@ void qt_ct_unhash(struct qt_ct *ct, struct qt_ct_entry *e)
 	e->status |= QT_CTS_UNHASHED;
 }
 
+void qt_ct_set_closing(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
+{
+	if (!(e->status & QT_IPS_CONFIRMED) ||
+	    e->t[QT_CT_ORIG].proto != IPPROTO_TCP ||
+	    e->p.tcp.state == QT_TCP_CLOSE)
+		return;
+	e->p.tcp.state = QT_TCP_CLOSE;
+	uint64_t before = e->expires;
+	e->expires = now + (uint64_t)ct->cfg.to.tcp[QT_TCP_CLOSE] * NS_PER_SEC;
+	/* moved earlier: into its slot now (qt_ct_in's rule) */
+	if (e->expires < before && ceil_sec(e->expires) < e->wslot) {
+		wheel_unlink(ct, e);
+		wheel_link(ct, e);
+	}
+}
+
 /* Visit one entry of the slot being expired: remove it if due, move it
  * if its timeout went later into another slot. true: removed. */
 static bool expire_visit(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)

@@ -109,6 +109,11 @@ void qt_ct_abandon(struct qt_ct *ct, struct qt_ct_entry *e);
  * stays until qt_ct_abandon() (or UNCONFIRMED_SECS after its creation,
  * as any unconfirmed entry). It can no longer be confirmed. */
 void qt_ct_unhash(struct qt_ct *ct, struct qt_ct_entry *e);
+/* REJECT sent a TCP reset for a packet of e: a confirmed TCP
+ * connection goes to CLOSE with CLOSE's timeout, as the kernel's
+ * nf_send_reset makes it (nf_ct_set_closing), though the reset itself
+ * is never tracked. Anything else is left alone. */
+void qt_ct_set_closing(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now);
 /* A connection's bytes and packets per direction (the kernel's
  * nf_conn_acct). */
 struct qt_ct_acct {

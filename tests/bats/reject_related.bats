@@ -240,3 +240,36 @@ NFT
 	run nftfw list chain ip t out
 	[[ "$output" == *"ct mark 0x00000000 counter packets 1 "* ]]
 }
+
+@test "REJECT of an established connection's segment: the reset is RELATED, the connection CLOSE" {
+	ip netns exec "$S" socat TCP-LISTEN:8080,reuseaddr SYSTEM:'sleep 3' \
+		>/dev/null 2>&1 &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hltn "sport = :8080" | grep -q LISTEN && break
+		sleep 0.02
+	done
+	qt "$FW" -P OUTPUT DROP
+	qt "$FW" -A OUTPUT -m conntrack --ctstate RELATED --ctdir REPLY -j ACCEPT
+	qt "$FW" -A OUTPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
+	qt "$FW" -A FORWARD -p tcp --dport 8080 -m length --length 100: -j REJECT --reject-with tcp-reset
+	run ip netns exec "$C" timeout 5 "$PY" - <<'PY'
+import socket
+s = socket.create_connection(("10.0.2.2", 8080), timeout=3)
+s.send(b"x" * 200)
+try:
+    print("data" if s.recv(100) else "closed")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("timeout")
+PY
+	[ "$output" = reset ]
+	[ "$(cnt FORWARD 1)" -eq 1 ]
+	[ "$(cnt OUTPUT 1)" -eq 1 ]
+	[ "$(cnt OUTPUT 2)" -eq 0 ]
+	# the reset itself is not tracked, but sending it closes the
+	# connection (the kernel's nf_ct_set_closing): CLOSE, still listed
+	[ "$(ct_lines -p tcp --state CLOSE)" -eq 1 ]
+	[ "$(ct_lines -p tcp --state ESTABLISHED)" -eq 0 ]
+}

@@ -168,8 +168,45 @@ static void unhash(void)
 	qt_ct_free(ct);
 }
 
+/* A reset for a segment of an established connection: the connection
+ * goes to CLOSE with CLOSE's timeout (nf_ct_set_closing), the reset
+ * itself is RELATED and not tracked. */
+static void closing(void)
+{
+	static const char *const fwd[] = {
+		"-A FORWARD -p tcp --dport 80 --tcp-flags PSH PSH -j REJECT --reject-with tcp-reset",
+		"-P OUTPUT DROP",
+		"-A OUTPUT -m conntrack --ctstate RELATED --ctdir REPLY -j ACCEPT",
+		NULL,
+	};
+	struct harness h;
+	h_start(&h, fwd);
+	h.env.send = capture;
+	nsent = 0;
+	struct hpkt k;
+	h_tcp(&k, "10.0.1.2", 40000, "10.0.2.2", 80, 0x02, 1000, 0);
+	is_int(h_forward(&h, &k), QT_XT_ACCEPT, "SYN");
+	h_tcp(&k, "10.0.2.2", 80, "10.0.1.2", 40000, 0x12, 5000, 1001);
+	is_int(h_forward(&h, &k), QT_XT_ACCEPT, "SYN-ACK");
+	h_tcp(&k, "10.0.1.2", 40000, "10.0.2.2", 80, 0x10, 1001, 5001);
+	is_int(h_forward(&h, &k), QT_XT_ACCEPT, "ACK");
+	struct qt_ct_entry *e = h_entry(&h, IPPROTO_TCP, "10.0.1.2", 40000,
+					"10.0.2.2", 80);
+	ok(e && e->p.tcp.state == QT_TCP_ESTABLISHED, "established");
+	h_tcp(&k, "10.0.1.2", 40000, "10.0.2.2", 80, 0x18, 1001, 5001);
+	is_int(h_forward(&h, &k), QT_XT_DROP, "a data segment rejected");
+	is_int((int)nsent, 1, "a reset sent");
+	ok(e && e->p.tcp.state == QT_TCP_CLOSE, "the connection is CLOSE");
+	ok(e && e->expires == h.now + 10 * NS_PER_S, "with CLOSE's 10 s");
+	is_int(from_fw(&h, &sent[0]), QT_XT_ACCEPT, "the reset leaves as RELATED");
+	ok(h_entry(&h, IPPROTO_TCP, "10.0.1.2", 40000, "10.0.2.2", 80) == e,
+	   "the connection stays until its timeout");
+	h_stop(&h);
+}
+
 int main(void)
 {
+	closing();
 	reset();
 	icmp();
 	bounded();
