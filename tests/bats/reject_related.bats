@@ -273,3 +273,39 @@ PY
 	[ "$(ct_lines -p tcp --state CLOSE)" -eq 1 ]
 	[ "$(ct_lines -p tcp --state ESTABLISHED)" -eq 0 ]
 }
+
+@test "IPv6: REJECT of an established connection's segment: the reset is RELATED, the connection CLOSE" {
+	topo6_addrs
+	ip netns exec "$S" socat TCP6-LISTEN:8080,reuseaddr SYSTEM:'sleep 3' \
+		>/dev/null 2>&1 &
+	BGPIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$S" ss -Hltn "sport = :8080" | grep -q LISTEN && break
+		sleep 0.02
+	done
+	q6 "$FW" -P OUTPUT DROP
+	q6 "$FW" -A OUTPUT -m conntrack --ctstate RELATED --ctdir REPLY -j ACCEPT
+	q6 "$FW" -A OUTPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
+	q6 "$FW" -A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -j ACCEPT
+	q6 "$FW" -A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-advertisement -j ACCEPT
+	q6 "$FW" -A FORWARD -p tcp --dport 8080 -m length --length 100: -j REJECT --reject-with tcp-reset
+	run ip netns exec "$C" timeout 5 "$PY" - <<'PY'
+import socket
+s = socket.create_connection(("fd00:2::2", 8080), timeout=3)
+s.send(b"x" * 200)
+try:
+    print("data" if s.recv(100) else "closed")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("timeout")
+PY
+	[ "$output" = reset ]
+	[ "$(cnt6 FORWARD 1)" -eq 1 ]
+	[ "$(cnt6 OUTPUT 1)" -eq 1 ]
+	[ "$(cnt6 OUTPUT 2)" -eq 0 ]
+	# the reset itself is not tracked, but sending it closes the
+	# connection (the kernel's nf_ct_set_closing): CLOSE, still listed
+	[ "$(ct_lines -f ipv6 -p tcp --state CLOSE)" -eq 1 ]
+	[ "$(ct_lines -f ipv6 -p tcp --state ESTABLISHED)" -eq 0 ]
+}
