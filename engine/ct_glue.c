@@ -35,8 +35,10 @@
  * then says which connection it belongs to. NOTE_SLOTS notes of
  * NOTE_PROBES probes from the hash, the oldest taken over when all are
  * busy: at most that many dropped connections are kept waiting for
- * their replies, for at most NOTE_TTL (a reply lost on the way, its
- * send failed or the kernel's queue full, never comes). */
+ * their replies, a reply is known for at most NOTE_TTL (one lost on
+ * the way, the kernel's queue full, never comes), and what a stale
+ * note still holds goes when its slot is next met or, at the latest,
+ * with the table's unconfirmed entries (UNCONFIRMED_SECS). */
 #define NOTE_SLOTS 1024
 #define NOTE_PROBES 8
 #define NOTE_TTL (2 * 1000000000ull)
@@ -221,11 +223,6 @@ static bool mem_live(const struct qt_ctg *g, const struct mem *m)
 	return m->used && (uint32_t)(g->seq - m->seq) < MEM_LIVE;
 }
 
-/* A slot for a packet with key k: the first free one (or one whose
- * packet cannot be in flight any more), else the oldest of its probes,
- * forgotten. Never the live slot of an identical packet: that one is
- * another packet in flight, with a connection of its own to settle.
- * Zeroed but for the key. */
 /* An entry held for a reply is let go once the reply is done (or its
  * wait is over): it was never confirmed. */
 static void let_go(struct qt_ctg *g, struct qt_ct_entry *e, uint32_t id)
@@ -236,6 +233,11 @@ static void let_go(struct qt_ctg *g, struct qt_ct_entry *e, uint32_t id)
 	}
 }
 
+/* A slot for a packet with key k: the first free one (or one whose
+ * packet cannot be in flight any more), else the oldest of its probes,
+ * forgotten. Never the live slot of an identical packet: that one is
+ * another packet in flight, with a connection of its own to settle.
+ * Zeroed but for the key. */
 static struct mem *mem_take(struct qt_ctg *g, const struct pkt_key *k)
 {
 	uint32_t h = key_hash(k);
@@ -279,9 +281,8 @@ static void note_free(struct qt_ctg *g, struct note *n)
 
 /* A reply is known by its key without the IPv4 id and the flow label:
  * the raw socket's kernel picks an id for a reply sent with 0. */
-static void note_key(const struct qt_pkt *p, struct pkt_key *k)
+static void note_key_strip(struct pkt_key *k)
 {
-	key_of_pkt(p, k);
 	k->id = 0;
 	k->flowlabel = 0;
 }
@@ -349,7 +350,8 @@ static void ct_attach(struct qt_eval *ev, const uint8_t *reply, uint32_t len,
 	if (st != QT_PKT_OK)
 		return;
 	struct pkt_key k;
-	note_key(&p, &k);
+	key_of_pkt(&p, &k);
+	note_key_strip(&k);
 	struct note *n = note_take(g, &k);
 	n->e = e;
 	n->id = e->id;
@@ -400,8 +402,7 @@ static bool attached_reply(struct qt_ctg *g, struct qt_eval *ev,
 			   const struct pkt_key *k, struct mem *m)
 {
 	struct pkt_key nk = *k;
-	nk.id = 0;
-	nk.flowlabel = 0;
+	note_key_strip(&nk);
 	struct note *n = note_find(g, &nk);
 	if (!n)
 		return false;
