@@ -26,6 +26,23 @@
 #define EXPIRE_BURST 256
 #define EXPIRE_IDLE 2048
 
+/* Replies a target sent about a packet (REJECT's), waiting to come back
+ * through OUTPUT: the kernel attaches the rejected packet's connection
+ * to its reply (nf_ct_attach), so the reply is RELATED to it in OUTPUT
+ * and POSTROUTING, its mark and zone, even though that connection is
+ * never confirmed. The reply is sent through a raw socket and queued to
+ * this thread again, a burst later: a note keyed by how it will look
+ * then says which connection it belongs to. NOTE_SLOTS notes of
+ * NOTE_PROBES probes from the hash, the oldest taken over when all are
+ * busy: at most that many dropped connections are kept waiting for
+ * their replies, a reply is known for at most NOTE_TTL (one lost on
+ * the way, the kernel's queue full, never comes), and what a stale
+ * note still holds goes when its slot is next met or, at the latest,
+ * with the table's unconfirmed entries (UNCONFIRMED_SECS). */
+#define NOTE_SLOTS 1024
+#define NOTE_PROBES 8
+#define NOTE_TTL (2 * 1000000000ull)
+
 /* IPv6: the whole addresses, the flow label and the fragment header's
  * identification in place of the IPv4 id (nothing else forwarding
  * leaves alone tells two packets of a flow apart); a multiple of eight
@@ -50,6 +67,19 @@ struct mem {
 	struct qt_ct_entry *e;
 	uint32_t id;               /* e->id when remembered */
 	uint32_t seq;              /* the memory's count when remembered */
+	bool owns;                 /* a REJECT reply holding e, which its
+	                              dropped packet left unconfirmed: e
+	                              goes when the reply is done */
+};
+
+struct note {
+	struct pkt_key k;          /* the reply's, id and flow label 0 */
+	bool used;
+	bool owns;                 /* e is unconfirmed and held for it */
+	uint8_t dir;               /* the reply's direction in e */
+	struct qt_ct_entry *e;
+	uint32_t id;               /* e->id */
+	uint64_t at;               /* when it was sent */
 };
 
 struct qt_ctg {
@@ -61,6 +91,10 @@ struct qt_ctg {
 	/* the packet being judged at PREROUTING/OUTPUT */
 	struct mem *cur;
 	bool nat;                  /* the program translates addresses */
+	struct note notes[NOTE_SLOTS];
+	uint32_t notes_used;
+	struct note *cur_note;     /* the reply sent about the packet
+	                              being judged */
 };
 
 void qt_ctg_acct_on(struct qt_ctg *g)
@@ -120,9 +154,8 @@ void qt_ctg_idle(struct qt_ctg *g, uint64_t now)
 	qt_ct_unlock(g->ct);
 }
 
-static void key_of(const struct qt_eval *ev, struct pkt_key *k)
+static void key_of_pkt(const struct qt_pkt *p, struct pkt_key *k)
 {
-	const struct qt_pkt *p = &ev->pkt;
 	memset(k, 0, sizeof(*k));
 	bool ip6 = p->family == AF_INET6;
 	qt_ct_addr_from(&k->saddr, &p->saddr, ip6);
@@ -138,6 +171,11 @@ static void key_of(const struct qt_eval *ev, struct pkt_key *k)
 		memcpy(k->l4, p->l4, n);
 		k->nl4 = (uint8_t)n;
 	}
+}
+
+static void key_of(const struct qt_eval *ev, struct pkt_key *k)
+{
+	key_of_pkt(&ev->pkt, k);
 }
 
 static uint32_t key_hash(const struct pkt_key *k)
@@ -185,6 +223,16 @@ static bool mem_live(const struct qt_ctg *g, const struct mem *m)
 	return m->used && (uint32_t)(g->seq - m->seq) < MEM_LIVE;
 }
 
+/* An entry held for a reply is let go once the reply is done (or its
+ * wait is over): it was never confirmed. */
+static void let_go(struct qt_ctg *g, struct qt_ct_entry *e, uint32_t id)
+{
+	if (e && e->id == id) {
+		qt_ct_abandon(g->ct, e);
+		g->st.abandoned++;
+	}
+}
+
 /* A slot for a packet with key k: the first free one (or one whose
  * packet cannot be in flight any more), else the oldest of its probes,
  * forgotten. Never the live slot of an identical packet: that one is
@@ -206,11 +254,113 @@ static struct mem *mem_take(struct qt_ctg *g, const struct pkt_key *k)
 		m = oldest;
 		g->st.forgotten++;
 	}
+	if (m->used && m->owns)
+		let_go(g, m->e, m->id);
 	memset(m, 0, sizeof(*m));
 	m->k = *k;
 	m->used = true;
 	m->seq = g->seq;
 	return m;
+}
+
+/* ---- replies sent about a packet (NOTE_SLOTS) ---- */
+
+static bool note_stale(const struct qt_ctg *g, const struct note *n)
+{
+	return g->now - n->at >= NOTE_TTL;
+}
+
+static void note_free(struct qt_ctg *g, struct note *n)
+{
+	if (n->owns)
+		let_go(g, n->e, n->id);
+	n->used = false;
+	n->owns = false;
+	g->notes_used--;
+}
+
+/* A reply is known by its key without the IPv4 id and the flow label:
+ * the raw socket's kernel picks an id for a reply sent with 0. */
+static void note_key_strip(struct pkt_key *k)
+{
+	k->id = 0;
+	k->flowlabel = 0;
+}
+
+/* The note of the reply with key k, the oldest if several (identical
+ * resets for a SYN sent again), or NULL; stale ones met are let go. */
+static struct note *note_find(struct qt_ctg *g, const struct pkt_key *k)
+{
+	uint32_t h = key_hash(k);
+	struct note *best = NULL;
+	for (uint32_t i = 0; i < NOTE_PROBES; i++) {
+		struct note *n = &g->notes[(h + i) & (NOTE_SLOTS - 1)];
+		if (!n->used || memcmp(&n->k, k, sizeof(*k)))
+			continue;
+		if (note_stale(g, n))
+			note_free(g, n);
+		else if (!best || n->at < best->at)
+			best = n;
+	}
+	return best;
+}
+
+/* A note for the reply with key k: a free probe (stale ones are let
+ * go), else the oldest, taken over. */
+static struct note *note_take(struct qt_ctg *g, const struct pkt_key *k)
+{
+	uint32_t h = key_hash(k);
+	struct note *n = NULL, *oldest = NULL;
+	for (uint32_t i = 0; !n && i < NOTE_PROBES; i++) {
+		struct note *c = &g->notes[(h + i) & (NOTE_SLOTS - 1)];
+		if (c->used && note_stale(g, c))
+			note_free(g, c);
+		if (!c->used)
+			n = c;
+		else if (!oldest || c->at < oldest->at)
+			oldest = c;
+	}
+	if (!n) {
+		n = oldest;
+		note_free(g, n);
+	}
+	memset(n, 0, sizeof(*n));
+	n->k = *k;
+	n->used = true;
+	g->notes_used++;
+	return n;
+}
+
+/* A target sent reply (len bytes, IP header first) about the packet
+ * being judged: noted with the packet's connection, the reply's
+ * direction the other one (the kernel's nf_ct_attach: IP_CT_RELATED_REPLY
+ * for a packet of the original direction). A packet without a
+ * connection (INVALID, UNTRACKED) has nothing to attach. */
+static void ct_attach(struct qt_eval *ev, const uint8_t *reply, uint32_t len,
+		      void *user)
+{
+	struct qt_ctg *g = user;
+	struct qt_ct_entry *e = ev->ct;
+	if (!ev->ct_valid || !e || !len)
+		return;
+	struct qt_pkt p;
+	enum qt_pkt_status st = reply[0] >> 4 == 6
+				? qt_pkt_parse_ipv6(&p, reply, len)
+				: qt_pkt_parse_ipv4(&p, reply, len);
+	if (st != QT_PKT_OK)
+		return;
+	struct pkt_key k;
+	key_of_pkt(&p, &k);
+	note_key_strip(&k);
+	struct note *n = note_take(g, &k);
+	n->e = e;
+	n->id = e->id;
+	n->dir = ev->ct_dir == QT_CT_ORIG ? QT_CT_REPLY : QT_CT_ORIG;
+	n->at = g->now;
+	g->cur_note = n;
+	/* REJECT's only TCP reply is a reset */
+	if (p.proto == IPPROTO_TCP)
+		qt_ct_set_closing(g->ct, e, g->now);
 }
 
 static void set_ev(struct qt_ctg *g, struct qt_eval *ev, const struct mem *m)
@@ -242,6 +392,36 @@ static bool looped_back(struct qt_ctg *g, struct qt_eval *ev,
 	return true;
 }
 
+/* A reply a target of ours sent (ct_attach) leaving through OUTPUT:
+ * it has its connection already, as in the kernel, where conntrack
+ * sees the attached one and tracks nothing ("previously seen"); the
+ * raw table's NOTRACK leaves such a packet alone too. It takes over
+ * the hold on a connection its dropped packet left unconfirmed, which
+ * it keeps until its last hook. */
+static bool attached_reply(struct qt_ctg *g, struct qt_eval *ev,
+			   const struct pkt_key *k, struct mem *m)
+{
+	struct pkt_key nk = *k;
+	note_key_strip(&nk);
+	struct note *n = note_find(g, &nk);
+	if (!n)
+		return false;
+	if (n->e->id != n->id) {
+		/* the connection went meanwhile (deleted, expired) */
+		note_free(g, n);
+		return false;
+	}
+	m->state = QT_CT_RELATED;
+	m->dir = n->dir;
+	m->e = n->e;
+	m->id = n->id;
+	m->owns = n->owns;
+	n->owns = false;
+	note_free(g, n);
+	set_ev(g, ev, m);
+	return true;
+}
+
 static void ct_in(struct qt_eval *ev, void *user)
 {
 	struct qt_ctg *g = user;
@@ -255,6 +435,9 @@ static void ct_in(struct qt_eval *ev, void *user)
 	m->hook = (uint8_t)ev->hook;
 	g->cur = m;
 	g->st.remembered++;
+	if (ev->hook == QT_HOOK_LOCAL_OUT && g->notes_used &&
+	    attached_reply(g, ev, &k, m))
+		return;
 	if (ev->untracked) {
 		m->state = QT_CT_UNTRACKED;
 		set_ev(g, ev, m);
@@ -295,7 +478,10 @@ static void ct_in(struct qt_eval *ev, void *user)
 void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat)
 {
 	g->cur = NULL;
+	g->cur_note = NULL;
 	g->nat = nat;
+	ev->ct_attach = ct_attach;
+	ev->ct_user = g;
 	if (ev->hook == QT_HOOK_PRE_ROUTING || ev->hook == QT_HOOK_LOCAL_OUT) {
 		ev->ct_in = ct_in;
 		ev->ct_user = g;
@@ -394,8 +580,15 @@ static int settle(struct qt_ctg *g, struct mem *m, const struct qt_eval *ev,
 	if (!m || !m->created || !m->e || m->e->id != m->id)
 		return verdict;
 	if (verdict == QT_XT_DROP) {
-		qt_ct_abandon(g->ct, m->e);
-		g->st.abandoned++;
+		struct note *n = g->cur_note;
+		if (n && n->used && n->e == m->e && n->id == m->id) {
+			/* its REJECT's reply is still to be judged with it */
+			qt_ct_unhash(g->ct, m->e);
+			n->owns = true;
+		} else {
+			qt_ct_abandon(g->ct, m->e);
+			g->st.abandoned++;
+		}
 		m->created = false;
 		m->e = NULL;
 		return verdict;
@@ -426,12 +619,17 @@ int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
 	if (m && (ev->rewritten || ev->kernel_nat) && verdict != QT_XT_DROP)
 		m = rekey(g, m, ev);
 	int v = settle(g, m, ev, verdict);
+	g->cur_note = NULL;
 	/* the packet's last hook (or its end): its slot is free again; one
 	 * of ours leaving through lo keeps it until it comes back in */
 	if (m && (v == QT_XT_DROP || ev->hook == QT_HOOK_LOCAL_IN ||
 		  (ev->hook == QT_HOOK_POST_ROUTING &&
-		   !(m->local && ev->out && !strcmp(ev->out, "lo")))))
+		   !(m->local && ev->out && !strcmp(ev->out, "lo"))))) {
+		if (m->owns)
+			let_go(g, m->e, m->id);
+		m->owns = false;
 		m->used = false;
+	}
 	return v;
 }
 

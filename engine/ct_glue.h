@@ -10,7 +10,10 @@
  * bytes; not the TTL or checksums, which forwarding changes). Later
  * hooks look the packet up there; the last hook (INPUT, POSTROUTING)
  * confirms a new entry when the packet is accepted, and a drop at any
- * hook abandons it. */
+ * hook abandons it - unless a REJECT sent a reply about the packet
+ * (ev->ct_attach): the entry is then held, out of the table's hash,
+ * until that reply has been judged with it at OUTPUT (RELATED, the
+ * kernel's nf_ct_attach) and left, or a short wait is over. */
 #ifndef QT_CT_GLUE_H
 #define QT_CT_GLUE_H
 

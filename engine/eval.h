@@ -129,6 +129,12 @@ struct qt_eval {
 	 * hotdrop there drops the packet (table full). */
 	void (*ct_in)(struct qt_eval *ev, void *user);
 	void *ct_user;
+	/* Set with ct_in at every hook: a target that sent a reply about
+	 * the packet (REJECT) hands it over (len bytes, IP header first),
+	 * so that the reply is judged with the packet's connection, as
+	 * the kernel's nf_ct_attach does (RELATED to it). NULL: none. */
+	void (*ct_attach)(struct qt_eval *ev, const uint8_t *reply,
+			  uint32_t len, void *user);
 	bool hotdrop;               /* set by a match: drop the packet now
 	                               (the kernel's par->hotdrop, e.g. a
 	                               TCP header that cannot be read) */

@@ -210,8 +210,10 @@ static int reject_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 				 &renv.icmp_saddr6);
 	size_t n = qt_reject_build(p, (enum qt_reject_kind)d->kind,
 				   d->icmp_code, &renv, buf, sizeof(buf));
-	if (n)
-		env->send(env->send_user, buf, (uint32_t)n);
+	/* the reply belongs to the packet's connection (nf_ct_attach) */
+	if (n && env->send(env->send_user, buf, (uint32_t)n) == 0 &&
+	    ev->ct_attach)
+		ev->ct_attach(ev, buf, (uint32_t)n, ev->ct_user);
 	return QT_XT_DROP;
 }
 

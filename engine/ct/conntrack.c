@@ -377,9 +377,11 @@ static void entry_remove(struct qt_ct *ct, struct qt_ct_entry *e)
 {
 	if ((e->status & QT_CTS_OFFLOADED) && ct->forget)
 		ct->forget(e, ct->forget_user);
-	hash_del(ct, e, QT_CT_ORIG);
-	if (!(e->status & QT_CTS_REPLY_CLASH))
-		hash_del(ct, e, QT_CT_REPLY);
+	if (!(e->status & QT_CTS_UNHASHED)) {
+		hash_del(ct, e, QT_CT_ORIG);
+		if (!(e->status & QT_CTS_REPLY_CLASH))
+			hash_del(ct, e, QT_CT_REPLY);
+	}
 	if (e->status & QT_IPS_CONFIRMED)
 		wheel_unlink(ct, e);
 	else
@@ -596,6 +598,8 @@ bool qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
 {
 	if (e->status & QT_IPS_CONFIRMED)
 		return true;
+	if (e->status & QT_CTS_UNHASHED)
+		return false;
 	if (e->status & QT_CTS_REPLY_CLASH) {
 		ct->st.insert_failed++;
 		ct->st.drop++;
@@ -731,6 +735,32 @@ void qt_ct_abandon(struct qt_ct *ct, struct qt_ct_entry *e)
 {
 	if (!(e->status & QT_IPS_CONFIRMED))
 		entry_remove(ct, e);
+}
+
+void qt_ct_unhash(struct qt_ct *ct, struct qt_ct_entry *e)
+{
+	if (e->status & (QT_IPS_CONFIRMED | QT_CTS_UNHASHED))
+		return;
+	hash_del(ct, e, QT_CT_ORIG);
+	if (!(e->status & QT_CTS_REPLY_CLASH))
+		hash_del(ct, e, QT_CT_REPLY);
+	e->status |= QT_CTS_UNHASHED;
+}
+
+void qt_ct_set_closing(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now)
+{
+	if (!(e->status & QT_IPS_CONFIRMED) ||
+	    e->t[QT_CT_ORIG].proto != IPPROTO_TCP ||
+	    e->p.tcp.state == QT_TCP_CLOSE)
+		return;
+	e->p.tcp.state = QT_TCP_CLOSE;
+	uint64_t before = e->expires;
+	e->expires = now + (uint64_t)ct->cfg.to.tcp[QT_TCP_CLOSE] * NS_PER_SEC;
+	/* moved earlier: into its slot now (qt_ct_in's rule) */
+	if (e->expires < before && ceil_sec(e->expires) < e->wslot) {
+		wheel_unlink(ct, e);
+		wheel_link(ct, e);
+	}
 }
 
 /* Visit one entry of the slot being expired: remove it if due, move it

@@ -102,6 +102,18 @@ void qt_ct_in_zone(struct qt_ct *ct, const struct qt_pkt *p,
 bool qt_ct_confirm(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now);
 /* It was dropped before: the unconfirmed entry is removed. */
 void qt_ct_abandon(struct qt_ct *ct, struct qt_ct_entry *e);
+/* It was dropped, but a reply sent about it (REJECT's) is still to be
+ * judged with it: the unconfirmed entry leaves the hash, so no packet
+ * finds it any more (the kernel's unconfirmed entries are in no hash:
+ * the rejected client's next SYN makes a connection of its own), and
+ * stays until qt_ct_abandon() (or UNCONFIRMED_SECS after its creation,
+ * as any unconfirmed entry). It can no longer be confirmed. */
+void qt_ct_unhash(struct qt_ct *ct, struct qt_ct_entry *e);
+/* REJECT sent a TCP reset for a packet of e: a confirmed TCP
+ * connection goes to CLOSE with CLOSE's timeout, as the kernel's
+ * nf_send_reset makes it (nf_ct_set_closing), though the reset itself
+ * is never tracked. Anything else is left alone. */
+void qt_ct_set_closing(struct qt_ct *ct, struct qt_ct_entry *e, uint64_t now);
 /* A connection's bytes and packets per direction (the kernel's
  * nf_conn_acct). */
 struct qt_ct_acct {

@@ -126,6 +126,9 @@ enum qt_ct_state {
 /* Has labels (qt_ct_labels_get): made while a rule set them, as the
  * kernel gives an entry its labels extension once a rule uses them. */
 #define QT_CTS_LABELS (1u << 25)
+/* Out of the hash (qt_ct_unhash): an unconfirmed entry whose packet
+ * was dropped, kept only for the reply a REJECT sent about it. */
+#define QT_CTS_UNHASHED (1u << 24)
 #define QT_CTS_OFFLOAD_MASK (QT_CTS_OFFLOADED | QT_CTS_OFFLOAD_PENDING | \
 			     QT_CTS_OFFLOAD_NO)
 
