@@ -1522,15 +1522,15 @@ static int dtype_val(enum nft_dtype_id t, const char *w, struct nft_val *v)
 /* A link-layer field in an ip, ip6 or inet table: the link-layer
  * header is ether's only when the packet came in on an Ethernet
  * device, which nft compares first (meta iiftype ether) and does not
- * list. A vlan field needs ether type 8021q before it, once a rule
- * (unless the rule compares it just before): nft lists that compare
- * only when no vlan field but vlan type follows it. */
+ * list. A vlan field, in any family, needs ether type 8021q before
+ * it, once a rule (unless the rule compares it just before): nft lists
+ * that compare only when no vlan field but vlan type follows it, and
+ * never in an arp table. */
 static void settle_link_deps(const struct nft_table *tb,
 			     struct rule_build *rb)
 {
-	if (tb->family != NFT_F_IP && tb->family != NFT_F_IP6 &&
-	    tb->family != NFT_F_INET)
-		return;
+	bool l3 = tb->family == NFT_F_IP || tb->family == NFT_F_IP6 ||
+		  tb->family == NFT_F_INET;
 	struct nft_val ether, q;
 	if (dtype_val(NFT_T_ARPHRD, "ether", &ether) < 0 ||
 	    dtype_val(NFT_T_ETHERTYPE, "8021q", &q) < 0)
@@ -1554,6 +1554,8 @@ static void settle_link_deps(const struct nft_table *tb,
 			d->elems[0].lo = q;
 			vdep = (int)i;
 		}
+		if (!l3)
+			continue;
 		if (i && iiftype_ether(&ru->stmts[i - 1], &ether)) {
 			ru->stmts[i - 1].hidden = true;
 			continue;
@@ -1569,7 +1571,7 @@ static void settle_link_deps(const struct nft_table *tb,
 	bool key = false;
 	for (unsigned i = (unsigned)vdep + 1; i < ru->n; i++)
 		reads_vlan(&ru->stmts[i], &key);
-	ru->stmts[vdep].hidden = key;
+	ru->stmts[vdep].hidden = key || tb->family == NFT_F_ARP;
 }
 
 /* An address and'ed with a mask of leading ones and compared with a
