@@ -972,6 +972,27 @@ unsupported:
 	return -1;
 }
 
+/* A link-layer compare nft adds before a field and leaves out of its
+ * listing (ether type 8021q before vlan id): when the field it guards
+ * cannot run either, the refusal names the field the rule shows. */
+static int refuse_shown(const struct nft_rule *r, unsigned i,
+			struct qt_buf *err)
+{
+	const struct nft_stmt *s = &r->stmts[i];
+	if (!s->hidden || !s->field || s->field->base != NFT_B_LINK)
+		return 0;
+	while (i + 1 < r->n && r->stmts[i].hidden)
+		i++;
+	const struct nft_stmt *w = &r->stmts[i];
+	struct qt_nft_part part;
+	if (w == s || w->kind != NFT_S_MATCH || w->lhs != NFT_L_FIELD ||
+	    !w->field || w->field->base != NFT_B_LINK ||
+	    qt_nft_part_compile(&part, w->field) == 0)
+		return 0;
+	qt_nft_part_refuse(w->field, err);
+	return -1;
+}
+
 static int rts_push(struct qt_nft_prog *p, struct nft_rt *rt)
 {
 	if (p->nrts == p->caprts) {
@@ -1267,6 +1288,8 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 			p->mark_user = stmt_mark_bits(s);
 		switch (s->kind) {
 		case NFT_S_MATCH: {
+			if (refuse_shown(r, i, err) < 0)
+				return where(t, c, err);
 			struct qt_dynset *d = NULL;
 			if (s->set_name && s->lhs == NFT_L_FIELD &&
 			    !s->vmap && s->bitop == NFT_BIT_NONE &&

@@ -101,6 +101,7 @@ static void put_value(const struct nft_dtype *t, const struct nft_val *v,
 	case NFT_T_INTEGER: case NFT_T_SERVICE: case NFT_T_MARK:
 	case NFT_T_INT16: case NFT_T_INT64:
 	case NFT_T_INT4: case NFT_T_INT20:
+	case NFT_T_INT1: case NFT_T_INT3: case NFT_T_INT12:
 	case NFT_T_INT8: case NFT_T_BE16: case NFT_T_RAW:
 		qt_buf_printf(b, "%" PRIu64, val_uint(v));
 		return;

@@ -1483,27 +1483,78 @@ static bool iiftype_ether(const struct nft_stmt *s, const struct nft_val *e)
 	       !s->bitop && !nft_val_cmp(&s->elems[0].lo, e);
 }
 
+/* Whether a statement reads a vlan field; *key: one that is not vlan
+ * type (after which nft's listing leaves out ether type 8021q). */
+static bool reads_vlan(const struct nft_stmt *s, bool *key)
+{
+	if (!reads_link(s))
+		return false;
+	bool any = false;
+	for (unsigned i = 0; i <= s->ncat; i++) {
+		const struct nft_field *f = i ? s->cat[i - 1] : s->field;
+		if (strcmp(f->proto, "vlan"))
+			continue;
+		any = true;
+		*key |= strcmp(f->name, "type") != 0;
+	}
+	return any;
+}
+
+/* a compare of ether type with one value */
+static bool ether_type_is(const struct nft_stmt *s, const struct nft_val *e)
+{
+	return s->kind == NFT_S_MATCH && s->lhs == NFT_L_FIELD && s->field &&
+	       !strcmp(s->field->proto, "ether") &&
+	       !strcmp(s->field->name, "type") && single_eq(s) &&
+	       s->op == NFT_OP_EQ && !s->bitop &&
+	       !nft_val_cmp(&s->elems[0].lo, e);
+}
+
+static int dtype_val(enum nft_dtype_id t, const char *w, struct nft_val *v)
+{
+	struct qt_buf junk;
+	qt_buf_init(&junk);
+	int rc = nft_val_parse(nft_dtype_get(t), w, v, &junk);
+	qt_buf_free(&junk);
+	return rc;
+}
+
 /* A link-layer field in an ip, ip6 or inet table: the link-layer
  * header is ether's only when the packet came in on an Ethernet
  * device, which nft compares first (meta iiftype ether) and does not
- * list. */
+ * list. A vlan field, in any family, needs ether type 8021q before
+ * it, once a rule (unless the rule compares it just before): nft lists
+ * that compare only when no vlan field but vlan type follows it, and
+ * never in an arp table. */
 static void settle_link_deps(const struct nft_table *tb,
 			     struct rule_build *rb)
 {
-	if (tb->family != NFT_F_IP && tb->family != NFT_F_IP6 &&
-	    tb->family != NFT_F_INET)
-		return;
-	struct nft_val ether;
-	struct qt_buf junk;
-	qt_buf_init(&junk);
-	int rc = nft_val_parse(nft_dtype_get(NFT_T_ARPHRD), "ether", &ether,
-			       &junk);
-	qt_buf_free(&junk);
-	if (rc < 0)
+	bool l3 = tb->family == NFT_F_IP || tb->family == NFT_F_IP6 ||
+		  tb->family == NFT_F_INET;
+	struct nft_val ether, q;
+	if (dtype_val(NFT_T_ARPHRD, "ether", &ether) < 0 ||
+	    dtype_val(NFT_T_ETHERTYPE, "8021q", &q) < 0)
 		return;
 	struct nft_rule *ru = &rb->rule;
+	int vdep = -1;
 	for (unsigned i = 0; i < ru->n; i++) {
 		if (!reads_link(&ru->stmts[i]))
+			continue;
+		bool key = false;
+		if (reads_vlan(&ru->stmts[i], &key)) {
+			if (vdep >= 0)
+				continue;
+			if (i && ether_type_is(&ru->stmts[i - 1], &q)) {
+				vdep = (int)i - 1;
+				continue;
+			}
+			insert_dep(rb, i, "iiftype", 0, true);
+			struct nft_stmt *d = &ru->stmts[i];
+			d->field = nft_field_find("ether", "type");
+			d->elems[0].lo = q;
+			vdep = (int)i;
+		}
+		if (!l3)
 			continue;
 		if (i && iiftype_ether(&ru->stmts[i - 1], &ether)) {
 			ru->stmts[i - 1].hidden = true;
@@ -1511,8 +1562,16 @@ static void settle_link_deps(const struct nft_table *tb,
 		}
 		insert_dep(rb, i, "iiftype", 0, true);
 		ru->stmts[i].elems[0].lo = ether;
+		if (vdep == (int)i)
+			vdep++;
 		i++;
 	}
+	if (vdep < 0)
+		return;
+	bool key = false;
+	for (unsigned i = (unsigned)vdep + 1; i < ru->n; i++)
+		reads_vlan(&ru->stmts[i], &key);
+	ru->stmts[vdep].hidden = key || tb->family == NFT_F_ARP;
 }
 
 /* An address and'ed with a mask of leading ones and compared with a

@@ -229,6 +229,12 @@ static const struct nft_dtype dtypes[NFT_T_NTYPES] = {
 			"integer" },
 	[NFT_T_ETHERADDR] = { NFT_T_ETHERADDR, "ether_addr", 48, false, false,
 			      false, NULL, "Ethernet address" },
+	[NFT_T_INT1] = { NFT_T_INT1, "integer", 1, false, false, false, NULL,
+			 "integer" },
+	[NFT_T_INT3] = { NFT_T_INT3, "integer", 3, false, false, false, NULL,
+			 "integer" },
+	[NFT_T_INT12] = { NFT_T_INT12, "integer", 12, false, false, false,
+			  NULL, "integer" },
 	/* what the element of a map of counters, quotas or limits holds:
 	 * its object's name (the model's values bound it) */
 	[NFT_T_OBJNAME] = { NFT_T_OBJNAME, "string", 8 * (NFT_VAL_MAX - 1),
@@ -306,6 +312,11 @@ static const struct nft_field fields[] = {
 	{ "ether", "daddr", NFT_B_LINK, 0, 48, NFT_T_ETHERADDR, NFT_DEP_NONE, 0, false, false },
 	{ "ether", "saddr", NFT_B_LINK, 48, 48, NFT_T_ETHERADDR, NFT_DEP_NONE, 0, false, false },
 	{ "ether", "type", NFT_B_LINK, 96, 16, NFT_T_ETHERTYPE, NFT_DEP_NONE, 0, false, false },
+	/* after ether's header; cfi is dei's older name (nft_field_find) */
+	{ "vlan", "pcp", NFT_B_LINK, 112, 3, NFT_T_INT3, NFT_DEP_NONE, 0, false, false },
+	{ "vlan", "dei", NFT_B_LINK, 115, 1, NFT_T_INT1, NFT_DEP_NONE, 0, false, false },
+	{ "vlan", "id", NFT_B_LINK, 116, 12, NFT_T_INT12, NFT_DEP_NONE, 0, false, false },
+	{ "vlan", "type", NFT_B_LINK, 128, 16, NFT_T_ETHERTYPE, NFT_DEP_NONE, 0, false, false },
 	{ "icmp", "type", NFT_B_TRANSPORT, 0, 8, NFT_T_ICMP_TYPE, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "code", NFT_B_TRANSPORT, 8, 8, NFT_T_ICMP_CODE, NFT_DEP_L4, ICMP, false, false },
 	{ "icmp", "checksum", NFT_B_TRANSPORT, 16, 16, NFT_T_INTEGER, NFT_DEP_L4, ICMP, false, false },
@@ -363,6 +374,8 @@ const struct nft_field *nft_field_at(unsigned i)
 
 const struct nft_field *nft_field_find(const char *proto, const char *name)
 {
+	if (proto && !strcmp(proto, "vlan") && !strcmp(name, "cfi"))
+		name = "dei";
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct nft_field *f = &fields[i];
 		if (strcmp(f->name, name))

@@ -53,6 +53,7 @@ enum nft_dtype_id {
 	NFT_T_RAW,                   /* a raw payload's: listed in hex */
 	NFT_T_OBJNAME,               /* a map's value: a named object */
 	NFT_T_ETHERADDR,
+	NFT_T_INT1, NFT_T_INT3, NFT_T_INT12, /* vlan's bit fields */
 	NFT_T_NTYPES
 };
 

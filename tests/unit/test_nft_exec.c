@@ -601,6 +601,33 @@ int main(void)
 	is_int(nft("flush ruleset\ntable bridge b { chain c { type filter "
 		   "hook input priority 0;\n}\n}\n"), 0, "a bridge base chain");
 	is_int(compile(AF_INET), -1, "is refused");
+	/* vlan fields: the queue gives neither the frame's own tag nor
+	 * its ether type, so a chain that runs refuses them, naming what
+	 * the rule lists first (vlan type lists ether type 8021q) */
+	static const char *const vlan_rules[][2] = {
+		{ "vlan id 10", "vlan id" }, { "vlan pcp 3", "vlan pcp" },
+		{ "vlan cfi 1", "vlan dei" }, { "vlan type ip", "ether type" },
+		{ "vlan id { 1-5 } counter", "vlan id" },
+		{ "ether type vlan vlan id 3", "vlan id" },
+	};
+	for (size_t i = 0; i < sizeof(vlan_rules) / sizeof(*vlan_rules);
+	     i++) {
+		char t[256];
+		snprintf(t, sizeof(t), "flush ruleset\ntable inet v { chain "
+			 "c { %s\n}\nchain in { type filter hook input "
+			 "priority 0; }\n}\n", vlan_rules[i][0]);
+		is_int(nft(t), 0, "a vlan rule in a chain off any hook");
+		is_int(compile(AF_INET), 0, "compiles: it never runs");
+		char add[128], want[64];
+		snprintf(add, sizeof(add), "add rule inet v in %s\n",
+			 vlan_rules[i][0]);
+		is_int(nft(add), 0, "the same in an input chain");
+		snprintf(want, sizeof(want), "qtables cannot match %s here",
+			 vlan_rules[i][1]);
+		ok(compile(AF_INET) == -1 &&
+		   strstr(qt_buf_str(&err), want) != NULL,
+		   "is refused at commit, naming the field");
+	}
 	/* log group: the engine notes the statements met, in order; the
 	 * kernel logs them (engine/nflog_tag.h) */
 	is_int(nft("flush ruleset\ntable ip n { chain c { log group 2"
