@@ -156,7 +156,12 @@ EOF
 	ASK_NS=$FW run ask tcp 10.9.9.9 80 10.0.2.1 40080
 	[ "$output" = "10.0.2.1:40080" ]
 	[ "$(nft_cnt ip nat output)" -eq 1 ]
-	run ct_list -p tcp --orig-port-src 40080
+	# the close's last ACK may still be on its way through the queue
+	for _ in $(seq 40); do
+		run ct_list -p tcp --orig-port-src 40080
+		[[ $output != *TIME_WAIT* ]] || break
+		sleep 0.05
+	done
 	[ "$output" = "tcp 6  TIME_WAIT src=10.0.2.1 dst=10.9.9.9 sport=40080 dport=80 src=10.0.2.2 dst=10.0.2.1 sport=8080 dport=40080 [ASSURED] mark=0 use=1" ]
 }
 
