@@ -109,7 +109,7 @@ ct_list() {
 	[ "$(cnt FORWARD 2)" -eq 0 ]
 	# the nat chain saw only the first packet of each connection
 	[ "$(cnt PREROUTING 1 nat)" -eq 2 ]
-	run ct_list -p tcp --orig-port-src 40001
+	run ct_closed -p tcp --orig-port-src 40001
 	[ "$output" = "tcp 6  TIME_WAIT src=10.0.1.2 dst=10.0.1.1 sport=40001 dport=80 src=10.0.2.2 dst=10.0.1.2 sport=8080 dport=40001 [ASSURED] mark=0 use=1" ]
 }
 
@@ -342,7 +342,7 @@ nat_sports() {
 	qt $FW -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
 	run ask "$C" tcp 10.0.2.2 80 10.0.1.2 44000
 	[ "$output" = "10.0.1.2:44000" ]
-	run ct_list -p tcp
+	run ct_closed -p tcp
 	[ "$output" = "tcp 6  TIME_WAIT src=10.0.1.2 dst=10.0.2.2 sport=44000 dport=80 src=10.0.1.1 dst=10.0.1.2 sport=8080 dport=44000 [ASSURED] mark=0 use=1" ]
 }
 
@@ -354,7 +354,7 @@ nat_sports() {
 	run ask "$FW" tcp 10.0.2.2 80 10.0.2.1 44002
 	[ "$output" = "10.0.2.1:44002" ]
 	[ "$(cnt OUTPUT 1 nat)" -eq 2 ]
-	run ct_list -p tcp --orig-port-src 44001
+	run ct_closed -p tcp --orig-port-src 44001
 	[ "$output" = "tcp 6  TIME_WAIT src=10.0.2.1 dst=10.0.2.2 sport=44001 dport=80 src=127.0.0.1 dst=10.0.2.1 sport=8080 dport=44001 [ASSURED] mark=0 use=1" ]
 }
 
@@ -377,7 +377,7 @@ nat_sports() {
 	run ask "$C" tcp 10.0.3.2 8080 10.0.1.2 46000
 	[ "$output" = "10.0.9.2:46000" ]
 	[ "$(pings 2 10.0.3.2)" -eq 2 ]
-	run ct_list -p tcp
+	run ct_closed -p tcp
 	[ "$output" = "tcp 6  TIME_WAIT src=10.0.1.2 dst=10.0.3.2 sport=46000 dport=8080 src=10.0.2.2 dst=10.0.9.2 sport=8080 dport=46000 [ASSURED] mark=0 use=1" ]
 }
 

@@ -72,7 +72,7 @@ while True:
 		-j DNAT --to-destination '[fd00:2::2]:5002'
 	run ask_from "$C" tcp fd00:1::1 80 fd00:1::2 40001
 	[ "$output" = "[fd00:1::2]:40001 fd00:2::2" ]
-	run ct_list -f ipv6 -p tcp --orig-port-src 40001
+	run ct_closed -f ipv6 -p tcp --orig-port-src 40001
 	echo "$output"
 	[ "$output" = "tcp 6  TIME_WAIT src=fd00:1::2 dst=fd00:1::1 sport=40001 dport=80 src=fd00:2::2 dst=fd00:1::2 sport=8080 dport=40001 [ASSURED] mark=0 use=1" ]
 
@@ -154,7 +154,7 @@ while True:
 	run ask_from "$FW" tcp fd00:2::2 81
 	echo "$output"
 	[ "${output##* }" = "::1" ]
-	run ct_list -f ipv6 -p tcp --orig-port-src 43000
+	run ct_closed -f ipv6 -p tcp --orig-port-src 43000
 	echo "$output"
 	[ "$output" = "tcp 6  TIME_WAIT src=fd00:1::2 dst=fd00:2::2 sport=43000 dport=80 src=fd00:1::1 dst=fd00:1::2 sport=9090 dport=43000 [ASSURED] mark=0 use=1" ]
 }
@@ -168,7 +168,7 @@ while True:
 	ip -n "$C" -6 route add 2001:db8:100::/64 via fd00:1::1
 	run ask_from "$C" tcp 2001:db8:100::2 8080 fd00:1::2 44000
 	[ "$output" = "[2001:db8:77::2]:44000 fd00:2::2" ]
-	run ct_list -f ipv6 -p tcp --orig-port-src 44000
+	run ct_closed -f ipv6 -p tcp --orig-port-src 44000
 	echo "$output"
 	[ "$output" = "tcp 6  TIME_WAIT src=fd00:1::2 dst=2001:db8:100::2 sport=44000 dport=8080 src=fd00:2::2 dst=2001:db8:77::2 sport=8080 dport=44000 [ASSURED] mark=0 use=1" ]
 }

@@ -96,3 +96,16 @@ qt_topo() {
 	ip -n "$S" route add default via 10.0.2.1
 	ip netns exec "$FW" sysctl -qw net.ipv4.ip_forward=1
 }
+
+# ct_closed ARGS...: the test's ct_list ARGS once the TCP entry it shows
+# reached TIME_WAIT (2 s at most): a close's last ACK may still be in
+# the queue when the exchange that made it returns.
+ct_closed() {
+	local out _
+	for _ in $(seq 40); do
+		out=$(ct_list "$@")
+		[[ $out != *TIME_WAIT* ]] || break
+		sleep 0.05
+	done
+	echo "$out"
+}
