@@ -574,11 +574,33 @@ static struct mem *rekey(struct qt_ctg *g, struct mem *m,
 	return n;
 }
 
+/* A packet's last hook: where its entry is confirmed. */
+static bool last_hook(unsigned hook)
+{
+	return hook == QT_HOOK_LOCAL_IN || hook == QT_HOOK_POST_ROUTING;
+}
+
 static int settle(struct qt_ctg *g, struct mem *m, const struct qt_eval *ev,
 		  int verdict)
 {
-	if (!m || !m->created || !m->e || m->e->id != m->id)
+	if (!m || !m->e || m->e->id != m->id)
 		return verdict;
+	if (!m->created) {
+		/* A packet behind the one that made its entry, which the
+		 * kernel dropped between two hooks (its queue full under a
+		 * burst, a neighbour never resolved) and so never reached
+		 * the hook that confirms. The kernel gives each packet an
+		 * unconfirmed entry of its own, and the first that leaves
+		 * its last hook confirms one: so does this packet here, or
+		 * every packet of the flow would stay NEW and untouched by
+		 * the kernel's NAT maps until the entry is dropped. */
+		if (verdict != QT_XT_DROP && last_hook(ev->hook) &&
+		    !(m->e->status & (QT_IPS_CONFIRMED | QT_CTS_UNHASHED |
+				      QT_CTS_REPLY_CLASH)) &&
+		    qt_ct_confirm(g->ct, m->e, g->now))
+			g->st.confirmed++;
+		return verdict;
+	}
 	if (verdict == QT_XT_DROP) {
 		struct note *n = g->cur_note;
 		if (n && n->used && n->e == m->e && n->id == m->id) {
@@ -593,7 +615,7 @@ static int settle(struct qt_ctg *g, struct mem *m, const struct qt_eval *ev,
 		m->e = NULL;
 		return verdict;
 	}
-	if (ev->hook == QT_HOOK_LOCAL_IN || ev->hook == QT_HOOK_POST_ROUTING) {
+	if (last_hook(ev->hook)) {
 		m->created = false;
 		if (!qt_ct_confirm(g->ct, m->e, g->now)) {
 			/* its reply tuple clashes with another

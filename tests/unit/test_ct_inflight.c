@@ -4,7 +4,10 @@
  * still between its hooks. The first packet's entry, unconfirmed, must
  * still be confirmed at its last hook; the second is NEW like it (not a
  * packet of an established connection) and translated alike, as the
- * kernel does when the two pass one after the other. */
+ * kernel does when the two pass one after the other.
+ * And a flow whose first packet the kernel dropped between hooks (its
+ * queue full when a burst began): the next packet that leaves its last
+ * hook confirms the entry, as the kernel confirms that packet's own. */
 #include "nat_harness.h"
 
 #define SYN 0x02
@@ -85,9 +88,50 @@ static void syn_twins(void)
 	h_stop(&h);
 }
 
+/* The packet that made the entry never comes back from FORWARD. */
+static void first_lost(void)
+{
+	static const char *const rules[] = {
+		"-t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 9000 -j DNAT --to-destination 10.0.2.2",
+		"-P FORWARD DROP",
+		"-A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT",
+		"-A FORWARD -m conntrack --ctstate NEW -j ACCEPT",
+		NULL,
+	};
+	struct harness h;
+	h_start(&h, rules);
+	struct hpkt a, b, c;
+	h_udp(&a, "10.0.1.2", 40002, "10.0.1.1", 9000);
+	h_udp(&b, "10.0.1.2", 40002, "10.0.1.1", 9000);
+	h_put16(b.b + 4, 2);
+	h_ip_fill(b.b);
+	h_hook(&h, &a, QT_HOOK_PRE_ROUTING, 1, 0, false);
+	h_hook(&h, &b, QT_HOOK_PRE_ROUTING, 1, 0, false);
+	h_hook(&h, &b, QT_HOOK_FORWARD, 1, 2, false);
+	int vb = h_hook(&h, &b, QT_HOOK_POST_ROUTING, 0, 2, false);
+	ok(vb == QT_XT_ACCEPT && h_daddr(&b) == h_ip("10.0.2.2"),
+	   "the second packet is translated and leaves");
+	struct qt_ct_entry *e = h_entry(&h, IPPROTO_UDP, "10.0.1.2", 40002,
+					"10.0.1.1", 9000);
+	ok(e && (e->status & QT_IPS_CONFIRMED),
+	   "it confirmed the entry its lost first packet made");
+	is_int(qt_ct_count(qt_ctg_shard(h.ctg)), 1, "one entry");
+	/* long after an unconfirmed entry would be dropped */
+	h.now += 10 * NS_PER_S;
+	h_udp(&c, "10.0.1.2", 40002, "10.0.1.1", 9000);
+	h_put16(c.b + 4, 3);
+	h_ip_fill(c.b);
+	int vc = h_forward(&h, &c);
+	ok(vc == QT_XT_ACCEPT && h_daddr(&c) == h_ip("10.0.2.2") &&
+	   h_entry(&h, IPPROTO_UDP, "10.0.1.2", 40002, "10.0.1.1", 9000) == e,
+	   "a later packet finds the same entry, translated alike");
+	h_stop(&h);
+}
+
 int main(void)
 {
 	udp_twins();
 	syn_twins();
+	first_lost();
 	return done_testing();
 }
