@@ -1,14 +1,22 @@
 /* Small-packet UDP load for the end-to-end benchmark (bench_e2e.sh).
  *
- *   udp_flood send ADDR PORT SECONDS [PAYLOAD]   flood ADDR:PORT (sendmmsg;
- *                                                ADDR IPv4 or IPv6)
+ *   udp_flood send ADDR PORT SECONDS [PAYLOAD [PPS]]
+ *                                                flood ADDR:PORT (sendmmsg;
+ *                                                ADDR IPv4 or IPv6), or
+ *                                                send PPS datagrams a
+ *                                                second (0: as fast as
+ *                                                it can)
  *   udp_flood recv PORT SECONDS                  count what arrives (both
  *                                                families)
  *
  * The sender sends PAYLOAD-byte datagrams (default 18: a 64-byte Ethernet
  * frame with its FCS; 84 bytes over IPv6) as fast as it can for SECONDS, in batches of 64 per
- * system call; a python loop would measure python. It prints
- * "sent N pps P".
+ * system call; a python loop would measure python. Paced (PPS), a batch
+ * leaves when the rate says it is due, so a path that keeps up with the
+ * rate sees the same packets whatever it costs, and its cost per packet
+ * can be read from the CPU time it takes. It prints "sent N pps P cpu_us
+ * C", C being its own CPU time (user and system: the sending and, on a
+ * veth, the receiving side's softirq up to the first queue).
  * The receiver counts datagrams (recvmmsg) until SECONDS have passed or
  * the flow has been idle for 0.5 s after it started, and prints
  * "received N seconds S kpps K", S being first to last datagram: the
@@ -20,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,7 +55,8 @@ static long num(const char *s, long min, long max)
 	return v;
 }
 
-static int do_send(const char *addr, int port, double secs, int payload)
+static int do_send(const char *addr, int port, double secs, int payload,
+		   long pps)
 {
 	static char buf[MAXPAYLOAD];
 	/* an IPv4 or an IPv6 address: the same flood of either family */
@@ -80,6 +90,17 @@ static int do_send(const char *addr, int port, double secs, int payload)
 	double t0 = now(), t;
 	/* the clock is read every batch: cheap next to 64 sends */
 	while ((t = now()) - t0 < secs) {
+		if (pps > 0) {
+			double due = t0 + (double)sent / (double)pps;
+			if (due > t) {
+				struct timespec d = {
+					(time_t)(due - t),
+					(long)((due - t - (double)(time_t)(due - t)) * 1e9)
+				};
+				nanosleep(&d, NULL);
+				continue;
+			}
+		}
 		int n = sendmmsg(fd, msg, BATCH, 0);
 		if (n > 0)
 			sent += (unsigned)n;
@@ -89,7 +110,11 @@ static int do_send(const char *addr, int port, double secs, int payload)
 			return 1;
 		}
 	}
-	printf("sent %llu pps %.0f\n", sent, (double)sent / (t - t0));
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("sent %llu pps %.0f cpu_us %lld\n", sent, (double)sent / (t - t0),
+	       (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 	close(fd);
 	return 0;
 }
@@ -146,13 +171,14 @@ static int do_recv(int port, double secs)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 5 && argc <= 6 && strcmp(argv[1], "send") == 0)
+	if (argc >= 5 && argc <= 7 && strcmp(argv[1], "send") == 0)
 		return do_send(argv[2], (int)num(argv[3], 1, 65535),
 			       (double)num(argv[4], 1, 3600),
-			       argc == 6 ? (int)num(argv[5], 0, MAXPAYLOAD) : 18);
+			       argc >= 6 ? (int)num(argv[5], 0, MAXPAYLOAD) : 18,
+			       argc == 7 ? num(argv[6], 0, 100000000) : 0);
 	if (argc == 4 && strcmp(argv[1], "recv") == 0)
 		return do_recv((int)num(argv[2], 1, 65535), (double)num(argv[3], 1, 3600));
-	fprintf(stderr, "usage: udp_flood send ADDR PORT SECONDS [PAYLOAD]\n"
+	fprintf(stderr, "usage: udp_flood send ADDR PORT SECONDS [PAYLOAD [PPS]]\n"
 			"       udp_flood recv PORT SECONDS\n");
 	return 2;
 }
