@@ -54,23 +54,6 @@ static bool icmp6_has_id(uint8_t type)
 	return type == ICMPV6_ECHO_REQUEST || type == ICMPV6_ECHO_REPLY;
 }
 
-/* A transport checksum made whole: pseudo-header (the addresses, at
- * ip + 12 for IPv4 and ip + 8 for IPv6, protocol, length) and the n
- * bytes at th, check field at th + at. */
-static void l4_csum_full(const uint8_t *ip, uint8_t *th, uint32_t n,
-			 uint8_t proto, unsigned at, bool zero_is_none)
-{
-	bool ip6 = ip[0] >> 4 == 6;
-	put16(th + at, 0);
-	uint32_t s = ip6 ? qt_csum_add(0, ip + 8, 32) : qt_csum_add(0, ip + 12, 8);
-	s += proto + n;
-	s = qt_csum_add(s, th, n);
-	uint16_t c = (uint16_t)~qt_csum_fold(s);
-	if (zero_is_none && c == 0)
-		c = 0xffff;
-	put16(th + at, c);
-}
-
 /* inet_proto_csum_replace4/16: a checksum covering an address (an
  * IPv4 header's, or a pseudo-header's) when it changes from -> to,
  * alen bytes of it. */
@@ -274,10 +257,10 @@ bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
 	}
 	if (partial && *changed && seg_whole) {
 		if (proto == IPPROTO_TCP && seg >= 20)
-			l4_csum_full(ip, th, seg, IPPROTO_TCP, 16, false);
+			qt_csum_l4_whole(ip, th, seg, IPPROTO_TCP, 16, false);
 		else if ((proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE) &&
 			 seg >= 8 && (proto == IPPROTO_UDPLITE || get16(th + 6)))
-			l4_csum_full(ip, th, seg, proto, 6, true);
+			qt_csum_l4_whole(ip, th, seg, proto, 6, true);
 	}
 	return true;
 }
