@@ -48,63 +48,108 @@ static bool icmp_has_id(uint8_t type)
 	}
 }
 
-/* A transport checksum made whole: pseudo-header (the addresses, at
- * ip + 12 for IPv4 and ip + 8 for IPv6, protocol, length) and the n
- * bytes at th, check field at th + at. */
-static void l4_csum_full(const uint8_t *ip, uint8_t *th, uint32_t n,
-			 uint8_t proto, unsigned at, bool zero_is_none)
+/* ICMPv6's: the echo request and reply only. */
+static bool icmp6_has_id(uint8_t type)
 {
-	bool ip6 = ip[0] >> 4 == 6;
-	put16(th + at, 0);
-	uint32_t s = ip6 ? qt_csum_add(0, ip + 8, 32) : qt_csum_add(0, ip + 12, 8);
-	s += proto + n;
-	s = qt_csum_add(s, th, n);
-	uint16_t c = (uint16_t)~qt_csum_fold(s);
-	if (zero_is_none && c == 0)
-		c = 0xffff;
-	put16(th + at, c);
+	return type == ICMPV6_ECHO_REQUEST || type == ICMPV6_ECHO_REPLY;
 }
 
-/* inet_proto_csum_replace16: a checksum covering a 16-byte address
- * (IPv6's pseudo-header) when it changes from -> to. */
-static void csum_replace16(uint8_t *check, const uint8_t *from,
-			   const uint8_t *to)
+/* inet_proto_csum_replace4/16: a checksum covering an address (an
+ * IPv4 header's, or a pseudo-header's) when it changes from -> to,
+ * alen bytes of it. */
+static void csum_replace_addr(uint8_t *check, const uint8_t *from,
+			      const uint8_t *to, size_t alen)
 {
-	for (unsigned i = 0; i < 16; i += 4)
+	for (size_t i = 0; i < alen; i += 4)
 		qt_csum_replace4(check, from + i, to + i);
 }
 
-/* nf_nat_ipv6_manip_pkt: as for IPv4, with the transport header found
- * past the extension headers (a non-first fragment has none: only the
- * address changes), no header checksum, and ICMPv6's checksum covering
- * the pseudo-header as TCP's and UDP's do. */
-static bool manip_pkt6(uint8_t *data, uint32_t len, uint32_t iphoff,
-		       const struct qt_ct_tuple *target, enum qt_nat_manip m,
-		       bool partial, bool *changed)
+/* What the rewrite needs of an IP header: the address the manip
+ * changes, where the transport header starts (from the IP header),
+ * whether there is one of the tuple's protocol, and the packet's
+ * length by its header. */
+struct ip_view {
+	uint8_t *addr;
+	size_t alen;
+	uint32_t l4off;
+	uint32_t tot;
+	bool l4;
+};
+
+/* false: the header is not here whole. The kernel sees fragments
+ * reassembled; a later fragment has no transport header to rewrite. */
+static bool view_ipv4(uint8_t *ip, uint32_t avail, enum qt_nat_manip m,
+		      struct ip_view *v)
 {
-	if (len < iphoff + 40)
+	if (avail < 20)
+		return false;
+	uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || avail < ihl)
+		return false;
+	v->addr = ip + (m == QT_NAT_MANIP_SRC ? 12 : 16);
+	v->alen = 4;
+	v->l4off = ihl;
+	v->tot = get16(ip + 2);
+	v->l4 = (get16(ip + 6) & 0x1fff) == 0;
+	return true;
+}
+
+/* nf_nat_ipv6_manip_pkt finds the transport header past the extension
+ * headers (a non-first fragment has none: only the address changes). */
+static bool view_ipv6(uint8_t *ip, uint32_t avail, enum qt_nat_manip m,
+		      uint8_t proto, struct ip_view *v)
+{
+	if (avail < 40)
+		return false;
+	v->addr = ip + (m == QT_NAT_MANIP_SRC ? 8 : 24);
+	v->alen = 16;
+	v->tot = 40 + (uint32_t)get16(ip + 4);
+	uint8_t p;
+	v->l4off = 0;
+	v->l4 = qt_ct_ipv6_l4(ip, avail, &p, &v->l4off) && p == proto;
+	return true;
+}
+
+/* nf_nat_ipv4_manip_pkt and nf_nat_ipv6_manip_pkt: the transport
+ * header's port (or echo id) and the address, with the checksums that
+ * cover them. The families differ only in where the header puts
+ * things (struct ip_view), in IPv4's header checksum, and in ICMPv6's
+ * checksum covering the pseudo-header as TCP's and UDP's do. */
+bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
+		      const struct qt_ct_tuple *target, enum qt_nat_manip m,
+		      bool partial, bool *changed)
+{
+	*changed = false;
+	if (len <= iphoff)
 		return false;
 	uint8_t *ip = data + iphoff;
 	uint32_t avail = len - iphoff;
-	uint8_t *addr = ip + (m == QT_NAT_MANIP_SRC ? 8 : 24);
+	bool v6 = ip[0] >> 4 == 6;
+	uint8_t proto = target->proto;
+	struct ip_view v;
+	if (!(v6 ? view_ipv6(ip, avail, m, proto, &v)
+		 : view_ipv4(ip, avail, m, &v)))
+		return false;
+	uint8_t *addr = v.addr;
 	const uint8_t *naddr = m == QT_NAT_MANIP_SRC ? target->src.b
 						     : target->dst.b;
 	uint16_t nport = m == QT_NAT_MANIP_SRC ? target->sport : target->dport;
 	unsigned poff = m == QT_NAT_MANIP_SRC ? 0 : 2;
-	bool addr_changes = memcmp(addr, naddr, 16) != 0;
-	uint8_t proto;
-	uint32_t hdroff;
-	bool l4 = qt_ct_ipv6_l4(ip, avail, &proto, &hdroff) &&
-		  proto == target->proto;
-	uint8_t *th = ip + hdroff;
-	uint32_t tot = 40 + (uint32_t)get16(ip + 4);
-	bool seg_whole = l4 && iphoff == 0 && tot >= hdroff && len >= tot;
-	uint32_t seg = seg_whole ? tot - hdroff : 0;
+	bool addr_changes = memcmp(addr, naddr, v.alen) != 0;
+	uint8_t *th = ip + v.l4off;
+	/* the bytes of the transport header here */
+	uint32_t room = v.l4 ? avail - v.l4off : 0;
+	/* the segment, for checksums computed whole (an outer packet) */
+	bool seg_whole = v.l4 && iphoff == 0 && v.tot >= v.l4off &&
+			 len >= v.tot;
+	uint32_t seg = seg_whole ? v.tot - v.l4off : 0;
 
-	switch (l4 ? proto : 0) {
+	switch (v.l4 ? proto : 0) {
 	case IPPROTO_TCP: {
-		bool full = avail >= hdroff + 20;
-		if (avail < hdroff + 8)
+		/* a quoted header may have only its first 8 bytes: ports,
+		 * but no checksum to update */
+		bool full = room >= 20;
+		if (room < 8)
 			return false;
 		if (partial && (!full || !seg_whole))
 			return false;
@@ -113,16 +158,18 @@ static bool manip_pkt6(uint8_t *data, uint32_t len, uint32_t iphoff,
 			break;
 		put16(th + poff, nport);
 		*changed = true;
+		/* partial: made whole below, once the address is in */
 		if (!full || partial)
 			break;
-		csum_replace16(th + 16, addr, naddr);
+		csum_replace_addr(th + 16, addr, naddr, v.alen);
 		qt_csum_replace2(th + 16, op, nport);
 		break;
 	}
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE: {
-		if (avail < hdroff + 8)
+		if (room < 8)
 			return false;
+		/* UDP-Lite always has a checksum, UDP's 0 means none */
 		bool csum = proto == IPPROTO_UDPLITE || get16(th + 6);
 		if (partial && csum && !seg_whole)
 			return false;
@@ -133,149 +180,7 @@ static bool manip_pkt6(uint8_t *data, uint32_t len, uint32_t iphoff,
 		*changed = true;
 		if (!csum || partial)
 			break;
-		csum_replace16(th + 6, addr, naddr);
-		qt_csum_replace2(th + 6, op, nport);
-		if (!get16(th + 6))
-			put16(th + 6, 0xffff);
-		break;
-	}
-	case IPPROTO_DCCP: {
-		if (avail < hdroff + 8)
-			return false;
-		uint16_t op = get16(th + poff);
-		if (op == nport && !addr_changes)
-			break;
-		put16(th + poff, nport);
-		*changed = true;
-		if (avail < hdroff + 12)
-			break;
-		csum_replace16(th + 6, addr, naddr);
-		qt_csum_replace2(th + 6, op, nport);
-		break;
-	}
-	case IPPROTO_SCTP: {
-		if (avail < hdroff + 8)
-			return false;
-		uint16_t op = get16(th + poff);
-		if (op == nport)
-			break;
-		put16(th + poff, nport);
-		*changed = true;
-		if (avail >= hdroff + 12 && seg_whole && !partial) {
-			memset(th + 8, 0, 4);
-			uint32_t c = qt_crc32c(0, th, seg);
-			th[8] = (uint8_t)c;
-			th[9] = (uint8_t)(c >> 8);
-			th[10] = (uint8_t)(c >> 16);
-			th[11] = (uint8_t)(c >> 24);
-		}
-		break;
-	}
-	case IPPROTO_ICMPV6: {
-		if (avail < hdroff + 8)
-			return false;
-		/* the pseudo-header's address, then an echo's id */
-		if (addr_changes) {
-			csum_replace16(th + 2, addr, naddr);
-			*changed = true;
-		}
-		if (th[0] != ICMPV6_ECHO_REQUEST && th[0] != ICMPV6_ECHO_REPLY)
-			break;
-		uint16_t oid = get16(th + 4), nid = target->sport;
-		if (oid == nid)
-			break;
-		qt_csum_replace2(th + 2, oid, nid);
-		put16(th + 4, nid);
-		*changed = true;
-		break;
-	}
-	default:
-		break;
-	}
-
-	if (addr_changes) {
-		memcpy(addr, naddr, 16);
-		*changed = true;
-	}
-	if (partial && *changed && seg_whole) {
-		if (proto == IPPROTO_TCP && seg >= 20)
-			l4_csum_full(ip, th, seg, IPPROTO_TCP, 16, false);
-		else if ((proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE) &&
-			 seg >= 8 && (proto == IPPROTO_UDPLITE || get16(th + 6)))
-			l4_csum_full(ip, th, seg, proto, 6, true);
-	}
-	return true;
-}
-
-bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
-		      const struct qt_ct_tuple *target, enum qt_nat_manip m,
-		      bool partial, bool *changed)
-{
-	*changed = false;
-	if (len > iphoff && data[iphoff] >> 4 == 6)
-		return manip_pkt6(data, len, iphoff, target, m, partial, changed);
-	if (len < iphoff + 20)
-		return false;
-	uint8_t *ip = data + iphoff;
-	uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
-	if (ihl < 20 || len < iphoff + ihl)
-		return false;
-	uint32_t hdroff = iphoff + ihl;
-	uint8_t *th = data + hdroff;
-	uint8_t *addr = ip + (m == QT_NAT_MANIP_SRC ? 12 : 16);
-	uint8_t naddr[4];
-	memcpy(naddr, m == QT_NAT_MANIP_SRC ? &target->src.ip : &target->dst.ip, 4);
-	uint16_t nport = m == QT_NAT_MANIP_SRC ? target->sport : target->dport;
-	unsigned poff = m == QT_NAT_MANIP_SRC ? 0 : 2;
-	bool addr_changes = memcmp(addr, naddr, 4) != 0;
-	/* the segment, for checksums computed whole (an outer packet) */
-	uint32_t tot = get16(ip + 2);
-	uint32_t seg = tot > ihl ? tot - ihl : 0;
-	bool seg_whole = iphoff == 0 && tot >= ihl && len >= tot;
-	/* the kernel sees fragments reassembled; a later fragment has no
-	 * transport header to rewrite */
-	bool first = (get16(ip + 6) & 0x1fff) == 0;
-
-	switch (first ? target->proto : 0) {
-	case IPPROTO_TCP: {
-		/* a quoted header may have only its first 8 bytes: ports,
-		 * but no checksum to update */
-		bool full = len >= hdroff + 20;
-		if (len < hdroff + 8)
-			return false;
-		if (partial && (!full || !seg_whole))
-			return false;
-		uint16_t op = get16(th + poff);
-		if (op == nport && !addr_changes)
-			break;
-		put16(th + poff, nport);
-		*changed = true;
-		if (!full)
-			break;
-		if (partial) {
-			/* made whole below, once the address is in */
-			break;
-		}
-		qt_csum_replace4(th + 16, addr, naddr);
-		qt_csum_replace2(th + 16, op, nport);
-		break;
-	}
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE: {
-		if (len < hdroff + 8)
-			return false;
-		/* UDP-Lite always has a checksum, UDP's 0 means none */
-		bool csum = target->proto == IPPROTO_UDPLITE || get16(th + 6);
-		if (partial && csum && !seg_whole)
-			return false;
-		uint16_t op = get16(th + poff);
-		if (op == nport && !addr_changes)
-			break;
-		put16(th + poff, nport);
-		*changed = true;
-		if (!csum || partial)
-			break;
-		qt_csum_replace4(th + 6, addr, naddr);
+		csum_replace_addr(th + 6, addr, naddr, v.alen);
 		qt_csum_replace2(th + 6, op, nport);
 		if (!get16(th + 6))
 			put16(th + 6, 0xffff);
@@ -284,17 +189,16 @@ bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
 	case IPPROTO_DCCP: {
 		/* the checksum at 6 covers a pseudo-header as TCP's; only
 		 * with the 12-byte generic header here */
-		bool full = len >= hdroff + 12;
-		if (len < hdroff + 8)
+		if (room < 8)
 			return false;
 		uint16_t op = get16(th + poff);
 		if (op == nport && !addr_changes)
 			break;
 		put16(th + poff, nport);
 		*changed = true;
-		if (!full)
+		if (room < 12)
 			break;
-		qt_csum_replace4(th + 6, addr, naddr);
+		csum_replace_addr(th + 6, addr, naddr, v.alen);
 		qt_csum_replace2(th + 6, op, nport);
 		break;
 	}
@@ -302,14 +206,14 @@ bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
 		/* a CRC32c over the whole packet, not an Internet checksum:
 		 * computed again when the header (and so the packet) is
 		 * here whole */
-		if (len < hdroff + 8)
+		if (room < 8)
 			return false;
 		uint16_t op = get16(th + poff);
 		if (op == nport)
 			break;
 		put16(th + poff, nport);
 		*changed = true;
-		if (len >= hdroff + 12 && seg_whole && !partial) {
+		if (room >= 12 && seg_whole && !partial) {
 			memset(th + 8, 0, 4);
 			uint32_t c = qt_crc32c(0, th, seg);
 			th[8] = (uint8_t)c;
@@ -319,10 +223,19 @@ bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
 		}
 		break;
 	}
-	case IPPROTO_ICMP: {
-		if (len < hdroff + 8)
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		/* each family's own ICMP only */
+		if ((proto == IPPROTO_ICMPV6) != v6)
+			break;
+		if (room < 8)
 			return false;
-		if (!icmp_has_id(th[0]))
+		/* ICMPv6's checksum covers the pseudo-header's address */
+		if (v6 && addr_changes) {
+			csum_replace_addr(th + 2, addr, naddr, v.alen);
+			*changed = true;
+		}
+		if (!(v6 ? icmp6_has_id(th[0]) : icmp_has_id(th[0])))
 			break;
 		uint16_t oid = get16(th + 4), nid = target->sport;
 		if (oid == nid)
@@ -337,17 +250,17 @@ bool qt_nat_manip_pkt(uint8_t *data, uint32_t len, uint32_t iphoff,
 	}
 
 	if (addr_changes) {
-		qt_csum_replace4(ip + 10, addr, naddr);
-		memcpy(addr, naddr, 4);
+		if (!v6)
+			csum_replace_addr(ip + 10, addr, naddr, v.alen);
+		memcpy(addr, naddr, v.alen);
 		*changed = true;
 	}
-	if (partial && *changed && first && seg_whole) {
-		if (target->proto == IPPROTO_TCP && seg >= 20)
-			l4_csum_full(ip, th, seg, IPPROTO_TCP, 16, false);
-		else if ((target->proto == IPPROTO_UDP ||
-			  target->proto == IPPROTO_UDPLITE) && seg >= 8 &&
-			 (target->proto == IPPROTO_UDPLITE || get16(th + 6)))
-			l4_csum_full(ip, th, seg, target->proto, 6, true);
+	if (partial && *changed && seg_whole) {
+		if (proto == IPPROTO_TCP && seg >= 20)
+			qt_csum_l4_whole(ip, th, seg, IPPROTO_TCP, 16, false);
+		else if ((proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE) &&
+			 seg >= 8 && (proto == IPPROTO_UDPLITE || get16(th + 6)))
+			qt_csum_l4_whole(ip, th, seg, proto, 6, true);
 	}
 	return true;
 }
@@ -573,78 +486,46 @@ static enum qt_nat_manip other_manip(enum qt_nat_manip m)
 	return m == QT_NAT_MANIP_SRC ? QT_NAT_MANIP_DST : QT_NAT_MANIP_SRC;
 }
 
-/* The ICMPv6 checksum over the message at icmp (n bytes) and the
- * pseudo-header of the IPv6 header at ip, as it is now. */
-static uint32_t icmp6_sum(const uint8_t *ip, const uint8_t *icmp, uint32_t n)
+/* The checksum over the ICMP message at icmp (n bytes), and for
+ * ICMPv6 the pseudo-header of the IPv6 header at ip, as it is now. */
+static uint32_t icmp_sum(const uint8_t *ip, const uint8_t *icmp, uint32_t n,
+			 bool v6)
 {
+	if (!v6)
+		return qt_csum_add(0, icmp, n);
 	uint32_t s = qt_csum_add(0, ip + 8, 32);
 	s += IPPROTO_ICMPV6 + n;
 	return qt_csum_add(s, icmp, n);
 }
 
-/* nf_nat_icmpv6_reply_translation: as for IPv4, the ICMPv6 checksum
- * (which covers the outer addresses) computed whole after the quoted
- * packet changed, then updated with the outer header. */
-static int icmp6_reply(struct qt_eval *ev, enum qt_nat_manip m)
-{
-	const struct qt_ct_entry *e = ev->ct;
-	enum qt_ct_dir dir = (enum qt_ct_dir)ev->ct_dir;
-	uint32_t n = pkt_bytes(ev);
-	if (!ev->pkt.l4_ok)
-		return QT_XT_DROP;
-	uint32_t hdrlen = (uint32_t)(ev->pkt.l4 - ev->data);
-	if (n < hdrlen + 8 + 40)
-		return QT_XT_DROP;
-	uint8_t *icmp = ev->data + hdrlen;
-	bool whole = ev->len >= ev->orig_len;
-	if (whole && qt_csum_fold(icmp6_sum(ev->data, icmp, n - hdrlen)) != 0xffff)
-		return QT_XT_DROP;
-	if (icmp[0] == NDISC_REDIRECT) {
-		uint32_t done = QT_IPS_SRC_NAT_DONE | QT_IPS_DST_NAT_DONE;
-		if ((e->status & done) != done || (e->status & QT_IPS_NAT_MASK))
-			return QT_XT_DROP;
-	}
-	if (!binding_applies(e, dir, m))
-		return QT_XT_ACCEPT;
-	if (!whole)
-		return QT_XT_DROP;
-	bool ch;
-	if (!qt_nat_manip_pkt(ev->data, n, hdrlen + 8, &e->t[!dir],
-			      other_manip(m), false, &ch))
-		return QT_XT_DROP;
-	put16(icmp + 2, 0);
-	put16(icmp + 2, (uint16_t)~qt_csum_fold(icmp6_sum(ev->data, icmp,
-							   n - hdrlen)));
-	struct qt_ct_tuple target;
-	qt_ct_invert(&e->t[!dir], &target);
-	target.proto = IPPROTO_ICMPV6;
-	if (!qt_nat_manip_pkt(ev->data, n, 0, &target, m, false, &ch))
-		return QT_XT_DROP;
-	rewritten(ev);
-	return QT_XT_ACCEPT;
-}
-
+/* nf_nat_icmp_reply_translation and nf_nat_icmpv6_reply_translation:
+ * the quoted packet rewritten, the ICMP checksum (for ICMPv6 covering
+ * the outer addresses) computed whole after it, then updated with the
+ * outer header. */
 int qt_nat_icmp_reply(struct qt_eval *ev, enum qt_nat_manip m)
 {
 	const struct qt_ct_entry *e = ev->ct;
 	enum qt_ct_dir dir = (enum qt_ct_dir)ev->ct_dir;
 	if (!e)
 		return QT_XT_ACCEPT;
-	if (ev->pkt.family == AF_INET6)
-		return icmp6_reply(ev, m);
-	uint32_t n = pkt_bytes(ev), hdrlen = ev->pkt.ihl;
+	bool v6 = ev->pkt.family == AF_INET6;
+	if (v6 && !ev->pkt.l4_ok)
+		return QT_XT_DROP;
+	uint32_t n = pkt_bytes(ev);
+	uint32_t hdrlen = v6 ? (uint32_t)(ev->pkt.l4 - ev->data) : ev->pkt.ihl;
 	/* the ICMP header and the quoted IP header must be here */
-	if (n < hdrlen + 8 + 20)
+	if (n < hdrlen + 8 + (v6 ? 40 : 20))
 		return QT_XT_DROP;
 	uint8_t *icmp = ev->data + hdrlen;
 	/* a copy shorter than the packet can neither be verified nor be
 	 * handed back whole (the copy range asks for whole packets) */
 	bool whole = ev->len >= ev->orig_len;
-	/* nf_ip_checksum: the kernel verifies the message before it
-	 * touches it */
-	if (whole && qt_csum_fold(qt_csum_add(0, icmp, n - hdrlen)) != 0xffff)
+	/* nf_ip_checksum, nf_ip6_checksum: the kernel verifies the message
+	 * before it touches it */
+	if (whole &&
+	    qt_csum_fold(icmp_sum(ev->data, icmp, n - hdrlen, v6)) != 0xffff)
 		return QT_XT_DROP;
-	if (icmp[0] == ICMP_REDIRECT) {
+	if (icmp[0] == (v6 ? NDISC_REDIRECT : ICMP_REDIRECT)) {
 		/* a redirect for a translated (or not yet bound)
 		 * connection would send the host elsewhere: dropped */
 		uint32_t done = QT_IPS_SRC_NAT_DONE | QT_IPS_DST_NAT_DONE;
@@ -662,11 +543,12 @@ int qt_nat_icmp_reply(struct qt_eval *ev, enum qt_nat_manip m)
 			      other_manip(m), false, &ch))
 		return QT_XT_DROP;
 	put16(icmp + 2, 0);
-	put16(icmp + 2, (uint16_t)~qt_csum_fold(qt_csum_add(0, icmp, n - hdrlen)));
+	put16(icmp + 2, (uint16_t)~qt_csum_fold(icmp_sum(ev->data, icmp,
+							  n - hdrlen, v6)));
 	/* the outer header as a reply to what was sent */
 	struct qt_ct_tuple target;
 	qt_ct_invert(&e->t[!dir], &target);
-	target.proto = IPPROTO_ICMP;
+	target.proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
 	if (!qt_nat_manip_pkt(ev->data, n, 0, &target, m, false, &ch))
 		return QT_XT_DROP;
 	rewritten(ev);

@@ -40,20 +40,6 @@ static void csum_replace(uint8_t *check, uint16_t fsum, uint16_t tsum)
 	put16(check, c ? c : 0xffff);
 }
 
-static void l4_csum_full(const uint8_t *ip, uint8_t *th, uint32_t n,
-			 uint8_t proto, unsigned at)
-{
-	bool ip6 = ip[0] >> 4 == 6;
-	put16(th + at, 0);
-	uint32_t s = ip6 ? qt_csum_add(0, ip + 8, 32) : qt_csum_add(0, ip + 12, 8);
-	s += proto + n;
-	s = qt_csum_add(s, th, n);
-	uint16_t c = (uint16_t)~qt_csum_fold(s);
-	if (proto == IPPROTO_UDP && c == 0)
-		c = 0xffff;
-	put16(th + at, c);
-}
-
 /* the transport checksum's offset (nft_payload_l4csum_offset), or -1 */
 static int l4_csum_at(uint8_t proto)
 {
@@ -176,8 +162,9 @@ bool qt_nft_pset_run(const struct qt_nft_pset *ps, struct qt_eval *ev)
 	uint32_t tot = p->family == AF_INET6 ? 40u + get16(ev->data + 4)
 					     : get16(ev->data + 2);
 	if (full_l4 && l4at >= 0 && tot <= ev->len && tot >= l4off + 8)
-		l4_csum_full(ev->data, ev->data + l4off, tot - l4off, p->proto,
-			     (unsigned)l4at);
+		qt_csum_l4_whole(ev->data, ev->data + l4off, tot - l4off,
+				 p->proto, (unsigned)l4at,
+				 p->proto == IPPROTO_UDP);
 	else
 		full_l4 = false;
 	ev->csum_not_ready = ev->csum_not_ready && !full_l4;

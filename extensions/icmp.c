@@ -3,21 +3,11 @@
  * case-insensitive prefix (a prefix of two names is ambiguous), save is
  * always numeric ("any" excepted), -L shows the name unless -n, and the
  * match goes to the kernel, which wants a plain -p icmp. */
-#include <errno.h>
 #include <netinet/in.h>
 
 #include "eval.h"
 #include "ext.h"
 #include "icmp_types.h"
-#include "model.h"
-
-#define ICMP_ANY 0xFF  /* type 255 with all codes: "any" */
-
-struct icmp_data {
-	uint8_t type;
-	uint8_t code[2];       /* inclusive code range */
-	uint8_t invert;
-};
 
 enum { O_ICMP_TYPE };
 
@@ -71,86 +61,58 @@ static const struct qt_icmp_name icmp_names[] = {
 	{ "address-mask-reply", 18, 0, 0xFF },
 };
 static const struct qt_icmp_family icmp_family = {
-	"ICMP", icmp_names, sizeof(icmp_names) / sizeof(icmp_names[0]),
+	.word = "ICMP",
+	.names = icmp_names,
+	.nnames = sizeof(icmp_names) / sizeof(icmp_names[0]),
+	.ext = "icmp",
+	.opt = "icmp-type",
+	.proto_word = "icmp",
+	.proto = IPPROTO_ICMP,
+	.any = true,
 };
 
 static int icmp_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		      struct qt_ctx *ctx)
 {
-	struct icmp_data *d = in->data;
-	if (qt_icmp_parse(&icmp_family, a->arg,
-			  (struct qt_icmp_sel){ &d->type, d->code }, ctx))
-		return -1;
-	d->invert = a->invert;
-	return 0;
+	return qt_icmp_match_parse(&icmp_family, in, a, ctx);
 }
 
 static int icmp_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		      struct qt_ctx *ctx)
 {
 	(void)env;
-	if (!(in->seen & (1u << O_ICMP_TYPE)))
-		return qt_param_error(ctx,
-			"icmp: option \"--icmp-type\" must be specified\n");
-	return 0;
+	return qt_icmp_match_check(&icmp_family, in, ctx);
 }
 
 static int icmp_kcheck(const struct qt_ext_inst *in,
 		       const struct qt_rule_env *env)
 {
 	(void)in;
-	return qt_rule_proto_is(env->rule, IPPROTO_ICMP) ? 0 : EINVAL;
+	return qt_icmp_match_kcheck(&icmp_family, env);
 }
 
 static void icmp_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
-	const struct icmp_data *d = in->data;
-	if (d->invert)
-		qt_buf_puts(b, " !");
-	if (d->type == ICMP_ANY && qt_icmp_all_codes(d->code))
-		qt_buf_puts(b, " --icmp-type any");
-	else if (qt_icmp_all_codes(d->code))
-		qt_buf_printf(b, " --icmp-type %u", d->type);
-	else
-		qt_buf_printf(b, " --icmp-type %u/%u", d->type, d->code[0]);
+	qt_icmp_match_save(&icmp_family, in, b);
 }
 
 static void icmp_print(const struct qt_ext_inst *in, struct qt_buf *b,
 		       bool numeric)
 {
-	const struct icmp_data *d = in->data;
-	qt_buf_puts(b, " icmp");
-	qt_icmp_print(&icmp_family, d->type, d->code, d->invert, numeric, b);
+	qt_icmp_match_print(&icmp_family, in, b, numeric);
 }
 
-
-/* ---- engine: xt_icmp (icmp_match) ----
- * A non-first fragment does not match; a first fragment without the
- * 8-byte ICMP header is dropped; type 255 ("any") takes every type and
- * code (icmp_type_code_match), '!' inverting the whole. */
 static bool icmp_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
-	const struct icmp_data *d = in->data;
-	const struct qt_pkt *p = &ev->pkt;
-	if (!p->l4 || p->frag_off)
-		return false;
-	if (p->l4_len < 8) {
-		ev->hotdrop = true;
-		return false;
-	}
-	uint8_t type = p->l4[0], code = p->l4[1];
-	bool m = d->type == ICMP_ANY ||
-		 (type == d->type && code >= d->code[0] && code <= d->code[1]);
-	return m != !!d->invert;
+	return qt_icmp_match_pkt(&icmp_family, in, ev);
 }
-
 
 static const struct qt_ext icmp_match = {
 	.name = "icmp",
 	.kind = QT_EXT_MATCH,
 	.family = AF_INET,
 	.proto = IPPROTO_ICMP,
-	.data_size = sizeof(struct icmp_data),
+	.data_size = sizeof(struct qt_icmp_match),
 	.opts = icmp_opts,
 	.parse = icmp_parse,
 	.check = icmp_check,

@@ -5,19 +5,11 @@
  * the name unless -n ("ipv6-icmptype N" otherwise, glued as ip6tables
  * prints it), type 255 is no "any", and the kernel wants a plain
  * -p ipv6-icmp. */
-#include <errno.h>
 #include <netinet/in.h>
 
 #include "eval.h"
 #include "ext.h"
 #include "icmp_types.h"
-#include "model.h"
-
-struct icmp6_data {
-	uint8_t type;
-	uint8_t code[2];       /* inclusive code range */
-	uint8_t invert;
-};
 
 enum { O_ICMPV6_TYPE };
 
@@ -60,73 +52,50 @@ static const struct qt_icmp_name icmp6_names[] = {
 	{ "redirect", 137, 0, 0xFF },
 };
 static const struct qt_icmp_family icmp6_family = {
-	"ICMPv6", icmp6_names, sizeof(icmp6_names) / sizeof(icmp6_names[0]),
+	.word = "ICMPv6",
+	.names = icmp6_names,
+	.nnames = sizeof(icmp6_names) / sizeof(icmp6_names[0]),
+	.ext = "icmp6",
+	.opt = "icmpv6-type",
+	.proto_word = "ipv6-icmp",
+	.proto = IPPROTO_ICMPV6,
+	.any = false,
 };
 
 static int icmp6_parse(struct qt_ext_inst *in, const struct qt_opt_arg *a,
 		       struct qt_ctx *ctx)
 {
-	struct icmp6_data *d = in->data;
-	if (qt_icmp_parse(&icmp6_family, a->arg,
-			  (struct qt_icmp_sel){ &d->type, d->code }, ctx))
-		return -1;
-	d->invert = a->invert;
-	return 0;
+	return qt_icmp_match_parse(&icmp6_family, in, a, ctx);
 }
 
 static int icmp6_check(struct qt_ext_inst *in, const struct qt_rule_env *env,
 		       struct qt_ctx *ctx)
 {
 	(void)env;
-	if (!(in->seen & (1u << O_ICMPV6_TYPE)))
-		return qt_param_error(ctx,
-			"icmp6: option \"--icmpv6-type\" must be specified\n");
-	return 0;
+	return qt_icmp_match_check(&icmp6_family, in, ctx);
 }
 
 static int icmp6_kcheck(const struct qt_ext_inst *in,
 			const struct qt_rule_env *env)
 {
 	(void)in;
-	return qt_rule_proto_is(env->rule, IPPROTO_ICMPV6) ? 0 : EINVAL;
+	return qt_icmp_match_kcheck(&icmp6_family, env);
 }
 
 static void icmp6_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
-	const struct icmp6_data *d = in->data;
-	if (d->invert)
-		qt_buf_puts(b, " !");
-	if (qt_icmp_all_codes(d->code))
-		qt_buf_printf(b, " --icmpv6-type %u", d->type);
-	else
-		qt_buf_printf(b, " --icmpv6-type %u/%u", d->type, d->code[0]);
+	qt_icmp_match_save(&icmp6_family, in, b);
 }
 
 static void icmp6_print(const struct qt_ext_inst *in, struct qt_buf *b,
 			bool numeric)
 {
-	const struct icmp6_data *d = in->data;
-	qt_buf_puts(b, " ipv6-icmp");
-	qt_icmp_print(&icmp6_family, d->type, d->code, d->invert, numeric, b);
+	qt_icmp_match_print(&icmp6_family, in, b, numeric);
 }
 
-/* ---- engine: ip6t_icmp6 (icmp6_match) ----
- * A non-first fragment does not match; a first fragment without the
- * 8-byte ICMPv6 header is dropped; type and code in range, '!'
- * inverting the whole. */
 static bool icmp6_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
-	const struct icmp6_data *d = in->data;
-	const struct qt_pkt *p = &ev->pkt;
-	if (!p->l4 || p->frag_off)
-		return false;
-	if (p->l4_len < 8) {
-		ev->hotdrop = true;
-		return false;
-	}
-	uint8_t type = p->l4[0], code = p->l4[1];
-	bool m = type == d->type && code >= d->code[0] && code <= d->code[1];
-	return m != !!d->invert;
+	return qt_icmp_match_pkt(&icmp6_family, in, ev);
 }
 
 static const struct qt_ext icmp6_match = {
@@ -135,7 +104,7 @@ static const struct qt_ext icmp6_match = {
 	.kind = QT_EXT_MATCH,
 	.family = AF_INET6,
 	.proto = IPPROTO_ICMPV6,
-	.data_size = sizeof(struct icmp6_data),
+	.data_size = sizeof(struct qt_icmp_match),
 	.opts = icmp6_opts,
 	.parse = icmp6_parse,
 	.check = icmp6_check,

@@ -2,18 +2,11 @@
  * log_offload.h). */
 #include "log_offload.h"
 
-#include <errno.h>
-#include <libmnl/libmnl.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
-#include "steering.h"
+#include "nft_table.h"
 
 static const struct {
 	const char *name, *type, *hook;
@@ -144,22 +137,6 @@ void qt_logoff_script(bool ip6, const struct qt_nflog_slots *slots,
 	qt_buf_puts(out, "\n]}\n");
 }
 
-static int run_nft(const char *nft, const char *script, char *err,
-		   size_t errlen)
-{
-	char *msg = NULL;
-	char *argv[] = { (char *)nft, (char *)"-j", (char *)"-f", (char *)"-",
-			 NULL };
-	int st = qt_steer_run_tool(nft, argv, script, &msg);
-	if (st != 0) {
-		size_t n = msg ? strcspn(msg, "\n") : 0;
-		snprintf(err, errlen, "log offload: %s: %.*s", nft, (int)n,
-			 msg ? msg : "");
-	}
-	free(msg);
-	return st == 0 ? 0 : -1;
-}
-
 int qt_logoff_table(const char *nft, bool ip6,
 		    const struct qt_nflog_slots *slots, uint8_t hookmask,
 		    char *err, size_t errlen)
@@ -167,71 +144,23 @@ int qt_logoff_table(const char *nft, bool ip6,
 	struct qt_buf s;
 	qt_buf_init(&s);
 	qt_logoff_script(ip6, slots, hookmask, &s);
-	int rc = run_nft(nft, qt_buf_str(&s), err, errlen);
+	int rc = qt_nft_table_run(nft, true, qt_buf_str(&s), "log offload: ",
+				  err, errlen);
 	qt_buf_free(&s);
 	return rc;
 }
 
-/* Is a table of ours there, in the families of fams (bit 0 IPv4, bit
- * 1 IPv6)? One netlink round trip each. When the question cannot be
- * asked, the answer is unknown: unknown_is. */
-static bool tables_there(unsigned fams, bool unknown_is)
-{
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER,
-						 SOCK_CLOEXEC);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		if (nl)
-			mnl_socket_close(nl);
-		return unknown_is;
-	}
-	struct timeval tv = { 1, 0 };
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
-	bool left = false;
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
-	for (unsigned fam = 0; fam < 2 && !left; fam++) {
-		if (!(fams & 1u << fam))
-			continue;
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE;
-		nlh->nlmsg_flags = NLM_F_REQUEST;
-		nlh->nlmsg_seq = fam + 1;
-		struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh,
-								sizeof(*g));
-		g->nfgen_family = fam ? NFPROTO_IPV6 : NFPROTO_IPV4;
-		g->version = NFNETLINK_V0;
-		g->res_id = 0;
-		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, QT_LOGOFF_TABLE);
-		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-			left = unknown_is;
-			break;
-		}
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		const struct nlmsghdr *r = (const struct nlmsghdr *)buf;
-		if (n < (ssize_t)sizeof(*r) || !mnl_nlmsg_ok(r, (int)n)) {
-			left = unknown_is;
-			break;
-		}
-		/* the table, or an error: ENOENT is "not there" */
-		if (r->nlmsg_type != NLMSG_ERROR) {
-			left = true;
-		} else {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(r);
-			left = e->error != -ENOENT ? unknown_is : false;
-		}
-	}
-	mnl_socket_close(nl);
-	return left;
-}
-
 bool qt_logoff_present(bool ip6)
 {
-	return tables_there(ip6 ? 2 : 1, false);
+	return qt_nft_table_there(QT_LOGOFF_TABLE,
+				  ip6 ? QT_NFT_TABLE_IP6 : QT_NFT_TABLE_IP,
+				  false);
 }
 
 int qt_logoff_remove_all(const char *nft, char *err, size_t errlen)
 {
-	if (!tables_there(3, true))
+	if (!qt_nft_table_there(QT_LOGOFF_TABLE,
+				QT_NFT_TABLE_IP | QT_NFT_TABLE_IP6, true))
 		return 0;
 	struct qt_buf s;
 	qt_buf_init(&s);
@@ -244,7 +173,8 @@ int qt_logoff_remove_all(const char *nft, char *err, size_t errlen)
 			      f ? ", " : "", f ? "ip6" : "ip", QT_LOGOFF_TABLE,
 			      f ? "ip6" : "ip", QT_LOGOFF_TABLE);
 	qt_buf_puts(&s, "]}\n");
-	int rc = run_nft(nft, qt_buf_str(&s), err, errlen);
+	int rc = qt_nft_table_run(nft, true, qt_buf_str(&s), "log offload: ",
+				  err, errlen);
 	qt_buf_free(&s);
 	return rc;
 }

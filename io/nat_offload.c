@@ -16,7 +16,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "steering.h"
+#include "nft_table.h"
 
 /* Connections whose additions one batch holds: with both directions'
  * elements, a batch stays well inside BUF_SIZE. A connection that
@@ -211,90 +211,30 @@ int qt_natoff_script(bool ip6, bool install, char *buf, size_t len)
 int qt_natoff_table(const char *nft, bool ip6, bool install, char *err,
 		    size_t errlen)
 {
-	char script[4096], *msg = NULL;
+	char script[4096];
 	if (qt_natoff_script(ip6, install, script, sizeof(script)) < 0) {
 		snprintf(err, errlen, "nat offload: table script too long");
 		return -1;
 	}
-	char *argv[] = { (char *)nft, (char *)"-f", (char *)"-", NULL };
-	int st = qt_steer_run_tool(nft, argv, script, &msg);
-	if (st != 0) {
-		size_t n = msg ? strcspn(msg, "\n") : 0;
-		snprintf(err, errlen, "%s: %.*s", nft, (int)n, msg ? msg : "");
-	}
-	free(msg);
-	return st == 0 ? 0 : -1;
-}
-
-static struct nlmsghdr *msg_head(uint8_t *at, uint16_t type, uint16_t flags,
-				 uint32_t seq, uint8_t family, uint16_t res);
-
-/* Is a table of ours there, in either family? Asked over netlink (one
- * round trip each), so that the start of a daemon that never offloaded
- * runs no nft process: a handover's gap in the traffic is that start.
- * When the question cannot be asked, the answer is yes. */
-static bool tables_left(void)
-{
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		if (nl)
-			mnl_socket_close(nl);
-		return true;
-	}
-	struct timeval tv = { 1, 0 };
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
-	bool left = false;
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
-	for (unsigned fam = 0; fam < 2 && !left; fam++) {
-		uint32_t seq = fam + 1;
-		struct nlmsghdr *nlh = msg_head(
-			buf, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 |
-					NFT_MSG_GETTABLE),
-			0, seq, fam ? NFPROTO_IPV6 : NFPROTO_IPV4, 0);
-		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, QT_NATOFF_TABLE);
-		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-			left = true;
-			break;
-		}
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		const struct nlmsghdr *r = (const struct nlmsghdr *)buf;
-		if (n < (ssize_t)sizeof(*r) || !mnl_nlmsg_ok(r, (int)n)) {
-			left = true;
-			break;
-		}
-		/* the table's description, or an error: ENOENT is "not
-		 * there", any other leaves the question open */
-		if (r->nlmsg_type != NLMSG_ERROR) {
-			left = true;
-		} else {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(r);
-			left = e->error != -ENOENT;
-		}
-	}
-	mnl_socket_close(nl);
-	return left;
+	return qt_nft_table_run(nft, false, script, "", err, errlen);
 }
 
 int qt_natoff_remove_all(const char *nft, char *err, size_t errlen)
 {
-	if (!tables_left())
+	/* asked first, so that the start of a daemon that never
+	 * offloaded runs no nft process: a handover's gap in the traffic
+	 * is that start */
+	if (!qt_nft_table_there(QT_NATOFF_TABLE,
+				QT_NFT_TABLE_IP | QT_NFT_TABLE_IP6, true))
 		return 0;
-	char script[512], *msg = NULL;
+	char script[512];
 	int n = qt_natoff_script(false, false, script, sizeof(script));
 	if (n < 0 || qt_natoff_script(true, false, script + n,
 				      sizeof(script) - (size_t)n) < 0) {
 		snprintf(err, errlen, "nat offload: table script too long");
 		return -1;
 	}
-	char *argv[] = { (char *)nft, (char *)"-f", (char *)"-", NULL };
-	int st = qt_steer_run_tool(nft, argv, script, &msg);
-	if (st != 0) {
-		size_t k = msg ? strcspn(msg, "\n") : 0;
-		snprintf(err, errlen, "%s: %.*s", nft, (int)k, msg ? msg : "");
-	}
-	free(msg);
-	return st == 0 ? 0 : -1;
+	return qt_nft_table_run(nft, false, script, "", err, errlen);
 }
 
 /* ---- batches ---- */

@@ -73,6 +73,21 @@ void qt_csum_replace2(uint8_t *check, uint16_t from, uint16_t to)
 	check[1] = (uint8_t)r;
 }
 
+void qt_csum_l4_whole(const uint8_t *ip, uint8_t *th, uint32_t n,
+		      uint8_t proto, unsigned at, bool zero_ffff)
+{
+	bool ip6 = ip[0] >> 4 == 6;
+	th[at] = th[at + 1] = 0;
+	uint32_t s = ip6 ? qt_csum_add(0, ip + 8, 32) : qt_csum_add(0, ip + 12, 8);
+	s += proto + n;
+	s = qt_csum_add(s, th, n);
+	uint16_t c = (uint16_t)~qt_csum_fold(s);
+	if (zero_ffff && c == 0)
+		c = 0xffff;
+	th[at] = (uint8_t)(c >> 8);
+	th[at + 1] = (uint8_t)c;
+}
+
 void qt_csum_replace4(uint8_t *check, const uint8_t *from, const uint8_t *to)
 {
 	uint32_t s = (uint16_t)~get16(check);

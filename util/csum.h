@@ -23,6 +23,16 @@ uint16_t qt_csum_fold(uint32_t sum);
 void qt_csum_replace2(uint8_t *check, uint16_t from, uint16_t to);
 void qt_csum_replace4(uint8_t *check, const uint8_t *from, const uint8_t *to);
 
+/* A transport checksum computed whole, as the kernel does when it
+ * completes a partial one or a rewrite leaves none to update: the
+ * pseudo-header of the IP header at ip (IPv4's addresses at ip + 12,
+ * IPv6's at ip + 8, by its version), proto and the length n, then the
+ * n bytes of the segment at th with its check field (th + at) taken as
+ * 0. zero_ffff: a result of 0 is written 0xffff (UDP's 0 means no
+ * checksum). */
+void qt_csum_l4_whole(const uint8_t *ip, uint8_t *th, uint32_t n,
+		      uint8_t proto, unsigned at, bool zero_ffff);
+
 /* Does p's transport checksum hold, as the kernel checks a packet it has
  * not verified (CHECKSUM_NONE)? IPv4: it sums from the IP header on, as
  * the kernel does (a header changed on the way without its checksum

@@ -204,16 +204,8 @@ static void complete_csum(struct qt_eval *ev)
 	uint32_t off = (uint32_t)(p->l4 - ev->data);
 	if (p->ip_len < off + at + 2 || p->ip_len > ev->len)
 		return;
-	uint32_t n = p->ip_len - off;
-	uint8_t *th = ev->data + off;
-	put_word(th + at, 0);
-	uint32_t s = qt_csum_add(0, ev->data + 8, 32);
-	s += n >> 16;
-	s += n & 0xffff;
-	s += p->proto;
-	s = qt_csum_add(s, th, n);
-	uint16_t sum = (uint16_t)~qt_csum_fold(s);
-	put_word(th + at, sum || at == 16 ? sum : 0xffff);
+	qt_csum_l4_whole(ev->data, ev->data + off, p->ip_len - off, p->proto,
+			 at, p->proto == IPPROTO_UDP);
 }
 
 /* ip6t_NPT on an address it cannot map: icmpv6_send's parameter

@@ -2,7 +2,8 @@
  * defines it (16-bit big-endian words, the odd last byte padded with
  * zero), over every length and alignment up to a few hundred bytes,
  * GSO-sized buffers, running sums carried between calls, and the
- * extremes (all zero, all ones). */
+ * extremes (all zero, all ones); qt_csum_l4_whole against the
+ * pseudo-header written out. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,5 +68,56 @@ int main(void)
 	       "ones sum to 0xffff (negative zero), never to 0");
 	is_int(qt_csum_fold(qt_csum_add(0, z, 3)), 0xff00,
 	       "odd length: the last byte is a word's high half (0xffff + 0xff00)");
+
+	/* qt_csum_l4_whole against the pseudo-header written out (RFC 793,
+	 * RFC 768, RFC 8200 8.1) and summed with the segment */
+	for (int v6 = 0; v6 < 2; v6++) {
+		bad = 0;
+		for (uint32_t n = 8; n < 200; n += 7) {
+			uint8_t pkt[40 + 200], ph[40];
+			memcpy(pkt, buf + 3 * n, sizeof(pkt));
+			pkt[0] = v6 ? 0x60 : 0x45;
+			uint32_t hl = v6 ? 40 : 20, pl;
+			if (v6) {
+				memcpy(ph, pkt + 8, 32);
+				ph[32] = ph[33] = 0;
+				ph[34] = (uint8_t)(n >> 8);
+				ph[35] = (uint8_t)n;
+				ph[36] = ph[37] = ph[38] = 0;
+				ph[39] = 6;
+				pl = 40;
+			} else {
+				memcpy(ph, pkt + 12, 8);
+				ph[8] = 0;
+				ph[9] = 6;
+				ph[10] = (uint8_t)(n >> 8);
+				ph[11] = (uint8_t)n;
+				pl = 12;
+			}
+			qt_csum_l4_whole(pkt, pkt + hl, n, 6, n >= 18 ? 16 : 6,
+					 false);
+			uint32_t r = ref_fold(ph, pl, 0);
+			if (ref_fold(pkt + hl, n, r) != 0xffff)
+				bad++;
+		}
+		is_int(bad, 0, v6 ? "a whole checksum over IPv6's pseudo-header "
+				    "and the segment verifies"
+				  : "a whole checksum over IPv4's pseudo-header "
+				    "and the segment verifies");
+	}
+	/* a segment whose checksum comes out 0: one word raised by what
+	 * the checksum was */
+	uint8_t u[20 + 16];
+	memcpy(u, buf + 500, sizeof(u));
+	u[0] = 0x45;
+	qt_csum_l4_whole(u, u + 20, 16, 17, 6, false);
+	uint32_t w = ((uint32_t)u[28] << 8 | u[29]) + ((uint32_t)u[26] << 8 | u[27]);
+	w = (w & 0xffff) + (w >> 16);
+	u[28] = (uint8_t)(w >> 8);
+	u[29] = (uint8_t)w;
+	qt_csum_l4_whole(u, u + 20, 16, 17, 6, false);
+	is_int(u[26] << 8 | u[27], 0, "a result of 0 written 0 (TCP's rule)");
+	qt_csum_l4_whole(u, u + 20, 16, 17, 6, true);
+	is_int(u[26] << 8 | u[27], 0xffff, "a result of 0 written 0xffff (UDP's rule)");
 	return done_testing();
 }
