@@ -214,7 +214,7 @@ static void random_packets6(struct qt_buf *b)
 			d[0] = 0x60;
 		if (n > 5) {
 			d[4] = 0;
-			d[5] = (uint8_t)(n >= 40 && rand() % 2 ? n - 40 : rand());
+			d[5] = (uint8_t)(n >= 40 && rand() % 2 ? n - 40 : (uint32_t)rand());
 		}
 		/* next headers mostly ones the walk knows, lengths small */
 		for (uint32_t j = 6; j < n; j += 8) {

@@ -69,7 +69,7 @@ static void tcp_udp(void)
 		memcpy(c.b + 12, &t.src.ip, 4);
 		h_put16(c.b + 26, 0);
 		uint32_t s = h_sum(0, c.b + 12, 8) + IPPROTO_UDP + 13u;
-		if ((uint16_t)~h_sum(s, c.b + 20, 13) != 0)
+		if (h_sum(s, c.b + 20, 13) != 0xffff)
 			continue;
 		found = true;
 		struct qt_ct_tuple z = tuple(IPPROTO_UDP, "10.0.2.1", (uint16_t)p,
