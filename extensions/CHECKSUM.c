@@ -4,7 +4,9 @@
  * option is mandatory, given once, never inverted; the kernel takes the
  * target in the mangle table only (any chain, any hook, any protocol).
  * Docker puts it in mangle POSTROUTING for DHCP replies to containers,
- * whose stacks would otherwise drop a datagram with a half checksum. */
+ * whose stacks would otherwise drop a datagram with a half checksum.
+ * ip6tables has it too (DHCPv6): there the pseudo-header is IPv6's and
+ * the transport header follows the extension headers. */
 #include <errno.h>
 #include <string.h>
 
@@ -72,12 +74,6 @@ static void checksum_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * packet always goes back with the verdict; and a packet the queue gave
  * only in part cannot be (it would be cut): it is left. */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static int checksum_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct qt_pkt *p = &ev->pkt;
@@ -87,7 +83,12 @@ static int checksum_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 
 	if (!ev->csum_not_ready || ev->gso)
 		return QT_XT_CONTINUE;
-	if (p->ihl < 20 || p->ip_len < p->ihl || p->frag_off)
+	/* where the transport header starts: after IPv6's extension
+	 * headers (a partial checksum's packet is never a fragment) */
+	bool v6 = p->family == AF_INET6;
+	uint32_t off = v6 ? (p->l4 ? (uint32_t)(p->l4 - p->data) : 0) : p->ihl;
+	if (off < (v6 ? 40u : 20u) || p->ip_len < off || p->frag_off ||
+	    (v6 && p->frag_hdr))
 		return QT_XT_CONTINUE;
 	if (ev->len < p->ip_len || ev->orig_len > ev->len)
 		return QT_XT_CONTINUE;
@@ -98,16 +99,10 @@ static int checksum_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	else
 		return QT_XT_CONTINUE;
 
-	uint32_t n = p->ip_len - p->ihl;
-	uint8_t *th = ip + p->ihl;
+	uint32_t n = p->ip_len - off;
 	if (n < at + 2)
 		return QT_XT_CONTINUE;
-	put16(th + at, 0);
-	uint32_t s = qt_csum_add(0, ip + 12, 8);
-	s += p->proto + n;
-	s = qt_csum_add(s, th, n);
-	uint16_t sum = (uint16_t)~qt_csum_fold(s);
-	put16(th + at, sum ? sum : 0xffff);
+	qt_csum_l4_whole(ip, ip + off, n, p->proto, at, true);
 	ev->csum_not_ready = false;
 	ev->rewritten = true;
 	return QT_XT_CONTINUE;

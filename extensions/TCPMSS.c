@@ -3,7 +3,11 @@
  * two options is required (the last one given wins); the kernel wants
  * -p tcp and, for --clamp-mss-to-pmtu added to a built-in chain, the
  * FORWARD, OUTPUT or POSTROUTING hook. It cannot see the SYN match under
- * nf_tables, so none is needed. */
+ * nf_tables, so none is needed. Over IPv6 (ip6t_TCPMSS) the segment
+ * starts after the extension headers, the clamp takes 60 bytes of
+ * headers off the MTU and the default MSS put in an option-less SYN is
+ * 1220, not 536; the IPv6 header has no checksum, only its payload
+ * length grows. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csum.h"
 #include "eval.h"
 #include "ext.h"
 #include "model.h"
@@ -19,7 +24,8 @@
 #define MSS_CLAMP_PMTU 0xFFFF
 
 struct tcpmss_data {
-	uint16_t mss;   /* MSS_CLAMP_PMTU: the path MTU minus 40 */
+	uint16_t mss;   /* MSS_CLAMP_PMTU: the path MTU minus the
+	                   IP and TCP headers (40, IPv6 60) */
 };
 
 enum { O_SET_MSS, O_CLAMP };
@@ -125,6 +131,7 @@ static void tcpmss_print(const struct qt_ext_inst *in, struct qt_buf *b,
 #define TCPOPT_MSS 2
 #define TCPOLEN_MSS 4
 #define MSS_DEFAULT 536   /* RFC 1122 */
+#define MSS_DEFAULT6 1220 /* IPv6: its minimum MTU 1280 minus 60 */
 #define MTU_TTL_NS 1000000000ull
 #define MTU_SLOTS 8
 
@@ -151,40 +158,11 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-static uint32_t fold32(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
-/* The kernel's csum_replace2 on a check field at p: RFC 1624 eqn. 3. */
-static void csum_replace(uint8_t *p, uint16_t from, uint16_t to)
-{
-	uint32_t s = (uint16_t)~get16(p);
-	s += (uint16_t)~from;
-	s += to;
-	put16(p, (uint16_t)~fold32(s));
-}
-
-static uint32_t sum_bytes(uint32_t s, const uint8_t *b, uint32_t n)
-{
-	uint32_t i;
-	for (i = 0; i + 1 < n; i += 2)
-		s += get16(b + i);
-	if (i < n)
-		s += (uint32_t)b[i] << 8;
-	return fold32(s);
-}
-
-/* The whole TCP checksum of a segment of n bytes at th. */
+/* The whole TCP checksum of a segment of n bytes at th, over either
+ * family's pseudo-header. */
 static void tcp_csum_full(const uint8_t *ip, uint8_t *th, uint32_t n)
 {
-	put16(th + 16, 0);
-	uint32_t s = sum_bytes(0, ip + 12, 8);
-	s += IPPROTO_TCP + n;
-	s = sum_bytes(s, th, n);
-	put16(th + 16, (uint16_t)~fold32(s));
+	qt_csum_l4_whole(ip, th, n, IPPROTO_TCP, 16, false);
 }
 
 static uint32_t mtu_read(const char *name)
@@ -276,17 +254,27 @@ static int tcpmss_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	const struct tcpmss_data *d = in->data;
 	const struct qt_pkt *p = &ev->pkt;
 	uint8_t *ip = ev->data;
+	bool v6 = p->family == AF_INET6;
+	/* where the segment starts: after IPv6's extension headers */
+	uint32_t thoff = v6 ? (p->l4 ? (uint32_t)(p->l4 - p->data) : 0)
+			    : p->ihl;
 
-	if (p->ihl < 20 || p->ip_len < p->ihl || p->proto != IPPROTO_TCP ||
-	    p->frag_off)
+	if (p->proto != IPPROTO_TCP || p->frag_off)
+		return QT_XT_CONTINUE;
+	/* ip6t_TCPMSS drops what ipv6_skip_exthdr cannot walk */
+	if (v6 && (p->exthdr_cut || thoff < 40 || thoff > p->ip_len))
+		return QT_XT_DROP;
+	if (!v6 && (p->ihl < 20 || p->ip_len < p->ihl))
 		return QT_XT_CONTINUE;
 	/* A copy shorter than the packet cannot be handed back whole (the
 	 * queue would cut the packet): leave it (copy_need asks for all). */
 	if (ev->len < p->ip_len || ev->orig_len > ev->len)
 		return QT_XT_CONTINUE;
 
-	uint32_t len = p->ip_len - p->ihl;   /* the TCP segment */
-	uint8_t *th = ip + p->ihl;
+	uint32_t len = p->ip_len - thoff;    /* the TCP segment */
+	uint8_t *th = ip + thoff;
+	/* the IP and TCP headers the clamp takes off the MTU */
+	uint32_t minlen = v6 ? 60 : 40;
 	if (len < 20)
 		return QT_XT_DROP;
 	uint32_t hdrlen = (uint32_t)(th[12] >> 4) * 4;
@@ -304,9 +292,9 @@ static int tcpmss_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 			if (back < mtu)
 				mtu = back;
 		}
-		if (mtu <= 40)
+		if (mtu <= minlen)
 			return QT_XT_DROP;
-		newmss = (uint16_t)(mtu - 40);
+		newmss = (uint16_t)(mtu - minlen);
 	} else {
 		newmss = d->mss;
 	}
@@ -323,7 +311,7 @@ static int tcpmss_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 		if (partial)
 			tcp_csum_full(ip, th, len);
 		else
-			csum_replace(th + 16, oldmss, newmss);
+			qt_csum_replace2(th + 16, oldmss, newmss);
 		ev->csum_not_ready = false;
 		ev->rewritten = true;
 		return QT_XT_CONTINUE;
@@ -336,8 +324,9 @@ static int tcpmss_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	/* The kernel grows the buffer; we can only use what ev->cap gives. */
 	if (ev->cap < p->ip_len + TCPOLEN_MSS || p->ip_len + TCPOLEN_MSS > 0xffff)
 		return QT_XT_CONTINUE;
-	if (newmss > MSS_DEFAULT)
-		newmss = MSS_DEFAULT;
+	uint16_t dflt = v6 ? MSS_DEFAULT6 : MSS_DEFAULT;
+	if (newmss > dflt)
+		newmss = dflt;
 
 	uint8_t *opt = th + 20;
 	memmove(opt + TCPOLEN_MSS, opt, len - 20);
@@ -350,21 +339,28 @@ static int tcpmss_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 		tcp_csum_full(ip, th, len + TCPOLEN_MSS);
 	} else {
 		/* pseudo-header length, the new option word, the offset */
-		csum_replace(th + 16, (uint16_t)len,
+		qt_csum_replace2(th + 16, (uint16_t)len,
 			     (uint16_t)(len + TCPOLEN_MSS));
-		csum_replace(th + 16, 0, get16(opt));
-		csum_replace(th + 16, 0, get16(opt + 2));
-		csum_replace(th + 16, old_doff, get16(th + 12));
+		qt_csum_replace2(th + 16, 0, get16(opt));
+		qt_csum_replace2(th + 16, 0, get16(opt + 2));
+		qt_csum_replace2(th + 16, old_doff, get16(th + 12));
 	}
-	uint16_t tot = p->ip_len, ntot = (uint16_t)(tot + TCPOLEN_MSS);
-	put16(ip + 2, ntot);
-	csum_replace(ip + 10, tot, ntot);
+	uint16_t tot = (uint16_t)p->ip_len, ntot = (uint16_t)(tot + TCPOLEN_MSS);
+	if (v6) {
+		put16(ip + 4, (uint16_t)(ntot - 40));
+	} else {
+		put16(ip + 2, ntot);
+		qt_csum_replace2(ip + 10, tot, ntot);
+	}
 	ev->len = ntot;
 	ev->orig_len = ntot;
 	ev->csum_not_ready = false;
 	ev->rewritten = true;
 	/* the headers moved: what later rules read must follow */
-	qt_pkt_parse_ipv4(&ev->pkt, ev->data, ev->len);
+	if (v6)
+		qt_pkt_parse_ipv6(&ev->pkt, ev->data, ev->len);
+	else
+		qt_pkt_parse_ipv4(&ev->pkt, ev->data, ev->len);
 	return QT_XT_CONTINUE;
 }
 
