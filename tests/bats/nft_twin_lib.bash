@@ -4,7 +4,8 @@
 #   datapath_nat6): client $C -- fw $FW -- server $S, fw judged by
 #   qtablesd, or by the kernel's nft with QT_ORACLE=1 (oracle_setup,
 #   nftfw, ct_list);
-# - twins side by side (nft_meta, nft_datapath, nft_stmt): client $C --
+# - twins side by side (nft_meta, nft_datapath, nft_stmt, nflog,
+#   nft_ctzone): client $C --
 #   fw $FW judged by qtablesd beside $C2 -- $FW2 judged by the kernel,
 #   the same addresses on both (twin_setup, nft_of, same_twins).
 # A file loads it (`load nft_twin_lib`) and defines setup() with one of
@@ -114,14 +115,15 @@ twin_pair() {
 	ip -n "$FW_" link set qtf0 up
 }
 
-# qtablesd in $FW in the foreground of a background job, its log in
-# $LOG.
+# start_daemon [ARGS]: qtablesd in $FW with ARGS after --no-state (a
+# --state of theirs wins), in the foreground of a background job, its
+# log in $LOG.
 start_daemon() {
 	LOG=$QT_RUN/log
 	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>>"$LOG" 3>&- &
+		--no-syslog --handover-wait 0 "$@" 2>>"$LOG" 3>&- &
 	DPID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		qt_ready "$FW" && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.03
