@@ -7,7 +7,9 @@
 # - twins side by side (nft_meta, nft_datapath, nft_stmt, nflog,
 #   nft_ctzone): client $C --
 #   fw $FW judged by qtablesd beside $C2 -- $FW2 judged by the kernel,
-#   the same addresses on both (twin_setup, nft_of, same_twins).
+#   the same addresses on both (twin_setup, nft_of, same_twins);
+# - three namespaces a twin, addressed by the file (datapath6, npt6:
+#   twin_init and twin_trio).
 # A file loads it (`load nft_twin_lib`) and defines setup() with one of
 # the two; both may use serving (a server's wait) and ask_from (a
 # client).
@@ -115,9 +117,23 @@ twin_pair() {
 	ip -n "$FW_" link set qtf0 up
 }
 
+# twin_trio X: client NAME-cX, firewall NAME-fwX and server NAME-sX,
+# IPv6 quiet, joined by veths qtc0 -- qtf0 and qts0 -- qtf1 (no
+# address, down: the caller's to give); sets C_ FW_ S_.
+twin_trio() {
+	local x=$1
+	qt_ns "c$x" || return 1; C_=$QT_NS
+	qt_ns "fw$x" || return 1; FW_=$QT_NS
+	qt_ns "s$x" || return 1; S_=$QT_NS
+	ip6_quiet "$C_" "$FW_" "$S_"
+	ip link add qtc0 netns "$C_" type veth peer name qtf0 netns "$FW_" || return 1
+	ip link add qts0 netns "$S_" type veth peer name qtf1 netns "$FW_"
+}
+
 # start_daemon [ARGS]: qtablesd in $FW with ARGS after --no-state (a
 # --state of theirs wins), in the foreground of a background job, its
 # log in $LOG.
+# shellcheck disable=SC2120 # the .bats files pass ARGS
 start_daemon() {
 	LOG=$QT_RUN/log
 	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
