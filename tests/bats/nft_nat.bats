@@ -138,7 +138,7 @@ EOF
 	done
 	cat "$QT_RUN/seen"
 	[ "$(cut -d: -f1 "$QT_RUN/seen" | sort -u)" = "10.0.2.1" ]
-	! awk -F: '$2 < 30000 || $2 > 30009' "$QT_RUN/seen" | grep -q .
+	! awk -F: '$2 < 30000 || $2 > 30009' "$QT_RUN/seen" | grep -q . || false
 	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 4 ]
 }
 
@@ -194,7 +194,7 @@ EOF
 	done
 	cat "$QT_RUN/seen"
 	[ "$(cut -d: -f1 "$QT_RUN/seen" | sort -u)" = "10.0.2.1" ]
-	! awk -F: '$2 < 20000 || $2 > 20009' "$QT_RUN/seen" | grep -q .
+	! awk -F: '$2 < 20000 || $2 > 20009' "$QT_RUN/seen" | grep -q . || false
 	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 6 ]
 	[ "$(nft_cnt ip nat postrouting)" -eq 6 ]
 }
