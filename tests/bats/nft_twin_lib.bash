@@ -1,18 +1,17 @@
-# Shared set-up and helpers of the nft tests whose expectations are the
-# kernel's, asked in one of two ways:
+# Shared set-up and helpers of the tests whose expectations are the
+# kernel's, asked in one of three ways:
 # - one topology, run twice (nft_fib6, nft_nat, nft_natmap,
-#   datapath_nat6): client $C -- fw $FW -- server $S, fw judged by
-#   qtablesd, or by the kernel's nft with QT_ORACLE=1 (oracle_setup,
-#   nftfw, ct_list);
+#   datapath_nat6; nft_dynset without the server): client $C -- fw $FW
+#   -- server $S, fw judged by qtablesd, or by the kernel's nft with
+#   QT_ORACLE=1 (oracle_setup, nftfw, ct_list);
 # - twins side by side (nft_meta, nft_datapath, nft_stmt, nflog,
-#   nft_ctzone): client $C --
-#   fw $FW judged by qtablesd beside $C2 -- $FW2 judged by the kernel,
-#   the same addresses on both (twin_setup, nft_of, same_twins);
-# - three namespaces a twin, addressed by the file (datapath6, npt6:
-#   twin_init and twin_trio).
+#   nft_ctzone): client $C -- fw $FW judged by qtablesd beside $C2 --
+#   $FW2 judged by the kernel, the same addresses on both (twin_setup,
+#   nft_of, same_twins);
+# - twins of three namespaces each, addressed by the file (datapath6,
+#   npt6: twin_init and twin_trio).
 # A file loads it (`load nft_twin_lib`) and defines setup() with one of
-# the two; both may use serving (a server's wait) and ask_from (a
-# client).
+# them; all may use serving (a server's wait) and ask_from (a client).
 # shellcheck shell=bash
 
 # scapy is only in the system python on some machines
