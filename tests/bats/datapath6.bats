@@ -79,12 +79,7 @@ ipt6_save() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/ip6tables-nft-sa
 listen() {
 	ip netns exec "$1" socat TCP6-LISTEN:"$2",reuseaddr,fork,ipv6only=0 \
 		SYSTEM:'echo ok' >/dev/null 2>&1 &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$1" "$2"
 }
 
 # What a connection from the client to ADDR PORT reads ("ok", or

@@ -61,12 +61,7 @@ twin() {
 listen_peer() {
 	ip netns exec "$1" socat TCP6-LISTEN:"$2",reuseaddr,fork \
 		SYSTEM:'echo "$SOCAT_PEERADDR"' >/dev/null 2>&1 &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$1" "$2"
 }
 
 # What a TCP connection from NS to [ADDR]:PORT reads (from the source
@@ -91,6 +86,20 @@ pkts() {
 # must list alike.
 rules() {
 	awk 'NR > 2 { $1 = $2 = ""; print }'
+}
+
+# listed_as_kernel CHAIN...: each mangle CHAIN of qtables' twin listed
+# as the kernel's twin lists its own, every rule having met packets.
+listed_as_kernel() {
+	local c ours
+	for c in "$@"; do
+		run ip netns exec "$FW" "$QT_BUILD/ip6tables" -t mangle -L "$c" -v -n -x
+		ours=$output
+		run ip netns exec "$KFW" /usr/sbin/ip6tables-nft -t mangle -L "$c" -v -n -x
+		echo "$c qtables:"; echo "$ours"; echo "$c kernel:"; echo "$output"
+		[ "$(echo "$ours" | rules)" = "$(echo "$output" | rules)" ]
+		echo "$ours" | pkts | grep -Eq '^[1-9][0-9]* [DS]NPT$'
+	done
 }
 
 # How many TCP packets of a connection each way, and how long, is the
@@ -142,15 +151,7 @@ counted_as_wire() {
 	# RFC 6296's address
 	[ "$output" = "$CLIENT_OUT" ]
 	# each rule met packets, listed as the kernel lists its own
-	local c
-	for c in PREROUTING POSTROUTING; do
-		run ip netns exec "$FW" "$QT_BUILD/ip6tables" -t mangle -L "$c" -v -n -x
-		local ours=$output
-		run ip netns exec "$KFW" /usr/sbin/ip6tables-nft -t mangle -L "$c" -v -n -x
-		echo "$c qtables:"; echo "$ours"; echo "$c kernel:"; echo "$output"
-		[ "$(echo "$ours" | rules)" = "$(echo "$output" | rules)" ]
-		echo "$ours" | pkts | grep -Eq '^[1-9][0-9]* [DS]NPT$'
-	done
+	listed_as_kernel PREROUTING POSTROUTING
 	# every packet of the connection each way through its rule (SNPT
 	# on the way out, DNPT on the way back), as the kernel's own rules
 	# count them
@@ -268,15 +269,7 @@ PY
 	run fetch "$FW" 2001:db8:9:0:fff8::2 8083
 	echo "qtables: server saw '$output'"
 	[ "$output" = 2001:db8:2::1 ]
-	local c
-	for c in OUTPUT INPUT; do
-		run ip netns exec "$FW" "$QT_BUILD/ip6tables" -t mangle -L "$c" -v -n -x
-		local ours=$output
-		run ip netns exec "$KFW" /usr/sbin/ip6tables-nft -t mangle -L "$c" -v -n -x
-		echo "$c qtables:"; echo "$ours"; echo "$c kernel:"; echo "$output"
-		[ "$(echo "$ours" | rules)" = "$(echo "$output" | rules)" ]
-		echo "$ours" | pkts | grep -Eq '^[1-9][0-9]* [DS]NPT$'
-	done
+	listed_as_kernel OUTPUT INPUT
 	# every packet of the connection each way through its rule, no
 	# more, no fewer, as the kernel's own rules count them
 	counted_as_wire "$KFW" /usr/sbin/ip6tables-nft "$KS" OUTPUT INPUT
