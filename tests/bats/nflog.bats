@@ -11,10 +11,13 @@
 
 load nft_twin_lib
 
+# the same MAC addresses on both twins, the neighbours known for good
+TWIN_MAC_C=02:00:00:00:01:02
+TWIN_MAC_FW=02:00:00:00:01:01
+
 setup() {
 	TDPIDS=()
-	TWIN_MAC_C=02:00:00:00:01:02 TWIN_MAC_FW=02:00:00:00:01:01
-	twin_setup qtnflog neigh_known || return 1
+	twin_setup qtnflog twin_static_neigh || return 1
 	command -v tcpdump >/dev/null || { echo "no tcpdump (scripts/deps.sh)" >&2; return 1; }
 }
 
@@ -24,15 +27,6 @@ teardown() {
 	local p
 	for p in "${TDPIDS[@]}"; do kill "$p" 2>/dev/null; done
 	twin_teardown
-}
-
-# The neighbours known both ways, for good (no solicitation among the
-# packets logged): neigh_known CLIENT FIREWALL
-neigh_known() {
-	ip -n "$1" neigh replace 10.0.1.1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
-	ip -n "$1" neigh replace fd00:1::1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
-	ip -n "$2" neigh replace 10.0.1.2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
-	ip -n "$2" neigh replace fd00:1::2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
 }
 
 ipt_of() {
@@ -104,6 +98,19 @@ both() {
 	done
 }
 
+# both_send "ADDR..." PORT...: from the client of each twin in turn,
+# for each PORT a datagram to each ADDR.
+both_send() {
+	local addrs=$1 side c p a
+	shift
+	for side in qt k; do
+		c=$C; [ $side = k ] && c=$C2
+		for p in "$@"; do
+			for a in $addrs; do send "$c" "$a" "$p"; done
+		done
+	done
+}
+
 # Both sides heard the same, group by group; at least MIN messages.
 same_heard() {
 	local min=$1 g mine kern
@@ -132,14 +139,7 @@ same_heard() {
 	echo "$rules" | nft_of k -f -
 	listen qt 7,8
 	listen k 7,8
-	traffic() {
-		local p
-		for p in 5001 5002 5003 5004 5005; do
-			send "$1" 10.0.1.1 $p
-			send "$1" fd00:1::1 $p
-		done
-	}
-	both traffic
+	both_send "10.0.1.1 fd00:1::1" 5001 5002 5003 5004 5005
 	heard
 	same_heard 10
 	# what the kernel said, seen on qtables' side
@@ -169,11 +169,7 @@ same_heard() {
 	[ "$(ipt_of qt -S INPUT)" = "$(ipt_of k -S INPUT)" ]
 	listen qt 0,7,9
 	listen k 0,7,9
-	traffic() {
-		local p
-		for p in 5001 5002 5003 5004; do send "$1" 10.0.1.1 $p; done
-	}
-	both traffic
+	both_send 10.0.1.1 5001 5002 5003 5004
 	heard
 	same_heard 4
 	grep -q '^group=7 hook=1 prefix=dropped it mark=0x7 len=28 ' "$QT_RUN/qt.txt"
@@ -337,12 +333,7 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 	echo "$rules" | nft_of k -f -
 	listen qt 7
 	listen k 7
-	traffic() {
-		send "$1" 10.0.1.1 5001
-		send "$1" 10.0.1.1 5002
-		send "$1" 10.0.1.1 5003
-	}
-	both traffic
+	both_send 10.0.1.1 5001 5002 5003
 	heard
 	same_heard 2
 	grep -q '^group=7 hook=0 prefix=dropped  mark=0x0 len=128 proto=17 10.0.1.2>10.0.1.1 35002>6002$' "$QT_RUN/qt.txt"
@@ -416,14 +407,7 @@ probe_of() {
 	probe k
 	listen qt 7
 	listen k 7
-	traffic() {
-		local p
-		for p in 5001 5002 5003 5004 5005; do
-			send "$1" 10.0.1.1 $p
-			send "$1" fd00:1::1 $p
-		done
-	}
-	both traffic
+	both_send "10.0.1.1 fd00:1::1" 5001 5002 5003 5004 5005
 	heard
 	same_heard 4
 	# rule counters, and what went on after the rules: the same
@@ -472,11 +456,7 @@ probe_of() {
 	probe k
 	listen qt 7
 	listen k 7
-	traffic() {
-		local p
-		for p in 5001 5002 5003 5004; do send "$1" 10.0.1.1 $p; done
-	}
-	both traffic
+	both_send 10.0.1.1 5001 5002 5003 5004
 	heard
 	same_heard 1
 	grep -q '^group=7 hook=1 prefix= mark=0x42 len=128 proto=17 10.0.1.2>10.0.1.1 ' "$QT_RUN/qt.txt"

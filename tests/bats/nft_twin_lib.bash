@@ -116,6 +116,16 @@ twin_pair() {
 	ip -n "$FW_" link set qtf0 up
 }
 
+# twin_static_neigh CLIENT FIREWALL: twin_setup's READY step for twins
+# with fixed MAC addresses: the neighbours known both ways, for good
+# (no solicitation among the packets a test counts or logs).
+twin_static_neigh() {
+	ip -n "$1" neigh replace 10.0.1.1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
+	ip -n "$1" neigh replace fd00:1::1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
+	ip -n "$2" neigh replace 10.0.1.2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
+	ip -n "$2" neigh replace fd00:1::2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
+}
+
 # twin_trio X: client NAME-cX, firewall NAME-fwX and server NAME-sX,
 # IPv6 quiet, joined by veths qtc0 -- qtf0 and qts0 -- qtf1 (no
 # address, down: the caller's to give); sets C_ FW_ S_.
