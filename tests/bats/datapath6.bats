@@ -4,8 +4,7 @@
 # (qtf0 fd00:1::1 | qtf1 fd00:2::1) -- server $S (fd00:2::2, qts0), the
 # IPv4 addresses of tests/lib/qt.sh's topology too.
 
-PY=${QT_PY:-/usr/bin/python3}
-[ -x "$PY" ] || PY=python3
+load nft_twin_lib
 
 # A default-deny stateful INPUT as ufw's before6.rules has it: loopback,
 # ESTABLISHED,RELATED and ICMPv6 accepted (neighbour discovery), one
@@ -24,39 +23,22 @@ RULES6='*filter
 COMMIT'
 
 setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtv6dp}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	BGPIDS=()
-	DPID=
+	twin_init qtv6dp || return 1
 	topo6 "" || return 1
 	C=$C_ FW=$FW_ S=$S_
 }
 
 teardown() {
-	local p
 	[ -z "${NFLOG_OLD:-}" ] || echo "$NFLOG_OLD" >/proc/sys/net/netfilter/nf_log_all_netns
-	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	stop_daemon KILL
-	qt_cleanup
+	TWIN_STOP_SIGNAL=KILL twin_teardown
 }
 
 # Three namespaces NAME-c$1, -fw$1, -s$1 joined by veths, IPv4 and IPv6
 # (no duplicate address detection, no router solicitations: no packet
 # the test did not send, beyond neighbour discovery); sets C_ FW_ S_.
 topo6() {
-	local x=$1 ns
-	qt_ns "c$x" || return 1; C_=$QT_NS
-	qt_ns "fw$x" || return 1; FW_=$QT_NS
-	qt_ns "s$x" || return 1; S_=$QT_NS
-	for ns in "$C_" "$FW_" "$S_"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
-	ip link add qtc0 netns "$C_" type veth peer name qtf0 netns "$FW_" || return 1
-	ip link add qts0 netns "$S_" type veth peer name qtf1 netns "$FW_" || return 1
+	local ns
+	twin_trio "$1" || return 1
 	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
 	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
 	ip -n "$FW_" addr add 10.0.2.1/24 dev qtf1
@@ -87,29 +69,6 @@ topo6() {
 	return 0
 }
 
-# qtablesd in the fw namespace, in the foreground of a background job.
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --log-stderr --no-syslog \
-		--handover-wait 0 "${@:---no-state}" 2>>"$LOG" &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill "-${1:-TERM}" "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null || true
-	DPID=
-}
-
 qt6() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/ip6tables" "$@"; }
 qt6_restore() { local ns=$1; shift; ip netns exec "$ns" "$QT_BUILD/ip6tables-restore" "$@"; }
 ipt6() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/ip6tables-nft "$@"; }
@@ -120,12 +79,7 @@ ipt6_save() { local ns=$1; shift; ip netns exec "$ns" /usr/sbin/ip6tables-nft-sa
 listen() {
 	ip netns exec "$1" socat TCP6-LISTEN:"$2",reuseaddr,fork,ipv6only=0 \
 		SYSTEM:'echo ok' >/dev/null 2>&1 &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$1" "$2"
 }
 
 # What a connection from the client to ADDR PORT reads ("ok", or
@@ -278,14 +232,14 @@ traffic() {
 	run ipt6_save "$FW"
 	echo "$output"
 	# no IPv6 rule yet: no hook queued, kernel conntrack kept out
-	! echo "$output" | grep -q 'QTABLES-IN'
+	! echo "$output" | grep -q 'QTABLES-IN' || false
 	echo "$output" | grep -q -- '-A QTABLES-RAW-PRE -j CT --notrack'
 	qt6 "$FW" -A INPUT -p tcp --dport 1 -j DROP
 	run ipt6_save "$FW"
 	echo "$output"
 	echo "$output" | grep -q -- '-A INPUT -j QTABLES-IN'
 	echo "$output" | grep -q -- '-A QTABLES-IN -j NFQUEUE --queue-num 0'
-	! echo "$output" | grep -q 'QTABLES-FWD'
+	! echo "$output" | grep -q 'QTABLES-FWD' || false
 	# a stateful rule queues every hook and has nf_defrag_ipv6 reassemble
 	qt6 "$FW" -A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
 	run ipt6_save "$FW"
@@ -294,7 +248,7 @@ traffic() {
 	stop_daemon TERM
 	run ipt6_save "$FW"
 	echo "$output"
-	! echo "$output" | grep -q 'QTABLES'
+	! echo "$output" | grep -q 'QTABLES' || false
 }
 
 @test "IPv6 ruleset enforced again after a restart (state file) and after SIGHUP" {

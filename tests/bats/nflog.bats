@@ -9,78 +9,24 @@
 # each: the two sides must hear the same messages in the same order per
 # group, for accepted, dropped and rejected packets.
 
+load nft_twin_lib
+
+# the same MAC addresses on both twins, the neighbours known for good
+TWIN_MAC_C=02:00:00:00:01:02
+TWIN_MAC_FW=02:00:00:00:01:01
+
 setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnflog}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	command -v tcpdump >/dev/null || { echo "no tcpdump (scripts/deps.sh)" >&2; return 1; }
-	DPID=
 	TDPIDS=()
-	pair 1 || return 1
-	C=$C_ FW=$FW_
-	pair 2 || return 1
-	C2=$C_ FW2=$FW_
+	twin_setup qtnflog twin_static_neigh || return 1
+	command -v tcpdump >/dev/null || { echo "no tcpdump (scripts/deps.sh)" >&2; return 1; }
 }
 
+# The listeners first (heard() stops them with their last messages),
+# then the twins' own.
 teardown() {
 	local p
 	for p in "${TDPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	if [ -n "$DPID" ]; then
-		kill "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null || true
-	fi
-	qt_cleanup
-}
-
-# Client NAME-c$1 and firewall NAME-fw$1 joined by a veth, IPv4 and
-# IPv6, neighbours known; sets C_ and FW_.
-pair() {
-	local x=$1 ns
-	qt_ns "c$x" || return 1; C_=$QT_NS
-	qt_ns "fw$x" || return 1; FW_=$QT_NS
-	for ns in "$C_" "$FW_"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
-	ip link add qtc0 netns "$C_" address 02:00:00:00:01:02 type veth \
-		peer name qtf0 netns "$FW_" address 02:00:00:00:01:01 || return 1
-	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$C_" link set qtc0 up
-	ip -n "$FW_" link set qtf0 up
-	ip -n "$C_" neigh replace 10.0.1.1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
-	ip -n "$C_" neigh replace fd00:1::1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
-	ip -n "$FW_" neigh replace 10.0.1.2 lladdr 02:00:00:00:01:02 dev qtf0 nud permanent
-	ip -n "$FW_" neigh replace fd00:1::2 lladdr 02:00:00:00:01:02 dev qtf0 nud permanent
-	return 0
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 "$@" 2>>"$LOG" &
-	DPID=$!
-	for _ in $(seq 200); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-nft_of() {
-	local side=$1; shift
-	if [ "$side" = qt ]; then
-		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
-	else
-		ip netns exec "$FW2" /usr/sbin/nft "$@"
-	fi
+	twin_teardown
 }
 
 ipt_of() {
@@ -152,6 +98,19 @@ both() {
 	done
 }
 
+# both_send "ADDR..." PORT...: from the client of each twin in turn,
+# for each PORT a datagram to each ADDR.
+both_send() {
+	local addrs=$1 side c p a
+	shift
+	for side in qt k; do
+		c=$C; [ $side = k ] && c=$C2
+		for p in "$@"; do
+			for a in $addrs; do send "$c" "$a" "$p"; done
+		done
+	done
+}
+
 # Both sides heard the same, group by group; at least MIN messages.
 same_heard() {
 	local min=$1 g mine kern
@@ -180,14 +139,7 @@ same_heard() {
 	echo "$rules" | nft_of k -f -
 	listen qt 7,8
 	listen k 7,8
-	traffic() {
-		local p
-		for p in 5001 5002 5003 5004 5005; do
-			send "$1" 10.0.1.1 $p
-			send "$1" fd00:1::1 $p
-		done
-	}
-	both traffic
+	both_send "10.0.1.1 fd00:1::1" 5001 5002 5003 5004 5005
 	heard
 	same_heard 10
 	# what the kernel said, seen on qtables' side
@@ -197,7 +149,7 @@ same_heard() {
 	# one then two, for each packet
 	[ "$(group_of qt 7 | grep -o 'prefix=one \|prefix=two ' | tr -d '\n')" = \
 	  "prefix=one prefix=two prefix=one prefix=two " ]
-	! grep -q '>5005$' "$QT_RUN/qt.txt"
+	! grep -q '>5005$' "$QT_RUN/qt.txt" || false
 	# the datagram to 5002 dropped, to 5003 rejected, on both
 	ip netns exec "$FW" "$QT_BUILD/qtables" --stats | grep -q 'packets tagged 8;'
 }
@@ -217,11 +169,7 @@ same_heard() {
 	[ "$(ipt_of qt -S INPUT)" = "$(ipt_of k -S INPUT)" ]
 	listen qt 0,7,9
 	listen k 0,7,9
-	traffic() {
-		local p
-		for p in 5001 5002 5003 5004; do send "$1" 10.0.1.1 $p; done
-	}
-	both traffic
+	both_send 10.0.1.1 5001 5002 5003 5004
 	heard
 	same_heard 4
 	grep -q '^group=7 hook=1 prefix=dropped it mark=0x7 len=28 ' "$QT_RUN/qt.txt"
@@ -263,7 +211,7 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 	[[ "$output" == *"mark bits 0xff800000 (mark)"* ]]
 	# the ruleset in force is the one before
 	nft_of qt list ruleset | grep -q 'log prefix "six " group 7'
-	! nft_of qt list ruleset | grep -q 0x80000000
+	! nft_of qt list ruleset | grep -q 0x80000000 || false
 }
 
 @test "log group: the kernel's table follows the ruleset (made, replaced, deleted) and goes with the daemon" {
@@ -338,7 +286,7 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 		--log-stderr --no-syslog --handover-wait 0 2>"$QT_RUN/log.beside" &
 	DPID=$!
 	for _ in $(seq 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.05; done
-	! kill -0 "$old" 2>/dev/null
+	! kill -0 "$old" 2>/dev/null || false
 	qt_ready "$FW"
 	# one table per family, the next daemon's
 	[ "$(ip netns exec "$FW" /usr/sbin/nft list tables | grep -c qtables_log)" -eq 2 ]
@@ -385,12 +333,7 @@ s.sendto(b"y", ("10.0.1.2", 6000))
 	echo "$rules" | nft_of k -f -
 	listen qt 7
 	listen k 7
-	traffic() {
-		send "$1" 10.0.1.1 5001
-		send "$1" 10.0.1.1 5002
-		send "$1" 10.0.1.1 5003
-	}
-	both traffic
+	both_send 10.0.1.1 5001 5002 5003
 	heard
 	same_heard 2
 	grep -q '^group=7 hook=0 prefix=dropped  mark=0x0 len=128 proto=17 10.0.1.2>10.0.1.1 35002>6002$' "$QT_RUN/qt.txt"
@@ -464,25 +407,14 @@ probe_of() {
 	probe k
 	listen qt 7
 	listen k 7
-	traffic() {
-		local p
-		for p in 5001 5002 5003 5004 5005; do
-			send "$1" 10.0.1.1 $p
-			send "$1" fd00:1::1 $p
-		done
-	}
-	both traffic
+	both_send "10.0.1.1 fd00:1::1" 5001 5002 5003 5004 5005
 	heard
 	same_heard 4
 	# rule counters, and what went on after the rules: the same
 	local mine kern
-	mine=$(nft_of qt list table inet t); kern=$(nft_of k list table inet t)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins nft_of list table inet t
 	echo "$mine" | grep -q 'udp dport 5002 counter packets 2 '
-	mine=$(probe_of qt); kern=$(probe_of k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins probe_of
 	# accepted: 5001, 5004, 5005 (the mark restored, no tag bit left)
 	echo "$mine" | grep -q 'udp dport 5001 counter packets 2 '
 	echo "$mine" | grep -q 'udp dport 5002 counter packets 0 '
@@ -524,22 +456,14 @@ probe_of() {
 	probe k
 	listen qt 7
 	listen k 7
-	traffic() {
-		local p
-		for p in 5001 5002 5003 5004; do send "$1" 10.0.1.1 $p; done
-	}
-	both traffic
+	both_send 10.0.1.1 5001 5002 5003 5004
 	heard
 	same_heard 1
 	grep -q '^group=7 hook=1 prefix= mark=0x42 len=128 proto=17 10.0.1.2>10.0.1.1 ' "$QT_RUN/qt.txt"
 	local mine kern
-	mine=$(ipt_of qt -L INPUT -n -v -x); kern=$(ipt_of k -L INPUT -n -v -x)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins ipt_of -L INPUT -n -v -x
 	echo "$mine" | grep -q '^ *1 *128 AUDIT .* udp dpt:5002 AUDIT drop$'
-	mine=$(probe_of qt); kern=$(probe_of k)
-	echo "qtables: $mine"; echo "kernel: $kern"
-	[ "$mine" = "$kern" ]
+	same_twins probe_of
 	echo "$mine" | grep -q 'udp dport 5001 counter packets 1 '
 	echo "$mine" | grep -q 'udp dport 5002 counter packets 0 '
 	echo "$mine" | grep -q 'udp dport 5003 counter packets 0 '

@@ -11,6 +11,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load nft_twin_lib
+
 RULES='table ip zt {
 	chain raw {
 		type filter hook prerouting priority raw; policy accept;
@@ -51,74 +53,12 @@ RULES='table ip zt {
 }'
 
 setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnftcz}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	PY=${QT_PY:-/usr/bin/python3}
-	[ -x "$PY" ] || PY=python3
+	twin_setup qtnftcz || return 1
 	DP=$BATS_TEST_DIRNAME/dp.py
-	BGPIDS=()
-	DPID=
-	pair 1 || return 1
-	C=$C_ FW=$FW_
-	pair 2 || return 1
-	C2=$C_ FW2=$FW_
 }
 
-teardown() {
-	local p
-	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	stop_daemon
-	qt_cleanup
-}
-
-# Client NAME-c$1 and firewall NAME-fw$1 joined by a veth; sets C_ and
-# FW_.
-pair() {
-	local x=$1
-	qt_ns "c$x" || return 1; C_=$QT_NS
-	qt_ns "fw$x" || return 1; FW_=$QT_NS
-	ip link add qtc0 netns "$C_" type veth peer name qtf0 netns "$FW_" || return 1
-	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$C_" link set qtc0 up
-	ip -n "$FW_" link set qtf0 up
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>>"$LOG" &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null || true
-	DPID=
-}
-
-# nft, iptables and the connection table of the qtables side (qt) or of
-# the kernel twin (k).
-nft_of() {
-	local side=$1; shift
-	if [ "$side" = qt ]; then
-		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
-	else
-		ip netns exec "$FW2" /usr/sbin/nft "$@"
-	fi
-}
-
+# iptables and the connection table of the qtables side (qt) or of the
+# kernel twin (k).
 ipt_of() {
 	local side=$1; shift
 	if [ "$side" = qt ]; then
@@ -128,10 +68,10 @@ ipt_of() {
 	fi
 }
 
-# ct_list SIDE [FILTER...]: the UDP entries, without their seconds
+# ct_udp SIDE [FILTER...]: the UDP entries, without their seconds
 # left (the third column), sorted, and the summary line without the
 # program's name.
-ct_list() {
+ct_udp() {
 	local out side=$1
 	shift
 	if [ "$side" = qt ]; then
@@ -175,10 +115,15 @@ ask() {
 		"UDP4:10.0.1.1:$3,sourceport=$2,ip-tos=$4" 2>/dev/null || true
 }
 
-# The listing's counters: "rule-text packets N bytes M" lines.
+# The listing's counters: "rule-text packets N bytes M" lines (and
+# what nft says on its standard error, unfiltered).
 counters() {
-	nft_of "$1" list table ip zt | sed -n 's/^[[:space:]]*\(.*counter packets [0-9]* bytes [0-9]*\).*/\1/p'
+	{ nft_of "$1" list table ip zt 2>&4 |
+		sed -n 's/^[[:space:]]*\(.*counter packets [0-9]* bytes [0-9]*\).*/\1/p'; } 4>&1
 }
+
+# saved SIDE NAME: what the test saved in $QT_RUN/NAME-SIDE.
+saved() { cat "$QT_RUN/$2-$1"; }
 
 @test "ct zone set: the same tuple in different zones is tracked apart; listing, answers and ct zone counts are the kernel's" {
 	start_daemon
@@ -210,20 +155,17 @@ counters() {
 		send "$c" 4006 5000 0
 		send "$c" 4007 5000 0
 		# listed at once: unanswered entries live 30 s
-		ct_list $side >"$QT_RUN/ct-$side"
+		ct_udp $side >"$QT_RUN/ct-$side"
 		{
-			ct_list $side -w 2
-			ct_list $side -w 0
-			ct_list $side --orig-zone 5
-			ct_list $side --orig-zone 0
-			ct_list $side --reply-zone 6
+			ct_udp $side -w 2
+			ct_udp $side -w 0
+			ct_udp $side --orig-zone 5
+			ct_udp $side --orig-zone 0
+			ct_udp $side --reply-zone 6
 		} >"$QT_RUN/ctf-$side"
 	done
-	local mine
-	mine=$(cat "$QT_RUN/ct-qt")
-	echo "qtables:"; echo "$mine"
-	echo "kernel:"; cat "$QT_RUN/ct-k"
-	[ "$mine" = "$(cat "$QT_RUN/ct-k")" ]
+	local mine kern
+	same_twins saved ct
 	# the three of 4000 are there, each in its zone
 	[ "$(echo "$mine" | grep -c 'sport=4000 dport=5000')" = 3 ]
 	echo "$mine" | grep -q 'dport=5000 .* zone=1 use=1'
@@ -234,20 +176,12 @@ counters() {
 	echo "$mine" | grep -q 'zone=9 use=1'
 	echo "$mine" | grep -q 'zone-orig=10 '
 	echo "$mine" | grep -q 'dport=4007 mark=0 zone=13 use=1'
-	! echo "$mine" | grep -q 'zone=7'
+	! echo "$mine" | grep -q 'zone=7' || false
 	# the filters find what conntrack's find
-	mine=$(cat "$QT_RUN/ctf-qt")
-	echo "qtables, filtered:"; echo "$mine"
-	echo "kernel, filtered:"; cat "$QT_RUN/ctf-k"
-	[ "$mine" = "$(cat "$QT_RUN/ctf-k")" ]
+	same_twins saved ctf
 	echo "$mine" | grep -q '^1 flow entries have been shown.$'
 
-	run counters qt
-	echo "qtables: $output"
-	mine=$output
-	run counters k
-	echo "kernel: $output"
-	[ "$mine" = "$output" ]
+	same_twins counters
 	echo "$mine" | grep -q 'ct zone 1 counter packets 1 '
 	echo "$mine" | grep -q 'ct zone 3 counter packets 0 '
 	echo "$mine" | grep -q 'ct original zone 5 counter packets 1 '
@@ -302,19 +236,11 @@ TMPL_RULES='table ip zt {
 		for p in 5000 5001 5002 5003 5004; do
 			send "$c" 4000 $p 0
 		done
-		ct_list $side >"$QT_RUN/ct-$side"
+		ct_udp $side >"$QT_RUN/ct-$side"
 	done
-	local mine
-	mine=$(cat "$QT_RUN/ct-qt")
-	echo "qtables:"; echo "$mine"
-	echo "kernel:"; cat "$QT_RUN/ct-k"
-	[ "$mine" = "$(cat "$QT_RUN/ct-k")" ]
-	run counters qt
-	echo "qtables: $output"
-	mine=$output
-	run counters k
-	echo "kernel: $output"
-	[ "$mine" = "$output" ]
+	local mine kern
+	same_twins saved ct
+	same_twins counters
 	echo "$mine" | grep -q 'udp dport 5000 ct state new counter packets 1 '
 	echo "$mine" | grep -q 'udp dport 5004 ct state new counter packets 1 '
 	echo "$mine" | grep -q '^ct zone 4 counter packets 1 '
@@ -348,12 +274,8 @@ ERR_RULES='table ip zt {
 		send "$c" 4001 6000 0
 	done
 	sleep 0.3
-	run counters qt
-	echo "qtables: $output"
-	local mine=$output
-	run counters k
-	echo "kernel: $output"
-	[ "$mine" = "$output" ]
+	local mine kern
+	same_twins counters
 	echo "$mine" | grep -q 'ct state invalid counter packets 1 '
 	echo "$mine" | grep -q 'ct state related counter packets 1 '
 }

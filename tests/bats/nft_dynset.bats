@@ -8,16 +8,12 @@
 
 bats_require_minimum_version 1.5.0
 
-PY=${QT_PY:-/usr/bin/python3}
-[ -x "$PY" ] || PY=python3
+load nft_twin_lib
 
-setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnds}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	BGPIDS=()
-	DPID=
+setup() { oracle_setup qtnds fw_pair; }
+
+# client $C (10.0.1.2, qtc0) -- fw $FW (10.0.1.1, qtf0), IPv4 only.
+fw_pair() {
 	qt_ns c || return 1; C=$QT_NS
 	qt_ns fw || return 1; FW=$QT_NS
 	ip link add qtc0 netns "$C" type veth peer name qtf0 netns "$FW" || return 1
@@ -25,41 +21,6 @@ setup() {
 	ip -n "$FW" addr add 10.0.1.1/24 dev qtf0
 	ip -n "$C" link set qtc0 up
 	ip -n "$FW" link set qtf0 up
-	[ -n "${QT_ORACLE:-}" ] || start_daemon || return 1
-}
-
-teardown() {
-	local p
-	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	if [ -n "$DPID" ]; then
-		kill "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null || true
-	fi
-	qt_cleanup
-}
-
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>"$LOG" 3>&- &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
-# nft in the fw: qtables', or the kernel's with QT_ORACLE
-fwnft() {
-	if [ -n "${QT_ORACLE:-}" ]; then
-		ip netns exec "$FW" nft "$@"
-	else
-		ip netns exec "$FW" "$QT_BUILD/nft" "$@"
-	fi
 }
 
 # A TCP listener on the fw at port $1 that holds every connection
@@ -79,12 +40,7 @@ while True:
     c, _ = s.accept()
     threading.Thread(target=hold, args=(c,), daemon=True).start()
 ' "$1" 3>&- &
-	BGPIDS+=($!)
-	for _ in $(seq 100); do
-		ip netns exec "$FW" ss -ltn "sport = :$1" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$FW" "$1"
 }
 
 # conn PORT [HOLD]: a connection from the client, "ok" or "fail"
@@ -125,7 +81,7 @@ pings() {
 }
 
 @test "nft meter: tcp dport 22 ct state new update @ratelimit { ip saddr limit rate over 3/minute } drop" {
-	fwnft -f - <<'EOF'
+	nftfw -f - <<'EOF'
 table ip filter {
 	set ratelimit {
 		type ipv4_addr
@@ -146,22 +102,22 @@ EOF
 	for _ in 1 2 3 4 5 6 7; do got+=("$(conn 22)"); done
 	echo "connections: ${got[*]}"
 	[ "${got[*]}" = "ok ok ok ok ok fail fail" ]
-	run fwnft list set ip filter ratelimit
+	run nftfw list set ip filter ratelimit
 	echo "$output"
 	[[ "$output" == *"elements = { 10.0.1.2 limit rate over 3/minute }"* ]]
 	# an established connection's packets are not new: unaffected,
 	# and another rule's commit keeps the set and its bucket
-	fwnft add chain ip filter other
+	nftfw add chain ip filter other
 	[ "$(conn 22)" = fail ]
-	run fwnft list set ip filter ratelimit
+	run nftfw list set ip filter ratelimit
 	[[ "$output" == *"10.0.1.2"* ]]
 	# flushing the set forgets the source: it starts afresh
-	fwnft flush set ip filter ratelimit
+	nftfw flush set ip filter ratelimit
 	[ "$(conn 22)" = ok ]
 }
 
 @test "nft ct count over 2: a third concurrent connection is dropped, a closed one frees its place" {
-	fwnft -f - <<'EOF'
+	nftfw -f - <<'EOF'
 table ip filter {
 	chain input {
 		type filter hook input priority filter; policy accept;
@@ -181,14 +137,14 @@ EOF
 	wait "$pid2" 2>/dev/null || true
 	sleep 0.5
 	[ "$(conn 2323 0)" = ok ]
-	run fwnft list chain ip filter input
+	run nftfw list chain ip filter input
 	echo "$output"
 	[[ "$output" == *"ct count over 2 counter packets "* ]]
 	[[ "$output" != *"counter packets 0 "* ]]
 }
 
 @test "nft set with timeouts: a source added by a packet is blocked until its element expires" {
-	fwnft -f - <<'EOF'
+	nftfw -f - <<'EOF'
 table ip filter {
 	set blocked {
 		type ipv4_addr
@@ -209,28 +165,28 @@ import socket
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.0.1.1", 9999))
 '
 	sleep 0.2
-	run fwnft list set ip filter blocked
+	run nftfw list set ip filter blocked
 	echo "$output"
 	[[ "$output" =~ elements\ =\ \{\ 10\.0\.1\.2\ expires\ [0-9]s[0-9]*ms\ \} ]]
 	[ "$(pings 10.0.1.1)" = 0 ]
 	sleep 3
 	[ "$(pings 10.0.1.1)" = 1 ]
-	run fwnft list set ip filter blocked
+	run nftfw list set ip filter blocked
 	echo "$output"
 	[[ "$output" != *elements* ]]
 	# an element typed with its own timeout expires as well
-	fwnft add element ip filter blocked '{ 10.0.1.2 timeout 2s }'
+	nftfw add element ip filter blocked '{ 10.0.1.2 timeout 2s }'
 	[ "$(pings 10.0.1.1)" = 0 ]
-	run fwnft list set ip filter blocked
+	run nftfw list set ip filter blocked
 	[[ "$output" == *"10.0.1.2 timeout 2s expires "* ]]
 	sleep 2
 	[ "$(pings 10.0.1.1)" = 1 ]
-	run fwnft list set ip filter blocked
+	run nftfw list set ip filter blocked
 	[[ "$output" != *elements* ]]
 }
 
 @test "nft interval set with timeouts: a range stops matching when it expires, one without a timeout stays" {
-	fwnft -f - <<'EOF'
+	nftfw -f - <<'EOF'
 table ip filter {
 	set blocked {
 		type ipv4_addr
@@ -242,25 +198,25 @@ table ip filter {
 	}
 }
 EOF
-	fwnft add element ip filter blocked '{ 10.0.1.0/29 timeout 4s, 10.0.1.100-10.0.1.110 }'
+	nftfw add element ip filter blocked '{ 10.0.1.0/29 timeout 4s, 10.0.1.100-10.0.1.110 }'
 	[ "$(pings 10.0.1.1)" = 0 ]
-	run fwnft list set ip filter blocked
+	run nftfw list set ip filter blocked
 	echo "$output"
 	[[ "$output" == *"10.0.1.0/29 timeout 4s expires "* ]]
 	[[ "$output" == *"10.0.1.100-10.0.1.110"* ]]
 	sleep 5
 	[ "$(pings 10.0.1.1)" = 1 ]
-	run fwnft list set ip filter blocked
+	run nftfw list set ip filter blocked
 	echo "$output"
 	[[ "$output" != *10.0.1.0/29* ]]
 	[[ "$output" == *"elements = { 10.0.1.100-10.0.1.110 }"* ]]
 	# a range of the client without a timeout blocks it for good
-	fwnft add element ip filter blocked '{ 10.0.1.2-10.0.1.3 }'
+	nftfw add element ip filter blocked '{ 10.0.1.2-10.0.1.3 }'
 	[ "$(pings 10.0.1.1)" = 0 ]
 }
 
 @test "nft set of a concatenation: a packet adds ip saddr . tcp dport, only that port is then blocked" {
-	fwnft -f - <<'EOF'
+	nftfw -f - <<'EOF'
 table ip filter {
 	set seen {
 		type ipv4_addr . inet_service
@@ -278,7 +234,7 @@ EOF
 	listen 2202
 	# the first connection to each port goes in and adds its pair
 	[ "$(conn 2201)" = ok ]
-	run fwnft list set ip filter seen
+	run nftfw list set ip filter seen
 	echo "$output"
 	[[ "$output" =~ elements\ =\ \{\ 10\.0\.1\.2\ \.\ 2201\ expires\ [0-9]+s[0-9]*ms\ \} ]]
 	# the pair is blocked, the other port still open
@@ -286,7 +242,7 @@ EOF
 	[ "$(conn 2202)" = ok ]
 	[ "$(conn 2202)" = fail ]
 	# a pair deleted by hand is open again
-	fwnft delete element ip filter seen '{ 10.0.1.2 . 2201 }'
+	nftfw delete element ip filter seen '{ 10.0.1.2 . 2201 }'
 	[ "$(conn 2201)" = ok ]
 }
 
@@ -297,7 +253,7 @@ bigpings() {
 }
 
 @test "nft set update with a byte limit: each source's bucket is charged by packet length" {
-	fwnft -f - <<'EOF2'
+	nftfw -f - <<'EOF2'
 table ip filter {
 	set bw {
 		type ipv4_addr
@@ -314,7 +270,7 @@ EOF2
 	# takes 0.7 s of it, so the next right after is over the rate
 	[ "$(bigpings 1400 1)" = 1 ]
 	[ "$(bigpings 1400 1)" = 0 ]
-	run fwnft list set ip filter bw
+	run nftfw list set ip filter bw
 	echo "$output"
 	[[ "$output" =~ elements\ =\ \{\ 10\.0\.1\.2\ limit\ rate\ over\ 2\ kbytes/second\ expires\ [0-9]+s[0-9]*ms\ \} ]]
 	# refilled after a second
@@ -323,13 +279,13 @@ EOF2
 	# 84-byte packets cost 0.04 s each: a run of them all passes
 	sleep 1.1
 	[ "$(pings 10.0.1.1 8)" = 8 ]
-	run fwnft list chain ip filter input
+	run nftfw list chain ip filter input
 	echo "$output"
 	[[ "$output" == *"update @bw { ip saddr limit rate over 2 kbytes/second } counter packets 1 bytes 1428 drop"* ]]
 }
 
 @test "nft set of iifname . ip saddr: a packet adds its interface and source, which then match" {
-	fwnft -f - <<'EOF2'
+	nftfw -f - <<'EOF2'
 table ip filter {
 	set seen {
 		type ifname . ipv4_addr
@@ -344,20 +300,20 @@ table ip filter {
 }
 EOF2
 	[ "$(pings 10.0.1.1)" = 1 ]
-	run fwnft list set ip filter seen
+	run nftfw list set ip filter seen
 	echo "$output"
 	[[ "$output" =~ elements\ =\ \{\ \"qtf0\"\ \.\ 10\.0\.1\.2\ expires\ [0-9]+s[0-9]*ms\ \} ]]
 	[ "$(pings 10.0.1.1)" = 0 ]
 	# the element the packet added is the one typed by hand
-	fwnft delete element ip filter seen '{ "qtf0" . 10.0.1.2 }'
+	nftfw delete element ip filter seen '{ "qtf0" . 10.0.1.2 }'
 	[ "$(pings 10.0.1.1)" = 1 ]
-	fwnft flush set ip filter seen
-	fwnft add element ip filter seen '{ "qtf0" . 10.0.1.2 }'
+	nftfw flush set ip filter seen
+	nftfw add element ip filter seen '{ "qtf0" . 10.0.1.2 }'
 	[ "$(pings 10.0.1.1)" = 0 ]
 	# another interface's pair does not match
-	fwnft flush set ip filter seen
-	fwnft add element ip filter seen '{ "lo" . 10.0.1.2 }'
-	run fwnft list set ip filter seen
+	nftfw flush set ip filter seen
+	nftfw add element ip filter seen '{ "lo" . 10.0.1.2 }'
+	run nftfw list set ip filter seen
 	echo "$output"
 	[ "$(pings 10.0.1.1)" = 1 ]
 }

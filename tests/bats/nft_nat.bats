@@ -138,7 +138,7 @@ EOF
 	done
 	cat "$QT_RUN/seen"
 	[ "$(cut -d: -f1 "$QT_RUN/seen" | sort -u)" = "10.0.2.1" ]
-	! awk -F: '$2 < 30000 || $2 > 30009' "$QT_RUN/seen" | grep -q .
+	! awk -F: '$2 < 30000 || $2 > 30009' "$QT_RUN/seen" | grep -q . || false
 	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 4 ]
 }
 
@@ -194,7 +194,7 @@ EOF
 	done
 	cat "$QT_RUN/seen"
 	[ "$(cut -d: -f1 "$QT_RUN/seen" | sort -u)" = "10.0.2.1" ]
-	! awk -F: '$2 < 20000 || $2 > 20009' "$QT_RUN/seen" | grep -q .
+	! awk -F: '$2 < 20000 || $2 > 20009' "$QT_RUN/seen" | grep -q . || false
 	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 6 ]
 	[ "$(nft_cnt ip nat postrouting)" -eq 6 ]
 }
@@ -295,18 +295,18 @@ EOF
 
 # kube-proxy's nftables mode: services dnat in regular chains jumped to
 # from the nat prerouting chain, and a masquerading chain that only
-# masquerades connections marked for it
-@test "kube-proxy's shape: dnat in a jumped-to chain, masquerade of marked connections" {
-	peer_server "$S" 8080
-	ip -n "$C" addr add 10.0.1.3/24 dev qtc0
-	nftfw -f - <<'EOF'
+# masquerades connections marked for it. kube_rules SET UNMARKED CLEAR:
+# the ruleset with its mark statements (the marking, masquerading's
+# match of what is not marked, its clearing of the mark).
+kube_rules() {
+	cat <<EOF
 table ip kube-proxy {
 	chain mark-for-masquerade {
-		meta mark set 0x4000
+		$1
 	}
 	chain masquerading {
-		meta mark != 0x4000 return
-		meta mark set 0
+		$2 return
+		$3
 		counter masquerade fully-random
 	}
 	chain services {
@@ -329,48 +329,42 @@ table ip kube-proxy {
 	}
 }
 EOF
-	# marked: masqueraded, its port chosen at random
-	run ask tcp 172.30.0.10 80 10.0.1.2 40050
+}
+
+# The service's server, and a second client address (10.0.1.3) that
+# service-x does not mark.
+kube_topo() {
+	peer_server "$S" 8080
+	ip -n "$C" addr add 10.0.1.3/24 dev qtc0
+}
+
+# kube_served SPORT: the service asked from 10.0.1.2 port SPORT
+# (marked: masqueraded, its port chosen at random) and from 10.0.1.3
+# port SPORT+1 (not marked: the server sees the client); both through
+# the endpoint, one masqueraded.
+kube_served() {
+	local sport2=$(($1 + 1))
+	run ask tcp 172.30.0.10 80 10.0.1.2 "$1"
 	[ "${output%:*}" = "10.0.2.1" ]
-	# not marked: the server sees the client
-	run ask tcp 172.30.0.10 80 10.0.1.3 40051
-	[ "$output" = "10.0.1.3:40051" ]
+	run ask tcp 172.30.0.10 80 10.0.1.3 "$sport2"
+	[ "$output" = "10.0.1.3:$sport2" ]
 	[ "$(nft_cnt ip kube-proxy endpoint-x)" -eq 2 ]
 	[ "$(nft_cnt ip kube-proxy masquerading)" -eq 1 ]
 }
 
+@test "kube-proxy's shape: dnat in a jumped-to chain, masquerade of marked connections" {
+	kube_topo
+	kube_rules 'meta mark set 0x4000' 'meta mark != 0x4000' 'meta mark set 0' |
+		nftfw -f -
+	kube_served 40050
+}
+
 @test "kube-proxy's masquerading chain as it sends it (bitwise mark operations)" {
-	peer_server "$S" 8080
-	ip -n "$C" addr add 10.0.1.3/24 dev qtc0
-	local rules='table ip kube-proxy {
-	chain mark-for-masquerade {
-		meta mark set meta mark | 0x00004000
-	}
-	chain masquerading {
-		meta mark & 0x00004000 == 0x00000000 return
-		meta mark set meta mark ^ 0x00004000
-		counter masquerade fully-random
-	}
-	chain services {
-		ip daddr 172.30.0.10 tcp dport 80 goto service-x
-	}
-	chain service-x {
-		ip saddr 10.0.1.2 jump mark-for-masquerade
-		jump endpoint-x
-	}
-	chain endpoint-x {
-		meta l4proto tcp counter dnat to 10.0.2.2:8080
-	}
-	chain nat-prerouting {
-		type nat hook prerouting priority dstnat; policy accept;
-		jump services
-	}
-	chain nat-postrouting {
-		type nat hook postrouting priority srcnat; policy accept;
-		jump masquerading
-	}
-}'
-	if ! nftfw -f - <<<"$rules" 2>"$QT_RUN/err"; then
+	kube_topo
+	if ! kube_rules 'meta mark set meta mark | 0x00004000' \
+		'meta mark & 0x00004000 == 0x00000000' \
+		'meta mark set meta mark ^ 0x00004000' |
+		nftfw -f - 2>"$QT_RUN/err"; then
 		cat "$QT_RUN/err"
 		# the walk of this branch refuses `meta mark & ...` and
 		# `meta mark set meta mark | ...` by name; any other refusal
@@ -379,12 +373,7 @@ EOF
 			"$QT_RUN/err" || return 1
 		skip "the walk runs no bitwise mark operations yet"
 	fi
-	run ask tcp 172.30.0.10 80 10.0.1.2 40060
-	[ "${output%:*}" = "10.0.2.1" ]
-	run ask tcp 172.30.0.10 80 10.0.1.3 40061
-	[ "$output" = "10.0.1.3:40061" ]
-	[ "$(nft_cnt ip kube-proxy endpoint-x)" -eq 2 ]
-	[ "$(nft_cnt ip kube-proxy masquerading)" -eq 1 ]
+	kube_served 40060
 }
 
 # A nat chain does not turn the kernel's connection tracking on; a nat

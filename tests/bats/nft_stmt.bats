@@ -12,20 +12,11 @@ load nft_twin_lib
 TWIN_MAC_C=02:00:00:00:01:02
 TWIN_MAC_FW=02:00:00:00:01:01
 
-setup() { twin_setup qtnftst static_neigh; }
+setup() { twin_setup qtnftst twin_static_neigh; }
 
 teardown() {
 	[ -z "${NFLOG_OLD:-}" ] || echo "$NFLOG_OLD" >/proc/sys/net/netfilter/nf_log_all_netns
 	twin_teardown
-}
-
-# Neighbours known: no solicitation among the counted packets:
-# static_neigh CLIENT FIREWALL
-static_neigh() {
-	ip -n "$1" neigh replace 10.0.1.1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
-	ip -n "$1" neigh replace fd00:1::1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
-	ip -n "$2" neigh replace 10.0.1.2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
-	ip -n "$2" neigh replace fd00:1::2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
 }
 
 # burst FROM ADDR PORT N SIZE: N datagrams of SIZE bytes of payload,

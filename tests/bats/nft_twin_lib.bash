@@ -1,15 +1,17 @@
-# Shared set-up and helpers of the nft tests whose expectations are the
-# kernel's, asked in one of two ways:
+# Shared set-up and helpers of the tests whose expectations are the
+# kernel's, asked in one of three ways:
 # - one topology, run twice (nft_fib6, nft_nat, nft_natmap,
-#   datapath_nat6): client $C -- fw $FW -- server $S, fw judged by
-#   qtablesd, or by the kernel's nft with QT_ORACLE=1 (oracle_setup,
-#   nftfw, ct_list);
-# - twins side by side (nft_meta, nft_datapath, nft_stmt): client $C --
-#   fw $FW judged by qtablesd beside $C2 -- $FW2 judged by the kernel,
-#   the same addresses on both (twin_setup, nft_of, same_twins).
+#   datapath_nat6; nft_dynset without the server): client $C -- fw $FW
+#   -- server $S, fw judged by qtablesd, or by the kernel's nft with
+#   QT_ORACLE=1 (oracle_setup, nftfw, ct_list);
+# - twins side by side (nft_meta, nft_datapath, nft_stmt, nflog,
+#   nft_ctzone): client $C -- fw $FW judged by qtablesd beside $C2 --
+#   $FW2 judged by the kernel, the same addresses on both (twin_setup,
+#   nft_of, same_twins);
+# - twins of three namespaces each, addressed by the file (datapath6,
+#   npt6: twin_init and twin_trio).
 # A file loads it (`load nft_twin_lib`) and defines setup() with one of
-# the two; both may use serving (a server's wait) and ask_from (a
-# client).
+# them; all may use serving (a server's wait) and ask_from (a client).
 # shellcheck shell=bash
 
 # scapy is only in the system python on some machines
@@ -114,14 +116,39 @@ twin_pair() {
 	ip -n "$FW_" link set qtf0 up
 }
 
-# qtablesd in $FW in the foreground of a background job, its log in
-# $LOG.
+# twin_static_neigh CLIENT FIREWALL: twin_setup's READY step for twins
+# with fixed MAC addresses: the neighbours known both ways, for good
+# (no solicitation among the packets a test counts or logs).
+twin_static_neigh() {
+	ip -n "$1" neigh replace 10.0.1.1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
+	ip -n "$1" neigh replace fd00:1::1 lladdr "$TWIN_MAC_FW" dev qtc0 nud permanent
+	ip -n "$2" neigh replace 10.0.1.2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
+	ip -n "$2" neigh replace fd00:1::2 lladdr "$TWIN_MAC_C" dev qtf0 nud permanent
+}
+
+# twin_trio X: client NAME-cX, firewall NAME-fwX and server NAME-sX,
+# IPv6 quiet, joined by veths qtc0 -- qtf0 and qts0 -- qtf1 (no
+# address, down: the caller's to give); sets C_ FW_ S_.
+twin_trio() {
+	local x=$1
+	qt_ns "c$x" || return 1; C_=$QT_NS
+	qt_ns "fw$x" || return 1; FW_=$QT_NS
+	qt_ns "s$x" || return 1; S_=$QT_NS
+	ip6_quiet "$C_" "$FW_" "$S_"
+	ip link add qtc0 netns "$C_" type veth peer name qtf0 netns "$FW_" || return 1
+	ip link add qts0 netns "$S_" type veth peer name qtf1 netns "$FW_"
+}
+
+# start_daemon [ARGS]: qtablesd in $FW with ARGS after --no-state (a
+# --state of theirs wins), in the foreground of a background job, its
+# log in $LOG.
+# shellcheck disable=SC2120 # the .bats files pass ARGS
 start_daemon() {
 	LOG=$QT_RUN/log
 	ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --log-stderr \
-		--no-syslog --handover-wait 0 2>>"$LOG" 3>&- &
+		--no-syslog --handover-wait 0 "$@" 2>>"$LOG" 3>&- &
 	DPID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		qt_ready "$FW" && return 0
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.03

@@ -7,8 +7,7 @@
 # targets map any address they are given (the firewall's own neighbour
 # solicitations too): the rules select the prefix they translate.
 
-PY=${QT_PY:-/usr/bin/python3}
-[ -x "$PY" ] || PY=python3
+load nft_twin_lib
 
 RULES6='*mangle
 -A PREROUTING -d 2001:db8:1::/64 -i qtf1 -j DNPT --src-pfx 2001:db8:1::/64 --dst-pfx fd00:1::/64
@@ -23,12 +22,7 @@ COMMIT'
 CLIENT_OUT=2001:db8:1:0:cf47::2
 
 setup() {
-	QT_PREFIX=${QT_BATS_PREFIX:-qtnp-}$$-$BATS_TEST_NUMBER
-	# shellcheck source=../lib/qt.sh
-	source "$BATS_TEST_DIRNAME/../lib/qt.sh"
-	[ -x "$QT_BUILD/qtablesd" ] || { echo "no $QT_BUILD/qtablesd (set QT_BUILD)" >&2; return 1; }
-	BGPIDS=()
-	DPID=
+	twin_init qtnp- || return 1
 	twin q || return 1
 	C=$C_ FW=$FW_ S=$S_
 	twin k || return 1
@@ -38,32 +32,12 @@ setup() {
 	echo "$RULES6" | ip netns exec "$KFW" /usr/sbin/ip6tables-nft-restore || return 1
 }
 
-teardown() {
-	local p
-	for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	if [ -n "$DPID" ]; then
-		kill "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null || true
-	fi
-	qt_cleanup
-}
-
 # Namespaces NAME-c$1, -fw$1, -s$1: the client fd00:1::2 (qtc0), the
 # firewall fd00:1::1 (qtf0) | 2001:db8:2::1 (qtf1), the server
 # 2001:db8:2::2 (qts0), which knows no route to fd00:1::/64: only the
 # translated prefix comes back. Sets C_ FW_ S_.
 twin() {
-	local x=$1 ns
-	qt_ns "c$x" || return 1; C_=$QT_NS
-	qt_ns "fw$x" || return 1; FW_=$QT_NS
-	qt_ns "s$x" || return 1; S_=$QT_NS
-	for ns in "$C_" "$FW_" "$S_"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-	done
-	ip link add qtc0 netns "$C_" type veth peer name qtf0 netns "$FW_" || return 1
-	ip link add qts0 netns "$S_" type veth peer name qtf1 netns "$FW_" || return 1
+	twin_trio "$1" || return 1
 	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
 	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
 	ip -n "$FW_" addr add 2001:db8:2::1/64 dev qtf1 nodad
@@ -82,32 +56,12 @@ twin() {
 	return 0
 }
 
-start_daemon() {
-	LOG=$QT_RUN/log
-	ip netns exec "$FW" "$QT_BUILD/qtablesd" --log-stderr --no-syslog \
-		--handover-wait 0 --no-state 2>>"$LOG" &
-	DPID=$!
-	for _ in $(seq 100); do
-		qt_ready "$FW" && return 0
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.03
-	done
-	echo "qtablesd did not start:" >&2
-	cat "$LOG" >&2
-	return 1
-}
-
 # A TCP server in NS on PORT that answers with the address it sees the
 # connection come from.
 listen_peer() {
 	ip netns exec "$1" socat TCP6-LISTEN:"$2",reuseaddr,fork \
 		SYSTEM:'echo "$SOCAT_PEERADDR"' >/dev/null 2>&1 &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.02
-	done
-	return 1
+	serving "$1" "$2"
 }
 
 # What a TCP connection from NS to [ADDR]:PORT reads (from the source
@@ -132,6 +86,20 @@ pkts() {
 # must list alike.
 rules() {
 	awk 'NR > 2 { $1 = $2 = ""; print }'
+}
+
+# listed_as_kernel CHAIN...: each mangle CHAIN of qtables' twin listed
+# as the kernel's twin lists its own, every rule having met packets.
+listed_as_kernel() {
+	local c ours
+	for c in "$@"; do
+		run ip netns exec "$FW" "$QT_BUILD/ip6tables" -t mangle -L "$c" -v -n -x
+		ours=$output
+		run ip netns exec "$KFW" /usr/sbin/ip6tables-nft -t mangle -L "$c" -v -n -x
+		echo "$c qtables:"; echo "$ours"; echo "$c kernel:"; echo "$output"
+		[ "$(echo "$ours" | rules)" = "$(echo "$output" | rules)" ]
+		echo "$ours" | pkts | grep -Eq '^[1-9][0-9]* [DS]NPT$'
+	done
 }
 
 # How many TCP packets of a connection each way, and how long, is the
@@ -183,15 +151,7 @@ counted_as_wire() {
 	# RFC 6296's address
 	[ "$output" = "$CLIENT_OUT" ]
 	# each rule met packets, listed as the kernel lists its own
-	local c
-	for c in PREROUTING POSTROUTING; do
-		run ip netns exec "$FW" "$QT_BUILD/ip6tables" -t mangle -L "$c" -v -n -x
-		local ours=$output
-		run ip netns exec "$KFW" /usr/sbin/ip6tables-nft -t mangle -L "$c" -v -n -x
-		echo "$c qtables:"; echo "$ours"; echo "$c kernel:"; echo "$output"
-		[ "$(echo "$ours" | rules)" = "$(echo "$output" | rules)" ]
-		echo "$ours" | pkts | grep -Eq '^[1-9][0-9]* [DS]NPT$'
-	done
+	listed_as_kernel PREROUTING POSTROUTING
 	# every packet of the connection each way through its rule (SNPT
 	# on the way out, DNPT on the way back), as the kernel's own rules
 	# count them
@@ -309,15 +269,7 @@ PY
 	run fetch "$FW" 2001:db8:9:0:fff8::2 8083
 	echo "qtables: server saw '$output'"
 	[ "$output" = 2001:db8:2::1 ]
-	local c
-	for c in OUTPUT INPUT; do
-		run ip netns exec "$FW" "$QT_BUILD/ip6tables" -t mangle -L "$c" -v -n -x
-		local ours=$output
-		run ip netns exec "$KFW" /usr/sbin/ip6tables-nft -t mangle -L "$c" -v -n -x
-		echo "$c qtables:"; echo "$ours"; echo "$c kernel:"; echo "$output"
-		[ "$(echo "$ours" | rules)" = "$(echo "$output" | rules)" ]
-		echo "$ours" | pkts | grep -Eq '^[1-9][0-9]* [DS]NPT$'
-	done
+	listed_as_kernel OUTPUT INPUT
 	# every packet of the connection each way through its rule, no
 	# more, no fewer, as the kernel's own rules count them
 	counted_as_wire "$KFW" /usr/sbin/ip6tables-nft "$KS" OUTPUT INPUT

@@ -10,11 +10,24 @@ bats_require_minimum_version 1.5.0
 
 load datapath_lib
 
+# ipt_fam 4|6 ARGS...: the family's iptables in the fw (qt or q6).
+ipt_fam() {
+	if [ "$1" = 6 ]; then q6 "$FW" "${@:2}"; else qt "$FW" "${@:2}"; fi
+}
+
+# Neighbour discovery let out of an IPv6 fw whose OUTPUT drops.
+nd_out() {
+	q6 "$FW" -A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -j ACCEPT
+	q6 "$FW" -A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-advertisement -j ACCEPT
+}
+
 # The hardened OUTPUT: only packets of known connections leave (and, for
-# IPv6, neighbour discovery).
+# IPv6, neighbour discovery): hardened [4|6]
 hardened() {
-	qt "$FW" -P OUTPUT DROP
-	qt "$FW" -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	local fam=${1:-4}
+	ipt_fam "$fam" -P OUTPUT DROP
+	ipt_fam "$fam" -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	[ "$fam" = 4 ] || nd_out
 }
 
 q6() {
@@ -37,13 +50,6 @@ topo6_addrs() {
 	ip -n "$C" -6 route add default via fd00:1::1
 	ip -n "$S" -6 route add default via fd00:2::1
 	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
-}
-
-hardened6() {
-	q6 "$FW" -P OUTPUT DROP
-	q6 "$FW" -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-	q6 "$FW" -A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -j ACCEPT
-	q6 "$FW" -A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-advertisement -j ACCEPT
 }
 
 # The connection table of the fw: ours, or the kernel's.
@@ -137,7 +143,7 @@ PY
 
 @test "REJECT IPv6 at INPUT and FORWARD: tcp-reset and ICMPv6 errors are RELATED" {
 	topo6_addrs
-	hardened6
+	hardened 6
 	q6 "$FW" -A INPUT -p tcp --dport 8080 -j REJECT --reject-with tcp-reset
 	q6 "$FW" -A INPUT -p udp --dport 5001 -j REJECT
 	q6 "$FW" -A INPUT -p udp --dport 5002 -j REJECT --reject-with icmp6-adm-prohibited
@@ -241,21 +247,30 @@ NFT
 	[[ "$output" == *"ct mark 0x00000000 counter packets 1 "* ]]
 }
 
-@test "REJECT of an established connection's segment: the reset is RELATED, the connection CLOSE" {
-	ip netns exec "$S" socat TCP-LISTEN:8080,reuseaddr SYSTEM:'sleep 3' \
+# reset_closes 4|6: a server's connection whose long segment FORWARD
+# rejects with a reset: the reset is RELATED (OUTPUT's first rule lets
+# it out), and sending it closes the connection (CLOSE, still listed).
+reset_closes() {
+	local fam=$1 dst=10.0.2.2 listen=TCP-LISTEN cntf=cnt ctf=()
+	if [ "$fam" = 6 ]; then
+		dst=fd00:2::2 listen=TCP6-LISTEN cntf=cnt6 ctf=(-f ipv6)
+		topo6_addrs
+	fi
+	ip netns exec "$S" socat "$listen:8080,reuseaddr" SYSTEM:'sleep 3' \
 		>/dev/null 2>&1 &
 	BGPIDS+=("$!")
 	for _ in $(seq 100); do
 		ip netns exec "$S" ss -Hltn "sport = :8080" | grep -q LISTEN && break
 		sleep 0.02
 	done
-	qt "$FW" -P OUTPUT DROP
-	qt "$FW" -A OUTPUT -m conntrack --ctstate RELATED --ctdir REPLY -j ACCEPT
-	qt "$FW" -A OUTPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
-	qt "$FW" -A FORWARD -p tcp --dport 8080 -m length --length 100: -j REJECT --reject-with tcp-reset
-	run ip netns exec "$C" timeout 5 "$PY" - <<'PY'
-import socket
-s = socket.create_connection(("10.0.2.2", 8080), timeout=3)
+	ipt_fam "$fam" -P OUTPUT DROP
+	ipt_fam "$fam" -A OUTPUT -m conntrack --ctstate RELATED --ctdir REPLY -j ACCEPT
+	ipt_fam "$fam" -A OUTPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
+	[ "$fam" = 4 ] || nd_out
+	ipt_fam "$fam" -A FORWARD -p tcp --dport 8080 -m length --length 100: -j REJECT --reject-with tcp-reset
+	run ip netns exec "$C" timeout 5 "$PY" - "$dst" <<'PY'
+import socket, sys
+s = socket.create_connection((sys.argv[1], 8080), timeout=3)
 s.send(b"x" * 200)
 try:
     print("data" if s.recv(100) else "closed")
@@ -265,47 +280,19 @@ except socket.timeout:
     print("timeout")
 PY
 	[ "$output" = reset ]
-	[ "$(cnt FORWARD 1)" -eq 1 ]
-	[ "$(cnt OUTPUT 1)" -eq 1 ]
-	[ "$(cnt OUTPUT 2)" -eq 0 ]
+	[ "$($cntf FORWARD 1)" -eq 1 ]
+	[ "$($cntf OUTPUT 1)" -eq 1 ]
+	[ "$($cntf OUTPUT 2)" -eq 0 ]
 	# the reset itself is not tracked, but sending it closes the
-	# connection (the kernel's nf_ct_set_closing): CLOSE, still listed
-	[ "$(ct_lines -p tcp --state CLOSE)" -eq 1 ]
-	[ "$(ct_lines -p tcp --state ESTABLISHED)" -eq 0 ]
+	# connection (the kernel's nf_ct_set_closing)
+	[ "$(ct_lines "${ctf[@]}" -p tcp --state CLOSE)" -eq 1 ]
+	[ "$(ct_lines "${ctf[@]}" -p tcp --state ESTABLISHED)" -eq 0 ]
+}
+
+@test "REJECT of an established connection's segment: the reset is RELATED, the connection CLOSE" {
+	reset_closes 4
 }
 
 @test "IPv6: REJECT of an established connection's segment: the reset is RELATED, the connection CLOSE" {
-	topo6_addrs
-	ip netns exec "$S" socat TCP6-LISTEN:8080,reuseaddr SYSTEM:'sleep 3' \
-		>/dev/null 2>&1 &
-	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		ip netns exec "$S" ss -Hltn "sport = :8080" | grep -q LISTEN && break
-		sleep 0.02
-	done
-	q6 "$FW" -P OUTPUT DROP
-	q6 "$FW" -A OUTPUT -m conntrack --ctstate RELATED --ctdir REPLY -j ACCEPT
-	q6 "$FW" -A OUTPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
-	q6 "$FW" -A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -j ACCEPT
-	q6 "$FW" -A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-advertisement -j ACCEPT
-	q6 "$FW" -A FORWARD -p tcp --dport 8080 -m length --length 100: -j REJECT --reject-with tcp-reset
-	run ip netns exec "$C" timeout 5 "$PY" - <<'PY'
-import socket
-s = socket.create_connection(("fd00:2::2", 8080), timeout=3)
-s.send(b"x" * 200)
-try:
-    print("data" if s.recv(100) else "closed")
-except ConnectionResetError:
-    print("reset")
-except socket.timeout:
-    print("timeout")
-PY
-	[ "$output" = reset ]
-	[ "$(cnt6 FORWARD 1)" -eq 1 ]
-	[ "$(cnt6 OUTPUT 1)" -eq 1 ]
-	[ "$(cnt6 OUTPUT 2)" -eq 0 ]
-	# the reset itself is not tracked, but sending it closes the
-	# connection (the kernel's nf_ct_set_closing): CLOSE, still listed
-	[ "$(ct_lines -f ipv6 -p tcp --state CLOSE)" -eq 1 ]
-	[ "$(ct_lines -f ipv6 -p tcp --state ESTABLISHED)" -eq 0 ]
+	reset_closes 6
 }

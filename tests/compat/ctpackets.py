@@ -26,9 +26,6 @@ runs only the families whose name starts with PREFIX (e.g. "sctp").
 """
 import os
 import random
-import re
-import socket
-import subprocess
 import sys
 import time
 
@@ -38,8 +35,8 @@ from scapy.all import (SCTP, SCTPChunkInit, SCTPChunkInitAck, SCTPChunkCookieEch
                        SCTPChunkHeartbeatReq, SCTPChunkHeartbeatAck, SCTPChunkShutdown,
                        SCTPChunkShutdownAck, SCTPChunkShutdownComplete, SCTPChunkAbort,
                        SCTPChunkError)
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from netns import in_ns  # noqa: E402
+import pdiff
+from pdiff import CMAC, F0MAC, SMAC, F1MAC, l2sock, Seq
 
 conf.verb = 0
 
@@ -52,76 +49,22 @@ SEED = int(SEED)
 VERBOSE = os.environ.get("QT_CTDIFF_VERBOSE") == "1"
 ONLY = os.environ.get("QT_CTDIFF_ONLY", "")
 
-CMAC, F0MAC = "02:00:00:00:01:02", "02:00:00:00:01:01"   # client, fw qtf0
-SMAC, F1MAC = "02:00:00:00:02:02", "02:00:00:00:02:01"   # server, fw qtf1
 CADDR, SADDR = "10.0.1.2", "10.0.2.2"
 ROUTER = "10.0.2.77"    # a hop on the server side (ICMP errors)
 KIPT = "/usr/sbin/iptables-nft"
 QIPT = QT_BUILD + "/iptables"
-STATES = ("NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED")
-
-RULES = """*raw
-:PREROUTING ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A PREROUTING -p udp --dport 7 -j CT --notrack
-COMMIT
-*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-""" + "".join("-A FORWARD -m conntrack --ctstate %s\n" % s for s in STATES) + \
-    "-A FORWARD -j ACCEPT\nCOMMIT\n"
-
-
-# ---- namespaces ----------------------------------------------------------
-
-def l2sock(ns, dev):
-    def mk():
-        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-        s.bind((dev, 0))
-        return s
-    return in_ns(ns, mk)
-
-
-LIST_ARGS = ["-t", "filter", "-L", "FORWARD", "-v", "-n", "-x"]
-NUM_RULE = re.compile(r"^\s*(\d+)\s+(\d+)\s")
+RULES = pdiff.CT_RULES
+moved = pdiff.ct_moved
 
 
 def counters():
     """[kernel, qtables]: packet counters of FORWARD's 6 rules."""
-    ps = [in_ns(ns, lambda c=cmd: subprocess.Popen(c + LIST_ARGS, stdout=subprocess.PIPE,
-                                                  stderr=subprocess.STDOUT, text=True))
-          for ns, cmd in ((FW1, [KIPT]), (FW2, [QIPT]))]
-    res = []
-    for p in ps:
-        out = p.communicate()[0]
-        c = [int(m.group(1)) for m in map(NUM_RULE.match, out.splitlines()) if m]
-        if len(c) != 6:
-            raise RuntimeError("unexpected listing: %r" % out[:300])
-        res.append(c)
-    return res
-
-
-def moved(before, after):
-    d = [a - b for a, b in zip(after, before)]
-    names = [STATES[i] for i in range(5) for _ in range(d[i])]
-    return ",".join(names) or "-", d[5]
+    return pdiff.ct_counters(((FW1, KIPT), (FW2, QIPT)))
 
 
 # ---- conversations -----------------------------------------------------
 
 M32 = 1 << 32
-
-
-class Seq:
-    """One scripted sequence: a name and its steps (side, IP packet, what)."""
-
-    def __init__(self, name):
-        self.name = name
-        self.steps = []
-
-    def add(self, side, pkt, what, frag=None):
-        self.steps.append((side, pkt, what, frag))
 
 
 class Tcp:

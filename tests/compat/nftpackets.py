@@ -45,14 +45,13 @@ Environment: QT_PDIFF_VERBOSE=1 prints passing cases too.
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import time
 
 from scapy.all import Ether, IP, TCP, UDP, ICMP, Raw, fragment, conf
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from netns import in_ns  # noqa: E402
+import pdiff
+from pdiff import CMAC, F0MAC, l2sock
 
 conf.verb = 0
 
@@ -64,52 +63,16 @@ XCASES = int(os.environ.get("XCASES", "48"))
 CTCASES = int(os.environ.get("CTCASES", "32"))
 PCASES = int(os.environ.get("PCASES", "24"))
 
-CMAC = "02:00:00:00:01:02"
-F0MAC = "02:00:00:00:01:01"
 KNFT = "/usr/sbin/nft"
 QNFT = QT_BUILD + "/nft"
 KIPT = "/usr/sbin/iptables-nft"
 QIPT = QT_BUILD + "/iptables"
 
 
-def l2sock(ns):
-    def mk():
-        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-        s.bind(("qtc0", 0))
-        return s
-    return in_ns(ns, mk)
-
-
 def run(ns, args, inp=None):
     p = subprocess.run(["ip", "netns", "exec", ns] + args, input=inp,
                        capture_output=True, text=True)
     return p.returncode, p.stdout + p.stderr
-
-
-class QueueWatch:
-    """fw2's queue: nothing waiting twice in a row: all judged."""
-
-    def __init__(self):
-        self.f = in_ns(FW2, lambda: open("/proc/net/netfilter/nfnetlink_queue", "rb", buffering=0))
-
-    def state(self):
-        self.f.seek(0)
-        total = seq = 0
-        for line in self.f.read().decode().splitlines():
-            w = line.split()
-            if len(w) >= 8:
-                total += int(w[2])
-                seq += int(w[7])
-        return total, seq
-
-    def settle(self):
-        last = None
-        for _ in range(400):
-            st = self.state()
-            if st[0] == 0 and st == last:
-                return
-            last = st
-            time.sleep(0.002)
 
 
 SET_ELEM = re.compile(r"(\d+)\s*\.\s*(0x[0-9a-f]+|\d+)")
@@ -739,7 +702,7 @@ def listing(ns, nft, tables, ipt):
 def main():
     r = random.Random(SEED)
     s1, s2 = l2sock(C1), l2sock(C2)
-    qw = QueueWatch()
+    qw = pdiff.QueueWatch(FW2)
     passed = failed = 0
     ipid = 1
     bno = 0

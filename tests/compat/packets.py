@@ -25,14 +25,13 @@ writes each batch's ruleset and both listings there.
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import time
 
 from scapy.all import Ether, IP, TCP, UDP, ICMP, Raw, fragment, conf
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from netns import in_ns  # noqa: E402
+import pdiff
+from pdiff import CMAC, F0MAC, l2sock, counter_diff
 
 conf.verb = 0
 
@@ -42,91 +41,20 @@ NCASES = int(NCASES)
 VERBOSE = os.environ.get("QT_PDIFF_VERBOSE") == "1"
 DUMP = os.environ.get("QT_PDIFF_DUMP")    # a directory: rulesets, listings
 
-CMAC = "02:00:00:00:01:02"      # client qtc0
-F0MAC = "02:00:00:00:01:01"     # fw qtf0
 KIPT = "/usr/sbin/iptables-nft"
 QIPT = QT_BUILD + "/iptables"
 TABLES = ("raw", "mangle", "filter")
 
 
-# ---- namespaces ----------------------------------------------------------
-
-def l2sock(ns):
-    def mk():
-        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-        s.bind(("qtc0", 0))
-        return s
-    return in_ns(ns, mk)
-
-
-def nsrun(ns, script, inp=None):
-    return subprocess.Popen(["ip", "netns", "exec", ns, "sh", "-c", script],
-                            stdin=subprocess.PIPE if inp is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-
+# ---- namespaces, listings and counters (pdiff.py) -----------------------
 
 def both(scripts, inputs=(None, None)):
     """Run scripts[0] in FW1 and scripts[1] in FW2 at once: (out1, out2)."""
-    ps = [nsrun(ns, s, i) for ns, s, i in zip((FW1, FW2), scripts, inputs)]
-    outs = [p.communicate(i)[0] for p, i in zip(ps, inputs)]
-    return outs, [p.returncode for p in ps]
-
-
-class QueueWatch:
-    """fw2's /proc/net/netfilter/nfnetlink_queue: nothing waiting and
-    nothing new queued means qtablesd has judged everything sent."""
-
-    def __init__(self):
-        self.f = in_ns(FW2, lambda: open("/proc/net/netfilter/nfnetlink_queue", "rb", buffering=0))
-
-    def state(self):
-        self.f.seek(0)
-        total = seq = 0
-        for line in self.f.read().decode().splitlines():
-            w = line.split()
-            if len(w) >= 8:
-                total += int(w[2])
-                seq += int(w[7])
-        return total, seq
-
-    def settle(self):
-        last = None
-        for _ in range(400):
-            st = self.state()
-            if st[0] == 0 and st == last:
-                return
-            last = st
-            time.sleep(0.002)
-
-
-# ---- listings and counters -----------------------------------------------
-
-LIST = "; ".join("%s -t %s -L -v -n -x" % ("{ipt}", t) for t in TABLES)
-NUM_RULE = re.compile(r"^(\s*)(\d+)(\s+)(\d+)(\s)")
-NUM_POL = re.compile(r"^(Chain \S+ \(policy \S+ )(\d+)( packets, )(\d+)( bytes\))$")
-
-
-def parse(text):
-    """Listing -> (shape lines, counters [(line index, pkts, bytes)])."""
-    shape, ctr = [], []
-    for i, line in enumerate(text.splitlines()):
-        m = NUM_POL.match(line)
-        if m:
-            ctr.append((i, int(m.group(2)), int(m.group(4))))
-            line = m.group(1) + "P" + m.group(3) + "B" + m.group(5)
-        else:
-            m = NUM_RULE.match(line)
-            if m:
-                ctr.append((i, int(m.group(2)), int(m.group(4))))
-                line = "P B" + line[m.end() - 1:]
-        shape.append(line)
-    return shape, ctr
+    return pdiff.both((FW1, FW2), scripts, inputs)
 
 
 def listings():
-    (o1, o2), _ = both([LIST.format(ipt=KIPT), LIST.format(ipt=QIPT)])
-    return parse(o1), parse(o2)
+    return pdiff.listings((FW1, FW2), (KIPT, QIPT), TABLES)
 
 
 # ---- arrivals ---------------------------------------------------------------
@@ -648,15 +576,10 @@ def describe(s):
 
 # ---- the run ---------------------------------------------------------------
 
-def counter_diff(a, b):
-    """Deltas between two parsed listings: {line index: (pkts, bytes)}."""
-    return {i: (p - bp, by - bb) for (i, p, by), (_, bp, bb) in zip(b[1], a[1])}
-
-
 def main():
     r = random.Random(SEED)
     s1, s2 = l2sock(C1), l2sock(C2)
-    qw = QueueWatch()
+    qw = pdiff.QueueWatch(FW2)
     passed = failed = 0
     ipid = 1
     bno = 0

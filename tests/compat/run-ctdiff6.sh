@@ -14,23 +14,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 QT_PREFIX=${QT_PREFIX:-qtcd6$$}
 . "$here/twins.sh" run-ctdiff6
 seed=${SEED:-20261207}
-for t in /usr/sbin/ip6tables-nft /usr/sbin/ip6tables-nft-restore; do
-	command -v "$t" >/dev/null || skip "$t missing"
-done
+twins_need /usr/sbin/ip6tables-nft /usr/sbin/ip6tables-nft-restore
 
 twin6() {
-	twin_base "$1" || return 1
+	twin_base6 "$1" || return 1
 	local c=$TWIN_C f=$TWIN_F s=$TWIN_S ns a
-	for ns in "$c" "$f" "$s"; do
-		ip netns exec "$ns" sh -c 'for i in all default; do
-				sysctl -qw net.ipv6.conf.$i.router_solicitations=0
-				sysctl -qw net.ipv6.conf.$i.accept_dad=0
-			done' || return 1
-	done
-	ip -n "$c" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$f" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$f" addr add fd00:2::1/64 dev qtf1 nodad
-	ip -n "$s" addr add fd00:2::2/64 dev qts0 nodad
 	ip netns exec "$f" sh -c 'sysctl -qw net.ipv6.conf.all.forwarding=1
 		for i in all default qtf0 qtf1; do
 			sysctl -qw net.ipv6.conf.$i.accept_redirects=0

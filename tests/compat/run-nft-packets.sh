@@ -31,9 +31,9 @@ QT_PREFIX=${QT_PREFIX:-qtnp$$}
 seed=${SEED:-20240611}
 ncases=${PACKET_CASES:-160}
 
-# twin N: twin_base with broadcast addresses, static neighbours, observers
+# twin N: twin_lan4 without IPv6, the observers
 twin() {
-	twin_base "$1" brd + || return 1
+	twin_lan4 "$1" || return 1
 	local c=$TWIN_C f=$TWIN_F s=$TWIN_S ns
 	# IPv4 cases only: no IPv6 of the links' own (router solicitations
 	# at their own times) for inet tables to count in one twin alone
@@ -41,17 +41,6 @@ twin() {
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1 || return 1
 	done
-	ip -n "$c" route add default via 10.0.1.1
-	ip -n "$s" route add default via 10.0.2.1
-	# no ARP on the way
-	for a in 10.0.2.2 10.0.2.77 10.0.2.200; do
-		ip -n "$f" neigh replace "$a" lladdr 02:00:00:00:02:02 dev qtf1 nud permanent
-	done
-	ip -n "$c" neigh replace 10.0.1.1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
-	ip netns exec "$f" sh -c 'for i in all default qtf0 qtf1; do
-			sysctl -qw net.ipv4.conf.$i.accept_local=0
-		done
-		sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0' || return 1
 	# the server's kernel verifies transport checksums: no receive
 	# checksum offload on its link (veth marks a packet's checksum
 	# verified when it is on), set with ethtool's ETHTOOL_SRXCSUM
@@ -71,18 +60,7 @@ table ip pdobs {
 	chain out { type filter hook output priority -500; policy drop; }
 }
 NFT
-	ip netns exec "$f" nft -f - <<'NFT' || return 1
-table ip pdobs {
-	set seen { typeof ip id . ip frag-off; flags dynamic; size 65535; }
-	chain in { type filter hook input priority 500; policy drop; update @seen { ip id . ip frag-off }; }
-	chain out { type filter hook output priority -500; policy drop; }
-}
-NFT
-	ip netns exec "$c" nft -f - <<'NFT' || return 1
-table ip pdobs {
-	chain in { type filter hook input priority -500; policy drop; }
-}
-NFT
+	twin_pdobs_fw_c
 }
 
 start=$(date +%s)

@@ -20,21 +20,10 @@ QT_PREFIX=${QT_PREFIX:-qtpd$$}
 seed=${SEED:-20240611}
 ncases=${PACKET_CASES:-320}
 
-# twin N: twin_base with broadcast addresses, static neighbours, observers
+# twin N: twin_lan4, the observers
 twin() {
-	twin_base "$1" brd + || return 1
-	local c=$TWIN_C f=$TWIN_F s=$TWIN_S
-	ip -n "$c" route add default via 10.0.1.1
-	ip -n "$s" route add default via 10.0.2.1
-	# no ARP on the way
-	for a in 10.0.2.2 10.0.2.77 10.0.2.200; do
-		ip -n "$f" neigh replace "$a" lladdr 02:00:00:00:02:02 dev qtf1 nud permanent
-	done
-	ip -n "$c" neigh replace 10.0.1.1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
-	ip netns exec "$f" sh -c 'for i in all default qtf0 qtf1; do
-			sysctl -qw net.ipv4.conf.$i.accept_local=0
-		done
-		sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0' || return 1
+	twin_lan4 "$1" || return 1
+	local s=$TWIN_S
 	ip netns exec "$s" nft -f - <<'NFT' || return 1
 table ip pdobs {
 	set seen { typeof ip id . ip frag-off; flags dynamic; size 65535; }
@@ -42,18 +31,7 @@ table ip pdobs {
 	chain out { type filter hook output priority -500; policy drop; }
 }
 NFT
-	ip netns exec "$f" nft -f - <<'NFT' || return 1
-table ip pdobs {
-	set seen { typeof ip id . ip frag-off; flags dynamic; size 65535; }
-	chain in { type filter hook input priority 500; policy drop; update @seen { ip id . ip frag-off }; }
-	chain out { type filter hook output priority -500; policy drop; }
-}
-NFT
-	ip netns exec "$c" nft -f - <<'NFT' || return 1
-table ip pdobs {
-	chain in { type filter hook input priority -500; policy drop; }
-}
-NFT
+	twin_pdobs_fw_c
 }
 
 start=$(date +%s)

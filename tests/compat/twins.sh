@@ -1,5 +1,5 @@
-# The twin-topology differential tests' common part (run-packets.sh,
-# run-ctdiff.sh): source it as `. "$here/twins.sh" NAME` after setting
+# The twin-topology differential tests' common part (run-packets*.sh,
+# run-nft-packets.sh, run-ctdiff*.sh): source it as `. "$here/twins.sh" NAME` after setting
 # `here` and QT_PREFIX. It sources tests/lib/qt.sh, cleans up on exit,
 # skips (0 passed, 0 failed) where the oracle cannot run, and finds a
 # python3 with scapy ($py). NAME prefixes the messages.
@@ -14,6 +14,20 @@
 #                       to each `ip addr add`. fw forwards everything else
 #                       to s, with rp_filter off. Sets C$N FW$N S$N and
 #                       TWIN_C TWIN_F TWIN_S (this twin's).
+#   twin_base6 N        twin_base, and IPv6 beside it with no router
+#                       solicitations and no duplicate address detection:
+#                       c fd00:1::2 -- fd00:1::1 fw fd00:2::1 -- fd00:2::2 s
+#   twin_lan4 N         twin_base with broadcast addresses, the ends'
+#                       default routes through fw, fw's neighbours and
+#                       the client's known (no ARP on the way), fw taking
+#                       nothing from its own addresses and answering
+#                       broadcast echo requests
+#   twin_pdobs_fw_c     the observers of fw and client of run-packets.sh
+#                       and run-nft-packets.sh (nft table pdobs, outside
+#                       anything judged): fw records (ip id . frag-off) of
+#                       what its INPUT let through and sends nothing of
+#                       its own, the client takes nothing in
+#   twins_need TOOL...  skip unless every TOOL is there
 #   twin_qt_wait NS     wait until qtablesd in NS answers and its steering
 #                       to NFQUEUE is in place (before the first packet)
 twins_name=$1
@@ -31,9 +45,11 @@ for p in python3 /usr/bin/python3; do
 	fi
 done
 [ -n "$py" ] || skip "python3 scapy missing (scripts/deps.sh installs python3-scapy)"
-for t in /usr/sbin/iptables-nft /usr/sbin/iptables-nft-restore nft; do
-	command -v "$t" >/dev/null || skip "$t missing"
-done
+twins_need() {
+	local t
+	for t; do command -v "$t" >/dev/null || skip "$t missing"; done
+}
+twins_need /usr/sbin/iptables-nft /usr/sbin/iptables-nft-restore nft
 [ -x "$QT_BUILD/qtablesd" ] || die "no $QT_BUILD/qtablesd (set QT_BUILD)"
 
 twin_base() {
@@ -61,6 +77,51 @@ twin_base() {
 		done' || return 1
 	TWIN_C=$c TWIN_F=$f TWIN_S=$s
 	eval "C$n=$c FW$n=$f S$n=$s"
+}
+
+twin_base6() {
+	twin_base "$1" || return 1
+	local c=$TWIN_C f=$TWIN_F s=$TWIN_S ns
+	for ns in "$c" "$f" "$s"; do
+		ip netns exec "$ns" sh -c 'for i in all default; do
+				sysctl -qw net.ipv6.conf.$i.router_solicitations=0
+				sysctl -qw net.ipv6.conf.$i.accept_dad=0
+			done' || return 1
+	done
+	ip -n "$c" addr add fd00:1::2/64 dev qtc0 nodad
+	ip -n "$f" addr add fd00:1::1/64 dev qtf0 nodad
+	ip -n "$f" addr add fd00:2::1/64 dev qtf1 nodad
+	ip -n "$s" addr add fd00:2::2/64 dev qts0 nodad
+}
+
+twin_lan4() {
+	twin_base "$1" brd + || return 1
+	local c=$TWIN_C f=$TWIN_F s=$TWIN_S a
+	ip -n "$c" route add default via 10.0.1.1
+	ip -n "$s" route add default via 10.0.2.1
+	for a in 10.0.2.2 10.0.2.77 10.0.2.200; do
+		ip -n "$f" neigh replace "$a" lladdr 02:00:00:00:02:02 dev qtf1 nud permanent
+	done
+	ip -n "$c" neigh replace 10.0.1.1 lladdr 02:00:00:00:01:01 dev qtc0 nud permanent
+	ip netns exec "$f" sh -c 'for i in all default qtf0 qtf1; do
+			sysctl -qw net.ipv4.conf.$i.accept_local=0
+		done
+		sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0'
+}
+
+twin_pdobs_fw_c() {
+	ip netns exec "$TWIN_F" nft -f - <<'NFT' || return 1
+table ip pdobs {
+	set seen { typeof ip id . ip frag-off; flags dynamic; size 65535; }
+	chain in { type filter hook input priority 500; policy drop; update @seen { ip id . ip frag-off }; }
+	chain out { type filter hook output priority -500; policy drop; }
+}
+NFT
+	ip netns exec "$TWIN_C" nft -f - <<'NFT'
+table ip pdobs {
+	chain in { type filter hook input priority -500; policy drop; }
+}
+NFT
 }
 
 twin_qt_wait() {
