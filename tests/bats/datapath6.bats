@@ -415,3 +415,104 @@ COMMIT"
 	run qt6 "$FW" -L INPUT -v -n -x
 	[ "$(echo "$output" | awk '$3 == "REJECT" { n += $1 } END { print n }')" = 2 ]
 }
+
+# first_syn NS_C NS_S PORT [PYTHON_SOCKET_OPTS]: the first SYN the
+# client's stack sends to [fd00:2::2]:PORT as tcpdump on the server
+# shows it (nothing listens there: the client is refused).
+first_syn() {
+	local c=$1 s=$2 port=$3 cap=$QT_RUN/syn.$BATS_TEST_NUMBER.$1
+	ip netns exec "$s" timeout 5 tcpdump -l -c 1 -n -vv -i qts0 \
+		"ip6 and tcp dst port $port and ip6[53] & 0x12 == 0x02" \
+		>"$cap" 2>"$cap.err" &
+	local tpid=$!
+	for _ in $(seq 100); do grep -q listening "$cap.err" && break; sleep 0.02; done
+	ip netns exec "$c" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6)
+s.settimeout(1)
+try:
+    s.connect(("fd00:2::2", int(sys.argv[1])))
+except OSError:
+    pass
+' "$port"
+	wait "$tpid" || true
+	cat "$cap"
+}
+
+# The MSS option's value in first_syn's output.
+mss_of() { grep -o 'mss [0-9]*' | head -1 | cut -d' ' -f2; }
+
+@test "IPv6 TCPMSS: --set-mss and --clamp-mss-to-pmtu (the MTU minus 60) on forwarded SYNs, as the kernel's twin writes them" {
+	topo6 k || return 1
+	local KC=$C_ KFW=$FW_ KS=$S_
+	local rules='*mangle
+-A FORWARD -p tcp --dport 8081 --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1000
+-A FORWARD -p tcp --dport 8082 --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
+COMMIT'
+	local ns
+	for ns in "$FW" "$KFW"; do ip -n "$ns" link set qtf1 mtu 1400; done
+	for ns in "$S" "$KS"; do ip -n "$ns" link set qts0 mtu 1400; done
+	start_daemon
+	echo "$rules" | qt6_restore "$FW"
+	echo "$rules" | ipt6_restore "$KFW"
+	local port ours kern
+	for port in 8081 8082 8083; do
+		ours=$(first_syn "$C" "$S" $port | mss_of)
+		kern=$(first_syn "$KC" "$KS" $port | mss_of)
+		echo "port $port: ours mss $ours, kernel mss $kern"
+		[ -n "$kern" ]
+		[ "$ours" = "$kern" ]
+	done
+	# what the kernel wrote: 1000, 1400 - 60, and the client's own
+	[ "$(first_syn "$C" "$S" 8081 | mss_of)" = 1000 ]
+	[ "$(first_syn "$C" "$S" 8082 | mss_of)" = 1340 ]
+	[ "$(first_syn "$C" "$S" 8083 | mss_of)" = 1440 ]
+	# the segments still hold their checksums (tcpdump checks them)
+	run first_syn "$C" "$S" 8082
+	echo "$output"
+	[[ "$output" != *incorrect* ]]
+}
+
+@test "IPv6 CHECKSUM --checksum-fill: a datagram and a SYN whose checksums the client's stack left to the veth arrive with them filled" {
+	start_daemon
+	local rules='*mangle
+-A POSTROUTING -p udp --dport 6701 -j CHECKSUM --checksum-fill
+-A POSTROUTING -p tcp --dport 6702 -j CHECKSUM --checksum-fill
+COMMIT'
+	echo "$rules" | qt6_restore "$FW"
+	local cap=$QT_RUN/csum6
+	udp6_once() {
+		ip netns exec "$C" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.sendto(b"dhcpv6-like payload", ("fd00:2::2", int(sys.argv[1])))
+' "$1"
+	}
+	capture6() {
+		ip netns exec "$S" timeout 5 tcpdump -l -c 1 -n -vv -i qts0 "$@" \
+			>"$cap" 2>"$cap.err" &
+		CAP_PID=$!
+		for _ in $(seq 100); do grep -q listening "$cap.err" && return 0; sleep 0.02; done
+	}
+	# without the target: half a checksum (the test sees offload at all)
+	capture6 ip6 and udp dst port 6700
+	udp6_once 6700
+	wait "$CAP_PID" || true
+	cat "$cap"
+	grep -q 'bad udp cksum' "$cap"
+	capture6 ip6 and udp dst port 6701
+	udp6_once 6701
+	wait "$CAP_PID" || true
+	cat "$cap"
+	grep -q 'udp sum ok' "$cap"
+	# a SYN: tcpdump says (correct) of a filled checksum
+	run first_syn "$C" "$S" 6702
+	echo "$output"
+	[[ "$output" == *"(correct)"* ]]
+	run first_syn "$C" "$S" 6703
+	echo "$output"
+	[[ "$output" == *"incorrect"* ]]
+	run qt6 "$FW" -t mangle -L POSTROUTING -v -n -x
+	echo "$output"
+	[ "$(echo "$output" | awk '$3 == "CHECKSUM" { n += $1 } END { print n }')" -ge 2 ]
+}
