@@ -933,6 +933,16 @@ void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 			      r->comment);
 }
 
+/* a base chain's "type T hook H priority P; policy V;" */
+static void print_chain_type(const struct nft_table *t,
+			     const struct nft_chain *c, struct qt_buf *b)
+{
+	qt_buf_printf(b, "type %s hook %s priority ",
+		      nft_chain_type_name(c->type), nft_hook_name(c->hook));
+	nft_print_prio(t->family, c->hook, c->prio, b);
+	qt_buf_printf(b, "; policy %s;", c->policy_drop ? "drop" : "accept");
+}
+
 static void print_chain_body(const struct nft_table *t,
 			     const struct nft_chain *c,
 			     const struct nft_print_opts *o, bool rules,
@@ -944,12 +954,9 @@ static void print_chain_body(const struct nft_table *t,
 	if (c->comment)
 		qt_buf_printf(b, "\t\tcomment \"%s\"\n", c->comment);
 	if (c->base) {
-		qt_buf_printf(b, "\t\ttype %s hook %s priority ",
-			      nft_chain_type_name(c->type),
-			      nft_hook_name(c->hook));
-		nft_print_prio(t->family, c->hook, c->prio, b);
-		qt_buf_printf(b, "; policy %s;\n",
-			      c->policy_drop ? "drop" : "accept");
+		qt_buf_puts(b, "\t\t");
+		print_chain_type(t, c, b);
+		qt_buf_putc(b, '\n');
 	}
 	for (unsigned i = 0; rules && i < c->nrules; i++) {
 		qt_buf_puts(b, "\t\t");
@@ -986,14 +993,14 @@ static void print_duration(uint64_t ms, struct qt_buf *b)
 /* A set's flags line as nft lists it (head, the names, tail), none
  * when it shows none: a set with a timeout of its own lists no timeout
  * flag when it has no other; dynamic comes before timeout. */
-static void print_set_flags(const struct nft_set *s, const char *head,
+static void print_set_flags(const struct nft_set *s, const char *ind,
 			    const char *tail, struct qt_buf *b)
 {
 	unsigned flags = s->flags == NFT_SET_TIMEOUT && s->timeout_ms
 			 ? 0 : s->flags;
 	if (!flags)
 		return;
-	qt_buf_puts(b, head);
+	qt_buf_printf(b, "%sflags ", ind);
 	bool first = true;
 	static const unsigned order[] = { 0, 1, 2, 3, 5, 4 };
 	for (unsigned k = 0; k < 6; k++) {
@@ -1007,6 +1014,38 @@ static void print_set_flags(const struct nft_set *s, const char *head,
 	qt_buf_puts(b, tail);
 }
 
+/* A set's declaration by its types, "type K[ . K...][ : DATA]", and
+ * its size, flags, timeout and comment: each after ind and before tail
+ * (a line of a listing, "...; " in nft's monitor format) */
+static void print_set_type(const struct nft_set *s, const char *ind,
+			   const char *tail, struct qt_buf *b)
+{
+	qt_buf_printf(b, "%stype %s", ind, s->type->name);
+	for (unsigned i = 1; i < s->nktypes; i++)
+		qt_buf_printf(b, " . %s", s->ktypes[i]->name);
+	if (s->map)
+		qt_buf_printf(b, " : %s%s", s->obj_kind
+				 ? nft_obj_kind_name(s->obj_kind)
+				 : s->data_type ? s->data_type->name
+				 : "verdict",
+			      s->data_type2 ? " . inet_service" : "");
+	qt_buf_puts(b, tail);
+}
+
+static void print_set_attrs(const struct nft_set *s, const char *ind,
+			    const char *tail, struct qt_buf *b)
+{
+	if (s->size)
+		qt_buf_printf(b, "%ssize %u%s", ind, s->size, tail);
+	print_set_flags(s, ind, tail, b);
+	if (s->timeout_ms) {
+		qt_buf_printf(b, "%stimeout ", ind);
+		print_duration(s->timeout_ms, b);
+		qt_buf_puts(b, tail);
+	}
+	if (s->comment)
+		qt_buf_printf(b, "%scomment \"%s\"%s", ind, s->comment, tail);
+}
 
 static void print_set_body(const struct nft_set *s,
 			   const struct nft_print_opts *o, struct qt_buf *b)
@@ -1030,27 +1069,9 @@ static void print_set_body(const struct nft_set *s,
 		}
 		qt_buf_putc(b, '\n');
 	} else {
-		qt_buf_printf(b, "\t\ttype %s", s->type->name);
-		for (unsigned i = 1; i < s->nktypes; i++)
-			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
-		if (s->map)
-			qt_buf_printf(b, " : %s%s", s->obj_kind
-					 ? nft_obj_kind_name(s->obj_kind)
-					 : s->data_type ? s->data_type->name
-					 : "verdict",
-				      s->data_type2 ? " . inet_service" : "");
-		qt_buf_putc(b, '\n');
+		print_set_type(s, "\t\t", "\n", b);
 	}
-	if (s->size)
-		qt_buf_printf(b, "\t\tsize %u\n", s->size);
-	print_set_flags(s, "\t\tflags ", "\n", b);
-	if (s->timeout_ms) {
-		qt_buf_puts(b, "\t\ttimeout ");
-		print_duration(s->timeout_ms, b);
-		qt_buf_putc(b, '\n');
-	}
-	if (s->comment)
-		qt_buf_printf(b, "\t\tcomment \"%s\"\n", s->comment);
+	print_set_attrs(s, "\t\t", "\n", b);
 	if (s->nelems) {
 		const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
 								  : &s->type;
@@ -1257,12 +1278,9 @@ void nft_print_echo_chain(const struct nft_table *t, const struct nft_chain *c,
 	qt_buf_printf(b, "add chain %s %s %s", nft_family_name(t->family),
 		      t->name, c->name);
 	if (c->base) {
-		qt_buf_printf(b, " { type %s hook %s priority ",
-			      nft_chain_type_name(c->type),
-			      nft_hook_name(c->hook));
-		nft_print_prio(t->family, c->hook, c->prio, b);
-		qt_buf_printf(b, "; policy %s; }",
-			      c->policy_drop ? "drop" : "accept");
+		qt_buf_puts(b, " { ");
+		print_chain_type(t, c, b);
+		qt_buf_puts(b, " }");
 	}
 	print_handle(o, c->handle, b);
 	qt_buf_putc(b, '\n');
@@ -1311,27 +1329,9 @@ void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,
 		qt_buf_printf(b, "typeof %s %s; ", s->typeof_field->proto,
 			      s->typeof_field->name);
 	} else {
-		qt_buf_printf(b, "type %s", s->type->name);
-		for (unsigned i = 1; i < s->nktypes; i++)
-			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
-		if (s->map)
-			qt_buf_printf(b, " : %s%s", s->obj_kind
-					 ? nft_obj_kind_name(s->obj_kind)
-					 : s->data_type ? s->data_type->name
-					 : "verdict",
-				      s->data_type2 ? " . inet_service" : "");
-		qt_buf_puts(b, "; ");
+		print_set_type(s, "", "; ", b);
 	}
-	if (s->size)
-		qt_buf_printf(b, "size %u; ", s->size);
-	print_set_flags(s, "flags ", "; ", b);
-	if (s->timeout_ms) {
-		qt_buf_puts(b, "timeout ");
-		print_duration(s->timeout_ms, b);
-		qt_buf_puts(b, "; ");
-	}
-	if (s->comment)
-		qt_buf_printf(b, "comment \"%s\"; ", s->comment);
+	print_set_attrs(s, "", "; ", b);
 	qt_buf_puts(b, "} \n");
 }
 
