@@ -1315,17 +1315,7 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 		key_str(b, "comment", r->comment);
 	}
 	qt_buf_puts(b, ", \"expr\": [");
-	bool first = true;
-	for (unsigned i = 0; i < r->n; i++) {
-		if (r->stmts[i].hidden)
-			continue;
-		if (!first)
-			qt_buf_puts(b, ", ");
-		first = false;
-		struct nft_stmt ls = r->stmts[i];
-		ls.field = nft_listed_field(r, i);
-		put_stmt(t, &ls, o, b);
-	}
+	nft_print_stmts(t, r, o, ", ", put_stmt, b);
 	qt_buf_puts(b, "]}}");
 }
 

@@ -876,8 +876,8 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	}
 }
 
-const struct nft_field *nft_listed_field(const struct nft_rule *r,
-					 unsigned i)
+static const struct nft_field *listed_field(const struct nft_rule *r,
+					    unsigned i)
 {
 	const struct nft_stmt *s = &r->stmts[i];
 	const struct nft_icmp_dep *d = s->kind == NFT_S_MATCH &&
@@ -914,22 +914,29 @@ const struct nft_field *nft_listed_field(const struct nft_rule *r,
 	return g ? g : s->field;
 }
 
-void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
-		    const struct nft_print_opts *o, struct qt_buf *b)
+unsigned nft_print_stmts(const struct nft_table *t, const struct nft_rule *r,
+			 const struct nft_print_opts *o, const char *sep,
+			 nft_stmt_put *put, struct qt_buf *b)
 {
-	bool first = true;
+	unsigned n = 0;
 	for (unsigned i = 0; i < r->n; i++) {
 		if (r->stmts[i].hidden)
 			continue;
-		if (!first)
-			qt_buf_putc(b, ' ');
-		first = false;
+		if (n++)
+			qt_buf_puts(b, sep);
 		struct nft_stmt ls = r->stmts[i];
-		ls.field = nft_listed_field(r, i);
-		print_stmt(t, &ls, o, b);
+		ls.field = listed_field(r, i);
+		put(t, &ls, o, b);
 	}
+	return n;
+}
+
+void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
+		    const struct nft_print_opts *o, struct qt_buf *b)
+{
+	unsigned n = nft_print_stmts(t, r, o, " ", print_stmt, b);
 	if (r->comment)
-		qt_buf_printf(b, "%scomment \"%s\"", first ? "" : " ",
+		qt_buf_printf(b, "%scomment \"%s\"", n ? " " : "",
 			      r->comment);
 }
 
