@@ -49,10 +49,20 @@ static void key_str(struct qt_buf *b, const char *k, const char *v)
 	qt_json_put_str(b, v);
 }
 
-static void head(struct qt_buf *b, const char *what, const struct nft_table *t)
+/* {"WHAT": {"family": F, "K1": V1[, "K2": V2]: an object's first
+ * keys, its names in the order nft lists them */
+static void head(struct qt_buf *b, const char *what, const struct nft_table *t,
+		 const char *k1, const char *v1, const char *k2,
+		 const char *v2)
 {
 	qt_buf_printf(b, "{\"%s\": {", what);
 	key_str(b, "family", nft_family_name(t->family));
+	qt_buf_puts(b, ", ");
+	key_str(b, k1, v1);
+	if (k2) {
+		qt_buf_puts(b, ", ");
+		key_str(b, k2, v2);
+	}
 }
 
 /* ---- values ---- */
@@ -1193,9 +1203,7 @@ static void put_table(struct doc *d, const struct nft_table *t)
 {
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, "table", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", t->name);
+	head(b, "table", t, "name", t->name, NULL, NULL);
 	qt_buf_printf(b, ", \"handle\": %" PRIu64, t->handle);
 	/* one flag is a string; nft 1.0.6 frees that string before it
 	 * prints it (its output then holds whatever took the memory, or
@@ -1210,11 +1218,7 @@ static void put_set(struct doc *d, const struct nft_table *t,
 {
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, s->map ? "map" : "set", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", s->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
+	head(b, s->map ? "map" : "set", t, "name", s->name, "table", t->name);
 	qt_buf_puts(b, ", ");
 	const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
 							  : &s->type;
@@ -1281,11 +1285,7 @@ static void put_chain(struct doc *d, const struct nft_table *t,
 {
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, "chain", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", c->name);
+	head(b, "chain", t, "table", t->name, "name", c->name);
 	qt_buf_printf(b, ", \"handle\": %" PRIu64, c->handle);
 	if (c->base) {
 		qt_buf_puts(b, ", ");
@@ -1304,11 +1304,7 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 {
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, "rule", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "chain", c->name);
+	head(b, "rule", t, "table", t->name, "chain", c->name);
 	qt_buf_printf(b, ", \"handle\": %" PRIu64, r->handle);
 	if (r->comment) {
 		qt_buf_puts(b, ", ");
@@ -1328,11 +1324,8 @@ static void put_obj(struct doc *d, const struct nft_table *t,
 	const struct nft_stmt *s = &ob->st;
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, nft_obj_kind_name(s->kind), t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", ob->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
+	head(b, nft_obj_kind_name(s->kind), t, "name", ob->name, "table",
+	     t->name);
 	qt_buf_printf(b, ", \"handle\": %" PRIu64 ", ", ob->handle);
 	switch (s->kind) {
 	case NFT_S_COUNTER:
@@ -1599,11 +1592,7 @@ void nft_json_echo_set(const struct nft_table *t, const struct nft_set *s,
 void nft_json_echo_elem(const struct nft_table *t, const struct nft_set *s,
 			const struct nft_elem *e, struct qt_buf *b)
 {
-	head(b, "element", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", s->name);
+	head(b, "element", t, "table", t->name, "name", s->name);
 	qt_buf_puts(b, ", \"elem\": {\"set\": ");
 	const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
 							  : &s->type;
