@@ -589,6 +589,31 @@ static void put_set_ref(const char *name, struct qt_buf *b)
 	qt_json_put_str(b, ref);
 }
 
+/* {"key": LEFT, "data": "@NAME" or {"set": [[KEY, DATA], ...]}}: the
+ * body of a map statement s (vmap, nat, mangle or named object map)
+ * whose data are of type dt (NULL: verdicts) */
+static void put_map_body(const struct nft_stmt *s, const struct nft_dtype *dt,
+			 struct qt_buf *b)
+{
+	qt_buf_puts(b, "{\"key\": ");
+	put_lhs(s, b);
+	qt_buf_puts(b, ", \"data\": ");
+	if (s->set_name) {
+		put_set_ref(s->set_name, b);
+	} else {
+		const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+			nft_dtype_get(s->field->type)
+		};
+		for (unsigned i = 0; i < s->ncat; i++)
+			kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+		qt_buf_puts(b, "{\"set\": ");
+		put_elems_of(kt, 1 + s->ncat, true, dt, s->elems, s->nelems,
+			     b);
+		qt_buf_putc(b, '}');
+	}
+	qt_buf_putc(b, '}');
+}
+
 /* tcp flags as nft's JSON writes them: a flag's name, several as an
  * array ({"|": [...]} in a set or a parenthesised mask), an exact
  * value of more than one flag as its number */
@@ -689,20 +714,9 @@ static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 		kt[i + 1] = nft_dtype_get(s->cat[i]->type);
 	unsigned nk = 1 + s->ncat;
 	if (s->vmap) {
-		qt_buf_puts(b, "{\"vmap\": {");
-		key(b, "key");
-		put_lhs(s, b);
-		qt_buf_puts(b, ", ");
-		key(b, "data");
-		if (s->set_name) {
-			put_set_ref(s->set_name, b);
-		} else {
-			qt_buf_puts(b, "{\"set\": ");
-			put_elems_of(kt, nk, true, NULL, s->elems, s->nelems,
-				     b);
-			qt_buf_putc(b, '}');
-		}
-		qt_buf_puts(b, "}}");
+		qt_buf_puts(b, "{\"vmap\": ");
+		put_map_body(s, NULL, b);
+		qt_buf_putc(b, '}');
 		return;
 	}
 	/* a flag value compared without an operator tests for the flags
@@ -813,24 +827,10 @@ static void put_nat(const struct nft_table *t, const struct nft_stmt *s,
 		sep = ", ";
 	}
 	if (s->nat_map) {
-		qt_buf_printf(b, "%s\"%s\": {\"map\": {\"key\": ", sep,
+		qt_buf_printf(b, "%s\"%s\": {\"map\": ", sep,
 			      ports ? "port" : "addr");
-		put_lhs(s, b);
-		qt_buf_puts(b, ", \"data\": ");
-		if (s->set_name) {
-			put_set_ref(s->set_name, b);
-		} else {
-			const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-				nft_dtype_get(s->field->type)
-			};
-			for (unsigned i = 0; i < s->ncat; i++)
-				kt[i + 1] = nft_dtype_get(s->cat[i]->type);
-			qt_buf_puts(b, "{\"set\": ");
-			put_elems_of(kt, 1 + s->ncat, true, at, s->elems,
-				     s->nelems, b);
-			qt_buf_putc(b, '}');
-		}
-		qt_buf_puts(b, "}}");
+		put_map_body(s, at, b);
+		qt_buf_putc(b, '}');
 		sep = ", ";
 	} else if (s->nat_has_addr) {
 		qt_buf_printf(b, "%s\"addr\": ", sep);
@@ -1046,25 +1046,9 @@ static void put_limit_body(const struct nft_stmt *s, struct qt_buf *b)
  * or "data": "@m" */
 static void put_obj_map(const struct nft_stmt *s, struct qt_buf *b)
 {
-	qt_buf_printf(b, "{\"%s\": {\"map\": {\"key\": ",
-		      nft_obj_kind_name(s->kind));
-	put_lhs(s, b);
-	qt_buf_puts(b, ", \"data\": ");
-	if (s->set_name) {
-		put_set_ref(s->set_name, b);
-	} else {
-		const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-			nft_dtype_get(s->field->type)
-		};
-		for (unsigned i = 0; i < s->ncat; i++)
-			kt[i + 1] = nft_dtype_get(s->cat[i]->type);
-		qt_buf_puts(b, "{\"set\": ");
-		put_elems_of(kt, 1 + s->ncat, true,
-			     nft_dtype_get(NFT_T_OBJNAME), s->elems, s->nelems,
-			     b);
-		qt_buf_putc(b, '}');
-	}
-	qt_buf_puts(b, "}}}");
+	qt_buf_printf(b, "{\"%s\": {\"map\": ", nft_obj_kind_name(s->kind));
+	put_map_body(s, nft_dtype_get(NFT_T_OBJNAME), b);
+	qt_buf_puts(b, "}}");
 }
 
 static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
@@ -1154,24 +1138,9 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			struct nft_stmt k = *s;
 			k.field = s->src;
 			k.lhs = NFT_L_FIELD;
-			qt_buf_puts(b, "{\"map\": {\"key\": ");
-			put_lhs(&k, b);
-			qt_buf_puts(b, ", \"data\": ");
-			if (s->set_name) {
-				put_set_ref(s->set_name, b);
-			} else {
-				const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-					nft_dtype_get(s->src->type)
-				};
-				for (unsigned i = 0; i < s->ncat; i++)
-					kt[i + 1] = nft_dtype_get(s->cat[i]->type);
-				qt_buf_puts(b, "{\"set\": ");
-				put_elems_of(kt, 1 + s->ncat, true,
-					     nft_dtype_get(s->field->type),
-					     s->elems, s->nelems, b);
-				qt_buf_putc(b, '}');
-			}
-			qt_buf_puts(b, "}}");
+			qt_buf_puts(b, "{\"map\": ");
+			put_map_body(&k, nft_dtype_get(s->field->type), b);
+			qt_buf_putc(b, '}');
 		} else if (s->src) {
 			if (s->shift_op)
 				qt_buf_printf(b, "{\"%s\": [", s->shift_op == 1
