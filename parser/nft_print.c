@@ -123,13 +123,7 @@ static void print_data_part(const struct nft_dtype *t,
 			    unsigned len, struct qt_buf *b)
 {
 	struct nft_elem p;
-	memset(&p, 0, sizeof(p));
-	if (e->data.len < off + len)
-		len = e->data.len > off ? e->data.len - off : 0;
-	p.lo.len = p.hi.len = (uint8_t)len;
-	memcpy(p.lo.b, e->data.b + off, len);
-	memcpy(p.hi.b, (e->data_range ? e->data_hi.b : e->data.b) + off, len);
-	p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE : NFT_E_VALUE;
+	nft_elem_data_part(e, off, len, &p);
 	print_elem(t, &p, true, b);
 }
 
@@ -146,16 +140,8 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 		unsigned off = 0;
 		for (unsigned k = 0; k < nk; k++) {
 			unsigned len = nft_concat_part_len(kt[k]);
-			unsigned bytes = (kt[k]->bits + 7) / 8;
 			struct nft_elem p;
-			memset(&p, 0, sizeof(p));
-			p.lo.len = p.hi.len = (uint8_t)bytes;
-			memcpy(p.lo.b, e->lo.b + off, bytes);
-			memcpy(p.hi.b, (e->kind == NFT_E_VALUE ? e->lo.b
-							       : e->hi.b) + off,
-			       bytes);
-			p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE
-							   : NFT_E_VALUE;
+			nft_elem_key_part(e, off, (kt[k]->bits + 7) / 8, &p);
 			if (k)
 				qt_buf_puts(b, " . ");
 			print_elem(kt[k], &p, true, b);
