@@ -553,6 +553,20 @@ static int stmt_match(struct tr *t, const struct qt_json *v)
 	return 0;
 }
 
+/* {"key": KEY, "data": DATA} of a map: "KEY map DATA"; bad, the
+ * message where either is missing or not read */
+static int put_map(struct tr *t, const struct qt_json *map, const char *bad)
+{
+	const struct qt_json *k = qt_json_get(map, "key"),
+			    *d = qt_json_get(map, "data");
+	if (!k || !d || put_lhs(t, k) < 0)
+		return internal(t, "%s", bad);
+	qt_buf_puts(t->cmds, " map ");
+	if (put_rhs(t, d) < 0)
+		return internal(t, "%s", bad);
+	return 0;
+}
+
 /* {"counter"|"quota"|"limit": {"map": {"key": KEY, "data": ...}}}: the
  * object the key finds; 1 when v is no such map */
 static int stmt_obj_map(struct tr *t, const char *kind,
@@ -562,15 +576,10 @@ static int stmt_obj_map(struct tr *t, const char *kind,
 				    ? qt_json_get(v, "map") : NULL;
 	if (!map)
 		return 1;
-	const struct qt_json *mk = qt_json_get(map, "key"),
-			    *d = qt_json_get(map, "data");
+	char bad[64];
+	snprintf(bad, sizeof(bad), "Invalid %s statement", kind);
 	qt_buf_printf(t->cmds, "%s name ", kind);
-	if (!mk || !d || put_lhs(t, mk) < 0)
-		return internal(t, "Invalid %s statement", kind);
-	qt_buf_puts(t->cmds, " map ");
-	if (put_rhs(t, d) < 0)
-		return internal(t, "Invalid %s statement", kind);
-	return 0;
+	return put_map(t, map, bad);
 }
 
 /* counter, quota and limit: their statements' words after the kind's
@@ -785,16 +794,8 @@ static int stmt_mangle(struct tr *t, const struct qt_json *v)
 	/* {"map": {"key": KEY, "data": {"set": [...]} or "@NAME"}} */
 	const struct qt_json *map = val->type == QT_JSON_OBJECT && val->n == 1
 				    ? qt_json_get(val, "map") : NULL;
-	if (map) {
-		const struct qt_json *mk = qt_json_get(map, "key"),
-				    *d = qt_json_get(map, "data");
-		if (!mk || !d || put_lhs(t, mk) < 0)
-			return internal(t, "Invalid mangle statement value");
-		qt_buf_puts(t->cmds, " map ");
-		if (put_rhs(t, d) < 0)
-			return internal(t, "Invalid mangle statement value");
-		return 0;
-	}
+	if (map)
+		return put_map(t, map, "Invalid mangle statement value");
 	if (put_value(t, val, false) < 0)
 		return internal(t, "Invalid mangle statement value");
 	return 0;
@@ -863,16 +864,12 @@ static int stmt_nat(struct tr *t, const char *kind, const struct qt_json *v)
 	const struct qt_json *map = addr && addr->type == QT_JSON_OBJECT
 				    ? qt_json_get(addr, "map") : NULL;
 	if (map) {
-		const struct qt_json *k = qt_json_get(map, "key"),
-				    *d = qt_json_get(map, "data");
+		const struct qt_json *d = qt_json_get(map, "data");
 		if (d && d->type == QT_JSON_STRING)
 			return internal(t, "qtables-nft does not hold a nat "
 					"map by name yet.");
-		if (!k || !d || put_lhs(t, k) < 0)
-			return internal(t, "Invalid nat map.");
-		qt_buf_puts(t->cmds, " map ");
-		if (put_rhs(t, d) < 0)
-			return internal(t, "Invalid nat map.");
+		if (put_map(t, map, "Invalid nat map.") < 0)
+			return -1;
 	} else if (addr) {
 		if (port && v6_addr(addr))
 			return internal(t, "qtables-nft does not hold an IPv6 "
