@@ -2777,6 +2777,17 @@ static int table_block(struct run *r, struct nft_table *tb,
 enum verb { V_ADD, V_CREATE, V_INSERT, V_REPLACE, V_DELETE, V_DESTROY,
 	    V_FLUSH, V_LIST };
 
+/* The { ... } an add or create may end with: taken, NULL where there
+ * is none (another verb's braces are left to its syntax error) */
+static struct nft_tok *take_block(struct cur *c, enum verb v)
+{
+	struct nft_tok *blk = nr_peek(c);
+	if (!blk || blk->kind != NT_GROUP || (v != V_ADD && v != V_CREATE))
+		return NULL;
+	c->i++;
+	return blk;
+}
+
 static int cmd_table(struct run *r, struct cur *c, enum verb v)
 {
 	int fam = take_family(c);
@@ -2798,11 +2809,7 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
-	struct nft_tok *blk = nr_peek(c);
-	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
-		c->i++;
-	else
-		blk = NULL;
+	struct nft_tok *blk = take_block(c, v);
 	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_table *t = nft_table_find(r->rs, fam, name->text);
@@ -2903,11 +2910,7 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 			return -1;
 		ch = nft_chain_find(t, name->text);
 	}
-	struct nft_tok *blk = nr_peek(c);
-	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
-		c->i++;
-	else
-		blk = NULL;
+	struct nft_tok *blk = take_block(c, v);
 	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_print_opts po = { r->o->handles, r->o->stateless };
@@ -3051,11 +3054,7 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
-	struct nft_tok *blk = nr_peek(c);
-	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
-		c->i++;
-	else
-		blk = NULL;
+	struct nft_tok *blk = take_block(c, v);
 	if ((v == V_ADD || v == V_CREATE) && !blk)
 		return nr_unexpected(c, "'{'");
 	if (nr_expect_end(c) < 0)
