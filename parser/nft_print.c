@@ -349,16 +349,29 @@ static void print_lhs(const struct nft_stmt *s, struct qt_buf *b)
 	}
 }
 
+/* "KEY map @NAME" or "KEY map { K : V, ... }": the map of a nat,
+ * mangle or named object statement s, its data of type dt */
+static void print_map(const struct nft_stmt *s, const struct nft_dtype *dt,
+		      struct qt_buf *b)
+{
+	print_lhs(s, b);
+	qt_buf_puts(b, " map ");
+	if (s->set_name) {
+		qt_buf_printf(b, "@%s", s->set_name);
+		return;
+	}
+	const struct nft_dtype *kt[NFT_CONCAT_MAX] = { field_type(s->field) };
+	for (unsigned i = 0; i < s->ncat; i++)
+		kt[i + 1] = field_type(s->cat[i]);
+	print_elems_of(kt, 1 + s->ncat, dt, true, s->elems, s->nelems, false,
+		       b);
+}
+
 static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		      struct qt_buf *b)
 {
 	qt_buf_puts(b, nat_names[s->nat]);
 	if (s->nat_map) {
-		const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-			field_type(s->field)
-		};
-		for (unsigned i = 0; i < s->ncat; i++)
-			kt[i + 1] = field_type(s->cat[i]);
 		/* an inet table's map names its values' family: theirs */
 		bool v6 = t->family == NFT_F_IP6;
 		if (t->family == NFT_F_INET && s->nelems)
@@ -401,13 +414,7 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		if (s->nat_prefix)
 			qt_buf_puts(b, " prefix");
 		qt_buf_puts(b, ports ? " to :" : " to ");
-		print_lhs(s, b);
-		qt_buf_puts(b, " map ");
-		if (s->set_name)
-			qt_buf_printf(b, "@%s", s->set_name);
-		else
-			print_elems_of(kt, 1 + s->ncat, dt, true, s->elems,
-				       s->nelems, false, b);
+		print_map(s, dt, b);
 		return;
 	}
 	bool v6 = s->addr_lo.len == 16;
@@ -673,17 +680,7 @@ static void print_tcp_flags(const struct nft_stmt *s, struct qt_buf *b)
 static void print_obj_map(const struct nft_stmt *s, struct qt_buf *b)
 {
 	qt_buf_puts(b, " name ");
-	print_lhs(s, b);
-	qt_buf_puts(b, " map ");
-	if (s->set_name) {
-		qt_buf_printf(b, "@%s", s->set_name);
-		return;
-	}
-	const struct nft_dtype *kt[NFT_CONCAT_MAX] = { field_type(s->field) };
-	for (unsigned i = 0; i < s->ncat; i++)
-		kt[i + 1] = field_type(s->cat[i]);
-	print_elems_of(kt, 1 + s->ncat, nft_dtype_get(NFT_T_OBJNAME), true,
-		       s->elems, s->nelems, false, b);
+	print_map(s, nft_dtype_get(NFT_T_OBJNAME), b);
 }
 
 static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
@@ -792,19 +789,7 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			struct nft_stmt k = *s;
 			k.field = s->src;
 			k.lhs = NFT_L_FIELD;
-			print_lhs(&k, b);
-			qt_buf_puts(b, " map ");
-			if (s->set_name) {
-				qt_buf_printf(b, "@%s", s->set_name);
-				return;
-			}
-			const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-				field_type(s->src)
-			};
-			for (unsigned i = 0; i < s->ncat; i++)
-				kt[i + 1] = field_type(s->cat[i]);
-			print_elems_of(kt, 1 + s->ncat, field_type(s->field),
-				       true, s->elems, s->nelems, false, b);
+			print_map(&k, field_type(s->field), b);
 			return;
 		}
 		if (s->src) {
