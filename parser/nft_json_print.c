@@ -49,10 +49,20 @@ static void key_str(struct qt_buf *b, const char *k, const char *v)
 	qt_json_put_str(b, v);
 }
 
-static void head(struct qt_buf *b, const char *what, const struct nft_table *t)
+/* {"WHAT": {"family": F, "K1": V1[, "K2": V2]: an object's first
+ * keys, its names in the order nft lists them */
+static void head(struct qt_buf *b, const char *what, const struct nft_table *t,
+		 const char *k1, const char *v1, const char *k2,
+		 const char *v2)
 {
 	qt_buf_printf(b, "{\"%s\": {", what);
 	key_str(b, "family", nft_family_name(t->family));
+	qt_buf_puts(b, ", ");
+	key_str(b, k1, v1);
+	if (k2) {
+		qt_buf_puts(b, ", ");
+		key_str(b, k2, v2);
+	}
 }
 
 /* ---- values ---- */
@@ -255,14 +265,8 @@ static void put_key(const struct nft_dtype *const *kt, unsigned nk,
 	qt_buf_puts(b, "{\"concat\": [");
 	unsigned off = 0;
 	for (unsigned k = 0; k < nk; k++) {
-		unsigned bytes = (kt[k]->bits + 7) / 8;
 		struct nft_elem p;
-		memset(&p, 0, sizeof(p));
-		p.lo.len = p.hi.len = (uint8_t)bytes;
-		memcpy(p.lo.b, e->lo.b + off, bytes);
-		const uint8_t *hi = e->kind == NFT_E_VALUE ? e->lo.b : e->hi.b;
-		memcpy(p.hi.b, hi + off, bytes);
-		p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE : NFT_E_VALUE;
+		nft_elem_key_part(e, off, (kt[k]->bits + 7) / 8, &p);
 		if (k)
 			qt_buf_puts(b, ", ");
 		put_elem(kt[k], &p, true, b);
@@ -371,13 +375,7 @@ static void put_data_part(const struct nft_dtype *t, const struct nft_elem *e,
 			  unsigned off, unsigned len, struct qt_buf *b)
 {
 	struct nft_elem p;
-	memset(&p, 0, sizeof(p));
-	if (e->data.len < off + len)
-		len = e->data.len > off ? e->data.len - off : 0;
-	p.lo.len = p.hi.len = (uint8_t)len;
-	memcpy(p.lo.b, e->data.b + off, len);
-	memcpy(p.hi.b, (e->data_range ? e->data_hi.b : e->data.b) + off, len);
-	p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE : NFT_E_VALUE;
+	nft_elem_data_part(e, off, len, &p);
 	put_elem(t, &p, true, b);
 }
 
@@ -579,6 +577,31 @@ static void put_set_ref(const char *name, struct qt_buf *b)
 	qt_json_put_str(b, ref);
 }
 
+/* {"key": LEFT, "data": "@NAME" or {"set": [[KEY, DATA], ...]}}: the
+ * body of a map statement s (vmap, nat, mangle or named object map)
+ * whose data are of type dt (NULL: verdicts) */
+static void put_map_body(const struct nft_stmt *s, const struct nft_dtype *dt,
+			 struct qt_buf *b)
+{
+	qt_buf_puts(b, "{\"key\": ");
+	put_lhs(s, b);
+	qt_buf_puts(b, ", \"data\": ");
+	if (s->set_name) {
+		put_set_ref(s->set_name, b);
+	} else {
+		const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
+			nft_dtype_get(s->field->type)
+		};
+		for (unsigned i = 0; i < s->ncat; i++)
+			kt[i + 1] = nft_dtype_get(s->cat[i]->type);
+		qt_buf_puts(b, "{\"set\": ");
+		put_elems_of(kt, 1 + s->ncat, true, dt, s->elems, s->nelems,
+			     b);
+		qt_buf_putc(b, '}');
+	}
+	qt_buf_putc(b, '}');
+}
+
 /* tcp flags as nft's JSON writes them: a flag's name, several as an
  * array ({"|": [...]} in a set or a parenthesised mask), an exact
  * value of more than one flag as its number */
@@ -679,20 +702,9 @@ static void put_match(const struct nft_stmt *s, struct qt_buf *b)
 		kt[i + 1] = nft_dtype_get(s->cat[i]->type);
 	unsigned nk = 1 + s->ncat;
 	if (s->vmap) {
-		qt_buf_puts(b, "{\"vmap\": {");
-		key(b, "key");
-		put_lhs(s, b);
-		qt_buf_puts(b, ", ");
-		key(b, "data");
-		if (s->set_name) {
-			put_set_ref(s->set_name, b);
-		} else {
-			qt_buf_puts(b, "{\"set\": ");
-			put_elems_of(kt, nk, true, NULL, s->elems, s->nelems,
-				     b);
-			qt_buf_putc(b, '}');
-		}
-		qt_buf_puts(b, "}}");
+		qt_buf_puts(b, "{\"vmap\": ");
+		put_map_body(s, NULL, b);
+		qt_buf_putc(b, '}');
 		return;
 	}
 	/* a flag value compared without an operator tests for the flags
@@ -803,24 +815,10 @@ static void put_nat(const struct nft_table *t, const struct nft_stmt *s,
 		sep = ", ";
 	}
 	if (s->nat_map) {
-		qt_buf_printf(b, "%s\"%s\": {\"map\": {\"key\": ", sep,
+		qt_buf_printf(b, "%s\"%s\": {\"map\": ", sep,
 			      ports ? "port" : "addr");
-		put_lhs(s, b);
-		qt_buf_puts(b, ", \"data\": ");
-		if (s->set_name) {
-			put_set_ref(s->set_name, b);
-		} else {
-			const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-				nft_dtype_get(s->field->type)
-			};
-			for (unsigned i = 0; i < s->ncat; i++)
-				kt[i + 1] = nft_dtype_get(s->cat[i]->type);
-			qt_buf_puts(b, "{\"set\": ");
-			put_elems_of(kt, 1 + s->ncat, true, at, s->elems,
-				     s->nelems, b);
-			qt_buf_putc(b, '}');
-		}
-		qt_buf_puts(b, "}}");
+		put_map_body(s, at, b);
+		qt_buf_putc(b, '}');
 		sep = ", ";
 	} else if (s->nat_has_addr) {
 		qt_buf_printf(b, "%s\"addr\": ", sep);
@@ -1036,25 +1034,9 @@ static void put_limit_body(const struct nft_stmt *s, struct qt_buf *b)
  * or "data": "@m" */
 static void put_obj_map(const struct nft_stmt *s, struct qt_buf *b)
 {
-	qt_buf_printf(b, "{\"%s\": {\"map\": {\"key\": ",
-		      nft_obj_kind_name(s->kind));
-	put_lhs(s, b);
-	qt_buf_puts(b, ", \"data\": ");
-	if (s->set_name) {
-		put_set_ref(s->set_name, b);
-	} else {
-		const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-			nft_dtype_get(s->field->type)
-		};
-		for (unsigned i = 0; i < s->ncat; i++)
-			kt[i + 1] = nft_dtype_get(s->cat[i]->type);
-		qt_buf_puts(b, "{\"set\": ");
-		put_elems_of(kt, 1 + s->ncat, true,
-			     nft_dtype_get(NFT_T_OBJNAME), s->elems, s->nelems,
-			     b);
-		qt_buf_putc(b, '}');
-	}
-	qt_buf_puts(b, "}}}");
+	qt_buf_printf(b, "{\"%s\": {\"map\": ", nft_obj_kind_name(s->kind));
+	put_map_body(s, nft_dtype_get(NFT_T_OBJNAME), b);
+	qt_buf_puts(b, "}}");
 }
 
 static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
@@ -1144,24 +1126,9 @@ static void put_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			struct nft_stmt k = *s;
 			k.field = s->src;
 			k.lhs = NFT_L_FIELD;
-			qt_buf_puts(b, "{\"map\": {\"key\": ");
-			put_lhs(&k, b);
-			qt_buf_puts(b, ", \"data\": ");
-			if (s->set_name) {
-				put_set_ref(s->set_name, b);
-			} else {
-				const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-					nft_dtype_get(s->src->type)
-				};
-				for (unsigned i = 0; i < s->ncat; i++)
-					kt[i + 1] = nft_dtype_get(s->cat[i]->type);
-				qt_buf_puts(b, "{\"set\": ");
-				put_elems_of(kt, 1 + s->ncat, true,
-					     nft_dtype_get(s->field->type),
-					     s->elems, s->nelems, b);
-				qt_buf_putc(b, '}');
-			}
-			qt_buf_puts(b, "}}");
+			qt_buf_puts(b, "{\"map\": ");
+			put_map_body(&k, nft_dtype_get(s->field->type), b);
+			qt_buf_putc(b, '}');
 		} else if (s->src) {
 			if (s->shift_op)
 				qt_buf_printf(b, "{\"%s\": [", s->shift_op == 1
@@ -1193,9 +1160,7 @@ static void put_table(struct doc *d, const struct nft_table *t)
 {
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, "table", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", t->name);
+	head(b, "table", t, "name", t->name, NULL, NULL);
 	qt_buf_printf(b, ", \"handle\": %" PRIu64, t->handle);
 	/* one flag is a string; nft 1.0.6 frees that string before it
 	 * prints it (its output then holds whatever took the memory, or
@@ -1210,11 +1175,7 @@ static void put_set(struct doc *d, const struct nft_table *t,
 {
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, s->map ? "map" : "set", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", s->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
+	head(b, s->map ? "map" : "set", t, "name", s->name, "table", t->name);
 	qt_buf_puts(b, ", ");
 	const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
 							  : &s->type;
@@ -1281,11 +1242,7 @@ static void put_chain(struct doc *d, const struct nft_table *t,
 {
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, "chain", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", c->name);
+	head(b, "chain", t, "table", t->name, "name", c->name);
 	qt_buf_printf(b, ", \"handle\": %" PRIu64, c->handle);
 	if (c->base) {
 		qt_buf_puts(b, ", ");
@@ -1304,28 +1261,14 @@ static void put_rule(struct doc *d, const struct nft_table *t,
 {
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, "rule", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "chain", c->name);
+	head(b, "rule", t, "table", t->name, "chain", c->name);
 	qt_buf_printf(b, ", \"handle\": %" PRIu64, r->handle);
 	if (r->comment) {
 		qt_buf_puts(b, ", ");
 		key_str(b, "comment", r->comment);
 	}
 	qt_buf_puts(b, ", \"expr\": [");
-	bool first = true;
-	for (unsigned i = 0; i < r->n; i++) {
-		if (r->stmts[i].hidden)
-			continue;
-		if (!first)
-			qt_buf_puts(b, ", ");
-		first = false;
-		struct nft_stmt ls = r->stmts[i];
-		ls.field = nft_listed_field(r, i);
-		put_stmt(t, &ls, o, b);
-	}
+	nft_print_stmts(t, r, o, ", ", put_stmt, b);
 	qt_buf_puts(b, "]}}");
 }
 
@@ -1338,11 +1281,8 @@ static void put_obj(struct doc *d, const struct nft_table *t,
 	const struct nft_stmt *s = &ob->st;
 	item(d);
 	struct qt_buf *b = d->b;
-	head(b, nft_obj_kind_name(s->kind), t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", ob->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
+	head(b, nft_obj_kind_name(s->kind), t, "name", ob->name, "table",
+	     t->name);
 	qt_buf_printf(b, ", \"handle\": %" PRIu64 ", ", ob->handle);
 	switch (s->kind) {
 	case NFT_S_COUNTER:
@@ -1609,11 +1549,7 @@ void nft_json_echo_set(const struct nft_table *t, const struct nft_set *s,
 void nft_json_echo_elem(const struct nft_table *t, const struct nft_set *s,
 			const struct nft_elem *e, struct qt_buf *b)
 {
-	head(b, "element", t);
-	qt_buf_puts(b, ", ");
-	key_str(b, "table", t->name);
-	qt_buf_puts(b, ", ");
-	key_str(b, "name", s->name);
+	head(b, "element", t, "table", t->name, "name", s->name);
 	qt_buf_puts(b, ", \"elem\": {\"set\": ");
 	const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
 							  : &s->type;

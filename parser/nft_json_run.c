@@ -104,6 +104,27 @@ static const struct qt_json *unpack(struct tr *t, const struct qt_json *obj,
 	return v;
 }
 
+/* The required keys of one unpack format as nft writes it ("{s:s, s:o}"):
+ * each "s:K" of fmt takes a key's name and the place for its value from
+ * the arguments, K its kind for unpack and its column the column of K
+ * in fmt. The first key missing or mistyped ends the reading, as it
+ * ends jansson's: -1 after its message. */
+static int unpack_keys(struct tr *t, const struct qt_json *obj,
+		       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bool failed = false;
+	for (const char *p = fmt; !failed && (p = strstr(p, "s:")); p += 3) {
+		const char *key = va_arg(ap, const char *);
+		const struct qt_json **out = va_arg(ap, const struct qt_json **);
+		*out = unpack(t, obj, key, p[2], (int)(p - fmt) + 3, false,
+			      &failed);
+	}
+	va_end(ap);
+	return failed ? -1 : 0;
+}
+
 /* ---- words of nft's language ---- */
 
 static bool plain_word(const char *s)
@@ -507,13 +528,9 @@ static int put_lhs(struct tr *t, const struct qt_json *v)
 
 static int stmt_match(struct tr *t, const struct qt_json *v)
 {
-	bool failed = false;
-	const struct qt_json *l = unpack(t, v, "left", 'o', 4, false, &failed);
-	const struct qt_json *r = failed ? NULL
-				  : unpack(t, v, "right", 'o', 9, false, &failed);
-	const struct qt_json *op = failed ? NULL
-				   : unpack(t, v, "op", 's', 14, false, &failed);
-	if (failed)
+	const struct qt_json *l, *r, *op;
+	if (unpack_keys(t, v, "{s:o, s:o, s:s}", "left", &l, "right", &r,
+			"op", &op) < 0)
 		return -1;
 	static const char *const ops[] = {
 		"==", "!=", "<", ">", "<=", ">=", "in",
@@ -536,6 +553,20 @@ static int stmt_match(struct tr *t, const struct qt_json *v)
 	return 0;
 }
 
+/* {"key": KEY, "data": DATA} of a map: "KEY map DATA"; bad, the
+ * message where either is missing or not read */
+static int put_map(struct tr *t, const struct qt_json *map, const char *bad)
+{
+	const struct qt_json *k = qt_json_get(map, "key"),
+			    *d = qt_json_get(map, "data");
+	if (!k || !d || put_lhs(t, k) < 0)
+		return internal(t, "%s", bad);
+	qt_buf_puts(t->cmds, " map ");
+	if (put_rhs(t, d) < 0)
+		return internal(t, "%s", bad);
+	return 0;
+}
+
 /* {"counter"|"quota"|"limit": {"map": {"key": KEY, "data": ...}}}: the
  * object the key finds; 1 when v is no such map */
 static int stmt_obj_map(struct tr *t, const char *kind,
@@ -545,15 +576,10 @@ static int stmt_obj_map(struct tr *t, const char *kind,
 				    ? qt_json_get(v, "map") : NULL;
 	if (!map)
 		return 1;
-	const struct qt_json *mk = qt_json_get(map, "key"),
-			    *d = qt_json_get(map, "data");
+	char bad[64];
+	snprintf(bad, sizeof(bad), "Invalid %s statement", kind);
 	qt_buf_printf(t->cmds, "%s name ", kind);
-	if (!mk || !d || put_lhs(t, mk) < 0)
-		return internal(t, "Invalid %s statement", kind);
-	qt_buf_puts(t->cmds, " map ");
-	if (put_rhs(t, d) < 0)
-		return internal(t, "Invalid %s statement", kind);
-	return 0;
+	return put_map(t, map, bad);
 }
 
 /* counter, quota and limit: their statements' words after the kind's
@@ -578,10 +604,8 @@ static int stmt_verdict(struct tr *t, const char *verdict,
 	qt_buf_puts(t->cmds, verdict);
 	if (strcmp(verdict, "jump") && strcmp(verdict, "goto"))
 		return 0;
-	bool failed = false;
-	const struct qt_json *target = unpack(t, v, "target", 's', 4, false,
-					      &failed);
-	if (failed)
+	const struct qt_json *target;
+	if (unpack_keys(t, v, "{s:s}", "target", &target) < 0)
 		return -1;
 	return put_name(t, target->s);
 }
@@ -652,10 +676,8 @@ static int stmt_log(struct tr *t, const struct qt_json *v)
 /* also a named limit's block: limit l { rate ... } */
 static int stmt_limit(struct tr *t, const struct qt_json *v)
 {
-	bool failed = false;
-	const struct qt_json *rate = unpack(t, v, "rate", 'I', 4, false,
-					    &failed);
-	if (failed)
+	const struct qt_json *rate;
+	if (unpack_keys(t, v, "{s:I}", "rate", &rate) < 0)
 		return -1;
 	const struct qt_json *per = qt_json_get(v, "per"),
 			    *burst = qt_json_get(v, "burst"),
@@ -680,10 +702,8 @@ static int stmt_limit(struct tr *t, const struct qt_json *v)
 /* quota: {"val": N, "val_unit": U, "inv": B, "used": N, "used_unit": U} */
 static int stmt_quota(struct tr *t, const struct qt_json *v)
 {
-	bool failed = false;
-	const struct qt_json *val = unpack(t, v, "val", 'I', 4, false,
-					   &failed);
-	if (failed)
+	const struct qt_json *val;
+	if (unpack_keys(t, v, "{s:I}", "val", &val) < 0)
 		return -1;
 	const struct qt_json *vu = qt_json_get(v, "val_unit"),
 			    *inv = qt_json_get(v, "inv"),
@@ -725,12 +745,8 @@ static int stmt_reject(struct tr *t, const struct qt_json *v)
 
 static int stmt_mangle(struct tr *t, const struct qt_json *v)
 {
-	bool failed = false;
-	const struct qt_json *k = unpack(t, v, "key", 'o', 4, false, &failed);
-	const struct qt_json *val = failed ? NULL
-				    : unpack(t, v, "value", 'o', 9, false,
-					     &failed);
-	if (failed)
+	const struct qt_json *k, *val;
+	if (unpack_keys(t, v, "{s:o, s:o}", "key", &k, "value", &val) < 0)
 		return -1;
 	if (put_lhs(t, k) < 0)
 		return -1;
@@ -778,16 +794,8 @@ static int stmt_mangle(struct tr *t, const struct qt_json *v)
 	/* {"map": {"key": KEY, "data": {"set": [...]} or "@NAME"}} */
 	const struct qt_json *map = val->type == QT_JSON_OBJECT && val->n == 1
 				    ? qt_json_get(val, "map") : NULL;
-	if (map) {
-		const struct qt_json *mk = qt_json_get(map, "key"),
-				    *d = qt_json_get(map, "data");
-		if (!mk || !d || put_lhs(t, mk) < 0)
-			return internal(t, "Invalid mangle statement value");
-		qt_buf_puts(t->cmds, " map ");
-		if (put_rhs(t, d) < 0)
-			return internal(t, "Invalid mangle statement value");
-		return 0;
-	}
+	if (map)
+		return put_map(t, map, "Invalid mangle statement value");
 	if (put_value(t, val, false) < 0)
 		return internal(t, "Invalid mangle statement value");
 	return 0;
@@ -817,12 +825,8 @@ static int put_verdict_value(struct tr *t, const struct qt_json *v)
 
 static int stmt_vmap(struct tr *t, const struct qt_json *v)
 {
-	bool failed = false;
-	const struct qt_json *k = unpack(t, v, "key", 'o', 4, false, &failed);
-	const struct qt_json *d = failed ? NULL
-				  : unpack(t, v, "data", 'o', 9, false,
-					   &failed);
-	if (failed)
+	const struct qt_json *k, *d;
+	if (unpack_keys(t, v, "{s:o, s:o}", "key", &k, "data", &d) < 0)
 		return -1;
 	if (put_lhs(t, k) < 0)
 		return -1;
@@ -860,16 +864,12 @@ static int stmt_nat(struct tr *t, const char *kind, const struct qt_json *v)
 	const struct qt_json *map = addr && addr->type == QT_JSON_OBJECT
 				    ? qt_json_get(addr, "map") : NULL;
 	if (map) {
-		const struct qt_json *k = qt_json_get(map, "key"),
-				    *d = qt_json_get(map, "data");
+		const struct qt_json *d = qt_json_get(map, "data");
 		if (d && d->type == QT_JSON_STRING)
 			return internal(t, "qtables-nft does not hold a nat "
 					"map by name yet.");
-		if (!k || !d || put_lhs(t, k) < 0)
-			return internal(t, "Invalid nat map.");
-		qt_buf_puts(t->cmds, " map ");
-		if (put_rhs(t, d) < 0)
-			return internal(t, "Invalid nat map.");
+		if (put_map(t, map, "Invalid nat map.") < 0)
+			return -1;
 	} else if (addr) {
 		if (port && v6_addr(addr))
 			return internal(t, "qtables-nft does not hold an IPv6 "
@@ -909,15 +909,9 @@ static int elem_quota(struct tr *t, const struct qt_json *q)
 /* add/update/delete @set { KEY [timeout S] [STMT...] } */
 static int stmt_set(struct tr *t, const struct qt_json *v)
 {
-	bool failed = false;
-	const struct qt_json *op = unpack(t, v, "op", 's', 4, false, &failed);
-	const struct qt_json *e = failed ? NULL
-				  : unpack(t, v, "elem", 'o', 9, false,
-					   &failed);
-	const struct qt_json *set = failed ? NULL
-				    : unpack(t, v, "set", 's', 14, false,
-					     &failed);
-	if (failed)
+	const struct qt_json *op, *e, *set;
+	if (unpack_keys(t, v, "{s:s, s:o, s:s}", "op", &op, "elem", &e,
+			"set", &set) < 0)
 		return -1;
 	if (strcmp(op->s, "add") && strcmp(op->s, "update") &&
 	    strcmp(op->s, "delete"))
@@ -957,9 +951,8 @@ static int stmt_set(struct tr *t, const struct qt_json *v)
 
 static int stmt_ct_count(struct tr *t, const struct qt_json *v)
 {
-	bool failed = false;
-	const struct qt_json *n = unpack(t, v, "val", 'I', 4, false, &failed);
-	if (failed)
+	const struct qt_json *n;
+	if (unpack_keys(t, v, "{s:I}", "val", &n) < 0)
 		return -1;
 	const struct qt_json *inv = qt_json_get(v, "inv");
 	qt_buf_printf(t->cmds, "ct count %s%lld",
@@ -1083,68 +1076,63 @@ static const char *const op_words[] = {
 	"add", "replace", "create", "insert", "delete", "list", "flush",
 };
 
-static int obj_table(struct tr *t, const struct qt_json *v, enum op op)
+/* "OP KIND FAMILY [TABLE] [NAME]": the words before an object's own */
+static int put_head(struct tr *t, enum op op, const char *kind,
+		    const struct qt_json *fam, const struct qt_json *tab,
+		    const struct qt_json *name)
+{
+	qt_buf_printf(t->cmds, "%s %s", op_words[op], kind);
+	if (put_family(t, fam->s) < 0 || (tab && put_name(t, tab->s) < 0))
+		return -1;
+	return name ? put_name(t, name->s) : 0;
+}
+
+/* A table or chain by its name, or one to delete by its handle:
+ * put_head, then the handle's words where *name is NULL */
+static int put_name_or_handle(struct tr *t, const struct qt_json *v,
+			      enum op op, const char *kind,
+			      const struct qt_json *fam,
+			      const struct qt_json *tab,
+			      const struct qt_json **name)
 {
 	bool failed = false;
-	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
-					   &failed);
-	if (failed)
-		return -1;
-	const struct qt_json *name = unpack(t, v, "name", 's', 4,
-					    op == OP_DELETE, &failed);
+	*name = unpack(t, v, "name", 's', 4, op == OP_DELETE, &failed);
 	if (failed)
 		return -1;
 	const struct qt_json *h = qt_json_get(v, "handle");
-	if (!name && (!h || h->type != QT_JSON_INTEGER))
+	if (!*name && (!h || h->type != QT_JSON_INTEGER))
 		return internal(t, "Either name or handle required to delete "
-				"a table.");
-	qt_buf_printf(t->cmds, "%s table", op_words[op]);
-	if (put_family(t, fam->s) < 0)
+				"a %s.", kind);
+	if (put_head(t, op, kind, fam, tab, *name) < 0)
 		return -1;
-	if (name)
-		return put_name(t, name->s);
-	qt_buf_printf(t->cmds, " handle %lld", h->i);
+	if (!*name)
+		qt_buf_printf(t->cmds, " handle %lld", h->i);
 	return 0;
+}
+
+static int obj_table(struct tr *t, const struct qt_json *v, enum op op)
+{
+	const struct qt_json *fam, *name;
+	if (unpack_keys(t, v, "{s:s}", "family", &fam) < 0)
+		return -1;
+	return put_name_or_handle(t, v, op, "table", fam, NULL, &name);
 }
 
 static int obj_chain(struct tr *t, const struct qt_json *v, enum op op)
 {
-	bool failed = false;
-	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
-					   &failed);
-	const struct qt_json *tab = failed ? NULL
-				    : unpack(t, v, "table", 's', 9, false,
-					     &failed);
-	if (failed)
+	const struct qt_json *fam, *tab, *name;
+	if (unpack_keys(t, v, "{s:s, s:s}", "family", &fam, "table", &tab) < 0 ||
+	    put_name_or_handle(t, v, op, "chain", fam, tab, &name) < 0)
 		return -1;
-	const struct qt_json *name = unpack(t, v, "name", 's', 4,
-					    op == OP_DELETE, &failed);
-	if (failed)
-		return -1;
-	const struct qt_json *h = qt_json_get(v, "handle");
-	if (!name && (!h || h->type != QT_JSON_INTEGER))
-		return internal(t, "Either name or handle required to delete "
-				"a chain.");
-	qt_buf_printf(t->cmds, "%s chain", op_words[op]);
-	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0)
-		return -1;
-	if (!name) {
-		qt_buf_printf(t->cmds, " handle %lld", h->i);
+	if (!name)
 		return 0;
-	}
-	if (put_name(t, name->s) < 0)
-		return -1;
 	const struct qt_json *type = qt_json_get(v, "type");
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;
 	if (!type || type->type != QT_JSON_STRING)
 		return 0;
-	const struct qt_json *hook = unpack(t, v, "hook", 's', 4, false,
-					    &failed);
-	const struct qt_json *prio = failed ? NULL
-				     : unpack(t, v, "prio", 'I', 9, false,
-					      &failed);
-	if (failed)
+	const struct qt_json *hook, *prio;
+	if (unpack_keys(t, v, "{s:s, s:I}", "hook", &hook, "prio", &prio) < 0)
 		return -1;
 	qt_buf_printf(t->cmds, " { type %s hook %s priority %lld;", type->s,
 		      hook->s, prio->i);
@@ -1160,27 +1148,15 @@ static int obj_chain(struct tr *t, const struct qt_json *v, enum op op)
 
 static int obj_rule(struct tr *t, const struct qt_json *v, enum op op)
 {
-	bool failed = false;
-	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
-					   &failed);
-	const struct qt_json *tab = failed ? NULL
-				    : unpack(t, v, "table", 's', 9, false,
-					     &failed);
-	const struct qt_json *ch = failed ? NULL
-				   : unpack(t, v, "chain", 's', 14, false,
-					    &failed);
-	if (failed)
+	const struct qt_json *fam, *tab, *ch;
+	if (unpack_keys(t, v, "{s:s, s:s, s:s}", "family", &fam, "table", &tab,
+			"chain", &ch) < 0)
 		return -1;
 	const struct qt_json *expr = NULL, *h = NULL;
-	if (op == OP_DELETE)
-		h = unpack(t, v, "handle", 'I', 4, false, &failed);
-	else
-		expr = unpack(t, v, "expr", 'o', 4, false, &failed);
-	if (failed)
+	if (op == OP_DELETE ? unpack_keys(t, v, "{s:I}", "handle", &h)
+			    : unpack_keys(t, v, "{s:o}", "expr", &expr))
 		return -1;
-	qt_buf_printf(t->cmds, "%s rule", op_words[op]);
-	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
-	    put_name(t, ch->s) < 0)
+	if (put_head(t, op, "rule", fam, tab, ch) < 0)
 		return -1;
 	if (op == OP_DELETE) {
 		qt_buf_printf(t->cmds, " handle %lld", h->i);
@@ -1240,21 +1216,11 @@ static int put_elems(struct tr *t, const struct qt_json *e)
 static int set_or_map(struct tr *t, const struct qt_json *v, enum op op,
 		      bool map)
 {
-	bool failed = false;
-	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
-					   &failed);
-	const struct qt_json *tab = failed ? NULL
-				    : unpack(t, v, "table", 's', 9, false,
-					     &failed);
-	if (failed)
+	const struct qt_json *fam, *tab, *name;
+	if (unpack_keys(t, v, "{s:s, s:s}", "family", &fam, "table", &tab) < 0 ||
+	    unpack_keys(t, v, "{s:s}", "name", &name) < 0)
 		return -1;
-	const struct qt_json *name = unpack(t, v, "name", 's', 4, false,
-					    &failed);
-	if (failed)
-		return -1;
-	qt_buf_printf(t->cmds, "%s %s", op_words[op], map ? "map" : "set");
-	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
-	    put_name(t, name->s) < 0)
+	if (put_head(t, op, map ? "map" : "set", fam, tab, name) < 0)
 		return -1;
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;
@@ -1328,23 +1294,11 @@ static int obj_map(struct tr *t, const struct qt_json *v, enum op op)
 
 static int obj_element(struct tr *t, const struct qt_json *v, enum op op)
 {
-	bool failed = false;
-	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
-					   &failed);
-	const struct qt_json *tab = failed ? NULL
-				    : unpack(t, v, "table", 's', 9, false,
-					     &failed);
-	const struct qt_json *name = failed ? NULL
-				     : unpack(t, v, "name", 's', 14, false,
-					      &failed);
-	const struct qt_json *elem = failed ? NULL
-				     : unpack(t, v, "elem", 'o', 19, false,
-					      &failed);
-	if (failed)
+	const struct qt_json *fam, *tab, *name, *elem;
+	if (unpack_keys(t, v, "{s:s, s:s, s:s, s:o}", "family", &fam,
+			"table", &tab, "name", &name, "elem", &elem) < 0)
 		return -1;
-	qt_buf_printf(t->cmds, "%s element", op_words[op]);
-	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
-	    put_name(t, name->s) < 0)
+	if (put_head(t, op, "element", fam, tab, name) < 0)
 		return -1;
 	qt_buf_putc(t->cmds, ' ');
 	return put_elems(t, elem);
@@ -1355,20 +1309,11 @@ static int obj_element(struct tr *t, const struct qt_json *v, enum op op)
 static int obj_named(struct tr *t, const struct qt_json *v, enum op op,
 		     const struct named_kind *nk)
 {
-	bool failed = false;
-	const struct qt_json *fam = unpack(t, v, "family", 's', 4, false,
-					   &failed);
-	const struct qt_json *tab = failed ? NULL
-				    : unpack(t, v, "table", 's', 9, false,
-					     &failed);
-	const struct qt_json *name = failed ? NULL
-				     : unpack(t, v, "name", 's', 14, false,
-					      &failed);
-	if (failed)
+	const struct qt_json *fam, *tab, *name;
+	if (unpack_keys(t, v, "{s:s, s:s, s:s}", "family", &fam,
+			"table", &tab, "name", &name) < 0)
 		return -1;
-	qt_buf_printf(t->cmds, "%s %s", op_words[op], nk->kind);
-	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
-	    put_name(t, name->s) < 0)
+	if (put_head(t, op, nk->kind, fam, tab, name) < 0)
 		return -1;
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;
@@ -1427,9 +1372,8 @@ static int cmd_objects(struct tr *t, const struct qt_json *v, enum op op)
 /* insert and replace: a rule */
 static int cmd_rule_only(struct tr *t, const struct qt_json *v, enum op op)
 {
-	bool failed = false;
-	const struct qt_json *r = unpack(t, v, "rule", 'o', 4, false, &failed);
-	if (failed)
+	const struct qt_json *r;
+	if (unpack_keys(t, v, "{s:o}", "rule", &r) < 0)
 		return -1;
 	if (r->type != QT_JSON_OBJECT)
 		return located(t, 1, "Expected object, got %s",
@@ -1515,10 +1459,8 @@ static int translate(struct tr *t, const struct qt_json *doc)
 	if (doc->type != QT_JSON_OBJECT)
 		return located(t, 1, "Expected object, got %s",
 			       qt_json_type_name(doc->type));
-	bool failed = false;
-	const struct qt_json *cmds = unpack(t, doc, "nftables", 'o', 4, false,
-					    &failed);
-	if (failed)
+	const struct qt_json *cmds;
+	if (unpack_keys(t, doc, "{s:o}", "nftables", &cmds) < 0)
 		return -1;
 	if (cmds->type != QT_JSON_ARRAY)
 		return internal(t, "Value of property \"nftables\" must be an "

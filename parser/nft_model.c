@@ -109,6 +109,32 @@ void nft_elems_free(struct nft_elem *e, unsigned n)
 	free(e);
 }
 
+static void elem_part(const uint8_t *lo, const uint8_t *hi, unsigned off,
+		      unsigned len, struct nft_elem *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->lo.len = p->hi.len = (uint8_t)len;
+	memcpy(p->lo.b, lo + off, len);
+	memcpy(p->hi.b, hi + off, len);
+	p->kind = nft_val_cmp(&p->lo, &p->hi) ? NFT_E_RANGE : NFT_E_VALUE;
+}
+
+void nft_elem_key_part(const struct nft_elem *e, unsigned off, unsigned len,
+		       struct nft_elem *p)
+{
+	elem_part(e->lo.b, e->kind == NFT_E_VALUE ? e->lo.b : e->hi.b, off,
+		  len, p);
+}
+
+void nft_elem_data_part(const struct nft_elem *e, unsigned off, unsigned len,
+			struct nft_elem *p)
+{
+	if (e->data.len < off + len)
+		len = e->data.len > off ? e->data.len - off : 0;
+	elem_part(e->data.b, e->data_range ? e->data_hi.b : e->data.b, off,
+		  len, p);
+}
+
 struct nft_elem *nft_elems_dup(const struct nft_elem *e, unsigned n)
 {
 	struct nft_elem *d = xdup(e, n * sizeof(*e));

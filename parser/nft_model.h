@@ -75,6 +75,14 @@ struct nft_elem {
 struct nft_elem *nft_elems_dup(const struct nft_elem *e, unsigned n);
 void nft_elems_free(struct nft_elem *e, unsigned n);
 void nft_elem_clear(struct nft_elem *e);
+/* The len bytes at off of e's key (a part of a concatenation), or of
+ * its data (a part of a nat map's value, cut at the data's end), as
+ * an element of their own: a value, or a range where e's high end
+ * differs there. The listings print each part so. */
+void nft_elem_key_part(const struct nft_elem *e, unsigned off, unsigned len,
+		       struct nft_elem *p);
+void nft_elem_data_part(const struct nft_elem *e, unsigned off, unsigned len,
+			struct nft_elem *p);
 
 /* NFT_OP_NEG: `!` of a bitmask, none of the flags set */
 enum nft_op { NFT_OP_EQ, NFT_OP_NE, NFT_OP_LT, NFT_OP_GT, NFT_OP_LE,

@@ -123,13 +123,7 @@ static void print_data_part(const struct nft_dtype *t,
 			    unsigned len, struct qt_buf *b)
 {
 	struct nft_elem p;
-	memset(&p, 0, sizeof(p));
-	if (e->data.len < off + len)
-		len = e->data.len > off ? e->data.len - off : 0;
-	p.lo.len = p.hi.len = (uint8_t)len;
-	memcpy(p.lo.b, e->data.b + off, len);
-	memcpy(p.hi.b, (e->data_range ? e->data_hi.b : e->data.b) + off, len);
-	p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE : NFT_E_VALUE;
+	nft_elem_data_part(e, off, len, &p);
 	print_elem(t, &p, true, b);
 }
 
@@ -146,16 +140,8 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 		unsigned off = 0;
 		for (unsigned k = 0; k < nk; k++) {
 			unsigned len = nft_concat_part_len(kt[k]);
-			unsigned bytes = (kt[k]->bits + 7) / 8;
 			struct nft_elem p;
-			memset(&p, 0, sizeof(p));
-			p.lo.len = p.hi.len = (uint8_t)bytes;
-			memcpy(p.lo.b, e->lo.b + off, bytes);
-			memcpy(p.hi.b, (e->kind == NFT_E_VALUE ? e->lo.b
-							       : e->hi.b) + off,
-			       bytes);
-			p.kind = nft_val_cmp(&p.lo, &p.hi) ? NFT_E_RANGE
-							   : NFT_E_VALUE;
+			nft_elem_key_part(e, off, (kt[k]->bits + 7) / 8, &p);
 			if (k)
 				qt_buf_puts(b, " . ");
 			print_elem(kt[k], &p, true, b);
@@ -363,16 +349,29 @@ static void print_lhs(const struct nft_stmt *s, struct qt_buf *b)
 	}
 }
 
+/* "KEY map @NAME" or "KEY map { K : V, ... }": the map of a nat,
+ * mangle or named object statement s, its data of type dt */
+static void print_map(const struct nft_stmt *s, const struct nft_dtype *dt,
+		      struct qt_buf *b)
+{
+	print_lhs(s, b);
+	qt_buf_puts(b, " map ");
+	if (s->set_name) {
+		qt_buf_printf(b, "@%s", s->set_name);
+		return;
+	}
+	const struct nft_dtype *kt[NFT_CONCAT_MAX] = { field_type(s->field) };
+	for (unsigned i = 0; i < s->ncat; i++)
+		kt[i + 1] = field_type(s->cat[i]);
+	print_elems_of(kt, 1 + s->ncat, dt, true, s->elems, s->nelems, false,
+		       b);
+}
+
 static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		      struct qt_buf *b)
 {
 	qt_buf_puts(b, nat_names[s->nat]);
 	if (s->nat_map) {
-		const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-			field_type(s->field)
-		};
-		for (unsigned i = 0; i < s->ncat; i++)
-			kt[i + 1] = field_type(s->cat[i]);
 		/* an inet table's map names its values' family: theirs */
 		bool v6 = t->family == NFT_F_IP6;
 		if (t->family == NFT_F_INET && s->nelems)
@@ -415,13 +414,7 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 		if (s->nat_prefix)
 			qt_buf_puts(b, " prefix");
 		qt_buf_puts(b, ports ? " to :" : " to ");
-		print_lhs(s, b);
-		qt_buf_puts(b, " map ");
-		if (s->set_name)
-			qt_buf_printf(b, "@%s", s->set_name);
-		else
-			print_elems_of(kt, 1 + s->ncat, dt, true, s->elems,
-				       s->nelems, false, b);
+		print_map(s, dt, b);
 		return;
 	}
 	bool v6 = s->addr_lo.len == 16;
@@ -687,17 +680,7 @@ static void print_tcp_flags(const struct nft_stmt *s, struct qt_buf *b)
 static void print_obj_map(const struct nft_stmt *s, struct qt_buf *b)
 {
 	qt_buf_puts(b, " name ");
-	print_lhs(s, b);
-	qt_buf_puts(b, " map ");
-	if (s->set_name) {
-		qt_buf_printf(b, "@%s", s->set_name);
-		return;
-	}
-	const struct nft_dtype *kt[NFT_CONCAT_MAX] = { field_type(s->field) };
-	for (unsigned i = 0; i < s->ncat; i++)
-		kt[i + 1] = field_type(s->cat[i]);
-	print_elems_of(kt, 1 + s->ncat, nft_dtype_get(NFT_T_OBJNAME), true,
-		       s->elems, s->nelems, false, b);
+	print_map(s, nft_dtype_get(NFT_T_OBJNAME), b);
 }
 
 static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
@@ -806,19 +789,7 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			struct nft_stmt k = *s;
 			k.field = s->src;
 			k.lhs = NFT_L_FIELD;
-			print_lhs(&k, b);
-			qt_buf_puts(b, " map ");
-			if (s->set_name) {
-				qt_buf_printf(b, "@%s", s->set_name);
-				return;
-			}
-			const struct nft_dtype *kt[NFT_CONCAT_MAX] = {
-				field_type(s->src)
-			};
-			for (unsigned i = 0; i < s->ncat; i++)
-				kt[i + 1] = field_type(s->cat[i]);
-			print_elems_of(kt, 1 + s->ncat, field_type(s->field),
-				       true, s->elems, s->nelems, false, b);
+			print_map(&k, field_type(s->field), b);
 			return;
 		}
 		if (s->src) {
@@ -876,8 +847,8 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 	}
 }
 
-const struct nft_field *nft_listed_field(const struct nft_rule *r,
-					 unsigned i)
+static const struct nft_field *listed_field(const struct nft_rule *r,
+					    unsigned i)
 {
 	const struct nft_stmt *s = &r->stmts[i];
 	const struct nft_icmp_dep *d = s->kind == NFT_S_MATCH &&
@@ -914,23 +885,40 @@ const struct nft_field *nft_listed_field(const struct nft_rule *r,
 	return g ? g : s->field;
 }
 
-void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
-		    const struct nft_print_opts *o, struct qt_buf *b)
+unsigned nft_print_stmts(const struct nft_table *t, const struct nft_rule *r,
+			 const struct nft_print_opts *o, const char *sep,
+			 nft_stmt_put *put, struct qt_buf *b)
 {
-	bool first = true;
+	unsigned n = 0;
 	for (unsigned i = 0; i < r->n; i++) {
 		if (r->stmts[i].hidden)
 			continue;
-		if (!first)
-			qt_buf_putc(b, ' ');
-		first = false;
+		if (n++)
+			qt_buf_puts(b, sep);
 		struct nft_stmt ls = r->stmts[i];
-		ls.field = nft_listed_field(r, i);
-		print_stmt(t, &ls, o, b);
+		ls.field = listed_field(r, i);
+		put(t, &ls, o, b);
 	}
+	return n;
+}
+
+void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
+		    const struct nft_print_opts *o, struct qt_buf *b)
+{
+	unsigned n = nft_print_stmts(t, r, o, " ", print_stmt, b);
 	if (r->comment)
-		qt_buf_printf(b, "%scomment \"%s\"", first ? "" : " ",
+		qt_buf_printf(b, "%scomment \"%s\"", n ? " " : "",
 			      r->comment);
+}
+
+/* a base chain's "type T hook H priority P; policy V;" */
+static void print_chain_type(const struct nft_table *t,
+			     const struct nft_chain *c, struct qt_buf *b)
+{
+	qt_buf_printf(b, "type %s hook %s priority ",
+		      nft_chain_type_name(c->type), nft_hook_name(c->hook));
+	nft_print_prio(t->family, c->hook, c->prio, b);
+	qt_buf_printf(b, "; policy %s;", c->policy_drop ? "drop" : "accept");
 }
 
 static void print_chain_body(const struct nft_table *t,
@@ -944,12 +932,9 @@ static void print_chain_body(const struct nft_table *t,
 	if (c->comment)
 		qt_buf_printf(b, "\t\tcomment \"%s\"\n", c->comment);
 	if (c->base) {
-		qt_buf_printf(b, "\t\ttype %s hook %s priority ",
-			      nft_chain_type_name(c->type),
-			      nft_hook_name(c->hook));
-		nft_print_prio(t->family, c->hook, c->prio, b);
-		qt_buf_printf(b, "; policy %s;\n",
-			      c->policy_drop ? "drop" : "accept");
+		qt_buf_puts(b, "\t\t");
+		print_chain_type(t, c, b);
+		qt_buf_putc(b, '\n');
 	}
 	for (unsigned i = 0; rules && i < c->nrules; i++) {
 		qt_buf_puts(b, "\t\t");
@@ -986,14 +971,14 @@ static void print_duration(uint64_t ms, struct qt_buf *b)
 /* A set's flags line as nft lists it (head, the names, tail), none
  * when it shows none: a set with a timeout of its own lists no timeout
  * flag when it has no other; dynamic comes before timeout. */
-static void print_set_flags(const struct nft_set *s, const char *head,
+static void print_set_flags(const struct nft_set *s, const char *ind,
 			    const char *tail, struct qt_buf *b)
 {
 	unsigned flags = s->flags == NFT_SET_TIMEOUT && s->timeout_ms
 			 ? 0 : s->flags;
 	if (!flags)
 		return;
-	qt_buf_puts(b, head);
+	qt_buf_printf(b, "%sflags ", ind);
 	bool first = true;
 	static const unsigned order[] = { 0, 1, 2, 3, 5, 4 };
 	for (unsigned k = 0; k < 6; k++) {
@@ -1007,6 +992,38 @@ static void print_set_flags(const struct nft_set *s, const char *head,
 	qt_buf_puts(b, tail);
 }
 
+/* A set's declaration by its types, "type K[ . K...][ : DATA]", and
+ * its size, flags, timeout and comment: each after ind and before tail
+ * (a line of a listing, "...; " in nft's monitor format) */
+static void print_set_type(const struct nft_set *s, const char *ind,
+			   const char *tail, struct qt_buf *b)
+{
+	qt_buf_printf(b, "%stype %s", ind, s->type->name);
+	for (unsigned i = 1; i < s->nktypes; i++)
+		qt_buf_printf(b, " . %s", s->ktypes[i]->name);
+	if (s->map)
+		qt_buf_printf(b, " : %s%s", s->obj_kind
+				 ? nft_obj_kind_name(s->obj_kind)
+				 : s->data_type ? s->data_type->name
+				 : "verdict",
+			      s->data_type2 ? " . inet_service" : "");
+	qt_buf_puts(b, tail);
+}
+
+static void print_set_attrs(const struct nft_set *s, const char *ind,
+			    const char *tail, struct qt_buf *b)
+{
+	if (s->size)
+		qt_buf_printf(b, "%ssize %u%s", ind, s->size, tail);
+	print_set_flags(s, ind, tail, b);
+	if (s->timeout_ms) {
+		qt_buf_printf(b, "%stimeout ", ind);
+		print_duration(s->timeout_ms, b);
+		qt_buf_puts(b, tail);
+	}
+	if (s->comment)
+		qt_buf_printf(b, "%scomment \"%s\"%s", ind, s->comment, tail);
+}
 
 static void print_set_body(const struct nft_set *s,
 			   const struct nft_print_opts *o, struct qt_buf *b)
@@ -1030,27 +1047,9 @@ static void print_set_body(const struct nft_set *s,
 		}
 		qt_buf_putc(b, '\n');
 	} else {
-		qt_buf_printf(b, "\t\ttype %s", s->type->name);
-		for (unsigned i = 1; i < s->nktypes; i++)
-			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
-		if (s->map)
-			qt_buf_printf(b, " : %s%s", s->obj_kind
-					 ? nft_obj_kind_name(s->obj_kind)
-					 : s->data_type ? s->data_type->name
-					 : "verdict",
-				      s->data_type2 ? " . inet_service" : "");
-		qt_buf_putc(b, '\n');
+		print_set_type(s, "\t\t", "\n", b);
 	}
-	if (s->size)
-		qt_buf_printf(b, "\t\tsize %u\n", s->size);
-	print_set_flags(s, "\t\tflags ", "\n", b);
-	if (s->timeout_ms) {
-		qt_buf_puts(b, "\t\ttimeout ");
-		print_duration(s->timeout_ms, b);
-		qt_buf_putc(b, '\n');
-	}
-	if (s->comment)
-		qt_buf_printf(b, "\t\tcomment \"%s\"\n", s->comment);
+	print_set_attrs(s, "\t\t", "\n", b);
 	if (s->nelems) {
 		const struct nft_dtype *const *kt = s->nktypes > 1 ? s->ktypes
 								  : &s->type;
@@ -1257,12 +1256,9 @@ void nft_print_echo_chain(const struct nft_table *t, const struct nft_chain *c,
 	qt_buf_printf(b, "add chain %s %s %s", nft_family_name(t->family),
 		      t->name, c->name);
 	if (c->base) {
-		qt_buf_printf(b, " { type %s hook %s priority ",
-			      nft_chain_type_name(c->type),
-			      nft_hook_name(c->hook));
-		nft_print_prio(t->family, c->hook, c->prio, b);
-		qt_buf_printf(b, "; policy %s; }",
-			      c->policy_drop ? "drop" : "accept");
+		qt_buf_puts(b, " { ");
+		print_chain_type(t, c, b);
+		qt_buf_puts(b, " }");
 	}
 	print_handle(o, c->handle, b);
 	qt_buf_putc(b, '\n');
@@ -1311,27 +1307,9 @@ void nft_print_echo_set(const struct nft_table *t, const struct nft_set *s,
 		qt_buf_printf(b, "typeof %s %s; ", s->typeof_field->proto,
 			      s->typeof_field->name);
 	} else {
-		qt_buf_printf(b, "type %s", s->type->name);
-		for (unsigned i = 1; i < s->nktypes; i++)
-			qt_buf_printf(b, " . %s", s->ktypes[i]->name);
-		if (s->map)
-			qt_buf_printf(b, " : %s%s", s->obj_kind
-					 ? nft_obj_kind_name(s->obj_kind)
-					 : s->data_type ? s->data_type->name
-					 : "verdict",
-				      s->data_type2 ? " . inet_service" : "");
-		qt_buf_puts(b, "; ");
+		print_set_type(s, "", "; ", b);
 	}
-	if (s->size)
-		qt_buf_printf(b, "size %u; ", s->size);
-	print_set_flags(s, "flags ", "; ", b);
-	if (s->timeout_ms) {
-		qt_buf_puts(b, "timeout ");
-		print_duration(s->timeout_ms, b);
-		qt_buf_puts(b, "; ");
-	}
-	if (s->comment)
-		qt_buf_printf(b, "comment \"%s\"; ", s->comment);
+	print_set_attrs(s, "", "; ", b);
 	qt_buf_puts(b, "} \n");
 }
 

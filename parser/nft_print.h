@@ -40,12 +40,16 @@ void nft_print_sets(const struct nft_ruleset *rs, int family,
 /* `list maps`: every table's maps (`list sets` shows the sets alone) */
 void nft_print_maps(const struct nft_ruleset *rs, int family,
 		    const struct nft_print_opts *o, struct qt_buf *b);
+/* The statements of r a listing shows, each as listed (its field as
+ * nft lists it: an ICMP field of a message type the rule's type compare
+ * before it does not have is another field of the same place, or a raw
+ * payload, @th,32,16) and written by put, sep between them: how many */
+typedef void nft_stmt_put(const struct nft_table *t, const struct nft_stmt *s,
+			  const struct nft_print_opts *o, struct qt_buf *b);
+unsigned nft_print_stmts(const struct nft_table *t, const struct nft_rule *r,
+			 const struct nft_print_opts *o, const char *sep,
+			 nft_stmt_put *put, struct qt_buf *b);
 /* A rule's statements as listed (no tabs, no newline). */
-/* The field nft lists statement i's as: an ICMP field of a message type
- * the rule's type compare before it does not have is another field of
- * the same place, or a raw payload (@th,32,16). */
-const struct nft_field *nft_listed_field(const struct nft_rule *r,
-					 unsigned i);
 void nft_print_rule(const struct nft_table *t, const struct nft_rule *r,
 		    const struct nft_print_opts *o, struct qt_buf *b);
 /* A chain priority as nft lists it: a standard name with an offset of

@@ -78,16 +78,23 @@ static int error_marks(struct run *r, const struct mark *m, unsigned nm,
 	return -1;
 }
 
-__attribute__((format(printf, 4, 5)))
-int nr_error_span(struct run *r, const struct nft_loc *a,
-		      const struct nft_loc *b, const char *fmt, ...)
+/* one mark from a to b, on a's line only */
+static int error_span_v(struct run *r, const struct nft_loc *a,
+			const struct nft_loc *b, const char *fmt, va_list ap)
 {
 	struct mark m = { *a, *b, '^' };
 	if (m.b.line != m.a.line)
 		m.b = m.a;
+	return error_marks(r, &m, 1, fmt, ap);
+}
+
+__attribute__((format(printf, 4, 5)))
+int nr_error_span(struct run *r, const struct nft_loc *a,
+		      const struct nft_loc *b, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	error_marks(r, &m, 1, fmt, ap);
+	error_span_v(r, a, b, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -118,12 +125,9 @@ int nr_error_tok(struct run *r, const struct nft_tok *t,
 		     const char *fmt, ...)
 {
 	struct nft_loc b = nr_tok_end(t);
-	struct mark m = { t->loc, b, '^' };
-	if (m.b.line != m.a.line)
-		m.b = m.a;
 	va_list ap;
 	va_start(ap, fmt);
-	error_marks(r, &m, 1, fmt, ap);
+	error_span_v(r, &t->loc, &b, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -325,36 +329,50 @@ static int no_table(struct run *r, const struct nft_tok *name, bool kernel)
 						: "No such file or directory");
 }
 
+/* No KIND named as marked (a to b) in table t: plain, or where t
+ * holds one of a name near it (hit), nft's question */
+static int no_in_table(struct run *r, const struct nft_table *t,
+		       const struct nft_loc *a, const struct nft_loc *b,
+		       const char *kind, const char *hit, const char *plain)
+{
+	if (hit)
+		return nr_error_span(r, a, b, "No such file or directory; did "
+				     "you mean %s \xe2\x80\x98%s\xe2\x80\x99 in "
+				     "table %s \xe2\x80\x98%s\xe2\x80\x99?", kind,
+				     hit, nft_family_name(t->family), t->name);
+	return nr_error_span(r, a, b, "%s", plain);
+}
+
 static int no_chain(struct run *r, const struct nft_table *t,
 		    const struct nft_tok *name, const char *plain)
 {
-	const struct nft_chain *hit = NULL;
+	const char *hit = NULL;
 	unsigned best = ~0u;
 	for (unsigned i = 0; i < t->nchains; i++)
 		if (nr_similar(name->text, t->chains[i].name, &best))
-			hit = &t->chains[i];
-	if (hit)
-		return nr_error_tok(r, name, "No such file or directory; did you "
-				 "mean chain \xe2\x80\x98%s\xe2\x80\x99 in table %s "
-				 "\xe2\x80\x98%s\xe2\x80\x99?", hit->name,
-				 nft_family_name(t->family), t->name);
-	return nr_error_tok(r, name, "%s", plain);
+			hit = t->chains[i].name;
+	struct nft_loc b = nr_tok_end(name);
+	return no_in_table(r, t, &name->loc, &b, "chain", hit, plain);
+}
+
+/* no set name in t, marked from a to b */
+static int no_set_at(struct run *r, const struct nft_table *t,
+		     const struct nft_loc *a, const struct nft_loc *b,
+		     const char *name, const char *plain)
+{
+	const char *hit = NULL;
+	unsigned best = ~0u;
+	for (unsigned i = 0; i < t->nsets; i++)
+		if (nr_similar(name, t->sets[i].name, &best))
+			hit = t->sets[i].name;
+	return no_in_table(r, t, a, b, "set", hit, plain);
 }
 
 static int no_set(struct run *r, const struct nft_table *t,
 		  const struct nft_tok *name, const char *plain)
 {
-	const struct nft_set *hit = NULL;
-	unsigned best = ~0u;
-	for (unsigned i = 0; i < t->nsets; i++)
-		if (nr_similar(name->text, t->sets[i].name, &best))
-			hit = &t->sets[i];
-	if (hit)
-		return nr_error_tok(r, name, "No such file or directory; did you "
-				 "mean set \xe2\x80\x98%s\xe2\x80\x99 in table %s "
-				 "\xe2\x80\x98%s\xe2\x80\x99?", hit->name,
-				 nft_family_name(t->family), t->name);
-	return nr_error_tok(r, name, "%s", plain);
+	struct nft_loc b = nr_tok_end(name);
+	return no_set_at(r, t, &name->loc, &b, name->text, plain);
 }
 
 
@@ -979,22 +997,8 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		struct nft_set *set = nft_set_find(mt, n->text);
 		if (!set) {
 			struct nft_loc b = nr_tok_end(n);
-			const struct nft_set *hit = NULL;
-			unsigned best = ~0u;
-			for (unsigned i = 0; i < tb->nsets; i++)
-				if (nr_similar(n->text, tb->sets[i].name, &best))
-					hit = &tb->sets[i];
-			if (hit)
-				return nr_error_span(c->r, &t->loc, &b, "No such "
-						  "file or directory; did you "
-						  "mean set \xe2\x80\x98%s"
-						  "\xe2\x80\x99 in table %s "
-						  "\xe2\x80\x98%s\xe2\x80\x99?",
-						  hit->name,
-						  nft_family_name(tb->family),
-						  tb->name);
-			return nr_error_span(c->r, &t->loc, &b,
-					  "No such file or directory");
+			return no_set_at(c->r, tb, &t->loc, &b, n->text,
+					 "No such file or directory");
 		}
 		if (set->type->id != ty->id || set->nktypes > 1) {
 			char have[256];
@@ -2773,6 +2777,17 @@ static int table_block(struct run *r, struct nft_table *tb,
 enum verb { V_ADD, V_CREATE, V_INSERT, V_REPLACE, V_DELETE, V_DESTROY,
 	    V_FLUSH, V_LIST };
 
+/* The { ... } an add or create may end with: taken, NULL where there
+ * is none (another verb's braces are left to its syntax error) */
+static struct nft_tok *take_block(struct cur *c, enum verb v)
+{
+	struct nft_tok *blk = nr_peek(c);
+	if (!blk || blk->kind != NT_GROUP || (v != V_ADD && v != V_CREATE))
+		return NULL;
+	c->i++;
+	return blk;
+}
+
 static int cmd_table(struct run *r, struct cur *c, enum verb v)
 {
 	int fam = take_family(c);
@@ -2794,11 +2809,7 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
-	struct nft_tok *blk = nr_peek(c);
-	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
-		c->i++;
-	else
-		blk = NULL;
+	struct nft_tok *blk = take_block(c, v);
 	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_table *t = nft_table_find(r->rs, fam, name->text);
@@ -2899,11 +2910,7 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 			return -1;
 		ch = nft_chain_find(t, name->text);
 	}
-	struct nft_tok *blk = nr_peek(c);
-	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
-		c->i++;
-	else
-		blk = NULL;
+	struct nft_tok *blk = take_block(c, v);
 	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_print_opts po = { r->o->handles, r->o->stateless };
@@ -3047,11 +3054,7 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;
-	struct nft_tok *blk = nr_peek(c);
-	if (blk && blk->kind == NT_GROUP && (v == V_ADD || v == V_CREATE))
-		c->i++;
-	else
-		blk = NULL;
+	struct nft_tok *blk = take_block(c, v);
 	if ((v == V_ADD || v == V_CREATE) && !blk)
 		return nr_unexpected(c, "'{'");
 	if (nr_expect_end(c) < 0)

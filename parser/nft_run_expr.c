@@ -1106,6 +1106,50 @@ static bool same_key(const struct elem_shape *a, const struct nft_set *s)
 	return true;
 }
 
+/* "@NAME" at t: the set NAME of tb, *e the end of the reference; NULL
+ * after nft's message where no name follows '@', tb holds no such set,
+ * or (objects) the set is no map of objects */
+static struct nft_set *set_ref(struct cur *c, const struct nft_table *tb,
+			       const struct nft_tok *t, bool objects,
+			       struct nft_loc *e)
+{
+	struct nft_tok *n = nr_peek_at(c, 1);
+	if (!n || n->kind != NT_WORD) {
+		c->i++;
+		nr_unexpected(c, "string");
+		return NULL;
+	}
+	struct nft_set *set = nft_set_find((struct nft_table *)tb, n->text);
+	*e = nr_tok_end(n);
+	if (!set || (objects && !set->obj_kind)) {
+		nr_error_span(c->r, &t->loc, e, "No such file or directory");
+		return NULL;
+	}
+	return set;
+}
+
+/* A left side of shape sh (marked from a to b) against the key of the
+ * set referenced from t to e that it does not fit: nft's datatype
+ * mismatch, as a map's key (map) or as a match's right side */
+static int ref_mismatch(struct cur *c, const struct elem_shape *sh,
+			const struct nft_set *set, struct nft_loc a,
+			struct nft_loc b, const struct nft_tok *t,
+			struct nft_loc e, bool map)
+{
+	char lhs[256], key[256];
+	struct elem_shape ss;
+	nr_set_shape(set, NULL, &ss);
+	nr_key_desc(sh->kt, sh->nk, lhs, sizeof(lhs));
+	nr_key_desc(ss.kt, ss.nk, key, sizeof(key));
+	struct mark m[2] = { { a, b, '~' }, { t->loc, e, '^' } };
+	if (map)
+		return nr_error_multi(c->r, m, 2, "datatype mismatch, map "
+				      "expects %s, mapping expression has "
+				      "type %s", key, lhs);
+	return nr_error_multi(c->r, m, 2, "datatype mismatch, expected %s, "
+			      "expression has type %s", lhs, key);
+}
+
 int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 		       struct nft_stmt *s, unsigned at)
 {
@@ -1130,30 +1174,14 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	s->value_map = true;
 	struct nft_tok *t = nr_peek(c);
 	if (nr_tok_is(t, "@")) {
-		struct nft_tok *n = nr_peek_at(c, 1);
-		if (!n || n->kind != NT_WORD) {
-			c->i++;
-			return nr_unexpected(c, "string");
-		}
-		struct nft_set *set = nft_set_find((struct nft_table *)tb,
-						   n->text);
-		struct nft_loc e = nr_tok_end(n);
+		struct nft_loc e;
+		struct nft_set *set = set_ref(c, tb, t, false, &e);
 		if (!set)
-			return nr_error_span(c->r, &t->loc, &e,
-					     "No such file or directory");
+			return -1;
 		if (!same_key(&sh, set) || !set->map || !set->data_type ||
-		    set->data_type->id != sh.dt->id) {
-			char lhs[256], k[256];
-			struct elem_shape ss;
-			nr_set_shape(set, NULL, &ss);
-			nr_key_desc(sh.kt, sh.nk, lhs, sizeof(lhs));
-			nr_key_desc(ss.kt, ss.nk, k, sizeof(k));
-			struct mark m[2] = { { a, b, '~' }, { t->loc, e, '^' } };
-			return nr_error_multi(c->r, m, 2, "datatype mismatch, map "
-					      "expects %s, mapping expression "
-					      "has type %s", k, lhs);
-		}
-		s->set_name = nr_xstrdup(n->text);
+		    set->data_type->id != sh.dt->id)
+			return ref_mismatch(c, &sh, set, a, b, t, e, true);
+		s->set_name = nr_xstrdup(set->name);
 		c->i += 2;
 		return 1;
 	}
@@ -1197,31 +1225,16 @@ int nr_parse_obj_map(struct cur *c, struct nft_table *tb,
 	s->obj_map = true;
 	struct nft_tok *t = nr_peek(c);
 	if (nr_tok_is(t, "@")) {
-		struct nft_tok *n = nr_peek_at(c, 1);
-		if (!n || n->kind != NT_WORD) {
-			c->i++;
-			return nr_unexpected(c, "string");
-		}
-		struct nft_set *set = nft_set_find(tb, n->text);
-		struct nft_loc e = nr_tok_end(n);
-		if (!set || !set->obj_kind)
-			return nr_error_span(c->r, &t->loc, &e,
-					     "No such file or directory");
-		if (!same_key(&sh, set)) {
-			char lhs[256], k[256];
-			struct elem_shape ss;
-			nr_set_shape(set, NULL, &ss);
-			nr_key_desc(sh.kt, sh.nk, lhs, sizeof(lhs));
-			nr_key_desc(ss.kt, ss.nk, k, sizeof(k));
-			struct mark m[2] = { { a, b, '~' }, { t->loc, e, '^' } };
-			return nr_error_multi(c->r, m, 2, "datatype mismatch, map "
-					      "expects %s, mapping expression "
-					      "has type %s", k, lhs);
-		}
+		struct nft_loc e;
+		struct nft_set *set = set_ref(c, tb, t, true, &e);
+		if (!set)
+			return -1;
+		if (!same_key(&sh, set))
+			return ref_mismatch(c, &sh, set, a, b, t, e, true);
 		/* the kernel runs the map's objects, whatever the
 		 * statement said (and nft lists them so) */
 		s->kind = set->obj_kind;
-		s->set_name = nr_xstrdup(n->text);
+		s->set_name = nr_xstrdup(set->name);
 		c->i += 2;
 		return 0;
 	}
@@ -1289,38 +1302,15 @@ int nr_parse_rhs(struct cur *c, const struct nft_table *tb,
 	if (!t)
 		return nr_unexpected(c, NULL);
 	if (nr_tok_is(t, "@")) {
-		struct nft_tok *n = nr_peek_at(c, 1);
-		if (!n || n->kind != NT_WORD) {
-			c->i++;
-			return nr_unexpected(c, "string");
-		}
-		struct nft_set *set = nft_set_find((struct nft_table *)tb,
-						   n->text);
-		struct nft_loc b = nr_tok_end(n);
+		struct nft_loc e;
+		struct nft_set *set = set_ref(c, tb, t, false, &e);
 		if (!set)
-			return nr_error_span(c->r, &t->loc, &b,
-					     "No such file or directory");
+			return -1;
 		if (!same_key(&sh, set) || (vmap && (!set->map ||
-						     set->data_type))) {
-			char lhs[256], key[256];
-			struct elem_shape ss;
-			nr_set_shape(set, NULL, &ss);
-			nr_key_desc(sh.kt, sh.nk, lhs, sizeof(lhs));
-			nr_key_desc(ss.kt, ss.nk, key, sizeof(key));
-			struct mark m[2] = {
-				{ sel_a, sel_b, '~' },
-				{ t->loc, b, '^' },
-			};
-			if (vmap)
-				return nr_error_multi(c->r, m, 2, "datatype "
-						      "mismatch, map expects %s, "
-						      "mapping expression has "
-						      "type %s", key, lhs);
-			return nr_error_multi(c->r, m, 2, "datatype mismatch, "
-					      "expected %s, expression has "
-					      "type %s", lhs, key);
-		}
-		s->set_name = nr_xstrdup(n->text);
+						     set->data_type)))
+			return ref_mismatch(c, &sh, set, sel_a, sel_b, t, e,
+					    vmap);
+		s->set_name = nr_xstrdup(set->name);
 		c->i += 2;
 		return 0;
 	}
