@@ -201,3 +201,20 @@ flows_one_cpu() {
 	ip netns exec "$FW" sh -c "echo $mask >/sys/class/net/qtf0/queues/rx-0/rps_cpus"
 	ip netns exec "$S" sh -c "echo $mask >/sys/class/net/qts0/queues/rx-0/rps_cpus"
 }
+
+# The addresses on both sides of the firewall resolved for good before
+# a test of order sends: a flow's first packets wait in the kernel's
+# queue of an unresolved neighbour, and when the answer comes that
+# queue is flushed on the CPU that took it in while a packet sent on
+# another CPU (a verdict's send) may already go straight out ahead of
+# them: the neighbour table's order, with or without a firewall, not
+# the verdicts'.
+link_mac() { # NS DEV
+	ip -n "$1" -j link show "$2" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)[0]["address"])'
+}
+neigh_known() {
+	ip -n "$C" neigh replace 10.0.1.1 lladdr "$(link_mac "$FW" qtf0)" dev qtc0 nud permanent
+	ip -n "$FW" neigh replace 10.0.1.2 lladdr "$(link_mac "$C" qtc0)" dev qtf0 nud permanent
+	ip -n "$FW" neigh replace 10.0.2.2 lladdr "$(link_mac "$S" qts0)" dev qtf1 nud permanent
+	ip -n "$S" neigh replace 10.0.2.1 lladdr "$(link_mac "$FW" qtf1)" dev qts0 nud permanent
+}

@@ -549,6 +549,7 @@ for s in conns:
 	# and POSTROUTING (rewritten): a burst's verdicts mix payloads and
 	# batch accepts in one message to the kernel
 	flows_one_cpu
+	neigh_known
 	qt $FW -t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 9000 \
 		-j DNAT --to-destination 10.0.2.2
 	qt $FW -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
@@ -597,6 +598,7 @@ for n in range(1000):
 	# burst mixes rewritten, marked and plain verdicts of one flow, and
 	# none may overtake an earlier segment of its flow on the wire
 	flows_one_cpu
+	neigh_known
 	head -c 10485760 /dev/urandom >"$QT_RUN/10m"
 	ip netns exec "$S" socat -u TCP-LISTEN:80,reuseaddr "OPEN:$QT_RUN/got,creat,trunc" &
 	BGPIDS+=("$!")

@@ -262,6 +262,7 @@ while True:
 	wait_until 3 range_is 1500
 	ip netns exec "$FW" nft delete table ip qtables_nat
 	flows_one_cpu
+	neigh_known
 	local ofo0 out
 	ofo0=$(ofo_segments)
 	# each connection's first data segment (8000 bytes) comes cut short
