@@ -27,6 +27,9 @@
 #define MEM_SLOTS 32768
 #define MEM_PROBES 8
 #define MEM_LIVE 8192
+/* Slots looked at from the one after the packet last found at a hook
+ * before the index is asked (mem_find). */
+#define NEXT_SCAN 8
 /* Entries expired per burst, and per idle wake-up: bounded so that
  * expiring a million connections never holds packets up for long. */
 #define EXPIRE_BURST 256
@@ -70,6 +73,9 @@ struct mem {
 	uint32_t seq;              /* the memory's count when remembered:
 	                              its slot is seq % MEM_LIVE */
 	uint32_t ixi;              /* its index entry */
+	uint32_t h;                /* its key's hash */
+	bool twin;                 /* another packet remembered at once
+	                              had a key of the same hash */
 	bool used;
 	uint8_t state, dir;
 	bool created;
@@ -102,6 +108,12 @@ struct qt_ctg {
 	struct qt_ct *ct;
 	struct mem_ix ix[MEM_SLOTS];
 	struct mem mem[MEM_LIVE];
+	/* at each later hook: the slot after the packet last found there */
+	uint32_t next[QT_NHOOKS];
+	/* the slot taken for the packet being judged, indexed once its
+	 * key is final (its hook done: a rewrite would move it at once),
+	 * or before the index is next asked */
+	struct mem *unindexed;
 	uint32_t seq;              /* packets remembered (wraps) */
 	struct qt_ctg_stats st;
 	uint64_t now;
@@ -235,6 +247,8 @@ static struct mem *ix_mem(struct qt_ctg *g, const struct mem_ix *x)
 	return m->used && m->seq == x->seq ? m : NULL;
 }
 
+static void ix_settle(struct qt_ctg *g);
+
 /* The slot remembering the packet with key k that was last judged at a
  * hook before `before` (a packet's hooks come in rising numbers:
  * PREROUTING, INPUT or FORWARD, POSTROUTING; OUTPUT, POSTROUTING), or
@@ -245,7 +259,27 @@ static struct mem *ix_mem(struct qt_ctg *g, const struct mem_ix *x)
 static struct mem *mem_find(struct qt_ctg *g, const struct pkt_key *k,
 			    unsigned before)
 {
+	ix_settle(g);
 	uint32_t h = key_hash(k), tag = ix_tag(h);
+	/* The kernel's queue hands packets on in the order it took them:
+	 * the one at a hook is most often the next remembered after the
+	 * one found there last, or a few further on (packets gone to the
+	 * other hook, or dropped on the way). Found so only when no other
+	 * packet with a key of its hash was remembered beside it (twin):
+	 * then it is the only one with its key, the one the index finds. */
+	if (before < QT_NHOOKS) {
+		for (uint32_t i = 0; i < NEXT_SCAN; i++) {
+			uint32_t s = g->next[before] + i;
+			uint32_t age = g->seq - s;
+			if (age - 1 >= MEM_LIVE - 1)
+				break;
+			struct mem *m = &g->mem[s & (MEM_LIVE - 1)];
+			if (m->used && m->seq == s && m->h == h && !m->twin &&
+			    m->hook < before &&
+			    !memcmp(&m->k, k, sizeof(*k)))
+				return m;
+		}
+	}
 	struct mem *best = NULL;
 	for (uint32_t i = 0; i < MEM_PROBES; i++) {
 		const struct mem_ix *x = &g->ix[(h + i) & (MEM_SLOTS - 1)];
@@ -279,7 +313,10 @@ static void mem_free(struct qt_ctg *g, struct mem *m)
 		return;
 	if (m->owns)
 		let_go(g, m->e, m->id);
-	ix_drop(g, m);
+	if (g->unindexed == m)
+		g->unindexed = NULL;
+	else
+		ix_drop(g, m);
 	m->owns = false;
 	m->used = false;
 }
@@ -291,16 +328,27 @@ static void mem_free(struct qt_ctg *g, struct mem *m)
  * flight, with a connection of its own to settle. */
 static void ix_put(struct qt_ctg *g, struct mem *m)
 {
-	uint32_t h = key_hash(&m->k);
+	uint32_t h = key_hash(&m->k), tag = ix_tag(h);
 	struct mem_ix *x = NULL, *oldest = NULL;
 	struct mem *om = NULL;
-	for (uint32_t i = 0; !x && i < MEM_PROBES; i++) {
+	for (uint32_t i = 0; i < MEM_PROBES; i++) {
 		struct mem_ix *c = &g->ix[(h + i) & (MEM_SLOTS - 1)];
+		if (x && c->h != tag)
+			continue;
 		struct mem *cm = ix_mem(g, c);
-		if (!cm)
-			x = c;
-		else if (!oldest || (uint32_t)(g->seq - c->seq) >
-				    (uint32_t)(g->seq - oldest->seq)) {
+		if (!cm) {
+			if (!x)
+				x = c;
+			continue;
+		}
+		if (c->h == tag) {
+			/* every probe is looked at for these: the two are
+			 * told apart by the index only (mem_find) */
+			cm->twin = true;
+			m->twin = true;
+		}
+		if (!x && (!oldest || (uint32_t)(g->seq - c->seq) >
+				      (uint32_t)(g->seq - oldest->seq))) {
 			oldest = c;
 			om = cm;
 		}
@@ -310,9 +358,20 @@ static void ix_put(struct qt_ctg *g, struct mem *m)
 		mem_free(g, om);
 		g->st.forgotten++;
 	}
-	x->h = ix_tag(h);
+	x->h = tag;
 	x->seq = m->seq;
 	m->ixi = (uint32_t)(x - g->ix);
+	m->h = h;
+}
+
+/* The slot not indexed yet, indexed now: before the index is asked. */
+static void ix_settle(struct qt_ctg *g)
+{
+	struct mem *m = g->unindexed;
+	if (m) {
+		g->unindexed = NULL;
+		ix_put(g, m);
+	}
 }
 
 /* A slot for a packet with key k: the ring's next, whose packet, if it
@@ -320,13 +379,14 @@ static void ix_put(struct qt_ctg *g, struct mem *m)
  * the key and its count. */
 static struct mem *mem_take(struct qt_ctg *g, const struct pkt_key *k)
 {
+	ix_settle(g);
 	struct mem *m = &g->mem[g->seq & (MEM_LIVE - 1)];
 	mem_free(g, m);
 	memset(m, 0, sizeof(*m));
 	m->k = *k;
 	m->used = true;
 	m->seq = g->seq;
-	ix_put(g, m);
+	g->unindexed = m;
 	return m;
 }
 
@@ -560,6 +620,7 @@ void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat)
 	if (m) {
 		g->st.recalled++;
 		g->cur = m;
+		g->next[ev->hook] = m->seq + 1;
 		m->hook = (uint8_t)ev->hook;
 		set_ev(g, ev, m);
 		return;
@@ -634,6 +695,10 @@ static struct mem *rekey(struct qt_ctg *g, struct mem *m,
 	if (!memcmp(&m->k, &k, sizeof(k)))
 		return m;
 	/* the same slot, and its age: it is the same packet */
+	if (g->unindexed == m) {
+		m->k = k;
+		return m;
+	}
 	ix_drop(g, m);
 	m->k = k;
 	ix_put(g, m);
@@ -717,6 +782,7 @@ int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
 	g->cur_note = NULL;
 	if (m && (v == QT_XT_DROP || ends))
 		mem_free(g, m);
+	ix_settle(g);
 	return v;
 }
 
