@@ -621,6 +621,10 @@ void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat)
 		g->st.recalled++;
 		g->cur = m;
 		g->next[ev->hook] = m->seq + 1;
+		/* its index entry goes at its last hook, after the walk */
+		if (ev->hook == QT_HOOK_POST_ROUTING ||
+		    ev->hook == QT_HOOK_LOCAL_IN)
+			__builtin_prefetch(&g->ix[m->ixi], 1);
 		m->hook = (uint8_t)ev->hook;
 		set_ev(g, ev, m);
 		return;
