@@ -7,20 +7,29 @@
 
 /* Packets between their first and last hook at once: at most what the
  * kernel's queue holds (1024 by default) and a burst, at each of a
- * packet's two or three hooks. A packet is remembered in the first free
- * slot of MEM_PROBES from its hash and forgotten at its last hook, so
- * that a packet in flight is not pushed out by another whose hash meets
- * it: such a packet, rewritten by NAT, could no longer be told by its
+ * packet's two or three hooks. A packet is remembered in a ring of
+ * MEM_LIVE slots, the next one in turn, and found through an index of
+ * MEM_SLOTS entries (its key's hash and its slot), in the first free
+ * entry of MEM_PROBES from its hash; it is forgotten at its last hook.
+ * A packet in flight is not pushed out by another whose hash meets it:
+ * such a packet, rewritten by NAT, could no longer be told by its
  * header at its later hooks (a DNATed packet matches neither of its
  * connection's tuples there).
  * A packet the kernel drops between two hooks (its queue full under a
- * flood) never reaches its last hook: its slot would stay taken for
- * good, and enough of them would leave no free slot for packets in
- * flight. So a slot is free again once MEM_LIVE packets have been
- * remembered after it, far more than can be in flight at once. */
+ * flood) never reaches its last hook: its slot is taken over when the
+ * ring comes round, once MEM_LIVE packets have been remembered after
+ * it, far more than can be in flight at once.
+ * The ring is written in turn and read near where it was last written,
+ * so the lines a packet's hooks touch are warm; the index, 8 bytes an
+ * entry, a line for all the probes of a hash: a packet costs a cold
+ * line or two, where slots at a random hash cost three. A packet
+ * rewritten at a hook moves in the index only, its slot staying. */
 #define MEM_SLOTS 32768
 #define MEM_PROBES 8
 #define MEM_LIVE 8192
+/* Slots looked at from the one after the packet last found at a hook
+ * before the index is asked (mem_find). */
+#define NEXT_SCAN 8
 /* Entries expired per burst, and per idle wake-up: bounded so that
  * expiring a million connections never holds packets up for long. */
 #define EXPIRE_BURST 256
@@ -59,17 +68,30 @@ _Static_assert(sizeof(struct pkt_key) % 8 == 0, "hashed as words");
 
 struct mem {
 	struct pkt_key k;
+	struct qt_ct_entry *e;
+	uint32_t id;               /* e->id when remembered */
+	uint32_t seq;              /* the memory's count when remembered:
+	                              its slot is seq % MEM_LIVE */
+	uint32_t ixi;              /* its index entry */
+	uint32_t h;                /* its key's hash */
+	bool twin;                 /* another packet remembered at once
+	                              had a key of the same hash */
 	bool used;
 	uint8_t state, dir;
 	bool created;
 	bool local;                /* its first hook was OUTPUT */
 	uint8_t hook;              /* the last hook it was judged at */
-	struct qt_ct_entry *e;
-	uint32_t id;               /* e->id when remembered */
-	uint32_t seq;              /* the memory's count when remembered */
 	bool owns;                 /* a REJECT reply holding e, which its
 	                              dropped packet left unconfirmed: e
 	                              goes when the reply is done */
+};
+
+/* An index entry: the hash of the key its packet is known by now (the
+ * low bit set; 0: none), and the packet's seq, which names its slot.
+ * It stands while that slot still holds that packet. */
+struct mem_ix {
+	uint32_t h;
+	uint32_t seq;
 };
 
 struct note {
@@ -84,7 +106,14 @@ struct note {
 
 struct qt_ctg {
 	struct qt_ct *ct;
-	struct mem mem[MEM_SLOTS];
+	struct mem_ix ix[MEM_SLOTS];
+	struct mem mem[MEM_LIVE];
+	/* at each later hook: the slot after the packet last found there */
+	uint32_t next[QT_NHOOKS];
+	/* the slot taken for the packet being judged, indexed once its
+	 * key is final (its hook done: a rewrite would move it at once),
+	 * or before the index is next asked */
+	struct mem *unindexed;
 	uint32_t seq;              /* packets remembered (wraps) */
 	struct qt_ctg_stats st;
 	uint64_t now;
@@ -193,36 +222,6 @@ static uint32_t key_hash(const struct pkt_key *k)
 /* Any hook: for mem_find's before. */
 #define ANY_HOOK 0xff
 
-/* The slot remembering the packet with key k that was last judged at a
- * hook before `before` (a packet's hooks come in rising numbers:
- * PREROUTING, INPUT or FORWARD, POSTROUTING; OUTPUT, POSTROUTING), or
- * NULL. Two identical packets may be in flight at once (a datagram
- * sent again, IP id 0): each has a slot, and the kernel hands them
- * over in the order they came, so the older one is the one that comes
- * to this hook first. */
-static struct mem *mem_find(struct qt_ctg *g, const struct pkt_key *k,
-			    unsigned before)
-{
-	uint32_t h = key_hash(k);
-	struct mem *best = NULL;
-	for (uint32_t i = 0; i < MEM_PROBES; i++) {
-		struct mem *m = &g->mem[(h + i) & (MEM_SLOTS - 1)];
-		if (!m->used || memcmp(&m->k, k, sizeof(*k)) ||
-		    (before != ANY_HOOK && m->hook >= before))
-			continue;
-		if (!best || (uint32_t)(g->seq - m->seq) >
-			     (uint32_t)(g->seq - best->seq))
-			best = m;
-	}
-	return best;
-}
-
-/* Is slot m taken by a packet that may still be in flight? */
-static bool mem_live(const struct qt_ctg *g, const struct mem *m)
-{
-	return m->used && (uint32_t)(g->seq - m->seq) < MEM_LIVE;
-}
-
 /* An entry held for a reply is let go once the reply is done (or its
  * wait is over): it was never confirmed. */
 static void let_go(struct qt_ctg *g, struct qt_ct_entry *e, uint32_t id)
@@ -233,33 +232,161 @@ static void let_go(struct qt_ctg *g, struct qt_ct_entry *e, uint32_t id)
 	}
 }
 
-/* A slot for a packet with key k: the first free one (or one whose
- * packet cannot be in flight any more), else the oldest of its probes,
- * forgotten. Never the live slot of an identical packet: that one is
- * another packet in flight, with a connection of its own to settle.
- * Zeroed but for the key. */
-static struct mem *mem_take(struct qt_ctg *g, const struct pkt_key *k)
+static uint32_t ix_tag(uint32_t h)
 {
-	uint32_t h = key_hash(k);
-	struct mem *m = NULL, *oldest = NULL;
-	for (uint32_t i = 0; !m && i < MEM_PROBES; i++) {
-		struct mem *c = &g->mem[(h + i) & (MEM_SLOTS - 1)];
-		if (!mem_live(g, c))
-			m = c;
-		else if (!oldest || (uint32_t)(g->seq - c->seq) >
-				    (uint32_t)(g->seq - oldest->seq))
-			oldest = c;
+	return h | 1;
+}
+
+/* The packet entry x names, or NULL when its slot holds it no more
+ * (forgotten at its last hook, or the ring came round). */
+static struct mem *ix_mem(struct qt_ctg *g, const struct mem_ix *x)
+{
+	if (!x->h || (uint32_t)(g->seq - x->seq) >= MEM_LIVE)
+		return NULL;
+	struct mem *m = &g->mem[x->seq & (MEM_LIVE - 1)];
+	return m->used && m->seq == x->seq ? m : NULL;
+}
+
+static void ix_settle(struct qt_ctg *g);
+
+/* The slot remembering the packet with key k that was last judged at a
+ * hook before `before` (a packet's hooks come in rising numbers:
+ * PREROUTING, INPUT or FORWARD, POSTROUTING; OUTPUT, POSTROUTING), or
+ * NULL. Two identical packets may be in flight at once (a datagram
+ * sent again, IP id 0): each has a slot, and the kernel hands them
+ * over in the order they came, so the older one is the one that comes
+ * to this hook first. */
+static struct mem *mem_find(struct qt_ctg *g, const struct pkt_key *k,
+			    unsigned before)
+{
+	ix_settle(g);
+	uint32_t h = key_hash(k), tag = ix_tag(h);
+	/* The kernel's queue hands packets on in the order it took them:
+	 * the one at a hook is most often the next remembered after the
+	 * one found there last, or a few further on (packets gone to the
+	 * other hook, or dropped on the way). Found so only when no other
+	 * packet with a key of its hash was remembered beside it (twin):
+	 * then it is the only one with its key, the one the index finds. */
+	if (before < QT_NHOOKS) {
+		for (uint32_t i = 0; i < NEXT_SCAN; i++) {
+			uint32_t s = g->next[before] + i;
+			uint32_t age = g->seq - s;
+			if (age - 1 >= MEM_LIVE - 1)
+				break;
+			struct mem *m = &g->mem[s & (MEM_LIVE - 1)];
+			if (m->used && m->seq == s && m->h == h && !m->twin &&
+			    m->hook < before &&
+			    !memcmp(&m->k, k, sizeof(*k)))
+				return m;
+		}
 	}
-	if (!m) {
-		m = oldest;
+	struct mem *best = NULL;
+	for (uint32_t i = 0; i < MEM_PROBES; i++) {
+		const struct mem_ix *x = &g->ix[(h + i) & (MEM_SLOTS - 1)];
+		if (x->h != tag)
+			continue;
+		struct mem *m = ix_mem(g, x);
+		if (!m || memcmp(&m->k, k, sizeof(*k)) ||
+		    (before != ANY_HOOK && m->hook >= before))
+			continue;
+		if (!best || (uint32_t)(g->seq - m->seq) >
+			     (uint32_t)(g->seq - best->seq))
+			best = m;
+	}
+	return best;
+}
+
+/* The index entry of m, if it still names m: 0 now. So a probe meets
+ * a free entry where a packet went, and looks at no slot for it. */
+static void ix_drop(struct qt_ctg *g, const struct mem *m)
+{
+	struct mem_ix *x = &g->ix[m->ixi];
+	if (x->h && x->seq == m->seq)
+		x->h = 0;
+}
+
+/* A slot is freed by its packet's last hook, or when the ring comes
+ * round. */
+static void mem_free(struct qt_ctg *g, struct mem *m)
+{
+	if (!m->used)
+		return;
+	if (m->owns)
+		let_go(g, m->e, m->id);
+	if (g->unindexed == m)
+		g->unindexed = NULL;
+	else
+		ix_drop(g, m);
+	m->owns = false;
+	m->used = false;
+}
+
+/* Index m (remembered, its key set) under its key: the first free probe
+ * (or one whose packet is not remembered any more), else the oldest of
+ * its probes, whose packet is forgotten. Never the entry of an
+ * identical packet still remembered: that one is another packet in
+ * flight, with a connection of its own to settle. */
+static void ix_put(struct qt_ctg *g, struct mem *m)
+{
+	uint32_t h = key_hash(&m->k), tag = ix_tag(h);
+	struct mem_ix *x = NULL, *oldest = NULL;
+	struct mem *om = NULL;
+	for (uint32_t i = 0; i < MEM_PROBES; i++) {
+		struct mem_ix *c = &g->ix[(h + i) & (MEM_SLOTS - 1)];
+		if (x && c->h != tag)
+			continue;
+		struct mem *cm = ix_mem(g, c);
+		if (!cm) {
+			if (!x)
+				x = c;
+			continue;
+		}
+		if (c->h == tag) {
+			/* every probe is looked at for these: the two are
+			 * told apart by the index only (mem_find) */
+			cm->twin = true;
+			m->twin = true;
+		}
+		if (!x && (!oldest || (uint32_t)(g->seq - c->seq) >
+				      (uint32_t)(g->seq - oldest->seq))) {
+			oldest = c;
+			om = cm;
+		}
+	}
+	if (!x) {
+		x = oldest;
+		mem_free(g, om);
 		g->st.forgotten++;
 	}
-	if (m->used && m->owns)
-		let_go(g, m->e, m->id);
+	x->h = tag;
+	x->seq = m->seq;
+	m->ixi = (uint32_t)(x - g->ix);
+	m->h = h;
+}
+
+/* The slot not indexed yet, indexed now: before the index is asked. */
+static void ix_settle(struct qt_ctg *g)
+{
+	struct mem *m = g->unindexed;
+	if (m) {
+		g->unindexed = NULL;
+		ix_put(g, m);
+	}
+}
+
+/* A slot for a packet with key k: the ring's next, whose packet, if it
+ * is still remembered, is forgotten; indexed under k. Zeroed but for
+ * the key and its count. */
+static struct mem *mem_take(struct qt_ctg *g, const struct pkt_key *k)
+{
+	ix_settle(g);
+	struct mem *m = &g->mem[g->seq & (MEM_LIVE - 1)];
+	mem_free(g, m);
 	memset(m, 0, sizeof(*m));
 	m->k = *k;
 	m->used = true;
 	m->seq = g->seq;
+	g->unindexed = m;
 	return m;
 }
 
@@ -463,7 +590,7 @@ static void ct_in(struct qt_eval *ev, void *user)
 	qt_ct_in_zone(g->ct, &ev->pkt, ev->ct_tmpl ? &z : NULL, g->now, &v);
 	if (v.table_full) {
 		g->st.table_full++;
-		m->used = false;
+		mem_free(g, m);
 		ev->hotdrop = true;
 		return;
 	}
@@ -493,6 +620,11 @@ void qt_ctg_prepare(struct qt_ctg *g, struct qt_eval *ev, bool nat)
 	if (m) {
 		g->st.recalled++;
 		g->cur = m;
+		g->next[ev->hook] = m->seq + 1;
+		/* its index entry goes at its last hook, after the walk */
+		if (ev->hook == QT_HOOK_POST_ROUTING ||
+		    ev->hook == QT_HOOK_LOCAL_IN)
+			__builtin_prefetch(&g->ix[m->ixi], 1);
 		m->hook = (uint8_t)ev->hook;
 		set_ev(g, ev, m);
 		return;
@@ -566,12 +698,15 @@ static struct mem *rekey(struct qt_ctg *g, struct mem *m,
 	key_of(ev, &k);
 	if (!memcmp(&m->k, &k, sizeof(k)))
 		return m;
-	struct mem old = *m;
-	m->used = false;
-	struct mem *n = mem_take(g, &k);
-	old.k = k;
-	*n = old;               /* its age too: it is the same packet */
-	return n;
+	/* the same slot, and its age: it is the same packet */
+	if (g->unindexed == m) {
+		m->k = k;
+		return m;
+	}
+	ix_drop(g, m);
+	m->k = k;
+	ix_put(g, m);
+	return m;
 }
 
 /* A packet's last hook: where its entry is confirmed. */
@@ -638,20 +773,20 @@ int qt_ctg_done(struct qt_ctg *g, struct qt_eval *ev, int verdict)
 	 * (nft's ct zone set): it reads NEW at its later hooks too */
 	if (m && !m->e && ev->ct_valid && !ev->ct)
 		m->state = ev->ct_state;
-	if (m && (ev->rewritten || ev->kernel_nat) && verdict != QT_XT_DROP)
+	/* the packet's last hook (or its end): its slot is free again; one
+	 * of ours leaving through lo keeps it until it comes back in */
+	bool ends = ev->hook == QT_HOOK_LOCAL_IN ||
+		    (ev->hook == QT_HOOK_POST_ROUTING && m &&
+		     !(m->local && ev->out && !strcmp(ev->out, "lo")));
+	/* a packet that ends here is looked for no more: not rekeyed */
+	if (m && !ends && (ev->rewritten || ev->kernel_nat) &&
+	    verdict != QT_XT_DROP)
 		m = rekey(g, m, ev);
 	int v = settle(g, m, ev, verdict);
 	g->cur_note = NULL;
-	/* the packet's last hook (or its end): its slot is free again; one
-	 * of ours leaving through lo keeps it until it comes back in */
-	if (m && (v == QT_XT_DROP || ev->hook == QT_HOOK_LOCAL_IN ||
-		  (ev->hook == QT_HOOK_POST_ROUTING &&
-		   !(m->local && ev->out && !strcmp(ev->out, "lo"))))) {
-		if (m->owns)
-			let_go(g, m->e, m->id);
-		m->owns = false;
-		m->used = false;
-	}
+	if (m && (v == QT_XT_DROP || ends))
+		mem_free(g, m);
+	ix_settle(g);
 	return v;
 }
 

@@ -14,7 +14,10 @@
 # alternating between them round by round (A B, then B A). On a shared
 # machine the ratios of bench_nat.sh swing by a third from run to run;
 # two builds side by side in one run show what the change did. Prints
-# medians, every round, and each daemon's verdict counters.
+# medians, every round, and each daemon's verdict counters; beside the
+# throughput, what each build's qtablesd spent (its CPU time, user and
+# system, every thread) per packet the server received (UDP) and per
+# megabyte (TCP), as bench_nat.sh counts it.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (network namespaces)" >&2; exit 1; }
@@ -60,7 +63,7 @@ R
 
 echo "qtables bench: the masq firewall of bench_nat.sh, A ${BIN[A]} against B ${BIN[B]}"
 echo "($rounds rounds of $secs s per load and build, alternating; $(nproc) CPUs, $(uname -r))"
-declare -A CN SN FWN UDP TCP RU RT
+declare -A CN SN FWN UDP TCP RU RT CU CT
 base_prefix=$QT_PREFIX
 for leg in A B; do
 	QT_PREFIX=$base_prefix$leg
@@ -75,17 +78,30 @@ done
 QT_PREFIX=$base_prefix
 sleep 0.5
 
+# cpu_per LEG BEFORE_US UNITS_BEFORE UNITS_AFTER SCALE: qtablesd's
+# CPU us since BEFORE_US per SCALE units received
+cpu_per() {
+	local now
+	now=$(e2e_cpu_us "$(cat "$QT_RUN/${FWN[$1]}.pid")")
+	awk -v c=$((now - $2)) -v a="$3" -v b="$4" -v k="$5" \
+		'BEGIN { if (b > a) printf "%.3f", c * k / (b - a); else print 0 }'
+}
 for ((r = 0; r < rounds; r++)); do
 	line="round $((r + 1)):"
 	order="A B"
 	[ $((r % 2)) = 0 ] || order="B A"
 	for leg in $order; do
-		u=0
+		u=0 CU[$leg,$r]=0
+		pid=$(cat "$QT_RUN/${FWN[$leg]}.pid")
 		if [ -z "${TCP_ONLY:-}" ]; then
+			c0=$(e2e_cpu_us "$pid") n0=$(e2e_rx_packets "${SN[$leg]}")
 			u=$(e2e_udp_kpps "${CN[$leg]}" "${SN[$leg]}" 10.0.1.1 "$secs"); u=${u:-0}
+			CU[$leg,$r]=$(cpu_per "$leg" "$c0" "$n0" "$(e2e_rx_packets "${SN[$leg]}")" 1)
 			sleep 0.2
 		fi
+		c0=$(e2e_cpu_us "$pid") n0=$(e2e_rx_bytes "${SN[$leg]}")
 		t=$(e2e_tcp_gbps "${CN[$leg]}" 10.0.1.1 "$secs"); t=${t:-0}
+		CT[$leg,$r]=$(cpu_per "$leg" "$c0" "$n0" "$(e2e_rx_bytes "${SN[$leg]}")" 1000000)
 		sleep 0.2
 		UDP[$leg]="${UDP[$leg]:-} $u"
 		TCP[$leg]="${TCP[$leg]:-} $t"
@@ -116,6 +132,22 @@ round_med() {
 	printf '%.2f [%s-%s]' "$(e2e_median $x)" "$(echo "$x" | head -1)" "$(echo "$x" | tail -1)"
 }
 echo "B/A throughput, median of the rounds' own [lowest-highest]: udp $(round_med RU) tcp $(round_med RT)"
+# CPU per unit: A/B, so that above 1 says B spends less, as above
+round_cpu() {
+	local -n v=$1
+	local r x
+	x=$(for ((r = 0; r < rounds; r++)); do e2e_ratio "${v[A,$r]}" "${v[B,$r]}"; echo; done | grep -v n/a | sort -g)
+	[ -n "$x" ] || { echo n/a; return; }
+	# shellcheck disable=SC2086
+	printf '%.2f [%s-%s]' "$(e2e_median $x)" "$(echo "$x" | head -1)" "$(echo "$x" | tail -1)"
+}
+for leg in A B; do
+	# shellcheck disable=SC2046
+	printf '%-6s qtablesd CPU udp %8.2f us/packet  tcp %8.2f us/MB   (medians)\n' "$leg" \
+		"$(e2e_median $(for ((r = 0; r < rounds; r++)); do echo "${CU[$leg,$r]}"; done))" \
+		"$(e2e_median $(for ((r = 0; r < rounds; r++)); do echo "${CT[$leg,$r]}"; done))"
+done
+echo "A/B qtablesd CPU per unit, median of the rounds' own [lowest-highest]: udp $(round_cpu CU) tcp $(round_cpu CT)  (above 1: B spends less)"
 echo
 for leg in A B; do
 	fw=${FWN[$leg]}
