@@ -44,7 +44,7 @@ if [ ! -f Makefile ]; then
 		>configure.out 2>&1 || { cat configure.out; exit 1; }
 fi
 # the library first (its generated headers), then the target
-make parser/grammar.h >make.out 2>&1 &&
+make parser/grammar.h parser/nft_grammar.h >make.out 2>&1 &&
 	make -j"$(nproc)" libqttest.a libqtdaemon.a libqtio.a libqtext.a libqtextlib.a libqtengine.a libqtct.a libqtparser.a libqtipc.a libqtutil.a >>make.out 2>&1 &&
 	make tests/fuzz/fuzz_restore tests/fuzz/fuzz_packet >>make.out 2>&1 ||
 	{ grep -E 'error|Error' -A5 make.out | head -60; exit 1; }
