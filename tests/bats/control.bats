@@ -217,7 +217,7 @@ EOF
 	run --separate-stderr as "$QT_NS" iptables-restore < <(sample_rules)
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"cannot reach qtablesd"* ]]
-	! ipt_save "$QT_NS" -t filter | grep -q -- '-A INPUT'
+	! ipt_save "$QT_NS" -t filter | grep -q -- '-A INPUT' || false
 	# a steering chain alone in ip6's raw table refuses as well
 	qt_ns steered6
 	ip netns exec "$QT_NS" ip6tables-nft -t raw -N QTABLES-RAW-OUT
@@ -350,7 +350,7 @@ unpriv_bin() {
 	local pid; pid=$(dpid "$N")
 	kill -TERM "$pid"
 	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	! kill -0 "$pid" 2>/dev/null
+	! kill -0 "$pid" 2>/dev/null || false
 	run as "$N" qtables -S
 	[ "$status" -eq 1 ]
 

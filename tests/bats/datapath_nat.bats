@@ -149,7 +149,7 @@ ct_list() {
 	[ "$(cut -d: -f1 "$QT_RUN/seen" | sort -u)" = "10.0.2.1" ]
 	[ "$(sort -u "$QT_RUN/seen" | wc -l)" -eq 9 ]
 	# ports not kept are chosen from 1024-65535
-	! awk -F: '$2 < 1024' "$QT_RUN/seen" | grep -q .
+	! awk -F: '$2 < 1024' "$QT_RUN/seen" | grep -q . || false
 	[ "$(cnt POSTROUTING 1 nat)" -eq 9 ]
 }
 

@@ -69,7 +69,7 @@ R
 	grep -qxF $'\t"ssh" -> "ssh-ok" [label="#1 -s 10.0.0.0/8 -m comment --comment \\"an \\\\\\"admi..."];' <<<"$output"
 	# exactly these edges: verdicts are no nodes
 	[ "$(grep -c -- ' -> ' <<<"$output")" -eq 5 ]
-	! grep -q -- '-> "ACCEPT"\|-> "DROP"\|-> "LOG"' <<<"$output"
+	! grep -q -- '-> "ACCEPT"\|-> "DROP"\|-> "LOG"' <<<"$output" || false
 	# dot reads it
 	command -v dot >/dev/null || skip "graphviz missing"
 	graph -L --graph | dot -Tsvg > "$QT_RUN/g.svg"

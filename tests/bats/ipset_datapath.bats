@@ -85,7 +85,7 @@ restart_with_state() {
 		--log-stderr --no-syslog --handover-wait 0 2>"$QT_RUN/log2" &
 	DPID=$!
 	for _ in $(seq 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.05; done
-	! kill -0 "$old" 2>/dev/null
+	! kill -0 "$old" 2>/dev/null || false
 	[ "$(elem_counters ban 10.0.1.2)" = "5 150" ]
 	[ "$(elem_counters ban 10.0.1.3)" = "2 60" ]
 	[ "$(through 10.0.1.3 7001 1)" = 0 ]

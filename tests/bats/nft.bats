@@ -104,7 +104,7 @@ NFT
 	ip netns exec "$QT_NS" "$B/qtablesd" --state "$STATE" --handover \
 		--daemon --pidfile "$QT_RUN/$QT_NS.pid" --handover-wait 0
 	for _ in $(seq 100); do qt_alive "$old" || break; sleep 0.05; done
-	! qt_alive "$old"
+	! qt_alive "$old" || false
 	qnft "$QT_NS" list ruleset | grep -q 'timeout 30s expires 29s'
 	after=$(qnft "$QT_NS" -a list ruleset | sed 's/ expires [0-9hms]*//')
 	[ "$before" = "$after" ]

@@ -155,7 +155,7 @@ rule_counts() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	# every record judged: both families have a ruleset
-	! echo "$output" | grep -q ' SKIP '
+	! echo "$output" | grep -q ' SKIP ' || false
 	echo "$output" | grep -Eq '^[0-9]+ DROP$'
 	local ours=$output
 	run ip netns exec "$FW" /usr/sbin/iptables-nft-save -c

@@ -52,8 +52,9 @@ restart() {
 	[ -f "$STATE6" ]
 	head -n 1 "$STATE6" | grep -q 'restore with ip6tables-restore -c'
 	# the IPv4 file holds IPv4 rules only, the IPv6 file IPv6 ones
-	! grep -q 2001:db8 "$STATE"
-	! grep -q 10.0.0.0 "$STATE6"
+	[ -f "$STATE" ]
+	! grep -q 2001:db8 "$STATE" || false
+	! grep -q 10.0.0.0 "$STATE6" || false
 	grep -q -- '-A INPUT -s 2001:db8::/64 -p tcp -m tcp --dport 22 -j ACCEPT' "$STATE6"
 	restart "$N"
 	[ "$(snapshot "$N")" = "$before" ]

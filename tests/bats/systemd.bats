@@ -210,7 +210,7 @@ for _ in range(2000):
 		ip link set lo up
 		mount --bind "$1/state" "$1/state"
 		mount -o remount,bind,ro /
-		! touch /etc/qtables-sandbox-probe 2>/dev/null
+		! touch /etc/qtables-sandbox-probe 2>/dev/null || exit 1
 		setpriv --bounding-set "-all,$2" --inh-caps=-all --no-new-privs \
 			"$3/qtablesd" --state "$1/state/rules.v4" --daemon \
 			--state-recover "$1/state/rules.v4" \
