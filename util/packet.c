@@ -205,6 +205,8 @@ enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
 				first = false;
 		} else if (nh == IPPROTO_AH) {
 			hlen = ((uint32_t)h[1] + 2) << 2;
+			if (!p->ah_off)
+				p->ah_off = (uint16_t)off;
 		} else {
 			hlen = ((uint32_t)h[1] + 1) << 3;
 		}

@@ -88,6 +88,10 @@ static void fixed_header(void)
 	ok(!memcmp(&p.saddr.v6, &a, 16), "source address");
 	inet_pton(AF_INET6, "2001:db8::2", &a);
 	ok(!memcmp(&p.daddr.v6, &a, 16), "destination address");
+	uint32_t thlen;
+	ok(p.ah_off == 0 && qt_pkt_tproto(&p) == IPPROTO_TCP &&
+	   qt_pkt_th(&p, &thlen) == p.l4 && thlen == p.l4_len,
+	   "without AH the rules' protocol and transport header are the walk's");
 	ok(p.nexthdrs == 0 && !p.frag_hdr && p.frag_off == 0,
 	   "no extension headers, not a fragment");
 
@@ -191,6 +195,12 @@ static void extension_headers(void)
 	   "fragment header: first, more fragments, id");
 	ok(p.l4_ok && p.proto == IPPROTO_TCP && p.dport == 22 &&
 	   p.l4 == buf + 128, "TCP found after the chain (AH counted in 4-byte units)");
+	/* the rules' view (nf_tables' ipv6_find_hdr with IP6_FH_F_AUTH):
+	 * the walk ends at AH, which is the transport header */
+	uint32_t thlen;
+	const uint8_t *th = qt_pkt_th(&p, &thlen);
+	ok(p.ah_off == 80 && qt_pkt_tproto(&p) == IPPROTO_AH && th == buf + 80 &&
+	   thlen == n - 80, "rules see AH as the protocol, its header as the transport's");
 
 	/* a non-first fragment: the walk stops at the fragment header */
 	at = 0;
