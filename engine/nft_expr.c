@@ -508,6 +508,8 @@ static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 		memcpy(v, ev->hwaddr, 6);
 		return true;
 	case QT_NFT_SRC_L4PROTO:
+		if (p->no_tproto)
+			return false;
 		put_be32_n(v, (uint32_t)qt_pkt_tproto(p) << 24, s->len);
 		return true;
 	case QT_NFT_SRC_NFPROTO:
@@ -1237,6 +1239,8 @@ static bool load_word(const struct qt_nft_x *x, const struct qt_eval *ev,
 				return false;
 			src = th + s->off;
 		} else {
+			if (p->no_tproto)
+				return false;
 			k |= (uint64_t)qt_pkt_tproto(p) << (8 * x->poff[i]);
 			continue;
 		}

@@ -864,9 +864,11 @@ static bool base_match(const struct crule *c, const struct qt_eval *ev)
 	if (c->outlen && INV(c, QT_INV_VIA_OUT, !iface_match(c->out, c->outlen,
 							     ev->out)))
 		return false;
-	/* -p is nft's meta l4proto: AH's own behind an AH header */
+	/* -p is nft's meta l4proto: AH's own behind an AH header, and
+	 * none to match, even inverted, where nf_tables finds none */
 	if (!c->any_proto &&
-	    INV(c, QT_INV_PROTO, qt_pkt_tproto(p) != c->proto))
+	    (p->no_tproto ||
+	     INV(c, QT_INV_PROTO, qt_pkt_tproto(p) != c->proto)))
 		return false;
 	/* -f: non-first fragments */
 	if (c->frag && INV(c, QT_INV_FRAG, p->frag_off == 0))
@@ -989,7 +991,7 @@ make_key(const struct qt_prog *p, const struct qt_eval *ev, uint32_t *key)
 			key[QT_CLS_DST3] = ntohl(d[3]);
 		}
 	}
-	key[QT_CLS_PROTO] = qt_pkt_tproto(pk);
+	key[QT_CLS_PROTO] = pk->no_tproto ? pk->proto : (uint8_t)qt_pkt_tproto(pk);
 	if (p->iface_keys) {
 		key[QT_CLS_IN] = qt_cls_iface_key(ev->in ? ev->in : "");
 		key[QT_CLS_OUT] = qt_cls_iface_key(ev->out ? ev->out : "");

@@ -215,7 +215,10 @@ enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
 		nh = h[0];
 		if (!first) {
 			/* as ipv6_skip_exthdr: the walk stops at a non-first
-			 * fragment, its next header being the protocol */
+			 * fragment, its next header being the protocol; one
+			 * that is an extension header is no protocol to
+			 * nf_tables (ipv6_find_hdr: -ENOENT) */
+			p->no_tproto = ipv6_ext_hdr(nh) && nh != IPPROTO_NONE;
 			off += hlen;
 			break;
 		}

@@ -69,6 +69,9 @@ struct qt_pkt {
 	uint16_t ah_off;           /* the first AH header's offset when the
 	                              walk met one (0: none): see
 	                              qt_pkt_tproto() */
+	bool no_tproto;            /* a non-first fragment whose next header
+	                              is an extension header: the rules see
+	                              no protocol (qt_pkt_tproto()) */
 	struct qt_pkt_exthdr exthdr[QT_PKT_MAX_EXTHDRS];
 
 	/* Layer 4: valid only when l4_ok (first fragment, header whole). */
@@ -107,9 +110,14 @@ int qt_pkt_exthdr_off(const struct qt_pkt *p, uint8_t type);
  * is AH itself, for nft's meta l4proto and th payloads and so for
  * ip6tables-nft's -p and the matches it makes of them. Conntrack, NAT,
  * REJECT, LOG and the matches that walk the chain themselves go past AH
- * (ipv6_skip_exthdr): p->proto and p->l4 are theirs. */
-static inline uint8_t qt_pkt_tproto(const struct qt_pkt *p)
+ * (ipv6_skip_exthdr): p->proto and p->l4 are theirs. -1: no protocol
+ * at all (ipv6_find_hdr's -ENOENT for a non-first fragment followed by
+ * an extension header leaves nf_tables' pktinfo without one: meta
+ * l4proto breaks the rule, so neither -p nor ! -p matches). */
+static inline int qt_pkt_tproto(const struct qt_pkt *p)
 {
+	if (p->no_tproto)
+		return -1;
 	return p->ah_off ? IPPROTO_AH : p->proto;
 }
 

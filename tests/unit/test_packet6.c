@@ -212,6 +212,17 @@ static void extension_headers(void)
 	is_int(qt_pkt_parse_ipv6(&p, buf, (uint32_t)n), QT_PKT_OK, "non-first fragment parses");
 	ok(p.frag_off == 185 && !p.more_frags && p.frag_id == 7 && !p.l4_ok &&
 	   p.proto == IPPROTO_TCP, "offset, last, id; protocol but no ports");
+	ok(!p.no_tproto && qt_pkt_tproto(&p) == IPPROTO_TCP,
+	   "the rules see its protocol");
+	/* one whose next header is an extension header: nf_tables finds
+	 * no protocol (ipv6_find_hdr: -ENOENT) */
+	at = frag_hdr(pl, IPPROTO_DSTOPTS, 185, false, 7);
+	memcpy(pl + at, syn, sizeof(syn));
+	n = ipv6(IPPROTO_FRAGMENT, pl, at + sizeof(syn));
+	is_int(qt_pkt_parse_ipv6(&p, buf, (uint32_t)n), QT_PKT_OK,
+	       "non-first fragment before dstopts parses");
+	ok(p.no_tproto && qt_pkt_tproto(&p) == -1 && p.proto == IPPROTO_DSTOPTS,
+	   "the rules see no protocol there; the walk's is dstopts");
 
 	/* an extension header past the payload length is malformed */
 	at = opt_hdr(pl, IPPROTO_TCP, 3);
