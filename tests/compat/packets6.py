@@ -11,7 +11,9 @@ ip6tables and of the steering) that records the flow label of every
 IPv6 packet that got there: the flow label of a case's frames is its
 marker (all fragments of one datagram carry the same).
 
-From a fixed seed: batches of one ruleset (raw, mangle and filter, in
+First a directed batch (the protocol -p sees behind AH and in a
+non-first fragment before destination options); then from a fixed
+seed: batches of one ruleset (raw, mangle and filter, in
 ip6tables' language: prefixes, tcp/udp ports, ICMPv6 types, interfaces,
 connection states, user chains, and the IPv6 matches hl, frag, hbh,
 dst, rt, ipv6header, ah, eui64, mh and srh) and several cases each: TCP,
@@ -309,12 +311,14 @@ def gen_rule(r, ctx, spec_hint):
     if RX.random() < 0.3:
         a.append(ip6_match(RX))
     k = RX.random()
-    if k < 0.1 and not any("-p " in w for w in a):
+    if k < 0.14 and not any("-p " in w for w in a):
         if k < 0.04:
             a.append("-p mh -m mh %s--mh-type %s" % (neg(RX, 0.3), RX.choice(MH_TYPES)))
         else:
-            # behind AH the protocol -p sees is AH's
-            a.append("%s-p %s" % (neg(RX, 0.3), RX.choice(["ah", "51", "ipv6-mh"])))
+            # behind AH the protocol -p sees is AH's; a non-first
+            # fragment before destination options has none
+            a.append("%s-p %s" % (neg(RX, 0.4), RX.choice(["ah", "51", "ipv6-mh", "ipv6-opts",
+                                                           "tcp", "udp"])))
     return " ".join(a)
 
 
@@ -389,6 +393,10 @@ def gen_spec(r):
         s["ext"] = RX.choice([["ah"], ["hbho", "ah"], ["ah", "dsto"]])
     elif k < 0.37:
         s["ext"] = ["hbho", "dsto", "frag"]
+    elif k < 0.42:
+        # destination options in the fragmentable part: a non-first
+        # fragment's next header is an extension header
+        s["ext"] = RX.choice([["frag", "fdsto"], ["hbh", "frag", "fdsto"]])
     if RX.random() < 0.07:
         s["proto"] = "mh"
         s["mh"] = RX.choice([0, 1, 5, 7])
@@ -458,7 +466,10 @@ def build(s, mark):
         hdrs = hdrs / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0\0")])
     pkt = hdrs / l4(s)
     if "frag" in ext:
-        pkt = hdrs / IPv6ExtHdrFragment(id=mark) / l4(s)
+        if "fdsto" in ext:
+            pkt = hdrs / IPv6ExtHdrFragment(id=mark) / IPv6ExtHdrDestOpt() / l4(s)
+        else:
+            pkt = hdrs / IPv6ExtHdrFragment(id=mark) / l4(s)
         frags = fragment6(pkt, 104 if s["len"] < 200 else 600)
     else:
         frags = [pkt]
@@ -483,6 +494,28 @@ def describe(s):
     return d
 
 
+def directed_batches():
+    """Before the random batches: the protocol -p sees where nf_tables
+    finds it (ipv6_find_hdr with IP6_FH_F_AUTH): AH's behind AH, and
+    none for a non-first fragment whose next header is an extension
+    header. No rule tracks, so nothing reassembles the fragments."""
+    text = ("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n" +
+            "".join("-A FORWARD %s\n" % m for m in
+                    ["-p tcp", "! -p tcp", "-p udp --dport 80", "-p ipv6-opts", "! -p ipv6-opts",
+                     "-p ah", "! -p ah", "-m frag --fragmore", "-m frag --fraglast",
+                     "-m ipv6header --header frag,dst --soft", "-p tcp -j DROP"]) +
+            "COMMIT\n")
+    specs = []
+    for ext in (["frag", "fdsto"], ["hbh", "frag", "fdsto"], ["frag"], ["ah"], ["ah", "dsto"],
+                ["hbho", "ah"]):
+        for proto in ("tcp", "udp"):
+            specs.append({"local": False, "src": "fd00:1::2", "dst": "fd00:2::2",
+                          "proto": proto, "sport": 1000, "dport": 80, "flags": "S",
+                          "icmp": (128, 0), "ext": ext, "len": 1200, "hlim": 64,
+                          "spi": 256})
+    return [(text, specs)]
+
+
 def main():
     r = random.Random(SEED)
     s1, s2 = l2sock(C1), l2sock(C2)
@@ -491,11 +524,16 @@ def main():
     mark = 1
     bno = 0
     t0 = time.time()
-    while passed + failed < NCASES:
+    directed = directed_batches()
+    total = NCASES + sum(len(sp) for _, sp in directed)
+    while passed + failed < total:
         bno += 1
-        text = gen_ruleset(r)
-        ncase = min(r.randint(6, 10), NCASES - passed - failed)
-        specs = [gen_spec(r) for _ in range(ncase)]
+        if directed:
+            text, specs = directed.pop(0)
+        else:
+            text = gen_ruleset(r)
+            ncase = min(r.randint(6, 10), total - passed - failed)
+            specs = [gen_spec(r) for _ in range(ncase)]
         zero = "; ".join("{ipt} -t %s -Z" % t for t in TABLES)
         (o1, o2), (rc1, rc2) = both(
             ["/usr/sbin/ip6tables-nft-restore || exit $?; " + zero.format(ipt=KIPT),
