@@ -230,9 +230,23 @@ static void extension_headers(void)
 	buf[5] = 16;
 	is_int(qt_pkt_parse_ipv6(&p, buf, (uint32_t)n), QT_PKT_BAD_EXTHDR,
 	       "dstopts of 32 bytes in a payload of 16: bad");
+	/* nf_tables' walk reads the first bytes and goes on by the length:
+	 * TCP is the rules' protocol */
+	ok(!p.no_tproto && qt_pkt_tproto(&p) == IPPROTO_TCP && !p.l4_ok,
+	   "the rules see the next header, TCP, with no header to read");
 	buf[5] = 4;
 	is_int(qt_pkt_parse_ipv6(&p, buf, (uint32_t)n), QT_PKT_BAD_EXTHDR,
 	       "a payload of 4 bytes cannot hold an extension header");
+	ok(!p.no_tproto && qt_pkt_tproto(&p) == IPPROTO_TCP,
+	   "its first two bytes still lead the rules to TCP");
+	buf[5] = 1;
+	qt_pkt_parse_ipv6(&p, buf, (uint32_t)n);
+	ok(p.no_tproto, "one byte of it: no protocol (the kernel's read fails)");
+	buf[40] = IPPROTO_DSTOPTS;
+	buf[5] = 16;
+	qt_pkt_parse_ipv6(&p, buf, (uint32_t)n);
+	ok(p.no_tproto, "past the payload into another header: no protocol");
+	buf[40] = IPPROTO_TCP;
 	/* the copy ends inside it: not malformed, only unknown */
 	n = ipv6(IPPROTO_DSTOPTS, pl, at);
 	is_int(qt_pkt_parse_ipv6(&p, buf, 60), QT_PKT_OK, "copy cut in dstopts parses");
