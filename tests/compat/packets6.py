@@ -431,8 +431,33 @@ def l4(s):
     return p / pay if pay else p
 
 
+# Chains that run past the payload length (the next header, then the
+# bytes after the fixed header): nf_tables' walk reads each header's
+# first bytes only, and the rules' protocol is where it ends.
+MALFORMED = {
+    # destination options of 32 bytes in a payload of 16, then TCP
+    "bad-dst": (60, bytes([6, 3, 1, 2]) + bytes(12)),
+    # hop-by-hop, then destination options running past it, then TCP
+    "bad-hbh-dst": (0, bytes([60, 0, 1, 4]) + bytes(4) + bytes([6, 3, 1, 2]) + bytes(12)),
+    # destination options running past the payload into another one
+    "bad-dst-dst": (60, bytes([60, 3, 1, 2]) + bytes(12)),
+    # AH claiming 48 bytes in 16
+    "bad-ah": (51, bytes([6, 10]) + bytes(14)),
+    # two bytes of destination options (length 0), then UDP
+    "bad-short": (60, bytes([17, 0])),
+    # a routing header cut after 2 bytes
+    "bad-rt": (43, bytes([6, 0])),
+}
+
+
 def build(s, mark):
     ip = IPv6(src=s["src"], dst=s["dst"], fl=mark, hlim=s["hlim"])
+    bad = [e for e in s["ext"] if e in MALFORMED]
+    if bad:
+        nh, body = MALFORMED[bad[0]]
+        return [bytes(Ether(src=CMAC, dst=F0MAC) /
+                      IPv6(src=s["src"], dst=s["dst"], fl=mark, hlim=s["hlim"], nh=nh,
+                           plen=len(body)) / Raw(body))]
     hdrs = ip
     ext = s["ext"]
     if "hbh" in ext:
@@ -490,30 +515,36 @@ def describe(s):
         d += " spi %d" % s["spi"]
     if s["ext"]:
         d += " ext " + "+".join(s["ext"])
+    if any(e in MALFORMED for e in s["ext"]):
+        return d
     d += " len %d hlim %d" % (s["len"], s["hlim"])
     return d
 
 
 def directed_batches():
     """Before the random batches: the protocol -p sees where nf_tables
-    finds it (ipv6_find_hdr with IP6_FH_F_AUTH): AH's behind AH, and
-    none for a non-first fragment whose next header is an extension
-    header. No rule tracks, so nothing reassembles the fragments."""
-    text = ("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n" +
-            "".join("-A FORWARD %s\n" % m for m in
-                    ["-p tcp", "! -p tcp", "-p udp --dport 80", "-p ipv6-opts", "! -p ipv6-opts",
-                     "-p ah", "! -p ah", "-m frag --fragmore", "-m frag --fraglast",
-                     "-m ipv6header --header frag,dst --soft", "-p tcp -j DROP"]) +
-            "COMMIT\n")
-    specs = []
-    for ext in (["frag", "fdsto"], ["hbh", "frag", "fdsto"], ["frag"], ["ah"], ["ah", "dsto"],
-                ["hbho", "ah"]):
-        for proto in ("tcp", "udp"):
-            specs.append({"local": False, "src": "fd00:1::2", "dst": "fd00:2::2",
-                          "proto": proto, "sport": 1000, "dport": 80, "flags": "S",
-                          "icmp": (128, 0), "ext": ext, "len": 1200, "hlim": 64,
-                          "spi": 256})
-    return [(text, specs)]
+    finds it (ipv6_find_hdr with IP6_FH_F_AUTH): AH's behind AH, none
+    for a non-first fragment whose next header is an extension header,
+    and where its walk ends in a chain that runs past the payload. No
+    rule tracks, so nothing reassembles the fragments."""
+    def rules(ms):
+        return ("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n" +
+                "".join("-A FORWARD %s\n" % m for m in ms) + "COMMIT\n")
+
+    def specs(exts):
+        return [{"local": False, "src": "fd00:1::2", "dst": "fd00:2::2", "proto": proto,
+                 "sport": 1000, "dport": 80, "flags": "S", "icmp": (128, 0), "ext": ext,
+                 "len": 1200, "hlim": 64, "spi": 256}
+                for ext in exts for proto in ("tcp", "udp")]
+    protos = ["-p tcp", "! -p tcp", "-p udp --dport 80", "-p ipv6-opts", "! -p ipv6-opts",
+              "-p ah", "! -p ah", "! -p udp"]
+    return [(rules(protos + ["-m frag --fragmore", "-m frag --fraglast",
+                             "-m ipv6header --header frag,dst --soft", "-p tcp -j DROP"]),
+             specs([["frag", "fdsto"], ["hbh", "frag", "fdsto"], ["frag"], ["ah"],
+                    ["ah", "dsto"], ["hbho", "ah"]])),
+            # the malformed chains meet -p only: the kernel's extension
+            # header matches drop a packet whose chain they cannot read
+            (rules(protos + ["-p tcp -j DROP"]), specs([[m] for m in MALFORMED]))]
 
 
 def main():
