@@ -217,6 +217,7 @@ enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
 		if (p->nexthdrs == QT_PKT_MAX_EXTHDRS)
 			return QT_PKT_BAD_EXTHDR;
 		if (off + 8 > p->ip_len) {
+			p->exthdr_bad = true;
 			malformed_view(p, data, end, off, nh);
 			return QT_PKT_BAD_EXTHDR;
 		}
@@ -247,6 +248,7 @@ enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
 			hlen = ((uint32_t)h[1] + 1) << 3;
 		}
 		if (off + hlen > p->ip_len) {
+			p->exthdr_bad = true;
 			malformed_view(p, data, end, off + hlen, h[0]);
 			return QT_PKT_BAD_EXTHDR;
 		}

@@ -72,6 +72,9 @@ struct qt_pkt {
 	bool no_tproto;            /* a non-first fragment whose next header
 	                              is an extension header: the rules see
 	                              no protocol (qt_pkt_tproto()) */
+	bool exthdr_bad;           /* the chain runs past the payload length
+	                              (QT_PKT_BAD_EXTHDR): exthdr[] holds the
+	                              headers before that point */
 	struct qt_pkt_exthdr exthdr[QT_PKT_MAX_EXTHDRS];
 
 	/* Layer 4: valid only when l4_ok (first fragment, header whole). */
