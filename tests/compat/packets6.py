@@ -542,9 +542,12 @@ def directed_batches():
                              "-m ipv6header --header frag,dst --soft", "-p tcp -j DROP"]),
              specs([["frag", "fdsto"], ["hbh", "frag", "fdsto"], ["frag"], ["ah"],
                     ["ah", "dsto"], ["hbho", "ah"]])),
-            # the malformed chains meet -p only: the kernel's extension
-            # header matches drop a packet whose chain they cannot read
-            (rules(protos + ["-p tcp -j DROP"]), specs([[m] for m in MALFORMED]))]
+            # the malformed chains: -p, then the extension header
+            # matches, which drop a packet whose chain they cannot read
+            (rules(protos + ["-m ipv6header --header dst --soft", "-m srh --srh-next-hdr 6",
+                             "-m dst --dst-len 8", "-m hbh", "-m ah", "-m rt --rt-type 0",
+                             "-m frag", "-p tcp -j DROP"]),
+             specs([[m] for m in MALFORMED]))]
 
 
 def main():
