@@ -477,8 +477,10 @@ static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 		return false;
 	if (s->dep == 6 && p->family != AF_INET6)
 		return false;
-	if (s->l4 >= 0 && p->proto != s->l4)
+	if (s->l4 >= 0 && qt_pkt_tproto(p) != s->l4)
 		return false;
+	uint32_t thlen;
+	const uint8_t *th = qt_pkt_th(p, &thlen);
 	switch (s->src) {
 	case QT_NFT_SRC_NET:
 		if (s->bits)
@@ -490,11 +492,11 @@ static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 	case QT_NFT_SRC_TH:
 		/* transport fields: the first fragment's header only */
 		if (s->bits)
-			return p->l4 && !p->frag_off &&
-			       load_bits(s, p->l4, p->l4_len, v);
-		if (!p->l4 || p->frag_off || (uint32_t)s->off + s->len > p->l4_len)
+			return th && !p->frag_off &&
+			       load_bits(s, th, thlen, v);
+		if (!th || p->frag_off || (uint32_t)s->off + s->len > thlen)
 			return false;
-		memcpy(v, p->l4 + s->off, s->len);
+		memcpy(v, th + s->off, s->len);
 		return true;
 	case QT_NFT_SRC_SCTP_CHUNK:
 		return sctp_chunk_read(s, p, v);
@@ -506,7 +508,9 @@ static bool part_read(const struct qt_nft_part *s, const struct qt_eval *ev,
 		memcpy(v, ev->hwaddr, 6);
 		return true;
 	case QT_NFT_SRC_L4PROTO:
-		put_be32_n(v, (uint32_t)p->proto << 24, s->len);
+		if (p->no_tproto)
+			return false;
+		put_be32_n(v, (uint32_t)qt_pkt_tproto(p) << 24, s->len);
 		return true;
 	case QT_NFT_SRC_NFPROTO:
 		put_be32_n(v, (p->family == AF_INET6 ? 10u : 2u) << 24, s->len);
@@ -1219,7 +1223,7 @@ static bool load_word(const struct qt_nft_x *x, const struct qt_eval *ev,
 		const struct qt_nft_part *s = &x->parts[i];
 		if ((s->dep == 4 && p->family != AF_INET) ||
 		    (s->dep == 6 && p->family != AF_INET6) ||
-		    (s->l4 >= 0 && p->proto != s->l4))
+		    (s->l4 >= 0 && qt_pkt_tproto(p) != s->l4))
 			return false;
 		const uint8_t *src;
 		uint64_t w;
@@ -1228,12 +1232,16 @@ static bool load_word(const struct qt_nft_x *x, const struct qt_eval *ev,
 				return false;
 			src = p->data + s->off;
 		} else if (s->src == QT_NFT_SRC_TH) {
-			if (!p->l4 || p->frag_off ||
-			    (uint32_t)s->off + s->len > p->l4_len)
+			uint32_t thlen;
+			const uint8_t *th = qt_pkt_th(p, &thlen);
+			if (!th || p->frag_off ||
+			    (uint32_t)s->off + s->len > thlen)
 				return false;
-			src = p->l4 + s->off;
+			src = th + s->off;
 		} else {
-			k |= (uint64_t)p->proto << (8 * x->poff[i]);
+			if (p->no_tproto)
+				return false;
+			k |= (uint64_t)qt_pkt_tproto(p) << (8 * x->poff[i]);
 			continue;
 		}
 		if (s->len == 4) {

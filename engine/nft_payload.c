@@ -104,8 +104,11 @@ bool qt_nft_pset_run(const struct qt_nft_pset *ps, struct qt_eval *ev)
 		return false;
 	struct qt_pkt *p = &ev->pkt;
 	bool th = ps->f.src == QT_NFT_SRC_TH;
-	uint8_t *h = th ? ev->data + (p->l4 - ev->data) : ev->data;
-	uint32_t hlen = th ? p->l4_len : p->len;
+	/* the transport header where the load found it (AH's, behind AH) */
+	uint32_t thlen;
+	const uint8_t *t = qt_pkt_th(p, &thlen);
+	uint8_t *h = th ? ev->data + (t - ev->data) : ev->data;
+	uint32_t hlen = th ? thlen : p->len;
 	/* the bytes written: whole 16-bit words of the header */
 	unsigned first = ps->f.off, span;
 	if (ps->f.bits)

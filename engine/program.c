@@ -864,7 +864,11 @@ static bool base_match(const struct crule *c, const struct qt_eval *ev)
 	if (c->outlen && INV(c, QT_INV_VIA_OUT, !iface_match(c->out, c->outlen,
 							     ev->out)))
 		return false;
-	if (!c->any_proto && INV(c, QT_INV_PROTO, p->proto != c->proto))
+	/* -p is nft's meta l4proto: AH's own behind an AH header, and
+	 * none to match, even inverted, where nf_tables finds none */
+	if (!c->any_proto &&
+	    (p->no_tproto ||
+	     INV(c, QT_INV_PROTO, qt_pkt_tproto(p) != c->proto)))
 		return false;
 	/* -f: non-first fragments */
 	if (c->frag && INV(c, QT_INV_FRAG, p->frag_off == 0))
@@ -987,7 +991,7 @@ make_key(const struct qt_prog *p, const struct qt_eval *ev, uint32_t *key)
 			key[QT_CLS_DST3] = ntohl(d[3]);
 		}
 	}
-	key[QT_CLS_PROTO] = pk->proto;
+	key[QT_CLS_PROTO] = pk->no_tproto ? pk->proto : (uint8_t)qt_pkt_tproto(pk);
 	if (p->iface_keys) {
 		key[QT_CLS_IN] = qt_cls_iface_key(ev->in ? ev->in : "");
 		key[QT_CLS_OUT] = qt_cls_iface_key(ev->out ? ev->out : "");
@@ -1001,7 +1005,7 @@ make_key(const struct qt_prog *p, const struct qt_eval *ev, uint32_t *key)
 	 * the kernel's xt_sctp would drop it). */
 	unsigned ports = 0;
 	if ((pk->proto == IPPROTO_TCP || pk->proto == IPPROTO_UDP ||
-	     pk->proto == IPPROTO_SCTP) && pk->l4) {
+	     pk->proto == IPPROTO_SCTP) && pk->l4 && !pk->ah_off) {
 		if (pk->l4_len >= 2) {
 			ports |= QT_CLS_HAS_SPORT;
 			key[QT_CLS_SPORT] = (uint32_t)(pk->l4[0] << 8 | pk->l4[1]);

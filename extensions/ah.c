@@ -119,6 +119,13 @@ static bool ah6_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 	}
 	const uint8_t *h = p->data + off;
 	uint32_t hdrlen = qt_ip6_authlen(h);
+	/* a header longer than the packet: the kernel drops it (seen
+	 * against kernel ip6tables-nft: run-packets6.sh's malformed
+	 * chains) */
+	if (p->ip_len - off < hdrlen) {
+		ev->hotdrop = true;
+		return false;
+	}
 	return spi_in(d, h + 4) &&
 	       (!d->hdrlen ||
 		((d->hdrlen == hdrlen) ^ !!(d->invflags & AH_INV_LEN))) &&

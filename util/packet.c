@@ -153,6 +153,40 @@ static bool ipv6_ext_hdr(uint8_t nh)
 	       nh == IPPROTO_NONE || nh == IPPROTO_DSTOPTS;
 }
 
+/* A chain that runs past the payload length, as nf_tables' walk
+ * (ipv6_find_hdr with IP6_FH_F_AUTH) sees it for the rules: it reads
+ * only each header's first bytes (2, a routing header's 4) and goes on
+ * by the length they give, stopping at AH; the first read past the
+ * payload fails (-EBADMSG: no protocol), while a next header that is no
+ * extension header is the protocol, with no transport header behind
+ * it. nh is the header at off; end the bytes there are to read. */
+static void malformed_view(struct qt_pkt *p, const uint8_t *data,
+			   uint32_t end, uint32_t off, uint8_t nh)
+{
+	p->proto = nh;
+	if (p->ah_off)
+		return;
+	for (unsigned i = 0; i <= QT_PKT_MAX_EXTHDRS; i++) {
+		if (!ipv6_ext_hdr(nh) || nh == IPPROTO_NONE) {
+			p->proto = nh;
+			return;
+		}
+		uint32_t need = nh == IPPROTO_ROUTING ? 4
+			      : nh == IPPROTO_FRAGMENT ? 8 : 2;
+		if (off + need > end || off > UINT16_MAX ||
+		    nh == IPPROTO_FRAGMENT)
+			break;
+		if (nh == IPPROTO_AH) {
+			p->ah_off = (uint16_t)off;
+			return;
+		}
+		const uint8_t *h = data + off;
+		off += ((uint32_t)h[1] + 1) << 3;
+		nh = h[0];
+	}
+	p->no_tproto = true;
+}
+
 enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
 				     uint32_t len)
 {
@@ -182,8 +216,11 @@ enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
 	while (ipv6_ext_hdr(nh) && nh != IPPROTO_NONE) {
 		if (p->nexthdrs == QT_PKT_MAX_EXTHDRS)
 			return QT_PKT_BAD_EXTHDR;
-		if (off + 8 > p->ip_len)
+		if (off + 8 > p->ip_len) {
+			p->exthdr_bad = true;
+			malformed_view(p, data, end, off, nh);
 			return QT_PKT_BAD_EXTHDR;
+		}
 		if (off + 8 > end) {
 			/* the copy ends here: what follows is unknown */
 			p->exthdr_cut = true;
@@ -205,15 +242,23 @@ enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
 				first = false;
 		} else if (nh == IPPROTO_AH) {
 			hlen = ((uint32_t)h[1] + 2) << 2;
+			if (!p->ah_off)
+				p->ah_off = (uint16_t)off;
 		} else {
 			hlen = ((uint32_t)h[1] + 1) << 3;
 		}
-		if (off + hlen > p->ip_len)
+		if (off + hlen > p->ip_len) {
+			p->exthdr_bad = true;
+			malformed_view(p, data, end, off + hlen, h[0]);
 			return QT_PKT_BAD_EXTHDR;
+		}
 		nh = h[0];
 		if (!first) {
 			/* as ipv6_skip_exthdr: the walk stops at a non-first
-			 * fragment, its next header being the protocol */
+			 * fragment, its next header being the protocol; one
+			 * that is an extension header is no protocol to
+			 * nf_tables (ipv6_find_hdr: -ENOENT) */
+			p->no_tproto = ipv6_ext_hdr(nh) && nh != IPPROTO_NONE;
 			off += hlen;
 			break;
 		}

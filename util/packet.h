@@ -66,6 +66,15 @@ struct qt_pkt {
 	                              header: the chain is not all known */
 	uint32_t frag_id;
 	uint32_t flowlabel;
+	uint16_t ah_off;           /* the first AH header's offset when the
+	                              walk met one (0: none): see
+	                              qt_pkt_tproto() */
+	bool no_tproto;            /* a non-first fragment whose next header
+	                              is an extension header: the rules see
+	                              no protocol (qt_pkt_tproto()) */
+	bool exthdr_bad;           /* the chain runs past the payload length
+	                              (QT_PKT_BAD_EXTHDR): exthdr[] holds the
+	                              headers before that point */
 	struct qt_pkt_exthdr exthdr[QT_PKT_MAX_EXTHDRS];
 
 	/* Layer 4: valid only when l4_ok (first fragment, header whole). */
@@ -97,6 +106,34 @@ enum qt_pkt_status qt_pkt_parse_ipv6(struct qt_pkt *p, const uint8_t *data,
 				     uint32_t len);
 /* The offset of p's first extension header of that type; -1: none. */
 int qt_pkt_exthdr_off(const struct qt_pkt *p, uint8_t type);
+
+/* The transport protocol and header as the rules see them. nf_tables
+ * finds them with ipv6_find_hdr(IP6_FH_F_AUTH), which stops at an AH
+ * header: behind AH the protocol is AH's (51) and the transport header
+ * is AH itself, for nft's meta l4proto and th payloads and so for
+ * ip6tables-nft's -p and the matches it makes of them. Conntrack, NAT,
+ * REJECT, LOG and the matches that walk the chain themselves go past AH
+ * (ipv6_skip_exthdr): p->proto and p->l4 are theirs. -1: no protocol
+ * at all (ipv6_find_hdr's -ENOENT for a non-first fragment followed by
+ * an extension header leaves nf_tables' pktinfo without one: meta
+ * l4proto breaks the rule, so neither -p nor ! -p matches). */
+static inline int qt_pkt_tproto(const struct qt_pkt *p)
+{
+	if (p->no_tproto)
+		return -1;
+	return p->ah_off ? IPPROTO_AH : p->proto;
+}
+
+static inline const uint8_t *qt_pkt_th(const struct qt_pkt *p, uint32_t *len)
+{
+	if (!p->ah_off) {
+		*len = p->l4_len;
+		return p->l4;
+	}
+	uint32_t end = p->ip_len < p->len ? p->ip_len : p->len;
+	*len = end > p->ah_off ? end - p->ah_off : 0;
+	return p->data + p->ah_off;
+}
 const char *qt_pkt_status_name(enum qt_pkt_status s);
 
 #endif

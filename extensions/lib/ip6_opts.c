@@ -113,7 +113,7 @@ void qt_ip6_opts_save(const struct qt_ip6_opts *o, const char *name,
 
 /* As hbh_mt6: the header found as ipv6_find_hdr finds it (not there:
  * no match; not readable: dropped), a header longer than the packet
- * does not match; the length compared when asked; then the options
+ * dropped; the length compared when asked; then the options
  * listed, in order from the header's first, each of the given type and
  * (unless any) length. A list longer than the header's options is
  * cut short by the header's end and does not match. */
@@ -130,8 +130,13 @@ bool qt_ip6_opts_match(const struct qt_ip6_opts *o, uint8_t type,
 	}
 	uint32_t skblen = p->ip_len;
 	int32_t hdrlen = (int32_t)qt_ip6_optlen(p->data + ptr);
-	if (skblen - ptr < (uint32_t)hdrlen)
+	/* a header longer than the packet: the kernel drops it (seen
+	 * against kernel ip6tables-nft: run-packets6.sh's malformed
+	 * chains) */
+	if (skblen - ptr < (uint32_t)hdrlen) {
+		ev->hotdrop = true;
 		return false;
+	}
 	bool ret = !(o->flags & QT_IP6_OPTS_LEN) ||
 		   ((o->hdrlen == (uint32_t)hdrlen) ^
 		    !!(o->invflags & QT_IP6_OPTS_INV_LEN));

@@ -376,12 +376,15 @@ same_macs() { # client-ns fw-ns
 	ip -n "$2" link set qtf0 address 02:00:00:00:01:01
 }
 
-@test "IPv6 LOG and REJECT on real traffic: the log line and the replies (tcp-reset, icmp6-port-unreachable) as the kernel's twin gives them" {
+@test "IPv6 LOG and REJECT on real traffic: the log line and the replies (tcp-reset, icmp6-port-unreachable, -no-route, -adm-prohibited, -addr-unreachable) as the kernel's twin gives them" {
 	local tag="qt6l$$t$BATS_TEST_NUMBER "
 	local rules="*filter
 -A INPUT -p udp --dport 9999 -j LOG --log-prefix \"$tag\"
 -A INPUT -p udp --dport 9999 -j REJECT
 -A INPUT -p tcp --dport 2223 -j REJECT --reject-with tcp-reset
+-A INPUT -p udp --dport 9996 -j REJECT --reject-with icmp6-no-route
+-A INPUT -p udp --dport 9997 -j REJECT --reject-with icmp6-adm-prohibited
+-A INPUT -p udp --dport 9998 -j REJECT --reject-with icmp6-addr-unreachable
 COMMIT"
 	topo6 k || return 1
 	same_macs "$C" "$FW"
@@ -404,6 +407,16 @@ COMMIT"
 	[ "${kern_udp:80:2}" = 01 ] && [ "${kern_tcp:12:2}" = 06 ]
 	[ "$ours_udp" = "$kern_udp" ]
 	[ "$ours_tcp" = "$kern_tcp" ]
+	# the other ICMPv6 types: destination unreachable with their codes
+	local port code ours kern
+	for port in 9996:00 9997:01 9998:03; do
+		code=${port#*:} port=${port%:*}
+		ours=$(ip netns exec "$C" "$PY" "$BATS_TEST_DIRNAME/reply6.py" udp fd00:1::1 "$port")
+		kern=$(ip netns exec "$C_" "$PY" "$BATS_TEST_DIRNAME/reply6.py" udp fd00:1::1 "$port")
+		echo "udp $port: ours $ours"; echo "udp $port: kernel $kern"
+		[ "${kern:80:4}" = "01$code" ]
+		[ "$ours" = "$kern" ]
+	done
 	# the log line: the kernel's from the kernel's log, ours from the
 	# daemon's LOG stream (--log-stderr)
 	local kline oline
@@ -413,7 +426,7 @@ COMMIT"
 	[ -n "$kline" ]
 	[ "$oline" = "$kline" ]
 	run qt6 "$FW" -L INPUT -v -n -x
-	[ "$(echo "$output" | awk '$3 == "REJECT" { n += $1 } END { print n }')" = 2 ]
+	[ "$(echo "$output" | awk '$3 == "REJECT" { n += $1 } END { print n }')" = 5 ]
 }
 
 # first_syn NS_C NS_S PORT [PYTHON_SOCKET_OPTS]: the first SYN the

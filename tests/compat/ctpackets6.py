@@ -13,7 +13,9 @@ FORWARD:
 port 7 untracked.
 
 Scripted sequences (from a fixed seed): TCP conversations (handshake,
-data, close, reset, a SYN-ACK first, a stray ACK), UDP (replies, an
+data, close, reset, a SYN-ACK first, a stray ACK), SCTP associations
+(the four-way handshake, data, shutdown or abort, a wrong verification
+tag, a chunk before INIT), UDP (replies, an
 untracked port, a fragmented datagram), ICMPv6 (echo request and reply,
 a reply alone, errors quoting a tracked connection and quoting nothing,
 neighbour solicitations and MLD reports, which are never tracked, an
@@ -32,7 +34,11 @@ import time
 
 from scapy.all import (Ether, IPv6, TCP, UDP, Raw, IPv6ExtHdrFragment, fragment6,
                        ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6DestUnreach,
-                       ICMPv6ND_NS, ICMPv6MLReport, ICMPv6Unknown, conf)
+                       ICMPv6ND_NS, ICMPv6MLReport, ICMPv6Unknown, conf,
+                       SCTP, SCTPChunkInit, SCTPChunkInitAck, SCTPChunkParamStateCookie,
+                       SCTPChunkCookieEcho, SCTPChunkCookieAck, SCTPChunkData,
+                       SCTPChunkSACK, SCTPChunkShutdown, SCTPChunkShutdownAck,
+                       SCTPChunkShutdownComplete, SCTPChunkAbort)
 import pdiff
 from pdiff import CMAC, F0MAC, SMAC, F1MAC, l2sock, Seq
 
@@ -131,6 +137,73 @@ def f_tcp_stray_ack(g, q):
     t.pkt("s", "A")
 
 
+class Sctp:
+    """One association: each side's verification tag is the other's
+    INIT tag (RFC 9260), INIT's own is 0."""
+
+    def __init__(self, r, q, cp, sp):
+        self.q = q
+        self.addr = {"c": (CADDR, SADDR, cp, sp), "s": (SADDR, CADDR, sp, cp)}
+        self.itag = {"c": r.randrange(1, M32), "s": r.randrange(1, M32)}
+        self.tsn = {"c": r.randrange(M32), "s": r.randrange(M32)}
+
+    def pkt(self, side, chunk, what, tag=None):
+        other = "s" if side == "c" else "c"
+        src, dst, sp, dp = self.addr[side]
+        vt = self.itag[other] if tag is None else tag
+        p = IPv6(src=src, dst=dst, hlim=64) / SCTP(sport=sp, dport=dp, tag=vt) / chunk
+        self.q.add(side, p, "%s sctp %s" % (side, what))
+
+    def handshake(self):
+        self.pkt("c", SCTPChunkInit(init_tag=self.itag["c"], a_rwnd=65535, n_out_streams=1,
+                                    n_in_streams=1, init_tsn=self.tsn["c"]), "INIT", tag=0)
+        self.pkt("s", SCTPChunkInitAck(init_tag=self.itag["s"], a_rwnd=65535, n_out_streams=1,
+                                       n_in_streams=1, init_tsn=self.tsn["s"],
+                                       params=[SCTPChunkParamStateCookie(cookie=b"qtcookie")]),
+                 "INIT-ACK")
+        self.pkt("c", SCTPChunkCookieEcho(cookie=b"qtcookie"), "COOKIE-ECHO")
+        self.pkt("s", SCTPChunkCookieAck(), "COOKIE-ACK")
+
+    def data(self, side):
+        other = "s" if side == "c" else "c"
+        self.pkt(side, SCTPChunkData(tsn=self.tsn[side], data=b"d" * 20), "DATA")
+        self.pkt(other, SCTPChunkSACK(cumul_tsn_ack=self.tsn[side], a_rwnd=65535), "SACK")
+        self.tsn[side] = (self.tsn[side] + 1) % M32
+
+
+def f_sctp_close(g, q):
+    a = Sctp(g.r, q, *g.ports())
+    a.handshake()
+    for _ in range(g.r.randint(1, 2)):
+        a.data(g.r.choice("cs"))
+    first = g.r.choice("cs")
+    second = "s" if first == "c" else "c"
+    a.pkt(first, SCTPChunkShutdown(), "SHUTDOWN")
+    a.pkt(second, SCTPChunkShutdownAck(), "SHUTDOWN-ACK")
+    a.pkt(first, SCTPChunkShutdownComplete(), "SHUTDOWN-COMPLETE")
+
+
+def f_sctp_abort(g, q):
+    a = Sctp(g.r, q, *g.ports())
+    a.handshake()
+    a.data("c")
+    a.pkt(g.r.choice("cs"), SCTPChunkAbort(), "ABORT")
+    a.pkt("c", SCTPChunkData(tsn=a.tsn["c"], data=b"late"), "DATA after ABORT")
+
+
+def f_sctp_bad_tag(g, q):
+    a = Sctp(g.r, q, *g.ports())
+    a.handshake()
+    a.pkt("c", SCTPChunkData(tsn=a.tsn["c"], data=b"x"), "DATA with a wrong tag",
+          tag=a.itag["s"] ^ 0x5a5a)
+    a.data("c")
+
+
+def f_sctp_no_init(g, q):
+    a = Sctp(g.r, q, *g.ports())
+    a.pkt("c", SCTPChunkData(tsn=1, data=b"x"), "DATA with no association")
+
+
 def udp(src, dst, sp, dp, data=b"u"):
     return IPv6(src=src, dst=dst, hlim=64) / UDP(sport=sp, dport=dp) / Raw(data)
 
@@ -201,7 +274,8 @@ def f_unknown_type(g, q):
 FAMILIES = [(f_tcp_close, 8), (f_tcp_rst, 4), (f_tcp_synack_first, 2),
             (f_tcp_stray_ack, 2), (f_udp, 4), (f_udp_untracked, 2), (f_udp_frag, 2),
             (f_echo, 4), (f_echo_reply_alone, 2), (f_related, 3), (f_unrelated, 2),
-            (f_ndp_mld, 2), (f_unknown_type, 1)]
+            (f_ndp_mld, 2), (f_unknown_type, 1), (f_sctp_close, 3), (f_sctp_abort, 2),
+            (f_sctp_bad_tag, 2), (f_sctp_no_init, 1)]
 
 
 def frames(side, pkt, frag):

@@ -11,12 +11,17 @@ ip6tables and of the steering) that records the flow label of every
 IPv6 packet that got there: the flow label of a case's frames is its
 marker (all fragments of one datagram carry the same).
 
-From a fixed seed: batches of one ruleset (raw, mangle and filter, in
+First a directed batch (the protocol -p sees behind AH and in a
+non-first fragment before destination options); then from a fixed
+seed: batches of one ruleset (raw, mangle and filter, in
 ip6tables' language: prefixes, tcp/udp ports, ICMPv6 types, interfaces,
-connection states, user chains) and several cases each: TCP, UDP or
-ICMPv6 packets, forwarded or to the firewall, some behind extension
-headers (hop-by-hop, destination options, routing with no segment left,
-an atomic fragment header) and some cut into fragments. Per case we
+connection states, user chains, and the IPv6 matches hl, frag, hbh,
+dst, rt, ipv6header, ah, eui64, mh and srh) and several cases each: TCP,
+UDP, ICMPv6 or mobility header packets, forwarded or to the firewall,
+some behind extension headers (hop-by-hop and destination options with
+and without options, routing type 0 with no segment left, a segment
+routing header, an atomic fragment header, AH) and some cut into
+fragments, some from the client's EUI-64 address. Per case we
 compare which frames got to the server or to the firewall itself, and
 what the case added to every counter of `ip6tables -t T -L -v -n -x`
 (T = raw, mangle, filter), whose text must otherwise be identical.
@@ -27,6 +32,7 @@ Environment: QT_PDIFF_VERBOSE=1 prints passing cases too.
 import os
 import random
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -35,6 +41,8 @@ from scapy.all import (Ether, IPv6, TCP, UDP, ICMPv6EchoRequest, ICMPv6EchoReply
                        ICMPv6DestUnreach, ICMPv6TimeExceeded, ICMPv6PacketTooBig,
                        IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting,
                        IPv6ExtHdrFragment, Raw, fragment6, conf)
+from scapy.layers.inet6 import (PadN, RouterAlert, IPv6ExtHdrSegmentRouting,
+                                MIP6MH_BRR, MIP6MH_HoTI, MIP6MH_BU, MIP6MH_BE)
 import pdiff
 from pdiff import CMAC, F0MAC, l2sock, counter_diff
 
@@ -104,6 +112,93 @@ ICMP6 = [("echo-request", (128, 0)), ("echo-reply", (129, 0)),
 STATES = ["NEW", "ESTABLISHED", "RELATED,ESTABLISHED", "INVALID", "UNTRACKED",
           "NEW,INVALID"]
 
+# The IPv6 matches and the packets that exercise them come from a second
+# generator, so that the rest of a seed's rulesets and packets stay as
+# they were before they were added.
+RX = random.Random(SEED * 6 + 1)
+# the client's MAC 02:00:00:00:01:02 as an EUI-64 interface identifier
+EUI64_SRC = "fd00:1::ff:fe00:102"
+HDR_NAMES = ["hop", "dst", "route", "frag", "auth", "esp", "none", "prot",
+             "hop-by-hop", "ipv6-opts", "ipv6-route", "ipv6-frag", "ah", "44"]
+OPT_LISTS = ["5", "1", "5:2", "1:0", "5:2,1", "5:2,1:0", "1,5", "30", "30:2,1:4"]
+MH_TYPES = ["bu", "binding-refresh-request", "0", "1:2", "be", "5:7", "hoti"]
+
+
+def ip6_match(x):
+    """One of ip6tables' IPv6 matches, with options drawn from x."""
+    k = x.choice(["hl", "frag", "frag", "ipv6header", "ipv6header", "hbh", "dst",
+                  "rt", "rt", "ah", "eui64", "srh"])
+    if k == "hl":
+        op = x.choice(["%s--hl-eq" % neg(x, 0.3), "--hl-lt", "--hl-gt"])
+        return "-m hl %s %d" % (op, x.choice([0, 1, 2, 63, 64, 65, 255]))
+    if k == "frag":
+        o = []
+        if x.random() < 0.5:
+            a = x.choice([0, 1, 50, 100, 65535])
+            o.append("%s--fragid %d:%d" % (neg(x, 0.3), a, a + x.choice([0, 50, 1000, 4294967295 - a])))
+        if x.random() < 0.3:
+            o.append("%s--fraglen %d" % (neg(x, 0.3), x.choice([0, 8, 16])))
+        if x.random() < 0.2:
+            o.append("--fragres")
+        f = x.random()
+        if f < 0.2:
+            o.append("--fragfirst")
+        elif f < 0.4:
+            o.append("--fragmore")
+        elif f < 0.6:
+            o.append("--fraglast")
+        return "-m frag " + " ".join(o)
+    if k == "ipv6header":
+        hs = ",".join(x.sample(HDR_NAMES, x.choice([1, 1, 2, 3])))
+        return "-m ipv6header %s--header %s%s" % (neg(x, 0.3), hs,
+                                                  " --soft" if x.random() < 0.5 else "")
+    if k in ("hbh", "dst"):
+        o = []
+        if x.random() < 0.5:
+            o.append("%s--%s-len %d" % (neg(x, 0.3), k, x.choice([0, 8, 16])))
+        if x.random() < 0.6 or not o:
+            o.append("--%s-opts %s" % (k, x.choice(OPT_LISTS)))
+        return "-m %s %s" % (k, " ".join(o))
+    if k == "rt":
+        o = []
+        t = x.choice([None, 0, 0, 4, 2])
+        if t is not None:
+            o.append("%s--rt-type %d" % (neg(x, 0.2), t))
+        if x.random() < 0.4:
+            o.append("%s--rt-segsleft %s" % (neg(x, 0.3), x.choice(["0", "1:5", "0:0", "1"])))
+        if x.random() < 0.3:
+            o.append("%s--rt-len %d" % (neg(x, 0.3), x.choice([8, 24, 40])))
+        if t == 0 and x.random() < 0.5:
+            o.append("--rt-0-addrs %s" % x.choice(["fd00:2::2", "fd00:2::77,fd00:2::2",
+                                                   "fd00:2::2,fd00:2::77"]))
+            if x.random() < 0.5:
+                o.append("--rt-0-not-strict")
+        if t == 0 and x.random() < 0.2:
+            o.append("--rt-0-res")
+        return "-m rt " + " ".join(o)
+    if k == "ah":
+        o = []
+        if x.random() < 0.7:
+            a = x.choice([0, 256, 300, 1000])
+            o.append("%s--ahspi %d:%d" % (neg(x, 0.3), a, a + x.choice([0, 50, 4294967295 - a])))
+        if x.random() < 0.3:
+            o.append("%s--ahlen %d" % (neg(x, 0.3), x.choice([4, 24])))
+        if x.random() < 0.2 or not o:
+            o.append("--ahres")
+        return "-m ah " + " ".join(o)
+    if k == "eui64":
+        return "-m eui64"
+    o = []
+    for _ in range(x.choice([1, 1, 2])):
+        o.append(x.choice(["%s--srh-next-hdr %d" % (neg(x, 0.3), x.choice([6, 17, 58])),
+                           "%s--srh-segs-left-%s 0" % (neg(x, 0.3), x.choice(["eq", "gt", "lt"])),
+                           "--srh-last-entry-eq %d" % x.choice([0, 1]),
+                           "--srh-hdr-len-%s 4" % x.choice(["eq", "gt", "lt"]),
+                           "%s--srh-tag 0" % neg(x, 0.3),
+                           "%s--srh-lsid fd00:2::/64" % neg(x, 0.3),
+                           "--srh-nsid fd00:2::77"]))
+    return "-m srh " + " ".join(o)
+
 
 def neg(r, p=0.25):
     return "! " if r.random() < p else ""
@@ -140,6 +235,17 @@ def gen_rule(r, ctx, spec_hint):
         a.append(r.choice(ins + outs if ctx == "FORWARD" else ins))
     if r.random() < 0.25:
         a.append("-m conntrack %s--ctstate %s" % (neg(r, 0.2), r.choice(STATES)))
+    if RX.random() < 0.3:
+        a.append(ip6_match(RX))
+    k = RX.random()
+    if k < 0.14 and not any("-p " in w for w in a):
+        if k < 0.04:
+            a.append("-p mh -m mh %s--mh-type %s" % (neg(RX, 0.3), RX.choice(MH_TYPES)))
+        else:
+            # behind AH the protocol -p sees is AH's; a non-first
+            # fragment before destination options has none
+            a.append("%s-p %s" % (neg(RX, 0.4), RX.choice(["ah", "51", "ipv6-mh", "ipv6-opts",
+                                                           "tcp", "udp"])))
     return " ".join(a)
 
 
@@ -199,11 +305,39 @@ def gen_spec(r):
                          ["atomic"], ["frag"], ["hbh", "frag"]])
     s["len"] = r.choice([0, 8, 100, 1200])
     s["hlim"] = r.choice([64, 64, 1, 2])
+    # the second generator's part: more extension headers, AH, the
+    # mobility header, the client's EUI-64 address
+    k = RX.random()
+    if k < 0.08:
+        s["ext"] = ["hbho"]
+    elif k < 0.14:
+        s["ext"] = ["dsto"]
+    elif k < 0.2:
+        s["ext"] = ["rt2"]
+    elif k < 0.25:
+        s["ext"] = ["srh"]
+    elif k < 0.33:
+        s["ext"] = RX.choice([["ah"], ["hbho", "ah"], ["ah", "dsto"]])
+    elif k < 0.37:
+        s["ext"] = ["hbho", "dsto", "frag"]
+    elif k < 0.42:
+        # destination options in the fragmentable part: a non-first
+        # fragment's next header is an extension header
+        s["ext"] = RX.choice([["frag", "fdsto"], ["hbh", "frag", "fdsto"]])
+    if RX.random() < 0.07:
+        s["proto"] = "mh"
+        s["mh"] = RX.choice([0, 1, 5, 7])
+    if RX.random() < 0.12:
+        s["src"] = EUI64_SRC
+    s["spi"] = RX.choice([256, 300, 4000])
     return s
 
 
 def l4(s):
     pay = Raw(b"x" * s["len"]) if s["len"] else None
+    if s["proto"] == "mh":
+        p = {0: MIP6MH_BRR, 1: MIP6MH_HoTI, 5: MIP6MH_BU, 7: MIP6MH_BE}[s["mh"]]()
+        return p
     if s["proto"] == "tcp":
         p = TCP(sport=s["sport"], dport=s["dport"], flags=s["flags"], seq=1000, ack=0)
     elif s["proto"] == "udp":
@@ -224,21 +358,70 @@ def l4(s):
     return p / pay if pay else p
 
 
+# Chains that run past the payload length (the next header, then the
+# bytes after the fixed header): nf_tables' walk reads each header's
+# first bytes only, and the rules' protocol is where it ends.
+MALFORMED = {
+    # destination options of 32 bytes in a payload of 16, then TCP
+    "bad-dst": (60, bytes([6, 3, 1, 2]) + bytes(12)),
+    # hop-by-hop, then destination options running past it, then TCP
+    "bad-hbh-dst": (0, bytes([60, 0, 1, 4]) + bytes(4) + bytes([6, 3, 1, 2]) + bytes(12)),
+    # destination options running past the payload into another one
+    "bad-dst-dst": (60, bytes([60, 3, 1, 2]) + bytes(12)),
+    # AH claiming 48 bytes in 16
+    "bad-ah": (51, bytes([6, 10]) + bytes(14)),
+    # two bytes of destination options (length 0), then UDP
+    "bad-short": (60, bytes([17, 0])),
+    # a routing header cut after 2 bytes
+    "bad-rt": (43, bytes([6, 0])),
+}
+
+
 def build(s, mark):
     ip = IPv6(src=s["src"], dst=s["dst"], fl=mark, hlim=s["hlim"])
+    bad = [e for e in s["ext"] if e in MALFORMED]
+    if bad:
+        nh, body = MALFORMED[bad[0]]
+        return [bytes(Ether(src=CMAC, dst=F0MAC) /
+                      IPv6(src=s["src"], dst=s["dst"], fl=mark, hlim=s["hlim"], nh=nh,
+                           plen=len(body)) / Raw(body))]
     hdrs = ip
     ext = s["ext"]
     if "hbh" in ext:
         hdrs = hdrs / IPv6ExtHdrHopByHop()
+    if "hbho" in ext:
+        hdrs = hdrs / IPv6ExtHdrHopByHop(options=[RouterAlert(), PadN(optdata=b"")])
     if "dst" in ext:
         hdrs = hdrs / IPv6ExtHdrDestOpt()
     if "rt" in ext:
         hdrs = hdrs / IPv6ExtHdrRouting(type=0, segleft=0, addresses=[])
+    if "rt2" in ext:
+        hdrs = hdrs / IPv6ExtHdrRouting(type=0, segleft=0, addresses=["fd00:2::77", "fd00:2::2"])
+    if "srh" in ext:
+        hdrs = hdrs / IPv6ExtHdrSegmentRouting(segleft=0, addresses=["fd00:2::2", "fd00:2::77"])
     if "atomic" in ext:
         hdrs = hdrs / IPv6ExtHdrFragment(offset=0, m=0, id=mark)
+    if "ah" in ext:
+        # scapy's AH does not chain under IPv6: its bytes by hand (RFC
+        # 4302: next header, length in 32-bit words minus 2, reserved,
+        # SPI, sequence, a 96-bit ICV), then the headers after it, whose
+        # checksum does not see AH
+        after = IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0\0")]) if "dsto" in ext else None
+        rest = IPv6(src=s["src"], dst=s["dst"]) / (after / l4(s) if after else l4(s))
+        rest = bytes(rest)
+        nh = rest[6]
+        hdrs.lastlayer().nh = 51
+        ah = struct.pack("!BBHII", nh, 4, 0, s["spi"], 1) + bytes(12)
+        pkt = hdrs / Raw(ah + rest[40:])
+        return [bytes(Ether(src=CMAC, dst=F0MAC) / pkt)]
+    if "dsto" in ext:
+        hdrs = hdrs / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0\0")])
     pkt = hdrs / l4(s)
     if "frag" in ext:
-        pkt = hdrs / IPv6ExtHdrFragment(id=mark) / l4(s)
+        if "fdsto" in ext:
+            pkt = hdrs / IPv6ExtHdrFragment(id=mark) / IPv6ExtHdrDestOpt() / l4(s)
+        else:
+            pkt = hdrs / IPv6ExtHdrFragment(id=mark) / l4(s)
         frags = fragment6(pkt, 104 if s["len"] < 200 else 600)
     else:
         frags = [pkt]
@@ -253,10 +436,45 @@ def describe(s):
         d += " [%s]" % s["flags"]
     if s["proto"] == "icmp6":
         d += " type %d/%d" % s["icmp"]
+    if s["proto"] == "mh":
+        d += " type %d" % s["mh"]
+    if "ah" in s["ext"]:
+        d += " spi %d" % s["spi"]
     if s["ext"]:
         d += " ext " + "+".join(s["ext"])
+    if any(e in MALFORMED for e in s["ext"]):
+        return d
     d += " len %d hlim %d" % (s["len"], s["hlim"])
     return d
+
+
+def directed_batches():
+    """Before the random batches: the protocol -p sees where nf_tables
+    finds it (ipv6_find_hdr with IP6_FH_F_AUTH): AH's behind AH, none
+    for a non-first fragment whose next header is an extension header,
+    and where its walk ends in a chain that runs past the payload. No
+    rule tracks, so nothing reassembles the fragments."""
+    def rules(ms):
+        return ("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n" +
+                "".join("-A FORWARD %s\n" % m for m in ms) + "COMMIT\n")
+
+    def specs(exts):
+        return [{"local": False, "src": "fd00:1::2", "dst": "fd00:2::2", "proto": proto,
+                 "sport": 1000, "dport": 80, "flags": "S", "icmp": (128, 0), "ext": ext,
+                 "len": 1200, "hlim": 64, "spi": 256}
+                for ext in exts for proto in ("tcp", "udp")]
+    protos = ["-p tcp", "! -p tcp", "-p udp --dport 80", "-p ipv6-opts", "! -p ipv6-opts",
+              "-p ah", "! -p ah", "! -p udp"]
+    return [(rules(protos + ["-m frag --fragmore", "-m frag --fraglast",
+                             "-m ipv6header --header frag,dst --soft", "-p tcp -j DROP"]),
+             specs([["frag", "fdsto"], ["hbh", "frag", "fdsto"], ["frag"], ["ah"],
+                    ["ah", "dsto"], ["hbho", "ah"]])),
+            # the malformed chains: -p, then the extension header
+            # matches, which drop a packet whose chain they cannot read
+            (rules(protos + ["-m ipv6header --header dst --soft", "-m srh --srh-next-hdr 6",
+                             "-m dst --dst-len 8", "-m hbh", "-m ah", "-m rt --rt-type 0",
+                             "-m frag", "-p tcp -j DROP"]),
+             specs([[m] for m in MALFORMED]))]
 
 
 def main():
@@ -267,11 +485,16 @@ def main():
     mark = 1
     bno = 0
     t0 = time.time()
-    while passed + failed < NCASES:
+    directed = directed_batches()
+    total = NCASES + sum(len(sp) for _, sp in directed)
+    while passed + failed < total:
         bno += 1
-        text = gen_ruleset(r)
-        ncase = min(r.randint(6, 10), NCASES - passed - failed)
-        specs = [gen_spec(r) for _ in range(ncase)]
+        if directed:
+            text, specs = directed.pop(0)
+        else:
+            text = gen_ruleset(r)
+            ncase = min(r.randint(6, 10), total - passed - failed)
+            specs = [gen_spec(r) for _ in range(ncase)]
         zero = "; ".join("{ipt} -t %s -Z" % t for t in TABLES)
         (o1, o2), (rc1, rc2) = both(
             ["/usr/sbin/ip6tables-nft-restore || exit $?; " + zero.format(ipt=KIPT),

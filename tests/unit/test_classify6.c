@@ -335,6 +335,99 @@ static void by_hand(void)
 	qt_rt_store_free(st);
 }
 
+/* The protocol -p compares, as nf_tables' pktinfo gives it
+ * (ipv6_find_hdr with IP6_FH_F_AUTH): AH's behind an AH header, and
+ * none at all for a non-first fragment whose next header is an
+ * extension header, which then meets neither -p nor ! -p. */
+static int judge_bytes(const char *rule, uint8_t *b, uint32_t len)
+{
+	char text[256];
+	snprintf(text, sizeof(text), "*filter\n:INPUT DROP [0:0]\n"
+		 ":FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+		 "-A INPUT %s -j ACCEPT\nCOMMIT\n", rule);
+	struct qt_ruleset *rs;
+	struct qt_rt_store *st = qt_rt_store_new();
+	struct qt_prog *p = compile6(text, &rs, st);
+	int v = -1;
+	if (p) {
+		struct qt_eval ev;
+		qt_eval_init(&ev, b, len, len, len, QT_HOOK_LOCAL_IN, NULL);
+		ev.in = "eth0";
+		ev.out = "";
+		v = qt_prog_eval(p, &ev, NULL);
+	}
+	qt_prog_free(p);
+	qt_ruleset_free(rs);
+	qt_rt_store_free(st);
+	return v;
+}
+
+static uint32_t hdr6(uint8_t *b, uint8_t nh, const uint8_t *pl, uint32_t n)
+{
+	memset(b, 0, 40);
+	b[0] = 0x60;
+	b[4] = (uint8_t)(n >> 8);
+	b[5] = (uint8_t)n;
+	b[6] = nh;
+	b[7] = 64;
+	inet_pton(AF_INET6, "2001:db8::1", b + 8);
+	inet_pton(AF_INET6, "2001:db8::2", b + 24);
+	memcpy(b + 40, pl, n);
+	return 40 + n;
+}
+
+static void transport_view(void)
+{
+	const int A = QT_XT_ACCEPT, D = QT_XT_DROP;
+	uint8_t b[128], pl[80];
+	/* AH (next header TCP, 24 bytes) before a SYN to port 22 */
+	memset(pl, 0, sizeof(pl));
+	pl[0] = 6;
+	pl[1] = 4;
+	pl[7] = 1;                      /* SPI 1 */
+	pl[24 + 3] = 22;
+	pl[24 + 12] = 5 << 4;
+	pl[24 + 13] = 0x02;
+	uint32_t ah = hdr6(b, 51, pl, 44);
+	is_int(judge_bytes("-p tcp", b, ah), D, "behind AH: -p tcp does not match");
+	is_int(judge_bytes("-p tcp --dport 22", b, ah), D, "nor -p tcp --dport 22");
+	is_int(judge_bytes("! -p tcp", b, ah), A, "! -p tcp does");
+	is_int(judge_bytes("-p ah", b, ah), A, "-p ah does");
+	/* a non-first fragment whose next header is destination options */
+	memset(pl, 0, sizeof(pl));
+	pl[0] = 60;
+	pl[2] = (185 << 3) >> 8;
+	pl[3] = (uint8_t)(185 << 3);
+	pl[7] = 7;
+	uint32_t nf = hdr6(b, 44, pl, 24);
+	is_int(judge_bytes("-p tcp", b, nf), D,
+	       "non-first fragment before dstopts: -p tcp does not match");
+	is_int(judge_bytes("! -p tcp", b, nf), D, "nor ! -p tcp");
+	is_int(judge_bytes("-p ipv6-opts", b, nf), D, "nor -p ipv6-opts");
+	is_int(judge_bytes("! -p udp", b, nf), D, "nor ! -p udp");
+	is_int(judge_bytes("-s ::/0", b, nf), A, "a rule without -p does");
+	/* the first fragment: dstopts, then TCP */
+	memset(pl, 0, sizeof(pl));
+	pl[0] = 60;
+	pl[3] = 1;                      /* offset 0, more fragments */
+	pl[8] = 6;
+	pl[10] = 1;                     /* PadN */
+	pl[11] = 4;
+	pl[16 + 3] = 22;
+	pl[16 + 12] = 5 << 4;
+	pl[16 + 13] = 0x02;
+	uint32_t ff = hdr6(b, 44, pl, 36);
+	is_int(judge_bytes("-p tcp --dport 22", b, ff), A,
+	       "its first fragment: -p tcp --dport 22 matches");
+	/* a non-first fragment of TCP itself: the protocol is TCP's */
+	memset(pl, 0, sizeof(pl));
+	pl[0] = 6;
+	pl[2] = (185 << 3) >> 8;
+	pl[3] = (uint8_t)(185 << 3);
+	uint32_t nt = hdr6(b, 44, pl, 24);
+	is_int(judge_bytes("-p tcp", b, nt), A, "a non-first TCP fragment: -p tcp matches");
+}
+
 /* Masks of length 0, left out of the comparison (every address is in
  * ::/0; ip6tables-nft refuses an inverted one, as qtables does), masks
  * of the low bits only, and an inverted prefix. */
@@ -425,6 +518,7 @@ static void big_lists(void)
 int main(void)
 {
 	by_hand();
+	transport_view();
 	partial_masks();
 	big_lists();
 	for (unsigned r = 0; r < 30; r++)

@@ -88,6 +88,10 @@ static void fixed_header(void)
 	ok(!memcmp(&p.saddr.v6, &a, 16), "source address");
 	inet_pton(AF_INET6, "2001:db8::2", &a);
 	ok(!memcmp(&p.daddr.v6, &a, 16), "destination address");
+	uint32_t thlen;
+	ok(p.ah_off == 0 && qt_pkt_tproto(&p) == IPPROTO_TCP &&
+	   qt_pkt_th(&p, &thlen) == p.l4 && thlen == p.l4_len,
+	   "without AH the rules' protocol and transport header are the walk's");
 	ok(p.nexthdrs == 0 && !p.frag_hdr && p.frag_off == 0,
 	   "no extension headers, not a fragment");
 
@@ -191,6 +195,12 @@ static void extension_headers(void)
 	   "fragment header: first, more fragments, id");
 	ok(p.l4_ok && p.proto == IPPROTO_TCP && p.dport == 22 &&
 	   p.l4 == buf + 128, "TCP found after the chain (AH counted in 4-byte units)");
+	/* the rules' view (nf_tables' ipv6_find_hdr with IP6_FH_F_AUTH):
+	 * the walk ends at AH, which is the transport header */
+	uint32_t thlen;
+	const uint8_t *th = qt_pkt_th(&p, &thlen);
+	ok(p.ah_off == 80 && qt_pkt_tproto(&p) == IPPROTO_AH && th == buf + 80 &&
+	   thlen == n - 80, "rules see AH as the protocol, its header as the transport's");
 
 	/* a non-first fragment: the walk stops at the fragment header */
 	at = 0;
@@ -202,6 +212,17 @@ static void extension_headers(void)
 	is_int(qt_pkt_parse_ipv6(&p, buf, (uint32_t)n), QT_PKT_OK, "non-first fragment parses");
 	ok(p.frag_off == 185 && !p.more_frags && p.frag_id == 7 && !p.l4_ok &&
 	   p.proto == IPPROTO_TCP, "offset, last, id; protocol but no ports");
+	ok(!p.no_tproto && qt_pkt_tproto(&p) == IPPROTO_TCP,
+	   "the rules see its protocol");
+	/* one whose next header is an extension header: nf_tables finds
+	 * no protocol (ipv6_find_hdr: -ENOENT) */
+	at = frag_hdr(pl, IPPROTO_DSTOPTS, 185, false, 7);
+	memcpy(pl + at, syn, sizeof(syn));
+	n = ipv6(IPPROTO_FRAGMENT, pl, at + sizeof(syn));
+	is_int(qt_pkt_parse_ipv6(&p, buf, (uint32_t)n), QT_PKT_OK,
+	       "non-first fragment before dstopts parses");
+	ok(p.no_tproto && qt_pkt_tproto(&p) == -1 && p.proto == IPPROTO_DSTOPTS,
+	   "the rules see no protocol there; the walk's is dstopts");
 
 	/* an extension header past the payload length is malformed */
 	at = opt_hdr(pl, IPPROTO_TCP, 3);
@@ -209,9 +230,23 @@ static void extension_headers(void)
 	buf[5] = 16;
 	is_int(qt_pkt_parse_ipv6(&p, buf, (uint32_t)n), QT_PKT_BAD_EXTHDR,
 	       "dstopts of 32 bytes in a payload of 16: bad");
+	/* nf_tables' walk reads the first bytes and goes on by the length:
+	 * TCP is the rules' protocol */
+	ok(!p.no_tproto && qt_pkt_tproto(&p) == IPPROTO_TCP && !p.l4_ok,
+	   "the rules see the next header, TCP, with no header to read");
 	buf[5] = 4;
 	is_int(qt_pkt_parse_ipv6(&p, buf, (uint32_t)n), QT_PKT_BAD_EXTHDR,
 	       "a payload of 4 bytes cannot hold an extension header");
+	ok(!p.no_tproto && qt_pkt_tproto(&p) == IPPROTO_TCP,
+	   "its first two bytes still lead the rules to TCP");
+	buf[5] = 1;
+	qt_pkt_parse_ipv6(&p, buf, (uint32_t)n);
+	ok(p.no_tproto, "one byte of it: no protocol (the kernel's read fails)");
+	buf[40] = IPPROTO_DSTOPTS;
+	buf[5] = 16;
+	qt_pkt_parse_ipv6(&p, buf, (uint32_t)n);
+	ok(p.no_tproto, "past the payload into another header: no protocol");
+	buf[40] = IPPROTO_TCP;
 	/* the copy ends inside it: not malformed, only unknown */
 	n = ipv6(IPPROTO_DSTOPTS, pl, at);
 	is_int(qt_pkt_parse_ipv6(&p, buf, 60), QT_PKT_OK, "copy cut in dstopts parses");
