@@ -2703,9 +2703,11 @@ static int declare_chain(struct run *r, struct nft_table *tb,
 }
 
 /* A table block: chains first, then sets, then the rules, the order
- * in which nft sends them (and so the order of their handles). */
+ * in which nft sends them (and so the order of their handles). Its
+ * comment is kept only by the add that makes the table: the kernel
+ * leaves a table's comment alone when it updates the table. */
 static int table_block(struct run *r, struct nft_table *tb,
-		       const struct nft_group *g)
+		       const struct nft_group *g, bool fresh)
 {
 	for (int pass = 0; pass < 3; pass++)
 		for (unsigned i = 0; i < g->n; i++) {
@@ -2719,8 +2721,15 @@ static int table_block(struct run *r, struct nft_table *tb,
 			if (nr_tok_is(t, "comment")) {
 				if (pass)
 					continue;
-				if (block_comment(&c, &tb->comment) < 0)
+				char *comment = NULL;
+				if (block_comment(&c, &comment) < 0)
 					return -1;
+				if (fresh) {
+					free(tb->comment);
+					tb->comment = comment;
+				} else {
+					free(comment);
+				}
 				r->changed = true;
 				continue;
 			}
@@ -2823,15 +2832,19 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		if (t && v == V_CREATE)
 			return nr_error_tok(r, name, "Could not process rule: "
 					 "File exists");
+		bool fresh = !t;
 		if (!t) {
 			t = nft_table_add(r->rs, (enum nft_family)fam,
 					  name->text);
 			nr_echo_note(r, ECHO_TABLE, t, NULL, 0, false);
-		} else if (!blk) {
+		} else if (!blk && !t->dormant) {
 			r->idle++;
 		}
+		/* nft sends a table's flags with every add: one without
+		 * "flags dormant" wakes a dormant table */
+		t->dormant = false;
 		r->changed = true;
-		return blk ? table_block(r, t, blk->group) : 0;
+		return blk ? table_block(r, t, blk->group, fresh) : 0;
 	case V_DELETE:
 	case V_DESTROY:
 		if (!t)
