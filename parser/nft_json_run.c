@@ -1129,11 +1129,24 @@ static int obj_chain(struct tr *t, const struct qt_json *v, enum op op)
 	const struct qt_json *type = qt_json_get(v, "type");
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;
-	if (!type || type->type != QT_JSON_STRING)
+	/* nft 1.0.6 makes a base chain only where type, hook and prio
+	 * all unpack; any of them missing or of another type gives a
+	 * regular chain, its policy unread */
+	const struct qt_json *hook = qt_json_get(v, "hook"),
+			     *prio = qt_json_get(v, "prio");
+	if (!type || type->type != QT_JSON_STRING || !hook ||
+	    hook->type != QT_JSON_STRING || !prio ||
+	    prio->type != QT_JSON_INTEGER)
 		return 0;
-	const struct qt_json *hook, *prio;
-	if (unpack_keys(t, v, "{s:s, s:I}", "hook", &hook, "prio", &prio) < 0)
-		return -1;
+	static const char *const hooks[] = {
+		"prerouting", "input", "forward", "postrouting", "output",
+		"ingress", "egress",
+	};
+	size_t h = 0;
+	while (h < sizeof(hooks) / sizeof(*hooks) && strcmp(hooks[h], hook->s))
+		h++;
+	if (h == sizeof(hooks) / sizeof(*hooks))
+		return internal(t, "Invalid chain hook '%s'.", hook->s);
 	qt_buf_printf(t->cmds, " { type %s hook %s priority %lld;", type->s,
 		      hook->s, prio->i);
 	const struct qt_json *pol = qt_json_get(v, "policy");
