@@ -1962,7 +1962,9 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					return -1;
 				if (src) {
 					s->src = src;
-					int m = nr_parse_value_map(c, tb, s, at_src);
+					int m = nr_parse_value_map(c, tb, s,
+								   start,
+								   at_src);
 					if (m < 0)
 						return -1;
 					if (m) {
@@ -1977,7 +1979,8 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					 * { ... } */
 					if (b && !paren && nr_at(c, "map") &&
 					    (m = nr_parse_value_map(
-							c, tb, s, at_src)) != 0) {
+							c, tb, s, start,
+							at_src)) != 0) {
 						if (m < 0)
 							return -1;
 						nr_stmt_end(rb, c);
