@@ -395,6 +395,10 @@ void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
  * host-order (little-endian) number, as nft reads its key. */
 void nft_set_sort(const struct nft_set *s, struct nft_elem *e,
 		  unsigned *n);
+/* nft_set_sort for an anonymous set's elements, key the set made for
+ * them: concatenations with an interval among them make an interval
+ * set (nft flags it so), which lists them in the order written. */
+void nft_anon_sort(struct nft_set *key, struct nft_elem *e, unsigned *n);
 /* The index of the first of e[0..n) that is in s, or -1. */
 int nft_set_present(const struct nft_set *s, const struct nft_elem *e,
 		    unsigned n);

@@ -296,6 +296,14 @@ static unsigned distance(const char *a, const char *b)
 	return r;
 }
 
+bool nr_is_number(const struct nft_tok *t)
+{
+	const char *p = t->text;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return t->kind == NT_WORD && *t->text && !*p;
+}
+
 /* Close enough to suggest, by nft's thresholds. */
 bool nr_similar(const char *a, const char *b, unsigned *best)
 {
@@ -989,7 +997,7 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		return nr_unexpected(c, NULL);
 	if (nr_tok_is(t, "@")) {
 		struct nft_tok *n = nr_peek_at(c, 1);
-		if (!n || n->kind != NT_WORD) {
+		if (!n || n->kind != NT_WORD || nr_is_number(n)) {
 			c->i++;
 			return nr_unexpected(c, "string");
 		}
@@ -1695,7 +1703,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			key.ktypes[0] = key.type;
 			for (unsigned k = 0; k < s->ncat; k++)
 				key.ktypes[k + 1] = nft_dtype_get(s->cat[k]->type);
-			nft_set_sort(&key, s->elems, &s->nelems);
+			nft_anon_sort(&key, s->elems, &s->nelems);
 			if (!s->vmap && !s->ncat && !key.type->host_order)
 				merge_intervals(s->elems, &s->nelems);
 			if (written == 1 && !s->vmap && !s->ncat &&

@@ -328,7 +328,7 @@ static int nat_named_map(struct cur *c, const struct nft_table *tb,
 	struct nft_loc key_end = nr_tok_end(&c->it->toks[c->i - 2]);
 	c->i++;
 	struct nft_tok *n = nr_peek(c);
-	if (!n || n->kind != NT_WORD)
+	if (!n || n->kind != NT_WORD || nr_is_number(n))
 		return nr_unexpected(c, "string");
 	struct nft_set *set = nft_set_find((struct nft_table *)tb, n->text);
 	struct nft_loc end = nr_tok_end(n);
@@ -467,7 +467,7 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	memset(&key, 0, sizeof(key));
 	key.type = sh.kt[0];
 	key.nktypes = sh.nk;
-	nft_set_sort(&key, s->elems, &s->nelems);
+	nft_anon_sort(&key, s->elems, &s->nelems);
 	return 0;
 }
 
@@ -1158,7 +1158,7 @@ static struct nft_set *set_ref(struct cur *c, const struct nft_table *tb,
 			       const struct nft_tok *t, struct nft_loc *e)
 {
 	struct nft_tok *n = nr_peek_at(c, 1);
-	if (!n || n->kind != NT_WORD) {
+	if (!n || n->kind != NT_WORD || nr_is_number(n)) {
 		c->i++;
 		nr_unexpected(c, "string");
 		return NULL;
@@ -1270,7 +1270,7 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	ks.type = sh.kt[0];
 	ks.nktypes = sh.nk;
 	memcpy(ks.ktypes, sh.kt, sh.nk * sizeof(*ks.ktypes));
-	nft_set_sort(&ks, s->elems, &s->nelems);
+	nft_anon_sort(&ks, s->elems, &s->nelems);
 	return 1;
 }
 
@@ -1332,7 +1332,7 @@ int nr_parse_obj_map(struct cur *c, struct nft_table *tb,
 	ks.type = sh.kt[0];
 	ks.nktypes = sh.nk;
 	memcpy(ks.ktypes, sh.kt, sh.nk * sizeof(*ks.ktypes));
-	nft_set_sort(&ks, s->elems, &s->nelems);
+	nft_anon_sort(&ks, s->elems, &s->nelems);
 	return 0;
 }
 
