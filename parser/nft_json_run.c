@@ -1323,10 +1323,21 @@ static int obj_named(struct tr *t, const struct qt_json *v, enum op op,
 		     const struct named_kind *nk)
 {
 	const struct qt_json *fam, *tab, *name;
-	if (unpack_keys(t, v, "{s:s, s:s, s:s}", "family", &fam,
-			"table", &tab, "name", &name) < 0)
+	if (unpack_keys(t, v, "{s:s, s:s}", "family", &fam, "table", &tab) < 0)
 		return -1;
-	if (put_head(t, op, nk->kind, fam, tab, name) < 0)
+	/* its name read apart: a delete may give a handle instead */
+	const struct qt_json *h = qt_json_get(v, "handle");
+	if (op == OP_DELETE && !qt_json_get(v, "name")) {
+		if (!h || h->type != QT_JSON_INTEGER)
+			return internal(t, "Either name or handle required to "
+					"delete an object.");
+		if (put_head(t, op, nk->kind, fam, tab, NULL) < 0)
+			return -1;
+		qt_buf_printf(t->cmds, " handle %lld", h->i);
+		return 0;
+	}
+	if (unpack_keys(t, v, "{s:s}", "name", &name) < 0 ||
+	    put_head(t, op, nk->kind, fam, tab, name) < 0)
 		return -1;
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;

@@ -3072,7 +3072,10 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 
 static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 {
-	struct nft_table *t = table_of(r, c, v != V_LIST, NULL);
+	/* nft's cache misses the table first, but for a delete, which
+	 * goes to the kernel */
+	struct nft_table *t = table_of(r, c, v == V_DELETE ||
+					     v == V_DESTROY, NULL);
 	if (!t)
 		return -1;
 	struct nft_tok *name = nr_take_name(c);
@@ -3252,7 +3255,8 @@ static int interval_overlap(struct run *r, const struct nft_set *s,
 
 static int cmd_element(struct run *r, struct cur *c, enum verb v)
 {
-	struct nft_table *t = table_of(r, c, true, NULL);
+	/* a missing table is nft's cache miss, whatever the verb */
+	struct nft_table *t = table_of(r, c, false, NULL);
 	if (!t)
 		return -1;
 	struct nft_tok *name = nr_take_name(c);
