@@ -279,6 +279,8 @@ struct nft_set {
 	/* a nat map's value of an address and a port (type ... :
 	 * ipv4_addr . inet_service): the port's type; else NULL */
 	const struct nft_dtype *data_type2;
+	/* type ... : interval D: each value a range or a prefix of D */
+	bool data_interval;
 	/* a map of named objects (type ... : counter): their kind
 	 * (NFT_S_COUNTER, NFT_S_QUOTA, NFT_S_LIMIT), data_type OBJNAME;
 	 * else NFT_S_MATCH */

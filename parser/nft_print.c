@@ -1002,7 +1002,8 @@ static void print_set_type(const struct nft_set *s, const char *ind,
 	for (unsigned i = 1; i < s->nktypes; i++)
 		qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 	if (s->map)
-		qt_buf_printf(b, " : %s%s", s->obj_kind
+		qt_buf_printf(b, " : %s%s%s",
+			      s->data_interval ? "interval " : "", s->obj_kind
 				 ? nft_obj_kind_name(s->obj_kind)
 				 : s->data_type ? s->data_type->name
 				 : "verdict",

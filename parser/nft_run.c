@@ -2390,8 +2390,19 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 	struct elem_shape sh;
 	nr_set_shape(s, tb, &sh);
 	sh.data_optional = keys_only;
-	sh.spans = spans;
-	if (nr_parse_elems(r, g, &sh, v, n) < 0)
+	struct span *own = NULL;
+	sh.spans = spans ? spans : &own;
+	int rc = nr_parse_elems(r, g, &sh, v, n);
+	/* a map of intervals takes no single value: the kernel's
+	 * EINVAL, at the first element that has one */
+	for (unsigned i = 0; !rc && !keys_only && s->data_interval && i < *n;
+	     i++)
+		if ((*v)[i].has_data && !(*v)[i].data_range)
+			rc = nr_error_span(r, &(*sh.spans)[i].a,
+					   &(*sh.spans)[i].b, "Could not "
+					   "process rule: Invalid argument");
+	free(own);
+	if (rc < 0)
 		return -1;
 	if (!keys_only && nr_objmap_check(r, tb, s->obj_kind, g, *v, *n,
 					  spans ? *spans : NULL) < 0)
@@ -2431,7 +2442,7 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 {
 	const struct nft_dtype *kt[NFT_CONCAT_MAX], *dt = NULL, *dt2 = NULL;
 	unsigned nk = 0;
-	bool has_data = false;
+	bool has_data = false, data_interval = false;
 	enum nft_stmt_kind ok = NFT_S_MATCH;
 	for (;;) {
 		struct nft_tok *v = nr_peek(c);
@@ -2446,6 +2457,11 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 			dt = nft_dtype_get(NFT_T_OBJNAME);
 			c->i++;
 			break;
+		}
+		if (has_data && !data_interval && !strcmp(v->text, "interval")) {
+			data_interval = true;
+			c->i++;
+			continue;
 		}
 		const struct nft_dtype *ty = nft_dtype_by_name(v->text);
 		if (!ty && !(has_data && !strcmp(v->text, "verdict")))
@@ -2497,6 +2513,7 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 	s->map = has_data;
 	s->data_type = dt;
 	s->data_type2 = dt2;
+	s->data_interval = data_interval;
 	s->obj_kind = ok;
 	return 0;
 }
