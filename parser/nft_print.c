@@ -415,6 +415,11 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 			qt_buf_puts(b, " prefix");
 		qt_buf_puts(b, ports ? " to :" : " to ");
 		print_map(s, dt, b);
+		if (s->nat_has_port) {
+			qt_buf_printf(b, ":%u", s->port_lo);
+			if (s->nat_port_range)
+				qt_buf_printf(b, "-%u", s->port_hi);
+		}
 		return;
 	}
 	bool v6 = s->addr_lo.len == 16;

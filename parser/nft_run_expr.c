@@ -471,6 +471,38 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	return 0;
 }
 
+/* KEY map ADDRS:PORT[-PORT]: the map's addresses, one port (or
+ * range) for them all, after a transport protocol as any port */
+static int nat_map_port(struct cur *c, struct rule_build *rb,
+			struct nft_stmt *s, const struct nft_tok *kw)
+{
+	struct nft_tok *t = nr_peek(c);
+	if (!t || t->kind != NT_WORD || t->text[0] != ':' || !t->text[1] ||
+	    t->text[1] == ':')
+		return 0;
+	bool l4 = l4_known(&rb->rule, rb->rule.n - 1) ||
+		  (s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4);
+	for (unsigned i = 0; s->lhs == NFT_L_FIELD && i < s->ncat; i++)
+		l4 |= s->cat[i]->dep == NFT_DEP_L4;
+	if (!l4) {
+		struct nft_loc a = t->loc, b = nr_tok_end(t);
+		a.col++;
+		struct mark m[2] = {
+			{ kw->loc, nr_tok_end(kw), '~' },
+			{ a, b, '^' },
+		};
+		return nr_error_multi(c->r, m, 2, "transport protocol mapping "
+				      "is only valid after transport protocol "
+				      "match");
+	}
+	if (parse_port_range(t->text + 1, &s->port_lo, &s->port_hi,
+			     &s->nat_port_range) < 0)
+		return nr_error_tok(c->r, t, "syntax error, unexpected string");
+	s->nat_has_port = true;
+	c->i++;
+	return 0;
+}
+
 /* ADDR[-ADDR][:PORT[-PORT]] or :PORT[-PORT] */
 static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 			struct rule_build *rb, struct nft_stmt *s,
@@ -492,7 +524,9 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 			return nr_error_tok(c->r, kw, "ip or ip6 must be "
 					    "specified with address for inet "
 					    "tables.");
-		return parse_nat_map(c, tb, rb, s, kw, false, v6);
+		if (parse_nat_map(c, tb, rb, s, kw, false, v6) < 0)
+			return -1;
+		return nat_map_port(c, rb, s, kw);
 	}
 	if (t->text[0] == ':' && nft_field_proto_known(t->text + 1)) {
 		/* :tcp dport map { ... }: the key read past the colon */
