@@ -23,6 +23,10 @@ struct tr {
 	const char *name;            /* the input's name (messages) */
 	const char *text;
 	size_t len;
+	/* nft's evaluation errors: told after the whole document was
+	 * read, where it read without an error */
+	struct qt_buf *later;
+	size_t later_mark;           /* where the command read now began */
 };
 
 /* ---- messages ---- */
@@ -553,6 +557,62 @@ static int stmt_match(struct tr *t, const struct qt_json *v)
 	return 0;
 }
 
+/* nft's names of expressions in JSON (json_parse_expr's table) */
+static const char *const expr_types[] = {
+	"concat", "set", "map", "prefix", "range", "payload", "exthdr",
+	"tcp option", "ip option", "sctp chunk", "dccp option", "meta",
+	"osf", "ipsec", "socket", "rt", "ct", "numgen", "jhash", "symhash",
+	"fib", "|", "^", "&", ">>", "<<", "accept", "drop", "continue",
+	"jump", "goto", "return", "elem",
+};
+
+/* An expression nft's JSON parser cannot read at all, with its
+ * message: an object of more or fewer keys than one, or of a key that
+ * names no expression. 0 for any other. */
+static int expr_unreadable(struct tr *t, const struct qt_json *v)
+{
+	if (v->type != QT_JSON_OBJECT)
+		return 0;
+	if (v->n != 1) {
+		struct qt_buf dump;
+		qt_buf_init(&dump);
+		qt_json_dump(v, &dump);
+		int rc = internal(t, "Malformed object (too many properties): "
+				  "'%s'.", qt_buf_str(&dump));
+		qt_buf_free(&dump);
+		return rc;
+	}
+	for (size_t i = 0; i < sizeof(expr_types) / sizeof(*expr_types); i++)
+		if (!strcmp(v->keys[0], expr_types[i]))
+			return 0;
+	return internal(t, "Unknown expression type '%s'.", v->keys[0]);
+}
+
+/* A map's {"key": KEY, "data": DATA} as nft's JSON parser reads it
+ * first: -1 after its messages where it is no object, lacks either, or
+ * either cannot be read. Data that is no set and no @NAME is nft's
+ * evaluation error, told later. */
+static int map_readable(struct tr *t, const struct qt_json *map)
+{
+	if (map->type != QT_JSON_OBJECT)
+		return located(t, 1, "Expected object, got %s",
+			       qt_json_type_name(map->type));
+	const struct qt_json *k, *d;
+	if (unpack_keys(t, map, "{s:o, s:o}", "key", &k, "data", &d) < 0)
+		return -1;
+	if (expr_unreadable(t, k) < 0)
+		return internal(t, "Illegal map expression key.");
+	if (expr_unreadable(t, d) < 0)
+		return internal(t, "Illegal map expression data.");
+	bool ref = d->type == QT_JSON_STRING && d->s[0] == '@';
+	bool set = d->type == QT_JSON_OBJECT && qt_json_get(d, "set");
+	/* (one a command: its evaluation stops there) */
+	if (!ref && !set && t->later && t->later->len == t->later_mark)
+		qt_buf_puts(t->later, "internal:0:0-0: Error: Expression is "
+			    "not a map\n\n");
+	return 0;
+}
+
 /* {"key": KEY, "data": DATA} of a map: "KEY map DATA"; bad, the
  * message where either is missing or not read */
 static int put_map(struct tr *t, const struct qt_json *map, const char *bad)
@@ -576,6 +636,8 @@ static int stmt_obj_map(struct tr *t, const char *kind,
 				    ? qt_json_get(v, "map") : NULL;
 	if (!map)
 		return 1;
+	if (map_readable(t, map) < 0)
+		return internal(t, "Invalid %s reference.", kind);
 	char bad[64];
 	snprintf(bad, sizeof(bad), "Invalid %s statement", kind);
 	qt_buf_printf(t->cmds, "%s name ", kind);
@@ -794,6 +856,8 @@ static int stmt_mangle(struct tr *t, const struct qt_json *v)
 	/* {"map": {"key": KEY, "data": {"set": [...]} or "@NAME"}} */
 	const struct qt_json *map = val->type == QT_JSON_OBJECT && val->n == 1
 				    ? qt_json_get(val, "map") : NULL;
+	if (map && map_readable(t, map) < 0)
+		return internal(t, "Invalid mangle statement value");
 	if (map)
 		return put_map(t, map, "Invalid mangle statement value");
 	if (put_value(t, val, false) < 0)
@@ -827,7 +891,7 @@ static int stmt_vmap(struct tr *t, const struct qt_json *v)
 {
 	const struct qt_json *k, *d;
 	if (unpack_keys(t, v, "{s:o, s:o}", "key", &k, "data", &d) < 0)
-		return -1;
+		return internal(t, "Illegal vmap statement.");
 	if (put_lhs(t, k) < 0)
 		return -1;
 	qt_buf_puts(t->cmds, " vmap ");
@@ -864,10 +928,8 @@ static int stmt_nat(struct tr *t, const char *kind, const struct qt_json *v)
 	const struct qt_json *map = addr && addr->type == QT_JSON_OBJECT
 				    ? qt_json_get(addr, "map") : NULL;
 	if (map) {
-		const struct qt_json *d = qt_json_get(map, "data");
-		if (d && d->type == QT_JSON_STRING)
-			return internal(t, "qtables-nft does not hold a nat "
-					"map by name yet.");
+		if (map_readable(t, map) < 0)
+			return internal(t, "Invalid nat addr.");
 		if (put_map(t, map, "Invalid nat map.") < 0)
 			return -1;
 	} else if (addr) {
@@ -1005,6 +1067,15 @@ static const struct named_kind *named_kind(const char *kind)
 	return NULL;
 }
 
+/* counter {"packets", "bytes"}, quota {"val"}, limit {"rate"}: the
+ * statement's own form, which nft tries before a reference */
+static bool stmt_form(const char *kind, const struct qt_json *v)
+{
+	if (!strcmp(kind, "counter"))
+		return int_key(v, "packets") && int_key(v, "bytes");
+	return int_key(v, !strcmp(kind, "quota") ? "val" : "rate") != NULL;
+}
+
 static int put_stmt(struct tr *t, const struct qt_json *s)
 {
 	if (s->n != 1) {
@@ -1029,6 +1100,11 @@ static int put_stmt(struct tr *t, const struct qt_json *s)
 		int m = stmt_obj_map(t, kind, v);
 		if (m <= 0)
 			return m;
+		/* an object not of the statement's own form names an
+		 * object by an expression */
+		if (v->type == QT_JSON_OBJECT && !stmt_form(kind, v) &&
+		    expr_unreadable(t, v) < 0)
+			return internal(t, "Invalid %s reference.", kind);
 		qt_buf_puts(t->cmds, kind);
 		if (v->type != QT_JSON_STRING)
 			return nk->stmt(t, v);
@@ -1129,11 +1205,24 @@ static int obj_chain(struct tr *t, const struct qt_json *v, enum op op)
 	const struct qt_json *type = qt_json_get(v, "type");
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;
-	if (!type || type->type != QT_JSON_STRING)
+	/* nft 1.0.6 makes a base chain only where type, hook and prio
+	 * all unpack; any of them missing or of another type gives a
+	 * regular chain, its policy unread */
+	const struct qt_json *hook = qt_json_get(v, "hook"),
+			     *prio = qt_json_get(v, "prio");
+	if (!type || type->type != QT_JSON_STRING || !hook ||
+	    hook->type != QT_JSON_STRING || !prio ||
+	    prio->type != QT_JSON_INTEGER)
 		return 0;
-	const struct qt_json *hook, *prio;
-	if (unpack_keys(t, v, "{s:s, s:I}", "hook", &hook, "prio", &prio) < 0)
-		return -1;
+	static const char *const hooks[] = {
+		"prerouting", "input", "forward", "postrouting", "output",
+		"ingress", "egress",
+	};
+	size_t h = 0;
+	while (h < sizeof(hooks) / sizeof(*hooks) && strcmp(hooks[h], hook->s))
+		h++;
+	if (h == sizeof(hooks) / sizeof(*hooks))
+		return internal(t, "Invalid chain hook '%s'.", hook->s);
 	qt_buf_printf(t->cmds, " { type %s hook %s priority %lld;", type->s,
 		      hook->s, prio->i);
 	const struct qt_json *pol = qt_json_get(v, "policy");
@@ -1310,10 +1399,21 @@ static int obj_named(struct tr *t, const struct qt_json *v, enum op op,
 		     const struct named_kind *nk)
 {
 	const struct qt_json *fam, *tab, *name;
-	if (unpack_keys(t, v, "{s:s, s:s, s:s}", "family", &fam,
-			"table", &tab, "name", &name) < 0)
+	if (unpack_keys(t, v, "{s:s, s:s}", "family", &fam, "table", &tab) < 0)
 		return -1;
-	if (put_head(t, op, nk->kind, fam, tab, name) < 0)
+	/* its name read apart: a delete may give a handle instead */
+	const struct qt_json *h = qt_json_get(v, "handle");
+	if (op == OP_DELETE && !qt_json_get(v, "name")) {
+		if (!h || h->type != QT_JSON_INTEGER)
+			return internal(t, "Either name or handle required to "
+					"delete an object.");
+		if (put_head(t, op, nk->kind, fam, tab, NULL) < 0)
+			return -1;
+		qt_buf_printf(t->cmds, " handle %lld", h->i);
+		return 0;
+	}
+	if (unpack_keys(t, v, "{s:s}", "name", &name) < 0 ||
+	    put_head(t, op, nk->kind, fam, tab, name) < 0)
 		return -1;
 	if (op != OP_ADD && op != OP_CREATE)
 		return 0;
@@ -1474,12 +1574,25 @@ static int translate(struct tr *t, const struct qt_json *doc)
 		if (qt_json_get(c, "metainfo"))
 			continue;
 		size_t mark = t->cmds->len;
+		if (t->later)
+			t->later_mark = t->later->len;
 		if (command(t, c) < 0) {
-			return internal(t, "Parsing command array at index %u "
-					"failed.", i);
+			internal(t, "Parsing command array at index %u failed.",
+				 i);
+			/* nft evaluates the commands read before */
+			if (t->later) {
+				qt_buf_truncate(t->later, t->later_mark);
+				qt_buf_put(t->err, qt_buf_str(t->later),
+					   t->later->len);
+			}
+			return -1;
 		}
 		if (t->cmds->len != mark)
 			qt_buf_putc(t->cmds, '\n');
+	}
+	if (t->later && t->later->len) {
+		qt_buf_put(t->err, qt_buf_str(t->later), t->later->len);
+		return -1;
 	}
 	return 0;
 }
@@ -1490,7 +1603,7 @@ int nft_json_translate(const char *text, size_t len, const char *name,
 	struct qt_json *doc = qt_json_parse(text, len, NULL);
 	if (!doc)
 		return -1;
-	struct tr t = { cmds, err, name, text, len };
+	struct tr t = { cmds, err, name, text, len, NULL, 0 };
 	int rc = translate(&t, doc);
 	qt_json_free(doc);
 	return rc;
@@ -1633,11 +1746,13 @@ int nft_json_input_run(struct nft_ruleset **rs, const char *text, size_t len,
 	struct qt_json *doc = qt_json_parse(text, len, NULL);
 	if (!doc)
 		return nft_run(rs, text, len, &jo, out, err, changed);
-	struct qt_buf cmds, native;
+	struct qt_buf cmds, native, later;
 	qt_buf_init(&cmds);
 	qt_buf_init(&native);
-	struct tr t = { &cmds, err, o->file, text, len };
+	qt_buf_init(&later);
+	struct tr t = { &cmds, err, o->file, text, len, &later, 0 };
 	int rc = translate(&t, doc);
+	qt_buf_free(&later);
 	*changed = false;
 	struct nft_made made = { NULL, 0 };
 	if (rc == 0) {

@@ -719,6 +719,14 @@ void nft_set_sort(const struct nft_set *s, struct nft_elem *e, unsigned *n)
 	cmp_swap = NULL;
 }
 
+void nft_anon_sort(struct nft_set *key, struct nft_elem *e, unsigned *n)
+{
+	for (unsigned i = 0; key->nktypes > 1 && i < *n; i++)
+		if (e[i].kind != NFT_E_VALUE)
+			key->flags |= NFT_SET_INTERVAL;
+	nft_set_sort(key, e, n);
+}
+
 static struct nft_elem *set_lookup(const struct nft_set *s, unsigned upto,
 				   const struct nft_elem *e)
 {

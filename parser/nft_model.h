@@ -279,6 +279,8 @@ struct nft_set {
 	/* a nat map's value of an address and a port (type ... :
 	 * ipv4_addr . inet_service): the port's type; else NULL */
 	const struct nft_dtype *data_type2;
+	/* type ... : interval D: each value a range or a prefix of D */
+	bool data_interval;
 	/* a map of named objects (type ... : counter): their kind
 	 * (NFT_S_COUNTER, NFT_S_QUOTA, NFT_S_LIMIT), data_type OBJNAME;
 	 * else NFT_S_MATCH */
@@ -395,6 +397,10 @@ void nft_elems_sort(const struct nft_dtype *t, struct nft_elem *e,
  * host-order (little-endian) number, as nft reads its key. */
 void nft_set_sort(const struct nft_set *s, struct nft_elem *e,
 		  unsigned *n);
+/* nft_set_sort for an anonymous set's elements, key the set made for
+ * them: concatenations with an interval among them make an interval
+ * set (nft flags it so), which lists them in the order written. */
+void nft_anon_sort(struct nft_set *key, struct nft_elem *e, unsigned *n);
 /* The index of the first of e[0..n) that is in s, or -1. */
 int nft_set_present(const struct nft_set *s, const struct nft_elem *e,
 		    unsigned n);

@@ -415,6 +415,11 @@ static void print_nat(const struct nft_table *t, const struct nft_stmt *s,
 			qt_buf_puts(b, " prefix");
 		qt_buf_puts(b, ports ? " to :" : " to ");
 		print_map(s, dt, b);
+		if (s->nat_has_port) {
+			qt_buf_printf(b, ":%u", s->port_lo);
+			if (s->nat_port_range)
+				qt_buf_printf(b, "-%u", s->port_hi);
+		}
 		return;
 	}
 	bool v6 = s->addr_lo.len == 16;
@@ -1002,7 +1007,8 @@ static void print_set_type(const struct nft_set *s, const char *ind,
 	for (unsigned i = 1; i < s->nktypes; i++)
 		qt_buf_printf(b, " . %s", s->ktypes[i]->name);
 	if (s->map)
-		qt_buf_printf(b, " : %s%s", s->obj_kind
+		qt_buf_printf(b, " : %s%s%s",
+			      s->data_interval ? "interval " : "", s->obj_kind
 				 ? nft_obj_kind_name(s->obj_kind)
 				 : s->data_type ? s->data_type->name
 				 : "verdict",

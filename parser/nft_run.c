@@ -296,6 +296,14 @@ static unsigned distance(const char *a, const char *b)
 	return r;
 }
 
+bool nr_is_number(const struct nft_tok *t)
+{
+	const char *p = t->text;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return t->kind == NT_WORD && *t->text && !*p;
+}
+
 /* Close enough to suggest, by nft's thresholds. */
 bool nr_similar(const char *a, const char *b, unsigned *best)
 {
@@ -989,7 +997,7 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 		return nr_unexpected(c, NULL);
 	if (nr_tok_is(t, "@")) {
 		struct nft_tok *n = nr_peek_at(c, 1);
-		if (!n || n->kind != NT_WORD) {
+		if (!n || n->kind != NT_WORD || nr_is_number(n)) {
 			c->i++;
 			return nr_unexpected(c, "string");
 		}
@@ -1695,7 +1703,7 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			key.ktypes[0] = key.type;
 			for (unsigned k = 0; k < s->ncat; k++)
 				key.ktypes[k + 1] = nft_dtype_get(s->cat[k]->type);
-			nft_set_sort(&key, s->elems, &s->nelems);
+			nft_anon_sort(&key, s->elems, &s->nelems);
 			if (!s->vmap && !s->ncat && !key.type->host_order)
 				merge_intervals(s->elems, &s->nelems);
 			if (written == 1 && !s->vmap && !s->ncat &&
@@ -1962,7 +1970,9 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					return -1;
 				if (src) {
 					s->src = src;
-					int m = nr_parse_value_map(c, tb, s, at_src);
+					int m = nr_parse_value_map(c, tb, s,
+								   start,
+								   at_src);
 					if (m < 0)
 						return -1;
 					if (m) {
@@ -1977,7 +1987,8 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					 * { ... } */
 					if (b && !paren && nr_at(c, "map") &&
 					    (m = nr_parse_value_map(
-							c, tb, s, at_src)) != 0) {
+							c, tb, s, start,
+							at_src)) != 0) {
 						if (m < 0)
 							return -1;
 						nr_stmt_end(rb, c);
@@ -2379,8 +2390,19 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 	struct elem_shape sh;
 	nr_set_shape(s, tb, &sh);
 	sh.data_optional = keys_only;
-	sh.spans = spans;
-	if (nr_parse_elems(r, g, &sh, v, n) < 0)
+	struct span *own = NULL;
+	sh.spans = spans ? spans : &own;
+	int rc = nr_parse_elems(r, g, &sh, v, n);
+	/* a map of intervals takes no single value: the kernel's
+	 * EINVAL, at the first element that has one */
+	for (unsigned i = 0; !rc && !keys_only && s->data_interval && i < *n;
+	     i++)
+		if ((*v)[i].has_data && !(*v)[i].data_range)
+			rc = nr_error_span(r, &(*sh.spans)[i].a,
+					   &(*sh.spans)[i].b, "Could not "
+					   "process rule: Invalid argument");
+	free(own);
+	if (rc < 0)
 		return -1;
 	if (!keys_only && nr_objmap_check(r, tb, s->obj_kind, g, *v, *n,
 					  spans ? *spans : NULL) < 0)
@@ -2420,7 +2442,7 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 {
 	const struct nft_dtype *kt[NFT_CONCAT_MAX], *dt = NULL, *dt2 = NULL;
 	unsigned nk = 0;
-	bool has_data = false;
+	bool has_data = false, data_interval = false;
 	enum nft_stmt_kind ok = NFT_S_MATCH;
 	for (;;) {
 		struct nft_tok *v = nr_peek(c);
@@ -2435,6 +2457,11 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 			dt = nft_dtype_get(NFT_T_OBJNAME);
 			c->i++;
 			break;
+		}
+		if (has_data && !data_interval && !strcmp(v->text, "interval")) {
+			data_interval = true;
+			c->i++;
+			continue;
 		}
 		const struct nft_dtype *ty = nft_dtype_by_name(v->text);
 		if (!ty && !(has_data && !strcmp(v->text, "verdict")))
@@ -2486,6 +2513,7 @@ static int set_type(struct cur *c, struct nft_set *s, bool fresh, bool map)
 	s->map = has_data;
 	s->data_type = dt;
 	s->data_type2 = dt2;
+	s->data_interval = data_interval;
 	s->obj_kind = ok;
 	return 0;
 }
@@ -2703,9 +2731,11 @@ static int declare_chain(struct run *r, struct nft_table *tb,
 }
 
 /* A table block: chains first, then sets, then the rules, the order
- * in which nft sends them (and so the order of their handles). */
+ * in which nft sends them (and so the order of their handles). Its
+ * comment is kept only by the add that makes the table: the kernel
+ * leaves a table's comment alone when it updates the table. */
 static int table_block(struct run *r, struct nft_table *tb,
-		       const struct nft_group *g)
+		       const struct nft_group *g, bool fresh)
 {
 	for (int pass = 0; pass < 3; pass++)
 		for (unsigned i = 0; i < g->n; i++) {
@@ -2719,8 +2749,15 @@ static int table_block(struct run *r, struct nft_table *tb,
 			if (nr_tok_is(t, "comment")) {
 				if (pass)
 					continue;
-				if (block_comment(&c, &tb->comment) < 0)
+				char *comment = NULL;
+				if (block_comment(&c, &comment) < 0)
 					return -1;
+				if (fresh) {
+					free(tb->comment);
+					tb->comment = comment;
+				} else {
+					free(comment);
+				}
 				r->changed = true;
 				continue;
 			}
@@ -2823,15 +2860,19 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		if (t && v == V_CREATE)
 			return nr_error_tok(r, name, "Could not process rule: "
 					 "File exists");
+		bool fresh = !t;
 		if (!t) {
 			t = nft_table_add(r->rs, (enum nft_family)fam,
 					  name->text);
 			nr_echo_note(r, ECHO_TABLE, t, NULL, 0, false);
-		} else if (!blk) {
+		} else if (!blk && !t->dormant) {
 			r->idle++;
 		}
+		/* nft sends a table's flags with every add: one without
+		 * "flags dormant" wakes a dormant table */
+		t->dormant = false;
 		r->changed = true;
-		return blk ? table_block(r, t, blk->group) : 0;
+		return blk ? table_block(r, t, blk->group, fresh) : 0;
 	case V_DELETE:
 	case V_DESTROY:
 		if (!t)
@@ -3048,7 +3089,10 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 
 static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 {
-	struct nft_table *t = table_of(r, c, v != V_LIST, NULL);
+	/* nft's cache misses the table first, but for a delete, which
+	 * goes to the kernel */
+	struct nft_table *t = table_of(r, c, v == V_DELETE ||
+					     v == V_DESTROY, NULL);
 	if (!t)
 		return -1;
 	struct nft_tok *name = nr_take_name(c);
@@ -3228,7 +3272,8 @@ static int interval_overlap(struct run *r, const struct nft_set *s,
 
 static int cmd_element(struct run *r, struct cur *c, enum verb v)
 {
-	struct nft_table *t = table_of(r, c, true, NULL);
+	/* a missing table is nft's cache miss, whatever the verb */
+	struct nft_table *t = table_of(r, c, false, NULL);
 	if (!t)
 		return -1;
 	struct nft_tok *name = nr_take_name(c);

@@ -36,6 +36,7 @@ void nr_set_shape(const struct nft_set *s, struct nft_table *tb,
 	sh->data = s->map;
 	sh->dt = s->data_type;
 	sh->dt2 = s->data_type2;
+	sh->single = s->map && !s->data_interval;
 	sh->extras = true;
 	sh->tb = tb;
 }
@@ -551,6 +552,11 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 					if (nr_check_width(r, t, sh->dbits) < 0 ||
 					    nr_parse_value_word(&c, t, sh->dt, &d) < 0)
 						goto fail;
+					if (sh->single && d.kind != NFT_E_VALUE) {
+						nr_error_tok(r, t, "Value must be "
+							     "a singleton");
+						goto fail;
+					}
 					e->has_data = true;
 					e->data = d.lo;
 					e->data_hi = d.kind == NFT_E_VALUE ? d.lo

@@ -16,6 +16,8 @@ struct elem_shape {
 	unsigned dbits;              /* its field's, as kbits */
 	const struct nft_dtype *dt2; /* a second part the value may have
 					(nat maps: address . port) */
+	bool single;                 /* a named map's values without
+					"interval": no range or prefix */
 	bool extras;                 /* timeout, expires, comment */
 	struct nft_table *tb;        /* where verdicts' chains are */
 	/* when set: each element's key, as written (for messages) */

@@ -284,17 +284,51 @@ static bool l4_known(const struct nft_rule *ru, unsigned i)
 	return false;
 }
 
+static void lhs_shape(const struct nft_stmt *s, struct elem_shape *sh);
+static bool same_key(const struct elem_shape *a, const struct nft_set *s);
+static int ref_mismatch(struct cur *c, const struct elem_shape *sh,
+			const struct nft_set *set, struct nft_loc a,
+			struct nft_loc b, const struct nft_tok *t,
+			struct nft_loc e, bool map);
+
+/* The values of a nat statement's named map: addresses of its family
+ * (alone or with a port), ports alone where ports is set */
+static int nat_map_data(struct cur *c, const struct nft_set *set,
+			const struct nft_tok *kw, struct nft_loc from,
+			struct nft_loc end, bool ports, bool v6)
+{
+	const struct nft_dtype *want = nft_dtype_get(
+		ports ? NFT_T_SERVICE : v6 ? NFT_T_IPV6 : NFT_T_IPV4);
+	if (!set->map ||
+	    (set->data_type && set->data_type->id == want->id &&
+	     (!ports || !set->data_type2)))
+		return 0;
+	struct mark m[2] = {
+		{ kw->loc, nr_tok_end(kw), '~' },
+		{ from, end, '^' },
+	};
+	return nr_error_multi(c->r, m, 2, "datatype mismatch: expected %s, "
+			      "expression has type %s", want->desc,
+			      set->data_type ? set->data_type->desc
+					     : "netfilter verdict");
+}
+
 /* ... map @NAME: a named map of addresses, or of addresses and ports
  * (a value with a port needs a transport protocol as an anonymous
- * one's does) */
+ * one's does). Its key must fit the key written (from to the token
+ * before "map"), and without ports its values must be addresses of
+ * the statement's family, alone or with a port. */
 static int nat_named_map(struct cur *c, const struct nft_table *tb,
 			 struct rule_build *rb, struct nft_stmt *s,
-			 const struct nft_tok *kw, struct nft_loc from)
+			 const struct nft_tok *kw, struct nft_loc from,
+			 bool ports, bool v6)
 {
-	struct nft_loc at = c->it->toks[c->i].loc;
+	struct nft_tok *at_tok = &c->it->toks[c->i];
+	struct nft_loc at = at_tok->loc;
+	struct nft_loc key_end = nr_tok_end(&c->it->toks[c->i - 2]);
 	c->i++;
 	struct nft_tok *n = nr_peek(c);
-	if (!n || n->kind != NT_WORD)
+	if (!n || n->kind != NT_WORD || nr_is_number(n))
 		return nr_unexpected(c, "string");
 	struct nft_set *set = nft_set_find((struct nft_table *)tb, n->text);
 	struct nft_loc end = nr_tok_end(n);
@@ -305,12 +339,23 @@ static int nat_named_map(struct cur *c, const struct nft_table *tb,
 				     "directory");
 	}
 	c->i++;
+	if (s->lhs == NFT_L_FIELD && set->map) {
+		struct elem_shape sh;
+		lhs_shape(s, &sh);
+		if (!same_key(&sh, set))
+			return ref_mismatch(c, &sh, set, from, key_end, at_tok,
+					    end, true);
+	}
+	/* values of addresses are checked before a port's protocol, a
+	 * map of ports after it */
+	if (!ports && nat_map_data(c, set, kw, from, end, ports, v6) < 0)
+		return -1;
 	s->nat_map = true;
 	s->set_name = nr_xstrdup(n->text);
 	bool l4 = s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4;
 	for (unsigned i = 0; i < s->ncat; i++)
 		l4 |= s->cat[i]->dep == NFT_DEP_L4;
-	bool port = set->data_type2 ||
+	bool port = ports || set->data_type2 ||
 		    (set->data_type && set->data_type->id == NFT_T_SERVICE);
 	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
 		struct mark m[2] = {
@@ -321,7 +366,7 @@ static int nat_named_map(struct cur *c, const struct nft_table *tb,
 				      "mapping is only valid after "
 				      "transport protocol match");
 	}
-	return 0;
+	return ports ? nat_map_data(c, set, kw, from, end, ports, v6) : 0;
 }
 
 /* The network protocol the rule's statements before i settle (an ip
@@ -373,7 +418,7 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 		return nr_unexpected(c, "map");
 	c->i++;
 	if (nr_at(c, "@"))
-		return nat_named_map(c, tb, rb, s, kw, from);
+		return nat_named_map(c, tb, rb, s, kw, from, ports, v6);
 	struct nft_tok *g = nr_peek(c);
 	if (!g || g->kind != NT_GROUP)
 		return nr_unexpected(c, "'{'");
@@ -422,7 +467,39 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	memset(&key, 0, sizeof(key));
 	key.type = sh.kt[0];
 	key.nktypes = sh.nk;
-	nft_set_sort(&key, s->elems, &s->nelems);
+	nft_anon_sort(&key, s->elems, &s->nelems);
+	return 0;
+}
+
+/* KEY map ADDRS:PORT[-PORT]: the map's addresses, one port (or
+ * range) for them all, after a transport protocol as any port */
+static int nat_map_port(struct cur *c, struct rule_build *rb,
+			struct nft_stmt *s, const struct nft_tok *kw)
+{
+	struct nft_tok *t = nr_peek(c);
+	if (!t || t->kind != NT_WORD || t->text[0] != ':' || !t->text[1] ||
+	    t->text[1] == ':')
+		return 0;
+	bool l4 = l4_known(&rb->rule, rb->rule.n - 1) ||
+		  (s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4);
+	for (unsigned i = 0; s->lhs == NFT_L_FIELD && i < s->ncat; i++)
+		l4 |= s->cat[i]->dep == NFT_DEP_L4;
+	if (!l4) {
+		struct nft_loc a = t->loc, b = nr_tok_end(t);
+		a.col++;
+		struct mark m[2] = {
+			{ kw->loc, nr_tok_end(kw), '~' },
+			{ a, b, '^' },
+		};
+		return nr_error_multi(c->r, m, 2, "transport protocol mapping "
+				      "is only valid after transport protocol "
+				      "match");
+	}
+	if (parse_port_range(t->text + 1, &s->port_lo, &s->port_hi,
+			     &s->nat_port_range) < 0)
+		return nr_error_tok(c->r, t, "syntax error, unexpected string");
+	s->nat_has_port = true;
+	c->i++;
 	return 0;
 }
 
@@ -447,7 +524,9 @@ static int parse_nat_to(struct cur *c, const struct nft_table *tb,
 			return nr_error_tok(c->r, kw, "ip or ip6 must be "
 					    "specified with address for inet "
 					    "tables.");
-		return parse_nat_map(c, tb, rb, s, kw, false, v6);
+		if (parse_nat_map(c, tb, rb, s, kw, false, v6) < 0)
+			return -1;
+		return nat_map_port(c, rb, s, kw);
 	}
 	if (t->text[0] == ':' && nft_field_proto_known(t->text + 1)) {
 		/* :tcp dport map { ... }: the key read past the colon */
@@ -1107,21 +1186,20 @@ static bool same_key(const struct elem_shape *a, const struct nft_set *s)
 }
 
 /* "@NAME" at t: the set NAME of tb, *e the end of the reference; NULL
- * after nft's message where no name follows '@', tb holds no such set,
- * or (objects) the set is no map of objects */
+ * after nft's message where no name follows '@' or tb holds no such
+ * set */
 static struct nft_set *set_ref(struct cur *c, const struct nft_table *tb,
-			       const struct nft_tok *t, bool objects,
-			       struct nft_loc *e)
+			       const struct nft_tok *t, struct nft_loc *e)
 {
 	struct nft_tok *n = nr_peek_at(c, 1);
-	if (!n || n->kind != NT_WORD) {
+	if (!n || n->kind != NT_WORD || nr_is_number(n)) {
 		c->i++;
 		nr_unexpected(c, "string");
 		return NULL;
 	}
 	struct nft_set *set = nft_set_find((struct nft_table *)tb, n->text);
 	*e = nr_tok_end(n);
-	if (!set || (objects && !set->obj_kind)) {
+	if (!set) {
 		nr_error_span(c->r, &t->loc, e, "No such file or directory");
 		return NULL;
 	}
@@ -1150,8 +1228,34 @@ static int ref_mismatch(struct cur *c, const struct elem_shape *sh,
 			      "expression has type %s", lhs, key);
 }
 
+/* A map of values (a verdict map with vmap) where the statement
+ * needs one: nft's "Expression is not a map" under the reference for
+ * a set or a map of objects */
+static bool not_a_map(struct cur *c, const struct nft_set *set,
+		      const struct nft_tok *t, struct nft_loc e)
+{
+	if (set->map && set->obj_kind == NFT_S_MATCH)
+		return false;
+	nr_error_span(c->r, &t->loc, &e, "Expression is not a map");
+	return true;
+}
+
+/* A map's values of another type than the statement takes: marked
+ * over the statement from a, the map from m to e */
+static int data_mismatch(struct cur *c, const struct nft_dtype *want,
+			 const struct nft_set *set, struct nft_loc a,
+			 struct nft_loc m, struct nft_loc e)
+{
+	struct mark mk[2] = { { a, e, '~' }, { m, e, '^' } };
+	return nr_error_multi(c->r, mk, 2, "datatype mismatch: expected %s, "
+			      "expression has type %s",
+			      want ? want->desc : "netfilter verdict",
+			      set->data_type ? set->data_type->desc
+					     : "netfilter verdict");
+}
+
 int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
-		       struct nft_stmt *s, unsigned at)
+		       struct nft_stmt *s, unsigned stmt_at, unsigned at)
 {
 	if (!nr_at(c, ".") && !nr_at(c, "map"))
 		return 0;
@@ -1175,12 +1279,14 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	struct nft_tok *t = nr_peek(c);
 	if (nr_tok_is(t, "@")) {
 		struct nft_loc e;
-		struct nft_set *set = set_ref(c, tb, t, false, &e);
-		if (!set)
+		struct nft_set *set = set_ref(c, tb, t, &e);
+		if (!set || not_a_map(c, set, t, e))
 			return -1;
-		if (!same_key(&sh, set) || !set->map || !set->data_type ||
-		    set->data_type->id != sh.dt->id)
+		if (!same_key(&sh, set))
 			return ref_mismatch(c, &sh, set, a, b, t, e, true);
+		if (!set->data_type || set->data_type->id != sh.dt->id)
+			return data_mismatch(c, sh.dt, set,
+					     c->it->toks[stmt_at].loc, a, e);
 		s->set_name = nr_xstrdup(set->name);
 		c->i += 2;
 		return 1;
@@ -1198,7 +1304,7 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	ks.type = sh.kt[0];
 	ks.nktypes = sh.nk;
 	memcpy(ks.ktypes, sh.kt, sh.nk * sizeof(*ks.ktypes));
-	nft_set_sort(&ks, s->elems, &s->nelems);
+	nft_anon_sort(&ks, s->elems, &s->nelems);
 	return 1;
 }
 
@@ -1226,9 +1332,12 @@ int nr_parse_obj_map(struct cur *c, struct nft_table *tb,
 	struct nft_tok *t = nr_peek(c);
 	if (nr_tok_is(t, "@")) {
 		struct nft_loc e;
-		struct nft_set *set = set_ref(c, tb, t, true, &e);
+		struct nft_set *set = set_ref(c, tb, t, &e);
 		if (!set)
 			return -1;
+		if (set->obj_kind == NFT_S_MATCH)
+			return nr_error_span(c->r, &t->loc, &e, "Expression is "
+					     "not a map with objects");
 		if (!same_key(&sh, set))
 			return ref_mismatch(c, &sh, set, a, b, t, e, true);
 		/* the kernel runs the map's objects, whatever the
@@ -1257,7 +1366,7 @@ int nr_parse_obj_map(struct cur *c, struct nft_table *tb,
 	ks.type = sh.kt[0];
 	ks.nktypes = sh.nk;
 	memcpy(ks.ktypes, sh.kt, sh.nk * sizeof(*ks.ktypes));
-	nft_set_sort(&ks, s->elems, &s->nelems);
+	nft_anon_sort(&ks, s->elems, &s->nelems);
 	return 0;
 }
 
@@ -1303,13 +1412,14 @@ int nr_parse_rhs(struct cur *c, const struct nft_table *tb,
 		return nr_unexpected(c, NULL);
 	if (nr_tok_is(t, "@")) {
 		struct nft_loc e;
-		struct nft_set *set = set_ref(c, tb, t, false, &e);
-		if (!set)
+		struct nft_set *set = set_ref(c, tb, t, &e);
+		if (!set || (vmap && not_a_map(c, set, t, e)))
 			return -1;
-		if (!same_key(&sh, set) || (vmap && (!set->map ||
-						     set->data_type)))
+		if (!same_key(&sh, set))
 			return ref_mismatch(c, &sh, set, sel_a, sel_b, t, e,
 					    vmap);
+		if (vmap && set->data_type)
+			return data_mismatch(c, NULL, set, sel_a, sel_a, e);
 		s->set_name = nr_xstrdup(set->name);
 		c->i += 2;
 		return 0;

@@ -13,9 +13,10 @@ int nr_parse_stmt_ext(struct cur *c, struct nft_table *tb,
 /* and|or|xor|&|^|| VALUE after field f: 1 read, 0 none there, -1 */
 /* After FIELD set KEY (s->src): [. FIELD ...] map { KEY : VALUE, ... }
  * or map @NAME, the map's values of s->field's type. 0 when what
- * follows is no map (nothing read), 1 when read, -1 after an error. */
+ * follows is no map (nothing read), 1 when read, -1 after an error.
+ * The statement starts at token stmt_at, its key at token at. */
 int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
-		       struct nft_stmt *s, unsigned at);
+		       struct nft_stmt *s, unsigned stmt_at, unsigned at);
 /* FIELD set numgen ..., jhash ... or symhash mod N [offset M] (after
  * "set"): the number into s's lhs, mod, offset, seed and hkeys (its
  * field stays the one set). 1 read, 0 none there, -1 after an error. */

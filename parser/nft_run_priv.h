@@ -108,6 +108,9 @@ struct nft_tok *nr_peek_at(struct cur *c, unsigned k);
 bool nr_tok_is(const struct nft_tok *t, const char *w);
 bool nr_at(struct cur *c, const char *w);
 bool nr_is_keyword(const char *w);
+/* A word of digits alone: nft's scanner reads a number there, no name
+ * (so @5 is a syntax error) */
+bool nr_is_number(const struct nft_tok *t);
 struct nft_tok *nr_take_name(struct cur *c);
 int nr_expect_end(struct cur *c);
 bool nr_similar(const char *a, const char *b, unsigned *best);

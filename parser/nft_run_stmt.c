@@ -554,12 +554,38 @@ static int no_obj(struct run *r, const struct nft_tok *name)
 			    nft_family_name(ht->family), ht->name);
 }
 
+/* delete counter|quota|limit FAMILY TABLE handle N: the kernel finds
+ * the object by its kind and handle */
+static int del_obj_handle(struct run *r, struct cur *c, struct nft_table *t,
+			  enum nft_stmt_kind kind)
+{
+	c->i++;
+	struct nft_tok *ht = nr_peek(c);
+	uint64_t h;
+	if (nr_parse_u64(c, &h) < 0 || nr_expect_end(c) < 0)
+		return -1;
+	for (unsigned i = 0; i < t->nobjs; i++) {
+		struct nft_obj *o = &t->objs[i];
+		if (o->st.kind != kind || o->handle != h)
+			continue;
+		if (nft_obj_refs(t, o))
+			return nr_error_tok(r, ht, "Could not process rule: "
+					    "Device or resource busy");
+		nft_obj_delete(t, o);
+		r->changed = true;
+		return 0;
+	}
+	return nr_error_tok(r, ht, ENOENT_KERNEL);
+}
+
 int nr_cmd_obj(struct run *r, struct cur *c, const struct nft_tok *kw,
 	       bool add, bool create, bool del, bool list)
 {
 	struct nft_table *t = nr_table_of(r, c, !add && !list);
 	if (!t)
 		return -1;
+	if (del && nr_at(c, "handle"))
+		return del_obj_handle(r, c, t, obj_kind(kw));
 	struct nft_tok *name = nr_take_name(c);
 	if (!name)
 		return -1;

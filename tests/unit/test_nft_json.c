@@ -416,13 +416,20 @@ int main(void)
 	   "a statement the model lacks is refused");
 	ok(strstr(qt_buf_str(&err), "does not hold the 'meter' statement")
 	   != NULL, "by name, not as an unknown one");
+	is_str(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": "
+			  "\"ip\", \"table\": \"t\", \"chain\": \"c\", \"expr\": "
+			  "[{\"dnat\": {\"addr\": {\"map\": {\"key\": {\"payload\": "
+			  "{\"protocol\": \"ip\", \"field\": \"saddr\"}}, \"data\": "
+			  "\"@nm\"}}}}]}}}]}"),
+	       "add rule ip \"t\" \"c\" dnat to ip saddr map @nm\n",
+	       "a nat map by name");
 	ok(translated("{\"nftables\": [{\"add\": {\"rule\": {\"family\": \"ip\", "
 		      "\"table\": \"t\", \"chain\": \"c\", \"expr\": [{\"dnat\": "
 		      "{\"addr\": {\"map\": {\"key\": {\"payload\": {\"protocol\": "
-		      "\"ip\", \"field\": \"saddr\"}}, \"data\": \"@nm\"}}}}]}}}]}")
-	   == NULL, "a nat map by name is refused");
-	ok(strstr(qt_buf_str(&err), "does not hold a nat map by name") != NULL,
-	   "saying so");
+		      "\"ip\", \"field\": \"saddr\"}}}}}}]}}}]}") == NULL,
+	   "a nat map without data is refused");
+	ok(strstr(qt_buf_str(&err), "Object item not found: data") &&
+	   strstr(qt_buf_str(&err), "Invalid nat addr."), "as nft says it");
 
 	is_str(translated("{\"nftables\": [{\"map\": {\"family\": \"ip\", "
 			  "\"name\": \"m\", \"table\": \"k\", \"type\": "
