@@ -534,3 +534,44 @@ print("good %d lost %d" % (good, lost))'
 	[ "$(stat_rewritten)" -lt 60 ]
 	[ "$(stat_offloaded)" -eq 2 ]
 }
+
+@test "nat offload: a UDP flow whose first datagram the kernel drops between hooks is confirmed by the next one and offloaded" {
+	daemon_only
+	udp_peer_server 9000
+	qt "$FW" -P FORWARD ACCEPT
+	qt "$FW" -t nat -A PREROUTING -d 10.0.1.1 -p udp --dport 9000 \
+		-j DNAT --to-destination 10.0.2.2
+	# a kernel table of the test's own drops the datagram "lost" at
+	# FORWARD before the queue there (the steering's chains are at
+	# -150): judged at PREROUTING, its entry made, it never reaches
+	# the hook that confirms, as under a full queue
+	ip netns exec "$FW" nft -f - <<'NFT'
+table ip qtlost {
+	chain early {
+		type filter hook forward priority -200; policy accept;
+		udp dport 9000 @th,64,32 0x6c6f7374 counter drop
+	}
+}
+NFT
+	run ip netns exec "$C" "$PY" -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(b"lost", ("10.0.1.1", 9000))
+time.sleep(0.2)
+s.sendto(b"kept", ("10.0.1.1", 9000))
+print(s.recvfrom(4096)[0].decode())
+'
+	echo "$output"
+	[[ "$output" == *" kept" ]]
+	# the kernel dropped the first one
+	ip netns exec "$FW" nft list table ip qtlost | grep -q 'counter packets 1 '
+	# the second confirmed the entry (listed: confirmed entries only)
+	# and its elements went to the kernel's maps, well inside the 5 s
+	# an unconfirmed entry would wait
+	run ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -L -p udp
+	echo "$output"
+	[[ "$output" == *"dst=10.0.1.1 sport="*"dport=9000 src=10.0.2.2"* ]]
+	wait_until 1 has_elements
+	[ "$(stat_offloaded)" -ge 1 ]
+}
