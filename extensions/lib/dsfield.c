@@ -124,16 +124,10 @@ bool qt_dsfield_change(struct qt_eval *ev, uint8_t keep, uint8_t value)
 		ip[0] = (uint8_t)((ip[0] & 0xf0) | nv >> 4);
 		ip[1] = (uint8_t)((ip[1] & 0x0f) | (nv & 0x0f) << 4);
 	} else {
-		/* ipv4_change_dsfield: RFC 1141's update, which may write
-		 * 0x0000 where a checksum made whole would be 0xffff */
-		uint32_t check = (uint32_t)(ip[10] << 8 | ip[11]);
-		check += old;
-		if ((check + 1) >> 16)
-			check = (check + 1) & 0xffff;
-		check -= nv;
-		check += check >= 0xffff;
-		ip[10] = (uint8_t)(check >> 8);
-		ip[11] = (uint8_t)check;
+		/* ipv4_change_dsfield's sum (the old byte added, the new
+		 * one taken off, carries and borrows folded back) gives
+		 * what csum_replace2 gives, for every checksum */
+		qt_csum_replace2(ip + 10, old, nv);
 		ip[1] = nv;
 	}
 	ev->pkt.tos = nv;

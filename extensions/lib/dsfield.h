@@ -1,8 +1,8 @@
 /* The IP header's DS field (IPv4's TOS byte, IPv6's traffic class):
  * the names iptables gives its values (the TOS names of RFC 1349 and
  * the DSCP classes of RFC 2474/2597/3246), and the rewrite the
- * kernel's TOS, DSCP and ECN targets do, with IPv4's header checksum
- * mended exactly as the kernel mends it. Shared by -m tos, -m dscp,
+ * kernel's TOS and DSCP targets do, with IPv4's header checksum
+ * mended as the kernel mends it. Shared by -m tos, -m dscp,
  * -j TOS, -j DSCP and -j ECN. */
 #ifndef QT_DSFIELD_H
 #define QT_DSFIELD_H
@@ -29,8 +29,8 @@ int qt_dscp_class(struct qt_ctx *ctx, const char *name);
 /* The DS field of the packet ev judges (0 when it is neither family). */
 uint8_t qt_dsfield_get(const struct qt_eval *ev);
 /* Write (field & keep) | value into the packet's DS field: IPv4's
- * header checksum adjusted by the kernel's ipv4_change_dsfield
- * arithmetic, IPv6's header has none. Marks ev rewritten when the
+ * header checksum updated as ipv4_change_dsfield does, IPv6's header
+ * has none. Marks ev rewritten when the
  * byte changes (true then); the caller has checked the header is in
  * the copy. A packet whose transport checksum the queue says is partial
  * gets it completed: handed back, it loses that mark. */
