@@ -6,6 +6,7 @@ firewall and what the server records of what arrives.
         packets to 10.0.2.2 / fd00:2::2, ports 7001-7099, with varied
         TOS/traffic class, TTL, TCP flags and checksums (some wrong on
         purpose), sent as frames on IFACE (full checksums: none partial)
+  dsfield.py big IFACE DSTMAC 4|6    one long datagram to port 7030
   dsfield.py sock                   datagrams and a connection from the
         client's own stack (ports 7101-7103: checksums left partial)
   dsfield.py serve IFACE SECONDS READYFILE   on the server: every IP
@@ -109,6 +110,20 @@ def send_all(iface, dstmac, seed):
     print("sent %d" % len(frames))
 
 
+def send_big(iface, dstmac, fam):
+    """One 1200-byte UDP datagram to port 7030 (IPv4 or IPv6): longer
+    than the header copy a ruleset without payload rules asks for."""
+    from scapy.all import IP, IPv6, UDP, Ether, Raw, get_if_hwaddr
+    ip = (IP(src=V4_SRC, dst=V4_DST, tos=0x01, ttl=64) if fam == "4" else
+          IPv6(src=V6_SRC, dst=V6_DST, tc=0x01, hlim=64))
+    f = bytes(Ether(src=get_if_hwaddr(iface), dst=dstmac) / ip /
+              UDP(sport=40000, dport=7030) / Raw(bytes(range(256)) * 4 + b"x" * 136))
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    s.send(f)
+    print("sent big %d" % (len(f) - 14))
+
+
 def sock_all():
     for fam, dst, port in ((socket.AF_INET, V4_DST, 7101),
                            (socket.AF_INET6, V6_DST, 7102)):
@@ -184,7 +199,9 @@ def serve(iface, seconds, ready):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "send":
+    if sys.argv[1] == "big":
+        send_big(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "send":
         send_all(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif sys.argv[1] == "sock":
         sock_all()

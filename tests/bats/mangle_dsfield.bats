@@ -204,3 +204,46 @@ print("checksums hold")'
 	echo "$output"
 	[ "$(echo "$output" | awk '$3 == "DSCP" && /udp dpt:7005/ { print $1 }')" -ge 10 ]
 }
+
+# big_side CLIENT FW SERVER OUT FAMILY: the server records while the
+# client sends one long datagram.
+big_side() {
+	local c=$1 fw=$2 s=$3 out=$4
+	rm -f "$out.ready"
+	ip netns exec "$s" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" serve qts0 2 \
+		"$out.ready" >"$out" 2>"$out.err" &
+	local srv=$!
+	BGPIDS+=("$srv")
+	for _ in $(seq 200); do [ -e "$out.ready" ] && break; sleep 0.02; done
+	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" big qtc0 \
+		"$(mac_of "$fw" qtf0)" "$5"
+	wait "$srv" || true
+}
+
+@test "each target alone in its ruleset (no rule asking for payload): a long packet it rewrites arrives whole, as the kernel's twin hands it on (HL too)" {
+	start_daemon
+	local rule fam out=$QT_RUN/big n=0
+	for rule in "4 -j TTL --ttl-set 9" "4 -j TOS --set-tos 0x10" \
+		    "4 -j DSCP --set-dscp 1" "4 -j ECN --ecn-ip-ect 2" \
+		    "6 -j HL --hl-set 9" "6 -j TOS --set-tos 0x10" \
+		    "6 -j DSCP --set-dscp 1"; do
+		fam=${rule%% *}
+		local ipt=iptables
+		[ "$fam" = 6 ] && ipt=ip6tables
+		printf '*mangle\n-A FORWARD -p udp --dport 7030 %s\nCOMMIT\n' "${rule#* }" |
+			ip netns exec "$FW" "$QT_BUILD/$ipt-restore"
+		printf '*mangle\n-A FORWARD -p udp --dport 7030 %s\nCOMMIT\n' "${rule#* }" |
+			ip netns exec "$KFW" "/usr/sbin/$ipt-nft-restore"
+		big_side "$C" "$FW" "$S" "$out.q$n" "$fam"
+		big_side "$KC" "$KFW" "$KS" "$out.k$n" "$fam"
+		echo "$rule: ours $(head -c 60 "$out.q$n") ($(wc -c <"$out.q$n") chars), kernel's $(head -c 60 "$out.k$n") ($(wc -c <"$out.k$n") chars)"
+		[ -s "$out.k$n" ]
+		cmp "$out.k$n" "$out.q$n"
+		# the kernel rewrote it (the rule met the packet)
+		[ "$(head -c 4 "$out.k$n")" != 4501 ] && [ "$(head -c 4 "$out.k$n")" != 6001 ]
+		# the next rule alone in its table
+		ip netns exec "$FW" "$QT_BUILD/$ipt" -t mangle -F
+		ip netns exec "$KFW" "/usr/sbin/$ipt-nft" -t mangle -F
+		n=$((n + 1))
+	done
+}
