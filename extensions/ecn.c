@@ -97,9 +97,14 @@ static void ecn_print(const struct qt_ext_inst *in, struct qt_buf *b,
 }
 
 /* ---- engine: xt_ecn's ecn_mt4 and ecn_mt6 ----
- * The flags are read where nf_tables puts the transport header (after
- * the IPv4 header, fragment or not; after IPv6's extension headers);
- * a header the packet does not hold whole fails the match. */
+ * The flags are read where nf_tables puts the transport header, which
+ * xt_ecn takes without looking at fragments: after the IPv4 header,
+ * fragment or not (a non-first fragment's payload); after IPv6's
+ * extension headers, but for a non-first IPv6 fragment at offset 0,
+ * the IPv6 header itself (nft_set_pktinfo_ipv6 starts the offset at 0
+ * and ipv6_find_hdr returns at such a fragment without setting it). A
+ * header the packet does not hold whole fails the match. Both checked
+ * against the kernel's twin (mangle_dsfield.bats). */
 static bool ecn_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct ecn_data *d = in->data;
@@ -117,6 +122,9 @@ static bool ecn_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 	if (p->family == AF_INET) {
 		th = ev->data + p->ihl;
 		avail = end > p->ihl ? end - p->ihl : 0;
+	} else if (p->frag_hdr && p->frag_off) {
+		th = ev->data;
+		avail = end;
 	} else {
 		th = qt_pkt_th(p, &avail);
 		if (!th)

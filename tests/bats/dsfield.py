@@ -102,6 +102,28 @@ def send_all(iface, dstmac, seed):
             v6(port)
         v6(7024, tc=0x03)
         v6(7025, tcp=True, tc=0x02)
+    # non-first TCP fragments whose payload looks like a TCP header to
+    # port 7017 (7027 over IPv6), with ECE or without: the kernel's ecn
+    # match reads the flags there
+    from scapy.all import IPv6ExtHdrFragment
+    for i in range(4):
+        body = struct.pack("!HHIIBBHHH", 1000 + i, 7017, 1, 0, 0x50,
+                           0x42 if i & 1 else 0x02, 100, 0, 0) + b"fragment%d" % i
+        ip = IP(src=V4_SRC, dst=V4_DST, proto=6, id=r.randrange(65536),
+                frag=2 + i, flags=0)
+        frames.append(bytes(Ether(src=src, dst=dstmac) / ip / Raw(body)))
+        body = body[:2] + struct.pack("!H", 7027) + body[4:]
+        ip = IPv6(src=V6_SRC, dst=V6_DST) / IPv6ExtHdrFragment(
+            nh=6, offset=2 + i, m=1, id=r.randrange(1 << 32))
+        frames.append(bytes(Ether(src=src, dst=dstmac) / ip / Raw(body)))
+    # (where a non-first IPv6 fragment's flags are read: from its IPv6
+    # header, whose byte 13 has ECE's bit in this source address)
+    for i in range(2):
+        body = struct.pack("!HHIIBBHHH", 1000 + i, 7027, 1, 0, 0x50, 0x02,
+                           100, 0, 0) + b"fragment%d" % i
+        ip = IPv6(src="fd00:1:40::2", dst=V6_DST) / IPv6ExtHdrFragment(
+            nh=6, offset=2 + i, m=1, id=r.randrange(1 << 32))
+        frames.append(bytes(Ether(src=src, dst=dstmac) / ip / Raw(body)))
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
     for f in frames:
@@ -174,6 +196,8 @@ def serve(iface, seconds, ready):
                     nxt, off = p[9], (p[0] & 15) * 4
                 elif eth == 0x86dd and len(p) >= 44:
                     nxt, off = p[6], 40
+                    if nxt == 44 and len(p) >= 52:
+                        nxt, off = p[40], 48
                 else:
                     continue
                 if nxt in (6, 17) and len(p) >= off + 4:

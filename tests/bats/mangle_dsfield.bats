@@ -5,7 +5,9 @@
 # crafted IPv4 and IPv6 packets (tests/bats/dsfield.py) go through both
 # firewalls; what arrives at the servers must be the same bytes: the
 # DS field, the TTL, the TCP flags and every checksum (the kernel's own
-# update arithmetic, wrong TCP checksums kept wrong by the same amount).
+# update arithmetic, wrong TCP checksums kept wrong by the same amount);
+# and -m ecn's verdict on non-first TCP fragments (the flags read from
+# their payload, where the kernel looks for the TCP header).
 # Packets of the client's own stack carry partial checksums over the
 # veth: the kernel leaves them so, qtablesd hands the packet back and
 # must complete them (compared by header and by the server's sockets).
@@ -31,6 +33,9 @@ RULES4='*mangle
 -A POSTROUTING -p udp --dport 7010 -j TTL --ttl-set 1
 -A POSTROUTING -p udp --dport 7101 -j DSCP --set-dscp-class AF41
 -A POSTROUTING -p tcp --dport 7103 -j TTL --ttl-set 33
+COMMIT
+*filter
+-A FORWARD -p tcp -f -m ecn ! --ecn-tcp-ece -j DROP
 COMMIT'
 
 RULES6='*mangle
@@ -40,6 +45,9 @@ RULES6='*mangle
 -A FORWARD -p udp --dport 7024 -m dscp --dscp 0 -j DSCP --set-dscp 0x3f
 -A FORWARD -p tcp --dport 7025 -m ecn --ecn-ip-ect 2 -j TOS --set-tos 0x01/0x03
 -A POSTROUTING -p udp --dport 7102 -j DSCP --set-dscp-class CS3
+COMMIT
+*filter
+-A FORWARD -p tcp -m frag --fragmore -m ecn ! --ecn-tcp-ece -j DROP
 COMMIT'
 
 # client -- fw -- server, IPv4 and IPv6; sets C_ FW_ S_.
@@ -128,7 +136,14 @@ for l in sys.stdin:
 	echo "crafted arrivals: ours $(wc -l <"$ours.crafted"), kernel's $(wc -l <"$kern.crafted")"
 	diff "$kern.crafted" "$ours.crafted"
 	# every packet sent arrived (none lost, which would hide a difference)
-	[ "$(wc -l <"$kern.crafted")" -eq "$(sed -n 's/^sent //p' "$ours.sent")" ]
+	# (but the fragments -m ecn drops: IPv4's whose payload has no ECE
+	# where the TCP flags would be, IPv6's whose IPv6 header has none
+	# in its byte 13, whatever their payload)
+	[ "$(wc -l <"$kern.crafted")" -eq "$(($(sed -n 's/^sent //p' "$ours.sent") - 6))" ]
+	[ "$(grep -Ec '1b69000000010{8}5042' "$kern.crafted")" -eq 2 ]
+	[ "$(grep -Ec '1b69000000010{8}5002' "$kern.crafted")" -eq 0 ]
+	[ "$(grep -Ec '^6.{15}fd000001004000.*1b73000000010{8}5002' "$kern.crafted")" -eq 2 ]
+	[ "$(grep -Ec '1b73' "$kern.crafted")" -eq 2 ]
 	# and the kernel did rewrite them (the test compares rewrites): the
 	# DSCP of port 7005 is EF, port 7010's TTL 1, port 7007's TCP
 	# flags without ECE and CWR

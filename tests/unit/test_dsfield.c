@@ -200,6 +200,21 @@ static void test_matches(void)
 	pkt6(0, IPPROTO_TCP, tcp, 24);
 	is_int(match_of(AF_INET6, "-A INPUT -p tcp -m ecn --ecn-tcp-ece ! --ecn-tcp-cwr",
 			"ecn"), 1, "IPv6: ECE, not CWR");
+	/* non-first fragments: IPv4's flags read from the payload where
+	 * the TCP header would be, IPv6's from offset 0, the IPv6 header
+	 * (nf_tables' transport offset is left at 0 for them) */
+	pkt4(0, 64, IPPROTO_TCP, tcp, 24);
+	put16(buf + 6, 3);
+	is_int(match_of(AF_INET, "-A INPUT -p tcp -m ecn --ecn-tcp-ece", "ecn"), 1,
+	       "IPv4 non-first fragment: ECE read from its payload");
+	uint8_t fr[8 + 24] = { IPPROTO_TCP, 0, 0, 3 << 3 | 1, 0, 0, 0, 7 };
+	memcpy(fr + 8, tcp, 24);
+	pkt6(0, IPPROTO_FRAGMENT, fr, sizeof(fr));
+	is_int(match_of(AF_INET6, "-A INPUT -p tcp -m ecn --ecn-tcp-ece", "ecn"), 0,
+	       "IPv6 non-first fragment: no ECE in byte 13 of its IPv6 header");
+	buf[13] = 0x40;
+	is_int(match_of(AF_INET6, "-A INPUT -p tcp -m ecn --ecn-tcp-ece", "ecn"), 1,
+	       "IPv6 non-first fragment: ECE's bit in byte 13 of its IPv6 header");
 	/* a TCP header cut short does not match (xt_ecn's match_tcp) */
 	pkt4(0, 64, IPPROTO_TCP, tcp, 12);
 	is_int(match_of(AF_INET, "-A INPUT -p tcp -m ecn ! --ecn-tcp-ece", "ecn"), 0,
