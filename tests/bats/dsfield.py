@@ -9,8 +9,10 @@ firewall and what the server records of what arrives.
   dsfield.py big IFACE DSTMAC 4|6    one long datagram to port 7030
   dsfield.py sock                   datagrams and a connection from the
         client's own stack (ports 7101-7103: checksums left partial)
+  dsfield.py end IFACE DSTMAC       the datagram that ends serve
   dsfield.py serve IFACE SECONDS READYFILE   on the server: every IP
-        packet to ports 7000-7199 seen on IFACE, in hex, one a line,
+        packet to ports 7000-7198 seen on IFACE until a second after the
+        end datagram (at most SECONDS), in hex, one a line,
         then "got PORT PAYLOAD" for what the sockets of 7101-7103
         received
 """
@@ -69,11 +71,15 @@ def send_all(iface, dstmac, seed):
     def carry_id(port, tos, ttl):
         a = socket.inet_aton(V4_SRC) + socket.inet_aton(V4_DST)
         n = 20 + 8 + len(b"case%d-%d" % (port, len(frames)))
-        for i in range(r.randrange(65536), 65536 * 2):
-            h = struct.pack("!BBHHHBBH", 0x45, tos, n, i & 0xffff,
-                            0, ttl - 1, 17, 0) + a
-            if ((~csum(h)) & 0xffff) < 0x08:
-                return i & 0xffff
+
+        def hdr(i):
+            return struct.pack("!BBHHHBBH", 0x45, tos, n, i, 0, ttl - 1, 17, 0) + a
+        # the id adds to the one's complement sum as it is: solved for
+        s0 = csum(hdr(0))
+        for t in r.sample(range(0xfff8, 0x10000), 8):
+            i = (t - s0) % 0xffff
+            if ((~csum(hdr(i))) & 0xffff) < 0x08:
+                return i
         return None
 
     for port in range(7001, 7013):
@@ -146,6 +152,15 @@ def send_big(iface, dstmac, fam):
     print("sent big %d" % (len(f) - 14))
 
 
+def send_end(iface, dstmac):
+    """The server's signal that all was sent: a datagram to port 7199."""
+    from scapy.all import IP, UDP, Ether, get_if_hwaddr
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    s.send(bytes(Ether(src=get_if_hwaddr(iface), dst=dstmac) /
+                 IP(src=V4_SRC, dst=V4_DST) / UDP(sport=40000, dport=7199)))
+
+
 def sock_all():
     for fam, dst, port in ((socket.AF_INET, V4_DST, 7101),
                            (socket.AF_INET6, V6_DST, 7102)):
@@ -182,6 +197,8 @@ def serve(iface, seconds, ready):
     socks[ls] = 7103
     open(ready, "w").close()
     seen, got = [], []
+    # until a second after the end datagram (port 7199) came, at most
+    # the given seconds
     end = time.time() + seconds
     while time.time() < end:
         rd, _, _ = select.select([raw] + list(socks), [], [], 0.1)
@@ -202,7 +219,9 @@ def serve(iface, seconds, ready):
                     continue
                 if nxt in (6, 17) and len(p) >= off + 4:
                     dport = struct.unpack("!H", p[off + 2:off + 4])[0]
-                    if 7000 <= dport < 7200:
+                    if dport == 7199:
+                        end = min(end, time.time() + 1)
+                    elif 7000 <= dport < 7200:
                         seen.append(p.hex())
             elif s is ls:
                 c, _ = ls.accept()
@@ -225,6 +244,8 @@ def serve(iface, seconds, ready):
 if __name__ == "__main__":
     if sys.argv[1] == "big":
         send_big(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "end":
+        send_end(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "send":
         send_all(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif sys.argv[1] == "sock":

@@ -92,12 +92,13 @@ teardown() {
 
 mac_of() { ip -n "$1" -o link show "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
 
-# run_side CLIENT FW SERVER OUT: the server records for a few seconds
-# while the client sends the crafted packets and its own.
+# run_side CLIENT FW SERVER OUT: the server records while the client
+# sends the crafted packets and its own, until a second after the
+# client's end datagram.
 run_side() {
 	local c=$1 fw=$2 s=$3 out=$4
 	rm -f "$out.ready"
-	ip netns exec "$s" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" serve qts0 6 \
+	ip netns exec "$s" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" serve qts0 60 \
 		"$out.ready" >"$out" 2>"$out.err" &
 	local srv=$!
 	BGPIDS+=("$srv")
@@ -105,6 +106,8 @@ run_side() {
 	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" send qtc0 \
 		"$(mac_of "$fw" qtf0)" 7 >"$out.sent"
 	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" sock >"$out.sock"
+	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" end qtc0 \
+		"$(mac_of "$fw" qtf0)"
 	wait "$srv" || true
 }
 
@@ -221,17 +224,19 @@ print("checksums hold")'
 }
 
 # big_side CLIENT FW SERVER OUT FAMILY: the server records while the
-# client sends one long datagram.
+# client sends one long datagram (and the end one).
 big_side() {
 	local c=$1 fw=$2 s=$3 out=$4
 	rm -f "$out.ready"
-	ip netns exec "$s" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" serve qts0 2 \
+	ip netns exec "$s" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" serve qts0 60 \
 		"$out.ready" >"$out" 2>"$out.err" &
 	local srv=$!
 	BGPIDS+=("$srv")
 	for _ in $(seq 200); do [ -e "$out.ready" ] && break; sleep 0.02; done
 	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" big qtc0 \
 		"$(mac_of "$fw" qtf0)" "$5"
+	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" end qtc0 \
+		"$(mac_of "$fw" qtf0)"
 	wait "$srv" || true
 }
 
