@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # NAT offload (io/nat_offload.h): once qtablesd has bound a TCP or UDP
 # connection, the kernel rewrites its packets from the maps of table
-# ip qtables_nat, which qtablesd fills; the packets are still queued
+# ip qtables_nat, which qtablesd fills (verdict maps whose elements go
+# to chains that write a target's address and port); the packets are still queued
 # and judged, with plain accepts. Real traffic in qt_topo's namespaces
 # (client 10.0.1.2 - fw 10.0.1.1 / 10.0.2.1 - server 10.0.2.2): the
 # data arrives whole, the maps hold the connection's elements while it
@@ -42,6 +43,19 @@ wait_until() {
 	"$@"
 }
 no_elements() { [ -z "$(elements)" ]; }
+# the table's chains other than its base chains (one per line)
+target_chains() {
+	ip netns exec "$FW" nft -j list table "${1:-ip}" qtables_nat 2>/dev/null |
+		"$PY" -c '
+import json, sys
+text = sys.stdin.read()
+for o in (json.loads(text)["nftables"] if text.strip() else []):
+    c = o.get("chain")
+    if c and "hook" not in c:
+        print(c["name"])'
+}
+no_chains() { [ -z "$(target_chains "$@")" ]; }
+chain_of() { ip netns exec "$FW" nft list chain "$1" qtables_nat "$2" 2>&1; }
 has_elements() { [ -n "$(elements)" ]; }
 
 # tcp_sink PORT FILE: a server writing what one connection sends to FILE
@@ -129,16 +143,17 @@ PY
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/10m")" ]
-	# the connection (in TIME_WAIT now) has its four elements: the
-	# client's packets to the server, the server's back, with ports
-	run -0 map_of dst_addr
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ 10\.0\.2\.2 ]]
-	run -0 map_of dst_port
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ 80 ]]
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ 10\.0\.1\.1 ]]
-	run -0 map_of src_port
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ 8080 ]]
+	# the connection (in TIME_WAIT now) has its two elements: the
+	# client's packets to the server, the server's back, each going to
+	# a chain that writes the address and port
+	run -0 map_of dst_vmap
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ goto\ d_tcp_10\.0\.2\.2_80 ]]
+	run -0 chain_of ip d_tcp_10.0.2.2_80
+	[[ $output == *"ip daddr set 10.0.2.2 tcp dport set 80"* ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ goto\ s_tcp_10\.0\.1\.1_8080 ]]
+	run -0 chain_of ip s_tcp_10.0.1.1_8080
+	[[ $output == *"ip saddr set 10.0.1.1 tcp sport set 8080"* ]]
 	# thousands of segments, but only the first ones were rewritten by
 	# qtablesd: the kernel did the rest
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
@@ -147,6 +162,8 @@ PY
 	# forgotten: the elements go
 	ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -F
 	wait_until 3 no_elements
+	# and with them the chains
+	no_chains
 }
 
 @test "nat offload: a connection that times out leaves the maps" {
@@ -207,14 +224,10 @@ PY
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/4m")" ]
-	run -0 map_of dst_addr
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.1\.1 ]]
-	run -0 map_of dst_port
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 8080 ]]
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ 10\.0\.1\.1 ]]
-	run -0 map_of src_port
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ 80 ]]
+	run -0 map_of dst_vmap
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ goto\ d_tcp_10\.0\.1\.1_8080 ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ goto\ s_tcp_10\.0\.1\.1_80 ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 20 ]
 	[ "$(stat_offloaded)" -eq 1 ]
@@ -229,14 +242,10 @@ PY
 	echo "$output" | sort | uniq -c | sort -rn | head -5
 	[ "${lines[200]}" = "lost 0" ]
 	[ "$(echo "$output" | grep -c '^10\.0\.1\.99:5353 10\.0\.1\.1:[0-9]* ok$')" -eq 200 ]
-	run -0 map_of dst_addr
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.99\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 10\.0\.2\.2 ]]
-	run -0 map_of dst_port
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.2\.2\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 9000 ]]
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ 10\.0\.1\.99 ]]
-	run -0 map_of src_port
-	[[ $output =~ 10\.0\.1\.99\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ 5353 ]]
+	run -0 map_of dst_vmap
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.99\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ goto\ d_udp_10\.0\.2\.2_9000 ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ goto\ s_udp_10\.0\.1\.99_5353 ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 40 ]
 	[ "$(stat_offloaded)" -eq 2 ]
@@ -253,10 +262,12 @@ PY
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/2m")" ]
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.2\.1 ]]
-	run -0 map_of dst_addr
-	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.2\.1\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ 10\.0\.1\.2 ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ goto\ s_tcp_10\.0\.2\.1 ]]
+	run -0 map_of dst_vmap
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.2\.1\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ goto\ d_tcp_10\.0\.1\.2 ]]
+	# a chain per client address, not per connection
+	[ "$(target_chains | wc -l)" -eq 2 ]
 	echo "rewritten by qtablesd: $(stat_rewritten)"
 	[ "$(stat_rewritten)" -lt 20 ]
 }
@@ -381,8 +392,8 @@ PY
 	[ "$output" = 10.0.2.3 ]
 	# B lives on (TIME_WAIT) with its elements: its original tuple is
 	# the tuple A's first packets have once qtablesd rewrote them
-	run -0 map_of dst_addr
-	[[ $output == *"10.0.1.2 . 10.0.2.2 . tcp . 41000 . 80 : 10.0.2.3"* ]]
+	run -0 map_of dst_vmap
+	[[ $output == *"10.0.1.2 . 10.0.2.2 . tcp . 41000 . 80 : goto d_tcp_10.0.2.3"* ]]
 	run -0 connect_from 10.0.1.1 8080
 	[ "$output" = 10.0.2.2 ]
 }
@@ -411,8 +422,9 @@ PY
 	! kill -0 "$old" 2>/dev/null || false
 	# the new daemon made the maps anew and put the connection back
 	wait_until 3 has_elements
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.2\.1 ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ goto\ s_tcp_10\.0\.2\.1 ]]
+	run -0 chain_of ip s_tcp_10.0.2.1
 	[ "$(stat_offloaded)" -ge 1 ]
 	wait "$sender"
 	for _ in $(seq 100); do
@@ -488,11 +500,13 @@ PY
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/10m")" ]
-	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_addr
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_vmap
 	echo "$output"
-	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ fd00:2::2 ]]
-	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat src_addr
-	[[ $output =~ fd00:1::2\ \.\ fd00:2::2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ fd00:2::1 ]]
+	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ goto\ d_tcp_fd00-2--2_80 ]]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat src_vmap
+	[[ $output =~ fd00:1::2\ \.\ fd00:2::2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ goto\ s_tcp_fd00-2--1 ]]
+	run -0 chain_of ip6 d_tcp_fd00-2--2_80
+	[[ $output == *"ip6 daddr set fd00:2::2 tcp dport set 80"* ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 20 ]
 	[ "$(stat_offloaded)" -eq 1 ]
@@ -526,10 +540,10 @@ for i in range(200):
         lost += 1
 print("good %d lost %d" % (good, lost))'
 	[ "$output" = "good 200 lost 0" ]
-	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_addr
-	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ fd00:2::2 ]]
-	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_port
-	[[ $output =~ fd00:1::2\ \.\ fd00:2::2\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 9000 ]]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_vmap
+	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ goto\ d_udp_fd00-2--2_9000 ]]
+	run -0 chain_of ip6 d_udp_fd00-2--2_9000
+	[[ $output == *"ip6 daddr set fd00:2::2 udp dport set 9000"* ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 60 ]
 	[ "$(stat_offloaded)" -eq 2 ]
