@@ -589,3 +589,106 @@ print(s.recvfrom(4096)[0].decode())
 	wait_until 1 has_elements
 	[ "$(stat_offloaded)" -ge 1 ]
 }
+
+# list_loads FAMILY: qtables' table as nft lists it loads with nft -f
+# into a namespace of its own and lists back the same
+list_loads() {
+	local ns=${QT_PREFIX}-load
+	ip netns exec "$FW" nft list table "$1" qtables_nat >"$QT_RUN/$1.nft"
+	ip netns add "$ns"
+	ip netns exec "$ns" nft -f "$QT_RUN/$1.nft" || { ip netns del "$ns"; return 1; }
+	ip netns exec "$ns" nft list table "$1" qtables_nat >"$QT_RUN/$1.back"
+	ip netns del "$ns"
+	diff -u "$QT_RUN/$1.nft" "$QT_RUN/$1.back"
+}
+
+@test "nat offload: nft lists the table, its maps and target chains in its own words, and the listing loads back: DNAT, MASQUERADE keeping and changing the port, REDIRECT, TCP and UDP, IPv4 and IPv6" {
+	daemon_only
+	qt "$FW" -P FORWARD ACCEPT
+	# IPv4: TCP DNAT; UDP DNAT, masqueraded keeping the port; UDP
+	# masqueraded to another port; TCP REDIRECT to the firewall
+	tcp_sink 80 "$QT_RUN/got"
+	udp_peer_server 9000
+	udp_peer_server 9001
+	ip netns exec "$FW" socat -u TCP-LISTEN:8081,reuseaddr "OPEN:$QT_RUN/got2,creat,trunc" 3>&- &
+	BGPIDS+=("$!")
+	wait_until 2 eval 'ip netns exec "$FW" ss -Hltn "sport = :8081" | grep -q LISTEN'
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 81 \
+		-j REDIRECT --to-ports 8081
+	qt "$FW" -t nat -A PREROUTING -p udp -d 10.0.1.1 --dport 5353 \
+		-j DNAT --to-destination 10.0.2.2:9000
+	qt "$FW" -t nat -A POSTROUTING -o qtf1 -p udp --dport 9001 \
+		-j MASQUERADE --to-ports 20000-20010
+	qt "$FW" -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	echo hello | ip netns exec "$C" timeout 10 socat -u - TCP:10.0.1.1:8080
+	echo again | ip netns exec "$C" timeout 10 socat -u - TCP:10.0.1.1:81
+	run -0 udp_ask 10.0.1.1 5353 5
+	[ "${lines[5]}" = "lost 0" ]
+	run -0 udp_ask 10.0.2.2 9001 5
+	[ "${lines[5]}" = "lost 0" ]
+	# the server saw the masqueraded port
+	[[ "${lines[0]}" =~ ^10\.0\.2\.2:9001\ 10\.0\.2\.1:200(0[0-9]|10)\ ok$ ]]
+	# IPv6: TCP DNAT masqueraded; UDP DNAT masqueraded to another port
+	# (servers on ports of their own: a dual-stack socket would clash
+	# with IPv4's)
+	ip -n "$C" addr add fd00:1::2/64 dev qtc0 nodad
+	ip -n "$FW" addr add fd00:1::1/64 dev qtf0 nodad
+	ip -n "$FW" addr add fd00:2::1/64 dev qtf1 nodad
+	ip -n "$S" addr add fd00:2::2/64 dev qts0 nodad
+	ip -n "$C" -6 route add default via fd00:1::1
+	ip -n "$S" -6 route add default via fd00:2::1
+	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A PREROUTING -p tcp \
+		-d fd00:1::1 --dport 8080 -j DNAT --to-destination '[fd00:2::2]:82'
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A PREROUTING -p udp \
+		-d fd00:1::1 --dport 5353 -j DNAT --to-destination '[fd00:2::2]:9002'
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A POSTROUTING -o qtf1 \
+		-p udp -j MASQUERADE --to-ports 20000-20010
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A POSTROUTING -o qtf1 \
+		-j MASQUERADE
+	ip netns exec "$S" socat -u TCP6-LISTEN:82,reuseaddr "OPEN:$QT_RUN/got6,creat,trunc" 3>&- &
+	BGPIDS+=("$!")
+	ip netns exec "$S" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 9002))
+while True:
+    d, a = s.recvfrom(4096)
+    s.sendto(("[%s]:%d " % a[:2]).encode() + d, a)
+' >/dev/null 2>&1 3>&- &
+	BGPIDS+=("$!")
+	wait_until 2 eval 'ip netns exec "$S" ss -Hltn "sport = :82" | grep -q LISTEN'
+	wait_until 2 eval 'ip netns exec "$S" ss -Hlun "sport = :9002" | grep -q .'
+	ip netns exec "$C" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1 || true
+	echo hello6 | ip netns exec "$C" timeout 10 socat -u - 'TCP6:[fd00:1::1]:8080'
+	run -0 ip netns exec "$C" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(1)
+for i in range(5):
+    s.sendto(b"x", ("fd00:1::1", 5353))
+    print(s.recvfrom(4096)[0].decode())'
+	[[ "${lines[0]}" =~ ^\[fd00:2::1\]:200(0[0-9]|10)\ x$ ]]
+	wait_until 2 eval '[ "$(stat_offloaded)" -ge 6 ]'
+	# every kind of chain, in nft's words
+	run -0 ip netns exec "$FW" nft list table ip qtables_nat
+	echo "$output"
+	[[ $output == *"ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @dst_vmap"* ]]
+	[[ $output == *"chain d_tcp_10.0.2.2_80 {"* ]]
+	[[ $output == *"chain d_tcp_10.0.1.1_8081 {"* ]]
+	[[ $output == *"chain s_tcp_10.0.1.1_81 {"* ]]
+	[[ $output == *"chain d_udp_10.0.2.2_9000 {"* ]]
+	[[ $output == *"chain s_udp_10.0.2.1 {"* ]]
+	[[ $output == *"ip saddr set 10.0.2.1 udp sport set ip saddr . ip daddr . meta l4proto . udp sport . udp dport map @src_port"* ]]
+	[[ $output == *"ip daddr set 10.0.1.2 udp dport set ip saddr . ip daddr . meta l4proto . udp sport . udp dport map @dst_port"* ]]
+	run -0 ip netns exec "$FW" nft list table ip6 qtables_nat
+	echo "$output"
+	[[ $output == *"chain d_tcp_fd00-2--2_82 {"* ]]
+	[[ $output == *"chain s_tcp_fd00-2--1 {"* ]]
+	[[ $output == *"ip6 saddr set fd00:2::1 udp sport set ip6 saddr . ip6 daddr . meta l4proto . udp sport . udp dport map @src_port"* ]]
+	# and the listings load back as they were
+	list_loads ip
+	list_loads ip6
+}
