@@ -452,7 +452,7 @@ static void lifecycle(bool kernel)
 	struct qt_ct_entry src = dnat_entry();
 	struct qt_ct_entry *e = qt_ct_restore(ct, &src, 1);
 	ok(e != NULL, "an entry");
-	struct qt_natoff *o = qt_natoff_open(ct, true, kernel, err, sizeof(err));
+	struct qt_natoff *o = qt_natoff_open(ct, true, false, err, sizeof(err));
 	ok(o != NULL, "a context: %s", o ? "" : err);
 	if (!o || !e)
 		return;
@@ -580,6 +580,25 @@ static void lifecycle(bool kernel)
 		   strstr(list_what("chain", "ip", "d_tcp_10.0.2.4"),
 			  "\t\tip daddr set 10.0.2.4\n"),
 		   "offloaded again, its chain made");
+		/* an element gone behind our back: its removal is refused,
+		 * the maps are flushed and the chains deleted with them */
+		snprintf(cmd, sizeof(cmd), "%s delete element ip %s dst_vmap "
+			 "'{ 10.0.1.2 . 10.0.1.9 . tcp . 1 . 2 }'",
+			 QT_NATOFF_NFT, QT_NATOFF_TABLE);
+		ok(system(cmd) == 0, "an element deleted by someone else");
+		qt_ct_delete(ct, y);
+		ok(qt_natoff_sync_forgets(o) < 0 &&
+		   qt_natoff_stats(o)->flushes == 1, "refused: flushed");
+		ok(!(e->status & QT_CTS_OFFLOAD_MASK),
+		   "the other entry rewritten in user space again");
+		ok(strstr(list_what("chain", "ip", "d_tcp_10.0.2.2_8080"),
+			  "No such file") &&
+		   !strstr(list_map("ip", "src_vmap"), "goto"),
+		   "its chains and elements gone too");
+		qt_natoff_want(o, e);
+		ok(qt_natoff_sync(o) == 0 && (e->status & QT_CTS_OFFLOADED) &&
+		   strstr(list_what("chain", "ip", "d_tcp_10.0.2.2_8080"),
+			  "dport set 8080"), "and offloaded again, chains made");
 	}
 	qt_ct_unlock(ct);
 	qt_natoff_close(o);
