@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # NAT offload (io/nat_offload.h): once qtablesd has bound a TCP or UDP
 # connection, the kernel rewrites its packets from the maps of table
-# ip qtables_nat, which qtablesd fills; the packets are still queued
+# ip qtables_nat, which qtablesd fills (verdict maps whose elements go
+# to chains that write a target's address and port); the packets are still queued
 # and judged, with plain accepts. Real traffic in qt_topo's namespaces
 # (client 10.0.1.2 - fw 10.0.1.1 / 10.0.2.1 - server 10.0.2.2): the
 # data arrives whole, the maps hold the connection's elements while it
@@ -42,6 +43,19 @@ wait_until() {
 	"$@"
 }
 no_elements() { [ -z "$(elements)" ]; }
+# the table's chains other than its base chains (one per line)
+target_chains() {
+	ip netns exec "$FW" nft -j list table "${1:-ip}" qtables_nat 2>/dev/null |
+		"$PY" -c '
+import json, sys
+text = sys.stdin.read()
+for o in (json.loads(text)["nftables"] if text.strip() else []):
+    c = o.get("chain")
+    if c and "hook" not in c:
+        print(c["name"])'
+}
+no_chains() { [ -z "$(target_chains "$@")" ]; }
+chain_of() { ip netns exec "$FW" nft list chain "$1" qtables_nat "$2" 2>&1; }
 has_elements() { [ -n "$(elements)" ]; }
 
 # tcp_sink PORT FILE: a server writing what one connection sends to FILE
@@ -129,16 +143,17 @@ PY
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/10m")" ]
-	# the connection (in TIME_WAIT now) has its four elements: the
-	# client's packets to the server, the server's back, with ports
-	run -0 map_of dst_addr
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ 10\.0\.2\.2 ]]
-	run -0 map_of dst_port
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ 80 ]]
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ 10\.0\.1\.1 ]]
-	run -0 map_of src_port
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ 8080 ]]
+	# the connection (in TIME_WAIT now) has its two elements: the
+	# client's packets to the server, the server's back, each going to
+	# a chain that writes the address and port
+	run -0 map_of dst_vmap
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ goto\ d_tcp_10\.0\.2\.2_80 ]]
+	run -0 chain_of ip d_tcp_10.0.2.2_80
+	[[ $output == *"ip daddr set 10.0.2.2 tcp dport set 80"* ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ goto\ s_tcp_10\.0\.1\.1_8080 ]]
+	run -0 chain_of ip s_tcp_10.0.1.1_8080
+	[[ $output == *"ip saddr set 10.0.1.1 tcp sport set 8080"* ]]
 	# thousands of segments, but only the first ones were rewritten by
 	# qtablesd: the kernel did the rest
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
@@ -147,6 +162,8 @@ PY
 	# forgotten: the elements go
 	ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -F
 	wait_until 3 no_elements
+	# and with them the chains
+	no_chains
 }
 
 @test "nat offload: a connection that times out leaves the maps" {
@@ -207,14 +224,10 @@ PY
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/4m")" ]
-	run -0 map_of dst_addr
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.1\.1 ]]
-	run -0 map_of dst_port
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 8080 ]]
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ 10\.0\.1\.1 ]]
-	run -0 map_of src_port
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ 80 ]]
+	run -0 map_of dst_vmap
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.1\.1\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ goto\ d_tcp_10\.0\.1\.1_8080 ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.2\ \.\ tcp\ \.\ 8080\ \.\ [0-9]+\ :\ goto\ s_tcp_10\.0\.1\.1_80 ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 20 ]
 	[ "$(stat_offloaded)" -eq 1 ]
@@ -229,14 +242,10 @@ PY
 	echo "$output" | sort | uniq -c | sort -rn | head -5
 	[ "${lines[200]}" = "lost 0" ]
 	[ "$(echo "$output" | grep -c '^10\.0\.1\.99:5353 10\.0\.1\.1:[0-9]* ok$')" -eq 200 ]
-	run -0 map_of dst_addr
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.99\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 10\.0\.2\.2 ]]
-	run -0 map_of dst_port
-	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.2\.2\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 9000 ]]
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ 10\.0\.1\.99 ]]
-	run -0 map_of src_port
-	[[ $output =~ 10\.0\.1\.99\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ 5353 ]]
+	run -0 map_of dst_vmap
+	[[ $output =~ 10\.0\.1\.1\ \.\ 10\.0\.1\.99\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ goto\ d_udp_10\.0\.2\.2_9000 ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.1\.1\ \.\ udp\ \.\ 9000\ \.\ [0-9]+\ :\ goto\ s_udp_10\.0\.1\.99_5353 ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 40 ]
 	[ "$(stat_offloaded)" -eq 2 ]
@@ -253,10 +262,12 @@ PY
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/2m")" ]
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.2\.1 ]]
-	run -0 map_of dst_addr
-	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.2\.1\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ 10\.0\.1\.2 ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ goto\ s_tcp_10\.0\.2\.1 ]]
+	run -0 map_of dst_vmap
+	[[ $output =~ 10\.0\.2\.2\ \.\ 10\.0\.2\.1\ \.\ tcp\ \.\ 80\ \.\ [0-9]+\ :\ goto\ d_tcp_10\.0\.1\.2 ]]
+	# a chain per client address, not per connection
+	[ "$(target_chains | wc -l)" -eq 2 ]
 	echo "rewritten by qtablesd: $(stat_rewritten)"
 	[ "$(stat_rewritten)" -lt 20 ]
 }
@@ -381,8 +392,8 @@ PY
 	[ "$output" = 10.0.2.3 ]
 	# B lives on (TIME_WAIT) with its elements: its original tuple is
 	# the tuple A's first packets have once qtablesd rewrote them
-	run -0 map_of dst_addr
-	[[ $output == *"10.0.1.2 . 10.0.2.2 . tcp . 41000 . 80 : 10.0.2.3"* ]]
+	run -0 map_of dst_vmap
+	[[ $output == *"10.0.1.2 . 10.0.2.2 . tcp . 41000 . 80 : goto d_tcp_10.0.2.3"* ]]
 	run -0 connect_from 10.0.1.1 8080
 	[ "$output" = 10.0.2.2 ]
 }
@@ -411,8 +422,9 @@ PY
 	! kill -0 "$old" 2>/dev/null || false
 	# the new daemon made the maps anew and put the connection back
 	wait_until 3 has_elements
-	run -0 map_of src_addr
-	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ 10\.0\.2\.1 ]]
+	run -0 map_of src_vmap
+	[[ $output =~ 10\.0\.1\.2\ \.\ 10\.0\.2\.2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ goto\ s_tcp_10\.0\.2\.1 ]]
+	run -0 chain_of ip s_tcp_10.0.2.1
 	[ "$(stat_offloaded)" -ge 1 ]
 	wait "$sender"
 	for _ in $(seq 100); do
@@ -488,11 +500,13 @@ PY
 		sleep 0.05
 	done
 	[ "$(sha256sum <"$QT_RUN/got")" = "$(sha256sum <"$QT_RUN/10m")" ]
-	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_addr
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_vmap
 	echo "$output"
-	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ fd00:2::2 ]]
-	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat src_addr
-	[[ $output =~ fd00:1::2\ \.\ fd00:2::2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ fd00:2::1 ]]
+	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ tcp\ \.\ [0-9]+\ \.\ 8080\ :\ goto\ d_tcp_fd00-2--2_80 ]]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat src_vmap
+	[[ $output =~ fd00:1::2\ \.\ fd00:2::2\ \.\ tcp\ \.\ [0-9]+\ \.\ 80\ :\ goto\ s_tcp_fd00-2--1 ]]
+	run -0 chain_of ip6 d_tcp_fd00-2--2_80
+	[[ $output == *"ip6 daddr set fd00:2::2 tcp dport set 80"* ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 20 ]
 	[ "$(stat_offloaded)" -eq 1 ]
@@ -526,10 +540,10 @@ for i in range(200):
         lost += 1
 print("good %d lost %d" % (good, lost))'
 	[ "$output" = "good 200 lost 0" ]
-	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_addr
-	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ fd00:2::2 ]]
-	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_port
-	[[ $output =~ fd00:1::2\ \.\ fd00:2::2\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ 9000 ]]
+	run -0 ip netns exec "$FW" nft list map ip6 qtables_nat dst_vmap
+	[[ $output =~ fd00:1::2\ \.\ fd00:1::1\ \.\ udp\ \.\ [0-9]+\ \.\ 5353\ :\ goto\ d_udp_fd00-2--2_9000 ]]
+	run -0 chain_of ip6 d_udp_fd00-2--2_9000
+	[[ $output == *"ip6 daddr set fd00:2::2 udp dport set 9000"* ]]
 	echo "rewritten by qtablesd: $(stat_rewritten); offloaded: $(stat_offloaded)"
 	[ "$(stat_rewritten)" -lt 60 ]
 	[ "$(stat_offloaded)" -eq 2 ]
@@ -574,4 +588,107 @@ print(s.recvfrom(4096)[0].decode())
 	[[ "$output" == *"dst=10.0.1.1 sport="*"dport=9000 src=10.0.2.2"* ]]
 	wait_until 1 has_elements
 	[ "$(stat_offloaded)" -ge 1 ]
+}
+
+# list_loads FAMILY: qtables' table as nft lists it loads with nft -f
+# into a namespace of its own and lists back the same
+list_loads() {
+	local ns=${QT_PREFIX}-load
+	ip netns exec "$FW" nft list table "$1" qtables_nat >"$QT_RUN/$1.nft"
+	ip netns add "$ns"
+	ip netns exec "$ns" nft -f "$QT_RUN/$1.nft" || { ip netns del "$ns"; return 1; }
+	ip netns exec "$ns" nft list table "$1" qtables_nat >"$QT_RUN/$1.back"
+	ip netns del "$ns"
+	diff -u "$QT_RUN/$1.nft" "$QT_RUN/$1.back"
+}
+
+@test "nat offload: nft lists the table, its maps and target chains in its own words, and the listing loads back: DNAT, MASQUERADE keeping and changing the port, REDIRECT, TCP and UDP, IPv4 and IPv6" {
+	daemon_only
+	qt "$FW" -P FORWARD ACCEPT
+	# IPv4: TCP DNAT; UDP DNAT, masqueraded keeping the port; UDP
+	# masqueraded to another port; TCP REDIRECT to the firewall
+	tcp_sink 80 "$QT_RUN/got"
+	udp_peer_server 9000
+	udp_peer_server 9001
+	ip netns exec "$FW" socat -u TCP-LISTEN:8081,reuseaddr "OPEN:$QT_RUN/got2,creat,trunc" 3>&- &
+	BGPIDS+=("$!")
+	wait_until 2 eval 'ip netns exec "$FW" ss -Hltn "sport = :8081" | grep -q LISTEN'
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 8080 \
+		-j DNAT --to-destination 10.0.2.2:80
+	qt "$FW" -t nat -A PREROUTING -p tcp -d 10.0.1.1 --dport 81 \
+		-j REDIRECT --to-ports 8081
+	qt "$FW" -t nat -A PREROUTING -p udp -d 10.0.1.1 --dport 5353 \
+		-j DNAT --to-destination 10.0.2.2:9000
+	qt "$FW" -t nat -A POSTROUTING -o qtf1 -p udp --dport 9001 \
+		-j MASQUERADE --to-ports 20000-20010
+	qt "$FW" -t nat -A POSTROUTING -o qtf1 -j MASQUERADE
+	echo hello | ip netns exec "$C" timeout 10 socat -u - TCP:10.0.1.1:8080
+	echo again | ip netns exec "$C" timeout 10 socat -u - TCP:10.0.1.1:81
+	run -0 udp_ask 10.0.1.1 5353 5
+	[ "${lines[5]}" = "lost 0" ]
+	run -0 udp_ask 10.0.2.2 9001 5
+	[ "${lines[5]}" = "lost 0" ]
+	# the server saw the masqueraded port
+	[[ "${lines[0]}" =~ ^10\.0\.2\.2:9001\ 10\.0\.2\.1:200(0[0-9]|10)\ ok$ ]]
+	# IPv6: TCP DNAT masqueraded; UDP DNAT masqueraded to another port
+	# (servers on ports of their own: a dual-stack socket would clash
+	# with IPv4's)
+	ip -n "$C" addr add fd00:1::2/64 dev qtc0 nodad
+	ip -n "$FW" addr add fd00:1::1/64 dev qtf0 nodad
+	ip -n "$FW" addr add fd00:2::1/64 dev qtf1 nodad
+	ip -n "$S" addr add fd00:2::2/64 dev qts0 nodad
+	ip -n "$C" -6 route add default via fd00:1::1
+	ip -n "$S" -6 route add default via fd00:2::1
+	ip netns exec "$FW" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A PREROUTING -p tcp \
+		-d fd00:1::1 --dport 8080 -j DNAT --to-destination '[fd00:2::2]:82'
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A PREROUTING -p udp \
+		-d fd00:1::1 --dport 5353 -j DNAT --to-destination '[fd00:2::2]:9002'
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A POSTROUTING -o qtf1 \
+		-p udp -j MASQUERADE --to-ports 20000-20010
+	ip netns exec "$FW" "$QT_BUILD/ip6tables" -t nat -A POSTROUTING -o qtf1 \
+		-j MASQUERADE
+	ip netns exec "$S" socat -u TCP6-LISTEN:82,reuseaddr "OPEN:$QT_RUN/got6,creat,trunc" 3>&- &
+	BGPIDS+=("$!")
+	ip netns exec "$S" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 9002))
+while True:
+    d, a = s.recvfrom(4096)
+    s.sendto(("[%s]:%d " % a[:2]).encode() + d, a)
+' >/dev/null 2>&1 3>&- &
+	BGPIDS+=("$!")
+	wait_until 2 eval 'ip netns exec "$S" ss -Hltn "sport = :82" | grep -q LISTEN'
+	wait_until 2 eval 'ip netns exec "$S" ss -Hlun "sport = :9002" | grep -q .'
+	ip netns exec "$C" ping -6 -n -q -c 1 -w 5 fd00:1::1 >/dev/null 2>&1 || true
+	echo hello6 | ip netns exec "$C" timeout 10 socat -u - 'TCP6:[fd00:1::1]:8080'
+	run -0 ip netns exec "$C" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(1)
+for i in range(5):
+    s.sendto(b"x", ("fd00:1::1", 5353))
+    print(s.recvfrom(4096)[0].decode())'
+	[[ "${lines[0]}" =~ ^\[fd00:2::1\]:200(0[0-9]|10)\ x$ ]]
+	wait_until 2 eval '[ "$(stat_offloaded)" -ge 6 ]'
+	# every kind of chain, in nft's words
+	run -0 ip netns exec "$FW" nft list table ip qtables_nat
+	echo "$output"
+	[[ $output == *"ip saddr . ip daddr . meta l4proto . th sport . th dport vmap @dst_vmap"* ]]
+	[[ $output == *"chain d_tcp_10.0.2.2_80 {"* ]]
+	[[ $output == *"chain d_tcp_10.0.1.1_8081 {"* ]]
+	[[ $output == *"chain s_tcp_10.0.1.1_81 {"* ]]
+	[[ $output == *"chain d_udp_10.0.2.2_9000 {"* ]]
+	[[ $output == *"chain s_udp_10.0.2.1 {"* ]]
+	[[ $output == *"ip saddr set 10.0.2.1 udp sport set ip saddr . ip daddr . meta l4proto . udp sport . udp dport map @src_port"* ]]
+	[[ $output == *"ip daddr set 10.0.1.2 udp dport set ip saddr . ip daddr . meta l4proto . udp sport . udp dport map @dst_port"* ]]
+	run -0 ip netns exec "$FW" nft list table ip6 qtables_nat
+	echo "$output"
+	[[ $output == *"chain d_tcp_fd00-2--2_82 {"* ]]
+	[[ $output == *"chain s_tcp_fd00-2--1 {"* ]]
+	[[ $output == *"ip6 saddr set fd00:2::1 udp sport set ip6 saddr . ip6 daddr . meta l4proto . udp sport . udp dport map @src_port"* ]]
+	# and the listings load back as they were
+	list_loads ip
+	list_loads ip6
 }

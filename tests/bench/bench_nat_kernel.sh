@@ -14,14 +14,14 @@
 # flood only:
 #   plain  bench_nat.sh's plain;
 #   krw    plain, plus a copy of the dnat firewall's qtables_nat table
-#          (its chains as they are) whose dst_addr map holds the
-#          client's flow with the address it has (10.0.2.2 to itself):
-#          the kernel does for each packet what it does for dnat's (the
+#          (its chains as they are) whose dst_vmap map sends the
+#          client's flow to a chain that sets the address it has
+#          (10.0.2.2 to itself), as dnat's chain sets its new one: the
+#          kernel does for each packet what it does for dnat's (the
 #          tuple looked up, the address set and the checksums fixed,
-#          the port map looked up and missed, the source maps at
-#          POSTROUTING looked up and missed) while qtablesd does
-#          plain's work. The client's source port is pinned (40000) so
-#          that one element holds its flow;
+#          the source map at POSTROUTING looked up and missed) while
+#          qtablesd does plain's work. The client's source port is
+#          pinned (40000) so that one element holds its flow;
 #   dnat   bench_nat.sh's dnat.
 # Printed: qtablesd's CPU time (user and system, every thread) per
 # packet the server received, each round's ratios and their medians:
@@ -92,12 +92,16 @@ QT_PREFIX=$base_prefix
 kfw=${FWN[krw]}
 ip netns exec "${FWN[dnat]}" nft list table ip qtables_nat |
 	sed 's/qtables_nat/qtbench_krw/' >"$QT_RUN/krw.nft"
-grep -q 'map @dst_addr' "$QT_RUN/krw.nft" ||
+grep -q 'vmap @dst_vmap' "$QT_RUN/krw.nft" ||
 	{ echo "bench: no qtables_nat table in the dnat firewall (NAT offload off?)" >&2; exit 1; }
 ip netns exec "$kfw" nft -f "$QT_RUN/krw.nft"
+# chains as qtablesd makes them for a DNAT that keeps the port
+for a in 10.0.2.99 10.0.2.2; do
+	ip netns exec "$kfw" nft "add chain ip qtbench_krw krw_$a { ip daddr set $a; }"
+done
 ip netns exec "${CN[krw]}" sysctl -qw net.ipv4.ip_local_port_range="40000 40000"
 krw_elem() { # add|delete ADDR
-	ip netns exec "$kfw" nft "$1 element ip qtbench_krw dst_addr { 10.0.1.2 . 10.0.2.2 . udp . 40000 . 9000 : $2 }"
+	ip netns exec "$kfw" nft "$1 element ip qtbench_krw dst_vmap { 10.0.1.2 . 10.0.2.2 . udp . 40000 . 9000 ${2:+: goto krw_$2} }"
 }
 krw_got() { # packets the krw server received during a 1 s flood
 	local a b
@@ -108,7 +112,7 @@ krw_got() { # packets the krw server received during a 1 s flood
 }
 krw_elem add 10.0.2.99
 echo "krw check: its element to 10.0.2.99, the server received $(krw_got) packets in 1 s (0: the copy rewrites)"
-krw_elem delete 10.0.2.99
+krw_elem delete
 krw_elem add 10.0.2.2
 echo "krw check: its element to 10.0.2.2 (the address it has), $(krw_got) packets in 1 s"
 # every flow's first packets (the connections, the offload) before the rounds
