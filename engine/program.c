@@ -301,6 +301,7 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 			return -1;
 		}
 		p->uses_ct |= m->ext->conntrack;
+		p->uses_acct |= m->ext->ct_acct;
 		p->wants_l2type |= m->ext->l2type;
 		if (!p->mark_user && m->ext->mark_bits &&
 		    m->ext->mark_bits(m, QT_NFLOG_MASK))
