@@ -9,6 +9,8 @@
  * conntrack accounting on for such a rule; the engine does the same
  * (ct_acct), and a connection made before that counts nothing and
  * never matches, as one without the kernel's acct extension. */
+#include <string.h>
+
 #include "ct_entry.h"
 #include "ext.h"
 
@@ -105,15 +107,24 @@ static void connbytes_print(const struct qt_ext_inst *in, struct qt_buf *b,
 /* ---- engine: xt_connbytes (connbytes_mt) ----
  * No entry (INVALID, UNTRACKED) or one without counts: no match. The
  * counts include the packet judged (conntrack counted it on its way
- * in); avgpkt is bytes / packets, 0 before any packet. */
+ * in) and, as in the kernel, no packet of the connection tracked after
+ * it (ev->ct_counted); a packet not tracked here (a reply a target
+ * sent) reads them as they are. avgpkt is bytes / packets, 0 before
+ * any packet. */
 static bool connbytes_match_pkt(const struct qt_ext_inst *in,
 				struct qt_eval *ev)
 {
 	const struct connbytes_data *d = in->data;
 	const struct qt_ct_entry *e = qt_ctv_entry(ev);
 	struct qt_ct_acct a;
-	if (!e || !ev->ct_shard || !qt_ct_acct_get(ev->ct_shard, e, &a))
+	if (!e)
 		return false;
+	if (ev->ct_counted) {
+		memcpy(a.packets, ev->ct_packets, sizeof(a.packets));
+		memcpy(a.bytes, ev->ct_bytes, sizeof(a.bytes));
+	} else if (!ev->ct_shard || !qt_ct_acct_get(ev->ct_shard, e, &a)) {
+		return false;
+	}
 	uint64_t pk = 0, by = 0;
 	for (unsigned i = 0; i < 2; i++)
 		if (d->dir == CB_DIR_BOTH || d->dir == i) {

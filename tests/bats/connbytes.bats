@@ -132,3 +132,43 @@ twin_run() { # [6] ADDR
 @test "connbytes: the same over IPv6 (ip6tables)" {
 	twin_run 6
 }
+
+# burst NS ADDR N: N datagrams of 40 bytes to port 9 from one socket,
+# back to back (unconnected: the port unreachable errors stop nothing).
+burst() {
+	ip netns exec "$1" "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(int(sys.argv[2])):
+    s.sendto(b"y" * 12, (sys.argv[1], 9))
+' "$2" "$3"
+}
+
+@test "connbytes: a burst of a new connection's datagrams, back to back: each packet's rules read the counts as its own tracking left them, as the kernel's run-to-completion does, not the later packets' tracked while it waits for INPUT" {
+	local rules='*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -p udp --dport 9 -m connbytes --connbytes 1:1 --connbytes-mode packets --connbytes-dir original
+-A INPUT -p udp --dport 9 -m connbytes --connbytes 2:2 --connbytes-mode packets --connbytes-dir original
+-A INPUT -p udp --dport 9 -m connbytes --connbytes 3:5 --connbytes-mode packets --connbytes-dir both
+-A INPUT -p udp --dport 9 -m connbytes --connbytes 0:80 --connbytes-mode bytes --connbytes-dir original
+-A INPUT -p udp --dport 9 -m connbytes --connbytes 40 --connbytes-mode avgpkt --connbytes-dir original
+COMMIT
+'
+	start_daemon
+	echo "$rules" | ip netns exec "$FW" "$QT_BUILD/iptables-restore"
+	echo "$rules" | ip netns exec "$FW2" /usr/sbin/iptables-nft-restore
+	local i
+	for i in 1 2 3; do
+		burst "$C" 10.0.1.1 8
+		burst "$C2" 10.0.1.1 8
+	done
+	sleep 0.5
+	mine=$(cb_counters qt)
+	kern=$(cb_counters k)
+	echo "qtables:"; echo "$mine"; echo "kernel:"; echo "$kern"
+	[ "$mine" = "$kern" ]
+	# three connections, one packet each at 1 and at 2
+	echo "$kern" | grep -q '^ *3 .*connbytes 1:1 '
+}
