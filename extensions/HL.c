@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dsfield.h"
 #include "eval.h"
 #include "ext.h"
 
@@ -77,11 +78,14 @@ static void hl_tg_print(const struct qt_ext_inst *in, struct qt_buf *b,
 }
 
 /* ---- engine: xt_HL (hl_tg6): the new hop limit clamped to 0..255,
- * written in place (IPv6 has no header checksum to mend). */
+ * written in place (IPv6 has no header checksum to mend). The packet
+ * goes back with the verdict: it must be whole in the copy (a shorter
+ * copy handed back would cut it), and a partial transport checksum is
+ * completed (a packet handed back loses that mark). */
 static int hl_tg_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct hl_tg_data *d = in->data;
-	if (ev->pkt.family != AF_INET6 || ev->len < 40)
+	if (ev->pkt.family != AF_INET6 || !qt_dsfield_writable(ev))
 		return QT_XT_CONTINUE;
 	int cur = ev->data[7], nhl = cur;
 	switch (d->mode) {
@@ -93,8 +97,16 @@ static int hl_tg_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 		ev->data[7] = (uint8_t)nhl;
 		ev->pkt.ttl = (uint8_t)nhl;
 		ev->rewritten = true;
+		qt_dsfield_complete_l4(ev);
 	}
 	return QT_XT_CONTINUE;
+}
+
+/* The packet goes back whole with the verdict. */
+static uint32_t hl_tg_copy_need(const struct qt_ext_inst *in)
+{
+	(void)in;
+	return 0xffff;
 }
 
 static const struct qt_ext hl_target = {
@@ -109,6 +121,7 @@ static const struct qt_ext hl_target = {
 	.save = hl_tg_save,
 	.print = hl_tg_print,
 	.target = hl_tg_fn,
+	.copy_need = hl_tg_copy_need,
 	.help_header = "HL target options",
 	.help =
 		"  --hl-set value\t\tSet HL to <value 0-255>\n"

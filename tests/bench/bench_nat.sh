@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark, not a test: prints numbers and ratios, asserts nothing.
 #
-#   tests/bench/bench_nat.sh        (as root; about 2 minutes with defaults)
-#   environment: ROUNDS (5), SECONDS_PER_RUN (3), QTABLESD_ARGS (more
-#   options for the four qtablesd, e.g. --no-nat-offload for the
-#   translation done wholly in user space), BENCH_PREFIX (the
-#   namespaces' prefix)
+#   tests/bench/bench_nat.sh        (as root; about 4 minutes with defaults)
+#   environment: ROUNDS (5), SECONDS_PER_RUN (3), PACED_SECONDS (5),
+#   RATE_KPPS (30), QTABLESD_ARGS (more options for the four qtablesd,
+#   e.g. --no-nat-offload for the translation done wholly in user
+#   space), BENCH_PREFIX (the namespaces' prefix)
 #
 # What a translated flow costs against an untranslated one, end to end
 # through qtablesd (one queue: the nat table needs one), in the
@@ -130,21 +130,26 @@ cpu_per() {
 # (qtablesd's and the sender's) per packet the server received,
 # PQ[LEG,ROUND] = qtablesd's alone, PL[LEG,ROUND] = the share of
 # packets lost (%)
-declare -A PC PQ PL
+declare -A PC PQ PL PSUMQ PSUMS PSUMN
 rate=${RATE_KPPS:-30}
+psecs=${PACED_SECONDS:-5}
 paced() {
 	local leg=$1 r=$2 pid c0 n0 c1 n1 out
 	pid=$(cat "$QT_RUN/${FWN[$leg]}.pid")
 	ip netns exec "${SN[$leg]}" iptables-nft -t raw -I PREROUTING -p udp --dport 9000 -j DROP
 	c0=$(e2e_cpu_us "$pid") n0=$(e2e_rx_packets "${SN[$leg]}")
 	out=$(ip netns exec "${CN[$leg]}" "$B/tests/bench/udp_flood" send \
-		"${DST[$leg]}" 9000 "$secs" 18 $((rate * 1000)))
+		"${DST[$leg]}" 9000 "$psecs" 18 $((rate * 1000)))
 	c1=$(e2e_cpu_us "$pid") n1=$(e2e_rx_packets "${SN[$leg]}")
 	ip netns exec "${SN[$leg]}" iptables-nft -t raw -D PREROUTING -p udp --dport 9000 -j DROP
 	read -r "PC[$leg,$r]" "PQ[$leg,$r]" "PL[$leg,$r]" < <(echo "$out" |
 		awk -v c=$((c1 - c0)) -v n=$((n1 - n0)) '{ s = $2; sc = $6 }
 		END { if (n > 0 && s > 0) printf "%.3f %.3f %.1f\n", (c + sc) / n,
 			c / n, (s > n ? 100 * (s - n) / s : 0); else print "0 0 100" }')
+	# the sums over every round, for the pooled ratio
+	PSUMQ[$leg]=$((${PSUMQ[$leg]:-0} + c1 - c0))
+	PSUMS[$leg]=$((${PSUMS[$leg]:-0} + $(echo "$out" | awk '{ print $6 + 0 }')))
+	PSUMN[$leg]=$((${PSUMN[$leg]:-0} + n1 - n0))
 }
 for ((r = 0; r < rounds; r++)); do
 	line="round $((r + 1)):"
@@ -244,6 +249,23 @@ paced_ratio masq plain
 paced_ratio nat-untranslated plain
 paced_ratio dnat nat-untranslated
 paced_ratio masq nat-untranslated
+# A round's ratio swings by a tenth either way with what else the
+# machine does in those seconds; pooled, every round's CPU time over
+# every round's packets, the swings mostly cancel.
+pooled() { # leg base
+	awk -v lq="${PSUMQ[$1]:-0}" -v ls="${PSUMS[$1]:-0}" -v ln="${PSUMN[$1]:-0}" \
+		-v bq="${PSUMQ[$2]:-0}" -v bs="${PSUMS[$2]:-0}" -v bn="${PSUMN[$2]:-0}" \
+		-v l="$1/$2:" 'BEGIN { if (ln > 0 && bn > 0 && bq + bs > 0 && bq > 0)
+			printf "%-27s pooled, paced udp  %.2f                qtablesd alone %.2f\n", l,
+				((lq + ls) / ln) / ((bq + bs) / bn), (lq / ln) / (bq / bn)
+		else printf "%-27s pooled: n/a\n", l }'
+}
+echo "paced, all $rounds rounds pooled ($psecs s each; CPU time over packets received, leg against base):"
+pooled dnat plain
+pooled masq plain
+pooled nat-untranslated plain
+pooled dnat nat-untranslated
+pooled masq nat-untranslated
 
 # The packets went through the firewalls and were translated: the nat
 # rules' counters (a connection's first packet only) and the queue's.

@@ -247,6 +247,46 @@ def feat_ttl(r, R, ctx):
     R.add("-m ttl %s %d" % (k, v), set_("ttl", min(255, v + d)))
 
 
+TOS_VALUES = [0x00, 0x02, 0x03, 0x10, 0x11, 0x12, 0x28, 0x2b, 0xb8, 0xbb, 0xfc, 0xff]
+
+
+def feat_tos(r, R, ctx):
+    k = r.choice(["Minimize-Delay", "Minimize-Cost", "Normal-Service", "0x10",
+                  "0x12/0x3f", "0xb8/0xfc", "0x03/0x03", "0x00/0x3f", "0xff"])
+    want = {"Minimize-Delay": 0x10, "Minimize-Cost": 0x02, "Normal-Service": 0x00,
+            "0x10": 0x10, "0x12/0x3f": 0x12, "0xb8/0xfc": 0xb8,
+            "0x03/0x03": 0x03, "0x00/0x3f": 0xc0, "0xff": 0xff}[k]
+    R.add("-m tos %s--tos %s" % (neg(r), k), set_("tos", want))
+
+
+def feat_dscp(r, R, ctx):
+    k = r.choice(["--dscp 0", "--dscp 0x2e", "--dscp 4", "--dscp-class EF",
+                  "--dscp-class af41", "--dscp-class CS1", "--dscp 0x3f"])
+    want = {"--dscp 0": 0, "--dscp 0x2e": 0x2e, "--dscp 4": 4, "--dscp-class EF": 0x2e,
+            "--dscp-class af41": 0x22, "--dscp-class CS1": 0x08, "--dscp 0x3f": 0x3f}[k]
+    R.add("-m dscp %s%s" % (neg(r), k), set_("tos", want << 2 | r.choice([0, 1, 2, 3])))
+
+
+def feat_ecn(r, R, ctx):
+    # the TCP flags only under -p tcp (the kernel refuses them otherwise)
+    ect = r.randrange(4)
+    parts = []
+    hints = []
+    if R.proto == "tcp" and r.random() < 0.7:
+        for o, f in (("--ecn-tcp-ece", "E"), ("--ecn-tcp-cwr", "C")):
+            if r.random() < 0.6:
+                parts.append("%s%s" % (neg(r, 0.3), o))
+                hints.append(f)
+    if not parts or r.random() < 0.4:
+        parts.append("%s--ecn-ip-ect %d" % (neg(r, 0.3), ect))
+
+    def h(s, rr):
+        s["tos"] = (s.get("tos", 0) & 0xfc) | ect
+        if s["proto"] == "tcp":
+            s["flags"] = "".join(c for c in s["flags"] if c not in "EC") + "".join(hints)
+    R.add("-m ecn " + " ".join(parts), h)
+
+
 def feat_string(r, R, ctx):
     w = r.choice(WORDS)
     algo = r.choice(["bm", "kmp"])
@@ -326,7 +366,7 @@ def feat_limit(r, R, ctx):
 
 COMMON = [feat_src, feat_dst, feat_iface, feat_frag, feat_iprange, feat_length,
           feat_ttl, feat_string, feat_addrtype, feat_pkttype, feat_mac,
-          feat_comment, feat_limit]
+          feat_comment, feat_limit, feat_tos, feat_dscp, feat_ecn]
 
 # ---- tcpmss, esp, ipcomp, dccp and connbytes ---------------------------------
 # Drawn from a generator of their own (seeded from SEED), so that the
@@ -637,6 +677,10 @@ def gen_spec(r, rs):
         s["edst"] = "ff:ff:ff:ff:ff:ff"
     elif s["dst"] == "224.0.0.1":
         s["edst"] = "01:00:5e:00:00:01"
+    if "tos" not in s:
+        s["tos"] = r.choice(TOS_VALUES)
+    if s["proto"] == "tcp" and r.random() < 0.2:
+        s["flags"] += r.choice(["E", "C", "EC"])
     # With conntrack on (connbytes) the kernel reassembles fragments
     # before raw, and its string search (ts_bm) then misses a pattern
     # that spans two fragments, where qtables finds it: a difference of
@@ -649,7 +693,7 @@ def gen_spec(r, rs):
 
 
 def build(s, ipid):
-    l3 = IP(src=s["src"], dst=s["dst"], ttl=s["ttl"], id=ipid)
+    l3 = IP(src=s["src"], dst=s["dst"], ttl=s["ttl"], id=ipid, tos=s.get("tos", 0))
     if s["proto"] == "tcp":
         opts = [("MSS", s["mss"]) if o == 2 and "mss" in s else TCP_OPTS[o]
                 for o in s["topts"]]
@@ -733,7 +777,8 @@ def l4_bytes(s, l3, pay):
 
 
 def describe(s):
-    d = "%s %s>%s ttl=%d" % (s["proto"], s["src"], s["dst"], s["ttl"])
+    d = "%s %s>%s ttl=%d tos=0x%02x" % (s["proto"], s["src"], s["dst"], s["ttl"],
+                                        s.get("tos", 0))
     if s["proto"] in ("tcp", "udp"):
         d += " %d>%d" % (s["sport"], s["dport"])
     if s["proto"] == "tcp":

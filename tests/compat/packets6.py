@@ -117,6 +117,30 @@ STATES = ["NEW", "ESTABLISHED", "RELATED,ESTABLISHED", "INVALID", "UNTRACKED",
 # generator, so that the rest of a seed's rulesets and packets stay as
 # they were before they were added.
 RX = random.Random(SEED * 6 + 1)
+# tos, dscp and ecn and the traffic classes and TCP flags that meet
+# them: a third generator, for the same reason
+RD = random.Random(SEED * 6 + 2)
+TC_VALUES = [0x00, 0x01, 0x02, 0x03, 0x10, 0x12, 0xb8, 0xba, 0x28, 0xff]
+
+
+def ds_match(r, tcp):
+    k = r.random()
+    if k < 0.35:
+        return "-m tos %s--tos %s" % (neg(r), r.choice(
+            ["0x10", "0x12/0x3f", "Minimize-Delay", "0xb8/0xfc", "0x03/0x03", "0xff"]))
+    if k < 0.7:
+        return "-m dscp %s%s" % (neg(r), r.choice(
+            ["--dscp 0", "--dscp 0x2e", "--dscp 4", "--dscp-class EF", "--dscp-class AF11"]))
+    o = []
+    if tcp:
+        for f in ("--ecn-tcp-ece", "--ecn-tcp-cwr"):
+            if r.random() < 0.5:
+                o.append("%s%s" % (neg(r, 0.3), f))
+    if not o or r.random() < 0.4:
+        o.append("%s--ecn-ip-ect %d" % (neg(r, 0.3), r.randrange(4)))
+    return "-m ecn " + " ".join(o)
+
+
 # the client's MAC 02:00:00:00:01:02 as an EUI-64 interface identifier
 EUI64_SRC = "fd00:1::ff:fe00:102"
 HDR_NAMES = ["hop", "dst", "route", "frag", "auth", "esp", "none", "prot",
@@ -205,7 +229,8 @@ def neg(r, p=0.25):
     return "! " if r.random() < p else ""
 
 
-# tcpmss, esp, ipcomp and dccp: a third generator, for the same reason.
+# tcpmss, esp, ipcomp and dccp: a generator of their own, for the same
+# reason.
 RY = random.Random(SEED * 6 + 5)
 NEWP = {"esp": 50, "ipcomp": 108, "dccp": 33}
 SPI6 = [0, 255, 256, 300, 4000, 65535, 65536, 4294967295]
@@ -285,6 +310,8 @@ def gen_rule(r, ctx, spec_hint):
             # fragment before destination options has none
             a.append("%s-p %s" % (neg(RX, 0.4), RX.choice(["ah", "51", "ipv6-mh", "ipv6-opts",
                                                            "tcp", "udp"])))
+    if RD.random() < 0.25:
+        a.append(ds_match(RD, "-p tcp" in a))
     return " ".join(a)
 
 
@@ -345,6 +372,9 @@ def gen_spec(r):
                          ["atomic"], ["frag"], ["hbh", "frag"]])
     s["len"] = r.choice([0, 8, 100, 1200])
     s["hlim"] = r.choice([64, 64, 1, 2])
+    s["tc"] = RD.choice(TC_VALUES)
+    if RD.random() < 0.25:
+        s["flags"] += RD.choice(["E", "C", "EC"])
     # the second generator's part: more extension headers, AH, the
     # mobility header, the client's EUI-64 address
     k = RX.random()
@@ -468,12 +498,13 @@ MALFORMED = {
 
 
 def build(s, mark):
-    ip = IPv6(src=s["src"], dst=s["dst"], fl=mark, hlim=s["hlim"])
+    ip = IPv6(src=s["src"], dst=s["dst"], fl=mark, hlim=s["hlim"], tc=s.get("tc", 0))
     bad = [e for e in s["ext"] if e in MALFORMED]
     if bad:
         nh, body = MALFORMED[bad[0]]
         return [bytes(Ether(src=CMAC, dst=F0MAC) /
                       IPv6(src=s["src"], dst=s["dst"], fl=mark, hlim=s["hlim"], nh=nh,
+                           tc=s.get("tc", 0),
                            plen=len(body)) / Raw(body))]
     hdrs = ip
     ext = s["ext"]
@@ -551,7 +582,7 @@ def describe(s):
         d += " ext " + "+".join(s["ext"])
     if any(e in MALFORMED for e in s["ext"]):
         return d
-    d += " len %d hlim %d" % (s["len"], s["hlim"])
+    d += " len %d hlim %d tc 0x%02x" % (s["len"], s["hlim"], s.get("tc", 0))
     return d
 
 
