@@ -84,6 +84,9 @@ struct mem {
 	bool owns;                 /* a REJECT reply holding e, which its
 	                              dropped packet left unconfirmed: e
 	                              goes when the reply is done */
+	bool counted;              /* acct holds e's counts as tracking
+	                              left them for this packet */
+	struct qt_ct_acct acct;
 };
 
 /* An index entry: the hash of the key its packet is known by now (the
@@ -498,6 +501,11 @@ static void set_ev(struct qt_ctg *g, struct qt_eval *ev, const struct mem *m)
 	/* the entry is the one remembered only while it was not reused */
 	ev->ct = m->e && m->e->id == m->id ? m->e : NULL;
 	ev->ct_shard = g->ct;
+	ev->ct_counted = m->counted && ev->ct;
+	if (ev->ct_counted) {
+		memcpy(ev->ct_packets, m->acct.packets, sizeof(ev->ct_packets));
+		memcpy(ev->ct_bytes, m->acct.bytes, sizeof(ev->ct_bytes));
+	}
 }
 
 /* A packet of ours coming back in through the loopback device (sent
@@ -560,6 +568,7 @@ static void ct_in(struct qt_eval *ev, void *user)
 	g->seq++;
 	m->local = ev->hook == QT_HOOK_LOCAL_OUT;
 	m->hook = (uint8_t)ev->hook;
+	m->counted = false;
 	g->cur = m;
 	g->st.remembered++;
 	if (ev->hook == QT_HOOK_LOCAL_OUT && g->notes_used &&
@@ -599,6 +608,7 @@ static void ct_in(struct qt_eval *ev, void *user)
 	m->e = v.e;
 	m->id = v.e ? v.e->id : 0;
 	m->created = v.created;
+	m->counted = v.e && qt_ct_acct_get(g->ct, v.e, &m->acct);
 	set_ev(g, ev, m);
 }
 

@@ -123,6 +123,16 @@ struct qt_eval {
 	                               by this thread while the packet is
 	                               judged, so targets may change ct->mark */
 	struct qt_ct *ct_shard;     /* the table the entry lives in */
+	/* The connection's packet and byte counts per direction as its
+	 * tracking left them for this packet (its own pass counted, the
+	 * passes of its connection's later packets not), read at each of
+	 * the packet's hooks: the kernel runs a packet through its hooks
+	 * to completion, so a rule after conntrack sees only the packets
+	 * before it counted, where here a later packet may be tracked
+	 * while this one waits for its next hook. ct_counted: set (the
+	 * entry counts and the packet was tracked here). */
+	bool ct_counted;
+	uint64_t ct_packets[2], ct_bytes[2];
 	/* Called by the walk where the kernel runs conntrack: after the raw
 	 * table at PREROUTING and OUTPUT (priority -200), when the program
 	 * uses connection tracking. It fills the ct_* fields; setting

@@ -293,6 +293,12 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 	bool walked = table_walked(t->id);
 	for (unsigned i = 0; i < r->nmatches; i++) {
 		struct qt_ext_inst *m = &r->matches[i];
+		if (walked && m->ext->cannot_run) {
+			qt_buf_printf(err, "Error: qtables cannot run -m %s: "
+				      "%s\n", m->ext->name,
+				      m->ext->cannot_run);
+			return -1;
+		}
 		if (walked && !m->ext->match) {
 			qt_buf_printf(err, "qtablesd: -m %s in table %s: the "
 				      "engine cannot judge packets with this "
@@ -301,6 +307,7 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 			return -1;
 		}
 		p->uses_ct |= m->ext->conntrack;
+		p->uses_acct |= m->ext->ct_acct;
 		p->wants_l2type |= m->ext->l2type;
 		if (!p->mark_user && m->ext->mark_bits &&
 		    m->ext->mark_bits(m, QT_NFLOG_MASK))

@@ -294,6 +294,16 @@ struct qt_ext {
 	 * (refused with a ruleset that logs to a group, which takes those
 	 * bits: engine/nflog_tag.h)? May be NULL (never). */
 	bool (*mark_bits)(const struct qt_ext_inst *in, uint32_t bits);
+	/* The instance reads a connection's packet and byte counts: the
+	 * engine then counts them per direction (the kernel's
+	 * nf_conntrack_acct, which such a rule turns on), from the first
+	 * packet judged on, for the connections made from then on. */
+	bool ct_acct;
+	/* Why the engine cannot judge packets with the instance, where
+	 * what it reads is not in what the queue hands over: a ruleset
+	 * using it in a table the engine walks is refused at commit with
+	 * "Error: qtables cannot run -m NAME: <this>". NULL: none. */
+	const char *cannot_run;
 };
 
 void qt_ext_register(const struct qt_ext *ext);

@@ -32,6 +32,7 @@ Environment: QT_PDIFF_VERBOSE=1 prints passing cases too.
 import os
 import random
 import re
+import socket
 import struct
 import subprocess
 import sys
@@ -228,6 +229,43 @@ def neg(r, p=0.25):
     return "! " if r.random() < p else ""
 
 
+# tcpmss, esp, ipcomp and dccp: a generator of their own, for the same
+# reason.
+RY = random.Random(SEED * 6 + 5)
+NEWP = {"esp": 50, "ipcomp": 108, "dccp": 33}
+SPI6 = [0, 255, 256, 300, 4000, 65535, 65536, 4294967295]
+# what the batch's rules of these name, for its packets to meet them
+PICKS = []
+
+
+def proto_match(y):
+    """A rule's -p and match of tcpmss, esp, ipcomp or dccp."""
+    k = y.choice(["tcpmss", "esp", "ipcomp", "dccp"])
+    if k == "tcpmss":
+        lo = y.choice([0, 536, 1220, 1440])
+        hi = max(lo, y.choice([lo, 1440, 65535]))
+        PICKS.append(("tcp", "mss", [lo, hi, max(0, lo - 1), min(65535, hi + 1)]))
+        return "-p tcp -m tcpmss %s--mss %s" % (neg(y, 0.3), lo if lo == hi else "%d:%d" % (lo, hi))
+    if k in ("esp", "ipcomp"):
+        a = y.choice(SPI6)
+        b = max(a, y.choice(SPI6))
+        PICKS.append((k, "pspi", [a, b, max(0, a - 1), min(4294967295, b + 1)]))
+        e = "" if y.random() < 0.15 else " %s--%sspi %s" % (
+            neg(y, 0.3), "esp" if k == "esp" else "ipcomp", a if a == b else "%d:%d" % (a, b))
+        return "-p %s -m %s%s" % (k, k, e)
+    o = []
+    if y.random() < 0.5:
+        o.append("%s--%s %s" % (neg(y, 0.3), y.choice(["sport", "dport"]),
+                                y.choice(["80", "1000:2000", "0:1023", "5000:"])))
+    if y.random() < 0.5:
+        o.append("%s--dccp-types %s" % (neg(y, 0.3), ",".join(
+            y.sample(["REQUEST", "RESPONSE", "DATA", "ACK", "RESET", "INVALID"], 2))))
+    if y.random() < 0.4 or not o:
+        o.append("%s--dccp-option %d" % (neg(y, 0.3), y.choice([1, 32, 44])))
+    PICKS.append(("dccp", "dtype", [0, 1, 2, 3, 7, 12]))
+    return "-p dccp -m dccp " + " ".join(o)
+
+
 def gen_rule(r, ctx, spec_hint):
     a = []
     if r.random() < 0.4:
@@ -261,6 +299,8 @@ def gen_rule(r, ctx, spec_hint):
         a.append("-m conntrack %s--ctstate %s" % (neg(r, 0.2), r.choice(STATES)))
     if RX.random() < 0.3:
         a.append(ip6_match(RX))
+    if RY.random() < 0.15 and not any("-p " in w for w in a):
+        a.append(proto_match(RY))
     k = RX.random()
     if k < 0.14 and not any("-p " in w for w in a):
         if k < 0.04:
@@ -289,6 +329,7 @@ def target(r, users, in_user):
 
 
 def gen_ruleset(r):
+    PICKS.clear()
     out = []
     users = ["U1", "U2"] if r.random() < 0.5 else []
     # raw and mangle count (the policy stays ACCEPT there)
@@ -359,11 +400,61 @@ def gen_spec(r):
     if RX.random() < 0.12:
         s["src"] = EUI64_SRC
     s["spi"] = RX.choice([256, 300, 4000])
+    # the third generator's part: esp, ipcomp, dccp, TCP's MSS option
+    s["pspi"] = RY.choice(SPI6)
+    s["mss"] = RY.choice([None, None, 536, 1220, 1440, 1441])
+    s["dtype"], s["dx"] = RY.randrange(16), RY.random() < 0.5
+    s["dopts"] = RY.choice([[], [1], [32], [0, 44], [1, 1, 32]])
+    s["short"] = RY.random() < 0.05
+    if RY.random() < 0.15 and s["proto"] != "mh":
+        s["proto"] = RY.choice(["esp", "ipcomp", "dccp"])
+    if PICKS and RY.random() < 0.4 and s["proto"] != "mh":
+        proto, key, vals = RY.choice(PICKS)
+        s["proto"], s[key] = proto, RY.choice(vals)
+        if proto == "tcp":
+            s["flags"] = "S"
     return s
+
+
+def dccp6(s, pay):
+    """A DCCP header as packets.py makes one, its checksum over the IPv6
+    pseudo-header."""
+    t, x = s["dtype"], s["dx"]
+    h = struct.pack("!HHBBH", s["sport"], s["dport"], 0, 0, 0)
+    h += bytes([(t << 1) | (1 if x else 0)]) + (b"\x00\x00\x01" if not x else b"\x00\x00\x00")
+    if x:
+        h += b"\x00\x00\x00\x01"
+    h += {2: b"", 0: b"\x00" * 4}.get(t, b"\x00" * 8 if t in (3, 4, 5, 6, 8, 9) else b"\x00" * 12)
+    opts = b""
+    for o in s["dopts"]:
+        opts += bytes([o]) if o < 32 else bytes([o, 3, 7])
+    h += opts + b"\x00" * (-len(opts) % 4)
+    h = h[:4] + bytes([len(h) // 4]) + h[5:]
+    data = h + pay
+    ph = (socket.inet_pton(socket.AF_INET6, s["src"]) + socket.inet_pton(socket.AF_INET6, s["dst"]) +
+          struct.pack("!IxxxB", len(data), 33))
+    b = ph + data + b"\x00" * (len(data) % 2)
+    c = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while c >> 16:
+        c = (c & 0xffff) + (c >> 16)
+    return data[:6] + struct.pack("!H", ~c & 0xffff) + data[8:]
 
 
 def l4(s):
     pay = Raw(b"x" * s["len"]) if s["len"] else None
+    if s["proto"] in NEWP:
+        raw = b"x" * s["len"]
+        if s["proto"] == "esp":
+            b, cut = struct.pack("!II", s["pspi"], 1) + raw, 5
+        elif s["proto"] == "ipcomp":
+            b, cut = struct.pack("!BBH", 59, 0, s["pspi"] & 0xffff) + raw, 3
+        else:
+            b, cut = dccp6(s, raw), 9
+        return Raw(b[:cut] if s["short"] else b)
+    if s["proto"] == "tcp" and s["mss"] is not None:
+        p = TCP(sport=s["sport"], dport=s["dport"], flags=s["flags"], seq=1000, ack=0,
+                options=[("MSS", s["mss"])])
+        return p / pay if pay else p
     if s["proto"] == "mh":
         p = {0: MIP6MH_BRR, 1: MIP6MH_HoTI, 5: MIP6MH_BU, 7: MIP6MH_BE}[s["mh"]]()
         return p
@@ -417,6 +508,7 @@ def build(s, mark):
                            plen=len(body)) / Raw(body))]
     hdrs = ip
     ext = s["ext"]
+    nh = NEWP.get(s["proto"])
     if "hbh" in ext:
         hdrs = hdrs / IPv6ExtHdrHopByHop()
     if "hbho" in ext:
@@ -437,7 +529,11 @@ def build(s, mark):
         # SPI, sequence, a 96-bit ICV), then the headers after it, whose
         # checksum does not see AH
         after = IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0\0")]) if "dsto" in ext else None
+        if nh and after:
+            after.nh = nh
         rest = IPv6(src=s["src"], dst=s["dst"]) / (after / l4(s) if after else l4(s))
+        if nh and not after:
+            rest[IPv6].nh = nh
         rest = bytes(rest)
         nh = rest[6]
         hdrs.lastlayer().nh = 51
@@ -446,12 +542,15 @@ def build(s, mark):
         return [bytes(Ether(src=CMAC, dst=F0MAC) / pkt)]
     if "dsto" in ext:
         hdrs = hdrs / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0\0")])
+    if nh:
+        hdrs.lastlayer().nh = nh
     pkt = hdrs / l4(s)
     if "frag" in ext:
+        kw = {"nh": nh} if nh else {}
         if "fdsto" in ext:
-            pkt = hdrs / IPv6ExtHdrFragment(id=mark) / IPv6ExtHdrDestOpt() / l4(s)
+            pkt = hdrs / IPv6ExtHdrFragment(id=mark) / IPv6ExtHdrDestOpt(**kw) / l4(s)
         else:
-            pkt = hdrs / IPv6ExtHdrFragment(id=mark) / l4(s)
+            pkt = hdrs / IPv6ExtHdrFragment(id=mark, **kw) / l4(s)
         frags = fragment6(pkt, 104 if s["len"] < 200 else 600)
     else:
         frags = [pkt]
@@ -468,6 +567,15 @@ def describe(s):
         d += " type %d/%d" % s["icmp"]
     if s["proto"] == "mh":
         d += " type %d" % s["mh"]
+    if s["proto"] in ("esp", "ipcomp"):
+        d += " spi %d" % s["pspi"]
+    if s["proto"] == "dccp":
+        d += " %d->%d type %d%s opts %s" % (s["sport"], s["dport"], s["dtype"],
+                                           " x" if s["dx"] else "", s["dopts"])
+    if s["proto"] == "tcp" and s["mss"] is not None:
+        d += " mss %d" % s["mss"]
+    if s["short"] and s["proto"] in NEWP:
+        d += " cut-short"
     if "ah" in s["ext"]:
         d += " spi %d" % s["spi"]
     if s["ext"]:
@@ -491,7 +599,8 @@ def directed_batches():
     def specs(exts):
         return [{"local": False, "src": "fd00:1::2", "dst": "fd00:2::2", "proto": proto,
                  "sport": 1000, "dport": 80, "flags": "S", "icmp": (128, 0), "ext": ext,
-                 "len": 1200, "hlim": 64, "spi": 256}
+                 "len": 1200, "hlim": 64, "spi": 256, "pspi": 0, "mss": None,
+                 "dtype": 0, "dx": False, "dopts": [], "short": False}
                 for ext in exts for proto in ("tcp", "udp")]
     protos = ["-p tcp", "! -p tcp", "-p udp --dport 80", "-p ipv6-opts", "! -p ipv6-opts",
               "-p ah", "! -p ah", "! -p udp"]

@@ -33,6 +33,15 @@ def run(argv):
     return p.returncode, p.stdout, p.stderr
 
 
+def cannot_run(fname, err):
+    """The engine refuses the file's own extension at commit by design,
+    as it cannot judge it (-m cpu, -m helper): such a line is skipped
+    here; the offline run (tests/unit/test_ext_vectors.c) checks how it
+    is read and saved."""
+    ext = fname[:-2] if fname.endswith(".t") else fname
+    return ("Error: qtables cannot run -m %s:" % ext.rstrip("6")) in err
+
+
 def words(rule):
     # the .t files write rules as a shell would see them
     return shlex.split(rule)
@@ -112,6 +121,9 @@ def main():
                         run([ipt, "-t", table, "-D", chain] + words(rule))
                     else:
                         passed += 1
+                    continue
+                if rc != 0 and not oracle and cannot_run(name, err):
+                    skipped += 1
                     continue
                 if rc != 0:
                     print("FAIL %s: refused (%d): %s\n     %s" % (where, rc, rule, err.strip().replace("\n", "\n     ")))
