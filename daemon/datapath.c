@@ -1007,7 +1007,8 @@ void qt_engine_stop(struct qt_engine *e)
 	if (e->watcher_started)
 		pthread_join(e->watcher, NULL);
 	e->watcher_started = false;
-	for (unsigned i = 0; i < e->nthreads; i++) {
+	/* no threads' table yet when the start was refused before it */
+	for (unsigned i = 0; e->th && i < e->nthreads; i++) {
 		struct qthread *t = &e->th[i];
 		if (t->started)
 			pthread_join(t->tid, NULL);

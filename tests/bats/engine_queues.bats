@@ -145,6 +145,18 @@ ping_from_many() {
 	[[ "$output" == *'bad queue numbers "3-1"'* ]]
 }
 
+@test "link-layer queues that overlap the main ones or pass 65535: refused with a message, no crash" {
+	run ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --no-syslog --l2-queues 0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"link-layer queues 0-1: overlap the main queues"* ]]
+	run ip netns exec "$FW" "$QT_BUILD/qtablesd" --no-state --no-syslog --l2-queues 65535
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"link-layer queues 65535-65536: beyond 65535"* ]]
+	# refused before anything was installed: no steering left behind
+	run ip netns exec "$FW" iptables-nft-save -t mangle
+	[[ "$output" != *QTABLES-* ]]
+}
+
 # iptables-nft 1.8.9: a built-in chain made by -A does not count packets
 # meeting its policy until -P, -Z or a restore line sets its counters
 # (checked with the kernel: `nft list chain` shows no chain counter).
