@@ -22,7 +22,8 @@ static const char MAGIC[8] = { 'Q', 'T', 'H', 'A', 'N', 'D', 'O', 'V' };
  * same records); its text (the state file's, counters included) goes
  * too, for a next daemon without a state file to read it from. */
 enum { TAG_CT = 'C', TAG_RULE = 'R', TAG_POLICY = 'P', TAG_RECENT = 'L',
-       TAG_RULE6 = 'r', TAG_POLICY6 = 'p', TAG_TEXT6 = 'T' };
+       TAG_RULE6 = 'r', TAG_POLICY6 = 'p', TAG_TEXT6 = 'T',
+       TAG_CT_EXT = 'X' };
 
 /* Which instance of a rule a state belongs to: match i, or the target. */
 #define INST_TARGET 0xffffu
@@ -47,6 +48,19 @@ struct ct_rec {
 	uint64_t expires;
 	uint8_t p[sizeof(((struct qt_ct_entry *)0)->p)];
 };
+
+/* A connection's counts and labels (TAG_CT_EXT, after its shard's
+ * TAG_CT, only for a table that keeps them: a handover without them is
+ * as before), found again by its original tuple. */
+struct ct_ext_rec {
+	struct qt_ct_tuple t;
+	uint32_t flags;            /* EXT_ACCT | EXT_LABELS */
+	uint32_t pad;
+	uint64_t packets[2], bytes[2];
+	uint8_t labels[16];
+};
+#define EXT_ACCT 1u
+#define EXT_LABELS 2u
 
 void qt_snap_boot_id(uint8_t id[16])
 {
@@ -204,6 +218,7 @@ static void encode_rest(struct qt_buf *out, const struct qt_snap_src *s)
 struct ct_enc {
 	uint8_t *at;
 	uint32_t n, room;
+	const struct qt_ct *ct;
 };
 
 static bool put_entry(struct qt_ct_entry *e, void *user)
@@ -226,15 +241,54 @@ static bool put_entry(struct qt_ct_entry *e, void *user)
 	return true;
 }
 
+static bool put_ext(struct qt_ct_entry *e, void *user)
+{
+	struct ct_enc *c = user;
+	if (c->n == c->room)
+		return false;
+	struct ct_ext_rec r;
+	memset(&r, 0, sizeof(r));
+	struct qt_ct_acct a;
+	if (qt_ct_acct_get(c->ct, e, &a)) {
+		r.flags |= EXT_ACCT;
+		memcpy(r.packets, a.packets, sizeof(r.packets));
+		memcpy(r.bytes, a.bytes, sizeof(r.bytes));
+	}
+	if (qt_ct_labels_get(c->ct, e, r.labels))
+		r.flags |= EXT_LABELS;
+	if (!r.flags)
+		return true;
+	r.t = e->t[QT_CT_ORIG];
+	memcpy(c->at + (size_t)c->n * sizeof(r), &r, sizeof(r));
+	c->n++;
+	return true;
+}
+
 /* The most bytes the image of s can take (rest: its other sections). */
 static size_t image_bound(const struct qt_snap_src *s, size_t rest)
 {
 	size_t n = sizeof(struct header) + rest + 8;
-	for (unsigned i = 0; i < s->nshards; i++)
-		if (s->shards[i])
+	for (unsigned i = 0; i < s->nshards; i++) {
+		if (!s->shards[i])
+			continue;
+		size_t count = qt_ct_count(s->shards[i]);
+		n += SECTION_HEAD + CT_HEAD + count * sizeof(struct ct_rec);
+		if (qt_ct_ext_on(s->shards[i]))
 			n += SECTION_HEAD + CT_HEAD +
-			     (size_t)qt_ct_count(s->shards[i]) * sizeof(struct ct_rec);
+			     count * sizeof(struct ct_ext_rec);
+	}
 	return n;
+}
+
+/* A connection section's head at dst: tag, length, shard, count. */
+static void ct_head(uint8_t *dst, uint32_t tag, unsigned shard, uint32_t n,
+		    size_t rec)
+{
+	uint64_t len = CT_HEAD + (uint64_t)n * rec;
+	memcpy(dst, &tag, 4);
+	memcpy(dst + 4, &len, 8);
+	memcpy(dst + SECTION_HEAD, &shard, 4);
+	memcpy(dst + SECTION_HEAD + 4, &n, 4);
 }
 
 /* The image into dst (image_bound bytes of room); returns its length. */
@@ -255,17 +309,26 @@ static size_t encode_into(uint8_t *dst, const struct qt_snap_src *s,
 		if (!ct)
 			continue;
 		qt_ct_lock(ct);
+		/* the room image_bound counted: a table that grew since
+		 * gives what fits */
 		struct ct_enc c = { .at = dst + at + SECTION_HEAD + CT_HEAD,
-				    .room = qt_ct_count(ct) };
+				    .room = qt_ct_count(ct), .ct = ct };
+		uint32_t room = c.room;
+		bool ext = qt_ct_ext_on(ct);
 		qt_ct_each(ct, put_entry, &c);
+		ct_head(dst + at, TAG_CT, i, c.n, sizeof(struct ct_rec));
+		at += SECTION_HEAD + CT_HEAD + (size_t)c.n * sizeof(struct ct_rec);
+		if (ext) {
+			/* under the same lock: the same connections */
+			struct ct_enc x = { .at = dst + at + SECTION_HEAD + CT_HEAD,
+					    .room = room, .ct = ct };
+			qt_ct_each(ct, put_ext, &x);
+			ct_head(dst + at, TAG_CT_EXT, i, x.n,
+				sizeof(struct ct_ext_rec));
+			at += SECTION_HEAD + CT_HEAD +
+			      (size_t)x.n * sizeof(struct ct_ext_rec);
+		}
 		qt_ct_unlock(ct);
-		uint32_t tag = TAG_CT;
-		uint64_t len = CT_HEAD + (uint64_t)c.n * sizeof(struct ct_rec);
-		memcpy(dst + at, &tag, 4);
-		memcpy(dst + at + 4, &len, 8);
-		memcpy(dst + at + SECTION_HEAD, &i, 4);
-		memcpy(dst + at + SECTION_HEAD + 4, &c.n, 4);
-		at += SECTION_HEAD + len;
 	}
 	memcpy(dst + at, rest->data, rest->len);
 	at += rest->len;
@@ -431,6 +494,43 @@ static int dec_ct(struct dec *d, struct qt_snap_rd *r)
 	return 0;
 }
 
+static int dec_ct_ext(struct dec *d, struct qt_snap_rd *r)
+{
+	uint32_t shard = qt_snap_get_u32(r);
+	uint32_t count = qt_snap_get_u32(r);
+	if (r->bad || shard >= d->dst->nshards + 0x10000u ||
+	    (uint64_t)count * sizeof(struct ct_ext_rec) !=
+	    (uint64_t)(r->end - r->p))
+		return -1;
+	struct qt_ct *ct = d->apply && d->shards_match && shard < d->dst->nshards
+			   ? d->dst->shards[shard] : NULL;
+	if (ct)
+		qt_ct_lock(ct);
+	int rc = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		struct ct_ext_rec rec;
+		memcpy(&rec, qt_snap_get(r, sizeof(rec)), sizeof(rec));
+		if (rec.t.ip6 > 1 || !rec.flags ||
+		    (rec.flags & ~(EXT_ACCT | EXT_LABELS))) {
+			rc = -1;
+			break;
+		}
+		/* a connection skipped (expired meanwhile) has none */
+		enum qt_ct_dir dir;
+		struct qt_ct_entry *e = ct ? qt_ct_find(ct, &rec.t, &dir) : NULL;
+		if (!e || dir != QT_CT_ORIG)
+			continue;
+		struct qt_ct_acct a;
+		memcpy(a.packets, rec.packets, sizeof(a.packets));
+		memcpy(a.bytes, rec.bytes, sizeof(a.bytes));
+		qt_ct_restore_ext(ct, e, rec.flags & EXT_ACCT ? &a : NULL,
+				  rec.flags & EXT_LABELS ? rec.labels : NULL);
+	}
+	if (ct)
+		qt_ct_unlock(ct);
+	return rc;
+}
+
 static int dec_rule(struct dec *d, struct qt_snap_rd *r, bool v6)
 {
 	struct qt_ruleset *rs = v6 ? d->dst->rs6 : d->dst->rs;
@@ -539,6 +639,7 @@ static int walk(struct dec *d, const uint8_t *body, size_t len)
 		int rc;
 		switch (tag) {
 		case TAG_CT: rc = dec_ct(d, &s); break;
+		case TAG_CT_EXT: rc = dec_ct_ext(d, &s); break;
 		case TAG_RULE: rc = dec_rule(d, &s, false); break;
 		case TAG_POLICY: rc = dec_policy(d, &s, false); break;
 		case TAG_RULE6: rc = dec_rule(d, &s, true); break;

@@ -1,6 +1,8 @@
 /* The handover snapshot: what one qtablesd hands the next so that a
  * restart or an upgrade loses no connection and no match state - the
- * connection tables (one per queue thread), every rule's counters and
+ * connection tables (one per queue thread; the connections' counts and
+ * labels, where a table keeps them, in a section of their own that an
+ * image without them lacks), every rule's counters and
  * extension state (limit buckets), the policy counters and the lists
  * of -m recent, for the IPv4 and the IPv6 ruleset, and the IPv6
  * ruleset's text.

@@ -708,7 +708,8 @@ struct qt_ct_entry *qt_ct_restore(struct qt_ct *ct,
 	e->t[QT_CT_ORIG] = src->t[QT_CT_ORIG];
 	e->t[QT_CT_REPLY] = src->t[QT_CT_REPLY];
 	/* offload marks are the daemon's before: its kernel maps are gone */
-	/* a restored entry's counts are not kept: it counts no more */
+	/* counts and labels come after, if the daemon before kept them
+	 * (qt_ct_restore_ext) */
 	e->status = src->status & ~(QT_CTS_BYSRC | QT_CTS_OFFLOAD_MASK |
 				    QT_CTS_ACCT | QT_CTS_LABELS);
 	e->mark = src->mark;
@@ -947,6 +948,34 @@ void qt_ct_labels_set(struct qt_ct *ct, const struct qt_ct_entry *e,
 	uint8_t *l = ct->labels[idx_of(ct, e)];
 	for (unsigned i = 0; i < 16; i++)
 		l[i] |= v[i];
+}
+
+bool qt_ct_ext_on(const struct qt_ct *ct)
+{
+	return ct->acct || ct->labels;
+}
+
+bool qt_ct_restore_ext(struct qt_ct *ct, struct qt_ct_entry *e,
+		       const struct qt_ct_acct *acct, const uint8_t *labels)
+{
+	bool ok = true;
+	if (acct) {
+		if (qt_ct_acct_enable(ct) == 0) {
+			e->status |= QT_CTS_ACCT;
+			ct->acct[idx_of(ct, e)] = *acct;
+		} else {
+			ok = false;
+		}
+	}
+	if (labels) {
+		if (qt_ct_labels_enable(ct) == 0) {
+			e->status |= QT_CTS_LABELS;
+			memcpy(ct->labels[idx_of(ct, e)], labels, 16);
+		} else {
+			ok = false;
+		}
+	}
+	return ok;
 }
 
 /* The kernel's nf_ct_acct_update: the packet's length (skb->len at

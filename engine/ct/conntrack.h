@@ -139,6 +139,15 @@ bool qt_ct_labels_get(const struct qt_ct *ct, const struct qt_ct_entry *e,
  * entry without labels keeps none. */
 void qt_ct_labels_set(struct qt_ct *ct, const struct qt_ct_entry *e,
 		      const uint8_t *v);
+/* Whether the table keeps counts or labels (either enable above). */
+bool qt_ct_ext_on(const struct qt_ct *ct);
+/* A restored entry's counts (acct, NULL: none) and labels (16 bytes,
+ * NULL: none) as the daemon before kept them (a handover): the kernel
+ * keeps an entry's extensions for its life, so they are turned on for
+ * the table if they were not. false: no memory for them (the entry
+ * then counts nothing, as one made before they were on). */
+bool qt_ct_restore_ext(struct qt_ct *ct, struct qt_ct_entry *e,
+		       const struct qt_ct_acct *acct, const uint8_t *labels);
 /* Remove an entry now (conntrack -D, -F). */
 void qt_ct_delete(struct qt_ct *ct, struct qt_ct_entry *e);
 /* Called (the shard's lock held) for an entry marked QT_CTS_OFFLOADED

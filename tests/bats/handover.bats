@@ -228,6 +228,23 @@ exits_within() {
 	[ "$(cnt INPUT 1)" -eq 9 ]
 }
 
+@test "handover: a connection's counts come through a restart: connbytes judges it the same" {
+	qt "$FW" -A INPUT -p udp --dport 9999 -m connbytes --connbytes 4: \
+		--connbytes-dir original --connbytes-mode packets -j DROP
+	udp_send 10.0.1.1 9999 3 --sport 5555 --gap 0.01 >/dev/null
+	sleep 0.2
+	[ "$(cnt INPUT 1)" -eq 0 ]
+	next_after_exit --state "$STATE"
+	kill -TERM "$DPID"
+	wait "$DPID"
+	next_serving
+	ip netns exec "$FW" "$QT_BUILD/qtables-conntrack" -L -p udp 2>&1 || true
+	# the fourth and fifth datagrams of the connection: over the count
+	udp_send 10.0.1.1 9999 2 --sport 5555 --gap 0.01 >/dev/null
+	sleep 0.2
+	[ "$(cnt INPUT 1)" -eq 2 ]
+}
+
 @test "handover: SIGTERM with no qtablesd after it keeps the queues and steering for --handover-wait, then gives the namespace back to the kernel's tables" {
 	stop_daemon
 	# long enough for the checks below on a loaded machine

@@ -1,6 +1,6 @@
 /* The handover snapshot (daemon/snapshot.c): connections of every TCP
  * state, UDP, ICMP and IPv6 ones come back with their state and the time they have
- * left; rule counters, a -m limit bucket, policy counters and a recent
+ * left, with their counts and labels; rule counters, a -m limit bucket, policy counters and a recent
  * list come back to the same rules; rules that changed get nothing; an
  * image damaged, truncated or of another version is refused whole. */
 #include <arpa/inet.h>
@@ -169,6 +169,78 @@ static void test_conntrack(void)
 	qt_ct_free(a);
 	qt_ct_free(b);
 	qt_ct_free(z);
+}
+
+/* Counts (connbytes, nft ct bytes) and labels come through: a rule
+ * matching on them judges a connection the same after a restart. */
+static void test_conntrack_ext(void)
+{
+	struct qt_ct_config cfg;
+	qt_ct_config_default(&cfg);
+	struct qt_ct *a = qt_ct_new(&cfg, 1024), *b = qt_ct_new(&cfg, 1024);
+	uint64_t now = mono();
+	struct qt_ct_entry w[3];
+	struct qt_ct_entry *in[3];
+	for (unsigned i = 0; i < 3; i++) {
+		w[i] = entry(IPPROTO_UDP, i, now + 100 * S);
+		in[i] = qt_ct_restore(a, &w[i], now);
+	}
+	struct qt_ct_acct acct = { { 7, 3 }, { 700, 300 } };
+	uint8_t lab[16] = { [0] = 0x80, [15] = 0x05 };
+	ok(qt_ct_restore_ext(a, in[0], &acct, NULL), "entry 0: counts");
+	ok(qt_ct_restore_ext(a, in[1], &acct, lab), "entry 1: counts, labels");
+	/* entry 2 made before either was on: neither */
+	struct qt_ct *shards[1] = { a };
+	struct qt_snap_src src = { .shards = shards, .nshards = 1 };
+	struct qt_buf img, err;
+	qt_buf_init(&img);
+	qt_buf_init(&err);
+	qt_snap_encode(&img, &src, now);
+	shards[0] = b;
+	struct qt_snap_counts c;
+	ok(!qt_ct_ext_on(b), "the new table counts nothing yet");
+	is_int(qt_snap_decode(img.data, img.len, &src, now + S, &c, &err), 0,
+	       "the image loads: %s", qt_buf_str(&err));
+	is_int(c.entries, 3, "the three connections are back");
+	struct qt_ct_acct got;
+	uint8_t gl[16];
+	enum qt_ct_dir d;
+	struct qt_ct_entry *e = qt_ct_find(b, &w[0].t[0], &d);
+	ok(e && qt_ct_acct_get(b, e, &got) && !memcmp(&got, &acct, sizeof(got)),
+	   "entry 0: its counts, both directions");
+	ok(e && !qt_ct_labels_get(b, e, gl), "entry 0: no labels");
+	e = qt_ct_find(b, &w[1].t[0], &d);
+	ok(e && qt_ct_acct_get(b, e, &got) && !memcmp(&got, &acct, sizeof(got)) &&
+	   qt_ct_labels_get(b, e, gl) && !memcmp(gl, lab, 16),
+	   "entry 1: its counts and labels");
+	e = qt_ct_find(b, &w[2].t[0], &d);
+	ok(e && !qt_ct_acct_get(b, e, &got) && !qt_ct_labels_get(b, e, gl),
+	   "entry 2: none, as before");
+	ok(qt_ct_ext_on(b), "the new table keeps them from now on");
+	/* a table that keeps none writes the image as before: no section
+	 * an older daemon would not know */
+	struct qt_ct *p = qt_ct_new(&cfg, 1024);
+	for (unsigned i = 0; i < 3; i++)
+		ok(qt_ct_restore(p, &w[i], now) != NULL, "plain entry %u", i);
+	shards[0] = p;
+	struct qt_buf img2;
+	qt_buf_init(&img2);
+	qt_snap_encode(&img2, &src, now);
+	shards[0] = a;
+	struct qt_buf img3;
+	qt_buf_init(&img3);
+	qt_snap_encode(&img3, &src, now);
+	/* a section's head (tag, length, shard, count: 20 bytes) and a
+	 * record of 96 bytes for each of the two connections with any */
+	is_int(img3.len - img2.len, 20 + 2 * 96,
+	       "counts and labels: one more section, two records");
+	qt_buf_free(&img);
+	qt_buf_free(&img2);
+	qt_buf_free(&img3);
+	qt_buf_free(&err);
+	qt_ct_free(a);
+	qt_ct_free(b);
+	qt_ct_free(p);
 }
 
 /* The rules, their runtimes made in store (states included), as a
@@ -394,6 +466,7 @@ static void test_rules6(void)
 int main(void)
 {
 	test_conntrack();
+	test_conntrack_ext();
 	test_rules();
 	test_rules6();
 	return done_testing();
