@@ -35,7 +35,6 @@ static const char *line_of(const struct nft_src *s, int line, size_t *len)
 	return p;
 }
 
-
 static int error_marks(struct run *r, const struct mark *m, unsigned nm,
 		       const char *fmt, va_list ap)
 {
@@ -134,7 +133,6 @@ int nr_error_tok(struct run *r, const struct nft_tok *t,
 
 /* ---- a cursor over a statement's tokens ---- */
 
-
 struct nft_tok *nr_peek(struct cur *c)
 {
 	return c->i < c->it->n ? &c->it->toks[c->i] : NULL;
@@ -223,11 +221,36 @@ static void tok_desc(const struct nft_tok *t, char *buf, size_t n)
 		snprintf(buf, n, "string");
 }
 
+/* The character of src at l. */
+static char nr_src_char(const struct nft_src *src, const struct nft_loc *l)
+{
+	size_t len;
+	const char *line = line_of(src, l->line, &len);
+	return l->col >= 1 && (size_t)l->col <= len ? line[l->col - 1] : '\n';
+}
+
+const char *nr_end_desc(const struct cur *c)
+{
+	const struct nft_item *it = c->it;
+	if (it && it->terminated && it->term.line == c->end.line &&
+	    it->term.col == c->end.col &&
+	    nr_src_char(&c->r->srcs[it->term.src], &it->term) == ';')
+		return "semicolon";
+	return "newline";
+}
+
 int nr_unexpected(struct cur *c, const char *expecting)
 {
 	struct nft_tok *t = nr_peek(c);
 	char d[64];
-	tok_desc(t, d, sizeof(d));
+	if (t)
+		tok_desc(t, d, sizeof(d));
+	else
+		snprintf(d, sizeof(d), "%s", nr_end_desc(c));
+	/* in a chain block a rule ends at a newline or ';' alone */
+	if (c->block && expecting &&
+	    !strcmp(expecting, "end of file or newline or semicolon"))
+		expecting = "newline or semicolon";
 	const char *sep = expecting ? ", expecting " : "";
 	if (!t || t->kind == NT_GROUP) {
 		/* bison's token is the "{" alone, not the block */
@@ -382,7 +405,6 @@ static int no_set(struct run *r, const struct nft_table *t,
 	struct nft_loc b = nr_tok_end(name);
 	return no_set_at(r, t, &name->loc, &b, name->text, plain);
 }
-
 
 /* [family] NAME */
 static int take_family(struct cur *c)
@@ -604,7 +626,6 @@ void nr_push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e)
 }
 
 /* ---- rules ---- */
-
 
 struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 				 const struct nft_tok *first)
@@ -1809,6 +1830,29 @@ static void build_free(struct rule_build *rb)
 	rb->spans = NULL;
 }
 
+/* A word that starts with a character no statement can start with
+ * (":80", "%x", "/x"): nft's scanner makes that character a token of
+ * its own, which bison refuses at once; after a statement the rule
+ * could have ended there. True after that message. */
+static bool stray_char(struct cur *c, const struct nft_tok *t, bool after)
+{
+	static const char *const names[][2] = {
+		{ ":", "colon" }, { "/", "/" }, { "%", "junk" },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (t->text[0] != names[i][0][0])
+			continue;
+		nr_error_span(c->r, &t->loc, &t->loc, "syntax error, "
+			      "unexpected %s%s", names[i][1],
+			      !after ? "" : c->block
+			      ? ", expecting newline or semicolon"
+			      : ", expecting end of file or newline or "
+				"semicolon");
+		return true;
+	}
+	return false;
+}
+
 /* The statements from the cursor to the end of the statement list. */
 static int parse_rule(struct cur *c, struct nft_table *tb,
 		      struct rule_build *rb)
@@ -1925,6 +1969,8 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 			const struct nft_field *f = nr_parse_selector(c);
 			if (!f) {
 				if (c->i != start)
+					return -1;
+				if (stray_char(c, t, rb->rule.n > 0))
 					return -1;
 				/* a word nft does not know starts an
 				 * expression that has no right side */
@@ -2183,14 +2229,6 @@ static int parse_policy(struct cur *c, struct nft_chain *ch)
 	return nr_expect_end(c);
 }
 
-/* The character of src at l. */
-static char nr_src_char(const struct nft_src *src, const struct nft_loc *l)
-{
-	size_t len;
-	const char *line = line_of(src, l->line, &len);
-	return l->col >= 1 && (size_t)l->col <= len ? line[l->col - 1] : '\n';
-}
-
 /* comment "TEXT" of a table, chain or set block: its text kept in *dst */
 static int block_comment(struct cur *c, char **dst)
 {
@@ -2228,7 +2266,7 @@ static int chain_block_head(struct run *r, struct nft_table *tb,
 {
 	for (unsigned i = 0; i < g->n; i++) {
 		struct nft_item *it = &g->items[i];
-		struct cur c = { r, it, 0, g->close };
+		struct cur c = { r, it, 0, g->close, false };
 		if (nr_at(&c, "type")) {
 			if (parse_chain_type(&c, tb, ch) < 0)
 				return -1;
@@ -2306,7 +2344,8 @@ static int chain_block_rules(struct run *r, struct nft_table *tb,
 {
 	for (unsigned i = 0; i < g->n; i++) {
 		struct nft_item *it = &g->items[i];
-		struct cur c = { r, it, 0, g->close };
+		struct cur c = { r, it, 0, it->terminated ? it->term : g->close,
+				 true };
 		if (nr_at(&c, "type") || nr_at(&c, "policy") ||
 		    nr_at(&c, "comment") || !it->n)
 			continue;
@@ -2526,7 +2565,7 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 	struct nft_tok *elems = NULL;
 	for (unsigned i = 0; i < g->n; i++) {
 		struct nft_item *it = &g->items[i];
-		struct cur c = { r, it, 0, g->close };
+		struct cur c = { r, it, 0, g->close, false };
 		struct nft_tok *t = nr_peek(&c);
 		if (!t)
 			continue;
@@ -2740,7 +2779,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 	for (int pass = 0; pass < 3; pass++)
 		for (unsigned i = 0; i < g->n; i++) {
 			struct nft_item *it = &g->items[i];
-			struct cur c = { r, it, 0, g->close };
+			struct cur c = { r, it, 0, g->close, false };
 			struct nft_tok *t = nr_peek(&c);
 			if (!t)
 				continue;
@@ -3652,7 +3691,7 @@ static struct nft_ruleset *working_copy(const struct run *r,
 
 static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 {
-	struct cur c = { r, it, 0, end };
+	struct cur c = { r, it, 0, end, false };
 	struct nft_tok *t = nr_peek(&c);
 	if (!t)
 		return 0;
@@ -3672,7 +3711,7 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 	}
 	if (nr_tok_is(t, "table")) {
 		r->batch++;
-		return cmd_table(r, &(struct cur){ r, it, 1, end }, V_ADD);
+		return cmd_table(r, &(struct cur){ r, it, 1, end, false }, V_ADD);
 	}
 	int v = -1;
 	for (int i = 0; i < 8; i++)

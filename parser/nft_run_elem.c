@@ -466,7 +466,7 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 	struct nft_group *grp = g->group;
 	unsigned cap = *n ? pushed_cap(*n) : reserve(sh, grp, v);
 	for (unsigned i = 0; i < grp->n; i++) {
-		struct cur c = { r, &grp->items[i], 0, grp->close };
+		struct cur c = { r, &grp->items[i], 0, grp->close, false };
 		for (struct nft_tok *t; (t = nr_peek(&c));) {
 			if (nested && !nr_tok_is(t, ",")) {
 				nr_unexpected(&c, "comma or '}'");

@@ -5,6 +5,7 @@
 #include "nft_run_expr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,21 +473,30 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 }
 
 /* KEY map ADDRS:PORT[-PORT]: the map's addresses, one port (or
- * range) for them all, after a transport protocol as any port */
+ * range) for them all, after a transport protocol as any port; the
+ * colon may stand apart (ADDRS : PORT) */
 static int nat_map_port(struct cur *c, struct rule_build *rb,
 			struct nft_stmt *s, const struct nft_tok *kw)
 {
 	struct nft_tok *t = nr_peek(c);
-	if (!t || t->kind != NT_WORD || t->text[0] != ':' || !t->text[1] ||
+	if (!t || t->kind != NT_WORD || t->text[0] != ':' ||
 	    t->text[1] == ':')
 		return 0;
+	const char *port = t->text + 1;
+	if (!*port) {
+		c->i++;
+		t = nr_peek(c);
+		if (!t || t->kind != NT_WORD || !isdigit((unsigned char)t->text[0]))
+			return nr_unexpected(c, NULL);
+		port = t->text;
+	}
 	bool l4 = l4_known(&rb->rule, rb->rule.n - 1) ||
 		  (s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4);
 	for (unsigned i = 0; s->lhs == NFT_L_FIELD && i < s->ncat; i++)
 		l4 |= s->cat[i]->dep == NFT_DEP_L4;
 	if (!l4) {
 		struct nft_loc a = t->loc, b = nr_tok_end(t);
-		a.col++;
+		a.col += port != t->text;
 		struct mark m[2] = {
 			{ kw->loc, nr_tok_end(kw), '~' },
 			{ a, b, '^' },
@@ -495,7 +505,7 @@ static int nat_map_port(struct cur *c, struct rule_build *rb,
 				      "is only valid after transport protocol "
 				      "match");
 	}
-	if (parse_port_range(t->text + 1, &s->port_lo, &s->port_hi,
+	if (parse_port_range(port, &s->port_lo, &s->port_hi,
 			     &s->nat_port_range) < 0)
 		return nr_error_tok(c->r, t, "syntax error, unexpected string");
 	s->nat_has_port = true;
@@ -848,7 +858,8 @@ static int parse_set_update(struct cur *c, struct nft_table *tb,
 	if (!g || g->kind != NT_GROUP || g->group->n != 1)
 		return nr_unexpected(c, "'{'");
 	c->i++;
-	struct cur in = { c->r, &g->group->items[0], 0, g->group->close };
+	struct cur in = { c->r, &g->group->items[0], 0, g->group->close,
+			  false };
 	unsigned start = in.i;
 	const struct nft_field *f = nr_parse_selector(&in);
 	if (!f)
