@@ -576,7 +576,7 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 		qt_buf_free(&junk);
 		if (!ok)
 			continue;
-		if (nft_val_cmp(&e->lo, &e->hi) >= 0) {
+		if (nft_val_cmp(&e->lo, &e->hi) > 0) {
 			rc = nr_error_tok(c->r, t, "Range has zero or negative "
 				       "size");
 			goto out;
@@ -1086,7 +1086,7 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 			e.hi = e.lo;
 			e.lo = hi.lo;
 			s->op = s->op == NFT_OP_EQ ? NFT_OP_NE : NFT_OP_EQ;
-		} else if (cmp > 0 || (cmp == 0 && !day)) {
+		} else if (cmp > 0) {
 			struct nft_loc b = nr_tok_end(hi_tok);
 			return nr_error_span(c->r, &t->loc, &b, "Range has zero "
 					     "or negative size");
@@ -1724,22 +1724,23 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			key.ktypes[0] = key.type;
 			for (unsigned k = 0; k < s->ncat; k++)
 				key.ktypes[k + 1] = nft_dtype_get(s->cat[k]->type);
+			bool one = written == 1 && !s->vmap && !s->ncat &&
+				   !s->elems[0].catchall;
+			/* a set's one-value range is that value; the
+			 * element written alone is a match as written */
+			if (!one)
+				nft_elems_single(s->elems, s->nelems);
 			nft_anon_sort(&key, s->elems, &s->nelems);
 			if (!s->vmap && !s->ncat && !key.type->host_order)
 				merge_intervals(s->elems, &s->nelems);
-			if (written == 1 && !s->vmap && !s->ncat &&
-			    !s->elems[0].catchall) {
+			if (one)
 				s->braces = false;
-				if (s->elems[0].kind == NFT_E_RANGE) {
-					int p = nft_val_prefix_len(&s->elems[0].lo,
-								   &s->elems[0].hi);
-					if (p >= 0 && nft_dtype_get(f->type)->prefixable) {
-						s->elems[0].kind = NFT_E_PREFIX;
-						s->elems[0].plen = (uint8_t)p;
-					}
-				}
-			}
 		}
+		/* a prefix of the whole width is its address (a range of
+		 * one stays a range) */
+		if (!s->braces && s->nelems == 1 &&
+		    s->elems[0].kind == NFT_E_PREFIX)
+			nft_elems_single(s->elems, 1);
 	}
 	for (unsigned i = 1; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i], *p = &ru->stmts[i - 1];
@@ -2433,13 +2434,19 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 	sh.spans = spans ? spans : &own;
 	int rc = nr_parse_elems(r, g, &sh, v, n);
 	/* a map of intervals takes no single value: the kernel's
-	 * EINVAL, at the first element that has one */
+	 * EINVAL, at the first element that has one in the order nft
+	 * sends them (by key) */
+	int single = -1;
 	for (unsigned i = 0; !rc && !keys_only && s->data_interval && i < *n;
 	     i++)
-		if ((*v)[i].has_data && !(*v)[i].data_range)
-			rc = nr_error_span(r, &(*sh.spans)[i].a,
-					   &(*sh.spans)[i].b, "Could not "
-					   "process rule: Invalid argument");
+		if ((*v)[i].has_data && !(*v)[i].data_range &&
+		    (single < 0 ||
+		     nft_val_cmp(&(*v)[i].lo, &(*v)[single].lo) < 0))
+			single = (int)i;
+	if (single >= 0)
+		rc = nr_error_span(r, &(*sh.spans)[single].a,
+				   &(*sh.spans)[single].b, "Could not "
+				   "process rule: Invalid argument");
 	free(own);
 	if (rc < 0)
 		return -1;
@@ -2465,6 +2472,7 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 					 (*v)[i].kind == NFT_E_PREFIX ? "prefix"
 								       : "range");
 		}
+	nft_elems_single(*v, *n);
 	for (unsigned i = 0; s->nktypes <= 1 && i < *n; i++)
 		if ((*v)[i].kind == NFT_E_RANGE) {
 			int p = nft_val_prefix_len(&(*v)[i].lo, &(*v)[i].hi);

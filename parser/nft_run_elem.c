@@ -637,7 +637,7 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 				if (nr_parse_value_word(&c, t2, sh->kt[er.part],
 							&hi) < 0)
 					goto fail;
-				if (nft_val_cmp(&p.lo, &hi.lo) >= 0) {
+				if (nft_val_cmp(&p.lo, &hi.lo) > 0) {
 					struct nft_loc b = nr_tok_end(t2);
 					nr_error_span(r, &t->loc, &b, "Range has zero "
 						      "or negative size");

@@ -393,6 +393,51 @@ static int l3_known(const struct nft_rule *ru, unsigned i)
 	return l3;
 }
 
+/* A nat map's elements e (spans: where each key was written) as nft
+ * and the kernel take them. */
+static int nat_map_check(struct cur *c, const struct rule_build *rb,
+			 struct nft_stmt *s, const struct nft_tok *kw,
+			 struct nft_loc from, const struct nft_tok *g,
+			 const struct elem_shape *sh, bool ports,
+			 const struct span *spans)
+{
+	nft_elems_single(s->elems, s->nelems);
+	/* a value with a port needs a transport protocol matched first */
+	bool port = ports;
+	for (unsigned i = 0; i < s->nelems; i++)
+		port |= s->elems[i].data.len > (sh->dt->bits + 7) / 8;
+	/* a key of tcp dport brings its own protocol match, but not to a
+	 * map of ports alone: nft looks for it before the key */
+	bool l4 = !ports && s->lhs == NFT_L_FIELD &&
+		  s->field->dep == NFT_DEP_L4;
+	for (unsigned i = 0; !ports && i < s->ncat; i++)
+		l4 |= s->cat[i]->dep == NFT_DEP_L4;
+	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
+		struct mark m[2] = {
+			{ kw->loc, nr_tok_end(kw), '~' },
+			{ from, g->group->close, '^' },
+		};
+		return nr_error_multi(c->r, m, 2, "transport protocol "
+				      "mapping is only valid after "
+				      "transport protocol match");
+	}
+	/* one value that is an interval makes the map's data intervals,
+	 * and the kernel refuses a single value among them: EINVAL at
+	 * the first such element written */
+	int single = -1;
+	bool ranges = false;
+	for (unsigned i = 0; i < s->nelems; i++) {
+		ranges |= s->elems[i].data_range;
+		if (!s->elems[i].data_range && single < 0)
+			single = (int)i;
+	}
+	if (ranges && single >= 0)
+		return nr_error_span(c->r, &spans[single].a, &spans[single].b,
+				     "Could not process rule: Invalid "
+				     "argument");
+	return 0;
+}
+
 /* to KEY map { KEY : ADDR [. PORT], ... } */
 static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 			 struct rule_build *rb, struct nft_stmt *s,
@@ -443,27 +488,14 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	}
 	s->nat_map = true;
 	s->braces = true;
-	if (nr_parse_elems(c->r, g, &sh, &s->elems, &s->nelems) < 0)
+	struct span *spans = NULL;
+	sh.spans = &spans;
+	int rc = nr_parse_elems(c->r, g, &sh, &s->elems, &s->nelems);
+	if (!rc)
+		rc = nat_map_check(c, rb, s, kw, from, g, &sh, ports, spans);
+	free(spans);
+	if (rc < 0)
 		return -1;
-	/* a value with a port needs a transport protocol matched first */
-	bool port = ports;
-	for (unsigned i = 0; i < s->nelems; i++)
-		port |= s->elems[i].data.len > (sh.dt->bits + 7) / 8;
-	/* a key of tcp dport brings its own protocol match, but not to a
-	 * map of ports alone: nft looks for it before the key */
-	bool l4 = !ports && s->lhs == NFT_L_FIELD &&
-		  s->field->dep == NFT_DEP_L4;
-	for (unsigned i = 0; !ports && i < s->ncat; i++)
-		l4 |= s->cat[i]->dep == NFT_DEP_L4;
-	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
-		struct mark m[2] = {
-			{ kw->loc, nr_tok_end(kw), '~' },
-			{ from, g->group->close, '^' },
-		};
-		return nr_error_multi(c->r, m, 2, "transport protocol "
-				      "mapping is only valid after "
-				      "transport protocol match");
-	}
 	struct nft_set key;
 	memset(&key, 0, sizeof(key));
 	key.type = sh.kt[0];
@@ -1309,6 +1341,7 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	c->i++;
 	if (nr_parse_elems(c->r, t, &sh, &s->elems, &s->nelems) < 0)
 		return -1;
+	nft_elems_single(s->elems, s->nelems);
 	/* listed in the kernel's order, as an anonymous set's */
 	struct nft_set ks;
 	memset(&ks, 0, sizeof(ks));
@@ -1370,6 +1403,7 @@ int nr_parse_obj_map(struct cur *c, struct nft_table *tb,
 		rc = nr_objmap_check(c->r, tb, s->kind, t, s->elems,
 				     s->nelems, spans);
 	free(spans);
+	nft_elems_single(s->elems, s->nelems);
 	if (rc < 0)
 		return -1;
 	struct nft_set ks;
