@@ -1759,6 +1759,7 @@ int nft_json_input_run(struct nft_ruleset **rs, const char *text, size_t len,
 		/* the commands carry no place in the input: their own
 		 * text is what nft_run reads */
 		jo.file = NULL;
+		jo.from_json = true;
 		/* -e shows the input with its handles, not the objects */
 		jo.echo = false;
 		if (o->echo)

@@ -2158,6 +2158,10 @@ static int parse_chain_type(struct cur *c, struct nft_table *tb,
 	int type = !strcmp(t->text, "filter") ? NFT_CT_FILTER
 		   : !strcmp(t->text, "nat") ? NFT_CT_NAT
 		   : !strcmp(t->text, "route") ? NFT_CT_ROUTE : -1;
+	if (type < 0 && c->r->o->from_json)
+		/* nft -j sends the type as it is: the kernel knows none
+		 * of that name */
+		return nr_error_tok(c->r, t, ENOENT_KERNEL);
 	if (type < 0)
 		return nr_error_tok(c->r, t, "unknown chain type");
 	c->i++;
@@ -2761,19 +2765,68 @@ static int declare_set(struct run *r, struct nft_table *tb,
 	return 0;
 }
 
+/* The hooks each type of chain may sit on, as the kernel's chain
+ * types of ip, ip6 and inet declare them (hook_mask). */
+static const unsigned type_hooks[] = {
+	[NFT_CT_FILTER] = 1u << NFT_H_PREROUTING | 1u << NFT_H_INPUT |
+			  1u << NFT_H_FORWARD | 1u << NFT_H_OUTPUT |
+			  1u << NFT_H_POSTROUTING | 1u << NFT_H_INGRESS,
+	[NFT_CT_NAT] = 1u << NFT_H_PREROUTING | 1u << NFT_H_INPUT |
+		       1u << NFT_H_OUTPUT | 1u << NFT_H_POSTROUTING,
+	[NFT_CT_ROUTE] = 1u << NFT_H_OUTPUT,
+};
+
+/* The kernel's answer to a chain's type, hook and priority (was: the
+ * chain before the command, fresh: there was none): a type on a hook
+ * it does not take, or a base chain's hook or priority changed, is
+ * EOPNOTSUPP, marked over the command (cmd; in a block the chain's
+ * name); a regular chain given a hook, or a base chain another type,
+ * EEXIST at the name. */
+static int chain_kernel_check(struct run *r, const struct nft_chain *ch,
+			      const struct nft_chain *was, bool fresh,
+			      const struct nft_tok *cmd,
+			      const struct nft_tok *name,
+			      const struct nft_tok *g)
+{
+	if (!ch->base)
+		return 0;
+	struct nft_loc a = cmd ? cmd->loc : name->loc;
+	struct nft_loc b = cmd ? nr_tok_end(g) : nr_tok_end(name);
+	if (cmd)
+		b.col++;
+	if (!fresh && !was->base)
+		return nr_error_tok(r, name, "Could not process rule: File "
+				    "exists");
+	if (fresh ? !(type_hooks[ch->type] & 1u << ch->hook)
+		  : ch->hook != was->hook || ch->prio != was->prio)
+		return nr_error_span(r, &a, &b, "Could not process rule: "
+				     "Operation not supported");
+	if (!fresh && ch->type != was->type)
+		return nr_error_tok(r, name, "Could not process rule: File "
+				    "exists");
+	return 0;
+}
+
 static int declare_chain(struct run *r, struct nft_table *tb,
-			 const struct nft_tok *name, const struct nft_tok *g,
-			 bool create)
+			 const struct nft_tok *cmd, const struct nft_tok *name,
+			 const struct nft_tok *g, bool create)
 {
 	struct nft_chain *ch = nft_chain_find(tb, name->text);
 	if (ch && create)
 		return nr_error_tok(r, name, "Could not process rule: File exists");
+	bool fresh = !ch;
 	if (!ch)
 		ch = nft_chain_add(tb, name->text);
+	struct nft_chain was = *ch;
 	r->changed = true;
 	nr_echo_note(r, ECHO_CHAIN, tb, ch->name, 0, false);
-	if (g && chain_block_head(r, tb, ch, g->group) < 0)
+	if (g && (chain_block_head(r, tb, ch, g->group) < 0 ||
+		  chain_kernel_check(r, ch, &was, fresh, cmd, name, g) < 0)) {
+		/* refused before the kernel numbers the chain */
+		if (fresh)
+			tb->next_handle--;
 		return -1;
+	}
 	return 0;
 }
 
@@ -2844,7 +2897,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 			if (nr_expect_end(&c) < 0)
 				return -1;
 			if (chain && pass == 0 &&
-			    declare_chain(r, tb, name, blk, false) < 0)
+			    declare_chain(r, tb, NULL, name, blk, false) < 0)
 				return -1;
 			if (!chain && pass == 1 &&
 			    declare_set(r, tb, NULL, name, blk, false, map, true) < 0)
@@ -3005,7 +3058,8 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 	switch (v) {
 	case V_ADD:
 	case V_CREATE:
-		if (declare_chain(r, t, name, blk, v == V_CREATE) < 0)
+		if (declare_chain(r, t, &c->it->toks[0], name, blk,
+				  v == V_CREATE) < 0)
 			return -1;
 		return blk ? chain_block_rules(r, t, name->text, blk->group) : 0;
 	case V_DELETE:
