@@ -2912,7 +2912,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 /* ---- commands ---- */
 
 enum verb { V_ADD, V_CREATE, V_INSERT, V_REPLACE, V_DELETE, V_DESTROY,
-	    V_FLUSH, V_LIST };
+	    V_FLUSH, V_LIST, V_GET };
 
 /* The { ... } an add or create may end with: taken, NULL where there
  * is none (another verb's braces are left to its syntax error) */
@@ -3371,6 +3371,67 @@ static int interval_overlap(struct run *r, const struct nft_set *s,
 	return rc;
 }
 
+/* Does set element x hold e: its value, or a range within x's,
+ * part by part in a concatenation? */
+static bool elem_holds(const struct nft_set *s, const struct nft_elem *x,
+		       const struct nft_elem *e)
+{
+	if (x->catchall || e->catchall)
+		return x->catchall && e->catchall;
+	unsigned nk = s->nktypes > 1 ? s->nktypes : 1, off = 0;
+	for (unsigned k = 0; k < nk; k++) {
+		const struct nft_dtype *kt = nk > 1 ? s->ktypes[k] : s->type;
+		unsigned len = nk > 1 ? (kt->bits + 7) / 8 : e->lo.len;
+		struct nft_elem xp, ep;
+		nft_elem_key_part(x, off, len, &xp);
+		nft_elem_key_part(e, off, len, &ep);
+		if (nft_val_cmp(&ep.lo, &xp.lo) < 0 ||
+		    nft_val_cmp(&ep.hi, &xp.hi) > 0)
+			return false;
+		off += nk > 1 ? nft_concat_part_len(kt) : len;
+	}
+	return true;
+}
+
+/* get element: the set as `list set` shows it, with the element that
+ * holds each one asked for (once per asking, in the set's order), in
+ * text even under -j as nft 1.0.6; one the set lacks is the kernel's
+ * ENOENT over the command (it an item of it) */
+static int get_elems(struct run *r, const struct nft_table *t,
+		     const struct nft_set *s, const struct nft_elem *e,
+		     unsigned n, const struct nft_item *it)
+{
+	unsigned *times = calloc(s->nelems ? s->nelems : 1, sizeof(*times));
+	if (!times)
+		abort();
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = 0;
+		while (k < s->nelems && !elem_holds(s, &s->elems[k], &e[i]))
+			k++;
+		if (k == s->nelems) {
+			free(times);
+			struct nft_loc b = nr_tok_end(&it->toks[it->n - 1]);
+			b.col++;
+			return nr_error_span(r, &it->toks[0].loc, &b,
+					     ENOENT_KERNEL);
+		}
+		times[k]++;
+	}
+	struct nft_set got = *s;
+	got.elems = calloc(n ? n : 1, sizeof(*got.elems));
+	if (!got.elems)
+		abort();
+	got.nelems = 0;
+	for (unsigned k = 0; k < s->nelems; k++)
+		for (unsigned j = 0; j < times[k]; j++)
+			got.elems[got.nelems++] = s->elems[k];
+	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	nft_print_one_set(t, &got, &po, r->out);
+	free(got.elems);
+	free(times);
+	return 0;
+}
+
 static int cmd_element(struct run *r, struct cur *c, enum verb v)
 {
 	/* a missing table is nft's cache miss, whatever the verb */
@@ -3385,15 +3446,17 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 		return no_set(r, t, name, "No such file or directory");
 	struct nft_tok *g = nr_peek(c);
 	if (!g || g->kind != NT_GROUP)
-		return nr_unexpected(c, "'{'");
+		return nr_unexpected(c, "'{' or '$'");
 	c->i++;
 	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_elem *e = NULL;
 	unsigned n = 0;
 	struct span *spans = NULL;
-	int rc = set_elems_from(r, t, s, v == V_DELETE || v == V_DESTROY,
-				g, &e, &n, &spans);
+	int rc = set_elems_from(r, t, s, v == V_DELETE || v == V_DESTROY ||
+				v == V_GET, g, &e, &n, &spans);
+	if (!rc && v == V_GET)
+		rc = get_elems(r, t, s, e, n, c->it);
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT))
 		rc = interval_overlap(r, s, e, n, spans);
 	if (!rc && v == V_CREATE) {
@@ -3410,6 +3473,8 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 		free(spans);
 		r->changed = true;
 		return nat_check(r, t, c->it);
+	} else if (!rc && v == V_GET) {
+		/* told by get_elems */
 	} else if (!rc && (v == V_DELETE || v == V_DESTROY)) {
 		int missing = nft_set_missing(s, e, n);
 		if (missing >= 0) {
@@ -3506,7 +3571,7 @@ static int flush_ruleset(struct run *r, struct cur *c)
 
 static const char *const verbs[] = {
 	"add", "create", "insert", "replace", "delete", "destroy", "flush",
-	"list",
+	"list", "get",
 };
 
 static int run_group(struct run *r, struct nft_group *g);
@@ -3776,17 +3841,19 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 		return cmd_table(r, &(struct cur){ r, it, 1, end, false }, V_ADD);
 	}
 	int v = -1;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < (int)(sizeof(verbs) / sizeof(*verbs)); i++)
 		if (nr_tok_is(t, verbs[i]))
 			v = i;
 	if (v < 0)
 		return nr_unexpected(&c, NULL);
-	if (v != V_LIST)
+	if (v != V_LIST && v != V_GET)
 		r->batch++;
 	c.i++;
 	struct nft_tok *o = nr_peek(&c);
 	if (!o)
 		return nr_unexpected(&c, NULL);
+	if (v == V_GET && !nr_tok_is(o, "element"))
+		return nr_unexpected(&c, "element");
 	if (nr_tok_is(o, "ruleset") && (v == V_FLUSH || v == V_LIST)) {
 		c.i++;
 		return v == V_FLUSH ? flush_ruleset(r, &c)
