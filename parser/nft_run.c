@@ -3496,10 +3496,36 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 	return rc;
 }
 
+/* list counters|quotas|limits table [FAMILY] NAME: the objects of
+ * that kind in one table */
+static int list_table_objs(struct run *r, struct cur *c, const char *what)
+{
+	c->i++;
+	int fam = take_family(c);
+	struct nft_tok *name = nr_take_name(c);
+	if (!name || nr_expect_end(c) < 0)
+		return -1;
+	const struct nft_table *t = nft_table_find(r->rs, fam, name->text);
+	if (!t)
+		return nr_error_tok(r, name, "No such file or directory");
+	enum nft_stmt_kind kind = what[0] == 'c' ? NFT_S_COUNTER
+				  : what[0] == 'q' ? NFT_S_QUOTA : NFT_S_LIMIT;
+	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	if (r->o->json)
+		nft_json_objs(r->rs, -1, t, NULL, kind, r->out);
+	else
+		nft_print_objs(r->rs, -1, t, NULL, kind, &po, r->out);
+	return 0;
+}
+
 static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 {
 	int fam = -1;
 	struct nft_tok *t = nr_peek(c);
+	if (nr_tok_is(t, "table") &&
+	    (!strcmp(what, "counters") || !strcmp(what, "quotas") ||
+	     !strcmp(what, "limits")))
+		return list_table_objs(r, c, what);
 	if (t && t->kind == NT_WORD) {
 		fam = nft_family_parse(t->text);
 		if (fam < 0)
