@@ -1070,9 +1070,12 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 	    nr_parse_value_word(c, t, ty, &e) < 0)
 		return -1;
 	c->i++;
-	/* "A"-"B": a range of quoted values (meta hour "10:00"-"11:00") */
+	/* "A"-"B": a range of quoted values (meta hour "10:00"-"11:00"),
+	 * or A - B spaced */
 	struct nft_tok *dash = nr_peek(c), *hi_tok = nr_peek_at(c, 1);
-	if (t->kind == NT_STRING && dash && dash->kind == NT_WORD &&
+	if ((t->kind == NT_STRING ||
+	     (t->kind == NT_WORD && e.kind == NFT_E_VALUE)) &&
+	    dash && dash->kind == NT_WORD &&
 	    !strcmp(dash->text, "-") && hi_tok &&
 	    (hi_tok->kind == NT_STRING || hi_tok->kind == NT_WORD)) {
 		struct nft_elem hi;

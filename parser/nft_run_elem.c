@@ -628,9 +628,12 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 			if (!er.part)
 				er.key.a = t->loc;
 			er.key.b = nr_tok_end(t);
-			/* "A"-"B": a range of quoted values */
+			/* "A"-"B": a range of quoted values, or A - B
+			 * spaced */
 			struct nft_tok *dash = nr_peek(&c), *t2 = nr_peek_at(&c, 1);
-			if (t->kind == NT_STRING && dash && dash->kind == NT_WORD &&
+			if ((t->kind == NT_STRING ||
+			     (t->kind == NT_WORD && p.kind == NFT_E_VALUE)) &&
+			    dash && dash->kind == NT_WORD &&
 			    !strcmp(dash->text, "-") && t2 &&
 			    (t2->kind == NT_STRING || t2->kind == NT_WORD)) {
 				struct nft_elem hi;
