@@ -386,17 +386,24 @@ static int no_chain(struct run *r, const struct nft_table *t,
 	return no_in_table(r, t, &name->loc, &b, "chain", hit, plain);
 }
 
-/* no set name in t, marked from a to b */
+/* no set name in t, marked from a to b: nft looks for a set of a
+ * name near it in every table (in the order listed) */
 static int no_set_at(struct run *r, const struct nft_table *t,
 		     const struct nft_loc *a, const struct nft_loc *b,
 		     const char *name, const char *plain)
 {
 	const char *hit = NULL;
+	const struct nft_table *ht = t;
 	unsigned best = ~0u;
-	for (unsigned i = 0; i < t->nsets; i++)
-		if (nr_similar(name, t->sets[i].name, &best))
-			hit = t->sets[i].name;
-	return no_in_table(r, t, a, b, "set", hit, plain);
+	for (unsigned k = 0; k < r->rs->ntables; k++) {
+		const struct nft_table *x = &r->rs->tables[k];
+		for (unsigned i = 0; i < x->nsets; i++)
+			if (nr_similar(name, x->sets[i].name, &best)) {
+				hit = x->sets[i].name;
+				ht = x;
+			}
+	}
+	return no_in_table(r, ht, a, b, "set", hit, plain);
 }
 
 static int no_set(struct run *r, const struct nft_table *t,
