@@ -3114,6 +3114,34 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 	if (!cname)
 		return -1;
 	struct nft_chain *ch = nft_chain_find(t, cname->text);
+	if (!ch && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
+		/* nft evaluates the rule before the kernel finds no
+		 * chain: an error of its own comes first; the kernel
+		 * made the rule's anonymous sets before */
+		struct cur probe = *c;
+		if (nr_at(&probe, "handle") || nr_at(&probe, "position") ||
+		    nr_at(&probe, "index"))
+			probe.i += 2;
+		struct rule_build rb;
+		memset(&rb, 0, sizeof(rb));
+		struct qt_buf *real = r->err;
+		struct qt_buf mine;
+		qt_buf_init(&mine);
+		r->err = &mine;
+		bool any = nr_peek(&probe) != NULL;
+		int prc = any ? parse_rule(&probe, t, &rb) : 0;
+		r->err = real;
+		bool own = prc < 0 && !r->kernel_stage;
+		r->kernel_stage = false;
+		if (any && !prc)
+			t->next_handle += nft_rule_anon_sets(&rb.rule);
+		build_free(&rb);
+		if (own)
+			qt_buf_put(r->err, qt_buf_str(&mine), mine.len);
+		qt_buf_free(&mine);
+		if (own)
+			return -1;
+	}
 	if (!ch)
 		return no_chain(r, t, cname, ENOENT_KERNEL);
 	int at_index = -1;
