@@ -388,7 +388,9 @@ static void put_map_data(const struct nft_dtype *dt, const struct nft_elem *e,
 	}
 	unsigned alen = (dt->bits + 7) / 8;
 	if (e->data.len <= alen) {
-		put_data_part(dt, e, 0, alen, b);
+		struct nft_elem p;
+		nft_elem_data_whole(e, dt, &p);
+		put_elem(dt, &p, true, b);
 		return;
 	}
 	qt_buf_puts(b, "{\"concat\": [");

@@ -1489,6 +1489,7 @@ static int cmd_list_flush(struct tr *t, const struct qt_json *v, enum op op)
 				qt_json_type_name(v->type));
 	static const char *const many[] = {
 		"ruleset", "tables", "chains", "sets", "maps", "counters",
+		"quotas",
 	};
 	for (size_t i = 0; i < sizeof(many) / sizeof(*many); i++) {
 		if (!qt_json_get(v, many[i]) || (op == OP_FLUSH && i))
@@ -1496,6 +1497,16 @@ static int cmd_list_flush(struct tr *t, const struct qt_json *v, enum op op)
 		qt_buf_printf(t->cmds, "%s %s", op_words[op], many[i]);
 		const struct qt_json *f = qt_json_get(qt_json_get(v, many[i]),
 						      "family");
+		const struct qt_json *tb = qt_json_get(qt_json_get(v, many[i]),
+						       "table");
+		/* the objects of one table: nft reads its family and
+		 * table */
+		if (f && f->type == QT_JSON_STRING && tb &&
+		    tb->type == QT_JSON_STRING && i >= 5) {
+			qt_buf_puts(t->cmds, " table");
+			return put_family(t, f->s) < 0 ? -1
+						       : put_name(t, tb->s);
+		}
 		if (f && f->type == QT_JSON_STRING)
 			return put_family(t, f->s);
 		/* nft lists the tables of family ip when no family is
@@ -1519,6 +1530,16 @@ static int cmd_list_flush(struct tr *t, const struct qt_json *v, enum op op)
 			return located(t, 1, "Expected object, got %s",
 				       qt_json_type_name(o->type));
 		return one[i].fn(t, o, op);
+	}
+	/* a named counter or quota: its family, table and name */
+	for (size_t i = 0; op == OP_LIST && i < 2; i++) {
+		const struct qt_json *o = qt_json_get(v, named_kinds[i].kind);
+		if (!o)
+			continue;
+		if (o->type != QT_JSON_OBJECT)
+			return located(t, 1, "Expected object, got %s",
+				       qt_json_type_name(o->type));
+		return obj_named(t, o, op, &named_kinds[i]);
 	}
 	return internal(t, "Unknown object passed to %s command.",
 			op_words[op]);
@@ -1759,6 +1780,7 @@ int nft_json_input_run(struct nft_ruleset **rs, const char *text, size_t len,
 		/* the commands carry no place in the input: their own
 		 * text is what nft_run reads */
 		jo.file = NULL;
+		jo.from_json = true;
 		/* -e shows the input with its handles, not the objects */
 		jo.echo = false;
 		if (o->echo)

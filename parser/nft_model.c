@@ -135,6 +135,26 @@ void nft_elem_data_part(const struct nft_elem *e, unsigned off, unsigned len,
 		  len, p);
 }
 
+void nft_elems_single(struct nft_elem *e, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (e[i].kind != NFT_E_VALUE && !e[i].catchall &&
+		    !nft_val_cmp(&e[i].lo, &e[i].hi)) {
+			e[i].kind = NFT_E_VALUE;
+			e[i].plen = 0;
+		}
+}
+
+void nft_elem_data_whole(const struct nft_elem *e, const struct nft_dtype *t,
+			 struct nft_elem *p)
+{
+	nft_elem_data_part(e, 0, (t->bits + 7) / 8, p);
+	if (e->data_range && p->kind == NFT_E_VALUE && t->prefixable) {
+		p->kind = NFT_E_PREFIX;
+		p->plen = (uint8_t)t->bits;
+	}
+}
+
 struct nft_elem *nft_elems_dup(const struct nft_elem *e, unsigned n)
 {
 	struct nft_elem *d = xdup(e, n * sizeof(*e));

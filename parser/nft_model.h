@@ -83,6 +83,11 @@ void nft_elem_key_part(const struct nft_elem *e, unsigned off, unsigned len,
 		       struct nft_elem *p);
 void nft_elem_data_part(const struct nft_elem *e, unsigned off, unsigned len,
 			struct nft_elem *p);
+/* A map's value of one type (no port): as nft_elem_data_part, an
+ * interval's one address being its prefix of the whole width, as nft
+ * lists the kernel's range of one */
+void nft_elem_data_whole(const struct nft_elem *e, const struct nft_dtype *t,
+			 struct nft_elem *p);
 
 /* NFT_OP_NEG: `!` of a bitmask, none of the flags set */
 enum nft_op { NFT_OP_EQ, NFT_OP_NE, NFT_OP_LT, NFT_OP_GT, NFT_OP_LE,
@@ -401,6 +406,9 @@ void nft_set_sort(const struct nft_set *s, struct nft_elem *e,
  * them: concatenations with an interval among them make an interval
  * set (nft flags it so), which lists them in the order written. */
 void nft_anon_sort(struct nft_set *key, struct nft_elem *e, unsigned *n);
+/* A set's keys of one value however written (1.1.1.1/32, 1-1) are
+ * that value: the kernel holds one, and nft lists it so. */
+void nft_elems_single(struct nft_elem *e, unsigned n);
 /* The index of the first of e[0..n) that is in s, or -1. */
 int nft_set_present(const struct nft_set *s, const struct nft_elem *e,
 		    unsigned n);

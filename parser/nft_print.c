@@ -181,12 +181,16 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 	if (dt) {
 		/* a nat map's value: an address, or an address . port */
 		unsigned alen = (dt->bits + 7) / 8;
-		print_data_part(dt, e, 0, alen, b);
-		if (e->data.len > alen) {
-			qt_buf_puts(b, " . ");
-			print_data_part(nft_dtype_get(NFT_T_SERVICE), e,
-					nft_concat_part_len(dt), 2, b);
+		if (e->data.len <= alen) {
+			struct nft_elem p;
+			nft_elem_data_whole(e, dt, &p);
+			print_elem(dt, &p, true, b);
+			return;
 		}
+		print_data_part(dt, e, 0, alen, b);
+		qt_buf_puts(b, " . ");
+		print_data_part(nft_dtype_get(NFT_T_SERVICE), e,
+				nft_concat_part_len(dt), 2, b);
 		return;
 	}
 	qt_buf_puts(b, verdicts[e->verdict]);

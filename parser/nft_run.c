@@ -35,7 +35,6 @@ static const char *line_of(const struct nft_src *s, int line, size_t *len)
 	return p;
 }
 
-
 static int error_marks(struct run *r, const struct mark *m, unsigned nm,
 		       const char *fmt, va_list ap)
 {
@@ -134,7 +133,6 @@ int nr_error_tok(struct run *r, const struct nft_tok *t,
 
 /* ---- a cursor over a statement's tokens ---- */
 
-
 struct nft_tok *nr_peek(struct cur *c)
 {
 	return c->i < c->it->n ? &c->it->toks[c->i] : NULL;
@@ -223,11 +221,36 @@ static void tok_desc(const struct nft_tok *t, char *buf, size_t n)
 		snprintf(buf, n, "string");
 }
 
+/* The character of src at l. */
+static char nr_src_char(const struct nft_src *src, const struct nft_loc *l)
+{
+	size_t len;
+	const char *line = line_of(src, l->line, &len);
+	return l->col >= 1 && (size_t)l->col <= len ? line[l->col - 1] : '\n';
+}
+
+const char *nr_end_desc(const struct cur *c)
+{
+	const struct nft_item *it = c->it;
+	if (it && it->terminated && it->term.line == c->end.line &&
+	    it->term.col == c->end.col &&
+	    nr_src_char(&c->r->srcs[it->term.src], &it->term) == ';')
+		return "semicolon";
+	return "newline";
+}
+
 int nr_unexpected(struct cur *c, const char *expecting)
 {
 	struct nft_tok *t = nr_peek(c);
 	char d[64];
-	tok_desc(t, d, sizeof(d));
+	if (t)
+		tok_desc(t, d, sizeof(d));
+	else
+		snprintf(d, sizeof(d), "%s", nr_end_desc(c));
+	/* in a chain block a rule ends at a newline or ';' alone */
+	if (c->block && expecting &&
+	    !strcmp(expecting, "end of file or newline or semicolon"))
+		expecting = "newline or semicolon";
 	const char *sep = expecting ? ", expecting " : "";
 	if (!t || t->kind == NT_GROUP) {
 		/* bison's token is the "{" alone, not the block */
@@ -363,17 +386,24 @@ static int no_chain(struct run *r, const struct nft_table *t,
 	return no_in_table(r, t, &name->loc, &b, "chain", hit, plain);
 }
 
-/* no set name in t, marked from a to b */
+/* no set name in t, marked from a to b: nft looks for a set of a
+ * name near it in every table (in the order listed) */
 static int no_set_at(struct run *r, const struct nft_table *t,
 		     const struct nft_loc *a, const struct nft_loc *b,
 		     const char *name, const char *plain)
 {
 	const char *hit = NULL;
+	const struct nft_table *ht = t;
 	unsigned best = ~0u;
-	for (unsigned i = 0; i < t->nsets; i++)
-		if (nr_similar(name, t->sets[i].name, &best))
-			hit = t->sets[i].name;
-	return no_in_table(r, t, a, b, "set", hit, plain);
+	for (unsigned k = 0; k < r->rs->ntables; k++) {
+		const struct nft_table *x = &r->rs->tables[k];
+		for (unsigned i = 0; i < x->nsets; i++)
+			if (nr_similar(name, x->sets[i].name, &best)) {
+				hit = x->sets[i].name;
+				ht = x;
+			}
+	}
+	return no_in_table(r, ht, a, b, "set", hit, plain);
 }
 
 static int no_set(struct run *r, const struct nft_table *t,
@@ -382,7 +412,6 @@ static int no_set(struct run *r, const struct nft_table *t,
 	struct nft_loc b = nr_tok_end(name);
 	return no_set_at(r, t, &name->loc, &b, name->text, plain);
 }
-
 
 /* [family] NAME */
 static int take_family(struct cur *c)
@@ -554,7 +583,7 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 		qt_buf_free(&junk);
 		if (!ok)
 			continue;
-		if (nft_val_cmp(&e->lo, &e->hi) >= 0) {
+		if (nft_val_cmp(&e->lo, &e->hi) > 0) {
 			rc = nr_error_tok(c->r, t, "Range has zero or negative "
 				       "size");
 			goto out;
@@ -604,7 +633,6 @@ void nr_push_elem(struct nft_elem **v, unsigned *n, const struct nft_elem *e)
 }
 
 /* ---- rules ---- */
-
 
 struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 				 const struct nft_tok *first)
@@ -1049,9 +1077,12 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 	    nr_parse_value_word(c, t, ty, &e) < 0)
 		return -1;
 	c->i++;
-	/* "A"-"B": a range of quoted values (meta hour "10:00"-"11:00") */
+	/* "A"-"B": a range of quoted values (meta hour "10:00"-"11:00"),
+	 * or A - B spaced */
 	struct nft_tok *dash = nr_peek(c), *hi_tok = nr_peek_at(c, 1);
-	if (t->kind == NT_STRING && dash && dash->kind == NT_WORD &&
+	if ((t->kind == NT_STRING ||
+	     (t->kind == NT_WORD && e.kind == NFT_E_VALUE)) &&
+	    dash && dash->kind == NT_WORD &&
 	    !strcmp(dash->text, "-") && hi_tok &&
 	    (hi_tok->kind == NT_STRING || hi_tok->kind == NT_WORD)) {
 		struct nft_elem hi;
@@ -1065,7 +1096,7 @@ int nr_parse_match(struct cur *c, const struct nft_table *tb,
 			e.hi = e.lo;
 			e.lo = hi.lo;
 			s->op = s->op == NFT_OP_EQ ? NFT_OP_NE : NFT_OP_EQ;
-		} else if (cmp > 0 || (cmp == 0 && !day)) {
+		} else if (cmp > 0) {
 			struct nft_loc b = nr_tok_end(hi_tok);
 			return nr_error_span(c->r, &t->loc, &b, "Range has zero "
 					     "or negative size");
@@ -1703,22 +1734,23 @@ static int settle_rule(struct run *r, const struct nft_table *tb,
 			key.ktypes[0] = key.type;
 			for (unsigned k = 0; k < s->ncat; k++)
 				key.ktypes[k + 1] = nft_dtype_get(s->cat[k]->type);
+			bool one = written == 1 && !s->vmap && !s->ncat &&
+				   !s->elems[0].catchall;
+			/* a set's one-value range is that value; the
+			 * element written alone is a match as written */
+			if (!one)
+				nft_elems_single(s->elems, s->nelems);
 			nft_anon_sort(&key, s->elems, &s->nelems);
 			if (!s->vmap && !s->ncat && !key.type->host_order)
 				merge_intervals(s->elems, &s->nelems);
-			if (written == 1 && !s->vmap && !s->ncat &&
-			    !s->elems[0].catchall) {
+			if (one)
 				s->braces = false;
-				if (s->elems[0].kind == NFT_E_RANGE) {
-					int p = nft_val_prefix_len(&s->elems[0].lo,
-								   &s->elems[0].hi);
-					if (p >= 0 && nft_dtype_get(f->type)->prefixable) {
-						s->elems[0].kind = NFT_E_PREFIX;
-						s->elems[0].plen = (uint8_t)p;
-					}
-				}
-			}
 		}
+		/* a prefix of the whole width is its address (a range of
+		 * one stays a range) */
+		if (!s->braces && s->nelems == 1 &&
+		    s->elems[0].kind == NFT_E_PREFIX)
+			nft_elems_single(s->elems, 1);
 	}
 	for (unsigned i = 1; i < ru->n; i++) {
 		struct nft_stmt *s = &ru->stmts[i], *p = &ru->stmts[i - 1];
@@ -1807,6 +1839,29 @@ static void build_free(struct rule_build *rb)
 	nft_rule_clear(&rb->rule);
 	free(rb->spans);
 	rb->spans = NULL;
+}
+
+/* A word that starts with a character no statement can start with
+ * (":80", "%x", "/x"): nft's scanner makes that character a token of
+ * its own, which bison refuses at once; after a statement the rule
+ * could have ended there. True after that message. */
+static bool stray_char(struct cur *c, const struct nft_tok *t, bool after)
+{
+	static const char *const names[][2] = {
+		{ ":", "colon" }, { "/", "/" }, { "%", "junk" },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (t->text[0] != names[i][0][0])
+			continue;
+		nr_error_span(c->r, &t->loc, &t->loc, "syntax error, "
+			      "unexpected %s%s", names[i][1],
+			      !after ? "" : c->block
+			      ? ", expecting newline or semicolon"
+			      : ", expecting end of file or newline or "
+				"semicolon");
+		return true;
+	}
+	return false;
 }
 
 /* The statements from the cursor to the end of the statement list. */
@@ -1925,6 +1980,8 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 			const struct nft_field *f = nr_parse_selector(c);
 			if (!f) {
 				if (c->i != start)
+					return -1;
+				if (stray_char(c, t, rb->rule.n > 0))
 					return -1;
 				/* a word nft does not know starts an
 				 * expression that has no right side */
@@ -2111,6 +2168,10 @@ static int parse_chain_type(struct cur *c, struct nft_table *tb,
 	int type = !strcmp(t->text, "filter") ? NFT_CT_FILTER
 		   : !strcmp(t->text, "nat") ? NFT_CT_NAT
 		   : !strcmp(t->text, "route") ? NFT_CT_ROUTE : -1;
+	if (type < 0 && c->r->o->from_json)
+		/* nft -j sends the type as it is: the kernel knows none
+		 * of that name */
+		return nr_error_tok(c->r, t, ENOENT_KERNEL);
 	if (type < 0)
 		return nr_error_tok(c->r, t, "unknown chain type");
 	c->i++;
@@ -2183,14 +2244,6 @@ static int parse_policy(struct cur *c, struct nft_chain *ch)
 	return nr_expect_end(c);
 }
 
-/* The character of src at l. */
-static char nr_src_char(const struct nft_src *src, const struct nft_loc *l)
-{
-	size_t len;
-	const char *line = line_of(src, l->line, &len);
-	return l->col >= 1 && (size_t)l->col <= len ? line[l->col - 1] : '\n';
-}
-
 /* comment "TEXT" of a table, chain or set block: its text kept in *dst */
 static int block_comment(struct cur *c, char **dst)
 {
@@ -2228,7 +2281,7 @@ static int chain_block_head(struct run *r, struct nft_table *tb,
 {
 	for (unsigned i = 0; i < g->n; i++) {
 		struct nft_item *it = &g->items[i];
-		struct cur c = { r, it, 0, g->close };
+		struct cur c = { r, it, 0, g->close, false };
 		if (nr_at(&c, "type")) {
 			if (parse_chain_type(&c, tb, ch) < 0)
 				return -1;
@@ -2306,7 +2359,8 @@ static int chain_block_rules(struct run *r, struct nft_table *tb,
 {
 	for (unsigned i = 0; i < g->n; i++) {
 		struct nft_item *it = &g->items[i];
-		struct cur c = { r, it, 0, g->close };
+		struct cur c = { r, it, 0, it->terminated ? it->term : g->close,
+				 true };
 		if (nr_at(&c, "type") || nr_at(&c, "policy") ||
 		    nr_at(&c, "comment") || !it->n)
 			continue;
@@ -2394,13 +2448,19 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 	sh.spans = spans ? spans : &own;
 	int rc = nr_parse_elems(r, g, &sh, v, n);
 	/* a map of intervals takes no single value: the kernel's
-	 * EINVAL, at the first element that has one */
+	 * EINVAL, at the first element that has one in the order nft
+	 * sends them (by key) */
+	int single = -1;
 	for (unsigned i = 0; !rc && !keys_only && s->data_interval && i < *n;
 	     i++)
-		if ((*v)[i].has_data && !(*v)[i].data_range)
-			rc = nr_error_span(r, &(*sh.spans)[i].a,
-					   &(*sh.spans)[i].b, "Could not "
-					   "process rule: Invalid argument");
+		if ((*v)[i].has_data && !(*v)[i].data_range &&
+		    (single < 0 ||
+		     nft_val_cmp(&(*v)[i].lo, &(*v)[single].lo) < 0))
+			single = (int)i;
+	if (single >= 0)
+		rc = nr_error_span(r, &(*sh.spans)[single].a,
+				   &(*sh.spans)[single].b, "Could not "
+				   "process rule: Invalid argument");
 	free(own);
 	if (rc < 0)
 		return -1;
@@ -2426,6 +2486,7 @@ static int set_elems_from(struct run *r, struct nft_table *tb,
 					 (*v)[i].kind == NFT_E_PREFIX ? "prefix"
 								       : "range");
 		}
+	nft_elems_single(*v, *n);
 	for (unsigned i = 0; s->nktypes <= 1 && i < *n; i++)
 		if ((*v)[i].kind == NFT_E_RANGE) {
 			int p = nft_val_prefix_len(&(*v)[i].lo, &(*v)[i].hi);
@@ -2526,7 +2587,7 @@ static int set_block(struct run *r, struct nft_table *tb, struct nft_set *s,
 	struct nft_tok *elems = NULL;
 	for (unsigned i = 0; i < g->n; i++) {
 		struct nft_item *it = &g->items[i];
-		struct cur c = { r, it, 0, g->close };
+		struct cur c = { r, it, 0, g->close, false };
 		struct nft_tok *t = nr_peek(&c);
 		if (!t)
 			continue;
@@ -2714,19 +2775,68 @@ static int declare_set(struct run *r, struct nft_table *tb,
 	return 0;
 }
 
+/* The hooks each type of chain may sit on, as the kernel's chain
+ * types of ip, ip6 and inet declare them (hook_mask). */
+static const unsigned type_hooks[] = {
+	[NFT_CT_FILTER] = 1u << NFT_H_PREROUTING | 1u << NFT_H_INPUT |
+			  1u << NFT_H_FORWARD | 1u << NFT_H_OUTPUT |
+			  1u << NFT_H_POSTROUTING | 1u << NFT_H_INGRESS,
+	[NFT_CT_NAT] = 1u << NFT_H_PREROUTING | 1u << NFT_H_INPUT |
+		       1u << NFT_H_OUTPUT | 1u << NFT_H_POSTROUTING,
+	[NFT_CT_ROUTE] = 1u << NFT_H_OUTPUT,
+};
+
+/* The kernel's answer to a chain's type, hook and priority (was: the
+ * chain before the command, fresh: there was none): a type on a hook
+ * it does not take, or a base chain's hook or priority changed, is
+ * EOPNOTSUPP, marked over the command (cmd; in a block the chain's
+ * name); a regular chain given a hook, or a base chain another type,
+ * EEXIST at the name. */
+static int chain_kernel_check(struct run *r, const struct nft_chain *ch,
+			      const struct nft_chain *was, bool fresh,
+			      const struct nft_tok *cmd,
+			      const struct nft_tok *name,
+			      const struct nft_tok *g)
+{
+	if (!ch->base)
+		return 0;
+	struct nft_loc a = cmd ? cmd->loc : name->loc;
+	struct nft_loc b = cmd ? nr_tok_end(g) : nr_tok_end(name);
+	if (cmd)
+		b.col++;
+	if (!fresh && !was->base)
+		return nr_error_tok(r, name, "Could not process rule: File "
+				    "exists");
+	if (fresh ? !(type_hooks[ch->type] & 1u << ch->hook)
+		  : ch->hook != was->hook || ch->prio != was->prio)
+		return nr_error_span(r, &a, &b, "Could not process rule: "
+				     "Operation not supported");
+	if (!fresh && ch->type != was->type)
+		return nr_error_tok(r, name, "Could not process rule: File "
+				    "exists");
+	return 0;
+}
+
 static int declare_chain(struct run *r, struct nft_table *tb,
-			 const struct nft_tok *name, const struct nft_tok *g,
-			 bool create)
+			 const struct nft_tok *cmd, const struct nft_tok *name,
+			 const struct nft_tok *g, bool create)
 {
 	struct nft_chain *ch = nft_chain_find(tb, name->text);
 	if (ch && create)
 		return nr_error_tok(r, name, "Could not process rule: File exists");
+	bool fresh = !ch;
 	if (!ch)
 		ch = nft_chain_add(tb, name->text);
+	struct nft_chain was = *ch;
 	r->changed = true;
 	nr_echo_note(r, ECHO_CHAIN, tb, ch->name, 0, false);
-	if (g && chain_block_head(r, tb, ch, g->group) < 0)
+	if (g && (chain_block_head(r, tb, ch, g->group) < 0 ||
+		  chain_kernel_check(r, ch, &was, fresh, cmd, name, g) < 0)) {
+		/* refused before the kernel numbers the chain */
+		if (fresh)
+			tb->next_handle--;
 		return -1;
+	}
 	return 0;
 }
 
@@ -2740,7 +2850,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 	for (int pass = 0; pass < 3; pass++)
 		for (unsigned i = 0; i < g->n; i++) {
 			struct nft_item *it = &g->items[i];
-			struct cur c = { r, it, 0, g->close };
+			struct cur c = { r, it, 0, g->close, false };
 			struct nft_tok *t = nr_peek(&c);
 			if (!t)
 				continue;
@@ -2797,7 +2907,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 			if (nr_expect_end(&c) < 0)
 				return -1;
 			if (chain && pass == 0 &&
-			    declare_chain(r, tb, name, blk, false) < 0)
+			    declare_chain(r, tb, NULL, name, blk, false) < 0)
 				return -1;
 			if (!chain && pass == 1 &&
 			    declare_set(r, tb, NULL, name, blk, false, map, true) < 0)
@@ -2812,7 +2922,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 /* ---- commands ---- */
 
 enum verb { V_ADD, V_CREATE, V_INSERT, V_REPLACE, V_DELETE, V_DESTROY,
-	    V_FLUSH, V_LIST };
+	    V_FLUSH, V_LIST, V_GET };
 
 /* The { ... } an add or create may end with: taken, NULL where there
  * is none (another verb's braces are left to its syntax error) */
@@ -2958,7 +3068,8 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 	switch (v) {
 	case V_ADD:
 	case V_CREATE:
-		if (declare_chain(r, t, name, blk, v == V_CREATE) < 0)
+		if (declare_chain(r, t, &c->it->toks[0], name, blk,
+				  v == V_CREATE) < 0)
 			return -1;
 		return blk ? chain_block_rules(r, t, name->text, blk->group) : 0;
 	case V_DELETE:
@@ -3003,6 +3114,34 @@ static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 	if (!cname)
 		return -1;
 	struct nft_chain *ch = nft_chain_find(t, cname->text);
+	if (!ch && (v == V_ADD || v == V_CREATE || v == V_INSERT)) {
+		/* nft evaluates the rule before the kernel finds no
+		 * chain: an error of its own comes first; the kernel
+		 * made the rule's anonymous sets before */
+		struct cur probe = *c;
+		if (nr_at(&probe, "handle") || nr_at(&probe, "position") ||
+		    nr_at(&probe, "index"))
+			probe.i += 2;
+		struct rule_build rb;
+		memset(&rb, 0, sizeof(rb));
+		struct qt_buf *real = r->err;
+		struct qt_buf mine;
+		qt_buf_init(&mine);
+		r->err = &mine;
+		bool any = nr_peek(&probe) != NULL;
+		int prc = any ? parse_rule(&probe, t, &rb) : 0;
+		r->err = real;
+		bool own = prc < 0 && !r->kernel_stage;
+		r->kernel_stage = false;
+		if (any && !prc)
+			t->next_handle += nft_rule_anon_sets(&rb.rule);
+		build_free(&rb);
+		if (own)
+			qt_buf_put(r->err, qt_buf_str(&mine), mine.len);
+		qt_buf_free(&mine);
+		if (own)
+			return -1;
+	}
 	if (!ch)
 		return no_chain(r, t, cname, ENOENT_KERNEL);
 	int at_index = -1;
@@ -3270,6 +3409,67 @@ static int interval_overlap(struct run *r, const struct nft_set *s,
 	return rc;
 }
 
+/* Does set element x hold e: its value, or a range within x's,
+ * part by part in a concatenation? */
+static bool elem_holds(const struct nft_set *s, const struct nft_elem *x,
+		       const struct nft_elem *e)
+{
+	if (x->catchall || e->catchall)
+		return x->catchall && e->catchall;
+	unsigned nk = s->nktypes > 1 ? s->nktypes : 1, off = 0;
+	for (unsigned k = 0; k < nk; k++) {
+		const struct nft_dtype *kt = nk > 1 ? s->ktypes[k] : s->type;
+		unsigned len = nk > 1 ? (kt->bits + 7) / 8 : e->lo.len;
+		struct nft_elem xp, ep;
+		nft_elem_key_part(x, off, len, &xp);
+		nft_elem_key_part(e, off, len, &ep);
+		if (nft_val_cmp(&ep.lo, &xp.lo) < 0 ||
+		    nft_val_cmp(&ep.hi, &xp.hi) > 0)
+			return false;
+		off += nk > 1 ? nft_concat_part_len(kt) : len;
+	}
+	return true;
+}
+
+/* get element: the set as `list set` shows it, with the element that
+ * holds each one asked for (once per asking, in the set's order), in
+ * text even under -j as nft 1.0.6; one the set lacks is the kernel's
+ * ENOENT over the command (it an item of it) */
+static int get_elems(struct run *r, const struct nft_table *t,
+		     const struct nft_set *s, const struct nft_elem *e,
+		     unsigned n, const struct nft_item *it)
+{
+	unsigned *times = calloc(s->nelems ? s->nelems : 1, sizeof(*times));
+	if (!times)
+		abort();
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = 0;
+		while (k < s->nelems && !elem_holds(s, &s->elems[k], &e[i]))
+			k++;
+		if (k == s->nelems) {
+			free(times);
+			struct nft_loc b = nr_tok_end(&it->toks[it->n - 1]);
+			b.col++;
+			return nr_error_span(r, &it->toks[0].loc, &b,
+					     ENOENT_KERNEL);
+		}
+		times[k]++;
+	}
+	struct nft_set got = *s;
+	got.elems = calloc(n ? n : 1, sizeof(*got.elems));
+	if (!got.elems)
+		abort();
+	got.nelems = 0;
+	for (unsigned k = 0; k < s->nelems; k++)
+		for (unsigned j = 0; j < times[k]; j++)
+			got.elems[got.nelems++] = s->elems[k];
+	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	nft_print_one_set(t, &got, &po, r->out);
+	free(got.elems);
+	free(times);
+	return 0;
+}
+
 static int cmd_element(struct run *r, struct cur *c, enum verb v)
 {
 	/* a missing table is nft's cache miss, whatever the verb */
@@ -3284,15 +3484,17 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 		return no_set(r, t, name, "No such file or directory");
 	struct nft_tok *g = nr_peek(c);
 	if (!g || g->kind != NT_GROUP)
-		return nr_unexpected(c, "'{'");
+		return nr_unexpected(c, "'{' or '$'");
 	c->i++;
 	if (nr_expect_end(c) < 0)
 		return -1;
 	struct nft_elem *e = NULL;
 	unsigned n = 0;
 	struct span *spans = NULL;
-	int rc = set_elems_from(r, t, s, v == V_DELETE || v == V_DESTROY,
-				g, &e, &n, &spans);
+	int rc = set_elems_from(r, t, s, v == V_DELETE || v == V_DESTROY ||
+				v == V_GET, g, &e, &n, &spans);
+	if (!rc && v == V_GET)
+		rc = get_elems(r, t, s, e, n, c->it);
 	if (!rc && (v == V_ADD || v == V_CREATE || v == V_INSERT))
 		rc = interval_overlap(r, s, e, n, spans);
 	if (!rc && v == V_CREATE) {
@@ -3309,6 +3511,8 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 		free(spans);
 		r->changed = true;
 		return nat_check(r, t, c->it);
+	} else if (!rc && v == V_GET) {
+		/* told by get_elems */
 	} else if (!rc && (v == V_DELETE || v == V_DESTROY)) {
 		int missing = nft_set_missing(s, e, n);
 		if (missing >= 0) {
@@ -3330,10 +3534,36 @@ static int cmd_element(struct run *r, struct cur *c, enum verb v)
 	return rc;
 }
 
+/* list counters|quotas|limits table [FAMILY] NAME: the objects of
+ * that kind in one table */
+static int list_table_objs(struct run *r, struct cur *c, const char *what)
+{
+	c->i++;
+	int fam = take_family(c);
+	struct nft_tok *name = nr_take_name(c);
+	if (!name || nr_expect_end(c) < 0)
+		return -1;
+	const struct nft_table *t = nft_table_find(r->rs, fam, name->text);
+	if (!t)
+		return nr_error_tok(r, name, "No such file or directory");
+	enum nft_stmt_kind kind = what[0] == 'c' ? NFT_S_COUNTER
+				  : what[0] == 'q' ? NFT_S_QUOTA : NFT_S_LIMIT;
+	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	if (r->o->json)
+		nft_json_objs(r->rs, -1, t, NULL, kind, r->out);
+	else
+		nft_print_objs(r->rs, -1, t, NULL, kind, &po, r->out);
+	return 0;
+}
+
 static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 {
 	int fam = -1;
 	struct nft_tok *t = nr_peek(c);
+	if (nr_tok_is(t, "table") &&
+	    (!strcmp(what, "counters") || !strcmp(what, "quotas") ||
+	     !strcmp(what, "limits")))
+		return list_table_objs(r, c, what);
 	if (t && t->kind == NT_WORD) {
 		fam = nft_family_parse(t->text);
 		if (fam < 0)
@@ -3405,7 +3635,7 @@ static int flush_ruleset(struct run *r, struct cur *c)
 
 static const char *const verbs[] = {
 	"add", "create", "insert", "replace", "delete", "destroy", "flush",
-	"list",
+	"list", "get",
 };
 
 static int run_group(struct run *r, struct nft_group *g);
@@ -3652,7 +3882,7 @@ static struct nft_ruleset *working_copy(const struct run *r,
 
 static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 {
-	struct cur c = { r, it, 0, end };
+	struct cur c = { r, it, 0, end, false };
 	struct nft_tok *t = nr_peek(&c);
 	if (!t)
 		return 0;
@@ -3672,20 +3902,22 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 	}
 	if (nr_tok_is(t, "table")) {
 		r->batch++;
-		return cmd_table(r, &(struct cur){ r, it, 1, end }, V_ADD);
+		return cmd_table(r, &(struct cur){ r, it, 1, end, false }, V_ADD);
 	}
 	int v = -1;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < (int)(sizeof(verbs) / sizeof(*verbs)); i++)
 		if (nr_tok_is(t, verbs[i]))
 			v = i;
 	if (v < 0)
 		return nr_unexpected(&c, NULL);
-	if (v != V_LIST)
+	if (v != V_LIST && v != V_GET)
 		r->batch++;
 	c.i++;
 	struct nft_tok *o = nr_peek(&c);
 	if (!o)
 		return nr_unexpected(&c, NULL);
+	if (v == V_GET && !nr_tok_is(o, "element"))
+		return nr_unexpected(&c, "element");
 	if (nr_tok_is(o, "ruleset") && (v == V_FLUSH || v == V_LIST)) {
 		c.i++;
 		return v == V_FLUSH ? flush_ruleset(r, &c)

@@ -38,6 +38,10 @@ struct nft_run_opts {
 	uint64_t *generation;   /* the ruleset's generation: each batch
 				   that goes in adds one (NULL: not kept) */
 	struct nft_made *made;  /* NULL: not wanted */
+	bool from_json;      /* the commands nft_json_input_run made of
+				JSON input, which nft sends as they are
+				where it would check the text (a chain's
+				type) */
 	bool own_listing;    /* qtables' own listing read back (the state
 				file): what nft lists but does not read, a
 				set element's quota, is taken */

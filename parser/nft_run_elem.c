@@ -466,7 +466,7 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 	struct nft_group *grp = g->group;
 	unsigned cap = *n ? pushed_cap(*n) : reserve(sh, grp, v);
 	for (unsigned i = 0; i < grp->n; i++) {
-		struct cur c = { r, &grp->items[i], 0, grp->close };
+		struct cur c = { r, &grp->items[i], 0, grp->close, false };
 		for (struct nft_tok *t; (t = nr_peek(&c));) {
 			if (nested && !nr_tok_is(t, ",")) {
 				nr_unexpected(&c, "comma or '}'");
@@ -628,16 +628,19 @@ int nr_parse_elems(struct run *r, const struct nft_tok *g,
 			if (!er.part)
 				er.key.a = t->loc;
 			er.key.b = nr_tok_end(t);
-			/* "A"-"B": a range of quoted values */
+			/* "A"-"B": a range of quoted values, or A - B
+			 * spaced */
 			struct nft_tok *dash = nr_peek(&c), *t2 = nr_peek_at(&c, 1);
-			if (t->kind == NT_STRING && dash && dash->kind == NT_WORD &&
+			if ((t->kind == NT_STRING ||
+			     (t->kind == NT_WORD && p.kind == NFT_E_VALUE)) &&
+			    dash && dash->kind == NT_WORD &&
 			    !strcmp(dash->text, "-") && t2 &&
 			    (t2->kind == NT_STRING || t2->kind == NT_WORD)) {
 				struct nft_elem hi;
 				if (nr_parse_value_word(&c, t2, sh->kt[er.part],
 							&hi) < 0)
 					goto fail;
-				if (nft_val_cmp(&p.lo, &hi.lo) >= 0) {
+				if (nft_val_cmp(&p.lo, &hi.lo) > 0) {
 					struct nft_loc b = nr_tok_end(t2);
 					nr_error_span(r, &t->loc, &b, "Range has zero "
 						      "or negative size");

@@ -5,6 +5,7 @@
 #include "nft_run_expr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,6 +393,51 @@ static int l3_known(const struct nft_rule *ru, unsigned i)
 	return l3;
 }
 
+/* A nat map's elements e (spans: where each key was written) as nft
+ * and the kernel take them. */
+static int nat_map_check(struct cur *c, const struct rule_build *rb,
+			 struct nft_stmt *s, const struct nft_tok *kw,
+			 struct nft_loc from, const struct nft_tok *g,
+			 const struct elem_shape *sh, bool ports,
+			 const struct span *spans)
+{
+	nft_elems_single(s->elems, s->nelems);
+	/* a value with a port needs a transport protocol matched first */
+	bool port = ports;
+	for (unsigned i = 0; i < s->nelems; i++)
+		port |= s->elems[i].data.len > (sh->dt->bits + 7) / 8;
+	/* a key of tcp dport brings its own protocol match, but not to a
+	 * map of ports alone: nft looks for it before the key */
+	bool l4 = !ports && s->lhs == NFT_L_FIELD &&
+		  s->field->dep == NFT_DEP_L4;
+	for (unsigned i = 0; !ports && i < s->ncat; i++)
+		l4 |= s->cat[i]->dep == NFT_DEP_L4;
+	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
+		struct mark m[2] = {
+			{ kw->loc, nr_tok_end(kw), '~' },
+			{ from, g->group->close, '^' },
+		};
+		return nr_error_multi(c->r, m, 2, "transport protocol "
+				      "mapping is only valid after "
+				      "transport protocol match");
+	}
+	/* one value that is an interval makes the map's data intervals,
+	 * and the kernel refuses a single value among them: EINVAL at
+	 * the first such element written */
+	int single = -1;
+	bool ranges = false;
+	for (unsigned i = 0; i < s->nelems; i++) {
+		ranges |= s->elems[i].data_range;
+		if (!s->elems[i].data_range && single < 0)
+			single = (int)i;
+	}
+	if (ranges && single >= 0)
+		return nr_error_span(c->r, &spans[single].a, &spans[single].b,
+				     "Could not process rule: Invalid "
+				     "argument");
+	return 0;
+}
+
 /* to KEY map { KEY : ADDR [. PORT], ... } */
 static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 			 struct rule_build *rb, struct nft_stmt *s,
@@ -442,27 +488,14 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 	}
 	s->nat_map = true;
 	s->braces = true;
-	if (nr_parse_elems(c->r, g, &sh, &s->elems, &s->nelems) < 0)
+	struct span *spans = NULL;
+	sh.spans = &spans;
+	int rc = nr_parse_elems(c->r, g, &sh, &s->elems, &s->nelems);
+	if (!rc)
+		rc = nat_map_check(c, rb, s, kw, from, g, &sh, ports, spans);
+	free(spans);
+	if (rc < 0)
 		return -1;
-	/* a value with a port needs a transport protocol matched first */
-	bool port = ports;
-	for (unsigned i = 0; i < s->nelems; i++)
-		port |= s->elems[i].data.len > (sh.dt->bits + 7) / 8;
-	/* a key of tcp dport brings its own protocol match, but not to a
-	 * map of ports alone: nft looks for it before the key */
-	bool l4 = !ports && s->lhs == NFT_L_FIELD &&
-		  s->field->dep == NFT_DEP_L4;
-	for (unsigned i = 0; !ports && i < s->ncat; i++)
-		l4 |= s->cat[i]->dep == NFT_DEP_L4;
-	if (port && !l4 && !l4_known(&rb->rule, rb->rule.n - 1)) {
-		struct mark m[2] = {
-			{ kw->loc, nr_tok_end(kw), '~' },
-			{ from, g->group->close, '^' },
-		};
-		return nr_error_multi(c->r, m, 2, "transport protocol "
-				      "mapping is only valid after "
-				      "transport protocol match");
-	}
 	struct nft_set key;
 	memset(&key, 0, sizeof(key));
 	key.type = sh.kt[0];
@@ -472,21 +505,30 @@ static int parse_nat_map(struct cur *c, const struct nft_table *tb,
 }
 
 /* KEY map ADDRS:PORT[-PORT]: the map's addresses, one port (or
- * range) for them all, after a transport protocol as any port */
+ * range) for them all, after a transport protocol as any port; the
+ * colon may stand apart (ADDRS : PORT) */
 static int nat_map_port(struct cur *c, struct rule_build *rb,
 			struct nft_stmt *s, const struct nft_tok *kw)
 {
 	struct nft_tok *t = nr_peek(c);
-	if (!t || t->kind != NT_WORD || t->text[0] != ':' || !t->text[1] ||
+	if (!t || t->kind != NT_WORD || t->text[0] != ':' ||
 	    t->text[1] == ':')
 		return 0;
+	const char *port = t->text + 1;
+	if (!*port) {
+		c->i++;
+		t = nr_peek(c);
+		if (!t || t->kind != NT_WORD || !isdigit((unsigned char)t->text[0]))
+			return nr_unexpected(c, NULL);
+		port = t->text;
+	}
 	bool l4 = l4_known(&rb->rule, rb->rule.n - 1) ||
 		  (s->lhs == NFT_L_FIELD && s->field->dep == NFT_DEP_L4);
 	for (unsigned i = 0; s->lhs == NFT_L_FIELD && i < s->ncat; i++)
 		l4 |= s->cat[i]->dep == NFT_DEP_L4;
 	if (!l4) {
 		struct nft_loc a = t->loc, b = nr_tok_end(t);
-		a.col++;
+		a.col += port != t->text;
 		struct mark m[2] = {
 			{ kw->loc, nr_tok_end(kw), '~' },
 			{ a, b, '^' },
@@ -495,7 +537,7 @@ static int nat_map_port(struct cur *c, struct rule_build *rb,
 				      "is only valid after transport protocol "
 				      "match");
 	}
-	if (parse_port_range(t->text + 1, &s->port_lo, &s->port_hi,
+	if (parse_port_range(port, &s->port_lo, &s->port_hi,
 			     &s->nat_port_range) < 0)
 		return nr_error_tok(c->r, t, "syntax error, unexpected string");
 	s->nat_has_port = true;
@@ -848,7 +890,8 @@ static int parse_set_update(struct cur *c, struct nft_table *tb,
 	if (!g || g->kind != NT_GROUP || g->group->n != 1)
 		return nr_unexpected(c, "'{'");
 	c->i++;
-	struct cur in = { c->r, &g->group->items[0], 0, g->group->close };
+	struct cur in = { c->r, &g->group->items[0], 0, g->group->close,
+			  false };
 	unsigned start = in.i;
 	const struct nft_field *f = nr_parse_selector(&in);
 	if (!f)
@@ -1298,6 +1341,7 @@ int nr_parse_value_map(struct cur *c, const struct nft_table *tb,
 	c->i++;
 	if (nr_parse_elems(c->r, t, &sh, &s->elems, &s->nelems) < 0)
 		return -1;
+	nft_elems_single(s->elems, s->nelems);
 	/* listed in the kernel's order, as an anonymous set's */
 	struct nft_set ks;
 	memset(&ks, 0, sizeof(ks));
@@ -1359,6 +1403,7 @@ int nr_parse_obj_map(struct cur *c, struct nft_table *tb,
 		rc = nr_objmap_check(c->r, tb, s->kind, t, s->elems,
 				     s->nelems, spans);
 	free(spans);
+	nft_elems_single(s->elems, s->nelems);
 	if (rc < 0)
 		return -1;
 	struct nft_set ks;

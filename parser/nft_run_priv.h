@@ -75,6 +75,8 @@ struct cur {
 	struct nft_item *it;
 	unsigned i;
 	struct nft_loc end;          /* where the statement ends */
+	bool block;                  /* a rule of a chain block, which
+					only a newline or ';' ends */
 };
 
 struct span {
@@ -100,6 +102,9 @@ int nr_error_tok(struct run *r, const struct nft_tok *t, const char *fmt,
 		 ...);
 /* "syntax error, unexpected X[, expecting E]" at the cursor */
 int nr_unexpected(struct cur *c, const char *expecting);
+/* bison's name of the token that ends the statement at c: newline,
+ * or semicolon where a ';' ended it */
+const char *nr_end_desc(const struct cur *c);
 struct nft_loc nr_tok_end(const struct nft_tok *t);
 
 /* ---- the cursor ---- */

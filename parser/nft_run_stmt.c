@@ -153,7 +153,7 @@ int nr_parse_limit(struct cur *c, struct nft_stmt *s)
 	}
 	if (!bu || bu->kind != NT_WORD || nr_tok_is(bu, "packets")) {
 		char d[16];
-		snprintf(d, sizeof(d), "%s", !bu ? "newline"
+		snprintf(d, sizeof(d), "%s", !bu ? nr_end_desc(c)
 			 : bu->kind == NT_WORD ? "packets" : "string");
 		if (!bu || bu->kind == NT_WORD) {
 			const struct nft_loc *l = bu ? &bu->loc : &c->end;
@@ -201,8 +201,8 @@ static int quota_bytes(struct cur *c, uint64_t *v,
 		if (!u) {
 			struct nft_loc e = c->end;
 			return nr_error_span(c->r, &c->end, &e, "syntax error, "
-					     "unexpected newline, expecting "
-					     "string or bytes");
+					     "unexpected %s, expecting "
+					     "string or bytes", nr_end_desc(c));
 		}
 		return nr_unexpected(c, "string or bytes");
 	}
@@ -459,7 +459,7 @@ static int obj_spec(struct cur *c, struct nft_stmt *st,
 	const struct nft_group *g = blk->group;
 	bool any = false;
 	for (unsigned i = 0; i < g->n; i++) {
-		struct cur b = { c->r, &g->items[i], 0, g->close };
+		struct cur b = { c->r, &g->items[i], 0, g->close, false };
 		if (!nr_peek(&b))
 			continue;
 		if (any || obj_values(&b, st, nr_peek(&b)) < 0)

@@ -60,6 +60,9 @@ struct nft_group {
 struct nft_scan {
 	unsigned src;
 	int line, col;
+	/* the token before was '@' (after, was_at): a set's name
+	 * follows, which ends where nft's identifiers end */
+	bool at, was_at;
 	struct nft_group *root;
 	struct nft_arena *arena;   /* texts, the root's once parsed */
 	/* tokens between the grammar's reductions, for reuse */

@@ -132,7 +132,8 @@ def main():
             line = line.rstrip("\n")
             if line and not line.startswith("#"):
                 known.add(line)
-    prefix = "qtnpy%d" % os.getpid()
+    # QT_PREFIX as tests/lib/qt.sh takes it: the caller's namespaces
+    prefix = os.environ.get("QT_PREFIX", "qtnpy") + "%d" % os.getpid()
     ons, qns = prefix + "-oracle", prefix + "-qt"
     work = tempfile.mkdtemp(prefix="qtnftpy.")
     pidfile = os.path.join(work, "qtablesd.pid")

@@ -118,7 +118,9 @@ def addr_expr(r):
         return r.choice(["10.0.0.0/8", "10.0.1.0/24", "10.0.2.0/25", "172.16.0.0/12",
                          "192.168.0.0/16"])
     if k < 0.75:
-        return r.choice(["10.0.1.1-10.0.1.100", "10.0.2.50-10.0.2.255"])
+        # (a range of one address too, which nft takes)
+        return r.choice(["10.0.1.1-10.0.1.100", "10.0.2.50-10.0.2.255",
+                         "10.0.2.77-10.0.2.77"])
     return "{ %s }" % ", ".join(sorted(set(r.sample(SRC_POOL + FWD_DST, r.randint(2, 4)))))
 
 
@@ -128,7 +130,7 @@ def port_expr(r):
         return str(r.choice(PORTS))
     if k < 0.7:
         a = r.choice(PORTS)
-        return "%d-%d" % (a, a + r.choice([1, 100, 5000]))
+        return "%d-%d" % (a, a + r.choice([0, 1, 100, 5000]))
     return "{ %s }" % ", ".join(str(p) for p in sorted(set(r.sample(PORTS, r.randint(2, 4)))))
 
 

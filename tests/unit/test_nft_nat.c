@@ -171,12 +171,18 @@ static void compiled_ranges(void)
 	h_stop(&h);
 
 	/* a nat map: the element the key finds, its address and port;
-	 * a key the map lacks breaks the rule */
+	 * a key the map lacks breaks the rule (its values are intervals
+	 * once one is, so the single address is a range of one: the
+	 * kernel refuses a single value among intervals) */
 	nft("flush ruleset\n");
 	is_int(nft("table ip n { chain pre { type nat hook prerouting priority "
 		   "dstnat;\n dnat ip to ip saddr . tcp dport map { 10.0.1.2 . 80 "
 		   ": 10.0.2.2 . 8080, 10.0.1.3 . 80 : 10.0.2.0/24 . 9000-9001 }"
-		   "\n}\n}\n"), 0, "a nat map");
+		   "\n}\n}\n"), 1, "single and interval values: refused");
+	is_int(nft("table ip n { chain pre { type nat hook prerouting priority "
+		   "dstnat;\n dnat ip to ip saddr . tcp dport map { 10.0.1.2 . 80 "
+		   ": 10.0.2.2-10.0.2.2 . 8080, 10.0.1.3 . 80 : 10.0.2.0/24 . "
+		   "9000-9001 }\n}\n}\n"), 0, "a nat map");
 	h_start(&h, (const char *const[]){ NULL });
 	is_int(attach(&h, AF_INET), 0, "compiled");
 	h_tcp(&k, "10.0.1.2", 40000, "10.0.1.1", 80, SYN, 1000, 0);
