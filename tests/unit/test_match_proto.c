@@ -46,7 +46,8 @@ static void syn(uint8_t doff, const uint8_t *opt, uint32_t optlen)
 	uint8_t h[80] = { 0x04, 0xd2, 0, 80 };
 	h[12] = (uint8_t)(doff << 4);
 	h[13] = 0x02;
-	memcpy(h + 20, opt, optlen);
+	if (optlen)
+		memcpy(h + 20, opt, optlen);
 	ip_pkt(IPPROTO_TCP, 0, h, 20 + optlen);
 }
 
@@ -64,7 +65,8 @@ static void dccp(uint16_t dp, uint8_t doff, uint8_t type, bool x,
 	uint32_t len = x ? 16 : 12;
 	len += type == 2 ? 0 : type == 0 ? 4
 	       : (type >= 3 && type <= 9 && type != 7) ? 8 : 12;
-	memcpy(h + len, opt, optlen);
+	if (optlen)
+		memcpy(h + len, opt, optlen);
 	ip_pkt(33, 0, h, len + optlen);
 }
 
