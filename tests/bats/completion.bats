@@ -134,7 +134,7 @@ Q() { echo "$QT_RUN/qtables"; }
 	[ -z "$stderr" ]
 	# the rest still works without one
 	run comp "$(Q)" -A INPUT -m con
-	[ "$output" = $'connlimit\nconnmark\nconntrack' ]
+	[ "$output" = $'connbytes\nconnlimit\nconnmark\nconntrack' ]
 }
 
 @test "completion: qtables-save, qtables-restore, qtables-conntrack, qtablesd, qtables-replay" {
