@@ -13,6 +13,7 @@
 #include "ext.h"
 #include "ip6_exthdr.h"
 #include "model.h"
+#include "spi_range.h"
 
 #define AH_INV_SPI 0x01
 #define AH_INV_LEN 0x02
@@ -77,13 +78,7 @@ static void ah_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	bool inv = d->invflags & AH_INV_SPI;
 	(void)numeric;
 	qt_buf_puts(b, " ah ");
-	if (d->spi_lo != 0 || d->spi_hi != 0xFFFFFFFFu || inv) {
-		if (d->spi_lo == d->spi_hi)
-			qt_buf_printf(b, "spi:%s%u", inv ? "!" : "", d->spi_lo);
-		else
-			qt_buf_printf(b, "spis:%s%u:%u", inv ? "!" : "",
-				      d->spi_lo, d->spi_hi);
-	}
+	qt_spi_range_print(b, "", d->spi_lo, d->spi_hi, inv);
 	/* ip6tables glues the length to the SPI, as it prints it */
 	if (d->hdrlen || (d->invflags & AH_INV_LEN))
 		qt_buf_printf(b, "length:%s%u",

@@ -153,24 +153,15 @@ static void put_types(struct qt_buf *b, uint16_t types, bool numeric)
 	}
 }
 
-static void save_ports(struct qt_buf *b, const char *opt, const uint16_t p[2],
-		       bool inv)
-{
-	if (inv)
-		qt_buf_puts(b, " !");
-	if (p[0] != p[1])
-		qt_buf_printf(b, " --%s %u:%u", opt, p[0], p[1]);
-	else
-		qt_buf_printf(b, " --%s %u", opt, p[0]);
-}
-
 static void dccp_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct dccp_data *d = in->data;
 	if (d->flags & DCCP_SRC_PORTS)
-		save_ports(b, "sport", d->spts, d->invflags & DCCP_SRC_PORTS);
+		qt_port_range_save_given(b, "sport", d->spts,
+					 d->invflags & DCCP_SRC_PORTS);
 	if (d->flags & DCCP_DEST_PORTS)
-		save_ports(b, "dport", d->dpts, d->invflags & DCCP_DEST_PORTS);
+		qt_port_range_save_given(b, "dport", d->dpts,
+					 d->invflags & DCCP_DEST_PORTS);
 	if (d->flags & DCCP_TYPE) {
 		qt_buf_puts(b, d->invflags & DCCP_TYPE ? " ! --dccp-types"
 						       : " --dccp-types");

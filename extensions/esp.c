@@ -9,6 +9,7 @@
 #include "eval.h"
 #include "ext.h"
 #include "model.h"
+#include "spi_range.h"
 
 #define ESP_INV_SPI 0x01
 
@@ -60,13 +61,7 @@ static void esp_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	bool inv = d->invflags & ESP_INV_SPI;
 	(void)numeric;
 	qt_buf_puts(b, " esp");
-	if (d->spi_lo == 0 && d->spi_hi == 0xFFFFFFFFu && !inv)
-		return;
-	if (d->spi_lo == d->spi_hi)
-		qt_buf_printf(b, " spi:%s%u", inv ? "!" : "", d->spi_lo);
-	else
-		qt_buf_printf(b, " spis:%s%u:%u", inv ? "!" : "", d->spi_lo,
-			      d->spi_hi);
+	qt_spi_range_print(b, " ", d->spi_lo, d->spi_hi, inv);
 }
 
 /* ---- engine: xt_esp (esp_mt) ----

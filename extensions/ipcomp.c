@@ -12,6 +12,7 @@
 #include "eval.h"
 #include "ext.h"
 #include "model.h"
+#include "spi_range.h"
 
 #define COMP_INV_SPI 0x01
 
@@ -62,13 +63,7 @@ static void ipcomp_print(const struct qt_ext_inst *in, struct qt_buf *b,
 	bool inv = d->invflags & COMP_INV_SPI;
 	(void)numeric;
 	qt_buf_puts(b, " comp ");
-	if (d->spi_lo != 0 || d->spi_hi != 0xFFFFFFFFu || inv) {
-		if (d->spi_lo == d->spi_hi)
-			qt_buf_printf(b, "spi:%s%u", inv ? "!" : "", d->spi_lo);
-		else
-			qt_buf_printf(b, "spis:%s%u:%u", inv ? "!" : "",
-				      d->spi_lo, d->spi_hi);
-	}
+	qt_spi_range_print(b, "", d->spi_lo, d->spi_hi, inv);
 	if (d->hdrres)
 		qt_buf_puts(b, " reserved");
 }

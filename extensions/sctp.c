@@ -316,24 +316,15 @@ static void put_chunks(const struct sctp_data *d, struct qt_buf *b,
 	}
 }
 
-static void save_ports(struct qt_buf *b, const char *opt, const uint16_t p[2],
-		       bool inv)
-{
-	if (inv)
-		qt_buf_puts(b, " !");
-	if (p[0] != p[1])
-		qt_buf_printf(b, " --%s %u:%u", opt, p[0], p[1]);
-	else
-		qt_buf_printf(b, " --%s %u", opt, p[0]);
-}
-
 static void sctp_save(const struct qt_ext_inst *in, struct qt_buf *b)
 {
 	const struct sctp_data *d = in->data;
 	if (d->flags & SCTP_SRC_PORTS)
-		save_ports(b, "sport", d->spts, d->invflags & SCTP_SRC_PORTS);
+		qt_port_range_save_given(b, "sport", d->spts,
+					 d->invflags & SCTP_SRC_PORTS);
 	if (d->flags & SCTP_DEST_PORTS)
-		save_ports(b, "dport", d->dpts, d->invflags & SCTP_DEST_PORTS);
+		qt_port_range_save_given(b, "dport", d->dpts,
+					 d->invflags & SCTP_DEST_PORTS);
 	if (d->flags & SCTP_CHUNK_TYPES) {
 		if (d->invflags & SCTP_CHUNK_TYPES)
 			qt_buf_puts(b, " !");

@@ -396,6 +396,10 @@ void qt_port_print(struct qt_buf *b, uint16_t port, const char *proto,
  * full range 0:65535. */
 void qt_port_range_save(struct qt_buf *b, const char *opt,
 			const uint16_t p[2], bool inv);
+/* The same for a range that was given, saved even when it is 0:65535
+ * (the sctp and dccp matches keep ranges as given). */
+void qt_port_range_save_given(struct qt_buf *b, const char *opt,
+			      const uint16_t p[2], bool inv);
 /* -L form: " spt:ssh", " dpts:!1000:2000" (label "spt"/"dpt"). */
 void qt_port_range_print(struct qt_buf *b, const char *label,
 			 const uint16_t p[2], bool inv, const char *proto,

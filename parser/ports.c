@@ -284,6 +284,12 @@ void qt_port_range_save(struct qt_buf *b, const char *opt,
 {
 	if (p[0] == 0 && p[1] == 0xFFFF)
 		return;
+	qt_port_range_save_given(b, opt, p, inv);
+}
+
+void qt_port_range_save_given(struct qt_buf *b, const char *opt,
+			      const uint16_t p[2], bool inv)
+{
 	if (inv)
 		qt_buf_puts(b, " !");
 	if (p[0] != p[1])
