@@ -429,17 +429,20 @@ COMMIT"
 	[ "$(echo "$output" | awk '$3 == "REJECT" { n += $1 } END { print n }')" = 5 ]
 }
 
-# first_syn NS_C NS_S PORT [PYTHON_SOCKET_OPTS]: the first SYN the
-# client's stack sends to [fd00:2::2]:PORT as tcpdump on the server
-# shows it (nothing listens there: the client is refused).
+# first_syn NS_C NS_S PORT: the first SYN the client's stack sends to
+# [fd00:2::2]:PORT as tcpdump on the server shows it (nothing listens
+# there: the client is refused). A loaded machine can start tcpdump
+# after the SYN has gone by, so an empty capture is tried again, twice;
+# a SYN the firewall lost stays missing and fails the caller.
 first_syn() {
-	local c=$1 s=$2 port=$3 cap=$QT_RUN/syn.$BATS_TEST_NUMBER.$1
-	ip netns exec "$s" timeout 5 tcpdump -l -c 1 -n -vv -i qts0 \
-		"ip6 and tcp dst port $port and ip6[53] & 0x12 == 0x02" \
-		>"$cap" 2>"$cap.err" &
-	local tpid=$!
-	for _ in $(seq 100); do grep -q listening "$cap.err" && break; sleep 0.02; done
-	ip netns exec "$c" "$PY" -c '
+	local c=$1 s=$2 port=$3 cap=$QT_RUN/syn.$BATS_TEST_NUMBER.$1 try tpid
+	for try in 1 2 3; do
+		ip netns exec "$s" timeout 5 tcpdump -l -c 1 -n -vv -i qts0 \
+			"ip6 and tcp dst port $port and ip6[53] & 0x12 == 0x02" \
+			>"$cap" 2>"$cap.err" &
+		tpid=$!
+		for _ in $(seq 250); do grep -q listening "$cap.err" && break; sleep 0.02; done
+		ip netns exec "$c" "$PY" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET6)
 s.settimeout(1)
@@ -448,7 +451,10 @@ try:
 except OSError:
     pass
 ' "$port"
-	wait "$tpid" || true
+		wait "$tpid" || true
+		[ -s "$cap" ] && break
+		echo "first_syn $port: no SYN captured (try $try): $(cat "$cap.err")" >&2
+	done
 	cat "$cap"
 }
 
@@ -505,7 +511,7 @@ s.sendto(b"dhcpv6-like payload", ("fd00:2::2", int(sys.argv[1])))
 		ip netns exec "$S" timeout 5 tcpdump -l -c 1 -n -vv -i qts0 "$@" \
 			>"$cap" 2>"$cap.err" &
 		CAP_PID=$!
-		for _ in $(seq 100); do grep -q listening "$cap.err" && return 0; sleep 0.02; done
+		for _ in $(seq 250); do grep -q listening "$cap.err" && return 0; sleep 0.02; done
 	}
 	# without the target: half a checksum (the test sees offload at all)
 	capture6 ip6 and udp dst port 6700

@@ -206,7 +206,7 @@ PY
 		'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn' >"$cap" 2>"$cap.err" &
 	BGPIDS+=("$!")
 	local tpid=$!
-	for _ in $(seq 100); do grep -q listening "$cap.err" && break; sleep 0.02; done
+	for _ in $(seq 250); do grep -q listening "$cap.err" && break; sleep 0.02; done
 	ip netns exec "$C" timeout 2 nc -z 10.0.2.2 8081
 	ip netns exec "$C" timeout 2 nc -z 10.0.2.2 8082
 	wait "$tpid" || true
@@ -227,7 +227,7 @@ PY
 		'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn' >"$cap" 2>"$cap.err" &
 	BGPIDS+=("$!")
 	local tpid=$!
-	for _ in $(seq 100); do grep -q listening "$cap.err" && break; sleep 0.02; done
+	for _ in $(seq 250); do grep -q listening "$cap.err" && break; sleep 0.02; done
 	ip netns exec "$C" timeout 2 nc -z 10.0.2.2 8081
 	wait "$tpid" || true
 	cat "$cap"
