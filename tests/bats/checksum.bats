@@ -18,11 +18,14 @@ load datapath_lib
 # shell's child) and puts what it saw in $output.
 capture() {
 	CAP_OUT=$QT_RUN/cap.$BATS_TEST_NUMBER
+	# emptied before tcpdump starts: an earlier capture's "listening"
+	# in the file must not be taken for this one's
+	: >"$CAP_OUT.err"
 	ip netns exec "$S" timeout 5 tcpdump -l -c 1 -n -vv -i qts0 "$@" \
 		>"$CAP_OUT" 2>"$CAP_OUT.err" &
 	CAP_PID=$!
 	BGPIDS+=("$CAP_PID")
-	for _ in $(seq 100); do
+	for _ in $(seq 250); do
 		grep -q listening "$CAP_OUT.err" && return 0
 		sleep 0.02
 	done

@@ -63,6 +63,7 @@ traffic() {
 	recv_start 5001
 	[ "$(udp_send 10.0.2.2 5001 1)" -eq 1 ]
 	[ "$(recv_count)" -eq 1 ]
+	: >"$QT_RUN/pong.err"
 	ip netns exec "$S" "$PY" "$DP" pong 5002 2>"$QT_RUN/pong.err" 3>&- &
 	BGPIDS+=("$!")
 	for _ in $(seq 250); do

@@ -437,6 +437,9 @@ COMMIT"
 first_syn() {
 	local c=$1 s=$2 port=$3 cap=$QT_RUN/syn.$BATS_TEST_NUMBER.$1 try tpid
 	for try in 1 2 3; do
+		# emptied here, not only by the child's redirection: the
+		# previous capture's "listening" must not be read as this one's
+		: >"$cap.err"
 		ip netns exec "$s" timeout 5 tcpdump -l -c 1 -n -vv -i qts0 \
 			"ip6 and tcp dst port $port and ip6[53] & 0x12 == 0x02" \
 			>"$cap" 2>"$cap.err" &
@@ -508,6 +511,7 @@ s.sendto(b"dhcpv6-like payload", ("fd00:2::2", int(sys.argv[1])))
 ' "$1"
 	}
 	capture6() {
+		: >"$cap.err"
 		ip netns exec "$S" timeout 5 tcpdump -l -c 1 -n -vv -i qts0 "$@" \
 			>"$cap" 2>"$cap.err" &
 		CAP_PID=$!

@@ -90,13 +90,15 @@ client_addr2() { ip -n "$C" addr add 10.0.1.3/24 dev qtc0; }
 # (it counts until recv_count says the senders are done)
 recv_start() {
 	RECV_OUT=$QT_RUN/recv.$1
-	rm -f "$RECV_OUT.stop"
+	# a background job truncates its files only when it runs: an
+	# earlier receiver's "ready" must not be read as this one's
+	rm -f "$RECV_OUT.stop" "$RECV_OUT.err"
 	ip netns exec "${2:-$S}" "$PY" "$DP" recv "$1" "${RECV_SECS:-3}" --quiet 0.3 \
 		--stop-file "$RECV_OUT.stop" >"$RECV_OUT" 2>"$RECV_OUT.err" &
 	RECV_PID=$!
 	BGPIDS+=("$RECV_PID")
-	for _ in $(seq 100); do
-		grep -q ready "$RECV_OUT.err" && return 0
+	for _ in $(seq 250); do
+		grep -q ready "$RECV_OUT.err" 2>/dev/null && return 0
 		sleep 0.02
 	done
 	return 1
@@ -139,7 +141,7 @@ mac_of() {
 # senders are done (0.3 s after the last datagram).
 seq_recv() {
 	SEQ_OUT=$QT_RUN/seq.$1
-	rm -f "$SEQ_OUT.stop"
+	rm -f "$SEQ_OUT.stop" "$SEQ_OUT.err"
 	ip netns exec "$S" "$PY" -c '
 import os, socket, sys, time
 port, stop = int(sys.argv[1]), sys.argv[2]
@@ -163,8 +165,8 @@ while True:
 print(" ".join(str(n) for n in sorted(got)), flush=True)
 ' "$1" "$SEQ_OUT.stop" >"$SEQ_OUT" 2>"$SEQ_OUT.err" &
 	BGPIDS+=("$!")
-	for _ in $(seq 100); do
-		grep -q ready "$SEQ_OUT.err" && return 0
+	for _ in $(seq 250); do
+		grep -q ready "$SEQ_OUT.err" 2>/dev/null && return 0
 		sleep 0.02
 	done
 	return 1

@@ -43,6 +43,7 @@ ipt_of() {
 listen() {
 	local side=$1 groups=$2 ns=$FW
 	[ "$side" = k ] && ns=$FW2
+	: >"$QT_RUN/$side.td"
 	ip netns exec "$ns" tcpdump -i "nflog:$groups" -U -w "$QT_RUN/$side.pcap" \
 		2>"$QT_RUN/$side.td" &
 	TDPIDS+=($!)

@@ -35,6 +35,7 @@ teardown() {
 # Start nfq_accept_all in fw with ARGS; wait until it says "ready".
 start() {
 	OUT=$QT_RUN/accept_all.out
+	: >"$OUT"
 	ip netns exec "$FW" "$A" "$@" >"$OUT" 2>&1 &
 	APID=$!
 	for _ in $(seq 100); do

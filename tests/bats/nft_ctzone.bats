@@ -89,6 +89,7 @@ servers() {
 	local ns=$1 p
 	ip netns exec "$ns" socat -u UDP-RECV:5000 /dev/null &
 	BGPIDS+=("$!")
+	rm -f "$QT_RUN/pong-$ns-5001" "$QT_RUN/pong-$ns-5002"
 	for p in 5001 5002; do
 		ip netns exec "$ns" "$PY" "$DP" pong "$p" 2>"$QT_RUN/pong-$ns-$p" 3>&- &
 		BGPIDS+=("$!")

@@ -87,6 +87,7 @@ s.sendto(b"x" * n, (addr, port))' "$@"
 # tcpdump in the firewall writing what comes in on qtf0 that FILTER
 # takes to PCAP, once it says it listens.
 capture() {
+	: >"$QT_RUN/tcpdump.err"
 	ip netns exec "$FW" tcpdump -Q in -i qtf0 -U -s 0 -w "$1" "$2" \
 		2>"$QT_RUN/tcpdump.err" &
 	TPID=$!
