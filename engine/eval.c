@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "conntrack.h"
+
 int qt_eval_init(struct qt_eval *ev, uint8_t *data, uint32_t len,
 		 uint32_t cap, uint32_t orig_len, unsigned hook,
 		 const struct qt_engine_env *env)
@@ -21,4 +23,15 @@ int qt_eval_init(struct qt_eval *ev, uint8_t *data, uint32_t len,
 	if (len >= 1 && data[0] >> 4 == 6)
 		return qt_pkt_parse_ipv6(&ev->pkt, data, len);
 	return qt_pkt_parse_ipv4(&ev->pkt, data, len);
+}
+
+bool qt_eval_ct_acct(const struct qt_eval *ev, const struct qt_ct_entry *e,
+		     struct qt_ct_acct *out)
+{
+	if (ev->ct_counted && e == ev->ct) {
+		memcpy(out->packets, ev->ct_packets, sizeof(out->packets));
+		memcpy(out->bytes, ev->ct_bytes, sizeof(out->bytes));
+		return true;
+	}
+	return ev->ct_shard && qt_ct_acct_get(ev->ct_shard, e, out);
 }

@@ -196,6 +196,17 @@ static inline void qt_eval_ct_template(struct qt_eval *ev, uint16_t zone,
 	ev->ct_zone_mark = mark;
 }
 
+struct qt_ct_acct;
+
+/* The packet and byte counts per direction that e (the packet's entry)
+ * held when this packet was tracked: the packet's own copy when its
+ * tracking made one (ct_counted), else the entry's counts as they are
+ * (a packet not tracked here, such as a reply a target sent). false:
+ * the entry counts nothing (made before accounting was on). What
+ * xt_connbytes and nft's ct packets/bytes/avgpkt read. */
+bool qt_eval_ct_acct(const struct qt_eval *ev, const struct qt_ct_entry *e,
+		     struct qt_ct_acct *out);
+
 /* A log statement the kernel writes (to a netlink group or the audit
  * log) met: noted for the verdict's tag (engine/nflog_tag.h), with
  * whether the packet was rewritten by then; beyond QT_NFLOG_HITS only

@@ -360,11 +360,12 @@ static bool ct_load(const struct qt_nft_part *s, const struct qt_eval *ev,
 	case QT_NFT_SRC_CTBYTES:
 	case QT_NFT_SRC_CTPKTS:
 	case QT_NFT_SRC_CTAVGPKT: {
-		/* an entry made before accounting was on counts nothing,
-		 * as one without the kernel's acct extension */
+		/* as tracking left them for this packet; an entry made
+		 * before accounting was on counts nothing, as one without
+		 * the kernel's acct extension */
 		struct qt_ct_acct a;
 		uint64_t pk = 0, by = 0, x;
-		if (ev->ct_shard && qt_ct_acct_get(ev->ct_shard, e, &a)) {
+		if (qt_eval_ct_acct(ev, e, &a)) {
 			for (unsigned d = 0; d < 2; d++)
 				if (s->off == 2 || s->off == d) {
 					pk += a.packets[d];

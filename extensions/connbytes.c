@@ -117,14 +117,8 @@ static bool connbytes_match_pkt(const struct qt_ext_inst *in,
 	const struct connbytes_data *d = in->data;
 	const struct qt_ct_entry *e = qt_ctv_entry(ev);
 	struct qt_ct_acct a;
-	if (!e)
+	if (!e || !qt_eval_ct_acct(ev, e, &a))
 		return false;
-	if (ev->ct_counted) {
-		memcpy(a.packets, ev->ct_packets, sizeof(a.packets));
-		memcpy(a.bytes, ev->ct_bytes, sizeof(a.bytes));
-	} else if (!ev->ct_shard || !qt_ct_acct_get(ev->ct_shard, e, &a)) {
-		return false;
-	}
 	uint64_t pk = 0, by = 0;
 	for (unsigned i = 0; i < 2; i++)
 		if (d->dir == CB_DIR_BOTH || d->dir == i) {

@@ -172,3 +172,43 @@ COMMIT
 	# three connections, one packet each at 1 and at 2
 	echo "$kern" | grep -q '^ *3 .*connbytes 1:1 '
 }
+
+# nft's chain with a counter per rule, of either twin.
+nft_counters() {
+	if [ "$1" = qt ]; then
+		ip netns exec "$FW" "$QT_BUILD/nft" list chain ip cb input
+	else
+		ip netns exec "$FW2" /usr/sbin/nft list chain ip cb input
+	fi
+}
+
+@test "nft ct packets, bytes and avgpkt: the same burst, each packet's rules reading the counts its own tracking left, as the kernel twin's nft does" {
+	local rules='table ip cb {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		udp dport 9 ct original packets 1 counter
+		udp dport 9 ct original packets 2 counter
+		udp dport 9 ct packets 3-5 counter
+		udp dport 9 ct original bytes 0-80 counter
+		udp dport 9 ct original avgpkt 40 counter
+		udp dport 9 ct reply packets 0 counter
+	}
+}'
+	start_daemon
+	echo "$rules" | ip netns exec "$FW" "$QT_BUILD/nft" -f -
+	echo "$rules" | ip netns exec "$FW2" /usr/sbin/nft -f -
+	local i
+	for i in 1 2 3; do
+		burst "$C" 10.0.1.1 8
+		burst "$C2" 10.0.1.1 8
+	done
+	sleep 0.5
+	mine=$(nft_counters qt)
+	kern=$(nft_counters k)
+	echo "qtables:"; echo "$mine"; echo "kernel:"; echo "$kern"
+	[ "$mine" = "$kern" ]
+	# three connections, one packet each at 1 and at 2; every packet
+	# of them without a reply
+	echo "$kern" | grep -q 'ct original packets 1 counter packets 3 '
+	echo "$kern" | grep -q 'ct reply packets 0 counter packets 24 '
+}
