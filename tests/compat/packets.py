@@ -871,6 +871,11 @@ U32_RULES = [
     ("0 >> 22 & 0x3C @ 12 >> 26 & 0x3C @ 12 = 0:0xFFFFFFFF",
      [u32_proto("tcp"), u32_pay(b"GET /index.html", b"ABCDEFGH" * 2, b"password=123")]),
     ("0 >> 22 & 0x3C @ 8 = 0x68656c6c", [u32_proto("udp"), u32_pay(b"hello world", b"hel")]),
+    # a frame of less than 60 bytes carries padding after the packet:
+    # the words past the IP total length are not the packet's
+    ("0 >> 22 & 0x3C @ 8 = 0:0xFFFFFFFF", [u32_proto("udp", "tcp"), u32_pay(b"", b"ab", b"abcd")]),
+    ("0 >> 22 & 0x3C @ 12 >> 26 & 0x3C @ 0 = 0:0xFFFFFFFF",
+     [u32_proto("tcp"), u32_pay(b"", b"abc", b"abcd")]),
     ("4 & 0x1FFF = 1:0x1FFF", [lambda s, r: s.update(frag=RU.choice([None, 8, 16]))]),
     ("4 & 0x3FFF = 0x2000", [lambda s, r: s.update(frag=RU.choice([None, 8, 24]))]),
     ("0 >> 22 & 0x3C @ 0 & 0xFFFF = 22, 80, 1000:1024",
