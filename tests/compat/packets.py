@@ -876,6 +876,10 @@ U32_RULES = [
     ("0 >> 22 & 0x3C @ 8 = 0:0xFFFFFFFF", [u32_proto("udp", "tcp"), u32_pay(b"", b"ab", b"abcd")]),
     ("0 >> 22 & 0x3C @ 12 >> 26 & 0x3C @ 0 = 0:0xFFFFFFFF",
      [u32_proto("tcp"), u32_pay(b"", b"abc", b"abcd")]),
+    # far past the 128 bytes the queue copies for headers: a rule with
+    # u32 has whole packets copied (a length is padded with '.')
+    ("0 >> 22 & 0x3C @ 200 = 0x2e2e2e2e",
+     [lambda s, r: s.update(length=RU.choice([None, 223, 224, 300, 1400]))]),
     ("4 & 0x1FFF = 1:0x1FFF", [lambda s, r: s.update(frag=RU.choice([None, 8, 16]))]),
     ("4 & 0x3FFF = 0x2000", [lambda s, r: s.update(frag=RU.choice([None, 8, 24]))]),
     ("0 >> 22 & 0x3C @ 0 & 0xFFFF = 22, 80, 1000:1024",
