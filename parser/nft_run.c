@@ -942,10 +942,11 @@ static const struct nft_field *raw_selector(struct cur *c)
 	struct nft_tok *at = nr_peek(c), *w[5];
 	for (unsigned k = 0; k < 5; k++) {
 		w[k] = nr_peek_at(c, 1 + k);
-		if (!w[k] || ((k % 2) ? strcmp(w[k]->text, ",") != 0
+		if (!w[k] || ((k % 2) ? !nr_tok_is(w[k], ",")
 				      : w[k]->kind != NT_WORD)) {
 			c->i += 1 + k;
-			nr_unexpected(c, NULL);
+			nr_unexpected(c, !k ? "string or ll or nh or th"
+					 : (k % 2) ? "comma" : "number");
 			return NULL;
 		}
 	}
@@ -964,7 +965,7 @@ static const struct nft_field *raw_selector(struct cur *c)
 	unsigned long len = strtoul(w[4]->text, &e2, 10);
 	if (*e1 || *e2) {
 		c->i += *e1 ? 3 : 5;
-		nr_unexpected(c, NULL);
+		nr_unexpected(c, "number");
 		return NULL;
 	}
 	const struct nft_field *f = off <= 0xffff && len <= 32

@@ -628,7 +628,8 @@ int nr_parse_obj_ref(struct cur *c, struct nft_table *tb, struct nft_stmt *s)
 	struct nft_tok *n = nr_peek(c);
 	if (!n || (n->kind != NT_STRING &&
 		   (n->kind != NT_WORD || nr_is_keyword(n->text))))
-		return nr_unexpected(c, n ? "string" : NULL);
+		/* nft reads an expression there: it expects nothing */
+		return nr_unexpected(c, NULL);
 	/* the object's name as a constant of nft's string type, which
 	 * holds 255 bytes and the NUL */
 	if (strlen(n->text) >= 256)
