@@ -287,18 +287,28 @@ int nr_unexpected(struct cur *c, const char *expecting)
 			 expecting ? expecting : "");
 }
 
-/* A name (table, chain, set): a word that is no keyword, or a quoted
- * string. */
-struct nft_tok *nr_take_name(struct cur *c)
+/* A name (table, chain, set): a word that is no keyword. A quoted
+ * string only in the commands JSON input is said in and in qtables'
+ * own listing (the state file), which quote what nft's words cannot
+ * say; nft's parser takes none (expecting: what it says it expected
+ * there). */
+struct nft_tok *nr_take_name_as(struct cur *c, const char *expecting)
 {
 	struct nft_tok *t = nr_peek(c);
+	bool quoted_ok = c->r->o &&
+			 (c->r->o->from_json || c->r->o->own_listing);
 	if (!t || !((t->kind == NT_WORD && !nr_is_keyword(t->text)) ||
-		    t->kind == NT_STRING)) {
-		nr_unexpected(c, "string");
+		    (t->kind == NT_STRING && quoted_ok))) {
+		nr_unexpected(c, expecting);
 		return NULL;
 	}
 	c->i++;
 	return t;
+}
+
+struct nft_tok *nr_take_name(struct cur *c)
+{
+	return nr_take_name_as(c, "string");
 }
 
 /* nft's limits on names (the kernel's NFT_NAME_MAXLEN, 256 bytes with
@@ -326,10 +336,15 @@ static int check_name_len(struct cur *c, const struct nft_tok *t, bool lookup)
 			    "result out of range");
 }
 
+struct nft_tok *nr_take_spec_name_as(struct cur *c, const char *expecting)
+{
+	struct nft_tok *t = nr_take_name_as(c, expecting);
+	return t && check_name_len(c, t, false) < 0 ? NULL : t;
+}
+
 struct nft_tok *nr_take_spec_name(struct cur *c)
 {
-	struct nft_tok *t = nr_take_name(c);
-	return t && check_name_len(c, t, false) < 0 ? NULL : t;
+	return nr_take_spec_name_as(c, "string");
 }
 
 /* A name an element command looks its set (and table) up by. */
@@ -1999,7 +2014,8 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 			s = nr_add_stmt(rb, NFT_S_VERDICT, t);
 			s->verdict = w[0] == 'j' ? NFT_V_JUMP : NFT_V_GOTO;
 			c->i++;
-			struct nft_tok *n = nr_take_name(c);
+			/* nft's grammar has an anonymous chain there */
+			struct nft_tok *n = nr_take_name_as(c, "'{'");
 			if (!n)
 				return -1;
 			if (!nft_chain_find(tb, n->text))
@@ -3033,7 +3049,8 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 			}
 		return nr_error_tok(r, ht, ENOENT_KERNEL);
 	}
-	struct nft_tok *name = nr_take_spec_name(c);
+	const char *want = v == V_DELETE ? "handle or string" : "string";
+	struct nft_tok *name = nr_take_spec_name_as(c, want);
 	if (!name)
 		return -1;
 	struct nft_tok *blk = take_block(c, v);
@@ -3098,7 +3115,8 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
  * name after the table is read first: a keyword there is a syntax
  * error before the table is looked up. */
 static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
-				  struct nft_tok **tname, bool lookup)
+				  struct nft_tok **tname, bool lookup,
+				  const char *want)
 {
 	int fam = take_family(c);
 	struct nft_tok *tn = lookup ? take_lookup_name(c)
@@ -3111,21 +3129,24 @@ static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
 	if (!nr_at(c, "handle") && next && !(next->kind == NT_WORD &&
 					  !nr_is_keyword(next->text)) &&
 	    next->kind != NT_STRING) {
-		nr_unexpected(c, "string");
+		nr_unexpected(c, want);
 		return NULL;
 	}
 	return find_table_tok(r, fam, tn, kernel);
 }
 
-struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must)
+struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must,
+			       const char *want)
 {
-	return table_of(r, c, must, NULL, false);
+	return table_of(r, c, must, NULL, false, want);
 }
 
 static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 {
 	struct nft_table *t = table_of(r, c, v == V_DELETE || v == V_FLUSH,
-				       NULL, false);
+				       NULL, false, v == V_DELETE
+						    ? "handle or string"
+						    : "string");
 	if (!t)
 		return -1;
 	struct nft_chain *ch = NULL;
@@ -3138,7 +3159,8 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 			return -1;
 		ch = nft_chain_by_handle(t, h);
 	} else {
-		name = nr_take_spec_name(c);
+		name = nr_take_spec_name_as(c, v == V_DELETE
+						  ? "handle or string" : "string");
 		if (!name)
 			return -1;
 		ch = nft_chain_find(t, name->text);
@@ -3190,7 +3212,7 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 
 static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 {
-	struct nft_table *t = table_of(r, c, true, NULL, false);
+	struct nft_table *t = table_of(r, c, true, NULL, false, "string");
 	if (!t)
 		return -1;
 	struct nft_tok *cname = nr_take_spec_name(c);
@@ -3313,11 +3335,14 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 {
 	/* nft's cache misses the table first, but for a delete, which
 	 * goes to the kernel */
+	/* nft 1.0.6 deletes a set, not a map, by its handle too */
+	const char *want = v == V_DELETE && !map ? "handle or string"
+						 : "string";
 	struct nft_table *t = table_of(r, c, v == V_DELETE ||
-					     v == V_DESTROY, NULL, false);
+					     v == V_DESTROY, NULL, false, want);
 	if (!t)
 		return -1;
-	struct nft_tok *name = nr_take_spec_name(c);
+	struct nft_tok *name = nr_take_spec_name_as(c, want);
 	if (!name)
 		return -1;
 	struct nft_tok *blk = take_block(c, v);
@@ -3558,7 +3583,7 @@ static int get_elems(struct run *r, const struct nft_table *t,
 static int cmd_element(struct run *r, struct cur *c, enum verb v)
 {
 	/* a missing table is nft's cache miss, whatever the verb */
-	struct nft_table *t = table_of(r, c, false, NULL, true);
+	struct nft_table *t = table_of(r, c, false, NULL, true, "string");
 	if (!t)
 		return -1;
 	struct nft_tok *name = take_lookup_name(c);

@@ -117,9 +117,12 @@ bool nr_is_keyword(const char *w);
  * (so @5 is a syntax error) */
 bool nr_is_number(const struct nft_tok *t);
 struct nft_tok *nr_take_name(struct cur *c);
+/* The same, saying what nft expected there when it is not one. */
+struct nft_tok *nr_take_name_as(struct cur *c, const char *expecting);
 /* The same for a table, chain, set or object nft's parser reads as one
  * (its spec), within nft's limit on names. */
 struct nft_tok *nr_take_spec_name(struct cur *c);
+struct nft_tok *nr_take_spec_name_as(struct cur *c, const char *expecting);
 /* A comment longer than nft's parser takes: its message, -1. */
 int nr_check_comment(struct run *r, const struct nft_tok *t);
 int nr_expect_end(struct cur *c);
@@ -191,7 +194,8 @@ int nr_parse_obj_ref(struct cur *c, struct nft_table *tb,
 int nr_reset_objs(struct run *r, int family, struct nft_table *t,
 		  struct nft_obj *o, enum nft_stmt_kind kind);
 /* [FAMILY] TABLE at c: the table (must: as the kernel misses it) */
-struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must);
+struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must,
+			       const char *want);
 struct nft_stmt *nr_add_stmt(struct rule_build *rb, enum nft_stmt_kind k,
 			     const struct nft_tok *first);
 void nr_stmt_end(struct rule_build *rb, struct cur *c);

@@ -581,12 +581,14 @@ static int del_obj_handle(struct run *r, struct cur *c, struct nft_table *t,
 int nr_cmd_obj(struct run *r, struct cur *c, const struct nft_tok *kw,
 	       bool add, bool create, bool del, bool list)
 {
-	struct nft_table *t = nr_table_of(r, c, !add && !list);
+	struct nft_table *t = nr_table_of(r, c, !add && !list,
+					  del ? "handle or string" : "string");
 	if (!t)
 		return -1;
 	if (del && nr_at(c, "handle"))
 		return del_obj_handle(r, c, t, obj_kind(kw));
-	struct nft_tok *name = nr_take_spec_name(c);
+	struct nft_tok *name = nr_take_spec_name_as(c, del ? "handle or string"
+							  : "string");
 	if (!name)
 		return -1;
 	struct nft_stmt st;

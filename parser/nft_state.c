@@ -11,9 +11,10 @@ void nft_state_handles(const struct nft_ruleset *rs, struct qt_buf *b)
 	qt_buf_printf(b, "nft-handles %" PRIu64 "\n", rs->table_handle);
 	for (unsigned i = 0; i < rs->ntables; i++) {
 		const struct nft_table *t = &rs->tables[i];
-		/* a name with a blank (JSON input's) in double quotes,
-		 * which no name holds */
-		const char *q = strpbrk(t->name, " \t") ? "\"" : "";
+		/* a name with a blank, or none (JSON input's), in double
+		 * quotes, which no name holds */
+		const char *q = !*t->name || strpbrk(t->name, " \t") ? "\""
+								     : "";
 		qt_buf_printf(b, "nft-handles %s %s%s%s %" PRIu64 " %" PRIu64,
 			      nft_family_name(t->family), q, t->name, q,
 			      t->handle, t->next_handle);
@@ -64,7 +65,7 @@ static int next_word(const char **p, char *buf, size_t n)
 	if (quoted && *(*p)++ != '"')
 		return -1;
 	buf[k] = '\0';
-	return k ? 0 : -1;
+	return k || quoted ? 0 : -1;
 }
 
 int nft_state_apply_handles(struct nft_ruleset *rs, const char *line)
