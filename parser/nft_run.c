@@ -858,6 +858,37 @@ static bool meta_settable(const struct nft_field *f)
 	       (f->type == NFT_T_TCHANDLE || f->type == NFT_T_PKTTYPE);
 }
 
+/* FIELD set SRC [OP VALUE]: nft takes a source of the field's type,
+ * or an integer (numgen, meta length, a header's number with an
+ * operation on it), but a header's number alone only of the field's
+ * width; anything else is its "datatype mismatch" over the statement
+ * (tokens from start), the source's expression (from at) marked. 0 or
+ * -1 (the error reported). */
+static int set_src_mismatch(struct cur *c, const struct nft_field *f,
+			    const struct nft_field *src, bool op,
+			    unsigned start, unsigned at)
+{
+	const struct nft_dtype *want = nft_dtype_get(f->type);
+	const struct nft_dtype *has = nft_dtype_get(src->type);
+	bool integer = has->id == NFT_T_INTEGER || has->id == NFT_T_RAW;
+	bool header = src->base != NFT_B_META && src->base != NFT_B_CT;
+	if (src->type == f->type ||
+	    (integer && (op || !header || src->bits == want->bits)))
+		return 0;
+	struct mark m[2] = {
+		{ c->it->toks[start].loc, nr_tok_end(&c->it->toks[c->i - 1]),
+		  '~' },
+		{ c->it->toks[at].loc, nr_tok_end(&c->it->toks[c->i - 1]),
+		  '^' },
+	};
+	if (integer)
+		return nr_error_multi(c->r, m, 2, "datatype mismatch: expected "
+				      "%s, expression has type integer with "
+				      "length %u", want->desc, src->bits);
+	return nr_error_multi(c->r, m, 2, "datatype mismatch: expected %s, "
+			      "expression has type %s", want->desc, has->desc);
+}
+
 /* PROTO FIELD, meta KEY, ct KEY, or a bare meta key: the field, or
  * NULL (with an error when err). */
 /* @th,OFFSET,LENGTH and @nh,...: a raw payload. th's ports are its
@@ -2051,10 +2082,6 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 						nr_stmt_end(rb, c);
 						continue;
 					}
-					/* ct mark set meta mark: a field of
-					 * the type as it is */
-					if (!b && src->type != f->type)
-						return nr_unexpected(c, NULL);
 					unsigned src_end = c->i;
 					if (paren) {
 						/* a shift in them binds to
@@ -2068,6 +2095,9 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					}
 					if (nr_parse_shift(c, s, paren, at_src,
 							   src_end) < 0)
+						return -1;
+					if (set_src_mismatch(c, f, src, b, start,
+							     at_src) < 0)
 						return -1;
 					nr_stmt_end(rb, c);
 					continue;

@@ -190,6 +190,44 @@ int main(void)
 	ok(!nft_field_raw(NFT_B_TRANSPORT, 3, 5), "not whole bytes: none");
 	is_int(run("add rule ip i c @th,3,5 1\n"), 1, "and refused");
 
+	/* FIELD set SRC: a source of another type is nft's datatype
+	 * mismatch, an operation on it or not; an integer is taken (a
+	 * header's alone only of the field's width); a raw source is
+	 * listed as written */
+	is_int(run("flush ruleset\nadd table ip p\nadd chain ip p c\n"), 0,
+	       "a chain for set statements");
+	is_int(run("add rule ip p c meta priority set meta mark\n"), 1,
+	       "priority from the mark: refused");
+	is_str(qt_buf_str(&err),
+	       "Error: datatype mismatch: expected TC classid, expression has type packet mark\n"
+	       "add rule ip p c meta priority set meta mark\n"
+	       "                ~~~~~~~~~~~~~~~~~~^^^^^^^^^\n", "as nft tells it");
+	is_int(run("add rule ip p c meta mark set ip saddr and 0xff\n"), 1,
+	       "the mark from an address, masked: refused");
+	is_str(qt_buf_str(&err),
+	       "Error: datatype mismatch: expected packet mark, expression has type IPv4 address\n"
+	       "add rule ip p c meta mark set ip saddr and 0xff\n"
+	       "                ~~~~~~~~~~~~~~^^^^^^^^^^^^^^^^^\n",
+	       "the operation under the carets");
+	is_int(run("add rule ip p c meta priority set @nh,0,16\n"), 1,
+	       "16 header bits alone: refused");
+	is_str(qt_buf_str(&err),
+	       "Error: datatype mismatch: expected TC classid, expression has type integer with length 16\n"
+	       "add rule ip p c meta priority set @nh,0,16\n"
+	       "                ~~~~~~~~~~~~~~~~~~^^^^^^^^\n", "by their length");
+	is_int(run("add rule ip p c meta priority set meta length\n"
+		   "add rule ip p c meta priority set ip ttl and 0xf\n"
+		   "add rule ip p c meta mark set @nh,0,32\n"
+		   "add rule ip p c meta priority set meta priority | 0:1\n"), 0,
+	       "integers and the field's own type taken");
+	is_str(listing(false),
+	       "table ip p {\n\tchain c {\n"
+	       "\t\tmeta priority set meta length\n"
+	       "\t\tmeta priority set ip ttl & 15\n"
+	       "\t\tmeta mark set @nh,0,32\n"
+	       "\t\tmeta priority set meta priority | 0:1\n"
+	       "\t}\n}\n", "listed as nft lists them");
+
 	nft_ruleset_free(rs);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
