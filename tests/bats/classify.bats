@@ -200,3 +200,18 @@ counters() { nft_of "$1" list chain inet t post | sed -n 's/.*\(meta priority [^
 	same_twins counters
 	echo "$mine" | grep -qx 'meta priority 1:10 counter packets 18'
 }
+
+# (a nat rule of another source turns the kernel's connection tracking
+# on, without which its nat chains never run)
+@test "CLASSIFY in the nat table: only a connection's first datagram is classified, as by the kernel" {
+	local rules='*nat
+-A POSTROUTING -s 192.0.2.0/24 -j MASQUERADE
+-A POSTROUTING -p udp --dport 5090 -j CLASSIFY --set-class 1:10
+-A OUTPUT -p udp --dport 5091 -j CLASSIFY --set-class 1:20
+COMMIT'
+	echo "$rules" | ip netns exec "$FW" "$QT_BUILD/iptables-restore"
+	echo "$rules" | ip netns exec "$KFW" /usr/sbin/iptables-nft-restore
+	# one socket each: one connection of 4 datagrams, one of 3
+	LOCAL="5091:3" both 10.0.2.2 7 5090:4
+	[[ "$kern" == "1:10=1 1:20=1 1:40=5" ]]
+}
