@@ -3,6 +3,7 @@
  * from the tables of nft_types.h. */
 #include "nft_run.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -576,6 +577,12 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			continue;
 		memcpy(lo, w, n);
 		lo[n] = '\0';
+		/* a name and what follows its '-' are one word to nft's
+		 * scanner, which a classid reads as none: never a range
+		 * (a word with a colon after it is its syntax error) */
+		if (ty->id == NFT_T_TCHANDLE &&
+		    (isalpha((unsigned char)lo[0]) || lo[0] == '_'))
+			continue;
 		struct qt_buf junk;
 		qt_buf_init(&junk);
 		bool ok = nft_val_parse(ty, lo, &e->lo, &junk) == 0 &&
@@ -589,6 +596,21 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			goto out;
 		}
 		e->kind = NFT_E_RANGE;
+		goto out;
+	}
+	const char *name_colon = strchr(w, ':');
+	if (ty->id == NFT_T_TCHANDLE && t->kind == NT_WORD && name_colon &&
+	    (isalpha((unsigned char)*w) || *w == '_') &&
+	    t->loc.line == t->loc.end_line) {
+		/* nft's scanner reads a name (a classid's none) up to
+		 * the colon, which its grammar then finds where the rule
+		 * should end */
+		struct nft_loc l = t->loc;
+		l.col += (int)(name_colon - w);
+		l.end_col = l.col;
+		rc = nr_error_span(c->r, &l, &l, "syntax error, unexpected "
+				   "colon, expecting end of file or newline "
+				   "or semicolon");
 		goto out;
 	}
 	if (ty->id == NFT_T_ETHERADDR && t->kind == NT_WORD &&

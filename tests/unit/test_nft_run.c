@@ -228,6 +228,30 @@ int main(void)
 	       "\t\tmeta priority set meta priority | 0:1\n"
 	       "\t}\n}\n", "listed as nft lists them");
 
+	/* a classid is read as nft reads one: a word without a colon by
+	 * strtoull(w, NULL, 0) cut to 32 bits (a name is none) */
+	is_int(run("flush chain ip p c\n"
+		   "add rule ip p c meta priority set foo\n"
+		   "add rule ip p c meta priority set 0x100000001\n"
+		   "add rule ip p c meta priority set 99999999999999999999\n"
+		   "add rule ip p c meta priority { abc, 7, 4294967296 }\n"
+		   "add rule ip p c meta priority none-root\n"), 0,
+	       "classids of words and numbers past 32 bits");
+	is_str(listing(false),
+	       "table ip p {\n\tchain c {\n"
+	       "\t\tmeta priority set none\n"
+	       "\t\tmeta priority set 0:1\n"
+	       "\t\tmeta priority set root\n"
+	       "\t\tmeta priority { none, 0:7 }\n"
+	       "\t\tmeta priority none\n"
+	       "\t}\n}\n", "listed as nft lists them");
+	is_int(run("add rule ip p c meta priority none-1:2\n"), 1,
+	       "a name, then a colon: refused");
+	is_str(qt_buf_str(&err),
+	       "Error: syntax error, unexpected colon, expecting end of file or newline or semicolon\n"
+	       "add rule ip p c meta priority none-1:2\n"
+	       "                                    ^\n", "at the colon");
+
 	nft_ruleset_free(rs);
 	qt_buf_free(&out);
 	qt_buf_free(&err);
