@@ -656,7 +656,8 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 		 * scanner, which a classid reads as none: never a range
 		 * (a word with a colon after it is its syntax error) */
 		if (ty->id == NFT_T_TCHANDLE &&
-		    (isalpha((unsigned char)lo[0]) || lo[0] == '_'))
+		    (isalpha((unsigned char)lo[0]) || lo[0] == '_') &&
+		    !strchr(lo, ':'))
 			continue;
 		struct qt_buf junk;
 		qt_buf_init(&junk);
@@ -673,9 +674,12 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 		e->kind = NFT_E_RANGE;
 		goto out;
 	}
+	/* (a classid's major of up to 4 hex digits is no name) */
 	const char *name_colon = strchr(w, ':');
+	size_t hex = strspn(w, "0123456789abcdefABCDEF");
 	if (ty->id == NFT_T_TCHANDLE && t->kind == NT_WORD && name_colon &&
 	    (isalpha((unsigned char)*w) || *w == '_') &&
+	    !(hex && hex <= 4 && w[hex] == ':') &&
 	    t->loc.line == t->loc.end_line) {
 		/* nft's scanner reads a name (a classid's none) up to
 		 * the colon, which its grammar then finds where the rule

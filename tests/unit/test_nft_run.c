@@ -235,7 +235,8 @@ int main(void)
 		   "add rule ip p c meta priority set 0x100000001\n"
 		   "add rule ip p c meta priority set 99999999999999999999\n"
 		   "add rule ip p c meta priority { abc, 7, 4294967296 }\n"
-		   "add rule ip p c meta priority none-root\n"), 0,
+		   "add rule ip p c meta priority none-root\n"
+		   "add rule ip p c meta priority bcad:dada-bcad:dadc\n"), 0,
 	       "classids of words and numbers past 32 bits");
 	is_str(listing(false),
 	       "table ip p {\n\tchain c {\n"
@@ -244,6 +245,7 @@ int main(void)
 	       "\t\tmeta priority set root\n"
 	       "\t\tmeta priority { none, 0:7 }\n"
 	       "\t\tmeta priority none\n"
+	       "\t\tmeta priority bcad:dada-bcad:dadc\n"
 	       "\t}\n}\n", "listed as nft lists them");
 	is_int(run("add rule ip p c meta priority none-1:2\n"), 1,
 	       "a name, then a colon: refused");
