@@ -484,24 +484,31 @@ static void judge(struct qthread *t, const struct qt_prog *prog4,
 				  order);
 		return;
 	}
+	/* the priority (CLASSIFY, meta priority set) goes back only when
+	 * it changed: the verdicts of other packets stay as small */
+	struct qt_nfq_meta meta = {
+		.set_mark = ev.mark_changed, .mark = ev.mark,
+		.set_priority = ev.priority != p->priority,
+		.priority = ev.priority,
+	};
 	if (v == NFLOG_TAGGED) {
 		/* counted by nflog_tag */
-		if (qt_nfq_verdict_in(t->q, p->queue, p->id, NF_ACCEPT, true,
-				      ev.mark, tag_payload ? ev.data : NULL,
-				      ev.len, order) < 0)
+		meta.set_mark = true;
+		if (qt_nfq_verdict_meta_in(t->q, p->queue, p->id, NF_ACCEPT,
+					   &meta, tag_payload ? ev.data : NULL,
+					   ev.len, order) < 0)
 			qt_nfq_drop(t->q, p->queue, p->id);
 		return;
 	}
 	t->accepted++;
-	if (ev.rewritten || ev.mark_changed) {
+	if (ev.rewritten || meta.set_mark || meta.set_priority) {
 		t->rewritten += ev.rewritten;
 		t->marked += ev.mark_changed;
 		/* a verdict that cannot be sent is a drop, not the batch's
 		 * accept of the packet as it came (fail closed) */
-		if (qt_nfq_verdict_in(t->q, p->queue, p->id, NF_ACCEPT,
-				      ev.mark_changed, ev.mark,
-				      ev.rewritten ? ev.data : NULL, ev.len,
-				      order) < 0)
+		if (qt_nfq_verdict_meta_in(t->q, p->queue, p->id, NF_ACCEPT,
+					   &meta, ev.rewritten ? ev.data : NULL,
+					   ev.len, order) < 0)
 			qt_nfq_drop(t->q, p->queue, p->id);
 		return;
 	}

@@ -742,6 +742,7 @@ enum skind {
 	CS_CTZONE_SET, CS_CTZONE_SET_X,  /* value, or x's */
 	CS_SET_UPDATE, CS_LIMIT, CS_QUOTA,
 	CS_PAYLOAD_SET,
+	CS_PRIO_SET, CS_PRIO_SET_X,  /* meta priority set: value, or x's */
 	CS_NAT_MAP,                 /* a nat statement's map: x, nat */
 	CS_OBJ_MAP,                 /* counter|quota|limit name KEY map:
 	                               x, objs */
@@ -1449,12 +1450,18 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				cs->kind = CS_PAYLOAD_SET;
 				break;
 			}
-			if (!s->field || s->field->type != NFT_T_MARK ||
+			/* meta priority set: skb->priority, set as the
+			 * mark is (a value, a map's, a field's with a
+			 * bitwise operation, numgen or a hash) */
+			bool prio = s->field && s->field->base == NFT_B_META &&
+				    s->field->type == NFT_T_TCHANDLE;
+			if (!s->field ||
+			    (s->field->type != NFT_T_MARK && !prio) ||
 			    (!s->src && s->lhs == NFT_L_FIELD &&
 			     (s->nelems != 1 ||
 					 s->bitop != NFT_BIT_NONE))) {
 				if (s->field && s->field->base == NFT_B_META &&
-				    s->field->type != NFT_T_MARK)
+				    s->field->type != NFT_T_MARK && !prio)
 					qt_buf_printf(err, "Error: qtables cannot run "
 						      "meta %s set; ",
 						      s->field->name);
@@ -1464,12 +1471,14 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				return where(t, c, err);
 			}
 			bool ctm = s->field->base == NFT_B_CT;
+			enum skind set_x = ctm ? CS_CTMARK_SET_X :
+					   prio ? CS_PRIO_SET_X : CS_MARK_SET_X;
 			if (s->lhs != NFT_L_FIELD) {
 				cs->x = qt_nft_x_compile_num(s, &rt->cnt[i].pkts,
 							     family, err);
 				if (!cs->x)
 					return where(t, c, err);
-				cs->kind = ctm ? CS_CTMARK_SET_X : CS_MARK_SET_X;
+				cs->kind = set_x;
 				if (ctm || qt_nft_x_uses_ct(cs->x))
 					p->uses_ct = true;
 				break;
@@ -1478,7 +1487,7 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				cs->x = qt_nft_x_compile_map(s, t, err);
 				if (!cs->x)
 					return where(t, c, err);
-				cs->kind = ctm ? CS_CTMARK_SET_X : CS_MARK_SET_X;
+				cs->kind = set_x;
 				if (ctm || qt_nft_x_uses_ct(cs->x))
 					p->uses_ct = true;
 				if (qt_nft_x_uses_pkttype(cs->x))
@@ -1489,12 +1498,13 @@ static int compile_rule(struct qt_nft_prog *p, struct crule *cr,
 				/* from a field, with a bitwise operation */
 				if (qt_nft_xset_compile(&cs->xset, s, err) < 0)
 					return where(t, c, err);
-				cs->kind = ctm ? CS_CTMARK_SET_X : CS_MARK_SET_X;
+				cs->kind = set_x;
 				if (ctm || cs->xset.src.src >= QT_NFT_SRC_CTSTATE)
 					p->uses_ct = true;
 				break;
 			}
-			cs->kind = ctm ? CS_CTMARK_SET : CS_MARK_SET;
+			cs->kind = ctm ? CS_CTMARK_SET :
+				   prio ? CS_PRIO_SET : CS_MARK_SET;
 			if (ctm)
 				p->uses_ct = true;
 			{
@@ -2166,8 +2176,12 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 				qt_ct_labels_set(ev->ct_shard, e, s->el->lo);
 			break;
 		}
+		case CS_PRIO_SET:
+			ev->priority = s->value;
+			break;
 		case CS_MARK_SET_X:
-		case CS_CTMARK_SET_X: {
+		case CS_CTMARK_SET_X:
+		case CS_PRIO_SET_X: {
 			uint32_t m;
 			if (!(s->x ? qt_nft_x_value(s->x, ev, &m)
 				   : qt_nft_xset_value(&s->xset, ev, &m)))
@@ -2175,6 +2189,8 @@ static int run_rule(const struct crule *r, struct qt_eval *ev,
 			if (s->kind == CS_MARK_SET_X) {
 				ev->mark = m;
 				ev->mark_changed = true;
+			} else if (s->kind == CS_PRIO_SET_X) {
+				ev->priority = m;
 			} else {
 				struct qt_ct_entry *e = qt_nft_ct_entry(ev);
 				if (e)

@@ -664,7 +664,18 @@ int qt_nfq_verdict_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
 		      uint32_t verdict, bool set_mark, uint32_t mark,
 		      const void *payload, uint32_t len, uint32_t order)
 {
-	if (verdict == NF_ACCEPT && !set_mark && !payload && q->cfg.batch) {
+	struct qt_nfq_meta m = { .set_mark = set_mark, .mark = mark };
+	return qt_nfq_verdict_meta_in(q, queue, id, verdict, &m, payload, len,
+				      order);
+}
+
+int qt_nfq_verdict_meta_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
+			   uint32_t verdict, const struct qt_nfq_meta *m,
+			   const void *payload, uint32_t len, uint32_t order)
+{
+	bool set_mark = m->set_mark;
+	if (verdict == NF_ACCEPT && !set_mark && !m->set_priority &&
+	    !payload && q->cfg.batch) {
 		/* ids count per queue: a run covers one queue's packets */
 		if (q->run && q->run_queue != queue) {
 			int r = encode_run(q);
@@ -700,8 +711,12 @@ int qt_nfq_verdict_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
 					     NFQNL_MSG_VERDICT, queue);
 	nfq_nlmsg_verdict_put(nlh, (int)id, (int)verdict);
 	if (set_mark) {
-		nfq_nlmsg_verdict_put_mark(nlh, mark);
+		nfq_nlmsg_verdict_put_mark(nlh, m->mark);
 		q->st.marks++;
+	}
+	if (m->set_priority) {
+		mnl_attr_put_u32(nlh, NFQA_PRIORITY, htonl(m->priority));
+		q->st.priorities++;
 	}
 	if (payload && !ref) {
 		nfq_nlmsg_verdict_put_pkt(nlh, payload, len);

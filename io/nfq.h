@@ -76,6 +76,7 @@ struct qt_nfq_stats {
 	uint64_t drops;
 	uint64_t rewrites;      /* verdicts carrying a new payload */
 	uint64_t marks;         /* verdicts carrying a mark */
+	uint64_t priorities;    /* verdicts carrying a priority */
 	uint64_t other;         /* other verdicts (e.g. NF_REPEAT) */
 	uint64_t truncated;     /* datagrams bigger than a buffer (dropped) */
 	uint64_t overflow;      /* packets beyond the burst (dropped) */
@@ -163,6 +164,17 @@ int qt_nfq_accept_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
 int qt_nfq_verdict_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
 		      uint32_t verdict, bool set_mark, uint32_t mark,
 		      const void *payload, uint32_t len, uint32_t order);
+/* What a verdict may set on the packet besides its fate: the mark
+ * (NFQA_MARK) and the priority (NFQA_PRIORITY, skb->priority, which
+ * nfqnl_recv_verdict applies: seen on Linux 6.18). A verdict with
+ * neither, no payload and NF_ACCEPT joins the run of accepts. */
+struct qt_nfq_meta {
+	bool set_mark, set_priority;
+	uint32_t mark, priority;
+};
+int qt_nfq_verdict_meta_in(struct qt_nfq *q, uint16_t queue, uint32_t id,
+			   uint32_t verdict, const struct qt_nfq_meta *m,
+			   const void *payload, uint32_t len, uint32_t order);
 
 /* Bind one more queue to the socket, configured as the first (copy
  * range, flags, length); its packets come through qt_nfq_recv with their

@@ -826,8 +826,8 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		}
 		if (s->src) {
 			bool paren = s->bitop && s->shift_op;
-			qt_buf_printf(b, "%s%s %s", paren ? "(" : "",
-				      s->src->proto, s->src->name);
+			qt_buf_puts(b, paren ? "(" : "");
+			print_selector(s->src, b);
 			if (s->bitop) {
 				qt_buf_printf(b, " %s ", bitops[s->bitop]);
 				nft_val_print(field_type(s->src), &s->mask, b);

@@ -3,6 +3,7 @@
  * from the tables of nft_types.h. */
 #include "nft_run.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -666,6 +667,13 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			continue;
 		memcpy(lo, w, n);
 		lo[n] = '\0';
+		/* a name and what follows its '-' are one word to nft's
+		 * scanner, which a classid reads as none: never a range
+		 * (a word with a colon after it is its syntax error) */
+		if (ty->id == NFT_T_TCHANDLE &&
+		    (isalpha((unsigned char)lo[0]) || lo[0] == '_') &&
+		    !strchr(lo, ':'))
+			continue;
 		struct qt_buf junk;
 		qt_buf_init(&junk);
 		bool ok = nft_val_parse(ty, lo, &e->lo, &junk) == 0 &&
@@ -679,6 +687,24 @@ int nr_parse_value_word(struct cur *c, const struct nft_tok *t,
 			goto out;
 		}
 		e->kind = NFT_E_RANGE;
+		goto out;
+	}
+	/* (a classid's major of up to 4 hex digits is no name) */
+	const char *name_colon = strchr(w, ':');
+	size_t hex = strspn(w, "0123456789abcdefABCDEF");
+	if (ty->id == NFT_T_TCHANDLE && t->kind == NT_WORD && name_colon &&
+	    (isalpha((unsigned char)*w) || *w == '_') &&
+	    !(hex && hex <= 4 && w[hex] == ':') &&
+	    t->loc.line == t->loc.end_line) {
+		/* nft's scanner reads a name (a classid's none) up to
+		 * the colon, which its grammar then finds where the rule
+		 * should end */
+		struct nft_loc l = t->loc;
+		l.col += (int)(name_colon - w);
+		l.end_col = l.col;
+		rc = nr_error_span(c->r, &l, &l, "syntax error, unexpected "
+				   "colon, expecting end of file or newline "
+				   "or semicolon");
 		goto out;
 	}
 	if (ty->id == NFT_T_ETHERADDR && t->kind == NT_WORD &&
@@ -946,6 +972,37 @@ static bool meta_settable(const struct nft_field *f)
 {
 	return f->base == NFT_B_META &&
 	       (f->type == NFT_T_TCHANDLE || f->type == NFT_T_PKTTYPE);
+}
+
+/* FIELD set SRC [OP VALUE]: nft takes a source of the field's type,
+ * or an integer (numgen, meta length, a header's number with an
+ * operation on it), but a header's number alone only of the field's
+ * width; anything else is its "datatype mismatch" over the statement
+ * (tokens from start), the source's expression (from at) marked. 0 or
+ * -1 (the error reported). */
+static int set_src_mismatch(struct cur *c, const struct nft_field *f,
+			    const struct nft_field *src, bool op,
+			    unsigned start, unsigned at)
+{
+	const struct nft_dtype *want = nft_dtype_get(f->type);
+	const struct nft_dtype *has = nft_dtype_get(src->type);
+	bool integer = has->id == NFT_T_INTEGER || has->id == NFT_T_RAW;
+	bool header = src->base != NFT_B_META && src->base != NFT_B_CT;
+	if (src->type == f->type ||
+	    (integer && (op || !header || src->bits == want->bits)))
+		return 0;
+	struct mark m[2] = {
+		{ c->it->toks[start].loc, nr_tok_end(&c->it->toks[c->i - 1]),
+		  '~' },
+		{ c->it->toks[at].loc, nr_tok_end(&c->it->toks[c->i - 1]),
+		  '^' },
+	};
+	if (integer)
+		return nr_error_multi(c->r, m, 2, "datatype mismatch: expected "
+				      "%s, expression has type integer with "
+				      "length %u", want->desc, src->bits);
+	return nr_error_multi(c->r, m, 2, "datatype mismatch: expected %s, "
+			      "expression has type %s", want->desc, has->desc);
 }
 
 /* PROTO FIELD, meta KEY, ct KEY, or a bare meta key: the field, or
@@ -2145,10 +2202,6 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 						nr_stmt_end(rb, c);
 						continue;
 					}
-					/* ct mark set meta mark: a field of
-					 * the type as it is */
-					if (!b && src->type != f->type)
-						return nr_unexpected(c, NULL);
 					unsigned src_end = c->i;
 					if (paren) {
 						/* a shift in them binds to
@@ -2162,6 +2215,9 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 					}
 					if (nr_parse_shift(c, s, paren, at_src,
 							   src_end) < 0)
+						return -1;
+					if (set_src_mismatch(c, f, src, b, start,
+							     at_src) < 0)
 						return -1;
 					nr_stmt_end(rb, c);
 					continue;

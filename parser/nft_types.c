@@ -4,6 +4,7 @@
 #include "nft_types.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -681,8 +682,21 @@ static int parse_meta_type(const struct nft_dtype *t, const char *w,
 			return 0;
 		}
 		const char *colon = strchr(w, ':');
-		if (!colon)
-			return 1;
+		if (!colon) {
+			/* nft reads any other word with strtoull(w, NULL,
+			 * 0) and keeps 32 bits: a name is none, a number
+			 * past 32 bits its low bits, past 64 bits root */
+			if (isalpha((unsigned char)*w) || *w == '_') {
+				put_uint(v, 4, 0);
+				return 0;
+			}
+			errno = 0;
+			n = strtoull(w, &end, 0);
+			if (!isdigit((unsigned char)*w) || *end)
+				return 1;
+			put_uint(v, 4, (uint32_t)n);
+			return 0;
+		}
 		unsigned long maj = strtoul(w, &end, 16);
 		if (end != colon || maj > 0xffff)
 			break;

@@ -121,7 +121,7 @@ send_as() {
 	start_daemon
 	local r
 	for r in 'meta cpu 1' 'meta cgroup 1048577' 'meta rtclassid "cosmos"' \
-		 'meta sdif "lo"' 'meta priority set cafe:beef'; do
+		 'meta sdif "lo"'; do
 		run nft_of qt add table ip m
 		run nft_of qt add chain ip m c
 		run nft_of qt add rule ip m c "$r"

@@ -14,7 +14,7 @@
 #include "steering.h"
 #include "tap.h"
 
-struct seen { int type; uint16_t queue; uint32_t id, verdict, mark; bool has_mark; uint32_t plen; uint8_t p0; const uint8_t *pdata; };
+struct seen { int type; uint16_t queue; uint32_t id, verdict, mark; bool has_mark; uint32_t plen; uint8_t p0; const uint8_t *pdata; bool has_prio; uint32_t prio; };
 
 /* Decode the verdict messages in buf into s[]; returns how many. */
 static int decode(const void *buf, size_t len, struct seen *s, int max)
@@ -35,6 +35,13 @@ static int decode(const void *buf, size_t len, struct seen *s, int max)
 			s[n].has_mark = true;
 			s[n].mark = ntohl(mnl_attr_get_u32(a[NFQA_MARK]));
 		}
+		/* libnetfilter_queue's parser predates NFQA_PRIORITY */
+		const struct nlattr *pa;
+		mnl_attr_for_each(pa, m, sizeof(struct nfgenmsg))
+			if (mnl_attr_get_type(pa) == NFQA_PRIORITY) {
+				s[n].has_prio = true;
+				s[n].prio = ntohl(mnl_attr_get_u32(pa));
+			}
 		if (a[NFQA_PAYLOAD]) {
 			s[n].plen = mnl_attr_get_payload_len(a[NFQA_PAYLOAD]);
 			s[n].p0 = *(const uint8_t *)mnl_attr_get_payload(a[NFQA_PAYLOAD]);
@@ -332,6 +339,55 @@ static void test_verdicts_ordered(void)
 	qt_nfq_close(q);
 }
 
+/* Verdicts with a priority (CLASSIFY, meta priority set): the
+ * attribute NFQA_PRIORITY, alone or with a mark and a payload; an
+ * accept that sets nothing stays in the run of accepts. */
+static void test_verdicts_priority(void)
+{
+	struct qt_nfq_config c;
+	struct seen s[16];
+	size_t len;
+	uint8_t newpkt[60] = { 0x45, 2 };
+
+	qt_nfq_config_default(&c);
+	struct qt_nfq *q = qt_nfq_alloc(&c);
+	if (!q)
+		return;
+	struct qt_nfq_meta none = { .set_mark = false };
+	struct qt_nfq_meta prio = { .set_priority = true, .priority = 0x10002 };
+	struct qt_nfq_meta zero = { .set_priority = true, .priority = 0 };
+	struct qt_nfq_meta both = { .set_mark = true, .mark = 7,
+				    .set_priority = true,
+				    .priority = 0xffffffffu };
+	qt_nfq_verdict_meta_in(q, 5, 1, NF_ACCEPT, &none, NULL, 0, 1);
+	qt_nfq_verdict_meta_in(q, 5, 2, NF_ACCEPT, &none, NULL, 0, 1);
+	qt_nfq_verdict_meta_in(q, 5, 3, NF_ACCEPT, &prio, NULL, 0, 2);
+	qt_nfq_verdict_meta_in(q, 5, 4, NF_ACCEPT, &zero, NULL, 0, 2);
+	qt_nfq_verdict_meta_in(q, 5, 5, NF_ACCEPT, &both, newpkt,
+			       sizeof(newpkt), 2);
+	qt_nfq_verdict_in(q, 5, 6, NF_ACCEPT, true, 3, NULL, 0, 2);
+	const void *b = qt_nfq_pending(q, &len);
+	int n = decode(b, len, s, 16);
+	is_int(n, 5, "priorities: five messages");
+	if (n == 5) {
+		ok(s[0].id == 3 && s[0].type == NFQNL_MSG_VERDICT &&
+		   s[0].has_prio && s[0].prio == 0x10002 && !s[0].has_mark &&
+		   !s[0].plen, "3: the priority 1:2 alone");
+		ok(s[1].id == 4 && s[1].has_prio && s[1].prio == 0,
+		   "4: priority 0 (none) is sent when asked for");
+		ok(s[2].id == 5 && s[2].has_prio && s[2].prio == 0xffffffffu &&
+		   s[2].has_mark && s[2].mark == 7 &&
+		   s[2].plen == sizeof(newpkt) && s[2].p0 == 0x45,
+		   "5: priority, mark and payload in one verdict");
+		ok(s[3].id == 6 && s[3].has_mark && !s[3].has_prio,
+		   "6: a mark alone carries no priority");
+		ok(s[4].id == 2 && s[4].type == NFQNL_MSG_VERDICT_BATCH &&
+		   !s[4].has_prio, "1-2: accepts without one stay a batch");
+	}
+	is_int(qt_nfq_stats(q)->priorities, 3, "priorities counted");
+	qt_nfq_close(q);
+}
+
 /* A datagram as the kernel queues a packet: id, hook, payload. */
 static size_t packet_msg(char *buf, uint16_t queue, uint32_t id,
 			 const uint8_t *payload, uint32_t len)
@@ -552,6 +608,7 @@ int main(void)
 	test_parse();
 	test_verdicts();
 	test_verdicts_ordered();
+	test_verdicts_priority();
 	test_verdicts_in_place();
 	test_steering();
 	return done_testing();

@@ -441,6 +441,77 @@ static void test_classify_ip6(void)
 	       "it matches (%u matches)", npkt, met);
 }
 
+/* udp4 with the priority the packet came with; its priority after */
+static uint32_t udp4_prio(unsigned hook, uint16_t dport, uint32_t prio)
+{
+	uint8_t b[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0,
+			  10, 0, 0, 1, 10, 0, 0, 2,
+			  0x03, 0xe8, 0, 0, 0, 8, 0, 0 };
+	b[22] = (uint8_t)(dport >> 8);
+	b[23] = (uint8_t)dport;
+	struct qt_eval ev;
+	qt_eval_init(&ev, b, sizeof(b), sizeof(b), sizeof(b), hook, NULL);
+	ev.in = "eth0";
+	ev.priority = prio;
+	qt_prog_eval(prog, &ev, NULL);
+	last_ev = ev;
+	return ev.priority;
+}
+
+/* meta priority set in running chains, each form the mark's set takes
+ * (a value, none and root, a map's value, a field's with a bitwise
+ * operation, a hash), and the priority read by a later chain of the
+ * hook: iptables' CLASSIFY (mangle, -150) before an nft chain at 0,
+ * after one at -200; the mark is left alone. */
+static void priority_set(void)
+{
+	ipt("-F");
+	ipt("-t mangle -A POSTROUTING -p udp --dport 7 -j CLASSIFY --set-class 7:7");
+	is_int(nft("flush ruleset\n"
+		   "table ip p {\n"
+		   "  chain fw { type filter hook forward priority 0;\n"
+		   "    udp dport 1 meta priority set 1:2\n"
+		   "    udp dport 2 meta priority set none\n"
+		   "    udp dport 3 meta priority set root\n"
+		   "    udp dport 4 meta priority set udp dport map { 4 : 1:4, 5 : 2:5 }\n"
+		   "    udp dport 5 meta priority set udp dport map { 4 : 1:4, 5 : 2:5 }\n"
+		   "    udp dport 6 meta priority set udp dport map { 4 : 1:4 }\n"
+		   "    udp dport 7 meta priority set meta priority | 0:1\n"
+		   "    udp dport 8 meta priority set jhash ip saddr mod 1 offset 9\n"
+		   "  }\n"
+		   "  chain early { type filter hook postrouting priority -200;\n"
+		   "    meta priority 7:7 counter\n"
+		   "  }\n"
+		   "  chain late { type filter hook postrouting priority 0;\n"
+		   "    meta priority 7:7 counter\n"
+		   "    meta priority 1:2 meta priority set 3:3\n"
+		   "  }\n"
+		   "}\n"), 0, "chains setting priorities");
+	is_int(compile(AF_INET), 0, "compiled: meta priority set runs");
+	is_int((int)udp4_prio(QT_HOOK_FORWARD, 1, 0), 0x10002, "set 1:2");
+	ok(!last_ev.mark_changed && last_ev.mark == 0, "the mark left alone");
+	is_int((int)udp4_prio(QT_HOOK_FORWARD, 2, 0x10002), 0, "set none");
+	is_int((int)udp4_prio(QT_HOOK_FORWARD, 3, 0), (int)0xffffffff, "set root");
+	is_int((int)udp4_prio(QT_HOOK_FORWARD, 4, 0), 0x10004, "a map's 1:4");
+	is_int((int)udp4_prio(QT_HOOK_FORWARD, 5, 0), 0x20005, "a map's 2:5");
+	is_int((int)udp4_prio(QT_HOOK_FORWARD, 6, 0x30003), 0x30003,
+	       "no element: the rule breaks, the priority stays");
+	is_int((int)udp4_prio(QT_HOOK_FORWARD, 7, 0x30002), 0x30003,
+	       "the priority or'ed with 0:1");
+	is_int((int)udp4_prio(QT_HOOK_FORWARD, 8, 0), 9, "jhash mod 1 offset 9");
+	is_int((int)udp4_prio(QT_HOOK_FORWARD, 9, 0x50005), 0x50005,
+	       "no rule: as the packet came");
+	is_int((int)udp4_prio(QT_HOOK_POST_ROUTING, 7, 0), 0x70007,
+	       "CLASSIFY at POSTROUTING");
+	is_int((int)counted("p", "early", 0), 0, "the chain at -200 ran before it");
+	is_int((int)counted("p", "late", 0), 1, "the chain at 0 saw 7:7");
+	is_int((int)udp4_prio(QT_HOOK_POST_ROUTING, 1, 0x10002), 0x30003,
+	       "a priority set at FORWARD read at POSTROUTING");
+	is_int((int)udp4_prio(QT_HOOK_POST_ROUTING, 7, 0x10002), 0x70007,
+	       "CLASSIFY's before the chain at 0 reads it");
+	ipt("-t mangle -F");
+}
+
 int main(void)
 {
 	qt_buf_init(&err);
@@ -448,6 +519,7 @@ int main(void)
 	nstore = qt_nft_store_new();
 	nrs = nft_ruleset_new();
 	irs = qt_ruleset_new(AF_INET);
+	priority_set();
 
 	/* priority order with iptables' filter table (0) on INPUT */
 	ipt("-A INPUT -p udp --dport 53 -j DROP");

@@ -190,6 +190,70 @@ int main(void)
 	ok(!nft_field_raw(NFT_B_TRANSPORT, 3, 5), "not whole bytes: none");
 	is_int(run("add rule ip i c @th,3,5 1\n"), 1, "and refused");
 
+	/* FIELD set SRC: a source of another type is nft's datatype
+	 * mismatch, an operation on it or not; an integer is taken (a
+	 * header's alone only of the field's width); a raw source is
+	 * listed as written */
+	is_int(run("flush ruleset\nadd table ip p\nadd chain ip p c\n"), 0,
+	       "a chain for set statements");
+	is_int(run("add rule ip p c meta priority set meta mark\n"), 1,
+	       "priority from the mark: refused");
+	is_str(qt_buf_str(&err),
+	       "Error: datatype mismatch: expected TC classid, expression has type packet mark\n"
+	       "add rule ip p c meta priority set meta mark\n"
+	       "                ~~~~~~~~~~~~~~~~~~^^^^^^^^^\n", "as nft tells it");
+	is_int(run("add rule ip p c meta mark set ip saddr and 0xff\n"), 1,
+	       "the mark from an address, masked: refused");
+	is_str(qt_buf_str(&err),
+	       "Error: datatype mismatch: expected packet mark, expression has type IPv4 address\n"
+	       "add rule ip p c meta mark set ip saddr and 0xff\n"
+	       "                ~~~~~~~~~~~~~~^^^^^^^^^^^^^^^^^\n",
+	       "the operation under the carets");
+	is_int(run("add rule ip p c meta priority set @nh,0,16\n"), 1,
+	       "16 header bits alone: refused");
+	is_str(qt_buf_str(&err),
+	       "Error: datatype mismatch: expected TC classid, expression has type integer with length 16\n"
+	       "add rule ip p c meta priority set @nh,0,16\n"
+	       "                ~~~~~~~~~~~~~~~~~~^^^^^^^^\n", "by their length");
+	is_int(run("add rule ip p c meta priority set meta length\n"
+		   "add rule ip p c meta priority set ip ttl and 0xf\n"
+		   "add rule ip p c meta mark set @nh,0,32\n"
+		   "add rule ip p c meta priority set meta priority | 0:1\n"), 0,
+	       "integers and the field's own type taken");
+	is_str(listing(false),
+	       "table ip p {\n\tchain c {\n"
+	       "\t\tmeta priority set meta length\n"
+	       "\t\tmeta priority set ip ttl & 15\n"
+	       "\t\tmeta mark set @nh,0,32\n"
+	       "\t\tmeta priority set meta priority | 0:1\n"
+	       "\t}\n}\n", "listed as nft lists them");
+
+	/* a classid is read as nft reads one: a word without a colon by
+	 * strtoull(w, NULL, 0) cut to 32 bits (a name is none) */
+	is_int(run("flush chain ip p c\n"
+		   "add rule ip p c meta priority set foo\n"
+		   "add rule ip p c meta priority set 0x100000001\n"
+		   "add rule ip p c meta priority set 99999999999999999999\n"
+		   "add rule ip p c meta priority { abc, 7, 4294967296 }\n"
+		   "add rule ip p c meta priority none-root\n"
+		   "add rule ip p c meta priority bcad:dada-bcad:dadc\n"), 0,
+	       "classids of words and numbers past 32 bits");
+	is_str(listing(false),
+	       "table ip p {\n\tchain c {\n"
+	       "\t\tmeta priority set none\n"
+	       "\t\tmeta priority set 0:1\n"
+	       "\t\tmeta priority set root\n"
+	       "\t\tmeta priority { none, 0:7 }\n"
+	       "\t\tmeta priority none\n"
+	       "\t\tmeta priority bcad:dada-bcad:dadc\n"
+	       "\t}\n}\n", "listed as nft lists them");
+	is_int(run("add rule ip p c meta priority none-1:2\n"), 1,
+	       "a name, then a colon: refused");
+	is_str(qt_buf_str(&err),
+	       "Error: syntax error, unexpected colon, expecting end of file or newline or semicolon\n"
+	       "add rule ip p c meta priority none-1:2\n"
+	       "                                    ^\n", "at the colon");
+
 	nft_ruleset_free(rs);
 	qt_buf_free(&out);
 	qt_buf_free(&err);

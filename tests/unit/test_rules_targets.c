@@ -1,5 +1,5 @@
 /* Target extensions (REJECT LOG MARK CONNMARK SNAT DNAT MASQUERADE
- * REDIRECT CT NOTRACK TCPMSS) against facts observed from iptables-nft
+ * REDIRECT CT NOTRACK TCPMSS CLASSIFY) against facts observed from iptables-nft
  * 1.8.9: each rule's save text, that text restored and saved again
  * unchanged, -D by the saved spelling, and messages for bad values and
  * for a target the kernel would refuse in that table or chain. */
@@ -213,6 +213,79 @@ static void test_mark(void)
 		"MARK       0    --  0.0.0.0/0            0.0.0.0/0            MARK or 0x3\n"
 		"MARK       0    --  0.0.0.0/0            0.0.0.0/0            MARK set 0x7\n"
 		"MARK       0    --  0.0.0.0/0            0.0.0.0/0            MARK xset 0x3/0x1\n");
+}
+
+/* --set-class MAJOR:MINOR as libxt_CLASSIFY reads it (sscanf's "%x:%x",
+ * each half cut to 16 bits); the saves are iptables-nft 1.8.9's. */
+static void test_classify(void)
+{
+	static const struct { const char *arg, *save; } cases[] = {
+		{ "1:2", "0001:0002" }, { "0000:ffff", "0000:ffff" },
+		{ "0000:ffffffff", "0000:ffff" }, { "1:-1", "0001:ffff" },
+		{ "10000:1", "0000:0001" }, { "0x10:0x20", "0010:0020" },
+		{ "A:B", "000a:000b" }, { "1:2x", "0001:0002" },
+		{ "1:2:3", "0001:0002" }, { "-1:2", "ffff:0002" },
+		{ "+1:2", "0001:0002" }, { "0x:1", "0000:0001" },
+		{ "1:0x", "0001:0000" }, { "fffff:1", "ffff:0001" },
+		{ "4294967295:1", "7295:0001" }, { "1:4294967296", "0001:7296" },
+		{ "11111111111111111111:1", "ffff:0001" },
+		{ "-ffffffffffffffffffff:1", "ffff:0001" },
+		{ "0X1F:0Xa", "001f:000a" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char rule[128], want[128];
+		snprintf(rule, sizeof(rule), "-j CLASSIFY --set-class %s",
+			 cases[i].arg);
+		snprintf(want, sizeof(want), "-j CLASSIFY --set-class %s",
+			 cases[i].save);
+		roundtrip("mangle", "POSTROUTING", rule, want);
+	}
+	roundtrip("filter", "FORWARD", "-j CLASSIFY --set-class 0001:0002", NULL);
+	roundtrip("nat", "OUTPUT", "-j CLASSIFY --set-class 0001:0002", NULL);
+	roundtrip("raw", "OUTPUT", "-j CLASSIFY --set-class 0001:0002", NULL);
+	static const char *const bad[] = {
+		"1", "1:", ":1", "", "1 :2", "0x-1:2", "-:1", "+:1", "0x0x1:1",
+		"x1:1", "0xg:1", "1:-", "- 1:2",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char cmd[128], msg[128];
+		snprintf(cmd, sizeof(cmd),
+			 "-t mangle -A POSTROUTING -j CLASSIFY --set-class \"%s\"",
+			 bad[i]);
+		snprintf(msg, sizeof(msg), PFX "Bad class value \"%s\"", bad[i]);
+		expect(cmd, 2, msg);
+	}
+	expect("-t mangle -A POSTROUTING -j CLASSIFY", 2,
+	       PFX "CLASSIFY: option \"--set-class\" must be specified");
+	expect("-t mangle -A POSTROUTING -j CLASSIFY --set-class 1:2 --set-class 1:3", 2,
+	       PFX "CLASSIFY: option \"--set-class\" can only be used once.");
+	expect("-t mangle -A POSTROUTING -j CLASSIFY ! --set-class 1:2", 2,
+	       PFX "CLASSIFY: option \"--set-class\" cannot be inverted.");
+	/* xt_CLASSIFY's hooks: OUTPUT, FORWARD, POSTROUTING in any table */
+	expect("-t mangle -A PREROUTING -j CLASSIFY --set-class 1:2", 4,
+	       KERNEL("RULE_APPEND", "PREROUTING"));
+	expect("-t mangle -A INPUT -j CLASSIFY --set-class 1:2", 4,
+	       KERNEL("RULE_APPEND", "INPUT"));
+	expect("-t nat -A PREROUTING -j CLASSIFY --set-class 1:2", 4,
+	       KERNEL("RULE_APPEND", "PREROUTING"));
+	expect("-t filter -A INPUT -j CLASSIFY --set-class 1:2", 4,
+	       KERNEL("RULE_APPEND", "INPUT"));
+	expect_after(SETUP("-t mangle -N c", "-t mangle -A c -j CLASSIFY --set-class 1:2"),
+		     "-t mangle -A INPUT -j c", 4, KERNEL("RULE_APPEND", "INPUT"));
+	expect_after(SETUP("-t mangle -N c", "-t mangle -A c -j CLASSIFY --set-class 1:2"),
+		     "-t mangle -A FORWARD -j c", 0, NULL);
+	static const char *const cmds[] = {
+		"-t mangle -A POSTROUTING -j CLASSIFY --set-class 1:2",
+		"-t mangle -A POSTROUTING -p udp -j CLASSIFY --set-class ffff:ffff",
+		"-t mangle -A POSTROUTING -j CLASSIFY --set-class 0:0",
+		NULL,
+	};
+	listing(cmds, "-t mangle -L POSTROUTING -n",
+		"Chain POSTROUTING (policy ACCEPT)\n"
+		"target     prot opt source               destination         \n"
+		"CLASSIFY   0    --  0.0.0.0/0            0.0.0.0/0            CLASSIFY set 1:2\n"
+		"CLASSIFY   17   --  0.0.0.0/0            0.0.0.0/0            CLASSIFY set ffff:ffff\n"
+		"CLASSIFY   0    --  0.0.0.0/0            0.0.0.0/0            CLASSIFY set 0:0\n");
 }
 
 static void test_connmark(void)
@@ -462,6 +535,7 @@ int main(void)
 	test_masquerade_redirect();
 	test_ct_notrack();
 	test_tcpmss();
+	test_classify();
 	test_restore();
 	return done_testing();
 }

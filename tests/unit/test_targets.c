@@ -1,6 +1,6 @@
-/* The engine side of the targets LOG, REJECT, MARK, TCPMSS, CT and
- * NOTRACK: rules typed as iptables commands, packets built as bytes,
- * each target run on them through its .target function with an engine
+/* The engine side of the targets LOG, REJECT, MARK, CLASSIFY, TCPMSS,
+ * CT and NOTRACK: rules typed as iptables commands, packets built as
+ * bytes, each target run on them through its .target function with an engine
  * environment that records what it was asked to log or send.
  *
  * LOG lines are compared with lines the kernel printed
@@ -213,6 +213,43 @@ static void test_mark(void)
 			ok(vd == QT_XT_CONTINUE && ev.mark == want && ev.mark_changed,
 			   "MARK %s on 0x%x gives 0x%x (got 0x%x)", cases[i].opt,
 			   m, want, ev.mark);
+		}
+	}
+}
+
+/* ---- CLASSIFY ---- */
+
+/* The priority set whatever it was, in both families, the packet's
+ * bytes and mark untouched, the walk going on. */
+static void test_classify(void)
+{
+	static const struct { const char *arg; uint32_t want; } cases[] = {
+		{ "1:2", 0x10002 }, { "ffff:ffff", 0xffffffff },
+		{ "0:0", 0 }, { "10000:12345", 0x2345 },
+	};
+	static const uint32_t before[] = { 0, 0x10002, 0xdeadbeef };
+	uint8_t pkt[64], copy[64];
+	uint8_t udp[8] = { 0x13, 0x88, 0x00, 0x35, 0x00, 0x08 };
+	uint32_t n = build(pkt, 17, "10.0.0.1", "10.0.0.2", udp, 8, true);
+	memcpy(copy, pkt, n);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char rule[128];
+		snprintf(rule, sizeof(rule), "-j CLASSIFY --set-class %s",
+			 cases[i].arg);
+		const struct qt_ext_inst *t = target_of("mangle", "FORWARD", rule);
+		if (!t)
+			continue;
+		for (size_t k = 0; k < sizeof(before) / sizeof(before[0]); k++) {
+			struct qt_eval ev;
+			qt_eval_init(&ev, pkt, n, n, n, QT_HOOK_FORWARD, NULL);
+			ev.priority = before[k];
+			ev.mark = 7;
+			int vd = t->ext->target(t, &ev);
+			ok(vd == QT_XT_CONTINUE && ev.priority == cases[i].want &&
+			   ev.mark == 7 && !ev.mark_changed && !ev.rewritten &&
+			   !memcmp(pkt, copy, n),
+			   "CLASSIFY %s on priority 0x%x gives 0x%x (got 0x%x)",
+			   cases[i].arg, before[k], cases[i].want, ev.priority);
 		}
 	}
 }
@@ -783,6 +820,7 @@ static void test_tcpmss(void)
 int main(void)
 {
 	test_mark();
+	test_classify();
 	test_ct();
 	test_reject();
 	test_log();
