@@ -623,6 +623,176 @@ def gen_ruleset(r, bno):
     return rs
 
 
+# ---- bpf ------------------------------------------------------------------
+# Classic BPF programs (-m bpf --bytecode), written here with a small
+# assembler: TCP/UDP ports found through LDX MSH and read with indirect
+# loads, payload words behind the TCP header's own length (memory,
+# TXA/TAX, ADD X), loads at and past the packet's end (absolute,
+# indirect, from SKF_NET_OFF, LDX MSH), ALU chains on the addresses
+# (MUL, DIV, MOD, XOR, NEG, shifts; DIV by an X that may be 0), JGT,
+# JGE, JSET and JA, RET A, and the ancillary loads qtables answers
+# (protocol, mark, ifindex, alu_xor_x). They replace a generated rule
+# now and then, drawn from a generator of their own (the other cases
+# of a seed stay as they were).
+
+R3 = random.Random(SEED * 53 + 11)
+BPF_CODES = {
+    "ldb": 0x30, "ldh": 0x28, "ld": 0x20, "ldbi": 0x50, "ldhi": 0x48, "ldi": 0x40,
+    "ldimm": 0x00, "ldlen": 0x80, "ldmem": 0x60, "ldximm": 0x01, "ldxmsh": 0xb1,
+    "ldxlen": 0x81, "ldxmem": 0x61, "st": 0x02, "stx": 0x03, "tax": 0x07,
+    "txa": 0x87, "ret": 0x06, "reta": 0x16, "ja": 0x05, "jeq": 0x15, "jgt": 0x25,
+    "jge": 0x35, "jset": 0x45, "jeqx": 0x1d, "jgtx": 0x2d, "add": 0x04, "sub": 0x14,
+    "mul": 0x24, "div": 0x34, "or": 0x44, "and": 0x54, "lsh": 0x64, "rsh": 0x74,
+    "neg": 0x84, "mod": 0x94, "xor": 0xa4, "addx": 0x0c, "subx": 0x1c,
+    "divx": 0x3c, "modx": 0x9c, "xorx": 0xac, "lshx": 0x6c, "rshx": 0x7c}
+SKF_AD = {"protocol": 0xfffff000, "ifindex": 0xfffff008, "mark": 0xfffff014,
+          "xor_x": 0xfffff028}
+SKF_NET = 0xfff00000
+
+
+def bpf_asm(prog):
+    """prog: labels (strings) and instructions (op, k[, jt, jf]) whose
+    jump targets are labels (None: the next one); the bytecode text."""
+    where, n = {}, 0
+    for x in prog:
+        if isinstance(x, str):
+            where[x] = n
+        else:
+            n += 1
+    out, pc = [], 0
+    for x in prog:
+        if isinstance(x, str):
+            continue
+        op, k = x[0], x[1]
+        jt = jf = 0
+        if op == "ja":
+            k = where[k] - pc - 1
+        elif op.startswith("j"):
+            jt = where[x[2]] - pc - 1 if x[2] else 0
+            jf = where[x[3]] - pc - 1 if x[3] else 0
+        out.append("%d %d %d %d" % (BPF_CODES[op], jt, jf, k & 0xffffffff))
+        pc += 1
+    return '-m bpf --bytecode "%d,%s"' % (len(out), ",".join(out))
+
+
+def ip4(a):
+    return struct.unpack("!I", bytes(map(int, a.split("."))))[0]
+
+
+def bpf_ports(R):
+    proto = R3.choice(["tcp", "udp"])
+    which = R3.choice(["sport", "dport"])
+    port = R3.choice(PORTS)
+    prog = [("ldb", 9), ("jeq", 6 if proto == "tcp" else 17, None, "no")]
+    if R3.random() < 0.5:
+        prog += [("ldh", 6), ("jset", 0x1fff, "no", None)]
+    prog += [("ldxmsh", 0), ("ldhi", 0 if which == "sport" else 2),
+             ("jeq", port, None, "no"), ("ret", R3.choice([1, 65535, 0xffffffff])),
+             "no", ("ret", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(proto=proto, **{which: port}))
+
+
+def bpf_payload(R):
+    word = R3.choice([w for w in WORDS if len(w) >= 4])
+    v = struct.unpack("!I", word[:4])[0]
+    prog = [("ldb", 9), ("jeq", 6, None, "no"), ("ldxmsh", 0), ("ldbi", 12),
+            ("rsh", 4), ("lsh", 2), ("st", 1), ("txa", 0), ("ldxmem", 1),
+            ("addx", 0), ("tax", 0), ("ldi", 0), ("jeq", v, None, "no"),
+            ("ret", 1), "no", ("ret", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(proto="tcp", payload=word))
+
+
+def bpf_past_end(R):
+    k = R3.choice([19, 20, 27, 28, 39, 40, 44, 47, 52, 60, 63, 70, 100])
+    kind = R3.randrange(5)
+    if kind == 0:
+        prog = [(R3.choice(["ldb", "ldh", "ld"]), k), ("ret", 1)]
+    elif kind == 1:
+        prog = [("ldximm", k - 1), (R3.choice(["ldbi", "ldhi", "ldi"]), 1), ("reta", 0)]
+    elif kind == 2:
+        prog = [("ldb", SKF_NET + k), ("ret", 1)]
+    elif kind == 3:
+        prog = [("ldxmsh", k), ("txa", 0), ("add", 1), ("reta", 0)]
+    else:
+        prog = [("ldlen", 0), ("jgt", k, "big", None), ("ldxlen", 0),
+                ("txa", 0), ("sub", k), ("reta", 0), "big", ("ret", 7)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(payload=R3.choice(WORDS + [b"", b"ab"])))
+
+
+def bpf_alu(R):
+    src = R3.choice(SRC_POOL)
+    a = ip4(src)
+    prog = [("ld", 12)]
+    for _ in range(R3.randint(2, 5)):
+        op = R3.choice(["add", "sub", "mul", "div", "mod", "or", "and", "xor",
+                        "lsh", "rsh", "neg"])
+        k = R3.choice([1, 3, 7, 8, 24, 255, 0x10001]) if op not in ("lsh", "rsh") \
+            else R3.randrange(32)
+        prog.append((op, k))
+        a = {"add": a + k, "sub": a - k, "mul": a * k, "div": a // k, "mod": a % k,
+             "or": a | k, "and": a & k, "xor": a ^ k, "lsh": a << k,
+             "rsh": a >> k, "neg": -a}[op] & 0xffffffff
+    prog += [("jeq", a, None, "no"), ("ret", 1), "no", ("ret", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(src=src))
+
+
+def bpf_divx(R):
+    # X is the TTL's low two bits: 0 ends the program with 0
+    prog = [("ldb", 8), ("and", 3), ("tax", 0), ("ld", 16),
+            (R3.choice(["divx", "modx"]), 0), ("and", R3.choice([1, 3, 0xff])),
+            ("reta", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(ttl=R3.choice([4, 5, 6, 7, 64, 65])))
+
+
+def bpf_jumps(R):
+    ttl = R3.choice([5, 63, 64, 65, 128])
+    prog = [("ldb", 8), (R3.choice(["jgt", "jge"]), ttl, None, "other"),
+            ("ldb", 9), ("jset", R3.choice([1, 2, 4, 16]), "yes", None),
+            ("ja", "no"), "other", ("ldximm", ttl), ("ldb", 8), ("jgtx", 0, "no", "yes"),
+            "yes", ("ret", 1), "no", ("ret", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(ttl=R3.choice([ttl, ttl + 1, ttl - 1])))
+
+
+def bpf_anc(R):
+    kind = R3.randrange(4)
+    if kind == 0:
+        prog = [("ld", SKF_AD["protocol"]), ("jeq", 0x0800, None, "no"), ("ldb", 9),
+                ("jeq", R3.choice([1, 6, 17]), None, "no"), ("ret", 1), "no", ("ret", 0)]
+        hint = None
+    elif kind == 1:
+        m = R3.choice([0, 1, 2, 4, 5, 0x10])
+        prog = [("ld", SKF_AD["mark"]), ("and", 0xff), ("jeq", m, None, "no"),
+                ("ret", 1), "no", ("ret", 0)]
+        hint = None
+    elif kind == 2:
+        prog = [("ldimm", 3), ("ldh", SKF_AD["ifindex"]), ("jgt", 0, None, "no"),
+                ("reta", 0), "no", ("ret", 0)]
+        hint = None
+    else:
+        ttl = R3.choice([5, 64, 128])
+        prog = [("ldb", 8), ("tax", 0), ("ldb", 9), ("ldb", SKF_AD["xor_x"]),
+                ("jeq", ttl ^ 6, None, "no"), ("ret", 1), "no", ("ret", 0)]
+        hint = lambda s, r: s.update(ttl=ttl, proto="tcp")
+    R.add(bpf_asm(prog), hint)
+
+
+def gen_bpf_rule():
+    R = Rule()
+    R3.choice([bpf_ports, bpf_ports, bpf_payload, bpf_past_end, bpf_past_end,
+               bpf_alu, bpf_divx, bpf_jumps, bpf_anc])(R)
+    if R3.random() < 0.2:
+        R.args.insert(0, "-p %s" % R3.choice(["tcp", "udp"]))
+    return R
+
+
+_gen_rule_without_bpf = gen_rule
+
+
+def gen_rule(r, ctx, nfeat=None):    # noqa: F811 (bpf rules mixed in)
+    R = _gen_rule_without_bpf(r, ctx, nfeat)
+    return gen_bpf_rule() if R3.random() < 0.15 else R
+
+
 # ---- packets ------------------------------------------------------------
 
 def gen_spec(r, rs):
