@@ -719,6 +719,16 @@ def bpf_past_end(R):
     R.add(bpf_asm(prog), lambda s, r: s.update(payload=R3.choice(WORDS + [b"", b"ab"])))
 
 
+def bpf_far(R):
+    # far into a long packet: the queue must copy it whole
+    k = R3.choice([200, 999, 1198, 1199, 1200])
+    prog = R3.choice([[("ldb", k), ("reta", 0)],
+                      [("ldximm", k - 3), ("ldi", 2), ("jeq", 0x2e2e2e2e, None, "no"),
+                       ("ret", 1), "no", ("ret", 0)]])
+    R.add(bpf_asm(prog), lambda s, r: s.update(length=R3.choice([1200, 1201, 1203, 600]),
+                                               frag=None))
+
+
 def bpf_alu(R):
     src = R3.choice(SRC_POOL)
     a = ip4(src)
@@ -779,13 +789,32 @@ def bpf_anc(R):
 def gen_bpf_rule():
     R = Rule()
     R3.choice([bpf_ports, bpf_ports, bpf_payload, bpf_past_end, bpf_past_end,
-               bpf_alu, bpf_divx, bpf_jumps, bpf_anc])(R)
+               bpf_alu, bpf_divx, bpf_jumps, bpf_anc, bpf_far])(R)
     if R3.random() < 0.2:
         R.args.insert(0, "-p %s" % R3.choice(["tcp", "udp"]))
     return R
 
 
 _gen_rule_without_bpf = gen_rule
+_gen_ruleset_without_bpf = gen_ruleset
+
+
+def gen_ruleset(r, bno):    # noqa: F811
+    rs = _gen_ruleset_without_bpf(r, bno)
+    if R3.random() >= 0.1:
+        return rs
+    # far loads alone in FORWARD: no other rule has the queue copy
+    # whole packets, the bpf match must ask for them itself
+    rs = Ruleset()
+    rs.hook = "FORWARD"
+    rs.policy[("filter", "FORWARD")] = R3.choice(["ACCEPT", "DROP"])
+    rl = rs.chains["filter"].setdefault("FORWARD", [])
+    for _ in range(R3.randint(1, 3)):
+        R = Rule()
+        bpf_far(R)
+        rs.rules.append(R)
+        rl.append(" ".join(R.args) + R3.choice([" -j ACCEPT", " -j DROP", ""]))
+    return rs
 
 
 def gen_rule(r, ctx, nfeat=None):    # noqa: F811 (bpf rules mixed in)
