@@ -219,7 +219,8 @@ static const char *bpf_cannot_run_why(const struct qt_ext_inst *in)
 	const struct bpf_data *d = in->data;
 	if (d->mode != MODE_BYTECODE)
 		return "eBPF programs (--object-pinned) are not run in user space";
-	return qt_cbpf_unseen(d->prog, d->len);
+	/* the network header's own bytes: ip_rcv and ipv6_rcv pull them */
+	return qt_cbpf_unseen(d->prog, d->len, in->family == AF_INET6 ? 40 : 20);
 }
 
 static uint32_t bpf_copy_need(const struct qt_ext_inst *in)

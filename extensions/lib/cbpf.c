@@ -186,7 +186,17 @@ int qt_cbpf_check(const struct qt_cbpf_insn *p, unsigned n)
 	return 0;
 }
 
-const char *qt_cbpf_unseen(const struct qt_cbpf_insn *p, unsigned n)
+static unsigned size_of(uint16_t code)
+{
+	switch (code & 0x18) {
+	case S_H: return 2;
+	case S_B: return 1;
+	default: return 4;
+	}
+}
+
+const char *qt_cbpf_unseen(const struct qt_cbpf_insn *p, unsigned n,
+			   uint32_t net_linear)
 {
 	for (unsigned pc = 0; pc < n; pc++) {
 		uint16_t c = p[pc].code;
@@ -197,10 +207,16 @@ const char *qt_cbpf_unseen(const struct qt_cbpf_insn *p, unsigned n)
 				return anc[i].unseen;
 			continue;
 		}
-		if ((is_abs_load(c) || c == (C_LDX | S_B | M_MSH)) &&
-		    k >= QT_SKF_LL_OFF && k < QT_SKF_NET_OFF)
+		bool abs = is_abs_load(c) || c == (C_LDX | S_B | M_MSH);
+		if (abs && k >= QT_SKF_LL_OFF && k < QT_SKF_NET_OFF)
 			return "the link-layer header (SKF_LL_OFF) is not in what "
 			       "the queue hands over";
+		if (abs && k >= QT_SKF_NET_OFF && k < QT_SKF_AD_OFF &&
+		    k - QT_SKF_NET_OFF + (c == (C_LDX | S_B | M_MSH) ? 1 :
+					  size_of(c)) > net_linear)
+			return "a load from SKF_NET_OFF past the network header "
+			       "reads the skb's linear data, whose end the queue "
+			       "does not tell";
 	}
 	return NULL;
 }
@@ -233,15 +249,6 @@ static bool load(const struct qt_cbpf_pkt *pkt, int32_t off, unsigned size,
 		*v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
 		     (uint32_t)b[2] << 8 | b[3];
 	return true;
-}
-
-static unsigned size_of(uint16_t code)
-{
-	switch (code & 0x18) {
-	case S_H: return 2;
-	case S_B: return 1;
-	default: return 4;
-	}
 }
 
 static uint32_t alu(uint16_t op, uint32_t a, uint32_t v)

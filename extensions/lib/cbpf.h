@@ -44,9 +44,13 @@ int qt_cbpf_check(const struct qt_cbpf_insn *p, unsigned n);
 /* What the kernel gives a program that user space is not told: NULL
  * when every load of the program can be answered from a queued packet
  * and its metadata, else why not (ancillary data such as the CPU, the
- * queue mapping or a random number, link-layer header loads). The
- * program passed qt_cbpf_check. */
-const char *qt_cbpf_unseen(const struct qt_cbpf_insn *p, unsigned n);
+ * queue mapping or a random number, link-layer header loads, and
+ * loads from SKF_NET_OFF past the first net_linear bytes: those read
+ * the skb's linear data only, whose end depends on how the driver
+ * built the skb, which the queue does not tell; the network header's
+ * own bytes are always there). The program passed qt_cbpf_check. */
+const char *qt_cbpf_unseen(const struct qt_cbpf_insn *p, unsigned n,
+			   uint32_t net_linear);
 
 /* The packet as the kernel's skb shows it to the program at a
  * netfilter hook: data from the network header. */

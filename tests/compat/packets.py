@@ -710,7 +710,9 @@ def bpf_past_end(R):
     elif kind == 1:
         prog = [("ldximm", k - 1), (R3.choice(["ldbi", "ldhi", "ldi"]), 1), ("reta", 0)]
     elif kind == 2:
-        prog = [("ldb", SKF_NET + k), ("ret", 1)]
+        # within the IP header: further on the kernel reads only the
+        # skb's linear data (refused at commit)
+        prog = [("ldb", SKF_NET + R3.choice([0, 8, 9, 19])), ("reta", 0)]
     elif kind == 3:
         prog = [("ldxmsh", k), ("txa", 0), ("add", 1), ("reta", 0)]
     else:

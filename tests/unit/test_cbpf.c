@@ -120,22 +120,35 @@ static void test_check(void)
 static void test_unseen(void)
 {
 	P("32 0 0 4294963200,22 0 0 0");
-	ok(!qt_cbpf_unseen(prog, plen), "protocol is answered");
+	ok(!qt_cbpf_unseen(prog, plen, 20), "protocol is answered");
 	P("32 0 0 4294963220,32 0 0 4294963208,32 0 0 4294963240,22 0 0 0");
-	ok(!qt_cbpf_unseen(prog, plen), "mark, ifindex, alu_xor_x are answered");
+	ok(!qt_cbpf_unseen(prog, plen, 20), "mark, ifindex, alu_xor_x are answered");
 	P("32 0 0 4294963236,22 0 0 0");
-	is_str(qt_cbpf_unseen(prog, plen),
+	is_str(qt_cbpf_unseen(prog, plen, 20),
 	       "a queued packet does not tell which CPU handles it", "cpu");
 	P("48 0 0 4294963256,22 0 0 0");
-	ok(qt_cbpf_unseen(prog, plen) != NULL, "random refused");
+	ok(qt_cbpf_unseen(prog, plen, 20) != NULL, "random refused");
 	P("32 0 0 4294963204,22 0 0 0");
-	ok(qt_cbpf_unseen(prog, plen) != NULL, "pkttype refused");
+	ok(qt_cbpf_unseen(prog, plen, 20) != NULL, "pkttype refused");
 	P("48 0 0 4292870156,22 0 0 0");
-	ok(qt_cbpf_unseen(prog, plen) != NULL, "SKF_LL_OFF refused");
+	ok(qt_cbpf_unseen(prog, plen, 20) != NULL, "SKF_LL_OFF refused");
 	P("177 0 0 4292870144,22 0 0 0");
-	ok(qt_cbpf_unseen(prog, plen) != NULL, "SKF_LL_OFF by msh refused");
+	ok(qt_cbpf_unseen(prog, plen, 20) != NULL, "SKF_LL_OFF by msh refused");
 	P("48 0 0 4293918729,22 0 0 0");
-	ok(!qt_cbpf_unseen(prog, plen), "SKF_NET_OFF is answered");
+	ok(!qt_cbpf_unseen(prog, plen, 20), "SKF_NET_OFF is answered");
+	P("48 0 0 4293918739,40 0 0 4293918738,32 0 0 4293918736,22 0 0 0");
+	ok(!qt_cbpf_unseen(prog, plen, 20), "SKF_NET_OFF up to byte 19");
+	P("40 0 0 4293918739,22 0 0 0");
+	ok(qt_cbpf_unseen(prog, plen, 20) != NULL,
+	   "SKF_NET_OFF: a half-word over byte 20 refused");
+	P("177 0 0 4293918740,22 0 0 0");
+	ok(qt_cbpf_unseen(prog, plen, 20) != NULL,
+	   "SKF_NET_OFF + 20 by msh refused");
+	ok(!qt_cbpf_unseen(prog, plen, 40), "... taken behind IPv6's 40 bytes");
+	P("32 0 0 4293918756,22 0 0 0");
+	ok(!qt_cbpf_unseen(prog, plen, 40), "IPv6: SKF_NET_OFF + 36 taken");
+	P("32 0 0 4293918757,22 0 0 0");
+	ok(qt_cbpf_unseen(prog, plen, 40) != NULL, "IPv6: + 37 refused");
 }
 
 static void test_run(void)
@@ -287,6 +300,10 @@ static void test_commit(void)
 	compiles("-A INPUT -m bpf --bytecode \"2,48 0 0 4292870144,22 0 0 0\"",
 		 "Error: qtables cannot run -m bpf: the link-layer header "
 		 "(SKF_LL_OFF) is not in what the queue hands over\n");
+	compiles("-A INPUT -m bpf --bytecode \"2,48 0 0 4293918740,22 0 0 0\"",
+		 "Error: qtables cannot run -m bpf: a load from SKF_NET_OFF "
+		 "past the network header reads the skb's linear data, whose "
+		 "end the queue does not tell\n");
 }
 
 /* The device an ifindex load sees: the input one up to FORWARD, the
