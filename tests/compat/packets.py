@@ -650,6 +650,17 @@ SKF_AD = {"protocol": 0xfffff000, "ifindex": 0xfffff008, "mark": 0xfffff014,
 SKF_NET = 0xfff00000
 
 
+def ifindexes(ns):
+    out = subprocess.run(["ip", "-n", ns, "-o", "link", "show"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True).stdout
+    return {m.group(2): int(m.group(1))
+            for m in re.finditer(r"^(\d+): (\w+)[@:]", out, re.M)}
+
+
+# the firewalls' interface indexes, where the twins' agree
+IFX = {d: i for d, i in ifindexes(FW1).items() if ifindexes(FW2).get(d) == i}
+
+
 def bpf_asm(prog):
     """prog: labels (strings) and instructions (op, k[, jt, jf]) whose
     jump targets are labels (None: the next one); the bytecode text."""
@@ -777,8 +788,14 @@ def bpf_anc(R):
                 ("ret", 1), "no", ("ret", 0)]
         hint = None
     elif kind == 2:
-        prog = [("ldimm", 3), ("ldh", SKF_AD["ifindex"]), ("jgt", 0, None, "no"),
-                ("reta", 0), "no", ("ret", 0)]
+        dev = R3.choice(["qtf0", "qtf1"])
+        if IFX.get(dev) and R3.random() < 0.7:
+            # the input device up to FORWARD: qtf0's matches, qtf1's not
+            prog = [("ld", SKF_AD["ifindex"]), ("jeq", IFX[dev], None, "no"),
+                    ("ret", 1), "no", ("ret", 0)]
+        else:
+            prog = [("ldimm", 3), ("ldh", SKF_AD["ifindex"]), ("jgt", 0, None, "no"),
+                    ("reta", 0), "no", ("ret", 0)]
         hint = None
     else:
         ttl = R3.choice([5, 64, 128])
@@ -786,6 +803,14 @@ def bpf_anc(R):
                 ("jeq", ttl ^ 6, None, "no"), ("ret", 1), "no", ("ret", 0)]
         hint = lambda s, r: s.update(ttl=ttl, proto="tcp")
     R.add(bpf_asm(prog), hint)
+
+
+def bpf_ifindex(R):
+    # the device FORWARD's skb has: the input one, qtf0
+    dev = R3.choice(["qtf0", "qtf1"])
+    prog = [("ld", SKF_AD["ifindex"]), ("jeq", IFX.get(dev, 0), None, "no"),
+            ("ret", 1), "no", ("ret", 0)]
+    R.add(bpf_asm(prog))
 
 
 def gen_bpf_rule():
@@ -803,17 +828,18 @@ _gen_ruleset_without_bpf = gen_ruleset
 
 def gen_ruleset(r, bno):    # noqa: F811
     rs = _gen_ruleset_without_bpf(r, bno)
-    if R3.random() >= 0.1:
+    if R3.random() >= 0.15:
         return rs
     # far loads alone in FORWARD: no other rule has the queue copy
-    # whole packets, the bpf match must ask for them itself
+    # whole packets, the bpf match must ask for them itself; and the
+    # device an ifindex load sees there
     rs = Ruleset()
     rs.hook = "FORWARD"
     rs.policy[("filter", "FORWARD")] = R3.choice(["ACCEPT", "DROP"])
     rl = rs.chains["filter"].setdefault("FORWARD", [])
     for _ in range(R3.randint(1, 3)):
         R = Rule()
-        bpf_far(R)
+        R3.choice([bpf_far, bpf_far, bpf_ifindex])(R)
         rs.rules.append(R)
         rl.append(" ".join(R.args) + R3.choice([" -j ACCEPT", " -j DROP", ""]))
     return rs
