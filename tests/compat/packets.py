@@ -813,6 +813,59 @@ def bpf_ifindex(R):
     R.add(bpf_asm(prog))
 
 
+def bpf_random(R):
+    """A program of random instructions (forward jumps only, as classic
+    BPF has them), mostly ones the kernel takes: a memory slot read
+    after a store to it, constant divisors and shifts in range, jumps
+    within the program; now and then one it refuses, which qtables must
+    refuse too (the whole batch then, as the kernel's restore)."""
+    n = R3.randint(2, 14)
+    out, written = [], set()
+    small = lambda: R3.choice([0, 1, 2, 3, 4, 7, 8, 9, 12, 13, 16, 20, 23, 33, 40, 60])
+    for i in range(n - 1):
+        left = n - i - 2            # instructions between this one and the last
+        k = R3.random()
+        if k < 0.3:
+            op = R3.choice(["ldb", "ldh", "ld", "ldbi", "ldhi", "ldi", "ldxmsh",
+                            "ldlen", "ldxlen", "ldimm", "ldximm"])
+            v = R3.choice([small(), small(), R3.getrandbits(32)]) if "imm" in op else small()
+            out.append((BPF_CODES[op], 0, 0, v))
+        elif k < 0.55:
+            op = R3.choice(["add", "sub", "mul", "div", "or", "and", "lsh", "rsh",
+                            "neg", "mod", "xor", "addx", "subx", "divx", "modx",
+                            "xorx", "lshx", "rshx"])
+            if op in ("lsh", "rsh"):
+                v = R3.randrange(33 if R3.random() < 0.05 else 32)
+            elif op in ("div", "mod"):
+                v = 0 if R3.random() < 0.03 else R3.choice([1, 2, 3, 7, 16, 255, 0x10001])
+            else:
+                v = R3.choice([small(), R3.getrandbits(32)])
+            out.append((BPF_CODES[op], 0, 0, v))
+        elif k < 0.7:
+            op = R3.choice(["st", "stx", "ldmem", "ldxmem"])
+            if op in ("st", "stx"):
+                slot = R3.randrange(17 if R3.random() < 0.03 else 16)
+                written.add(slot)
+            else:
+                pool = sorted(written) or [R3.randrange(16)]
+                slot = R3.choice(pool)
+            out.append((BPF_CODES[op], 0, 0, slot))
+        elif k < 0.8:
+            out.append((BPF_CODES[R3.choice(["tax", "txa"])], 0, 0, 0))
+        elif k < 0.95:
+            op = R3.choice(["jeq", "jgt", "jge", "jset", "jeqx", "jgtx"])
+            far = left + (1 if R3.random() < 0.03 else 0)
+            out.append((BPF_CODES[op], R3.randint(0, far), R3.randint(0, far),
+                        R3.choice([small(), 6, 17, 64, 0x0a000102, R3.getrandbits(32)])))
+        else:
+            out.append((BPF_CODES["ja"], 0, 0, R3.randint(0, left)))
+    last = R3.random()
+    out.append((BPF_CODES["reta"], 0, 0, 0) if last < 0.6 else
+               (BPF_CODES["ret"], 0, 0, R3.choice([0, 1, 0xffffffff])) if last < 0.98 else
+               (BPF_CODES["tax"], 0, 0, 0))
+    R.add('-m bpf --bytecode "%d,%s"' % (len(out), ",".join("%d %d %d %d" % x for x in out)))
+
+
 def gen_bpf_rule():
     R = Rule()
     R3.choice([bpf_ports, bpf_ports, bpf_payload, bpf_past_end, bpf_past_end,
@@ -828,7 +881,7 @@ _gen_ruleset_without_bpf = gen_ruleset
 
 def gen_ruleset(r, bno):    # noqa: F811
     rs = _gen_ruleset_without_bpf(r, bno)
-    if R3.random() >= 0.15:
+    if R3.random() >= 0.2:
         return rs
     # far loads alone in FORWARD: no other rule has the queue copy
     # whole packets, the bpf match must ask for them itself; and the
@@ -837,11 +890,20 @@ def gen_ruleset(r, bno):    # noqa: F811
     rs.hook = "FORWARD"
     rs.policy[("filter", "FORWARD")] = R3.choice(["ACCEPT", "DROP"])
     rl = rs.chains["filter"].setdefault("FORWARD", [])
-    for _ in range(R3.randint(1, 3)):
+    if R3.random() < 0.5:
+        for _ in range(R3.randint(1, 3)):
+            R = Rule()
+            R3.choice([bpf_far, bpf_far, bpf_ifindex])(R)
+            rs.rules.append(R)
+            rl.append(" ".join(R.args) + R3.choice([" -j ACCEPT", " -j DROP", ""]))
+        return rs
+    # random programs, counted only: each judges every packet
+    for _ in range(R3.randint(2, 5)):
         R = Rule()
-        R3.choice([bpf_far, bpf_far, bpf_ifindex])(R)
+        bpf_random(R)
         rs.rules.append(R)
-        rl.append(" ".join(R.args) + R3.choice([" -j ACCEPT", " -j DROP", ""]))
+        rl.append(" ".join(R.args))
+    rl.append(R3.choice(["-j ACCEPT", "-j DROP"]))
     return rs
 
 
