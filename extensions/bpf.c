@@ -219,6 +219,10 @@ static const char *bpf_cannot_run_why(const struct qt_ext_inst *in)
 	const struct bpf_data *d = in->data;
 	if (d->mode != MODE_BYTECODE)
 		return "eBPF programs (--object-pinned) are not run in user space";
+	/* the kernel's checks ran when the rule was added; a ruleset
+	 * loaded otherwise (a state file) is held to them here */
+	if (qt_cbpf_check(d->prog, d->len))
+		return "the kernel refuses this program";
 	/* the network header's own bytes: ip_rcv and ipv6_rcv pull them */
 	return qt_cbpf_unseen(d->prog, d->len, in->family == AF_INET6 ? 40 : 20);
 }

@@ -337,7 +337,13 @@ uint32_t qt_cbpf_run(const struct qt_cbpf_insn *p, unsigned n,
 		case C_JMP:
 			v = (c & SRC_X) ? x : f->k;
 			switch (c & 0xf0) {
-			case J_JA: pc += f->k; break;
+			case J_JA:
+				/* checked; kept in the program regardless,
+				 * so that no input can loop */
+				if (f->k >= n - pc - 1)
+					return 0;
+				pc += f->k;
+				break;
 			case J_JEQ: pc += a == v ? f->jt : f->jf; break;
 			case J_JGT: pc += a > v ? f->jt : f->jf; break;
 			case J_JGE: pc += a >= v ? f->jt : f->jf; break;

@@ -254,6 +254,13 @@ static void test_run(void)
 	is_int(run_on(pktlen, pktlen, 0, 0), 5, "no device: returns A");
 	P("1 0 0 12,0 0 0 10,32 0 0 4294963240,22 0 0 0");
 	is_int(run(), 6, "alu_xor_x");
+	/* a program that did not pass the checks still ends */
+	P("0 0 0 1,5 0 0 4294967295,6 0 0 1");
+	is_int(run(), 0, "unchecked: a ja that would wrap returns 0");
+	P("0 0 0 1,22 0 0 0,4 0 0 1");
+	is_int(run(), 1, "unchecked: ret before the end");
+	P("0 0 0 1,4 0 0 1");
+	is_int(run(), 0, "unchecked: running off the end returns 0");
 }
 
 /* ---- through rules ---- */
@@ -278,6 +285,35 @@ static void compiles(const char *cmd, const char *msg)
 		   "%s: whole packets queued (%u)", cmd,
 		   p ? qt_prog_copy_range(p) : 0);
 	}
+	if (p)
+		qt_prog_free(p);
+	qt_buf_free(&err);
+	qt_ruleset_free(r1);
+	qt_rt_store_free(store);
+}
+
+/* A ruleset that did not come through -A (a state file) is held to
+ * the kernel's checks at commit. */
+static void test_unchecked(void)
+{
+	struct qt_test_result r;
+	struct qt_ruleset *r1 = qt_ruleset_new(0);
+	qt_test_cmd(&r1, "-A INPUT -m bpf --bytecode \"2,0 0 0 1,22 0 0 0\"", &r);
+	is_int(r.status, 0, "a program taken");
+	qt_test_result_free(&r);
+	struct qt_chain *c = qt_table_chain(r1->tables[QT_TABLE_FILTER], "INPUT");
+	/* its last instruction made a ld #1 (struct bpf_data: mode, len,
+	 * pad, then the program) */
+	uint8_t *d = c->rules[0]->matches[0].data;
+	struct qt_cbpf_insn ld = { 0, 0, 0, 1 };
+	memcpy(d + 8 + sizeof(ld), &ld, sizeof(ld));
+	struct qt_rt_store *store = qt_rt_store_new();
+	struct qt_buf err;
+	qt_buf_init(&err);
+	struct qt_prog *p = qt_prog_compile(r1, NULL, store, &err);
+	ok(p == NULL, "a program the kernel refuses is not run");
+	is_str(qt_buf_str(&err), "Error: qtables cannot run -m bpf: the kernel "
+	       "refuses this program\n", "its message");
 	if (p)
 		qt_prog_free(p);
 	qt_buf_free(&err);
@@ -359,6 +395,7 @@ int main(void)
 	test_unseen();
 	test_run();
 	test_commit();
+	test_unchecked();
 	test_hooks();
 	return done_testing();
 }
