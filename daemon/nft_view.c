@@ -133,7 +133,8 @@ void qt_nft_view_render(struct qt_buf *b)
 	qt_nft_view_sync();
 	struct qt_buf text;
 	qt_buf_init(&text);
-	struct nft_print_opts po = { 0 };
+	/* names nft's words cannot say in quotes, which qtables reads */
+	struct nft_print_opts po = { .quote_names = true };
 	nft_print_ruleset(current, -1, &po, &text);
 	prefix_lines(b, "#nft ", &text);
 	qt_buf_reset(&text);

@@ -122,5 +122,9 @@ tok: NFT_WORD               { $$ = tok_new(ps, NT_WORD, $1, loc_of(ps, &@1), NUL
 				"unterminated quoted string"); YYERROR; }
    | NFT_LBRACE seq NFT_RBRACE {
 			      $2->close = loc_of(ps, &@3);
-			      $$ = tok_new(ps, NT_GROUP, NULL, loc_of(ps, &@1), $2); }
+			      /* a text, never NULL: code that compares a
+			         token's text before its kind must not fault
+			         on a group */
+			      $$ = tok_new(ps, NT_GROUP, (char *)"{",
+					   loc_of(ps, &@1), $2); }
    ;

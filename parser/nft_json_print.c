@@ -1501,7 +1501,7 @@ static void put_set_v(struct doc *d, const void *t, const void *s,
 static void put_rule_v(struct doc *d, const void *t, const void *c,
 		       const void *r)
 {
-	static const struct nft_print_opts o = { true, false };
+	static const struct nft_print_opts o = { .handles = true };
 	put_rule(d, t, c, r, &o);
 }
 

@@ -1,6 +1,7 @@
 /* See nft_print.h. */
 #include "nft_print.h"
 #include "nft_ct.h"
+#include "nft_run.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -52,6 +53,24 @@ void nft_print_prio(enum nft_family f, enum nft_hook h, int prio,
 		return;
 	}
 	qt_buf_printf(b, "%d", prio);
+}
+
+/* Set while nft_print_ruleset prints with quote_names: the names are
+ * printed from places that are handed no options (an element's jump). */
+static _Thread_local bool quote_odd;
+
+static void put_name(struct qt_buf *b, const char *name, bool after_at)
+{
+	if (quote_odd && !nft_name_reads_back(name, after_at))
+		qt_buf_printf(b, "\"%s\"", name);
+	else
+		qt_buf_puts(b, name);
+}
+
+static void put_set_ref(struct qt_buf *b, const char *name)
+{
+	qt_buf_putc(b, '@');
+	put_name(b, name, true);
 }
 
 static void print_handle(const struct nft_print_opts *o, uint64_t h,
@@ -194,8 +213,10 @@ static void print_key_elem(const struct nft_dtype *const *kt, unsigned nk,
 		return;
 	}
 	qt_buf_puts(b, verdicts[e->verdict]);
-	if (e->chain)
-		qt_buf_printf(b, " %s", e->chain);
+	if (e->chain) {
+		qt_buf_putc(b, ' ');
+		put_name(b, e->chain, false);
+	}
 }
 
 static void print_elem(const struct nft_dtype *t, const struct nft_elem *e,
@@ -361,7 +382,7 @@ static void print_map(const struct nft_stmt *s, const struct nft_dtype *dt,
 	print_lhs(s, b);
 	qt_buf_puts(b, " map ");
 	if (s->set_name) {
-		qt_buf_printf(b, "@%s", s->set_name);
+		put_set_ref(b, s->set_name);
 		return;
 	}
 	const struct nft_dtype *kt[NFT_CONCAT_MAX] = { field_type(s->field) };
@@ -643,7 +664,7 @@ static void print_tcp_flags(const struct nft_stmt *s, struct qt_buf *b)
 		}
 		qt_buf_puts(b, s->op == NFT_OP_EQ ? "" : ops[s->op]);
 		if (s->set_name) {
-			qt_buf_printf(b, "@%s", s->set_name);
+			put_set_ref(b, s->set_name);
 			return;
 		}
 		qt_buf_puts(b, "{ ");
@@ -714,7 +735,7 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 				kt[i + 1] = field_type(s->cat[i]);
 			qt_buf_puts(b, s->vmap ? " vmap " : " ");
 			if (s->set_name)
-				qt_buf_printf(b, "@%s", s->set_name);
+				put_set_ref(b, s->set_name);
 			else if (s->braces || s->vmap)
 				print_elems_of(kt, 1 + s->ncat, NULL, s->vmap,
 					       s->elems, s->nelems, false, b);
@@ -726,7 +747,7 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		qt_buf_printf(b, " %s", (s->bitop || s->exact) &&
 					s->op == NFT_OP_EQ ? "== " : ops[s->op]);
 		if (s->set_name)
-			qt_buf_printf(b, "@%s", s->set_name);
+			put_set_ref(b, s->set_name);
 		else if (s->braces)
 			print_elems(anon_set_type(s, ty), s->elems, s->nelems,
 				    false, b);
@@ -752,8 +773,10 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 		return;
 	case NFT_S_VERDICT:
 		qt_buf_puts(b, verdicts[s->verdict]);
-		if (s->chain)
-			qt_buf_printf(b, " %s", s->chain);
+		if (s->chain) {
+			qt_buf_putc(b, ' ');
+			put_name(b, s->chain, false);
+		}
 		return;
 	case NFT_S_REJECT:
 		print_reject(t, s, b);
@@ -830,7 +853,9 @@ static void print_stmt(const struct nft_table *t, const struct nft_stmt *s,
 			      s->count);
 		return;
 	case NFT_S_SET_UPDATE:
-		qt_buf_printf(b, "%s @%s { ", s->set_op, s->set_name);
+		qt_buf_printf(b, "%s ", s->set_op);
+		put_set_ref(b, s->set_name);
+		qt_buf_puts(b, " { ");
 		print_selector(s->field, b);
 		for (unsigned i = 0; i < s->ncat; i++) {
 			qt_buf_puts(b, " . ");
@@ -935,7 +960,9 @@ static void print_chain_body(const struct nft_table *t,
 			     const struct nft_print_opts *o, bool rules,
 			     struct qt_buf *b)
 {
-	qt_buf_printf(b, "\tchain %s {", c->name);
+	qt_buf_puts(b, "\tchain ");
+	put_name(b, c->name, false);
+	qt_buf_puts(b, " {");
 	print_handle(o, c->handle, b);
 	qt_buf_putc(b, '\n');
 	if (c->comment)
@@ -1038,7 +1065,9 @@ static void print_set_attrs(const struct nft_set *s, const char *ind,
 static void print_set_body(const struct nft_set *s,
 			   const struct nft_print_opts *o, struct qt_buf *b)
 {
-	qt_buf_printf(b, "\t%s %s {", s->map ? "map" : "set", s->name);
+	qt_buf_printf(b, "\t%s ", s->map ? "map" : "set");
+	put_name(b, s->name, false);
+	qt_buf_puts(b, " {");
 	print_handle(o, s->handle, b);
 	qt_buf_putc(b, '\n');
 	if (s->typeof_field) {
@@ -1080,7 +1109,9 @@ static void table_open(const struct nft_table *t,
 		       const struct nft_print_opts *o, bool whole,
 		       struct qt_buf *b)
 {
-	qt_buf_printf(b, "table %s %s {", nft_family_name(t->family), t->name);
+	qt_buf_printf(b, "table %s ", nft_family_name(t->family));
+	put_name(b, t->name, false);
+	qt_buf_puts(b, " {");
 	if (whole)
 		print_handle(o, t->handle, b);
 	qt_buf_putc(b, '\n');
@@ -1091,7 +1122,9 @@ static void print_obj_body(const struct nft_obj *ob,
 			   const struct nft_print_opts *o, struct qt_buf *b)
 {
 	const struct nft_stmt *s = &ob->st;
-	qt_buf_printf(b, "\t%s %s {", nft_obj_kind_name(s->kind), ob->name);
+	qt_buf_printf(b, "\t%s ", nft_obj_kind_name(s->kind));
+	put_name(b, ob->name, false);
+	qt_buf_puts(b, " {");
 	print_handle(o, ob->handle, b);
 	qt_buf_putc(b, '\n');
 	switch (s->kind) {
@@ -1183,9 +1216,11 @@ void nft_print_table(const struct nft_table *t,
 void nft_print_ruleset(const struct nft_ruleset *rs, int family,
 		       const struct nft_print_opts *o, struct qt_buf *b)
 {
+	quote_odd = o->quote_names;
 	for (unsigned i = 0; i < rs->ntables; i++)
 		if (family < 0 || (int)rs->tables[i].family == family)
 			nft_print_table(&rs->tables[i], o, b);
+	quote_odd = false;
 }
 
 void nft_print_one_chain(const struct nft_table *t, const struct nft_chain *c,

@@ -10,6 +10,10 @@
 struct nft_print_opts {
 	bool handles;        /* -a: "# handle N" */
 	bool stateless;      /* -s: no counter values */
+	/* names that would not read back as themselves in double quotes
+	 * (the state file's listing, which qtables reads back; nft's own
+	 * listing prints them as they are, and cannot read them) */
+	bool quote_names;
 };
 
 /* family < 0: every family */

@@ -174,6 +174,31 @@ bool nr_is_keyword(const char *w)
 	return false;
 }
 
+bool nft_name_reads_back(const char *name, bool after_at)
+{
+	if (!*name || (!after_at && nr_is_keyword(name)))
+		return false;
+	size_t n = strlen(name);
+	char *text = malloc(n + 2);
+	if (!text)
+		return false;
+	text[0] = '@';
+	memcpy(text + 1, name, n + 1);
+	const char *from = after_at ? text : text + 1;
+	struct nft_scan s;
+	bool same = false;
+	if (nft_tree_parse(from, strlen(from), 0, &s) == 0 && s.root &&
+	    s.root->n == 1) {
+		const struct nft_item *it = &s.root->items[0];
+		unsigned k = after_at ? 1 : 0;
+		same = it->n == k + 1 && it->toks[k].kind == NT_WORD &&
+		       !strcmp(it->toks[k].text, name);
+	}
+	nft_group_free(s.root);
+	free(text);
+	return same;
+}
+
 /* How bison names a token in "unexpected X". */
 static void tok_desc(const struct nft_tok *t, char *buf, size_t n)
 {
@@ -274,6 +299,56 @@ struct nft_tok *nr_take_name(struct cur *c)
 	}
 	c->i++;
 	return t;
+}
+
+/* nft's limits on names (the kernel's NFT_NAME_MAXLEN, 256 bytes with
+ * the terminating NUL): a longer name of a table, chain, set or object
+ * is refused by nft's parser; one of exactly 256 by the kernel (its
+ * ERANGE), or, for a listing, by the cache nft fills first. lookup:
+ * the name is only looked up in that cache (a set's name in an element
+ * command), which does not find it. */
+#define NFT_NAME_MAX 256
+
+static int check_name_len(struct cur *c, const struct nft_tok *t, bool lookup)
+{
+	size_t n = strlen(t->text);
+	if (n > NFT_NAME_MAX)
+		return nr_error_tok(c->r, t, "name too long, %d characters "
+				    "maximum allowed", NFT_NAME_MAX);
+	if (n < NFT_NAME_MAX || lookup)
+		return 0;
+	if (c->it->n && nr_tok_is(&c->it->toks[0], "list")) {
+		qt_buf_puts(c->r->err, "netlink: Error: cache initialization "
+			    "failed: Numerical result out of range\n");
+		return -1;
+	}
+	return nr_error_tok(c->r, t, "Could not process rule: Numerical "
+			    "result out of range");
+}
+
+struct nft_tok *nr_take_spec_name(struct cur *c)
+{
+	struct nft_tok *t = nr_take_name(c);
+	return t && check_name_len(c, t, false) < 0 ? NULL : t;
+}
+
+/* A name an element command looks its set (and table) up by. */
+static struct nft_tok *take_lookup_name(struct cur *c)
+{
+	struct nft_tok *t = nr_take_name(c);
+	return t && check_name_len(c, t, true) < 0 ? NULL : t;
+}
+
+/* nft's limit on comments (NFTNL_UDATA_COMMENT_MAXLEN), checked by its
+ * parser. */
+#define NFT_COMMENT_MAX 128
+
+int nr_check_comment(struct run *r, const struct nft_tok *t)
+{
+	if (strlen(t->text) <= NFT_COMMENT_MAX)
+		return 0;
+	return nr_error_tok(r, t, "comment too long, %d characters maximum "
+			    "allowed", NFT_COMMENT_MAX);
 }
 
 int nr_expect_end(struct cur *c)
@@ -867,10 +942,11 @@ static const struct nft_field *raw_selector(struct cur *c)
 	struct nft_tok *at = nr_peek(c), *w[5];
 	for (unsigned k = 0; k < 5; k++) {
 		w[k] = nr_peek_at(c, 1 + k);
-		if (!w[k] || ((k % 2) ? strcmp(w[k]->text, ",") != 0
+		if (!w[k] || ((k % 2) ? !nr_tok_is(w[k], ",")
 				      : w[k]->kind != NT_WORD)) {
 			c->i += 1 + k;
-			nr_unexpected(c, NULL);
+			nr_unexpected(c, !k ? "string or ll or nh or th"
+					 : (k % 2) ? "comma" : "number");
 			return NULL;
 		}
 	}
@@ -889,7 +965,7 @@ static const struct nft_field *raw_selector(struct cur *c)
 	unsigned long len = strtoul(w[4]->text, &e2, 10);
 	if (*e1 || *e2) {
 		c->i += *e1 ? 3 : 5;
-		nr_unexpected(c, NULL);
+		nr_unexpected(c, "number");
 		return NULL;
 	}
 	const struct nft_field *f = off <= 0xffff && len <= 32
@@ -1965,6 +2041,8 @@ static int parse_rule(struct cur *c, struct nft_table *tb,
 			struct nft_tok *n = nr_peek(c);
 			if (!n || (n->kind != NT_STRING && n->kind != NT_WORD))
 				return nr_unexpected(c, "string");
+			if (nr_check_comment(c->r, n) < 0)
+				return -1;
 			rb->rule.comment = nr_xstrdup(n->text);
 			c->i++;
 			continue;
@@ -2251,6 +2329,8 @@ static int block_comment(struct cur *c, char **dst)
 	struct nft_tok *v = nr_peek(c);
 	if (!v || (v->kind != NT_STRING && v->kind != NT_WORD))
 		return nr_unexpected(c, "string");
+	if (nr_check_comment(c->r, v) < 0)
+		return -1;
 	c->i++;
 	if (nr_expect_end(c) < 0)
 		return -1;
@@ -2896,7 +2976,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 			bool chain = nr_tok_is(t, "chain");
 			bool map = nr_tok_is(t, "map");
 			c.i++;
-			struct nft_tok *name = nr_take_name(&c);
+			struct nft_tok *name = nr_take_spec_name(&c);
 			if (!name)
 				return -1;
 			struct nft_tok *blk = nr_peek(&c);
@@ -2953,7 +3033,7 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 			}
 		return nr_error_tok(r, ht, ENOENT_KERNEL);
 	}
-	struct nft_tok *name = nr_take_name(c);
+	struct nft_tok *name = nr_take_spec_name(c);
 	if (!name)
 		return -1;
 	struct nft_tok *blk = take_block(c, v);
@@ -3000,8 +3080,9 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
 		if (!t)
 			return nr_error_tok(r, name, "No such file or directory");
 		{
-			struct nft_print_opts po = { r->o->handles,
-						     r->o->stateless };
+			struct nft_print_opts po = {
+				.handles = r->o->handles,
+				.stateless = r->o->stateless };
 			if (r->o->json)
 				nft_json_table(t, &po, r->out);
 			else
@@ -3017,10 +3098,11 @@ static int cmd_table(struct run *r, struct cur *c, enum verb v)
  * name after the table is read first: a keyword there is a syntax
  * error before the table is looked up. */
 static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
-				  struct nft_tok **tname)
+				  struct nft_tok **tname, bool lookup)
 {
 	int fam = take_family(c);
-	struct nft_tok *tn = nr_take_name(c);
+	struct nft_tok *tn = lookup ? take_lookup_name(c)
+				    : nr_take_spec_name(c);
 	if (!tn)
 		return NULL;
 	if (tname)
@@ -3037,13 +3119,13 @@ static struct nft_table *table_of(struct run *r, struct cur *c, bool kernel,
 
 struct nft_table *nr_table_of(struct run *r, struct cur *c, bool must)
 {
-	return table_of(r, c, must, NULL);
+	return table_of(r, c, must, NULL, false);
 }
 
 static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 {
 	struct nft_table *t = table_of(r, c, v == V_DELETE || v == V_FLUSH,
-				       NULL);
+				       NULL, false);
 	if (!t)
 		return -1;
 	struct nft_chain *ch = NULL;
@@ -3056,7 +3138,7 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 			return -1;
 		ch = nft_chain_by_handle(t, h);
 	} else {
-		name = nr_take_name(c);
+		name = nr_take_spec_name(c);
 		if (!name)
 			return -1;
 		ch = nft_chain_find(t, name->text);
@@ -3064,7 +3146,8 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 	struct nft_tok *blk = take_block(c, v);
 	if (nr_expect_end(c) < 0)
 		return -1;
-	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	struct nft_print_opts po = { .handles = r->o->handles,
+				     .stateless = r->o->stateless };
 	switch (v) {
 	case V_ADD:
 	case V_CREATE:
@@ -3107,10 +3190,10 @@ static int cmd_chain(struct run *r, struct cur *c, enum verb v)
 
 static int cmd_rule(struct run *r, struct cur *c, enum verb v)
 {
-	struct nft_table *t = table_of(r, c, true, NULL);
+	struct nft_table *t = table_of(r, c, true, NULL, false);
 	if (!t)
 		return -1;
-	struct nft_tok *cname = nr_take_name(c);
+	struct nft_tok *cname = nr_take_spec_name(c);
 	if (!cname)
 		return -1;
 	struct nft_chain *ch = nft_chain_find(t, cname->text);
@@ -3231,10 +3314,10 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 	/* nft's cache misses the table first, but for a delete, which
 	 * goes to the kernel */
 	struct nft_table *t = table_of(r, c, v == V_DELETE ||
-					     v == V_DESTROY, NULL);
+					     v == V_DESTROY, NULL, false);
 	if (!t)
 		return -1;
-	struct nft_tok *name = nr_take_name(c);
+	struct nft_tok *name = nr_take_spec_name(c);
 	if (!name)
 		return -1;
 	struct nft_tok *blk = take_block(c, v);
@@ -3275,8 +3358,9 @@ static int cmd_set(struct run *r, struct cur *c, enum verb v, bool map)
 		if (!s)
 			return nr_error_tok(r, name, "No such file or directory");
 		{
-			struct nft_print_opts po = { r->o->handles,
-						     r->o->stateless };
+			struct nft_print_opts po = {
+				.handles = r->o->handles,
+				.stateless = r->o->stateless };
 			if (r->o->json)
 				nft_json_set(t, s, r->out);
 			else
@@ -3463,7 +3547,8 @@ static int get_elems(struct run *r, const struct nft_table *t,
 	for (unsigned k = 0; k < s->nelems; k++)
 		for (unsigned j = 0; j < times[k]; j++)
 			got.elems[got.nelems++] = s->elems[k];
-	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	struct nft_print_opts po = { .handles = r->o->handles,
+				     .stateless = r->o->stateless };
 	nft_print_one_set(t, &got, &po, r->out);
 	free(got.elems);
 	free(times);
@@ -3473,10 +3558,10 @@ static int get_elems(struct run *r, const struct nft_table *t,
 static int cmd_element(struct run *r, struct cur *c, enum verb v)
 {
 	/* a missing table is nft's cache miss, whatever the verb */
-	struct nft_table *t = table_of(r, c, false, NULL);
+	struct nft_table *t = table_of(r, c, false, NULL, true);
 	if (!t)
 		return -1;
-	struct nft_tok *name = nr_take_name(c);
+	struct nft_tok *name = take_lookup_name(c);
 	if (!name)
 		return -1;
 	struct nft_set *s = nft_set_find(t, name->text);
@@ -3540,7 +3625,7 @@ static int list_table_objs(struct run *r, struct cur *c, const char *what)
 {
 	c->i++;
 	int fam = take_family(c);
-	struct nft_tok *name = nr_take_name(c);
+	struct nft_tok *name = nr_take_spec_name(c);
 	if (!name || nr_expect_end(c) < 0)
 		return -1;
 	const struct nft_table *t = nft_table_find(r->rs, fam, name->text);
@@ -3548,7 +3633,8 @@ static int list_table_objs(struct run *r, struct cur *c, const char *what)
 		return nr_error_tok(r, name, "No such file or directory");
 	enum nft_stmt_kind kind = what[0] == 'c' ? NFT_S_COUNTER
 				  : what[0] == 'q' ? NFT_S_QUOTA : NFT_S_LIMIT;
-	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	struct nft_print_opts po = { .handles = r->o->handles,
+				     .stateless = r->o->stateless };
 	if (r->o->json)
 		nft_json_objs(r->rs, -1, t, NULL, kind, r->out);
 	else
@@ -3572,7 +3658,8 @@ static int cmd_list_many(struct run *r, struct cur *c, const char *what)
 	}
 	if (nr_expect_end(c) < 0)
 		return -1;
-	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	struct nft_print_opts po = { .handles = r->o->handles,
+				     .stateless = r->o->stateless };
 	if (r->o->json) {
 		if (!strcmp(what, "ruleset"))
 			nft_json_ruleset(r->rs, fam, &po, r->out);

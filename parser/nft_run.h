@@ -47,6 +47,12 @@ struct nft_run_opts {
 				set element's quota, is taken */
 };
 
+/* Does name, printed as it is (after an '@': a set's), read back as the
+ * same name? Not when it holds what nft's words cannot (blanks, commas,
+ * '#'...) or is a keyword; a name from JSON input can (the kernel takes
+ * any). */
+bool nft_name_reads_back(const char *name, bool after_at);
+
 /* Returns nft's exit code (0, or 1 on an error). *rs is replaced when
  * the input changed it; *changed says so. */
 int nft_run(struct nft_ruleset **rs, const char *text, size_t len,

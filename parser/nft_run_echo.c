@@ -188,7 +188,8 @@ void nr_echo_render(struct run *r, uint64_t generation)
 		nr_echo_free(r);
 		return;
 	}
-	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	struct nft_print_opts po = { .handles = r->o->handles,
+				     .stateless = r->o->stateless };
 	size_t mark = r->out->len;
 	for (unsigned i = 0; i < r->necho; i++)
 		render_one(r, &r->echo[i], &po);

@@ -179,6 +179,8 @@ static int parse_extras(struct cur *c, struct nft_elem *e, bool *took)
 		struct nft_tok *v = nr_peek(c);
 		if (!v || (v->kind != NT_STRING && v->kind != NT_WORD))
 			return nr_unexpected(c, "string");
+		if (nr_check_comment(c->r, v) < 0)
+			return -1;
 		free(e->comment);
 		e->comment = nr_xstrdup(v->text);
 		c->i++;

@@ -117,6 +117,11 @@ bool nr_is_keyword(const char *w);
  * (so @5 is a syntax error) */
 bool nr_is_number(const struct nft_tok *t);
 struct nft_tok *nr_take_name(struct cur *c);
+/* The same for a table, chain, set or object nft's parser reads as one
+ * (its spec), within nft's limit on names. */
+struct nft_tok *nr_take_spec_name(struct cur *c);
+/* A comment longer than nft's parser takes: its message, -1. */
+int nr_check_comment(struct run *r, const struct nft_tok *t);
 int nr_expect_end(struct cur *c);
 bool nr_similar(const char *a, const char *b, unsigned *best);
 char *nr_xstrdup(const char *s);

@@ -515,7 +515,7 @@ int nr_table_obj(struct run *r, struct nft_table *t, struct cur *c)
 	st.kind = obj_kind(kw);
 	st.level = -1;
 	c->i++;
-	struct nft_tok *name = nr_take_name(c);
+	struct nft_tok *name = nr_take_spec_name(c);
 	if (!name)
 		return -1;
 	if (obj_spec(c, &st, kw) < 0 || obj_refusal(c, &st) < 0)
@@ -586,7 +586,7 @@ int nr_cmd_obj(struct run *r, struct cur *c, const struct nft_tok *kw,
 		return -1;
 	if (del && nr_at(c, "handle"))
 		return del_obj_handle(r, c, t, obj_kind(kw));
-	struct nft_tok *name = nr_take_name(c);
+	struct nft_tok *name = nr_take_spec_name(c);
 	if (!name)
 		return -1;
 	struct nft_stmt st;
@@ -602,7 +602,8 @@ int nr_cmd_obj(struct run *r, struct cur *c, const struct nft_tok *kw,
 	if (list) {
 		if (!o)
 			return nr_error_tok(r, name, "No such file or directory");
-		struct nft_print_opts po = { r->o->handles, r->o->stateless };
+		struct nft_print_opts po = { .handles = r->o->handles,
+				     .stateless = r->o->stateless };
 		if (r->o->json)
 			nft_json_objs(r->rs, -1, t, o, st.kind, r->out);
 		else
@@ -627,7 +628,13 @@ int nr_parse_obj_ref(struct cur *c, struct nft_table *tb, struct nft_stmt *s)
 	struct nft_tok *n = nr_peek(c);
 	if (!n || (n->kind != NT_STRING &&
 		   (n->kind != NT_WORD || nr_is_keyword(n->text))))
-		return nr_unexpected(c, n ? "string" : NULL);
+		/* nft reads an expression there: it expects nothing */
+		return nr_unexpected(c, NULL);
+	/* the object's name as a constant of nft's string type, which
+	 * holds 255 bytes and the NUL */
+	if (strlen(n->text) >= 256)
+		return nr_error_tok(c->r, n, "String exceeds maximum length "
+				    "of 256");
 	if (!nft_obj_find(tb, s->kind, n->text))
 		return nr_error_tok(c->r, n, ENOENT_KERNEL);
 	s->obj_name = nr_xstrdup(n->text);
@@ -638,7 +645,8 @@ int nr_parse_obj_ref(struct cur *c, struct nft_table *tb, struct nft_stmt *s)
 int nr_reset_objs(struct run *r, int family, struct nft_table *t,
 		  struct nft_obj *o, enum nft_stmt_kind kind)
 {
-	struct nft_print_opts po = { r->o->handles, r->o->stateless };
+	struct nft_print_opts po = { .handles = r->o->handles,
+				     .stateless = r->o->stateless };
 	if (r->o->json)
 		nft_json_objs(r->rs, family, t, o, kind, r->out);
 	/* listed: the tables that hold one of the kind */

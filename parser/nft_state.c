@@ -2,6 +2,7 @@
 #include "nft_state.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,9 +11,12 @@ void nft_state_handles(const struct nft_ruleset *rs, struct qt_buf *b)
 	qt_buf_printf(b, "nft-handles %" PRIu64 "\n", rs->table_handle);
 	for (unsigned i = 0; i < rs->ntables; i++) {
 		const struct nft_table *t = &rs->tables[i];
-		qt_buf_printf(b, "nft-handles %s %s %" PRIu64 " %" PRIu64,
-			      nft_family_name(t->family), t->name, t->handle,
-			      t->next_handle);
+		/* a name with a blank (JSON input's) in double quotes,
+		 * which no name holds */
+		const char *q = strpbrk(t->name, " \t") ? "\"" : "";
+		qt_buf_printf(b, "nft-handles %s %s%s%s %" PRIu64 " %" PRIu64,
+			      nft_family_name(t->family), q, t->name, q,
+			      t->handle, t->next_handle);
 		for (unsigned s = 0; s < t->nsets; s++)
 			qt_buf_printf(b, " %" PRIu64, t->sets[s].handle);
 		for (unsigned c = 0; c < t->nchains; c++) {
@@ -47,12 +51,18 @@ static int next_word(const char **p, char *buf, size_t n)
 {
 	while (**p == ' ')
 		(*p)++;
+	bool quoted = **p == '"';
+	if (quoted)
+		(*p)++;
 	size_t k = 0;
-	while (**p && **p != ' ' && **p != '\n') {
+	while (**p && **p != '\n' &&
+	       (quoted ? **p != '"' : **p != ' ')) {
 		if (k + 1 >= n)
 			return -1;
 		buf[k++] = *(*p)++;
 	}
+	if (quoted && *(*p)++ != '"')
+		return -1;
 	buf[k] = '\0';
 	return k ? 0 : -1;
 }

@@ -175,3 +175,61 @@ JSON
 	qnft "$QT_NS" -j -f - <<<"$listing"
 	[ "$(qnft "$QT_NS" -j list ruleset | sed 's/"handle": [0-9]*//g')" = "$(sed 's/"handle": [0-9]*//g' <<<"$listing")" ]
 }
+
+@test "nft -j: names nft's words cannot say (a blank, a comma, '#', a keyword) survive a restart: the state file quotes them" {
+	qt_ns fw
+	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
+	qnft "$QT_NS" -j -f - <<'JSON'
+{"nftables": [{"add": {"table": {"family": "ip", "name": "a b"}}},
+ {"add": {"chain": {"family": "ip", "table": "a b", "name": "counter"}}},
+ {"add": {"chain": {"family": "ip", "table": "a b", "name": "x#y"}}},
+ {"add": {"set": {"family": "ip", "table": "a b", "name": "s,1", "type": "ipv4_addr"}}},
+ {"add": {"map": {"family": "ip", "table": "a b", "name": "v m", "type": "ipv4_addr", "map": "verdict", "elem": [["1.2.3.4", {"jump": {"target": "x#y"}}]]}}},
+ {"add": {"rule": {"family": "ip", "table": "a b", "chain": "counter", "expr": [{"jump": {"target": "x#y"}}]}}}]}
+JSON
+	before=$(qnft "$QT_NS" -a list ruleset)
+	echo "$before"
+	# nft's listing prints them as they are
+	[[ "$before" == *$'\tmap v m {'* ]]
+	[[ "$before" == *'elements = { 1.2.3.4 : jump x#y }'* ]]
+	grep -q '^#nft table ip "a b" {$' "$STATE"
+	grep -q '^#nft 	chain "counter" {$' "$STATE"
+	grep -q '^#nft-handles ip "a b" ' "$STATE"
+	qt_stop_daemon "$QT_NS"
+	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
+	after=$(qnft "$QT_NS" -a list ruleset)
+	[ "$before" = "$after" ]
+}
+
+@test "nft: names and comments within nft's limits: 255 bytes taken, 256 refused as the kernel refuses, longer as nft's parser does; comments up to 128" {
+	qt_ns fw
+	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
+	local n255 n256 n257 c128 c129
+	n255=$(printf 'a%.0s' $(seq 255))
+	n256=${n255}b
+	n257=${n256}c
+	c128=$(printf 'c%.0s' $(seq 128))
+	c129=${c128}d
+	qnft "$QT_NS" add table ip "$n255"
+	qnft "$QT_NS" add chain ip "$n255" "$n255"
+	run -1 qnft "$QT_NS" add table ip "$n256"
+	[ "${lines[0]}" = "Error: Could not process rule: Numerical result out of range" ]
+	[ "${lines[2]}" = "             $(printf '^%.0s' $(seq 256))" ]
+	run -1 qnft "$QT_NS" add chain ip "$n255" "$n257"
+	[ "${lines[0]}" = "Error: name too long, 256 characters maximum allowed" ]
+	run -1 qnft "$QT_NS" add set ip "$n255" "$n257" '{ type ipv4_addr; }'
+	[ "${lines[0]}" = "Error: name too long, 256 characters maximum allowed" ]
+	run -1 qnft "$QT_NS" list table ip "$n256"
+	[ "$output" = "netlink: Error: cache initialization failed: Numerical result out of range" ]
+	run -1 qnft "$QT_NS" add rule ip "$n255" "$n255" counter name "$n256"
+	[ "${lines[0]}" = "Error: String exceeds maximum length of 256" ]
+	qnft "$QT_NS" add rule ip "$n255" "$n255" counter comment "\"$c128\""
+	run -1 qnft "$QT_NS" add rule ip "$n255" "$n255" counter comment "\"$c129\""
+	[ "${lines[0]}" = "Error: comment too long, 128 characters maximum allowed" ]
+	run -1 qnft "$QT_NS" add table ip t "{ comment \"$c129\"; }"
+	[ "${lines[0]}" = "Error: comment too long, 128 characters maximum allowed" ]
+	before=$(qnft "$QT_NS" -a list ruleset)
+	qt_stop_daemon "$QT_NS"
+	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
+	[ "$(qnft "$QT_NS" -a list ruleset)" = "$before" ]
+}

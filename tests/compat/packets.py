@@ -1122,6 +1122,87 @@ def describe(s):
     return d
 
 
+# ---- u32 ----------------------------------------------------------------------
+# Rules of the u32 match, drawn from a generator of their own (seeded
+# from SEED) and put in place of a generated rule now and then, after
+# it was drawn, so that the other features' cases stay what they were
+# for a seed. The expressions are the man page's (IPv4 and TCP or UDP,
+# sizes, ICMP types, TCP payload bytes through '@', fragments) and
+# words read at and past a packet's end or from a base that overflows;
+# each hint moves a packet towards (or just past) what the rule reads.
+
+RU = random.Random(SEED * 43 + 5)
+
+
+def u32_pay(*ws):
+    def h(s, r):
+        s["payload"] = RU.choice(ws)
+    return h
+
+
+def u32_proto(*ps):
+    def h(s, r):
+        s["proto"] = RU.choice(ps)
+    return h
+
+
+U32_RULES = [
+    ("0 >> 28 = 4 && 8 & 0xFF0000 >> 16 = 6, 17", [u32_proto("tcp", "udp", "icmp")]),
+    ("0 & 0xFFFF = 0x100:0xFFFF",
+     [lambda s, r: s.update(length=RU.choice([None, 255, 256, 300]))]),
+    ("6 & 0xFF = 1 && 4 & 0x3FFF = 0 && 0 >> 22 & 0x3C @ 0 >> 24 = 0",
+     [lambda s, r: s.update(proto="icmp", icmp=RU.choice([(0, 0), (8, 0), (3, 3)]),
+                            frag=RU.choice([None, None, 8]))]),
+    ("6 & 0xFF = 6 && 4 & 0x3FFF = 0 && 0 >> 22 & 0x3C @ 12 >> 26 & 0x3C @ 0 >> 24 = 0x41",
+     [u32_proto("tcp"), u32_pay(b"ABCDEFGH", b"xyzzy", b"A", b"")]),
+    ("0 >> 22 & 0x3C @ 12 >> 26 & 0x3C @ 0 = 0x47455420",
+     [u32_proto("tcp", "udp"), u32_pay(b"GET /index.html", b"GET", b"GET ", b"hello world")]),
+    ("0 >> 22 & 0x3C @ 12 >> 26 & 0x3C @ 12 = 0:0xFFFFFFFF",
+     [u32_proto("tcp"), u32_pay(b"GET /index.html", b"ABCDEFGH" * 2, b"password=123")]),
+    ("0 >> 22 & 0x3C @ 8 = 0x68656c6c", [u32_proto("udp"), u32_pay(b"hello world", b"hel")]),
+    # a frame of less than 60 bytes carries padding after the packet:
+    # the words past the IP total length are not the packet's
+    ("0 >> 22 & 0x3C @ 8 = 0:0xFFFFFFFF", [u32_proto("udp", "tcp"), u32_pay(b"", b"ab", b"abcd")]),
+    ("0 >> 22 & 0x3C @ 12 >> 26 & 0x3C @ 0 = 0:0xFFFFFFFF",
+     [u32_proto("tcp"), u32_pay(b"", b"abc", b"abcd")]),
+    # far past the 128 bytes the queue copies for headers: a rule with
+    # u32 has whole packets copied (a length is padded with '.')
+    ("0 >> 22 & 0x3C @ 200 = 0x2e2e2e2e",
+     [lambda s, r: s.update(length=RU.choice([None, 223, 224, 300, 1400]))]),
+    ("4 & 0x1FFF = 1:0x1FFF", [lambda s, r: s.update(frag=RU.choice([None, 8, 16]))]),
+    ("4 & 0x3FFF = 0x2000", [lambda s, r: s.update(frag=RU.choice([None, 8, 24]))]),
+    ("0 >> 22 & 0x3C @ 0 & 0xFFFF = 22, 80, 1000:1024",
+     [u32_proto("tcp", "udp"), lambda s, r: s.update(dport=RU.choice([22, 80, 1023, 5000]))]),
+    ("8 >> 24 = 64:128 && 12 = 0x0a000102", [lambda s, r: s.update(ttl=RU.choice([63, 64, 200]))]),
+    ("0 >> 24 & 0xF = 5 && 0 << 31 >> 31 = 1", [lambda s, r: s.update(length=RU.choice([101, 102]))]),
+    ("0 >> 22 & 0x3C @ 0 @ 0 = 0:0xFFFFFFFF", [u32_proto("tcp", "udp")]),
+    ("8 @ 0 = 0:0xFFFFFFFF", []),
+    ("0 & 0xFFFF @ 0 = 0:0xFFFFFFFF", []),
+    ("0 & 0xFFFF >> 2 << 2 @ 0xFFFFFFF0 = 0:0xFFFFFFFF", []),
+    ("0 >> 22 & 0x3C @ 4 = 0:0xFFFFFFFF && 16 = 0x0a000202:0x0a0002ff",
+     [u32_proto("tcp", "udp", "icmp", "gre")]),
+]
+
+
+def gen_u32_rule():
+    R = Rule()
+    e, hints = RU.choice(U32_RULES)
+    if RU.random() < 0.2:
+        R.proto = RU.choice(["tcp", "udp"])
+        R.add("-p %s" % R.proto, set_("proto", R.proto))
+    R.add("-m u32 %s--u32 \"%s\"" % ("! " if RU.random() < 0.25 else "", e))
+    R.hints.extend(hints)
+    return R
+
+
+_gen_rule_without_u32 = gen_rule
+
+
+def gen_rule(r, ctx, nfeat=None):
+    R = _gen_rule_without_u32(r, ctx, nfeat)
+    return gen_u32_rule() if RU.random() < 0.15 else R
+
+
 # ---- the run ---------------------------------------------------------------
 
 def main():

@@ -688,6 +688,71 @@ def directed_batches():
              specs([[m] for m in MALFORMED]))]
 
 
+# ---- u32 -------------------------------------------------------------------
+# Rules of the u32 match from a generator of their own (seeded from
+# SEED), added to or put in place of a generated rule after it was drawn,
+# so that the other cases of a seed stay what they were: the next
+# header, payload length, hop limit and addresses, TCP and UDP payload
+# words through '@' (the payload is "x" bytes), fragment headers, and
+# words read at, just past and far past the packet's end. Each comes
+# with what moves a packet towards it, picked for some of the batch's
+# packets.
+
+RU = random.Random(SEED * 6 + 5)
+U32_PICKS = []
+
+
+def u32_spec(**kw):
+    def h(s):
+        for k, v in kw.items():
+            s[k] = RU.choice(v)
+    return h
+
+
+U32_RULES6 = [
+    ("0 >> 28 = 6 && 4 >> 8 & 0xFF = 6,17", u32_spec(ext=[[], ["hbh"]])),
+    ("4 >> 16 = 0:100", u32_spec(len=[0, 8, 100, 1200])),
+    ("4 >> 8 & 0xFF = 44 && 40 & 0xFFF8 = 0", u32_spec(ext=[["frag"], ["atomic"], []])),
+    ("4 >> 8 & 0xFF = 44 && 40 & 0xFFF9 = 1", u32_spec(ext=[["frag"], ["atomic"]])),
+    ("4 >> 8 & 0xFF = 6 && 52 >> 26 & 0x3C @ 40 = 0x78787878",
+     u32_spec(proto=["tcp"], ext=[[]], len=[0, 8, 100])),
+    ("4 >> 8 & 0xFF = 17 && 48 = 0x78787878", u32_spec(proto=["udp"], ext=[[]], len=[0, 8])),
+    ("4 & 0xFF = 64:255 && 8 = 0xfd000001", u32_spec(hlim=[64, 2])),
+    ("0 >> 20 & 0xFF = 0:0x10", u32_spec(tc=[0x00, 0x10, 0xb8])),
+    ("4 >> 16 @ 36 = 0:0xFFFFFFFF", u32_spec(len=[0, 8, 100])),
+    ("4 >> 16 @ 37 = 0:0xFFFFFFFF", u32_spec(len=[0, 8, 100])),
+    ("40 @ 0 = 0:0xFFFFFFFF", u32_spec(proto=["tcp", "udp"], ext=[[]])),
+    ("4 >> 16 << 1 @ 0 @ 0xFFFFFFF0 = 0:0xFFFFFFFF", u32_spec(len=[0, 100])),
+]
+
+
+_gen_rule_without_u32 = gen_rule
+_gen_spec_without_u32 = gen_spec
+_gen_ruleset_without_u32 = gen_ruleset
+
+
+def gen_rule(r, ctx, spec_hint):
+    a = _gen_rule_without_u32(r, ctx, spec_hint)
+    if RU.random() < 0.15:
+        e, hint = RU.choice(U32_RULES6)
+        U32_PICKS.append(hint)
+        m = "-m u32 %s--u32 \"%s\"" % ("! " if RU.random() < 0.25 else "", e)
+        a = a + " " + m if a and RU.random() < 0.5 else m
+    return a
+
+
+def gen_spec(r):
+    s = _gen_spec_without_u32(r)
+    if U32_PICKS and RU.random() < 0.5:
+        RU.choice(U32_PICKS)(s)
+    return s
+
+
+def gen_ruleset(r):
+    U32_PICKS.clear()
+    return _gen_ruleset_without_u32(r)
+
+
 def main():
     r = random.Random(SEED)
     s1, s2 = l2sock(C1), l2sock(C2)

@@ -2,6 +2,7 @@
  * (qt_pkt_parse_ipv4, qt_pkt_parse_ipv6: by the version nibble) and the
  * walk of IPv4 packets (qt_prog_eval) over a fixed ruleset
  * that uses every stateless match and the targets LOG, REJECT, TCPMSS,
+ * TCPOPTSTRIP,
  * MARK, CT and NOTRACK, in all five hooks.
  *
  * Input: byte 0 picks the hook (low 3 bits, modulo 5) and flags (bit 3
@@ -66,6 +67,7 @@ static const char rules[] =
 	"-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 536\n"
 	"-A POSTROUTING -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\n"
 	"-A OUTPUT -p tcp -m tcp --tcp-flags SYN,RST SYN -m length --length 40:60 -j TCPMSS --set-mss 1200\n"
+	"-A PREROUTING -p tcp -j TCPOPTSTRIP --strip-options wscale,sack-permitted,sack,timestamp,md5,30\n"
 	"COMMIT\n"
 	"*filter\n"
 	":INPUT DROP [0:0]\n"
@@ -104,6 +106,9 @@ static const char rules[] =
 	"-A chk -m time --timestart 08:00 --timestop 18:00 --weekdays Mon,Tue\n"
 	"-A chk -m limit --limit 100/sec --limit-burst 5\n"
 	"-A chk -m hashlimit --hashlimit-upto 50/sec --hashlimit-burst 3 --hashlimit-mode srcip,dstport --hashlimit-name fz\n"
+	"-A chk -m u32 --u32 \"0 >> 22 & 0x3C @ 12 >> 26 & 0x3C @ 0 = 0x47455420\"\n"
+	"-A chk -m u32 ! --u32 \"0 & 0xFFFF >> 2 << 2 @ 0 @ 0xFFFFFFF0 = 0:1 && 6 & 0xFF = 17\"\n"
+	"-A chk -m u32 --u32 \"4 & 0x3FFF = 0 && 0 >> 22 & 0x3C @ 0 >> 31 << 31 @ 4 = 1:0x10,7\"\n"
 	"-A chk -s 10.0.0.0/8 ! -d 10.1.0.0/16 -i eth+ -j RETURN\n"
 	"-A chk ! -p tcp -o lo\n"
 	"-A logs -p tcp -m tcp --tcp-flags ALL SYN -j LOG --log-prefix \"syn \" --log-level 6 --log-tcp-options --log-tcp-sequence --log-ip-options --log-uid\n"
@@ -287,6 +292,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* what the packet's checksums were before the walk */
 	struct qt_pkt p0;
 	bool whole = false, ip_ok = false, l4_ok = false;
+	/* an IPv6 packet (the walk is IPv4's, but both-family targets
+	 * such as TCPOPTSTRIP take the packet as the version nibble says):
+	 * a rewrite must leave it parsing as it did */
+	bool v6 = len && buf[0] >> 4 == 6;
+	enum qt_pkt_status st6 = v6 ? qt_pkt_parse_ipv6(&p0, buf, len) :
+				      QT_PKT_OK;
 	if (qt_pkt_parse_ipv4(&p0, buf, len) == QT_PKT_OK) {
 		whole = p0.ip_len <= len && !p0.frag_off && !p0.more_frags;
 		ip_ok = ip_csum_ok(buf, p0.ihl);
@@ -324,7 +335,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("verdict neither ACCEPT nor DROP", buf, len);
 	if (ev.len > ev.cap || ev.data != buf)
 		fail("a target grew the packet past its room", buf, len);
-	if (ev.rewritten) {
+	if (ev.rewritten && v6) {
+		struct qt_pkt p1;
+		if (qt_pkt_parse_ipv6(&p1, buf, ev.len) != st6)
+			fail("rewritten IPv6 packet parses otherwise", buf, ev.len);
+	} else if (ev.rewritten) {
 		struct qt_pkt p1;
 		if (qt_pkt_parse_ipv4(&p1, buf, ev.len) != QT_PKT_OK)
 			fail("rewritten packet does not parse", buf, ev.len);
