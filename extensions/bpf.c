@@ -185,7 +185,8 @@ static void bpf_print(const struct qt_ext_inst *in, struct qt_buf *b,
  * skb->dev the input device up to FORWARD, the output device at
  * POSTROUTING and none at OUTPUT (a locally made packet gets its device
  * only in ip_output; seen on the kernel: an ifindex load at OUTPUT
- * ends the program returning A). */
+ * ends the program returning A). A load inside the packet but past
+ * what the queue copied drops the packet, as u32's does. */
 static bool bpf_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 {
 	const struct bpf_data *d = in->data;
@@ -211,7 +212,14 @@ static bool bpf_match_pkt(const struct qt_ext_inst *in, struct qt_eval *ev)
 		p.ifindex = 0;
 		break;
 	}
-	return qt_cbpf_run(d->prog, d->len, &p) != 0;
+	bool m = qt_cbpf_run(d->prog, d->len, &p) != 0;
+	if (p.cut) {
+		/* a byte the queue did not copy (a packet longer than the
+		 * largest copy): dropped rather than judged on a guess */
+		ev->hotdrop = true;
+		return false;
+	}
+	return m;
 }
 
 static const char *bpf_cannot_run_why(const struct qt_ext_inst *in)

@@ -222,14 +222,18 @@ const char *qt_cbpf_unseen(const struct qt_cbpf_insn *p, unsigned n,
 }
 
 /* bpf_skb_load_helper_{8,16,32}: false when the load fails. */
-static bool load(const struct qt_cbpf_pkt *pkt, int32_t off, unsigned size,
+static bool load(struct qt_cbpf_pkt *pkt, int32_t off, unsigned size,
 		 uint32_t *v)
 {
 	uint64_t at;
 	if (off >= 0) {
 		at = (uint64_t)off;
-		if (at + size > pkt->len || at + size > pkt->avail)
+		if (at + size > pkt->len)
 			return false;
+		if (at + size > pkt->avail) {
+			pkt->cut = true;
+			return false;
+		}
 	} else if ((uint32_t)off >= QT_SKF_NET_OFF) {
 		/* the linear data: the whole packet as the queue hands it */
 		at = (uint32_t)off - QT_SKF_NET_OFF;
@@ -270,7 +274,7 @@ static uint32_t alu(uint16_t op, uint32_t a, uint32_t v)
 }
 
 uint32_t qt_cbpf_run(const struct qt_cbpf_insn *p, unsigned n,
-		     const struct qt_cbpf_pkt *pkt)
+		     struct qt_cbpf_pkt *pkt)
 {
 	uint32_t a = 0, x = 0, mem[QT_CBPF_MEMWORDS] = { 0 };
 	/* a checked program only jumps forward: at most n steps */

@@ -62,12 +62,17 @@ struct qt_cbpf_pkt {
 	uint16_t protocol;    /* skb->protocol, host order (ETH_P_IP...) */
 	uint32_t mark;        /* skb->mark */
 	int ifindex;          /* skb->dev's, 0: no device (OUTPUT) */
+	bool cut;             /* set by qt_cbpf_run: a load inside the
+	                         packet (len) but past avail, which the
+	                         program could not be given: its result
+	                         is no answer */
 };
 
 /* Run a checked program: what it returns (the kernel's
  * bpf_prog_run_save_cb; xt_bpf matches when it is not 0). A load past
- * the packet ends the program with 0, as does a division by an X of 0. */
+ * the packet ends the program with 0, as does a division by an X of 0;
+ * one past avail but inside len ends it too, with pkt->cut set. */
 uint32_t qt_cbpf_run(const struct qt_cbpf_insn *p, unsigned n,
-		     const struct qt_cbpf_pkt *pkt);
+		     struct qt_cbpf_pkt *pkt);
 
 #endif

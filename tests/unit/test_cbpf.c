@@ -61,12 +61,16 @@ static void tcp_pkt(unsigned doff, const char *payload)
 	memcpy(pkt + 20 + doff * 4, payload, pl);
 }
 
+static bool cut;
+
 static uint32_t run_on(uint32_t avail, uint32_t len, uint32_t mark, int ifindex)
 {
 	struct qt_cbpf_pkt p = { .data = pkt, .avail = avail, .len = len,
 				 .protocol = 0x0800, .mark = mark,
 				 .ifindex = ifindex };
-	return qt_cbpf_run(prog, plen, &p);
+	uint32_t r = qt_cbpf_run(prog, plen, &p);
+	cut = p.cut;
+	return r;
 }
 
 static uint32_t run(void)
@@ -200,6 +204,13 @@ static void test_run(void)
 	/* what the copy lacks is past the end too */
 	P("48 0 0 30,6 0 0 1");
 	is_int(run_on(28, pktlen, 0, 3), 0, "past the copy");
+	ok(cut, "... told");
+	P("48 0 0 43,6 0 0 1");
+	is_int(run_on(28, pktlen, 0, 3), 0, "past the packet, with a short copy");
+	ok(!cut, "... is no cut");
+	P("48 0 0 20,6 0 0 1");
+	is_int(run_on(28, pktlen, 0, 3), 1, "inside the copy");
+	ok(!cut, "... no cut");
 	/* len */
 	P("128 0 0 0,22 0 0 0");
 	is_int(run(), 43, "ld len");
@@ -389,6 +400,27 @@ static void test_hooks(void)
 	qt_ruleset_free(r1);
 }
 
+/* A byte inside the packet the queue did not copy: dropped. */
+static void test_cut(void)
+{
+	struct qt_test_result r;
+	struct qt_ruleset *r1 = qt_ruleset_new(0);
+	qt_test_cmd(&r1, "-A INPUT -m bpf --bytecode \"2,48 0 0 1500,6 0 0 1\"", &r);
+	qt_test_result_free(&r);
+	struct qt_chain *c = qt_table_chain(r1->tables[QT_TABLE_FILTER], "INPUT");
+	struct qt_ext_inst *in = qt_test_run(&c->rules[0]->matches[0]);
+	tcp_pkt(5, "");
+	struct qt_eval ev;
+	qt_eval_init(&ev, pkt, pktlen, sizeof(pkt), 2000, QT_HOOK_LOCAL_IN, NULL);
+	ok(!in->ext->match(in, &ev), "a load past the copy: no match");
+	ok(ev.hotdrop, "... and the packet dropped");
+	qt_eval_init(&ev, pkt, pktlen, sizeof(pkt), 1000, QT_HOOK_LOCAL_IN, NULL);
+	ok(!in->ext->match(in, &ev) && !ev.hotdrop,
+	   "past the packet itself: no match, not dropped");
+	qt_test_runs_free();
+	qt_ruleset_free(r1);
+}
+
 int main(void)
 {
 	test_check();
@@ -397,5 +429,6 @@ int main(void)
 	test_commit();
 	test_unchecked();
 	test_hooks();
+	test_cut();
 	return done_testing();
 }
