@@ -299,6 +299,13 @@ static int compile_rule(struct crule *c, struct qt_rule *r,
 				      m->ext->cannot_run);
 			return -1;
 		}
+		const char *why = m->ext->cannot_run_why ?
+				  m->ext->cannot_run_why(m) : NULL;
+		if (walked && why) {
+			qt_buf_printf(err, "Error: qtables cannot run -m %s: "
+				      "%s\n", m->ext->name, why);
+			return -1;
+		}
 		if (walked && !m->ext->match) {
 			qt_buf_printf(err, "qtablesd: -m %s in table %s: the "
 				      "engine cannot judge packets with this "

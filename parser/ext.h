@@ -304,6 +304,10 @@ struct qt_ext {
 	 * using it in a table the engine walks is refused at commit with
 	 * "Error: qtables cannot run -m NAME: <this>". NULL: none. */
 	const char *cannot_run;
+	/* The same for one instance, when only some of the extension's
+	 * rules cannot be judged (what a program reads, a mode): NULL
+	 * when this one can. May be NULL (never). */
+	const char *(*cannot_run_why)(const struct qt_ext_inst *in);
 };
 
 void qt_ext_register(const struct qt_ext *ext);

@@ -623,6 +623,295 @@ def gen_ruleset(r, bno):
     return rs
 
 
+# ---- bpf ------------------------------------------------------------------
+# Classic BPF programs (-m bpf --bytecode), written here with a small
+# assembler: TCP/UDP ports found through LDX MSH and read with indirect
+# loads, payload words behind the TCP header's own length (memory,
+# TXA/TAX, ADD X), loads at and past the packet's end (absolute,
+# indirect, from SKF_NET_OFF, LDX MSH), ALU chains on the addresses
+# (MUL, DIV, MOD, XOR, NEG, shifts; DIV by an X that may be 0), JGT,
+# JGE, JSET and JA, RET A, and the ancillary loads qtables answers
+# (protocol, mark, ifindex, alu_xor_x). They replace a generated rule
+# now and then, drawn from a generator of their own (the other cases
+# of a seed stay as they were).
+
+R3 = random.Random(SEED * 53 + 11)
+BPF_CODES = {
+    "ldb": 0x30, "ldh": 0x28, "ld": 0x20, "ldbi": 0x50, "ldhi": 0x48, "ldi": 0x40,
+    "ldimm": 0x00, "ldlen": 0x80, "ldmem": 0x60, "ldximm": 0x01, "ldxmsh": 0xb1,
+    "ldxlen": 0x81, "ldxmem": 0x61, "st": 0x02, "stx": 0x03, "tax": 0x07,
+    "txa": 0x87, "ret": 0x06, "reta": 0x16, "ja": 0x05, "jeq": 0x15, "jgt": 0x25,
+    "jge": 0x35, "jset": 0x45, "jeqx": 0x1d, "jgtx": 0x2d, "add": 0x04, "sub": 0x14,
+    "mul": 0x24, "div": 0x34, "or": 0x44, "and": 0x54, "lsh": 0x64, "rsh": 0x74,
+    "neg": 0x84, "mod": 0x94, "xor": 0xa4, "addx": 0x0c, "subx": 0x1c,
+    "divx": 0x3c, "modx": 0x9c, "xorx": 0xac, "lshx": 0x6c, "rshx": 0x7c}
+SKF_AD = {"protocol": 0xfffff000, "ifindex": 0xfffff008, "mark": 0xfffff014,
+          "xor_x": 0xfffff028}
+SKF_NET = 0xfff00000
+
+
+def ifindexes(ns):
+    out = subprocess.run(["ip", "-n", ns, "-o", "link", "show"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True).stdout
+    return {m.group(2): int(m.group(1))
+            for m in re.finditer(r"^(\d+): (\w+)[@:]", out, re.M)}
+
+
+# the firewalls' interface indexes, where the twins' agree
+IFX = {d: i for d, i in ifindexes(FW1).items() if ifindexes(FW2).get(d) == i}
+
+
+def bpf_asm(prog):
+    """prog: labels (strings) and instructions (op, k[, jt, jf]) whose
+    jump targets are labels (None: the next one); the bytecode text."""
+    where, n = {}, 0
+    for x in prog:
+        if isinstance(x, str):
+            where[x] = n
+        else:
+            n += 1
+    out, pc = [], 0
+    for x in prog:
+        if isinstance(x, str):
+            continue
+        op, k = x[0], x[1]
+        jt = jf = 0
+        if op == "ja":
+            k = where[k] - pc - 1
+        elif op.startswith("j"):
+            jt = where[x[2]] - pc - 1 if x[2] else 0
+            jf = where[x[3]] - pc - 1 if x[3] else 0
+        out.append("%d %d %d %d" % (BPF_CODES[op], jt, jf, k & 0xffffffff))
+        pc += 1
+    return '-m bpf --bytecode "%d,%s"' % (len(out), ",".join(out))
+
+
+def ip4(a):
+    return struct.unpack("!I", bytes(map(int, a.split("."))))[0]
+
+
+def bpf_ports(R):
+    proto = R3.choice(["tcp", "udp"])
+    which = R3.choice(["sport", "dport"])
+    port = R3.choice(PORTS)
+    prog = [("ldb", 9), ("jeq", 6 if proto == "tcp" else 17, None, "no")]
+    if R3.random() < 0.5:
+        prog += [("ldh", 6), ("jset", 0x1fff, "no", None)]
+    prog += [("ldxmsh", 0), ("ldhi", 0 if which == "sport" else 2),
+             ("jeq", port, None, "no"), ("ret", R3.choice([1, 65535, 0xffffffff])),
+             "no", ("ret", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(proto=proto, **{which: port}))
+
+
+def bpf_payload(R):
+    word = R3.choice([w for w in WORDS if len(w) >= 4])
+    v = struct.unpack("!I", word[:4])[0]
+    prog = [("ldb", 9), ("jeq", 6, None, "no"), ("ldxmsh", 0), ("ldbi", 12),
+            ("rsh", 4), ("lsh", 2), ("st", 1), ("txa", 0), ("ldxmem", 1),
+            ("addx", 0), ("tax", 0), ("ldi", 0), ("jeq", v, None, "no"),
+            ("ret", 1), "no", ("ret", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(proto="tcp", payload=word))
+
+
+def bpf_past_end(R):
+    k = R3.choice([19, 20, 27, 28, 39, 40, 44, 47, 52, 60, 63, 70, 100])
+    kind = R3.randrange(5)
+    if kind == 0:
+        prog = [(R3.choice(["ldb", "ldh", "ld"]), k), ("ret", 1)]
+    elif kind == 1:
+        prog = [("ldximm", k - 1), (R3.choice(["ldbi", "ldhi", "ldi"]), 1), ("reta", 0)]
+    elif kind == 2:
+        # within the IP header: further on the kernel reads only the
+        # skb's linear data (refused at commit)
+        prog = [("ldb", SKF_NET + R3.choice([0, 8, 9, 19])), ("reta", 0)]
+    elif kind == 3:
+        prog = [("ldxmsh", k), ("txa", 0), ("add", 1), ("reta", 0)]
+    else:
+        prog = [("ldlen", 0), ("jgt", k, "big", None), ("ldxlen", 0),
+                ("txa", 0), ("sub", k), ("reta", 0), "big", ("ret", 7)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(payload=R3.choice(WORDS + [b"", b"ab"])))
+
+
+def bpf_far(R):
+    # far into a long packet: the queue must copy it whole
+    k = R3.choice([200, 999, 1198, 1199, 1200])
+    prog = R3.choice([[("ldb", k), ("reta", 0)],
+                      [("ldximm", k - 3), ("ldi", 2), ("jeq", 0x2e2e2e2e, None, "no"),
+                       ("ret", 1), "no", ("ret", 0)]])
+    R.add(bpf_asm(prog), lambda s, r: s.update(length=R3.choice([1200, 1201, 1203, 600]),
+                                               frag=None))
+
+
+def bpf_alu(R):
+    src = R3.choice(SRC_POOL)
+    a = ip4(src)
+    prog = [("ld", 12)]
+    for _ in range(R3.randint(2, 5)):
+        op = R3.choice(["add", "sub", "mul", "div", "mod", "or", "and", "xor",
+                        "lsh", "rsh", "neg"])
+        k = R3.choice([1, 3, 7, 8, 24, 255, 0x10001]) if op not in ("lsh", "rsh") \
+            else R3.randrange(32)
+        prog.append((op, k))
+        a = {"add": a + k, "sub": a - k, "mul": a * k, "div": a // k, "mod": a % k,
+             "or": a | k, "and": a & k, "xor": a ^ k, "lsh": a << k,
+             "rsh": a >> k, "neg": -a}[op] & 0xffffffff
+    prog += [("jeq", a, None, "no"), ("ret", 1), "no", ("ret", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(src=src))
+
+
+def bpf_divx(R):
+    # X is the TTL's low two bits: 0 ends the program with 0
+    prog = [("ldb", 8), ("and", 3), ("tax", 0), ("ld", 16),
+            (R3.choice(["divx", "modx"]), 0), ("and", R3.choice([1, 3, 0xff])),
+            ("reta", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(ttl=R3.choice([4, 5, 6, 7, 64, 65])))
+
+
+def bpf_jumps(R):
+    ttl = R3.choice([5, 63, 64, 65, 128])
+    prog = [("ldb", 8), (R3.choice(["jgt", "jge"]), ttl, None, "other"),
+            ("ldb", 9), ("jset", R3.choice([1, 2, 4, 16]), "yes", None),
+            ("ja", "no"), "other", ("ldximm", ttl), ("ldb", 8), ("jgtx", 0, "no", "yes"),
+            "yes", ("ret", 1), "no", ("ret", 0)]
+    R.add(bpf_asm(prog), lambda s, r: s.update(ttl=R3.choice([ttl, ttl + 1, ttl - 1])))
+
+
+def bpf_anc(R):
+    kind = R3.randrange(4)
+    if kind == 0:
+        prog = [("ld", SKF_AD["protocol"]), ("jeq", 0x0800, None, "no"), ("ldb", 9),
+                ("jeq", R3.choice([1, 6, 17]), None, "no"), ("ret", 1), "no", ("ret", 0)]
+        hint = None
+    elif kind == 1:
+        m = R3.choice([0, 1, 2, 4, 5, 0x10])
+        prog = [("ld", SKF_AD["mark"]), ("and", 0xff), ("jeq", m, None, "no"),
+                ("ret", 1), "no", ("ret", 0)]
+        hint = None
+    elif kind == 2:
+        dev = R3.choice(["qtf0", "qtf1"])
+        if IFX.get(dev) and R3.random() < 0.7:
+            # the input device up to FORWARD: qtf0's matches, qtf1's not
+            prog = [("ld", SKF_AD["ifindex"]), ("jeq", IFX[dev], None, "no"),
+                    ("ret", 1), "no", ("ret", 0)]
+        else:
+            prog = [("ldimm", 3), ("ldh", SKF_AD["ifindex"]), ("jgt", 0, None, "no"),
+                    ("reta", 0), "no", ("ret", 0)]
+        hint = None
+    else:
+        ttl = R3.choice([5, 64, 128])
+        prog = [("ldb", 8), ("tax", 0), ("ldb", 9), ("ldb", SKF_AD["xor_x"]),
+                ("jeq", ttl ^ 6, None, "no"), ("ret", 1), "no", ("ret", 0)]
+        hint = lambda s, r: s.update(ttl=ttl, proto="tcp")
+    R.add(bpf_asm(prog), hint)
+
+
+def bpf_ifindex(R):
+    # the device FORWARD's skb has: the input one, qtf0
+    dev = R3.choice(["qtf0", "qtf1"])
+    prog = [("ld", SKF_AD["ifindex"]), ("jeq", IFX.get(dev, 0), None, "no"),
+            ("ret", 1), "no", ("ret", 0)]
+    R.add(bpf_asm(prog))
+
+
+def bpf_random(R):
+    """A program of random instructions (forward jumps only, as classic
+    BPF has them), mostly ones the kernel takes: a memory slot read
+    after a store to it, constant divisors and shifts in range, jumps
+    within the program; now and then one it refuses, which qtables must
+    refuse too (the whole batch then, as the kernel's restore)."""
+    n = R3.randint(2, 14)
+    out, written = [], set()
+    small = lambda: R3.choice([0, 1, 2, 3, 4, 7, 8, 9, 12, 13, 16, 20, 23, 33, 40, 60])
+    for i in range(n - 1):
+        left = n - i - 2            # instructions between this one and the last
+        k = R3.random()
+        if k < 0.3:
+            op = R3.choice(["ldb", "ldh", "ld", "ldbi", "ldhi", "ldi", "ldxmsh",
+                            "ldlen", "ldxlen", "ldimm", "ldximm"])
+            v = R3.choice([small(), small(), R3.getrandbits(32)]) if "imm" in op else small()
+            out.append((BPF_CODES[op], 0, 0, v))
+        elif k < 0.55:
+            op = R3.choice(["add", "sub", "mul", "div", "or", "and", "lsh", "rsh",
+                            "neg", "mod", "xor", "addx", "subx", "divx", "modx",
+                            "xorx", "lshx", "rshx"])
+            if op in ("lsh", "rsh"):
+                v = R3.randrange(33 if R3.random() < 0.05 else 32)
+            elif op in ("div", "mod"):
+                v = 0 if R3.random() < 0.03 else R3.choice([1, 2, 3, 7, 16, 255, 0x10001])
+            else:
+                v = R3.choice([small(), R3.getrandbits(32)])
+            out.append((BPF_CODES[op], 0, 0, v))
+        elif k < 0.7:
+            op = R3.choice(["st", "stx", "ldmem", "ldxmem"])
+            if op in ("st", "stx"):
+                slot = R3.randrange(17 if R3.random() < 0.03 else 16)
+                written.add(slot)
+            else:
+                pool = sorted(written) or [R3.randrange(16)]
+                slot = R3.choice(pool)
+            out.append((BPF_CODES[op], 0, 0, slot))
+        elif k < 0.8:
+            out.append((BPF_CODES[R3.choice(["tax", "txa"])], 0, 0, 0))
+        elif k < 0.95:
+            op = R3.choice(["jeq", "jgt", "jge", "jset", "jeqx", "jgtx"])
+            far = left + (1 if R3.random() < 0.03 else 0)
+            out.append((BPF_CODES[op], R3.randint(0, far), R3.randint(0, far),
+                        R3.choice([small(), 6, 17, 64, 0x0a000102, R3.getrandbits(32)])))
+        else:
+            out.append((BPF_CODES["ja"], 0, 0, R3.randint(0, left)))
+    last = R3.random()
+    out.append((BPF_CODES["reta"], 0, 0, 0) if last < 0.6 else
+               (BPF_CODES["ret"], 0, 0, R3.choice([0, 1, 0xffffffff])) if last < 0.98 else
+               (BPF_CODES["tax"], 0, 0, 0))
+    R.add('-m bpf --bytecode "%d,%s"' % (len(out), ",".join("%d %d %d %d" % x for x in out)))
+
+
+def gen_bpf_rule():
+    R = Rule()
+    R3.choice([bpf_ports, bpf_ports, bpf_payload, bpf_past_end, bpf_past_end,
+               bpf_alu, bpf_divx, bpf_jumps, bpf_anc, bpf_far])(R)
+    if R3.random() < 0.2:
+        R.args.insert(0, "-p %s" % R3.choice(["tcp", "udp"]))
+    return R
+
+
+_gen_rule_without_bpf = gen_rule
+_gen_ruleset_without_bpf = gen_ruleset
+
+
+def gen_ruleset(r, bno):    # noqa: F811
+    rs = _gen_ruleset_without_bpf(r, bno)
+    if R3.random() >= 0.2:
+        return rs
+    # far loads alone in FORWARD: no other rule has the queue copy
+    # whole packets, the bpf match must ask for them itself; and the
+    # device an ifindex load sees there
+    rs = Ruleset()
+    rs.hook = "FORWARD"
+    rs.policy[("filter", "FORWARD")] = R3.choice(["ACCEPT", "DROP"])
+    rl = rs.chains["filter"].setdefault("FORWARD", [])
+    if R3.random() < 0.5:
+        for _ in range(R3.randint(1, 3)):
+            R = Rule()
+            R3.choice([bpf_far, bpf_far, bpf_ifindex])(R)
+            rs.rules.append(R)
+            rl.append(" ".join(R.args) + R3.choice([" -j ACCEPT", " -j DROP", ""]))
+        return rs
+    # random programs, counted only: each judges every packet
+    for _ in range(R3.randint(2, 5)):
+        R = Rule()
+        bpf_random(R)
+        rs.rules.append(R)
+        rl.append(" ".join(R.args))
+    rl.append(R3.choice(["-j ACCEPT", "-j DROP"]))
+    return rs
+
+
+def gen_rule(r, ctx, nfeat=None):    # noqa: F811 (bpf rules mixed in)
+    R = _gen_rule_without_bpf(r, ctx, nfeat)
+    return gen_bpf_rule() if R3.random() < 0.15 else R
+
+
 # ---- packets ------------------------------------------------------------
 
 def gen_spec(r, rs):

@@ -357,6 +357,68 @@ def gen_ruleset(r):
     return "\n".join(out)
 
 
+# ---- bpf ------------------------------------------------------------------
+# Classic BPF programs (-m bpf --bytecode) on IPv6 packets, from a
+# generator of their own (the other cases of a seed stay): the next
+# header, ports read by indirect loads behind the fixed header, the
+# hop limit and an address word with ALU and jumps, the payload
+# length, loads at and past the end (absolute, indirect, SKF_NET_OFF,
+# LEN) and the protocol ancillary load (ETH_P_IPV6).
+
+RB = random.Random(SEED * 6 + 7)
+BPF6_PICKS = []     # fields the batch's bpf rules look at, for its packets
+
+
+def bpf6_rule(b):
+    """A rule's -m bpf, as "code jt jf k" lines ending in returns."""
+    k = b.randrange(6)
+    port = b.choice(PORTS)
+    if k == 0:
+        nh = b.choice([6, 17, 58, 0, 44])
+        prog = ["48 0 0 6", "21 0 1 %d" % nh, "6 0 0 1", "6 0 0 0"]
+    elif k == 1:
+        proto, at = b.choice([(6, "tcp"), (17, "udp")]), b.choice([0, 2])
+        prog = ["48 0 0 6", "21 0 4 %d" % proto[0],
+                "1 0 0 %d" % b.choice([40, 40, 39]), "72 0 0 %d" % at,
+                "21 0 1 %d" % port, "6 0 0 65535", "6 0 0 0"]
+        BPF6_PICKS.append({"proto": proto[1], "sport" if at == 0 else "dport": port,
+                           "ext": []})
+    elif k == 2:
+        prog = ["48 0 0 7", "%d 0 2 %d" % (b.choice([37, 53]), b.choice([1, 2, 63, 64])),
+                "32 0 0 20", "84 0 0 %d" % b.choice([1, 0xff, 0xffff]), "22 0 0 0",
+                "6 0 0 0"]
+    elif k == 3:
+        prog = ["40 0 0 4", "%d 0 1 %d" % (b.choice([37, 53, 21]), b.choice([0, 8, 20, 100])),
+                "6 0 0 1", "6 0 0 0"]
+    elif k == 4:
+        at = b.choice([39, 40, 47, 48, 59, 60, 99, 139, 140, 1239, 1240])
+        BPF6_PICKS.append({"len": b.choice([0, 8, 100, 1200])})
+        prog = b.choice([["48 0 0 %d" % at, "6 0 0 1"],
+                         ["1 0 0 %d" % (at - 2), "72 0 0 1", "22 0 0 0"],
+                         ["48 0 0 %d" % (0xfff00000 + b.choice([6, 7, 39])), "22 0 0 0"],
+                         ["128 0 0 0", "37 0 1 %d" % at, "6 0 0 1", "6 0 0 0"]])
+    else:
+        prog = ["32 0 0 4294963200", "21 0 1 34525", "6 0 0 1", "6 0 0 0"]
+    return '-m bpf --bytecode "%d,%s"' % (len(prog), ",".join(prog))
+
+
+_gen_rule_without_bpf = gen_rule
+_gen_ruleset_without_bpf = gen_ruleset
+
+
+def gen_ruleset(r):    # noqa: F811
+    BPF6_PICKS.clear()
+    return _gen_ruleset_without_bpf(r)
+
+
+def gen_rule(r, ctx, spec_hint):    # noqa: F811 (bpf rules mixed in)
+    a = _gen_rule_without_bpf(r, ctx, spec_hint)
+    if RB.random() < 0.12:
+        # alone mostly: the generated conditions would hide it
+        return (a + " " if RB.random() < 0.3 else "") + bpf6_rule(RB)
+    return a
+
+
 # ---- packets -------------------------------------------------------------
 
 def gen_spec(r):
@@ -413,6 +475,16 @@ def gen_spec(r):
         s["proto"], s[key] = proto, RY.choice(vals)
         if proto == "tcp":
             s["flags"] = "S"
+    return s
+
+
+_gen_spec_without_bpf = gen_spec
+
+
+def gen_spec(r):    # noqa: F811 (packets moved towards the bpf rules)
+    s = _gen_spec_without_bpf(r)
+    if BPF6_PICKS and RB.random() < 0.5:
+        s.update(RB.choice(BPF6_PICKS))
     return s
 
 
