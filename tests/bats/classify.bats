@@ -26,24 +26,7 @@ setup() {
 # -- firewall 10.0.1.1, fd00:1::1 (qtf0) | 10.0.2.1, fd00:2::1 (qtf1)
 # -- server 10.0.2.2, fd00:2::2 (qts0), forwarding; the qdisc on qtf1.
 trio() {
-	twin_trio "$1" || return 1
-	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$FW_" addr add 10.0.2.1/24 dev qtf1
-	ip -n "$FW_" addr add fd00:2::1/64 dev qtf1 nodad
-	ip -n "$S_" addr add 10.0.2.2/24 dev qts0
-	ip -n "$S_" addr add fd00:2::2/64 dev qts0 nodad
-	ip -n "$C_" link set qtc0 up
-	ip -n "$FW_" link set qtf0 up
-	ip -n "$FW_" link set qtf1 up
-	ip -n "$S_" link set qts0 up
-	ip -n "$C_" route add default via 10.0.1.1
-	ip -n "$C_" -6 route add default via fd00:1::1
-	ip -n "$S_" route add default via 10.0.2.1
-	ip -n "$S_" -6 route add default via fd00:2::1
-	ip netns exec "$FW_" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	twin_trio_up "$1" || return 1
 	local tc="tc -n $FW_"
 	$tc qdisc add dev qtf1 root handle 1: htb default 30 || return 1
 	$tc class add dev qtf1 parent 1: classid 1:1 htb rate 1gbit quantum 1514 || return 1

@@ -38,25 +38,7 @@ teardown() {
 # the test did not send, beyond neighbour discovery); sets C_ FW_ S_.
 topo6() {
 	local ns
-	twin_trio "$1" || return 1
-	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$FW_" addr add 10.0.2.1/24 dev qtf1
-	ip -n "$S_" addr add 10.0.2.2/24 dev qts0
-	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$FW_" addr add fd00:2::1/64 dev qtf1 nodad
-	ip -n "$S_" addr add fd00:2::2/64 dev qts0 nodad
-	ip -n "$C_" link set qtc0 up
-	ip -n "$FW_" link set qtf0 up
-	ip -n "$FW_" link set qtf1 up
-	ip -n "$S_" link set qts0 up
-	ip -n "$C_" route add default via 10.0.1.1
-	ip -n "$S_" route add default via 10.0.2.1
-	ip -n "$C_" -6 route add default via fd00:1::1
-	ip -n "$S_" -6 route add default via fd00:2::1
-	ip netns exec "$FW_" sysctl -qw net.ipv4.ip_forward=1 \
-		net.ipv6.conf.all.forwarding=1
+	twin_trio_up "$1" || return 1
 	# the links ready for IPv6 before any test: on new links the kernel
 	# may leave the first neighbour solicitation unanswered for a second
 	# (with or without a firewall); the neighbours met meanwhile are

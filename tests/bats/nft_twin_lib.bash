@@ -139,6 +139,33 @@ twin_trio() {
 	ip link add qts0 netns "$S_" type veth peer name qtf1 netns "$FW_"
 }
 
+# twin_trio_up X: twin_trio X with qt_topo's addresses on both families
+# (client 10.0.1.2, fd00:1::2 -- fw 10.0.1.1, fd00:1::1 | 10.0.2.1,
+# fd00:2::1 -- server 10.0.2.2, fd00:2::2), the links up, the client's
+# and the server's routes through the firewall, which forwards; sets
+# C_ FW_ S_. Warming the neighbours is the caller's.
+twin_trio_up() {
+	twin_trio "$1" || return 1
+	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
+	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
+	ip -n "$FW_" addr add 10.0.2.1/24 dev qtf1
+	ip -n "$S_" addr add 10.0.2.2/24 dev qts0
+	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
+	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
+	ip -n "$FW_" addr add fd00:2::1/64 dev qtf1 nodad
+	ip -n "$S_" addr add fd00:2::2/64 dev qts0 nodad
+	ip -n "$C_" link set qtc0 up
+	ip -n "$FW_" link set qtf0 up
+	ip -n "$FW_" link set qtf1 up
+	ip -n "$S_" link set qts0 up
+	ip -n "$C_" route add default via 10.0.1.1
+	ip -n "$S_" route add default via 10.0.2.1
+	ip -n "$C_" -6 route add default via fd00:1::1
+	ip -n "$S_" -6 route add default via fd00:2::1
+	ip netns exec "$FW_" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1
+}
+
 # start_daemon [ARGS]: qtablesd in $FW with ARGS after --no-state (a
 # --state of theirs wins), in the foreground of a background job, its
 # log in $LOG.

@@ -39,26 +39,7 @@ COMMIT'
 
 # client -- fw -- server, IPv4 and IPv6; sets C_ FW_ S_.
 trio() {
-	twin_trio "$1" || return 1
-	ip -n "$C_" addr add 10.0.1.2/24 dev qtc0
-	ip -n "$FW_" addr add 10.0.1.1/24 dev qtf0
-	ip -n "$FW_" addr add 10.0.2.1/24 dev qtf1
-	ip -n "$S_" addr add 10.0.2.2/24 dev qts0
-	ip -n "$C_" addr add fd00:1::2/64 dev qtc0 nodad
-	ip -n "$FW_" addr add fd00:1::1/64 dev qtf0 nodad
-	ip -n "$FW_" addr add fd00:2::1/64 dev qtf1 nodad
-	ip -n "$S_" addr add fd00:2::2/64 dev qts0 nodad
-	local l
-	for l in "$C_ qtc0" "$FW_ qtf0" "$FW_ qtf1" "$S_ qts0"; do
-		# shellcheck disable=SC2086 # namespace and link
-		ip -n ${l% *} link set ${l#* } up
-	done
-	ip -n "$C_" route add default via 10.0.1.1
-	ip -n "$S_" route add default via 10.0.2.1
-	ip -n "$C_" -6 route add default via fd00:1::1
-	ip -n "$S_" -6 route add default via fd00:2::1
-	ip netns exec "$FW_" sysctl -qw net.ipv4.ip_forward=1 \
-		net.ipv6.conf.all.forwarding=1
+	twin_trio_up "$1" || return 1
 	# the neighbours known before any packet of the test
 	ip netns exec "$C_" ping -n -q -c 1 -w 5 10.0.2.2 >/dev/null 2>&1
 	ip netns exec "$C_" ping -6 -n -q -c 1 -w 5 fd00:2::2 >/dev/null 2>&1
