@@ -1,8 +1,9 @@
 /* -m cluster: the packets of connections whose hash falls on one of this
  * node's numbers (xt_cluster, both families). The hash is the kernel's:
- * the connection's original source address, jhash_1word (IPv6: jhash2
- * over its four words) with --cluster-hash-seed, scaled to
- * --cluster-total-nodes; node k (from 0) is bit k of the mask. A packet
+ * the connection's original source address, jhash_1word with
+ * --cluster-hash-seed, scaled to --cluster-total-nodes (IPv6 too: the
+ * kernel's jhash2 is asked for NF_CT_TUPLE_L3SIZE / 4 words, and that
+ * size counts words already, so it hashes the address's first word); node k (from 0) is bit k of the mask. A packet
  * without a connection never matches, '!' or not.
  *
  * Facts of iptables-nft 1.8.9: --cluster-local-node N is stored as the
@@ -113,11 +114,12 @@ static void cluster_print(const struct qt_ext_inst *in, struct qt_buf *b,
 
 /* The node (0 .. total - 1) of a connection whose original source is
  * a: the kernel's xt_cluster_hash. */
-static uint32_t cluster_node(const union qt_ct_addr *a, bool ip6,
+static uint32_t cluster_node(const union qt_ct_addr *a,
 			     const struct cluster_data *d)
 {
-	/* the words as the kernel loads them from the address's bytes */
-	uint32_t h = qt_nat_jhash2(a->all, ip6 ? 4 : 1, d->hash_seed);
+	/* the word as the kernel loads it from the address's bytes: an
+	 * IPv4 address, or an IPv6 address's first four bytes */
+	uint32_t h = qt_nat_jhash2(a->all, 1, d->hash_seed);
 	return (uint32_t)(((uint64_t)h * d->total_nodes) >> 32);
 }
 
@@ -127,8 +129,7 @@ static bool cluster_match_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 	const struct qt_ct_entry *e = qt_ctv_entry(ev);
 	uint32_t node;
 	if (e) {
-		const struct qt_ct_tuple *o = &e->t[QT_CT_ORIG];
-		node = cluster_node(&o->src, o->ip6, d);
+		node = cluster_node(&e->t[QT_CT_ORIG].src, d);
 	} else if (!ev->ct_valid && !ev->untracked && ev->ct_tmpl) {
 		/* a template before tracking (CT in raw): an entry of no
 		 * family, which the kernel hashes as 0 */
