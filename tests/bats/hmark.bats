@@ -101,6 +101,25 @@ for line in sys.stdin:
 print(len(marks), len(set(marks.values())))'
 }
 
+# hm_mark 4|6 LENGTH: the mark of the kernel twin's packet of that
+# length, decoded from its bit rules.
+hm_mark() {
+	hm_ipt k "$1" -t mangle -L PREROUTING -v -n -x | sed -n '3,$p' | "$PY" -c '
+import re, sys
+mark = 0
+for line in sys.stdin:
+    m = re.search(r"length (\d+) mark match (0x[0-9a-f]+)", line)
+    if m and m.group(1) == sys.argv[1] and int(line.split()[0]) > 0:
+        mark |= int(m.group(2), 16)
+print(mark)' "$2"
+}
+
+# The length of the last packet (the error RELATED to the first UDP
+# datagram's connection, whose length is BASE + 10).
+hm_last() {
+	"$PY" -c "import sys; sys.path.insert(0, '$HERE'); import hmark; print(hmark.BASE[$1] + len(hmark.packets($1)) - 1)"
+}
+
 # How many of the nodes the kernel twin's packets fell on.
 hm_nodes() {
 	hm_ipt k "$1" -t mangle -L PREROUTING -v -n -x | sed -n '3,$p' |
@@ -137,6 +156,10 @@ hm_nodes() {
 	read -r n d < <(hm_marks 4)
 	echo "packets $n, marks $d"
 	[ "$d" -gt 10 ]
+	# the error RELATED to the first datagram's connection: its mark
+	first=$(hm_mark 4 310) last=$(hm_mark 4 "$(hm_last 4)")
+	echo "first datagram $first, related error $last"
+	[ "$first" -ne 0 ] && [ "$first" = "$last" ]
 }
 
 @test "HMARK from the packet's tuple, IPv6: marks as the kernel's" {
@@ -161,6 +184,10 @@ hm_nodes() {
 	read -r n d < <(hm_marks 6)
 	echo "packets $n, marks $d"
 	[ "$d" -gt 10 ]
+	# the error RELATED to the first datagram's connection: its mark
+	first=$(hm_mark 6 410) last=$(hm_mark 6 "$(hm_last 6)")
+	echo "first datagram $first, related error $last"
+	[ "$first" -ne 0 ] && [ "$first" = "$last" ]
 }
 
 @test "cluster: the node of each connection's source, IPv4, as the kernel's" {

@@ -59,6 +59,7 @@ def packets(fam):
             out.append(ip() / TCP(sport=port(), dport=port(), flags="S"))
         for _ in range(10):
             out.append(ip() / UDP(sport=port(), dport=port()))
+        first_udp = out[-10]
         if not CT:
             out.append(ip(proto=136) / Raw(bytes.fromhex("30391f90000c0000")))
             out.append(ip(proto=33) / Raw(bytes.fromhex("04d2162e0500000000000000")))
@@ -89,6 +90,12 @@ def packets(fam):
         out.append(ip() / ICMP(type=3, code=0) / Raw(bytes(IP(src=a4(), dst=a4()))[:12]))
         out.append(ip(flags="MF", id=4321) / UDP(sport=port(), dport=port()))
         out.append(ip(frag=100, id=4322, proto=17) / Raw(b"y" * 16))
+        # an error about the firewall's answer to the first datagram:
+        # RELATED to its connection
+        u = first_udp
+        out.append(ip() / ICMP(type=3, code=3) /
+                   IP(src=V4_FW, dst=u[IP].src) /
+                   UDP(sport=u[UDP].dport, dport=u[UDP].sport))
         return out
 
     def ip6(**kw):
@@ -98,6 +105,7 @@ def packets(fam):
         out.append(ip6() / TCP(sport=port(), dport=port(), flags="S"))
     for _ in range(10):
         out.append(ip6() / UDP(sport=port(), dport=port()))
+    first_udp = out[-10]
     out.append(ip6() / SCTP(sport=port(), dport=port()))
     for _ in range(2):
         out.append(ip6() / ESP(spi=r.randrange(1 << 32), seq=1))
@@ -121,6 +129,10 @@ def packets(fam):
     out.append(ip6() / IPv6ExtHdrFragment(id=98, m=0, offset=20, nh=17) /
                Raw(b"z" * 16))
     out.append(ip6(nh=59) / Raw(b"n" * 8))
+    u = first_udp
+    out.append(ip6() / ICMPv6DestUnreach(code=4) /
+               IPv6(src=V6_FW, dst=u[IPv6].src) /
+               UDP(sport=u[UDP].dport, dport=u[UDP].sport))
     return out
 
 
