@@ -527,7 +527,10 @@ static int hmark_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 		rc = tuple_ct(ev, &t, d);
 	} else {
 		bool ip6 = ev->pkt.family == AF_INET6;
-		uint32_t end = ev->pkt.ip_len;
+		/* what the kernel reads up to is skb->len: the IP length
+		 * after ip_rcv's trim, and also where that field says 0
+		 * (a BIG TCP packet) */
+		uint32_t end = ev->orig_len ? ev->orig_len : ev->pkt.ip_len;
 		struct hm_rd r = { ev->data, ev->len < end ? ev->len : end,
 				   end, false };
 		if (r.have < (ip6 ? 40u : 20u))
