@@ -72,14 +72,19 @@ hm_run() {
 		"$(ip netns exec "$FW" cat /sys/class/net/qtf0/address)" "$fam"
 	ip netns exec "$C2" "$PY" "$HERE/hmark.py" send qtc0 \
 		"$(ip netns exec "$FW2" cat /sys/class/net/qtf0/address)" "$fam"
-	# every packet counted by its length rule (those the kernel keeps
-	# back, such as fragments awaiting the rest, on neither side)
+	# every packet counted by its length rule on the kernel's side
+	# (but the two fragments conntrack's defragmentation keeps back
+	# for the rest), and the same counters on both
+	local arrived
 	for i in $(seq 100); do
 		mine=$(hm_counters qt "$fam")
 		kern=$(hm_counters k "$fam")
-		[ "$mine" = "$kern" ] && break
+		arrived=$(echo "$kern" | awk '/length/ && !/mark match|cluster/ { n += $1 } END { print n + 0 }')
+		[ "$arrived" -ge $((npk - 2)) ] && [ "$mine" = "$kern" ] && break
 		sleep 0.2
 	done
+	echo "packets sent $npk, counted by the kernel's twin $arrived"
+	[ "$arrived" -ge $((npk - 2)) ] || return 1
 	echo "qtables:"; echo "$mine" | awk '$1 != 0' | head -400
 	diff <(echo "$kern") <(echo "$mine") || return 1
 }

@@ -7,8 +7,9 @@ read every packet's mark off their counters.
   hmark.py send IFACE DSTMAC 4|6         the packets, as frames on IFACE
   hmark.py bits 4|6 NBITS                per packet: a rule counting it
         and one per mark bit below NBITS (-m length -m mark)
-  hmark.py cluster 4|6 TOTAL SEED [!]    per packet, per node 1..TOTAL:
-        -m length -m cluster --cluster-local-node (with '!' inverted)
+  hmark.py cluster 4|6 TOTAL SEED [!]    per packet: a rule counting it
+        and one per node 1..TOTAL, -m length -m cluster
+        --cluster-local-node (with '!' inverted)
 With HM_CT=1 in the environment: the packets for connection tracking.
 
 The packets: TCP, UDP, UDP-Lite, DCCP, SCTP, ESP, AH, GRE, ICMP echo,
@@ -178,6 +179,7 @@ def main():
         elif cmd == "cluster":
             total, seed = int(sys.argv[3]), sys.argv[4]
             inv = "! " if len(sys.argv) > 5 else ""
+            print("-A PREROUTING -m length --length %d" % ln)
             for k in range(1, total + 1):
                 print("-A PREROUTING -m length --length %d -m cluster "
                       "--cluster-total-nodes %d %s--cluster-local-node %d "
