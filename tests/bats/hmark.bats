@@ -216,3 +216,12 @@ hm_nodes() {
 	export HM_CT=1
 	hm_run 6 '' cluster 3 7 inv
 }
+
+@test "HMARK --hmark-tuple ct with nothing else tracking connections: no mark on either twin" {
+	# xt_HMARK does not turn connection tracking on: alone, it finds no
+	# connection and leaves every mark
+	hm_run 4 '-A PREROUTING -j HMARK --hmark-tuple ct,src,dst --hmark-mod 7 --hmark-rnd 1 --hmark-offset 1' 3
+	read -r n d < <(hm_marks 4)
+	echo "packets $n, marks $d"
+	[ "$n" -gt 30 ] && [ "$d" -eq 1 ] && [ "$(hm_mark 4 310)" -eq 0 ]
+}
