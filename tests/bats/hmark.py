@@ -13,9 +13,12 @@ read every packet's mark off their counters.
 With HM_CT=1 in the environment: the packets for connection tracking.
 
 The packets: TCP, UDP, UDP-Lite, DCCP, SCTP, ESP, AH, GRE, ICMP echo,
-ICMP errors quoting TCP, UDP, ESP, an echo and a fragment, a timestamp request, fragments; IPv6 the same with ICMPv6, a
-hop-by-hop and a destination options header, AH before TCP, a first
-and a later fragment, an error quoting a packet behind AH.
+ICMP errors quoting TCP, UDP, ESP, an echo and a fragment, a timestamp
+request, fragments, IP options (in the packet and in a quoted header);
+IPv6 the same with ICMPv6, a hop-by-hop and a destination options
+header, AH before TCP, a first and a later fragment, an error quoting a
+packet behind AH; last, in each family, an error about the firewall's
+answer to the first UDP datagram (RELATED to its connection).
 """
 import os
 import random
@@ -91,6 +94,14 @@ def packets(fam):
         out.append(ip() / ICMP(type=3, code=0) / Raw(bytes(IP(src=a4(), dst=a4()))[:12]))
         out.append(ip(flags="MF", id=4321) / UDP(sport=port(), dport=port()))
         out.append(ip(frag=100, id=4322, proto=17) / Raw(b"y" * 16))
+        # IP options: the ports past them, in the packet and in an
+        # error's quoted header
+        from scapy.all import IPOption_Router_Alert
+        out.append(ip(options=[IPOption_Router_Alert()]) /
+                   UDP(sport=port(), dport=port()))
+        out.append(ip() / ICMP(type=11) /
+                   IP(src=a4(), dst=a4(), options=[IPOption_Router_Alert()]) /
+                   TCP(sport=port(), dport=port()))
         # an error about the firewall's answer to the first datagram:
         # RELATED to its connection
         u = first_udp
