@@ -534,7 +534,7 @@ static int hmark_target_fn(const struct qt_ext_inst *in, struct qt_eval *ev)
 		struct hm_rd r = { ev->data, ev->len < end ? ev->len : end,
 				   end, false };
 		if (r.have < (ip6 ? 40u : 20u))
-			return QT_XT_CONTINUE;
+			return r.have < r.end ? QT_XT_DROP : QT_XT_CONTINUE;
 		rc = ip6 ? tuple_ipv6(&r, &t, d) : tuple_ipv4(&r, &t, d);
 		/* the queue's copy ends before bytes the kernel reads: the
 		 * mark cannot be known, so the packet goes no further */

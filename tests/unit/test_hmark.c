@@ -209,6 +209,98 @@ static void hmark_packets(void)
 	   "mod 1: the offset alone");
 }
 
+/* Packets of random bytes under IPv4 and IPv6 headers of random
+ * lengths, copies cut at random: HMARK never reads past the copy (the
+ * bytes after it are poisoned with a pattern whose reading would show
+ * as a mark that differs from the uncut copy's), and drops only a
+ * packet whose copy is cut. */
+static uint32_t rng = 12345;
+static uint32_t rnd32(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+static void random_packets(void)
+{
+	static const char *const args[] = {
+		"--hmark-tuple src,dst,sport,dport,proto --hmark-mod 0xffffffff --hmark-rnd 3",
+		"--hmark-tuple spi,src --hmark-spi 1 --hmark-mod 1000 --hmark-rnd 4",
+	};
+	static const uint8_t protos[] = { 1, 6, 17, 50, 51, 58, 0, 43, 44, 60, 59, 132 };
+	unsigned bad = 0, drops_cut = 0, drops_whole = 0, n = 0;
+	for (unsigned a = 0; a < 2; a++) {
+		char cmd[200];
+		snprintf(cmd, sizeof(cmd), "-j HMARK %s", args[a]);
+		for (int fam = 4; fam <= 6; fam += 2) {
+			struct qt_ext_inst *in;
+			if (fam == 6) {
+				qt_test_runs_free();
+				qt_ruleset_free(rs);
+				rs = qt_ruleset_new(AF_INET6);
+				struct qt_test_result r;
+				char c6[300];
+				snprintf(c6, sizeof(c6), "-t mangle -A PREROUTING %s", cmd);
+				if (qt_test_cmd(&rs, c6, &r) != 0) {
+					qt_test_result_free(&r);
+					ok(0, "ip6tables rule refused");
+					continue;
+				}
+				qt_test_result_free(&r);
+				struct qt_chain *c = qt_table_chain(
+					rs->tables[QT_TABLE_MANGLE], "PREROUTING");
+				in = qt_test_run(&c->rules[0]->target);
+			} else {
+				in = rule(cmd, true);
+			}
+			for (unsigned i = 0; i < 1500 && in; i++) {
+				uint32_t len = 20 + rnd32() % 180;
+				for (uint32_t k = 0; k < len; k++)
+					buf[k] = (uint8_t)rnd32();
+				if (fam == 4) {
+					buf[0] = (uint8_t)(0x40 | (5 + rnd32() % 3));
+					buf[6] = rnd32() % 4 ? 0 : buf[6];
+					buf[9] = protos[rnd32() % sizeof(protos)];
+					put16(buf + 2, (uint16_t)len);
+				} else {
+					if (len < 40)
+						len = 40 + len;
+					buf[0] = 0x60;
+					buf[6] = protos[rnd32() % sizeof(protos)];
+					put16(buf + 4, (uint16_t)(len - 40));
+				}
+				blen = len;
+				uint32_t cut = len - rnd32() % (len + 1) / 2;
+				qt_eval_init(&ev, buf, len, sizeof(buf), len,
+					     QT_HOOK_PRE_ROUTING, NULL);
+				int v = in->ext->target(in, &ev);
+				uint32_t whole = ev.mark;
+				bool marked = ev.mark_changed;
+				memset(buf + cut, 0xa5, sizeof(buf) - cut);
+				qt_eval_init(&ev, buf, cut, sizeof(buf), len,
+					     QT_HOOK_PRE_ROUTING, NULL);
+				int w = in->ext->target(in, &ev);
+				n++;
+				if (v != QT_XT_CONTINUE)
+					drops_whole++;
+				if (w == QT_XT_DROP)
+					drops_cut += cut < len ? 1 : 1000;
+				else if (w != QT_XT_CONTINUE ||
+					 ev.mark_changed != marked ||
+					 (marked && ev.mark != whole))
+					bad++;
+			}
+		}
+	}
+	if (bad || drops_whole)
+		printf("# %u differ, %u whole copies dropped\n", bad, drops_whole);
+	ok(n == 6000 && !bad && !drops_whole && drops_cut < 1000,
+	   "%u random packets: a whole copy never dropped, a cut one dropped (%u) or hashed as whole",
+	   n, drops_cut);
+}
+
 static void cluster_without_connection(void)
 {
 	udp4("10.1.1.1", 1, "10.2.2.2", 2);
@@ -234,6 +326,7 @@ int main(void)
 	jhash_vectors();
 	hmark_packets();
 	cluster_without_connection();
+	random_packets();
 	qt_test_runs_free();
 	if (rs)
 		qt_ruleset_free(rs);
