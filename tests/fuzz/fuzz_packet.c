@@ -3,7 +3,7 @@
  * walk of IPv4 packets (qt_prog_eval) over a fixed ruleset
  * that uses every stateless match and the targets LOG, REJECT, TCPMSS,
  * TCPOPTSTRIP,
- * MARK, CT and NOTRACK, in all five hooks.
+ * MARK, CT and NOTRACK, in all five hooks (and HMARK in two).
  *
  * Input: byte 0 picks the hook (low 3 bits, modulo 5) and flags (bit 3
  * an input interface, bit 4 an output interface, bit 5 a socket owner,
@@ -56,6 +56,8 @@ static const char rules[] =
 	"-A PREROUTING -m mac --mac-source 02:00:00:00:00:01 -j MARK --or-mark 0x200\n"
 	"-A PREROUTING -j mk\n"
 	"-A OUTPUT -j mk\n"
+	"-A FORWARD -j HMARK --hmark-tuple src,dst,sport,dport,proto --hmark-mod 1000 --hmark-rnd 1\n"
+	"-A POSTROUTING -j HMARK --hmark-tuple spi,dst --hmark-spi 4 --hmark-mod 7 --hmark-rnd 2 --hmark-offset 1\n"
 	"-A mk -m mark --mark 0x1/0x1 -j MARK --xor-mark 0x3\n"
 	"-A mk -p tcp -m tcp --tcp-flags SYN,ACK SYN -j MARK --or-mark 0x10\n"
 	"-A mk -p tcp -m tcp --tcp-option 2 -j MARK --and-mark 0xfff0\n"
