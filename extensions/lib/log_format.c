@@ -466,8 +466,9 @@ static void dump_mac(struct qt_buf *b, const struct qt_log_meta *m,
 	qt_buf_puts(b, " ");
 }
 
-void qt_log_format(struct qt_buf *b, const struct qt_pkt *p,
-		   const struct qt_log_meta *m, const struct qt_log_opts *o)
+static void format_line(struct qt_buf *b, const struct qt_pkt *p,
+			const struct qt_log_meta *m,
+			const struct qt_log_opts *o)
 {
 	const char *in = m->in ? m->in : "";
 	const char *out = m->out ? m->out : "";
@@ -487,4 +488,19 @@ void qt_log_format(struct qt_buf *b, const struct qt_pkt *p,
 	if (p->ip_len >= 20 && p->ip_len < v.len)
 		v.len = p->ip_len;   /* the kernel trims to the total length */
 	dump_ip(b, &v, 0, m, o->flags);
+}
+
+/* The kernel writes a line into a buffer of 1018 characters (nf_log's
+ * S_SIZE less its terminator), the first two of them printk's level
+ * mark, and drops what does not fit: an ICMPv6 error quoting a packet
+ * of many extension headers makes a longer one. */
+#define LOG_LINE_MAX 1016
+
+void qt_log_format(struct qt_buf *b, const struct qt_pkt *p,
+		   const struct qt_log_meta *m, const struct qt_log_opts *o)
+{
+	size_t start = b->len;
+	format_line(b, p, m, o);
+	if (b->len - start > LOG_LINE_MAX)
+		qt_buf_truncate(b, start + LOG_LINE_MAX);
 }

@@ -191,6 +191,18 @@ add("out no uid", bytes(ip6() / SYN), where="out")
 add("lo", bytes(ip6(src="::1", dst="::1") / UDPP), where="lo")
 add("lo macdecode", bytes(ip6(src="::1", dst="::1") / UDPP),
     "--log-macdecode", where="lo")
+# the kernel's line ends at 1016 characters (nf_log's buffer)
+MANY_DST = ip6(src=IPB, dst=IPA)
+for _ in range(140):
+    MANY_DST = MANY_DST / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0" * 4)])
+add("unreachable quoting 140 destination options: a cut line",
+    eth(ip6() / ICMPv6DestUnreach(code=4) /
+        Raw(bytes(MANY_DST / UDP(sport=53, dport=5353)))),
+    "--log-ip-options")
+add("unreachable quoting 76 destination options: a whole line",
+    eth(ip6() / ICMPv6DestUnreach(code=4) /
+        Raw(bytes(MANY_DST)[:40 + 8 * 76])),
+    "--log-ip-options")
 
 
 def ipt(ns, *args):
