@@ -1545,6 +1545,24 @@ static int cmd_list_flush(struct tr *t, const struct qt_json *v, enum op op)
 			op_words[op]);
 }
 
+/* {"rename": {"chain": {family, table, name, newname}}}: nft's one
+ * rename */
+static int cmd_rename(struct tr *t, const struct qt_json *v)
+{
+	const struct qt_json *ch, *fam, *tab, *name, *to;
+	/* nft unpacks both levels with one format, {s:{s:s, s:s, s:s,
+	 * s:s}}: the inner keys' columns are those they have there */
+	if (unpack_keys(t, v, "{s:o}", "chain", &ch) < 0 ||
+	    unpack_keys(t, ch, "{S:{s:s, s:s, s:s, s:s}}", "family", &fam,
+			"table", &tab, "name", &name, "newname", &to) < 0)
+		return -1;
+	qt_buf_puts(t->cmds, "rename chain");
+	if (put_family(t, fam->s) < 0 || put_name(t, tab->s) < 0 ||
+	    put_name(t, name->s) < 0 || put_name(t, to->s) < 0)
+		return -1;
+	return 0;
+}
+
 static int command(struct tr *t, const struct qt_json *c)
 {
 	static const struct { const char *key; enum op op; } cmds[] = {
@@ -1568,10 +1586,11 @@ static int command(struct tr *t, const struct qt_json *c)
 			return cmd_objects(t, v, cmds[i].op);
 		}
 	}
-	if (qt_json_get(c, "reset") || qt_json_get(c, "rename"))
-		return internal(t, "qtables-nft does not take the %s command "
-				"yet.", qt_json_get(c, "reset") ? "reset"
-								: "rename");
+	if (qt_json_get(c, "rename"))
+		return cmd_rename(t, qt_json_get(c, "rename"));
+	if (qt_json_get(c, "reset"))
+		return internal(t, "qtables-nft does not take the reset "
+				"command yet.");
 	return cmd_objects(t, c, OP_ADD);
 }
 

@@ -542,18 +542,66 @@ void nft_rule_delete(struct nft_chain *c, unsigned at)
 	c->nrules--;
 }
 
+static unsigned elem_refs(const struct nft_elem *e, unsigned n,
+			  const char *name)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++)
+		k += e[i].chain && !strcmp(e[i].chain, name);
+	return k;
+}
+
+/* A jump or goto of a rule, or of an element of an anonymous or a
+ * named verdict map, as the kernel counts a chain's uses. */
 unsigned nft_chain_refs(const struct nft_table *t, const char *name)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < t->nchains; i++)
 		for (unsigned r = 0; r < t->chains[i].nrules; r++) {
 			const struct nft_rule *ru = &t->chains[i].rules[r];
-			for (unsigned s = 0; s < ru->n; s++)
-				n += ru->stmts[s].kind == NFT_S_VERDICT &&
-				     ru->stmts[s].chain &&
-				     !strcmp(ru->stmts[s].chain, name);
+			for (unsigned s = 0; s < ru->n; s++) {
+				const struct nft_stmt *st = &ru->stmts[s];
+				n += st->kind == NFT_S_VERDICT && st->chain &&
+				     !strcmp(st->chain, name);
+				n += elem_refs(st->elems, st->nelems, name);
+			}
 		}
+	for (unsigned i = 0; i < t->nsets; i++)
+		n += elem_refs(t->sets[i].elems, t->sets[i].nelems, name);
 	return n;
+}
+
+static void elem_rename(struct nft_elem *e, unsigned n, const char *from,
+			const char *to)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (e[i].chain && !strcmp(e[i].chain, from)) {
+			free(e[i].chain);
+			e[i].chain = xstrdup(to);
+		}
+}
+
+void nft_chain_rename(struct nft_table *t, struct nft_chain *c,
+		      const char *to)
+{
+	char *from = c->name;
+	for (unsigned i = 0; i < t->nchains; i++)
+		for (unsigned r = 0; r < t->chains[i].nrules; r++) {
+			struct nft_rule *ru = &t->chains[i].rules[r];
+			for (unsigned s = 0; s < ru->n; s++) {
+				struct nft_stmt *st = &ru->stmts[s];
+				if (st->kind == NFT_S_VERDICT && st->chain &&
+				    !strcmp(st->chain, from)) {
+					free(st->chain);
+					st->chain = xstrdup(to);
+				}
+				elem_rename(st->elems, st->nelems, from, to);
+			}
+		}
+	for (unsigned i = 0; i < t->nsets; i++)
+		elem_rename(t->sets[i].elems, t->sets[i].nelems, from, to);
+	c->name = xstrdup(to);
+	free(from);
 }
 
 struct nft_set *nft_set_find(struct nft_table *t, const char *name)

@@ -377,8 +377,12 @@ bool nft_table_reject_valid(const struct nft_table *t);
  * the kernel's fib takes it at (its result and input device decide);
  * checked as the nat statements are. */
 bool nft_table_fib_valid(const struct nft_table *t);
-/* How many rules jump or go to chain name. */
+/* How many jumps and gotos (of rules and of verdict map elements) go
+ * to chain name. */
 unsigned nft_chain_refs(const struct nft_table *t, const char *name);
+/* c named to, and every jump and goto to it with it (nft's rename). */
+void nft_chain_rename(struct nft_table *t, struct nft_chain *c,
+		      const char *to);
 
 struct nft_set *nft_set_find(struct nft_table *t, const char *name);
 struct nft_set *nft_set_add(struct nft_table *t, const char *name);

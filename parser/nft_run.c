@@ -164,7 +164,7 @@ static const char *const keywords[] = {
 	"handle", "position", "index", "type", "typeof", "hook", "priority",
 	"policy", "flags", "size", "timeout", "mark", "iif", "oif",
 	"iifname", "oifname", "add", "create", "insert", "replace", "delete",
-	"flush", "list", "define", "include", "quota",
+	"flush", "list", "define", "include", "quota", "rename",
 };
 
 bool nr_is_keyword(const char *w)
@@ -3074,7 +3074,7 @@ static int table_block(struct run *r, struct nft_table *tb,
 /* ---- commands ---- */
 
 enum verb { V_ADD, V_CREATE, V_INSERT, V_REPLACE, V_DELETE, V_DESTROY,
-	    V_FLUSH, V_LIST, V_GET };
+	    V_FLUSH, V_LIST, V_GET, V_RENAME };
 
 /* The { ... } an add or create may end with: taken, NULL where there
  * is none (another verb's braces are left to its syntax error) */
@@ -3801,9 +3801,44 @@ static int flush_ruleset(struct run *r, struct cur *c)
 	return 0;
 }
 
+/* rename chain [FAMILY] TABLE CHAIN NEWNAME: the chain and every jump
+ * and goto to it (nft's rename: NEWCHAIN with the chain's handle). A
+ * missing chain is nft's cache miss; the kernel's refusals mark the
+ * whole command. */
+static int cmd_rename(struct run *r, struct cur *c)
+{
+	if (!nr_at(c, "chain"))
+		return nr_unexpected(c, "chain");
+	c->i++;
+	struct nft_table *t = table_of(r, c, false, NULL, false, "string");
+	if (!t)
+		return -1;
+	struct nft_tok *name = nr_take_spec_name(c);
+	if (!name)
+		return -1;
+	struct nft_tok *to = nr_take_name(c);
+	if (!to || nr_expect_end(c) < 0)
+		return -1;
+	struct nft_chain *ch = nft_chain_find(t, name->text);
+	if (!ch)
+		return no_chain(r, t, name, "No such file or directory");
+	/* nft's mark of a command takes its end too */
+	struct nft_loc a = c->it->toks[0].loc, b = nr_tok_end(to);
+	b.col++;
+	if (strlen(to->text) >= NFT_NAME_MAX)
+		return nr_error_span(r, &a, &b, "Could not process rule: "
+				     "Numerical result out of range");
+	if (nft_chain_find(t, to->text))
+		return nr_error_span(r, &a, &b, "Could not process rule: "
+				     "File exists");
+	nft_chain_rename(t, ch, to->text);
+	r->changed = true;
+	return 0;
+}
+
 static const char *const verbs[] = {
 	"add", "create", "insert", "replace", "delete", "destroy", "flush",
-	"list", "get",
+	"list", "get", "rename",
 };
 
 static int run_group(struct run *r, struct nft_group *g);
@@ -4086,6 +4121,8 @@ static int run_item(struct run *r, struct nft_item *it, struct nft_loc end)
 		return nr_unexpected(&c, NULL);
 	if (v == V_GET && !nr_tok_is(o, "element"))
 		return nr_unexpected(&c, "element");
+	if (v == V_RENAME)
+		return cmd_rename(r, &c);
 	if (nr_tok_is(o, "ruleset") && (v == V_FLUSH || v == V_LIST)) {
 		c.i++;
 		return v == V_FLUSH ? flush_ruleset(r, &c)

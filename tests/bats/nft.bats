@@ -233,3 +233,40 @@ JSON
 	qt_daemon "$QT_NS" --no-datapath --state "$STATE"
 	[ "$(qnft "$QT_NS" -a list ruleset)" = "$before" ]
 }
+
+@test "nft rename chain: packets still reach it under its new name, the jumps of rules and verdict maps follow, and all of it survives a restart" {
+	qt_ns fw
+	qt_daemon "$QT_NS" --state "$STATE"
+	ip netns exec "$QT_NS" ip link set lo up
+	qnft "$QT_NS" -f - <<'NFT'
+table inet t {
+	map vm { type ipv4_addr : verdict; elements = { 127.0.0.2 : jump d }; }
+	chain in {
+		type filter hook input priority filter; policy accept;
+		ip daddr 127.0.0.1 jump d
+		ip daddr vmap @vm
+		ip daddr vmap { 127.0.0.3 : goto d }
+	}
+	chain d {
+		counter
+	}
+}
+NFT
+	qnft "$QT_NS" rename chain inet t d e
+	local a
+	for a in 127.0.0.1 127.0.0.2 127.0.0.3; do
+		ip netns exec "$QT_NS" ping -n -q -c 1 -w 2 "$a" >/dev/null
+	done
+	run qnft "$QT_NS" list chain inet t e
+	echo "$output"
+	[[ "$output" == *"counter packets 6 "* ]]
+	before=$(qnft "$QT_NS" -a list ruleset)
+	[[ "$before" == *"elements = { 127.0.0.2 : jump e }"* ]]
+	[[ "$before" == *"ip daddr vmap { 127.0.0.3 : goto e }"* ]]
+	# busy while a map element goes to it, as the kernel says
+	run -1 qnft "$QT_NS" delete chain inet t e
+	[ "${lines[0]}" = "Error: Could not process rule: Device or resource busy" ]
+	qt_stop_daemon "$QT_NS"
+	qt_daemon "$QT_NS" --state "$STATE"
+	[ "$(qnft "$QT_NS" -a list ruleset)" = "$before" ]
+}
