@@ -50,46 +50,10 @@ COMMIT
 -A FORWARD -p tcp -m frag --fragmore -m ecn ! --ecn-tcp-ece -j DROP
 COMMIT'
 
-# client -- fw -- server, IPv4 and IPv6; sets C_ FW_ S_.
-trio() {
-	twin_trio_up "$1" || return 1
-	# the neighbours known before any packet of the test
-	ip netns exec "$C_" ping -n -q -c 1 -w 5 10.0.2.2 >/dev/null 2>&1
-	ip netns exec "$C_" ping -6 -n -q -c 1 -w 5 fd00:2::2 >/dev/null 2>&1
-	return 0
-}
-
-setup() {
-	twin_init qtmgds || return 1
-	trio "" || return 1
-	C=$C_ FW=$FW_ S=$S_
-	trio k || return 1
-	KC=$C_ KFW=$FW_ KS=$S_
-}
+setup() { twin_crafted_setup qtmgds; }
 
 teardown() {
 	twin_teardown
-}
-
-mac_of() { ip -n "$1" -o link show "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
-
-# run_side CLIENT FW SERVER OUT: the server records while the client
-# sends the crafted packets and its own, until a second after the
-# client's end datagram.
-run_side() {
-	local c=$1 fw=$2 s=$3 out=$4
-	rm -f "$out.ready"
-	ip netns exec "$s" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" serve qts0 60 \
-		"$out.ready" >"$out" 2>"$out.err" &
-	local srv=$!
-	BGPIDS+=("$srv")
-	for _ in $(seq 200); do [ -e "$out.ready" ] && break; sleep 0.02; done
-	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" send qtc0 \
-		"$(mac_of "$fw" qtf0)" 7 >"$out.sent"
-	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" sock >"$out.sock"
-	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" end qtc0 \
-		"$(mac_of "$fw" qtf0)"
-	wait "$srv" || true
 }
 
 @test "TOS, DSCP, ECN, TTL (and tos, dscp, ecn in front of them): the bytes that arrive as the kernel's twin writes them, checksums included; partial checksums completed" {
@@ -99,9 +63,9 @@ run_side() {
 	echo "$RULES4" | ip netns exec "$KFW" /usr/sbin/iptables-nft-restore
 	echo "$RULES6" | ip netns exec "$KFW" /usr/sbin/ip6tables-nft-restore
 	local ours=$QT_RUN/ours kern=$QT_RUN/kern
-	run_side "$C" "$FW" "$S" "$ours"
-	run_side "$KC" "$KFW" "$KS" "$kern"
-	cat "$ours.sent" "$ours.sock" "$kern.sock"
+	crafted_side dsfield.py "$C" "$FW" "$S" "$ours" "send 7" sock
+	crafted_side dsfield.py "$KC" "$KFW" "$KS" "$kern" "send 7" sock
+	cat "$ours.send" "$ours.sock" "$kern.sock"
 	# the crafted ones (ports below 7100): the same bytes
 	grep -v '^got' "$ours" | "$PY" -c '
 import sys
@@ -123,7 +87,7 @@ for l in sys.stdin:
 	# (but the fragments -m ecn drops: IPv4's whose payload has no ECE
 	# where the TCP flags would be, IPv6's whose IPv6 header has none
 	# in its byte 13, whatever their payload)
-	[ "$(wc -l <"$kern.crafted")" -eq "$(($(sed -n 's/^sent //p' "$ours.sent") - 6))" ]
+	[ "$(wc -l <"$kern.crafted")" -eq "$(($(sed -n 's/^sent //p' "$ours.send") - 6))" ]
 	[ "$(grep -Ec '1b69000000010{8}5042' "$kern.crafted")" -eq 2 ]
 	[ "$(grep -Ec '1b69000000010{8}5002' "$kern.crafted")" -eq 0 ]
 	[ "$(grep -Ec '^6.{15}fd000001004000.*1b73000000010{8}5002' "$kern.crafted")" -eq 2 ]
@@ -204,23 +168,6 @@ print("checksums hold")'
 	[ "$(echo "$output" | awk '$3 == "DSCP" && /udp dpt:7005/ { print $1 }')" -ge 10 ]
 }
 
-# big_side CLIENT FW SERVER OUT FAMILY: the server records while the
-# client sends one long datagram (and the end one).
-big_side() {
-	local c=$1 fw=$2 s=$3 out=$4
-	rm -f "$out.ready"
-	ip netns exec "$s" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" serve qts0 60 \
-		"$out.ready" >"$out" 2>"$out.err" &
-	local srv=$!
-	BGPIDS+=("$srv")
-	for _ in $(seq 200); do [ -e "$out.ready" ] && break; sleep 0.02; done
-	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" big qtc0 \
-		"$(mac_of "$fw" qtf0)" "$5"
-	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/dsfield.py" end qtc0 \
-		"$(mac_of "$fw" qtf0)"
-	wait "$srv" || true
-}
-
 @test "each target alone in its ruleset (no rule asking for payload): a long packet it rewrites arrives whole, as the kernel's twin hands it on (HL too)" {
 	start_daemon
 	local rule fam out=$QT_RUN/big n=0
@@ -235,8 +182,8 @@ big_side() {
 			ip netns exec "$FW" "$QT_BUILD/$ipt-restore"
 		printf '*mangle\n-A FORWARD -p udp --dport 7030 %s\nCOMMIT\n' "${rule#* }" |
 			ip netns exec "$KFW" "/usr/sbin/$ipt-nft-restore"
-		big_side "$C" "$FW" "$S" "$out.q$n" "$fam"
-		big_side "$KC" "$KFW" "$KS" "$out.k$n" "$fam"
+		crafted_side dsfield.py "$C" "$FW" "$S" "$out.q$n" "big $fam"
+		crafted_side dsfield.py "$KC" "$KFW" "$KS" "$out.k$n" "big $fam"
 		echo "$rule: ours $(head -c 60 "$out.q$n") ($(wc -c <"$out.q$n") chars), kernel's $(head -c 60 "$out.k$n") ($(wc -c <"$out.k$n") chars)"
 		[ -s "$out.k$n" ]
 		cmp "$out.k$n" "$out.q$n"

@@ -166,6 +166,54 @@ twin_trio_up() {
 		net.ipv6.conf.all.forwarding=1
 }
 
+# twin_crafted_setup PREFIX: twin_init PREFIX, then twin_trio_up for
+# qtablesd's side (sets C FW S) and for the kernel twin (KC KFW KS),
+# each with its neighbours known before any packet of the test.
+twin_crafted_setup() {
+	twin_init "$1" || return 1
+	local x
+	for x in "" k; do
+		twin_trio_up "$x" || return 1
+		ip netns exec "$C_" ping -n -q -c 1 -w 5 10.0.2.2 >/dev/null 2>&1
+		ip netns exec "$C_" ping -6 -n -q -c 1 -w 5 fd00:2::2 >/dev/null 2>&1
+		if [ -n "$x" ]; then
+			KC=$C_ KFW=$FW_ KS=$S_
+		else
+			C=$C_ FW=$FW_ S=$S_
+		fi
+	done
+}
+
+# crafted_side SCRIPT CLIENT FW SERVER OUT STEP...: SCRIPT (beside the
+# .bats file) records what reaches the server's qts0 into OUT while the
+# client runs each STEP, "VERB [ARG...]" ("sock" as it is, any other
+# verb on qtc0 towards the firewall's MAC), its output in OUT.VERB, then
+# sends the end datagram; back once the server stopped (a second after
+# that, at most 60 s).
+crafted_side() {
+	local py=$BATS_TEST_DIRNAME/$1 c=$2 fw=$3 s=$4 out=$5 step mac
+	shift 5
+	mac=$(ip -n "$fw" -o link show qtf0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+	rm -f "$out.ready"
+	ip netns exec "$s" "$PY" "$py" serve qts0 60 "$out.ready" \
+		>"$out" 2>"$out.err" &
+	local srv=$!
+	BGPIDS+=("$srv")
+	for _ in $(seq 500); do [ -e "$out.ready" ] && break; sleep 0.02; done
+	for step in "$@"; do
+		local w
+		read -ra w <<<"$step"
+		if [ "${w[0]}" = sock ]; then
+			ip netns exec "$c" "$PY" "$py" sock >"$out.sock"
+		else
+			ip netns exec "$c" "$PY" "$py" "${w[0]}" qtc0 "$mac" \
+				"${w[@]:1}" >"$out.${w[0]}"
+		fi
+	done
+	ip netns exec "$c" "$PY" "$py" end qtc0 "$mac"
+	wait "$srv" || true
+}
+
 # start_daemon [ARGS]: qtablesd in $FW with ARGS after --no-state (a
 # --state of theirs wins), in the foreground of a background job, its
 # log in $LOG.

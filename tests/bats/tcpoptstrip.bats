@@ -37,46 +37,10 @@ RULES6='*mangle
 -A POSTROUTING -p tcp --dport 7215 -j TCPOPTSTRIP --strip-options wscale,mss,8
 COMMIT'
 
-# client -- fw -- server, IPv4 and IPv6; sets C_ FW_ S_.
-trio() {
-	twin_trio_up "$1" || return 1
-	# the neighbours known before any packet of the test
-	ip netns exec "$C_" ping -n -q -c 1 -w 5 10.0.2.2 >/dev/null 2>&1
-	ip netns exec "$C_" ping -6 -n -q -c 1 -w 5 fd00:2::2 >/dev/null 2>&1
-	return 0
-}
-
-setup() {
-	twin_init qtostrip || return 1
-	trio "" || return 1
-	C=$C_ FW=$FW_ S=$S_
-	trio k || return 1
-	KC=$C_ KFW=$FW_ KS=$S_
-}
+setup() { twin_crafted_setup qtostrip; }
 
 teardown() {
 	twin_teardown
-}
-
-mac_of() { ip -n "$1" -o link show "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
-
-# run_side CLIENT FW SERVER OUT: the server records while the client
-# sends the crafted segments and connects, until a second after the
-# client's end datagram (at most 60 s).
-run_side() {
-	local c=$1 fw=$2 s=$3 out=$4
-	rm -f "$out.ready"
-	ip netns exec "$s" "$PY" "$BATS_TEST_DIRNAME/tcpoptstrip.py" serve qts0 60 \
-		"$out.ready" >"$out" 2>"$out.err" &
-	local srv=$!
-	BGPIDS+=("$srv")
-	for _ in $(seq 500); do [ -e "$out.ready" ] && break; sleep 0.02; done
-	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/tcpoptstrip.py" send qtc0 \
-		"$(mac_of "$fw" qtf0)" >"$out.sent"
-	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/tcpoptstrip.py" sock >"$out.sock"
-	ip netns exec "$c" "$PY" "$BATS_TEST_DIRNAME/tcpoptstrip.py" end qtc0 \
-		"$(mac_of "$fw" qtf0)"
-	wait "$srv" || true
 }
 
 # the crafted arrivals (ports other than 7220), one hex line each
@@ -99,9 +63,9 @@ for l in sys.stdin:
 	echo "$RULES4" | ip netns exec "$KFW" /usr/sbin/iptables-nft-restore
 	echo "$RULES6" | ip netns exec "$KFW" /usr/sbin/ip6tables-nft-restore
 	local ours=$QT_RUN/ours kern=$QT_RUN/kern
-	run_side "$C" "$FW" "$S" "$ours"
-	run_side "$KC" "$KFW" "$KS" "$kern"
-	cat "$ours.sent" "$ours.sock" "$kern.sock"
+	crafted_side tcpoptstrip.py "$C" "$FW" "$S" "$ours" send sock
+	crafted_side tcpoptstrip.py "$KC" "$KFW" "$KS" "$kern" send sock
+	cat "$ours.send" "$ours.sock" "$kern.sock"
 	crafted "$ours" >"$ours.crafted"
 	crafted "$kern" >"$kern.crafted"
 	echo "crafted arrivals: ours $(wc -l <"$ours.crafted"), kernel's $(wc -l <"$kern.crafted")"
@@ -109,8 +73,8 @@ for l in sys.stdin:
 	# every segment sent arrived but those the target drops (none
 	# lost, which would hide a difference)
 	local sent dropped
-	sent=$(sed -n 's/^sent //p' "$ours.sent")
-	dropped=$(sed -n 's/^dropped //p' "$ours.sent")
+	sent=$(sed -n 's/^sent //p' "$ours.send")
+	dropped=$(sed -n 's/^dropped //p' "$ours.send")
 	[ "$dropped" -gt 0 ]
 	[ "$(wc -l <"$kern.crafted")" -eq $((sent - dropped)) ]
 	# and the kernel did strip (the test compares rewrites): port 7202's
